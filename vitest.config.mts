@@ -1,0 +1,48 @@
+import swc from 'unplugin-swc';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
+
+// SWC rather than esbuild: NestJS dependency injection needs emitted decorator metadata.
+const shared = {
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: {
+    alias: {
+      '@holdfast/contracts': lib('contracts'),
+      '@holdfast/messaging': lib('messaging'),
+      '@holdfast/time': lib('time'),
+      '@holdfast/database': lib('database'),
+      '@holdfast/observability': lib('observability'),
+      '@holdfast/testing': lib('testing'),
+    },
+  },
+};
+
+export default defineConfig({
+  ...shared,
+  test: {
+    reporters: ['default', './scripts/totals-reporter.mts'],
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: ['libs/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'bench/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'integration',
+          include: ['libs/*/src/**/*.integration-spec.ts', 'services/*/test/**/*.integration-spec.ts'],
+          environment: 'node',
+          globalSetup: ['./libs/testing/src/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
