@@ -1,1 +1,5 @@
-export {};
+export * from './database-settings';
+export * from './data-source.factory';
+export * from './migration-runner';
+export * from './database-readiness.check';
+export * from './database.module';

@@ -1,1 +1,15 @@
-export {};
+export * from './kafka/kafka-settings';
+export * from './kafka/messaging-logger';
+export * from './kafka/kafka-client.factory';
+export * from './kafka/topic-provisioner';
+export * from './kafka/event-publisher';
+export * from './outbox/outbox-writer';
+export * from './outbox/outbox-relay';
+export * from './consumer/failure-kind';
+export * from './consumer/event-consumer';
+export * from './dead-letter/dead-letter-headers';
+export * from './migrations/1764000000000-create-messaging-tables';
+export * from './nest/messaging.options';
+export * from './nest/messaging-runtime';
+export * from './nest/kafka-readiness.check';
+export * from './nest/messaging.module';

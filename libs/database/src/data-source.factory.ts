@@ -1,0 +1,40 @@
+import { DataSource, type DataSourceOptions, type EntitySchema, type MigrationInterface } from 'typeorm';
+import type { DatabaseSettings } from './database-settings';
+
+type EntityTarget = string | (new (...args: never[]) => unknown) | EntitySchema;
+type MigrationClass = new () => MigrationInterface;
+
+export interface ServiceDataSourceOptions {
+  settings: DatabaseSettings;
+  entities: EntityTarget[];
+  migrations: MigrationClass[];
+  applicationName: string;
+}
+
+/**
+ * One TypeORM configuration for every service: the service's own schema first on the search path
+ * (so migrations' plain SQL lands there), instants as timestamptz in UTC, never synchronised.
+ */
+export function dataSourceOptions({ settings, entities, migrations, applicationName }: ServiceDataSourceOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    schema: settings.schema,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migration',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    applicationName,
+    extra: {
+      max: settings.poolSize,
+      options: `-c search_path=${settings.schema} -c timezone=UTC`,
+      connectionTimeoutMillis: 5_000,
+    },
+  };
+}
+
+export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
+  return new DataSource(dataSourceOptions(options));
+}

@@ -1,0 +1,38 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, type ServiceDataSourceOptions } from './data-source.factory';
+import { runMigrations } from './migration-runner';
+
+@Module({})
+export class DatabaseModule {
+  /** The service's data source, with its pending migrations applied before anything else starts. */
+  static forRoot(options: ServiceDataSourceOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(options),
+          dataSourceFactory: async (config) => {
+            const logger = new Logger('Database');
+            const dataSource = new DataSource(config!);
+            try {
+              await dataSource.initialize();
+            } catch (error) {
+              throw new Error(
+                `PostgreSQL at ${redactPassword(options.settings.url)} is not reachable (${(error as Error).message}). Start it, or set DATABASE_URL.`,
+                { cause: error },
+              );
+            }
+            await runMigrations(dataSource, { info: (message) => logger.log(message) });
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}
+
+export function redactPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

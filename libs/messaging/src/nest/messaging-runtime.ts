@@ -1,0 +1,105 @@
+import type { TopicName } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Admin, Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { EventConsumer, type EventConsumerOptions } from '../consumer/event-consumer';
+import { createKafka } from '../kafka/kafka-client.factory';
+import { EventPublisher } from '../kafka/event-publisher';
+import type { MessagingLogger } from '../kafka/messaging-logger';
+import { provisionTopics } from '../kafka/topic-provisioner';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { OutboxWriter } from '../outbox/outbox-writer';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+
+type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'retry' | 'partitionsConsumedConcurrently'>;
+
+/**
+ * Kafka for one service: topics provisioned and the producer connected before anything starts,
+ * the outbox relay running, and on shutdown the consumers stopped first, then the relay drained,
+ * then the connections closed, so what was done is committed and published.
+ */
+@Injectable()
+export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  readonly kafka: Kafka;
+  readonly publisher: EventPublisher;
+  readonly outbox: OutboxWriter;
+  private readonly admin: Admin;
+  private readonly relay: OutboxRelay;
+  private readonly consumers: EventConsumer<TopicName>[] = [];
+  private readonly logger: MessagingLogger;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsRegistry,
+  ) {
+    this.logger = nestLogger(new Logger('Messaging'));
+    this.kafka = createKafka(options.kafka, this.logger);
+    this.admin = this.kafka.admin();
+    this.publisher = new EventPublisher(this.kafka, options.kafka, metrics);
+    const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+    this.outbox = new OutboxWriter(schema);
+    this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, ...options.relay });
+  }
+
+  /** A consumer in this service's group namespace; it starts with the application. */
+  consumer<T extends TopicName>(request: ConsumerRequest<T>): EventConsumer<T> {
+    const consumer = new EventConsumer<T>({
+      ...request,
+      kafka: this.kafka,
+      dataSource: this.dataSource,
+      publisher: this.publisher,
+      settings: this.options.kafka,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    this.consumers.push(consumer as unknown as EventConsumer<TopicName>);
+    return consumer;
+  }
+
+  /** Whether the broker answers; used by readiness. */
+  async describeCluster(): Promise<{ brokers: number; controller: number | null }> {
+    const cluster = await this.admin.describeCluster();
+    return { brokers: cluster.brokers.length, controller: cluster.controller };
+  }
+
+  async onModuleInit(): Promise<void> {
+    const brokers = this.options.kafka.brokers.join(',');
+    try {
+      await this.admin.connect();
+      const created = await provisionTopics(this.admin, this.options.kafka, this.options.topics);
+      if (created.length) this.logger.info({ topics: created }, 'created topics');
+      await this.publisher.connect();
+    } catch (error) {
+      throw new Error(
+        `Kafka at ${brokers} is not usable (${(error as Error).message}). Start the local broker with "npm run kafka:start", or point KAFKA_BROKERS at a running one.`,
+        { cause: error },
+      );
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.start()));
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+    await this.admin.disconnect();
+  }
+}
+
+function nestLogger(logger: Logger): MessagingLogger {
+  return {
+    debug: (fields, message) => logger.debug({ ...fields, msg: message }),
+    info: (fields, message) => logger.log({ ...fields, msg: message }),
+    warn: (fields, message) => logger.warn({ ...fields, msg: message }),
+    error: (fields, message) => logger.error({ ...fields, msg: message }),
+  };
+}

@@ -1,0 +1,173 @@
+import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { expectEventually } from '@holdfast/testing';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Consumer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventConsumer } from '../consumer/event-consumer';
+import { physicalTopic } from '../kafka/kafka-settings';
+import { silentLogger } from '../kafka/messaging-logger';
+import { createMessagingTestBed, effectCount, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxWriter } from './outbox-writer';
+
+const ROOT = resolve(__dirname, '../../../..');
+
+function sample(region: string, value: number): HoldfastEvent<'traffic.sample'> {
+  return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source: 'outbox-spec' }, { source: 'outbox-spec' });
+}
+
+/** Every ce_id that reaches the topic, duplicates included: what the broker really holds. */
+async function recordTopic(bed: MessagingTestBed): Promise<{ ids: string[]; consumer: Consumer }> {
+  const ids: string[] = [];
+  const consumer = bed.kafka.consumer({ groupId: `${bed.settings.topicPrefix}raw-recorder`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: physicalTopic(bed.settings, Topics.trafficSamples), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void ids.push(String(message.headers?.ce_id)) });
+  return { ids, consumer };
+}
+
+describe('outbox relay against the real broker and PostgreSQL', () => {
+  let bed: MessagingTestBed;
+  let outbox: OutboxWriter;
+
+  beforeAll(async () => {
+    bed = await createMessagingTestBed('outbox-relay', [Topics.trafficSamples]);
+    outbox = new OutboxWriter(TEST_SCHEMA);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it('publishes what the transaction committed and nothing of what it rolled back', async () => {
+    const kept = sample('IR', 1);
+    const discarded = sample('IR', 2);
+    await bed.dataSource.transaction((transaction) => outbox.add(transaction, kept));
+    await expect(
+      bed.dataSource.transaction(async (transaction) => {
+        await outbox.add(transaction, discarded);
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+
+    const recorder = await recordTopic(bed);
+    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+    relay.start();
+    try {
+      await expectEventually(() => expect(recorder.ids).toContain(kept.id));
+      const [{ pending }] = await bed.dataSource.query('SELECT count(*)::int AS pending FROM outbox_message WHERE published_at IS NULL');
+      expect(pending).toBe(0);
+      expect(recorder.ids).not.toContain(discarded.id);
+    } finally {
+      await relay.stop();
+      await recorder.consumer.disconnect();
+    }
+  });
+
+  it('refuses to write outside a transaction, where the event could outlive a failed change', async () => {
+    await expect(outbox.add(bed.dataSource.manager, sample('IR', 3))).rejects.toThrow(/open transaction/);
+  });
+
+  it('survives a relay killed between publish and mark: the event is published again and consumers apply it once', async () => {
+    await bed.dataSource.query('DELETE FROM outbox_message');
+    const events = [sample('DE', 10), sample('DE', 11), sample('FR', 12)];
+    await bed.dataSource.transaction((transaction) => outbox.add(transaction, ...events));
+    const recorder = await recordTopic(bed);
+    const applied = new EventConsumer({
+      kafka: bed.kafka,
+      dataSource: bed.dataSource,
+      publisher: bed.publisher,
+      settings: bed.settings,
+      logger: silentLogger,
+      topic: Topics.trafficSamples,
+      group: 'crash-effects',
+      handlers: {
+        'traffic.sample': async (event, transaction) => {
+          await transaction.query('INSERT INTO effect (event_id, region, value) VALUES ($1, $2, $3)', [event.id, event.data.region, event.data.value]);
+        },
+      },
+    });
+    await applied.start();
+    try {
+      const crashed = await runCrashingRelay(bed);
+      expect(crashed.signal).toBe('SIGKILL');
+      expect(crashed.stdout).toContain(`published ${events.map((event) => event.id).join(',')}`);
+      // Published but never marked: exactly the gap the crash fell into.
+      const unmarked = await bed.dataSource.query('SELECT event_id FROM outbox_message WHERE published_at IS NULL ORDER BY id');
+      expect(unmarked.map((row: { event_id: string }) => row.event_id)).toEqual(events.map((event) => event.id));
+      await expectEventually(() => expect(recorder.ids.filter((id) => events.some((event) => event.id === id))).toHaveLength(3));
+
+      const successor = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+      successor.start();
+      try {
+        await expectEventually(async () => {
+          const [{ pending }] = await bed.dataSource.query('SELECT count(*)::int AS pending FROM outbox_message WHERE published_at IS NULL');
+          expect(pending).toBe(0);
+        });
+      } finally {
+        await successor.stop();
+      }
+      // Each event reached the broker twice, in the original order per key, and had one effect.
+      await expectEventually(() => expect(recorder.ids.filter((id) => events.some((event) => event.id === id))).toHaveLength(6));
+      const germany = recorder.ids.filter((id) => id === events[0].id || id === events[1].id);
+      expect(germany).toEqual([events[0].id, events[1].id, events[0].id, events[1].id]);
+      const ids = events.map((event) => event.id);
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, ids)).toBe(3));
+      const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE event_id = ANY($1::uuid[])', [ids]);
+      expect(ledger).toBe(3);
+    } finally {
+      await applied.stop();
+      await recorder.consumer.disconnect();
+    }
+  });
+
+  it('lets one relay lead per schema, so two replicas never publish out of order', async () => {
+    const first = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+    const second = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+    first.start();
+    await expectEventually(() => expect(first.isLeader).toBe(true));
+    second.start();
+    try {
+      await bed.dataSource.transaction((transaction) => outbox.add(transaction, sample('JP', 1)));
+      await expectEventually(async () => {
+        const [{ pending }] = await bed.dataSource.query('SELECT count(*)::int AS pending FROM outbox_message WHERE published_at IS NULL');
+        expect(pending).toBe(0);
+      });
+      expect(second.isLeader).toBe(false);
+      await first.stop();
+      await expectEventually(() => expect(second.isLeader).toBe(true), { message: 'the standby takes over' });
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+});
+
+function runCrashingRelay(bed: MessagingTestBed): Promise<{ signal: NodeJS.Signals | null; stdout: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      resolve(ROOT, 'node_modules/vite-node/vite-node.mjs'),
+      '--config',
+      resolve(ROOT, 'vitest.config.mts'),
+      resolve(__dirname, 'crash-after-publish.fixture.ts'),
+      bed.database.url,
+      TEST_SCHEMA,
+      bed.settings.brokers.join(','),
+      bed.settings.topicPrefix,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`the crashing relay exited with code ${code} instead of killing itself:\n${stderr}`));
+      else resolvePromise({ signal, stdout });
+    });
+  });
+}

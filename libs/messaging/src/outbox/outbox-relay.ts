@@ -1,0 +1,220 @@
+import { backOff } from 'exponential-backoff';
+import type { MetricsRegistry } from '@holdfast/observability';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { EventPublisher } from '../kafka/event-publisher';
+import type { MessagingLogger } from '../kafka/messaging-logger';
+import { outboxChannel } from './outbox-writer';
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  publisher: Pick<EventPublisher, 'send'>;
+  logger: MessagingLogger;
+  metrics?: MetricsRegistry;
+  /** Rows published per round trip. */
+  batchSize?: number;
+  /** How often to look for rows when no notification arrived (a notification can be missed across a reconnect). */
+  pollIntervalMs?: number;
+  /** Published rows older than this are deleted; they are kept a while for inspection. */
+  retentionMs?: number;
+  /**
+   * Runs after Kafka acknowledged a batch and before the rows are marked published: the gap a
+   * crash can fall into. Tests use it to kill the relay there.
+   */
+  afterPublish?: (eventIds: string[]) => Promise<void> | void;
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  payload: unknown;
+}
+
+/**
+ * Publishes outbox rows in id order, then marks them. One relay per schema holds a PostgreSQL
+ * advisory lock on its own connection, so replicas never publish the same key out of order; if
+ * that connection dies, the lock goes with it and a standby takes over. A crash between publish
+ * and mark publishes the batch again: consumers drop the duplicates through their ledger.
+ */
+export class OutboxRelay {
+  private readonly schema: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionMs: number;
+  private stopping = false;
+  private loop?: Promise<void>;
+  private resolveIdle?: () => void;
+  // Set by a notification that arrives while a batch is in flight, so it is not lost.
+  private signalled = false;
+  private drainDeadline = 0;
+  private leader?: Client;
+  private lastCleanup = 0;
+  private readonly publishedCounter;
+  private readonly pendingGauge;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    const schema = (options.dataSource.options as { schema?: string }).schema;
+    if (!schema) throw new Error('OutboxRelay needs a data source with a schema.');
+    this.schema = schema;
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
+    this.publishedCounter = options.metrics?.counter('holdfast_outbox_published_total', 'Outbox rows published to Kafka');
+    this.pendingGauge = options.metrics?.gauge('holdfast_outbox_pending', 'Outbox rows not yet published, as of the last relay round');
+  }
+
+  get isLeader(): boolean {
+    return this.leader !== undefined;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.loop ??= this.run();
+  }
+
+  /** Finishes the batch in flight, then publishes what is left (bounded by `drainMs`) and lets go of the lock. */
+  async stop(drainMs = 5_000): Promise<void> {
+    this.stopping = true;
+    this.drainDeadline = Date.now() + drainMs;
+    this.wake();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (await this.acquireLeadership()) await this.relayWhileLeader();
+        else await this.idle(this.pollIntervalMs * 2);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'outbox relay round failed; retrying');
+        await this.releaseLeadership();
+        await this.idle(this.pollIntervalMs);
+      }
+    }
+    if (this.leader) await this.drain();
+    await this.releaseLeadership();
+  }
+
+  private async acquireLeadership(): Promise<boolean> {
+    if (this.leader) return true;
+    const { url, extra, applicationName } = this.options.dataSource.options as { url?: string; extra?: { options?: string }; applicationName?: string };
+    const client = new Client({ connectionString: url, options: extra?.options, application_name: `${applicationName ?? 'holdfast'}-outbox-relay` });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'outbox relay lost its PostgreSQL connection; electing again');
+      if (this.leader === client) this.leader = undefined;
+      this.wake();
+    });
+    await client.connect();
+    const [{ locked }] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`holdfast-outbox-relay:${this.schema}`])).rows;
+    if (!locked) {
+      await client.end();
+      return false;
+    }
+    client.on('notification', () => this.wake());
+    await client.query(`LISTEN ${outboxChannel(this.schema)}`);
+    this.leader = client;
+    this.options.logger.info({ schema: this.schema }, 'outbox relay is the leader for its schema');
+    return true;
+  }
+
+  private async releaseLeadership(): Promise<void> {
+    const client = this.leader;
+    this.leader = undefined;
+    // Closing the session releases the advisory lock and the LISTEN.
+    await client?.end().catch(() => undefined);
+  }
+
+  private async relayWhileLeader(): Promise<void> {
+    while (!this.stopping && this.leader) {
+      const published = await this.publishBatchWithRetry();
+      this.cleanUpOccasionally();
+      if (published < this.batchSize) await this.idle(this.pollIntervalMs);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while ((await this.publishBatch()) === this.batchSize && Date.now() < this.drainDeadline);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'outbox relay could not publish everything before stopping; the rest goes out on the next start');
+    }
+  }
+
+  private publishBatchWithRetry(): Promise<number> {
+    return backOff(() => this.publishBatch(), {
+      numOfAttempts: Number.MAX_SAFE_INTEGER,
+      startingDelay: 100,
+      maxDelay: 5_000,
+      jitter: 'full',
+      retry: (error, attempt) => {
+        if (this.stopping || !this.leader) return false;
+        this.options.logger.warn({ err: error, attempt }, 'outbox relay could not publish; retrying the same batch so order is kept');
+        return true;
+      },
+    });
+  }
+
+  /** One round: read the oldest unpublished rows, publish them in order, mark them. */
+  private async publishBatch(): Promise<number> {
+    const rows: OutboxRow[] = await this.options.dataSource.query(
+      'SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message WHERE published_at IS NULL ORDER BY id LIMIT $1',
+      [this.batchSize],
+    );
+    this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
+    if (rows.length === 0) return 0;
+    await this.options.publisher.send(
+      rows.map((row) => ({
+        topic: row.topic,
+        key: row.message_key,
+        value: Buffer.from(JSON.stringify(row.payload)),
+        headers: row.headers,
+        eventType: row.event_type,
+      })),
+    );
+    await this.options.afterPublish?.(rows.map((row) => row.event_id));
+    await this.options.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+    this.publishedCounter?.inc(rows.length);
+    return rows.length;
+  }
+
+  private async countPending(): Promise<number> {
+    const [{ count }] = await this.options.dataSource.query('SELECT count(*)::int AS count FROM outbox_message WHERE published_at IS NULL');
+    return count;
+  }
+
+  private cleanUpOccasionally(): void {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    this.options.dataSource
+      .query(`DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)`, [this.retentionMs / 1000])
+      .catch((error) => this.options.logger.warn({ err: error }, 'outbox clean-up failed; it is tried again in a minute'));
+  }
+
+  private wake(): void {
+    this.signalled = true;
+    this.resolveIdle?.();
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.stopping || this.signalled) {
+      this.signalled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.resolveIdle = undefined;
+        this.signalled = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.resolveIdle = done;
+    });
+  }
+}

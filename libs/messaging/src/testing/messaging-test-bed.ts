@@ -1,0 +1,76 @@
+import { TopicSpecs, type TopicName } from '@holdfast/contracts';
+import { runMigrations } from '@holdfast/database';
+import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import type { Kafka } from 'kafkajs';
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { createKafka } from '../kafka/kafka-client.factory';
+import { EventPublisher } from '../kafka/event-publisher';
+import type { KafkaSettings } from '../kafka/kafka-settings';
+import { silentLogger } from '../kafka/messaging-logger';
+import { provisionTopics } from '../kafka/topic-provisioner';
+import { CreateMessagingTables1764000000000 } from '../migrations/1764000000000-create-messaging-tables';
+
+export const TEST_SCHEMA = 'messaging_test';
+
+/** The effect the test handlers apply: one row per applied event, unique so a second effect would fail loudly. */
+class CreateEffectTable1764000000001 implements MigrationInterface {
+  name = 'CreateEffectTable1764000000001';
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('CREATE TABLE effect (event_id uuid PRIMARY KEY, region text NOT NULL, value double precision NOT NULL)');
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE effect');
+  }
+}
+
+export interface MessagingTestBed {
+  database: TestDatabase;
+  dataSource: DataSource;
+  kafka: Kafka;
+  settings: KafkaSettings;
+  publisher: EventPublisher;
+  close(): Promise<void>;
+}
+
+/** A fresh database with the messaging tables and an effect table, and this file's own topics on the real broker. */
+export async function createMessagingTestBed(label: string, topics: TopicName[]): Promise<MessagingTestBed> {
+  const environment = testEnvironment();
+  const database = await createTestDatabase(label);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: database.url,
+    schema: TEST_SCHEMA,
+    migrations: [CreateMessagingTables1764000000000, CreateEffectTable1764000000001],
+    extra: { max: 4, options: `-c search_path=${TEST_SCHEMA}` },
+  });
+  await dataSource.initialize();
+  await runMigrations(dataSource, { info: () => undefined });
+  const settings: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: label, topicPrefix: `${uniqueTestId(label)}.` };
+  const kafka = createKafka(settings, silentLogger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await provisionTopics(admin, settings, topics.map((topic) => TopicSpecs[topic]));
+  await admin.disconnect();
+  const publisher = new EventPublisher(kafka, settings);
+  await publisher.connect();
+  return {
+    database,
+    dataSource,
+    kafka,
+    settings,
+    publisher,
+    close: async () => {
+      await publisher.disconnect();
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/** Effects applied, of the given events only when ids are given. */
+export async function effectCount(dataSource: DataSource, eventIds?: string[]): Promise<number> {
+  const [{ count }] = eventIds
+    ? await dataSource.query('SELECT count(*)::int AS count FROM effect WHERE event_id = ANY($1::uuid[])', [eventIds])
+    : await dataSource.query('SELECT count(*)::int AS count FROM effect');
+  return count;
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** What every service reads besides its database and Kafka settings. */
+export const serviceEnvironmentSchema = (defaultPort: number) =>
+  z.object({
+    PORT: z.coerce.number().int().min(1).max(65_535).default(defaultPort),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  });
+
+/**
+ * Parses a service's environment once at boot. A bad value stops the process with every problem
+ * listed, rather than surfacing later as a confusing failure.
+ */
+export function parseEnvironment<S extends z.ZodType>(service: string, schema: S, environment: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(environment);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+  throw new Error(`${service}: invalid configuration:\n${problems}\nFix the variables above (README.md lists each with its default).`);
+}

@@ -1,0 +1,1 @@
+export const ANALYZER_CONFIG = Symbol('ANALYZER_CONFIG');

@@ -1,0 +1,115 @@
+import type { SurgeDirection } from './surge-decision';
+
+/** How a region's surges are judged. Scores are robust z-scores against the seasonal baseline. */
+export interface SurgeThresholds {
+  /** A single sample this many robust deviations from the baseline starts a surge on its own. */
+  spikeScore: number;
+  /** Per-sample allowance subtracted in the CUSUM, so ordinary noise never accumulates. */
+  cusumDrift: number;
+  /** Accumulated deviation that starts a surge built from several moderate samples. */
+  cusumThreshold: number;
+  /** Largest single-sample contribution to the CUSUM, so one outlier cannot fill it alone. */
+  cusumCap: number;
+  /** A sample below this deviation counts as calm. */
+  clearScore: number;
+  /** Consecutive calm samples before a surge clears (the cool-down). */
+  clearAfterCalmSamples: number;
+  /** Samples after a clear during which no new surge starts, so one episode is reported once. */
+  rearmAfterSamples: number;
+  /**
+   * A surge must also beat this multiple of the region's own recent peak score, so a region whose
+   * traffic routinely spikes is judged against its usual excursions, not only against its noise.
+   */
+  peakRatio: number;
+  /** Half-life of that remembered peak: a region calm for a while becomes sensitive again. */
+  peakHalfLifeMs: number;
+  /** Samples a new series learns from before it may fire. */
+  warmupSamples: number;
+  /** A gap longer than this between samples drops the accumulated evidence. */
+  maxGapMs: number;
+  /** A surge.updated is published when the score grows by this factor over the last one published. */
+  updateGrowth: number;
+  /** Score multiples (of the start threshold) at which severity becomes major and critical. */
+  majorScore: number;
+  criticalScore: number;
+  directions: readonly SurgeDirection[];
+}
+
+/** How the seasonal baseline learns and how far its spread is trusted. */
+export interface BaselineOptions {
+  /** Huber clipping: a residual counts at most this many spreads, so outliers barely move the level. */
+  huberK: number;
+  /** Smallest learning rates (EWMA) per level; early on each bucket averages all it has seen. */
+  globalMinRate: number;
+  hourOfDayMinRate: number;
+  hourOfWeekMinRate: number;
+  /** Samples a bucket needs to carry half the weight against its coarser parent. */
+  priorStrength: number;
+  /** Spread floors: a fraction of the level, a Poisson-like multiple of sqrt(level), an absolute minimum. */
+  relativeScaleFloor: number;
+  poissonScaleFloor: number;
+  /** Added to the level under the square root: where under one event per sample is normal, one event is no surge. */
+  poissonOffset: number;
+  absoluteScaleFloor: number;
+}
+
+export interface DetectionConfig {
+  defaults: SurgeThresholds;
+  /** Per-region overrides, keyed by region code. */
+  regions: Record<string, Partial<SurgeThresholds>>;
+  baseline: BaselineOptions;
+}
+
+export const DEFAULT_SURGE_THRESHOLDS: SurgeThresholds = {
+  spikeScore: 6,
+  cusumDrift: 1,
+  cusumThreshold: 12,
+  cusumCap: 4,
+  clearScore: 1.5,
+  clearAfterCalmSamples: 12,
+  rearmAfterSamples: 12,
+  peakRatio: 1,
+  peakHalfLifeMs: 7 * 24 * 60 * 60 * 1000,
+  warmupSamples: 288,
+  maxGapMs: 6 * 60 * 60 * 1000,
+  updateGrowth: 1.5,
+  majorScore: 2,
+  criticalScore: 4,
+  directions: ['up'],
+};
+
+export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
+  huberK: 2,
+  globalMinRate: 0.01,
+  hourOfDayMinRate: 0.05,
+  hourOfWeekMinRate: 0.1,
+  priorStrength: 4,
+  relativeScaleFloor: 0.02,
+  poissonScaleFloor: 1,
+  poissonOffset: 0.25,
+  absoluteScaleFloor: 1e-6,
+};
+
+export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
+  defaults: DEFAULT_SURGE_THRESHOLDS,
+  regions: {},
+  baseline: DEFAULT_BASELINE_OPTIONS,
+};
+
+/** Builds a config from partial settings, each missing value taking its documented default. */
+export function detectionConfig(overrides: {
+  defaults?: Partial<SurgeThresholds>;
+  regions?: Record<string, Partial<SurgeThresholds>>;
+  baseline?: Partial<BaselineOptions>;
+} = {}): DetectionConfig {
+  return {
+    defaults: { ...DEFAULT_SURGE_THRESHOLDS, ...overrides.defaults },
+    regions: { ...overrides.regions },
+    baseline: { ...DEFAULT_BASELINE_OPTIONS, ...overrides.baseline },
+  };
+}
+
+export function thresholdsFor(config: DetectionConfig, region: string): SurgeThresholds {
+  const override = Object.hasOwn(config.regions, region) ? config.regions[region] : undefined;
+  return override ? { ...config.defaults, ...override } : config.defaults;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { HOURS_PER_WEEK, SeasonalBaseline, localHourOfWeek } from './seasonal-baseline';
+
+const HOUR = 60 * 60 * 1000;
+/** Monday 2026-01-05 00:00 UTC. */
+const MONDAY = Date.UTC(2026, 0, 5);
+const weeklyShape = (hourOfWeek: number) => 100 + 50 * Math.sin((2 * Math.PI * (hourOfWeek % 24)) / 24) + (hourOfWeek >= 120 ? -40 : 0);
+
+describe('localHourOfWeek', () => {
+  it('counts from Monday 00:00 in the local zone', () => {
+    expect(localHourOfWeek(new Date(MONDAY), 'UTC')).toBe(0);
+    expect(localHourOfWeek(new Date(MONDAY - HOUR), 'UTC')).toBe(167);
+    // 2026-01-04 20:30 UTC is Monday 00:00 in Tehran (UTC+3:30, no summer time since 2022).
+    expect(localHourOfWeek(new Date('2026-01-04T20:30:00Z'), 'Asia/Tehran')).toBe(0);
+    expect(localHourOfWeek(new Date('2026-01-04T18:15:00Z'), 'Asia/Kathmandu')).toBe(0);
+  });
+
+  it('follows daylight saving time: the same UTC hour is a different local hour across the change', () => {
+    // New York moves to UTC-4 on Sunday 2026-03-08.
+    expect(localHourOfWeek(new Date('2026-03-02T14:00:00Z'), 'America/New_York')).toBe(9);
+    expect(localHourOfWeek(new Date('2026-03-09T14:00:00Z'), 'America/New_York')).toBe(10);
+  });
+});
+
+describe('SeasonalBaseline', () => {
+  it('learns an hour-of-week profile and exports it in the shared contract', () => {
+    const baseline = new SeasonalBaseline('UTC');
+    for (let h = 0; h < 6 * HOURS_PER_WEEK; h++) baseline.learn(new Date(MONDAY + h * HOUR), weeklyShape(h % HOURS_PER_WEEK));
+    const profile = baseline.toHourOfWeekBaseline('eu-west');
+    expect(profile).toMatchObject({ region: 'eu-west', zone: 'UTC' });
+    expect(profile.values).toHaveLength(168);
+    for (let i = 0; i < HOURS_PER_WEEK; i++) expect(Math.abs(profile.values[i]! - weeklyShape(i))).toBeLessThan(3);
+    expect(baseline.expect(new Date(MONDAY + 130 * HOUR)).support).toBe('hour-of-week');
+  });
+
+  it('indexes the exported profile by local hour in the region zone', () => {
+    const baseline = new SeasonalBaseline('Asia/Tehran');
+    baseline.learn(new Date('2026-01-04T21:00:00Z'), 42); // Monday 00:30 in Tehran
+    const { values, zone } = baseline.toHourOfWeekBaseline('IR');
+    expect(zone).toBe('Asia/Tehran');
+    expect(values[0]).toBe(42);
+    // Hour-of-day fallback fills the same local hour on other days; other hours are not learned yet.
+    expect(values[24]).toBe(42);
+    expect(values[1]).toBeNull();
+  });
+
+  it('reports nothing learned before the first sample', () => {
+    const baseline = new SeasonalBaseline('UTC');
+    expect(baseline.expect(new Date(MONDAY)).support).toBe('none');
+    expect(baseline.toHourOfWeekBaseline('x').values.every((v) => v === null)).toBe(true);
+  });
+
+  it('falls back to hour of day and then the global level while finer buckets are sparse', () => {
+    const baseline = new SeasonalBaseline('UTC');
+    // Five weekdays of a daily shape: hour-of-day buckets learn, Saturday's hour-of-week buckets stay empty.
+    for (let h = 0; h < 5 * 24; h++) baseline.learn(new Date(MONDAY + h * HOUR), h % 24 < 12 ? 10 : 50);
+    const saturdayMorning = baseline.expect(new Date(MONDAY + (5 * 24 + 3) * HOUR));
+    const saturdayEvening = baseline.expect(new Date(MONDAY + (5 * 24 + 15) * HOUR));
+    expect(saturdayMorning.support).toBe('hour-of-day');
+    expect(saturdayEvening.support).toBe('hour-of-day');
+    expect(saturdayMorning.expected).toBeLessThan(15);
+    expect(saturdayEvening.expected).toBeGreaterThan(45);
+    // An hour of day never seen falls back to the global level, between the two.
+    const unseen = new SeasonalBaseline('UTC');
+    for (let h = 0; h < 12; h++) unseen.learn(new Date(MONDAY + h * HOUR), h % 2 ? 10 : 50);
+    expect(unseen.expect(new Date(MONDAY + 15 * HOUR))).toMatchObject({ support: 'global' });
+    expect(unseen.expect(new Date(MONDAY + 15 * HOUR)).expected).toBeCloseTo(30, -1);
+  });
+
+  it('barely moves on an outlier (Huber clipping)', () => {
+    const baseline = new SeasonalBaseline('UTC');
+    for (let h = 0; h < 4 * HOURS_PER_WEEK; h++) baseline.learn(new Date(MONDAY + h * HOUR), 100 + (h % 3) - 1);
+    const at = new Date(MONDAY + 4 * HOURS_PER_WEEK * HOUR);
+    const before = baseline.expect(at).expected;
+    baseline.learn(at, 100_000);
+    expect(Math.abs(baseline.expect(at).expected - before)).toBeLessThan(5);
+  });
+
+  it('keeps a positive scale on a perfectly flat series (noise floors)', () => {
+    const baseline = new SeasonalBaseline('UTC');
+    for (let h = 0; h < 500; h++) baseline.learn(new Date(MONDAY + h * HOUR), 45);
+    const { expected, scale } = baseline.expect(new Date(MONDAY + 500 * HOUR));
+    expect(expected).toBe(45);
+    expect(scale).toBeGreaterThanOrEqual(Math.sqrt(45));
+  });
+
+  it('round-trips through JSON with a version field', () => {
+    const baseline = new SeasonalBaseline('Europe/Berlin');
+    for (let h = 0; h < 300; h++) baseline.learn(new Date(MONDAY + h * HOUR), weeklyShape(h % HOURS_PER_WEEK));
+    const json = JSON.parse(JSON.stringify(baseline));
+    expect(json.version).toBe(1);
+    const restored = SeasonalBaseline.fromJSON(json);
+    const at = new Date(MONDAY + 301 * HOUR);
+    expect(restored.expect(at)).toEqual(baseline.expect(at));
+    expect(restored.toHourOfWeekBaseline('DE')).toEqual(baseline.toHourOfWeekBaseline('DE'));
+    expect(() => SeasonalBaseline.fromJSON({ ...json, version: 2 })).toThrow(/version/);
+  });
+
+  it('falls back to UTC for an unknown zone name', () => {
+    expect(new SeasonalBaseline('Mars/Olympus_Mons').zone).toBe('UTC');
+  });
+
+  it('exports 168 finite or null values whatever it learned', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { maxLength: 200 }), (samples) => {
+        const baseline = new SeasonalBaseline('America/Sao_Paulo');
+        for (const [h, value] of samples) baseline.learn(new Date(MONDAY + h * HOUR), value);
+        const { values } = baseline.toHourOfWeekBaseline('BR');
+        return values.length === 168 && values.every((v) => v === null || Number.isFinite(v));
+      }),
+    );
+  });
+});

@@ -1,0 +1,177 @@
+import { DateTime, IANAZone } from 'luxon';
+import { DEFAULT_BASELINE_OPTIONS, type BaselineOptions } from './detection-config';
+import type { BaselineSupport } from './surge-decision';
+
+/** The shared baseline contract consumed by the slot search in libs/time. */
+export interface HourOfWeekBaseline {
+  region: string;
+  zone: string;
+  /** 168 expected values by LOCAL hour of week: (isoWeekday - 1) * 24 + localHour; null = not learned yet. */
+  values: (number | null)[];
+}
+
+export interface BaselineBucket {
+  /** Samples learned. */
+  n: number;
+  level: number;
+  /** Robust spread (a standard-deviation equivalent of the clipped absolute residuals). */
+  spread: number;
+}
+
+export interface SeasonalBaselineJson {
+  version: 1;
+  zone: string;
+  global: BaselineBucket;
+  hourOfDay: BaselineBucket[];
+  hourOfWeek: BaselineBucket[];
+}
+
+export interface BaselineExpectation {
+  /** NaN until the first sample is learned. */
+  expected: number;
+  /** Spread after the noise floors; always positive. */
+  scale: number;
+  support: BaselineSupport;
+}
+
+export const HOURS_PER_WEEK = 168;
+const HOURS_PER_DAY = 24;
+/** Mean absolute deviation of a normal variable times this is its standard deviation. */
+const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
+const UNCLIPPED_SAMPLES = 3;
+
+/** Local hour of week in an IANA zone, DST-aware: Monday 00:00 local is 0. */
+export function localHourOfWeek(at: Date, zone: string): number {
+  if (zone === 'UTC') return ((at.getUTCDay() + 6) % 7) * HOURS_PER_DAY + at.getUTCHours();
+  const local = DateTime.fromJSDate(at, { zone });
+  return (local.weekday - 1) * HOURS_PER_DAY + local.hour;
+}
+
+/** An unknown zone name falls back to UTC rather than failing the region. */
+export function knownZone(zone: string | undefined): string {
+  return zone && IANAZone.isValidZone(zone) ? zone : 'UTC';
+}
+
+const emptyBucket = (): BaselineBucket => ({ n: 0, level: 0, spread: 0 });
+
+/**
+ * Seasonal profile of one region's metric, learned online. Three levels (global, hour of day,
+ * hour of week, in the region's local time) each keep a Huber-clipped EWMA of level and spread;
+ * a finer bucket is blended with its coarser parent by how much it has seen, so sparse buckets
+ * degrade to the hour-of-day and then the global level, and a non-seasonal series to the global one.
+ */
+export class SeasonalBaseline {
+  readonly zone: string;
+  private readonly options: BaselineOptions;
+  private readonly global: BaselineBucket;
+  private readonly hourOfDay: BaselineBucket[];
+  private readonly hourOfWeek: BaselineBucket[];
+
+  constructor(zone = 'UTC', options: BaselineOptions = DEFAULT_BASELINE_OPTIONS, state?: SeasonalBaselineJson) {
+    this.zone = knownZone(zone);
+    this.options = options;
+    this.global = state ? { ...state.global } : emptyBucket();
+    this.hourOfDay = state ? state.hourOfDay.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_DAY }, emptyBucket);
+    this.hourOfWeek = state ? state.hourOfWeek.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_WEEK }, emptyBucket);
+  }
+
+  static fromJSON(json: SeasonalBaselineJson, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS): SeasonalBaseline {
+    if (json?.version !== 1) throw new Error(`Unsupported seasonal baseline version: ${String(json?.version)}`);
+    if (json.hourOfDay?.length !== HOURS_PER_DAY || json.hourOfWeek?.length !== HOURS_PER_WEEK) {
+      throw new Error('Seasonal baseline state must hold 24 hour-of-day and 168 hour-of-week buckets');
+    }
+    return new SeasonalBaseline(json.zone, options, json);
+  }
+
+  toJSON(): SeasonalBaselineJson {
+    return {
+      version: 1,
+      zone: this.zone,
+      global: { ...this.global },
+      hourOfDay: this.hourOfDay.map((b) => ({ ...b })),
+      hourOfWeek: this.hourOfWeek.map((b) => ({ ...b })),
+    };
+  }
+
+  get samplesLearned(): number {
+    return this.global.n;
+  }
+
+  expect(at: Date): BaselineExpectation {
+    return this.expectAt(localHourOfWeek(at, this.zone));
+  }
+
+  learn(at: Date, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const hourOfWeek = localHourOfWeek(at, this.zone);
+    const day = this.hourOfDay[hourOfWeek % HOURS_PER_DAY];
+    const week = this.hourOfWeek[hourOfWeek];
+    // Each level learns against its parent's estimate as it stood before this sample.
+    const globalLevel = this.global.n > 0 ? this.global.level : undefined;
+    const globalSpread = this.global.n >= 2 ? this.global.spread : undefined;
+    const dayLevel = globalLevel === undefined ? undefined : this.blend(globalLevel, day.level, day.n, day.spread);
+    const daySpread = globalSpread === undefined ? undefined : this.blend(globalSpread, day.spread, day.n);
+    this.update(this.global, value, undefined, undefined, this.options.globalMinRate);
+    this.update(day, value, globalLevel, globalSpread, this.options.hourOfDayMinRate);
+    this.update(week, value, dayLevel, daySpread, this.options.hourOfWeekMinRate);
+  }
+
+  toHourOfWeekBaseline(region: string): HourOfWeekBaseline {
+    const values = this.hourOfWeek.map((week, index) => {
+      const learned = week.n > 0 || this.hourOfDay[index % HOURS_PER_DAY].n > 0;
+      return learned ? this.expectAt(index).expected : null;
+    });
+    return { region, zone: this.zone, values };
+  }
+
+  private expectAt(hourOfWeek: number): BaselineExpectation {
+    const global = this.global;
+    if (global.n === 0) return { expected: Number.NaN, scale: this.floor(0), support: 'none' };
+    const day = this.hourOfDay[hourOfWeek % HOURS_PER_DAY];
+    const week = this.hourOfWeek[hourOfWeek];
+    const dayWeight = this.weight(global.level, day.level, day.n, day.spread);
+    const dayLevel = global.level + dayWeight * (day.level - global.level);
+    const weekWeight = this.weight(dayLevel, week.level, week.n, week.spread);
+    const expected = dayLevel + weekWeight * (week.level - dayLevel);
+    const spread = this.blend(this.blend(global.spread, day.spread, day.n), week.spread, week.n);
+    const support: BaselineSupport = weekWeight > 0.5 ? 'hour-of-week' : dayWeight > 0.5 ? 'hour-of-day' : 'global';
+    return { expected, scale: Math.max(spread, this.floor(expected)), support };
+  }
+
+  /**
+   * Shrinks a bucket's estimate toward its parent's while the bucket has seen little, and less so
+   * when it differs from the parent by much more than its spread (a real seasonal difference).
+   */
+  private blend(parent: number, own: number, n: number, spread?: number): number {
+    return parent + this.weight(parent, own, n, spread) * (own - parent);
+  }
+
+  private weight(parent: number, own: number, n: number, spread?: number): number {
+    if (n === 0) return 0;
+    const difference = (own - parent) ** 2;
+    const noise = spread === undefined ? 1 : spread ** 2 / (spread ** 2 + difference || 1);
+    return n / (n + this.options.priorStrength * noise);
+  }
+
+  /** The spread never drops below what noise alone would give, so a flat series does not fire on a blip. */
+  private floor(level: number): number {
+    const { relativeScaleFloor, poissonScaleFloor, poissonOffset, absoluteScaleFloor } = this.options;
+    const magnitude = Math.abs(level);
+    return Math.max(relativeScaleFloor * magnitude, poissonScaleFloor * Math.sqrt(magnitude + poissonOffset), absoluteScaleFloor);
+  }
+
+  private update(bucket: BaselineBucket, value: number, parentLevel: number | undefined, parentSpread: number | undefined, minRate: number): void {
+    if (bucket.n === 0) {
+      bucket.level = parentLevel ?? value;
+      bucket.spread = parentSpread ?? 0;
+    }
+    // A bucket's first samples are averaged unclipped: its parent's spread says nothing of how far
+    // this hour sits from the parent's level, and clipping would make a seasonal difference crawl in.
+    const limit = bucket.n < UNCLIPPED_SAMPLES ? Number.POSITIVE_INFINITY : this.options.huberK * Math.max(bucket.spread, this.floor(bucket.level));
+    const residual = Math.min(limit, Math.max(-limit, value - bucket.level));
+    bucket.level += Math.max(1 / (bucket.n + 1), minRate) * residual;
+    // The parent's spread counts as one prior observation.
+    bucket.spread += Math.max(1 / (bucket.n + 2), minRate) * (Math.abs(residual) * MEAN_ABS_TO_SIGMA - bucket.spread);
+    bucket.n += 1;
+  }
+}

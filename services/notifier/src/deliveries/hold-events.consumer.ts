@@ -1,0 +1,15 @@
+import { Topics } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
+import { Injectable } from '@nestjs/common';
+import { DeliveriesService } from './deliveries.service';
+
+@Injectable()
+export class HoldEventsConsumer {
+  constructor(messaging: MessagingRuntime, deliveries: DeliveriesService) {
+    messaging.consumer({
+      topic: Topics.maintenanceHolds,
+      group: 'notifier.holds',
+      handlers: { 'hold.placed': (hold, transaction) => deliveries.recordHoldPlaced(hold, transaction) },
+    });
+  }
+}
