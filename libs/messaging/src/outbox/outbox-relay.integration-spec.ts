@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer } from '../consumer/event-consumer';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
-import { createMessagingTestBed, effectCount, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { createMessagingTestBed, effectCount, recordEffect, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox-writer';
 
@@ -82,11 +82,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       logger: silentLogger,
       topic: Topics.trafficSamples,
       group: 'crash-effects',
-      handlers: {
-        'traffic.sample': async (event, transaction) => {
-          await transaction.query('INSERT INTO effect (event_id, region, value) VALUES ($1, $2, $3)', [event.id, event.data.region, event.data.value]);
-        },
-      },
+      handlers: { 'traffic.sample': recordEffect('crash-effects') },
     });
     await applied.start();
     try {

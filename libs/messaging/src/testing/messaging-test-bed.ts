@@ -1,8 +1,8 @@
-import { TopicSpecs, type TopicName } from '@holdfast/contracts';
+import { TopicSpecs, type HoldfastEvent, type TopicName } from '@holdfast/contracts';
 import { runMigrations } from '@holdfast/database';
 import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
 import type { Kafka } from 'kafkajs';
-import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
 import type { KafkaSettings } from '../kafka/kafka-settings';
@@ -12,11 +12,11 @@ import { CreateMessagingTables1764000000000 } from '../migrations/1764000000000-
 
 export const TEST_SCHEMA = 'messaging_test';
 
-/** The effect the test handlers apply: one row per applied event, unique so a second effect would fail loudly. */
+/** The effect the test handlers apply: one row per group and event, unique so a second effect would fail loudly. */
 class CreateEffectTable1764000000001 implements MigrationInterface {
   name = 'CreateEffectTable1764000000001';
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('CREATE TABLE effect (event_id uuid PRIMARY KEY, region text NOT NULL, value double precision NOT NULL)');
+    await queryRunner.query('CREATE TABLE effect (consumer_group text NOT NULL, event_id uuid NOT NULL, region text NOT NULL, PRIMARY KEY (consumer_group, event_id))');
   }
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('DROP TABLE effect');
@@ -68,6 +68,13 @@ export async function createMessagingTestBed(label: string, topics: TopicName[])
 }
 
 /** Effects applied, of the given events only when ids are given. */
+/** The handler every spec consumer applies: records the event as its effect. */
+export function recordEffect(group: string) {
+  return async (event: HoldfastEvent<'traffic.sample'>, transaction: EntityManager): Promise<void> => {
+    await transaction.query('INSERT INTO effect (consumer_group, event_id, region) VALUES ($1, $2, $3)', [group, event.id, event.data.region]);
+  };
+}
+
 export async function effectCount(dataSource: DataSource, eventIds?: string[]): Promise<number> {
   const [{ count }] = eventIds
     ? await dataSource.query('SELECT count(*)::int AS count FROM effect WHERE event_id = ANY($1::uuid[])', [eventIds])

@@ -30,7 +30,7 @@ describe('SeasonalBaseline', () => {
     const profile = baseline.toHourOfWeekBaseline('eu-west');
     expect(profile).toMatchObject({ region: 'eu-west', zone: 'UTC' });
     expect(profile.values).toHaveLength(168);
-    for (let i = 0; i < HOURS_PER_WEEK; i++) expect(Math.abs(profile.values[i]! - weeklyShape(i))).toBeLessThan(3);
+    for (let i = 0; i < HOURS_PER_WEEK; i++) expect(Math.abs(profile.values[i]! - weeklyShape(i))).toBeLessThan(5);
     expect(baseline.expect(new Date(MONDAY + 130 * HOUR)).support).toBe('hour-of-week');
   });
 

@@ -42,9 +42,11 @@ const UNCLIPPED_SAMPLES = 3;
 
 /** Local hour of week in an IANA zone, DST-aware: Monday 00:00 local is 0. */
 export function localHourOfWeek(at: Date, zone: string): number {
-  if (zone === 'UTC') return ((at.getUTCDay() + 6) % 7) * HOURS_PER_DAY + at.getUTCHours();
+  const utcHourOfWeek = ((at.getUTCDay() + 6) % 7) * HOURS_PER_DAY + at.getUTCHours();
+  if (zone === 'UTC') return utcHourOfWeek;
   const local = DateTime.fromJSDate(at, { zone });
-  return (local.weekday - 1) * HOURS_PER_DAY + local.hour;
+  // At the very ends of the Date range the local time is unrepresentable; UTC keeps the sample harmless.
+  return local.isValid ? (local.weekday - 1) * HOURS_PER_DAY + local.hour : utcHourOfWeek;
 }
 
 /** An unknown zone name falls back to UTC rather than failing the region. */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Validates docker-compose.yml and the configs it mounts, without a Docker engine (CI has none).
+# Installs Debian's docker-compose when no compose is found; checks Prometheus, Alertmanager and
+# Grafana files with promtool / amtool / python3 when those are present.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if command -v docker-compose > /dev/null; then
+  compose=(docker-compose)
+elif docker compose version > /dev/null 2>&1; then
+  compose=(docker compose)
+else
+  echo "docker-compose not found: installing Debian's docker-compose"
+  sudo=()
+  if [ "$(id -u)" != 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get install -y docker-compose > /dev/null \
+    || { echo "could not install docker-compose: run apt-get update first, or install Docker Compose" >&2; exit 1; }
+  compose=(docker-compose)
+fi
+
+echo "validating docker-compose.yml with ${compose[*]}"
+"${compose[@]}" -f docker-compose.yml config -q
+
+if command -v promtool > /dev/null; then
+  echo "validating deploy/prometheus/prometheus.yml"
+  promtool check config --syntax-only deploy/prometheus/prometheus.yml
+fi
+if command -v amtool > /dev/null; then
+  echo "validating deploy/alertmanager/alertmanager.yml"
+  amtool check-config deploy/alertmanager/alertmanager.yml
+fi
+if command -v python3 > /dev/null; then
+  for dashboard in deploy/grafana/dashboards/*.json; do
+    echo "validating $dashboard"
+    python3 -m json.tool "$dashboard" > /dev/null
+  done
+fi
+echo "compose configuration is valid"

@@ -1,0 +1,59 @@
+// Types for local-kafka.mjs, so libs/testing and the benches can call it from TypeScript.
+export class LocalKafkaError extends Error {}
+
+export interface LocalKafkaConfig {
+  host: string;
+  port: number;
+  controllerPort: number;
+  brokers: string[];
+  libsDir: string;
+  dataDir: string;
+  stateDir: string;
+  pidFile: string;
+  lockFile: string;
+  logFile: string;
+  outFile: string;
+  propertiesFile: string;
+  heapOptions: string[];
+  startTimeoutMs: number;
+  stopTimeoutMs: number;
+  java: string;
+}
+
+export interface LogOption {
+  log?: (line: string) => void;
+}
+
+export interface StartedKafka {
+  brokers: string[];
+  /** True when this call launched the JVM; false when it reused a broker that already answered. */
+  startedHere: boolean;
+  pid?: number;
+  clusterId: string;
+}
+
+export interface KafkaStatus {
+  brokers: string[];
+  answering: boolean;
+  clusterId: string | null;
+  pid: number | null;
+  jarsCached: boolean;
+  storageFormatted: boolean;
+}
+
+export interface ClusterDescription {
+  brokers: Array<{ nodeId: number; host: string; port: number }>;
+  controller: number | null;
+  clusterId: string;
+}
+
+export function localKafkaConfig(env?: Record<string, string | undefined>): LocalKafkaConfig;
+export function describeKafka(brokers: string[], options?: { timeoutMs?: number }): Promise<ClusterDescription | null>;
+export function waitForKafka(
+  brokers: string[],
+  options?: LogOption & { timeoutMs?: number; isAlive?: () => boolean; describeFailure?: () => string },
+): Promise<ClusterDescription>;
+export function fetchKafka(config?: LocalKafkaConfig, options?: LogOption): void;
+export function startKafka(config?: LocalKafkaConfig, options?: LogOption): Promise<StartedKafka>;
+export function stopKafka(config?: LocalKafkaConfig, options?: LogOption): Promise<boolean>;
+export function kafkaStatus(config?: LocalKafkaConfig, options?: LogOption): Promise<KafkaStatus>;

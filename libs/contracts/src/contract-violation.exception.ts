@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+
+export const ContractViolationCode = {
+  UnknownTopic: 'unknown-topic',
+  MissingHeader: 'missing-header',
+  InvalidHeader: 'invalid-header',
+  InvalidEnvelope: 'invalid-envelope',
+  UnknownEventType: 'unknown-event-type',
+  WrongTopic: 'wrong-topic',
+  SchemaMismatch: 'schema-mismatch',
+  InvalidBody: 'invalid-body',
+  InvalidPayload: 'invalid-payload',
+  WrongKey: 'wrong-key',
+} as const;
+export type ContractViolationCode = (typeof ContractViolationCode)[keyof typeof ContractViolationCode];
+
+/** An event that breaks the contract; `reason` names the header or field and what is wrong with it. */
+export class ContractViolation extends Error {
+  override readonly name = 'ContractViolation';
+  readonly code: ContractViolationCode;
+  readonly reason: string;
+
+  constructor(code: ContractViolationCode, reason: string) {
+    super(`${code}: ${reason}`);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((node, part) => (node === null || typeof node !== 'object' ? undefined : (node as Record<PropertyKey, unknown>)[part]), input);
+
+/** A refinement's own message already says what is missing; any other issue on an absent value means "missing". */
+export const isMissing = (issue: z.core.$ZodIssue, input: unknown): boolean =>
+  issue.code !== 'custom' && valueAt(input, issue.path) === undefined;
+
+/**
+ * One sentence per issue, e.g. "surge.started payload field evidence.score: Invalid input: expected
+ * number, received string"; `whole` names the validated value, `part` prefixes the path of a field in it.
+ */
+export const describeIssues = (issues: readonly z.core.$ZodIssue[], input: unknown, whole: string, part: string): string =>
+  issues
+    .map((issue) => {
+      const where = issue.path.length === 0 ? whole : `${part} ${formatPath(issue.path)}`;
+      return `${where}: ${isMissing(issue, input) ? 'is required but missing' : issue.message}`;
+    })
+    .join('; ');

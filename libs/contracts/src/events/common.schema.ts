@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** ISO 3166-1 alpha-2 in upper case ('IR'), or a custom lower-case code of 3-32 characters ('eu-west'). */
+export const RegionCodeSchema = z
+  .string()
+  // Custom codes need 3+ characters so 'ir' can never be mistaken for the country 'IR'.
+  .regex(/^(?:[A-Z]{2}|(?=.{3,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/, {
+    error: 'must be an ISO 3166-1 alpha-2 code in upper case (IR) or a custom lower-case code of 3-32 characters (eu-west)',
+  })
+  .meta({ description: 'Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
+export type RegionCode = z.infer<typeof RegionCodeSchema>;
+
+/** An instant: ISO-8601 in UTC with a trailing Z; offsets are refused so every service compares like with like. */
+export const InstantSchema = z.iso
+  .datetime({ error: 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z' })
+  .meta({ description: 'ISO-8601 instant in UTC (trailing Z).', examples: ['2026-06-14T21:00:00Z'] });
+
+const isIanaZoneName = (name: string): boolean => {
+  // Intl also accepts fixed offsets ('+03:30'); Holdfast stores zone names because offsets change (DESIGN.md).
+  if (!/^[A-Za-z]/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const IanaZoneSchema = z
+  .string()
+  .refine(isIanaZoneName, { error: 'must be an IANA time zone name such as Asia/Tehran, not an offset' })
+  .meta({ description: 'IANA time zone name.', examples: ['Asia/Tehran', 'America/Los_Angeles'] });
+
+/** Prometheus-style metric name; never contains '/', which separates region and metric in baseline keys. */
+export const MetricNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:.-]{0,127}$/, {
+    error: 'must be a metric name of letters, digits, _ : . - (at most 128 characters, no "/")',
+  })
+  .meta({ description: 'Traffic metric name.', examples: ['http_requests_per_second'] });
+
+export const EntityIdSchema = z.uuid({ error: 'must be a UUID' });
+
+/** Who did something: a user, team or API key name, as the planner's audit log records it. */
+export const ActorSchema = z.string().min(1, { error: 'must not be empty' }).max(200);
+
+/** Human text shown to owners and on dashboards. */
+export const ReasonSchema = z.string().min(1, { error: 'must explain why' }).max(2000);
+
+/** Finite and non-negative: zod 4 numbers already refuse NaN and Infinity. */
+export const TrafficValueSchema = z.number().nonnegative({ error: 'must be a finite number >= 0' });
+
+const unique = (values: readonly string[]): boolean => new Set(values).size === values.length;
+
+export const RegionListSchema = z
+  .array(RegionCodeSchema)
+  .min(1, { error: 'must name at least one region' })
+  .refine(unique, { error: 'must not repeat a region' });
+
+export const EntityIdListSchema = z.array(EntityIdSchema).refine(unique, { error: 'must not repeat an id' });
+
+export const startsBeforeEnds = (range: { startsAt: string; endsAt: string }): boolean =>
+  Date.parse(range.startsAt) < Date.parse(range.endsAt);
+
+export const TimeRangeSchema = z
+  .strictObject({ startsAt: InstantSchema, endsAt: InstantSchema })
+  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+export type TimeRange = z.infer<typeof TimeRangeSchema>;

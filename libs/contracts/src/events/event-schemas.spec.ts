@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { EventSchemas, type EventPayloads } from '../event-catalog';
+import { EventExamples } from '../event-examples';
+import type { EventType } from '../event-types';
+import { IanaZoneSchema, InstantSchema, RegionCodeSchema } from './common.schema';
+import { hourOfWeek } from './region-baseline.v1';
+import { RecurrenceRuleSchema } from './window-snapshot.v1';
+
+const eventTypes = Object.keys(EventSchemas) as EventType[];
+
+/** Parses `payload` as `type` and returns "path: message" lines, or [] when valid. */
+const problems = (type: EventType, payload: unknown): string[] => {
+  const result = EventSchemas[type].safeParse(payload);
+  return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+};
+
+const withChange = <T extends EventType>(type: T, change: Record<string, unknown>): unknown => ({ ...EventExamples[type], ...change });
+
+describe('event schemas', () => {
+  it.each(eventTypes)('%s accepts its example payload', (type) => {
+    expect(problems(type, EventExamples[type])).toEqual([]);
+  });
+
+  it.each(eventTypes)('%s rejects unknown fields (strict on produce)', (type) => {
+    expect(problems(type, withChange(type, { colour: 'blue' }))).toEqual([': Unrecognized key: "colour"']);
+  });
+
+  const badPayloads: Array<[name: string, type: EventType, payload: unknown, problem: string]> = [
+    ['a negative traffic value', 'traffic.sample', withChange('traffic.sample', { value: -1 }), 'value: must be a finite number >= 0'],
+    ['an infinite traffic value', 'traffic.sample', withChange('traffic.sample', { value: Infinity }), 'value: '],
+    ['an instant with an offset', 'traffic.sample', withChange('traffic.sample', { at: '2026-06-15T18:25:00+03:30' }), 'at: must be an ISO-8601 UTC instant'],
+    ['a lower-case country code', 'traffic.sample', withChange('traffic.sample', { region: 'ir' }), 'region: must be an ISO 3166-1'],
+    ['a metric with a slash', 'traffic.sample', withChange('traffic.sample', { metric: 'http/rps' }), 'metric: must be a metric name'],
+    ['a baseline of 167 hours', 'region.baseline', withChange('region.baseline', { values: new Array(167).fill(1) }), 'values: must hold exactly 168 hours'],
+    ['a baseline zone given as an offset', 'region.baseline', withChange('region.baseline', { zone: '+03:30' }), 'zone: must be an IANA time zone name'],
+    ['a baseline zone that does not exist', 'region.baseline', withChange('region.baseline', { zone: 'Mars/Olympus' }), 'zone: must be an IANA time zone name'],
+    ['a detector surge without evidence', 'surge.started', withChange('surge.started', { evidence: undefined }), 'evidence: a detector surge must name its metric and carry evidence'],
+    ['an unknown severity', 'surge.updated', withChange('surge.updated', { severity: 'apocalyptic' }), 'severity: Invalid option'],
+    ['a surge cleared before it started', 'surge.cleared', withChange('surge.cleared', { clearedAt: '2026-06-01T00:00:00Z' }), 'clearedAt: must not be before startedAt'],
+    ['a window ending before it starts', 'window.scheduled', withChange('window.scheduled', { endsAt: '2026-06-15T16:00:00Z' }), 'endsAt: must be after startsAt'],
+    ['a global footprint listing regions', 'window.scheduled', withChange('window.scheduled', { footprint: { global: true, regions: ['IR'] } }), 'footprint.regions: a global footprint lists no regions'],
+    ['a window id that is not a UUID', 'window.scheduled', withChange('window.scheduled', { windowId: 'w-1' }), 'windowId: must be a UUID'],
+    ['an RRULE without FREQ', 'window.scheduled', withChange('window.scheduled', { recurrence: 'BYDAY=SU' }), 'recurrence: must be an RFC 5545 RRULE'],
+    ['an update naming no change', 'window.updated', withChange('window.updated', { changes: [] }), 'changes: must name at least one changed field'],
+    ['a held window whose status is not held', 'window.held', withChange('window.held', { status: 'scheduled' }), 'status: Invalid input: expected "held"'],
+    ['a release without its hold', 'window.released', withChange('window.released', { holdId: undefined }), 'holdId: '],
+    ['a chosen slot that is not the new time', 'window.rescheduled', withChange('window.rescheduled', { startsAt: '2026-06-15T20:00:00Z' }), "chosenSlot: must match the window's new startsAt and endsAt"],
+    ['a cancellation without a reason', 'window.cancelled', withChange('window.cancelled', { reason: '' }), 'reason: must explain why'],
+    ['a start without its occurrence', 'window.started', withChange('window.started', { occurrence: undefined }), 'occurrence: '],
+    ['a completion in progress', 'window.completed', withChange('window.completed', { status: 'in-progress' }), 'status: Invalid option'],
+    ['a hold on no region', 'hold.placed', withChange('hold.placed', { regions: [] }), 'regions: must name at least one region'],
+    ['a hold naming a region twice', 'hold.placed', withChange('hold.placed', { regions: ['IR', 'IR'] }), 'regions: must not repeat a region'],
+    ['a hold ending before its period starts', 'hold.placed', withChange('hold.placed', { until: '2026-06-01T00:00:00Z' }), 'until: must be after from'],
+    ['an unknown hold source', 'hold.placed', withChange('hold.placed', { source: 'rumour' }), 'source: Invalid option'],
+    ['a release with a window id that is not a UUID', 'hold.released', withChange('hold.released', { windowIds: ['nope'] }), 'windowIds.0: must be a UUID'],
+    ['an override by nobody', 'hold.overridden', withChange('hold.overridden', { overriddenBy: '' }), 'overriddenBy: must not be empty'],
+  ];
+
+  it.each(badPayloads)('rejects %s', (_name, type, payload, problem) => {
+    expect(problems(type, payload).join('\n')).toContain(problem);
+  });
+
+  it('accepts a hold until released, with until absent or null', () => {
+    expect(problems('hold.placed', withChange('hold.placed', { until: undefined }))).toEqual([]);
+    expect(problems('hold.placed', withChange('hold.placed', { until: null }))).toEqual([]);
+  });
+
+  it('accepts an alert surge with neither metric nor evidence', () => {
+    const payload: EventPayloads['surge.started'] = { ...EventExamples['surge.started'], source: 'alert', metric: undefined, evidence: undefined };
+    expect(problems('surge.started', payload)).toEqual([]);
+  });
+});
+
+describe('shared field schemas', () => {
+  it.each(['IR', 'US', 'eu-west', 'apac', 'us-east-1'])('accepts region code %s', (code) => {
+    expect(RegionCodeSchema.safeParse(code).success).toBe(true);
+  });
+  it.each(['ir', 'IRN', 'EU-WEST', 'eu_west', '-eu', 'eu-', ''])('rejects region code %j', (code) => {
+    expect(RegionCodeSchema.safeParse(code).success).toBe(false);
+  });
+  it.each(['Asia/Tehran', 'Asia/Kathmandu', 'America/Los_Angeles', 'UTC', 'Etc/GMT+3'])('accepts zone %s', (zone) => {
+    expect(IanaZoneSchema.safeParse(zone).success).toBe(true);
+  });
+  it.each(['+03:30', '-0700', 'Tehran', ''])('rejects zone %j', (zone) => {
+    expect(IanaZoneSchema.safeParse(zone).success).toBe(false);
+  });
+  it('takes instants with fractional seconds but only in UTC', () => {
+    expect(InstantSchema.safeParse('2026-06-15T14:55:00.123Z').success).toBe(true);
+    expect(InstantSchema.safeParse('2026-06-15T14:55:00').success).toBe(false);
+  });
+  it.each(['FREQ=WEEKLY;BYDAY=SU', 'RRULE:FREQ=MONTHLY;BYMONTHDAY=1', 'INTERVAL=2;FREQ=DAILY'])('accepts RRULE %s', (rule) => {
+    expect(RecurrenceRuleSchema.safeParse(rule).success).toBe(true);
+  });
+  it('indexes the baseline by local hour of week from Monday 00:00', () => {
+    expect(hourOfWeek(1, 0)).toBe(0);
+    expect(hourOfWeek(7, 23)).toBe(167);
+  });
+});

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { ContractViolation, ContractViolationCode, describeIssues, isMissing } from './contract-violation.exception';
+import { TopicEvents, dataSchemaOf, isEventType, keyOf, topicOfEvent, type EventPayloads } from './event-catalog';
+import type { EventType } from './event-types';
+import {
+  EventIdSchema,
+  EventSourceSchema,
+  SubjectSchema,
+  TraceIdSchema,
+  assembleEvent,
+  validateEvent,
+  type AnyHoldfastEvent,
+  type HoldfastEvent,
+  type HoldfastEventOn,
+} from './envelope';
+import { InstantSchema } from './events/common.schema';
+import { TopicSpecs, Topics, type TopicName } from './topics';
+
+/** A Kafka message as any client hands it over (kafkajs's shape, without depending on kafkajs). */
+export interface WireMessage {
+  key: string | Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | undefined>;
+}
+
+export interface EncodedMessage {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * CloudEvents Kafka protocol binding, binary mode: attributes travel as ce_* headers, the body is
+ * the JSON payload. Loose: tracing and dead-letter headers may ride along.
+ */
+export const KafkaHeadersSchema = z.looseObject({
+  ce_specversion: z.literal('1.0'),
+  ce_id: EventIdSchema,
+  ce_type: z.string().min(1),
+  ce_source: EventSourceSchema,
+  ce_time: InstantSchema,
+  ce_subject: SubjectSchema.optional(),
+  ce_dataschema: z.string().min(1),
+  ce_correlationid: TraceIdSchema,
+  ce_causationid: TraceIdSchema.optional(),
+  'content-type': z.string().regex(/^application\/json\s*(?:;.*)?$/i, { error: 'must be application/json' }),
+});
+
+/** The header schema one event type travels with (ce_type and ce_dataschema pinned). */
+export const kafkaHeadersSchemaOf = (type: EventType) =>
+  KafkaHeadersSchema.extend({ ce_type: z.literal(type), ce_dataschema: z.literal(dataSchemaOf(type)) });
+
+const keyOfEvent = (event: AnyHoldfastEvent): string =>
+  keyOf(event.type, event.data as EventPayloads[typeof event.type]);
+
+/** Validates the event (strictly: this is the produce side) and lays it out for Kafka. */
+export function encodeEvent(event: HoldfastEvent): EncodedMessage {
+  const valid = validateEvent(event);
+  const headers: Record<string, string> = {
+    ce_specversion: valid.specversion,
+    ce_id: valid.id,
+    ce_type: valid.type,
+    ce_source: valid.source,
+    ce_time: valid.time,
+    ce_dataschema: valid.dataschema,
+    ce_correlationid: valid.correlationid,
+    'content-type': valid.datacontenttype,
+  };
+  if (valid.subject !== undefined) headers.ce_subject = valid.subject;
+  if (valid.causationid !== undefined) headers.ce_causationid = valid.causationid;
+  return { key: keyOfEvent(valid), value: Buffer.from(JSON.stringify(valid.data)), headers };
+}
+
+const isTopicName = (topic: string): topic is TopicName => Object.values<string>(Topics).includes(topic);
+
+const text = (value: Buffer | string | undefined): string | undefined => (Buffer.isBuffer(value) ? value.toString('utf8') : value);
+
+/**
+ * Turns a message read from `topic` (the logical name, without any test prefix) back into an
+ * event, or throws ContractViolation naming the header or payload field at fault.
+ */
+export function decodeEvent<T extends TopicName>(topic: T, message: WireMessage): HoldfastEventOn<T>;
+export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEvent;
+export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEvent {
+  if (!isTopicName(topic)) {
+    throw new ContractViolation(ContractViolationCode.UnknownTopic, `topic "${topic}" is not a Holdfast topic`);
+  }
+  const rawHeaders = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, text(value)]));
+  const parsed = KafkaHeadersSchema.safeParse(rawHeaders);
+  if (!parsed.success) {
+    const code = parsed.error.issues.some((issue) => isMissing(issue, rawHeaders)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
+    throw new ContractViolation(code, describeIssues(parsed.error.issues, rawHeaders, 'headers', 'header'));
+  }
+  const headers = parsed.data;
+
+  const allowed: readonly string[] = TopicEvents[topic];
+  // An unknown type is reported by assembleEvent; a known one on the wrong topic is reported here.
+  if (isEventType(headers.ce_type) && !allowed.includes(headers.ce_type)) {
+    throw new ContractViolation(
+      ContractViolationCode.WrongTopic,
+      `header ce_type "${headers.ce_type}" does not travel on topic ${topic}, which carries ${allowed.join(', ')}; it belongs on ${topicOfEvent(headers.ce_type)}`,
+    );
+  }
+
+  if (message.value === null) {
+    throw new ContractViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(message.value.toString('utf8'));
+  } catch (error) {
+    throw new ContractViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
+  }
+
+  const event = assembleEvent(
+    {
+      id: headers.ce_id,
+      type: headers.ce_type,
+      source: headers.ce_source,
+      time: headers.ce_time,
+      subject: headers.ce_subject,
+      dataschema: headers.ce_dataschema,
+      correlationid: headers.ce_correlationid,
+      causationid: headers.ce_causationid,
+    },
+    data,
+    'consume',
+    (attribute) => `header ce_${attribute}`,
+  );
+
+  const expectedKey = keyOfEvent(event);
+  const key = message.key === null ? null : text(message.key);
+  if (key !== expectedKey) {
+    throw new ContractViolation(
+      ContractViolationCode.WrongKey,
+      `message key ${key === null ? 'is missing' : `"${key}" is wrong`}: ${topic} is keyed by ${TopicSpecs[topic].key}, so this ${event.type} event needs "${expectedKey}"`,
+    );
+  }
+  return event;
+}

@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import { ContractViolation, ContractViolationCode, describeIssues } from './contract-violation.exception';
+import { EventSchemas, type EventPayloads } from './event-catalog';
+import type { EventType } from './event-types';
+
+/**
+ * 'produce' is strict: an unknown field is a producer's typo. 'consume' drops fields it does not
+ * know (a tolerant reader), so an added optional field can reach consumers that predate it.
+ */
+export type ValidationMode = 'produce' | 'consume';
+
+const pruneUnknownKeys = (data: unknown, issues: readonly z.core.$ZodIssue[]): unknown => {
+  const pruned = structuredClone(data);
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const target = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown>)[part], pruned);
+    for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
+  }
+  return pruned;
+};
+
+export function validatePayload<T extends EventType>(type: T, data: unknown, mode: ValidationMode): EventPayloads[T] {
+  const schema = EventSchemas[type] as z.ZodType<EventPayloads[T]>;
+  let result = schema.safeParse(data);
+  if (!result.success && mode === 'consume' && result.error.issues.some((issue) => issue.code === 'unrecognized_keys')) {
+    result = schema.safeParse(pruneUnknownKeys(data, result.error.issues));
+  }
+  if (!result.success) {
+    throw new ContractViolation(ContractViolationCode.InvalidPayload, describeIssues(result.error.issues, data, `${type} payload`, `${type} payload field`));
+  }
+  return result.data;
+}

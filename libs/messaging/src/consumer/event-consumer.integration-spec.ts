@@ -1,0 +1,183 @@
+import { createEvent, encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { expectEventually } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
+import { physicalTopic } from '../kafka/kafka-settings';
+import { silentLogger } from '../kafka/messaging-logger';
+import { createMessagingTestBed, effectCount, recordEffect, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { EventConsumer } from './event-consumer';
+import { UnprocessableEventError } from './failure-kind';
+
+function sample(region: string, value: number): HoldfastEvent<'traffic.sample'> {
+  return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source: 'consumer-spec' }, { source: 'consumer-spec' });
+}
+
+
+describe('idempotent consumer against the real broker and PostgreSQL', () => {
+  let bed: MessagingTestBed;
+  let groups = 0;
+
+  /** A consumer in a group of its own whose handler records each event, after `before` (which may throw) has run. */
+  const consumerFor = ({ group = `effects-${++groups}`, before }: { group?: string; before?: (event: HoldfastEvent<'traffic.sample'>) => void } = {}) =>
+    new EventConsumer({
+      kafka: bed.kafka,
+      dataSource: bed.dataSource,
+      publisher: bed.publisher,
+      settings: bed.settings,
+      logger: silentLogger,
+      topic: Topics.trafficSamples,
+      group,
+      handlers: {
+        'traffic.sample': async (event, transaction) => {
+          before?.(event);
+          await recordEffect(group)(event, transaction);
+        },
+      },
+      retry: { attempts: 3, startingDelayMs: 10, maxDelayMs: 50 },
+      commitIntervalMs: 100,
+    });
+
+  /** Everything the dead-letter topic receives, with its headers as text. */
+  async function recordDeadLetters(): Promise<{ letters: { value: string; headers: Record<string, string> }[]; stop: () => Promise<void> }> {
+    const letters: { value: string; headers: Record<string, string> }[] = [];
+    const consumer = bed.kafka.consumer({ groupId: `${bed.settings.topicPrefix}dlq-reader-${++groups}`, maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+        letters.push({ value: message.value?.toString() ?? '', headers });
+      },
+    });
+    return { letters, stop: () => consumer.disconnect() };
+  }
+
+  beforeAll(async () => {
+    bed = await createMessagingTestBed('event-consumer', [Topics.trafficSamples]);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it('applies a duplicated event once', async () => {
+    const event = sample('IR', 5);
+    const after = sample('IR', 6);
+    // Same key, so the same partition: when `after` is applied, both copies have been consumed.
+    await bed.publisher.publish(event, event, after);
+    const consumer = consumerFor();
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [after.id])).toBe(1));
+      expect(await effectCount(bed.dataSource, [event.id])).toBe(1);
+      const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE event_id = $1', [event.id]);
+      expect(ledger).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('sends a malformed message to <topic>.dlq with its reason, and the partition keeps flowing', async () => {
+    const good = sample('BR', 7);
+    const malformed = encodeEvent(sample('BR', 8));
+    malformed.value = Buffer.from(JSON.stringify({ region: 'Brazil', metric: 'requests', at: 'yesterday', value: -1, source: 'x' }));
+    const letters = await recordDeadLetters();
+    const raw = bed.kafka.producer();
+    await raw.connect();
+    await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages: [{ key: 'BR', value: malformed.value, headers: malformed.headers }, { key: 'BR', value: Buffer.from('not json at all'), headers: { ...malformed.headers, ce_id: '0190e6c4-0000-7000-8000-000000000001' } }] });
+    await raw.disconnect();
+    await bed.publisher.publish(good);
+    const consumer = consumerFor();
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the good event behind the bad ones is applied' });
+      await expectEventually(() => expect(letters.letters).toHaveLength(2));
+      const [schemaViolation, notJson] = letters.letters;
+      expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: .*region/);
+      expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/value/);
+      expect(schemaViolation.headers[DeadLetterHeaders.originTopic]).toBe(Topics.trafficSamples);
+      expect(schemaViolation.headers[DeadLetterHeaders.consumerGroup]).toBe(consumer.groupId);
+      expect(schemaViolation.headers.ce_id).toBe(malformed.headers.ce_id);
+      expect(schemaViolation.value).toContain('Brazil');
+      expect(notJson.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: .*JSON/i);
+      expect(notJson.value).toBe('not json at all');
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('retries a handler that fails for a while, with one effect in the end', async () => {
+    const event = sample('KE', 9);
+    let calls = 0;
+    const consumer = consumerFor({
+      before: (received) => {
+        if (received.id === event.id && ++calls < 3) throw new Error('deadlock detected, try again');
+      },
+    });
+    await bed.publisher.publish(event);
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [event.id])).toBe(1));
+      expect(calls).toBe(3);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('dead-letters an event whose handler keeps failing, naming the attempts and the error', async () => {
+    const doomed = sample('MX', 10);
+    const unprocessable = sample('MX', 11);
+    const next = sample('MX', 12);
+    const letters = await recordDeadLetters();
+    let doomedCalls = 0;
+    const consumer = consumerFor({
+      before: (received) => {
+        if (received.id === doomed.id) {
+          doomedCalls++;
+          throw new Error('the window service rejected it');
+        }
+        if (received.id === unprocessable.id) throw new UnprocessableEventError('refers to a region this planner does not know');
+      },
+    });
+    await bed.publisher.publish(doomed, unprocessable, next);
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [next.id])).toBe(1));
+      await expectEventually(() => expect(letters.letters.filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
+      const byId = new Map(letters.letters.map((letter) => [letter.headers.ce_id, letter.headers]));
+      expect(byId.get(doomed.id)?.[DeadLetterHeaders.reason]).toBe('handler failed after 3 attempt(s): the window service rejected it');
+      expect(byId.get(doomed.id)?.[DeadLetterHeaders.attempts]).toBe('3');
+      expect(doomedCalls).toBe(3);
+      expect(byId.get(unprocessable.id)?.[DeadLetterHeaders.reason]).toBe('handler failed after 1 attempt(s): refers to a region this planner does not know');
+      // A dead-lettered event leaves no half-applied effect and no ledger row.
+      expect(await effectCount(bed.dataSource, [doomed.id, unprocessable.id])).toBe(0);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('loses nothing and doubles nothing when a consumer is restarted mid-stream', async () => {
+    const events = Array.from({ length: 300 }, (_, index) => sample(['IR', 'DE', 'US', 'IN', 'JP', 'BR'][index % 6], index));
+    const ids = events.map((event) => event.id);
+    await bed.publisher.publish(...events);
+    const group = 'restart-mid-stream';
+    const first = consumerFor({ group });
+    await first.start();
+    await expectEventually(async () => expect(await effectCount(bed.dataSource, ids)).toBeGreaterThanOrEqual(60), { intervalMs: 5 });
+    await first.stop();
+    const midway = await effectCount(bed.dataSource, ids);
+    expect(midway).toBeLessThan(300);
+
+    const second = consumerFor({ group });
+    await second.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, ids)).toBe(300), { timeoutMs: 30_000 });
+      const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE event_id = ANY($1::uuid[])', [ids]);
+      expect(ledger).toBe(300);
+    } finally {
+      await second.stop();
+    }
+  });
+});

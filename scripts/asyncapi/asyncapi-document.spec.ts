@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EventTypes, Topics } from '../../libs/contracts/src/index';
+import { ASYNCAPI_PATH, buildAsyncApiDocument, renderAsyncApiDocument } from './asyncapi-document';
+
+interface Document {
+  channels: Record<string, { address: string; messages: Record<string, { $ref: string }>; bindings: { kafka: { partitions: number } } }>;
+  components: { messages: Record<string, { headers: { $ref: string }; payload: { $ref: string } }>; schemas: Record<string, unknown> };
+}
+
+describe('AsyncAPI document', () => {
+  it('is checked in as generated (else run npm run contracts:asyncapi)', () => {
+    expect(readFileSync(ASYNCAPI_PATH, 'utf8')).toBe(renderAsyncApiDocument());
+  });
+
+  it('has a channel per topic and a message per event type, with every reference resolving', () => {
+    const document = buildAsyncApiDocument() as unknown as Document;
+    expect(Object.values(document.channels).map((channel) => channel.address).sort()).toEqual(Object.values(Topics).sort());
+    expect(Object.keys(document.components.messages)).toHaveLength(Object.keys(EventTypes).length);
+
+    const resolve = (ref: string): unknown => {
+      const [, section, name] = ref.match(/^#\/components\/(messages|schemas)\/(.+)$/) ?? [];
+      return section === 'messages' ? document.components.messages[name] : document.components.schemas[name];
+    };
+    for (const channel of Object.values(document.channels)) {
+      for (const { $ref } of Object.values(channel.messages)) {
+        const message = resolve($ref) as Document['components']['messages'][string];
+        expect(message).toBeDefined();
+        expect(resolve(message.headers.$ref)).toBeDefined();
+        expect(resolve(message.payload.$ref)).toBeDefined();
+      }
+    }
+    expect(document.channels.regionBaselines.bindings.kafka.partitions).toBe(3);
+  });
+});
