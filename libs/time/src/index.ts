@@ -1,1 +1,26 @@
-export {};
+export { TimeError, TimeErrorCode } from './errors/time.error';
+export { assertKnownZone, isKnownZone } from './zones/iana-zone';
+export { instantToWallClock, wallClockToInstant } from './zones/wall-clock';
+export type { InstantRange, LocalWindowPlan, PlannedWindow, Recurrence } from './windows/planned-window';
+export { planWindow, planWindowFromLocal, rangesOverlap } from './windows/planned-window';
+export type { Expansion, ExpansionBounds } from './recurrence/recurrence.expander';
+export { DEFAULT_MAX_OCCURRENCES, expandOccurrences, MAX_OCCURRENCES_LIMIT } from './recurrence/recurrence.expander';
+export type { RegionLocalTime, RegionZones } from './rendering/region-local-time.renderer';
+export { formatOffset, renderInZone, renderLocalTimes } from './rendering/region-local-time.renderer';
+export type { AllowedLocalHours, LocalHoursRange, LocalHoursScope } from './local-hours/allowed-local-hours';
+export { isWithinLocalHours } from './local-hours/allowed-local-hours';
+export type { HourOfWeekBaseline } from './slots/hour-of-week-baseline';
+export { FALLBACK_LOAD, HOURS_PER_WEEK } from './slots/hour-of-week-baseline';
+export type {
+  CurrentSlotScore,
+  Flexibility,
+  FootprintRegion,
+  RegionHold,
+  RegionImpact,
+  ScoredSlot,
+  SlotScore,
+  SlotSearchRequest,
+  SlotSearchResult,
+} from './slots/slot-search.types';
+export { scoreSlot } from './slots/slot-score';
+export { DEFAULT_GRANULARITY_MINUTES, DEFAULT_SLOT_COUNT, findSlots } from './slots/slot-search';

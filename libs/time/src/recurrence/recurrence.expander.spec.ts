@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TimeErrorCode } from '../errors/time.error';
+import { TOUCHED_ZONES } from '../testing/dst-transitions.fixture';
+import { planWindow, planWindowFromLocal } from '../windows/planned-window';
+import { instantToWallClock, parseWallClock, resolveWallClock } from '../zones/wall-clock';
+import { zoneOffsetLookup } from '../zones/iana-zone';
+import { expandOccurrences } from './recurrence.expander';
+
+const HOUR = 3_600_000;
+const spring2026 = { from: new Date('2026-03-01T00:00:00Z'), until: new Date('2026-04-20T00:00:00Z') };
+
+describe('recurrence expansion', () => {
+  it('keeps a weekly 02:00 Europe/Berlin window at 02:00 local across the March change', () => {
+    const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 240, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=WEEKLY' } });
+    const { occurrences, truncated } = expandOccurrences(window, spring2026);
+    expect(truncated).toBe(false);
+    expect(occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual([
+      '2026-03-04T02:00',
+      '2026-03-11T02:00',
+      '2026-03-18T02:00',
+      '2026-03-25T02:00',
+      '2026-04-01T02:00',
+      '2026-04-08T02:00',
+      '2026-04-15T02:00',
+    ]);
+    expect(occurrences[3].start.toISOString()).toBe('2026-03-25T01:00:00.000Z');
+    expect(occurrences[4].start.toISOString()).toBe('2026-04-01T00:00:00.000Z');
+    expect(occurrences.every((o) => o.end.getTime() - o.start.getTime() === 4 * HOUR)).toBe(true);
+  });
+
+  it('applies the gap rule on a Sunday 02:00 that does not exist, and the overlap rule on one that happens twice', () => {
+    const window = planWindowFromLocal({ localStart: '2026-03-22T02:00', durationMinutes: 60, zone: 'Europe/Berlin', recurrence: { rrule: 'RRULE:FREQ=WEEKLY;BYDAY=SU' } });
+    const march = expandOccurrences(window, { from: new Date('2026-03-28T00:00:00Z'), until: new Date('2026-03-30T00:00:00Z') });
+    expect(march.occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual(['2026-03-29T03:00']);
+    const october = expandOccurrences(window, { from: new Date('2026-10-24T00:00:00Z'), until: new Date('2026-10-26T00:00:00Z') });
+    expect(october.occurrences.map((o) => o.start.toISOString())).toEqual(['2026-10-25T00:00:00.000Z']);
+  });
+
+  it('drops EXDATEs given as local wall clock or as instants', () => {
+    const window = planWindowFromLocal({
+      localStart: '2026-03-04T02:00',
+      durationMinutes: 60,
+      zone: 'Europe/Berlin',
+      recurrence: { rrule: 'FREQ=WEEKLY;COUNT=4', exdates: ['2026-03-11T02:00', '2026-03-25T01:00:00Z'] },
+    });
+    const { occurrences } = expandOccurrences(window, spring2026);
+    expect(occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual(['2026-03-04T02:00', '2026-03-18T02:00']);
+  });
+
+  it('reads rule values case-insensitively, as RFC 5545 says', () => {
+    const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 60, zone: 'Europe/Berlin', recurrence: { rrule: 'rrule:freq=weekly;byday=su,we;count=3' } });
+    expect(expandOccurrences(window, spring2026).occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual([
+      '2026-03-04T02:00',
+      '2026-03-08T02:00',
+      '2026-03-11T02:00',
+    ]);
+  });
+
+  it('reads a "Z" UNTIL as an instant', () => {
+    const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 60, zone: 'Asia/Tehran', recurrence: { rrule: 'FREQ=DAILY;UNTIL=20260305T223000Z' } });
+    const { occurrences } = expandOccurrences(window, spring2026);
+    // 2026-03-06T02:00 Tehran is 2026-03-05T22:30Z: included, the next one is not.
+    expect(occurrences.map((o) => o.start.toISOString())).toEqual(['2026-03-03T22:30:00.000Z', '2026-03-04T22:30:00.000Z', '2026-03-05T22:30:00.000Z']);
+  });
+
+  it('is bounded by the range and by maxCount, and says when it stopped early', () => {
+    const window = planWindowFromLocal({ localStart: '2026-01-01T00:00', durationMinutes: 30, zone: 'UTC', recurrence: { rrule: 'FREQ=HOURLY;INTERVAL=2' } });
+    const capped = expandOccurrences(window, { from: new Date('2026-01-01T00:00:00Z'), until: new Date('2027-01-01T00:00:00Z'), maxCount: 50 });
+    expect(capped.occurrences).toHaveLength(50);
+    expect(capped.truncated).toBe(true);
+    const ranged = expandOccurrences(window, { from: new Date('2026-01-01T00:20:00Z'), until: new Date('2026-01-01T08:00:00Z') });
+    expect(ranged.occurrences.map((o) => o.start.toISOString().slice(11, 16))).toEqual(['00:00', '02:00', '04:00', '06:00']);
+    expect(() => expandOccurrences(window, { ...spring2026, maxCount: 20_000 })).toThrow(expect.objectContaining({ code: TimeErrorCode.RecurrenceTooLarge }));
+  });
+
+  it('returns a window without recurrence as its single occurrence when it overlaps the range', () => {
+    const window = planWindow({ start: new Date('2026-03-10T00:00:00Z'), end: new Date('2026-03-10T01:00:00Z'), zone: 'UTC' });
+    expect(expandOccurrences(window, spring2026).occurrences).toHaveLength(1);
+    expect(expandOccurrences(window, { from: new Date('2026-04-01T00:00:00Z'), until: new Date('2026-05-01T00:00:00Z') }).occurrences).toHaveLength(0);
+  });
+
+  it.each(['FREQ=FORTNIGHTLY', 'FREQ=MINUTELY', 'BYDAY=MO', 'FREQ=WEEKLY;TZID=Europe/Berlin', 'FREQ=WEEKLY;BYDAY=XX', 'FREQ=WEEKLY;COLOR=RED'])('refuses %s with a reason', (rrule) => {
+    const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 60, zone: 'UTC', recurrence: { rrule } });
+    expect(() => expandOccurrences(window, spring2026)).toThrow(expect.objectContaining({ code: TimeErrorCode.InvalidRecurrence, message: expect.stringContaining(rrule) }));
+  });
+
+  it('places every daily occurrence at its local time under the DST rule, in every touched zone (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TOUCHED_ZONES),
+        fc.constantFrom(2009, 2026),
+        fc.integer({ min: 0, max: 330 }),
+        fc.integer({ min: 0, max: 47 }),
+        (zone, year, day, halfHour) => {
+          const localStart = new Date(Date.UTC(year, 0, 1 + day, 0, halfHour * 30)).toISOString().slice(0, 16);
+          const window = planWindowFromLocal({ localStart, durationMinutes: 90, zone, recurrence: { rrule: 'FREQ=DAILY' } });
+          const from = window.start;
+          const until = new Date(from.getTime() + 29.5 * 24 * HOUR);
+          const { occurrences } = expandOccurrences(window, { from, until });
+          const offsetAt = zoneOffsetLookup(zone);
+          expect(occurrences).toHaveLength(30);
+          occurrences.forEach((occurrence, index) => {
+            const wall = parseWallClock(localStart) + index * 24 * HOUR;
+            expect(occurrence.start.getTime()).toBe(resolveWallClock(wall, offsetAt));
+            expect(occurrence.end.getTime() - occurrence.start.getTime()).toBe(1.5 * HOUR);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -1,0 +1,77 @@
+import { AllowedLocalHours } from '../local-hours/allowed-local-hours';
+import { RegionLocalTime, RegionZones } from '../rendering/region-local-time.renderer';
+import { InstantRange } from '../windows/planned-window';
+import { HourOfWeekBaseline } from './hour-of-week-baseline';
+
+/** A region a window can hurt; `share` is its part of the service's traffic (default 1 / footprint size). */
+export interface FootprintRegion extends RegionZones {
+  readonly share?: number;
+}
+
+/** An active hold on one region for an instant range. */
+export interface RegionHold extends InstantRange {
+  readonly region: string;
+}
+
+export interface Flexibility {
+  readonly earliestStart: Date;
+  /** Latest end: a slot must finish by then. */
+  readonly deadline: Date;
+}
+
+export interface SlotSearchRequest {
+  readonly durationMinutes: number;
+  readonly flexibility: Flexibility;
+  /** The zone the window was planned in (read by allowed hours scoped to 'window-zone'). */
+  readonly windowZone: string;
+  readonly footprint: readonly FootprintRegion[];
+  readonly baselines: readonly HourOfWeekBaseline[];
+  readonly holds?: readonly RegionHold[];
+  readonly allowedLocalHours?: AllowedLocalHours;
+  /** The window's current slot, scored for comparison. */
+  readonly current?: InstantRange;
+  /** Candidate starts lie on this UTC grid (default 5 minutes; every zone offset is a multiple of 15). */
+  readonly granularityMinutes?: number;
+  /** How many slots to return (default 3). */
+  readonly count?: number;
+  /** Minimum distance between returned starts (default the duration: returned slots never overlap). */
+  readonly minSeparationMinutes?: number;
+}
+
+export interface RegionImpact {
+  readonly region: string;
+  readonly share: number;
+  /** Integral of the region's relative load over the slot, in average-hours (1 = one average hour). */
+  readonly relativeLoad: number;
+  /** The same in the baseline's own traffic units × hours; null when the region uses the fallback. */
+  readonly expectedTraffic: number | null;
+  readonly fallback: boolean;
+}
+
+export interface SlotScore {
+  /** Σ share × relativeLoad over the footprint: comparable across windows, regions and slots. */
+  readonly expectedAffectedTraffic: number;
+  readonly byRegion: readonly RegionImpact[];
+}
+
+export interface ScoredSlot extends InstantRange, SlotScore {
+  /** Local start and end in every zone of every footprint region. */
+  readonly local: readonly RegionLocalTime[];
+  readonly notes: readonly string[];
+}
+
+export interface CurrentSlotScore extends ScoredSlot {
+  /** Footprint regions whose active holds overlap the current slot. */
+  readonly heldRegions: readonly string[];
+  readonly withinAllowedLocalHours: boolean;
+}
+
+export interface SlotSearchResult {
+  /** Best first; empty when no candidate is outside holds and within the allowed hours. */
+  readonly slots: readonly ScoredSlot[];
+  readonly current: CurrentSlotScore | null;
+  /** Regions scored with the synthetic night-time profile because nothing was learned for them. */
+  readonly fallbackRegions: readonly string[];
+  readonly candidates: number;
+  readonly eligibleCandidates: number;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { TimeError, TimeErrorCode } from '../errors/time.error';
+import { assertKnownZone, isKnownZone, zoneOffsetLookup } from './iana-zone';
+
+describe('IANA zones', () => {
+  it.each(['Asia/Tehran', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'UTC'])('accepts %s', (zone) => {
+    expect(assertKnownZone(zone)).toBe(zone);
+  });
+
+  it.each(['Mars/Olympus', '', '+03:00', 'UTC+3', 'PST', 'BST', 'IST', 'SystemV/PST8', 'Europe/'])('refuses %j with an error naming it, never falling back to UTC', (zone) => {
+    expect(isKnownZone(zone)).toBe(false);
+    const error = captureError(() => assertKnownZone(zone));
+    expect(error).toBeInstanceOf(TimeError);
+    expect(error.code).toBe(TimeErrorCode.UnknownZone);
+    expect(error.message).toContain(`"${zone}"`);
+  });
+
+  it('reads offsets in milliseconds from the tz data, including 45-minute zones', () => {
+    expect(zoneOffsetLookup('Asia/Kathmandu')(Date.UTC(2026, 0, 1))).toBe((5 * 60 + 45) * 60_000);
+    expect(zoneOffsetLookup('America/Los_Angeles')(Date.UTC(2026, 0, 1))).toBe(-8 * 3_600_000);
+  });
+
+  it('refuses to build an offset look-up for an unknown zone', () => {
+    expect(() => zoneOffsetLookup('Nowhere/Atlantis')).toThrow(/Nowhere\/Atlantis/);
+  });
+});
+
+function captureError(action: () => unknown): TimeError {
+  try {
+    action();
+  } catch (error) {
+    return error as TimeError;
+  }
+  throw new Error('expected an error');
+}
