@@ -19,6 +19,9 @@ function boundaries({ forTests }) {
       { sourceTag: 'scope:impact-analyzer', onlyDependOnLibsWithTags: ['scope:impact-analyzer', 'scope:shared'] },
       { sourceTag: 'scope:notifier', onlyDependOnLibsWithTags: ['scope:notifier', 'scope:shared'] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+      // The end-to-end specs drive the built services from outside, as a user would.
+      { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:shared'] },
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] },
       // Contracts and pure time arithmetic stay free of infrastructure so every edge can reuse them.
       { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', ...testing], bannedExternalImports: infrastructure },
       { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure', 'type:contracts', ...testing], bannedExternalImports: infrastructure },

@@ -1,6 +1,6 @@
 import { encodeEvent, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
 import type { MetricsRegistry } from '@holdfast/observability';
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { physicalTopic, type KafkaSettings } from './kafka-settings';
 
 /** A message as the outbox stores it: the logical topic and the encoded record. */
@@ -25,7 +25,8 @@ export class EventPublisher {
     private readonly settings: Pick<KafkaSettings, 'topicPrefix'>,
     metrics?: MetricsRegistry,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The Java client's murmur2 partitioner, so a key lands on the same partition whichever client produces it.
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.published = metrics?.counter('holdfast_events_published_total', 'Events acknowledged by Kafka', ['topic', 'type']);
   }
 

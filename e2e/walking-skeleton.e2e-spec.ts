@@ -1,0 +1,108 @@
+import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+
+interface Listing<T> {
+  items: T[];
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+describe('walking skeleton: sample -> surge -> hold -> delivery across the three services', () => {
+  let database: TestDatabase;
+  const services: Record<string, RunningService> = {};
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    buildServices({ log: () => undefined });
+    database = await createTestDatabase('walking-skeleton');
+    const environment = testEnvironment();
+    const env = {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${uniqueTestId('skeleton')}.`,
+      DATABASE_POOL_SIZE: '3',
+      LOG_LEVEL: 'warn',
+    };
+    const started = await Promise.all(
+      ['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) =>
+        startService({ name, port: await freePort(), env, onLine: (line) => logs.push(`[${name}] ${line}`) }),
+      ),
+    );
+    for (const service of started) services[service.name] = service;
+  });
+
+  afterAll(async () => {
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await database?.drop();
+  });
+
+  it('reports every service ready, with PostgreSQL and Kafka up', async () => {
+    for (const service of Object.values(services)) {
+      const health = await getJson<{ status: string; details: Record<string, { status: string }> }>(`${service.baseUrl}/health`);
+      expect(health.status, service.name).toBe('ok');
+      expect(health.details.postgresql.status).toBe('up');
+      expect(health.details.kafka.status).toBe('up');
+    }
+  });
+
+  it('turns a surging sample into a hold and a recorded delivery, traceable to the sample', async () => {
+    const intake = await fetch(`${services['impact-analyzer'].baseUrl}/v1/samples`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ samples: [{ region: 'IR', metric: 'requests', at: '2026-06-14T21:00:00Z', value: 5_000, source: 'e2e' }] }),
+    });
+    expect(intake.status).toBe(202);
+    const { eventIds } = (await intake.json()) as { eventIds: string[] };
+    const sampleId = eventIds[0];
+
+    const surge = await expectEventually(async () => {
+      const { items } = await getJson<Listing<{ id: string; region: string; status: string; causeEventId: string }>>(`${services['impact-analyzer'].baseUrl}/v1/surges`);
+      const found = items.find((item) => item.causeEventId === sampleId);
+      expect(found).toMatchObject({ region: 'IR', status: 'active' });
+      return found!;
+    });
+
+    const hold = await expectEventually(async () => {
+      const { items } = await getJson<Listing<{ id: string; regions: string[]; source: string; causeId: string; releasedAt: string | null }>>(`${services['maintenance-planner'].baseUrl}/v1/holds`);
+      const found = items.find((item) => item.causeId === surge.id);
+      expect(found).toMatchObject({ regions: ['IR'], source: 'detector', releasedAt: null });
+      return found!;
+    });
+
+    // The sample's id is the correlation id of everything it caused.
+    const delivery = await expectEventually(async () => {
+      const { items } = await getJson<Listing<{ eventType: string; channel: string; status: string; summary: string; payload: { holdId: string } }>>(
+        `${services.notifier.baseUrl}/v1/deliveries?correlationId=${sampleId}`,
+      );
+      expect(items).toHaveLength(1);
+      return items[0];
+    });
+    expect(delivery).toMatchObject({ eventType: 'hold.placed', channel: 'log', status: 'recorded', payload: { holdId: hold.id } });
+    expect(delivery.summary).toContain('IR');
+  });
+
+  it('counts what each service consumed on /metrics', async () => {
+    const metrics = await (await fetch(`${services.notifier.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/holdfast_events_consumed_total\{[^}]*topic="maintenance\.holds\.v1"[^}]*type="hold\.placed"[^}]*outcome="applied"[^}]*\} 1/);
+    const planner = await (await fetch(`${services['maintenance-planner'].baseUrl}/metrics`)).text();
+    expect(planner).toMatch(/holdfast_outbox_published_total\{service="maintenance-planner"\} 1/);
+  });
+
+  it('answers a malformed sample batch with a problem document naming each bad field', async () => {
+    const response = await fetch(`${services['impact-analyzer'].baseUrl}/v1/samples`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ samples: [{ region: 'Iran', metric: 'requests', at: 'yesterday', value: -1, source: 'e2e' }] }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as { status: number; errors: { path: string }[] };
+    expect(problem.status).toBe(400);
+    expect(problem.errors.map((error) => error.path)).toEqual(['samples.0.region', 'samples.0.at', 'samples.0.value']);
+  });
+});

@@ -1,0 +1,25 @@
+// Types for system-runner.mjs, so the end-to-end specs can use it from TypeScript.
+import type { ChildProcess } from 'node:child_process';
+
+export const ROOT: string;
+export const SERVICES: ReadonlyArray<{ name: string; port: number }>;
+
+export interface RunningService {
+  name: string;
+  port: number;
+  baseUrl: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function buildServices(options?: { log?: (line: string) => void }): void;
+export function mainOf(service: string): string;
+export function freePort(): Promise<number>;
+export function startService(options: {
+  name: string;
+  port: number;
+  env: Record<string, string>;
+  onLine?: (line: string) => void;
+  readyTimeoutMs?: number;
+}): Promise<RunningService>;
+export function stopChild(child: ChildProcess, timeoutMs?: number): Promise<void>;
