@@ -3,3 +3,4 @@ export * from './data-source.factory';
 export * from './migration-runner';
 export * from './database-readiness.check';
 export * from './database.module';
+export * from './migration-command';

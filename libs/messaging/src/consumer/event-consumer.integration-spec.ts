@@ -1,5 +1,5 @@
 import { createEvent, encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
-import { expectEventually } from '@holdfast/testing';
+import { expectEventually, recordTopic } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
@@ -37,20 +37,8 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
       commitIntervalMs: 100,
     });
 
-  /** Everything the dead-letter topic receives, with its headers as text. */
-  async function recordDeadLetters(): Promise<{ letters: { value: string; headers: Record<string, string> }[]; stop: () => Promise<void> }> {
-    const letters: { value: string; headers: Record<string, string> }[] = [];
-    const consumer = bed.kafka.consumer({ groupId: `${bed.settings.topicPrefix}dlq-reader-${++groups}`, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
-        letters.push({ value: message.value?.toString() ?? '', headers });
-      },
-    });
-    return { letters, stop: () => consumer.disconnect() };
-  }
+  const recordDeadLetters = () =>
+    recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
 
   beforeAll(async () => {
     bed = await createMessagingTestBed('event-consumer', [Topics.trafficSamples]);
@@ -91,8 +79,8 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the good event behind the bad ones is applied' });
-      await expectEventually(() => expect(letters.letters).toHaveLength(2));
-      const [schemaViolation, notJson] = letters.letters;
+      await expectEventually(() => expect(letters.messages).toHaveLength(2));
+      const [schemaViolation, notJson] = letters.messages;
       expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: .*region/);
       expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/value/);
       expect(schemaViolation.headers[DeadLetterHeaders.originTopic]).toBe(Topics.trafficSamples);
@@ -144,8 +132,8 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [next.id])).toBe(1));
-      await expectEventually(() => expect(letters.letters.filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
-      const byId = new Map(letters.letters.map((letter) => [letter.headers.ce_id, letter.headers]));
+      await expectEventually(() => expect(letters.messages.filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
+      const byId = new Map(letters.messages.map((letter) => [letter.headers.ce_id, letter.headers]));
       expect(byId.get(doomed.id)?.[DeadLetterHeaders.reason]).toBe('handler failed after 3 attempt(s): the window service rejected it');
       expect(byId.get(doomed.id)?.[DeadLetterHeaders.attempts]).toBe('3');
       expect(doomedCalls).toBe(3);

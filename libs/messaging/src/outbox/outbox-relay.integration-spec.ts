@@ -1,8 +1,7 @@
 import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
-import { expectEventually } from '@holdfast/testing';
+import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer } from '../consumer/event-consumer';
 import { physicalTopic } from '../kafka/kafka-settings';
@@ -17,14 +16,12 @@ function sample(region: string, value: number): HoldfastEvent<'traffic.sample'> 
   return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source: 'outbox-spec' }, { source: 'outbox-spec' });
 }
 
+let recorders = 0;
+
 /** Every ce_id that reaches the topic, duplicates included: what the broker really holds. */
-async function recordTopic(bed: MessagingTestBed): Promise<{ ids: string[]; consumer: Consumer }> {
-  const ids: string[] = [];
-  const consumer = bed.kafka.consumer({ groupId: `${bed.settings.topicPrefix}raw-recorder`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: physicalTopic(bed.settings, Topics.trafficSamples), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void ids.push(String(message.headers?.ce_id)) });
-  return { ids, consumer };
+async function recordIds(bed: MessagingTestBed): Promise<{ ids: () => string[]; stop: () => Promise<void> }> {
+  const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), `${bed.settings.topicPrefix}raw-recorder-${++recorders}`);
+  return { ids: () => recorder.messages.map((message) => message.headers.ce_id), stop: recorder.stop };
 }
 
 describe('outbox relay against the real broker and PostgreSQL', () => {
@@ -51,17 +48,17 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       }),
     ).rejects.toThrow('the change failed');
 
-    const recorder = await recordTopic(bed);
+    const recorder = await recordIds(bed);
     const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
     relay.start();
     try {
-      await expectEventually(() => expect(recorder.ids).toContain(kept.id));
+      await expectEventually(() => expect(recorder.ids()).toContain(kept.id));
       const [{ pending }] = await bed.dataSource.query('SELECT count(*)::int AS pending FROM outbox_message WHERE published_at IS NULL');
       expect(pending).toBe(0);
-      expect(recorder.ids).not.toContain(discarded.id);
+      expect(recorder.ids()).not.toContain(discarded.id);
     } finally {
       await relay.stop();
-      await recorder.consumer.disconnect();
+      await recorder.stop();
     }
   });
 
@@ -73,7 +70,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     await bed.dataSource.query('DELETE FROM outbox_message');
     const events = [sample('DE', 10), sample('DE', 11), sample('FR', 12)];
     await bed.dataSource.transaction((transaction) => outbox.add(transaction, ...events));
-    const recorder = await recordTopic(bed);
+    const recorder = await recordIds(bed);
     const applied = new EventConsumer({
       kafka: bed.kafka,
       dataSource: bed.dataSource,
@@ -92,7 +89,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       // Published but never marked: exactly the gap the crash fell into.
       const unmarked = await bed.dataSource.query('SELECT event_id FROM outbox_message WHERE published_at IS NULL ORDER BY id');
       expect(unmarked.map((row: { event_id: string }) => row.event_id)).toEqual(events.map((event) => event.id));
-      await expectEventually(() => expect(recorder.ids.filter((id) => events.some((event) => event.id === id))).toHaveLength(3));
+      await expectEventually(() => expect(recorder.ids().filter((id) => events.some((event) => event.id === id))).toHaveLength(3));
 
       const successor = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
       successor.start();
@@ -105,8 +102,8 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
         await successor.stop();
       }
       // Each event reached the broker twice, in the original order per key, and had one effect.
-      await expectEventually(() => expect(recorder.ids.filter((id) => events.some((event) => event.id === id))).toHaveLength(6));
-      const germany = recorder.ids.filter((id) => id === events[0].id || id === events[1].id);
+      await expectEventually(() => expect(recorder.ids().filter((id) => events.some((event) => event.id === id))).toHaveLength(6));
+      const germany = recorder.ids().filter((id) => id === events[0].id || id === events[1].id);
       expect(germany).toEqual([events[0].id, events[1].id, events[0].id, events[1].id]);
       const ids = events.map((event) => event.id);
       await expectEventually(async () => expect(await effectCount(bed.dataSource, ids)).toBe(3));
@@ -114,7 +111,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       expect(ledger).toBe(3);
     } finally {
       await applied.stop();
-      await recorder.consumer.disconnect();
+      await recorder.stop();
     }
   });
 

@@ -1,14 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { DEFAULT_BASELINE_OPTIONS, type BaselineOptions } from './detection-config';
 import type { BaselineSupport } from './surge-decision';
-
-/** The shared baseline contract consumed by the slot search in libs/time. */
-export interface HourOfWeekBaseline {
-  region: string;
-  zone: string;
-  /** 168 expected values by LOCAL hour of week: (isoWeekday - 1) * 24 + localHour; null = not learned yet. */
-  values: (number | null)[];
-}
+import type { HourOfWeekBaseline } from '@holdfast/time';
 
 export interface BaselineBucket {
   /** Samples learned. */

@@ -1,5 +1,6 @@
 import { DEFAULT_DETECTION_CONFIG, thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
-import { SeasonalBaseline, knownZone, type HourOfWeekBaseline, type SeasonalBaselineJson } from './seasonal-baseline';
+import type { HourOfWeekBaseline } from '@holdfast/time';
+import { SeasonalBaseline, knownZone, type SeasonalBaselineJson } from './seasonal-baseline';
 import type {
   DecidingSample,
   SurgeDecision,

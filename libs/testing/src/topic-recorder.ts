@@ -1,0 +1,31 @@
+import type { Kafka } from 'kafkajs';
+
+export interface RecordedMessage {
+  key: string | null;
+  value: string;
+  /** Header values as text. */
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+export interface TopicRecorder {
+  /** Every message the topic received since its start, duplicates included, in arrival order. */
+  messages: RecordedMessage[];
+  stop(): Promise<void>;
+}
+
+/** Reads a topic from its beginning into memory, to assert on what the broker really holds. */
+export async function recordTopic(kafka: Kafka, topic: string, groupId: string): Promise<TopicRecorder> {
+  const messages: RecordedMessage[] = [];
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+      messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers, partition, offset: message.offset });
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}

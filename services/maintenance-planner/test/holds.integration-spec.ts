@@ -1,0 +1,117 @@
+import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, physicalTopic, silentLogger, type KafkaSettings } from '@holdfast/messaging';
+import { createTestDatabase, expectEventually, recordTopic, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase, type TopicRecorder } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../src/app.module';
+import { DATABASE_SCHEMA, SERVICE_NAME } from '../src/config/planner.config';
+
+interface HoldView {
+  id: string;
+  regions: string[];
+  source: string;
+  causeId: string;
+  fromAt: string;
+  untilAt: string | null;
+}
+
+function surgeStarted(region: string, surgeId = uuidv7()): HoldfastEvent<'surge.started'> {
+  return createEvent(
+    'surge.started',
+    {
+      surgeId,
+      region,
+      metric: 'requests',
+      source: 'detector',
+      severity: 'major',
+      startedAt: '2026-06-14T21:00:00Z',
+      detectedAt: '2026-06-14T21:00:05Z',
+      expectedEndAt: '2026-06-15T03:00:00Z',
+      evidence: { observed: 5_000, baseline: 1_000, score: 5 },
+      reason: `requests in ${region} surged`,
+    },
+    { source: 'planner-spec', subject: region },
+  );
+}
+
+describe('maintenance-planner: holds from surges, against the real broker and PostgreSQL', () => {
+  let database: TestDatabase;
+  let service: ServiceUnderTest;
+  let publisher: EventPublisher;
+  let holdEvents: TopicRecorder;
+
+  const holdsFor = async (surgeId: string): Promise<HoldView[]> => {
+    const { items } = (await (await fetch(`${service.baseUrl}/v1/holds`)).json()) as { items: HoldView[] };
+    return items.filter((hold) => hold.causeId === surgeId);
+  };
+
+  beforeAll(async () => {
+    const environment = testEnvironment();
+    database = await createTestDatabase('planner-holds');
+    const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'planner-spec', topicPrefix: `${uniqueTestId('planner')}.` };
+    service = await startServiceApp(
+      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka }),
+      SERVICE_NAME,
+    );
+    const client = createKafka(kafka, silentLogger);
+    publisher = new EventPublisher(client, kafka);
+    await publisher.connect();
+    holdEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceHolds), `${kafka.topicPrefix}hold-reader`);
+  });
+
+  afterAll(async () => {
+    await holdEvents?.stop();
+    await publisher?.disconnect();
+    await service?.close();
+    await database?.drop();
+  });
+
+  it('places one hold for a surge, whatever the redelivery, and publishes hold.placed once', async () => {
+    const surge = surgeStarted('IR');
+    const republished = surgeStarted('IR', surge.data.surgeId);
+    // The same event twice (a redelivery) and the same surge under a new event id (a retried publish).
+    await publisher.publish(surge, surge, republished);
+    const [hold] = await expectEventually(async () => {
+      const holds = await holdsFor(surge.data.surgeId);
+      expect(holds).toHaveLength(1);
+      return holds;
+    });
+    expect(hold).toMatchObject({ regions: ['IR'], source: 'detector', fromAt: '2026-06-14T21:00:00.000Z', untilAt: '2026-06-15T03:00:00.000Z' });
+
+    // Same region, so same partition: once this one is held, everything before it was consumed.
+    const sentinel = surgeStarted('IR');
+    await publisher.publish(sentinel);
+    await expectEventually(async () => expect(await holdsFor(sentinel.data.surgeId)).toHaveLength(1));
+    await expectEventually(() => expect(holdEvents.messages.filter((message) => message.headers.ce_type === 'hold.placed')).toHaveLength(2));
+    const placed = holdEvents.messages.find((message) => JSON.parse(message.value).causeId === surge.data.surgeId)!;
+    expect(placed.key).toBe('IR');
+    expect(placed.headers.ce_correlationid).toBe(surge.correlationid);
+    expect(placed.headers.ce_causationid).toBe(surge.id);
+    expect(JSON.parse(placed.value)).toMatchObject({ holdId: hold.id, regions: ['IR'], source: 'detector', windowIds: [] });
+
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/holdfast_events_consumed_total\{[^}]*type="surge\.started"[^}]*outcome="duplicate"[^}]*\} 1\b/);
+  });
+
+  it('writes the placement to the audit log with the event that caused it', async () => {
+    const surge = surgeStarted('DE');
+    await publisher.publish(surge);
+    const [hold] = await expectEventually(async () => {
+      const holds = await holdsFor(surge.data.surgeId);
+      expect(holds).toHaveLength(1);
+      return holds;
+    });
+    const dataSource = service.app.get(DataSource);
+    const audit = await dataSource.query('SELECT action, actor, cause_event_id FROM audit_entry WHERE subject_id = $1', [hold.id]);
+    expect(audit).toEqual([{ action: 'placed', actor: `detector:${surge.data.surgeId}`, cause_event_id: surge.id }]);
+  });
+
+  it('lists only holds still in force with ?active=true, and refuses a malformed flag', async () => {
+    const active = (await (await fetch(`${service.baseUrl}/v1/holds?active=true`)).json()) as { items: HoldView[] };
+    expect(active.items.length).toBeGreaterThanOrEqual(3);
+    const bad = await fetch(`${service.baseUrl}/v1/holds?active=perhaps`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
