@@ -65,6 +65,8 @@ export class EventConsumer<T extends TopicName> {
   private readonly retry: RetryPolicy;
   private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer?: NodeJS.Timeout;
+  // Handlers still running; stop() waits for them so their offsets are committed, not redelivered.
+  private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private readonly consumed;
   private readonly handleSeconds;
@@ -91,7 +93,11 @@ export class EventConsumer<T extends TopicName> {
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
-      eachMessage: (payload) => this.consume(payload),
+      eachMessage: (payload) => {
+        const work = this.consume(payload);
+        this.inFlight.add(work);
+        return work.finally(() => this.inFlight.delete(work));
+      },
     });
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
   }
@@ -101,6 +107,7 @@ export class EventConsumer<T extends TopicName> {
     this.stopping = true;
     clearInterval(this.commitTimer);
     await this.consumer.stop();
+    await Promise.allSettled([...this.inFlight]);
     await this.commit();
     await this.consumer.disconnect();
   }
