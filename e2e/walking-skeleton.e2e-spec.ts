@@ -1,5 +1,5 @@
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
 
 interface Listing<T> {
@@ -28,12 +28,16 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
       DATABASE_POOL_SIZE: '3',
       LOG_LEVEL: 'warn',
     };
-    const started = await Promise.all(
-      ['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) =>
-        startService({ name, port: await freePort(), env, onLine: (line) => logs.push(`[${name}] ${line}`) }),
-      ),
+    // Each is kept as soon as it is up, so afterAll stops it even if another fails to start.
+    await Promise.all(
+      ['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) => {
+        services[name] = await startService({ name, port: await freePort(), env, onLine: (line) => logs.push(`[${name}] ${line}`) });
+      }),
     );
-    for (const service of started) services[service.name] = service;
+  });
+
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') process.stderr.write(`what the services logged (warn and above):\n${logs.join('\n')}\n`);
   });
 
   afterAll(async () => {

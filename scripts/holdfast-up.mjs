@@ -33,12 +33,18 @@ async function up() {
   process.once('SIGINT', () => void stopAll('SIGINT'));
   process.once('SIGTERM', () => void stopAll('SIGTERM'));
 
-  for (const { name, port: defaultPort } of SERVICES) {
-    const port = Number(process.env[`${envName(name)}_PORT`] ?? defaultPort);
-    log(`${name}: starting on port ${port} (migrations run at start)`);
-    const service = await startService({ name, port, env, onLine: (line) => printLogLine(name, line) });
-    running.push(service);
-    log(`${name}: ready at ${service.baseUrl} (API docs ${service.baseUrl}/docs, health /health, metrics /metrics)`);
+  try {
+    for (const { name, port: defaultPort } of SERVICES) {
+      const port = Number(process.env[`${envName(name)}_PORT`] ?? defaultPort);
+      log(`${name}: starting on port ${port} (migrations run at start)`);
+      const service = await startService({ name, port, env, onLine: (line) => printLogLine(name, line) });
+      running.push(service);
+      log(`${name}: ready at ${service.baseUrl} (API docs ${service.baseUrl}/docs, health /health, metrics /metrics)`);
+    }
+  } catch (error) {
+    // Leave nothing half-started behind.
+    await Promise.all(running.map((service) => service.stop()));
+    throw error;
   }
   log('all three services are up. Try a surge:');
   log(`  curl -s -XPOST ${running[1].baseUrl}/v1/samples -H 'content-type: application/json' \\`);

@@ -54,6 +54,10 @@ export function freePort() {
  * /health/ready answers 200, and rejects with the service's last words if it exits first.
  */
 export async function startService({ name, port, env, onLine = () => {}, readyTimeoutMs = 60_000 }) {
+  // Another process on the port would answer the readiness probe in this service's place.
+  if (!(await isPortFree(port))) {
+    throw new Error(`${name}: port ${port} is already in use. Stop what listens there, or choose another port (README.md, Configuration).`);
+  }
   const child = spawn(process.execPath, ['--enable-source-maps', mainOf(name)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
@@ -82,6 +86,14 @@ export async function startService({ name, port, env, onLine = () => {}, readyTi
   }
   await stopChild(child);
   throw new Error(`${name} was not ready within ${readyTimeoutMs} ms. Its last lines:\n${tail.join('\n')}`);
+}
+
+function isPortFree(port) {
+  return new Promise((resolveFree) => {
+    const probe = createServer();
+    probe.once('error', () => resolveFree(false));
+    probe.listen(port, '0.0.0.0', () => probe.close(() => resolveFree(true)));
+  });
 }
 
 /** SIGTERM, so the service stops consuming, commits and drains its outbox; SIGKILL if it hangs. */
