@@ -14,3 +14,8 @@ export interface DatabaseSettings {
   schema: string;
   poolSize: number;
 }
+
+/** The settings for a service that owns `schema`, from its parsed environment. */
+export function databaseSettingsFrom(env: z.infer<typeof databaseEnvironmentSchema>, schema: string): DatabaseSettings {
+  return { url: env.DATABASE_URL, schema, poolSize: env.DATABASE_POOL_SIZE };
+}

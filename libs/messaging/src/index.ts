@@ -13,3 +13,4 @@ export * from './nest/messaging.options';
 export * from './nest/messaging-runtime';
 export * from './nest/kafka-readiness.check';
 export * from './nest/messaging.module';
+export * from './nest/service-foundation';

@@ -1,7 +1,5 @@
 import { TopicSpecs, Topics } from '@holdfast/contracts';
-import { DatabaseModule, DatabaseReadinessCheck } from '@holdfast/database';
-import { KafkaReadinessCheck, MessagingModule } from '@holdfast/messaging';
-import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
+import { serviceFoundation } from '@holdfast/messaging';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ANALYZER_CONFIG } from './config/analyzer-config.token';
 import { SERVICE_NAME, type AnalyzerConfig } from './config/analyzer.config';
@@ -16,14 +14,13 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [
-        LoggingModule.forRoot({ service: SERVICE_NAME, level: config.logLevel }),
-        MetricsModule.forRoot(SERVICE_NAME),
-        DatabaseModule.forRoot(analyzerDatabase(config.database)),
-        MessagingModule.forRoot({
+        ...serviceFoundation({
+          service: SERVICE_NAME,
+          logLevel: config.logLevel,
+          database: analyzerDatabase(config.database),
           kafka: config.kafka,
           topics: [TopicSpecs[Topics.trafficSamples], TopicSpecs[Topics.regionSurges], TopicSpecs[Topics.regionBaselines]],
         }),
-        HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck]),
         SurgesModule,
         SamplesModule,
       ],

@@ -19,6 +19,11 @@ export interface KafkaSettings {
   topicPrefix: string;
 }
 
+/** The settings for a service, from its parsed environment; the service name is the client id. */
+export function kafkaSettingsFrom(env: z.infer<typeof kafkaEnvironmentSchema>, service: string): KafkaSettings {
+  return { brokers: env.KAFKA_BROKERS, clientId: service, topicPrefix: env.KAFKA_TOPIC_PREFIX };
+}
+
 /** The topic as it exists on the broker: the wire name from the contract behind the deployment's prefix. */
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, logicalTopic: string): string {
   return settings.topicPrefix + logicalTopic;

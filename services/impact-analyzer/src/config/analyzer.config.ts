@@ -1,5 +1,5 @@
-import { databaseEnvironmentSchema, type DatabaseSettings } from '@holdfast/database';
-import { kafkaEnvironmentSchema, type KafkaSettings } from '@holdfast/messaging';
+import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
+import { kafkaEnvironmentSchema, kafkaSettingsFrom, type KafkaSettings } from '@holdfast/messaging';
 import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
 import { z } from 'zod';
 
@@ -27,7 +27,7 @@ export function analyzerConfigFromEnvironment(environment: NodeJS.ProcessEnv = p
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     surgeThreshold: env.SURGE_THRESHOLD,
-    database: { url: env.DATABASE_URL, schema: DATABASE_SCHEMA, poolSize: env.DATABASE_POOL_SIZE },
-    kafka: { brokers: env.KAFKA_BROKERS, clientId: SERVICE_NAME, topicPrefix: env.KAFKA_TOPIC_PREFIX },
+    database: databaseSettingsFrom(env, DATABASE_SCHEMA),
+    kafka: kafkaSettingsFrom(env, SERVICE_NAME),
   };
 }

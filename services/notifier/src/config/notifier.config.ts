@@ -1,5 +1,5 @@
-import { databaseEnvironmentSchema, type DatabaseSettings } from '@holdfast/database';
-import { kafkaEnvironmentSchema, type KafkaSettings } from '@holdfast/messaging';
+import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
+import { kafkaEnvironmentSchema, kafkaSettingsFrom, type KafkaSettings } from '@holdfast/messaging';
 import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
 
 export const SERVICE_NAME = 'notifier';
@@ -22,7 +22,7 @@ export function notifierConfigFromEnvironment(environment: NodeJS.ProcessEnv = p
   return {
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
-    database: { url: env.DATABASE_URL, schema: DATABASE_SCHEMA, poolSize: env.DATABASE_POOL_SIZE },
-    kafka: { brokers: env.KAFKA_BROKERS, clientId: SERVICE_NAME, topicPrefix: env.KAFKA_TOPIC_PREFIX },
+    database: databaseSettingsFrom(env, DATABASE_SCHEMA),
+    kafka: kafkaSettingsFrom(env, SERVICE_NAME),
   };
 }
