@@ -14,3 +14,4 @@ export * from './nest/messaging-runtime';
 export * from './nest/kafka-readiness.check';
 export * from './nest/messaging.module';
 export * from './nest/service-foundation';
+export * from './nest/service-config';

@@ -1,33 +1,19 @@
-import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
-import { kafkaEnvironmentSchema, kafkaSettingsFrom, type KafkaSettings } from '@holdfast/messaging';
-import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
+import { serviceConfigFromEnvironment, type ServiceConfig } from '@holdfast/messaging';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'impact-analyzer';
 export const DATABASE_SCHEMA = 'impact_analyzer';
 
-const environmentSchema = serviceEnvironmentSchema(3002).extend({
+const analyzerEnvironment = {
   // Placeholder rule until the seasonal detector is wired in: a sample at or above this value starts a surge.
   SURGE_THRESHOLD: z.coerce.number().positive().default(1_000),
-  ...databaseEnvironmentSchema.shape,
-  ...kafkaEnvironmentSchema.shape,
-});
+};
 
-export interface AnalyzerConfig {
-  port: number;
-  logLevel: string;
+export interface AnalyzerConfig extends ServiceConfig {
   surgeThreshold: number;
-  database: DatabaseSettings;
-  kafka: KafkaSettings;
 }
 
 export function analyzerConfigFromEnvironment(environment: NodeJS.ProcessEnv = process.env): AnalyzerConfig {
-  const env = parseEnvironment(SERVICE_NAME, environmentSchema, environment);
-  return {
-    port: env.PORT,
-    logLevel: env.LOG_LEVEL,
-    surgeThreshold: env.SURGE_THRESHOLD,
-    database: databaseSettingsFrom(env, DATABASE_SCHEMA),
-    kafka: kafkaSettingsFrom(env, SERVICE_NAME),
-  };
+  const { own, ...config } = serviceConfigFromEnvironment({ service: SERVICE_NAME, schema: DATABASE_SCHEMA, defaultPort: 3002 }, environment, analyzerEnvironment);
+  return { ...config, surgeThreshold: own.SURGE_THRESHOLD };
 }

@@ -1,0 +1,40 @@
+import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
+import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
+import { z } from 'zod';
+import { kafkaEnvironmentSchema, kafkaSettingsFrom, type KafkaSettings } from '../kafka/kafka-settings';
+
+export interface ServiceIdentity {
+  service: string;
+  /** The PostgreSQL schema the service owns. */
+  schema: string;
+  defaultPort: number;
+}
+
+/** What every service is configured with; a service adds its own settings beside it. */
+export interface ServiceConfig {
+  port: number;
+  logLevel: string;
+  database: DatabaseSettings;
+  kafka: KafkaSettings;
+}
+
+/**
+ * Parses a service's environment once at boot: the shared variables (README.md, Configuration)
+ * plus the service's own `extra` ones, returned parsed as `own`.
+ */
+export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<never, never>>(
+  { service, schema, defaultPort }: ServiceIdentity,
+  environment: NodeJS.ProcessEnv,
+  extra?: Own,
+): ServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
+  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape };
+  const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }), environment);
+  const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
+  return {
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    database: databaseSettingsFrom(env, schema),
+    kafka: kafkaSettingsFrom(env, service),
+    own: own as z.infer<z.ZodObject<Own>>,
+  };
+}
