@@ -28,6 +28,8 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
 
 /** The whole of a service's main: configuration read at boot, the app built and listening, and a failure said plainly. */
 export function runService(service: ServiceDescription, configure: () => { rootModule: DynamicModule; port: number }): void {
+  // Every instant is handled in UTC; a host zone must never leak into a date computed here.
+  process.env.TZ = 'UTC';
   const start = async () => {
     const { rootModule, port } = configure();
     const app = await createServiceApp(rootModule, service);
