@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
+
+const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
+
+describe('isInfrastructureFailure', () => {
+  it.each([
+    ['PostgreSQL refusing connections', withCode('ECONNREFUSED')],
+    ['a reset socket', withCode('ECONNRESET')],
+    ['an administrator shutdown (57P01)', withCode('57P01', 'terminating connection due to administrator command')],
+    ['the server starting up (57P03)', withCode('57P03')],
+    ['a connection exception (08006)', withCode('08006')],
+    ['too many connections (53300)', withCode('53300')],
+    ['TypeORM wrapping a driver error', Object.assign(new Error('query failed'), { driverError: withCode('57P01') })],
+    ['pg losing the connection mid-query', new Error('Connection terminated unexpectedly')],
+    ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
+  ])('treats %s as infrastructure, retried until it passes', (_, error) => {
+    expect(isInfrastructureFailure(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation (23505)', withCode('23505', 'duplicate key value violates unique constraint')],
+    ['a check violation (23514)', withCode('23514')],
+    ['a plain handler error', new Error('the window service rejected it')],
+    ['an unprocessable event', new UnprocessableEventError('unknown region')],
+    ['something that is not an error', 'boom'],
+    ['nothing at all', undefined],
+  ])('treats %s as the event failing, retried a few times then dead-lettered', (_, error) => {
+    expect(isInfrastructureFailure(error)).toBe(false);
+  });
+});
