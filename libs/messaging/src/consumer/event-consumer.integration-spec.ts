@@ -1,16 +1,12 @@
-import { createEvent, encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
-import { silentLogger } from '../kafka/messaging-logger';
-import { createMessagingTestBed, effectCount, recordEffect, type MessagingTestBed } from '../testing/messaging-test-bed';
-import { EventConsumer } from './event-consumer';
+import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { UnprocessableEventError } from './failure-kind';
 
-function sample(region: string, value: number): HoldfastEvent<'traffic.sample'> {
-  return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source: 'consumer-spec' }, { source: 'consumer-spec' });
-}
+const sample = (region: string, value: number) => sampleEvent(region, value, 'consumer-spec');
 
 
 describe('idempotent consumer against the real broker and PostgreSQL', () => {
@@ -19,23 +15,7 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
 
   /** A consumer in a group of its own whose handler records each event, after `before` (which may throw) has run. */
   const consumerFor = ({ group = `effects-${++groups}`, before }: { group?: string; before?: (event: HoldfastEvent<'traffic.sample'>) => void } = {}) =>
-    new EventConsumer({
-      kafka: bed.kafka,
-      dataSource: bed.dataSource,
-      publisher: bed.publisher,
-      settings: bed.settings,
-      logger: silentLogger,
-      topic: Topics.trafficSamples,
-      group,
-      handlers: {
-        'traffic.sample': async (event, transaction) => {
-          before?.(event);
-          await recordEffect(group)(event, transaction);
-        },
-      },
-      retry: { attempts: 3, startingDelayMs: 10, maxDelayMs: 50 },
-      commitIntervalMs: 100,
-    });
+    effectConsumer(bed, { group, before, retry: { attempts: 3, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
 
   const recordDeadLetters = () =>
     recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);

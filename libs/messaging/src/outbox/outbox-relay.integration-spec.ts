@@ -1,22 +1,21 @@
-import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { Topics } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventConsumer } from '../consumer/event-consumer';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
-import { createMessagingTestBed, effectCount, recordEffect, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox-writer';
 
 const ROOT = resolve(__dirname, '../../../..');
 
-function sample(region: string, value: number): HoldfastEvent<'traffic.sample'> {
-  return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source: 'outbox-spec' }, { source: 'outbox-spec' });
-}
+const sample = (region: string, value: number) => sampleEvent(region, value, 'outbox-spec');
 
 let recorders = 0;
+
+const relayFor = (bed: MessagingTestBed) => new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
 
 function expectOutboxDrained(bed: MessagingTestBed): Promise<void> {
   return expectEventually(async () => {
@@ -56,7 +55,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     ).rejects.toThrow('the change failed');
 
     const recorder = await recordIds(bed);
-    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+    const relay = relayFor(bed);
     relay.start();
     try {
       await expectEventually(() => expect(recorder.ids()).toContain(kept.id));
@@ -78,16 +77,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     const events = [sample('DE', 10), sample('DE', 11), sample('FR', 12)];
     await bed.dataSource.transaction((transaction) => outbox.add(transaction, ...events));
     const recorder = await recordIds(bed);
-    const applied = new EventConsumer({
-      kafka: bed.kafka,
-      dataSource: bed.dataSource,
-      publisher: bed.publisher,
-      settings: bed.settings,
-      logger: silentLogger,
-      topic: Topics.trafficSamples,
-      group: 'crash-effects',
-      handlers: { 'traffic.sample': recordEffect('crash-effects') },
-    });
+    const applied = effectConsumer(bed, { group: 'crash-effects' });
     await applied.start();
     try {
       const crashed = await runCrashingRelay(bed);
@@ -98,7 +88,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       expect(unmarked.map((row: { event_id: string }) => row.event_id)).toEqual(events.map((event) => event.id));
       await expectEventually(() => expect(recorder.ids().filter((id) => events.some((event) => event.id === id))).toHaveLength(3));
 
-      const successor = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+      const successor = relayFor(bed);
       successor.start();
       try {
         await expectOutboxDrained(bed);
@@ -120,8 +110,8 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   });
 
   it('lets one relay lead per schema, so two replicas never publish out of order', async () => {
-    const first = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
-    const second = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100 });
+    const first = relayFor(bed);
+    const second = relayFor(bed);
     first.start();
     await expectEventually(() => expect(first.isLeader).toBe(true));
     second.start();

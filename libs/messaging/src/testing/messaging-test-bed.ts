@@ -1,8 +1,9 @@
-import { TopicSpecs, type HoldfastEvent, type TopicName } from '@holdfast/contracts';
+import { createEvent, TopicSpecs, Topics, type HoldfastEvent, type TopicName } from '@holdfast/contracts';
 import { runMigrations } from '@holdfast/database';
 import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
 import type { Kafka } from 'kafkajs';
 import { DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { EventConsumer, type EventConsumerOptions } from '../consumer/event-consumer';
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
 import type { KafkaSettings } from '../kafka/kafka-settings';
@@ -80,4 +81,35 @@ export async function effectCount(dataSource: DataSource, eventIds?: string[]): 
     ? await dataSource.query('SELECT count(*)::int AS count FROM effect WHERE event_id = ANY($1::uuid[])', [eventIds])
     : await dataSource.query('SELECT count(*)::int AS count FROM effect');
   return count;
+}
+
+/** A traffic sample of now, the event every messaging spec sends. */
+export function sampleEvent(region: string, value: number, source: string): HoldfastEvent<'traffic.sample'> {
+  return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source }, { source });
+}
+
+export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'retry' | 'commitIntervalMs'> {
+  group: string;
+  /** Runs before the effect is recorded; throwing from it makes the handler fail. */
+  before?: (event: HoldfastEvent<'traffic.sample'>) => void;
+}
+
+/** A consumer of the bed's samples topic whose handler records each event as its effect. */
+export function effectConsumer(bed: MessagingTestBed, { group, before, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
+  return new EventConsumer({
+    kafka: bed.kafka,
+    dataSource: bed.dataSource,
+    publisher: bed.publisher,
+    settings: bed.settings,
+    logger: silentLogger,
+    topic: Topics.trafficSamples,
+    group,
+    handlers: {
+      'traffic.sample': async (event, transaction) => {
+        before?.(event);
+        await recordEffect(group)(event, transaction);
+      },
+    },
+    ...tuning,
+  });
 }
