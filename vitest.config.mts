@@ -22,7 +22,7 @@ const shared = {
 export default defineConfig({
   ...shared,
   test: {
-    reporters: ['default', './scripts/totals-reporter.mts'],
+    reporters: ['default', './scripts/test/totals-reporter.mts'],
     projects: [
       {
         ...shared,

@@ -23,7 +23,9 @@ export async function provisionTopics(admin: Admin, settings: Pick<KafkaSettings
   const missing = wanted.filter((topic) => !existing.has(topic.topic));
   if (missing.length > 0) {
     try {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
+      // kafkajs's own wait gives up when the broker's metadata has not caught up with the
+      // controller yet (UNKNOWN_TOPIC_OR_PARTITION, seen under load), so waitForLeaders below waits.
+      await admin.createTopics({ topics: missing, waitForLeaders: false });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }

@@ -68,7 +68,6 @@ export async function createMessagingTestBed(label: string, topics: TopicName[])
   };
 }
 
-/** Effects applied, of the given events only when ids are given. */
 /** The handler every spec consumer applies: records the event as its effect. */
 export function recordEffect(group: string) {
   return async (event: HoldfastEvent<'traffic.sample'>, transaction: EntityManager): Promise<void> => {
@@ -76,6 +75,7 @@ export function recordEffect(group: string) {
   };
 }
 
+/** Effects applied, of the given events only when ids are given. */
 export async function effectCount(dataSource: DataSource, eventIds?: string[]): Promise<number> {
   const [{ count }] = eventIds
     ? await dataSource.query('SELECT count(*)::int AS count FROM effect WHERE event_id = ANY($1::uuid[])', [eventIds])
