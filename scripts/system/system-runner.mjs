@@ -1,6 +1,7 @@
 // Builds the three services and runs them as child processes: shared by `npm start` and the
 // end-to-end specs, so the tests exercise exactly what a person runs.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,20 +18,45 @@ export const SERVICES = [
 const BUILT_LIBRARIES = ['libs/contracts', 'libs/database', 'libs/messaging', 'libs/observability', 'libs/time'];
 const NOT_SHIPPED = '**/*.spec.ts,**/*.integration-spec.ts,**/*.fixture.ts,**/src/testing/**,**/test/**';
 
-/** Compiles services and the libraries they use to dist/ with SWC (decorator metadata included); about a second. */
+/**
+ * Compiles services and the libraries they use to dist/ with SWC (decorator metadata included);
+ * about a second. The build goes to a staging folder first and each file is then renamed into
+ * place, so a service starting while another build runs (a second `npm start`, an e2e spec) never
+ * reads a half-written file.
+ */
 export function buildServices({ log = defaultLog } = {}) {
   const started = Date.now();
   log('build: compiling services and libraries to dist/ with SWC');
+  const staging = join(ROOT, 'dist', `.staging-${process.pid}-${Date.now()}`);
   const swc = join(ROOT, 'node_modules/@swc/cli/bin/swc.js');
-  const result = spawnSync(
-    process.execPath,
-    [swc, ...BUILT_LIBRARIES, 'services', '-d', 'dist', '--config-file', '.swcrc', '--ignore', NOT_SHIPPED, '--quiet'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (result.status !== 0) {
-    throw new Error(`build failed (swc exited with ${result.status}):\n${result.stderr || result.stdout}\nFix the errors above; "npm run typecheck" names them with types.`);
+  try {
+    const result = spawnSync(
+      process.execPath,
+      [swc, ...BUILT_LIBRARIES, 'services', '-d', staging, '--config-file', '.swcrc', '--ignore', NOT_SHIPPED, '--quiet'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    if (result.status !== 0) {
+      throw new Error(`build failed (swc exited with ${result.status}):\n${result.stderr || result.stdout}\nFix the errors above; "npm run typecheck" names them with types.`);
+    }
+    moveInto(staging, join(ROOT, 'dist'));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
   log(`build: done in ${Date.now() - started} ms`);
+}
+
+/** rename(2) replaces a file in one step, so readers see the old file or the new one, never a part. */
+function moveInto(from, to) {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      mkdirSync(target, { recursive: true });
+      moveInto(source, target);
+    } else {
+      renameSync(source, target);
+    }
+  }
 }
 
 export function mainOf(service) {

@@ -1,0 +1,97 @@
+import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, ROOT, stopChild } from '../scripts/system/system-runner.mjs';
+
+const UP = join(ROOT, 'scripts/holdfast-up.mjs');
+
+interface Started {
+  child: ChildProcess;
+  output: string[];
+  exit: Promise<number | null>;
+}
+
+/** Runs `npm start`'s script as a person would, with this file's database, topics and ports. */
+function startSystem(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [UP], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exit = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return { child, output, exit };
+}
+
+describe('npm start: the whole system from one command', () => {
+  let database: TestDatabase;
+  let system: Started;
+  const ports = { planner: 0, analyzer: 0, notifier: 0 };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('npm-start');
+    ports.planner = await freePort();
+    ports.analyzer = await freePort();
+    ports.notifier = await freePort();
+    system = startSystem({
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${uniqueTestId('npm-start')}.`,
+      MAINTENANCE_PLANNER_PORT: String(ports.planner),
+      IMPACT_ANALYZER_PORT: String(ports.analyzer),
+      NOTIFIER_PORT: String(ports.notifier),
+      LOG_LEVEL: 'warn',
+    });
+    await Promise.race([
+      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a surge:'), { timeoutMs: 90_000 }),
+      system.exit.then((code) => {
+        throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
+      }),
+    ]);
+  });
+
+  afterAll(async () => {
+    if (system) await stopChild(system.child);
+    await database?.drop();
+  });
+
+  it('starts the three services on the configured ports, each ready with PostgreSQL and Kafka', async () => {
+    for (const port of Object.values(ports)) {
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(response.status, `port ${port}`).toBe(200);
+    }
+    expect(system.output.filter((line) => line.includes(': ready at http://127.0.0.1:'))).toHaveLength(3);
+  });
+
+  it('prints a surge to try that the running analyzer accepts', async () => {
+    const curl = system.output.find((line) => line.includes(`curl -s -XPOST http://127.0.0.1:${ports.analyzer}/v1/samples`));
+    expect(curl).toBeDefined();
+    const body = system.output.find((line) => line.includes(`-d '{"samples"`))!.match(/-d '(.*)'/)![1];
+
+    const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/samples`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    expect(response.status).toBe(202);
+  });
+
+  it('stops every service gracefully on Ctrl-C and exits 0', async () => {
+    system.child.kill('SIGINT');
+
+    expect(await system.exit).toBe(0);
+    expect(system.output.some((line) => line.startsWith('[holdfast] stopped.'))).toBe(true);
+    for (const port of Object.values(ports)) {
+      await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+    }
+  });
+});
+
+describe('npm start without a database', () => {
+  it('exits 1 naming the unreachable PostgreSQL and how to fix it, before starting anything', async () => {
+    const system = startSystem({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(',') });
+
+    expect(await system.exit).toBe(1);
+    const said = system.output.join('\n');
+    expect(said).toContain('PostgreSQL at postgres://postgres@127.0.0.1:1/nowhere is not reachable');
+    expect(said).toContain('set DATABASE_URL');
+    expect(said).not.toContain('starting on port');
+  });
+});
