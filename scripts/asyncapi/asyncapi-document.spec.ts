@@ -1,3 +1,4 @@
+import { Parser } from '@asyncapi/parser';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EventTypes, Topics } from '../../libs/contracts/src/index';
@@ -31,5 +32,12 @@ describe('AsyncAPI document', () => {
       }
     }
     expect(document.channels.regionBaselines.bindings.kafka.partitions).toBe(3);
+  });
+
+  it('is a valid AsyncAPI document by the official parser, with nothing to warn or hint about', async () => {
+    const { document, diagnostics } = await new Parser().parse(renderAsyncApiDocument());
+
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} at ${diagnostic.path.join('.')}: ${diagnostic.message}`)).toEqual([]);
+    expect(document?.channels().all().map((channel) => channel.address()).sort()).toEqual(Object.values(Topics).sort());
   });
 });

@@ -108,7 +108,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
   );
 
   return {
-    asyncapi: '3.0.0',
+    asyncapi: '3.1.0',
     info: {
       title: 'Holdfast events',
       version: '1.0.0',
