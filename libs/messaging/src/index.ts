@@ -5,6 +5,7 @@ export * from './kafka/topic-provisioner';
 export * from './kafka/event-publisher';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
+export * from './outbox/outbox-settings';
 export * from './consumer/failure-kind';
 export * from './consumer/event-consumer';
 export * from './dead-letter/dead-letter-headers';

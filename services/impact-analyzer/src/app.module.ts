@@ -19,6 +19,7 @@ export class AppModule {
           logLevel: config.logLevel,
           database: analyzerDatabase(config.database),
           kafka: config.kafka,
+          outbox: config.outbox,
           topics: [TopicSpecs[Topics.trafficSamples], TopicSpecs[Topics.regionSurges], TopicSpecs[Topics.regionBaselines]],
         }),
         SurgesModule,

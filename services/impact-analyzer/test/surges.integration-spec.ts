@@ -34,7 +34,7 @@ describe('impact-analyzer: samples to surges (placeholder rule), against the rea
     database = await createTestDatabase('analyzer-surges');
     const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'analyzer-spec', topicPrefix: `${uniqueTestId('analyzer')}.` };
     service = await startServiceApp(
-      AppModule.forRoot({ port: 0, logLevel: 'silent', surgeThreshold: 1_000, database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka }),
+      AppModule.forRoot({ port: 0, logLevel: 'silent', surgeThreshold: 1_000, database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka, outbox: { retentionMs: 3_600_000 } }),
       SERVICE_NAME,
     );
     surgeEvents = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.regionSurges), `${kafka.topicPrefix}surge-reader`);

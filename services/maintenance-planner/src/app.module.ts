@@ -16,6 +16,7 @@ export class AppModule {
           logLevel: config.logLevel,
           database: plannerDatabase(config.database),
           kafka: config.kafka,
+          outbox: config.outbox,
           topics: [TopicSpecs[Topics.regionSurges], TopicSpecs[Topics.regionBaselines], TopicSpecs[Topics.maintenanceWindows], TopicSpecs[Topics.maintenanceHolds]],
         }),
         HoldsModule,

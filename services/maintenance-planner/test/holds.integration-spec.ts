@@ -51,7 +51,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     database = await createTestDatabase('planner-holds');
     const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'planner-spec', topicPrefix: `${uniqueTestId('planner')}.` };
     service = await startServiceApp(
-      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka }),
+      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka, outbox: { retentionMs: 3_600_000 } }),
       SERVICE_NAME,
     );
     const client = createKafka(kafka, silentLogger);

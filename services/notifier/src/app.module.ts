@@ -16,6 +16,7 @@ export class AppModule {
           logLevel: config.logLevel,
           database: notifierDatabase(config.database),
           kafka: config.kafka,
+          outbox: config.outbox,
           topics: [TopicSpecs[Topics.maintenanceWindows], TopicSpecs[Topics.maintenanceHolds], TopicSpecs[Topics.regionSurges]],
         }),
         DeliveriesModule,

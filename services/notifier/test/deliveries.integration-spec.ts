@@ -45,7 +45,7 @@ describe('notifier: a delivery per placed hold, against the real broker and Post
     database = await createTestDatabase('notifier-deliveries');
     const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'notifier-spec', topicPrefix: `${uniqueTestId('notifier')}.` };
     service = await startServiceApp(
-      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka }),
+      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka, outbox: { retentionMs: 3_600_000 } }),
       SERVICE_NAME,
     );
     publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);

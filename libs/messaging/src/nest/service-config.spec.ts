@@ -11,6 +11,7 @@ describe('serviceConfigFromEnvironment', () => {
       logLevel: 'info',
       database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5 },
       kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '' },
+      outbox: { retentionMs: 24 * 3_600_000 },
       own: {},
     });
   });
@@ -18,17 +19,18 @@ describe('serviceConfigFromEnvironment', () => {
   it('reads every variable, and a service its own', () => {
     const config = serviceConfigFromEnvironment(
       identity,
-      { PORT: '8080', LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/h', DATABASE_POOL_SIZE: '9', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_TOPIC_PREFIX: 'staging.', SURGE_THRESHOLD: '250' },
+      { PORT: '8080', LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/h', DATABASE_POOL_SIZE: '9', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_TOPIC_PREFIX: 'staging.', OUTBOX_RETENTION_HOURS: '0.5', SURGE_THRESHOLD: '250' },
       { SURGE_THRESHOLD: z.coerce.number().positive().default(1_000) },
     );
     expect(config).toMatchObject({ port: 8080, logLevel: 'debug', own: { SURGE_THRESHOLD: 250 } });
     expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9 });
     expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.' });
+    expect(config.outbox).toEqual({ retentionMs: 30 * 60_000 });
   });
 
   it('refuses a bad environment with every problem named and where the defaults are', () => {
-    expect(() => serviceConfigFromEnvironment(identity, { PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'no-port', KAFKA_TOPIC_PREFIX: 'Staging!' })).toThrow(
-      /maintenance-planner: invalid configuration:\n {2}PORT: .*\n {2}DATABASE_URL: .*\n {2}KAFKA_BROKERS.*: each broker is host:port\n {2}KAFKA_TOPIC_PREFIX: .*\nFix the variables above \(README.md lists each with its default\)\./,
+    expect(() => serviceConfigFromEnvironment(identity, { PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'no-port', KAFKA_TOPIC_PREFIX: 'Staging!', OUTBOX_RETENTION_HOURS: '0' })).toThrow(
+      /maintenance-planner: invalid configuration:\n {2}PORT: .*\n {2}DATABASE_URL: .*\n {2}KAFKA_BROKERS.*: each broker is host:port\n {2}KAFKA_TOPIC_PREFIX: .*\n {2}OUTBOX_RETENTION_HOURS: .*\nFix the variables above \(README.md lists each with its default\)\./,
     );
   });
 });

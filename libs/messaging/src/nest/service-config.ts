@@ -2,6 +2,7 @@ import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings 
 import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
 import { z } from 'zod';
 import { kafkaEnvironmentSchema, kafkaSettingsFrom, type KafkaSettings } from '../kafka/kafka-settings';
+import { outboxEnvironmentSchema, outboxSettingsFrom, type OutboxSettings } from '../outbox/outbox-settings';
 
 export interface ServiceIdentity {
   service: string;
@@ -16,6 +17,7 @@ export interface ServiceConfig {
   logLevel: string;
   database: DatabaseSettings;
   kafka: KafkaSettings;
+  outbox: OutboxSettings;
 }
 
 /**
@@ -27,7 +29,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   environment: NodeJS.ProcessEnv,
   extra?: Own,
 ): ServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
-  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape };
+  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape };
   const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }), environment);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
@@ -35,6 +37,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
     logLevel: env.LOG_LEVEL,
     database: databaseSettingsFrom(env, schema),
     kafka: kafkaSettingsFrom(env, service),
+    outbox: outboxSettingsFrom(env),
     own: own as z.infer<z.ZodObject<Own>>,
   };
 }

@@ -3,6 +3,7 @@ import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions }
 import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
 import type { DynamicModule } from '@nestjs/common';
 import type { KafkaSettings } from '../kafka/kafka-settings';
+import type { OutboxSettings } from '../outbox/outbox-settings';
 import { KafkaReadinessCheck } from './kafka-readiness.check';
 import { MessagingModule } from './messaging.module';
 
@@ -11,6 +12,7 @@ export interface ServiceFoundationOptions {
   logLevel: string;
   database: ServiceDataSourceOptions;
   kafka: KafkaSettings;
+  outbox: OutboxSettings;
   /** Topics the service produces to or consumes from. */
   topics: readonly TopicSpec[];
 }
@@ -25,7 +27,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
     LoggingModule.forRoot({ service: options.service, level: options.logLevel }),
     MetricsModule.forRoot(options.service),
     DatabaseModule.forRoot(options.database),
-    MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics }),
+    MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs } }),
     HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck]),
   ];
 }

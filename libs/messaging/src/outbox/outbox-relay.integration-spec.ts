@@ -68,6 +68,22 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('keeps published rows for the retention period, then deletes them', async () => {
+    const published = sample('IR', 4);
+    await bed.dataSource.transaction((transaction) => outbox.add(transaction, published));
+    const shortRetention = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 50, retentionMs: 200 });
+    const rowOf = async (eventId: string) => (await bed.dataSource.query('SELECT published_at FROM outbox_message WHERE event_id = $1', [eventId]))[0];
+
+    shortRetention.start();
+    try {
+      await expectEventually(async () => expect((await rowOf(published.id))?.published_at).toBeInstanceOf(Date));
+      // The row outlives its publication by the retention period, then goes at the next clean-up.
+      await expectEventually(async () => expect(await rowOf(published.id)).toBeUndefined());
+    } finally {
+      await shortRetention.stop();
+    }
+  });
+
   it('refuses to write outside a transaction, where the event could outlive a failed change', async () => {
     await expect(outbox.add(bed.dataSource.manager, sample('IR', 3))).rejects.toThrow(/open transaction/);
   });

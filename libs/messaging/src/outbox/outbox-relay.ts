@@ -189,7 +189,8 @@ export class OutboxRelay {
 
   private cleanUpOccasionally(): void {
     const now = Date.now();
-    if (now - this.lastCleanup < 60_000) return;
+    // Once a minute, or once a retention period when that is shorter.
+    if (now - this.lastCleanup < Math.min(60_000, this.retentionMs)) return;
     this.lastCleanup = now;
     this.options.dataSource
       .query(`DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)`, [this.retentionMs / 1000])
