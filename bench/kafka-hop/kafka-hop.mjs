@@ -188,8 +188,9 @@ async function main() {
       topics.push(hopTopic, batchTopic);
       await admin.createTopics({
         topics: [hopTopic, batchTopic].map((topic) => ({ topic, numPartitions: PARTITIONS })),
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
+      await waitForLeaders(admin, [hopTopic, batchTopic]);
       log(`${spec.id}: ${spec.label}`);
       const { acks, hops } = await measureHops(kafka, producer, hopTopic, spec);
       log(`  ${spec.id}: hop p50 ${percentile(hops, 0.5).toFixed(1)} ms; measuring throughput`);
@@ -222,3 +223,18 @@ main().catch((error) => {
   console.error(`[kafka-hop] failed: ${error.stack ?? error}`);
   process.exit(1);
 });
+
+/** kafkajs's own leader wait gives up while the broker's metadata still lags the controller. */
+async function waitForLeaders(admin, topics) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s: ${error.message}`);
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s`);
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+}

@@ -27,7 +27,12 @@ describe('the integration test environment', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false })).toBe(true);
+      // kafkajs's own leader wait gives up if the broker's metadata lags the controller: poll instead.
+      await expectEventually(async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        expect(topics[0].partitions.filter((partition) => partition.leader >= 0)).toHaveLength(3);
+      });
     } finally {
       await admin.disconnect();
     }
