@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates docker-compose.yml and the configs it mounts, without a Docker engine (CI has none).
 # Installs Debian's docker-compose when no compose is found; checks Prometheus, Alertmanager and
-# Grafana files with promtool / amtool / python3 when those are present.
+# Grafana files with promtool / amtool / python3 when those are present, and unit-tests the alert rules.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,10 +24,21 @@ echo "validating docker-compose.yml with ${compose[*]}"
 if command -v promtool > /dev/null; then
   echo "validating deploy/prometheus/prometheus.yml"
   promtool check config --syntax-only deploy/prometheus/prometheus.yml
+  echo "validating deploy/prometheus/holdfast-rules.yml"
+  promtool check rules deploy/prometheus/holdfast-rules.yml
+  echo "testing deploy/prometheus/holdfast-rules.yml with deploy/prometheus/holdfast-rules.test.yml"
+  promtool test rules deploy/prometheus/holdfast-rules.test.yml
 fi
 if command -v amtool > /dev/null; then
   echo "validating deploy/alertmanager/alertmanager.yml"
   amtool check-config deploy/alertmanager/alertmanager.yml
+  echo "checking that health alerts reach the operators and traffic alerts the analyzer's intake"
+  # stderr only warns that --config.file overrides --alertmanager.url.
+  routed() { amtool config routes test --config.file=deploy/alertmanager/alertmanager.yml "$@" 2>/dev/null; }
+  [ "$(routed kind=holdfast-health alertname=HoldfastServiceDown)" = holdfast-operators ] \
+    || { echo "a Holdfast health alert is not routed to holdfast-operators" >&2; exit 1; }
+  [ "$(routed alertname=HighTraffic region=IR)" = impact-analyzer ] \
+    || { echo "a traffic alert is not routed to the impact-analyzer" >&2; exit 1; }
 fi
 if command -v python3 > /dev/null; then
   for dashboard in deploy/grafana/dashboards/*.json; do
