@@ -1,13 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SurgeDetector, detectionConfig } from '../../services/impact-analyzer/src/detection';
+import { parseArgs as parseCommandLine } from 'node:util';
+import { SurgeDetector, detectionConfig, type SurgeDirection } from '../../services/impact-analyzer/src/detection';
 import { loadNabCorpus, type NabFile } from './nab-corpus';
 import { normalisedScore, probationaryLength, scoreFile, type FileScore } from './nab-scorer';
 import { windowedGaussianScores } from './windowed-gaussian-detector';
 
 /**
  * Runs the Holdfast surge detector and NAB's windowed-Gaussian baseline over a NAB-format folder
- * and prints NAB standard-profile scores. Usage: npm run bench:detection -- <folder> [--results <dir>]
+ * and prints NAB standard-profile scores.
+ * Usage: npm run bench:detection -- <folder> [--results <dir>] [--directions up|down|up,down]
  */
 
 const PROGRESS_EVERY = 2000;
@@ -19,22 +21,31 @@ interface DetectorRun {
   scores: Map<string, FileScore>;
 }
 
-function parseArgs(argv: string[]): { folder: string; results?: string } {
-  const args = argv.filter((a) => a !== '--');
-  const resultsAt = args.indexOf('--results');
-  const results = resultsAt >= 0 ? args[resultsAt + 1] : undefined;
-  const positional = args.filter((a, i) => !a.startsWith('--') && (resultsAt < 0 || (i !== resultsAt && i !== resultsAt + 1)));
-  if (positional.length !== 1 || (resultsAt >= 0 && !results)) {
-    throw new Error('Usage: npm run bench:detection -- <nab-folder> [--results <dir>]');
-  }
-  return { folder: resolve(positional[0]), results: results ? resolve(results) : undefined };
+const USAGE = 'Usage: npm run bench:detection -- <nab-folder> [--results <dir>] [--directions up|down|up,down]';
+
+interface BenchArgs {
+  folder: string;
+  results?: string;
+  directions: SurgeDirection[];
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const { values, positionals } = parseCommandLine({
+    args: argv.filter((a) => a !== '--'),
+    allowPositionals: true,
+    // Both directions by default: NAB labels dips as anomalies too; the product watches surges ('up').
+    options: { results: { type: 'string' }, directions: { type: 'string', default: 'up,down' } },
+  });
+  const directions = values.directions.split(',').map((d) => d.trim());
+  if (positionals.length !== 1 || directions.length === 0 || directions.some((d) => d !== 'up' && d !== 'down')) throw new Error(USAGE);
+  return { folder: resolve(positionals[0]), results: values.results ? resolve(values.results) : undefined, directions: directions as SurgeDirection[] };
 }
 
 /** Detections for NAB: 1 where the detector emits surge.started, 0 elsewhere. */
-function holdfastDetections(file: NabFile): number[] {
-  // Both directions: NAB labels dips as anomalies too. Learning without firing during NAB's probation.
+function holdfastDetections(file: NabFile, directions: SurgeDirection[]): number[] {
+  // Learning without firing during NAB's probation.
   const config = detectionConfig({
-    defaults: { directions: ['up', 'down'] },
+    defaults: { directions },
     regions: { [file.name]: { warmupSamples: probationaryLength(file.values.length) } },
   });
   const detector = new SurgeDetector({ config });
@@ -110,14 +121,14 @@ function printTable(files: NabFile[], runs: DetectorRun[]): void {
 }
 
 function main(): void {
-  const { folder, results } = parseArgs(process.argv.slice(2));
+  const { folder, results, directions } = parseArgs(process.argv.slice(2));
   const files = loadNabCorpus(folder);
   if (files.length === 0) throw new Error(`No labelled NAB files under ${folder}`);
-  console.log(`NAB corpus ${folder}: ${files.length} files, ${files.reduce((s, f) => s + f.windows.length, 0)} labelled windows`);
+  console.log(`NAB corpus ${folder}: ${files.length} files, ${files.reduce((s, f) => s + f.windows.length, 0)} labelled windows; holdfast watches ${directions.join(' and ')}`);
 
   const holdfast: DetectorRun = { label: 'holdfast', scores: new Map() };
   for (const file of files) {
-    const detections = holdfastDetections(file);
+    const detections = holdfastDetections(file, directions);
     holdfast.scores.set(file.name, scoreFile(file.times, detections, file.windows));
     if (results) writeResults(results, file, detections);
   }
@@ -148,4 +159,9 @@ function main(): void {
   if (results) console.log(`NAB results files written under ${results}`);
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exitCode = 1;
+}

@@ -19,6 +19,7 @@ export interface SurgeThresholds {
   /**
    * A surge must also beat this multiple of the region's own recent peak score, so a region whose
    * traffic routinely spikes is judged against its usual excursions, not only against its noise.
+   * Above 1, so a repeat of the usual spike (its memory barely decayed) is not a surge.
    */
   peakRatio: number;
   /** Half-life of that remembered peak: a region calm for a while becomes sensitive again. */
@@ -68,7 +69,7 @@ export const DEFAULT_SURGE_THRESHOLDS: SurgeThresholds = {
   clearScore: 1.5,
   clearAfterCalmSamples: 12,
   rearmAfterSamples: 12,
-  peakRatio: 1,
+  peakRatio: 1.1,
   peakHalfLifeMs: 7 * 24 * 60 * 60 * 1000,
   warmupSamples: 288,
   maxGapMs: 6 * 60 * 60 * 1000,

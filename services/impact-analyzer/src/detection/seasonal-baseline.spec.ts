@@ -85,6 +85,30 @@ describe('SeasonalBaseline', () => {
     expect(scale).toBeGreaterThanOrEqual(Math.sqrt(45));
   });
 
+  it('gives counts their Poisson noise floor, and measured values (a cost per click) only their own spread', () => {
+    const counts = new SeasonalBaseline('UTC');
+    const costs = new SeasonalBaseline('UTC');
+    for (let h = 0; h < 500; h++) {
+      counts.learn(new Date(MONDAY + h * HOUR), h % 10 === 0 ? 1 : 0);
+      costs.learn(new Date(MONDAY + h * HOUR), 0.1 + 0.02 * Math.sin(h));
+    }
+    const at = new Date(MONDAY + 500 * HOUR);
+    // One event more than usual is noise for a count near zero ...
+    expect(counts.expect(at).scale).toBeGreaterThanOrEqual(0.5);
+    // ... while a cost of 0.1 that varies by 0.02 is judged on that variation.
+    expect(costs.expect(at).scale).toBeLessThan(0.05);
+    expect(costs.expect(at).scale).toBeGreaterThan(0);
+  });
+
+  it('loads state saved before it told counts from measured values, as counts', () => {
+    const baseline = new SeasonalBaseline('UTC');
+    for (let h = 0; h < 50; h++) baseline.learn(new Date(MONDAY + h * HOUR), 3);
+    const { counts, dispersion, ...older } = baseline.toJSON();
+    expect([counts, dispersion]).toEqual([true, 0]);
+    const restored = SeasonalBaseline.fromJSON(older);
+    expect(restored.expect(new Date(MONDAY + 50 * HOUR))).toEqual(baseline.expect(new Date(MONDAY + 50 * HOUR)));
+  });
+
   it('round-trips through JSON with a version field', () => {
     const baseline = new SeasonalBaseline('Europe/Berlin');
     for (let h = 0; h < 300; h++) baseline.learn(new Date(MONDAY + h * HOUR), weeklyShape(h % HOURS_PER_WEEK));

@@ -17,6 +17,10 @@ export interface SeasonalBaselineJson {
   global: BaselineBucket;
   hourOfDay: BaselineBucket[];
   hourOfWeek: BaselineBucket[];
+  /** Whether every value learned so far was a non-negative integer; absent in older state (counts assumed). */
+  counts?: boolean;
+  /** Long-run mean absolute forecast error, unclipped; absent in older state. */
+  dispersion?: number;
 }
 
 export interface BaselineExpectation {
@@ -61,6 +65,10 @@ export class SeasonalBaseline {
   private readonly global: BaselineBucket;
   private readonly hourOfDay: BaselineBucket[];
   private readonly hourOfWeek: BaselineBucket[];
+  /** Counts (requests, tweets) carry Poisson noise; a measured rate or ratio does not. */
+  private counts: boolean;
+  /** The series' long-run mean absolute forecast error, outliers included: how far it routinely strays. */
+  private dispersion: number;
 
   constructor(zone = 'UTC', options: BaselineOptions = DEFAULT_BASELINE_OPTIONS, state?: SeasonalBaselineJson) {
     this.zone = knownZone(zone);
@@ -68,6 +76,8 @@ export class SeasonalBaseline {
     this.global = state ? { ...state.global } : emptyBucket();
     this.hourOfDay = state ? state.hourOfDay.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_DAY }, emptyBucket);
     this.hourOfWeek = state ? state.hourOfWeek.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_WEEK }, emptyBucket);
+    this.counts = state?.counts ?? true;
+    this.dispersion = state?.dispersion ?? 0;
   }
 
   static fromJSON(json: SeasonalBaselineJson, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS): SeasonalBaseline {
@@ -85,6 +95,8 @@ export class SeasonalBaseline {
       global: { ...this.global },
       hourOfDay: this.hourOfDay.map((b) => ({ ...b })),
       hourOfWeek: this.hourOfWeek.map((b) => ({ ...b })),
+      counts: this.counts,
+      dispersion: this.dispersion,
     };
   }
 
@@ -98,7 +110,12 @@ export class SeasonalBaseline {
 
   learn(at: Date, value: number): void {
     if (!Number.isFinite(value)) return;
+    if (this.counts && !(Number.isInteger(value) && value >= 0)) this.counts = false;
     const hourOfWeek = localHourOfWeek(at, this.zone);
+    if (this.global.n > 0) {
+      const rate = Math.max(1 / this.global.n, this.options.globalMinRate);
+      this.dispersion += rate * (Math.abs(value - this.expectAt(hourOfWeek).expected) - this.dispersion);
+    }
     const day = this.hourOfDay[hourOfWeek % HOURS_PER_DAY];
     const week = this.hourOfWeek[hourOfWeek];
     // Each level learns against its parent's estimate as it stood before this sample.
@@ -148,11 +165,18 @@ export class SeasonalBaseline {
     return n / (n + this.options.priorStrength * noise);
   }
 
-  /** The spread never drops below what noise alone would give, so a flat series does not fire on a blip. */
+  /**
+   * The spread never drops below what noise alone would give, so a flat series does not fire on a
+   * blip: a fraction of the level always; for counts their Poisson noise; for measured values (a
+   * cost of 0.05 to 3 per click, where Poisson noise would swamp the signal) the series' own
+   * long-run forecast error, so its routine excursions stay routine however the buckets' clipped
+   * spreads shrink between them.
+   */
   private floor(level: number): number {
     const { relativeScaleFloor, poissonScaleFloor, poissonOffset, absoluteScaleFloor } = this.options;
     const magnitude = Math.abs(level);
-    return Math.max(relativeScaleFloor * magnitude, poissonScaleFloor * Math.sqrt(magnitude + poissonOffset), absoluteScaleFloor);
+    if (this.counts) return Math.max(relativeScaleFloor * magnitude, poissonScaleFloor * Math.sqrt(magnitude + poissonOffset), absoluteScaleFloor);
+    return Math.max(relativeScaleFloor * magnitude, this.dispersion * MEAN_ABS_TO_SIGMA, absoluteScaleFloor);
   }
 
   private update(bucket: BaselineBucket, value: number, parentLevel: number | undefined, parentSpread: number | undefined, minRate: number): void {

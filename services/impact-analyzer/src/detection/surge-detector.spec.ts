@@ -75,6 +75,24 @@ describe('SurgeDetector', () => {
     expect(feed(detector, sparse)).toEqual([]);
   });
 
+  it('fires on a spike of a measured series with small values, many times its own spread', () => {
+    const detector = new SurgeDetector();
+    const costs = Array.from({ length: 1000 }, (_, i) => ({ ...sample(i, 0.1 + 0.02 * noise(i)), metric: 'cost-per-click' }));
+    expect(feed(detector, costs)).toEqual([]);
+
+    const [started] = detector.observe({ ...sample(1000, 1.0), metric: 'cost-per-click' });
+
+    expect(started).toMatchObject({ type: 'surge.started', metric: 'cost-per-click', evidence: { observed: 1.0 } });
+  });
+
+  it('does not fire on the routine blips of a measured series that is mostly zero, but on one beyond them', () => {
+    const detector = new SurgeDetector();
+    const blips = Array.from({ length: 3000 }, (_, i) => sample(i, i % 13 === 0 ? 0.5 : 0));
+    expect(feed(detector, blips)).toEqual([]);
+
+    expect(detector.observe(sample(3000, 2))).toMatchObject([{ type: 'surge.started' }]);
+  });
+
   it('ignores late, duplicated and malformed samples', () => {
     const detector = new SurgeDetector();
     feed(detector, normalTraffic(0, 2000));
