@@ -1,9 +1,9 @@
 import { Topics } from '@holdfast/contracts';
-import { createKafka, physicalTopic, silentLogger, type KafkaSettings } from '@holdfast/messaging';
+import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { createTestDatabase, expectEventually, recordTopic, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase, type TopicRecorder } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module';
-import { DATABASE_SCHEMA, SERVICE_NAME } from '../src/config/analyzer.config';
+import { analyzerConfigFromEnvironment, SERVICE_NAME } from '../src/config/analyzer.config';
 
 interface SurgeView {
   id: string;
@@ -32,9 +32,17 @@ describe('impact-analyzer: samples to surges (placeholder rule), against the rea
   beforeAll(async () => {
     const environment = testEnvironment();
     database = await createTestDatabase('analyzer-surges');
-    const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'analyzer-spec', topicPrefix: `${uniqueTestId('analyzer')}.` };
+    // Through the service's own parser, so every setting not named here takes its documented default.
+    const config = analyzerConfigFromEnvironment({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '3',
+      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${uniqueTestId('analyzer')}.`,
+      LOG_LEVEL: 'silent',
+    });
+    const { kafka } = config;
     service = await startServiceApp(
-      AppModule.forRoot({ port: 0, logLevel: 'silent', surgeThreshold: 1_000, database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka, outbox: { retentionMs: 3_600_000 } }),
+      AppModule.forRoot({ ...config, port: 0 }),
       SERVICE_NAME,
     );
     surgeEvents = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.regionSurges), `${kafka.topicPrefix}surge-reader`);

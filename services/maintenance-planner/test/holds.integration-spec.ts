@@ -1,11 +1,11 @@
 import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
-import { createKafka, EventPublisher, physicalTopic, silentLogger, type KafkaSettings } from '@holdfast/messaging';
+import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { createTestDatabase, expectEventually, recordTopic, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase, type TopicRecorder } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module';
-import { DATABASE_SCHEMA, SERVICE_NAME } from '../src/config/planner.config';
+import { plannerConfigFromEnvironment, SERVICE_NAME } from '../src/config/planner.config';
 
 interface HoldView {
   id: string;
@@ -49,9 +49,17 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
   beforeAll(async () => {
     const environment = testEnvironment();
     database = await createTestDatabase('planner-holds');
-    const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'planner-spec', topicPrefix: `${uniqueTestId('planner')}.` };
+    // Through the service's own parser, so every setting not named here takes its documented default.
+    const config = plannerConfigFromEnvironment({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '3',
+      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${uniqueTestId('planner')}.`,
+      LOG_LEVEL: 'silent',
+    });
+    const { kafka } = config;
     service = await startServiceApp(
-      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka, outbox: { retentionMs: 3_600_000 } }),
+      AppModule.forRoot({ ...config, port: 0 }),
       SERVICE_NAME,
     );
     const client = createKafka(kafka, silentLogger);

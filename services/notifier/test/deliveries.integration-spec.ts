@@ -1,10 +1,10 @@
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
+import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
 import { createTestDatabase, expectEventually, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module';
-import { DATABASE_SCHEMA, SERVICE_NAME } from '../src/config/notifier.config';
+import { notifierConfigFromEnvironment, SERVICE_NAME } from '../src/config/notifier.config';
 
 interface DeliveryView {
   eventId: string;
@@ -43,9 +43,17 @@ describe('notifier: a delivery per placed hold, against the real broker and Post
   beforeAll(async () => {
     const environment = testEnvironment();
     database = await createTestDatabase('notifier-deliveries');
-    const kafka: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: 'notifier-spec', topicPrefix: `${uniqueTestId('notifier')}.` };
+    // Through the service's own parser, so every setting not named here takes its documented default.
+    const config = notifierConfigFromEnvironment({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '3',
+      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${uniqueTestId('notifier')}.`,
+      LOG_LEVEL: 'silent',
+    });
+    const { kafka } = config;
     service = await startServiceApp(
-      AppModule.forRoot({ port: 0, logLevel: 'silent', database: { url: database.url, schema: DATABASE_SCHEMA, poolSize: 3 }, kafka, outbox: { retentionMs: 3_600_000 } }),
+      AppModule.forRoot({ ...config, port: 0 }),
       SERVICE_NAME,
     );
     publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);
