@@ -16,6 +16,8 @@ const shared = {
       '@holdfast/database': lib('database'),
       '@holdfast/observability': lib('observability'),
       '@holdfast/testing': lib('testing'),
+      '@holdfast/service-kit': lib('service-kit'),
+      '@holdfast/regions': lib('regions'),
     },
   },
 };

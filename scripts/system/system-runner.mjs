@@ -15,7 +15,8 @@ export const SERVICES = [
   { name: 'notifier', port: 3003 },
 ];
 
-const BUILT_LIBRARIES = ['libs/contracts', 'libs/database', 'libs/messaging', 'libs/observability', 'libs/time'];
+// Every library but the test environment ships with the services.
+const BUILT_LIBRARIES = readdirSync(join(ROOT, 'libs')).filter((name) => name !== 'testing').map((name) => `libs/${name}`);
 const NOT_SHIPPED = '**/*.spec.ts,**/*.integration-spec.ts,**/*.fixture.ts,**/src/testing/**,**/test/**';
 
 /**

@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './consumer-groups';
 export * from './event-types';
 export * from './event-catalog';
 export * from './events/common.schema';

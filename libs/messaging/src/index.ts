@@ -14,5 +14,3 @@ export * from './nest/messaging.options';
 export * from './nest/messaging-runtime';
 export * from './nest/kafka-readiness.check';
 export * from './nest/messaging.module';
-export * from './nest/service-foundation';
-export * from './nest/service-config';

@@ -3,7 +3,5 @@ export * from './metrics/metrics.registry';
 export * from './metrics/metrics.module';
 export * from './health/readiness-check';
 export * from './health/health.module';
-export * from './http/problem-details.filter';
-export * from './http/service-app.factory';
-export * from './http/zod-body.pipe';
+export * from './http/public-route.decorator';
 export * from './config/parse-environment';

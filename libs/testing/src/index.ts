@@ -9,5 +9,6 @@ export { expectEventually } from './expect-eventually';
 export type { ExpectEventuallyOptions } from './expect-eventually';
 export { recordTopic } from './topic-recorder';
 export type { RecordedMessage, TopicRecorder } from './topic-recorder';
-export { startServiceApp } from './service-app';
-export type { ServiceUnderTest } from './service-app';
+export { startServiceUnderTest } from './service-app';
+export type { ServiceUnderTest, StartServiceOptions, TestableService } from './service-app';
+export { ManualClock } from './manual-clock';

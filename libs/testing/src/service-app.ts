@@ -1,16 +1,67 @@
-import type { DynamicModule, INestApplication } from '@nestjs/common';
-import { createServiceApp } from '@holdfast/observability';
+import type { INestApplication } from '@nestjs/common';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { testEnvironment } from './test-environment';
+import { uniqueTestId } from './unique-test-id';
 
-export interface ServiceUnderTest {
+/** What a test needs of a service definition (libs/service-kit's defineService gives it). */
+export interface TestableService<Config extends { kafka: { brokers: string[]; topicPrefix: string } }> {
+  name: string;
+  configFromEnvironment(environment: NodeJS.ProcessEnv): Config;
+  createApp(config: Config, overrides?: { clock?: { now(): Date; nowMs(): number } }): Promise<INestApplication>;
+}
+
+export interface ServiceUnderTest<Config = { kafka: { brokers: string[]; topicPrefix: string; clientId: string } }> {
   app: INestApplication;
   baseUrl: string;
+  /** The configuration the service runs with: its own parser's defaults plus the test's environment. */
+  config: Config;
+  database: TestDatabase;
+  /** Stops the service and drops its database. */
   close(): Promise<void>;
 }
 
-/** A service's whole application in this process, listening on a free loopback port. */
-export async function startServiceApp(rootModule: DynamicModule, name: string): Promise<ServiceUnderTest> {
-  const app = await createServiceApp(rootModule, { name, description: `${name} under test` });
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+export interface StartServiceOptions {
+  /** Extra environment variables, parsed by the service's own parser (so every default applies). */
+  environment?: NodeJS.ProcessEnv;
+  clock?: { now(): Date; nowMs(): number };
+  /** Shares a topic prefix with other services of the same test, so they talk to each other. */
+  topicPrefix?: string;
+}
+
+/**
+ * A whole service in this process against the real broker and PostgreSQL: its own fresh
+ * database, its own topic prefix, listening on a free loopback port, quiet logs.
+ */
+export async function startServiceUnderTest<Config extends { kafka: { brokers: string[]; topicPrefix: string }; port: number }>(
+  definition: TestableService<Config>,
+  options: StartServiceOptions = {},
+): Promise<ServiceUnderTest<Config>> {
+  const environment = testEnvironment();
+  const database = await createTestDatabase(definition.name);
+  try {
+    const config = definition.configFromEnvironment({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '3',
+      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: options.topicPrefix ?? `${uniqueTestId(definition.name)}.`,
+      LOG_LEVEL: 'silent',
+      ...options.environment,
+    });
+    const app = await definition.createApp({ ...config, port: 0 }, { clock: options.clock });
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    return {
+      app,
+      baseUrl: `http://127.0.0.1:${address.port}`,
+      config,
+      database,
+      close: async () => {
+        await app.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
 }

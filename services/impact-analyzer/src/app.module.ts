@@ -1,32 +1,22 @@
-import { TopicSpecs, Topics } from '@holdfast/contracts';
-import { serviceFoundation } from '@holdfast/messaging';
-import { type DynamicModule, Module } from '@nestjs/common';
-import { ANALYZER_CONFIG } from './config/analyzer-config.token';
-import { SERVICE_NAME, type AnalyzerConfig } from './config/analyzer.config';
-import { analyzerDatabase } from './database/analyzer-database';
+import { Topics } from '@holdfast/contracts';
+import { defineService } from '@holdfast/service-kit';
+import { analyzerEnvironment, analyzerSettings } from './config/analyzer-settings';
+import { CreateSurge1764000100000 } from './database/migrations/1764000100000-create-surge';
 import { SamplesModule } from './samples/samples.module';
+import { SERVICE_NAME } from './service-name';
+import { SurgeEntity } from './surges/surge.entity';
 import { SurgesModule } from './surges/surges.module';
 
-@Module({})
-export class AppModule {
-  static forRoot(config: AnalyzerConfig): DynamicModule {
-    return {
-      module: AppModule,
-      global: true,
-      imports: [
-        ...serviceFoundation({
-          service: SERVICE_NAME,
-          logLevel: config.logLevel,
-          database: analyzerDatabase(config.database),
-          kafka: config.kafka,
-          outbox: config.outbox,
-          topics: [TopicSpecs[Topics.trafficSamples], TopicSpecs[Topics.regionSurges], TopicSpecs[Topics.regionBaselines]],
-        }),
-        SurgesModule,
-        SamplesModule,
-      ],
-      providers: [{ provide: ANALYZER_CONFIG, useValue: config }],
-      exports: [ANALYZER_CONFIG],
-    };
-  }
-}
+/** The impact-analyzer: traffic and alerts in, surges and baselines out. */
+export const analyzerService = defineService({
+  name: SERVICE_NAME,
+  description: 'Watches traffic per region and the alerts that fire; publishes surges and baselines.',
+  schema: 'impact_analyzer',
+  defaultPort: 3002,
+  environment: analyzerEnvironment,
+  settings: analyzerSettings,
+  topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionBaselines],
+  entities: [SurgeEntity],
+  migrations: [CreateSurge1764000100000],
+  modules: [SurgesModule, SamplesModule],
+});

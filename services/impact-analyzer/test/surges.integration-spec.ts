@@ -1,9 +1,8 @@
 import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { createTestDatabase, expectEventually, recordTopic, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase, type TopicRecorder } from '@holdfast/testing';
+import { expectEventually, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../src/app.module';
-import { analyzerConfigFromEnvironment, SERVICE_NAME } from '../src/config/analyzer.config';
+import { analyzerService } from '../src/app.module';
 
 interface SurgeView {
   id: string;
@@ -14,7 +13,6 @@ interface SurgeView {
 }
 
 describe('impact-analyzer: samples to surges (placeholder rule), against the real broker and PostgreSQL', () => {
-  let database: TestDatabase;
   let service: ServiceUnderTest;
   let surgeEvents: TopicRecorder;
 
@@ -30,28 +28,14 @@ describe('impact-analyzer: samples to surges (placeholder rule), against the rea
   };
 
   beforeAll(async () => {
-    const environment = testEnvironment();
-    database = await createTestDatabase('analyzer-surges');
-    // Through the service's own parser, so every setting not named here takes its documented default.
-    const config = analyzerConfigFromEnvironment({
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '3',
-      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: `${uniqueTestId('analyzer')}.`,
-      LOG_LEVEL: 'silent',
-    });
-    const { kafka } = config;
-    service = await startServiceApp(
-      AppModule.forRoot({ ...config, port: 0 }),
-      SERVICE_NAME,
-    );
+    service = await startServiceUnderTest(analyzerService);
+    const { kafka } = service.config;
     surgeEvents = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.regionSurges), `${kafka.topicPrefix}surge-reader`);
   });
 
   afterAll(async () => {
     await surgeEvents?.stop();
     await service?.close();
-    await database?.drop();
   });
 
   it('starts one surge per region while it lasts, then clears it, publishing started and cleared', async () => {

@@ -1,26 +1,19 @@
-import { TopicSpecs, Topics } from '@holdfast/contracts';
-import { serviceFoundation } from '@holdfast/messaging';
-import { type DynamicModule, Module } from '@nestjs/common';
-import { SERVICE_NAME, type PlannerConfig } from './config/planner.config';
-import { plannerDatabase } from './database/planner-database';
+import { Topics } from '@holdfast/contracts';
+import { defineService } from '@holdfast/service-kit';
+import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { CreateHoldAndAudit1764000100000 } from './database/migrations/1764000100000-create-hold-and-audit';
+import { HoldEntity } from './holds/hold.entity';
 import { HoldsModule } from './holds/holds.module';
+import { SERVICE_NAME } from './service-name';
 
-@Module({})
-export class AppModule {
-  static forRoot(config: PlannerConfig): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        ...serviceFoundation({
-          service: SERVICE_NAME,
-          logLevel: config.logLevel,
-          database: plannerDatabase(config.database),
-          kafka: config.kafka,
-          outbox: config.outbox,
-          topics: [TopicSpecs[Topics.regionSurges], TopicSpecs[Topics.regionBaselines], TopicSpecs[Topics.maintenanceWindows], TopicSpecs[Topics.maintenanceHolds]],
-        }),
-        HoldsModule,
-      ],
-    };
-  }
-}
+/** The maintenance-planner: windows, holds on them, the gate, least-impact slots. */
+export const plannerService = defineService({
+  name: SERVICE_NAME,
+  description: 'Plans maintenance windows and holds them away from surging regions.',
+  schema: 'maintenance_planner',
+  defaultPort: 3001,
+  topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
+  entities: [HoldEntity, AuditEntryEntity],
+  migrations: [CreateHoldAndAudit1764000100000],
+  modules: [HoldsModule],
+});

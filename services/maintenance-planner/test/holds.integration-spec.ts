@@ -1,11 +1,10 @@
 import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { createTestDatabase, expectEventually, recordTopic, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase, type TopicRecorder } from '@holdfast/testing';
+import { expectEventually, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../src/app.module';
-import { plannerConfigFromEnvironment, SERVICE_NAME } from '../src/config/planner.config';
+import { plannerService } from '../src/app.module';
 
 interface HoldView {
   id: string;
@@ -36,7 +35,6 @@ function surgeStarted(region: string, surgeId = uuidv7()): HoldfastEvent<'surge.
 }
 
 describe('maintenance-planner: holds from surges, against the real broker and PostgreSQL', () => {
-  let database: TestDatabase;
   let service: ServiceUnderTest;
   let publisher: EventPublisher;
   let holdEvents: TopicRecorder;
@@ -47,21 +45,8 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
   };
 
   beforeAll(async () => {
-    const environment = testEnvironment();
-    database = await createTestDatabase('planner-holds');
-    // Through the service's own parser, so every setting not named here takes its documented default.
-    const config = plannerConfigFromEnvironment({
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '3',
-      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: `${uniqueTestId('planner')}.`,
-      LOG_LEVEL: 'silent',
-    });
-    const { kafka } = config;
-    service = await startServiceApp(
-      AppModule.forRoot({ ...config, port: 0 }),
-      SERVICE_NAME,
-    );
+    service = await startServiceUnderTest(plannerService);
+    const { kafka } = service.config;
     const client = createKafka(kafka, silentLogger);
     publisher = new EventPublisher(client, kafka);
     await publisher.connect();
@@ -72,7 +57,6 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     await holdEvents?.stop();
     await publisher?.disconnect();
     await service?.close();
-    await database?.drop();
   });
 
   it('places one hold for a surge, whatever the redelivery, and publishes hold.placed once', async () => {

@@ -1,26 +1,18 @@
-import { TopicSpecs, Topics } from '@holdfast/contracts';
-import { serviceFoundation } from '@holdfast/messaging';
-import { type DynamicModule, Module } from '@nestjs/common';
-import { SERVICE_NAME, type NotifierConfig } from './config/notifier.config';
+import { Topics } from '@holdfast/contracts';
+import { defineService } from '@holdfast/service-kit';
+import { CreateDelivery1764000100000 } from './database/migrations/1764000100000-create-delivery';
 import { DeliveriesModule } from './deliveries/deliveries.module';
-import { notifierDatabase } from './database/notifier-database';
+import { DeliveryEntity } from './deliveries/delivery.entity';
+import { SERVICE_NAME } from './service-name';
 
-@Module({})
-export class AppModule {
-  static forRoot(config: NotifierConfig): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        ...serviceFoundation({
-          service: SERVICE_NAME,
-          logLevel: config.logLevel,
-          database: notifierDatabase(config.database),
-          kafka: config.kafka,
-          outbox: config.outbox,
-          topics: [TopicSpecs[Topics.maintenanceWindows], TopicSpecs[Topics.maintenanceHolds], TopicSpecs[Topics.regionSurges]],
-        }),
-        DeliveriesModule,
-      ],
-    };
-  }
-}
+/** The notifier: tells owners, dashboards and alert consumers what was held and released. */
+export const notifierService = defineService({
+  name: SERVICE_NAME,
+  description: 'Tells owners, dashboards and alert consumers about holds, releases and window changes.',
+  schema: 'notifier',
+  defaultPort: 3003,
+  topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges],
+  entities: [DeliveryEntity],
+  migrations: [CreateDelivery1764000100000],
+  modules: [DeliveriesModule],
+});

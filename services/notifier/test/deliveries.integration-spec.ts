@@ -1,10 +1,9 @@
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
-import { createTestDatabase, expectEventually, startServiceApp, testEnvironment, uniqueTestId, type ServiceUnderTest, type TestDatabase } from '@holdfast/testing';
+import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../src/app.module';
-import { notifierConfigFromEnvironment, SERVICE_NAME } from '../src/config/notifier.config';
+import { notifierService } from '../src/app.module';
 
 interface DeliveryView {
   eventId: string;
@@ -33,7 +32,6 @@ function holdPlaced(regions: string[]): HoldfastEvent<'hold.placed'> {
 }
 
 describe('notifier: a delivery per placed hold, against the real broker and PostgreSQL', () => {
-  let database: TestDatabase;
   let service: ServiceUnderTest;
   let publisher: EventPublisher;
 
@@ -41,29 +39,14 @@ describe('notifier: a delivery per placed hold, against the real broker and Post
     ((await (await fetch(`${service.baseUrl}/v1/deliveries?correlationId=${correlationId}`)).json()) as { items: DeliveryView[] }).items;
 
   beforeAll(async () => {
-    const environment = testEnvironment();
-    database = await createTestDatabase('notifier-deliveries');
-    // Through the service's own parser, so every setting not named here takes its documented default.
-    const config = notifierConfigFromEnvironment({
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '3',
-      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: `${uniqueTestId('notifier')}.`,
-      LOG_LEVEL: 'silent',
-    });
-    const { kafka } = config;
-    service = await startServiceApp(
-      AppModule.forRoot({ ...config, port: 0 }),
-      SERVICE_NAME,
-    );
-    publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);
+    service = await startServiceUnderTest(notifierService);
+    publisher = new EventPublisher(createKafka(service.config.kafka, silentLogger), service.config.kafka);
     await publisher.connect();
   });
 
   afterAll(async () => {
     await publisher?.disconnect();
     await service?.close();
-    await database?.drop();
   });
 
   it('records one delivery for a hold.placed delivered twice', async () => {

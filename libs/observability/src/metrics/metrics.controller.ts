@@ -1,8 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { PublicRoute } from '../http/public-route.decorator';
 import { MetricsRegistry } from './metrics.registry';
 
 @ApiExcludeController()
+@PublicRoute()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsRegistry) {}

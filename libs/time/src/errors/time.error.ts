@@ -1,14 +1,15 @@
 /** Stable codes so callers (HTTP problem details, CLI) can branch without parsing messages. */
-export enum TimeErrorCode {
-  UnknownZone = 'UNKNOWN_ZONE',
-  InvalidLocalTime = 'INVALID_LOCAL_TIME',
-  InvalidRange = 'INVALID_RANGE',
-  InvalidRecurrence = 'INVALID_RECURRENCE',
-  RecurrenceTooLarge = 'RECURRENCE_TOO_LARGE',
-  InvalidLocalHours = 'INVALID_LOCAL_HOURS',
-  InvalidBaseline = 'INVALID_BASELINE',
-  InvalidSlotSearch = 'INVALID_SLOT_SEARCH',
-}
+export const TimeErrorCode = {
+  UnknownZone: 'unknown-zone',
+  InvalidLocalTime: 'invalid-local-time',
+  InvalidRange: 'invalid-range',
+  InvalidRecurrence: 'invalid-recurrence',
+  RecurrenceTooLarge: 'recurrence-too-large',
+  InvalidLocalHours: 'invalid-local-hours',
+  InvalidBaseline: 'invalid-baseline',
+  InvalidSlotSearch: 'invalid-slot-search',
+} as const;
+export type TimeErrorCode = (typeof TimeErrorCode)[keyof typeof TimeErrorCode];
 
 export class TimeError extends Error {
   override readonly name = 'TimeError';

@@ -1,10 +1,10 @@
 import { createEvent, TrafficSampleSchema } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { ZodBodyPipe } from '@holdfast/observability';
+import { ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SERVICE_NAME } from '../config/analyzer.config';
+import { SERVICE_NAME } from '../service-name';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(TrafficSampleSchema).min(1).max(10_000) });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;

@@ -1,16 +1,21 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { SurgesService } from '../surges/surges.service';
 
 /** Every sample published to Kafka, from any pipeline or from this service's own HTTP intake. */
 @Injectable()
-export class TrafficSamplesConsumer {
-  constructor(messaging: MessagingRuntime, surges: SurgesService) {
-    messaging.consumer({
+export class TrafficSamplesConsumer implements OnModuleInit {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    private readonly surges: SurgesService,
+  ) {}
+
+  onModuleInit(): void {
+    this.messaging.consumer({
       topic: Topics.trafficSamples,
-      group: 'impact-analyzer.samples',
-      handlers: { 'traffic.sample': (sample, transaction) => surges.assessSample(sample, transaction) },
+      group: ConsumerGroups.analyzerSamples,
+      handlers: { 'traffic.sample': (sample, transaction) => this.surges.assessSample(sample, transaction) },
     });
   }
 }

@@ -1,12 +1,12 @@
 import { causedBy, createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Inject, Injectable } from '@nestjs/common';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ANALYZER_CONFIG } from '../config/analyzer-config.token';
-import type { AnalyzerConfig } from '../config/analyzer.config';
-import { SERVICE_NAME } from '../config/analyzer.config';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { SERVICE_NAME } from '../service-name';
 import { SurgeEntity } from './surge.entity';
 
 /**
@@ -16,9 +16,10 @@ import { SurgeEntity } from './surge.entity';
 @Injectable()
 export class SurgesService {
   constructor(
-    @Inject(ANALYZER_CONFIG) private readonly config: AnalyzerConfig,
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     private readonly messaging: MessagingRuntime,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   async assessSample(sample: HoldfastEvent<'traffic.sample'>, transaction: EntityManager): Promise<void> {
@@ -26,7 +27,7 @@ export class SurgesService {
     const surges = transaction.getRepository(SurgeEntity);
     // Row lock: two samples of one region in flight at once must not both start a surge.
     const active = await surges.findOne({ where: { region, metric, status: 'active' }, lock: { mode: 'pessimistic_write' } });
-    const threshold = this.config.surgeThreshold;
+    const threshold = this.config.settings.surgeThreshold;
     if (!active && value >= threshold) {
       const surge = surges.create({ id: uuidv7(), region, metric, status: 'active', startedAt: new Date(at), clearedAt: null, peakValue: value, causeEventId: sample.id });
       await surges.insert(surge);
@@ -41,7 +42,7 @@ export class SurgesService {
             source: 'detector',
             severity: value >= threshold * 2 ? 'major' : 'minor',
             startedAt: at,
-            detectedAt: new Date().toISOString(),
+            detectedAt: this.clock.now().toISOString(),
             evidence: { observed: value, baseline: threshold, score: value / threshold, samples: [{ at, value }] },
             reason: `${metric} in ${region} reached ${value}, at or above the threshold ${threshold}`,
           },

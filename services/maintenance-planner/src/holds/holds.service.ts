@@ -1,11 +1,12 @@
 import { causedBy, createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
+import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
-import { SERVICE_NAME } from '../config/planner.config';
+import { SERVICE_NAME } from '../service-name';
 import { HoldEntity } from './hold.entity';
 
 @Injectable()
@@ -13,6 +14,7 @@ export class HoldsService {
   constructor(
     private readonly messaging: MessagingRuntime,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -27,7 +29,7 @@ export class HoldsService {
       reason: `Surge in ${region}: ${reason}`,
       source,
       causeId: surgeId,
-      placedAt: new Date(),
+      placedAt: this.clock.now(),
       fromAt: new Date(startedAt),
       untilAt: expectedEndAt ? new Date(expectedEndAt) : null,
       releasedAt: null,

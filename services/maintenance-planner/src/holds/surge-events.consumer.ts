@@ -1,15 +1,20 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HoldsService } from './holds.service';
 
 @Injectable()
-export class SurgeEventsConsumer {
-  constructor(messaging: MessagingRuntime, holds: HoldsService) {
-    messaging.consumer({
+export class SurgeEventsConsumer implements OnModuleInit {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    private readonly holds: HoldsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.messaging.consumer({
       topic: Topics.regionSurges,
-      group: 'maintenance-planner.holds',
-      handlers: { 'surge.started': (surge, transaction) => holds.placeForSurge(surge, transaction) },
+      group: ConsumerGroups.plannerSurges,
+      handlers: { 'surge.started': (surge, transaction) => this.holds.placeForSurge(surge, transaction) },
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { HoldfastEvent } from '@holdfast/contracts';
+import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -7,7 +8,10 @@ import { DeliveryEntity } from './delivery.entity';
 
 @Injectable()
 export class DeliveriesService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Records what owners must be told of a placed hold, in the consumer's transaction. */
   async recordHoldPlaced(hold: HoldfastEvent<'hold.placed'>, transaction: EntityManager): Promise<void> {
@@ -20,7 +24,7 @@ export class DeliveriesService {
       channel: 'log',
       status: 'recorded',
       summary: `Hold ${holdId} placed on ${regions.join(', ')} (${windowIds.length} window(s) held): ${reason}`,
-      recordedAt: new Date(),
+      recordedAt: this.clock.now(),
       payload: hold.data,
     });
   }

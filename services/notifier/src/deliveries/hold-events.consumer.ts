@@ -1,15 +1,20 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DeliveriesService } from './deliveries.service';
 
 @Injectable()
-export class HoldEventsConsumer {
-  constructor(messaging: MessagingRuntime, deliveries: DeliveriesService) {
-    messaging.consumer({
+export class HoldEventsConsumer implements OnModuleInit {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    private readonly deliveries: DeliveriesService,
+  ) {}
+
+  onModuleInit(): void {
+    this.messaging.consumer({
       topic: Topics.maintenanceHolds,
-      group: 'notifier.holds',
-      handlers: { 'hold.placed': (hold, transaction) => deliveries.recordHoldPlaced(hold, transaction) },
+      group: ConsumerGroups.notifierHolds,
+      handlers: { 'hold.placed': (hold, transaction) => this.deliveries.recordHoldPlaced(hold, transaction) },
     });
   }
 }

@@ -1,8 +1,7 @@
 import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
 import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
 import { z } from 'zod';
-import { kafkaEnvironmentSchema, kafkaSettingsFrom, type KafkaSettings } from '../kafka/kafka-settings';
-import { outboxEnvironmentSchema, outboxSettingsFrom, type OutboxSettings } from '../outbox/outbox-settings';
+import { kafkaEnvironmentSchema, kafkaSettingsFrom, outboxEnvironmentSchema, outboxSettingsFrom, type KafkaSettings, type OutboxSettings } from '@holdfast/messaging';
 
 export interface ServiceIdentity {
   service: string;
@@ -11,14 +10,17 @@ export interface ServiceIdentity {
   defaultPort: number;
 }
 
-/** What every service is configured with; a service adds its own settings beside it. */
-export interface ServiceConfig {
+/** What every service is configured with. */
+export interface SharedServiceConfig {
   port: number;
   logLevel: string;
   database: DatabaseSettings;
   kafka: KafkaSettings;
   outbox: OutboxSettings;
 }
+
+/** A service's whole configuration: the shared part and its own `settings`. */
+export type ServiceConfig<Settings = Record<never, never>> = SharedServiceConfig & { settings: Settings };
 
 /**
  * Parses a service's environment once at boot: the shared variables (README.md, Configuration)
@@ -28,7 +30,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   { service, schema, defaultPort }: ServiceIdentity,
   environment: NodeJS.ProcessEnv,
   extra?: Own,
-): ServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
+): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
   const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape };
   const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }), environment);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));

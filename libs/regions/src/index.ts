@@ -1,0 +1,3 @@
+export * from './region-error';
+export * from './region-catalog';
+export { PRINCIPAL_ZONES } from './principal-zones';

@@ -1,0 +1,44 @@
+import { isKnownZone } from '@holdfast/time';
+import { describe, expect, it } from 'vitest';
+import { parseCustomRegions, RegionCatalog } from './region-catalog';
+import { RegionErrorCode } from './region-error';
+
+describe('RegionCatalog', () => {
+  const catalog = new RegionCatalog(parseCustomRegions('[{"code":"eu-west","name":"Western Europe","zones":["Europe/Dublin","Europe/London"]}]'));
+
+  it('knows every ISO 3166-1 alpha-2 country, each with a valid principal zone among its zones', () => {
+    const countries = catalog.list().filter((region) => region.kind === 'country');
+    expect(countries.length).toBeGreaterThanOrEqual(245);
+    for (const country of countries) {
+      expect(country.code).toMatch(/^[A-Z]{2}$/);
+      expect(isKnownZone(country.zone), `${country.code} ${country.zone}`).toBe(true);
+      expect(country.zones).toContain(country.zone);
+    }
+  });
+
+  it('counts Iran in Tehran, Nepal in Kathmandu, and multi-zone countries where most people live', () => {
+    expect(catalog.get('IR')).toMatchObject({ name: 'Iran', zone: 'Asia/Tehran' });
+    expect(catalog.zoneOf('NP')).toBe('Asia/Kathmandu');
+    expect(catalog.zoneOf('US')).toBe('America/New_York');
+    expect(catalog.zoneOf('DE')).toBe('Europe/Berlin');
+    expect(catalog.get('US').zones).toContain('America/Los_Angeles');
+  });
+
+  it('matches country codes whatever their case, and lists custom regions after countries', () => {
+    expect(catalog.get('ir').code).toBe('IR');
+    expect(catalog.get('eu-west')).toEqual({ code: 'eu-west', name: 'Western Europe', kind: 'custom', zone: 'Europe/Dublin', zones: ['Europe/Dublin', 'Europe/London'] });
+    expect(catalog.list().at(-1)?.code).toBe('eu-west');
+  });
+
+  it('refuses unknown codes, naming every one of them', () => {
+    expect(() => catalog.getAll(['IR', 'XX', 'mars-north'])).toThrow(expect.objectContaining({ code: RegionErrorCode.UnknownRegion, codes: ['XX', 'mars-north'], message: expect.stringContaining('XX, mars-north') }));
+  });
+
+  it('refuses custom regions that are malformed, collide, or name an unknown zone', () => {
+    expect(() => parseCustomRegions('not json')).toThrow(expect.objectContaining({ code: RegionErrorCode.InvalidCustomRegion }));
+    expect(() => parseCustomRegions('[{"code":"EU","name":"x","zones":["UTC"]}]')).toThrow(/custom region code/);
+    expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['Europe/Dublinn'] }])).toThrow(/Europe\/Dublinn/);
+    expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['UTC'] }, { code: 'eu-west', name: 'y', zones: ['UTC'] }])).toThrow(/twice/);
+    expect(parseCustomRegions(undefined)).toEqual([]);
+  });
+});

@@ -1,0 +1,104 @@
+import { isKnownZone } from '@holdfast/time';
+import { getAllCountries, getTimezone } from 'countries-and-timezones';
+import { z } from 'zod';
+import { PRINCIPAL_ZONES } from './principal-zones';
+import { RegionError, RegionErrorCode } from './region-error';
+
+export interface Region {
+  /** ISO 3166-1 alpha-2 for a country ("IR"), lower-case kebab for a custom region ("eu-west"). */
+  code: string;
+  name: string;
+  kind: 'country' | 'custom';
+  /** Where hour-of-week baselines and local times are counted. */
+  zone: string;
+  /** Every IANA zone in use in the region. */
+  zones: readonly string[];
+}
+
+/** A custom region as configured: `[{"code":"eu-west","name":"Western Europe","zones":["Europe/Dublin","Europe/London"]}]`; the first zone is its principal one. */
+export const CustomRegionSchema = z.strictObject({
+  code: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'a custom region code is lower-case words joined by hyphens, such as eu-west (two letters alone are country codes)'),
+  name: z.string().min(1).max(200),
+  zones: z.array(z.string().min(1)).min(1),
+});
+export type CustomRegion = z.infer<typeof CustomRegionSchema>;
+
+/** Parses HOLDFAST_CUSTOM_REGIONS (a JSON array); unset means none. Errors name the entry and what is wrong. */
+export function parseCustomRegions(text: string | undefined): CustomRegion[] {
+  if (!text?.trim()) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RegionError(RegionErrorCode.InvalidCustomRegion, `HOLDFAST_CUSTOM_REGIONS is not JSON (${(error as Error).message}); write an array such as [{"code":"eu-west","name":"Western Europe","zones":["Europe/Dublin"]}].`);
+  }
+  const parsed = z.array(CustomRegionSchema).safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `[${issue.path.join('.')}] ${issue.message}`).join('; ');
+    throw new RegionError(RegionErrorCode.InvalidCustomRegion, `HOLDFAST_CUSTOM_REGIONS is invalid: ${problems}.`);
+  }
+  return parsed.data;
+}
+
+/** Countries from the maintained data set, each with its principal zone. */
+function countryRegions(): Region[] {
+  return Object.values(getAllCountries()).map((country) => {
+    const zones = country.timezones.length > 0 ? [...country.timezones] : [PRINCIPAL_ZONES[country.id]];
+    const native = zones.find((zone) => getTimezone(zone)?.countries?.[0] === country.id);
+    const zone = PRINCIPAL_ZONES[country.id] ?? native ?? zones[0];
+    return { code: country.id, name: country.name, kind: 'country' as const, zone, zones: zones.includes(zone) ? zones : [zone, ...zones] };
+  });
+}
+
+/**
+ * The regions Holdfast knows. Built once at start-up; a lookup by code is a map read. Country
+ * codes are matched case-insensitively ("ir" is IR); custom codes as configured.
+ */
+export class RegionCatalog {
+  private readonly byCode = new Map<string, Region>();
+
+  constructor(custom: readonly CustomRegion[] = []) {
+    for (const region of countryRegions()) this.byCode.set(region.code, region);
+    for (const entry of custom) {
+      const unknown = entry.zones.filter((zone) => !isKnownZone(zone));
+      if (unknown.length > 0) {
+        throw new RegionError(RegionErrorCode.InvalidCustomRegion, `Custom region ${entry.code} names unknown IANA zone(s) ${unknown.join(', ')}; use names such as Europe/Dublin.`);
+      }
+      if (this.byCode.has(entry.code)) throw new RegionError(RegionErrorCode.InvalidCustomRegion, `Custom region ${entry.code} is defined twice.`);
+      this.byCode.set(entry.code, { code: entry.code, name: entry.name, kind: 'custom', zone: entry.zones[0], zones: [...entry.zones] });
+    }
+  }
+
+  /** Every region, countries first by code, then custom ones. */
+  list(): Region[] {
+    return [...this.byCode.values()].sort((a, b) => (a.kind === b.kind ? a.code.localeCompare(b.code) : a.kind === 'country' ? -1 : 1));
+  }
+
+  find(code: string): Region | undefined {
+    return this.byCode.get(code) ?? this.byCode.get(code.toUpperCase());
+  }
+
+  /** The region for a code, or a RegionError naming the code the catalog did not know. */
+  get(code: string): Region {
+    return this.getAll([code])[0];
+  }
+
+  /** Every region for a list of codes; one error naming all unknown codes at once. */
+  getAll(codes: readonly string[]): Region[] {
+    const found = codes.map((code) => this.find(code));
+    const unknown = codes.filter((_, index) => !found[index]);
+    if (unknown.length > 0) {
+      throw new RegionError(
+        RegionErrorCode.UnknownRegion,
+        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
+        unknown,
+      );
+    }
+    return found as Region[];
+  }
+
+  /** The zone a region's hour of week and local times are counted in. */
+  zoneOf(code: string): string {
+    return this.get(code).zone;
+  }
+}

@@ -1,0 +1,18 @@
+export const RegionErrorCode = {
+  UnknownRegion: 'unknown-region',
+  InvalidCustomRegion: 'invalid-custom-region',
+} as const;
+export type RegionErrorCode = (typeof RegionErrorCode)[keyof typeof RegionErrorCode];
+
+export class RegionError extends Error {
+  override readonly name = 'RegionError';
+
+  constructor(
+    readonly code: RegionErrorCode,
+    message: string,
+    /** The codes the catalog did not know, for an unknown-region error. */
+    readonly codes: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,121 @@
+import { TopicSpecs, type TopicName } from '@holdfast/contracts';
+import { createServiceDataSource, migrateFromCommandLine, type ServiceDataSourceOptions } from '@holdfast/database';
+import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
+import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
+import type { MigrationInterface } from 'typeorm';
+import type { z } from 'zod';
+import type { Authenticator } from '../auth/authenticator';
+import type { Clock } from '../clock/clock';
+import { serviceConfigFromEnvironment, type ServiceConfig } from '../config/service-config';
+import { serviceFoundation } from '../foundation/service-foundation';
+import { createServiceApp, runService } from '../http/service-app.factory';
+
+type EntityClass = new (...args: never[]) => unknown;
+type MigrationClass = new () => MigrationInterface;
+
+export interface ServiceDefinitionOptions<Shape extends z.ZodRawShape, Settings> {
+  /** Service name: logs, metrics, Kafka client id, consumer group prefix. */
+  name: string;
+  /** One line for OpenAPI and the start-up failure message. */
+  description: string;
+  /** The PostgreSQL schema the service owns. */
+  schema: string;
+  defaultPort: number;
+  /** The service's own environment variables (each with its documented default)... */
+  environment?: Shape;
+  /** ...and what they become in the injected configuration's `settings`. */
+  settings?: (env: z.infer<z.ZodObject<Shape>>) => Settings;
+  /** Topics produced to or consumed from; created at start when missing. */
+  topics: readonly TopicName[];
+  entities: EntityClass[];
+  /** The service's own migrations, in order; the messaging tables come first for every service. */
+  migrations: MigrationClass[];
+  /** The domain modules. */
+  modules: (Type | DynamicModule)[];
+  authenticator?: Type<Authenticator>;
+}
+
+/** What a process or a test may replace when it builds the service. */
+export interface ServiceOverrides {
+  clock?: Clock;
+}
+
+export interface ServiceDefinition<Settings> {
+  readonly name: string;
+  readonly description: string;
+  readonly defaultPort: number;
+  /** Parses an environment (process.env by default); a bad one throws with every problem listed. */
+  configFromEnvironment(environment?: NodeJS.ProcessEnv): ServiceConfig<Settings>;
+  /** The root module of the whole service. */
+  module(config: ServiceConfig<Settings>, overrides?: ServiceOverrides): DynamicModule;
+  database(config: ServiceConfig<Settings>): ServiceDataSourceOptions;
+  /** The whole HTTP application, built and initialised but not yet listening. */
+  createApp(config: ServiceConfig<Settings>, overrides?: ServiceOverrides): Promise<INestApplication>;
+  /** The process entry point: serves, or `migrate [revert]` applies or undoes migrations and exits. */
+  main(argv?: string[]): void;
+}
+
+/**
+ * The one way to define a Holdfast service: identity, configuration, schema, topics and domain
+ * modules. Everything else (foundation modules, guard, clock, OpenAPI, migrate command) follows.
+ */
+export function defineService<Shape extends z.ZodRawShape = Record<never, never>, Settings = Record<never, never>>(
+  options: ServiceDefinitionOptions<Shape, Settings>,
+): ServiceDefinition<Settings> {
+  @Module({})
+  class ServiceApplicationModule {}
+
+  const definition: ServiceDefinition<Settings> = {
+    name: options.name,
+    description: options.description,
+    defaultPort: options.defaultPort,
+    configFromEnvironment(environment = process.env) {
+      const { own, ...shared } = serviceConfigFromEnvironment({ service: options.name, schema: options.schema, defaultPort: options.defaultPort }, environment, options.environment);
+      const settings = options.settings ? options.settings(own as z.infer<z.ZodObject<Shape>>) : ({} as Settings);
+      return { ...shared, settings };
+    },
+    database(config) {
+      return {
+        settings: config.database,
+        applicationName: options.name,
+        entities: options.entities,
+        migrations: [CreateMessagingTables1764000000000, ...options.migrations],
+      };
+    },
+    module(config, overrides = {}) {
+      return {
+        module: ServiceApplicationModule,
+        imports: [
+          ...serviceFoundation({
+            service: options.name,
+            logLevel: config.logLevel,
+            database: definition.database(config),
+            kafka: config.kafka,
+            outbox: config.outbox,
+            topics: options.topics.map((topic) => TopicSpecs[topic]),
+            config,
+            clock: overrides.clock,
+            authenticator: options.authenticator,
+          }),
+          ...options.modules,
+        ],
+      };
+    },
+    createApp(config, overrides) {
+      return createServiceApp(definition.module(config, overrides), options);
+    },
+    main(argv = process.argv.slice(2)) {
+      // Every instant is handled in UTC; a host zone must never leak into a date computed here.
+      process.env.TZ = 'UTC';
+      if (argv[0] === 'migrate') {
+        migrateFromCommandLine(createServiceDataSource(definition.database(definition.configFromEnvironment())), argv.slice(1));
+        return;
+      }
+      runService(options, () => {
+        const config = definition.configFromEnvironment();
+        return { rootModule: definition.module(config), port: config.port };
+      });
+    },
+  };
+  return definition;
+}

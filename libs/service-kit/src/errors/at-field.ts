@@ -1,0 +1,17 @@
+import { TimeError } from '@holdfast/time';
+import { DomainError } from './domain.error';
+
+/**
+ * Runs time arithmetic on one request field; a TimeError (unknown zone, bad recurrence, empty
+ * range) leaves as a 422 that names the field, never as a 500.
+ */
+export function atField<T>(path: string, compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof TimeError) {
+      throw new DomainError(error.code, 422, `${path}: ${error.message}`, { errors: [{ path, code: error.code, message: error.message }] });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+import type { TopicSpec } from '@holdfast/contracts';
+import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions } from '@holdfast/database';
+import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type OutboxSettings } from '@holdfast/messaging';
+import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
+import type { DynamicModule, Type } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Authenticator, OpenAuthenticator } from '../auth/authenticator';
+import { RequestGuard } from '../auth/request.guard';
+import { Clock, SystemClock } from '../clock/clock';
+import { SERVICE_CONFIG } from '../config/service-config.token';
+
+export interface ServiceFoundationOptions {
+  service: string;
+  logLevel: string;
+  database: ServiceDataSourceOptions;
+  kafka: KafkaSettings;
+  outbox: OutboxSettings;
+  /** Topics the service produces to or consumes from. */
+  topics: readonly TopicSpec[];
+  /** The parsed configuration, injectable anywhere with @InjectServiceConfig(). */
+  config: unknown;
+  clock?: Clock;
+  authenticator?: Type<Authenticator>;
+}
+
+@Module({})
+class ServiceKitModule {}
+
+/**
+ * What every service stands on, in start order: logs, metrics, its database (migrated), Kafka
+ * (topics provisioned, outbox relay), health that checks both, and the kit's global providers:
+ * the configuration, the clock and the request guard with its authenticator.
+ */
+export function serviceFoundation(options: ServiceFoundationOptions): DynamicModule[] {
+  return [
+    LoggingModule.forRoot({ service: options.service, level: options.logLevel }),
+    MetricsModule.forRoot(options.service),
+    DatabaseModule.forRoot(options.database),
+    MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs } }),
+    HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck]),
+    {
+      module: ServiceKitModule,
+      global: true,
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: options.config },
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        { provide: Authenticator, useClass: options.authenticator ?? OpenAuthenticator },
+        { provide: APP_GUARD, useClass: RequestGuard },
+      ],
+      exports: [SERVICE_CONFIG, Clock, Authenticator],
+    },
+  ];
+}

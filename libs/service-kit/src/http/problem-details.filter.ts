@@ -1,0 +1,76 @@
+import { TimeError } from '@holdfast/time';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from '../errors/domain.error';
+
+/** RFC 9457 problem details: the one error shape every Holdfast endpoint answers with. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code?: string;
+  errors?: unknown[];
+  [extension: string]: unknown;
+}
+
+const PROBLEM_TYPE_BASE = 'https://holdfast.dev/problems/';
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const problem = toProblem(exception, request.originalUrl ?? request.url);
+    if (problem.status >= 500) this.logger.error({ err: exception, instance: problem.instance }, problem.detail);
+    const retryAfter = exception instanceof DomainError ? exception.extensions.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(Math.max(0, Math.ceil(retryAfter))));
+    response.status(problem.status).type('application/problem+json').json(problem);
+  }
+}
+
+export function toProblem(exception: unknown, instance: string): ProblemDetails {
+  if (exception instanceof DomainError) {
+    return { type: PROBLEM_TYPE_BASE + exception.code, title: titleOf(exception.status), status: exception.status, detail: exception.message, instance, code: exception.code, ...exception.extensions };
+  }
+  // Time arithmetic reached without atField(): still the caller's input, so 422, never 500.
+  if (exception instanceof TimeError) {
+    return { type: PROBLEM_TYPE_BASE + exception.code, title: titleOf(422), status: 422, detail: exception.message, instance, code: exception.code };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const code = typeof fields.code === 'string' ? fields.code : undefined;
+    const detail = typeof body === 'string' ? body : typeof fields.message === 'string' ? fields.message : exception.message;
+    return {
+      type: PROBLEM_TYPE_BASE + (code ?? slug(HttpStatus[status] ?? 'error')),
+      title: titleOf(status),
+      status,
+      detail,
+      instance,
+      ...(code ? { code } : {}),
+      ...(Array.isArray(fields.errors) ? { errors: fields.errors } : {}),
+    };
+  }
+  return {
+    type: PROBLEM_TYPE_BASE + 'internal-error',
+    title: 'Internal Server Error',
+    status: 500,
+    detail: 'The service failed to handle this request; it has been logged. Retry later or report it with the instance path and time.',
+    instance,
+  };
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/_/g, '-');
+}
+
+function titleOf(status: number): string {
+  const name = HttpStatus[status];
+  return name ? name.toLowerCase().split('_').map((word) => word[0].toUpperCase() + word.slice(1)).join(' ') : 'Error';
+}

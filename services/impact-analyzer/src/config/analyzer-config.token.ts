@@ -1,1 +1,0 @@
-export const ANALYZER_CONFIG = Symbol('ANALYZER_CONFIG');

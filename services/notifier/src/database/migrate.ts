@@ -1,5 +1,0 @@
-import 'reflect-metadata';
-import { migrateFromCommandLine } from '@holdfast/database';
-import dataSource from './data-source';
-
-migrateFromCommandLine(dataSource);
