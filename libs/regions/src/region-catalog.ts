@@ -1,3 +1,4 @@
+import { RegionCodeSchema } from '@holdfast/contracts';
 import { isKnownZone } from '@holdfast/time';
 import { getAllCountries, getTimezone } from 'countries-and-timezones';
 import { z } from 'zod';
@@ -17,7 +18,8 @@ export interface Region {
 
 /** A custom region as configured: `[{"code":"eu-west","name":"Western Europe","zones":["Europe/Dublin","Europe/London"]}]`; the first zone is its principal one. */
 export const CustomRegionSchema = z.strictObject({
-  code: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'a custom region code is lower-case words joined by hyphens, such as eu-west (two letters alone are country codes)'),
+  // The contract's region code, minus the two-letter country form.
+  code: RegionCodeSchema.refine((code) => !/^[A-Z]{2}$/.test(code), 'a custom region code is lower-case, 3-32 characters, such as eu-west (two upper-case letters are country codes)'),
   name: z.string().min(1).max(200),
   zones: z.array(z.string().min(1)).min(1),
 });
