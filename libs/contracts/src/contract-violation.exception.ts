@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CodedError } from './coded-error';
 
 export const ContractViolationCode = {
   UnknownTopic: 'unknown-topic',
@@ -15,15 +16,14 @@ export const ContractViolationCode = {
 export type ContractViolationCode = (typeof ContractViolationCode)[keyof typeof ContractViolationCode];
 
 /** An event that breaks the contract; `reason` names the header or field and what is wrong with it. */
-export class ContractViolation extends Error {
+export class ContractViolation extends CodedError<ContractViolationCode> {
   override readonly name = 'ContractViolation';
-  readonly code: ContractViolationCode;
-  readonly reason: string;
 
-  constructor(code: ContractViolationCode, reason: string) {
-    super(`${code}: ${reason}`);
-    this.code = code;
-    this.reason = reason;
+  constructor(
+    code: ContractViolationCode,
+    readonly reason: string,
+  ) {
+    super(code, `${code}: ${reason}`);
   }
 }
 

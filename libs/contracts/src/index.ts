@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './coded-error';
 export * from './consumer-groups';
 export * from './event-types';
 export * from './event-catalog';

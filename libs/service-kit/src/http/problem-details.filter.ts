@@ -1,3 +1,4 @@
+import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -37,9 +38,17 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
   if (exception instanceof DomainError) {
     return { type: PROBLEM_TYPE_BASE + exception.code, title: titleOf(exception.status), status: exception.status, detail: exception.message, instance, code: exception.code, ...exception.extensions };
   }
-  // Time arithmetic reached without atField(): still the caller's input, so 422, never 500.
-  if (exception instanceof TimeError) {
-    return { type: PROBLEM_TYPE_BASE + exception.code, title: titleOf(422), status: 422, detail: exception.message, instance, code: exception.code };
+  // Time arithmetic or a region lookup reached without atField(): still the caller's input, so 422, never 500.
+  if (exception instanceof TimeError || exception instanceof RegionError) {
+    return {
+      type: PROBLEM_TYPE_BASE + exception.code,
+      title: titleOf(422),
+      status: 422,
+      detail: exception.message,
+      instance,
+      code: exception.code,
+      ...(exception instanceof RegionError && exception.codes.length > 0 ? { regions: exception.codes } : {}),
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

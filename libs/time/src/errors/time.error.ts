@@ -1,3 +1,5 @@
+import { CodedError } from '@holdfast/contracts';
+
 /** Stable codes so callers (HTTP problem details, CLI) can branch without parsing messages. */
 export const TimeErrorCode = {
   UnknownZone: 'unknown-zone',
@@ -11,13 +13,6 @@ export const TimeErrorCode = {
 } as const;
 export type TimeErrorCode = (typeof TimeErrorCode)[keyof typeof TimeErrorCode];
 
-export class TimeError extends Error {
+export class TimeError extends CodedError<TimeErrorCode> {
   override readonly name = 'TimeError';
-
-  constructor(
-    readonly code: TimeErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

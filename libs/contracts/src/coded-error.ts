@@ -1,0 +1,12 @@
+/**
+ * The one error style of Holdfast's libraries: a stable kebab-case code from a const object (so
+ * callers branch on it, and HTTP problem documents carry it) and a message a person can act on.
+ */
+export class CodedError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+  ) {
+    super(message);
+  }
+}

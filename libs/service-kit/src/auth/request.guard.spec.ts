@@ -1,0 +1,130 @@
+import { RegionCatalog } from '@holdfast/regions';
+import { TimeError, TimeErrorCode } from '@holdfast/time';
+import { PublicRoute } from '@holdfast/observability';
+import { Controller, Get, type INestApplication, Injectable, Module, UnauthorizedException } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { Request } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atField } from '../errors/at-field';
+import { DomainError } from '../errors/domain.error';
+import { ProblemDetailsFilter } from '../http/problem-details.filter';
+import { Authenticator } from './authenticator';
+import { CurrentPrincipal, type Principal } from './principal';
+import { RequestGuard } from './request.guard';
+
+const seen: string[] = [];
+
+@Injectable()
+class HeaderAuthenticator extends Authenticator {
+  authenticate(request: Request): Promise<Principal> {
+    seen.push(request.path);
+    const team = request.header('x-team');
+    if (!team) throw new UnauthorizedException({ code: 'missing-key', message: 'Send Authorization: Bearer <key>.' });
+    return Promise.resolve({ kind: 'api-key', id: 'key-1', team, scopes: ['read'] });
+  }
+}
+
+@Controller()
+class ProbeController {
+  @Get('open')
+  @PublicRoute()
+  open() {
+    return { open: true };
+  }
+
+  @Get('who')
+  who(@CurrentPrincipal() principal: Principal) {
+    return principal;
+  }
+
+  @Get('domain')
+  domain() {
+    throw new DomainError('window-held', 423, 'Window w-1 is held by hold h-1 until 21:00Z.', { holds: [{ id: 'h-1' }], retryAfterSeconds: 90.2 });
+  }
+
+  @Get('zone')
+  zone() {
+    return atField('plannedZone', () => {
+      throw new TimeError(TimeErrorCode.UnknownZone, 'Unknown IANA zone "Asia/Teheran".');
+    });
+  }
+
+  @Get('region')
+  region() {
+    return atField('footprint.regions', () => new RegionCatalog().getAll(['IR', 'XX']));
+  }
+
+  @Get('time')
+  time() {
+    throw new TimeError(TimeErrorCode.InvalidRecurrence, 'Invalid recurrence "FREQ=SOMETIMES".');
+  }
+
+  @Get('bug')
+  bug() {
+    throw new Error('secret internal detail');
+  }
+}
+
+@Module({ controllers: [ProbeController], providers: [{ provide: Authenticator, useClass: HeaderAuthenticator }, { provide: APP_GUARD, useClass: RequestGuard }] })
+class ProbeModule {}
+
+describe('the request guard, the principal and problem details', () => {
+  let app: INestApplication;
+  let base: string;
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+
+  beforeAll(async () => {
+    app = await NestFactory.create(ProbeModule, { logger: false });
+    app.useGlobalFilters(new ProblemDetailsFilter());
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  });
+
+  afterAll(() => app?.close());
+
+  it('lets a public route through without asking the authenticator', async () => {
+    const response = await get('/open');
+    expect(response.status).toBe(200);
+    expect(seen).not.toContain('/open');
+  });
+
+  it('puts the authenticated principal on the request for the handler', async () => {
+    const response = await get('/who', { 'x-team': 'network' });
+    expect(await response.json()).toEqual({ kind: 'api-key', id: 'key-1', team: 'network', scopes: ['read'] });
+  });
+
+  it('refuses a request the authenticator refuses, as a problem document', async () => {
+    const response = await get('/who');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 401, code: 'missing-key', detail: 'Send Authorization: Bearer <key>.' });
+  });
+
+  it('renders a domain error with its status, code, extensions and Retry-After', async () => {
+    const response = await get('/domain', { 'x-team': 'network' });
+    expect(response.status).toBe(423);
+    expect(response.headers.get('retry-after')).toBe('91');
+    expect(await response.json()).toMatchObject({ type: 'https://holdfast.dev/problems/window-held', title: 'Locked', code: 'window-held', holds: [{ id: 'h-1' }], instance: '/domain' });
+  });
+
+  it('turns a time error into a 422 naming the field, never a 500', async () => {
+    const named = await get('/zone', { 'x-team': 'network' });
+    expect(named.status).toBe(422);
+    expect(await named.json()).toMatchObject({ code: 'unknown-zone', errors: [{ path: 'plannedZone', code: 'unknown-zone', message: 'Unknown IANA zone "Asia/Teheran".' }] });
+    const unnamed = await get('/time', { 'x-team': 'network' });
+    expect(unnamed.status).toBe(422);
+    expect(await unnamed.json()).toMatchObject({ code: 'invalid-recurrence' });
+  });
+
+  it('refuses an unknown region with a 422 naming the field and the codes', async () => {
+    const response = await get('/region', { 'x-team': 'network' });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ code: 'unknown-region', regions: ['XX'], errors: [{ path: 'footprint.regions', code: 'unknown-region' }] });
+  });
+
+  it('hides an unexpected error behind a generic 500', async () => {
+    const response = await get('/bug', { 'x-team': 'network' });
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(await response.json())).not.toContain('secret internal detail');
+  });
+});
