@@ -1,31 +1,11 @@
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT, stopChild } from '../scripts/system/system-runner.mjs';
-
-const UP = join(ROOT, 'scripts/holdfast-up.mjs');
-
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  exit: Promise<number | null>;
-}
-
-/** Runs `npm start`'s script as a person would, with this file's database, topics and ports. */
-function startSystem(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [UP], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exit = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  return { child, output, exit };
-}
+import { freePort, stopChild } from '../scripts/system/system-runner.mjs';
+import { startSystem, type StartedSystem } from './start-system';
 
 describe('npm start: the whole system from one command', () => {
   let database: TestDatabase;
-  let system: Started;
+  let system: StartedSystem;
   const ports = { planner: 0, analyzer: 0, notifier: 0 };
 
   beforeAll(async () => {

@@ -1,35 +1,44 @@
 // `npm start`: the whole system on this machine. Starts the local Kafka (unless KAFKA_BROKERS
 // names one), checks PostgreSQL, builds, and runs the three services until Ctrl-C.
-import pg from 'pg';
 import { localKafkaConfig, startKafka } from '../deploy/kafka/local-kafka.mjs';
+import { chooseDatabase, EMBEDDED_POSTGRES_PORT, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
 import { buildServices, SERVICES, startService } from './system/system-runner.mjs';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (line) => process.stdout.write(`[holdfast] ${line}\n`);
 
 async function up() {
   const major = Number(process.versions.node.split('.')[0]);
   if (major !== 24) log(`warning: running on Node ${process.versions.node}; Holdfast targets Node 24 (npm scripts use the one npm ci installed)`);
 
-  const env = { DATABASE_URL: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL };
-  if (process.env.KAFKA_BROKERS) {
-    log(`kafka: using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
-    env.KAFKA_BROKERS = process.env.KAFKA_BROKERS;
-  } else {
-    const kafka = await startKafka(localKafkaConfig(), { log: (line) => log(`kafka: ${line}`) });
-    env.KAFKA_BROKERS = kafka.brokers.join(',');
-  }
-
-  await checkDatabase(env.DATABASE_URL);
-  buildServices({ log });
-
+  const database = await startDatabase();
   const running = [];
+  // Services first (they drain into the database), then an embedded database.
+  const stopEverything = async () => {
+    await Promise.all(running.map((service) => service.stop()));
+    await database.stop();
+  };
   const stopAll = async (signal) => {
     log(`${signal}: stopping the services (each finishes its work in hand and drains its outbox)`);
-    await Promise.all(running.map((service) => service.stop()));
+    await stopEverything();
     log(`stopped. Kafka keeps running for the next start: "npm run kafka:stop" stops it.`);
     process.exit(0);
   };
+
+  const env = { DATABASE_URL: database.url };
+  try {
+    if (process.env.KAFKA_BROKERS) {
+      log(`kafka: using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
+      env.KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+    } else {
+      const kafka = await startKafka(localKafkaConfig(), { log: (line) => log(`kafka: ${line}`) });
+      env.KAFKA_BROKERS = kafka.brokers.join(',');
+    }
+    buildServices({ log });
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+
   process.once('SIGINT', () => void stopAll('SIGINT'));
   process.once('SIGTERM', () => void stopAll('SIGTERM'));
 
@@ -43,7 +52,7 @@ async function up() {
     }
   } catch (error) {
     // Leave nothing half-started behind.
-    await Promise.all(running.map((service) => service.stop()));
+    await stopEverything();
     throw error;
   }
   log('all three services are up. Try a surge:');
@@ -53,16 +62,17 @@ async function up() {
   log('Ctrl-C stops them.');
 }
 
-async function checkDatabase(url) {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    log(`postgresql: reachable at ${url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')}`);
-  } catch (error) {
-    throw new Error(`PostgreSQL at ${url} is not reachable (${error.message}). Start it (pg_ctlcluster 15 main start) or set DATABASE_URL.`);
-  } finally {
-    await client.end().catch(() => {});
+async function startDatabase() {
+  const choice = await chooseDatabase();
+  if (choice.kind !== 'embedded') {
+    log(`postgresql: reachable at ${redact(choice.url)}${choice.kind === 'local' ? ' (the local server; DATABASE_URL is unset)' : ''}`);
+    return { url: choice.url, stop: async () => {} };
   }
+  const port = Number(process.env.HOLDFAST_EMBEDDED_POSTGRES_PORT ?? EMBEDDED_POSTGRES_PORT);
+  log(`postgresql: DATABASE_URL is unset and nothing answers on 127.0.0.1:5432: starting an embedded PostgreSQL (binaries from the npm registry) on 127.0.0.1:${port}, data in ${process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR ?? '.holdfast/postgres'}`);
+  const embedded = await startEmbeddedPostgres({ port, dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR, log: (line) => log(`postgresql: ${line}`) });
+  log(`postgresql: embedded server ready at ${redact(embedded.url)}; it stops when npm start does`);
+  return embedded;
 }
 
 function envName(service) {
