@@ -43,12 +43,13 @@ describe('npm start: the whole system from one command', () => {
     expect(system.output.filter((line) => line.includes(': ready at http://127.0.0.1:'))).toHaveLength(3);
   });
 
-  it('prints a surge to try that the running analyzer accepts', async () => {
+  it('prints an admin key and a surge to try that the running analyzer accepts', async () => {
     const curl = system.output.find((line) => line.includes(`curl -s -XPOST http://127.0.0.1:${ports.analyzer}/v1/samples`));
     expect(curl).toBeDefined();
     const body = system.output.find((line) => line.includes(`-d '{"samples"`))!.match(/-d '(.*)'/)![1];
 
-    const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/samples`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const key = system.output.find((line) => line.includes('export HOLDFAST_KEY='))!.match(/HOLDFAST_KEY=(\S+)/)![1];
+    const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/samples`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
 
     expect(response.status).toBe(202);
   });

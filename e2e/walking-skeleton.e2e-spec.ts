@@ -1,13 +1,17 @@
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+
+const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
+const authorization = `Bearer ${ADMIN_KEY}`;
 
 interface Listing<T> {
   items: T[];
 }
 
 async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
+  const response = await fetch(url, { headers: { authorization } });
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -27,6 +31,7 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
       KAFKA_TOPIC_PREFIX: `${uniqueTestId('skeleton')}.`,
       DATABASE_POOL_SIZE: '3',
       LOG_LEVEL: 'warn',
+      HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
     };
     // Each is kept as soon as it is up, so afterAll stops it even if another fails to start.
     await Promise.all(
@@ -57,7 +62,7 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
   it('turns a surging sample into a hold and a recorded delivery, traceable to the sample', async () => {
     const intake = await fetch(`${services['impact-analyzer'].baseUrl}/v1/samples`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ samples: [{ region: 'IR', metric: 'requests', at: '2026-06-14T21:00:00Z', value: 5_000, source: 'e2e' }] }),
     });
     expect(intake.status).toBe(202);
@@ -100,7 +105,7 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
   it('answers a malformed sample batch with a problem document naming each bad field', async () => {
     const response = await fetch(`${services['impact-analyzer'].baseUrl}/v1/samples`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ samples: [{ region: 'Iran', metric: 'requests', at: 'yesterday', value: -1, source: 'e2e' }] }),
     });
     expect(response.status).toBe(400);

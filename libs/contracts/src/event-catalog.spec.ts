@@ -23,10 +23,11 @@ describe('event catalog', () => {
     expect(topicOfEvent('hold.overridden')).toBe('maintenance.holds.v1');
   });
 
-  it('describes every topic under its own name, compacting only baselines', () => {
+  it('describes every topic under its own name, compacting only baselines and key states', () => {
     for (const topic of Object.values(Topics)) expect(TopicSpecs[topic].name).toBe(topic);
     expect((Object.values(TopicSpecs) as Array<(typeof TopicSpecs)[TopicName]>).filter((spec) => spec.compacted).map((spec) => spec.name)).toEqual([
       'region.baselines.v1',
+      'api.keys.v1',
     ]);
     expect(TopicSpecs['region.baselines.v1'].partitions).toBe(3);
     expect(TopicSpecs['maintenance.windows.v1'].partitions).toBe(6);

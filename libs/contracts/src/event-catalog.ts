@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { EventTypes, type EventType } from './event-types';
+import { ApiKeyStateSchema, type ApiKeyState } from './events/api-key-state.v1';
 import { HoldOverriddenSchema, type HoldOverridden } from './events/hold-overridden.v1';
 import { HoldPlacedSchema, type HoldPlaced } from './events/hold-placed.v1';
 import { HoldReleasedSchema, type HoldReleased } from './events/hold-released.v1';
@@ -36,6 +37,7 @@ export interface EventPayloads {
   'hold.placed': HoldPlaced;
   'hold.released': HoldReleased;
   'hold.overridden': HoldOverridden;
+  'api-key.state': ApiKeyState;
 }
 
 export const EventSchemas: { readonly [K in EventType]: z.ZodType<EventPayloads[K]> } = {
@@ -55,6 +57,7 @@ export const EventSchemas: { readonly [K in EventType]: z.ZodType<EventPayloads[
   'hold.placed': HoldPlacedSchema,
   'hold.released': HoldReleasedSchema,
   'hold.overridden': HoldOverriddenSchema,
+  'api-key.state': ApiKeyStateSchema,
 };
 
 /** Payload version per event type; it is part of `dataschema`. Raise it only with a new schema file. */
@@ -75,6 +78,7 @@ export const EventVersions: { readonly [K in EventType]: number } = {
   'hold.placed': 1,
   'hold.released': 1,
   'hold.overridden': 1,
+  'api-key.state': 1,
 };
 
 /** The CloudEvents `dataschema` of a type, e.g. 'urn:holdfast:schema:traffic.sample:v1'. */
@@ -95,6 +99,7 @@ export const TopicEvents = {
     EventTypes.windowCompleted,
   ],
   [Topics.maintenanceHolds]: [EventTypes.holdPlaced, EventTypes.holdReleased, EventTypes.holdOverridden],
+  [Topics.apiKeys]: [EventTypes.apiKeyState],
 } as const satisfies { readonly [T in TopicName]: readonly EventType[] };
 
 /** The event types allowed on topic T. */
@@ -132,6 +137,7 @@ const EventKeys: { readonly [K in EventType]: (data: EventPayloads[K]) => string
   'hold.placed': (data) => holdKey(data.regions),
   'hold.released': (data) => holdKey(data.regions),
   'hold.overridden': (data) => holdKey(data.regions),
+  'api-key.state': (data) => data.keyId,
 };
 
 /** The Kafka message key: region, region/metric or window id, per the topic table in DESIGN.md. */

@@ -132,4 +132,13 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
     reason: 'Security fix that cannot wait',
     overriddenAt: '2026-06-15T16:00:00Z',
   },
+  'api-key.state': {
+    keyId: '3f9a1c0e5b7d2a48',
+    prefix: 'hf_3f9a1c0e5b7d2a48',
+    hash: 'a3f1c2d4e5b6978812345678901234567890abcdefabcdefabcdefabcdefabcd',
+    team: 'network-platform',
+    scopes: ['read', 'windows:write'],
+    createdAt: '2026-06-10T09:00:00Z',
+    revokedAt: null,
+  },
 };

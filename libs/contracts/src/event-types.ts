@@ -19,5 +19,6 @@ export const EventTypes = {
   holdPlaced: 'hold.placed',
   holdReleased: 'hold.released',
   holdOverridden: 'hold.overridden',
+  apiKeyState: 'api-key.state',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];

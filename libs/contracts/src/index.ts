@@ -22,6 +22,7 @@ export * from './events/window-completed.v1';
 export * from './events/hold-placed.v1';
 export * from './events/hold-released.v1';
 export * from './events/hold-overridden.v1';
+export * from './events/api-key-state.v1';
 export { ContractViolation, ContractViolationCode } from './contract-violation.exception';
 export { validatePayload, type ValidationMode } from './payload-validation';
 export {

@@ -8,6 +8,7 @@ export const Topics = {
   regionSurges: 'region.surges.v1',
   maintenanceWindows: 'maintenance.windows.v1',
   maintenanceHolds: 'maintenance.holds.v1',
+  apiKeys: 'api.keys.v1',
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
@@ -16,7 +17,7 @@ export interface TopicSpec {
   partitions: number;
   /** Compacted topics keep the latest event per key (a state table), not a history. */
   compacted: boolean;
-  key: 'region' | 'region/metric' | 'window id';
+  key: 'region' | 'region/metric' | 'window id' | 'key id';
   description: string;
 }
 
@@ -58,6 +59,14 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     // A hold may span regions: its key is its lowest region code, so all events of one hold stay ordered.
     key: 'region',
     description: "Holds placed, released and overridden; keyed by the hold's lowest region code.",
+  },
+  [Topics.apiKeys]: {
+    name: Topics.apiKeys,
+    // Keys change rarely and every service reads the whole topic: one partition keeps it simple.
+    partitions: 1,
+    compacted: true,
+    key: 'key id',
+    description: 'State of every API key (hash, team, scopes, revocation; never the key), so each service authenticates locally.',
   },
 };
 

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnvironment } from './test-environment';
 import { uniqueTestId } from './unique-test-id';
@@ -16,6 +17,10 @@ export interface ServiceUnderTest<Config = { kafka: { brokers: string[]; topicPr
   /** The configuration the service runs with: its own parser's defaults plus the test's environment. */
   config: Config;
   database: TestDatabase;
+  /** The admin key the service was started with (HOLDFAST_BOOTSTRAP_KEY). */
+  adminKey: string;
+  /** fetch() against the service, with the admin key unless the request sets its own Authorization. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops the service and drops its database. */
   close(): Promise<void>;
 }
@@ -38,6 +43,7 @@ export async function startServiceUnderTest<Config extends { kafka: { brokers: s
 ): Promise<ServiceUnderTest<Config>> {
   const environment = testEnvironment();
   const database = await createTestDatabase(definition.name);
+  const adminKey = options.environment?.HOLDFAST_BOOTSTRAP_KEY ?? `test-admin-${randomBytes(24).toString('base64url')}`;
   try {
     const config = definition.configFromEnvironment({
       DATABASE_URL: database.url,
@@ -45,16 +51,24 @@ export async function startServiceUnderTest<Config extends { kafka: { brokers: s
       KAFKA_BROKERS: environment.kafkaBrokers.join(','),
       KAFKA_TOPIC_PREFIX: options.topicPrefix ?? `${uniqueTestId(definition.name)}.`,
       LOG_LEVEL: 'silent',
+      HOLDFAST_BOOTSTRAP_KEY: adminKey,
       ...options.environment,
     });
     const app = await definition.createApp({ ...config, port: 0 }, { clock: options.clock });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
+    const baseUrl = `http://127.0.0.1:${address.port}`;
     return {
       app,
-      baseUrl: `http://127.0.0.1:${address.port}`,
+      baseUrl,
       config,
       database,
+      adminKey,
+      fetch: (path, init = {}) => {
+        const headers = new Headers(init.headers);
+        if (!headers.has('authorization')) headers.set('authorization', `Bearer ${adminKey}`);
+        return fetch(`${baseUrl}${path}`, { ...init, headers });
+      },
       close: async () => {
         await app.close();
         await database.drop();

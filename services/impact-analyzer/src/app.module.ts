@@ -1,4 +1,4 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { analyzerEnvironment, analyzerSettings } from './config/analyzer-settings';
 import { CreateSurge1764000100000 } from './database/migrations/1764000100000-create-surge';
@@ -19,4 +19,5 @@ export const analyzerService = defineService({
   entities: [SurgeEntity],
   migrations: [CreateSurge1764000100000],
   modules: [SurgesModule, SamplesModule],
+  keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

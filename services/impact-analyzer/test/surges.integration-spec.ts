@@ -17,13 +17,13 @@ describe('impact-analyzer: samples to surges (placeholder rule), against the rea
   let surgeEvents: TopicRecorder;
 
   const postSamples = (samples: { region: string; value: number; at: string }[]) =>
-    fetch(`${service.baseUrl}/v1/samples`, {
+    service.fetch(`/v1/samples`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ samples: samples.map((sample) => ({ ...sample, metric: 'requests', source: 'analyzer-spec' })) }),
     });
   const surgesIn = async (region: string): Promise<SurgeView[]> => {
-    const { items } = (await (await fetch(`${service.baseUrl}/v1/surges`)).json()) as { items: SurgeView[] };
+    const { items } = (await (await service.fetch(`/v1/surges`)).json()) as { items: SurgeView[] };
     return items.filter((surge) => surge.region === region);
   };
 

@@ -1,9 +1,12 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
 import { CreateHoldAndAudit1764000100000 } from './database/migrations/1764000100000-create-hold-and-audit';
 import { HoldEntity } from './holds/hold.entity';
+import { CreateApiKey1764000200000 } from './database/migrations/1764000200000-create-api-key';
 import { HoldsModule } from './holds/holds.module';
+import { ApiKeyEntity } from './keys/api-key.entity';
+import { KeysModule } from './keys/keys.module';
 import { SERVICE_NAME } from './service-name';
 
 /** The maintenance-planner: windows, holds on them, the gate, least-impact slots. */
@@ -13,7 +16,8 @@ export const plannerService = defineService({
   schema: 'maintenance_planner',
   defaultPort: 3001,
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
-  entities: [HoldEntity, AuditEntryEntity],
-  migrations: [CreateHoldAndAudit1764000100000],
-  modules: [HoldsModule],
+  entities: [HoldEntity, AuditEntryEntity, ApiKeyEntity],
+  migrations: [CreateHoldAndAudit1764000100000, CreateApiKey1764000200000],
+  modules: [HoldsModule, KeysModule],
+  keysConsumerGroup: ConsumerGroups.plannerKeys,
 });

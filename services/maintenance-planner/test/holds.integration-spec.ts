@@ -40,7 +40,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
   let holdEvents: TopicRecorder;
 
   const holdsFor = async (surgeId: string): Promise<HoldView[]> => {
-    const { items } = (await (await fetch(`${service.baseUrl}/v1/holds`)).json()) as { items: HoldView[] };
+    const { items } = (await (await service.fetch(`/v1/holds`)).json()) as { items: HoldView[] };
     return items.filter((hold) => hold.causeId === surgeId);
   };
 
@@ -82,7 +82,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     expect(placed.headers.ce_causationid).toBe(surge.id);
     expect(JSON.parse(placed.value)).toMatchObject({ holdId: hold.id, regions: ['IR'], source: 'detector', windowIds: [] });
 
-    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    const metrics = await (await service.fetch(`/metrics`)).text();
     expect(metrics).toMatch(/holdfast_events_consumed_total\{[^}]*type="surge\.started"[^}]*outcome="duplicate"[^}]*\} 1\b/);
   });
 
@@ -100,9 +100,9 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
   });
 
   it('lists only holds still in force with ?active=true, and refuses a malformed flag', async () => {
-    const active = (await (await fetch(`${service.baseUrl}/v1/holds?active=true`)).json()) as { items: HoldView[] };
+    const active = (await (await service.fetch(`/v1/holds?active=true`)).json()) as { items: HoldView[] };
     expect(active.items.length).toBeGreaterThanOrEqual(3);
-    const bad = await fetch(`${service.baseUrl}/v1/holds?active=perhaps`);
+    const bad = await service.fetch(`/v1/holds?active=perhaps`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
   });

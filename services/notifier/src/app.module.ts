@@ -1,4 +1,4 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { CreateDelivery1764000100000 } from './database/migrations/1764000100000-create-delivery';
 import { DeliveriesModule } from './deliveries/deliveries.module';
@@ -15,4 +15,5 @@ export const notifierService = defineService({
   entities: [DeliveryEntity],
   migrations: [CreateDelivery1764000100000],
   modules: [DeliveriesModule],
+  keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

@@ -36,7 +36,7 @@ describe('notifier: a delivery per placed hold, against the real broker and Post
   let publisher: EventPublisher;
 
   const deliveries = async (correlationId: string): Promise<DeliveryView[]> =>
-    ((await (await fetch(`${service.baseUrl}/v1/deliveries?correlationId=${correlationId}`)).json()) as { items: DeliveryView[] }).items;
+    ((await (await service.fetch(`/v1/deliveries?correlationId=${correlationId}`)).json()) as { items: DeliveryView[] }).items;
 
   beforeAll(async () => {
     service = await startServiceUnderTest(notifierService);

@@ -1,11 +1,17 @@
 import { PUBLIC_ROUTE } from '@holdfast/observability';
+import type { ApiKeyScope } from '@holdfast/contracts';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { DomainError } from '../errors/domain.error';
 import { Authenticator } from './authenticator';
 import type { Principal } from './principal';
+import { defaultScopeFor, hasScope, REQUIRED_SCOPE } from './scopes';
 
-/** The one global guard: routes marked public pass; every other request gets its principal or is refused. */
+/**
+ * The one global guard: routes marked public pass; every other request is authenticated, gets
+ * its principal, and must carry the route's scope.
+ */
 @Injectable()
 export class RequestGuard implements CanActivate {
   constructor(
@@ -15,10 +21,16 @@ export class RequestGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    request.principal = await this.authenticator.authenticate(request);
+    const principal = await this.authenticator.authenticate(request);
+    request.principal = principal;
+    const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, targets) ?? defaultScopeFor(request.method);
+    if (!hasScope(principal, scope)) {
+      const key = principal.id === 'bootstrap' ? 'the bootstrap key' : `key hf_${principal.id}`;
+      throw new DomainError('missing-scope', 403, `This request needs scope ${scope}; ${key} (team ${principal.team ?? 'none'}) has ${principal.scopes.join(', ') || 'none'}.`, { requiredScope: scope });
+    }
     return true;
   }
 }

@@ -12,6 +12,7 @@ describe('serviceConfigFromEnvironment', () => {
       database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5 },
       kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '' },
       outbox: { retentionMs: 24 * 3_600_000 },
+      auth: { bootstrap: null },
       own: {},
     });
   });

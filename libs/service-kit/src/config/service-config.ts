@@ -1,6 +1,8 @@
 import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
 import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
+import { TeamSchema } from '@holdfast/contracts';
 import { z } from 'zod';
+import { hashApiKey } from '../auth/api-key';
 import { kafkaEnvironmentSchema, kafkaSettingsFrom, outboxEnvironmentSchema, outboxSettingsFrom, type KafkaSettings, type OutboxSettings } from '@holdfast/messaging';
 
 export interface ServiceIdentity {
@@ -10,6 +12,11 @@ export interface ServiceIdentity {
   defaultPort: number;
 }
 
+export interface AuthSettings {
+  /** The first admin key, from HOLDFAST_BOOTSTRAP_KEY; only its hash is kept in memory. */
+  bootstrap: { keyHash: string; team: string } | null;
+}
+
 /** What every service is configured with. */
 export interface SharedServiceConfig {
   port: number;
@@ -17,7 +24,13 @@ export interface SharedServiceConfig {
   database: DatabaseSettings;
   kafka: KafkaSettings;
   outbox: OutboxSettings;
+  auth: AuthSettings;
 }
+
+const authEnvironmentSchema = z.object({
+  HOLDFAST_BOOTSTRAP_KEY: z.string().min(32, 'the bootstrap key must be at least 32 characters (generate one: openssl rand -base64 32)').optional(),
+  HOLDFAST_BOOTSTRAP_TEAM: TeamSchema.default('platform'),
+});
 
 /** A service's whole configuration: the shared part and its own `settings`. */
 export type ServiceConfig<Settings = Record<never, never>> = SharedServiceConfig & { settings: Settings };
@@ -31,7 +44,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   environment: NodeJS.ProcessEnv,
   extra?: Own,
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
-  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape };
+  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape, ...authEnvironmentSchema.shape };
   const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }), environment);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
@@ -40,6 +53,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
     database: databaseSettingsFrom(env, schema),
     kafka: kafkaSettingsFrom(env, service),
     outbox: outboxSettingsFrom(env),
+    auth: { bootstrap: env.HOLDFAST_BOOTSTRAP_KEY ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), team: env.HOLDFAST_BOOTSTRAP_TEAM } : null },
     own: own as z.infer<z.ZodObject<Own>>,
   };
 }

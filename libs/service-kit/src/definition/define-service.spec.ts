@@ -1,4 +1,4 @@
-import { Topics } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineService } from './define-service';
@@ -19,6 +19,7 @@ const exampleService = defineService({
   entities: [],
   migrations: [Migration1],
   modules: [],
+  keysConsumerGroup: ConsumerGroups.plannerKeys,
 });
 
 describe('defineService', () => {
@@ -28,13 +29,22 @@ describe('defineService', () => {
     expect(exampleService.configFromEnvironment({}).settings).toEqual({ coolDownMs: 1_800_000 });
   });
 
+  it('keeps only the hash of the bootstrap key, and refuses a short one', () => {
+    const key = 'a-bootstrap-key-of-at-least-32-characters';
+    const config = exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: key });
+    expect(config.auth.bootstrap).toEqual({ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), team: 'platform' });
+    expect(JSON.stringify(config)).not.toContain(key);
+    expect(exampleService.configFromEnvironment({}).auth.bootstrap).toBeNull();
+    expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: 'short' })).toThrow(/HOLDFAST_BOOTSTRAP_KEY: the bootstrap key must be at least 32 characters/);
+  });
+
   it('refuses a bad value of the service own variables, naming it', () => {
     expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '-1' })).toThrow(/example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: /);
   });
 
-  it('runs the messaging tables migration before the service own ones', () => {
+  it('runs the messaging tables and key copy migrations before the service own ones', () => {
     const database = exampleService.database(exampleService.configFromEnvironment({}));
-    expect(database.migrations.map((migration) => migration.name)).toEqual(['CreateMessagingTables1764000000000', 'Migration1']);
+    expect(database.migrations.map((migration) => migration.name)).toEqual(['CreateMessagingTables1764000000000', 'CreateApiKeyCopy1764000050000', 'Migration1']);
     expect(database.applicationName).toBe('example-service');
   });
 });

@@ -1,13 +1,13 @@
-import { TopicSpecs, type TopicName } from '@holdfast/contracts';
+import { Topics, TopicSpecs, type ConsumerGroup, type TopicName } from '@holdfast/contracts';
 import { createServiceDataSource, migrateFromCommandLine, type ServiceDataSourceOptions } from '@holdfast/database';
 import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
-import type { Authenticator } from '../auth/authenticator';
 import type { Clock } from '../clock/clock';
 import { serviceConfigFromEnvironment, type ServiceConfig } from '../config/service-config';
 import { serviceFoundation } from '../foundation/service-foundation';
+import { CreateApiKeyCopy1764000050000 } from '../migrations/1764000050000-create-api-key-copy';
 import { createServiceApp, runService } from '../http/service-app.factory';
 
 type EntityClass = new (...args: never[]) => unknown;
@@ -28,11 +28,12 @@ export interface ServiceDefinitionOptions<Shape extends z.ZodRawShape, Settings>
   /** Topics produced to or consumed from; created at start when missing. */
   topics: readonly TopicName[];
   entities: EntityClass[];
-  /** The service's own migrations, in order; the messaging tables come first for every service. */
+  /** The service's own migrations, in order; the messaging tables and the key copy come first for every service. */
   migrations: MigrationClass[];
   /** The domain modules. */
   modules: (Type | DynamicModule)[];
-  authenticator?: Type<Authenticator>;
+  /** The group that keeps this service's copy of the API keys (ConsumerGroups.<service>Keys). */
+  keysConsumerGroup: ConsumerGroup;
 }
 
 /** What a process or a test may replace when it builds the service. */
@@ -79,7 +80,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
         settings: config.database,
         applicationName: options.name,
         entities: options.entities,
-        migrations: [CreateMessagingTables1764000000000, ...options.migrations],
+        migrations: [CreateMessagingTables1764000000000, CreateApiKeyCopy1764000050000, ...options.migrations],
       };
     },
     module(config, overrides = {}) {
@@ -92,10 +93,10 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
             database: definition.database(config),
             kafka: config.kafka,
             outbox: config.outbox,
-            topics: options.topics.map((topic) => TopicSpecs[topic]),
+            topics: [...new Set<TopicName>([...options.topics, Topics.apiKeys])].map((topic) => TopicSpecs[topic]),
             config,
             clock: overrides.clock,
-            authenticator: options.authenticator,
+            keysConsumerGroup: options.keysConsumerGroup,
           }),
           ...options.modules,
         ],

@@ -1,11 +1,12 @@
-import type { TopicSpec } from '@holdfast/contracts';
+import type { ConsumerGroup, TopicSpec } from '@holdfast/contracts';
 import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions } from '@holdfast/database';
 import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type OutboxSettings } from '@holdfast/messaging';
 import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
-import type { DynamicModule, Type } from '@nestjs/common';
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { Authenticator, OpenAuthenticator } from '../auth/authenticator';
+import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
+import { Authenticator } from '../auth/authenticator';
+import { KEYS_CONSUMER_GROUP, KeyStateConsumer } from '../auth/key-state.consumer';
 import { RequestGuard } from '../auth/request.guard';
 import { Clock, SystemClock } from '../clock/clock';
 import { SERVICE_CONFIG } from '../config/service-config.token';
@@ -21,7 +22,8 @@ export interface ServiceFoundationOptions {
   /** The parsed configuration, injectable anywhere with @InjectServiceConfig(). */
   config: unknown;
   clock?: Clock;
-  authenticator?: Type<Authenticator>;
+  /** The group that keeps this service's copy of the API keys. */
+  keysConsumerGroup: ConsumerGroup;
 }
 
 @Module({})
@@ -30,7 +32,8 @@ class ServiceKitModule {}
 /**
  * What every service stands on, in start order: logs, metrics, its database (migrated), Kafka
  * (topics provisioned, outbox relay), health that checks both, and the kit's global providers:
- * the configuration, the clock and the request guard with its authenticator.
+ * the configuration, the clock, the request guard with its API-key authenticator, and the
+ * consumer that keeps this service's copy of the keys.
  */
 export function serviceFoundation(options: ServiceFoundationOptions): DynamicModule[] {
   return [
@@ -45,8 +48,10 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
       providers: [
         { provide: SERVICE_CONFIG, useValue: options.config },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
-        { provide: Authenticator, useClass: options.authenticator ?? OpenAuthenticator },
+        { provide: Authenticator, useClass: ApiKeyAuthenticator },
         { provide: APP_GUARD, useClass: RequestGuard },
+        { provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup },
+        KeyStateConsumer,
       ],
       exports: [SERVICE_CONFIG, Clock, Authenticator],
     },

@@ -1,6 +1,6 @@
 import { createEvent, TrafficSampleSchema } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { ZodBodyPipe } from '@holdfast/service-kit';
+import { RequireScope, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ export class SamplesController {
   constructor(private readonly messaging: MessagingRuntime) {}
 
   @Post()
+  @RequireScope('samples:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Batch intake of traffic samples; each is published to traffic.samples.v1 and assessed from there' })
   @ApiBody({ schema: z.toJSONSchema(SampleBatchSchema, { io: 'input' }) as object })

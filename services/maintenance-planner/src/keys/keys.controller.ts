@@ -1,0 +1,43 @@
+import { ApiKeyScopeSchema, TeamSchema } from '@holdfast/contracts';
+import { CurrentPrincipal, RequireScope, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { KeysService } from './keys.service';
+
+const CreateKeySchema = z.strictObject({
+  team: TeamSchema,
+  scopes: z.array(ApiKeyScopeSchema).min(1),
+  name: z.string().min(1).max(200),
+});
+const RevokeKeySchema = z.strictObject({ reason: z.string().min(1).max(1_000) });
+
+@ApiTags('keys')
+@RequireScope('admin')
+@Controller('v1/keys')
+export class KeysController {
+  constructor(private readonly keys: KeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key for a team; the key is in this answer only (only its hash is stored)' })
+  @ApiBody({ schema: z.toJSONSchema(CreateKeySchema, { io: 'input' }) as object })
+  async create(@Body(new ZodBodyPipe(CreateKeySchema)) body: z.infer<typeof CreateKeySchema>, @CurrentPrincipal() actor: Principal) {
+    const created = await this.keys.create(body, actor);
+    return { ...created, notice: 'Store the key now: it is shown only once. Send it as "Authorization: Bearer <key>".' };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key' })
+  @ApiQuery({ name: 'team', required: false })
+  async list(@Query('team') team?: string) {
+    return { items: await this.keys.list(team) };
+  }
+
+  @Post(':keyId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing' })
+  @ApiBody({ schema: z.toJSONSchema(RevokeKeySchema, { io: 'input' }) as object })
+  revoke(@Param('keyId') keyId: string, @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>, @CurrentPrincipal() actor: Principal) {
+    return this.keys.revoke(keyId, body.reason, actor);
+  }
+}

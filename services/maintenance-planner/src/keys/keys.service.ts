@@ -1,0 +1,117 @@
+import { createEvent, type ApiKeyScope } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
+import { actorOf, Clock, DomainError, generateApiKey, type Principal } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SERVICE_NAME } from '../service-name';
+import { ApiKeyEntity } from './api-key.entity';
+
+export interface ApiKeyView {
+  keyId: string;
+  prefix: string;
+  name: string;
+  team: string;
+  scopes: string[];
+  createdAt: string;
+  createdBy: string;
+  /** Last request the planner authenticated with it (to the minute). */
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  revokeReason: string | null;
+}
+
+/** Issues and revokes API keys; each change goes out on api.keys.v1 with the change, in one transaction. */
+@Injectable()
+export class KeysService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly messaging: MessagingRuntime,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(request: { team: string; scopes: ApiKeyScope[]; name: string }, actor: Principal): Promise<ApiKeyView & { key: string }> {
+    const generated = generateApiKey();
+    const entity: ApiKeyEntity = {
+      keyId: generated.keyId,
+      prefix: generated.prefix,
+      hash: generated.hash,
+      team: request.team,
+      scopes: [...new Set(request.scopes)],
+      name: request.name,
+      createdAt: this.clock.now(),
+      createdBy: actorOf(actor),
+      revokedAt: null,
+      revokedBy: null,
+      revokeReason: null,
+    };
+    await this.dataSource.transaction(async (transaction) => {
+      await transaction.insert(ApiKeyEntity, entity);
+      await this.publishState(transaction, entity);
+    });
+    return { key: generated.key, ...view(entity, null) };
+  }
+
+  async list(team?: string): Promise<ApiKeyView[]> {
+    const rows = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('key')
+      .leftJoin('api_key_copy', 'copy', 'copy.key_id = key.key_id')
+      .addSelect('copy.last_used_at', 'last_used_at')
+      .where(team ? 'key.team = :team' : 'true', { team })
+      .orderBy('key.created_at', 'DESC')
+      .addOrderBy('key.key_id')
+      .getRawAndEntities();
+    return rows.entities.map((entity, index) => view(entity, (rows.raw[index] as { last_used_at: Date | null }).last_used_at));
+  }
+
+  /** Revokes a key; revoking it again changes nothing and answers the same. */
+  async revoke(keyId: string, reason: string, actor: Principal): Promise<ApiKeyView> {
+    const revoked = await this.dataSource.transaction(async (transaction) => {
+      const key = await transaction.findOne(ApiKeyEntity, { where: { keyId }, lock: { mode: 'pessimistic_write' } });
+      if (!key) throw new DomainError('unknown-key', 404, `There is no API key ${keyId}; GET /v1/keys lists them.`);
+      if (key.revokedAt) return key;
+      Object.assign(key, { revokedAt: this.clock.now(), revokedBy: actorOf(actor), revokeReason: reason });
+      await transaction.save(key);
+      await this.publishState(transaction, key);
+      return key;
+    });
+    return view(revoked, null);
+  }
+
+  private publishState(transaction: EntityManager, key: ApiKeyEntity): Promise<void> {
+    return this.messaging.outbox.add(
+      transaction,
+      createEvent(
+        'api-key.state',
+        {
+          keyId: key.keyId,
+          prefix: key.prefix,
+          hash: key.hash,
+          team: key.team,
+          scopes: key.scopes as ApiKeyScope[],
+          createdAt: key.createdAt.toISOString(),
+          revokedAt: key.revokedAt?.toISOString() ?? null,
+        },
+        { source: SERVICE_NAME, subject: key.keyId },
+      ),
+    );
+  }
+}
+
+function view(key: ApiKeyEntity, lastUsedAt: Date | null): ApiKeyView {
+  return {
+    keyId: key.keyId,
+    prefix: key.prefix,
+    name: key.name,
+    team: key.team,
+    scopes: key.scopes,
+    createdAt: key.createdAt.toISOString(),
+    createdBy: key.createdBy,
+    lastUsedAt: lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+    revokedBy: key.revokedBy,
+    revokeReason: key.revokeReason,
+  };
+}

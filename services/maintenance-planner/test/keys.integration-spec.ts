@@ -1,0 +1,101 @@
+import { Topics } from '@holdfast/contracts';
+import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+
+interface CreatedKey {
+  key: string;
+  keyId: string;
+  prefix: string;
+  team: string;
+  scopes: string[];
+}
+
+describe('maintenance-planner: API keys, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let keyEvents: TopicRecorder;
+
+  const createKey = async (body: object): Promise<CreatedKey> => {
+    const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status).toBe(201);
+    return (await response.json()) as CreatedKey;
+  };
+  const withKey = (key: string, path: string, init: RequestInit = {}) => service.fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } });
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService);
+    const { kafka } = service.config;
+    keyEvents = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.apiKeys), `${kafka.topicPrefix}key-reader`);
+  });
+
+  afterAll(async () => {
+    await keyEvents?.stop();
+    await service?.close();
+  });
+
+  it('refuses a request with no key, a malformed key or an unknown key, saying which', async () => {
+    const none = await fetch(`${service.baseUrl}/v1/holds`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await none.json()).toMatchObject({ code: 'missing-key', detail: expect.stringContaining('Authorization: Bearer <key>') });
+    expect(await (await withKey('not-a-key', '/v1/holds')).json()).toMatchObject({ status: 401, code: 'malformed-key' });
+    const unknown = `hf_0123456789abcdef_${'A'.repeat(43)}`;
+    expect(await (await withKey(unknown, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'unknown-key', detail: expect.stringContaining('hf_0123456789abcdef') });
+  });
+
+  it('leaves /health and /metrics open', async () => {
+    expect((await fetch(`${service.baseUrl}/health/live`)).status).toBe(200);
+    expect((await fetch(`${service.baseUrl}/metrics`)).status).toBe(200);
+  });
+
+  it('issues a key shown once, publishes its hash (never the key), and authenticates with it locally', async () => {
+    const created = await createKey({ team: 'network-ops', scopes: ['read'], name: 'ci reads' });
+    expect(created.key).toMatch(/^hf_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+
+    const published = await expectEventually(() => {
+      const message = keyEvents.messages.find((candidate) => candidate.key === created.keyId);
+      expect(message).toBeDefined();
+      return message!;
+    });
+    expect(published.value).not.toContain(created.key);
+    expect(JSON.parse(published.value)).toMatchObject({ keyId: created.keyId, team: 'network-ops', scopes: ['read'], revokedAt: null });
+
+    await expectEventually(async () => expect((await withKey(created.key, '/v1/holds')).status).toBe(200));
+    const listed = (await (await service.fetch('/v1/keys?team=network-ops')).json()) as { items: Record<string, unknown>[] };
+    expect(listed.items).toEqual([expect.objectContaining({ keyId: created.keyId, prefix: created.prefix, name: 'ci reads', lastUsedAt: expect.any(String) })]);
+    expect(JSON.stringify(listed)).not.toContain(created.key.slice(20));
+    expect(listed.items[0]).not.toHaveProperty('hash');
+  });
+
+  it('refuses what a key has no scope for, naming the scope', async () => {
+    const reader = await createKey({ team: 'network-ops', scopes: ['read'], name: 'reader' });
+    await expectEventually(async () => expect((await withKey(reader.key, '/v1/holds')).status).toBe(200));
+    const response = await withKey(reader.key, '/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'x', scopes: ['admin'], name: 'escalate' }) });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ code: 'missing-scope', requiredScope: 'admin', detail: expect.stringContaining(`needs scope admin; key hf_${reader.keyId} (team network-ops) has read`) });
+  });
+
+  it('revokes a key: it stops working, and revoking again answers the same', async () => {
+    const doomed = await createKey({ team: 'network-ops', scopes: ['read'], name: 'leaked' });
+    await expectEventually(async () => expect((await withKey(doomed.key, '/v1/holds')).status).toBe(200));
+
+    const revoke = () => service.fetch(`/v1/keys/${doomed.keyId}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'pasted in a public channel' }) });
+    const first = await revoke();
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ keyId: doomed.keyId, revokedBy: 'platform/bootstrap', revokeReason: 'pasted in a public channel', revokedAt: expect.any(String) });
+    await expectEventually(async () => expect(await (await withKey(doomed.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'revoked-key' }));
+    const again = await revoke();
+    expect(again.status).toBe(200);
+
+    const missing = await service.fetch('/v1/keys/ffffffffffffffff/revoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x' }) });
+    expect(missing.status).toBe(404);
+  });
+
+  it('refuses a key request naming what is wrong', async () => {
+    const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'Network Ops', scopes: ['root'] }) });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((error) => error.path).sort()).toEqual(['name', 'scopes.0', 'team']);
+  });
+});
