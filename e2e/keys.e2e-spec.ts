@@ -10,6 +10,8 @@ const READS: Record<string, string> = { 'maintenance-planner': '/v1/holds', 'imp
 describe('API keys across the three services: issued on the planner, checked locally everywhere', () => {
   let database: TestDatabase;
   const services: Record<string, RunningService> = {};
+  const logs: string[] = [];
+  const secrets: string[] = [ADMIN_KEY];
 
   const read = (name: string, key: string) => fetch(`${services[name].baseUrl}${READS[name]}`, { headers: { authorization: `Bearer ${key}` } });
   const planner = (path: string, body: object) =>
@@ -18,15 +20,19 @@ describe('API keys across the three services: issued on the planner, checked loc
   beforeAll(async () => {
     buildServices({ log: () => undefined });
     database = await createTestDatabase('keys-e2e');
+    // Trust auth ignores the password, so the services connect; the logs must still never show it.
+    const databaseUrl = new URL(database.url);
+    databaseUrl.password = `pg-${randomBytes(12).toString('hex')}`;
+    secrets.push(databaseUrl.password);
     const env = {
-      DATABASE_URL: database.url,
+      DATABASE_URL: databaseUrl.toString(),
       KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','),
       KAFKA_TOPIC_PREFIX: `${uniqueTestId('keys')}.`,
       DATABASE_POOL_SIZE: '3',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'debug',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
     };
-    await Promise.all(Object.keys(READS).map(async (name) => (services[name] = await startService({ name, port: await freePort(), env }))));
+    await Promise.all(Object.keys(READS).map(async (name) => (services[name] = await startService({ name, port: await freePort(), env, onLine: (line) => logs.push(line) }))));
   });
 
   afterAll(async () => {
@@ -36,6 +42,7 @@ describe('API keys across the three services: issued on the planner, checked loc
 
   it('a key created on the planner works on every service, and once revoked fails on every service', async () => {
     const created = (await (await planner('/v1/keys', { team: 'sre', scopes: ['read'], name: 'dashboards' })).json()) as { key: string; keyId: string };
+    secrets.push(created.key);
     for (const name of Object.keys(READS)) await expectEventually(async () => expect((await read(name, created.key)).status, name).toBe(200));
 
     expect((await planner(`/v1/keys/${created.keyId}/revoke`, { reason: 'rotated' })).status).toBe(200);
@@ -43,6 +50,13 @@ describe('API keys across the three services: issued on the planner, checked loc
     for (const name of Object.keys(READS)) {
       await expectEventually(async () => expect(await (await read(name, created.key)).json(), name).toMatchObject({ status: 401, code: 'revoked-key' }));
     }
+  });
+
+  it('never writes a key or the database password to the logs, even at debug level', async () => {
+    expect(logs.length).toBeGreaterThan(10);
+    const said = logs.join('\n');
+    for (const secret of secrets) expect(said.includes(secret), `a secret of ${secret.length} characters appears in the logs`).toBe(false);
+    expect(said).toContain('[redacted]');
   });
 
   it('every service refuses a request without a key, and leaves health open', async () => {

@@ -92,6 +92,16 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(missing.status).toBe(404);
   });
 
+  it('refuses a body over the size limit with 413 and the limit, and malformed JSON with 400', async () => {
+    const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(1_100_000) }) });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 413, code: 'body-too-large', detail: expect.stringContaining('the limit is 1048576 bytes') });
+    const malformed = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"team":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('refuses a key request naming what is wrong', async () => {
     const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'Network Ops', scopes: ['root'] }) });
     expect(response.status).toBe(400);

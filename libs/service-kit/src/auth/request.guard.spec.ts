@@ -1,7 +1,7 @@
 import { RegionCatalog } from '@holdfast/regions';
 import { TimeError, TimeErrorCode } from '@holdfast/time';
 import { PublicRoute } from '@holdfast/observability';
-import { Controller, Get, type INestApplication, Injectable, Module, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, type INestApplication, Injectable, Module, Post, UnauthorizedException } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,10 @@ import { DomainError } from '../errors/domain.error';
 import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import { Authenticator } from './authenticator';
 import { CurrentPrincipal, type Principal } from './principal';
+import { RequireScope } from './scopes';
+import { SERVICE_CONFIG } from '../config/service-config.token';
 import { RequestGuard } from './request.guard';
+import { RequestRateLimiter } from './request-rate-limiter';
 
 const seen: string[] = [];
 
@@ -20,7 +23,7 @@ class HeaderAuthenticator extends Authenticator {
     seen.push(request.path);
     const team = request.header('x-team');
     if (!team) throw new UnauthorizedException({ code: 'missing-key', message: 'Send Authorization: Bearer <key>.' });
-    return Promise.resolve({ kind: 'api-key', id: 'key-1', team, scopes: ['read'] });
+    return Promise.resolve({ kind: 'api-key', id: `key-${team}`, team, scopes: ['read'] });
   }
 }
 
@@ -35,6 +38,17 @@ class ProbeController {
   @Get('who')
   who(@CurrentPrincipal() principal: Principal) {
     return principal;
+  }
+
+  @Post('write')
+  write() {
+    return { written: true };
+  }
+
+  @Post('samples')
+  @RequireScope('samples:write')
+  samples() {
+    return { accepted: true };
   }
 
   @Get('domain')
@@ -65,7 +79,15 @@ class ProbeController {
   }
 }
 
-@Module({ controllers: [ProbeController], providers: [{ provide: Authenticator, useClass: HeaderAuthenticator }, { provide: APP_GUARD, useClass: RequestGuard }] })
+@Module({
+  controllers: [ProbeController],
+  providers: [
+    { provide: Authenticator, useClass: HeaderAuthenticator },
+    { provide: SERVICE_CONFIG, useValue: { limits: { requestsPerMinute: 20, maxBodyBytes: 1024 } } },
+    RequestRateLimiter,
+    { provide: APP_GUARD, useClass: RequestGuard },
+  ],
+})
 class ProbeModule {}
 
 describe('the request guard, the principal and problem details', () => {
@@ -90,7 +112,26 @@ describe('the request guard, the principal and problem details', () => {
 
   it('puts the authenticated principal on the request for the handler', async () => {
     const response = await get('/who', { 'x-team': 'network' });
-    expect(await response.json()).toEqual({ kind: 'api-key', id: 'key-1', team: 'network', scopes: ['read'] });
+    expect(await response.json()).toEqual({ kind: 'api-key', id: 'key-network', team: 'network', scopes: ['read'] });
+  });
+
+  it('needs admin for an unclassified write and the named scope for a classified one, saying which', async () => {
+    const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'x-team': 'network' } });
+    const unclassified = await post('/write');
+    expect(unclassified.status).toBe(403);
+    expect(await unclassified.json()).toMatchObject({ code: 'missing-scope', requiredScope: 'admin', detail: 'This request needs scope admin; key hf_key-network (team network) has read.' });
+    expect(await (await post('/samples')).json()).toMatchObject({ status: 403, requiredScope: 'samples:write' });
+  });
+
+  it('limits each key to its requests per minute with a 429 and Retry-After, leaving other keys alone', async () => {
+    const statuses: number[] = [];
+    for (let request = 0; request < 21; request++) statuses.push((await get('/who', { 'x-team': 'busy' })).status);
+    expect(statuses.slice(0, 20).every((status) => status === 200)).toBe(true);
+    const limited = await get('/who', { 'x-team': 'busy' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ code: 'rate-limited', limitPerMinute: 20 });
+    expect((await get('/who', { 'x-team': 'quiet' })).status).toBe(200);
   });
 
   it('refuses a request the authenticator refuses, as a problem document', async () => {

@@ -6,17 +6,19 @@ import type { Request } from 'express';
 import { DomainError } from '../errors/domain.error';
 import { Authenticator } from './authenticator';
 import type { Principal } from './principal';
+import { RequestRateLimiter } from './request-rate-limiter';
 import { defaultScopeFor, hasScope, REQUIRED_SCOPE } from './scopes';
 
 /**
  * The one global guard: routes marked public pass; every other request is authenticated, gets
- * its principal, and must carry the route's scope.
+ * its principal, must carry the route's scope, and stays within its key's rate limit.
  */
 @Injectable()
 export class RequestGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly rateLimiter: RequestRateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,6 +33,7 @@ export class RequestGuard implements CanActivate {
       const key = principal.id === 'bootstrap' ? 'the bootstrap key' : `key hf_${principal.id}`;
       throw new DomainError('missing-scope', 403, `This request needs scope ${scope}; ${key} (team ${principal.team ?? 'none'}) has ${principal.scopes.join(', ') || 'none'}.`, { requiredScope: scope });
     }
+    await this.rateLimiter.admit(principal);
     return true;
   }
 }

@@ -13,6 +13,7 @@ describe('serviceConfigFromEnvironment', () => {
       kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '' },
       outbox: { retentionMs: 24 * 3_600_000 },
       auth: { bootstrap: null },
+      limits: { requestsPerMinute: 1_200, maxBodyBytes: 1_048_576 },
       own: {},
     });
   });

@@ -25,11 +25,21 @@ export interface SharedServiceConfig {
   kafka: KafkaSettings;
   outbox: OutboxSettings;
   auth: AuthSettings;
+  limits: LimitSettings;
+}
+
+export interface LimitSettings {
+  /** Requests per API key per minute, per process; 0 means no limit. */
+  requestsPerMinute: number;
+  /** Largest request body accepted, in bytes; a larger one gets 413. */
+  maxBodyBytes: number;
 }
 
 const authEnvironmentSchema = z.object({
   HOLDFAST_BOOTSTRAP_KEY: z.string().min(32, 'the bootstrap key must be at least 32 characters (generate one: openssl rand -base64 32)').optional(),
   HOLDFAST_BOOTSTRAP_TEAM: TeamSchema.default('platform'),
+  HOLDFAST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+  HOLDFAST_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** A service's whole configuration: the shared part and its own `settings`. */
@@ -53,6 +63,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
     database: databaseSettingsFrom(env, schema),
     kafka: kafkaSettingsFrom(env, service),
     outbox: outboxSettingsFrom(env),
+    limits: { requestsPerMinute: env.HOLDFAST_RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES },
     auth: { bootstrap: env.HOLDFAST_BOOTSTRAP_KEY ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), team: env.HOLDFAST_BOOTSTRAP_TEAM } : null },
     own: own as z.infer<z.ZodObject<Own>>,
   };

@@ -103,7 +103,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
       };
     },
     createApp(config, overrides) {
-      return createServiceApp(definition.module(config, overrides), options);
+      return createServiceApp(definition.module(config, overrides), options, { maxBodyBytes: config.limits.maxBodyBytes });
     },
     main(argv = process.argv.slice(2)) {
       // Every instant is handled in UTC; a host zone must never leak into a date computed here.
@@ -112,9 +112,9 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
         migrateFromCommandLine(createServiceDataSource(definition.database(definition.configFromEnvironment())), argv.slice(1));
         return;
       }
-      runService(options, () => {
+      runService(options.name, async () => {
         const config = definition.configFromEnvironment();
-        return { rootModule: definition.module(config), port: config.port };
+        return { app: await definition.createApp(config), port: config.port };
       });
     },
   };

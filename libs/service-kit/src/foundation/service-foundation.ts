@@ -7,6 +7,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { Authenticator } from '../auth/authenticator';
 import { KEYS_CONSUMER_GROUP, KeyStateConsumer } from '../auth/key-state.consumer';
+import { RequestRateLimiter } from '../auth/request-rate-limiter';
 import { RequestGuard } from '../auth/request.guard';
 import { Clock, SystemClock } from '../clock/clock';
 import { SERVICE_CONFIG } from '../config/service-config.token';
@@ -49,6 +50,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         { provide: SERVICE_CONFIG, useValue: options.config },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         { provide: Authenticator, useClass: ApiKeyAuthenticator },
+        RequestRateLimiter,
         { provide: APP_GUARD, useClass: RequestGuard },
         { provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup },
         KeyStateConsumer,

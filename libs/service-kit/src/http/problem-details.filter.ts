@@ -51,6 +51,8 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
       ...(exception instanceof RegionError && exception.codes.length > 0 ? { regions: exception.codes } : {}),
     };
   }
+  const bodyError = bodyParserError(exception);
+  if (bodyError) return { type: PROBLEM_TYPE_BASE + bodyError.code, title: titleOf(bodyError.status), status: bodyError.status, detail: bodyError.detail, instance, code: bodyError.code };
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
@@ -74,6 +76,16 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     detail: 'The service failed to handle this request; it has been logged. Retry later or report it with the instance path and time.',
     instance,
   };
+}
+
+/** The JSON body parser fails before any handler runs; its errors are the caller's, never a 500. */
+function bodyParserError(exception: unknown): { status: number; code: string; detail: string } | undefined {
+  const error = exception as { type?: unknown; limit?: number; length?: number; message?: string };
+  if (error?.type === 'entity.too.large') {
+    return { status: 413, code: 'body-too-large', detail: `The request body is ${error.length ?? 'over'} bytes; the limit is ${error.limit} bytes (HOLDFAST_MAX_BODY_BYTES). Send smaller batches.` };
+  }
+  if (error?.type === 'encoding.unsupported' || error?.type === 'charset.unsupported') return { status: 415, code: 'unsupported-encoding', detail: `${error.message}; send UTF-8 JSON.` };
+  return undefined;
 }
 
 function slug(text: string): string {

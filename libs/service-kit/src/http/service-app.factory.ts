@@ -1,5 +1,6 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -9,34 +10,45 @@ export interface ServiceDescription {
   description: string;
 }
 
+export interface HttpLimits {
+  maxBodyBytes: number;
+}
+
 /**
  * Builds a service's HTTP application with the face every Holdfast service shows: pino logs,
- * RFC 9457 errors, OpenAPI generated from the code at /docs (JSON at /docs-json), graceful shutdown.
+ * RFC 9457 errors, a bounded JSON body, OpenAPI generated from the code at /docs (JSON at
+ * /docs-json) with bearer-key auth, graceful shutdown.
  */
-export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription): Promise<INestApplication> {
-  const app = await NestFactory.create(rootModule, { bufferLogs: true });
+export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription, limits: HttpLimits): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle(`Holdfast ${service.name}`).setDescription(service.description).setVersion('1').build(),
+    new DocumentBuilder()
+      .setTitle(`Holdfast ${service.name}`)
+      .setDescription(service.description)
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: hf_<id>_<secret>, or the bootstrap key' })
+      .addSecurityRequirements('bearer')
+      .build(),
   );
   SwaggerModule.setup('docs', app, document);
   return app;
 }
 
 /** The whole of a service's main: configuration read at boot, the app built and listening, and a failure said plainly. */
-export function runService(service: ServiceDescription, configure: () => { rootModule: DynamicModule; port: number }): void {
+export function runService(name: string, start: () => Promise<{ app: INestApplication; port: number }>): void {
   // Every instant is handled in UTC; a host zone must never leak into a date computed here.
   process.env.TZ = 'UTC';
-  const start = async () => {
-    const { rootModule, port } = configure();
-    const app = await createServiceApp(rootModule, service);
+  const run = async () => {
+    const { app, port } = await start();
     await app.listen(port, '0.0.0.0');
   };
-  start().catch((error: Error) => {
-    process.stderr.write(`${service.name} failed to start: ${error.message}\n`);
+  run().catch((error: Error) => {
+    process.stderr.write(`${name} failed to start: ${error.message}\n`);
     process.exit(1);
   });
 }
