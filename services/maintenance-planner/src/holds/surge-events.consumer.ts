@@ -10,6 +10,8 @@ export class SurgeEventsConsumer {
       topic: Topics.regionSurges,
       group: 'maintenance-planner.holds',
       handlers: { 'surge.started': (surge, transaction) => holds.placeForSurge(surge, transaction) },
+      // Releasing holds when a surge ends is not built yet.
+      ignore: ['surge.updated', 'surge.cleared'],
     });
   }
 }

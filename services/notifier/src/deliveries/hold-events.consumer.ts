@@ -10,6 +10,8 @@ export class HoldEventsConsumer {
       topic: Topics.maintenanceHolds,
       group: 'notifier.holds',
       handlers: { 'hold.placed': (hold, transaction) => deliveries.recordHoldPlaced(hold, transaction) },
+      // Deliveries for released and overridden holds are not built yet.
+      ignore: ['hold.released', 'hold.overridden'],
     });
   }
 }
