@@ -133,6 +133,50 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('retries an event whose transaction was chosen as a deadlock victim, and applies it once without a dead letter', async () => {
+    await bed.dataSource.query('CREATE TABLE IF NOT EXISTS contended (id int PRIMARY KEY, touched int NOT NULL DEFAULT 0)');
+    await bed.dataSource.query('INSERT INTO contended (id) VALUES (1), (2) ON CONFLICT DO NOTHING');
+    const event = sample('NP', 13);
+    const letters = await recordDeadLetters();
+    let calls = 0;
+    let handlerHoldsRow2!: () => void;
+    const row2Held = new Promise<void>((resolve) => (handlerHoldsRow2 = resolve));
+    // A rival transaction holds row 1 and will want row 2, which the handler takes before it wants row 1: a real deadlock.
+    const rival = bed.dataSource.createQueryRunner();
+    await rival.connect();
+    await rival.startTransaction();
+    // The rival waits long before checking for deadlocks, so PostgreSQL picks the handler's transaction as the victim.
+    await rival.query("SET LOCAL deadlock_timeout = '30s'");
+    await rival.query('UPDATE contended SET touched = touched + 1 WHERE id = 1');
+    // One attempt before a dead letter: without the deadlock counted as transient, the first failure would be final.
+    const consumer = consumerFor({
+      attempts: 1,
+      before: async (received, transaction) => {
+        if (received.id !== event.id || ++calls > 1) return;
+        await transaction.query("SET LOCAL deadlock_timeout = '100ms'");
+        await transaction.query('UPDATE contended SET touched = touched + 1 WHERE id = 2');
+        handlerHoldsRow2();
+        await transaction.query('UPDATE contended SET touched = touched + 1 WHERE id = 1');
+      },
+    });
+    await bed.publisher.publish(event);
+    await consumer.start();
+    try {
+      await row2Held;
+      await rival.query('UPDATE contended SET touched = touched + 1 WHERE id = 2');
+      await rival.commitTransaction();
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [event.id])).toBe(1));
+      expect(calls).toBe(2);
+      const sentinel = await deadLetterSentinel('NP');
+      await expectEventually(() => expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toContain(sentinel));
+      expect(letters.of(consumer).map((letter) => letter.headers.ce_id).filter((id) => id === event.id)).toEqual([]);
+    } finally {
+      await rival.release();
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
   it('dead-letters an event whose handler keeps failing, naming the attempts and the error', async () => {
     const doomed = sample('MX', 10);
     const unprocessable = sample('MX', 11);
