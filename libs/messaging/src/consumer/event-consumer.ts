@@ -105,6 +105,7 @@ export class EventConsumer<T extends TopicName> {
   // Handlers still running; stop() waits for them so their offsets are committed, not redelivered.
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  private running = false;
   private readonly consumed;
   private readonly handleSeconds;
   private readonly hopSeconds;
@@ -147,17 +148,22 @@ export class EventConsumer<T extends TopicName> {
         : { eachMessage: (payload: EachMessagePayload) => track(this.consumeMessage(payload)) }),
     });
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
+    this.running = true;
   }
 
   /** Lets the message in hand finish, commits what is done, and leaves the group. */
   async stop(): Promise<void> {
+    if (this.stopping || !this.running) return;
     this.stopping = true;
     clearInterval(this.commitTimer);
-    await this.consumer.stop();
+    // Paused rather than stopped: kafkajs forgets the group when it stops, and a commit after that always fails.
+    this.consumer.pause([{ topic: physicalTopic(this.options.settings, this.options.topic) }]);
     await Promise.allSettled([...this.inFlight]);
     // The last chance to commit: a failure here would make the next owner redo work, so try a few times.
     for (let attempt = 1; attempt <= 3 && !(await this.commit()); attempt++) await delay(100 * attempt);
+    await this.consumer.stop();
     await this.consumer.disconnect();
+    this.running = false;
   }
 
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -174,7 +180,7 @@ export class EventConsumer<T extends TopicName> {
   private async consumeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const maxEvents = Math.max(1, this.options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
     for (let start = 0; start < batch.messages.length; start += maxEvents) {
-      if (!isRunning() || isStale()) return;
+      if (this.stopping || !isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + maxEvents);
       const started = process.hrtime.bigint();
       const decoded = slice.map((message) => this.decode(batch.topic, batch.partition, message));
