@@ -72,4 +72,11 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
   },
 };
 
+/**
+ * How long the broker keeps the messages of a non-compacted topic (retention.ms, set when the topic
+ * is created). Consumers' processed-event ledgers must keep their rows longer, so that any message
+ * still in a topic is still recognised as a duplicate.
+ */
+export const TOPIC_RETENTION_DAYS = 5;
+
 export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;

@@ -1,27 +1,9 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually } from '@holdfast/testing';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalTopic } from '../kafka/kafka-settings';
-import { createMessagingTestBed, effectConsumer, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
-
-/**
- * The bed's client, except that the group coordinator's answer to an offset commit is replaced by
- * the error a rebalance gives while `refuse()` says so. Everything else reaches the real broker.
- */
-function refusingCommits(kafka: Kafka, refuse: () => boolean): Kafka {
-  return {
-    consumer: (config: Parameters<Kafka['consumer']>[0]) => {
-      const consumer = kafka.consumer(config);
-      const commit = consumer.commitOffsets.bind(consumer);
-      consumer.commitOffsets = async (offsets) => {
-        if (refuse()) throw Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), { type: 'REBALANCE_IN_PROGRESS' });
-        return commit(offsets);
-      };
-      return consumer;
-    },
-  } as unknown as Kafka;
-}
+import { createMessagingTestBed, effectConsumer, refusingCommits, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 
 describe('consumer offsets when Kafka refuses a commit, against the real broker', () => {
   let bed: MessagingTestBed;

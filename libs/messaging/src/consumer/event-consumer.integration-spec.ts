@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
-import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { createMessagingTestBed, effectConsumer, effectCount, refusingCommits, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { UnprocessableEventError } from './failure-kind';
 
 const sample = (region: string, value: number) => sampleEvent(region, value, 'consumer-spec');
@@ -111,6 +111,35 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
       expect(notJson.value).toBe('not json at all');
     } finally {
       await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('sends a redelivered bad message to the dead-letter topic once', async () => {
+    const bad = encodeEvent(sample('CL', 1));
+    const good = sample('CL', 2);
+    const letters = await recordDeadLetters();
+    await produceRaw({ key: 'CL', value: Buffer.from('{"region":"Chile"}'), headers: bad.headers }, encodeEvent(good));
+    const group = `redelivery-${++groups}`;
+    const mine = () => letters.of({ groupId: `${bed.settings.topicPrefix}${group}` }).filter((letter) => letter.headers.ce_id === bad.headers.ce_id);
+    // The first member handles both messages but never gets its offsets committed, as when it crashes.
+    const first = effectConsumer(bed, { group, commitIntervalMs: 50, kafka: refusingCommits(bed.kafka, () => true) });
+    await first.start();
+    await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1));
+    await expectEventually(() => expect(mine()).toHaveLength(1));
+    await first.stop();
+
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const second = effectConsumer(bed, { group, metrics, commitIntervalMs: 50 });
+    await second.start();
+    try {
+      // Everything comes again; the sentinel's dead letter, behind the bad one on its partition, says the bad one was handled.
+      const sentinel = await deadLetterSentinel('CL');
+      await expectEventually(() => expect(letters.of(second).map((letter) => letter.headers.ce_id)).toContain(sentinel));
+      expect(mine()).toHaveLength(1);
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(2);
+    } finally {
+      await second.stop();
       await letters.stop();
     }
   });

@@ -271,8 +271,7 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private async deadLetterViolation(topic: string, partition: number, message: KafkaMessage, violation: ContractViolation): Promise<ConsumeOutcome> {
-    await this.deadLetter(topic, partition, message, `contract violation: ${violation.reason}`, 0);
-    return 'dead-lettered';
+    return (await this.deadLetter(topic, partition, message, `contract violation: ${violation.reason}`, 0)) ? 'dead-lettered' : 'duplicate';
   }
 
   /** One event in a transaction of its own, retried, and dead-lettered when it keeps failing. */
@@ -306,8 +305,8 @@ export class EventConsumer<T extends TopicName> {
     } catch (error) {
       // Stopping, or the database still away: leave the offset uncommitted so the event comes again.
       if (this.stopping || isInfrastructureFailure(error)) throw error;
-      await this.deadLetter(topic, partition, message, `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts);
-      return 'dead-lettered';
+      const sent = await this.deadLetter(topic, partition, message, `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts);
+      return sent ? 'dead-lettered' : 'duplicate';
     }
   }
 
@@ -330,28 +329,45 @@ export class EventConsumer<T extends TopicName> {
     });
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
-    this.options.logger.warn({ topic, partition, offset: message.offset, reason }, 'message sent to the dead-letter topic');
+  /**
+   * Sends the message to `<topic>.dlq` and records that it did, both or neither: the record is
+   * committed only after the broker took the dead letter, and a redelivered message that is
+   * already recorded is not sent again. Resolves false for such a redelivery.
+   */
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number): Promise<boolean> {
     const origin = logicalTopic(this.options.settings, topic);
-    // If this send fails the error propagates and the message is consumed again: a dead letter is never dropped.
-    await this.options.publisher.send([
-      {
-        topic: deadLetterTopicOf(origin),
-        key: message.key?.toString() ?? null,
-        value: message.value,
-        eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
-        headers: {
-          ...stringHeaders(message.headers),
-          [DeadLetterHeaders.reason]: reason,
-          [DeadLetterHeaders.originTopic]: origin,
-          [DeadLetterHeaders.originPartition]: String(partition),
-          [DeadLetterHeaders.originOffset]: message.offset,
-          [DeadLetterHeaders.consumerGroup]: this.groupId,
-          [DeadLetterHeaders.attempts]: String(attempts),
-          [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+    return this.options.dataSource.transaction(async (transaction) => {
+      const recorded: unknown[] = await transaction.query(
+        `INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT DO NOTHING RETURNING "offset"`,
+        [this.groupId, origin, partition, message.offset, headerText(message.headers, 'ce_id') ?? null, reason],
+      );
+      if (recorded.length === 0) {
+        this.options.logger.info({ topic, partition, offset: message.offset }, 'message was dead-lettered before; not sent again');
+        return false;
+      }
+      this.options.logger.warn({ topic, partition, offset: message.offset, reason }, 'message sent to the dead-letter topic');
+      // If this send fails the error propagates and the message is consumed again: a dead letter is never dropped.
+      await this.options.publisher.send([
+        {
+          topic: deadLetterTopicOf(origin),
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
+          headers: {
+            ...stringHeaders(message.headers),
+            [DeadLetterHeaders.reason]: reason,
+            [DeadLetterHeaders.originTopic]: origin,
+            [DeadLetterHeaders.originPartition]: String(partition),
+            [DeadLetterHeaders.originOffset]: message.offset,
+            [DeadLetterHeaders.consumerGroup]: this.groupId,
+            [DeadLetterHeaders.attempts]: String(attempts),
+            [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+          },
         },
-      },
-    ]);
+      ]);
+      return true;
+    });
   }
 
   private markHandled(topic: string, partition: number, offset: string): void {

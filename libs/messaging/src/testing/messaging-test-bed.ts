@@ -9,7 +9,7 @@ import { EventPublisher } from '../kafka/event-publisher';
 import type { KafkaSettings } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
 import { provisionTopics } from '../kafka/topic-provisioner';
-import { CreateMessagingTables1764000000000 } from '../migrations/1764000000000-create-messaging-tables';
+import { MessagingMigrations } from '../migrations/messaging-migrations';
 
 export const TEST_SCHEMA = 'messaging_test';
 
@@ -41,7 +41,7 @@ export async function createMessagingTestBed(label: string, topics: TopicName[])
     type: 'postgres',
     url: database.url,
     schema: TEST_SCHEMA,
-    migrations: [CreateMessagingTables1764000000000, CreateEffectTable1764000000001],
+    migrations: [...MessagingMigrations, CreateEffectTable1764000000001],
     extra: { max: 4, options: `-c search_path=${TEST_SCHEMA}` },
   });
   await dataSource.initialize();
@@ -126,4 +126,22 @@ export function effectConsumer(bed: MessagingTestBed, { group, before, batch, ka
       },
     },
   });
+}
+
+/**
+ * The bed's client, except that the group coordinator's answer to an offset commit is replaced by
+ * the error a rebalance gives while `refuse()` says so. Everything else reaches the real broker.
+ */
+export function refusingCommits(kafka: Kafka, refuse: () => boolean): Kafka {
+  return {
+    consumer: (config: Parameters<Kafka['consumer']>[0]) => {
+      const consumer = kafka.consumer(config);
+      const commit = consumer.commitOffsets.bind(consumer);
+      consumer.commitOffsets = async (offsets) => {
+        if (refuse()) throw Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), { type: 'REBALANCE_IN_PROGRESS' });
+        return commit(offsets);
+      };
+      return consumer;
+    },
+  } as unknown as Kafka;
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSettings, ServiceDataSourceOptions } from '@holdfast/database';
-import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
+import { MessagingMigrations } from '@holdfast/messaging';
 import { SERVICE_NAME } from '../config/analyzer.config';
 import { SurgeEntity } from '../surges/surge.entity';
 import { CreateSurge1764000100000 } from './migrations/1764000100000-create-surge';
@@ -10,6 +10,6 @@ export function analyzerDatabase(settings: DatabaseSettings): ServiceDataSourceO
     settings,
     applicationName: SERVICE_NAME,
     entities: [SurgeEntity],
-    migrations: [CreateMessagingTables1764000000000, CreateSurge1764000100000],
+    migrations: [...MessagingMigrations, CreateSurge1764000100000],
   };
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSettings, ServiceDataSourceOptions } from '@holdfast/database';
-import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
+import { MessagingMigrations } from '@holdfast/messaging';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { SERVICE_NAME } from '../config/planner.config';
 import { HoldEntity } from '../holds/hold.entity';
@@ -11,6 +11,6 @@ export function plannerDatabase(settings: DatabaseSettings): ServiceDataSourceOp
     settings,
     applicationName: SERVICE_NAME,
     entities: [HoldEntity, AuditEntryEntity],
-    migrations: [CreateMessagingTables1764000000000, CreateHoldAndAudit1764000100000],
+    migrations: [...MessagingMigrations, CreateHoldAndAudit1764000100000],
   };
 }

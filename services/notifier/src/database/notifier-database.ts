@@ -1,5 +1,5 @@
 import type { DatabaseSettings, ServiceDataSourceOptions } from '@holdfast/database';
-import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
+import { MessagingMigrations } from '@holdfast/messaging';
 import { SERVICE_NAME } from '../config/notifier.config';
 import { DeliveryEntity } from '../deliveries/delivery.entity';
 import { CreateDelivery1764000100000 } from './migrations/1764000100000-create-delivery';
@@ -10,6 +10,6 @@ export function notifierDatabase(settings: DatabaseSettings): ServiceDataSourceO
     settings,
     applicationName: SERVICE_NAME,
     entities: [DeliveryEntity],
-    migrations: [CreateMessagingTables1764000000000, CreateDelivery1764000100000],
+    migrations: [...MessagingMigrations, CreateDelivery1764000100000],
   };
 }
