@@ -18,6 +18,12 @@ export interface TopicSpec {
   /** Compacted topics keep the latest event per key (a state table), not a history. */
   compacted: boolean;
   key: 'region' | 'region/metric' | 'window id' | 'key id';
+  /**
+   * Pipelines outside Holdfast write here, so consumers accept the forms DESIGN.md section 4 lists
+   * (CloudEvents binary mode with the required attributes only, structured mode, a bare JSON
+   * payload). Every other topic carries only what Holdfast produces, checked strictly.
+   */
+  externalProducers: boolean;
   description: string;
 }
 
@@ -29,6 +35,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 6,
     compacted: false,
     key: 'region',
+    externalProducers: true,
     description: 'Traffic measurements per region and metric, from pipelines and the impact-analyzer HTTP intake.',
   },
   [Topics.regionBaselines]: {
@@ -36,6 +43,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 3,
     compacted: true,
     key: 'region/metric',
+    externalProducers: false,
     description: 'Learned hour-of-week traffic profile per region and metric; the latest per key survives compaction.',
   },
   [Topics.regionSurges]: {
@@ -43,6 +51,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 6,
     compacted: false,
     key: 'region',
+    externalProducers: false,
     description: 'Surges detected from traffic, raised by alerts or declared for a critical period, per region.',
   },
   [Topics.maintenanceWindows]: {
@@ -50,6 +59,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 6,
     compacted: false,
     key: 'window id',
+    externalProducers: false,
     description: 'Lifecycle of maintenance windows; every event carries the window as it is after the change.',
   },
   [Topics.maintenanceHolds]: {
@@ -58,6 +68,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     compacted: false,
     // A hold may span regions: its key is its lowest region code, so all events of one hold stay ordered.
     key: 'region',
+    externalProducers: false,
     description: "Holds placed, released and overridden; keyed by the hold's lowest region code.",
   },
   [Topics.apiKeys]: {
@@ -66,8 +77,16 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 1,
     compacted: true,
     key: 'key id',
+    externalProducers: false,
     description: 'State of every API key (hash, team, scopes, revocation; never the key), so each service authenticates locally.',
   },
 };
+
+/**
+ * How long the broker keeps the messages of a non-compacted topic (retention.ms, set when the topic
+ * is created). Consumers' processed-event ledgers must keep their rows longer, so that any message
+ * still in a topic is still recognised as a duplicate.
+ */
+export const TOPIC_RETENTION_DAYS = 5;
 
 export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;

@@ -1,24 +1,54 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually, recordTopic } from '@holdfast/testing';
+import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
-import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { createMessagingTestBed, effectConsumer, effectCount, refusingCommits, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { UnprocessableEventError } from './failure-kind';
 
 const sample = (region: string, value: number) => sampleEvent(region, value, 'consumer-spec');
 
+/** How many events the consumer counted with this type and outcome. */
+async function consumed(metrics: MetricsRegistry, labels: { type: string; outcome: string }): Promise<number> {
+  const { values } = await metrics.registry.getSingleMetric('holdfast_events_consumed_total')!.get();
+  return values.filter((value) => value.labels.type === labels.type && value.labels.outcome === labels.outcome).reduce((sum, value) => sum + value.value, 0);
+}
 
 describe('idempotent consumer against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
   let groups = 0;
 
   /** A consumer in a group of its own whose handler records each event, after `before` (which may throw) has run. */
-  const consumerFor = ({ group = `effects-${++groups}`, before }: { group?: string; before?: (event: HoldfastEvent<'traffic.sample'>) => void } = {}) =>
-    effectConsumer(bed, { group, before, retry: { attempts: 3, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
+  const consumerFor = ({
+    group = `effects-${++groups}`,
+    before,
+    metrics,
+    attempts = 3,
+  }: { group?: string; before?: (event: HoldfastEvent<'traffic.sample'>, transaction: EntityManager) => void | Promise<void>; metrics?: MetricsRegistry; attempts?: number } = {}) =>
+    effectConsumer(bed, { group, before, metrics, retry: { attempts, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
 
-  const recordDeadLetters = () =>
-    recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
+  /** The dead letters of one consumer group: every group reads the shared topic from its start, earlier specs' bad messages included. */
+  const recordDeadLetters = async () => {
+    const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
+    return { of: (consumer: { groupId: string }) => recorder.messages.filter((letter) => letter.headers[DeadLetterHeaders.consumerGroup] === consumer.groupId), stop: recorder.stop };
+  };
+
+  /** Writes messages to the samples topic as they are, with plain kafkajs. */
+  const produceRaw = async (...messages: { key: string | null; value: Buffer | null; headers?: Record<string, string> }[]) => {
+    const raw = bed.kafka.producer();
+    await raw.connect();
+    await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages });
+    await raw.disconnect();
+  };
+
+  /** A message that breaks the contract, sent behind others so its dead letter says they were all consumed. */
+  const deadLetterSentinel = async (region: string) => {
+    const sentinel = encodeEvent(sample(region, 0));
+    await produceRaw({ key: region, value: Buffer.from('a sentinel, not JSON'), headers: sentinel.headers });
+    return sentinel.headers.ce_id;
+  };
 
   beforeAll(async () => {
     bed = await createMessagingTestBed('event-consumer', [Topics.trafficSamples]);
@@ -33,34 +63,44 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     const after = sample('IR', 6);
     // Same key, so the same partition: when `after` is applied, both copies have been consumed.
     await bed.publisher.publish(event, event, after);
-    const consumer = consumerFor();
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const letters = await recordDeadLetters();
+    const consumer = consumerFor({ metrics });
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [after.id])).toBe(1));
       expect(await effectCount(bed.dataSource, [event.id])).toBe(1);
       const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE event_id = $1', [event.id]);
       expect(ledger).toBe(1);
+      // The ledger, not the effect table's unique key, dropped the copy: a second effect would have failed into the DLQ.
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBe(1);
+      const sentinel = await deadLetterSentinel('IR');
+      await expectEventually(() => expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toContain(sentinel));
+      expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toEqual([sentinel]);
     } finally {
       await consumer.stop();
+      await letters.stop();
     }
   });
 
   it('sends a malformed message to <topic>.dlq with its reason, and the partition keeps flowing', async () => {
     const good = sample('BR', 7);
     const malformed = encodeEvent(sample('BR', 8));
+    const notJsonId = encodeEvent(sample('BR', 9)).headers.ce_id;
     malformed.value = Buffer.from(JSON.stringify({ region: 'Brazil', metric: 'requests', at: 'yesterday', value: -1, source: 'x' }));
     const letters = await recordDeadLetters();
-    const raw = bed.kafka.producer();
-    await raw.connect();
-    await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages: [{ key: 'BR', value: malformed.value, headers: malformed.headers }, { key: 'BR', value: Buffer.from('not json at all'), headers: { ...malformed.headers, ce_id: '0190e6c4-0000-7000-8000-000000000001' } }] });
-    await raw.disconnect();
+    await produceRaw(
+      { key: 'BR', value: malformed.value, headers: malformed.headers },
+      { key: 'BR', value: Buffer.from('not json at all'), headers: { ...malformed.headers, ce_id: notJsonId } },
+    );
     await bed.publisher.publish(good);
     const consumer = consumerFor();
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the good event behind the bad ones is applied' });
-      await expectEventually(() => expect(letters.messages).toHaveLength(2));
-      const [schemaViolation, notJson] = letters.messages;
+      const mine = () => letters.of(consumer).filter((letter) => [malformed.headers.ce_id, notJsonId].includes(letter.headers.ce_id));
+      await expectEventually(() => expect(mine()).toHaveLength(2));
+      const [schemaViolation, notJson] = mine();
       expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: .*region/);
       expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/value/);
       expect(schemaViolation.headers[DeadLetterHeaders.originTopic]).toBe(Topics.trafficSamples);
@@ -71,6 +111,35 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
       expect(notJson.value).toBe('not json at all');
     } finally {
       await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('sends a redelivered bad message to the dead-letter topic once', async () => {
+    const bad = encodeEvent(sample('CL', 1));
+    const good = sample('CL', 2);
+    const letters = await recordDeadLetters();
+    await produceRaw({ key: 'CL', value: Buffer.from('{"region":"Chile"}'), headers: bad.headers }, encodeEvent(good));
+    const group = `redelivery-${++groups}`;
+    const mine = () => letters.of({ groupId: `${bed.settings.topicPrefix}${group}` }).filter((letter) => letter.headers.ce_id === bad.headers.ce_id);
+    // The first member handles both messages but never gets its offsets committed, as when it crashes.
+    const first = effectConsumer(bed, { group, commitIntervalMs: 50, kafka: refusingCommits(bed.kafka, () => true) });
+    await first.start();
+    await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1));
+    await expectEventually(() => expect(mine()).toHaveLength(1));
+    await first.stop();
+
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const second = effectConsumer(bed, { group, metrics, commitIntervalMs: 50 });
+    await second.start();
+    try {
+      // Everything comes again; the sentinel's dead letter, behind the bad one on its partition, says the bad one was handled.
+      const sentinel = await deadLetterSentinel('CL');
+      await expectEventually(() => expect(letters.of(second).map((letter) => letter.headers.ce_id)).toContain(sentinel));
+      expect(mine()).toHaveLength(1);
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(2);
+    } finally {
+      await second.stop();
       await letters.stop();
     }
   });
@@ -93,6 +162,50 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('retries an event whose transaction was chosen as a deadlock victim, and applies it once without a dead letter', async () => {
+    await bed.dataSource.query('CREATE TABLE IF NOT EXISTS contended (id int PRIMARY KEY, touched int NOT NULL DEFAULT 0)');
+    await bed.dataSource.query('INSERT INTO contended (id) VALUES (1), (2) ON CONFLICT DO NOTHING');
+    const event = sample('NP', 13);
+    const letters = await recordDeadLetters();
+    let calls = 0;
+    let handlerHoldsRow2!: () => void;
+    const row2Held = new Promise<void>((resolve) => (handlerHoldsRow2 = resolve));
+    // A rival transaction holds row 1 and will want row 2, which the handler takes before it wants row 1: a real deadlock.
+    const rival = bed.dataSource.createQueryRunner();
+    await rival.connect();
+    await rival.startTransaction();
+    // The rival waits long before checking for deadlocks, so PostgreSQL picks the handler's transaction as the victim.
+    await rival.query("SET LOCAL deadlock_timeout = '30s'");
+    await rival.query('UPDATE contended SET touched = touched + 1 WHERE id = 1');
+    // One attempt before a dead letter: without the deadlock counted as transient, the first failure would be final.
+    const consumer = consumerFor({
+      attempts: 1,
+      before: async (received, transaction) => {
+        if (received.id !== event.id || ++calls > 1) return;
+        await transaction.query("SET LOCAL deadlock_timeout = '100ms'");
+        await transaction.query('UPDATE contended SET touched = touched + 1 WHERE id = 2');
+        handlerHoldsRow2();
+        await transaction.query('UPDATE contended SET touched = touched + 1 WHERE id = 1');
+      },
+    });
+    await bed.publisher.publish(event);
+    await consumer.start();
+    try {
+      await row2Held;
+      await rival.query('UPDATE contended SET touched = touched + 1 WHERE id = 2');
+      await rival.commitTransaction();
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [event.id])).toBe(1));
+      expect(calls).toBe(2);
+      const sentinel = await deadLetterSentinel('NP');
+      await expectEventually(() => expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toContain(sentinel));
+      expect(letters.of(consumer).map((letter) => letter.headers.ce_id).filter((id) => id === event.id)).toEqual([]);
+    } finally {
+      await rival.release();
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
   it('dead-letters an event whose handler keeps failing, naming the attempts and the error', async () => {
     const doomed = sample('MX', 10);
     const unprocessable = sample('MX', 11);
@@ -112,8 +225,8 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [next.id])).toBe(1));
-      await expectEventually(() => expect(letters.messages.filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
-      const byId = new Map(letters.messages.map((letter) => [letter.headers.ce_id, letter.headers]));
+      await expectEventually(() => expect(letters.of(consumer).filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
+      const byId = new Map(letters.of(consumer).map((letter) => [letter.headers.ce_id, letter.headers]));
       expect(byId.get(doomed.id)?.[DeadLetterHeaders.reason]).toBe('handler failed after 3 attempt(s): the window service rejected it');
       expect(byId.get(doomed.id)?.[DeadLetterHeaders.attempts]).toBe('3');
       expect(doomedCalls).toBe(3);

@@ -11,6 +11,9 @@ describe('isInfrastructureFailure', () => {
     ['the server starting up (57P03)', withCode('57P03')],
     ['a connection exception (08006)', withCode('08006')],
     ['too many connections (53300)', withCode('53300')],
+    ['a deadlock (40P01)', withCode('40P01', 'deadlock detected')],
+    ['a serialization failure (40001)', withCode('40001', 'could not serialize access due to concurrent update')],
+    ['TypeORM wrapping a deadlock', Object.assign(new Error('deadlock detected'), { driverError: withCode('40P01') })],
     ['TypeORM wrapping a driver error', Object.assign(new Error('query failed'), { driverError: withCode('57P01') })],
     ['pg losing the connection mid-query', new Error('Connection terminated unexpectedly')],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
@@ -21,6 +24,7 @@ describe('isInfrastructureFailure', () => {
   it.each([
     ['a unique violation (23505)', withCode('23505', 'duplicate key value violates unique constraint')],
     ['a check violation (23514)', withCode('23514')],
+    ['another transaction rollback (40002, an integrity violation at commit)', withCode('40002')],
     ['a plain handler error', new Error('the window service rejected it')],
     ['an unprocessable event', new UnprocessableEventError('unknown region')],
     ['something that is not an error', 'boom'],

@@ -1,7 +1,8 @@
 /**
- * Whether an error means the database or the network is away, rather than that this event cannot
- * be handled. Such failures are retried for as long as they last: dead-lettering a good event
- * because PostgreSQL restarted would lose it.
+ * Whether an error means the database or the network is away, or the transaction lost a race
+ * (deadlock, serialization failure), rather than that this event cannot be handled. Such failures
+ * are retried for as long as they last: dead-lettering a good event because PostgreSQL restarted,
+ * or because a concurrent transaction won, would lose it.
  */
 export function isInfrastructureFailure(error: unknown): boolean {
   const candidates = [error, (error as { driverError?: unknown })?.driverError, (error as { cause?: unknown })?.cause];
@@ -10,8 +11,9 @@ export function isInfrastructureFailure(error: unknown): boolean {
     const code = String((candidate as { code?: unknown }).code ?? '');
     const message = String((candidate as { message?: unknown }).message ?? '');
     return (
-      // PostgreSQL classes 08 (connection exception), 57P (operator intervention), 53 (insufficient resources)
-      /^(08|57P|53)/.test(code) ||
+      // PostgreSQL classes 08 (connection exception), 57P (operator intervention), 53 (insufficient resources),
+      // 40001 (serialization failure) and 40P01 (deadlock detected): the same transaction passes when run again.
+      /^(08|57P|53|40001$|40P01$)/.test(code) ||
       ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
       /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message)
     );

@@ -1,4 +1,4 @@
-import { deadLetterTopicOf, TopicSpecs, type TopicSpec } from '@holdfast/contracts';
+import { deadLetterTopicOf, TOPIC_RETENTION_DAYS, TopicSpecs, type TopicSpec } from '@holdfast/contracts';
 import { testEnvironment, uniqueTestId } from '@holdfast/testing';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ describe('topic provisioning against the real broker', () => {
     }
   });
 
-  it('creates nothing the second time and keeps compacted topics compacted', async () => {
+  it('creates nothing the second time, keeps compacted topics compacted and the others for the retention the ledgers outlive', async () => {
     const settings = { topicPrefix: `${uniqueTestId('provision-again')}.` };
     await provisionTopics(admins[0], settings, specs);
 
@@ -57,5 +57,10 @@ describe('topic provisioning against the real broker', () => {
       resources: compacted.map((name) => ({ type: 2, name, configNames: ['cleanup.policy'] })),
     });
     for (const resource of resources) expect(resource.configEntries[0].configValue, resource.resourceName).toBe('compact');
+    const kept = await admins[0].describeConfigs({
+      includeSynonyms: false,
+      resources: specs.filter((spec) => !spec.compacted).map((spec) => ({ type: 2, name: physicalTopic(settings, spec.name), configNames: ['retention.ms'] })),
+    });
+    for (const resource of kept.resources) expect(resource.configEntries[0].configValue, resource.resourceName).toBe(String(TOPIC_RETENTION_DAYS * 86_400_000));
   });
 });

@@ -1,4 +1,4 @@
-import { deadLetterTopicOf, type TopicSpec } from '@holdfast/contracts';
+import { deadLetterTopicOf, TOPIC_RETENTION_DAYS, type TopicSpec } from '@holdfast/contracts';
 import { backOff } from 'exponential-backoff';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { physicalTopic, type KafkaSettings } from './kafka-settings';
@@ -14,7 +14,8 @@ export async function provisionTopics(admin: Admin, settings: Pick<KafkaSettings
       topic: physicalTopic(settings, spec.name),
       numPartitions: spec.partitions,
       replicationFactor: -1,
-      configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      // Set, not left to the broker's default, because consumers' ledgers must outlive it (TOPIC_RETENTION_DAYS).
+      configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [{ name: 'retention.ms', value: String(TOPIC_RETENTION_DAYS * 86_400_000) }],
     },
     // One partition keeps the dead letters of a topic in the order they failed.
     { topic: physicalTopic(settings, deadLetterTopicOf(spec.name)), numPartitions: 1, replicationFactor: -1 },

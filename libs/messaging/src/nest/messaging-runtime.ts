@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type { Admin, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventConsumer, type EventConsumerOptions } from '../consumer/event-consumer';
+import { DEFAULT_LEDGER_RETENTION_MS, LedgerPruner } from '../consumer/ledger-pruner';
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
@@ -12,7 +13,7 @@ import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
-type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'retry' | 'partitionsConsumedConcurrently'>;
+type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'batch' | 'ignore' | 'retry' | 'partitionsConsumedConcurrently'>;
 
 /**
  * Kafka for one service: topics provisioned and the producer connected before anything starts,
@@ -26,6 +27,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   readonly outbox: OutboxWriter;
   private readonly admin: Admin;
   private readonly relay: OutboxRelay;
+  private readonly ledgerPruner: LedgerPruner;
   private readonly consumers: EventConsumer<TopicName>[] = [];
   private readonly logger: MessagingLogger;
 
@@ -41,6 +43,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.outbox = new OutboxWriter(schema);
     this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, ...options.relay });
+    this.ledgerPruner = new LedgerPruner({ dataSource, logger: this.logger, retentionMs: options.ledger?.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS });
   }
 
   /** A consumer in this service's group namespace; it starts with the application. */
@@ -82,11 +85,13 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   async onApplicationBootstrap(): Promise<void> {
     await Promise.all(this.consumers.map((consumer) => consumer.start()));
     this.relay.start();
+    this.ledgerPruner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.relay.stop();
+    await this.ledgerPruner.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -84,6 +84,78 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('publishes the events of one key in the order their transactions committed, whatever order they were inserted in', async () => {
+    const first = sample('NP', 1);
+    const second = sample('NP', 2);
+    const elsewhere = sample('CL', 3);
+    const committed: string[] = [];
+    const early = bed.dataSource.createQueryRunner();
+    const late = bed.dataSource.createQueryRunner();
+    await Promise.all([early.connect(), late.connect()]);
+    try {
+      await early.startTransaction();
+      await outbox.add(early.manager, first);
+      // Another key is not held up by the open transaction.
+      await bed.dataSource.transaction((transaction) => outbox.add(transaction, elsewhere));
+
+      // `late` writes the same key after `early` but tries to commit first; `early` waits until it has committed or is queued behind.
+      const [{ pid }] = await late.query('SELECT pg_backend_pid() AS pid');
+      const lateWriter = (async () => {
+        await late.startTransaction();
+        await outbox.add(late.manager, second);
+        await late.commitTransaction();
+        committed.push(second.id);
+      })();
+      await expectEventually(async () => {
+        const [{ waiting }] = await bed.dataSource.query("SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]);
+        expect(committed.length === 1 || waiting === 1).toBe(true);
+      });
+      await early.commitTransaction();
+      committed.push(first.id);
+      await lateWriter;
+    } finally {
+      await Promise.all([early.release(), late.release()]);
+    }
+
+    const recorder = await recordIds(bed);
+    const relay = relayFor(bed);
+    relay.start();
+    try {
+      await expectEventually(() => expect(recorder.ids().filter((id) => id === first.id || id === second.id)).toHaveLength(2));
+      expect(recorder.ids().filter((id) => id === first.id || id === second.id)).toEqual(committed);
+      expect(committed).toEqual([first.id, second.id]);
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('keeps commit order per key when many writers race on it while the relay publishes', async () => {
+    const events = Array.from({ length: 12 }, (_, index) => sample('BT', index));
+    const committed: string[] = [];
+    const recorder = await recordIds(bed);
+    const relay = relayFor(bed);
+    relay.start();
+    try {
+      await Promise.all(
+        events.map(async (event) => {
+          await bed.dataSource.transaction(async (transaction) => {
+            await outbox.add(transaction, event);
+            // Work after the write, of varying length, so the commits come in another order than the inserts.
+            await transaction.query('SELECT pg_sleep(random() * 0.02)');
+          });
+          committed.push(event.id);
+        }),
+      );
+      const ids = new Set(events.map((event) => event.id));
+      await expectEventually(() => expect(recorder.ids().filter((id) => ids.has(id))).toHaveLength(12));
+      expect(recorder.ids().filter((id) => ids.has(id))).toEqual(committed);
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
   it('refuses to write outside a transaction, where the event could outlive a failed change', async () => {
     await expect(outbox.add(bed.dataSource.manager, sample('IR', 3))).rejects.toThrow(/open transaction/);
   });

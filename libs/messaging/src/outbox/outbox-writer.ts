@@ -9,6 +9,13 @@ export function outboxChannel(schema: string): string {
 /**
  * Writes events to the outbox inside the caller's transaction: they are published if and only
  * if the change they describe commits.
+ *
+ * The relay publishes in id order, and ids are handed out at insert, not at commit. So that a
+ * key's events still reach Kafka in the order their transactions commit, the writer first takes a
+ * transaction-scoped advisory lock per topic and key: a second transaction writing the same key
+ * waits until the first one has committed or rolled back, and its rows get the later ids. Keys
+ * are locked in sorted order, so two writers of the same keys cannot deadlock on them (give one
+ * call all of a transaction's events where possible; two calls may lock keys in two orders).
  */
 export class OutboxWriter {
   constructor(private readonly schema: string) {}
@@ -18,10 +25,15 @@ export class OutboxWriter {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.add needs the EntityManager of an open transaction, so the events commit with the change.');
     }
+    const records = events.map((event) => ({ event, record: encodeEvent(event), topic: topicOfEvent(event.type) }));
+    const keys = [...new Set(records.map(({ topic, record }) => `${topic}/${record.key}`))].sort();
+    for (const key of keys) {
+      // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services sharing a database apart.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [this.schema, key]);
+    }
     const values: unknown[] = [];
-    const rows = events.map((event, index) => {
-      const record = encodeEvent(event);
-      values.push(event.id, event.type, topicOfEvent(event.type), record.key, JSON.stringify(record.headers), JSON.stringify(event.data));
+    const rows = records.map(({ event, record, topic }, index) => {
+      values.push(event.id, event.type, topic, record.key, JSON.stringify(record.headers), JSON.stringify(event.data));
       const at = index * 6;
       return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb, $${at + 6}::jsonb)`;
     });

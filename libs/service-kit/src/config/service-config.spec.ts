@@ -12,6 +12,7 @@ describe('serviceConfigFromEnvironment', () => {
       database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5 },
       kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '' },
       outbox: { retentionMs: 24 * 3_600_000 },
+      ledger: { retentionMs: 7 * 86_400_000 },
       auth: { bootstrap: null },
       limits: { requestsPerMinute: 1_200, maxBodyBytes: 1_048_576 },
       own: {},

@@ -3,7 +3,17 @@ import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observabil
 import { TeamSchema } from '@holdfast/contracts';
 import { z } from 'zod';
 import { hashApiKey } from '../auth/api-key';
-import { kafkaEnvironmentSchema, kafkaSettingsFrom, outboxEnvironmentSchema, outboxSettingsFrom, type KafkaSettings, type OutboxSettings } from '@holdfast/messaging';
+import {
+  kafkaEnvironmentSchema,
+  kafkaSettingsFrom,
+  ledgerEnvironmentSchema,
+  ledgerSettingsFrom,
+  outboxEnvironmentSchema,
+  outboxSettingsFrom,
+  type KafkaSettings,
+  type LedgerSettings,
+  type OutboxSettings,
+} from '@holdfast/messaging';
 
 export interface ServiceIdentity {
   service: string;
@@ -24,6 +34,7 @@ export interface SharedServiceConfig {
   database: DatabaseSettings;
   kafka: KafkaSettings;
   outbox: OutboxSettings;
+  ledger: LedgerSettings;
   auth: AuthSettings;
   limits: LimitSettings;
 }
@@ -54,7 +65,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   environment: NodeJS.ProcessEnv,
   extra?: Own,
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
-  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape, ...authEnvironmentSchema.shape };
+  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape, ...ledgerEnvironmentSchema.shape, ...authEnvironmentSchema.shape };
   const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }), environment);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
@@ -63,6 +74,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
     database: databaseSettingsFrom(env, schema),
     kafka: kafkaSettingsFrom(env, service),
     outbox: outboxSettingsFrom(env),
+    ledger: ledgerSettingsFrom(env),
     limits: { requestsPerMinute: env.HOLDFAST_RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES },
     auth: { bootstrap: env.HOLDFAST_BOOTSTRAP_KEY ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), team: env.HOLDFAST_BOOTSTRAP_TEAM } : null },
     own: own as z.infer<z.ZodObject<Own>>,

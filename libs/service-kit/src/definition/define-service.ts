@@ -1,6 +1,6 @@
 import { Topics, TopicSpecs, type ConsumerGroup, type TopicName } from '@holdfast/contracts';
 import { createServiceDataSource, migrateFromCommandLine, type ServiceDataSourceOptions } from '@holdfast/database';
-import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
+import { MessagingMigrations } from '@holdfast/messaging';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
@@ -80,7 +80,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
         settings: config.database,
         applicationName: options.name,
         entities: options.entities,
-        migrations: [CreateMessagingTables1764000000000, CreateApiKeyCopy1764000050000, ...options.migrations],
+        migrations: [...MessagingMigrations, CreateApiKeyCopy1764000050000, ...options.migrations],
       };
     },
     module(config, overrides = {}) {
@@ -93,6 +93,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
             database: definition.database(config),
             kafka: config.kafka,
             outbox: config.outbox,
+            ledger: config.ledger,
             topics: [...new Set<TopicName>([...options.topics, Topics.apiKeys])].map((topic) => TopicSpecs[topic]),
             config,
             clock: overrides.clock,

@@ -1,6 +1,6 @@
 import type { ConsumerGroup, TopicSpec } from '@holdfast/contracts';
 import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions } from '@holdfast/database';
-import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type OutboxSettings } from '@holdfast/messaging';
+import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type LedgerSettings, type OutboxSettings } from '@holdfast/messaging';
 import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -18,6 +18,7 @@ export interface ServiceFoundationOptions {
   database: ServiceDataSourceOptions;
   kafka: KafkaSettings;
   outbox: OutboxSettings;
+  ledger: LedgerSettings;
   /** Topics the service produces to or consumes from. */
   topics: readonly TopicSpec[];
   /** The parsed configuration, injectable anywhere with @InjectServiceConfig(). */
@@ -41,7 +42,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
     LoggingModule.forRoot({ service: options.service, level: options.logLevel }),
     MetricsModule.forRoot(options.service),
     DatabaseModule.forRoot(options.database),
-    MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs } }),
+    MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs }, ledger: options.ledger }),
     HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck]),
     {
       module: ServiceKitModule,

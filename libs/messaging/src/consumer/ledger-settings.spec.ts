@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { ledgerEnvironmentSchema, ledgerSettingsFrom } from './ledger-settings';
+
+describe('PROCESSED_EVENT_RETENTION_DAYS', () => {
+  it('keeps ledger rows 7 days by default', () => {
+    expect(ledgerSettingsFrom(ledgerEnvironmentSchema.parse({}))).toEqual({ retentionMs: 7 * 86_400_000 });
+    expect(ledgerSettingsFrom(ledgerEnvironmentSchema.parse({ PROCESSED_EVENT_RETENTION_DAYS: '30' }))).toEqual({ retentionMs: 30 * 86_400_000 });
+  });
+
+  it('refuses a retention the topics outlive, saying why', () => {
+    const result = ledgerEnvironmentSchema.safeParse({ PROCESSED_EVENT_RETENTION_DAYS: '5' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toBe("must be more than the 5 days Holdfast's topics keep their messages, or a redelivered event could be applied twice");
+  });
+});
