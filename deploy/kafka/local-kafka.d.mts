@@ -18,6 +18,8 @@ export interface LocalKafkaConfig {
   startTimeoutMs: number;
   stopTimeoutMs: number;
   java: string;
+  /** From KAFKA_SCRAM_USERNAME / KAFKA_SCRAM_PASSWORD: a SCRAM-SHA-256 client listener instead of plaintext. */
+  scram: { username: string; password: string } | null;
 }
 
 export interface LogOption {
@@ -48,7 +50,7 @@ export interface ClusterDescription {
 }
 
 export function localKafkaConfig(env?: Record<string, string | undefined>): LocalKafkaConfig;
-export function describeKafka(brokers: string[], options?: { timeoutMs?: number }): Promise<ClusterDescription | null>;
+export function describeKafka(brokers: string[], options?: { timeoutMs?: number; scram?: { username: string; password: string } | null }): Promise<ClusterDescription | null>;
 export function waitForKafka(
   brokers: string[],
   options?: LogOption & { timeoutMs?: number; isAlive?: () => boolean; describeFailure?: () => string },

@@ -53,14 +53,22 @@ export function localKafkaConfig(env = process.env) {
     startTimeoutMs: envInt(env, 'KAFKA_START_TIMEOUT_MS', 90_000),
     stopTimeoutMs: envInt(env, 'KAFKA_STOP_TIMEOUT_MS', 30_000),
     java: env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : 'java',
+    // Set both to run the broker with a SCRAM-SHA-256 client listener instead of plaintext.
+    scram: env.KAFKA_SCRAM_USERNAME && env.KAFKA_SCRAM_PASSWORD ? { username: env.KAFKA_SCRAM_USERNAME, password: env.KAFKA_SCRAM_PASSWORD } : null,
   };
 }
 
+/** kafkajs credentials for a SCRAM broker; nothing for a plaintext one. */
+function saslOf(scram) {
+  return scram ? { sasl: { mechanism: 'scram-sha-256', username: scram.username, password: scram.password } } : {};
+}
+
 /** Cluster metadata when a Kafka broker answers on `brokers`, else null. Never throws. */
-export async function describeKafka(brokers, { timeoutMs = 1_000 } = {}) {
+export async function describeKafka(brokers, { timeoutMs = 1_000, scram = null } = {}) {
   const admin = new Kafka({
     clientId: 'holdfast-local-kafka',
     brokers,
+    ...saslOf(scram),
     logLevel: logLevel.NOTHING,
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs * 2,
@@ -77,11 +85,11 @@ export async function describeKafka(brokers, { timeoutMs = 1_000 } = {}) {
 }
 
 /** Polls describeCluster until it answers; fails early if `isAlive` says the broker died. */
-export async function waitForKafka(brokers, { timeoutMs = 90_000, log = defaultLog, isAlive, describeFailure } = {}) {
+export async function waitForKafka(brokers, { timeoutMs = 90_000, log = defaultLog, isAlive, describeFailure, scram = null } = {}) {
   const started = Date.now();
   let lastProgress = started;
   for (;;) {
-    const cluster = await describeKafka(brokers);
+    const cluster = await describeKafka(brokers, { scram });
     if (cluster) return cluster;
     const elapsed = Date.now() - started;
     if (isAlive && !isAlive()) {
@@ -101,8 +109,8 @@ export async function waitForKafka(brokers, { timeoutMs = 90_000, log = defaultL
 }
 
 /** Looking up a group coordinator creates __consumer_offsets; kafkajs retries while it loads. */
-async function warmGroupCoordinator(brokers) {
-  const admin = new Kafka({ clientId: 'holdfast-local-kafka', brokers, logLevel: logLevel.NOTHING }).admin();
+async function warmGroupCoordinator(brokers, scram) {
+  const admin = new Kafka({ clientId: 'holdfast-local-kafka', brokers, logLevel: logLevel.NOTHING, ...saslOf(scram) }).admin();
   try {
     await admin.connect();
     await admin.describeGroups(['holdfast-local-kafka-warm-up']);
@@ -219,12 +227,23 @@ export function fetchKafka(config = localKafkaConfig(), { log = defaultLog } = {
 
 /** server.properties from this folder with the ports and data folder of `config`. */
 function writeServerProperties(config) {
+  const client = config.scram ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
   const overrides = {
     'controller.quorum.voters': `1@${config.host}:${config.controllerPort}`,
-    listeners: `PLAINTEXT://${config.host}:${config.port},CONTROLLER://${config.host}:${config.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${config.host}:${config.port}`,
+    listeners: `${client}://${config.host}:${config.port},CONTROLLER://${config.host}:${config.controllerPort}`,
+    'advertised.listeners': `${client}://${config.host}:${config.port}`,
+    'inter.broker.listener.name': client,
+    'listener.security.protocol.map': `${client}:${client},CONTROLLER:PLAINTEXT`,
     'log.dirs': config.dataDir,
   };
+  // The broker talks to itself over the same SCRAM listener, as the user the format step created.
+  const scramLines = config.scram
+    ? [
+        'sasl.enabled.mechanisms=SCRAM-SHA-256',
+        'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256',
+        `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${config.scram.username}" password="${config.scram.password}";`,
+      ]
+    : [];
   const lines = fs
     .readFileSync(path.join(here, 'server.properties'), 'utf8')
     .split('\n')
@@ -233,7 +252,7 @@ function writeServerProperties(config) {
       return !line.startsWith('#') && key in overrides ? `${key}=${overrides[key]}` : line;
     });
   fs.mkdirSync(config.stateDir, { recursive: true });
-  fs.writeFileSync(config.propertiesFile, lines.join('\n'));
+  fs.writeFileSync(config.propertiesFile, [...lines, ...scramLines].join('\n'));
 }
 
 function javaArgs(config, mainClass, args) {
@@ -256,7 +275,9 @@ function formatStorage(config, log) {
     run(config.java, javaArgs(config, 'kafka.tools.StorageTool', args), `kafka.tools.StorageTool ${args[0]}`);
   const clusterId = storageTool('random-uuid').trim().split('\n').pop().trim();
   log(`formatting storage in ${config.dataDir} (cluster id ${clusterId})`);
-  storageTool('format', '-t', clusterId, '-c', config.propertiesFile);
+  // KRaft stores SCRAM credentials in the metadata log, so the user is created at format time.
+  const scram = config.scram ? ['--add-scram', `SCRAM-SHA-256=[name=${config.scram.username},password=${config.scram.password}]`] : [];
+  storageTool('format', '-t', clusterId, '-c', config.propertiesFile, ...scram);
 }
 
 /** Holds start.lock while `work` runs, so two test runs starting at once launch one broker. */
@@ -290,13 +311,13 @@ async function withStartLock(config, log, work, whenHeld) {
 export async function startKafka(config = localKafkaConfig(), { log = defaultLog } = {}) {
   const { brokers } = config;
   const reuse = async (why) => {
-    const cluster = await waitForKafka(brokers, { timeoutMs: config.startTimeoutMs, log, describeFailure: logTails(config) });
+    const cluster = await waitForKafka(brokers, { timeoutMs: config.startTimeoutMs, log, describeFailure: logTails(config), scram: config.scram });
     log(`${why}: reusing the broker on ${brokers.join(',')} (cluster ${cluster.clusterId})`);
     return { brokers, startedHere: false, clusterId: cluster.clusterId };
   };
 
   log(`checking for a broker on ${brokers.join(',')}`);
-  if (await describeKafka(brokers)) return reuse('a broker already answers');
+  if (await describeKafka(brokers, { scram: config.scram })) return reuse('a broker already answers');
 
   return withStartLock(
     config,
@@ -334,6 +355,7 @@ export async function startKafka(config = localKafkaConfig(), { log = defaultLog
 
       const cluster = await waitForKafka(brokers, {
         timeoutMs: config.startTimeoutMs,
+        scram: config.scram,
         log,
         isAlive: () => !exited && brokerAlive(child.pid),
         describeFailure: () =>
@@ -343,7 +365,7 @@ export async function startKafka(config = localKafkaConfig(), { log = defaultLog
         throw error;
       });
       log('creating the consumer offsets topic so the first consumer group joins at once');
-      await warmGroupCoordinator(brokers);
+      await warmGroupCoordinator(brokers, config.scram);
       log(`broker ready on ${brokers.join(',')} (cluster ${cluster.clusterId})`);
       return { brokers, startedHere: true, pid: child.pid, clusterId: cluster.clusterId };
     },
@@ -356,7 +378,7 @@ export async function stopKafka(config = localKafkaConfig(), { log = defaultLog 
   const pid = readPid(config.pidFile);
   if (!pid || !brokerAlive(pid)) {
     fs.rmSync(config.pidFile, { force: true });
-    if (await describeKafka(config.brokers)) {
+    if (await describeKafka(config.brokers, { scram: config.scram })) {
       log(`a broker answers on ${config.brokers.join(',')} but this script did not start it (no live pid in ${config.pidFile}); leaving it alone`);
     } else {
       log('no broker is running');

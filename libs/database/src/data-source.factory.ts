@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { DatabaseSettings } from './database-settings';
 
@@ -27,6 +28,7 @@ export function dataSourceOptions({ settings, entities, migrations, applicationN
     synchronize: false,
     migrationsRun: false,
     applicationName,
+    ssl: settings.tls ? { rejectUnauthorized: settings.tls.verify, ...(settings.tls.caFile ? { ca: readFileSync(settings.tls.caFile, 'utf8') } : {}) } : false,
     extra: {
       max: settings.poolSize,
       options: `-c search_path=${settings.schema} -c timezone=UTC`,

@@ -6,6 +6,10 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres
 export const databaseEnvironmentSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  // disable: plaintext (the local server); require: encrypted, certificate not checked; verify-full: encrypted and the server's certificate checked.
+  DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).default('disable'),
+  // A PEM file with the CA that signed the server's certificate; unset trusts the system's CAs.
+  DATABASE_TLS_CA_FILE: z.string().min(1).optional(),
 });
 
 export interface DatabaseSettings {
@@ -13,9 +17,11 @@ export interface DatabaseSettings {
   /** The PostgreSQL schema the service owns; no service reads another's. */
   schema: string;
   poolSize: number;
+  tls?: { verify: boolean; caFile?: string };
 }
 
 /** The settings for a service that owns `schema`, from its parsed environment. */
 export function databaseSettingsFrom(env: z.infer<typeof databaseEnvironmentSchema>, schema: string): DatabaseSettings {
-  return { url: env.DATABASE_URL, schema, poolSize: env.DATABASE_POOL_SIZE };
+  const tls = env.DATABASE_TLS === 'disable' ? {} : { tls: { verify: env.DATABASE_TLS === 'verify-full', ...(env.DATABASE_TLS_CA_FILE ? { caFile: env.DATABASE_TLS_CA_FILE } : {}) } };
+  return { url: env.DATABASE_URL, schema, poolSize: env.DATABASE_POOL_SIZE, ...tls };
 }

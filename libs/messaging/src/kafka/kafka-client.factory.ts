@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
 import type { KafkaSettings } from './kafka-settings';
 import type { MessagingLogger } from './messaging-logger';
 
@@ -8,6 +9,7 @@ export function createKafka(settings: KafkaSettings, logger: MessagingLogger): K
     clientId: settings.clientId,
     brokers: settings.brokers,
     connectionTimeout: 3_000,
+    ...securityOf(settings),
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -19,4 +21,11 @@ export function createKafka(settings: KafkaSettings, logger: MessagingLogger): K
         else logger.debug(entry, message);
       },
   });
+}
+
+/** SASL and TLS as kafkajs takes them; nothing for the plaintext local broker. */
+function securityOf(settings: KafkaSettings): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const ssl = settings.tls ? (settings.tls.caFile ? { ca: [readFileSync(settings.tls.caFile, 'utf8')] } : true) : undefined;
+  const sasl = settings.sasl ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as KafkaConfig['sasl']) : undefined;
+  return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
 }

@@ -11,17 +11,41 @@ export const kafkaEnvironmentSchema = z.object({
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
   // Namespaces every topic and consumer group (e.g. "staging."); tests use it to run files side by side.
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-" only').default(''),
+  KAFKA_SASL_MECHANISM: z.enum(['none', 'scram-sha-256', 'scram-sha-512', 'plain']).default('none'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  // A PEM file with the CA that signed the brokers' certificates; unset trusts the system's CAs.
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
 });
+
+/** Cross-field rule of the Kafka variables, for the schema that merges every service variable. */
+export function requireSaslCredentials(env: z.infer<typeof kafkaEnvironmentSchema>, context: z.RefinementCtx): void {
+  if (env.KAFKA_SASL_MECHANISM === 'none') return;
+  for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
+    if (!env[name]) context.addIssue({ code: 'custom', path: [name], message: `is required when KAFKA_SASL_MECHANISM is ${env.KAFKA_SASL_MECHANISM}` });
+  }
+}
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topicPrefix: string;
+  /** SASL credentials; absent for a broker without authentication (the local one). */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
+  /** TLS to the brokers; absent for plaintext. */
+  tls?: { caFile?: string };
 }
 
 /** The settings for a service, from its parsed environment; the service name is the client id. */
 export function kafkaSettingsFrom(env: z.infer<typeof kafkaEnvironmentSchema>, service: string): KafkaSettings {
-  return { brokers: env.KAFKA_BROKERS, clientId: service, topicPrefix: env.KAFKA_TOPIC_PREFIX };
+  return {
+    brokers: env.KAFKA_BROKERS,
+    clientId: service,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    ...(env.KAFKA_SASL_MECHANISM !== 'none' ? { sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD! } } : {}),
+    ...(env.KAFKA_TLS ? { tls: env.KAFKA_TLS_CA_FILE ? { caFile: env.KAFKA_TLS_CA_FILE } : {} } : {}),
+  };
 }
 
 /** The topic as it exists on the broker: the wire name from the contract behind the deployment's prefix. */

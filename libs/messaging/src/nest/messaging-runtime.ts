@@ -75,6 +75,13 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       if (created.length) this.logger.info({ topics: created }, 'created topics');
       await this.publisher.connect();
     } catch (error) {
+      const { sasl } = this.options.kafka;
+      if ((error as Error).name === 'KafkaJSSASLAuthenticationError' && sasl) {
+        throw new Error(
+          `Kafka at ${brokers} refused the SASL credentials (${sasl.mechanism}, user ${sasl.username}): check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM against the broker's users.`,
+          { cause: error },
+        );
+      }
       throw new Error(
         `Kafka at ${brokers} is not usable (${(error as Error).message}). Start the local broker with "npm run kafka:start", or point KAFKA_BROKERS at a running one.`,
         { cause: error },

@@ -36,4 +36,29 @@ describe('serviceConfigFromEnvironment', () => {
       /maintenance-planner: invalid configuration:\n {2}PORT: .*\n {2}DATABASE_URL: .*\n {2}KAFKA_BROKERS.*: each broker is host:port\n {2}KAFKA_TOPIC_PREFIX: .*\n {2}OUTBOX_RETENTION_HOURS: .*\nFix the variables above \(README.md lists each with its default\)\./,
     );
   });
+
+  it('reads Kafka SASL and TLS and PostgreSQL TLS, all off by default', () => {
+    const config = serviceConfigFromEnvironment(identity, {
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'holdfast',
+      KAFKA_SASL_PASSWORD: 'kafka-secret',
+      KAFKA_TLS: 'true',
+      KAFKA_TLS_CA_FILE: '/etc/holdfast/kafka-ca.pem',
+      DATABASE_TLS: 'verify-full',
+      DATABASE_TLS_CA_FILE: '/etc/holdfast/pg-ca.pem',
+    });
+    expect(config.kafka).toMatchObject({ sasl: { mechanism: 'scram-sha-512', username: 'holdfast', password: 'kafka-secret' }, tls: { caFile: '/etc/holdfast/kafka-ca.pem' } });
+    expect(config.database.tls).toEqual({ verify: true, caFile: '/etc/holdfast/pg-ca.pem' });
+    expect(serviceConfigFromEnvironment(identity, { DATABASE_TLS: 'require' }).database.tls).toEqual({ verify: false });
+    const plain = serviceConfigFromEnvironment(identity, {});
+    expect(plain.kafka).not.toHaveProperty('sasl');
+    expect(plain.kafka).not.toHaveProperty('tls');
+    expect(plain.database).not.toHaveProperty('tls');
+  });
+
+  it('refuses a SASL mechanism without its credentials, naming both', () => {
+    expect(() => serviceConfigFromEnvironment(identity, { KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toThrow(
+      /KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is scram-sha-256\n {2}KAFKA_SASL_PASSWORD: is required/,
+    );
+  });
 });

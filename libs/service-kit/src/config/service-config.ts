@@ -10,6 +10,7 @@ import {
   ledgerSettingsFrom,
   outboxEnvironmentSchema,
   outboxSettingsFrom,
+  requireSaslCredentials,
   type KafkaSettings,
   type LedgerSettings,
   type OutboxSettings,
@@ -66,7 +67,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   extra?: Own,
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
   const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape, ...ledgerEnvironmentSchema.shape, ...authEnvironmentSchema.shape };
-  const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }), environment);
+  const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
     port: env.PORT,
