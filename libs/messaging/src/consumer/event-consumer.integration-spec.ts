@@ -123,6 +123,28 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('dead-letters a message over the size limit unread, naming both sizes, and the partition keeps flowing', async () => {
+    const huge = encodeEvent(sample('TZ', 1));
+    const good = sample('TZ', 2);
+    const letters = await recordDeadLetters();
+    await produceRaw({ key: 'TZ', value: Buffer.from(JSON.stringify({ padding: 'x'.repeat(4_000) })), headers: huge.headers });
+    await bed.publisher.publish(good);
+    const consumer = effectConsumer(bed, { group: `effects-${++groups}`, maxMessageBytes: 2_048, commitIntervalMs: 100 });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the event behind the huge one is applied' });
+      const [letter] = await expectEventually(() => {
+        const mine = letters.of(consumer).filter((candidate) => candidate.headers.ce_id === huge.headers.ce_id);
+        expect(mine).toHaveLength(1);
+        return mine;
+      });
+      expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: the message is 4\d{3} bytes, over the 2048-byte limit \(KAFKA_MAX_MESSAGE_BYTES\)/);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
   it('sends a redelivered bad message to the dead-letter topic once', async () => {
     const bad = encodeEvent(sample('CL', 1));
     const good = sample('CL', 2);

@@ -1,5 +1,6 @@
 import {
   ContractViolation,
+  ContractViolationCode,
   decodeEvent,
   deadLetterTopicOf,
   isEventType,
@@ -52,7 +53,7 @@ export interface EventConsumerOptions<T extends TopicName> {
   kafka: Kafka;
   dataSource: DataSource;
   publisher: Pick<EventPublisher, 'send'>;
-  settings: Pick<KafkaSettings, 'topicPrefix'>;
+  settings: Pick<KafkaSettings, 'topicPrefix' | 'maxMessageBytes'>;
   logger: MessagingLogger;
   metrics?: MetricsRegistry;
   topic: T;
@@ -262,6 +263,11 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private decode(topic: string, partition: number, message: KafkaMessage): Decoded {
+    const limit = this.options.settings.maxMessageBytes;
+    const size = message.value?.length ?? 0;
+    if (limit !== undefined && size > limit) {
+      return { message, violation: new ContractViolation(ContractViolationCode.MessageTooLarge, `the message is ${size} bytes, over the ${limit}-byte limit (KAFKA_MAX_MESSAGE_BYTES); it was not read`) };
+    }
     try {
       const event = decodeEvent(logicalTopic(this.options.settings, topic), {
         key: message.key,
