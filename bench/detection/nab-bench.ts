@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import { SurgeDetector, detectionConfig, type SurgeDirection } from '../../services/impact-analyzer/src/detection';
 import { loadNabCorpus, type NabFile } from './nab-corpus';
-import { normalisedScore, probationaryLength, scoreFile, type FileScore } from './nab-scorer';
+import { normalisedScore, scoreFile, type FileScore } from './nab-scorer';
 import { windowedGaussianScores } from './windowed-gaussian-detector';
 
 /**
@@ -43,16 +43,13 @@ function parseArgs(argv: string[]): BenchArgs {
 
 /** Detections for NAB: 1 where the detector emits surge.started, 0 elsewhere. */
 function holdfastDetections(file: NabFile, directions: SurgeDirection[]): number[] {
-  // Learning without firing during NAB's probation.
-  const config = detectionConfig({
-    defaults: { directions },
-    regions: { [file.name]: { warmupSamples: probationaryLength(file.values.length) } },
-  });
+  // The defaults, as every region gets them; nothing about the file (its name, length or labels) is passed.
+  const config = detectionConfig({ defaults: { directions } });
   const detector = new SurgeDetector({ config, zoneOf: () => 'UTC' });
   const detections: number[] = [];
   const started = Date.now();
   for (let i = 0; i < file.values.length; i++) {
-    const decisions = detector.observe({ region: file.name, metric: 'value', at: new Date(file.times[i]), value: file.values[i] });
+    const decisions = detector.observe({ region: 'nab', metric: 'value', at: new Date(file.times[i]), value: file.values[i] });
     detections.push(decisions.some((d) => d.type === 'surge.started') ? 1 : 0);
     if ((i + 1) % PROGRESS_EVERY === 0) progress(`  holdfast  ${file.name}: ${i + 1}/${file.values.length} samples`);
   }

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { IANAZone } from 'luxon';
 import { TimeError, TimeErrorCode, isKnownZone, type HourOfWeekBaseline } from '@holdfast/time';
 import { DEFAULT_BASELINE_OPTIONS, type BaselineOptions } from './detection-config';
 import type { BaselineSupport } from './surge-decision';
@@ -40,13 +40,42 @@ const HOURS_PER_DAY = 24;
 const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
 const UNCLIPPED_SAMPLES = 3;
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** An offset found equal at both ends of this span holds across it: no zone changes twice in six hours. */
+const STEADY_SPAN_MS = 6 * HOUR_MS;
+/** Near a change the offset is re-read every quarter hour, the finest step zones change on. */
+const NEAR_CHANGE_SPAN_MS = HOUR_MS / 4;
+
+interface SteadyOffset {
+  fromMs: number;
+  toMs: number;
+  offsetMs: number;
+}
+
+// Reading an offset from the tz data costs microseconds; a series asks for the same span over and over.
+const steadyOffsets = new Map<string, SteadyOffset>();
+
+function offsetAt(atMs: number, zone: string): number {
+  const known = steadyOffsets.get(zone);
+  if (known && atMs >= known.fromMs && atMs < known.toMs) return known.offsetMs;
+  const iana = IANAZone.create(zone);
+  const offsetMs = iana.offset(atMs) * 60_000;
+  const steady = iana.offset(atMs + STEADY_SPAN_MS) * 60_000 === offsetMs;
+  if (steadyOffsets.size >= 1_000) steadyOffsets.clear();
+  steadyOffsets.set(zone, { fromMs: atMs, toMs: atMs + (steady ? STEADY_SPAN_MS : NEAR_CHANGE_SPAN_MS), offsetMs });
+  return offsetMs;
+}
+
 /** Local hour of week in an IANA zone, DST-aware: Monday 00:00 local is 0. */
 export function localHourOfWeek(at: Date, zone: string): number {
-  const utcHourOfWeek = ((at.getUTCDay() + 6) % 7) * HOURS_PER_DAY + at.getUTCHours();
-  if (zone === 'UTC') return utcHourOfWeek;
-  const local = DateTime.fromJSDate(at, { zone });
-  // At the very ends of the Date range the local time is unrepresentable; UTC keeps the sample harmless.
-  return local.isValid ? (local.weekday - 1) * HOURS_PER_DAY + local.hour : utcHourOfWeek;
+  const atMs = at.getTime();
+  const localMs = zone === 'UTC' ? atMs : atMs + offsetAt(atMs, zone);
+  const local = Number.isFinite(localMs) ? localMs : atMs;
+  // 1970-01-01 was a Thursday: day 0 is weekday 3 counted from Monday.
+  const weekday = (((Math.floor(local / DAY_MS) + 3) % 7) + 7) % 7;
+  const hour = (((Math.floor(local / HOUR_MS) % 24) + 24) % 24);
+  return weekday * HOURS_PER_DAY + hour;
 }
 
 /**

@@ -25,9 +25,16 @@ export interface ActiveSurge {
 
 export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
 
-export interface RememberedPeak {
-  score: number;
-  atMs: number;
+/**
+ * The series' past excursions of one kind: a decayed count per score bin (log scale), so a score is
+ * judged by how often the series reached it before, and the excursion under way.
+ */
+export interface ExcursionMemory {
+  bins: number[];
+  /** When the counts were last decayed. */
+  decayedAtMs: number;
+  /** Highest score of the excursion in progress; 0 when the series is ordinary. */
+  run: number;
 }
 
 export const SERIES_STATE_VERSION = 2;
@@ -47,8 +54,8 @@ export interface SeriesState {
   cadenceMs: number | null;
   baseline: BaselineState;
   cusum: Record<SurgeDirection, number>;
-  /** Highest spike and sustained scores seen per direction and when, decayed by age when compared. */
-  peak: Record<PeakKind, RememberedPeak>;
+  /** Spike and sustained excursions per direction, decayed by age when compared. */
+  excursions: Record<PeakKind, ExcursionMemory>;
   recent: DecidingSample[];
   rearmSamples: number;
   active: ActiveSurge | null;
@@ -69,7 +76,13 @@ export interface StepResult {
 export const EVIDENCE_SAMPLES = 6;
 const CADENCE_RATE = 0.1;
 
-const noPeak = (): RememberedPeak => ({ score: 0, atMs: 0 });
+/** Scores below this fraction of the start threshold are ordinary, not excursions. */
+const EXCURSION_FLOOR = 0.5;
+const BINS_PER_DOUBLING = 8;
+const EXCURSION_BINS = 7 * BINS_PER_DOUBLING;
+const PEAK_KINDS: readonly PeakKind[] = ['upSpike', 'upSustained', 'downSpike', 'downSustained'];
+
+const noExcursions = (): ExcursionMemory => ({ bins: new Array<number>(EXCURSION_BINS).fill(0), decayedAtMs: 0, run: 0 });
 
 /** The state of a series that has seen nothing yet; its baseline takes the zone of the first step. */
 export function initialSeriesState(region: string, metric: string): SeriesState {
@@ -82,7 +95,7 @@ export function initialSeriesState(region: string, metric: string): SeriesState 
     cadenceMs: null,
     baseline: emptyBaselineState('UTC'),
     cusum: { up: 0, down: 0 },
-    peak: { upSpike: noPeak(), upSustained: noPeak(), downSpike: noPeak(), downSustained: noPeak() },
+    excursions: { upSpike: noExcursions(), upSustained: noExcursions(), downSpike: noExcursions(), downSustained: noExcursions() },
     recent: [],
     rearmSamples: 0,
     active: null,
@@ -94,16 +107,18 @@ export function copySeriesState(state: SeriesState): SeriesState {
     ...state,
     baseline: copyBaselineState(state.baseline),
     cusum: { ...state.cusum },
-    peak: {
-      upSpike: { ...state.peak.upSpike },
-      upSustained: { ...state.peak.upSustained },
-      downSpike: { ...state.peak.downSpike },
-      downSustained: { ...state.peak.downSustained },
+    excursions: {
+      upSpike: copyExcursions(state.excursions.upSpike),
+      upSustained: copyExcursions(state.excursions.upSustained),
+      downSpike: copyExcursions(state.excursions.downSpike),
+      downSustained: copyExcursions(state.excursions.downSustained),
     },
     recent: state.recent.map((s) => ({ ...s })),
     active: state.active && { ...state.active },
   };
 }
+
+const copyExcursions = (memory: ExcursionMemory): ExcursionMemory => ({ ...memory, bins: memory.bins.slice() });
 
 /** Checks state read back from storage; state of an older detector version is refused, not guessed at. */
 export function parseSeriesState(json: unknown): SeriesState {
@@ -112,6 +127,9 @@ export function parseSeriesState(json: unknown): SeriesState {
     throw new Error(`Unsupported series state version ${String(state?.version)} (expected ${SERIES_STATE_VERSION}): start the series from initialSeriesState()`);
   }
   if (typeof state.region !== 'string' || typeof state.metric !== 'string') throw new Error('Series state must name its region and metric');
+  if (PEAK_KINDS.some((kind) => state.excursions?.[kind]?.bins?.length !== EXCURSION_BINS)) {
+    throw new Error(`Series state must hold ${EXCURSION_BINS} excursion bins per kind`);
+  }
   return copySeriesState({ ...state, baseline: parseBaselineState(state.baseline) });
 }
 
@@ -183,8 +201,8 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
     const spike = deviation / t.spikeScore;
     const sustained = state.cusum[direction] / t.cusumThreshold;
     // Spikes and sustained rises are each judged against their own history.
-    const spikeNew = beatsPeak(state.peak[`${direction}Spike`], spike, atMs, t);
-    const sustainedNew = beatsPeak(state.peak[`${direction}Sustained`], sustained, atMs, t);
+    const spikeNew = isRare(state.excursions[`${direction}Spike`], spike, atMs, t);
+    const sustainedNew = isRare(state.excursions[`${direction}Sustained`], sustained, atMs, t);
     surprising[direction] = (spike >= 1 && spikeNew) || (sustained >= 1 && sustainedNew);
     scores[direction] = Math.max(spike, sustained);
   }
@@ -235,14 +253,28 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
   return decisionOf('surge.updated', state, active, reading, score, at, t);
 }
 
-/** Whether a score beats the remembered peak (decayed by its age), remembering it if it is higher. */
-function beatsPeak(peak: RememberedPeak, score: number, atMs: number, t: SurgeThresholds): boolean {
-  const remembered = peak.score * Math.pow(0.5, (atMs - peak.atMs) / t.peakHalfLifeMs);
-  if (score > remembered) {
-    peak.score = score;
-    peak.atMs = atMs;
+const binOf = (score: number): number =>
+  Math.min(EXCURSION_BINS - 1, Math.max(0, Math.floor(Math.log2(score / EXCURSION_FLOOR) * BINS_PER_DOUBLING)));
+
+/**
+ * Whether a score is rarer than the series' usual excursions: fewer than usualExcursions earlier
+ * excursions (decayed by age) reached within peakRatio of it. Also tracks the excursion under way
+ * and files it in the memory once the series is ordinary again.
+ */
+function isRare(memory: ExcursionMemory, score: number, atMs: number, t: SurgeThresholds): boolean {
+  if (score >= EXCURSION_FLOOR) {
+    memory.run = Math.max(memory.run, score);
+  } else if (memory.run > 0) {
+    const decay = Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs);
+    for (let b = 0; b < EXCURSION_BINS; b++) memory.bins[b] *= decay;
+    memory.decayedAtMs = atMs;
+    memory.bins[binOf(memory.run)] += 1;
+    memory.run = 0;
   }
-  return score >= t.peakRatio * remembered;
+  if (score < 1) return false;
+  let repeats = 0;
+  for (let b = binOf(score / t.peakRatio); b < EXCURSION_BINS; b++) repeats += memory.bins[b];
+  return repeats * Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs) < t.usualExcursions;
 }
 
 function decisionOf(
