@@ -65,7 +65,7 @@ export interface DetectionConfig {
 
 export const DEFAULT_SURGE_THRESHOLDS: SurgeThresholds = {
   spikeScore: 4,
-  cusumDrift: 1,
+  cusumDrift: 0.75,
   cusumThreshold: 6,
   cusumCap: 4,
   clearScore: 1.5,
@@ -88,7 +88,7 @@ export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
   hourOfDayMinRate: 0.05,
   hourOfWeekMinRate: 0.1,
   priorStrength: 4,
-  relativeScaleFloor: 0.02,
+  relativeScaleFloor: 0.05,
   poissonScaleFloor: 1,
   poissonOffset: 0.25,
   absoluteScaleFloor: 1e-6,

@@ -26,14 +26,18 @@ export interface ActiveSurge {
 export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
 
 /**
- * The series' past excursions of one kind: a decayed count per score bin (log scale), so a score is
- * judged by how often the series reached it before, and the excursion under way.
+ * The series' past excursions of one kind, so a new one is judged by how often the series went as
+ * far before: a decayed count per magnitude bin (log scale, BINS_PER_DOUBLING per doubling, keyed
+ * by bin number; only bins ever reached are present, so the memory stays small), and the excursion
+ * under way. A spike's magnitude is its excess over the baseline in the metric's own units, which,
+ * unlike its z-score, does not creep while the series' spread is still being learned; a sustained
+ * excursion's is its accumulated (CUSUM) score.
  */
 export interface ExcursionMemory {
-  bins: number[];
+  counts: Record<string, number>;
   /** When the counts were last decayed. */
   decayedAtMs: number;
-  /** Highest score of the excursion in progress; 0 when the series is ordinary. */
+  /** Largest magnitude of the excursion in progress; 0 when the series is ordinary. */
   run: number;
 }
 
@@ -79,10 +83,13 @@ const CADENCE_RATE = 0.1;
 /** Scores below this fraction of the start threshold are ordinary, not excursions. */
 const EXCURSION_FLOOR = 0.5;
 const BINS_PER_DOUBLING = 8;
-const EXCURSION_BINS = 7 * BINS_PER_DOUBLING;
+/** Bins span 2^-128 to 2^128 of the metric's unit: any finite excess, a bounded number of keys. */
+const MAX_BIN = 128 * BINS_PER_DOUBLING;
+/** A remembered count decayed below this is forgotten. */
+const FORGOTTEN = 0.01;
 const PEAK_KINDS: readonly PeakKind[] = ['upSpike', 'upSustained', 'downSpike', 'downSustained'];
 
-const noExcursions = (): ExcursionMemory => ({ bins: new Array<number>(EXCURSION_BINS).fill(0), decayedAtMs: 0, run: 0 });
+const noExcursions = (): ExcursionMemory => ({ counts: {}, decayedAtMs: 0, run: 0 });
 
 /** The state of a series that has seen nothing yet; its baseline takes the zone of the first step. */
 export function initialSeriesState(region: string, metric: string): SeriesState {
@@ -118,7 +125,7 @@ export function copySeriesState(state: SeriesState): SeriesState {
   };
 }
 
-const copyExcursions = (memory: ExcursionMemory): ExcursionMemory => ({ ...memory, bins: memory.bins.slice() });
+const copyExcursions = (memory: ExcursionMemory): ExcursionMemory => ({ ...memory, counts: { ...memory.counts } });
 
 /** Checks state read back from storage; state of an older detector version is refused, not guessed at. */
 export function parseSeriesState(json: unknown): SeriesState {
@@ -127,8 +134,8 @@ export function parseSeriesState(json: unknown): SeriesState {
     throw new Error(`Unsupported series state version ${String(state?.version)} (expected ${SERIES_STATE_VERSION}): start the series from initialSeriesState()`);
   }
   if (typeof state.region !== 'string' || typeof state.metric !== 'string') throw new Error('Series state must name its region and metric');
-  if (PEAK_KINDS.some((kind) => state.excursions?.[kind]?.bins?.length !== EXCURSION_BINS)) {
-    throw new Error(`Series state must hold ${EXCURSION_BINS} excursion bins per kind`);
+  if (PEAK_KINDS.some((kind) => typeof state.excursions?.[kind]?.counts !== 'object')) {
+    throw new Error('Series state must hold the excursion memory of every kind');
   }
   return copySeriesState({ ...state, baseline: parseBaselineState(state.baseline) });
 }
@@ -201,8 +208,9 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
     const spike = deviation / t.spikeScore;
     const sustained = state.cusum[direction] / t.cusumThreshold;
     // Spikes and sustained rises are each judged against their own history.
-    const spikeNew = isRare(state.excursions[`${direction}Spike`], spike, atMs, t);
-    const sustainedNew = isRare(state.excursions[`${direction}Sustained`], sustained, atMs, t);
+    const excess = Math.max(0, direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed);
+    const spikeNew = isRare(state.excursions[`${direction}Spike`], spike, excess, atMs, t);
+    const sustainedNew = isRare(state.excursions[`${direction}Sustained`], sustained, sustained, atMs, t);
     surprising[direction] = (spike >= 1 && spikeNew) || (sustained >= 1 && sustainedNew);
     scores[direction] = Math.max(spike, sustained);
   }
@@ -253,28 +261,34 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
   return decisionOf('surge.updated', state, active, reading, score, at, t);
 }
 
-const binOf = (score: number): number =>
-  Math.min(EXCURSION_BINS - 1, Math.max(0, Math.floor(Math.log2(score / EXCURSION_FLOOR) * BINS_PER_DOUBLING)));
+const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
 
 /**
- * Whether a score is rarer than the series' usual excursions: fewer than usualExcursions earlier
- * excursions (decayed by age) reached within peakRatio of it. Also tracks the excursion under way
- * and files it in the memory once the series is ordinary again.
+ * Whether an excursion is rarer than the series' usual ones: it is not once the series went at least
+ * 1/peakRatio as far more than usualExcursions times before, each time counted with a weight that
+ * halves every peakHalfLifeMs. Also follows the excursion under way (while its score is at least
+ * EXCURSION_FLOOR) and files its largest magnitude once the series is ordinary again.
  */
-function isRare(memory: ExcursionMemory, score: number, atMs: number, t: SurgeThresholds): boolean {
+function isRare(memory: ExcursionMemory, score: number, magnitude: number, atMs: number, t: SurgeThresholds): boolean {
   if (score >= EXCURSION_FLOOR) {
-    memory.run = Math.max(memory.run, score);
+    memory.run = Math.max(memory.run, magnitude);
   } else if (memory.run > 0) {
     const decay = Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs);
-    for (let b = 0; b < EXCURSION_BINS; b++) memory.bins[b] *= decay;
+    for (const bin of Object.keys(memory.counts)) {
+      const count = memory.counts[bin] * decay;
+      if (count < FORGOTTEN) delete memory.counts[bin];
+      else memory.counts[bin] = count;
+    }
+    const bin = binOf(memory.run);
+    memory.counts[bin] = (memory.counts[bin] ?? 0) + 1;
     memory.decayedAtMs = atMs;
-    memory.bins[binOf(memory.run)] += 1;
     memory.run = 0;
   }
   if (score < 1) return false;
+  const lowest = binOf(magnitude / t.peakRatio);
   let repeats = 0;
-  for (let b = binOf(score / t.peakRatio); b < EXCURSION_BINS; b++) repeats += memory.bins[b];
-  return repeats * Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs) < t.usualExcursions;
+  for (const bin in memory.counts) if (Number(bin) >= lowest) repeats += memory.counts[bin];
+  return repeats * Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs) <= t.usualExcursions;
 }
 
 function decisionOf(
