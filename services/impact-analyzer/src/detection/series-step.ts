@@ -1,5 +1,5 @@
 import { thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
-import { SeasonalBaseline, copyBaselineState, emptyBaselineState, parseBaselineState, regionZone, type BaselineState } from './seasonal-baseline';
+import { SeasonalBaseline, copyBaselineState, emptyBaselineState, localHourOfWeek, parseBaselineState, regionZone, type BaselineState } from './seasonal-baseline';
 import type {
   DecidingSample,
   SurgeDecision,
@@ -60,9 +60,15 @@ export interface SeriesState {
   cusum: Record<SurgeDirection, number>;
   /** Spike and sustained excursions per direction, decayed by age when compared. */
   excursions: Record<PeakKind, ExcursionMemory>;
-  recent: DecidingSample[];
+  /** The latest samples judged, oldest first: the evidence a decision carries. */
+  recent: RecentSample[];
   rearmSamples: number;
   active: ActiveSurge | null;
+}
+
+/** A judged sample as kept in the state; entries are never changed, only replaced. */
+export interface RecentSample extends Omit<DecidingSample, 'at'> {
+  atMs: number;
 }
 
 export interface StepContext {
@@ -120,7 +126,7 @@ export function copySeriesState(state: SeriesState): SeriesState {
       downSpike: copyExcursions(state.excursions.downSpike),
       downSustained: copyExcursions(state.excursions.downSustained),
     },
-    recent: state.recent.map((s) => ({ ...s })),
+    recent: state.recent.slice(),
     active: state.active && { ...state.active },
   };
 }
@@ -166,8 +172,7 @@ function isUsable(state: SeriesState, sample: TrafficSample): boolean {
  */
 export function advanceSeries(state: SeriesState, sample: TrafficSample, config: DetectionConfig, zone: string): SurgeDecision | null {
   if (!isUsable(state, sample)) return null;
-  const at = sample.at instanceof Date ? new Date(sample.at.getTime()) : new Date(sample.at);
-  const atMs = at.getTime();
+  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
   const thresholds = thresholdsFor(config, state.region);
   if (state.lastAtMs !== null) {
     const gap = atMs - state.lastAtMs;
@@ -178,15 +183,16 @@ export function advanceSeries(state: SeriesState, sample: TrafficSample, config:
   state.baseline.zone = zone;
   const baseline = new SeasonalBaseline(state.baseline, config.baseline);
 
-  const { expected, scale, support } = baseline.expect(at);
+  const hourOfWeek = localHourOfWeek(atMs, zone);
+  const { expected, scale, support } = baseline.expectAt(hourOfWeek);
   let decision: SurgeDecision | null = null;
   if (Number.isFinite(expected)) {
     const zScore = (sample.value - expected) / scale;
-    state.recent.push({ at: at.toISOString(), value: sample.value, expected, zScore });
+    state.recent.push({ atMs, value: sample.value, expected, zScore });
     if (state.recent.length > EVIDENCE_SAMPLES) state.recent.shift();
-    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, at);
+    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, atMs);
   }
-  baseline.learn(at, sample.value);
+  baseline.learnAt(hourOfWeek, sample.value, expected);
   state.samplesSeen += 1;
   return decision;
 }
@@ -198,19 +204,22 @@ function dropEvidence(state: SeriesState): void {
   state.recent = state.recent.slice(-1);
 }
 
-function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Date): SurgeDecision | null {
-  const scores = {} as Record<SurgeDirection, number>;
-  const surprising = {} as Record<SurgeDirection, boolean>;
-  const atMs = at.getTime();
-  for (const direction of ['up', 'down'] as const) {
+const SPIKE: Record<SurgeDirection, PeakKind> = { up: 'upSpike', down: 'downSpike' };
+const SUSTAINED: Record<SurgeDirection, PeakKind> = { up: 'upSustained', down: 'downSustained' };
+const DIRECTIONS: readonly SurgeDirection[] = ['up', 'down'];
+
+function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number): SurgeDecision | null {
+  const scores = { up: 0, down: 0 };
+  const surprising = { up: false, down: false };
+  for (const direction of DIRECTIONS) {
     const deviation = direction === 'up' ? reading.zScore : -reading.zScore;
     state.cusum[direction] = Math.max(0, state.cusum[direction] + Math.min(deviation, t.cusumCap) - t.cusumDrift);
     const spike = deviation / t.spikeScore;
     const sustained = state.cusum[direction] / t.cusumThreshold;
     // Spikes and sustained rises are each judged against their own history.
     const excess = Math.max(0, direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed);
-    const spikeNew = isRare(state.excursions[`${direction}Spike`], spike, excess, atMs, t);
-    const sustainedNew = isRare(state.excursions[`${direction}Sustained`], sustained, sustained, atMs, t);
+    const spikeNew = isRare(state.excursions[SPIKE[direction]], spike, excess, atMs, t);
+    const sustainedNew = isRare(state.excursions[SUSTAINED[direction]], sustained, sustained, atMs, t);
     surprising[direction] = (spike >= 1 && spikeNew) || (sustained >= 1 && sustainedNew);
     scores[direction] = Math.max(spike, sustained);
   }
@@ -224,17 +233,18 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
     const direction = t.directions.filter((d) => surprising[d]).sort((a, b) => scores[b] - scores[a])[0];
     if (!direction) return null;
     const score = scores[direction];
+    const at = new Date(atMs).toISOString();
     state.active = {
-      surgeId: `${state.region}/${state.metric}/${at.toISOString()}`,
+      surgeId: `${state.region}/${state.metric}/${at}`,
       direction,
-      startedAt: at.toISOString(),
+      startedAt: at,
       severity: severityOf(score, t),
       publishedScore: score,
       calmSamples: 0,
       peakExcess: Math.abs(reading.observed - reading.baseline),
       peakSample: state.samplesSeen,
     };
-    return decisionOf('surge.started', state, state.active, reading, score, at, t);
+    return decisionOf('surge.started', state, state.active, reading, score, atMs, t);
   }
 
   const score = scores[active.direction];
@@ -250,7 +260,7 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
     state.active = null;
     state.rearmSamples = t.rearmAfterSamples;
     state.cusum = { up: 0, down: 0 };
-    return decisionOf('surge.cleared', state, active, reading, score, at, t);
+    return decisionOf('surge.cleared', state, active, reading, score, atMs, t);
   }
   active.calmSamples = 0;
   const severity = severityOf(score, t);
@@ -258,7 +268,7 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
   if (!escalated && score < active.publishedScore * t.updateGrowth) return null;
   active.severity = escalated ? severity : active.severity;
   active.publishedScore = score;
-  return decisionOf('surge.updated', state, active, reading, score, at, t);
+  return decisionOf('surge.updated', state, active, reading, score, atMs, t);
 }
 
 const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
@@ -297,9 +307,10 @@ function decisionOf(
   active: ActiveSurge,
   reading: Reading,
   score: number,
-  at: Date,
+  atMs: number,
   t: SurgeThresholds,
 ): SurgeDecision {
+  const at = new Date(atMs).toISOString();
   return {
     type,
     surgeId: active.surgeId,
@@ -307,10 +318,15 @@ function decisionOf(
     metric: state.metric,
     direction: active.direction,
     severity: active.severity,
-    at: at.toISOString(),
+    at,
     startedAt: active.startedAt,
-    expectedEnd: type === 'surge.cleared' ? at.toISOString() : expectedEnd(state, active, reading, at, t),
-    evidence: { ...reading, cumulative: state.cusum[active.direction], score, samples: state.recent.map((s) => ({ ...s })) },
+    expectedEnd: type === 'surge.cleared' ? at : expectedEnd(state, active, reading, atMs, t),
+    evidence: {
+      ...reading,
+      cumulative: state.cusum[active.direction],
+      score,
+      samples: state.recent.map(({ atMs: sampleMs, ...rest }) => ({ at: new Date(sampleMs).toISOString(), ...rest })),
+    },
   };
 }
 
@@ -318,14 +334,14 @@ function decisionOf(
  * Once the excess has fallen from its peak, its geometric decay per sample says how many more
  * samples until it is calm; the cool-down follows. Before any decay is seen there is no estimate.
  */
-function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, at: Date, t: SurgeThresholds): string | null {
+function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds): string | null {
   const excess = active.direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed;
   const elapsed = state.samplesSeen - active.peakSample;
   const calmExcess = t.clearScore * reading.scale;
   if (state.cadenceMs === null || elapsed <= 0 || excess <= 0 || excess >= active.peakExcess) return null;
   const decay = Math.pow(excess / active.peakExcess, 1 / elapsed);
   const toCalm = excess <= calmExcess ? 0 : Math.ceil(Math.log(calmExcess / excess) / Math.log(decay));
-  return new Date(at.getTime() + (toCalm + t.clearAfterCalmSamples) * state.cadenceMs).toISOString();
+  return new Date(atMs + (toCalm + t.clearAfterCalmSamples) * state.cadenceMs).toISOString();
 }
 
 const severityRank: Record<SurgeSeverity, number> = { minor: 0, major: 1, critical: 2 };
