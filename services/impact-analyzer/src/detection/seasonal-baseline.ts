@@ -44,8 +44,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** An offset found equal at both ends of this span holds across it: no zone changes twice in six hours. */
 const STEADY_SPAN_MS = 6 * HOUR_MS;
-/** Near a change the offset is re-read every quarter hour, the finest step zones change on. */
-const NEAR_CHANGE_SPAN_MS = HOUR_MS / 4;
+/** Zones change offset on whole minutes at the finest. */
+const MINUTE_MS = 60_000;
 
 interface SteadyOffset {
   fromMs: number;
@@ -60,11 +60,21 @@ function offsetAt(atMs: number, zone: string): number {
   const known = steadyOffsets.get(zone);
   if (known && atMs >= known.fromMs && atMs < known.toMs) return known.offsetMs;
   const iana = IANAZone.create(zone);
-  const offsetMs = iana.offset(atMs) * 60_000;
-  const steady = iana.offset(atMs + STEADY_SPAN_MS) * 60_000 === offsetMs;
+  const offset = iana.offset(atMs);
+  let toMs = atMs + STEADY_SPAN_MS;
+  if (iana.offset(toMs) !== offset) {
+    // A change within the span: narrow it down to the minute, and trust the offset only before it.
+    let before = atMs;
+    while (toMs - before > MINUTE_MS) {
+      const middle = before + Math.floor((toMs - before) / 2);
+      if (iana.offset(middle) === offset) before = middle;
+      else toMs = middle;
+    }
+    toMs = before + 1;
+  }
   if (steadyOffsets.size >= 1_000) steadyOffsets.clear();
-  steadyOffsets.set(zone, { fromMs: atMs, toMs: atMs + (steady ? STEADY_SPAN_MS : NEAR_CHANGE_SPAN_MS), offsetMs });
-  return offsetMs;
+  steadyOffsets.set(zone, { fromMs: atMs, toMs, offsetMs: offset * MINUTE_MS });
+  return offset * MINUTE_MS;
 }
 
 /** Local hour of week in an IANA zone, DST-aware: Monday 00:00 local is 0. */
