@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { TimeErrorCode } from '@holdfast/time';
 import { HOURS_PER_WEEK, SeasonalBaseline, localHourOfWeek } from './seasonal-baseline';
 
 const HOUR = 60 * 60 * 1000;
@@ -121,8 +122,8 @@ describe('SeasonalBaseline', () => {
     expect(() => SeasonalBaseline.fromJSON({ ...json, version: 2 })).toThrow(/version/);
   });
 
-  it('falls back to UTC for an unknown zone name', () => {
-    expect(new SeasonalBaseline('Mars/Olympus_Mons').zone).toBe('UTC');
+  it('refuses an unknown zone name instead of reading it as UTC', () => {
+    expect(() => new SeasonalBaseline('Mars/Olympus_Mons')).toThrow(expect.objectContaining({ code: TimeErrorCode.UnknownZone, message: expect.stringContaining('Mars/Olympus_Mons') }));
   });
 
   it('exports 168 finite or null values whatever it learned', () => {

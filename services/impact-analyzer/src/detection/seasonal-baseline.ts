@@ -1,7 +1,7 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { TimeError, TimeErrorCode, isKnownZone, type HourOfWeekBaseline } from '@holdfast/time';
 import { DEFAULT_BASELINE_OPTIONS, type BaselineOptions } from './detection-config';
 import type { BaselineSupport } from './surge-decision';
-import type { HourOfWeekBaseline } from '@holdfast/time';
 
 export interface BaselineBucket {
   /** Samples learned. */
@@ -22,6 +22,9 @@ export interface SeasonalBaselineJson {
   /** Long-run mean absolute forecast error, unclipped; absent in older state. */
   dispersion?: number;
 }
+
+/** The learned state in the shape it is kept and stepped: every field present. */
+export type BaselineState = Required<SeasonalBaselineJson>;
 
 export interface BaselineExpectation {
   /** NaN until the first sample is learned. */
@@ -46,12 +49,52 @@ export function localHourOfWeek(at: Date, zone: string): number {
   return local.isValid ? (local.weekday - 1) * HOURS_PER_DAY + local.hour : utcHourOfWeek;
 }
 
-/** An unknown zone name falls back to UTC rather than failing the region. */
-export function knownZone(zone: string | undefined): string {
-  return zone && IANAZone.isValidZone(zone) ? zone : 'UTC';
+/**
+ * The region's IANA zone, or a TimeError: an unknown or missing zone would misplace every
+ * seasonal bucket, so it is never read as UTC.
+ */
+export function regionZone(zone: string | undefined, region: string): string {
+  if (zone !== undefined && isKnownZone(zone)) return zone;
+  throw new TimeError(
+    TimeErrorCode.UnknownZone,
+    zone === undefined
+      ? `No time zone for region "${region}": give the region an IANA zone such as "Asia/Tehran" (or "UTC").`
+      : `Unknown time zone "${zone}" for region "${region}": use an IANA zone name such as "Asia/Tehran" (or "UTC").`,
+  );
 }
 
 const emptyBucket = (): BaselineBucket => ({ n: 0, level: 0, spread: 0 });
+
+/** A baseline that has learned nothing, in the zone's local hours. */
+export function emptyBaselineState(zone: string): BaselineState {
+  return {
+    version: 1,
+    zone,
+    global: emptyBucket(),
+    hourOfDay: Array.from({ length: HOURS_PER_DAY }, emptyBucket),
+    hourOfWeek: Array.from({ length: HOURS_PER_WEEK }, emptyBucket),
+    counts: true,
+    dispersion: 0,
+  };
+}
+
+export function copyBaselineState(state: BaselineState): BaselineState {
+  return {
+    ...state,
+    global: { ...state.global },
+    hourOfDay: state.hourOfDay.map((b) => ({ ...b })),
+    hourOfWeek: state.hourOfWeek.map((b) => ({ ...b })),
+  };
+}
+
+/** Checks saved state before it is trusted; older state without counts/dispersion is read as counts. */
+export function parseBaselineState(json: SeasonalBaselineJson): BaselineState {
+  if (json?.version !== 1) throw new Error(`Unsupported seasonal baseline version: ${String(json?.version)}`);
+  if (json.hourOfDay?.length !== HOURS_PER_DAY || json.hourOfWeek?.length !== HOURS_PER_WEEK) {
+    throw new Error('Seasonal baseline state must hold 24 hour-of-day and 168 hour-of-week buckets');
+  }
+  return copyBaselineState({ ...json, counts: json.counts ?? true, dispersion: json.dispersion ?? 0 });
+}
 
 /**
  * Seasonal profile of one region's metric, learned online. Three levels (global, hour of day,
@@ -60,48 +103,51 @@ const emptyBucket = (): BaselineBucket => ({ n: 0, level: 0, spread: 0 });
  * degrade to the hour-of-day and then the global level, and a non-seasonal series to the global one.
  */
 export class SeasonalBaseline {
-  readonly zone: string;
   private readonly options: BaselineOptions;
-  private readonly global: BaselineBucket;
-  private readonly hourOfDay: BaselineBucket[];
-  private readonly hourOfWeek: BaselineBucket[];
-  /** Counts (requests, tweets) carry Poisson noise; a measured rate or ratio does not. */
-  private counts: boolean;
-  /** The series' long-run mean absolute forecast error, outliers included: how far it routinely strays. */
-  private dispersion: number;
+  private readonly state: BaselineState;
 
-  constructor(zone = 'UTC', options: BaselineOptions = DEFAULT_BASELINE_OPTIONS, state?: SeasonalBaselineJson) {
-    this.zone = knownZone(zone);
+  /**
+   * A new baseline in a zone (a TimeError if the zone is unknown), or a view over existing state that
+   * learns in place (no copy): the detector's step owns a fresh copy per sample.
+   */
+  constructor(zoneOrState: string | BaselineState, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS) {
     this.options = options;
-    this.global = state ? { ...state.global } : emptyBucket();
-    this.hourOfDay = state ? state.hourOfDay.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_DAY }, emptyBucket);
-    this.hourOfWeek = state ? state.hourOfWeek.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_WEEK }, emptyBucket);
-    this.counts = state?.counts ?? true;
-    this.dispersion = state?.dispersion ?? 0;
+    this.state = typeof zoneOrState === 'string' ? emptyBaselineState(regionZone(zoneOrState, 'baseline')) : zoneOrState;
   }
 
   static fromJSON(json: SeasonalBaselineJson, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS): SeasonalBaseline {
-    if (json?.version !== 1) throw new Error(`Unsupported seasonal baseline version: ${String(json?.version)}`);
-    if (json.hourOfDay?.length !== HOURS_PER_DAY || json.hourOfWeek?.length !== HOURS_PER_WEEK) {
-      throw new Error('Seasonal baseline state must hold 24 hour-of-day and 168 hour-of-week buckets');
-    }
-    return new SeasonalBaseline(json.zone, options, json);
+    const state = parseBaselineState(json);
+    regionZone(state.zone, 'baseline');
+    return new SeasonalBaseline(state, options);
   }
 
   toJSON(): SeasonalBaselineJson {
-    return {
-      version: 1,
-      zone: this.zone,
-      global: { ...this.global },
-      hourOfDay: this.hourOfDay.map((b) => ({ ...b })),
-      hourOfWeek: this.hourOfWeek.map((b) => ({ ...b })),
-      counts: this.counts,
-      dispersion: this.dispersion,
-    };
+    return copyBaselineState(this.state);
+  }
+
+  get zone(): string {
+    return this.state.zone;
   }
 
   get samplesLearned(): number {
-    return this.global.n;
+    return this.state.global.n;
+  }
+
+  /** Counts (requests, tweets) carry Poisson noise; a measured rate or ratio does not. */
+  private get counts(): boolean {
+    return this.state.counts;
+  }
+
+  private get global(): BaselineBucket {
+    return this.state.global;
+  }
+
+  private get hourOfDay(): BaselineBucket[] {
+    return this.state.hourOfDay;
+  }
+
+  private get hourOfWeek(): BaselineBucket[] {
+    return this.state.hourOfWeek;
   }
 
   expect(at: Date): BaselineExpectation {
@@ -110,11 +156,12 @@ export class SeasonalBaseline {
 
   learn(at: Date, value: number): void {
     if (!Number.isFinite(value)) return;
-    if (this.counts && !(Number.isInteger(value) && value >= 0)) this.counts = false;
+    if (this.counts && !(Number.isInteger(value) && value >= 0)) this.state.counts = false;
     const hourOfWeek = localHourOfWeek(at, this.zone);
     if (this.global.n > 0) {
+      // The series' long-run mean absolute forecast error, outliers included: how far it routinely strays.
       const rate = Math.max(1 / this.global.n, this.options.globalMinRate);
-      this.dispersion += rate * (Math.abs(value - this.expectAt(hourOfWeek).expected) - this.dispersion);
+      this.state.dispersion += rate * (Math.abs(value - this.expectAt(hourOfWeek).expected) - this.state.dispersion);
     }
     const day = this.hourOfDay[hourOfWeek % HOURS_PER_DAY];
     const week = this.hourOfWeek[hourOfWeek];
@@ -176,7 +223,7 @@ export class SeasonalBaseline {
     const { relativeScaleFloor, poissonScaleFloor, poissonOffset, absoluteScaleFloor } = this.options;
     const magnitude = Math.abs(level);
     if (this.counts) return Math.max(relativeScaleFloor * magnitude, poissonScaleFloor * Math.sqrt(magnitude + poissonOffset), absoluteScaleFloor);
-    return Math.max(relativeScaleFloor * magnitude, this.dispersion * MEAN_ABS_TO_SIGMA, absoluteScaleFloor);
+    return Math.max(relativeScaleFloor * magnitude, this.state.dispersion * MEAN_ABS_TO_SIGMA, absoluteScaleFloor);
   }
 
   private update(bucket: BaselineBucket, value: number, parentLevel: number | undefined, parentSpread: number | undefined, minRate: number): void {
