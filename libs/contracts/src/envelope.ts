@@ -10,7 +10,10 @@ import type { TopicName } from './topics';
 /** A CloudEvents 1.0 event whose `data` is the payload of its `type`. */
 export interface HoldfastEvent<T extends EventType = EventType> {
   specversion: '1.0';
-  /** UUIDv7: unique and ordered by creation time. */
+  /**
+   * UUIDv7 (unique and ordered by creation time) for what Holdfast produces; an outside event's
+   * id is a UUIDv5 derived from what identifies it (see outside-intake.ts).
+   */
   id: string;
   type: T;
   /** The producing service, e.g. 'holdfast/impact-analyzer'. */

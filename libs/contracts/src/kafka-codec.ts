@@ -14,6 +14,7 @@ import {
   type HoldfastEventOn,
 } from './envelope';
 import { InstantSchema } from './events/common.schema';
+import { decodeOutsideEvent } from './outside-intake';
 import { TopicSpecs, Topics, type TopicName } from './topics';
 
 /** A Kafka message as any client hands it over (kafkajs's shape, without depending on kafkajs). */
@@ -21,6 +22,10 @@ export interface WireMessage {
   key: string | Buffer | null;
   value: Buffer | null;
   headers: Record<string, Buffer | string | undefined>;
+  /** Where the message sits and its Kafka timestamp (epoch milliseconds): what identifies an outside event that carries no id or time. */
+  partition?: number;
+  offset?: string;
+  timestamp?: string;
 }
 
 export interface EncodedMessage {
@@ -85,6 +90,22 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
   if (!isTopicName(topic)) {
     throw new ContractViolation(ContractViolationCode.UnknownTopic, `topic "${topic}" is not a Holdfast topic`);
   }
+  const fromOutside = TopicSpecs[topic].externalProducers;
+  const event = fromOutside ? decodeOutsideEvent(topic, message) : decodeBinaryEvent(topic, message);
+  const expectedKey = keyOfEvent(event);
+  const key = message.key === null ? null : text(message.key);
+  // Outside producers often send no key; a key that is there must still be the right one, or order breaks.
+  if (key !== expectedKey && !(fromOutside && key === null)) {
+    throw new ContractViolation(
+      ContractViolationCode.WrongKey,
+      `message key ${key === null ? 'is missing' : `"${key}" is wrong`}: ${topic} is keyed by ${TopicSpecs[topic].key}, so this ${event.type} event needs "${expectedKey}"`,
+    );
+  }
+  return event;
+}
+
+/** What Holdfast produces: CloudEvents binary mode with every attribute Holdfast sets, strictly checked. */
+function decodeBinaryEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {
   const rawHeaders = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, text(value)]));
   const parsed = KafkaHeadersSchema.safeParse(rawHeaders);
   if (!parsed.success) {
@@ -112,7 +133,7 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
     throw new ContractViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
   }
 
-  const event = assembleEvent(
+  return assembleEvent(
     {
       id: headers.ce_id,
       type: headers.ce_type,
@@ -127,14 +148,4 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
     'consume',
     (attribute) => `header ce_${attribute}`,
   );
-
-  const expectedKey = keyOfEvent(event);
-  const key = message.key === null ? null : text(message.key);
-  if (key !== expectedKey) {
-    throw new ContractViolation(
-      ContractViolationCode.WrongKey,
-      `message key ${key === null ? 'is missing' : `"${key}" is wrong`}: ${topic} is keyed by ${TopicSpecs[topic].key}, so this ${event.type} event needs "${expectedKey}"`,
-    );
-  }
-  return event;
 }

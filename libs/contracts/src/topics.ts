@@ -17,6 +17,12 @@ export interface TopicSpec {
   /** Compacted topics keep the latest event per key (a state table), not a history. */
   compacted: boolean;
   key: 'region' | 'region/metric' | 'window id';
+  /**
+   * Pipelines outside Holdfast write here, so consumers accept the forms DESIGN.md section 4 lists
+   * (CloudEvents binary mode with the required attributes only, structured mode, a bare JSON
+   * payload). Every other topic carries only what Holdfast produces, checked strictly.
+   */
+  externalProducers: boolean;
   description: string;
 }
 
@@ -28,6 +34,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 6,
     compacted: false,
     key: 'region',
+    externalProducers: true,
     description: 'Traffic measurements per region and metric, from pipelines and the impact-analyzer HTTP intake.',
   },
   [Topics.regionBaselines]: {
@@ -35,6 +42,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 3,
     compacted: true,
     key: 'region/metric',
+    externalProducers: false,
     description: 'Learned hour-of-week traffic profile per region and metric; the latest per key survives compaction.',
   },
   [Topics.regionSurges]: {
@@ -42,6 +50,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 6,
     compacted: false,
     key: 'region',
+    externalProducers: false,
     description: 'Surges detected from traffic, raised by alerts or declared for a critical period, per region.',
   },
   [Topics.maintenanceWindows]: {
@@ -49,6 +58,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     partitions: 6,
     compacted: false,
     key: 'window id',
+    externalProducers: false,
     description: 'Lifecycle of maintenance windows; every event carries the window as it is after the change.',
   },
   [Topics.maintenanceHolds]: {
@@ -57,6 +67,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     compacted: false,
     // A hold may span regions: its key is its lowest region code, so all events of one hold stay ordered.
     key: 'region',
+    externalProducers: false,
     description: "Holds placed, released and overridden; keyed by the hold's lowest region code.",
   },
 };

@@ -1,5 +1,7 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually, recordTopic } from '@holdfast/testing';
+import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
@@ -8,17 +10,45 @@ import { UnprocessableEventError } from './failure-kind';
 
 const sample = (region: string, value: number) => sampleEvent(region, value, 'consumer-spec');
 
+/** How many events the consumer counted with this type and outcome. */
+async function consumed(metrics: MetricsRegistry, labels: { type: string; outcome: string }): Promise<number> {
+  const { values } = await metrics.registry.getSingleMetric('holdfast_events_consumed_total')!.get();
+  return values.filter((value) => value.labels.type === labels.type && value.labels.outcome === labels.outcome).reduce((sum, value) => sum + value.value, 0);
+}
 
 describe('idempotent consumer against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
   let groups = 0;
 
   /** A consumer in a group of its own whose handler records each event, after `before` (which may throw) has run. */
-  const consumerFor = ({ group = `effects-${++groups}`, before }: { group?: string; before?: (event: HoldfastEvent<'traffic.sample'>) => void } = {}) =>
-    effectConsumer(bed, { group, before, retry: { attempts: 3, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
+  const consumerFor = ({
+    group = `effects-${++groups}`,
+    before,
+    metrics,
+    attempts = 3,
+  }: { group?: string; before?: (event: HoldfastEvent<'traffic.sample'>, transaction: EntityManager) => void | Promise<void>; metrics?: MetricsRegistry; attempts?: number } = {}) =>
+    effectConsumer(bed, { group, before, metrics, retry: { attempts, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
 
-  const recordDeadLetters = () =>
-    recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
+  /** The dead letters of one consumer group: every group reads the shared topic from its start, earlier specs' bad messages included. */
+  const recordDeadLetters = async () => {
+    const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
+    return { of: (consumer: { groupId: string }) => recorder.messages.filter((letter) => letter.headers[DeadLetterHeaders.consumerGroup] === consumer.groupId), stop: recorder.stop };
+  };
+
+  /** Writes messages to the samples topic as they are, with plain kafkajs. */
+  const produceRaw = async (...messages: { key: string | null; value: Buffer | null; headers?: Record<string, string> }[]) => {
+    const raw = bed.kafka.producer();
+    await raw.connect();
+    await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages });
+    await raw.disconnect();
+  };
+
+  /** A message that breaks the contract, sent behind others so its dead letter says they were all consumed. */
+  const deadLetterSentinel = async (region: string) => {
+    const sentinel = encodeEvent(sample(region, 0));
+    await produceRaw({ key: region, value: Buffer.from('a sentinel, not JSON'), headers: sentinel.headers });
+    return sentinel.headers.ce_id;
+  };
 
   beforeAll(async () => {
     bed = await createMessagingTestBed('event-consumer', [Topics.trafficSamples]);
@@ -33,34 +63,44 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     const after = sample('IR', 6);
     // Same key, so the same partition: when `after` is applied, both copies have been consumed.
     await bed.publisher.publish(event, event, after);
-    const consumer = consumerFor();
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const letters = await recordDeadLetters();
+    const consumer = consumerFor({ metrics });
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [after.id])).toBe(1));
       expect(await effectCount(bed.dataSource, [event.id])).toBe(1);
       const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE event_id = $1', [event.id]);
       expect(ledger).toBe(1);
+      // The ledger, not the effect table's unique key, dropped the copy: a second effect would have failed into the DLQ.
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBe(1);
+      const sentinel = await deadLetterSentinel('IR');
+      await expectEventually(() => expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toContain(sentinel));
+      expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toEqual([sentinel]);
     } finally {
       await consumer.stop();
+      await letters.stop();
     }
   });
 
   it('sends a malformed message to <topic>.dlq with its reason, and the partition keeps flowing', async () => {
     const good = sample('BR', 7);
     const malformed = encodeEvent(sample('BR', 8));
+    const notJsonId = encodeEvent(sample('BR', 9)).headers.ce_id;
     malformed.value = Buffer.from(JSON.stringify({ region: 'Brazil', metric: 'requests', at: 'yesterday', value: -1, source: 'x' }));
     const letters = await recordDeadLetters();
-    const raw = bed.kafka.producer();
-    await raw.connect();
-    await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages: [{ key: 'BR', value: malformed.value, headers: malformed.headers }, { key: 'BR', value: Buffer.from('not json at all'), headers: { ...malformed.headers, ce_id: '0190e6c4-0000-7000-8000-000000000001' } }] });
-    await raw.disconnect();
+    await produceRaw(
+      { key: 'BR', value: malformed.value, headers: malformed.headers },
+      { key: 'BR', value: Buffer.from('not json at all'), headers: { ...malformed.headers, ce_id: notJsonId } },
+    );
     await bed.publisher.publish(good);
     const consumer = consumerFor();
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the good event behind the bad ones is applied' });
-      await expectEventually(() => expect(letters.messages).toHaveLength(2));
-      const [schemaViolation, notJson] = letters.messages;
+      const mine = () => letters.of(consumer).filter((letter) => [malformed.headers.ce_id, notJsonId].includes(letter.headers.ce_id));
+      await expectEventually(() => expect(mine()).toHaveLength(2));
+      const [schemaViolation, notJson] = mine();
       expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: .*region/);
       expect(schemaViolation.headers[DeadLetterHeaders.reason]).toMatch(/value/);
       expect(schemaViolation.headers[DeadLetterHeaders.originTopic]).toBe(Topics.trafficSamples);
@@ -112,8 +152,8 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [next.id])).toBe(1));
-      await expectEventually(() => expect(letters.messages.filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
-      const byId = new Map(letters.messages.map((letter) => [letter.headers.ce_id, letter.headers]));
+      await expectEventually(() => expect(letters.of(consumer).filter((letter) => [doomed.id, unprocessable.id].includes(letter.headers.ce_id))).toHaveLength(2));
+      const byId = new Map(letters.of(consumer).map((letter) => [letter.headers.ce_id, letter.headers]));
       expect(byId.get(doomed.id)?.[DeadLetterHeaders.reason]).toBe('handler failed after 3 attempt(s): the window service rejected it');
       expect(byId.get(doomed.id)?.[DeadLetterHeaders.attempts]).toBe('3');
       expect(doomedCalls).toBe(3);

@@ -2,14 +2,17 @@ import {
   ContractViolation,
   decodeEvent,
   deadLetterTopicOf,
+  isEventType,
+  TopicEvents,
   type EventType,
   type EventTypeOf,
   type HoldfastEvent,
+  type HoldfastEventOn,
   type TopicName,
 } from '@holdfast/contracts';
 import type { MetricsRegistry } from '@holdfast/observability';
 import { backOff } from 'exponential-backoff';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import type { EventPublisher } from '../kafka/event-publisher';
@@ -23,6 +26,18 @@ export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>
 /** Handlers typed from the contract's map: a handler for the wrong payload does not compile. */
 export type TransactionalHandlers<T extends TopicName> = { [K in EventTypeOf<T>]?: TransactionalHandler<K> };
 
+/**
+ * Applies several events of one partition, in their order, inside the one transaction that also
+ * records all of them in the processed-event ledger. Events already in the ledger are left out.
+ */
+export type BatchHandler<T extends TopicName> = (events: HoldfastEventOn<T>[], transaction: EntityManager) => Promise<void>;
+
+export interface BatchConsumption<T extends TopicName> {
+  handler: BatchHandler<T>;
+  /** Events per transaction at most; a larger Kafka batch is applied in slices of this size. */
+  maxEvents?: number;
+}
+
 export interface RetryPolicy {
   /** Attempts for a failing handler before its event is dead-lettered (infrastructure failures retry until they pass). */
   attempts: number;
@@ -31,6 +46,7 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, startingDelayMs: 100, maxDelayMs: 5_000 };
+export const DEFAULT_BATCH_MAX_EVENTS = 500;
 
 export interface EventConsumerOptions<T extends TopicName> {
   kafka: Kafka;
@@ -42,7 +58,16 @@ export interface EventConsumerOptions<T extends TopicName> {
   topic: T;
   /** The consumer group without the deployment prefix, e.g. "maintenance-planner.holds". */
   group: string;
-  handlers: TransactionalHandlers<T>;
+  /** One handler per event type, each event in a transaction of its own. Give this or `batch`. */
+  handlers?: TransactionalHandlers<T>;
+  /** The topic's events applied a Kafka batch at a time (per partition, in order). Give this or `handlers`. */
+  batch?: BatchConsumption<T>;
+  /**
+   * Event types of the topic this consumer deliberately leaves alone. Every type of the topic is
+   * either handled or listed here, or the consumer refuses to start: a new event type on a topic
+   * is then a decision, never a silent skip.
+   */
+  ignore?: readonly EventTypeOf<T>[];
   retry?: Partial<RetryPolicy>;
   /** Offsets are committed on this period, off the hot path; the ledger makes a redelivery harmless. */
   commitIntervalMs?: number;
@@ -52,6 +77,15 @@ export interface EventConsumerOptions<T extends TopicName> {
 }
 
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettered';
+
+interface PendingOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** A decoded event, or the reason its message breaks the contract. */
+type Decoded = { message: KafkaMessage; event: HoldfastEvent; violation?: undefined } | { message: KafkaMessage; event?: undefined; violation: ContractViolation };
 
 /**
  * The idempotent consumer. Each event is decoded and validated against the contract, then applied
@@ -63,7 +97,10 @@ export class EventConsumer<T extends TopicName> {
   readonly groupId: string;
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
-  private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+  private readonly ignored: ReadonlySet<string>;
+  // Offsets handled but not yet committed, per partition; an entry leaves only once Kafka took it.
+  private readonly uncommitted = new Map<string, PendingOffset>();
+  private committing: Promise<boolean> = Promise.resolve(true);
   private commitTimer?: NodeJS.Timeout;
   // Handlers still running; stop() waits for them so their offsets are committed, not redelivered.
   private readonly inFlight = new Set<Promise<void>>();
@@ -75,10 +112,18 @@ export class EventConsumer<T extends TopicName> {
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.ignored = new Set(options.ignore ?? []);
+    assertExplicitHandling(options);
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
+    });
+    // Offsets of partitions this member no longer owns are the new owner's business: committing them would move its position.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [name, pending] of this.uncommitted) {
+        if (!(payload.memberAssignment[pending.topic] ?? []).includes(pending.partition)) this.uncommitted.delete(name);
+      }
     });
     this.consumed = options.metrics?.counter('holdfast_events_consumed_total', 'Events taken from Kafka, by outcome', ['topic', 'type', 'outcome']);
     this.handleSeconds = options.metrics?.histogram('holdfast_event_handle_seconds', 'Time to apply one event, ledger included', ['topic']);
@@ -90,14 +135,16 @@ export class EventConsumer<T extends TopicName> {
     await this.consumer.connect();
     // A new group reads from the start: nothing published before the service first ran is skipped.
     await this.consumer.subscribe({ topic: physicalTopic(this.options.settings, this.options.topic), fromBeginning: true });
+    const track = (work: Promise<void>): Promise<void> => {
+      this.inFlight.add(work);
+      return work.finally(() => this.inFlight.delete(work));
+    };
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
-      eachMessage: (payload) => {
-        const work = this.consume(payload);
-        this.inFlight.add(work);
-        return work.finally(() => this.inFlight.delete(work));
-      },
+      ...(this.options.batch
+        ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => track(this.consumeBatch(payload)) }
+        : { eachMessage: (payload: EachMessagePayload) => track(this.consumeMessage(payload)) }),
     });
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
   }
@@ -108,37 +155,130 @@ export class EventConsumer<T extends TopicName> {
     clearInterval(this.commitTimer);
     await this.consumer.stop();
     await Promise.allSettled([...this.inFlight]);
-    await this.commit();
+    // The last chance to commit: a failure here would make the next owner redo work, so try a few times.
+    for (let attempt = 1; attempt <= 3 && !(await this.commit()); attempt++) await delay(100 * attempt);
     await this.consumer.disconnect();
   }
 
-  private async consume({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const started = process.hrtime.bigint();
-    const outcome = await this.handle(topic, partition, message, heartbeat);
-    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.handleSeconds?.observe({ topic: this.options.topic }, seconds);
-    this.consumed?.inc({ topic: this.options.topic, type: outcome.type, outcome: outcome.outcome });
+    const decoded = this.decode(topic, partition, message);
+    const outcome = decoded.violation
+      ? await this.deadLetterViolation(topic, partition, decoded.message, decoded.violation)
+      : await this.handleOne(topic, partition, message, decoded.event, heartbeat);
+    this.markHandled(topic, partition, message.offset);
+    this.handleSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.count(decoded.event?.type ?? headerText(message.headers, 'ce_type'), outcome);
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<{ type: string; outcome: ConsumeOutcome }> {
-    let event: HoldfastEvent;
+  private async consumeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const maxEvents = Math.max(1, this.options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
+    for (let start = 0; start < batch.messages.length; start += maxEvents) {
+      if (!isRunning() || isStale()) return;
+      const slice = batch.messages.slice(start, start + maxEvents);
+      const started = process.hrtime.bigint();
+      const decoded = slice.map((message) => this.decode(batch.topic, batch.partition, message));
+      for (const { message, violation } of decoded) {
+        if (violation) this.count(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(batch.topic, batch.partition, message, violation));
+      }
+      const events: { message: KafkaMessage; event: HoldfastEvent }[] = [];
+      for (const entry of decoded) {
+        if (!entry.event) continue;
+        if (this.ignored.has(entry.event.type)) this.count(entry.event.type, 'ignored');
+        else events.push({ message: entry.message, event: entry.event });
+      }
+      if (events.length > 0) await this.handleSlice(batch.topic, batch.partition, events, heartbeat);
+      const last = slice[slice.length - 1].offset;
+      resolveOffset(last);
+      this.markHandled(batch.topic, batch.partition, last);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.handleSeconds?.observe({ topic: this.options.topic }, seconds / Math.max(1, events.length));
+      await heartbeat();
+    }
+  }
+
+  /** A slice in one transaction; if the batch handler refuses it, event by event so only the bad one is dead-lettered. */
+  private async handleSlice(topic: string, partition: number, slice: { message: KafkaMessage; event: HoldfastEvent }[], heartbeat: () => Promise<void>): Promise<void> {
+    const handler = this.options.batch!.handler as unknown as BatchHandler<TopicName>;
+    let outcomes: Map<string, 'applied' | 'duplicate'>;
     try {
-      event = decodeEvent(logicalTopic(this.options.settings, topic), { key: message.key?.toString() ?? null, value: message.value, headers: flattenHeaders(message.headers) });
+      outcomes = await backOff(() => this.applyBatchOnce(slice.map(({ event }) => event), handler), {
+        numOfAttempts: Number.MAX_SAFE_INTEGER,
+        startingDelay: this.retry.startingDelayMs,
+        maxDelay: this.retry.maxDelayMs,
+        jitter: 'full',
+        retry: async (error, attempt) => {
+          if (this.stopping || !isInfrastructureFailure(error)) return false;
+          this.options.logger.warn({ err: error, events: slice.length, attempt }, 'batch handling failed on the infrastructure; retrying');
+          await heartbeat().catch(() => undefined);
+          return true;
+        },
+      });
+    } catch (error) {
+      if (this.stopping || isInfrastructureFailure(error)) throw error;
+      this.options.logger.warn({ err: error, events: slice.length }, 'batch handler failed; applying its events one at a time');
+      for (const { message, event } of slice) {
+        this.count(event.type, await this.handleOne(topic, partition, message, event, heartbeat));
+      }
+      return;
+    }
+    for (const { event } of slice) {
+      const outcome = outcomes.get(event.id) ?? 'duplicate';
+      if (outcome === 'applied') this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);
+      this.count(event.type, outcome);
+      // A copy of an event further on in the same slice was recorded by its first copy.
+      outcomes.set(event.id, 'duplicate');
+    }
+  }
+
+  private applyBatchOnce(events: HoldfastEvent[], handler: BatchHandler<TopicName>): Promise<Map<string, 'applied' | 'duplicate'>> {
+    return this.options.dataSource.transaction(async (transaction) => {
+      const firstCopies = [...new Map(events.map((event) => [event.id, event])).values()];
+      const recorded: { event_id: string }[] = await transaction.query(
+        `INSERT INTO processed_event (consumer_group, event_id, event_type, topic)
+         SELECT $1, event.id, event.type, $4 FROM unnest($2::uuid[], $3::text[]) AS event(id, type)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.groupId, firstCopies.map((event) => event.id), firstCopies.map((event) => event.type), this.options.topic],
+      );
+      const fresh = new Set(recorded.map((row) => row.event_id));
+      const toApply = firstCopies.filter((event) => fresh.has(event.id));
+      if (toApply.length > 0) await handler(toApply as HoldfastEventOn<TopicName>[], transaction);
+      return new Map(firstCopies.map((event) => [event.id, fresh.has(event.id) ? 'applied' : 'duplicate']));
+    });
+  }
+
+  private decode(topic: string, partition: number, message: KafkaMessage): Decoded {
+    try {
+      const event = decodeEvent(logicalTopic(this.options.settings, topic), {
+        key: message.key,
+        value: message.value,
+        headers: flattenHeaders(message.headers),
+        partition,
+        offset: message.offset,
+        timestamp: message.timestamp,
+      });
+      return { message, event };
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
-      await this.deadLetter(topic, partition, message, `contract violation: ${error.reason}`, 0);
-      return { type: headerText(message.headers, 'ce_type') ?? 'unknown', outcome: 'dead-lettered' };
+      return { message, violation: error };
     }
-    const handler = this.options.handlers[event.type as EventTypeOf<T>] as TransactionalHandler<EventType> | undefined;
-    if (!handler) return { type: event.type, outcome: 'ignored' };
+  }
 
+  private async deadLetterViolation(topic: string, partition: number, message: KafkaMessage, violation: ContractViolation): Promise<ConsumeOutcome> {
+    await this.deadLetter(topic, partition, message, `contract violation: ${violation.reason}`, 0);
+    return 'dead-lettered';
+  }
+
+  /** One event in a transaction of its own, retried, and dead-lettered when it keeps failing. */
+  private async handleOne(topic: string, partition: number, message: KafkaMessage, event: HoldfastEvent, heartbeat: () => Promise<void>): Promise<ConsumeOutcome> {
+    const apply = this.applierFor(event);
+    if (!apply) return 'ignored';
     let attempts = 0;
     try {
       const outcome = await backOff(
         () => {
           attempts++;
-          return this.applyOnce(event, handler);
+          return this.applyOnce(event, apply);
         },
         {
           numOfAttempts: Number.MAX_SAFE_INTEGER,
@@ -155,14 +295,21 @@ export class EventConsumer<T extends TopicName> {
           },
         },
       );
-      this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);
-      return { type: event.type, outcome };
+      if (outcome === 'applied') this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);
+      return outcome;
     } catch (error) {
       // Stopping, or the database still away: leave the offset uncommitted so the event comes again.
       if (this.stopping || isInfrastructureFailure(error)) throw error;
       await this.deadLetter(topic, partition, message, `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts);
-      return { type: event.type, outcome: 'dead-lettered' };
+      return 'dead-lettered';
     }
+  }
+
+  private applierFor(event: HoldfastEvent): TransactionalHandler<EventType> | undefined {
+    if (this.ignored.has(event.type)) return undefined;
+    const batch = this.options.batch?.handler as unknown as BatchHandler<TopicName> | undefined;
+    if (batch) return (one, transaction) => batch([one as HoldfastEventOn<TopicName>], transaction);
+    return this.options.handlers?.[event.type as EventTypeOf<T>] as TransactionalHandler<EventType> | undefined;
   }
 
   private applyOnce(event: HoldfastEvent, handler: TransactionalHandler<EventType>): Promise<'applied' | 'duplicate'> {
@@ -186,7 +333,7 @@ export class EventConsumer<T extends TopicName> {
         topic: deadLetterTopicOf(origin),
         key: message.key?.toString() ?? null,
         value: message.value,
-        eventType: headerText(message.headers, 'ce_type') ?? 'unknown',
+        eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
         headers: {
           ...stringHeaders(message.headers),
           [DeadLetterHeaders.reason]: reason,
@@ -201,18 +348,54 @@ export class EventConsumer<T extends TopicName> {
     ]);
   }
 
-  private async commit(): Promise<void> {
-    if (this.uncommitted.size === 0) return;
-    const offsets = [...this.uncommitted.values()];
-    this.uncommitted.clear();
-    try {
-      await this.consumer.commitOffsets(offsets);
-    } catch (error) {
-      // After a rebalance the partition may be someone else's; its events are redelivered and dropped by the ledger.
-      this.options.logger.debug({ err: error, offsets }, 'offset commit skipped');
-    }
+  private markHandled(topic: string, partition: number, offset: string): void {
+    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
+  }
+
+  /** Commits what is handled; resolves false when Kafka refused, keeping those offsets for the next try. */
+  private commit(): Promise<boolean> {
+    this.committing = this.committing.then(async () => {
+      if (this.uncommitted.size === 0) return true;
+      const offsets = [...this.uncommitted.entries()];
+      try {
+        await this.consumer.commitOffsets(offsets.map(([, pending]) => pending));
+      } catch (error) {
+        this.options.logger.warn({ err: error, offsets: offsets.map(([, pending]) => pending) }, 'offset commit failed; the offsets are kept for the next commit');
+        return false;
+      }
+      // An offset handled while the commit was on its way is newer than the one committed: it stays.
+      for (const [name, pending] of offsets) if (this.uncommitted.get(name) === pending) this.uncommitted.delete(name);
+      return true;
+    });
+    return this.committing;
+  }
+
+  private count(type: string | undefined, outcome: ConsumeOutcome): void {
+    this.consumed?.inc({ topic: this.options.topic, type: this.typeLabel(type), outcome });
+  }
+
+  /** ce_type comes from whoever produced the message: only known types become label values, so the series stay bounded. */
+  private typeLabel(type: string | undefined): string {
+    return type !== undefined && isEventType(type) ? type : 'other';
   }
 }
+
+/** Every event type of the topic is handled or deliberately ignored, never skipped by omission. */
+function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, batch, ignore = [] }: EventConsumerOptions<T>): void {
+  if ((handlers === undefined) === (batch === undefined)) {
+    throw new Error(`Consumer group ${group} on ${topic}: give handlers (one per event type) or batch${handlers ? ', not both' : ''}.`);
+  }
+  const types: readonly string[] = TopicEvents[topic];
+  const handled = batch ? types.filter((type) => !ignore.includes(type as EventTypeOf<T>)) : Object.keys(handlers ?? {});
+  const both = ignore.filter((type) => handled.includes(type));
+  if (both.length > 0) throw new Error(`Consumer group ${group} on ${topic} both handles and ignores ${both.join(', ')}: pick one.`);
+  const missing = types.filter((type) => !handled.includes(type) && !ignore.includes(type as EventTypeOf<T>));
+  if (missing.length > 0) {
+    throw new Error(`Consumer group ${group} on ${topic} has no handler for ${missing.join(', ')}: handle each, or list it in the consumer's ignore option.`);
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function flattenHeaders(headers: IHeaders | undefined): Record<string, Buffer | string | undefined> {
   const flat: Record<string, Buffer | string | undefined> = {};

@@ -15,6 +15,8 @@ export class SurgeEventsConsumer implements OnModuleInit {
       topic: Topics.regionSurges,
       group: ConsumerGroups.plannerSurges,
       handlers: { 'surge.started': (surge, transaction) => this.holds.placeForSurge(surge, transaction) },
+      // Releasing holds when a surge ends is not built yet.
+      ignore: ['surge.updated', 'surge.cleared'],
     });
   }
 }

@@ -15,6 +15,8 @@ export class HoldEventsConsumer implements OnModuleInit {
       topic: Topics.maintenanceHolds,
       group: ConsumerGroups.notifierHolds,
       handlers: { 'hold.placed': (hold, transaction) => this.deliveries.recordHoldPlaced(hold, transaction) },
+      // Deliveries for released and overridden holds are not built yet.
+      ignore: ['hold.released', 'hold.overridden'],
     });
   }
 }

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { ContractViolation } from './contract-violation.exception';
+import { createEvent } from './envelope';
+import { EventExamples } from './event-examples';
+import { decodeEvent, encodeEvent, type WireMessage } from './kafka-codec';
+import { outsideEventId } from './outside-intake';
+
+const topic = 'traffic.samples.v1';
+const sample = EventExamples['traffic.sample'];
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+const at = { partition: 2, offset: '41', timestamp: String(Date.parse('2026-06-15T14:55:03Z')) };
+
+/** What a pipeline written with a stock CloudEvents SDK sends: the required attributes only, a random UUIDv4 id. */
+const binary = (headers: Record<string, string> = {}): WireMessage => ({
+  key: 'IR',
+  value: body(sample),
+  headers: { ce_specversion: '1.0', ce_id: '3b241101-e2bb-4255-8caf-4136c566a962', ce_source: 'https://pipeline.example/edge', ce_type: 'traffic.sample', ...headers },
+  ...at,
+});
+
+const structured = (envelope: Record<string, unknown> = {}): WireMessage => ({
+  key: null,
+  value: body({ specversion: '1.0', id: 'edge-7781', source: '/edge/fra1', type: 'traffic.sample', data: sample, ...envelope }),
+  headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
+  ...at,
+});
+
+const bare = (payload: unknown = sample): WireMessage => ({ key: null, value: body(payload), headers: {}, ...at });
+
+const violationOf = (message: WireMessage, on = topic): ContractViolation => {
+  try {
+    decodeEvent(on, message);
+  } catch (error) {
+    if (error instanceof ContractViolation) return error;
+    throw error;
+  }
+  throw new Error('expected a ContractViolation');
+};
+
+describe('traffic.samples.v1 from outside producers', () => {
+  it('accepts CloudEvents binary mode with only the required attributes, and starts a chain under the id it was sent with', () => {
+    const event = decodeEvent(topic, binary());
+    expect(event).toEqual({
+      specversion: '1.0',
+      id: outsideEventId({ source: 'https://pipeline.example/edge', id: '3b241101-e2bb-4255-8caf-4136c566a962' }),
+      type: 'traffic.sample',
+      source: 'https://pipeline.example/edge',
+      // No ce_time: the Kafka timestamp is when it happened, as far as anyone can tell.
+      time: '2026-06-15T14:55:03.000Z',
+      datacontenttype: 'application/json',
+      dataschema: 'urn:holdfast:schema:traffic.sample:v1',
+      correlationid: '3b241101-e2bb-4255-8caf-4136c566a962',
+      data: sample,
+    });
+    expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('takes the optional attributes when they are there, converting an offset time to UTC', () => {
+    const event = decodeEvent(topic, binary({ ce_time: '2026-06-15T18:25:00+03:30', ce_correlationid: 'deploy-42', ce_subject: 'IR', 'content-type': 'application/json' }));
+    expect(event).toMatchObject({ time: '2026-06-15T14:55:00.000Z', correlationid: 'deploy-42', subject: 'IR' });
+  });
+
+  it('gives a redelivered message the same id, and the same id from two sources two ids', () => {
+    expect(decodeEvent(topic, binary()).id).toBe(decodeEvent(topic, { ...binary(), offset: '99' }).id);
+    expect(decodeEvent(topic, binary({ ce_source: '/other' })).id).not.toBe(decodeEvent(topic, binary()).id);
+    // Pinned: the ledger holds these ids, so the derivation must never change.
+    expect(outsideEventId({ source: '/edge/fra1', id: 'edge-7781' })).toBe('502c3760-6c45-57e8-8c8d-5c4a0c20ac24');
+  });
+
+  it('keeps the id of a sample Holdfast produced itself, so its correlation chain is unchanged', () => {
+    const own = createEvent('traffic.sample', sample, { source: 'holdfast/impact-analyzer' });
+    const { key, value, headers } = encodeEvent(own);
+    expect(decodeEvent(topic, { key, value, headers, ...at })).toEqual(own);
+  });
+
+  it('accepts structured mode, the whole envelope in the body', () => {
+    const event = decodeEvent(topic, structured({ time: '2026-06-15T14:55:00Z' }));
+    expect(event).toMatchObject({
+      id: outsideEventId({ source: '/edge/fra1', id: 'edge-7781' }),
+      source: '/edge/fra1',
+      time: '2026-06-15T14:55:00.000Z',
+      correlationid: 'edge-7781',
+      data: sample,
+    });
+  });
+
+  it('accepts a bare JSON sample, its type following from the topic and its id from its place in the log', () => {
+    const event = decodeEvent(topic, bare());
+    expect(event).toMatchObject({ type: 'traffic.sample', source: 'kafka:traffic.samples.v1', time: '2026-06-15T14:55:03.000Z', data: sample });
+    expect(event.id).toBe(outsideEventId({ topic, partition: 2, offset: '41' }));
+    expect(event.correlationid).toBe(event.id);
+    expect(decodeEvent(topic, bare()).id).toBe(event.id);
+    expect(decodeEvent(topic, { ...bare(), offset: '42' }).id).not.toBe(event.id);
+  });
+
+  it('refuses a binary-mode event without a required attribute, naming it', () => {
+    const message = binary();
+    delete message.headers.ce_source;
+    expect(violationOf(message)).toMatchObject({ code: 'missing-header', reason: 'header ce_source: is required but missing' });
+    expect(violationOf(binary({ ce_specversion: '0.3' })).reason).toMatch(/^header ce_specversion: /);
+    expect(violationOf(binary({ ce_id: '' })).reason).toBe('header ce_id: must not be empty');
+  });
+
+  it('refuses another event type, another schema version, a non-JSON content type and a bad time', () => {
+    expect(violationOf(binary({ ce_type: 'surge.started' }))).toMatchObject({ code: 'wrong-topic', reason: expect.stringMatching(/^header ce_type "surge.started" does not travel on topic traffic.samples.v1/) });
+    expect(violationOf(binary({ ce_type: 'traffic.sampled' }))).toMatchObject({ code: 'unknown-event-type', reason: 'header ce_type "traffic.sampled" is not a Holdfast event type' });
+    expect(violationOf(binary({ ce_dataschema: 'urn:holdfast:schema:traffic.sample:v2' })).code).toBe('schema-mismatch');
+    expect(violationOf(binary({ 'content-type': 'application/avro' })).reason).toBe('header content-type: must be application/json');
+    expect(violationOf(binary({ ce_time: 'yesterday' })).reason).toMatch(/^header ce_time: must be an RFC 3339 timestamp/);
+  });
+
+  it('refuses a structured event without data, with data_base64, or whose body is not an envelope', () => {
+    expect(violationOf(structured({ data: undefined }))).toMatchObject({ code: 'invalid-envelope', reason: 'event attribute data: is required but missing' });
+    expect(violationOf(structured({ data_base64: 'AAAA' })).reason).toMatch(/event attribute data_base64: is not accepted: send the sample as JSON in "data"/);
+    expect(violationOf({ ...structured(), value: body([sample]) }).reason).toMatch(/structured-mode body must be a JSON object/);
+    expect(violationOf(structured({ specversion: undefined })).reason).toBe('event attribute specversion: is required but missing');
+  });
+
+  it('still validates the payload, in every form', () => {
+    const broken = { ...sample, region: 'Iran' };
+    expect(violationOf({ ...binary(), value: body(broken) })).toMatchObject({ code: 'invalid-payload', reason: expect.stringMatching(/^traffic.sample payload field region: /) });
+    expect(violationOf(structured({ data: broken })).code).toBe('invalid-payload');
+    expect(violationOf(bare(broken)).code).toBe('invalid-payload');
+    expect(violationOf({ ...bare(), value: Buffer.from('region=IR value=3') })).toMatchObject({ code: 'invalid-body', reason: expect.stringMatching(/^message body is not JSON/) });
+  });
+
+  it('accepts a missing key but refuses a wrong one, which would break per-region order', () => {
+    expect(decodeEvent(topic, { ...binary(), key: null }).data.region).toBe('IR');
+    expect(violationOf({ ...binary(), key: 'DE' })).toMatchObject({ code: 'wrong-key', reason: 'message key "DE" is wrong: traffic.samples.v1 is keyed by region, so this traffic.sample event needs "IR"' });
+  });
+
+  it('stays strict on every topic Holdfast alone produces', () => {
+    const surge = createEvent('surge.started', EventExamples['surge.started'], { source: 'holdfast/test' });
+    const { key, value, headers } = encodeEvent(surge);
+    const { ce_dataschema: _schema, ce_correlationid: _correlation, ...required } = headers;
+    expect(violationOf({ key, value, headers: required }, 'region.surges.v1').code).toBe('missing-header');
+    expect(violationOf({ key, value, headers: { ...headers, ce_id: '3b241101-e2bb-4255-8caf-4136c566a962' } }, 'region.surges.v1').reason).toBe('header ce_id: must be a UUIDv7');
+    expect(violationOf({ key, value: body(surge.data), headers: {} }, 'region.surges.v1').code).toBe('missing-header');
+  });
+});

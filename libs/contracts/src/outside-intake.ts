@@ -1,0 +1,182 @@
+import { v5 as uuidv5 } from 'uuid';
+import { z } from 'zod';
+import { ContractViolation, ContractViolationCode, describeIssues, isMissing } from './contract-violation.exception';
+import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent } from './event-catalog';
+import type { EventType } from './event-types';
+import { EventIdSchema, EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, type AnyHoldfastEvent } from './envelope';
+import type { WireMessage } from './kafka-codec';
+import type { TopicName } from './topics';
+
+/**
+ * The namespace of the UUIDv5 ids given to events from outside producers. DO NOT CHANGE: the
+ * processed-event ledger holds ids derived from it, so a new value would apply redeliveries again.
+ */
+export const OUTSIDE_EVENT_NAMESPACE = '6f1c9a52-3d4b-4e8f-9a17-5b2c0d8e7f31';
+
+/** How an outside event arrived: CloudEvents binary or structured mode, or a bare JSON payload. */
+export type OutsideForm = 'binary' | 'structured' | 'bare';
+
+// CloudEvents allows any RFC 3339 offset; Holdfast keeps UTC instants, so an offset is converted.
+const OutsideTimeSchema = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' });
+const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
+const JsonContentTypeSchema = z.string().regex(/^application\/json\s*(?:;.*)?$/i, { error: 'must be application/json' });
+
+/** The CloudEvents-required attributes, the rest optional; spelled as binary-mode headers. */
+const OutsideHeadersSchema = z.looseObject({
+  ce_specversion: z.literal('1.0'),
+  ce_id: OutsideIdSchema,
+  ce_type: z.string().min(1),
+  ce_source: EventSourceSchema,
+  ce_time: OutsideTimeSchema.optional(),
+  ce_subject: SubjectSchema.optional(),
+  ce_dataschema: z.string().min(1).optional(),
+  ce_correlationid: TraceIdSchema.optional(),
+  ce_causationid: TraceIdSchema.optional(),
+  'content-type': JsonContentTypeSchema.optional(),
+});
+
+/** The same attributes in a structured-mode body (application/cloudevents+json). */
+const StructuredEnvelopeSchema = z.looseObject({
+  specversion: z.literal('1.0'),
+  id: OutsideIdSchema,
+  type: z.string().min(1),
+  source: EventSourceSchema,
+  time: OutsideTimeSchema.optional(),
+  subject: SubjectSchema.optional(),
+  dataschema: z.string().min(1).optional(),
+  correlationid: TraceIdSchema.optional(),
+  causationid: TraceIdSchema.optional(),
+  datacontenttype: JsonContentTypeSchema.optional(),
+  data_base64: z.never({ error: 'is not accepted: send the sample as JSON in "data"' }).optional(),
+  data: z.unknown().refine((data) => data !== undefined, { error: 'is required but missing' }),
+});
+
+interface OutsideAttributes {
+  id: string;
+  type: string;
+  source: string;
+  time?: string;
+  subject?: string;
+  dataschema?: string;
+  correlationid?: string;
+  causationid?: string;
+}
+
+const text = (value: Buffer | string | undefined): string | undefined => (Buffer.isBuffer(value) ? value.toString('utf8') : value);
+
+/** Which form a message is in: the CloudEvents Kafka binding tells them apart by content-type and ce_ headers. */
+export function outsideFormOf(headers: Record<string, string | undefined>): OutsideForm {
+  if (/^application\/cloudevents\+json\s*(?:;.*)?$/i.test(headers['content-type'] ?? '')) return 'structured';
+  return Object.keys(headers).some((name) => name.startsWith('ce_')) ? 'binary' : 'bare';
+}
+
+/**
+ * The id an outside event is recorded under. A Holdfast id (UUIDv7) is kept, so what the
+ * impact-analyzer publishes itself keeps its id; any other id is only unique within its source
+ * (CloudEvents), so the pair is hashed into a UUIDv5. A bare payload has no id at all: its place
+ * in the log is what a redelivery shares.
+ */
+export function outsideEventId(origin: { source: string; id: string } | { topic: string; partition: number; offset: string }): string {
+  if ('id' in origin) return EventIdSchema.safeParse(origin.id).success ? origin.id : uuidv5(JSON.stringify([origin.source, origin.id]), OUTSIDE_EVENT_NAMESPACE);
+  return uuidv5(`${origin.topic}/${origin.partition}/${origin.offset}`, OUTSIDE_EVENT_NAMESPACE);
+}
+
+const parseBody = (message: WireMessage): unknown => {
+  if (message.value === null) throw new ContractViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
+  try {
+    return JSON.parse(message.value.toString('utf8'));
+  } catch (error) {
+    throw new ContractViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
+  }
+};
+
+const refuse = (issues: z.core.$ZodIssue[], input: Record<string, unknown>, whole: string, part: string): never => {
+  const code = issues.some((issue) => isMissing(issue, input)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
+  throw new ContractViolation(code, describeIssues(issues, input, whole, part));
+};
+
+const messageTime = (message: WireMessage): string => {
+  const millis = Number(message.timestamp);
+  if (message.timestamp === undefined || !Number.isFinite(millis)) {
+    throw new ContractViolation(ContractViolationCode.MissingHeader, 'the event has no time: send ce_time, or produce with a message timestamp');
+  }
+  return new Date(millis).toISOString();
+};
+
+/**
+ * Decodes a message that an outside producer wrote to `topic` (a topic with `externalProducers`),
+ * in any of the forms DESIGN.md section 4 accepts. What is missing is filled in: the type from
+ * the topic for a bare payload, the schema version this build reads, the time from the Kafka
+ * timestamp, and an event without a correlation id starts its own chain under the id it was sent
+ * with. The payload is still validated like any other.
+ */
+export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {
+  const headers = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, text(value)]));
+  const form = outsideFormOf(headers);
+  const name = (attribute: string) => (form === 'structured' ? `event attribute ${attribute}` : `header ce_${attribute}`);
+  let attributes: OutsideAttributes;
+  let data: unknown;
+  let id: string;
+
+  if (form === 'bare') {
+    const types: readonly EventType[] = TopicEvents[topic];
+    if (types.length !== 1) throw new ContractViolation(ContractViolationCode.MissingHeader, `header ce_type: is required on ${topic}, which carries ${types.join(', ')}`);
+    if (message.partition === undefined || message.offset === undefined) {
+      throw new Error('a bare JSON message is identified by its partition and offset: pass them to decodeEvent');
+    }
+    data = parseBody(message);
+    id = outsideEventId({ topic, partition: message.partition, offset: message.offset });
+    attributes = { id, type: types[0], source: `kafka:${topic}`, correlationid: id };
+  } else if (form === 'binary') {
+    const parsed = OutsideHeadersSchema.safeParse(headers);
+    if (!parsed.success) refuse(parsed.error.issues, headers, 'headers', 'header');
+    const valid = parsed.data!;
+    data = parseBody(message);
+    attributes = {
+      id: valid.ce_id,
+      type: valid.ce_type,
+      source: valid.ce_source,
+      time: valid.ce_time,
+      subject: valid.ce_subject,
+      dataschema: valid.ce_dataschema,
+      correlationid: valid.ce_correlationid,
+      causationid: valid.ce_causationid,
+    };
+    id = outsideEventId(attributes);
+  } else {
+    const body = parseBody(message);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ContractViolation(ContractViolationCode.InvalidEnvelope, 'a structured-mode body must be a JSON object holding the CloudEvents attributes and "data"');
+    }
+    const parsed = StructuredEnvelopeSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new ContractViolation(ContractViolationCode.InvalidEnvelope, describeIssues(parsed.error.issues, body, 'event', 'event attribute'));
+    }
+    ({ data, ...attributes } = parsed.data);
+    id = outsideEventId(attributes);
+  }
+
+  const allowed: readonly string[] = TopicEvents[topic];
+  if (isEventType(attributes.type) && !allowed.includes(attributes.type)) {
+    throw new ContractViolation(
+      ContractViolationCode.WrongTopic,
+      `${name('type')} "${attributes.type}" does not travel on topic ${topic}, which carries ${allowed.join(', ')}; it belongs on ${topicOfEvent(attributes.type)}`,
+    );
+  }
+  return assembleEvent(
+    {
+      id,
+      type: attributes.type,
+      source: attributes.source,
+      time: attributes.time === undefined ? messageTime(message) : new Date(attributes.time).toISOString(),
+      subject: attributes.subject,
+      // Absent means "the version this build reads"; a present one must still match it.
+      dataschema: attributes.dataschema ?? (isEventType(attributes.type) ? dataSchemaOf(attributes.type) : ''),
+      correlationid: attributes.correlationid ?? attributes.id,
+      causationid: attributes.causationid,
+    },
+    data,
+    'consume',
+    (attribute) => name(attribute),
+  );
+}

@@ -1,0 +1,165 @@
+import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
+import { expectEventually, recordTopic } from '@holdfast/testing';
+import type { EntityManager } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
+import { physicalTopic } from '../kafka/kafka-settings';
+import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
+
+const sample = (region: string, value: number) => sampleEvent(region, value, 'batch-spec');
+
+async function consumed(metrics: MetricsRegistry, labels: { type: string; outcome: string }): Promise<number> {
+  const { values } = await metrics.registry.getSingleMetric('holdfast_events_consumed_total')!.get();
+  return values.filter((value) => value.labels.type === labels.type && value.labels.outcome === labels.outcome).reduce((sum, value) => sum + value.value, 0);
+}
+
+describe('batch consumption against the real broker and PostgreSQL', () => {
+  let bed: MessagingTestBed;
+  let groups = 0;
+
+  type BeforeBatch = (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | Promise<void>;
+  const batchConsumerFor = ({ beforeBatch, maxEvents, metrics }: { beforeBatch?: BeforeBatch; maxEvents?: number; metrics?: MetricsRegistry } = {}) =>
+    effectConsumer(bed, { group: `batch-${++groups}`, metrics, batch: { beforeBatch, maxEvents }, retry: { attempts: 2, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
+
+  const recordDeadLetters = async () => {
+    const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
+    // Every group reads the shared topic from its start, so only letters of the test's own group and messages count.
+    const of = (consumer: { groupId: string }, ids: string[]) =>
+      recorder.messages.filter((letter) => letter.headers[DeadLetterHeaders.consumerGroup] === consumer.groupId && ids.includes(letter.headers.ce_id));
+    return { of, stop: recorder.stop };
+  };
+
+  /** Each test publishes on a region of its own, so it can tell its events from the ones before it. */
+  const only = (events: HoldfastEvent<'traffic.sample'>[], region: string) => events.filter((event) => event.data.region === region);
+
+  beforeAll(async () => {
+    bed = await createMessagingTestBed('batch-consumer', [Topics.trafficSamples]);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it('applies a whole batch in one transaction together with the ledger rows of its events', async () => {
+    const events = Array.from({ length: 40 }, (_, index) => sample('IR', index));
+    // Published before the consumer starts, so its first fetch brings them as one batch.
+    await bed.publisher.publish(...events);
+    const sizes: number[] = [];
+    const consumer = batchConsumerFor({ beforeBatch: (batch) => void sizes.push(only(batch, 'IR').length) });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, events.map((event) => event.id))).toBe(40));
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+      // Rows written by one transaction share its id (xmin): each effect was committed with its ledger row, a batch at a time.
+      const transactions = await bed.dataSource.query(
+        `SELECT effect.xmin::text AS effect_tx, ledger.xmin::text AS ledger_tx FROM effect JOIN processed_event ledger USING (event_id)
+         WHERE event_id = ANY($1::uuid[]) AND ledger.consumer_group = $2`,
+        [events.map((event) => event.id), consumer.groupId],
+      );
+      expect(transactions).toHaveLength(40);
+      expect(transactions.every((row: { effect_tx: string; ledger_tx: string }) => row.effect_tx === row.ledger_tx)).toBe(true);
+      expect(new Set(transactions.map((row: { effect_tx: string }) => row.effect_tx)).size).toBeLessThan(40);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('keeps a slice to maxEvents and leaves events already in the ledger out of the batch', async () => {
+    const event = sample('DE', 1);
+    const others = [sample('DE', 2), sample('DE', 3), sample('DE', 4)];
+    await bed.publisher.publish(event, event, ...others, event);
+    const seen: string[][] = [];
+    const metrics = new MetricsRegistry('batch-spec', false);
+    const consumer = batchConsumerFor({ maxEvents: 2, metrics, beforeBatch: (batch) => void seen.push(only(batch, 'DE').map((one) => one.id)) });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [event.id, ...others.map((other) => other.id)])).toBe(4));
+      const handed = seen.flat().filter((id) => [event.id, ...others.map((other) => other.id)].includes(id));
+      expect(handed).toEqual([event.id, ...others.map((other) => other.id)]);
+      expect(seen.every((batch) => batch.length <= 2)).toBe(true);
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(2);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('dead-letters a contract violation on its own and applies the rest of the batch', async () => {
+    const before = sample('BR', 1);
+    const after = sample('BR', 2);
+    const broken = encodeEvent(sample('BR', 3));
+    const letters = await recordDeadLetters();
+    const raw = bed.kafka.producer();
+    await raw.connect();
+    await raw.send({
+      topic: physicalTopic(bed.settings, Topics.trafficSamples),
+      messages: [encodeEvent(before), { ...broken, value: Buffer.from(JSON.stringify({ region: 'Brazil' })) }, encodeEvent(after)],
+    });
+    await raw.disconnect();
+    const consumer = batchConsumerFor();
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [before.id, after.id])).toBe(2));
+      const ids = [before.id, broken.headers.ce_id, after.id];
+      await expectEventually(() => expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toEqual([broken.headers.ce_id]));
+      expect(letters.of(consumer, ids)[0].headers[DeadLetterHeaders.reason]).toMatch(/^contract violation: traffic.sample payload field/);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('falls back to one event at a time when the batch handler fails, so only the bad event is dead-lettered', async () => {
+    const good = [sample('MX', 1), sample('MX', 2)];
+    const bad = sample('MX', 3);
+    const last = sample('MX', 4);
+    await bed.publisher.publish(good[0], bad, good[1], last);
+    const letters = await recordDeadLetters();
+    const consumer = batchConsumerFor({
+      beforeBatch: (batch) => {
+        if (batch.some((event) => event.id === bad.id)) throw new Error('the detector refused a sample');
+      },
+    });
+    await consumer.start();
+    try {
+      const applied = [...good, last].map((event) => event.id);
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, applied)).toBe(3));
+      const ids = [...applied, bad.id];
+      await expectEventually(() => expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toEqual([bad.id]));
+      expect(letters.of(consumer, ids)[0].headers[DeadLetterHeaders.reason]).toBe('handler failed after 2 attempt(s): the detector refused a sample');
+      expect(await effectCount(bed.dataSource, [bad.id])).toBe(0);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('retries a batch through an infrastructure failure until it passes, dead-lettering nothing', async () => {
+    const events = [sample('KE', 1), sample('KE', 2)];
+    await bed.publisher.publish(...events);
+    const letters = await recordDeadLetters();
+    let failures = 0;
+    const consumer = batchConsumerFor({
+      beforeBatch: (batch) => {
+        // More failures than the retry policy's attempts: only an infrastructure failure outlasts them.
+        if (only(batch, 'KE').length > 0 && failures++ < 4) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      },
+    });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, events.map((event) => event.id))).toBe(2));
+      expect(failures).toBeGreaterThanOrEqual(5);
+      const sentinel = encodeEvent(sample('KE', 3));
+      const raw = bed.kafka.producer();
+      await raw.connect();
+      await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages: [{ ...sentinel, value: Buffer.from('sentinel') }] });
+      await raw.disconnect();
+      const ids = [...events.map((event) => event.id), sentinel.headers.ce_id];
+      await expectEventually(() => expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toContain(sentinel.headers.ce_id));
+      expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toEqual([sentinel.headers.ce_id]);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+});

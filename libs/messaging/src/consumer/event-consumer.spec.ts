@@ -1,0 +1,45 @@
+import { Topics } from '@holdfast/contracts';
+import { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../kafka/messaging-logger';
+import { EventConsumer, type EventConsumerOptions } from './event-consumer';
+
+// Nothing connects before start(): a client for an unused port is enough to build a consumer.
+const base = {
+  kafka: new Kafka({ brokers: ['127.0.0.1:9'], clientId: 'explicit-handling-spec' }),
+  dataSource: {} as DataSource,
+  publisher: { send: async () => undefined },
+  settings: { topicPrefix: 'spec.' },
+  logger: silentLogger,
+  topic: Topics.regionSurges,
+  group: 'maintenance-planner.holds',
+} satisfies Partial<EventConsumerOptions<typeof Topics.regionSurges>>;
+
+const noop = async () => undefined;
+
+describe('EventConsumer: every event type of its topic is handled or ignored on purpose', () => {
+  it('refuses to be built with a type neither handled nor ignored, naming the group, topic and types', () => {
+    expect(() => new EventConsumer({ ...base, handlers: { 'surge.started': noop } })).toThrow(
+      'Consumer group maintenance-planner.holds on region.surges.v1 has no handler for surge.updated, surge.cleared: handle each, or list it in the consumer\'s ignore option.',
+    );
+    expect(() => new EventConsumer({ ...base, handlers: { 'surge.started': noop }, ignore: ['surge.updated'] })).toThrow(/has no handler for surge.cleared:/);
+  });
+
+  it('accepts each type handled or listed in ignore', () => {
+    expect(new EventConsumer({ ...base, handlers: { 'surge.started': noop }, ignore: ['surge.updated', 'surge.cleared'] }).groupId).toBe('spec.maintenance-planner.holds');
+    expect(new EventConsumer({ ...base, handlers: { 'surge.started': noop, 'surge.updated': noop, 'surge.cleared': noop } }).groupId).toBe('spec.maintenance-planner.holds');
+  });
+
+  it('refuses a type both handled and ignored, and handlers given together with a batch handler, or neither', () => {
+    expect(() => new EventConsumer({ ...base, handlers: { 'surge.started': noop }, ignore: ['surge.started', 'surge.updated', 'surge.cleared'] })).toThrow(
+      'Consumer group maintenance-planner.holds on region.surges.v1 both handles and ignores surge.started: pick one.',
+    );
+    expect(() => new EventConsumer({ ...base, handlers: { 'surge.started': noop }, batch: { handler: noop } })).toThrow('Consumer group maintenance-planner.holds on region.surges.v1: give handlers (one per event type) or batch, not both.');
+    expect(() => new EventConsumer({ ...base })).toThrow('Consumer group maintenance-planner.holds on region.surges.v1: give handlers (one per event type) or batch.');
+  });
+
+  it('lets a batch handler take every type of the topic but the ignored ones', () => {
+    expect(() => new EventConsumer({ ...base, batch: { handler: noop }, ignore: ['surge.cleared'] })).not.toThrow();
+  });
+});
