@@ -1,3 +1,4 @@
+import type { SurgeSeverity } from '@holdfast/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type DeclarationStatus = 'scheduled' | 'active' | 'ended' | 'cancelled';
@@ -19,6 +20,10 @@ export class DeclarationEntity {
 
   @Column({ type: 'text' })
   reason!: string;
+
+  /** The severity of the surges it raises. */
+  @Column({ type: 'text' })
+  severity!: SurgeSeverity;
 
   @Column({ type: 'text' })
   status!: DeclarationStatus;

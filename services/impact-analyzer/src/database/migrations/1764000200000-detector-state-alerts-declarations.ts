@@ -65,6 +65,7 @@ export class DetectorStateAlertsDeclarations1764000200000 implements MigrationIn
         starts_at timestamptz NOT NULL,
         ends_at timestamptz NOT NULL CHECK (ends_at > starts_at),
         reason text NOT NULL,
+        severity text NOT NULL CHECK (severity IN ('minor', 'major', 'critical')),
         status text NOT NULL CHECK (status IN ('scheduled', 'active', 'ended', 'cancelled')),
         declared_by text NOT NULL,
         declared_at timestamptz NOT NULL,
