@@ -8,6 +8,7 @@ import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrati
 import { DeclarationEntity } from './declarations/declaration.entity';
 import { DeclarationsModule } from './declarations/declarations.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PrometheusModule } from './prometheus/prometheus.module';
 import { RegionsModule } from './regions/regions.module';
 import { SamplesModule } from './samples/samples.module';
 import { SeriesStateEntity } from './samples/series-state.entity';
@@ -26,5 +27,5 @@ export const analyzerService = defineService({
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
   migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000],
-  modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule],
+  modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
 });
