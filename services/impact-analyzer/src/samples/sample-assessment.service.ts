@@ -109,36 +109,43 @@ export class SampleAssessmentService {
       }
       if (!assessed) continue;
       const lastSampleAt = new Date(state.lastAtMs!);
-      const published = await this.baselines.publishIfChanged(
-        transaction,
-        { publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at },
-        state,
-        this.detection,
-        lastSampleAt,
-      );
+      // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
+      const published =
+        state.samplesSeen < policy.warmupSamples
+          ? null
+          : await this.baselines.publishIfChanged(
+              transaction,
+              { publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at },
+              state,
+              this.detection,
+              lastSampleAt,
+            );
       updates.push({ row, state, lastSampleAt, published });
     }
     await this.writeSeries(transaction, updates);
     return refusals.sort((a, b) => a.index - b.index);
   }
 
-  /** Creates missing series and locks all of them, in key order so concurrent batches cannot deadlock. */
+  /** Locks the series (creating those never seen), in key order so concurrent batches cannot deadlock. */
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
-    const regions = keys.map((key) => key.region);
-    const metrics = keys.map((key) => key.metric);
-    const initial = keys.map((key) => JSON.stringify(initialSeriesState(key.region, key.metric)));
+    const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
+      transaction.query(
+        `SELECT region, metric, state, signal_lost_at, published_baseline, baseline_published_at FROM series_state
+         WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         ORDER BY region, metric FOR UPDATE`,
+        [wanted.map((key) => key.region), wanted.map((key) => key.metric)],
+      );
+    const rows = await select(keys);
+    if (rows.length === keys.length) return rows;
+    const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
+    const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
     await transaction.query(
       `INSERT INTO series_state (region, metric, state, updated_at)
        SELECT region, metric, state, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS s(region, metric, state)
        ON CONFLICT DO NOTHING`,
-      [regions, metrics, initial, this.clock.now()],
+      [missing.map((key) => key.region), missing.map((key) => key.metric), missing.map((key) => JSON.stringify(initialSeriesState(key.region, key.metric))), this.clock.now()],
     );
-    return transaction.query(
-      `SELECT region, metric, state, signal_lost_at, published_baseline, baseline_published_at FROM series_state
-       WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-       ORDER BY region, metric FOR UPDATE`,
-      [regions, metrics],
-    );
+    return [...rows, ...(await select(missing))];
   }
 
   private async writeSeries(transaction: EntityManager, updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[]): Promise<void> {
