@@ -50,7 +50,7 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
       await expectEventually(async () => expect(await sampleCount()).toBe(index + 1));
     }
 
-    // The pipeline re-sends all three (at-least-once): the ledger knows their (derived) ids.
+    // The pipeline re-sends all three (at-least-once): the ledger knows the CloudEvents ids, and the bare sample is no newer than what its series has seen.
     await producer.send({ topic, messages: [binary, structured, bare] });
     await producer.send({ topic, messages: [{ key: 'IR', value: JSON.stringify(sample('2026-06-14T21:15:00Z', 110)) }] });
     await expectEventually(async () => expect(await sampleCount()).toBe(4));

@@ -88,7 +88,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
 
   it('answers a batch with nothing good in it, or one too large, with a problem document', async () => {
     const none = await postSamples(service.baseUrl, [{ region: 'DE', value: -1, at: '2026-06-14T21:00:00Z' }]);
-    expect(none.status).toBe(422);
+    expect(none.status).toBe(400);
     expect(await none.json()).toMatchObject({ code: 'no-sample-accepted', errors: [{ path: 'samples.0.value' }] });
 
     const tooMany = await postSamples(service.baseUrl, Array.from({ length: 6 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));

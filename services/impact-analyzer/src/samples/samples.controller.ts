@@ -56,7 +56,7 @@ export class SamplesController {
       accepted.push({ ...parsed.data, region: region.code });
     });
     if (accepted.length === 0) {
-      throw new DomainError('no-sample-accepted', 422, `None of the ${batch.samples.length} samples can be accepted: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`, {
+      throw new DomainError('no-sample-accepted', 400, `None of the ${batch.samples.length} samples can be accepted: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`, {
         errors: refused.map((r) => ({ path: r.path, message: r.reason })),
       });
     }
