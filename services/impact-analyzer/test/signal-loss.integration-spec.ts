@@ -65,5 +65,13 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
     await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR', 'surge.cleared IR']));
     expect(surges.events()[1].data).toMatchObject({ surgeId: surges.events()[0].data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
     expect((await baseline('IR')).metrics[0].signalLostAt).toBeNull();
+
+    // Everything consumed and committed: the lag gauge reads zero on every partition.
+    await expectEventually(async () => {
+      await runJobs();
+      const lags = [...(await metrics()).matchAll(/holdfast_analyzer_sample_lag_messages\{[^}]*\} (\d+)/g)].map((match) => Number(match[1]));
+      expect(lags).toHaveLength(6);
+      expect(lags.every((lag) => lag === 0)).toBe(true);
+    });
   });
 });

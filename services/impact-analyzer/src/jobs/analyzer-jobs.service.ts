@@ -2,13 +2,14 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { TrafficSamplesConsumer } from '../samples/traffic-samples.consumer';
 import { DeclarationsService } from '../declarations/declarations.service';
 import { SignalWatchService } from '../signals/signal-watch.service';
 import { SurgesService } from '../surges/surges.service';
 
 /**
  * The analyzer's periodic work, on ANALYZER_JOB_INTERVAL_MS: declarations start and end, lost
- * signals are found, the active-surge gauge is refreshed. Every step reads the injected clock, so
+ * signals are found, the active-surge and consumer-lag gauges are refreshed. Every step reads the injected clock, so
  * a test calls `runOnce()` after moving it instead of waiting.
  */
 @Injectable()
@@ -17,15 +18,18 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
   private readonly activeSurges;
+  private readonly consumerLag;
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     private readonly declarations: DeclarationsService,
     private readonly signals: SignalWatchService,
     private readonly surges: SurgesService,
+    private readonly samples: TrafficSamplesConsumer,
     metrics: MetricsRegistry,
   ) {
     this.activeSurges = metrics.gauge('holdfast_analyzer_active_surges', 'Active surges by region and source', ['region', 'source']);
+    this.consumerLag = metrics.gauge('holdfast_analyzer_sample_lag_messages', 'Samples on traffic.samples.v1 not yet consumed, per partition', ['partition']);
   }
 
   onApplicationBootstrap(): void {
@@ -45,6 +49,7 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
         ['declarations', () => this.declarations.advanceDue()],
         ['signal loss', () => this.signals.check()],
         ['active surges gauge', () => this.refreshGauge()],
+        ['consumer lag gauge', () => this.refreshLag()],
       ] as const) {
         try {
           await job();
@@ -54,6 +59,10 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
       }
     });
     return this.running;
+  }
+
+  private async refreshLag(): Promise<void> {
+    for (const { partition, messages } of await this.samples.lag()) this.consumerLag.set({ partition: String(partition) }, messages);
   }
 
   private async refreshGauge(): Promise<void> {

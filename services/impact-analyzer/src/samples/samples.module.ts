@@ -9,6 +9,6 @@ import { TrafficSamplesConsumer } from './traffic-samples.consumer';
   imports: [SurgesModule, BaselinesModule],
   controllers: [SamplesController],
   providers: [SampleAssessmentService, TrafficSamplesConsumer],
-  exports: [SampleAssessmentService],
+  exports: [SampleAssessmentService, TrafficSamplesConsumer],
 })
 export class SamplesModule {}

@@ -1,6 +1,9 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
-import { MessagingRuntime, UnprocessableEventError } from '@holdfast/messaging';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { MessagingRuntime, physicalTopic, UnprocessableEventError, type EventConsumer } from '@holdfast/messaging';
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Admin } from 'kafkajs';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SampleAssessmentService } from './sample-assessment.service';
 
 /**
@@ -9,14 +12,18 @@ import { SampleAssessmentService } from './sample-assessment.service';
  * batch per transaction.
  */
 @Injectable()
-export class TrafficSamplesConsumer implements OnModuleInit {
+export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdown {
+  private consumer?: EventConsumer<typeof Topics.trafficSamples>;
+  private admin?: Promise<Admin>;
+
   constructor(
     private readonly messaging: MessagingRuntime,
     private readonly assessment: SampleAssessmentService,
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
   ) {}
 
   onModuleInit(): void {
-    this.messaging.consumer({
+    this.consumer = this.messaging.consumer({
       topic: Topics.trafficSamples,
       group: ConsumerGroups.analyzerSamples,
       batch: {
@@ -28,5 +35,28 @@ export class TrafficSamplesConsumer implements OnModuleInit {
         },
       },
     });
+  }
+
+  /** Messages not yet consumed by the group, per partition: the group's committed offset against the log end. */
+  async lag(): Promise<{ partition: number; messages: number }[]> {
+    if (!this.consumer) return [];
+    this.admin ??= (async () => {
+      const admin = this.messaging.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    const admin = await this.admin;
+    const topic = physicalTopic(this.config.kafka, Topics.trafficSamples);
+    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: this.consumer.groupId, topics: [topic] })]);
+    const position = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return ends.map((end) => {
+      const at = position.get(end.partition) ?? -1;
+      // -1: the group has committed nothing on the partition yet, so all of it is ahead.
+      return { partition: end.partition, messages: Math.max(0, Number(end.high) - (at < 0 ? Number(end.low) : at)) };
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.admin) await (await this.admin).disconnect();
   }
 }
