@@ -29,7 +29,10 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     service = await startServiceUnderTest(analyzerService, {
       environment: {
         // JP warms up under an absolute ceiling; every other region makes no decision while warming up.
-        ANALYZER_DETECTION: JSON.stringify({ defaults: { coolDownSamples: 2 }, regions: { JP: { warmupCeiling: 1_000 } } }),
+        ANALYZER_DETECTION: JSON.stringify({
+          defaults: { coolDownSamples: 2 },
+          regions: { JP: { warmupCeiling: 1_000 }, BR: { warmupSamples: 40, minimumVolume: 10_000 }, AR: { warmupSamples: 40 } },
+        }),
         SAMPLE_BATCH_MAX: '5',
       },
     });
@@ -66,6 +69,21 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     ]);
     await expectEventually(async () => expect(await sampleCount('KR')).toBe(2));
     expect(await surgesIn('KR')).toEqual([]);
+  });
+
+  it('publishes no surge for a region below its minimum volume, however large the deviation', async () => {
+    const flat = (region: string) =>
+      Array.from({ length: 45 }, (_, i) => ({ region, at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 100 + ((i * 7) % 11) }));
+    const spike = (region: string) => ({ region, at: '2026-06-14T03:45:00Z', value: 2_000 });
+    for (const region of ['BR', 'AR']) {
+      await postSamples(service.baseUrl, flat(region).slice(0, 5));
+      for (let start = 5; start < 45; start += 5) await postSamples(service.baseUrl, flat(region).slice(start, start + 5));
+      await postSamples(service.baseUrl, [spike(region)]);
+      await expectEventually(async () => expect(await sampleCount(region)).toBe(46));
+    }
+    await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'AR').map((e) => e.type)).toEqual(['surge.started']));
+    expect(await surgesIn('br')).toEqual([]);
+    expect((await surgesIn('ar')).map((surge) => surge.region)).toEqual(['AR']);
   });
 
   it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {

@@ -1,4 +1,5 @@
 import { SurgeSourceSchema, type SurgeSource } from '@holdfast/contracts';
+import { RegionCatalog } from '@holdfast/regions';
 import { DomainError } from '@holdfast/service-kit';
 import { Controller, Get, Param, ParseEnumPipe, ParseIntPipe, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
@@ -30,7 +31,10 @@ function viewOf(surge: SurgeEntity) {
 @ApiTags('surges')
 @Controller('v1/surges')
 export class SurgesController {
-  constructor(private readonly surges: SurgesService) {}
+  constructor(
+    private readonly surges: SurgesService,
+    private readonly catalog: RegionCatalog,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence' })
@@ -44,7 +48,7 @@ export class SurgesController {
     @Query('source', new ParseEnumPipe(SurgeSourceSchema.options, { optional: true })) source?: SurgeSource,
     @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
   ) {
-    const surges = await this.surges.list({ status, region: region?.trim() || undefined, source, limit: Math.min(Math.max(limit ?? 500, 1), 500) });
+    const surges = await this.surges.list({ status, region: region?.trim() ? (this.catalog.find(region.trim())?.code ?? region.trim()) : undefined, source, limit: Math.min(Math.max(limit ?? 500, 1), 500) });
     return { items: surges.map(viewOf) };
   }
 
