@@ -120,4 +120,14 @@ describe('stepSeries', () => {
     const both = { ...context, config: detectionConfig({ defaults: { directions: ['up', 'down'] } }) };
     expect(run(drop, undefined, both).decisions[0]).toMatchObject({ type: 'surge.started', direction: 'down' });
   });
+
+  it('treats a spike the series routinely makes as usual, but not one well beyond it', () => {
+    // Every six hours a burst to 2000 on top of the usual traffic: routine after its first repeats.
+    const bursts = traffic(0, 3000).map((s, i) => (i % 72 === 0 ? { ...s, value: 2000 } : s));
+    const decisions = run(bursts).decisions.filter((d) => d.type === 'surge.started');
+    expect(decisions.filter((d) => Date.parse(d.at) > START + 1500 * STEP)).toEqual([]);
+    const { state } = run(bursts);
+    const beyond = stepSeries(state, sample(3000, 6000), context).decision;
+    expect(beyond).toMatchObject({ type: 'surge.started', direction: 'up' });
+  });
 });

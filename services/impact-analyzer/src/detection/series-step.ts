@@ -1,5 +1,5 @@
 import { thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
-import { SeasonalBaseline, copyBaselineState, emptyBaselineState, parseBaselineState, regionZone, type BaselineState } from './seasonal-baseline';
+import { SeasonalBaseline, copyBaselineState, emptyBaselineState, localHourOfWeek, parseBaselineState, regionZone, type BaselineState } from './seasonal-baseline';
 import type {
   DecidingSample,
   SurgeDecision,
@@ -25,9 +25,20 @@ export interface ActiveSurge {
 
 export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
 
-export interface RememberedPeak {
-  score: number;
-  atMs: number;
+/**
+ * The series' past excursions of one kind, so a new one is judged by how often the series went as
+ * far before: a decayed count per magnitude bin (log scale, BINS_PER_DOUBLING per doubling, keyed
+ * by bin number; only bins ever reached are present, so the memory stays small), and the excursion
+ * under way. A spike's magnitude is its excess over the baseline in the metric's own units, which,
+ * unlike its z-score, does not creep while the series' spread is still being learned; a sustained
+ * excursion's is its accumulated (CUSUM) score.
+ */
+export interface ExcursionMemory {
+  counts: Record<string, number>;
+  /** When the counts were last decayed. */
+  decayedAtMs: number;
+  /** Largest magnitude of the excursion in progress; 0 when the series is ordinary. */
+  run: number;
 }
 
 export const SERIES_STATE_VERSION = 2;
@@ -47,11 +58,17 @@ export interface SeriesState {
   cadenceMs: number | null;
   baseline: BaselineState;
   cusum: Record<SurgeDirection, number>;
-  /** Highest spike and sustained scores seen per direction and when, decayed by age when compared. */
-  peak: Record<PeakKind, RememberedPeak>;
-  recent: DecidingSample[];
+  /** Spike and sustained excursions per direction, decayed by age when compared. */
+  excursions: Record<PeakKind, ExcursionMemory>;
+  /** The latest samples judged, oldest first: the evidence a decision carries. */
+  recent: RecentSample[];
   rearmSamples: number;
   active: ActiveSurge | null;
+}
+
+/** A judged sample as kept in the state; entries are never changed, only replaced. */
+export interface RecentSample extends Omit<DecidingSample, 'at'> {
+  atMs: number;
 }
 
 export interface StepContext {
@@ -69,7 +86,16 @@ export interface StepResult {
 export const EVIDENCE_SAMPLES = 6;
 const CADENCE_RATE = 0.1;
 
-const noPeak = (): RememberedPeak => ({ score: 0, atMs: 0 });
+/** Scores below this fraction of the start threshold are ordinary, not excursions. */
+const EXCURSION_FLOOR = 0.5;
+const BINS_PER_DOUBLING = 8;
+/** Bins span 2^-128 to 2^128 of the metric's unit: any finite excess, a bounded number of keys. */
+const MAX_BIN = 128 * BINS_PER_DOUBLING;
+/** A remembered count decayed below this is forgotten. */
+const FORGOTTEN = 0.01;
+const PEAK_KINDS: readonly PeakKind[] = ['upSpike', 'upSustained', 'downSpike', 'downSustained'];
+
+const noExcursions = (): ExcursionMemory => ({ counts: {}, decayedAtMs: 0, run: 0 });
 
 /** The state of a series that has seen nothing yet; its baseline takes the zone of the first step. */
 export function initialSeriesState(region: string, metric: string): SeriesState {
@@ -82,7 +108,7 @@ export function initialSeriesState(region: string, metric: string): SeriesState 
     cadenceMs: null,
     baseline: emptyBaselineState('UTC'),
     cusum: { up: 0, down: 0 },
-    peak: { upSpike: noPeak(), upSustained: noPeak(), downSpike: noPeak(), downSustained: noPeak() },
+    excursions: { upSpike: noExcursions(), upSustained: noExcursions(), downSpike: noExcursions(), downSustained: noExcursions() },
     recent: [],
     rearmSamples: 0,
     active: null,
@@ -94,16 +120,18 @@ export function copySeriesState(state: SeriesState): SeriesState {
     ...state,
     baseline: copyBaselineState(state.baseline),
     cusum: { ...state.cusum },
-    peak: {
-      upSpike: { ...state.peak.upSpike },
-      upSustained: { ...state.peak.upSustained },
-      downSpike: { ...state.peak.downSpike },
-      downSustained: { ...state.peak.downSustained },
+    excursions: {
+      upSpike: copyExcursions(state.excursions.upSpike),
+      upSustained: copyExcursions(state.excursions.upSustained),
+      downSpike: copyExcursions(state.excursions.downSpike),
+      downSustained: copyExcursions(state.excursions.downSustained),
     },
-    recent: state.recent.map((s) => ({ ...s })),
+    recent: state.recent.slice(),
     active: state.active && { ...state.active },
   };
 }
+
+const copyExcursions = (memory: ExcursionMemory): ExcursionMemory => ({ ...memory, counts: { ...memory.counts } });
 
 /** Checks state read back from storage; state of an older detector version is refused, not guessed at. */
 export function parseSeriesState(json: unknown): SeriesState {
@@ -112,6 +140,9 @@ export function parseSeriesState(json: unknown): SeriesState {
     throw new Error(`Unsupported series state version ${String(state?.version)} (expected ${SERIES_STATE_VERSION}): start the series from initialSeriesState()`);
   }
   if (typeof state.region !== 'string' || typeof state.metric !== 'string') throw new Error('Series state must name its region and metric');
+  if (PEAK_KINDS.some((kind) => typeof state.excursions?.[kind]?.counts !== 'object')) {
+    throw new Error('Series state must hold the excursion memory of every kind');
+  }
   return copySeriesState({ ...state, baseline: parseBaselineState(state.baseline) });
 }
 
@@ -141,8 +172,7 @@ function isUsable(state: SeriesState, sample: TrafficSample): boolean {
  */
 export function advanceSeries(state: SeriesState, sample: TrafficSample, config: DetectionConfig, zone: string): SurgeDecision | null {
   if (!isUsable(state, sample)) return null;
-  const at = sample.at instanceof Date ? new Date(sample.at.getTime()) : new Date(sample.at);
-  const atMs = at.getTime();
+  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
   const thresholds = thresholdsFor(config, state.region);
   if (state.lastAtMs !== null) {
     const gap = atMs - state.lastAtMs;
@@ -153,15 +183,16 @@ export function advanceSeries(state: SeriesState, sample: TrafficSample, config:
   state.baseline.zone = zone;
   const baseline = new SeasonalBaseline(state.baseline, config.baseline);
 
-  const { expected, scale, support } = baseline.expect(at);
+  const hourOfWeek = localHourOfWeek(atMs, zone);
+  const { expected, scale, support } = baseline.expectAt(hourOfWeek);
   let decision: SurgeDecision | null = null;
   if (Number.isFinite(expected)) {
     const zScore = (sample.value - expected) / scale;
-    state.recent.push({ at: at.toISOString(), value: sample.value, expected, zScore });
+    state.recent.push({ atMs, value: sample.value, expected, zScore });
     if (state.recent.length > EVIDENCE_SAMPLES) state.recent.shift();
-    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, at);
+    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, atMs);
   }
-  baseline.learn(at, sample.value);
+  baseline.learnAt(hourOfWeek, sample.value, expected);
   state.samplesSeen += 1;
   return decision;
 }
@@ -173,18 +204,22 @@ function dropEvidence(state: SeriesState): void {
   state.recent = state.recent.slice(-1);
 }
 
-function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Date): SurgeDecision | null {
-  const scores = {} as Record<SurgeDirection, number>;
-  const surprising = {} as Record<SurgeDirection, boolean>;
-  const atMs = at.getTime();
-  for (const direction of ['up', 'down'] as const) {
+const SPIKE: Record<SurgeDirection, PeakKind> = { up: 'upSpike', down: 'downSpike' };
+const SUSTAINED: Record<SurgeDirection, PeakKind> = { up: 'upSustained', down: 'downSustained' };
+const DIRECTIONS: readonly SurgeDirection[] = ['up', 'down'];
+
+function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number): SurgeDecision | null {
+  const scores = { up: 0, down: 0 };
+  const surprising = { up: false, down: false };
+  for (const direction of DIRECTIONS) {
     const deviation = direction === 'up' ? reading.zScore : -reading.zScore;
     state.cusum[direction] = Math.max(0, state.cusum[direction] + Math.min(deviation, t.cusumCap) - t.cusumDrift);
     const spike = deviation / t.spikeScore;
     const sustained = state.cusum[direction] / t.cusumThreshold;
     // Spikes and sustained rises are each judged against their own history.
-    const spikeNew = beatsPeak(state.peak[`${direction}Spike`], spike, atMs, t);
-    const sustainedNew = beatsPeak(state.peak[`${direction}Sustained`], sustained, atMs, t);
+    const excess = Math.max(0, direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed);
+    const spikeNew = isRare(state.excursions[SPIKE[direction]], spike, excess, atMs, t);
+    const sustainedNew = isRare(state.excursions[SUSTAINED[direction]], sustained, sustained, atMs, t);
     surprising[direction] = (spike >= 1 && spikeNew) || (sustained >= 1 && sustainedNew);
     scores[direction] = Math.max(spike, sustained);
   }
@@ -198,17 +233,18 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
     const direction = t.directions.filter((d) => surprising[d]).sort((a, b) => scores[b] - scores[a])[0];
     if (!direction) return null;
     const score = scores[direction];
+    const at = new Date(atMs).toISOString();
     state.active = {
-      surgeId: `${state.region}/${state.metric}/${at.toISOString()}`,
+      surgeId: `${state.region}/${state.metric}/${at}`,
       direction,
-      startedAt: at.toISOString(),
+      startedAt: at,
       severity: severityOf(score, t),
       publishedScore: score,
       calmSamples: 0,
       peakExcess: Math.abs(reading.observed - reading.baseline),
       peakSample: state.samplesSeen,
     };
-    return decisionOf('surge.started', state, state.active, reading, score, at, t);
+    return decisionOf('surge.started', state, state.active, reading, score, atMs, t);
   }
 
   const score = scores[active.direction];
@@ -224,7 +260,7 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
     state.active = null;
     state.rearmSamples = t.rearmAfterSamples;
     state.cusum = { up: 0, down: 0 };
-    return decisionOf('surge.cleared', state, active, reading, score, at, t);
+    return decisionOf('surge.cleared', state, active, reading, score, atMs, t);
   }
   active.calmSamples = 0;
   const severity = severityOf(score, t);
@@ -232,17 +268,37 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, at: Dat
   if (!escalated && score < active.publishedScore * t.updateGrowth) return null;
   active.severity = escalated ? severity : active.severity;
   active.publishedScore = score;
-  return decisionOf('surge.updated', state, active, reading, score, at, t);
+  return decisionOf('surge.updated', state, active, reading, score, atMs, t);
 }
 
-/** Whether a score beats the remembered peak (decayed by its age), remembering it if it is higher. */
-function beatsPeak(peak: RememberedPeak, score: number, atMs: number, t: SurgeThresholds): boolean {
-  const remembered = peak.score * Math.pow(0.5, (atMs - peak.atMs) / t.peakHalfLifeMs);
-  if (score > remembered) {
-    peak.score = score;
-    peak.atMs = atMs;
+const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
+
+/**
+ * Whether an excursion is rarer than the series' usual ones: it is not once the series went at least
+ * 1/peakRatio as far more than usualExcursions times before, each time counted with a weight that
+ * halves every peakHalfLifeMs. Also follows the excursion under way (while its score is at least
+ * EXCURSION_FLOOR) and files its largest magnitude once the series is ordinary again.
+ */
+function isRare(memory: ExcursionMemory, score: number, magnitude: number, atMs: number, t: SurgeThresholds): boolean {
+  if (score >= EXCURSION_FLOOR) {
+    memory.run = Math.max(memory.run, magnitude);
+  } else if (memory.run > 0) {
+    const decay = Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs);
+    for (const bin of Object.keys(memory.counts)) {
+      const count = memory.counts[bin] * decay;
+      if (count < FORGOTTEN) delete memory.counts[bin];
+      else memory.counts[bin] = count;
+    }
+    const bin = binOf(memory.run);
+    memory.counts[bin] = (memory.counts[bin] ?? 0) + 1;
+    memory.decayedAtMs = atMs;
+    memory.run = 0;
   }
-  return score >= t.peakRatio * remembered;
+  if (score < 1) return false;
+  const lowest = binOf(magnitude / t.peakRatio);
+  let repeats = 0;
+  for (const bin in memory.counts) if (Number(bin) >= lowest) repeats += memory.counts[bin];
+  return repeats * Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs) <= t.usualExcursions;
 }
 
 function decisionOf(
@@ -251,9 +307,10 @@ function decisionOf(
   active: ActiveSurge,
   reading: Reading,
   score: number,
-  at: Date,
+  atMs: number,
   t: SurgeThresholds,
 ): SurgeDecision {
+  const at = new Date(atMs).toISOString();
   return {
     type,
     surgeId: active.surgeId,
@@ -261,10 +318,15 @@ function decisionOf(
     metric: state.metric,
     direction: active.direction,
     severity: active.severity,
-    at: at.toISOString(),
+    at,
     startedAt: active.startedAt,
-    expectedEnd: type === 'surge.cleared' ? at.toISOString() : expectedEnd(state, active, reading, at, t),
-    evidence: { ...reading, cumulative: state.cusum[active.direction], score, samples: state.recent.map((s) => ({ ...s })) },
+    expectedEnd: type === 'surge.cleared' ? at : expectedEnd(state, active, reading, atMs, t),
+    evidence: {
+      ...reading,
+      cumulative: state.cusum[active.direction],
+      score,
+      samples: state.recent.map(({ atMs: sampleMs, ...rest }) => ({ at: new Date(sampleMs).toISOString(), ...rest })),
+    },
   };
 }
 
@@ -272,14 +334,14 @@ function decisionOf(
  * Once the excess has fallen from its peak, its geometric decay per sample says how many more
  * samples until it is calm; the cool-down follows. Before any decay is seen there is no estimate.
  */
-function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, at: Date, t: SurgeThresholds): string | null {
+function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds): string | null {
   const excess = active.direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed;
   const elapsed = state.samplesSeen - active.peakSample;
   const calmExcess = t.clearScore * reading.scale;
   if (state.cadenceMs === null || elapsed <= 0 || excess <= 0 || excess >= active.peakExcess) return null;
   const decay = Math.pow(excess / active.peakExcess, 1 / elapsed);
   const toCalm = excess <= calmExcess ? 0 : Math.ceil(Math.log(calmExcess / excess) / Math.log(decay));
-  return new Date(at.getTime() + (toCalm + t.clearAfterCalmSamples) * state.cadenceMs).toISOString();
+  return new Date(atMs + (toCalm + t.clearAfterCalmSamples) * state.cadenceMs).toISOString();
 }
 
 const severityRank: Record<SurgeSeverity, number> = { minor: 0, major: 1, critical: 2 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { detectionConfig, thresholdsFor } from './detection-config';
+import { DEFAULT_SURGE_THRESHOLDS, detectionConfig, thresholdsFor } from './detection-config';
 import type { SurgeDecision, TrafficSample } from './surge-decision';
 import { SurgeDetector } from './surge-detector';
 
@@ -127,7 +127,7 @@ describe('SurgeDetector', () => {
   it('applies per-region threshold overrides', () => {
     const config = detectionConfig({ regions: { CALM: { spikeScore: 500, cusumThreshold: 1e6 } } });
     expect(thresholdsFor(config, 'CALM').spikeScore).toBe(500);
-    expect(thresholdsFor(config, 'IR').spikeScore).toBe(6);
+    expect(thresholdsFor(config, 'IR').spikeScore).toBe(DEFAULT_SURGE_THRESHOLDS.spikeScore);
     const spike = (region: string) => {
       const detector = new SurgeDetector({ config, zoneOf: utc.zoneOf });
       feed(detector, normalTraffic(0, 2000, region));
