@@ -150,23 +150,24 @@ export class SampleAssessmentService {
 
   private async writeSeries(transaction: EntityManager, updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[]): Promise<void> {
     if (updates.length === 0) return;
+    // One JSON document for all rows: the driver sends it as is, rather than escaping each state inside an array literal.
+    const rows = updates.map((u) => ({
+      region: u.row.region,
+      metric: u.row.metric,
+      state: u.state,
+      last_sample_at: u.lastSampleAt.toISOString(),
+      published_baseline: u.published?.publishedBaseline ?? null,
+      baseline_published_at: u.published?.baselinePublishedAt.toISOString() ?? null,
+    }));
     await transaction.query(
       `UPDATE series_state AS s SET
-         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $7,
+         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
          published_baseline = coalesce(u.published_baseline, s.published_baseline),
          baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
-       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::jsonb[], $6::timestamptz[])
-         AS u(region, metric, state, last_sample_at, published_baseline, baseline_published_at)
+       FROM jsonb_to_recordset($1::jsonb)
+         AS u(region text, metric text, state jsonb, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
        WHERE s.region = u.region AND s.metric = u.metric`,
-      [
-        updates.map((u) => u.row.region),
-        updates.map((u) => u.row.metric),
-        updates.map((u) => JSON.stringify(u.state)),
-        updates.map((u) => u.lastSampleAt),
-        updates.map((u) => (u.published ? JSON.stringify(u.published.publishedBaseline) : null)),
-        updates.map((u) => u.published?.baselinePublishedAt ?? null),
-        this.clock.now(),
-      ],
+      [JSON.stringify(rows), this.clock.now()],
     );
   }
 
