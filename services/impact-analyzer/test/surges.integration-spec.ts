@@ -102,6 +102,9 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
       { index: 2, path: 'samples.2.region', reason: expect.stringContaining('unknown region ZZ') },
     ]);
     await expectEventually(async () => expect(await sampleCount('DE')).toBe(2));
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 2/);
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="assessed"[^}]*\} \d+/);
   });
 
   it('answers a batch with nothing good in it, or one too large, with a problem document', async () => {

@@ -19,8 +19,6 @@ export interface SampleRefusal {
   reason: string;
 }
 
-export type SampleOutcome = 'assessed' | 'late' | 'refused';
-
 interface SeriesRow {
   region: string;
   metric: string;
@@ -57,7 +55,7 @@ export class SampleAssessmentService {
     metrics: MetricsRegistry,
   ) {
     this.detection = detectionConfigOf(config.settings);
-    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples assessed by the detector, by source and outcome', ['source', 'outcome']);
+    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples in, by source (the pipeline named in the sample; http for those refused at HTTP intake) and outcome (assessed, late, refused)', ['source', 'outcome']);
     this.decisionLatency = metrics.histogram(
       'holdfast_analyzer_decision_latency_seconds',
       'From a sample’s time to the surge decision it caused',
