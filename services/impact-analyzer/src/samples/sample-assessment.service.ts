@@ -90,8 +90,7 @@ export class SampleAssessmentService {
       let state = parseSeriesState(row.state);
       const zone = this.catalog.zoneOf(row.region);
       const policy = policyOf(this.config.settings, row.region);
-      if (row.signal_lost_at) await this.signalBack(transaction, row, samples[0].event);
-      let assessed = false;
+      let firstAssessed: SampleEvent | undefined;
       for (const { event } of samples) {
         const warming = state.samplesSeen < policy.warmupSamples;
         const step = stepSeries(state, event.data, { config: this.detection, zone });
@@ -100,12 +99,14 @@ export class SampleAssessmentService {
           continue;
         }
         state = step.state;
-        assessed = true;
+        firstAssessed ??= event;
         this.samplesIn.inc({ source: event.data.source, outcome: 'assessed' });
         if (step.decision) await this.apply(transaction, step.decision, policy, event);
         if (policy.warmupCeiling !== null) await this.applyCeiling(transaction, event, policy, warming);
       }
-      if (!assessed) continue;
+      if (!firstAssessed) continue;
+      // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
+      if (row.signal_lost_at) await this.signalBack(transaction, row, firstAssessed);
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const published =
