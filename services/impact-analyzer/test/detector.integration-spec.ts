@@ -1,6 +1,7 @@
 import { createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
 import { createKafka, DeadLetterHeaders, MessagingRuntime, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { postAll, postSamples, recordEvents, seasonalLevel, seasonalSeries, type SampleInput } from './support/analyzer-harness';
@@ -112,5 +113,19 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     } finally {
       await deadLetters.stop();
     }
+  });
+
+  it('starts a series again, rather than dead-lettering its samples, when its stored state is of a detector version it cannot read', async () => {
+    const client = new Client({ connectionString: service.database.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO impact_analyzer.series_state (region, metric, state, last_sample_at, updated_at) VALUES ('PK', 'requests', '{"version": 1}', '2026-06-01T00:00:00Z', now())`,
+      );
+    } finally {
+      await client.end();
+    }
+    await postSamples(service.baseUrl, [{ region: 'PK', at: '2026-06-17T00:00:00Z', value: 10 }]);
+    await learned('PK', 1);
   });
 });

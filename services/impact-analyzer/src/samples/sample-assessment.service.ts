@@ -2,7 +2,7 @@ import type { HoldfastEvent, SurgeEvidence } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
@@ -43,6 +43,7 @@ const seriesKey = (region: string, metric: string): string => `${region}\u0000${
 @Injectable()
 export class SampleAssessmentService {
   readonly detection: DetectionConfig;
+  private readonly logger = new Logger(SampleAssessmentService.name);
   private readonly samplesIn;
   private readonly decisionLatency;
 
@@ -87,7 +88,7 @@ export class SampleAssessmentService {
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => Date.parse(a.event.data.at) - Date.parse(b.event.data.at));
-      let state = parseSeriesState(row.state);
+      let state = this.stateOf(row);
       const zone = this.catalog.zoneOf(row.region);
       const policy = policyOf(this.config.settings, row.region);
       let firstAssessed: SampleEvent | undefined;
@@ -123,6 +124,19 @@ export class SampleAssessmentService {
     }
     await this.writeSeries(transaction, updates);
     return refusals.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * The stored state, or a fresh one when it was written by a detector version this build does not
+   * read: the series learns again (a warm-up) rather than every one of its samples being dead-lettered.
+   */
+  private stateOf(row: SeriesRow): SeriesState {
+    try {
+      return parseSeriesState(row.state);
+    } catch (error) {
+      this.logger.warn({ region: row.region, metric: row.metric, err: error }, 'stored detector state unreadable; the series starts learning again');
+      return initialSeriesState(row.region, row.metric);
+    }
   }
 
   /** Locks the series (creating those never seen), in key order so concurrent batches cannot deadlock. */
