@@ -16,7 +16,7 @@ export interface DeliveredEvent {
   dataschema?: string;
   correlationid: string;
   causationid?: string;
-  data: unknown;
+  data: object;
 }
 
 /** One event owed to one subscription; the worker sends it, retries it, or declares it dead. */

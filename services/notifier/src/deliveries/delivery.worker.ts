@@ -1,0 +1,278 @@
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { DataSource, In } from 'typeorm';
+import { DeliveryFailure } from '../channels/channel';
+import { ChannelRegistry } from '../channels/channel.registry';
+import type { NotifierSettings } from '../config/notifier-settings';
+import { OutboundError } from '../outbound/outbound-http.client';
+import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { DELIVERIES_DUE_CHANNEL } from './deliveries.service';
+import type { AttemptOutcome } from './delivery-attempt.entity';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DeliveryEntity } from './delivery.entity';
+import { retryAfterMs, retryDelayMs } from './retry-schedule';
+
+interface AttemptResult {
+  statusCode: number | null;
+  error: string | null;
+  /** Final: the receiver refused for good, or our own guard refused the address. */
+  retryable: boolean;
+  retryAfter?: string;
+}
+
+const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 'sending' AND c.lease_until <= $1))";
+
+/**
+ * Sends recorded deliveries, outside any consumer transaction. Each replica claims due deliveries
+ * with FOR UPDATE SKIP LOCKED and a lease (a replica that dies mid-send leaves its claims to be
+ * taken again when the lease ends, under the same webhook-id). A delivery waits while an earlier
+ * one of the same subscription and key (window, hold, surge) is unfinished, so order holds per
+ * window. Targets at their concurrency limit or with an open circuit are not claimed for, so one
+ * slow or failing target never holds up the others.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly settings: NotifierSettings['delivery'];
+  private readonly circuitResetMs: number;
+  private readonly circuits: TargetCircuits;
+  private readonly inFlight = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private total = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private listener: Client | undefined;
+  private lastDeadCount = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly channels: ChannelRegistry,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly metrics: DeliveryMetrics,
+    @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
+  ) {
+    this.settings = config.settings.delivery;
+    this.circuitResetMs = config.settings.circuit.resetMs;
+    this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
+      this.metrics.circuitChanged(target, state);
+      this.logger.log({ target, state }, `circuit for ${target} is ${state}`);
+      if (state === 'half-open') this.wake();
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen();
+    this.timer = setInterval(() => this.wake(), this.settings.pollMs);
+    this.wake();
+  }
+
+  /** Stops claiming, lets the deliveries in hand finish (each within its timeout), then lets go. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.running]);
+    await this.listener?.end().catch(() => undefined);
+    this.circuits.shutdown();
+  }
+
+  /** Looks for due deliveries now (also run by the poll timer and on NOTIFY). */
+  wake(): void {
+    if (this.stopping) return;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        const free = this.settings.concurrency - this.total;
+        if (free <= 0 || this.stopping) break;
+        const claimed = await this.claim(free);
+        for (const delivery of claimed) this.track(this.dispatch(delivery));
+        if (claimed.length === free) this.pumpAgain = true;
+      } while (this.pumpAgain && !this.stopping);
+      await this.refreshDeadGauge();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'claiming deliveries failed; trying again on the next poll');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private capacityOf(target: string): number {
+    const state = this.circuits.state(target);
+    // Half-open lets exactly one probe through; open lets none until opossum half-opens it.
+    const limit = state === 'open' ? 0 : state === 'half-open' ? 1 : this.settings.targetConcurrency;
+    return limit - (this.inFlight.get(target) ?? 0);
+  }
+
+  private async claim(free: number): Promise<DeliveryEntity[]> {
+    const now = this.clock.now();
+    const blocked = [...this.inFlight.keys()].filter((target) => this.capacityOf(target) <= 0);
+    const candidates = (await this.dataSource.query(
+      `SELECT id, target_key FROM (
+         SELECT c.id, c.target_key, c.seq, row_number() OVER (PARTITION BY c.target_key ORDER BY c.seq) AS rank
+         FROM delivery c
+         WHERE ${DUE}
+           AND NOT (c.target_key = ANY($2::text[]))
+           AND NOT EXISTS (
+             SELECT 1 FROM delivery e
+             WHERE e.subscription_id = c.subscription_id AND e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('pending', 'sending'))
+       ) ranked
+       WHERE rank <= $3 ORDER BY seq LIMIT $4`,
+      [now, blocked, this.settings.targetConcurrency, free],
+    )) as { id: string; target_key: string }[];
+    const granted = new Map<string, number>();
+    const chosen = candidates.filter(({ target_key: target }) => {
+      const taken = granted.get(target) ?? 0;
+      if (taken >= this.capacityOf(target)) return false;
+      granted.set(target, taken + 1);
+      return true;
+    });
+    if (chosen.length === 0) return [];
+    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
+    const [rows] = (await this.dataSource.query(
+      `UPDATE delivery SET status = 'sending', lease_until = $2
+       WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY($3::uuid[]) AND ${DUE} FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [now, leaseUntil, chosen.map(({ id }) => id)],
+    )) as [{ id: string }[], number];
+    if (rows.length === 0) return [];
+    const claimed = await this.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(rows.map(({ id }) => id)) }, order: { seq: 'ASC' } });
+    for (const delivery of claimed) {
+      this.inFlight.set(delivery.targetKey, (this.inFlight.get(delivery.targetKey) ?? 0) + 1);
+      this.total += 1;
+    }
+    return claimed;
+  }
+
+  private track(running: Promise<void>): void {
+    this.running.add(running);
+    void running.finally(() => this.running.delete(running));
+  }
+
+  private async dispatch(delivery: DeliveryEntity): Promise<void> {
+    const startedAt = this.clock.now();
+    const started = performance.now();
+    let result: AttemptResult;
+    try {
+      const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id: delivery.subscriptionId });
+      const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
+      const channel = this.channels.get(delivery.channel);
+      const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
+      result = { statusCode, error: null, retryable: false };
+    } catch (error) {
+      if (isOpenCircuit(error)) {
+        await this.postpone(delivery, this.circuitResetMs);
+        this.metrics.attempts.inc({ channel: delivery.channel, result: 'circuit-open' });
+        this.release(delivery);
+        return;
+      }
+      result = describeFailure(error);
+    }
+    try {
+      await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
+    } catch (error) {
+      // The lease runs out and the delivery is claimed again: a second send, never a lost one.
+      this.logger.warn({ deliveryId: delivery.id, err: (error as Error).message }, 'could not record a delivery attempt; it will be sent again');
+    } finally {
+      this.release(delivery);
+    }
+  }
+
+  private release(delivery: DeliveryEntity): void {
+    const left = (this.inFlight.get(delivery.targetKey) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(delivery.targetKey, left);
+    else this.inFlight.delete(delivery.targetKey);
+    this.total -= 1;
+    this.wake();
+  }
+
+  private async finish(delivery: DeliveryEntity, result: AttemptResult, startedAt: Date, durationMs: number): Promise<void> {
+    const now = this.clock.now();
+    const attempts = delivery.attempts + 1;
+    const delivered = result.error === null;
+    const outcome: AttemptOutcome = delivered ? 'delivered' : result.retryable && attempts < this.settings.maxAttempts ? 'retry' : 'dead';
+    const nextAttemptAt =
+      outcome === 'retry' ? new Date(now.getTime() + retryDelayMs(attempts, this.settings, retryAfterMs(result.retryAfter, now.getTime()))) : now;
+    const status = outcome === 'retry' ? 'pending' : outcome;
+    const owned = await this.dataSource.transaction(async (transaction) => {
+      // Only the holder of the lease records the outcome; a delivery taken over after a lost lease is the new holder's.
+      const [, updated] = (await transaction.query(
+        `UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
+         WHERE id = $1 AND status = 'sending' AND lease_until = $7`,
+        [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil],
+      )) as [unknown, number];
+      if (updated === 0) return false;
+      await transaction.query(
+        `INSERT INTO delivery_attempt (id, delivery_id, number, started_at, duration_ms, status_code, error, outcome)
+         SELECT gen_random_uuid(), $1, COALESCE(MAX(number), 0) + 1, $2, $3, $4, $5, $6 FROM delivery_attempt WHERE delivery_id = $1`,
+        [delivery.id, startedAt, durationMs, result.statusCode, result.error, outcome],
+      );
+      return true;
+    });
+    if (!owned) return;
+    this.metrics.attempts.inc({ channel: delivery.channel, result: outcome });
+    if (outcome === 'delivered') {
+      this.metrics.deliveries.inc({ channel: delivery.channel, outcome: 'delivered' });
+      this.metrics.eventToDelivered.observe({ channel: delivery.channel }, Math.max(0, now.getTime() - delivery.eventTime.getTime()) / 1000);
+    } else if (outcome === 'dead') {
+      this.metrics.deliveries.inc({ channel: delivery.channel, outcome: 'dead' });
+      this.logger.warn({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, error: result.error }, 'delivery is dead; POST /v1/deliveries/{id}/replay sends it again');
+    }
+  }
+
+  private async postpone(delivery: DeliveryEntity, delayMs: number): Promise<void> {
+    await this.dataSource.query(
+      "UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3",
+      [delivery.id, new Date(this.clock.now().getTime() + delayMs), delivery.leaseUntil],
+    );
+  }
+
+  private async refreshDeadGauge(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastDeadCount < 5_000) return;
+    this.lastDeadCount = now;
+    const [{ count }] = (await this.dataSource.query("SELECT count(*)::int AS count FROM delivery WHERE status = 'dead'")) as [{ count: number }];
+    this.metrics.dead.set(count);
+  }
+
+  private async listen(): Promise<void> {
+    const { url, extra, applicationName } = this.dataSource.options as { url?: string; extra?: { options?: string }; applicationName?: string };
+    const client = new Client({ connectionString: url, options: extra?.options, application_name: `${applicationName ?? 'notifier'}-delivery-worker` });
+    client.on('error', (error) => {
+      // Polling carries on; only the instant wake-up is lost until the next start.
+      this.logger.warn({ err: error.message }, 'delivery worker lost its LISTEN connection; polling only');
+    });
+    client.on('notification', () => this.wake());
+    await client.connect();
+    await client.query(`LISTEN ${DELIVERIES_DUE_CHANNEL}`);
+    this.listener = client;
+  }
+}
+
+/** Only what says the target is unwell opens its circuit: no answer, or 408/429/5xx. */
+function isTargetFault(error: unknown): boolean {
+  if (error instanceof DeliveryFailure) return error.retryable;
+  if (error instanceof OutboundError) return error.kind === 'timeout' || error.kind === 'connection';
+  return false;
+}
+
+function describeFailure(error: unknown): AttemptResult {
+  if (error instanceof DeliveryFailure) return { statusCode: error.statusCode, error: error.message, retryable: error.retryable, retryAfter: error.retryAfter };
+  if (error instanceof OutboundError) return { statusCode: null, error: error.message, retryable: error.retryable };
+  // Anything else (a database blip while sending, a malformed reply) is worth another try.
+  return { statusCode: null, error: (error as Error).message ?? String(error), retryable: true };
+}
