@@ -16,20 +16,19 @@ export type Reply = { status: number; headers?: Record<string, string>; body?: s
 export class HttpReceiver {
   readonly requests: ReceivedRequest[] = [];
   private held: ServerResponse[] = [];
-  private constructor(
-    private readonly server: Server,
-    public reply: (request: ReceivedRequest, index: number) => Reply,
-  ) {}
+  private readonly server: Server;
 
-  static async start(reply: (request: ReceivedRequest, index: number) => Reply = () => ({ status: 204 })): Promise<HttpReceiver> {
-    let receiver: HttpReceiver | undefined;
-    const server = createServer((request, response) => {
+  private constructor(public reply: (request: ReceivedRequest, index: number) => Reply) {
+    this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => receiver?.answer({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() }, response));
+      request.on('end', () => this.answer({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() }, response));
     });
-    receiver = new HttpReceiver(server, reply);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+
+  static async start(reply: (request: ReceivedRequest, index: number) => Reply = () => ({ status: 204 })): Promise<HttpReceiver> {
+    const receiver = new HttpReceiver(reply);
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
 
