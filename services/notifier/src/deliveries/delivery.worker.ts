@@ -2,7 +2,7 @@ import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/servic
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { DeliveryFailure } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
 import type { NotifierSettings } from '../config/notifier-settings';
@@ -24,6 +24,58 @@ interface AttemptResult {
   retryAfter?: string;
 }
 
+const SUBSCRIPTION_CACHE_MS = 1_000;
+
+interface CachedSubscription {
+  subscription: SubscriptionEntity;
+  secret: string | null;
+  targetUrl: string;
+  loadedAt: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  seq: string;
+  subscription_id: string;
+  channel: DeliveryEntity['channel'];
+  target_key: string;
+  event_id: string;
+  event_type: string;
+  event_time: Date;
+  correlation_id: string;
+  ordering_key: string;
+  event: DeliveryEntity['event'];
+  status: DeliveryEntity['status'];
+  attempts: number;
+  next_attempt_at: Date;
+  lease_until: Date | null;
+  recorded_at: Date;
+  delivered_at: Date | null;
+  last_error: string | null;
+}
+
+const deliveryOf = (row: DeliveryRow): DeliveryEntity =>
+  Object.assign(new DeliveryEntity(), {
+    id: row.id,
+    seq: row.seq,
+    subscriptionId: row.subscription_id,
+    channel: row.channel,
+    targetKey: row.target_key,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    eventTime: row.event_time,
+    correlationId: row.correlation_id,
+    orderingKey: row.ordering_key,
+    event: row.event,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    recordedAt: row.recorded_at,
+    deliveredAt: row.delivered_at,
+    lastError: row.last_error,
+  });
+
 const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 'sending' AND c.lease_until <= $1))";
 
 /**
@@ -42,6 +94,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly circuits: TargetCircuits;
   private readonly inFlight = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
+  private readonly subscriptionCache = new Map<string, CachedSubscription>();
   private total = 0;
   private pumping = false;
   private pumpAgain = false;
@@ -146,11 +199,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const [rows] = (await this.dataSource.query(
       `UPDATE delivery SET status = 'sending', lease_until = $2
        WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY($3::uuid[]) AND ${DUE} FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
+       RETURNING *`,
       [now, leaseUntil, chosen.map(({ id }) => id)],
-    )) as [{ id: string }[], number];
-    if (rows.length === 0) return [];
-    const claimed = await this.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(rows.map(({ id }) => id)) }, order: { seq: 'ASC' } });
+    )) as [DeliveryRow[], number];
+    const claimed = rows.map(deliveryOf).sort((a, b) => Number(a.seq) - Number(b.seq));
     for (const delivery of claimed) {
       this.inFlight.set(delivery.targetKey, (this.inFlight.get(delivery.targetKey) ?? 0) + 1);
       this.total += 1;
@@ -168,8 +220,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const started = performance.now();
     let result: AttemptResult;
     try {
-      const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id: delivery.subscriptionId });
-      const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
+      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId);
       const channel = this.channels.get(delivery.channel);
       const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
       result = { statusCode, error: null, retryable: false };
@@ -192,6 +243,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  // Read once a second at most per subscription: an edit reaches the worker within that second.
+  private async subscriptionFor(id: string): Promise<CachedSubscription> {
+    const cached = this.subscriptionCache.get(id);
+    if (cached && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
+    const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
+    const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription), loadedAt: performance.now() };
+    this.subscriptionCache.set(id, fresh);
+    return fresh;
+  }
+
   private release(delivery: DeliveryEntity): void {
     const left = (this.inFlight.get(delivery.targetKey) ?? 1) - 1;
     if (left > 0) this.inFlight.set(delivery.targetKey, left);
@@ -208,21 +269,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const nextAttemptAt =
       outcome === 'retry' ? new Date(now.getTime() + retryDelayMs(attempts, this.settings, retryAfterMs(result.retryAfter, now.getTime()))) : now;
     const status = outcome === 'retry' ? 'pending' : outcome;
-    const owned = await this.dataSource.transaction(async (transaction) => {
-      // Only the holder of the lease records the outcome; a delivery taken over after a lost lease is the new holder's.
-      const [, updated] = (await transaction.query(
-        `UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
-         WHERE id = $1 AND status = 'sending' AND lease_until = $7`,
-        [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil],
-      )) as [unknown, number];
-      if (updated === 0) return false;
-      await transaction.query(
-        `INSERT INTO delivery_attempt (id, delivery_id, number, started_at, duration_ms, status_code, error, outcome)
-         SELECT gen_random_uuid(), $1, COALESCE(MAX(number), 0) + 1, $2, $3, $4, $5, $6 FROM delivery_attempt WHERE delivery_id = $1`,
-        [delivery.id, startedAt, durationMs, result.statusCode, result.error, outcome],
-      );
-      return true;
-    });
+    // One statement: only the holder of the lease records the outcome and its attempt (a delivery
+    // taken over after a lost lease belongs to the new holder).
+    const [{ owned }] = (await this.dataSource.query(
+      `WITH finished AS (
+         UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
+         WHERE id = $1 AND status = 'sending' AND lease_until = $7
+         RETURNING id),
+       attempt AS (
+         INSERT INTO delivery_attempt (id, delivery_id, number, started_at, duration_ms, status_code, error, outcome)
+         SELECT gen_random_uuid(), finished.id, (SELECT COALESCE(MAX(number), 0) + 1 FROM delivery_attempt WHERE delivery_id = $1), $8, $9, $10, $6, $11
+         FROM finished
+         RETURNING 1)
+       SELECT count(*)::int > 0 AS owned FROM attempt`,
+      [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil, startedAt, durationMs, result.statusCode, outcome],
+    )) as [{ owned: boolean }];
     if (!owned) return;
     this.metrics.attempts.inc({ channel: delivery.channel, result: outcome });
     if (outcome === 'delivered') {
