@@ -1,4 +1,4 @@
-import { ConsumerGroups, TopicEvents, Topics, type AnyHoldfastEvent, type TopicName } from '@holdfast/contracts';
+import { ConsumerGroups, TopicEvents, Topics, TopicSpecs, type AnyHoldfastEvent, type TopicName } from '@holdfast/contracts';
 import { MessagingRuntime, type TransactionalHandlers } from '@holdfast/messaging';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -25,6 +25,7 @@ export class NotifierEventsConsumer implements OnModuleInit {
   private consume<T extends TopicName>(topic: T, group: string): void {
     const record = (event: AnyHoldfastEvent, transaction: EntityManager) => this.deliveries.recordFor(event, transaction);
     const handlers = Object.fromEntries(TopicEvents[topic].map((type) => [type, record])) as unknown as TransactionalHandlers<T>;
-    this.messaging.consumer({ topic, group, handlers });
+    // Every partition at once: recording is a short transaction, and the order that matters is per partition.
+    this.messaging.consumer({ topic, group, handlers, partitionsConsumedConcurrently: TopicSpecs[topic].partitions });
   }
 }
