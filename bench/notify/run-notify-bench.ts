@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const topicPrefix = `bench-notify-${Date.now()}.`;
   const config = notifierService.configFromEnvironment({
     DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '10',
+    DATABASE_POOL_SIZE: '20',
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: topicPrefix,
     LOG_LEVEL: 'warn',

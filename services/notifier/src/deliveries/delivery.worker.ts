@@ -25,6 +25,7 @@ interface AttemptResult {
 }
 
 const SUBSCRIPTION_CACHE_MS = 1_000;
+const WAKE_COALESCE_MS = 5;
 
 interface CachedSubscription {
   subscription: SubscriptionEntity;
@@ -96,10 +97,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly running = new Set<Promise<void>>();
   private readonly subscriptionCache = new Map<string, CachedSubscription>();
   private total = 0;
-  private pumping = false;
+  private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private listener: Client | undefined;
   private lastDeadCount = 0;
 
@@ -130,15 +132,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
-    await Promise.allSettled([...this.running]);
+    clearTimeout(this.wakeTimer);
+    await this.pumping;
+    // A claim in progress when stopping began still dispatches what it took: wait for those too.
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await this.listener?.end().catch(() => undefined);
     this.circuits.shutdown();
   }
 
-  /** Looks for due deliveries now (also run by the poll timer and on NOTIFY). */
+  /**
+   * Looks for due deliveries (run by the poll timer, on NOTIFY and as deliveries finish). Wake-ups
+   * within a few milliseconds share one claim, so a busy worker claims in batches, not one by one.
+   */
   wake(): void {
-    if (this.stopping) return;
-    void this.pump();
+    if (this.stopping || this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.pump();
+    }, WAKE_COALESCE_MS);
   }
 
   private async pump(): Promise<void> {
@@ -146,7 +157,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.pumpAgain = true;
       return;
     }
-    this.pumping = true;
+    this.pumping = this.claimAndDispatch().finally(() => (this.pumping = undefined));
+    await this.pumping;
+  }
+
+  private async claimAndDispatch(): Promise<void> {
     try {
       do {
         this.pumpAgain = false;
@@ -159,8 +174,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       await this.refreshDeadGauge();
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'claiming deliveries failed; trying again on the next poll');
-    } finally {
-      this.pumping = false;
     }
   }
 
@@ -218,28 +231,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async dispatch(delivery: DeliveryEntity): Promise<void> {
     const startedAt = this.clock.now();
     const started = performance.now();
-    let result: AttemptResult;
+    let result: AttemptResult | undefined;
     try {
       const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId);
       const channel = this.channels.get(delivery.channel);
       const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
       result = { statusCode, error: null, retryable: false };
     } catch (error) {
-      if (isOpenCircuit(error)) {
-        await this.postpone(delivery, this.circuitResetMs);
-        this.metrics.attempts.inc({ channel: delivery.channel, result: 'circuit-open' });
-        this.release(delivery);
-        return;
-      }
-      result = describeFailure(error);
+      if (!isOpenCircuit(error)) result = describeFailure(error);
+    } finally {
+      // The target's share is about requests to it: free it as soon as the answer is in.
+      this.releaseTarget(delivery.targetKey);
     }
     try {
-      await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
+      if (result) await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
+      else {
+        await this.postpone(delivery, this.circuitResetMs);
+        this.metrics.attempts.inc({ channel: delivery.channel, result: 'circuit-open' });
+      }
     } catch (error) {
       // The lease runs out and the delivery is claimed again: a second send, never a lost one.
       this.logger.warn({ deliveryId: delivery.id, err: (error as Error).message }, 'could not record a delivery attempt; it will be sent again');
     } finally {
-      this.release(delivery);
+      this.total -= 1;
+      this.wake();
     }
   }
 
@@ -253,12 +268,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return fresh;
   }
 
-  private release(delivery: DeliveryEntity): void {
-    const left = (this.inFlight.get(delivery.targetKey) ?? 1) - 1;
-    if (left > 0) this.inFlight.set(delivery.targetKey, left);
-    else this.inFlight.delete(delivery.targetKey);
-    this.total -= 1;
-    this.wake();
+  private releaseTarget(target: string): void {
+    const left = (this.inFlight.get(target) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(target, left);
+    else this.inFlight.delete(target);
   }
 
   private async finish(delivery: DeliveryEntity, result: AttemptResult, startedAt: Date, durationMs: number): Promise<void> {
