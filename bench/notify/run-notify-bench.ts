@@ -19,7 +19,7 @@ import { notifierService } from '../../services/notifier/src/app.module';
 import { DataSource as DataSourceToken } from 'typeorm';
 
 const EVENTS = Number(process.env.NOTIFY_EVENTS ?? 10_000);
-const RATE = Number(process.env.NOTIFY_RATE ?? 40);
+const RATE = Number(process.env.NOTIFY_RATE ?? 10);
 const SLOW_MS = Number(process.env.NOTIFY_SLOW_MS ?? 2_000);
 const WARM_UP = 50;
 const HEALTHY = 9;

@@ -186,19 +186,31 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async claim(free: number): Promise<DeliveryEntity[]> {
     const now = this.clock.now();
-    const blocked = [...this.inFlight.keys()].filter((target) => this.capacityOf(target) <= 0);
+    const busy = [...this.inFlight.keys()];
+    // Target by target (a loose index scan finds those with open deliveries), each up to its free
+    // room: a slow target's backlog is never read while it is at its limit.
     const candidates = (await this.dataSource.query(
-      `SELECT id, target_key FROM (
-         SELECT c.id, c.target_key, c.seq, row_number() OVER (PARTITION BY c.target_key ORDER BY c.seq) AS rank
-         FROM delivery c
-         WHERE ${DUE}
-           AND NOT (c.target_key = ANY($2::text[]))
+      `WITH RECURSIVE targets AS (
+         (SELECT target_key FROM delivery WHERE status IN ('pending', 'sending') ORDER BY target_key LIMIT 1)
+         UNION ALL
+         SELECT (SELECT d.target_key FROM delivery d WHERE d.status IN ('pending', 'sending') AND d.target_key > t.target_key ORDER BY d.target_key LIMIT 1)
+         FROM targets t WHERE t.target_key IS NOT NULL
+       ), rooms AS (
+         SELECT t.target_key, COALESCE(busy.room, $4) AS room
+         FROM targets t LEFT JOIN unnest($2::text[], $3::int[]) AS busy(target_key, room) ON busy.target_key = t.target_key
+         WHERE t.target_key IS NOT NULL
+       )
+       SELECT c.id, c.target_key FROM rooms
+       CROSS JOIN LATERAL (
+         SELECT c.id, c.target_key, c.seq FROM delivery c
+         WHERE c.target_key = rooms.target_key AND ${DUE}
            AND NOT EXISTS (
              SELECT 1 FROM delivery e
              WHERE e.subscription_id = c.subscription_id AND e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('pending', 'sending'))
-       ) ranked
-       WHERE rank <= $3 ORDER BY seq LIMIT $4`,
-      [now, blocked, this.settings.targetConcurrency, free],
+         ORDER BY c.seq LIMIT GREATEST(rooms.room, 0)
+       ) c
+       ORDER BY c.seq LIMIT $5`,
+      [now, busy, busy.map((target) => Math.max(0, this.capacityOf(target))), this.settings.targetConcurrency, free],
     )) as { id: string; target_key: string }[];
     const granted = new Map<string, number>();
     const chosen = candidates.filter(({ target_key: target }) => {

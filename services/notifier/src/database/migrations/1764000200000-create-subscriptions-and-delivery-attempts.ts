@@ -48,6 +48,7 @@ export class CreateSubscriptionsAndDeliveryAttempts1764000200000 implements Migr
         UNIQUE (event_id, subscription_id)
       )`);
     await queryRunner.query("CREATE INDEX delivery_due ON delivery (next_attempt_at) WHERE status IN ('pending', 'sending')");
+    await queryRunner.query("CREATE INDEX delivery_open_by_target ON delivery (target_key, seq) WHERE status IN ('pending', 'sending')");
     await queryRunner.query("CREATE INDEX delivery_open_by_key ON delivery (subscription_id, ordering_key, seq) WHERE status IN ('pending', 'sending')");
     await queryRunner.query('CREATE INDEX delivery_correlation ON delivery (correlation_id)');
     await queryRunner.query('CREATE INDEX delivery_by_status ON delivery (status, seq)');
