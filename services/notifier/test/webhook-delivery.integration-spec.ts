@@ -171,9 +171,10 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await notifier.subscribe({ channel: 'webhook', target: receivers.core.url, filters: { teams: ['core'], regions: ['MX'] } });
     await notifier.subscribe({ channel: 'webhook', target: receivers.edge.url, filters: { teams: ['edge'], regions: ['MX'] } });
     const windowId = uuidv7();
-    const window = { ...EventExamples['window.held'], windowId, ownerTeam: 'core', footprint: { global: false, regions: ['MX'] } };
-    const held = createEvent('window.held', window, { source: 'notifier-spec' });
-    const released = createEvent('window.released', { ...EventExamples['window.released'], ...window, status: 'scheduled', proposedSlots: undefined }, { source: 'notifier-spec' });
+    const window = { ...EventExamples['window.scheduled'], windowId, ownerTeam: 'core', footprint: { global: false, regions: ['MX'] } };
+    const holdId = uuidv7();
+    const held = createEvent('window.held', { ...window, status: 'held', holdId }, { source: 'notifier-spec' });
+    const released = createEvent('window.released', { ...window, status: 'scheduled', holdId }, { source: 'notifier-spec' });
     await publisher.publish(held, released);
 
     await expectEventually(() => expect(receivers.core.requests.map((request) => JSON.parse(request.body).type)).toEqual(['window.held', 'window.released']));
