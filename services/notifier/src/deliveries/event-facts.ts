@@ -1,0 +1,42 @@
+import type { AnyHoldfastEvent, HoldWindow } from '@holdfast/contracts';
+import type { EventFacts } from '../subscriptions/subscription-filters';
+
+/** The windows a hold event carries (the planner's `windows`, or an override's `window`): title, owner team, occurrences with local times. */
+export function heldWindowsOf(data: { windows?: HoldWindow[]; window?: HoldWindow }): HoldWindow[] {
+  return data.windows ?? (data.window ? [data.window] : []);
+}
+
+/** What the filters match on, and the key whose order a subscription must see kept. */
+export function factsOf(event: AnyHoldfastEvent): EventFacts & { orderingKey: string } {
+  switch (event.type) {
+    case 'hold.placed':
+    case 'hold.released':
+    case 'hold.overridden': {
+      const held = heldWindowsOf(event.data);
+      const windowIds = event.type === 'hold.overridden' ? [event.data.windowId] : event.data.windowIds;
+      return {
+        type: event.type,
+        regions: event.data.regions,
+        teams: [...new Set(held.map((window) => window.ownerTeam))],
+        windowIds: [...new Set([...windowIds, ...held.map((window) => window.windowId), ...('notifyOnlyWindowIds' in event.data ? (event.data.notifyOnlyWindowIds ?? []) : [])])],
+        orderingKey: `hold:${event.data.holdId}`,
+      };
+    }
+    case 'surge.started':
+    case 'surge.updated':
+    case 'surge.cleared':
+      return { type: event.type, regions: [event.data.region], teams: [], windowIds: [], orderingKey: `surge:${event.data.surgeId}` };
+    case 'traffic.sample':
+    case 'region.baseline':
+    case 'api-key.state':
+      throw new Error(`${event.type} is not consumed by the notifier`);
+    default:
+      return {
+        type: event.type,
+        regions: event.data.footprint.global ? 'global' : event.data.footprint.regions,
+        teams: [event.data.ownerTeam],
+        windowIds: [event.data.windowId],
+        orderingKey: `window:${event.data.windowId}`,
+      };
+  }
+}

@@ -1,0 +1,25 @@
+import { assertActsFor, CurrentPrincipal, RequireScope, type Principal } from '@holdfast/service-kit';
+import { Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { DeliveriesService } from './deliveries.service';
+
+@ApiTags('subscriptions')
+@Controller('v1/subscriptions')
+export class SubscriptionTestController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly deliveries: DeliveriesService,
+  ) {}
+
+  @Post(':id/test')
+  @RequireScope('subscriptions:write')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a test message (type notifier.test) through the worker; follow it at /v1/deliveries/{id}' })
+  async test(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    const subscription = await this.subscriptions.get(id);
+    assertActsFor(principal, subscription.ownerTeam, `Subscription ${id}`);
+    const delivery = await this.deliveries.recordTest(subscription);
+    return { deliveryId: delivery.id, eventId: delivery.eventId, status: delivery.status };
+  }
+}
