@@ -1,9 +1,12 @@
 import { Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { plannerEnvironment, plannerSettings } from './config/planner-settings';
 import { CreateHoldAndAudit1764000100000 } from './database/migrations/1764000100000-create-hold-and-audit';
+import { CreateWindowsOccurrences1764000200000 } from './database/migrations/1764000200000-create-windows-occurrences';
 import { HoldEntity } from './holds/hold.entity';
 import { HoldsModule } from './holds/holds.module';
+import { RegionsModule } from './regions/regions.module';
 import { SERVICE_NAME } from './service-name';
 
 /** The maintenance-planner: windows, holds on them, the gate, least-impact slots. */
@@ -12,8 +15,10 @@ export const plannerService = defineService({
   description: 'Plans maintenance windows and holds them away from surging regions.',
   schema: 'maintenance_planner',
   defaultPort: 3001,
+  environment: plannerEnvironment,
+  settings: plannerSettings,
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
   entities: [HoldEntity, AuditEntryEntity],
-  migrations: [CreateHoldAndAudit1764000100000],
-  modules: [HoldsModule],
+  migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000],
+  modules: [RegionsModule, HoldsModule],
 });
