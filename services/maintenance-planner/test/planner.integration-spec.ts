@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
 import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
@@ -6,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
 
-const HOUR = 3_600_000;
 const clock = new ManualClock('2026-06-14T20:00:00Z');
 
 interface Answer<T = Record<string, any>> {
