@@ -12,8 +12,8 @@ interface HoldView {
   regions: string[];
   source: string;
   causeId: string;
-  fromAt: string;
-  untilAt: string | null;
+  from: string;
+  until: string | null;
 }
 
 function surgeStarted(region: string, surgeId = uuidv7()): HoldfastEvent<'surge.started'> {
@@ -86,7 +86,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
       expect(holds).toHaveLength(1);
       return holds;
     });
-    expect(hold).toMatchObject({ regions: ['IR'], source: 'detector', fromAt: '2026-06-14T21:00:00.000Z', untilAt: '2026-06-15T03:00:00.000Z' });
+    expect(hold).toMatchObject({ regions: ['IR'], source: 'detector', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' });
 
     // Same region, so same partition: once this one is held, everything before it was consumed.
     const sentinel = surgeStarted('IR');
@@ -102,7 +102,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     expect(JSON.parse(placed.value)).toMatchObject({ holdId: hold.id, regions: ['IR'], source: 'detector', windowIds: [] });
 
     // The ledger dropped the copy (a second hold would have failed on the unique cause and gone to the dead-letter topic).
-    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    const metrics = await (await service.fetch(`/metrics`)).text();
     expect(metrics).toMatch(/holdfast_events_consumed_total\{[^}]*type="surge\.started"[^}]*outcome="duplicate"[^}]*\} 1\b/);
     const letter = await deadLetterSentinel('IR');
     await expectEventually(() => expect(surgeDeadLetters.messages.map((message) => message.headers.ce_id)).toContain(letter));
