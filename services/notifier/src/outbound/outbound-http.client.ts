@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -52,10 +53,11 @@ export class OutboundHttpClient {
   ) {}
 
   async send(request: OutboundRequest): Promise<OutboundResponse> {
-    const deadline = Date.now() + request.timeoutMs;
+    // Elapsed time on the monotonic clock: a request's budget, not a point in time.
+    const deadline = performance.now() + request.timeoutMs;
     let current = { ...request };
     for (let hop = 0; ; hop += 1) {
-      const response = await this.sendOnce(current, Math.max(1, deadline - Date.now()));
+      const response = await this.sendOnce(current, Math.max(1, deadline - performance.now()));
       const location = response.headers.location;
       if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) return response;
       if (hop >= MAX_REDIRECTS) throw new OutboundError('redirects', `more than ${MAX_REDIRECTS} redirects from ${request.url}`, false);
