@@ -7,6 +7,9 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { HOLD_COLUMNS, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 
+/** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
+export const GATE_LISTED_HOLDS = 50;
+
 export interface GateHold {
   id: string;
   regions: string[];
@@ -74,11 +77,15 @@ export class GateService {
     const latest = Math.max(...ends);
     const retryAfterSeconds = Number.isFinite(latest) ? Math.max(1, Math.ceil((latest - at.getTime()) / 1000)) : this.config.settings.gateRetryAfterSeconds;
     const what = query.windowId ? `Window ${query.windowId}` : `Regions ${(query.regions ?? []).join(', ')}`;
+    // A region under hundreds of holds would make every answer huge: the soonest to end are listed, all are counted.
+    const listed = [...holds].sort((a, b) => (a.until_at?.getTime() ?? Number.POSITIVE_INFINITY) - (b.until_at?.getTime() ?? Number.POSITIVE_INFINITY)).slice(0, GATE_LISTED_HOLDS);
+    const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ');
+    const more = holds.length > 3 ? ` and ${holds.length - 3} more` : '';
     throw new DomainError(
       'held',
       423,
-      `${what} ${holds.length === 1 ? 'is' : 'are'} held by ${holds.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. Wait and retry, or ask for an override with a reason.`,
-      { holds: holds.map(gateHold), retryAfterSeconds, at: at.toISOString() },
+      `${what} ${holds.length === 1 ? 'is' : 'are'} held by ${named}${more}. Wait and retry, or ask for an override with a reason.`,
+      { holds: listed.map(gateHold), holdCount: holds.length, retryAfterSeconds, at: at.toISOString() },
     );
   }
 }
