@@ -32,6 +32,8 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
       DATABASE_POOL_SIZE: '3',
       LOG_LEVEL: 'warn',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
+      // The analyzer's seasonal detector decides nothing while a region warms up; a ceiling makes one sample a surge.
+      ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }),
     };
     // Each is kept as soon as it is up, so afterAll stops it even if another fails to start.
     await Promise.all(

@@ -43,4 +43,20 @@ describe('NAB scorer', () => {
     expect(normalisedScore([none])).toBe(0);
     expect(normalisedScore([perfect, none])).toBeCloseTo(50, 10);
   });
+
+  it('counts a row as a detection when its score reaches the threshold, as NAB sweeps binary scores', () => {
+    const binary = at(55);
+    expect(scoreFile(times, binary, [window], 1).detectedWindows).toBe(1);
+    expect(scoreFile(times, binary, [window], 1.1).detectedWindows).toBe(0);
+  });
+
+  it('leaves a window inside the probation out of the null score but not out of the perfect one', () => {
+    const early = { start: 2_000, end: 8_000 };
+    const score = scoreFile(times, at(), [early, window]);
+    expect(score).toMatchObject({ nullScore: -1, perfect: 2, raw: -1 });
+  });
+
+  it('charges a false alarm before any window the full false-positive weight', () => {
+    expect(scoreFile(times, at(20), [window]).raw).toBeCloseTo(-1 - 0.11, 10);
+  });
 });

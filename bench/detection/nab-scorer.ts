@@ -35,6 +35,10 @@ export interface FileScore {
   detectionsInWindows: number;
   /** Samples from each detected window's start to its first detection. */
   delays: number[];
+  /** Where the raw score lost points against a perfect one: missed windows, late detections, false alarms. */
+  lostToMisses: number;
+  lostToLateness: number;
+  lostToFalseAlarms: number;
 }
 
 export function scaledSigmoid(relativePosition: number): number {
@@ -109,7 +113,13 @@ export function scoreFile(
 
   const scorable = windowScore.size;
   let raw = fpScore;
-  for (const score of windowScore.values()) raw += score;
+  let lostToMisses = 0;
+  let lostToLateness = 0;
+  for (const score of windowScore.values()) {
+    raw += score;
+    if (score === -cost.fnWeight) lostToMisses += cost.tpWeight + cost.fnWeight;
+    else lostToLateness += cost.tpWeight - score;
+  }
   return {
     raw,
     nullScore: -cost.fnWeight * scorable,
@@ -119,6 +129,9 @@ export function scoreFile(
     detections,
     detectionsInWindows,
     delays: [...windowFirstDetection].map(([id, index]) => index - windowStartIndex.get(id)!),
+    lostToMisses,
+    lostToLateness,
+    lostToFalseAlarms: -fpScore,
   };
 }
 

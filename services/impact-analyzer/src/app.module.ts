@@ -1,8 +1,17 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
+import { AlertsModule } from './alerts/alerts.module';
+import { BaselinesModule } from './baselines/baselines.module';
 import { analyzerEnvironment, analyzerSettings } from './config/analyzer-settings';
 import { CreateSurge1764000100000 } from './database/migrations/1764000100000-create-surge';
+import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrations/1764000200000-detector-state-alerts-declarations';
+import { DeclarationEntity } from './declarations/declaration.entity';
+import { DeclarationsModule } from './declarations/declarations.module';
+import { JobsModule } from './jobs/jobs.module';
+import { PrometheusModule } from './prometheus/prometheus.module';
+import { RegionsModule } from './regions/regions.module';
 import { SamplesModule } from './samples/samples.module';
+import { SeriesStateEntity } from './samples/series-state.entity';
 import { SERVICE_NAME } from './service-name';
 import { SurgeEntity } from './surges/surge.entity';
 import { SurgesModule } from './surges/surges.module';
@@ -16,8 +25,8 @@ export const analyzerService = defineService({
   environment: analyzerEnvironment,
   settings: analyzerSettings,
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionBaselines],
-  entities: [SurgeEntity],
-  migrations: [CreateSurge1764000100000],
-  modules: [SurgesModule, SamplesModule],
+  entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
+  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000],
+  modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

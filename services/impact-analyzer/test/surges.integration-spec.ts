@@ -1,8 +1,7 @@
-import { Topics } from '@holdfast/contracts';
-import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
+import { postSamples, recordEvents } from './support/analyzer-harness';
 
 interface SurgeView {
   id: string;
@@ -10,27 +9,34 @@ interface SurgeView {
   status: string;
   peakValue: number;
   causeEventId: string;
+  evidence: { support: string; baseline: number };
 }
 
-describe('impact-analyzer: samples to surges (placeholder rule), against the real broker and PostgreSQL', () => {
+describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
-  let surgeEvents: TopicRecorder;
+  let surgeEvents: Awaited<ReturnType<typeof recordEvents>>;
 
-  const postSamples = (samples: { region: string; value: number; at: string }[]) =>
-    service.fetch(`/v1/samples`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ samples: samples.map((sample) => ({ ...sample, metric: 'requests', source: 'analyzer-spec' })) }),
-    });
   const surgesIn = async (region: string): Promise<SurgeView[]> => {
-    const { items } = (await (await service.fetch(`/v1/surges`)).json()) as { items: SurgeView[] };
-    return items.filter((surge) => surge.region === region);
+    const { items } = (await (await fetch(`${service.baseUrl}/v1/surges?region=${region}`)).json()) as { items: SurgeView[] };
+    return items;
+  };
+  const sampleCount = async (region: string): Promise<number | undefined> => {
+    const response = await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`);
+    return response.status === 200 ? ((await response.json()) as { metrics: { sampleCount: number }[] }).metrics[0].sampleCount : undefined;
   };
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService);
-    const { kafka } = service.config;
-    surgeEvents = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.regionSurges), `${kafka.topicPrefix}surge-reader`);
+    service = await startServiceUnderTest(analyzerService, {
+      environment: {
+        // JP warms up under an absolute ceiling; every other region makes no decision while warming up.
+        ANALYZER_DETECTION: JSON.stringify({
+          defaults: { coolDownSamples: 2 },
+          regions: { JP: { warmupCeiling: 1_000 }, BR: { warmupSamples: 40, minimumVolume: 10_000 }, AR: { warmupSamples: 40 } },
+        }),
+        SAMPLE_BATCH_MAX: '5',
+      },
+    });
+    surgeEvents = await recordEvents(service);
   });
 
   afterAll(async () => {
@@ -38,33 +44,73 @@ describe('impact-analyzer: samples to surges (placeholder rule), against the rea
     await service?.close();
   });
 
-  it('starts one surge per region while it lasts, then clears it, publishing started and cleared', async () => {
-    const intake = await postSamples([
-      { region: 'IR', value: 400, at: '2026-06-14T20:55:00Z' },
-      { region: 'IR', value: 1_500, at: '2026-06-14T21:00:00Z' },
-      { region: 'IR', value: 2_500, at: '2026-06-14T21:05:00Z' },
-      { region: 'IR', value: 300, at: '2026-06-14T21:10:00Z' },
+  it('while warming up, a region with a ceiling surges on it and clears after its cool-down; one without makes no decision', async () => {
+    const intake = await postSamples(service.baseUrl, [
+      { region: 'JP', value: 400, at: '2026-06-14T20:55:00Z' },
+      { region: 'JP', value: 1_500, at: '2026-06-14T21:00:00Z' },
+      { region: 'JP', value: 2_500, at: '2026-06-14T21:05:00Z' },
+      { region: 'JP', value: 300, at: '2026-06-14T21:10:00Z' },
+      { region: 'JP', value: 300, at: '2026-06-14T21:15:00Z' },
     ]);
     expect(intake.status).toBe(202);
     const { eventIds } = (await intake.json()) as { eventIds: string[] };
-    await expectEventually(() => expect(surgeEvents.messages.map((message) => message.headers.ce_type)).toEqual(['surge.started', 'surge.cleared']));
-    const [surge] = await surgesIn('IR');
-    expect(surge).toMatchObject({ status: 'cleared', peakValue: 2_500, causeEventId: eventIds[1] });
-    const [started, cleared] = surgeEvents.messages.map((message) => ({ key: message.key, headers: message.headers, data: JSON.parse(message.value) }));
-    expect(started.key).toBe('IR');
+    await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'JP').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+    const [surge] = await surgesIn('JP');
+    expect(surge).toMatchObject({ status: 'cleared', causeEventId: eventIds[1], evidence: { support: 'ceiling', baseline: 1_000 } });
+    const [started, cleared] = surgeEvents.events().filter((e) => e.data.region === 'JP');
+    expect(started.key).toBe('JP');
     expect(started.headers.ce_correlationid).toBe(eventIds[1]);
-    expect(started.data).toMatchObject({ surgeId: surge.id, region: 'IR', source: 'detector', severity: 'minor', startedAt: '2026-06-14T21:00:00Z' });
-    expect(cleared.data).toMatchObject({ surgeId: surge.id, clearedAt: '2026-06-14T21:10:00.000Z' });
+    expect(started.data).toMatchObject({ surgeId: surge.id, region: 'JP', source: 'detector', severity: 'minor', startedAt: '2026-06-14T21:00:00.000Z' });
+    expect(cleared.data).toMatchObject({ surgeId: surge.id, clearedAt: '2026-06-14T21:15:00.000Z' });
+
+    await postSamples(service.baseUrl, [
+      { region: 'KR', value: 400, at: '2026-06-14T20:55:00Z' },
+      { region: 'KR', value: 900_000, at: '2026-06-14T21:00:00Z' },
+    ]);
+    await expectEventually(async () => expect(await sampleCount('KR')).toBe(2));
+    expect(await surgesIn('KR')).toEqual([]);
   });
 
-  it('accepts nothing of a batch with one bad sample, naming it', async () => {
-    const response = await postSamples([
-      { region: 'JP', value: 5_000, at: '2026-06-14T21:00:00Z' },
-      { region: 'JP', value: 5_000, at: '2026-06-14 21:00' },
+  it('publishes no surge for a region below its minimum volume, however large the deviation', async () => {
+    const flat = (region: string) =>
+      Array.from({ length: 45 }, (_, i) => ({ region, at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 100 + ((i * 7) % 11) }));
+    const spike = (region: string) => ({ region, at: '2026-06-14T03:45:00Z', value: 2_000 });
+    for (const region of ['BR', 'AR']) {
+      await postSamples(service.baseUrl, flat(region).slice(0, 5));
+      for (let start = 5; start < 45; start += 5) await postSamples(service.baseUrl, flat(region).slice(start, start + 5));
+      await postSamples(service.baseUrl, [spike(region)]);
+      await expectEventually(async () => expect(await sampleCount(region)).toBe(46));
+    }
+    await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'AR').map((e) => e.type)).toEqual(['surge.started']));
+    expect(await surgesIn('br')).toEqual([]);
+    expect((await surgesIn('ar')).map((surge) => surge.region)).toEqual(['AR']);
+  });
+
+  it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {
+    const response = await postSamples(service.baseUrl, [
+      { region: 'DE', value: 5, at: '2026-06-14T21:00:00Z' },
+      { region: 'DE', value: 5, at: '2026-06-14 21:05' },
+      { region: 'ZZ', value: 5, at: '2026-06-14T21:05:00Z' },
+      { region: 'DE', value: 6, at: '2026-06-14T21:10:00Z' },
     ]);
-    expect(response.status).toBe(400);
-    const problem = (await response.json()) as { errors: { path: string }[] };
-    expect(problem.errors.map((error) => error.path)).toEqual(['samples.1.at']);
-    expect(await surgesIn('JP')).toEqual([]);
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as { accepted: number; eventIds: string[]; refused: { index: number; path: string; reason: string }[] };
+    expect(body.accepted).toBe(2);
+    expect(body.eventIds).toHaveLength(2);
+    expect(body.refused).toEqual([
+      { index: 1, path: 'samples.1.at', reason: expect.stringContaining('ISO-8601') },
+      { index: 2, path: 'samples.2.region', reason: expect.stringContaining('unknown region ZZ') },
+    ]);
+    await expectEventually(async () => expect(await sampleCount('DE')).toBe(2));
+  });
+
+  it('answers a batch with nothing good in it, or one too large, with a problem document', async () => {
+    const none = await postSamples(service.baseUrl, [{ region: 'DE', value: -1, at: '2026-06-14T21:00:00Z' }]);
+    expect(none.status).toBe(400);
+    expect(await none.json()).toMatchObject({ code: 'no-sample-accepted', errors: [{ path: 'samples.0.value' }] });
+
+    const tooMany = await postSamples(service.baseUrl, Array.from({ length: 6 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));
+    expect(tooMany.status).toBe(413);
+    expect(await tooMany.json()).toMatchObject({ code: 'batch-too-large' });
   });
 });

@@ -17,6 +17,8 @@ export const RegionBaselineSchema = z.strictObject({
     .array(TrafficValueSchema.nullable())
     .length(HOURS_PER_WEEK, { error: `must hold exactly ${HOURS_PER_WEEK} hours (index = (isoWeekday-1)*24 + localHour)` }),
   sampleCount: z.int().nonnegative(),
+  /** Samples learned per local hour of week, same index as `values`; absent from older producers. */
+  sampleCounts: z.array(z.int().nonnegative()).length(HOURS_PER_WEEK).optional(),
   updatedAt: InstantSchema,
 });
 export type RegionBaseline = z.infer<typeof RegionBaselineSchema>;

@@ -1,15 +1,130 @@
 import { z } from 'zod';
 
+/** What happens when a region's samples stop: nothing, a warning (metric and log), or a surge (fail closed). */
+export const SignalLossModeSchema = z.enum(['ignore', 'notify', 'hold']);
+export type SignalLossMode = z.infer<typeof SignalLossModeSchema>;
+
+/** How one region is judged; every field is optional in the environment and takes its default. */
+export const RegionPolicySchema = z.strictObject({
+  /** Above 1 surges start on smaller deviations (the start thresholds are divided by it); below 1, larger ones. */
+  sensitivity: z.number().positive().max(10),
+  /** Consecutive calm samples before a surge clears. */
+  coolDownSamples: z.int().min(1).max(10_000),
+  directions: z.array(z.enum(['up', 'down'])).min(1),
+  /** A surge is only published while the observed value is at least this (quiet regions do not fire on a handful). */
+  minimumVolume: z.number().nonnegative(),
+  /** Samples a new series learns from before the seasonal detector may decide. */
+  warmupSamples: z.int().min(1).max(100_000),
+  /** While warming up: null means no decision; a number starts a surge when a sample reaches it. */
+  warmupCeiling: z.number().positive().nullable(),
+  onSignalLoss: SignalLossModeSchema,
+  /** Silence longer than this is a lost signal. */
+  signalLossAfterSeconds: z.int().min(1),
+});
+export type RegionPolicy = z.infer<typeof RegionPolicySchema>;
+
+export const DEFAULT_REGION_POLICY: RegionPolicy = {
+  sensitivity: 1,
+  coolDownSamples: 12,
+  directions: ['up'],
+  minimumVolume: 0,
+  warmupSamples: 288,
+  warmupCeiling: null,
+  onSignalLoss: 'notify',
+  signalLossAfterSeconds: 900,
+};
+
+const DetectionSettingsSchema = z.strictObject({
+  defaults: RegionPolicySchema.partial().default({}),
+  regions: z.record(z.string(), RegionPolicySchema.partial()).default({}),
+});
+
+/** A credential an alert sender presents: Alertmanager's and Grafana's webhooks both support either. */
+const SenderCredentialSchema = z.union([
+  z.strictObject({ bearer: z.string().min(16, 'a bearer token needs at least 16 characters') }),
+  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: z.string().min(12, 'a password needs at least 12 characters') }) }),
+]);
+export type SenderCredential = z.infer<typeof SenderCredentialSchema>;
+export type AlertSender = 'alertmanager' | 'grafana';
+
+const AlertSendersSchema = z.strictObject({ alertmanager: SenderCredentialSchema.optional(), grafana: SenderCredentialSchema.optional() });
+
+/** One PromQL query polled as a sample source: one series per region, the region in `regionLabel`. */
+const PrometheusQuerySchema = z.strictObject({ metric: z.string().min(1), query: z.string().min(1) });
+export type PrometheusQuery = z.infer<typeof PrometheusQuerySchema>;
+
+/** A JSON environment variable parsed by a schema; the error names the variable. */
+const jsonVariable = <S extends z.ZodType>(name: string, schema: S, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `${name} is not JSON (${(error as Error).message})` });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        context.addIssue({ code: 'custom', message: `${name}: ${parsed.error.issues.map((issue) => `[${issue.path.join('.')}] ${issue.message}`).join('; ')}` });
+        return z.NEVER;
+      }
+      return parsed.data as z.infer<S>;
+    });
+
+const labelList = z
+  .string()
+  .transform((text) => text.split(',').map((label) => label.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1, 'name at least one label'));
+
 /** The analyzer's own variables, each with its documented default (README.md, Configuration). */
 export const analyzerEnvironment = {
-  // Placeholder rule until the seasonal detector is wired in: a sample at or above this value starts a surge.
-  SURGE_THRESHOLD: z.coerce.number().positive().default(1_000),
+  HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
+  ANALYZER_DETECTION: jsonVariable('ANALYZER_DETECTION', DetectionSettingsSchema, '{}'),
+  SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  ALERT_SENDERS: jsonVariable('ALERT_SENDERS', AlertSendersSchema, '{}'),
+  ALERT_REGION_LABELS: labelList.default(['region']),
+  ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  BASELINE_CHANGE_RATIO: z.coerce.number().positive().default(0.1),
+  PROMETHEUS_URL: z.url().optional(),
+  PROMETHEUS_QUERIES: jsonVariable('PROMETHEUS_QUERIES', z.array(PrometheusQuerySchema), '[]'),
+  PROMETHEUS_REGION_LABEL: z.string().min(1).default('region'),
+  PROMETHEUS_INTERVAL_SECONDS: z.coerce.number().positive().default(15),
 };
 
 export interface AnalyzerSettings {
-  surgeThreshold: number;
+  customRegions: string | undefined;
+  detection: { defaults: RegionPolicy; regions: Record<string, Partial<RegionPolicy>> };
+  sampleBatchMax: number;
+  alertSenders: Partial<Record<AlertSender, SenderCredential>>;
+  alertRegionLabels: string[];
+  jobIntervalMs: number;
+  baselineChangeRatio: number;
+  prometheus: { url: string | undefined; queries: PrometheusQuery[]; regionLabel: string; intervalMs: number };
 }
 
 export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnvironment>>): AnalyzerSettings {
-  return { surgeThreshold: env.SURGE_THRESHOLD };
+  return {
+    customRegions: env.HOLDFAST_CUSTOM_REGIONS,
+    detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions: env.ANALYZER_DETECTION.regions },
+    sampleBatchMax: env.SAMPLE_BATCH_MAX,
+    alertSenders: env.ALERT_SENDERS,
+    alertRegionLabels: env.ALERT_REGION_LABELS,
+    jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,
+    baselineChangeRatio: env.BASELINE_CHANGE_RATIO,
+    prometheus: {
+      url: env.PROMETHEUS_URL,
+      queries: env.PROMETHEUS_QUERIES,
+      regionLabel: env.PROMETHEUS_REGION_LABEL,
+      intervalMs: env.PROMETHEUS_INTERVAL_SECONDS * 1000,
+    },
+  };
+}
+
+/** A region's policy: its own overrides over the defaults. */
+export function policyOf(settings: AnalyzerSettings, region: string): RegionPolicy {
+  const own = Object.hasOwn(settings.detection.regions, region) ? settings.detection.regions[region] : undefined;
+  return own ? { ...settings.detection.defaults, ...own } : settings.detection.defaults;
 }

@@ -17,12 +17,14 @@ export interface SurgeThresholds {
   /** Samples after a clear during which no new surge starts, so one episode is reported once. */
   rearmAfterSamples: number;
   /**
-   * A surge must also beat this multiple of the region's own recent peak score, so a region whose
-   * traffic routinely spikes is judged against its usual excursions, not only against its noise.
-   * Above 1, so a repeat of the usual spike (its memory barely decayed) is not a surge.
+   * A surge must also be rarer than the region's usual excursions, so a region whose traffic
+   * routinely spikes is judged against them, not only against its noise: an earlier excursion of
+   * the same kind counts as a repeat if the new score is under peakRatio times it ...
    */
   peakRatio: number;
-  /** Half-life of that remembered peak: a region calm for a while becomes sensitive again. */
+  /** ... and a surge starts only while fewer than this many (decayed) repeats are remembered. */
+  usualExcursions: number;
+  /** Half-life of remembered excursions: a region calm for a while becomes sensitive again. */
   peakHalfLifeMs: number;
   /** Samples a new series learns from before it may fire. */
   warmupSamples: number;
@@ -62,15 +64,16 @@ export interface DetectionConfig {
 }
 
 export const DEFAULT_SURGE_THRESHOLDS: SurgeThresholds = {
-  spikeScore: 6,
-  cusumDrift: 1,
-  cusumThreshold: 12,
+  spikeScore: 4,
+  cusumDrift: 0.75,
+  cusumThreshold: 6,
   cusumCap: 4,
   clearScore: 1.5,
   clearAfterCalmSamples: 12,
   rearmAfterSamples: 12,
   peakRatio: 1.1,
-  peakHalfLifeMs: 7 * 24 * 60 * 60 * 1000,
+  usualExcursions: 1,
+  peakHalfLifeMs: 30 * 24 * 60 * 60 * 1000,
   warmupSamples: 288,
   maxGapMs: 6 * 60 * 60 * 1000,
   updateGrowth: 1.5,
@@ -85,7 +88,7 @@ export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
   hourOfDayMinRate: 0.05,
   hourOfWeekMinRate: 0.1,
   priorStrength: 4,
-  relativeScaleFloor: 0.02,
+  relativeScaleFloor: 0.05,
   poissonScaleFloor: 1,
   poissonOffset: 0.25,
   absoluteScaleFloor: 1e-6,

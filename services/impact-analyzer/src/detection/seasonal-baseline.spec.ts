@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { TimeErrorCode } from '@holdfast/time';
 import { HOURS_PER_WEEK, SeasonalBaseline, localHourOfWeek } from './seasonal-baseline';
 
 const HOUR = 60 * 60 * 1000;
@@ -20,6 +22,38 @@ describe('localHourOfWeek', () => {
     // New York moves to UTC-4 on Sunday 2026-03-08.
     expect(localHourOfWeek(new Date('2026-03-02T14:00:00Z'), 'America/New_York')).toBe(9);
     expect(localHourOfWeek(new Date('2026-03-09T14:00:00Z'), 'America/New_York')).toBe(10);
+  });
+});
+
+describe('localHourOfWeek against luxon', () => {
+  it('agrees with luxon at any instant in any zone, across daylight saving changes', () => {
+    const zones = ['UTC', 'Asia/Tehran', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Europe/London', 'America/Sao_Paulo'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.array(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), { minLength: 1, maxLength: 40 }), (zone, instants) => {
+        // Sorted and close together, as a series asks, so the cached offset span is exercised too.
+        for (const ms of instants.sort((a, b) => a - b).flatMap((t) => [t, t + 7 * 60_000, t + 3 * HOUR])) {
+          const local = DateTime.fromMillis(ms, { zone });
+          expect(localHourOfWeek(new Date(ms), zone)).toBe((local.weekday - 1) * 24 + local.hour);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('switches hour exactly at a daylight saving change, minute by minute', () => {
+    const changes: [string, string][] = [
+      ['America/New_York', '2026-03-08T07:00:00Z'],
+      ['America/New_York', '2026-11-01T06:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+      ['Europe/London', '2026-03-29T01:00:00Z'],
+    ];
+    for (const [zone, change] of changes) {
+      for (let minute = -400; minute <= 400; minute++) {
+        const ms = Date.parse(change) + minute * 60_000;
+        const local = DateTime.fromMillis(ms, { zone });
+        expect(localHourOfWeek(new Date(ms), zone)).toBe((local.weekday - 1) * 24 + local.hour);
+      }
+    }
   });
 });
 
@@ -121,8 +155,8 @@ describe('SeasonalBaseline', () => {
     expect(() => SeasonalBaseline.fromJSON({ ...json, version: 2 })).toThrow(/version/);
   });
 
-  it('falls back to UTC for an unknown zone name', () => {
-    expect(new SeasonalBaseline('Mars/Olympus_Mons').zone).toBe('UTC');
+  it('refuses an unknown zone name instead of reading it as UTC', () => {
+    expect(() => new SeasonalBaseline('Mars/Olympus_Mons')).toThrow(expect.objectContaining({ code: TimeErrorCode.UnknownZone, message: expect.stringContaining('Mars/Olympus_Mons') }));
   });
 
   it('exports 168 finite or null values whatever it learned', () => {

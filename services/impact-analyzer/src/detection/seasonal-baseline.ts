@@ -1,7 +1,7 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
+import { TimeError, TimeErrorCode, isKnownZone, type HourOfWeekBaseline } from '@holdfast/time';
 import { DEFAULT_BASELINE_OPTIONS, type BaselineOptions } from './detection-config';
 import type { BaselineSupport } from './surge-decision';
-import type { HourOfWeekBaseline } from '@holdfast/time';
 
 export interface BaselineBucket {
   /** Samples learned. */
@@ -23,6 +23,9 @@ export interface SeasonalBaselineJson {
   dispersion?: number;
 }
 
+/** The learned state in the shape it is kept and stepped: every field present. */
+export type BaselineState = Required<SeasonalBaselineJson>;
+
 export interface BaselineExpectation {
   /** NaN until the first sample is learned. */
   expected: number;
@@ -37,21 +40,103 @@ const HOURS_PER_DAY = 24;
 const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
 const UNCLIPPED_SAMPLES = 3;
 
-/** Local hour of week in an IANA zone, DST-aware: Monday 00:00 local is 0. */
-export function localHourOfWeek(at: Date, zone: string): number {
-  const utcHourOfWeek = ((at.getUTCDay() + 6) % 7) * HOURS_PER_DAY + at.getUTCHours();
-  if (zone === 'UTC') return utcHourOfWeek;
-  const local = DateTime.fromJSDate(at, { zone });
-  // At the very ends of the Date range the local time is unrepresentable; UTC keeps the sample harmless.
-  return local.isValid ? (local.weekday - 1) * HOURS_PER_DAY + local.hour : utcHourOfWeek;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** An offset found equal at both ends of this span holds across it: no zone changes twice in six hours. */
+const STEADY_SPAN_MS = 6 * HOUR_MS;
+/** Zones change offset on whole minutes at the finest. */
+const MINUTE_MS = 60_000;
+
+interface SteadyOffset {
+  fromMs: number;
+  toMs: number;
+  offsetMs: number;
 }
 
-/** An unknown zone name falls back to UTC rather than failing the region. */
-export function knownZone(zone: string | undefined): string {
-  return zone && IANAZone.isValidZone(zone) ? zone : 'UTC';
+// Reading an offset from the tz data costs microseconds; a series asks for the same span over and over.
+const steadyOffsets = new Map<string, SteadyOffset>();
+
+function offsetAt(atMs: number, zone: string): number {
+  const known = steadyOffsets.get(zone);
+  if (known && atMs >= known.fromMs && atMs < known.toMs) return known.offsetMs;
+  const iana = IANAZone.create(zone);
+  const offset = iana.offset(atMs);
+  let toMs = atMs + STEADY_SPAN_MS;
+  if (iana.offset(toMs) !== offset) {
+    // A change within the span: narrow it down to the minute, and trust the offset only before it.
+    let before = atMs;
+    while (toMs - before > MINUTE_MS) {
+      const middle = before + Math.floor((toMs - before) / 2);
+      if (iana.offset(middle) === offset) before = middle;
+      else toMs = middle;
+    }
+    toMs = before + 1;
+  }
+  if (steadyOffsets.size >= 1_000) steadyOffsets.clear();
+  steadyOffsets.set(zone, { fromMs: atMs, toMs, offsetMs: offset * MINUTE_MS });
+  return offset * MINUTE_MS;
+}
+
+/** Local hour of week in an IANA zone, DST-aware: Monday 00:00 local is 0. */
+export function localHourOfWeek(at: Date | number, zone: string): number {
+  const atMs = typeof at === 'number' ? at : at.getTime();
+  const localMs = zone === 'UTC' ? atMs : atMs + offsetAt(atMs, zone);
+  const local = Number.isFinite(localMs) ? localMs : atMs;
+  // 1970-01-01 was a Thursday: day 0 is weekday 3 counted from Monday.
+  const weekday = (((Math.floor(local / DAY_MS) + 3) % 7) + 7) % 7;
+  const hour = (((Math.floor(local / HOUR_MS) % 24) + 24) % 24);
+  return weekday * HOURS_PER_DAY + hour;
+}
+
+/**
+ * The region's IANA zone, or a TimeError: an unknown or missing zone would misplace every
+ * seasonal bucket, so it is never read as UTC.
+ */
+export function regionZone(zone: string | undefined, region: string): string {
+  if (zone !== undefined && isKnownZone(zone)) return zone;
+  throw new TimeError(
+    TimeErrorCode.UnknownZone,
+    zone === undefined
+      ? `No time zone for region "${region}": give the region an IANA zone such as "Asia/Tehran" (or "UTC").`
+      : `Unknown time zone "${zone}" for region "${region}": use an IANA zone name such as "Asia/Tehran" (or "UTC").`,
+  );
 }
 
 const emptyBucket = (): BaselineBucket => ({ n: 0, level: 0, spread: 0 });
+
+/** A baseline that has learned nothing, in the zone's local hours. */
+export function emptyBaselineState(zone: string): BaselineState {
+  return {
+    version: 1,
+    zone,
+    global: emptyBucket(),
+    hourOfDay: Array.from({ length: HOURS_PER_DAY }, emptyBucket),
+    hourOfWeek: Array.from({ length: HOURS_PER_WEEK }, emptyBucket),
+    counts: true,
+    dispersion: 0,
+  };
+}
+
+/** Buckets are values (learning replaces a bucket, never changes it), so a copy shares them. */
+export function copyBaselineState(state: BaselineState): BaselineState {
+  return { ...state, hourOfDay: state.hourOfDay.slice(), hourOfWeek: state.hourOfWeek.slice() };
+}
+
+/** Checks saved state before it is trusted; older state without counts/dispersion is read as counts. */
+export function parseBaselineState(json: SeasonalBaselineJson): BaselineState {
+  if (json?.version !== 1) throw new Error(`Unsupported seasonal baseline version: ${String(json?.version)}`);
+  if (json.hourOfDay?.length !== HOURS_PER_DAY || json.hourOfWeek?.length !== HOURS_PER_WEEK) {
+    throw new Error('Seasonal baseline state must hold 24 hour-of-day and 168 hour-of-week buckets');
+  }
+  return {
+    ...json,
+    global: { ...json.global },
+    hourOfDay: json.hourOfDay.map((b) => ({ ...b })),
+    hourOfWeek: json.hourOfWeek.map((b) => ({ ...b })),
+    counts: json.counts ?? true,
+    dispersion: json.dispersion ?? 0,
+  };
+}
 
 /**
  * Seasonal profile of one region's metric, learned online. Three levels (global, hour of day,
@@ -60,48 +145,51 @@ const emptyBucket = (): BaselineBucket => ({ n: 0, level: 0, spread: 0 });
  * degrade to the hour-of-day and then the global level, and a non-seasonal series to the global one.
  */
 export class SeasonalBaseline {
-  readonly zone: string;
   private readonly options: BaselineOptions;
-  private readonly global: BaselineBucket;
-  private readonly hourOfDay: BaselineBucket[];
-  private readonly hourOfWeek: BaselineBucket[];
-  /** Counts (requests, tweets) carry Poisson noise; a measured rate or ratio does not. */
-  private counts: boolean;
-  /** The series' long-run mean absolute forecast error, outliers included: how far it routinely strays. */
-  private dispersion: number;
+  private readonly state: BaselineState;
 
-  constructor(zone = 'UTC', options: BaselineOptions = DEFAULT_BASELINE_OPTIONS, state?: SeasonalBaselineJson) {
-    this.zone = knownZone(zone);
+  /**
+   * A new baseline in a zone (a TimeError if the zone is unknown), or a view over existing state that
+   * learns in place (no copy): the detector's step owns a fresh copy per sample.
+   */
+  constructor(zoneOrState: string | BaselineState, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS) {
     this.options = options;
-    this.global = state ? { ...state.global } : emptyBucket();
-    this.hourOfDay = state ? state.hourOfDay.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_DAY }, emptyBucket);
-    this.hourOfWeek = state ? state.hourOfWeek.map((b) => ({ ...b })) : Array.from({ length: HOURS_PER_WEEK }, emptyBucket);
-    this.counts = state?.counts ?? true;
-    this.dispersion = state?.dispersion ?? 0;
+    this.state = typeof zoneOrState === 'string' ? emptyBaselineState(regionZone(zoneOrState, 'baseline')) : zoneOrState;
   }
 
   static fromJSON(json: SeasonalBaselineJson, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS): SeasonalBaseline {
-    if (json?.version !== 1) throw new Error(`Unsupported seasonal baseline version: ${String(json?.version)}`);
-    if (json.hourOfDay?.length !== HOURS_PER_DAY || json.hourOfWeek?.length !== HOURS_PER_WEEK) {
-      throw new Error('Seasonal baseline state must hold 24 hour-of-day and 168 hour-of-week buckets');
-    }
-    return new SeasonalBaseline(json.zone, options, json);
+    const state = parseBaselineState(json);
+    regionZone(state.zone, 'baseline');
+    return new SeasonalBaseline(state, options);
   }
 
   toJSON(): SeasonalBaselineJson {
-    return {
-      version: 1,
-      zone: this.zone,
-      global: { ...this.global },
-      hourOfDay: this.hourOfDay.map((b) => ({ ...b })),
-      hourOfWeek: this.hourOfWeek.map((b) => ({ ...b })),
-      counts: this.counts,
-      dispersion: this.dispersion,
-    };
+    return copyBaselineState(this.state);
+  }
+
+  get zone(): string {
+    return this.state.zone;
   }
 
   get samplesLearned(): number {
-    return this.global.n;
+    return this.state.global.n;
+  }
+
+  /** Counts (requests, tweets) carry Poisson noise; a measured rate or ratio does not. */
+  private get counts(): boolean {
+    return this.state.counts;
+  }
+
+  private get global(): BaselineBucket {
+    return this.state.global;
+  }
+
+  private get hourOfDay(): BaselineBucket[] {
+    return this.state.hourOfDay;
+  }
+
+  private get hourOfWeek(): BaselineBucket[] {
+    return this.state.hourOfWeek;
   }
 
   expect(at: Date): BaselineExpectation {
@@ -109,23 +197,30 @@ export class SeasonalBaseline {
   }
 
   learn(at: Date, value: number): void {
-    if (!Number.isFinite(value)) return;
-    if (this.counts && !(Number.isInteger(value) && value >= 0)) this.counts = false;
     const hourOfWeek = localHourOfWeek(at, this.zone);
+    this.learnAt(hourOfWeek, value, this.expectAt(hourOfWeek).expected);
+  }
+
+  /** Learns a value at a local hour of week, given what expectAt() said of that hour just before. */
+  learnAt(hourOfWeek: number, value: number, expected: number): void {
+    if (!Number.isFinite(value)) return;
+    if (this.counts && !(Number.isInteger(value) && value >= 0)) this.state.counts = false;
     if (this.global.n > 0) {
+      // The series' long-run mean absolute forecast error, outliers included: how far it routinely strays.
       const rate = Math.max(1 / this.global.n, this.options.globalMinRate);
-      this.dispersion += rate * (Math.abs(value - this.expectAt(hourOfWeek).expected) - this.dispersion);
+      this.state.dispersion += rate * (Math.abs(value - expected) - this.state.dispersion);
     }
-    const day = this.hourOfDay[hourOfWeek % HOURS_PER_DAY];
+    const dayIndex = hourOfWeek % HOURS_PER_DAY;
+    const day = this.hourOfDay[dayIndex];
     const week = this.hourOfWeek[hourOfWeek];
     // Each level learns against its parent's estimate as it stood before this sample.
     const globalLevel = this.global.n > 0 ? this.global.level : undefined;
     const globalSpread = this.global.n >= 2 ? this.global.spread : undefined;
     const dayLevel = globalLevel === undefined ? undefined : this.blend(globalLevel, day.level, day.n, day.spread);
     const daySpread = globalSpread === undefined ? undefined : this.blend(globalSpread, day.spread, day.n);
-    this.update(this.global, value, undefined, undefined, this.options.globalMinRate);
-    this.update(day, value, globalLevel, globalSpread, this.options.hourOfDayMinRate);
-    this.update(week, value, dayLevel, daySpread, this.options.hourOfWeekMinRate);
+    this.state.global = this.updated(this.global, value, undefined, undefined, this.options.globalMinRate);
+    this.hourOfDay[dayIndex] = this.updated(day, value, globalLevel, globalSpread, this.options.hourOfDayMinRate);
+    this.hourOfWeek[hourOfWeek] = this.updated(week, value, dayLevel, daySpread, this.options.hourOfWeekMinRate);
   }
 
   toHourOfWeekBaseline(region: string): HourOfWeekBaseline {
@@ -136,7 +231,7 @@ export class SeasonalBaseline {
     return { region, zone: this.zone, values };
   }
 
-  private expectAt(hourOfWeek: number): BaselineExpectation {
+  expectAt(hourOfWeek: number): BaselineExpectation {
     const global = this.global;
     if (global.n === 0) return { expected: Number.NaN, scale: this.floor(0), support: 'none' };
     const day = this.hourOfDay[hourOfWeek % HOURS_PER_DAY];
@@ -176,21 +271,21 @@ export class SeasonalBaseline {
     const { relativeScaleFloor, poissonScaleFloor, poissonOffset, absoluteScaleFloor } = this.options;
     const magnitude = Math.abs(level);
     if (this.counts) return Math.max(relativeScaleFloor * magnitude, poissonScaleFloor * Math.sqrt(magnitude + poissonOffset), absoluteScaleFloor);
-    return Math.max(relativeScaleFloor * magnitude, this.dispersion * MEAN_ABS_TO_SIGMA, absoluteScaleFloor);
+    return Math.max(relativeScaleFloor * magnitude, this.state.dispersion * MEAN_ABS_TO_SIGMA, absoluteScaleFloor);
   }
 
-  private update(bucket: BaselineBucket, value: number, parentLevel: number | undefined, parentSpread: number | undefined, minRate: number): void {
-    if (bucket.n === 0) {
-      bucket.level = parentLevel ?? value;
-      bucket.spread = parentSpread ?? 0;
-    }
+  /** The bucket after learning one more value: a new object, so copies of the state can share the old one. */
+  private updated(bucket: BaselineBucket, value: number, parentLevel: number | undefined, parentSpread: number | undefined, minRate: number): BaselineBucket {
+    const first = bucket.n === 0;
+    let level = first ? (parentLevel ?? value) : bucket.level;
+    let spread = first ? (parentSpread ?? 0) : bucket.spread;
     // A bucket's first samples are averaged unclipped: its parent's spread says nothing of how far
     // this hour sits from the parent's level, and clipping would make a seasonal difference crawl in.
-    const limit = bucket.n < UNCLIPPED_SAMPLES ? Number.POSITIVE_INFINITY : this.options.huberK * Math.max(bucket.spread, this.floor(bucket.level));
-    const residual = Math.min(limit, Math.max(-limit, value - bucket.level));
-    bucket.level += Math.max(1 / (bucket.n + 1), minRate) * residual;
+    const limit = bucket.n < UNCLIPPED_SAMPLES ? Number.POSITIVE_INFINITY : this.options.huberK * Math.max(spread, this.floor(level));
+    const residual = Math.min(limit, Math.max(-limit, value - level));
+    level += Math.max(1 / (bucket.n + 1), minRate) * residual;
     // The parent's spread counts as one prior observation.
-    bucket.spread += Math.max(1 / (bucket.n + 2), minRate) * (Math.abs(residual) * MEAN_ABS_TO_SIGMA - bucket.spread);
-    bucket.n += 1;
+    spread += Math.max(1 / (bucket.n + 2), minRate) * (Math.abs(residual) * MEAN_ABS_TO_SIGMA - spread);
+    return { n: bucket.n + 1, level, spread };
   }
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { detectionConfig, thresholdsFor } from './detection-config';
+import { DEFAULT_SURGE_THRESHOLDS, detectionConfig, thresholdsFor } from './detection-config';
 import type { SurgeDecision, TrafficSample } from './surge-decision';
 import { SurgeDetector } from './surge-detector';
 
 const MINUTE = 60 * 1000;
 const STEP = 5 * MINUTE;
 const START = Date.UTC(2026, 0, 5);
+const utc = { zoneOf: () => 'UTC' };
 
 /** Deterministic noise in [-1, 1], so specs never depend on Math.random. */
 const noise = (i: number) => Math.sin(i * 12.9898) * 0.5 + Math.sin(i * 78.233) * 0.5;
@@ -21,7 +22,7 @@ const normalTraffic = (from: number, to: number, region = 'IR') =>
 
 describe('SurgeDetector', () => {
   it('starts, updates and clears a surge, each decision carrying its evidence', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     expect(feed(detector, normalTraffic(0, 2000))).toEqual([]);
     const surge = Array.from({ length: 30 }, (_, k) => sample(2000 + k, 3000 + 400 * k));
     const decisions = feed(detector, [...surge, ...normalTraffic(2030, 2100)]);
@@ -45,7 +46,7 @@ describe('SurgeDetector', () => {
   });
 
   it('publishes surge.updated as the surge grows and estimates its end once it decays', () => {
-    const detector = new SurgeDetector({ config: detectionConfig({ defaults: { spikeScore: 1000 } }) });
+    const detector = new SurgeDetector({ config: detectionConfig({ defaults: { spikeScore: 1000 } }), zoneOf: utc.zoneOf });
     feed(detector, normalTraffic(0, 2000));
     // A slow rise and fall: only the accumulated (CUSUM) evidence decides.
     const shape = [...Array.from({ length: 20 }, (_, k) => 1 + k * 0.03), ...Array.from({ length: 60 }, (_, k) => 1.6 * Math.pow(0.95, k))];
@@ -58,25 +59,25 @@ describe('SurgeDetector', () => {
   });
 
   it('learns without firing while a brand-new region warms up', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     const wild = Array.from({ length: 200 }, (_, i) => sample(i, i % 7 === 0 ? 1e6 : 3, 'new-region'));
     expect(feed(detector, wild)).toEqual([]);
   });
 
   it('does not fire on blips of a flat series whose deviation is zero', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     const flat = Array.from({ length: 3000 }, (_, i) => sample(i, i % 97 === 0 ? 46 : i % 89 === 0 ? 44 : 45));
     expect(feed(detector, flat)).toEqual([]);
   });
 
   it('does not fire on single events of a series that is mostly zero', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     const sparse = Array.from({ length: 3000 }, (_, i) => sample(i, i % 13 === 0 ? 1 : 0));
     expect(feed(detector, sparse)).toEqual([]);
   });
 
   it('fires on a spike of a measured series with small values, many times its own spread', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     const costs = Array.from({ length: 1000 }, (_, i) => ({ ...sample(i, 0.1 + 0.02 * noise(i)), metric: 'cost-per-click' }));
     expect(feed(detector, costs)).toEqual([]);
 
@@ -86,7 +87,7 @@ describe('SurgeDetector', () => {
   });
 
   it('does not fire on the routine blips of a measured series that is mostly zero, but on one beyond them', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     const blips = Array.from({ length: 3000 }, (_, i) => sample(i, i % 13 === 0 ? 0.5 : 0));
     expect(feed(detector, blips)).toEqual([]);
 
@@ -94,7 +95,7 @@ describe('SurgeDetector', () => {
   });
 
   it('ignores late, duplicated and malformed samples', () => {
-    const detector = new SurgeDetector();
+    const detector = new SurgeDetector(utc);
     feed(detector, normalTraffic(0, 2000));
     const before = JSON.stringify(detector.snapshot());
     expect(detector.observe(sample(1999, 1e9))).toEqual([]);
@@ -106,7 +107,7 @@ describe('SurgeDetector', () => {
   });
 
   it('drops accumulated evidence across a long gap instead of raising a surge', () => {
-    const detector = new SurgeDetector({ config: detectionConfig({ defaults: { spikeScore: 1000 } }) });
+    const detector = new SurgeDetector({ config: detectionConfig({ defaults: { spikeScore: 1000 } }), zoneOf: utc.zoneOf });
     feed(detector, normalTraffic(0, 2000));
     // Moderately high samples, each separated by more than the maximum gap, never accumulate.
     const sparse = Array.from({ length: 20 }, (_, k) => sample(2000 + k * 100, 1400));
@@ -119,16 +120,16 @@ describe('SurgeDetector', () => {
       return feed(detector, Array.from({ length: 20 }, (_, k) => sample(2000 + k, 5, region)));
     };
     const config = detectionConfig({ regions: { BR: { directions: ['up', 'down'] } } });
-    expect(drop(new SurgeDetector({ config }), 'IR')).toEqual([]);
-    expect(drop(new SurgeDetector({ config }), 'BR')[0]).toMatchObject({ type: 'surge.started', direction: 'down' });
+    expect(drop(new SurgeDetector({ config, zoneOf: utc.zoneOf }), 'IR')).toEqual([]);
+    expect(drop(new SurgeDetector({ config, zoneOf: utc.zoneOf }), 'BR')[0]).toMatchObject({ type: 'surge.started', direction: 'down' });
   });
 
   it('applies per-region threshold overrides', () => {
     const config = detectionConfig({ regions: { CALM: { spikeScore: 500, cusumThreshold: 1e6 } } });
     expect(thresholdsFor(config, 'CALM').spikeScore).toBe(500);
-    expect(thresholdsFor(config, 'IR').spikeScore).toBe(6);
+    expect(thresholdsFor(config, 'IR').spikeScore).toBe(DEFAULT_SURGE_THRESHOLDS.spikeScore);
     const spike = (region: string) => {
-      const detector = new SurgeDetector({ config });
+      const detector = new SurgeDetector({ config, zoneOf: utc.zoneOf });
       feed(detector, normalTraffic(0, 2000, region));
       return feed(detector, [sample(2000, 5000, region)]);
     };
@@ -137,7 +138,7 @@ describe('SurgeDetector', () => {
   });
 
   it('counts hours in the region zone from the lookup', () => {
-    const detector = new SurgeDetector({ zoneOf: (region) => (region === 'IR' ? 'Asia/Tehran' : undefined) });
+    const detector = new SurgeDetector({ zoneOf: (region) => (region === 'IR' ? 'Asia/Tehran' : 'UTC') });
     detector.observe({ region: 'IR', metric: 'requests', at: '2026-01-04T21:00:00Z', value: 7 });
     detector.observe({ region: 'US', metric: 'requests', at: '2026-01-04T21:00:00Z', value: 7 });
     expect(detector.baselineOf('IR', 'requests')).toMatchObject({ zone: 'Asia/Tehran' });
@@ -148,14 +149,14 @@ describe('SurgeDetector', () => {
   });
 
   it('continues identically after a snapshot is restored', () => {
-    const original = new SurgeDetector();
+    const original = new SurgeDetector(utc);
     feed(original, normalTraffic(0, 2000));
-    const restored = SurgeDetector.restore(JSON.parse(JSON.stringify(original.snapshot())));
+    const restored = SurgeDetector.restore(JSON.parse(JSON.stringify(original.snapshot())), utc);
     const rest = [...Array.from({ length: 10 }, (_, k) => sample(2000 + k, 4000)), ...normalTraffic(2010, 2100)];
     const expected = feed(original, rest);
     expect(expected.length).toBeGreaterThan(0);
     expect(feed(restored, rest)).toEqual(expected);
-    expect(() => SurgeDetector.restore({ version: 2 } as never)).toThrow(/version/);
+    expect(() => SurgeDetector.restore({ version: 1 } as never, utc)).toThrow(/version 1/);
   });
 });
 
@@ -172,10 +173,10 @@ describe('SurgeDetector properties', () => {
     fc.assert(
       fc.property(stationary, fc.array(fc.nat(699), { maxLength: 300 }), fc.array(fc.nat(699), { maxLength: 100 }), (params, swaps, duplicates) => {
         const ordered = series(params);
-        expect(feed(new SurgeDetector(), ordered)).toEqual([]);
+        expect(feed(new SurgeDetector(utc), ordered)).toEqual([]);
         const shuffled = [...ordered, ...duplicates.map((i) => ordered[i])];
         swaps.forEach((j, i) => ([shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]));
-        expect(feed(new SurgeDetector(), shuffled)).toEqual([]);
+        expect(feed(new SurgeDetector(utc), shuffled)).toEqual([]);
       }),
       { numRuns: 60 },
     );
@@ -190,9 +191,9 @@ describe('SurgeDetector properties', () => {
     });
     fc.assert(
       fc.property(fc.array(anySample, { maxLength: 300 }), (samples) => {
-        const detector = new SurgeDetector({ zoneOf: (r) => (r === 'IR' ? 'Asia/Tehran' : r) });
+        const detector = new SurgeDetector({ zoneOf: (r) => (r === 'IR' ? 'Asia/Tehran' : 'UTC') });
         for (const s of samples) detector.observe(s);
-        SurgeDetector.restore(JSON.parse(JSON.stringify(detector.snapshot())));
+        SurgeDetector.restore(JSON.parse(JSON.stringify(detector.snapshot())), utc);
       }),
       { numRuns: 100 },
     );

@@ -1,28 +1,68 @@
-import { createEvent, TrafficSampleSchema } from '@holdfast/contracts';
+import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { RequireScope, ZodBodyPipe } from '@holdfast/service-kit';
+import { RegionCatalog } from '@holdfast/regions';
+import { DomainError, InjectServiceConfig, RequireScope, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
 
-const SampleBatchSchema = z.strictObject({ samples: z.array(TrafficSampleSchema).min(1).max(10_000) });
+const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;
+
+export interface SampleIntakeResult {
+  accepted: number;
+  /** The event id of each accepted sample, in the batch's order. */
+  eventIds: string[];
+  /** Each refused sample by its index in the batch, with what is wrong with it. */
+  refused: { index: number; path: string; reason: string }[];
+}
 
 @ApiTags('samples')
 @Controller('v1/samples')
 export class SamplesController {
-  constructor(private readonly messaging: MessagingRuntime) {}
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    private readonly catalog: RegionCatalog,
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+  ) {}
 
   @Post()
   @RequireScope('samples:write')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Batch intake of traffic samples; each is published to traffic.samples.v1 and assessed from there' })
-  @ApiBody({ schema: z.toJSONSchema(SampleBatchSchema, { io: 'input' }) as object })
-  @ApiAcceptedResponse({ description: 'Published to Kafka; the event ids are returned in the same order' })
-  async intake(@Body(new ZodBodyPipe(SampleBatchSchema)) batch: SampleBatch) {
-    const events = batch.samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region }));
+  @ApiOperation({
+    summary: 'Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one is refused by index and the rest kept',
+  })
+  @ApiBody({ schema: z.toJSONSchema(z.strictObject({ samples: z.array(TrafficSampleSchema) }), { io: 'input' }) as object })
+  @ApiAcceptedResponse({ description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why' })
+  async intake(@Body(new ZodBodyPipe(SampleBatchSchema)) batch: SampleBatch): Promise<SampleIntakeResult> {
+    const max = this.config.settings.sampleBatchMax;
+    if (batch.samples.length > max) {
+      throw new DomainError('batch-too-large', 413, `A batch holds at most ${max} samples (SAMPLE_BATCH_MAX); this one has ${batch.samples.length}: split it.`);
+    }
+    const refused: SampleIntakeResult['refused'] = [];
+    const accepted: TrafficSample[] = [];
+    batch.samples.forEach((raw, index) => {
+      const parsed = TrafficSampleSchema.safeParse(raw);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) refused.push({ index, path: ['samples', index, ...issue.path].join('.'), reason: issue.message });
+        return;
+      }
+      const region = this.catalog.find(parsed.data.region);
+      if (!region) {
+        refused.push({ index, path: `samples.${index}.region`, reason: `unknown region ${parsed.data.region}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
+        return;
+      }
+      accepted.push({ ...parsed.data, region: region.code });
+    });
+    if (accepted.length === 0) {
+      throw new DomainError('no-sample-accepted', 400, `None of the ${batch.samples.length} samples can be accepted: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`, {
+        errors: refused.map((r) => ({ path: r.path, message: r.reason })),
+      });
+    }
+    const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region }));
     await this.messaging.publisher.publish(...events);
-    return { accepted: events.length, eventIds: events.map((event) => event.id) };
+    return { accepted: events.length, eventIds: events.map((event) => event.id), refused };
   }
 }

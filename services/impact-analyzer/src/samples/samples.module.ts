@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { BaselinesModule } from '../baselines/baselines.module';
 import { SurgesModule } from '../surges/surges.module';
+import { SampleAssessmentService } from './sample-assessment.service';
 import { SamplesController } from './samples.controller';
 import { TrafficSamplesConsumer } from './traffic-samples.consumer';
 
 @Module({
-  imports: [SurgesModule],
+  imports: [SurgesModule, BaselinesModule],
   controllers: [SamplesController],
-  providers: [TrafficSamplesConsumer],
+  providers: [SampleAssessmentService, TrafficSamplesConsumer],
+  exports: [SampleAssessmentService, TrafficSamplesConsumer],
 })
 export class SamplesModule {}

@@ -1,21 +1,62 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
-import { MessagingRuntime } from '@holdfast/messaging';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { SurgesService } from '../surges/surges.service';
+import { MessagingRuntime, physicalTopic, UnprocessableEventError, type EventConsumer } from '@holdfast/messaging';
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Admin } from 'kafkajs';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { SampleAssessmentService } from './sample-assessment.service';
 
-/** Every sample published to Kafka, from any pipeline or from this service's own HTTP intake. */
+/**
+ * Every sample on traffic.samples.v1, from outside pipelines (CloudEvents binary or structured
+ * mode, or bare JSON) and from this service's own HTTP and Prometheus intake, assessed a Kafka
+ * batch per transaction.
+ */
 @Injectable()
-export class TrafficSamplesConsumer implements OnModuleInit {
+export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdown {
+  private consumer?: EventConsumer<typeof Topics.trafficSamples>;
+  private admin?: Promise<Admin>;
+
   constructor(
     private readonly messaging: MessagingRuntime,
-    private readonly surges: SurgesService,
+    private readonly assessment: SampleAssessmentService,
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
   ) {}
 
   onModuleInit(): void {
-    this.messaging.consumer({
+    this.consumer = this.messaging.consumer({
       topic: Topics.trafficSamples,
       group: ConsumerGroups.analyzerSamples,
-      handlers: { 'traffic.sample': (sample, transaction) => this.surges.assessSample(sample, transaction) },
+      batch: {
+        handler: async (samples, transaction) => {
+          const refusals = await this.assessment.assess(samples, transaction);
+          // Never judged in UTC by default: a sample of a region the catalog does not know fails its
+          // batch, which the consumer then applies event by event, dead-lettering that one with the reason.
+          if (refusals.length > 0) throw new UnprocessableEventError(refusals.map((refusal) => refusal.reason).join('; '));
+        },
+      },
     });
+  }
+
+  /** Messages not yet consumed by the group, per partition: the group's committed offset against the log end. */
+  async lag(): Promise<{ partition: number; messages: number }[]> {
+    if (!this.consumer) return [];
+    this.admin ??= (async () => {
+      const admin = this.messaging.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    const admin = await this.admin;
+    const topic = physicalTopic(this.config.kafka, Topics.trafficSamples);
+    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: this.consumer.groupId, topics: [topic] })]);
+    const position = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return ends.map((end) => {
+      const at = position.get(end.partition) ?? -1;
+      // -1: the group has committed nothing on the partition yet, so all of it is ahead.
+      return { partition: end.partition, messages: Math.max(0, Number(end.high) - (at < 0 ? Number(end.low) : at)) };
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.admin) await (await this.admin).disconnect();
   }
 }

@@ -1,8 +1,12 @@
+import type { SignalLoss, SurgeEvidence, SurgeSeverity, SurgeSource } from '@holdfast/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type SurgeStatus = 'active' | 'cleared';
 
-/** A region's surge as the analyzer sees it; at most one is active per region and metric. */
+/**
+ * A region's surge as the analyzer sees it. At most one is active per region, source and origin:
+ * the detector's episode of a metric, an alert's fingerprint, a declaration's id.
+ */
 @Entity({ name: 'surge' })
 export class SurgeEntity {
   @PrimaryColumn({ type: 'uuid' })
@@ -11,22 +15,54 @@ export class SurgeEntity {
   @Column({ type: 'text' })
   region!: string;
 
+  @Column({ type: 'text', nullable: true })
+  metric!: string | null;
+
   @Column({ type: 'text' })
-  metric!: string;
+  source!: SurgeSource;
+
+  /** What raised it within its source, so the same episode, alert or declaration maps to one surge. */
+  @Column({ type: 'text' })
+  origin!: string;
 
   @Column({ type: 'text' })
   status!: SurgeStatus;
 
+  @Column({ type: 'text' })
+  severity!: SurgeSeverity;
+
+  @Column({ type: 'text' })
+  reason!: string;
+
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt!: Date;
+
+  @Column({ name: 'detected_at', type: 'timestamptz' })
+  detectedAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'expected_end_at', type: 'timestamptz', nullable: true })
+  expectedEndAt!: Date | null;
 
   @Column({ name: 'cleared_at', type: 'timestamptz', nullable: true })
   clearedAt!: Date | null;
 
-  @Column({ name: 'peak_value', type: 'double precision' })
-  peakValue!: number;
+  @Column({ name: 'peak_value', type: 'double precision', nullable: true })
+  peakValue!: number | null;
 
-  /** The event that started it: the thread from a hold back to its sample. */
-  @Column({ name: 'cause_event_id', type: 'uuid' })
-  causeEventId!: string;
+  @Column({ type: 'jsonb', nullable: true })
+  evidence!: SurgeEvidence | null;
+
+  @Column({ name: 'signal_loss', type: 'jsonb', nullable: true })
+  signalLoss!: SignalLoss | null;
+
+  /** Calm samples in a row, for the warm-up ceiling's own cool-down. */
+  @Column({ name: 'calm_samples', type: 'integer' })
+  calmSamples!: number;
+
+  /** The event that started it (a sample), when one did: the thread from a hold back to its sample. */
+  @Column({ name: 'cause_event_id', type: 'text', nullable: true })
+  causeEventId!: string | null;
 }

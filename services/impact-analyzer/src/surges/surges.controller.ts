@@ -1,17 +1,62 @@
-import { Controller, Get, ParseEnumPipe, Query } from '@nestjs/common';
+import { SurgeSourceSchema, type SurgeSource } from '@holdfast/contracts';
+import { RegionCatalog } from '@holdfast/regions';
+import { DomainError } from '@holdfast/service-kit';
+import { Controller, Get, Param, ParseEnumPipe, ParseIntPipe, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { SurgeEntity, SurgeStatus } from './surge.entity';
 import { SurgesService } from './surges.service';
+
+/** A surge as the API shows it: the contract's fields plus its status and clearing. */
+function viewOf(surge: SurgeEntity) {
+  return {
+    id: surge.id,
+    region: surge.region,
+    metric: surge.metric,
+    source: surge.source,
+    status: surge.status,
+    severity: surge.severity,
+    reason: surge.reason,
+    startedAt: surge.startedAt.toISOString(),
+    detectedAt: surge.detectedAt.toISOString(),
+    updatedAt: surge.updatedAt.toISOString(),
+    expectedEndAt: surge.expectedEndAt?.toISOString() ?? null,
+    clearedAt: surge.clearedAt?.toISOString() ?? null,
+    peakValue: surge.peakValue,
+    evidence: surge.evidence,
+    signalLoss: surge.signalLoss,
+    causeEventId: surge.causeEventId,
+  };
+}
 
 @ApiTags('surges')
 @Controller('v1/surges')
 export class SurgesController {
-  constructor(private readonly surges: SurgesService) {}
+  constructor(
+    private readonly surges: SurgesService,
+    private readonly catalog: RegionCatalog,
+  ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Surges, newest first (at most 500)' })
+  @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence' })
   @ApiQuery({ name: 'status', required: false, enum: ['active', 'cleared'] })
-  async list(@Query('status', new ParseEnumPipe(['active', 'cleared'], { optional: true })) status?: 'active' | 'cleared') {
-    const surges = await this.surges.list(status);
-    return { items: surges };
+  @ApiQuery({ name: 'region', required: false })
+  @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
+  @ApiQuery({ name: 'limit', required: false, description: 'At most 500 (the default)' })
+  async list(
+    @Query('status', new ParseEnumPipe(['active', 'cleared'], { optional: true })) status?: SurgeStatus,
+    @Query('region') region?: string,
+    @Query('source', new ParseEnumPipe(SurgeSourceSchema.options, { optional: true })) source?: SurgeSource,
+    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+  ) {
+    const surges = await this.surges.list({ status, region: region?.trim() ? (this.catalog.find(region.trim())?.code ?? region.trim()) : undefined, source, limit: Math.min(Math.max(limit ?? 500, 1), 500) });
+    return { items: surges.map(viewOf) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One surge with its evidence' })
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    const surge = await this.surges.get(id);
+    if (!surge) throw new DomainError('surge-not-found', 404, `No surge ${id}: GET /v1/surges lists them.`);
+    return viewOf(surge);
   }
 }

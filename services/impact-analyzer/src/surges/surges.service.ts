@@ -1,72 +1,160 @@
-import { causedBy, createEvent, type HoldfastEvent } from '@holdfast/contracts';
+import { createEvent, type EventPayloads, type SignalLoss, type SurgeEvidence, type SurgeSeverity, type SurgeSource } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
-import { SurgeEntity } from './surge.entity';
+import { SurgeEntity, type SurgeStatus } from './surge.entity';
+
+/** Where a surge's events sit in a correlation chain: a sample, an alert notification, a declaration. */
+export interface SurgeTrace {
+  correlationId: string;
+  causationId?: string;
+}
+
+export interface SurgeOpening {
+  region: string;
+  metric: string | null;
+  source: SurgeSource;
+  origin: string;
+  severity: SurgeSeverity;
+  startedAt: Date;
+  expectedEndAt?: Date | null;
+  evidence?: SurgeEvidence | null;
+  signalLoss?: SignalLoss | null;
+  reason: string;
+  peakValue?: number | null;
+  causeEventId?: string | null;
+}
+
+export type SurgeChange = Partial<Pick<SurgeEntity, 'severity' | 'expectedEndAt' | 'evidence' | 'reason' | 'peakValue'>>;
+
+export interface SurgeFilter {
+  status?: SurgeStatus;
+  region?: string;
+  source?: SurgeSource;
+  limit?: number;
+}
 
 /**
- * Decides surges from samples. The rule here is the foundation's placeholder (a fixed threshold,
- * cleared below half of it); the seasonal detector in ../detection replaces it.
+ * Every surge's life, whatever raised it: opened, updated, cleared, each change written with its
+ * event to the outbox in the caller's transaction, so a surge is on Kafka if and only if it is here.
  */
 @Injectable()
 export class SurgesService {
   constructor(
-    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     private readonly messaging: MessagingRuntime,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {}
 
-  async assessSample(sample: HoldfastEvent<'traffic.sample'>, transaction: EntityManager): Promise<void> {
-    const { region, metric, value, at } = sample.data;
-    const surges = transaction.getRepository(SurgeEntity);
-    // Row lock: two samples of one region in flight at once must not both start a surge.
-    const active = await surges.findOne({ where: { region, metric, status: 'active' }, lock: { mode: 'pessimistic_write' } });
-    const threshold = this.config.settings.surgeThreshold;
-    if (!active && value >= threshold) {
-      const surge = surges.create({ id: uuidv7(), region, metric, status: 'active', startedAt: new Date(at), clearedAt: null, peakValue: value, causeEventId: sample.id });
-      await surges.insert(surge);
-      await this.messaging.outbox.add(
-        transaction,
-        createEvent(
-          'surge.started',
-          {
-            surgeId: surge.id,
-            region,
-            metric,
-            source: 'detector',
-            severity: value >= threshold * 2 ? 'major' : 'minor',
-            startedAt: at,
-            detectedAt: this.clock.now().toISOString(),
-            evidence: { observed: value, baseline: threshold, score: value / threshold, samples: [{ at, value }] },
-            reason: `${metric} in ${region} reached ${value}, at or above the threshold ${threshold}`,
-          },
-          { source: SERVICE_NAME, subject: region, ...causedBy(sample) },
-        ),
-      );
-    } else if (active && value < threshold / 2) {
-      // A late sample may predate the surge it clears; the surge cannot end before it began.
-      const clearedAt = new Date(Math.max(Date.parse(at), active.startedAt.getTime())).toISOString();
-      await surges.update({ id: active.id }, { status: 'cleared', clearedAt: new Date(clearedAt) });
-      await this.messaging.outbox.add(
-        transaction,
-        createEvent(
-          'surge.cleared',
-          { surgeId: active.id, region, metric, startedAt: active.startedAt.toISOString(), clearedAt, reason: `${metric} in ${region} fell to ${value}, below ${threshold / 2}` },
-          { source: SERVICE_NAME, subject: region, ...causedBy(sample) },
-        ),
-      );
-    } else if (active && value > active.peakValue) {
-      await surges.update({ id: active.id }, { peakValue: value });
-    }
+  /** The active surge of an origin, locked for the rest of the transaction. */
+  findActive(transaction: EntityManager, region: string, source: SurgeSource, origin: string): Promise<SurgeEntity | null> {
+    return transaction.getRepository(SurgeEntity).findOne({ where: { region, source, origin, status: 'active' }, lock: { mode: 'pessimistic_write' } });
   }
 
-  list(status?: 'active' | 'cleared'): Promise<SurgeEntity[]> {
-    return this.dataSource.getRepository(SurgeEntity).find({ where: status ? { status } : {}, order: { startedAt: 'DESC' }, take: 500 });
+  async open(transaction: EntityManager, opening: SurgeOpening, trace?: SurgeTrace): Promise<SurgeEntity> {
+    const now = this.clock.now();
+    const surge: SurgeEntity = {
+      id: uuidv7(),
+      region: opening.region,
+      metric: opening.metric,
+      source: opening.source,
+      origin: opening.origin,
+      status: 'active',
+      severity: opening.severity,
+      reason: opening.reason,
+      startedAt: opening.startedAt,
+      detectedAt: now,
+      updatedAt: now,
+      expectedEndAt: validEnd(opening.expectedEndAt, opening.startedAt),
+      clearedAt: null,
+      peakValue: opening.peakValue ?? null,
+      evidence: opening.evidence ?? null,
+      signalLoss: opening.signalLoss ?? null,
+      calmSamples: 0,
+      causeEventId: opening.causeEventId ?? null,
+    };
+    await transaction.getRepository(SurgeEntity).insert(surge);
+    await this.messaging.outbox.add(transaction, createEvent('surge.started', stateOf(surge), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
+    return surge;
+  }
+
+  async update(transaction: EntityManager, surge: SurgeEntity, change: SurgeChange, trace?: SurgeTrace): Promise<SurgeEntity> {
+    const updated: SurgeEntity = { ...surge, ...change, updatedAt: this.clock.now() };
+    updated.expectedEndAt = validEnd(updated.expectedEndAt, updated.startedAt);
+    await transaction.getRepository(SurgeEntity).update(
+      { id: surge.id },
+      { severity: updated.severity, expectedEndAt: updated.expectedEndAt, evidence: updated.evidence, reason: updated.reason, peakValue: updated.peakValue, updatedAt: updated.updatedAt, calmSamples: 0 },
+    );
+    await this.messaging.outbox.add(transaction, createEvent('surge.updated', stateOf(updated), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
+    return updated;
+  }
+
+  /** Records a calm sample against a surge that clears on its own count (the warm-up ceiling). */
+  async recordCalm(transaction: EntityManager, surge: SurgeEntity, calmSamples: number): Promise<void> {
+    await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { calmSamples });
+  }
+
+  async clear(transaction: EntityManager, surge: SurgeEntity, at: Date, reason: string, trace?: SurgeTrace): Promise<void> {
+    // A late sample may predate the surge it clears; the surge cannot end before it began.
+    const clearedAt = new Date(Math.max(at.getTime(), surge.startedAt.getTime()));
+    await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { status: 'cleared', clearedAt, updatedAt: this.clock.now(), reason });
+    const payload: EventPayloads['surge.cleared'] = {
+      surgeId: surge.id,
+      region: surge.region,
+      ...(surge.metric === null ? {} : { metric: surge.metric }),
+      startedAt: surge.startedAt.toISOString(),
+      clearedAt: clearedAt.toISOString(),
+      reason,
+    };
+    await this.messaging.outbox.add(transaction, createEvent('surge.cleared', payload, { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
+  }
+
+  list(filter: SurgeFilter = {}): Promise<SurgeEntity[]> {
+    const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.region ? { region: filter.region } : {}), ...(filter.source ? { source: filter.source } : {}) };
+    return this.dataSource.getRepository(SurgeEntity).find({ where, order: { startedAt: 'DESC', id: 'DESC' }, take: filter.limit ?? 500 });
+  }
+
+  get(id: string): Promise<SurgeEntity | null> {
+    return this.dataSource.getRepository(SurgeEntity).findOneBy({ id });
+  }
+
+  /** Active surges per region and source, for the gauge. */
+  async activeCounts(): Promise<{ region: string; source: string; count: number }[]> {
+    const rows: { region: string; source: string; count: string }[] = await this.dataSource.query(
+      `SELECT region, source, count(*) AS count FROM surge WHERE status = 'active' GROUP BY region, source`,
+    );
+    return rows.map((row) => ({ region: row.region, source: row.source, count: Number(row.count) }));
   }
 }
+
+/** The contract refuses an expected end not after the start; such an estimate is dropped, not sent. */
+function validEnd(end: Date | null | undefined, startedAt: Date): Date | null {
+  return end && end.getTime() > startedAt.getTime() ? end : null;
+}
+
+function stateOf(surge: SurgeEntity): EventPayloads['surge.started'] {
+  return {
+    surgeId: surge.id,
+    region: surge.region,
+    ...(surge.metric === null ? {} : { metric: surge.metric }),
+    source: surge.source,
+    severity: surge.severity,
+    startedAt: surge.startedAt.toISOString(),
+    detectedAt: surge.detectedAt.toISOString(),
+    ...(surge.expectedEndAt ? { expectedEndAt: surge.expectedEndAt.toISOString() } : {}),
+    ...(surge.evidence ? { evidence: surge.evidence } : {}),
+    ...(surge.signalLoss ? { signalLoss: surge.signalLoss } : {}),
+    reason: truncate(surge.reason),
+  };
+}
+
+function traceOptions(trace: SurgeTrace | undefined): { correlationId?: string; causationId?: string } {
+  if (!trace) return {};
+  return { correlationId: truncate(trace.correlationId, 200), ...(trace.causationId ? { causationId: truncate(trace.causationId, 200) } : {}) };
+}
+
+const truncate = (text: string, max = 2000): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

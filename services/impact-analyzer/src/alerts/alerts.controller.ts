@@ -1,0 +1,45 @@
+import { PublicRoute } from '@holdfast/observability';
+import { InjectServiceConfig, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
+import { AlertmanagerPayloadSchema, GrafanaPayloadSchema, type AlertNotification } from './alert-payloads';
+import { AlertsService } from './alerts.service';
+import { assertSenderCredential } from './sender-credentials';
+
+/**
+ * The senders' native webhooks. They carry no Holdfast key: each sender authenticates with its own
+ * credential from ALERT_SENDERS, checked here (so the routes are public to the key guard).
+ */
+@ApiTags('alerts')
+@Controller('v1/alerts')
+@PublicRoute()
+export class AlertsController {
+  constructor(
+    private readonly alerts: AlertsService,
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+  ) {}
+
+  @Post('alertmanager')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Alertmanager webhook (payload version 4): firing alerts with a region label start or update surges, resolved ones clear them' })
+  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate or nothing-active' })
+  alertmanager(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
+    return this.receive('alertmanager', authorization, AlertmanagerPayloadSchema, body);
+  }
+
+  @Post('grafana')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Grafana webhook contact point: firing alerts with a region label start or update surges, resolved ones clear them" })
+  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate or nothing-active' })
+  grafana(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
+    return this.receive('grafana', authorization, GrafanaPayloadSchema, body);
+  }
+
+  private receive(sender: AlertSender, authorization: string | undefined, schema: z.ZodType<AlertNotification>, body: unknown) {
+    // The credential is checked before the body is read, so an anonymous caller learns nothing from validation.
+    assertSenderCredential(sender, this.config.settings.alertSenders[sender], authorization);
+    return this.alerts.receive(sender, new ZodBodyPipe(schema).transform(body));
+  }
+}

@@ -1,0 +1,36 @@
+import { RegionError } from '@holdfast/regions';
+import { DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { detectionConfigOf } from '../samples/detection-policy';
+import { BaselinesService } from './baselines.service';
+
+@ApiTags('baselines')
+@Controller('v1/regions')
+export class BaselinesController {
+  private readonly detection;
+
+  constructor(
+    private readonly baselines: BaselinesService,
+    @InjectServiceConfig() config: ServiceConfig<AnalyzerSettings>,
+  ) {
+    this.detection = detectionConfigOf(config.settings);
+  }
+
+  @Get(':region/baseline')
+  @ApiOperation({ summary: "A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state" })
+  @ApiQuery({ name: 'metric', required: false })
+  async baseline(@Param('region') region: string, @Query('metric') metric?: string) {
+    try {
+      const baseline = await this.baselines.ofRegion(region, this.detection, metric);
+      if (baseline.metrics.length === 0) {
+        throw new DomainError('no-baseline', 404, `No samples of ${metric ?? 'any metric'} have been learned for ${baseline.region} yet: send some to POST /v1/samples or traffic.samples.v1.`);
+      }
+      return baseline;
+    } catch (error) {
+      if (error instanceof RegionError) throw new DomainError(error.code, 404, error.message);
+      throw error;
+    }
+  }
+}

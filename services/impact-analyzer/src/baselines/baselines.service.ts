@@ -1,0 +1,113 @@
+import { createEvent, HOURS_PER_WEEK } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
+import { RegionCatalog } from '@holdfast/regions';
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
+import type { PublishedBaseline } from '../samples/series-state.entity';
+import { SeriesStateEntity } from '../samples/series-state.entity';
+import { SERVICE_NAME } from '../service-name';
+
+/** A series' learned hour-of-week profile with how many samples each hour rests on. */
+export interface BaselineProfile {
+  zone: string;
+  values: (number | null)[];
+  sampleCounts: number[];
+  sampleCount: number;
+}
+
+/** At most one publication per series per hour of sample time: a profile learns hourly at the finest. */
+const MIN_PUBLISH_INTERVAL_MS = 60 * 60 * 1000;
+
+export function profileOf(state: SeriesState, config: DetectionConfig): BaselineProfile {
+  const { values, zone } = new SeasonalBaseline(state.baseline, config.baseline).toHourOfWeekBaseline(state.region);
+  return {
+    zone,
+    // The contract carries non-negative traffic; a level learned from non-negative samples only dips below 0 by rounding.
+    values: values.map((value) => (value === null ? null : Math.max(0, value))),
+    sampleCounts: state.baseline.hourOfWeek.map((bucket) => bucket.n),
+    sampleCount: state.samplesSeen,
+  };
+}
+
+/**
+ * Whether a profile moved enough to tell the planner: an hour learned for the first time, or one
+ * that moved by more than `ratio` of its old value (small values judged against the profile's mean,
+ * so a near-zero night hour does not flap).
+ */
+export function changedMaterially(previous: PublishedBaseline | null, next: (number | null)[], ratio: number): boolean {
+  if (!previous) return next.some((value) => value !== null);
+  const known = next.filter((value): value is number => value !== null);
+  const mean = known.reduce((sum, value) => sum + Math.abs(value), 0) / Math.max(1, known.length);
+  return next.some((value, hour) => {
+    const old = previous.values[hour];
+    if (value === null) return false;
+    if (old === null || old === undefined) return true;
+    return Math.abs(value - old) > ratio * Math.max(Math.abs(old), 0.1 * mean);
+  });
+}
+
+/** Region baselines: published on region.baselines.v1 when they change materially, and read back for the API. */
+@Injectable()
+export class BaselinesService {
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    private readonly messaging: MessagingRuntime,
+    private readonly catalog: RegionCatalog,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Publishes the series' profile in the caller's transaction when it changed materially; returns
+   * what was published (for the row) or null when nothing was.
+   */
+  async publishIfChanged(
+    transaction: EntityManager,
+    row: Pick<SeriesStateEntity, 'publishedBaseline' | 'baselinePublishedAt'>,
+    state: SeriesState,
+    detection: DetectionConfig,
+    at: Date,
+  ): Promise<{ publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null> {
+    if (row.baselinePublishedAt && at.getTime() - row.baselinePublishedAt.getTime() < MIN_PUBLISH_INTERVAL_MS) return null;
+    const profile = profileOf(state, detection);
+    if (!changedMaterially(row.publishedBaseline, profile.values, this.config.settings.baselineChangeRatio)) return null;
+    await this.messaging.outbox.add(
+      transaction,
+      createEvent(
+        'region.baseline',
+        {
+          region: state.region,
+          metric: state.metric,
+          zone: profile.zone,
+          values: profile.values,
+          sampleCount: profile.sampleCount,
+          sampleCounts: profile.sampleCounts,
+          updatedAt: at.toISOString(),
+        },
+        { source: SERVICE_NAME, subject: `${state.region}/${state.metric}` },
+      ),
+    );
+    return { publishedBaseline: { values: profile.values }, baselinePublishedAt: at };
+  }
+
+  /** Every metric learned for a region (or one), with its profile and signal; empty when none. */
+  async ofRegion(region: string, detection: DetectionConfig, metric?: string) {
+    const code = this.catalog.get(region).code;
+    const rows = await this.dataSource.getRepository(SeriesStateEntity).find({ where: { region: code, ...(metric ? { metric } : {}) }, order: { metric: 'ASC' } });
+    return {
+      region: code,
+      zone: this.catalog.zoneOf(code),
+      hoursPerWeek: HOURS_PER_WEEK,
+      metrics: rows.map((row) => ({
+        metric: row.metric,
+        ...profileOf(row.state, detection),
+        lastSampleAt: row.lastSampleAt?.toISOString() ?? null,
+        signalLostAt: row.signalLostAt?.toISOString() ?? null,
+        publishedAt: row.baselinePublishedAt?.toISOString() ?? null,
+      })),
+    };
+  }
+}

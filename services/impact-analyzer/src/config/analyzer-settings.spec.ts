@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { analyzerService } from '../app.module';
+import { DEFAULT_REGION_POLICY, policyOf } from './analyzer-settings';
+import { detectionConfigOf } from '../samples/detection-policy';
+import { thresholdsFor } from '../detection';
+
+const parse = (environment: NodeJS.ProcessEnv) => analyzerService.configFromEnvironment(environment).settings;
+
+describe('analyzer settings', () => {
+  it('has documented defaults for every variable', () => {
+    const settings = parse({});
+    expect(settings.detection.defaults).toEqual(DEFAULT_REGION_POLICY);
+    expect(DEFAULT_REGION_POLICY).toMatchObject({ sensitivity: 1, coolDownSamples: 12, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 });
+    expect(settings).toMatchObject({ sampleBatchMax: 1_000, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, baselineChangeRatio: 0.1 });
+    expect(settings.prometheus).toEqual({ url: undefined, queries: [], regionLabel: 'region', intervalMs: 15_000 });
+  });
+
+  it('merges a region over the defaults, and turns sensitivity and cool-down into detector thresholds', () => {
+    const settings = parse({ ANALYZER_DETECTION: JSON.stringify({ defaults: { coolDownSamples: 6 }, regions: { IR: { sensitivity: 2, directions: ['up', 'down'], onSignalLoss: 'hold' } } }) });
+    expect(policyOf(settings, 'IR')).toMatchObject({ sensitivity: 2, coolDownSamples: 6, directions: ['up', 'down'], onSignalLoss: 'hold' });
+    expect(policyOf(settings, 'NP')).toMatchObject({ sensitivity: 1, coolDownSamples: 6, onSignalLoss: 'notify' });
+    const detection = detectionConfigOf(settings);
+    expect(thresholdsFor(detection, 'IR')).toMatchObject({ spikeScore: 3, cusumThreshold: 6, clearAfterCalmSamples: 6, directions: ['up', 'down'] });
+    expect(thresholdsFor(detection, 'NP')).toMatchObject({ spikeScore: 6, cusumThreshold: 12, clearAfterCalmSamples: 6, directions: ['up'] });
+  });
+
+  it('refuses a bad JSON variable at boot, naming it and the field', () => {
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"onSignalLoss":"panic"}}}' })).toThrow(/ANALYZER_DETECTION: \[regions\.IR\.onSignalLoss\]/);
+    expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/ANALYZER_DETECTION is not JSON/);
+    expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
+    expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
+  });
+});

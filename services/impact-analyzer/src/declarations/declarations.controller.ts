@@ -1,0 +1,56 @@
+import { actorOf, CurrentPrincipal, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
+import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
+
+const STATUSES: DeclarationStatus[] = ['scheduled', 'active', 'ended', 'cancelled'];
+
+function viewOf(declaration: DeclarationEntity) {
+  return {
+    id: declaration.id,
+    regions: declaration.regions,
+    from: declaration.startsAt.toISOString(),
+    until: declaration.endsAt.toISOString(),
+    reason: declaration.reason,
+    severity: declaration.severity,
+    status: declaration.status,
+    declaredBy: declaration.declaredBy,
+    declaredAt: declaration.declaredAt.toISOString(),
+    cancelledBy: declaration.cancelledBy,
+    cancelledAt: declaration.cancelledAt?.toISOString() ?? null,
+  };
+}
+
+@ApiTags('declarations')
+@Controller('v1/declarations')
+export class DeclarationsController {
+  constructor(private readonly declarations: DeclarationsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until`' })
+  @ApiBody({ schema: z.toJSONSchema(DeclareSchema, { io: 'input' }) as object })
+  @ApiCreatedResponse({ description: 'The declaration; status is active when `from` has already come' })
+  async declare(@Body(new ZodBodyPipe(DeclareSchema)) body: Declare, @CurrentPrincipal() principal: Principal) {
+    return viewOf(await this.declarations.declare(body, actorOf(principal)));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Declarations, latest period first (at most 500)' })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  async list(@Query('status', new ParseEnumPipe(STATUSES, { optional: true })) status?: DeclarationStatus) {
+    return { items: (await this.declarations.list(status)).map(viewOf) };
+  }
+
+  @Get(':id')
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return viewOf(await this.declarations.get(id));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Cancel a declaration; one in force clears its surges now' })
+  async cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: Principal) {
+    return viewOf(await this.declarations.cancel(id, actorOf(principal)));
+  }
+}

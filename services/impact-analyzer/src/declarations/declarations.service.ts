@@ -1,0 +1,140 @@
+import { RegionListSchema, InstantSchema, ReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
+import { RegionCatalog, RegionError } from '@holdfast/regions';
+import { Clock, DomainError } from '@holdfast/service-kit';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { DataSource, type EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { SurgesService } from '../surges/surges.service';
+import { DeclarationEntity, type DeclarationStatus } from './declaration.entity';
+
+export const DeclareSchema = z
+  .strictObject({
+    regions: RegionListSchema,
+    from: InstantSchema,
+    until: InstantSchema,
+    reason: ReasonSchema,
+    severity: SurgeSeveritySchema.default('major'),
+  })
+  .refine((body) => Date.parse(body.until) > Date.parse(body.from), { error: 'must be after from', path: ['until'] });
+export type Declare = z.infer<typeof DeclareSchema>;
+
+/**
+ * Critical periods people declare ("election in IR"): each becomes a surge per region at its
+ * start and clears at its end. The transitions are driven by the clock through `advanceDue()`,
+ * run periodically, so a declaration made before a restart still starts and ends on time.
+ */
+@Injectable()
+export class DeclarationsService {
+  private readonly logger = new Logger(DeclarationsService.name);
+
+  constructor(
+    private readonly catalog: RegionCatalog,
+    private readonly surges: SurgesService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async declare(input: Declare, actor: string): Promise<DeclarationEntity> {
+    const now = this.clock.now();
+    let regions: string[];
+    try {
+      regions = this.catalog.getAll(input.regions).map((region) => region.code);
+    } catch (error) {
+      if (error instanceof RegionError) throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path: `regions.${input.regions.indexOf(code)}`, message: `unknown region ${code}` })) });
+      throw error;
+    }
+    if (Date.parse(input.until) <= now.getTime()) {
+      throw new DomainError('declaration-in-the-past', 422, `A declaration must end after now (${now.toISOString()}); this one ends at ${input.until}.`, { errors: [{ path: 'until', message: 'must be in the future' }] });
+    }
+    return this.dataSource.transaction(async (transaction) => {
+      const declaration: DeclarationEntity = {
+        id: uuidv7(),
+        regions,
+        startsAt: new Date(input.from),
+        endsAt: new Date(input.until),
+        reason: input.reason,
+        severity: input.severity,
+        status: 'scheduled',
+        declaredBy: actor,
+        declaredAt: now,
+        cancelledBy: null,
+        cancelledAt: null,
+      };
+      await transaction.getRepository(DeclarationEntity).insert(declaration);
+      return this.advance(transaction, declaration, now);
+    });
+  }
+
+  list(status?: DeclarationStatus): Promise<DeclarationEntity[]> {
+    return this.dataSource.getRepository(DeclarationEntity).find({ where: status ? { status } : {}, order: { startsAt: 'DESC', id: 'DESC' }, take: 500 });
+  }
+
+  async get(id: string): Promise<DeclarationEntity> {
+    const declaration = await this.dataSource.getRepository(DeclarationEntity).findOneBy({ id });
+    if (!declaration) throw new DomainError('declaration-not-found', 404, `No declaration ${id}: GET /v1/declarations lists them.`);
+    return declaration;
+  }
+
+  /** Cancels a declaration; one already in force clears its surges now. */
+  async cancel(id: string, actor: string): Promise<DeclarationEntity> {
+    return this.dataSource.transaction(async (transaction) => {
+      const declaration = await transaction.getRepository(DeclarationEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!declaration) throw new DomainError('declaration-not-found', 404, `No declaration ${id}: GET /v1/declarations lists them.`);
+      if (declaration.status === 'ended' || declaration.status === 'cancelled') {
+        throw new DomainError('declaration-closed', 409, `Declaration ${id} is already ${declaration.status}; there is nothing to cancel.`);
+      }
+      const now = this.clock.now();
+      if (declaration.status === 'active') await this.clearSurges(transaction, declaration, now, `Declaration cancelled by ${actor}: ${declaration.reason}`);
+      const cancelled = { ...declaration, status: 'cancelled' as const, cancelledBy: actor, cancelledAt: now };
+      await transaction.getRepository(DeclarationEntity).update({ id }, { status: 'cancelled', cancelledBy: actor, cancelledAt: now });
+      return cancelled;
+    });
+  }
+
+  /** Starts the declarations whose period began and ends those whose period is over; returns how many moved. */
+  async advanceDue(): Promise<number> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (transaction) => {
+      const due = await transaction
+        .getRepository(DeclarationEntity)
+        .createQueryBuilder('declaration')
+        .where(`(declaration.status = 'scheduled' AND declaration.starts_at <= :now) OR (declaration.status = 'active' AND declaration.ends_at <= :now)`, { now })
+        .orderBy('declaration.starts_at')
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getMany();
+      for (const declaration of due) await this.advance(transaction, declaration, now);
+      return due.length;
+    });
+  }
+
+  private async advance(transaction: EntityManager, declaration: DeclarationEntity, now: Date): Promise<DeclarationEntity> {
+    let current = declaration;
+    if (current.status === 'scheduled' && current.startsAt <= now) {
+      for (const region of current.regions) {
+        await this.surges.open(
+          transaction,
+          { region, metric: null, source: 'declaration', origin: current.id, severity: current.severity, startedAt: current.startsAt, expectedEndAt: current.endsAt, reason: current.reason },
+          { correlationId: current.id },
+        );
+      }
+      current = { ...current, status: 'active' };
+      this.logger.log({ declarationId: current.id, regions: current.regions }, 'declaration in force');
+    }
+    if (current.status === 'active' && current.endsAt <= now) {
+      await this.clearSurges(transaction, current, current.endsAt, `Declared period ended: ${current.reason}`);
+      current = { ...current, status: 'ended' };
+    }
+    if (current.status !== declaration.status) await transaction.getRepository(DeclarationEntity).update({ id: current.id }, { status: current.status });
+    return current;
+  }
+
+  private async clearSurges(transaction: EntityManager, declaration: DeclarationEntity, at: Date, reason: string): Promise<void> {
+    for (const region of declaration.regions) {
+      const surge = await this.surges.findActive(transaction, region, 'declaration', declaration.id);
+      if (surge) await this.surges.clear(transaction, surge, at, reason, { correlationId: declaration.id });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TimeErrorCode } from '@holdfast/time';
+import { DEFAULT_DETECTION_CONFIG, detectionConfig } from './detection-config';
+import { initialSeriesState, parseSeriesState, stepSeries, type SeriesState, type StepContext } from './series-step';
+import type { SurgeDecision, TrafficSample } from './surge-decision';
+import { SurgeDetector } from './surge-detector';
+
+const STEP = 5 * 60 * 1000;
+const START = Date.UTC(2026, 0, 5);
+const context: StepContext = { config: DEFAULT_DETECTION_CONFIG, zone: 'Asia/Tehran' };
+const noise = (i: number) => Math.sin(i * 12.9898) * 0.5 + Math.sin(i * 78.233) * 0.5;
+const sample = (i: number, value: number): TrafficSample => ({ region: 'IR', metric: 'requests', at: new Date(START + i * STEP).toISOString(), value });
+const traffic = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, k) => sample(from + k, 1000 + 300 * Math.sin((2 * Math.PI * (from + k)) / 288) + 40 * noise(from + k)));
+/** Two days of traffic, then a surge, then traffic again. */
+const withSurge = [...traffic(0, 2000), ...Array.from({ length: 20 }, (_, k) => sample(2000 + k, 4000)), ...traffic(2020, 2200)];
+
+function run(samples: TrafficSample[], state = initialSeriesState('IR', 'requests'), ctx = context): { state: SeriesState; decisions: SurgeDecision[] } {
+  const decisions: SurgeDecision[] = [];
+  for (const s of samples) {
+    const result = stepSeries(state, s, ctx);
+    state = result.state;
+    if (result.decision) decisions.push(result.decision);
+  }
+  return { state, decisions };
+}
+
+describe('stepSeries', () => {
+  it('decides exactly as SurgeDetector does on the same samples', () => {
+    const detector = new SurgeDetector({ zoneOf: () => 'Asia/Tehran' });
+    const expected = withSurge.flatMap((s) => detector.observe(s));
+    const { decisions } = run(withSurge);
+    expect(decisions.map((d) => d.type)).toContain('surge.started');
+    expect(decisions).toEqual(expected);
+  });
+
+  it('explains a decision: observed, baseline, score and the deciding samples', () => {
+    const started = run(withSurge).decisions.find((d) => d.type === 'surge.started')!;
+    expect(started.evidence).toMatchObject({ observed: 4000 });
+    expect(started.evidence.baseline).toBeLessThan(1500);
+    expect(started.evidence.score).toBeGreaterThanOrEqual(1);
+    expect(started.evidence.samples.at(-1)).toMatchObject({ at: started.at, value: 4000 });
+  });
+
+  it('never changes the state it is given', () => {
+    const { state } = run(traffic(0, 1500));
+    const frozen = JSON.stringify(state);
+    for (const s of [sample(1500, 9000), sample(1501, 1000), sample(10, 5)]) {
+      stepSeries(state, s, context);
+      expect(JSON.stringify(state)).toBe(frozen);
+    }
+  });
+
+  it('gives identical decisions after its state round-trips through JSON at any point', () => {
+    const expected = run(withSurge).decisions;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: withSurge.length }), (cut) => {
+        const first = run(withSurge.slice(0, cut));
+        const stored = parseSeriesState(JSON.parse(JSON.stringify(first.state)));
+        const rest = run(withSurge.slice(cut), stored);
+        expect([...first.decisions, ...rest.decisions]).toEqual(expected);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('keeps its state bounded however long the series runs', () => {
+    const short = JSON.stringify(run(traffic(0, 500)).state).length;
+    const long = JSON.stringify(run(withSurge).state).length;
+    expect(long).toBeLessThan(short * 1.5);
+  });
+
+  it('is unharmed by late, duplicated and out-of-order samples', () => {
+    const { state } = run(traffic(0, 2000));
+    for (const late of [sample(1999, 1e9), sample(1500, 1e9), sample(1999, 1000)]) {
+      const result = stepSeries(state, late, context);
+      expect(result).toEqual({ state, decision: null });
+    }
+    fc.assert(
+      fc.property(fc.array(fc.nat(299), { maxLength: 150 }), (replays) => {
+        const ordered = traffic(2000, 2300);
+        const clean = run(ordered, state).decisions;
+        // Each replayed sample arrives after a newer one: it must change nothing.
+        const mixed = ordered.flatMap((s, i) => [s, ...replays.filter((r) => r < i).slice(0, 1).map((r) => ({ ...ordered[r], value: 1e6 }))]);
+        expect(run(mixed, state).decisions).toEqual(clean);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('raises no surge on blips of a near-zero series, count or measured', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 40 }), fc.constantFrom(1, 0.5, 0.01), fc.integer({ min: 0, max: 1000 }), (every, blip, offset) => {
+        const blips = Array.from({ length: 2500 }, (_, i) => sample(i, (i + offset) % every === 0 ? blip : 0));
+        expect(run(blips).decisions).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('refuses an unknown or missing zone with a TimeError naming zone and region, never reading it as UTC', () => {
+    const state = initialSeriesState('IR', 'requests');
+    expect(() => stepSeries(state, sample(0, 1), { ...context, zone: 'Asia/Teheran' })).toThrow(
+      expect.objectContaining({ name: 'TimeError', code: TimeErrorCode.UnknownZone, message: expect.stringMatching(/Asia\/Teheran.*IR/) }),
+    );
+    expect(() => stepSeries(state, sample(0, 1), { ...context, zone: undefined as unknown as string })).toThrow(
+      expect.objectContaining({ code: TimeErrorCode.UnknownZone, message: expect.stringContaining('"IR"') }),
+    );
+    expect(() => new SurgeDetector({ zoneOf: () => undefined }).observe(sample(0, 1))).toThrow(expect.objectContaining({ code: TimeErrorCode.UnknownZone }));
+  });
+
+  it('refuses stored state of another version with an error that says what to do', () => {
+    expect(() => parseSeriesState({ ...initialSeriesState('IR', 'requests'), version: 1 })).toThrow(/version 1.*initialSeriesState/);
+  });
+
+  it('watches the directions the region is configured for', () => {
+    const drop = [...traffic(0, 2000), ...Array.from({ length: 20 }, (_, k) => sample(2000 + k, 5))];
+    expect(run(drop).decisions).toEqual([]);
+    const both = { ...context, config: detectionConfig({ defaults: { directions: ['up', 'down'] } }) };
+    expect(run(drop, undefined, both).decisions[0]).toMatchObject({ type: 'surge.started', direction: 'down' });
+  });
+
+  it('treats a spike the series routinely makes as usual, but not one well beyond it', () => {
+    // Every six hours a burst to 2000 on top of the usual traffic: routine after its first repeats.
+    const bursts = traffic(0, 3000).map((s, i) => (i % 72 === 0 ? { ...s, value: 2000 } : s));
+    const decisions = run(bursts).decisions.filter((d) => d.type === 'surge.started');
+    expect(decisions.filter((d) => Date.parse(d.at) > START + 1500 * STEP)).toEqual([]);
+    const { state } = run(bursts);
+    const beyond = stepSeries(state, sample(3000, 6000), context).decision;
+    expect(beyond).toMatchObject({ type: 'surge.started', direction: 'up' });
+  });
+});

@@ -1,0 +1,351 @@
+import { thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
+import { SeasonalBaseline, copyBaselineState, emptyBaselineState, localHourOfWeek, parseBaselineState, regionZone, type BaselineState } from './seasonal-baseline';
+import type {
+  DecidingSample,
+  SurgeDecision,
+  SurgeDecisionType,
+  SurgeDirection,
+  SurgeEvidence,
+  SurgeSeverity,
+  TrafficSample,
+} from './surge-decision';
+
+export interface ActiveSurge {
+  surgeId: string;
+  direction: SurgeDirection;
+  startedAt: string;
+  severity: SurgeSeverity;
+  /** Score of the last decision published, so updates are sent only when the surge grows. */
+  publishedScore: number;
+  calmSamples: number;
+  /** Largest excess over the baseline and the sample count when it was seen, to estimate the decay. */
+  peakExcess: number;
+  peakSample: number;
+}
+
+export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
+
+/**
+ * The series' past excursions of one kind, so a new one is judged by how often the series went as
+ * far before: a decayed count per magnitude bin (log scale, BINS_PER_DOUBLING per doubling, keyed
+ * by bin number; only bins ever reached are present, so the memory stays small), and the excursion
+ * under way. A spike's magnitude is its excess over the baseline in the metric's own units, which,
+ * unlike its z-score, does not creep while the series' spread is still being learned; a sustained
+ * excursion's is its accumulated (CUSUM) score.
+ */
+export interface ExcursionMemory {
+  counts: Record<string, number>;
+  /** When the counts were last decayed. */
+  decayedAtMs: number;
+  /** Largest magnitude of the excursion in progress; 0 when the series is ordinary. */
+  run: number;
+}
+
+export const SERIES_STATE_VERSION = 2;
+
+/**
+ * Everything one region's metric needs to judge its next sample: plain JSON, a fixed size
+ * (192 baseline buckets, a few counters, the last EVIDENCE_SAMPLES samples), so it can be stored
+ * as a jsonb row and stepped by any process.
+ */
+export interface SeriesState {
+  version: typeof SERIES_STATE_VERSION;
+  region: string;
+  metric: string;
+  samplesSeen: number;
+  lastAtMs: number | null;
+  /** Smoothed interval between samples, to turn a decay in samples into an expected end. */
+  cadenceMs: number | null;
+  baseline: BaselineState;
+  cusum: Record<SurgeDirection, number>;
+  /** Spike and sustained excursions per direction, decayed by age when compared. */
+  excursions: Record<PeakKind, ExcursionMemory>;
+  /** The latest samples judged, oldest first: the evidence a decision carries. */
+  recent: RecentSample[];
+  rearmSamples: number;
+  active: ActiveSurge | null;
+}
+
+/** A judged sample as kept in the state; entries are never changed, only replaced. */
+export interface RecentSample extends Omit<DecidingSample, 'at'> {
+  atMs: number;
+}
+
+export interface StepContext {
+  config: DetectionConfig;
+  /** The region's IANA zone; unknown or missing is a TimeError, never UTC. */
+  zone: string;
+}
+
+export interface StepResult {
+  state: SeriesState;
+  decision: SurgeDecision | null;
+}
+
+/** Samples kept as evidence with each decision. */
+export const EVIDENCE_SAMPLES = 6;
+const CADENCE_RATE = 0.1;
+
+/** Scores below this fraction of the start threshold are ordinary, not excursions. */
+const EXCURSION_FLOOR = 0.5;
+const BINS_PER_DOUBLING = 8;
+/** Bins span 2^-128 to 2^128 of the metric's unit: any finite excess, a bounded number of keys. */
+const MAX_BIN = 128 * BINS_PER_DOUBLING;
+/** A remembered count decayed below this is forgotten. */
+const FORGOTTEN = 0.01;
+const PEAK_KINDS: readonly PeakKind[] = ['upSpike', 'upSustained', 'downSpike', 'downSustained'];
+
+const noExcursions = (): ExcursionMemory => ({ counts: {}, decayedAtMs: 0, run: 0 });
+
+/** The state of a series that has seen nothing yet; its baseline takes the zone of the first step. */
+export function initialSeriesState(region: string, metric: string): SeriesState {
+  return {
+    version: SERIES_STATE_VERSION,
+    region,
+    metric,
+    samplesSeen: 0,
+    lastAtMs: null,
+    cadenceMs: null,
+    baseline: emptyBaselineState('UTC'),
+    cusum: { up: 0, down: 0 },
+    excursions: { upSpike: noExcursions(), upSustained: noExcursions(), downSpike: noExcursions(), downSustained: noExcursions() },
+    recent: [],
+    rearmSamples: 0,
+    active: null,
+  };
+}
+
+export function copySeriesState(state: SeriesState): SeriesState {
+  return {
+    ...state,
+    baseline: copyBaselineState(state.baseline),
+    cusum: { ...state.cusum },
+    excursions: {
+      upSpike: copyExcursions(state.excursions.upSpike),
+      upSustained: copyExcursions(state.excursions.upSustained),
+      downSpike: copyExcursions(state.excursions.downSpike),
+      downSustained: copyExcursions(state.excursions.downSustained),
+    },
+    recent: state.recent.slice(),
+    active: state.active && { ...state.active },
+  };
+}
+
+const copyExcursions = (memory: ExcursionMemory): ExcursionMemory => ({ ...memory, counts: { ...memory.counts } });
+
+/** Checks state read back from storage; state of an older detector version is refused, not guessed at. */
+export function parseSeriesState(json: unknown): SeriesState {
+  const state = json as SeriesState | null;
+  if (state?.version !== SERIES_STATE_VERSION) {
+    throw new Error(`Unsupported series state version ${String(state?.version)} (expected ${SERIES_STATE_VERSION}): start the series from initialSeriesState()`);
+  }
+  if (typeof state.region !== 'string' || typeof state.metric !== 'string') throw new Error('Series state must name its region and metric');
+  if (PEAK_KINDS.some((kind) => typeof state.excursions?.[kind]?.counts !== 'object')) {
+    throw new Error('Series state must hold the excursion memory of every kind');
+  }
+  return copySeriesState({ ...state, baseline: parseBaselineState(state.baseline) });
+}
+
+/**
+ * One streaming step: judges the sample against what the series learned, then learns it. Pure: the
+ * input state is left untouched and a new one returned. A late, duplicated or malformed sample
+ * returns the state unchanged and no decision.
+ */
+export function stepSeries(state: SeriesState, sample: TrafficSample, context: StepContext): StepResult {
+  const zone = regionZone(context.zone, state.region);
+  if (!isUsable(state, sample)) return { state, decision: null };
+  const next = copySeriesState(state);
+  return { state: next, decision: advanceSeries(next, sample, context.config, zone) };
+}
+
+function isUsable(state: SeriesState, sample: TrafficSample): boolean {
+  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
+  if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return false;
+  if (sample.region !== state.region || sample.metric !== state.metric) return false;
+  // Streaming order per series: anything not newer than the last sample is a duplicate or too late.
+  return state.lastAtMs === null || atMs > state.lastAtMs;
+}
+
+/**
+ * The step on state the caller owns, changed in place: SurgeDetector keeps its own states and
+ * skips the copy. The zone must already be checked.
+ */
+export function advanceSeries(state: SeriesState, sample: TrafficSample, config: DetectionConfig, zone: string): SurgeDecision | null {
+  if (!isUsable(state, sample)) return null;
+  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
+  const thresholds = thresholdsFor(config, state.region);
+  if (state.lastAtMs !== null) {
+    const gap = atMs - state.lastAtMs;
+    state.cadenceMs = state.cadenceMs === null ? gap : state.cadenceMs + CADENCE_RATE * (gap - state.cadenceMs);
+    if (gap > thresholds.maxGapMs) dropEvidence(state);
+  }
+  state.lastAtMs = atMs;
+  state.baseline.zone = zone;
+  const baseline = new SeasonalBaseline(state.baseline, config.baseline);
+
+  const hourOfWeek = localHourOfWeek(atMs, zone);
+  const { expected, scale, support } = baseline.expectAt(hourOfWeek);
+  let decision: SurgeDecision | null = null;
+  if (Number.isFinite(expected)) {
+    const zScore = (sample.value - expected) / scale;
+    state.recent.push({ atMs, value: sample.value, expected, zScore });
+    if (state.recent.length > EVIDENCE_SAMPLES) state.recent.shift();
+    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, atMs);
+  }
+  baseline.learnAt(hourOfWeek, sample.value, expected);
+  state.samplesSeen += 1;
+  return decision;
+}
+
+type Reading = Omit<SurgeEvidence, 'cumulative' | 'score' | 'samples'>;
+
+function dropEvidence(state: SeriesState): void {
+  state.cusum = { up: 0, down: 0 };
+  state.recent = state.recent.slice(-1);
+}
+
+const SPIKE: Record<SurgeDirection, PeakKind> = { up: 'upSpike', down: 'downSpike' };
+const SUSTAINED: Record<SurgeDirection, PeakKind> = { up: 'upSustained', down: 'downSustained' };
+const DIRECTIONS: readonly SurgeDirection[] = ['up', 'down'];
+
+function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number): SurgeDecision | null {
+  const scores = { up: 0, down: 0 };
+  const surprising = { up: false, down: false };
+  for (const direction of DIRECTIONS) {
+    const deviation = direction === 'up' ? reading.zScore : -reading.zScore;
+    state.cusum[direction] = Math.max(0, state.cusum[direction] + Math.min(deviation, t.cusumCap) - t.cusumDrift);
+    const spike = deviation / t.spikeScore;
+    const sustained = state.cusum[direction] / t.cusumThreshold;
+    // Spikes and sustained rises are each judged against their own history.
+    const excess = Math.max(0, direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed);
+    const spikeNew = isRare(state.excursions[SPIKE[direction]], spike, excess, atMs, t);
+    const sustainedNew = isRare(state.excursions[SUSTAINED[direction]], sustained, sustained, atMs, t);
+    surprising[direction] = (spike >= 1 && spikeNew) || (sustained >= 1 && sustainedNew);
+    scores[direction] = Math.max(spike, sustained);
+  }
+  if (state.samplesSeen < t.warmupSamples) return null;
+  const active = state.active;
+  if (!active) {
+    if (state.rearmSamples > 0) {
+      state.rearmSamples -= 1;
+      return null;
+    }
+    const direction = t.directions.filter((d) => surprising[d]).sort((a, b) => scores[b] - scores[a])[0];
+    if (!direction) return null;
+    const score = scores[direction];
+    const at = new Date(atMs).toISOString();
+    state.active = {
+      surgeId: `${state.region}/${state.metric}/${at}`,
+      direction,
+      startedAt: at,
+      severity: severityOf(score, t),
+      publishedScore: score,
+      calmSamples: 0,
+      peakExcess: Math.abs(reading.observed - reading.baseline),
+      peakSample: state.samplesSeen,
+    };
+    return decisionOf('surge.started', state, state.active, reading, score, atMs, t);
+  }
+
+  const score = scores[active.direction];
+  const deviation = active.direction === 'up' ? reading.zScore : -reading.zScore;
+  const excess = Math.max(0, active.direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed);
+  if (excess >= active.peakExcess) {
+    active.peakExcess = excess;
+    active.peakSample = state.samplesSeen;
+  }
+  if (deviation < t.clearScore) {
+    active.calmSamples += 1;
+    if (active.calmSamples < t.clearAfterCalmSamples) return null;
+    state.active = null;
+    state.rearmSamples = t.rearmAfterSamples;
+    state.cusum = { up: 0, down: 0 };
+    return decisionOf('surge.cleared', state, active, reading, score, atMs, t);
+  }
+  active.calmSamples = 0;
+  const severity = severityOf(score, t);
+  const escalated = severityRank[severity] > severityRank[active.severity];
+  if (!escalated && score < active.publishedScore * t.updateGrowth) return null;
+  active.severity = escalated ? severity : active.severity;
+  active.publishedScore = score;
+  return decisionOf('surge.updated', state, active, reading, score, atMs, t);
+}
+
+const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
+
+/**
+ * Whether an excursion is rarer than the series' usual ones: it is not once the series went at least
+ * 1/peakRatio as far more than usualExcursions times before, each time counted with a weight that
+ * halves every peakHalfLifeMs. Also follows the excursion under way (while its score is at least
+ * EXCURSION_FLOOR) and files its largest magnitude once the series is ordinary again.
+ */
+function isRare(memory: ExcursionMemory, score: number, magnitude: number, atMs: number, t: SurgeThresholds): boolean {
+  if (score >= EXCURSION_FLOOR) {
+    memory.run = Math.max(memory.run, magnitude);
+  } else if (memory.run > 0) {
+    const decay = Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs);
+    for (const bin of Object.keys(memory.counts)) {
+      const count = memory.counts[bin] * decay;
+      if (count < FORGOTTEN) delete memory.counts[bin];
+      else memory.counts[bin] = count;
+    }
+    const bin = binOf(memory.run);
+    memory.counts[bin] = (memory.counts[bin] ?? 0) + 1;
+    memory.decayedAtMs = atMs;
+    memory.run = 0;
+  }
+  if (score < 1) return false;
+  const lowest = binOf(magnitude / t.peakRatio);
+  let repeats = 0;
+  for (const bin in memory.counts) if (Number(bin) >= lowest) repeats += memory.counts[bin];
+  return repeats * Math.pow(0.5, (atMs - memory.decayedAtMs) / t.peakHalfLifeMs) <= t.usualExcursions;
+}
+
+function decisionOf(
+  type: SurgeDecisionType,
+  state: SeriesState,
+  active: ActiveSurge,
+  reading: Reading,
+  score: number,
+  atMs: number,
+  t: SurgeThresholds,
+): SurgeDecision {
+  const at = new Date(atMs).toISOString();
+  return {
+    type,
+    surgeId: active.surgeId,
+    region: state.region,
+    metric: state.metric,
+    direction: active.direction,
+    severity: active.severity,
+    at,
+    startedAt: active.startedAt,
+    expectedEnd: type === 'surge.cleared' ? at : expectedEnd(state, active, reading, atMs, t),
+    evidence: {
+      ...reading,
+      cumulative: state.cusum[active.direction],
+      score,
+      samples: state.recent.map(({ atMs: sampleMs, ...rest }) => ({ at: new Date(sampleMs).toISOString(), ...rest })),
+    },
+  };
+}
+
+/**
+ * Once the excess has fallen from its peak, its geometric decay per sample says how many more
+ * samples until it is calm; the cool-down follows. Before any decay is seen there is no estimate.
+ */
+function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds): string | null {
+  const excess = active.direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed;
+  const elapsed = state.samplesSeen - active.peakSample;
+  const calmExcess = t.clearScore * reading.scale;
+  if (state.cadenceMs === null || elapsed <= 0 || excess <= 0 || excess >= active.peakExcess) return null;
+  const decay = Math.pow(excess / active.peakExcess, 1 / elapsed);
+  const toCalm = excess <= calmExcess ? 0 : Math.ceil(Math.log(calmExcess / excess) / Math.log(decay));
+  return new Date(atMs + (toCalm + t.clearAfterCalmSamples) * state.cadenceMs).toISOString();
+}
+
+const severityRank: Record<SurgeSeverity, number> = { minor: 0, major: 1, critical: 2 };
+
+function severityOf(score: number, t: SurgeThresholds): SurgeSeverity {
+  return score >= t.criticalScore ? 'critical' : score >= t.majorScore ? 'major' : 'minor';
+}

@@ -1,0 +1,73 @@
+import { MetricsRegistry } from '@holdfast/observability';
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { TrafficSamplesConsumer } from '../samples/traffic-samples.consumer';
+import { DeclarationsService } from '../declarations/declarations.service';
+import { SignalWatchService } from '../signals/signal-watch.service';
+import { SurgesService } from '../surges/surges.service';
+
+/**
+ * The analyzer's periodic work, on ANALYZER_JOB_INTERVAL_MS: declarations start and end, lost
+ * signals are found, the active-surge and consumer-lag gauges are refreshed. Every step reads the injected clock, so
+ * a test calls `runOnce()` after moving it instead of waiting.
+ */
+@Injectable()
+export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AnalyzerJobsService.name);
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+  private readonly activeSurges;
+  private readonly consumerLag;
+
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    private readonly declarations: DeclarationsService,
+    private readonly signals: SignalWatchService,
+    private readonly surges: SurgesService,
+    private readonly samples: TrafficSamplesConsumer,
+    metrics: MetricsRegistry,
+  ) {
+    this.activeSurges = metrics.gauge('holdfast_analyzer_active_surges', 'Active surges by region and source', ['region', 'source']);
+    this.consumerLag = metrics.gauge('holdfast_analyzer_sample_lag_messages', 'Samples on traffic.samples.v1 not yet consumed, per partition', ['partition']);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.runOnce(), this.config.settings.jobIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass of every job; runs never overlap, and a failing job is logged without stopping the others. */
+  runOnce(): Promise<void> {
+    this.running = this.running.then(async () => {
+      for (const [name, job] of [
+        ['declarations', () => this.declarations.advanceDue()],
+        ['signal loss', () => this.signals.check()],
+        ['active surges gauge', () => this.refreshGauge()],
+        ['consumer lag gauge', () => this.refreshLag()],
+      ] as const) {
+        try {
+          await job();
+        } catch (error) {
+          this.logger.error({ err: error }, `${name} job failed; it runs again next interval`);
+        }
+      }
+    });
+    return this.running;
+  }
+
+  private async refreshLag(): Promise<void> {
+    for (const { partition, messages } of await this.samples.lag()) this.consumerLag.set({ partition: String(partition) }, messages);
+  }
+
+  private async refreshGauge(): Promise<void> {
+    const counts = await this.surges.activeCounts();
+    this.activeSurges.reset();
+    for (const { region, source, count } of counts) this.activeSurges.set({ region, source }, count);
+  }
+}

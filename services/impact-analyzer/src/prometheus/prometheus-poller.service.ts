@@ -1,0 +1,110 @@
+import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
+import { MetricsRegistry } from '@holdfast/observability';
+import { RegionCatalog } from '@holdfast/regions';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { z } from 'zod';
+import type { AnalyzerSettings, PrometheusQuery } from '../config/analyzer-settings';
+import { SERVICE_NAME } from '../service-name';
+
+/** The instant-query answer of Prometheus's HTTP API (GET /api/v1/query) for a vector result. */
+const QueryResponseSchema = z.object({
+  status: z.literal('success'),
+  data: z.object({
+    resultType: z.literal('vector', { error: 'the query must return an instant vector, one series per region' }),
+    result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })),
+  }),
+});
+
+const QUERY_TIMEOUT_MS = 5_000;
+
+/**
+ * Prometheus as a sample source: each configured PromQL query is evaluated every interval, and
+ * each series of its answer becomes a sample of the region named by its region label, published
+ * to traffic.samples.v1 to be assessed like any other. Most teams already have regional request
+ * rates in Prometheus: this connects them without a pipeline.
+ */
+@Injectable()
+export class PrometheusPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PrometheusPollerService.name);
+  private timer?: NodeJS.Timeout;
+  private polling: Promise<number> = Promise.resolve(0);
+  private readonly outcomes;
+
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    private readonly messaging: MessagingRuntime,
+    private readonly catalog: RegionCatalog,
+    private readonly clock: Clock,
+    metrics: MetricsRegistry,
+  ) {
+    this.outcomes = metrics.counter('holdfast_analyzer_prometheus_series_total', 'Series read from configured Prometheus queries, by outcome', ['metric', 'outcome']);
+  }
+
+  get enabled(): boolean {
+    const { url, queries } = this.config.settings.prometheus;
+    return url !== undefined && queries.length > 0;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) return;
+    this.timer = setInterval(() => void this.pollOnce(), this.config.settings.prometheus.intervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.polling;
+  }
+
+  /** Evaluates every query once at the clock's now and publishes the samples; returns how many. Polls never overlap. */
+  pollOnce(): Promise<number> {
+    this.polling = this.polling.then(async () => {
+      if (!this.enabled) return 0;
+      const at = this.clock.now();
+      const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
+      if (samples.length === 0) return 0;
+      await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region })));
+      return samples.length;
+    });
+    return this.polling.catch((error: Error) => {
+      this.logger.warn({ err: error }, 'publishing the Prometheus samples failed; the next poll tries again');
+      return 0;
+    });
+  }
+
+  private async evaluate(query: PrometheusQuery, at: Date): Promise<TrafficSample[]> {
+    const { url, regionLabel } = this.config.settings.prometheus;
+    const endpoint = new URL('api/v1/query', url!.endsWith('/') ? url : `${url}/`);
+    endpoint.searchParams.set('query', query.query);
+    endpoint.searchParams.set('time', (at.getTime() / 1000).toFixed(3));
+    let body: z.infer<typeof QueryResponseSchema>;
+    try {
+      const response = await fetch(endpoint, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+      const parsed = QueryResponseSchema.safeParse(await response.json());
+      if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+      body = parsed.data;
+    } catch (error) {
+      this.outcomes.inc({ metric: query.metric, outcome: 'query-failed' });
+      this.logger.warn({ err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
+      return [];
+    }
+    const samples: TrafficSample[] = [];
+    for (const series of body.data.result) {
+      const code = series.metric[regionLabel];
+      const region = code === undefined ? undefined : this.catalog.find(code);
+      const sample = TrafficSampleSchema.safeParse({
+        region: region?.code,
+        metric: query.metric,
+        at: new Date(Math.round(series.value[0] * 1000)).toISOString(),
+        value: Number(series.value[1]),
+        source: 'prometheus',
+      });
+      const outcome = code === undefined ? 'no-region-label' : !region ? 'unknown-region' : sample.success ? 'sampled' : 'invalid-value';
+      this.outcomes.inc({ metric: query.metric, outcome });
+      if (outcome === 'sampled' && sample.success) samples.push(sample.data);
+    }
+    return samples;
+  }
+}

@@ -1,0 +1,284 @@
+import type { HoldfastEvent, SurgeEvidence } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
+import { RegionCatalog } from '@holdfast/regions';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { BaselinesService } from '../baselines/baselines.service';
+import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
+import { initialSeriesState, parseSeriesState, stepSeries, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { SurgesService, type SurgeTrace } from '../surges/surges.service';
+import { detectionConfigOf } from './detection-policy';
+import type { PublishedBaseline } from './series-state.entity';
+
+export type SampleEvent = HoldfastEvent<'traffic.sample'>;
+
+/** A sample the analyzer cannot assess, by its index in the list it was given. */
+export interface SampleRefusal {
+  index: number;
+  reason: string;
+}
+
+export type SampleOutcome = 'assessed' | 'late' | 'refused';
+
+interface SeriesRow {
+  region: string;
+  metric: string;
+  state: unknown;
+  signal_lost_at: Date | null;
+  published_baseline: PublishedBaseline | null;
+  baseline_published_at: Date | null;
+}
+
+/** Origins of the detector's own surges besides its episodes. */
+export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
+export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
+
+const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
+
+/**
+ * The seasonal detector in the service. A list of samples is assessed in the caller's transaction:
+ * each (region, metric) state is read from PostgreSQL under a row lock, stepped purely, its
+ * decisions turned into surges and events, and written back, all committing together. Nothing is
+ * kept in memory between transactions, so a retry or another replica sees exactly what committed.
+ */
+@Injectable()
+export class SampleAssessmentService {
+  readonly detection: DetectionConfig;
+  private readonly samplesIn;
+  private readonly decisionLatency;
+
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    private readonly catalog: RegionCatalog,
+    private readonly surges: SurgesService,
+    private readonly baselines: BaselinesService,
+    private readonly clock: Clock,
+    metrics: MetricsRegistry,
+  ) {
+    this.detection = detectionConfigOf(config.settings);
+    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples assessed by the detector, by source and outcome', ['source', 'outcome']);
+    this.decisionLatency = metrics.histogram(
+      'holdfast_analyzer_decision_latency_seconds',
+      'From a sample’s time to the surge decision it caused',
+      ['type'],
+      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+    );
+  }
+
+  /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
+  async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
+    const refusals: SampleRefusal[] = [];
+    const bySeries = new Map<string, { index: number; event: SampleEvent }[]>();
+    events.forEach((event, index) => {
+      const region = this.catalog.find(event.data.region);
+      if (!region) {
+        refusals.push({ index, reason: `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS` });
+        this.samplesIn.inc({ source: event.data.source, outcome: 'refused' });
+        return;
+      }
+      const key = seriesKey(region.code, event.data.metric);
+      const list = bySeries.get(key) ?? [];
+      list.push({ index, event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } } });
+      bySeries.set(key, list);
+    });
+    if (bySeries.size === 0) return refusals;
+
+    const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
+    const updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[] = [];
+    for (const row of rows) {
+      // Within a batch, samples are judged in time order: a reordered batch is not "late".
+      const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => Date.parse(a.event.data.at) - Date.parse(b.event.data.at));
+      let state = parseSeriesState(row.state);
+      const zone = this.catalog.zoneOf(row.region);
+      const policy = policyOf(this.config.settings, row.region);
+      if (row.signal_lost_at) await this.signalBack(transaction, row, samples[0].event);
+      let assessed = false;
+      for (const { event } of samples) {
+        const warming = state.samplesSeen < policy.warmupSamples;
+        const step = stepSeries(state, event.data, { config: this.detection, zone });
+        if (step.state === state) {
+          this.samplesIn.inc({ source: event.data.source, outcome: 'late' });
+          continue;
+        }
+        state = step.state;
+        assessed = true;
+        this.samplesIn.inc({ source: event.data.source, outcome: 'assessed' });
+        if (step.decision) await this.apply(transaction, step.decision, policy, event);
+        if (policy.warmupCeiling !== null) await this.applyCeiling(transaction, event, policy, warming);
+      }
+      if (!assessed) continue;
+      const lastSampleAt = new Date(state.lastAtMs!);
+      // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
+      const published =
+        state.samplesSeen < policy.warmupSamples
+          ? null
+          : await this.baselines.publishIfChanged(
+              transaction,
+              { publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at },
+              state,
+              this.detection,
+              lastSampleAt,
+            );
+      updates.push({ row, state, lastSampleAt, published });
+    }
+    await this.writeSeries(transaction, updates);
+    return refusals.sort((a, b) => a.index - b.index);
+  }
+
+  /** Locks the series (creating those never seen), in key order so concurrent batches cannot deadlock. */
+  private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
+    const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
+      transaction.query(
+        `SELECT region, metric, state, signal_lost_at, published_baseline, baseline_published_at FROM series_state
+         WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         ORDER BY region, metric FOR UPDATE`,
+        [wanted.map((key) => key.region), wanted.map((key) => key.metric)],
+      );
+    const rows = await select(keys);
+    if (rows.length === keys.length) return rows;
+    const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
+    const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
+    await transaction.query(
+      `INSERT INTO series_state (region, metric, state, updated_at)
+       SELECT region, metric, state, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS s(region, metric, state)
+       ON CONFLICT DO NOTHING`,
+      [missing.map((key) => key.region), missing.map((key) => key.metric), missing.map((key) => JSON.stringify(initialSeriesState(key.region, key.metric))), this.clock.now()],
+    );
+    return [...rows, ...(await select(missing))];
+  }
+
+  private async writeSeries(transaction: EntityManager, updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[]): Promise<void> {
+    if (updates.length === 0) return;
+    await transaction.query(
+      `UPDATE series_state AS s SET
+         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $7,
+         published_baseline = coalesce(u.published_baseline, s.published_baseline),
+         baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
+       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::jsonb[], $6::timestamptz[])
+         AS u(region, metric, state, last_sample_at, published_baseline, baseline_published_at)
+       WHERE s.region = u.region AND s.metric = u.metric`,
+      [
+        updates.map((u) => u.row.region),
+        updates.map((u) => u.row.metric),
+        updates.map((u) => JSON.stringify(u.state)),
+        updates.map((u) => u.lastSampleAt),
+        updates.map((u) => (u.published ? JSON.stringify(u.published.publishedBaseline) : null)),
+        updates.map((u) => u.published?.baselinePublishedAt ?? null),
+        this.clock.now(),
+      ],
+    );
+  }
+
+  /** A detector decision becomes a surge change; quiet regions below their minimum volume publish nothing. */
+  private async apply(transaction: EntityManager, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent): Promise<void> {
+    const trace = traceOf(cause);
+    const { region, metric } = decision;
+    const active = await this.surges.findActive(transaction, region, 'detector', decision.surgeId);
+    const evidence = evidenceOf(decision);
+    const loudEnough = decision.evidence.observed >= policy.minimumVolume;
+    this.decisionLatency.observe({ type: decision.type }, Math.max(0, this.clock.nowMs() - Date.parse(decision.at)) / 1000);
+    if (decision.type === 'surge.cleared') {
+      if (active) await this.surges.clear(transaction, active, new Date(decision.at), `${metric} in ${region} has been back near its usual level for ${policy.coolDownSamples} samples`, trace);
+      return;
+    }
+    const reason = reasonOf(decision);
+    const expectedEndAt = decision.expectedEnd ? new Date(decision.expectedEnd) : null;
+    if (active) {
+      await this.surges.update(transaction, active, { severity: decision.severity, evidence, reason, expectedEndAt, peakValue: Math.max(active.peakValue ?? 0, decision.evidence.observed) }, trace);
+      return;
+    }
+    // A surge the detector keeps while it is too quiet to publish starts once it is loud enough.
+    if (!loudEnough) return;
+    await this.surges.open(
+      transaction,
+      {
+        region,
+        metric,
+        source: 'detector',
+        origin: decision.surgeId,
+        severity: decision.severity,
+        startedAt: new Date(decision.startedAt),
+        expectedEndAt,
+        evidence,
+        reason,
+        peakValue: decision.evidence.observed,
+        causeEventId: cause.id,
+      },
+      trace,
+    );
+  }
+
+  /**
+   * While a series warms up the seasonal detector says nothing; a region may instead name an
+   * absolute ceiling. Such a surge clears after the region's cool-down of samples below it.
+   */
+  private async applyCeiling(transaction: EntityManager, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
+    const ceiling = policy.warmupCeiling!;
+    const { region, metric, value, at } = event.data;
+    const active = await this.surges.findActive(transaction, region, 'detector', ceilingOrigin(metric));
+    if (!active) {
+      if (!warming || value < ceiling) return;
+      await this.surges.open(
+        transaction,
+        {
+          region,
+          metric,
+          source: 'detector',
+          origin: ceilingOrigin(metric),
+          severity: value >= ceiling * 4 ? 'critical' : value >= ceiling * 2 ? 'major' : 'minor',
+          startedAt: new Date(at),
+          evidence: { observed: value, baseline: ceiling, score: value / ceiling, support: 'ceiling', samples: [{ at, value }] },
+          reason: `${metric} in ${region} reached ${value}, at or above the warm-up ceiling ${ceiling} (the seasonal baseline is still learning)`,
+          peakValue: value,
+          causeEventId: event.id,
+        },
+        traceOf(event),
+      );
+      return;
+    }
+    if (value >= ceiling) {
+      if (active.calmSamples > 0) await this.surges.recordCalm(transaction, active, 0);
+      return;
+    }
+    const calm = active.calmSamples + 1;
+    if (calm < policy.coolDownSamples) {
+      await this.surges.recordCalm(transaction, active, calm);
+      return;
+    }
+    await this.surges.clear(transaction, active, new Date(at), `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`, traceOf(event));
+  }
+
+  /** Samples are back: a surge held for the lost signal clears. */
+  private async signalBack(transaction: EntityManager, row: SeriesRow, event: SampleEvent): Promise<void> {
+    const held = await this.surges.findActive(transaction, row.region, 'detector', signalLossOrigin(row.metric));
+    if (held) await this.surges.clear(transaction, held, new Date(event.data.at), `samples of ${row.metric} in ${row.region} are arriving again`, traceOf(event));
+  }
+}
+
+function traceOf(event: SampleEvent): SurgeTrace {
+  return { correlationId: event.correlationid, causationId: event.id };
+}
+
+function evidenceOf(decision: SurgeDecision): SurgeEvidence {
+  const { evidence } = decision;
+  return {
+    observed: evidence.observed,
+    baseline: Math.max(0, evidence.baseline),
+    score: evidence.score,
+    direction: decision.direction,
+    zScore: evidence.zScore,
+    scale: evidence.scale,
+    support: evidence.support,
+    cumulative: Math.max(0, evidence.cumulative),
+    samples: evidence.samples.map((sample) => ({ at: sample.at, value: sample.value, expected: Math.max(0, sample.expected), zScore: sample.zScore })),
+  };
+}
+
+function reasonOf(decision: SurgeDecision): string {
+  const { region, metric, evidence, direction } = decision;
+  const ratio = evidence.baseline > 0 ? ` (${(evidence.observed / evidence.baseline).toFixed(1)}x)` : '';
+  return `${metric} in ${region} ${direction === 'up' ? 'rose' : 'fell'} to ${round(evidence.observed)} against an expected ${round(evidence.baseline)}${ratio} for this local hour of the week; z-score ${evidence.zScore.toFixed(1)}`;
+}
+
+const round = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));

@@ -1,0 +1,78 @@
+import { MetricsRegistry } from '@holdfast/observability';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { policyOf, type AnalyzerSettings } from '../config/analyzer-settings';
+import { signalLossOrigin } from '../samples/sample-assessment.service';
+import { SurgesService } from '../surges/surges.service';
+
+interface WatchedSeries {
+  region: string;
+  metric: string;
+  last_sample_at: Date;
+  signal_lost_at: Date | null;
+}
+
+/**
+ * A region whose samples stop is news in itself. Run periodically on the injected clock: a series
+ * silent for longer than its region's signalLossAfterSeconds is marked lost and, per region,
+ * ignored, reported (notify: a gauge and a warning) or held (a surge that says the signal was lost,
+ * failing closed). The next sample clears it (SampleAssessmentService).
+ */
+@Injectable()
+export class SignalWatchService {
+  private readonly logger = new Logger(SignalWatchService.name);
+  private readonly signalAge;
+  private readonly signalLost;
+
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    private readonly surges: SurgesService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    metrics: MetricsRegistry,
+  ) {
+    this.signalAge = metrics.gauge('holdfast_analyzer_signal_age_seconds', 'Time since the latest sample of a region’s metric', ['region', 'metric']);
+    this.signalLost = metrics.gauge('holdfast_analyzer_signal_lost', '1 while a region’s metric has gone silent for longer than its region allows', ['region', 'metric']);
+  }
+
+  /** Marks newly silent series lost and acts on each per its region's mode; returns those newly lost. */
+  async check(): Promise<{ region: string; metric: string }[]> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (transaction) => {
+      const series: WatchedSeries[] = await transaction.query(
+        `SELECT region, metric, last_sample_at, signal_lost_at FROM series_state WHERE last_sample_at IS NOT NULL ORDER BY region, metric FOR UPDATE SKIP LOCKED`,
+      );
+      const lost: { region: string; metric: string }[] = [];
+      for (const row of series) {
+        const silentMs = now.getTime() - row.last_sample_at.getTime();
+        this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, silentMs) / 1000);
+        const policy = policyOf(this.config.settings, row.region);
+        const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && silentMs > policy.signalLossAfterSeconds * 1000);
+        this.signalLost.set({ region: row.region, metric: row.metric }, isLost ? 1 : 0);
+        if (row.signal_lost_at !== null || !isLost) continue;
+        await transaction.query('UPDATE series_state SET signal_lost_at = $3 WHERE region = $1 AND metric = $2', [row.region, row.metric, now]);
+        lost.push({ region: row.region, metric: row.metric });
+        const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
+        this.logger.warn({ region: row.region, metric: row.metric, lastSampleAt: row.last_sample_at.toISOString(), mode: policy.onSignalLoss }, `signal lost: no ${row.metric} sample from ${row.region} for ${silentFor}`);
+        if (policy.onSignalLoss !== 'hold') continue;
+        await this.surges.open(
+          transaction,
+          {
+            region: row.region,
+            metric: row.metric,
+            source: 'detector',
+            origin: signalLossOrigin(row.metric),
+            severity: 'major',
+            startedAt: now,
+            signalLoss: { lastSampleAt: row.last_sample_at.toISOString(), silentSeconds: Math.round(silentMs / 1000) },
+            reason: `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`,
+          },
+          { correlationId: `signal-loss:${row.region}/${row.metric}` },
+        );
+      }
+      return lost;
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+import { recordEvents } from './support/analyzer-harness';
+
+const AM_TOKEN = 'am-token-0123456789abcdef';
+const GRAFANA = { username: 'grafana', password: 'grafana-secret-1' };
+
+function alertmanagerPayload(status: 'firing' | 'resolved', labels: Record<string, string>, annotations: Record<string, string> = {}) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="RegionalTrafficHigh"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'holdfast',
+    groupLabels: { alertname: 'RegionalTrafficHigh' },
+    commonLabels: labels,
+    commonAnnotations: annotations,
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: [
+      {
+        status,
+        labels: { alertname: 'RegionalTrafficHigh', ...labels },
+        annotations,
+        startsAt: '2026-06-14T21:00:00.123456789Z',
+        endsAt: status === 'resolved' ? '2026-06-14T23:30:00.5Z' : '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.example:9090/graph',
+        fingerprint: `fp-${Object.values(labels).join('-')}`,
+      },
+    ],
+  };
+}
+
+describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:01:00Z');
+
+  const post = (path: string, body: unknown, authorization?: string) =>
+    fetch(`${service.baseUrl}/v1/alerts/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
+  const bearer = `Bearer ${AM_TOKEN}`;
+  const basic = `Basic ${Buffer.from(`${GRAFANA.username}:${GRAFANA.password}`).toString('base64')}`;
+  const eventsIn = (region: string) => surges.events().filter((event) => event.data.region === region);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, {
+      clock,
+      environment: {
+        ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN }, grafana: { basic: GRAFANA } }),
+        ALERT_REGION_LABELS: 'region,country',
+      },
+    });
+    surges = await recordEvents(service);
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await service?.close();
+  });
+
+  it('refuses a sender without its credential, or with the wrong one', async () => {
+    expect((await post('alertmanager', alertmanagerPayload('firing', { region: 'IR' }))).status).toBe(401);
+    const wrong = await post('alertmanager', alertmanagerPayload('firing', { region: 'IR' }), 'Bearer am-token-0123456789abcdeX');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ code: 'invalid-sender-credential' });
+    expect((await post('grafana', alertmanagerPayload('firing', { region: 'IR' }), bearer)).status).toBe(401);
+    expect(eventsIn('IR')).toEqual([]);
+  });
+
+  it('starts a surge from a firing Alertmanager alert, drops the re-sent notification, updates on a change and clears on resolve', async () => {
+    const firing = await post('alertmanager', alertmanagerPayload('firing', { region: 'ir', severity: 'warning' }, { summary: 'Requests in IR at 4x' }), bearer);
+    expect(firing.status).toBe(200);
+    const [first] = ((await firing.json()) as { alerts: { action: string; surgeId: string }[] }).alerts;
+    expect(first.action).toBe('started');
+    await expectEventually(() => expect(eventsIn('IR').map((e) => e.type)).toEqual(['surge.started']));
+    expect(eventsIn('IR')[0].data).toMatchObject({ surgeId: first.surgeId, source: 'alert', severity: 'minor', startedAt: '2026-06-14T21:00:00.123Z', reason: expect.stringContaining('Requests in IR at 4x') });
+
+    // Alertmanager re-sends the same group on its repeat interval: dropped.
+    const again = await post('alertmanager', alertmanagerPayload('firing', { region: 'ir', severity: 'warning' }, { summary: 'Requests in IR at 4x' }), bearer);
+    expect(((await again.json()) as { alerts: { action: string }[] }).alerts[0].action).toBe('duplicate');
+
+    const changed = await post('alertmanager', alertmanagerPayload('firing', { region: 'ir', severity: 'warning' }, { summary: 'Requests in IR at 9x' }), bearer);
+    expect(((await changed.json()) as { alerts: { action: string }[] }).alerts[0].action).toBe('updated');
+    const resolved = await post('alertmanager', alertmanagerPayload('resolved', { region: 'ir', severity: 'warning' }, { summary: 'Requests in IR at 9x' }), bearer);
+    expect(((await resolved.json()) as { alerts: { action: string }[] }).alerts[0].action).toBe('cleared');
+    await expectEventually(() => expect(eventsIn('IR').map((e) => e.type)).toEqual(['surge.started', 'surge.updated', 'surge.cleared']));
+    expect(eventsIn('IR')[2].data).toMatchObject({ surgeId: first.surgeId, clearedAt: '2026-06-14T23:30:00.500Z' });
+    const listed = (await (await fetch(`${service.baseUrl}/v1/surges?region=IR&source=alert`)).json()) as { items: { id: string; status: string }[] };
+    expect(listed.items).toEqual([expect.objectContaining({ id: first.surgeId, status: 'cleared' })]);
+  });
+
+  it('answers an alert without a region label with a problem naming the labels looked for, and applies nothing of it', async () => {
+    const payload = alertmanagerPayload('firing', { cluster: 'eu-1' });
+    const response = await post('alertmanager', payload, bearer);
+    expect(response.status).toBe(422);
+    const problem = (await response.json()) as { code: string; detail?: string; labelsLookedFor: string[]; errors: { path: string }[] };
+    expect(problem).toMatchObject({ code: 'missing-region-label', labelsLookedFor: ['region', 'country'], errors: [{ path: 'alerts.0.labels' }] });
+  });
+
+  it('takes Grafana contact point notifications with basic credentials and the configured region label', async () => {
+    const grafana = (status: 'firing' | 'resolved') => ({
+      receiver: 'holdfast',
+      status,
+      orgId: 1,
+      groupKey: '{}/{}:{alertname="NepalTraffic"}',
+      title: `[${status.toUpperCase()}] NepalTraffic`,
+      state: status === 'firing' ? 'alerting' : 'ok',
+      message: 'traffic',
+      version: '1',
+      alerts: [{ status, labels: { alertname: 'NepalTraffic', country: 'NP', severity: 'critical' }, annotations: {}, startsAt: '2026-06-14T21:00:00Z', endsAt: status === 'resolved' ? '2026-06-14T22:00:00Z' : '0001-01-01T00:00:00Z', fingerprint: 'abc123', values: { A: 4.2 }, valueString: '' }],
+    });
+    expect((await post('grafana', grafana('firing'), basic)).status).toBe(200);
+    expect((await post('grafana', grafana('resolved'), basic)).status).toBe(200);
+    await expectEventually(() => expect(eventsIn('NP').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(eventsIn('NP')[0].data).toMatchObject({ source: 'alert', severity: 'critical' });
+  });
+});

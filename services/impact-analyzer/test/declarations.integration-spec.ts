@@ -1,0 +1,113 @@
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
+import { recordEvents } from './support/analyzer-harness';
+
+interface DeclarationView {
+  id: string;
+  status: string;
+  regions: string[];
+}
+
+describe('impact-analyzer: declared critical periods, driven by the clock, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-10T12:00:00Z');
+
+  const declare = (body: unknown) => fetch(`${service.baseUrl}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const get = async (id: string) => (await (await fetch(`${service.baseUrl}/v1/declarations/${id}`)).json()) as DeclarationView;
+  const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
+  const typesFor = (correlation: string) => surges.events().filter((event) => event.headers.ce_correlationid === correlation).map((event) => `${event.type} ${event.data.region}`);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000' } });
+    surges = await recordEvents(service);
+  });
+
+  let restartedService: ServiceUnderTest | undefined;
+
+  afterAll(async () => {
+    await surges?.stop();
+    // The restarted instance ran on the first one's database; its own empty one is dropped with it.
+    await restartedService?.close();
+    await service?.close();
+  });
+
+  it('starts a surge per region at the declared start and clears them at the end, across a restart', async () => {
+    const response = await declare({ regions: ['IR', 'NP'], from: '2026-06-12T00:00:00Z', until: '2026-06-19T00:00:00Z', reason: 'Presidential election in IR' });
+    expect(response.status).toBe(201);
+    const declaration = (await response.json()) as DeclarationView;
+    expect(declaration).toMatchObject({ status: 'scheduled', regions: ['IR', 'NP'] });
+
+    await runJobs();
+    expect((await get(declaration.id)).status).toBe('scheduled');
+
+    clock.set('2026-06-12T00:00:05Z');
+    await runJobs();
+    expect((await get(declaration.id)).status).toBe('active');
+    await expectEventually(() => expect(typesFor(declaration.id).sort()).toEqual(['surge.started IR', 'surge.started NP']));
+    const started = surges.events().find((event) => event.headers.ce_correlationid === declaration.id)!;
+    expect(started.data).toMatchObject({ source: 'declaration', severity: 'major', startedAt: '2026-06-12T00:00:00.000Z', expectedEndAt: '2026-06-19T00:00:00.000Z', reason: 'Presidential election in IR' });
+
+    // A restart in between: the next instance on the same database ends it on time.
+    await service.app.close();
+    const restarted = await startServiceUnderTest(analyzerService, {
+      clock,
+      topicPrefix: service.config.kafka.topicPrefix,
+      environment: { DATABASE_URL: service.database.url, ANALYZER_JOB_INTERVAL_MS: '600000' },
+    });
+    restartedService = restarted;
+    clock.set('2026-06-19T00:00:01Z');
+    await restarted.app.get(AnalyzerJobsService).runOnce();
+    await expectEventually(() => expect(typesFor(declaration.id).filter((type) => type.startsWith('surge.cleared')).sort()).toEqual(['surge.cleared IR', 'surge.cleared NP']));
+    const view = (await (await fetch(`${restarted.baseUrl}/v1/declarations/${declaration.id}`)).json()) as DeclarationView;
+    expect(view.status).toBe('ended');
+    const cleared = surges.events().filter((event) => event.type === 'surge.cleared' && event.headers.ce_correlationid === declaration.id);
+    expect(cleared.map((event) => event.data.clearedAt)).toEqual(['2026-06-19T00:00:00.000Z', '2026-06-19T00:00:00.000Z']);
+  });
+});
+
+describe('impact-analyzer: declarations listed, refused and cancelled', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-10T12:00:00Z');
+  const declare = (body: unknown) => fetch(`${service.baseUrl}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000' } });
+    surges = await recordEvents(service);
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await service?.close();
+  });
+
+  it('starts one already in force at once, lists it, and cancelling it clears its surge now', async () => {
+    const response = await declare({ regions: ['UA'], from: '2026-06-10T00:00:00Z', until: '2026-06-30T00:00:00Z', reason: 'Grid outages', severity: 'critical' });
+    const declaration = (await response.json()) as DeclarationView;
+    expect(declaration.status).toBe('active');
+    const list = (await (await fetch(`${service.baseUrl}/v1/declarations?status=active`)).json()) as { items: DeclarationView[] };
+    expect(list.items.map((item) => item.id)).toEqual([declaration.id]);
+
+    clock.set('2026-06-11T08:00:00Z');
+    const cancelled = await fetch(`${service.baseUrl}/v1/declarations/${declaration.id}`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ status: 'cancelled', cancelledBy: 'anonymous', cancelledAt: '2026-06-11T08:00:00.000Z' });
+    await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(surges.events()[1].data).toMatchObject({ region: 'UA', clearedAt: '2026-06-11T08:00:00.000Z' });
+    expect((await fetch(`${service.baseUrl}/v1/declarations/${declaration.id}`, { method: 'DELETE' })).status).toBe(409);
+  });
+
+  it('refuses unknown regions, periods that end before they start or before now', async () => {
+    const unknown = await declare({ regions: ['IR', 'ZZ'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z', reason: 'x' });
+    expect(unknown.status).toBe(422);
+    expect(await unknown.json()).toMatchObject({ code: 'unknown-region', errors: [{ path: 'regions.1' }] });
+    const backwards = await declare({ regions: ['IR'], from: '2026-06-13T00:00:00Z', until: '2026-06-12T00:00:00Z', reason: 'x' });
+    expect(backwards.status).toBe(400);
+    const past = await declare({ regions: ['IR'], from: '2026-06-01T00:00:00Z', until: '2026-06-02T00:00:00Z', reason: 'x' });
+    expect(past.status).toBe(422);
+    expect((await fetch(`${service.baseUrl}/v1/declarations/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b`)).status).toBe(404);
+  });
+});

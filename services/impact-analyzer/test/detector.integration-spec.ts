@@ -1,0 +1,116 @@
+import { createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
+import { createKafka, DeadLetterHeaders, MessagingRuntime, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+import { postAll, postSamples, recordEvents, seasonalLevel, seasonalSeries, type SampleInput } from './support/analyzer-harness';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const TEHRAN = 'Asia/Tehran';
+
+interface BaselineView {
+  region: string;
+  zone: string;
+  metrics: { metric: string; values: (number | null)[]; sampleCounts: number[]; sampleCount: number; lastSampleAt: string }[];
+}
+
+describe('impact-analyzer: the seasonal detector in the service, on the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let baselines: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-17T12:00:00Z');
+
+  const baselineOf = async (region: string): Promise<BaselineView> => (await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`)).json() as Promise<BaselineView>;
+  const learned = (region: string, count: number) =>
+    expectEventually(async () => expect((await baselineOf(region)).metrics?.[0]?.sampleCount).toBe(count), { timeoutMs: 60_000, intervalMs: 200, message: `${region} learned ${count} samples` });
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock });
+    surges = await recordEvents(service, Topics.regionSurges, 'surges');
+    baselines = await recordEvents(service, Topics.regionBaselines, 'baselines');
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await baselines?.stop();
+    await service?.close();
+  });
+
+  it("learns a region's daily cycle in its own local time, then starts, updates and clears a surge with contract evidence", async () => {
+    // Three days of five-minute samples (864, past the 288-sample warm-up) with Tehran's daily cycle.
+    const history = seasonalSeries({ region: 'IR', zone: TEHRAN, from: '2026-06-14T00:00:00Z', count: 864 });
+    await postAll(service.baseUrl, history);
+    await learned('IR', 864);
+    expect(surges.events().filter((event) => event.data.region === 'IR')).toEqual([]);
+
+    const baseline = await baselineOf('IR');
+    expect(baseline.zone).toBe(TEHRAN);
+    const [requests] = baseline.metrics;
+    expect(requests.values).toHaveLength(168);
+    // Busiest near 18:00 local and quietest near 06:00 local, in Tehran's hours (UTC+3:30), not UTC's.
+    const wednesday = (hour: number) => requests.values[2 * 24 + hour]!;
+    expect(wednesday(18)).toBeGreaterThan(1.3 * wednesday(12));
+    expect(wednesday(6)).toBeLessThan(0.7 * wednesday(12));
+    expect(requests.sampleCounts.reduce((sum, n) => sum + n, 0)).toBe(864);
+    await expectEventually(() => expect(baselines.events().some((event) => event.data.region === 'IR' && event.data.zone === TEHRAN)).toBe(true));
+
+    // Then a surge that grows for an hour and fades back to normal.
+    const start = Date.parse('2026-06-17T00:00:00Z');
+    const at = (index: number) => new Date(start + index * 5 * 60_000).toISOString();
+    const surge: SampleInput[] = [2, 2.5, 3, 4, 5, 6, 7, 8, 6, 4, 3, 2].map((factor, index) => ({ region: 'IR', at: at(index), value: Math.round(factor * seasonalLevel(TEHRAN, at(index))) }));
+    const calm: SampleInput[] = Array.from({ length: 16 }, (_, index) => ({ region: 'IR', at: at(12 + index), value: Math.round(seasonalLevel(TEHRAN, at(12 + index))) }));
+    await postAll(service.baseUrl, [...surge, ...calm]);
+
+    const types = () => surges.events().filter((event) => event.data.region === 'IR').map((event) => event.type);
+    await expectEventually(() => expect(types().at(-1)).toBe('surge.cleared'), { timeoutMs: 30_000 });
+    expect(types()[0]).toBe('surge.started');
+    expect(types().filter((type) => type === 'surge.updated').length).toBeGreaterThanOrEqual(1);
+    expect(types().filter((type) => type === 'surge.started')).toHaveLength(1);
+
+    const events = surges.events().filter((event) => event.data.region === 'IR');
+    const [started] = events;
+    const surgeId = started.data.surgeId!;
+    expect(surgeId).toMatch(UUID_V7);
+    expect(new Set(events.map((event) => event.data.surgeId))).toEqual(new Set([surgeId]));
+    expect(started.key).toBe('IR');
+    expect(started.data).toMatchObject({ region: 'IR', metric: 'requests', source: 'detector', startedAt: expect.any(String), detectedAt: clock.now().toISOString() });
+    expect(started.data.evidence).toMatchObject({ direction: 'up', support: expect.any(String), zScore: expect.any(Number), samples: expect.any(Array) });
+    const evidence = started.data.evidence as { observed: number; baseline: number; samples: { expected: number }[] };
+    expect(evidence.observed).toBeGreaterThan(1.5 * evidence.baseline);
+    expect(evidence.samples.at(-1)!.expected).toBeGreaterThan(0);
+    // An expected end, when the detector can estimate one, is always after the start (the contract's rule).
+    for (const event of events.filter((e) => typeof e.data.expectedEndAt === 'string')) expect(Date.parse(event.data.expectedEndAt as string)).toBeGreaterThan(Date.parse(started.data.startedAt as string));
+    const cleared = events.at(-1)!;
+    expect(Date.parse(cleared.data.clearedAt as string)).toBeGreaterThan(Date.parse(at(11)));
+
+    const listed = (await (await fetch(`${service.baseUrl}/v1/surges?region=IR`)).json()) as { items: { id: string; status: string; evidence: unknown; source: string }[] };
+    expect(listed.items).toEqual([expect.objectContaining({ id: surgeId, status: 'cleared', source: 'detector', evidence: expect.objectContaining({ direction: 'up' }) })]);
+  });
+
+  it('drops duplicated and late samples and never fires on them', async () => {
+    const history = seasonalSeries({ region: 'NP', zone: 'Asia/Kathmandu', from: '2026-06-14T00:00:00Z', count: 400, seed: 11 });
+    await postAll(service.baseUrl, history);
+    await learned('NP', 400);
+    // The whole history again (a pipeline replaying), and a huge value dated in the past: nothing changes.
+    await postAll(service.baseUrl, history);
+    await postSamples(service.baseUrl, [{ region: 'NP', at: history[100].at, value: 1_000_000 }]);
+    const marker = { region: 'NP', at: '2026-06-15T09:25:00Z', value: Math.round(seasonalLevel('Asia/Kathmandu', '2026-06-15T09:25:00Z')) };
+    await postAll(service.baseUrl, [marker]);
+    await learned('NP', 401);
+    expect(surges.events().filter((event) => event.data.region === 'NP')).toEqual([]);
+  });
+
+  it('refuses a sample of a region the catalog does not know: dead-lettered from Kafka with the reason, never judged in UTC', async () => {
+    const { kafka } = service.config;
+    const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-reader`);
+    try {
+      const event = createEvent('traffic.sample', { region: 'ZZ', metric: 'requests', at: '2026-06-17T00:00:00Z', value: 10, source: 'pipeline' }, { source: 'spec' });
+      await service.app.get(MessagingRuntime).publisher.publish(event);
+      await expectEventually(() => expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason])).toEqual([expect.stringContaining('unknown region ZZ')]));
+      const response = await fetch(`${service.baseUrl}/v1/regions/ZZ/baseline`);
+      expect(response.status).toBe(404);
+    } finally {
+      await deadLetters.stop();
+    }
+  });
+});

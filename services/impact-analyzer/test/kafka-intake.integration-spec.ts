@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@holdfast/contracts';
+import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+import { recordEvents } from './support/analyzer-harness';
+
+describe('impact-analyzer: samples from outside pipelines on Kafka, in all three forms, against the real broker', () => {
+  let service: ServiceUnderTest;
+  let producer: Producer;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let topic: string;
+
+  const sample = (at: string, value: number) => ({ region: 'IR', metric: 'requests', at, value, source: 'cdn-logs' });
+  const sampleCount = async () => {
+    const response = await fetch(`${service.baseUrl}/v1/regions/IR/baseline`);
+    return response.status === 200 ? ((await response.json()) as { metrics: { sampleCount: number }[] }).metrics[0].sampleCount : 0;
+  };
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { environment: { ANALYZER_DETECTION: JSON.stringify({ regions: { IR: { warmupCeiling: 1_000, coolDownSamples: 1 } } }) } });
+    topic = physicalTopic(service.config.kafka, Topics.trafficSamples);
+    producer = createKafka(service.config.kafka, silentLogger).producer();
+    await producer.connect();
+    surges = await recordEvents(service);
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await producer?.disconnect();
+    await service?.close();
+  });
+
+  it('assesses a standard CloudEvents binary sample (UUIDv4 id, required attributes only), a structured one and a bare one; a redelivery is dropped', async () => {
+    const binaryId = randomUUID();
+    const binary = {
+      value: JSON.stringify(sample('2026-06-14T21:00:00Z', 5_000)),
+      headers: { ce_specversion: '1.0', ce_id: binaryId, ce_type: 'traffic.sample', ce_source: 'cdn-pipeline', 'content-type': 'application/json' },
+    };
+    const structured = {
+      value: JSON.stringify({ specversion: '1.0', id: 'batch-17/4', type: 'traffic.sample', source: 'cdn-pipeline', time: '2026-06-14T21:05:30+03:30', data: sample('2026-06-14T21:05:00Z', 100) }),
+      headers: { 'content-type': 'application/cloudevents+json' },
+    };
+    const bare = { value: JSON.stringify(sample('2026-06-14T21:10:00Z', 120)) };
+    // Unkeyed, as outside producers often send them, so each may land on any partition: one at a time keeps their order.
+    for (const [index, message] of [binary, structured, bare].entries()) {
+      await producer.send({ topic, messages: [message] });
+      await expectEventually(async () => expect(await sampleCount()).toBe(index + 1));
+    }
+
+    // The pipeline re-sends all three (at-least-once): the ledger knows the CloudEvents ids, and the bare sample is no newer than what its series has seen.
+    await producer.send({ topic, messages: [binary, structured, bare] });
+    await producer.send({ topic, messages: [{ key: 'IR', value: JSON.stringify(sample('2026-06-14T21:15:00Z', 110)) }] });
+    await expectEventually(async () => expect(await sampleCount()).toBe(4));
+
+    await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    const [started] = surges.events();
+    // An event without a correlation id starts its own chain, named by the producer's own id.
+    expect(started.headers.ce_correlationid).toBe(binaryId);
+    expect(started.data).toMatchObject({ region: 'IR', source: 'detector', startedAt: '2026-06-14T21:00:00.000Z' });
+  });
+});

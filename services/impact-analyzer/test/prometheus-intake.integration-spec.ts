@@ -1,0 +1,70 @@
+import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+import { PrometheusPollerService } from '../src/prometheus/prometheus-poller.service';
+import { startExporter, startPrometheus, type RunningProcess, type TestExporter } from './support/monitoring-stack';
+
+interface BaselineView {
+  metrics: { metric: string; sampleCount: number; lastSampleAt: string }[];
+}
+
+describe('impact-analyzer: Prometheus as a sample source, against a real Prometheus scraping an exporter the test controls', () => {
+  let exporter: TestExporter;
+  let prometheus: RunningProcess;
+  let service: ServiceUnderTest;
+
+  const baseline = async (region: string): Promise<BaselineView | null> => {
+    const response = await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`);
+    return response.status === 200 ? ((await response.json()) as BaselineView) : null;
+  };
+
+  beforeAll(async () => {
+    exporter = await startExporter('edge_requests_per_second');
+    exporter.set({ country: 'IR', pop: 'thr-1' }, 120);
+    exporter.set({ country: 'IR', pop: 'thr-2' }, 80);
+    exporter.set({ country: 'np', pop: 'ktm-1' }, 40);
+    exporter.set({ country: 'ZZ', pop: 'nowhere' }, 1);
+    exporter.set({ pop: 'unlabelled' }, 7);
+    prometheus = await startPrometheus({ exporterPort: exporter.port });
+    await expectEventually(
+      async () => {
+        const answer = (await (await fetch(`${prometheus.url}/api/v1/query?query=edge_requests_per_second`)).json()) as { data: { result: unknown[] } };
+        expect(answer.data.result.length).toBe(5);
+      },
+      { timeoutMs: 30_000, intervalMs: 250, message: 'Prometheus scraped the exporter' },
+    );
+    service = await startServiceUnderTest(analyzerService, {
+      environment: {
+        PROMETHEUS_URL: prometheus.url,
+        PROMETHEUS_QUERIES: JSON.stringify([{ metric: 'requests_per_second', query: 'sum by (country) (edge_requests_per_second)' }]),
+        PROMETHEUS_REGION_LABEL: 'country',
+        PROMETHEUS_INTERVAL_SECONDS: '0.5',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await prometheus?.stop();
+    await exporter?.close();
+  });
+
+  it('polls the configured query, one sample per region from the configured label, and skips series without a known region', async () => {
+    await expectEventually(
+      async () => {
+        const ir = await baseline('IR');
+        expect(ir?.metrics[0]).toMatchObject({ metric: 'requests_per_second' });
+        expect(ir!.metrics[0].sampleCount).toBeGreaterThanOrEqual(2);
+        expect((await baseline('NP'))?.metrics[0].sampleCount).toBeGreaterThanOrEqual(2);
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    const samplesIn = (await (await fetch(`${service.baseUrl}/metrics`)).text()).match(/holdfast_analyzer_samples_total\{[^}]*source="prometheus"[^}]*outcome="assessed"[^}]*\} (\d+)/);
+    expect(Number(samplesIn?.[1])).toBeGreaterThanOrEqual(4);
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/holdfast_analyzer_prometheus_series_total\{[^}]*outcome="unknown-region"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/holdfast_analyzer_prometheus_series_total\{[^}]*outcome="no-region-label"[^}]*\} [1-9]/);
+    // One poll on demand publishes IR and NP: the two series with a known region.
+    expect(await service.app.get(PrometheusPollerService).pollOnce()).toBe(2);
+  });
+});

@@ -1,0 +1,77 @@
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
+import { postAll, recordEvents } from './support/analyzer-harness';
+
+describe('impact-analyzer: signal loss in each mode, on the injected clock, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+
+  const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
+  const baseline = async (region: string) => (await (await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`)).json()) as { metrics: { sampleCount: number; signalLostAt: string | null }[] };
+  const metrics = async () => (await fetch(`${service.baseUrl}/metrics`)).text();
+  const lostGauge = (text: string, region: string) => text.match(new RegExp(`holdfast_analyzer_signal_lost\\{[^}]*region="${region}"[^}]*\\} (\\d+)`))?.[1];
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, {
+      clock,
+      environment: {
+        ANALYZER_JOB_INTERVAL_MS: '600000',
+        ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions: { IR: { onSignalLoss: 'hold' }, JP: { onSignalLoss: 'ignore' } } }),
+      },
+    });
+    surges = await recordEvents(service);
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await service?.close();
+  });
+
+  it('holds a region set to hold, reports one set to notify (the default), ignores one set to ignore, and clears the hold when samples return', async () => {
+    const samples = ['IR', 'NP', 'JP'].flatMap((region) => [0, 5].map((minutes) => ({ region, at: new Date(Date.parse('2026-06-14T20:50:00Z') + minutes * 60_000).toISOString(), value: 100 })));
+    await postAll(service.baseUrl, samples);
+    await expectEventually(async () => {
+      for (const region of ['IR', 'NP', 'JP']) expect((await baseline(region)).metrics[0]?.sampleCount).toBe(2);
+    });
+
+    clock.set('2026-06-14T21:04:00Z');
+    await runJobs();
+    expect(lostGauge(await metrics(), 'IR')).toBe('0');
+
+    // Twenty minutes of silence, past the ten allowed.
+    clock.set('2026-06-14T21:16:00Z');
+    await runJobs();
+    await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR']));
+    expect(surges.events()[0].data).toMatchObject({
+      source: 'detector',
+      metric: 'requests',
+      startedAt: '2026-06-14T21:16:00.000Z',
+      signalLoss: { lastSampleAt: '2026-06-14T20:55:00.000Z', silentSeconds: 1260 },
+      reason: expect.stringContaining('onSignalLoss: hold'),
+    });
+    const text = await metrics();
+    expect([lostGauge(text, 'IR'), lostGauge(text, 'NP'), lostGauge(text, 'JP')]).toEqual(['1', '1', '0']);
+    expect((await baseline('NP')).metrics[0].signalLostAt).toBe('2026-06-14T21:16:00.000Z');
+    expect((await baseline('JP')).metrics[0].signalLostAt).toBeNull();
+    expect(text).toMatch(/holdfast_analyzer_signal_age_seconds\{[^}]*region="JP"[^}]*\} 1260/);
+    expect(text).toMatch(/holdfast_analyzer_active_surges\{[^}]*region="IR"[^}]*source="detector"[^}]*\} 1/);
+
+    // A second pass does not raise it again.
+    await runJobs();
+    await postAll(service.baseUrl, [{ region: 'IR', at: '2026-06-14T21:17:00Z', value: 100 }]);
+    await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR', 'surge.cleared IR']));
+    expect(surges.events()[1].data).toMatchObject({ surgeId: surges.events()[0].data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
+    expect((await baseline('IR')).metrics[0].signalLostAt).toBeNull();
+
+    // Everything consumed and committed: the lag gauge reads zero on every partition.
+    await expectEventually(async () => {
+      await runJobs();
+      const lags = [...(await metrics()).matchAll(/holdfast_analyzer_sample_lag_messages\{[^}]*\} (\d+)/g)].map((match) => Number(match[1]));
+      expect(lags).toHaveLength(6);
+      expect(lags.every((lag) => lag === 0)).toBe(true);
+    });
+  });
+});
