@@ -1,5 +1,7 @@
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
 
@@ -20,9 +22,21 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
   let database: TestDatabase;
   const services: Record<string, RunningService> = {};
   const logs: string[] = [];
+  // The owners' webhook receiver: the notifier delivers the hold here.
+  const received: { headers: Record<string, unknown>; body: { type: string; data: { holdId: string } } }[] = [];
+  let receiver: Server;
 
   beforeAll(async () => {
     buildServices({ log: () => undefined });
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body: JSON.parse(body) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     database = await createTestDatabase('walking-skeleton');
     const environment = testEnvironment();
     const env = {
@@ -34,6 +48,7 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
       // The analyzer's seasonal detector decides nothing while a region warms up; a ceiling makes one sample a surge.
       ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }),
+      NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${(receiver.address() as AddressInfo).port}`,
     };
     // Each is kept as soon as it is up, so afterAll stops it even if another fails to start.
     await Promise.all(
@@ -50,6 +65,7 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
   afterAll(async () => {
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await database?.drop();
+    receiver?.close();
   });
 
   it('reports every service ready, with PostgreSQL and Kafka up', async () => {
@@ -61,7 +77,13 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
     }
   });
 
-  it('turns a surging sample into a hold and a recorded delivery, traceable to the sample', async () => {
+  it('turns a surging sample into a hold and a delivered webhook, traceable to the sample', async () => {
+    const subscribed = await fetch(`${services.notifier.baseUrl}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ channel: 'webhook', target: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/holds`, ownerTeam: 'e2e', filters: { eventTypes: ['hold.placed'] } }),
+    });
+    expect(subscribed.status).toBe(201);
     const intake = await fetch(`${services['impact-analyzer'].baseUrl}/v1/samples`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization },
@@ -87,14 +109,12 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
 
     // The sample's id is the correlation id of everything it caused.
     const delivery = await expectEventually(async () => {
-      const { items } = await getJson<Listing<{ eventType: string; channel: string; status: string; summary: string; payload: { holdId: string } }>>(
-        `${services.notifier.baseUrl}/v1/deliveries?correlationId=${sampleId}`,
-      );
-      expect(items).toHaveLength(1);
+      const { items } = await getJson<Listing<{ eventId: string; eventType: string; channel: string; status: string }>>(`${services.notifier.baseUrl}/v1/deliveries?correlationId=${sampleId}`);
+      expect(items).toMatchObject([{ eventType: 'hold.placed', channel: 'webhook', status: 'delivered' }]);
       return items[0];
     });
-    expect(delivery).toMatchObject({ eventType: 'hold.placed', channel: 'log', status: 'recorded', payload: { holdId: hold.id } });
-    expect(delivery.summary).toContain('IR');
+    const webhook = received.find((request) => request.headers['webhook-id'] === delivery.eventId);
+    expect(webhook?.body).toMatchObject({ type: 'hold.placed', data: { holdId: hold.id } });
   });
 
   it('counts what each service consumed on /metrics', async () => {

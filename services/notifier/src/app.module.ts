@@ -1,9 +1,15 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
+import { HoldAlertEntity } from './channels/alertmanager/hold-alert.entity';
+import { GrafanaAnnotationEntity } from './channels/grafana/grafana-annotation.entity';
+import { notifierEnvironment, notifierSettings } from './config/notifier-settings';
 import { CreateDelivery1764000100000 } from './database/migrations/1764000100000-create-delivery';
+import { CreateSubscriptionsAndDeliveryAttempts1764000200000 } from './database/migrations/1764000200000-create-subscriptions-and-delivery-attempts';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
 import { SERVICE_NAME } from './service-name';
+import { SubscriptionEntity } from './subscriptions/subscription.entity';
 
 /** The notifier: tells owners, dashboards and alert consumers what was held and released. */
 export const notifierService = defineService({
@@ -11,9 +17,11 @@ export const notifierService = defineService({
   description: 'Tells owners, dashboards and alert consumers about holds, releases and window changes.',
   schema: 'notifier',
   defaultPort: 3003,
+  environment: notifierEnvironment,
+  settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges],
-  entities: [DeliveryEntity],
-  migrations: [CreateDelivery1764000100000],
+  entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

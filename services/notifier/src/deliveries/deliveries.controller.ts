@@ -1,6 +1,18 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { DeliveriesService } from './deliveries.service';
+import type { DeliveryStatus } from './delivery.entity';
+
+const ListQuerySchema = z.strictObject({
+  status: z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']).optional(),
+  subscriptionId: z.uuid().optional(),
+  correlationId: z.string().min(1).optional(),
+  eventId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
 
 @ApiTags('deliveries')
 @Controller('v1/deliveries')
@@ -8,9 +20,33 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Deliveries, newest first (at most 500)' })
+  @ApiOperation({ summary: 'Deliveries, newest first, each with every attempt (time, status code, error, duration)' })
+  @ApiQuery({ name: 'status', required: false, enum: ['pending', 'sending', 'delivered', 'dead', 'cancelled'] })
+  @ApiQuery({ name: 'subscriptionId', required: false })
   @ApiQuery({ name: 'correlationId', required: false, description: 'only deliveries descended from this sample or alert' })
-  async list(@Query('correlationId') correlationId?: string) {
-    return { items: await this.deliveries.list(correlationId) };
+  @ApiQuery({ name: 'eventId', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  async list(@Query(new ZodBodyPipe(ListQuerySchema)) query: { status?: DeliveryStatus; subscriptionId?: string; correlationId?: string; eventId?: string; limit?: number }) {
+    return { items: await this.deliveries.list(query) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One delivery with the event it carries and every attempt' })
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.deliveries.get(id);
+  }
+
+  @Post('replay')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription' })
+  replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest) {
+    return this.deliveries.replayMany(body);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id' })
+  replay(@Param('id', ParseUUIDPipe) id: string) {
+    return this.deliveries.replay(id);
   }
 }

@@ -1,10 +1,34 @@
 import { Module } from '@nestjs/common';
+import { AlertmanagerChannel } from '../channels/alertmanager/alertmanager.channel';
+import { HoldAlertRefresher } from '../channels/alertmanager/hold-alert-refresher';
+import { ChannelRegistry } from '../channels/channel.registry';
+import { GrafanaChannel } from '../channels/grafana/grafana.channel';
+import { SlackChannel } from '../channels/slack/slack.channel';
+import { WebhookChannel } from '../channels/webhook/webhook.channel';
+import { OutboundClientProvider } from '../outbound/outbound-client.provider';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveriesService } from './deliveries.service';
-import { HoldEventsConsumer } from './hold-events.consumer';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DeliveryWorker } from './delivery.worker';
+import { NotifierEventsConsumer } from './notifier-events.consumer';
+import { SubscriptionTestController } from './subscription-test.controller';
 
 @Module({
-  controllers: [DeliveriesController],
-  providers: [DeliveriesService, HoldEventsConsumer],
+  imports: [SubscriptionsModule],
+  controllers: [DeliveriesController, SubscriptionTestController],
+  providers: [
+    DeliveriesService,
+    NotifierEventsConsumer,
+    DeliveryWorker,
+    DeliveryMetrics,
+    OutboundClientProvider,
+    ChannelRegistry,
+    WebhookChannel,
+    SlackChannel,
+    GrafanaChannel,
+    AlertmanagerChannel,
+    HoldAlertRefresher,
+  ],
 })
 export class DeliveriesModule {}

@@ -1,39 +1,160 @@
-import type { HoldfastEvent } from '@holdfast/contracts';
+import type { AnyHoldfastEvent } from '@holdfast/contracts';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { DeliveryEntity } from './delivery.entity';
+import { TEST_EVENT_TYPE } from '../channels/channel';
+import { ChannelRegistry } from '../channels/channel.registry';
+import type { ReplayRequest } from '../subscriptions/dto/subscription.schemas';
+import { matchesFilters } from '../subscriptions/subscription-filters';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { DeliveryAttemptEntity } from './delivery-attempt.entity';
+import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
+import { DeliveryNotFound, DeliveryNotReplayable } from './delivery.exception';
+import { factsOf } from './event-facts';
+
+/** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
+export const DELIVERIES_DUE_CHANNEL = 'notifier_deliveries_due';
+
+export const targetKeyOf = (url: string): string => {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}`;
+};
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  subscriptionId?: string;
+  correlationId?: string;
+  eventId?: string;
+  limit?: number;
+}
+
+type DeliveryView = Omit<DeliveryEntity, 'event'> & { attempts: number; attemptLog: DeliveryAttemptEntity[] };
 
 @Injectable()
 export class DeliveriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly channels: ChannelRegistry,
   ) {}
 
-  /** Records what owners must be told of a placed hold, in the consumer's transaction. */
-  async recordHoldPlaced(hold: HoldfastEvent<'hold.placed'>, transaction: EntityManager): Promise<void> {
-    const { regions, reason, holdId, windowIds } = hold.data;
-    await transaction.insert(DeliveryEntity, {
-      id: uuidv7(),
-      eventId: hold.id,
-      eventType: hold.type,
-      correlationId: hold.correlationid,
-      channel: 'log',
-      status: 'recorded',
-      summary: `Hold ${holdId} placed on ${regions.join(', ')} (${windowIds.length} window(s) held): ${reason}`,
-      recordedAt: this.clock.now(),
-      payload: hold.data,
+  /**
+   * In the consumer's transaction: one delivery per matching subscription whose channel has
+   * something to say about the event. Nothing is sent here; the worker is woken on commit.
+   */
+  async recordFor(event: AnyHoldfastEvent, transaction: EntityManager): Promise<void> {
+    const facts = factsOf(event);
+    const subscriptions = await transaction.find(SubscriptionEntity, { where: { enabled: true, deletedAt: IsNull() } });
+    const matching = subscriptions.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
+    if (matching.length === 0) return;
+    const delivered: DeliveredEvent = { ...event };
+    await this.insert(transaction, matching, delivered, facts.orderingKey);
+  }
+
+  /** A test message to one subscription, through the same worker, retries and attempt log as events. */
+  async recordTest(subscription: SubscriptionEntity): Promise<DeliveryEntity> {
+    const now = this.clock.now().toISOString();
+    const id = uuidv7();
+    const event: DeliveredEvent = {
+      specversion: '1.0',
+      id,
+      type: TEST_EVENT_TYPE,
+      source: 'holdfast/notifier',
+      time: now,
+      datacontenttype: 'application/json',
+      correlationid: id,
+      data: { subscriptionId: subscription.id, message: 'Test message from Holdfast: this subscription works.' },
+    };
+    await this.dataSource.transaction((transaction) => this.insert(transaction, [subscription], event, `test:${id}`));
+    return this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ eventId: id, subscriptionId: subscription.id });
+  }
+
+  async list(query: DeliveryQuery): Promise<DeliveryView[]> {
+    const where: FindOptionsWhere<DeliveryEntity> = {};
+    if (query.status) where.status = query.status;
+    if (query.subscriptionId) where.subscriptionId = query.subscriptionId;
+    if (query.correlationId) where.correlationId = query.correlationId;
+    if (query.eventId) where.eventId = query.eventId;
+    const deliveries = await this.dataSource.getRepository(DeliveryEntity).find({ where, order: { seq: 'DESC' }, take: Math.min(query.limit ?? 100, 1000) });
+    return this.withAttempts(deliveries);
+  }
+
+  async get(id: string): Promise<DeliveryView & { event: DeliveredEvent }> {
+    const delivery = await this.dataSource.getRepository(DeliveryEntity).findOneBy({ id });
+    if (!delivery) throw new DeliveryNotFound(id);
+    const [view] = await this.withAttempts([delivery]);
+    return { ...view, event: delivery.event };
+  }
+
+  /** Sends one dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id. */
+  async replay(id: string): Promise<DeliveryView> {
+    const delivery = await this.dataSource.getRepository(DeliveryEntity).findOneBy({ id });
+    if (!delivery) throw new DeliveryNotFound(id);
+    if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
+    await this.requeue({ ids: [id], status: delivery.status });
+    return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })]))[0];
+  }
+
+  /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription. */
+  async replayMany(request: ReplayRequest): Promise<{ replayed: number }> {
+    return { replayed: await this.requeue(request) };
+  }
+
+  private async requeue({ ids, subscriptionId, status }: ReplayRequest): Promise<number> {
+    return this.dataSource.transaction(async (transaction) => {
+      const conditions = ['d.status = $1', "s.deleted_at IS NULL"];
+      const parameters: unknown[] = [status, this.clock.now()];
+      if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
+      if (subscriptionId) conditions.push(`d.subscription_id = $${parameters.push(subscriptionId)}`);
+      const [, count] = (await transaction.query(
+        `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL
+         FROM subscription s WHERE s.id = d.subscription_id AND ${conditions.join(' AND ')}`,
+        parameters,
+      )) as [unknown, number];
+      if (count > 0) await transaction.query('SELECT pg_notify($1, $2)', [DELIVERIES_DUE_CHANNEL, '']);
+      return count;
     });
   }
 
-  list(correlationId?: string): Promise<DeliveryEntity[]> {
-    return this.dataSource.getRepository(DeliveryEntity).find({
-      where: correlationId ? { correlationId } : {},
-      order: { recordedAt: 'DESC' },
-      take: 500,
-    });
+  private async insert(transaction: EntityManager, subscriptions: SubscriptionEntity[], event: DeliveredEvent, orderingKey: string): Promise<void> {
+    const now = this.clock.now();
+    await transaction
+      .createQueryBuilder()
+      .insert()
+      .into(DeliveryEntity)
+      .values(
+        subscriptions.map((subscription) => ({
+          id: uuidv7(),
+          subscriptionId: subscription.id,
+          channel: subscription.channel,
+          // A Slack target is shown as its origin, which is also the host the sealed URL goes to.
+          targetKey: targetKeyOf(subscription.target.replace(/…$/, '')),
+          eventId: event.id,
+          eventType: event.type,
+          eventTime: new Date(event.time),
+          correlationId: event.correlationid,
+          orderingKey,
+          event,
+          status: 'pending' as const,
+          attempts: 0,
+          nextAttemptAt: now,
+          leaseUntil: null,
+          recordedAt: now,
+          deliveredAt: null,
+          lastError: null,
+        })),
+      )
+      .orIgnore()
+      .execute();
+    await transaction.query('SELECT pg_notify($1, $2)', [DELIVERIES_DUE_CHANNEL, '']);
+  }
+
+  private async withAttempts(deliveries: DeliveryEntity[]): Promise<DeliveryView[]> {
+    const attempts = deliveries.length
+      ? await this.dataSource.getRepository(DeliveryAttemptEntity).find({ where: { deliveryId: In(deliveries.map((delivery) => delivery.id)) }, order: { number: 'ASC' } })
+      : [];
+    return deliveries.map(({ event: _event, ...delivery }) => ({ ...delivery, attemptLog: attempts.filter((attempt) => attempt.deliveryId === delivery.id) }));
   }
 }

@@ -1,0 +1,73 @@
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
+import type { NotifierSettings } from '../../config/notifier-settings';
+import { SubscriptionEntity } from '../../subscriptions/subscription.entity';
+import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { AlertmanagerChannel } from './alertmanager.channel';
+import { HoldAlertEntity } from './hold-alert.entity';
+
+/**
+ * Re-posts the alerts of active holds a third of the TTL after their last post, so Alertmanager
+ * never lets one lapse while the hold lasts. `refreshDue()` is the job; a timer runs it, and tests
+ * call it after moving the clock.
+ */
+@Injectable()
+export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(HoldAlertRefresher.name);
+  private readonly ttlMs: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly channel: AlertmanagerChannel,
+    private readonly subscriptions: SubscriptionsService,
+    @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
+  ) {
+    this.ttlMs = config.settings.alertTtlMs;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.refreshDue(), Math.min(60_000, this.ttlMs / 6));
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Posts every active hold's alerts whose refresh is due; returns how many holds were refreshed. */
+  async refreshDue(): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.dataSource.getRepository(HoldAlertEntity).find({ where: { active: true, refreshAt: LessThanOrEqual(now) }, take: 500 });
+    let refreshed = 0;
+    for (const { subscriptionId, holdId } of due) {
+      try {
+        if (await this.refresh(subscriptionId, holdId, now)) refreshed += 1;
+      } catch (error) {
+        this.logger.warn({ subscriptionId, holdId, err: (error as Error).message }, 'could not re-post hold alerts; trying again on the next run');
+      }
+    }
+    return refreshed;
+  }
+
+  // The row stays locked while posting, so a release (which deactivates it first) resolves after this post, never before.
+  private refresh(subscriptionId: string, holdId: string, now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (transaction) => {
+      const hold = await transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId, active: true }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } });
+      if (!hold) return false;
+      const subscription = await transaction.getRepository(SubscriptionEntity).findOneBy({ id: subscriptionId, deletedAt: IsNull() });
+      if (!subscription) {
+        await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { active: false });
+        return false;
+      }
+      const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
+      const endsAt = new Date(now.getTime() + this.ttlMs).toISOString();
+      await this.channel.post(targetUrl, secret, hold.alerts.map((alert) => ({ ...alert, endsAt })));
+      await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
+      return true;
+    });
+  }
+}

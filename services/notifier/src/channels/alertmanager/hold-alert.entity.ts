@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { PostableAlert } from './postable-alert';
+
+/** The alerts a hold keeps firing in one Alertmanager, re-posted before they would expire. */
+@Entity({ name: 'hold_alert' })
+export class HoldAlertEntity {
+  @PrimaryColumn({ name: 'subscription_id', type: 'uuid' })
+  subscriptionId!: string;
+
+  @PrimaryColumn({ name: 'hold_id', type: 'uuid' })
+  holdId!: string;
+
+  /** As posted, without endsAt (set on every post). */
+  @Column({ type: 'jsonb' })
+  alerts!: PostableAlert[];
+
+  @Column({ type: 'boolean' })
+  active!: boolean;
+
+  @Column({ name: 'refresh_at', type: 'timestamptz' })
+  refreshAt!: Date;
+}

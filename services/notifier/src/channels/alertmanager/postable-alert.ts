@@ -1,0 +1,35 @@
+import type { NotificationMessage } from '../notification-message';
+
+/** Alertmanager's API v2 PostableAlert (POST /api/v2/alerts takes an array of them). */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL: string;
+}
+
+export const HOLD_ALERT_NAME = 'MaintenanceHold';
+
+/**
+ * One alert per affected region and held window (labels region, team, window, hold), so routes
+ * and silences can pick one region or one team. A label with no value is left out, as
+ * Alertmanager treats an empty label as absent.
+ */
+export function holdAlerts(message: NotificationMessage, startsAt: string, teamOf: (windowId: string) => string | undefined): PostableAlert[] {
+  const windows = message.windowIds.length > 0 ? message.windowIds : [undefined];
+  return message.regions.flatMap((region) =>
+    windows.map((windowId) => {
+      const team = windowId ? teamOf(windowId) : undefined;
+      const labels: Record<string, string> = { alertname: HOLD_ALERT_NAME, region, hold: message.holdId ?? '' };
+      if (windowId) labels.window = windowId;
+      if (team) labels.team = team;
+      return {
+        labels,
+        annotations: { summary: message.title, description: `${message.what}. Why: ${message.why} (${message.until}).`, explanation: message.link },
+        startsAt,
+        generatorURL: message.link,
+      };
+    }),
+  );
+}

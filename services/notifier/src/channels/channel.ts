@@ -1,0 +1,47 @@
+import type { DeliveryEntity } from '../deliveries/delivery.entity';
+import type { OutboundResponse } from '../outbound/outbound-http.client';
+import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import type { ChannelName } from './channel-name';
+
+/** What a channel needs to send one delivery: the delivery, its subscription and the opened secret. */
+export interface ChannelSend {
+  delivery: DeliveryEntity;
+  subscription: SubscriptionEntity;
+  secret: string | null;
+  /** Where to send: the subscription's target, or for Slack the full webhook URL kept sealed. */
+  targetUrl: string;
+}
+
+export interface Channel {
+  readonly name: ChannelName;
+  /** Whether an event type means anything on this channel; deliveries are recorded only for those. */
+  accepts(eventType: string): boolean;
+  /** Resolves with the receiver's status when it took the delivery; throws DeliveryFailure or OutboundError otherwise. */
+  send(request: ChannelSend): Promise<{ statusCode: number | null }>;
+}
+
+export const TEST_EVENT_TYPE = 'notifier.test';
+
+/** The receiver answered, but not with success; `retryable` for 408, 429 and 5xx. */
+export class DeliveryFailure extends Error {
+  override readonly name = 'DeliveryFailure';
+
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly retryable: boolean,
+    readonly retryAfter: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Returns the response when it is a success, throws the DeliveryFailure it means otherwise. */
+export function expectSuccess(response: OutboundResponse, what: string): OutboundResponse {
+  const { status } = response;
+  if (status >= 200 && status < 300) return response;
+  const retryable = status === 408 || status === 429 || status >= 500;
+  const retryAfter = response.headers['retry-after'];
+  const excerpt = response.body.slice(0, 200).replace(/\s+/g, ' ').trim();
+  throw new DeliveryFailure(`${what} answered ${status}${excerpt ? `: ${excerpt}` : ''}`, status, retryable, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+}

@@ -1,0 +1,54 @@
+import type { AnyHoldfastEvent } from '@holdfast/contracts';
+import type { DeliveredEvent } from '../../deliveries/delivery.entity';
+import type { NotificationMessage } from '../notification-message';
+
+/** The body of Grafana's POST /api/annotations: epoch milliseconds, tags, text. */
+export interface GrafanaAnnotation {
+  time: number;
+  timeEnd?: number;
+  tags: string[];
+  text: string;
+}
+
+/** Tags a dashboard filters on: holdfast, the event kind, and region:/team:/window:/hold: values. */
+export function annotationTags(kind: string, message: NotificationMessage): string[] {
+  return [
+    'holdfast',
+    kind,
+    ...message.regions.map((region) => `region:${region}`),
+    ...message.teams.map((team) => `team:${team}`),
+    ...message.windowIds.map((windowId) => `window:${windowId}`),
+    ...(message.holdId ? [`hold:${message.holdId}`] : []),
+  ];
+}
+
+export const annotationText = (message: NotificationMessage): string => `${message.title}: ${message.why} (${message.until}). ${message.link}`;
+
+/** The span an event covers on a panel: a hold from its start (to its end when known), a window over its time, others a point. */
+export function annotationSpan(delivered: DeliveredEvent): { time: number; timeEnd?: number } {
+  const event = delivered as unknown as AnyHoldfastEvent;
+  switch (event.type) {
+    case 'hold.placed':
+      return { time: Date.parse(event.data.from), ...(event.data.until ? { timeEnd: Date.parse(event.data.until) } : {}) };
+    case 'hold.released':
+      return { time: Date.parse(event.data.releasedAt) };
+    case 'hold.overridden':
+      return { time: Date.parse(event.data.overriddenAt) };
+    case 'surge.started':
+    case 'surge.updated':
+      return { time: Date.parse(event.data.startedAt) };
+    case 'surge.cleared':
+      return { time: Date.parse(event.data.clearedAt) };
+    case 'window.scheduled':
+    case 'window.updated':
+    case 'window.held':
+    case 'window.released':
+    case 'window.rescheduled':
+    case 'window.cancelled':
+    case 'window.started':
+    case 'window.completed':
+      return { time: Date.parse(event.data.startsAt), timeEnd: Date.parse(event.data.endsAt) };
+    default:
+      return { time: Date.parse(delivered.time) };
+  }
+}

@@ -1,0 +1,169 @@
+import type { AnyHoldfastEvent } from '@holdfast/contracts';
+import type { RegionCatalog } from '@holdfast/regions';
+import { DateTime } from 'luxon';
+import type { DeliveredEvent } from '../deliveries/delivery.entity';
+import { heldWindowsOf } from '../deliveries/event-facts';
+import { TEST_EVENT_TYPE } from './channel';
+
+/** One affected region's wall clock, e.g. IR "Mon 15 Jun 00:30 → 04:30 Asia/Tehran (UTC+03:30)". */
+export interface LocalTimeLine {
+  region: string;
+  zone: string;
+  text: string;
+}
+
+/** What a person must read in two seconds: what, why, until when, when that is where it matters, where to learn more. */
+export interface NotificationMessage {
+  title: string;
+  what: string;
+  why: string;
+  until: string;
+  localTimes: LocalTimeLine[];
+  link: string;
+  regions: string[];
+  teams: string[];
+  windowIds: string[];
+  holdId?: string;
+}
+
+const utc = (iso: string): string => `${DateTime.fromISO(iso, { zone: 'UTC' }).toFormat('ccc d LLL HH:mm')} UTC`;
+
+function localRange(zone: string, from: string, to?: string | null): string {
+  const start = DateTime.fromISO(from, { zone });
+  const startText = start.toFormat('ccc d LLL HH:mm');
+  if (!to) return `from ${startText} ${zone} (UTC${start.toFormat('ZZ')})`;
+  const end = DateTime.fromISO(to, { zone });
+  const endText = end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc d LLL HH:mm');
+  return `${startText} → ${endText} ${zone} (UTC${start.toFormat('ZZ')})`;
+}
+
+const short = (id: string): string => id.slice(-8);
+
+/** Renders events as messages; shared by the Slack, Grafana and Alertmanager channels. */
+export class MessageRenderer {
+  constructor(
+    private readonly catalog: RegionCatalog,
+    private readonly plannerUrl: string,
+  ) {}
+
+  explanationUrl(windowId: string): string {
+    return `${this.plannerUrl}/v1/windows/${windowId}/explanation`;
+  }
+
+  render(delivered: DeliveredEvent): NotificationMessage {
+    if (delivered.type === TEST_EVENT_TYPE) {
+      return { title: 'Test message from Holdfast', what: 'This subscription works.', why: 'A test send was requested.', until: '-', localTimes: [], link: `${this.plannerUrl}/v1/holds`, regions: [], teams: [], windowIds: [] };
+    }
+    const event = delivered as unknown as AnyHoldfastEvent;
+    switch (event.type) {
+      case 'hold.placed': {
+        const held = heldWindowsOf(event.data);
+        const windowIds = event.data.windowIds;
+        return {
+          title: `Maintenance held in ${event.data.regions.join(', ')}`,
+          what: this.windowsText(windowIds, held),
+          why: event.data.reason,
+          until: event.data.until ? `until ${utc(event.data.until)}` : 'until released',
+          localTimes: this.localTimes(event.data.regions, event.data.from, event.data.until),
+          link: this.linkFor(windowIds),
+          regions: event.data.regions,
+          teams: [...new Set(held.flatMap((window) => (window.ownerTeam ? [window.ownerTeam] : [])))],
+          windowIds,
+          holdId: event.data.holdId,
+        };
+      }
+      case 'hold.released': {
+        const held = heldWindowsOf(event.data);
+        return {
+          title: `Hold released in ${event.data.regions.join(', ')}`,
+          what: this.windowsText(event.data.windowIds, held),
+          why: event.data.reason,
+          until: `released ${utc(event.data.releasedAt)}${event.data.releasedBy ? ` by ${event.data.releasedBy}` : ''}`,
+          localTimes: this.localTimes(event.data.regions, event.data.releasedAt),
+          link: this.linkFor(event.data.windowIds),
+          regions: event.data.regions,
+          teams: [...new Set(held.flatMap((window) => (window.ownerTeam ? [window.ownerTeam] : [])))],
+          windowIds: event.data.windowIds,
+          holdId: event.data.holdId,
+        };
+      }
+      case 'hold.overridden':
+        return {
+          title: `Hold in ${event.data.regions.join(', ')} overridden for one window`,
+          what: `window …${short(event.data.windowId)} may run despite the hold`,
+          why: `${event.data.reason} (${event.data.overriddenBy})`,
+          until: 'the hold stays for other windows',
+          localTimes: this.localTimes(event.data.regions, event.data.overriddenAt),
+          link: this.explanationUrl(event.data.windowId),
+          regions: event.data.regions,
+          teams: [],
+          windowIds: [event.data.windowId],
+          holdId: event.data.holdId,
+        };
+      case 'surge.started':
+      case 'surge.updated':
+      case 'surge.cleared': {
+        const verb = { 'surge.started': 'started', 'surge.updated': 'updated', 'surge.cleared': 'cleared' }[event.type];
+        const at = event.type === 'surge.cleared' ? event.data.clearedAt : event.data.startedAt;
+        return {
+          title: `Surge ${verb} in ${event.data.region}`,
+          what: event.data.metric ? `traffic on ${event.data.metric}` : 'a critical period',
+          why: event.data.reason,
+          until: event.type === 'surge.cleared' ? `cleared ${utc(event.data.clearedAt)}` : 'expectedEndAt' in event.data && event.data.expectedEndAt ? `expected until ${utc(event.data.expectedEndAt)}` : 'until it clears',
+          localTimes: this.localTimes([event.data.region], at),
+          link: `${this.plannerUrl}/v1/holds`,
+          regions: [event.data.region],
+          teams: [],
+          windowIds: [],
+        };
+      }
+      case 'traffic.sample':
+      case 'region.baseline':
+      case 'api-key.state':
+        throw new Error(`${event.type} is not notified`);
+      default: {
+        const window = event.data;
+        const verb = event.type.slice('window.'.length);
+        const regions = window.footprint.global ? [] : window.footprint.regions;
+        const slot = event.type === 'window.rescheduled' ? event.data.chosenSlot : event.type === 'window.released' ? event.data.proposedSlots?.[0] : undefined;
+        const why =
+          'reason' in window && typeof window.reason === 'string'
+            ? window.reason
+            : event.type === 'window.held' || event.type === 'window.released'
+              ? `hold …${short(event.data.holdId)}`
+              : `${window.priority} window, status ${window.status}`;
+        return {
+          title: `Window "${window.title}" ${verb}${event.type === 'window.released' ? ` (now ${window.status})` : ''}`,
+          what: `${window.title} (team ${window.ownerTeam}, ${window.footprint.global ? 'global' : regions.join(', ')})`,
+          why,
+          until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(window.startsAt)}`,
+          localTimes: window.footprint.global
+            ? [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, slot?.startsAt ?? window.startsAt, slot?.endsAt ?? window.endsAt) }]
+            : this.localTimes(regions, slot?.startsAt ?? window.startsAt, slot?.endsAt ?? window.endsAt),
+          link: this.explanationUrl(window.windowId),
+          regions,
+          teams: [window.ownerTeam],
+          windowIds: [window.windowId],
+          holdId: event.type === 'window.held' || event.type === 'window.released' ? event.data.holdId : undefined,
+        };
+      }
+    }
+  }
+
+  private windowsText(windowIds: readonly string[], held: ReturnType<typeof heldWindowsOf>): string {
+    if (held.length > 0) return held.map((window) => `${window.title ?? `window …${short(window.windowId)}`}${window.ownerTeam ? ` (team ${window.ownerTeam})` : ''}`).join('; ');
+    if (windowIds.length === 0) return 'no scheduled window yet; new ones in these regions are refused';
+    return `${windowIds.length} window${windowIds.length > 1 ? 's' : ''}: ${windowIds.map((id) => `…${short(id)}`).join(', ')}`;
+  }
+
+  private localTimes(regions: readonly string[], from: string, to?: string | null): LocalTimeLine[] {
+    return regions.map((region) => {
+      const zone = this.catalog.find(region)?.zone ?? 'UTC';
+      return { region, zone, text: localRange(zone, from, to) };
+    });
+  }
+
+  private linkFor(windowIds: readonly string[]): string {
+    return windowIds.length > 0 ? this.explanationUrl(windowIds[0]) : `${this.plannerUrl}/v1/holds`;
+  }
+}

@@ -1,0 +1,33 @@
+import { Clock } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { OutboundClientProvider } from '../../outbound/outbound-client.provider';
+import type { Channel, ChannelSend } from '../channel';
+import { expectSuccess } from '../channel';
+import { webhookHeaders } from './webhook-signature';
+
+/** The event itself as JSON (CloudEvents attributes and data), signed the Standard Webhooks way. */
+@Injectable()
+export class WebhookChannel implements Channel {
+  readonly name = 'webhook';
+
+  constructor(
+    private readonly outbound: OutboundClientProvider,
+    private readonly clock: Clock,
+  ) {}
+
+  accepts(): boolean {
+    return true;
+  }
+
+  async send({ delivery, secret, targetUrl }: ChannelSend): Promise<{ statusCode: number }> {
+    if (!secret) throw new Error('webhook subscription has no signing secret');
+    const body = JSON.stringify(delivery.event);
+    const response = await this.outbound.send({
+      url: targetUrl,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Holdfast-Notifier/1', ...webhookHeaders(secret, delivery.eventId, this.clock.now(), body) },
+      body,
+    });
+    return { statusCode: expectSuccess(response, 'webhook receiver').status };
+  }
+}

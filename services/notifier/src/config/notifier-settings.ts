@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The notifier's own variables, each with its documented default (README.md, Configuration). */
+export const notifierEnvironment = {
+  // base64 of 32 bytes; unset: a fixed development key (secrets are then only obfuscated at rest, and start-up warns).
+  NOTIFIER_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, {
+      error: 'must be 32 bytes in base64 (openssl rand -base64 32)',
+    }),
+  // Where Slack messages link the explanation of a hold: <url>/v1/windows/{id}/explanation.
+  NOTIFIER_PLANNER_URL: z.url({ error: 'must be a URL such as http://127.0.0.1:3001' }).default('http://127.0.0.1:3001'),
+  // Comma-separated addresses, CIDR ranges or address:port pairs that outbound requests may reach although private or loopback.
+  NOTIFIER_OUTBOUND_ALLOW: z.string().default(''),
+  NOTIFIER_DELIVERY_TIMEOUT_MS: milliseconds(5_000),
+  NOTIFIER_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  NOTIFIER_RETRY_BASE_MS: milliseconds(1_000),
+  NOTIFIER_RETRY_MAX_MS: milliseconds(15 * 60_000),
+  // A claimed delivery not finished by then (the process died) is claimed again; must exceed the timeout.
+  NOTIFIER_DELIVERY_LEASE_MS: milliseconds(60_000),
+  NOTIFIER_WORKER_POLL_MS: milliseconds(500),
+  NOTIFIER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(64),
+  NOTIFIER_TARGET_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  NOTIFIER_CIRCUIT_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
+  NOTIFIER_CIRCUIT_VOLUME: z.coerce.number().int().min(1).default(10),
+  NOTIFIER_CIRCUIT_RESET_MS: milliseconds(30_000),
+  // Alerts are posted with endsAt this far ahead and re-posted at a third of it, so Alertmanager never lets them lapse.
+  NOTIFIER_ALERT_TTL_MS: milliseconds(15 * 60_000),
+  HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
+};
+
+export interface NotifierSettings {
+  secretKey: Buffer | undefined;
+  plannerUrl: string;
+  outboundAllow: string;
+  delivery: {
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    leaseMs: number;
+    pollMs: number;
+    concurrency: number;
+    targetConcurrency: number;
+  };
+  circuit: { errorPercent: number; volume: number; resetMs: number };
+  alertTtlMs: number;
+  customRegions: string | undefined;
+}
+
+export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnvironment>>): NotifierSettings {
+  if (env.NOTIFIER_DELIVERY_LEASE_MS <= env.NOTIFIER_DELIVERY_TIMEOUT_MS) {
+    throw new Error(
+      `NOTIFIER_DELIVERY_LEASE_MS (${env.NOTIFIER_DELIVERY_LEASE_MS}) must exceed NOTIFIER_DELIVERY_TIMEOUT_MS (${env.NOTIFIER_DELIVERY_TIMEOUT_MS}), or a slow delivery would be claimed twice.`,
+    );
+  }
+  return {
+    secretKey: env.NOTIFIER_SECRET_KEY === undefined ? undefined : Buffer.from(env.NOTIFIER_SECRET_KEY, 'base64'),
+    plannerUrl: env.NOTIFIER_PLANNER_URL.replace(/\/+$/, ''),
+    outboundAllow: env.NOTIFIER_OUTBOUND_ALLOW,
+    delivery: {
+      timeoutMs: env.NOTIFIER_DELIVERY_TIMEOUT_MS,
+      maxAttempts: env.NOTIFIER_DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFIER_RETRY_BASE_MS,
+      retryMaxMs: env.NOTIFIER_RETRY_MAX_MS,
+      leaseMs: env.NOTIFIER_DELIVERY_LEASE_MS,
+      pollMs: env.NOTIFIER_WORKER_POLL_MS,
+      concurrency: env.NOTIFIER_WORKER_CONCURRENCY,
+      targetConcurrency: env.NOTIFIER_TARGET_CONCURRENCY,
+    },
+    circuit: { errorPercent: env.NOTIFIER_CIRCUIT_ERROR_PERCENT, volume: env.NOTIFIER_CIRCUIT_VOLUME, resetMs: env.NOTIFIER_CIRCUIT_RESET_MS },
+    alertTtlMs: env.NOTIFIER_ALERT_TTL_MS,
+    customRegions: env.HOLDFAST_CUSTOM_REGIONS,
+  };
+}

@@ -1,0 +1,32 @@
+import { MetricsRegistry } from '@holdfast/observability';
+import { Injectable } from '@nestjs/common';
+import type { CircuitState } from '../outbound/target-circuits';
+
+const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** The notifier's delivery metrics (README.md lists them with their labels). */
+@Injectable()
+export class DeliveryMetrics {
+  readonly deliveries;
+  readonly attempts;
+  readonly eventToDelivered;
+  readonly dead;
+  private readonly circuit;
+
+  constructor(metrics: MetricsRegistry) {
+    this.deliveries = metrics.counter('holdfast_notifier_deliveries_total', 'Deliveries finished, by channel and outcome (delivered, dead).', ['channel', 'outcome']);
+    this.attempts = metrics.counter('holdfast_notifier_delivery_attempts_total', 'Delivery attempts, by channel and result (delivered, retry, dead, circuit-open).', ['channel', 'result']);
+    this.eventToDelivered = metrics.histogram(
+      'holdfast_notifier_event_to_delivered_seconds',
+      'Time from the event to its delivery being taken by the receiver, by channel.',
+      ['channel'],
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
+    );
+    this.dead = metrics.gauge('holdfast_notifier_dead_deliveries', 'Deliveries that are dead now (out of attempts or refused for good), waiting for a replay.');
+    this.circuit = metrics.gauge('holdfast_notifier_circuit_state', 'Circuit per target: 0 closed, 1 half-open, 2 open.', ['target']);
+  }
+
+  circuitChanged(target: string, state: CircuitState): void {
+    this.circuit.set({ target }, CIRCUIT_VALUE[state]);
+  }
+}

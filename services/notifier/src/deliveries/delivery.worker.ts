@@ -1,0 +1,364 @@
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { DeliveryFailure } from '../channels/channel';
+import { ChannelRegistry } from '../channels/channel.registry';
+import type { NotifierSettings } from '../config/notifier-settings';
+import { OutboundError } from '../outbound/outbound-http.client';
+import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { DELIVERIES_DUE_CHANNEL } from './deliveries.service';
+import type { AttemptOutcome } from './delivery-attempt.entity';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DeliveryEntity } from './delivery.entity';
+import { retryAfterMs, retryDelayMs } from './retry-schedule';
+
+interface AttemptResult {
+  statusCode: number | null;
+  error: string | null;
+  /** Final: the receiver refused for good, or our own guard refused the address. */
+  retryable: boolean;
+  retryAfter?: string;
+}
+
+const SUBSCRIPTION_CACHE_MS = 1_000;
+const WAKE_COALESCE_MS = 5;
+
+interface CachedSubscription {
+  subscription: SubscriptionEntity;
+  secret: string | null;
+  targetUrl: string;
+  loadedAt: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  seq: string;
+  subscription_id: string;
+  channel: DeliveryEntity['channel'];
+  target_key: string;
+  event_id: string;
+  event_type: string;
+  event_time: Date;
+  correlation_id: string;
+  ordering_key: string;
+  event: DeliveryEntity['event'];
+  status: DeliveryEntity['status'];
+  attempts: number;
+  next_attempt_at: Date;
+  lease_until: Date | null;
+  recorded_at: Date;
+  delivered_at: Date | null;
+  last_error: string | null;
+}
+
+const deliveryOf = (row: DeliveryRow): DeliveryEntity =>
+  Object.assign(new DeliveryEntity(), {
+    id: row.id,
+    seq: row.seq,
+    subscriptionId: row.subscription_id,
+    channel: row.channel,
+    targetKey: row.target_key,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    eventTime: row.event_time,
+    correlationId: row.correlation_id,
+    orderingKey: row.ordering_key,
+    event: row.event,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    recordedAt: row.recorded_at,
+    deliveredAt: row.delivered_at,
+    lastError: row.last_error,
+  });
+
+const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 'sending' AND c.lease_until <= $1))";
+
+/**
+ * Sends recorded deliveries, outside any consumer transaction. Each replica claims due deliveries
+ * with FOR UPDATE SKIP LOCKED and a lease (a replica that dies mid-send leaves its claims to be
+ * taken again when the lease ends, under the same webhook-id). A delivery waits while an earlier
+ * one of the same subscription and key (window, hold, surge) is unfinished, so order holds per
+ * window. Targets at their concurrency limit or with an open circuit are not claimed for, so one
+ * slow or failing target never holds up the others.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly settings: NotifierSettings['delivery'];
+  private readonly circuitResetMs: number;
+  private readonly circuits: TargetCircuits;
+  private readonly inFlight = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly subscriptionCache = new Map<string, CachedSubscription>();
+  private total = 0;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private listener: Client | undefined;
+  private lastDeadCount = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly channels: ChannelRegistry,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly metrics: DeliveryMetrics,
+    @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
+  ) {
+    this.settings = config.settings.delivery;
+    this.circuitResetMs = config.settings.circuit.resetMs;
+    this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
+      this.metrics.circuitChanged(target, state);
+      this.logger.log({ target, state }, `circuit for ${target} is ${state}`);
+      if (state === 'half-open') this.wake();
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen();
+    this.timer = setInterval(() => this.wake(), this.settings.pollMs);
+    this.wake();
+  }
+
+  /** Stops claiming, lets the deliveries in hand finish (each within its timeout), then lets go. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    await this.pumping;
+    // A claim in progress when stopping began still dispatches what it took: wait for those too.
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    await this.listener?.end().catch(() => undefined);
+    this.circuits.shutdown();
+  }
+
+  /**
+   * Looks for due deliveries (run by the poll timer, on NOTIFY and as deliveries finish). Wake-ups
+   * within a few milliseconds share one claim, so a busy worker claims in batches, not one by one.
+   */
+  wake(): void {
+    if (this.stopping || this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.pump();
+    }, WAKE_COALESCE_MS);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.claimAndDispatch().finally(() => (this.pumping = undefined));
+    await this.pumping;
+  }
+
+  private async claimAndDispatch(): Promise<void> {
+    try {
+      do {
+        this.pumpAgain = false;
+        const free = this.settings.concurrency - this.total;
+        if (free <= 0 || this.stopping) break;
+        const claimed = await this.claim(free);
+        for (const delivery of claimed) this.track(this.dispatch(delivery));
+        if (claimed.length === free) this.pumpAgain = true;
+      } while (this.pumpAgain && !this.stopping);
+      await this.refreshDeadGauge();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'claiming deliveries failed; trying again on the next poll');
+    }
+  }
+
+  private capacityOf(target: string): number {
+    const state = this.circuits.state(target);
+    // Half-open lets exactly one probe through; open lets none until opossum half-opens it.
+    const limit = state === 'open' ? 0 : state === 'half-open' ? 1 : this.settings.targetConcurrency;
+    return limit - (this.inFlight.get(target) ?? 0);
+  }
+
+  private async claim(free: number): Promise<DeliveryEntity[]> {
+    const now = this.clock.now();
+    const busy = [...this.inFlight.keys()];
+    // Target by target (a loose index scan finds those with open deliveries), each up to its free
+    // room: a slow target's backlog is never read while it is at its limit.
+    const candidates = (await this.dataSource.query(
+      `WITH RECURSIVE targets AS (
+         (SELECT target_key FROM delivery WHERE status IN ('pending', 'sending') ORDER BY target_key LIMIT 1)
+         UNION ALL
+         SELECT (SELECT d.target_key FROM delivery d WHERE d.status IN ('pending', 'sending') AND d.target_key > t.target_key ORDER BY d.target_key LIMIT 1)
+         FROM targets t WHERE t.target_key IS NOT NULL
+       ), rooms AS (
+         SELECT t.target_key, COALESCE(busy.room, $4) AS room
+         FROM targets t LEFT JOIN unnest($2::text[], $3::int[]) AS busy(target_key, room) ON busy.target_key = t.target_key
+         WHERE t.target_key IS NOT NULL
+       )
+       SELECT c.id, c.target_key FROM rooms
+       CROSS JOIN LATERAL (
+         SELECT c.id, c.target_key, c.seq FROM delivery c
+         WHERE c.target_key = rooms.target_key AND ${DUE}
+           AND NOT EXISTS (
+             SELECT 1 FROM delivery e
+             WHERE e.subscription_id = c.subscription_id AND e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('pending', 'sending'))
+         ORDER BY c.seq LIMIT GREATEST(rooms.room, 0)
+       ) c
+       ORDER BY c.seq LIMIT $5`,
+      [now, busy, busy.map((target) => Math.max(0, this.capacityOf(target))), this.settings.targetConcurrency, free],
+    )) as { id: string; target_key: string }[];
+    const granted = new Map<string, number>();
+    const chosen = candidates.filter(({ target_key: target }) => {
+      const taken = granted.get(target) ?? 0;
+      if (taken >= this.capacityOf(target)) return false;
+      granted.set(target, taken + 1);
+      return true;
+    });
+    if (chosen.length === 0) return [];
+    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
+    const [rows] = (await this.dataSource.query(
+      `UPDATE delivery SET status = 'sending', lease_until = $2
+       WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY($3::uuid[]) AND ${DUE} FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now, leaseUntil, chosen.map(({ id }) => id)],
+    )) as [DeliveryRow[], number];
+    const claimed = rows.map(deliveryOf).sort((a, b) => Number(a.seq) - Number(b.seq));
+    for (const delivery of claimed) {
+      this.inFlight.set(delivery.targetKey, (this.inFlight.get(delivery.targetKey) ?? 0) + 1);
+      this.total += 1;
+    }
+    return claimed;
+  }
+
+  private track(running: Promise<void>): void {
+    this.running.add(running);
+    void running.finally(() => this.running.delete(running));
+  }
+
+  private async dispatch(delivery: DeliveryEntity): Promise<void> {
+    const startedAt = this.clock.now();
+    const started = performance.now();
+    let result: AttemptResult | undefined;
+    try {
+      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId);
+      const channel = this.channels.get(delivery.channel);
+      const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
+      result = { statusCode, error: null, retryable: false };
+    } catch (error) {
+      if (!isOpenCircuit(error)) result = describeFailure(error);
+    } finally {
+      // The target's share is about requests to it: free it as soon as the answer is in.
+      this.releaseTarget(delivery.targetKey);
+    }
+    try {
+      if (result) await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
+      else {
+        await this.postpone(delivery, this.circuitResetMs);
+        this.metrics.attempts.inc({ channel: delivery.channel, result: 'circuit-open' });
+      }
+    } catch (error) {
+      // The lease runs out and the delivery is claimed again: a second send, never a lost one.
+      this.logger.warn({ deliveryId: delivery.id, err: (error as Error).message }, 'could not record a delivery attempt; it will be sent again');
+    } finally {
+      this.total -= 1;
+      this.wake();
+    }
+  }
+
+  // Read once a second at most per subscription: an edit reaches the worker within that second.
+  private async subscriptionFor(id: string): Promise<CachedSubscription> {
+    const cached = this.subscriptionCache.get(id);
+    if (cached && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
+    const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
+    const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription), loadedAt: performance.now() };
+    this.subscriptionCache.set(id, fresh);
+    return fresh;
+  }
+
+  private releaseTarget(target: string): void {
+    const left = (this.inFlight.get(target) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(target, left);
+    else this.inFlight.delete(target);
+  }
+
+  private async finish(delivery: DeliveryEntity, result: AttemptResult, startedAt: Date, durationMs: number): Promise<void> {
+    const now = this.clock.now();
+    const attempts = delivery.attempts + 1;
+    const delivered = result.error === null;
+    const outcome: AttemptOutcome = delivered ? 'delivered' : result.retryable && attempts < this.settings.maxAttempts ? 'retry' : 'dead';
+    const nextAttemptAt =
+      outcome === 'retry' ? new Date(now.getTime() + retryDelayMs(attempts, this.settings, retryAfterMs(result.retryAfter, now.getTime()))) : now;
+    const status = outcome === 'retry' ? 'pending' : outcome;
+    // One statement: only the holder of the lease records the outcome and its attempt (a delivery
+    // taken over after a lost lease belongs to the new holder).
+    const [{ owned }] = (await this.dataSource.query(
+      `WITH finished AS (
+         UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
+         WHERE id = $1 AND status = 'sending' AND lease_until = $7
+         RETURNING id),
+       attempt AS (
+         INSERT INTO delivery_attempt (id, delivery_id, number, started_at, duration_ms, status_code, error, outcome)
+         SELECT gen_random_uuid(), finished.id, (SELECT COALESCE(MAX(number), 0) + 1 FROM delivery_attempt WHERE delivery_id = $1), $8, $9, $10, $6, $11
+         FROM finished
+         RETURNING 1)
+       SELECT count(*)::int > 0 AS owned FROM attempt`,
+      [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil, startedAt, durationMs, result.statusCode, outcome],
+    )) as [{ owned: boolean }];
+    if (!owned) return;
+    this.metrics.attempts.inc({ channel: delivery.channel, result: outcome });
+    if (outcome === 'delivered') {
+      this.metrics.deliveries.inc({ channel: delivery.channel, outcome: 'delivered' });
+      this.metrics.eventToDelivered.observe({ channel: delivery.channel }, Math.max(0, now.getTime() - delivery.eventTime.getTime()) / 1000);
+    } else if (outcome === 'dead') {
+      this.metrics.deliveries.inc({ channel: delivery.channel, outcome: 'dead' });
+      this.logger.warn({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, error: result.error }, 'delivery is dead; POST /v1/deliveries/{id}/replay sends it again');
+    }
+  }
+
+  private async postpone(delivery: DeliveryEntity, delayMs: number): Promise<void> {
+    await this.dataSource.query(
+      "UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3",
+      [delivery.id, new Date(this.clock.now().getTime() + delayMs), delivery.leaseUntil],
+    );
+  }
+
+  private async refreshDeadGauge(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastDeadCount < 5_000) return;
+    this.lastDeadCount = now;
+    const [{ count }] = (await this.dataSource.query("SELECT count(*)::int AS count FROM delivery WHERE status = 'dead'")) as [{ count: number }];
+    this.metrics.dead.set(count);
+  }
+
+  private async listen(): Promise<void> {
+    const { url, extra, applicationName } = this.dataSource.options as { url?: string; extra?: { options?: string }; applicationName?: string };
+    const client = new Client({ connectionString: url, options: extra?.options, application_name: `${applicationName ?? 'notifier'}-delivery-worker` });
+    client.on('error', (error) => {
+      // Polling carries on; only the instant wake-up is lost until the next start.
+      this.logger.warn({ err: error.message }, 'delivery worker lost its LISTEN connection; polling only');
+    });
+    client.on('notification', () => this.wake());
+    await client.connect();
+    await client.query(`LISTEN ${DELIVERIES_DUE_CHANNEL}`);
+    this.listener = client;
+  }
+}
+
+/** Only what says the target is unwell opens its circuit: no answer, or 408/429/5xx. */
+function isTargetFault(error: unknown): boolean {
+  if (error instanceof DeliveryFailure) return error.retryable;
+  if (error instanceof OutboundError) return error.kind === 'timeout' || error.kind === 'connection';
+  return false;
+}
+
+function describeFailure(error: unknown): AttemptResult {
+  if (error instanceof DeliveryFailure) return { statusCode: error.statusCode, error: error.message, retryable: error.retryable, retryAfter: error.retryAfter };
+  if (error instanceof OutboundError) return { statusCode: null, error: error.message, retryable: error.retryable };
+  // Anything else (a database blip while sending, a malformed reply) is worth another try.
+  return { statusCode: null, error: (error as Error).message ?? String(error), retryable: true };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { AddressPolicy } from './address-policy';
+
+describe('AddressPolicy', () => {
+  const strict = new AddressPolicy('');
+
+  it('lets public unicast addresses through', () => {
+    expect(strict.refusal('93.184.215.14', 443)).toBeUndefined();
+    expect(strict.refusal('2606:2800:21f:cb07:6820:80da:af6b:8b2c', 443)).toBeUndefined();
+  });
+
+  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '::1', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1'])(
+    'refuses %s',
+    (address) => expect(strict.refusal(address, 80)).toMatch(/address/),
+  );
+
+  it('allows exactly what the allow-list names, with its port when given', () => {
+    const policy = new AddressPolicy('127.0.0.1:8080, 10.0.0.0/8, [::1]:9000');
+    expect(policy.refusal('127.0.0.1', 8080)).toBeUndefined();
+    expect(policy.refusal('127.0.0.1', 8081)).toMatch(/loopback/);
+    expect(policy.refusal('10.9.9.9', 1)).toBeUndefined();
+    expect(policy.refusal('::1', 9000)).toBeUndefined();
+    expect(policy.refusal('192.168.0.1', 80)).toMatch(/private/);
+  });
+
+  it('names a wrong allow-list entry', () => {
+    expect(() => new AddressPolicy('localhost')).toThrow(/"localhost"/);
+  });
+});

@@ -1,0 +1,54 @@
+import ipaddr from 'ipaddr.js';
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+interface AllowEntry {
+  range: [Address, number];
+  port?: number;
+}
+
+/**
+ * Which addresses outbound requests may reach: public unicast only, unless the allow-list names
+ * the address (optionally with its port) or a range holding it. Private, loopback, link-local
+ * (cloud metadata at 169.254.169.254), carrier-grade NAT, unique-local and reserved ranges are refused.
+ */
+export class AddressPolicy {
+  private readonly allowed: AllowEntry[];
+
+  /** `allowList`: comma-separated `10.0.0.0/8`, `127.0.0.1`, `127.0.0.1:8080` or `[::1]:8080` entries. */
+  constructor(allowList: string) {
+    this.allowed = allowList
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map(parseAllowEntry);
+  }
+
+  /** Why the address is refused, or undefined when it may be reached. */
+  refusal(address: string, port: number): string | undefined {
+    if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
+    let parsed: Address = ipaddr.parse(address);
+    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    if (this.allowed.some((entry) => (entry.port === undefined || entry.port === port) && sameKind(parsed, entry.range[0]) && parsed.match(entry.range))) return undefined;
+    const range = parsed.range();
+    return range === 'unicast' ? undefined : `${address} is a ${range} address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)`;
+  }
+}
+
+function sameKind(a: Address, b: Address): boolean {
+  return a.kind() === b.kind();
+}
+
+function parseAllowEntry(entry: string): AllowEntry {
+  const invalid = () => new Error(`NOTIFIER_OUTBOUND_ALLOW entry "${entry}" is not an address, a CIDR range or address:port`);
+  if (entry.includes('/')) {
+    if (!ipaddr.isValidCIDR(entry)) throw invalid();
+    return { range: ipaddr.parseCIDR(entry) };
+  }
+  const bracketed = /^\[(.+)\]:(\d+)$/.exec(entry);
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(entry);
+  const [address, port] = bracketed ? [bracketed[1], Number(bracketed[2])] : v4WithPort ? [v4WithPort[1], Number(v4WithPort[2])] : [entry, undefined];
+  if (!ipaddr.isValid(address)) throw invalid();
+  const parsed = ipaddr.parse(address);
+  return { range: [parsed, parsed.kind() === 'ipv4' ? 32 : 128], port };
+}

@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AddressPolicy } from './address-policy';
+import { OutboundHttpClient, type HostLookup } from './outbound-http.client';
+
+function listen(handler: Parameters<typeof createServer>[1]): Promise<Server> {
+  const server = createServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+const portOf = (server: Server) => (server.address() as AddressInfo).port;
+
+describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', () => {
+  let receiver: Server;
+  let redirector: Server;
+  let hits = 0;
+  const post = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2_000 };
+  // The test's own name service: receiver.test is the allowed receiver, localtest a private address.
+  const lookup: HostLookup = async (hostname) =>
+    hostname === 'receiver.test' ? [{ address: '127.0.0.1', family: 4 }] : hostname === 'localtest' ? [{ address: '10.0.0.7', family: 4 }] : [];
+
+  beforeAll(async () => {
+    receiver = await listen((_, response) => {
+      hits += 1;
+      response.end('ok');
+    });
+    redirector = await listen((request, response) => {
+      response.writeHead(307, { location: request.url === '/by-name' ? 'http://localtest/hook' : `http://127.0.0.1:${portOf(receiver)}/hook` }).end();
+    });
+  });
+
+  afterAll(() => {
+    receiver.close();
+    redirector.close();
+  });
+
+  const clientAllowing = (...servers: Server[]) => new OutboundHttpClient(new AddressPolicy(servers.map((server) => `127.0.0.1:${portOf(server)}`).join(',')), lookup);
+
+  it('sends to an allowed receiver, by address and by a name resolving to it', async () => {
+    const client = clientAllowing(receiver);
+    expect((await client.send({ ...post, url: `http://127.0.0.1:${portOf(receiver)}/hook` })).status).toBe(200);
+    expect((await client.send({ ...post, url: `http://receiver.test:${portOf(receiver)}/hook` })).body).toBe('ok');
+  });
+
+  it('refuses a redirect to a loopback address the allow-list does not name', async () => {
+    const before = hits;
+    await expect(clientAllowing(redirector).send({ ...post, url: `http://127.0.0.1:${portOf(redirector)}/` })).rejects.toMatchObject({
+      kind: 'refused-address',
+      retryable: false,
+      message: expect.stringMatching(/loopback/),
+    });
+    expect(hits).toBe(before);
+  });
+
+  it('follows the same redirect when the allow-list names its target', async () => {
+    expect((await clientAllowing(redirector, receiver).send({ ...post, url: `http://127.0.0.1:${portOf(redirector)}/` })).status).toBe(200);
+  });
+
+  it('refuses a name that resolves to a private address, directly and after a redirect', async () => {
+    const client = clientAllowing(redirector);
+    await expect(client.send({ ...post, url: 'http://localtest/hook' })).rejects.toMatchObject({ kind: 'refused-address', message: expect.stringMatching(/10\.0\.0\.7 is a private/) });
+    await expect(client.send({ ...post, url: `http://127.0.0.1:${portOf(redirector)}/by-name` })).rejects.toMatchObject({ kind: 'refused-address' });
+  });
+
+  it('refuses the metadata address and non-HTTP schemes', async () => {
+    const client = clientAllowing();
+    await expect(client.send({ ...post, url: 'http://169.254.169.254/latest/meta-data' })).rejects.toMatchObject({ kind: 'refused-address', message: expect.stringMatching(/linkLocal/) });
+    await expect(client.send({ ...post, url: 'file:///etc/passwd' })).rejects.toMatchObject({ kind: 'bad-url' });
+  });
+
+  it('gives up on a receiver that does not answer in time, as a retryable timeout', async () => {
+    const silent = await listen(() => undefined);
+    try {
+      await expect(clientAllowing(silent).send({ ...post, timeoutMs: 200, url: `http://127.0.0.1:${portOf(silent)}/` })).rejects.toMatchObject({ kind: 'timeout', retryable: true });
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});

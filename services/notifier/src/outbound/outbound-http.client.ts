@@ -1,0 +1,136 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { AddressPolicy } from './address-policy';
+
+export interface OutboundRequest {
+  url: string;
+  method: 'POST' | 'PATCH' | 'PUT';
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** Resolves a host name to every address, as dns.lookup with { all: true }. */
+export type HostLookup = (hostname: string) => Promise<LookupAddress[]>;
+
+export const systemLookup: HostLookup = (hostname) =>
+  new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+
+/** Why a request got no response; `retryable` says whether trying again later can help. */
+export class OutboundError extends Error {
+  override readonly name = 'OutboundError';
+
+  constructor(
+    readonly kind: 'refused-address' | 'timeout' | 'connection' | 'redirects' | 'bad-url',
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_REDIRECTS = 3;
+const MAX_RESPONSE_BYTES = 1 << 20;
+
+/**
+ * Every request the notifier makes to the outside. The address is checked after DNS resolution
+ * (inside the socket's own lookup, so the checked address is the one connected to) and again on
+ * every redirect, which is followed here rather than by a library.
+ */
+export class OutboundHttpClient {
+  constructor(
+    private readonly policy: AddressPolicy,
+    private readonly lookup: HostLookup = systemLookup,
+  ) {}
+
+  async send(request: OutboundRequest): Promise<OutboundResponse> {
+    const deadline = Date.now() + request.timeoutMs;
+    let current = { ...request };
+    for (let hop = 0; ; hop += 1) {
+      const response = await this.sendOnce(current, Math.max(1, deadline - Date.now()));
+      const location = response.headers.location;
+      if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) return response;
+      if (hop >= MAX_REDIRECTS) throw new OutboundError('redirects', `more than ${MAX_REDIRECTS} redirects from ${request.url}`, false);
+      // 307/308 repeat the request as it was; a webhook turned into a GET would deliver nothing, so the others end here.
+      if (response.status !== 307 && response.status !== 308) return response;
+      current = { ...current, url: new URL(location, current.url).toString() };
+    }
+  }
+
+  private sendOnce(request: OutboundRequest, timeoutMs: number): Promise<OutboundResponse> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return Promise.reject(new OutboundError('bad-url', `${request.url} is not a URL`, false));
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new OutboundError('bad-url', `${url.protocol} URLs are not sent to`, false));
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) {
+      const refusal = this.policy.refusal(host, port);
+      if (refusal) return Promise.reject(new OutboundError('refused-address', `refused ${url.host}: ${refusal}`, false));
+    }
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const outgoing = send(
+        url,
+        {
+          method: request.method,
+          headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body).toString() },
+          lookup: this.guardedLookup(port),
+          // A fresh connection per request: a kept-alive socket would skip the address check of a re-resolved name.
+          agent: false,
+        },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          incoming.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+          });
+          incoming.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8') });
+          });
+          incoming.on('error', (error) => fail(error));
+        },
+      );
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error instanceof OutboundError ? error : new OutboundError('connection', `${url.host}: ${error.message}`, true));
+      };
+      const timer = setTimeout(() => {
+        outgoing.destroy(new OutboundError('timeout', `no response from ${url.host} within ${request.timeoutMs} ms`, true));
+      }, timeoutMs);
+      outgoing.on('error', fail);
+      outgoing.end(request.body);
+    });
+  }
+
+  private guardedLookup(port: number): LookupFunction {
+    return (hostname, options, callback) => {
+      this.lookup(hostname).then(
+        (addresses) => {
+          const refused = addresses.map((entry) => this.policy.refusal(entry.address, port)).find(Boolean);
+          if (refused || addresses.length === 0) {
+            callback(new OutboundError('refused-address', `refused ${hostname}: ${refused ?? 'it resolves to no address'}`, false), '', 4);
+          } else if (options.all) {
+            (callback as unknown as (error: null, all: LookupAddress[]) => void)(null, addresses);
+          } else {
+            callback(null, addresses[0].address, addresses[0].family);
+          }
+        },
+        (error: Error) => callback(new OutboundError('connection', `cannot resolve ${hostname}: ${error.message}`, true), '', 4),
+      );
+    };
+  }
+}

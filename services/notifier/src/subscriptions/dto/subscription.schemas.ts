@@ -1,0 +1,53 @@
+import { ActorSchema, EntityIdSchema, RegionCodeSchema } from '@holdfast/contracts';
+import { z } from 'zod';
+import { ChannelNames } from '../../channels/channel-name';
+import { NotifiableEventTypes } from '../subscription-filters';
+
+const unique = (values: readonly string[]): boolean => new Set(values).size === values.length;
+const list = <T extends z.ZodType<string>>(item: T) => z.array(item).max(200).refine(unique, { error: 'must not repeat a value' }).default([]);
+
+const TargetSchema = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000);
+
+export const SubscriptionFiltersSchema = z.strictObject({
+  eventTypes: list(z.enum(NotifiableEventTypes, { error: `must be one of ${NotifiableEventTypes.join(', ')}` })),
+  regions: list(RegionCodeSchema),
+  teams: list(ActorSchema),
+  windowIds: list(EntityIdSchema),
+});
+
+export const CreateSubscriptionSchema = z.strictObject({
+  channel: z.enum(ChannelNames, { error: `must be one of ${ChannelNames.join(', ')}` }),
+  target: TargetSchema.meta({
+    description: 'webhook: the receiver URL; slack: the incoming-webhook URL; grafana and alertmanager: their base URL (http://grafana:3000, http://alertmanager:9093).',
+  }),
+  ownerTeam: ActorSchema,
+  secret: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .meta({ description: 'webhook: a whsec_ signing secret (generated when absent); grafana/alertmanager: a bearer token. Returned only in the creation response.' }),
+  description: z.string().max(500).optional(),
+  enabled: z.boolean().default(true),
+  filters: SubscriptionFiltersSchema.default({ eventTypes: [], regions: [], teams: [], windowIds: [] }),
+});
+export type CreateSubscription = z.infer<typeof CreateSubscriptionSchema>;
+
+export const UpdateSubscriptionSchema = z
+  .strictObject({
+    target: TargetSchema.optional(),
+    ownerTeam: ActorSchema.optional(),
+    secret: z.string().min(1).max(4096).optional(),
+    description: z.string().max(500).nullable().optional(),
+    enabled: z.boolean().optional(),
+    filters: SubscriptionFiltersSchema.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' });
+export type UpdateSubscription = z.infer<typeof UpdateSubscriptionSchema>;
+
+export const ReplaySchema = z.strictObject({
+  ids: z.array(EntityIdSchema).max(10_000).optional(),
+  subscriptionId: EntityIdSchema.optional(),
+  status: z.enum(['dead', 'delivered']).default('dead'),
+});
+export type ReplayRequest = z.infer<typeof ReplaySchema>;

@@ -1,0 +1,46 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ChannelName } from '../channels/channel-name';
+import type { SubscriptionFilters } from './subscription-filters';
+
+/** Who is told what, and how: a channel, its target, an owner team and what it filters on. */
+@Entity({ name: 'subscription' })
+export class SubscriptionEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'owner_team', type: 'text' })
+  ownerTeam!: string;
+
+  @Column({ type: 'text' })
+  channel!: ChannelName;
+
+  /** The target as shown; a Slack webhook URL is itself a credential, so only its origin is kept here. */
+  @Column({ type: 'text' })
+  target!: string;
+
+  /** AES-256-GCM sealed (SecretBox); never returned or logged after creation. */
+  @Column({ name: 'sealed_secret', type: 'text', nullable: true })
+  sealedSecret!: string | null;
+
+  @Column({ type: 'jsonb' })
+  filters!: SubscriptionFilters;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'boolean' })
+  enabled!: boolean;
+
+  @Column({ name: 'created_by', type: 'text' })
+  createdBy!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  /** Deleted subscriptions stay for their delivery history; they match nothing and send nothing. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+}

@@ -1,0 +1,42 @@
+import { actorOf, CurrentPrincipal, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CreateSubscriptionSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
+import { SubscriptionsService, viewOf } from './subscriptions.service';
+
+@ApiTags('subscriptions')
+@Controller('v1/subscriptions')
+export class SubscriptionsController {
+  constructor(private readonly subscriptions: SubscriptionsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
+  create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
+    return this.subscriptions.create(body, actorOf(principal));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Subscriptions, oldest first' })
+  @ApiQuery({ name: 'ownerTeam', required: false })
+  async list(@Query('ownerTeam') ownerTeam?: string) {
+    return { items: await this.subscriptions.list(ownerTeam) };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseUUIDPipe) id: string) {
+    return viewOf(await this.subscriptions.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays' })
+  update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription) {
+    return this.subscriptions.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete; its delivery history stays, deliveries not yet sent are cancelled' })
+  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.subscriptions.remove(id);
+  }
+}

@@ -1,0 +1,165 @@
+import { RegionCatalog, RegionError } from '@holdfast/regions';
+import { Clock, InjectServiceConfig, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isIP } from 'node:net';
+import { DataSource, IsNull, type FindOptionsWhere } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { ChannelName } from '../channels/channel-name';
+import { generateWebhookSecret, isWebhookSecret } from '../channels/webhook/webhook-signature';
+import type { NotifierSettings } from '../config/notifier-settings';
+import { AddressPolicy } from '../outbound/address-policy';
+import type { CreateSubscription, UpdateSubscription } from './dto/subscription.schemas';
+import { SecretBox } from './secret-box';
+import { SubscriptionEntity } from './subscription.entity';
+import { InvalidSubscription, SubscriptionNotFound } from './subscription.exception';
+
+/** A subscription as the API shows it: never its secret, only whether it has one. */
+export interface SubscriptionView {
+  id: string;
+  channel: ChannelName;
+  target: string;
+  ownerTeam: string;
+  hasSecret: boolean;
+  description: string | null;
+  enabled: boolean;
+  filters: SubscriptionEntity['filters'];
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
+  id: subscription.id,
+  channel: subscription.channel,
+  target: subscription.target,
+  ownerTeam: subscription.ownerTeam,
+  hasSecret: subscription.sealedSecret !== null,
+  description: subscription.description,
+  enabled: subscription.enabled,
+  filters: subscription.filters,
+  createdBy: subscription.createdBy,
+  createdAt: subscription.createdAt.toISOString(),
+  updatedAt: subscription.updatedAt.toISOString(),
+});
+
+const STRICT_POLICY = new AddressPolicy('');
+
+// A Slack incoming-webhook URL is its own credential: only the origin is shown, the whole URL is sealed.
+const shownSlackTarget = (url: string): string => `${new URL(url).origin}/…`;
+
+@Injectable()
+export class SubscriptionsService {
+  private readonly policy: AddressPolicy;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+    private readonly catalog: RegionCatalog,
+    @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
+  ) {
+    this.policy = new AddressPolicy(config.settings.outboundAllow);
+  }
+
+  /** Creates a subscription; the response carries the secret this once (a generated webhook secret included). */
+  async create(request: CreateSubscription, actor: string): Promise<SubscriptionView & { secret?: string }> {
+    const secret = request.channel === 'webhook' ? (request.secret ?? generateWebhookSecret()) : request.channel === 'slack' ? request.target : request.secret;
+    this.validate(request.channel, { ...request, secret: request.channel === 'slack' ? request.secret : secret });
+    const id = uuidv7();
+    const now = this.clock.now();
+    const subscription = await this.repository().save({
+      id,
+      channel: request.channel,
+      target: request.channel === 'slack' ? shownSlackTarget(request.target) : request.target,
+      ownerTeam: request.ownerTeam,
+      sealedSecret: secret === undefined ? null : this.secrets.seal(secret, id),
+      filters: request.filters,
+      description: request.description ?? null,
+      enabled: request.enabled,
+      createdBy: actor,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    });
+    return { ...viewOf(subscription), ...(secret !== undefined && request.channel !== 'slack' ? { secret } : {}) };
+  }
+
+  async list(ownerTeam?: string): Promise<SubscriptionView[]> {
+    const where: FindOptionsWhere<SubscriptionEntity> = { deletedAt: IsNull(), ...(ownerTeam ? { ownerTeam } : {}) };
+    return (await this.repository().find({ where, order: { createdAt: 'ASC' } })).map(viewOf);
+  }
+
+  async get(id: string): Promise<SubscriptionEntity> {
+    const subscription = await this.repository().findOneBy({ id, deletedAt: IsNull() });
+    if (!subscription) throw new SubscriptionNotFound(id);
+    return subscription;
+  }
+
+  async update(id: string, patch: UpdateSubscription): Promise<SubscriptionView> {
+    const subscription = await this.get(id);
+    this.validate(subscription.channel, { target: patch.target ?? null, secret: patch.secret, filters: patch.filters });
+    const changes: Partial<SubscriptionEntity> = { updatedAt: this.clock.now() };
+    if (patch.ownerTeam !== undefined) changes.ownerTeam = patch.ownerTeam;
+    if (patch.description !== undefined) changes.description = patch.description;
+    if (patch.enabled !== undefined) changes.enabled = patch.enabled;
+    if (patch.filters !== undefined) changes.filters = patch.filters;
+    if (patch.target !== undefined) {
+      changes.target = subscription.channel === 'slack' ? shownSlackTarget(patch.target) : patch.target;
+      if (subscription.channel === 'slack') changes.sealedSecret = this.secrets.seal(patch.target, id);
+    }
+    if (patch.secret !== undefined) changes.sealedSecret = this.secrets.seal(patch.secret, id);
+    await this.repository().update({ id }, changes);
+    return viewOf(await this.get(id));
+  }
+
+  /** Deletes it for the API and for matching; its deliveries stay as history, those not yet sent are cancelled. */
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await this.dataSource.transaction(async (transaction) => {
+      await transaction.update(SubscriptionEntity, { id }, { deletedAt: this.clock.now(), enabled: false });
+      await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
+    });
+  }
+
+  /** The opened secret and the URL to send to, for the delivery worker and the alert refresher only. */
+  sendingDetails(subscription: SubscriptionEntity): { secret: string | null; targetUrl: string } {
+    const secret = subscription.sealedSecret === null ? null : this.secrets.open(subscription.sealedSecret, subscription.id);
+    return { secret, targetUrl: subscription.channel === 'slack' && secret ? secret : subscription.target };
+  }
+
+  private validate(channel: ChannelName, fields: { target?: string | null; secret?: string; filters?: { regions: string[] } }): void {
+    const errors: FieldProblem[] = [];
+    if (fields.target) {
+      const url = new URL(fields.target);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      const refusal = isIP(host) ? this.policy.refusal(host, Number(url.port || (url.protocol === 'https:' ? 443 : 80))) : undefined;
+      if (refusal) errors.push({ path: 'target', code: 'refused-address', message: `is refused: ${refusal}` });
+      if (channel === 'slack' && url.protocol !== 'https:' && !this.isAllowedPlainHttp(url)) errors.push({ path: 'target', message: 'must be an https:// Slack incoming-webhook URL' });
+    }
+    if (fields.secret !== undefined) {
+      if (channel === 'webhook' && !isWebhookSecret(fields.secret)) errors.push({ path: 'secret', message: 'must be whsec_ followed by 24 to 64 bytes in base64 (leave it out to have one generated)' });
+      if (channel === 'slack') errors.push({ path: 'secret', message: 'is not used by Slack: the incoming-webhook URL in target is the credential' });
+    }
+    if (fields.filters) {
+      try {
+        this.catalog.getAll(fields.filters.regions);
+      } catch (error) {
+        if (!(error instanceof RegionError)) throw error;
+        errors.push({ path: 'filters.regions', code: 'unknown-region', message: error.message });
+      }
+    }
+    if (errors.length > 0) throw new InvalidSubscription(errors);
+  }
+
+  // Plain http is for receivers the allow-list names (tests, a local relay); Slack itself is https only.
+  private isAllowedPlainHttp(url: URL): boolean {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || 80);
+    return isIP(host) !== 0 && STRICT_POLICY.refusal(host, port) !== undefined && this.policy.refusal(host, port) === undefined;
+  }
+
+  private repository() {
+    return this.dataSource.getRepository(SubscriptionEntity);
+  }
+}

@@ -1,0 +1,84 @@
+import type { EventPublisher } from '@holdfast/messaging';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifierService } from '../src/app.module';
+import { HttpReceiver } from './support/http-receiver';
+import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+
+describe('notifier Slack and Grafana channels send exactly the documented requests', () => {
+  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+  let publisher: EventPublisher;
+  let notifier: ReturnType<typeof api>;
+  let slack: HttpReceiver;
+  let grafana: HttpReceiver;
+
+  beforeAll(async () => {
+    slack = await HttpReceiver.start(() => ({ status: 200, body: 'ok' }));
+    grafana = await HttpReceiver.start((request) =>
+      request.method === 'POST' ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Annotation added","id":17}' } : { status: 200, body: '{"message":"Annotation patched"}' },
+    );
+    service = await startServiceUnderTest(notifierService, {
+      clock: new ManualClock('2026-06-14T21:00:10Z'),
+      environment: {
+        NOTIFIER_OUTBOUND_ALLOW: `${slack.allowEntry},${grafana.allowEntry}`,
+        NOTIFIER_PLANNER_URL: 'https://planner.example.org',
+        NOTIFIER_WORKER_POLL_MS: '50',
+      },
+    });
+    notifier = api(service.baseUrl);
+    publisher = await connectPublisher(service.config.kafka);
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await service?.close();
+    await slack?.close();
+    await grafana?.close();
+  });
+
+  it('Slack: what is held, why, until when, the local time in each region and the explanation link', async () => {
+    await notifier.subscribe({ channel: 'slack', target: `${slack.url}/services/T1/B2/secret`, filters: { regions: ['IR'] } });
+    const hold = holdPlaced(['IR', 'NP'], { reason: 'Surge in IR: requests at 5x the usual <Sunday> evening' });
+    const [windowId] = hold.data.windowIds;
+    await publisher.publish(hold);
+
+    await expectEventually(() => expect(slack.requests).toHaveLength(1));
+    const [request] = slack.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/services/T1/B2/secret', headers: { 'content-type': 'application/json' } });
+    expect(JSON.parse(request.body)).toEqual({
+      text: 'Maintenance held in IR, NP: Surge in IR: requests at 5x the usual <Sunday> evening (until released)',
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: 'Maintenance held in IR, NP' } },
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: `*What*\n1 window: …${windowId.slice(-8)}` },
+            { type: 'mrkdwn', text: '*Why*\nSurge in IR: requests at 5x the usual &lt;Sunday&gt; evening' },
+            { type: 'mrkdwn', text: '*Until*\nuntil released' },
+            // 21:00 UTC on Sunday 14 June 2026 is 00:30 in Tehran (UTC+3:30 since Iran dropped summer time) and 02:45 in Kathmandu.
+            { type: 'mrkdwn', text: '*Local time*\n*IR* from Mon 15 Jun 00:30 Asia/Tehran (UTC+03:30)\n*NP* from Mon 15 Jun 02:45 Asia/Kathmandu (UTC+05:45)' },
+          ],
+        },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `<https://planner.example.org/v1/windows/${windowId}/explanation|Why is it held?> · hold ${hold.data.holdId}` }] },
+      ],
+    });
+  });
+
+  it('Grafana: an annotation from the hold start with region/window/hold tags, whose end is set on release', async () => {
+    await notifier.subscribe({ channel: 'grafana', target: grafana.url, secret: 'glsa_service_account_token', filters: { regions: ['DE'] } });
+    const hold = holdPlaced(['DE']);
+    const [windowId] = hold.data.windowIds;
+    await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
+
+    await expectEventually(() => expect(grafana.requests).toHaveLength(2));
+    const [created, patched] = grafana.requests;
+    expect(created).toMatchObject({ method: 'POST', path: '/api/annotations', headers: { authorization: 'Bearer glsa_service_account_token', 'content-type': 'application/json' } });
+    expect(JSON.parse(created.body)).toEqual({
+      time: Date.parse('2026-06-14T21:00:00Z'),
+      tags: ['holdfast', 'hold', 'region:DE', `window:${windowId}`, `hold:${hold.data.holdId}`],
+      text: `Maintenance held in DE: ${hold.data.reason} (until released). https://planner.example.org/v1/windows/${windowId}/explanation`,
+    });
+    expect(patched).toMatchObject({ method: 'PATCH', path: '/api/annotations/17', headers: { authorization: 'Bearer glsa_service_account_token' } });
+    expect(JSON.parse(patched.body)).toEqual({ timeEnd: Date.parse('2026-06-14T23:30:00Z') });
+  });
+});

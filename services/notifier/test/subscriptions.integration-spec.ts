@@ -1,0 +1,90 @@
+import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifierService } from '../src/app.module';
+import { HttpReceiver } from './support/http-receiver';
+import { api, json } from './support/notifier-fixtures';
+
+interface Problem {
+  status: number;
+  code: string;
+  errors?: { path: string; message: string }[];
+}
+
+describe('notifier /v1/subscriptions', () => {
+  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+  let receiver: HttpReceiver;
+  let notifier: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    receiver = await HttpReceiver.start();
+    service = await startServiceUnderTest(notifierService, { environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
+    notifier = api(service.baseUrl);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await receiver?.close();
+  });
+
+  it('names every wrong field of a subscription', async () => {
+    const response = await notifier.call('POST', '/v1/subscriptions', { channel: 'pager', target: 'ftp://x', filters: { eventTypes: ['hold.exploded'] } });
+    expect(response.status).toBe(400);
+    const problem = await json<Problem>(response);
+    expect(problem.errors?.map((error) => error.path).sort()).toEqual(['channel', 'filters.eventTypes.0', 'ownerTeam', 'target']);
+  });
+
+  it('refuses what parses but cannot work: a bad signing secret, an unknown region, a private target, a secret for Slack', async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ channel: 'webhook', target: receiver.url, secret: 'hunter2' }, 'secret', /whsec_/],
+      [{ channel: 'webhook', target: receiver.url, filters: { regions: ['XX'] } }, 'filters.regions', /Unknown region XX/],
+      [{ channel: 'webhook', target: 'http://10.0.0.8/hook' }, 'target', /private address/],
+      [{ channel: 'slack', target: 'https://hooks.slack.com/services/T/B/x', secret: 'token' }, 'secret', /incoming-webhook URL/],
+    ];
+    for (const [body, path, message] of cases) {
+      const response = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', ...body });
+      expect(response.status).toBe(422);
+      const problem = await json<Problem>(response);
+      expect(problem).toMatchObject({ code: 'invalid-subscription', errors: [{ path, message: expect.stringMatching(message) }] });
+    }
+  });
+
+  it('returns a secret only when it is created, and never the Slack URL', async () => {
+    const webhook = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/a`, filters: { regions: ['IR', 'NP'], eventTypes: ['hold.placed'] } });
+    const slack = await notifier.subscribe({ channel: 'slack', target: 'https://hooks.slack.com/services/T000/B000/XXXXSECRET' });
+    expect(webhook.secret).toMatch(/^whsec_/);
+    expect(slack.secret).toBeUndefined();
+
+    const listed = await (await notifier.call('GET', '/v1/subscriptions')).text();
+    expect(listed).not.toContain(webhook.secret?.slice(6));
+    expect(listed).not.toContain('XXXXSECRET');
+    expect(JSON.parse(listed).items).toMatchObject([
+      { id: webhook.id, channel: 'webhook', hasSecret: true, filters: { regions: ['IR', 'NP'], eventTypes: ['hold.placed'], teams: [], windowIds: [] } },
+      { id: slack.id, channel: 'slack', target: 'https://hooks.slack.com/…', hasSecret: true },
+    ]);
+    // At rest too: the table holds AES-GCM sealed text only.
+    const stored = JSON.stringify(await service.app.get(DataSource).query('SELECT * FROM subscription'));
+    expect(stored).not.toContain('XXXXSECRET');
+    expect(stored).not.toContain(webhook.secret?.slice(6));
+  });
+
+  it('updates, test-sends and deletes a subscription', async () => {
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/old` });
+    const updated = await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${receiver.url}/new`, filters: { teams: ['core'] }, description: 'on-call hook' });
+    expect(updated.status).toBe(200);
+    expect(await updated.json()).toMatchObject({ target: `${receiver.url}/new`, filters: { teams: ['core'], regions: [] }, description: 'on-call hook' });
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, {})).status).toBe(400);
+
+    const test = await notifier.call('POST', `/v1/subscriptions/${id}/test`);
+    expect(test.status).toBe(202);
+    const { deliveryId } = await json<{ deliveryId: string }>(test);
+    await expectEventually(async () => expect(await (await notifier.call('GET', `/v1/deliveries/${deliveryId}`)).json()).toMatchObject({ status: 'delivered', eventType: 'notifier.test' }));
+    expect(receiver.requests.at(-1)).toMatchObject({ path: '/new' });
+    expect(JSON.parse(receiver.requests.at(-1)?.body ?? '{}')).toMatchObject({ type: 'notifier.test', data: { subscriptionId: id } });
+
+    expect((await notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+    expect(await json<Problem>(await notifier.call('GET', `/v1/subscriptions/${id}`))).toMatchObject({ status: 404, code: 'subscription-not-found' });
+    // Its history stays.
+    expect((await notifier.call('GET', `/v1/deliveries/${deliveryId}`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,66 @@
+import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
+import { v7 as uuidv7 } from 'uuid';
+
+export function holdPlaced(regions: string[], overrides: Partial<HoldfastEvent<'hold.placed'>['data']> = {}): HoldfastEvent<'hold.placed'> {
+  return createEvent(
+    'hold.placed',
+    {
+      holdId: uuidv7(),
+      regions,
+      reason: `Surge in ${regions.join(', ')}: requests at 5x the usual Sunday evening`,
+      source: 'detector',
+      causeId: uuidv7(),
+      placedAt: '2026-06-14T21:00:06Z',
+      from: '2026-06-14T21:00:00Z',
+      until: null,
+      windowIds: [uuidv7()],
+      ...overrides,
+    },
+    { source: 'notifier-spec' },
+  );
+}
+
+export function holdReleased(placed: HoldfastEvent<'hold.placed'>, releasedAt = '2026-06-14T23:30:00Z'): HoldfastEvent<'hold.released'> {
+  return createEvent(
+    'hold.released',
+    { holdId: placed.data.holdId, regions: placed.data.regions, releasedAt, reason: 'The surge cleared and the cool-down passed', windowIds: placed.data.windowIds },
+    { source: 'notifier-spec' },
+  );
+}
+
+export async function connectPublisher(kafka: KafkaSettings): Promise<EventPublisher> {
+  const publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);
+  await publisher.connect();
+  return publisher;
+}
+
+export interface DeliveryView {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  attemptLog: { number: number; statusCode: number | null; error: string | null; outcome: string; durationMs: number; startedAt: string }[];
+}
+
+export async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+export function api(baseUrl: string) {
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${baseUrl}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return {
+    call,
+    subscribe: async (body: Record<string, unknown>) => {
+      const response = await call('POST', '/v1/subscriptions', { ownerTeam: 'edge', ...body });
+      if (response.status !== 201) throw new Error(`subscribe answered ${response.status}: ${await response.text()}`);
+      return json<{ id: string; secret?: string }>(response);
+    },
+    deliveries: async (query: string) => (await json<{ items: DeliveryView[] }>(await call('GET', `/v1/deliveries?${query}`))).items,
+  };
+}

@@ -1,0 +1,182 @@
+import type { EventPublisher } from '@holdfast/messaging';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifierService } from '../src/app.module';
+import { HttpReceiver } from './support/http-receiver';
+import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+
+/** A receiver's own check, as README.md tells receivers to write it: node:crypto only, none of the notifier's code. */
+function verifyStandardWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowSeconds: number): boolean {
+  const id = String(headers['webhook-id']);
+  const timestamp = String(headers['webhook-timestamp']);
+  if (Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
+  const expected = createHmac('sha256', Buffer.from(secret.replace(/^whsec_/, ''), 'base64')).update(`${id}.${timestamp}.${body}`).digest();
+  return String(headers['webhook-signature'])
+    .split(' ')
+    .some((candidate) => {
+      const [version, signature] = candidate.split(',');
+      const given = Buffer.from(signature ?? '', 'base64');
+      return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
+  const clock = new ManualClock('2026-06-14T21:00:10Z');
+  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+  let publisher: EventPublisher;
+  let notifier: ReturnType<typeof api>;
+  const receivers: Record<string, HttpReceiver> = {};
+
+  beforeAll(async () => {
+    for (const name of ['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting']) receivers[name] = await HttpReceiver.start();
+    service = await startServiceUnderTest(notifierService, {
+      clock,
+      environment: {
+        // Only the test's receivers, each by its port: the redirect target below stays refused.
+        NOTIFIER_OUTBOUND_ALLOW: Object.values(receivers)
+          .map((receiver) => receiver.allowEntry)
+          .join(','),
+        NOTIFIER_WORKER_POLL_MS: '50',
+        NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
+        NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
+        NOTIFIER_DELIVERY_LEASE_MS: '60000',
+        NOTIFIER_CIRCUIT_VOLUME: '1000',
+      },
+    });
+    notifier = api(service.baseUrl);
+    publisher = await connectPublisher(service.config.kafka);
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await service?.close();
+    await Promise.all(Object.values(receivers).map((receiver) => receiver.close()));
+  });
+
+  it('signs a hold.placed the Standard Webhooks way, with the event id as webhook-id', async () => {
+    const { id, secret } = await notifier.subscribe({ channel: 'webhook', target: `${receivers.signed.url}/hooks`, filters: { regions: ['IR'] } });
+    expect(secret).toMatch(/^whsec_/);
+    const hold = holdPlaced(['IR']);
+    await publisher.publish(hold);
+
+    await expectEventually(() => expect(receivers.signed.requests).toHaveLength(1));
+    const [request] = receivers.signed.requests;
+    expect(request.path).toBe('/hooks');
+    expect(request.headers['webhook-id']).toBe(hold.id);
+    expect(request.headers['webhook-timestamp']).toBe(String(Math.floor(clock.nowMs() / 1000)));
+    expect(verifyStandardWebhook(secret as string, request.headers, request.body, Math.floor(clock.nowMs() / 1000))).toBe(true);
+    expect(verifyStandardWebhook(secret as string, request.headers, request.body.replace('IR', 'NP'), Math.floor(clock.nowMs() / 1000))).toBe(false);
+    expect(JSON.parse(request.body)).toMatchObject({ id: hold.id, type: 'hold.placed', data: { holdId: hold.data.holdId, regions: ['IR'] } });
+
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
+    const stored = await (await notifier.call('GET', `/v1/subscriptions/${id}`)).json();
+    expect(JSON.stringify(stored)).not.toContain((secret as string).slice(6));
+    expect(stored).toMatchObject({ hasSecret: true });
+  });
+
+  it('retries 5xx with backoff: a receiver that fails twice gets the hold on the third attempt', async () => {
+    receivers.flaky.reply = (_, index) => (index < 2 ? { status: 503, headers: { 'retry-after': '30' }, body: 'busy' } : { status: 200 });
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.flaky.url, filters: { regions: ['NP'] } });
+    const hold = holdPlaced(['NP']);
+    await publisher.publish(hold);
+
+    for (const attempts of [1, 2]) {
+      await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'pending', attempts }]));
+      expect(receivers.flaky.requests).toHaveLength(attempts);
+      // Not due before Retry-After (30 s) has passed, although the backoff alone would be a second or two.
+      const [{ nextAttemptAt }] = await notifier.deliveries(`subscriptionId=${id}`);
+      expect(Date.parse(nextAttemptAt) - clock.nowMs()).toBeGreaterThanOrEqual(30_000);
+      clock.set(nextAttemptAt);
+    }
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 3 }]));
+    const [delivery] = await notifier.deliveries(`subscriptionId=${id}`);
+    expect(delivery.attemptLog.map((attempt) => [attempt.statusCode, attempt.outcome])).toEqual([
+      [503, 'retry'],
+      [503, 'retry'],
+      [200, 'delivered'],
+    ]);
+    expect(delivery.attemptLog[0].error).toContain('503');
+    expect(new Set(receivers.flaky.requests.map((request) => request.headers['webhook-id']))).toEqual(new Set([hold.id]));
+  });
+
+  it('declares a delivery dead after the last attempt, shows every attempt, and delivers it on replay', async () => {
+    receivers.dead.reply = () => ({ status: 500, body: 'down' });
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.dead.url, filters: { regions: ['DE'] } });
+    const hold = holdPlaced(['DE']);
+    await publisher.publish(hold);
+
+    await expectEventually(async () => {
+      clock.advance(10 * 60_000);
+      expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1);
+    });
+    const [dead] = await notifier.deliveries(`subscriptionId=${id}&status=dead`);
+    expect(dead.attemptLog.map((attempt) => attempt.outcome)).toEqual(['retry', 'retry', 'dead']);
+    expect(dead.attemptLog.every((attempt) => attempt.statusCode === 500 && attempt.durationMs >= 0 && attempt.startedAt)).toBe(true);
+    const metrics = await (await notifier.call('GET', '/metrics')).text();
+    expect(metrics).toMatch(/holdfast_notifier_deliveries_total\{[^}]*channel="webhook",outcome="dead"[^}]*\} 1/);
+
+    receivers.dead.reply = () => ({ status: 200 });
+    expect((await notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
+    expect(receivers.dead.requests.at(-1)?.headers['webhook-id']).toBe(hold.id);
+    const [delivered] = await notifier.deliveries(`subscriptionId=${id}`);
+    expect(delivered.attemptLog).toHaveLength(4);
+  });
+
+  it('takes another 4xx as final at once, and replays dead deliveries in bulk', async () => {
+    receivers.refusing.reply = () => ({ status: 410, body: 'gone' });
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.refusing.url, filters: { regions: ['FR'] } });
+    await publisher.publish(holdPlaced(['FR']), holdPlaced(['FR']));
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(2));
+    expect(receivers.refusing.requests).toHaveLength(2);
+
+    receivers.refusing.reply = () => ({ status: 200 });
+    expect(await (await notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+  });
+
+  it('does not let a slow receiver delay another', async () => {
+    receivers.slow.reply = () => 'hold';
+    await notifier.subscribe({ channel: 'webhook', target: receivers.slow.url, filters: { regions: ['JP'] } });
+    await notifier.subscribe({ channel: 'webhook', target: receivers.fast.url, filters: { regions: ['JP'] } });
+    const holds = Array.from({ length: 8 }, () => holdPlaced(['JP']));
+    await publisher.publish(...holds);
+
+    await expectEventually(() => expect(receivers.fast.requests).toHaveLength(8));
+    // The slow receiver has its per-target share in hand and answers none of it.
+    expect(receivers.slow.heldCount).toBeGreaterThan(0);
+    expect(receivers.slow.heldCount).toBeLessThanOrEqual(4);
+    receivers.slow.reply = () => ({ status: 200 });
+    receivers.slow.releaseHeld();
+    await expectEventually(() => expect(new Set(receivers.slow.requests.map((request) => request.headers['webhook-id'])).size).toBe(8));
+  });
+
+  it('keeps per-window order: a release waits until its placement is delivered', async () => {
+    receivers.ordered.reply = (_, index) => (index === 0 ? { status: 503 } : { status: 200 });
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.ordered.url, filters: { regions: ['BR'] } });
+    const placed = holdPlaced(['BR']);
+    await publisher.publish(placed, holdReleased(placed));
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=pending`)).toMatchObject([{ eventType: 'hold.released', attempts: 0 }, { eventType: 'hold.placed', attempts: 1 }]));
+    expect(receivers.ordered.requests).toHaveLength(1);
+
+    clock.advance(10 * 60_000);
+    await expectEventually(() => expect(receivers.ordered.requests).toHaveLength(3));
+    expect(receivers.ordered.requests.map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.placed', 'hold.released']);
+  });
+
+  it('refuses a redirect to a loopback address the allow-list does not name, for good', async () => {
+    const forbidden = await HttpReceiver.start();
+    receivers.redirecting.reply = () => ({ status: 307, headers: { location: `${forbidden.url}/internal` } });
+    try {
+      const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.redirecting.url, filters: { regions: ['CA'] } });
+      await publisher.publish(holdPlaced(['CA']));
+      await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1));
+      const [dead] = await notifier.deliveries(`subscriptionId=${id}`);
+      expect(dead.lastError).toMatch(/refused 127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback address/);
+      expect(forbidden.requests).toHaveLength(0);
+    } finally {
+      await forbidden.close();
+    }
+  });
+});
