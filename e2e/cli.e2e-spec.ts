@@ -149,6 +149,6 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin).toEqual({ holdfast: 'cli/bin/holdfast.mjs' });
     const help = await holdfast(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^  gate +may maintenance start now/m);
+    expect(help.stdout).toMatch(/^ {2}gate +may maintenance start now/m);
   });
 });
