@@ -18,8 +18,36 @@ const window: WindowScheduled = {
   plannedZone: 'America/Los_Angeles',
   priority: 'important',
   surgePolicy: 'hold',
-  flexibility: { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2026-06-20T00:00:00Z', autoMove: false },
+  flexibility: {
+    earliestStartAt: '2026-06-15T00:00:00Z',
+    deadlineAt: '2026-06-20T00:00:00Z',
+    allowedLocalHours: { ranges: [{ from: '00:00', to: '05:00' }], in: 'every-region' },
+    autoMove: false,
+  },
   status: 'scheduled',
+  localTimes: [
+    { region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-15T20:30', endsAtLocal: '2026-06-15T22:30', offset: '+03:30', endOffset: '+03:30' },
+    { region: 'eu-west', zone: 'Europe/Dublin', startsAtLocal: '2026-06-15T18:00', endsAtLocal: '2026-06-15T20:00', offset: '+01:00', endOffset: '+01:00' },
+  ],
+};
+
+const heldOccurrence = {
+  number: 1,
+  startsAt: window.startsAt,
+  endsAt: window.endsAt,
+  status: 'held' as const,
+  inProgress: false,
+  localTimes: window.localTimes ?? [],
+};
+
+const heldWindow = {
+  windowId,
+  title: window.title,
+  ownerTeam: window.ownerTeam,
+  priority: window.priority,
+  surgePolicy: window.surgePolicy,
+  notifyOnly: false,
+  occurrences: [heldOccurrence],
 };
 
 const slot = {
@@ -27,8 +55,8 @@ const slot = {
   endsAt: '2026-06-15T23:00:00Z',
   expectedImpact: 1250.5,
   localTimes: [
-    { region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-16T00:30', endsAtLocal: '2026-06-16T02:30' },
-    { region: 'eu-west', zone: 'Europe/Dublin', startsAtLocal: '2026-06-15T22:00', endsAtLocal: '2026-06-16T00:00' },
+    { region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-16T00:30', endsAtLocal: '2026-06-16T02:30', offset: '+03:30', endOffset: '+03:30' },
+    { region: 'eu-west', zone: 'Europe/Dublin', startsAtLocal: '2026-06-15T22:00', endsAtLocal: '2026-06-16T00:00', offset: '+01:00', endOffset: '+01:00' },
   ],
 };
 
@@ -82,8 +110,14 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
   },
   'window.scheduled': window,
   'window.updated': { ...window, version: 4, title: 'Core router firmware upgrade (phase 1)', changes: ['title'] },
-  'window.held': { ...window, status: 'held', holdId },
-  'window.released': { ...window, status: 'needs-reschedule', holdId, proposedSlots: [slot] },
+  'window.held': { ...window, status: 'held', holdId, holdRegions: ['IR'], occurrences: [heldOccurrence] },
+  'window.released': {
+    ...window,
+    status: 'needs-reschedule',
+    holdId,
+    proposedSlots: [slot],
+    occurrences: [{ ...heldOccurrence, status: 'needs-reschedule', proposedSlot: slot }],
+  },
   'window.rescheduled': {
     ...window,
     startsAt: slot.startsAt,
@@ -116,6 +150,12 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
     from: '2026-06-15T14:50:00Z',
     until: null,
     windowIds: [windowId],
+    severity: 'critical',
+    windows: [heldWindow],
+    windowsTruncated: false,
+    occurrenceCount: 1,
+    notifyOnlyWindowIds: [],
+    periodLocalTimes: [{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T18:20', offset: '+03:30' }],
   },
   'hold.released': {
     holdId,
@@ -123,6 +163,8 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
     releasedAt: '2026-06-19T10:00:00Z',
     reason: 'Surge cleared and the 2-hour cool-down passed',
     windowIds: [windowId],
+    windows: [{ ...heldWindow, occurrences: [{ ...heldOccurrence, status: 'needs-reschedule', proposedSlot: slot }] }],
+    occurrenceCount: 1,
   },
   'hold.overridden': {
     holdId,
@@ -131,6 +173,7 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
     overriddenBy: 'bob@network-platform',
     reason: 'Security fix that cannot wait',
     overriddenAt: '2026-06-15T16:00:00Z',
+    window: heldWindow,
   },
   'api-key.state': {
     keyId: '3f9a1c0e5b7d2a48',

@@ -13,14 +13,15 @@ export type { HourOfWeekBaseline } from './slots/hour-of-week-baseline';
 export { FALLBACK_LOAD, HOURS_PER_WEEK } from './slots/hour-of-week-baseline';
 export type {
   CurrentSlotScore,
-  Flexibility,
   FootprintRegion,
   RegionHold,
   RegionImpact,
   ScoredSlot,
   SlotScore,
+  SlotSearchRange,
   SlotSearchRequest,
   SlotSearchResult,
 } from './slots/slot-search.types';
 export { scoreSlot } from './slots/slot-score';
 export { DEFAULT_GRANULARITY_MINUTES, DEFAULT_SLOT_COUNT, findSlots } from './slots/slot-search';
+export { slotSearchWithin } from './slots/slot-search-within';

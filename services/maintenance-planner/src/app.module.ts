@@ -1,12 +1,15 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { plannerEnvironment, plannerSettings } from './config/planner-settings';
 import { CreateHoldAndAudit1764000100000 } from './database/migrations/1764000100000-create-hold-and-audit';
+import { CreateWindowsOccurrences1764000200000 } from './database/migrations/1764000200000-create-windows-occurrences';
 import { HoldEntity } from './holds/hold.entity';
 import { CreateApiKey1764000200000 } from './database/migrations/1764000200000-create-api-key';
 import { HoldsModule } from './holds/holds.module';
 import { ApiKeyEntity } from './keys/api-key.entity';
 import { KeysModule } from './keys/keys.module';
+import { RegionsModule } from './regions/regions.module';
 import { SERVICE_NAME } from './service-name';
 
 /** The maintenance-planner: windows, holds on them, the gate, least-impact slots. */
@@ -15,9 +18,11 @@ export const plannerService = defineService({
   description: 'Plans maintenance windows and holds them away from surging regions.',
   schema: 'maintenance_planner',
   defaultPort: 3001,
+  environment: plannerEnvironment,
+  settings: plannerSettings,
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
   entities: [HoldEntity, AuditEntryEntity, ApiKeyEntity],
-  migrations: [CreateHoldAndAudit1764000100000, CreateApiKey1764000200000],
-  modules: [HoldsModule, KeysModule],
+  migrations: [CreateHoldAndAudit1764000100000, CreateApiKey1764000200000, CreateWindowsOccurrences1764000200000],
+  modules: [RegionsModule, HoldsModule, KeysModule],
   keysConsumerGroup: ConsumerGroups.plannerKeys,
 });

@@ -11,8 +11,8 @@ interface HoldView {
   regions: string[];
   source: string;
   causeId: string;
-  fromAt: string;
-  untilAt: string | null;
+  from: string;
+  until: string | null;
 }
 
 function surgeStarted(region: string, surgeId = uuidv7()): HoldfastEvent<'surge.started'> {
@@ -69,7 +69,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
       expect(holds).toHaveLength(1);
       return holds;
     });
-    expect(hold).toMatchObject({ regions: ['IR'], source: 'detector', fromAt: '2026-06-14T21:00:00.000Z', untilAt: '2026-06-15T03:00:00.000Z' });
+    expect(hold).toMatchObject({ regions: ['IR'], source: 'detector', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' });
 
     // Same region, so same partition: once this one is held, everything before it was consumed.
     const sentinel = surgeStarted('IR');

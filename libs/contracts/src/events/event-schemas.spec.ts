@@ -4,7 +4,7 @@ import { EventExamples } from '../event-examples';
 import type { EventType } from '../event-types';
 import { IanaZoneSchema, InstantSchema, RegionCodeSchema } from './common.schema';
 import { hourOfWeek } from './region-baseline.v1';
-import { RecurrenceRuleSchema } from './window-snapshot.v1';
+import { FlexibilitySchema, RecurrenceRuleSchema } from './window-snapshot.v1';
 
 const eventTypes = Object.keys(EventSchemas) as EventType[];
 
@@ -94,5 +94,42 @@ describe('shared field schemas', () => {
   it('indexes the baseline by local hour of week from Monday 00:00', () => {
     expect(hourOfWeek(1, 0)).toBe(0);
     expect(hourOfWeek(7, 23)).toBe(167);
+  });
+});
+
+describe('what a window may be', () => {
+  const window = EventExamples['window.scheduled'];
+  it.each([
+    ['FREQ=MINUTELY', 'FREQ takes one of HOURLY'],
+    ['FREQ=SECONDLY', 'FREQ takes one of HOURLY'],
+    ['FREQ=WEEKLY;BYSECOND=5', 'not a part a window rule may use'],
+    ['FREQ=WEEKLY;TZID=Europe/Berlin', 'must not carry TZID'],
+    ['FREQ=WEEKLY;BYDAY=XX', 'BYDAY takes days'],
+    ['FREQ=DAILY;COUNT=3;UNTIL=20260401', 'COUNT or UNTIL, not both'],
+    ['FREQ=DAILY;FREQ=WEEKLY', 'names FREQ twice'],
+  ])('refuses the recurrence %s, saying why', (recurrence, problem) => {
+    expect(problems('window.scheduled', { ...window, recurrence }).join('\n')).toContain(problem);
+  });
+
+  it('takes EXDATEs as local starts or instants, only on a recurring window', () => {
+    expect(problems('window.scheduled', { ...window, recurrence: 'freq=weekly', exdates: ['2026-06-22T10:00', '2026-06-29T17:00:00Z'] })).toEqual([]);
+    expect(problems('window.scheduled', { ...window, recurrence: 'FREQ=WEEKLY', exdates: ['2026-02-30T10:00'] }).join('\n')).toContain('exdates.0: is not a real calendar time');
+    expect(problems('window.scheduled', { ...window, exdates: ['2026-06-22T10:00'] }).join('\n')).toContain('exdates: only a recurring window has exdates');
+  });
+
+  it('takes allowed local hours as HH:mm ranges read in every region or the window zone, autoMove defaulting to false', () => {
+    const flexibility = { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2026-06-20T00:00:00Z', allowedLocalHours: { ranges: [{ from: '22:00', to: '24:00' }] } };
+    const parsed = FlexibilitySchema.parse(flexibility);
+    expect(parsed).toMatchObject({ autoMove: false, allowedLocalHours: { in: 'every-region' } });
+    expect(problems('window.scheduled', { ...window, flexibility: { ...parsed, allowedLocalHours: { ranges: [{ from: '05:00', to: '05:00' }], in: 'every-region' } } }).join('\n')).toContain(
+      'flexibility.allowedLocalHours.ranges.0.to: from and to must differ',
+    );
+    expect(problems('window.scheduled', { ...window, flexibility: { ...parsed, allowedLocalHours: { ranges: [{ from: '1:00', to: '25:00' }], in: 'every-region' } } })).toHaveLength(2);
+  });
+
+  it('takes traffic shares only for listed regions, adding up to at most 1', () => {
+    expect(problems('window.scheduled', { ...window, footprint: { global: false, regions: ['IR', 'eu-west'], shares: { IR: 0.7 } } })).toEqual([]);
+    expect(problems('window.scheduled', { ...window, footprint: { global: false, regions: ['IR'], shares: { DE: 0.5 } } }).join('\n')).toContain('footprint.shares: may only give shares');
+    expect(problems('window.scheduled', { ...window, footprint: { global: false, regions: ['IR', 'eu-west'], shares: { IR: 0.7, 'eu-west': 0.7 } } }).join('\n')).toContain('must add up to at most 1');
   });
 });

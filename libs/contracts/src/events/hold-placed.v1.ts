@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ActorSchema, EntityIdListSchema, EntityIdSchema, InstantSchema, ReasonSchema, RegionListSchema } from './common.schema';
+import { holdWindowsShape } from './hold-window.schema';
+
+export * from './hold-window.schema';
 
 export const HoldSourceSchema = z.enum(['detector', 'alert', 'declaration', 'manual']);
 export type HoldSource = z.infer<typeof HoldSourceSchema>;
@@ -18,8 +21,12 @@ export const HoldPlacedSchema = z
     from: InstantSchema,
     /** End of the held period; null or absent: until released. */
     until: InstantSchema.nullable().optional(),
-    /** Windows this hold holds at the moment it is placed. */
+    /** Windows this hold holds at the moment it is placed (at most 1000; `windowsTruncated` says when there were more). */
     windowIds: EntityIdListSchema,
+    /** True when this event re-announces a hold whose end a surge.updated moved. */
+    extended: z.boolean().optional(),
+    severity: z.enum(['minor', 'major', 'critical']).optional(),
+    ...holdWindowsShape,
   })
   .refine((hold) => hold.until == null || Date.parse(hold.until) > Date.parse(hold.from), {
     error: 'must be after from',

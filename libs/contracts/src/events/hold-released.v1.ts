@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActorSchema, EntityIdListSchema, EntityIdSchema, InstantSchema, ReasonSchema, RegionListSchema } from './common.schema';
+import { holdWindowsShape } from './hold-window.schema';
 
 export const HoldReleasedSchema = z.strictObject({
   holdId: EntityIdSchema,
@@ -11,5 +12,7 @@ export const HoldReleasedSchema = z.strictObject({
   reason: ReasonSchema,
   /** Windows this release let go of. */
   windowIds: EntityIdListSchema,
+  /** Each released window's occurrences with their status after the release (scheduled, needs-reschedule with a proposal, or still held). */
+  ...holdWindowsShape,
 });
 export type HoldReleased = z.infer<typeof HoldReleasedSchema>;

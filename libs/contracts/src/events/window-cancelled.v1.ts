@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ActorSchema, ReasonSchema, startsBeforeEnds } from './common.schema';
-import { windowSnapshotShape } from './window-snapshot.v1';
+import { ActorSchema, ReasonSchema } from './common.schema';
+import { refineWindow, windowSnapshotShape } from './window-snapshot.v1';
 
-export const WindowCancelledSchema = z
-  .strictObject({ ...windowSnapshotShape, status: z.literal('cancelled'), reason: ReasonSchema, cancelledBy: ActorSchema.optional() })
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+export const WindowCancelledSchema = refineWindow(
+  z.strictObject({ ...windowSnapshotShape, status: z.literal('cancelled'), reason: ReasonSchema, cancelledBy: ActorSchema.optional() }),
+);
 export type WindowCancelled = z.infer<typeof WindowCancelledSchema>;

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { InstantSchema, TimeRangeSchema, startsBeforeEnds } from './common.schema';
-import { windowSnapshotShape } from './window-snapshot.v1';
+import { InstantSchema, TimeRangeSchema } from './common.schema';
+import { refineWindow, windowSnapshotShape } from './window-snapshot.v1';
 
-export const WindowCompletedSchema = z
-  .strictObject({
+export const WindowCompletedSchema = refineWindow(
+  z.strictObject({
     ...windowSnapshotShape,
     /** A recurring window goes back to scheduled for its next occurrence. */
     status: z.enum(['completed', 'scheduled']),
     completedAt: InstantSchema,
     occurrence: TimeRangeSchema,
-  })
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+    occurrenceNumber: z.int().min(1).optional(),
+  }),
+);
 export type WindowCompleted = z.infer<typeof WindowCompletedSchema>;

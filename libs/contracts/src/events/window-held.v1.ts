@@ -1,8 +1,15 @@
 import { z } from 'zod';
-import { EntityIdSchema, startsBeforeEnds } from './common.schema';
-import { windowSnapshotShape } from './window-snapshot.v1';
+import { EntityIdSchema, RegionListSchema } from './common.schema';
+import { refineWindow, windowSnapshotShape } from './window-snapshot.v1';
 
-export const WindowHeldSchema = z
-  .strictObject({ ...windowSnapshotShape, status: z.literal('held'), holdId: EntityIdSchema })
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+/** A hold landed on the window; `occurrences` are the held ones (an `inProgress` one runs on). */
+export const WindowHeldSchema = refineWindow(
+  z.strictObject({
+    ...windowSnapshotShape,
+    status: z.literal('held'),
+    holdId: EntityIdSchema,
+    /** The hold's regions, so a reader names the surge without asking. */
+    holdRegions: RegionListSchema.optional(),
+  }),
+);
 export type WindowHeld = z.infer<typeof WindowHeldSchema>;

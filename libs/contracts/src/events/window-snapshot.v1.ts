@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import {
-  ActorSchema,
-  EntityIdSchema,
-  IanaZoneSchema,
-  InstantSchema,
-  RegionCodeSchema,
-  TrafficValueSchema,
-  startsBeforeEnds,
-} from './common.schema';
+import { ActorSchema, EntityIdSchema, IanaZoneSchema, InstantSchema, RegionCodeSchema, startsBeforeEnds } from './common.schema';
+import { FlexibilitySchema } from './window-flexibility.schema';
+import { OccurrenceSchema, RegionLocalTimeSchema } from './window-local-time.schema';
+import { ExdateListSchema, RecurrenceRuleSchema } from './window-recurrence.schema';
+
+export * from './window-flexibility.schema';
+export * from './window-local-time.schema';
+export * from './window-recurrence.schema';
 
 export const WindowPrioritySchema = z.enum(['routine', 'important', 'emergency']);
 export type WindowPriority = z.infer<typeof WindowPrioritySchema>;
@@ -18,9 +17,17 @@ export type SurgePolicy = z.infer<typeof SurgePolicySchema>;
 export const WindowStatusSchema = z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']);
 export type WindowStatus = z.infer<typeof WindowStatusSchema>;
 
+/** A region's part of the service's traffic, (0, 1]; regions not given share what is left equally. */
+export const TrafficShareSchema = z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' });
+
 /** Where a window can hurt: everywhere, or the listed regions (never both, never neither). */
 export const FootprintSchema = z
-  .strictObject({ global: z.boolean(), regions: z.array(RegionCodeSchema) })
+  .strictObject({
+    global: z.boolean(),
+    regions: z.array(RegionCodeSchema),
+    /** Optional traffic share per listed region (default: equal shares). */
+    shares: z.record(RegionCodeSchema, TrafficShareSchema).optional(),
+  })
   .refine((footprint) => (footprint.global ? footprint.regions.length === 0 : footprint.regions.length > 0), {
     error: 'a global footprint lists no regions; a regional footprint lists at least one',
     path: ['regions'],
@@ -28,37 +35,16 @@ export const FootprintSchema = z
   .refine((footprint) => new Set(footprint.regions).size === footprint.regions.length, {
     error: 'must not repeat a region',
     path: ['regions'],
+  })
+  .refine((footprint) => Object.keys(footprint.shares ?? {}).every((region) => footprint.regions.includes(region)), {
+    error: 'may only give shares for regions the footprint lists',
+    path: ['shares'],
+  })
+  .refine((footprint) => Object.values(footprint.shares ?? {}).reduce((sum, share) => sum + share, 0) <= 1 + 1e-9, {
+    error: 'must add up to at most 1',
+    path: ['shares'],
   });
 export type Footprint = z.infer<typeof FootprintSchema>;
-
-/** One RFC 5545 RRULE value, optionally prefixed 'RRULE:'; DTSTART is startsAt in plannedZone. */
-export const RecurrenceRuleSchema = z
-  .string()
-  .regex(
-    /^(?:RRULE:)?(?=(?:[A-Z]+=[^;\s]+;)*FREQ=(?:SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(?:;|$))[A-Z]+=[^;\s]+(?:;[A-Z]+=[^;\s]+)*$/,
-    { error: 'must be an RFC 5545 RRULE with a FREQ part, such as FREQ=WEEKLY;BYDAY=SU' },
-  )
-  .meta({ examples: ['FREQ=WEEKLY;BYDAY=SU'] });
-
-/** Hours are [from, to) in each affected region's local time; from > to wraps past midnight. */
-export const LocalHoursSchema = z
-  .strictObject({ from: z.int().min(0).max(23), to: z.int().min(1).max(24) })
-  .refine((hours) => hours.from !== hours.to, { error: 'from and to must differ', path: ['to'] });
-
-/** How far the planner may move the window when it proposes or picks another slot. */
-export const FlexibilitySchema = z
-  .strictObject({
-    earliestStartAt: InstantSchema,
-    deadlineAt: InstantSchema,
-    allowedLocalHours: LocalHoursSchema.optional(),
-    /** The owner allows the planner to move the window without asking. */
-    autoMove: z.boolean(),
-  })
-  .refine((flexibility) => Date.parse(flexibility.earliestStartAt) < Date.parse(flexibility.deadlineAt), {
-    error: 'must be after earliestStartAt',
-    path: ['deadlineAt'],
-  });
-export type Flexibility = z.infer<typeof FlexibilitySchema>;
 
 /** Fields every window.* event carries: the window as it is after the event (event-carried state). */
 export const windowSnapshotShape = {
@@ -68,42 +54,31 @@ export const windowSnapshotShape = {
   title: z.string().min(1).max(200),
   ownerTeam: ActorSchema,
   footprint: FootprintSchema,
+  /** The first occurrence (for a recurring window, DTSTART). */
   startsAt: InstantSchema,
   endsAt: InstantSchema,
   /** The zone the owner planned in; instants stay authoritative. */
   plannedZone: IanaZoneSchema,
   recurrence: RecurrenceRuleSchema.optional(),
+  /** Occurrences left out of the recurrence (RFC 5545 EXDATE); only with `recurrence`. */
+  exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema,
   surgePolicy: SurgePolicySchema,
   flexibility: FlexibilitySchema.optional(),
   status: WindowStatusSchema,
+  /** startsAt/endsAt in every footprint region's local time (a global window: the regions that matter to the event). */
+  localTimes: z.array(RegionLocalTimeSchema).optional(),
+  /** The occurrences this event is about, with their local times (held, released, started...). */
+  occurrences: z.array(OccurrenceSchema).max(1000).optional(),
 };
 
-export const WindowSnapshotSchema = z
-  .strictObject(windowSnapshotShape)
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+const exdatesNeedRecurrence = (window: { recurrence?: string; exdates?: string[] }): boolean => !window.exdates?.length || window.recurrence !== undefined;
+
+/** The refinements every window.* payload shares. */
+export const refineWindow = <T extends z.ZodType<{ startsAt: string; endsAt: string; recurrence?: string; exdates?: string[] }>>(schema: T) =>
+  schema
+    .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] })
+    .refine(exdatesNeedRecurrence, { error: 'only a recurring window has exdates', path: ['exdates'] });
+
+export const WindowSnapshotSchema = refineWindow(z.strictObject(windowSnapshotShape));
 export type WindowSnapshot = z.infer<typeof WindowSnapshotSchema>;
-
-/** A local wall-clock minute with no offset ('2026-06-15T00:30'); always shown with its zone. */
-export const LocalDateTimeSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, { error: 'must be a local date-time such as 2026-06-15T00:30' });
-
-/** A slot the planner proposed or chose, with the local times an owner reads ("01:30 in Tehran"). */
-export const SlotSchema = z
-  .strictObject({
-    startsAt: InstantSchema,
-    endsAt: InstantSchema,
-    /** Expected affected traffic over the footprint (baseline times each region's share); lower is better. */
-    expectedImpact: TrafficValueSchema,
-    localTimes: z.array(
-      z.strictObject({
-        region: RegionCodeSchema,
-        zone: IanaZoneSchema,
-        startsAtLocal: LocalDateTimeSchema,
-        endsAtLocal: LocalDateTimeSchema,
-      }),
-    ),
-  })
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
-export type Slot = z.infer<typeof SlotSchema>;

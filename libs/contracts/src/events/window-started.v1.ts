@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { InstantSchema, TimeRangeSchema, startsBeforeEnds } from './common.schema';
-import { windowSnapshotShape } from './window-snapshot.v1';
+import { InstantSchema, TimeRangeSchema } from './common.schema';
+import { refineWindow, windowSnapshotShape } from './window-snapshot.v1';
 
-export const WindowStartedSchema = z
-  .strictObject({
+export const WindowStartedSchema = refineWindow(
+  z.strictObject({
     ...windowSnapshotShape,
     status: z.literal('in-progress'),
     startedAt: InstantSchema,
     /** The occurrence that started: the window's own times, or one expansion of its recurrence. */
     occurrence: TimeRangeSchema,
-  })
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+    /** Its number among the window's occurrences (`occurrences` carries its local times). */
+    occurrenceNumber: z.int().min(1).optional(),
+  }),
+);
 export type WindowStarted = z.infer<typeof WindowStartedSchema>;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { startsBeforeEnds } from './common.schema';
-import { windowSnapshotShape } from './window-snapshot.v1';
+import { refineWindow, windowSnapshotShape } from './window-snapshot.v1';
 
 export const WindowFieldSchema = z.enum([
   'title',
@@ -10,6 +9,7 @@ export const WindowFieldSchema = z.enum([
   'endsAt',
   'plannedZone',
   'recurrence',
+  'exdates',
   'priority',
   'surgePolicy',
   'flexibility',
@@ -18,7 +18,7 @@ export const WindowFieldSchema = z.enum([
 export type WindowField = z.infer<typeof WindowFieldSchema>;
 
 /** An owner's edit; `changes` names the fields that differ from the previous version. */
-export const WindowUpdatedSchema = z
-  .strictObject({ ...windowSnapshotShape, changes: z.array(WindowFieldSchema).min(1, { error: 'must name at least one changed field' }) })
-  .refine(startsBeforeEnds, { error: 'must be after startsAt', path: ['endsAt'] });
+export const WindowUpdatedSchema = refineWindow(
+  z.strictObject({ ...windowSnapshotShape, changes: z.array(WindowFieldSchema).min(1, { error: 'must name at least one changed field' }) }),
+);
 export type WindowUpdated = z.infer<typeof WindowUpdatedSchema>;

@@ -1,24 +1,12 @@
+import type { AllowedLocalHours as ContractAllowedLocalHours, LocalHoursRange, LocalHoursScope } from '@holdfast/contracts';
 import { TimeError, TimeErrorCode } from '../errors/time.error';
 import { assertInstantRange, InstantRange } from '../windows/planned-window';
 import { zoneOffsetLookup } from '../zones/iana-zone';
 import { DAY_MS, MINUTE_MS, resolveWallClock, WallClock } from '../zones/wall-clock';
 
-/** "HH:mm" to "HH:mm" local; `to` before `from` wraps past midnight (22:00-04:00), "24:00" ends the day. */
-export interface LocalHoursRange {
-  readonly from: string;
-  readonly to: string;
-}
-
-/**
- * Where the allowed hours are read: in every zone of every affected region (people everywhere are
- * asleep), or only in the zone the window was planned in (the owner's working hours).
- */
-export type LocalHoursScope = 'every-region' | 'window-zone';
-
-export interface AllowedLocalHours {
-  readonly ranges: readonly LocalHoursRange[];
-  readonly in: LocalHoursScope;
-}
+// The shapes are the contract's (libs/contracts window-flexibility.schema.ts), read-only here.
+export type { LocalHoursRange, LocalHoursScope };
+export type AllowedLocalHours = Readonly<Omit<ContractAllowedLocalHours, 'ranges'>> & { readonly ranges: readonly LocalHoursRange[] };
 
 /** A range in minutes after local midnight; `toMinute` may exceed 1440 when it wraps. */
 export interface LocalMinuteSpan {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { RecurrenceRuleSchema } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
 import { TimeErrorCode } from '../errors/time.error';
 import { TOUCHED_ZONES } from '../testing/dst-transitions.fixture';
@@ -109,5 +110,35 @@ describe('recurrence expansion', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('one definition of what a window may recur by', () => {
+  const rules = [
+    'FREQ=WEEKLY;BYDAY=SU',
+    'rrule:freq=monthly;bymonthday=-1',
+    'FREQ=HOURLY;INTERVAL=6;BYHOUR=0,6,12,18',
+    'FREQ=DAILY;UNTIL=20260401T000000Z',
+    'FREQ=MINUTELY',
+    'FREQ=SECONDLY;COUNT=2',
+    'FREQ=WEEKLY;BYSECOND=1',
+    'FREQ=WEEKLY;COLOR=RED',
+    'FREQ=WEEKLY;DTSTART=20260101T000000',
+    'FREQ=DAILY;COUNT=2;UNTIL=20260401',
+    'BYDAY=MO',
+    '',
+  ];
+  it.each(rules)('the contract and the expansion agree on %j', (rrule) => {
+    const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 60, zone: 'Europe/Berlin', recurrence: { rrule } });
+    const contractAccepts = RecurrenceRuleSchema.safeParse(rrule).success;
+    const expansionAccepts = (() => {
+      try {
+        expandOccurrences(window, spring2026);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    expect(expansionAccepts).toBe(contractAccepts);
   });
 });

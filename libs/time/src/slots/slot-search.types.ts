@@ -13,7 +13,12 @@ export interface RegionHold extends InstantRange {
   readonly region: string;
 }
 
-export interface Flexibility {
+/**
+ * The instants a slot search covers. A window's flexibility itself is the contract's `Flexibility`
+ * (libs/contracts, the one definition); `slotSearchWithin` turns it into this range and the
+ * allowed local hours.
+ */
+export interface SlotSearchRange {
   readonly earliestStart: Date;
   /** Latest end: a slot must finish by then. */
   readonly deadline: Date;
@@ -21,7 +26,7 @@ export interface Flexibility {
 
 export interface SlotSearchRequest {
   readonly durationMinutes: number;
-  readonly flexibility: Flexibility;
+  readonly flexibility: SlotSearchRange;
   /** The zone the window was planned in (read by allowed hours scoped to 'window-zone'). */
   readonly windowZone: string;
   readonly footprint: readonly FootprintRegion[];

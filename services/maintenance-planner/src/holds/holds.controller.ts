@@ -1,16 +1,67 @@
-import { Controller, Get, ParseBoolPipe, Query } from '@nestjs/common';
+import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
+import { actorOf, CurrentPrincipal, DomainError, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, ParseBoolPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { holdView } from './hold-record';
 import { HoldsService } from './holds.service';
+
+const ManualHoldSchema = z
+  .strictObject({ regions: RegionListSchema, from: InstantSchema, until: InstantSchema.optional(), reason: ReasonSchema })
+  .refine((hold) => !hold.until || Date.parse(hold.until) > Date.parse(hold.from), { error: 'must be after from', path: ['until'] });
+const ReleaseSchema = z.strictObject({ reason: ReasonSchema });
 
 @ApiTags('holds')
 @Controller('v1/holds')
 export class HoldsController {
-  constructor(private readonly holds: HoldsService) {}
+  constructor(
+    private readonly holds: HoldsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Holds, newest first (at most 500)' })
   @ApiQuery({ name: 'active', required: false, type: Boolean, description: 'only holds not yet released' })
-  async list(@Query('active', new ParseBoolPipe({ optional: true })) active?: boolean) {
-    return { items: await this.holds.list(active) };
+  @ApiQuery({ name: 'region', required: false, description: 'only holds on this region' })
+  async list(@Query('active', new ParseBoolPipe({ optional: true })) active?: boolean, @Query('region') region?: string) {
+    const code = region ? this.holds.knownRegions([region])[0] : undefined;
+    return { items: (await this.holds.list({ active, region: code })).map((row) => holdView(row)) };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseUUIDPipe) id: string) {
+    return holdView(await this.holds.get(id), await this.holds.counts(id));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
+  async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal) {
+    const actor = actorOf(principal);
+    const hold = await this.dataSource.transaction((tx) =>
+      this.holds.place(tx, {
+        source: 'manual',
+        causeId: uuidv7(),
+        regions: body.regions,
+        reason: body.reason,
+        from: new Date(body.from),
+        until: body.until ? new Date(body.until) : null,
+        placedBy: actor,
+      }),
+    );
+    await this.holds.refreshGauges();
+    return holdView(hold!, await this.holds.counts(hold!.id));
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  async release(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
+    const hold = await this.holds.get(id);
+    if (hold.released_at) throw new DomainError('hold-released', 409, `Hold ${id} was already released at ${hold.released_at.toISOString()}.`);
+    await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason));
+    await this.holds.refreshGauges();
+    return holdView(await this.holds.get(id), await this.holds.counts(id));
   }
 }

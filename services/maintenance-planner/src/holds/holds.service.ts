@@ -1,82 +1,490 @@
-import { causedBy, createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import { MessagingRuntime } from '@holdfast/messaging';
-import { Clock } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, type HoldSource } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
+import { RegionCatalog, RegionError } from '@holdfast/regions';
+import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { TimeError } from '@holdfast/time';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { AuditEntryEntity } from '../audit/audit-entry.entity';
-import { SERVICE_NAME } from '../service-name';
-import { HoldEntity } from './hold.entity';
+import type { PlannerSettings } from '../config/planner-settings';
+import { SlotProposer } from '../slots/slot-proposer';
+import { type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
+import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { fanOutHold, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
+import { HOLD_COLUMNS, type HoldRow } from './hold-record';
 
+export interface HoldPlacement {
+  source: HoldSource;
+  causeId: string;
+  regions: string[];
+  reason: string;
+  from: Date;
+  until: Date | null;
+  placedBy?: string;
+  severity?: HoldRow['severity'];
+  evidence?: Record<string, unknown>;
+  surgeReason?: string;
+  /** The event that caused it: the new events continue its correlation chain. */
+  cause?: HoldfastEvent;
+}
+
+type Audit = { subjectType: 'hold' | 'window' | 'occurrence'; subjectId: string; action: string; actor: string; causeEventId?: string | null; details?: Record<string, unknown> };
+
+/** Holds: placed from surges or by hand, fanned out to occurrences in one transaction, released after a cool-down. */
 @Injectable()
 export class HoldsService {
+  private readonly logger = new Logger(HoldsService.name);
+  private readonly fanOutSeconds;
+  private readonly activeHolds;
+  private readonly heldOccurrences;
+  private readonly repaired;
+
   constructor(
-    private readonly messaging: MessagingRuntime,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
-  ) {}
+    private readonly announcer: HoldAnnouncer,
+    private readonly proposer: SlotProposer,
+    private readonly catalog: RegionCatalog,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
+    metrics: MetricsRegistry,
+  ) {
+    this.fanOutSeconds = metrics.histogram('holdfast_hold_fanout_seconds', 'Time to fan one hold out to the occurrences it holds', ['trigger']);
+    this.activeHolds = metrics.gauge('holdfast_active_holds', 'Holds in force, by region and source', ['region', 'source']);
+    this.heldOccurrences = metrics.gauge('holdfast_held_occurrences', 'Occurrences held right now');
+    this.repaired = metrics.counter('holdfast_hold_repairs_total', 'Occurrences found held by a hold that no longer holds them, and repaired');
+  }
 
-  /**
-   * Places the hold a surge calls for, with its audit entry and hold.placed, in the consumer's
-   * transaction. The same surge twice gives one hold: the (source, cause) pair is unique.
-   */
-  async placeForSurge(surge: HoldfastEvent<'surge.started'>, transaction: EntityManager): Promise<void> {
-    const { surgeId, region, source, startedAt, expectedEndAt, reason } = surge.data;
-    const hold: HoldEntity = {
-      id: uuidv7(),
-      regions: [region],
-      reason: `Surge in ${region}: ${reason}`,
-      source,
-      causeId: surgeId,
-      placedAt: this.clock.now(),
-      fromAt: new Date(startedAt),
-      untilAt: expectedEndAt ? new Date(expectedEndAt) : null,
-      releasedAt: null,
-      windowIds: [],
-    };
-    const inserted = await transaction
-      .createQueryBuilder()
-      .insert()
-      .into(HoldEntity)
-      .values(hold)
-      .orIgnore()
-      .returning('id')
-      .execute();
-    if (inserted.raw.length === 0) return;
-    await transaction.insert(AuditEntryEntity, {
+  private get settings(): PlannerSettings {
+    return this.config.settings;
+  }
+
+  /** Places a hold unless one exists for the same (source, cause); returns it, or null when it already existed. */
+  async place(tx: EntityManager, placement: HoldPlacement): Promise<HoldRow | null> {
+    const now = this.clock.now();
+    const regions = this.knownRegions(placement.regions);
+    const coveredUntil = placement.until ?? new Date(Math.max(now.getTime(), placement.from.getTime()) + this.settings.holdHorizonMs);
+    const [hold] = (await tx.query(
+      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (source, cause_id) DO NOTHING RETURNING ${HOLD_COLUMNS}`,
+      [
+        uuidv7(),
+        regions,
+        placement.reason,
+        placement.source,
+        placement.causeId,
+        now,
+        placement.placedBy ?? null,
+        placement.from,
+        placement.until,
+        placement.severity ?? null,
+        placement.cause?.id ?? null,
+        placement.cause?.correlationid ?? null,
+        placement.evidence ?? null,
+        placement.surgeReason ?? null,
+        coveredUntil,
+      ],
+    )) as HoldRow[];
+    if (!hold) return null;
+    const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now);
+    await this.audit(tx, {
       subjectType: 'hold',
       subjectId: hold.id,
       action: 'placed',
-      actor: `${source}:${surgeId}`,
-      causeEventId: surge.id,
-      details: { regions: hold.regions, reason: hold.reason },
+      actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
+      causeEventId: placement.cause?.id,
+      details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
     });
-    await this.messaging.outbox.add(
-      transaction,
+    const windows = await this.announcer.load(tx, touched);
+    const options = this.eventOptions(regions[0], placement.cause);
+    const events: HoldfastEvent[] = [
       createEvent(
         'hold.placed',
         {
           holdId: hold.id,
-          regions: hold.regions,
+          regions,
           reason: hold.reason,
-          source,
-          causeId: surgeId,
-          placedAt: hold.placedAt.toISOString(),
-          from: startedAt,
-          until: expectedEndAt ?? null,
-          windowIds: hold.windowIds,
+          source: hold.source,
+          causeId: hold.cause_id,
+          placedAt: now.toISOString(),
+          ...(hold.placed_by ? { placedBy: hold.placed_by } : {}),
+          from: hold.from_at.toISOString(),
+          until: hold.until_at?.toISOString() ?? null,
+          windowIds: heldWindowIds(touched).slice(0, 1000),
+          ...(hold.severity ? { severity: hold.severity } : {}),
+          ...this.announcer.holdWindows(windows, regions),
+          occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+          notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, 1000),
+          periodLocalTimes: this.announcer.periodLocalTimes(hold),
         },
-        { source: SERVICE_NAME, subject: region, ...causedBy(surge) },
+        options,
       ),
+      ...this.announcer.windowHeldEvents(hold, windows, options),
+    ];
+    await this.announcer.publish(tx, events);
+    await this.auditOccurrences(tx, touched, 'held', `hold:${hold.id}`, placement.cause?.id);
+    return hold;
+  }
+
+  /** A surge.updated moves the hold's end; the new period is fanned out and announced. */
+  async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: Record<string, unknown>; cause: HoldfastEvent }): Promise<void> {
+    const now = this.clock.now();
+    const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
+    const [row] = rowsOf<HoldRow>(
+      await tx.query(
+        `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence)
+          WHERE id = $1 RETURNING ${HOLD_COLUMNS}`,
+        [hold.id, until, coveredUntil, update.severity ?? null, update.evidence ?? null],
+      ),
+    );
+    const touched = await this.timedFanOut('extended', tx, row, row.from_at, coveredUntil, now);
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: `${hold.source}:${hold.cause_id}`, causeEventId: update.cause.id, details: { until } });
+    const windows = await this.announcer.load(tx, touched);
+    const options = this.eventOptions(row.regions[0], update.cause);
+    await this.announcer.publish(tx, [
+      createEvent(
+        'hold.placed',
+        {
+          holdId: row.id,
+          regions: row.regions,
+          reason: row.reason,
+          source: row.source,
+          causeId: row.cause_id,
+          placedAt: row.placed_at.toISOString(),
+          from: row.from_at.toISOString(),
+          until: row.until_at?.toISOString() ?? null,
+          windowIds: heldWindowIds(touched).slice(0, 1000),
+          extended: true,
+          ...(row.severity ? { severity: row.severity } : {}),
+          ...this.announcer.holdWindows(windows, row.regions),
+          occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+          periodLocalTimes: this.announcer.periodLocalTimes(row),
+          asOf: now.toISOString(),
+        },
+        options,
+      ),
+      ...this.announcer.windowHeldEvents(row, windows, options),
+    ]);
+  }
+
+  /** The surge cleared: the hold is released once the cool-down has passed (the sweep does it then). */
+  async scheduleRelease(tx: EntityManager, hold: HoldRow, clearedAt: Date, cause: HoldfastEvent): Promise<void> {
+    const due = new Date(clearedAt.getTime() + this.settings.holdCooldownMs);
+    await tx.query('UPDATE hold SET cleared_at = $2, release_due_at = $3 WHERE id = $1 AND released_at IS NULL', [hold.id, clearedAt, due]);
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: cause.id, details: { clearedAt, releaseDueAt: due } });
+    if (due.getTime() <= this.clock.nowMs()) {
+      await this.release(tx, { ...hold, release_due_at: due }, undefined, `The surge cleared at ${clearedAt.toISOString()} and the cool-down passed`, cause);
+    }
+  }
+
+  /**
+   * Ends a hold. Each occurrence it held and no other hold still holds goes back to scheduled if it
+   * is still ahead, or needs a new slot (with a proposal, or moved there on the owner's standing
+   * permission) if its time passed or began during the hold.
+   */
+  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent): Promise<void> {
+    const now = this.clock.now();
+    const updated = rowsOf(
+      await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
+    );
+    if (updated.length === 0) return;
+    const touched = rowsOf<TouchedOccurrence>(
+      await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE hold_id = $1 AND released_at IS NULL RETURNING window_id, number, kind, in_progress`, [hold.id, now]),
+    );
+    const settled = await this.settleReleased(tx, touched, now);
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: cause?.id, details: { reason, occurrences: touched.length } });
+    const windows = await this.announcer.load(tx, touched);
+    const options = this.eventOptions(hold.regions[0], cause);
+    const events: HoldfastEvent[] = [
+      createEvent(
+        'hold.released',
+        {
+          holdId: hold.id,
+          regions: hold.regions,
+          releasedAt: now.toISOString(),
+          ...(actor ? { releasedBy: actor } : {}),
+          reason,
+          windowIds: heldWindowIds(touched).slice(0, 1000),
+          ...this.announcer.holdWindows(windows, hold.regions),
+          occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+          asOf: now.toISOString(),
+        },
+        options,
+      ),
+    ];
+    for (const window of windows) {
+      if (window.row.surge_policy === 'notify-only' || !window.occurrences.some((entry) => entry.kind === 'held')) continue;
+      const status = window.row.status === 'held' || window.row.status === 'needs-reschedule' ? window.row.status : 'scheduled';
+      const proposedSlots = window.occurrences.flatMap((entry) => (entry.row.proposed_slot && entry.row.status === 'needs-reschedule' ? [entry.row.proposed_slot] : []));
+      events.push(
+        createEvent(
+          'window.released',
+          {
+            ...this.announcer.windowSnapshotOf(window.row, hold.regions),
+            status,
+            holdId: hold.id,
+            ...(proposedSlots.length ? { proposedSlots } : {}),
+            occurrences: window.occurrences.map((entry) => this.announcer.occurrenceOf(window.row, entry.row, hold.regions, entry.inProgress)),
+          },
+          { ...options, subject: window.row.id },
+        ),
+      );
+      for (const move of settled.moves.filter((entry) => entry.windowId === window.row.id)) {
+        events.push(
+          createEvent(
+            'window.rescheduled',
+            {
+              ...this.announcer.windowSnapshotOf(window.row, hold.regions),
+              status: 'scheduled',
+              previous: move.previous,
+              chosenSlot: move.slot,
+              automatic: true,
+              reason: `Moved automatically after hold ${hold.id} was released: the owner allowed automatic moves`,
+              occurrences: [this.announcer.occurrenceOf(window.row, move.occurrence, hold.regions, false)],
+            },
+            { ...options, subject: window.row.id },
+          ),
+        );
+      }
+    }
+    await this.announcer.publish(tx, events);
+    await this.auditOccurrences(tx, touched, 'released', actor ?? `hold:${hold.id}`, cause?.id);
+  }
+
+  /** Occurrences let go of by a release or a repair: scheduled again, or needing (or given) a new slot. */
+  private async settleReleased(tx: EntityManager, touched: readonly TouchedOccurrence[], now: Date) {
+    const held = touched.filter((entry) => entry.kind === 'held');
+    const moves: { windowId: string; previous: { startsAt: string; endsAt: string }; slot: NonNullable<OccurrenceRow['proposed_slot']>; occurrence: OccurrenceRow }[] = [];
+    if (held.length === 0) return { moves };
+    const pairs = [held.map((entry) => entry.window_id), held.map((entry) => entry.number)];
+    const stillHeld = `EXISTS (SELECT 1 FROM hold_occurrence h JOIN hold ON hold.id = h.hold_id
+                        WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`;
+    await tx.query(
+      `UPDATE occurrence o SET status = 'scheduled' FROM unnest($1::uuid[], $2::int[]) AS t(window_id, number)
+        WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'held' AND o.starts_at > $3 AND NOT ${stillHeld}`,
+      [...pairs, now],
+    );
+    const lateRows = rowsOf<OccurrenceRow>(
+      await tx.query(
+        `UPDATE occurrence o SET status = 'needs-reschedule' FROM unnest($1::uuid[], $2::int[]) AS t(window_id, number)
+          WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'held' AND o.starts_at <= $3 AND NOT ${stillHeld}
+          RETURNING o.*`,
+        [...pairs, now],
+      ),
+    );
+    if (lateRows.length > 0) {
+      const windows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[])`, [[...new Set(lateRows.map((row) => row.window_id))]])) as WindowRow[];
+      const byId = new Map(windows.map((row) => [row.id, row]));
+      for (const occurrence of lateRows) {
+        const window = byId.get(occurrence.window_id)!;
+        const slot = await this.proposal(tx, window, occurrence, now);
+        if (!slot) continue;
+        if (window.flexibility?.autoMove) {
+          const [moved] = rowsOf<OccurrenceRow>(
+            await tx.query(`UPDATE occurrence SET starts_at = $3, ends_at = $4, status = 'scheduled', proposed_slot = NULL WHERE window_id = $1 AND number = $2 RETURNING *`, [
+              occurrence.window_id,
+              occurrence.number,
+              slot.startsAt,
+              slot.endsAt,
+            ]),
+          );
+          moves.push({ windowId: window.id, previous: { startsAt: occurrence.starts_at.toISOString(), endsAt: occurrence.ends_at.toISOString() }, slot, occurrence: moved });
+        } else {
+          await tx.query('UPDATE occurrence SET proposed_slot = $3 WHERE window_id = $1 AND number = $2', [occurrence.window_id, occurrence.number, slot]);
+        }
+      }
+    }
+    await refreshWindowStatus(tx, [...new Set(held.map((entry) => entry.window_id))]);
+    return { moves };
+  }
+
+  private async proposal(tx: EntityManager, window: WindowRow, occurrence: OccurrenceRow, now: Date) {
+    try {
+      const proposal = await this.proposer.propose(tx, window, { start: occurrence.starts_at, end: occurrence.ends_at }, now, 1);
+      return proposal.slots[0] ?? null;
+    } catch (error) {
+      if (error instanceof TimeError) {
+        this.logger.warn({ windowId: window.id, err: error.message }, 'no slot could be proposed');
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The periodic job: releases holds whose cool-down or period ended, extends open-ended holds to
+   * the horizon, and repairs occurrences left held by a hold that no longer holds them.
+   */
+  async sweepHolds(): Promise<{ released: number; extended: number; repaired: number }> {
+    const now = this.clock.now();
+    let released = 0;
+    let extended = 0;
+    const due = (await this.dataSource.query(
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND (release_due_at <= $1 OR until_at <= $1) ORDER BY placed_at`,
+      [now],
+    )) as HoldRow[];
+    for (const hold of due) {
+      await this.dataSource.transaction(async (tx) => {
+        const reason = hold.release_due_at && hold.release_due_at <= now ? `The surge cleared at ${hold.cleared_at?.toISOString()} and the cool-down passed` : 'The held period ended';
+        await this.release(tx, hold, undefined, reason);
+      });
+      released++;
+    }
+    const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
+    const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
+    for (const hold of open) {
+      await this.dataSource.transaction(async (tx) => {
+        await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1', [hold.id, horizon]);
+        const touched = await this.timedFanOut('horizon', tx, hold, hold.from_at, horizon, now);
+        const windows = await this.announcer.load(tx, touched);
+        await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
+      });
+      extended++;
+    }
+    const repaired = await this.repair(now);
+    await this.refreshGauges();
+    return { released, extended, repaired };
+  }
+
+  /** Occurrences held with no active hold behind them (a hold released without letting go): let go and reported. */
+  async repair(now = this.clock.now()): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const dangling = rowsOf<TouchedOccurrence>(
+        await tx.query(
+          `UPDATE hold_occurrence h SET released_at = $1 FROM hold WHERE hold.id = h.hold_id AND hold.released_at IS NOT NULL AND h.released_at IS NULL
+           RETURNING h.window_id, h.number, h.kind, h.in_progress`,
+          [now],
+        ),
+      );
+      const orphans = (await tx.query(
+        `SELECT o.window_id, o.number, 'held' AS kind, false AS in_progress FROM occurrence o
+          WHERE o.status = 'held' AND NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`,
+      )) as TouchedOccurrence[];
+      const touched = [...dangling, ...orphans];
+      if (touched.length === 0) return 0;
+      await this.settleReleased(tx, touched, now);
+      for (const entry of touched) {
+        await this.audit(tx, { subjectType: 'occurrence', subjectId: entry.window_id, action: 'repaired', actor: 'planner', details: { number: entry.number, why: 'held by a hold that no longer exists' } });
+      }
+      this.logger.warn({ occurrences: touched.length }, 'repaired occurrences held by a hold that no longer holds them');
+      this.repaired.inc(touched.length);
+      return touched.length;
+    });
+  }
+
+  /** Fans every active hold out over one window's occurrences (a window planned or moved under them). */
+  async holdWindow(tx: EntityManager, windowId: string): Promise<TouchedOccurrence[]> {
+    const now = this.clock.now();
+    const holds = (await tx.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL ORDER BY placed_at`)) as HoldRow[];
+    const touched: TouchedOccurrence[] = [];
+    for (const hold of holds) {
+      const until = hold.until_at ?? hold.covered_until ?? new Date(now.getTime() + this.settings.holdHorizonMs);
+      touched.push(...(await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId })));
+    }
+    await refreshWindowStatus(tx, [windowId]);
+    return touched;
+  }
+
+  async findActive(tx: EntityManager | DataSource, regions: readonly string[] | 'all', range: { start: Date; end: Date }): Promise<HoldRow[]> {
+    return (await tx.query(
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND ($1::text[] IS NULL OR regions && $1::text[])
+          AND from_at < $3 AND (until_at IS NULL OR until_at > $2) ORDER BY placed_at`,
+      [regions === 'all' ? null : regions, range.start, range.end],
+    )) as HoldRow[];
+  }
+
+  async byCause(tx: EntityManager, causeId: string, source?: HoldSource): Promise<HoldRow | undefined> {
+    const [row] = (await tx.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE cause_id = $1 AND ($2::text IS NULL OR source = $2) ORDER BY placed_at LIMIT 1`, [
+      causeId,
+      source ?? null,
+    ])) as HoldRow[];
+    return row;
+  }
+
+  async get(id: string): Promise<HoldRow> {
+    const [row] = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE id = $1`, [id])) as HoldRow[];
+    if (!row) throw new DomainError('hold-not-found', 404, `No hold ${id}: list holds with GET /v1/holds.`);
+    return row;
+  }
+
+  async counts(id: string): Promise<{ held: number; notifyOnly: number }> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE kind = 'held')::int AS held, count(*) FILTER (WHERE kind = 'notify-only')::int AS "notifyOnly" FROM hold_occurrence WHERE hold_id = $1`,
+      [id],
+    )) as { held: number; notifyOnly: number }[];
+    return row;
+  }
+
+  async list(filter: { active?: boolean; region?: string }): Promise<HoldRow[]> {
+    return (await this.dataSource.query(
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE ($1::boolean IS NOT TRUE OR released_at IS NULL) AND ($2::text IS NULL OR $2 = ANY(regions))
+        ORDER BY placed_at DESC, id DESC LIMIT 500`,
+      [filter.active ?? null, filter.region ?? null],
+    )) as HoldRow[];
+  }
+
+  async refreshGauges(): Promise<void> {
+    const rows = (await this.dataSource.query(
+      `SELECT region, source, count(*)::int AS holds FROM hold, unnest(regions) AS region WHERE released_at IS NULL GROUP BY region, source`,
+    )) as { region: string; source: string; holds: number }[];
+    this.activeHolds.reset();
+    for (const row of rows) this.activeHolds.set({ region: row.region, source: row.source }, row.holds);
+    const [held] = (await this.dataSource.query(`SELECT count(*)::int AS held FROM occurrence WHERE status = 'held'`)) as { held: number }[];
+    this.heldOccurrences.set(held.held);
+  }
+
+  knownRegions(codes: readonly string[]): string[] {
+    try {
+      return this.catalog.getAll(codes).map((region) => region.code);
+    } catch (error) {
+      if (error instanceof RegionError) {
+        throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path: 'regions', code: error.code, message: `unknown region ${code}` })) });
+      }
+      throw error;
+    }
+  }
+
+  async audit(tx: EntityManager, entry: Audit): Promise<void> {
+    await tx.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      entry.subjectType,
+      entry.subjectId,
+      entry.action,
+      entry.actor,
+      this.clock.now(),
+      entry.causeEventId ?? null,
+      entry.details ?? {},
+    ]);
+  }
+
+  /** One audit row per window touched (set-based: a surge may hold thousands). */
+  private async auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], action: string, actor: string, causeEventId?: string): Promise<void> {
+    if (touched.length === 0) return;
+    await tx.query(
+      `INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
+       SELECT 'window', window_id, $3, $4, $5, $6, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
+         FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`,
+      [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number), action, actor, this.clock.now(), causeEventId ?? null, touched.map((entry) => entry.kind)],
     );
   }
 
-  list(active?: boolean): Promise<HoldEntity[]> {
-    return this.dataSource.getRepository(HoldEntity).find({
-      where: active ? { releasedAt: IsNull() } : {},
-      order: { placedAt: 'DESC' },
-      take: 500,
-    });
+  private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date): Promise<TouchedOccurrence[]> {
+    const started = process.hrtime.bigint();
+    const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now });
+    await refreshWindowStatus(tx, [...new Set(touched.map((entry) => entry.window_id))]);
+    this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
+    return touched;
   }
+
+  eventOptions(key: string, cause?: HoldfastEvent): CreateEventOptions {
+    return { source: this.announcer.source(), subject: key, time: this.clock.now(), ...(cause ? causedBy(cause) : {}) };
+  }
+}
+
+function heldWindowIds(touched: readonly TouchedOccurrence[]): string[] {
+  return [...new Set(touched.filter((entry) => entry.kind === 'held').map((entry) => entry.window_id))];
+}
+
+function notifyOnlyWindowIds(touched: readonly TouchedOccurrence[]): string[] {
+  return [...new Set(touched.filter((entry) => entry.kind === 'notify-only').map((entry) => entry.window_id))];
 }

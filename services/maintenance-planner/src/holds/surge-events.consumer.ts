@@ -1,22 +1,74 @@
-import { ConsumerGroups, Topics } from '@holdfast/contracts';
+import { ConsumerGroups, type HoldfastEvent, Topics } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
+import { Clock } from '@holdfast/service-kit';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { HoldsService } from './holds.service';
 
+/**
+ * Surges become holds. Events of one region arrive in order, but a surge.cleared may still
+ * overtake its surge.started (a retried publish): it is remembered, and the late start places a
+ * hold that ends released after the cool-down, never one left hanging.
+ */
 @Injectable()
 export class SurgeEventsConsumer implements OnModuleInit {
   constructor(
     private readonly messaging: MessagingRuntime,
     private readonly holds: HoldsService,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
     this.messaging.consumer({
       topic: Topics.regionSurges,
       group: ConsumerGroups.plannerSurges,
-      handlers: { 'surge.started': (surge, transaction) => this.holds.placeForSurge(surge, transaction) },
-      // Releasing holds when a surge ends is not built yet.
-      ignore: ['surge.updated', 'surge.cleared'],
+      handlers: {
+        'surge.started': (surge, tx) => this.started(surge, tx),
+        'surge.updated': (surge, tx) => this.updated(surge, tx),
+        'surge.cleared': (surge, tx) => this.cleared(surge, tx),
+      },
     });
+  }
+
+  private async started(surge: HoldfastEvent<'surge.started'> | HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
+    const { surgeId, region, source, startedAt, expectedEndAt, reason, severity, evidence } = surge.data;
+    const hold = await this.holds.place(tx, {
+      source,
+      causeId: surgeId,
+      regions: [region],
+      reason: `Surge in ${region}: ${reason}`,
+      from: new Date(startedAt),
+      until: expectedEndAt ? new Date(expectedEndAt) : null,
+      severity,
+      evidence: evidence as Record<string, unknown> | undefined,
+      surgeReason: reason,
+      cause: surge,
+    });
+    if (!hold) return;
+    const [clearance] = (await tx.query('SELECT cleared_at, reason, event_id FROM surge_clearance WHERE surge_id = $1', [surgeId])) as { cleared_at: Date }[];
+    if (clearance) await this.holds.scheduleRelease(tx, hold, clearance.cleared_at, surge);
+  }
+
+  private async updated(surge: HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
+    const hold = await this.holds.byCause(tx, surge.data.surgeId, surge.data.source);
+    if (!hold) return this.started(surge, tx);
+    if (hold.released_at || hold.cleared_at) return;
+    const until = surge.data.expectedEndAt ? new Date(surge.data.expectedEndAt) : null;
+    await this.holds.extend(tx, hold, until, { severity: surge.data.severity, evidence: surge.data.evidence as Record<string, unknown> | undefined, cause: surge });
+  }
+
+  private async cleared(surge: HoldfastEvent<'surge.cleared'>, tx: EntityManager): Promise<void> {
+    const hold = await this.holds.byCause(tx, surge.data.surgeId);
+    if (!hold) {
+      await tx.query('INSERT INTO surge_clearance (surge_id, cleared_at, reason, event_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+        surge.data.surgeId,
+        new Date(surge.data.clearedAt),
+        surge.data.reason,
+        surge.id,
+      ]);
+      return;
+    }
+    if (hold.released_at || hold.cleared_at) return;
+    await this.holds.scheduleRelease(tx, hold, new Date(Math.min(Date.parse(surge.data.clearedAt), this.clock.nowMs())), surge);
   }
 }

@@ -1,0 +1,38 @@
+import { InstantSchema } from '@holdfast/contracts';
+import { DomainError } from '@holdfast/service-kit';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+
+const AuditQuerySchema = z.strictObject({
+  subject: z.uuid({ error: 'must be a window or hold id' }).optional(),
+  from: InstantSchema.optional(),
+  to: InstantSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+@ApiTags('audit')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, with actor, time, reason and causing event id' })
+  async list(@Query() raw: Record<string, string>) {
+    const parsed = AuditQuerySchema.safeParse(raw);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message }));
+      throw new DomainError('invalid-query', 400, `The audit query is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+    }
+    const { subject, from, to, limit } = parsed.data;
+    const items = await this.dataSource.query(
+      `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
+         FROM audit_entry WHERE ($1::uuid IS NULL OR subject_id = $1) AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+        ORDER BY at, id LIMIT $4`,
+      [subject ?? null, from ?? null, to ?? null, limit],
+    );
+    return { items };
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** The planner's own environment variables, each with its documented default (README, Configuration). */
+export const plannerEnvironment = {
+  OCCURRENCE_HORIZON_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  HOLD_HORIZON_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
+  PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
+};
+
+export interface PlannerSettings {
+  occurrenceHorizonMs: number;
+  holdHorizonMs: number;
+  holdCooldownMs: number;
+  /** 0 turns the periodic sweep off (tests call it directly). */
+  sweepIntervalMs: number;
+  gateRetryAfterSeconds: number;
+  customRegions: string | undefined;
+}
+
+export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironment>>): PlannerSettings {
+  return {
+    occurrenceHorizonMs: env.OCCURRENCE_HORIZON_DAYS * 86_400_000,
+    holdHorizonMs: env.HOLD_HORIZON_HOURS * 3_600_000,
+    holdCooldownMs: env.HOLD_COOLDOWN_MINUTES * 60_000,
+    sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
+    gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
+    customRegions: env.HOLDFAST_CUSTOM_REGIONS,
+  };
+}

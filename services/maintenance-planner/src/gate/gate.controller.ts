@@ -1,0 +1,40 @@
+import { InstantSchema, RegionCodeSchema } from '@holdfast/contracts';
+import { DomainError } from '@holdfast/service-kit';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { GateService } from './gate.service';
+
+const GateQuerySchema = z
+  .strictObject({
+    windowId: z.uuid({ error: 'must be a window id (UUID)' }).optional(),
+    regions: z
+      .string()
+      .transform((text) => text.split(',').map((code) => code.trim()).filter(Boolean))
+      .pipe(z.array(RegionCodeSchema).min(1, { error: 'must name at least one region' }))
+      .optional(),
+    at: InstantSchema.optional(),
+  })
+  .refine((query) => (query.windowId === undefined) !== (query.regions === undefined), { error: 'give either windowId or regions', path: ['windowId'] });
+
+@ApiTags('gate')
+@Controller('v1/gate')
+export class GateController {
+  constructor(private readonly gate: GateService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, or 423 with the holds and Retry-After' })
+  @ApiQuery({ name: 'windowId', required: false })
+  @ApiQuery({ name: 'regions', required: false, description: 'comma-separated region codes, e.g. IR,NP' })
+  @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
+  @ApiResponse({ status: 423, description: 'held: problem document listing the holds; Retry-After header' })
+  async check(@Query() raw: Record<string, string>) {
+    const parsed = GateQuerySchema.safeParse(raw);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message }));
+      throw new DomainError('invalid-query', 400, `The gate query is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+    }
+    const { windowId, regions, at } = parsed.data;
+    return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
+  }
+}

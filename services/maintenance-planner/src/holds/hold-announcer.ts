@@ -1,0 +1,122 @@
+import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { LocalTimes } from '../regions/local-times';
+import { SERVICE_NAME } from '../service-name';
+import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from '../windows/window-record';
+import type { HoldRow } from './hold-record';
+
+/** How many windows a hold event lists in full; window.* events carry every one. */
+export const HOLD_EVENT_WINDOW_LIMIT = 200;
+const OUTBOX_BATCH = 500;
+
+export interface TouchedOccurrence {
+  window_id: string;
+  number: number;
+  kind: 'held' | 'notify-only';
+  in_progress: boolean;
+}
+
+export interface TouchedWindow {
+  row: WindowRow;
+  occurrences: { row: OccurrenceRow; kind: 'held' | 'notify-only'; inProgress: boolean }[];
+}
+
+/**
+ * Builds the events of a hold transition from the planner's tables: every window and occurrence a
+ * notifier needs to write its message (titles, owners, local times, in-progress and notify-only
+ * flags), so no reader has to ask the planner.
+ */
+@Injectable()
+export class HoldAnnouncer {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    private readonly localTimes: LocalTimes,
+  ) {}
+
+  async load(tx: EntityManager, touched: readonly TouchedOccurrence[]): Promise<TouchedWindow[]> {
+    if (touched.length === 0) return [];
+    const windowIds = [...new Set(touched.map((entry) => entry.window_id))];
+    const windows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[]) ORDER BY starts_at, id`, [windowIds])) as WindowRow[];
+    const occurrences = (await tx.query(
+      `SELECT o.* FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
+      [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number)],
+    )) as OccurrenceRow[];
+    const flags = new Map(touched.map((entry) => [`${entry.window_id}/${entry.number}`, entry]));
+    const byWindow = new Map<string, TouchedWindow>(windows.map((row) => [row.id, { row, occurrences: [] }]));
+    for (const occurrence of occurrences) {
+      const flag = flags.get(`${occurrence.window_id}/${occurrence.number}`)!;
+      byWindow.get(occurrence.window_id)?.occurrences.push({ row: occurrence, kind: flag.kind, inProgress: flag.in_progress });
+    }
+    return [...byWindow.values()];
+  }
+
+  holdWindows(windows: readonly TouchedWindow[], holdRegions: readonly string[]): { windows: HoldWindow[]; windowsTruncated: boolean } {
+    // Held ones first: they are what an owner must act on.
+    const ordered = [...windows].sort((a, b) => Number(a.row.surge_policy === 'notify-only') - Number(b.row.surge_policy === 'notify-only'));
+    return {
+      windows: ordered.slice(0, HOLD_EVENT_WINDOW_LIMIT).map((window) => this.holdWindow(window, holdRegions)),
+      windowsTruncated: ordered.length > HOLD_EVENT_WINDOW_LIMIT,
+    };
+  }
+
+  holdWindow(window: TouchedWindow, holdRegions: readonly string[]): HoldWindow {
+    const regions = readerRegions(window.row, holdRegions);
+    return {
+      windowId: window.row.id,
+      title: window.row.title,
+      ownerTeam: window.row.owner_team,
+      priority: window.row.priority,
+      surgePolicy: window.row.surge_policy,
+      notifyOnly: window.row.surge_policy === 'notify-only',
+      occurrences: window.occurrences.slice(0, 100).map((entry) => occurrenceView(entry.row, regions, this.localTimes, entry.inProgress)),
+    };
+  }
+
+  periodLocalTimes(hold: HoldRow): HoldPeriodLocalTime[] {
+    return hold.regions.map((region) => {
+      const end = hold.until_at ?? new Date(hold.from_at.getTime() + 60_000);
+      const [local] = this.localTimes.of(hold.from_at, end, [region]);
+      return { region, zone: local.zone, fromLocal: local.startsAtLocal, ...(hold.until_at ? { untilLocal: local.endsAtLocal } : {}), offset: local.offset };
+    });
+  }
+
+  /** window.held for every window with an occurrence this hold now holds. */
+  windowHeldEvents(hold: HoldRow, windows: readonly TouchedWindow[], options: CreateEventOptions): HoldfastEvent[] {
+    return windows
+      .filter((window) => window.row.surge_policy !== 'notify-only' && window.row.status === 'held')
+      .map((window) => {
+        const regions = readerRegions(window.row, hold.regions);
+        return createEvent(
+          'window.held',
+          {
+            ...windowSnapshot(window.row, this.localTimes, hold.regions),
+            status: 'held',
+            holdId: hold.id,
+            holdRegions: hold.regions,
+            occurrences: window.occurrences.slice(0, 1000).map((entry) => occurrenceView(entry.row, regions, this.localTimes, entry.inProgress)),
+          },
+          { ...options, subject: window.row.id },
+        );
+      });
+  }
+
+  windowSnapshotOf(row: WindowRow, holdRegions: readonly string[]) {
+    return windowSnapshot(row, this.localTimes, holdRegions);
+  }
+
+  occurrenceOf(window: WindowRow, occurrence: OccurrenceRow, holdRegions: readonly string[], inProgress?: boolean) {
+    return occurrenceView(occurrence, readerRegions(window, holdRegions), this.localTimes, inProgress);
+  }
+
+  async publish(tx: EntityManager, events: readonly HoldfastEvent[]): Promise<void> {
+    for (let index = 0; index < events.length; index += OUTBOX_BATCH) {
+      await this.messaging.outbox.add(tx, ...events.slice(index, index + OUTBOX_BATCH));
+    }
+  }
+
+  source(): string {
+    return SERVICE_NAME;
+  }
+}

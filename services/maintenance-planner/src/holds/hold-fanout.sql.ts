@@ -1,0 +1,107 @@
+/** Something that runs SQL: a TypeORM EntityManager, DataSource or QueryRunner. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+export interface FanOutRequest {
+  holdId: string;
+  regions: readonly string[];
+  from: Date;
+  /** End of the period this fan-out covers (the hold's until, or the open-ended horizon). */
+  until: Date;
+  now: Date;
+  /** Only this window (planning or moving one window under active holds). */
+  windowId?: string;
+}
+
+export interface FannedOccurrence {
+  window_id: string;
+  number: number;
+  kind: 'held' | 'notify-only';
+  in_progress: boolean;
+}
+
+/**
+ * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
+ * footprint includes a hold region (or is global) and that overlaps the period, links it to the
+ * hold (a second run links nothing twice, and an override row stays as it is), and marks the
+ * scheduled ones held. In-progress occurrences are linked but run on; notify-only windows are
+ * linked as flagged, not held.
+ */
+export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
+  return (await db.query(
+    `WITH candidate AS (
+       SELECT o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END AS kind,
+              o.status = 'in-progress' AS in_progress
+         FROM maintenance_window w
+         JOIN occurrence o ON o.window_id = w.id
+        WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
+          AND (w.footprint_global OR w.footprint_regions && $2::text[])
+          AND o.starts_at < $4 AND o.ends_at > $3
+          AND o.status IN ('scheduled', 'held', 'in-progress')
+          AND ($6::uuid IS NULL OR w.id = $6)
+     ), linked AS (
+       INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+       SELECT $1, window_id, number, kind, in_progress, $5 FROM candidate
+       ON CONFLICT DO NOTHING
+       RETURNING window_id, number, kind, in_progress
+     ), held AS (
+       UPDATE occurrence o SET status = 'held'
+         FROM linked l
+        WHERE o.window_id = l.window_id AND o.number = l.number AND l.kind = 'held' AND o.status = 'scheduled'
+     )
+     SELECT window_id, number, kind, in_progress FROM linked`,
+    [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null],
+  )) as FannedOccurrence[];
+}
+
+/** The same effect one row at a time, as a loop over the candidates would do it: the bench's baseline. */
+export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest): Promise<number> {
+  const candidates = (await db.query(
+    `SELECT o.window_id, o.number, w.surge_policy, o.status
+       FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id
+      WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
+        AND (w.footprint_global OR w.footprint_regions && $1::text[])
+        AND o.starts_at < $3 AND o.ends_at > $2 AND o.status IN ('scheduled', 'held', 'in-progress')`,
+    [request.regions, request.from, request.until],
+  )) as { window_id: string; number: number; surge_policy: string; status: string }[];
+  for (const candidate of candidates) {
+    const kind = candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held';
+    await db.query(
+      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [request.holdId, candidate.window_id, candidate.number, kind, candidate.status === 'in-progress', request.now],
+    );
+    if (kind === 'held' && candidate.status === 'scheduled') {
+      await db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = $1 AND number = $2`, [candidate.window_id, candidate.number]);
+    }
+  }
+  return candidates.length;
+}
+
+/** Window status follows its occurrences: in progress, held, needing a new slot, scheduled, or done. */
+export async function refreshWindowStatus(db: Queryable, windowIds: readonly string[]): Promise<void> {
+  if (windowIds.length === 0) return;
+  await db.query(
+    `UPDATE maintenance_window w SET status = s.status
+       FROM (
+         SELECT w2.id, CASE
+           WHEN bool_or(o.status = 'in-progress') THEN 'in-progress'
+           WHEN bool_or(o.status = 'held') THEN 'held'
+           WHEN bool_or(o.status = 'needs-reschedule') THEN 'needs-reschedule'
+           WHEN bool_or(o.status = 'scheduled') THEN 'scheduled'
+           WHEN bool_or(o.status = 'missed') THEN 'needs-reschedule'
+           ELSE 'completed' END AS status
+           FROM maintenance_window w2 JOIN occurrence o ON o.window_id = w2.id
+          WHERE w2.id = ANY($1::uuid[]) AND w2.status <> 'cancelled'
+          GROUP BY w2.id
+       ) s
+      WHERE w.id = s.id AND w.status <> s.status`,
+    [windowIds],
+  );
+}
+
+/** TypeORM's postgres driver answers UPDATE/DELETE ... RETURNING with [rows, count], INSERT and SELECT with rows. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}

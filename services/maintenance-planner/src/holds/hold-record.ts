@@ -1,0 +1,49 @@
+import type { HoldSource } from '@holdfast/contracts';
+
+export interface HoldRow {
+  id: string;
+  regions: string[];
+  reason: string;
+  source: HoldSource;
+  cause_id: string;
+  placed_at: Date;
+  placed_by: string | null;
+  from_at: Date;
+  until_at: Date | null;
+  released_at: Date | null;
+  released_by: string | null;
+  release_reason: string | null;
+  severity: 'minor' | 'major' | 'critical' | null;
+  cause_event_id: string | null;
+  correlation_id: string | null;
+  evidence: Record<string, unknown> | null;
+  surge_reason: string | null;
+  covered_until: Date | null;
+  cleared_at: Date | null;
+  release_due_at: Date | null;
+}
+
+export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
+  severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
+
+/** A hold as the API shows it. */
+export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }) {
+  return {
+    id: row.id,
+    regions: row.regions,
+    reason: row.reason,
+    source: row.source,
+    causeId: row.cause_id,
+    placedAt: row.placed_at.toISOString(),
+    placedBy: row.placed_by,
+    from: row.from_at.toISOString(),
+    until: row.until_at?.toISOString() ?? null,
+    active: row.released_at === null,
+    releasedAt: row.released_at?.toISOString() ?? null,
+    releasedBy: row.released_by,
+    releaseReason: row.release_reason,
+    clearedAt: row.cleared_at?.toISOString() ?? null,
+    releaseDueAt: row.release_due_at?.toISOString() ?? null,
+    ...(counts ? { heldOccurrences: counts.held, notifyOnlyOccurrences: counts.notifyOnly } : {}),
+  };
+}

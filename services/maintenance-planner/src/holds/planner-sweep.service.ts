@@ -1,0 +1,47 @@
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { PlannerSettings } from '../config/planner-settings';
+import { WindowsService } from '../windows/windows.service';
+import { HoldsService } from './holds.service';
+
+/**
+ * The periodic job, on the injected Clock's time: occurrences up to the horizon, missed
+ * occurrences, cool-downs and held periods that ended, open-ended holds extended, and repairs.
+ * Tests call `sweep()` after moving a ManualClock instead of waiting.
+ */
+@Injectable()
+export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PlannerSweep.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly windows: WindowsService,
+    private readonly holds: HoldsService,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.settings.sweepIntervalMs;
+    if (interval > 0) {
+      this.timer = setInterval(() => {
+        if (this.running) return;
+        this.running = this.sweep()
+          .catch((error: unknown) => this.logger.error({ err: error }, 'sweep failed; the next one retries'))
+          .finally(() => (this.running = undefined));
+      }, interval);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep() {
+    const extendedWindows = await this.windows.extendHorizon();
+    const missed = await this.windows.markMissed();
+    const holds = await this.holds.sweepHolds();
+    return { extendedWindows, missed, ...holds };
+  }
+}

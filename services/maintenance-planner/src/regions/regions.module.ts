@@ -1,0 +1,33 @@
+import { parseCustomRegions, RegionCatalog } from '@holdfast/regions';
+import { SERVICE_CONFIG, type ServiceConfig } from '@holdfast/service-kit';
+import { Controller, Get, Global, Module } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { PlannerSettings } from '../config/planner-settings';
+import { LocalTimes } from './local-times';
+
+@ApiTags('regions')
+@Controller('v1/regions')
+export class RegionsController {
+  constructor(private readonly catalog: RegionCatalog) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every region a window or hold may name: ISO countries and configured custom regions, with their zones' })
+  list() {
+    return { items: this.catalog.list() };
+  }
+}
+
+@Global()
+@Module({
+  controllers: [RegionsController],
+  providers: [
+    {
+      provide: RegionCatalog,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: ServiceConfig<PlannerSettings>) => new RegionCatalog(parseCustomRegions(config.settings.customRegions)),
+    },
+    LocalTimes,
+  ],
+  exports: [RegionCatalog, LocalTimes],
+})
+export class RegionsModule {}

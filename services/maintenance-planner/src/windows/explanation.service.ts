@@ -1,0 +1,83 @@
+import { Clock } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { HOLD_COLUMNS, holdView, type HoldRow } from '../holds/hold-record';
+import { LocalTimes } from '../regions/local-times';
+import { SlotProposer } from '../slots/slot-proposer';
+import { WindowsService } from './windows.service';
+import { readerRegions, type OccurrenceRow } from './window-record';
+
+/** Answers "why is it held?" and "when would hurt least?" from the planner's own tables. */
+@Injectable()
+export class ExplanationService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly windows: WindowsService,
+    private readonly proposer: SlotProposer,
+    private readonly localTimes: LocalTimes,
+    private readonly clock: Clock,
+  ) {}
+
+  async explain(id: string) {
+    const window = await this.windows.row(this.dataSource.manager, id);
+    const holds = (await this.dataSource.query(
+      `SELECT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')},
+              array_agg(h.number ORDER BY h.number) AS numbers, bool_or(h.overridden_by IS NOT NULL) AS overridden, bool_or(h.in_progress) AS in_progress
+         FROM hold JOIN hold_occurrence h ON h.hold_id = hold.id WHERE h.window_id = $1
+        GROUP BY hold.id ORDER BY hold.placed_at`,
+      [id],
+    )) as (HoldRow & { numbers: number[]; overridden: boolean; in_progress: boolean })[];
+    const audit = (subjectIds: string[]) =>
+      this.dataSource.query(
+        `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, cause_event_id AS "causeEventId", details FROM audit_entry WHERE subject_id = ANY($1::uuid[]) ORDER BY at, id`,
+        [subjectIds],
+      );
+    return {
+      windowId: id,
+      status: window.status,
+      holds: await Promise.all(
+        holds.map(async (hold) => ({
+          hold: holdView(hold),
+          occurrences: hold.numbers,
+          overridden: hold.overridden,
+          inProgressWhenHeld: hold.in_progress,
+          cause: {
+            kind: hold.source === 'manual' ? 'manual request' : hold.source === 'detector' ? 'surge' : hold.source,
+            source: hold.source,
+            causeId: hold.cause_id,
+            reason: hold.surge_reason ?? hold.reason,
+            severity: hold.severity,
+            evidence: hold.evidence,
+            requestedBy: hold.placed_by,
+            causeEventId: hold.cause_event_id,
+            correlationId: hold.correlation_id,
+          },
+          audit: await audit([hold.id]),
+        })),
+      ),
+      audit: await audit([id]),
+    };
+  }
+
+  async suggest(id: string, count: number) {
+    const window = await this.windows.row(this.dataSource.manager, id);
+    const now = this.clock.now();
+    const [next] = (await this.dataSource.query(
+      `SELECT * FROM occurrence WHERE window_id = $1 AND status IN ('held', 'needs-reschedule', 'scheduled', 'missed') ORDER BY (status = 'scheduled'), starts_at LIMIT 1`,
+      [id],
+    )) as OccurrenceRow[];
+    const current = next ? { start: next.starts_at, end: next.ends_at } : { start: window.starts_at, end: window.ends_at };
+    const proposal = await this.proposer.propose(this.dataSource, window, current, now, count);
+    return {
+      windowId: id,
+      occurrence: next?.number ?? null,
+      current: proposal.current ? { ...proposal.current, heldRegions: proposal.result.current?.heldRegions ?? [], withinAllowedLocalHours: proposal.result.current?.withinAllowedLocalHours ?? true } : null,
+      slots: proposal.slots,
+      scoredRegions: proposal.regions,
+      fallbackRegions: proposal.result.fallbackRegions,
+      notes: proposal.notes,
+      localTimesOfCurrent: this.localTimes.of(current.start, current.end, readerRegions(window, proposal.regions)),
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import {
+  ActorSchema,
+  ExdateListSchema,
+  FlexibilitySchema,
+  FootprintSchema,
+  IanaZoneSchema,
+  InstantSchema,
+  ReasonSchema,
+  RecurrenceRuleSchema,
+  SurgePolicySchema,
+  WindowPrioritySchema,
+} from '@holdfast/contracts';
+import { z } from 'zod';
+
+/** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
+export const OverrideRequestSchema = z.strictObject({ reason: ReasonSchema });
+
+const windowFields = {
+  title: z.string().min(1).max(200),
+  ownerTeam: ActorSchema,
+  footprint: FootprintSchema,
+  startsAt: InstantSchema,
+  endsAt: InstantSchema,
+  plannedZone: IanaZoneSchema,
+  recurrence: RecurrenceRuleSchema.optional(),
+  exdates: ExdateListSchema.optional(),
+  priority: WindowPrioritySchema.default('routine'),
+  surgePolicy: SurgePolicySchema.default('hold'),
+  flexibility: FlexibilitySchema.optional(),
+};
+
+const timesInOrder = (window: { startsAt?: string; endsAt?: string }) => !window.startsAt || !window.endsAt || Date.parse(window.startsAt) < Date.parse(window.endsAt);
+const exdatesNeedRecurrence = (window: { recurrence?: string | null; exdates?: string[] }) => !window.exdates?.length || !!window.recurrence;
+
+/** POST /v1/windows: the contract's window fields (one definition), defaults for priority and surge policy. */
+export const CreateWindowSchema = z
+  .strictObject({ ...windowFields, override: OverrideRequestSchema.optional() })
+  .refine(timesInOrder, { error: 'must be after startsAt', path: ['endsAt'] })
+  .refine(exdatesNeedRecurrence, { error: 'only a recurring window has exdates', path: ['exdates'] });
+export type CreateWindowRequest = z.infer<typeof CreateWindowSchema>;
+
+/** PATCH /v1/windows/{id}: any window field; `version` here or in If-Match; `recurrence: null` makes it one-off. */
+export const UpdateWindowSchema = z.strictObject({
+  version: z.int().min(1).optional(),
+  title: windowFields.title.optional(),
+  ownerTeam: windowFields.ownerTeam.optional(),
+  footprint: FootprintSchema.optional(),
+  startsAt: InstantSchema.optional(),
+  endsAt: InstantSchema.optional(),
+  plannedZone: IanaZoneSchema.optional(),
+  recurrence: RecurrenceRuleSchema.nullable().optional(),
+  exdates: ExdateListSchema.optional(),
+  priority: WindowPrioritySchema.optional(),
+  surgePolicy: SurgePolicySchema.optional(),
+  flexibility: FlexibilitySchema.nullable().optional(),
+  override: OverrideRequestSchema.optional(),
+});
+export type UpdateWindowRequest = z.infer<typeof UpdateWindowSchema>;
+
+export const CancelWindowSchema = z.strictObject({ reason: ReasonSchema, version: z.int().min(1).optional() });
+export const WindowOverrideSchema = z.strictObject({ reason: ReasonSchema, occurrence: z.int().min(1).optional() });
+
+export const ListWindowsQuerySchema = z.strictObject({
+  from: InstantSchema.optional(),
+  to: InstantSchema.optional(),
+  region: z.string().min(1).max(32).optional(),
+  team: z.string().min(1).max(200).optional(),
+  status: z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,106 @@
+import { actorOf, CurrentPrincipal, type Principal, ZodBodyPipe, DomainError } from '@holdfast/service-kit';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ExplanationService } from './explanation.service';
+import {
+  CancelWindowSchema,
+  CreateWindowSchema,
+  ListWindowsQuerySchema,
+  UpdateWindowSchema,
+  WindowOverrideSchema,
+  type CreateWindowRequest,
+  type UpdateWindowRequest,
+} from './window-request.schema';
+import { WindowsService } from './windows.service';
+import type { z } from 'zod';
+
+@ApiTags('windows')
+@Controller('v1/windows')
+export class WindowsController {
+  constructor(
+    private readonly windows: WindowsService,
+    private readonly explanations: ExplanationService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
+  create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
+    return this.windows.create(body, actorOf(principal));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Windows by time range, region, team and status, in start order; follow nextCursor for the next page' })
+  list(@Query() query: Record<string, string>) {
+    const parsed = ListWindowsQuerySchema.safeParse(query);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message }));
+      throw new DomainError('invalid-query', 400, `The query is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+    }
+    return this.windows.list(parsed.data);
+  }
+
+  @Get(':id')
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.windows.get(id);
+  }
+
+  @Patch(':id')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'the version you read ("3"); or "version" in the body' })
+  @ApiOperation({ summary: 'Change a window; a stale version gets 409 with currentVersion' })
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body(new ZodBodyPipe(UpdateWindowSchema)) body: UpdateWindowRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.windows.update(id, body, ifMatch, actorOf(principal));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body(new ZodBodyPipe(CancelWindowSchema)) body: z.infer<typeof CancelWindowSchema>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.windows.cancel(id, body.reason, body.version, ifMatch, actorOf(principal));
+  }
+
+  @Post(':id/override')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
+  override(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
+    return this.windows.override(id, body.reason, body.occurrence, actorOf(principal));
+  }
+
+  @Get(':id/occurrences')
+  occurrences(@Param('id', ParseUUIDPipe) id: string, @Query('status') status?: string) {
+    return this.windows.occurrences(id, status);
+  }
+
+  @Post(':id/occurrences/:n/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
+  start(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+    return this.windows.start(id, n, actorOf(principal));
+  }
+
+  @Post(':id/occurrences/:n/complete')
+  @HttpCode(200)
+  complete(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+    return this.windows.complete(id, n, actorOf(principal));
+  }
+
+  @Get(':id/explanation')
+  @ApiOperation({ summary: 'Why it is held: each hold, its cause (surge evidence, alert, declaration or manual request), correlation id and audit trail' })
+  explanation(@Param('id', ParseUUIDPipe) id: string) {
+    return this.explanations.explain(id);
+  }
+
+  @Get(':id/suggestions')
+  @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
+  suggestions(@Param('id', ParseUUIDPipe) id: string, @Query('count') count?: string) {
+    return this.explanations.suggest(id, count ? Math.min(10, Math.max(1, Number(count) || 3)) : 3);
+  }
+}

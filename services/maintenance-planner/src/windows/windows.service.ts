@@ -1,0 +1,522 @@
+import { createEvent, type HoldfastEvent, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
+import { RegionCatalog, RegionError } from '@holdfast/regions';
+import { atField, Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { expandOccurrences, MAX_OCCURRENCES_LIMIT, planWindow } from '@holdfast/time';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { PlannerSettings } from '../config/planner-settings';
+import { GateService } from '../gate/gate.service';
+import { HoldAnnouncer } from '../holds/hold-announcer';
+import { refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
+import { HOLD_COLUMNS, type HoldRow } from '../holds/hold-record';
+import { HoldsService } from '../holds/holds.service';
+import { LocalTimes } from '../regions/local-times';
+import { SERVICE_NAME } from '../service-name';
+import type { CreateWindowRequest, UpdateWindowRequest } from './window-request.schema';
+import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from './window-record';
+
+const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
+
+/** Windows and their occurrences: planned, moved, cancelled, started and completed, each change announced through the outbox. */
+@Injectable()
+export class WindowsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly messaging: MessagingRuntime,
+    private readonly holds: HoldsService,
+    private readonly gate: GateService,
+    private readonly announcer: HoldAnnouncer,
+    private readonly localTimes: LocalTimes,
+    private readonly catalog: RegionCatalog,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
+  ) {}
+
+  async create(request: CreateWindowRequest, actor: string) {
+    this.checkRegions(request.footprint.regions, 'footprint.regions');
+    const now = this.clock.now();
+    const id = uuidv7();
+    const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
+    const occurrences = this.expand({ startsAt: request.startsAt, endsAt: request.endsAt, plannedZone: request.plannedZone, recurrence: request.recurrence, exdates: request.exdates }, horizon);
+    return this.dataSource.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        `INSERT INTO maintenance_window (id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at, planned_zone,
+           recurrence, exdates, priority, surge_policy, flexibility, status, expanded_until, created_at, updated_at)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'scheduled', $15, $16, $16) RETURNING ${WINDOW_COLUMNS}`,
+        [
+          id,
+          request.title,
+          request.ownerTeam,
+          request.footprint.global,
+          request.footprint.regions,
+          request.footprint.shares ?? null,
+          request.startsAt,
+          request.endsAt,
+          request.plannedZone,
+          request.recurrence ?? null,
+          request.exdates ?? [],
+          request.priority,
+          request.surgePolicy,
+          request.flexibility ?? null,
+          horizon,
+          now,
+        ],
+      )) as WindowRow[];
+      await insertOccurrences(tx, id, occurrences, 1);
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'scheduled', actor, details: { title: row.title, startsAt: row.starts_at } });
+      const held = await this.intoHolds(tx, row, request.override?.reason, actor);
+      const current = await this.row(tx, id);
+      await this.publish(tx, createEvent('window.scheduled', { ...this.snapshot(current), status: 'scheduled' }, this.options(id)));
+      if (held) await this.publish(tx, ...held);
+      return this.resource(tx, current);
+    });
+  }
+
+  /**
+   * Planning or moving a window into an active hold is refused with 409 naming the hold, unless
+   * the request carries an override; then the window is let through those holds, recorded with who and why.
+   */
+  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string): Promise<HoldfastEvent[] | null> {
+    if (row.surge_policy !== 'hold') return null;
+    const [span] = (await tx.query('SELECT min(starts_at) AS start, max(ends_at) AS end FROM occurrence WHERE window_id = $1 AND status = $2', [row.id, 'scheduled'])) as {
+      start: Date | null;
+      end: Date | null;
+    }[];
+    if (!span?.start || !span.end) return null;
+    const candidates = await this.holds.findActive(tx, row.footprint_global ? 'all' : row.footprint_regions, { start: span.start, end: span.end });
+    const conflicting: HoldRow[] = [];
+    for (const hold of candidates) {
+      const [hit] = (await tx.query(
+        `SELECT 1 FROM occurrence WHERE window_id = $1 AND status = 'scheduled' AND starts_at < COALESCE($3, 'infinity'::timestamptz) AND ends_at > $2 LIMIT 1`,
+        [row.id, hold.from_at, hold.until_at],
+      )) as unknown[];
+      if (hit) conflicting.push(hold);
+    }
+    if (conflicting.length === 0) return null;
+    if (!overrideReason) {
+      throw new DomainError(
+        'window-in-hold',
+        409,
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. Pick another time (GET /v1/windows/{id}/suggestions), or send override: {reason}.`,
+        { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
+      );
+    }
+    return this.overrideHolds(tx, row, conflicting, overrideReason, actor, undefined);
+  }
+
+  private async overrideHolds(tx: EntityManager, row: WindowRow, holds: readonly HoldRow[], reason: string, actor: string, occurrence: number | undefined): Promise<HoldfastEvent[]> {
+    const now = this.clock.now();
+    const events: HoldfastEvent[] = [];
+    for (const hold of holds) {
+      const until = hold.until_at ?? hold.covered_until ?? now;
+      // The override row is written first: a later fan-out of the same hold leaves it as it is.
+      await tx.query(
+        `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
+         SELECT $1, window_id, number, 'held', status = 'in-progress', $5, $6, $7 FROM occurrence
+          WHERE window_id = $2 AND ($8::int IS NULL OR number = $8) AND starts_at < GREATEST($4, ends_at) AND ends_at > $3 AND status IN ('scheduled', 'held', 'in-progress', 'needs-reschedule')
+         ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason`,
+        [hold.id, row.id, hold.from_at, until, now, actor, reason, occurrence ?? null],
+      );
+      await tx.query(
+        `UPDATE occurrence o SET status = 'scheduled' WHERE o.window_id = $1 AND o.status = 'held' AND ($2::int IS NULL OR o.number = $2)
+           AND NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`,
+        [row.id, occurrence ?? null],
+      );
+      await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
+      const touched = rowsOf<{ window_id: string; number: number; kind: 'held'; in_progress: boolean }>(
+        await tx.query(`SELECT window_id, number, kind, in_progress FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND overridden_by IS NOT NULL`, [hold.id, row.id]),
+      );
+      const [window] = await this.announcer.load(tx, touched);
+      events.push(
+        createEvent(
+          'hold.overridden',
+          {
+            holdId: hold.id,
+            regions: hold.regions,
+            windowId: row.id,
+            overriddenBy: actor,
+            reason,
+            overriddenAt: now.toISOString(),
+            ...(window ? { window: this.announcer.holdWindow(window, hold.regions) } : {}),
+          },
+          { source: SERVICE_NAME, subject: hold.regions[0], time: now },
+        ),
+      );
+    }
+    await refreshWindowStatus(tx, [row.id]);
+    return events;
+  }
+
+  async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
+    return this.dataSource.transaction(async (tx) => {
+      const row = await this.row(tx, id, true);
+      const now = this.clock.now();
+      const holds = (await tx.query(
+        `SELECT DISTINCT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')} FROM hold
+          WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.until_at IS NULL OR hold.until_at > $3)`,
+        [row.footprint_global, row.footprint_regions, now],
+      )) as HoldRow[];
+      if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override.`);
+      const events = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
+      await this.publish(tx, ...events);
+      return { windowId: id, overridden: holds.map((hold) => hold.id), window: await this.resource(tx, await this.row(tx, id)) };
+    });
+  }
+
+  async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string) {
+    const expected = versionFrom(ifMatch, request.version);
+    return this.dataSource.transaction(async (tx) => {
+      const row = await this.row(tx, id, true);
+      if (row.version !== expected) {
+        throw new DomainError('stale-version', 409, `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and reapply your change.`, {
+          currentVersion: row.version,
+        });
+      }
+      if (row.status === 'cancelled') throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
+      if (request.footprint) this.checkRegions(request.footprint.regions, 'footprint.regions');
+      const next = {
+        title: request.title ?? row.title,
+        ownerTeam: request.ownerTeam ?? row.owner_team,
+        footprint: request.footprint ?? { global: row.footprint_global, regions: row.footprint_regions, ...(row.footprint_shares ? { shares: row.footprint_shares } : {}) },
+        startsAt: request.startsAt ?? row.starts_at.toISOString(),
+        endsAt: request.endsAt ?? row.ends_at.toISOString(),
+        plannedZone: request.plannedZone ?? row.planned_zone,
+        recurrence: request.recurrence === undefined ? (row.recurrence ?? undefined) : (request.recurrence ?? undefined),
+        exdates: request.exdates ?? (request.recurrence === null ? [] : row.exdates),
+        priority: request.priority ?? row.priority,
+        surgePolicy: request.surgePolicy ?? row.surge_policy,
+        flexibility: request.flexibility === undefined ? row.flexibility : request.flexibility,
+      };
+      const errors = [];
+      if (Date.parse(next.startsAt) >= Date.parse(next.endsAt)) errors.push({ path: 'endsAt', message: 'must be after startsAt' });
+      if (next.exdates.length > 0 && !next.recurrence) errors.push({ path: 'exdates', message: 'only a recurring window has exdates' });
+      if (errors.length) throw new DomainError('invalid-body', 400, `The request body is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+      const changes = changedFields(row, request);
+      if (changes.length === 0) return this.resource(tx, row);
+      const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
+      const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
+      const occurrences = timeChanged ? this.expand(next, horizon) : [];
+      await tx.query(
+        `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
+           starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16
+         WHERE id = $1`,
+        [
+          id,
+          next.title,
+          next.ownerTeam,
+          next.footprint.global,
+          next.footprint.regions,
+          next.footprint.shares ?? null,
+          next.startsAt,
+          next.endsAt,
+          next.plannedZone,
+          next.recurrence ?? null,
+          next.exdates,
+          next.priority,
+          next.surgePolicy,
+          next.flexibility ?? null,
+          this.clock.now(),
+          horizon,
+        ],
+      );
+      const events: HoldfastEvent[] = [];
+      if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
+        // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
+        await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL`, [id, this.clock.now()]);
+        if (timeChanged) {
+          await tx.query(`DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'held', 'needs-reschedule', 'missed'))`, [id]);
+          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'held', 'needs-reschedule', 'missed')`, [id]);
+          const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [id])) as { last: number }[];
+          await insertOccurrences(tx, id, occurrences, last + 1);
+        } else {
+          await tx.query(`UPDATE occurrence SET status = 'scheduled' WHERE window_id = $1 AND status = 'held'`, [id]);
+        }
+        const updated = await this.row(tx, id);
+        const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor);
+        if (overridden) events.push(...overridden);
+        await this.holds.holdWindow(tx, id);
+      }
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1 } });
+      const current = await this.row(tx, id);
+      await this.publish(tx, createEvent('window.updated', { ...this.snapshot(current), changes }, this.options(id)), ...events);
+      return this.resource(tx, current);
+    });
+  }
+
+  async cancel(id: string, reason: string, version: number | undefined, ifMatch: string | undefined, actor: string) {
+    return this.dataSource.transaction(async (tx) => {
+      const row = await this.row(tx, id, true);
+      if (ifMatch !== undefined || version !== undefined) {
+        const expected = versionFrom(ifMatch, version);
+        if (row.version !== expected) throw new DomainError('stale-version', 409, `Window ${id} is at version ${row.version}, not ${expected}.`, { currentVersion: row.version });
+      }
+      if (row.status === 'cancelled') return this.resource(tx, row);
+      const now = this.clock.now();
+      await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL`, [id, now]);
+      await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'held', 'needs-reschedule')`, [id]);
+      await tx.query(`UPDATE maintenance_window SET status = 'cancelled', version = version + 1, updated_at = $2 WHERE id = $1`, [id, now]);
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'cancelled', actor, details: { reason } });
+      const current = await this.row(tx, id);
+      await this.publish(tx, createEvent('window.cancelled', { ...this.snapshot(current), status: 'cancelled', reason, cancelledBy: actor }, this.options(id)));
+      return this.resource(tx, current);
+    });
+  }
+
+  async start(id: string, number: number, actor: string) {
+    const now = this.clock.now();
+    await this.gate.check({ windowId: id, at: now });
+    return this.dataSource.transaction(async (tx) => {
+      const row = await this.row(tx, id, true);
+      const occurrence = await this.occurrence(tx, id, number, true);
+      if (!['scheduled', 'needs-reschedule'].includes(occurrence.status)) {
+        throw new DomainError('occurrence-not-startable', 409, `Occurrence ${number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`);
+      }
+      await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
+      await refreshWindowStatus(tx, [id]);
+      await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'started', actor, details: { number } });
+      const current = await this.row(tx, id);
+      const started = await this.occurrence(tx, id, number);
+      await this.publish(
+        tx,
+        createEvent(
+          'window.started',
+          {
+            ...this.snapshot(current),
+            status: 'in-progress',
+            startedAt: now.toISOString(),
+            occurrence: { startsAt: started.starts_at.toISOString(), endsAt: started.ends_at.toISOString() },
+            occurrenceNumber: number,
+            occurrences: [occurrenceView(started, readerRegions(row), this.localTimes)],
+          },
+          this.options(id),
+        ),
+      );
+      return occurrenceView(started, readerRegions(row), this.localTimes);
+    });
+  }
+
+  async complete(id: string, number: number, actor: string) {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (tx) => {
+      const row = await this.row(tx, id, true);
+      const occurrence = await this.occurrence(tx, id, number, true);
+      if (occurrence.status !== 'in-progress') throw new DomainError('occurrence-not-in-progress', 409, `Occurrence ${number} of window ${id} is ${occurrence.status}; start it first.`);
+      await tx.query(`UPDATE occurrence SET status = 'completed', completed_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
+      await refreshWindowStatus(tx, [id]);
+      await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'completed', actor, details: { number } });
+      const current = await this.row(tx, id);
+      const done = await this.occurrence(tx, id, number);
+      await this.publish(
+        tx,
+        createEvent(
+          'window.completed',
+          {
+            ...this.snapshot(current),
+            status: current.status === 'completed' ? 'completed' : 'scheduled',
+            completedAt: now.toISOString(),
+            occurrence: { startsAt: done.starts_at.toISOString(), endsAt: done.ends_at.toISOString() },
+            occurrenceNumber: number,
+            occurrences: [occurrenceView(done, readerRegions(row), this.localTimes)],
+          },
+          this.options(id),
+        ),
+      );
+      return occurrenceView(done, readerRegions(row), this.localTimes);
+    });
+  }
+
+  async get(id: string) {
+    return this.resource(this.dataSource.manager, await this.row(this.dataSource.manager, id));
+  }
+
+  async list(query: { from?: string; to?: string; region?: string; team?: string; status?: string; limit: number; cursor?: string }) {
+    if (query.region) this.checkRegions([query.region], 'region');
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const rows = (await this.dataSource.query(
+      `SELECT ${WINDOW_COLUMNS} FROM maintenance_window w
+        WHERE ($1::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.ends_at > $1))
+          AND ($2::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.starts_at < $2))
+          AND ($3::text IS NULL OR w.footprint_global OR $3 = ANY(w.footprint_regions))
+          AND ($4::text IS NULL OR w.owner_team = $4)
+          AND ($5::text IS NULL OR w.status = $5)
+          AND ($6::timestamptz IS NULL OR (w.starts_at, w.id) > ($6, $7::uuid))
+        ORDER BY w.starts_at, w.id LIMIT $8`,
+      [query.from ?? null, query.to ?? null, query.region ? this.checkRegions([query.region], 'region')[0] : null, query.team ?? null, query.status ?? null, after?.startsAt ?? null, after?.id ?? null, query.limit + 1],
+    )) as WindowRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => this.resourceSync(row)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async occurrences(id: string, status?: string) {
+    const row = await this.row(this.dataSource.manager, id);
+    const rows = (await this.dataSource.query(`SELECT * FROM occurrence WHERE window_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY number LIMIT 2000`, [id, status ?? null])) as OccurrenceRow[];
+    const holds = (await this.dataSource.query(
+      `SELECT number, array_agg(hold_id ORDER BY held_at) AS holds FROM hold_occurrence WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL AND kind = 'held' GROUP BY number`,
+      [id],
+    )) as { number: number; holds: string[] }[];
+    const heldBy = new Map(holds.map((entry) => [entry.number, entry.holds]));
+    return { windowId: id, items: rows.map((occurrence) => ({ ...occurrenceView(occurrence, readerRegions(row), this.localTimes), heldBy: heldBy.get(occurrence.number) ?? [] })) };
+  }
+
+  /** Recurring windows get occurrences up to the rolling horizon. */
+  async extendHorizon(): Promise<number> {
+    const horizon = new Date(this.clock.nowMs() + this.config.settings.occurrenceHorizonMs);
+    const due = (await this.dataSource.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as WindowRow[];
+    for (const row of due) {
+      await this.dataSource.transaction(async (tx) => {
+        const occurrences = this.expand(
+          { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates },
+          horizon,
+        ).filter((occurrence) => occurrence.start >= row.expanded_until);
+        const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
+        await insertOccurrences(tx, row.id, occurrences, last + 1);
+        await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, horizon]);
+        await this.holds.holdWindow(tx, row.id);
+      });
+    }
+    return due.length;
+  }
+
+  /** Occurrences whose time passed without a start become missed, never silently completed. */
+  async markMissed(): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const missed = rowsOf<{ window_id: string }>(
+        await tx.query(`UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 RETURNING window_id, number`, [this.clock.now()]),
+      );
+      if (missed.length === 0) return 0;
+      const ids = [...new Set(missed.map((entry) => entry.window_id))];
+      await refreshWindowStatus(tx, ids);
+      await tx.query(
+        `INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, details) SELECT 'occurrence', id, 'missed', 'planner', $2, '{}' FROM unnest($1::uuid[]) AS id`,
+        [ids, this.clock.now()],
+      );
+      return missed.length;
+    });
+  }
+
+  async row(db: EntityManager, id: string, lock = false): Promise<WindowRow> {
+    const [row] = (await db.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id])) as WindowRow[];
+    if (!row) throw new DomainError('window-not-found', 404, `No window ${id}: list windows with GET /v1/windows.`);
+    return row;
+  }
+
+  private async occurrence(db: EntityManager, id: string, number: number, lock = false): Promise<OccurrenceRow> {
+    const [row] = (await db.query(`SELECT * FROM occurrence WHERE window_id = $1 AND number = $2 ${lock ? 'FOR UPDATE' : ''}`, [id, number])) as OccurrenceRow[];
+    if (!row) throw new DomainError('occurrence-not-found', 404, `Window ${id} has no occurrence ${number}: list them with GET /v1/windows/${id}/occurrences.`);
+    return row;
+  }
+
+  private snapshot(row: WindowRow): WindowSnapshot {
+    return windowSnapshot(row, this.localTimes);
+  }
+
+  private resourceSync(row: WindowRow) {
+    return { ...this.snapshot(row), id: row.id };
+  }
+
+  private async resource(db: EntityManager, row: WindowRow) {
+    const [next] = (await db.query(
+      `SELECT * FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'held', 'in-progress', 'needs-reschedule') ORDER BY starts_at LIMIT 1`,
+      [row.id],
+    )) as OccurrenceRow[];
+    return { ...this.resourceSync(row), nextOccurrence: next ? occurrenceView(next, readerRegions(row), this.localTimes) : null };
+  }
+
+  private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date) {
+    const planned = atField('plannedZone', () =>
+      planWindow({
+        start: new Date(window.startsAt),
+        end: new Date(window.endsAt),
+        zone: window.plannedZone,
+        ...(window.recurrence ? { recurrence: { rrule: window.recurrence, exdates: window.exdates ?? [] } } : {}),
+      }),
+    );
+    if (!window.recurrence) return [{ start: planned.start, end: planned.end }];
+    const until = new Date(Math.max(horizon.getTime(), planned.end.getTime() + 1));
+    const { occurrences } = atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: MAX_OCCURRENCES_LIMIT }));
+    if (occurrences.length === 0) {
+      throw new DomainError('no-occurrences', 422, 'recurrence: the rule gives no occurrence within the horizon; check COUNT, UNTIL and exdates.', {
+        errors: [{ path: 'recurrence', message: 'gives no occurrence within the horizon' }],
+      });
+    }
+    return occurrences;
+  }
+
+  /** Every unknown code named at once, at the field that carried it. */
+  private checkRegions(codes: readonly string[], path: string): string[] {
+    try {
+      return this.catalog.getAll(codes).map((region) => region.code);
+    } catch (error) {
+      if (error instanceof RegionError) {
+        throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path, code: error.code, message: `unknown region ${code}` })) });
+      }
+      throw error;
+    }
+  }
+
+  private options(windowId: string) {
+    return { source: SERVICE_NAME, subject: windowId, time: this.clock.now() };
+  }
+
+  private async publish(tx: EntityManager, ...events: HoldfastEvent[]): Promise<void> {
+    await this.announcer.publish(tx, events);
+  }
+}
+
+/** One multi-row insert for a window's occurrences, numbered from `first`. */
+async function insertOccurrences(tx: EntityManager, windowId: string, occurrences: readonly { start: Date; end: Date }[], first: number): Promise<void> {
+  if (occurrences.length === 0) return;
+  await tx.query(
+    `INSERT INTO occurrence (window_id, number, starts_at, ends_at, status)
+     SELECT $1, n, s, e, 'scheduled' FROM unnest($2::int[], $3::timestamptz[], $4::timestamptz[]) AS t(n, s, e) ON CONFLICT DO NOTHING`,
+    [windowId, occurrences.map((_, index) => first + index), occurrences.map((occurrence) => occurrence.start), occurrences.map((occurrence) => occurrence.end)],
+  );
+}
+
+function versionFrom(ifMatch: string | undefined, bodyVersion: number | undefined): number {
+  const fromHeader = ifMatch?.replace(/^W\//, '').replace(/"/g, '').trim();
+  const version = fromHeader ? Number(fromHeader) : bodyVersion;
+  if (version === undefined || !Number.isInteger(version) || version < 1) {
+    throw new DomainError('version-required', 428, 'Say which version you change: send If-Match: "<version>" or "version" in the body (GET the window for its current version).', {
+      errors: [{ path: 'version', message: 'required (If-Match header or body)' }],
+    });
+  }
+  return version;
+}
+
+function changedFields(row: WindowRow, request: UpdateWindowRequest): WindowField[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const changes: WindowField[] = [];
+  if (request.title !== undefined && request.title !== row.title) changes.push('title');
+  if (request.ownerTeam !== undefined && request.ownerTeam !== row.owner_team) changes.push('ownerTeam');
+  if (request.footprint !== undefined && !same(request.footprint, { global: row.footprint_global, regions: row.footprint_regions, ...(row.footprint_shares ? { shares: row.footprint_shares } : {}) })) changes.push('footprint');
+  if (request.startsAt !== undefined && Date.parse(request.startsAt) !== row.starts_at.getTime()) changes.push('startsAt');
+  if (request.endsAt !== undefined && Date.parse(request.endsAt) !== row.ends_at.getTime()) changes.push('endsAt');
+  if (request.plannedZone !== undefined && request.plannedZone !== row.planned_zone) changes.push('plannedZone');
+  if (request.recurrence !== undefined && (request.recurrence ?? null) !== row.recurrence) changes.push('recurrence');
+  if (request.exdates !== undefined && !same(request.exdates, row.exdates)) changes.push('exdates');
+  if (request.priority !== undefined && request.priority !== row.priority) changes.push('priority');
+  if (request.surgePolicy !== undefined && request.surgePolicy !== row.surge_policy) changes.push('surgePolicy');
+  if (request.flexibility !== undefined && !same(request.flexibility, row.flexibility)) changes.push('flexibility');
+  return changes;
+}
+
+function encodeCursor(row: WindowRow): string {
+  return Buffer.from(`${row.starts_at.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startsAt: string; id: string } {
+  const [startsAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!startsAt || !id || !Number.isFinite(Date.parse(startsAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new DomainError('invalid-cursor', 400, 'The cursor is not one this API gave out: start again without it.', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
+  }
+  return { startsAt, id };
+}

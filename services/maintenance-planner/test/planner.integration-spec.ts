@@ -1,0 +1,340 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+
+const clock = new ManualClock('2026-06-14T20:00:00Z');
+
+interface Answer<T = Record<string, any>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+function surge(type: 'surge.started' | 'surge.updated', region: string, surgeId: string, change: Record<string, unknown> = {}): HoldfastEvent {
+  return createEvent(
+    type,
+    {
+      surgeId,
+      region,
+      metric: 'requests',
+      source: 'detector',
+      severity: 'major',
+      startedAt: '2026-06-14T21:00:00Z',
+      detectedAt: '2026-06-14T21:00:05Z',
+      evidence: { observed: 5_000, baseline: 1_000, score: 5, samples: [{ at: '2026-06-14T21:00:00Z', value: 5_000 }] },
+      reason: `requests in ${region} surged`,
+      ...change,
+    } as never,
+    { source: 'planner-spec', subject: region },
+  );
+}
+
+function cleared(region: string, surgeId: string, clearedAt: string): HoldfastEvent {
+  return createEvent('surge.cleared', { surgeId, region, metric: 'requests', startedAt: '2026-06-14T21:00:00Z', clearedAt, reason: 'back to normal' }, { source: 'planner-spec', subject: region });
+}
+
+describe('maintenance-planner: windows, holds, the gate, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let publisher: EventPublisher;
+  let holdEvents: TopicRecorder;
+  let windowEvents: TopicRecorder;
+  let sweep: PlannerSweep;
+
+  const api = async <T = Record<string, any>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> => {
+    const response = await fetch(`${service.baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
+  };
+
+  const plan = async (change: Record<string, unknown> = {}) => {
+    const answer = await api('POST', '/v1/windows', {
+      title: 'Core router firmware upgrade',
+      ownerTeam: 'network-platform',
+      footprint: { global: false, regions: ['IR'] },
+      startsAt: '2026-06-14T22:00:00Z',
+      endsAt: '2026-06-14T23:00:00Z',
+      plannedZone: 'America/Los_Angeles',
+      ...change,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body;
+  };
+  const occurrences = async (id: string) => (await api('GET', `/v1/windows/${id}/occurrences`)).body.items as Record<string, any>[];
+  const holdFor = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).filter((hold) => hold.causeId === surgeId);
+  const eventsOf = (recorder: TopicRecorder, type: string) => recorder.messages.filter((message) => message.headers.ce_type === type).map((message) => ({ key: message.key, data: JSON.parse(message.value) }));
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', HOLD_COOLDOWN_MINUTES: '30' } });
+    const { kafka } = service.config;
+    const client = createKafka(kafka, silentLogger);
+    publisher = new EventPublisher(client, kafka);
+    await publisher.connect();
+    holdEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceHolds), `${kafka.topicPrefix}hold-reader`);
+    windowEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceWindows), `${kafka.topicPrefix}window-reader`);
+    sweep = service.app.get(PlannerSweep);
+  });
+
+  afterAll(async () => {
+    await holdEvents?.stop();
+    await windowEvents?.stop();
+    await publisher?.disconnect();
+    await service?.close();
+  });
+
+  it('plans a window with local times per footprint region: 14:00 Los Angeles in June 2009 is 01:30 Tehran (+04:30), in June 2026 00:30', async () => {
+    const in2009 = await plan({ footprint: { global: false, regions: ['IR', 'US'] }, startsAt: '2009-06-15T21:00:00Z', endsAt: '2009-06-15T22:00:00Z' });
+    expect(in2009.localTimes).toContainEqual({ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2009-06-16T01:30', endsAtLocal: '2009-06-16T02:30', offset: '+04:30', endOffset: '+04:30' });
+    expect(in2009.localTimes).toContainEqual(expect.objectContaining({ region: 'US', zone: 'America/New_York', startsAtLocal: '2009-06-15T17:00', offset: '-04:00' }));
+    const in2026 = await plan({ startsAt: '2026-06-15T21:00:00Z', endsAt: '2026-06-15T22:00:00Z' });
+    expect(in2026.localTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-16T00:30', endsAtLocal: '2026-06-16T01:30', offset: '+03:30', endOffset: '+03:30' }]);
+    expect(in2026).toMatchObject({ version: 1, status: 'scheduled', priority: 'routine', surgePolicy: 'hold', nextOccurrence: { number: 1, status: 'scheduled' } });
+    await expectEventually(() => expect(eventsOf(windowEvents, 'window.scheduled').find((event) => event.data.windowId === in2026.windowId)?.key).toBe(in2026.windowId));
+  });
+
+  it('refuses a bad window naming every bad field, and an unknown region naming the code', async () => {
+    const bad = await api('POST', '/v1/windows', { title: '', ownerTeam: 'x', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T09:00:00Z', plannedZone: 'Mars/Base', recurrence: 'FREQ=MINUTELY' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect((bad.body.errors as { path: string }[]).map((error) => error.path).sort()).toEqual(['endsAt', 'plannedZone', 'recurrence', 'title']);
+    const unknown = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'x', footprint: { global: false, regions: ['IR', 'XX', 'atlantis'] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ code: 'unknown-region', errors: [{ path: 'footprint.regions', message: 'unknown region XX' }, { path: 'footprint.regions', message: 'unknown region atlantis' }] });
+    expect(unknown.body.detail).toContain('XX, atlantis');
+    const regions = await api('GET', '/v1/regions');
+    expect(regions.body.items).toContainEqual(expect.objectContaining({ code: 'IR', zone: 'Asia/Tehran' }));
+  });
+
+  it('updates with the version from If-Match or the body, and answers a stale one with 409 and the current version', async () => {
+    const window = await plan({ startsAt: '2026-07-01T10:00:00Z', endsAt: '2026-07-01T11:00:00Z', ownerTeam: 'storage' });
+    const first = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Renamed' }, { 'if-match': '"1"' });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ version: 2, title: 'Renamed' });
+    const stale = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again', version: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'stale-version', currentVersion: 2 });
+    const moved = await api('PATCH', `/v1/windows/${window.windowId}`, { startsAt: '2026-07-02T10:00:00Z', endsAt: '2026-07-02T11:00:00Z', version: 2 });
+    expect(moved.body).toMatchObject({ version: 3, nextOccurrence: { startsAt: '2026-07-02T10:00:00.000Z' } });
+    await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
+  });
+
+  it('lists windows by team, region and time range in a stable order, page by page', async () => {
+    for (const day of [3, 4, 5]) await plan({ ownerTeam: 'paging', startsAt: `2026-08-0${day}T10:00:00Z`, endsAt: `2026-08-0${day}T11:00:00Z` });
+    const first = await api('GET', '/v1/windows?team=paging&limit=2&region=IR&from=2026-08-01T00:00:00Z');
+    expect(first.body.items.map((item: { startsAt: string }) => item.startsAt)).toEqual(['2026-08-03T10:00:00.000Z', '2026-08-04T10:00:00.000Z']);
+    const second = await api('GET', `/v1/windows?team=paging&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((item: { startsAt: string }) => item.startsAt)).toEqual(['2026-08-05T10:00:00.000Z']);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
+  });
+
+  it('a surge holds exactly the right occurrences: regional, global, recurring across DST, crossing the edges, in progress; exempt and other regions not; notify-only flagged', async () => {
+    clock.set('2026-06-14T20:00:00Z');
+    const regional = await plan({ title: 'regional' });
+    const global = await plan({ title: 'global', footprint: { global: true, regions: [] } });
+    const exempt = await plan({ title: 'exempt', surgePolicy: 'exempt' });
+    const notifyOnly = await plan({ title: 'notify-only', surgePolicy: 'notify-only' });
+    const elsewhere = await plan({ title: 'elsewhere', footprint: { global: false, regions: ['DE'] } });
+    const crossingStart = await plan({ title: 'crossing the start', startsAt: '2026-06-14T20:30:00Z', endsAt: '2026-06-14T21:30:00Z' });
+    const before = await plan({ title: 'ends before', startsAt: '2026-06-14T20:00:00Z', endsAt: '2026-06-14T21:00:00Z' });
+    const after = await plan({ title: 'starts after the end', startsAt: '2026-06-15T03:00:00Z', endsAt: '2026-06-15T04:00:00Z' });
+    const running = await plan({ title: 'running', startsAt: '2026-06-14T20:00:00Z', endsAt: '2026-06-14T23:30:00Z' });
+    expect((await api('POST', `/v1/windows/${running.windowId}/occurrences/1/start`)).status).toBe(200);
+    // Daily at 02:00 Europe/Berlin, over the rolling horizon, less one EXDATE.
+    const recurring = await plan({
+      title: 'recurring',
+      plannedZone: 'Europe/Berlin',
+      startsAt: '2026-06-14T00:00:00Z',
+      endsAt: '2026-06-14T00:30:00Z',
+      recurrence: 'FREQ=DAILY',
+      exdates: ['2026-06-16T02:00'],
+    });
+    const recurringOccurrences = await occurrences(recurring.windowId);
+    expect(recurringOccurrences.at(-1)?.startsAt).toBe('2026-09-12T00:00:00.000Z');
+    expect(recurringOccurrences.some((occurrence) => occurrence.startsAt.startsWith('2026-06-16'))).toBe(false);
+
+    const surgeId = uuidv7();
+    clock.set('2026-06-14T21:00:05Z');
+    await publisher.publish(surge('surge.started', 'IR', surgeId, { expectedEndAt: '2026-06-15T03:00:00Z' }));
+    const [hold] = await expectEventually(async () => {
+      const holds = await holdFor(surgeId);
+      expect(holds).toHaveLength(1);
+      return holds;
+    });
+    const statusOf = async (window: { windowId: string }) => (await occurrences(window.windowId))[0].status;
+    expect(await statusOf(regional)).toBe('held');
+    expect(await statusOf(global)).toBe('held');
+    expect(await statusOf(crossingStart)).toBe('held');
+    expect(await statusOf(exempt)).toBe('scheduled');
+    expect(await statusOf(notifyOnly)).toBe('scheduled');
+    expect(await statusOf(elsewhere)).toBe('scheduled');
+    expect(await statusOf(before)).toBe('scheduled');
+    expect(await statusOf(after)).toBe('scheduled');
+    expect(await statusOf(running)).toBe('in-progress');
+    const recurringNow = await occurrences(recurring.windowId);
+    // 02:00 Berlin on 15 June (00:00Z) lies inside the hold; 14 June's run was before it.
+    expect(recurringNow.filter((occurrence) => occurrence.status === 'held').map((occurrence) => occurrence.startsAt)).toEqual(['2026-06-15T00:00:00.000Z']);
+
+    const placed = await expectEventually(() => {
+      const event = eventsOf(holdEvents, 'hold.placed').find((candidate) => candidate.data.holdId === hold.id);
+      expect(event).toBeDefined();
+      return event!;
+    });
+    expect(placed.key).toBe('IR');
+    expect(placed.data.windowIds.sort()).toEqual([regional.windowId, global.windowId, crossingStart.windowId, running.windowId, recurring.windowId].sort());
+    expect(placed.data.notifyOnlyWindowIds).toEqual([notifyOnly.windowId]);
+    const described = new Map<string, Record<string, any>>(placed.data.windows.map((window: { windowId: string }) => [window.windowId, window]));
+    expect(described.get(regional.windowId)).toMatchObject({
+      title: 'regional',
+      ownerTeam: 'network-platform',
+      notifyOnly: false,
+      occurrences: [{ number: 1, status: 'held', inProgress: false, localTimes: [{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-15T01:30', offset: '+03:30' }] }],
+    });
+    expect(described.get(running.windowId)?.occurrences[0]).toMatchObject({ inProgress: true, status: 'in-progress' });
+    expect(described.get(notifyOnly.windowId)).toMatchObject({ notifyOnly: true });
+    expect(described.get(global.windowId)?.occurrences[0].localTimes).toEqual([expect.objectContaining({ region: 'IR', zone: 'Asia/Tehran' })]);
+    expect(placed.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T06:30', offset: '+03:30' }]);
+    await expectEventually(() => expect(eventsOf(windowEvents, 'window.held').filter((event) => event.data.holdId === hold.id).map((event) => event.key).sort()).toEqual([regional.windowId, global.windowId, crossingStart.windowId, recurring.windowId].sort()));
+
+    // The gate: held now for the window and for IR, free for DE and for the exempt window.
+    const gate = await api('GET', `/v1/gate?windowId=${regional.windowId}`);
+    expect(gate.status).toBe(423);
+    expect(gate.headers.get('retry-after')).toBe(String((Date.parse('2026-06-15T03:00:00Z') - clock.nowMs()) / 1000));
+    expect(gate.body.holds).toEqual([{ id: hold.id, regions: ['IR'], reason: hold.reason, source: 'detector', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' }]);
+    expect((await api('GET', '/v1/gate?regions=IR,NP')).status).toBe(423);
+    expect((await api('GET', '/v1/gate?regions=DE')).body).toEqual({ allowed: true, at: clock.now().toISOString() });
+    expect((await api('GET', `/v1/gate?windowId=${exempt.windowId}`)).status).toBe(200);
+    expect((await api('GET', '/v1/gate?regions=IR&at=2026-06-14T20:59:00Z')).status).toBe(200);
+    expect((await api('GET', '/v1/gate?regions=XX')).body).toMatchObject({ code: 'unknown-region' });
+    const start = await api('POST', `/v1/windows/${regional.windowId}/occurrences/1/start`);
+    expect(start.status).toBe(423);
+
+    // The explanation keeps what the surge carried, and the audit trail tells the story.
+    const explanation = await api('GET', `/v1/windows/${regional.windowId}/explanation`);
+    expect(explanation.body.holds[0]).toMatchObject({
+      hold: { id: hold.id, source: 'detector' },
+      cause: { kind: 'surge', causeId: surgeId, severity: 'major', evidence: { observed: 5_000, baseline: 1_000, score: 5 }, reason: 'requests in IR surged' },
+    });
+    expect(explanation.body.holds[0].cause.correlationId).toBeTruthy();
+    const audit = await api('GET', `/v1/audit?subject=${regional.windowId}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'held']);
+
+    // The same surge again, and its update, give no second hold; the update extends it.
+    await publisher.publish(surge('surge.started', 'IR', surgeId, { expectedEndAt: '2026-06-15T03:00:00Z' }));
+    await publisher.publish(surge('surge.updated', 'IR', surgeId, { expectedEndAt: '2026-06-15T06:00:00Z', severity: 'critical' }));
+    await expectEventually(async () => expect(await holdFor(surgeId)).toEqual([expect.objectContaining({ until: '2026-06-15T06:00:00.000Z' })]));
+    expect(await statusOf(after)).toBe('held');
+
+    // Cleared: released only after the cool-down, on the frozen clock's time.
+    clock.set('2026-06-15T05:00:00Z');
+    await publisher.publish(cleared('IR', surgeId, '2026-06-15T05:00:00Z'));
+    await expectEventually(async () => expect((await holdFor(surgeId))[0].releaseDueAt).toBe('2026-06-15T05:30:00.000Z'));
+    clock.set('2026-06-15T05:29:00Z');
+    await sweep.sweep();
+    expect((await holdFor(surgeId))[0].active).toBe(true);
+    clock.set('2026-06-15T05:31:00Z');
+    await sweep.sweep();
+    expect((await holdFor(surgeId))[0].active).toBe(false);
+    expect((await api('GET', '/v1/gate?regions=IR')).status).toBe(200);
+    // Still ahead in 2026? No: every held one's time passed during the hold, so each needs a new slot, with a proposal.
+    const released = (await occurrences(regional.windowId))[0];
+    expect(released.status).toBe('needs-reschedule');
+    expect(released.proposedSlot.localTimes[0]).toMatchObject({ region: 'IR', zone: 'Asia/Tehran' });
+    expect(Date.parse(released.proposedSlot.startsAt)).toBeGreaterThanOrEqual(clock.nowMs());
+    expect(await statusOf(after)).toBe('needs-reschedule');
+    await expectEventually(() => expect(eventsOf(holdEvents, 'hold.released').find((event) => event.data.holdId === hold.id)?.data.windows.length).toBeGreaterThan(0));
+  });
+
+  it('ends right when a surge.cleared overtakes its surge.started', async () => {
+    clock.set('2026-06-20T12:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['NP'] }, startsAt: '2026-06-21T10:00:00Z', endsAt: '2026-06-21T11:00:00Z' });
+    const surgeId = uuidv7();
+    await publisher.publish(cleared('NP', surgeId, '2026-06-20T11:00:00Z'), surge('surge.started', 'NP', surgeId, { startedAt: '2026-06-20T10:00:00Z', detectedAt: '2026-06-20T10:00:05Z' }));
+    await expectEventually(async () => expect(await holdFor(surgeId)).toEqual([expect.objectContaining({ active: false })]));
+    expect((await occurrences(window.windowId))[0].status).toBe('scheduled');
+  });
+
+  it('holds an occurrence under two holds until the last one ends, and two regions surging at once', async () => {
+    clock.set('2026-07-10T00:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['IR', 'NP'] }, startsAt: '2026-07-12T10:00:00Z', endsAt: '2026-07-12T11:00:00Z' });
+    const ir = uuidv7();
+    const np = uuidv7();
+    await publisher.publish(
+      surge('surge.started', 'IR', ir, { startedAt: '2026-07-10T00:00:00Z', detectedAt: '2026-07-10T00:00:00Z', expectedEndAt: '2026-07-13T00:00:00Z' }),
+      surge('surge.started', 'NP', np, { startedAt: '2026-07-10T00:00:00Z', detectedAt: '2026-07-10T00:00:00Z', expectedEndAt: '2026-07-13T00:00:00Z' }),
+    );
+    const listed = await expectEventually(async () => {
+      const items = (await occurrences(window.windowId))[0];
+      expect(items.heldBy).toHaveLength(2);
+      return items;
+    });
+    expect(listed.status).toBe('held');
+    const [irHold] = await holdFor(ir);
+    const [npHold] = await holdFor(np);
+    expect((await api('POST', `/v1/holds/${irHold.id}/release`, { reason: 'IR calm again' })).status).toBe(200);
+    expect((await occurrences(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [npHold.id] });
+    await api('POST', `/v1/holds/${npHold.id}/release`, { reason: 'NP calm again' });
+    expect((await occurrences(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+  });
+
+  it('refuses planning into a manual hold naming it, lets an override through, and releases to scheduled or auto-moves', async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    const manual = await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-09-01T00:00:00Z', until: '2026-09-03T00:00:00Z', reason: 'Election in NP' });
+    expect(manual.status).toBe(201);
+    const into = { footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-02T10:00:00Z', endsAt: '2026-09-02T11:00:00Z' };
+    const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...into });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'window-in-hold', holds: [{ id: manual.body.id }] });
+    expect(refused.body.detail).toContain(manual.body.id);
+    const overridden = await plan({ ...into, override: { reason: 'security patch cannot wait' } });
+    expect(overridden.status).toBe('scheduled');
+    expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
+    await expectEventually(() => expect(eventsOf(holdEvents, 'hold.overridden').find((event) => event.data.windowId === overridden.windowId)?.data).toMatchObject({ holdId: manual.body.id, reason: 'security patch cannot wait' }));
+
+    const later = await plan({ footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-05T10:00:00Z', endsAt: '2026-09-05T11:00:00Z' });
+    const autoMove = await plan({
+      footprint: { global: false, regions: ['NP'] },
+      startsAt: '2026-09-05T12:00:00Z',
+      endsAt: '2026-09-05T13:00:00Z',
+      flexibility: { earliestStartAt: '2026-09-05T00:00:00Z', deadlineAt: '2026-09-12T00:00:00Z', autoMove: true, allowedLocalHours: { ranges: [{ from: '01:00', to: '05:00' }] } },
+    });
+    const extend = await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-09-04T00:00:00Z', until: '2026-09-06T00:00:00Z', reason: 'Counting in NP' });
+    expect((await occurrences(later.windowId))[0].status).toBe('held');
+    expect((await occurrences(autoMove.windowId))[0].status).toBe('held');
+    clock.set('2026-09-05T12:30:00Z');
+    await api('POST', `/v1/holds/${extend.body.id}/release`, { reason: 'counted' });
+    const moved = (await occurrences(autoMove.windowId))[0];
+    expect(moved.status).toBe('scheduled');
+    expect(moved.localTimes[0].startsAtLocal.slice(11)).toMatch(/^0[1-3]:/);
+    expect((await occurrences(later.windowId))[0].status).toBe('needs-reschedule');
+    await expectEventually(() => expect(eventsOf(windowEvents, 'window.rescheduled').find((event) => event.key === autoMove.windowId)?.data).toMatchObject({ automatic: true }));
+    const audit = await api('GET', `/v1/audit?subject=${extend.body.id}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['placed', 'released']);
+  });
+
+  it('extends occurrences over the horizon with the sweep, and holds a recurring window across the autumn DST change at 02:00 local', async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    const recurring = await plan({ title: 'nightly', plannedZone: 'Europe/Berlin', startsAt: '2026-09-01T00:00:00Z', endsAt: '2026-09-01T00:30:00Z', recurrence: 'FREQ=DAILY' });
+    expect((await occurrences(recurring.windowId)).at(-1)?.startsAt).toBe('2026-11-29T01:00:00.000Z');
+    clock.set('2026-10-01T00:00:00Z');
+    expect((await sweep.sweep()).extendedWindows).toBeGreaterThanOrEqual(1);
+    expect((await occurrences(recurring.windowId)).at(-1)?.startsAt).toBe('2026-12-29T01:00:00.000Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['IR'], from: '2026-10-24T00:00:00Z', until: '2026-10-27T00:00:00Z', reason: 'Holiday traffic in IR' });
+    const held = (await occurrences(recurring.windowId)).filter((occurrence) => occurrence.status === 'held');
+    // 02:00 Berlin is 00:00Z in summer time (the first 02:00 of the 25th, by the overlap rule), 01:00Z after.
+    expect(held.map((occurrence) => occurrence.startsAt)).toEqual(['2026-10-24T00:00:00.000Z', '2026-10-25T00:00:00.000Z', '2026-10-26T01:00:00.000Z']);
+    expect(held.every((occurrence) => occurrence.heldBy[0] === hold.body.id)).toBe(true);
+    clock.set('2026-11-29T12:00:00Z');
+    expect((await sweep.sweep()).missed).toBeGreaterThan(0);
+    const past = (await occurrences(recurring.windowId)).filter((occurrence) => Date.parse(occurrence.endsAt) < clock.nowMs());
+    expect(new Set(past.map((occurrence) => occurrence.status))).toEqual(new Set(['missed', 'needs-reschedule']));
+  });
+});
