@@ -18,9 +18,6 @@ interface Ran {
   stderr: string;
 }
 
-/** What the planner's checked-in OpenAPI document says it serves (the drift spec keeps it true). */
-const plannerServes = (path: string) => path in ((readCheckedIn('planner') as { paths: Record<string, unknown> }).paths ?? {});
-
 describe('holdfast (the CLI) against the three running services', () => {
   let system: RunningHoldfast;
   let holdfast: (args: string[], env?: Record<string, string>) => Promise<Ran>;
@@ -125,22 +122,89 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(nowhere.stderr).toContain('--planner-url or HOLDFAST_PLANNER_URL');
   });
 
-  describe.skipIf(!plannerServes('/v1/gate'))('the gate line a CI job runs', () => {
-    it('exits 0 when nothing holds the regions, 3 with the holds and when to retry when held', async () => {
+  describe('windows and the gate line a CI job runs', () => {
+    let windowId: string;
+
+    it('plans a window from a YAML file with flags over it, shown in each region\'s local time', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
+      const file = join(folder, 'window.yaml');
+      // 14:00 in Los Angeles: 00:30 in Tehran in June 2027 (no summer time there since 2022).
+      writeFileSync(
+        file,
+        ['title: draft', 'ownerTeam: network-ops', 'footprint: { global: false, regions: [IR] }', 'startsAt: "2027-06-15T21:00:00Z"', 'endsAt: "2027-06-15T22:00:00Z"', 'priority: routine', 'surgePolicy: hold'].join('\n'),
+      );
+      const created = await holdfast(['windows', 'create', '--file', file, '--title', 'Core router upgrade', '--zone', 'America/Los_Angeles', '--rrule', 'FREQ=WEEKLY;COUNT=3', '--json']);
+      expect(created.code, created.stderr).toBe(0);
+      windowId = (JSON.parse(created.stdout) as { windowId: string }).windowId;
+
+      const shown = await holdfast(['windows', 'show', windowId]);
+      expect(shown.stdout).toMatch(/title: +Core router upgrade/);
+      expect(shown.stdout).toMatch(/starts: +2027-06-15 21:00 UTC \(\+00:00\); planned 2027-06-15 14:00 America\/Los_Angeles \(-07:00\)/);
+      expect(shown.stdout).toMatch(/local start per region: IR 2027-06-16 00:30 Asia\/Tehran \(\+03:30\)/);
+
+      const listed = await holdfast(['windows', 'list', '--team', 'network-ops']);
+      expect(listed.stdout).toMatch(new RegExp(`${windowId} +Core router upgrade +network-ops +scheduled +IR +2027-06-15 21:00 UTC`));
+      const occurrences = await holdfast(['windows', 'occurrences', windowId]);
+      // Occurrences are expanded over the planner's rolling horizon; the first is there with its local time.
+      expect(occurrences.stdout).toMatch(/^1 +scheduled +2027-06-15 21:00 UTC \(\+00:00\) +2027-06-15 22:00 UTC \(\+00:00\) +- +IR 2027-06-16 00:30 Asia\/Tehran \(\+03:30\)$/m);
+      const suggestions = await holdfast(['windows', 'suggestions', windowId]);
+      expect(suggestions.code, suggestions.stderr).toBe(0);
+
+      const invalid = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', 'tomorrow', '--end', '2027-06-15T22:00:00Z', '--zone', 'America/Los_Angeles']);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toMatch(/startsAt/);
+    });
+
+    it('gate: exits 0 when nothing holds the regions, 3 with the holds and when to retry when held', async () => {
       const open = await holdfast(['gate', '--regions', 'DE']);
       expect(open).toMatchObject({ code: 0, stdout: 'allowed: nothing holds regions DE now\n' });
       await expectEventually(async () => expect((await holdfast(['gate', '--regions', 'NP,DE'])).code).toBe(3));
       const held = await holdfast(['gate', '--regions', 'NP,DE']);
-      expect(held.stdout).toContain('election count');
-      expect(held.stdout).toMatch(/Asia\/Kathmandu/);
-      expect(held.stdout).toMatch(/retry after /);
+      expect(held.stdout).toMatch(/^held: Regions NP, DE (is|are) held by /);
+      expect(held.stdout).toMatch(/declaration +Surge in NP: election count +2099-06-15 18:15 UTC \(\+00:00\) +NP 2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\)/);
+      expect(held.stdout).toMatch(/^retry after .+, or run with --wait$/m);
+      const asJson = await holdfast(['gate', '--regions', 'NP', '--json']);
+      expect(asJson.code).toBe(3);
+      expect(JSON.parse(asJson.stdout)).toMatchObject({ status: 423, code: 'held' });
     });
 
-    it('--wait polls until the timeout, printing progress, and exits 3 when still held', async () => {
-      const waited = await holdfast(['gate', '--regions', 'NP', '--wait', '--timeout', '3s', '--interval', '1s']);
-      expect(waited.code).toBe(3);
-      expect(waited.stderr).toMatch(/check 1: regions NP held by \d+ hold\(s\)/);
-      expect(waited.stderr).toContain('gave up after 3s');
+    it('gate --wait polls with progress, honours Retry-After, and exits 0 once the hold ends or 3 at the timeout', async () => {
+      const until = new Date(Date.now() + 4_000).toISOString();
+      const declared = await holdfast(['holds', 'declare', '--regions', 'KE', '--from', new Date(Date.now() - 60_000).toISOString(), '--until', until, '--reason', 'exam results day']);
+      expect(declared.code, declared.stderr).toBe(0);
+      expect(declared.stdout).toMatch(/local times: +KE .* Africa\/Nairobi \(\+03:00\)/);
+
+      const waited = await holdfast(['gate', '--regions', 'KE', '--wait', '--timeout', '1m', '--interval', '20s']);
+      expect(waited.code, waited.stderr).toBe(0);
+      // Retry-After (the hold's end, seconds away) rather than the 20 s interval set the pause.
+      expect(waited.stderr).toMatch(/check 1: regions KE held by 1 hold\(s\) \(KE: exam results day\); next check in [1-5]s, giving up in/);
+      expect(waited.stdout).toBe('allowed: nothing holds regions KE now\n');
+
+      const timedOut = await holdfast(['gate', '--regions', 'NP', '--wait', '--timeout', '2s']);
+      expect(timedOut.code).toBe(3);
+      expect(timedOut.stderr).toContain('gave up after 2s: regions NP is still held');
+      expect(timedOut.stdout).toContain('election count');
+    });
+
+    it('a manual hold holds the window; explain names it; an override lets it through; release ends it', async () => {
+      const declared = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', '2027-06-15T20:00:00Z', '--until', '2027-06-16T00:00:00Z', '--reason', 'election night', '--json']);
+      expect(declared.code, declared.stderr).toBe(0);
+      const holdId = (JSON.parse(declared.stdout) as { id: string }).id;
+
+      const explained = await holdfast(['explain', windowId]);
+      expect(explained.stdout).toMatch(/^window \S+ is held$/m);
+      expect(explained.stdout).toMatch(new RegExp(`hold ${holdId} on IR, occurrence\\(s\\) 1: election night`));
+      expect(explained.stdout).toMatch(/cause: manual request/);
+      const occurrences = await holdfast(['windows', 'occurrences', windowId, '--status', 'held']);
+      expect(occurrences.stdout).toMatch(new RegExp(`^1 +held .+${holdId}`, 'm'));
+
+      const overridden = await holdfast(['holds', 'override', windowId, '--occurrence', '1', '--reason', 'security patch cannot wait']);
+      expect(overridden).toMatchObject({ code: 0, stdout: `overridden: window ${windowId} occurrence 1 may run (security patch cannot wait)\n` });
+      const released = await holdfast(['holds', 'release', holdId, '--reason', 'count finished']);
+      expect(released.code, released.stderr).toBe(0);
+      expect(released.stdout).toMatch(/released: +20\d\d-/);
+      const active = await holdfast(['holds', 'list', '--active']);
+      expect(active.stdout).not.toContain(holdId);
     });
   });
 

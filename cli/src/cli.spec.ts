@@ -70,7 +70,7 @@ describe('holdfast command line', () => {
 
   it('types calls by the generated OpenAPI paths: a path or body the planner does not serve does not compile', () => {
     expectTypeOf<'/v1/keys'>().toExtend<PathsWith<PlannerPaths, 'post'>>();
-    expectTypeOf<'/v1/holds'>().not.toExtend<PathsWith<PlannerPaths, 'post'>>();
+    expectTypeOf<'/v1/audit'>().not.toExtend<PathsWith<PlannerPaths, 'post'>>();
     const typed = (client: TypedClient<PlannerPaths>) => {
       // @ts-expect-error the planner has no such path
       void client.GET('/v1/nothing');

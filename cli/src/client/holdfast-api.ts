@@ -3,12 +3,10 @@ import type { Connection } from '../settings';
 import type { paths as AnalyzerPaths } from './generated/analyzer';
 import type { paths as NotifierPaths } from './generated/notifier';
 import type { paths as PlannerPaths } from './generated/planner';
-import type { PendingPlannerPaths } from './pending-planner-paths';
 import { createTypedClient, type ApiAnswer, type TypedClient } from './typed-client';
 
 export interface HoldfastApi {
   planner: TypedClient<PlannerPaths>;
-  plannerPending: TypedClient<PendingPlannerPaths>;
   analyzer: TypedClient<AnalyzerPaths>;
   notifier: TypedClient<NotifierPaths>;
 }
@@ -17,7 +15,6 @@ export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch): H
   const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl });
   return {
     planner: client<PlannerPaths>(connection.urls['maintenance-planner']),
-    plannerPending: client<PendingPlannerPaths>(connection.urls['maintenance-planner']),
     analyzer: client<AnalyzerPaths>(connection.urls['impact-analyzer']),
     notifier: client<NotifierPaths>(connection.urls.notifier),
   };

@@ -14,15 +14,20 @@ type OperationOf<P, K extends keyof P, M extends Method> = P[K] extends Record<M
 
 type PartOf<T, Key extends string> = T extends { [P in Key]?: infer Part } ? ([NonNullable<Part>] extends [never] ? undefined : unknown extends Part ? undefined : NonNullable<Part>) : undefined;
 
+// Query parameters are all optional in a call: NestJS documents `@Query('status') status?: string`
+// as required. A query the document does not describe (`@Query() raw`) is passed as it is.
+type QueryOf<Operation> = PartOf<PartOf<Operation, 'parameters'>, 'query'> extends infer Query ? (Query extends undefined ? Record<string, unknown> : Partial<Query>) : never;
+
 type ParamsOf<Operation> = {
   path: PartOf<PartOf<Operation, 'parameters'>, 'path'>;
-  query?: PartOf<PartOf<Operation, 'parameters'>, 'query'>;
+  query?: QueryOf<Operation>;
 };
 
 type BodyOf<Operation> = PartOf<PartOf<PartOf<Operation, 'requestBody'>, 'content'>, 'application/json'>;
 
 type Init<Operation> = (PartOf<PartOf<Operation, 'parameters'>, 'path'> extends undefined ? { params?: { query?: ParamsOf<Operation>['query'] } } : { params: ParamsOf<Operation> }) &
-  (BodyOf<Operation> extends undefined ? { body?: undefined } : { body: BodyOf<Operation> }) & { headers?: Record<string, string> };
+  // A body the document does not describe (the operation declares none) is passed as it is.
+  (BodyOf<Operation> extends undefined ? { body?: unknown } : { body: BodyOf<Operation> }) & { headers?: Record<string, string> };
 
 export interface ApiAnswer {
   /** The parsed JSON body (a problem document when `response.ok` is false), or undefined when empty. */

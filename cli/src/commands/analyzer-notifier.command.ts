@@ -5,7 +5,8 @@ import type { operations as NotifierOperations } from '../client/generated/notif
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
 import { printJson, text, type Command, type CommandContext } from '../command';
-import { localTime, utcTime, zoneOfRegion } from '../output/local-times';
+import { localTime, utcTime, type ZoneOf } from '../output/local-times';
+import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 
 type SurgeQuery = NonNullable<AnalyzerOperations['SurgesController_list']['parameters']['query']>;
@@ -59,8 +60,8 @@ const idArgument = (context: CommandContext, what: string) => {
   return id;
 };
 
-const surgeRow = (surge: SurgeView) => {
-  const zone = zoneOfRegion(surge.region);
+const surgeRow = (zoneOf: ZoneOf) => (surge: SurgeView) => {
+  const zone = zoneOf(surge.region);
   return [surge.id, surge.region, surge.source, surge.status, surge.reason ?? surge.metric ?? '-', utcTime(surge.startedAt), localTime(surge.startedAt, zone), surge.clearedAt ? utcTime(surge.clearedAt) : '-'];
 };
 
@@ -78,8 +79,9 @@ export const analyzerNotifierCommands: Command[] = [
     async run(context) {
       const query = { region: text(context.values, 'region'), status: text(context.values, 'status') as SurgeQuery['status'], source: text(context.values, 'source') as SurgeQuery['source'], limit: numberOf(context, 'limit') };
       const body = expectOk<{ items: SurgeView[] }>(await reach(() => context.api.analyzer.GET('/v1/surges', { params: { query } }), 'impact-analyzer'));
+      const zoneOf = context.json ? undefined : await regionZones(context.api);
       await list('surges', '')(context, body, (items) =>
-        table(['SURGE', 'REGION', 'SOURCE', 'STATUS', 'WHY', 'STARTED (UTC)', 'STARTED (REGION LOCAL)', 'CLEARED (UTC)'], (items as SurgeView[]).map(surgeRow)),
+        table(['SURGE', 'REGION', 'SOURCE', 'STATUS', 'WHY', 'STARTED (UTC)', 'STARTED (REGION LOCAL)', 'CLEARED (UTC)'], (items as SurgeView[]).map(surgeRow(zoneOf!))),
       );
     },
   },
@@ -91,7 +93,7 @@ export const analyzerNotifierCommands: Command[] = [
       const id = idArgument(context, 'surge');
       const surge = expectOk<SurgeView & { evidence?: unknown }>(await reach(() => context.api.analyzer.GET('/v1/surges/{id}', { params: { path: { id } } }), 'impact-analyzer'));
       if (context.json) return printJson(context.io, surge);
-      const zone = zoneOfRegion(surge.region);
+      const zone = (await regionZones(context.api))(surge.region);
       context.io.out(
         fields([
           ['surge', surge.id],

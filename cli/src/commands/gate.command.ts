@@ -4,20 +4,20 @@ import type { ApiAnswer } from '../client/typed-client';
 import { list, printJson, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
 import { localRangePerRegion, utcTime } from '../output/local-times';
+import { regionZones } from '../output/region-zones';
 import { table } from '../output/table';
 
 /** How long --wait waits between polls when the planner sends no Retry-After. */
 const DEFAULT_INTERVAL = '30s';
 
+/** A hold as the planner's 423 problem document lists it. */
 interface GateHold {
-  id?: string;
-  holdId?: string;
-  regions?: string[];
-  reason?: string;
-  source?: string;
-  fromAt?: string;
-  untilAt?: string | null;
-  until?: string | null;
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
+  from: string;
+  until: string | null;
 }
 
 export const gateCommand: Command = {
@@ -36,7 +36,7 @@ export const gateCommand: Command = {
     const regions = list(context.values, 'regions');
     if (Boolean(windowId) === Boolean(regions?.length)) throw new CliError('give exactly one of --window ID or --regions IR,NP', ExitCode.usage);
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
-    const ask = () => reach(() => context.api.plannerPending.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } } }), 'maintenance-planner');
+    const ask = () => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } } }), 'maintenance-planner');
 
     if (!context.values.wait) return report(context, subject, await ask());
 
@@ -54,7 +54,7 @@ export const gateCommand: Command = {
       const pause = Math.min(retryAfterMs(answer.response.headers.get('retry-after'), context.io.now()) ?? intervalMs, left);
       const holds = holdsOf(answer.body);
       context.io.err(
-        `[${new Date(context.io.now()).toISOString()}] check ${attempt}: ${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${(hold.regions ?? []).join('+')}: ${hold.reason ?? 'no reason'}`).join('; ')}); next check in ${formatDuration(pause)}, giving up in ${formatDuration(left)}\n`,
+        `[${new Date(context.io.now()).toISOString()}] check ${attempt}: ${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${hold.regions.join('+')}: ${hold.reason}`).join('; ')}); next check in ${formatDuration(pause)}, giving up in ${formatDuration(left)}\n`,
       );
       await context.io.sleep(pause);
     }
@@ -65,7 +65,7 @@ function holdsOf(body: unknown): GateHold[] {
   return isProblem(body) && Array.isArray((body as Problem).holds) ? ((body as Problem).holds as GateHold[]) : [];
 }
 
-function report(context: CommandContext, subject: string, answer: ApiAnswer): number {
+async function report(context: CommandContext, subject: string, answer: ApiAnswer): Promise<number> {
   const { response, body } = answer;
   if (response.status === 200) {
     if (context.json) printJson(context.io, body);
@@ -79,11 +79,12 @@ function report(context: CommandContext, subject: string, answer: ApiAnswer): nu
   }
   const retry = retryAfterMs(response.headers.get('retry-after'), context.io.now());
   const holds = holdsOf(body);
+  const zoneOf = await regionZones(context.api);
   context.io.out(`held: ${(body as Problem).detail ?? `${subject} is held`}\n`);
   context.io.out(
     table(
       ['HOLD', 'SOURCE', 'REASON', 'UNTIL (UTC)', 'LOCAL TIME PER REGION'],
-      holds.map((hold) => [hold.id ?? hold.holdId ?? '-', hold.source ?? '-', hold.reason ?? '-', hold.untilAt === null ? 'until released' : utcTime(hold.untilAt ?? hold.until), localRangePerRegion(hold.regions ?? [], hold.fromAt, hold.untilAt ?? hold.until)]),
+      holds.map((hold) => [hold.id, hold.source, hold.reason, hold.until === null ? 'until released' : utcTime(hold.until), localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
     ),
   );
   if (retry !== undefined) context.io.out(`retry after ${formatDuration(retry)} (${new Date(context.io.now() + retry).toISOString()}), or run with --wait\n`);

@@ -1,7 +1,8 @@
 import { CliError, ExitCode } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
 import { list, printJson, text, type Command, type CommandContext } from '../command';
-import { localRangePerRegion, utcTime } from '../output/local-times';
+import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
+import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 
 export interface HoldView {
@@ -11,10 +12,22 @@ export interface HoldView {
   source: string;
   causeId?: string | null;
   placedAt: string;
-  fromAt: string;
-  untilAt: string | null;
+  from: string;
+  until: string | null;
+  active: boolean;
   releasedAt: string | null;
   windowIds?: string[];
+}
+
+interface ExplanationView {
+  windowId: string;
+  status: string;
+  holds: {
+    hold: HoldView;
+    occurrences: number[];
+    overridden: boolean;
+    cause: { kind: string; source: string; causeId: string | null; reason: string; severity?: string | null; requestedBy?: string | null; correlationId?: string | null };
+  }[];
 }
 
 const planner = 'maintenance-planner';
@@ -25,7 +38,7 @@ const required = (context: CommandContext, name: string): string => {
   return value;
 };
 
-function showHold(context: CommandContext, hold: HoldView): void {
+async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
   context.io.out(
     fields([
@@ -33,10 +46,10 @@ function showHold(context: CommandContext, hold: HoldView): void {
       ['regions', hold.regions.join(', ')],
       ['source', hold.source],
       ['reason', hold.reason],
-      ['from', utcTime(hold.fromAt)],
-      ['until', hold.untilAt ? utcTime(hold.untilAt) : 'until released'],
+      ['from', utcTime(hold.from)],
+      ['until', hold.until ? utcTime(hold.until) : 'until released'],
       ['released', hold.releasedAt ? utcTime(hold.releasedAt) : 'no'],
-      ['local times', localRangePerRegion(hold.regions, hold.fromAt, hold.untilAt)],
+      ['local times', localRangePerRegion(hold.regions, hold.from, hold.until, await regionZones(context.api))],
     ]),
   );
 }
@@ -52,23 +65,24 @@ export const holdCommands: Command[] = [
         await reach(() => context.api.planner.GET('/v1/holds', { params: { query: context.values.active ? { active: true } : {} } }), planner),
       );
       if (context.json) return printJson(context.io, body);
+      const zoneOf: ZoneOf = await regionZones(context.api);
       context.io.out(
         table(
           ['HOLD', 'REGIONS', 'SOURCE', 'REASON', 'STATE', 'LOCAL TIME PER REGION'],
-          body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', localRangePerRegion(hold.regions, hold.fromAt, hold.untilAt)]),
+          body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
         ),
       );
     },
   },
   {
     name: 'holds declare',
-    usage: 'holdfast holds declare --regions IR,NP --from ISO --until ISO --reason TEXT',
+    usage: 'holdfast holds declare --regions IR,NP --from ISO [--until ISO] --reason TEXT',
     summary: 'declare a manual hold for regions and a period',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
     async run(context) {
-      const body = { regions: list(context.values, 'regions') ?? [], from: required(context, 'from'), until: required(context, 'until'), reason: required(context, 'reason') };
+      const body = { regions: list(context.values, 'regions') ?? [], from: required(context, 'from'), until: text(context.values, 'until'), reason: required(context, 'reason') };
       if (body.regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
-      showHold(context, expectOk<HoldView>(await reach(() => context.api.plannerPending.POST('/v1/holds', { body }), planner)));
+      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
     },
   },
   {
@@ -79,7 +93,7 @@ export const holdCommands: Command[] = [
     async run(context) {
       const id = context.positionals[0];
       if (!id) throw new CliError('give the hold id', ExitCode.usage);
-      showHold(context, expectOk<HoldView>(await reach(() => context.api.plannerPending.POST('/v1/holds/{id}/release', { params: { path: { id } }, body: { reason: required(context, 'reason') } }), planner)));
+      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body: { reason: required(context, 'reason') } }), planner)));
     },
   },
   {
@@ -92,7 +106,7 @@ export const holdCommands: Command[] = [
       if (!id) throw new CliError('give the window id', ExitCode.usage);
       const occurrence = text(context.values, 'occurrence');
       const body = { reason: required(context, 'reason'), occurrence: occurrence === undefined ? undefined : Number(occurrence) };
-      const answer = expectOk(await reach(() => context.api.plannerPending.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner));
+      const answer = expectOk(await reach(() => context.api.planner.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner));
       if (context.json) return printJson(context.io, answer);
       context.io.out(`overridden: window ${id}${occurrence ? ` occurrence ${occurrence}` : ''} may run (${body.reason})\n`);
     },
@@ -104,15 +118,17 @@ export const holdCommands: Command[] = [
     async run(context) {
       const id = context.positionals[0];
       if (!id) throw new CliError('give the window id', ExitCode.usage);
-      const body = expectOk<{ holds?: { holdId?: string; id?: string; reason?: string; source?: string; chain?: { kind?: string; type?: string; id?: string; at?: string; summary?: string }[] }[] }>(
-        await reach(() => context.api.plannerPending.GET('/v1/windows/{id}/explanation', { params: { path: { id } } }), planner),
-      );
+      const body = expectOk<ExplanationView>(await reach(() => context.api.planner.GET('/v1/windows/{id}/explanation', { params: { path: { id } } }), planner));
       if (context.json) return printJson(context.io, body);
-      const holds = body.holds ?? [];
-      if (holds.length === 0) context.io.out(`nothing holds window ${id}\n`);
-      for (const hold of holds) {
-        context.io.out(`hold ${hold.holdId ?? hold.id} (${hold.source ?? '?'}): ${hold.reason ?? ''}\n`);
-        for (const step of hold.chain ?? []) context.io.out(`  <- ${step.kind ?? step.type ?? 'event'} ${step.id ?? ''} ${step.at ? utcTime(step.at) : ''} ${step.summary ?? ''}`.trimEnd() + '\n');
+      const zoneOf = await regionZones(context.api);
+      context.io.out(`window ${id} is ${body.status}\n`);
+      if (body.holds.length === 0) context.io.out('nothing holds it\n');
+      for (const { hold, cause, occurrences, overridden } of body.holds) {
+        context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')}, occurrence(s) ${occurrences.join(', ')}${overridden ? ' (overridden)' : ''}: ${hold.reason}\n`);
+        context.io.out(`  cause: ${cause.kind} ${cause.causeId ?? ''} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
+        if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
+        if (cause.correlationId) context.io.out(`  correlation id: ${cause.correlationId} (find the sample or alert that started it)\n`);
+        for (const line of localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)) context.io.out(`  ${line}\n`);
       }
     },
   },

@@ -5,12 +5,13 @@ import { list, printJson, text, type Command, type CommandContext, type Values }
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 
-interface RegionLocalTime {
+/** A region's local times as the planner sends them. */
+export interface RegionLocalTime {
   region: string;
   zone: string;
-  startsAt?: string;
-  endsAt?: string;
-  local?: string;
+  startsAtLocal: string;
+  endsAtLocal: string;
+  offset: string;
 }
 
 export interface WindowView {
@@ -30,20 +31,26 @@ export interface WindowView {
 }
 
 interface OccurrenceView {
-  index?: number;
-  occurrence?: number;
+  number: number;
   startsAt: string;
   endsAt: string;
   status: string;
-  holdIds?: string[];
-  localTimes?: RegionLocalTime[];
+  heldBy: string[];
+  localTimes: RegionLocalTime[];
+}
+
+interface SlotView {
+  startsAt: string;
+  endsAt: string;
+  expectedImpact: number;
+  localTimes: RegionLocalTime[];
 }
 
 const planner = 'maintenance-planner';
 
 /** "IR 2026-06-15 01:30 Asia/Tehran (+03:30)" per footprint region, from the planner's local times when it sends them. */
 export function localLines(startsAt: string, regions: readonly RegionLocalTime[] | undefined, plannedZone: string): string[] {
-  if (regions?.length) return regions.map((region) => `${region.region} ${localTime(region.startsAt ?? startsAt, region.zone)}`);
+  if (regions?.length) return regions.map((region) => `${region.region} ${region.startsAtLocal.replace('T', ' ')} ${region.zone} (${region.offset})`);
   return [`planned ${localTime(startsAt, plannedZone)}`];
 }
 
@@ -137,7 +144,7 @@ export const windowCommands: Command[] = [
     options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' } },
     async run(context) {
       const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: text(context.values, 'status') };
-      const body = expectOk(await reach(() => context.api.plannerPending.GET('/v1/windows', { params: { query } }), planner));
+      const body = expectOk(await reach(() => context.api.planner.GET('/v1/windows', { params: { query } }), planner));
       if (context.json) return printJson(context.io, body);
       context.io.out(table(WINDOW_HEADERS, itemsOf<WindowView>(body).map(windowRow)));
     },
@@ -148,7 +155,7 @@ export const windowCommands: Command[] = [
     summary: 'one window with its local times',
     async run(context) {
       const id = requireId(context);
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.plannerPending.GET('/v1/windows/{id}', { params: { path: { id } } }), planner)));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner)));
     },
   },
   {
@@ -158,7 +165,7 @@ export const windowCommands: Command[] = [
     options: windowFlags,
     async run(context) {
       const body = windowBody(context.values, context.io.readFile);
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.plannerPending.POST('/v1/windows', { body }), planner)));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner)));
     },
   },
   {
@@ -169,7 +176,7 @@ export const windowCommands: Command[] = [
     async run(context) {
       const id = requireId(context);
       const body = windowBody(context.values, context.io.readFile);
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.plannerPending.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner)));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner)));
     },
   },
   {
@@ -181,29 +188,29 @@ export const windowCommands: Command[] = [
       const id = requireId(context);
       const version = text(context.values, 'version');
       const body = { reason: text(context.values, 'reason'), version: version === undefined ? undefined : Number(version) };
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.plannerPending.POST('/v1/windows/{id}/cancel', { params: { path: { id } }, body }), planner)));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/cancel', { params: { path: { id } }, body }), planner)));
     },
   },
   {
     name: 'windows occurrences',
-    usage: 'holdfast windows occurrences ID [--from ISO] [--to ISO]',
+    usage: 'holdfast windows occurrences ID [--status held]',
     summary: 'each run of a window, its status and holds, in local time per region',
-    options: { from: { type: 'string' }, to: { type: 'string' } },
+    options: { status: { type: 'string' } },
     async run(context) {
       const id = requireId(context);
       const body = expectOk(
-        await reach(() => context.api.plannerPending.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { from: text(context.values, 'from'), to: text(context.values, 'to') } } }), planner),
+        await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status: text(context.values, 'status') } } }), planner),
       );
       if (context.json) return printJson(context.io, body);
       context.io.out(
         table(
           ['#', 'STATUS', 'STARTS (UTC)', 'ENDS (UTC)', 'HOLDS', 'LOCAL START PER REGION'],
           itemsOf<OccurrenceView>(body).map((occurrence) => [
-            String(occurrence.index ?? occurrence.occurrence ?? '-'),
+            String(occurrence.number),
             occurrence.status,
             utcTime(occurrence.startsAt),
             utcTime(occurrence.endsAt),
-            occurrence.holdIds ?? [],
+            occurrence.heldBy,
             localLines(occurrence.startsAt, occurrence.localTimes, 'UTC'),
           ]),
         ),
@@ -218,17 +225,16 @@ export const windowCommands: Command[] = [
     async run(context) {
       const id = requireId(context);
       const count = text(context.values, 'count');
-      const body = expectOk(
-        await reach(() => context.api.plannerPending.GET('/v1/windows/{id}/suggestions', { params: { path: { id }, query: { count: count === undefined ? undefined : Number(count) } } }), planner),
-      );
+      const body = expectOk<{ slots: SlotView[]; notes?: string[] }>(await reach(() => context.api.planner.GET('/v1/windows/{id}/suggestions', { params: { path: { id }, query: { count } } }), planner));
       if (context.json) return printJson(context.io, body);
-      const slots = itemsOf<{ startsAt: string; endsAt: string; expectedImpact?: number; score?: number; localTimes?: RegionLocalTime[] }>(body);
+      const slots = body.slots;
       context.io.out(
         table(
           ['STARTS (UTC)', 'ENDS (UTC)', 'EXPECTED IMPACT', 'LOCAL START PER REGION'],
-          slots.map((slot) => [utcTime(slot.startsAt), utcTime(slot.endsAt), String(slot.expectedImpact ?? slot.score ?? '-'), localLines(slot.startsAt, slot.localTimes, 'UTC')]),
+          slots.map((slot) => [utcTime(slot.startsAt), utcTime(slot.endsAt), slot.expectedImpact.toFixed(3), localLines(slot.startsAt, slot.localTimes, 'UTC')]),
         ),
       );
+      for (const note of body.notes ?? []) context.io.out(`note: ${note}\n`);
     },
   },
 ];
