@@ -63,7 +63,7 @@ async function exposedSeries(): Promise<Set<string>> {
   collectDefaultMetrics({ register: defaults });
   for (const metric of await defaults.getMetricsAsJSON()) {
     names.add(metric.name);
-    if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
+    if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
   }
   return names;
 }
