@@ -113,4 +113,20 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     const bad = await service.fetch('/v1/calendars/regions/not a region.ics');
     expect(bad.status).toBe(400);
   });
+
+  it('serves the week page at /calendar without a key, every control labelled, and its script', async () => {
+    const page = await fetch(`${service.baseUrl}/calendar`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    const controls = [...html.matchAll(/<(?:input|select)[^>]* id="([^"]+)"/g)].map(([, id]) => id);
+    expect(controls).toEqual(expect.arrayContaining(['key', 'team', 'region', 'zone', 'weekStart', 'declareRegions', 'declareReason', 'releaseHold', 'overrideWindow', 'overrideReason']));
+    for (const id of controls) expect(html, `a label for #${id}`).toContain(`<label for="${id}">`);
+    const script = await fetch(`${service.baseUrl}/calendar/calendar.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const source = await script.text();
+    // It parses as a script (the browser test that runs it needs puppeteer-core; see README).
+    expect(() => new Function(source)).not.toThrow();
+    expect(source).toContain("api('/v1/gate?regions='");
+  });
 });
