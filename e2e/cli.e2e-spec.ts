@@ -116,9 +116,9 @@ describe('holdfast (the CLI) against the three running services', () => {
     const badField = await holdfast(['keys', 'create', '--team', 'sre', '--scopes', 'everything', '--name', 'x']);
     expect(badField.code).toBe(1);
     expect(badField.stderr).toMatch(/^holdfast: .+\n {2}scopes/);
-    const nowhere = await holdfast(['holds', 'list', '--planner-url', 'http://127.0.0.1:9']);
+    const nowhere = await holdfast(['holds', 'list', '--planner-url', 'http://127.0.0.1:59999']);
     expect(nowhere.code).toBe(1);
-    expect(nowhere.stderr).toContain('cannot reach the maintenance-planner');
+    expect(nowhere.stderr).toContain('cannot reach the maintenance-planner (ECONNREFUSED)');
     expect(nowhere.stderr).toContain('--planner-url or HOLDFAST_PLANNER_URL');
   });
 

@@ -55,8 +55,9 @@ export async function reach(call: () => Promise<ApiAnswer>, service: string): Pr
   try {
     return await call();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new CliError(`cannot reach the ${service} (${cause}): check --${urlFlag(service)} or ${urlVariable(service)}`);
+    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+    const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
+    throw new CliError(`cannot reach the ${service} (${reason}): check --${urlFlag(service)} or ${urlVariable(service)}`);
   }
 }
 

@@ -132,7 +132,7 @@ export const analyzerNotifierCommands: Command[] = [
       const file = text(context.values, 'file');
       if (!file) throw new CliError('--file is required', ExitCode.usage);
       const body: unknown = YAML.parse(context.io.readFile(file));
-      const created = expectOk<SubscriptionView>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body } as never), 'notifier'));
+      const created = expectOk<SubscriptionView>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'));
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
     },
