@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../scripts/system/system-runner.mjs';
 
 /** The checked-in OpenAPI documents the CLI's client types are generated from, one per service. */
 export const OPENAPI_DOCUMENTS = {
@@ -9,9 +8,12 @@ export const OPENAPI_DOCUMENTS = {
   notifier: 'notifier',
 } as const;
 
-export const OPENAPI_FOLDER = join(ROOT, 'cli', 'openapi');
+/** The CLI's folder (cli/): this file is in cli/scripts. */
+export const CLI_FOLDER = join(__dirname, '..');
 
-export const GENERATED_FOLDER = join(ROOT, 'cli', 'src', 'client', 'generated');
+export const OPENAPI_FOLDER = join(CLI_FOLDER, 'openapi');
+
+export const GENERATED_FOLDER = join(CLI_FOLDER, 'src', 'client', 'generated');
 
 export const documentPath = (file: string) => join(OPENAPI_FOLDER, `${file}.json`);
 

@@ -4,17 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../scripts/system/system-runner.mjs';
-import { canonical, documentPath, GENERATED_FOLDER, OPENAPI_DOCUMENTS } from './openapi-documents';
+import { canonical, CLI_FOLDER, documentPath, GENERATED_FOLDER, OPENAPI_DOCUMENTS } from './openapi-documents';
 import { serviceUrls } from '../src/settings';
 
 // openapi-typescript: the maintained generator of TypeScript types from OpenAPI 3 documents.
 const GENERATOR = 'openapi-typescript@7.13.0';
 
 function generateTypes(file: string): void {
-  const local = join(ROOT, 'node_modules/.bin/openapi-typescript');
+  const root = join(CLI_FOLDER, '..');
+  const local = join(root, 'node_modules/.bin/openapi-typescript');
   const [command, args] = existsSync(local) ? [local, []] : ['npx', ['--yes', GENERATOR]];
-  const result = spawnSync(command, [...args, documentPath(file), '--output', join(GENERATED_FOLDER, `${file}.ts`)], { cwd: ROOT, stdio: 'inherit' });
+  const result = spawnSync(command, [...args, documentPath(file), '--output', join(GENERATED_FOLDER, `${file}.ts`)], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`${GENERATOR} failed for ${file}.json (exit ${result.status})`);
 }
 
