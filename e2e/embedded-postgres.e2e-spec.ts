@@ -30,7 +30,7 @@ describe('npm start with no PostgreSQL to use: an embedded one from the npm regi
       LOG_LEVEL: 'warn',
     });
     await Promise.race([
-      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a surge:'), { timeoutMs: 120_000 }),
+      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:'), { timeoutMs: 120_000 }),
       system.exit.then((code) => {
         throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
       }),

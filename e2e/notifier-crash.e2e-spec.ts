@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
@@ -6,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+
+const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
 
 const holdPlaced = (region: string): HoldfastEvent<'hold.placed'> =>
   createEvent(
@@ -51,6 +54,7 @@ describe('notifier killed mid-delivery', () => {
       NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
       NOTIFIER_DELIVERY_LEASE_MS: '25000',
       LOG_LEVEL: 'warn',
+      HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
     };
     running.push(await startService({ name: 'notifier', port: await freePort(), env }));
     const kafka: KafkaSettings = { brokers: testEnvironment().kafkaBrokers, clientId: 'notifier-crash-e2e', topicPrefix: env.KAFKA_TOPIC_PREFIX };
@@ -71,7 +75,7 @@ describe('notifier killed mid-delivery', () => {
     const [first] = running;
     const subscribed = await fetch(`${first.baseUrl}/v1/subscriptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
       body: JSON.stringify({ channel: 'webhook', target: `http://${env.NOTIFIER_OUTBOUND_ALLOW}/hook`, ownerTeam: 'edge' }),
     });
     expect(subscribed.status).toBe(201);
@@ -91,7 +95,7 @@ describe('notifier killed mid-delivery', () => {
     const eventIds = holds.map((hold) => hold.id).sort();
     await expectEventually(
       async () => {
-        const { items } = (await (await fetch(`${successor.baseUrl}/v1/deliveries`)).json()) as { items: { eventId: string; status: string }[] };
+        const { items } = (await (await fetch(`${successor.baseUrl}/v1/deliveries`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { items: { eventId: string; status: string }[] };
         expect(items.map((item) => item.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
         expect(items.map((item) => item.eventId).sort()).toEqual(eventIds);
       },

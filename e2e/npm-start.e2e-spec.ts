@@ -23,7 +23,7 @@ describe('npm start: the whole system from one command', () => {
       LOG_LEVEL: 'warn',
     });
     await Promise.race([
-      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a surge:'), { timeoutMs: 90_000 }),
+      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:'), { timeoutMs: 90_000 }),
       system.exit.then((code) => {
         throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
       }),
@@ -43,15 +43,15 @@ describe('npm start: the whole system from one command', () => {
     expect(system.output.filter((line) => line.includes(': ready at http://127.0.0.1:'))).toHaveLength(3);
   });
 
-  it('prints an admin key and a surge to try that the running analyzer accepts', async () => {
-    const curl = system.output.find((line) => line.includes(`curl -s -XPOST http://127.0.0.1:${ports.analyzer}/v1/samples`));
+  it('prints an admin key and a declaration to try that the running analyzer accepts', async () => {
+    const curl = system.output.find((line) => line.includes(`curl -s -XPOST http://127.0.0.1:${ports.analyzer}/v1/declarations`));
     expect(curl).toBeDefined();
-    const body = system.output.find((line) => line.includes(`-d '{"samples"`))!.match(/-d '(.*)'/)![1];
+    const body = system.output.find((line) => line.includes(`-d '{"regions"`))!.match(/-d '(.*)'/)![1];
 
     const key = system.output.find((line) => line.includes('export HOLDFAST_KEY='))!.match(/HOLDFAST_KEY=(\S+)/)![1];
-    const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/samples`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
 
-    expect(response.status).toBe(202);
+    expect(response.status).toBe(201);
   });
 
   it('stops every service gracefully on Ctrl-C and exits 0', async () => {

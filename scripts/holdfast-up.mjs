@@ -60,10 +60,12 @@ async function up() {
     throw error;
   }
   log(`admin key: ${adminKey.said}`);
-  log('all three services are up. Try a surge:');
+  const from = new Date();
+  const until = new Date(from.getTime() + 2 * 3_600_000);
+  log('all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:');
   log(`  export HOLDFAST_KEY=${adminKey.shown}`);
-  log(`  curl -s -XPOST ${running[1].baseUrl}/v1/samples -H "authorization: Bearer $HOLDFAST_KEY" -H 'content-type: application/json' \\`);
-  log(`    -d '{"samples":[{"region":"IR","metric":"requests","at":"${new Date().toISOString()}","value":5000,"source":"curl"}]}'`);
+  log(`  curl -s -XPOST ${running[1].baseUrl}/v1/declarations -H "authorization: Bearer $HOLDFAST_KEY" -H 'content-type: application/json' \\`);
+  log(`    -d '{"regions":["IR"],"from":"${from.toISOString()}","until":"${until.toISOString()}","reason":"election in IR","severity":"major"}'`);
   log(`  curl -s -H "authorization: Bearer $HOLDFAST_KEY" ${running[0].baseUrl}/v1/holds`);
   log('Ctrl-C stops them.');
 }

@@ -34,8 +34,9 @@ interface BenchArgs {
 interface DetectorRun {
   label: string;
   scores: Map<string, FileScore>;
-  /** Samples per second of the detector alone, when measured. */
+  /** Samples per second of the detector alone, when measured: overall, and per file (one pass, cold). */
   samplesPerSecond?: number;
+  fileSamplesPerSecond?: Map<string, number>;
 }
 
 function parseArgs(argv: string[]): BenchArgs {
@@ -60,10 +61,13 @@ function parseArgs(argv: string[]): BenchArgs {
  * region in UTC (NAB files carry no region) with the default thresholds; nothing about the file
  * (name, length, labels) reaches the detector.
  */
-function holdfastDetections(file: NabFile, directions: SurgeDirection[]): number[] {
+function holdfastDetections(file: NabFile, directions: SurgeDirection[]): { detections: number[]; samplesPerSecond: number } {
   const config = detectionConfig({ defaults: { directions } });
   const detector = new SurgeDetector({ config, zoneOf: () => 'UTC' });
-  return file.values.map((value, i) => (detector.observe({ region: 'nab', metric: 'value', at: new Date(file.times[i]), value }).some((d) => d.type === 'surge.started') ? 1 : 0));
+  const samples = file.values.map((value, i) => ({ region: 'nab', metric: 'value', at: new Date(file.times[i]), value }));
+  const started = process.hrtime.bigint();
+  const detections = samples.map((sample) => (detector.observe(sample).some((d) => d.type === 'surge.started') ? 1 : 0));
+  return { detections, samplesPerSecond: samples.length / (Number(process.hrtime.bigint() - started) / 1e9) };
 }
 
 /** Passes over the corpus per throughput figure; the best is reported (JIT warmed, least disturbed by other work). */
@@ -145,7 +149,7 @@ function summary(scores: FileScore[]) {
 }
 
 function printTable(title: string, groups: { name: string; rows: number; files: string[] }[], runs: DetectorRun[]): void {
-  const header = [title, 'rows', 'windows', ...runs.flatMap((r) => [`${r.label} NAB`, 'det', 'prec', 'recall', 'delay']), 'lost: miss', 'late', 'false'];
+  const header = [title, 'rows', 'windows', ...runs.flatMap((r) => [`${r.label} NAB`, 'det', 'prec', 'recall', 'delay']), 'lost: miss', 'late', 'false', 'samples/s 1st pass'];
   const main = runs[0];
   const rows = groups.map((group) => {
     const windows = sum(
@@ -157,7 +161,8 @@ function printTable(title: string, groups: { name: string; rows: number; files: 
       return [windows ? fmt(s.nab) : '-', String(s.detections), fmt(s.precision, 2), fmt(s.recall, 2), fmt(s.delay, 0)];
     });
     const lost = summary(group.files.map((f) => main.scores.get(f)!)).lost;
-    return [group.name, String(group.rows), String(windows), ...cells, fmt(lost.misses, 2), fmt(lost.lateness, 2), fmt(lost.falseAlarms, 2)];
+    const rate = group.files.length === 1 ? main.fileSamplesPerSecond?.get(group.files[0]) : undefined;
+    return [group.name, String(group.rows), String(windows), ...cells, fmt(lost.misses, 2), fmt(lost.lateness, 2), fmt(lost.falseAlarms, 2), rate ? Math.round(rate).toLocaleString('en') : '-'];
   });
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
@@ -166,9 +171,10 @@ function printTable(title: string, groups: { name: string; rows: number; files: 
 }
 
 function runHoldfast(files: NabFile[], directions: SurgeDirection[], results?: string): DetectorRun {
-  const run: DetectorRun = { label: `holdfast ${directions.join('+')}`, scores: new Map() };
+  const run: DetectorRun = { label: `holdfast ${directions.join('+')}`, scores: new Map(), fileSamplesPerSecond: new Map() };
   for (const file of files) {
-    const detections = holdfastDetections(file, directions);
+    const { detections, samplesPerSecond } = holdfastDetections(file, directions);
+    run.fileSamplesPerSecond!.set(file.name, samplesPerSecond);
     run.scores.set(file.name, scoreFile(file.times, detections, file.windows));
     if (results) writeResults(results, file, detections);
   }
@@ -245,7 +251,12 @@ function main(): void {
     samplesPerSecond: Math.round(rates.detector),
     stepSeriesSamplesPerSecond: Math.round(rates.step),
   };
-  const perFile = Object.fromEntries(files.map((f) => [f.name, { holdfast: holdfast.scores.get(f.name), up: up.scores.get(f.name), gaussian: gaussian.scores.get(f.name) }]));
+  const perFile = Object.fromEntries(
+    files.map((f) => [
+      f.name,
+      { holdfast: holdfast.scores.get(f.name), up: up.scores.get(f.name), gaussian: gaussian.scores.get(f.name), samplesPerSecond: Math.round(holdfast.fileSamplesPerSecond!.get(f.name)!) },
+    ]),
+  );
   const perCategory = Object.fromEntries(
     categories.map((c) => [c.name, { holdfast: summary(c.files.map((f) => holdfast.scores.get(f)!)), up: summary(c.files.map((f) => up.scores.get(f)!)), gaussian: summary(c.files.map((f) => gaussian.scores.get(f)!)) }]),
   );

@@ -12,6 +12,7 @@ export const ContractViolationCode = {
   InvalidBody: 'invalid-body',
   InvalidPayload: 'invalid-payload',
   WrongKey: 'wrong-key',
+  MessageTooLarge: 'message-too-large',
 } as const;
 export type ContractViolationCode = (typeof ContractViolationCode)[keyof typeof ContractViolationCode];
 

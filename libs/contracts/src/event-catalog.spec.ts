@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventSchemas, EventVersions, TopicEvents, dataSchemaOf, keyOf, topicOfEvent } from './event-catalog';
 import { EventExamples } from './event-examples';
@@ -59,5 +60,24 @@ describe('keyOf', () => {
     const released = { ...EventExamples['hold.released'], regions: ['IR', 'eu-west', 'TR'] };
     expect(keyOf('hold.placed', placed)).toBe('IR');
     expect(keyOf('hold.released', released)).toBe('IR');
+  });
+
+  it('puts every event of one hold on one key, one of its regions, whatever order each event lists them in', () => {
+    const region = fc.oneof(fc.constantFrom('IR', 'NP', 'TR', 'DE', 'US', 'BR'), fc.constantFrom('eu-west', 'us-east-2', 'ap-south'));
+    const permutation = (regions: string[]) => fc.shuffledSubarray(regions, { minLength: regions.length });
+    const hold = fc.uniqueArray(region, { minLength: 1, maxLength: 6 }).chain((regions) => fc.tuple(fc.constant(regions), permutation(regions), permutation(regions), permutation(regions)));
+    fc.assert(
+      fc.property(hold, ([regions, placed, released, overridden]) => {
+        const keys = [
+          keyOf('hold.placed', { ...EventExamples['hold.placed'], regions: placed }),
+          keyOf('hold.released', { ...EventExamples['hold.released'], regions: released }),
+          keyOf('hold.overridden', { ...EventExamples['hold.overridden'], regions: overridden }),
+        ];
+        expect(new Set(keys).size).toBe(1);
+        expect(regions).toContain(keys[0]);
+        // Code-point order, not the locale's: an upper-case country code comes before any custom code.
+        expect(keys[0]).toBe([...regions].sort()[0]);
+      }),
+    );
   });
 });

@@ -117,7 +117,8 @@ export const topicOfEvent = (type: EventType): TopicName => {
   return topic;
 };
 
-// A hold spans regions; its lowest code keys it so every event of one hold keeps one partition and its order.
+// A hold's regions are fixed when it is placed and every hold event repeats them; the lowest code (in
+// code-point order, never the locale's) keys all of them, so one hold keeps one partition and its order.
 const holdKey = (regions: readonly string[]): string => [...regions].sort()[0];
 
 const EventKeys: { readonly [K in EventType]: (data: EventPayloads[K]) => string } = {

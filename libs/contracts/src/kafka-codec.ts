@@ -82,7 +82,9 @@ const text = (value: Buffer | string | undefined): string | undefined => (Buffer
 
 /**
  * Turns a message read from `topic` (the logical name, without any test prefix) back into an
- * event, or throws ContractViolation naming the header or payload field at fault.
+ * event, or throws ContractViolation naming the header or payload field at fault. A topic with
+ * `externalProducers` also takes the forms outside pipelines send (outside-intake.ts); give such
+ * messages their partition, offset and timestamp.
  */
 export function decodeEvent<T extends TopicName>(topic: T, message: WireMessage): HoldfastEventOn<T>;
 export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEvent;

@@ -37,7 +37,7 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
   const clock = new ManualClock('2026-06-14T21:01:00Z');
 
   const post = (path: string, body: unknown, authorization?: string) =>
-    fetch(`${service.baseUrl}/v1/alerts/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
+    service.fetch(`/v1/alerts/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
   const bearer = `Bearer ${AM_TOKEN}`;
   const basic = `Basic ${Buffer.from(`${GRAFANA.username}:${GRAFANA.password}`).toString('base64')}`;
   const eventsIn = (region: string) => surges.events().filter((event) => event.data.region === region);
@@ -85,7 +85,7 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     expect(((await resolved.json()) as { alerts: { action: string }[] }).alerts[0].action).toBe('cleared');
     await expectEventually(() => expect(eventsIn('IR').map((e) => e.type)).toEqual(['surge.started', 'surge.updated', 'surge.cleared']));
     expect(eventsIn('IR')[2].data).toMatchObject({ surgeId: first.surgeId, clearedAt: '2026-06-14T23:30:00.500Z' });
-    const listed = (await (await fetch(`${service.baseUrl}/v1/surges?region=IR&source=alert`)).json()) as { items: { id: string; status: string }[] };
+    const listed = (await (await service.fetch(`/v1/surges?region=IR&source=alert`)).json()) as { items: { id: string; status: string }[] };
     expect(listed.items).toEqual([expect.objectContaining({ id: first.surgeId, status: 'cleared' })]);
   });
 

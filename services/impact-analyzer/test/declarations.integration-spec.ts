@@ -15,8 +15,8 @@ describe('impact-analyzer: declared critical periods, driven by the clock, again
   let surges: Awaited<ReturnType<typeof recordEvents>>;
   const clock = new ManualClock('2026-06-10T12:00:00Z');
 
-  const declare = (body: unknown) => fetch(`${service.baseUrl}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const get = async (id: string) => (await (await fetch(`${service.baseUrl}/v1/declarations/${id}`)).json()) as DeclarationView;
+  const declare = (body: unknown) => service.fetch(`/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const get = async (id: string) => (await (await service.fetch(`/v1/declarations/${id}`)).json()) as DeclarationView;
   const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
   const typesFor = (correlation: string) => surges.events().filter((event) => event.headers.ce_correlationid === correlation).map((event) => `${event.type} ${event.data.region}`);
 
@@ -61,7 +61,7 @@ describe('impact-analyzer: declared critical periods, driven by the clock, again
     clock.set('2026-06-19T00:00:01Z');
     await restarted.app.get(AnalyzerJobsService).runOnce();
     await expectEventually(() => expect(typesFor(declaration.id).filter((type) => type.startsWith('surge.cleared')).sort()).toEqual(['surge.cleared IR', 'surge.cleared NP']));
-    const view = (await (await fetch(`${restarted.baseUrl}/v1/declarations/${declaration.id}`)).json()) as DeclarationView;
+    const view = (await (await restarted.fetch(`/v1/declarations/${declaration.id}`)).json()) as DeclarationView;
     expect(view.status).toBe('ended');
     const cleared = surges.events().filter((event) => event.type === 'surge.cleared' && event.headers.ce_correlationid === declaration.id);
     expect(cleared.map((event) => event.data.clearedAt)).toEqual(['2026-06-19T00:00:00.000Z', '2026-06-19T00:00:00.000Z']);
@@ -72,7 +72,7 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
   let service: ServiceUnderTest;
   let surges: Awaited<ReturnType<typeof recordEvents>>;
   const clock = new ManualClock('2026-06-10T12:00:00Z');
-  const declare = (body: unknown) => fetch(`${service.baseUrl}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const declare = (body: unknown) => service.fetch(`/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
     service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000' } });
@@ -88,16 +88,16 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const response = await declare({ regions: ['UA'], from: '2026-06-10T00:00:00Z', until: '2026-06-30T00:00:00Z', reason: 'Grid outages', severity: 'critical' });
     const declaration = (await response.json()) as DeclarationView;
     expect(declaration.status).toBe('active');
-    const list = (await (await fetch(`${service.baseUrl}/v1/declarations?status=active`)).json()) as { items: DeclarationView[] };
+    const list = (await (await service.fetch(`/v1/declarations?status=active`)).json()) as { items: DeclarationView[] };
     expect(list.items.map((item) => item.id)).toEqual([declaration.id]);
 
     clock.set('2026-06-11T08:00:00Z');
-    const cancelled = await fetch(`${service.baseUrl}/v1/declarations/${declaration.id}`, { method: 'DELETE' });
+    const cancelled = await service.fetch(`/v1/declarations/${declaration.id}`, { method: 'DELETE' });
     expect(cancelled.status).toBe(200);
-    expect(await cancelled.json()).toMatchObject({ status: 'cancelled', cancelledBy: 'anonymous', cancelledAt: '2026-06-11T08:00:00.000Z' });
+    expect(await cancelled.json()).toMatchObject({ status: 'cancelled', cancelledBy: 'platform/bootstrap', cancelledAt: '2026-06-11T08:00:00.000Z' });
     await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
     expect(surges.events()[1].data).toMatchObject({ region: 'UA', clearedAt: '2026-06-11T08:00:00.000Z' });
-    expect((await fetch(`${service.baseUrl}/v1/declarations/${declaration.id}`, { method: 'DELETE' })).status).toBe(409);
+    expect((await service.fetch(`/v1/declarations/${declaration.id}`, { method: 'DELETE' })).status).toBe(409);
   });
 
   it('refuses unknown regions, periods that end before they start or before now', async () => {
@@ -108,6 +108,6 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect(backwards.status).toBe(400);
     const past = await declare({ regions: ['IR'], from: '2026-06-01T00:00:00Z', until: '2026-06-02T00:00:00Z', reason: 'x' });
     expect(past.status).toBe(422);
-    expect((await fetch(`${service.baseUrl}/v1/declarations/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b`)).status).toBe(404);
+    expect((await service.fetch(`/v1/declarations/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b`)).status).toBe(404);
   });
 });

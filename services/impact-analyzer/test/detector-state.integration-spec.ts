@@ -17,12 +17,12 @@ describe('impact-analyzer: learned state lives in PostgreSQL, across a restart a
     others.push(started);
     return started;
   };
-  const sampleCount = async (baseUrl: string, region: string) => {
-    const response = await fetch(`${baseUrl}/v1/regions/${region}/baseline`);
+  const sampleCount = async (service: ServiceUnderTest, region: string) => {
+    const response = await service.fetch(`/v1/regions/${region}/baseline`);
     return response.status === 200 ? ((await response.json()) as { metrics: { sampleCount: number }[] }).metrics[0].sampleCount : 0;
   };
-  const learned = (baseUrl: string, region: string, count: number) =>
-    expectEventually(async () => expect(await sampleCount(baseUrl, region)).toBe(count), { timeoutMs: 45_000, intervalMs: 200, message: `${region} learned ${count}` });
+  const learned = (service: ServiceUnderTest, region: string, count: number) =>
+    expectEventually(async () => expect(await sampleCount(service, region)).toBe(count), { timeoutMs: 45_000, intervalMs: 200, message: `${region} learned ${count}` });
   const surge = (region: string, from: string, count: number) =>
     Array.from({ length: count }, (_, index) => {
       const at = new Date(Date.parse(from) + index * 5 * 60_000).toISOString();
@@ -41,14 +41,14 @@ describe('impact-analyzer: learned state lives in PostgreSQL, across a restart a
   });
 
   it('a restarted instance goes on from the committed state: a surge right after the restart is judged warm', async () => {
-    await postAll(first.baseUrl, seasonalSeries({ region: 'IR', zone: ZONES.IR, from: '2026-06-14T00:00:00Z', count: 250 }));
-    await learned(first.baseUrl, 'IR', 250);
+    await postAll(first, seasonalSeries({ region: 'IR', zone: ZONES.IR, from: '2026-06-14T00:00:00Z', count: 250 }));
+    await learned(first, 'IR', 250);
     await first.app.close();
 
     const restarted = await replica();
     // 250 samples end at 20:45 UTC on 14 June; the surge follows without a new warm-up.
-    await postAll(restarted.baseUrl, surge('IR', '2026-06-14T20:50:00Z', 3));
-    await learned(restarted.baseUrl, 'IR', 253);
+    await postAll(restarted, surge('IR', '2026-06-14T20:50:00Z', 3));
+    await learned(restarted, 'IR', 253);
     await expectEventually(() => expect(surges.events().filter((event) => event.data.region === 'IR').map((event) => event.type)[0]).toBe('surge.started'));
     await restarted.app.close();
   });
@@ -59,17 +59,17 @@ describe('impact-analyzer: learned state lives in PostgreSQL, across a restart a
     const series = Object.fromEntries(regions.map((region, i) => [region, seasonalSeries({ region, zone: ZONES[region], from: '2026-06-14T00:00:00Z', count: 240, seed: i + 3 })]));
     const part = (from: number, to: number) => regions.flatMap((region) => series[region].slice(from, to));
 
-    await postAll(a.baseUrl, part(0, 80));
+    await postAll(a, part(0, 80));
     // A second replica joins: the group rebalances and some partitions move to it mid-series.
     const b = await replica();
-    await postAll(b.baseUrl, part(80, 160));
-    for (const region of regions) await learned(a.baseUrl, region, 160);
+    await postAll(b, part(80, 160));
+    for (const region of regions) await learned(a, region, 160);
     // The first replica leaves: its partitions move to the second, which finds their state where it was committed.
     await a.app.close();
-    await postAll(b.baseUrl, part(160, 240));
-    for (const region of regions) await learned(b.baseUrl, region, 240);
-    await postAll(b.baseUrl, surge('DE', '2026-06-14T20:00:00Z', 3));
-    await learned(b.baseUrl, 'DE', 243);
+    await postAll(b, part(160, 240));
+    for (const region of regions) await learned(b, region, 240);
+    await postAll(b, surge('DE', '2026-06-14T20:00:00Z', 3));
+    await learned(b, 'DE', 243);
     await expectEventually(() => expect(surges.events().filter((event) => event.data.region === 'DE' && event.type === 'surge.started')).toHaveLength(1));
     expect(surges.events().filter((event) => ['NP', 'BR'].includes(event.data.region as string))).toEqual([]);
   });

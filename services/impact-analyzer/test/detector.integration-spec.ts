@@ -1,6 +1,7 @@
 import { createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
 import { createKafka, DeadLetterHeaders, MessagingRuntime, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { postAll, postSamples, recordEvents, seasonalLevel, seasonalSeries, type SampleInput } from './support/analyzer-harness';
@@ -20,7 +21,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
   let baselines: Awaited<ReturnType<typeof recordEvents>>;
   const clock = new ManualClock('2026-06-17T12:00:00Z');
 
-  const baselineOf = async (region: string): Promise<BaselineView> => (await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`)).json() as Promise<BaselineView>;
+  const baselineOf = async (region: string): Promise<BaselineView> => (await service.fetch(`/v1/regions/${region}/baseline`)).json() as Promise<BaselineView>;
   const learned = (region: string, count: number) =>
     expectEventually(async () => expect((await baselineOf(region)).metrics?.[0]?.sampleCount).toBe(count), { timeoutMs: 60_000, intervalMs: 200, message: `${region} learned ${count} samples` });
 
@@ -39,7 +40,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
   it("learns a region's daily cycle in its own local time, then starts, updates and clears a surge with contract evidence", async () => {
     // Three days of five-minute samples (864, past the 288-sample warm-up) with Tehran's daily cycle.
     const history = seasonalSeries({ region: 'IR', zone: TEHRAN, from: '2026-06-14T00:00:00Z', count: 864 });
-    await postAll(service.baseUrl, history);
+    await postAll(service, history);
     await learned('IR', 864);
     expect(surges.events().filter((event) => event.data.region === 'IR')).toEqual([]);
 
@@ -59,7 +60,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     const at = (index: number) => new Date(start + index * 5 * 60_000).toISOString();
     const surge: SampleInput[] = [2, 2.5, 3, 4, 5, 6, 7, 8, 6, 4, 3, 2].map((factor, index) => ({ region: 'IR', at: at(index), value: Math.round(factor * seasonalLevel(TEHRAN, at(index))) }));
     const calm: SampleInput[] = Array.from({ length: 16 }, (_, index) => ({ region: 'IR', at: at(12 + index), value: Math.round(seasonalLevel(TEHRAN, at(12 + index))) }));
-    await postAll(service.baseUrl, [...surge, ...calm]);
+    await postAll(service, [...surge, ...calm]);
 
     const types = () => surges.events().filter((event) => event.data.region === 'IR').map((event) => event.type);
     await expectEventually(() => expect(types().at(-1)).toBe('surge.cleared'), { timeoutMs: 30_000 });
@@ -83,19 +84,19 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     const cleared = events.at(-1)!;
     expect(Date.parse(cleared.data.clearedAt as string)).toBeGreaterThan(Date.parse(at(11)));
 
-    const listed = (await (await fetch(`${service.baseUrl}/v1/surges?region=IR`)).json()) as { items: { id: string; status: string; evidence: unknown; source: string }[] };
+    const listed = (await (await service.fetch(`/v1/surges?region=IR`)).json()) as { items: { id: string; status: string; evidence: unknown; source: string }[] };
     expect(listed.items).toEqual([expect.objectContaining({ id: surgeId, status: 'cleared', source: 'detector', evidence: expect.objectContaining({ direction: 'up' }) })]);
   });
 
   it('drops duplicated and late samples and never fires on them', async () => {
     const history = seasonalSeries({ region: 'NP', zone: 'Asia/Kathmandu', from: '2026-06-14T00:00:00Z', count: 400, seed: 11 });
-    await postAll(service.baseUrl, history);
+    await postAll(service, history);
     await learned('NP', 400);
     // The whole history again (a pipeline replaying), and a huge value dated in the past: nothing changes.
-    await postAll(service.baseUrl, history);
-    await postSamples(service.baseUrl, [{ region: 'NP', at: history[100].at, value: 1_000_000 }]);
+    await postAll(service, history);
+    await postSamples(service, [{ region: 'NP', at: history[100].at, value: 1_000_000 }]);
     const marker = { region: 'NP', at: '2026-06-15T09:25:00Z', value: Math.round(seasonalLevel('Asia/Kathmandu', '2026-06-15T09:25:00Z')) };
-    await postAll(service.baseUrl, [marker]);
+    await postAll(service, [marker]);
     await learned('NP', 401);
     expect(surges.events().filter((event) => event.data.region === 'NP')).toEqual([]);
   });
@@ -107,10 +108,24 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
       const event = createEvent('traffic.sample', { region: 'ZZ', metric: 'requests', at: '2026-06-17T00:00:00Z', value: 10, source: 'pipeline' }, { source: 'spec' });
       await service.app.get(MessagingRuntime).publisher.publish(event);
       await expectEventually(() => expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason])).toEqual([expect.stringContaining('unknown region ZZ')]));
-      const response = await fetch(`${service.baseUrl}/v1/regions/ZZ/baseline`);
+      const response = await service.fetch(`/v1/regions/ZZ/baseline`);
       expect(response.status).toBe(404);
     } finally {
       await deadLetters.stop();
     }
+  });
+
+  it('starts a series again, rather than dead-lettering its samples, when its stored state is of a detector version it cannot read', async () => {
+    const client = new Client({ connectionString: service.database.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO impact_analyzer.series_state (region, metric, state, last_sample_at, updated_at) VALUES ('PK', 'requests', '{"version": 1}', '2026-06-01T00:00:00Z', now())`,
+      );
+    } finally {
+      await client.end();
+    }
+    await postSamples(service, [{ region: 'PK', at: '2026-06-17T00:00:00Z', value: 10 }]);
+    await learned('PK', 1);
   });
 });

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Topics } from '@holdfast/contracts';
-import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Topics, TopicSpecs } from '@holdfast/contracts';
+import { createKafka, physicalTopic, provisionTopics, silentLogger } from '@holdfast/messaging';
+import { expectEventually, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { recordEvents } from './support/analyzer-harness';
+
+const testKafkaSettings = () => ({ brokers: testEnvironment().kafkaBrokers, clientId: 'analyzer-spec' });
 
 describe('impact-analyzer: samples from outside pipelines on Kafka, in all three forms, against the real broker', () => {
   let service: ServiceUnderTest;
@@ -15,7 +17,7 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
 
   const sample = (at: string, value: number) => ({ region: 'IR', metric: 'requests', at, value, source: 'cdn-logs' });
   const sampleCount = async () => {
-    const response = await fetch(`${service.baseUrl}/v1/regions/IR/baseline`);
+    const response = await service.fetch(`/v1/regions/IR/baseline`);
     return response.status === 200 ? ((await response.json()) as { metrics: { sampleCount: number }[] }).metrics[0].sampleCount : 0;
   };
 
@@ -60,5 +62,36 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
     // An event without a correlation id starts its own chain, named by the producer's own id.
     expect(started.headers.ce_correlationid).toBe(binaryId);
     expect(started.data).toMatchObject({ region: 'IR', source: 'detector', startedAt: '2026-06-14T21:00:00.000Z' });
+  });
+});
+
+describe('impact-analyzer: a Kafka batch is judged in time order', () => {
+  let service: ServiceUnderTest | undefined;
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('learns every sample of a backlog that a pipeline wrote newest first', async () => {
+    // The backlog is on the topic before the analyzer starts, so its first fetch takes it as one batch.
+    const topicPrefix = `${uniqueTestId('analyzer-order')}.`;
+    const settings = { ...testKafkaSettings(), topicPrefix };
+    const kafka = createKafka(settings, silentLogger);
+    const admin = kafka.admin();
+    await admin.connect();
+    await provisionTopics(admin, settings, [TopicSpecs[Topics.trafficSamples]]);
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const samples = Array.from({ length: 60 }, (_, i) => ({ region: 'NP', metric: 'requests', at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 100 + i, source: 'replay' }));
+    await producer.send({ topic: physicalTopic(settings, Topics.trafficSamples), messages: samples.reverse().map((sample) => ({ key: 'NP', value: JSON.stringify(sample) })) });
+    await producer.disconnect();
+
+    service = await startServiceUnderTest(analyzerService, { topicPrefix });
+    await expectEventually(async () => {
+      const response = await service!.fetch(`/v1/regions/NP/baseline`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { metrics: { sampleCount: number; lastSampleAt: string }[] }).metrics[0]).toMatchObject({ sampleCount: 60, lastSampleAt: '2026-06-14T04:55:00.000Z' });
+    });
   });
 });

@@ -14,7 +14,7 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
   let service: ServiceUnderTest;
 
   const baseline = async (region: string): Promise<BaselineView | null> => {
-    const response = await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`);
+    const response = await service.fetch(`/v1/regions/${region}/baseline`);
     return response.status === 200 ? ((await response.json()) as BaselineView) : null;
   };
 
@@ -59,9 +59,9 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
-    const samplesIn = (await (await fetch(`${service.baseUrl}/metrics`)).text()).match(/holdfast_analyzer_samples_total\{[^}]*source="prometheus"[^}]*outcome="assessed"[^}]*\} (\d+)/);
+    const samplesIn = (await (await service.fetch(`/metrics`)).text()).match(/holdfast_analyzer_samples_total\{[^}]*source="prometheus"[^}]*outcome="assessed"[^}]*\} (\d+)/);
     expect(Number(samplesIn?.[1])).toBeGreaterThanOrEqual(4);
-    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    const metrics = await (await service.fetch(`/metrics`)).text();
     expect(metrics).toMatch(/holdfast_analyzer_prometheus_series_total\{[^}]*outcome="unknown-region"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/holdfast_analyzer_prometheus_series_total\{[^}]*outcome="no-region-label"[^}]*\} [1-9]/);
     // One poll on demand publishes IR and NP: the two series with a known region.

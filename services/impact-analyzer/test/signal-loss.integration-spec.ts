@@ -10,8 +10,8 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
   const clock = new ManualClock('2026-06-14T21:00:00Z');
 
   const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
-  const baseline = async (region: string) => (await (await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`)).json()) as { metrics: { sampleCount: number; signalLostAt: string | null }[] };
-  const metrics = async () => (await fetch(`${service.baseUrl}/metrics`)).text();
+  const baseline = async (region: string) => (await (await service.fetch(`/v1/regions/${region}/baseline`)).json()) as { metrics: { sampleCount: number; signalLostAt: string | null }[] };
+  const metrics = async () => (await service.fetch(`/metrics`)).text();
   const lostGauge = (text: string, region: string) => text.match(new RegExp(`holdfast_analyzer_signal_lost\\{[^}]*region="${region}"[^}]*\\} (\\d+)`))?.[1];
 
   beforeAll(async () => {
@@ -32,7 +32,7 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
 
   it('holds a region set to hold, reports one set to notify (the default), ignores one set to ignore, and clears the hold when samples return', async () => {
     const samples = ['IR', 'NP', 'JP'].flatMap((region) => [0, 5].map((minutes) => ({ region, at: new Date(Date.parse('2026-06-14T20:50:00Z') + minutes * 60_000).toISOString(), value: 100 })));
-    await postAll(service.baseUrl, samples);
+    await postAll(service, samples);
     await expectEventually(async () => {
       for (const region of ['IR', 'NP', 'JP']) expect((await baseline(region)).metrics[0]?.sampleCount).toBe(2);
     });
@@ -61,7 +61,7 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
 
     // A second pass does not raise it again.
     await runJobs();
-    await postAll(service.baseUrl, [{ region: 'IR', at: '2026-06-14T21:17:00Z', value: 100 }]);
+    await postAll(service, [{ region: 'IR', at: '2026-06-14T21:17:00Z', value: 100 }]);
     await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR', 'surge.cleared IR']));
     expect(surges.events()[1].data).toMatchObject({ surgeId: surges.events()[0].data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
     expect((await baseline('IR')).metrics[0].signalLostAt).toBeNull();

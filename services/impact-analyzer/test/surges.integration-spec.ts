@@ -17,11 +17,11 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
   let surgeEvents: Awaited<ReturnType<typeof recordEvents>>;
 
   const surgesIn = async (region: string): Promise<SurgeView[]> => {
-    const { items } = (await (await fetch(`${service.baseUrl}/v1/surges?region=${region}`)).json()) as { items: SurgeView[] };
+    const { items } = (await (await service.fetch(`/v1/surges?region=${region}`)).json()) as { items: SurgeView[] };
     return items;
   };
   const sampleCount = async (region: string): Promise<number | undefined> => {
-    const response = await fetch(`${service.baseUrl}/v1/regions/${region}/baseline`);
+    const response = await service.fetch(`/v1/regions/${region}/baseline`);
     return response.status === 200 ? ((await response.json()) as { metrics: { sampleCount: number }[] }).metrics[0].sampleCount : undefined;
   };
 
@@ -45,7 +45,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
   });
 
   it('while warming up, a region with a ceiling surges on it and clears after its cool-down; one without makes no decision', async () => {
-    const intake = await postSamples(service.baseUrl, [
+    const intake = await postSamples(service, [
       { region: 'JP', value: 400, at: '2026-06-14T20:55:00Z' },
       { region: 'JP', value: 1_500, at: '2026-06-14T21:00:00Z' },
       { region: 'JP', value: 2_500, at: '2026-06-14T21:05:00Z' },
@@ -63,7 +63,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(started.data).toMatchObject({ surgeId: surge.id, region: 'JP', source: 'detector', severity: 'minor', startedAt: '2026-06-14T21:00:00.000Z' });
     expect(cleared.data).toMatchObject({ surgeId: surge.id, clearedAt: '2026-06-14T21:15:00.000Z' });
 
-    await postSamples(service.baseUrl, [
+    await postSamples(service, [
       { region: 'KR', value: 400, at: '2026-06-14T20:55:00Z' },
       { region: 'KR', value: 900_000, at: '2026-06-14T21:00:00Z' },
     ]);
@@ -76,9 +76,9 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
       Array.from({ length: 45 }, (_, i) => ({ region, at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 100 + ((i * 7) % 11) }));
     const spike = (region: string) => ({ region, at: '2026-06-14T03:45:00Z', value: 2_000 });
     for (const region of ['BR', 'AR']) {
-      await postSamples(service.baseUrl, flat(region).slice(0, 5));
-      for (let start = 5; start < 45; start += 5) await postSamples(service.baseUrl, flat(region).slice(start, start + 5));
-      await postSamples(service.baseUrl, [spike(region)]);
+      await postSamples(service, flat(region).slice(0, 5));
+      for (let start = 5; start < 45; start += 5) await postSamples(service, flat(region).slice(start, start + 5));
+      await postSamples(service, [spike(region)]);
       await expectEventually(async () => expect(await sampleCount(region)).toBe(46));
     }
     await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'AR').map((e) => e.type)).toEqual(['surge.started']));
@@ -87,7 +87,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
   });
 
   it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {
-    const response = await postSamples(service.baseUrl, [
+    const response = await postSamples(service, [
       { region: 'DE', value: 5, at: '2026-06-14T21:00:00Z' },
       { region: 'DE', value: 5, at: '2026-06-14 21:05' },
       { region: 'ZZ', value: 5, at: '2026-06-14T21:05:00Z' },
@@ -102,14 +102,17 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
       { index: 2, path: 'samples.2.region', reason: expect.stringContaining('unknown region ZZ') },
     ]);
     await expectEventually(async () => expect(await sampleCount('DE')).toBe(2));
+    const metrics = await (await service.fetch(`/metrics`)).text();
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 2/);
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="assessed"[^}]*\} \d+/);
   });
 
   it('answers a batch with nothing good in it, or one too large, with a problem document', async () => {
-    const none = await postSamples(service.baseUrl, [{ region: 'DE', value: -1, at: '2026-06-14T21:00:00Z' }]);
+    const none = await postSamples(service, [{ region: 'DE', value: -1, at: '2026-06-14T21:00:00Z' }]);
     expect(none.status).toBe(400);
     expect(await none.json()).toMatchObject({ code: 'no-sample-accepted', errors: [{ path: 'samples.0.value' }] });
 
-    const tooMany = await postSamples(service.baseUrl, Array.from({ length: 6 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));
+    const tooMany = await postSamples(service, Array.from({ length: 6 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));
     expect(tooMany.status).toBe(413);
     expect(await tooMany.json()).toMatchObject({ code: 'batch-too-large' });
   });

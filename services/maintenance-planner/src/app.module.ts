@@ -6,7 +6,7 @@ import { plannerEnvironment, plannerSettings } from './config/planner-settings';
 import { CreateHoldAndAudit1764000100000 } from './database/migrations/1764000100000-create-hold-and-audit';
 import { CreateWindowsOccurrences1764000200000 } from './database/migrations/1764000200000-create-windows-occurrences';
 import { HoldEntity } from './holds/hold.entity';
-import { CreateApiKey1764000200000 } from './database/migrations/1764000200000-create-api-key';
+import { CreateApiKey1764000300000 } from './database/migrations/1764000300000-create-api-key';
 import { HoldsModule } from './holds/holds.module';
 import { ApiKeyEntity } from './keys/api-key.entity';
 import { KeysModule } from './keys/keys.module';
@@ -23,7 +23,7 @@ export const plannerService = defineService({
   settings: plannerSettings,
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
   entities: [HoldEntity, AuditEntryEntity, ApiKeyEntity],
-  migrations: [CreateHoldAndAudit1764000100000, CreateApiKey1764000200000, CreateWindowsOccurrences1764000200000],
+  migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, CreateApiKey1764000300000],
   modules: [RegionsModule, HoldsModule, KeysModule, CalendarsModule],
   keysConsumerGroup: ConsumerGroups.plannerKeys,
 });

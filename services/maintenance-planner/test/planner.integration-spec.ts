@@ -46,7 +46,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
   let sweep: PlannerSweep;
 
   const api = async <T = Record<string, any>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> => {
-    const response = await fetch(`${service.baseUrl}${path}`, {
+    const response = await service.fetch(`${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -169,7 +169,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
       expect(holds).toHaveLength(1);
       return holds;
     });
-    const statusOf = async (window: { windowId: string }) => (await occurrences(window.windowId))[0].status;
+    const statusOf = async (window: Record<string, any>) => (await occurrences(window.windowId))[0].status;
     expect(await statusOf(regional)).toBe('held');
     expect(await statusOf(global)).toBe('held');
     expect(await statusOf(crossingStart)).toBe('held');

@@ -41,7 +41,8 @@ describe.runIf(existsSync(ALERTMANAGER_BINARY))('notifier Alertmanager channel, 
   });
 
   it('fires MaintenanceHold per region and window while the hold lasts, re-posts it before it expires, and resolves it on release', async () => {
-    await api(service.baseUrl).subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['IR', 'NP'] } });
+    const notifier = api(service);
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['IR', 'NP'] } });
     const from = new Date(clock.nowMs() - 60_000).toISOString();
     const hold = holdPlaced(['IR', 'NP'], { from, placedAt: from });
     const [windowId] = hold.data.windowIds;
@@ -57,6 +58,8 @@ describe.runIf(existsSync(ALERTMANAGER_BINARY))('notifier Alertmanager channel, 
     const firstEnd = Math.min(...firing.map((alert) => Date.parse(alert.endsAt)));
     expect(firstEnd - clock.nowMs()).toBeGreaterThan(9 * 60_000);
 
+    // Recorded as delivered once the alerts are posted and remembered for re-posting.
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered' }]));
     // A third of the TTL later the refresher posts it again with a later end.
     const refresher = service.app.get(HoldAlertRefresher);
     expect(await refresher.refreshDue()).toBe(0);

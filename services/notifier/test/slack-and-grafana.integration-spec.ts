@@ -1,3 +1,4 @@
+import { createEvent } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
         NOTIFIER_WORKER_POLL_MS: '50',
       },
     });
-    notifier = api(service.baseUrl);
+    notifier = api(service);
     publisher = await connectPublisher(service.config.kafka);
   });
 
@@ -62,6 +63,38 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
         { type: 'context', elements: [{ type: 'mrkdwn', text: `<https://planner.example.org/v1/windows/${windowId}/explanation|Why is it held?> · hold ${hold.data.holdId}` }] },
       ],
     });
+  });
+
+  it('Slack: names the held windows and their teams, with the planner\'s local times, when the hold event carries them', async () => {
+    await notifier.subscribe({ channel: 'slack', target: `${slack.url}/services/T1/B2/core`, filters: { teams: ['core'] } });
+    const hold = holdPlaced(['NP'], { until: '2026-06-15T01:00:00Z' });
+    const [windowId] = hold.data.windowIds;
+    const occurrence = {
+      number: 1,
+      startsAt: '2026-06-14T21:30:00Z',
+      endsAt: '2026-06-14T22:30:00Z',
+      status: 'held' as const,
+      localTimes: [{ region: 'NP', zone: 'Asia/Kathmandu', startsAtLocal: '2026-06-15T03:15', endsAtLocal: '2026-06-15T04:15', offset: '+05:45' }],
+    };
+    const enriched = createEvent(
+      'hold.placed',
+      {
+        ...hold.data,
+        windows: [{ windowId, title: 'Core router upgrade', ownerTeam: 'core', priority: 'important', surgePolicy: 'hold', notifyOnly: false, occurrences: [occurrence] }],
+        periodLocalTimes: [{ region: 'NP', zone: 'Asia/Kathmandu', fromLocal: '2026-06-15T02:45', untilLocal: '2026-06-15T06:45', offset: '+05:45' }],
+      },
+      { source: 'notifier-spec' },
+    );
+    await publisher.publish(enriched);
+
+    await expectEventually(() => expect(slack.requests.filter((request) => request.path === '/services/T1/B2/core')).toHaveLength(1));
+    const body = JSON.parse(slack.requests.find((request) => request.path === '/services/T1/B2/core')?.body ?? '{}');
+    expect(body.blocks[1].fields).toEqual([
+      { type: 'mrkdwn', text: '*What*\nCore router upgrade (team core, Mon 15 Jun 03:15 → 04:15 Asia/Kathmandu (UTC+05:45))' },
+      { type: 'mrkdwn', text: `*Why*\n${hold.data.reason}` },
+      { type: 'mrkdwn', text: '*Until*\nuntil Mon 15 Jun 01:00 UTC' },
+      { type: 'mrkdwn', text: '*Local time*\n*NP* Mon 15 Jun 02:45 → 06:45 Asia/Kathmandu (UTC+05:45)' },
+    ]);
   });
 
   it('Grafana: an annotation from the hold start with region/window/hold tags, whose end is set on release', async () => {

@@ -19,7 +19,7 @@ describe('notifier /v1/subscriptions', () => {
   beforeAll(async () => {
     receiver = await HttpReceiver.start();
     service = await startServiceUnderTest(notifierService, { environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
-    notifier = api(service.baseUrl);
+    notifier = api(service);
   });
 
   afterAll(async () => {

@@ -1,8 +1,10 @@
+import { createEvent, EventExamples } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
+import { v7 as uuidv7 } from 'uuid';
 import { HttpReceiver } from './support/http-receiver';
 import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
 
@@ -29,7 +31,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
   const receivers: Record<string, HttpReceiver> = {};
 
   beforeAll(async () => {
-    for (const name of ['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting']) receivers[name] = await HttpReceiver.start();
+    for (const name of ['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge']) receivers[name] = await HttpReceiver.start();
     service = await startServiceUnderTest(notifierService, {
       clock,
       environment: {
@@ -44,7 +46,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
         NOTIFIER_CIRCUIT_VOLUME: '1000',
       },
     });
-    notifier = api(service.baseUrl);
+    notifier = api(service);
     publisher = await connectPublisher(service.config.kafka);
   });
 
@@ -163,6 +165,20 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     clock.advance(10 * 60_000);
     await expectEventually(() => expect(receivers.ordered.requests).toHaveLength(3));
     expect(receivers.ordered.requests.map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.placed', 'hold.released']);
+  });
+
+  it('matches window events on owner team and region: only the owning team hears of its window', async () => {
+    await notifier.subscribe({ channel: 'webhook', target: receivers.core.url, filters: { teams: ['core'], regions: ['MX'] } });
+    await notifier.subscribe({ channel: 'webhook', target: receivers.edge.url, filters: { teams: ['edge'], regions: ['MX'] } });
+    const windowId = uuidv7();
+    const window = { ...EventExamples['window.scheduled'], windowId, ownerTeam: 'core', footprint: { global: false, regions: ['MX'] } };
+    const holdId = uuidv7();
+    const held = createEvent('window.held', { ...window, status: 'held', holdId }, { source: 'notifier-spec' });
+    const released = createEvent('window.released', { ...window, status: 'scheduled', holdId }, { source: 'notifier-spec' });
+    await publisher.publish(held, released);
+
+    await expectEventually(() => expect(receivers.core.requests.map((request) => JSON.parse(request.body).type)).toEqual(['window.held', 'window.released']));
+    expect(receivers.edge.requests).toHaveLength(0);
   });
 
   it('refuses a redirect to a loopback address the allow-list does not name, for good', async () => {

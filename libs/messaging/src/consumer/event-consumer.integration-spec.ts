@@ -87,14 +87,19 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     const good = sample('BR', 7);
     const malformed = encodeEvent(sample('BR', 8));
     const notJsonId = encodeEvent(sample('BR', 9)).headers.ce_id;
+    const madeUpTypeId = encodeEvent(sample('BR', 10)).headers.ce_id;
+    const madeUpType = `traffic.sample.${madeUpTypeId}`;
     malformed.value = Buffer.from(JSON.stringify({ region: 'Brazil', metric: 'requests', at: 'yesterday', value: -1, source: 'x' }));
     const letters = await recordDeadLetters();
     await produceRaw(
       { key: 'BR', value: malformed.value, headers: malformed.headers },
       { key: 'BR', value: Buffer.from('not json at all'), headers: { ...malformed.headers, ce_id: notJsonId } },
+      // Whatever a producer writes in ce_type must not become a metric label: the series would grow without bound.
+      { key: 'BR', value: malformed.value, headers: { ...malformed.headers, ce_id: madeUpTypeId, ce_type: madeUpType } },
     );
     await bed.publisher.publish(good);
-    const consumer = consumerFor();
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const consumer = consumerFor({ metrics });
     await consumer.start();
     try {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the good event behind the bad ones is applied' });
@@ -109,6 +114,31 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
       expect(schemaViolation.value).toContain('Brazil');
       expect(notJson.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: .*JSON/i);
       expect(notJson.value).toBe('not json at all');
+      await expectEventually(() => expect(letters.of(consumer).map((letter) => letter.headers.ce_id)).toContain(madeUpTypeId));
+      expect(await consumed(metrics, { type: 'other', outcome: 'dead-lettered' })).toBeGreaterThanOrEqual(1);
+      expect(await metrics.registry.metrics()).not.toContain(madeUpTypeId);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('dead-letters a message over the size limit unread, naming both sizes, and the partition keeps flowing', async () => {
+    const huge = encodeEvent(sample('TZ', 1));
+    const good = sample('TZ', 2);
+    const letters = await recordDeadLetters();
+    await produceRaw({ key: 'TZ', value: Buffer.from(JSON.stringify({ padding: 'x'.repeat(4_000) })), headers: huge.headers });
+    await bed.publisher.publish(good);
+    const consumer = effectConsumer(bed, { group: `effects-${++groups}`, maxMessageBytes: 2_048, commitIntervalMs: 100 });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the event behind the huge one is applied' });
+      const [letter] = await expectEventually(() => {
+        const mine = letters.of(consumer).filter((candidate) => candidate.headers.ce_id === huge.headers.ce_id);
+        expect(mine).toHaveLength(1);
+        return mine;
+      });
+      expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: the message is 4\d{3} bytes, over the 2048-byte limit \(KAFKA_MAX_MESSAGE_BYTES\)/);
     } finally {
       await consumer.stop();
       await letters.stop();

@@ -1,6 +1,6 @@
-import { Topics } from '@holdfast/contracts';
+import { Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { Kafka } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../kafka/messaging-logger';
 import { EventConsumer, type EventConsumerOptions } from './event-consumer';
@@ -41,5 +41,15 @@ describe('EventConsumer: every event type of its topic is handled or ignored on 
 
   it('lets a batch handler take every type of the topic but the ignored ones', () => {
     expect(() => new EventConsumer({ ...base, batch: { handler: noop }, ignore: ['surge.cleared'] })).not.toThrow();
+  });
+
+  it('types a batch handler from the topic, so the analyzer can take samples as samples', () => {
+    const applySamples = async (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => {
+      await transaction.query('SELECT $1::int', [events.length]);
+    };
+    const samples = new EventConsumer({ ...base, topic: Topics.trafficSamples, group: 'impact-analyzer.samples', batch: { handler: applySamples, maxEvents: 200 } });
+    expect(samples.groupId).toBe('spec.impact-analyzer.samples');
+    // @ts-expect-error a handler of surges does not take the samples topic
+    void new EventConsumer({ ...base, topic: Topics.trafficSamples, batch: { handler: async (events: HoldfastEvent<'surge.started'>[]) => void events } });
   });
 });

@@ -1,5 +1,6 @@
 import {
   ContractViolation,
+  ContractViolationCode,
   decodeEvent,
   deadLetterTopicOf,
   isEventType,
@@ -52,7 +53,7 @@ export interface EventConsumerOptions<T extends TopicName> {
   kafka: Kafka;
   dataSource: DataSource;
   publisher: Pick<EventPublisher, 'send'>;
-  settings: Pick<KafkaSettings, 'topicPrefix'>;
+  settings: Pick<KafkaSettings, 'topicPrefix' | 'maxMessageBytes'>;
   logger: MessagingLogger;
   metrics?: MetricsRegistry;
   topic: T;
@@ -106,6 +107,7 @@ export class EventConsumer<T extends TopicName> {
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private running = false;
+  private stopped?: Promise<void>;
   private readonly consumed;
   private readonly handleSeconds;
   private readonly hopSeconds;
@@ -133,6 +135,7 @@ export class EventConsumer<T extends TopicName> {
 
   async start(): Promise<void> {
     this.stopping = false;
+    this.stopped = undefined;
     await this.consumer.connect();
     // A new group reads from the start: nothing published before the service first ran is skipped.
     await this.consumer.subscribe({ topic: physicalTopic(this.options.settings, this.options.topic), fromBeginning: true });
@@ -152,18 +155,24 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /** Lets the message in hand finish, commits what is done, and leaves the group. */
-  async stop(): Promise<void> {
-    if (this.stopping || !this.running) return;
+  stop(): Promise<void> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.commitTimer);
-    // Paused rather than stopped: kafkajs forgets the group when it stops, and a commit after that always fails.
-    this.consumer.pause([{ topic: physicalTopic(this.options.settings, this.options.topic) }]);
-    await Promise.allSettled([...this.inFlight]);
-    // The last chance to commit: a failure here would make the next owner redo work, so try a few times.
-    for (let attempt = 1; attempt <= 3 && !(await this.commit()); attempt++) await delay(100 * attempt);
-    await this.consumer.stop();
+    if (this.running) {
+      // Paused rather than stopped: kafkajs forgets the group when it stops, and a commit after that always fails.
+      this.consumer.pause([{ topic: physicalTopic(this.options.settings, this.options.topic) }]);
+      await Promise.allSettled([...this.inFlight]);
+      // The last chance to commit: a failure here would make the next owner redo work, so try a few times.
+      for (let attempt = 1; attempt <= 3 && !(await this.commit()); attempt++) await delay(100 * attempt);
+      await this.consumer.stop();
+      this.running = false;
+    }
     await this.consumer.disconnect();
-    this.running = false;
   }
 
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -254,6 +263,11 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private decode(topic: string, partition: number, message: KafkaMessage): Decoded {
+    const limit = this.options.settings.maxMessageBytes;
+    const size = message.value?.length ?? 0;
+    if (limit !== undefined && size > limit) {
+      return { message, violation: new ContractViolation(ContractViolationCode.MessageTooLarge, `the message is ${size} bytes, over the ${limit}-byte limit (KAFKA_MAX_MESSAGE_BYTES); it was not read`) };
+    }
     try {
       const event = decodeEvent(logicalTopic(this.options.settings, topic), {
         key: message.key,

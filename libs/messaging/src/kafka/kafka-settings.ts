@@ -11,6 +11,8 @@ export const kafkaEnvironmentSchema = z.object({
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
   // Namespaces every topic and consumer group (e.g. "staging."); tests use it to run files side by side.
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-" only').default(''),
+  // A consumed message larger than this is dead-lettered unread, so one huge message cannot stall a partition.
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(1024 * 1024),
   KAFKA_SASL_MECHANISM: z.enum(['none', 'scram-sha-256', 'scram-sha-512', 'plain']).default('none'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
@@ -31,6 +33,8 @@ export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topicPrefix: string;
+  /** Largest message a consumer reads; larger ones go to the dead-letter topic. */
+  maxMessageBytes?: number;
   /** SASL credentials; absent for a broker without authentication (the local one). */
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
   /** TLS to the brokers; absent for plaintext. */
@@ -43,6 +47,7 @@ export function kafkaSettingsFrom(env: z.infer<typeof kafkaEnvironmentSchema>, s
     brokers: env.KAFKA_BROKERS,
     clientId: service,
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
     ...(env.KAFKA_SASL_MECHANISM !== 'none' ? { sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD! } } : {}),
     ...(env.KAFKA_TLS ? { tls: env.KAFKA_TLS_CA_FILE ? { caFile: env.KAFKA_TLS_CA_FILE } : {} } : {}),
   };

@@ -1,11 +1,11 @@
 import { deadLetterTopicOf, TOPIC_RETENTION_DAYS, TopicSpecs, type TopicSpec } from '@holdfast/contracts';
-import { testEnvironment, uniqueTestId } from '@holdfast/testing';
+import { expectEventually, testEnvironment, uniqueTestId } from '@holdfast/testing';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from './kafka-client.factory';
 import { physicalTopic, type KafkaSettings } from './kafka-settings';
 import { silentLogger } from './messaging-logger';
-import { provisionTopics } from './topic-provisioner';
+import { provisionTopics, topicsOutliving } from './topic-provisioner';
 
 const specs: TopicSpec[] = Object.values(TopicSpecs);
 
@@ -62,5 +62,21 @@ describe('topic provisioning against the real broker', () => {
       resources: specs.filter((spec) => !spec.compacted).map((spec) => ({ type: 2, name: physicalTopic(settings, spec.name), configNames: ['retention.ms'] })),
     });
     for (const resource of kept.resources) expect(resource.configEntries[0].configValue, resource.resourceName).toBe(String(TOPIC_RETENTION_DAYS * 86_400_000));
+  });
+
+  it('names the topics that keep messages longer than a ledger keeps its rows', async () => {
+    const settings = { topicPrefix: `${uniqueTestId('provision-retention')}.` };
+    await provisionTopics(admins[0], settings, specs);
+    const days = (count: number) => count * 86_400_000;
+    expect(await topicsOutliving(admins[0], settings, specs, days(7))).toEqual([]);
+    // A topic created before Holdfast set retention.ms, as a long-lived broker may hold: the broker default, a week.
+    const older = { topicPrefix: `${uniqueTestId('provision-older')}.` };
+    await admins[0].createTopics({
+      waitForLeaders: false,
+      topics: [{ topic: physicalTopic(older, TopicSpecs['region.surges.v1'].name), numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(days(7)) }] }],
+    });
+    // The broker's metadata may lag the topic it just created.
+    await expectEventually(async () => expect(await topicsOutliving(admins[0], older, [TopicSpecs['region.surges.v1']], days(7))).toEqual([]));
+    expect(await topicsOutliving(admins[0], older, [TopicSpecs['region.surges.v1']], days(6))).toEqual([physicalTopic(older, 'region.surges.v1')]);
   });
 });

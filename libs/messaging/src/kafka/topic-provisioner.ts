@@ -1,7 +1,8 @@
 import { deadLetterTopicOf, TOPIC_RETENTION_DAYS, type TopicSpec } from '@holdfast/contracts';
 import { backOff } from 'exponential-backoff';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { physicalTopic, type KafkaSettings } from './kafka-settings';
+import type { MessagingLogger } from './messaging-logger';
 
 /**
  * Creates each topic and its dead-letter topic with the partition count the contract gives,
@@ -33,6 +34,46 @@ export async function provisionTopics(admin: Admin, settings: Pick<KafkaSettings
   }
   await waitForLeaders(admin, wanted.map((topic) => topic.topic));
   return missing.map((topic) => topic.topic);
+}
+
+/**
+ * The non-compacted topics whose broker keeps messages longer than `retentionMs` (topics created
+ * before Holdfast set retention.ms, or changed by hand): a message redelivered from them after its
+ * ledger row was pruned would be applied a second time.
+ */
+export async function topicsOutliving(admin: Admin, settings: Pick<KafkaSettings, 'topicPrefix'>, specs: readonly TopicSpec[], retentionMs: number): Promise<string[]> {
+  const names = specs.filter((spec) => !spec.compacted).map((spec) => physicalTopic(settings, spec.name));
+  if (names.length === 0) return [];
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+  });
+  return resources
+    .filter((resource) => {
+      const kept = Number(resource.configEntries.find((entry) => entry.configName === 'retention.ms')?.configValue);
+      // -1 keeps messages forever.
+      return kept < 0 || kept > retentionMs;
+    })
+    .map((resource) => resource.resourceName);
+}
+
+/** Says which topics a redelivery could come from after the ledger forgot the event; never fails a start. */
+export async function warnOfTopicsOutlivingTheLedger(
+  admin: Admin,
+  { kafka, topics }: { kafka: Pick<KafkaSettings, 'topicPrefix'>; topics: readonly TopicSpec[] },
+  ledgerRetentionMs: number,
+  logger: MessagingLogger,
+): Promise<void> {
+  try {
+    const outliving = await topicsOutliving(admin, kafka, topics, ledgerRetentionMs);
+    if (outliving.length === 0) return;
+    logger.warn(
+      { topics: outliving, ledgerRetentionDays: ledgerRetentionMs / 86_400_000 },
+      'these topics keep messages longer than the processed-event ledger, so a redelivery from them could apply an event twice: lower their retention.ms or raise PROCESSED_EVENT_RETENTION_DAYS',
+    );
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the retention of the topics; the processed-event ledger may not outlive them');
+  }
 }
 
 function isAlreadyExists(error: unknown): boolean {

@@ -8,7 +8,7 @@ import { DEFAULT_LEDGER_RETENTION_MS, LedgerPruner } from '../consumer/ledger-pr
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
-import { provisionTopics } from '../kafka/topic-provisioner';
+import { provisionTopics, warnOfTopicsOutlivingTheLedger } from '../kafka/topic-provisioner';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
@@ -28,6 +28,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   private readonly admin: Admin;
   private readonly relay: OutboxRelay;
   private readonly ledgerPruner: LedgerPruner;
+  private readonly ledgerRetentionMs: number;
   private readonly consumers: EventConsumer<TopicName>[] = [];
   private readonly logger: MessagingLogger;
 
@@ -43,7 +44,8 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.outbox = new OutboxWriter(schema);
     this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, ...options.relay });
-    this.ledgerPruner = new LedgerPruner({ dataSource, logger: this.logger, retentionMs: options.ledger?.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS });
+    this.ledgerRetentionMs = options.ledger?.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS;
+    this.ledgerPruner = new LedgerPruner({ dataSource, logger: this.logger, retentionMs: this.ledgerRetentionMs });
   }
 
   /** A consumer in this service's group namespace; it starts with the application. */
@@ -87,6 +89,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
         { cause: error },
       );
     }
+    await warnOfTopicsOutlivingTheLedger(this.admin, this.options, this.ledgerRetentionMs, this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {

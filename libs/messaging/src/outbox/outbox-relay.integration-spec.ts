@@ -1,6 +1,7 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalTopic } from '../kafka/kafka-settings';
@@ -193,6 +194,45 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       expect(ledger).toBe(3);
     } finally {
       await applied.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('stops publishing once its lock session is killed, even when its client never hears of it', async () => {
+    const relay = relayFor(bed);
+    relay.start();
+    const recorder = await recordIds(bed);
+    const standby = bed.dataSource.createQueryRunner();
+    await standby.connect();
+    let cutOff: Socket | undefined;
+    try {
+      await expectEventually(() => expect(relay.isLeader).toBe(true));
+      // A network partition on the lock session: the client reads nothing more, so it never learns the session ended.
+      cutOff = (relay as unknown as { leader: { connection: { stream: Socket } } }).leader.connection.stream;
+      cutOff.pause();
+      const [{ pid }] = await bed.dataSource.query(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      );
+      await bed.dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
+      // A standby takes the lock as soon as the session is gone: from then on, only the standby may publish.
+      await expectEventually(async () => {
+        const [{ locked }] = await standby.query("SELECT pg_try_advisory_lock(hashtext('holdfast-outbox-relay:' || current_schema())) AS locked");
+        expect(locked).toBe(true);
+      });
+      const event = sample('PE', 1);
+      await bed.dataSource.transaction((transaction) => outbox.add(transaction, event));
+      await expectEventually(() => expect(relay.isLeader).toBe(false), { message: 'the cut-off relay gives up leadership at its next batch' });
+      const [{ published }] = await bed.dataSource.query('SELECT published_at IS NOT NULL AS published FROM outbox_message WHERE event_id = $1', [event.id]);
+      expect(published).toBe(false);
+      expect(recorder.ids()).not.toContain(event.id);
+      // The standby lets go; the relay is elected again and publishes what waited.
+      await standby.query("SELECT pg_advisory_unlock(hashtext('holdfast-outbox-relay:' || current_schema()))");
+      await expectEventually(() => expect(recorder.ids()).toContain(event.id));
+    } finally {
+      cutOff?.destroy();
+      await standby.query('SELECT pg_advisory_unlock_all()');
+      await standby.release();
+      await relay.stop();
       await recorder.stop();
     }
   });

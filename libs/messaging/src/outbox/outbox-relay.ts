@@ -39,6 +39,12 @@ interface OutboxRow {
  * advisory lock on its own connection, so replicas never publish the same key out of order; if
  * that connection dies, the lock goes with it and a standby takes over. A crash between publish
  * and mark publishes the batch again: consumers drop the duplicates through their ledger.
+ *
+ * Leadership is fenced per batch: each batch runs in a transaction that first checks, on the
+ * server, that the leader's own session still holds the lock, then locks the rows it publishes
+ * until they are marked. A relay whose session was killed or cut off stops at its next batch even
+ * if its client never heard of it, and a standby that took the lock meanwhile waits for the rows
+ * of a batch already in flight instead of publishing them a second time.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -52,6 +58,8 @@ export class OutboxRelay {
   private signalled = false;
   private drainDeadline = 0;
   private leader?: Client;
+  // The backend pid of the leader's session: the fence checks that this session still holds the lock.
+  private leaderPid?: number;
   private lastCleanup = 0;
   private readonly publishedCounter;
   private readonly pendingGauge;
@@ -110,7 +118,9 @@ export class OutboxRelay {
       this.wake();
     });
     await client.connect();
-    const [{ locked }] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`holdfast-outbox-relay:${this.schema}`])).rows;
+    const [{ locked, pid }] = (
+      await client.query<{ locked: boolean; pid: number }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked, pg_backend_pid() AS pid', [this.lockName])
+    ).rows;
     if (!locked) {
       await client.end();
       return false;
@@ -118,6 +128,7 @@ export class OutboxRelay {
     client.on('notification', () => this.wake());
     await client.query(`LISTEN ${outboxChannel(this.schema)}`);
     this.leader = client;
+    this.leaderPid = pid;
     this.options.logger.info({ schema: this.schema }, 'outbox relay is the leader for its schema');
     return true;
   }
@@ -125,8 +136,14 @@ export class OutboxRelay {
   private async releaseLeadership(): Promise<void> {
     const client = this.leader;
     this.leader = undefined;
-    // Closing the session releases the advisory lock and the LISTEN.
-    await client?.end().catch(() => undefined);
+    this.leaderPid = undefined;
+    // Closing the session releases the advisory lock and the LISTEN. Not awaited: a session cut off
+    // from the server never confirms its end, and nothing is published from here on anyway.
+    client?.end().catch(() => undefined);
+  }
+
+  private get lockName(): string {
+    return `holdfast-outbox-relay:${this.schema}`;
   }
 
   private async relayWhileLeader(): Promise<void> {
@@ -159,27 +176,46 @@ export class OutboxRelay {
     });
   }
 
-  /** One round: read the oldest unpublished rows, publish them in order, mark them. */
+  /** One round, fenced on the lock: read the oldest unpublished rows, publish them in order, mark them. */
   private async publishBatch(): Promise<number> {
-    const rows: OutboxRow[] = await this.options.dataSource.query(
-      'SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message WHERE published_at IS NULL ORDER BY id LIMIT $1',
-      [this.batchSize],
-    );
-    this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
-    if (rows.length === 0) return 0;
-    await this.options.publisher.send(
-      rows.map((row) => ({
-        topic: row.topic,
-        key: row.message_key,
-        value: Buffer.from(JSON.stringify(row.payload)),
-        headers: row.headers,
-        eventType: row.event_type,
-      })),
-    );
-    await this.options.afterPublish?.(rows.map((row) => row.event_id));
-    await this.options.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
-    this.publishedCounter?.inc(rows.length);
-    return rows.length;
+    const published = await this.options.dataSource.transaction(async (transaction) => {
+      // A session-level advisory lock on a bigint key shows in pg_locks as classid (high half) and objid (low half).
+      const [{ leading }] = await transaction.query(
+        `SELECT EXISTS (
+           SELECT 1 FROM pg_locks
+           WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = $1
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint
+         ) AS leading`,
+        [this.leaderPid ?? 0, this.lockName],
+      );
+      if (!leading) return undefined;
+      const rows: OutboxRow[] = await transaction.query(
+        'SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE',
+        [this.batchSize],
+      );
+      this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
+      if (rows.length === 0) return 0;
+      await this.options.publisher.send(
+        rows.map((row) => ({
+          topic: row.topic,
+          key: row.message_key,
+          value: Buffer.from(JSON.stringify(row.payload)),
+          headers: row.headers,
+          eventType: row.event_type,
+        })),
+      );
+      await this.options.afterPublish?.(rows.map((row) => row.event_id));
+      await transaction.query('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      return rows.length;
+    });
+    if (published === undefined) {
+      this.options.logger.warn({ schema: this.schema }, 'outbox relay lost its lock session; it stops publishing and stands for election again');
+      await this.releaseLeadership();
+      return 0;
+    }
+    this.publishedCounter?.inc(published);
+    return published;
   }
 
   private async countPending(): Promise<number> {

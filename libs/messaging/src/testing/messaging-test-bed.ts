@@ -92,6 +92,8 @@ export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof 
   group: string;
   /** The bed's client unless a spec puts a fault between the consumer and the broker. */
   kafka?: Kafka;
+  /** A limit on the messages the consumer reads; none by default. */
+  maxMessageBytes?: number;
   /** Runs before the effect is recorded, in the handler's transaction; throwing from it makes the handler fail. */
   before?: (event: HoldfastEvent<'traffic.sample'>, transaction: EntityManager) => void | Promise<void>;
   /** Consume in batches: each Kafka batch (in slices of maxEvents) applied in one transaction, `beforeBatch` first. */
@@ -99,9 +101,9 @@ export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof 
 }
 
 /** A consumer of the bed's samples topic whose handler records each event as its effect. */
-export function effectConsumer(bed: MessagingTestBed, { group, before, batch, kafka, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
+export function effectConsumer(bed: MessagingTestBed, { group, before, batch, kafka, maxMessageBytes, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
   const record = recordEffect(group);
-  const common = { kafka: kafka ?? bed.kafka, dataSource: bed.dataSource, publisher: bed.publisher, settings: bed.settings, logger: silentLogger, topic: Topics.trafficSamples, group, ...tuning };
+  const common = { kafka: kafka ?? bed.kafka, dataSource: bed.dataSource, publisher: bed.publisher, settings: { ...bed.settings, maxMessageBytes }, logger: silentLogger, topic: Topics.trafficSamples, group, ...tuning };
   if (batch) {
     return new EventConsumer({
       ...common,

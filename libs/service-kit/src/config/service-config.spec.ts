@@ -10,7 +10,7 @@ describe('serviceConfigFromEnvironment', () => {
       port: 3001,
       logLevel: 'info',
       database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5 },
-      kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '' },
+      kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '', maxMessageBytes: 1_048_576 },
       outbox: { retentionMs: 24 * 3_600_000 },
       ledger: { retentionMs: 7 * 86_400_000 },
       auth: { bootstrap: null },
@@ -27,7 +27,7 @@ describe('serviceConfigFromEnvironment', () => {
     );
     expect(config).toMatchObject({ port: 8080, logLevel: 'debug', own: { SURGE_THRESHOLD: 250 } });
     expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9 });
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.' });
+    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.', maxMessageBytes: 1_048_576 });
     expect(config.outbox).toEqual({ retentionMs: 30 * 60_000 });
   });
 

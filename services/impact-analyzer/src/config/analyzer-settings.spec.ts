@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzerService } from '../app.module';
 import { DEFAULT_REGION_POLICY, policyOf } from './analyzer-settings';
 import { detectionConfigOf } from '../samples/detection-policy';
-import { thresholdsFor } from '../detection';
+import { DEFAULT_SURGE_THRESHOLDS, thresholdsFor } from '../detection';
 
 const parse = (environment: NodeJS.ProcessEnv) => analyzerService.configFromEnvironment(environment).settings;
 
@@ -20,8 +20,9 @@ describe('analyzer settings', () => {
     expect(policyOf(settings, 'IR')).toMatchObject({ sensitivity: 2, coolDownSamples: 6, directions: ['up', 'down'], onSignalLoss: 'hold' });
     expect(policyOf(settings, 'NP')).toMatchObject({ sensitivity: 1, coolDownSamples: 6, onSignalLoss: 'notify' });
     const detection = detectionConfigOf(settings);
-    expect(thresholdsFor(detection, 'IR')).toMatchObject({ spikeScore: 3, cusumThreshold: 6, clearAfterCalmSamples: 6, directions: ['up', 'down'] });
-    expect(thresholdsFor(detection, 'NP')).toMatchObject({ spikeScore: 6, cusumThreshold: 12, clearAfterCalmSamples: 6, directions: ['up'] });
+    const { spikeScore, cusumThreshold } = DEFAULT_SURGE_THRESHOLDS;
+    expect(thresholdsFor(detection, 'IR')).toMatchObject({ spikeScore: spikeScore / 2, cusumThreshold: cusumThreshold / 2, clearAfterCalmSamples: 6, directions: ['up', 'down'] });
+    expect(thresholdsFor(detection, 'NP')).toMatchObject({ spikeScore, cusumThreshold, clearAfterCalmSamples: 6, directions: ['up'] });
   });
 
   it('refuses a bad JSON variable at boot, naming it and the field', () => {

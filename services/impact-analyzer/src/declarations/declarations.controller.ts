@@ -1,4 +1,4 @@
-import { actorOf, CurrentPrincipal, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
+import { actorOf, CurrentPrincipal, RequireScope, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -29,6 +29,7 @@ export class DeclarationsController {
   constructor(private readonly declarations: DeclarationsService) {}
 
   @Post()
+  @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until`' })
   @ApiBody({ schema: z.toJSONSchema(DeclareSchema, { io: 'input' }) as object })
   @ApiCreatedResponse({ description: 'The declaration; status is active when `from` has already come' })
@@ -49,6 +50,7 @@ export class DeclarationsController {
   }
 
   @Delete(':id')
+  @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Cancel a declaration; one in force clears its surges now' })
   async cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.declarations.cancel(id, actorOf(principal)));

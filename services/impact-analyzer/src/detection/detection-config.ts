@@ -22,7 +22,11 @@ export interface SurgeThresholds {
    * the same kind counts as a repeat if the new score is under peakRatio times it ...
    */
   peakRatio: number;
-  /** ... and a surge starts only while fewer than this many (decayed) repeats are remembered. */
+  /**
+   * ... and a surge starts only while the series made no more than this many such repeats, each
+   * counted with a weight halving every peakHalfLifeMs: with 1, a single earlier excursion never
+   * hides a new one (its weight is already below 1), two recent ones do.
+   */
   usualExcursions: number;
   /** Half-life of remembered excursions: a region calm for a while becomes sensitive again. */
   peakHalfLifeMs: number;

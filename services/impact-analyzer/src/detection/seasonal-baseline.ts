@@ -92,13 +92,14 @@ export function localHourOfWeek(at: Date | number, zone: string): number {
  * The region's IANA zone, or a TimeError: an unknown or missing zone would misplace every
  * seasonal bucket, so it is never read as UTC.
  */
-export function regionZone(zone: string | undefined, region: string): string {
+export function regionZone(zone: string | undefined, region?: string): string {
   if (zone !== undefined && isKnownZone(zone)) return zone;
+  const of = region === undefined ? '' : ` for region "${region}"`;
   throw new TimeError(
     TimeErrorCode.UnknownZone,
     zone === undefined
-      ? `No time zone for region "${region}": give the region an IANA zone such as "Asia/Tehran" (or "UTC").`
-      : `Unknown time zone "${zone}" for region "${region}": use an IANA zone name such as "Asia/Tehran" (or "UTC").`,
+      ? `No time zone${of}: give the region an IANA zone such as "Asia/Tehran" (or "UTC").`
+      : `Unknown time zone "${zone}"${of}: use an IANA zone name such as "Asia/Tehran" (or "UTC").`,
   );
 }
 
@@ -154,12 +155,12 @@ export class SeasonalBaseline {
    */
   constructor(zoneOrState: string | BaselineState, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS) {
     this.options = options;
-    this.state = typeof zoneOrState === 'string' ? emptyBaselineState(regionZone(zoneOrState, 'baseline')) : zoneOrState;
+    this.state = typeof zoneOrState === 'string' ? emptyBaselineState(regionZone(zoneOrState)) : zoneOrState;
   }
 
   static fromJSON(json: SeasonalBaselineJson, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS): SeasonalBaseline {
     const state = parseBaselineState(json);
-    regionZone(state.zone, 'baseline');
+    regionZone(state.zone);
     return new SeasonalBaseline(state, options);
   }
 

@@ -44,9 +44,9 @@ export interface ExcursionMemory {
 export const SERIES_STATE_VERSION = 2;
 
 /**
- * Everything one region's metric needs to judge its next sample: plain JSON, a fixed size
- * (192 baseline buckets, a few counters, the last EVIDENCE_SAMPLES samples), so it can be stored
- * as a jsonb row and stepped by any process.
+ * Everything one region's metric needs to judge its next sample: plain JSON of bounded size
+ * (193 baseline buckets, a few counters, sparse excursion counts, the last EVIDENCE_SAMPLES
+ * samples), so it can be stored as a jsonb row and stepped by any process.
  */
 export interface SeriesState {
   version: typeof SERIES_STATE_VERSION;
@@ -140,8 +140,8 @@ export function parseSeriesState(json: unknown): SeriesState {
     throw new Error(`Unsupported series state version ${String(state?.version)} (expected ${SERIES_STATE_VERSION}): start the series from initialSeriesState()`);
   }
   if (typeof state.region !== 'string' || typeof state.metric !== 'string') throw new Error('Series state must name its region and metric');
-  if (PEAK_KINDS.some((kind) => typeof state.excursions?.[kind]?.counts !== 'object')) {
-    throw new Error('Series state must hold the excursion memory of every kind');
+  if (PEAK_KINDS.some((kind) => typeof state.excursions?.[kind]?.counts !== 'object') || !Array.isArray(state.recent)) {
+    throw new Error('Series state must hold the excursion memory of every kind and the recent samples');
   }
   return copySeriesState({ ...state, baseline: parseBaselineState(state.baseline) });
 }

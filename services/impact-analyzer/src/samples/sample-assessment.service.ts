@@ -2,7 +2,7 @@ import type { HoldfastEvent, SurgeEvidence } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
@@ -18,8 +18,6 @@ export interface SampleRefusal {
   index: number;
   reason: string;
 }
-
-export type SampleOutcome = 'assessed' | 'late' | 'refused';
 
 interface SeriesRow {
   region: string;
@@ -45,6 +43,7 @@ const seriesKey = (region: string, metric: string): string => `${region}\u0000${
 @Injectable()
 export class SampleAssessmentService {
   readonly detection: DetectionConfig;
+  private readonly logger = new Logger(SampleAssessmentService.name);
   private readonly samplesIn;
   private readonly decisionLatency;
 
@@ -57,7 +56,7 @@ export class SampleAssessmentService {
     metrics: MetricsRegistry,
   ) {
     this.detection = detectionConfigOf(config.settings);
-    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples assessed by the detector, by source and outcome', ['source', 'outcome']);
+    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples in, by source (the pipeline named in the sample; http for those refused at HTTP intake) and outcome (assessed, late, refused)', ['source', 'outcome']);
     this.decisionLatency = metrics.histogram(
       'holdfast_analyzer_decision_latency_seconds',
       'From a sample’s time to the surge decision it caused',
@@ -89,11 +88,10 @@ export class SampleAssessmentService {
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => Date.parse(a.event.data.at) - Date.parse(b.event.data.at));
-      let state = parseSeriesState(row.state);
+      let state = this.stateOf(row);
       const zone = this.catalog.zoneOf(row.region);
       const policy = policyOf(this.config.settings, row.region);
-      if (row.signal_lost_at) await this.signalBack(transaction, row, samples[0].event);
-      let assessed = false;
+      let firstAssessed: SampleEvent | undefined;
       for (const { event } of samples) {
         const warming = state.samplesSeen < policy.warmupSamples;
         const step = stepSeries(state, event.data, { config: this.detection, zone });
@@ -102,12 +100,14 @@ export class SampleAssessmentService {
           continue;
         }
         state = step.state;
-        assessed = true;
+        firstAssessed ??= event;
         this.samplesIn.inc({ source: event.data.source, outcome: 'assessed' });
         if (step.decision) await this.apply(transaction, step.decision, policy, event);
         if (policy.warmupCeiling !== null) await this.applyCeiling(transaction, event, policy, warming);
       }
-      if (!assessed) continue;
+      if (!firstAssessed) continue;
+      // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
+      if (row.signal_lost_at) await this.signalBack(transaction, row, firstAssessed);
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const published =
@@ -124,6 +124,19 @@ export class SampleAssessmentService {
     }
     await this.writeSeries(transaction, updates);
     return refusals.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * The stored state, or a fresh one when it was written by a detector version this build does not
+   * read: the series learns again (a warm-up) rather than every one of its samples being dead-lettered.
+   */
+  private stateOf(row: SeriesRow): SeriesState {
+    try {
+      return parseSeriesState(row.state);
+    } catch (error) {
+      this.logger.warn({ region: row.region, metric: row.metric, err: error }, 'stored detector state unreadable; the series starts learning again');
+      return initialSeriesState(row.region, row.metric);
+    }
   }
 
   /** Locks the series (creating those never seen), in key order so concurrent batches cannot deadlock. */
@@ -150,23 +163,24 @@ export class SampleAssessmentService {
 
   private async writeSeries(transaction: EntityManager, updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[]): Promise<void> {
     if (updates.length === 0) return;
+    // One JSON document for all rows: the driver sends it as is, rather than escaping each state inside an array literal.
+    const rows = updates.map((u) => ({
+      region: u.row.region,
+      metric: u.row.metric,
+      state: u.state,
+      last_sample_at: u.lastSampleAt.toISOString(),
+      published_baseline: u.published?.publishedBaseline ?? null,
+      baseline_published_at: u.published?.baselinePublishedAt.toISOString() ?? null,
+    }));
     await transaction.query(
       `UPDATE series_state AS s SET
-         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $7,
+         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
          published_baseline = coalesce(u.published_baseline, s.published_baseline),
          baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
-       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::jsonb[], $6::timestamptz[])
-         AS u(region, metric, state, last_sample_at, published_baseline, baseline_published_at)
+       FROM jsonb_to_recordset($1::jsonb)
+         AS u(region text, metric text, state jsonb, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
        WHERE s.region = u.region AND s.metric = u.metric`,
-      [
-        updates.map((u) => u.row.region),
-        updates.map((u) => u.row.metric),
-        updates.map((u) => JSON.stringify(u.state)),
-        updates.map((u) => u.lastSampleAt),
-        updates.map((u) => (u.published ? JSON.stringify(u.published.publishedBaseline) : null)),
-        updates.map((u) => u.published?.baselinePublishedAt ?? null),
-        this.clock.now(),
-      ],
+      [JSON.stringify(rows), this.clock.now()],
     );
   }
 

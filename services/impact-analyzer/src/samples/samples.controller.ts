@@ -1,5 +1,6 @@
 import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
+import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { DomainError, InjectServiceConfig, RequireScope, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
@@ -22,11 +23,17 @@ export interface SampleIntakeResult {
 @ApiTags('samples')
 @Controller('v1/samples')
 export class SamplesController {
+  private readonly samplesIn;
+
   constructor(
     private readonly messaging: MessagingRuntime,
     private readonly catalog: RegionCatalog,
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    // The same counter the detector counts in: refused here, a sample never reaches it.
+    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples in, by source (the pipeline named in the sample; http for those refused at HTTP intake) and outcome (assessed, late, refused)', ['source', 'outcome']);
+  }
 
   @Post()
   @RequireScope('samples:write')
@@ -56,6 +63,8 @@ export class SamplesController {
       }
       accepted.push({ ...parsed.data, region: region.code });
     });
+    const refusedSamples = new Set(refused.map((r) => r.index)).size;
+    if (refusedSamples > 0) this.samplesIn.inc({ source: 'http', outcome: 'refused' }, refusedSamples);
     if (accepted.length === 0) {
       throw new DomainError('no-sample-accepted', 400, `None of the ${batch.samples.length} samples can be accepted: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`, {
         errors: refused.map((r) => ({ path: r.path, message: r.reason })),

@@ -29,8 +29,8 @@ export async function recordEvents(service: ServiceUnderTest, topic: (typeof Top
   };
 }
 
-export async function postSamples(baseUrl: string, samples: SampleInput[]): Promise<Response> {
-  return fetch(`${baseUrl}/v1/samples`, {
+export async function postSamples(service: Pick<ServiceUnderTest, 'fetch'>, samples: SampleInput[]): Promise<Response> {
+  return service.fetch('/v1/samples', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ samples: samples.map((sample) => ({ metric: 'requests', source: 'analyzer-spec', ...sample })) }),
@@ -38,9 +38,9 @@ export async function postSamples(baseUrl: string, samples: SampleInput[]): Prom
 }
 
 /** Posts samples in batches of at most `size`, failing on anything but a full acceptance. */
-export async function postAll(baseUrl: string, samples: SampleInput[], size = 500): Promise<void> {
+export async function postAll(service: Pick<ServiceUnderTest, 'fetch'>, samples: SampleInput[], size = 500): Promise<void> {
   for (let start = 0; start < samples.length; start += size) {
-    const response = await postSamples(baseUrl, samples.slice(start, start + size));
+    const response = await postSamples(service, samples.slice(start, start + size));
     if (response.status !== 202) throw new Error(`intake answered ${response.status}: ${await response.text()}`);
   }
 }

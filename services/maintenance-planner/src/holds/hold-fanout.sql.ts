@@ -29,41 +29,40 @@ export interface FannedOccurrence {
  * linked as flagged, not held.
  */
 export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
-  return (await db.query(
-    `WITH candidate AS (
-       SELECT o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END AS kind,
-              o.status = 'in-progress' AS in_progress
-         FROM maintenance_window w
-         JOIN occurrence o ON o.window_id = w.id
-        WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
-          AND (w.footprint_global OR w.footprint_regions && $2::text[])
-          AND o.starts_at < $4 AND o.ends_at > $3
-          AND o.status IN ('scheduled', 'held', 'in-progress')
-          AND ($6::uuid IS NULL OR w.id = $6)
-     ), linked AS (
-       INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
-       SELECT $1, window_id, number, kind, in_progress, $5 FROM candidate
-       ON CONFLICT DO NOTHING
-       RETURNING window_id, number, kind, in_progress
-     ), held AS (
-       UPDATE occurrence o SET status = 'held'
-         FROM linked l
-        WHERE o.window_id = l.window_id AND o.number = l.number AND l.kind = 'held' AND o.status = 'scheduled'
-     )
-     SELECT window_id, number, kind, in_progress FROM linked`,
+  const linked = (await db.query(
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+     SELECT $1, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, o.status = 'in-progress', $5
+       FROM maintenance_window w
+       JOIN occurrence o ON o.window_id = w.id
+      WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
+        AND (w.footprint_global OR w.footprint_regions && $2::text[])
+        AND o.starts_at < $4 AND o.ends_at > $3
+        AND o.status IN ('scheduled', 'held', 'in-progress')
+        AND ($6::uuid IS NULL OR w.id = $6)
+     ON CONFLICT DO NOTHING
+     RETURNING window_id, number, kind, in_progress`,
     [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null],
   )) as FannedOccurrence[];
+  // A second statement joins the indexed table rather than the RETURNING set, which the planner cannot estimate.
+  await db.query(
+    `UPDATE occurrence o SET status = 'held' FROM hold_occurrence h
+      WHERE h.hold_id = $1 AND h.held_at = $2 AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL
+        AND o.window_id = h.window_id AND o.number = h.number AND o.status = 'scheduled'`,
+    [request.holdId, request.now],
+  );
+  return linked;
 }
 
 /** The same effect one row at a time, as a loop over the candidates would do it: the bench's baseline. */
-export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest): Promise<number> {
+export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
   const candidates = (await db.query(
     `SELECT o.window_id, o.number, w.surge_policy, o.status
        FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id
       WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
         AND (w.footprint_global OR w.footprint_regions && $1::text[])
-        AND o.starts_at < $3 AND o.ends_at > $2 AND o.status IN ('scheduled', 'held', 'in-progress')`,
-    [request.regions, request.from, request.until],
+        AND o.starts_at < $3 AND o.ends_at > $2 AND o.status IN ('scheduled', 'held', 'in-progress')
+      ORDER BY o.starts_at LIMIT $4`,
+    [request.regions, request.from, request.until, Math.min(limit, 2_147_483_647)],
   )) as { window_id: string; number: number; surge_policy: string; status: string }[];
   for (const candidate of candidates) {
     const kind = candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held';
@@ -92,7 +91,8 @@ export async function refreshWindowStatus(db: Queryable, windowIds: readonly str
            WHEN bool_or(o.status = 'missed') THEN 'needs-reschedule'
            ELSE 'completed' END AS status
            FROM maintenance_window w2 JOIN occurrence o ON o.window_id = w2.id
-          WHERE w2.id = ANY($1::uuid[]) AND w2.status <> 'cancelled'
+           JOIN unnest($1::uuid[]) AS t(id) ON t.id = w2.id
+          WHERE w2.status <> 'cancelled'
           GROUP BY w2.id
        ) s
       WHERE w.id = s.id AND w.status <> s.status`,

@@ -1,5 +1,5 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, CurrentPrincipal, DomainError, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
+import { actorOf, CurrentPrincipal, DomainError, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, ParseBoolPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -37,6 +37,7 @@ export class HoldsController {
   }
 
   @Post()
+  @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
   async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal) {
     const actor = actorOf(principal);
@@ -56,6 +57,7 @@ export class HoldsController {
   }
 
   @Post(':id/release')
+  @RequireScope('holds:declare')
   @HttpCode(200)
   async release(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
     const hold = await this.holds.get(id);

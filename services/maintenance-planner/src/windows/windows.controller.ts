@@ -1,4 +1,4 @@
-import { actorOf, CurrentPrincipal, type Principal, ZodBodyPipe, DomainError } from '@holdfast/service-kit';
+import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExplanationService } from './explanation.service';
@@ -23,8 +23,11 @@ export class WindowsController {
   ) {}
 
   @Post()
+  @RequireScope('windows:write')
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
+    assertActsFor(principal, body.ownerTeam, `A window of team ${body.ownerTeam}`);
+    if ('override' in body && body.override) requireOverrideScope(principal);
     return this.windows.create(body, actorOf(principal));
   }
 
@@ -45,29 +48,36 @@ export class WindowsController {
   }
 
   @Patch(':id')
+  @RequireScope('windows:write')
   @ApiHeader({ name: 'If-Match', required: false, description: 'the version you read ("3"); or "version" in the body' })
   @ApiOperation({ summary: 'Change a window; a stale version gets 409 with currentVersion' })
-  update(
+  async update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodBodyPipe(UpdateWindowSchema)) body: UpdateWindowRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
   ) {
+    await this.actsFor(principal, id);
+    if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A window of team ${body.ownerTeam}`);
+    if ('override' in body && body.override) requireOverrideScope(principal);
     return this.windows.update(id, body, ifMatch, actorOf(principal));
   }
 
   @Post(':id/cancel')
+  @RequireScope('windows:write')
   @HttpCode(200)
-  cancel(
+  async cancel(
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodBodyPipe(CancelWindowSchema)) body: z.infer<typeof CancelWindowSchema>,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
   ) {
+    await this.actsFor(principal, id);
     return this.windows.cancel(id, body.reason, body.version, ifMatch, actorOf(principal));
   }
 
   @Post(':id/override')
+  @RequireScope('holds:override')
   @HttpCode(200)
   @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
   override(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
@@ -80,15 +90,19 @@ export class WindowsController {
   }
 
   @Post(':id/occurrences/:n/start')
+  @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
-  start(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+  async start(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+    await this.actsFor(principal, id);
     return this.windows.start(id, n, actorOf(principal));
   }
 
   @Post(':id/occurrences/:n/complete')
+  @RequireScope('windows:write')
   @HttpCode(200)
-  complete(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+  async complete(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+    await this.actsFor(principal, id);
     return this.windows.complete(id, n, actorOf(principal));
   }
 
@@ -102,5 +116,18 @@ export class WindowsController {
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
   suggestions(@Param('id', ParseUUIDPipe) id: string, @Query('count') count?: string) {
     return this.explanations.suggest(id, count ? Math.min(10, Math.max(1, Number(count) || 3)) : 3);
+  }
+
+  /** A team changes only its own windows (an admin key any team's). */
+  private async actsFor(principal: Principal, windowId: string): Promise<void> {
+    const window = (await this.windows.get(windowId)) as { ownerTeam: string };
+    assertActsFor(principal, window.ownerTeam, `Window ${windowId}`);
+  }
+}
+
+/** Planning or moving a window into a hold with `override` is an override: it needs its own scope. */
+function requireOverrideScope(principal: Principal): void {
+  if (!hasScope(principal, 'holds:override')) {
+    throw new DomainError('missing-scope', 403, 'Planning into a hold with override needs scope holds:override; plan outside the hold, or ask a key that has it.', { requiredScope: 'holds:override' });
   }
 }

@@ -1,4 +1,4 @@
-import type { AnyHoldfastEvent } from '@holdfast/contracts';
+import type { AnyHoldfastEvent, HoldWindow, Slot, WindowSnapshot } from '@holdfast/contracts';
 import type { RegionCatalog } from '@holdfast/regions';
 import { DateTime } from 'luxon';
 import type { DeliveredEvent } from '../deliveries/delivery.entity';
@@ -28,6 +28,7 @@ export interface NotificationMessage {
 
 const utc = (iso: string): string => `${DateTime.fromISO(iso, { zone: 'UTC' }).toFormat('ccc d LLL HH:mm')} UTC`;
 
+/** "Mon 15 Jun 00:30 → 04:30 Asia/Tehran (UTC+03:30)" from instants, or from local wall-clock times in `zone` (the planner's). */
 function localRange(zone: string, from: string, to?: string | null): string {
   const start = DateTime.fromISO(from, { zone });
   const startText = start.toFormat('ccc d LLL HH:mm');
@@ -61,13 +62,15 @@ export class MessageRenderer {
         const windowIds = event.data.windowIds;
         return {
           title: `Maintenance held in ${event.data.regions.join(', ')}`,
-          what: this.windowsText(windowIds, held),
+          what: this.windowsText(windowIds, held, event.data.windowsTruncated),
           why: event.data.reason,
           until: event.data.until ? `until ${utc(event.data.until)}` : 'until released',
-          localTimes: this.localTimes(event.data.regions, event.data.from, event.data.until),
+          localTimes: event.data.periodLocalTimes?.length
+            ? event.data.periodLocalTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, line.fromLocal, line.untilLocal) }))
+            : this.localTimes(event.data.regions, event.data.from, event.data.until),
           link: this.linkFor(windowIds),
           regions: event.data.regions,
-          teams: [...new Set(held.flatMap((window) => (window.ownerTeam ? [window.ownerTeam] : [])))],
+          teams: [...new Set(held.map((window) => window.ownerTeam))],
           windowIds,
           holdId: event.data.holdId,
         };
@@ -76,13 +79,13 @@ export class MessageRenderer {
         const held = heldWindowsOf(event.data);
         return {
           title: `Hold released in ${event.data.regions.join(', ')}`,
-          what: this.windowsText(event.data.windowIds, held),
+          what: this.windowsText(event.data.windowIds, held, event.data.windowsTruncated),
           why: event.data.reason,
           until: `released ${utc(event.data.releasedAt)}${event.data.releasedBy ? ` by ${event.data.releasedBy}` : ''}`,
           localTimes: this.localTimes(event.data.regions, event.data.releasedAt),
           link: this.linkFor(event.data.windowIds),
           regions: event.data.regions,
-          teams: [...new Set(held.flatMap((window) => (window.ownerTeam ? [window.ownerTeam] : [])))],
+          teams: [...new Set(held.map((window) => window.ownerTeam))],
           windowIds: event.data.windowIds,
           holdId: event.data.holdId,
         };
@@ -90,13 +93,13 @@ export class MessageRenderer {
       case 'hold.overridden':
         return {
           title: `Hold in ${event.data.regions.join(', ')} overridden for one window`,
-          what: `window …${short(event.data.windowId)} may run despite the hold`,
+          what: `${event.data.window ? `${event.data.window.title} (team ${event.data.window.ownerTeam})` : `window …${short(event.data.windowId)}`} may run despite the hold`,
           why: `${event.data.reason} (${event.data.overriddenBy})`,
           until: 'the hold stays for other windows',
           localTimes: this.localTimes(event.data.regions, event.data.overriddenAt),
           link: this.explanationUrl(event.data.windowId),
           regions: event.data.regions,
-          teams: [],
+          teams: event.data.window ? [event.data.window.ownerTeam] : [],
           windowIds: [event.data.windowId],
           holdId: event.data.holdId,
         };
@@ -137,9 +140,7 @@ export class MessageRenderer {
           what: `${window.title} (team ${window.ownerTeam}, ${window.footprint.global ? 'global' : regions.join(', ')})`,
           why,
           until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(window.startsAt)}`,
-          localTimes: window.footprint.global
-            ? [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, slot?.startsAt ?? window.startsAt, slot?.endsAt ?? window.endsAt) }]
-            : this.localTimes(regions, slot?.startsAt ?? window.startsAt, slot?.endsAt ?? window.endsAt),
+          localTimes: this.windowLocalTimes(window, slot),
           link: this.explanationUrl(window.windowId),
           regions,
           teams: [window.ownerTeam],
@@ -150,10 +151,28 @@ export class MessageRenderer {
     }
   }
 
-  private windowsText(windowIds: readonly string[], held: ReturnType<typeof heldWindowsOf>): string {
-    if (held.length > 0) return held.map((window) => `${window.title ?? `window …${short(window.windowId)}`}${window.ownerTeam ? ` (team ${window.ownerTeam})` : ''}`).join('; ');
+  private windowsText(windowIds: readonly string[], held: readonly HoldWindow[], truncated?: boolean): string {
+    const more = truncated ? ' and more' : '';
+    if (held.length > 0) {
+      return `${held
+        .map((window) => {
+          const next = window.occurrences[0];
+          const when = next?.localTimes[0] ? `, ${localRange(next.localTimes[0].zone, next.localTimes[0].startsAtLocal, next.localTimes[0].endsAtLocal)}` : '';
+          return `${window.title} (team ${window.ownerTeam}${window.notifyOnly ? ', notify-only: runs' : ''}${when})`;
+        })
+        .join('; ')}${more}`;
+    }
     if (windowIds.length === 0) return 'no scheduled window yet; new ones in these regions are refused';
-    return `${windowIds.length} window${windowIds.length > 1 ? 's' : ''}: ${windowIds.map((id) => `…${short(id)}`).join(', ')}`;
+    return `${windowIds.length} window${windowIds.length > 1 ? 's' : ''}: ${windowIds.map((id) => `…${short(id)}`).join(', ')}${more}`;
+  }
+
+  /** The planner's local times when the event carries them, else computed from the footprint's zones. */
+  private windowLocalTimes(window: WindowSnapshot, slot: Slot | undefined): LocalTimeLine[] {
+    const given = slot?.localTimes ?? window.occurrences?.[0]?.localTimes ?? window.localTimes;
+    if (given?.length) return given.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, line.startsAtLocal, line.endsAtLocal) }));
+    const [startsAt, endsAt] = [slot?.startsAt ?? window.startsAt, slot?.endsAt ?? window.endsAt];
+    if (window.footprint.global) return [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, startsAt, endsAt) }];
+    return this.localTimes(window.footprint.regions, startsAt, endsAt);
   }
 
   private localTimes(regions: readonly string[], from: string, to?: string | null): LocalTimeLine[] {

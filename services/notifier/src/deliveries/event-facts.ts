@@ -1,27 +1,9 @@
-import type { AnyHoldfastEvent } from '@holdfast/contracts';
-import { z } from 'zod';
+import type { AnyHoldfastEvent, HoldWindow } from '@holdfast/contracts';
 import type { EventFacts } from '../subscriptions/subscription-filters';
 
-/**
- * A held window as hold events may carry it (the planner enriches hold.* with the windows it
- * holds); read leniently so messages gain detail as the contract grows, and lose none without it.
- */
-const HeldWindowSchema = z.looseObject({
-  windowId: z.string(),
-  title: z.string().optional(),
-  ownerTeam: z.string().optional(),
-  startsAt: z.string().optional(),
-  endsAt: z.string().optional(),
-});
-export type HeldWindow = z.infer<typeof HeldWindowSchema>;
-
-export function heldWindowsOf(data: unknown): HeldWindow[] {
-  const record = data as Record<string, unknown>;
-  for (const field of ['windows', 'heldWindows']) {
-    const parsed = z.array(HeldWindowSchema).safeParse(record[field]);
-    if (parsed.success) return parsed.data;
-  }
-  return [];
+/** The windows a hold event carries (the planner's `windows`, or an override's `window`): title, owner team, occurrences with local times. */
+export function heldWindowsOf(data: { windows?: HoldWindow[]; window?: HoldWindow }): HoldWindow[] {
+  return data.windows ?? (data.window ? [data.window] : []);
 }
 
 /** What the filters match on, and the key whose order a subscription must see kept. */
@@ -35,8 +17,8 @@ export function factsOf(event: AnyHoldfastEvent): EventFacts & { orderingKey: st
       return {
         type: event.type,
         regions: event.data.regions,
-        teams: [...new Set(held.flatMap((window) => (window.ownerTeam ? [window.ownerTeam] : [])))],
-        windowIds: [...new Set([...windowIds, ...held.map((window) => window.windowId)])],
+        teams: [...new Set(held.map((window) => window.ownerTeam))],
+        windowIds: [...new Set([...windowIds, ...held.map((window) => window.windowId), ...('notifyOnlyWindowIds' in event.data ? (event.data.notifyOnlyWindowIds ?? []) : [])])],
         orderingKey: `hold:${event.data.holdId}`,
       };
     }

@@ -1,3 +1,4 @@
+import { assertActsFor, CurrentPrincipal, RequireScope, type Principal } from '@holdfast/service-kit';
 import { Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -12,10 +13,13 @@ export class SubscriptionTestController {
   ) {}
 
   @Post(':id/test')
+  @RequireScope('subscriptions:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a test message (type notifier.test) through the worker; follow it at /v1/deliveries/{id}' })
-  async test(@Param('id', ParseUUIDPipe) id: string) {
-    const delivery = await this.deliveries.recordTest(await this.subscriptions.get(id));
+  async test(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    const subscription = await this.subscriptions.get(id);
+    assertActsFor(principal, subscription.ownerTeam, `Subscription ${id}`);
+    const delivery = await this.deliveries.recordTest(subscription);
     return { deliveryId: delivery.id, eventId: delivery.eventId, status: delivery.status };
   }
 }

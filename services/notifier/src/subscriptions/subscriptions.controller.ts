@@ -1,4 +1,4 @@
-import { actorOf, CurrentPrincipal, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
+import { actorOf, assertActsFor, CurrentPrincipal, RequireScope, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CreateSubscriptionSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
@@ -10,8 +10,10 @@ export class SubscriptionsController {
   constructor(private readonly subscriptions: SubscriptionsService) {}
 
   @Post()
+  @RequireScope('subscriptions:write')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
+    assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
     return this.subscriptions.create(body, actorOf(principal));
   }
 
@@ -28,15 +30,20 @@ export class SubscriptionsController {
   }
 
   @Patch(':id')
+  @RequireScope('subscriptions:write')
   @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays' })
-  update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription) {
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription, @CurrentPrincipal() principal: Principal) {
+    assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
+    if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
     return this.subscriptions.update(id, body);
   }
 
   @Delete(':id')
+  @RequireScope('subscriptions:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete; its delivery history stays, deliveries not yet sent are cancelled' })
-  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async remove(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
     await this.subscriptions.remove(id);
   }
 }

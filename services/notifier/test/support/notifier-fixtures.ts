@@ -1,3 +1,4 @@
+import type { ServiceUnderTest } from '@holdfast/testing';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { v7 as uuidv7 } from 'uuid';
@@ -51,9 +52,9 @@ export async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
-export function api(baseUrl: string) {
+export function api(service: Pick<ServiceUnderTest, 'fetch'>) {
   const call = (method: string, path: string, body?: unknown) =>
-    fetch(`${baseUrl}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    service.fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return {
     call,
     subscribe: async (body: Record<string, unknown>) => {

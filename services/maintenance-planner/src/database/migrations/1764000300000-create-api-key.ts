@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The keys the planner issues (hashes only); every service learns them from api.keys.v1. */
-export class CreateApiKey1764000200000 implements MigrationInterface {
-  name = 'CreateApiKey1764000200000';
+export class CreateApiKey1764000300000 implements MigrationInterface {
+  name = 'CreateApiKey1764000300000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`

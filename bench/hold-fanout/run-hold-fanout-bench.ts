@@ -1,0 +1,83 @@
+/**
+ * One surge holding 100k one-off windows and 1k recurring ones: the planner's set-based fan-out
+ * (one statement) against the same effect one row at a time, on the same data in the same run
+ * (each case in a transaction rolled back afterwards). Needs PostgreSQL only (DATABASE_URL).
+ * Run: npm run bench:hold-fanout (FANOUT_WINDOWS / FANOUT_RECURRING to resize).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fanOutHold, fanOutHoldRowByRow, refreshWindowStatus } from '../../services/maintenance-planner/src/holds/hold-fanout.sql';
+import { plannerBenchDatabase, seedWindows } from './planner-bench-database';
+
+const ONE_OFF = Number(process.env.FANOUT_WINDOWS ?? 100_000);
+const RECURRING = Number(process.env.FANOUT_RECURRING ?? 1_000);
+// One row at a time over 100k rows takes minutes on a shared machine: it runs over a sample and its per-row cost is scaled up.
+const ROW_SAMPLE = Number(process.env.FANOUT_ROW_SAMPLE ?? 10_000);
+const log = (line: string) => process.stdout.write(`[hold-fanout] ${line}\n`);
+const start = new Date('2026-06-15T00:00:00Z');
+const hold = { regions: ['IR'], from: start, until: new Date(start.getTime() + 3 * 86_400_000), now: start };
+
+async function main(): Promise<void> {
+  const database = await plannerBenchDatabase('fanout', log);
+  try {
+    log(`seeding ${ONE_OFF} one-off windows within 3 days (all with IR) and ${RECURRING} daily recurring ones (90 occurrences each)`);
+    await seedWindows(database.dataSource, { oneOff: ONE_OFF, recurring: RECURRING, start, days: 3, irShare: 1 });
+    const results: { case: string; rows: number; ms: number }[] = [];
+    for (const [label, run] of [
+      ['set-based (one INSERT ... SELECT with UPDATE, then window status)', 'set'],
+      ['one row at a time (SELECT, then INSERT and UPDATE per occurrence)', 'row'],
+    ] as const) {
+      const runner = database.dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const holdId = randomUUID();
+        await runner.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at) VALUES ($1, $2, 'bench', 'manual', $5, $3, $3, $4)`, [holdId, hold.regions, hold.from, hold.until, holdId]);
+        const began = performance.now();
+        let rows: number;
+        if (run === 'set') {
+          const linked = await fanOutHold(runner, { holdId, ...hold });
+          await refreshWindowStatus(runner, [...new Set(linked.map((entry) => entry.window_id))]);
+          rows = linked.length;
+        } else {
+          rows = await fanOutHoldRowByRow(runner, { holdId, ...hold }, ROW_SAMPLE);
+          const windows = (await runner.query('SELECT DISTINCT window_id FROM hold_occurrence WHERE hold_id = $1', [holdId])) as { window_id: string }[];
+          for (const { window_id } of windows) await refreshWindowStatus(runner, [window_id]);
+        }
+        const ms = performance.now() - began;
+        results.push({ case: label, rows, ms });
+        log(`${label}: ${rows} occurrences in ${ms.toFixed(0)} ms`);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+    const [setBased, rowByRow] = results;
+    const perRowMs = rowByRow.ms / rowByRow.rows;
+    const rowByRowFullMs = perRowMs * setBased.rows;
+    const headline = { fanoutMs: Number(setBased.ms.toFixed(1)), perRowMs: Number(perRowMs.toFixed(4)), ratio: Number((rowByRowFullMs / setBased.ms).toFixed(1)) };
+    console.table(
+      results.map((result) => ({
+        case: result.case,
+        occurrences: result.rows,
+        'ms measured': result.ms.toFixed(0),
+        'µs per occurrence': ((result.ms * 1000) / result.rows).toFixed(1),
+        [`ms for ${setBased.rows}`]: ((result.ms / result.rows) * setBased.rows).toFixed(0),
+        'vs set-based': `x${((result.ms / result.rows) * setBased.rows / setBased.ms).toFixed(1)}`,
+      })),
+    );
+    log(`headline: set-based fan-out ${headline.fanoutMs} ms for ${setBased.rows} occurrences (goal < 1000 ms); one row at a time ${headline.perRowMs} ms per row (measured on ${rowByRow.rows}, scaled to ${setBased.rows}); ratio x${headline.ratio} (goal >= 10)`);
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/hold-fanout.json',
+      `${JSON.stringify({ headline, oneOffWindows: ONE_OFF, recurringWindows: RECURRING, cases: results, node: process.version, measuredAt: new Date().toISOString() }, null, 2)}\n`,
+    );
+  } finally {
+    await database.drop();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`[hold-fanout] failed: ${error.message}\nIs PostgreSQL up (DATABASE_URL)?\n`);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+
+const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
+const RUNS_PER_OPERATION = 25;
+// Operations whose side effect is an outbound request to a target taken from the body: generated
+// targets could name any address, and this machine sends traffic to loopback only.
+const NOT_FUZZED = [/^\/v1\/subscriptions/, /^\/v1\/deliveries\/.*replay/];
+
+interface Operation {
+  method: string;
+  path: string;
+  parameters: { name: string; in: 'path' | 'query' | 'header' }[];
+  bodyProperties: string[];
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+}
+
+function operationsOf(document: OpenApiDocument): Operation[] {
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+      .map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        parameters: (operation.parameters ?? []).filter((parameter): parameter is Operation['parameters'][number] => ['path', 'query', 'header'].includes(parameter.in)),
+        bodyProperties: Object.keys(operation.requestBody?.content?.['application/json']?.schema?.properties ?? {}),
+      })),
+  );
+}
+
+// Values a hurried or hostile client sends: wrong types, edge numbers, odd strings, nesting.
+const hostileValue = fc.oneof(
+  fc.constantFrom(null, true, 0, -1, 1e308, '', ' ', 'IR', 'eu-west', '2026-06-14T21:00:00Z', '2026-02-30T25:61:00Z', 'Asia/Teheran', 'FREQ=MINUTELY', '../../etc/passwd', '%00', '\u0000', 'ß'.repeat(300)),
+  fc.string({ maxLength: 40 }),
+  fc.integer(),
+  fc.double({ noNaN: false }),
+  fc.array(fc.string({ maxLength: 8 }), { maxLength: 5 }),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+const pathValue = fc.oneof(fc.uuid(), fc.constantFrom('0', 'IR', 'ffffffffffffffff', '%2F..', 'null'), fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/));
+
+function requestOf(operation: Operation) {
+  const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
+  const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
+  const body = operation.bodyProperties.length
+    ? fc.oneof(fc.record(Object.fromEntries(operation.bodyProperties.map((name) => [name, hostileValue])), { requiredKeys: [] }), fc.jsonValue({ maxDepth: 2 }))
+    : fc.constant(undefined);
+  return fc.record({
+    path: fc.tuple(...pathParameters.map(() => pathValue)),
+    query: fc.tuple(...queryParameters.map(() => fc.option(fc.string({ maxLength: 30 }), { nil: undefined }))),
+    body,
+  }).map(({ path, query, body: payload }) => {
+    let url = operation.path;
+    pathParameters.forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, encodeURIComponent(path[index]))));
+    const search = new URLSearchParams();
+    queryParameters.forEach((parameter, index) => query[index] !== undefined && search.set(parameter.name, query[index]!));
+    return { url: `${url}${search.size ? `?${search}` : ''}`, body: payload };
+  });
+}
+
+describe('every endpoint of every service, fed generated requests from its own OpenAPI document, never answers 5xx', () => {
+  let database: TestDatabase;
+  const services: Record<string, RunningService> = {};
+
+  beforeAll(async () => {
+    buildServices({ log: () => undefined });
+    database = await createTestDatabase('api-fuzz');
+    const env = {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${uniqueTestId('fuzz')}.`,
+      DATABASE_POOL_SIZE: '3',
+      LOG_LEVEL: 'warn',
+      HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
+      HOLDFAST_RATE_LIMIT_PER_MINUTE: '0',
+    };
+    await Promise.all(['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) => (services[name] = await startService({ name, port: await freePort(), env }))));
+  });
+
+  afterAll(async () => {
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await database?.drop();
+  });
+
+  for (const name of ['maintenance-planner', 'impact-analyzer', 'notifier']) {
+    it(`${name}: no 5xx, and every refusal is a problem document`, async () => {
+      const { baseUrl } = services[name];
+      const document = (await (await fetch(`${baseUrl}/docs-json`)).json()) as OpenApiDocument;
+      const operations = operationsOf(document).filter((operation) => !NOT_FUZZED.some((pattern) => pattern.test(operation.path)));
+      expect(operations.length).toBeGreaterThan(0);
+      for (const operation of operations) {
+        await fc.assert(
+          fc.asyncProperty(requestOf(operation), async ({ url, body }) => {
+            const response = await fetch(`${baseUrl}${url}`, {
+              method: operation.method,
+              headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+              body: body === undefined ? undefined : JSON.stringify(body),
+            });
+            const text = await response.text();
+            expect(response.status, `${operation.method} ${url} ${JSON.stringify(body)?.slice(0, 300)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+            if (response.status >= 400) expect(response.headers.get('content-type'), `${operation.method} ${url}`).toContain('application/problem+json');
+          }),
+          { numRuns: RUNS_PER_OPERATION },
+        );
+      }
+    });
+  }
+});
