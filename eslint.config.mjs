@@ -20,6 +20,8 @@ function boundaries({ forTests }) {
       { sourceTag: 'scope:impact-analyzer', onlyDependOnLibsWithTags: ['scope:impact-analyzer', 'scope:shared'] },
       { sourceTag: 'scope:notifier', onlyDependOnLibsWithTags: ['scope:notifier', 'scope:shared'] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+      // The CLI is installable on its own: it talks HTTP to the services and imports no workspace code.
+      { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli'] },
       // Contracts and pure time arithmetic stay free of infrastructure so every edge can reuse them.
       { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', ...testing], bannedExternalImports: infrastructure },
       { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure', 'type:contracts', ...testing], bannedExternalImports: infrastructure },

@@ -35,7 +35,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
-          include: ['libs/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'bench/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: ['libs/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'cli/**/*.spec.ts', 'deploy/**/*.spec.ts', 'bench/**/*.spec.ts', 'scripts/**/*.spec.ts'],
           environment: 'node',
           // Property specs run hundreds of cases; on a loaded two-core runner 5 s is too tight.
           testTimeout: 30_000,

@@ -1,6 +1,7 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { CalendarsModule } from './calendars/calendars.module';
 import { plannerEnvironment, plannerSettings } from './config/planner-settings';
 import { CreateHoldAndAudit1764000100000 } from './database/migrations/1764000100000-create-hold-and-audit';
 import { CreateWindowsOccurrences1764000200000 } from './database/migrations/1764000200000-create-windows-occurrences';
@@ -23,6 +24,6 @@ export const plannerService = defineService({
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
   entities: [HoldEntity, AuditEntryEntity, ApiKeyEntity],
   migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, CreateApiKey1764000300000],
-  modules: [RegionsModule, HoldsModule, KeysModule],
+  modules: [RegionsModule, HoldsModule, KeysModule, CalendarsModule],
   keysConsumerGroup: ConsumerGroups.plannerKeys,
 });

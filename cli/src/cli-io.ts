@@ -1,0 +1,28 @@
+/** What a command touches outside itself, so specs can run the CLI in-process and read what it said. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Waits between gate polls; specs keep the real one. */
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  readFile(path: string): string;
+}
+
+/** Exit codes a CI job can branch on. */
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  held: 3,
+} as const;
+
+/** An error whose message is what the person should read; `exitCode` says how the process ends. */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number = ExitCode.error) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,65 @@
+import { CliError } from '../cli-io';
+import type { Connection } from '../settings';
+import type { paths as AnalyzerPaths } from './generated/analyzer';
+import type { paths as NotifierPaths } from './generated/notifier';
+import type { paths as PlannerPaths } from './generated/planner';
+import { createTypedClient, type ApiAnswer, type TypedClient } from './typed-client';
+
+export interface HoldfastApi {
+  planner: TypedClient<PlannerPaths>;
+  analyzer: TypedClient<AnalyzerPaths>;
+  notifier: TypedClient<NotifierPaths>;
+}
+
+export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch): HoldfastApi {
+  const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl });
+  return {
+    planner: client<PlannerPaths>(connection.urls['maintenance-planner']),
+    analyzer: client<AnalyzerPaths>(connection.urls['impact-analyzer']),
+    notifier: client<NotifierPaths>(connection.urls.notifier),
+  };
+}
+
+/** An RFC 9457 problem document as the services send it. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  errors?: { path?: string; message?: string }[];
+  [extension: string]: unknown;
+}
+
+export function isProblem(body: unknown): body is Problem {
+  return typeof body === 'object' && body !== null && ('detail' in body || 'title' in body) && 'status' in body;
+}
+
+/** What a person reads when a call fails: the problem's detail, the code and each field named. */
+export function problemText(answer: ApiAnswer): string {
+  const { body, response } = answer;
+  if (!isProblem(body)) return `${response.url} answered ${response.status} ${response.statusText}${typeof body === 'string' && body ? `: ${body}` : ''}`;
+  const head = `${body.detail ?? body.title}${body.code ? ` (${body.code})` : ''}`;
+  const fieldLines = (body.errors ?? []).map((error) => `  ${error.path ?? ''}: ${error.message ?? ''}`);
+  return [head, ...fieldLines].join('\n');
+}
+
+/** The body of a successful answer, or a CliError with the problem's detail. */
+export function expectOk<T>(answer: ApiAnswer): T {
+  if (!answer.response.ok) throw new CliError(problemText(answer));
+  return answer.body as T;
+}
+
+/** Calls a service, turning "nothing answers there" into an error naming the URL and the setting. */
+export async function reach(call: () => Promise<ApiAnswer>, service: string): Promise<ApiAnswer> {
+  try {
+    return await call();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+    const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
+    throw new CliError(`cannot reach the ${service} (${reason}): check --${urlFlag(service)} or ${urlVariable(service)}`);
+  }
+}
+
+const urlFlag = (service: string) => `${service === 'maintenance-planner' ? 'planner' : service === 'impact-analyzer' ? 'analyzer' : 'notifier'}-url`;
+const urlVariable = (service: string) => `HOLDFAST_${urlFlag(service).replace('-url', '').toUpperCase()}_URL`;

@@ -1,0 +1,36 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { CliIo } from './cli-io';
+import type { HoldfastApi } from './client/holdfast-api';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface CommandContext {
+  values: Values;
+  positionals: string[];
+  api: HoldfastApi;
+  io: CliIo;
+  json: boolean;
+}
+
+export interface Command {
+  /** "windows list" */
+  name: string;
+  usage: string;
+  summary: string;
+  options?: OptionSpec;
+  run(context: CommandContext): Promise<number | void>;
+}
+
+export const text = (values: Values, name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+export const list = (values: Values, name: string): string[] | undefined =>
+  text(values, name)
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+
+export const printJson = (io: CliIo, body: unknown) => io.out(`${JSON.stringify(body, null, 2)}\n`);

@@ -1,0 +1,92 @@
+import { CliError, ExitCode } from '../cli-io';
+import { isProblem, problemText, reach, type Problem } from '../client/holdfast-api';
+import type { ApiAnswer } from '../client/typed-client';
+import { list, printJson, text, type Command, type CommandContext } from '../command';
+import { formatDuration, parseDuration, retryAfterMs } from '../duration';
+import { localRangePerRegion, utcTime } from '../output/local-times';
+import { regionZones } from '../output/region-zones';
+import { table } from '../output/table';
+
+/** How long --wait waits between polls when the planner sends no Retry-After. */
+const DEFAULT_INTERVAL = '30s';
+
+/** A hold as the planner's 423 problem document lists it. */
+interface GateHold {
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
+  from: string;
+  until: string | null;
+}
+
+export const gateCommand: Command = {
+  name: 'gate',
+  usage: 'holdfast gate (--window ID | --regions IR,NP) [--wait [--timeout 30m] [--interval 30s]]',
+  summary: 'may maintenance start now? exit 0 allowed, 3 held (holds, reasons and when to retry printed), 1 error',
+  options: {
+    window: { type: 'string' },
+    regions: { type: 'string' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+    interval: { type: 'string' },
+  },
+  async run(context) {
+    const windowId = text(context.values, 'window');
+    const regions = list(context.values, 'regions');
+    if (Boolean(windowId) === Boolean(regions?.length)) throw new CliError('give exactly one of --window ID or --regions IR,NP', ExitCode.usage);
+    const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
+    const ask = () => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } } }), 'maintenance-planner');
+
+    if (!context.values.wait) return report(context, subject, await ask());
+
+    const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
+    const intervalMs = parseDuration(text(context.values, 'interval') ?? DEFAULT_INTERVAL, 'interval');
+    const deadline = context.io.now() + timeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const answer = await ask();
+      if (answer.response.status !== 423) return report(context, subject, answer);
+      const left = deadline - context.io.now();
+      if (left <= 0) {
+        context.io.err(`gave up after ${formatDuration(timeoutMs)}: ${subject} is still held\n`);
+        return report(context, subject, answer);
+      }
+      const pause = Math.min(retryAfterMs(answer.response.headers.get('retry-after'), context.io.now()) ?? intervalMs, left);
+      const holds = holdsOf(answer.body);
+      context.io.err(
+        `[${new Date(context.io.now()).toISOString()}] check ${attempt}: ${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${hold.regions.join('+')}: ${hold.reason}`).join('; ')}); next check in ${formatDuration(pause)}, giving up in ${formatDuration(left)}\n`,
+      );
+      await context.io.sleep(pause);
+    }
+  },
+};
+
+function holdsOf(body: unknown): GateHold[] {
+  return isProblem(body) && Array.isArray((body as Problem).holds) ? ((body as Problem).holds as GateHold[]) : [];
+}
+
+async function report(context: CommandContext, subject: string, answer: ApiAnswer): Promise<number> {
+  const { response, body } = answer;
+  if (response.status === 200) {
+    if (context.json) printJson(context.io, body);
+    else context.io.out(`allowed: nothing holds ${subject} now\n`);
+    return ExitCode.ok;
+  }
+  if (response.status !== 423) throw new CliError(problemText(answer));
+  if (context.json) {
+    printJson(context.io, body);
+    return ExitCode.held;
+  }
+  const retry = retryAfterMs(response.headers.get('retry-after'), context.io.now());
+  const holds = holdsOf(body);
+  const zoneOf = await regionZones(context.api);
+  context.io.out(`held: ${(body as Problem).detail ?? `${subject} is held`}\n`);
+  context.io.out(
+    table(
+      ['HOLD', 'SOURCE', 'REASON', 'UNTIL (UTC)', 'LOCAL TIME PER REGION'],
+      holds.map((hold) => [hold.id, hold.source, hold.reason, hold.until === null ? 'until released' : utcTime(hold.until), localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
+    ),
+  );
+  if (retry !== undefined) context.io.out(`retry after ${formatDuration(retry)} (${new Date(context.io.now() + retry).toISOString()}), or run with --wait\n`);
+  return ExitCode.held;
+}

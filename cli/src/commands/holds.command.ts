@@ -1,0 +1,135 @@
+import { CliError, ExitCode } from '../cli-io';
+import { expectOk, reach } from '../client/holdfast-api';
+import { list, printJson, text, type Command, type CommandContext } from '../command';
+import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
+import { regionZones } from '../output/region-zones';
+import { fields, table } from '../output/table';
+
+export interface HoldView {
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
+  causeId?: string | null;
+  placedAt: string;
+  from: string;
+  until: string | null;
+  active: boolean;
+  releasedAt: string | null;
+  windowIds?: string[];
+}
+
+interface ExplanationView {
+  windowId: string;
+  status: string;
+  holds: {
+    hold: HoldView;
+    occurrences: number[];
+    overridden: boolean;
+    cause: { kind: string; source: string; causeId: string | null; reason: string; severity?: string | null; requestedBy?: string | null; correlationId?: string | null };
+  }[];
+}
+
+const planner = 'maintenance-planner';
+
+const required = (context: CommandContext, name: string): string => {
+  const value = text(context.values, name);
+  if (!value) throw new CliError(`--${name} is required`, ExitCode.usage);
+  return value;
+};
+
+async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
+  if (context.json) return printJson(context.io, hold);
+  context.io.out(
+    fields([
+      ['hold', hold.id],
+      ['regions', hold.regions.join(', ')],
+      ['source', hold.source],
+      ['reason', hold.reason],
+      ['from', utcTime(hold.from)],
+      ['until', hold.until ? utcTime(hold.until) : 'until released'],
+      ['released', hold.releasedAt ? utcTime(hold.releasedAt) : 'no'],
+      ['local times', localRangePerRegion(hold.regions, hold.from, hold.until, await regionZones(context.api))],
+    ]),
+  );
+}
+
+export const holdCommands: Command[] = [
+  {
+    name: 'holds list',
+    usage: 'holdfast holds list [--active]',
+    summary: 'holds, newest first, with local times per region',
+    options: { active: { type: 'boolean' } },
+    async run(context) {
+      const body = expectOk<{ items: HoldView[] }>(
+        await reach(() => context.api.planner.GET('/v1/holds', { params: { query: context.values.active ? { active: true } : {} } }), planner),
+      );
+      if (context.json) return printJson(context.io, body);
+      const zoneOf: ZoneOf = await regionZones(context.api);
+      context.io.out(
+        table(
+          ['HOLD', 'REGIONS', 'SOURCE', 'REASON', 'STATE', 'LOCAL TIME PER REGION'],
+          body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'holds declare',
+    usage: 'holdfast holds declare --regions IR,NP --from ISO [--until ISO] --reason TEXT',
+    summary: 'declare a manual hold for regions and a period',
+    options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
+    async run(context) {
+      const body = { regions: list(context.values, 'regions') ?? [], from: required(context, 'from'), until: text(context.values, 'until'), reason: required(context, 'reason') };
+      if (body.regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
+      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
+    },
+  },
+  {
+    name: 'holds release',
+    usage: 'holdfast holds release HOLD_ID --reason TEXT',
+    summary: 'release a hold',
+    options: { reason: { type: 'string' } },
+    async run(context) {
+      const id = context.positionals[0];
+      if (!id) throw new CliError('give the hold id', ExitCode.usage);
+      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body: { reason: required(context, 'reason') } }), planner)));
+    },
+  },
+  {
+    name: 'holds override',
+    usage: 'holdfast holds override WINDOW_ID --reason TEXT [--occurrence N]',
+    summary: 'let a held window run anyway, with the reason on the audit trail',
+    options: { reason: { type: 'string' }, occurrence: { type: 'string' } },
+    async run(context) {
+      const id = context.positionals[0];
+      if (!id) throw new CliError('give the window id', ExitCode.usage);
+      const occurrence = text(context.values, 'occurrence');
+      const body = { reason: required(context, 'reason'), occurrence: occurrence === undefined ? undefined : Number(occurrence) };
+      const answer = expectOk(await reach(() => context.api.planner.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner));
+      if (context.json) return printJson(context.io, answer);
+      context.io.out(`overridden: window ${id}${occurrence ? ` occurrence ${occurrence}` : ''} may run (${body.reason})\n`);
+    },
+  },
+  {
+    name: 'explain',
+    usage: 'holdfast explain WINDOW_ID',
+    summary: 'why a window is held: the cause chain of every hold on it',
+    async run(context) {
+      const id = context.positionals[0];
+      if (!id) throw new CliError('give the window id', ExitCode.usage);
+      const body = expectOk<ExplanationView>(await reach(() => context.api.planner.GET('/v1/windows/{id}/explanation', { params: { path: { id } } }), planner));
+      if (context.json) return printJson(context.io, body);
+      const zoneOf = await regionZones(context.api);
+      context.io.out(`window ${id} is ${body.status}\n`);
+      if (body.holds.length === 0) context.io.out('nothing holds it\n');
+      for (const { hold, cause, occurrences, overridden } of body.holds) {
+        context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')}, occurrence(s) ${occurrences.join(', ')}${overridden ? ' (overridden)' : ''}: ${hold.reason}\n`);
+        context.io.out(`  cause: ${cause.kind} ${cause.causeId ?? ''} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
+        if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
+        if (cause.correlationId) context.io.out(`  correlation id: ${cause.correlationId} (find the sample or alert that started it)\n`);
+        for (const line of localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)) context.io.out(`  ${line}\n`);
+      }
+    },
+  },
+];

@@ -1,0 +1,240 @@
+import YAML from 'yaml';
+import { CliError, ExitCode } from '../cli-io';
+import { expectOk, reach } from '../client/holdfast-api';
+import { list, printJson, text, type Command, type CommandContext, type Values } from '../command';
+import { localTime, utcTime } from '../output/local-times';
+import { fields, table } from '../output/table';
+
+/** A region's local times as the planner sends them. */
+export interface RegionLocalTime {
+  region: string;
+  zone: string;
+  startsAtLocal: string;
+  endsAtLocal: string;
+  offset: string;
+}
+
+export interface WindowView {
+  windowId: string;
+  version: number;
+  title: string;
+  ownerTeam: string;
+  footprint: { global: boolean; regions: string[] };
+  startsAt: string;
+  endsAt: string;
+  plannedZone: string;
+  recurrence?: string;
+  priority: string;
+  surgePolicy: string;
+  status: string;
+  localTimes?: RegionLocalTime[];
+}
+
+interface OccurrenceView {
+  number: number;
+  startsAt: string;
+  endsAt: string;
+  status: string;
+  heldBy: string[];
+  localTimes: RegionLocalTime[];
+}
+
+interface SlotView {
+  startsAt: string;
+  endsAt: string;
+  expectedImpact: number;
+  localTimes: RegionLocalTime[];
+}
+
+const planner = 'maintenance-planner';
+
+/** "IR 2026-06-15 01:30 Asia/Tehran (+03:30)" per footprint region, from the planner's local times when it sends them. */
+export function localLines(startsAt: string, regions: readonly RegionLocalTime[] | undefined, plannedZone: string): string[] {
+  if (regions?.length) return regions.map((region) => `${region.region} ${region.startsAtLocal.replace('T', ' ')} ${region.zone} (${region.offset})`);
+  return [`planned ${localTime(startsAt, plannedZone)}`];
+}
+
+const windowRow = (window: WindowView) => [
+  window.windowId,
+  window.title,
+  window.ownerTeam,
+  window.status,
+  window.footprint.global ? 'global' : window.footprint.regions.join(','),
+  utcTime(window.startsAt),
+  localLines(window.startsAt, window.localTimes, window.plannedZone),
+];
+const WINDOW_HEADERS = ['WINDOW', 'TITLE', 'TEAM', 'STATUS', 'FOOTPRINT', 'STARTS (UTC)', 'LOCAL START PER REGION'];
+
+const itemsOf = <T>(body: unknown): T[] => (Array.isArray(body) ? body : ((body as { items?: T[] }).items ?? [])) as T[];
+
+const windowFlags = {
+  file: { type: 'string', short: 'f' },
+  title: { type: 'string' },
+  team: { type: 'string' },
+  regions: { type: 'string' },
+  global: { type: 'boolean' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  zone: { type: 'string' },
+  rrule: { type: 'string' },
+  priority: { type: 'string' },
+  'surge-policy': { type: 'string' },
+  version: { type: 'string' },
+} as const;
+
+/** The body of a create or update: the file (YAML or JSON), then each flag given over it. */
+export function windowBody(values: Values, readFile: (path: string) => string): Record<string, unknown> {
+  const file = text(values, 'file');
+  let body: Record<string, unknown> = {};
+  if (file) {
+    const parsed: unknown = YAML.parse(readFile(file));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${file} must hold one window as a YAML or JSON object`, ExitCode.usage);
+    body = parsed as Record<string, unknown>;
+  }
+  const set = (field: string, value: unknown) => {
+    if (value !== undefined) body[field] = value;
+  };
+  set('title', text(values, 'title'));
+  set('ownerTeam', text(values, 'team'));
+  const regions = list(values, 'regions');
+  if (values.global) set('footprint', { global: true, regions: [] });
+  else if (regions) set('footprint', { global: false, regions: regions.map((region) => (region.length === 2 ? region.toUpperCase() : region)) });
+  set('startsAt', text(values, 'start'));
+  set('endsAt', text(values, 'end'));
+  set('plannedZone', text(values, 'zone'));
+  set('recurrence', text(values, 'rrule'));
+  set('priority', text(values, 'priority'));
+  set('surgePolicy', text(values, 'surge-policy'));
+  const version = text(values, 'version');
+  if (version !== undefined) set('version', Number(version));
+  return body;
+}
+
+const requireId = (context: CommandContext, what = 'window id') => {
+  const id = context.positionals[0];
+  if (!id) throw new CliError(`give the ${what}`, ExitCode.usage);
+  return id;
+};
+
+function showWindow(context: CommandContext, window: WindowView): void {
+  if (context.json) return printJson(context.io, window);
+  context.io.out(
+    fields([
+      ['window', window.windowId],
+      ['title', window.title],
+      ['team', window.ownerTeam],
+      ['status', window.status],
+      ['version', String(window.version)],
+      ['priority', window.priority],
+      ['surge policy', window.surgePolicy],
+      ['footprint', window.footprint.global ? 'global' : window.footprint.regions.join(', ')],
+      ['starts', `${utcTime(window.startsAt)}; planned ${localTime(window.startsAt, window.plannedZone)}`],
+      ['ends', `${utcTime(window.endsAt)}; planned ${localTime(window.endsAt, window.plannedZone)}`],
+      ['recurrence', window.recurrence ?? 'none'],
+      ['local start per region', localLines(window.startsAt, window.localTimes, window.plannedZone)],
+    ]),
+  );
+}
+
+export const windowCommands: Command[] = [
+  {
+    name: 'windows list',
+    usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held]',
+    summary: 'windows by time range, region, team or status',
+    options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' } },
+    async run(context) {
+      const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: text(context.values, 'status') };
+      const body = expectOk(await reach(() => context.api.planner.GET('/v1/windows', { params: { query } }), planner));
+      if (context.json) return printJson(context.io, body);
+      context.io.out(table(WINDOW_HEADERS, itemsOf<WindowView>(body).map(windowRow)));
+    },
+  },
+  {
+    name: 'windows show',
+    usage: 'holdfast windows show ID',
+    summary: 'one window with its local times',
+    async run(context) {
+      const id = requireId(context);
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner)));
+    },
+  },
+  {
+    name: 'windows create',
+    usage: 'holdfast windows create (--file window.yaml | --title T --team T (--regions IR,NP | --global) --start ISO --end ISO --zone America/Los_Angeles) [--rrule R] [--priority P] [--surge-policy hold]',
+    summary: 'plan a window from flags or a YAML/JSON file (flags override the file)',
+    options: windowFlags,
+    async run(context) {
+      const body = windowBody(context.values, context.io.readFile);
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner)));
+    },
+  },
+  {
+    name: 'windows update',
+    usage: 'holdfast windows update ID --version N [--file changes.yaml] [--title ...] [--start ISO] [--end ISO] ...',
+    summary: 'change a window (the version you read guards against lost updates)',
+    options: windowFlags,
+    async run(context) {
+      const id = requireId(context);
+      const body = windowBody(context.values, context.io.readFile);
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner)));
+    },
+  },
+  {
+    name: 'windows cancel',
+    usage: 'holdfast windows cancel ID [--reason TEXT] [--version N]',
+    summary: 'cancel a window',
+    options: { reason: { type: 'string' }, version: { type: 'string' } },
+    async run(context) {
+      const id = requireId(context);
+      const version = text(context.values, 'version');
+      const body = { reason: text(context.values, 'reason'), version: version === undefined ? undefined : Number(version) };
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/cancel', { params: { path: { id } }, body }), planner)));
+    },
+  },
+  {
+    name: 'windows occurrences',
+    usage: 'holdfast windows occurrences ID [--status held]',
+    summary: 'each run of a window, its status and holds, in local time per region',
+    options: { status: { type: 'string' } },
+    async run(context) {
+      const id = requireId(context);
+      const body = expectOk(
+        await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status: text(context.values, 'status') } } }), planner),
+      );
+      if (context.json) return printJson(context.io, body);
+      context.io.out(
+        table(
+          ['#', 'STATUS', 'STARTS (UTC)', 'ENDS (UTC)', 'HOLDS', 'LOCAL START PER REGION'],
+          itemsOf<OccurrenceView>(body).map((occurrence) => [
+            String(occurrence.number),
+            occurrence.status,
+            utcTime(occurrence.startsAt),
+            utcTime(occurrence.endsAt),
+            occurrence.heldBy,
+            localLines(occurrence.startsAt, occurrence.localTimes, 'UTC'),
+          ]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'windows suggestions',
+    usage: 'holdfast windows suggestions ID [--count 3]',
+    summary: 'the least harmful slots for a window, in each affected region\'s local time',
+    options: { count: { type: 'string' } },
+    async run(context) {
+      const id = requireId(context);
+      const count = text(context.values, 'count');
+      const body = expectOk<{ slots: SlotView[]; notes?: string[] }>(await reach(() => context.api.planner.GET('/v1/windows/{id}/suggestions', { params: { path: { id }, query: { count } } }), planner));
+      if (context.json) return printJson(context.io, body);
+      const slots = body.slots;
+      context.io.out(
+        table(
+          ['STARTS (UTC)', 'ENDS (UTC)', 'EXPECTED IMPACT', 'LOCAL START PER REGION'],
+          slots.map((slot) => [utcTime(slot.startsAt), utcTime(slot.endsAt), slot.expectedImpact.toFixed(3), localLines(slot.startsAt, slot.localTimes, 'UTC')]),
+        ),
+      );
+      for (const note of body.notes ?? []) context.io.out(`note: ${note}\n`);
+    },
+  },
+];

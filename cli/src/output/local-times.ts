@@ -1,0 +1,33 @@
+import { getCountry } from 'countries-and-timezones';
+import { DateTime } from 'luxon';
+
+export type ZoneOf = (region: string) => string;
+
+/**
+ * The zone a region's local times are shown in when the planner's region catalog cannot be read:
+ * the country's first zone in the maintained country/zone data set; an unknown region is shown in
+ * UTC. The zone is always named next to the time.
+ */
+export function zoneOfRegion(region: string): string {
+  return getCountry(region.toUpperCase())?.timezones[0] ?? 'UTC';
+}
+
+/** "2026-06-14 01:30 Asia/Tehran (+03:30)": the wall-clock time and the zone it is in. */
+export function localTime(instant: string | null | undefined, zone: string): string {
+  if (!instant) return '-';
+  const at = DateTime.fromISO(instant, { zone });
+  return at.isValid ? `${at.toFormat('yyyy-MM-dd HH:mm')} ${zone} (${at.toFormat('ZZ')})` : instant;
+}
+
+export function utcTime(instant: string | null | undefined): string {
+  return instant ? localTime(instant, 'UTC') : '-';
+}
+
+/** One line per region: "IR 2026-06-15 01:30 Asia/Tehran (+03:30) - 2026-06-15 02:30". */
+export function localRangePerRegion(regions: readonly string[], from: string | null | undefined, until: string | null | undefined, zoneOf: ZoneOf = zoneOfRegion): string[] {
+  return regions.map((region) => {
+    const zone = zoneOf(region);
+    const end = until ? DateTime.fromISO(until, { zone }).toFormat('yyyy-MM-dd HH:mm') : 'open';
+    return `${region} ${localTime(from, zone)} - ${end}`;
+  });
+}

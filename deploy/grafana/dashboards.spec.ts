@@ -1,0 +1,141 @@
+import { EventTypes } from '@holdfast/contracts';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { ROOT } from '../../scripts/system/system-runner.mjs';
+
+interface Target {
+  expr?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface Panel {
+  title: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  annotations?: { list: { name: string; datasource?: { type?: string; uid?: string }; target?: { tags?: string[] } }[] };
+}
+
+const DASHBOARDS = join(ROOT, 'deploy/grafana/dashboards');
+const dashboards = readdirSync(DASHBOARDS)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => ({ file, dashboard: JSON.parse(readFileSync(join(DASHBOARDS, file), 'utf8')) as Dashboard }));
+
+/** Datasource uids Grafana is provisioned with (deploy/grafana/provisioning/datasources). */
+function provisionedDatasources(): Set<string> {
+  const folder = join(ROOT, 'deploy/grafana/provisioning/datasources');
+  return new Set(
+    readdirSync(folder).flatMap((file) => (YAML.parse(readFileSync(join(folder, file), 'utf8')) as { datasources: { uid: string }[] }).datasources.map((source) => source.uid)),
+  );
+}
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder).flatMap((entry) => {
+    const path = join(folder, entry);
+    if (entry === 'node_modules' || entry === 'dist') return [];
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return entry.endsWith('.ts') && !/\.(spec|integration-spec|e2e-spec)\.ts$/.test(entry) ? [path] : [];
+  });
+}
+
+/**
+ * Every series the code can expose: the MetricsRegistry counter/gauge/histogram calls in libs and
+ * services (a histogram adds _bucket, _sum and _count), prom-client's default process metrics, and
+ * Prometheus' own `up`.
+ */
+async function exposedSeries(): Promise<Set<string>> {
+  const names = new Set<string>(['up']);
+  const registration = /\.(counter|gauge|histogram)(?:<[^>]*>)?\(\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g;
+  for (const file of [...sourceFiles(join(ROOT, 'libs')), ...sourceFiles(join(ROOT, 'services'))]) {
+    for (const [, kind, name] of readFileSync(file, 'utf8').matchAll(registration)) {
+      names.add(name);
+      if (kind === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+    }
+  }
+  const defaults = new Registry();
+  collectDefaultMetrics({ register: defaults });
+  for (const metric of await defaults.getMetricsAsJSON()) {
+    names.add(metric.name);
+    if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
+  }
+  return names;
+}
+
+const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((panel) => [panel, ...allPanels(panel.panels ?? [])]);
+
+/** The metric names a PromQL expression selects: each identifier before a `{...}` selector. */
+export function selectedMetrics(expr: string): string[] {
+  return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{/g)].map((match) => match[1]);
+}
+
+describe('Grafana dashboards provisioned from deploy/grafana', () => {
+  it('reads the metric names out of a PromQL expression', () => {
+    expect(selectedMetrics('histogram_quantile(0.99, sum by (le) (rate(holdfast_event_hop_seconds_bucket{job="holdfast", topic=~"x"}[5m])))')).toEqual(['holdfast_event_hop_seconds_bucket']);
+  });
+
+  it('knows the series the code exposes, and nothing else', async () => {
+    const exposed = await exposedSeries();
+    for (const name of ['holdfast_active_holds', 'holdfast_hold_fanout_seconds_bucket', 'holdfast_notifier_dead_deliveries', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_p99_seconds', 'up']) {
+      expect(exposed.has(name), name).toBe(true);
+    }
+    expect(exposed.has('holdfast_active_holds_bucket')).toBe(false);
+    expect(exposed.has('holdfast_holds_total')).toBe(false);
+  });
+
+  it.each(dashboards)('$file: every panel queries a provisioned datasource', ({ dashboard }) => {
+    const uids = provisionedDatasources();
+    for (const panel of allPanels(dashboard.panels)) {
+      for (const source of [panel.datasource, ...(panel.targets ?? []).map((target) => target.datasource)]) {
+        if (source) expect(uids.has(source.uid ?? ''), `${panel.title}: datasource ${source.uid}`).toBe(true);
+      }
+    }
+  });
+
+  it.each(dashboards)('$file: every metric it queries is one the code registers, selected with {job="holdfast"}', async ({ dashboard }) => {
+    const exposed = await exposedSeries();
+    for (const panel of allPanels(dashboard.panels)) {
+      for (const { expr } of panel.targets ?? []) {
+        if (!expr) continue;
+        const metrics = selectedMetrics(expr);
+        expect(metrics.length, `${panel.title}: ${expr} selects no metric with {...}`).toBeGreaterThan(0);
+        // A metric written without a selector would escape the check above.
+        expect(expr.match(/\bholdfast_[a-z0-9_]+/g)?.length ?? 0, `${panel.title}: ${expr}`).toBe(metrics.filter((name) => name.startsWith('holdfast_')).length);
+        for (const metric of metrics) expect(exposed.has(metric), `${panel.title}: ${metric} is not registered by any service or library`).toBe(true);
+      }
+    }
+  });
+
+  it('the holds dashboard covers what an on-call engineer watches, and its annotations use the notifier\'s Grafana tags', () => {
+    const { dashboard } = dashboards.find(({ file }) => file === 'holdfast-holds.json')!;
+    const queried = new Set(allPanels(dashboard.panels).flatMap((panel) => (panel.targets ?? []).flatMap((target) => selectedMetrics(target.expr ?? ''))));
+    for (const metric of [
+      'holdfast_active_holds',
+      'holdfast_held_occurrences',
+      'holdfast_analyzer_active_surges',
+      'holdfast_gate_answers_total',
+      'holdfast_analyzer_decision_latency_seconds_bucket',
+      'holdfast_notifier_deliveries_total',
+      'holdfast_notifier_dead_deliveries',
+      'holdfast_analyzer_sample_lag_messages',
+    ]) {
+      expect(queried.has(metric), metric).toBe(true);
+    }
+    // The notifier tags each annotation 'holdfast' plus the event type's first part (hold.placed -> hold).
+    const kinds = new Set(Object.values(EventTypes).map((type) => type.split('.')[0]));
+    const tagged = dashboard.annotations!.list.filter((annotation) => annotation.target?.tags);
+    expect(tagged.map((annotation) => annotation.name)).toContain('Holds');
+    for (const annotation of tagged) {
+      const [product, kind] = annotation.target!.tags!;
+      expect(product).toBe('holdfast');
+      expect(kinds.has(kind), `${annotation.name}: tag ${kind}`).toBe(true);
+      expect(annotation.datasource).toEqual({ type: 'grafana', uid: '-- Grafana --' });
+    }
+  });
+});

@@ -1,0 +1,218 @@
+import { expectEventually } from '@holdfast/testing';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonical, OPENAPI_DOCUMENTS, readCheckedIn } from '../cli/scripts/openapi-documents';
+import { ROOT } from '../scripts/system/system-runner.mjs';
+import { startHoldfast, type RunningHoldfast, type ServiceName } from './support/holdfast-services';
+
+const BIN = join(ROOT, 'cli/bin/holdfast.mjs');
+const run = promisify(execFile);
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('holdfast (the CLI) against the three running services', () => {
+  let system: RunningHoldfast;
+  let holdfast: (args: string[], env?: Record<string, string>) => Promise<Ran>;
+
+  beforeAll(async () => {
+    system = await startHoldfast('cli', { NOTIFIER_OUTBOUND_ALLOW: '127.0.0.1:9' });
+    const baseEnv = {
+      PATH: process.env.PATH ?? '',
+      HOLDFAST_PLANNER_URL: system.urls['maintenance-planner'],
+      HOLDFAST_ANALYZER_URL: system.urls['impact-analyzer'],
+      HOLDFAST_NOTIFIER_URL: system.urls.notifier,
+      HOLDFAST_KEY: system.adminKey,
+    };
+    holdfast = async (args, env = {}) => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, cwd: ROOT });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+      }
+    };
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  describe('the checked-in OpenAPI documents the client is typed by', () => {
+    it.each(Object.entries(OPENAPI_DOCUMENTS))('%s serves exactly cli/openapi/%s.json (else run npm run cli:openapi and commit)', async (service, file) => {
+      const served = await (await fetch(`${system.urls[service as ServiceName]}/docs-json`)).json();
+      expect(canonical(served)).toEqual(readCheckedIn(file));
+    });
+  });
+
+  it('creates, lists and revokes a key, as a table and as the API JSON', async () => {
+    const created = await holdfast(['keys', 'create', '--team', 'network-ops', '--scopes', 'read,windows:write', '--name', 'ci', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as { keyId: string; key: string };
+    expect(key.key).toMatch(/^hf_[0-9a-f]{16}_/);
+
+    const listed = await holdfast(['keys', 'list', '--team', 'network-ops']);
+    expect(listed.stdout).toMatch(new RegExp(`^KEY +TEAM +NAME +SCOPES`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`${key.keyId} +network-ops +ci +read,windows:write +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(\\+00:00\\) +no`));
+
+    // The new key works from the environment, then stops working once revoked.
+    await expectEventually(async () => expect((await holdfast(['holds', 'list'], { HOLDFAST_KEY: key.key })).code).toBe(0));
+    expect((await holdfast(['keys', 'revoke', key.keyId, '--reason', 'rotated'])).stdout).toBe(`revoked key ${key.keyId}\n`);
+    await expectEventually(async () => {
+      const refused = await holdfast(['holds', 'list'], { HOLDFAST_KEY: key.key });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^holdfast: .*\(revoked-key\)\n$/);
+    });
+  });
+
+  it('shows a declared critical period as a surge and a hold, with local times in the region\'s named zone', async () => {
+    const declared = await fetch(`${system.urls['impact-analyzer']}/v1/declarations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${system.adminKey}` },
+      body: JSON.stringify({ regions: ['NP'], from: '2026-06-14T18:15:00Z', until: '2099-06-15T18:15:00Z', reason: 'election count', severity: 'major' }),
+    });
+    expect(declared.status).toBe(201);
+
+    await expectEventually(async () => expect((await holdfast(['surges', '--region', 'NP'])).stdout).toContain('election count'));
+    const surges = await holdfast(['surges', '--region', 'NP']);
+    expect(surges.stdout).toMatch(/NP +declaration +active +election count +2026-06-14 18:15 UTC \(\+00:00\) +2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\)/);
+    const asJson = await holdfast(['surges', '--region', 'NP', '--json']);
+    const api = await (await fetch(`${system.urls['impact-analyzer']}/v1/surges?region=NP`, { headers: { authorization: `Bearer ${system.adminKey}` } })).json();
+    expect(JSON.parse(asJson.stdout)).toEqual(api);
+
+    await expectEventually(async () => expect((await holdfast(['holds', 'list', '--active'])).stdout).toContain('election count'));
+    const holds = await holdfast(['holds', 'list', '--active']);
+    expect(holds.stdout).toMatch(/NP +declaration +Surge in NP: election count +active +NP 2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\) - 2099-06-16 00:00/);
+  });
+
+  it('subscribes from a YAML file and lists subscriptions and deliveries', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
+    const file = join(folder, 'subscription.yaml');
+    writeFileSync(file, 'channel: webhook\ntarget: http://127.0.0.1:9/holds\nownerTeam: network-ops\nfilters:\n  eventTypes: [hold.placed]\n');
+    const created = await holdfast(['subscriptions', 'create', '--file', file]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^subscribed: \S+ \(webhook for network-ops\)\n$/);
+    const listed = await holdfast(['subscriptions', '--team', 'network-ops']);
+    expect(listed.stdout).toMatch(/webhook +network-ops +http:\/\/127\.0\.0\.1:9\/holds/);
+    const deliveries = await holdfast(['deliveries', '--status', 'dead', '--json']);
+    expect(deliveries.code, deliveries.stderr).toBe(0);
+    expect(JSON.parse(deliveries.stdout)).toHaveProperty('items');
+  });
+
+  it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {
+    const notUuid = await holdfast(['surges', 'show', 'not-a-uuid']);
+    expect(notUuid).toMatchObject({ code: 1, stdout: '', stderr: 'holdfast: Validation failed (uuid is expected)\n' });
+    const wrongKey = await holdfast(['holds', 'list', '--key', 'not-a-key']);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain('(malformed-key)');
+    const badField = await holdfast(['keys', 'create', '--team', 'sre', '--scopes', 'everything', '--name', 'x']);
+    expect(badField.code).toBe(1);
+    expect(badField.stderr).toMatch(/^holdfast: .+\n {2}scopes/);
+    const nowhere = await holdfast(['holds', 'list', '--planner-url', 'http://127.0.0.1:59999']);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain('cannot reach the maintenance-planner (ECONNREFUSED)');
+    expect(nowhere.stderr).toContain('--planner-url or HOLDFAST_PLANNER_URL');
+  });
+
+  describe('windows and the gate line a CI job runs', () => {
+    let windowId: string;
+
+    it('plans a window from a YAML file with flags over it, shown in each region\'s local time', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
+      const file = join(folder, 'window.yaml');
+      // 14:00 in Los Angeles: 00:30 in Tehran in June 2027 (no summer time there since 2022).
+      writeFileSync(
+        file,
+        ['title: draft', 'ownerTeam: network-ops', 'footprint: { global: false, regions: [IR] }', 'startsAt: "2027-06-15T21:00:00Z"', 'endsAt: "2027-06-15T22:00:00Z"', 'priority: routine', 'surgePolicy: hold'].join('\n'),
+      );
+      const created = await holdfast(['windows', 'create', '--file', file, '--title', 'Core router upgrade', '--zone', 'America/Los_Angeles', '--rrule', 'FREQ=WEEKLY;COUNT=3', '--json']);
+      expect(created.code, created.stderr).toBe(0);
+      windowId = (JSON.parse(created.stdout) as { windowId: string }).windowId;
+
+      const shown = await holdfast(['windows', 'show', windowId]);
+      expect(shown.stdout).toMatch(/title: +Core router upgrade/);
+      expect(shown.stdout).toMatch(/starts: +2027-06-15 21:00 UTC \(\+00:00\); planned 2027-06-15 14:00 America\/Los_Angeles \(-07:00\)/);
+      expect(shown.stdout).toMatch(/local start per region: IR 2027-06-16 00:30 Asia\/Tehran \(\+03:30\)/);
+
+      const listed = await holdfast(['windows', 'list', '--team', 'network-ops']);
+      expect(listed.stdout).toMatch(new RegExp(`${windowId} +Core router upgrade +network-ops +scheduled +IR +2027-06-15 21:00 UTC`));
+      const occurrences = await holdfast(['windows', 'occurrences', windowId]);
+      // Occurrences are expanded over the planner's rolling horizon; the first is there with its local time.
+      expect(occurrences.stdout).toMatch(/^1 +scheduled +2027-06-15 21:00 UTC \(\+00:00\) +2027-06-15 22:00 UTC \(\+00:00\) +- +IR 2027-06-16 00:30 Asia\/Tehran \(\+03:30\)$/m);
+      const suggestions = await holdfast(['windows', 'suggestions', windowId]);
+      expect(suggestions.code, suggestions.stderr).toBe(0);
+
+      const invalid = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', 'tomorrow', '--end', '2027-06-15T22:00:00Z', '--zone', 'America/Los_Angeles']);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toMatch(/startsAt/);
+    });
+
+    it('gate: exits 0 when nothing holds the regions, 3 with the holds and when to retry when held', async () => {
+      const open = await holdfast(['gate', '--regions', 'DE']);
+      expect(open).toMatchObject({ code: 0, stdout: 'allowed: nothing holds regions DE now\n' });
+      await expectEventually(async () => expect((await holdfast(['gate', '--regions', 'NP,DE'])).code).toBe(3));
+      const held = await holdfast(['gate', '--regions', 'NP,DE']);
+      expect(held.stdout).toMatch(/^held: Regions NP, DE (is|are) held by /);
+      expect(held.stdout).toMatch(/declaration +Surge in NP: election count +2099-06-15 18:15 UTC \(\+00:00\) +NP 2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\)/);
+      expect(held.stdout).toMatch(/^retry after .+, or run with --wait$/m);
+      const asJson = await holdfast(['gate', '--regions', 'NP', '--json']);
+      expect(asJson.code).toBe(3);
+      expect(JSON.parse(asJson.stdout)).toMatchObject({ status: 423, code: 'held' });
+    });
+
+    it('gate --wait polls with progress, honours Retry-After, and exits 0 once the hold ends or 3 at the timeout', async () => {
+      const until = new Date(Date.now() + 4_000).toISOString();
+      const declared = await holdfast(['holds', 'declare', '--regions', 'KE', '--from', new Date(Date.now() - 60_000).toISOString(), '--until', until, '--reason', 'exam results day']);
+      expect(declared.code, declared.stderr).toBe(0);
+      expect(declared.stdout).toMatch(/local times: +KE .* Africa\/Nairobi \(\+03:00\)/);
+
+      const waited = await holdfast(['gate', '--regions', 'KE', '--wait', '--timeout', '1m', '--interval', '20s']);
+      expect(waited.code, waited.stderr).toBe(0);
+      // Retry-After (the hold's end, seconds away) rather than the 20 s interval set the pause.
+      expect(waited.stderr).toMatch(/check 1: regions KE held by 1 hold\(s\) \(KE: exam results day\); next check in [1-5]s, giving up in/);
+      expect(waited.stdout).toBe('allowed: nothing holds regions KE now\n');
+
+      const timedOut = await holdfast(['gate', '--regions', 'NP', '--wait', '--timeout', '2s']);
+      expect(timedOut.code).toBe(3);
+      expect(timedOut.stderr).toContain('gave up after 2s: regions NP is still held');
+      expect(timedOut.stdout).toContain('election count');
+    });
+
+    it('a manual hold holds the window; explain names it; an override lets it through; release ends it', async () => {
+      const declared = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', '2027-06-15T20:00:00Z', '--until', '2027-06-16T00:00:00Z', '--reason', 'election night', '--json']);
+      expect(declared.code, declared.stderr).toBe(0);
+      const holdId = (JSON.parse(declared.stdout) as { id: string }).id;
+
+      const explained = await holdfast(['explain', windowId]);
+      expect(explained.stdout).toMatch(/^window \S+ is held$/m);
+      expect(explained.stdout).toMatch(new RegExp(`hold ${holdId} on IR, occurrence\\(s\\) 1(, \\d+)*: election night`));
+      expect(explained.stdout).toMatch(/cause: manual request/);
+      const occurrences = await holdfast(['windows', 'occurrences', windowId, '--status', 'held']);
+      expect(occurrences.stdout).toMatch(new RegExp(`^1 +held .+${holdId}`, 'm'));
+
+      const overridden = await holdfast(['holds', 'override', windowId, '--occurrence', '1', '--reason', 'security patch cannot wait']);
+      expect(overridden).toMatchObject({ code: 0, stdout: `overridden: window ${windowId} occurrence 1 may run (security patch cannot wait)\n` });
+      const released = await holdfast(['holds', 'release', holdId, '--reason', 'count finished']);
+      expect(released.code, released.stderr).toBe(0);
+      expect(released.stdout).toMatch(/released: +20\d\d-/);
+      const active = await holdfast(['holds', 'list', '--active']);
+      expect(active.stdout).not.toContain(holdId);
+    });
+  });
+
+  it('runs as `npx holdfast` from the clone', async () => {
+    expect(existsSync(join(ROOT, 'node_modules/.bin'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin).toEqual({ holdfast: 'cli/bin/holdfast.mjs' });
+    const help = await holdfast(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}gate +may maintenance start now/m);
+  });
+});

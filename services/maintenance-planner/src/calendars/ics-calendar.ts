@@ -1,0 +1,113 @@
+import { DateTime } from 'luxon';
+
+/** One occurrence as a calendar event, in the zone its window was planned in. */
+export interface CalendarEvent {
+  uid: string;
+  sequence: number;
+  stampedAt: Date;
+  startsAt: Date;
+  endsAt: Date;
+  zone: string;
+  summary: string;
+  description: string;
+  status: 'CONFIRMED' | 'TENTATIVE' | 'CANCELLED';
+  categories: string[];
+}
+
+const LOCAL = "yyyyMMdd'T'HHmmss";
+const utc = (at: Date) => DateTime.fromJSDate(at, { zone: 'utc' }).toFormat(`${LOCAL}'Z'`);
+const offsetText = (minutes: number) => `${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}${String(Math.abs(minutes) % 60).padStart(2, '0')}`;
+
+/** RFC 5545 3.3.11: backslash, semicolon, comma and newlines are escaped in TEXT values. */
+export const escapeText = (text: string) => text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+
+/** RFC 5545 3.1: content lines longer than 75 octets are folded (CRLF and a space), never inside a UTF-8 sequence. */
+export function foldLine(line: string): string {
+  const parts: string[] = [];
+  let current = '';
+  let octets = 0;
+  for (const character of line) {
+    const size = Buffer.byteLength(character);
+    if (octets + size > (parts.length === 0 ? 75 : 74)) {
+      parts.push(current);
+      current = '';
+      octets = 0;
+    }
+    current += character;
+    octets += size;
+  }
+  parts.push(current);
+  return parts.join('\r\n ');
+}
+
+/** The instants in [from, to) where `zone` changes its UTC offset, to the minute. */
+export function offsetChanges(zone: string, from: Date, to: Date): { at: DateTime; before: number; after: number }[] {
+  const changes: { at: DateTime; before: number; after: number }[] = [];
+  const offsetAt = (ms: number) => DateTime.fromMillis(ms, { zone }).offset;
+  const day = 86_400_000;
+  const first = Math.floor(from.getTime() / 60_000) * 60_000;
+  for (let start = first; start < to.getTime(); start += day) {
+    const end = Math.min(start + day, to.getTime());
+    if (offsetAt(start) === offsetAt(end)) continue;
+    let low = start;
+    let high = end;
+    while (high - low > 60_000) {
+      const middle = low + Math.max(60_000, Math.floor((high - low) / 120_000) * 60_000);
+      if (offsetAt(middle) === offsetAt(start)) low = middle;
+      else high = middle;
+    }
+    changes.push({ at: DateTime.fromMillis(high, { zone }), before: offsetAt(start), after: offsetAt(high) });
+  }
+  return changes;
+}
+
+/**
+ * A VTIMEZONE for `zone` that is exact over [from, to): one STANDARD or DAYLIGHT part per offset
+ * change in that span (DTSTART is the onset in the local time before it), or a single STANDARD
+ * part for a zone without changes there.
+ */
+export function vtimezone(zone: string, from: Date, to: Date): string[] {
+  const changes = offsetChanges(zone, from, to);
+  const lines = ['BEGIN:VTIMEZONE', `TZID:${zone}`];
+  if (changes.length === 0) {
+    const offset = DateTime.fromJSDate(from, { zone }).offset;
+    lines.push('BEGIN:STANDARD', 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(offset)}`, `TZOFFSETTO:${offsetText(offset)}`, `TZNAME:${DateTime.fromJSDate(from, { zone }).toFormat('ZZZZ')}`, 'END:STANDARD');
+  }
+  for (const change of changes) {
+    const kind = change.at.isInDST ? 'DAYLIGHT' : 'STANDARD';
+    const onset = change.at.setZone(`UTC${offsetText(change.before).replace(/(\d\d)(\d\d)$/, '$1:$2')}`);
+    lines.push(`BEGIN:${kind}`, `DTSTART:${onset.toFormat(LOCAL)}`, `TZOFFSETFROM:${offsetText(change.before)}`, `TZOFFSETTO:${offsetText(change.after)}`, `TZNAME:${change.at.toFormat('ZZZZ')}`, `END:${kind}`);
+  }
+  lines.push('END:VTIMEZONE');
+  return lines;
+}
+
+/** An RFC 5545 calendar with one VEVENT per occurrence and a VTIMEZONE for every zone they use. */
+export function icsCalendar(name: string, events: readonly CalendarEvent[]): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Holdfast//maintenance-planner//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(name)}`];
+  const zones = new Map<string, { from: Date; to: Date }>();
+  for (const event of events) {
+    const span = zones.get(event.zone);
+    zones.set(event.zone, { from: span && span.from < event.startsAt ? span.from : event.startsAt, to: span && span.to > event.endsAt ? span.to : event.endsAt });
+  }
+  const year = 366 * 86_400_000;
+  for (const [zone, span] of zones) lines.push(...vtimezone(zone, new Date(span.from.getTime() - year), new Date(span.to.getTime() + year)));
+  for (const event of events) {
+    const local = (at: Date) => DateTime.fromJSDate(at, { zone: event.zone }).toFormat(LOCAL);
+    lines.push(
+      'BEGIN:VEVENT',
+      `UID:${event.uid}`,
+      `SEQUENCE:${event.sequence}`,
+      `DTSTAMP:${utc(event.stampedAt)}`,
+      `DTSTART;TZID=${event.zone}:${local(event.startsAt)}`,
+      `DTEND;TZID=${event.zone}:${local(event.endsAt)}`,
+      `SUMMARY:${escapeText(event.summary)}`,
+      `DESCRIPTION:${escapeText(event.description)}`,
+      `STATUS:${event.status}`,
+      `CATEGORIES:${event.categories.map(escapeText).join(',')}`,
+      'END:VEVENT',
+    );
+  }
+  lines.push('END:VCALENDAR');
+  return `${lines.map(foldLine).join('\r\n')}\r\n`;
+}
