@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import { canonical, CLI_FOLDER, documentPath, GENERATED_FOLDER, OPENAPI_DOCUMENTS } from './openapi-documents';
 import { serviceUrls } from '../src/settings';
 
-// openapi-typescript: the maintained generator of TypeScript types from OpenAPI 3 documents.
-const GENERATOR = 'openapi-typescript@7.13.0';
-
+// openapi-typescript (a devDependency): the maintained generator of TypeScript types from OpenAPI 3 documents.
 function generateTypes(file: string): void {
   const root = join(CLI_FOLDER, '..');
-  const local = join(root, 'node_modules/.bin/openapi-typescript');
-  const [command, args] = existsSync(local) ? [local, []] : ['npx', ['--yes', GENERATOR]];
-  const result = spawnSync(command, [...args, documentPath(file), '--output', join(GENERATED_FOLDER, `${file}.ts`)], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${GENERATOR} failed for ${file}.json (exit ${result.status})`);
+  const generator = join(root, 'node_modules/.bin/openapi-typescript');
+  if (!existsSync(generator)) throw new Error('openapi-typescript is not installed: run npm ci first.');
+  const result = spawnSync(generator, [documentPath(file), '--output', join(GENERATED_FOLDER, `${file}.ts`)], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`openapi-typescript failed for ${file}.json (exit ${result.status})`);
 }
 
 async function main(): Promise<void> {
