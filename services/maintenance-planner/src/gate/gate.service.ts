@@ -77,7 +77,10 @@ export class GateService {
     throw new DomainError(
       'held',
       423,
-      `${what} ${holds.length === 1 ? 'is' : 'are'} held by ${holds.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. Wait and retry, or ask for an override with a reason.`,
+      `${what} ${holds.length === 1 ? 'is' : 'are'} held by ${holds.length} hold${holds.length === 1 ? '' : 's'}, first ${holds
+        .slice(0, 3)
+        .map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`)
+        .join('; ')}. Wait and retry, or ask for an override with a reason.`,
       { holds: holds.map(gateHold), retryAfterSeconds, at: at.toISOString() },
     );
   }
