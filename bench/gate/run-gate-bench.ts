@@ -21,19 +21,8 @@ const REGIONS = ['IR', 'NP', 'DE', 'US', 'BR', 'IN', 'JP', 'NG', 'FR', 'GB', 'MX
 
 async function main(): Promise<void> {
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await startKafka(localKafkaConfig(), { log })).brokers;
-  const database = await plannerBenchDatabase('gate', log);
+  const database = await plannerBenchDatabase('gate', log, false);
   try {
-    const now = new Date();
-    log('seeding 100000 one-off windows over 7 days, 1000 recurring ones, and 1000 active holds');
-    await seedWindows(database.dataSource, { oneOff: 100_000, recurring: 1_000, start: now, days: 7, irShare: 0.1 });
-    await database.dataSource.query(
-      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at)
-       SELECT gen_random_uuid(), ARRAY[($1::text[])[1 + (i % 20)]], 'bench hold ' || i, 'manual', 'bench-' || i, $2, $2 - interval '1 hour', CASE WHEN i % 2 = 0 THEN $2 + interval '1 day' END
-         FROM generate_series(1, 1000) AS i`,
-      [REGIONS, now],
-    );
-    await database.dataSource.query('ANALYZE');
-    const windowIds = ((await database.dataSource.query('SELECT id FROM maintenance_window ORDER BY random() LIMIT 1000')) as { id: string }[]).map((row) => row.id);
     const config = plannerService.configFromEnvironment({
       DATABASE_URL: database.url,
       KAFKA_BROKERS: brokers.join(','),
@@ -48,6 +37,19 @@ async function main(): Promise<void> {
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     try {
+      await database.dataSource.initialize();
+      const now = new Date();
+      log('seeding 100000 one-off windows over 7 days, 1000 recurring ones, and 1000 active holds');
+      await seedWindows(database.dataSource, { oneOff: 100_000, recurring: 1_000, start: now, days: 7, irShare: 0.1 });
+      await database.dataSource.query(
+        `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at)
+         SELECT gen_random_uuid(), ARRAY[($1::text[])[1 + (i % 20)]], 'bench hold ' || i, 'manual', 'bench-' || i, $2::timestamptz, $2::timestamptz - interval '1 hour', CASE WHEN i % 2 = 0 THEN $2::timestamptz + interval '1 day' END
+           FROM generate_series(1, 1000) AS i`,
+        [REGIONS, now],
+      );
+      await database.dataSource.query('ANALYZE');
+      const windowIds = ((await database.dataSource.query('SELECT id FROM maintenance_window ORDER BY random() LIMIT 1000')) as { id: string }[]).map((row) => row.id);
+
       const cases = [
         { name: 'GET /v1/gate?windowId=<one of 100k>', path: (index: number) => `/v1/gate?windowId=${windowIds[index % windowIds.length]}` },
         { name: 'GET /v1/gate?regions=<two codes>', path: (index: number) => `/v1/gate?regions=${REGIONS[index % 20]},${REGIONS[(index + 7) % 20]}` },

@@ -15,7 +15,8 @@ export interface BenchDatabase {
 }
 
 /** A fresh database with the planner's real migrations applied. */
-export async function plannerBenchDatabase(name: string, log: (line: string) => void): Promise<BenchDatabase> {
+/** `migrate: false` leaves the schema to the service itself (it migrates at start). */
+export async function plannerBenchDatabase(name: string, log: (line: string) => void, migrate = true): Promise<BenchDatabase> {
   const databaseName = `holdfast_bench_${name}_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -29,8 +30,10 @@ export async function plannerBenchDatabase(name: string, log: (line: string) => 
     migrations: [CreateMessagingTables1764000000000, CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000],
     extra: { max: 4, options: `-c search_path=${PLANNER_SCHEMA}` },
   });
-  await dataSource.initialize();
-  await runMigrations(dataSource, { info: log });
+  if (migrate) {
+    await dataSource.initialize();
+    await runMigrations(dataSource, { info: log });
+  }
   return {
     url: url.toString(),
     dataSource,

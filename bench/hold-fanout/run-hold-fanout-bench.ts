@@ -37,7 +37,9 @@ async function main(): Promise<void> {
         let rows: number;
         if (run === 'set') {
           const linked = await fanOutHold(runner, { holdId, ...hold });
+          const linkedMs = performance.now() - began;
           await refreshWindowStatus(runner, [...new Set(linked.map((entry) => entry.window_id))]);
+          log(`  set-based: occurrences linked and marked held in ${linkedMs.toFixed(0)} ms, window status in ${(performance.now() - began - linkedMs).toFixed(0)} ms`);
           rows = linked.length;
         } else {
           rows = await fanOutHoldRowByRow(runner, { holdId, ...hold }, ROW_SAMPLE);

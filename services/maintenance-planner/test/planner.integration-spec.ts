@@ -337,4 +337,31 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const past = (await occurrences(recurring.windowId)).filter((occurrence) => Date.parse(occurrence.endsAt) < clock.nowMs());
     expect(new Set(past.map((occurrence) => occurrence.status))).toEqual(new Set(['missed', 'needs-reschedule']));
   });
+
+  it('suggests Tehran night for a window hurting IR from its own copy of the baseline, and says when a region falls back to local night', async () => {
+    clock.set('2026-06-20T00:00:00Z');
+    // Tehran's baseline: quiet 02:00-05:00 local, busy otherwise.
+    const values = Array.from({ length: 168 }, (_, hour) => (hour % 24 >= 2 && hour % 24 < 5 ? 100 : 5_000));
+    await publisher.publish(createEvent('region.baseline', { region: 'IR', metric: 'requests', zone: 'Asia/Tehran', values, sampleCount: 10_000, updatedAt: '2026-06-19T00:00:00Z' }, { source: 'planner-spec', subject: 'IR/requests' }));
+    const window = await plan({
+      footprint: { global: false, regions: ['IR', 'NP'], shares: { IR: 0.9 } },
+      startsAt: '2026-06-22T12:00:00Z',
+      endsAt: '2026-06-22T13:00:00Z',
+      flexibility: { earliestStartAt: '2026-06-21T00:00:00Z', deadlineAt: '2026-06-24T00:00:00Z' },
+    });
+    const suggestions = await expectEventually(async () => {
+      const answer = await api('GET', `/v1/windows/${window.windowId}/suggestions`);
+      expect(answer.body.fallbackRegions).toEqual(['NP']);
+      return answer.body;
+    });
+    expect(suggestions.slots).toHaveLength(3);
+    for (const slot of suggestions.slots) {
+      const tehran = slot.localTimes.find((local: { region: string }) => local.region === 'IR');
+      expect(tehran).toMatchObject({ zone: 'Asia/Tehran', offset: '+03:30' });
+      expect(Number(tehran.startsAtLocal.slice(11, 13))).toBeGreaterThanOrEqual(2);
+      expect(Number(tehran.endsAtLocal.slice(11, 13)) * 60 + Number(tehran.endsAtLocal.slice(14))).toBeLessThanOrEqual(5 * 60);
+      expect(slot.expectedImpact).toBeLessThan(suggestions.current.expectedImpact);
+    }
+    expect(suggestions.notes.join(' ')).toContain('NP: no learned baseline yet');
+  });
 });
