@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 /**
  * The gate under load: the maintenance-planner itself (HTTP, its real migrations and tables) with
  * 100k windows and 1k active holds, asked "may I start now?" by windowId and by regions from a
@@ -6,13 +5,14 @@ import { randomBytes } from 'node:crypto';
  * service starts against (KAFKA_BROKERS, default the local one). Run: npm run bench:gate
  * (GATE_REQUESTS / GATE_CONCURRENCY to resize).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { plannerService } from '../../services/maintenance-planner/src/app.module';
+import { percentile, plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
 
 const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 const headers = { authorization: `Bearer ${ADMIN_KEY}` };
-import { percentile, plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
 
 const REQUESTS = Number(process.env.GATE_REQUESTS ?? 5_000);
 const CONCURRENCY = Number(process.env.GATE_CONCURRENCY ?? 8);
