@@ -74,7 +74,7 @@ interface Surge {
   status: string;
   causeEventId: string;
   startedAt: string;
-  evidence: { observed?: number; expected?: number; zScore?: number };
+  evidence: { observed?: number; baseline?: number; score?: number };
 }
 
 /** One line of the timeline: when (UTC and the reader's zones), what happened. */
@@ -430,7 +430,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         check(held.cause.kind === 'surge' && held.cause.causeId === state.surge!.id, `the cause is ${held.cause.kind} ${held.cause.causeId}, not surge ${state.surge!.id}`);
         check(held.cause.correlationId === state.surge!.causeEventId, `the hold's correlation id ${held.cause.correlationId} is not the sample's event ${state.surge!.causeEventId}`);
         const evidence = held.cause.evidence ?? {};
-        say(step, `why is the upgrade held? sample ${state.surge!.causeEventId} (observed ${evidence.observed ?? '?'}, expected ${Math.round(evidence.expected ?? 0)}) -> surge ${state.surge!.id} -> hold ${state.hold!.id}`);
+        say(step, `why is the upgrade held? sample ${state.surge!.causeEventId} (observed ${evidence.observed ?? '?'} against a baseline of ${Math.round(evidence.baseline ?? 0)}, score ${(evidence.score ?? 0).toFixed(1)}) -> surge ${state.surge!.id} -> hold ${state.hold!.id}`);
       },
     },
     {
