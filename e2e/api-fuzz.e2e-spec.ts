@@ -1,4 +1,4 @@
-import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
 const RUNS_PER_OPERATION = 25;
 // Operations whose side effect is an outbound request to a target taken from the body: generated
 // targets could name any address, and this machine sends traffic to loopback only.
+// Open without an API key: probes, scrapes, the alert webhooks (their own per-sender credentials) and the week page.
+const OPEN = [/^\/health/, /^\/metrics/, /^\/v1\/alerts\//, /^\/calendar/];
 const NOT_FUZZED = [/^\/v1\/subscriptions/, /^\/v1\/deliveries\/.*replay/];
 
 interface Operation {
@@ -86,6 +88,38 @@ describe('every endpoint of every service, fed generated requests from its own O
   afterAll(async () => {
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await database?.drop();
+  });
+
+  it('every operation but the open ones refuses a request without a key, and a read-only key on every write', async () => {
+    const planner = services['maintenance-planner'].baseUrl;
+    const created = await fetch(`${planner}/v1/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ team: 'outsiders', scopes: ['read'], name: 'read only' }),
+    });
+    const { key } = (await created.json()) as { key: string };
+    // A read on each service says its copy of the keys has the new one.
+    const reads: Record<string, string> = { 'maintenance-planner': '/v1/holds', 'impact-analyzer': '/v1/surges', notifier: '/v1/deliveries' };
+    for (const service of Object.values(services)) {
+      await expectEventually(async () => expect((await fetch(`${service.baseUrl}${reads[service.name]}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200));
+    }
+    let checked = 0;
+    for (const service of Object.values(services)) {
+      const document = (await (await fetch(`${service.baseUrl}/docs-json`)).json()) as OpenApiDocument;
+      for (const operation of operationsOf(document).filter((candidate) => !OPEN.some((pattern) => pattern.test(candidate.path)))) {
+        const url = service.baseUrl + operation.path.replace(/\{[^}]+\}/g, '0190a7d2-0000-7000-8000-000000000000');
+        const call = (authorization?: string) => fetch(url, { method: operation.method, headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: operation.method === 'GET' || operation.method === 'DELETE' ? undefined : '{}' });
+        const anonymous = await call();
+        expect(anonymous.status, `${service.name} ${operation.method} ${operation.path} without a key`).toBe(401);
+        expect(((await anonymous.json()) as { code: string }).code).toBe('missing-key');
+        const readOnly = await call(`Bearer ${key}`);
+        // Reading is open to every key with `read`, except the key list, which is the admins'.
+        if (operation.method === 'GET' && !operation.path.startsWith('/v1/keys')) expect([401, 403], `${service.name} GET ${operation.path} with a read key`).not.toContain(readOnly.status);
+        else expect(readOnly.status, `${service.name} ${operation.method} ${operation.path} with a read-only key`).toBe(403);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
   });
 
   for (const name of ['maintenance-planner', 'impact-analyzer', 'notifier']) {

@@ -52,6 +52,22 @@ describe('API keys across the three services: issued on the planner, checked loc
     }
   });
 
+  it('lets a team key subscribe for its own team only, on the notifier', async () => {
+    const { key } = (await (await planner('/v1/keys', { team: 'edge', scopes: ['read', 'subscriptions:write'], name: 'edge alerts' })).json()) as { key: string };
+    secrets.push(key);
+    await expectEventually(async () => expect((await read('notifier', key)).status).toBe(200));
+    const subscribe = (ownerTeam: string) =>
+      fetch(`${services.notifier.baseUrl}/v1/subscriptions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ channel: 'webhook', target: 'http://127.0.0.1:9/holdfast', ownerTeam }),
+      });
+    const foreign = await subscribe('storage');
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage' });
+    expect((await subscribe('edge')).status).not.toBe(403);
+  });
+
   it('never writes a key or the database password to the logs, even at debug level', async () => {
     expect(logs.length).toBeGreaterThan(10);
     const said = logs.join('\n');
