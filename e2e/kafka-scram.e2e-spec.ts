@@ -15,6 +15,7 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
   let stateDir: string;
   let database: TestDatabase;
   const running: RunningService[] = [];
+  const logs: string[] = [];
 
   const env = (password: string) => ({
     DATABASE_URL: database.url,
@@ -23,7 +24,7 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
     KAFKA_SASL_MECHANISM: 'scram-sha-256',
     KAFKA_SASL_USERNAME: 'holdfast',
     KAFKA_SASL_PASSWORD: password,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'debug',
     HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
   });
 
@@ -51,7 +52,7 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
   });
 
   it('runs a service that connects with the password: topics provisioned, ready with Kafka up', async () => {
-    const service = await startService({ name: 'maintenance-planner', port: await freePort(), env: env(PASSWORD) });
+    const service = await startService({ name: 'maintenance-planner', port: await freePort(), env: env(PASSWORD), onLine: (line) => logs.push(line) });
     running.push(service);
     const health = (await (await fetch(`${service.baseUrl}/health`)).json()) as { details: { kafka: { status: string } } };
     expect(health.details.kafka.status).toBe('up');
@@ -64,11 +65,18 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
   });
 
   it('refuses to start with a wrong password, saying Kafka refused the credentials and what to check', async () => {
-    const failure = startService({ name: 'notifier', port: await freePort(), env: env('not-the-password'), readyTimeoutMs: 60_000 });
+    const failure = startService({ name: 'notifier', port: await freePort(), env: env('not-the-password'), readyTimeoutMs: 60_000, onLine: (line) => logs.push(line) });
     await expect(failure).rejects.toThrow(/notifier exited \(code 1\) before it was ready/);
     const message = String(await failure.catch((error: Error) => error.message));
     expect(message).toMatch(/Kafka at 127\.0\.0\.1:\d+ refused the SASL credentials/);
     expect(message).toContain('KAFKA_SASL_USERNAME');
     expect(message).not.toContain('not-the-password');
+  });
+
+  it('never writes either password to the logs', () => {
+    expect(logs.length).toBeGreaterThan(0);
+    const said = logs.join('\n');
+    expect(said.includes(PASSWORD)).toBe(false);
+    expect(said.includes('not-the-password')).toBe(false);
   });
 });

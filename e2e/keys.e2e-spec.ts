@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
 
 const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
+const ALERTMANAGER_TOKEN = `am-${randomBytes(18).toString('hex')}`;
 // A read endpoint on each service; each authenticates against its own copy of the keys.
 const READS: Record<string, string> = { 'maintenance-planner': '/v1/holds', 'impact-analyzer': '/v1/surges', notifier: '/v1/deliveries' };
 
@@ -11,7 +12,7 @@ describe('API keys across the three services: issued on the planner, checked loc
   let database: TestDatabase;
   const services: Record<string, RunningService> = {};
   const logs: string[] = [];
-  const secrets: string[] = [ADMIN_KEY];
+  const secrets: string[] = [ADMIN_KEY, ALERTMANAGER_TOKEN];
 
   const read = (name: string, key: string) => fetch(`${services[name].baseUrl}${READS[name]}`, { headers: { authorization: `Bearer ${key}` } });
   const planner = (path: string, body: object) =>
@@ -31,6 +32,9 @@ describe('API keys across the three services: issued on the planner, checked loc
       DATABASE_POOL_SIZE: '3',
       LOG_LEVEL: 'debug',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
+      ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: ALERTMANAGER_TOKEN } }),
+      // Port 9 (discard) on loopback: subscriptions to it are accepted, and nothing there answers.
+      NOTIFIER_OUTBOUND_ALLOW: '127.0.0.1:9',
     };
     await Promise.all(Object.keys(READS).map(async (name) => (services[name] = await startService({ name, port: await freePort(), env, onLine: (line) => logs.push(line) }))));
   });
@@ -68,7 +72,32 @@ describe('API keys across the three services: issued on the planner, checked loc
     expect((await subscribe('edge')).status).not.toBe(403);
   });
 
-  it('never writes a key or the database password to the logs, even at debug level', async () => {
+  it('answers a webhook sender and a new subscription without repeating their secrets', async () => {
+    const alert = (token: string) =>
+      fetch(`${services['impact-analyzer'].baseUrl}/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ version: '4', groupKey: 'g', status: 'firing', receiver: 'holdfast', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager', alerts: [] }),
+      });
+    const wrong = await alert(`${ALERTMANAGER_TOKEN}-wrong`);
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain(ALERTMANAGER_TOKEN);
+    expect((await alert(ALERTMANAGER_TOKEN)).status).not.toBe(401);
+
+    const subscribed = await fetch(`${services.notifier.baseUrl}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ channel: 'webhook', target: 'http://127.0.0.1:9/holdfast', ownerTeam: 'sre' }),
+    });
+    expect(subscribed.status).toBe(201);
+    const { id, secret } = (await subscribed.json()) as { id: string; secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    secrets.push(secret);
+    const read = await fetch(`${services.notifier.baseUrl}/v1/subscriptions/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(await read.text()).not.toContain(secret.slice(6));
+  });
+
+  it('never writes a key, a webhook credential, a subscription secret or the database password to the logs, even at debug level', async () => {
     expect(logs.length).toBeGreaterThan(10);
     const said = logs.join('\n');
     for (const secret of secrets) expect(said.includes(secret), `a secret of ${secret.length} characters appears in the logs`).toBe(false);

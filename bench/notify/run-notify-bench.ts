@@ -6,6 +6,7 @@
  * Run: npm run bench:notify (NOTIFY_EVENTS, NOTIFY_RATE events/s, NOTIFY_SLOW_MS to resize;
  * KAFKA_BROKERS / DATABASE_URL to use others). Writes bench/results/notify.json.
  */
+import { randomBytes } from 'node:crypto';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { notifierService } from '../../services/notifier/src/app.module';
 import { DataSource as DataSourceToken } from 'typeorm';
+
+const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 
 const EVENTS = Number(process.env.NOTIFY_EVENTS ?? 10_000);
 const RATE = Number(process.env.NOTIFY_RATE ?? 10);
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: topicPrefix,
     LOG_LEVEL: 'warn',
+    HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
     NOTIFIER_OUTBOUND_ALLOW: receivers.map((receiver) => `127.0.0.1:${receiver.port}`).join(','),
   });
   const app = await notifierService.createApp({ ...config, port: 0 });
@@ -134,7 +138,7 @@ async function main(): Promise<void> {
     for (const receiver of receivers) {
       const response = await fetch(`${baseUrl}/v1/subscriptions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
         body: JSON.stringify({ channel: 'webhook', target: `http://127.0.0.1:${receiver.port}/hook`, ownerTeam: 'bench' }),
       });
       if (response.status !== 201) throw new Error(`subscribing answered ${response.status}: ${await response.text()}`);
