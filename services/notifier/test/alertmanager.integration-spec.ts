@@ -1,10 +1,8 @@
 import type { EventPublisher } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { existsSync } from 'node:fs';
+import { expectEventually, ManualClock, startAlertmanager, startServiceUnderTest, type LoopbackDaemon, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
-import { ALERTMANAGER_BINARY, startAlertmanager, type RunningAlertmanager } from './support/alertmanager-process';
 import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
 
 interface GettableAlert {
@@ -15,10 +13,10 @@ interface GettableAlert {
   status: { state: string };
 }
 
-describe.runIf(existsSync(ALERTMANAGER_BINARY))('notifier Alertmanager channel, against a real Alertmanager', () => {
+describe('notifier Alertmanager channel, against a real Alertmanager', () => {
   // Alertmanager judges expiry by its own clock, so this clock starts at the real time and is moved from there.
   const clock = new ManualClock(new Date());
-  let alertmanager: RunningAlertmanager;
+  let alertmanager: LoopbackDaemon;
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
   let publisher: EventPublisher;
 
@@ -26,7 +24,7 @@ describe.runIf(existsSync(ALERTMANAGER_BINARY))('notifier Alertmanager channel, 
     (await (await fetch(`${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`)).json()) as GettableAlert[];
 
   beforeAll(async () => {
-    alertmanager = await startAlertmanager();
+    alertmanager = await startAlertmanager('route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n');
     service = await startServiceUnderTest(notifierService, {
       clock,
       environment: { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${alertmanager.port}`, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_ALERT_TTL_MS: '600000' },

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectEventually } from './expect-eventually';
+
+/** A free loopback port: bound by the OS, released, handed to the process under test. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface LoopbackDaemon {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface LoopbackDaemonOptions {
+  binary: string;
+  /** The Debian package that ships `binary`, named in the error when it is missing. */
+  debianPackage: string;
+  args: (dir: string, port: number) => string[];
+  /** Files written into the daemon's temp dir before it starts (name -> content). */
+  files: (dir: string) => Record<string, string>;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a Prometheus-family binary on a free loopback port with its own temp dir and waits for
+ * its /-/ready: the real daemon, as the specs that talk to Prometheus or Alertmanager need it.
+ */
+export async function startLoopbackDaemon(options: LoopbackDaemonOptions): Promise<LoopbackDaemon> {
+  if (!existsSync(options.binary)) {
+    throw new Error(`${options.binary} is missing: install it with \`apt-get install ${options.debianPackage}\` (.ci/run does this on a fresh machine)`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'holdfast-daemon-'));
+  for (const [name, content] of Object.entries(options.files(dir))) await writeFile(join(dir, name), content);
+  const port = await freePort();
+  const output: string[] = [];
+  const child: ChildProcess = spawn(options.binary, options.args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await expectEventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${options.binary} exited with ${child.exitCode}: ${output.join('').slice(-2_000)}`);
+        const status = await fetch(`${url}/-/ready`).then((response) => response.status);
+        if (status !== 200) throw new Error(`not ready (${status})`);
+      },
+      { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 200, message: `${options.binary} ready on ${url}` },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, stop };
+}
+
+export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_BINARY ?? '/usr/bin/prometheus-alertmanager';
+
+/** A real Alertmanager with the given alertmanager.yml, clustering off. */
+export function startAlertmanager(config: string): Promise<LoopbackDaemon> {
+  return startLoopbackDaemon({
+    binary: ALERTMANAGER_BINARY,
+    debianPackage: 'prometheus-alertmanager',
+    args: (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    files: () => ({ 'alertmanager.yml': config }),
+  });
+}
