@@ -1,0 +1,229 @@
+import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../scripts/system/system-runner.mjs';
+import { plannerService } from '../services/maintenance-planner/src/app.module';
+
+/** Debian's chromium package; HOLDFAST_CHROMIUM names another build. Never downloaded. */
+const CHROMIUM = process.env.HOLDFAST_CHROMIUM ?? '/usr/bin/chromium';
+/** Gitignored, with .holdfast/: a CI job keeps the folder as its artifacts. */
+const SCREENSHOTS = join(ROOT, '.holdfast/artifacts/calendar-page');
+
+// Election night in Iran, 12 June 2009: 20:30 UTC is 01:00 on the 13th in Tehran, 13:30 in Los Angeles.
+const NOW = '2009-06-12T20:30:00Z';
+
+interface WindowView {
+  windowId: string;
+}
+
+interface OccurrenceView {
+  number: number;
+  status: string;
+}
+
+function surgeStarted(region: string): HoldfastEvent<'surge.started'> {
+  return createEvent(
+    'surge.started',
+    {
+      surgeId: uuidv7(),
+      region,
+      metric: 'requests',
+      source: 'detector',
+      severity: 'major',
+      startedAt: '2009-06-12T20:15:00Z',
+      detectedAt: '2009-06-12T20:15:05Z',
+      expectedEndAt: '2009-06-13T03:00:00Z',
+      evidence: { observed: 5_000, baseline: 1_000, score: 5 },
+      reason: `requests in ${region} surged`,
+    },
+    { source: 'calendar-page-spec', subject: region },
+  );
+}
+
+/**
+ * The week page at /calendar in a real headless Chromium, against the planner on the real broker
+ * and PostgreSQL. The planner runs in this process so its clock can stand in June 2009; the page's
+ * own clock (Playwright's) is paused there too and moved on by hand to fire its live refresh.
+ */
+describe('the calendar page in headless Chromium', () => {
+  const clock = new ManualClock(NOW);
+  let planner: ServiceUnderTest;
+  let publisher: EventPublisher;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const windows: Record<'router' | 'dns' | 'payments', string> = { router: '', dns: '', payments: '' };
+
+  const plan = async (body: object): Promise<string> => {
+    const response = await planner.fetch('/v1/windows', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status, await response.clone().text()).toBe(201);
+    return ((await response.json()) as WindowView).windowId;
+  };
+  const occurrences = async (windowId: string) => ((await (await planner.fetch(`/v1/windows/${windowId}/occurrences`)).json()) as { items: OccurrenceView[] }).items;
+  /** A day of the grid (named by its date in the chosen zone, e.g. Friday, 12 June 2009, with or without the comma as the ICU build has it) and an occurrence card in it. */
+  const card = (day: RegExp, name: RegExp) => page.getByRole('group', { name: day }).getByRole('article', { name });
+  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** Presses Tab until the control named `name` has the focus: it is reachable from the keyboard. */
+  const tabTo = async (name: string) => {
+    for (let presses = 0; presses < 60; presses++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((wanted) => document.activeElement?.id === wanted, name)) return;
+    }
+    throw new Error(`#${name} was not reached with Tab in 60 presses`);
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: this spec drives a real headless Chromium and downloads none. ` +
+          'Install Debian\'s package (sudo apt-get install -y --no-install-recommends chromium; .ci/run does) or set HOLDFAST_CHROMIUM to a Chromium binary.',
+      );
+    }
+    // This run's screenshots only: a failure's shot from an earlier run would mislead.
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    planner = await startServiceUnderTest(plannerService, { clock });
+    publisher = new EventPublisher(createKafka(planner.config.kafka, silentLogger), planner.config.kafka);
+    await publisher.connect();
+    windows.router = await plan({
+      title: 'Core router upgrade',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['IR'] },
+      // 14:00 to 15:00 in Los Angeles (PDT) on 12 June 2009.
+      startsAt: '2009-06-12T21:00:00Z',
+      endsAt: '2009-06-12T22:00:00Z',
+      plannedZone: 'America/Los_Angeles',
+      priority: 'routine',
+      surgePolicy: 'hold',
+    });
+    windows.dns = await plan({
+      title: 'DNS failover drill',
+      ownerTeam: 'dns',
+      footprint: { global: true, regions: [] },
+      startsAt: '2009-06-13T07:00:00Z',
+      endsAt: '2009-06-13T08:00:00Z',
+      plannedZone: 'Europe/Berlin',
+      priority: 'important',
+      surgePolicy: 'hold',
+    });
+    windows.payments = await plan({
+      title: 'Payments database patch',
+      ownerTeam: 'payments',
+      footprint: { global: false, regions: ['US'] },
+      startsAt: '2009-06-14T16:00:00Z',
+      endsAt: '2009-06-14T17:00:00Z',
+      plannedZone: 'America/Los_Angeles',
+      priority: 'routine',
+      surgePolicy: 'hold',
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Installed a little before NOW, as pauseAt only moves forward.
+    await page.clock.install({ time: new Date(Date.parse(NOW) - 60_000) });
+    await page.clock.pauseAt(new Date(NOW));
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && page) await page.screenshot({ path: join(SCREENSHOTS, `failed-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`), fullPage: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await publisher?.disconnect();
+    await planner?.close();
+  });
+
+  it('shows the windows the test created in the week, in the zone asked for, after the key is typed', async () => {
+    await page.goto(`${planner.baseUrl}/calendar?zone=America/Los_Angeles`);
+    await page.getByLabel('API key').fill(planner.adminKey);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in America/Los_Angeles');
+    expect(await page.getByLabel('Time zone').inputValue()).toBe('America/Los_Angeles');
+    await card(/^Friday,? 12 June 2009$/, /^14:00–15:00 Core router upgrade\. network-ops · IR · scheduled$/).waitFor();
+    await card(/^Saturday,? 13 June 2009$/, /^00:00–01:00 DNS failover drill\. dns · global · scheduled$/).waitFor();
+    await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. payments · US · scheduled$/).waitFor();
+    expect(await page.getByRole('article').count()).toBe(3);
+    await screenshot('1-week-los-angeles');
+  });
+
+  it('moves the 14:00 Los Angeles window to 01:30 the next day when the zone switch, reached with Tab, says Asia/Tehran', async () => {
+    await page.getByLabel('API key').focus();
+    await tabTo('zone');
+    await page.keyboard.type('Asia/Tehran');
+    expect(await page.getByLabel('Time zone').inputValue()).toBe('Asia/Tehran');
+    await card(/^Saturday,? 13 June 2009$/, /^01:30–02:30 Core router upgrade/).waitFor();
+    expect(await card(/^Friday,? 12 June 2009$/, /Core router upgrade/).count()).toBe(0);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in Asia/Tehran');
+    await screenshot('2-week-tehran');
+  });
+
+  it('turns the IR window held when a surge holds IR, without a reload: the page asks again on its own', async () => {
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await publisher.publish(surgeStarted('IR'));
+    await expectEventually(async () => expect((await occurrences(windows.router))[0].status).toBe('held'), { message: 'the planner holds the IR window' });
+    // Five seconds of the page's time: its live refresh runs once.
+    await page.clock.runFor(5_000);
+    await card(/^Saturday,? 13 June 2009$/, /^01:30–02:30 Core router upgrade\. network-ops · IR · held\. Held \(detector\): Surge in IR: requests in IR surged/).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await card(/^Saturday,? 13 June 2009$/, /Core router upgrade/).getAttribute('class')).toBe('occurrence held');
+    await page.locator('#gates [data-region="IR"]').filter({ hasText: 'IR: held: Surge in IR: requests in IR surged' }).waitFor();
+    expect(await card(/^Sunday,? 14 June 2009$/, /Payments database patch/).getAttribute('data-status')).toBe('scheduled');
+    expect(await page.getByRole('status').textContent()).toBe('Updated: week of 2009-06-08 in Asia/Tehran');
+    await screenshot('3-surge-held-tehran');
+  });
+
+  it('declares a manual hold through the form, reached with Tab, and shows it on the window it holds', async () => {
+    await page.getByLabel('Time zone').focus();
+    await tabTo('declareRegions');
+    await page.keyboard.type('US');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('declareFrom');
+    await page.getByLabel('From (UTC)').fill('2009-06-14T12:00');
+    await page.getByLabel('Until (UTC)').fill('2009-06-14T20:00');
+    await page.getByRole('group', { name: 'Declare a manual hold' }).getByLabel('Reason').fill('quarter-end payments freeze');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Declare hold');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Hold declared.');
+    const payments = card(/^Sunday,? 14 June 2009$/, /^20:30–21:30 Payments database patch\. payments · US · held\. Held \(manual\): quarter-end payments freeze/);
+    await payments.waitFor();
+    expect(await page.getByLabel('Hold', { exact: true }).locator('option').allTextContents()).toEqual(expect.arrayContaining(['US (manual): quarter-end payments freeze', 'IR (detector): Surge in IR: requests in IR surged']));
+    await page.getByLabel('Time zone').selectOption('America/Los_Angeles');
+    await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. .*\. Held \(manual\): quarter-end payments freeze/).waitFor();
+    await screenshot('4-declared-hold-los-angeles');
+  });
+
+  it('names every control and puts each in the Tab order', async () => {
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('input, select, button')]
+        .filter((control) => (control.labels?.length ?? 0) === 0 && !control.textContent?.trim() && !control.getAttribute('aria-label'))
+        .map((control) => control.outerHTML),
+    );
+    expect(unnamed).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    for (const [role, name] of [
+      ['textbox', 'Team'],
+      ['textbox', 'Region'],
+      ['combobox', 'Time zone'],
+      ['button', 'Previous week'],
+      ['button', 'Next week'],
+      ['button', 'Show'],
+      ['button', 'Declare hold'],
+      ['combobox', 'Hold'],
+      ['button', 'Release hold'],
+      ['combobox', 'Window'],
+      ['button', 'Override'],
+    ] as const) {
+      const control = page.getByRole(role, { name, exact: true });
+      expect(await control.count(), `${role} "${name}"`).toBe(1);
+      expect(await control.evaluate((element) => (element as HTMLElement).tabIndex), `${role} "${name}" in the Tab order`).toBe(0);
+    }
+  });
+});
