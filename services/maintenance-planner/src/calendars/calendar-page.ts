@@ -22,9 +22,11 @@ export const CALENDAR_HTML = `<!doctype html>
   .gate { display: inline-block; margin: .15rem .4rem .15rem 0; padding: .1rem .4rem; border-radius: .3rem; }
   .gate.allowed { background: #e8f5e9; } .gate.held { background: #ffcdd2; }
   #status { min-height: 1.4em; }
+  .skip { position: absolute; left: -100rem; } .skip:focus { position: static; }
 </style>
 </head>
 <body>
+<a class="skip" href="#holdForms">Skip to the hold forms</a>
 <h1>Maintenance this week</h1>
 <form id="filters" aria-label="What to show">
   <fieldset><legend>Show</legend>
@@ -40,7 +42,7 @@ export const CALENDAR_HTML = `<!doctype html>
 <p id="status" role="status" aria-live="polite"></p>
 <section aria-labelledby="gateTitle"><h2 id="gateTitle">Gate now, per region</h2><div id="gates" aria-live="polite"></div></section>
 <section aria-labelledby="weekTitle"><h2 id="weekTitle">Week</h2><div id="week"></div></section>
-<section aria-labelledby="actionsTitle"><h2 id="actionsTitle">Holds</h2>
+<section id="holdForms" aria-labelledby="actionsTitle" tabindex="-1"><h2 id="actionsTitle">Holds</h2>
 <form id="declare"><fieldset><legend>Declare a manual hold</legend>
   <label for="declareRegions">Regions</label><input id="declareRegions" required placeholder="IR,NP">
   <label for="declareFrom">From (UTC)</label><input id="declareFrom" type="datetime-local" required>
@@ -267,7 +269,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   function act(form, done, run) {
     byId(form).addEventListener('submit', function (event) {
       event.preventDefault();
-      run().then(function () { return load().then(function () { say(done); }); }, function (error) { say('Refused: ' + error.message); });
+      run().then(function () {
+        byId(form).reset();
+        return load().then(function () { say(done); });
+      }, function (error) { say('Refused: ' + error.message); });
     });
   }
   act('declare', 'Hold declared.', function () {
