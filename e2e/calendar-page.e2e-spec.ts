@@ -1,12 +1,10 @@
-import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/system/system-runner.mjs';
+import { analyzerService } from '../services/impact-analyzer/src/app.module';
 import { plannerService } from '../services/maintenance-planner/src/app.module';
 
 /** Debian's chromium package; HOLDFAST_CHROMIUM names another build. Never downloaded. */
@@ -24,38 +22,18 @@ interface WindowView {
 }
 
 interface OccurrenceView {
-  number: number;
   status: string;
 }
 
-function surgeStarted(region: string): HoldfastEvent<'surge.started'> {
-  return createEvent(
-    'surge.started',
-    {
-      surgeId: uuidv7(),
-      region,
-      metric: 'requests',
-      source: 'detector',
-      severity: 'major',
-      startedAt: '2009-06-12T20:15:00Z',
-      detectedAt: '2009-06-12T20:15:05Z',
-      expectedEndAt: '2009-06-13T03:00:00Z',
-      evidence: { observed: 5_000, baseline: 1_000, score: 5 },
-      reason: `requests in ${region} surged`,
-    },
-    { source: 'calendar-page-spec', subject: region },
-  );
-}
-
 /**
- * The week page at /calendar in a real headless Chromium, against the planner on the real broker
- * and PostgreSQL. The planner runs in this process so its clock can stand in June 2009; the page's
- * own clock (Playwright's) is paused there too and moved on by hand to fire its live refresh.
+ * The week page at /calendar in a real headless Chromium, against the planner and the analyzer on
+ * the real broker and PostgreSQL. Both run in this process so their clock can stand in June 2009;
+ * the page's own clock (Playwright's) is paused there too and moved on by hand to fire its live refresh.
  */
 describe('the calendar page in headless Chromium', () => {
   const clock = new ManualClock(NOW);
   let planner: ServiceUnderTest;
-  let publisher: EventPublisher;
+  let analyzer: ServiceUnderTest;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -89,9 +67,13 @@ describe('the calendar page in headless Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM }).catch((error: Error) => {
       throw new Error(`Chromium at ${CHROMIUM} did not start (${error.message.split('\n')[0]}): ${INSTALL_HINT}`, { cause: error });
     });
-    planner = await startServiceUnderTest(plannerService, { clock });
-    publisher = new EventPublisher(createKafka(planner.config.kafka, silentLogger), planner.config.kafka);
-    await publisher.connect();
+    // One topic prefix: the analyzer's surges reach this planner.
+    const topicPrefix = `${uniqueTestId('calendar-page')}.`;
+    [planner, analyzer] = await Promise.all([
+      startServiceUnderTest(plannerService, { clock, topicPrefix }),
+      // A region still learning its baseline decides on a ceiling: one sample above it is a surge.
+      startServiceUnderTest(analyzerService, { clock, topicPrefix, environment: { ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }) } }),
+    ]);
     routerWindow = await plan({
       title: 'Core router upgrade',
       ownerTeam: 'network-ops',
@@ -137,7 +119,7 @@ describe('the calendar page in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await publisher?.disconnect();
+    await analyzer?.close();
     await planner?.close();
   });
 
@@ -168,21 +150,27 @@ describe('the calendar page in headless Chromium', () => {
     await screenshot('2-week-tehran');
   });
 
-  it('turns the IR window held when a surge holds IR, without a reload: the page asks again on its own', async () => {
+  it('turns the IR window held when a sample surges in IR, without a reload: the page asks again on its own', async () => {
     // A mark on this document: a reload would lose it.
     await page.evaluate('window.notReloaded = true');
-    await publisher.publish(surgeStarted('IR'));
+    const intake = await analyzer.fetch('/v1/samples', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ samples: [{ region: 'IR', metric: 'requests', at: '2009-06-12T20:15:00Z', value: 5_000, source: 'calendar-page-spec' }] }),
+    });
+    expect(intake.status, await intake.clone().text()).toBe(202);
     await expectEventually(async () => expect((await occurrences(routerWindow))[0].status).toBe('held'), { message: 'the planner holds the IR window' });
     // Still as drawn: the page's clock is paused, so nothing has asked the planner again yet.
     expect(await card(/^Saturday,? 13 June 2009$/, /Core router upgrade/).getAttribute('data-status')).toBe('scheduled');
     // Five seconds of the page's time: its live refresh runs once.
     await page.clock.runFor(5_000);
-    await card(/^Saturday,? 13 June 2009$/, /^01:30–02:30 Core router upgrade\. network-ops · IR · held\. Held \(detector\): Surge in IR: requests in IR surged/).waitFor();
+    await card(/^Saturday,? 13 June 2009$/, /^01:30–02:30 Core router upgrade\. network-ops · IR · held\. Held \(detector\): Surge in IR: requests in IR reached 5000, at or above the warm-up ceiling 1000/).waitFor();
     expect(await page.evaluate('window.notReloaded')).toBe(true);
     expect(await card(/^Saturday,? 13 June 2009$/, /Core router upgrade/).getAttribute('class')).toBe('occurrence held');
-    await page.locator('#gates [data-region="IR"]').filter({ hasText: 'IR: held: Surge in IR: requests in IR surged' }).waitFor();
-    // Only what the surge's period and region reach: the global drill comes after it, payments is US only.
-    expect(await card(/^Saturday,? 13 June 2009$/, /DNS failover drill/).getAttribute('data-status')).toBe('scheduled');
+    await page.locator('#gates [data-region="IR"]').filter({ hasText: 'IR: held: Surge in IR: requests in IR reached 5000' }).waitFor();
+    // The hold lasts until the surge clears (a warm-up surge has no expected end): the global drill
+    // later that night is held too; the US-only patch is not.
+    await card(/^Saturday,? 13 June 2009$/, /^11:30–12:30 DNS failover drill\. dns · global · held\. Held \(detector\): Surge in IR/).waitFor();
     expect(await card(/^Sunday,? 14 June 2009$/, /Payments database patch/).getAttribute('data-status')).toBe('scheduled');
     expect(await page.getByRole('status').textContent()).toBe('Updated: week of 2009-06-08 in Asia/Tehran');
     await screenshot('3-surge-held-tehran');
@@ -205,7 +193,7 @@ describe('the calendar page in headless Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Hold declared.');
     const payments = card(/^Sunday,? 14 June 2009$/, /^20:30–21:30 Payments database patch\. payments · US · held\. Held \(manual\): quarter-end payments freeze/);
     await payments.waitFor();
-    expect(await page.getByLabel('Hold', { exact: true }).locator('option').allTextContents()).toEqual(expect.arrayContaining(['US (manual): quarter-end payments freeze', 'IR (detector): Surge in IR: requests in IR surged']));
+    expect(await page.getByLabel('Hold', { exact: true }).locator('option').allTextContents()).toEqual(expect.arrayContaining(['US (manual): quarter-end payments freeze', expect.stringMatching(/^IR \(detector\): Surge in IR: requests in IR reached 5000/)]));
     await page.getByLabel('Time zone').selectOption('America/Los_Angeles');
     await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. .*\. Held \(manual\): quarter-end payments freeze/).waitFor();
     await screenshot('4-declared-hold-los-angeles');
