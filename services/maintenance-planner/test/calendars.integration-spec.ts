@@ -1,64 +1,73 @@
 import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { DateTime } from 'luxon';
+import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 
+/** What a calendar client reads of one VEVENT, parsed by ical.js (a maintained RFC 5545 parser). */
 interface ParsedEvent {
-  [property: string]: string;
+  uid: string;
+  summary: string;
+  description: string;
+  status: string;
+  /** The TZID parameter of DTSTART, and the local wall-clock time it carries. */
+  tzid: string;
+  localStart: string;
+  localEnd: string;
+  /** DTSTART as an instant, converted with the feed's own VTIMEZONE (registered with ical.js). */
+  utcStart: string;
 }
 
-/** Unfolds the content lines and reads each VEVENT's properties (name with parameters -> value). */
-function events(ics: string): ParsedEvent[] {
-  const lines = ics.replace(/\r\n[ \t]/g, '').split('\r\n');
-  const found: ParsedEvent[] = [];
-  let current: ParsedEvent | undefined;
-  for (const line of lines) {
-    if (line === 'BEGIN:VEVENT') current = {};
-    else if (line === 'END:VEVENT') found.push(current!);
-    else if (current) {
-      const colon = line.indexOf(':');
-      current[line.slice(0, colon)] = line.slice(colon + 1);
-    }
-  }
-  return found;
+/**
+ * Parses a feed as a client would: every VTIMEZONE registered with ical.js's TimezoneService (so
+ * times are converted with the feed's own offsets, not with this machine's zone data), then each
+ * VEVENT read through ICAL.Event.
+ */
+function parseFeed(ics: string): { calendar: ICAL.Component; events: ParsedEvent[] } {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  for (const vtimezone of calendar.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(vtimezone);
+  const events = calendar.getAllSubcomponents('vevent').map((vevent) => {
+    const event = new ICAL.Event(vevent);
+    return {
+      uid: event.uid,
+      summary: event.summary,
+      description: event.description,
+      status: vevent.getFirstPropertyValue('status') as string,
+      tzid: vevent.getFirstProperty('dtstart')!.getParameter('tzid') as string,
+      localStart: event.startDate.toString(),
+      localEnd: event.endDate.toString(),
+      utcStart: event.startDate.convertToZone(ICAL.Timezone.utcTimezone).toString(),
+    };
+  });
+  return { calendar, events };
 }
 
-/** A VTIMEZONE's offset changes: onset (local, before the change) and the offset after it. */
-function vtimezoneChanges(ics: string, zone: string): { onset: string; from: string; to: string }[] {
-  const block = ics.replace(/\r\n[ \t]/g, '').split(`BEGIN:VTIMEZONE\r\nTZID:${zone}\r\n`)[1].split('END:VTIMEZONE')[0];
-  return [...block.matchAll(/DTSTART:(\d{8}T\d{6})\r\nTZOFFSETFROM:([+-]\d{4})\r\nTZOFFSETTO:([+-]\d{4})/g)].map(([, onset, from, to]) => ({ onset, from, to }));
-}
-
-/** The UTC instant of a local DTSTART read with the feed's own VTIMEZONE (not with luxon's rules). */
-function instantFromFeed(ics: string, zone: string, local: string): string {
-  const changes = vtimezoneChanges(ics, zone);
-  const wall = DateTime.fromFormat(local, "yyyyMMdd'T'HHmmss", { zone: 'utc' });
-  const applicable = changes.filter((change) => DateTime.fromFormat(change.onset, "yyyyMMdd'T'HHmmss", { zone: 'utc' }) <= wall).at(-1) ?? changes[0];
-  const offset = applicable.to;
-  const minutes = (offset.startsWith('-') ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3)));
-  return wall.minus({ minutes }).toISO({ suppressMilliseconds: true })!;
-}
-
-describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL', () => {
+describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL, read with ical.js', () => {
   const clock = new ManualClock('2027-02-01T00:00:00Z');
   let service: ServiceUnderTest;
   let windowId: string;
+  let holdId: string;
 
   const post = async (path: string, body: unknown) => {
     const response = await service.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(response.status, await response.clone().text()).toBeLessThan(300);
     return response.json() as Promise<Record<string, unknown>>;
   };
+  const feed = async (path: string) => {
+    const response = await service.fetch(path);
+    expect(response.status, path).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/calendar/);
+    return response.text();
+  };
 
   beforeAll(async () => {
     service = await startServiceUnderTest(plannerService, { clock });
-    // 14:00 in Los Angeles each Monday across the 14 March 2027 change to summer time.
+    // 14:00 in Los Angeles each Sunday; the second is 14 March 2027, the day the clocks go forward.
     const created = await post('/v1/windows', {
       title: 'Core router upgrade, rack 7',
       ownerTeam: 'network-ops',
       footprint: { global: false, regions: ['IR', 'US'] },
-      startsAt: '2027-03-01T22:00:00Z',
-      endsAt: '2027-03-01T23:00:00Z',
+      startsAt: '2027-03-07T22:00:00Z',
+      endsAt: '2027-03-07T23:00:00Z',
       plannedZone: 'America/Los_Angeles',
       recurrence: 'FREQ=WEEKLY;COUNT=3',
       priority: 'routine',
@@ -75,41 +84,61 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
       priority: 'important',
       surgePolicy: 'hold',
     });
-    await post('/v1/holds', { regions: ['IR'], from: '2027-03-08T21:00:00Z', until: '2027-03-09T00:00:00Z', reason: 'election night; results expected' });
+    const hold = await post('/v1/holds', { regions: ['IR'], from: '2027-03-14T20:00:00Z', until: '2027-03-15T00:00:00Z', reason: 'election night; results expected' });
+    holdId = hold.id as string;
   });
 
   afterAll(async () => {
+    ICAL.TimezoneService.reset();
     await service?.close();
   });
 
-  it('serves a team\'s occurrences as text/calendar, each with a stable UID in its planned zone, the wall-clock time kept across the DST change', async () => {
-    const response = await service.fetch('/v1/calendars/teams/network-ops.ics');
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/calendar/);
-    const ics = await response.text();
-    const found = events(ics);
-    expect(found.map((event) => event.UID)).toEqual([1, 2, 3].map((number) => `${windowId}-${number}@holdfast`));
-    expect(found.map((event) => event['DTSTART;TZID=America/Los_Angeles'])).toEqual(['20270301T140000', '20270308T140000', '20270315T140000']);
-    // Read with the feed's own VTIMEZONE: 22:00 UTC before the change, 21:00 UTC after it.
-    expect(vtimezoneChanges(ics, 'America/Los_Angeles')).toContainEqual({ onset: '20270314T020000', from: '-0800', to: '-0700' });
-    expect(found.map((event) => instantFromFeed(ics, 'America/Los_Angeles', event['DTSTART;TZID=America/Los_Angeles']))).toEqual(['2027-03-01T22:00:00Z', '2027-03-08T22:00:00Z', '2027-03-15T21:00:00Z']);
-    expect((await (await service.fetch('/v1/calendars/teams/network-ops.ics')).text()).replace(/DTSTAMP:\S+/g, '')).toBe(ics.replace(/DTSTAMP:\S+/g, ''));
+  it('serves a team\'s recurring window as one event per occurrence, 14:00 in Los Angeles each week, the DST day at 21:00 UTC by the feed\'s own VTIMEZONE', async () => {
+    const { calendar, events } = parseFeed(await feed('/v1/calendars/teams/network-ops.ics'));
+    expect(calendar.getFirstPropertyValue('version')).toBe('2.0');
+    expect(calendar.getAllSubcomponents('vtimezone').map((vtimezone) => vtimezone.getFirstPropertyValue('tzid'))).toEqual(['America/Los_Angeles']);
+    expect(events.map((event) => event.uid)).toEqual([1, 2, 3].map((number) => `${windowId}-${number}@holdfast`));
+    expect(events.map((event) => event.tzid)).toEqual(['America/Los_Angeles', 'America/Los_Angeles', 'America/Los_Angeles']);
+    expect(events.map((event) => [event.localStart, event.localEnd])).toEqual([
+      ['2027-03-07T14:00:00', '2027-03-07T15:00:00'],
+      ['2027-03-14T14:00:00', '2027-03-14T15:00:00'],
+      ['2027-03-21T14:00:00', '2027-03-21T15:00:00'],
+    ]);
+    // The same wall-clock time, an hour earlier in UTC from the change on.
+    expect(events.map((event) => event.utcStart)).toEqual(['2027-03-07T22:00:00Z', '2027-03-14T21:00:00Z', '2027-03-21T21:00:00Z']);
+    // The feed's zone changes at 02:00 local on the DST day, as Los Angeles does.
+    const zone = ICAL.TimezoneService.get('America/Los_Angeles');
+    expect([zone.utcOffset(ICAL.Time.fromDateTimeString('2027-03-14T01:59:00')), zone.utcOffset(ICAL.Time.fromDateTimeString('2027-03-14T03:00:00'))]).toEqual([-8 * 3600, -7 * 3600]);
   });
 
-  it('marks the held occurrence tentative with the hold\'s reason and source in the description', async () => {
-    const found = events(await (await service.fetch('/v1/calendars/teams/network-ops.ics')).text());
-    expect(found.map((event) => event.STATUS)).toEqual(['CONFIRMED', 'TENTATIVE', 'CONFIRMED']);
-    expect(found[1].SUMMARY).toBe('[HELD] Core router upgrade\\, rack 7');
-    expect(found[1].DESCRIPTION).toMatch(/Status: held\.\\nHeld by manual hold \S+ on IR: election night\\; results expected\\n/);
-    expect(found[0].DESCRIPTION).not.toContain('Held by');
+  it('keeps every UID and every byte but DTSTAMP across two fetches, so subscribed clients update rather than duplicate', async () => {
+    const first = await feed('/v1/calendars/teams/network-ops.ics');
+    const second = await feed('/v1/calendars/teams/network-ops.ics');
+    expect(parseFeed(second).events.map((event) => event.uid)).toEqual(parseFeed(first).events.map((event) => event.uid));
+    expect(second.replace(/DTSTAMP:\S+/g, '')).toBe(first.replace(/DTSTAMP:\S+/g, ''));
   });
 
-  it('a region\'s feed has its own windows and the global ones, and nothing of other regions', async () => {
-    const iran = events(await (await service.fetch('/v1/calendars/regions/ir.ics')).text());
-    expect(iran.map((event) => event.SUMMARY)).toEqual(['Core router upgrade\\, rack 7', 'DNS failover drill', '[HELD] Core router upgrade\\, rack 7', 'Core router upgrade\\, rack 7']);
-    expect(iran[1]['DTSTART;TZID=Europe/Berlin']).toBe('20270303T100000');
-    const germany = events(await (await service.fetch('/v1/calendars/regions/DE.ics')).text());
-    expect(germany.map((event) => event.SUMMARY)).toEqual(['DNS failover drill']);
+  it('marks the held occurrence tentative with the hold\'s source, id and reason in the description', async () => {
+    const { events } = parseFeed(await feed('/v1/calendars/teams/network-ops.ics'));
+    expect(events.map((event) => event.status)).toEqual(['CONFIRMED', 'TENTATIVE', 'CONFIRMED']);
+    expect(events[1].summary).toBe('[HELD] Core router upgrade, rack 7');
+    expect(events[1].description.split('\n')).toEqual([
+      'Team network-ops, routine window, footprint IR, US.',
+      'Status: held.',
+      `Held by manual hold ${holdId} on IR: election night; results expected`,
+      `Window ${windowId}, occurrence 2.`,
+    ]);
+    expect(events[0].summary).toBe('Core router upgrade, rack 7');
+    expect(events[0].description).not.toContain('Held by');
+  });
+
+  it('a region\'s feed has its own windows and the global ones, each in its planned zone, and nothing of other regions', async () => {
+    const iran = parseFeed(await feed('/v1/calendars/regions/ir.ics'));
+    expect(iran.calendar.getAllSubcomponents('vtimezone').map((vtimezone) => vtimezone.getFirstPropertyValue('tzid')).sort()).toEqual(['America/Los_Angeles', 'Europe/Berlin']);
+    expect(iran.events.map((event) => event.summary)).toEqual(['DNS failover drill', 'Core router upgrade, rack 7', '[HELD] Core router upgrade, rack 7', 'Core router upgrade, rack 7']);
+    expect(iran.events[0]).toMatchObject({ tzid: 'Europe/Berlin', localStart: '2027-03-03T10:00:00', utcStart: '2027-03-03T09:00:00Z', status: 'CONFIRMED' });
+    const germany = parseFeed(await feed('/v1/calendars/regions/DE.ics'));
+    expect(germany.events.map((event) => event.summary)).toEqual(['DNS failover drill']);
     const bad = await service.fetch('/v1/calendars/regions/not a region.ics');
     expect(bad.status).toBe(400);
   });
@@ -125,7 +154,7 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     const script = await fetch(`${service.baseUrl}/calendar/calendar.js`);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
     const source = await script.text();
-    // It parses as a script (the browser test that runs it needs puppeteer-core; see README).
+    // It parses as a script; e2e/calendar-page.e2e-spec.ts runs it in Chromium.
     expect(() => new Function(source)).not.toThrow();
     expect(source).toContain("api('/v1/gate?regions='");
   });

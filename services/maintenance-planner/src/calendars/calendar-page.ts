@@ -22,9 +22,11 @@ export const CALENDAR_HTML = `<!doctype html>
   .gate { display: inline-block; margin: .15rem .4rem .15rem 0; padding: .1rem .4rem; border-radius: .3rem; }
   .gate.allowed { background: #e8f5e9; } .gate.held { background: #ffcdd2; }
   #status { min-height: 1.4em; }
+  .skip { position: absolute; left: -100rem; } .skip:focus { position: static; }
 </style>
 </head>
 <body>
+<a class="skip" href="#holdForms">Skip to the hold forms</a>
 <h1>Maintenance this week</h1>
 <form id="filters" aria-label="What to show">
   <fieldset><legend>Show</legend>
@@ -40,7 +42,7 @@ export const CALENDAR_HTML = `<!doctype html>
 <p id="status" role="status" aria-live="polite"></p>
 <section aria-labelledby="gateTitle"><h2 id="gateTitle">Gate now, per region</h2><div id="gates" aria-live="polite"></div></section>
 <section aria-labelledby="weekTitle"><h2 id="weekTitle">Week</h2><div id="week"></div></section>
-<section aria-labelledby="actionsTitle"><h2 id="actionsTitle">Holds</h2>
+<section id="holdForms" aria-labelledby="actionsTitle" tabindex="-1"><h2 id="actionsTitle">Holds</h2>
 <form id="declare"><fieldset><legend>Declare a manual hold</legend>
   <label for="declareRegions">Regions</label><input id="declareRegions" required placeholder="IR,NP">
   <label for="declareFrom">From (UTC)</label><input id="declareFrom" type="datetime-local" required>
@@ -65,7 +67,7 @@ export const CALENDAR_HTML = `<!doctype html>
 export const CALENDAR_SCRIPT = String.raw`'use strict';
 (function () {
   var byId = function (id) { return document.getElementById(id); };
-  var state = { holds: {}, regions: [], occurrences: [] };
+  var state = { holds: {}, regions: [], occurrences: [], shown: '' };
   byId('key').value = sessionStorage.getItem('holdfastKey') || '';
 
   function api(path, init) {
@@ -101,21 +103,29 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return node;
   }
 
+  // Every zone in use in any region (a country's other zones too, so a window planned in
+  // America/Los_Angeles can be read there), UTC first; the zone asked for wins once it is listed.
   function loadZones() {
     return api('/v1/regions').then(function (answer) {
       state.regions = answer.body.items;
-      var zones = ['UTC'];
-      state.regions.forEach(function (region) { if (zones.indexOf(region.zone) < 0) zones.push(region.zone); });
-      zones.sort();
+      var zones = {};
+      state.regions.forEach(function (region) { (region.zones || [region.zone]).forEach(function (name) { zones[name] = true; }); });
+      delete zones.UTC;
       var select = byId('zone');
-      var chosen = select.value || sessionStorage.getItem('holdfastZone') || Intl.DateTimeFormat().resolvedOptions().timeZone;
       select.textContent = '';
-      zones.forEach(function (name) { var option = element('option', '', name); option.value = name; select.appendChild(option); });
-      select.value = zones.indexOf(chosen) >= 0 ? chosen : 'UTC';
+      ['UTC'].concat(Object.keys(zones).sort()).forEach(function (name) { var option = element('option', '', name); option.value = name; select.appendChild(option); });
+      select.value = state.wantedZone;
+      if (select.value !== state.wantedZone) select.value = 'UTC';
     });
   }
 
-  function load() {
+  // Reads the week (windows, their occurrences, the active holds) and the gates. A live refresh
+  // draws again only what changed, so focus, a half-filled form and screen readers are left alone.
+  function load(live) {
+    if (state.loading) {
+      state.again = true;
+      return state.loading;
+    }
     sessionStorage.setItem('holdfastKey', byId('key').value);
     var days = weekDays();
     // A day either side, so every occurrence whose local day falls in the week in any zone is read.
@@ -124,55 +134,79 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var query = '?limit=500&from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
     if (byId('team').value) query += '&team=' + encodeURIComponent(byId('team').value);
     if (byId('region').value) query += '&region=' + encodeURIComponent(byId('region').value.toUpperCase());
-    say('Loading…');
-    return Promise.all([api('/v1/windows' + query), api('/v1/holds?active=true')]).then(function (answers) {
-      state.holds = {};
-      answers[1].body.items.forEach(function (hold) { state.holds[hold.id] = hold; });
+    if (!live) say('Loading…');
+    state.loading = Promise.all([api('/v1/windows' + query), api('/v1/holds?active=true')]).then(function (answers) {
+      var holds = {};
+      answers[1].body.items.forEach(function (hold) { holds[hold.id] = hold; });
       var windows = answers[0].body.items;
       return Promise.all(windows.map(function (window) {
         return api('/v1/windows/' + window.windowId + '/occurrences').then(function (answer) {
           return answer.body.items.map(function (occurrence) { return { window: window, occurrence: occurrence }; });
         });
       })).then(function (lists) {
-        state.occurrences = [].concat.apply([], lists).filter(function (entry) { return entry.occurrence.endsAt > from && entry.occurrence.startsAt < to; });
-        render();
-        return refreshGates();
+        var occurrences = [].concat.apply([], lists).filter(function (entry) { return entry.occurrence.endsAt > from && entry.occurrence.startsAt < to; });
+        var shown = JSON.stringify([days[0], occurrences, holds]);
+        var changed = shown !== state.shown;
+        if (changed) {
+          state.shown = shown;
+          state.holds = holds;
+          state.occurrences = occurrences;
+          render();
+        }
+        return refreshGates().then(function (gatesChanged) { return changed || gatesChanged; });
       });
-    }).then(function () { say('Week of ' + days[0] + ' in ' + zone()); }, function (error) { say('Could not load: ' + error.message); });
+    }).then(function (changed) {
+      if (!live) say('Week of ' + days[0] + ' in ' + zone());
+      else if (changed) say('Updated: week of ' + days[0] + ' in ' + zone());
+    }, function (error) { say('Could not load: ' + error.message); }).then(function () {
+      state.loading = undefined;
+      // Asked for while this read was under way (a form sent, a week moved): read once more.
+      if (state.again) {
+        state.again = false;
+        return load();
+      }
+    });
+    return state.loading;
+  }
+
+  /** Replaces a select's options, keeping the chosen one while it is still offered. */
+  function fillSelect(select, options) {
+    var chosen = select.value;
+    select.textContent = '';
+    options.forEach(function (entry) { var option = element('option', '', entry.text); option.value = entry.value; select.appendChild(option); });
+    if (options.some(function (entry) { return entry.value === chosen; })) select.value = chosen;
   }
 
   function render() {
+    var focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.occurrence : undefined;
     var week = byId('week');
     week.textContent = '';
     weekDays().forEach(function (day) {
       var cell = element('div', 'day');
       cell.setAttribute('role', 'group');
-      cell.setAttribute('aria-label', day);
+      var noon = new Date(day + 'T12:00:00Z');
+      cell.setAttribute('aria-label', noon.toLocaleDateString('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
       cell.dataset.day = day;
-      cell.appendChild(element('h3', '', new Date(day + 'T12:00:00Z').toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })));
+      cell.appendChild(element('h3', '', noon.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })));
       state.occurrences.filter(function (entry) { return localParts(entry.occurrence.startsAt).day === day; })
         .sort(function (a, b) { return a.occurrence.startsAt < b.occurrence.startsAt ? -1 : 1; })
         .forEach(function (entry) { cell.appendChild(occurrenceCard(entry)); });
       week.appendChild(cell);
     });
-    var release = byId('releaseHold');
-    release.textContent = '';
-    Object.keys(state.holds).forEach(function (id) {
+    if (focused) {
+      var again = week.querySelector('[data-occurrence="' + focused + '"]');
+      if (again) again.focus();
+    }
+    fillSelect(byId('releaseHold'), Object.keys(state.holds).map(function (id) {
       var hold = state.holds[id];
-      var option = element('option', '', hold.regions.join(',') + ' (' + hold.source + '): ' + hold.reason);
-      option.value = id;
-      release.appendChild(option);
-    });
-    var override = byId('overrideWindow');
-    override.textContent = '';
+      return { value: id, text: hold.regions.join(',') + ' (' + hold.source + '): ' + hold.reason };
+    }));
     var seen = {};
-    state.occurrences.forEach(function (entry) {
-      if (seen[entry.window.windowId]) return;
+    fillSelect(byId('overrideWindow'), state.occurrences.filter(function (entry) {
+      if (seen[entry.window.windowId]) return false;
       seen[entry.window.windowId] = true;
-      var option = element('option', '', entry.window.title + ' (' + entry.window.ownerTeam + ')');
-      option.value = entry.window.windowId;
-      override.appendChild(option);
-    });
+      return true;
+    }).map(function (entry) { return { value: entry.window.windowId, text: entry.window.title + ' (' + entry.window.ownerTeam + ')' }; }));
   }
 
   function occurrenceCard(entry) {
@@ -182,15 +216,20 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     card.tabIndex = 0;
     card.dataset.window = entry.window.windowId;
     card.dataset.status = occurrence.status;
+    card.dataset.occurrence = entry.window.windowId + '-' + occurrence.number;
     var start = localParts(occurrence.startsAt);
     var end = localParts(occurrence.endsAt);
-    card.appendChild(element('strong', '', start.time + '–' + end.time + ' ' + entry.window.title));
-    card.appendChild(element('div', '', entry.window.ownerTeam + ' · ' + (entry.window.footprint.global ? 'global' : entry.window.footprint.regions.join(', ')) + ' · ' + occurrence.status));
+    var lines = [
+      element('strong', '', start.time + '–' + end.time + ' ' + entry.window.title),
+      element('div', '', entry.window.ownerTeam + ' · ' + (entry.window.footprint.global ? 'global' : entry.window.footprint.regions.join(', ')) + ' · ' + occurrence.status),
+    ];
     (occurrence.heldBy || []).forEach(function (holdId) {
       var hold = state.holds[holdId];
-      card.appendChild(element('div', 'hold', 'Held (' + (hold ? hold.source : 'hold') + '): ' + (hold ? hold.reason : holdId)));
+      lines.push(element('div', 'hold', 'Held (' + (hold ? hold.source : 'hold') + '): ' + (hold ? hold.reason : holdId)));
     });
-    card.setAttribute('aria-label', card.textContent);
+    lines.forEach(function (line) { card.appendChild(line); });
+    // Read as sentences: the lines' text run together would read "upgradenetwork-ops".
+    card.setAttribute('aria-label', lines.map(function (line) { return line.textContent; }).join('. '));
     return card;
   }
 
@@ -202,35 +241,46 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return Object.keys(regions).sort();
   }
 
+  /** Asks the gate for every region in view; resolves true when a region's answer changed. */
   function refreshGates() {
     var regions = gateRegions();
     return Promise.all(regions.map(function (code) {
       return api('/v1/gate?regions=' + encodeURIComponent(code)).then(function (answer) { return { code: code, answer: answer }; });
     })).then(function (results) {
+      var badges = results.map(function (result) {
+        var held = result.answer.status === 423;
+        return { code: result.code, held: held, text: result.code + ': ' + (held ? 'held: ' + result.answer.body.holds.map(function (hold) { return hold.reason; }).join('; ') : 'allowed') };
+      });
+      var shown = JSON.stringify(badges);
+      if (shown === state.gatesShown) return false;
+      state.gatesShown = shown;
       var gates = byId('gates');
       gates.textContent = '';
-      if (results.length === 0) gates.textContent = 'No region in view.';
-      results.forEach(function (result) {
-        var held = result.answer.status === 423;
-        var badge = element('span', 'gate ' + (held ? 'held' : 'allowed'), result.code + ': ' + (held ? 'held: ' + result.answer.body.holds.map(function (hold) { return hold.reason; }).join('; ') : 'allowed'));
-        badge.dataset.region = result.code;
-        gates.appendChild(badge);
+      if (badges.length === 0) gates.textContent = 'No region in view.';
+      badges.forEach(function (badge) {
+        var node = element('span', 'gate ' + (badge.held ? 'held' : 'allowed'), badge.text);
+        node.dataset.region = badge.code;
+        gates.appendChild(node);
       });
+      return true;
     });
   }
 
-  function act(form, run) {
+  function act(form, done, run) {
     byId(form).addEventListener('submit', function (event) {
       event.preventDefault();
-      run().then(function () { say('Done.'); return load(); }, function (error) { say('Refused: ' + error.message); });
+      run().then(function () {
+        byId(form).reset();
+        return load().then(function () { say(done); });
+      }, function (error) { say('Refused: ' + error.message); });
     });
   }
-  act('declare', function () {
+  act('declare', 'Hold declared.', function () {
     var until = byId('declareUntil').value;
     return api('/v1/holds', { method: 'POST', body: { regions: byId('declareRegions').value.split(',').map(function (code) { return code.trim().toUpperCase(); }), from: byId('declareFrom').value + ':00Z', until: until ? until + ':00Z' : undefined, reason: byId('declareReason').value } });
   });
-  act('release', function () { return api('/v1/holds/' + byId('releaseHold').value + '/release', { method: 'POST', body: { reason: byId('releaseReason').value } }); });
-  act('override', function () {
+  act('release', 'Hold released.', function () { return api('/v1/holds/' + byId('releaseHold').value + '/release', { method: 'POST', body: { reason: byId('releaseReason').value } }); });
+  act('override', 'Override recorded.', function () {
     var occurrence = byId('overrideOccurrence').value;
     return api('/v1/windows/' + byId('overrideWindow').value + '/override', { method: 'POST', body: { reason: byId('overrideReason').value, occurrence: occurrence ? Number(occurrence) : undefined } });
   });
@@ -242,8 +292,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   }
   byId('previous').addEventListener('click', function () { shiftWeek(-7); });
   byId('next').addEventListener('click', function () { shiftWeek(7); });
-  byId('zone').addEventListener('change', function () { sessionStorage.setItem('holdfastZone', zone()); render(); say('Week of ' + weekDays()[0] + ' in ' + zone()); });
-  byId('filters').addEventListener('submit', function (event) { event.preventDefault(); loadZones().then(load, function (error) { say('Could not load: ' + error.message); }); });
+  byId('zone').addEventListener('change', function () {
+    state.wantedZone = zone();
+    sessionStorage.setItem('holdfastZone', state.wantedZone);
+    render();
+    say('Week of ' + weekDays()[0] + ' in ' + zone());
+  });
+  byId('filters').addEventListener('submit', function (event) { event.preventDefault(); loadZones().then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); }); });
 
   var params = new URLSearchParams(location.search);
   var monday = new Date();
@@ -251,13 +306,9 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   byId('weekStart').value = params.get('week') || monday.toISOString().slice(0, 10);
   if (params.get('team')) byId('team').value = params.get('team');
   if (params.get('region')) byId('region').value = params.get('region');
-  if (params.get('zone')) sessionStorage.setItem('holdfastZone', params.get('zone'));
-  if (byId('key').value) loadZones().then(load, function (error) { say('Could not load: ' + error.message); });
-  // The gate is live: asked again every 5 seconds, and the week with it when something changed.
-  setInterval(function () {
-    if (!byId('key').value || !state.regions.length) return;
-    var before = byId('gates').textContent;
-    refreshGates().then(function () { if (byId('gates').textContent !== before) load(); });
-  }, 5000);
+  state.wantedZone = params.get('zone') || sessionStorage.getItem('holdfastZone') || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (byId('key').value) loadZones().then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); });
+  // Live: the week and the gates are read again every 5 seconds, so a surge's hold shows without a reload.
+  setInterval(function () { if (byId('key').value && state.regions.length) load(true); }, 5000);
 })();
 `;

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { escapeText, foldLine, icsCalendar, offsetChanges, vtimezone } from './ics-calendar';
+import ICAL from 'ical.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ambiguousLocalTime, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, type CalendarEvent } from './ics-calendar';
 
 const event = {
   uid: 'w-1-1@holdfast',
@@ -58,5 +59,40 @@ describe('iCalendar writing (RFC 5545)', () => {
         'END:VEVENT',
       ].join('\r\n'),
     );
+  });
+
+  describe('read back by ical.js (a maintained parser) with the calendar\'s own VTIMEZONEs', () => {
+    afterEach(() => ICAL.TimezoneService.reset());
+
+    const readBack = (events: CalendarEvent[]) => {
+      const calendar = new ICAL.Component(ICAL.parse(icsCalendar('Holdfast maintenance: test', events)));
+      for (const zone of calendar.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(zone);
+      return calendar.getAllSubcomponents('vevent').map((vevent) => {
+        const parsed = new ICAL.Event(vevent);
+        const toUtc = (time: ICAL.Time) => time.convertToZone(ICAL.Timezone.utcTimezone).toString();
+        return { uid: parsed.uid, zone: parsed.startDate.zone?.tzid, local: parsed.startDate.toString(), start: toUtc(parsed.startDate), end: toUtc(parsed.endDate) };
+      });
+    };
+    const at = (uid: string, zone: string, startsAt: string, endsAt: string): CalendarEvent => ({ ...event, uid, zone, startsAt: new Date(startsAt), endsAt: new Date(endsAt) });
+
+    it('reads 14:00 in Los Angeles on 12 June 2009 as 01:30 on the 13th in Tehran\'s summer time (+04:30)', () => {
+      const [losAngeles, tehran] = readBack([at('la', 'America/Los_Angeles', '2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z'), at('teh', 'Asia/Tehran', '2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z')]);
+      expect(losAngeles).toEqual({ uid: 'la', zone: 'America/Los_Angeles', local: '2009-06-12T14:00:00', start: '2009-06-12T21:00:00Z', end: '2009-06-12T22:00:00Z' });
+      expect(tehran).toEqual({ uid: 'teh', zone: 'Asia/Tehran', local: '2009-06-13T01:30:00', start: '2009-06-12T21:00:00Z', end: '2009-06-12T22:00:00Z' });
+    });
+
+    it('writes an occurrence in the hour a fall-back change repeats in UTC, so both passes of 01:30 in Los Angeles read back at their own instants', () => {
+      expect([ambiguousLocalTime(new Date('2027-11-07T08:30:00Z'), 'America/Los_Angeles'), ambiguousLocalTime(new Date('2027-11-07T09:30:00Z'), 'America/Los_Angeles')]).toEqual([true, true]);
+      expect([ambiguousLocalTime(new Date('2027-11-07T10:30:00Z'), 'America/Los_Angeles'), ambiguousLocalTime(new Date('2027-03-14T10:00:00Z'), 'America/Los_Angeles')]).toEqual([false, false]);
+      const events = [
+        at('first-pass', 'America/Los_Angeles', '2027-11-07T08:30:00Z', '2027-11-07T09:00:00Z'),
+        at('second-pass', 'America/Los_Angeles', '2027-11-07T09:30:00Z', '2027-11-07T10:00:00Z'),
+        at('after', 'America/Los_Angeles', '2027-11-07T10:30:00Z', '2027-11-07T11:00:00Z'),
+      ];
+      expect(readBack(events).map(({ uid, start, end }) => ({ uid, start, end }))).toEqual(events.map((written) => ({ uid: written.uid, start: written.startsAt.toISOString().replace('.000', ''), end: written.endsAt.toISOString().replace('.000', '') })));
+      const written = icsCalendar('test', events).split('\r\n');
+      expect(written).toContain('DTSTART:20271107T093000Z');
+      expect(written).toContain('DTSTART;TZID=America/Los_Angeles:20271107T023000');
+    });
   });
 });

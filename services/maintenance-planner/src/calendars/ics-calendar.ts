@@ -82,6 +82,17 @@ export function vtimezone(zone: string, from: Date, to: Date): string[] {
   return lines;
 }
 
+/** True when `at`'s wall-clock time in `zone` names another instant too: the hour a fall-back change repeats. */
+export function ambiguousLocalTime(at: Date, zone: string): boolean {
+  const offset = DateTime.fromJSDate(at, { zone }).offset;
+  const day = 86_400_000;
+  return [at.getTime() - day, at.getTime() + day].some((near) => {
+    const other = DateTime.fromMillis(near, { zone }).offset;
+    // The instant with the same wall-clock time under the other offset, if that offset applies there.
+    return other !== offset && DateTime.fromMillis(at.getTime() + (offset - other) * 60_000, { zone }).offset === other;
+  });
+}
+
 /** An RFC 5545 calendar with one VEVENT per occurrence and a VTIMEZONE for every zone they use. */
 export function icsCalendar(name: string, events: readonly CalendarEvent[]): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Holdfast//maintenance-planner//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(name)}`];
@@ -93,14 +104,17 @@ export function icsCalendar(name: string, events: readonly CalendarEvent[]): str
   const year = 366 * 86_400_000;
   for (const [zone, span] of zones) lines.push(...vtimezone(zone, new Date(span.from.getTime() - year), new Date(span.to.getTime() + year)));
   for (const event of events) {
-    const local = (at: Date) => DateTime.fromJSDate(at, { zone: event.zone }).toFormat(LOCAL);
+    // RFC 5545 reads a repeated local time as its first pass and clients differ (ical.js takes the
+    // second), so an occurrence touching the repeated hour is written in UTC, which none misreads.
+    const inUtc = ambiguousLocalTime(event.startsAt, event.zone) || ambiguousLocalTime(event.endsAt, event.zone);
+    const dateTime = (name: string, at: Date) => (inUtc ? `${name}:${utc(at)}` : `${name};TZID=${event.zone}:${DateTime.fromJSDate(at, { zone: event.zone }).toFormat(LOCAL)}`);
     lines.push(
       'BEGIN:VEVENT',
       `UID:${event.uid}`,
       `SEQUENCE:${event.sequence}`,
       `DTSTAMP:${utc(event.stampedAt)}`,
-      `DTSTART;TZID=${event.zone}:${local(event.startsAt)}`,
-      `DTEND;TZID=${event.zone}:${local(event.endsAt)}`,
+      dateTime('DTSTART', event.startsAt),
+      dateTime('DTEND', event.endsAt),
       `SUMMARY:${escapeText(event.summary)}`,
       `DESCRIPTION:${escapeText(event.description)}`,
       `STATUS:${event.status}`,

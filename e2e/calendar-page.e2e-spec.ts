@@ -1,0 +1,231 @@
+import { expectEventually, ManualClock, startServiceUnderTest, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../scripts/system/system-runner.mjs';
+import { analyzerService } from '../services/impact-analyzer/src/app.module';
+import { plannerService } from '../services/maintenance-planner/src/app.module';
+
+/** Debian's chromium package; HOLDFAST_CHROMIUM names another build. Never downloaded. */
+const CHROMIUM = process.env.HOLDFAST_CHROMIUM ?? '/usr/bin/chromium';
+const INSTALL_HINT =
+  "this spec drives a real headless Chromium and downloads none. Install Debian's package (sudo apt-get install -y --no-install-recommends chromium; .ci/run does) or set HOLDFAST_CHROMIUM to a Chromium binary.";
+/** Gitignored, with .holdfast/: a CI job keeps the folder as its artifacts. */
+const SCREENSHOTS = join(ROOT, '.holdfast/artifacts/calendar-page');
+
+// Election night in Iran, 12 June 2009: 20:30 UTC is 01:00 on the 13th in Tehran, 13:30 in Los Angeles.
+const NOW = '2009-06-12T20:30:00Z';
+
+interface WindowView {
+  windowId: string;
+}
+
+interface OccurrenceView {
+  status: string;
+}
+
+/**
+ * The week page at /calendar in a real headless Chromium, against the planner and the analyzer on
+ * the real broker and PostgreSQL. Both run in this process so their clock can stand in June 2009;
+ * the page's own clock (Playwright's) is paused there too and moved on by hand to fire its live refresh.
+ */
+describe('the calendar page in headless Chromium', () => {
+  const clock = new ManualClock(NOW);
+  let planner: ServiceUnderTest;
+  let analyzer: ServiceUnderTest;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let routerWindow: string;
+
+  const plan = async (body: object): Promise<string> => {
+    const response = await planner.fetch('/v1/windows', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status, await response.clone().text()).toBe(201);
+    return ((await response.json()) as WindowView).windowId;
+  };
+  const occurrences = async (windowId: string) => ((await (await planner.fetch(`/v1/windows/${windowId}/occurrences`)).json()) as { items: OccurrenceView[] }).items;
+  /** A day of the grid (named by its date in the chosen zone, e.g. Friday, 12 June 2009, with or without the comma as the ICU build has it) and an occurrence card in it. */
+  const card = (day: RegExp, name: RegExp) => page.getByRole('group', { name: day }).getByRole('article', { name });
+  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  // document.activeElement (a string, as the spec has no DOM types): `:focus` misses a date input whose inner field has it.
+  const focusedId = () => page.evaluate('document.activeElement && document.activeElement.id');
+  /** Presses Tab until the control named `name` has the focus: it is reachable from the keyboard. */
+  const tabTo = async (name: string, within = 60) => {
+    for (let presses = 0; presses < within; presses++) {
+      await page.keyboard.press('Tab');
+      if ((await focusedId()) === name) return;
+    }
+    throw new Error(`#${name} was not reached with Tab in ${within} presses`);
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: ${INSTALL_HINT}`);
+    // This run's screenshots only: a failure's shot from an earlier run would mislead.
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM }).catch((error: Error) => {
+      throw new Error(`Chromium at ${CHROMIUM} did not start (${error.message.split('\n')[0]}): ${INSTALL_HINT}`, { cause: error });
+    });
+    // One topic prefix: the analyzer's surges reach this planner.
+    const topicPrefix = `${uniqueTestId('calendar-page')}.`;
+    [planner, analyzer] = await Promise.all([
+      startServiceUnderTest(plannerService, { clock, topicPrefix }),
+      // A region still learning its baseline decides on a ceiling: one sample above it is a surge.
+      startServiceUnderTest(analyzerService, { clock, topicPrefix, environment: { ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }) } }),
+    ]);
+    routerWindow = await plan({
+      title: 'Core router upgrade',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['IR'] },
+      // 14:00 to 15:00 in Los Angeles (PDT) on 12 June 2009.
+      startsAt: '2009-06-12T21:00:00Z',
+      endsAt: '2009-06-12T22:00:00Z',
+      plannedZone: 'America/Los_Angeles',
+      priority: 'routine',
+      surgePolicy: 'hold',
+    });
+    await plan({
+      title: 'DNS failover drill',
+      ownerTeam: 'dns',
+      footprint: { global: true, regions: [] },
+      startsAt: '2009-06-13T07:00:00Z',
+      endsAt: '2009-06-13T08:00:00Z',
+      plannedZone: 'Europe/Berlin',
+      priority: 'important',
+      surgePolicy: 'hold',
+    });
+    await plan({
+      title: 'Payments database patch',
+      ownerTeam: 'payments',
+      footprint: { global: false, regions: ['US'] },
+      startsAt: '2009-06-14T16:00:00Z',
+      endsAt: '2009-06-14T17:00:00Z',
+      plannedZone: 'America/Los_Angeles',
+      priority: 'routine',
+      surgePolicy: 'hold',
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Installed a little before NOW, as pauseAt only moves forward.
+    await page.clock.install({ time: new Date(Date.parse(NOW) - 60_000) });
+    await page.clock.pauseAt(new Date(NOW));
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && page) await page.screenshot({ path: join(SCREENSHOTS, `failed-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`), fullPage: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await analyzer?.close();
+    await planner?.close();
+  });
+
+  it('shows the windows the test created in the week, in the zone asked for, after the key is typed', async () => {
+    await page.goto(`${planner.baseUrl}/calendar?zone=America/Los_Angeles`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to the hold forms');
+    await tabTo('key', 1);
+    await page.keyboard.type(planner.adminKey);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in America/Los_Angeles');
+    expect(await page.getByLabel('Time zone').inputValue()).toBe('America/Los_Angeles');
+    await card(/^Friday,? 12 June 2009$/, /^14:00–15:00 Core router upgrade\. network-ops · IR · scheduled$/).waitFor();
+    await card(/^Saturday,? 13 June 2009$/, /^00:00–01:00 DNS failover drill\. dns · global · scheduled$/).waitFor();
+    await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. payments · US · scheduled$/).waitFor();
+    expect(await page.getByRole('article').count()).toBe(3);
+    await screenshot('1-week-los-angeles');
+  });
+
+  it('moves the 14:00 Los Angeles window to 01:30 the next day when the zone switch, reached with Tab, says Asia/Tehran', async () => {
+    await page.getByLabel('API key').focus();
+    await tabTo('zone');
+    await page.keyboard.type('Asia/Tehran');
+    expect(await page.getByLabel('Time zone').inputValue()).toBe('Asia/Tehran');
+    await card(/^Saturday,? 13 June 2009$/, /^01:30–02:30 Core router upgrade/).waitFor();
+    expect(await card(/^Friday,? 12 June 2009$/, /Core router upgrade/).count()).toBe(0);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in Asia/Tehran');
+    await screenshot('2-week-tehran');
+  });
+
+  it('turns the IR window held when a sample surges in IR, without a reload: the page asks again on its own', async () => {
+    // A mark on this document: a reload would lose it.
+    await page.evaluate('window.notReloaded = true');
+    const intake = await analyzer.fetch('/v1/samples', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ samples: [{ region: 'IR', metric: 'requests', at: '2009-06-12T20:15:00Z', value: 5_000, source: 'calendar-page-spec' }] }),
+    });
+    expect(intake.status, await intake.clone().text()).toBe(202);
+    await expectEventually(async () => expect((await occurrences(routerWindow))[0].status).toBe('held'), { message: 'the planner holds the IR window' });
+    // Still as drawn: the page's clock is paused, so nothing has asked the planner again yet.
+    expect(await card(/^Saturday,? 13 June 2009$/, /Core router upgrade/).getAttribute('data-status')).toBe('scheduled');
+    // Five seconds of the page's time: its live refresh runs once.
+    await page.clock.runFor(5_000);
+    await card(/^Saturday,? 13 June 2009$/, /^01:30–02:30 Core router upgrade\. network-ops · IR · held\. Held \(detector\): Surge in IR: requests in IR reached 5000, at or above the warm-up ceiling 1000/).waitFor();
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    expect(await card(/^Saturday,? 13 June 2009$/, /Core router upgrade/).getAttribute('class')).toBe('occurrence held');
+    await page.locator('#gates [data-region="IR"]').filter({ hasText: 'IR: held: Surge in IR: requests in IR reached 5000' }).waitFor();
+    // The hold lasts until the surge clears (a warm-up surge has no expected end): the global drill
+    // later that night is held too; the US-only patch is not.
+    await card(/^Saturday,? 13 June 2009$/, /^11:30–12:30 DNS failover drill\. dns · global · held\. Held \(detector\): Surge in IR/).waitFor();
+    expect(await card(/^Sunday,? 14 June 2009$/, /Payments database patch/).getAttribute('data-status')).toBe('scheduled');
+    expect(await page.getByRole('status').textContent()).toBe('Updated: week of 2009-06-08 in Asia/Tehran');
+    await screenshot('3-surge-held-tehran');
+  });
+
+  it('declares a manual hold through the form, reached with Tab, and shows it on the window it holds', async () => {
+    // Past however many occurrence cards the week has: the skip link (first in the Tab order), then the form.
+    await page.getByRole('link', { name: 'Skip to the hold forms' }).focus();
+    await page.keyboard.press('Enter');
+    await tabTo('declareRegions', 1);
+    await page.keyboard.type('US');
+    await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('declareFrom');
+    await page.getByLabel('From (UTC)').fill('2009-06-14T12:00');
+    await page.getByLabel('Until (UTC)').fill('2009-06-14T20:00');
+    await page.getByRole('group', { name: 'Declare a manual hold' }).getByLabel('Reason').fill('quarter-end payments freeze');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Declare hold');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Hold declared.');
+    const payments = card(/^Sunday,? 14 June 2009$/, /^20:30–21:30 Payments database patch\. payments · US · held\. Held \(manual\): quarter-end payments freeze/);
+    await payments.waitFor();
+    expect(await page.getByLabel('Hold', { exact: true }).locator('option').allTextContents()).toEqual(expect.arrayContaining(['US (manual): quarter-end payments freeze', expect.stringMatching(/^IR \(detector\): Surge in IR: requests in IR reached 5000/)]));
+    await page.getByLabel('Time zone').selectOption('America/Los_Angeles');
+    await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. .*\. Held \(manual\): quarter-end payments freeze/).waitFor();
+    await screenshot('4-declared-hold-los-angeles');
+  });
+
+  it('names every control and puts each in the Tab order', async () => {
+    // Chromium's accessibility tree, as a screen reader gets it: every control has a name.
+    const unnamed: string[] = [];
+    for (const control of await page.locator('input, select, button').all()) {
+      const [node] = (await control.ariaSnapshot()).split('\n');
+      if (!/^- '?\w+ "[^"]+"/.test(node)) unnamed.push(`${node} (#${await control.getAttribute('id')})`);
+    }
+    expect(unnamed).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    for (const [role, name] of [
+      ['textbox', 'Team'],
+      ['textbox', 'Region'],
+      ['combobox', 'Time zone'],
+      ['button', 'Previous week'],
+      ['button', 'Next week'],
+      ['button', 'Show'],
+      ['button', 'Declare hold'],
+      ['combobox', 'Hold'],
+      ['button', 'Release hold'],
+      ['combobox', 'Window'],
+      ['button', 'Override'],
+      ['link', 'Skip to the hold forms'],
+    ] as const) {
+      const control = page.getByRole(role, { name, exact: true });
+      expect(await control.count(), `${role} "${name}"`).toBe(1);
+      expect(await control.isEnabled(), `${role} "${name}" enabled`).toBe(true);
+      expect(await control.getAttribute('tabindex'), `${role} "${name}" left in the Tab order`).toBeNull();
+    }
+  });
+});
