@@ -471,7 +471,6 @@ export class HoldsService {
   private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date): Promise<TouchedOccurrence[]> {
     const started = process.hrtime.bigint();
     const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now });
-    await refreshWindowStatus(tx, [...new Set(touched.map((entry) => entry.window_id))]);
     this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
     return touched;
   }
