@@ -108,13 +108,18 @@ async function main(): Promise<void> {
         { name: 'GET /v1/gate?regions=<two codes>', paths: REGIONS.map((region, index) => `/v1/gate?regions=${region},${REGIONS[(index + 7) % 20]}`) },
       ];
       const rows = [];
-      // The same questions with the bootstrap key, which needs no key lookup: what that lookup costs a caller.
+      // The same question with the bootstrap key, which needs no key lookup (what that lookup costs a caller), and the
+      // liveness probe, which has no key, no SQL and no log line: what the HTTP stack costs before the gate does anything.
       const runs = [
         ...cases.flatMap((gateCase) => [...new Set([1, FEW_CALLERS, CONCURRENCY])].map((callers) => ({ ...gateCase, callers, key: 'team key' }))),
         { ...cases[0], callers: 1, key: 'bootstrap key' },
+        { name: 'GET /health/live (the HTTP stack alone)', paths: ['/health/live'], callers: 1, key: 'none' },
       ];
+      const headersOf: Record<string, Record<string, string>> = { 'team key': headers, 'bootstrap key': { authorization: `Bearer ${ADMIN_KEY}` }, none: {} };
+      // Untimed: the first rows would otherwise pay for compiling the request path (and show it in their CPU per answer).
+      for (const gateCase of cases) await runCallers({ base, paths: gateCase.paths, headers, callers: FEW_CALLERS, requests: 1_000, warmUp: 0 });
       for (const { callers, key: keyKind, ...gateCase } of runs) {
-        const keyHeaders = keyKind === 'team key' ? headers : { authorization: `Bearer ${ADMIN_KEY}` };
+        const keyHeaders = headersOf[keyKind];
         const warmUp = callers === 1 ? 200 : 0;
         // CPU the planner's thread spent per answer: unlike latency, barely moved by what else the machine runs.
         const cpuBefore = process.threadCpuUsage();
