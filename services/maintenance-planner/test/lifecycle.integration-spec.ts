@@ -120,6 +120,21 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     );
   });
 
+  it('keeps a 423 bounded: the 10 holds that end soonest are listed, all are counted, and Retry-After waits for the last', async () => {
+    clock.set('2026-07-04T00:00:00Z');
+    const hours = [5, 3, 12, 1, 8, 2, 11, 4, 9, 7, 6, 10];
+    for (const hour of hours) {
+      const answer = await api('POST', '/v1/holds', { regions: ['SE'], from: '2026-07-04T00:00:00Z', until: `2026-07-04T${String(hour).padStart(2, '0')}:00:00Z`, reason: `maintenance freeze ${hour}` });
+      expect(answer.status).toBe(201);
+    }
+    const gate = await api('GET', '/v1/gate?regions=SE');
+    expect(gate.status).toBe(423);
+    expect(gate.body.holdCount).toBe(12);
+    expect(gate.body.holds.map((hold: { until: string }) => hold.until)).toEqual(Array.from({ length: 10 }, (_, index) => `2026-07-04T${String(index + 1).padStart(2, '0')}:00:00.000Z`));
+    expect(gate.body.detail).toContain('and 9 more');
+    expect(gate.headers.get('retry-after')).toBe(String(12 * 3600));
+  });
+
   it('the sweep repairs occurrences held with no hold behind them, reports them, and marks one that ended unstarted missed', async () => {
     clock.set('2026-07-03T00:00:00Z');
     const dangling = await plan('AR', '2026-07-03T10:00:00Z', '2026-07-03T11:00:00Z');
