@@ -5,6 +5,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { ApiZodQuery } from '../openapi/zod-openapi';
 
 const AuditQuerySchema = z.strictObject({
   subject: z.uuid({ error: 'must be a window or hold id' }).optional(),
@@ -20,6 +21,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, with actor, time, reason and causing event id' })
+  @ApiZodQuery(AuditQuerySchema)
   async list(@Query() raw: Record<string, string>) {
     const parsed = AuditQuerySchema.safeParse(raw);
     if (!parsed.success) {

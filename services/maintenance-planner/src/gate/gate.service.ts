@@ -2,13 +2,14 @@ import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@ho
 import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
-import { HOLD_COLUMNS, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
-export const GATE_LISTED_HOLDS = 50;
+export const GATE_LISTED_HOLDS = 10;
 
 export interface GateHold {
   id: string;
@@ -19,11 +20,46 @@ export interface GateHold {
   until: string | null;
 }
 
+/** An instant as the API writes it (2026-06-15T03:00:00.000Z), written by PostgreSQL. */
+const instant = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
- * "May I start now?", answered from the planner's own tables with one indexed query: the active
- * holds at that instant on the regions asked about (or the window's footprint), less those the
- * window was let through by an override. Exempt and notify-only windows are never stopped.
+ * What one gate question reads, in one statement: the window's footprint (or the regions asked
+ * about), and the active holds at that instant on them, less those the window was let through by
+ * an override; exempt and notify-only windows are never stopped. Only the holds a 423 lists come
+ * back, with the count and the latest end for Retry-After, so a region under hundreds of holds
+ * costs no more to answer.
  */
+const GATE_QUERY = `
+  WITH asked AS (
+    SELECT w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable
+      FROM maintenance_window w WHERE $2::uuid IS NOT NULL AND w.id = $2
+    UNION ALL
+    SELECT false, $3::text[], true WHERE $2::uuid IS NULL
+  ), holding AS (
+    SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.placed_at
+      FROM hold, asked
+     WHERE asked.holdable AND hold.released_at IS NULL AND hold.from_at <= $1 AND (hold.until_at IS NULL OR hold.until_at > $1)
+       AND (asked.global OR hold.regions && asked.regions)
+       AND ($2::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.window_id = $2 AND h.hold_id = hold.id AND h.overridden_by IS NOT NULL))
+  )
+  SELECT (SELECT count(*) FROM asked)::int AS asked,
+         (SELECT count(*) FROM holding)::int AS holds,
+         (SELECT bool_or(until_at IS NULL) FROM holding) AS open_ended,
+         (SELECT max(until_at) FROM holding) AS latest_until,
+         (SELECT json_agg(json_build_object('id', id, 'regions', regions, 'reason', reason, 'source', source, 'from', ${instant('from_at')}, 'until', ${instant('until_at')})
+                           ORDER BY until_at NULLS LAST, placed_at)
+            FROM (SELECT * FROM holding ORDER BY until_at NULLS LAST, placed_at LIMIT $4) listed) AS listed`;
+
+interface GateRow {
+  asked: number;
+  holds: number;
+  open_ended: boolean | null;
+  latest_until: Date | null;
+  listed: GateHold[] | null;
+}
+
+/** "May I start now?", answered from the planner's own tables with one indexed query per question. */
 @Injectable()
 export class GateService {
   private readonly answers;
@@ -38,58 +74,35 @@ export class GateService {
     this.answers = metrics.counter('holdfast_gate_answers_total', 'Gate answers, by outcome', ['outcome']);
   }
 
-  async holdsOn(query: { windowId?: string; regions?: string[]; at?: Date }): Promise<HoldRow[]> {
-    const at = query.at ?? this.clock.now();
-    if (query.windowId) {
-      const [window] = (await this.dataSource.query('SELECT footprint_global, footprint_regions, surge_policy, status FROM maintenance_window WHERE id = $1', [query.windowId])) as {
-        footprint_global: boolean;
-        footprint_regions: string[];
-        surge_policy: string;
-      }[];
-      if (!window) throw new DomainError('window-not-found', 404, `No window ${query.windowId}: list windows with GET /v1/windows.`);
-      if (window.surge_policy !== 'hold') return [];
-      return (await this.dataSource.query(
-        `SELECT ${HOLD_COLUMNS} FROM hold
-          WHERE released_at IS NULL AND from_at <= $1 AND (until_at IS NULL OR until_at > $1)
-            AND ($2::boolean OR regions && $3::text[])
-            AND NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.hold_id = hold.id AND h.window_id = $4 AND h.overridden_by IS NOT NULL)
-          ORDER BY placed_at`,
-        [at, window.footprint_global, window.footprint_regions, query.windowId],
-      )) as HoldRow[];
-    }
-    const regions = this.holds.knownRegions(query.regions ?? []);
-    return (await this.dataSource.query(
-      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND from_at <= $1 AND (until_at IS NULL OR until_at > $1) AND regions && $2::text[] ORDER BY placed_at`,
-      [at, regions],
-    )) as HoldRow[];
+  /** TypeORM's pg pool: its query() takes a statement name, which TypeORM's own query() does not pass on. */
+  private get pool(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
   /** Throws the 423 problem document (holds listed, Retry-After set) when something holds it. */
   async check(query: { windowId?: string; regions?: string[]; at?: Date }): Promise<{ allowed: true; at: string }> {
     const at = query.at ?? this.clock.now();
-    const holds = await this.holdsOn({ ...query, at });
-    if (holds.length === 0) {
+    const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
+    // A named statement: each pooled connection plans it once, not on every question.
+    const { rows } = await this.pool.query<GateRow>({ name: 'planner-gate', text: GATE_QUERY, values: [at, query.windowId ?? null, regions, GATE_LISTED_HOLDS] });
+    const [row] = rows;
+    if (row.asked === 0) throw new DomainError('window-not-found', 404, `No window ${query.windowId}: list windows with GET /v1/windows.`);
+    if (row.holds === 0) {
       this.answers.inc({ outcome: 'allowed' });
       return { allowed: true, at: at.toISOString() };
     }
     this.answers.inc({ outcome: 'held' });
-    const ends = holds.map((hold) => hold.until_at?.getTime() ?? Number.POSITIVE_INFINITY);
-    const latest = Math.max(...ends);
-    const retryAfterSeconds = Number.isFinite(latest) ? Math.max(1, Math.ceil((latest - at.getTime()) / 1000)) : this.config.settings.gateRetryAfterSeconds;
+    const retryAfterSeconds =
+      row.open_ended || !row.latest_until ? this.config.settings.gateRetryAfterSeconds : Math.max(1, Math.ceil((row.latest_until.getTime() - at.getTime()) / 1000));
+    const listed = row.listed ?? [];
     const what = query.windowId ? `Window ${query.windowId}` : `Regions ${(query.regions ?? []).join(', ')}`;
-    // A region under hundreds of holds would make every answer huge: the soonest to end are listed, all are counted.
-    const listed = [...holds].sort((a, b) => (a.until_at?.getTime() ?? Number.POSITIVE_INFINITY) - (b.until_at?.getTime() ?? Number.POSITIVE_INFINITY)).slice(0, GATE_LISTED_HOLDS);
     const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ');
-    const more = holds.length > 3 ? ` and ${holds.length - 3} more` : '';
+    const more = row.holds > 3 ? ` and ${row.holds - 3} more` : '';
     throw new DomainError(
       'held',
       423,
-      `${what} ${holds.length === 1 ? 'is' : 'are'} held by ${named}${more}. Wait and retry, or ask for an override with a reason.`,
-      { holds: listed.map(gateHold), holdCount: holds.length, retryAfterSeconds, at: at.toISOString() },
+      `${what} ${row.holds === 1 ? 'is' : 'are'} held by ${named}${more}. Wait and retry, or ask for an override with a reason.`,
+      { holds: listed, holdCount: row.holds, retryAfterSeconds, at: at.toISOString() },
     );
   }
-}
-
-export function gateHold(hold: HoldRow): GateHold {
-  return { id: hold.id, regions: hold.regions, reason: hold.reason, source: hold.source, from: hold.from_at.toISOString(), until: hold.until_at?.toISOString() ?? null };
 }

@@ -6,6 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import { ApiZodBody } from '../openapi/zod-openapi';
 import { holdView } from './hold-record';
 import { HoldsService } from './holds.service';
 
@@ -39,6 +40,7 @@ export class HoldsController {
   @Post()
   @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
+  @ApiZodBody(ManualHoldSchema)
   async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal) {
     const actor = actorOf(principal);
     const hold = await this.dataSource.transaction((tx) =>
@@ -59,6 +61,8 @@ export class HoldsController {
   @Post(':id/release')
   @RequireScope('holds:declare')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot' })
+  @ApiZodBody(ReleaseSchema)
   async release(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
     const hold = await this.holds.get(id);
     if (hold.released_at) throw new DomainError('hold-released', 409, `Hold ${id} was already released at ${hold.released_at.toISOString()}.`);

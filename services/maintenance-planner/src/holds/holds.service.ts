@@ -361,7 +361,8 @@ export class HoldsService {
         `SELECT o.window_id, o.number, 'held' AS kind, false AS in_progress FROM occurrence o
           WHERE o.status = 'held' AND NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`,
       )) as TouchedOccurrence[];
-      const touched = [...dangling, ...orphans];
+      // An occurrence whose hold ended without letting go is also left marked held: it is repaired, and counted, once.
+      const touched = [...new Map([...orphans, ...dangling].map((entry) => [`${entry.window_id}/${entry.number}`, entry])).values()];
       if (touched.length === 0) return 0;
       await this.settleReleased(tx, touched, now);
       for (const entry of touched) {
@@ -471,7 +472,6 @@ export class HoldsService {
   private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date): Promise<TouchedOccurrence[]> {
     const started = process.hrtime.bigint();
     const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now });
-    await refreshWindowStatus(tx, [...new Set(touched.map((entry) => entry.window_id))]);
     this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
     return touched;
   }

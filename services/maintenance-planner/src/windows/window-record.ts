@@ -33,8 +33,24 @@ export interface OccurrenceRow {
   proposed_slot: Occurrence['proposedSlot'] | null;
 }
 
-export const WINDOW_COLUMNS = `id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at,
-  planned_zone, recurrence, exdates, priority, surge_policy, flexibility, status, expanded_until`;
+/**
+ * A window's status as readers see it. The stored status never says held: a surge fans out to
+ * 100k windows, and rewriting each window row cost more than the fan-out itself. A window is held
+ * while one of its occurrences is (those are marked), unless it is in progress or done.
+ */
+export function windowStatusOf(table: string): string {
+  return `CASE WHEN ${table}.status IN ('scheduled', 'needs-reschedule')
+      AND EXISTS (SELECT 1 FROM occurrence held WHERE held.window_id = ${table}.id AND held.status = 'held') THEN 'held' ELSE ${table}.status END`;
+}
+
+/** The columns of a WindowRow, read from `table` (the table's name or its alias). */
+export function windowColumns(table = 'maintenance_window'): string {
+  return `${table}.id, ${table}.version, ${table}.title, ${table}.owner_team, ${table}.footprint_global, ${table}.footprint_regions, ${table}.footprint_shares,
+  ${table}.starts_at, ${table}.ends_at, ${table}.planned_zone, ${table}.recurrence, ${table}.exdates, ${table}.priority, ${table}.surge_policy, ${table}.flexibility,
+  ${windowStatusOf(table)} AS status, ${table}.expanded_until`;
+}
+
+export const WINDOW_COLUMNS = windowColumns();
 
 export function footprintOf(row: WindowRow): Footprint {
   return { global: row.footprint_global, regions: row.footprint_regions, ...(row.footprint_shares ? { shares: row.footprint_shares } : {}) };

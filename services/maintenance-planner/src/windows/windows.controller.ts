@@ -1,6 +1,7 @@
 import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { ExplanationService } from './explanation.service';
 import {
   CancelWindowSchema,
@@ -25,6 +26,7 @@ export class WindowsController {
   @Post()
   @RequireScope('windows:write')
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
+  @ApiZodBody(CreateWindowSchema)
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
     assertActsFor(principal, body.ownerTeam, `A window of team ${body.ownerTeam}`);
     if ('override' in body && body.override) requireOverrideScope(principal);
@@ -33,6 +35,7 @@ export class WindowsController {
 
   @Get()
   @ApiOperation({ summary: 'Windows by time range, region, team and status, in start order; follow nextCursor for the next page' })
+  @ApiZodQuery(ListWindowsQuerySchema)
   list(@Query() query: Record<string, string>) {
     const parsed = ListWindowsQuerySchema.safeParse(query);
     if (!parsed.success) {
@@ -51,6 +54,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @ApiHeader({ name: 'If-Match', required: false, description: 'the version you read ("3"); or "version" in the body' })
   @ApiOperation({ summary: 'Change a window; a stale version gets 409 with currentVersion' })
+  @ApiZodBody(UpdateWindowSchema)
   async update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodBodyPipe(UpdateWindowSchema)) body: UpdateWindowRequest,
@@ -66,6 +70,9 @@ export class WindowsController {
   @Post(':id/cancel')
   @RequireScope('windows:write')
   @HttpCode(200)
+  @ApiHeader({ name: 'If-Match', required: false, description: 'the version you read ("3"); or "version" in the body; neither cancels whatever the version' })
+  @ApiOperation({ summary: 'Cancel a window: its occurrences not yet run are cancelled and let go by their holds' })
+  @ApiZodBody(CancelWindowSchema)
   async cancel(
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodBodyPipe(CancelWindowSchema)) body: z.infer<typeof CancelWindowSchema>,
@@ -80,6 +87,7 @@ export class WindowsController {
   @RequireScope('holds:override')
   @HttpCode(200)
   @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
+  @ApiZodBody(WindowOverrideSchema)
   override(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
     return this.windows.override(id, body.reason, body.occurrence, actorOf(principal));
   }

@@ -16,7 +16,7 @@ import { HoldsService } from '../holds/holds.service';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import type { CreateWindowRequest, UpdateWindowRequest } from './window-request.schema';
-import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from './window-record';
+import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, windowColumns, type WindowRow, windowSnapshot, windowStatusOf } from './window-record';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
@@ -337,12 +337,12 @@ export class WindowsService {
     if (query.region) this.checkRegions([query.region], 'region');
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const rows = (await this.dataSource.query(
-      `SELECT ${WINDOW_COLUMNS} FROM maintenance_window w
+      `SELECT ${windowColumns('w')} FROM maintenance_window w
         WHERE ($1::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.ends_at > $1))
           AND ($2::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.starts_at < $2))
           AND ($3::text IS NULL OR w.footprint_global OR $3 = ANY(w.footprint_regions))
           AND ($4::text IS NULL OR w.owner_team = $4)
-          AND ($5::text IS NULL OR w.status = $5)
+          AND ($5::text IS NULL OR ${windowStatusOf('w')} = $5)
           AND ($6::timestamptz IS NULL OR (w.starts_at, w.id) > ($6, $7::uuid))
         ORDER BY w.starts_at, w.id LIMIT $8`,
       [query.from ?? null, query.to ?? null, query.region ? this.checkRegions([query.region], 'region')[0] : null, query.team ?? null, query.status ?? null, after?.startsAt ?? null, after?.id ?? null, query.limit + 1],

@@ -1,0 +1,166 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { Topics } from '@holdfast/contracts';
+import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+
+const clock = new ManualClock('2026-07-01T00:00:00Z');
+
+interface Answer {
+  status: number;
+  body: Record<string, any>;
+  headers: Headers;
+}
+
+describe('maintenance-planner: an occurrence started, completed, cancelled, and repaired by the sweep', () => {
+  let service: ServiceUnderTest;
+  let windowEvents: TopicRecorder;
+  let sweep: PlannerSweep;
+  let db: DataSource;
+
+  const api = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
+  };
+  const plan = async (region: string, startsAt: string, endsAt: string) => {
+    const answer = await api('POST', '/v1/windows', { title: `kernel patch in ${region}`, ownerTeam: 'compute', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'UTC' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body;
+  };
+  const occurrence = async (windowId: string) => ((await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items as Record<string, any>[])[0];
+  const listed = async (query: string) => ((await api('GET', `/v1/windows?${query}`)).body.items as { windowId: string }[]).map((window) => window.windowId);
+  const windowEventsOf = (windowId: string) => windowEvents.messages.filter((message) => message.key === windowId).map((message) => ({ type: message.headers.ce_type, data: JSON.parse(message.value) }));
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    windowEvents = await recordTopic(createKafka(service.config.kafka, silentLogger), physicalTopic(service.config.kafka, Topics.maintenanceWindows), `${service.config.kafka.topicPrefix}window-reader`);
+    sweep = service.app.get(PlannerSweep);
+    db = service.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await windowEvents?.stop();
+    await service?.close();
+  });
+
+  it('refuses to start a held occurrence with 423 naming the hold, then starts and completes it once the hold is released', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    const window = await plan('KE', '2026-07-01T10:00:00Z', '2026-07-01T11:00:00Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['KE'], from: '2026-07-01T00:00:00Z', until: '2026-07-01T12:00:00Z', reason: 'Exams in KE' });
+    expect(hold.status).toBe(201);
+    expect((await api('GET', `/v1/windows/${window.windowId}`)).body.status).toBe('held');
+    expect(await listed('status=held')).toContain(window.windowId);
+
+    clock.set('2026-07-01T10:00:00Z');
+    const refused = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+    expect(refused.status).toBe(423);
+    expect(refused.body).toMatchObject({ code: 'held', holdCount: 1, holds: [{ id: hold.body.id, regions: ['KE'], reason: 'Exams in KE', source: 'manual' }] });
+    expect(refused.headers.get('retry-after')).toBe(String(2 * 3600));
+    expect((await occurrence(window.windowId)).status).toBe('held');
+    const early = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/complete`);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('occurrence-not-in-progress');
+
+    // Released while the occurrence's time has begun: it needs a new slot, and it may still start (the gate lets it).
+    await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'exams over' });
+    expect(await listed('status=held')).not.toContain(window.windowId);
+    const started = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+    expect(started.status).toBe(200);
+    expect(started.body).toMatchObject({ number: 1, status: 'in-progress' });
+    expect((await api('GET', `/v1/windows/${window.windowId}`)).body.status).toBe('in-progress');
+    expect((await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).body.code).toBe('occurrence-not-startable');
+
+    clock.set('2026-07-01T10:40:00Z');
+    const completed = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/complete`);
+    expect(completed.status).toBe(200);
+    expect(completed.body).toMatchObject({ number: 1, status: 'completed' });
+    expect((await api('GET', `/v1/windows/${window.windowId}`)).body.status).toBe('completed');
+    // Completed is not missed: the sweep after its end leaves it as it is.
+    clock.set('2026-07-01T12:00:00Z');
+    await sweep.sweep();
+    expect((await occurrence(window.windowId)).status).toBe('completed');
+    await expectEventually(() =>
+      expect(windowEventsOf(window.windowId).filter((event) => event.type === 'window.started' || event.type === 'window.completed')).toEqual([
+        { type: 'window.started', data: expect.objectContaining({ status: 'in-progress', startedAt: '2026-07-01T10:00:00.000Z', occurrenceNumber: 1 }) },
+        { type: 'window.completed', data: expect.objectContaining({ status: 'completed', completedAt: '2026-07-01T10:40:00.000Z', occurrenceNumber: 1 }) },
+      ]),
+    );
+    const audit = await api('GET', `/v1/audit?subject=${window.windowId}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(['started', 'completed']));
+  });
+
+  it('cancels a held window at its current version: every occurrence cancelled, let go by the hold, and not brought back by its release', async () => {
+    clock.set('2026-07-02T00:00:00Z');
+    const window = await plan('EG', '2026-07-02T10:00:00Z', '2026-07-02T11:00:00Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['EG'], from: '2026-07-02T00:00:00Z', until: '2026-07-02T12:00:00Z', reason: 'Match day in EG' });
+    expect((await occurrence(window.windowId)).heldBy).toEqual([hold.body.id]);
+
+    const stale = await api('POST', `/v1/windows/${window.windowId}/cancel`, { reason: 'not needed', version: window.version + 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'stale-version', currentVersion: window.version });
+    const cancelled = await api('POST', `/v1/windows/${window.windowId}/cancel`, { reason: 'not needed', version: window.version });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ windowId: window.windowId, status: 'cancelled', version: window.version + 1 });
+    expect(await occurrence(window.windowId)).toMatchObject({ status: 'cancelled', heldBy: [] });
+    expect(await listed('status=cancelled')).toContain(window.windowId);
+    // Cancelling again answers the same; a cancelled window is not changed or started any more.
+    expect((await api('POST', `/v1/windows/${window.windowId}/cancel`, { reason: 'again' })).body).toMatchObject({ status: 'cancelled', version: window.version + 1 });
+    expect((await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version + 1, title: 'back' })).body.code).toBe('window-cancelled');
+
+    await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'match over' });
+    expect((await occurrence(window.windowId)).status).toBe('cancelled');
+    expect((await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).body.code).toBe('occurrence-not-startable');
+    expect((await api('GET', `/v1/windows/${window.windowId}`)).body.status).toBe('cancelled');
+    await expectEventually(() =>
+      expect(windowEventsOf(window.windowId).find((event) => event.type === 'window.cancelled')?.data).toMatchObject({ status: 'cancelled', reason: 'not needed', cancelledBy: expect.any(String) }),
+    );
+  });
+
+  it('keeps a 423 bounded: the 10 holds that end soonest are listed, all are counted, and Retry-After waits for the last', async () => {
+    clock.set('2026-07-04T00:00:00Z');
+    const hours = [5, 3, 12, 1, 8, 2, 11, 4, 9, 7, 6, 10];
+    for (const hour of hours) {
+      const answer = await api('POST', '/v1/holds', { regions: ['SE'], from: '2026-07-04T00:00:00Z', until: `2026-07-04T${String(hour).padStart(2, '0')}:00:00Z`, reason: `maintenance freeze ${hour}` });
+      expect(answer.status).toBe(201);
+    }
+    const gate = await api('GET', '/v1/gate?regions=SE');
+    expect(gate.status).toBe(423);
+    expect(gate.body.holdCount).toBe(12);
+    expect(gate.body.holds.map((hold: { until: string }) => hold.until)).toEqual(Array.from({ length: 10 }, (_, index) => `2026-07-04T${String(index + 1).padStart(2, '0')}:00:00.000Z`));
+    expect(gate.body.detail).toContain('and 9 more');
+    expect(gate.headers.get('retry-after')).toBe(String(12 * 3600));
+  });
+
+  it('the sweep repairs occurrences held with no hold behind them, reports them, and marks one that ended unstarted missed', async () => {
+    clock.set('2026-07-03T00:00:00Z');
+    const dangling = await plan('AR', '2026-07-03T10:00:00Z', '2026-07-03T11:00:00Z');
+    const orphan = await plan('AR', '2026-07-03T14:00:00Z', '2026-07-03T15:00:00Z');
+    const unstarted = await plan('PL', '2026-07-03T01:00:00Z', '2026-07-03T02:00:00Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-07-03T00:00:00Z', until: '2026-07-03T09:00:00Z', reason: 'Strike in AR' });
+    expect((await occurrence(dangling.windowId)).heldBy).toEqual([]);
+    // What a crash between two writes could leave: a hold ended without letting go, and an occurrence marked held by nothing.
+    await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', $3)`, [hold.body.id, dangling.windowId, clock.now()]);
+    await db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = ANY($1::uuid[])`, [[dangling.windowId, orphan.windowId]]);
+    await db.query('UPDATE hold SET released_at = $2 WHERE id = $1', [hold.body.id, clock.now()]);
+    expect((await occurrence(dangling.windowId)).status).toBe('held');
+
+    clock.set('2026-07-03T03:00:00Z');
+    const swept = await sweep.sweep();
+    expect(swept, JSON.stringify(swept)).toMatchObject({ repaired: 2, missed: 1 });
+    for (const window of [dangling, orphan]) {
+      expect(await occurrence(window.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
+      expect((await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items.map((entry: { action: string }) => entry.action)).toContain('repaired');
+    }
+    expect((await api('GET', '/v1/gate?regions=AR')).status).toBe(200);
+    expect(await occurrence(unstarted.windowId)).toMatchObject({ status: 'missed' });
+    expect((await api('GET', `/v1/windows/${unstarted.windowId}`)).body.status).toBe('needs-reschedule');
+    const metrics = await (await service.fetch('/metrics')).text();
+    expect(metrics).toMatch(/^holdfast_hold_repairs_total(\{[^}]*\})? 2$/m);
+    // Nothing left to repair: a second sweep reports none.
+    expect((await sweep.sweep()).repaired).toBe(0);
+  });
+});
