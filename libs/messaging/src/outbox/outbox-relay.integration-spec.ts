@@ -157,6 +157,73 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('keeps commit order per key when writers of several keys each race, without deadlocking on the keys', async () => {
+    // Each transaction writes two keys, half of them in the opposite order: the writer locks them sorted, in one statement.
+    const writes = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? [sample('UY', index), sample('PY', index)] : [sample('PY', index), sample('UY', index)]));
+    const committed: string[] = [];
+    const recorder = await recordIds(bed);
+    const relay = relayFor(bed);
+    relay.start();
+    try {
+      await Promise.all(
+        writes.map(async (events) => {
+          await bed.dataSource.transaction(async (transaction) => {
+            await outbox.add(transaction, ...events);
+            await transaction.query('SELECT pg_sleep(random() * 0.02)');
+          });
+          committed.push(...events.map((event) => event.id));
+        }),
+      );
+      for (const region of ['UY', 'PY']) {
+        const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
+        await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(8));
+        expect(recorder.ids().filter((id) => ofRegion.has(id))).toEqual(committed.filter((id) => ofRegion.has(id)));
+      }
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('tells its owner when a transaction that wrote rows commits, and not for a rollback or a transaction without rows', async () => {
+    const writer = new OutboxWriter(TEST_SCHEMA);
+    let commits = 0;
+    writer.onCommit(bed.dataSource, () => commits++);
+    await bed.dataSource.transaction((transaction) => transaction.query('SELECT 1'));
+    await expect(
+      bed.dataSource.transaction(async (transaction) => {
+        await writer.add(transaction, sample('AR', 1));
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(commits).toBe(0);
+    await bed.dataSource.transaction(async (transaction) => {
+      await writer.add(transaction, sample('AR', 2));
+      await writer.add(transaction, sample('AR', 3));
+    });
+    expect(commits).toBe(1);
+  });
+
+  it('publishes rows committed in its own process at once, without waiting for the notification or the poll', async () => {
+    // No poll within the test, and a writer whose notification goes to a channel this relay does not listen on:
+    // only the in-process call can wake it.
+    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 600_000 });
+    const unheard = new OutboxWriter(`${TEST_SCHEMA}_elsewhere`);
+    unheard.onCommit(bed.dataSource, () => relay.committed());
+    const recorder = await recordIds(bed);
+    relay.start();
+    try {
+      await expectEventually(() => expect(relay.isLeader).toBe(true));
+      await expectOutboxDrained(bed);
+      const event = sample('UA', 1);
+      await bed.dataSource.transaction((transaction) => unheard.add(transaction, event));
+      await expectEventually(() => expect(recorder.ids()).toContain(event.id));
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
   it('refuses to write outside a transaction, where the event could outlive a failed change', async () => {
     await expect(outbox.add(bed.dataSource.manager, sample('IR', 3))).rejects.toThrow(/open transaction/);
   });

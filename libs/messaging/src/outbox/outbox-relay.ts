@@ -94,6 +94,15 @@ export class OutboxRelay {
     this.loop ??= this.run();
   }
 
+  /**
+   * Rows were just committed in this process: the leader publishes them now instead of waiting for
+   * PostgreSQL's notification (or the poll, should that be missed). A standby ignores it; the
+   * leader, in whichever process, hears the notification.
+   */
+  committed(): void {
+    if (this.leader) this.wake();
+  }
+
   /** Finishes the batch in flight, then publishes what is left (bounded by `drainMs`) and lets go of the lock. */
   async stop(drainMs = 5_000): Promise<void> {
     this.stopping = true;
@@ -186,27 +195,34 @@ export class OutboxRelay {
     });
   }
 
-  /** One round, fenced on the lock: read the oldest unpublished rows, publish them in order, mark them. */
+  /**
+   * One round, fenced on the lock: in one statement, check that this leader's session still holds
+   * the lock and, only then, read and lock the oldest unpublished rows; publish them in order, mark them.
+   */
   private async publishBatch(): Promise<number> {
     const began = process.hrtime.bigint();
     const wokenAt = this.wokenAt;
     this.wokenAt = undefined;
     const published = await this.options.dataSource.transaction(async (transaction) => {
       // A session-level advisory lock on a bigint key shows in pg_locks as classid (high half) and objid (low half).
-      const [{ leading }] = await transaction.query(
-        `SELECT EXISTS (
-           SELECT 1 FROM pg_locks
-           WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = $1
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint
-         ) AS leading`,
-        [this.leaderPid ?? 0, this.lockName],
+      // The row lock sits under the fence's condition, so a relay that lost the lock locks nothing.
+      const found: (OutboxRow & { leading: boolean })[] = await transaction.query(
+        `SELECT fence.leading, batch.*
+         FROM (SELECT EXISTS (
+                 SELECT 1 FROM pg_locks
+                 WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = $1
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint
+               ) AS leading) AS fence
+         LEFT JOIN LATERAL (
+           SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message
+           WHERE fence.leading AND published_at IS NULL ORDER BY id LIMIT $3 FOR UPDATE
+         ) AS batch ON true
+         ORDER BY batch.id`,
+        [this.leaderPid ?? 0, this.lockName, this.batchSize],
       );
-      if (!leading) return undefined;
-      const rows: OutboxRow[] = await transaction.query(
-        'SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE',
-        [this.batchSize],
-      );
+      if (!found[0]?.leading) return undefined;
+      const rows = found.filter((row) => row.id !== null);
       this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
       if (rows.length === 0) return 0;
       const read = process.hrtime.bigint();
