@@ -18,15 +18,13 @@ import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { measureBareHops } from '../support/bare-kafka-hop';
 import { percentile, printTable, writeResults } from '../support/bench-table';
-import { scrapeHistograms, summarize, type HistogramSnapshot } from './service-histograms';
+import { HOP_HISTOGRAMS, scrapeHistograms, summarize, type HistogramSnapshot } from './service-histograms';
 
 const SURGES = Number(process.env.E2E_SURGES ?? 220);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 const log = (line: string) => process.stdout.write(`[e2e] ${line}\n`);
 const SERVICE_NAMES = ['maintenance-planner', 'impact-analyzer', 'notifier'] as const;
-/** The libraries' histograms of each hop's parts: consumer fetch wait, transaction, offset commit, relay steps. */
-const HOP_HISTOGRAMS = ['holdfast_event_fetch_wait_seconds', 'holdfast_event_handle_seconds', 'holdfast_offset_commit_seconds', 'holdfast_outbox_relay_seconds'];
 
 async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: ADMIN_URL });

@@ -4,13 +4,19 @@
  * Prometheus's histogram_quantile does (linear within a bucket).
  */
 
+/** The messaging library's histograms of each hop's parts: consumer fetch wait, transaction, offset commit, relay steps. */
+export const HOP_HISTOGRAMS = ['holdfast_event_fetch_wait_seconds', 'holdfast_event_handle_seconds', 'holdfast_offset_commit_seconds', 'holdfast_outbox_relay_seconds'];
+
 /** Cumulative bucket counts per series: "name{labels}" -> upper bound -> count. */
 export type HistogramSnapshot = Map<string, Map<number, number>>;
 
 const BUCKET_LINE = /^(\w+)_bucket\{(.*)\} (\S+)$/;
 
 export async function scrapeHistograms(baseUrl: string, names: readonly string[]): Promise<HistogramSnapshot> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return parseHistograms(await (await fetch(`${baseUrl}/metrics`)).text(), names);
+}
+
+export function parseHistograms(text: string, names: readonly string[]): HistogramSnapshot {
   const snapshot: HistogramSnapshot = new Map();
   for (const line of text.split('\n')) {
     const match = BUCKET_LINE.exec(line);
