@@ -102,7 +102,7 @@ function holdfastServiceHop(dataSource: DataSource, publisher: EventPublisher): 
       const outbox = new OutboxWriter(SCHEMA);
       const metrics = new MetricsRegistry('consumer-hop-bench', false);
       const relay = new OutboxRelay({ dataSource, publisher, logger: silentLogger, metrics });
-      outbox.onCommit(dataSource, () => relay.committed());
+      outbox.publishThrough(dataSource, relay);
       const consumer = new EventConsumer({
         kafka,
         dataSource,

@@ -1,6 +1,7 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
+import { Client } from 'pg';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
 import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { OutboxRelay } from './outbox-relay';
-import { OutboxWriter } from './outbox-writer';
+import { outboxChannel, OutboxWriter } from './outbox-writer';
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -185,10 +186,10 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     }
   });
 
-  it('tells its owner when a transaction that wrote rows commits, and not for a rollback or a transaction without rows', async () => {
+  it('tells the local relay when a transaction that wrote rows commits, and not for a rollback or a transaction without rows', async () => {
     const writer = new OutboxWriter(TEST_SCHEMA);
     let commits = 0;
-    writer.onCommit(bed.dataSource, () => commits++);
+    writer.publishThrough(bed.dataSource, { isLeader: false, committed: () => commits++ });
     await bed.dataSource.transaction((transaction) => transaction.query('SELECT 1'));
     await expect(
       bed.dataSource.transaction(async (transaction) => {
@@ -204,12 +205,34 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     expect(commits).toBe(1);
   });
 
+  it('notifies other processes only while the local relay does not lead', async () => {
+    const local = { isLeader: true, committed: () => undefined };
+    const writer = new OutboxWriter(TEST_SCHEMA);
+    writer.publishThrough(bed.dataSource, local);
+    const listener = new Client({ connectionString: bed.database.url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', () => notifications++);
+    try {
+      await listener.query(`LISTEN ${outboxChannel(TEST_SCHEMA)}`);
+      await bed.dataSource.transaction((transaction) => writer.add(transaction, sample('BO', 1)));
+      local.isLeader = false;
+      await bed.dataSource.transaction((transaction) => writer.add(transaction, sample('BO', 2)));
+      await expectEventually(() => expect(notifications).toBeGreaterThan(0));
+      // Notifications arrive in commit order: one for the first write would have come before this round trip ends.
+      await listener.query('SELECT 1');
+      expect(notifications).toBe(1);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('publishes rows committed in its own process at once, without waiting for the notification or the poll', async () => {
     // No poll within the test, and a writer whose notification goes to a channel this relay does not listen on:
     // only the in-process call can wake it.
     const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 600_000 });
     const unheard = new OutboxWriter(`${TEST_SCHEMA}_elsewhere`);
-    unheard.onCommit(bed.dataSource, () => relay.committed());
+    unheard.publishThrough(bed.dataSource, relay);
     const recorder = await recordIds(bed);
     relay.start();
     try {
