@@ -14,7 +14,7 @@ export interface OutboxRelayOptions {
   metrics?: MetricsRegistry;
   /** Rows published per round trip. */
   batchSize?: number;
-  /** How often to look for rows when no notification arrived (a notification can be missed across a reconnect). */
+  /** How often to look for rows when nothing woke the relay (a notification can be missed across a reconnect, and a lead lost between write and commit). */
   pollIntervalMs?: number;
   /** Published rows older than this are deleted; they are kept a while for inspection. */
   retentionMs?: number;
