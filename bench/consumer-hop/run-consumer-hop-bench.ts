@@ -1,25 +1,31 @@
 /**
- * What Holdfast's idempotent consumer costs on top of a bare kafkajs hop: one event produced,
- * then applied in PostgreSQL together with its processed-event ledger row, measured one event at
- * a time against bare kafkajs consumers in the same run. Run: npm run bench:consumer-hop
+ * What Holdfast's messaging costs on top of a bare kafkajs hop, one event at a time, against bare
+ * kafkajs consumers in the same run: (1) the idempotent consumer, the event applied in PostgreSQL
+ * together with its processed-event ledger row; (2) a whole service hop with no domain work, as
+ * the planner makes it: the event applied, a follow-on event written to the outbox in the same
+ * transaction, published by the relay, and read by a bare consumer. Run: npm run bench:consumer-hop
  * (KAFKA_BROKERS / DATABASE_URL to use others; HOP_MESSAGES to resize).
  */
-import { createEvent, Topics, TopicSpecs, type HoldfastEvent } from '@holdfast/contracts';
+import { causedBy, createEvent, EventExamples, Topics, TopicSpecs, type HoldfastEvent } from '@holdfast/contracts';
 import { runMigrations } from '@holdfast/database';
 import {
-  CreateMessagingTables1764000000000,
+  MessagingMigrations,
   createKafka,
   EventConsumer,
   EventPublisher,
+  OutboxRelay,
+  OutboxWriter,
   physicalTopic,
   provisionTopics,
   silentLogger,
   type KafkaSettings,
 } from '@holdfast/messaging';
+import { MetricsRegistry } from '@holdfast/observability';
 import { Client } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { HOP_HISTOGRAMS, parseHistograms, summarize } from '../e2e/service-histograms';
 
 const HOP_MESSAGES = Number(process.env.HOP_MESSAGES ?? 500);
 const WARM_UP = 30;
@@ -50,9 +56,9 @@ function bareKafkajs(label: string, autoCommit: boolean): HopCase {
   };
 }
 
-function holdfastConsumer(dataSource: DataSource, publisher: EventPublisher): HopCase {
+function holdfastConsumer(dataSource: DataSource, publisher: EventPublisher, maxWaitTimeInMs: number): HopCase {
   return {
-    label: 'Holdfast EventConsumer: decode + validate, effect and ledger committed in PostgreSQL, offsets every 1 s',
+    label: `Holdfast EventConsumer, fetch wait ${maxWaitTimeInMs} ms: decode + validate, effect and ledger committed in PostgreSQL, offsets every 1 s`,
     async start(settings, kafka, applied) {
       const consumer = new EventConsumer({
         kafka,
@@ -62,7 +68,7 @@ function holdfastConsumer(dataSource: DataSource, publisher: EventPublisher): Ho
         logger: silentLogger,
         topic: Topics.trafficSamples,
         group: 'holdfast',
-        maxWaitTimeInMs: 10,
+        maxWaitTimeInMs,
         handlers: {
           'traffic.sample': async (event, transaction) => {
             await transaction.query('INSERT INTO effect (event_id, value) VALUES ($1, $2)', [event.id, event.data.value]);
@@ -79,6 +85,55 @@ function holdfastConsumer(dataSource: DataSource, publisher: EventPublisher): Ho
       return async () => {
         await consumer.stop();
         await listener.end();
+      };
+    },
+  };
+}
+
+/**
+ * A service hop without domain work, wired as MessagingRuntime wires it (the consumer's default
+ * fetch wait, the relay woken in process on commit): each bench sample is applied and answered by
+ * a surge.started in the outbox; the hop ends when a bare consumer reads it from region.surges.v1.
+ */
+function holdfastServiceHop(dataSource: DataSource, publisher: EventPublisher): HopCase {
+  return {
+    label: 'Holdfast service hop: effect, ledger and a follow-on surge.started in the outbox in one transaction, relay publishes it, bare consumer reads it',
+    async start(settings, kafka, applied) {
+      const outbox = new OutboxWriter(SCHEMA);
+      const metrics = new MetricsRegistry('consumer-hop-bench', false);
+      const relay = new OutboxRelay({ dataSource, publisher, logger: silentLogger, metrics });
+      outbox.publishThrough(dataSource, relay);
+      const consumer = new EventConsumer({
+        kafka,
+        dataSource,
+        publisher,
+        settings,
+        logger: silentLogger,
+        topic: Topics.trafficSamples,
+        group: 'holdfast-service',
+        metrics,
+        handlers: {
+          'traffic.sample': async (event, transaction) => {
+            await transaction.query('INSERT INTO effect (event_id, value) VALUES ($1, $2)', [event.id, event.data.value]);
+            // What the analyzer writes when a sample surges: a surge.started caused by it, on another topic.
+            await outbox.add(transaction, createEvent('surge.started', { ...EventExamples['surge.started'], region: event.data.region }, { source: 'consumer-hop-bench', ...causedBy(event) }));
+          },
+        },
+      });
+      const reader = kafka.consumer({ groupId: `${settings.topicPrefix}follow-on-reader`, maxWaitTimeInMs: 10 });
+      await reader.connect();
+      await reader.subscribe({ topic: physicalTopic(settings, Topics.regionSurges), fromBeginning: true });
+      await reader.run({ autoCommit: false, eachMessage: async ({ message }) => applied(String(message.headers?.ce_causationid)) });
+      relay.start();
+      await consumer.start();
+      return async () => {
+        await consumer.stop();
+        await relay.stop();
+        await reader.disconnect();
+        log('  the service hop\'s parts (its histograms, warm-up included; quantiles interpolated within buckets):');
+        for (const part of summarize(new Map(), parseHistograms(await metrics.registry.metrics(), HOP_HISTOGRAMS))) {
+          log(`    ${part.series}: ${part.count} observed, ~p50 ${part.p50Ms.toFixed(1)} ms, ~p99 ${part.p99Ms.toFixed(1)} ms`);
+        }
       };
     },
   };
@@ -127,7 +182,7 @@ async function main(): Promise<void> {
     type: 'postgres',
     url: url.toString(),
     schema: SCHEMA,
-    migrations: [CreateMessagingTables1764000000000],
+    migrations: [...MessagingMigrations],
     extra: { max: 4, options: `-c search_path=${SCHEMA}` },
   });
   const results: { label: string; hops: number[] }[] = [];
@@ -138,7 +193,9 @@ async function main(): Promise<void> {
     const cases: ((publisher: EventPublisher) => HopCase)[] = [
       () => bareKafkajs('bare kafkajs: autoCommit after every batch (its default)', true),
       () => bareKafkajs('bare kafkajs: autoCommit off, no commits (the floor)', false),
-      (publisher) => holdfastConsumer(dataSource, publisher),
+      (publisher) => holdfastConsumer(dataSource, publisher, 10),
+      (publisher) => holdfastConsumer(dataSource, publisher, 100),
+      (publisher) => holdfastServiceHop(dataSource, publisher),
     ];
     for (const [index, makeCase] of cases.entries()) {
       // Each case gets its own topic, so none reads another's backlog.
@@ -146,7 +203,7 @@ async function main(): Promise<void> {
       const kafka = createKafka(settings, silentLogger);
       const topicAdmin = kafka.admin();
       await topicAdmin.connect();
-      await provisionTopics(topicAdmin, settings, [TopicSpecs[Topics.trafficSamples]]);
+      await provisionTopics(topicAdmin, settings, [TopicSpecs[Topics.trafficSamples], TopicSpecs[Topics.regionSurges]]);
       await topicAdmin.disconnect();
       const publisher = new EventPublisher(kafka, settings);
       await publisher.connect();

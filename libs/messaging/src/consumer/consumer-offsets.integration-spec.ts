@@ -1,4 +1,5 @@
 import { Topics } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually } from '@holdfast/testing';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,5 +71,30 @@ describe('consumer offsets when Kafka refuses a commit, against the real broker'
     await consumer.stop();
     expect(refusals).toBeGreaterThanOrEqual(2);
     await committedToTheEnd(consumer.groupId);
+  });
+
+  it('redelivers what a consumer applied but died before committing, and the ledger keeps each to one effect', async () => {
+    await publish(['CA', 'MX', 'CO']);
+    const group = `offsets-${++groups}`;
+    // Kafka never takes this consumer's offsets: it stops as a crash after the effects would leave them.
+    const dying = effectConsumer(bed, { group, commitIntervalMs: 600_000, kafka: refusingCommits(bed.kafka, () => true) });
+    await dying.start();
+    await appliedEverything(dying.groupId);
+    await dying.stop();
+
+    const metrics = new MetricsRegistry('offsets-spec', false);
+    const successor = effectConsumer(bed, { group, metrics });
+    await successor.start();
+    try {
+      await expectEventually(async () => {
+        const { values } = await metrics.registry.getSingleMetric('holdfast_events_consumed_total')!.get();
+        const duplicates = values.filter((value) => value.labels.outcome === 'duplicate').reduce((sum, value) => sum + value.value, 0);
+        expect(duplicates, 'every event came again').toBe(published.length);
+      });
+      const [{ effects }] = await bed.dataSource.query('SELECT count(*)::int AS effects FROM effect WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [group, published]);
+      expect(effects).toBe(published.length);
+    } finally {
+      await successor.stop();
+    }
   });
 });

@@ -48,6 +48,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, startingDelayMs: 100, maxDelayMs: 5_000 };
 export const DEFAULT_BATCH_MAX_EVENTS = 500;
+/** Histogram buckets, in seconds, fine enough to tell a 2 ms hop from a 20 ms one. */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5];
 
 export interface EventConsumerOptions<T extends TopicName> {
   kafka: Kafka;
@@ -111,6 +113,8 @@ export class EventConsumer<T extends TopicName> {
   private readonly consumed;
   private readonly handleSeconds;
   private readonly hopSeconds;
+  private readonly fetchWaitSeconds;
+  private readonly commitSeconds;
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
@@ -129,8 +133,15 @@ export class EventConsumer<T extends TopicName> {
       }
     });
     this.consumed = options.metrics?.counter('holdfast_events_consumed_total', 'Events taken from Kafka, by outcome', ['topic', 'type', 'outcome']);
-    this.handleSeconds = options.metrics?.histogram('holdfast_event_handle_seconds', 'Time to apply one event, ledger included', ['topic']);
+    this.handleSeconds = options.metrics?.histogram('holdfast_event_handle_seconds', 'Time to apply one event, ledger included', ['topic'], LATENCY_BUCKETS);
     this.hopSeconds = options.metrics?.histogram('holdfast_event_hop_seconds', 'From the event time to the end of its handling', ['topic'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30]);
+    this.fetchWaitSeconds = options.metrics?.histogram(
+      'holdfast_event_fetch_wait_seconds',
+      'From the Kafka timestamp of a message (its producer sent it) to its handling starting',
+      ['topic'],
+      LATENCY_BUCKETS,
+    );
+    this.commitSeconds = options.metrics?.histogram('holdfast_offset_commit_seconds', 'Time Kafka took to accept a commit of handled offsets (off the hot path)', ['topic'], LATENCY_BUCKETS);
   }
 
   async start(): Promise<void> {
@@ -177,6 +188,7 @@ export class EventConsumer<T extends TopicName> {
 
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const started = process.hrtime.bigint();
+    this.observeFetchWait(message);
     const decoded = this.decode(topic, partition, message);
     const outcome = decoded.violation
       ? await this.deadLetterViolation(topic, partition, decoded.message, decoded.violation)
@@ -192,6 +204,7 @@ export class EventConsumer<T extends TopicName> {
       if (this.stopping || !isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + maxEvents);
       const started = process.hrtime.bigint();
+      for (const message of slice) this.observeFetchWait(message);
       const decoded = slice.map((message) => this.decode(batch.topic, batch.partition, message));
       for (const { message, violation } of decoded) {
         if (violation) this.count(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(batch.topic, batch.partition, message, violation));
@@ -384,6 +397,11 @@ export class EventConsumer<T extends TopicName> {
     });
   }
 
+  private observeFetchWait(message: KafkaMessage): void {
+    const sentAt = Number(message.timestamp);
+    if (this.fetchWaitSeconds && sentAt > 0) this.fetchWaitSeconds.observe({ topic: this.options.topic }, Math.max(0, Date.now() - sentAt) / 1000);
+  }
+
   private markHandled(topic: string, partition: number, offset: string): void {
     this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
   }
@@ -393,8 +411,10 @@ export class EventConsumer<T extends TopicName> {
     this.committing = this.committing.then(async () => {
       if (this.uncommitted.size === 0) return true;
       const offsets = [...this.uncommitted.entries()];
+      const started = process.hrtime.bigint();
       try {
         await this.consumer.commitOffsets(offsets.map(([, pending]) => pending));
+        this.commitSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
       } catch (error) {
         this.options.logger.warn({ err: error, offsets: offsets.map(([, pending]) => pending) }, 'offset commit failed; the offsets are kept for the next commit');
         return false;

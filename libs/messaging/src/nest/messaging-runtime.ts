@@ -44,6 +44,8 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.outbox = new OutboxWriter(schema);
     this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, ...options.relay });
+    // What this process commits is published at once; LISTEN/NOTIFY and the poll remain for the rest.
+    this.outbox.publishThrough(dataSource, this.relay);
     this.ledgerRetentionMs = options.ledger?.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS;
     this.ledgerPruner = new LedgerPruner({ dataSource, logger: this.logger, retentionMs: this.ledgerRetentionMs });
   }

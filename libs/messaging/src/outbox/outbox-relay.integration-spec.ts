@@ -1,6 +1,7 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
+import { Client } from 'pg';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
 import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { OutboxRelay } from './outbox-relay';
-import { OutboxWriter } from './outbox-writer';
+import { outboxChannel, OutboxWriter } from './outbox-writer';
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -151,6 +152,95 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       const ids = new Set(events.map((event) => event.id));
       await expectEventually(() => expect(recorder.ids().filter((id) => ids.has(id))).toHaveLength(12));
       expect(recorder.ids().filter((id) => ids.has(id))).toEqual(committed);
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('keeps commit order per key when writers of several keys each race, without deadlocking on the keys', async () => {
+    // Each transaction writes two keys, half of them in the opposite order: the writer locks them sorted, in one statement.
+    const writes = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? [sample('UY', index), sample('PY', index)] : [sample('PY', index), sample('UY', index)]));
+    const committed: string[] = [];
+    const recorder = await recordIds(bed);
+    const relay = relayFor(bed);
+    relay.start();
+    try {
+      await Promise.all(
+        writes.map(async (events) => {
+          await bed.dataSource.transaction(async (transaction) => {
+            await outbox.add(transaction, ...events);
+            await transaction.query('SELECT pg_sleep(random() * 0.02)');
+          });
+          committed.push(...events.map((event) => event.id));
+        }),
+      );
+      for (const region of ['UY', 'PY']) {
+        const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
+        await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(8));
+        expect(recorder.ids().filter((id) => ofRegion.has(id))).toEqual(committed.filter((id) => ofRegion.has(id)));
+      }
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('tells the local relay when a transaction that wrote rows commits, and not for a rollback or a transaction without rows', async () => {
+    const writer = new OutboxWriter(TEST_SCHEMA);
+    let commits = 0;
+    writer.publishThrough(bed.dataSource, { isLeader: false, committed: () => commits++ });
+    await bed.dataSource.transaction((transaction) => transaction.query('SELECT 1'));
+    await expect(
+      bed.dataSource.transaction(async (transaction) => {
+        await writer.add(transaction, sample('AR', 1));
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(commits).toBe(0);
+    await bed.dataSource.transaction(async (transaction) => {
+      await writer.add(transaction, sample('AR', 2));
+      await writer.add(transaction, sample('AR', 3));
+    });
+    expect(commits).toBe(1);
+  });
+
+  it('notifies other processes only while the local relay does not lead', async () => {
+    const local = { isLeader: true, committed: () => undefined };
+    const writer = new OutboxWriter(TEST_SCHEMA);
+    writer.publishThrough(bed.dataSource, local);
+    const listener = new Client({ connectionString: bed.database.url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', () => notifications++);
+    try {
+      await listener.query(`LISTEN ${outboxChannel(TEST_SCHEMA)}`);
+      await bed.dataSource.transaction((transaction) => writer.add(transaction, sample('BO', 1)));
+      local.isLeader = false;
+      await bed.dataSource.transaction((transaction) => writer.add(transaction, sample('BO', 2)));
+      await expectEventually(() => expect(notifications).toBeGreaterThan(0));
+      // Notifications arrive in commit order: one for the first write would have come before this round trip ends.
+      await listener.query('SELECT 1');
+      expect(notifications).toBe(1);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('publishes rows committed in its own process at once, without waiting for the notification or the poll', async () => {
+    // No poll within the test, and a writer whose notification goes to a channel this relay does not listen on:
+    // only the in-process call can wake it.
+    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 600_000 });
+    const unheard = new OutboxWriter(`${TEST_SCHEMA}_elsewhere`);
+    unheard.publishThrough(bed.dataSource, relay);
+    const recorder = await recordIds(bed);
+    relay.start();
+    try {
+      await expectEventually(() => expect(relay.isLeader).toBe(true));
+      await expectOutboxDrained(bed);
+      const event = sample('UA', 1);
+      await bed.dataSource.transaction((transaction) => unheard.add(transaction, event));
+      await expectEventually(() => expect(recorder.ids()).toContain(event.id));
     } finally {
       await relay.stop();
       await recorder.stop();

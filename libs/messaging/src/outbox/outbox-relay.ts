@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
+import { LATENCY_BUCKETS } from '../consumer/event-consumer';
 import { outboxChannel } from './outbox-writer';
 
 export interface OutboxRelayOptions {
@@ -13,7 +14,7 @@ export interface OutboxRelayOptions {
   metrics?: MetricsRegistry;
   /** Rows published per round trip. */
   batchSize?: number;
-  /** How often to look for rows when no notification arrived (a notification can be missed across a reconnect). */
+  /** How often to look for rows when nothing woke the relay (a notification can be missed across a reconnect, and a lead lost between write and commit). */
   pollIntervalMs?: number;
   /** Published rows older than this are deleted; they are kept a while for inspection. */
   retentionMs?: number;
@@ -56,6 +57,8 @@ export class OutboxRelay {
   private resolveIdle?: () => void;
   // Set by a notification that arrives while a batch is in flight, so it is not lost.
   private signalled = false;
+  // When the first wake-up since the last round came, for the wake step of the relay histogram.
+  private wokenAt?: bigint;
   private drainDeadline = 0;
   private leader?: Client;
   // The backend pid of the leader's session: the fence checks that this session still holds the lock.
@@ -63,6 +66,7 @@ export class OutboxRelay {
   private lastCleanup = 0;
   private readonly publishedCounter;
   private readonly pendingGauge;
+  private readonly stepSeconds;
 
   constructor(private readonly options: OutboxRelayOptions) {
     const schema = (options.dataSource.options as { schema?: string }).schema;
@@ -73,6 +77,12 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
     this.publishedCounter = options.metrics?.counter('holdfast_outbox_published_total', 'Outbox rows published to Kafka');
     this.pendingGauge = options.metrics?.gauge('holdfast_outbox_pending', 'Outbox rows not yet published, as of the last relay round');
+    this.stepSeconds = options.metrics?.histogram(
+      'holdfast_outbox_relay_seconds',
+      'A relay round that published rows, by step: wake (woken to round started), read (round started to rows locked), send (to Kafka acknowledging), mark (rows marked and committed)',
+      ['step'],
+      LATENCY_BUCKETS,
+    );
   }
 
   get isLeader(): boolean {
@@ -82,6 +92,15 @@ export class OutboxRelay {
   start(): void {
     this.stopping = false;
     this.loop ??= this.run();
+  }
+
+  /**
+   * Rows were just committed in this process: the leader publishes them now instead of waiting for
+   * PostgreSQL's notification (or the poll, should that be missed). A standby ignores it; the
+   * leader, in whichever process, hears the notification.
+   */
+  committed(): void {
+    if (this.leader) this.wake();
   }
 
   /** Finishes the batch in flight, then publishes what is left (bounded by `drainMs`) and lets go of the lock. */
@@ -176,26 +195,37 @@ export class OutboxRelay {
     });
   }
 
-  /** One round, fenced on the lock: read the oldest unpublished rows, publish them in order, mark them. */
+  /**
+   * One round, fenced on the lock: in one statement, check that this leader's session still holds
+   * the lock and, only then, read and lock the oldest unpublished rows; publish them in order, mark them.
+   */
   private async publishBatch(): Promise<number> {
+    const began = process.hrtime.bigint();
+    const wokenAt = this.wokenAt;
+    this.wokenAt = undefined;
     const published = await this.options.dataSource.transaction(async (transaction) => {
       // A session-level advisory lock on a bigint key shows in pg_locks as classid (high half) and objid (low half).
-      const [{ leading }] = await transaction.query(
-        `SELECT EXISTS (
-           SELECT 1 FROM pg_locks
-           WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = $1
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint
-         ) AS leading`,
-        [this.leaderPid ?? 0, this.lockName],
+      // The row lock sits under the fence's condition, so a relay that lost the lock locks nothing.
+      const found: (OutboxRow & { leading: boolean })[] = await transaction.query(
+        `SELECT fence.leading, batch.*
+         FROM (SELECT EXISTS (
+                 SELECT 1 FROM pg_locks
+                 WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = $1
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint
+               ) AS leading) AS fence
+         LEFT JOIN LATERAL (
+           SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message
+           WHERE fence.leading AND published_at IS NULL ORDER BY id LIMIT $3 FOR UPDATE
+         ) AS batch ON true
+         ORDER BY batch.id`,
+        [this.leaderPid ?? 0, this.lockName, this.batchSize],
       );
-      if (!leading) return undefined;
-      const rows: OutboxRow[] = await transaction.query(
-        'SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE',
-        [this.batchSize],
-      );
+      if (!found[0]?.leading) return undefined;
+      const rows = found.filter((row) => row.id !== null);
       this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
       if (rows.length === 0) return 0;
+      const read = process.hrtime.bigint();
       await this.options.publisher.send(
         rows.map((row) => ({
           topic: row.topic,
@@ -205,17 +235,23 @@ export class OutboxRelay {
           eventType: row.event_type,
         })),
       );
+      const sent = process.hrtime.bigint();
+      if (wokenAt !== undefined) this.stepSeconds?.observe({ step: 'wake' }, Number(began - wokenAt) / 1e9);
+      this.stepSeconds?.observe({ step: 'read' }, Number(read - began) / 1e9);
+      this.stepSeconds?.observe({ step: 'send' }, Number(sent - read) / 1e9);
       await this.options.afterPublish?.(rows.map((row) => row.event_id));
       await transaction.query('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
-      return rows.length;
+      return { count: rows.length, sent };
     });
     if (published === undefined) {
       this.options.logger.warn({ schema: this.schema }, 'outbox relay lost its lock session; it stops publishing and stands for election again');
       await this.releaseLeadership();
       return 0;
     }
-    this.publishedCounter?.inc(published);
-    return published;
+    if (published === 0) return 0;
+    this.stepSeconds?.observe({ step: 'mark' }, Number(process.hrtime.bigint() - published.sent) / 1e9);
+    this.publishedCounter?.inc(published.count);
+    return published.count;
   }
 
   private async countPending(): Promise<number> {
@@ -234,6 +270,7 @@ export class OutboxRelay {
   }
 
   private wake(): void {
+    this.wokenAt ??= process.hrtime.bigint();
     this.signalled = true;
     this.resolveIdle?.();
   }

@@ -1,9 +1,16 @@
 import { encodeEvent, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** The channel a relay listens on; one per schema so services sharing a database don't wake each other. */
 export function outboxChannel(schema: string): string {
   return `outbox_${schema.replace(/[^a-z0-9_]/gi, '_')}`;
+}
+
+/** The relay of the writer's own process, as the writer sees it. */
+export interface LocalRelay {
+  readonly isLeader: boolean;
+  /** Rows were just committed in this process. */
+  committed(): void;
 }
 
 /**
@@ -16,29 +23,61 @@ export function outboxChannel(schema: string): string {
  * waits until the first one has committed or rolled back, and its rows get the later ids. Keys
  * are locked in sorted order, so two writers of the same keys cannot deadlock on them (give one
  * call all of a transaction's events where possible; two calls may lock keys in two orders).
+ *
+ * Two round trips per call whatever the number of events and keys: the locks in one statement,
+ * then the rows (with the relay's notification when it is needed) in another.
  */
 export class OutboxWriter {
+  // Transactions that wrote rows and have not ended yet; the local relay is told when one commits.
+  private readonly writing = new WeakSet<QueryRunner>();
+  private localRelay?: LocalRelay;
+
   constructor(private readonly schema: string) {}
 
   async add(manager: EntityManager, ...events: HoldfastEvent[]): Promise<void> {
     if (events.length === 0) return;
-    if (!manager.queryRunner?.isTransactionActive) {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.add needs the EntityManager of an open transaction, so the events commit with the change.');
     }
     const records = events.map((event) => ({ event, record: encodeEvent(event), topic: topicOfEvent(event.type) }));
     const keys = [...new Set(records.map(({ topic, record }) => `${topic}/${record.key}`))].sort();
-    for (const key of keys) {
-      // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services sharing a database apart.
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [this.schema, key]);
-    }
+    // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
+    // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
+    await manager.query('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key', [this.schema, keys]);
     const values: unknown[] = [];
     const rows = records.map(({ event, record, topic }, index) => {
       values.push(event.id, event.type, topic, record.key, JSON.stringify(record.headers), JSON.stringify(event.data));
       const at = index * 6;
       return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb, $${at + 6}::jsonb)`;
     });
-    await manager.query(`INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload) VALUES ${rows.join(', ')}`, values);
-    // Delivered only on commit: the relay wakes as soon as the rows are visible.
-    await manager.query('SELECT pg_notify($1, $2)', [outboxChannel(this.schema), '']);
+    const insert = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload) VALUES ${rows.join(', ')}`;
+    if (this.localRelay?.isLeader) {
+      // The leader is told in process on commit. Should it lose the lead before then, its successor's
+      // first round, or its poll, finds the rows.
+      await manager.query(insert, values);
+    } else {
+      // Delivered only on commit: the leader in another process wakes as soon as the rows are visible.
+      await manager.query(`WITH written AS (${insert}) SELECT pg_notify($${values.length + 1}, '')`, [...values, outboxChannel(this.schema)]);
+    }
+    this.writing.add(queryRunner);
+  }
+
+  /**
+   * Tells `relay` as soon as a transaction of this data source that wrote outbox rows has
+   * committed, so it publishes them without waiting for PostgreSQL's notification to travel back;
+   * while it leads, the writer sends no notification it would only hear a second time.
+   */
+  publishThrough(dataSource: DataSource, relay: LocalRelay): void {
+    this.localRelay = relay;
+    dataSource.subscribers.push({
+      // Savepoints end with the same events; only the outermost transaction's end counts.
+      afterTransactionCommit: ({ queryRunner }) => {
+        if (!queryRunner.isTransactionActive && this.writing.delete(queryRunner)) relay.committed();
+      },
+      afterTransactionRollback: ({ queryRunner }) => {
+        if (!queryRunner.isTransactionActive) this.writing.delete(queryRunner);
+      },
+    });
   }
 }
