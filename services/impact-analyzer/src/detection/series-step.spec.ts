@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TimeErrorCode } from '@holdfast/time';
 import { DEFAULT_DETECTION_CONFIG, detectionConfig } from './detection-config';
-import { initialSeriesState, parseSeriesState, stepSeries, type SeriesState, type StepContext } from './series-step';
+import { initialSeriesState, parseSeriesState, stepSeries, stepSeriesRun, type SeriesState, type StepContext } from './series-step';
 import type { SurgeDecision, TrafficSample } from './surge-decision';
 import { SurgeDetector } from './surge-detector';
 
@@ -129,5 +129,35 @@ describe('stepSeries', () => {
     const { state } = run(bursts);
     const beyond = stepSeries(state, sample(3000, 6000), context).decision;
     expect(beyond).toMatchObject({ type: 'surge.started', direction: 'up' });
+  });
+});
+
+describe('stepSeriesRun', () => {
+  it('gives the states and decisions of stepping the samples one by one, however the series is cut into runs', () => {
+    const expected = run(withSurge);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), (lengths) => {
+        let state = initialSeriesState('IR', 'requests');
+        const decisions: SurgeDecision[] = [];
+        for (let from = 0, k = 0; from < withSurge.length; from += lengths[k++ % lengths.length]) {
+          const result = stepSeriesRun(state, withSurge.slice(from, from + lengths[k % lengths.length]), context);
+          state = result.state;
+          decisions.push(...result.steps.flatMap((step) => (step.decision ? [step.decision] : [])));
+        }
+        expect(decisions).toEqual(expected.decisions);
+        expect(state).toEqual(expected.state);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('marks late and duplicated samples, never changes the state it is given, and returns it when nothing is new', () => {
+    const { state } = run(traffic(0, 1500));
+    const frozen = JSON.stringify(state);
+    const result = stepSeriesRun(state, [sample(1500, 1000), sample(1400, 9000), sample(1500, 1000), sample(1501, 1000)], context);
+    expect(result.steps.map((step) => step.late)).toEqual([false, true, true, false]);
+    expect(result.state.samplesSeen).toBe(state.samplesSeen + 2);
+    expect(JSON.stringify(state)).toBe(frozen);
+    expect(stepSeriesRun(state, [sample(10, 5)], context)).toEqual({ state, steps: [{ late: true, decision: null }] });
   });
 });

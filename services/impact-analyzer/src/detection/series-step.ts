@@ -158,6 +158,31 @@ export function stepSeries(state: SeriesState, sample: TrafficSample, context: S
   return { state: next, decision: advanceSeries(next, sample, context.config, zone) };
 }
 
+/** One sample's outcome in a run: late (left out, the state unchanged) or assessed, with any decision. */
+export type RunStep = { late: true; decision: null } | { late: false; decision: SurgeDecision | null };
+
+export interface RunResult {
+  state: SeriesState;
+  /** Outcomes in the order the samples were given. */
+  steps: RunStep[];
+}
+
+/**
+ * stepSeries over several samples of one series, in the order given: the same states and decisions
+ * as stepping them one by one, with the state copied once for the run rather than once per sample
+ * (a batch of a series costs one copy). Pure: the input state is left untouched.
+ */
+export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSample[], context: StepContext): RunResult {
+  const zone = regionZone(context.zone, state.region);
+  let next: SeriesState | null = null;
+  const steps = samples.map((sample): RunStep => {
+    if (!isUsable(next ?? state, sample)) return { late: true, decision: null };
+    next ??= copySeriesState(state);
+    return { late: false, decision: advanceSeries(next, sample, context.config, zone) };
+  });
+  return { state: next ?? state, steps };
+}
+
 function isUsable(state: SeriesState, sample: TrafficSample): boolean {
   const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
   if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return false;

@@ -6,10 +6,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
-import { initialSeriesState, parseSeriesState, stepSeries, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SurgesService, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
+import { packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
 
@@ -23,9 +24,17 @@ interface SeriesRow {
   region: string;
   metric: string;
   state: unknown;
+  baseline_buckets: number[] | null;
   signal_lost_at: Date | null;
   published_baseline: PublishedBaseline | null;
   baseline_published_at: Date | null;
+}
+
+interface SeriesUpdate {
+  row: SeriesRow;
+  state: SeriesState;
+  lastSampleAt: Date;
+  published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null;
 }
 
 /** Origins of the detector's own surges besides its episodes. */
@@ -84,22 +93,28 @@ export class SampleAssessmentService {
     if (bySeries.size === 0) return refusals;
 
     const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
-    const updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[] = [];
+    const updates: SeriesUpdate[] = [];
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => Date.parse(a.event.data.at) - Date.parse(b.event.data.at));
-      let state = this.stateOf(row);
-      const zone = this.catalog.zoneOf(row.region);
+      const before = this.stateOf(row);
       const policy = policyOf(this.config.settings, row.region);
+      // The whole run of the series is stepped on one copy of its state, then its decisions applied in order.
+      const { state, steps } = stepSeriesRun(
+        before,
+        samples.map(({ event }) => event.data),
+        { config: this.detection, zone: this.catalog.zoneOf(row.region) },
+      );
       let firstAssessed: SampleEvent | undefined;
-      for (const { event } of samples) {
-        const warming = state.samplesSeen < policy.warmupSamples;
-        const step = stepSeries(state, event.data, { config: this.detection, zone });
-        if (step.state === state) {
+      let seen = before.samplesSeen;
+      for (const [index, step] of steps.entries()) {
+        const event = samples[index].event;
+        if (step.late) {
           this.samplesIn.inc({ source: event.data.source, outcome: 'late' });
           continue;
         }
-        state = step.state;
+        const warming = seen < policy.warmupSamples;
+        seen += 1;
         firstAssessed ??= event;
         this.samplesIn.inc({ source: event.data.source, outcome: 'assessed' });
         if (step.decision) await this.apply(transaction, step.decision, policy, event);
@@ -132,7 +147,7 @@ export class SampleAssessmentService {
    */
   private stateOf(row: SeriesRow): SeriesState {
     try {
-      return parseSeriesState(row.state);
+      return parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baseline_buckets }));
     } catch (error) {
       this.logger.warn({ region: row.region, metric: row.metric, err: error }, 'stored detector state unreadable; the series starts learning again');
       return initialSeriesState(row.region, row.metric);
@@ -143,7 +158,7 @@ export class SampleAssessmentService {
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
       transaction.query(
-        `SELECT region, metric, state, signal_lost_at, published_baseline, baseline_published_at FROM series_state
+        `SELECT region, metric, state, baseline_buckets, signal_lost_at, published_baseline, baseline_published_at FROM series_state
          WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
          ORDER BY region, metric FOR UPDATE`,
         [wanted.map((key) => key.region), wanted.map((key) => key.metric)],
@@ -152,33 +167,35 @@ export class SampleAssessmentService {
     if (rows.length === keys.length) return rows;
     const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
     const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
+    const fresh = missing.map((key) => ({ region: key.region, metric: key.metric, ...packSeriesState(initialSeriesState(key.region, key.metric)) }));
     await transaction.query(
-      `INSERT INTO series_state (region, metric, state, updated_at)
-       SELECT region, metric, state, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS s(region, metric, state)
+      `INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
+       SELECT region, metric, state, buckets, $2 FROM jsonb_to_recordset($1::jsonb) AS s(region text, metric text, state jsonb, buckets float8[])
        ON CONFLICT DO NOTHING`,
-      [missing.map((key) => key.region), missing.map((key) => key.metric), missing.map((key) => JSON.stringify(initialSeriesState(key.region, key.metric))), this.clock.now()],
+      [JSON.stringify(fresh), this.clock.now()],
     );
     return [...rows, ...(await select(missing))];
   }
 
-  private async writeSeries(transaction: EntityManager, updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[]): Promise<void> {
+  private async writeSeries(transaction: EntityManager, updates: SeriesUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     // One JSON document for all rows: the driver sends it as is, rather than escaping each state inside an array literal.
     const rows = updates.map((u) => ({
       region: u.row.region,
       metric: u.row.metric,
-      state: u.state,
+      ...packSeriesState(u.state),
+      samples_seen: u.state.samplesSeen,
       last_sample_at: u.lastSampleAt.toISOString(),
       published_baseline: u.published?.publishedBaseline ?? null,
       baseline_published_at: u.published?.baselinePublishedAt.toISOString() ?? null,
     }));
     await transaction.query(
       `UPDATE series_state AS s SET
-         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
+         state = u.state, baseline_buckets = u.buckets, samples_seen = u.samples_seen, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
          published_baseline = coalesce(u.published_baseline, s.published_baseline),
          baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
        FROM jsonb_to_recordset($1::jsonb)
-         AS u(region text, metric text, state jsonb, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
+         AS u(region text, metric text, state jsonb, buckets float8[], samples_seen integer, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
        WHERE s.region = u.region AND s.metric = u.metric`,
       [JSON.stringify(rows), this.clock.now()],
     );
