@@ -10,7 +10,7 @@ import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConf
 import { SurgesService, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
-import { packSeriesState, unpackSeriesState } from './stored-series-state';
+import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
 
@@ -24,7 +24,7 @@ interface SeriesRow {
   region: string;
   metric: string;
   state: unknown;
-  baseline_buckets: number[] | null;
+  baseline_buckets: Buffer | null;
   signal_lost_at: Date | null;
   published_baseline: PublishedBaseline | null;
   baseline_published_at: Date | null;
@@ -40,6 +40,9 @@ interface SeriesUpdate {
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
 export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
+
+/** SQL for the packed buckets of the row at a 1-based position in a parameter holding every row's. */
+const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
 
 const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
 
@@ -167,23 +170,27 @@ export class SampleAssessmentService {
     if (rows.length === keys.length) return rows;
     const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
     const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
-    const fresh = missing.map((key) => ({ region: key.region, metric: key.metric, ...packSeriesState(initialSeriesState(key.region, key.metric)) }));
+    const fresh = missing.map((key) => packSeriesState(initialSeriesState(key.region, key.metric)));
     await transaction.query(
       `INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
-       SELECT region, metric, state, buckets, $2 FROM jsonb_to_recordset($1::jsonb) AS s(region text, metric text, state jsonb, buckets float8[])
+       SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
+       FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
        ON CONFLICT DO NOTHING`,
-      [JSON.stringify(fresh), this.clock.now()],
+      [missing.map((key) => key.region), missing.map((key) => key.metric), fresh.map((packed) => JSON.stringify(packed.state)), Buffer.concat(fresh.map((packed) => packed.buckets)), this.clock.now()],
     );
     return [...rows, ...(await select(missing))];
   }
 
   private async writeSeries(transaction: EntityManager, updates: SeriesUpdate[]): Promise<void> {
     if (updates.length === 0) return;
-    // One JSON document for all rows: the driver sends it as is, rather than escaping each state inside an array literal.
-    const rows = updates.map((u) => ({
+    // One JSON document for all rows, the driver sending it as is rather than escaping each state inside
+    // an array literal; the buckets of all rows as one binary parameter, each row taking its slice.
+    const packed = updates.map((u) => packSeriesState(u.state));
+    const rows = updates.map((u, index) => ({
+      position: index + 1,
       region: u.row.region,
       metric: u.row.metric,
-      ...packSeriesState(u.state),
+      state: packed[index].state,
       samples_seen: u.state.samplesSeen,
       last_sample_at: u.lastSampleAt.toISOString(),
       published_baseline: u.published?.publishedBaseline ?? null,
@@ -191,13 +198,14 @@ export class SampleAssessmentService {
     }));
     await transaction.query(
       `UPDATE series_state AS s SET
-         state = u.state, baseline_buckets = u.buckets, samples_seen = u.samples_seen, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
+         state = u.state, baseline_buckets = ${bucketsAt('$3', 'u.position')}, samples_seen = u.samples_seen,
+         last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
          published_baseline = coalesce(u.published_baseline, s.published_baseline),
          baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
        FROM jsonb_to_recordset($1::jsonb)
-         AS u(region text, metric text, state jsonb, buckets float8[], samples_seen integer, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
+         AS u(position integer, region text, metric text, state jsonb, samples_seen integer, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
        WHERE s.region = u.region AND s.metric = u.metric`,
-      [JSON.stringify(rows), this.clock.now()],
+      [JSON.stringify(rows), this.clock.now(), Buffer.concat(packed.map((p) => p.buckets))],
     );
   }
 

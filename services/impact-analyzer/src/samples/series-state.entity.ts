@@ -19,8 +19,8 @@ export class SeriesStateEntity {
   state!: unknown;
 
   /** The baseline's buckets; null in a row whose jsonb still holds them. */
-  @Column({ name: 'baseline_buckets', type: 'float8', array: true, nullable: true })
-  baselineBuckets!: number[] | null;
+  @Column({ name: 'baseline_buckets', type: 'bytea', nullable: true })
+  baselineBuckets!: Buffer | null;
 
   @Column({ name: 'samples_seen', type: 'integer' })
   samplesSeen!: number;
