@@ -25,7 +25,7 @@ export const analyzerService = defineService({
   defaultPort: 3002,
   environment: analyzerEnvironment,
   settings: analyzerSettings,
-  topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionBaselines],
+  topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
   migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000],
   modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],

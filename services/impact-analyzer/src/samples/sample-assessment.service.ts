@@ -1,4 +1,5 @@
-import type { HoldfastEvent, SurgeEvidence } from '@holdfast/contracts';
+import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
@@ -7,6 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
 import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { SERVICE_NAME } from '../service-name';
 import { SurgesService, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
@@ -40,6 +42,8 @@ interface SeriesUpdate {
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
 export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
+/** One chain per loss of a series' signal: signal.lost, the held surge and signal.restored (caused by the sample that ends it). */
+export const signalLossCorrelation = (region: string, metric: string): string => `signal-loss:${region}/${metric}`;
 
 /** SQL for the packed buckets of the row at a 1-based position in a parameter holding every row's. */
 const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
@@ -64,6 +68,7 @@ export class SampleAssessmentService {
     private readonly catalog: RegionCatalog,
     private readonly surges: SurgesService,
     private readonly baselines: BaselinesService,
+    private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
     metrics: MetricsRegistry,
   ) {
@@ -288,10 +293,21 @@ export class SampleAssessmentService {
     await this.surges.clear(transaction, active, new Date(at), `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`, traceOf(event));
   }
 
-  /** Samples are back: a surge held for the lost signal clears. */
+  /** Samples are back: signal.restored says so, and a surge held for the lost signal clears. */
   private async signalBack(transaction: EntityManager, row: SeriesRow, event: SampleEvent): Promise<void> {
-    const held = await this.surges.findActive(transaction, row.region, 'detector', signalLossOrigin(row.metric));
-    if (held) await this.surges.clear(transaction, held, new Date(event.data.at), `samples of ${row.metric} in ${row.region} are arriving again`, traceOf(event));
+    const { region, metric } = row;
+    const reason = `Samples of ${metric} from ${region} are arriving again`;
+    await this.messaging.outbox.add(
+      transaction,
+      createEvent(
+        'signal.restored',
+        { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: new Date(event.data.at).toISOString(), reason },
+        // In the loss's chain, caused by the sample that ended it.
+        { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id },
+      ),
+    );
+    const held = await this.surges.findActive(transaction, region, 'detector', signalLossOrigin(metric));
+    if (held) await this.surges.clear(transaction, held, new Date(event.data.at), reason, traceOf(event));
   }
 }
 
