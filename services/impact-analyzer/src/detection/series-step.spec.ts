@@ -132,6 +132,43 @@ describe('stepSeries', () => {
   });
 });
 
+describe('expectedEnd', () => {
+  // traffic() swings 700..1300 once a day (288 samples); sample 2232 is a trough (7 days + 216).
+  const trough = 2232;
+  const startOf = (level: number, count = 3) => run([...traffic(0, trough), ...Array.from({ length: count }, (_, k) => sample(trough + k, level))]).decisions;
+
+  it('at the start of a surge the daily cycle will absorb: when the seasonal forecast meets the held level, then the cool-down', () => {
+    const started = startOf(1250).find((d) => d.type === 'surge.started')!;
+    expect(started).toBeDefined();
+    // 1250 is usual again near the next peak (samples ~2290..2360), then 12 calm samples at five minutes.
+    const end = Date.parse(started.expectedEnd!);
+    expect(end).toBeGreaterThan(START + 2290 * STEP);
+    expect(end).toBeLessThan(START + (2360 + 12) * STEP);
+  });
+
+  it('gives none at the start of a surge beyond anything the profile holds; once its decay is seen, a surge.updated tells the end', () => {
+    const started = startOf(4000).find((d) => d.type === 'surge.started')!;
+    expect(started.expectedEnd).toBeNull();
+    const levels = [6000, 9000, 12000, 9000, 7000, 5500];
+    const decisions = run([...traffic(0, trough), ...levels.map((level, k) => sample(trough + k, level))]).decisions;
+    const told = decisions.find((d) => d.expectedEnd !== null)!;
+    // Told at the first sample after the peak, though the surge did not grow: 12000 -> 9000 decays by a quarter a sample.
+    expect(told).toMatchObject({ type: 'surge.updated', at: sample(trough + 3, 0).at, evidence: { observed: 9000 } });
+    const end = Date.parse(told.expectedEnd!);
+    expect(end).toBeGreaterThan(Date.parse(told.at) + 12 * STEP);
+    expect(end).toBeLessThan(Date.parse(told.at) + 40 * STEP);
+    // The next samples keep to that estimate (within a quarter of what was left): no further update.
+    expect(decisions.filter((d) => Date.parse(d.at) > Date.parse(told.at))).toEqual([]);
+  });
+
+  it('is the time of the clearing decision once cleared, and never before the decision it comes with', () => {
+    for (const decision of run(withSurge).decisions) {
+      if (decision.type === 'surge.cleared') expect(decision.expectedEnd).toBe(decision.at);
+      else if (decision.expectedEnd !== null) expect(Date.parse(decision.expectedEnd)).toBeGreaterThan(Date.parse(decision.at));
+    }
+  });
+});
+
 describe('stepSeriesRun', () => {
   it('gives the states and decisions of stepping the samples one by one, however the series is cut into runs', () => {
     const expected = run(withSurge);
