@@ -4,6 +4,7 @@ import {
   copyBaselineState,
   emptyBaselineState,
   localHourOfWeek,
+  localHoursOfWeekAhead,
   parseBaselineState,
   regionZone,
   type BaselineExpectation,
@@ -164,7 +165,7 @@ export function parseSeriesState(json: unknown): SeriesState {
  */
 export function stepSeries(state: SeriesState, sample: TrafficSample, context: StepContext): StepResult {
   const zone = regionZone(context.zone, state.region);
-  if (!isUsable(state, sample)) return { state, decision: null };
+  if (usableAt(state, sample) === null) return { state, decision: null };
   const next = copySeriesState(state);
   return { state: next, decision: advanceSeries(next, sample, context.config, zone) };
 }
@@ -187,19 +188,21 @@ export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSampl
   const zone = regionZone(context.zone, state.region);
   let next: SeriesState | null = null;
   const steps = samples.map((sample): RunStep => {
-    if (!isUsable(next ?? state, sample)) return { late: true, decision: null };
+    const atMs = usableAt(next ?? state, sample);
+    if (atMs === null) return { late: true, decision: null };
     next ??= copySeriesState(state);
-    return { late: false, decision: advanceSeries(next, sample, context.config, zone) };
+    return { late: false, decision: advanceUsable(next, sample.value, atMs, context.config, zone) };
   });
   return { state: next ?? state, steps };
 }
 
-function isUsable(state: SeriesState, sample: TrafficSample): boolean {
+/** The sample's time, or null when it is not one to step: malformed, another series', or not newer than the last. */
+function usableAt(state: SeriesState, sample: TrafficSample): number | null {
   const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
-  if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return false;
-  if (sample.region !== state.region || sample.metric !== state.metric) return false;
+  if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return null;
+  if (sample.region !== state.region || sample.metric !== state.metric) return null;
   // Streaming order per series: anything not newer than the last sample is a duplicate or too late.
-  return state.lastAtMs === null || atMs > state.lastAtMs;
+  return state.lastAtMs === null || atMs > state.lastAtMs ? atMs : null;
 }
 
 /**
@@ -207,8 +210,12 @@ function isUsable(state: SeriesState, sample: TrafficSample): boolean {
  * skips the copy. The zone must already be checked.
  */
 export function advanceSeries(state: SeriesState, sample: TrafficSample, config: DetectionConfig, zone: string): SurgeDecision | null {
-  if (!isUsable(state, sample)) return null;
-  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
+  const atMs = usableAt(state, sample);
+  return atMs === null ? null : advanceUsable(state, sample.value, atMs, config, zone);
+}
+
+/** The step proper, on a sample already found usable (usableAt gave its time). */
+function advanceUsable(state: SeriesState, value: number, atMs: number, config: DetectionConfig, zone: string): SurgeDecision | null {
   const thresholds = thresholdsFor(config, state.region);
   if (state.lastAtMs !== null) {
     const gap = atMs - state.lastAtMs;
@@ -223,13 +230,17 @@ export function advanceSeries(state: SeriesState, sample: TrafficSample, config:
   const { expected, scale, support } = baseline.expectAt(hourOfWeek);
   let decision: SurgeDecision | null = null;
   if (Number.isFinite(expected)) {
-    const zScore = (sample.value - expected) / scale;
-    state.recent.push({ atMs, value: sample.value, expected, zScore });
+    const zScore = (value - expected) / scale;
+    state.recent.push({ atMs, value: value, expected, zScore });
     if (state.recent.length > EVIDENCE_SAMPLES) state.recent.shift();
-    const forecast = (futureMs: number) => baseline.expectAt(localHourOfWeek(futureMs, zone));
-    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, atMs, forecast);
+    const forecast: Forecast = (stepMs, count, calm) => {
+      const hourAt = localHoursOfWeekAhead(atMs, stepMs, count, zone);
+      for (let k = 1; k <= count; k++) if (calm(baseline.expectAt(hourAt(k)))) return k;
+      return null;
+    };
+    decision = judge(state, thresholds, { observed: value, baseline: expected, scale, support, zScore }, atMs, forecast);
   }
-  baseline.learnAt(hourOfWeek, sample.value, expected);
+  baseline.learnAt(hourOfWeek, value, expected);
   state.samplesSeen += 1;
   return decision;
 }
@@ -245,8 +256,8 @@ const SPIKE: Record<SurgeDirection, PeakKind> = { up: 'upSpike', down: 'downSpik
 const SUSTAINED: Record<SurgeDirection, PeakKind> = { up: 'upSustained', down: 'downSustained' };
 const DIRECTIONS: readonly SurgeDirection[] = ['up', 'down'];
 
-/** The baseline's expectation at a future instant, as it stands now. */
-type Forecast = (atMs: number) => BaselineExpectation;
+/** The first of the next `count` instants `stepMs` apart (1-based) at which the baseline, as it stands now, expects a calm level; null if none. */
+type Forecast = (stepMs: number, count: number, calm: (expectation: BaselineExpectation) => boolean) => number | null;
 
 function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number, forecast: Forecast): SurgeDecision | null {
   const scores = { up: 0, down: 0 };
@@ -423,13 +434,13 @@ function decayCalmAt(state: SeriesState, active: ActiveSurge, reading: Reading, 
 
 function seasonalCalmAt(active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, cadenceMs: number, forecast: Forecast): number {
   const step = Math.max(cadenceMs, MIN_FORECAST_STEP_MS);
-  for (let futureMs = atMs + step; futureMs <= atMs + FORECAST_HORIZON_MS; futureMs += step) {
-    const { expected, scale } = forecast(futureMs);
-    const deviation = (active.direction === 'up' ? reading.observed - expected : expected - reading.observed) / scale;
-    // The same test the step applies to a sample before counting it calm.
-    if (deviation < t.clearScore) return futureMs;
-  }
-  return Number.POSITIVE_INFINITY;
+  // The same test the step applies to a sample before counting it calm.
+  const calm = forecast(
+    step,
+    Math.floor(FORECAST_HORIZON_MS / step),
+    ({ expected, scale }) => (active.direction === 'up' ? reading.observed - expected : expected - reading.observed) / scale < t.clearScore,
+  );
+  return calm === null ? Number.POSITIVE_INFINITY : atMs + calm * step;
 }
 
 const severityRank: Record<SurgeSeverity, number> = { minor: 0, major: 1, critical: 2 };

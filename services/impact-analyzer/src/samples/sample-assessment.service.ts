@@ -85,7 +85,7 @@ export class SampleAssessmentService {
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
     const refusals: SampleRefusal[] = [];
-    const bySeries = new Map<string, { index: number; event: SampleEvent }[]>();
+    const bySeries = new Map<string, { atMs: number; event: SampleEvent }[]>();
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
       if (!region) {
@@ -95,7 +95,7 @@ export class SampleAssessmentService {
       }
       const key = seriesKey(region.code, event.data.metric);
       const list = bySeries.get(key) ?? [];
-      list.push({ index, event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } } });
+      list.push({ atMs: Date.parse(event.data.at), event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } } });
       bySeries.set(key, list);
     });
     if (bySeries.size === 0) return refusals;
@@ -104,7 +104,7 @@ export class SampleAssessmentService {
     const updates: SeriesUpdate[] = [];
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
-      const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => Date.parse(a.event.data.at) - Date.parse(b.event.data.at));
+      const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
       const before = this.stateOf(row);
       const policy = policyOf(this.config.settings, row.region);
       // The whole run of the series is stepped on one copy of its state, then its decisions applied in order.
