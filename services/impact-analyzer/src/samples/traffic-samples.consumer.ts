@@ -1,4 +1,4 @@
-import { ConsumerGroups, Topics, TopicSpecs } from '@holdfast/contracts';
+import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { MessagingRuntime, physicalTopic, UnprocessableEventError, type EventConsumer } from '@holdfast/messaging';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -26,8 +26,6 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
     this.consumer = this.messaging.consumer({
       topic: Topics.trafficSamples,
       group: ConsumerGroups.analyzerSamples,
-      // Every partition of the topic at once, so one batch's PostgreSQL round trips overlap another's stepping.
-      partitionsConsumedConcurrently: TopicSpecs[Topics.trafficSamples].partitions,
       batch: {
         // A Kafka fetch (up to 1 MB per partition) in one transaction: each series' state is read and written once per batch.
         maxEvents: 5_000,
