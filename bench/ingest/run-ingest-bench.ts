@@ -109,8 +109,9 @@ async function main(): Promise<void> {
     app = await analyzerService.createApp(config);
     database = new Client({ connectionString: url.toString() });
     await database.connect();
+    // The samples_seen column rather than the detector's state: polled every 5 ms, the probe must not load PostgreSQL itself.
     const assessed = async () => {
-      const rows = await database!.query<{ n: string | null }>(`SELECT sum((state->>'samplesSeen')::int) AS n FROM impact_analyzer.series_state`).catch(() => ({ rows: [{ n: '0' }] }));
+      const rows = await database!.query<{ n: string | null }>(`SELECT sum(samples_seen) AS n FROM impact_analyzer.series_state`).catch(() => ({ rows: [{ n: '0' }] }));
       return Number(rows.rows[0]?.n ?? 0);
     };
     const initialised = app.init();

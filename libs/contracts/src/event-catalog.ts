@@ -5,6 +5,8 @@ import { HoldOverriddenSchema, type HoldOverridden } from './events/hold-overrid
 import { HoldPlacedSchema, type HoldPlaced } from './events/hold-placed.v1';
 import { HoldReleasedSchema, type HoldReleased } from './events/hold-released.v1';
 import { RegionBaselineSchema, type RegionBaseline } from './events/region-baseline.v1';
+import { SignalLostSchema, type SignalLost } from './events/signal-lost.v1';
+import { SignalRestoredSchema, type SignalRestored } from './events/signal-restored.v1';
 import { SurgeClearedSchema, type SurgeCleared } from './events/surge-cleared.v1';
 import { SurgeStartedSchema, type SurgeStarted } from './events/surge-started.v1';
 import { SurgeUpdatedSchema, type SurgeUpdated } from './events/surge-updated.v1';
@@ -26,6 +28,8 @@ export interface EventPayloads {
   'surge.started': SurgeStarted;
   'surge.updated': SurgeUpdated;
   'surge.cleared': SurgeCleared;
+  'signal.lost': SignalLost;
+  'signal.restored': SignalRestored;
   'window.scheduled': WindowScheduled;
   'window.updated': WindowUpdated;
   'window.held': WindowHeld;
@@ -46,6 +50,8 @@ export const EventSchemas: { readonly [K in EventType]: z.ZodType<EventPayloads[
   'surge.started': SurgeStartedSchema,
   'surge.updated': SurgeUpdatedSchema,
   'surge.cleared': SurgeClearedSchema,
+  'signal.lost': SignalLostSchema,
+  'signal.restored': SignalRestoredSchema,
   'window.scheduled': WindowScheduledSchema,
   'window.updated': WindowUpdatedSchema,
   'window.held': WindowHeldSchema,
@@ -67,6 +73,8 @@ export const EventVersions: { readonly [K in EventType]: number } = {
   'surge.started': 1,
   'surge.updated': 1,
   'surge.cleared': 1,
+  'signal.lost': 1,
+  'signal.restored': 1,
   'window.scheduled': 1,
   'window.updated': 1,
   'window.held': 1,
@@ -88,6 +96,7 @@ export const TopicEvents = {
   [Topics.trafficSamples]: [EventTypes.trafficSample],
   [Topics.regionBaselines]: [EventTypes.regionBaseline],
   [Topics.regionSurges]: [EventTypes.surgeStarted, EventTypes.surgeUpdated, EventTypes.surgeCleared],
+  [Topics.regionSignals]: [EventTypes.signalLost, EventTypes.signalRestored],
   [Topics.maintenanceWindows]: [
     EventTypes.windowScheduled,
     EventTypes.windowUpdated,
@@ -127,6 +136,8 @@ const EventKeys: { readonly [K in EventType]: (data: EventPayloads[K]) => string
   'surge.started': (data) => data.region,
   'surge.updated': (data) => data.region,
   'surge.cleared': (data) => data.region,
+  'signal.lost': (data) => data.region,
+  'signal.restored': (data) => data.region,
   'window.scheduled': (data) => data.windowId,
   'window.updated': (data) => data.windowId,
   'window.held': (data) => data.windowId,

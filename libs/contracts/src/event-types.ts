@@ -8,6 +8,8 @@ export const EventTypes = {
   surgeStarted: 'surge.started',
   surgeUpdated: 'surge.updated',
   surgeCleared: 'surge.cleared',
+  signalLost: 'signal.lost',
+  signalRestored: 'signal.restored',
   windowScheduled: 'window.scheduled',
   windowUpdated: 'window.updated',
   windowHeld: 'window.held',

@@ -6,6 +6,8 @@ export * from './event-catalog';
 export * from './events/common.schema';
 export * from './events/traffic-sample.v1';
 export * from './events/region-baseline.v1';
+export * from './events/signal-lost.v1';
+export * from './events/signal-restored.v1';
 export * from './events/surge-state.v1';
 export * from './events/surge-started.v1';
 export * from './events/surge-updated.v1';

@@ -6,6 +6,7 @@ export const Topics = {
   trafficSamples: 'traffic.samples.v1',
   regionBaselines: 'region.baselines.v1',
   regionSurges: 'region.surges.v1',
+  regionSignals: 'region.signals.v1',
   maintenanceWindows: 'maintenance.windows.v1',
   maintenanceHolds: 'maintenance.holds.v1',
   apiKeys: 'api.keys.v1',
@@ -53,6 +54,14 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     key: 'region',
     externalProducers: false,
     description: 'Surges detected from traffic, raised by alerts or declared for a critical period, per region.',
+  },
+  [Topics.regionSignals]: {
+    name: Topics.regionSignals,
+    partitions: 6,
+    compacted: false,
+    key: 'region',
+    externalProducers: false,
+    description: 'Signal loss per region and metric: samples that stopped for longer than the region allows, and their return.',
   },
   [Topics.maintenanceWindows]: {
     name: Topics.maintenanceWindows,

@@ -5,6 +5,7 @@ import { BaselinesModule } from './baselines/baselines.module';
 import { analyzerEnvironment, analyzerSettings } from './config/analyzer-settings';
 import { CreateSurge1764000100000 } from './database/migrations/1764000100000-create-surge';
 import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrations/1764000200000-detector-state-alerts-declarations';
+import { SeriesBaselineBuckets1764000300000 } from './database/migrations/1764000300000-series-baseline-buckets';
 import { DeclarationEntity } from './declarations/declaration.entity';
 import { DeclarationsModule } from './declarations/declarations.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -24,9 +25,9 @@ export const analyzerService = defineService({
   defaultPort: 3002,
   environment: analyzerEnvironment,
   settings: analyzerSettings,
-  topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionBaselines],
+  topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
-  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000],
+  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000],
   modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

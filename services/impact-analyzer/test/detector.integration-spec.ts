@@ -79,7 +79,9 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     const evidence = started.data.evidence as { observed: number; baseline: number; samples: { expected: number }[] };
     expect(evidence.observed).toBeGreaterThan(1.5 * evidence.baseline);
     expect(evidence.samples.at(-1)!.expected).toBeGreaterThan(0);
-    // An expected end, when the detector can estimate one, is always after the start (the contract's rule).
+    // It starts at twice the level of its local hour, a level the daily cycle reaches at its peak: its end is estimated from the start.
+    expect(started.data.expectedEndAt).toEqual(expect.any(String));
+    // An expected end is always after the start (the contract's rule).
     for (const event of events.filter((e) => typeof e.data.expectedEndAt === 'string')) expect(Date.parse(event.data.expectedEndAt as string)).toBeGreaterThan(Date.parse(started.data.startedAt as string));
     const cleared = events.at(-1)!;
     expect(Date.parse(cleared.data.clearedAt as string)).toBeGreaterThan(Date.parse(at(11)));

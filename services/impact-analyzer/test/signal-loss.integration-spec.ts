@@ -1,3 +1,4 @@
+import { Topics } from '@holdfast/contracts';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -7,6 +8,7 @@ import { postAll, recordEvents } from './support/analyzer-harness';
 describe('impact-analyzer: signal loss in each mode, on the injected clock, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
   let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let signals: Awaited<ReturnType<typeof recordEvents>>;
   const clock = new ManualClock('2026-06-14T21:00:00Z');
 
   const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
@@ -23,14 +25,16 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
       },
     });
     surges = await recordEvents(service);
+    signals = await recordEvents(service, Topics.regionSignals, 'signal-reader');
   });
 
   afterAll(async () => {
     await surges?.stop();
+    await signals?.stop();
     await service?.close();
   });
 
-  it('holds a region set to hold, reports one set to notify (the default), ignores one set to ignore, and clears the hold when samples return', async () => {
+  it('holds a region set to hold, reports one set to notify (the default) on region.signals.v1, ignores one set to ignore, and ends each loss when samples return', async () => {
     const samples = ['IR', 'NP', 'JP'].flatMap((region) => [0, 5].map((minutes) => ({ region, at: new Date(Date.parse('2026-06-14T20:50:00Z') + minutes * 60_000).toISOString(), value: 100 })));
     await postAll(service, samples);
     await expectEventually(async () => {
@@ -58,6 +62,20 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
     expect((await baseline('JP')).metrics[0].signalLostAt).toBeNull();
     expect(text).toMatch(/holdfast_analyzer_signal_age_seconds\{[^}]*region="JP"[^}]*\} 1260/);
     expect(text).toMatch(/holdfast_analyzer_active_surges\{[^}]*region="IR"[^}]*source="detector"[^}]*\} 1/);
+    // Both lost signals are news, keyed by region; the one held says a surge follows. Nothing for the ignored region.
+    await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`).sort()).toEqual(['signal.lost IR', 'signal.lost NP']));
+    const lostNp = signals.events().find((event) => event.data.region === 'NP')!;
+    expect(lostNp.data).toEqual({
+      region: 'NP',
+      metric: 'requests',
+      lastSampleAt: '2026-06-14T20:55:00.000Z',
+      lostAt: '2026-06-14T21:16:00.000Z',
+      silentSeconds: 1260,
+      onSignalLoss: 'notify',
+      reason: 'No requests sample from NP for 21 minutes (allowed: 10 minutes)',
+    });
+    expect(lostNp.headers.ce_correlationid).toBe('signal-loss:NP/requests');
+    expect(signals.events().find((event) => event.data.region === 'IR')!.data).toMatchObject({ onSignalLoss: 'hold' });
 
     // A second pass does not raise it again.
     await runJobs();
@@ -65,6 +83,15 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
     await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR', 'surge.cleared IR']));
     expect(surges.events()[1].data).toMatchObject({ surgeId: surges.events()[0].data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
     expect((await baseline('IR')).metrics[0].signalLostAt).toBeNull();
+    await postAll(service, [{ region: 'NP', at: '2026-06-14T21:18:00Z', value: 100 }]);
+    await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`)).toHaveLength(4));
+    const restored = signals.events().filter((event) => event.type === 'signal.restored');
+    expect(restored.map((event) => event.data).sort((a, b) => String(a.region).localeCompare(String(b.region)))).toEqual([
+      { region: 'IR', metric: 'requests', lostAt: '2026-06-14T21:16:00.000Z', restoredAt: '2026-06-14T21:17:00.000Z', reason: 'Samples of requests from IR are arriving again' },
+      { region: 'NP', metric: 'requests', lostAt: '2026-06-14T21:16:00.000Z', restoredAt: '2026-06-14T21:18:00.000Z', reason: 'Samples of requests from NP are arriving again' },
+    ]);
+    expect(restored.every((event) => event.headers.ce_correlationid === `signal-loss:${event.data.region}/requests`)).toBe(true);
+    expect((await baseline('NP')).metrics[0].signalLostAt).toBeNull();
 
     // Everything consumed and committed: the lag gauge reads zero on every partition.
     await expectEventually(async () => {

@@ -6,9 +6,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
-import { SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
+import { parseSeriesState, SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
 import type { PublishedBaseline } from '../samples/series-state.entity';
 import { SeriesStateEntity } from '../samples/series-state.entity';
+import { unpackSeriesState } from '../samples/stored-series-state';
 import { SERVICE_NAME } from '../service-name';
 
 /** A series' learned hour-of-week profile with how many samples each hour rests on. */
@@ -103,7 +104,7 @@ export class BaselinesService {
       hoursPerWeek: HOURS_PER_WEEK,
       metrics: rows.map((row) => ({
         metric: row.metric,
-        ...profileOf(row.state, detection),
+        ...profileOf(parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baselineBuckets })), detection),
         lastSampleAt: row.lastSampleAt?.toISOString() ?? null,
         signalLostAt: row.signalLostAt?.toISOString() ?? null,
         publishedAt: row.baselinePublishedAt?.toISOString() ?? null,

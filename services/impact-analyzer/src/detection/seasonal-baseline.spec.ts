@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { TimeErrorCode } from '@holdfast/time';
-import { HOURS_PER_WEEK, SeasonalBaseline, localHourOfWeek } from './seasonal-baseline';
+import { HOURS_PER_WEEK, SeasonalBaseline, localHourOfWeek, localHoursOfWeekAhead } from './seasonal-baseline';
 
 const HOUR = 60 * 60 * 1000;
 /** Monday 2026-01-05 00:00 UTC. */
@@ -54,6 +54,32 @@ describe('localHourOfWeek against luxon', () => {
         expect(localHourOfWeek(new Date(ms), zone)).toBe((local.weekday - 1) * 24 + local.hour);
       }
     }
+  });
+});
+
+describe('localHoursOfWeekAhead', () => {
+  it('gives what localHourOfWeek gives at each step, across DST changes and half-hour zones', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('Europe/Berlin', 'America/Sao_Paulo', 'Asia/Tehran', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'UTC'),
+        // Any start in 2025-2027, so some weeks hold a change of offset.
+        fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2027, 11, 1) }),
+        fc.constantFrom(5 * 60_000, 15 * 60_000, 60 * 60_000),
+        (zone, fromMs, stepMs) => {
+          const count = Math.floor((7 * 86_400_000) / stepMs);
+          const expected = Array.from({ length: count }, (_, k) => localHourOfWeek(fromMs + (k + 1) * stepMs, zone));
+          const hourAt = localHoursOfWeekAhead(fromMs, stepMs, count, zone);
+          expect(Array.from({ length: count }, (_, k) => hourAt(k + 1))).toEqual(expected);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('holds across the spring-forward week in Berlin', () => {
+    const fromMs = Date.UTC(2026, 2, 27);
+    const hourAt = localHoursOfWeekAhead(fromMs, 3_600_000, 72, 'Europe/Berlin');
+    expect(Array.from({ length: 72 }, (_, k) => hourAt(k + 1))).toEqual(Array.from({ length: 72 }, (_, k) => localHourOfWeek(fromMs + (k + 1) * 3_600_000, 'Europe/Berlin')));
   });
 });
 

@@ -81,19 +81,59 @@ function offsetAt(atMs: number, zone: string): number {
 export function localHourOfWeek(at: Date | number, zone: string): number {
   const atMs = typeof at === 'number' ? at : at.getTime();
   const localMs = zone === 'UTC' ? atMs : atMs + offsetAt(atMs, zone);
-  const local = Number.isFinite(localMs) ? localMs : atMs;
+  return hourOfWeekAt(Number.isFinite(localMs) ? localMs : atMs);
+}
+
+function hourOfWeekAt(localMs: number): number {
   // 1970-01-01 was a Thursday: day 0 is weekday 3 counted from Monday.
-  const weekday = (((Math.floor(local / DAY_MS) + 3) % 7) + 7) % 7;
-  const hour = (((Math.floor(local / HOUR_MS) % 24) + 24) % 24);
+  const weekday = (((Math.floor(localMs / DAY_MS) + 3) % 7) + 7) % 7;
+  const hour = (((Math.floor(localMs / HOUR_MS) % 24) + 24) % 24);
   return weekday * HOURS_PER_DAY + hour;
 }
+
+/**
+ * Local hours of week at fromMs + k * stepMs for k = 1..count (given as a function of k, so a
+ * search can stop early), DST-aware, for a forecast: the offsets at both ends, and where they
+ * differ the instant of the change, stand for the whole span (no zone changes its offset twice
+ * within a week), so the span costs two tz lookups (a few dozen across a change) and leaves the
+ * per-sample offset cache alone.
+ */
+export function localHoursOfWeekAhead(fromMs: number, stepMs: number, count: number, zone: string): (k: number) => number {
+  const endMs = fromMs + count * stepMs;
+  const iana = zone === 'UTC' ? null : IANAZone.create(zone);
+  const before = iana ? iana.offset(fromMs) * MINUTE_MS : 0;
+  const after = iana ? iana.offset(endMs) * MINUTE_MS : 0;
+  let changeMs = Number.POSITIVE_INFINITY;
+  if (iana && before !== after) {
+    let low = fromMs;
+    let high = endMs;
+    // To the millisecond: the change's own instant already has the new offset.
+    while (high - low > 1) {
+      const middle = low + Math.floor((high - low) / 2);
+      if (iana.offset(middle) * MINUTE_MS === before) low = middle;
+      else high = middle;
+    }
+    changeMs = high;
+  }
+  return (k) => {
+    const atMs = fromMs + k * stepMs;
+    return hourOfWeekAt(atMs + (atMs < changeMs ? before : after));
+  };
+}
+
+// Validating a zone name builds an Intl formatter (hundreds of microseconds); a name once known stays known.
+const knownZones = new Set<string>();
 
 /**
  * The region's IANA zone, or a TimeError: an unknown or missing zone would misplace every
  * seasonal bucket, so it is never read as UTC.
  */
 export function regionZone(zone: string | undefined, region?: string): string {
-  if (zone !== undefined && isKnownZone(zone)) return zone;
+  if (zone !== undefined && knownZones.has(zone)) return zone;
+  if (zone !== undefined && isKnownZone(zone)) {
+    knownZones.add(zone);
+    return zone;
+  }
   const of = region === undefined ? '' : ` for region "${region}"`;
   throw new TimeError(
     TimeErrorCode.UnknownZone,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TimeErrorCode } from '@holdfast/time';
 import { DEFAULT_DETECTION_CONFIG, detectionConfig } from './detection-config';
-import { initialSeriesState, parseSeriesState, stepSeries, type SeriesState, type StepContext } from './series-step';
+import { initialSeriesState, parseSeriesState, stepSeries, stepSeriesRun, type SeriesState, type StepContext } from './series-step';
 import type { SurgeDecision, TrafficSample } from './surge-decision';
 import { SurgeDetector } from './surge-detector';
 
@@ -129,5 +129,72 @@ describe('stepSeries', () => {
     const { state } = run(bursts);
     const beyond = stepSeries(state, sample(3000, 6000), context).decision;
     expect(beyond).toMatchObject({ type: 'surge.started', direction: 'up' });
+  });
+});
+
+describe('expectedEnd', () => {
+  // traffic() swings 700..1300 once a day (288 samples); sample 2232 is a trough (7 days + 216).
+  const trough = 2232;
+  const startOf = (level: number, count = 3) => run([...traffic(0, trough), ...Array.from({ length: count }, (_, k) => sample(trough + k, level))]).decisions;
+
+  it('at the start of a surge the daily cycle will absorb: when the seasonal forecast meets the held level, then the cool-down', () => {
+    const started = startOf(1250).find((d) => d.type === 'surge.started')!;
+    expect(started).toBeDefined();
+    // 1250 is usual again near the next peak (samples ~2290..2360), then 12 calm samples at five minutes.
+    const end = Date.parse(started.expectedEnd!);
+    expect(end).toBeGreaterThan(START + 2290 * STEP);
+    expect(end).toBeLessThan(START + (2360 + 12) * STEP);
+  });
+
+  it('gives none at the start of a surge beyond anything the profile holds; once its decay is seen, a surge.updated tells the end', () => {
+    const started = startOf(4000).find((d) => d.type === 'surge.started')!;
+    expect(started.expectedEnd).toBeNull();
+    const levels = [6000, 9000, 12000, 9000, 7000, 5500];
+    const decisions = run([...traffic(0, trough), ...levels.map((level, k) => sample(trough + k, level))]).decisions;
+    const told = decisions.find((d) => d.expectedEnd !== null)!;
+    // Told at the first sample after the peak, though the surge did not grow: 12000 -> 9000 decays by a quarter a sample.
+    expect(told).toMatchObject({ type: 'surge.updated', at: sample(trough + 3, 0).at, evidence: { observed: 9000 } });
+    const end = Date.parse(told.expectedEnd!);
+    expect(end).toBeGreaterThan(Date.parse(told.at) + 12 * STEP);
+    expect(end).toBeLessThan(Date.parse(told.at) + 40 * STEP);
+    // The next samples keep to that estimate (within a quarter of what was left): no further update.
+    expect(decisions.filter((d) => Date.parse(d.at) > Date.parse(told.at))).toEqual([]);
+  });
+
+  it('is the time of the clearing decision once cleared, and never before the decision it comes with', () => {
+    for (const decision of run(withSurge).decisions) {
+      if (decision.type === 'surge.cleared') expect(decision.expectedEnd).toBe(decision.at);
+      else if (decision.expectedEnd !== null) expect(Date.parse(decision.expectedEnd)).toBeGreaterThan(Date.parse(decision.at));
+    }
+  });
+});
+
+describe('stepSeriesRun', () => {
+  it('gives the states and decisions of stepping the samples one by one, however the series is cut into runs', () => {
+    const expected = run(withSurge);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), (lengths) => {
+        let state = initialSeriesState('IR', 'requests');
+        const decisions: SurgeDecision[] = [];
+        for (let from = 0, k = 0; from < withSurge.length; from += lengths[k++ % lengths.length]) {
+          const result = stepSeriesRun(state, withSurge.slice(from, from + lengths[k % lengths.length]), context);
+          state = result.state;
+          decisions.push(...result.steps.flatMap((step) => (step.decision ? [step.decision] : [])));
+        }
+        expect(decisions).toEqual(expected.decisions);
+        expect(state).toEqual(expected.state);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('marks late and duplicated samples, never changes the state it is given, and returns it when nothing is new', () => {
+    const { state } = run(traffic(0, 1500));
+    const frozen = JSON.stringify(state);
+    const result = stepSeriesRun(state, [sample(1500, 1000), sample(1400, 9000), sample(1500, 1000), sample(1501, 1000)], context);
+    expect(result.steps.map((step) => step.late)).toEqual([false, true, true, false]);
+    expect(result.state.samplesSeen).toBe(state.samplesSeen + 2);
+    expect(JSON.stringify(state)).toBe(frozen);
+    expect(stepSeriesRun(state, [sample(10, 5)], context)).toEqual({ state, steps: [{ late: true, decision: null }] });
   });
 });

@@ -1,5 +1,15 @@
 import { thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
-import { SeasonalBaseline, copyBaselineState, emptyBaselineState, localHourOfWeek, parseBaselineState, regionZone, type BaselineState } from './seasonal-baseline';
+import {
+  SeasonalBaseline,
+  copyBaselineState,
+  emptyBaselineState,
+  localHourOfWeek,
+  localHoursOfWeekAhead,
+  parseBaselineState,
+  regionZone,
+  type BaselineExpectation,
+  type BaselineState,
+} from './seasonal-baseline';
 import type {
   DecidingSample,
   SurgeDecision,
@@ -21,6 +31,8 @@ export interface ActiveSurge {
   /** Largest excess over the baseline and the sample count when it was seen, to estimate the decay. */
   peakExcess: number;
   peakSample: number;
+  /** The expected end last published (epoch ms), so a newly possible or moved estimate is published too; absent in older state. */
+  publishedEndMs?: number | null;
 }
 
 export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
@@ -153,17 +165,44 @@ export function parseSeriesState(json: unknown): SeriesState {
  */
 export function stepSeries(state: SeriesState, sample: TrafficSample, context: StepContext): StepResult {
   const zone = regionZone(context.zone, state.region);
-  if (!isUsable(state, sample)) return { state, decision: null };
+  if (usableAt(state, sample) === null) return { state, decision: null };
   const next = copySeriesState(state);
   return { state: next, decision: advanceSeries(next, sample, context.config, zone) };
 }
 
-function isUsable(state: SeriesState, sample: TrafficSample): boolean {
+/** One sample's outcome in a run: late (left out, the state unchanged) or assessed, with any decision. */
+export type RunStep = { late: true; decision: null } | { late: false; decision: SurgeDecision | null };
+
+export interface RunResult {
+  state: SeriesState;
+  /** Outcomes in the order the samples were given. */
+  steps: RunStep[];
+}
+
+/**
+ * stepSeries over several samples of one series, in the order given: the same states and decisions
+ * as stepping them one by one, with the state copied once for the run rather than once per sample
+ * (a batch of a series costs one copy). Pure: the input state is left untouched.
+ */
+export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSample[], context: StepContext): RunResult {
+  const zone = regionZone(context.zone, state.region);
+  let next: SeriesState | null = null;
+  const steps = samples.map((sample): RunStep => {
+    const atMs = usableAt(next ?? state, sample);
+    if (atMs === null) return { late: true, decision: null };
+    next ??= copySeriesState(state);
+    return { late: false, decision: advanceUsable(next, sample.value, atMs, context.config, zone) };
+  });
+  return { state: next ?? state, steps };
+}
+
+/** The sample's time, or null when it is not one to step: malformed, another series', or not newer than the last. */
+function usableAt(state: SeriesState, sample: TrafficSample): number | null {
   const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
-  if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return false;
-  if (sample.region !== state.region || sample.metric !== state.metric) return false;
+  if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return null;
+  if (sample.region !== state.region || sample.metric !== state.metric) return null;
   // Streaming order per series: anything not newer than the last sample is a duplicate or too late.
-  return state.lastAtMs === null || atMs > state.lastAtMs;
+  return state.lastAtMs === null || atMs > state.lastAtMs ? atMs : null;
 }
 
 /**
@@ -171,8 +210,12 @@ function isUsable(state: SeriesState, sample: TrafficSample): boolean {
  * skips the copy. The zone must already be checked.
  */
 export function advanceSeries(state: SeriesState, sample: TrafficSample, config: DetectionConfig, zone: string): SurgeDecision | null {
-  if (!isUsable(state, sample)) return null;
-  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
+  const atMs = usableAt(state, sample);
+  return atMs === null ? null : advanceUsable(state, sample.value, atMs, config, zone);
+}
+
+/** The step proper, on a sample already found usable (usableAt gave its time). */
+function advanceUsable(state: SeriesState, value: number, atMs: number, config: DetectionConfig, zone: string): SurgeDecision | null {
   const thresholds = thresholdsFor(config, state.region);
   if (state.lastAtMs !== null) {
     const gap = atMs - state.lastAtMs;
@@ -187,12 +230,17 @@ export function advanceSeries(state: SeriesState, sample: TrafficSample, config:
   const { expected, scale, support } = baseline.expectAt(hourOfWeek);
   let decision: SurgeDecision | null = null;
   if (Number.isFinite(expected)) {
-    const zScore = (sample.value - expected) / scale;
-    state.recent.push({ atMs, value: sample.value, expected, zScore });
+    const zScore = (value - expected) / scale;
+    state.recent.push({ atMs, value: value, expected, zScore });
     if (state.recent.length > EVIDENCE_SAMPLES) state.recent.shift();
-    decision = judge(state, thresholds, { observed: sample.value, baseline: expected, scale, support, zScore }, atMs);
+    const forecast: Forecast = (stepMs, count, calm) => {
+      const hourAt = localHoursOfWeekAhead(atMs, stepMs, count, zone);
+      for (let k = 1; k <= count; k++) if (calm(baseline.expectAt(hourAt(k)))) return k;
+      return null;
+    };
+    decision = judge(state, thresholds, { observed: value, baseline: expected, scale, support, zScore }, atMs, forecast);
   }
-  baseline.learnAt(hourOfWeek, sample.value, expected);
+  baseline.learnAt(hourOfWeek, value, expected);
   state.samplesSeen += 1;
   return decision;
 }
@@ -208,7 +256,10 @@ const SPIKE: Record<SurgeDirection, PeakKind> = { up: 'upSpike', down: 'downSpik
 const SUSTAINED: Record<SurgeDirection, PeakKind> = { up: 'upSustained', down: 'downSustained' };
 const DIRECTIONS: readonly SurgeDirection[] = ['up', 'down'];
 
-function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number): SurgeDecision | null {
+/** The first of the next `count` instants `stepMs` apart (1-based) at which the baseline, as it stands now, expects a calm level; null if none. */
+type Forecast = (stepMs: number, count: number, calm: (expectation: BaselineExpectation) => boolean) => number | null;
+
+function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number, forecast: Forecast): SurgeDecision | null {
   const scores = { up: 0, down: 0 };
   const surprising = { up: false, down: false };
   for (const direction of DIRECTIONS) {
@@ -244,7 +295,9 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
       peakExcess: Math.abs(reading.observed - reading.baseline),
       peakSample: state.samplesSeen,
     };
-    return decisionOf('surge.started', state, state.active, reading, score, atMs, t);
+    const end = expectedEnd(state, state.active, reading, atMs, t, forecast);
+    state.active.publishedEndMs = end;
+    return decisionOf('surge.started', state, state.active, reading, score, atMs, end);
   }
 
   const score = scores[active.direction];
@@ -260,15 +313,21 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
     state.active = null;
     state.rearmSamples = t.rearmAfterSamples;
     state.cusum = { up: 0, down: 0 };
-    return decisionOf('surge.cleared', state, active, reading, score, atMs, t);
+    return decisionOf('surge.cleared', state, active, reading, score, atMs, atMs);
   }
   active.calmSamples = 0;
   const severity = severityOf(score, t);
   const escalated = severityRank[severity] > severityRank[active.severity];
-  if (!escalated && score < active.publishedScore * t.updateGrowth) return null;
-  active.severity = escalated ? severity : active.severity;
-  active.publishedScore = score;
-  return decisionOf('surge.updated', state, active, reading, score, atMs, t);
+  const grown = escalated || score >= active.publishedScore * t.updateGrowth;
+  const end = expectedEnd(state, active, reading, atMs, t, forecast);
+  // Not grown, but an end that can now be told (or moved materially) is news to whoever plans around it.
+  if (!grown && !endMoved(active.publishedEndMs ?? null, end, atMs)) return null;
+  if (grown) {
+    active.severity = escalated ? severity : active.severity;
+    active.publishedScore = score;
+  }
+  active.publishedEndMs = end;
+  return decisionOf('surge.updated', state, active, reading, score, atMs, end);
 }
 
 const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
@@ -308,7 +367,7 @@ function decisionOf(
   reading: Reading,
   score: number,
   atMs: number,
-  t: SurgeThresholds,
+  endMs: number | null,
 ): SurgeDecision {
   const at = new Date(atMs).toISOString();
   return {
@@ -320,7 +379,7 @@ function decisionOf(
     severity: active.severity,
     at,
     startedAt: active.startedAt,
-    expectedEnd: type === 'surge.cleared' ? at : expectedEnd(state, active, reading, atMs, t),
+    expectedEnd: endMs === null ? null : new Date(endMs).toISOString(),
     evidence: {
       ...reading,
       cumulative: state.cusum[active.direction],
@@ -330,18 +389,58 @@ function decisionOf(
   };
 }
 
+/** How far ahead the seasonal forecast is searched for the surge's end: a week covers every hour of the profile. */
+const FORECAST_HORIZON_MS = 7 * 24 * 3_600_000;
+/** Forecast steps are the series' cadence, but no finer than this, so a 15-second series costs no more than a 15-minute one. */
+const MIN_FORECAST_STEP_MS = 15 * 60_000;
+
 /**
- * Once the excess has fallen from its peak, its geometric decay per sample says how many more
- * samples until it is calm; the cool-down follows. Before any decay is seen there is no estimate.
+ * When the surge should be over, by the earlier of two estimates, or null when neither can be made:
+ * - decay: once the excess has fallen from its peak, its geometric decay per sample says how many
+ *   more samples until it is calm;
+ * - season: if the level now observed held, the first time within a week at which the seasonal
+ *   forecast rises (or, for a collapse, falls) to meet it, so it is no longer unusual for that local
+ *   hour (a night-time surge absorbed by the daily peak). A level the profile never reaches gives none.
+ * Either way the cool-down (clearAfterCalmSamples at the series' cadence) follows.
  */
-function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds): string | null {
+function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, forecast: Forecast): number | null {
+  if (state.cadenceMs === null || state.cadenceMs <= 0) return null;
+  const calmAtMs = Math.min(decayCalmAt(state, active, reading, atMs, t, state.cadenceMs), seasonalCalmAt(active, reading, atMs, t, state.cadenceMs, forecast));
+  return Number.isFinite(calmAtMs) ? calmAtMs + t.clearAfterCalmSamples * state.cadenceMs : null;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Whether a new estimate of the end is worth a surge.updated: the first one, or one that moved by
+ * more than a quarter of the time that was left (an hour at least). An estimate that can no longer
+ * be made does not retract the last one.
+ */
+function endMoved(publishedMs: number | null, endMs: number | null, atMs: number): boolean {
+  if (endMs === null) return false;
+  if (publishedMs === null) return true;
+  return Math.abs(endMs - publishedMs) > Math.max(HOUR_MS, 0.25 * (publishedMs - atMs));
+}
+
+function decayCalmAt(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, cadenceMs: number): number {
   const excess = active.direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed;
   const elapsed = state.samplesSeen - active.peakSample;
   const calmExcess = t.clearScore * reading.scale;
-  if (state.cadenceMs === null || elapsed <= 0 || excess <= 0 || excess >= active.peakExcess) return null;
+  if (elapsed <= 0 || excess <= 0 || excess >= active.peakExcess) return Number.POSITIVE_INFINITY;
   const decay = Math.pow(excess / active.peakExcess, 1 / elapsed);
   const toCalm = excess <= calmExcess ? 0 : Math.ceil(Math.log(calmExcess / excess) / Math.log(decay));
-  return new Date(atMs + (toCalm + t.clearAfterCalmSamples) * state.cadenceMs).toISOString();
+  return atMs + toCalm * cadenceMs;
+}
+
+function seasonalCalmAt(active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, cadenceMs: number, forecast: Forecast): number {
+  const step = Math.max(cadenceMs, MIN_FORECAST_STEP_MS);
+  // The same test the step applies to a sample before counting it calm.
+  const calm = forecast(
+    step,
+    Math.floor(FORECAST_HORIZON_MS / step),
+    ({ expected, scale }) => (active.direction === 'up' ? reading.observed - expected : expected - reading.observed) / scale < t.clearScore,
+  );
+  return calm === null ? Number.POSITIVE_INFINITY : atMs + calm * step;
 }
 
 const severityRank: Record<SurgeSeverity, number> = { minor: 0, major: 1, critical: 2 };

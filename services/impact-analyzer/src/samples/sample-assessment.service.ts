@@ -1,4 +1,5 @@
-import type { HoldfastEvent, SurgeEvidence } from '@holdfast/contracts';
+import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
@@ -6,10 +7,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
-import { initialSeriesState, parseSeriesState, stepSeries, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { SERVICE_NAME } from '../service-name';
 import { SurgesService, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
+import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
 
@@ -23,14 +26,27 @@ interface SeriesRow {
   region: string;
   metric: string;
   state: unknown;
+  baseline_buckets: Buffer | null;
   signal_lost_at: Date | null;
   published_baseline: PublishedBaseline | null;
   baseline_published_at: Date | null;
 }
 
+interface SeriesUpdate {
+  row: SeriesRow;
+  state: SeriesState;
+  lastSampleAt: Date;
+  published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null;
+}
+
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
 export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
+/** One chain per loss of a series' signal: signal.lost, the held surge and signal.restored (caused by the sample that ends it). */
+export const signalLossCorrelation = (region: string, metric: string): string => `signal-loss:${region}/${metric}`;
+
+/** SQL for the packed buckets of the row at a 1-based position in a parameter holding every row's. */
+const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
 
 const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
 
@@ -52,6 +68,7 @@ export class SampleAssessmentService {
     private readonly catalog: RegionCatalog,
     private readonly surges: SurgesService,
     private readonly baselines: BaselinesService,
+    private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
     metrics: MetricsRegistry,
   ) {
@@ -68,7 +85,7 @@ export class SampleAssessmentService {
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
     const refusals: SampleRefusal[] = [];
-    const bySeries = new Map<string, { index: number; event: SampleEvent }[]>();
+    const bySeries = new Map<string, { atMs: number; event: SampleEvent }[]>();
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
       if (!region) {
@@ -78,28 +95,34 @@ export class SampleAssessmentService {
       }
       const key = seriesKey(region.code, event.data.metric);
       const list = bySeries.get(key) ?? [];
-      list.push({ index, event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } } });
+      list.push({ atMs: Date.parse(event.data.at), event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } } });
       bySeries.set(key, list);
     });
     if (bySeries.size === 0) return refusals;
 
     const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
-    const updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[] = [];
+    const updates: SeriesUpdate[] = [];
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
-      const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => Date.parse(a.event.data.at) - Date.parse(b.event.data.at));
-      let state = this.stateOf(row);
-      const zone = this.catalog.zoneOf(row.region);
+      const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
+      const before = this.stateOf(row);
       const policy = policyOf(this.config.settings, row.region);
+      // The whole run of the series is stepped on one copy of its state, then its decisions applied in order.
+      const { state, steps } = stepSeriesRun(
+        before,
+        samples.map(({ event }) => event.data),
+        { config: this.detection, zone: this.catalog.zoneOf(row.region) },
+      );
       let firstAssessed: SampleEvent | undefined;
-      for (const { event } of samples) {
-        const warming = state.samplesSeen < policy.warmupSamples;
-        const step = stepSeries(state, event.data, { config: this.detection, zone });
-        if (step.state === state) {
+      let seen = before.samplesSeen;
+      for (const [index, step] of steps.entries()) {
+        const event = samples[index].event;
+        if (step.late) {
           this.samplesIn.inc({ source: event.data.source, outcome: 'late' });
           continue;
         }
-        state = step.state;
+        const warming = seen < policy.warmupSamples;
+        seen += 1;
         firstAssessed ??= event;
         this.samplesIn.inc({ source: event.data.source, outcome: 'assessed' });
         if (step.decision) await this.apply(transaction, step.decision, policy, event);
@@ -132,7 +155,7 @@ export class SampleAssessmentService {
    */
   private stateOf(row: SeriesRow): SeriesState {
     try {
-      return parseSeriesState(row.state);
+      return parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baseline_buckets }));
     } catch (error) {
       this.logger.warn({ region: row.region, metric: row.metric, err: error }, 'stored detector state unreadable; the series starts learning again');
       return initialSeriesState(row.region, row.metric);
@@ -143,7 +166,7 @@ export class SampleAssessmentService {
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
       transaction.query(
-        `SELECT region, metric, state, signal_lost_at, published_baseline, baseline_published_at FROM series_state
+        `SELECT region, metric, state, baseline_buckets, signal_lost_at, published_baseline, baseline_published_at FROM series_state
          WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
          ORDER BY region, metric FOR UPDATE`,
         [wanted.map((key) => key.region), wanted.map((key) => key.metric)],
@@ -152,35 +175,42 @@ export class SampleAssessmentService {
     if (rows.length === keys.length) return rows;
     const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
     const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
+    const fresh = missing.map((key) => packSeriesState(initialSeriesState(key.region, key.metric)));
     await transaction.query(
-      `INSERT INTO series_state (region, metric, state, updated_at)
-       SELECT region, metric, state, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS s(region, metric, state)
+      `INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
+       SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
+       FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
        ON CONFLICT DO NOTHING`,
-      [missing.map((key) => key.region), missing.map((key) => key.metric), missing.map((key) => JSON.stringify(initialSeriesState(key.region, key.metric))), this.clock.now()],
+      [missing.map((key) => key.region), missing.map((key) => key.metric), fresh.map((packed) => JSON.stringify(packed.state)), Buffer.concat(fresh.map((packed) => packed.buckets)), this.clock.now()],
     );
     return [...rows, ...(await select(missing))];
   }
 
-  private async writeSeries(transaction: EntityManager, updates: { row: SeriesRow; state: SeriesState; lastSampleAt: Date; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null }[]): Promise<void> {
+  private async writeSeries(transaction: EntityManager, updates: SeriesUpdate[]): Promise<void> {
     if (updates.length === 0) return;
-    // One JSON document for all rows: the driver sends it as is, rather than escaping each state inside an array literal.
-    const rows = updates.map((u) => ({
+    // One JSON document for all rows, the driver sending it as is rather than escaping each state inside
+    // an array literal; the buckets of all rows as one binary parameter, each row taking its slice.
+    const packed = updates.map((u) => packSeriesState(u.state));
+    const rows = updates.map((u, index) => ({
+      position: index + 1,
       region: u.row.region,
       metric: u.row.metric,
-      state: u.state,
+      state: packed[index].state,
+      samples_seen: u.state.samplesSeen,
       last_sample_at: u.lastSampleAt.toISOString(),
       published_baseline: u.published?.publishedBaseline ?? null,
       baseline_published_at: u.published?.baselinePublishedAt.toISOString() ?? null,
     }));
     await transaction.query(
       `UPDATE series_state AS s SET
-         state = u.state, last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
+         state = u.state, baseline_buckets = ${bucketsAt('$3', 'u.position')}, samples_seen = u.samples_seen,
+         last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
          published_baseline = coalesce(u.published_baseline, s.published_baseline),
          baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
        FROM jsonb_to_recordset($1::jsonb)
-         AS u(region text, metric text, state jsonb, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
+         AS u(position integer, region text, metric text, state jsonb, samples_seen integer, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
        WHERE s.region = u.region AND s.metric = u.metric`,
-      [JSON.stringify(rows), this.clock.now()],
+      [JSON.stringify(rows), this.clock.now(), Buffer.concat(packed.map((p) => p.buckets))],
     );
   }
 
@@ -263,10 +293,21 @@ export class SampleAssessmentService {
     await this.surges.clear(transaction, active, new Date(at), `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`, traceOf(event));
   }
 
-  /** Samples are back: a surge held for the lost signal clears. */
+  /** Samples are back: signal.restored says so, and a surge held for the lost signal clears. */
   private async signalBack(transaction: EntityManager, row: SeriesRow, event: SampleEvent): Promise<void> {
-    const held = await this.surges.findActive(transaction, row.region, 'detector', signalLossOrigin(row.metric));
-    if (held) await this.surges.clear(transaction, held, new Date(event.data.at), `samples of ${row.metric} in ${row.region} are arriving again`, traceOf(event));
+    const { region, metric } = row;
+    const reason = `Samples of ${metric} from ${region} are arriving again`;
+    await this.messaging.outbox.add(
+      transaction,
+      createEvent(
+        'signal.restored',
+        { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: new Date(event.data.at).toISOString(), reason },
+        // In the loss's chain, caused by the sample that ended it.
+        { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id },
+      ),
+    );
+    const held = await this.surges.findActive(transaction, region, 'detector', signalLossOrigin(metric));
+    if (held) await this.surges.clear(transaction, held, new Date(event.data.at), reason, traceOf(event));
   }
 }
 

@@ -1,4 +1,3 @@
-import type { SeriesState } from '../detection';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** The published hour-of-week profile, kept to tell a material change from noise. */
@@ -15,8 +14,16 @@ export class SeriesStateEntity {
   @PrimaryColumn({ type: 'text' })
   metric!: string;
 
+  /** The detector's state without the baseline's buckets (see stored-series-state.ts); read it with unpackSeriesState. */
   @Column({ type: 'jsonb' })
-  state!: SeriesState;
+  state!: unknown;
+
+  /** The baseline's buckets; null in a row whose jsonb still holds them. */
+  @Column({ name: 'baseline_buckets', type: 'bytea', nullable: true })
+  baselineBuckets!: Buffer | null;
+
+  @Column({ name: 'samples_seen', type: 'integer' })
+  samplesSeen!: number;
 
   @Column({ name: 'last_sample_at', type: 'timestamptz', nullable: true })
   lastSampleAt!: Date | null;

@@ -27,6 +27,8 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
       topic: Topics.trafficSamples,
       group: ConsumerGroups.analyzerSamples,
       batch: {
+        // A Kafka fetch (up to 1 MB per partition) in one transaction: each series' state is read and written once per batch.
+        maxEvents: 5_000,
         handler: async (samples, transaction) => {
           const refusals = await this.assessment.assess(samples, transaction);
           // Never judged in UTC by default: a sample of a region the catalog does not know fails its

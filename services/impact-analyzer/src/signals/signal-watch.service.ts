@@ -1,10 +1,13 @@
+import { createEvent } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { policyOf, type AnalyzerSettings } from '../config/analyzer-settings';
-import { signalLossOrigin } from '../samples/sample-assessment.service';
+import { signalLossCorrelation, signalLossOrigin } from '../samples/sample-assessment.service';
+import { SERVICE_NAME } from '../service-name';
 import { SurgesService } from '../surges/surges.service';
 
 interface WatchedSeries {
@@ -17,8 +20,9 @@ interface WatchedSeries {
 /**
  * A region whose samples stop is news in itself. Run periodically on the injected clock: a series
  * silent for longer than its region's signalLossAfterSeconds is marked lost and, per region,
- * ignored, reported (notify: a gauge and a warning) or held (a surge that says the signal was lost,
- * failing closed). The next sample clears it (SampleAssessmentService).
+ * ignored, or news: signal.lost on region.signals.v1, the gauge and a warning (notify), and with
+ * hold also a surge that says the signal was lost (failing closed). The next sample ends it with
+ * signal.restored (SampleAssessmentService).
  */
 @Injectable()
 export class SignalWatchService {
@@ -29,6 +33,7 @@ export class SignalWatchService {
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     private readonly surges: SurgesService,
+    private readonly messaging: MessagingRuntime,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     metrics: MetricsRegistry,
@@ -55,8 +60,26 @@ export class SignalWatchService {
         await transaction.query('UPDATE series_state SET signal_lost_at = $3 WHERE region = $1 AND metric = $2', [row.region, row.metric, now]);
         lost.push({ region: row.region, metric: row.metric });
         const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
-        this.logger.warn({ region: row.region, metric: row.metric, lastSampleAt: row.last_sample_at.toISOString(), mode: policy.onSignalLoss }, `signal lost: no ${row.metric} sample from ${row.region} for ${silentFor}`);
-        if (policy.onSignalLoss !== 'hold') continue;
+        const mode = policy.onSignalLoss as 'notify' | 'hold';
+        this.logger.warn({ region: row.region, metric: row.metric, lastSampleAt: row.last_sample_at.toISOString(), mode }, `signal lost: no ${row.metric} sample from ${row.region} for ${silentFor}`);
+        const trace = { correlationId: signalLossCorrelation(row.region, row.metric) };
+        await this.messaging.outbox.add(
+          transaction,
+          createEvent(
+            'signal.lost',
+            {
+              region: row.region,
+              metric: row.metric,
+              lastSampleAt: row.last_sample_at.toISOString(),
+              lostAt: now.toISOString(),
+              silentSeconds: Math.round(silentMs / 1000),
+              onSignalLoss: mode,
+              reason: `No ${row.metric} sample from ${row.region} for ${silentFor} (allowed: ${Math.round(policy.signalLossAfterSeconds / 60)} minutes)`,
+            },
+            { source: SERVICE_NAME, subject: `${row.region}/${row.metric}`, ...trace },
+          ),
+        );
+        if (mode !== 'hold') continue;
         await this.surges.open(
           transaction,
           {
@@ -69,7 +92,7 @@ export class SignalWatchService {
             signalLoss: { lastSampleAt: row.last_sample_at.toISOString(), silentSeconds: Math.round(silentMs / 1000) },
             reason: `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`,
           },
-          { correlationId: `signal-loss:${row.region}/${row.metric}` },
+          trace,
         );
       }
       return lost;
