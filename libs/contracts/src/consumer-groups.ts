@@ -14,5 +14,6 @@ export const ConsumerGroups = {
   plannerKeys: 'maintenance-planner.keys',
   analyzerKeys: 'impact-analyzer.keys',
   notifierKeys: 'notifier.keys',
+  notifierSignals: 'notifier.signals',
 } as const;
 export type ConsumerGroup = (typeof ConsumerGroups)[keyof typeof ConsumerGroups];

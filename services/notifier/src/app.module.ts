@@ -19,7 +19,7 @@ export const notifierService = defineService({
   defaultPort: 3003,
   environment: notifierEnvironment,
   settings: notifierSettings,
-  topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges],
+  topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
   entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity],
   migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000],
   modules: [DeliveriesModule],

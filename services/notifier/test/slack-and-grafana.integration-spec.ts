@@ -1,4 +1,4 @@
-import { createEvent } from '@holdfast/contracts';
+import { createEvent, EventExamples } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,5 +113,27 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     });
     expect(patched).toMatchObject({ method: 'PATCH', path: '/api/annotations/17', headers: { authorization: 'Bearer glsa_service_account_token' } });
     expect(JSON.parse(patched.body)).toEqual({ timeEnd: Date.parse('2026-06-14T23:30:00Z') });
+  });
+  it('Slack: a lost and a restored signal, for the subscribed region only, in order', async () => {
+    await notifier.subscribe({ channel: 'slack', target: `${slack.url}/services/T1/B2/signals`, filters: { eventTypes: ['signal.lost', 'signal.restored'], regions: ['BR'] } });
+    const lost = createEvent('signal.lost', { ...EventExamples['signal.lost'], region: 'BR', reason: 'No http_requests_per_second sample from BR for 11 minutes (allowed: 10)' }, { source: 'notifier-spec' });
+    const elsewhere = createEvent('signal.lost', { ...EventExamples['signal.lost'], region: 'AR' }, { source: 'notifier-spec' });
+    const restored = createEvent('signal.restored', { ...EventExamples['signal.restored'], region: 'BR', reason: 'Samples of http_requests_per_second from BR are arriving again' }, { source: 'notifier-spec' });
+    await publisher.publish(elsewhere);
+    await publisher.publish(lost);
+    await publisher.publish(restored);
+
+    const signals = () => slack.requests.filter((request) => request.path === '/services/T1/B2/signals').map((request) => JSON.parse(request.body) as { text: string; blocks: { fields?: { text: string }[] }[] });
+    await expectEventually(() => expect(signals()).toHaveLength(2));
+    const [lostMessage, restoredMessage] = signals();
+    expect(lostMessage.text).toBe('Signal lost in BR: No http_requests_per_second sample from BR for 11 minutes (allowed: 10) (until samples return; maintenance is not held for it)');
+    // 15:06 UTC is 12:06 in São Paulo (UTC-3, no summer time since 2019).
+    expect(lostMessage.blocks[1].fields?.map((field) => field.text)).toEqual([
+      '*What*\nno http_requests_per_second samples since Mon 15 Jun 14:55 UTC (11 min silent)',
+      '*Why*\nNo http_requests_per_second sample from BR for 11 minutes (allowed: 10)',
+      '*Until*\nuntil samples return; maintenance is not held for it',
+      '*Local time*\n*BR* from Mon 15 Jun 12:06 America/Sao_Paulo (UTC-03:00)',
+    ]);
+    expect(restoredMessage.text).toBe('Signal restored in BR: Samples of http_requests_per_second from BR are arriving again (lost Mon 15 Jun 15:06 UTC, restored Mon 15 Jun 15:20 UTC)');
   });
 });

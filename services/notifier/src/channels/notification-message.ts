@@ -120,6 +120,30 @@ export class MessageRenderer {
           windowIds: [],
         };
       }
+      case 'signal.lost':
+        return {
+          title: `Signal lost in ${event.data.region}`,
+          what: `no ${event.data.metric} samples since ${utc(event.data.lastSampleAt)} (${Math.round(event.data.silentSeconds / 60)} min silent)`,
+          why: event.data.reason,
+          until: event.data.onSignalLoss === 'hold' ? 'maintenance there is held until samples return' : 'until samples return; maintenance is not held for it',
+          localTimes: this.localTimes([event.data.region], event.data.lostAt),
+          link: `${this.plannerUrl}/v1/holds`,
+          regions: [event.data.region],
+          teams: [],
+          windowIds: [],
+        };
+      case 'signal.restored':
+        return {
+          title: `Signal restored in ${event.data.region}`,
+          what: `${event.data.metric} samples arrive again`,
+          why: event.data.reason,
+          until: `lost ${utc(event.data.lostAt)}, restored ${utc(event.data.restoredAt)}`,
+          localTimes: this.localTimes([event.data.region], event.data.restoredAt),
+          link: `${this.plannerUrl}/v1/holds`,
+          regions: [event.data.region],
+          teams: [],
+          windowIds: [],
+        };
       case 'traffic.sample':
       case 'region.baseline':
       case 'api-key.state':

@@ -26,6 +26,9 @@ export function factsOf(event: AnyHoldfastEvent): EventFacts & { orderingKey: st
     case 'surge.updated':
     case 'surge.cleared':
       return { type: event.type, regions: [event.data.region], teams: [], windowIds: [], orderingKey: `surge:${event.data.surgeId}` };
+    case 'signal.lost':
+    case 'signal.restored':
+      return { type: event.type, regions: [event.data.region], teams: [], windowIds: [], orderingKey: `signal:${event.data.region}/${event.data.metric}` };
     case 'traffic.sample':
     case 'region.baseline':
     case 'api-key.state':

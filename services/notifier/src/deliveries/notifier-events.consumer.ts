@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { DeliveriesService } from './deliveries.service';
 
 /**
- * The three topics the notifier tells people about. Every event type of each is handled: any of
+ * The four topics the notifier tells people about. Every event type of each is handled: any of
  * them can be what a subscription filters on. Handling only records deliveries, in the consumer's
  * transaction; sending is the worker's.
  */
@@ -20,6 +20,7 @@ export class NotifierEventsConsumer implements OnModuleInit {
     this.consume(Topics.maintenanceHolds, ConsumerGroups.notifierHolds);
     this.consume(Topics.maintenanceWindows, ConsumerGroups.notifierWindows);
     this.consume(Topics.regionSurges, ConsumerGroups.notifierSurges);
+    this.consume(Topics.regionSignals, ConsumerGroups.notifierSignals);
   }
 
   private consume<T extends TopicName>(topic: T, group: string): void {

@@ -1,10 +1,11 @@
 import { TopicEvents, Topics } from '@holdfast/contracts';
 
-/** Every event type a subscription can ask for: all of the three topics the notifier consumes. */
+/** Every event type a subscription can ask for: all of the four topics the notifier consumes. */
 export const NotifiableEventTypes = [
   ...TopicEvents[Topics.maintenanceHolds],
   ...TopicEvents[Topics.maintenanceWindows],
   ...TopicEvents[Topics.regionSurges],
+  ...TopicEvents[Topics.regionSignals],
 ] as const;
 export type NotifiableEventType = (typeof NotifiableEventTypes)[number];
 

@@ -39,6 +39,10 @@ export function annotationSpan(delivered: DeliveredEvent): { time: number; timeE
       return { time: Date.parse(event.data.startedAt) };
     case 'surge.cleared':
       return { time: Date.parse(event.data.clearedAt) };
+    case 'signal.lost':
+      return { time: Date.parse(event.data.lastSampleAt), timeEnd: Date.parse(event.data.lostAt) };
+    case 'signal.restored':
+      return { time: Date.parse(event.data.lostAt), timeEnd: Date.parse(event.data.restoredAt) };
     case 'window.scheduled':
     case 'window.updated':
     case 'window.held':
