@@ -142,11 +142,12 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     const unstarted = await plan('PL', '2026-07-03T01:00:00Z', '2026-07-03T02:00:00Z');
     const hold = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-07-03T00:00:00Z', until: '2026-07-03T09:00:00Z', reason: 'Strike in AR' });
     expect((await occurrence(dangling.windowId)).heldBy).toEqual([]);
-    // What a crash between two writes could leave: a hold ended without letting go, and an occurrence marked held by nothing.
+    // What a crash between two writes could leave: a hold ended without letting go, and a link naming a hold that does not exist.
     await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', $3)`, [hold.body.id, dangling.windowId, clock.now()]);
-    await db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = ANY($1::uuid[])`, [[dangling.windowId, orphan.windowId]]);
+    await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES (gen_random_uuid(), $1, 1, 'held', $2)`, [orphan.windowId, clock.now()]);
     await db.query('UPDATE hold SET released_at = $2 WHERE id = $1', [hold.body.id, clock.now()]);
     expect((await occurrence(dangling.windowId)).status).toBe('held');
+    expect((await occurrence(orphan.windowId)).status).toBe('held');
 
     clock.set('2026-07-03T03:00:00Z');
     const swept = await sweep.sweep();

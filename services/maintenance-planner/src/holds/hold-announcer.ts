@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
-import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from '../windows/window-record';
+import { occurrenceColumns, type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from '../windows/window-record';
 import type { HoldRow } from './hold-record';
 
 /** How many windows a hold event lists in full; window.* events carry every one. */
@@ -40,7 +40,7 @@ export class HoldAnnouncer {
     const windowIds = [...new Set(touched.map((entry) => entry.window_id))];
     const windows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[]) ORDER BY starts_at, id`, [windowIds])) as WindowRow[];
     const occurrences = (await tx.query(
-      `SELECT o.* FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
+      `SELECT ${occurrenceColumns('o')} FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
       [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number)],
     )) as OccurrenceRow[];
     const flags = new Map(touched.map((entry) => [`${entry.window_id}/${entry.number}`, entry]));
