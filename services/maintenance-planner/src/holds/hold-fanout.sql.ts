@@ -12,6 +12,11 @@ export interface FanOutRequest {
   now: Date;
   /** Only this window (planning or moving one window under active holds). */
   windowId?: string;
+  /**
+   * The hold was placed in this transaction, so nothing links to it yet: the links are inserted
+   * without the conflict check (one index probe per occurrence less).
+   */
+  fresh?: boolean;
 }
 
 export interface FannedOccurrence {
@@ -24,7 +29,8 @@ export interface FannedOccurrence {
 /**
  * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
  * footprint includes a hold region (or is global) and that overlaps the period, and links it to
- * the hold (a second run links nothing twice, and an override row stays as it is). In-progress
+ * the hold (a second run links nothing twice, and an override row stays as it is). The links go
+ * in in key order, so the key's index is written page after page rather than all over. In-progress
  * occurrences are linked but run on; notify-only windows are linked as flagged, not held. Neither
  * occurrence nor window rows are written: held is read from the links (occurrenceStatusOf,
  * windowStatusOf in windows/window-record.ts).
@@ -40,7 +46,8 @@ export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise
         AND o.starts_at < $4 AND o.ends_at > $3
         AND o.status IN ('scheduled', 'in-progress')
         AND ($6::uuid IS NULL OR w.id = $6)
-     ON CONFLICT DO NOTHING
+      ORDER BY o.window_id, o.number
+     ${request.fresh ? '' : 'ON CONFLICT DO NOTHING'}
      RETURNING window_id, number, kind, in_progress`,
     [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null],
   )) as FannedOccurrence[];
@@ -59,7 +66,7 @@ export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest, 
   )) as { window_id: string; number: number; surge_policy: string; status: string }[];
   for (const candidate of candidates) {
     await db.query(
-      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ${request.fresh ? '' : 'ON CONFLICT DO NOTHING'}`,
       [request.holdId, candidate.window_id, candidate.number, candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held', candidate.status === 'in-progress', request.now],
     );
   }

@@ -87,7 +87,7 @@ export class HoldsService {
       ],
     )) as HoldRow[];
     if (!hold) return null;
-    const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now);
+    const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now, true);
     await this.audit(tx, {
       subjectType: 'hold',
       subjectId: hold.id,
@@ -476,9 +476,9 @@ export class HoldsService {
     );
   }
 
-  private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date): Promise<TouchedOccurrence[]> {
+  private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date, fresh = false): Promise<TouchedOccurrence[]> {
     const started = process.hrtime.bigint();
-    const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now });
+    const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now, fresh });
     this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
     return touched;
   }
