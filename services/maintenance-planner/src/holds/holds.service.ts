@@ -434,10 +434,11 @@ export class HoldsService {
     )) as { region: string; source: string; holds: number }[];
     this.activeHolds.reset();
     for (const row of rows) this.activeHolds.set({ region: row.region, source: row.source }, row.holds);
+    // Read through the active holds (the hold_id index), so the links of holds long released are not scanned.
     const [held] = (await this.dataSource.query(
-      `SELECT count(*)::int AS held FROM (SELECT DISTINCT h.window_id, h.number FROM hold_occurrence h
+      `SELECT count(*)::int AS held FROM (SELECT DISTINCT h.window_id, h.number FROM hold JOIN hold_occurrence h ON h.hold_id = hold.id
           JOIN occurrence o ON o.window_id = h.window_id AND o.number = h.number
-         WHERE h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL AND o.status = 'scheduled') AS held`,
+         WHERE hold.released_at IS NULL AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL AND o.status = 'scheduled') AS held`,
     )) as { held: number }[];
     this.heldOccurrences.set(held.held);
   }
