@@ -1,21 +1,26 @@
 /**
  * One surge holding 100k one-off windows and 1k recurring ones: the planner's set-based fan-out
  * (one statement) against the same effect one row at a time, on the same data in the same run
- * (each case in a transaction rolled back afterwards). Needs PostgreSQL only (DATABASE_URL).
- * Run: npm run bench:hold-fanout (FANOUT_WINDOWS / FANOUT_RECURRING to resize).
+ * (each case in a transaction rolled back afterwards), then the whole surge transaction
+ * (HoldsService.place: hold, fan-out, audit, events, outbox) over SURGE_WINDOWS of those windows.
+ * Needs PostgreSQL only (DATABASE_URL).
+ * Run: npm run bench:hold-fanout (FANOUT_WINDOWS / FANOUT_RECURRING / SURGE_WINDOWS to resize; SURGE_WINDOWS=0 skips it).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fanOutHold, fanOutHoldRowByRow } from '../../services/maintenance-planner/src/holds/hold-fanout.sql';
 import { plannerBenchDatabase, seedWindows } from './planner-bench-database';
+import { measureSurgeTransaction, type SurgeTransaction } from './surge-transaction';
 
 const ONE_OFF = Number(process.env.FANOUT_WINDOWS ?? 100_000);
 const RECURRING = Number(process.env.FANOUT_RECURRING ?? 1_000);
 // One row at a time over 100k rows takes minutes on a shared machine: it runs over a sample and its per-row cost is scaled up.
 const ROW_SAMPLE = Number(process.env.FANOUT_ROW_SAMPLE ?? 10_000);
+const SURGE_WINDOWS = Number(process.env.SURGE_WINDOWS ?? 10_000);
 const log = (line: string) => process.stdout.write(`[hold-fanout] ${line}\n`);
 const start = new Date('2026-06-15T00:00:00Z');
-const hold = { regions: ['IR'], from: start, until: new Date(start.getTime() + 3 * 86_400_000), now: start };
+// A surge's hold is placed in the fan-out's transaction (fresh: nothing links to it yet), as HoldsService.place does it.
+const hold = { regions: ['IR'], from: start, until: new Date(start.getTime() + 3 * 86_400_000), now: start, fresh: true };
 
 async function main(): Promise<void> {
   const database = await plannerBenchDatabase('fanout', log);
@@ -24,8 +29,8 @@ async function main(): Promise<void> {
     await seedWindows(database.dataSource, { oneOff: ONE_OFF, recurring: RECURRING, start, days: 3, irShare: 1 });
     const results: { case: string; rows: number; ms: number }[] = [];
     for (const [label, run] of [
-      ['set-based (one statement: INSERT ... SELECT, UPDATE of what it linked)', 'set'],
-      ['one row at a time (SELECT, then INSERT and UPDATE per occurrence)', 'row'],
+      ['set-based (one statement: INSERT ... SELECT of the hold links)', 'set'],
+      ['one row at a time (SELECT, then one INSERT per occurrence)', 'row'],
     ] as const) {
       const runner = database.dataSource.createQueryRunner();
       await runner.connect();
@@ -34,7 +39,7 @@ async function main(): Promise<void> {
         const holdId = randomUUID();
         await runner.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at) VALUES ($1, $2, 'bench', 'manual', $5, $3, $3, $4)`, [holdId, hold.regions, hold.from, hold.until, holdId]);
         const began = performance.now();
-        // Window rows are not written by either: a window's held status is read from its occurrences.
+        // Neither writes occurrence or window rows: held is read from the hold links.
         const rows = run === 'set' ? (await fanOutHold(runner, { holdId, ...hold })).length : await fanOutHoldRowByRow(runner, { holdId, ...hold }, ROW_SAMPLE);
         const ms = performance.now() - began;
         results.push({ case: label, rows, ms });
@@ -43,6 +48,11 @@ async function main(): Promise<void> {
         await runner.rollbackTransaction();
         await runner.release();
       }
+    }
+    let surge: SurgeTransaction | undefined;
+    if (SURGE_WINDOWS > 0) {
+      surge = await measureSurgeTransaction(database.dataSource, start, SURGE_WINDOWS);
+      log(`whole surge transaction: ${surge.windows} windows, ${surge.occurrences} occurrences, ${surge.events} events in ${surge.ms.toFixed(0)} ms`);
     }
     const [setBased, rowByRow] = results;
     const perRowMs = rowByRow.ms / rowByRow.rows;
@@ -58,11 +68,27 @@ async function main(): Promise<void> {
         'vs set-based': `x${((result.ms / result.rows) * setBased.rows / setBased.ms).toFixed(1)}`,
       })),
     );
+    if (surge) {
+      console.table([
+        {
+          case: 'whole surge transaction (HoldsService.place)',
+          windows: surge.windows,
+          occurrences: surge.occurrences,
+          'outbox events': surge.events,
+          'ms measured': surge.ms.toFixed(0),
+          'hold, fan-out, audit ms': surge.steps.rest.toFixed(0),
+          'load held ms': surge.steps.load.toFixed(0),
+          'window.held events ms': surge.steps.events.toFixed(0),
+          'outbox ms': surge.steps.outbox.toFixed(0),
+          'µs per window': ((surge.ms * 1000) / surge.windows).toFixed(0),
+        },
+      ]);
+    }
     log(`headline: set-based fan-out ${headline.fanoutMs} ms for ${setBased.rows} occurrences (goal < 1000 ms); one row at a time ${headline.perRowMs} ms per row (measured on ${rowByRow.rows}, scaled to ${setBased.rows}); ratio x${headline.ratio} (goal >= 10)`);
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
       'bench/results/hold-fanout.json',
-      `${JSON.stringify({ headline, oneOffWindows: ONE_OFF, recurringWindows: RECURRING, cases: results, node: process.version, measuredAt: new Date().toISOString() }, null, 2)}\n`,
+      `${JSON.stringify({ headline, oneOffWindows: ONE_OFF, recurringWindows: RECURRING, cases: results, surgeTransaction: surge ?? null, node: process.version, measuredAt: new Date().toISOString() }, null, 2)}\n`,
     );
   } finally {
     await database.drop();

@@ -59,6 +59,12 @@ describe('holdfast command line', () => {
     const gate = io();
     expect(await run(['gate'], gate.io)).toBe(ExitCode.usage);
     expect(gate.said.err).toContain('give exactly one of --window ID or --regions IR,NP');
+    const badStatus = io();
+    expect(await run(['windows', 'list', '--status', 'hled'], badStatus.io)).toBe(ExitCode.usage);
+    expect(badStatus.said.err).toContain('--status must be one of scheduled, held, needs-reschedule, in-progress, completed, cancelled, not hled');
+    const noReason = io();
+    expect(await run(['windows', 'cancel', '0190e0c8-0000-7000-8000-000000000001'], noReason.io)).toBe(ExitCode.usage);
+    expect(noReason.said.err).toContain('give --reason');
     const badFlag = io();
     expect(await run(['holds', 'list', '--colour'], badFlag.io)).toBe(ExitCode.usage);
     expect(badFlag.said.err).toContain('usage: holdfast holds list');

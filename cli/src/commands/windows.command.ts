@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
+import type { operations } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
 import { list, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
@@ -48,6 +49,27 @@ interface SlotView {
 
 const planner = 'maintenance-planner';
 
+type CreateWindowBody = operations['WindowsController_create']['requestBody']['content']['application/json'];
+type UpdateWindowBody = operations['WindowsController_update']['requestBody']['content']['application/json'];
+type WindowStatus = NonNullable<NonNullable<operations['WindowsController_list']['parameters']['query']>['status']>;
+
+// Every status the list takes, no more: the Record fails to compile when the planner's document adds or drops one.
+const WINDOW_STATUSES = Object.keys({
+  scheduled: true,
+  held: true,
+  'needs-reschedule': true,
+  'in-progress': true,
+  completed: true,
+  cancelled: true,
+} satisfies Record<WindowStatus, true>) as WindowStatus[];
+
+/** --status checked here, so a typo is a usage error naming the statuses, not a 400 from the planner. */
+function windowStatus(values: Values): WindowStatus | undefined {
+  const status = text(values, 'status');
+  if (status === undefined || (WINDOW_STATUSES as string[]).includes(status)) return status as WindowStatus | undefined;
+  throw new CliError(`--status must be one of ${WINDOW_STATUSES.join(', ')}, not ${status}`, ExitCode.usage);
+}
+
 /** "IR 2026-06-15 01:30 Asia/Tehran (+03:30)" per footprint region, from the planner's local times when it sends them. */
 export function localLines(startsAt: string, regions: readonly RegionLocalTime[] | undefined, plannedZone: string): string[] {
   if (regions?.length) return regions.map((region) => `${region.region} ${region.startsAtLocal.replace('T', ' ')} ${region.zone} (${region.offset})`);
@@ -82,8 +104,12 @@ const windowFlags = {
   version: { type: 'string' },
 } as const;
 
-/** The body of a create or update: the file (YAML or JSON), then each flag given over it. */
-export function windowBody(values: Values, readFile: (path: string) => string): Record<string, unknown> {
+/**
+ * The body of a create or update: the file (YAML or JSON), then each flag given over it. It goes
+ * to the planner as written: the planner validates it and answers 400 naming every bad field,
+ * which the CLI prints, so it is typed as the API's body without checking it twice.
+ */
+export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(values: Values, readFile: (path: string) => string): Body {
   const file = text(values, 'file');
   let body: Record<string, unknown> = {};
   if (file) {
@@ -107,7 +133,7 @@ export function windowBody(values: Values, readFile: (path: string) => string): 
   set('surgePolicy', text(values, 'surge-policy'));
   const version = text(values, 'version');
   if (version !== undefined) set('version', Number(version));
-  return body;
+  return body as Body;
 }
 
 const requireId = (context: CommandContext, what = 'window id') => {
@@ -139,11 +165,11 @@ function showWindow(context: CommandContext, window: WindowView): void {
 export const windowCommands: Command[] = [
   {
     name: 'windows list',
-    usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held]',
+    usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled]',
     summary: 'windows by time range, region, team or status',
     options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' } },
     async run(context) {
-      const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: text(context.values, 'status') };
+      const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: windowStatus(context.values) };
       const body = expectOk(await reach(() => context.api.planner.GET('/v1/windows', { params: { query } }), planner));
       if (context.json) return printJson(context.io, body);
       context.io.out(table(WINDOW_HEADERS, itemsOf<WindowView>(body).map(windowRow)));
@@ -164,7 +190,7 @@ export const windowCommands: Command[] = [
     summary: 'plan a window from flags or a YAML/JSON file (flags override the file)',
     options: windowFlags,
     async run(context) {
-      const body = windowBody(context.values, context.io.readFile);
+      const body = windowBody<CreateWindowBody>(context.values, context.io.readFile);
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner)));
     },
   },
@@ -175,19 +201,22 @@ export const windowCommands: Command[] = [
     options: windowFlags,
     async run(context) {
       const id = requireId(context);
-      const body = windowBody(context.values, context.io.readFile);
+      const body = windowBody<UpdateWindowBody>(context.values, context.io.readFile);
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner)));
     },
   },
   {
     name: 'windows cancel',
-    usage: 'holdfast windows cancel ID [--reason TEXT] [--version N]',
+    usage: 'holdfast windows cancel ID --reason TEXT [--version N]',
     summary: 'cancel a window',
     options: { reason: { type: 'string' }, version: { type: 'string' } },
     async run(context) {
       const id = requireId(context);
       const version = text(context.values, 'version');
-      const body = { reason: text(context.values, 'reason'), version: version === undefined ? undefined : Number(version) };
+      const reason = text(context.values, 'reason');
+      // The planner records why a window was cancelled; asking here saves a round trip that would only be refused.
+      if (!reason) throw new CliError('give --reason: the planner records why a window was cancelled', ExitCode.usage);
+      const body = { reason, version: version === undefined ? undefined : Number(version) };
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/cancel', { params: { path: { id } }, body }), planner)));
     },
   },

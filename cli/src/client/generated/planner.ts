@@ -166,6 +166,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot */
         post: operations["HoldsController_release"];
         delete?: never;
         options?: never;
@@ -269,6 +270,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Cancel a window: its occurrences not yet run are cancelled and let go by their holds */
         post: operations["WindowsController_cancel"];
         delete?: never;
         options?: never;
@@ -744,7 +746,14 @@ export interface operations {
     };
     AuditController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                subject?: string;
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                from?: string;
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                to?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -850,7 +859,26 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    from: string;
+                    reason: string;
+                    regions: string[];
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    until?: string;
+                };
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -888,7 +916,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -986,7 +1020,17 @@ export interface operations {
     };
     WindowsController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                from?: string;
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                to?: string;
+                region?: string;
+                team?: string;
+                status?: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1008,7 +1052,85 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    endsAt: string;
+                    exdates?: string[];
+                    flexibility?: {
+                        allowedLocalHours?: {
+                            /**
+                             * @default every-region
+                             * @enum {string}
+                             */
+                            in?: "every-region" | "window-zone";
+                            ranges: {
+                                from: string;
+                                to: string;
+                            }[];
+                        };
+                        /** @default false */
+                        autoMove?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        deadlineAt: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        earliestStartAt: string;
+                    };
+                    footprint: {
+                        global: boolean;
+                        regions: string[];
+                        shares?: {
+                            [key: string]: number;
+                        };
+                    };
+                    override?: {
+                        reason: string;
+                    };
+                    ownerTeam: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    plannedZone: string;
+                    /**
+                     * @default routine
+                     * @enum {string}
+                     */
+                    priority?: "routine" | "important" | "emergency";
+                    /**
+                     * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                     * @example FREQ=WEEKLY;BYDAY=SU
+                     */
+                    recurrence?: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    startsAt: string;
+                    /**
+                     * @default hold
+                     * @enum {string}
+                     */
+                    surgePolicy?: "hold" | "notify-only" | "exempt";
+                    title: string;
+                };
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -1049,7 +1171,76 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    endsAt?: string;
+                    exdates?: string[];
+                    flexibility?: {
+                        allowedLocalHours?: {
+                            /**
+                             * @default every-region
+                             * @enum {string}
+                             */
+                            in?: "every-region" | "window-zone";
+                            ranges: {
+                                from: string;
+                                to: string;
+                            }[];
+                        };
+                        /** @default false */
+                        autoMove?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        deadlineAt: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        earliestStartAt: string;
+                    } | null;
+                    footprint?: {
+                        global: boolean;
+                        regions: string[];
+                        shares?: {
+                            [key: string]: number;
+                        };
+                    };
+                    override?: {
+                        reason: string;
+                    };
+                    ownerTeam?: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    plannedZone?: string;
+                    /** @enum {string} */
+                    priority?: "routine" | "important" | "emergency";
+                    recurrence?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    startsAt?: string;
+                    /** @enum {string} */
+                    surgePolicy?: "hold" | "notify-only" | "exempt";
+                    title?: string;
+                    version?: number;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -1062,13 +1253,23 @@ export interface operations {
     WindowsController_cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the version you read ("3"); or "version" in the body; neither cancels whatever the version */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    version?: number;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -1167,7 +1368,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    occurrence?: number;
+                    reason: string;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {

@@ -15,15 +15,23 @@ export const InstantSchema = z.iso
   .datetime({ error: 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z' })
   .meta({ description: 'ISO-8601 instant in UTC (trailing Z).', examples: ['2026-06-14T21:00:00Z'] });
 
+// Building an Intl.DateTimeFormat costs tens of microseconds and every event carries zones in each
+// local time, so names found valid are remembered. Valid names are a finite set (the IANA list and
+// its aliases); the bound keeps a stream of odd but valid spellings from growing it without end.
+const KNOWN_ZONES_LIMIT = 2048;
+const knownZones = new Set<string>();
+
 const isIanaZoneName = (name: string): boolean => {
+  if (knownZones.has(name)) return true;
   // Intl also accepts fixed offsets ('+03:30'); Holdfast stores zone names because offsets change (DESIGN.md).
   if (!/^[A-Za-z]/.test(name)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
   } catch {
     return false;
   }
+  if (knownZones.size < KNOWN_ZONES_LIMIT) knownZones.add(name);
+  return true;
 };
 
 export const IanaZoneSchema = z

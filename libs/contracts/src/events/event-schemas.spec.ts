@@ -87,6 +87,12 @@ describe('shared field schemas', () => {
   it.each(['+03:30', '-0700', 'Tehran', ''])('rejects zone %j', (zone) => {
     expect(IanaZoneSchema.safeParse(zone).success).toBe(false);
   });
+  it('gives the same answer for a zone asked about again (valid names are remembered, refused ones are not)', () => {
+    for (const round of [1, 2]) {
+      expect(IanaZoneSchema.safeParse('Asia/Tehran').success, `round ${round}`).toBe(true);
+      expect(IanaZoneSchema.safeParse('Mars/Olympus').success, `round ${round}`).toBe(false);
+    }
+  });
   it('takes instants with fractional seconds but only in UTC', () => {
     expect(InstantSchema.safeParse('2026-06-15T14:55:00.123Z').success).toBe(true);
     expect(InstantSchema.safeParse('2026-06-15T14:55:00').success).toBe(false);

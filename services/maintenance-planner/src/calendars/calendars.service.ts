@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { occurrenceStatusOf } from '../windows/window-record';
 import { icsCalendar, type CalendarEvent } from './ics-calendar';
 
 interface OccurrenceRow {
@@ -47,7 +48,7 @@ export class CalendarsService {
 
   private async events(where: string, value: string): Promise<CalendarEvent[]> {
     const rows = (await this.dataSource.query(
-      `SELECT o.window_id, o.number, o.starts_at, o.ends_at, o.status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
+      `SELECT o.window_id, o.number, o.starts_at, o.ends_at, ${occurrenceStatusOf('o')} AS status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
               w.planned_zone, w.priority, w.version, w.updated_at,
               (SELECT json_agg(json_build_object('id', h.id, 'reason', h.reason, 'source', h.source, 'regions', h.regions) ORDER BY ho.held_at)
                  FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id

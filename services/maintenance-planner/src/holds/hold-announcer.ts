@@ -1,15 +1,19 @@
-import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow } from '@holdfast/contracts';
+import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow, keyOf, topicOfEvent } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
-import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from '../windows/window-record';
+import { occurrenceColumns, type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, type WindowRow, windowSnapshot } from '../windows/window-record';
 import type { HoldRow } from './hold-record';
 
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
-const OUTBOX_BATCH = 500;
+/**
+ * Events per outbox call at most: the writer inserts a call's rows in one statement of six
+ * parameters each, and PostgreSQL takes at most 65,535 parameters in one.
+ */
+export const OUTBOX_CALL_LIMIT = 10_000;
 
 export interface TouchedOccurrence {
   window_id: string;
@@ -40,7 +44,7 @@ export class HoldAnnouncer {
     const windowIds = [...new Set(touched.map((entry) => entry.window_id))];
     const windows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[]) ORDER BY starts_at, id`, [windowIds])) as WindowRow[];
     const occurrences = (await tx.query(
-      `SELECT o.* FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
+      `SELECT ${occurrenceColumns('o')} FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
       [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number)],
     )) as OccurrenceRow[];
     const flags = new Map(touched.map((entry) => [`${entry.window_id}/${entry.number}`, entry]));
@@ -110,9 +114,21 @@ export class HoldAnnouncer {
     return occurrenceView(occurrence, readerRegions(window, holdRegions), this.localTimes, inProgress);
   }
 
+  /**
+   * A transaction's events in one outbox call, so the writer takes all its key locks at once. A
+   * surge past OUTBOX_CALL_LIMIT windows takes several calls, its events ordered by topic and key
+   * first (stable, so each key keeps its order): the calls then lock keys in one ascending order,
+   * as a single call would, and two surges cannot deadlock on them.
+   */
   async publish(tx: EntityManager, events: readonly HoldfastEvent[]): Promise<void> {
-    for (let index = 0; index < events.length; index += OUTBOX_BATCH) {
-      await this.messaging.outbox.add(tx, ...events.slice(index, index + OUTBOX_BATCH));
+    if (events.length <= OUTBOX_CALL_LIMIT) {
+      await this.messaging.outbox.add(tx, ...events);
+      return;
+    }
+    const keyed = events.map((event) => ({ event, key: `${topicOfEvent(event.type)}/${keyOf(event.type, event.data)}` }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let index = 0; index < keyed.length; index += OUTBOX_CALL_LIMIT) {
+      await this.messaging.outbox.add(tx, ...keyed.slice(index, index + OUTBOX_CALL_LIMIT).map((entry) => entry.event));
     }
   }
 

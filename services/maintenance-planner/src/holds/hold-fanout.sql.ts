@@ -12,6 +12,11 @@ export interface FanOutRequest {
   now: Date;
   /** Only this window (planning or moving one window under active holds). */
   windowId?: string;
+  /**
+   * The hold was placed in this transaction, so nothing links to it yet: the links are inserted
+   * without the conflict check (one index probe per occurrence less).
+   */
+  fresh?: boolean;
 }
 
 export interface FannedOccurrence {
@@ -23,31 +28,27 @@ export interface FannedOccurrence {
 
 /**
  * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
- * footprint includes a hold region (or is global) and that overlaps the period, links it to the
- * hold (a second run links nothing twice, and an override row stays as it is), and marks the
- * scheduled ones it newly links held. In-progress occurrences are linked but run on; notify-only
- * windows are linked as flagged, not held. Window rows are not written: a window's held status is
- * read from its occurrences (windowStatusOf).
+ * footprint includes a hold region (or is global) and that overlaps the period, and links it to
+ * the hold (a second run links nothing twice, and an override row stays as it is). The links go
+ * in in key order, so the key's index is written page after page rather than all over. In-progress
+ * occurrences are linked but run on; notify-only windows are linked as flagged, not held. Neither
+ * occurrence nor window rows are written: held is read from the links (occurrenceStatusOf,
+ * windowStatusOf in windows/window-record.ts).
  */
 export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
   return (await db.query(
-    `WITH linked AS (
-       INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
-       SELECT $1, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, o.status = 'in-progress', $5
-         FROM maintenance_window w
-         JOIN occurrence o ON o.window_id = w.id
-        WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
-          AND (w.footprint_global OR w.footprint_regions && $2::text[])
-          AND o.starts_at < $4 AND o.ends_at > $3
-          AND o.status IN ('scheduled', 'held', 'in-progress')
-          AND ($6::uuid IS NULL OR w.id = $6)
-       ON CONFLICT DO NOTHING
-       RETURNING window_id, number, kind, in_progress
-     ), marked AS (
-       UPDATE occurrence o SET status = 'held' FROM linked
-        WHERE linked.kind = 'held' AND o.window_id = linked.window_id AND o.number = linked.number AND o.status = 'scheduled'
-     )
-     SELECT window_id, number, kind, in_progress FROM linked`,
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+     SELECT $1, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, o.status = 'in-progress', $5
+       FROM maintenance_window w
+       JOIN occurrence o ON o.window_id = w.id
+      WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
+        AND (w.footprint_global OR w.footprint_regions && $2::text[])
+        AND o.starts_at < $4 AND o.ends_at > $3
+        AND o.status IN ('scheduled', 'in-progress')
+        AND ($6::uuid IS NULL OR w.id = $6)
+      ORDER BY o.window_id, o.number
+     ${request.fresh ? '' : 'ON CONFLICT DO NOTHING'}
+     RETURNING window_id, number, kind, in_progress`,
     [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null],
   )) as FannedOccurrence[];
 }
@@ -59,27 +60,23 @@ export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest, 
        FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id
       WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
         AND (w.footprint_global OR w.footprint_regions && $1::text[])
-        AND o.starts_at < $3 AND o.ends_at > $2 AND o.status IN ('scheduled', 'held', 'in-progress')
+        AND o.starts_at < $3 AND o.ends_at > $2 AND o.status IN ('scheduled', 'in-progress')
       ORDER BY o.starts_at LIMIT $4`,
     [request.regions, request.from, request.until, Math.min(limit, 2_147_483_647)],
   )) as { window_id: string; number: number; surge_policy: string; status: string }[];
   for (const candidate of candidates) {
-    const kind = candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held';
-    const linked = (await db.query(
-      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING number`,
-      [request.holdId, candidate.window_id, candidate.number, kind, candidate.status === 'in-progress', request.now],
-    )) as unknown[];
-    if (linked.length > 0 && kind === 'held' && candidate.status === 'scheduled') {
-      await db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = $1 AND number = $2`, [candidate.window_id, candidate.number]);
-    }
+    await db.query(
+      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ${request.fresh ? '' : 'ON CONFLICT DO NOTHING'}`,
+      [request.holdId, candidate.window_id, candidate.number, candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held', candidate.status === 'in-progress', request.now],
+    );
   }
   return candidates.length;
 }
 
 /**
- * The stored window status follows its occurrences: in progress, needing a new slot, scheduled, or
- * done. Held is never stored (windowStatusOf reads it from the occurrences), so a fan-out leaves
- * window rows alone.
+ * The stored window status follows its occurrences' stored statuses: in progress, needing a new
+ * slot, scheduled, or done. Held is never stored (windowStatusOf reads it from the hold links), so
+ * a fan-out leaves window rows alone.
  */
 export async function refreshWindowStatus(db: Queryable, windowIds: readonly string[]): Promise<void> {
   if (windowIds.length === 0) return;
@@ -89,7 +86,7 @@ export async function refreshWindowStatus(db: Queryable, windowIds: readonly str
          SELECT w2.id, CASE
            WHEN bool_or(o.status = 'in-progress') THEN 'in-progress'
            WHEN bool_or(o.status = 'needs-reschedule') THEN 'needs-reschedule'
-           WHEN bool_or(o.status IN ('scheduled', 'held')) THEN 'scheduled'
+           WHEN bool_or(o.status = 'scheduled') THEN 'scheduled'
            WHEN bool_or(o.status = 'missed') THEN 'needs-reschedule'
            ELSE 'completed' END AS status
            FROM maintenance_window w2 JOIN occurrence o ON o.window_id = w2.id

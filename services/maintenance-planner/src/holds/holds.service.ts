@@ -9,7 +9,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
-import { type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
+import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
 import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { fanOutHold, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { HOLD_COLUMNS, type HoldRow } from './hold-record';
@@ -87,7 +87,7 @@ export class HoldsService {
       ],
     )) as HoldRow[];
     if (!hold) return null;
-    const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now);
+    const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now, true);
     await this.audit(tx, {
       subjectType: 'hold',
       subjectId: hold.id,
@@ -189,10 +189,15 @@ export class HoldsService {
       await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
     );
     if (updated.length === 0) return;
-    const touched = rowsOf<TouchedOccurrence>(
-      await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE hold_id = $1 AND released_at IS NULL RETURNING window_id, number, kind, in_progress`, [hold.id, now]),
+    const links = rowsOf<TouchedOccurrence & { overridden: boolean }>(
+      await tx.query(
+        `UPDATE hold_occurrence SET released_at = $2 WHERE hold_id = $1 AND released_at IS NULL RETURNING window_id, number, kind, in_progress, overridden_by IS NOT NULL AS overridden`,
+        [hold.id, now],
+      ),
     );
-    const settled = await this.settleReleased(tx, touched, now);
+    const touched = links.map(({ overridden: _, ...entry }) => entry);
+    // An occurrence let through this hold was not held by it: its release changes nothing for it.
+    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now);
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: cause?.id, details: { reason, occurrences: touched.length } });
     const windows = await this.announcer.load(tx, touched);
     const options = this.eventOptions(hold.regions[0], cause);
@@ -252,23 +257,20 @@ export class HoldsService {
     await this.auditOccurrences(tx, touched, 'released', actor ?? `hold:${hold.id}`, cause?.id);
   }
 
-  /** Occurrences let go of by a release or a repair: scheduled again, or needing (or given) a new slot. */
+  /**
+   * Occurrences a release or a repair let go of (links of kind held, not overridden, just released).
+   * One still ahead and held by no other hold is scheduled again with nothing written (held is read
+   * from the links); one whose time passed or began during the hold needs (or is given) a new slot.
+   */
   private async settleReleased(tx: EntityManager, touched: readonly TouchedOccurrence[], now: Date) {
     const held = touched.filter((entry) => entry.kind === 'held');
     const moves: { windowId: string; previous: { startsAt: string; endsAt: string }; slot: NonNullable<OccurrenceRow['proposed_slot']>; occurrence: OccurrenceRow }[] = [];
     if (held.length === 0) return { moves };
     const pairs = [held.map((entry) => entry.window_id), held.map((entry) => entry.number)];
-    const stillHeld = `EXISTS (SELECT 1 FROM hold_occurrence h JOIN hold ON hold.id = h.hold_id
-                        WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`;
-    await tx.query(
-      `UPDATE occurrence o SET status = 'scheduled' FROM unnest($1::uuid[], $2::int[]) AS t(window_id, number)
-        WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'held' AND o.starts_at > $3 AND NOT ${stillHeld}`,
-      [...pairs, now],
-    );
     const lateRows = rowsOf<OccurrenceRow>(
       await tx.query(
         `UPDATE occurrence o SET status = 'needs-reschedule' FROM unnest($1::uuid[], $2::int[]) AS t(window_id, number)
-          WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'held' AND o.starts_at <= $3 AND NOT ${stillHeld}
+          WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'scheduled' AND o.starts_at <= $3 AND NOT ${heldByActiveHold('o')}
           RETURNING o.*`,
         [...pairs, now],
       ),
@@ -347,22 +349,23 @@ export class HoldsService {
     return { released, extended, repaired };
   }
 
-  /** Occurrences held with no active hold behind them (a hold released without letting go): let go and reported. */
+  /**
+   * Occurrences held by a hold that no longer holds them (a hold released without letting go, or a
+   * link naming a hold that does not exist): the links are released, the occurrences settled and reported.
+   */
   async repair(now = this.clock.now()): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      const dangling = rowsOf<TouchedOccurrence>(
+      const dangling = rowsOf<TouchedOccurrence & { overridden: boolean }>(
         await tx.query(
-          `UPDATE hold_occurrence h SET released_at = $1 FROM hold WHERE hold.id = h.hold_id AND hold.released_at IS NOT NULL AND h.released_at IS NULL
-           RETURNING h.window_id, h.number, h.kind, h.in_progress`,
+          `UPDATE hold_occurrence h SET released_at = $1
+            WHERE h.released_at IS NULL AND NOT EXISTS (SELECT 1 FROM hold WHERE hold.id = h.hold_id AND hold.released_at IS NULL)
+           RETURNING h.window_id, h.number, h.kind, h.in_progress, h.overridden_by IS NOT NULL AS overridden`,
           [now],
         ),
       );
-      const orphans = (await tx.query(
-        `SELECT o.window_id, o.number, 'held' AS kind, false AS in_progress FROM occurrence o
-          WHERE o.status = 'held' AND NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`,
-      )) as TouchedOccurrence[];
-      // An occurrence whose hold ended without letting go is also left marked held: it is repaired, and counted, once.
-      const touched = [...new Map([...orphans, ...dangling].map((entry) => [`${entry.window_id}/${entry.number}`, entry])).values()];
+      const held = dangling.filter((entry) => entry.kind === 'held' && !entry.overridden);
+      // An occurrence left linked by two such holds is repaired, and counted, once.
+      const touched = [...new Map(held.map(({ overridden: _, ...entry }) => [`${entry.window_id}/${entry.number}`, entry])).values()];
       if (touched.length === 0) return 0;
       await this.settleReleased(tx, touched, now);
       for (const entry of touched) {
@@ -431,7 +434,12 @@ export class HoldsService {
     )) as { region: string; source: string; holds: number }[];
     this.activeHolds.reset();
     for (const row of rows) this.activeHolds.set({ region: row.region, source: row.source }, row.holds);
-    const [held] = (await this.dataSource.query(`SELECT count(*)::int AS held FROM occurrence WHERE status = 'held'`)) as { held: number }[];
+    // Read through the active holds (the hold_id index), so the links of holds long released are not scanned.
+    const [held] = (await this.dataSource.query(
+      `SELECT count(*)::int AS held FROM (SELECT DISTINCT h.window_id, h.number FROM hold JOIN hold_occurrence h ON h.hold_id = hold.id
+          JOIN occurrence o ON o.window_id = h.window_id AND o.number = h.number
+         WHERE hold.released_at IS NULL AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL AND o.status = 'scheduled') AS held`,
+    )) as { held: number }[];
     this.heldOccurrences.set(held.held);
   }
 
@@ -469,9 +477,9 @@ export class HoldsService {
     );
   }
 
-  private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date): Promise<TouchedOccurrence[]> {
+  private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date, fresh = false): Promise<TouchedOccurrence[]> {
     const started = process.hrtime.bigint();
-    const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now });
+    const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now, fresh });
     this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
     return touched;
   }

@@ -6,7 +6,7 @@ import { HOLD_COLUMNS, holdView, type HoldRow } from '../holds/hold-record';
 import { LocalTimes } from '../regions/local-times';
 import { SlotProposer } from '../slots/slot-proposer';
 import { WindowsService } from './windows.service';
-import { readerRegions, type OccurrenceRow } from './window-record';
+import { OCCURRENCE_COLUMNS, readerRegions, type OccurrenceRow } from './window-record';
 
 /** Answers "why is it held?" and "when would hurt least?" from the planner's own tables. */
 @Injectable()
@@ -64,7 +64,8 @@ export class ExplanationService {
     const window = await this.windows.row(this.dataSource.manager, id);
     const now = this.clock.now();
     const [next] = (await this.dataSource.query(
-      `SELECT * FROM occurrence WHERE window_id = $1 AND status IN ('held', 'needs-reschedule', 'scheduled', 'missed') ORDER BY (status = 'scheduled'), starts_at LIMIT 1`,
+      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND status IN ('needs-reschedule', 'scheduled', 'missed')) occurrence
+        ORDER BY (status = 'scheduled'), starts_at LIMIT 1`,
       [id],
     )) as OccurrenceRow[];
     const current = next ? { start: next.starts_at, end: next.ends_at } : { start: window.starts_at, end: window.ends_at };

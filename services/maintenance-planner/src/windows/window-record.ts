@@ -34,13 +34,39 @@ export interface OccurrenceRow {
 }
 
 /**
- * A window's status as readers see it. The stored status never says held: a surge fans out to
- * 100k windows, and rewriting each window row cost more than the fan-out itself. A window is held
- * while one of its occurrences is (those are marked), unless it is in progress or done.
+ * Whether an active hold holds occurrence `table` (the table's name or its alias): one of its
+ * memberships is of kind held, not released and not overridden. Held is never stored: a surge
+ * links 100k occurrences, and marking each row cost as much as linking it. The membership key
+ * (window_id, number, hold_id) answers it with one index probe.
+ */
+export function heldByActiveHold(table: string): string {
+  return `EXISTS (SELECT 1 FROM hold_occurrence holding WHERE holding.window_id = ${table}.window_id AND holding.number = ${table}.number
+      AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL)`;
+}
+
+/** An occurrence's status as readers see it: one stored scheduled is held while an active hold holds it. */
+export function occurrenceStatusOf(table: string): string {
+  return `CASE WHEN ${table}.status = 'scheduled' AND ${heldByActiveHold(table)} THEN 'held' ELSE ${table}.status END`;
+}
+
+/** The columns of an OccurrenceRow, read from `table`, with the status readers see. */
+export function occurrenceColumns(table = 'occurrence'): string {
+  return `${table}.window_id, ${table}.number, ${table}.starts_at, ${table}.ends_at, ${occurrenceStatusOf(table)} AS status,
+  ${table}.started_at, ${table}.completed_at, ${table}.proposed_slot`;
+}
+
+export const OCCURRENCE_COLUMNS = occurrenceColumns();
+
+/**
+ * A window's status as readers see it. The stored status never says held either: a window is
+ * held while one of its occurrences is (scheduled, and held by an active hold), unless it is in
+ * progress or done.
  */
 export function windowStatusOf(table: string): string {
   return `CASE WHEN ${table}.status IN ('scheduled', 'needs-reschedule')
-      AND EXISTS (SELECT 1 FROM occurrence held WHERE held.window_id = ${table}.id AND held.status = 'held') THEN 'held' ELSE ${table}.status END`;
+      AND EXISTS (SELECT 1 FROM hold_occurrence holding JOIN occurrence held ON held.window_id = holding.window_id AND held.number = holding.number
+                   WHERE holding.window_id = ${table}.id AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL
+                     AND held.status = 'scheduled') THEN 'held' ELSE ${table}.status END`;
 }
 
 /** The columns of a WindowRow, read from `table` (the table's name or its alias). */

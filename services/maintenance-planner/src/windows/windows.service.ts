@@ -16,7 +16,18 @@ import { HoldsService } from '../holds/holds.service';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import type { CreateWindowRequest, UpdateWindowRequest } from './window-request.schema';
-import { type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, windowColumns, type WindowRow, windowSnapshot, windowStatusOf } from './window-record';
+import {
+  heldByActiveHold,
+  OCCURRENCE_COLUMNS,
+  type OccurrenceRow,
+  occurrenceView,
+  readerRegions,
+  WINDOW_COLUMNS,
+  windowColumns,
+  type WindowRow,
+  windowSnapshot,
+  windowStatusOf,
+} from './window-record';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
@@ -112,18 +123,14 @@ export class WindowsService {
     const events: HoldfastEvent[] = [];
     for (const hold of holds) {
       const until = hold.until_at ?? hold.covered_until ?? now;
-      // The override row is written first: a later fan-out of the same hold leaves it as it is.
+      // The override row is written first: a later fan-out of the same hold leaves it as it is. An
+      // overridden link does not hold, so the occurrence reads scheduled unless another hold holds it.
       await tx.query(
         `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
          SELECT $1, window_id, number, 'held', status = 'in-progress', $5, $6, $7 FROM occurrence
-          WHERE window_id = $2 AND ($8::int IS NULL OR number = $8) AND starts_at < GREATEST($4, ends_at) AND ends_at > $3 AND status IN ('scheduled', 'held', 'in-progress', 'needs-reschedule')
+          WHERE window_id = $2 AND ($8::int IS NULL OR number = $8) AND starts_at < GREATEST($4, ends_at) AND ends_at > $3 AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
          ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason`,
         [hold.id, row.id, hold.from_at, until, now, actor, reason, occurrence ?? null],
-      );
-      await tx.query(
-        `UPDATE occurrence o SET status = 'scheduled' WHERE o.window_id = $1 AND o.status = 'held' AND ($2::int IS NULL OR o.number = $2)
-           AND NOT EXISTS (SELECT 1 FROM hold_occurrence h WHERE h.window_id = o.window_id AND h.number = o.number AND h.released_at IS NULL AND h.overridden_by IS NULL AND h.kind = 'held')`,
-        [row.id, occurrence ?? null],
       );
       await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
       await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
@@ -228,12 +235,10 @@ export class WindowsService {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL`, [id, this.clock.now()]);
         if (timeChanged) {
-          await tx.query(`DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'held', 'needs-reschedule', 'missed'))`, [id]);
-          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'held', 'needs-reschedule', 'missed')`, [id]);
+          await tx.query(`DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'missed'))`, [id]);
+          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'missed')`, [id]);
           const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [id])) as { last: number }[];
           await insertOccurrences(tx, id, occurrences, last + 1);
-        } else {
-          await tx.query(`UPDATE occurrence SET status = 'scheduled' WHERE window_id = $1 AND status = 'held'`, [id]);
         }
         const updated = await this.row(tx, id);
         const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor);
@@ -257,7 +262,7 @@ export class WindowsService {
       if (row.status === 'cancelled') return this.resource(tx, row);
       const now = this.clock.now();
       await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL`, [id, now]);
-      await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'held', 'needs-reschedule')`, [id]);
+      await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
       await tx.query(`UPDATE maintenance_window SET status = 'cancelled', version = version + 1, updated_at = $2 WHERE id = $1`, [id, now]);
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'cancelled', actor, details: { reason } });
       const current = await this.row(tx, id);
@@ -357,7 +362,10 @@ export class WindowsService {
 
   async occurrences(id: string, status?: string) {
     const row = await this.row(this.dataSource.manager, id);
-    const rows = (await this.dataSource.query(`SELECT * FROM occurrence WHERE window_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY number LIMIT 2000`, [id, status ?? null])) as OccurrenceRow[];
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1) occurrence WHERE ($2::text IS NULL OR status = $2) ORDER BY number LIMIT 2000`,
+      [id, status ?? null],
+    )) as OccurrenceRow[];
     const holds = (await this.dataSource.query(
       `SELECT number, array_agg(hold_id ORDER BY held_at) AS holds FROM hold_occurrence WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL AND kind = 'held' GROUP BY number`,
       [id],
@@ -389,7 +397,10 @@ export class WindowsService {
   async markMissed(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const missed = rowsOf<{ window_id: string }>(
-        await tx.query(`UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 RETURNING window_id, number`, [this.clock.now()]),
+        // A held one is not missed: its hold's release gives it a new slot.
+        await tx.query(`UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldByActiveHold('occurrence')} RETURNING window_id, number`, [
+          this.clock.now(),
+        ]),
       );
       if (missed.length === 0) return 0;
       const ids = [...new Set(missed.map((entry) => entry.window_id))];
@@ -409,7 +420,7 @@ export class WindowsService {
   }
 
   private async occurrence(db: EntityManager, id: string, number: number, lock = false): Promise<OccurrenceRow> {
-    const [row] = (await db.query(`SELECT * FROM occurrence WHERE window_id = $1 AND number = $2 ${lock ? 'FOR UPDATE' : ''}`, [id, number])) as OccurrenceRow[];
+    const [row] = (await db.query(`SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND number = $2 ${lock ? 'FOR UPDATE OF occurrence' : ''}`, [id, number])) as OccurrenceRow[];
     if (!row) throw new DomainError('occurrence-not-found', 404, `Window ${id} has no occurrence ${number}: list them with GET /v1/windows/${id}/occurrences.`);
     return row;
   }
@@ -423,10 +434,9 @@ export class WindowsService {
   }
 
   private async resource(db: EntityManager, row: WindowRow) {
-    const [next] = (await db.query(
-      `SELECT * FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'held', 'in-progress', 'needs-reschedule') ORDER BY starts_at LIMIT 1`,
-      [row.id],
-    )) as OccurrenceRow[];
+    const [next] = (await db.query(`SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'in-progress', 'needs-reschedule') ORDER BY starts_at LIMIT 1`, [
+      row.id,
+    ])) as OccurrenceRow[];
     return { ...this.resourceSync(row), nextOccurrence: next ? occurrenceView(next, readerRegions(row), this.localTimes) : null };
   }
 

@@ -1,0 +1,81 @@
+import { runMigrations } from '@holdfast/database';
+import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateHoldAndAudit1764000100000 } from '../src/database/migrations/1764000100000-create-hold-and-audit';
+import { CreateWindowsOccurrences1764000200000 } from '../src/database/migrations/1764000200000-create-windows-occurrences';
+import { HoldMembershipKeys1764710000000 } from '../src/database/migrations/1764710000000-hold-membership-keys';
+import { OccurrenceHeldFromLinks1764800000000 } from '../src/database/migrations/1764800000000-occurrence-held-from-links';
+import { occurrenceStatusOf } from '../src/windows/window-record';
+
+const SCHEMA = 'maintenance_planner';
+const BEFORE = [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, HoldMembershipKeys1764710000000];
+const HOLD = '0190e0c8-0000-7000-8000-000000000001';
+const AHEAD = '0190e0c8-0000-7000-8000-00000000000a';
+const BEGAN = '0190e0c8-0000-7000-8000-00000000000b';
+const LOOSE = '0190e0c8-0000-7000-8000-00000000000c';
+
+const dataSource = (url: string, migrations: unknown[]) =>
+  new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
+
+describe('maintenance-planner migration: occurrences no longer store held', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  const quiet = { info: () => undefined };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration');
+    const before = dataSource(database.url, BEFORE);
+    await before.initialize();
+    await runMigrations(before, quiet);
+    // Stored as the previous code left them: one held occurrence an active hold links, ahead; two held with no link, one begun and one ahead.
+    await before.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at) VALUES ($1, '{IR}', 'Exams in IR', 'manual', 'm1', '2000-01-01Z', '2000-01-01Z', '2100-01-01Z')`, [HOLD]);
+    for (const [id, startsAt] of [
+      [AHEAD, '2100-06-15T00:00:00Z'],
+      [BEGAN, '2000-06-15T00:00:00Z'],
+      [LOOSE, '2100-06-16T00:00:00Z'],
+    ]) {
+      await before.query(
+        `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+         VALUES ($1, 'w', 'network-ops', false, '{IR}', $2, $2::timestamptz + interval '1 hour', 'UTC', 'routine', 'hold', 'scheduled', $2, now(), now())`,
+        [id, startsAt],
+      );
+      await before.query(`INSERT INTO occurrence (window_id, number, starts_at, ends_at, status) VALUES ($1, 1, $2, $2::timestamptz + interval '1 hour', 'held')`, [id, startsAt]);
+    }
+    await before.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', now())`, [HOLD, AHEAD]);
+    await before.destroy();
+    db = dataSource(database.url, [...BEFORE, OccurrenceHeldFromLinks1764800000000]);
+    await db.initialize();
+    expect(await runMigrations(db, quiet)).toEqual(['OccurrenceHeldFromLinks1764800000000']);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const occurrences = async () =>
+    Object.fromEntries(
+      ((await db.query(`SELECT o.window_id, o.status AS stored, ${occurrenceStatusOf('o')} AS read, w.status AS window FROM occurrence o JOIN maintenance_window w ON w.id = o.window_id`)) as {
+        window_id: string;
+        stored: string;
+        read: string;
+        window: string;
+      }[]).map((row) => [row.window_id, { stored: row.stored, read: row.read, window: row.window }]),
+    );
+
+  it('stores scheduled where held was, reads held where an active hold links it, settles the ones nothing held, and refuses held from then on', async () => {
+    expect(await occurrences()).toEqual({
+      [AHEAD]: { stored: 'scheduled', read: 'held', window: 'scheduled' },
+      [BEGAN]: { stored: 'needs-reschedule', read: 'needs-reschedule', window: 'needs-reschedule' },
+      [LOOSE]: { stored: 'scheduled', read: 'scheduled', window: 'scheduled' },
+    });
+    await expect(db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = $1`, [AHEAD])).rejects.toThrow(/occurrence_status_check/);
+  });
+
+  it('reverts: an occurrence an active hold links is stored held again', async () => {
+    await db.undoLastMigration({ transaction: 'each' });
+    expect((await occurrences())[AHEAD]).toMatchObject({ stored: 'held' });
+    await db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = $1`, [LOOSE]);
+  });
+});
