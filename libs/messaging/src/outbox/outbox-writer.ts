@@ -25,7 +25,7 @@ export interface LocalRelay {
  * call all of a transaction's events where possible; two calls may lock keys in two orders).
  *
  * Two round trips per call whatever the number of events and keys: the locks in one statement,
- * then the rows (with the relay's notification when it is needed) in another.
+ * then the rows (with the relay's notification when it is needed) in another, as one JSON parameter.
  */
 export class OutboxWriter {
   // Transactions that wrote rows and have not ended yet; the local relay is told when one commits.
@@ -45,20 +45,22 @@ export class OutboxWriter {
     // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
     // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
     await manager.query('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key', [this.schema, keys]);
-    const values: unknown[] = [];
-    const rows = records.map(({ event, record, topic }, index) => {
-      values.push(event.id, event.type, topic, record.key, JSON.stringify(record.headers), JSON.stringify(event.data));
-      const at = index * 6;
-      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb, $${at + 6}::jsonb)`;
-    });
-    const insert = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload) VALUES ${rows.join(', ')}`;
+    // One parameter whatever the number of events: a JSON array PostgreSQL unpacks in array order (ids
+    // follow it), instead of six parameters per row, which capped a call near 10k events and made
+    // PostgreSQL parse a statement as long as the batch.
+    const batch = JSON.stringify(
+      records.map(({ event, record, topic }) => ({ id: event.id, type: event.type, topic, key: record.key, headers: record.headers, payload: event.data })),
+    );
+    const insert = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
+      SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
+        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
     if (this.localRelay?.isLeader) {
       // The leader is told in process on commit. Should it lose the lead before then, its successor's
       // first round, or its poll, finds the rows.
-      await manager.query(insert, values);
+      await manager.query(insert, [batch]);
     } else {
       // Delivered only on commit: the leader in another process wakes as soon as the rows are visible.
-      await manager.query(`WITH written AS (${insert}) SELECT pg_notify($${values.length + 1}, '')`, [...values, outboxChannel(this.schema)]);
+      await manager.query(`WITH written AS (${insert}) SELECT pg_notify($2, '')`, [batch, outboxChannel(this.schema)]);
     }
     this.writing.add(queryRunner);
   }

@@ -10,8 +10,8 @@ import type { HoldRow } from './hold-record';
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
 /**
- * Events per outbox call at most: the writer inserts a call's rows in one statement of six
- * parameters each, and PostgreSQL takes at most 65,535 parameters in one.
+ * Events per outbox call at most: the writer sends a call's rows as one JSON parameter, which at
+ * 10k window.held events is already some 20 MB, and a call spreads its events as arguments.
  */
 export const OUTBOX_CALL_LIMIT = 10_000;
 
