@@ -120,6 +120,30 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     );
   });
 
+  it('refuses to start a cancelled or completed occurrence with 409 naming its status, even while a hold covers it', async () => {
+    clock.set('2026-07-06T00:00:00Z');
+    const cancelled = await plan('NG', '2026-07-06T10:00:00Z', '2026-07-06T11:00:00Z');
+    const completed = await plan('NG', '2026-07-06T01:00:00Z', '2026-07-06T02:00:00Z');
+    clock.set('2026-07-06T01:00:00Z');
+    expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/start`)).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/complete`)).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${cancelled.windowId}/cancel`, { reason: 'not needed' })).status).toBe(200);
+    const hold = await api('POST', '/v1/holds', { regions: ['NG'], from: '2026-07-06T00:00:00Z', until: '2026-07-06T12:00:00Z', reason: 'Elections in NG' });
+    expect(hold.status).toBe(201);
+    expect((await api('GET', `/v1/gate?windowId=${cancelled.windowId}`)).status).toBe(423);
+
+    clock.set('2026-07-06T10:00:00Z');
+    for (const [window, status] of [
+      [cancelled, 'cancelled'],
+      [completed, 'completed'],
+    ] as const) {
+      const refused = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+      expect(refused.body).toMatchObject({ code: 'occurrence-not-startable', occurrenceStatus: status });
+      expect(refused.body.detail).toContain(`is ${status}`);
+    }
+  });
+
   it('keeps a 423 bounded: the 10 holds that end soonest are listed, all are counted, and Retry-After waits for the last', async () => {
     clock.set('2026-07-04T00:00:00Z');
     const hours = [5, 3, 12, 1, 8, 2, 11, 4, 9, 7, 6, 10];

@@ -273,13 +273,16 @@ export class WindowsService {
 
   async start(id: string, number: number, actor: string) {
     const now = this.clock.now();
+    // One that can never start (cancelled, completed, running, missed) is refused for what it is
+    // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
+    // A held one goes on to the gate, whose 423 names the holds.
+    const asked = await this.occurrence(this.dataSource.manager, id, number);
+    if (asked.status !== 'held') assertStartable(id, asked);
     await this.gate.check({ windowId: id, at: now });
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
-      if (!['scheduled', 'needs-reschedule'].includes(occurrence.status)) {
-        throw new DomainError('occurrence-not-startable', 409, `Occurrence ${number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`);
-      }
+      assertStartable(id, occurrence);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'started', actor, details: { number } });
@@ -479,6 +482,14 @@ export class WindowsService {
   private async publish(tx: EntityManager, ...events: HoldfastEvent[]): Promise<void> {
     await this.announcer.publish(tx, events);
   }
+}
+
+/** Throws the 409 naming the occurrence's status unless it may start (scheduled, or needing a new slot and started anyway). */
+function assertStartable(id: string, occurrence: OccurrenceRow): void {
+  if (occurrence.status === 'scheduled' || occurrence.status === 'needs-reschedule') return;
+  throw new DomainError('occurrence-not-startable', 409, `Occurrence ${occurrence.number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`, {
+    occurrenceStatus: occurrence.status,
+  });
 }
 
 /** One multi-row insert for a window's occurrences, numbered from `first`. */
