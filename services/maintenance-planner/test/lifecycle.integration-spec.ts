@@ -144,6 +144,37 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     }
   });
 
+  it('a window changed under an active hold is linked to it again as it now is: made notify-only it is flagged, not held, and one whose footprint grows stays flagged', async () => {
+    clock.set('2026-07-07T00:00:00Z');
+    const held = await plan('CL', '2026-07-07T10:00:00Z', '2026-07-07T11:00:00Z');
+    const flagged = (await api('POST', '/v1/windows', {
+      title: 'cache warm-up in CL',
+      ownerTeam: 'edge',
+      footprint: { global: false, regions: ['CL'] },
+      startsAt: '2026-07-07T06:00:00Z',
+      endsAt: '2026-07-07T07:00:00Z',
+      plannedZone: 'UTC',
+      surgePolicy: 'notify-only',
+    })).body;
+    const hold = await api('POST', '/v1/holds', { regions: ['CL'], from: '2026-07-07T00:00:00Z', until: '2026-07-07T12:00:00Z', reason: 'Storm in CL' });
+    expect(hold.status).toBe(201);
+    expect(await occurrence(held.windowId)).toMatchObject({ status: 'held', heldBy: [hold.body.id] });
+    const links = async (windowId: string) =>
+      (await db.query('SELECT kind, released_at FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND number = 1', [hold.body.id, windowId])) as { kind: string; released_at: Date | null }[];
+    expect(await links(flagged.windowId)).toEqual([{ kind: 'notify-only', released_at: null }]);
+
+    const notifyOnly = await api('PATCH', `/v1/windows/${held.windowId}`, { version: held.version, surgePolicy: 'notify-only' });
+    expect(notifyOnly.status, JSON.stringify(notifyOnly.body)).toBe(200);
+    expect(await occurrence(held.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect(notifyOnly.body.status).toBe('scheduled');
+    expect(await links(held.windowId)).toEqual([{ kind: 'notify-only', released_at: null }]);
+
+    const widened = await api('PATCH', `/v1/windows/${flagged.windowId}`, { version: flagged.version, footprint: { global: false, regions: ['CL', 'AR'] } });
+    expect(widened.status, JSON.stringify(widened.body)).toBe(200);
+    expect(await links(flagged.windowId)).toEqual([{ kind: 'notify-only', released_at: null }]);
+    expect((await api('GET', `/v1/holds/${hold.body.id}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 2 });
+  });
+
   it('keeps a 423 bounded: the 10 holds that end soonest are listed, all are counted, and Retry-After waits for the last', async () => {
     clock.set('2026-07-04T00:00:00Z');
     const hours = [5, 3, 12, 1, 8, 2, 11, 4, 9, 7, 6, 10];
