@@ -215,8 +215,10 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     const dangling = await plan('AR', '2026-07-03T10:00:00Z', '2026-07-03T11:00:00Z');
     const orphan = await plan('AR', '2026-07-03T14:00:00Z', '2026-07-03T15:00:00Z');
     const unstarted = await plan('PL', '2026-07-03T01:00:00Z', '2026-07-03T02:00:00Z');
+    const ended = await plan('AR', '2026-07-03T01:00:00Z', '2026-07-03T02:00:00Z');
     const hold = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-07-03T00:00:00Z', until: '2026-07-03T09:00:00Z', reason: 'Strike in AR' });
     expect((await occurrence(dangling.windowId)).heldBy).toEqual([]);
+    expect((await occurrence(ended.windowId)).heldBy).toEqual([hold.body.id]);
     // What a crash between two writes could leave: a hold ended without letting go, and a link naming a hold that does not exist.
     await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', $3)`, [hold.body.id, dangling.windowId, clock.now()]);
     await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES (gen_random_uuid(), $1, 1, 'held', $2)`, [orphan.windowId, clock.now()]);
@@ -226,16 +228,18 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
 
     clock.set('2026-07-03T03:00:00Z');
     const swept = await sweep.sweep();
-    expect(swept, JSON.stringify(swept)).toMatchObject({ repaired: 2, missed: 1 });
+    expect(swept, JSON.stringify(swept)).toMatchObject({ repaired: 3, missed: 1 });
     for (const window of [dangling, orphan]) {
       expect(await occurrence(window.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
       expect((await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items.map((entry: { action: string }) => entry.action)).toContain('repaired');
     }
     expect((await api('GET', '/v1/gate?regions=AR')).status).toBe(200);
     expect(await occurrence(unstarted.windowId)).toMatchObject({ status: 'missed' });
+    // One that ended while a hold left it held is repaired before missed ones are marked: it needs a new slot, it was not missed.
+    expect(await occurrence(ended.windowId)).toMatchObject({ status: 'needs-reschedule', heldBy: [] });
     expect((await api('GET', `/v1/windows/${unstarted.windowId}`)).body.status).toBe('needs-reschedule');
     const metrics = await (await service.fetch('/metrics')).text();
-    expect(metrics).toMatch(/^holdfast_hold_repairs_total(\{[^}]*\})? 2$/m);
+    expect(metrics).toMatch(/^holdfast_hold_repairs_total(\{[^}]*\})? 3$/m);
     // Nothing left to repair: a second sweep reports none.
     expect((await sweep.sweep()).repaired).toBe(0);
   });

@@ -17,7 +17,7 @@ import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import type { CreateWindowRequest, UpdateWindowRequest } from './window-request.schema';
 import {
-  heldByActiveHold,
+  heldThroughActiveHolds,
   OCCURRENCE_COLUMNS,
   type OccurrenceRow,
   occurrenceView,
@@ -30,6 +30,9 @@ import {
 } from './window-record';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
+
+/** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
+export const MARK_MISSED = `UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
 /** Windows and their occurrences: planned, moved, cancelled, started and completed, each change announced through the outbox. */
 @Injectable()
@@ -396,15 +399,10 @@ export class WindowsService {
     return due.length;
   }
 
-  /** Occurrences whose time passed without a start become missed, never silently completed. */
+  /** Occurrences whose time passed without a start become missed, never silently completed. Run after the sweep's repair (see heldThroughActiveHolds). */
   async markMissed(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      const missed = rowsOf<{ window_id: string }>(
-        // A held one is not missed: its hold's release gives it a new slot.
-        await tx.query(`UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldByActiveHold('occurrence')} RETURNING window_id, number`, [
-          this.clock.now(),
-        ]),
-      );
+      const missed = rowsOf<{ window_id: string }>(await tx.query(MARK_MISSED, [this.clock.now()]));
       if (missed.length === 0) return 0;
       const ids = [...new Set(missed.map((entry) => entry.window_id))];
       await refreshWindowStatus(tx, ids);
