@@ -6,6 +6,7 @@ import { CreateHoldAndAudit1764000100000 } from '../../services/maintenance-plan
 import { CreateWindowsOccurrences1764000200000 } from '../../services/maintenance-planner/src/database/migrations/1764000200000-create-windows-occurrences';
 import { HoldMembershipKeys1764710000000 } from '../../services/maintenance-planner/src/database/migrations/1764710000000-hold-membership-keys';
 import { OccurrenceHeldFromLinks1764800000000 } from '../../services/maintenance-planner/src/database/migrations/1764800000000-occurrence-held-from-links';
+import { HoldLinksByHoldInForce1764900000000 } from '../../services/maintenance-planner/src/database/migrations/1764900000000-hold-links-by-hold-in-force';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const PLANNER_SCHEMA = 'maintenance_planner';
@@ -29,7 +30,7 @@ export async function plannerBenchDatabase(name: string, log: (line: string) => 
     type: 'postgres',
     url: url.toString(),
     schema: PLANNER_SCHEMA,
-    migrations: [CreateMessagingTables1764000000000, CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000],
+    migrations: [CreateMessagingTables1764000000000, CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000, HoldLinksByHoldInForce1764900000000],
     extra: { max: 4, options: `-c search_path=${PLANNER_SCHEMA}` },
   });
   if (migrate) {

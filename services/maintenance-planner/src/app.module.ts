@@ -9,6 +9,7 @@ import { HoldEntity } from './holds/hold.entity';
 import { CreateApiKey1764000300000 } from './database/migrations/1764000300000-create-api-key';
 import { HoldMembershipKeys1764710000000 } from './database/migrations/1764710000000-hold-membership-keys';
 import { OccurrenceHeldFromLinks1764800000000 } from './database/migrations/1764800000000-occurrence-held-from-links';
+import { HoldLinksByHoldInForce1764900000000 } from './database/migrations/1764900000000-hold-links-by-hold-in-force';
 import { HoldsModule } from './holds/holds.module';
 import { ApiKeyEntity } from './keys/api-key.entity';
 import { KeysModule } from './keys/keys.module';
@@ -25,7 +26,7 @@ export const plannerService = defineService({
   settings: plannerSettings,
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
   entities: [HoldEntity, AuditEntryEntity, ApiKeyEntity],
-  migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, CreateApiKey1764000300000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000],
+  migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, CreateApiKey1764000300000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000, HoldLinksByHoldInForce1764900000000],
   modules: [RegionsModule, HoldsModule, KeysModule, CalendarsModule],
   keysConsumerGroup: ConsumerGroups.plannerKeys,
 });

@@ -120,6 +120,61 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     );
   });
 
+  it('refuses to start a cancelled or completed occurrence with 409 naming its status, even while a hold covers it', async () => {
+    clock.set('2026-07-06T00:00:00Z');
+    const cancelled = await plan('NG', '2026-07-06T10:00:00Z', '2026-07-06T11:00:00Z');
+    const completed = await plan('NG', '2026-07-06T01:00:00Z', '2026-07-06T02:00:00Z');
+    clock.set('2026-07-06T01:00:00Z');
+    expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/start`)).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/complete`)).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${cancelled.windowId}/cancel`, { reason: 'not needed' })).status).toBe(200);
+    const hold = await api('POST', '/v1/holds', { regions: ['NG'], from: '2026-07-06T00:00:00Z', until: '2026-07-06T12:00:00Z', reason: 'Elections in NG' });
+    expect(hold.status).toBe(201);
+    expect((await api('GET', `/v1/gate?windowId=${cancelled.windowId}`)).status).toBe(423);
+
+    clock.set('2026-07-06T10:00:00Z');
+    for (const [window, status] of [
+      [cancelled, 'cancelled'],
+      [completed, 'completed'],
+    ] as const) {
+      const refused = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+      expect(refused.body).toMatchObject({ code: 'occurrence-not-startable', occurrenceStatus: status });
+      expect(refused.body.detail).toContain(`is ${status}`);
+    }
+  });
+
+  it('a window changed under an active hold is linked to it again as it now is: made notify-only it is flagged, not held, and one whose footprint grows stays flagged', async () => {
+    clock.set('2026-07-07T00:00:00Z');
+    const held = await plan('CL', '2026-07-07T10:00:00Z', '2026-07-07T11:00:00Z');
+    const flagged = (await api('POST', '/v1/windows', {
+      title: 'cache warm-up in CL',
+      ownerTeam: 'edge',
+      footprint: { global: false, regions: ['CL'] },
+      startsAt: '2026-07-07T06:00:00Z',
+      endsAt: '2026-07-07T07:00:00Z',
+      plannedZone: 'UTC',
+      surgePolicy: 'notify-only',
+    })).body;
+    const hold = await api('POST', '/v1/holds', { regions: ['CL'], from: '2026-07-07T00:00:00Z', until: '2026-07-07T12:00:00Z', reason: 'Storm in CL' });
+    expect(hold.status).toBe(201);
+    expect(await occurrence(held.windowId)).toMatchObject({ status: 'held', heldBy: [hold.body.id] });
+    const links = async (windowId: string) =>
+      (await db.query('SELECT kind, released_at FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND number = 1', [hold.body.id, windowId])) as { kind: string; released_at: Date | null }[];
+    expect(await links(flagged.windowId)).toEqual([{ kind: 'notify-only', released_at: null }]);
+
+    const notifyOnly = await api('PATCH', `/v1/windows/${held.windowId}`, { version: held.version, surgePolicy: 'notify-only' });
+    expect(notifyOnly.status, JSON.stringify(notifyOnly.body)).toBe(200);
+    expect(await occurrence(held.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect(notifyOnly.body.status).toBe('scheduled');
+    expect(await links(held.windowId)).toEqual([{ kind: 'notify-only', released_at: null }]);
+
+    const widened = await api('PATCH', `/v1/windows/${flagged.windowId}`, { version: flagged.version, footprint: { global: false, regions: ['CL', 'AR'] } });
+    expect(widened.status, JSON.stringify(widened.body)).toBe(200);
+    expect(await links(flagged.windowId)).toEqual([{ kind: 'notify-only', released_at: null }]);
+    expect((await api('GET', `/v1/holds/${hold.body.id}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 2 });
+  });
+
   it('keeps a 423 bounded: the 10 holds that end soonest are listed, all are counted, and Retry-After waits for the last', async () => {
     clock.set('2026-07-04T00:00:00Z');
     const hours = [5, 3, 12, 1, 8, 2, 11, 4, 9, 7, 6, 10];
@@ -160,8 +215,10 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     const dangling = await plan('AR', '2026-07-03T10:00:00Z', '2026-07-03T11:00:00Z');
     const orphan = await plan('AR', '2026-07-03T14:00:00Z', '2026-07-03T15:00:00Z');
     const unstarted = await plan('PL', '2026-07-03T01:00:00Z', '2026-07-03T02:00:00Z');
+    const ended = await plan('AR', '2026-07-03T01:00:00Z', '2026-07-03T02:00:00Z');
     const hold = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-07-03T00:00:00Z', until: '2026-07-03T09:00:00Z', reason: 'Strike in AR' });
     expect((await occurrence(dangling.windowId)).heldBy).toEqual([]);
+    expect((await occurrence(ended.windowId)).heldBy).toEqual([hold.body.id]);
     // What a crash between two writes could leave: a hold ended without letting go, and a link naming a hold that does not exist.
     await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', $3)`, [hold.body.id, dangling.windowId, clock.now()]);
     await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES (gen_random_uuid(), $1, 1, 'held', $2)`, [orphan.windowId, clock.now()]);
@@ -171,16 +228,18 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
 
     clock.set('2026-07-03T03:00:00Z');
     const swept = await sweep.sweep();
-    expect(swept, JSON.stringify(swept)).toMatchObject({ repaired: 2, missed: 1 });
+    expect(swept, JSON.stringify(swept)).toMatchObject({ repaired: 3, missed: 1 });
     for (const window of [dangling, orphan]) {
       expect(await occurrence(window.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
       expect((await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items.map((entry: { action: string }) => entry.action)).toContain('repaired');
     }
     expect((await api('GET', '/v1/gate?regions=AR')).status).toBe(200);
     expect(await occurrence(unstarted.windowId)).toMatchObject({ status: 'missed' });
+    // One that ended while a hold left it held is repaired before missed ones are marked: it needs a new slot, it was not missed.
+    expect(await occurrence(ended.windowId)).toMatchObject({ status: 'needs-reschedule', heldBy: [] });
     expect((await api('GET', `/v1/windows/${unstarted.windowId}`)).body.status).toBe('needs-reschedule');
     const metrics = await (await service.fetch('/metrics')).text();
-    expect(metrics).toMatch(/^holdfast_hold_repairs_total(\{[^}]*\})? 2$/m);
+    expect(metrics).toMatch(/^holdfast_hold_repairs_total(\{[^}]*\})? 3$/m);
     // Nothing left to repair: a second sweep reports none.
     expect((await sweep.sweep()).repaired).toBe(0);
   });

@@ -27,9 +27,21 @@ export interface FannedOccurrence {
 }
 
 /**
+ * A later fan-out of a hold (extended, the horizon, a window planned or changed under it) meets the
+ * links it made before. An active link of the same kind is left alone and not returned (nothing new
+ * to announce); an override row stays as it is. A link released while the hold went on (the window's
+ * footprint, surge policy or time changed, and its links were let go to be fanned out again) is
+ * revived with the kind and in-progress flag the window has now: without this a held window made
+ * notify-only kept a released held link, and its owner was told nothing.
+ */
+const RELINK = `ON CONFLICT (window_id, number, hold_id) DO UPDATE
+       SET kind = EXCLUDED.kind, in_progress = EXCLUDED.in_progress, held_at = EXCLUDED.held_at, released_at = NULL
+     WHERE hold_occurrence.overridden_by IS NULL AND (hold_occurrence.released_at IS NOT NULL OR hold_occurrence.kind <> EXCLUDED.kind)`;
+
+/**
  * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
  * footprint includes a hold region (or is global) and that overlaps the period, and links it to
- * the hold (a second run links nothing twice, and an override row stays as it is). The links go
+ * the hold (a second run links nothing twice: see RELINK). The links go
  * in in key order, so the key's index is written page after page rather than all over. In-progress
  * occurrences are linked but run on; notify-only windows are linked as flagged, not held. Neither
  * occurrence nor window rows are written: held is read from the links (occurrenceStatusOf,
@@ -47,7 +59,7 @@ export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise
         AND o.status IN ('scheduled', 'in-progress')
         AND ($6::uuid IS NULL OR w.id = $6)
       ORDER BY o.window_id, o.number
-     ${request.fresh ? '' : 'ON CONFLICT DO NOTHING'}
+     ${request.fresh ? '' : RELINK}
      RETURNING window_id, number, kind, in_progress`,
     [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null],
   )) as FannedOccurrence[];
@@ -66,7 +78,7 @@ export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest, 
   )) as { window_id: string; number: number; surge_policy: string; status: string }[];
   for (const candidate of candidates) {
     await db.query(
-      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ${request.fresh ? '' : 'ON CONFLICT DO NOTHING'}`,
+      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ${request.fresh ? '' : RELINK}`,
       [request.holdId, candidate.window_id, candidate.number, candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held', candidate.status === 'in-progress', request.now],
     );
   }

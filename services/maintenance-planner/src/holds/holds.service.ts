@@ -29,6 +29,24 @@ export interface HoldPlacement {
   cause?: HoldfastEvent;
 }
 
+/**
+ * The sweep's repair: links in force whose hold is not (released without letting go, or no such
+ * hold) are released. Released links are kept, so the links in force are never found by scanning
+ * every link: the holds the links name are walked on hold_occurrence_hold, one step per hold (which
+ * also finds a hold with no row), those not in force kept, and each one's links in force read as
+ * one range of that index (hold_id, released_at). Its cost follows the number of holds.
+ */
+export const REPAIR_DANGLING_LINKS = `
+  WITH RECURSIVE linked(hold_id) AS (
+       (SELECT hold_id FROM hold_occurrence ORDER BY hold_id LIMIT 1)
+       UNION ALL
+       SELECT (SELECT h.hold_id FROM hold_occurrence h WHERE h.hold_id > linked.hold_id ORDER BY h.hold_id LIMIT 1) FROM linked WHERE linked.hold_id IS NOT NULL)
+     UPDATE hold_occurrence h SET released_at = $1
+      WHERE h.released_at IS NULL
+        AND h.hold_id = ANY (ARRAY(SELECT linked.hold_id FROM linked
+                                    WHERE linked.hold_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM hold WHERE hold.id = linked.hold_id AND hold.released_at IS NULL)))
+     RETURNING h.window_id, h.number, h.kind, h.in_progress, h.overridden_by IS NOT NULL AS overridden`;
+
 type Audit = { subjectType: 'hold' | 'window' | 'occurrence'; subjectId: string; action: string; actor: string; causeEventId?: string | null; details?: Record<string, unknown> };
 
 /** Holds: placed from surges or by hand, fanned out to occurrences in one transaction, released after a cool-down. */
@@ -356,12 +374,7 @@ export class HoldsService {
   async repair(now = this.clock.now()): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const dangling = rowsOf<TouchedOccurrence & { overridden: boolean }>(
-        await tx.query(
-          `UPDATE hold_occurrence h SET released_at = $1
-            WHERE h.released_at IS NULL AND NOT EXISTS (SELECT 1 FROM hold WHERE hold.id = h.hold_id AND hold.released_at IS NULL)
-           RETURNING h.window_id, h.number, h.kind, h.in_progress, h.overridden_by IS NOT NULL AS overridden`,
-          [now],
-        ),
+        await tx.query(REPAIR_DANGLING_LINKS, [now]),
       );
       const held = dangling.filter((entry) => entry.kind === 'held' && !entry.overridden);
       // An occurrence left linked by two such holds is repaired, and counted, once.

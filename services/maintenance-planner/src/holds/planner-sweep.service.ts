@@ -40,8 +40,9 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
 
   async sweep() {
     const extendedWindows = await this.windows.extendHorizon();
-    const missed = await this.windows.markMissed();
+    // Releases and repairs first: what they let go of that has begun needs a new slot, and is not missed.
     const holds = await this.holds.sweepHolds();
+    const missed = await this.windows.markMissed();
     return { extendedWindows, missed, ...holds };
   }
 }

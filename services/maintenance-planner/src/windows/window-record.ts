@@ -44,6 +44,19 @@ export function heldByActiveHold(table: string): string {
       AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL)`;
 }
 
+/**
+ * heldByActiveHold for a statement over many occurrences (the sweep's missed), read from the hold
+ * side: the links in force of the holds in force, each one range of hold_occurrence_hold
+ * (hold_id, released_at), so its cost follows the links in force and not every link ever kept. A
+ * link in force whose hold is not (what the sweep's repair finds) does not count here: the sweep
+ * repairs before it marks missed.
+ */
+export function heldThroughActiveHolds(table: string): string {
+  return `EXISTS (SELECT 1 FROM hold JOIN hold_occurrence holding ON holding.hold_id = hold.id
+      WHERE hold.released_at IS NULL AND holding.released_at IS NULL AND holding.window_id = ${table}.window_id AND holding.number = ${table}.number
+        AND holding.kind = 'held' AND holding.overridden_by IS NULL)`;
+}
+
 /** An occurrence's status as readers see it: one stored scheduled is held while an active hold holds it. */
 export function occurrenceStatusOf(table: string): string {
   return `CASE WHEN ${table}.status = 'scheduled' AND ${heldByActiveHold(table)} THEN 'held' ELSE ${table}.status END`;

@@ -17,7 +17,7 @@ import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import type { CreateWindowRequest, UpdateWindowRequest } from './window-request.schema';
 import {
-  heldByActiveHold,
+  heldThroughActiveHolds,
   OCCURRENCE_COLUMNS,
   type OccurrenceRow,
   occurrenceView,
@@ -30,6 +30,9 @@ import {
 } from './window-record';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
+
+/** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
+export const MARK_MISSED = `UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
 /** Windows and their occurrences: planned, moved, cancelled, started and completed, each change announced through the outbox. */
 @Injectable()
@@ -273,13 +276,16 @@ export class WindowsService {
 
   async start(id: string, number: number, actor: string) {
     const now = this.clock.now();
+    // One that can never start (cancelled, completed, running, missed) is refused for what it is
+    // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
+    // A held one goes on to the gate, whose 423 names the holds.
+    const asked = await this.occurrence(this.dataSource.manager, id, number);
+    if (asked.status !== 'held') assertStartable(id, asked);
     await this.gate.check({ windowId: id, at: now });
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
-      if (!['scheduled', 'needs-reschedule'].includes(occurrence.status)) {
-        throw new DomainError('occurrence-not-startable', 409, `Occurrence ${number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`);
-      }
+      assertStartable(id, occurrence);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'started', actor, details: { number } });
@@ -393,15 +399,10 @@ export class WindowsService {
     return due.length;
   }
 
-  /** Occurrences whose time passed without a start become missed, never silently completed. */
+  /** Occurrences whose time passed without a start become missed, never silently completed. Run after the sweep's repair (see heldThroughActiveHolds). */
   async markMissed(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      const missed = rowsOf<{ window_id: string }>(
-        // A held one is not missed: its hold's release gives it a new slot.
-        await tx.query(`UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldByActiveHold('occurrence')} RETURNING window_id, number`, [
-          this.clock.now(),
-        ]),
-      );
+      const missed = rowsOf<{ window_id: string }>(await tx.query(MARK_MISSED, [this.clock.now()]));
       if (missed.length === 0) return 0;
       const ids = [...new Set(missed.map((entry) => entry.window_id))];
       await refreshWindowStatus(tx, ids);
@@ -479,6 +480,14 @@ export class WindowsService {
   private async publish(tx: EntityManager, ...events: HoldfastEvent[]): Promise<void> {
     await this.announcer.publish(tx, events);
   }
+}
+
+/** Throws the 409 naming the occurrence's status unless it may start (scheduled, or needing a new slot and started anyway). */
+function assertStartable(id: string, occurrence: OccurrenceRow): void {
+  if (occurrence.status === 'scheduled' || occurrence.status === 'needs-reschedule') return;
+  throw new DomainError('occurrence-not-startable', 409, `Occurrence ${occurrence.number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`, {
+    occurrenceStatus: occurrence.status,
+  });
 }
 
 /** One multi-row insert for a window's occurrences, numbered from `first`. */
