@@ -32,6 +32,24 @@ async function recordIds(bed: MessagingTestBed): Promise<{ ids: () => string[]; 
   return { ids: () => recorder.messages.map((message) => message.headers.ce_id), stop: recorder.stop };
 }
 
+/**
+ * Keeps a writer's transaction open, after its write, until another writer waits on its key lock
+ * (unless none is left to come), so writers really queue behind each other: contention on the
+ * lock, polled on a connection of its own, not made likely by a random sleep.
+ */
+async function untilAnotherWriterWaits(probe: Client, othersLeft: () => boolean): Promise<void> {
+  await expectEventually(
+    async () => {
+      if (!othersLeft()) return;
+      const { rows } = await probe.query<{ waiting: number }>(
+        "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      );
+      expect(rows[0].waiting).toBeGreaterThan(0);
+    },
+    { message: 'another writer waits on the key lock' },
+  );
+}
+
 describe('outbox relay against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
   let outbox: OutboxWriter;
@@ -136,6 +154,8 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     const events = Array.from({ length: 12 }, (_, index) => sample('BT', index));
     const committed: string[] = [];
     const recorder = await recordIds(bed);
+    const probe = new Client({ connectionString: bed.database.url });
+    await probe.connect();
     const relay = relayFor(bed);
     relay.start();
     try {
@@ -143,8 +163,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
         events.map(async (event) => {
           await bed.dataSource.transaction(async (transaction) => {
             await outbox.add(transaction, event);
-            // Work after the write, of varying length, so the commits come in another order than the inserts.
-            await transaction.query('SELECT pg_sleep(random() * 0.02)');
+            await untilAnotherWriterWaits(probe, () => committed.length < events.length - 1);
           });
           committed.push(event.id);
         }),
@@ -155,6 +174,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     } finally {
       await relay.stop();
       await recorder.stop();
+      await probe.end();
     }
   });
 
@@ -163,6 +183,8 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     const writes = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? [sample('UY', index), sample('PY', index)] : [sample('PY', index), sample('UY', index)]));
     const committed: string[] = [];
     const recorder = await recordIds(bed);
+    const probe = new Client({ connectionString: bed.database.url });
+    await probe.connect();
     const relay = relayFor(bed);
     relay.start();
     try {
@@ -170,7 +192,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
         writes.map(async (events) => {
           await bed.dataSource.transaction(async (transaction) => {
             await outbox.add(transaction, ...events);
-            await transaction.query('SELECT pg_sleep(random() * 0.02)');
+            await untilAnotherWriterWaits(probe, () => committed.length < (writes.length - 1) * 2);
           });
           committed.push(...events.map((event) => event.id));
         }),
@@ -183,6 +205,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     } finally {
       await relay.stop();
       await recorder.stop();
+      await probe.end();
     }
   });
 
