@@ -26,6 +26,7 @@ import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { HOP_HISTOGRAMS, parseHistograms, summarize } from '../e2e/service-histograms';
+import { percentile, writeResults } from '../support/bench-table';
 
 const HOP_MESSAGES = Number(process.env.HOP_MESSAGES ?? 500);
 const WARM_UP = 30;
@@ -37,10 +38,6 @@ interface HopCase {
   label: string;
   /** Starts a consumer that calls `applied(eventId)` once the event's effect is done; returns its stop. */
   start(settings: KafkaSettings, kafka: Kafka, applied: (eventId: string) => void): Promise<() => Promise<void>>;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 }
 
 function bareKafkajs(label: string, autoCommit: boolean): HopCase {
@@ -227,7 +224,17 @@ async function main(): Promise<void> {
       'p50 vs floor': `x${(percentile(hops, 0.5) / floor).toFixed(2)}`,
     })),
   );
+  const [, bare, , consumer, serviceHop] = results.map(({ hops }) => ({ p50: round2(percentile(hops, 0.5)), p99: round2(percentile(hops, 0.99)) }));
+  // The floor, the consumer with the services' 100 ms fetch wait, and a whole service hop.
+  const headline = { bareHopP50Ms: bare.p50, bareHopP99Ms: bare.p99, consumerP50Ms: consumer.p50, consumerP99Ms: consumer.p99, serviceHopP50Ms: serviceHop.p50, serviceHopP99Ms: serviceHop.p99 };
+  const file = writeResults('consumer-hop', headline, {
+    hops: HOP_MESSAGES,
+    cases: results.map(({ label, hops }) => ({ case: label, p50Ms: round2(percentile(hops, 0.5)), p99Ms: round2(percentile(hops, 0.99)) })),
+  });
+  log(`figures in ${file}`);
 }
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 main().catch((error: Error) => {
   process.stderr.write(`[consumer-hop] failed: ${error.message}\nIs PostgreSQL up (DATABASE_URL) and the broker reachable (npm run kafka:status)?\n`);

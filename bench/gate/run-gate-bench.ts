@@ -13,7 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { plannerService } from '../../services/maintenance-planner/src/app.module';
-import { percentile, plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
+import { plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
+import { percentile } from '../support/bench-table';
 
 const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 

@@ -81,7 +81,3 @@ export async function seedWindows(db: DataSource, options: { oneOff: number; rec
   // A database in service is vacuumed: without it the first statement to read the fresh rows pays for setting their hint bits.
   await db.query('VACUUM ANALYZE');
 }
-
-export function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
-}

@@ -18,6 +18,7 @@ import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import { analyzerService } from '../../services/impact-analyzer/src/app.module';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { percentile } from '../support/bench-table';
 
 const REGIONS = Number(process.env.INGEST_REGIONS ?? 100);
 const SAMPLES_PER_REGION = Number(process.env.INGEST_SAMPLES_PER_REGION ?? 320);
@@ -26,8 +27,6 @@ const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 const STEP_MS = 5 * 60_000;
 const FROM = Date.parse('2026-06-01T00:00:00Z');
 const log = (line: string) => process.stdout.write(`[ingest] ${line}\n`);
-
-const percentile = (sorted: number[], q: number): number => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 
 /** A request count per five minutes with a daily cycle in the region's own zone and ±10% noise. */
 function sampleValue(zone: string, atMs: number, seed: number): number {

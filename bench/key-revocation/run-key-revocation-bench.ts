@@ -91,11 +91,8 @@ async function main(): Promise<void> {
       ],
     );
     const everywhere = rows.find((row) => row.name === 'everywhere')!;
-    const file = writeResults(
-      'key-revocation',
-      { revocationP50Ms: round1(everywhere.p50), revocationP99Ms: round1(everywhere.p99), bareHopP50Ms: round1(bare.p50), bareHopP99Ms: round1(bare.p99) },
-      { rounds: ROUNDS, perService: rows },
-    );
+    const headline = { revocationP50Ms: round1(everywhere.p50), revocationP99Ms: round1(everywhere.p99), bareHopP50Ms: round1(bare.p50), bareHopP99Ms: round1(bare.p99) };
+    const file = writeResults('key-revocation', headline, { rounds: ROUNDS, perService: rows });
     log(`goal p99 < 1000 ms everywhere: ${everywhere.p99 < 1_000 ? 'met' : 'NOT met'} (${everywhere.p99.toFixed(1)} ms); figures in ${file}`);
   } finally {
     await Promise.all(Object.values(services).map((service) => service.stop()));

@@ -18,6 +18,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { notifierService } from '../../services/notifier/src/app.module';
 import { DataSource as DataSourceToken } from 'typeorm';
+import { percentile } from '../support/bench-table';
 
 const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 
@@ -75,7 +76,6 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-const percentile = (sorted: number[], q: number): number => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function holdPlaced(): HoldfastEvent<'hold.placed'> {

@@ -2,6 +2,7 @@ import { findSlots } from '../../libs/time/src/slots/slot-search';
 import type { SlotSearchRequest } from '../../libs/time/src/slots/slot-search.types';
 import { naiveBestSlot } from './naive-slot-scan';
 import { fiftyRegionRequest } from './slots-bench.fixture';
+import { writeResults } from '../support/bench-table';
 
 /**
  * Slot search against a naive scan that prices every candidate from scratch, both measured in this
@@ -66,4 +67,7 @@ const rows = cases.map(({ name, request }) => {
 
 console.log(`Slot search, node ${process.version}, median of ${SMART_RUNS} runs after ${SMART_WARM_UP} warm-up (naive: median of ${NAIVE_RUNS})`);
 console.table(rows);
+const [first] = rows;
+const headline = { smartP50Ms: first['smart ms p50'], naiveP50Ms: first['naive ms p50'], ratio: Number((first['naive ms p50'] / first['smart ms p50']).toFixed(1)) };
+console.log(`figures in ${writeResults('slots', headline, { runs: SMART_RUNS, naiveRuns: NAIVE_RUNS, cases: rows })}`);
 if (rows.some((row) => row['goal met (<50 ms)'] !== 'yes' || row['same best slot'].startsWith('NO'))) process.exitCode = 1;

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 export const RESULTS_DIR = resolve(process.env.BENCH_RESULTS_DIR ?? join(process.cwd(), 'bench/results'));
 
 export function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /** Prints rows as a Markdown table, so a run can be pasted into docs/performance.md as it is. */
