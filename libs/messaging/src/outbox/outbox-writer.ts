@@ -13,6 +13,9 @@ export interface LocalRelay {
   committed(): void;
 }
 
+/** Rows per INSERT: 5,000 window.held events are already some 10 MB of JSON in one parameter. */
+const ROWS_PER_STATEMENT = 5_000;
+
 /**
  * Writes events to the outbox inside the caller's transaction: they are published if and only
  * if the change they describe commits.
@@ -24,8 +27,9 @@ export interface LocalRelay {
  * are locked in sorted order, so two writers of the same keys cannot deadlock on them (give one
  * call all of a transaction's events where possible; two calls may lock keys in two orders).
  *
- * Two round trips per call whatever the number of events and keys: the locks in one statement,
- * then the rows (with the relay's notification when it is needed) in another, as one JSON parameter.
+ * Two round trips per call whatever the number of keys: the locks in one statement, then the rows
+ * (with the relay's notification when it is needed) in another, as one JSON parameter; one more
+ * per ROWS_PER_STATEMENT events beyond the first.
  */
 export class OutboxWriter {
   // Transactions that wrote rows and have not ended yet; the local relay is told when one commits.
@@ -35,6 +39,11 @@ export class OutboxWriter {
   constructor(private readonly schema: string) {}
 
   async add(manager: EntityManager, ...events: HoldfastEvent[]): Promise<void> {
+    await this.addAll(manager, events);
+  }
+
+  /** As `add`, for a list of any length (a surge over 100k windows), which must not be spread into arguments. */
+  async addAll(manager: EntityManager, events: readonly HoldfastEvent[]): Promise<void> {
     if (events.length === 0) return;
     const queryRunner = manager.queryRunner;
     if (!queryRunner?.isTransactionActive) {
@@ -45,22 +54,24 @@ export class OutboxWriter {
     // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
     // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
     await manager.query('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key', [this.schema, keys]);
-    // One parameter whatever the number of events: a JSON array PostgreSQL unpacks in array order (ids
-    // follow it), instead of six parameters per row, which capped a call near 10k events and made
-    // PostgreSQL parse a statement as long as the batch.
-    const batch = JSON.stringify(
-      records.map(({ event, record, topic }) => ({ id: event.id, type: event.type, topic, key: record.key, headers: record.headers, payload: event.data })),
-    );
-    const insert = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
-      SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
-        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
-    if (this.localRelay?.isLeader) {
-      // The leader is told in process on commit. Should it lose the lead before then, its successor's
-      // first round, or its poll, finds the rows.
-      await manager.query(insert, [batch]);
-    } else {
-      // Delivered only on commit: the leader in another process wakes as soon as the rows are visible.
-      await manager.query(`WITH written AS (${insert}) SELECT pg_notify($2, '')`, [batch, outboxChannel(this.schema)]);
+    for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
+      // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
+      // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
+      const batch = JSON.stringify(
+        records.slice(start, start + ROWS_PER_STATEMENT).map(({ event, record, topic }) => ({ id: event.id, type: event.type, topic, key: record.key, headers: record.headers, payload: event.data })),
+      );
+      const insert = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
+        SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
+          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
+      const last = start + ROWS_PER_STATEMENT >= records.length;
+      if (this.localRelay?.isLeader || !last) {
+        // The leader is told in process on commit. Should it lose the lead before then, its successor's
+        // first round, or its poll, finds the rows.
+        await manager.query(insert, [batch]);
+      } else {
+        // Delivered only on commit: the leader in another process wakes as soon as the rows are visible.
+        await manager.query(`WITH written AS (${insert}) SELECT pg_notify($2, '')`, [batch, outboxChannel(this.schema)]);
+      }
     }
     this.writing.add(queryRunner);
   }

@@ -121,19 +121,13 @@ export function localHoursOfWeekAhead(fromMs: number, stepMs: number, count: num
   };
 }
 
-// Validating a zone name builds an Intl formatter (hundreds of microseconds); a name once known stays known.
-const knownZones = new Set<string>();
-
 /**
  * The region's IANA zone, or a TimeError: an unknown or missing zone would misplace every
  * seasonal bucket, so it is never read as UTC.
  */
 export function regionZone(zone: string | undefined, region?: string): string {
-  if (zone !== undefined && knownZones.has(zone)) return zone;
-  if (zone !== undefined && isKnownZone(zone)) {
-    knownZones.add(zone);
-    return zone;
-  }
+  // isKnownZone remembers its answers: no formatter is built per series and batch.
+  if (zone !== undefined && isKnownZone(zone)) return zone;
   const of = region === undefined ? '' : ` for region "${region}"`;
   throw new TimeError(
     TimeErrorCode.UnknownZone,

@@ -1,4 +1,4 @@
-import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow, keyOf, topicOfEvent } from '@holdfast/contracts';
+import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -9,11 +9,6 @@ import type { HoldRow } from './hold-record';
 
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
-/**
- * Events per outbox call at most: the writer sends a call's rows as one JSON parameter, which at
- * 10k window.held events is already some 20 MB, and a call spreads its events as arguments.
- */
-export const OUTBOX_CALL_LIMIT = 10_000;
 
 export interface TouchedOccurrence {
   window_id: string;
@@ -114,22 +109,9 @@ export class HoldAnnouncer {
     return occurrenceView(occurrence, readerRegions(window, holdRegions), this.localTimes, inProgress);
   }
 
-  /**
-   * A transaction's events in one outbox call, so the writer takes all its key locks at once. A
-   * surge past OUTBOX_CALL_LIMIT windows takes several calls, its events ordered by topic and key
-   * first (stable, so each key keeps its order): the calls then lock keys in one ascending order,
-   * as a single call would, and two surges cannot deadlock on them.
-   */
+  /** A transaction's events in one outbox call, so the writer takes all their key locks at once, in one order. */
   async publish(tx: EntityManager, events: readonly HoldfastEvent[]): Promise<void> {
-    if (events.length <= OUTBOX_CALL_LIMIT) {
-      await this.messaging.outbox.add(tx, ...events);
-      return;
-    }
-    const keyed = events.map((event) => ({ event, key: `${topicOfEvent(event.type)}/${keyOf(event.type, event.data)}` }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (let index = 0; index < keyed.length; index += OUTBOX_CALL_LIMIT) {
-      await this.messaging.outbox.add(tx, ...keyed.slice(index, index + OUTBOX_CALL_LIMIT).map((entry) => entry.event));
-    }
+    await this.messaging.outbox.addAll(tx, events);
   }
 
   source(): string {
