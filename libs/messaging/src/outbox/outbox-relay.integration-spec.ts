@@ -1,4 +1,4 @@
-import { Topics } from '@holdfast/contracts';
+import { Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
@@ -33,21 +33,42 @@ async function recordIds(bed: MessagingTestBed): Promise<{ ids: () => string[]; 
 }
 
 /**
- * Keeps a writer's transaction open, after its write, until another writer waits on its key lock
- * (unless none is left to come), so writers really queue behind each other: contention on the
- * lock, polled on a connection of its own, not made likely by a random sleep.
+ * Runs one transaction per entry of `writes` at once and returns the event ids in commit order.
+ * Each writer keeps its transaction open, after its write, until another writer waits on its key
+ * lock (unless none is left to come), so writers really queue behind each other: contention on
+ * the lock, polled on a connection of its own, not made likely by a random sleep.
  */
-async function untilAnotherWriterWaits(probe: Client, othersLeft: () => boolean): Promise<void> {
-  await expectEventually(
-    async () => {
-      if (!othersLeft()) return;
-      const { rows } = await probe.query<{ waiting: number }>(
-        "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-      );
-      expect(rows[0].waiting).toBeGreaterThan(0);
-    },
-    { message: 'another writer waits on the key lock' },
-  );
+async function raceWriters(bed: MessagingTestBed, outbox: OutboxWriter, writes: HoldfastEvent<'traffic.sample'>[][]): Promise<string[]> {
+  const committed: string[] = [];
+  let finished = 0;
+  const probe = new Client({ connectionString: bed.database.url });
+  await probe.connect();
+  const untilAnotherWriterWaits = () =>
+    expectEventually(
+      async () => {
+        if (finished >= writes.length - 1) return;
+        const { rows } = await probe.query<{ waiting: number }>(
+          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        );
+        expect(rows[0].waiting).toBeGreaterThan(0);
+      },
+      { message: 'another writer waits on the key lock' },
+    );
+  try {
+    await Promise.all(
+      writes.map(async (events) => {
+        await bed.dataSource.transaction(async (transaction) => {
+          await outbox.add(transaction, ...events);
+          await untilAnotherWriterWaits();
+        });
+        committed.push(...events.map((event) => event.id));
+        finished++;
+      }),
+    );
+  } finally {
+    await probe.end();
+  }
+  return committed;
 }
 
 describe('outbox relay against the real broker and PostgreSQL', () => {
@@ -152,51 +173,28 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
 
   it('keeps commit order per key when many writers race on it while the relay publishes', async () => {
     const events = Array.from({ length: 12 }, (_, index) => sample('BT', index));
-    const committed: string[] = [];
     const recorder = await recordIds(bed);
-    const probe = new Client({ connectionString: bed.database.url });
-    await probe.connect();
     const relay = relayFor(bed);
     relay.start();
     try {
-      await Promise.all(
-        events.map(async (event) => {
-          await bed.dataSource.transaction(async (transaction) => {
-            await outbox.add(transaction, event);
-            await untilAnotherWriterWaits(probe, () => committed.length < events.length - 1);
-          });
-          committed.push(event.id);
-        }),
-      );
+      const committed = await raceWriters(bed, outbox, events.map((event) => [event]));
       const ids = new Set(events.map((event) => event.id));
       await expectEventually(() => expect(recorder.ids().filter((id) => ids.has(id))).toHaveLength(12));
       expect(recorder.ids().filter((id) => ids.has(id))).toEqual(committed);
     } finally {
       await relay.stop();
       await recorder.stop();
-      await probe.end();
     }
   });
 
   it('keeps commit order per key when writers of several keys each race, without deadlocking on the keys', async () => {
     // Each transaction writes two keys, half of them in the opposite order: the writer locks them sorted, in one statement.
     const writes = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? [sample('UY', index), sample('PY', index)] : [sample('PY', index), sample('UY', index)]));
-    const committed: string[] = [];
     const recorder = await recordIds(bed);
-    const probe = new Client({ connectionString: bed.database.url });
-    await probe.connect();
     const relay = relayFor(bed);
     relay.start();
     try {
-      await Promise.all(
-        writes.map(async (events) => {
-          await bed.dataSource.transaction(async (transaction) => {
-            await outbox.add(transaction, ...events);
-            await untilAnotherWriterWaits(probe, () => committed.length < (writes.length - 1) * 2);
-          });
-          committed.push(...events.map((event) => event.id));
-        }),
-      );
+      const committed = await raceWriters(bed, outbox, writes);
       for (const region of ['UY', 'PY']) {
         const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
         await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(8));
@@ -205,7 +203,6 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     } finally {
       await relay.stop();
       await recorder.stop();
-      await probe.end();
     }
   });
 
