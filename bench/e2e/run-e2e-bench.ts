@@ -1,11 +1,16 @@
 /**
  * Spike to hold, end to end: the three services as separate processes on the local broker and
  * PostgreSQL; from the decisive sample produced (bare JSON on traffic.samples.v1, as an outside
- * pipeline writes it) to (a) hold.placed on maintenance.holds.v1 (the hold committed: the outbox
- * publishes it only after the transaction that placed it) and (b) the signed webhook received by a
- * loopback receiver, over E2E_SURGES (default 220) surges, each in a different region, next to the
- * bare kafkajs hop measured in the same run. Goals: hold p99 <= 100 ms and <= 10x the bare hop,
- * webhook p99 <= 250 ms. Run: npm run bench:e2e
+ * pipeline writes it) to (a) the hold committed, (b) the signed webhook received by a loopback
+ * receiver, and (c) hold.placed read from maintenance.holds.v1 (what dashboards and notifiers
+ * consume), over E2E_SURGES (default 220) surges, each in a different region, next to the bare
+ * kafkajs hop measured in the same run. Goals: hold committed p99 <= 100 ms and <= 10x the bare
+ * hop, webhook p99 <= 250 ms. Run: npm run bench:e2e
+ *
+ * "Committed" is seen the way PostgreSQL shows it to every other session: a trigger the bench adds
+ * to the planner's hold table in the bench's own database sends a notification, which PostgreSQL
+ * delivers to the bench's LISTEN connection only when the placing transaction commits. From that
+ * moment the gate answers 423. The planner's code is not changed for it.
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +32,11 @@ const log = (line: string) => process.stdout.write(`[e2e] ${line}\n`);
 const SERVICE_NAMES = ['maintenance-planner', 'impact-analyzer', 'notifier'] as const;
 
 async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
+  return withAdminOn(ADMIN_URL, work);
+}
+
+async function withAdminOn<T>(databaseUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     return await work(client);
@@ -69,8 +78,10 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-e2e', brokers, logLevel: logLevel.WARN });
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `${topicPrefix}bench-holds`, maxWaitTimeInMs: 10 });
+  const commits = new Arrivals();
   const holds = new Arrivals();
   const webhooks = new Arrivals();
+  let listener: Client | undefined;
   // Per region, for the stage breakdown: when each service's transaction created its event (the
   // CloudEvents time) and when its outbox relay sent it (the Kafka timestamp kafkajs sets as it
   // encodes the produce request). All wall clock of this one machine, 1 ms resolution.
@@ -108,6 +119,7 @@ async function main(): Promise<void> {
       NOTIFIER_OUTBOUND_ALLOW: '127.0.0.1',
     };
     await Promise.all(SERVICE_NAMES.map(async (name) => (services[name] = await startService({ name, port: await freePort(), env }))));
+    listener = await watchHoldCommits(url.toString(), commits);
     const call = async <T>(baseUrl: string, path: string, body?: object): Promise<T> => {
       const response = await fetch(`${baseUrl}${path}`, {
         method: body ? 'POST' : 'GET',
@@ -161,6 +173,7 @@ async function main(): Promise<void> {
     await joined;
     log(`three services up, ${SURGES + 1} windows planned; ${SURGES} surges, one region at a time`);
 
+    const committedMs: number[] = [];
     const holdMs: number[] = [];
     const webhookMs: number[] = [];
     const stageNames = [
@@ -177,6 +190,7 @@ async function main(): Promise<void> {
     let countedFrom: HistogramSnapshot[] = [];
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
       if (index === 10) countedFrom = await scrapeAll();
+      const committed = commits.expect(region);
       const hold = holds.expect(region);
       const webhook = webhooks.expect(region);
       const sent = performance.now();
@@ -186,9 +200,10 @@ async function main(): Promise<void> {
         acks: -1,
         messages: [{ key: region, value: JSON.stringify({ region, metric: 'requests', at: new Date().toISOString(), value: 5_000, source: 'bench' }) }],
       });
-      const [holdAt, webhookAt] = await Promise.all([hold, webhook]);
+      const [committedAt, holdAt, webhookAt] = await Promise.all([committed, hold, webhook]);
       // The first few surges warm the JIT and connection pools of every hop; they are not counted.
       if (index >= 10) {
+        committedMs.push(committedAt - sent);
         holdMs.push(holdAt - sent);
         webhookMs.push(webhookAt - sent);
         const surgeAt = surgeWrittenAt.get(region);
@@ -213,13 +228,15 @@ async function main(): Promise<void> {
       return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1)! };
     };
     const bare = stats(bareHops);
-    const hold = stats(holdMs);
+    const committed = stats(committedMs);
+    const holdEvent = stats(holdMs);
     const webhook = stats(webhookMs);
     printTable(
       ['from the decisive sample produced', 'p50 ms', 'p99 ms', 'max ms', 'p50 / bare p50', 'p99 / bare p99'],
       [
         ['bare kafkajs hop (baseline, same run)', bare.p50.toFixed(1), bare.p99.toFixed(1), bare.max.toFixed(1), 'baseline', 'baseline'],
-        ['hold committed (hold.placed on Kafka)', hold.p50.toFixed(1), hold.p99.toFixed(1), hold.max.toFixed(1), `x${(hold.p50 / bare.p50).toFixed(1)}`, `x${(hold.p99 / bare.p99).toFixed(1)}`],
+        ['hold committed (visible to the gate)', committed.p50.toFixed(1), committed.p99.toFixed(1), committed.max.toFixed(1), `x${(committed.p50 / bare.p50).toFixed(1)}`, `x${(committed.p99 / bare.p99).toFixed(1)}`],
+        ['hold.placed read from Kafka', holdEvent.p50.toFixed(1), holdEvent.p99.toFixed(1), holdEvent.max.toFixed(1), `x${(holdEvent.p50 / bare.p50).toFixed(1)}`, `x${(holdEvent.p99 / bare.p99).toFixed(1)}`],
         ['signed webhook received', webhook.p50.toFixed(1), webhook.p99.toFixed(1), webhook.max.toFixed(1), `x${(webhook.p50 / bare.p50).toFixed(1)}`, `x${(webhook.p99 / bare.p99).toFixed(1)}`],
       ],
     );
@@ -236,20 +253,42 @@ async function main(): Promise<void> {
       ['stage', 'p50 ms', 'p99 ms', 'max ms'],
       stageNames.map(([key, label]) => [label, stageStats[key].p50.toFixed(1), stageStats[key].p99.toFixed(1), stageStats[key].max.toFixed(1)]),
     );
-    const headline = { holdP50Ms: round1(hold.p50), holdP99Ms: round1(hold.p99), webhookP50Ms: round1(webhook.p50), webhookP99Ms: round1(webhook.p99), bareHopP50Ms: round1(bare.p50), bareHopP99Ms: round1(bare.p99) };
+    const headline = { holdP50Ms: round1(committed.p50), holdP99Ms: round1(committed.p99), webhookP50Ms: round1(webhook.p50), webhookP99Ms: round1(webhook.p99), bareHopP50Ms: round1(bare.p50), bareHopP99Ms: round1(bare.p99) };
     const file = writeResults(
       'e2e',
       headline,
-      { surges: holdMs.length, warmUpSurges: 10, hold, webhook, bareHop: bare, stages: stageStats, hopParts },
+      { surges: holdMs.length, warmUpSurges: 10, holdCommitted: committed, holdPlacedOnKafka: holdEvent, webhook, bareHop: bare, stages: stageStats, hopParts },
     );
-    log(`goal hold p99 <= 100 ms: ${hold.p99 <= 100 ? 'met' : 'NOT met'}; <= 10x bare hop p99: ${hold.p99 <= 10 * bare.p99 ? 'met' : 'NOT met'}; webhook p99 <= 250 ms: ${webhook.p99 <= 250 ? 'met' : 'NOT met'}; figures in ${file}`);
+    log(`goal hold committed p99 <= 100 ms: ${committed.p99 <= 100 ? 'met' : 'NOT met'}; <= 10x bare hop p99: ${committed.p99 <= 10 * bare.p99 ? 'met' : 'NOT met'}; webhook p99 <= 250 ms: ${webhook.p99 <= 250 ? 'met' : 'NOT met'}; figures in ${file}`);
   } finally {
+    await listener?.end().catch(() => undefined);
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     receiver.close();
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`));
   }
+}
+
+/**
+ * Resolves `commits` for a region when a transaction that inserted a hold on it commits: the
+ * trigger's notification is queued in that transaction and PostgreSQL delivers it at commit.
+ */
+async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise<Client> {
+  await withAdminOn(databaseUrl, (client) =>
+    client.query(`
+      CREATE FUNCTION maintenance_planner.bench_hold_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('bench_hold_committed', NEW.regions[1]); RETURN NEW; END $$;
+      CREATE TRIGGER bench_hold_committed AFTER INSERT ON maintenance_planner.hold
+        FOR EACH ROW EXECUTE FUNCTION maintenance_planner.bench_hold_committed();`),
+  );
+  const listener = new Client({ connectionString: databaseUrl });
+  listener.on('notification', ({ payload }) => {
+    if (payload) commits.arrive(payload, performance.now());
+  });
+  await listener.connect();
+  await listener.query('LISTEN bench_hold_committed');
+  return listener;
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;

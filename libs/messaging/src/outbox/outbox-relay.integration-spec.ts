@@ -309,7 +309,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   });
 
   it('stops publishing once its lock session is killed, even when its client never hears of it', async () => {
-    const relay = relayFor(bed);
+    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100, roundTimeoutMs: 1_000 });
     relay.start();
     const recorder = await recordIds(bed);
     const standby = bed.dataSource.createQueryRunner();
@@ -331,7 +331,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       });
       const event = sample('PE', 1);
       await bed.dataSource.transaction((transaction) => outbox.add(transaction, event));
-      await expectEventually(() => expect(relay.isLeader).toBe(false), { message: 'the cut-off relay gives up leadership at its next batch' });
+      await expectEventually(() => expect(relay.isLeader).toBe(false), { message: 'the cut-off relay gives up leadership when its next round times out' });
       const [{ published }] = await bed.dataSource.query('SELECT published_at IS NOT NULL AS published FROM outbox_message WHERE event_id = $1', [event.id]);
       expect(published).toBe(false);
       expect(recorder.ids()).not.toContain(event.id);

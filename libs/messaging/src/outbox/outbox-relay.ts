@@ -1,7 +1,8 @@
 import { backOff } from 'exponential-backoff';
 import type { MetricsRegistry } from '@holdfast/observability';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import type { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
@@ -23,6 +24,8 @@ export interface OutboxRelayOptions {
    * crash can fall into. Tests use it to kill the relay there.
    */
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
+  /** A statement of a round that has not answered by then means the lock session is cut off: the relay gives up the lead. */
+  roundTimeoutMs?: number;
 }
 
 interface OutboxRow {
@@ -32,26 +35,29 @@ interface OutboxRow {
   topic: string;
   message_key: string;
   headers: Record<string, string>;
-  payload: unknown;
+  payload: string;
 }
 
 /**
  * Publishes outbox rows in id order, then marks them. One relay per schema holds a PostgreSQL
- * advisory lock on its own connection, so replicas never publish the same key out of order; if
- * that connection dies, the lock goes with it and a standby takes over. A crash between publish
- * and mark publishes the batch again: consumers drop the duplicates through their ledger.
+ * advisory lock on its own session, so replicas never publish the same key out of order; if that
+ * session dies, the lock goes with it and a standby takes over. A crash between publish and mark
+ * publishes the batch again: consumers drop the duplicates through their ledger.
  *
- * Leadership is fenced per batch: each batch runs in a transaction that first checks, on the
- * server, that the leader's own session still holds the lock, then locks the rows it publishes
- * until they are marked. A relay whose session was killed or cut off stops at its next batch even
- * if its client never heard of it, and a standby that took the lock meanwhile waits for the rows
- * of a batch already in flight instead of publishing them a second time.
+ * Every round runs on that same session, so leadership is fenced by the session itself: a leader
+ * whose session was killed cannot read a row, and a standby only gets the lock once the session
+ * and its transaction are gone. A session cut off without the client noticing stalls its round
+ * until `roundTimeoutMs`, then its client gives up the lead. The session pipelines its statements
+ * (node-postgres `pipeline`): a round is one round trip to lock the rows, the Kafka send, and one
+ * to mark them and commit, asynchronously: a mark lost to a server crash only publishes the rows
+ * again.
  */
 export class OutboxRelay {
   private readonly schema: string;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retentionMs: number;
+  private readonly roundTimeoutMs: number;
   private stopping = false;
   private loop?: Promise<void>;
   private resolveIdle?: () => void;
@@ -61,8 +67,6 @@ export class OutboxRelay {
   private wokenAt?: bigint;
   private drainDeadline = 0;
   private leader?: Client;
-  // The backend pid of the leader's session: the fence checks that this session still holds the lock.
-  private leaderPid?: number;
   private lastCleanup = 0;
   private readonly publishedCounter;
   private readonly pendingGauge;
@@ -75,6 +79,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
+    this.roundTimeoutMs = options.roundTimeoutMs ?? 30_000;
     this.publishedCounter = options.metrics?.counter('holdfast_outbox_published_total', 'Outbox rows published to Kafka');
     this.pendingGauge = options.metrics?.gauge('holdfast_outbox_pending', 'Outbox rows not yet published, as of the last relay round');
     this.stepSeconds = options.metrics?.histogram(
@@ -129,17 +134,23 @@ export class OutboxRelay {
 
   private async acquireLeadership(): Promise<boolean> {
     if (this.leader) return true;
-    const { url, extra, applicationName } = this.options.dataSource.options as { url?: string; extra?: { options?: string }; applicationName?: string };
-    const client = new Client({ connectionString: url, options: extra?.options, application_name: `${applicationName ?? 'holdfast'}-outbox-relay` });
+    const { url, extra, applicationName, ssl } = this.options.dataSource.options as PostgresConnectionOptions;
+    const client = new Client({
+      connectionString: url,
+      options: (extra as { options?: string } | undefined)?.options,
+      ssl: ssl as ClientConfig['ssl'],
+      application_name: `${applicationName ?? 'holdfast'}-outbox-relay`,
+      pipeline: true,
+      query_timeout: this.roundTimeoutMs,
+      keepAlive: true,
+    });
     client.on('error', (error) => {
       this.options.logger.warn({ err: error }, 'outbox relay lost its PostgreSQL connection; electing again');
       if (this.leader === client) this.leader = undefined;
       this.wake();
     });
     await client.connect();
-    const [{ locked, pid }] = (
-      await client.query<{ locked: boolean; pid: number }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked, pg_backend_pid() AS pid', [this.lockName])
-    ).rows;
+    const [{ locked }] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [this.lockName])).rows;
     if (!locked) {
       await client.end();
       return false;
@@ -147,7 +158,6 @@ export class OutboxRelay {
     client.on('notification', () => this.wake());
     await client.query(`LISTEN ${outboxChannel(this.schema)}`);
     this.leader = client;
-    this.leaderPid = pid;
     this.options.logger.info({ schema: this.schema }, 'outbox relay is the leader for its schema');
     return true;
   }
@@ -155,7 +165,6 @@ export class OutboxRelay {
   private async releaseLeadership(): Promise<void> {
     const client = this.leader;
     this.leader = undefined;
-    this.leaderPid = undefined;
     // Closing the session releases the advisory lock and the LISTEN. Not awaited: a session cut off
     // from the server never confirms its end, and nothing is published from here on anyway.
     client?.end().catch(() => undefined);
@@ -196,62 +205,69 @@ export class OutboxRelay {
   }
 
   /**
-   * One round, fenced on the lock: in one statement, check that this leader's session still holds
-   * the lock and, only then, read and lock the oldest unpublished rows; publish them in order, mark them.
+   * One round on the lock session: lock the oldest unpublished rows, publish them in order, then
+   * mark them and commit, the statements on each side of the send pipelined into one round trip.
    */
   private async publishBatch(): Promise<number> {
+    const leader = this.leader;
+    if (!leader) return 0;
     const began = process.hrtime.bigint();
     const wokenAt = this.wokenAt;
     this.wokenAt = undefined;
-    const published = await this.options.dataSource.transaction(async (transaction) => {
-      // A session-level advisory lock on a bigint key shows in pg_locks as classid (high half) and objid (low half).
-      // The row lock sits under the fence's condition, so a relay that lost the lock locks nothing.
-      const found: (OutboxRow & { leading: boolean })[] = await transaction.query(
-        `SELECT fence.leading, batch.*
-         FROM (SELECT EXISTS (
-                 SELECT 1 FROM pg_locks
-                 WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = $1
-                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                   AND ((classid::bigint << 32) | objid::bigint) = hashtext($2)::bigint
-               ) AS leading) AS fence
-         LEFT JOIN LATERAL (
-           SELECT id, event_id, event_type, topic, message_key, headers, payload FROM outbox_message
-           WHERE fence.leading AND published_at IS NULL ORDER BY id LIMIT $3 FOR UPDATE
-         ) AS batch ON true
-         ORDER BY batch.id`,
-        [this.leaderPid ?? 0, this.lockName, this.batchSize],
-      );
-      if (!found[0]?.leading) return undefined;
-      const rows = found.filter((row) => row.id !== null);
-      this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
-      if (rows.length === 0) return 0;
-      const read = process.hrtime.bigint();
-      await this.options.publisher.send(
-        rows.map((row) => ({
-          topic: row.topic,
-          key: row.message_key,
-          value: Buffer.from(JSON.stringify(row.payload)),
-          headers: row.headers,
-          eventType: row.event_type,
-        })),
-      );
-      const sent = process.hrtime.bigint();
-      if (wokenAt !== undefined) this.stepSeconds?.observe({ step: 'wake' }, Number(began - wokenAt) / 1e9);
-      this.stepSeconds?.observe({ step: 'read' }, Number(read - began) / 1e9);
-      this.stepSeconds?.observe({ step: 'send' }, Number(sent - read) / 1e9);
-      await this.options.afterPublish?.(rows.map((row) => row.event_id));
-      await transaction.query('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
-      return { count: rows.length, sent };
-    });
-    if (published === undefined) {
-      this.options.logger.warn({ schema: this.schema }, 'outbox relay lost its lock session; it stops publishing and stands for election again');
-      await this.releaseLeadership();
+    const [, , found] = await Promise.all([
+      leader.query('BEGIN'),
+      leader.query('SET LOCAL synchronous_commit TO off'),
+      leader.query<OutboxRow>({
+        name: 'outbox-relay-lock-batch',
+        text: `SELECT id, event_id, event_type, topic, message_key, headers, payload::text AS payload FROM outbox_message
+               WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`,
+        values: [this.batchSize],
+      }),
+    ]).catch((error: unknown) => this.abandonRound(leader, error));
+    const rows = found.rows;
+    this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
+    if (rows.length === 0) {
+      await leader.query('COMMIT');
       return 0;
     }
-    if (published === 0) return 0;
-    this.stepSeconds?.observe({ step: 'mark' }, Number(process.hrtime.bigint() - published.sent) / 1e9);
-    this.publishedCounter?.inc(published.count);
-    return published.count;
+    const read = process.hrtime.bigint();
+    let sent: bigint;
+    try {
+      // The payload goes out as PostgreSQL stored it: no parse and re-serialise per row.
+      await this.options.publisher.send(
+        rows.map((row) => ({ topic: row.topic, key: row.message_key, value: Buffer.from(row.payload), headers: row.headers, eventType: row.event_type })),
+      );
+      sent = process.hrtime.bigint();
+      await this.options.afterPublish?.(rows.map((row) => row.event_id));
+      await Promise.all([
+        leader.query({ name: 'outbox-relay-mark-batch', text: 'UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', values: [rows.map((row) => row.id)] }),
+        leader.query('COMMIT'),
+      ]);
+    } catch (error) {
+      return this.abandonRound(leader, error);
+    }
+    if (wokenAt !== undefined) this.stepSeconds?.observe({ step: 'wake' }, Number(began - wokenAt) / 1e9);
+    this.stepSeconds?.observe({ step: 'read' }, Number(read - began) / 1e9);
+    this.stepSeconds?.observe({ step: 'send' }, Number(sent - read) / 1e9);
+    this.stepSeconds?.observe({ step: 'mark' }, Number(process.hrtime.bigint() - sent) / 1e9);
+    this.publishedCounter?.inc(rows.length);
+    return rows.length;
+  }
+
+  /**
+   * Ends a failed round's transaction so its rows are unlocked, and rethrows. A session that cannot
+   * even roll back (killed, cut off, timed out) is given up, and the relay stands for election again.
+   */
+  private async abandonRound(leader: Client, error: unknown): Promise<never> {
+    try {
+      await leader.query('ROLLBACK');
+    } catch {
+      if (this.leader === leader) {
+        this.options.logger.warn({ schema: this.schema }, 'outbox relay lost its lock session; it stops publishing and stands for election again');
+        await this.releaseLeadership();
+      }
+    }
+    throw error;
   }
 
   private async countPending(): Promise<number> {

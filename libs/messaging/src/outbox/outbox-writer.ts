@@ -27,9 +27,9 @@ const ROWS_PER_STATEMENT = 5_000;
  * are locked in sorted order, so two writers of the same keys cannot deadlock on them (give one
  * call all of a transaction's events where possible; two calls may lock keys in two orders).
  *
- * Two round trips per call whatever the number of keys: the locks in one statement, then the rows
- * (with the relay's notification when it is needed) in another, as one JSON parameter; one more
- * per ROWS_PER_STATEMENT events beyond the first.
+ * Two statements per call whatever the number of keys: the locks, then the rows (with the relay's
+ * notification when it is needed) as one JSON parameter; one more per ROWS_PER_STATEMENT events
+ * beyond the first. On a pipelining connection they share one round trip.
  */
 export class OutboxWriter {
   // Transactions that wrote rows and have not ended yet; the local relay is told when one commits.
@@ -53,7 +53,9 @@ export class OutboxWriter {
     const keys = [...new Set(records.map(({ topic, record }) => `${topic}/${record.key}`))].sort();
     // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
     // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
-    await manager.query('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key', [this.schema, keys]);
+    // Not awaited on its own: PostgreSQL runs a connection's statements in order, so the first insert
+    // still waits for every lock, and a pipelining connection sends both in one round trip.
+    const locked = manager.query('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key', [this.schema, keys]);
     for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
       // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
       // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
@@ -64,14 +66,15 @@ export class OutboxWriter {
         SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
       const last = start + ROWS_PER_STATEMENT >= records.length;
-      if (this.localRelay?.isLeader || !last) {
-        // The leader is told in process on commit. Should it lose the lead before then, its successor's
-        // first round, or its poll, finds the rows.
-        await manager.query(insert, [batch]);
-      } else {
-        // Delivered only on commit: the leader in another process wakes as soon as the rows are visible.
-        await manager.query(`WITH written AS (${insert}) SELECT pg_notify($2, '')`, [batch, outboxChannel(this.schema)]);
-      }
+      // The leader is told in process on commit (should it lose the lead before then, its successor's
+      // first round, or its poll, finds the rows); a leader in another process hears PostgreSQL's
+      // notification, delivered only on commit, as soon as the rows are visible.
+      const written =
+        this.localRelay?.isLeader || !last
+          ? manager.query(insert, [batch])
+          : manager.query(`WITH written AS (${insert}) SELECT pg_notify($2, '')`, [batch, outboxChannel(this.schema)]);
+      // One batch's JSON in memory at a time: the next is built once this one is written.
+      await (start === 0 ? Promise.all([locked, written]) : written);
     }
     this.writing.add(queryRunner);
   }

@@ -37,11 +37,14 @@ export class HoldAnnouncer {
   async load(tx: EntityManager, touched: readonly TouchedOccurrence[]): Promise<TouchedWindow[]> {
     if (touched.length === 0) return [];
     const windowIds = [...new Set(touched.map((entry) => entry.window_id))];
-    const windows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[]) ORDER BY starts_at, id`, [windowIds])) as WindowRow[];
-    const occurrences = (await tx.query(
-      `SELECT ${occurrenceColumns('o')} FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
-      [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number)],
-    )) as OccurrenceRow[];
+    // Both reads in one round trip (the connection pipelines them).
+    const [windows, occurrences] = (await Promise.all([
+      tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[]) ORDER BY starts_at, id`, [windowIds]),
+      tx.query(
+        `SELECT ${occurrenceColumns('o')} FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
+        [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number)],
+      ),
+    ])) as [WindowRow[], OccurrenceRow[]];
     const flags = new Map(touched.map((entry) => [`${entry.window_id}/${entry.number}`, entry]));
     const byWindow = new Map<string, TouchedWindow>(windows.map((row) => [row.id, { row, occurrences: [] }]));
     for (const occurrence of occurrences) {

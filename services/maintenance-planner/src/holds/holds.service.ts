@@ -106,15 +106,18 @@ export class HoldsService {
     )) as HoldRow[];
     if (!hold) return null;
     const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now, true);
-    await this.audit(tx, {
-      subjectType: 'hold',
-      subjectId: hold.id,
-      action: 'placed',
-      actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
-      causeEventId: placement.cause?.id,
-      details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
-    });
-    const windows = await this.announcer.load(tx, touched);
+    // Independent statements issued together share a round trip (the connection pipelines them).
+    const [, windows] = await Promise.all([
+      this.audit(tx, {
+        subjectType: 'hold',
+        subjectId: hold.id,
+        action: 'placed',
+        actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
+        causeEventId: placement.cause?.id,
+        details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
+      }),
+      this.announcer.load(tx, touched),
+    ]);
     const options = this.eventOptions(regions[0], placement.cause);
     const events: HoldfastEvent[] = [
       createEvent(
@@ -140,8 +143,7 @@ export class HoldsService {
       ),
       ...this.announcer.windowHeldEvents(hold, windows, options),
     ];
-    await this.announcer.publish(tx, events);
-    await this.auditOccurrences(tx, touched, 'held', `hold:${hold.id}`, placement.cause?.id);
+    await Promise.all([this.announcer.publish(tx, events), this.auditOccurrences(tx, touched, 'held', `hold:${hold.id}`, placement.cause?.id)]);
     return hold;
   }
 

@@ -32,7 +32,9 @@ export class SurgeEventsConsumer implements OnModuleInit {
 
   private async started(surge: HoldfastEvent<'surge.started'> | HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
     const { surgeId, region, source, startedAt, expectedEndAt, reason, severity, evidence } = surge.data;
-    const hold = await this.holds.place(tx, {
+    // A clearance that overtook this start is read in the same round trip as the hold's first statement.
+    const [hold, [clearance]] = await Promise.all([
+      this.holds.place(tx, {
       source,
       causeId: surgeId,
       regions: [region],
@@ -41,12 +43,12 @@ export class SurgeEventsConsumer implements OnModuleInit {
       until: expectedEndAt ? new Date(expectedEndAt) : null,
       severity,
       evidence: evidence as Record<string, unknown> | undefined,
-      surgeReason: reason,
-      cause: surge,
-    });
-    if (!hold) return;
-    const [clearance] = (await tx.query('SELECT cleared_at, reason, event_id FROM surge_clearance WHERE surge_id = $1', [surgeId])) as { cleared_at: Date }[];
-    if (clearance) await this.holds.scheduleRelease(tx, hold, clearance.cleared_at, surge);
+        surgeReason: reason,
+        cause: surge,
+      }),
+      tx.query('SELECT cleared_at FROM surge_clearance WHERE surge_id = $1', [surgeId]) as Promise<{ cleared_at: Date }[]>,
+    ]);
+    if (hold && clearance) await this.holds.scheduleRelease(tx, hold, clearance.cleared_at, surge);
   }
 
   private async updated(surge: HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
