@@ -175,6 +175,24 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect((await api('GET', `/v1/holds/${hold.body.id}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 2 });
   });
 
+  it("counts on a hold only what it holds: a window moved out of it stops counting, and a released hold keeps what it held at its release", async () => {
+    clock.set('2026-07-08T00:00:00Z');
+    await plan('UY', '2026-07-08T10:00:00Z', '2026-07-08T11:00:00Z');
+    const moved = await plan('UY', '2026-07-08T12:00:00Z', '2026-07-08T13:00:00Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-07-08T00:00:00Z', until: '2026-07-08T18:00:00Z', reason: 'Final in UY' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    const counted = async () => (await api('GET', `/v1/holds/${hold.body.id}`)).body;
+    expect(await counted()).toMatchObject({ heldOccurrences: 2, notifyOnlyOccurrences: 0 });
+
+    const away = await api('PATCH', `/v1/windows/${moved.windowId}`, { version: moved.version, startsAt: '2026-07-09T12:00:00Z', endsAt: '2026-07-09T13:00:00Z' });
+    expect(away.status, JSON.stringify(away.body)).toBe(200);
+    expect(await occurrence(moved.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect(await counted()).toMatchObject({ heldOccurrences: 1 });
+
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'Final over' })).status).toBe(200);
+    expect(await counted()).toMatchObject({ active: false, heldOccurrences: 1 });
+  });
+
   it('keeps a 423 bounded: the 10 holds that end soonest are listed, all are counted, and Retry-After waits for the last', async () => {
     clock.set('2026-07-04T00:00:00Z');
     const hours = [5, 3, 12, 1, 8, 2, 11, 4, 9, 7, 6, 10];

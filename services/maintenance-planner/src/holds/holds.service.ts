@@ -427,9 +427,15 @@ export class HoldsService {
     return row;
   }
 
+  /**
+   * Occurrences the hold holds now, or held when it was released; a link let go earlier (the window
+   * was moved, cancelled or changed its footprint) no longer counts.
+   */
   async counts(id: string): Promise<{ held: number; notifyOnly: number }> {
     const [row] = (await this.dataSource.query(
-      `SELECT count(*) FILTER (WHERE kind = 'held')::int AS held, count(*) FILTER (WHERE kind = 'notify-only')::int AS "notifyOnly" FROM hold_occurrence WHERE hold_id = $1`,
+      `SELECT count(*) FILTER (WHERE l.kind = 'held')::int AS held, count(*) FILTER (WHERE l.kind = 'notify-only')::int AS "notifyOnly"
+         FROM hold_occurrence l JOIN hold h ON h.id = l.hold_id
+        WHERE l.hold_id = $1 AND (l.released_at IS NULL OR l.released_at >= h.released_at)`,
       [id],
     )) as { held: number; notifyOnly: number }[];
     return row;
