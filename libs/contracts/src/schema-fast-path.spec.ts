@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EventIdSchema } from './envelope';
+import { EnvelopeSchema, EventIdSchema } from './envelope';
 import { EventSchemas } from './event-catalog';
 import { EventExamples } from './event-examples';
 import type { EventType } from './event-types';
@@ -116,7 +116,7 @@ function mutated(example: object): fc.Arbitrary<unknown> {
 
 describe('schema fast paths', () => {
   it('exist for what the intake decodes per message', () => {
-    for (const schema of [TrafficSampleSchema, KafkaHeadersSchema, OutsideHeadersSchema, StructuredEnvelopeSchema, EventIdSchema, InstantSchema, RegionCodeSchema] as z.ZodType[]) {
+    for (const schema of [TrafficSampleSchema, KafkaHeadersSchema, OutsideHeadersSchema, StructuredEnvelopeSchema, EnvelopeSchema, EventIdSchema, InstantSchema, RegionCodeSchema] as z.ZodType[]) {
       expect(fastPathOf(schema)).not.toBeNull();
     }
   });
@@ -158,6 +158,22 @@ describe('schema fast paths', () => {
     const schema = EventSchemas[type] as z.ZodType;
     expectFaithful(schema, EventExamples[type]);
     fc.assert(fc.property(mutated(EventExamples[type]), (input) => void expectFaithful(schema, input)), { numRuns: 300 });
+  });
+
+  it.each([
+    ['an optional field left out', z.strictObject({ note: z.string().optional() }), {}, true],
+    ['an optional field there but undefined, which zod keeps', z.strictObject({ note: z.string().optional() }), { note: undefined }, true],
+    ['an exactOptional field there but undefined, which zod refuses', z.strictObject({ note: z.string().exactOptional() }), { note: undefined }, false],
+    ['a required field undefined', z.strictObject({ note: z.string() }), { note: undefined }, false],
+    ['an unknown key kept by a loose object', z.looseObject({ note: z.string() }), { note: 'a', extra: [1] }, true],
+    ['an unknown key dropped by a plain object', z.object({ note: z.string() }), { note: 'a', extra: 1 }, true],
+    ['an own __proto__ key', z.looseObject({ note: z.string() }), JSON.parse('{"note": "a", "__proto__": 1}'), false],
+    ['an object refine that holds', z.strictObject({ from: z.number(), to: z.number() }).refine((range) => range.from < range.to), { from: 1, to: 2 }, true],
+    ['an object refine that fails', z.strictObject({ from: z.number(), to: z.number() }).refine((range) => range.from < range.to), { from: 2, to: 1 }, false],
+    ['a string within its limit in code points but not in units', z.string().max(3), '😀😀😀', false],
+    ['a class instance', z.object({ note: z.string() }), new (class Note { note = 'a'; })(), false],
+  ])('on %s: vouch only as zod decides (%#)', (_case, schema, input, vouches) => {
+    expect(expectFaithful(schema as z.ZodType, input)).toBe(vouches);
   });
 
   it('leave every refusal to zod, so its reasons are unchanged', () => {

@@ -108,10 +108,13 @@ const passes = (checks: readonly Check[], value: unknown): boolean => {
   return true;
 };
 
-/** Fields whose absence zod accepts without putting anything in their place. */
+/**
+ * Fields zod lets be absent, putting nothing in their place, or be there holding undefined, kept
+ * as such (.optional(); not .exactOptional(), which refuses undefined).
+ */
 const isOmittable = (schema: z.core.$ZodType): boolean => {
-  const internals = schema._zod;
-  return internals.def.type === 'optional' && internals.optin === 'optional' && internals.optout === 'optional';
+  const internals = schema._zod as z.core.$ZodType['_zod'] & { traits: Set<string> };
+  return internals.def.type === 'optional' && internals.optin === 'optional' && internals.optout === 'optional' && !internals.traits.has('$ZodExactOptional');
 };
 
 function compileNode(schema: z.core.$ZodType): Node | null {
@@ -149,7 +152,7 @@ function compileNode(schema: z.core.$ZodType): Node | null {
       if (!isOmittable(schema) || (def.checks as unknown[] | undefined)?.length) return null;
       const parse = compileNode(inner);
       if (!parse) return null;
-      // An undefined value reaches here only for a key that is there with nothing in it: zod decides.
+      // Outside an object (where absence is handled) an undefined value is left to zod.
       return (value) => (value === undefined ? UNSURE : parse(value));
     }
     case 'object':
@@ -185,8 +188,9 @@ function compileObject(schema: z.core.$ZodObject): Node | null {
     for (const field of fields) {
       const item = value[field.key];
       if (item === undefined) {
-        if (field.omittable && !hasOwn(value, field.key)) continue;
-        return UNSURE;
+        if (!field.omittable) return UNSURE;
+        if (hasOwn(value, field.key)) output[field.key] = undefined;
+        continue;
       }
       const parsed = field.parse(item);
       if (parsed === UNSURE) return UNSURE;
