@@ -128,6 +128,7 @@ export class SampleAssessmentService {
 
     const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
     const updates: SeriesUpdate[] = [];
+    const baselines: HoldfastEvent<'region.baseline'>[] = [];
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
@@ -159,18 +160,15 @@ export class SampleAssessmentService {
       if (row.signal_lost_at) await this.signalBack(transaction, row, firstAssessed);
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
-      const published =
+      const baseline =
         state.samplesSeen < policy.warmupSamples
           ? null
-          : await this.baselines.publishIfChanged(
-              transaction,
-              { publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at },
-              state,
-              this.detection,
-              lastSampleAt,
-            );
-      updates.push({ row, state, lastSampleAt, published });
+          : this.baselines.changedBaseline({ publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at }, state, this.detection, lastSampleAt);
+      if (baseline) baselines.push(baseline.event);
+      updates.push({ row, state, lastSampleAt, published: baseline?.published ?? null });
     }
+    // One outbox call for the batch's baselines (one key each): two round trips, not two per series.
+    if (baselines.length > 0) await this.messaging.outbox.addAll(transaction, baselines);
     await this.writeSeries(transaction, updates);
     return refusals.sort((a, b) => a.index - b.index);
   }
