@@ -12,8 +12,8 @@
  * the same backlog in this process: once to warm up (a cold pass runs at about half speed while V8
  * compiles kafkajs's decoder, which the analyzer's longer run amortises; its rate is reported as
  * coldBareConsumePerSecond), then once before and once after the analyzer, each from its first batch
- * to the last message; the headline is the mean of those two, so load that changes during the
- * run weighs on both sides.
+ * to the last message; the headline takes the faster of those two, so the goal is held against the
+ * best the bare consumer did in the run (the pass after the analyzer is often the slower one).
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
  * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
  */
@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     log(`impact-analyzer: ${Math.round(samplesPerSecond)} samples/s`);
     const bareAfter = await bareConsumeRate(kafka, settings, 'after');
     log(`bare kafkajs, after the analyzer: ${Math.round(bareAfter)} samples/s`);
-    const bareConsumePerSecond = (bareBefore + bareAfter) / 2;
+    // The faster pass: neither the load of the moment nor what the analyzer leaves PostgreSQL to do flatters the ratio.
+    const bareConsumePerSecond = Math.max(bareBefore, bareAfter);
 
     log('measuring: decision latency, a spike sample on each warm region until its surge.started is on Kafka');
     const seen = new Map<string, number>();
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
       decisionP99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
     };
     console.table([
-      { case: 'bare kafkajs consume (eachBatch, no work), mean of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00' },
+      { case: 'bare kafkajs consume (eachBatch, no work), the faster of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00' },
       { case: 'impact-analyzer service: intake + detection + state commit', 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}` },
       { case: 'bare kafkajs, first pass of this process (cold, not counted)', 'samples/s': Math.round(coldBareConsumePerSecond), ratio: `x${(samplesPerSecond / coldBareConsumePerSecond).toFixed(2)}` },
     ]);
