@@ -36,7 +36,7 @@ function codePoints(text: string): number {
 // or an IP address checked by parsing it, has no fast path.
 const PATTERN_FORMATS: Readonly<Record<string, string>> = { regex: '$ZodCheckRegex', uuid: '$ZodUUID', datetime: '$ZodISODateTime' };
 
-/** One zod check as a predicate on a value that passed its type, or null when it is not one this file knows. */
+/** One zod check as a predicate (false for a value of another kind than the check's), or null when it is not one this file knows. */
 function checkOf(check: z.core.$ZodCheck): Check | null {
   const internals = check._zod as z.core.$ZodCheckInternals<unknown> & { traits: Set<string> };
   const def = internals.def as z.core.$ZodCheckDef & Record<string, unknown>;
@@ -44,15 +44,12 @@ function checkOf(check: z.core.$ZodCheck): Check | null {
     case 'min_length': {
       const minimum = def.minimum as number;
       // Twice the floor in UTF-16 units is at least the floor in code points; below the floor in units, zod decides.
-      return (value) => {
-        const units = (value as string).length;
-        return units >= minimum * 2 || (units >= minimum && codePoints(value as string) >= minimum);
-      };
+      return (value) => typeof value === 'string' && (value.length >= minimum * 2 || (value.length >= minimum && codePoints(value) >= minimum));
     }
     case 'max_length': {
       const maximum = def.maximum as number;
       // Code points never outnumber units: within the limit in units is within it in code points.
-      return (value) => (value as string).length <= maximum;
+      return (value) => typeof value === 'string' && value.length <= maximum;
     }
     case 'string_format': {
       const pattern = def.pattern as RegExp | undefined;
@@ -60,18 +57,18 @@ function checkOf(check: z.core.$ZodCheck): Check | null {
       if (!pattern || !trait || !internals.traits.has(trait)) return null;
       return (value) => {
         pattern.lastIndex = 0;
-        return pattern.test(value as string);
+        return typeof value === 'string' && pattern.test(value);
       };
     }
     case 'greater_than': {
       const bound = def.value;
       if (typeof bound !== 'number') return null;
-      return def.inclusive ? (value) => (value as number) >= bound : (value) => (value as number) > bound;
+      return def.inclusive ? (value) => typeof value === 'number' && value >= bound : (value) => typeof value === 'number' && value > bound;
     }
     case 'less_than': {
       const bound = def.value;
       if (typeof bound !== 'number') return null;
-      return def.inclusive ? (value) => (value as number) <= bound : (value) => (value as number) < bound;
+      return def.inclusive ? (value) => typeof value === 'number' && value <= bound : (value) => typeof value === 'number' && value < bound;
     }
     case 'custom': {
       // A refine() is a predicate; superRefine() and check() add issues by hand and are left to zod.
