@@ -5,6 +5,7 @@ import { dataSchemaOf, isEventType, type EventPayloads, type EventTypeOf } from 
 import type { EventType } from './event-types';
 import { InstantSchema } from './events/common.schema';
 import { validatePayload, type ValidationMode } from './payload-validation';
+import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
 
 /** A CloudEvents 1.0 event whose `data` is the payload of its `type`. */
@@ -43,7 +44,7 @@ export const EventSourceSchema = z.string().min(1, { error: 'must name the produ
 export const TraceIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200);
 export const SubjectSchema = z.string().min(1, { error: 'must not be empty' }).max(200);
 
-const EnvelopeSchema = z.strictObject({
+export const EnvelopeSchema = z.strictObject({
   specversion: z.literal('1.0'),
   id: EventIdSchema,
   type: z.string(),
@@ -107,7 +108,7 @@ export function assembleEvent(
 
 /** Validates a whole structured event (for example one read back from an outbox row) strictly. */
 export function validateEvent(value: unknown): AnyHoldfastEvent {
-  const result = EnvelopeSchema.safeParse(value);
+  const result = safeParseFast(EnvelopeSchema, value);
   if (!result.success) {
     throw new ContractViolation(ContractViolationCode.InvalidEnvelope, describeIssues(result.error.issues, value, 'event', 'event attribute'));
   }

@@ -89,8 +89,11 @@ export const EventVersions: { readonly [K in EventType]: number } = {
   'api-key.state': 1,
 };
 
+// Built once: every decoded event compares against its type's, and a string built per call is compared slowly too.
+const DataSchemas = new Map((Object.keys(EventVersions) as EventType[]).map((type) => [type, `urn:holdfast:schema:${type}:v${EventVersions[type]}`]));
+
 /** The CloudEvents `dataschema` of a type, e.g. 'urn:holdfast:schema:traffic.sample:v1'. */
-export const dataSchemaOf = (type: EventType): string => `urn:holdfast:schema:${type}:v${EventVersions[type]}`;
+export const dataSchemaOf = (type: EventType): string => DataSchemas.get(type)!;
 
 export const TopicEvents = {
   [Topics.trafficSamples]: [EventTypes.trafficSample],

@@ -14,14 +14,16 @@ import {
   type HoldfastEventOn,
 } from './envelope';
 import { InstantSchema } from './events/common.schema';
-import { decodeOutsideEvent } from './outside-intake';
+import { decodeOutsideEvent, headerTexts } from './outside-intake';
+import { safeParseFast } from './schema-fast-path';
 import { TopicSpecs, Topics, type TopicName } from './topics';
 
 /** A Kafka message as any client hands it over (kafkajs's shape, without depending on kafkajs). */
 export interface WireMessage {
   key: string | Buffer | null;
   value: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
+  /** kafkajs gives a repeated header as a list: its first value counts. */
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
   /** Where the message sits and its Kafka timestamp (epoch milliseconds): what identifies an outside event that carries no id or time. */
   partition?: number;
   offset?: string;
@@ -76,7 +78,8 @@ export function encodeEvent(event: HoldfastEvent): EncodedMessage {
   return { key: keyOfEvent(valid), value: Buffer.from(JSON.stringify(valid.data)), headers };
 }
 
-const isTopicName = (topic: string): topic is TopicName => Object.values<string>(Topics).includes(topic);
+const topicNames = new Set<string>(Object.values(Topics));
+const isTopicName = (topic: string): topic is TopicName => topicNames.has(topic);
 
 const text = (value: Buffer | string | undefined): string | undefined => (Buffer.isBuffer(value) ? value.toString('utf8') : value);
 
@@ -108,8 +111,8 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
 
 /** What Holdfast produces: CloudEvents binary mode with every attribute Holdfast sets, strictly checked. */
 function decodeBinaryEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {
-  const rawHeaders = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, text(value)]));
-  const parsed = KafkaHeadersSchema.safeParse(rawHeaders);
+  const rawHeaders = headerTexts(message.headers);
+  const parsed = safeParseFast(KafkaHeadersSchema, rawHeaders);
   if (!parsed.success) {
     const code = parsed.error.issues.some((issue) => isMissing(issue, rawHeaders)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
     throw new ContractViolation(code, describeIssues(parsed.error.issues, rawHeaders, 'headers', 'header'));

@@ -5,6 +5,7 @@ import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent } from './event-ca
 import type { EventType } from './event-types';
 import { EventIdSchema, EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, type AnyHoldfastEvent } from './envelope';
 import type { WireMessage } from './kafka-codec';
+import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
 
 /**
@@ -22,7 +23,7 @@ const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(20
 const JsonContentTypeSchema = z.string().regex(/^application\/json\s*(?:;.*)?$/i, { error: 'must be application/json' });
 
 /** The CloudEvents-required attributes, the rest optional; spelled as binary-mode headers. */
-const OutsideHeadersSchema = z.looseObject({
+export const OutsideHeadersSchema = z.looseObject({
   ce_specversion: z.literal('1.0'),
   ce_id: OutsideIdSchema,
   ce_type: z.string().min(1),
@@ -36,7 +37,7 @@ const OutsideHeadersSchema = z.looseObject({
 });
 
 /** The same attributes in a structured-mode body (application/cloudevents+json). */
-const StructuredEnvelopeSchema = z.looseObject({
+export const StructuredEnvelopeSchema = z.looseObject({
   specversion: z.literal('1.0'),
   id: OutsideIdSchema,
   type: z.string().min(1),
@@ -62,13 +63,29 @@ interface OutsideAttributes {
   causationid?: string;
 }
 
-const text = (value: Buffer | string | undefined): string | undefined => (Buffer.isBuffer(value) ? value.toString('utf8') : value);
+/** The headers as text, as the schemas read them (kafkajs hands over Buffers). */
+export function headerTexts(headers: WireMessage['headers']): Record<string, string | undefined> {
+  const texts: Record<string, string | undefined> = {};
+  for (const name in headers) {
+    const given = headers[name];
+    const value = Array.isArray(given) ? given[0] : given;
+    texts[name] = Buffer.isBuffer(value) ? value.toString('utf8') : value;
+  }
+  return texts;
+}
 
 /** Which form a message is in: the CloudEvents Kafka binding tells them apart by content-type and ce_ headers. */
 export function outsideFormOf(headers: Record<string, string | undefined>): OutsideForm {
   if (/^application\/cloudevents\+json\s*(?:;.*)?$/i.test(headers['content-type'] ?? '')) return 'structured';
-  return Object.keys(headers).some((name) => name.startsWith('ce_')) ? 'binary' : 'bare';
+  for (const name in headers) if (name.startsWith('ce_')) return 'binary';
+  return 'bare';
 }
+
+// What toISOString writes, which Holdfast and most pipelines send: converting it would give it back unchanged.
+const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A valid RFC 3339 time as the UTC instant Holdfast keeps. */
+export const utcInstantOf = (time: string): string => (CANONICAL_UTC.test(time) ? time : new Date(time).toISOString());
 
 /**
  * The id an outside event is recorded under. A Holdfast id (UUIDv7) is kept, so what the
@@ -77,7 +94,7 @@ export function outsideFormOf(headers: Record<string, string | undefined>): Outs
  * in the log is what a redelivery shares.
  */
 export function outsideEventId(origin: { source: string; id: string } | { topic: string; partition: number; offset: string }): string {
-  if ('id' in origin) return EventIdSchema.safeParse(origin.id).success ? origin.id : uuidv5(JSON.stringify([origin.source, origin.id]), OUTSIDE_EVENT_NAMESPACE);
+  if ('id' in origin) return safeParseFast(EventIdSchema, origin.id).success ? origin.id : uuidv5(JSON.stringify([origin.source, origin.id]), OUTSIDE_EVENT_NAMESPACE);
   return uuidv5(`${origin.topic}/${origin.partition}/${origin.offset}`, OUTSIDE_EVENT_NAMESPACE);
 }
 
@@ -111,7 +128,7 @@ const messageTime = (message: WireMessage): string => {
  * with. The payload is still validated like any other.
  */
 export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {
-  const headers = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, text(value)]));
+  const headers = headerTexts(message.headers);
   const form = outsideFormOf(headers);
   const name = (attribute: string) => (form === 'structured' ? `event attribute ${attribute}` : `header ce_${attribute}`);
   let attributes: OutsideAttributes;
@@ -128,7 +145,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
     id = outsideEventId({ topic, partition: message.partition, offset: message.offset });
     attributes = { id, type: types[0], source: `kafka:${topic}`, correlationid: id };
   } else if (form === 'binary') {
-    const parsed = OutsideHeadersSchema.safeParse(headers);
+    const parsed = safeParseFast(OutsideHeadersSchema, headers);
     if (!parsed.success) refuse(parsed.error.issues, headers, 'headers', 'header');
     const valid = parsed.data!;
     data = parseBody(message);
@@ -148,7 +165,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new ContractViolation(ContractViolationCode.InvalidEnvelope, 'a structured-mode body must be a JSON object holding the CloudEvents attributes and "data"');
     }
-    const parsed = StructuredEnvelopeSchema.safeParse(body);
+    const parsed = safeParseFast(StructuredEnvelopeSchema, body);
     if (!parsed.success) {
       throw new ContractViolation(ContractViolationCode.InvalidEnvelope, describeIssues(parsed.error.issues, body, 'event', 'event attribute'));
     }
@@ -168,7 +185,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
       id,
       type: attributes.type,
       source: attributes.source,
-      time: attributes.time === undefined ? messageTime(message) : new Date(attributes.time).toISOString(),
+      time: attributes.time === undefined ? messageTime(message) : utcInstantOf(attributes.time),
       subject: attributes.subject,
       // Absent means "the version this build reads"; a present one must still match it.
       dataschema: attributes.dataschema ?? (isEventType(attributes.type) ? dataSchemaOf(attributes.type) : ''),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ContractViolation, ContractViolationCode, describeIssues } from './contract-violation.exception';
 import { EventSchemas, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
+import { safeParseFast } from './schema-fast-path';
 
 /**
  * 'produce' is strict: an unknown field is a producer's typo. 'consume' drops fields it does not
@@ -21,7 +22,7 @@ const pruneUnknownKeys = (data: unknown, issues: readonly z.core.$ZodIssue[]): u
 
 export function validatePayload<T extends EventType>(type: T, data: unknown, mode: ValidationMode): EventPayloads[T] {
   const schema = EventSchemas[type] as z.ZodType<EventPayloads[T]>;
-  let result = schema.safeParse(data);
+  let result = safeParseFast(schema, data);
   if (!result.success && mode === 'consume' && result.error.issues.some((issue) => issue.code === 'unrecognized_keys')) {
     result = schema.safeParse(pruneUnknownKeys(data, result.error.issues));
   }

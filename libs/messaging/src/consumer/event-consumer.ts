@@ -87,8 +87,24 @@ interface PendingOffset {
   offset: string;
 }
 
-/** A decoded event, or the reason its message breaks the contract. */
-type Decoded = { message: KafkaMessage; event: HoldfastEvent; violation?: undefined } | { message: KafkaMessage; event?: undefined; violation: ContractViolation };
+/** Events counted by type and outcome over a slice, so the counter is touched once per pair rather than per event. */
+class OutcomeTally {
+  private readonly entries: { type: string | undefined; outcome: ConsumeOutcome; count: number }[] = [];
+
+  add(type: string | undefined, outcome: ConsumeOutcome): void {
+    for (const entry of this.entries) {
+      if (entry.type === type && entry.outcome === outcome) {
+        entry.count++;
+        return;
+      }
+    }
+    this.entries.push({ type, outcome, count: 1 });
+  }
+
+  addTo(count: (type: string | undefined, outcome: ConsumeOutcome, events: number) => void): void {
+    for (const { type, outcome, count: events } of this.entries) count(type, outcome, events);
+  }
+}
 
 /**
  * The idempotent consumer. Each event is decoded and validated against the contract, then applied
@@ -188,37 +204,47 @@ export class EventConsumer<T extends TopicName> {
 
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const started = process.hrtime.bigint();
-    this.observeFetchWait(message);
+    this.observeFetchWait(message, Date.now());
     const decoded = this.decode(topic, partition, message);
-    const outcome = decoded.violation
-      ? await this.deadLetterViolation(topic, partition, decoded.message, decoded.violation)
-      : await this.handleOne(topic, partition, message, decoded.event, heartbeat);
+    const outcome =
+      decoded instanceof ContractViolation
+        ? await this.deadLetterViolation(topic, partition, message, decoded)
+        : await this.handleOne(topic, partition, message, decoded, heartbeat);
     this.markHandled(topic, partition, message.offset);
     this.handleSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
-    this.count(decoded.event?.type ?? headerText(message.headers, 'ce_type'), outcome);
+    this.count(decoded instanceof ContractViolation ? headerText(message.headers, 'ce_type') : decoded.type, outcome);
   }
 
   private async consumeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const maxEvents = Math.max(1, this.options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
-    for (let start = 0; start < batch.messages.length; start += maxEvents) {
+    const { topic, partition, messages } = batch;
+    for (let start = 0; start < messages.length; start += maxEvents) {
       if (this.stopping || !isRunning() || isStale()) return;
-      const slice = batch.messages.slice(start, start + maxEvents);
+      const end = Math.min(messages.length, start + maxEvents);
       const started = process.hrtime.bigint();
-      for (const message of slice) this.observeFetchWait(message);
-      const decoded = slice.map((message) => this.decode(batch.topic, batch.partition, message));
-      for (const { message, violation } of decoded) {
-        if (violation) this.count(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(batch.topic, batch.partition, message, violation));
+      const fetchedAt = Date.now();
+      const tally = new OutcomeTally();
+      // Events and their messages side by side: no object per message beyond the event itself.
+      const events: HoldfastEvent[] = [];
+      const eventMessages: KafkaMessage[] = [];
+      for (let index = start; index < end; index++) {
+        const message = messages[index];
+        this.observeFetchWait(message, fetchedAt);
+        const decoded = this.decode(topic, partition, message);
+        if (decoded instanceof ContractViolation) {
+          tally.add(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(topic, partition, message, decoded));
+        } else if (this.ignored.has(decoded.type)) {
+          tally.add(decoded.type, 'ignored');
+        } else {
+          events.push(decoded);
+          eventMessages.push(message);
+        }
       }
-      const events: { message: KafkaMessage; event: HoldfastEvent }[] = [];
-      for (const entry of decoded) {
-        if (!entry.event) continue;
-        if (this.ignored.has(entry.event.type)) this.count(entry.event.type, 'ignored');
-        else events.push({ message: entry.message, event: entry.event });
-      }
-      if (events.length > 0) await this.handleSlice(batch.topic, batch.partition, events, heartbeat);
-      const last = slice[slice.length - 1].offset;
+      if (events.length > 0) await this.handleSlice(topic, partition, events, eventMessages, tally, heartbeat);
+      tally.addTo((type, outcome, count) => this.count(type, outcome, count));
+      const last = messages[end - 1].offset;
       resolveOffset(last);
-      this.markHandled(batch.topic, batch.partition, last);
+      this.markHandled(topic, partition, last);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.handleSeconds?.observe({ topic: this.options.topic }, seconds / Math.max(1, events.length));
       await heartbeat();
@@ -226,74 +252,100 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /** A slice in one transaction; if the batch handler refuses it, event by event so only the bad one is dead-lettered. */
-  private async handleSlice(topic: string, partition: number, slice: { message: KafkaMessage; event: HoldfastEvent }[], heartbeat: () => Promise<void>): Promise<void> {
+  private async handleSlice(
+    topic: string,
+    partition: number,
+    events: HoldfastEvent[],
+    messages: KafkaMessage[],
+    tally: OutcomeTally,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const handler = this.options.batch!.handler as unknown as BatchHandler<TopicName>;
-    let outcomes: Map<string, 'applied' | 'duplicate'>;
+    // A copy of an event further on in the same slice is a duplicate of its first copy, which records it.
+    const seen = new Set<string>();
+    const firstCopies: HoldfastEvent[] = [];
+    const isFirstCopy = events.map((event) => {
+      if (seen.has(event.id)) return false;
+      seen.add(event.id);
+      firstCopies.push(event);
+      return true;
+    });
+    let fresh: ReadonlySet<string> | 'all';
     try {
-      outcomes = await backOff(() => this.applyBatchOnce(slice.map(({ event }) => event), handler), {
+      fresh = await backOff(() => this.applyBatchOnce(firstCopies, handler), {
         numOfAttempts: Number.MAX_SAFE_INTEGER,
         startingDelay: this.retry.startingDelayMs,
         maxDelay: this.retry.maxDelayMs,
         jitter: 'full',
         retry: async (error, attempt) => {
           if (this.stopping || !isInfrastructureFailure(error)) return false;
-          this.options.logger.warn({ err: error, events: slice.length, attempt }, 'batch handling failed on the infrastructure; retrying');
+          this.options.logger.warn({ err: error, events: events.length, attempt }, 'batch handling failed on the infrastructure; retrying');
           await heartbeat().catch(() => undefined);
           return true;
         },
       });
     } catch (error) {
       if (this.stopping || isInfrastructureFailure(error)) throw error;
-      this.options.logger.warn({ err: error, events: slice.length }, 'batch handler failed; applying its events one at a time');
-      for (const { message, event } of slice) {
-        this.count(event.type, await this.handleOne(topic, partition, message, event, heartbeat));
+      this.options.logger.warn({ err: error, events: events.length }, 'batch handler failed; applying its events one at a time');
+      for (const [index, event] of events.entries()) {
+        tally.add(event.type, await this.handleOne(topic, partition, messages[index], event, heartbeat));
       }
       return;
     }
-    for (const { event } of slice) {
-      const outcome = outcomes.get(event.id) ?? 'duplicate';
-      if (outcome === 'applied') this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);
-      this.count(event.type, outcome);
-      // A copy of an event further on in the same slice was recorded by its first copy.
-      outcomes.set(event.id, 'duplicate');
+    const now = Date.now();
+    for (const [index, event] of events.entries()) {
+      const applied = isFirstCopy[index] && (fresh === 'all' || fresh.has(event.id));
+      if (applied) this.hopSeconds?.observe({ topic: this.options.topic }, (now - Date.parse(event.time)) / 1000);
+      tally.add(event.type, applied ? 'applied' : 'duplicate');
     }
   }
 
-  private applyBatchOnce(events: HoldfastEvent[], handler: BatchHandler<TopicName>): Promise<Map<string, 'applied' | 'duplicate'>> {
+  /**
+   * Records the events in the ledger and applies those it did not hold yet, in one transaction;
+   * resolves the ids it applied, or 'all'. Ids and types travel as one comma-joined text each (ids
+   * are UUIDs, types known names): the driver writes no array literal element by element.
+   */
+  private applyBatchOnce(events: HoldfastEvent[], handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
     return this.options.dataSource.transaction(async (transaction) => {
-      const firstCopies = [...new Map(events.map((event) => [event.id, event])).values()];
-      const recorded: { event_id: string }[] = await transaction.query(
-        `INSERT INTO processed_event (consumer_group, event_id, event_type, topic)
-         SELECT $1, event.id, event.type, $4 FROM unnest($2::uuid[], $3::text[]) AS event(id, type)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.groupId, firstCopies.map((event) => event.id), firstCopies.map((event) => event.type), this.options.topic],
+      const [{ recorded, fresh }]: { recorded: number; fresh: string | null }[] = await transaction.query(
+        `WITH recorded AS (
+           INSERT INTO processed_event (consumer_group, event_id, event_type, topic)
+           SELECT $1, event.id::uuid, event.type, $4 FROM unnest(string_to_array($2, ','), string_to_array($3, ',')) AS event(id, type)
+           ON CONFLICT DO NOTHING RETURNING event_id
+         )
+         SELECT count(*)::integer AS recorded, CASE WHEN count(*) < $5 THEN string_agg(event_id::text, ',') END AS fresh FROM recorded`,
+        [this.groupId, events.map((event) => event.id).join(','), events.map((event) => event.type).join(','), this.options.topic, events.length],
       );
-      const fresh = new Set(recorded.map((row) => row.event_id));
-      const toApply = firstCopies.filter((event) => fresh.has(event.id));
+      if (recorded === events.length) {
+        await handler(events as HoldfastEventOn<TopicName>[], transaction);
+        return 'all';
+      }
+      const applied = new Set(fresh === null ? [] : fresh.split(','));
+      const toApply = events.filter((event) => applied.has(event.id));
       if (toApply.length > 0) await handler(toApply as HoldfastEventOn<TopicName>[], transaction);
-      return new Map(firstCopies.map((event) => [event.id, fresh.has(event.id) ? 'applied' : 'duplicate']));
+      return applied;
     });
   }
 
-  private decode(topic: string, partition: number, message: KafkaMessage): Decoded {
+  /** The message's event, or the reason it breaks the contract. */
+  private decode(topic: string, partition: number, message: KafkaMessage): HoldfastEvent | ContractViolation {
     const limit = this.options.settings.maxMessageBytes;
     const size = message.value?.length ?? 0;
     if (limit !== undefined && size > limit) {
-      return { message, violation: new ContractViolation(ContractViolationCode.MessageTooLarge, `the message is ${size} bytes, over the ${limit}-byte limit (KAFKA_MAX_MESSAGE_BYTES); it was not read`) };
+      return new ContractViolation(ContractViolationCode.MessageTooLarge, `the message is ${size} bytes, over the ${limit}-byte limit (KAFKA_MAX_MESSAGE_BYTES); it was not read`);
     }
     try {
-      const event = decodeEvent(logicalTopic(this.options.settings, topic), {
+      return decodeEvent(logicalTopic(this.options.settings, topic), {
         key: message.key,
         value: message.value,
-        headers: flattenHeaders(message.headers),
+        headers: message.headers ?? {},
         partition,
         offset: message.offset,
         timestamp: message.timestamp,
       });
-      return { message, event };
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
-      return { message, violation: error };
+      return error;
     }
   }
 
@@ -397,9 +449,9 @@ export class EventConsumer<T extends TopicName> {
     });
   }
 
-  private observeFetchWait(message: KafkaMessage): void {
+  private observeFetchWait(message: KafkaMessage, now: number): void {
     const sentAt = Number(message.timestamp);
-    if (this.fetchWaitSeconds && sentAt > 0) this.fetchWaitSeconds.observe({ topic: this.options.topic }, Math.max(0, Date.now() - sentAt) / 1000);
+    if (this.fetchWaitSeconds && sentAt > 0) this.fetchWaitSeconds.observe({ topic: this.options.topic }, Math.max(0, now - sentAt) / 1000);
   }
 
   private markHandled(topic: string, partition: number, offset: string): void {
@@ -426,8 +478,8 @@ export class EventConsumer<T extends TopicName> {
     return this.committing;
   }
 
-  private count(type: string | undefined, outcome: ConsumeOutcome): void {
-    this.consumed?.inc({ topic: this.options.topic, type: this.typeLabel(type), outcome });
+  private count(type: string | undefined, outcome: ConsumeOutcome, events = 1): void {
+    this.consumed?.inc({ topic: this.options.topic, type: this.typeLabel(type), outcome }, events);
   }
 
   /** ce_type comes from whoever produced the message: only known types become label values, so the series stay bounded. */

@@ -1,10 +1,9 @@
-import { createEvent, HOURS_PER_WEEK } from '@holdfast/contracts';
-import { MessagingRuntime } from '@holdfast/messaging';
+import { createEvent, HOURS_PER_WEEK, type HoldfastEvent } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { parseSeriesState, SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
 import type { PublishedBaseline } from '../samples/series-state.entity';
@@ -51,47 +50,43 @@ export function changedMaterially(previous: PublishedBaseline | null, next: (num
   });
 }
 
-/** Region baselines: published on region.baselines.v1 when they change materially, and read back for the API. */
+/** Region baselines: what to publish on region.baselines.v1 when they change materially, and read back for the API. */
 @Injectable()
 export class BaselinesService {
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
-    private readonly messaging: MessagingRuntime,
     private readonly catalog: RegionCatalog,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /**
-   * Publishes the series' profile in the caller's transaction when it changed materially; returns
-   * what was published (for the row) or null when nothing was.
+   * The series' profile as a region.baseline event when it changed materially, with what to
+   * remember as published; null when there is nothing to publish. The caller writes the events of
+   * a whole batch to the outbox in one call, in the transaction that advances the states.
    */
-  async publishIfChanged(
-    transaction: EntityManager,
+  changedBaseline(
     row: Pick<SeriesStateEntity, 'publishedBaseline' | 'baselinePublishedAt'>,
     state: SeriesState,
     detection: DetectionConfig,
     at: Date,
-  ): Promise<{ publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null> {
+  ): { event: HoldfastEvent<'region.baseline'>; published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } } | null {
     if (row.baselinePublishedAt && at.getTime() - row.baselinePublishedAt.getTime() < MIN_PUBLISH_INTERVAL_MS) return null;
     const profile = profileOf(state, detection);
     if (!changedMaterially(row.publishedBaseline, profile.values, this.config.settings.baselineChangeRatio)) return null;
-    await this.messaging.outbox.add(
-      transaction,
-      createEvent(
-        'region.baseline',
-        {
-          region: state.region,
-          metric: state.metric,
-          zone: profile.zone,
-          values: profile.values,
-          sampleCount: profile.sampleCount,
-          sampleCounts: profile.sampleCounts,
-          updatedAt: at.toISOString(),
-        },
-        { source: SERVICE_NAME, subject: `${state.region}/${state.metric}` },
-      ),
+    const event = createEvent(
+      'region.baseline',
+      {
+        region: state.region,
+        metric: state.metric,
+        zone: profile.zone,
+        values: profile.values,
+        sampleCount: profile.sampleCount,
+        sampleCounts: profile.sampleCounts,
+        updatedAt: at.toISOString(),
+      },
+      { source: SERVICE_NAME, subject: `${state.region}/${state.metric}` },
     );
-    return { publishedBaseline: { values: profile.values }, baselinePublishedAt: at };
+    return { event, published: { publishedBaseline: { values: profile.values }, baselinePublishedAt: at } };
   }
 
   /** Every metric learned for a region (or one), with its profile and signal; empty when none. */

@@ -39,6 +39,23 @@ interface SeriesUpdate {
   published: { publishedBaseline: PublishedBaseline; baselinePublishedAt: Date } | null;
 }
 
+type SampleOutcome = 'assessed' | 'late' | 'refused';
+
+/** Samples counted by source and outcome over a batch: the counter is touched once per pair, not per sample. */
+class SamplesTally {
+  private readonly counts = new Map<string, Map<SampleOutcome, number>>();
+
+  add(source: string, outcome: SampleOutcome): void {
+    let bySource = this.counts.get(source);
+    if (!bySource) this.counts.set(source, (bySource = new Map()));
+    bySource.set(outcome, (bySource.get(outcome) ?? 0) + 1);
+  }
+
+  forEach(count: (source: string, outcome: SampleOutcome, samples: number) => void): void {
+    for (const [source, outcomes] of this.counts) for (const [outcome, samples] of outcomes) count(source, outcome, samples);
+  }
+}
+
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
 export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
@@ -84,13 +101,22 @@ export class SampleAssessmentService {
 
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
+    const counted = new SamplesTally();
+    try {
+      return await this.assessCounting(events, transaction, counted);
+    } finally {
+      counted.forEach((source, outcome, samples) => this.samplesIn.inc({ source, outcome }, samples));
+    }
+  }
+
+  private async assessCounting(events: readonly SampleEvent[], transaction: EntityManager, counted: SamplesTally): Promise<SampleRefusal[]> {
     const refusals: SampleRefusal[] = [];
     const bySeries = new Map<string, { atMs: number; event: SampleEvent }[]>();
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
       if (!region) {
         refusals.push({ index, reason: `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS` });
-        this.samplesIn.inc({ source: event.data.source, outcome: 'refused' });
+        counted.add(event.data.source, 'refused');
         return;
       }
       const key = seriesKey(region.code, event.data.metric);
@@ -102,6 +128,7 @@ export class SampleAssessmentService {
 
     const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
     const updates: SeriesUpdate[] = [];
+    const baselines: HoldfastEvent<'region.baseline'>[] = [];
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
@@ -118,13 +145,13 @@ export class SampleAssessmentService {
       for (const [index, step] of steps.entries()) {
         const event = samples[index].event;
         if (step.late) {
-          this.samplesIn.inc({ source: event.data.source, outcome: 'late' });
+          counted.add(event.data.source, 'late');
           continue;
         }
         const warming = seen < policy.warmupSamples;
         seen += 1;
         firstAssessed ??= event;
-        this.samplesIn.inc({ source: event.data.source, outcome: 'assessed' });
+        counted.add(event.data.source, 'assessed');
         if (step.decision) await this.apply(transaction, step.decision, policy, event);
         if (policy.warmupCeiling !== null) await this.applyCeiling(transaction, event, policy, warming);
       }
@@ -133,18 +160,15 @@ export class SampleAssessmentService {
       if (row.signal_lost_at) await this.signalBack(transaction, row, firstAssessed);
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
-      const published =
+      const baseline =
         state.samplesSeen < policy.warmupSamples
           ? null
-          : await this.baselines.publishIfChanged(
-              transaction,
-              { publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at },
-              state,
-              this.detection,
-              lastSampleAt,
-            );
-      updates.push({ row, state, lastSampleAt, published });
+          : this.baselines.changedBaseline({ publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at }, state, this.detection, lastSampleAt);
+      if (baseline) baselines.push(baseline.event);
+      updates.push({ row, state, lastSampleAt, published: baseline?.published ?? null });
     }
+    // One outbox call for the batch's baselines (one key each): two round trips, not two per series.
+    if (baselines.length > 0) await this.messaging.outbox.addAll(transaction, baselines);
     await this.writeSeries(transaction, updates);
     return refusals.sort((a, b) => a.index - b.index);
   }

@@ -1,0 +1,204 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { EnvelopeSchema, EventIdSchema } from './envelope';
+import { EventSchemas } from './event-catalog';
+import { EventExamples } from './event-examples';
+import type { EventType } from './event-types';
+import { InstantSchema, RegionCodeSchema } from './events/common.schema';
+import { TrafficSampleSchema } from './events/traffic-sample.v1';
+import { KafkaHeadersSchema } from './kafka-codec';
+import { OutsideHeadersSchema, StructuredEnvelopeSchema, utcInstantOf } from './outside-intake';
+import { fastPathOf, safeParseFast, UNSURE } from './schema-fast-path';
+
+/** How often each side was exercised, so a property cannot pass by never vouching or never meeting a refusal. */
+const tally = { vouched: 0, refused: 0 };
+
+/** The property every fast path must have: whatever it vouches for, zod accepts, giving the same output (key order included). */
+function expectFaithful(schema: z.ZodType, input: unknown): boolean {
+  const fast = fastPathOf(schema);
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) tally.refused++;
+  const vouched = fast ? fast(input) : UNSURE;
+  if (vouched === UNSURE) return false;
+  tally.vouched++;
+  expect(parsed.success, `the fast path vouched for ${JSON.stringify(input)}, which zod refuses: ${parsed.error?.message}`).toBe(true);
+  expect(vouched).toStrictEqual(parsed.data);
+  expect(JSON.stringify(vouched)).toBe(JSON.stringify(parsed.data));
+  return true;
+}
+
+// Text that the schemas' lengths count differently: code points against UTF-16 units, lone surrogates.
+const awkwardText = fc.oneof(
+  fc.string({ maxLength: 210 }),
+  fc.string({ unit: 'binary', maxLength: 210 }),
+  fc.constantFrom('', 'a', '😀', '😀'.repeat(60), '😀'.repeat(101), '\uD800', 'x'.repeat(100), 'x'.repeat(101), 'x'.repeat(200), 'x'.repeat(201)),
+);
+const instants = fc.oneof(
+  fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((date) => date.toISOString()),
+  fc.constantFrom('2026-06-15T14:55:00Z', '2026-06-15T18:25:00+03:30', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00.5Z', '2026-06-15 14:55', '2026-13-01T00:00:00Z', '2026-06-15T24:00:00Z', '+2026-06-15T14:55:00Z'),
+);
+const regions = fc.oneof(fc.constantFrom('IR', 'DE', 'eu-west', 'ir', 'Iran', 'eu--west', 'e', 'a'.repeat(32), 'a'.repeat(33), 'IR\n'), awkwardText);
+const metrics = fc.oneof(fc.constantFrom('requests', 'http_requests_per_second', 'a/b', '9lives', 'x'.repeat(128), 'x'.repeat(129)), awkwardText);
+const values = fc.oneof(fc.double(), fc.constantFrom(0, -0, -1, 1e308, Number.NaN, Number.POSITIVE_INFINITY), fc.jsonValue());
+const validSamples = fc.record({
+  region: fc.constantFrom('IR', 'DE', 'eu-west', 'us-east-1'),
+  metric: fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:.-]{0,127}$/),
+  at: instants.filter((at) => InstantSchema.safeParse(at).success),
+  value: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+  source: fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), awkwardText),
+});
+/** A traffic sample that may be valid, wrong in one field or in any, short of one, or carrying more. */
+const trafficSamples = fc.oneof(
+  validSamples,
+  fc.tuple(validSamples, fc.constantFrom('region', 'metric', 'at', 'value', 'source'), fc.oneof(regions, metrics, instants, values)).map(([sample, key, value]) => ({ ...sample, [key]: value })),
+  validSamples.map(({ region: _region, ...rest }) => rest),
+  fc.tuple(validSamples, fc.jsonValue()).map(([sample, extra]) => ({ ...sample, extra })),
+  fc.record({ region: regions, metric: metrics, at: instants, value: values, source: awkwardText }, { requiredKeys: [] }),
+);
+
+const uuids = fc.oneof(fc.uuid({ version: 7 }), fc.uuid(), fc.constantFrom('3b241101-e2bb-4255-8caf-4136c566a962', 'edge-7781', ''));
+const headerValue = fc.oneof(awkwardText, uuids, instants, fc.constantFrom('1.0', '0.3', 'traffic.sample', 'application/json', 'application/json; charset=utf-8', 'application/avro'));
+const headerNames = ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_subject', 'ce_dataschema', 'ce_correlationid', 'ce_causationid', 'content-type', 'traceparent'];
+/** What Holdfast itself sends: valid for both header schemas. */
+const holdfastHeaders = fc.record(
+  {
+    ce_specversion: fc.constant('1.0'),
+    ce_id: fc.uuid({ version: 7 }),
+    ce_type: fc.constant('traffic.sample'),
+    ce_source: fc.constant('holdfast/impact-analyzer'),
+    ce_time: instants.filter((at) => InstantSchema.safeParse(at).success),
+    ce_subject: fc.constant('IR'),
+    ce_dataschema: fc.constant('urn:holdfast:schema:traffic.sample:v1'),
+    ce_correlationid: fc.uuid({ version: 7 }),
+    'content-type': fc.constant('application/json'),
+  },
+  { requiredKeys: ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_dataschema', 'ce_correlationid', 'content-type'] },
+);
+/** Binary-mode headers as they arrive: valid, one header wrong or missing, any subset of any values, and unrelated ones. */
+const headerSets = fc
+  .oneof(
+    holdfastHeaders,
+    fc.tuple(holdfastHeaders, fc.constantFrom(...headerNames), headerValue).map(([headers, name, value]) => ({ ...headers, [name]: value })),
+    fc.tuple(holdfastHeaders, fc.constantFrom(...headerNames)).map(([headers, name]) => Object.fromEntries(Object.entries(headers).filter(([key]) => key !== name))),
+    fc.dictionary(fc.constantFrom(...headerNames), headerValue),
+  )
+  .chain((headers) => fc.constantFrom(headers, headers, { ...headers, ce_subject: undefined }, { ...headers, ...JSON.parse('{"__proto__": "x"}') }, { ...headers, constructor: 'x' }));
+const validEnvelopes = fc.record(
+  { specversion: fc.constant('1.0'), id: fc.oneof(uuids, fc.constant('edge-7781')), type: fc.constant('traffic.sample'), source: fc.constant('/edge/fra1'), time: instants, data: trafficSamples },
+  { requiredKeys: ['specversion', 'id', 'type', 'source', 'data'] },
+);
+const envelopes = fc.oneof(
+  validEnvelopes,
+  fc.tuple(validEnvelopes, fc.constantFrom('specversion', 'id', 'type', 'source', 'time', 'datacontenttype', 'data', 'data_base64', 'extension'), fc.oneof(headerValue, fc.jsonValue())).map(([envelope, key, value]) => ({ ...envelope, [key]: value })),
+  fc.record({ specversion: headerValue, id: headerValue, type: headerValue, source: headerValue, time: instants, datacontenttype: headerValue, data: fc.jsonValue(), data_base64: fc.string() }, { requiredKeys: [] }),
+);
+
+/** A known-good payload with one thing changed: a value replaced, a field dropped or one added. */
+function mutated(example: object): fc.Arbitrary<unknown> {
+  const paths: (string | number)[][] = [];
+  const walk = (node: unknown, path: (string | number)[]) => {
+    paths.push(path);
+    if (node !== null && typeof node === 'object') for (const [key, child] of Object.entries(node)) walk(child, [...path, Array.isArray(node) ? Number(key) : key]);
+  };
+  walk(example, []);
+  return fc.tuple(fc.constantFrom(...paths), fc.constantFrom('replace', 'drop', 'add'), fc.jsonValue()).map(([path, change, value]) => {
+    const copy = structuredClone(example) as Record<string | number, unknown>;
+    if (path.length === 0) return change === 'replace' ? value : copy;
+    const parent = path.slice(0, -1).reduce<Record<string | number, unknown>>((node, key) => node[key] as Record<string | number, unknown>, copy);
+    const key = path[path.length - 1];
+    if (change === 'replace') parent[key] = value;
+    else if (change === 'drop') delete parent[key];
+    else if (!Array.isArray(parent)) parent[`${String(key)}_extra`] = value;
+    return copy;
+  });
+}
+
+describe('schema fast paths', () => {
+  it('exist for what the intake decodes per message', () => {
+    for (const schema of [TrafficSampleSchema, KafkaHeadersSchema, OutsideHeadersSchema, StructuredEnvelopeSchema, EnvelopeSchema, EventIdSchema, InstantSchema, RegionCodeSchema] as z.ZodType[]) {
+      expect(fastPathOf(schema)).not.toBeNull();
+    }
+  });
+
+  /** Runs a property and checks that both vouched-for and refused inputs came up. */
+  const exercise = (run: () => void) => {
+    tally.vouched = tally.refused = 0;
+    run();
+    expect(tally.vouched, 'inputs the fast path vouched for').toBeGreaterThan(50);
+    expect(tally.refused, 'inputs zod refused').toBeGreaterThan(50);
+  };
+
+  it('vouch for a traffic sample only when zod accepts it, with the same output', () => {
+    exercise(() => fc.assert(fc.property(trafficSamples, (sample) => void expectFaithful(TrafficSampleSchema, sample)), { numRuns: 3_000 }));
+  });
+
+  it('are sure of every plainly valid traffic sample, so the intake does not fall back for one', () => {
+    const plain = validSamples.map((sample) => ({ ...sample, source: 'prometheus' }));
+    fc.assert(fc.property(plain, (sample) => expectFaithful(TrafficSampleSchema, sample)), { numRuns: 1_000 });
+  });
+
+  it('vouch for binary-mode headers only when zod accepts them, Holdfast’s own and outside producers’', () => {
+    exercise(() =>
+      fc.assert(
+        fc.property(headerSets, (headers) => {
+          expectFaithful(KafkaHeadersSchema, headers);
+          expectFaithful(OutsideHeadersSchema, headers);
+        }),
+        { numRuns: 3_000 },
+      ),
+    );
+  });
+
+  it('vouch for a structured-mode envelope only when zod accepts it', () => {
+    exercise(() => fc.assert(fc.property(envelopes, (envelope) => void expectFaithful(StructuredEnvelopeSchema, envelope)), { numRuns: 2_000 }));
+  });
+
+  it.each(Object.keys(EventSchemas) as EventType[])('are faithful to the %s payload schema, or absent', (type) => {
+    const schema = EventSchemas[type] as z.ZodType;
+    expectFaithful(schema, EventExamples[type]);
+    fc.assert(fc.property(mutated(EventExamples[type]), (input) => void expectFaithful(schema, input)), { numRuns: 300 });
+  });
+
+  it.each([
+    ['an optional field left out', z.strictObject({ note: z.string().optional() }), {}, true],
+    ['an optional field there but undefined, which zod keeps', z.strictObject({ note: z.string().optional() }), { note: undefined }, true],
+    ['an exactOptional field there but undefined, which zod refuses', z.strictObject({ note: z.string().exactOptional() }), { note: undefined }, false],
+    ['a required field undefined', z.strictObject({ note: z.string() }), { note: undefined }, false],
+    ['an unknown key kept by a loose object', z.looseObject({ note: z.string() }), { note: 'a', extra: [1] }, true],
+    ['an unknown key dropped by a plain object', z.object({ note: z.string() }), { note: 'a', extra: 1 }, true],
+    ['an own __proto__ key', z.looseObject({ note: z.string() }), JSON.parse('{"note": "a", "__proto__": 1}'), false],
+    ['an object refine that holds', z.strictObject({ from: z.number(), to: z.number() }).refine((range) => range.from < range.to), { from: 1, to: 2 }, true],
+    ['an object refine that fails', z.strictObject({ from: z.number(), to: z.number() }).refine((range) => range.from < range.to), { from: 2, to: 1 }, false],
+    ['a string within its limit in code points but not in units', z.string().max(3), '😀😀😀', false],
+    ['a class instance', z.object({ note: z.string() }), new (class Note { note = 'a'; })(), false],
+  ])('on %s: vouch only as zod decides (%#)', (_case, schema, input, vouches) => {
+    expect(expectFaithful(schema as z.ZodType, input)).toBe(vouches);
+  });
+
+  it('leave every refusal to zod, so its reasons are unchanged', () => {
+    const broken = { ...EventExamples['traffic.sample'], region: 'Iran', mood: 'tense' };
+    expect(safeParseFast(TrafficSampleSchema, broken)).toStrictEqual(TrafficSampleSchema.safeParse(broken));
+  });
+
+  it('know no construct they cannot mirror: transforms, defaults and unions have none', () => {
+    expect(fastPathOf(z.string().trim())).toBeNull();
+    expect(fastPathOf(z.object({ count: z.number().default(1) }))).toBeNull();
+    expect(fastPathOf(z.union([z.string(), z.number()]))).toBeNull();
+    expect(fastPathOf(z.url())).toBeNull();
+    expect(fastPathOf(z.string().superRefine(() => undefined))).toBeNull();
+    expect(fastPathOf(z.int())).toBeNull();
+  });
+});
+
+describe('utcInstantOf', () => {
+  it('gives what converting through Date gives, for every valid RFC 3339 time', () => {
+    const valid = z.iso.datetime({ offset: true });
+    fc.assert(
+      fc.property(instants, (time) => {
+        if (valid.safeParse(time).success) expect(utcInstantOf(time)).toBe(new Date(time).toISOString());
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
