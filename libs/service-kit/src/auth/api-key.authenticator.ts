@@ -8,22 +8,16 @@ import { InjectServiceConfig } from '../config/service-config.token';
 import { DomainError } from '../errors/domain.error';
 import { apiKeyIdOf, bearerTokenOf, matchesHash } from './api-key';
 import { Authenticator } from './authenticator';
+import { KeyCopyCache } from './key-copy-cache';
 import type { Principal } from './principal';
-
-interface KeyCopyRow {
-  hash: string;
-  team: string;
-  scopes: string[];
-  revoked_at: Date | null;
-  last_used_at: Date | null;
-}
 
 // Last-used times are for people reading the key list: a minute's resolution saves a write per request.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Authenticates `Authorization: Bearer <key>` against this service's own copy of the keys
- * (api_key_copy, fed from api.keys.v1), or the bootstrap key from HOLDFAST_BOOTSTRAP_KEY.
+ * (api_key_copy, fed from api.keys.v1, its rows remembered by KeyCopyCache until a change evicts
+ * them), or the bootstrap key from HOLDFAST_BOOTSTRAP_KEY.
  */
 @Injectable()
 export class ApiKeyAuthenticator extends Authenticator {
@@ -31,6 +25,7 @@ export class ApiKeyAuthenticator extends Authenticator {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectServiceConfig() private readonly config: SharedServiceConfig,
     private readonly clock: Clock,
+    private readonly keys: KeyCopyCache,
   ) {
     super();
   }
@@ -44,12 +39,14 @@ export class ApiKeyAuthenticator extends Authenticator {
     if (bootstrap && matchesHash(key, bootstrap.keyHash)) return { kind: 'api-key', id: 'bootstrap', team: bootstrap.team, scopes: ['admin'] };
     const keyId = apiKeyIdOf(key);
     if (!keyId) throw new DomainError('malformed-key', 401, 'The bearer token is not a Holdfast API key (hf_<16 hex digits>_<secret>). Check that the whole key was copied.');
-    const [row] = (await this.dataSource.query('SELECT hash, team, scopes, revoked_at, last_used_at FROM api_key_copy WHERE key_id = $1', [keyId])) as KeyCopyRow[];
+    const row = await this.keys.row(keyId);
     if (!row || !matchesHash(key, row.hash)) throw new DomainError('unknown-key', 401, `API key hf_${keyId} is not known here. Use a key an admin created with POST /v1/keys; a key just created may take a moment to reach every service.`);
     if (row.revoked_at) throw new DomainError('revoked-key', 401, `API key hf_${keyId} was revoked at ${row.revoked_at.toISOString()}. Ask an admin of team ${row.team} for a new one.`);
     const now = this.clock.now();
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.dataSource.query('UPDATE api_key_copy SET last_used_at = $2 WHERE key_id = $1', [keyId, now]);
+      // GREATEST: another replica may have written a later use meanwhile.
+      await this.dataSource.query('UPDATE api_key_copy SET last_used_at = GREATEST(last_used_at, $2) WHERE key_id = $1', [keyId, now]);
+      this.keys.used(keyId, now);
     }
     return { kind: 'api-key', id: keyId, team: row.team, scopes: row.scopes };
   }

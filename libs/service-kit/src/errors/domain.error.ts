@@ -18,6 +18,11 @@ export class DomainError extends Error {
     message: string,
     readonly extensions: { errors?: FieldProblem[]; [member: string]: unknown } = {},
   ) {
+    // A refusal (4xx) is the caller's to fix and is never logged, so its stack would be captured for
+    // nothing: that capture was the largest single cost of the gate's 423 answer.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }

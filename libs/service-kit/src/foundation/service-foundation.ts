@@ -6,6 +6,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { Authenticator } from '../auth/authenticator';
+import { KeyCopyCache } from '../auth/key-copy-cache';
 import { KEYS_CONSUMER_GROUP, KeyStateConsumer } from '../auth/key-state.consumer';
 import { RequestRateLimiter } from '../auth/request-rate-limiter';
 import { RequestGuard } from '../auth/request.guard';
@@ -34,8 +35,8 @@ class ServiceKitModule {}
 /**
  * What every service stands on, in start order: logs, metrics, its database (migrated), Kafka
  * (topics provisioned, outbox relay), health that checks both, and the kit's global providers:
- * the configuration, the clock, the request guard with its API-key authenticator, and the
- * consumer that keeps this service's copy of the keys.
+ * the configuration, the clock, the request guard with its API-key authenticator (and the cache
+ * of key rows it reads), and the consumer that keeps this service's copy of the keys.
  */
 export function serviceFoundation(options: ServiceFoundationOptions): DynamicModule[] {
   return [
@@ -50,6 +51,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
       providers: [
         { provide: SERVICE_CONFIG, useValue: options.config },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        KeyCopyCache,
         { provide: Authenticator, useClass: ApiKeyAuthenticator },
         RequestRateLimiter,
         { provide: APP_GUARD, useClass: RequestGuard },
