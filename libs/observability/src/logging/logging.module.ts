@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 
 export interface LoggingOptions {
@@ -7,37 +7,49 @@ export interface LoggingOptions {
   level: string;
 }
 
+const CENSOR = '[redacted]';
+
+/** Request and response headers never written to a log. */
+export const SECRET_HEADERS = ['authorization', 'cookie', 'x-api-key', 'x-holdfast-signature', 'set-cookie'];
+
 /** Paths never written to a log, whatever a handler logs. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-holdfast-signature"]',
-  'res.headers["set-cookie"]',
-  '*.secret',
-  '*.password',
-  '*.apiKey',
-];
+export const REDACTED_PATHS = ['*.secret', '*.password', '*.apiKey'];
 
 const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
+/**
+ * Masks the secret headers of a serialized request or response (a fresh object per log call, so
+ * the live headers stay untouched). Done here rather than as redact paths: pino redacts paths by
+ * cloning the bindings of every request's child logger, which cost about 3% of a gate answer's CPU.
+ */
+function withSecretHeadersMasked<T extends { headers?: Record<string, unknown> }>(serialized: T): T {
+  const { headers } = serialized;
+  if (!headers || !SECRET_HEADERS.some((name) => name in headers)) return serialized;
+  const masked: Record<string, unknown> = { ...headers };
+  for (const name of SECRET_HEADERS) if (name in masked) masked[name] = CENSOR;
+  serialized.headers = masked;
+  return serialized;
+}
+
+/** The per-request logging every service has (pino-http through nestjs-pino). */
+export function loggingParams({ service, level }: LoggingOptions): Params {
+  return {
+    pinoHttp: {
+      level,
+      base: { service },
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      // pino-http applies these to pino's standard request and response serializers' output.
+      serializers: { req: withSecretHeadersMasked, res: withSecretHeadersMasked },
+      genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+      // Probes and scrapes arrive every few seconds; logging them would drown the rest.
+      autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? '').split('?')[0]) },
+    },
+  };
+}
+
 @Module({})
 export class LoggingModule {
-  static forRoot({ service, level }: LoggingOptions): DynamicModule {
-    return {
-      module: LoggingModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level,
-            base: { service },
-            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-            genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-            // Probes and scrapes arrive every few seconds; logging them would drown the rest.
-            autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? '').split('?')[0]) },
-          },
-        }),
-      ],
-    };
+  static forRoot(options: LoggingOptions): DynamicModule {
+    return { module: LoggingModule, imports: [LoggerModule.forRoot(loggingParams(options))] };
   }
 }

@@ -1,0 +1,50 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pinoHttp, type HttpLogger, type Options } from 'pino-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggingParams } from './logging.module';
+
+describe('per-request logging', () => {
+  const lines: Record<string, unknown>[] = [];
+  let server: Server;
+  let logger: HttpLogger<IncomingMessage, ServerResponse>;
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    logger = pinoHttp(loggingParams({ service: 'spec', level: 'info' }).pinoHttp as Options, sink);
+    server = createServer((request, response) => {
+      logger(request, response);
+      response.setHeader('set-cookie', 'session=s3cr3t-cookie');
+      response.setHeader('retry-after', '300');
+      response.end('{}');
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  });
+
+  afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
+
+  it('logs each request with its headers, the secret ones masked and the others as sent', async () => {
+    const secrets = { authorization: 'Bearer hf_0123456789abcdef_secret', cookie: 'session=s3cr3t', 'x-api-key': 'k3y-0f-a-sender', 'x-holdfast-signature': 'v1,hm4c-0f-a-body' };
+    await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/gate?regions=IR`, { headers: { ...secrets, 'x-request-id': 'req-1' } });
+
+    const line = lines.find((candidate) => candidate.msg === 'request completed');
+    expect(line).toMatchObject({
+      service: 'spec',
+      req: { id: 'req-1', method: 'GET', url: '/v1/gate?regions=IR', headers: { authorization: '[redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]', 'x-holdfast-signature': '[redacted]', 'x-request-id': 'req-1' } },
+      res: { statusCode: 200, headers: { 'set-cookie': '[redacted]', 'retry-after': '300' } },
+    });
+    const written = JSON.stringify(lines);
+    for (const secret of [...Object.values(secrets), 's3cr3t-cookie']) expect(written).not.toContain(secret);
+  });
+
+  it('redacts fields named secret, password or apiKey in whatever a handler logs', () => {
+    logger.logger.info({ subscription: { id: 's-1', secret: 'whsec_abc' }, user: { password: 'hunter2' }, client: { apiKey: 'k-1' } }, 'created');
+    expect(lines.at(-1)).toMatchObject({ subscription: { id: 's-1', secret: '[redacted]' }, user: { password: '[redacted]' }, client: { apiKey: '[redacted]' } });
+  });
+});
