@@ -1,8 +1,8 @@
 import { backOff } from 'exponential-backoff';
 import type { MetricsRegistry } from '@holdfast/observability';
-import { Client, type ClientConfig } from 'pg';
+import { Client, type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
@@ -134,12 +134,11 @@ export class OutboxRelay {
 
   private async acquireLeadership(): Promise<boolean> {
     if (this.leader) return true;
-    const { url, extra, applicationName, ssl } = this.options.dataSource.options as PostgresConnectionOptions;
+    // The pool's own settings (URL, TLS, search path), so the lock session connects as the service does.
+    const pool = (this.options.dataSource.driver as PostgresDriver).master as Pool;
     const client = new Client({
-      connectionString: url,
-      options: (extra as { options?: string } | undefined)?.options,
-      ssl: ssl as ClientConfig['ssl'],
-      application_name: `${applicationName ?? 'holdfast'}-outbox-relay`,
+      ...pool.options,
+      application_name: `${pool.options.application_name ?? 'holdfast'}-outbox-relay`,
       pipeline: true,
       query_timeout: this.roundTimeoutMs,
       keepAlive: true,
