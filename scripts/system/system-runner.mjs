@@ -85,7 +85,7 @@ export async function startService({ name, port, env, onLine = () => {}, readyTi
   if (!(await isPortFree(port))) {
     throw new Error(`${name}: port ${port} is already in use. Stop what listens there, or choose another port (README.md, Configuration).`);
   }
-  const child = spawn(process.execPath, ['--enable-source-maps', mainOf(name)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...(process.env.HOLDFAST_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), mainOf(name)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,8 @@ import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
-import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
+import type { MessagingLogger } from '../kafka/messaging-logger';
+import { createMessagingTestBed, effectConsumer, effectCount, refusingCommits, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 
 const sample = (region: string, value: number) => sampleEvent(region, value, 'batch-spec');
 
@@ -21,6 +22,49 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
   type BeforeBatch = (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | Promise<void>;
   const batchConsumerFor = ({ beforeBatch, maxEvents, metrics }: { beforeBatch?: BeforeBatch; maxEvents?: number; metrics?: MetricsRegistry } = {}) =>
     effectConsumer(bed, { group: `batch-${++groups}`, metrics, batch: { beforeBatch, maxEvents }, retry: { attempts: 2, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
+  const fencedConsumerFor = ({ group, metrics, kafka, logger }: { group: string; metrics?: MetricsRegistry; kafka?: typeof bed.kafka; logger?: MessagingLogger }) =>
+    effectConsumer(bed, { group, metrics, kafka, logger, batch: { idempotence: 'partition-offset' }, retry: { attempts: 2, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
+
+  /** The fence rows of a group, by partition. */
+  const fenceOf = async (groupId: string): Promise<Map<number, string>> => {
+    const rows: { partition: number; next_offset: string }[] = await bed.dataSource.query('SELECT partition, next_offset::text FROM consumed_offset WHERE consumer_group = $1', [groupId]);
+    return new Map(rows.map((row) => [row.partition, row.next_offset]));
+  };
+  /** Where the events landed: per partition, the offset just after the last of them. */
+  const placesOf = async (ids: string[]): Promise<Map<number, string>> => {
+    const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), `${bed.settings.topicPrefix}places-${++groups}`);
+    try {
+      await expectEventually(() => expect(recorder.messages.filter((message) => ids.includes(message.headers.ce_id))).toHaveLength(ids.length));
+      const after = new Map<number, string>();
+      for (const message of recorder.messages.filter((one) => ids.includes(one.headers.ce_id))) {
+        const next = (BigInt(message.offset) + 1n).toString();
+        if (BigInt(next) > BigInt(after.get(message.partition) ?? '0')) after.set(message.partition, next);
+      }
+      return after;
+    } finally {
+      await recorder.stop();
+    }
+  };
+  /** The fence covers the events (in each of their partitions, it is past the last of them) and stays within the log. */
+  const expectFenced = async (groupId: string, places: Map<number, string>, ends: Map<number, string>) => {
+    const fence = await fenceOf(groupId);
+    for (const [partition, after] of places) {
+      const next = BigInt(fence.get(partition) ?? '0');
+      expect(next, `partition ${partition}`).toBeGreaterThanOrEqual(BigInt(after));
+      expect(next, `partition ${partition}`).toBeLessThanOrEqual(BigInt(ends.get(partition) ?? '0'));
+    }
+  };
+  /** Each partition's log end, for partitions holding messages. */
+  const logEnds = async (): Promise<Map<number, string>> => {
+    const admin = bed.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(physicalTopic(bed.settings, Topics.trafficSamples));
+      return new Map(ends.filter((end) => end.high !== '0').map((end) => [end.partition, end.high]));
+    } finally {
+      await admin.disconnect();
+    }
+  };
 
   const recordDeadLetters = async () => {
     const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-reader-${++groups}`);
@@ -160,6 +204,69 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
     } finally {
       await consumer.stop();
       await letters.stop();
+    }
+  });
+
+  it('with the partition-offset fence, applies each event once and keeps one fence row per partition instead of a ledger row per event', async () => {
+    const events = Array.from({ length: 30 }, (_, index) => sample('NG', index));
+    await bed.publisher.publish(...events);
+    const consumer = fencedConsumerFor({ group: `fenced-${++groups}` });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, events.map((event) => event.id))).toBe(30));
+      await expectFenced(consumer.groupId, await placesOf(events.map((event) => event.id)), await logEnds());
+      const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE consumer_group = $1', [consumer.groupId]);
+      expect(ledger).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('with the fence, recognises by offset what a consumer applied but died before committing, applying nothing twice', async () => {
+    const events = Array.from({ length: 12 }, (_, index) => sample('PE', index));
+    await bed.publisher.publish(...events);
+    const group = `fenced-${++groups}`;
+    // Kafka never takes this consumer's offsets: stopping it is a crash after its transactions committed.
+    const dying = fencedConsumerFor({ group, kafka: refusingCommits(bed.kafka, () => true) });
+    await dying.start();
+    const places = await placesOf(events.map((event) => event.id));
+    await expectEventually(() => expectFenced(dying.groupId, places, new Map([...places].map(([partition]) => [partition, String(Number.MAX_SAFE_INTEGER)]))));
+    await dying.stop();
+
+    const metrics = new MetricsRegistry('batch-spec', false);
+    const successor = fencedConsumerFor({ group, metrics });
+    await successor.start();
+    try {
+      // The effect table's key refuses a second effect, so a redelivery applied again would fail loudly and be dead-lettered.
+      await expectEventually(async () => expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(events.length));
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'applied' })).toBe(0);
+      const [{ effects }] = await bed.dataSource.query('SELECT count(*)::int AS effects FROM effect WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [group, events.map((event) => event.id)]);
+      expect(effects).toBe(events.length);
+    } finally {
+      await successor.stop();
+    }
+  });
+
+  it('with a fence past the end of its partition (the topic deleted and created again), says so and reads the partition from its start', async () => {
+    const events = Array.from({ length: 6 }, (_, index) => sample('CL', index));
+    await bed.publisher.publish(...events);
+    const group = `fenced-${++groups}`;
+    const groupId = `${bed.settings.topicPrefix}${group}`;
+    const ends = await logEnds();
+    await bed.dataSource.query(
+      `INSERT INTO consumed_offset (consumer_group, topic, partition, next_offset) SELECT $1, $2, partition, 1000000 FROM unnest($3::int[]) AS partition`,
+      [groupId, Topics.trafficSamples, [...ends.keys()]],
+    );
+    const warnings: string[] = [];
+    const logger: MessagingLogger = { debug() {}, info() {}, error() {}, warn: (_fields, message) => void warnings.push(message) };
+    const consumer = fencedConsumerFor({ group, logger });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, events.map((event) => event.id))).toBe(events.length));
+      expect(warnings.some((message) => message.startsWith('the consumed-offset fence is past the end of the partition'))).toBe(true);
+      await expectFenced(groupId, await placesOf(events.map((event) => event.id)), await logEnds());
+    } finally {
+      await consumer.stop();
     }
   });
 });

@@ -20,6 +20,7 @@ import type { EventPublisher } from '../kafka/event-publisher';
 import { logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
+import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
 
 /** Applies one event inside the transaction that also records it in the processed-event ledger. */
 export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>, transaction: EntityManager) => Promise<void>;
@@ -37,6 +38,12 @@ export interface BatchConsumption<T extends TopicName> {
   handler: BatchHandler<T>;
   /** Events per transaction at most; a larger Kafka batch is applied in slices of this size. */
   maxEvents?: number;
+  /**
+   * How a redelivered event is recognised: 'event-ledger' (default) by its id in the processed-event
+   * ledger, a row per event; 'partition-offset' by its offset against the partition's fence, a row
+   * per partition, for a handler that a copy of an event published again leaves unchanged (see PartitionOffsetFence).
+   */
+  idempotence?: 'event-ledger' | 'partition-offset';
 }
 
 export interface RetryPolicy {
@@ -108,8 +115,9 @@ class OutcomeTally {
 
 /**
  * The idempotent consumer. Each event is decoded and validated against the contract, then applied
- * in one PostgreSQL transaction together with its row in the processed-event ledger, so a
- * redelivered event has no second effect. Messages that break the contract, or whose handler keeps
+ * in one PostgreSQL transaction together with its row in the processed-event ledger (or, for a batch
+ * consumer that chose it, the advance of its partition's offset fence), so a redelivered event has
+ * no second effect. Messages that break the contract, or whose handler keeps
  * failing, go to `<topic>.dlq` with the reason in headers, and the partition keeps flowing.
  */
 export class EventConsumer<T extends TopicName> {
@@ -117,6 +125,7 @@ export class EventConsumer<T extends TopicName> {
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
   private readonly ignored: ReadonlySet<string>;
+  private readonly guard: RedeliveryGuard;
   // Offsets handled but not yet committed, per partition; an entry leaves only once Kafka took it.
   private readonly uncommitted = new Map<string, PendingOffset>();
   private committing: Promise<boolean> = Promise.resolve(true);
@@ -137,6 +146,10 @@ export class EventConsumer<T extends TopicName> {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.ignored = new Set(options.ignore ?? []);
     assertExplicitHandling(options);
+    this.guard =
+      options.batch?.idempotence === 'partition-offset'
+        ? new PartitionOffsetFence(this.groupId, options.topic, options.logger)
+        : new EventLedger(this.groupId, options.topic);
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
@@ -150,10 +163,16 @@ export class EventConsumer<T extends TopicName> {
     });
     this.consumed = options.metrics?.counter('holdfast_events_consumed_total', 'Events taken from Kafka, by outcome', ['topic', 'type', 'outcome']);
     this.handleSeconds = options.metrics?.histogram('holdfast_event_handle_seconds', 'Time to apply one event, ledger included', ['topic'], LATENCY_BUCKETS);
-    this.hopSeconds = options.metrics?.histogram('holdfast_event_hop_seconds', 'From the event time to the end of its handling', ['topic'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30]);
+    // A batch consumer observes each slice once, by its first message or event: per message, the observation cost as much as the handling.
+    this.hopSeconds = options.metrics?.histogram(
+      'holdfast_event_hop_seconds',
+      'From the event time to the end of its handling (batch consumers: the first event applied in each slice)',
+      ['topic'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+    );
     this.fetchWaitSeconds = options.metrics?.histogram(
       'holdfast_event_fetch_wait_seconds',
-      'From the Kafka timestamp of a message (its producer sent it) to its handling starting',
+      'From the Kafka timestamp of a message (its producer sent it) to its handling starting (batch consumers: the first message of each slice)',
       ['topic'],
       LATENCY_BUCKETS,
     );
@@ -209,7 +228,7 @@ export class EventConsumer<T extends TopicName> {
     const outcome =
       decoded instanceof ContractViolation
         ? await this.deadLetterViolation(topic, partition, message, decoded)
-        : await this.handleOne(topic, partition, message, decoded, heartbeat);
+        : await this.handleOne(topic, message, decoded, { partition, offsets: [message.offset], nextOffset: nextOffsetAfter(message.offset) }, heartbeat);
     this.markHandled(topic, partition, message.offset);
     this.handleSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
     this.count(decoded instanceof ContractViolation ? headerText(message.headers, 'ce_type') : decoded.type, outcome);
@@ -227,9 +246,9 @@ export class EventConsumer<T extends TopicName> {
       // Events and their messages side by side: no object per message beyond the event itself.
       const events: HoldfastEvent[] = [];
       const eventMessages: KafkaMessage[] = [];
+      this.observeFetchWait(messages[start], fetchedAt);
       for (let index = start; index < end; index++) {
         const message = messages[index];
-        this.observeFetchWait(message, fetchedAt);
         const decoded = this.decode(topic, partition, message);
         if (decoded instanceof ContractViolation) {
           tally.add(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(topic, partition, message, decoded));
@@ -240,7 +259,10 @@ export class EventConsumer<T extends TopicName> {
           eventMessages.push(message);
         }
       }
-      if (events.length > 0) await this.handleSlice(topic, partition, events, eventMessages, tally, heartbeat);
+      if (events.length > 0) {
+        const position = { partition, nextOffset: nextOffsetAfter(messages[end - 1].offset), highWatermark: batch.highWatermark };
+        await this.handleSlice(topic, partition, events, eventMessages, position, tally, heartbeat);
+      }
       tally.addTo((type, outcome, count) => this.count(type, outcome, count));
       const last = messages[end - 1].offset;
       resolveOffset(last);
@@ -257,6 +279,7 @@ export class EventConsumer<T extends TopicName> {
     partition: number,
     events: HoldfastEvent[],
     messages: KafkaMessage[],
+    slice: Omit<LogPosition, 'offsets'>,
     tally: OutcomeTally,
     heartbeat: () => Promise<void>,
   ): Promise<void> {
@@ -264,15 +287,17 @@ export class EventConsumer<T extends TopicName> {
     // A copy of an event further on in the same slice is a duplicate of its first copy, which records it.
     const seen = new Set<string>();
     const firstCopies: HoldfastEvent[] = [];
-    const isFirstCopy = events.map((event) => {
+    const offsets: string[] = [];
+    const isFirstCopy = events.map((event, index) => {
       if (seen.has(event.id)) return false;
       seen.add(event.id);
       firstCopies.push(event);
+      offsets.push(messages[index].offset);
       return true;
     });
     let fresh: ReadonlySet<string> | 'all';
     try {
-      fresh = await backOff(() => this.applyBatchOnce(firstCopies, handler), {
+      fresh = await backOff(() => this.applyBatchOnce(firstCopies, { ...slice, offsets }, handler), {
         numOfAttempts: Number.MAX_SAFE_INTEGER,
         startingDelay: this.retry.startingDelayMs,
         maxDelay: this.retry.maxDelayMs,
@@ -288,42 +313,27 @@ export class EventConsumer<T extends TopicName> {
       if (this.stopping || isInfrastructureFailure(error)) throw error;
       this.options.logger.warn({ err: error, events: events.length }, 'batch handler failed; applying its events one at a time');
       for (const [index, event] of events.entries()) {
-        tally.add(event.type, await this.handleOne(topic, partition, messages[index], event, heartbeat));
+        const { offset } = messages[index];
+        tally.add(event.type, await this.handleOne(topic, messages[index], event, { ...slice, offsets: [offset], nextOffset: nextOffsetAfter(offset) }, heartbeat));
       }
       return;
     }
-    const now = Date.now();
+    let firstApplied: HoldfastEvent | undefined;
     for (const [index, event] of events.entries()) {
       const applied = isFirstCopy[index] && (fresh === 'all' || fresh.has(event.id));
-      if (applied) this.hopSeconds?.observe({ topic: this.options.topic }, (now - Date.parse(event.time)) / 1000);
+      if (applied) firstApplied ??= event;
       tally.add(event.type, applied ? 'applied' : 'duplicate');
     }
+    if (firstApplied) this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(firstApplied.time)) / 1000);
   }
 
-  /**
-   * Records the events in the ledger and applies those it did not hold yet, in one transaction;
-   * resolves the ids it applied, or 'all'. Ids and types travel as one comma-joined text each (ids
-   * are UUIDs, types known names): the driver writes no array literal element by element.
-   */
-  private applyBatchOnce(events: HoldfastEvent[], handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
+  /** Records the events as consumed and applies those consumed for the first time, in one transaction; resolves the ids it applied, or 'all'. */
+  private applyBatchOnce(events: HoldfastEvent[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
     return this.options.dataSource.transaction(async (transaction) => {
-      const [{ recorded, fresh }]: { recorded: number; fresh: string | null }[] = await transaction.query(
-        `WITH recorded AS (
-           INSERT INTO processed_event (consumer_group, event_id, event_type, topic)
-           SELECT $1, event.id::uuid, event.type, $4 FROM unnest(string_to_array($2, ','), string_to_array($3, ',')) AS event(id, type)
-           ON CONFLICT DO NOTHING RETURNING event_id
-         )
-         SELECT count(*)::integer AS recorded, CASE WHEN count(*) < $5 THEN string_agg(event_id::text, ',') END AS fresh FROM recorded`,
-        [this.groupId, events.map((event) => event.id).join(','), events.map((event) => event.type).join(','), this.options.topic, events.length],
-      );
-      if (recorded === events.length) {
-        await handler(events as HoldfastEventOn<TopicName>[], transaction);
-        return 'all';
-      }
-      const applied = new Set(fresh === null ? [] : fresh.split(','));
-      const toApply = events.filter((event) => applied.has(event.id));
+      const fresh = await this.guard.admit(transaction, events, position);
+      const toApply = fresh === 'all' ? events : events.filter((event) => fresh.has(event.id));
       if (toApply.length > 0) await handler(toApply as HoldfastEventOn<TopicName>[], transaction);
-      return applied;
+      return fresh;
     });
   }
 
@@ -354,7 +364,7 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /** One event in a transaction of its own, retried, and dead-lettered when it keeps failing. */
-  private async handleOne(topic: string, partition: number, message: KafkaMessage, event: HoldfastEvent, heartbeat: () => Promise<void>): Promise<ConsumeOutcome> {
+  private async handleOne(topic: string, message: KafkaMessage, event: HoldfastEvent, position: LogPosition, heartbeat: () => Promise<void>): Promise<ConsumeOutcome> {
     const apply = this.applierFor(event);
     if (!apply) return 'ignored';
     let attempts = 0;
@@ -362,7 +372,7 @@ export class EventConsumer<T extends TopicName> {
       const outcome = await backOff(
         () => {
           attempts++;
-          return this.applyOnce(event, apply);
+          return this.applyOnce(event, position, apply);
         },
         {
           numOfAttempts: Number.MAX_SAFE_INTEGER,
@@ -384,7 +394,7 @@ export class EventConsumer<T extends TopicName> {
     } catch (error) {
       // Stopping, or the database still away: leave the offset uncommitted so the event comes again.
       if (this.stopping || isInfrastructureFailure(error)) throw error;
-      const sent = await this.deadLetter(topic, partition, message, `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts);
+      const sent = await this.deadLetter(topic, position.partition, message, `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts);
       return sent ? 'dead-lettered' : 'duplicate';
     }
   }
@@ -396,13 +406,9 @@ export class EventConsumer<T extends TopicName> {
     return this.options.handlers?.[event.type as EventTypeOf<T>] as TransactionalHandler<EventType> | undefined;
   }
 
-  private applyOnce(event: HoldfastEvent, handler: TransactionalHandler<EventType>): Promise<'applied' | 'duplicate'> {
+  private applyOnce(event: HoldfastEvent, position: LogPosition, handler: TransactionalHandler<EventType>): Promise<'applied' | 'duplicate'> {
     return this.options.dataSource.transaction(async (transaction) => {
-      const recorded: unknown[] = await transaction.query(
-        'INSERT INTO processed_event (consumer_group, event_id, event_type, topic) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id',
-        [this.groupId, event.id, event.type, this.options.topic],
-      );
-      if (recorded.length === 0) return 'duplicate';
+      if ((await this.guard.admit(transaction, [event], position)) !== 'all') return 'duplicate';
       await handler(event, transaction);
       return 'applied';
     });
@@ -455,7 +461,7 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private markHandled(topic: string, partition: number, offset: string): void {
-    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
+    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: nextOffsetAfter(offset) });
   }
 
   /** Commits what is handled; resolves false when Kafka refused, keeping those offsets for the next try. */
@@ -502,6 +508,8 @@ function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, b
     throw new Error(`Consumer group ${group} on ${topic} has no handler for ${missing.join(', ')}: handle each, or list it in the consumer's ignore option.`);
   }
 }
+
+const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toString();
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -88,7 +88,7 @@ export function sampleEvent(region: string, value: number, source: string): Hold
   return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source }, { source });
 }
 
-export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'retry' | 'commitIntervalMs' | 'metrics'> {
+export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'retry' | 'commitIntervalMs' | 'metrics'>, Partial<Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'logger'>> {
   group: string;
   /** The bed's client unless a spec puts a fault between the consumer and the broker. */
   kafka?: Kafka;
@@ -97,18 +97,23 @@ export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof 
   /** Runs before the effect is recorded, in the handler's transaction; throwing from it makes the handler fail. */
   before?: (event: HoldfastEvent<'traffic.sample'>, transaction: EntityManager) => void | Promise<void>;
   /** Consume in batches: each Kafka batch (in slices of maxEvents) applied in one transaction, `beforeBatch` first. */
-  batch?: { maxEvents?: number; beforeBatch?: (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | Promise<void> };
+  batch?: {
+    maxEvents?: number;
+    idempotence?: 'event-ledger' | 'partition-offset';
+    beforeBatch?: (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | Promise<void>;
+  };
 }
 
 /** A consumer of the bed's samples topic whose handler records each event as its effect. */
-export function effectConsumer(bed: MessagingTestBed, { group, before, batch, kafka, maxMessageBytes, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
+export function effectConsumer(bed: MessagingTestBed, { group, before, batch, kafka, maxMessageBytes, logger, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
   const record = recordEffect(group);
-  const common = { kafka: kafka ?? bed.kafka, dataSource: bed.dataSource, publisher: bed.publisher, settings: { ...bed.settings, maxMessageBytes }, logger: silentLogger, topic: Topics.trafficSamples, group, ...tuning };
+  const common = { kafka: kafka ?? bed.kafka, dataSource: bed.dataSource, publisher: bed.publisher, settings: { ...bed.settings, maxMessageBytes }, logger: logger ?? silentLogger, topic: Topics.trafficSamples, group, ...tuning };
   if (batch) {
     return new EventConsumer({
       ...common,
       batch: {
         maxEvents: batch.maxEvents,
+        idempotence: batch.idempotence,
         handler: async (events, transaction) => {
           await batch.beforeBatch?.(events, transaction);
           for (const event of events) {

@@ -29,6 +29,9 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
       batch: {
         // A Kafka fetch (up to 1 MB per partition) in one transaction: each series' state is read and written once per batch.
         maxEvents: 5_000,
+        // A ledger row per sample was most of PostgreSQL's work per batch; a copy of a sample published
+        // again is left out by the detector itself (not newer than its series' last sample), so the offset fence is enough.
+        idempotence: 'partition-offset',
         handler: async (samples, transaction) => {
           const refusals = await this.assessment.assess(samples, transaction);
           // Never judged in UTC by default: a sample of a region the catalog does not know fails its

@@ -1,0 +1,27 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The partition-offset fence: per consumer group and partition, the next offset not yet applied,
+ * advanced in the transaction that applies a slice. `prior_next_offset` keeps the value an advance
+ * replaced, because PostgreSQL 15's RETURNING shows only the new row.
+ */
+export class RecordConsumedOffsets1765100000000 implements MigrationInterface {
+  name = 'RecordConsumedOffsets1765100000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE consumed_offset (
+        consumer_group text NOT NULL,
+        topic text NOT NULL,
+        partition integer NOT NULL,
+        next_offset bigint NOT NULL,
+        prior_next_offset bigint,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer_group, topic, partition)
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE consumed_offset');
+  }
+}
