@@ -129,6 +129,8 @@ export class SampleAssessmentService {
     const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
     const updates: SeriesUpdate[] = [];
     const baselines: HoldfastEvent<'region.baseline'>[] = [];
+    // Surge changes, in the order their samples came; applied one after another below.
+    const effects: (() => Promise<void>)[] = [];
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
@@ -152,12 +154,14 @@ export class SampleAssessmentService {
         seen += 1;
         firstAssessed ??= event;
         counted.add(event.data.source, 'assessed');
-        if (step.decision) await this.apply(transaction, step.decision, policy, event);
-        if (policy.warmupCeiling !== null) await this.applyCeiling(transaction, event, policy, warming);
+        const { decision } = step;
+        if (decision) effects.push(() => this.apply(transaction, decision, policy, event));
+        if (policy.warmupCeiling !== null) effects.push(() => this.applyCeiling(transaction, event, policy, warming));
       }
       if (!firstAssessed) continue;
       // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
-      if (row.signal_lost_at) await this.signalBack(transaction, row, firstAssessed);
+      const restoredBy = firstAssessed;
+      if (row.signal_lost_at) effects.push(() => this.signalBack(transaction, row, restoredBy));
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
@@ -167,9 +171,17 @@ export class SampleAssessmentService {
       if (baseline) baselines.push(baseline.event);
       updates.push({ row, state, lastSampleAt, published: baseline?.published ?? null });
     }
-    // One outbox call for the batch's baselines (one key each): two round trips, not two per series.
-    if (baselines.length > 0) await this.messaging.outbox.addAll(transaction, baselines);
-    await this.writeSeries(transaction, updates);
+    // The surge changes, the baselines' outbox rows (one call for the batch) and the states written
+    // back touch different rows: sent together, the connection pipelines them instead of waiting on
+    // each in turn. Every one settles before the transaction ends, so a failure rolls back all of them.
+    const settled = await Promise.allSettled([
+      (async () => {
+        for (const effect of effects) await effect();
+      })(),
+      baselines.length > 0 ? this.messaging.outbox.addAll(transaction, baselines) : undefined,
+      this.writeSeries(transaction, updates),
+    ]);
+    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
     return refusals.sort((a, b) => a.index - b.index);
   }
 
