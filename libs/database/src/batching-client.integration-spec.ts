@@ -1,0 +1,62 @@
+import { testEnvironment } from '@holdfast/testing';
+import { Client } from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BatchingClient } from './batching-client';
+
+/** Counts the writes the client's socket makes (one per write system call, a corked batch being one). */
+function countWrites(client: Client): { writes: number } {
+  const socket = (client as unknown as { connection: { stream: { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void } } }).connection.stream;
+  const counted = { writes: 0 };
+  for (const method of ['_write', '_writev'] as const) {
+    const original = socket[method].bind(socket);
+    socket[method] = (...args: unknown[]) => {
+      counted.writes++;
+      original(...args);
+    };
+  }
+  return counted;
+}
+
+describe('BatchingClient against the real PostgreSQL', () => {
+  const clients: Client[] = [];
+  const connect = async (Kind: typeof Client) => {
+    const client = new Kind({ connectionString: testEnvironment().databaseUrl, pipeline: true } as ConstructorParameters<typeof Client>[0]);
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.end()));
+  });
+
+  it('sends the statements issued together in one write, each answered with its own result', async () => {
+    const batching = await connect(BatchingClient);
+    const plain = await connect(Client);
+    const issueThree = (client: Client) => Promise.all([1, 2, 3].map((value) => client.query<{ value: number }>('SELECT $1::int * 10 AS value', [value])));
+    const [batchingWrites, plainWrites] = [countWrites(batching), countWrites(plain)];
+
+    const [answers, plainAnswers] = [await issueThree(batching), await issueThree(plain)];
+
+    expect(answers.map((answer) => answer.rows[0].value)).toEqual([10, 20, 30]);
+    expect(plainAnswers.map((answer) => answer.rows[0].value)).toEqual([10, 20, 30]);
+    expect(batchingWrites.writes).toBe(1);
+    expect(plainWrites.writes).toBe(3);
+  });
+
+  it('answers statements awaited one by one, and keeps a failed one to itself', async () => {
+    const client = await connect(BatchingClient);
+    await client.query('BEGIN');
+    const [first, failed, after] = await Promise.allSettled([
+      client.query('SELECT 1 AS one'),
+      client.query('SELECT * FROM no_such_table'),
+      client.query('SELECT 2 AS two'),
+    ]);
+    await client.query('ROLLBACK');
+
+    expect(first).toMatchObject({ status: 'fulfilled', value: { rows: [{ one: 1 }] } });
+    expect(failed).toMatchObject({ status: 'rejected', reason: { code: '42P01' } });
+    // A pipelined statement after an error in the same transaction is refused by PostgreSQL, not lost.
+    expect(after).toMatchObject({ status: 'rejected', reason: { code: '25P02' } });
+    expect((await client.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+  });
+});
