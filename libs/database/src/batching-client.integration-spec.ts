@@ -1,7 +1,7 @@
 import { testEnvironment } from '@holdfast/testing';
 import { Client } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchingClient } from './batching-client';
+import { BatchingClient, prepared } from './batching-client';
 
 /** Counts the writes the client's socket makes (one per write system call, a corked batch being one). */
 function countWrites(client: Client): { writes: number } {
@@ -58,5 +58,23 @@ describe('BatchingClient against the real PostgreSQL', () => {
     // A pipelined statement after an error in the same transaction is refused by PostgreSQL, not lost.
     expect(after).toMatchObject({ status: 'rejected', reason: { code: '25P02' } });
     expect((await client.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+  });
+
+  it('prepares a statement marked prepared() once per connection, and runs it again after a failed transaction', async () => {
+    const client = await connect(BatchingClient);
+    const marked = prepared('SELECT $1::int + 1 AS next');
+    const preparedHere = async () =>
+      (await client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements')).rows.map((row) => row.statement);
+
+    const answers = await Promise.all([client.query(marked, [1]), client.query(marked, [2])]);
+    await client.query('SELECT $1::int AS unmarked', [3]);
+    await client.query('BEGIN');
+    await expect(client.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
+    await expect(client.query(marked, [3])).rejects.toMatchObject({ code: '25P02' });
+    await client.query('ROLLBACK');
+
+    expect(answers.map((answer) => answer.rows[0].next)).toEqual([2, 3]);
+    expect((await client.query(marked, [4])).rows).toEqual([{ next: 5 }]);
+    expect(await preparedHere()).toEqual([marked]);
   });
 });
