@@ -77,4 +77,32 @@ describe('BatchingClient against the real PostgreSQL', () => {
     expect((await client.query(marked, [4])).rows).toEqual([{ next: 5 }]);
     expect(await preparedHere()).toEqual([marked]);
   });
+
+  it('sends START TRANSACTION with the first statement of the transaction, in one write and one transaction', async () => {
+    const client = await connect(BatchingClient);
+    await client.query('CREATE TEMPORARY TABLE note (text text)');
+    const writes = countWrites(client);
+
+    await client.query('START TRANSACTION');
+    const written = await client.query("INSERT INTO note VALUES ('rolled back') RETURNING text");
+    await client.query('ROLLBACK');
+
+    expect(written.rows).toEqual([{ text: 'rolled back' }]);
+    // START TRANSACTION and the insert in one write, then ROLLBACK, which took the row with it.
+    expect(writes.writes).toBe(2);
+    expect((await client.query('SELECT count(*)::int AS notes FROM note')).rows).toEqual([{ notes: 0 }]);
+  });
+
+  it('fails the first statement of a transaction whose START TRANSACTION failed, with its error', async () => {
+    const client = await connect(BatchingClient);
+    await client.query('BEGIN');
+    await expect(client.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
+
+    await client.query('START TRANSACTION');
+    const first = client.query('SELECT 1 AS one');
+
+    await expect(first).rejects.toMatchObject({ code: '25P02' });
+    await client.query('ROLLBACK');
+    expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
 });

@@ -17,9 +17,20 @@ export function prepared(sql: string): string {
   return sql;
 }
 
+const START_TRANSACTION = 'START TRANSACTION';
+// What node-postgres answers to START TRANSACTION.
+const BEGUN = { command: 'BEGIN', rowCount: null, oid: null, rows: [], fields: [] };
+
 /**
  * A node-postgres client whose statements issued in one turn of the event loop leave in one socket
- * write, and which runs statements marked with prepared() as named, prepared statements.
+ * write, which runs statements marked with prepared() as named, prepared statements, and which
+ * sends TypeORM's START TRANSACTION with the transaction's first statement.
+ *
+ * TypeORM awaits START TRANSACTION before the transaction's first statement, a round trip of its
+ * own for every transaction. Here it is answered at once and sent with whatever the transaction
+ * issues first, which waits for both answers: should START TRANSACTION fail, that statement fails
+ * with its error, and TypeORM rolls back as for any failed statement. (It fails only when the
+ * session is broken or inside an aborted transaction, and then so does every statement after it.)
  *
  * With `pipeline: true` the client sends each statement as soon as it is issued, one write per
  * statement; a transaction's Promise.all of three statements made three writes, and on a virtual
@@ -31,6 +42,8 @@ export function prepared(sql: string): string {
  */
 export class BatchingClient extends Client {
   private corked = false;
+  // TypeORM's START TRANSACTION, sent but not yet answered: the next statement answers for it.
+  private beginning?: Promise<unknown>;
 
   override query(...args: unknown[]): never {
     const stream = (this as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void; writable?: boolean } } }).connection?.stream;
@@ -43,8 +56,25 @@ export class BatchingClient extends Client {
       });
     }
     const [text, values] = args;
+    const query = super.query as (...forwarded: unknown[]) => Promise<unknown>;
+    if (text === START_TRANSACTION && args.length === 1 && !this.beginning) {
+      const begun = query.call(this, START_TRANSACTION);
+      this.beginning = begun;
+      // Handled through the next statement, which reports it.
+      begun.catch(() => undefined);
+      return Promise.resolve(BEGUN) as never;
+    }
     const name = typeof text === 'string' && args.length <= 2 && (values === undefined || Array.isArray(values)) ? statementNames.get(text) : undefined;
-    const query = super.query as (...forwarded: unknown[]) => never;
-    return name ? query.call(this, { name, text, values }) : query.apply(this, args);
+    const result = name ? query.call(this, { name, text, values }) : query.apply(this, args);
+    const beginning = this.beginning;
+    if (!beginning || typeof result?.then !== 'function') return result as never;
+    this.beginning = undefined;
+    return beginning.then(
+      () => result,
+      (error: unknown) => {
+        result.catch(() => undefined);
+        throw error;
+      },
+    ) as never;
   }
 }
