@@ -36,7 +36,9 @@ export function dataSourceOptions({ settings, entities, migrations, applicationN
       connectionTimeoutMillis: 5_000,
       // Statements a transaction issues together (Promise.all) go out in one round trip instead of
       // one each; awaited one by one they behave exactly as before (node-postgres pipelining). The
-      // client corks the socket for the turn, so they also leave in one write instead of one each.
+      // client corks the socket for the turn, so they also leave in one write instead of one each;
+      // it also sends START TRANSACTION with the transaction's first statement and prepares the
+      // statements marked prepared() (batching-client.ts).
       pipeline: true,
       Client: BatchingClient,
     },
