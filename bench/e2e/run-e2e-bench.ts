@@ -14,6 +14,7 @@
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -190,8 +191,10 @@ async function main(): Promise<void> {
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
+    const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => cpuMsOf(services[name].child.pid)), database: await databaseCpuMs(run) });
+    let cpuFrom = { services: [] as number[], database: new Map<number, number>() };
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
-      if (index === 10) countedFrom = await scrapeAll();
+      if (index === 10) [countedFrom, cpuFrom] = await Promise.all([scrapeAll(), cpuAll()]);
       const committed = commits.expect(region);
       const hold = holds.expect(region);
       const webhook = webhooks.expect(region);
@@ -242,7 +245,12 @@ async function main(): Promise<void> {
         ['signed webhook received', webhook.p50.toFixed(1), webhook.p99.toFixed(1), webhook.max.toFixed(1), `x${(webhook.p50 / bare.p50).toFixed(1)}`, `x${(webhook.p99 / bare.p99).toFixed(1)}`],
       ],
     );
-    const countedTo = await scrapeAll();
+    const [countedTo, cpuTo] = await Promise.all([scrapeAll(), cpuAll()]);
+    // CPU time per counted surge, which the machine's other load slows but does not add to: the work each hop costs.
+    const cpuPerSurgeMs: Record<string, number> = Object.fromEntries(SERVICE_NAMES.map((name, at) => [name, round2((cpuTo.services[at] - cpuFrom.services[at]) / holdMs.length)]));
+    cpuPerSurgeMs.postgresql = round2([...cpuTo.database].reduce((sum, [pid, ms]) => sum + ms - (cpuFrom.database.get(pid) ?? 0), 0) / holdMs.length);
+    log('CPU time per counted surge (ms; utime + stime from /proc of each service process and of the PostgreSQL sessions on the run\'s database):');
+    printTable(['process', 'CPU ms per surge'], Object.entries(cpuPerSurgeMs).map(([name, ms]) => [name, ms.toFixed(2)]));
     const hopParts = SERVICE_NAMES.flatMap((name, at) => summarize(countedFrom[at], countedTo[at]).map((summary) => ({ service: name, ...summary })));
     log('the hops\' parts, from each service\'s own histograms over the counted surges (quantiles interpolated within buckets; a batch transaction counts per event):');
     printTable(
@@ -259,7 +267,7 @@ async function main(): Promise<void> {
     const file = writeResults(
       'e2e',
       headline,
-      { surges: holdMs.length, warmUpSurges: 10, holdCommitted: committed, holdPlacedOnKafka: holdEvent, webhook, bareHop: bare, stages: stageStats, hopParts },
+      { surges: holdMs.length, warmUpSurges: 10, holdCommitted: committed, holdPlacedOnKafka: holdEvent, webhook, bareHop: bare, stages: stageStats, hopParts, cpuPerSurgeMs, loadAverage: loadAverage() },
     );
     log(`goal hold committed p99 <= 100 ms: ${committed.p99 <= 100 ? 'met' : 'NOT met'}; <= 10x bare hop p99: ${committed.p99 <= 10 * bare.p99 ? 'met' : 'NOT met'}; webhook p99 <= 250 ms: ${webhook.p99 <= 250 ? 'met' : 'NOT met'}; figures in ${file}`);
   } finally {
@@ -294,6 +302,33 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** CPU time a process has used so far (user and system), from /proc; 0 where there is no /proc. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time so far of each PostgreSQL session on the run's database, by backend pid. */
+async function databaseCpuMs(database: string): Promise<Map<number, number>> {
+  const pids = await withAdmin(async (client) => (await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows);
+  return new Map(pids.map(({ pid }) => [pid, cpuMsOf(pid)]));
+}
+
+/** The 1, 5 and 15 minute load averages when the run ended: other work on the machine slows every hop. */
+function loadAverage(): number[] {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return [];
+  }
+}
 
 main().then(
   () => process.exit(0),

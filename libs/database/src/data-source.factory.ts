@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { BatchingClient } from './batching-client';
 import type { DatabaseSettings } from './database-settings';
 
 type EntityTarget = string | (new (...args: never[]) => unknown) | EntitySchema;
@@ -34,8 +35,12 @@ export function dataSourceOptions({ settings, entities, migrations, applicationN
       options: `-c search_path=${settings.schema} -c timezone=UTC`,
       connectionTimeoutMillis: 5_000,
       // Statements a transaction issues together (Promise.all) go out in one round trip instead of
-      // one each; awaited one by one they behave exactly as before (node-postgres pipelining).
+      // one each; awaited one by one they behave exactly as before (node-postgres pipelining). The
+      // client corks the socket for the turn, so they also leave in one write instead of one each;
+      // it also sends START TRANSACTION with the transaction's first statement and prepares the
+      // statements marked prepared() (batching-client.ts).
       pipeline: true,
+      Client: BatchingClient,
     },
   };
 }

@@ -1,3 +1,4 @@
+export * from './batching-client';
 export * from './database-settings';
 export * from './data-source.factory';
 export * from './migration-runner';

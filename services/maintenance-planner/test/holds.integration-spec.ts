@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
+import { HoldsService } from '../src/holds/holds.service';
 
 interface HoldView {
   id: string;
@@ -135,5 +136,36 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     const bad = await service.fetch(`/v1/holds?active=perhaps`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('places a hold, its links, audit rows and events once; placing the same cause again links and announces nothing', async () => {
+    const startsAt = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000);
+    const response = await service.fetch('/v1/windows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Patch NO', ownerTeam: 'platform', footprint: { global: false, regions: ['NO'] }, startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000), plannedZone: 'UTC' }),
+    });
+    expect(response.status).toBe(201);
+    const { id: windowId } = (await response.json()) as { id: string };
+    const holds = service.app.get(HoldsService);
+    const db = service.app.get(DataSource);
+    const placement = { source: 'manual' as const, causeId: uuidv7(), regions: ['NO'], reason: 'Elections in NO', from: new Date(), until: new Date(Date.now() + 86_400_000), placedBy: 'spec' };
+
+    const first = await db.transaction((tx) => holds.place(tx, placement));
+    const again = await db.transaction((tx) => holds.place(tx, placement));
+
+    expect(first).not.toBeNull();
+    expect(again).toBeNull();
+    expect(await db.query('SELECT hold_id, number, kind FROM hold_occurrence WHERE window_id = $1', [windowId])).toEqual([{ hold_id: first!.id, number: 1, kind: 'held' }]);
+    const events = (await db.query(`SELECT event_type, message_key FROM outbox_message WHERE payload->>'holdId' = $1 ORDER BY id`, [first!.id])) as { event_type: string; message_key: string }[];
+    expect(events).toEqual([
+      { event_type: 'hold.placed', message_key: 'NO' },
+      { event_type: 'window.held', message_key: windowId },
+    ]);
+    const audit = (await db.query(`SELECT subject_type, subject_id, action FROM audit_entry WHERE subject_id IN ($1, $2) AND action IN ('placed', 'held') ORDER BY subject_type`, [first!.id, windowId])) as object[];
+    expect(audit).toEqual([
+      { subject_type: 'hold', subject_id: first!.id, action: 'placed' },
+      { subject_type: 'window', subject_id: windowId, action: 'held' },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
+import { BatchingClient } from '@holdfast/database';
 import { backOff } from 'exponential-backoff';
 import type { MetricsRegistry } from '@holdfast/observability';
-import { Client, type Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { EventPublisher } from '../kafka/event-publisher';
@@ -134,9 +135,10 @@ export class OutboxRelay {
 
   private async acquireLeadership(): Promise<boolean> {
     if (this.leader) return true;
-    // The pool's own settings (URL, TLS, search path), so the lock session connects as the service does.
+    // The pool's own settings (URL, TLS, search path), so the lock session connects as the service does;
+    // a round's pipelined statements leave in one write.
     const pool = (this.options.dataSource.driver as PostgresDriver).master as Pool;
-    const client = new Client({
+    const client: Client = new BatchingClient({
       ...pool.options,
       application_name: `${pool.options.application_name ?? 'holdfast'}-outbox-relay`,
       pipeline: true,

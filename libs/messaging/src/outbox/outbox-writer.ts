@@ -1,4 +1,5 @@
 import { encodeEvent, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** The channel a relay listens on; one per schema so services sharing a database don't wake each other. */
@@ -15,6 +16,13 @@ export interface LocalRelay {
 
 /** Rows per INSERT: 5,000 window.held events are already some 10 MB of JSON in one parameter. */
 const ROWS_PER_STATEMENT = 5_000;
+
+const LOCK_KEYS = prepared('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key');
+const INSERT = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
+  SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
+const INSERT_ROWS = prepared(INSERT);
+const INSERT_ROWS_AND_NOTIFY = prepared(`WITH written AS (${INSERT}) SELECT pg_notify($2, '')`);
 
 /**
  * Writes events to the outbox inside the caller's transaction: they are published if and only
@@ -55,24 +63,21 @@ export class OutboxWriter {
     // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
     // Not awaited on its own: PostgreSQL runs a connection's statements in order, so the first insert
     // still waits for every lock, and a pipelining connection sends both in one round trip.
-    const locked = manager.query('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key', [this.schema, keys]);
+    const locked = manager.query(LOCK_KEYS, [this.schema, keys]);
     for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
       // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
       // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
       const batch = JSON.stringify(
         records.slice(start, start + ROWS_PER_STATEMENT).map(({ event, record, topic }) => ({ id: event.id, type: event.type, topic, key: record.key, headers: record.headers, payload: event.data })),
       );
-      const insert = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
-        SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
-          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
       const last = start + ROWS_PER_STATEMENT >= records.length;
       // The leader is told in process on commit (should it lose the lead before then, its successor's
       // first round, or its poll, finds the rows); a leader in another process hears PostgreSQL's
       // notification, delivered only on commit, as soon as the rows are visible.
       const written =
         this.localRelay?.isLeader || !last
-          ? manager.query(insert, [batch])
-          : manager.query(`WITH written AS (${insert}) SELECT pg_notify($2, '')`, [batch, outboxChannel(this.schema)]);
+          ? manager.query(INSERT_ROWS, [batch])
+          : manager.query(INSERT_ROWS_AND_NOTIFY, [batch, outboxChannel(this.schema)]);
       // One batch's JSON in memory at a time: the next is built once this one is written.
       await (start === 0 ? Promise.all([locked, written]) : written);
     }

@@ -17,6 +17,11 @@ export interface FanOutRequest {
    * without the conflict check (one index probe per occurrence less).
    */
   fresh?: boolean;
+  /**
+   * The hold is being inserted by the statement just before this one, pipelined in the same round
+   * trip, and may not be (it existed already): links are made only if a hold of that id exists.
+   */
+  ifPlaced?: boolean;
 }
 
 export interface FannedOccurrence {
@@ -48,6 +53,8 @@ const RELINK = `ON CONFLICT (window_id, number, hold_id) DO UPDATE
  * windowStatusOf in windows/window-record.ts).
  */
 export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
+  // Not a prepared statement: its best plan depends on the period and regions (a surge may hold
+  // 100k occurrences or two), which a generic plan would not see.
   return (await db.query(
     `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
      SELECT $1, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, o.status = 'in-progress', $5
@@ -57,7 +64,7 @@ export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise
         AND (w.footprint_global OR w.footprint_regions && $2::text[])
         AND o.starts_at < $4 AND o.ends_at > $3
         AND o.status IN ('scheduled', 'in-progress')
-        AND ($6::uuid IS NULL OR w.id = $6)
+        AND ($6::uuid IS NULL OR w.id = $6)${request.ifPlaced ? ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1)' : ''}
       ORDER BY o.window_id, o.number
      ${request.fresh ? '' : RELINK}
      RETURNING window_id, number, kind, in_progress`,

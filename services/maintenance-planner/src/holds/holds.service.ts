@@ -1,4 +1,5 @@
 import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, type HoldSource } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
@@ -11,7 +12,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
 import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
-import { fanOutHold, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
+import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { HOLD_COLUMNS, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
@@ -77,47 +78,45 @@ export class HoldsService {
     return this.config.settings;
   }
 
-  /** Places a hold unless one exists for the same (source, cause); returns it, or null when it already existed. */
+  /**
+   * Places a hold unless one exists for the same (source, cause); returns it, or null when it already
+   * existed. Two round trips: the hold, its fan-out and the read of what it holds, issued together
+   * (each statement sees the one before; a hold that existed already links and reads nothing); then
+   * its audit rows and events.
+   */
   async place(tx: EntityManager, placement: HoldPlacement): Promise<HoldRow | null> {
     const now = this.clock.now();
     const regions = this.knownRegions(placement.regions);
     const coveredUntil = placement.until ?? new Date(Math.max(now.getTime(), placement.from.getTime()) + this.settings.holdHorizonMs);
-    const [hold] = (await tx.query(
-      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       ON CONFLICT (source, cause_id) DO NOTHING RETURNING ${HOLD_COLUMNS}`,
-      [
-        uuidv7(),
-        regions,
-        placement.reason,
-        placement.source,
-        placement.causeId,
-        now,
-        placement.placedBy ?? null,
-        placement.from,
-        placement.until,
-        placement.severity ?? null,
-        placement.cause?.id ?? null,
-        placement.cause?.correlationid ?? null,
-        placement.evidence ?? null,
-        placement.surgeReason ?? null,
-        coveredUntil,
-      ],
-    )) as HoldRow[];
-    if (!hold) return null;
-    const touched = await this.timedFanOut('placed', tx, hold, hold.from_at, coveredUntil, now, true);
-    // Independent statements issued together share a round trip (the connection pipelines them).
-    const [, windows] = await Promise.all([
-      this.audit(tx, {
-        subjectType: 'hold',
-        subjectId: hold.id,
-        action: 'placed',
-        actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
-        causeEventId: placement.cause?.id,
-        details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
-      }),
-      this.announcer.load(tx, touched),
+    const holdId = uuidv7();
+    const [[hold], touched, [windowRows, occurrenceRows]] = await Promise.all([
+      tx.query(
+        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         ON CONFLICT (source, cause_id) DO NOTHING RETURNING ${HOLD_COLUMNS}`),
+        [
+          holdId,
+          regions,
+          placement.reason,
+          placement.source,
+          placement.causeId,
+          now,
+          placement.placedBy ?? null,
+          placement.from,
+          placement.until,
+          placement.severity ?? null,
+          placement.cause?.id ?? null,
+          placement.cause?.correlationid ?? null,
+          placement.evidence ?? null,
+          placement.surgeReason ?? null,
+          coveredUntil,
+        ],
+      ) as Promise<HoldRow[]>,
+      this.timedFanOut('placed', tx, { holdId, regions, from: placement.from, until: coveredUntil, now, fresh: true, ifPlaced: true }),
+      this.announcer.readPlaced(tx, holdId),
     ]);
+    if (!hold) return null;
+    const windows = this.announcer.assemble(touched, windowRows, occurrenceRows);
     const options = this.eventOptions(regions[0], placement.cause);
     const events: HoldfastEvent[] = [
       createEvent(
@@ -143,7 +142,19 @@ export class HoldsService {
       ),
       ...this.announcer.windowHeldEvents(hold, windows, options),
     ];
-    await Promise.all([this.announcer.publish(tx, events), this.auditOccurrences(tx, touched, 'held', `hold:${hold.id}`, placement.cause?.id)]);
+    // Independent statements issued together share a round trip (the connection pipelines them).
+    await Promise.all([
+      this.audit(tx, {
+        subjectType: 'hold',
+        subjectId: hold.id,
+        action: 'placed',
+        actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
+        causeEventId: placement.cause?.id,
+        details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
+      }),
+      this.announcer.publish(tx, events),
+      this.auditOccurrences(tx, touched, 'held', `hold:${hold.id}`, placement.cause?.id),
+    ]);
     return hold;
   }
 
@@ -158,7 +169,7 @@ export class HoldsService {
         [hold.id, until, coveredUntil, update.severity ?? null, update.evidence ?? null],
       ),
     );
-    const touched = await this.timedFanOut('extended', tx, row, row.from_at, coveredUntil, now);
+    const touched = await this.timedFanOut('extended', tx, { holdId: row.id, regions: row.regions, from: row.from_at, until: coveredUntil, now });
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: `${hold.source}:${hold.cause_id}`, causeEventId: update.cause.id, details: { until } });
     const windows = await this.announcer.load(tx, touched);
     const options = this.eventOptions(row.regions[0], update.cause);
@@ -358,7 +369,7 @@ export class HoldsService {
     for (const hold of open) {
       await this.dataSource.transaction(async (tx) => {
         await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1', [hold.id, horizon]);
-        const touched = await this.timedFanOut('horizon', tx, hold, hold.from_at, horizon, now);
+        const touched = await this.timedFanOut('horizon', tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now });
         const windows = await this.announcer.load(tx, touched);
         await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
       });
@@ -476,7 +487,7 @@ export class HoldsService {
   }
 
   async audit(tx: EntityManager, entry: Audit): Promise<void> {
-    await tx.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    await tx.query(prepared(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`), [
       entry.subjectType,
       entry.subjectId,
       entry.action,
@@ -491,16 +502,16 @@ export class HoldsService {
   private async auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], action: string, actor: string, causeEventId?: string): Promise<void> {
     if (touched.length === 0) return;
     await tx.query(
-      `INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
+      prepared(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
        SELECT 'window', window_id, $3, $4, $5, $6, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
-         FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`,
+         FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`),
       [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number), action, actor, this.clock.now(), causeEventId ?? null, touched.map((entry) => entry.kind)],
     );
   }
 
-  private async timedFanOut(trigger: string, tx: EntityManager, hold: HoldRow, from: Date, until: Date, now: Date, fresh = false): Promise<TouchedOccurrence[]> {
+  private async timedFanOut(trigger: string, tx: EntityManager, request: FanOutRequest): Promise<TouchedOccurrence[]> {
     const started = process.hrtime.bigint();
-    const touched = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from, until, now, fresh });
+    const touched = await fanOutHold(tx, request);
     this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
     return touched;
   }

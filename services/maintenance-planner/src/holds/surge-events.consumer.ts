@@ -1,4 +1,5 @@
 import { ConsumerGroups, type HoldfastEvent, Topics } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
@@ -46,7 +47,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
         surgeReason: reason,
         cause: surge,
       }),
-      tx.query('SELECT cleared_at FROM surge_clearance WHERE surge_id = $1', [surgeId]) as Promise<{ cleared_at: Date }[]>,
+      tx.query(prepared('SELECT cleared_at FROM surge_clearance WHERE surge_id = $1'), [surgeId]) as Promise<{ cleared_at: Date }[]>,
     ]);
     if (hold && clearance) await this.holds.scheduleRelease(tx, hold, clearance.cleared_at, surge);
   }

@@ -82,11 +82,11 @@ export function windowStatusOf(table: string): string {
                      AND held.status = 'scheduled') THEN 'held' ELSE ${table}.status END`;
 }
 
-/** The columns of a WindowRow, read from `table` (the table's name or its alias). */
-export function windowColumns(table = 'maintenance_window'): string {
+/** The columns of a WindowRow, read from `table` (the table's name or its alias), the status as `status` computes it. */
+export function windowColumns(table = 'maintenance_window', status = windowStatusOf(table)): string {
   return `${table}.id, ${table}.version, ${table}.title, ${table}.owner_team, ${table}.footprint_global, ${table}.footprint_regions, ${table}.footprint_shares,
   ${table}.starts_at, ${table}.ends_at, ${table}.planned_zone, ${table}.recurrence, ${table}.exdates, ${table}.priority, ${table}.surge_policy, ${table}.flexibility,
-  ${windowStatusOf(table)} AS status, ${table}.expanded_until`;
+  ${status} AS status, ${table}.expanded_until`;
 }
 
 export const WINDOW_COLUMNS = windowColumns();
