@@ -1,6 +1,22 @@
 import type { HoldfastEvent } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import type { EntityManager } from 'typeorm';
 import type { MessagingLogger } from '../kafka/messaging-logger';
+
+const RECORD_EVENT = prepared('INSERT INTO processed_event (consumer_group, event_id, event_type, topic) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id');
+// Ids and types travel as one comma-joined text each (ids are UUIDs, types known names): the driver writes no array literal element by element.
+const RECORD_EVENTS = prepared(`WITH recorded AS (
+    INSERT INTO processed_event (consumer_group, event_id, event_type, topic)
+    SELECT $1, event.id::uuid, event.type, $4 FROM unnest(string_to_array($2, ','), string_to_array($3, ',')) AS event(id, type)
+    ON CONFLICT DO NOTHING RETURNING event_id
+  )
+  SELECT count(*)::integer AS recorded, CASE WHEN count(*) < $5 THEN string_agg(event_id::text, ',') END AS fresh FROM recorded`);
+const ADVANCE_FENCE = prepared(`INSERT INTO consumed_offset AS fence (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET
+    prior_next_offset = fence.next_offset,
+    next_offset = CASE WHEN fence.next_offset > $5::bigint THEN EXCLUDED.next_offset ELSE greatest(fence.next_offset, EXCLUDED.next_offset) END,
+    updated_at = now()
+  RETURNING prior_next_offset::text AS prior`);
 
 /** Where events of one partition sit in its log. */
 export interface LogPosition {
@@ -35,22 +51,16 @@ export class EventLedger implements RedeliveryGuard {
   async admit(transaction: EntityManager, events: readonly HoldfastEvent[]): Promise<ReadonlySet<string> | 'all'> {
     if (events.length === 1) {
       const [event] = events;
-      const recorded: unknown[] = await transaction.query(
-        'INSERT INTO processed_event (consumer_group, event_id, event_type, topic) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id',
-        [this.groupId, event.id, event.type, this.topic],
-      );
+      const recorded: unknown[] = await transaction.query(RECORD_EVENT, [this.groupId, event.id, event.type, this.topic]);
       return recorded.length === 1 ? 'all' : new Set();
     }
-    // Ids and types travel as one comma-joined text each (ids are UUIDs, types known names): the driver writes no array literal element by element.
-    const [{ recorded, fresh }]: { recorded: number; fresh: string | null }[] = await transaction.query(
-      `WITH recorded AS (
-         INSERT INTO processed_event (consumer_group, event_id, event_type, topic)
-         SELECT $1, event.id::uuid, event.type, $4 FROM unnest(string_to_array($2, ','), string_to_array($3, ',')) AS event(id, type)
-         ON CONFLICT DO NOTHING RETURNING event_id
-       )
-       SELECT count(*)::integer AS recorded, CASE WHEN count(*) < $5 THEN string_agg(event_id::text, ',') END AS fresh FROM recorded`,
-      [this.groupId, events.map((event) => event.id).join(','), events.map((event) => event.type).join(','), this.topic, events.length],
-    );
+    const [{ recorded, fresh }]: { recorded: number; fresh: string | null }[] = await transaction.query(RECORD_EVENTS, [
+      this.groupId,
+      events.map((event) => event.id).join(','),
+      events.map((event) => event.type).join(','),
+      this.topic,
+      events.length,
+    ]);
     if (recorded === events.length) return 'all';
     return new Set(fresh === null ? [] : fresh.split(','));
   }
@@ -73,15 +83,13 @@ export class PartitionOffsetFence implements RedeliveryGuard {
 
   async admit(transaction: EntityManager, events: readonly HoldfastEvent[], position: LogPosition): Promise<ReadonlySet<string> | 'all'> {
     // A fence past the log's end belongs to an earlier life of the topic (deleted and created again): the log starts over.
-    const [{ prior }]: { prior: string | null }[] = await transaction.query(
-      `INSERT INTO consumed_offset AS fence (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET
-         prior_next_offset = fence.next_offset,
-         next_offset = CASE WHEN fence.next_offset > $5::bigint THEN EXCLUDED.next_offset ELSE greatest(fence.next_offset, EXCLUDED.next_offset) END,
-         updated_at = now()
-       RETURNING prior_next_offset::text AS prior`,
-      [this.groupId, this.topic, position.partition, position.nextOffset, position.highWatermark ?? position.nextOffset],
-    );
+    const [{ prior }]: { prior: string | null }[] = await transaction.query(ADVANCE_FENCE, [
+      this.groupId,
+      this.topic,
+      position.partition,
+      position.nextOffset,
+      position.highWatermark ?? position.nextOffset,
+    ]);
     if (prior === null) return 'all';
     const fence = BigInt(prior);
     if (position.highWatermark !== undefined && fence > BigInt(position.highWatermark)) {

@@ -1,4 +1,5 @@
 import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
@@ -66,6 +67,22 @@ export const signalLossCorrelation = (region: string, metric: string): string =>
 const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
 
 const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
+
+const LOCK_SERIES = prepared(`SELECT region, metric, state, baseline_buckets, signal_lost_at, published_baseline, baseline_published_at FROM series_state
+  WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+  ORDER BY region, metric FOR UPDATE`);
+const CREATE_SERIES = prepared(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
+  SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
+  FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
+  ON CONFLICT DO NOTHING`);
+const WRITE_SERIES = prepared(`UPDATE series_state AS s SET
+    state = u.state, baseline_buckets = ${bucketsAt('$3', 'u.position')}, samples_seen = u.samples_seen,
+    last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
+    published_baseline = coalesce(u.published_baseline, s.published_baseline),
+    baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
+  FROM jsonb_to_recordset($1::jsonb)
+    AS u(position integer, region text, metric text, state jsonb, samples_seen integer, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
+  WHERE s.region = u.region AND s.metric = u.metric`);
 
 /**
  * The seasonal detector in the service. A list of samples is assessed in the caller's transaction:
@@ -201,25 +218,24 @@ export class SampleAssessmentService {
   /** Locks the series (creating those never seen), in key order so concurrent batches cannot deadlock. */
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
-      transaction.query(
-        `SELECT region, metric, state, baseline_buckets, signal_lost_at, published_baseline, baseline_published_at FROM series_state
-         WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         ORDER BY region, metric FOR UPDATE`,
-        [wanted.map((key) => key.region), wanted.map((key) => key.metric)],
-      );
+      transaction.query(LOCK_SERIES, [wanted.map((key) => key.region), wanted.map((key) => key.metric)]);
     const rows = await select(keys);
     if (rows.length === keys.length) return rows;
     const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
     const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
     const fresh = missing.map((key) => packSeriesState(initialSeriesState(key.region, key.metric)));
-    await transaction.query(
-      `INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
-       SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
-       FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
-       ON CONFLICT DO NOTHING`,
-      [missing.map((key) => key.region), missing.map((key) => key.metric), fresh.map((packed) => JSON.stringify(packed.state)), Buffer.concat(fresh.map((packed) => packed.buckets)), this.clock.now()],
-    );
-    return [...rows, ...(await select(missing))];
+    // Created and read back in one round trip: the connection pipelines the two statements.
+    const [, created] = await Promise.all([
+      transaction.query(CREATE_SERIES, [
+        missing.map((key) => key.region),
+        missing.map((key) => key.metric),
+        fresh.map((packed) => JSON.stringify(packed.state)),
+        Buffer.concat(fresh.map((packed) => packed.buckets)),
+        this.clock.now(),
+      ]),
+      select(missing),
+    ]);
+    return [...rows, ...created];
   }
 
   private async writeSeries(transaction: EntityManager, updates: SeriesUpdate[]): Promise<void> {
@@ -237,17 +253,7 @@ export class SampleAssessmentService {
       published_baseline: u.published?.publishedBaseline ?? null,
       baseline_published_at: u.published?.baselinePublishedAt.toISOString() ?? null,
     }));
-    await transaction.query(
-      `UPDATE series_state AS s SET
-         state = u.state, baseline_buckets = ${bucketsAt('$3', 'u.position')}, samples_seen = u.samples_seen,
-         last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
-         published_baseline = coalesce(u.published_baseline, s.published_baseline),
-         baseline_published_at = coalesce(u.baseline_published_at, s.baseline_published_at)
-       FROM jsonb_to_recordset($1::jsonb)
-         AS u(position integer, region text, metric text, state jsonb, samples_seen integer, last_sample_at timestamptz, published_baseline jsonb, baseline_published_at timestamptz)
-       WHERE s.region = u.region AND s.metric = u.metric`,
-      [JSON.stringify(rows), this.clock.now(), Buffer.concat(packed.map((p) => p.buckets))],
-    );
+    await transaction.query(WRITE_SERIES, [JSON.stringify(rows), this.clock.now(), Buffer.concat(packed.map((p) => p.buckets))]);
   }
 
   /** A detector decision becomes a surge change; quiet regions below their minimum volume publish nothing. */
