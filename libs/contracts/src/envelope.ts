@@ -90,19 +90,14 @@ export function assembleEvent(
       `${name('dataschema')} "${attributes.dataschema}" does not match ${type}: this build reads "${expectedSchema}"`,
     );
   }
-  const event: HoldfastEvent = {
-    specversion: '1.0',
-    id: attributes.id,
-    type,
-    source: attributes.source,
-    time: attributes.time,
-    ...(attributes.subject === undefined ? {} : { subject: attributes.subject }),
-    datacontenttype: 'application/json',
-    dataschema: expectedSchema,
-    correlationid: attributes.correlationid,
-    ...(attributes.causationid === undefined ? {} : { causationid: attributes.causationid }),
-    data: validatePayload(type, data, mode),
-  };
+  // Built field by field in the envelope's order rather than with spreads of optional parts: every consumed event goes through here.
+  const event: Partial<HoldfastEvent> = { specversion: '1.0', id: attributes.id, type, source: attributes.source, time: attributes.time };
+  if (attributes.subject !== undefined) event.subject = attributes.subject;
+  event.datacontenttype = 'application/json';
+  event.dataschema = expectedSchema;
+  event.correlationid = attributes.correlationid;
+  if (attributes.causationid !== undefined) event.causationid = attributes.causationid;
+  event.data = validatePayload(type, data, mode);
   return event as AnyHoldfastEvent;
 }
 
