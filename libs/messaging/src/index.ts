@@ -11,7 +11,7 @@ export * from './consumer/event-consumer';
 export * from './dead-letter/dead-letter-headers';
 export * from './migrations/1764000000000-create-messaging-tables';
 export * from './migrations/1764600000000-record-dead-letters';
-export * from './migrations/1765100000000-record-consumed-offsets';
+export * from './migrations/1765200000000-record-consumed-offsets';
 export * from './migrations/messaging-migrations';
 export * from './consumer/ledger-settings';
 export * from './consumer/ledger-pruner';

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * advanced in the transaction that applies a slice. `prior_next_offset` keeps the value an advance
  * replaced, because PostgreSQL 15's RETURNING shows only the new row.
  */
-export class RecordConsumedOffsets1765100000000 implements MigrationInterface {
-  name = 'RecordConsumedOffsets1765100000000';
+export class RecordConsumedOffsets1765200000000 implements MigrationInterface {
+  name = 'RecordConsumedOffsets1765200000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
