@@ -1,0 +1,80 @@
+/** A hold as a 423 lists it. */
+export interface GateHold {
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
+  from: string;
+  until: string | null;
+}
+
+/** An unreleased hold as the gate keeps it: what a 423 lists, and its period in epoch microseconds, as PostgreSQL compares it. */
+export interface ActiveHold {
+  hold: GateHold;
+  fromUs: number;
+  untilUs: number | null;
+}
+
+/** The holds in force on what was asked at one instant, in the order a 423 lists them. */
+export interface Holding {
+  holds: GateHold[];
+  openEnded: boolean;
+  /** The latest end among them, in epoch microseconds; null when there is none. */
+  latestUntilUs: number | null;
+}
+
+/**
+ * Every unreleased hold as of one `hold_set_version`, in listing order (soonest end first,
+ * open-ended last, then by placing), indexed by region, so a question reads only the holds on
+ * the regions it names.
+ */
+export class HoldSet {
+  private readonly ranked: readonly Ranked[];
+  private readonly byRegion = new Map<string, Ranked[]>();
+
+  /** `holds` in listing order; `version` null when PostgreSQL had none, so the set is used once and never kept. */
+  constructor(
+    readonly version: string | null,
+    holds: readonly ActiveHold[],
+  ) {
+    this.ranked = holds.map((active, rank) => ({ rank, active }));
+    for (const entry of this.ranked) {
+      for (const region of entry.active.hold.regions) {
+        const onRegion = this.byRegion.get(region);
+        if (onRegion) onRegion.push(entry);
+        else this.byRegion.set(region, [entry]);
+      }
+    }
+  }
+
+  /**
+   * The holds in force at `atUs` (from <= at < until) on `regions`, or on every region for a
+   * global footprint (`regions` null), less those in `overridden`.
+   */
+  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null): Holding {
+    const candidates = regions === null ? this.ranked : regions.length === 1 ? (this.byRegion.get(regions[0]) ?? []) : this.onRegions(regions);
+    const holds: GateHold[] = [];
+    let openEnded = false;
+    let latestUntilUs: number | null = null;
+    for (const { active } of candidates) {
+      const { hold, fromUs, untilUs } = active;
+      if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(hold.id)) continue;
+      holds.push(hold);
+      if (untilUs === null) openEnded = true;
+      else if (latestUntilUs === null || untilUs > latestUntilUs) latestUntilUs = untilUs;
+    }
+    return { holds, openEnded, latestUntilUs };
+  }
+
+  /** A hold on several of the regions is met once per region: kept once, in listing order. */
+  private onRegions(regions: readonly string[]): Ranked[] {
+    const met = new Set<Ranked>();
+    for (const region of regions) for (const entry of this.byRegion.get(region) ?? []) met.add(entry);
+    return [...met].sort((a, b) => a.rank - b.rank);
+  }
+}
+
+interface Ranked {
+  rank: number;
+  active: ActiveHold;
+}
