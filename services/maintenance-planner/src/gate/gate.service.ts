@@ -92,18 +92,17 @@ export class GateService {
     }
     if (query.windowId && !row.found) throw new DomainError('window-not-found', 404, `No window ${query.windowId}: list windows with GET /v1/windows.`);
     // Exempt and notify-only windows are never stopped.
-    const holding = query.windowId && !row.holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden);
-    if (!holding || holding.holds.length === 0) {
+    const holding = query.windowId && !row.holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
+    if (!holding || holding.count === 0) {
       this.answers.inc({ outcome: 'allowed' });
       return { allowed: true, at: at.toISOString() };
     }
     this.answers.inc({ outcome: 'held' });
-    const count = holding.holds.length;
+    const { count, listed } = holding;
     const retryAfterSeconds =
       holding.openEnded || holding.latestUntilUs === null
         ? this.config.settings.gateRetryAfterSeconds
         : Math.max(1, Math.ceil((Math.floor(holding.latestUntilUs / 1000) - at.getTime()) / 1000));
-    const listed = holding.holds.slice(0, GATE_LISTED_HOLDS);
     const what = query.windowId ? `Window ${query.windowId}` : `Regions ${(query.regions ?? []).join(', ')}`;
     const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ');
     const more = count > 3 ? ` and ${count - 3} more` : '';

@@ -14,27 +14,57 @@ const set = new HoldSet('7', [
   active('c', ['DE'], '2026-06-14T20:00:00.000Z', '2026-06-16T00:00:00.000Z'),
   active('d', ['NP'], '2026-06-15T00:00:00.000Z', null),
 ]);
-const ids = (holding: { holds: { id: string }[] }) => holding.holds.map((hold) => hold.id);
+const ids = (holding: { listed: { id: string }[] }) => holding.listed.map((hold) => hold.id);
+const ALL = 1_000;
 
 describe('the holds the gate keeps', () => {
   it('holds from `from` up to, not at, `until`, as the statement compares them', () => {
-    expect(ids(set.holding(['IR'], us('2026-06-14T20:59:59.999Z'), null))).toEqual([]);
-    expect(ids(set.holding(['IR'], us('2026-06-14T21:00:00.000Z'), null))).toEqual(['a']);
-    expect(ids(set.holding(['IR'], us('2026-06-15T03:00:00.000Z'), null))).toEqual(['b']);
-    expect(ids(set.holding(['IR'], us('2026-06-15T05:00:00.000Z'), null))).toEqual([]);
+    expect(ids(set.holding(['IR'], us('2026-06-14T20:59:59.999Z'), null, ALL))).toEqual([]);
+    expect(ids(set.holding(['IR'], us('2026-06-14T21:00:00.000Z'), null, ALL))).toEqual(['a']);
+    expect(ids(set.holding(['IR'], us('2026-06-15T03:00:00.000Z'), null, ALL))).toEqual(['b']);
+    expect(ids(set.holding(['IR'], us('2026-06-15T05:00:00.000Z'), null, ALL))).toEqual([]);
   });
 
   it('lists a hold on several of the regions asked once, in listing order, and every hold for a global footprint', () => {
     const at = us('2026-06-15T01:00:00.000Z');
-    expect(ids(set.holding(['NP', 'IR'], at, null))).toEqual(['a', 'b', 'd']);
-    expect(ids(set.holding(null, at, null))).toEqual(['a', 'b', 'c', 'd']);
-    expect(ids(set.holding(['US'], at, null))).toEqual([]);
+    expect(ids(set.holding(['NP', 'IR'], at, null, ALL))).toEqual(['a', 'b', 'd']);
+    expect(ids(set.holding(null, at, null, ALL))).toEqual(['a', 'b', 'c', 'd']);
+    expect(ids(set.holding(['US'], at, null, ALL))).toEqual([]);
+  });
+
+  it('counts every hold in force and lists only the first ones asked for', () => {
+    expect(set.holding(null, us('2026-06-15T01:00:00.000Z'), null, 2)).toMatchObject({ count: 4, listed: [{ id: 'a' }, { id: 'b' }], openEnded: true, latestUntilUs: us('2026-06-16T00:00:00.000Z') });
   });
 
   it('leaves out the holds the window was let through, and says whether one is open-ended and when the last ends', () => {
     const at = us('2026-06-15T01:00:00.000Z');
-    expect(set.holding(['IR', 'NP'], at, ['d'])).toEqual({ holds: [expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' })], openEnded: false, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
-    expect(set.holding(['NP'], at, null)).toMatchObject({ openEnded: true, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
-    expect(set.holding(['NP'], at, ['b'])).toMatchObject({ openEnded: true, latestUntilUs: null });
+    expect(set.holding(['IR', 'NP'], at, ['d'], ALL)).toEqual({ count: 2, listed: [expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' })], openEnded: false, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(set.holding(['NP'], at, null, ALL)).toMatchObject({ openEnded: true, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(set.holding(['NP'], at, ['b'], ALL)).toMatchObject({ openEnded: true, latestUntilUs: null });
+  });
+
+  it('finds what a scan of every hold finds, for any regions asked', () => {
+    const codes = ['IR', 'NP', 'DE', 'US', 'BR'];
+    let seed = 13;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const pick = () => codes.filter(() => random() < 0.3);
+    const holds = Array.from({ length: 200 }, (_, index) => {
+      const regions = pick();
+      const from = Date.parse('2026-06-14T00:00:00Z') + Math.floor(random() * 48) * 3_600_000;
+      const until = random() < 0.2 ? null : from + Math.ceil(random() * 24) * 3_600_000;
+      return active(`h${index}`, regions.length > 0 ? regions : ['US'], new Date(from).toISOString(), until === null ? null : new Date(until).toISOString());
+    });
+    // Listing order, as the statement sends them.
+    holds.sort((a, b) => (a.untilUs ?? Infinity) - (b.untilUs ?? Infinity));
+    const many = new HoldSet('8', holds);
+    for (let question = 0; question < 300; question++) {
+      const regions = random() < 0.1 ? null : pick();
+      const at = us('2026-06-14T00:00:00Z') + Math.floor(random() * 72) * 3_600_000_000;
+      const overridden = random() < 0.2 ? [holds[Math.floor(random() * holds.length)].hold.id] : null;
+      const scanned = holds.filter(
+        ({ hold, fromUs, untilUs }) => (regions === null || hold.regions.some((region) => regions.includes(region))) && fromUs <= at && (untilUs === null || untilUs > at) && !overridden?.includes(hold.id),
+      );
+      expect(ids(many.holding(regions, at, overridden, ALL))).toEqual(scanned.map(({ hold }) => hold.id));
+    }
   });
 });

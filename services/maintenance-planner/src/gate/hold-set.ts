@@ -15,9 +15,11 @@ export interface ActiveHold {
   untilUs: number | null;
 }
 
-/** The holds in force on what was asked at one instant, in the order a 423 lists them. */
+/** The holds in force on what was asked at one instant. */
 export interface Holding {
-  holds: GateHold[];
+  count: number;
+  /** The first of them in the order a 423 lists them, as many as were asked for. */
+  listed: GateHold[];
   openEnded: boolean;
   /** The latest end among them, in epoch microseconds; null when there is none. */
   latestUntilUs: number | null;
@@ -49,28 +51,41 @@ export class HoldSet {
 
   /**
    * The holds in force at `atUs` (from <= at < until) on `regions`, or on every region for a
-   * global footprint (`regions` null), less those in `overridden`.
+   * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed.
    */
-  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null): Holding {
+  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number): Holding {
     const candidates = regions === null ? this.ranked : regions.length === 1 ? (this.byRegion.get(regions[0]) ?? []) : this.onRegions(regions);
-    const holds: GateHold[] = [];
+    const listed: GateHold[] = [];
+    let count = 0;
     let openEnded = false;
     let latestUntilUs: number | null = null;
     for (const { active } of candidates) {
       const { hold, fromUs, untilUs } = active;
       if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(hold.id)) continue;
-      holds.push(hold);
+      if (count++ < listing) listed.push(hold);
       if (untilUs === null) openEnded = true;
       else if (latestUntilUs === null || untilUs > latestUntilUs) latestUntilUs = untilUs;
     }
-    return { holds, openEnded, latestUntilUs };
+    return { count, listed, openEnded, latestUntilUs };
   }
 
-  /** A hold on several of the regions is met once per region: kept once, in listing order. */
+  /** The regions' lists merged in listing order; a hold on several of them is met in each list and kept once. */
   private onRegions(regions: readonly string[]): Ranked[] {
-    const met = new Set<Ranked>();
-    for (const region of regions) for (const entry of this.byRegion.get(region) ?? []) met.add(entry);
-    return [...met].sort((a, b) => a.rank - b.rank);
+    let merged: Ranked[] = [];
+    for (const region of regions) {
+      const onRegion = this.byRegion.get(region);
+      if (!onRegion) continue;
+      const next: Ranked[] = [];
+      let a = 0;
+      let b = 0;
+      while (a < merged.length || b < onRegion.length) {
+        const fromMerged = b === onRegion.length || (a < merged.length && merged[a].rank <= onRegion[b].rank);
+        const entry = fromMerged ? merged[a++] : onRegion[b++];
+        if (next.length === 0 || next[next.length - 1] !== entry) next.push(entry);
+      }
+      merged = next;
+    }
+    return merged;
   }
 }
 
