@@ -12,8 +12,7 @@ import { type ActiveHold, HoldSet } from './hold-set';
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
 export const GATE_LISTED_HOLDS = 10;
 
-/** An instant as the API writes it (2026-06-15T03:00:00.000Z), written by PostgreSQL. */
-const instant = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** An instant in epoch microseconds, as PostgreSQL keeps and compares it. */
 const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
 
 /**
@@ -28,10 +27,8 @@ const GATE_QUERY = `
          w.id IS NOT NULL AS found, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable,
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h WHERE h.window_id = w.id AND h.overridden_by IS NOT NULL) AS overridden,
          CASE WHEN v.version IS NULL OR v.version IS DISTINCT FROM $1::bigint THEN (
-           SELECT coalesce(json_agg(json_build_object(
-                    'hold', json_build_object('id', id, 'regions', regions, 'reason', reason, 'source', source, 'from', ${instant('from_at')}, 'until', ${instant('until_at')}),
-                    'fromUs', ${microseconds('from_at')}, 'untilUs', ${microseconds('until_at')})
-                  ORDER BY until_at NULLS LAST, placed_at), '[]')
+           -- Arrays of plain values: building objects and writing instants as text cost PostgreSQL 3.5 times as much at 1k holds.
+           SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}) ORDER BY until_at NULLS LAST, placed_at), '[]')
              FROM hold WHERE released_at IS NULL)
          END AS holds
     FROM (VALUES (1)) AS question
@@ -46,8 +43,13 @@ interface GateRow {
   holdable: boolean | null;
   overridden: string[] | null;
   /** Every unreleased hold, in listing order, when the version is not the one asked about. */
-  holds: ActiveHold[] | null;
+  holds: HoldRow[] | null;
 }
+
+/** A hold as the statement sends it: id, regions, reason, source, from and until in epoch microseconds. */
+type HoldRow = [string, string[], string, string, number, number | null];
+
+const activeHold = ([id, regions, reason, source, fromUs, untilUs]: HoldRow): ActiveHold => ({ id, regions, reason, source, fromUs, untilUs });
 
 /**
  * "May I start now?", answered from the planner's own tables with one indexed statement per
@@ -87,7 +89,7 @@ export class GateService {
     // while another reloads keeps the set its own statement vouched for.
     let holdSet = kept as HoldSet;
     if (row.holds !== null) {
-      holdSet = new HoldSet(row.version, row.holds);
+      holdSet = new HoldSet(row.version, row.holds.map(activeHold));
       if (row.version !== null) this.holdSet = holdSet;
     }
     if (query.windowId && !row.found) throw new DomainError('window-not-found', 404, `No window ${query.windowId}: list windows with GET /v1/windows.`);

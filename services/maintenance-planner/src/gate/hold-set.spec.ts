@@ -4,7 +4,7 @@ import { type ActiveHold, HoldSet } from './hold-set';
 const us = (iso: string) => Date.parse(iso) * 1000;
 
 function active(id: string, regions: string[], from: string, until: string | null): ActiveHold {
-  return { hold: { id, regions, reason: `reason ${id}`, source: 'manual', from, until }, fromUs: us(from), untilUs: until === null ? null : us(until) };
+  return { id, regions, reason: `reason ${id}`, source: 'manual', fromUs: us(from), untilUs: until === null ? null : us(until) };
 }
 
 // In listing order, as the statement sends them: soonest end first, open-ended last.
@@ -30,6 +30,11 @@ describe('the holds the gate keeps', () => {
     expect(ids(set.holding(['NP', 'IR'], at, null, ALL))).toEqual(['a', 'b', 'd']);
     expect(ids(set.holding(null, at, null, ALL))).toEqual(['a', 'b', 'c', 'd']);
     expect(ids(set.holding(['US'], at, null, ALL))).toEqual([]);
+  });
+
+  it('lists a hold with its instants as the API writes them, to the millisecond', () => {
+    const precise = new HoldSet('9', [{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', fromUs: us('2026-06-14T21:00:00.123Z') + 999, untilUs: null }]);
+    expect(precise.holding(['IR'], us('2026-06-15T00:00:00Z'), null, ALL).listed).toEqual([{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', from: '2026-06-14T21:00:00.123Z', until: null }]);
   });
 
   it('counts every hold in force and lists only the first ones asked for', () => {
@@ -60,11 +65,11 @@ describe('the holds the gate keeps', () => {
     for (let question = 0; question < 300; question++) {
       const regions = random() < 0.1 ? null : pick();
       const at = us('2026-06-14T00:00:00Z') + Math.floor(random() * 72) * 3_600_000_000;
-      const overridden = random() < 0.2 ? [holds[Math.floor(random() * holds.length)].hold.id] : null;
+      const overridden = random() < 0.2 ? [holds[Math.floor(random() * holds.length)].id] : null;
       const scanned = holds.filter(
-        ({ hold, fromUs, untilUs }) => (regions === null || hold.regions.some((region) => regions.includes(region))) && fromUs <= at && (untilUs === null || untilUs > at) && !overridden?.includes(hold.id),
+        (hold) => (regions === null || hold.regions.some((region) => regions.includes(region))) && hold.fromUs <= at && (hold.untilUs === null || hold.untilUs > at) && !overridden?.includes(hold.id),
       );
-      expect(ids(many.holding(regions, at, overridden, ALL))).toEqual(scanned.map(({ hold }) => hold.id));
+      expect(ids(many.holding(regions, at, overridden, ALL))).toEqual(scanned.map((hold) => hold.id));
     }
   });
 });

@@ -8,11 +8,31 @@ export interface GateHold {
   until: string | null;
 }
 
-/** An unreleased hold as the gate keeps it: what a 423 lists, and its period in epoch microseconds, as PostgreSQL compares it. */
+/** An unreleased hold as the gate keeps it, its period in epoch microseconds, as PostgreSQL compares it. */
 export interface ActiveHold {
-  hold: GateHold;
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
   fromUs: number;
   untilUs: number | null;
+  /** As a 423 lists it, written the first time it is listed: most kept holds never are, and writing instants was most of a reload's cost. */
+  listing?: GateHold;
+}
+
+/** The instant as the API writes it (2026-06-15T03:00:00.000Z): to the millisecond, truncated as PostgreSQL's to_char does. */
+const instantOf = (microseconds: number) => new Date(Math.floor(microseconds / 1000)).toISOString();
+
+function listingOf(active: ActiveHold): GateHold {
+  active.listing ??= {
+    id: active.id,
+    regions: active.regions,
+    reason: active.reason,
+    source: active.source,
+    from: instantOf(active.fromUs),
+    until: active.untilUs === null ? null : instantOf(active.untilUs),
+  };
+  return active.listing;
 }
 
 /** The holds in force on what was asked at one instant. */
@@ -41,7 +61,7 @@ export class HoldSet {
   ) {
     this.ranked = holds.map((active, rank) => ({ rank, active }));
     for (const entry of this.ranked) {
-      for (const region of entry.active.hold.regions) {
+      for (const region of entry.active.regions) {
         const onRegion = this.byRegion.get(region);
         if (onRegion) onRegion.push(entry);
         else this.byRegion.set(region, [entry]);
@@ -60,9 +80,9 @@ export class HoldSet {
     let openEnded = false;
     let latestUntilUs: number | null = null;
     for (const { active } of candidates) {
-      const { hold, fromUs, untilUs } = active;
-      if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(hold.id)) continue;
-      if (count++ < listing) listed.push(hold);
+      const { fromUs, untilUs } = active;
+      if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(active.id)) continue;
+      if (count++ < listing) listed.push(listingOf(active));
       if (untilUs === null) openEnded = true;
       else if (latestUntilUs === null || untilUs > latestUntilUs) latestUntilUs = untilUs;
     }
