@@ -1,9 +1,11 @@
 /**
  * The gate under load: the maintenance-planner itself (HTTP, its real migrations and tables) with
  * 100k windows and 1k active holds, asked "may I start now?" by windowId and by regions, as CI
- * jobs and reboot agents would. The callers run in a worker thread (their own event loop, like a
- * separate client process), each sending its next request when the last one answered, over
- * keep-alive node:http (a lean client, as curl is: fetch allocates far more per request, and the
+ * jobs and reboot agents would, after an untimed round of GATE_WARM_UP answers per question (a
+ * planner in service, its request path compiled). The callers run in one worker thread for the
+ * whole run (their own event loop, like a separate client process that has been running), each
+ * sending its next request when the last one answered, over keep-alive node:http (a lean
+ * client, as curl is: fetch allocates far more per request, and the
  * caller thread's own GC pauses land in the latency measured; one calibration row asks with
  * fetch), with a team key an admin created (authenticated like any CI key, not the bootstrap
  * key) and the rate limiter on, as in production, with a limit no row reaches.
@@ -14,13 +16,15 @@
  * throughput any caller count (1, GATE_FEW_CALLERS = 4, GATE_CONCURRENCY = 8) reached, for the
  * slower question; the table keeps the p99 of every caller count.
  * Needs PostgreSQL and the broker the service starts against (KAFKA_BROKERS, default the local
- * one). Run: npm run bench:gate (GATE_REQUESTS per row, default 2000).
+ * one). A last row measures the first question after a hold changed (the gate reads every
+ * unreleased hold again). Run: npm run bench:gate (GATE_REQUESTS per row, default 2000;
+ * GATE_WARM_UP, default 10000; GATE_CHANGES, default 200).
  */
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { plannerService } from '../../services/maintenance-planner/src/app.module';
-import { plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
+import { PLANNER_SCHEMA, plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
 import { percentile, writeResults } from '../support/bench-table';
 
 const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
@@ -28,17 +32,21 @@ const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 const REQUESTS = Number(process.env.GATE_REQUESTS ?? 2_000);
 const FEW_CALLERS = Number(process.env.GATE_FEW_CALLERS ?? 4);
 const CONCURRENCY = Number(process.env.GATE_CONCURRENCY ?? 8);
+const WARM_UP = Number(process.env.GATE_WARM_UP ?? 10_000);
+const CHANGES = Number(process.env.GATE_CHANGES ?? 200);
 const log = (line: string) => process.stdout.write(`[gate] ${line}\n`);
 const REGIONS = ['IR', 'NP', 'DE', 'US', 'BR', 'IN', 'JP', 'NG', 'FR', 'GB', 'MX', 'ID', 'TR', 'EG', 'KE', 'AR', 'PL', 'SE', 'AU', 'CA'];
 
-/** The callers: `callers` loops, each sending its next request when the previous one has answered. */
+/**
+ * The callers: one worker for the whole run, as a client process that has been running (its own
+ * code compiled once, not in every row); each job runs `callers` loops, each sending its next
+ * request when the previous one has answered.
+ */
 const CALLERS = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { base, paths, headers, callers, requests, warmUp, client } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: callers });
-const { hostname, port } = new URL(base);
-function askHttp(path) {
+const { hostname, port } = new URL(workerData.base);
+function askHttp(path, headers, agent) {
   return new Promise((resolve, reject) => {
     const request = http.get({ hostname, port, path, headers, agent }, (response) => {
       response.on('data', () => {});
@@ -47,13 +55,17 @@ function askHttp(path) {
     request.on('error', reject);
   });
 }
-async function askFetch(path) {
-  const response = await fetch(base + path, { headers });
+async function askFetch(path, headers) {
+  const response = await fetch(workerData.base + path, { headers });
   await response.arrayBuffer();
   return response.status;
 }
-const ask = client === 'fetch' ? askFetch : askHttp;
-(async () => {
+async function run({ paths, headers, callers, requests, warmUp, client, change }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: callers });
+  const ask = client === 'fetch' ? (path) => askFetch(path, headers) : (path) => askHttp(path, headers, agent);
+  // With a change, each question follows a committed change to a hold, made as another replica would (not timed).
+  const writer = change ? new (require('pg').Client)({ connectionString: change.url, options: '-c search_path=' + change.schema }) : undefined;
+  await writer?.connect();
   for (let index = 0; index < warmUp; index++) await ask(paths[index % paths.length]);
   const latencies = [];
   const statuses = {};
@@ -62,6 +74,7 @@ const ask = client === 'fetch' ? askFetch : askHttp;
   await Promise.all(Array.from({ length: callers }, async () => {
     while (next < requests) {
       const path = paths[next++ % paths.length];
+      if (writer) await writer.query(change.statement);
       const sent = performance.now();
       const status = await ask(path);
       latencies.push(performance.now() - sent);
@@ -69,8 +82,10 @@ const ask = client === 'fetch' ? askFetch : askHttp;
     }
   }));
   agent.destroy();
-  parentPort.postMessage({ latencies, statuses, seconds: (performance.now() - began) / 1000 });
-})().catch((error) => parentPort.postMessage({ error: String(error) }));
+  await writer?.end();
+  return { latencies, statuses, seconds: (performance.now() - began) / 1000 };
+}
+parentPort.on('message', (job) => run(job).then((result) => parentPort.postMessage(result), (error) => parentPort.postMessage({ error: String(error) })));
 `;
 
 type Client = 'node:http' | 'fetch';
@@ -82,15 +97,28 @@ interface CallerRun {
   error?: string;
 }
 
-function runCallers(workerData: { base: string; paths: string[]; headers: Record<string, string>; callers: number; requests: number; warmUp: number; client: Client }): Promise<CallerRun> {
+interface CallerJob {
+  paths: string[];
+  headers: Record<string, string>;
+  callers: number;
+  requests: number;
+  warmUp: number;
+  client: Client;
+  /** A statement committed before each timed question, on a connection of its own. */
+  change?: { url: string; schema: string; statement: string };
+}
+
+/** Runs one job on the callers' worker, which answers each job with one message. */
+function runCallers(worker: Worker, job: CallerJob): Promise<CallerRun> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(CALLERS, { eval: true, workerData });
-    worker.once('message', (run: CallerRun) => {
-      void worker.terminate();
+    const settle = (run: CallerRun) => {
+      worker.off('error', reject);
       if (run.error) reject(new Error(run.error));
       else resolve(run);
-    });
+    };
+    worker.once('message', settle);
     worker.once('error', reject);
+    worker.postMessage(job);
   });
 }
 
@@ -111,6 +139,7 @@ async function main(): Promise<void> {
     const app = await plannerService.createApp({ ...config, port: 0 });
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    const callerThread = new Worker(CALLERS, { eval: true, workerData: { base } });
     try {
       await database.dataSource.initialize();
       const now = new Date();
@@ -134,21 +163,26 @@ async function main(): Promise<void> {
       const rows = [];
       // Calibration: the same question with the bootstrap key (no key row at all), with fetch as the client, and the
       // liveness probe, which has no key, no SQL and no log line: what the HTTP stack costs before the gate does anything.
-      const runs: { name: string; paths: string[]; callers: number; key: string; client: Client }[] = [
+      // And what a change costs: the first question after a hold changed reads every unreleased hold again.
+      const [changed] = (await database.dataSource.query('SELECT id FROM hold ORDER BY id LIMIT 1')) as { id: string }[];
+      const change = { url: database.url, schema: PLANNER_SCHEMA, statement: `UPDATE hold SET reason = reason WHERE id = '${changed.id}'` };
+      const runs: { name: string; paths: string[]; callers: number; key: string; client: Client; requests?: number; change?: typeof change }[] = [
         ...cases.flatMap((gateCase) => [...new Set([1, FEW_CALLERS, CONCURRENCY])].map((callers) => ({ ...gateCase, callers, key: 'team key', client: 'node:http' as const }))),
         { ...cases[0], callers: 1, key: 'bootstrap key', client: 'node:http' },
         { ...cases[0], callers: 1, key: 'team key', client: 'fetch' },
         { name: 'GET /health/live (the HTTP stack alone)', paths: ['/health/live'], callers: 1, key: 'none', client: 'node:http' },
+        { ...cases[1], name: `${cases[1].name}, each after a hold changed`, callers: 1, key: 'team key', client: 'node:http', requests: CHANGES, change },
       ];
       const headersOf: Record<string, Record<string, string>> = { 'team key': headers, 'bootstrap key': { authorization: `Bearer ${ADMIN_KEY}` }, none: {} };
-      // Untimed: the first rows would otherwise pay for compiling the request path (and show it in their CPU per answer).
-      for (const gateCase of cases) await runCallers({ base, paths: gateCase.paths, headers, callers: FEW_CALLERS, requests: 1_000, warmUp: 0, client: 'node:http' });
-      for (const { callers, key: keyKind, client, ...gateCase } of runs) {
+      // Untimed: a planner in service has answered many questions. Until V8 has compiled the request path to its top tier
+      // (some 10k answers here), its background compiles take a core from the answers and the rows measure the warm-up.
+      for (const gateCase of cases) await runCallers(callerThread, { paths: gateCase.paths, headers, callers: FEW_CALLERS, requests: WARM_UP, warmUp: 0, client: 'node:http' });
+      for (const { callers: callerCount, key: keyKind, client, requests = REQUESTS, change: changeFirst, ...gateCase } of runs) {
         const keyHeaders = headersOf[keyKind];
-        const warmUp = callers === 1 ? 200 : 0;
+        const warmUp = callerCount === 1 ? 200 : 0;
         // CPU the planner's thread spent per answer: moved less than latency by what else the machine runs, though its two cores and caches are shared.
         const cpuBefore = process.threadCpuUsage();
-        const run = await runCallers({ base, paths: gateCase.paths, headers: keyHeaders, callers, requests: REQUESTS, warmUp, client });
+        const run = await runCallers(callerThread, { paths: gateCase.paths, headers: keyHeaders, callers: callerCount, requests, warmUp: changeFirst ? 0 : warmUp, client, change: changeFirst });
         const cpu = process.threadCpuUsage(cpuBefore);
         const unexpected = Object.keys(run.statuses).filter((status) => status !== '200' && status !== '423');
         if (unexpected.length > 0) throw new Error(`gate answered ${unexpected.join(', ')}`);
@@ -157,23 +191,23 @@ async function main(): Promise<void> {
           case: gateCase.name,
           key: keyKind,
           client,
-          callers,
-          answers: REQUESTS,
+          callers: callerCount,
+          answers: requests,
           allowed: run.statuses['200'] ?? 0,
           held: run.statuses['423'] ?? 0,
-          'answers/s': Math.round(REQUESTS / run.seconds),
+          'answers/s': Math.round(requests / run.seconds),
           'p50 ms': percentile(run.latencies, 0.5),
           'p99 ms': percentile(run.latencies, 0.99),
-          'planner CPU ms/answer': (cpu.user + cpu.system) / 1000 / (REQUESTS + warmUp),
+          'planner CPU ms/answer': (cpu.user + cpu.system) / 1000 / (requests + (changeFirst ? 0 : warmUp)),
         });
       }
       const method =
-        'callers in a worker thread over keep-alive node:http (one row with fetch), each sending its next request when the last answered; ' +
-        `a team key with scope read unless the row says otherwise; rate limiter on; ${REQUESTS} answers per row; ` +
+        `${WARM_UP} untimed answers per question first; callers in one worker thread over keep-alive node:http (one row with fetch), each sending its next request when the last answered; ` +
+        `a team key with scope read unless the row says otherwise; rate limiter on; ${REQUESTS} answers per row (${CHANGES} in the row where a hold changes before each, untimed); ` +
         'gateP99Ms: p99 with 1 caller (below saturation, as a CI job asks), the worse of the two questions; gatePerSecond: the best answers/s of any caller count, for the slower question';
       log(`method: ${method}`);
       console.table(rows.map((row) => ({ ...row, 'p50 ms': row['p50 ms'].toFixed(2), 'p99 ms': row['p99 ms'].toFixed(2), 'planner CPU ms/answer': row['planner CPU ms/answer'].toFixed(2) })));
-      const gateRows = rows.filter((row) => row.key === 'team key' && row.client === 'node:http');
+      const gateRows = rows.filter((row) => cases.some((gateCase) => gateCase.name === row.case) && row.key === 'team key' && row.client === 'node:http');
       const alone = gateRows.filter((row) => row.callers === 1);
       const bestPerQuestion = cases.map((gateCase) => Math.max(...gateRows.filter((row) => row.case === gateCase.name).map((row) => row['answers/s'])));
       const headline = { gateP99Ms: round2(Math.max(...alone.map((row) => row['p99 ms']))), gatePerSecond: Math.min(...bestPerQuestion) };
@@ -183,6 +217,7 @@ async function main(): Promise<void> {
       );
       writeResults('gate', headline, { method, windows: 101_000, activeHolds: 1_000, cases: rows });
     } finally {
+      await callerThread.terminate();
       await app.close();
     }
   } finally {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { type ActiveHold, HoldSet } from './hold-set';
+
+const us = (iso: string) => Date.parse(iso) * 1000;
+
+function active(id: string, regions: string[], from: string, until: string | null): ActiveHold {
+  return { id, regions, reason: `reason ${id}`, source: 'manual', fromUs: us(from), untilUs: until === null ? null : us(until) };
+}
+
+// In listing order, as the statement sends them: soonest end first, open-ended last.
+const set = new HoldSet('7', [
+  active('a', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T03:00:00.000Z'),
+  active('b', ['IR', 'NP'], '2026-06-14T22:00:00.000Z', '2026-06-15T05:00:00.000Z'),
+  active('c', ['DE'], '2026-06-14T20:00:00.000Z', '2026-06-16T00:00:00.000Z'),
+  active('d', ['NP'], '2026-06-15T00:00:00.000Z', null),
+]);
+const ids = (holding: { listed: { id: string }[] }) => holding.listed.map((hold) => hold.id);
+const ALL = 1_000;
+
+describe('the holds the gate keeps', () => {
+  it('holds from `from` up to, not at, `until`, as the statement compares them', () => {
+    expect(ids(set.holding(['IR'], us('2026-06-14T20:59:59.999Z'), null, ALL))).toEqual([]);
+    expect(ids(set.holding(['IR'], us('2026-06-14T21:00:00.000Z'), null, ALL))).toEqual(['a']);
+    expect(ids(set.holding(['IR'], us('2026-06-15T03:00:00.000Z'), null, ALL))).toEqual(['b']);
+    expect(ids(set.holding(['IR'], us('2026-06-15T05:00:00.000Z'), null, ALL))).toEqual([]);
+  });
+
+  it('lists a hold on several of the regions asked once, in listing order, and every hold for a global footprint', () => {
+    const at = us('2026-06-15T01:00:00.000Z');
+    expect(ids(set.holding(['NP', 'IR'], at, null, ALL))).toEqual(['a', 'b', 'd']);
+    expect(ids(set.holding(null, at, null, ALL))).toEqual(['a', 'b', 'c', 'd']);
+    expect(ids(set.holding(['US'], at, null, ALL))).toEqual([]);
+  });
+
+  it('lists a hold with its instants as the API writes them, to the millisecond', () => {
+    const precise = new HoldSet('9', [{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', fromUs: us('2026-06-14T21:00:00.123Z') + 999, untilUs: null }]);
+    expect(precise.holding(['IR'], us('2026-06-15T00:00:00Z'), null, ALL).listed).toEqual([{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', from: '2026-06-14T21:00:00.123Z', until: null }]);
+  });
+
+  it('counts every hold in force and lists only the first ones asked for', () => {
+    expect(set.holding(null, us('2026-06-15T01:00:00.000Z'), null, 2)).toMatchObject({ count: 4, listed: [{ id: 'a' }, { id: 'b' }], openEnded: true, latestUntilUs: us('2026-06-16T00:00:00.000Z') });
+  });
+
+  it('leaves out the holds the window was let through, and says whether one is open-ended and when the last ends', () => {
+    const at = us('2026-06-15T01:00:00.000Z');
+    expect(set.holding(['IR', 'NP'], at, ['d'], ALL)).toEqual({ count: 2, listed: [expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' })], openEnded: false, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(set.holding(['NP'], at, null, ALL)).toMatchObject({ openEnded: true, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(set.holding(['NP'], at, ['b'], ALL)).toMatchObject({ openEnded: true, latestUntilUs: null });
+  });
+
+  it('finds what a scan of every hold finds, for any regions asked', () => {
+    const codes = ['IR', 'NP', 'DE', 'US', 'BR'];
+    let seed = 13;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const pick = () => codes.filter(() => random() < 0.3);
+    const holds = Array.from({ length: 200 }, (_, index) => {
+      const regions = pick();
+      const from = Date.parse('2026-06-14T00:00:00Z') + Math.floor(random() * 48) * 3_600_000;
+      const until = random() < 0.2 ? null : from + Math.ceil(random() * 24) * 3_600_000;
+      return active(`h${index}`, regions.length > 0 ? regions : ['US'], new Date(from).toISOString(), until === null ? null : new Date(until).toISOString());
+    });
+    // Listing order, as the statement sends them.
+    holds.sort((a, b) => (a.untilUs ?? Infinity) - (b.untilUs ?? Infinity));
+    const many = new HoldSet('8', holds);
+    for (let question = 0; question < 300; question++) {
+      const regions = random() < 0.1 ? null : pick();
+      const at = us('2026-06-14T00:00:00Z') + Math.floor(random() * 72) * 3_600_000_000;
+      const overridden = random() < 0.2 ? [holds[Math.floor(random() * holds.length)].id] : null;
+      const scanned = holds.filter(
+        (hold) => (regions === null || hold.regions.some((region) => regions.includes(region))) && hold.fromUs <= at && (hold.untilUs === null || hold.untilUs > at) && !overridden?.includes(hold.id),
+      );
+      expect(ids(many.holding(regions, at, overridden, ALL))).toEqual(scanned.map((hold) => hold.id));
+    }
+  });
+});

@@ -1,0 +1,115 @@
+/** A hold as a 423 lists it. */
+export interface GateHold {
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
+  from: string;
+  until: string | null;
+}
+
+/** An unreleased hold as the gate keeps it, its period in epoch microseconds, as PostgreSQL compares it. */
+export interface ActiveHold {
+  id: string;
+  regions: string[];
+  reason: string;
+  source: string;
+  fromUs: number;
+  untilUs: number | null;
+  /** As a 423 lists it, written the first time it is listed: most kept holds never are, and writing instants was most of a reload's cost. */
+  listing?: GateHold;
+}
+
+/** The instant as the API writes it (2026-06-15T03:00:00.000Z): to the millisecond, truncated as PostgreSQL's to_char does. */
+const instantOf = (microseconds: number) => new Date(Math.floor(microseconds / 1000)).toISOString();
+
+function listingOf(active: ActiveHold): GateHold {
+  active.listing ??= {
+    id: active.id,
+    regions: active.regions,
+    reason: active.reason,
+    source: active.source,
+    from: instantOf(active.fromUs),
+    until: active.untilUs === null ? null : instantOf(active.untilUs),
+  };
+  return active.listing;
+}
+
+/** The holds in force on what was asked at one instant. */
+export interface Holding {
+  count: number;
+  /** The first of them in the order a 423 lists them, as many as were asked for. */
+  listed: GateHold[];
+  openEnded: boolean;
+  /** The latest end among them, in epoch microseconds; null when there is none. */
+  latestUntilUs: number | null;
+}
+
+/**
+ * Every unreleased hold as of one `hold_set_version`, in listing order (soonest end first,
+ * open-ended last, then by placing), indexed by region, so a question reads only the holds on
+ * the regions it names.
+ */
+export class HoldSet {
+  private readonly ranked: readonly Ranked[];
+  private readonly byRegion = new Map<string, Ranked[]>();
+
+  /** `holds` in listing order; `version` null when PostgreSQL had none, so the set is used once and never kept. */
+  constructor(
+    readonly version: string | null,
+    holds: readonly ActiveHold[],
+  ) {
+    this.ranked = holds.map((active, rank) => ({ rank, active }));
+    for (const entry of this.ranked) {
+      for (const region of entry.active.regions) {
+        const onRegion = this.byRegion.get(region);
+        if (onRegion) onRegion.push(entry);
+        else this.byRegion.set(region, [entry]);
+      }
+    }
+  }
+
+  /**
+   * The holds in force at `atUs` (from <= at < until) on `regions`, or on every region for a
+   * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed.
+   */
+  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number): Holding {
+    const candidates = regions === null ? this.ranked : regions.length === 1 ? (this.byRegion.get(regions[0]) ?? []) : this.onRegions(regions);
+    const listed: GateHold[] = [];
+    let count = 0;
+    let openEnded = false;
+    let latestUntilUs: number | null = null;
+    for (const { active } of candidates) {
+      const { fromUs, untilUs } = active;
+      if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(active.id)) continue;
+      if (count++ < listing) listed.push(listingOf(active));
+      if (untilUs === null) openEnded = true;
+      else if (latestUntilUs === null || untilUs > latestUntilUs) latestUntilUs = untilUs;
+    }
+    return { count, listed, openEnded, latestUntilUs };
+  }
+
+  /** The regions' lists merged in listing order; a hold on several of them is met in each list and kept once. */
+  private onRegions(regions: readonly string[]): Ranked[] {
+    let merged: Ranked[] = [];
+    for (const region of regions) {
+      const onRegion = this.byRegion.get(region);
+      if (!onRegion) continue;
+      const next: Ranked[] = [];
+      let a = 0;
+      let b = 0;
+      while (a < merged.length || b < onRegion.length) {
+        const fromMerged = b === onRegion.length || (a < merged.length && merged[a].rank <= onRegion[b].rank);
+        const entry = fromMerged ? merged[a++] : onRegion[b++];
+        if (next.length === 0 || next[next.length - 1] !== entry) next.push(entry);
+      }
+      merged = next;
+    }
+    return merged;
+  }
+}
+
+interface Ranked {
+  rank: number;
+  active: ActiveHold;
+}

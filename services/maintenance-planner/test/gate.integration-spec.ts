@@ -1,0 +1,118 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Client } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+
+const clock = new ManualClock('2026-08-01T12:00:00Z');
+
+/**
+ * The gate keeps the unreleased holds in memory; these specs write holds from a connection of
+ * their own, as another replica of the planner would, and ask the gate right after each commit.
+ */
+describe('maintenance-planner: the gate answers as of the last committed hold', () => {
+  let service: ServiceUnderTest;
+  let replica: Client;
+
+  const gate = async (query: string) => {
+    const response = await service.fetch(`/v1/gate?${query}`);
+    return { status: response.status, body: (await response.json()) as Record<string, any>, retryAfter: response.headers.get('retry-after') };
+  };
+  const api = async (method: string, path: string, body: unknown) => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+  const insertHold = (regions: string[], until: string | null, on: Client = replica) => {
+    const id = uuidv7();
+    return on
+      .query(
+        `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at)
+         VALUES ($1, $2, 'written by another replica', 'manual', $5, $3, $3, $4)`,
+        [id, regions, '2026-08-01T11:00:00Z', until, `replica-${id}`],
+      )
+      .then(() => id);
+  };
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    replica = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
+    await replica.connect();
+  });
+
+  afterAll(async () => {
+    await replica?.end();
+    await service?.close();
+  });
+
+  it('sees a hold from the question after its commit, never before, and its change or release from the next question on', async () => {
+    expect((await gate('regions=SE')).status).toBe(200);
+
+    // Written but not committed: the gate answers from what is committed.
+    const open = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
+    await open.connect();
+    await open.query('BEGIN');
+    const first = await insertHold(['SE'], '2026-08-01T13:00:00Z', open);
+    expect((await gate('regions=SE')).status).toBe(200);
+    await open.query('COMMIT');
+    await open.end();
+    const held = await gate('regions=SE');
+    expect(held.status).toBe(423);
+    expect(held.body).toMatchObject({ holdCount: 1, holds: [{ id: first, regions: ['SE'], source: 'manual', from: '2026-08-01T11:00:00.000Z', until: '2026-08-01T13:00:00.000Z' }] });
+    expect(held.retryAfter).toBe('3600');
+
+    await replica.query(`UPDATE hold SET until_at = '2026-08-01T14:00:00Z' WHERE id = $1`, [first]);
+    expect((await gate('regions=SE')).retryAfter).toBe('7200');
+
+    const second = await insertHold(['SE', 'NO'], null);
+    expect((await gate('regions=NO')).body).toMatchObject({ holdCount: 1, holds: [{ id: second, until: null }] });
+    expect((await gate('regions=SE')).body.holds.map((hold: { id: string }) => hold.id)).toEqual([first, second]);
+
+    await replica.query(`UPDATE hold SET released_at = $2 WHERE id = $1`, [first, '2026-08-01T12:00:00Z']);
+    expect((await gate('regions=SE')).body).toMatchObject({ holdCount: 1, holds: [{ id: second }] });
+    await replica.query(`UPDATE hold SET released_at = $2 WHERE id = $1`, [second, '2026-08-01T12:00:00Z']);
+    expect((await gate('regions=SE,NO')).status).toBe(200);
+  });
+
+  it('answers questions asked while holds commit with every hold committed before each was asked', async () => {
+    const placed: string[] = [];
+    for (let round = 1; round <= 8; round++) {
+      // Questions in flight while the next hold commits, then questions asked after it.
+      const during = Promise.all([gate('regions=FI'), gate('regions=FI')]);
+      placed.push(await insertHold(['FI'], '2026-08-02T00:00:00Z'));
+      const after = await Promise.all([gate('regions=FI'), gate('regions=FI'), gate('regions=FI')]);
+      for (const answer of after) expect(answer.body.holdCount).toBe(round);
+      for (const answer of await during) expect(answer.body.holdCount ?? 0).toBeGreaterThanOrEqual(round - 1);
+    }
+    await replica.query(`UPDATE hold SET released_at = $2 WHERE id = ANY($1)`, [placed, '2026-08-01T12:00:00Z']);
+    expect((await gate('regions=FI')).status).toBe(200);
+  });
+
+  it('reads the window and its overrides in the same statement: an override lets it through one hold at once, not another', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Storage rebalance',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['DK'] },
+      startsAt: '2026-08-01T12:30:00Z',
+      endsAt: '2026-08-01T13:30:00Z',
+      plannedZone: 'Europe/Copenhagen',
+    });
+    expect(window.status).toBe(201);
+    const ask = `windowId=${window.body.windowId}`;
+    expect((await gate(ask)).status).toBe(200);
+    const hold = await api('POST', '/v1/holds', { regions: ['DK'], from: '2026-08-01T11:00:00Z', until: '2026-08-01T18:00:00Z', reason: 'Black Friday rehearsal' });
+    expect(hold.status).toBe(201);
+    expect((await gate(ask)).body).toMatchObject({ holdCount: 1, holds: [{ id: hold.body.id }] });
+    expect((await api('POST', `/v1/windows/${window.body.windowId}/override`, { reason: 'the rebalance is what relieves DK' })).status).toBe(200);
+    expect((await gate(ask)).status).toBe(200);
+    const other = await insertHold(['DK'], '2026-08-01T16:00:00Z');
+    expect((await gate(ask)).body).toMatchObject({ holdCount: 1, holds: [{ id: other }] });
+  });
+
+  it('does not keep holds emptied by TRUNCATE', async () => {
+    await insertHold(['IS'], null);
+    expect((await gate('regions=IS')).status).toBe(423);
+    await replica.query('TRUNCATE hold CASCADE');
+    expect((await gate('regions=IS')).status).toBe(200);
+  });
+});
