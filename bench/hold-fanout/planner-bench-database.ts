@@ -1,12 +1,7 @@
 import { runMigrations } from '@holdfast/database';
-import { CreateMessagingTables1764000000000 } from '@holdfast/messaging';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { CreateHoldAndAudit1764000100000 } from '../../services/maintenance-planner/src/database/migrations/1764000100000-create-hold-and-audit';
-import { CreateWindowsOccurrences1764000200000 } from '../../services/maintenance-planner/src/database/migrations/1764000200000-create-windows-occurrences';
-import { HoldMembershipKeys1764710000000 } from '../../services/maintenance-planner/src/database/migrations/1764710000000-hold-membership-keys';
-import { OccurrenceHeldFromLinks1764800000000 } from '../../services/maintenance-planner/src/database/migrations/1764800000000-occurrence-held-from-links';
-import { HoldLinksByHoldInForce1764900000000 } from '../../services/maintenance-planner/src/database/migrations/1764900000000-hold-links-by-hold-in-force';
+import { plannerService } from '../../services/maintenance-planner/src/app.module';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const PLANNER_SCHEMA = 'maintenance_planner';
@@ -17,8 +12,7 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database with the planner's real migrations applied. */
-/** `migrate: false` leaves the schema to the service itself (it migrates at start). */
+/** A fresh database with every migration the planner applies at start; `migrate: false` leaves that to the service itself. */
 export async function plannerBenchDatabase(name: string, log: (line: string) => void, migrate = true): Promise<BenchDatabase> {
   const databaseName = `holdfast_bench_${name}_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: ADMIN_URL });
@@ -30,7 +24,7 @@ export async function plannerBenchDatabase(name: string, log: (line: string) => 
     type: 'postgres',
     url: url.toString(),
     schema: PLANNER_SCHEMA,
-    migrations: [CreateMessagingTables1764000000000, CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000, HoldLinksByHoldInForce1764900000000],
+    migrations: plannerService.database(plannerService.configFromEnvironment({ DATABASE_URL: url.toString() })).migrations,
     extra: { max: 4, options: `-c search_path=${PLANNER_SCHEMA}` },
   });
   if (migrate) {
