@@ -64,16 +64,30 @@ export function mainOf(service) {
   return join(ROOT, 'dist/services', service, 'src/main.js');
 }
 
-/** A free TCP port on loopback, for tests that run the system beside another copy. */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
+// Ports given out by freePort: free when asked, but perhaps not bound yet by whoever took them.
+const givenOut = new Set();
+
+/**
+ * A free TCP port on loopback, for tests that run the system beside another copy; never one this
+ * process was given before (the kernel can hand the same port to the next ask while the first
+ * taker has not bound it yet).
+ */
+export async function freePort() {
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const port = await new Promise((resolvePort, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: given } = server.address();
+        server.close(() => resolvePort(given));
+      });
     });
-  });
+    if (!givenOut.has(port)) {
+      givenOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no loopback port left that this process was not given before (20 tries): free some ports, or run fewer tests at once');
 }
 
 /**
