@@ -42,4 +42,4 @@ export {
 } from './envelope';
 export { KafkaHeadersSchema, decodeEvent, encodeEvent, kafkaHeadersSchemaOf, type EncodedMessage, type WireMessage } from './kafka-codec';
 export { EventExamples } from './event-examples';
-export { OUTSIDE_EVENT_NAMESPACE, decodeOutsideEvent, outsideEventId, outsideFormOf, type OutsideForm } from './outside-intake';
+export { OUTSIDE_EVENT_NAMESPACE, decodeOutsideEvent, headerTexts, outsideEventId, outsideFormOf, type OutsideForm } from './outside-intake';

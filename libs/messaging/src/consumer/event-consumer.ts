@@ -3,6 +3,7 @@ import {
   ContractViolationCode,
   decodeEvent,
   deadLetterTopicOf,
+  headerTexts,
   isEventType,
   TopicEvents,
   type EventType,
@@ -11,7 +12,7 @@ import {
   type HoldfastEventOn,
   type TopicName,
 } from '@holdfast/contracts';
-import type { MetricsRegistry } from '@holdfast/observability';
+import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
 import { backOff } from 'exponential-backoff';
 import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -92,25 +93,6 @@ interface PendingOffset {
   topic: string;
   partition: number;
   offset: string;
-}
-
-/** Events counted by type and outcome over a slice, so the counter is touched once per pair rather than per event. */
-class OutcomeTally {
-  private readonly entries: { type: string | undefined; outcome: ConsumeOutcome; count: number }[] = [];
-
-  add(type: string | undefined, outcome: ConsumeOutcome): void {
-    for (const entry of this.entries) {
-      if (entry.type === type && entry.outcome === outcome) {
-        entry.count++;
-        return;
-      }
-    }
-    this.entries.push({ type, outcome, count: 1 });
-  }
-
-  addTo(count: (type: string | undefined, outcome: ConsumeOutcome, events: number) => void): void {
-    for (const { type, outcome, count: events } of this.entries) count(type, outcome, events);
-  }
 }
 
 /**
@@ -242,7 +224,8 @@ export class EventConsumer<T extends TopicName> {
       const end = Math.min(messages.length, start + maxEvents);
       const started = process.hrtime.bigint();
       const fetchedAt = Date.now();
-      const tally = new OutcomeTally();
+      // Counted by type and outcome over the slice: the counter is touched once per pair.
+      const tally = new LabelPairTally<string | undefined, ConsumeOutcome>();
       // Events and their messages side by side: no object per message beyond the event itself.
       const events: HoldfastEvent[] = [];
       const eventMessages: KafkaMessage[] = [];
@@ -261,9 +244,9 @@ export class EventConsumer<T extends TopicName> {
       }
       if (events.length > 0) {
         const position = { partition, nextOffset: nextOffsetAfter(messages[end - 1].offset), highWatermark: batch.highWatermark };
-        await this.handleSlice(topic, partition, events, eventMessages, position, tally, heartbeat);
+        await this.handleSlice(topic, events, eventMessages, position, tally, heartbeat);
       }
-      tally.addTo((type, outcome, count) => this.count(type, outcome, count));
+      tally.forEach((type, outcome, count) => this.count(type, outcome, count));
       const last = messages[end - 1].offset;
       resolveOffset(last);
       this.markHandled(topic, partition, last);
@@ -276,11 +259,10 @@ export class EventConsumer<T extends TopicName> {
   /** A slice in one transaction; if the batch handler refuses it, event by event so only the bad one is dead-lettered. */
   private async handleSlice(
     topic: string,
-    partition: number,
     events: HoldfastEvent[],
     messages: KafkaMessage[],
     slice: Omit<LogPosition, 'offsets'>,
-    tally: OutcomeTally,
+    tally: LabelPairTally<string | undefined, ConsumeOutcome>,
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     const handler = this.options.batch!.handler as unknown as BatchHandler<TopicName>;
@@ -513,18 +495,12 @@ const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toStri
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function flattenHeaders(headers: IHeaders | undefined): Record<string, Buffer | string | undefined> {
-  const flat: Record<string, Buffer | string | undefined> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) flat[name] = Array.isArray(value) ? value[0] : value;
-  return flat;
-}
-
 function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  return flattenHeaders(headers)[name]?.toString();
+  return headerTexts(headers ?? {})[name];
 }
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(flattenHeaders(headers))) if (value !== undefined) text[name] = value.toString();
+  for (const [name, value] of Object.entries(headerTexts(headers ?? {}))) if (value !== undefined) text[name] = value;
   return text;
 }

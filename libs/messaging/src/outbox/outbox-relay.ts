@@ -1,4 +1,4 @@
-import { BatchingClient } from '@holdfast/database';
+import { BatchingClient, prepared } from '@holdfast/database';
 import { backOff } from 'exponential-backoff';
 import type { MetricsRegistry } from '@holdfast/observability';
 import type { Client, Pool } from 'pg';
@@ -28,6 +28,10 @@ export interface OutboxRelayOptions {
   /** A statement of a round that has not answered by then means the lock session is cut off: the relay gives up the lead. */
   roundTimeoutMs?: number;
 }
+
+const LOCK_BATCH = prepared(`SELECT id, event_id, event_type, topic, message_key, headers, payload::text AS payload FROM outbox_message
+  WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`);
+const MARK_BATCH = prepared('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])');
 
 interface OutboxRow {
   id: string;
@@ -218,12 +222,7 @@ export class OutboxRelay {
     const [, , found] = await Promise.all([
       leader.query('BEGIN'),
       leader.query('SET LOCAL synchronous_commit TO off'),
-      leader.query<OutboxRow>({
-        name: 'outbox-relay-lock-batch',
-        text: `SELECT id, event_id, event_type, topic, message_key, headers, payload::text AS payload FROM outbox_message
-               WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`,
-        values: [this.batchSize],
-      }),
+      leader.query<OutboxRow>(LOCK_BATCH, [this.batchSize]),
     ]).catch((error: unknown) => this.abandonRound(leader, error));
     const rows = found.rows;
     this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
@@ -241,7 +240,7 @@ export class OutboxRelay {
       sent = process.hrtime.bigint();
       await this.options.afterPublish?.(rows.map((row) => row.event_id));
       await Promise.all([
-        leader.query({ name: 'outbox-relay-mark-batch', text: 'UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])', values: [rows.map((row) => row.id)] }),
+        leader.query(MARK_BATCH, [rows.map((row) => row.id)]),
         leader.query('COMMIT'),
       ]);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
 import { prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { MetricsRegistry } from '@holdfast/observability';
+import { LabelPairTally, MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
@@ -41,21 +41,6 @@ interface SeriesUpdate {
 }
 
 type SampleOutcome = 'assessed' | 'late' | 'refused';
-
-/** Samples counted by source and outcome over a batch: the counter is touched once per pair, not per sample. */
-class SamplesTally {
-  private readonly counts = new Map<string, Map<SampleOutcome, number>>();
-
-  add(source: string, outcome: SampleOutcome): void {
-    let bySource = this.counts.get(source);
-    if (!bySource) this.counts.set(source, (bySource = new Map()));
-    bySource.set(outcome, (bySource.get(outcome) ?? 0) + 1);
-  }
-
-  forEach(count: (source: string, outcome: SampleOutcome, samples: number) => void): void {
-    for (const [source, outcomes] of this.counts) for (const [outcome, samples] of outcomes) count(source, outcome, samples);
-  }
-}
 
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
@@ -118,7 +103,8 @@ export class SampleAssessmentService {
 
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
-    const counted = new SamplesTally();
+    // Counted by source and outcome over the batch: the counter is touched once per pair, not per sample.
+    const counted = new LabelPairTally<string, SampleOutcome>();
     try {
       return await this.assessCounting(events, transaction, counted);
     } finally {
@@ -126,7 +112,7 @@ export class SampleAssessmentService {
     }
   }
 
-  private async assessCounting(events: readonly SampleEvent[], transaction: EntityManager, counted: SamplesTally): Promise<SampleRefusal[]> {
+  private async assessCounting(events: readonly SampleEvent[], transaction: EntityManager, counted: LabelPairTally<string, SampleOutcome>): Promise<SampleRefusal[]> {
     const refusals: SampleRefusal[] = [];
     const bySeries = new Map<string, { atMs: number; event: SampleEvent }[]>();
     events.forEach((event, index) => {
