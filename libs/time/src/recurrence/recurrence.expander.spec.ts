@@ -38,6 +38,13 @@ describe('recurrence expansion', () => {
     expect(october.occurrences.map((o) => o.start.toISOString())).toEqual(['2026-10-25T00:00:00.000Z']);
   });
 
+  it('keeps a daily window planned at a 02:00 that does not exist at 02:00 on the days after', () => {
+    // Pacific/Auckland went from 02:00 to 03:00 on 2009-09-27: the first occurrence moves, the others do not.
+    const window = planWindowFromLocal({ localStart: '2009-09-27T02:00', durationMinutes: 60, zone: 'Pacific/Auckland', recurrence: { rrule: 'FREQ=DAILY;COUNT=3' } });
+    const { occurrences } = expandOccurrences(window, { from: window.start, until: new Date('2009-10-01T00:00:00Z') });
+    expect(occurrences.map((o) => instantToWallClock(o.start, 'Pacific/Auckland'))).toEqual(['2009-09-27T03:00', '2009-09-28T02:00', '2009-09-29T02:00']);
+  });
+
   it('drops EXDATEs given as local wall clock or as instants', () => {
     const window = planWindowFromLocal({
       localStart: '2026-03-04T02:00',

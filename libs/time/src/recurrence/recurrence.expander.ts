@@ -24,7 +24,9 @@ export interface Expansion {
 
 /**
  * Expands a window's recurrence in its own zone. rrule's TZID support depends on the host's zone,
- * so the rule runs in floating wall-clock time from the window's local start, and each local start
+ * so the rule runs in floating wall-clock time from the window's local start (the one it was planned
+ * at, when it was planned on the wall clock: a first start in a DST gap does not drag the others
+ * an hour later), and each local start
  * becomes an instant through `resolveWallClock` (gap: shift forward, overlap: earlier instant).
  * Every occurrence lasts the window's real duration. A window without recurrence is its own
  * single occurrence.
@@ -50,7 +52,8 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
 
   const offsetAt = zoneOffsetLookup(planned.zone);
   const toWall = (instant: number) => instant + offsetAt(instant);
-  const rule = floatingRule(planned.recurrence.rrule, toWall(planned.start.getTime()), toWall);
+  const dtstartWall = planned.localStart === undefined ? toWall(planned.start.getTime()) : parseWallClock(planned.localStart);
+  const rule = floatingRule(planned.recurrence.rrule, dtstartWall, toWall);
   const excluded = exclusions(planned.recurrence.exdates ?? []);
 
   const occurrences: InstantRange[] = [];

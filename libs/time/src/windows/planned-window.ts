@@ -26,6 +26,12 @@ export interface Recurrence {
 export interface PlannedWindow extends InstantRange {
   readonly zone: string;
   readonly recurrence?: Recurrence;
+  /**
+   * The local start "YYYY-MM-DDTHH:mm" the window was planned at, when it was planned on the wall
+   * clock: recurrences repeat it, so a first start moved out of a DST gap does not move the others.
+   * Without it, the recurrence repeats the wall clock of `start`.
+   */
+  readonly localStart?: string;
 }
 
 export function assertInstantRange(range: InstantRange, what = 'range'): InstantRange {
@@ -62,7 +68,7 @@ export function planWindowFromLocal(plan: LocalWindowPlan): PlannedWindow {
   }
   const start = wallClockToInstant(plan.localStart, assertKnownZone(plan.zone));
   const end = new Date(start.getTime() + plan.durationMinutes * MINUTE_MS);
-  return planWindow({ start, end, zone: plan.zone, ...(plan.recurrence ? { recurrence: plan.recurrence } : {}) });
+  return planWindow({ start, end, zone: plan.zone, localStart: plan.localStart, ...(plan.recurrence ? { recurrence: plan.recurrence } : {}) });
 }
 
 export function windowDurationMs(range: InstantRange): number {
