@@ -10,7 +10,10 @@ export interface RecordedMessage {
 }
 
 export interface TopicRecorder {
-  /** Every message the topic received since its start, duplicates included, in arrival order. */
+  /**
+   * Every message the topic received since its start, in arrival order: a producer's duplicates
+   * included (each has an offset of its own), the recorder's own redeliveries not.
+   */
   messages: RecordedMessage[];
   stop(): Promise<void>;
 }
@@ -18,11 +21,16 @@ export interface TopicRecorder {
 /** Reads a topic from its beginning into memory, to assert on what the broker really holds. */
 export async function recordTopic(kafka: Kafka, topic: string, groupId: string): Promise<TopicRecorder> {
   const messages: RecordedMessage[] = [];
+  // A rebalance under load hands the recorder offsets it read but had not committed yet.
+  const recorded = new Set<string>();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
+      const position = `${partition}:${message.offset}`;
+      if (recorded.has(position)) return;
+      recorded.add(position);
       const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
       messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers, partition, offset: message.offset });
     },
