@@ -1,7 +1,7 @@
 import { testEnvironment } from '@holdfast/testing';
 import { Client } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchingClient, prepared } from './batching-client';
+import { answeredAtCommit, BatchingClient, prepared } from './batching-client';
 
 /** Counts the writes the client's socket makes (one per write system call, a corked batch being one). */
 function countWrites(client: Client): { writes: number } {
@@ -104,5 +104,60 @@ describe('BatchingClient against the real PostgreSQL', () => {
     await expect(first).rejects.toMatchObject({ code: '25P02' });
     await client.query('ROLLBACK');
     expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
+
+  describe('writes answered at commit', () => {
+    const insertNote = answeredAtCommit('INSERT INTO note (text) VALUES ($1)');
+
+    it('sends the writes with COMMIT, in one write and one round trip, and commits them', async () => {
+      const client = await connect(BatchingClient);
+      await client.query('CREATE TEMPORARY TABLE note (text text)');
+      const writes = countWrites(client);
+
+      await client.query('START TRANSACTION');
+      const answers = [await client.query(insertNote, ['first']), await client.query(insertNote, ['second'])];
+      await client.query('COMMIT');
+
+      expect(answers.map((answer) => answer.rows)).toEqual([[], []]);
+      expect(writes.writes).toBe(1);
+      expect((await client.query('SELECT text FROM note ORDER BY text')).rows).toEqual([{ text: 'first' }, { text: 'second' }]);
+    });
+
+    it('fails COMMIT with the error of a write that failed, and the statements in between with it too', async () => {
+      const client = await connect(BatchingClient);
+      await client.query('CREATE TEMPORARY TABLE note (text text NOT NULL)');
+
+      await client.query('START TRANSACTION');
+      await client.query(insertNote, ['kept?']);
+      await client.query(insertNote, [null]);
+      const between = client.query('SELECT 1 AS one');
+      const commit = client.query('COMMIT');
+
+      await expect(between).rejects.toMatchObject({ code: '23502', column: 'text' });
+      await expect(commit).rejects.toMatchObject({ code: '23502', column: 'text' });
+      expect((await client.query('SELECT count(*)::int AS notes FROM note')).rows).toEqual([{ notes: 0 }]);
+      // The session is usable again, and the next transaction starts clean.
+      await client.query('START TRANSACTION');
+      await client.query(insertNote, ['next']);
+      await client.query('COMMIT');
+      expect((await client.query('SELECT text FROM note')).rows).toEqual([{ text: 'next' }]);
+    });
+
+    it('refuses a write answered at commit outside a transaction, where a failure would go unseen', async () => {
+      const client = await connect(BatchingClient);
+      await client.query('CREATE TEMPORARY TABLE note (text text)');
+
+      await expect(client.query(insertNote, ['lost?'])).rejects.toThrow(/outside a transaction/);
+      expect((await client.query('SELECT count(*)::int AS notes FROM note')).rows).toEqual([{ notes: 0 }]);
+    });
+
+    it('fails a COMMIT that PostgreSQL answers with ROLLBACK, even when the failed statement was ignored', async () => {
+      const client = await connect(BatchingClient);
+      await client.query('BEGIN');
+      await client.query('SELECT * FROM no_such_table').catch(() => undefined);
+
+      await expect(client.query('COMMIT')).rejects.toThrow(/rolled the transaction back at COMMIT/);
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
   });
 });

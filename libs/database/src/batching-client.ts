@@ -19,9 +19,34 @@ export function prepared(sql: string): string {
   return sql;
 }
 
+const AT_COMMIT = '/* answered at commit */ ';
+
+/**
+ * Marks a write whose answer nobody reads, issued at the end of a transaction (audit rows, outbox
+ * rows, a state write-back): a BatchingClient answers it at once, with no rows, and sends it with
+ * what the transaction issues next, COMMIT included, so the write and the commit share one round
+ * trip instead of taking one each. Should the write fail, PostgreSQL aborts the transaction and
+ * answers COMMIT with ROLLBACK; the client then fails the COMMIT with the write's error (and any
+ * statement in between with it rather than with "transaction is aborted"), so the caller's
+ * transaction fails as if the write had been awaited. Only inside a transaction. Prepared as
+ * prepared() would; returns the marked text, which only this use shares.
+ */
+export function answeredAtCommit(sql: string): string {
+  return prepared(AT_COMMIT + sql);
+}
+
 const START_TRANSACTION = 'START TRANSACTION';
 // What node-postgres answers to START TRANSACTION.
 const BEGUN = { command: 'BEGIN', rowCount: null, oid: null, rows: [], fields: [] };
+// What a statement marked answeredAtCommit() is answered at once.
+const ANSWERED_LATER = { command: 'DEFERRED', rowCount: null, oid: null, rows: [], fields: [] };
+const TRANSACTION_ABORTED = '25P02';
+
+class AnsweredAtCommitOutsideTransaction extends Error {
+  constructor(text: string) {
+    super(`A statement marked answeredAtCommit() was issued outside a transaction, where its failure would go unseen; run it in one: ${text.slice(AT_COMMIT.length, AT_COMMIT.length + 60)}...`);
+  }
+}
 
 /**
  * A node-postgres client whose statements issued in one turn of the event loop leave in one socket
@@ -40,12 +65,17 @@ const BEGUN = { command: 'BEGIN', rowCount: null, oid: null, rows: [], fields: [
  * socket is corked at the first statement of a turn and uncorked once the turn's promise callbacks
  * have all run (process.nextTick runs after them), so the statements of one Promise.all go out
  * together. A statement issued alone still leaves at once, only a few microseconds later; nothing
- * waits for a timer.
+ * waits for a timer. Writes marked answeredAtCommit() are answered at once and travel with the
+ * COMMIT, which fails with their error should one fail.
  */
 export class BatchingClient extends Client {
   private corked = false;
   // TypeORM's START TRANSACTION, sent but not yet answered: the next statement answers for it.
   private beginning?: Promise<unknown>;
+  private inTransaction = false;
+  // Whether the open transaction issued statements marked answeredAtCommit(), and the first of them to fail.
+  private answeredLater = false;
+  private laterFailure?: unknown;
 
   override query(...args: unknown[]): never {
     const stream = (this as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void; writable?: boolean } } }).connection?.stream;
@@ -59,6 +89,7 @@ export class BatchingClient extends Client {
     }
     const [text, values] = args;
     const query = super.query as (...forwarded: unknown[]) => Promise<unknown>;
+    if (text === START_TRANSACTION || text === 'BEGIN') this.beginTransaction();
     if (text === START_TRANSACTION && args.length === 1 && !this.beginning) {
       const begun = query.call(this, START_TRANSACTION);
       this.beginning = begun;
@@ -66,10 +97,34 @@ export class BatchingClient extends Client {
       begun.catch(() => undefined);
       return Promise.resolve(BEGUN) as never;
     }
+    const atCommit = typeof text === 'string' && text.startsWith(AT_COMMIT);
+    if (atCommit && !this.inTransaction) return Promise.reject(new AnsweredAtCommitOutsideTransaction(text)) as never;
     const name = typeof text === 'string' && args.length <= 2 && (values === undefined || Array.isArray(values)) ? statementNames.get(text) : undefined;
-    const result = name ? query.call(this, { name, text, values }) : query.apply(this, args);
+    const sent = name ? query.call(this, { name, text, values }) : query.apply(this, args);
+    if (typeof sent?.then !== 'function') return sent as never;
+    const answered = this.afterBeginning(sent);
+    if (atCommit) {
+      this.answeredLater = true;
+      answered.catch((error: unknown) => (this.laterFailure ??= error));
+      return Promise.resolve(ANSWERED_LATER) as never;
+    }
+    if (text === 'COMMIT' || text === 'ROLLBACK') return this.endTransaction(answered, text === 'COMMIT') as never;
+    if (!this.answeredLater) return answered as never;
+    return answered.catch((error: { code?: string }) => {
+      throw error?.code === TRANSACTION_ABORTED && this.laterFailure !== undefined ? this.laterFailure : error;
+    }) as never;
+  }
+
+  private beginTransaction(): void {
+    this.inTransaction = true;
+    this.answeredLater = false;
+    this.laterFailure = undefined;
+  }
+
+  /** The statement's answer, after START TRANSACTION's if that is still on its way: its failure comes first. */
+  private afterBeginning(result: Promise<unknown>): Promise<unknown> {
     const beginning = this.beginning;
-    if (!beginning || typeof result?.then !== 'function') return result as never;
+    if (!beginning) return result;
     this.beginning = undefined;
     return beginning.then(
       () => result,
@@ -77,6 +132,34 @@ export class BatchingClient extends Client {
         result.catch(() => undefined);
         throw error;
       },
-    ) as never;
+    );
+  }
+
+  /**
+   * A COMMIT that PostgreSQL answers with ROLLBACK (one of the transaction's statements had failed)
+   * is a failure, with the error of the write that failed unawaited: otherwise the caller would
+   * take a rolled-back transaction for a committed one.
+   */
+  private endTransaction(answered: Promise<unknown>, committing: boolean): Promise<unknown> {
+    this.inTransaction = false;
+    const settle = () => {
+      const failure = this.laterFailure;
+      this.answeredLater = false;
+      this.laterFailure = undefined;
+      return failure;
+    };
+    return answered.then(
+      (result) => {
+        const failure = settle();
+        if (committing && (result as { command?: string }).command === 'ROLLBACK') {
+          throw failure ?? new Error('PostgreSQL rolled the transaction back at COMMIT: one of its statements had failed.');
+        }
+        return result;
+      },
+      (error: unknown) => {
+        settle();
+        throw error;
+      },
+    );
   }
 }

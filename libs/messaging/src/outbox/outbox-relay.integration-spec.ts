@@ -59,6 +59,9 @@ async function raceWriters(bed: MessagingTestBed, outbox: OutboxWriter, writes: 
       writes.map(async (events) => {
         await bed.dataSource.transaction(async (transaction) => {
           await outbox.add(transaction, ...events);
+          // The writer's statements are answered at COMMIT; the transaction's next statement runs after
+          // them, so once it is answered this writer holds its key locks while the others queue.
+          await transaction.query('SELECT 1');
           await untilAnotherWriterWaits();
         });
         committed.push(...events.map((event) => event.id));

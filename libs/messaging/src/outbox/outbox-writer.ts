@@ -1,5 +1,5 @@
 import { encodeEvent, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
+import { answeredAtCommit, prepared } from '@holdfast/database';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** The channel a relay listens on; one per schema so services sharing a database don't wake each other. */
@@ -17,12 +17,17 @@ export interface LocalRelay {
 /** Rows per INSERT: 5,000 window.held events are already some 10 MB of JSON in one parameter. */
 const ROWS_PER_STATEMENT = 5_000;
 
-const LOCK_KEYS = prepared('SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key');
+const LOCK_KEYS_SQL = 'SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key';
+const LOCK_KEYS = prepared(LOCK_KEYS_SQL);
 const INSERT = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
   SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
 const INSERT_ROWS = prepared(INSERT);
-const INSERT_ROWS_AND_NOTIFY = prepared(`WITH written AS (${INSERT}) SELECT pg_notify($2, '')`);
+const INSERT_ROWS_AND_NOTIFY_SQL = `WITH written AS (${INSERT}) SELECT pg_notify($2, '')`;
+const INSERT_ROWS_AND_NOTIFY = prepared(INSERT_ROWS_AND_NOTIFY_SQL);
+// A transaction's events in one statement (nearly always): nothing reads the answers, so they
+// travel with the transaction's next statement, usually its COMMIT (answeredAtCommit).
+const AT_COMMIT = { lockKeys: answeredAtCommit(LOCK_KEYS_SQL), insertRows: answeredAtCommit(INSERT), insertRowsAndNotify: answeredAtCommit(INSERT_ROWS_AND_NOTIFY_SQL) };
 
 /**
  * Writes events to the outbox inside the caller's transaction: they are published if and only
@@ -37,7 +42,8 @@ const INSERT_ROWS_AND_NOTIFY = prepared(`WITH written AS (${INSERT}) SELECT pg_n
  *
  * Two statements per call whatever the number of keys: the locks, then the rows (with the relay's
  * notification when it is needed) as one JSON parameter; one more per ROWS_PER_STATEMENT events
- * beyond the first. On a pipelining connection they share one round trip.
+ * beyond the first. On a pipelining connection they share one round trip, the COMMIT's: a failure
+ * fails the transaction's COMMIT, or its next statement.
  */
 export class OutboxWriter {
   // Transactions that wrote rows and have not ended yet; the local relay is told when one commits.
@@ -63,7 +69,10 @@ export class OutboxWriter {
     // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
     // Not awaited on its own: PostgreSQL runs a connection's statements in order, so the first insert
     // still waits for every lock, and a pipelining connection sends both in one round trip.
-    const locked = manager.query(LOCK_KEYS, [this.schema, keys]);
+    // Up to ROWS_PER_STATEMENT events the answers wait for COMMIT; beyond, each batch is awaited so
+    // that only one batch's JSON is in memory at a time.
+    const sql = records.length <= ROWS_PER_STATEMENT ? AT_COMMIT : { lockKeys: LOCK_KEYS, insertRows: INSERT_ROWS, insertRowsAndNotify: INSERT_ROWS_AND_NOTIFY };
+    const locked = manager.query(sql.lockKeys, [this.schema, keys]);
     for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
       // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
       // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
@@ -76,9 +85,8 @@ export class OutboxWriter {
       // notification, delivered only on commit, as soon as the rows are visible.
       const written =
         this.localRelay?.isLeader || !last
-          ? manager.query(INSERT_ROWS, [batch])
-          : manager.query(INSERT_ROWS_AND_NOTIFY, [batch, outboxChannel(this.schema)]);
-      // One batch's JSON in memory at a time: the next is built once this one is written.
+          ? manager.query(sql.insertRows, [batch])
+          : manager.query(sql.insertRowsAndNotify, [batch, outboxChannel(this.schema)]);
       await (start === 0 ? Promise.all([locked, written]) : written);
     }
     this.writing.add(queryRunner);

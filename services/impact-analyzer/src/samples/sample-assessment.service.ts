@@ -1,5 +1,5 @@
 import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
+import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { LabelPairTally, MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
@@ -52,6 +52,9 @@ export const signalLossCorrelation = (region: string, metric: string): string =>
 const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
 
 const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
+// The order LOCK_SERIES locks in (ORDER BY region, metric).
+const byKey = (a: { region: string; metric: string }, b: { region: string; metric: string }): number =>
+  a.region < b.region ? -1 : a.region > b.region ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0;
 
 const LOCK_SERIES = prepared(`SELECT region, metric, state, baseline_buckets, signal_lost_at, published_baseline, baseline_published_at FROM series_state
   WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
@@ -60,7 +63,8 @@ const CREATE_SERIES = prepared(`INSERT INTO series_state (region, metric, state,
   SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
   FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
   ON CONFLICT DO NOTHING`);
-const WRITE_SERIES = prepared(`UPDATE series_state AS s SET
+// Nothing reads its answer: it travels with the COMMIT.
+const WRITE_SERIES = answeredAtCommit(`UPDATE series_state AS s SET
     state = u.state, baseline_buckets = ${bucketsAt('$3', 'u.position')}, samples_seen = u.samples_seen,
     last_sample_at = u.last_sample_at, signal_lost_at = NULL, updated_at = $2,
     published_baseline = coalesce(u.published_baseline, s.published_baseline),
@@ -81,6 +85,8 @@ export class SampleAssessmentService {
   private readonly logger = new Logger(SampleAssessmentService.name);
   private readonly samplesIn;
   private readonly decisionLatency;
+  // Series whose row this process has seen: bounded by regions times metrics.
+  private readonly storedSeries = new Set<string>();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -201,27 +207,37 @@ export class SampleAssessmentService {
     }
   }
 
-  /** Locks the series (creating those never seen), in key order so concurrent batches cannot deadlock. */
+  /**
+   * Locks the series (creating those never seen), in key order so concurrent batches cannot
+   * deadlock. A series this process has not seen stored yet is created (if no one did) ahead of the
+   * lock in the same round trip; should a row be missing all the same, it is created and read back.
+   */
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
       transaction.query(LOCK_SERIES, [wanted.map((key) => key.region), wanted.map((key) => key.metric)]);
-    const rows = await select(keys);
-    if (rows.length === keys.length) return rows;
+    // In key order, as the lock takes them: two replicas creating the same new series cannot deadlock.
+    const unseen = keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric))).sort(byKey);
+    const [, rows] = await Promise.all([unseen.length > 0 ? this.createSeries(transaction, unseen) : undefined, select(keys)]);
     const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
-    const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric)));
-    const fresh = missing.map((key) => packSeriesState(initialSeriesState(key.region, key.metric)));
-    // Created and read back in one round trip: the connection pipelines the two statements.
-    const [, created] = await Promise.all([
-      transaction.query(CREATE_SERIES, [
-        missing.map((key) => key.region),
-        missing.map((key) => key.metric),
-        fresh.map((packed) => JSON.stringify(packed.state)),
-        Buffer.concat(fresh.map((packed) => packed.buckets)),
-        this.clock.now(),
-      ]),
-      select(missing),
+    if (rows.length < keys.length) {
+      const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric))).sort(byKey);
+      const [, created] = await Promise.all([this.createSeries(transaction, missing), select(missing)]);
+      rows.push(...created);
+    }
+    // Rows are never deleted, so a series seen once needs no create again (a rolled-back create only costs the fallback above).
+    for (const row of rows) this.storedSeries.add(seriesKey(row.region, row.metric));
+    return rows;
+  }
+
+  private createSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<unknown> {
+    const fresh = keys.map((key) => packSeriesState(initialSeriesState(key.region, key.metric)));
+    return transaction.query(CREATE_SERIES, [
+      keys.map((key) => key.region),
+      keys.map((key) => key.metric),
+      fresh.map((packed) => JSON.stringify(packed.state)),
+      Buffer.concat(fresh.map((packed) => packed.buckets)),
+      this.clock.now(),
     ]);
-    return [...rows, ...created];
   }
 
   private async writeSeries(transaction: EntityManager, updates: SeriesUpdate[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { createEvent, type EventPayloads, type SignalLoss, type SurgeEvidence, type SurgeSeverity, type SurgeSource } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
+import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
@@ -82,11 +82,11 @@ export class SurgesService {
       calmSamples: 0,
       causeEventId: opening.causeEventId ?? null,
     };
-    // The row and its event in one round trip (the connection pipelines them): should the insert
-    // fail, PostgreSQL refuses the outbox statements after it in the same transaction.
+    // The row and its event travel with the COMMIT (nothing reads their answers): should the insert
+    // fail, PostgreSQL refuses what follows in the transaction and the COMMIT fails with its error.
     await Promise.all([
       transaction.query(
-        prepared(`INSERT INTO surge (id, region, metric, source, origin, status, severity, reason, started_at, detected_at, updated_at, expected_end_at, cleared_at, peak_value, evidence, signal_loss, calm_samples, cause_event_id)
+        answeredAtCommit(`INSERT INTO surge (id, region, metric, source, origin, status, severity, reason, started_at, detected_at, updated_at, expected_end_at, cleared_at, peak_value, evidence, signal_loss, calm_samples, cause_event_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
         [
           surge.id,

@@ -1,5 +1,5 @@
 import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, type HoldSource } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
+import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
@@ -486,8 +486,9 @@ export class HoldsService {
     }
   }
 
+  /** Inside `tx`'s transaction; nothing reads the row back, so it travels with the COMMIT (answeredAtCommit). */
   async audit(tx: EntityManager, entry: Audit): Promise<void> {
-    await tx.query(prepared(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`), [
+    await tx.query(answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`), [
       entry.subjectType,
       entry.subjectId,
       entry.action,
@@ -502,7 +503,7 @@ export class HoldsService {
   private async auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], action: string, actor: string, causeEventId?: string): Promise<void> {
     if (touched.length === 0) return;
     await tx.query(
-      prepared(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
+      answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
        SELECT 'window', window_id, $3, $4, $5, $6, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
          FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`),
       [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number), action, actor, this.clock.now(), causeEventId ?? null, touched.map((entry) => entry.kind)],
