@@ -1,18 +1,31 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 
+/** A bare producer and consumer on a topic of their own, ready to time one hop at a time. */
+export interface BareHopProbe {
+  /** One message produced and consumed; resolves the hop in milliseconds. */
+  hop(): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
  * The floor every Holdfast latency is compared with: bare kafkajs, one message produced (acks -1,
  * idempotent) and consumed at a time with maxWaitTimeInMs 10 and no commits on the hot path, as
- * bench/kafka-hop measures it. Returns the sorted hops in milliseconds.
+ * bench/kafka-hop measures it.
  */
-export async function measureBareHops(brokers: string[], count: number, log: (line: string) => void = () => {}): Promise<number[]> {
+export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe> {
   const kafka = new Kafka({ clientId: 'bench-bare-hop', brokers, logLevel: logLevel.WARN });
   const topic = `bench.bare-hop.${Date.now().toString(36)}`;
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `${topic}.group`, maxWaitTimeInMs: 10 });
   await Promise.all([admin.connect(), producer.connect(), consumer.connect()]);
+  const close = async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  };
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
     let delivered: ((hop: number) => void) | undefined;
@@ -20,20 +33,28 @@ export async function measureBareHops(brokers: string[], count: number, log: (li
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => delivered?.(performance.now() - Number(message.headers?.['sent-at'])) });
     await joined;
-    const hops: number[] = [];
-    const warmUp = 20;
-    for (let i = 0; i < warmUp + count; i++) {
+    const hop = async () => {
       const consumed = new Promise<number>((resolve) => (delivered = resolve));
       await producer.send({ topic, acks: -1, messages: [{ key: 'IR', value: '{}', headers: { 'sent-at': String(performance.now()) } }] });
-      const hop = await consumed;
-      if (i >= warmUp) hops.push(hop);
-    }
+      return consumed;
+    };
+    for (let i = 0; i < 20; i++) await hop();
+    return { hop, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `count` hops one after another, after 20 to warm up; returns them sorted, in milliseconds. */
+export async function measureBareHops(brokers: string[], count: number, log: (line: string) => void = () => {}): Promise<number[]> {
+  const probe = await openBareHopProbe(brokers);
+  try {
+    const hops: number[] = [];
+    for (let i = 0; i < count; i++) hops.push(await probe.hop());
     log(`bare kafkajs hop: ${count} messages measured`);
     return hops.sort((a, b) => a - b);
   } finally {
-    await consumer.disconnect();
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await probe.close();
   }
 }
