@@ -1,8 +1,9 @@
 import type { AnyHoldfastEvent } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { TEST_EVENT_TYPE } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
@@ -21,6 +22,21 @@ export const targetKeyOf = (url: string): string => {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}`;
 };
+
+/** What recording needs of a subscription: whom it matches, and where its deliveries go. */
+type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target' | 'filters'>;
+
+// Every event reads these and records through RECORD: prepared, so PostgreSQL neither parses nor plans them each time.
+const LIVE_SUBSCRIPTIONS = prepared('SELECT id, channel, target, filters FROM subscription WHERE enabled AND deleted_at IS NULL');
+
+/** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new. */
+const RECORD = prepared(`WITH recorded AS (
+    INSERT INTO delivery (id, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error)
+    SELECT owed.id, owed.subscription_id, owed.channel, owed.target_key, $5::uuid, $6::text, $7::timestamptz, $8::text, $9::text, $10::jsonb, 'pending', 0, $11::timestamptz, NULL, $11::timestamptz, NULL, NULL
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS owed(id, subscription_id, channel, target_key)
+    ON CONFLICT DO NOTHING
+    RETURNING 1)
+  SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM recorded LIMIT 1) AS any_recorded`);
 
 export interface DeliveryQuery {
   status?: DeliveryStatus;
@@ -46,7 +62,7 @@ export class DeliveriesService {
    */
   async recordFor(event: AnyHoldfastEvent, transaction: EntityManager): Promise<void> {
     const facts = factsOf(event);
-    const subscriptions = await transaction.find(SubscriptionEntity, { where: { enabled: true, deletedAt: IsNull() } });
+    const subscriptions = (await transaction.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[];
     const matching = subscriptions.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
@@ -118,37 +134,21 @@ export class DeliveriesService {
     });
   }
 
-  private async insert(transaction: EntityManager, subscriptions: SubscriptionEntity[], event: DeliveredEvent, orderingKey: string): Promise<void> {
-    const now = this.clock.now();
-    await transaction
-      .createQueryBuilder()
-      .insert()
-      .into(DeliveryEntity)
-      .values(
-        subscriptions.map((subscription) => ({
-          id: uuidv7(),
-          subscriptionId: subscription.id,
-          channel: subscription.channel,
-          // A Slack target is shown as its origin, which is also the host the sealed URL goes to.
-          targetKey: targetKeyOf(subscription.target.replace(/…$/, '')),
-          eventId: event.id,
-          eventType: event.type,
-          eventTime: new Date(event.time),
-          correlationId: event.correlationid,
-          orderingKey,
-          event,
-          status: 'pending' as const,
-          attempts: 0,
-          nextAttemptAt: now,
-          leaseUntil: null,
-          recordedAt: now,
-          deliveredAt: null,
-          lastError: null,
-        })),
-      )
-      .orIgnore()
-      .execute();
-    await transaction.query('SELECT pg_notify($1, $2)', [DELIVERIES_DUE_CHANNEL, '']);
+  private async insert(transaction: EntityManager, subscriptions: RecordingSubscription[], event: DeliveredEvent, orderingKey: string): Promise<void> {
+    await transaction.query(RECORD, [
+      subscriptions.map(() => uuidv7()),
+      subscriptions.map(({ id }) => id),
+      subscriptions.map(({ channel }) => channel),
+      // A Slack target is shown as its origin, which is also the host the sealed URL goes to.
+      subscriptions.map(({ target }) => targetKeyOf(target.replace(/…$/, ''))),
+      event.id,
+      event.type,
+      new Date(event.time),
+      event.correlationid,
+      orderingKey,
+      JSON.stringify(event),
+      this.clock.now(),
+    ]);
   }
 
   private async withAttempts(deliveries: DeliveryEntity[]): Promise<DeliveryView[]> {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { prepared } from '@holdfast/database';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -78,7 +79,47 @@ const deliveryOf = (row: DeliveryRow): DeliveryEntity =>
     lastError: row.last_error,
   });
 
+const DELIVERY_COLUMNS =
+  'id, seq, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error';
+
 const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 'sending' AND c.lease_until <= $1))";
+
+/**
+ * The claim, one prepared statement: target by target (a loose index scan finds those with open
+ * deliveries), each up to its room ($2/$3 for targets busy or with a circuit not closed, $4 for
+ * the others), the earliest due deliveries whose key has nothing earlier open, locked with SKIP
+ * LOCKED and leased. `backlog` is whether open deliveries other than those in hand ($7) and just
+ * claimed remain (counted up to $5 + 1): only then can a finished one free room for another.
+ * It answers one row even when nothing is claimed, for `backlog`.
+ */
+const CLAIM = prepared(`WITH RECURSIVE targets AS (
+    (SELECT target_key FROM delivery WHERE status IN ('pending', 'sending') ORDER BY target_key LIMIT 1)
+    UNION ALL
+    SELECT (SELECT d.target_key FROM delivery d WHERE d.status IN ('pending', 'sending') AND d.target_key > t.target_key ORDER BY d.target_key LIMIT 1)
+    FROM targets t WHERE t.target_key IS NOT NULL
+  ), rooms AS (
+    SELECT t.target_key, COALESCE(known.room, $4) AS room
+    FROM targets t LEFT JOIN unnest($2::text[], $3::int[]) AS known(target_key, room) ON known.target_key = t.target_key
+    WHERE t.target_key IS NOT NULL
+  ), candidates AS (
+    SELECT c.id FROM rooms
+    CROSS JOIN LATERAL (
+      SELECT c.id, c.seq FROM delivery c
+      WHERE c.target_key = rooms.target_key AND ${DUE}
+        AND NOT EXISTS (
+          SELECT 1 FROM delivery e
+          WHERE e.subscription_id = c.subscription_id AND e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('pending', 'sending'))
+      ORDER BY c.seq LIMIT GREATEST(rooms.room, 0)
+    ) c
+    ORDER BY c.seq LIMIT $5
+  ), claimed AS (
+    UPDATE delivery SET status = 'sending', lease_until = $6
+    WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND ${DUE} FOR UPDATE SKIP LOCKED)
+    RETURNING ${DELIVERY_COLUMNS}
+  ), open AS (
+    SELECT count(*)::int AS open FROM (SELECT 1 FROM delivery WHERE status IN ('pending', 'sending') AND id <> ALL($7::uuid[]) LIMIT $5 + 1) o
+  )
+  SELECT claimed.*, open.open > (SELECT count(*) FROM claimed) AS backlog FROM open LEFT JOIN claimed ON true`);
 
 /**
  * Sends recorded deliveries, outside any consumer transaction. Each replica claims due deliveries
@@ -95,9 +136,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly circuitResetMs: number;
   private readonly circuits: TargetCircuits;
   private readonly inFlight = new Map<string, number>();
+  // Ids of the deliveries claimed and not yet finished.
+  private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly subscriptionCache = new Map<string, CachedSubscription>();
-  private total = 0;
+  // Whether the last claim left open deliveries besides its own: a finish then claims again.
+  private backlog = true;
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private stopping = false;
@@ -142,7 +186,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Looks for due deliveries (run by the poll timer, on NOTIFY and as deliveries finish). Wake-ups
+   * Looks for due deliveries (run by the poll timer, on NOTIFY and as deliveries finish while others wait). Wake-ups
    * within a few milliseconds share one claim, so a busy worker claims in batches, not one by one.
    */
   wake(): void {
@@ -166,7 +210,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     try {
       do {
         this.pumpAgain = false;
-        const free = this.settings.concurrency - this.total;
+        const free = this.settings.concurrency - this.held.size;
         if (free <= 0 || this.stopping) break;
         const claimed = await this.claim(free);
         for (const delivery of claimed) this.track(this.dispatch(delivery));
@@ -187,51 +231,23 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async claim(free: number): Promise<DeliveryEntity[]> {
     const now = this.clock.now();
-    const busy = [...this.inFlight.keys()];
-    // Target by target (a loose index scan finds those with open deliveries), each up to its free
-    // room: a slow target's backlog is never read while it is at its limit.
-    const candidates = (await this.dataSource.query(
-      `WITH RECURSIVE targets AS (
-         (SELECT target_key FROM delivery WHERE status IN ('pending', 'sending') ORDER BY target_key LIMIT 1)
-         UNION ALL
-         SELECT (SELECT d.target_key FROM delivery d WHERE d.status IN ('pending', 'sending') AND d.target_key > t.target_key ORDER BY d.target_key LIMIT 1)
-         FROM targets t WHERE t.target_key IS NOT NULL
-       ), rooms AS (
-         SELECT t.target_key, COALESCE(busy.room, $4) AS room
-         FROM targets t LEFT JOIN unnest($2::text[], $3::int[]) AS busy(target_key, room) ON busy.target_key = t.target_key
-         WHERE t.target_key IS NOT NULL
-       )
-       SELECT c.id, c.target_key FROM rooms
-       CROSS JOIN LATERAL (
-         SELECT c.id, c.target_key, c.seq FROM delivery c
-         WHERE c.target_key = rooms.target_key AND ${DUE}
-           AND NOT EXISTS (
-             SELECT 1 FROM delivery e
-             WHERE e.subscription_id = c.subscription_id AND e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('pending', 'sending'))
-         ORDER BY c.seq LIMIT GREATEST(rooms.room, 0)
-       ) c
-       ORDER BY c.seq LIMIT $5`,
-      [now, busy, busy.map((target) => Math.max(0, this.capacityOf(target))), this.settings.targetConcurrency, free],
-    )) as { id: string; target_key: string }[];
-    const granted = new Map<string, number>();
-    const chosen = candidates.filter(({ target_key: target }) => {
-      const taken = granted.get(target) ?? 0;
-      if (taken >= this.capacityOf(target)) return false;
-      granted.set(target, taken + 1);
-      return true;
-    });
-    if (chosen.length === 0) return [];
-    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
-    const [rows] = (await this.dataSource.query(
-      `UPDATE delivery SET status = 'sending', lease_until = $2
-       WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY($3::uuid[]) AND ${DUE} FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [now, leaseUntil, chosen.map(({ id }) => id)],
-    )) as [DeliveryRow[], number];
-    const claimed = rows.map(deliveryOf).sort((a, b) => Number(a.seq) - Number(b.seq));
+    // Every target whose room is not the default: those with requests in flight or a circuit not closed.
+    const limited = [...new Set([...this.inFlight.keys(), ...this.circuits.unclosed()])];
+    const rows = (await this.dataSource.query(CLAIM, [
+      now,
+      limited,
+      limited.map((target) => Math.max(0, this.capacityOf(target))),
+      this.settings.targetConcurrency,
+      free,
+      new Date(now.getTime() + this.settings.leaseMs),
+      [...this.held],
+    ])) as (DeliveryRow & { backlog: boolean })[];
+    this.backlog = rows[0].backlog;
+    // Nothing claimed: the one row carries only backlog.
+    const claimed = rows.filter((row) => row.id !== null).map(deliveryOf).sort((a, b) => Number(a.seq) - Number(b.seq));
     for (const delivery of claimed) {
       this.inFlight.set(delivery.targetKey, (this.inFlight.get(delivery.targetKey) ?? 0) + 1);
-      this.total += 1;
+      this.held.add(delivery.id);
     }
     return claimed;
   }
@@ -266,8 +282,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       // The lease runs out and the delivery is claimed again: a second send, never a lost one.
       this.logger.warn({ deliveryId: delivery.id, err: (error as Error).message }, 'could not record a delivery attempt; it will be sent again');
     } finally {
-      this.total -= 1;
-      this.wake();
+      this.held.delete(delivery.id);
+      // What it frees (room, its key's next delivery) matters only to open deliveries the last claim
+      // left, or one still running (it may report some, having read before this finish).
+      if (this.backlog || this.pumping) this.wake();
     }
   }
 
@@ -298,7 +316,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // One statement: only the holder of the lease records the outcome and its attempt (a delivery
     // taken over after a lost lease belongs to the new holder).
     const [{ owned }] = (await this.dataSource.query(
-      `WITH finished AS (
+      prepared(`WITH finished AS (
          UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
          WHERE id = $1 AND status = 'sending' AND lease_until = $7
          RETURNING id),
@@ -307,7 +325,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
          SELECT gen_random_uuid(), finished.id, (SELECT COALESCE(MAX(number), 0) + 1 FROM delivery_attempt WHERE delivery_id = $1), $8, $9, $10, $6, $11
          FROM finished
          RETURNING 1)
-       SELECT count(*)::int > 0 AS owned FROM attempt`,
+       SELECT count(*)::int > 0 AS owned FROM attempt`),
       [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil, startedAt, durationMs, result.statusCode, outcome],
     )) as [{ owned: boolean }];
     if (!owned) return;
@@ -323,7 +341,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async postpone(delivery: DeliveryEntity, delayMs: number): Promise<void> {
     await this.dataSource.query(
-      "UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3",
+      prepared("UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3"),
       [delivery.id, new Date(this.clock.now().getTime() + delayMs), delivery.leaseUntil],
     );
   }
@@ -333,7 +351,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const now = performance.now();
     if (now - this.lastDeadCount < 5_000) return;
     this.lastDeadCount = now;
-    const [{ count }] = (await this.dataSource.query("SELECT count(*)::int AS count FROM delivery WHERE status = 'dead'")) as [{ count: number }];
+    const [{ count }] = (await this.dataSource.query(prepared("SELECT count(*)::int AS count FROM delivery WHERE status = 'dead'"))) as [{ count: number }];
     this.metrics.dead.set(count);
   }
 

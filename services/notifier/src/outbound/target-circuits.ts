@@ -29,6 +29,11 @@ export class TargetCircuits {
     return breaker.halfOpen ? 'half-open' : 'open';
   }
 
+  /** Targets whose circuit is open or half-open. */
+  unclosed(): string[] {
+    return [...this.breakers].filter(([, breaker]) => !breaker.closed).map(([target]) => target);
+  }
+
   /** Runs `action` through the target's breaker; rejects at once with code EOPENBREAKER while it is open. */
   run<T>(target: string, action: () => Promise<T>): Promise<T> {
     return this.breakerFor(target).fire(action) as Promise<T>;
