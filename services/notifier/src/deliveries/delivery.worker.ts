@@ -211,7 +211,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       do {
         this.pumpAgain = false;
         const free = this.settings.concurrency - this.held.size;
-        if (free <= 0 || this.stopping) break;
+        if (this.stopping) break;
+        if (free <= 0) {
+          // Woken (a recording, the poll) with no room to claim: what woke it may wait, so the next finish claims again.
+          this.backlog = true;
+          break;
+        }
         const claimed = await this.claim(free);
         for (const delivery of claimed) this.track(this.dispatch(delivery));
         if (claimed.length === free) this.pumpAgain = true;
