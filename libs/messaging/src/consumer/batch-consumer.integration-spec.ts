@@ -118,11 +118,12 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
     const consumer = batchConsumerFor({ maxEvents: 2, metrics, beforeBatch: (batch) => void seen.push(only(batch, 'DE').map((one) => one.id)) });
     await consumer.start();
     try {
-      await expectEventually(async () => expect(await effectCount(bed.dataSource, [event.id, ...others.map((other) => other.id)])).toBe(4));
-      const handed = seen.flat().filter((id) => [event.id, ...others.map((other) => other.id)].includes(id));
-      expect(handed).toEqual([event.id, ...others.map((other) => other.id)]);
+      const ids = [event.id, ...others.map((other) => other.id)];
+      await expectEventually(async () => expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(2));
+      // Each applied once: a slice holding an event already in the ledger was rolled back and applied without it.
+      expect(await effectCount(bed.dataSource, ids)).toBe(4);
+      expect(seen.flat().filter((id) => ids.includes(id)).slice(0, 4)).toEqual(ids);
       expect(seen.every((batch) => batch.length <= 2)).toBe(true);
-      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(2);
     } finally {
       await consumer.stop();
     }

@@ -309,8 +309,20 @@ export class EventConsumer<T extends TopicName> {
     if (firstApplied) this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(firstApplied.time)) / 1000);
   }
 
-  /** Records the events as consumed and applies those consumed for the first time, in one transaction; resolves the ids it applied, or 'all'. */
-  private applyBatchOnce(events: HoldfastEvent[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
+  /**
+   * Records the events as consumed and applies those consumed for the first time, in one
+   * transaction; resolves the ids it applied, or 'all'. The handler starts without waiting for the
+   * guard's answer (see applyOnce); should some events turn out to be redelivered, that transaction
+   * is rolled back and a second one applies only the others, once the guard has answered.
+   */
+  private async applyBatchOnce(events: HoldfastEvent[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
+    try {
+      return await this.options.dataSource.transaction((transaction) =>
+        admittedWhileApplying(this.guard.admit(transaction, events, position), handler(events as HoldfastEventOn<TopicName>[], transaction)),
+      );
+    } catch (error) {
+      if (!(error instanceof AppliedBefore)) throw error;
+    }
     return this.options.dataSource.transaction(async (transaction) => {
       const fresh = await this.guard.admit(transaction, events, position);
       const toApply = fresh === 'all' ? events : events.filter((event) => fresh.has(event.id));
@@ -388,12 +400,20 @@ export class EventConsumer<T extends TopicName> {
     return this.options.handlers?.[event.type as EventTypeOf<T>] as TransactionalHandler<EventType> | undefined;
   }
 
-  private applyOnce(event: HoldfastEvent, position: LogPosition, handler: TransactionalHandler<EventType>): Promise<'applied' | 'duplicate'> {
-    return this.options.dataSource.transaction(async (transaction) => {
-      if ((await this.guard.admit(transaction, [event], position)) !== 'all') return 'duplicate';
-      await handler(event, transaction);
+  /**
+   * The event and its ledger row in one transaction. The handler does not wait for the ledger's
+   * answer: its first statements follow the ledger's in the same round trip, and PostgreSQL runs a
+   * transaction's statements in order. Should the ledger say the event was applied before (a
+   * redelivery, rare), the transaction is rolled back and the handler's work with it.
+   */
+  private async applyOnce(event: HoldfastEvent, position: LogPosition, handler: TransactionalHandler<EventType>): Promise<'applied' | 'duplicate'> {
+    try {
+      await this.options.dataSource.transaction((transaction) => admittedWhileApplying(this.guard.admit(transaction, [event], position), handler(event, transaction)));
       return 'applied';
-    });
+    } catch (error) {
+      if (error instanceof AppliedBefore) return 'duplicate';
+      throw error;
+    }
   }
 
   /**
@@ -492,6 +512,26 @@ function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, b
 }
 
 const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+/** Thrown inside a transaction to roll back a handler's work on events the guard says were applied before. */
+class AppliedBefore extends Error {
+  constructor() {
+    super('some of the events were applied before; the transaction is rolled back');
+  }
+}
+
+/**
+ * Waits for the guard's answer and the handler, started together: 'all' when every event is new
+ * and the handler succeeded. A guard failure comes first (the handler's statements then fail for
+ * it); a redelivery rolls back whatever the handler did or failed at.
+ */
+async function admittedWhileApplying(admitted: Promise<ReadonlySet<string> | 'all'>, handled: Promise<unknown>): Promise<'all'> {
+  const [admission, handling] = await Promise.allSettled([admitted, handled]);
+  if (admission.status === 'rejected') throw admission.reason;
+  if (admission.value !== 'all') throw new AppliedBefore();
+  if (handling.status === 'rejected') throw handling.reason;
+  return 'all';
+}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
-import { createMessagingTestBed, effectConsumer, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { createMessagingTestBed, effectConsumer, effectCount, type MessagingTestBed } from '../testing/messaging-test-bed';
 
 const reading = (region: string, value: number) => ({ ...EventExamples['traffic.sample'], region, value, source: 'outside-pipeline' });
 
@@ -63,7 +63,7 @@ describe('traffic.samples.v1 written by outside producers, against the real brok
       });
       await consumer.start();
       try {
-        await expectEventually(() => expect(applied.map((event) => event.data.region).sort()).toEqual([...regions].sort()), { message: `${label}: all three forms applied` });
+        await expectEventually(() => expect([...new Set(applied.map((event) => event.data.region))].sort()).toEqual([...regions].sort()), { message: `${label}: all three forms applied` });
         const byRegion = new Map(applied.map((event) => [event.data.region, event]));
         expect(byRegion.get(binaryRegion)).toMatchObject({ id: outsideEventId({ source: '/edge/fra1', id: binaryId }), correlationid: binaryId, source: '/edge/fra1' });
         expect(byRegion.get(structuredRegion)).toMatchObject({ id: outsideEventId({ source: '/cdn', id: `cdn-log-${group}` }), time: '2026-06-15T12:55:00.000Z', correlationid: `cdn-log-${group}` });
@@ -75,10 +75,11 @@ describe('traffic.samples.v1 written by outside producers, against the real brok
 
         // The bad one is behind the second copy: now that it is dead-lettered, the copy was seen and dropped by the ledger.
         expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(1);
-        const ids = applied.map((event) => event.id);
+        const ids = [...new Set(applied.map((event) => event.id))];
         const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [consumer.groupId, ids]);
         expect(ledger).toBe(3);
-        expect(applied).toHaveLength(3);
+        // The handler may see a redelivered copy in a transaction that is then rolled back: the effects count.
+        expect(await effectCount(bed.dataSource, ids)).toBe(3);
       } finally {
         await consumer.stop();
         await letters.stop();
