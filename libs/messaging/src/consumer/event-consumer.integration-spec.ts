@@ -58,6 +58,36 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     await bed?.close();
   });
 
+  it('opens no transaction for an event the consumer finds irrelevant: no effect, no ledger row, counted as ignored', async () => {
+    const unwanted = sample('KE', 1);
+    const wanted = sample('KE', 2);
+    await bed.publisher.publish(unwanted, wanted);
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const asked: string[] = [];
+    const consumer = effectConsumer(bed, {
+      group: `relevance-${++groups}`,
+      metrics,
+      isRelevant: async (event) => {
+        asked.push(event.id);
+        return event.data.region !== 'KE' || event.data.value !== 1;
+      },
+    });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [wanted.id])).toBe(1));
+      expect(asked).toEqual(expect.arrayContaining([unwanted.id, wanted.id]));
+      expect(await effectCount(bed.dataSource, [unwanted.id])).toBe(0);
+      const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [
+        consumer.groupId,
+        [unwanted.id, wanted.id],
+      ]);
+      expect(ledger).toBe(1);
+      expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'ignored' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('applies a duplicated event once', async () => {
     const event = sample('IR', 5);
     const after = sample('IR', 6);

@@ -79,6 +79,13 @@ export interface EventConsumerOptions<T extends TopicName> {
    * is then a decision, never a silent skip.
    */
   ignore?: readonly EventTypeOf<T>[];
+  /**
+   * Asked before an event's transaction (handlers only, not batch): an event it declines is
+   * counted as ignored, with no transaction and no ledger row, and a redelivered copy is asked
+   * again. For a consumer that records nothing for most events, such as the notifier for events
+   * no subscription wants; a failure is retried as the handler's would be.
+   */
+  isRelevant?: (event: HoldfastEventOn<T>) => Promise<boolean>;
   retry?: Partial<RetryPolicy>;
   /** Offsets are committed on this period, off the hot path; the ledger makes a redelivery harmless. */
   commitIntervalMs?: number;
@@ -363,9 +370,11 @@ export class EventConsumer<T extends TopicName> {
     if (!apply) return 'ignored';
     let attempts = 0;
     try {
+      const isRelevant = this.options.isRelevant as ((event: HoldfastEvent) => Promise<boolean>) | undefined;
       const outcome = await backOff(
-        () => {
+        async (): Promise<ConsumeOutcome> => {
           attempts++;
+          if (isRelevant && !(await isRelevant(event))) return 'ignored';
           return this.applyOnce(event, position, apply);
         },
         {

@@ -1,5 +1,5 @@
 import type { AnyHoldfastEvent } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
+import { answeredAtCommit, prepared } from '@holdfast/database';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -29,8 +29,8 @@ type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target
 // Every event reads these and records through RECORD: prepared, so PostgreSQL neither parses nor plans them each time.
 const LIVE_SUBSCRIPTIONS = prepared('SELECT id, channel, target, filters FROM subscription WHERE enabled AND deleted_at IS NULL');
 
-/** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new. */
-const RECORD = prepared(`WITH recorded AS (
+/** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new; nothing reads its answer, so it travels with the COMMIT. */
+const RECORD = answeredAtCommit(`WITH recorded AS (
     INSERT INTO delivery (id, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error)
     SELECT owed.id, owed.subscription_id, owed.channel, owed.target_key, $5::uuid, $6::text, $7::timestamptz, $8::text, $9::text, $10::jsonb, 'pending', 0, $11::timestamptz, NULL, $11::timestamptz, NULL, NULL
     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS owed(id, subscription_id, channel, target_key)
@@ -50,6 +50,9 @@ type DeliveryView = Omit<DeliveryEntity, 'event'> & { attempts: number; attemptL
 
 @Injectable()
 export class DeliveriesService {
+  // The subscriptions isWanted found for an event, read at consume time, for its recording.
+  private readonly wanting = new WeakMap<AnyHoldfastEvent, RecordingSubscription[]>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -57,13 +60,27 @@ export class DeliveriesService {
   ) {}
 
   /**
+   * Before the consumer's transaction: whether a live subscription wants the event. Most events
+   * interest no one, and those then cost one read instead of a transaction with its ledger row
+   * and commit; the subscriptions read here are the ones recordFor records for.
+   */
+  async isWanted(event: AnyHoldfastEvent): Promise<boolean> {
+    const matching = this.matching(event, factsOf(event), (await this.dataSource.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
+    this.wanting.set(event, matching);
+    return matching.length > 0;
+  }
+
+  private matching(event: AnyHoldfastEvent, facts: ReturnType<typeof factsOf>, subscriptions: RecordingSubscription[]): RecordingSubscription[] {
+    return subscriptions.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
+  }
+
+  /**
    * In the consumer's transaction: one delivery per matching subscription whose channel has
    * something to say about the event. Nothing is sent here; the worker is woken on commit.
    */
   async recordFor(event: AnyHoldfastEvent, transaction: EntityManager): Promise<void> {
     const facts = factsOf(event);
-    const subscriptions = (await transaction.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[];
-    const matching = subscriptions.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
+    const matching = this.wanting.get(event) ?? this.matching(event, facts, (await transaction.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);

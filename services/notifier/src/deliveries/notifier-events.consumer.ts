@@ -27,6 +27,13 @@ export class NotifierEventsConsumer implements OnModuleInit {
     const record = (event: AnyHoldfastEvent, transaction: EntityManager) => this.deliveries.recordFor(event, transaction);
     const handlers = Object.fromEntries(TopicEvents[topic].map((type) => [type, record])) as unknown as TransactionalHandlers<T>;
     // Every partition at once: recording is a short transaction, and the order that matters is per partition.
-    this.messaging.consumer({ topic, group, handlers, partitionsConsumedConcurrently: TopicSpecs[topic].partitions });
+    this.messaging.consumer({
+      topic,
+      group,
+      handlers,
+      // An event no subscription wants is neither recorded nor put in the ledger: no transaction for it.
+      isRelevant: (event) => this.deliveries.isWanted(event as AnyHoldfastEvent),
+      partitionsConsumedConcurrently: TopicSpecs[topic].partitions,
+    });
   }
 }
