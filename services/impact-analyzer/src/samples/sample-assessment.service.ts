@@ -11,7 +11,7 @@ import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
 import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SERVICE_NAME } from '../service-name';
-import { SurgesService, type SurgeTrace } from '../surges/surges.service';
+import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
@@ -150,7 +150,9 @@ export class SampleAssessmentService {
     });
     if (bySeries.size === 0) return refusals;
 
-    const rows = await this.lockSeries(transaction, [...bySeries.values()].map((list) => list[0].event.data));
+    const keys = [...bySeries.values()].map((list) => list[0].event.data);
+    // The detector's surges of these regions, locked with the series in the same round trip: a decision needs them at once.
+    const [rows, active] = await Promise.all([this.lockSeries(transaction, keys), this.surges.activeIn(transaction, [...new Set(keys.map((key) => key.region))], 'detector')]);
     const updates: SeriesUpdate[] = [];
     const baselines: HoldfastEvent<'region.baseline'>[] = [];
     // Surge changes, in the order their samples came; applied one after another below.
@@ -179,13 +181,13 @@ export class SampleAssessmentService {
         firstAssessed ??= event;
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
-        if (decision) effects.push(() => this.apply(transaction, decision, policy, event));
-        if (policy.warmupCeiling !== null) effects.push(() => this.applyCeiling(transaction, event, policy, warming));
+        if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
+        if (policy.warmupCeiling !== null) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
       }
       if (!firstAssessed) continue;
       // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
       const restoredBy = firstAssessed;
-      if (row.signal_lost_at) effects.push(() => this.signalBack(transaction, row, restoredBy));
+      if (row.signal_lost_at) effects.push(() => this.signalBack(transaction, active, row, restoredBy));
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
@@ -274,26 +276,30 @@ export class SampleAssessmentService {
   }
 
   /** A detector decision becomes a surge change; quiet regions below their minimum volume publish nothing. */
-  private async apply(transaction: EntityManager, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent): Promise<void> {
+  private async apply(transaction: EntityManager, surges: ActiveSurges, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent): Promise<void> {
     const trace = traceOf(cause);
     const { region, metric } = decision;
-    const active = await this.surges.findActive(transaction, region, 'detector', decision.surgeId);
+    const active = surges.get(region, decision.surgeId);
     const evidence = evidenceOf(decision);
     const loudEnough = decision.evidence.observed >= policy.minimumVolume;
     this.decisionLatency.observe({ type: decision.type }, Math.max(0, this.clock.nowMs() - Date.parse(decision.at)) / 1000);
     if (decision.type === 'surge.cleared') {
-      if (active) await this.surges.clear(transaction, active, new Date(decision.at), `${metric} in ${region} has been back near its usual level for ${policy.coolDownSamples} samples`, trace);
+      if (!active) return;
+      await this.surges.clear(transaction, active, new Date(decision.at), `${metric} in ${region} has been back near its usual level for ${policy.coolDownSamples} samples`, trace);
+      surges.cleared(active);
       return;
     }
     const reason = reasonOf(decision);
     const expectedEndAt = decision.expectedEnd ? new Date(decision.expectedEnd) : null;
     if (active) {
-      await this.surges.update(transaction, active, { severity: decision.severity, evidence, reason, expectedEndAt, peakValue: Math.max(active.peakValue ?? 0, decision.evidence.observed) }, trace);
+      surges.set(
+        await this.surges.update(transaction, active, { severity: decision.severity, evidence, reason, expectedEndAt, peakValue: Math.max(active.peakValue ?? 0, decision.evidence.observed) }, trace),
+      );
       return;
     }
     // A surge the detector keeps while it is too quiet to publish starts once it is loud enough.
     if (!loudEnough) return;
-    await this.surges.open(
+    const opened = await this.surges.open(
       transaction,
       {
         region,
@@ -310,19 +316,20 @@ export class SampleAssessmentService {
       },
       trace,
     );
+    surges.set(opened);
   }
 
   /**
    * While a series warms up the seasonal detector says nothing; a region may instead name an
    * absolute ceiling. Such a surge clears after the region's cool-down of samples below it.
    */
-  private async applyCeiling(transaction: EntityManager, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
+  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
     const ceiling = policy.warmupCeiling!;
     const { region, metric, value, at } = event.data;
-    const active = await this.surges.findActive(transaction, region, 'detector', ceilingOrigin(metric));
+    const active = surges.get(region, ceilingOrigin(metric));
     if (!active) {
       if (!warming || value < ceiling) return;
-      await this.surges.open(
+      const opened = await this.surges.open(
         transaction,
         {
           region,
@@ -338,22 +345,28 @@ export class SampleAssessmentService {
         },
         traceOf(event),
       );
+      surges.set(opened);
       return;
     }
     if (value >= ceiling) {
-      if (active.calmSamples > 0) await this.surges.recordCalm(transaction, active, 0);
+      if (active.calmSamples > 0) {
+        await this.surges.recordCalm(transaction, active, 0);
+        surges.set({ ...active, calmSamples: 0 });
+      }
       return;
     }
     const calm = active.calmSamples + 1;
     if (calm < policy.coolDownSamples) {
       await this.surges.recordCalm(transaction, active, calm);
+      surges.set({ ...active, calmSamples: calm });
       return;
     }
     await this.surges.clear(transaction, active, new Date(at), `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`, traceOf(event));
+    surges.cleared(active);
   }
 
   /** Samples are back: signal.restored says so, and a surge held for the lost signal clears. */
-  private async signalBack(transaction: EntityManager, row: SeriesRow, event: SampleEvent): Promise<void> {
+  private async signalBack(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent): Promise<void> {
     const { region, metric } = row;
     const reason = `Samples of ${metric} from ${region} are arriving again`;
     await this.messaging.outbox.add(
@@ -365,8 +378,10 @@ export class SampleAssessmentService {
         { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id },
       ),
     );
-    const held = await this.surges.findActive(transaction, region, 'detector', signalLossOrigin(metric));
-    if (held) await this.surges.clear(transaction, held, new Date(event.data.at), reason, traceOf(event));
+    const held = surges.get(region, signalLossOrigin(metric));
+    if (!held) return;
+    await this.surges.clear(transaction, held, new Date(event.data.at), reason, traceOf(event));
+    surges.cleared(held);
   }
 }
 
