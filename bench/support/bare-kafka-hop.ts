@@ -8,6 +8,11 @@ export interface BareHopProbe {
   close(): Promise<void>;
 }
 
+// As bench/kafka-hop: three partitions, keys taking turns, 50 hops to warm up.
+const PARTITIONS = 3;
+const KEYS = ['IR', 'US', 'DE', 'BR', 'IN', 'NP', 'JP', 'NG'];
+const WARM_UP = 50;
+
 /**
  * The floor every Holdfast latency is compared with: bare kafkajs, one message produced (acks -1,
  * idempotent) and consumed at a time with maxWaitTimeInMs 10 and no commits on the hot path, as
@@ -27,18 +32,20 @@ export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe>
     await admin.disconnect();
   };
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
     let delivered: ((hop: number) => void) | undefined;
     const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => delivered?.(performance.now() - Number(message.headers?.['sent-at'])) });
     await joined;
+    let sent = 0;
     const hop = async () => {
       const consumed = new Promise<number>((resolve) => (delivered = resolve));
-      await producer.send({ topic, acks: -1, messages: [{ key: 'IR', value: '{}', headers: { 'sent-at': String(performance.now()) } }] });
+      const key = KEYS[sent++ % KEYS.length];
+      await producer.send({ topic, acks: -1, messages: [{ key, value: '{}', headers: { 'sent-at': String(performance.now()) } }] });
       return consumed;
     };
-    for (let i = 0; i < 20; i++) await hop();
+    for (let i = 0; i < WARM_UP; i++) await hop();
     return { hop, close };
   } catch (error) {
     await close().catch(() => undefined);
@@ -46,7 +53,7 @@ export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe>
   }
 }
 
-/** `count` hops one after another, after 20 to warm up; returns them sorted, in milliseconds. */
+/** `count` hops one after another, after the warm-up; returns them sorted, in milliseconds. */
 export async function measureBareHops(brokers: string[], count: number, log: (line: string) => void = () => {}): Promise<number[]> {
   const probe = await openBareHopProbe(brokers);
   try {
