@@ -121,14 +121,28 @@ export interface CreateEventOptions {
   time?: Date;
 }
 
-/** Builds a valid event or throws ContractViolation naming the bad field. */
+// Events createEvent built, validated and frozen: encoding them again need not validate them again.
+const createdEvents = new WeakSet<object>();
+
+/** Whether `event` came from createEvent unchanged (it is frozen), so it is valid as it stands. */
+export const isCreatedEvent = (event: object): boolean => createdEvents.has(event);
+
+function freezeDeep<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) freezeDeep(inner);
+  }
+  return value;
+}
+
+/** Builds a valid event, frozen, or throws ContractViolation naming the bad field. */
 export function createEvent<T extends EventType>(type: T, data: EventPayloads[T], options: CreateEventOptions): HoldfastEvent<T> {
   const id = options.id ?? uuidv7();
   const time = options.time ?? new Date();
   if (Number.isNaN(time.getTime())) {
     throw new ContractViolation(ContractViolationCode.InvalidEnvelope, 'event attribute time: must be a valid date');
   }
-  return validateEvent({
+  const event = validateEvent({
     specversion: '1.0',
     id,
     type,
@@ -141,6 +155,8 @@ export function createEvent<T extends EventType>(type: T, data: EventPayloads[T]
     causationid: options.causationId,
     data,
   }) as HoldfastEvent<T>;
+  createdEvents.add(freezeDeep(event));
+  return event;
 }
 
 /** Options for an event caused by `cause`: same correlation chain, `cause` as the direct cause. */

@@ -40,6 +40,6 @@ export {
   type HoldfastEvent,
   type HoldfastEventOn,
 } from './envelope';
-export { KafkaHeadersSchema, decodeEvent, encodeEvent, kafkaHeadersSchemaOf, type EncodedMessage, type WireMessage } from './kafka-codec';
+export { KafkaHeadersSchema, decodeEvent, encodeEvent, encodeEventEnvelope, kafkaHeadersSchemaOf, type EncodedMessage, type WireMessage } from './kafka-codec';
 export { EventExamples } from './event-examples';
 export { OUTSIDE_EVENT_NAMESPACE, decodeOutsideEvent, headerTexts, outsideEventId, outsideFormOf, type OutsideForm } from './outside-intake';

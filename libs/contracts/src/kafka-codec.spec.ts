@@ -4,7 +4,7 @@ import { createEvent } from './envelope';
 import { EventSchemas, topicOfEvent } from './event-catalog';
 import { EventExamples } from './event-examples';
 import type { EventType } from './event-types';
-import { decodeEvent, encodeEvent, type WireMessage } from './kafka-codec';
+import { decodeEvent, encodeEvent, encodeEventEnvelope, type WireMessage } from './kafka-codec';
 
 const source = 'holdfast/test';
 const surge = createEvent('surge.started', EventExamples['surge.started'], { source, subject: 'IR' });
@@ -44,6 +44,15 @@ describe('encodeEvent', () => {
   it('refuses to produce a payload with a field the schema does not know', () => {
     const tampered = { ...surge, data: { ...surge.data, mood: 'tense' } };
     expect(() => encodeEvent(tampered)).toThrow(/surge.started payload: Unrecognized key: "mood"/);
+  });
+
+  it('encodes an event createEvent built without validating it again: it is frozen, so it is still what was validated', () => {
+    expect(Object.isFrozen(surge)).toBe(true);
+    expect(Object.isFrozen(surge.data)).toBe(true);
+    expect(() => {
+      (surge.data as { region: string }).region = 'US';
+    }).toThrow(TypeError);
+    expect(encodeEventEnvelope(surge)).toEqual({ key: 'IR', headers: encodeEvent(surge).headers });
   });
 });
 

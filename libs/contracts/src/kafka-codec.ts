@@ -8,6 +8,7 @@ import {
   SubjectSchema,
   TraceIdSchema,
   assembleEvent,
+  isCreatedEvent,
   validateEvent,
   type AnyHoldfastEvent,
   type HoldfastEvent,
@@ -62,7 +63,19 @@ const keyOfEvent = (event: AnyHoldfastEvent): string =>
 
 /** Validates the event (strictly: this is the produce side) and lays it out for Kafka. */
 export function encodeEvent(event: HoldfastEvent): EncodedMessage {
-  const valid = validateEvent(event);
+  const { valid, key, headers } = envelopeOf(event);
+  return { key, value: Buffer.from(JSON.stringify(valid.data)), headers };
+}
+
+/** What encodeEvent lays out besides the payload, for a writer that keeps the payload as JSON itself (the outbox). */
+export function encodeEventEnvelope(event: HoldfastEvent): Omit<EncodedMessage, 'value'> {
+  const { key, headers } = envelopeOf(event);
+  return { key, headers };
+}
+
+/** An event createEvent built is valid as it stands (it is frozen); any other is validated here. */
+function envelopeOf(event: HoldfastEvent): { valid: AnyHoldfastEvent; key: string; headers: Record<string, string> } {
+  const valid = isCreatedEvent(event) ? (event as AnyHoldfastEvent) : validateEvent(event);
   const headers: Record<string, string> = {
     ce_specversion: valid.specversion,
     ce_id: valid.id,
@@ -75,7 +88,7 @@ export function encodeEvent(event: HoldfastEvent): EncodedMessage {
   };
   if (valid.subject !== undefined) headers.ce_subject = valid.subject;
   if (valid.causationid !== undefined) headers.ce_causationid = valid.causationid;
-  return { key: keyOfEvent(valid), value: Buffer.from(JSON.stringify(valid.data)), headers };
+  return { valid, key: keyOfEvent(valid), headers };
 }
 
 const topicNames = new Set<string>(Object.values(Topics));

@@ -1,4 +1,4 @@
-import { encodeEvent, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
+import { encodeEventEnvelope, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
@@ -63,7 +63,8 @@ export class OutboxWriter {
     if (!queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.add needs the EntityManager of an open transaction, so the events commit with the change.');
     }
-    const records = events.map((event) => ({ event, record: encodeEvent(event), topic: topicOfEvent(event.type) }));
+    // The payload is stored as the event holds it: only the key and headers are laid out here.
+    const records = events.map((event) => ({ event, record: encodeEventEnvelope(event), topic: topicOfEvent(event.type) }));
     const keys = [...new Set(records.map(({ topic, record }) => `${topic}/${record.key}`))].sort();
     // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
     // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
