@@ -16,7 +16,7 @@ export interface SurgeTransaction {
   events: number;
   ms: number;
   /** Where the time went: loading what was held, building the events, writing them to the outbox; the rest is the hold, the fan-out and the audit rows. */
-  steps: { load: number; events: number; outbox: number; rest: number };
+  steps: { events: number; outbox: number; rest: number };
 }
 
 class FixedClock extends Clock {
@@ -42,7 +42,7 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
   const announcer = new HoldAnnouncer(messaging, new LocalTimes(catalog));
   const config = { settings: { holdHorizonMs: 86_400_000, holdCooldownMs: 1_800_000 } } as ServiceConfig<PlannerSettings>;
   const holds = new HoldsService(dataSource, new FixedClock(start), announcer, new SlotProposer(catalog), catalog, config, new MetricsRegistry('bench', false));
-  const steps = { load: 0, events: 0, outbox: 0, rest: 0 };
+  const steps = { events: 0, outbox: 0, rest: 0 };
   const timed = <A extends unknown[], R>(step: keyof typeof steps, run: (...args: A) => R) => (...args: A): R => {
     const began = performance.now();
     const result = run(...args);
@@ -50,7 +50,6 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
     steps[step] += performance.now() - began;
     return result;
   };
-  announcer.load = timed('load', announcer.load.bind(announcer));
   announcer.windowHeldEvents = timed('events', announcer.windowHeldEvents.bind(announcer));
   announcer.publish = timed('outbox', announcer.publish.bind(announcer));
   const runner = dataSource.createQueryRunner();
@@ -64,7 +63,7 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
       `SELECT count(DISTINCT window_id)::int AS windows, count(*)::int AS occurrences, (SELECT count(*)::int FROM outbox_message) AS events FROM hold_occurrence WHERE hold_id = $1`,
       [hold!.id],
     )) as { windows: number; occurrences: number; events: number }[];
-    steps.rest = ms - steps.load - steps.events - steps.outbox;
+    steps.rest = ms - steps.events - steps.outbox;
     return { ...counts, ms, steps };
   } finally {
     await runner.rollbackTransaction();
