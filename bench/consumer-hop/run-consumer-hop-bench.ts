@@ -99,7 +99,7 @@ function holdfastServiceHop(dataSource: DataSource, publisher: EventPublisher): 
       const outbox = new OutboxWriter(SCHEMA);
       const metrics = new MetricsRegistry('consumer-hop-bench', false);
       const relay = new OutboxRelay({ dataSource, publisher, logger: silentLogger, metrics });
-      outbox.publishThrough(dataSource, relay);
+      outbox.publishThrough(relay);
       const consumer = new EventConsumer({
         kafka,
         dataSource,

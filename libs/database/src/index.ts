@@ -1,4 +1,5 @@
 export * from './batching-client';
+export * from './after-commit';
 export * from './database-settings';
 export * from './data-source.factory';
 export * from './migration-runner';

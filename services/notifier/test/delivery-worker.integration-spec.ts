@@ -1,9 +1,8 @@
 import type { EventPublisher } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifierService } from '../src/app.module';
-import { HttpReceiver } from './support/http-receiver';
-import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+import type { HttpReceiver } from './support/http-receiver';
+import { holdPlaced, holdReleased, startNotifierWithReceivers, type NotifierWithReceivers } from './support/notifier-fixtures';
 
 /**
  * The worker with its poll out of the picture (ten minutes): a delivery goes out only on the
@@ -12,35 +11,24 @@ import { api, connectPublisher, holdPlaced, holdReleased } from './support/notif
  */
 describe('notifier delivery worker, woken by recordings and finishes only', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+  let notifier: NotifierWithReceivers['notifier'];
   let publisher: EventPublisher;
-  let notifier: ReturnType<typeof api>;
-  const receivers: Record<string, HttpReceiver> = {};
+  let receivers: Record<string, HttpReceiver>;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    for (const name of ['ordered', 'busy', 'failing', 'healthy']) receivers[name] = await HttpReceiver.start();
-    service = await startServiceUnderTest(notifierService, {
-      clock,
-      environment: {
-        NOTIFIER_OUTBOUND_ALLOW: Object.values(receivers)
-          .map((receiver) => receiver.allowEntry)
-          .join(','),
-        NOTIFIER_WORKER_POLL_MS: '600000',
-        NOTIFIER_WORKER_CONCURRENCY: '3',
-        NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
-        NOTIFIER_DELIVERY_LEASE_MS: '60000',
-        NOTIFIER_CIRCUIT_VOLUME: '2',
-        NOTIFIER_CIRCUIT_RESET_MS: '600000',
-      },
-    });
-    notifier = api(service);
-    publisher = await connectPublisher(service.config.kafka);
+    ({ notifier, publisher, receivers, close } = await startNotifierWithReceivers(['ordered', 'busy', 'failing', 'healthy'], clock, {
+      NOTIFIER_WORKER_POLL_MS: '600000',
+      NOTIFIER_WORKER_CONCURRENCY: '3',
+      NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
+      NOTIFIER_DELIVERY_LEASE_MS: '60000',
+      NOTIFIER_CIRCUIT_VOLUME: '2',
+      NOTIFIER_CIRCUIT_RESET_MS: '600000',
+    }));
   });
 
   afterAll(async () => {
-    await publisher?.disconnect();
-    await service?.close();
-    await Promise.all(Object.values(receivers).map((receiver) => receiver.close()));
+    await close?.();
   });
 
   it('sends a key\'s next event as soon as the one before it is delivered', async () => {

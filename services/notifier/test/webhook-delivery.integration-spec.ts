@@ -1,12 +1,11 @@
 import { createEvent, EventExamples } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifierService } from '../src/app.module';
 import { v7 as uuidv7 } from 'uuid';
 import { HttpReceiver } from './support/http-receiver';
-import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+import { holdPlaced, holdReleased, startNotifierWithReceivers, type NotifierWithReceivers } from './support/notifier-fixtures';
 
 /** A receiver's own check, as README.md tells receivers to write it: node:crypto only, none of the notifier's code. */
 function verifyStandardWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowSeconds: number): boolean {
@@ -25,35 +24,24 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+  let notifier: NotifierWithReceivers['notifier'];
   let publisher: EventPublisher;
-  let notifier: ReturnType<typeof api>;
-  const receivers: Record<string, HttpReceiver> = {};
+  let receivers: Record<string, HttpReceiver>;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    for (const name of ['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge']) receivers[name] = await HttpReceiver.start();
-    service = await startServiceUnderTest(notifierService, {
-      clock,
-      environment: {
-        // Only the test's receivers, each by its port: the redirect target below stays refused.
-        NOTIFIER_OUTBOUND_ALLOW: Object.values(receivers)
-          .map((receiver) => receiver.allowEntry)
-          .join(','),
-        NOTIFIER_WORKER_POLL_MS: '50',
-        NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
-        NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
-        NOTIFIER_DELIVERY_LEASE_MS: '60000',
-        NOTIFIER_CIRCUIT_VOLUME: '1000',
-      },
-    });
-    notifier = api(service);
-    publisher = await connectPublisher(service.config.kafka);
+    // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
+    ({ notifier, publisher, receivers, close } = await startNotifierWithReceivers(['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge'], clock, {
+      NOTIFIER_WORKER_POLL_MS: '50',
+      NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
+      NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
+      NOTIFIER_DELIVERY_LEASE_MS: '60000',
+      NOTIFIER_CIRCUIT_VOLUME: '1000',
+    }));
   });
 
   afterAll(async () => {
-    await publisher?.disconnect();
-    await service?.close();
-    await Promise.all(Object.values(receivers).map((receiver) => receiver.close()));
+    await close?.();
   });
 
   it('signs a hold.placed the Standard Webhooks way, with the event id as webhook-id', async () => {

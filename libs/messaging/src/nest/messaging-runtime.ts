@@ -45,7 +45,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     this.outbox = new OutboxWriter(schema);
     this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, ...options.relay });
     // What this process commits is published at once; LISTEN/NOTIFY and the poll remain for the rest.
-    this.outbox.publishThrough(dataSource, this.relay);
+    this.outbox.publishThrough(this.relay);
     this.ledgerRetentionMs = options.ledger?.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS;
     this.ledgerPruner = new LedgerPruner({ dataSource, logger: this.logger, retentionMs: this.ledgerRetentionMs });
   }

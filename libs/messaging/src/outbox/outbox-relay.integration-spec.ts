@@ -212,7 +212,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   it('tells the local relay when a transaction that wrote rows commits, and not for a rollback or a transaction without rows', async () => {
     const writer = new OutboxWriter(TEST_SCHEMA);
     let commits = 0;
-    writer.publishThrough(bed.dataSource, { isLeader: false, committed: () => commits++ });
+    writer.publishThrough({ isLeader: false, committed: () => commits++ });
     await bed.dataSource.transaction((transaction) => transaction.query('SELECT 1'));
     await expect(
       bed.dataSource.transaction(async (transaction) => {
@@ -231,7 +231,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   it('notifies other processes only while the local relay does not lead', async () => {
     const local = { isLeader: true, committed: () => undefined };
     const writer = new OutboxWriter(TEST_SCHEMA);
-    writer.publishThrough(bed.dataSource, local);
+    writer.publishThrough(local);
     const listener = new Client({ connectionString: bed.database.url });
     await listener.connect();
     let notifications = 0;
@@ -255,7 +255,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     // only the in-process call can wake it.
     const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 600_000 });
     const unheard = new OutboxWriter(`${TEST_SCHEMA}_elsewhere`);
-    unheard.publishThrough(bed.dataSource, relay);
+    unheard.publishThrough(relay);
     const recorder = await recordIds(bed);
     relay.start();
     try {

@@ -1,6 +1,6 @@
 import { encodeEventEnvelope, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
-import { answeredAtCommit, prepared } from '@holdfast/database';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
+import type { EntityManager } from 'typeorm';
 
 /** The channel a relay listens on; one per schema so services sharing a database don't wake each other. */
 export function outboxChannel(schema: string): string {
@@ -46,8 +46,6 @@ const AT_COMMIT = { lockKeys: answeredAtCommit(LOCK_KEYS_SQL), insertRows: answe
  * fails the transaction's COMMIT, or its next statement.
  */
 export class OutboxWriter {
-  // Transactions that wrote rows and have not ended yet; the local relay is told when one commits.
-  private readonly writing = new WeakSet<QueryRunner>();
   private localRelay?: LocalRelay;
 
   constructor(private readonly schema: string) {}
@@ -90,24 +88,17 @@ export class OutboxWriter {
           : manager.query(sql.insertRowsAndNotify, [batch, outboxChannel(this.schema)]);
       await (start === 0 ? Promise.all([locked, written]) : written);
     }
-    this.writing.add(queryRunner);
+    // Told once per transaction, however many calls wrote to it.
+    const relay = this.localRelay;
+    if (relay) afterCommit(manager, () => relay.committed(), this);
   }
 
   /**
-   * Tells `relay` as soon as a transaction of this data source that wrote outbox rows has
-   * committed, so it publishes them without waiting for PostgreSQL's notification to travel back;
-   * while it leads, the writer sends no notification it would only hear a second time.
+   * Tells `relay` as soon as a transaction that wrote outbox rows has committed, so it publishes
+   * them without waiting for PostgreSQL's notification to travel back; while it leads, the writer
+   * sends no notification it would only hear a second time.
    */
-  publishThrough(dataSource: DataSource, relay: LocalRelay): void {
+  publishThrough(relay: LocalRelay): void {
     this.localRelay = relay;
-    dataSource.subscribers.push({
-      // Savepoints end with the same events; only the outermost transaction's end counts.
-      afterTransactionCommit: ({ queryRunner }) => {
-        if (!queryRunner.isTransactionActive && this.writing.delete(queryRunner)) relay.committed();
-      },
-      afterTransactionRollback: ({ queryRunner }) => {
-        if (!queryRunner.isTransactionActive) this.writing.delete(queryRunner);
-      },
-    });
   }
 }

@@ -1,12 +1,11 @@
 import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
-import { answeredAtCommit, prepared } from '@holdfast/database';
+import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { LabelPairTally, MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
 import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
@@ -88,9 +87,6 @@ export class SampleAssessmentService {
   private readonly decisionLatency;
   // Series whose row this process has seen: bounded by regions times metrics.
   private readonly storedSeries = new Set<string>();
-  // Samples are counted when their transaction commits: a rolled-back attempt (a retry, a slice
-  // found redelivered) counts nothing, and its retry counts once.
-  private readonly uncounted = new WeakMap<QueryRunner, LabelPairTally<string, SampleOutcome>>();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -100,20 +96,8 @@ export class SampleAssessmentService {
     private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
     metrics: MetricsRegistry,
-    @InjectDataSource() dataSource: DataSource,
   ) {
     this.detection = detectionConfigOf(config.settings);
-    dataSource.subscribers.push({
-      // Savepoints end with the same events; only the outermost transaction's end counts.
-      afterTransactionCommit: ({ queryRunner }) => {
-        if (queryRunner.isTransactionActive) return;
-        this.uncounted.get(queryRunner)?.forEach((source, outcome, samples) => this.samplesIn.inc({ source, outcome }, samples));
-        this.uncounted.delete(queryRunner);
-      },
-      afterTransactionRollback: ({ queryRunner }) => {
-        if (!queryRunner.isTransactionActive) this.uncounted.delete(queryRunner);
-      },
-    });
     this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples in, by source (the pipeline named in the sample; http for those refused at HTTP intake) and outcome (assessed, late, refused)', ['source', 'outcome']);
     this.decisionLatency = metrics.histogram(
       'holdfast_analyzer_decision_latency_seconds',
@@ -125,11 +109,10 @@ export class SampleAssessmentService {
 
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
-    const queryRunner = transaction.queryRunner;
-    if (!queryRunner?.isTransactionActive) throw new Error('SampleAssessmentService.assess needs the EntityManager of an open transaction.');
-    // Counted by source and outcome over the transaction: the counter is touched once per pair, not per sample.
-    let counted = this.uncounted.get(queryRunner);
-    if (!counted) this.uncounted.set(queryRunner, (counted = new LabelPairTally<string, SampleOutcome>()));
+    // Counted by source and outcome over the batch, once the transaction commits: a rolled-back
+    // attempt (a retry, a slice found redelivered) counts nothing. The counter is touched once per pair.
+    const counted = new LabelPairTally<string, SampleOutcome>();
+    afterCommit(transaction, () => counted.forEach((source, outcome, samples) => this.samplesIn.inc({ source, outcome }, samples)));
     return this.assessCounting(events, transaction, counted);
   }
 

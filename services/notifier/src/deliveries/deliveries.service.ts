@@ -50,8 +50,8 @@ type DeliveryView = Omit<DeliveryEntity, 'event'> & { attempts: number; attemptL
 
 @Injectable()
 export class DeliveriesService {
-  // The subscriptions isWanted found for an event, read at consume time, for its recording.
-  private readonly wanting = new WeakMap<AnyHoldfastEvent, RecordingSubscription[]>();
+  // What isWanted found for an event, read at consume time, for its recording.
+  private readonly wanting = new WeakMap<AnyHoldfastEvent, { facts: ReturnType<typeof factsOf>; matching: RecordingSubscription[] }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -65,8 +65,9 @@ export class DeliveriesService {
    * and commit; the subscriptions read here are the ones recordFor records for.
    */
   async isWanted(event: AnyHoldfastEvent): Promise<boolean> {
-    const matching = this.matching(event, factsOf(event), (await this.dataSource.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
-    this.wanting.set(event, matching);
+    const facts = factsOf(event);
+    const matching = this.matching(event, facts, (await this.dataSource.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
+    this.wanting.set(event, { facts, matching });
     return matching.length > 0;
   }
 
@@ -79,8 +80,9 @@ export class DeliveriesService {
    * something to say about the event. Nothing is sent here; the worker is woken on commit.
    */
   async recordFor(event: AnyHoldfastEvent, transaction: EntityManager): Promise<void> {
-    const facts = factsOf(event);
-    const matching = this.wanting.get(event) ?? this.matching(event, facts, (await transaction.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
+    const wanted = this.wanting.get(event);
+    const facts = wanted?.facts ?? factsOf(event);
+    const matching = wanted?.matching ?? this.matching(event, facts, (await transaction.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);

@@ -1,7 +1,9 @@
-import type { ServiceUnderTest } from '@holdfast/testing';
+import { startServiceUnderTest, type ManualClock, type ServiceUnderTest } from '@holdfast/testing';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { v7 as uuidv7 } from 'uuid';
+import { notifierService } from '../../src/app.module';
+import { HttpReceiver } from './http-receiver';
 
 export function holdPlaced(regions: string[], overrides: Partial<HoldfastEvent<'hold.placed'>['data']> = {}): HoldfastEvent<'hold.placed'> {
   return createEvent(
@@ -63,5 +65,38 @@ export function api(service: Pick<ServiceUnderTest, 'fetch'>) {
       return json<{ id: string; secret?: string }>(response);
     },
     deliveries: async (query: string) => (await json<{ items: DeliveryView[] }>(await call('GET', `/v1/deliveries?${query}`))).items,
+  };
+}
+
+export interface NotifierWithReceivers {
+  notifier: ReturnType<typeof api>;
+  publisher: EventPublisher;
+  receivers: Record<string, HttpReceiver>;
+  close(): Promise<void>;
+}
+
+/** The notifier on the test's clock, allowed to reach exactly the named loopback receivers, and a publisher to feed it. */
+export async function startNotifierWithReceivers(names: readonly string[], clock: ManualClock, environment: Record<string, string>): Promise<NotifierWithReceivers> {
+  const receivers: Record<string, HttpReceiver> = {};
+  for (const name of names) receivers[name] = await HttpReceiver.start();
+  const service = await startServiceUnderTest(notifierService, {
+    clock,
+    environment: {
+      NOTIFIER_OUTBOUND_ALLOW: Object.values(receivers)
+        .map((receiver) => receiver.allowEntry)
+        .join(','),
+      ...environment,
+    },
+  });
+  const publisher = await connectPublisher(service.config.kafka);
+  return {
+    notifier: api(service),
+    publisher,
+    receivers,
+    close: async () => {
+      await publisher.disconnect();
+      await service.close();
+      await Promise.all(Object.values(receivers).map((receiver) => receiver.close()));
+    },
   };
 }
