@@ -14,10 +14,12 @@
  * coldBareConsumePerSecond), then once before and once after the analyzer, each from its first batch
  * to the last message; the headline takes the faster of those two, so the goal is held against the
  * best the bare consumer did in the run (the pass after the analyzer is often the slower one).
+ * Each pass also reports the CPU its process spent per sample over the same span (the analyzer's
+ * read from /proc, every thread and the collector included): steadier than a rate on a shared machine.
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
  * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createEvent, Topics, TopicSpecs, type HoldfastEvent } from '@holdfast/contracts';
@@ -49,38 +51,58 @@ function sampleValue(zone: string, atMs: number, seed: number): number {
   return Math.round(1_000 * daily * (1 + noise));
 }
 
-/** Time from the first to the last of `total` items, polled every 5 ms; returns items per second. */
-async function rateOf(progress: () => Promise<number> | number, total: number, timeoutMs = 600_000): Promise<number> {
+interface Pass {
+  perSecond: number;
+  /** CPU the consuming process spent per item over the same span, in microseconds (all its threads, the collector's included). */
+  cpuMicrosPerItem: number;
+}
+
+/** CPU time a process has used so far, in microseconds, from /proc (Linux): the analyzer is another process. */
+async function processCpuMicros(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime are the 14th and 15th fields, counted after the parenthesised command name.
+  const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+  return ((utime + stime) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+const ownCpuMicros = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+/** Time from the first to the last of `total` items, polled every 5 ms; items per second and the CPU `cpuMicros` counts per item. */
+async function rateOf(progress: () => Promise<number> | number, total: number, cpuMicros: () => Promise<number>, timeoutMs = 600_000): Promise<Pass> {
   const deadline = performance.now() + timeoutMs;
-  let first: { at: number; count: number } | null = null;
+  let first: { at: number; count: number; cpu: number } | null = null;
   for (;;) {
     const count = await progress();
     const now = performance.now();
-    if (first === null && count > 0) first = { at: now, count };
-    if (count >= total && first) return (total - first.count) / ((now - first.at) / 1000);
+    if (first === null && count > 0) first = { at: now, count, cpu: await cpuMicros() };
+    if (count >= total && first) return { perSecond: (total - first.count) / ((now - first.at) / 1000), cpuMicrosPerItem: ((await cpuMicros()) - first.cpu) / (total - first.count) };
     if (now > deadline) throw new Error(`only ${count}/${total} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-/** One pass of a new consumer group over the backlog: messages per second from its first batch (left out) to the last message. */
-async function bareConsumeRate(kafka: Kafka, settings: KafkaSettings, pass: string): Promise<number> {
+/** One pass of a new consumer group over the backlog, from its first batch (left out) to the last message. */
+async function bareConsume(kafka: Kafka, settings: KafkaSettings, pass: string): Promise<Pass> {
   let consumed = 0;
-  let first: { at: number; count: number } | null = null;
-  let last = 0;
+  let first: { at: number; count: number; cpu: number } | null = null;
+  let last: { at: number; cpu: number } | null = null;
   const consumer = kafka.consumer({ groupId: `${settings.topicPrefix}bare-${pass}`, maxWaitTimeInMs: 10 });
   await consumer.connect();
   await consumer.subscribe({ topic: physicalTopic(settings, Topics.trafficSamples), fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
       consumed += batch.messages.length;
-      first ??= { at: performance.now(), count: consumed };
-      if (consumed >= TOTAL) last ||= performance.now();
+      first ??= { at: performance.now(), count: consumed, cpu: ownCpuMicros() };
+      if (consumed >= TOTAL) last ??= { at: performance.now(), cpu: ownCpuMicros() };
     },
   });
   try {
-    await rateOf(() => consumed, TOTAL);
-    return (TOTAL - first!.count) / ((last - first!.at) / 1000);
+    await rateOf(() => consumed, TOTAL, async () => 0);
+    const counted = TOTAL - first!.count;
+    return { perSecond: counted / ((last!.at - first!.at) / 1000), cpuMicrosPerItem: (last!.cpu - first!.cpu) / counted };
   } finally {
     await consumer.disconnect();
   }
@@ -130,10 +152,11 @@ async function main(): Promise<void> {
     }
 
     log('warming up: a bare kafkajs consumer (eachBatch, counting only) over the backlog');
-    const coldBareConsumePerSecond = await bareConsumeRate(kafka, settings, 'warm-up');
-    log(`bare kafkajs, cold: ${Math.round(coldBareConsumePerSecond)} samples/s`);
-    const bareBefore = await bareConsumeRate(kafka, settings, 'before');
-    log(`bare kafkajs, before the analyzer: ${Math.round(bareBefore)} samples/s`);
+    const describe = (pass: Pass) => `${Math.round(pass.perSecond)} samples/s, ${pass.cpuMicrosPerItem.toFixed(1)} us of CPU a sample`;
+    const cold = await bareConsume(kafka, settings, 'warm-up');
+    log(`bare kafkajs, cold: ${describe(cold)}`);
+    const bareBefore = await bareConsume(kafka, settings, 'before');
+    log(`bare kafkajs, before the analyzer: ${describe(bareBefore)}`);
 
     log('measuring: the impact-analyzer service (batch consume, ledger, detector state read/stepped/written in PostgreSQL) over the same backlog');
     database = new Client({ connectionString: url.toString() });
@@ -144,15 +167,16 @@ async function main(): Promise<void> {
       return Number(rows.rows[0]?.n ?? 0);
     };
     buildServices({ log });
-    const starting = startService({ name: 'impact-analyzer', port: await freePort(), env: serviceEnv });
+    let analyzerPid = 0;
+    const starting = startService({ name: 'impact-analyzer', port: await freePort(), env: serviceEnv, onSpawn: (child) => (analyzerPid = child.pid ?? 0) });
     starting.catch(() => undefined);
-    const samplesPerSecond = await Promise.race([rateOf(assessed, TOTAL), starting.then(() => new Promise<never>(() => undefined))]);
+    const analyzer = await Promise.race([rateOf(assessed, TOTAL, () => processCpuMicros(analyzerPid)), starting.then(() => new Promise<never>(() => undefined))]);
     service = await starting;
-    log(`impact-analyzer: ${Math.round(samplesPerSecond)} samples/s`);
-    const bareAfter = await bareConsumeRate(kafka, settings, 'after');
-    log(`bare kafkajs, after the analyzer: ${Math.round(bareAfter)} samples/s`);
+    log(`impact-analyzer: ${describe(analyzer)}`);
+    const bareAfter = await bareConsume(kafka, settings, 'after');
+    log(`bare kafkajs, after the analyzer: ${describe(bareAfter)}`);
     // The faster pass: neither the load of the moment nor what the analyzer leaves PostgreSQL to do flatters the ratio.
-    const bareConsumePerSecond = Math.max(bareBefore, bareAfter);
+    const bare = bareBefore.perSecond >= bareAfter.perSecond ? bareBefore : bareAfter;
 
     log('measuring: decision latency, a spike sample on each warm region until its surge.started is on Kafka');
     const seen = new Map<string, number>();
@@ -185,16 +209,17 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
 
     const headline = {
-      samplesPerSecond: Math.round(samplesPerSecond),
-      bareConsumePerSecond: Math.round(bareConsumePerSecond),
-      ratio: Number((samplesPerSecond / bareConsumePerSecond).toFixed(3)),
+      samplesPerSecond: Math.round(analyzer.perSecond),
+      bareConsumePerSecond: Math.round(bare.perSecond),
+      ratio: Number((analyzer.perSecond / bare.perSecond).toFixed(3)),
       decisionP50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
       decisionP99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
     };
+    const cpu = (pass: Pass) => Number(pass.cpuMicrosPerItem.toFixed(1));
     console.table([
-      { case: 'bare kafkajs consume (eachBatch, no work), the faster of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00' },
-      { case: 'impact-analyzer service: intake + detection + state commit', 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}` },
-      { case: 'bare kafkajs, first pass of this process (cold, not counted)', 'samples/s': Math.round(coldBareConsumePerSecond), ratio: `x${(samplesPerSecond / coldBareConsumePerSecond).toFixed(2)}` },
+      { case: 'bare kafkajs consume (eachBatch, no work), the faster of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00', 'CPU us/sample': cpu(bare) },
+      { case: 'impact-analyzer service: intake + detection + state commit', 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}`, 'CPU us/sample': cpu(analyzer) },
+      { case: 'bare kafkajs, first pass of this process (cold, not counted)', 'samples/s': Math.round(cold.perSecond), ratio: `x${(analyzer.perSecond / cold.perSecond).toFixed(2)}`, 'CPU us/sample': cpu(cold) },
     ]);
     console.table([{ case: `decision latency, spike produced -> surge.started on Kafka (${latencies.length} regions)`, 'p50 ms': headline.decisionP50Ms, 'p99 ms': headline.decisionP99Ms }]);
     // npm scripts run from the repository root.
@@ -208,9 +233,11 @@ async function main(): Promise<void> {
             regions: REGIONS,
             samplesPerRegion: SAMPLES_PER_REGION,
             samples: TOTAL,
-            bareBeforePerSecond: Math.round(bareBefore),
-            bareAfterPerSecond: Math.round(bareAfter),
-            coldBareConsumePerSecond: Math.round(coldBareConsumePerSecond),
+            bareBeforePerSecond: Math.round(bareBefore.perSecond),
+            bareAfterPerSecond: Math.round(bareAfter.perSecond),
+            coldBareConsumePerSecond: Math.round(cold.perSecond),
+            analyzerCpuMicrosPerSample: cpu(analyzer),
+            bareCpuMicrosPerSample: cpu(bare),
             loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
             node: process.version,
             at: new Date().toISOString(),

@@ -20,6 +20,7 @@ export function startService(options: {
   port: number;
   env: Record<string, string>;
   onLine?: (line: string) => void;
+  onSpawn?: (child: ChildProcess) => void;
   readyTimeoutMs?: number;
 }): Promise<RunningService>;
 export function stopChild(child: ChildProcess, timeoutMs?: number): Promise<void>;

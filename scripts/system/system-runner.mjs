@@ -101,8 +101,9 @@ const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'];
 /**
  * Starts one built service. Its JSON log lines go to `onLine`; the promise resolves once
  * /health/ready answers 200, and rejects with the service's last words if it exits first.
+ * `onSpawn` gets the process at once, before it is ready (a bench measures it from its first work).
  */
-export async function startService({ name, port, env, onLine = () => {}, readyTimeoutMs = 60_000 }) {
+export async function startService({ name, port, env, onLine = () => {}, onSpawn = () => {}, readyTimeoutMs = 60_000 }) {
   // Another process on the port would answer the readiness probe in this service's place.
   if (!(await isPortFree(port))) {
     throw new Error(`${name}: port ${port} is already in use. Stop what listens there, or choose another port (README.md, Configuration).`);
@@ -112,6 +113,7 @@ export async function startService({ name, port, env, onLine = () => {}, readyTi
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn(child);
   const tail = [];
   const remember = (line) => {
     tail.push(line);

@@ -42,4 +42,5 @@ export {
 } from './envelope';
 export { KafkaHeadersSchema, decodeEvent, encodeEvent, encodeEventEnvelope, kafkaHeadersSchemaOf, type EncodedMessage, type WireMessage } from './kafka-codec';
 export { EventExamples } from './event-examples';
-export { OUTSIDE_EVENT_NAMESPACE, decodeOutsideEvent, headerTexts, outsideEventId, outsideFormOf, type OutsideForm } from './outside-intake';
+export { HeaderReader, headerText, headerTexts, type HeaderReading } from './header-reader';
+export { OUTSIDE_EVENT_NAMESPACE, decodeOutsideEvent, outsideEventId, outsideFormOf, type OutsideForm } from './outside-intake';

@@ -15,8 +15,8 @@ import {
   type HoldfastEventOn,
 } from './envelope';
 import { InstantSchema } from './events/common.schema';
-import { decodeOutsideEvent, headerTexts } from './outside-intake';
-import { safeParseFast } from './schema-fast-path';
+import { HeaderReader } from './header-reader';
+import { decodeOutsideEvent } from './outside-intake';
 import { TopicSpecs, Topics, type TopicName } from './topics';
 
 /** A Kafka message as any client hands it over (kafkajs's shape, without depending on kafkajs). */
@@ -122,15 +122,17 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
   return event;
 }
 
+// One per process: its services' events mostly come from a few producers, so most headers repeat (see HeaderReader).
+const holdfastHeaders = new HeaderReader(KafkaHeadersSchema, ['ce_specversion', 'ce_type', 'ce_source', 'ce_dataschema', 'content-type']);
+
 /** What Holdfast produces: CloudEvents binary mode with every attribute Holdfast sets, strictly checked. */
 function decodeBinaryEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {
-  const rawHeaders = headerTexts(message.headers);
-  const parsed = safeParseFast(KafkaHeadersSchema, rawHeaders);
+  const parsed = holdfastHeaders.read(message.headers);
   if (!parsed.success) {
-    const code = parsed.error.issues.some((issue) => isMissing(issue, rawHeaders)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
-    throw new ContractViolation(code, describeIssues(parsed.error.issues, rawHeaders, 'headers', 'header'));
+    const code = parsed.error.issues.some((issue) => isMissing(issue, parsed.texts)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
+    throw new ContractViolation(code, describeIssues(parsed.error.issues, parsed.texts, 'headers', 'header'));
   }
-  const headers = parsed.data;
+  const headers = parsed.data as z.output<typeof KafkaHeadersSchema>;
 
   const allowed: readonly string[] = TopicEvents[topic];
   // An unknown type is reported by assembleEvent; a known one on the wrong topic is reported here.

@@ -3,7 +3,7 @@ import { ContractViolation } from './contract-violation.exception';
 import { createEvent } from './envelope';
 import { EventExamples } from './event-examples';
 import { decodeEvent, encodeEvent, type WireMessage } from './kafka-codec';
-import { outsideEventId } from './outside-intake';
+import { outsideEventId, outsideFormOf } from './outside-intake';
 
 const topic = 'traffic.samples.v1';
 const sample = EventExamples['traffic.sample'];
@@ -122,6 +122,18 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(violationOf(structured({ data: broken })).code).toBe('invalid-payload');
     expect(violationOf(bare(broken)).code).toBe('invalid-payload');
     expect(violationOf({ ...bare(), value: Buffer.from('region=IR value=3') })).toMatchObject({ code: 'invalid-body', reason: expect.stringMatching(/^message body is not JSON/) });
+  });
+
+  it('tells the forms apart message by message as kafkajs hands them over, content types alternating', () => {
+    const asKafka = (message: WireMessage): WireMessage['headers'] =>
+      Object.fromEntries(Object.entries(message.headers).map(([name, text]) => [name, Buffer.from(text as string)]));
+    const sequence = [structured(), binary({ 'content-type': 'application/json' }), structured(), bare(), binary(), structured()];
+    expect(sequence.map((message) => outsideFormOf(asKafka(message)))).toStrictEqual(['structured', 'binary', 'structured', 'bare', 'binary', 'structured']);
+    // A fetch buffer is reused for the next response: the answer kept for these bytes must not follow them.
+    const reused = asKafka(structured());
+    expect(outsideFormOf(reused)).toBe('structured');
+    (reused['content-type'] as Buffer).write('application/json; charset=utf-8             ');
+    expect(outsideFormOf(reused)).toBe('bare');
   });
 
   it('accepts a missing key but refuses a wrong one, which would break per-region order', () => {

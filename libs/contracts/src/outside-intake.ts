@@ -4,6 +4,7 @@ import { ContractViolation, ContractViolationCode, describeIssues, isMissing } f
 import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent } from './event-catalog';
 import type { EventType } from './event-types';
 import { EventIdSchema, EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, type AnyHoldfastEvent } from './envelope';
+import { HeaderReader, firstHeaderValue, sameBytes } from './header-reader';
 import type { WireMessage } from './kafka-codec';
 import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
@@ -63,23 +64,33 @@ interface OutsideAttributes {
   causationid?: string;
 }
 
-/** The headers as text, as the schemas read them (kafkajs hands over Buffers). */
-export function headerTexts(headers: WireMessage['headers']): Record<string, string | undefined> {
-  const texts: Record<string, string | undefined> = {};
-  for (const name in headers) {
-    const given = headers[name];
-    const value = Array.isArray(given) ? given[0] : given;
-    texts[name] = Buffer.isBuffer(value) ? value.toString('utf8') : value;
-  }
-  return texts;
+const STRUCTURED_CONTENT_TYPE = /^application\/cloudevents\+json\s*(?:;.*)?$/i;
+
+// A producer sends the same content type on every message: its answer is kept with its bytes.
+let lastContentType: { bytes: Uint8Array; structured: boolean } | null = null;
+
+function isStructured(headers: WireMessage['headers']): boolean {
+  const given = firstHeaderValue(headers['content-type']);
+  if (given === undefined) return false;
+  if (typeof given === 'string') return STRUCTURED_CONTENT_TYPE.test(given);
+  if (lastContentType && sameBytes(given, lastContentType.bytes)) return lastContentType.structured;
+  const structured = STRUCTURED_CONTENT_TYPE.test(given.toString('utf8'));
+  lastContentType = { bytes: Uint8Array.from(given), structured };
+  return structured;
 }
 
 /** Which form a message is in: the CloudEvents Kafka binding tells them apart by content-type and ce_ headers. */
-export function outsideFormOf(headers: Record<string, string | undefined>): OutsideForm {
-  if (/^application\/cloudevents\+json\s*(?:;.*)?$/i.test(headers['content-type'] ?? '')) return 'structured';
+export function outsideFormOf(headers: WireMessage['headers']): OutsideForm {
+  if (isStructured(headers)) return 'structured';
   for (const name in headers) if (name.startsWith('ce_')) return 'binary';
   return 'bare';
 }
+
+const headerName = (attribute: string): string => `header ce_${attribute}`;
+const attributeName = (attribute: string): string => `event attribute ${attribute}`;
+
+/** Binary-mode headers, with those a producer repeats on every message read once per run of them. */
+const binaryHeaders = new HeaderReader(OutsideHeadersSchema, ['ce_specversion', 'ce_type', 'ce_source', 'ce_dataschema', 'content-type']);
 
 // What toISOString writes, which Holdfast and most pipelines send: converting it would give it back unchanged.
 const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -128,9 +139,8 @@ const messageTime = (message: WireMessage): string => {
  * with. The payload is still validated like any other.
  */
 export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {
-  const headers = headerTexts(message.headers);
-  const form = outsideFormOf(headers);
-  const name = (attribute: string) => (form === 'structured' ? `event attribute ${attribute}` : `header ce_${attribute}`);
+  const form = outsideFormOf(message.headers);
+  const name = form === 'structured' ? attributeName : headerName;
   let attributes: OutsideAttributes;
   let data: unknown;
   let id: string;
@@ -145,9 +155,9 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
     id = outsideEventId({ topic, partition: message.partition, offset: message.offset });
     attributes = { id, type: types[0], source: `kafka:${topic}`, correlationid: id };
   } else if (form === 'binary') {
-    const parsed = safeParseFast(OutsideHeadersSchema, headers);
-    if (!parsed.success) refuse(parsed.error.issues, headers, 'headers', 'header');
-    const valid = parsed.data!;
+    const parsed = binaryHeaders.read(message.headers);
+    if (!parsed.success) return refuse(parsed.error.issues, parsed.texts, 'headers', 'header');
+    const valid = parsed.data as z.output<typeof OutsideHeadersSchema>;
     data = parseBody(message);
     attributes = {
       id: valid.ce_id,
@@ -194,6 +204,6 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
     },
     data,
     'consume',
-    (attribute) => name(attribute),
+    name,
   );
 }

@@ -109,7 +109,7 @@ const passes = (checks: readonly Check[], value: unknown): boolean => {
  * Fields zod lets be absent, putting nothing in their place, or be there holding undefined, kept
  * as such (.optional(); not .exactOptional(), which refuses undefined).
  */
-const isOmittable = (schema: z.core.$ZodType): boolean => {
+export const isOmittable = (schema: z.core.$ZodType): boolean => {
   const internals = schema._zod as z.core.$ZodType['_zod'] & { traits: Set<string> };
   return internals.def.type === 'optional' && internals.optin === 'optional' && internals.optout === 'optional' && !internals.traits.has('$ZodExactOptional');
 };
