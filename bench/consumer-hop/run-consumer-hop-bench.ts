@@ -24,7 +24,7 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { Client } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { HOP_HISTOGRAMS, parseHistograms, summarize } from '../e2e/service-histograms';
 import { percentile, writeResults } from '../support/bench-table';
 
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
       log(`measuring: ${hopCase.label} (${HOP_MESSAGES} events one at a time, after ${WARM_UP} to warm up)`);
       results.push({ label: hopCase.label, hops: await measure(hopCase, settings, kafka, publisher) });
       await publisher.disconnect();
+      await removeRunTopics(brokers, settings.topicPrefix, { log: (line) => log(line) });
     }
   } finally {
     await dataSource.destroy().catch(() => undefined);

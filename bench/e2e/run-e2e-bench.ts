@@ -21,7 +21,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
@@ -313,6 +313,7 @@ async function main(): Promise<void> {
     receiver.close();
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`));
+    await removeRunTopics(brokers, topicPrefix, { log });
   }
 }
 

@@ -22,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { plannerService } from '../../services/maintenance-planner/src/app.module';
 import { PLANNER_SCHEMA, plannerBenchDatabase, seedWindows } from '../hold-fanout/planner-bench-database';
 import { percentile, writeResults } from '../support/bench-table';
@@ -125,11 +125,12 @@ function runCallers(worker: Worker, job: CallerJob): Promise<CallerRun> {
 async function main(): Promise<void> {
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await startKafka(localKafkaConfig(), { log })).brokers;
   const database = await plannerBenchDatabase('gate', log, false);
+  const topicPrefix = `bench-gate-${Date.now().toString(36)}.`;
   try {
     const config = plannerService.configFromEnvironment({
       DATABASE_URL: database.url,
       KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: `bench-gate-${Date.now().toString(36)}.`,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
       LOG_LEVEL: 'silent',
       PLANNER_SWEEP_INTERVAL_SECONDS: '0',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
@@ -222,6 +223,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await database.drop();
+    await removeRunTopics(brokers, topicPrefix, { log });
   }
 }
 

@@ -29,7 +29,7 @@ import type { Kafka } from 'kafkajs';
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import { analyzerService } from '../../services/impact-analyzer/src/app.module';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { percentile } from '../support/bench-table';
 
@@ -253,6 +253,7 @@ async function main(): Promise<void> {
     await service?.stop();
     await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
     await admin.end();
+    await removeRunTopics(brokers, topicPrefix, { log });
   }
 }
 

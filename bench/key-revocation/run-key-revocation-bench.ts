@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { measureBareHops } from '../support/bare-kafka-hop';
 import { percentile, printTable, writeResults } from '../support/bench-table';
@@ -41,6 +41,7 @@ async function whenTrue(done: () => Promise<boolean>, timeoutMs = 10_000): Promi
 async function main(): Promise<void> {
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await startKafka(localKafkaConfig(), { log })).brokers;
   const database = `holdfast_bench_revocation_${randomBytes(4).toString('hex')}`;
+  const topicPrefix = `bench-revocation-${Date.now().toString(36)}.`;
   await withAdmin((client) => client.query(`CREATE DATABASE "${database}"`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     const env = {
       DATABASE_URL: url.toString(),
       KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: `bench-revocation-${Date.now().toString(36)}.`,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
       LOG_LEVEL: 'warn',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
       // The bench polls far faster than any client would; the limit is not what is measured.
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    await removeRunTopics(brokers, topicPrefix, { log });
   }
 }
 

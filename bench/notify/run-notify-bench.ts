@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { notifierService } from '../../services/notifier/src/app.module';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { percentile } from '../support/bench-table';
@@ -207,6 +207,7 @@ async function main(): Promise<void> {
       receiver.server.close();
     }
     await database.drop();
+    await removeRunTopics(brokers, topicPrefix, { log });
   }
 }
 

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, databaseAnswers, EMBEDDED_POSTGRES_PORT, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../system/system-runner.mjs';
 import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } from './story-2009';
@@ -76,6 +76,7 @@ async function main(): Promise<number> {
     await story?.close();
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await withAdmin(server.url, (client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`)).catch(() => undefined);
+    await removeRunTopics(brokers, `${run}.`, { log: () => undefined });
     await server.stop();
   }
 }
