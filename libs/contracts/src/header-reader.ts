@@ -47,14 +47,13 @@ export type HeaderReading<T> = { success: true; data: Partial<T> & Record<string
  * read); decoding is synchronous, so one reader serves every consumer of a process.
  */
 export class HeaderReader<T extends Record<string, unknown>> {
+  private readonly schema: z.ZodObject & z.ZodType<T>;
   private readonly fields: { name: string; check: FastPath<unknown> | null; omittable: boolean; repeated: Accepted | null }[];
   // Nothing accepted yet: the first message takes the whole schema.
   private primed = false;
 
-  constructor(
-    private readonly schema: z.ZodObject & z.ZodType<T>,
-    repeated: readonly (keyof T & string)[],
-  ) {
+  constructor(schema: z.ZodObject & z.ZodType<T>, repeated: readonly (keyof T & string)[]) {
+    this.schema = schema;
     if ((schema._zod.def.checks ?? []).length > 0) throw new Error('HeaderReader checks fields one by one: the header schema must have no object-level checks');
     this.fields = Object.entries(schema.shape).map(([name, field]) => ({
       name,
