@@ -207,6 +207,7 @@ async function main() {
     }
   } finally {
     await admin.deleteTopics({ topics }).catch((error) => log(`could not delete the bench topics: ${error.message}`));
+    await admin.deleteGroups(topics.map((topic) => `${topic}.group`)).catch((error) => log(`could not delete the bench consumer groups: ${error.message}`));
     await Promise.all([producer.disconnect(), admin.disconnect()]);
   }
 

@@ -29,6 +29,7 @@ export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe>
     await consumer.disconnect();
     await producer.disconnect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteGroups([`${topic}.group`]).catch(() => undefined);
     await admin.disconnect();
   };
   try {
