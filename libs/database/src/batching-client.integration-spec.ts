@@ -1,5 +1,6 @@
 import { testEnvironment } from '@holdfast/testing';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answeredAtCommit, BatchingClient, prepared } from './batching-client';
 
@@ -91,6 +92,26 @@ describe('BatchingClient against the real PostgreSQL', () => {
     // START TRANSACTION and the insert in one write, then ROLLBACK, which took the row with it.
     expect(writes.writes).toBe(2);
     expect((await client.query('SELECT count(*)::int AS notes FROM note')).rows).toEqual([{ notes: 0 }]);
+  });
+
+  it('does so for the transactions TypeORM runs, which pass START TRANSACTION an absent parameter list', async () => {
+    const dataSource = await new DataSource({ type: 'postgres', url: testEnvironment().databaseUrl, extra: { max: 1, pipeline: true, Client: BatchingClient } }).initialize();
+    try {
+      const runner = dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.query('CREATE TEMPORARY TABLE note (text text)');
+      const writes = countWrites((await runner.connect()) as Client);
+      await runner.release();
+
+      const written = await dataSource.transaction((transaction) => transaction.query("INSERT INTO note VALUES ('committed') RETURNING text"));
+
+      expect(written).toEqual([{ text: 'committed' }]);
+      // START TRANSACTION and the insert in one write, COMMIT in the next: two, not three.
+      expect(writes.writes).toBe(2);
+      expect(await dataSource.query('SELECT text FROM note')).toEqual([{ text: 'committed' }]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('fails the first statement of a transaction whose START TRANSACTION failed, with its error', async () => {

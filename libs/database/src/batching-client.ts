@@ -90,7 +90,8 @@ export class BatchingClient extends Client {
     const [text, values] = args;
     const query = super.query as (...forwarded: unknown[]) => Promise<unknown>;
     if (text === START_TRANSACTION || text === 'BEGIN') this.beginTransaction();
-    if (text === START_TRANSACTION && args.length === 1 && !this.beginning) {
+    // TypeORM passes its (absent) parameters along: query('START TRANSACTION', undefined).
+    if (text === START_TRANSACTION && (args.length === 1 || (args.length === 2 && values === undefined)) && !this.beginning) {
       const begun = query.call(this, START_TRANSACTION);
       this.beginning = begun;
       // Handled through the next statement, which reports it.
