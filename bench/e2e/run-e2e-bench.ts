@@ -25,6 +25,7 @@ import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafk
 import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
+import { processCpuMs } from '../support/process-cpu';
 import { percentile, printTable, writeResults } from '../support/bench-table';
 import { HOP_HISTOGRAMS, scrapeHistograms, summarize, type HistogramSnapshot } from './service-histograms';
 
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
-    const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => cpuMsOf(services[name].child.pid)), database: await databaseCpuMs(run) });
+    const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run) });
     let cpuFrom = { services: [] as number[], database: new Map<number, number>() };
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
       if (index === 10) [countedFrom, cpuFrom] = await Promise.all([scrapeAll(), cpuAll()]);
@@ -341,21 +342,10 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
-/** CPU time a process has used so far (user and system), from /proc; 0 where there is no /proc. */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU time so far of each PostgreSQL session on the run's database, by backend pid. */
 async function databaseCpuMs(database: string): Promise<Map<number, number>> {
   const pids = await withAdmin(async (client) => (await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows);
-  return new Map(pids.map(({ pid }) => [pid, cpuMsOf(pid)]));
+  return new Map(pids.map(({ pid }) => [pid, processCpuMs(pid)]));
 }
 
 /** The 1, 5 and 15 minute load averages when the run ended: other work on the machine slows every hop. */

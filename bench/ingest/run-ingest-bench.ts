@@ -19,7 +19,7 @@
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
  * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createEvent, Topics, TopicSpecs, type HoldfastEvent } from '@holdfast/contracts';
@@ -32,6 +32,7 @@ import { analyzerService } from '../../services/impact-analyzer/src/app.module';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { percentile } from '../support/bench-table';
+import { processCpuMs } from '../support/process-cpu';
 
 const REGIONS = Number(process.env.INGEST_REGIONS ?? 100);
 // A week of five-minute samples: a backlog that takes the bare consumer seconds, not a fraction of one.
@@ -57,28 +58,20 @@ interface Pass {
   cpuMicrosPerItem: number;
 }
 
-/** CPU time a process has used so far, in microseconds, from /proc (Linux): the analyzer is another process. */
-async function processCpuMicros(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // utime and stime are the 14th and 15th fields, counted after the parenthesised command name.
-  const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
-  return ((utime + stime) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-}
-const CLOCK_TICKS_PER_SECOND = 100;
 const ownCpuMicros = (): number => {
   const { user, system } = process.cpuUsage();
   return user + system;
 };
 
 /** Time from the first to the last of `total` items, polled every 5 ms; items per second and the CPU `cpuMicros` counts per item. */
-async function rateOf(progress: () => Promise<number> | number, total: number, cpuMicros: () => Promise<number>, timeoutMs = 600_000): Promise<Pass> {
+async function rateOf(progress: () => Promise<number> | number, total: number, cpuMicros: () => number, timeoutMs = 600_000): Promise<Pass> {
   const deadline = performance.now() + timeoutMs;
   let first: { at: number; count: number; cpu: number } | null = null;
   for (;;) {
     const count = await progress();
     const now = performance.now();
-    if (first === null && count > 0) first = { at: now, count, cpu: await cpuMicros() };
-    if (count >= total && first) return { perSecond: (total - first.count) / ((now - first.at) / 1000), cpuMicrosPerItem: ((await cpuMicros()) - first.cpu) / (total - first.count) };
+    if (first === null && count > 0) first = { at: now, count, cpu: cpuMicros() };
+    if (count >= total && first) return { perSecond: (total - first.count) / ((now - first.at) / 1000), cpuMicrosPerItem: (cpuMicros() - first.cpu) / (total - first.count) };
     if (now > deadline) throw new Error(`only ${count}/${total} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -100,7 +93,7 @@ async function bareConsume(kafka: Kafka, settings: KafkaSettings, pass: string):
     },
   });
   try {
-    await rateOf(() => consumed, TOTAL, async () => 0);
+    await rateOf(() => consumed, TOTAL, () => 0);
     const counted = TOTAL - first!.count;
     return { perSecond: counted / ((last!.at - first!.at) / 1000), cpuMicrosPerItem: (last!.cpu - first!.cpu) / counted };
   } finally {
@@ -170,7 +163,7 @@ async function main(): Promise<void> {
     let analyzerPid = 0;
     const starting = startService({ name: 'impact-analyzer', port: await freePort(), env: serviceEnv, onSpawn: (child) => (analyzerPid = child.pid ?? 0) });
     starting.catch(() => undefined);
-    const analyzer = await Promise.race([rateOf(assessed, TOTAL, () => processCpuMicros(analyzerPid)), starting.then(() => new Promise<never>(() => undefined))]);
+    const analyzer = await Promise.race([rateOf(assessed, TOTAL, () => processCpuMs(analyzerPid) * 1_000), starting.then(() => new Promise<never>(() => undefined))]);
     service = await starting;
     log(`impact-analyzer: ${describe(analyzer)}`);
     const bareAfter = await bareConsume(kafka, settings, 'after');

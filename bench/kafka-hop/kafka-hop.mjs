@@ -9,7 +9,7 @@ import process from 'node:process';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 
 const PARTITIONS = 3;
 const WARM_UP = 50;
@@ -174,8 +174,8 @@ async function main() {
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await Promise.all([admin.connect(), producer.connect()]);
-  const runId = Date.now().toString(36);
-  const topics = [];
+  // Every topic and consumer group of the run starts with this, so it is removed in one call.
+  const runPrefix = `bench.kafka-hop.${Date.now().toString(36)}.`;
   const rows = [];
   log(
     `kafkajs on node ${process.version}, brokers ${brokers.join(',')}: ${PARTITIONS} partitions, ` +
@@ -183,9 +183,8 @@ async function main() {
   );
   try {
     for (const spec of CASES) {
-      const hopTopic = `bench.kafka-hop.${runId}.${spec.id}`;
+      const hopTopic = `${runPrefix}${spec.id}`;
       const batchTopic = `${hopTopic}.batch`;
-      topics.push(hopTopic, batchTopic);
       await admin.createTopics({
         topics: [hopTopic, batchTopic].map((topic) => ({ topic, numPartitions: PARTITIONS })),
         waitForLeaders: false,
@@ -206,9 +205,8 @@ async function main() {
       });
     }
   } finally {
-    await admin.deleteTopics({ topics }).catch((error) => log(`could not delete the bench topics: ${error.message}`));
-    await admin.deleteGroups(topics.map((topic) => `${topic}.group`)).catch((error) => log(`could not delete the bench consumer groups: ${error.message}`));
     await Promise.all([producer.disconnect(), admin.disconnect()]);
+    await removeRunTopics(brokers, runPrefix, { log });
   }
 
   console.log();

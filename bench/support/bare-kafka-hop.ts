@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
+import { removeRunTopics } from '../../deploy/kafka/local-kafka.mjs';
 
 /** A bare producer and consumer on a topic of their own, ready to time one hop at a time. */
 export interface BareHopProbe {
@@ -20,17 +21,18 @@ const WARM_UP = 50;
  */
 export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe> {
   const kafka = new Kafka({ clientId: 'bench-bare-hop', brokers, logLevel: logLevel.WARN });
-  const topic = `bench.bare-hop.${Date.now().toString(36)}`;
+  // The probe's topic and consumer group share this prefix, so closing removes both in one call.
+  const prefix = `bench.bare-hop.${Date.now().toString(36)}.`;
+  const topic = `${prefix}hops`;
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer = kafka.consumer({ groupId: `${topic}.group`, maxWaitTimeInMs: 10 });
+  const consumer = kafka.consumer({ groupId: `${prefix}group`, maxWaitTimeInMs: 10 });
   await Promise.all([admin.connect(), producer.connect(), consumer.connect()]);
   const close = async () => {
     await consumer.disconnect();
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups([`${topic}.group`]).catch(() => undefined);
     await admin.disconnect();
+    await removeRunTopics(brokers, prefix, { log: () => undefined });
   };
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });

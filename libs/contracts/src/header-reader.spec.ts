@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HeaderReader, headerTexts } from './header-reader';
+import { HeaderReader, PRODUCER_HEADERS, headerTexts } from './header-reader';
 import { KafkaHeadersSchema } from './kafka-codec';
 import { OutsideHeadersSchema } from './outside-intake';
 import { safeParseFast } from './schema-fast-path';
 
 type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-
-const REPEATED = ['ce_specversion', 'ce_type', 'ce_source', 'ce_dataschema', 'content-type'] as const;
 
 const producerHeaders = (overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> => ({
   ce_specversion: '1.0',
@@ -43,7 +41,7 @@ const instants = fc.constantFrom('2026-06-15T14:55:00.000Z', '2026-06-15T18:25:0
 const ids = fc.oneof(fc.uuid({ version: 7 }), fc.uuid(), fc.constantFrom('edge-7781', '', 'x'.repeat(201)));
 /** A header changed from what the producer usually sends: another valid value, an invalid one, or none. */
 const changes = fc.oneof(
-  fc.record({ name: fc.constantFrom(...REPEATED), text: fc.constantFrom(undefined, '', '0.3', 'traffic.sampla', 'holdfast/edge-bb', 'application/avro', 'urn:holdfast:schema:traffic.sample:v2', 'application/json; charset=utf-8') }),
+  fc.record({ name: fc.constantFrom(...PRODUCER_HEADERS), text: fc.constantFrom(undefined, '', '0.3', 'traffic.sampla', 'holdfast/edge-bb', 'application/avro', 'urn:holdfast:schema:traffic.sample:v2', 'application/json; charset=utf-8') }),
   fc.record({ name: fc.constant('ce_time'), text: fc.oneof(instants, fc.constant(undefined)) }),
   fc.record({ name: fc.constantFrom('ce_id', 'ce_correlationid', 'ce_causationid', 'ce_subject'), text: fc.oneof(ids, fc.constant(undefined)) }),
   fc.record({ name: fc.constant('traceparent'), text: fc.string() }),
@@ -68,7 +66,7 @@ describe('HeaderReader', () => {
     let refused = 0;
     fc.assert(
       fc.property(runs, (messages) => {
-        const reader = new HeaderReader(schema as z.ZodObject & z.ZodType<Record<string, unknown>>, [...REPEATED]);
+        const reader = new HeaderReader(schema as z.ZodObject & z.ZodType<Record<string, unknown>>, [...PRODUCER_HEADERS]);
         for (const headers of messages) {
           if (expectSameAsSchema(reader, schema, headers)) accepted++;
           else refused++;
@@ -81,7 +79,7 @@ describe('HeaderReader', () => {
   });
 
   it('decodes a run’s repeated headers once, and the others on every message', () => {
-    const reader = new HeaderReader(OutsideHeadersSchema, [...REPEATED]);
+    const reader = new HeaderReader(OutsideHeadersSchema, [...PRODUCER_HEADERS]);
     const decoded = new Map<string, number>();
     const counted = (name: string, text: string): Buffer => {
       const bytes = Buffer.from(text);
@@ -110,14 +108,14 @@ describe('HeaderReader', () => {
   });
 
   it('reads a repeated header anew when its bytes change, even to others of the same length', () => {
-    const reader = new HeaderReader(OutsideHeadersSchema, [...REPEATED]);
+    const reader = new HeaderReader(OutsideHeadersSchema, [...PRODUCER_HEADERS]);
     reader.read(asKafka(producerHeaders()));
     const read = reader.read(asKafka(producerHeaders({ ce_source: 'holdfast/edge-bb' })));
     expect(read.success && read.data.ce_source).toBe('holdfast/edge-bb');
   });
 
   it('keeps a copy of the bytes it accepted, not the message’s buffer (a slice of the whole fetch)', () => {
-    const reader = new HeaderReader(OutsideHeadersSchema, [...REPEATED]);
+    const reader = new HeaderReader(OutsideHeadersSchema, [...PRODUCER_HEADERS]);
     const first = asKafka(producerHeaders());
     reader.read(first);
     // The fetch buffer is reused for the next response: the first message's bytes now read otherwise.
@@ -127,7 +125,7 @@ describe('HeaderReader', () => {
   });
 
   it('refuses a bad header among remembered ones with the schema’s own reason', () => {
-    const reader = new HeaderReader(OutsideHeadersSchema, [...REPEATED]);
+    const reader = new HeaderReader(OutsideHeadersSchema, [...PRODUCER_HEADERS]);
     reader.read(asKafka(producerHeaders()));
     const headers = asKafka(producerHeaders({ ce_time: 'yesterday' }));
     const read = reader.read(headers);

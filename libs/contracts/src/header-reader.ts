@@ -35,6 +35,9 @@ interface Accepted {
   text: string | undefined;
 }
 
+/** The binary-mode headers one producer sends alike on every message of a type: what HeaderReader reads once per run. */
+export const PRODUCER_HEADERS = ['ce_specversion', 'ce_type', 'ce_source', 'ce_dataschema', 'content-type'] as const;
+
 export type HeaderReading<T> = { success: true; data: Partial<T> & Record<string, string | undefined> } | { success: false; error: z.ZodError<T>; texts: Record<string, string | undefined> };
 
 /**

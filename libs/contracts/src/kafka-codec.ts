@@ -15,7 +15,7 @@ import {
   type HoldfastEventOn,
 } from './envelope';
 import { InstantSchema } from './events/common.schema';
-import { HeaderReader } from './header-reader';
+import { HeaderReader, PRODUCER_HEADERS } from './header-reader';
 import { decodeOutsideEvent } from './outside-intake';
 import { TopicSpecs, Topics, type TopicName } from './topics';
 
@@ -123,7 +123,7 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
 }
 
 // One per process: its services' events mostly come from a few producers, so most headers repeat (see HeaderReader).
-const holdfastHeaders = new HeaderReader(KafkaHeadersSchema, ['ce_specversion', 'ce_type', 'ce_source', 'ce_dataschema', 'content-type']);
+const holdfastHeaders = new HeaderReader(KafkaHeadersSchema, PRODUCER_HEADERS);
 
 /** What Holdfast produces: CloudEvents binary mode with every attribute Holdfast sets, strictly checked. */
 function decodeBinaryEvent(topic: TopicName, message: WireMessage): AnyHoldfastEvent {

@@ -4,7 +4,7 @@ import { ContractViolation, ContractViolationCode, describeIssues, isMissing } f
 import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent } from './event-catalog';
 import type { EventType } from './event-types';
 import { EventIdSchema, EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, type AnyHoldfastEvent } from './envelope';
-import { HeaderReader, firstHeaderValue, sameBytes } from './header-reader';
+import { HeaderReader, PRODUCER_HEADERS, firstHeaderValue, sameBytes } from './header-reader';
 import type { WireMessage } from './kafka-codec';
 import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
@@ -90,7 +90,7 @@ const headerName = (attribute: string): string => `header ce_${attribute}`;
 const attributeName = (attribute: string): string => `event attribute ${attribute}`;
 
 /** Binary-mode headers, with those a producer repeats on every message read once per run of them. */
-const binaryHeaders = new HeaderReader(OutsideHeadersSchema, ['ce_specversion', 'ce_type', 'ce_source', 'ce_dataschema', 'content-type']);
+const binaryHeaders = new HeaderReader(OutsideHeadersSchema, PRODUCER_HEADERS);
 
 // What toISOString writes, which Holdfast and most pipelines send: converting it would give it back unchanged.
 const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

@@ -1,11 +1,10 @@
 import { createEvent, EventExamples } from '@holdfast/contracts';
-import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { HttpReceiver } from './support/http-receiver';
-import { holdPlaced, holdReleased, startNotifierWithReceivers, type NotifierWithReceivers } from './support/notifier-fixtures';
+import { holdPlaced, holdReleased, notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
 /** A receiver's own check, as README.md tells receivers to write it: node:crypto only, none of the notifier's code. */
 function verifyStandardWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowSeconds: number): boolean {
@@ -24,34 +23,21 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  let notifier: NotifierWithReceivers['notifier'];
-  let publisher: EventPublisher;
-  let receivers: Record<string, HttpReceiver>;
-  let close: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-    ({ notifier, publisher, receivers, close } = await startNotifierWithReceivers(['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge'], clock, {
-      NOTIFIER_WORKER_POLL_MS: '50',
-      NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
-      NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
-      NOTIFIER_DELIVERY_LEASE_MS: '60000',
-      NOTIFIER_CIRCUIT_VOLUME: '1000',
-    }));
-  });
-
-  afterAll(async () => {
-    await close?.();
+  // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge'], clock, {
+    NOTIFIER_WORKER_POLL_MS: '50',
+    NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
+    NOTIFIER_CIRCUIT_VOLUME: '1000',
   });
 
   it('signs a hold.placed the Standard Webhooks way, with the event id as webhook-id', async () => {
-    const { id, secret } = await notifier.subscribe({ channel: 'webhook', target: `${receivers.signed.url}/hooks`, filters: { regions: ['IR'] } });
+    const { id, secret } = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.signed.url}/hooks`, filters: { regions: ['IR'] } });
     expect(secret).toMatch(/^whsec_/);
     const hold = holdPlaced(['IR']);
-    await publisher.publish(hold);
+    await suite.publisher.publish(hold);
 
-    await expectEventually(() => expect(receivers.signed.requests).toHaveLength(1));
-    const [request] = receivers.signed.requests;
+    await expectEventually(() => expect(suite.receivers.signed.requests).toHaveLength(1));
+    const [request] = suite.receivers.signed.requests;
     expect(request.path).toBe('/hooks');
     expect(request.headers['webhook-id']).toBe(hold.id);
     expect(request.headers['webhook-timestamp']).toBe(String(Math.floor(clock.nowMs() / 1000)));
@@ -59,124 +45,124 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(verifyStandardWebhook(secret as string, request.headers, request.body.replace('IR', 'NP'), Math.floor(clock.nowMs() / 1000))).toBe(false);
     expect(JSON.parse(request.body)).toMatchObject({ id: hold.id, type: 'hold.placed', data: { holdId: hold.data.holdId, regions: ['IR'] } });
 
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
-    const stored = await (await notifier.call('GET', `/v1/subscriptions/${id}`)).json();
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
+    const stored = await (await suite.notifier.call('GET', `/v1/subscriptions/${id}`)).json();
     expect(JSON.stringify(stored)).not.toContain((secret as string).slice(6));
     expect(stored).toMatchObject({ hasSecret: true });
   });
 
   it('retries 5xx with backoff: a receiver that fails twice gets the hold on the third attempt', async () => {
-    receivers.flaky.reply = (_, index) => (index < 2 ? { status: 503, headers: { 'retry-after': '30' }, body: 'busy' } : { status: 200 });
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.flaky.url, filters: { regions: ['NP'] } });
+    suite.receivers.flaky.reply = (_, index) => (index < 2 ? { status: 503, headers: { 'retry-after': '30' }, body: 'busy' } : { status: 200 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.flaky.url, filters: { regions: ['NP'] } });
     const hold = holdPlaced(['NP']);
-    await publisher.publish(hold);
+    await suite.publisher.publish(hold);
 
     for (const attempts of [1, 2]) {
-      await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'pending', attempts }]));
-      expect(receivers.flaky.requests).toHaveLength(attempts);
+      await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'pending', attempts }]));
+      expect(suite.receivers.flaky.requests).toHaveLength(attempts);
       // Not due before Retry-After (30 s) has passed, although the backoff alone would be a second or two.
-      const [{ nextAttemptAt }] = await notifier.deliveries(`subscriptionId=${id}`);
+      const [{ nextAttemptAt }] = await suite.notifier.deliveries(`subscriptionId=${id}`);
       expect(Date.parse(nextAttemptAt) - clock.nowMs()).toBeGreaterThanOrEqual(30_000);
       clock.set(nextAttemptAt);
     }
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 3 }]));
-    const [delivery] = await notifier.deliveries(`subscriptionId=${id}`);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 3 }]));
+    const [delivery] = await suite.notifier.deliveries(`subscriptionId=${id}`);
     expect(delivery.attemptLog.map((attempt) => [attempt.statusCode, attempt.outcome])).toEqual([
       [503, 'retry'],
       [503, 'retry'],
       [200, 'delivered'],
     ]);
     expect(delivery.attemptLog[0].error).toContain('503');
-    expect(new Set(receivers.flaky.requests.map((request) => request.headers['webhook-id']))).toEqual(new Set([hold.id]));
+    expect(new Set(suite.receivers.flaky.requests.map((request) => request.headers['webhook-id']))).toEqual(new Set([hold.id]));
   });
 
   it('declares a delivery dead after the last attempt, shows every attempt, and delivers it on replay', async () => {
-    receivers.dead.reply = () => ({ status: 500, body: 'down' });
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.dead.url, filters: { regions: ['DE'] } });
+    suite.receivers.dead.reply = () => ({ status: 500, body: 'down' });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.dead.url, filters: { regions: ['DE'] } });
     const hold = holdPlaced(['DE']);
-    await publisher.publish(hold);
+    await suite.publisher.publish(hold);
 
     await expectEventually(async () => {
       clock.advance(10 * 60_000);
-      expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1);
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1);
     });
-    const [dead] = await notifier.deliveries(`subscriptionId=${id}&status=dead`);
+    const [dead] = await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`);
     expect(dead.attemptLog.map((attempt) => attempt.outcome)).toEqual(['retry', 'retry', 'dead']);
     expect(dead.attemptLog.every((attempt) => attempt.statusCode === 500 && attempt.durationMs >= 0 && attempt.startedAt)).toBe(true);
-    const metrics = await (await notifier.call('GET', '/metrics')).text();
+    const metrics = await (await suite.notifier.call('GET', '/metrics')).text();
     expect(metrics).toMatch(/holdfast_notifier_deliveries_total\{[^}]*channel="webhook",outcome="dead"[^}]*\} 1/);
 
-    receivers.dead.reply = () => ({ status: 200 });
-    expect((await notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
-    expect(receivers.dead.requests.at(-1)?.headers['webhook-id']).toBe(hold.id);
-    const [delivered] = await notifier.deliveries(`subscriptionId=${id}`);
+    suite.receivers.dead.reply = () => ({ status: 200 });
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
+    expect(suite.receivers.dead.requests.at(-1)?.headers['webhook-id']).toBe(hold.id);
+    const [delivered] = await suite.notifier.deliveries(`subscriptionId=${id}`);
     expect(delivered.attemptLog).toHaveLength(4);
   });
 
   it('takes another 4xx as final at once, and replays dead deliveries in bulk', async () => {
-    receivers.refusing.reply = () => ({ status: 410, body: 'gone' });
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.refusing.url, filters: { regions: ['FR'] } });
-    await publisher.publish(holdPlaced(['FR']), holdPlaced(['FR']));
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(2));
-    expect(receivers.refusing.requests).toHaveLength(2);
+    suite.receivers.refusing.reply = () => ({ status: 410, body: 'gone' });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.refusing.url, filters: { regions: ['FR'] } });
+    await suite.publisher.publish(holdPlaced(['FR']), holdPlaced(['FR']));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(2));
+    expect(suite.receivers.refusing.requests).toHaveLength(2);
 
-    receivers.refusing.reply = () => ({ status: 200 });
-    expect(await (await notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+    suite.receivers.refusing.reply = () => ({ status: 200 });
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
   });
 
   it('does not let a slow receiver delay another', async () => {
-    receivers.slow.reply = () => 'hold';
-    await notifier.subscribe({ channel: 'webhook', target: receivers.slow.url, filters: { regions: ['JP'] } });
-    await notifier.subscribe({ channel: 'webhook', target: receivers.fast.url, filters: { regions: ['JP'] } });
+    suite.receivers.slow.reply = () => 'hold';
+    await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.slow.url, filters: { regions: ['JP'] } });
+    await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.fast.url, filters: { regions: ['JP'] } });
     const holds = Array.from({ length: 8 }, () => holdPlaced(['JP']));
-    await publisher.publish(...holds);
+    await suite.publisher.publish(...holds);
 
-    await expectEventually(() => expect(receivers.fast.requests).toHaveLength(8));
+    await expectEventually(() => expect(suite.receivers.fast.requests).toHaveLength(8));
     // The slow receiver has its per-target share in hand and answers none of it.
-    expect(receivers.slow.heldCount).toBeGreaterThan(0);
-    expect(receivers.slow.heldCount).toBeLessThanOrEqual(4);
-    receivers.slow.reply = () => ({ status: 200 });
-    receivers.slow.releaseHeld();
-    await expectEventually(() => expect(new Set(receivers.slow.requests.map((request) => request.headers['webhook-id'])).size).toBe(8));
+    expect(suite.receivers.slow.heldCount).toBeGreaterThan(0);
+    expect(suite.receivers.slow.heldCount).toBeLessThanOrEqual(4);
+    suite.receivers.slow.reply = () => ({ status: 200 });
+    suite.receivers.slow.releaseHeld();
+    await expectEventually(() => expect(new Set(suite.receivers.slow.requests.map((request) => request.headers['webhook-id'])).size).toBe(8));
   });
 
   it('keeps per-window order: a release waits until its placement is delivered', async () => {
-    receivers.ordered.reply = (_, index) => (index === 0 ? { status: 503 } : { status: 200 });
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.ordered.url, filters: { regions: ['BR'] } });
+    suite.receivers.ordered.reply = (_, index) => (index === 0 ? { status: 503 } : { status: 200 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.ordered.url, filters: { regions: ['BR'] } });
     const placed = holdPlaced(['BR']);
-    await publisher.publish(placed, holdReleased(placed));
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=pending`)).toMatchObject([{ eventType: 'hold.released', attempts: 0 }, { eventType: 'hold.placed', attempts: 1 }]));
-    expect(receivers.ordered.requests).toHaveLength(1);
+    await suite.publisher.publish(placed, holdReleased(placed));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`)).toMatchObject([{ eventType: 'hold.released', attempts: 0 }, { eventType: 'hold.placed', attempts: 1 }]));
+    expect(suite.receivers.ordered.requests).toHaveLength(1);
 
     clock.advance(10 * 60_000);
-    await expectEventually(() => expect(receivers.ordered.requests).toHaveLength(3));
-    expect(receivers.ordered.requests.map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.placed', 'hold.released']);
+    await expectEventually(() => expect(suite.receivers.ordered.requests).toHaveLength(3));
+    expect(suite.receivers.ordered.requests.map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.placed', 'hold.released']);
   });
 
   it('matches window events on owner team and region: only the owning team hears of its window', async () => {
-    await notifier.subscribe({ channel: 'webhook', target: receivers.core.url, filters: { teams: ['core'], regions: ['MX'] } });
-    await notifier.subscribe({ channel: 'webhook', target: receivers.edge.url, filters: { teams: ['edge'], regions: ['MX'] } });
+    await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.core.url, filters: { teams: ['core'], regions: ['MX'] } });
+    await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.edge.url, filters: { teams: ['edge'], regions: ['MX'] } });
     const windowId = uuidv7();
     const window = { ...EventExamples['window.scheduled'], windowId, ownerTeam: 'core', footprint: { global: false, regions: ['MX'] } };
     const holdId = uuidv7();
     const held = createEvent('window.held', { ...window, status: 'held', holdId }, { source: 'notifier-spec' });
     const released = createEvent('window.released', { ...window, status: 'scheduled', holdId }, { source: 'notifier-spec' });
-    await publisher.publish(held, released);
+    await suite.publisher.publish(held, released);
 
-    await expectEventually(() => expect(receivers.core.requests.map((request) => JSON.parse(request.body).type)).toEqual(['window.held', 'window.released']));
-    expect(receivers.edge.requests).toHaveLength(0);
+    await expectEventually(() => expect(suite.receivers.core.requests.map((request) => JSON.parse(request.body).type)).toEqual(['window.held', 'window.released']));
+    expect(suite.receivers.edge.requests).toHaveLength(0);
   });
 
   it('refuses a redirect to a loopback address the allow-list does not name, for good', async () => {
     const forbidden = await HttpReceiver.start();
-    receivers.redirecting.reply = () => ({ status: 307, headers: { location: `${forbidden.url}/internal` } });
+    suite.receivers.redirecting.reply = () => ({ status: 307, headers: { location: `${forbidden.url}/internal` } });
     try {
-      const { id } = await notifier.subscribe({ channel: 'webhook', target: receivers.redirecting.url, filters: { regions: ['CA'] } });
-      await publisher.publish(holdPlaced(['CA']));
-      await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1));
-      const [dead] = await notifier.deliveries(`subscriptionId=${id}`);
+      const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.redirecting.url, filters: { regions: ['CA'] } });
+      await suite.publisher.publish(holdPlaced(['CA']));
+      await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1));
+      const [dead] = await suite.notifier.deliveries(`subscriptionId=${id}`);
       expect(dead.lastError).toMatch(/refused 127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback address/);
       expect(forbidden.requests).toHaveLength(0);
     } finally {

@@ -2,6 +2,7 @@ import { startServiceUnderTest, type ManualClock, type ServiceUnderTest } from '
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll } from 'vitest';
 import { notifierService } from '../../src/app.module';
 import { HttpReceiver } from './http-receiver';
 
@@ -75,7 +76,26 @@ export interface NotifierWithReceivers {
   close(): Promise<void>;
 }
 
-/** The notifier on the test's clock, allowed to reach exactly the named loopback receivers, and a publisher to feed it. */
+/**
+ * startNotifierWithReceivers for a whole describe block: started before its first spec, closed
+ * after its last; the returned object is filled in once started.
+ */
+export function notifierWithReceiversForSuite(names: readonly string[], clock: ManualClock, environment: Record<string, string>): NotifierWithReceivers {
+  const suite = {} as NotifierWithReceivers;
+  beforeAll(async () => {
+    Object.assign(suite, await startNotifierWithReceivers(names, clock, environment));
+  });
+  afterAll(async () => {
+    await suite.close?.();
+  });
+  return suite;
+}
+
+/**
+ * The notifier on the test's clock, allowed to reach exactly the named loopback receivers, and a
+ * publisher to feed it. Deliveries get 20 s before timing out and a 60 s lease, so a receiver a spec
+ * holds on purpose is neither timed out nor taken over unless the spec's environment says otherwise.
+ */
 export async function startNotifierWithReceivers(names: readonly string[], clock: ManualClock, environment: Record<string, string>): Promise<NotifierWithReceivers> {
   const receivers: Record<string, HttpReceiver> = {};
   for (const name of names) receivers[name] = await HttpReceiver.start();
@@ -85,6 +105,8 @@ export async function startNotifierWithReceivers(names: readonly string[], clock
       NOTIFIER_OUTBOUND_ALLOW: Object.values(receivers)
         .map((receiver) => receiver.allowEntry)
         .join(','),
+      NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
+      NOTIFIER_DELIVERY_LEASE_MS: '60000',
       ...environment,
     },
   });
