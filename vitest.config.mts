@@ -45,7 +45,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'integration',
-          include: ['libs/*/src/**/*.integration-spec.ts', 'services/*/test/**/*.integration-spec.ts', 'deploy/**/*.integration-spec.ts'],
+          include: ['libs/*/src/**/*.integration-spec.ts', 'services/*/test/**/*.integration-spec.ts', 'deploy/**/*.integration-spec.ts', 'bench/**/*.integration-spec.ts'],
           environment: 'node',
           globalSetup: ['./libs/testing/src/global-setup.ts'],
           testTimeout: 60_000,

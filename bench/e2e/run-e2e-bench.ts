@@ -14,6 +14,8 @@
  * delivers to the bench's LISTEN connection only when the placing transaction commits. From that
  * moment the gate answers 423. The planner's code is not changed for it.
  */
+import { TopicSpecs, Topics } from '@holdfast/contracts';
+import { provisionTopics } from '@holdfast/messaging';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,11 +28,16 @@ import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
 import { processCpuMs } from '../support/process-cpu';
+import { warmPartitions } from '../support/warm-partitions';
 import { percentile, printTable, writeResults } from '../support/bench-table';
 import { HOP_HISTOGRAMS, scrapeHistograms, summarize, type HistogramSnapshot } from './service-histograms';
 
 const SURGES = Number(process.env.E2E_SURGES ?? 220);
 const BARE_HOPS = Number(process.env.E2E_BARE_HOPS ?? 1_000);
+// 0 leaves the services' partitions brand new, each paying the broker's first index write inside the run.
+const WARM_PARTITIONS = process.env.E2E_WARM_PARTITIONS !== '0';
+// The topics a surge travels through on its way to the hold and the webhook.
+const PATH_TOPICS = [Topics.trafficSamples, Topics.regionSurges, Topics.maintenanceHolds, Topics.maintenanceWindows];
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
 const log = (line: string) => process.stdout.write(`[e2e] ${line}\n`);
@@ -121,6 +128,19 @@ async function main(): Promise<void> {
     for (let i = 0; i < BARE_HOPS; i++) bareHops.push(await bareProbe.hop());
     log(`bare kafkajs hop: ${BARE_HOPS} messages measured before the services start`);
     buildServices({ log });
+    await producer.connect();
+    if (WARM_PARTITIONS) {
+      // Created as the services would create them (they find them there), then brought to where a running system's partitions are.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await provisionTopics(admin, { topicPrefix }, PATH_TOPICS.map((name) => TopicSpecs[name]));
+        const warmed = await warmPartitions(admin, producer, PATH_TOPICS.map((name) => `${topicPrefix}${name}`));
+        log(`${warmed} partitions on the surge's path past their first index entry, and emptied again (E2E_WARM_PARTITIONS=0 leaves them new)`);
+      } finally {
+        await admin.disconnect();
+      }
+    }
     const env = {
       DATABASE_URL: url.toString(),
       KAFKA_BROKERS: brokers.join(','),
@@ -159,7 +179,6 @@ async function main(): Promise<void> {
     });
     secret = subscription.secret;
 
-    await producer.connect();
     await consumer.connect();
     const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
     await consumer.subscribe({ topics: [`${topicPrefix}maintenance.holds.v1`, `${topicPrefix}region.surges.v1`], fromBeginning: true });

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 import { removeRunTopics } from '../../deploy/kafka/local-kafka.mjs';
+import { warmPartitions } from './warm-partitions';
 
 /** A bare producer and consumer on a topic of their own, ready to time one hop at a time. */
 export interface BareHopProbe {
@@ -36,6 +37,8 @@ export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe>
   };
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    // As the services' partitions are in bench/e2e: past the broker's first index write.
+    await warmPartitions(admin, producer, [topic]);
     let delivered: ((hop: number) => void) | undefined;
     const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
     await consumer.subscribe({ topic, fromBeginning: true });
