@@ -128,14 +128,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < BARE_HOPS; i++) bareHops.push(await bareProbe.hop());
     log(`bare kafkajs hop: ${BARE_HOPS} messages measured before the services start`);
     buildServices({ log });
-    await producer.connect();
     if (WARM_PARTITIONS) {
       // Created as the services would create them (they find them there), then brought to where a running system's partitions are.
       const admin = kafka.admin();
       await admin.connect();
       try {
         await provisionTopics(admin, { topicPrefix }, PATH_TOPICS.map((name) => TopicSpecs[name]));
-        const warmed = await warmPartitions(admin, producer, PATH_TOPICS.map((name) => `${topicPrefix}${name}`));
+        const warmed = await warmPartitions(brokers, PATH_TOPICS.map((name) => `${topicPrefix}${name}`));
         log(`${warmed} partitions on the surge's path past their first index entry, and emptied again (E2E_WARM_PARTITIONS=0 leaves them new)`);
       } finally {
         await admin.disconnect();
@@ -179,6 +178,7 @@ async function main(): Promise<void> {
     });
     secret = subscription.secret;
 
+    await producer.connect();
     await consumer.connect();
     const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
     await consumer.subscribe({ topics: [`${topicPrefix}maintenance.holds.v1`, `${topicPrefix}region.surges.v1`], fromBeginning: true });

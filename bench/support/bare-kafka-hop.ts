@@ -38,7 +38,7 @@ export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe>
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
     // As the services' partitions are in bench/e2e: past the broker's first index write.
-    await warmPartitions(admin, producer, [topic]);
+    await warmPartitions(brokers, [topic]);
     let delivered: ((hop: number) => void) | undefined;
     const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -23,7 +23,7 @@ describe('warmPartitions', () => {
   });
 
   it('writes into every partition and hides it again, so a consumer from the beginning reads only what comes after', async () => {
-    expect(await warmPartitions(admin, producer, [topic])).toBe(3);
+    expect(await warmPartitions(kafkaBrokers, [topic])).toBe(3);
 
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition)).toStrictEqual(
