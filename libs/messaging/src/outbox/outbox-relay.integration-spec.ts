@@ -39,6 +39,10 @@ async function recordIds(bed: MessagingTestBed): Promise<{ ids: () => string[]; 
  * the lock, polled on a connection of its own, not made likely by a random sleep.
  */
 async function raceWriters(bed: MessagingTestBed, outbox: OutboxWriter, writes: HoldfastEvent<'traffic.sample'>[][]): Promise<string[]> {
+  // In the order the writers got their key locks, which is the order they commit in: each waits for
+  // the one before it to commit. Not the order their commits are answered: PostgreSQL releases the
+  // locks before it answers, and a backend descheduled in between (seen once in CI, on a loaded
+  // machine) let the next writer's commit be answered first.
   const committed: string[] = [];
   let finished = 0;
   const probe = new Client({ connectionString: bed.database.url });
@@ -62,9 +66,9 @@ async function raceWriters(bed: MessagingTestBed, outbox: OutboxWriter, writes: 
           // The writer's statements are answered at COMMIT; the transaction's next statement runs after
           // them, so once it is answered this writer holds its key locks while the others queue.
           await transaction.query('SELECT 1');
+          committed.push(...events.map((event) => event.id));
           await untilAnotherWriterWaits();
         });
-        committed.push(...events.map((event) => event.id));
         finished++;
       }),
     );
