@@ -130,7 +130,8 @@ async function main(): Promise<void> {
     buildServices({ log });
     if (WARM_PARTITIONS) {
       // Created as the services would create them (they find them there), then brought to where a running system's partitions are.
-      const admin = kafka.admin();
+      // A silent client: while a new topic's leaders settle, the broker answers metadata with errors that provisionTopics waits out.
+      const admin = new Kafka({ clientId: 'bench-e2e-topics', brokers, logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       try {
         await provisionTopics(admin, { topicPrefix }, PATH_TOPICS.map((name) => TopicSpecs[name]));
