@@ -189,7 +189,7 @@ async function main() {
         topics: [hopTopic, batchTopic].map((topic) => ({ topic, numPartitions: PARTITIONS })),
         waitForLeaders: false,
       });
-      await waitForLeaders(admin, [hopTopic, batchTopic]);
+      await waitForLeaders(brokers, [hopTopic, batchTopic]);
       log(`${spec.id}: ${spec.label}`);
       const { acks, hops } = await measureHops(kafka, producer, hopTopic, spec);
       log(`  ${spec.id}: hop p50 ${percentile(hops, 0.5).toFixed(1)} ms; measuring throughput`);
@@ -226,17 +226,32 @@ main().catch((error) => {
   process.exit(1);
 });
 
-/** kafkajs's own leader wait gives up while the broker's metadata still lags the controller. */
-async function waitForLeaders(admin, topics) {
+/**
+ * Until every partition of `topics` has a leader that serves it (kafkajs's own leader wait gives up
+ * while the broker's metadata still lags the controller). On a silent client of its own: a
+ * partition created a moment ago is listed with its leader before that leader serves it, and the
+ * refusals in between (not the leader) are expected, not errors worth a log line.
+ */
+async function waitForLeaders(brokers, topics) {
+  const admin = new Kafka({ clientId: 'bench-kafka-hop-setup', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics });
-      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s: ${error.message}`);
+  try {
+    for (;;) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics });
+        if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) {
+          // Answered by each partition's leader, so only once it serves the partition.
+          await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+          return;
+        }
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no serving leader after 30 s: ${error.message}`);
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s`);
+      await new Promise((wake) => setTimeout(wake, 50));
     }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s`);
-    await new Promise((wake) => setTimeout(wake, 50));
+  } finally {
+    await admin.disconnect();
   }
 }
