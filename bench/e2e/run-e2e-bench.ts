@@ -13,6 +13,10 @@
  * to the planner's hold table in the bench's own database sends a notification, which PostgreSQL
  * delivers to the bench's LISTEN connection only when the placing transaction commits. From that
  * moment the gate answers 423. The planner's code is not changed for it.
+ *
+ * The topics on the surge's path, and the bare hop's, are brought past the broker's first index
+ * write before anything is timed (bench/support/warm-partitions.ts; E2E_WARM_PARTITIONS=0 leaves
+ * the services' topics brand new).
  */
 import { TopicSpecs, Topics } from '@holdfast/contracts';
 import { provisionTopics } from '@holdfast/messaging';
