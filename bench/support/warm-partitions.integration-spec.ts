@@ -1,4 +1,4 @@
-import { testEnvironment } from '@holdfast/testing';
+import { expectEventually, testEnvironment } from '@holdfast/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeRunTopics } from '../../deploy/kafka/local-kafka.mjs';
@@ -30,17 +30,18 @@ describe('warmPartitions', () => {
       [0, 1, 2].map((partition) => ({ partition, low: '2', high: '2' })),
     );
 
-    await producer.send({ topic, messages: [{ partition: 1, value: 'after' }] });
+    await producer.send({ topic, messages: [0, 1, 2].map((partition) => ({ partition, value: 'after' })) });
     const consumer = kafka.consumer({ groupId: `${prefix}reader`, maxWaitTimeInMs: 100 });
-    const read: string[] = [];
+    // Each partition's first message read: the filler, had it stayed visible, comes before 'after' in its partition.
+    const firstRead = new Map<number, string>();
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({ eachMessage: async ({ message }) => void (read.push(String(message.value)), resolve()) });
-    });
-    // Filler left visible in the other partitions would arrive in the fetches that follow.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await consumer.disconnect();
-    expect(read).toStrictEqual(['after']);
+    await consumer.run({ eachMessage: async ({ partition, message }) => void (firstRead.has(partition) || firstRead.set(partition, String(message.value))) });
+    try {
+      await expectEventually(() => expect(firstRead.size).toBe(3));
+    } finally {
+      await consumer.disconnect();
+    }
+    expect([...firstRead.values()]).toStrictEqual(['after', 'after', 'after']);
   });
 });

@@ -5,15 +5,15 @@ import { fastPathOf, isOmittable, safeParseFast, UNSURE, type FastPath } from '.
 type Headers = WireMessage['headers'];
 type HeaderText = Buffer | string | undefined;
 
-/** The headers as text, as the schemas read them (kafkajs hands over Buffers; a repeated header's first value counts). */
-export function headerTexts(headers: Headers): Record<string, string | undefined> {
+/** The headers as text, as the schemas read them (kafkajs hands over Buffers, or nothing for a message without headers; a repeated header's first value counts). */
+export function headerTexts(headers: Headers | undefined): Record<string, string | undefined> {
   const texts: Record<string, string | undefined> = {};
   for (const name in headers) texts[name] = textOf(headers[name]);
   return texts;
 }
 
 /** One header as text. */
-export const headerText = (headers: Headers, name: string): string | undefined => textOf(headers[name]);
+export const headerText = (headers: Headers | undefined, name: string): string | undefined => textOf(headers?.[name]);
 
 /** A header's value: kafkajs gives a repeated header as a list, whose first value counts. */
 export const firstHeaderValue = (given: Headers[string]): HeaderText => (Array.isArray(given) ? given[0] : given);

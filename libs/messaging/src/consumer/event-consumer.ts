@@ -221,7 +221,7 @@ export class EventConsumer<T extends TopicName> {
         : await this.handleOne(topic, message, decoded, { partition, offsets: [message.offset], nextOffset: nextOffsetAfter(message.offset) }, heartbeat);
     this.markHandled(topic, partition, message.offset);
     this.handleSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
-    this.count(decoded instanceof ContractViolation ? headerText(message.headers ?? {}, 'ce_type') : decoded.type, outcome);
+    this.count(decoded instanceof ContractViolation ? headerText(message.headers, 'ce_type') : decoded.type, outcome);
   }
 
   private async consumeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
@@ -242,7 +242,7 @@ export class EventConsumer<T extends TopicName> {
         const message = messages[index];
         const decoded = this.decode(topic, partition, message);
         if (decoded instanceof ContractViolation) {
-          tally.add(headerText(message.headers ?? {}, 'ce_type'), await this.deadLetterViolation(topic, partition, message, decoded));
+          tally.add(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(topic, partition, message, decoded));
         } else if (this.ignored.has(decoded.type)) {
           tally.add(decoded.type, 'ignored');
         } else {
@@ -437,7 +437,7 @@ export class EventConsumer<T extends TopicName> {
       const recorded: unknown[] = await transaction.query(
         `INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING RETURNING "offset"`,
-        [this.groupId, origin, partition, message.offset, headerText(message.headers ?? {}, 'ce_id') ?? null, reason],
+        [this.groupId, origin, partition, message.offset, headerText(message.headers, 'ce_id') ?? null, reason],
       );
       if (recorded.length === 0) {
         this.options.logger.info({ topic, partition, offset: message.offset }, 'message was dead-lettered before; not sent again');
@@ -450,7 +450,7 @@ export class EventConsumer<T extends TopicName> {
           topic: deadLetterTopicOf(origin),
           key: message.key?.toString() ?? null,
           value: message.value,
-          eventType: this.typeLabel(headerText(message.headers ?? {}, 'ce_type')),
+          eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
           headers: {
             ...stringHeaders(message.headers),
             [DeadLetterHeaders.reason]: reason,
@@ -547,6 +547,6 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headerTexts(headers ?? {}))) if (value !== undefined) text[name] = value;
+  for (const [name, value] of Object.entries(headerTexts(headers))) if (value !== undefined) text[name] = value;
   return text;
 }
