@@ -73,8 +73,9 @@ describe('traffic.samples.v1 written by outside producers, against the real brok
         await expectEventually(() => expect(mine()).toHaveLength(1));
         expect(mine()[0].headers[DeadLetterHeaders.reason]).toBe('contract violation: traffic.sample payload field value: Invalid input: expected number, received string');
 
-        // The bad one is behind the second copy: now that it is dead-lettered, the copy was seen and dropped by the ledger.
-        expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(1);
+        // The copy is dropped by the ledger. In batches it is counted when its slice ends, which may be
+        // after the bad message of the same slice was dead-lettered (seen once in CI): polled, not read once.
+        await expectEventually(async () => expect(await consumed(metrics, { type: 'traffic.sample', outcome: 'duplicate' })).toBeGreaterThanOrEqual(1));
         const ids = [...new Set(applied.map((event) => event.id))];
         const [{ ledger }] = await bed.dataSource.query('SELECT count(*)::int AS ledger FROM processed_event WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [consumer.groupId, ids]);
         expect(ledger).toBe(3);
