@@ -6,6 +6,10 @@
  * consume), over E2E_SURGES (default 220) surges, each in a different region, next to the bare
  * kafkajs hop measured in the same run, as bench/kafka-hop measures it (E2E_BARE_HOPS hops before
  * the services start, default 1000; one more after each counted surge, reported beside them).
+ * Beside the hop, the floor of a durable PostgreSQL commit (bench/support/bare-commit-probe.ts):
+ * E2E_BARE_COMMITS one-row commits before the services start (default 1000), and one every 100 ms
+ * in the background while the counted surges run, so a storage stall that held up a hold's
+ * commit shows in the table of the slowest holds.
  * Goals: hold committed p99 <= 100 ms and <= 10x the bare hop, webhook p99 <= 250 ms.
  * Run: npm run bench:e2e
  *
@@ -30,6 +34,7 @@ import { Client } from 'pg';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
+import { longestCommitDuring, openBareCommitProbe, type BareCommitProbe, type TimedCommit } from '../support/bare-commit-probe';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
 import { processCpuMs } from '../support/process-cpu';
 import { warmPartitions } from '../support/warm-partitions';
@@ -38,6 +43,9 @@ import { HOP_HISTOGRAMS, scrapeHistograms, summarize, type HistogramSnapshot } f
 
 const SURGES = Number(process.env.E2E_SURGES ?? 220);
 const BARE_HOPS = Number(process.env.E2E_BARE_HOPS ?? 1_000);
+const BARE_COMMITS = Number(process.env.E2E_BARE_COMMITS ?? 1_000);
+// Often enough that any stall of 100 ms or more lands on a probe commit, seldom enough to add little to the services' own flushes.
+const COMMIT_PROBE_INTERVAL_MS = 100;
 // 0 leaves the services' partitions brand new, each paying the broker's first index write inside the run.
 const WARM_PARTITIONS = process.env.E2E_WARM_PARTITIONS !== '0';
 // The topics a surge travels through on its way to the hold and the webhook.
@@ -101,6 +109,7 @@ async function main(): Promise<void> {
   const webhooks = new Arrivals();
   let listener: Client | undefined;
   let bareProbe: BareHopProbe | undefined;
+  let commitProbe: BareCommitProbe | undefined;
   const bareBetweenSurges: number[] = [];
   // Per region, for the stage breakdown: when each service's transaction created its event (the
   // CloudEvents time) and when its outbox relay sent it (the Kafka timestamp kafkajs sets as it
@@ -131,6 +140,10 @@ async function main(): Promise<void> {
     // As many as bench/kafka-hop times: a p99 of 200 hops is their second slowest, and swings with it.
     for (let i = 0; i < BARE_HOPS; i++) bareHops.push(await bareProbe.hop());
     log(`bare kafkajs hop: ${BARE_HOPS} messages measured before the services start`);
+    commitProbe = await openBareCommitProbe(url.toString());
+    const bareCommits: number[] = [];
+    for (let i = 0; i < BARE_COMMITS; i++) bareCommits.push(await commitProbe.commit());
+    log(`bare PostgreSQL commit: ${BARE_COMMITS} one-row commits measured before the services start`);
     buildServices({ log });
     if (WARM_PARTITIONS) {
       // Created as the services would create them (they find them there), then brought to where a running system's partitions are.
@@ -224,14 +237,18 @@ async function main(): Promise<void> {
     ] as const;
     const stages = Object.fromEntries(stageNames.map(([key]) => [key, [] as number[]])) as Record<(typeof stageNames)[number][0], number[]>;
     // Where the tail comes from: the slowest surges' first four stages, and when they happened.
-    const slowest: { at: string; holdMs: number; stages: number[] }[] = [];
+    const slowest: { at: string; sent: number; committedAt: number; holdMs: number; stages: number[] }[] = [];
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
     const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run) });
     let cpuFrom = { services: [] as number[], database: new Map<number, number>() };
+    let backgroundCommits: { stop(): Promise<TimedCommit[]> } | undefined;
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
-      if (index === 10) [countedFrom, cpuFrom] = await Promise.all([scrapeAll(), cpuAll()]);
+      if (index === 10) {
+        [countedFrom, cpuFrom] = await Promise.all([scrapeAll(), cpuAll()]);
+        backgroundCommits = commitProbe.every(COMMIT_PROBE_INTERVAL_MS);
+      }
       const committed = commits.expect(region);
       const hold = holds.expect(region);
       const webhook = webhooks.expect(region);
@@ -260,6 +277,8 @@ async function main(): Promise<void> {
         }
         slowest.push({
           at: new Date(sentWall).toISOString().slice(11, 23),
+          sent,
+          committedAt,
           holdMs: committedAt - sent,
           stages: surgeAt !== undefined && surgeSent !== undefined ? [surgeAt - sentWall, surgeSent - surgeAt, placedAt - surgeSent, placedSent - placedAt] : [],
         });
@@ -269,6 +288,7 @@ async function main(): Promise<void> {
       }
       if ((index + 1) % 50 === 0) log(`${index + 1}/${SURGES} surges`);
     }
+    const duringSurges = (await backgroundCommits?.stop()) ?? [];
     if (badSignatures > 0) throw new Error(`${badSignatures} webhooks failed signature verification`);
 
     const stats = (values: number[]) => {
@@ -277,6 +297,9 @@ async function main(): Promise<void> {
     };
     const bare = stats(bareHops);
     const bareBetween = stats(bareBetweenSurges);
+    const bareCommit = stats(bareCommits);
+    const commitsDuring = stats(duringSurges.map((commit) => commit.ms));
+    const stalledCommits = duringSurges.filter((commit) => commit.ms >= STALL_MS).length;
     const committed = stats(committedMs);
     const holdEvent = stats(holdMs);
     const webhook = stats(webhookMs);
@@ -297,6 +320,14 @@ async function main(): Promise<void> {
         ['signed webhook received', webhook.p50.toFixed(1), webhook.p99.toFixed(1), webhook.max.toFixed(1), `x${(webhook.p50 / bare.p50).toFixed(1)}`, `x${(webhook.p99 / bare.p99).toFixed(1)}`],
       ],
     );
+    log(`the storage's floor: a bare one-row PostgreSQL commit, which the surge's and the hold's transactions each wait for as well (${stalledCommits} of ${duringSurges.length} background commits took ${STALL_MS} ms or more):`);
+    printTable(
+      ['bare PostgreSQL commit', 'commits', 'p50 ms', 'p99 ms', 'max ms'],
+      [
+        ['before the services start, one after another', String(bareCommits.length), bareCommit.p50.toFixed(1), bareCommit.p99.toFixed(1), bareCommit.max.toFixed(1)],
+        [`while the counted surges run, one every ${COMMIT_PROBE_INTERVAL_MS} ms`, String(duringSurges.length), commitsDuring.p50.toFixed(1), commitsDuring.p99.toFixed(1), commitsDuring.max.toFixed(1)],
+      ],
+    );
     const [countedTo, cpuTo] = await Promise.all([scrapeAll(), cpuAll()]);
     // CPU time per counted surge, which the machine's other load slows but does not add to: the work each hop costs.
     const cpuPerSurgeMs: Record<string, number> = Object.fromEntries(SERVICE_NAMES.map((name, at) => [name, round2((cpuTo.services[at] - cpuFrom.services[at]) / holdMs.length)]));
@@ -315,24 +346,39 @@ async function main(): Promise<void> {
       ['stage', 'p50 ms', 'p99 ms', 'max ms'],
       stageNames.map(([key, label]) => [label, stageStats[key].p50.toFixed(1), stageStats[key].p99.toFixed(1), stageStats[key].max.toFixed(1)]),
     );
-    log('the five slowest holds: when (UTC), and their first four stages as above (ms)');
+    log('the five slowest holds: when (UTC), their first four stages as above (ms), and the longest background bare commit in flight meanwhile');
     printTable(
-      ['sample produced at', 'hold committed ms', 'stages 1-4 ms'],
+      ['sample produced at', 'hold committed ms', 'stages 1-4 ms', 'bare commit meanwhile ms'],
       slowest
         .sort((a, b) => b.holdMs - a.holdMs)
         .slice(0, 5)
-        .map((surge) => [surge.at, surge.holdMs.toFixed(1), surge.stages.join(' / ')]),
+        .map((surge) => [surge.at, surge.holdMs.toFixed(1), surge.stages.join(' / '), longestCommitDuring(duringSurges, surge.sent, surge.committedAt).toFixed(1)]),
     );
     const headline = { holdP50Ms: round1(committed.p50), holdP99Ms: round1(committed.p99), webhookP50Ms: round1(webhook.p50), webhookP99Ms: round1(webhook.p99), bareHopP50Ms: round1(bare.p50), bareHopP99Ms: round1(bare.p99) };
     const file = writeResults(
       'e2e',
       headline,
-      { surges: holdMs.length, warmUpSurges: 10, holdCommitted: committed, holdPlacedOnKafka: holdEvent, webhook, bareHop: bare, bareHopBetweenSurges: bareBetween, stages: stageStats, hopParts, cpuPerSurgeMs, loadAverage: loadAverage() },
+      {
+        surges: holdMs.length,
+        warmUpSurges: 10,
+        holdCommitted: committed,
+        holdPlacedOnKafka: holdEvent,
+        webhook,
+        bareHop: bare,
+        bareHopBetweenSurges: bareBetween,
+        bareCommit,
+        bareCommitDuringSurges: { ...commitsDuring, commits: duringSurges.length, stalls: stalledCommits, stallMs: STALL_MS },
+        stages: stageStats,
+        hopParts,
+        cpuPerSurgeMs,
+        loadAverage: loadAverage(),
+      },
     );
     log(`goal hold committed p99 <= 100 ms: ${committed.p99 <= 100 ? 'met' : 'NOT met'}; <= 10x bare hop p99: ${committed.p99 <= 10 * bare.p99 ? 'met' : 'NOT met'}; webhook p99 <= 250 ms: ${webhook.p99 <= 250 ? 'met' : 'NOT met'}; figures in ${file}`);
   } finally {
     await listener?.end().catch(() => undefined);
     await bareProbe?.close().catch(() => undefined);
+    await commitProbe?.close().catch(() => undefined);
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     receiver.close();
@@ -363,6 +409,8 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
   return listener;
 }
 
+// A background commit this slow was held up by the storage, not by the work of one commit.
+const STALL_MS = 20;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
