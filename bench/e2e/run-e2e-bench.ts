@@ -241,8 +241,9 @@ async function main(): Promise<void> {
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
-    const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run) });
-    let cpuFrom = { services: [] as number[], database: new Map<number, number>() };
+    const broker = localBrokerPid();
+    const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run), broker: processCpuMs(broker) });
+    let cpuFrom = { services: [] as number[], database: new Map<number, number>(), broker: 0 };
     let backgroundCommits: { stop(): Promise<TimedCommit[]> } | undefined;
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
       if (index === 10) {
@@ -332,7 +333,11 @@ async function main(): Promise<void> {
     // CPU time per counted surge, which the machine's other load slows but does not add to: the work each hop costs.
     const cpuPerSurgeMs: Record<string, number> = Object.fromEntries(SERVICE_NAMES.map((name, at) => [name, round2((cpuTo.services[at] - cpuFrom.services[at]) / holdMs.length)]));
     cpuPerSurgeMs.postgresql = round2([...cpuTo.database].reduce((sum, [pid, ms]) => sum + ms - (cpuFrom.database.get(pid) ?? 0), 0) / holdMs.length);
-    log('CPU time per counted surge (ms; utime + stime from /proc of each service process and of the PostgreSQL sessions on the run\'s database):');
+    // The broker serves the bench's own clients too (its hop probe, its readers of the holds and surges), so its figure is an upper bound.
+    if (broker !== undefined) cpuPerSurgeMs.broker = round2((cpuTo.broker - cpuFrom.broker) / holdMs.length);
+    log(
+      `CPU time per counted surge (ms; utime + stime from /proc of each service process, of the PostgreSQL sessions on the run's database${broker === undefined ? '' : ", and of the local Kafka broker, which serves the bench's clients as well"}):`,
+    );
     printTable(['process', 'CPU ms per surge'], Object.entries(cpuPerSurgeMs).map(([name, ms]) => [name, ms.toFixed(2)]));
     const hopParts = SERVICE_NAMES.flatMap((name, at) => summarize(countedFrom[at], countedTo[at]).map((summary) => ({ service: name, ...summary })));
     log('the hops\' parts, from each service\'s own histograms over the counted surges (quantiles interpolated within buckets; a batch transaction counts per event):');
@@ -415,6 +420,17 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
 const STALL_MS = 20;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** The local broker's process (deploy/kafka), when this machine runs it; undefined for a broker elsewhere (KAFKA_BROKERS). */
+function localBrokerPid(): number | undefined {
+  if (process.env.KAFKA_BROKERS) return undefined;
+  try {
+    const pid = Number(readFileSync(localKafkaConfig().pidFile, 'utf8').trim());
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** CPU time so far of each PostgreSQL session on the run's database, by backend pid. */
 async function databaseCpuMs(database: string): Promise<Map<number, number>> {
