@@ -34,7 +34,7 @@ import { Client } from 'pg';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
-import { longestCommitDuring, openBareCommitProbe, type BareCommitProbe, type TimedCommit } from '../support/bare-commit-probe';
+import { longestCommitDuring, openBareCommitProbe, type BackgroundCommits, type BareCommitProbe } from '../support/bare-commit-probe';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
 import { processCpuMs } from '../support/process-cpu';
 import { warmPartitions } from '../support/warm-partitions';
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     const broker = localBrokerPid();
     const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run), broker: processCpuMs(broker) });
     let cpuFrom = { services: [] as number[], database: new Map<number, number>(), broker: 0 };
-    let backgroundCommits: { stop(): Promise<TimedCommit[]> } | undefined;
+    let backgroundCommits: BackgroundCommits | undefined;
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
       if (index === 10) {
         [countedFrom, cpuFrom] = await Promise.all([scrapeAll(), cpuAll()]);

@@ -7,12 +7,17 @@ export interface TimedCommit {
   ms: number;
 }
 
+/** Commits running in the background; `stop` ends them and resolves every one taken. */
+export interface BackgroundCommits {
+  stop(): Promise<TimedCommit[]>;
+}
+
 /** Commits on a connection of their own, one at a time or every so often in the background. */
 export interface BareCommitProbe {
   /** One single-row INSERT in its own transaction; resolves its time in milliseconds. */
   commit(): Promise<number>;
   /** Commits every `intervalMs` until `stop` is called, which resolves every commit taken. */
-  every(intervalMs: number): { stop(): Promise<TimedCommit[]> };
+  every(intervalMs: number): BackgroundCommits;
   close(): Promise<void>;
 }
 
@@ -32,7 +37,7 @@ export async function openBareCommitProbe(databaseUrl: string): Promise<BareComm
     return { startedAt, ms: performance.now() - startedAt };
   };
   // The background loop, if one runs: close() stops it before ending the connection under it.
-  let background: { stop(): Promise<TimedCommit[]> } | undefined;
+  let background: BackgroundCommits | undefined;
   return {
     commit: async () => (await timed()).ms,
     every: (intervalMs) => {
