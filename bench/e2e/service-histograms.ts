@@ -4,8 +4,8 @@
  * Prometheus's histogram_quantile does (linear within a bucket).
  */
 
-/** The messaging library's histograms of each hop's parts: consumer fetch wait, transaction, offset commit, relay steps. */
-export const HOP_HISTOGRAMS = ['holdfast_event_fetch_wait_seconds', 'holdfast_event_handle_seconds', 'holdfast_offset_commit_seconds', 'holdfast_outbox_relay_seconds'];
+/** The messaging library's histograms of each hop's parts: consumer fetch wait, transaction (and its commit), offset commit, relay steps. */
+export const HOP_HISTOGRAMS = ['holdfast_event_fetch_wait_seconds', 'holdfast_event_handle_seconds', 'holdfast_event_transaction_commit_seconds', 'holdfast_offset_commit_seconds', 'holdfast_outbox_relay_seconds'];
 
 /** Cumulative bucket counts per series: "name{labels}" -> upper bound -> count. */
 export type HistogramSnapshot = Map<string, Map<number, number>>;

@@ -113,6 +113,42 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     }
   });
 
+  it('times each transaction\'s commit apart from its handling, so a commit held up at COMMIT shows there', async () => {
+    // A deferred constraint trigger runs at COMMIT: a row in slow_commit makes its transaction's commit take 2 s.
+    await bed.dataSource.query(`
+      CREATE TABLE slow_commit (id int);
+      CREATE FUNCTION slow_commit_sleep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+      CREATE CONSTRAINT TRIGGER slow_commit_at_commit AFTER INSERT ON slow_commit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit_sleep();`);
+    const quick = sample('TV', 1);
+    const held = sample('TV', 2);
+    await bed.publisher.publish(quick, held);
+    const metrics = new MetricsRegistry('consumer-spec', false);
+    const consumer = consumerFor({
+      group: 'commit-timing',
+      metrics,
+      before: async (event, transaction) => {
+        if (event.id === held.id) await transaction.query('INSERT INTO slow_commit VALUES (1)');
+      },
+    });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [quick.id, held.id])).toBe(2));
+      // Every group reads the shared topic from its start: other specs' events are timed too, each under a second.
+      const { values } = await metrics.registry.getSingleMetric('holdfast_event_transaction_commit_seconds')!.get();
+      // prom-client names each histogram series (_bucket, _sum, _count) at run time; its types leave the name out.
+      const of = (name: string, le?: number) => values.find((value) => (value as { metricName?: string }).metricName === name && (le === undefined || value.labels.le === le))!.value;
+      const commits = of('holdfast_event_transaction_commit_seconds_count');
+      // One commit timed per event applied, and only those: a rolled-back duplicate or a dead letter is not.
+      const [{ applied }] = await bed.dataSource.query("SELECT count(*)::int AS applied FROM effect WHERE consumer_group = 'commit-timing'");
+      expect(commits).toBe(applied);
+      expect(of('holdfast_event_transaction_commit_seconds_bucket', 1)).toBe(commits - 1);
+      expect(of('holdfast_event_transaction_commit_seconds_sum')).toBeGreaterThanOrEqual(2);
+    } finally {
+      await consumer.stop();
+      await bed.dataSource.query('DROP TABLE slow_commit; DROP FUNCTION slow_commit_sleep()');
+    }
+  });
+
   it('sends a malformed message to <topic>.dlq with its reason, and the partition keeps flowing', async () => {
     const good = sample('BR', 7);
     const malformed = encodeEvent(sample('BR', 8));

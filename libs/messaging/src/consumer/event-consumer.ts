@@ -130,6 +130,7 @@ export class EventConsumer<T extends TopicName> {
   private readonly hopSeconds;
   private readonly fetchWaitSeconds;
   private readonly commitSeconds;
+  private readonly transactionCommitSeconds;
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
@@ -167,6 +168,13 @@ export class EventConsumer<T extends TopicName> {
       LATENCY_BUCKETS,
     );
     this.commitSeconds = options.metrics?.histogram('holdfast_offset_commit_seconds', 'Time Kafka took to accept a commit of handled offsets (off the hot path)', ['topic'], LATENCY_BUCKETS);
+    // Apart from the handling, so that a slow disk (every commit waits for its flush) shows as what it is.
+    this.transactionCommitSeconds = options.metrics?.histogram(
+      'holdfast_event_transaction_commit_seconds',
+      "From the handler's end to its transaction's COMMIT answered: the statements answered at commit, and PostgreSQL's flush to disk",
+      ['topic'],
+      LATENCY_BUCKETS,
+    );
   }
 
   async start(): Promise<void> {
@@ -325,18 +333,30 @@ export class EventConsumer<T extends TopicName> {
    */
   private async applyBatchOnce(events: HoldfastEvent[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
     try {
-      return await this.options.dataSource.transaction((transaction) =>
+      return await this.inTransaction((transaction) =>
         admittedWhileApplying(this.guard.admit(transaction, events, position), handler(events as HoldfastEventOn<TopicName>[], transaction)),
       );
     } catch (error) {
       if (!(error instanceof AppliedBefore)) throw error;
     }
-    return this.options.dataSource.transaction(async (transaction) => {
+    return this.inTransaction(async (transaction) => {
       const fresh = await this.guard.admit(transaction, events, position);
       const toApply = fresh === 'all' ? events : events.filter((event) => fresh.has(event.id));
       if (toApply.length > 0) await handler(toApply as HoldfastEventOn<TopicName>[], transaction);
       return fresh;
     });
+  }
+
+  /** `work` in a transaction, the time its commit took observed once it is answered (a rolled-back one is not). */
+  private async inTransaction<R>(work: (transaction: EntityManager) => Promise<R>): Promise<R> {
+    let workDone = 0n;
+    const result = await this.options.dataSource.transaction(async (transaction) => {
+      const value = await work(transaction);
+      workDone = process.hrtime.bigint();
+      return value;
+    });
+    this.transactionCommitSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - workDone) / 1e9);
+    return result;
   }
 
   /** The message's event, or the reason it breaks the contract. */
@@ -418,7 +438,7 @@ export class EventConsumer<T extends TopicName> {
    */
   private async applyOnce(event: HoldfastEvent, position: LogPosition, handler: TransactionalHandler<EventType>): Promise<'applied' | 'duplicate'> {
     try {
-      await this.options.dataSource.transaction((transaction) => admittedWhileApplying(this.guard.admit(transaction, [event], position), handler(event, transaction)));
+      await this.inTransaction((transaction) => admittedWhileApplying(this.guard.admit(transaction, [event], position), handler(event, transaction)));
       return 'applied';
     } catch (error) {
       if (error instanceof AppliedBefore) return 'duplicate';
