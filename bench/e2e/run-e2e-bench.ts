@@ -31,7 +31,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, removeRunTopics, runningBrokerPid, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { longestCommitDuring, openBareCommitProbe, type BackgroundCommits, type BareCommitProbe } from '../support/bare-commit-probe';
@@ -237,11 +237,12 @@ async function main(): Promise<void> {
     ] as const;
     const stages = Object.fromEntries(stageNames.map(([key]) => [key, [] as number[]])) as Record<(typeof stageNames)[number][0], number[]>;
     // Where the tail comes from: the slowest surges' first four stages, and when they happened.
-    const slowest: { at: string; sent: number; committedAt: number; holdMs: number; stages: number[] }[] = [];
+    const slowest: { at: string; sent: number; committedAt: number; stages: number[] }[] = [];
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
-    const broker = localBrokerPid();
+    // The local broker's process when this machine runs it; none for a broker elsewhere (KAFKA_BROKERS).
+    const broker = process.env.KAFKA_BROKERS ? undefined : (runningBrokerPid() ?? undefined);
     const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run), broker: processCpuMs(broker) });
     let cpuFrom = { services: [] as number[], database: new Map<number, number>(), broker: 0 };
     let backgroundCommits: BackgroundCommits | undefined;
@@ -280,7 +281,6 @@ async function main(): Promise<void> {
           at: new Date(sentWall).toISOString().slice(11, 23),
           sent,
           committedAt,
-          holdMs: committedAt - sent,
           stages: surgeAt !== undefined && surgeSent !== undefined ? [surgeAt - sentWall, surgeSent - surgeAt, placedAt - surgeSent, placedSent - placedAt] : [],
         });
         stages.holdToRelay.push(placedSent - placedAt);
@@ -355,9 +355,9 @@ async function main(): Promise<void> {
     printTable(
       ['sample produced at', 'hold committed ms', 'stages 1-4 ms', 'bare commit meanwhile ms'],
       slowest
-        .sort((a, b) => b.holdMs - a.holdMs)
+        .sort((a, b) => b.committedAt - b.sent - (a.committedAt - a.sent))
         .slice(0, 5)
-        .map((surge) => [surge.at, surge.holdMs.toFixed(1), surge.stages.join(' / '), longestCommitDuring(duringSurges, surge.sent, surge.committedAt).toFixed(1)]),
+        .map((surge) => [surge.at, (surge.committedAt - surge.sent).toFixed(1), surge.stages.join(' / '), longestCommitDuring(duringSurges, surge.sent, surge.committedAt).toFixed(1)]),
     );
     const headline = { holdP50Ms: round1(committed.p50), holdP99Ms: round1(committed.p99), webhookP50Ms: round1(webhook.p50), webhookP99Ms: round1(webhook.p99), bareHopP50Ms: round1(bare.p50), bareHopP99Ms: round1(bare.p99) };
     const file = writeResults(
@@ -420,17 +420,6 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
 const STALL_MS = 20;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round2 = (value: number) => Math.round(value * 100) / 100;
-
-/** The local broker's process (deploy/kafka), when this machine runs it; undefined for a broker elsewhere (KAFKA_BROKERS). */
-function localBrokerPid(): number | undefined {
-  if (process.env.KAFKA_BROKERS) return undefined;
-  try {
-    const pid = Number(readFileSync(localKafkaConfig().pidFile, 'utf8').trim());
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka') ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** CPU time so far of each PostgreSQL session on the run's database, by backend pid. */
 async function databaseCpuMs(database: string): Promise<Map<number, number>> {

@@ -45,22 +45,25 @@ describe('openBareCommitProbe', () => {
         // A few milliseconds of slack: a timer counts from the event loop's clock, which can lag performance.now() a little.
         if (index > 0) expect(commit.startedAt).toBeGreaterThanOrEqual(taken[index - 1].startedAt + Math.max(20, taken[index - 1].ms) - 5);
       }
+      // Stopped means ended: a commit of its own afterwards is the only new row, and the loop took no more.
       const rowsAfterStop = await committedRows();
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      expect(await committedRows()).toBe(rowsAfterStop);
+      await probe.commit();
+      expect(await committedRows()).toBe(rowsAfterStop + 1);
+      expect(taken.length).toBe(rowsAfterStop - 1);
     } finally {
       await probe.close();
     }
   });
 
   it('stops a background loop still running when closed', async () => {
+    const rowsBefore = await committedRows();
     const probe = await openBareCommitProbe(database.url);
-    probe.every(5);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const background = probe.every(5);
+    await expectEventually(async () => expect(await committedRows()).toBeGreaterThanOrEqual(rowsBefore + 2), { intervalMs: 10 });
     await probe.close();
-    const rowsAfterClose = await committedRows();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await committedRows()).toBe(rowsAfterClose);
+    // The loop ended before the connection did: stopping it again rethrows no failed commit, and every row it wrote is in its list.
+    const taken = await background.stop();
+    expect(await committedRows()).toBe(rowsBefore + taken.length);
   });
 });
 

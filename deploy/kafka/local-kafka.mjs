@@ -434,15 +434,20 @@ export async function removeRunTopics(brokers, prefix, { log = defaultLog, scram
   }
 }
 
+/** The pid of the broker this script started, while it runs; null otherwise. */
+export function runningBrokerPid(config = localKafkaConfig()) {
+  const pid = readPid(config.pidFile);
+  return pid && brokerAlive(pid) ? pid : null;
+}
+
 /** What is there: cached jars, formatted storage, the pid file, and whether a broker answers. */
 export async function kafkaStatus(config = localKafkaConfig(), { log = defaultLog } = {}) {
-  const pid = readPid(config.pidFile);
   const cluster = await describeKafka(config.brokers);
   const status = {
     brokers: config.brokers,
     answering: cluster !== null,
     clusterId: cluster?.clusterId ?? null,
-    pid: pid && brokerAlive(pid) ? pid : null,
+    pid: runningBrokerPid(config),
     jarsCached: fs.existsSync(path.join(config.libsDir, '.complete')),
     storageFormatted: fs.existsSync(path.join(config.dataDir, 'meta.properties')),
   };

@@ -1,6 +1,8 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually, recordTopic } from '@holdfast/testing';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
@@ -114,11 +116,16 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
   });
 
   it('times each transaction\'s commit apart from its handling, so a commit held up at COMMIT shows there', async () => {
-    // A deferred constraint trigger runs at COMMIT: a row in slow_commit makes its transaction's commit take 2 s.
+    // A deferred constraint trigger runs at COMMIT: a row in held_commit makes its transaction's commit
+    // wait for an advisory lock this test holds, until the test lets it go.
+    const GATE = 424_242;
     await bed.dataSource.query(`
-      CREATE TABLE slow_commit (id int);
-      CREATE FUNCTION slow_commit_sleep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
-      CREATE CONSTRAINT TRIGGER slow_commit_at_commit AFTER INSERT ON slow_commit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit_sleep();`);
+      CREATE TABLE held_commit (id int);
+      CREATE FUNCTION held_commit_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(${GATE}); RETURN NULL; END $$;
+      CREATE CONSTRAINT TRIGGER held_commit_at_commit AFTER INSERT ON held_commit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION held_commit_gate();`);
+    const gate = new Client({ connectionString: bed.database.url });
+    await gate.connect();
+    await gate.query('SELECT pg_advisory_lock($1)', [GATE]);
     const quick = sample('TV', 1);
     const held = sample('TV', 2);
     await bed.publisher.publish(quick, held);
@@ -127,25 +134,49 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
       group: 'commit-timing',
       metrics,
       before: async (event, transaction) => {
-        if (event.id === held.id) await transaction.query('INSERT INTO slow_commit VALUES (1)');
+        if (event.id === held.id) await transaction.query('INSERT INTO held_commit VALUES (1)');
       },
     });
+    // prom-client names each histogram series (_bucket, _sum, _count) at run time; its types leave the name out.
+    const timed = async () => {
+      const { values } = await metrics.registry.getSingleMetric('holdfast_event_transaction_commit_seconds')!.get();
+      const of = (name: string) => values.find((value) => (value as { metricName?: string }).metricName === name)?.value ?? 0;
+      return { commits: of('holdfast_event_transaction_commit_seconds_count'), seconds: of('holdfast_event_transaction_commit_seconds_sum') };
+    };
+    const applied = async (): Promise<number> =>
+      (await bed.dataSource.query("SELECT count(*)::int AS applied FROM effect WHERE consumer_group = 'commit-timing'"))[0].applied;
     await consumer.start();
     try {
+      // Held at COMMIT: its handler is done, and its commit is not timed until PostgreSQL answers it.
+      await expectEventually(async () => {
+        const { rows } = await gate.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted", [GATE]);
+        expect(rows[0].waiting).toBe(1);
+      });
+      const blockedAt = performance.now();
+      // Every group reads the shared topic from its start: the other events' commits are timed too, one per event applied.
+      const before = await expectEventually(async () => {
+        const now = await timed();
+        expect(now.commits).toBe(await applied());
+        return now;
+      });
+      expect(await effectCount(bed.dataSource, [quick.id, held.id])).toBe(1);
+      const releasedAt = performance.now();
+      await gate.query('SELECT pg_advisory_unlock($1)', [GATE]);
+
       await expectEventually(async () => expect(await effectCount(bed.dataSource, [quick.id, held.id])).toBe(2));
-      // Every group reads the shared topic from its start: other specs' events are timed too, each under a second.
-      const { values } = await metrics.registry.getSingleMetric('holdfast_event_transaction_commit_seconds')!.get();
-      // prom-client names each histogram series (_bucket, _sum, _count) at run time; its types leave the name out.
-      const of = (name: string, le?: number) => values.find((value) => (value as { metricName?: string }).metricName === name && (le === undefined || value.labels.le === le))!.value;
-      const commits = of('holdfast_event_transaction_commit_seconds_count');
-      // One commit timed per event applied, and only those: a rolled-back duplicate or a dead letter is not.
-      const [{ applied }] = await bed.dataSource.query("SELECT count(*)::int AS applied FROM effect WHERE consumer_group = 'commit-timing'");
-      expect(commits).toBe(applied);
-      expect(of('holdfast_event_transaction_commit_seconds_bucket', 1)).toBe(commits - 1);
-      expect(of('holdfast_event_transaction_commit_seconds_sum')).toBeGreaterThanOrEqual(2);
+      const after = await expectEventually(async () => {
+        const now = await timed();
+        expect(now.commits).toBe(await applied());
+        return now;
+      });
+      expect(after.commits).toBeGreaterThan(before.commits);
+      // The held commit alone took at least as long as the test saw it blocked.
+      expect(after.seconds - before.seconds).toBeGreaterThanOrEqual((releasedAt - blockedAt) / 1000);
     } finally {
+      // The gate first: a consumer stopping waits for the transaction in hand, which may still wait on it.
+      await gate.end();
       await consumer.stop();
-      await bed.dataSource.query('DROP TABLE slow_commit; DROP FUNCTION slow_commit_sleep()');
+      await bed.dataSource.query('DROP TABLE held_commit; DROP FUNCTION held_commit_gate()');
     }
   });
 
