@@ -7,6 +7,7 @@ export type { TestDatabase } from './test-database';
 export { uniqueTestId } from './unique-test-id';
 export { expectEventually } from './expect-eventually';
 export type { ExpectEventuallyOptions } from './expect-eventually';
+export { produceOnce } from './produce-once';
 export { recordTopic } from './topic-recorder';
 export type { RecordedMessage, TopicRecorder } from './topic-recorder';
 export { startServiceUnderTest } from './service-app';

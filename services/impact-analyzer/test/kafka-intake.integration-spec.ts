@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, TopicSpecs } from '@holdfast/contracts';
 import { createKafka, physicalTopic, provisionTopics, silentLogger } from '@holdfast/messaging';
-import { expectEventually, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, produceOnce, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -81,11 +81,8 @@ describe('impact-analyzer: a Kafka batch is judged in time order', () => {
     await admin.connect();
     await provisionTopics(admin, settings, [TopicSpecs[Topics.trafficSamples]]);
     await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
     const samples = Array.from({ length: 60 }, (_, i) => ({ region: 'NP', metric: 'requests', at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 100 + i, source: 'replay' }));
-    await producer.send({ topic: physicalTopic(settings, Topics.trafficSamples), messages: samples.reverse().map((sample) => ({ key: 'NP', value: JSON.stringify(sample) })) });
-    await producer.disconnect();
+    await produceOnce(kafka, physicalTopic(settings, Topics.trafficSamples), samples.reverse().map((sample) => ({ key: 'NP', value: JSON.stringify(sample) })));
 
     service = await startServiceUnderTest(analyzerService, { topicPrefix });
     await expectEventually(async () => {

@@ -1,7 +1,7 @@
 import { createEvent, deadLetterTopicOf, encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, physicalTopic, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import type { Kafka } from 'kafkajs';
-import { expectEventually, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { expectEventually, produceOnce, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,10 +47,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
   /** A surge message that breaks the contract, sent behind others on its region's partition: its dead letter says they were all consumed. */
   const deadLetterSentinel = async (region: string): Promise<string> => {
     const sentinel = encodeEvent(surgeStarted(region));
-    const producer = client.producer();
-    await producer.connect();
-    await producer.send({ topic: physicalTopic(kafkaSettings, Topics.regionSurges), messages: [{ key: sentinel.key, value: Buffer.from('a sentinel, not JSON'), headers: sentinel.headers }] });
-    await producer.disconnect();
+    await produceOnce(client, physicalTopic(kafkaSettings, Topics.regionSurges), [{ key: sentinel.key, value: Buffer.from('a sentinel, not JSON'), headers: sentinel.headers }]);
     return sentinel.headers.ce_id;
   };
 

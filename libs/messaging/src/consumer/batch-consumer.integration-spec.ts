@@ -1,6 +1,6 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
-import { expectEventually, recordTopic } from '@holdfast/testing';
+import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
 import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
@@ -134,13 +134,11 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
     const after = sample('BR', 2);
     const broken = encodeEvent(sample('BR', 3));
     const letters = await recordDeadLetters();
-    const raw = bed.kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic: physicalTopic(bed.settings, Topics.trafficSamples),
-      messages: [encodeEvent(before), { ...broken, value: Buffer.from(JSON.stringify({ region: 'Brazil' })) }, encodeEvent(after)],
-    });
-    await raw.disconnect();
+    await produceOnce(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), [
+      encodeEvent(before),
+      { ...broken, value: Buffer.from(JSON.stringify({ region: 'Brazil' })) },
+      encodeEvent(after),
+    ]);
     const consumer = batchConsumerFor();
     await consumer.start();
     try {
@@ -195,10 +193,7 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
       await expectEventually(async () => expect(await effectCount(bed.dataSource, events.map((event) => event.id))).toBe(2));
       expect(failures).toBeGreaterThanOrEqual(5);
       const sentinel = encodeEvent(sample('KE', 3));
-      const raw = bed.kafka.producer();
-      await raw.connect();
-      await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages: [{ ...sentinel, value: Buffer.from('sentinel') }] });
-      await raw.disconnect();
+      await produceOnce(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), [{ ...sentinel, value: Buffer.from('sentinel') }]);
       const ids = [...events.map((event) => event.id), sentinel.headers.ce_id];
       await expectEventually(() => expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toContain(sentinel.headers.ce_id));
       expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toEqual([sentinel.headers.ce_id]);

@@ -1,6 +1,6 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
-import { expectEventually, recordTopic } from '@holdfast/testing';
+import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
@@ -37,13 +37,9 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     return { of: (consumer: { groupId: string }) => recorder.messages.filter((letter) => letter.headers[DeadLetterHeaders.consumerGroup] === consumer.groupId), stop: recorder.stop };
   };
 
-  /** Writes messages to the samples topic as they are, with plain kafkajs. */
-  const produceRaw = async (...messages: { key: string | null; value: Buffer | null; headers?: Record<string, string> }[]) => {
-    const raw = bed.kafka.producer();
-    await raw.connect();
-    await raw.send({ topic: physicalTopic(bed.settings, Topics.trafficSamples), messages });
-    await raw.disconnect();
-  };
+  /** Writes messages to the samples topic as they are, with plain kafkajs, once each. */
+  const produceRaw = (...messages: { key: string | null; value: Buffer | null; headers?: Record<string, string> }[]) =>
+    produceOnce(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), messages);
 
   /** A message that breaks the contract, sent behind others so its dead letter says they were all consumed. */
   const deadLetterSentinel = async (region: string) => {

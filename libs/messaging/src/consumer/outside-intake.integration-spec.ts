@@ -1,6 +1,6 @@
 import { EventExamples, outsideEventId, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
-import { expectEventually, recordTopic } from '@holdfast/testing';
+import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
@@ -46,11 +46,9 @@ describe('traffic.samples.v1 written by outside producers, against the real brok
       const unreadableId = `unreadable-${group}`;
       const unreadable = { key: binaryRegion, value: Buffer.from(JSON.stringify({ ...reading(binaryRegion, 4), value: 'lots' })), headers: { ce_specversion: '1.0', ce_id: unreadableId, ce_source: '/edge/fra1', ce_type: 'traffic.sample' } };
 
-      const producer = bed.kafka.producer();
-      await producer.connect();
       // The binary-mode event twice, as a producer retry without idempotence would write it, and the bad one behind it on its partition.
-      await producer.send({ topic, messages: [binary, structured, bare, binary, unreadable] });
-      await producer.disconnect();
+      // Sent once for real: a resend of the request would give the bare payload a second offset, so a second id.
+      await produceOnce(bed.kafka, topic, [binary, structured, bare, binary, unreadable]);
 
       const applied: HoldfastEvent<'traffic.sample'>[] = [];
       const letters = await recordTopic(bed.kafka, physicalTopic(bed.settings, `${Topics.trafficSamples}.dlq`), `${bed.settings.topicPrefix}dlq-${group}`);
