@@ -20,7 +20,8 @@
  *
  * The topics on the surge's path, and the bare hop's, are brought past the broker's first index
  * write before anything is timed (bench/support/warm-partitions.ts; E2E_WARM_PARTITIONS=0 leaves
- * the services' topics brand new).
+ * the services' topics brand new). A local broker started less than two minutes before the run is
+ * named as such at the start and beside the verdict: its JVM is still compiling its hot paths.
  */
 import { TopicSpecs, Topics } from '@holdfast/contracts';
 import { provisionTopics } from '@holdfast/messaging';
@@ -36,7 +37,7 @@ import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { longestCommitDuring, openBareCommitProbe, type BackgroundCommits, type BareCommitProbe } from '../support/bare-commit-probe';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
-import { processCpuMs } from '../support/process-cpu';
+import { processAgeSeconds, processCpuMs } from '../support/process-cpu';
 import { warmPartitions } from '../support/warm-partitions';
 import { percentile, printTable, writeResults } from '../support/bench-table';
 import { HOP_HISTOGRAMS, scrapeHistograms, summarize, type HistogramSnapshot } from './service-histograms';
@@ -93,6 +94,11 @@ class Arrivals {
 
 async function main(): Promise<void> {
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await startKafka(localKafkaConfig(), { log })).brokers;
+  // The local broker's process when this machine runs it; none for a broker elsewhere (KAFKA_BROKERS).
+  const broker = process.env.KAFKA_BROKERS ? undefined : (runningBrokerPid() ?? undefined);
+  const brokerAgeSeconds = processAgeSeconds(broker);
+  const youngBroker = brokerAgeSeconds !== undefined && brokerAgeSeconds < YOUNG_BROKER_S;
+  if (youngBroker) log(youngBrokerWarning(brokerAgeSeconds));
   const run = `holdfast_bench_e2e_${randomBytes(4).toString('hex')}`;
   await withAdmin((client) => client.query(`CREATE DATABASE "${run}"`));
   const url = new URL(ADMIN_URL);
@@ -241,8 +247,6 @@ async function main(): Promise<void> {
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
-    // The local broker's process when this machine runs it; none for a broker elsewhere (KAFKA_BROKERS).
-    const broker = process.env.KAFKA_BROKERS ? undefined : (runningBrokerPid() ?? undefined);
     const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run), broker: processCpuMs(broker) });
     let cpuFrom = { services: [] as number[], database: new Map<number, number>(), broker: 0 };
     let backgroundCommits: BackgroundCommits | undefined;
@@ -376,11 +380,13 @@ async function main(): Promise<void> {
         stages: stageStats,
         hopParts,
         cpuPerSurgeMs,
+        ...(brokerAgeSeconds === undefined ? {} : { brokerAgeSeconds: Math.round(brokerAgeSeconds) }),
         loadAverage: loadAverage(),
       },
     );
     log(`goal hold committed p99 <= 100 ms: ${committed.p99 <= 100 ? 'met' : 'NOT met'}; <= 10x bare hop p99: ${committed.p99 <= 10 * bare.p99 ? 'met' : 'NOT met'}; webhook p99 <= 250 ms: ${webhook.p99 <= 250 ? 'met' : 'NOT met'}; figures in ${file}`);
     // Said with the verdict: a stalled disk holds up every commit, the holds' included, whatever the services do.
+    if (youngBroker) log(youngBrokerWarning(brokerAgeSeconds));
     if (stalledCommits > 0) log(`the disk stalled during the counted surges: ${stalledCommits} background bare commit${stalledCommits === 1 ? '' : 's'} took ${STALL_MS} ms or more, the longest ${commitsDuring.max.toFixed(1)} ms`);
   } finally {
     await listener?.end().catch(() => undefined);
@@ -415,6 +421,11 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
   await listener.query('LISTEN bench_hold_committed');
   return listener;
 }
+
+// Runs on a broker started this recently measured it still compiling (docs/performance.md, "A young broker").
+const YOUNG_BROKER_S = 120;
+const youngBrokerWarning = (ageSeconds: number) =>
+  `the local broker started ${Math.round(ageSeconds)} s before this run: in its first minutes of work its JVM is still compiling, which slows the holds and the baseline hop alike (docs/performance.md, "A young broker"); for a warm broker's figures, run the bench again`;
 
 // A background commit this slow was held up by the storage, not by the work of one commit.
 const STALL_MS = 20;

@@ -13,3 +13,15 @@ export function processCpuMs(pid: number | undefined): number {
     return 0;
   }
 }
+
+/** How long ago a process started, in seconds, from /proc; undefined where there is no /proc or no such process. */
+export function processAgeSeconds(pid: number | undefined): number | undefined {
+  try {
+    // The 22nd field, starttime, is in clock ticks since boot (100 a second); the 20th after the parenthesis.
+    const startedTicks = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
+    const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(startedTicks) && Number.isFinite(uptimeSeconds) ? Math.max(0, uptimeSeconds - startedTicks / 100) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { processAgeSeconds, processCpuMs } from './process-cpu';
+
+describe('a process as /proc shows it', () => {
+  it.runIf(process.platform === 'linux')('gives this process the age Node counts from its own start, and a child just spawned an age of about nothing', async () => {
+    expect(processAgeSeconds(process.pid)).toBeCloseTo(process.uptime(), 0);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)']);
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      expect(processAgeSeconds(child.pid)).toBeLessThan(1);
+      expect(processAgeSeconds(child.pid)).toBeLessThan(processAgeSeconds(process.pid)!);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('knows nothing of a process that is not there', () => {
+    expect(processAgeSeconds(2 ** 22 + 1)).toBeUndefined();
+    expect(processCpuMs(2 ** 22 + 1)).toBe(0);
+  });
+});
