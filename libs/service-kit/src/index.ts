@@ -13,5 +13,6 @@ export * from './errors/at-field';
 export * from './foundation/service-foundation';
 export * from './http/problem-details.filter';
 export * from './http/service-app.factory';
+export * from './http/request-schema';
 export * from './http/zod-body.pipe';
 export * from './definition/define-service';

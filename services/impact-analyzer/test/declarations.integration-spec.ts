@@ -100,7 +100,7 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect((await service.fetch(`/v1/declarations/${declaration.id}`, { method: 'DELETE' })).status).toBe(409);
   });
 
-  it('refuses unknown regions, periods that end before they start or before now', async () => {
+  it('refuses unknown regions, periods that end before they start or before now, and names each missing field', async () => {
     const unknown = await declare({ regions: ['IR', 'ZZ'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z', reason: 'x' });
     expect(unknown.status).toBe(422);
     expect(await unknown.json()).toMatchObject({ code: 'unknown-region', errors: [{ path: 'regions.1' }] });
@@ -109,5 +109,8 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const past = await declare({ regions: ['IR'], from: '2026-06-01T00:00:00Z', until: '2026-06-02T00:00:00Z', reason: 'x' });
     expect(past.status).toBe(422);
     expect((await service.fetch(`/v1/declarations/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b`)).status).toBe(404);
+    const unexplained = await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z' });
+    expect(unexplained.status).toBe(400);
+    expect(await unexplained.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: 'is required but missing' }] });
   });
 });

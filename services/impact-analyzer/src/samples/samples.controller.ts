@@ -2,7 +2,7 @@ import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError, InjectServiceConfig, RequireScope, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { DomainError, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -51,7 +51,7 @@ export class SamplesController {
     const refused: SampleIntakeResult['refused'] = [];
     const accepted: TrafficSample[] = [];
     batch.samples.forEach((raw, index) => {
-      const parsed = TrafficSampleSchema.safeParse(raw);
+      const parsed = TrafficSampleSchema.safeParse(raw, { error: requestErrorMap });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) refused.push({ index, path: ['samples', index, ...issue.path].join('.'), reason: issue.message });
         return;

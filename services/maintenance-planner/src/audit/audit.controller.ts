@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { DomainError } from '@holdfast/service-kit';
+import { parseRequest } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -23,12 +23,7 @@ export class AuditController {
   @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, with actor, time, reason and causing event id' })
   @ApiZodQuery(AuditQuerySchema)
   async list(@Query() raw: Record<string, string>) {
-    const parsed = AuditQuerySchema.safeParse(raw);
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message }));
-      throw new DomainError('invalid-query', 400, `The audit query is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
-    }
-    const { subject, from, to, limit } = parsed.data;
+    const { subject, from, to, limit } = parseRequest(AuditQuerySchema, raw, { code: 'invalid-query', what: 'The audit query', root: '(query)' });
     const items = await this.dataSource.query(
       `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
          FROM audit_entry WHERE ($1::uuid IS NULL OR subject_id = $1) AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)

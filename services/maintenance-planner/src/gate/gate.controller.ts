@@ -1,5 +1,5 @@
 import { InstantSchema, RegionCodeSchema } from '@holdfast/contracts';
-import { DomainError } from '@holdfast/service-kit';
+import { parseRequest } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -29,12 +29,7 @@ export class GateController {
   @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
   @ApiResponse({ status: 423, description: 'held: problem document listing the holds; Retry-After header' })
   async check(@Query() raw: Record<string, string>) {
-    const parsed = GateQuerySchema.safeParse(raw);
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message }));
-      throw new DomainError('invalid-query', 400, `The gate query is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
-    }
-    const { windowId, regions, at } = parsed.data;
+    const { windowId, regions, at } = parseRequest(GateQuerySchema, raw, { code: 'invalid-query', what: 'The gate query', root: '(query)' });
     return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
   }
 }

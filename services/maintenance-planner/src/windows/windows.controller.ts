@@ -1,4 +1,4 @@
-import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
+import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
@@ -37,12 +37,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'Windows by time range, region, team and status, in start order; follow nextCursor for the next page' })
   @ApiZodQuery(ListWindowsQuerySchema)
   list(@Query() query: Record<string, string>) {
-    const parsed = ListWindowsQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message }));
-      throw new DomainError('invalid-query', 400, `The query is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
-    }
-    return this.windows.list(parsed.data);
+    return this.windows.list(parseRequest(ListWindowsQuerySchema, query, { code: 'invalid-query', what: 'The query', root: '(query)' }));
   }
 
   @Get(':id')

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DomainError } from '../errors/domain.error';
+import { parseRequest } from './request-schema';
+
+const Declaration = z.strictObject({
+  regions: z.array(z.string().length(2)).min(1),
+  from: z.string({ error: 'must be an ISO-8601 UTC instant' }),
+  reason: z.string(),
+  severity: z.enum(['minor', 'major']).optional(),
+});
+const body = { code: 'invalid-body', what: 'The request body', root: '(body)' };
+
+function refusal(input: unknown): DomainError {
+  try {
+    parseRequest(Declaration, input, body);
+  } catch (error) {
+    return error as DomainError;
+  }
+  throw new Error('parseRequest accepted what it should refuse');
+}
+
+describe('parseRequest', () => {
+  it('returns what the schema gives for a good input', () => {
+    expect(parseRequest(Declaration, { regions: ['IR'], from: '2026-06-14T21:00:00Z', reason: 'election' }, body)).toEqual({ regions: ['IR'], from: '2026-06-14T21:00:00Z', reason: 'election' });
+  });
+
+  it('names every wrong field in one 400: a missing one as missing, the schema\'s own words where it has them, zod\'s for the rest', () => {
+    const error = refusal({ regions: ['IRN'], severity: 'huge' });
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid-body');
+    expect(error.extensions.errors).toEqual([
+      { path: 'regions.0', message: 'Too big: expected string to have exactly 2 characters' },
+      { path: 'from', message: 'must be an ISO-8601 UTC instant' },
+      { path: 'reason', message: 'is required but missing' },
+      { path: 'severity', message: 'Invalid option: expected one of "minor"|"major"' },
+    ]);
+    expect(error.message).toBe(
+      'The request body is invalid: regions.0 Too big: expected string to have exactly 2 characters; from must be an ISO-8601 UTC instant; reason is required but missing; severity Invalid option: expected one of "minor"|"major"',
+    );
+  });
+
+  it('says a wrong type is a wrong type, and puts an issue with the whole input at the root', () => {
+    expect(refusal({ regions: ['IR'], from: 'x', reason: 42 }).extensions.errors).toEqual([{ path: 'reason', message: 'Invalid input: expected string, received number' }]);
+    expect(refusal('not an object').extensions.errors).toEqual([{ path: '(body)', message: 'Invalid input: expected object, received string' }]);
+  });
+});
