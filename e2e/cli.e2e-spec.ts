@@ -109,7 +109,11 @@ describe('holdfast (the CLI) against the three running services', () => {
 
   it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {
     const notUuid = await holdfast(['surges', 'show', 'not-a-uuid']);
-    expect(notUuid).toMatchObject({ code: 1, stdout: '', stderr: 'holdfast: Validation failed (uuid is expected)\n' });
+    expect(notUuid).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'holdfast: The id in the path must be a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b; "not-a-uuid" is not one. (invalid-path)\n  id: must be a UUID\n',
+    });
     const wrongKey = await holdfast(['holds', 'list', '--key', 'not-a-key']);
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toContain('(malformed-key)');

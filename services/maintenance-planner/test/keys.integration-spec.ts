@@ -100,6 +100,10 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     const malformed = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"team":' });
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
+    expect(await malformed.json()).toMatchObject({ code: 'invalid-json', detail: expect.stringMatching(/^The request body is not valid JSON: /) });
+    const untyped = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ team: 'network' }) });
+    expect(untyped.status).toBe(400);
+    expect(await untyped.json()).toMatchObject({ code: 'missing-body', detail: expect.stringContaining('content-type: application/json') });
   });
 
   it('refuses a key request naming what is wrong', async () => {

@@ -41,6 +41,26 @@ describe('parseRequest', () => {
     );
   });
 
+  it('names an unknown field under its own name, and a query number that is not one as such', () => {
+    expect(refusal({ regions: ['IR'], from: 'x', reason: 'y', url: 'http://a', team: 'b' }).extensions.errors).toEqual([
+      { path: 'url', message: 'is not a field of this request' },
+      { path: 'team', message: 'is not a field of this request' },
+    ]);
+    const Page = z.object({ limit: z.coerce.number().int().optional(), ratio: z.coerce.number().optional() });
+    const query = { code: 'invalid-query', what: 'The query', root: '(query)' };
+    let refused: DomainError | undefined;
+    try {
+      parseRequest(Page, { limit: 'abc', ratio: 'half' }, query);
+    } catch (error) {
+      refused = error as DomainError;
+    }
+    expect(refused?.extensions.errors).toEqual([
+      { path: 'limit', message: 'must be a number' },
+      { path: 'ratio', message: 'must be a number' },
+    ]);
+    expect(parseRequest(Page, { limit: '20' }, query)).toEqual({ limit: 20 });
+  });
+
   it('says a wrong type is a wrong type, and puts an issue with the whole input at the root', () => {
     expect(refusal({ regions: ['IR'], from: 'x', reason: 42 }).extensions.errors).toEqual([{ path: 'reason', message: 'Invalid input: expected string, received number' }]);
     expect(refusal('not an object').extensions.errors).toEqual([{ path: '(body)', message: 'Invalid input: expected object, received string' }]);

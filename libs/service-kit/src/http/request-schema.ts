@@ -6,11 +6,21 @@ import { DomainError, type FieldProblem } from '../errors/domain.error';
  * "is required but missing", as contract violations say it. A message the schema sets itself still
  * wins over this map.
  */
-export const requestErrorMap: z.core.$ZodErrorMap = (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required but missing' : undefined);
+export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== 'invalid_type') return undefined;
+  if (issue.input === undefined) return 'is required but missing';
+  // A query's text coerced to a number: zod would say "expected number, received NaN".
+  if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
+  return undefined;
+};
 
-/** Each issue as a problem document's `errors` list names it; `root` stands for the whole input. */
+/** Each issue as a problem document's `errors` list names it, an unknown field under its own name; `root` stands for the whole input. */
 export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || root, message: issue.message }));
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: 'is not a field of this request' }))
+      : [{ path: issue.path.join('.') || root, message: issue.message }],
+  );
 }
 
 export interface RequestPart {

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { DomainError } from '../errors/domain.error';
 
 export interface ServiceDescription {
   name: string;
@@ -23,6 +24,10 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
+  app.use((error: { type?: string; message?: string } | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) =>
+    next(error?.type === 'entity.parse.failed' ? new DomainError('invalid-json', 400, `The request body is not valid JSON: ${error.message}.`) : error),
+  );
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

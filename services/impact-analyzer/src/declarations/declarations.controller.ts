@@ -1,5 +1,5 @@
-import { actorOf, CurrentPrincipal, RequireScope, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
-import { Body, Controller, Delete, Get, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { actorOf, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, Param, ParseEnumPipe, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
@@ -45,14 +45,14 @@ export class DeclarationsController {
   }
 
   @Get(':id')
-  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+  async get(@Param('id', UuidParamPipe) id: string) {
     return viewOf(await this.declarations.get(id));
   }
 
   @Delete(':id')
   @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Cancel a declaration; one in force clears its surges now' })
-  async cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: Principal) {
+  async cancel(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.declarations.cancel(id, actorOf(principal)));
   }
 }

@@ -1,7 +1,7 @@
 import { SurgeSourceSchema, type SurgeSource } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError } from '@holdfast/service-kit';
-import { Controller, Get, Param, ParseEnumPipe, ParseIntPipe, ParseUUIDPipe, Query } from '@nestjs/common';
+import { DomainError, UuidParamPipe } from '@holdfast/service-kit';
+import { Controller, Get, Param, ParseEnumPipe, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { SurgeEntity, SurgeStatus } from './surge.entity';
 import { SurgesService } from './surges.service';
@@ -54,7 +54,7 @@ export class SurgesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One surge with its evidence' })
-  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+  async get(@Param('id', UuidParamPipe) id: string) {
     const surge = await this.surges.get(id);
     if (!surge) throw new DomainError('surge-not-found', 404, `No surge ${id}: GET /v1/surges lists them.`);
     return viewOf(surge);

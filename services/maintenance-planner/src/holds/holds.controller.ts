@@ -1,6 +1,6 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, CurrentPrincipal, DomainError, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, HttpCode, Param, ParseBoolPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { actorOf, CurrentPrincipal, DomainError, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, ParseBoolPipe, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -33,7 +33,7 @@ export class HoldsController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseUUIDPipe) id: string) {
+  async get(@Param('id', UuidParamPipe) id: string) {
     return holdView(await this.holds.get(id), await this.holds.counts(id));
   }
 
@@ -63,7 +63,7 @@ export class HoldsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot' })
   @ApiZodBody(ReleaseSchema)
-  async release(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
+  async release(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
     const hold = await this.holds.get(id);
     if (hold.released_at) throw new DomainError('hold-released', 409, `Hold ${id} was already released at ${hold.released_at.toISOString()}.`);
     await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason));

@@ -1,5 +1,5 @@
-import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, RequireScope, type Principal, ZodBodyPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { ExplanationService } from './explanation.service';
@@ -41,7 +41,7 @@ export class WindowsController {
   }
 
   @Get(':id')
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', UuidParamPipe) id: string) {
     return this.windows.get(id);
   }
 
@@ -51,7 +51,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'Change a window; a stale version gets 409 with currentVersion' })
   @ApiZodBody(UpdateWindowSchema)
   async update(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Body(new ZodBodyPipe(UpdateWindowSchema)) body: UpdateWindowRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
@@ -69,7 +69,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'Cancel a window: its occurrences not yet run are cancelled and let go by their holds' })
   @ApiZodBody(CancelWindowSchema)
   async cancel(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Body(new ZodBodyPipe(CancelWindowSchema)) body: z.infer<typeof CancelWindowSchema>,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
@@ -83,12 +83,12 @@ export class WindowsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
   @ApiZodBody(WindowOverrideSchema)
-  override(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
+  override(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
     return this.windows.override(id, body.reason, body.occurrence, actorOf(principal));
   }
 
   @Get(':id/occurrences')
-  occurrences(@Param('id', ParseUUIDPipe) id: string, @Query('status') status?: string) {
+  occurrences(@Param('id', UuidParamPipe) id: string, @Query('status') status?: string) {
     return this.windows.occurrences(id, status);
   }
 
@@ -96,7 +96,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
-  async start(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+  async start(@Param('id', UuidParamPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.start(id, n, actorOf(principal));
   }
@@ -104,20 +104,20 @@ export class WindowsController {
   @Post(':id/occurrences/:n/complete')
   @RequireScope('windows:write')
   @HttpCode(200)
-  async complete(@Param('id', ParseUUIDPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+  async complete(@Param('id', UuidParamPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.complete(id, n, actorOf(principal));
   }
 
   @Get(':id/explanation')
   @ApiOperation({ summary: 'Why it is held: each hold, its cause (surge evidence, alert, declaration or manual request), correlation id and audit trail' })
-  explanation(@Param('id', ParseUUIDPipe) id: string) {
+  explanation(@Param('id', UuidParamPipe) id: string) {
     return this.explanations.explain(id);
   }
 
   @Get(':id/suggestions')
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
-  suggestions(@Param('id', ParseUUIDPipe) id: string, @Query('count') count?: string) {
+  suggestions(@Param('id', UuidParamPipe) id: string, @Query('count') count?: string) {
     return this.explanations.suggest(id, count ? Math.min(10, Math.max(1, Number(count) || 3)) : 3);
   }
 

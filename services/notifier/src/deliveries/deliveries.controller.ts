@@ -1,5 +1,5 @@
-import { ZodBodyPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
@@ -32,7 +32,7 @@ export class DeliveriesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One delivery with the event it carries and every attempt' })
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', UuidParamPipe) id: string) {
     return this.deliveries.get(id);
   }
 
@@ -46,7 +46,7 @@ export class DeliveriesController {
   @Post(':id/replay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id' })
-  replay(@Param('id', ParseUUIDPipe) id: string) {
+  replay(@Param('id', UuidParamPipe) id: string) {
     return this.deliveries.replay(id);
   }
 }

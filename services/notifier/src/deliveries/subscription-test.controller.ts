@@ -1,5 +1,5 @@
-import { assertActsFor, CurrentPrincipal, RequireScope, type Principal } from '@holdfast/service-kit';
-import { Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { assertActsFor, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe } from '@holdfast/service-kit';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { DeliveriesService } from './deliveries.service';
@@ -16,7 +16,7 @@ export class SubscriptionTestController {
   @RequireScope('subscriptions:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a test message (type notifier.test) through the worker; follow it at /v1/deliveries/{id}' })
-  async test(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  async test(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     const subscription = await this.subscriptions.get(id);
     assertActsFor(principal, subscription.ownerTeam, `Subscription ${id}`);
     const delivery = await this.deliveries.recordTest(subscription);

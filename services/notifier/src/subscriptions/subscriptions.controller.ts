@@ -1,5 +1,5 @@
-import { actorOf, assertActsFor, CurrentPrincipal, RequireScope, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { actorOf, assertActsFor, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CreateSubscriptionSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
 import { SubscriptionsService, viewOf } from './subscriptions.service';
@@ -25,14 +25,14 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseUUIDPipe) id: string) {
+  async get(@Param('id', UuidParamPipe) id: string) {
     return viewOf(await this.subscriptions.get(id));
   }
 
   @Patch(':id')
   @RequireScope('subscriptions:write')
   @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays' })
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription, @CurrentPrincipal() principal: Principal) {
+  async update(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription, @CurrentPrincipal() principal: Principal) {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
     if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
     return this.subscriptions.update(id, body);
@@ -42,7 +42,7 @@ export class SubscriptionsController {
   @RequireScope('subscriptions:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete; its delivery history stays, deliveries not yet sent are cancelled' })
-  async remove(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async remove(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
     await this.subscriptions.remove(id);
   }
