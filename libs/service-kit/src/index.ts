@@ -16,4 +16,5 @@ export * from './http/service-app.factory';
 export * from './http/request-schema';
 export * from './http/uuid-param.pipe';
 export * from './http/zod-body.pipe';
+export * from './http/zod-value.pipe';
 export * from './definition/define-service';

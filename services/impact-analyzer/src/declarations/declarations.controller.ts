@@ -1,5 +1,5 @@
-import { actorOf, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
-import { Body, Controller, Delete, Get, Param, ParseEnumPipe, Post, Query } from '@nestjs/common';
+import { actorOf, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
@@ -40,7 +40,7 @@ export class DeclarationsController {
   @Get()
   @ApiOperation({ summary: 'Declarations, latest period first (at most 500)' })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
-  async list(@Query('status', new ParseEnumPipe(STATUSES, { optional: true })) status?: DeclarationStatus) {
+  async list(@Query('status', new ZodValuePipe(z.enum(STATUSES).optional())) status?: DeclarationStatus) {
     return { items: (await this.declarations.list(status)).map(viewOf) };
   }
 

@@ -1,7 +1,8 @@
 import { SurgeSourceSchema, type SurgeSource } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError, UuidParamPipe } from '@holdfast/service-kit';
-import { Controller, Get, Param, ParseEnumPipe, ParseIntPipe, Query } from '@nestjs/common';
+import { DomainError, UuidParamPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { z } from 'zod';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { SurgeEntity, SurgeStatus } from './surge.entity';
 import { SurgesService } from './surges.service';
@@ -43,10 +44,10 @@ export class SurgesController {
   @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
   @ApiQuery({ name: 'limit', required: false, description: 'At most 500 (the default)' })
   async list(
-    @Query('status', new ParseEnumPipe(['active', 'cleared'], { optional: true })) status?: SurgeStatus,
+    @Query('status', new ZodValuePipe(z.enum(['active', 'cleared']).optional())) status?: SurgeStatus,
     @Query('region') region?: string,
-    @Query('source', new ParseEnumPipe(SurgeSourceSchema.options, { optional: true })) source?: SurgeSource,
-    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+    @Query('source', new ZodValuePipe(SurgeSourceSchema.optional())) source?: SurgeSource,
+    @Query('limit', new ZodValuePipe(z.coerce.number().int().optional())) limit?: number,
   ) {
     const surges = await this.surges.list({ status, region: region?.trim() ? (this.catalog.find(region.trim())?.code ?? region.trim()) : undefined, source, limit: Math.min(Math.max(limit ?? 500, 1), 500) });
     return { items: surges.map(viewOf) };

@@ -1,6 +1,6 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, CurrentPrincipal, DomainError, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, HttpCode, Param, ParseBoolPipe, Post, Query } from '@nestjs/common';
+import { actorOf, CurrentPrincipal, DomainError, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -27,7 +27,7 @@ export class HoldsController {
   @ApiOperation({ summary: 'Holds, newest first (at most 500)' })
   @ApiQuery({ name: 'active', required: false, type: Boolean, description: 'only holds not yet released' })
   @ApiQuery({ name: 'region', required: false, description: 'only holds on this region' })
-  async list(@Query('active', new ParseBoolPipe({ optional: true })) active?: boolean, @Query('region') region?: string) {
+  async list(@Query('active', new ZodValuePipe(z.enum(['true', 'false']).transform((flag) => flag === 'true').optional())) active?: boolean, @Query('region') region?: string) {
     const code = region ? this.holds.knownRegions([region])[0] : undefined;
     return { items: (await this.holds.list({ active, region: code })).map((row) => holdView(row)) };
   }

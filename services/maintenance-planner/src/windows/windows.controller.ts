@@ -1,5 +1,5 @@
-import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { ExplanationService } from './explanation.service';
@@ -13,7 +13,7 @@ import {
   type UpdateWindowRequest,
 } from './window-request.schema';
 import { WindowsService } from './windows.service';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 @ApiTags('windows')
 @Controller('v1/windows')
@@ -96,7 +96,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
-  async start(@Param('id', UuidParamPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+  async start(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().int())) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.start(id, n, actorOf(principal));
   }
@@ -104,7 +104,7 @@ export class WindowsController {
   @Post(':id/occurrences/:n/complete')
   @RequireScope('windows:write')
   @HttpCode(200)
-  async complete(@Param('id', UuidParamPipe) id: string, @Param('n', ParseIntPipe) n: number, @CurrentPrincipal() principal: Principal) {
+  async complete(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().int())) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.complete(id, n, actorOf(principal));
   }

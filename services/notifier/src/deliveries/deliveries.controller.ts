@@ -1,4 +1,4 @@
-import { UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -26,7 +26,7 @@ export class DeliveriesController {
   @ApiQuery({ name: 'correlationId', required: false, description: 'only deliveries descended from this sample or alert' })
   @ApiQuery({ name: 'eventId', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
-  async list(@Query(new ZodBodyPipe(ListQuerySchema)) query: { status?: DeliveryStatus; subscriptionId?: string; correlationId?: string; eventId?: string; limit?: number }) {
+  async list(@Query(new ZodQueryPipe(ListQuerySchema)) query: { status?: DeliveryStatus; subscriptionId?: string; correlationId?: string; eventId?: string; limit?: number }) {
     return { items: await this.deliveries.list(query) };
   }
 

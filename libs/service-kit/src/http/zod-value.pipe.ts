@@ -1,0 +1,25 @@
+import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
+import type { z } from 'zod';
+import { parseRequest } from './request-schema';
+
+/** A whole query read against a schema; a bad one becomes a 400 naming every wrong parameter. */
+export class ZodQueryPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
+  constructor(private readonly schema: S) {}
+
+  transform(value: unknown): z.output<S> {
+    return parseRequest(this.schema, value, { code: 'invalid-query', what: 'The query', root: '(query)' });
+  }
+}
+
+/**
+ * One query parameter or path segment read against a schema, refused with a 400 that names it
+ * (Nest's ParseIntPipe and ParseEnumPipe say only "Validation failed (numeric string is expected)").
+ */
+export class ZodValuePipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
+  constructor(private readonly schema: S) {}
+
+  transform(value: unknown, metadata: ArgumentMetadata): z.output<S> {
+    const inPath = metadata.type === 'param';
+    return parseRequest(this.schema, value, { code: inPath ? 'invalid-path' : 'invalid-query', what: inPath ? 'The path' : 'The query', root: metadata.data ?? '(value)' });
+  }
+}
