@@ -27,6 +27,12 @@ export const text = (values: Values, name: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
+/** A number option as the service reads it; what is not a number is the service's to refuse, by name. */
+export const numberOf = (context: CommandContext, name: string): number | undefined => {
+  const value = text(context.values, name);
+  return value === undefined ? undefined : Number(value);
+};
+
 export const list = (values: Values, name: string): string[] | undefined =>
   text(values, name)
     ?.split(',')

@@ -4,7 +4,7 @@ import type { operations as AnalyzerOperations } from '../client/generated/analy
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
-import { printJson, text, type Command, type CommandContext } from '../command';
+import { numberOf, printJson, text, type Command, type CommandContext } from '../command';
 import { localTime, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -48,11 +48,6 @@ interface DeliveryView {
   createdAt?: string;
   deliveredAt?: string | null;
 }
-
-const numberOf = (context: CommandContext, name: string) => {
-  const value = text(context.values, name);
-  return value === undefined ? undefined : Number(value);
-};
 
 const idArgument = (context: CommandContext, what: string) => {
   const id = context.positionals[0];

@@ -2,7 +2,7 @@ import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
-import { list, printJson, text, type Command, type CommandContext, type Values } from '../command';
+import { list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 
@@ -52,6 +52,7 @@ const planner = 'maintenance-planner';
 type CreateWindowBody = operations['WindowsController_create']['requestBody']['content']['application/json'];
 type UpdateWindowBody = operations['WindowsController_update']['requestBody']['content']['application/json'];
 type WindowStatus = NonNullable<NonNullable<operations['WindowsController_list']['parameters']['query']>['status']>;
+type OccurrenceQuery = NonNullable<operations['WindowsController_occurrences']['parameters']['query']>;
 
 // Every status the list takes, no more: the Record fails to compile when the planner's document adds or drops one.
 const WINDOW_STATUSES = Object.keys({
@@ -228,7 +229,7 @@ export const windowCommands: Command[] = [
     async run(context) {
       const id = requireId(context);
       const body = expectOk(
-        await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status: text(context.values, 'status') } } }), planner),
+        await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status: text(context.values, 'status') as OccurrenceQuery['status'] } } }), planner),
       );
       if (context.json) return printJson(context.io, body);
       context.io.out(
@@ -253,7 +254,7 @@ export const windowCommands: Command[] = [
     options: { count: { type: 'string' } },
     async run(context) {
       const id = requireId(context);
-      const count = text(context.values, 'count');
+      const count = numberOf(context, 'count');
       const body = expectOk<{ slots: SlotView[]; notes?: string[] }>(await reach(() => context.api.planner.GET('/v1/windows/{id}/suggestions', { params: { path: { id }, query: { count } } }), planner));
       if (context.json) return printJson(context.io, body);
       const slots = body.slots;

@@ -363,5 +363,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
       expect(slot.expectedImpact).toBeLessThan(suggestions.current.expectedImpact);
     }
     expect(suggestions.notes.join(' ')).toContain('NP: no learned baseline yet');
+    expect((await api('GET', `/v1/windows/${window.windowId}/suggestions?count=5`)).body.slots).toHaveLength(5);
+    const tooMany = await api('GET', `/v1/windows/${window.windowId}/suggestions?count=many`);
+    expect(tooMany).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'count', message: 'must be a number' }] } });
+    const oddStatus = await api('GET', `/v1/windows/${window.windowId}/occurrences?status=pending`);
+    expect(oddStatus).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'status' }] } });
+    expect((await api('GET', `/v1/windows/${window.windowId}/occurrences?status=scheduled`)).body.items).toHaveLength(1);
   });
 });

@@ -1300,8 +1300,8 @@ export interface operations {
     };
     WindowsController_occurrences: {
         parameters: {
-            query: {
-                status: string;
+            query?: {
+                status?: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
             };
             header?: never;
             path: {
@@ -1387,8 +1387,9 @@ export interface operations {
     };
     WindowsController_suggestions: {
         parameters: {
-            query: {
-                count: string;
+            query?: {
+                /** @description slots to suggest, 1-10 (default 3) */
+                count?: number;
             };
             header?: never;
             path: {

@@ -1,6 +1,7 @@
+import { OccurrenceStatusSchema, type OccurrenceStatus } from '@holdfast/contracts';
 import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { ExplanationService } from './explanation.service';
 import {
@@ -88,7 +89,8 @@ export class WindowsController {
   }
 
   @Get(':id/occurrences')
-  occurrences(@Param('id', UuidParamPipe) id: string, @Query('status') status?: string) {
+  @ApiQuery({ name: 'status', required: false, enum: OccurrenceStatusSchema.options })
+  occurrences(@Param('id', UuidParamPipe) id: string, @Query('status', new ZodValuePipe(OccurrenceStatusSchema.optional())) status?: OccurrenceStatus) {
     return this.windows.occurrences(id, status);
   }
 
@@ -117,8 +119,9 @@ export class WindowsController {
 
   @Get(':id/suggestions')
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
-  suggestions(@Param('id', UuidParamPipe) id: string, @Query('count') count?: string) {
-    return this.explanations.suggest(id, count ? Math.min(10, Math.max(1, Number(count) || 3)) : 3);
+  @ApiQuery({ name: 'count', required: false, description: 'slots to suggest, 1-10 (default 3)' })
+  suggestions(@Param('id', UuidParamPipe) id: string, @Query('count', new ZodValuePipe(z.coerce.number().int().min(1).max(10).default(3))) count: number) {
+    return this.explanations.suggest(id, count);
   }
 
   /** A team changes only its own windows (an admin key any team's). */
