@@ -91,12 +91,18 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
   });
 
   it('plans a window with local times per footprint region: 14:00 Los Angeles in June 2009 is 01:30 Tehran (+04:30), in June 2026 00:30', async () => {
+    // Planned on the day, as the network host did: a window whose time has passed is refused.
+    clock.set('2009-06-15T12:00:00Z');
     const in2009 = await plan({ footprint: { global: false, regions: ['IR', 'US'] }, startsAt: '2009-06-15T21:00:00Z', endsAt: '2009-06-15T22:00:00Z' });
+    clock.set('2026-06-14T20:00:00Z');
     expect(in2009.localTimes).toContainEqual({ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2009-06-16T01:30', endsAtLocal: '2009-06-16T02:30', offset: '+04:30', endOffset: '+04:30' });
     expect(in2009.localTimes).toContainEqual(expect.objectContaining({ region: 'US', zone: 'America/New_York', startsAtLocal: '2009-06-15T17:00', offset: '-04:00' }));
     const in2026 = await plan({ startsAt: '2026-06-15T21:00:00Z', endsAt: '2026-06-15T22:00:00Z' });
     expect(in2026.localTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-16T00:30', endsAtLocal: '2026-06-16T01:30', offset: '+03:30', endOffset: '+03:30' }]);
     expect(in2026).toMatchObject({ version: 1, status: 'scheduled', priority: 'routine', surgePolicy: 'hold', nextOccurrence: { number: 1, status: 'scheduled' } });
+    const lastYear = await api('POST', '/v1/windows', { title: 'Last year', ownerTeam: 'network-platform', footprint: { global: false, regions: ['IR'] }, startsAt: '2025-06-15T21:00:00Z', endsAt: '2025-06-15T22:00:00Z', plannedZone: 'UTC' });
+    expect(lastYear).toMatchObject({ status: 422, body: { code: 'window-in-past', errors: [{ path: 'endsAt', message: 'ends before now' }] } });
+    expect(lastYear.body.detail).toBe('Every run of this window has ended by now (2026-06-14T20:00:00.000Z): the last ends 2025-06-15T22:00:00.000Z. Check the date; plan a window ahead of now.');
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.scheduled').find((event) => event.data.windowId === in2026.windowId)?.key).toBe(in2026.windowId));
   });
 
@@ -123,6 +129,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(stale.body).toMatchObject({ code: 'stale-version', currentVersion: 2 });
     const moved = await api('PATCH', `/v1/windows/${window.windowId}`, { startsAt: '2026-07-02T10:00:00Z', endsAt: '2026-07-02T11:00:00Z', version: 2 });
     expect(moved.body).toMatchObject({ version: 3, nextOccurrence: { startsAt: '2026-07-02T10:00:00.000Z' } });
+    const intoThePast = await api('PATCH', `/v1/windows/${window.windowId}`, { startsAt: '2026-06-01T10:00:00Z', endsAt: '2026-06-01T11:00:00Z', version: 3 });
+    expect(intoThePast).toMatchObject({ status: 422, body: { code: 'window-in-past' } });
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
   });
 

@@ -31,6 +31,18 @@ import {
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
+/**
+ * A window whose every run has ended by now would only ever be marked missed: most likely a wrong
+ * date (the year, say), so it is refused with the run's end, not stored.
+ */
+function assertAhead(occurrences: readonly { end: Date }[], now: Date): void {
+  const last = occurrences.at(-1);
+  if (!last || last.end > now) return;
+  throw new DomainError('window-in-past', 422, `Every run of this window has ended by now (${now.toISOString()}): the last ends ${last.end.toISOString()}. Check the date; plan a window ahead of now.`, {
+    errors: [{ path: 'endsAt', message: 'ends before now' }],
+  });
+}
+
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
 export const MARK_MISSED = `UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
@@ -55,6 +67,7 @@ export class WindowsService {
     const id = uuidv7();
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
     const occurrences = this.expand({ startsAt: request.startsAt, endsAt: request.endsAt, plannedZone: request.plannedZone, recurrence: request.recurrence, exdates: request.exdates }, horizon);
+    assertAhead(occurrences, now);
     return this.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(
         `INSERT INTO maintenance_window (id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at, planned_zone,
@@ -210,6 +223,7 @@ export class WindowsService {
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.expand(next, horizon) : [];
+      if (timeChanged) assertAhead(occurrences, this.clock.now());
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16
