@@ -12,6 +12,9 @@ import { startHoldfast, type RunningHoldfast, type ServiceName } from './support
 const BIN = join(ROOT, 'cli/bin/holdfast.mjs');
 const run = promisify(execFile);
 
+// June of next year: always ahead of the services' clock, which is the real one here.
+const YEAR = new Date().getUTCFullYear() + 1;
+
 interface Ran {
   code: number;
   stdout: string;
@@ -132,10 +135,10 @@ describe('holdfast (the CLI) against the three running services', () => {
     it('plans a window from a YAML file with flags over it, shown in each region\'s local time', async () => {
       const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
       const file = join(folder, 'window.yaml');
-      // 14:00 in Los Angeles: 00:30 in Tehran in June 2027 (no summer time there since 2022).
+      // 14:00 in Los Angeles: 00:30 in Tehran in June of any year ahead (no summer time there since 2022).
       writeFileSync(
         file,
-        ['title: draft', 'ownerTeam: network-ops', 'footprint: { global: false, regions: [IR] }', 'startsAt: "2027-06-15T21:00:00Z"', 'endsAt: "2027-06-15T22:00:00Z"', 'priority: routine', 'surgePolicy: hold'].join('\n'),
+        ['title: draft', 'ownerTeam: network-ops', 'footprint: { global: false, regions: [IR] }', `startsAt: "${YEAR}-06-15T21:00:00Z"`, `endsAt: "${YEAR}-06-15T22:00:00Z"`, 'priority: routine', 'surgePolicy: hold'].join('\n'),
       );
       const created = await holdfast(['windows', 'create', '--file', file, '--title', 'Core router upgrade', '--zone', 'America/Los_Angeles', '--rrule', 'FREQ=WEEKLY;COUNT=3', '--json']);
       expect(created.code, created.stderr).toBe(0);
@@ -143,18 +146,18 @@ describe('holdfast (the CLI) against the three running services', () => {
 
       const shown = await holdfast(['windows', 'show', windowId]);
       expect(shown.stdout).toMatch(/title: +Core router upgrade/);
-      expect(shown.stdout).toMatch(/starts: +2027-06-15 21:00 UTC \(\+00:00\); planned 2027-06-15 14:00 America\/Los_Angeles \(-07:00\)/);
-      expect(shown.stdout).toMatch(/local start per region: IR 2027-06-16 00:30 Asia\/Tehran \(\+03:30\)/);
+      expect(shown.stdout).toMatch(new RegExp(`starts: +${YEAR}-06-15 21:00 UTC \\(\\+00:00\\); planned ${YEAR}-06-15 14:00 America/Los_Angeles \\(-07:00\\)`));
+      expect(shown.stdout).toContain(`local start per region: IR ${YEAR}-06-16 00:30 Asia/Tehran (+03:30)`);
 
       const listed = await holdfast(['windows', 'list', '--team', 'network-ops']);
-      expect(listed.stdout).toMatch(new RegExp(`${windowId} +Core router upgrade +network-ops +scheduled +IR +2027-06-15 21:00 UTC`));
+      expect(listed.stdout).toMatch(new RegExp(`${windowId} +Core router upgrade +network-ops +scheduled +IR +${YEAR}-06-15 21:00 UTC`));
       const occurrences = await holdfast(['windows', 'occurrences', windowId]);
       // Occurrences are expanded over the planner's rolling horizon; the first is there with its local time.
-      expect(occurrences.stdout).toMatch(/^1 +scheduled +2027-06-15 21:00 UTC \(\+00:00\) +2027-06-15 22:00 UTC \(\+00:00\) +- +IR 2027-06-16 00:30 Asia\/Tehran \(\+03:30\)$/m);
+      expect(occurrences.stdout).toMatch(new RegExp(`^1 +scheduled +${YEAR}-06-15 21:00 UTC \\(\\+00:00\\) +${YEAR}-06-15 22:00 UTC \\(\\+00:00\\) +- +IR ${YEAR}-06-16 00:30 Asia/Tehran \\(\\+03:30\\)$`, 'm'));
       const suggestions = await holdfast(['windows', 'suggestions', windowId]);
       expect(suggestions.code, suggestions.stderr).toBe(0);
 
-      const invalid = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', 'tomorrow', '--end', '2027-06-15T22:00:00Z', '--zone', 'America/Los_Angeles']);
+      const invalid = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', 'tomorrow', '--end', `${YEAR}-06-15T22:00:00Z`, '--zone', 'America/Los_Angeles']);
       expect(invalid.code).toBe(1);
       expect(invalid.stderr).toMatch(/startsAt/);
     });
@@ -191,7 +194,7 @@ describe('holdfast (the CLI) against the three running services', () => {
     });
 
     it('a manual hold holds the window; explain names it; an override lets it through; release ends it', async () => {
-      const declared = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', '2027-06-15T20:00:00Z', '--until', '2027-06-16T00:00:00Z', '--reason', 'election night', '--json']);
+      const declared = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', `${YEAR}-06-15T20:00:00Z`, '--until', `${YEAR}-06-16T00:00:00Z`, '--reason', 'election night', '--json']);
       expect(declared.code, declared.stderr).toBe(0);
       const holdId = (JSON.parse(declared.stdout) as { id: string }).id;
 
