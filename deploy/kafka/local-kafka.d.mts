@@ -59,5 +59,6 @@ export function fetchKafka(config?: LocalKafkaConfig, options?: LogOption): void
 export function startKafka(config?: LocalKafkaConfig, options?: LogOption): Promise<StartedKafka>;
 export function stopKafka(config?: LocalKafkaConfig, options?: LogOption): Promise<boolean>;
 export function runningBrokerPid(config?: LocalKafkaConfig): number | null;
+export function portFreed(host: string, port: number, options?: LogOption & { waitMs?: number }): Promise<boolean>;
 export function kafkaStatus(config?: LocalKafkaConfig, options?: LogOption): Promise<KafkaStatus>;
 export function removeRunTopics(brokers: string[], prefix: string, options?: LogOption & { scram?: { username: string; password: string } | null }): Promise<void>;

@@ -163,6 +163,25 @@ function brokerAlive(pid) {
   }
 }
 
+/**
+ * True once nothing listens on host:port, waiting up to `waitMs` for a program that is about to let
+ * it go: a broker shutting down (another checkout's, say) holds its ports for a few seconds more.
+ */
+export async function portFreed(host, port, { log = defaultLog, waitMs = 15_000 } = {}) {
+  const started = Date.now();
+  let lastProgress = 0;
+  while (await portTaken(host, port)) {
+    const elapsed = Date.now() - started;
+    if (elapsed >= waitMs) return false;
+    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      log(`${host}:${port} is taken and nothing answers there as a broker: waiting up to ${Math.round(waitMs / 1000)} s for it to be freed (${Math.round(elapsed / 1000)} s so far)`);
+      lastProgress = Date.now();
+    }
+    await sleep(250);
+  }
+  return true;
+}
+
 function portTaken(host, port) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -327,9 +346,9 @@ export async function startKafka(config = localKafkaConfig(), { log = defaultLog
       if (pid && brokerAlive(pid)) return reuse(`broker pid ${pid} (from ${config.pidFile}) is still starting`);
       fs.rmSync(config.pidFile, { force: true });
       for (const port of [config.port, config.controllerPort]) {
-        if (await portTaken(config.host, port)) {
+        if (!(await portFreed(config.host, port, { log }))) {
           throw new LocalKafkaError(
-            `${config.host}:${port} is taken by a program that is not a Kafka broker; free the port or set KAFKA_PORT / KAFKA_CONTROLLER_PORT`,
+            `${config.host}:${port} is taken by a program that does not answer as a Kafka broker (another checkout's broker still shutting down, or another program): free the port or set KAFKA_PORT / KAFKA_CONTROLLER_PORT`,
           );
         }
       }
