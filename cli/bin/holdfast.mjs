@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // `npx holdfast ...` from a clone: node's type stripping runs the CLI's TypeScript sources
-// directly; their imports omit the `.ts` extension, so a resolve hook adds it.
-import { registerHooks } from 'node:module';
+// directly; their imports omit the `.ts` extension, so a resolve hook adds it. Both need Node 24,
+// which npx finds in the clone's node_modules; an older node on the PATH is told so, not crashed.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`holdfast: needs Node 24 or later, and this is Node ${process.versions.node}. From the clone, run it as "npx holdfast ...", which uses the Node that npm ci installed.\n`);
+  process.exit(1);
+}
+const { registerHooks } = await import('node:module');
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
