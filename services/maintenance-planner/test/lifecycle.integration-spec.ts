@@ -204,7 +204,7 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect(gate.status).toBe(423);
     expect(gate.body.holdCount).toBe(12);
     expect(gate.body.holds.map((hold: { until: string }) => hold.until)).toEqual(Array.from({ length: 10 }, (_, index) => `2026-07-04T${String(index + 1).padStart(2, '0')}:00:00.000Z`));
-    expect(gate.body.detail).toContain('and 9 more');
+    expect(gate.body.detail).toMatch(/^Region SE is held by holds \S+ \(SE: maintenance freeze \d+\); .* and 9 more\. Wait and retry/);
     expect(gate.headers.get('retry-after')).toBe(String(12 * 3600));
   });
 

@@ -217,7 +217,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(gate.status).toBe(423);
     expect(gate.headers.get('retry-after')).toBe(String((Date.parse('2026-06-15T03:00:00Z') - clock.nowMs()) / 1000));
     expect(gate.body.holds).toEqual([{ id: hold.id, regions: ['IR'], reason: hold.reason, source: 'detector', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' }]);
-    expect((await api('GET', '/v1/gate?regions=IR,NP')).status).toBe(423);
+    const regions = await api('GET', '/v1/gate?regions=IR,NP');
+    expect(regions.status).toBe(423);
+    expect(regions.body.detail).toBe(`Regions IR, NP are held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
+    expect(gate.body.detail).toBe(`Window ${regional.windowId} is held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
     expect((await api('GET', '/v1/gate?regions=DE')).body).toEqual({ allowed: true, at: clock.now().toISOString() });
     expect((await api('GET', `/v1/gate?windowId=${exempt.windowId}`)).status).toBe(200);
     expect((await api('GET', '/v1/gate?regions=IR&at=2026-06-14T20:59:00Z')).status).toBe(200);

@@ -105,13 +105,14 @@ export class GateService {
       holding.openEnded || holding.latestUntilUs === null
         ? this.config.settings.gateRetryAfterSeconds
         : Math.max(1, Math.ceil((Math.floor(holding.latestUntilUs / 1000) - at.getTime()) / 1000));
-    const what = query.windowId ? `Window ${query.windowId}` : `Regions ${(query.regions ?? []).join(', ')}`;
+    const asked = query.regions ?? [];
+    const what = query.windowId ? `Window ${query.windowId} is` : asked.length === 1 ? `Region ${asked[0]} is` : `Regions ${asked.join(', ')} are`;
     const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ');
     const more = count > 3 ? ` and ${count - 3} more` : '';
     throw new DomainError(
       'held',
       423,
-      `${what} ${count === 1 ? 'is' : 'are'} held by ${named}${more}. Wait and retry, or ask for an override with a reason.`,
+      `${what} held by ${count === 1 ? 'hold' : 'holds'} ${named}${more}. Wait and retry, or ask for an override with a reason.`,
       { holds: listed, holdCount: count, retryAfterSeconds, at: at.toISOString() },
     );
   }
