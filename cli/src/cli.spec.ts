@@ -2,7 +2,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ExitCode, type CliIo } from './cli-io';
 import type { paths as PlannerPaths } from './client/generated/planner';
 import type { PathsWith, TypedClient } from './client/typed-client';
-import { windowBody } from './commands/windows.command';
+import { problemText } from './client/holdfast-api';
+import { WINDOW_FIELD_FLAGS, windowBody } from './commands/windows.command';
 import { formatDuration, parseDuration, retryAfterMs } from './duration';
 import { helpText, run } from './main';
 import { localTime, zoneOfRegion } from './output/local-times';
@@ -86,5 +87,29 @@ describe('holdfast command line', () => {
       void client.POST('/v1/keys', { body: { team: 'sre', scopes: ['everything'], name: 'ci' } });
     };
     expect(typed).toBeTypeOf('function');
+  });
+
+  it('names the flag beside each refused field of a window, and the field alone where no flag sets it', () => {
+    const refusal = {
+      status: 400,
+      title: 'Bad Request',
+      code: 'invalid-body',
+      detail: 'The request body is invalid: ownerTeam is required but missing; footprint.regions.0 unknown; shares is not a field of this request',
+      errors: [
+        { path: 'ownerTeam', message: 'is required but missing' },
+        { path: 'footprint.regions.0', message: 'unknown region XX' },
+        { path: 'shares', message: 'is not a field of this request' },
+      ],
+    };
+    const answer = { body: refusal, response: new Response(null, { status: 400 }) };
+    expect(problemText(answer, WINDOW_FIELD_FLAGS)).toBe(
+      [
+        `${refusal.detail} (invalid-body)`,
+        '  ownerTeam (--team): is required but missing',
+        '  footprint.regions.0 (--regions or --global): unknown region XX',
+        '  shares: is not a field of this request',
+      ].join('\n'),
+    );
+    expect(problemText(answer)).toContain('\n  ownerTeam: is required but missing\n');
   });
 });

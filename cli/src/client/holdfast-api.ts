@@ -35,18 +35,27 @@ export function isProblem(body: unknown): body is Problem {
   return typeof body === 'object' && body !== null && ('detail' in body || 'title' in body) && 'status' in body;
 }
 
-/** What a person reads when a call fails: the problem's detail, the code and each field named. */
-export function problemText(answer: ApiAnswer): string {
+/** The flag that sets each top-level field of a request body, for a command that builds it from flags. */
+export type FieldFlags = Readonly<Record<string, string>>;
+
+/**
+ * What a person reads when a call fails: the problem's detail, the code and each field named, with
+ * the flag that sets it when the command has one (the API's names are also a file's keys).
+ */
+export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   const { body, response } = answer;
   if (!isProblem(body)) return `${response.url} answered ${response.status} ${response.statusText}${typeof body === 'string' && body ? `: ${body}` : ''}`;
   const head = `${body.detail ?? body.title}${body.code ? ` (${body.code})` : ''}`;
-  const fieldLines = (body.errors ?? []).map((error) => `  ${error.path ?? ''}: ${error.message ?? ''}`);
+  const fieldLines = (body.errors ?? []).map((error) => {
+    const flag = error.path ? flags[error.path.split('.')[0]] : undefined;
+    return `  ${error.path ?? ''}${flag ? ` (${flag})` : ''}: ${error.message ?? ''}`;
+  });
   return [head, ...fieldLines].join('\n');
 }
 
 /** The body of a successful answer, or a CliError with the problem's detail. */
-export function expectOk<T>(answer: ApiAnswer): T {
-  if (!answer.response.ok) throw new CliError(problemText(answer));
+export function expectOk<T>(answer: ApiAnswer, flags?: FieldFlags): T {
+  if (!answer.response.ok) throw new CliError(problemText(answer, flags));
   return answer.body as T;
 }
 

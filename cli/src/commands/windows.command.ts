@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
 import type { operations } from '../client/generated/planner';
-import { expectOk, reach } from '../client/holdfast-api';
+import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
 import { list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
@@ -105,6 +105,20 @@ const windowFlags = {
   version: { type: 'string' },
 } as const;
 
+/** The flag that sets each field of a window's body, named beside the field when the planner refuses it. */
+export const WINDOW_FIELD_FLAGS = {
+  title: '--title',
+  ownerTeam: '--team',
+  footprint: '--regions or --global',
+  startsAt: '--start',
+  endsAt: '--end',
+  plannedZone: '--zone',
+  recurrence: '--rrule',
+  priority: '--priority',
+  surgePolicy: '--surge-policy',
+  version: '--version',
+} as const satisfies FieldFlags;
+
 /**
  * The body of a create or update: the file (YAML or JSON), then each flag given over it. It goes
  * to the planner as written: the planner validates it and answers 400 naming every bad field,
@@ -192,7 +206,7 @@ export const windowCommands: Command[] = [
     options: windowFlags,
     async run(context) {
       const body = windowBody<CreateWindowBody>(context.values, context.io.readFile);
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner)));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner), WINDOW_FIELD_FLAGS));
     },
   },
   {
@@ -203,7 +217,7 @@ export const windowCommands: Command[] = [
     async run(context) {
       const id = requireId(context);
       const body = windowBody<UpdateWindowBody>(context.values, context.io.readFile);
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner)));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner), WINDOW_FIELD_FLAGS));
     },
   },
   {
