@@ -159,7 +159,7 @@ describe('holdfast (the CLI) against the three running services', () => {
 
       const invalid = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', 'tomorrow', '--end', `${YEAR}-06-15T22:00:00Z`, '--zone', 'America/Los_Angeles']);
       expect(invalid.code).toBe(1);
-      expect(invalid.stderr).toMatch(/^  startsAt \(--start\): must be an ISO-8601 UTC instant/m);
+      expect(invalid.stderr).toMatch(/^ {2}startsAt \(--start\): must be an ISO-8601 UTC instant/m);
     });
 
     it('gate: exits 0 when nothing holds the regions, 3 with the holds and when to retry when held', async () => {
