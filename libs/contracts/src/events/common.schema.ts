@@ -1,3 +1,4 @@
+import leven from 'leven';
 import { z } from 'zod';
 
 /** ISO 3166-1 alpha-2 in upper case ('IR'), or a custom lower-case code of 3-32 characters ('eu-west'). */
@@ -34,9 +35,33 @@ const isIanaZoneName = (name: string): boolean => {
   return true;
 };
 
+// leven (sindresorhus): a maintained edit distance, to name the zone a misspelt one meant.
+const MEANT_ZONE_MAX_EDITS = 3;
+
+/**
+ * The IANA zone a misspelt name or a bare city most likely meant ("Europe/Berln", "Los Angeles":
+ * Europe/Berlin, America/Los_Angeles), if one is close enough; read only on a refusal.
+ */
+export function meantZoneName(name: string): string | undefined {
+  const asked = name.toLowerCase();
+  let meant: string | undefined;
+  let fewest = MEANT_ZONE_MAX_EDITS + 1;
+  for (const zone of Intl.supportedValuesOf('timeZone')) {
+    const lower = zone.toLowerCase();
+    const edits = Math.min(leven(asked, lower), leven(asked, lower.slice(lower.lastIndexOf('/') + 1)));
+    if (edits < fewest) [meant, fewest] = [zone, edits];
+  }
+  return meant;
+}
+
 export const IanaZoneSchema = z
   .string()
-  .refine(isIanaZoneName, { error: 'must be an IANA time zone name such as Asia/Tehran, not an offset' })
+  .refine(isIanaZoneName, {
+    error: (issue) => {
+      const meant = typeof issue.input === 'string' && /^[A-Za-z]/.test(issue.input) ? meantZoneName(issue.input) : undefined;
+      return meant ? `must be an IANA time zone name: did you mean ${meant}?` : 'must be an IANA time zone name such as Asia/Tehran, not an offset';
+    },
+  })
   .meta({ description: 'IANA time zone name.', examples: ['Asia/Tehran', 'America/Los_Angeles'] });
 
 /** Prometheus-style metric name; never contains '/', which separates region and metric in baseline keys. */

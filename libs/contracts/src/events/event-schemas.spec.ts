@@ -87,6 +87,17 @@ describe('shared field schemas', () => {
   it.each(['+03:30', '-0700', 'Tehran', ''])('rejects zone %j', (zone) => {
     expect(IanaZoneSchema.safeParse(zone).success).toBe(false);
   });
+  it.each([
+    ['Europe/Berln', 'must be an IANA time zone name: did you mean Europe/Berlin?'],
+    ['asia/teheran', 'must be an IANA time zone name: did you mean Asia/Tehran?'],
+    ['America/LosAngeles', 'must be an IANA time zone name: did you mean America/Los_Angeles?'],
+    ['Tehran', 'must be an IANA time zone name: did you mean Asia/Tehran?'],
+    ['Los Angeles', 'must be an IANA time zone name: did you mean America/Los_Angeles?'],
+    ['+03:30', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
+    ['Mars/Olympus', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
+  ])('refuses zone %j saying %j', (zone, message) => {
+    expect(IanaZoneSchema.safeParse(zone).error?.issues.map((issue) => issue.message)).toEqual([message]);
+  });
   it('gives the same answer for a zone asked about again (valid names are remembered, refused ones are not)', () => {
     for (const round of [1, 2]) {
       expect(IanaZoneSchema.safeParse('Asia/Tehran').success, `round ${round}`).toBe(true);
