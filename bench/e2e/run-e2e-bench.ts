@@ -385,7 +385,7 @@ async function main(): Promise<void> {
       },
     );
     log(`goal hold committed p99 <= 100 ms: ${committed.p99 <= 100 ? 'met' : 'NOT met'}; <= 10x bare hop p99: ${committed.p99 <= 10 * bare.p99 ? 'met' : 'NOT met'}; webhook p99 <= 250 ms: ${webhook.p99 <= 250 ? 'met' : 'NOT met'}; figures in ${file}`);
-    // Said with the verdict: a stalled disk holds up every commit, the holds' included, whatever the services do.
+    // Said with the verdict: a young broker slows every hop, and a stalled disk every commit, whatever the services do.
     if (youngBroker) log(youngBrokerWarning(brokerAgeSeconds));
     if (stalledCommits > 0) log(`the disk stalled during the counted surges: ${stalledCommits} background bare commit${stalledCommits === 1 ? '' : 's'} took ${STALL_MS} ms or more, the longest ${commitsDuring.max.toFixed(1)} ms`);
   } finally {

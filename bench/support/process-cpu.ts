@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 
+// /proc counts process times in clock ticks, 100 a second.
+const TICKS_PER_SECOND = 100;
+
+/** The fields of /proc/<pid>/stat after the command's closing parenthesis (the state is [0]); throws where there is no such process. */
+const statFields = (pid: number | undefined): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
 /**
  * CPU time a process has used so far (user and system, all its threads), in milliseconds, from
  * /proc; 0 where there is no /proc. Clock ticks are 10 ms, so spans of a second or more are meant.
  */
 export function processCpuMs(pid: number | undefined): number {
   try {
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    // utime and stime, the 14th and 15th fields of stat.
+    const fields = statFields(pid);
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -17,10 +23,10 @@ export function processCpuMs(pid: number | undefined): number {
 /** How long ago a process started, in seconds, from /proc; undefined where there is no /proc or no such process. */
 export function processAgeSeconds(pid: number | undefined): number | undefined {
   try {
-    // The 22nd field, starttime, is in clock ticks since boot (100 a second); the 20th after the parenthesis.
-    const startedTicks = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
+    // starttime, the 22nd field of stat, in ticks since boot.
+    const startedTicks = Number(statFields(pid)[19]);
     const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    return Number.isFinite(startedTicks) && Number.isFinite(uptimeSeconds) ? Math.max(0, uptimeSeconds - startedTicks / 100) : undefined;
+    return Number.isFinite(startedTicks) && Number.isFinite(uptimeSeconds) ? Math.max(0, uptimeSeconds - startedTicks / TICKS_PER_SECOND) : undefined;
   } catch {
     return undefined;
   }

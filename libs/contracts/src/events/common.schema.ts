@@ -22,10 +22,12 @@ export const InstantSchema = z.iso
 const KNOWN_ZONES_LIMIT = 2048;
 const knownZones = new Set<string>();
 
+// Intl also accepts fixed offsets ('+03:30'); Holdfast stores zone names because offsets change (DESIGN.md).
+const looksLikeZoneName = (name: string): boolean => /^[A-Za-z]/.test(name);
+
 const isIanaZoneName = (name: string): boolean => {
   if (knownZones.has(name)) return true;
-  // Intl also accepts fixed offsets ('+03:30'); Holdfast stores zone names because offsets change (DESIGN.md).
-  if (!/^[A-Za-z]/.test(name)) return false;
+  if (!looksLikeZoneName(name)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
   } catch {
@@ -38,6 +40,14 @@ const isIanaZoneName = (name: string): boolean => {
 // leven (sindresorhus): a maintained edit distance, to name the zone a misspelt one meant.
 const MEANT_ZONE_MAX_EDITS = 3;
 
+/** Every IANA zone with its name and city in lower case, listed on the first refusal that needs them. */
+let zoneSpellings: { zone: string; name: string; city: string }[] | undefined;
+const spellings = () =>
+  (zoneSpellings ??= Intl.supportedValuesOf('timeZone').map((zone) => {
+    const name = zone.toLowerCase();
+    return { zone, name, city: name.slice(name.lastIndexOf('/') + 1) };
+  }));
+
 /**
  * The IANA zone a misspelt name or a bare city most likely meant ("Europe/Berln", "Los Angeles":
  * Europe/Berlin, America/Los_Angeles), if one is close enough; read only on a refusal.
@@ -46,9 +56,8 @@ export function meantZoneName(name: string): string | undefined {
   const asked = name.toLowerCase();
   let meant: string | undefined;
   let fewest = MEANT_ZONE_MAX_EDITS + 1;
-  for (const zone of Intl.supportedValuesOf('timeZone')) {
-    const lower = zone.toLowerCase();
-    const edits = Math.min(leven(asked, lower), leven(asked, lower.slice(lower.lastIndexOf('/') + 1)));
+  for (const { zone, name: spelt, city } of spellings()) {
+    const edits = Math.min(leven(asked, spelt), leven(asked, city));
     if (edits < fewest) [meant, fewest] = [zone, edits];
   }
   return meant;
@@ -58,7 +67,7 @@ export const IanaZoneSchema = z
   .string()
   .refine(isIanaZoneName, {
     error: (issue) => {
-      const meant = typeof issue.input === 'string' && /^[A-Za-z]/.test(issue.input) ? meantZoneName(issue.input) : undefined;
+      const meant = typeof issue.input === 'string' && looksLikeZoneName(issue.input) ? meantZoneName(issue.input) : undefined;
       return meant ? `must be an IANA time zone name: did you mean ${meant}?` : 'must be an IANA time zone name such as Asia/Tehran, not an offset';
     },
   })

@@ -2,12 +2,15 @@ import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { parseRequest } from './request-schema';
 
-/** A whole query read against a schema; a bad one becomes a 400 naming every wrong parameter. */
+/** A whole query read against a schema; a bad one becomes a 400 naming every wrong parameter, `what` naming the query. */
 export class ZodQueryPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
-  constructor(private readonly schema: S) {}
+  constructor(
+    private readonly schema: S,
+    private readonly what = 'The query',
+  ) {}
 
   transform(value: unknown): z.output<S> {
-    return parseRequest(this.schema, value, { code: 'invalid-query', what: 'The query', root: '(query)' });
+    return parseRequest(this.schema, value, { code: 'invalid-query', what: this.what, root: '(query)' });
   }
 }
 

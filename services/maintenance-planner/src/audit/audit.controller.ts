@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { parseRequest } from '@holdfast/service-kit';
+import { ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -22,8 +22,7 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, with actor, time, reason and causing event id' })
   @ApiZodQuery(AuditQuerySchema)
-  async list(@Query() raw: Record<string, string>) {
-    const { subject, from, to, limit } = parseRequest(AuditQuerySchema, raw, { code: 'invalid-query', what: 'The audit query', root: '(query)' });
+  async list(@Query(new ZodQueryPipe(AuditQuerySchema, 'The audit query')) { subject, from, to, limit }: z.output<typeof AuditQuerySchema>) {
     const items = await this.dataSource.query(
       `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
          FROM audit_entry WHERE ($1::uuid IS NULL OR subject_id = $1) AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)

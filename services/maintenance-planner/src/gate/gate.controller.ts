@@ -1,5 +1,5 @@
 import { InstantSchema, RegionCodeSchema } from '@holdfast/contracts';
-import { parseRequest } from '@holdfast/service-kit';
+import { ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -28,8 +28,7 @@ export class GateController {
   @ApiQuery({ name: 'regions', required: false, description: 'comma-separated region codes, e.g. IR,NP' })
   @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
   @ApiResponse({ status: 423, description: 'held: problem document listing the holds; Retry-After header' })
-  async check(@Query() raw: Record<string, string>) {
-    const { windowId, regions, at } = parseRequest(GateQuerySchema, raw, { code: 'invalid-query', what: 'The gate query', root: '(query)' });
+  async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>) {
     return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
   }
 }

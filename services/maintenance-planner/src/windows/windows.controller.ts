@@ -1,5 +1,5 @@
 import { OccurrenceStatusSchema, type OccurrenceStatus } from '@holdfast/contracts';
-import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, parseRequest, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
@@ -37,8 +37,8 @@ export class WindowsController {
   @Get()
   @ApiOperation({ summary: 'Windows by time range, region, team and status, in start order; follow nextCursor for the next page' })
   @ApiZodQuery(ListWindowsQuerySchema)
-  list(@Query() query: Record<string, string>) {
-    return this.windows.list(parseRequest(ListWindowsQuerySchema, query, { code: 'invalid-query', what: 'The query', root: '(query)' }));
+  list(@Query(new ZodQueryPipe(ListWindowsQuerySchema)) query: z.output<typeof ListWindowsQuerySchema>) {
+    return this.windows.list(query);
   }
 
   @Get(':id')
