@@ -5,7 +5,8 @@ import { processAgeSeconds, processCpuMs } from './process-cpu';
 describe('a process as /proc shows it', () => {
   it.runIf(process.platform === 'linux')('gives this process the age Node counts from its own start, and a child just spawned an age of about nothing', async () => {
     expect(processAgeSeconds(process.pid)).toBeCloseTo(process.uptime(), 0);
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)']);
+    // Alive until killed: it waits on its stdin, which stays open.
+    const child = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'ignore'] });
     try {
       await new Promise((resolve) => child.once('spawn', resolve));
       expect(processAgeSeconds(child.pid)).toBeLessThan(1);
