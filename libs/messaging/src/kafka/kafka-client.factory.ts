@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { errorCodes } from 'kafkajs/src/protocol/error';
 import { readFileSync } from 'node:fs';
 import type { KafkaSettings } from './kafka-settings';
 import type { MessagingLogger } from './messaging-logger';
@@ -11,16 +12,28 @@ export function createKafka(settings: KafkaSettings, logger: MessagingLogger): K
     connectionTimeout: 3_000,
     ...securityOf(settings),
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ namespace, level, log }: LogEntry) => {
-        const { message, ...fields } = log;
-        const entry = { kafkajs: namespace, ...fields };
-        if (level === logLevel.ERROR) logger.error(entry, message);
-        else if (level === logLevel.WARN) logger.warn(entry, message);
-        else logger.debug(entry, message);
-      },
+    logCreator: () => kafkaLogWriter(logger),
   });
+}
+
+// kafkajs logs every failed response at ERROR before it retries the request itself.
+const RETRIED_RESPONSE_ERRORS: ReadonlySet<string> = new Set(errorCodes.filter((error) => error.retriable).map((error) => error.message));
+
+/**
+ * kafkajs's log lines at the service logger's levels. A response refused with a retriable protocol
+ * error (a new topic's partition whose leader is still being elected: "This server is not the leader
+ * for that topic-partition") is routine and goes to debug; should the retries run out, the caller
+ * gets the error and says so.
+ */
+export function kafkaLogWriter(logger: MessagingLogger): (entry: LogEntry) => void {
+  return ({ namespace, level, log }) => {
+    const { message, ...fields } = log;
+    const entry = { kafkajs: namespace, ...fields };
+    const retried = message.startsWith('Response ') && typeof fields.error === 'string' && RETRIED_RESPONSE_ERRORS.has(fields.error);
+    if (level === logLevel.ERROR && !retried) logger.error(entry, message);
+    else if (level === logLevel.WARN) logger.warn(entry, message);
+    else logger.debug(entry, message);
+  };
 }
 
 /** SASL and TLS as kafkajs takes them; nothing for the plaintext local broker. */

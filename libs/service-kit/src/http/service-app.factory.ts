@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { bootQuietLogger } from './boot-quiet.logger';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError } from '../errors/domain.error';
 
@@ -22,7 +23,7 @@ export interface HttpLimits {
  */
 export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription, limits: HttpLimits): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(bootQuietLogger(app.get(Logger)));
   app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
   app.use((error: { type?: string; message?: string } | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) =>
