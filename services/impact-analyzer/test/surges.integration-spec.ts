@@ -1,7 +1,7 @@
 import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
-import { postSamples, recordEvents } from './support/analyzer-harness';
+import { postSamples, recordEvents, type SampleInput } from './support/analyzer-harness';
 
 interface SurgeView {
   id: string;
@@ -33,7 +33,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
           defaults: { coolDownSamples: 2 },
           regions: { JP: { warmupCeiling: 1_000 }, BR: { warmupSamples: 40, minimumVolume: 10_000 }, AR: { warmupSamples: 40 } },
         }),
-        SAMPLE_BATCH_MAX: '5',
+        SAMPLE_BATCH_MAX: '7',
       },
     });
     surgeEvents = await recordEvents(service);
@@ -87,11 +87,14 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
   });
 
   it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {
+    const malformed = (sample: object) => sample as SampleInput;
     const response = await postSamples(service, [
       { region: 'DE', value: 5, at: '2026-06-14T21:00:00Z' },
       { region: 'DE', value: 5, at: '2026-06-14 21:05' },
       { region: 'ZZ', value: 5, at: '2026-06-14T21:05:00Z' },
       { region: 'DE', value: 6, at: '2026-06-14T21:10:00Z' },
+      malformed({ region: 'DE', value: 7, at: '2026-06-14T21:15:00Z', host: 'web-1' }),
+      malformed({ region: 'DE', at: '2026-06-14T21:15:00Z' }),
     ]);
     expect(response.status).toBe(202);
     const body = (await response.json()) as { accepted: number; eventIds: string[]; refused: { index: number; path: string; reason: string }[] };
@@ -100,10 +103,12 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(body.refused).toEqual([
       { index: 1, path: 'samples.1.at', reason: expect.stringContaining('ISO-8601') },
       { index: 2, path: 'samples.2.region', reason: expect.stringContaining('unknown region ZZ') },
+      { index: 4, path: 'samples.4.host', reason: 'is not a field of this request' },
+      { index: 5, path: 'samples.5.value', reason: 'is required but missing' },
     ]);
     await expectEventually(async () => expect(await sampleCount('DE')).toBe(2));
     const metrics = await (await service.fetch(`/metrics`)).text();
-    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 2/);
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 4/);
     expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="assessed"[^}]*\} \d+/);
   });
 
@@ -112,7 +117,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(none.status).toBe(400);
     expect(await none.json()).toMatchObject({ code: 'no-sample-accepted', errors: [{ path: 'samples.0.value' }] });
 
-    const tooMany = await postSamples(service, Array.from({ length: 6 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));
+    const tooMany = await postSamples(service, Array.from({ length: 8 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));
     expect(tooMany.status).toBe(413);
     expect(await tooMany.json()).toMatchObject({ code: 'batch-too-large' });
   });

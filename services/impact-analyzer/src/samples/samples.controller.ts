@@ -2,7 +2,7 @@ import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -53,7 +53,8 @@ export class SamplesController {
     batch.samples.forEach((raw, index) => {
       const parsed = TrafficSampleSchema.safeParse(raw, { error: requestErrorMap });
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) refused.push({ index, path: ['samples', index, ...issue.path].join('.'), reason: issue.message });
+        // The same wording as any refused body, each unknown field under its own path.
+        for (const problem of fieldProblems(parsed.error, '')) refused.push({ index, path: ['samples', index, problem.path].filter((part) => part !== '').join('.'), reason: problem.message });
         return;
       }
       const region = this.catalog.find(parsed.data.region);
