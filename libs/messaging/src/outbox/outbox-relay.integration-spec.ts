@@ -9,7 +9,7 @@ import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
 import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { OutboxRelay } from './outbox-relay';
-import { outboxChannel, OutboxWriter } from './outbox-writer';
+import { KEY_LOCKS_PER_CALL, outboxChannel, OutboxWriter } from './outbox-writer';
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -211,6 +211,48 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     } finally {
       await relay.stop();
       await recorder.stop();
+    }
+  });
+
+  it('keeps commit order per key when writers of more keys than it locks one by one race writers of one key', async () => {
+    // A writer of many keys (a surge over many windows) takes the whole outbox's lock; the others still queue behind it per key.
+    const many = (index: number) => [sample('SR', index), ...Array.from({ length: KEY_LOCKS_PER_CALL }, (_, key) => sample(`sr-wide-${key}`, index))];
+    const writes = [[sample('SR', 0)], many(1), [sample('SR', 2)], many(3), [sample('SR', 4)], [sample('SR', 5)]];
+    const committed = await raceWriters(bed, outbox, writes);
+    const recorder = await recordIds(bed);
+    const relay = relayFor(bed);
+    relay.start();
+    try {
+      for (const region of ['SR', 'sr-wide-7']) {
+        const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
+        await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(ofRegion.size));
+        expect(recorder.ids().filter((id) => ofRegion.has(id))).toEqual(committed.filter((id) => ofRegion.has(id)));
+      }
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('commits a transaction writing more keys than PostgreSQL can lock at once, holding one lock for the whole outbox', async () => {
+    // PostgreSQL's shared lock table holds about 6,400 locks by default: 20,000 key locks once failed such a transaction ("out of shared memory").
+    const events = Array.from({ length: 20_000 }, (_, index) => sample(`wide-${index}`, index));
+    const probe = new Client({ connectionString: bed.database.url });
+    await probe.connect();
+    try {
+      const held = await bed.dataSource.transaction(async (transaction) => {
+        await outbox.addAll(transaction, events);
+        const [{ pid }] = await transaction.query('SELECT pg_backend_pid() AS pid');
+        const { rows } = await probe.query<{ locks: number }>("SELECT count(*)::int AS locks FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1", [pid]);
+        return rows[0].locks;
+      });
+      expect(held).toBe(1);
+      const [{ written }] = await bed.dataSource.query('SELECT count(*)::int AS written FROM outbox_message WHERE event_id = ANY($1::uuid[])', [events.map((event) => event.id)]);
+      expect(written).toBe(20_000);
+    } finally {
+      await probe.end();
+      // Not published: twenty thousand events would only slow the specs after this one.
+      await bed.dataSource.query("DELETE FROM outbox_message WHERE message_key LIKE 'wide-%'");
     }
   });
 

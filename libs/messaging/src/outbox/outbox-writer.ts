@@ -17,8 +17,24 @@ export interface LocalRelay {
 /** Rows per INSERT: 5,000 window.held events are already some 10 MB of JSON in one parameter. */
 const ROWS_PER_STATEMENT = 5_000;
 
-const LOCK_KEYS_SQL = 'SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM unnest($2::text[]) AS key';
+/**
+ * Keys one call may lock one by one. PostgreSQL keeps every lock a transaction holds in one table
+ * shared by all sessions (about max_locks_per_transaction x max_connections entries: 6,400 by
+ * default); a surge over 20,000 windows, one key each, ran it out ("out of shared memory"), failing
+ * the hold's transaction. A call over this many keys takes the schema's outbox lock exclusively
+ * instead, which every other call holds shared.
+ */
+export const KEY_LOCKS_PER_CALL = 100;
+
+// Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
+// sharing a database apart. The whole outbox's lock is the schema's own (second key 0; a key whose
+// hash is 0 only waits on it as well). unnest hands the keys out in array order, so they are locked
+// sorted; the CTE is read before any key is locked, so the shared lock always comes first.
+const LOCK_KEYS_SQL = `WITH outbox AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext($1::text || '/outbox'), 0))
+  SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(key))) FROM outbox, unnest($2::text[]) AS key`;
 const LOCK_KEYS = prepared(LOCK_KEYS_SQL);
+const LOCK_OUTBOX_SQL = `SELECT pg_advisory_xact_lock(hashtext($1::text || '/outbox'), 0)`;
+const LOCK_OUTBOX = prepared(LOCK_OUTBOX_SQL);
 const INSERT = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
   SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
@@ -27,7 +43,13 @@ const INSERT_ROWS_AND_NOTIFY_SQL = `WITH written AS (${INSERT}) SELECT pg_notify
 const INSERT_ROWS_AND_NOTIFY = prepared(INSERT_ROWS_AND_NOTIFY_SQL);
 // A transaction's events in one statement (nearly always): nothing reads the answers, so they
 // travel with the transaction's next statement, usually its COMMIT (answeredAtCommit).
-const AT_COMMIT = { lockKeys: answeredAtCommit(LOCK_KEYS_SQL), insertRows: answeredAtCommit(INSERT), insertRowsAndNotify: answeredAtCommit(INSERT_ROWS_AND_NOTIFY_SQL) };
+const AT_COMMIT = {
+  lockKeys: answeredAtCommit(LOCK_KEYS_SQL),
+  lockOutbox: answeredAtCommit(LOCK_OUTBOX_SQL),
+  insertRows: answeredAtCommit(INSERT),
+  insertRowsAndNotify: answeredAtCommit(INSERT_ROWS_AND_NOTIFY_SQL),
+};
+const AWAITED = { lockKeys: LOCK_KEYS, lockOutbox: LOCK_OUTBOX, insertRows: INSERT_ROWS, insertRowsAndNotify: INSERT_ROWS_AND_NOTIFY };
 
 /**
  * Writes events to the outbox inside the caller's transaction: they are published if and only
@@ -39,6 +61,10 @@ const AT_COMMIT = { lockKeys: answeredAtCommit(LOCK_KEYS_SQL), insertRows: answe
  * waits until the first one has committed or rolled back, and its rows get the later ids. Keys
  * are locked in sorted order, so two writers of the same keys cannot deadlock on them (give one
  * call all of a transaction's events where possible; two calls may lock keys in two orders).
+ *
+ * A call over KEY_LOCKS_PER_CALL keys locks the whole schema's outbox instead of each key: it waits
+ * for every writer in flight and holds back every other until it commits, which keeps each key's
+ * order as the key locks do, at the cost of that one transaction's writes running alone.
  *
  * Two statements per call whatever the number of keys: the locks, then the rows (with the relay's
  * notification when it is needed) as one JSON parameter; one more per ROWS_PER_STATEMENT events
@@ -64,14 +90,12 @@ export class OutboxWriter {
     // The payload is stored as the event holds it: only the key and headers are laid out here.
     const records = events.map((event) => ({ event, record: encodeEventEnvelope(event), topic: topicOfEvent(event.type) }));
     const keys = [...new Set(records.map(({ topic, record }) => `${topic}/${record.key}`))].sort();
-    // Two int4 keys, a lock space apart from the relay's single bigint one; the schema keeps services
-    // sharing a database apart. unnest hands the keys out in array order, so they are locked sorted.
     // Not awaited on its own: PostgreSQL runs a connection's statements in order, so the first insert
     // still waits for every lock, and a pipelining connection sends both in one round trip.
     // Up to ROWS_PER_STATEMENT events the answers wait for COMMIT; beyond, each batch is awaited so
     // that only one batch's JSON is in memory at a time.
-    const sql = records.length <= ROWS_PER_STATEMENT ? AT_COMMIT : { lockKeys: LOCK_KEYS, insertRows: INSERT_ROWS, insertRowsAndNotify: INSERT_ROWS_AND_NOTIFY };
-    const locked = manager.query(sql.lockKeys, [this.schema, keys]);
+    const sql = records.length <= ROWS_PER_STATEMENT ? AT_COMMIT : AWAITED;
+    const locked = keys.length > KEY_LOCKS_PER_CALL ? manager.query(sql.lockOutbox, [this.schema]) : manager.query(sql.lockKeys, [this.schema, keys]);
     for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
       // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
       // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
