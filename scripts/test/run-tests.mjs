@@ -1,15 +1,18 @@
-// `npm test`: the static checks, then every vitest project, then one line CI reads: the totals
-// of all of them. Every stage runs even after one fails, so a run shows everything that is wrong.
+// `npm test`: the Debian tools the specs drive (installed when missing), the static checks, then
+// every vitest project, then one line CI reads: the totals of all of them. Every stage runs even
+// after one fails, so a run shows everything that is wrong.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../system/system-runner.mjs';
+import { ensureTestTools } from './test-tools.mjs';
 
 const STATIC_CHECKS = [
   { name: 'lint', command: ['npm', 'run', '--silent', 'lint'], fix: 'the ESLint errors above name file and rule' },
   { name: 'typecheck', command: ['npm', 'run', '--silent', 'typecheck'], fix: 'the tsc errors above name file and line' },
   { name: 'contracts:check', command: ['npm', 'run', '--silent', 'contracts:check'], fix: 'run "npm run contracts:asyncapi" and commit libs/contracts/asyncapi.json' },
+  { name: 'compose:validate', command: ['bash', 'deploy/docker/validate-compose.sh'], fix: 'the lines above name the file and what docker-compose, promtool or amtool refused' },
 ];
 
 const say = (line) => process.stdout.write(`[test] ${line}\n`);
@@ -26,8 +29,13 @@ const rows = [];
 let passed = 0;
 let failed = 0;
 
+const STAGES = STATIC_CHECKS.length + 2;
+say(`1/${STAGES} test tools (the Debian packages the specs drive)`);
+const missing = ensureTestTools(say);
+if (missing.length === 0) say('test tools: all present');
+
 STATIC_CHECKS.forEach((check, index) => {
-  say(`${index + 1}/${STATIC_CHECKS.length + 1} ${check.name}`);
+  say(`${index + 2}/${STAGES} ${check.name}`);
   const started = Date.now();
   const ok = run(check.command);
   if (ok) passed++;
@@ -35,7 +43,7 @@ STATIC_CHECKS.forEach((check, index) => {
   rows.push([check.name, ok ? 'passed' : `FAILED: ${check.fix}`, seconds(started)]);
 });
 
-say(`${STATIC_CHECKS.length + 1}/${STATIC_CHECKS.length + 1} vitest (unit, integration, e2e)`);
+say(`${STAGES}/${STAGES} vitest (unit, integration, e2e)`);
 const folder = mkdtempSync(join(tmpdir(), 'holdfast-totals-'));
 const totalsFile = join(folder, 'totals.json');
 const started = Date.now();
