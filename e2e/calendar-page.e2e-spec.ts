@@ -10,7 +10,7 @@ import { plannerService } from '../services/maintenance-planner/src/app.module';
 /** Debian's chromium package; HOLDFAST_CHROMIUM names another build. Never downloaded. */
 const CHROMIUM = process.env.HOLDFAST_CHROMIUM ?? '/usr/bin/chromium';
 const INSTALL_HINT =
-  "this spec drives a real headless Chromium and downloads none. Install Debian's package (sudo apt-get install -y --no-install-recommends chromium; .ci/run does) or set HOLDFAST_CHROMIUM to a Chromium binary.";
+  "this spec drives a real headless Chromium and downloads none. Install Debian's package (sudo apt-get install -y --no-install-recommends chromium; npm test does as root) or set HOLDFAST_CHROMIUM to a Chromium binary.";
 /** Gitignored, with .holdfast/: a CI job keeps the folder as its artifacts. */
 const SCREENSHOTS = join(ROOT, '.holdfast/artifacts/calendar-page');
 

@@ -37,7 +37,7 @@ export interface LoopbackDaemonOptions {
  */
 export async function startLoopbackDaemon(options: LoopbackDaemonOptions): Promise<LoopbackDaemon> {
   if (!existsSync(options.binary)) {
-    throw new Error(`${options.binary} is missing: install it with \`apt-get install ${options.debianPackage}\` (.ci/run does this on a fresh machine)`);
+    throw new Error(`${options.binary} is missing: install it with \`apt-get install ${options.debianPackage}\` (npm test does this when it runs as root)`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'holdfast-daemon-'));
   for (const [name, content] of Object.entries(options.files(dir))) await writeFile(join(dir, name), content);
