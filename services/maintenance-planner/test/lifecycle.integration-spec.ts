@@ -261,4 +261,33 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     // Nothing left to repair: a second sweep reports none.
     expect((await sweep.sweep()).repaired).toBe(0);
   });
+  it("holds and releases 1,300 hourly occurrences in three regions with every event well under Kafka's 1 MiB message limit, the lists cut and said to be", async () => {
+    clock.set('2026-08-01T00:00:00Z');
+    const planned = await api('POST', '/v1/windows', {
+      title: 'hourly log rotation',
+      ownerTeam: 'compute',
+      footprint: { global: false, regions: ['TZ', 'UG', 'RW'] },
+      startsAt: '2026-08-01T06:00:00Z',
+      endsAt: '2026-08-01T06:15:00Z',
+      plannedZone: 'Africa/Nairobi',
+      recurrence: 'FREQ=HOURLY;COUNT=1300',
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    const windowId = planned.body.windowId;
+    const hold = await api('POST', '/v1/holds', { regions: ['TZ'], from: '2026-08-01T00:00:00Z', until: '2026-10-01T00:00:00Z', reason: 'Census in TZ' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    expect((await api('GET', `/v1/holds/${hold.body.id}`)).body).toMatchObject({ heldOccurrences: 1300 });
+    // Every occurrence listed would be about 1.1 MB in one window.held: more than the broker takes.
+    const released = await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'census over' });
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    await expectEventually(() => expect(windowEvents.messages.filter((message) => message.key === windowId).map((message) => message.headers.ce_type)).toEqual(expect.arrayContaining(['window.held', 'window.released'])));
+    for (const message of windowEvents.messages.filter((entry) => entry.key === windowId && entry.headers.ce_type !== 'window.scheduled')) {
+      const data = JSON.parse(message.value);
+      expect(Buffer.byteLength(message.value)).toBeLessThan(512 * 1024);
+      expect(data).toMatchObject({ occurrencesTruncated: true });
+      expect(data.occurrences.length).toBeGreaterThan(100);
+      expect(data.occurrences.length).toBeLessThan(1300);
+      expect(data.occurrences[0]).toMatchObject({ number: 1, startsAt: '2026-08-01T06:00:00.000Z', localTimes: [expect.objectContaining({ region: 'TZ' }), expect.anything(), expect.anything()] });
+    }
+  });
 });

@@ -70,6 +70,8 @@ export const windowSnapshotShape = {
   localTimes: z.array(RegionLocalTimeSchema).optional(),
   /** The occurrences this event is about, with their local times (held, released, started...). */
   occurrences: z.array(OccurrenceSchema).max(1000).optional(),
+  /** True when the event is about more occurrences than it lists (at most 1000, and as many as keep the event well under Kafka's 1 MiB message limit). */
+  occurrencesTruncated: z.boolean().optional(),
 };
 
 const exdatesNeedRecurrence = (window: { recurrence?: string; exdates?: string[] }): boolean => !window.exdates?.length || window.recurrence !== undefined;

@@ -1,4 +1,4 @@
-import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow } from '@holdfast/contracts';
+import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeriodLocalTime, type HoldWindow, type Occurrence } from '@holdfast/contracts';
 import { prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Injectable } from '@nestjs/common';
@@ -28,6 +28,34 @@ const READ_PLACED_OCCURRENCES = prepared(
 
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
+/** How many occurrences a window.* event lists. */
+export const WINDOW_EVENT_OCCURRENCE_LIMIT = 1000;
+
+/**
+ * Bytes of JSON an event's list (a hold's windows, a window's occurrences) may take. Kafka refuses
+ * a message over 1 MiB by default and consumers dead-letter one over KAFKA_MAX_MESSAGE_BYTES (the
+ * same): 200 hourly windows of 100 occurrences each in three regions came to 11.6 MB, and a refused
+ * message stops its outbox's relay, which retries it to keep order. With this, an event stays under
+ * half of the limit.
+ */
+export const EVENT_LIST_BYTES = 384 * 1024;
+
+/**
+ * The views of the leading items, at most `max` of them and no more than `budget` bytes of JSON in
+ * all, and whether any were left out. Items are turned into views only until the list is full.
+ */
+export function listWithin<T, V>(items: readonly T[], max: number, view: (item: T) => V, budget = EVENT_LIST_BYTES): { listed: V[]; truncated: boolean } {
+  const listed: V[] = [];
+  let bytes = 2;
+  for (const item of items) {
+    if (listed.length === max) break;
+    const next = view(item);
+    bytes += Buffer.byteLength(JSON.stringify(next)) + 1;
+    if (bytes > budget) break;
+    listed.push(next);
+  }
+  return { listed, truncated: listed.length < items.length };
+}
 
 export interface TouchedOccurrence {
   window_id: string;
@@ -92,10 +120,15 @@ export class HoldAnnouncer {
   holdWindows(windows: readonly TouchedWindow[], holdRegions: readonly string[]): { windows: HoldWindow[]; windowsTruncated: boolean } {
     // Held ones first: they are what an owner must act on.
     const ordered = [...windows].sort((a, b) => Number(a.row.surge_policy === 'notify-only') - Number(b.row.surge_policy === 'notify-only'));
-    return {
-      windows: ordered.slice(0, HOLD_EVENT_WINDOW_LIMIT).map((window) => this.holdWindow(window, holdRegions)),
-      windowsTruncated: ordered.length > HOLD_EVENT_WINDOW_LIMIT,
-    };
+    const { listed, truncated } = listWithin(ordered, HOLD_EVENT_WINDOW_LIMIT, (window) => this.holdWindow(window, holdRegions));
+    return { windows: listed, windowsTruncated: truncated };
+  }
+
+  /** The occurrences a window.* event of this window lists, held ones as touched, and whether it lists them all. */
+  occurrencesOf(window: TouchedWindow, holdRegions: readonly string[]): { occurrences: Occurrence[]; occurrencesTruncated?: true } {
+    const regions = readerRegions(window.row, holdRegions);
+    const { listed, truncated } = listWithin(window.occurrences, WINDOW_EVENT_OCCURRENCE_LIMIT, (entry) => occurrenceView(entry.row, regions, this.localTimes, entry.inProgress));
+    return truncated ? { occurrences: listed, occurrencesTruncated: true } : { occurrences: listed };
   }
 
   holdWindow(window: TouchedWindow, holdRegions: readonly string[]): HoldWindow {
@@ -123,20 +156,19 @@ export class HoldAnnouncer {
   windowHeldEvents(hold: HoldRow, windows: readonly TouchedWindow[], options: CreateEventOptions): HoldfastEvent[] {
     return windows
       .filter((window) => window.row.surge_policy !== 'notify-only' && window.row.status === 'held')
-      .map((window) => {
-        const regions = readerRegions(window.row, hold.regions);
-        return createEvent(
+      .map((window) =>
+        createEvent(
           'window.held',
           {
             ...windowSnapshot(window.row, this.localTimes, hold.regions),
             status: 'held',
             holdId: hold.id,
             holdRegions: hold.regions,
-            occurrences: window.occurrences.slice(0, 1000).map((entry) => occurrenceView(entry.row, regions, this.localTimes, entry.inProgress)),
+            ...this.occurrencesOf(window, hold.regions),
           },
           { ...options, subject: window.row.id },
-        );
-      });
+        ),
+      );
   }
 
   windowSnapshotOf(row: WindowRow, holdRegions: readonly string[]) {

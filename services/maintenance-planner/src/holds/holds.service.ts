@@ -261,7 +261,7 @@ export class HoldsService {
             status,
             holdId: hold.id,
             ...(proposedSlots.length ? { proposedSlots } : {}),
-            occurrences: window.occurrences.map((entry) => this.announcer.occurrenceOf(window.row, entry.row, hold.regions, entry.inProgress)),
+            ...this.announcer.occurrencesOf(window, hold.regions),
           },
           { ...options, subject: window.row.id },
         ),

@@ -1,0 +1,67 @@
+import { RegionCatalog } from '@holdfast/regions';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { LocalTimes } from '../regions/local-times';
+import type { OccurrenceRow, WindowRow } from '../windows/window-record';
+import { EVENT_LIST_BYTES, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, listWithin, type TouchedOccurrence } from './hold-announcer';
+
+const announcer = new HoldAnnouncer({} as never, new LocalTimes(new RegionCatalog()));
+const REGIONS = ['IR', 'DE', 'FR', 'US', 'BR', 'IN', 'JP', 'NG', 'MX', 'EG'];
+
+/** `windows` hourly windows over `regions`, each with `occurrences` held occurrences. */
+function hourlyWindows(windows: number, occurrences: number, regions: number) {
+  const touched: TouchedOccurrence[] = [];
+  const rows: WindowRow[] = [];
+  const occurrenceRows: OccurrenceRow[] = [];
+  for (let w = 0; w < windows; w++) {
+    const id = randomUUID();
+    const start = new Date('2026-08-01T06:00:00Z');
+    rows.push({ id, version: 1, title: `hourly job ${w}`, owner_team: 'payments', footprint_global: false, footprint_regions: REGIONS.slice(0, regions), footprint_shares: null, starts_at: start, ends_at: new Date(start.getTime() + 900_000), planned_zone: 'Europe/Berlin', recurrence: 'FREQ=HOURLY', exdates: [], priority: 'routine', surge_policy: 'hold', flexibility: null, status: 'held', expanded_until: start });
+    for (let n = 1; n <= occurrences; n++) {
+      const at = start.getTime() + (n - 1) * 3_600_000;
+      occurrenceRows.push({ window_id: id, number: n, starts_at: new Date(at), ends_at: new Date(at + 900_000), status: 'scheduled', started_at: null, completed_at: null, proposed_slot: null });
+      touched.push({ window_id: id, number: n, kind: 'held', in_progress: false });
+    }
+  }
+  return announcer.assemble(touched, rows, occurrenceRows);
+}
+
+describe('the lists a hold or window event carries', () => {
+  it('keeps the leading items that fit, turning no more of them into views than it lists', () => {
+    const viewed: number[] = [];
+    const view = (n: number) => (viewed.push(n), { n, text: 'x'.repeat(90) });
+    // Each view is about 100 bytes of JSON: 1,000 bytes hold nine of them.
+    expect(listWithin([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 20, view, 1_000)).toMatchObject({ truncated: true, listed: [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }, { n: 6 }, { n: 7 }, { n: 8 }, { n: 9 }] });
+    expect(viewed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(listWithin([1, 2, 3], 2, view, 1_000)).toMatchObject({ truncated: true, listed: [{ n: 1 }, { n: 2 }] });
+    expect(listWithin([1, 2], 2, view, 1_000)).toMatchObject({ truncated: false, listed: [{ n: 1 }, { n: 2 }] });
+  });
+
+  it("lists a hold's windows in full while they fit the budget: 200 hourly windows in ten regions, 32 MB in full, stay under it and say so", () => {
+    const { windows, windowsTruncated } = announcer.holdWindows(hourlyWindows(HOLD_EVENT_WINDOW_LIMIT, 100, 10), ['IR']);
+    expect(Buffer.byteLength(JSON.stringify(windows))).toBeLessThanOrEqual(EVENT_LIST_BYTES);
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows[0].occurrences).toHaveLength(100);
+    expect(windowsTruncated).toBe(true);
+  });
+
+  it('lists every window of a small hold, and every occurrence of a window that fits, with no truncation flag', () => {
+    const windows = hourlyWindows(3, 24, 2);
+    expect(announcer.holdWindows(windows, ['IR'])).toMatchObject({ windowsTruncated: false, windows: [{ occurrences: expect.any(Array) }, {}, {}] });
+    const listed = announcer.occurrencesOf(windows[0], ['IR']);
+    expect(listed.occurrences).toHaveLength(24);
+    expect(listed).not.toHaveProperty('occurrencesTruncated');
+  });
+
+  it("cuts a window event's occurrences at 1000 in one region, and sooner in ten, flagging both", () => {
+    const counts = [1, 10].map((regions) => {
+      const listed = announcer.occurrencesOf(hourlyWindows(1, 1_300, regions)[0], ['IR']);
+      expect(listed.occurrencesTruncated).toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(listed.occurrences))).toBeLessThanOrEqual(EVENT_LIST_BYTES);
+      return listed.occurrences.length;
+    });
+    expect(counts[0]).toBe(1000);
+    expect(counts[1]).toBeGreaterThan(100);
+    expect(counts[1]).toBeLessThan(1000);
+  });
+});
