@@ -43,7 +43,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     this.publisher = new EventPublisher(this.kafka, options.kafka, metrics);
     const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.outbox = new OutboxWriter(schema);
-    this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, ...options.relay });
+    this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, maxMessageBytes: options.kafka.maxMessageBytes, ...options.relay });
     // What this process commits is published at once; LISTEN/NOTIFY and the poll remain for the rest.
     this.outbox.publishThrough(this.relay);
     this.ledgerRetentionMs = options.ledger?.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS;

@@ -21,7 +21,7 @@ const relayFor = (bed: MessagingTestBed) => new OutboxRelay({ dataSource: bed.da
 
 function expectOutboxDrained(bed: MessagingTestBed): Promise<void> {
   return expectEventually(async () => {
-    const [{ pending }] = await bed.dataSource.query('SELECT count(*)::int AS pending FROM outbox_message WHERE published_at IS NULL');
+    const [{ pending }] = await bed.dataSource.query('SELECT count(*)::int AS pending FROM outbox_message WHERE published_at IS NULL AND refused_at IS NULL');
     expect(pending).toBe(0);
   });
 }
@@ -311,6 +311,36 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       const event = sample('UA', 1);
       await bed.dataSource.transaction((transaction) => unheard.add(transaction, event));
       await expectEventually(() => expect(recorder.ids()).toContain(event.id));
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('keeps a row over the message limit out of Kafka, marked refused with the reason, and publishes the rows after it', async () => {
+    // The same key throughout: a row the broker refused on every retry would hold up every row behind it.
+    const small = sample('LK', 1);
+    const large = sampleEvent('LK', 2, 'x'.repeat(100));
+    const after = sample('LK', 3);
+    await bed.dataSource.transaction((transaction) => outbox.add(transaction, small, large, after));
+    const sizes = new Map<string, number>(
+      (await bed.dataSource.query('SELECT event_id, octet_length(payload::text) AS bytes FROM outbox_message WHERE event_id = ANY($1::uuid[])', [[small.id, large.id, after.id]])).map(
+        (row: { event_id: string; bytes: number }) => [row.event_id, row.bytes],
+      ),
+    );
+    const limit = Math.floor((sizes.get(small.id)! + sizes.get(large.id)!) / 2);
+    expect(sizes.get(after.id)).toBeLessThanOrEqual(limit);
+    const recorder = await recordIds(bed);
+    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, pollIntervalMs: 100, maxMessageBytes: limit });
+    relay.start();
+    try {
+      await expectEventually(() => expect(recorder.ids()).toContain(after.id));
+      await expectOutboxDrained(bed);
+      expect(recorder.ids().filter((id) => [small.id, large.id, after.id].includes(id))).toEqual([small.id, after.id]);
+      const [row] = await bed.dataSource.query('SELECT published_at, refused_at, refusal FROM outbox_message WHERE event_id = $1', [large.id]);
+      expect(row.published_at).toBeNull();
+      expect(row.refused_at).toBeInstanceOf(Date);
+      expect(row.refusal).toBe(`its payload is ${sizes.get(large.id)} bytes, over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)`);
     } finally {
       await relay.stop();
       await recorder.stop();

@@ -27,11 +27,17 @@ export interface OutboxRelayOptions {
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
   /** A statement of a round that has not answered by then means the lock session is cut off: the relay gives up the lead. */
   roundTimeoutMs?: number;
+  /**
+   * A row whose payload is larger (KAFKA_MAX_MESSAGE_BYTES, as consumers read it) is not sent but
+   * marked refused: the broker would refuse it on every retry, and the rows behind it would wait for ever.
+   */
+  maxMessageBytes?: number;
 }
 
 const LOCK_BATCH = prepared(`SELECT id, event_id, event_type, topic, message_key, headers, payload::text AS payload FROM outbox_message
-  WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`);
+  WHERE published_at IS NULL AND refused_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`);
 const MARK_BATCH = prepared('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])');
+const REFUSE_ROWS = prepared('UPDATE outbox_message SET refused_at = now(), refusal = r.refusal FROM unnest($1::bigint[], $2::text[]) AS r(id, refusal) WHERE outbox_message.id = r.id');
 
 interface OutboxRow {
   id: string;
@@ -74,6 +80,7 @@ export class OutboxRelay {
   private leader?: Client;
   private lastCleanup = 0;
   private readonly publishedCounter;
+  private readonly refusedCounter;
   private readonly pendingGauge;
   private readonly stepSeconds;
 
@@ -86,6 +93,7 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
     this.roundTimeoutMs = options.roundTimeoutMs ?? 30_000;
     this.publishedCounter = options.metrics?.counter('holdfast_outbox_published_total', 'Outbox rows published to Kafka');
+    this.refusedCounter = options.metrics?.counter('holdfast_outbox_refused_total', 'Outbox rows not published because their payload is over KAFKA_MAX_MESSAGE_BYTES (kept, marked refused)');
     this.pendingGauge = options.metrics?.gauge('holdfast_outbox_pending', 'Outbox rows not yet published, as of the last relay round');
     this.stepSeconds = options.metrics?.histogram(
       'holdfast_outbox_relay_seconds',
@@ -231,27 +239,51 @@ export class OutboxRelay {
       return 0;
     }
     const read = process.hrtime.bigint();
+    const { sendable, refused } = this.sortBySize(rows);
     let sent: bigint;
     try {
       // The payload goes out as PostgreSQL stored it: no parse and re-serialise per row.
-      await this.options.publisher.send(
-        rows.map((row) => ({ topic: row.topic, key: row.message_key, value: Buffer.from(row.payload), headers: row.headers, eventType: row.event_type })),
-      );
+      if (sendable.length > 0) {
+        await this.options.publisher.send(
+          sendable.map((row) => ({ topic: row.topic, key: row.message_key, value: row.value, headers: row.headers, eventType: row.event_type })),
+        );
+      }
       sent = process.hrtime.bigint();
-      await this.options.afterPublish?.(rows.map((row) => row.event_id));
+      await this.options.afterPublish?.(sendable.map((row) => row.event_id));
       await Promise.all([
-        leader.query(MARK_BATCH, [rows.map((row) => row.id)]),
+        sendable.length > 0 ? leader.query(MARK_BATCH, [sendable.map((row) => row.id)]) : undefined,
+        refused.length > 0 ? leader.query(REFUSE_ROWS, [refused.map(({ row }) => row.id), refused.map(({ refusal }) => refusal)]) : undefined,
         leader.query('COMMIT'),
       ]);
     } catch (error) {
       return this.abandonRound(leader, error);
     }
+    for (const { row, refusal } of refused) {
+      this.options.logger.error(
+        { eventId: row.event_id, type: row.event_type, topic: row.topic, key: row.message_key },
+        `outbox row not published: ${refusal}. It is kept in outbox_message with refused_at set; the rows after it went on`,
+      );
+    }
+    this.refusedCounter?.inc(refused.length);
     if (wokenAt !== undefined) this.stepSeconds?.observe({ step: 'wake' }, Number(began - wokenAt) / 1e9);
     this.stepSeconds?.observe({ step: 'read' }, Number(read - began) / 1e9);
     this.stepSeconds?.observe({ step: 'send' }, Number(sent - read) / 1e9);
     this.stepSeconds?.observe({ step: 'mark' }, Number(process.hrtime.bigint() - sent) / 1e9);
-    this.publishedCounter?.inc(rows.length);
+    this.publishedCounter?.inc(sendable.length);
     return rows.length;
+  }
+
+  /** The rows to send, with their payload bytes, and those over the message limit with the reason. */
+  private sortBySize(rows: readonly OutboxRow[]): { sendable: (OutboxRow & { value: Buffer })[]; refused: { row: OutboxRow; refusal: string }[] } {
+    const limit = this.options.maxMessageBytes;
+    const sendable: (OutboxRow & { value: Buffer })[] = [];
+    const refused: { row: OutboxRow; refusal: string }[] = [];
+    for (const row of rows) {
+      const value = Buffer.from(row.payload);
+      if (limit !== undefined && value.length > limit) refused.push({ row, refusal: `its payload is ${value.length} bytes, over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
+      else sendable.push({ ...row, value });
+    }
+    return { sendable, refused };
   }
 
   /**
@@ -271,7 +303,7 @@ export class OutboxRelay {
   }
 
   private async countPending(): Promise<number> {
-    const [{ count }] = await this.options.dataSource.query('SELECT count(*)::int AS count FROM outbox_message WHERE published_at IS NULL');
+    const [{ count }] = await this.options.dataSource.query('SELECT count(*)::int AS count FROM outbox_message WHERE published_at IS NULL AND refused_at IS NULL');
     return count;
   }
 
