@@ -239,7 +239,7 @@ export class OutboxRelay {
       return 0;
     }
     const read = process.hrtime.bigint();
-    const { sendable, refused } = this.sortBySize(rows);
+    const { sendable, refused } = this.splitOversized(rows);
     let sent: bigint;
     try {
       // The payload goes out as PostgreSQL stored it: no parse and re-serialise per row.
@@ -274,7 +274,7 @@ export class OutboxRelay {
   }
 
   /** The rows to send, with their payload bytes, and those over the message limit with the reason. */
-  private sortBySize(rows: readonly OutboxRow[]): { sendable: (OutboxRow & { value: Buffer })[]; refused: { row: OutboxRow; refusal: string }[] } {
+  private splitOversized(rows: readonly OutboxRow[]): { sendable: (OutboxRow & { value: Buffer })[]; refused: { row: OutboxRow; refusal: string }[] } {
     const limit = this.options.maxMessageBytes;
     const sendable: (OutboxRow & { value: Buffer })[] = [];
     const refused: { row: OutboxRow; refusal: string }[] = [];
