@@ -78,6 +78,26 @@ async function raceWriters(bed: MessagingTestBed, outbox: OutboxWriter, writes: 
   return committed;
 }
 
+/**
+ * Starts a relay after a race of writers, so that one round holds every writer's rows and must put
+ * them in order itself, and expects each region's events on Kafka in the order they committed.
+ */
+async function expectPublishedInCommitOrder(bed: MessagingTestBed, writes: HoldfastEvent<'traffic.sample'>[][], committed: string[], regions: string[]): Promise<void> {
+  const recorder = await recordIds(bed);
+  const relay = relayFor(bed);
+  relay.start();
+  try {
+    for (const region of regions) {
+      const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
+      await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(ofRegion.size));
+      expect(recorder.ids().filter((id) => ofRegion.has(id))).toEqual(committed.filter((id) => ofRegion.has(id)));
+    }
+  } finally {
+    await relay.stop();
+    await recorder.stop();
+  }
+}
+
 describe('outbox relay against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
   let outbox: OutboxWriter;
@@ -198,20 +218,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     // Each transaction writes two keys, half of them in the opposite order: the writer locks them sorted, in one statement.
     const writes = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? [sample('UY', index), sample('PY', index)] : [sample('PY', index), sample('UY', index)]));
     const committed = await raceWriters(bed, outbox, writes);
-    const recorder = await recordIds(bed);
-    // Started after the race, so that one round holds every writer's rows and must put them in order itself.
-    const relay = relayFor(bed);
-    relay.start();
-    try {
-      for (const region of ['UY', 'PY']) {
-        const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
-        await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(8));
-        expect(recorder.ids().filter((id) => ofRegion.has(id))).toEqual(committed.filter((id) => ofRegion.has(id)));
-      }
-    } finally {
-      await relay.stop();
-      await recorder.stop();
-    }
+    await expectPublishedInCommitOrder(bed, writes, committed, ['UY', 'PY']);
   });
 
   it('keeps commit order per key when writers of more keys than it locks one by one race writers of one key', async () => {
@@ -219,19 +226,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     const many = (index: number) => [sample('SR', index), ...Array.from({ length: KEY_LOCKS_PER_CALL }, (_, key) => sample(`sr-wide-${key}`, index))];
     const writes = [[sample('SR', 0)], many(1), [sample('SR', 2)], many(3), [sample('SR', 4)], [sample('SR', 5)]];
     const committed = await raceWriters(bed, outbox, writes);
-    const recorder = await recordIds(bed);
-    const relay = relayFor(bed);
-    relay.start();
-    try {
-      for (const region of ['SR', 'sr-wide-7']) {
-        const ofRegion = new Set(writes.flat().filter((event) => event.data.region === region).map((event) => event.id));
-        await expectEventually(() => expect(recorder.ids().filter((id) => ofRegion.has(id))).toHaveLength(ofRegion.size));
-        expect(recorder.ids().filter((id) => ofRegion.has(id))).toEqual(committed.filter((id) => ofRegion.has(id)));
-      }
-    } finally {
-      await relay.stop();
-      await recorder.stop();
-    }
+    await expectPublishedInCommitOrder(bed, writes, committed, ['SR', 'sr-wide-7']);
   });
 
   it('commits a transaction writing more keys than PostgreSQL can lock at once, holding one lock for the whole outbox', async () => {

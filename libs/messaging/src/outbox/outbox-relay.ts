@@ -245,13 +245,13 @@ export class OutboxRelay {
       // The payload goes out as PostgreSQL stored it: no parse and re-serialise per row.
       if (sendable.length > 0) {
         await this.options.publisher.send(
-          sendable.map((row) => ({ topic: row.topic, key: row.message_key, value: row.value, headers: row.headers, eventType: row.event_type })),
+          sendable.map(({ row, value }) => ({ topic: row.topic, key: row.message_key, value, headers: row.headers, eventType: row.event_type })),
         );
       }
       sent = process.hrtime.bigint();
-      await this.options.afterPublish?.(sendable.map((row) => row.event_id));
+      await this.options.afterPublish?.(sendable.map(({ row }) => row.event_id));
       await Promise.all([
-        sendable.length > 0 ? leader.query(MARK_BATCH, [sendable.map((row) => row.id)]) : undefined,
+        sendable.length > 0 ? leader.query(MARK_BATCH, [sendable.map(({ row }) => row.id)]) : undefined,
         refused.length > 0 ? leader.query(REFUSE_ROWS, [refused.map(({ row }) => row.id), refused.map(({ refusal }) => refusal)]) : undefined,
         leader.query('COMMIT'),
       ]);
@@ -274,14 +274,14 @@ export class OutboxRelay {
   }
 
   /** The rows to send, with their payload bytes, and those over the message limit with the reason. */
-  private splitOversized(rows: readonly OutboxRow[]): { sendable: (OutboxRow & { value: Buffer })[]; refused: { row: OutboxRow; refusal: string }[] } {
+  private splitOversized(rows: readonly OutboxRow[]): { sendable: { row: OutboxRow; value: Buffer }[]; refused: { row: OutboxRow; refusal: string }[] } {
     const limit = this.options.maxMessageBytes;
-    const sendable: (OutboxRow & { value: Buffer })[] = [];
+    const sendable: { row: OutboxRow; value: Buffer }[] = [];
     const refused: { row: OutboxRow; refusal: string }[] = [];
     for (const row of rows) {
       const value = Buffer.from(row.payload);
       if (limit !== undefined && value.length > limit) refused.push({ row, refusal: `its payload is ${value.length} bytes, over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
-      else sendable.push({ ...row, value });
+      else sendable.push({ row, value });
     }
     return { sendable, refused };
   }
