@@ -2,9 +2,11 @@ import { OutboxWriter, type MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, type ServiceConfig } from '@holdfast/service-kit';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../../services/maintenance-planner/src/config/planner-settings';
+import { HeldWindowBacklog } from '../../services/maintenance-planner/src/holds/held-window-backlog';
 import { HoldAnnouncer } from '../../services/maintenance-planner/src/holds/hold-announcer';
+import type { HoldRow } from '../../services/maintenance-planner/src/holds/hold-record';
 import { HoldsService } from '../../services/maintenance-planner/src/holds/holds.service';
 import { LocalTimes } from '../../services/maintenance-planner/src/regions/local-times';
 import { SlotProposer } from '../../services/maintenance-planner/src/slots/slot-proposer';
@@ -13,10 +15,15 @@ import { PLANNER_SCHEMA } from './planner-bench-database';
 export interface SurgeTransaction {
   windows: number;
   occurrences: number;
+  /** Outbox rows the placement wrote in all (hold.placed and one window.held per held window). */
   events: number;
-  ms: number;
-  /** Where the time went: loading what was held, building the events, writing them to the outbox; the rest is the hold, the fan-out and the audit rows. */
-  steps: { events: number; outbox: number; rest: number };
+  /** The baseline: hold, fan-out, audit and every window.held in the one transaction (rolled back), as placements did before 2026-12-02. */
+  oneTransactionMs: number;
+  /** The hold committed with hold.placed alone: from here on the gate answers 423 for every window it holds. */
+  holdCommittedMs: number;
+  /** After that commit, until the last window.held is in the outbox (HeldWindowBacklog, 100 windows a transaction). */
+  announcedMs: number;
+  announcementTransactions: number;
 }
 
 class FixedClock extends Clock {
@@ -29,44 +36,60 @@ class FixedClock extends Clock {
 }
 
 /**
- * The service's own HoldsService.place for one IR surge over the first `windows` one-off windows
- * of the seed (and the recurring occurrences in that period), in a transaction rolled back after:
- * the hold, the fan-out, the audit rows, hold.placed and one window.held per held window written
- * to the outbox. No Kafka: the outbox writer is the library's, the relay is not running.
+ * The service's own HoldsService.place for one IR surge over the first `windows` one-off windows of
+ * the seed (and the recurring occurrences in that period), the service's classes without Nest or
+ * Kafka (the outbox writer of libs/messaging, the relay not running). First the baseline, the hold
+ * and all its window.held events in one transaction, rolled back; then the hold as the planner
+ * places it now, committed, and the window.held events it owes, written after it.
  */
-export async function measureSurgeTransaction(dataSource: DataSource, start: Date, windows: number): Promise<SurgeTransaction> {
+export async function measureSurgeTransaction(dataSource: DataSource, start: Date, windows: number, log: (line: string) => void): Promise<SurgeTransaction> {
   const [edge] = (await dataSource.query(`SELECT starts_at FROM maintenance_window WHERE recurrence IS NULL ORDER BY starts_at OFFSET $1 LIMIT 1`, [windows - 1])) as { starts_at: Date }[];
   const until = new Date(edge.starts_at.getTime() + 1);
   const catalog = new RegionCatalog();
+  const clock = new FixedClock(start);
   const messaging = { outbox: new OutboxWriter(PLANNER_SCHEMA) } as unknown as MessagingRuntime;
   const announcer = new HoldAnnouncer(messaging, new LocalTimes(catalog));
+  const backlog = new HeldWindowBacklog(dataSource, clock, announcer);
   const config = { settings: { holdHorizonMs: 86_400_000, holdCooldownMs: 1_800_000 } } as ServiceConfig<PlannerSettings>;
-  const holds = new HoldsService(dataSource, new FixedClock(start), announcer, new SlotProposer(catalog), catalog, config, new MetricsRegistry('bench', false));
-  const steps = { events: 0, outbox: 0, rest: 0 };
-  const timed = <A extends unknown[], R>(step: keyof typeof steps, run: (...args: A) => R) => (...args: A): R => {
-    const began = performance.now();
-    const result = run(...args);
-    if (result instanceof Promise) return result.finally(() => (steps[step] += performance.now() - began)) as R;
-    steps[step] += performance.now() - began;
-    return result;
-  };
-  announcer.windowHeldEvents = timed('events', announcer.windowHeldEvents.bind(announcer));
-  announcer.publish = timed('outbox', announcer.publish.bind(announcer));
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  await runner.startTransaction();
+  const holds = new HoldsService(dataSource, clock, announcer, backlog, new SlotProposer(catalog), catalog, config, new MetricsRegistry('bench', false));
+  const placement = (causeId: string) => ({ source: 'detector' as const, causeId, regions: ['IR'], reason: 'bench surge', from: start, until });
+
+  const baseline = dataSource.createQueryRunner();
+  await baseline.connect();
+  await baseline.startTransaction();
+  let oneTransactionMs: number;
   try {
     const began = performance.now();
-    const hold = await holds.place(runner.manager, { source: 'detector', causeId: `bench-${Date.now()}`, regions: ['IR'], reason: 'bench surge', from: start, until });
-    const ms = performance.now() - began;
-    const [counts] = (await runner.query(
-      `SELECT count(DISTINCT window_id)::int AS windows, count(*)::int AS occurrences, (SELECT count(*)::int FROM outbox_message) AS events FROM hold_occurrence WHERE hold_id = $1`,
-      [hold!.id],
-    )) as { windows: number; occurrences: number; events: number }[];
-    steps.rest = ms - steps.events - steps.outbox;
-    return { ...counts, ms, steps };
+    const hold = await holds.place(baseline.manager, placement(`bench-one-transaction-${Date.now()}`));
+    await announcer.publish(baseline.manager, await backlog.settle(baseline.manager, hold!));
+    // Rolled back rather than committed: the commit's own flush is paid by the case below as well.
+    oneTransactionMs = performance.now() - began;
   } finally {
-    await runner.rollbackTransaction();
-    await runner.release();
+    await baseline.rollbackTransaction();
+    await baseline.release();
   }
+  log(`baseline, the hold and every window.held in one transaction: ${oneTransactionMs.toFixed(0)} ms (rolled back)`);
+
+  let transactions = 0;
+  const counted = announcer.publish.bind(announcer);
+  announcer.publish = (tx: EntityManager, events) => {
+    transactions++;
+    return counted(tx, events);
+  };
+  const placedAt = performance.now();
+  const hold = (await dataSource.transaction((tx) => holds.place(tx, placement(`bench-${Date.now()}`)))) as HoldRow;
+  const holdCommittedMs = performance.now() - placedAt;
+  log(`the hold committed with hold.placed in ${holdCommittedMs.toFixed(0)} ms; announcing its windows after it`);
+  const announcing = performance.now();
+  // The placement's commit already started it (afterCommit); this joins it.
+  await backlog.drain(hold.id);
+  const announcedMs = performance.now() - announcing;
+  const [counts] = (await dataSource.query(
+    `SELECT count(DISTINCT window_id)::int AS windows, count(*)::int AS occurrences, (SELECT count(*)::int FROM outbox_message) AS events,
+            (SELECT count(*)::int FROM hold_announcement) AS owed
+       FROM hold_occurrence WHERE hold_id = $1`,
+    [hold.id],
+  )) as { windows: number; occurrences: number; events: number; owed: number }[];
+  if (counts.owed > 0) throw new Error(`the hold still owes announcements after its drain: ${counts.owed} row(s) in hold_announcement`);
+  return { windows: counts.windows, occurrences: counts.occurrences, events: counts.events, oneTransactionMs, holdCommittedMs, announcedMs, announcementTransactions: transactions - 1 };
 }

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
-import { heldByActiveHold, occurrenceColumns, type OccurrenceRow, occurrenceView, readerRegions, WINDOW_COLUMNS, windowColumns, type WindowRow, windowSnapshot } from '../windows/window-record';
+import { heldByActiveHold, occurrenceColumns, type OccurrenceRow, occurrenceView, readerRegions, windowColumns, type WindowRow, windowSnapshot } from '../windows/window-record';
 import type { HoldRow } from './hold-record';
 
 /**
@@ -19,15 +19,21 @@ const HELD_THROUGH_OCCURRENCES = `CASE WHEN w.status IN ('scheduled', 'needs-res
     (SELECT 1 FROM occurrence held WHERE held.window_id = w.id AND held.status = 'scheduled' AND ${heldByActiveHold('held')} LIMIT 1) probe)
   THEN 'held' ELSE w.status END`;
 
-const READ_PLACED_WINDOWS = prepared(
-  `SELECT ${windowColumns('w', HELD_THROUGH_OCCURRENCES)} FROM maintenance_window w WHERE w.id IN (SELECT window_id FROM hold_occurrence WHERE hold_id = $1) ORDER BY w.starts_at, w.id`,
-);
-const READ_PLACED_OCCURRENCES = prepared(
-  `SELECT ${occurrenceColumns('o')} FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number WHERE l.hold_id = $1 ORDER BY o.starts_at`,
-);
-
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
+
+// The windows a hold event can list, held ones first (holdWindows' order): a surge over 30,000
+// windows read every one of them and their occurrences to list 200.
+const LISTABLE_PLACED_WINDOWS = `SELECT p.id FROM maintenance_window p WHERE p.id IN (SELECT window_id FROM hold_occurrence WHERE hold_id = $1)
+  ORDER BY p.surge_policy = 'notify-only', p.starts_at, p.id LIMIT ${HOLD_EVENT_WINDOW_LIMIT}`;
+// Not prepared: a call may name two windows or thousands.
+const LOAD_WINDOWS = `SELECT ${windowColumns('w', HELD_THROUGH_OCCURRENCES)} FROM maintenance_window w WHERE w.id = ANY($1::uuid[]) ORDER BY w.starts_at, w.id`;
+const READ_PLACED_WINDOWS = prepared(`SELECT ${windowColumns('w', HELD_THROUGH_OCCURRENCES)} FROM maintenance_window w WHERE w.id IN (${LISTABLE_PLACED_WINDOWS}) ORDER BY w.starts_at, w.id`);
+const READ_PLACED_OCCURRENCES = prepared(
+  `SELECT ${occurrenceColumns('o')} FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+    WHERE l.hold_id = $1 AND l.window_id IN (${LISTABLE_PLACED_WINDOWS}) ORDER BY o.starts_at`,
+);
+
 /** How many occurrences a window.* event lists. */
 export const WINDOW_EVENT_OCCURRENCE_LIMIT = 1000;
 
@@ -86,7 +92,7 @@ export class HoldAnnouncer {
     const windowIds = [...new Set(touched.map((entry) => entry.window_id))];
     // Both reads in one round trip (the connection pipelines them).
     const [windows, occurrences] = (await Promise.all([
-      tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[]) ORDER BY starts_at, id`, [windowIds]),
+      tx.query(LOAD_WINDOWS, [windowIds]),
       tx.query(
         `SELECT ${occurrenceColumns('o')} FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number ORDER BY o.starts_at`,
         [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number)],
@@ -96,8 +102,9 @@ export class HoldAnnouncer {
   }
 
   /**
-   * What a hold placed in this transaction holds, read through its links (all of them made by its
-   * fan-out), so the reads can be issued with the fan-out itself, in the same round trip.
+   * The windows a hold placed in this transaction holds that its hold.placed can list (every held
+   * one when it holds no more than HOLD_EVENT_WINDOW_LIMIT), read through its links (all of them made
+   * by its fan-out), so the reads can be issued with the fan-out itself, in the same round trip.
    */
   readPlaced(tx: EntityManager, holdId: string): Promise<[WindowRow[], OccurrenceRow[]]> {
     return Promise.all([
@@ -117,11 +124,12 @@ export class HoldAnnouncer {
     return [...byWindow.values()];
   }
 
-  holdWindows(windows: readonly TouchedWindow[], holdRegions: readonly string[]): { windows: HoldWindow[]; windowsTruncated: boolean } {
+  /** The windows a hold event lists, and whether it lists fewer than `windowCount`, all the hold touched (those given, unless only some were read). */
+  holdWindows(windows: readonly TouchedWindow[], holdRegions: readonly string[], windowCount = windows.length): { windows: HoldWindow[]; windowsTruncated: boolean } {
     // Held ones first: they are what an owner must act on.
     const ordered = [...windows].sort((a, b) => Number(a.row.surge_policy === 'notify-only') - Number(b.row.surge_policy === 'notify-only'));
-    const { listed, truncated } = listWithin(ordered, HOLD_EVENT_WINDOW_LIMIT, (window) => this.holdWindow(window, holdRegions));
-    return { windows: listed, windowsTruncated: truncated };
+    const { listed } = listWithin(ordered, HOLD_EVENT_WINDOW_LIMIT, (window) => this.holdWindow(window, holdRegions));
+    return { windows: listed, windowsTruncated: listed.length < Math.max(windowCount, windows.length) };
   }
 
   /** The occurrences a window.* event of this window lists, held ones as touched, and whether it lists them all. */

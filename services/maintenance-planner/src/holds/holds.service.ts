@@ -12,6 +12,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
 import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { auditOccurrences, HeldWindowBacklog, WINDOWS_PER_ANNOUNCEMENT } from './held-window-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { HOLD_COLUMNS, type HoldRow } from './hold-record';
 
@@ -63,6 +64,7 @@ export class HoldsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly announcer: HoldAnnouncer,
+    private readonly backlog: HeldWindowBacklog,
     private readonly proposer: SlotProposer,
     private readonly catalog: RegionCatalog,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
@@ -82,7 +84,9 @@ export class HoldsService {
    * Places a hold unless one exists for the same (source, cause); returns it, or null when it already
    * existed. Two round trips: the hold, its fan-out and the read of what it holds, issued together
    * (each statement sees the one before; a hold that existed already links and reads nothing); then
-   * its audit rows and events.
+   * its audit rows and events. A hold over more than WINDOWS_PER_ANNOUNCEMENT windows commits with
+   * hold.placed alone and owes its window.held events (HeldWindowBacklog), so the gate holds those
+   * windows as soon as the hold is placed, however many there are.
    */
   async place(tx: EntityManager, placement: HoldPlacement): Promise<HoldRow | null> {
     const now = this.clock.now();
@@ -118,6 +122,8 @@ export class HoldsService {
     if (!hold) return null;
     const windows = this.announcer.assemble(touched, windowRows, occurrenceRows);
     const options = this.eventOptions(regions[0], placement.cause);
+    const heldIds = heldWindowIds(touched);
+    const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
     const events: HoldfastEvent[] = [
       createEvent(
         'hold.placed',
@@ -131,16 +137,16 @@ export class HoldsService {
           ...(hold.placed_by ? { placedBy: hold.placed_by } : {}),
           from: hold.from_at.toISOString(),
           until: hold.until_at?.toISOString() ?? null,
-          windowIds: heldWindowIds(touched).slice(0, 1000),
+          windowIds: heldIds.slice(0, 1000),
           ...(hold.severity ? { severity: hold.severity } : {}),
-          ...this.announcer.holdWindows(windows, regions),
+          ...this.announcer.holdWindows(windows, regions, new Set(touched.map((entry) => entry.window_id)).size),
           occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
           notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, 1000),
           periodLocalTimes: this.announcer.periodLocalTimes(hold),
         },
         options,
       ),
-      ...this.announcer.windowHeldEvents(hold, windows, options),
+      ...(announcedNow ? this.announcer.windowHeldEvents(hold, windows, options) : []),
     ];
     // Independent statements issued together share a round trip (the connection pipelines them).
     await Promise.all([
@@ -153,7 +159,9 @@ export class HoldsService {
         details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
       }),
       this.announcer.publish(tx, events),
-      this.auditOccurrences(tx, touched, 'held', `hold:${hold.id}`, placement.cause?.id),
+      announcedNow
+        ? auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now, causeEventId: placement.cause?.id })
+        : this.backlog.owe(tx, hold),
     ]);
     return hold;
   }
@@ -162,6 +170,8 @@ export class HoldsService {
   async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: Record<string, unknown>; cause: HoldfastEvent }): Promise<void> {
     const now = this.clock.now();
     const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
+    // Before the hold's row is changed: the windows it still owes are announced as placed, ahead of the extension.
+    const owed = await this.backlog.settle(tx, hold);
     const [row] = rowsOf<HoldRow>(
       await tx.query(
         `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence)
@@ -174,6 +184,7 @@ export class HoldsService {
     const windows = await this.announcer.load(tx, touched);
     const options = this.eventOptions(row.regions[0], update.cause);
     await this.announcer.publish(tx, [
+      ...owed,
       createEvent(
         'hold.placed',
         {
@@ -220,6 +231,8 @@ export class HoldsService {
       await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
     );
     if (updated.length === 0) return;
+    // Announced as held before they are announced as released.
+    const owed = await this.backlog.settle(tx, hold);
     const links = rowsOf<TouchedOccurrence & { overridden: boolean }>(
       await tx.query(
         `UPDATE hold_occurrence SET released_at = $2 WHERE hold_id = $1 AND released_at IS NULL RETURNING window_id, number, kind, in_progress, overridden_by IS NOT NULL AS overridden`,
@@ -233,6 +246,7 @@ export class HoldsService {
     const windows = await this.announcer.load(tx, touched);
     const options = this.eventOptions(hold.regions[0], cause);
     const events: HoldfastEvent[] = [
+      ...owed,
       createEvent(
         'hold.released',
         {
@@ -285,7 +299,7 @@ export class HoldsService {
       }
     }
     await this.announcer.publish(tx, events);
-    await this.auditOccurrences(tx, touched, 'released', actor ?? `hold:${hold.id}`, cause?.id);
+    await auditOccurrences(tx, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: cause?.id });
   }
 
   /**
@@ -346,10 +360,13 @@ export class HoldsService {
   }
 
   /**
-   * The periodic job: releases holds whose cool-down or period ended, extends open-ended holds to
-   * the horizon, and repairs occurrences left held by a hold that no longer holds them.
+   * The periodic job: announces what large holds still owe, releases holds whose cool-down or
+   * period ended, extends open-ended holds to the horizon, and repairs occurrences left held by a
+   * hold that no longer holds them.
    */
-  async sweepHolds(): Promise<{ released: number; extended: number; repaired: number }> {
+  async sweepHolds(): Promise<{ announced: number; released: number; extended: number; repaired: number }> {
+    // What a stopped process left unannounced, before anything else is said about those holds.
+    const announced = await this.backlog.drainAll();
     const now = this.clock.now();
     let released = 0;
     let extended = 0;
@@ -369,15 +386,16 @@ export class HoldsService {
     for (const hold of open) {
       await this.dataSource.transaction(async (tx) => {
         await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1', [hold.id, horizon]);
+        const owed = await this.backlog.settle(tx, hold);
         const touched = await this.timedFanOut('horizon', tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now });
         const windows = await this.announcer.load(tx, touched);
-        await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
+        await this.announcer.publish(tx, [...owed, ...this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0]))]);
       });
       extended++;
     }
     const repaired = await this.repair(now);
     await this.refreshGauges();
-    return { released, extended, repaired };
+    return { announced, released, extended, repaired };
   }
 
   /**
@@ -497,17 +515,6 @@ export class HoldsService {
       entry.causeEventId ?? null,
       entry.details ?? {},
     ]);
-  }
-
-  /** One audit row per window touched (set-based: a surge may hold thousands). */
-  private async auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], action: string, actor: string, causeEventId?: string): Promise<void> {
-    if (touched.length === 0) return;
-    await tx.query(
-      answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
-       SELECT 'window', window_id, $3, $4, $5, $6, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
-         FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`),
-      [touched.map((entry) => entry.window_id), touched.map((entry) => entry.number), action, actor, this.clock.now(), causeEventId ?? null, touched.map((entry) => entry.kind)],
-    );
   }
 
   private async timedFanOut(trigger: string, tx: EntityManager, request: FanOutRequest): Promise<TouchedOccurrence[]> {

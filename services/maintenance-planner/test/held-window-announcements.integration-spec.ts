@@ -1,0 +1,140 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { Topics } from '@holdfast/contracts';
+import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { WINDOWS_PER_ANNOUNCEMENT } from '../src/holds/held-window-backlog';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+
+const clock = new ManualClock('2026-09-01T00:00:00Z');
+const WINDOWS = WINDOWS_PER_ANNOUNCEMENT + 20;
+
+/**
+ * A hold over more windows than one transaction announces is committed first and owes its
+ * window.held events. To see the moments in between, a connection of the spec's own holds the
+ * outbox's lock on one window's key (the lowest window id, in the first batch announced), which
+ * stops the announcing transaction inside, as a slow or stopped planner would be.
+ */
+describe('maintenance-planner: a hold over many windows gates at once and announces its windows after it', () => {
+  let service: ServiceUnderTest;
+  let windowEvents: TopicRecorder;
+  let spy: Client;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+  };
+  /** `WINDOWS` one-off windows in the region, in creation order (so in window id order: ids are UUIDv7). */
+  const planWindows = async (region: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let index = 0; index < WINDOWS; index++) {
+      const startsAt = new Date(Date.parse('2026-09-02T00:00:00Z') + index * 600_000);
+      const planned = await api('POST', '/v1/windows', {
+        title: `cache node ${index} in ${region}`,
+        ownerTeam: 'edge',
+        footprint: { global: false, regions: [region] },
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 300_000).toISOString(),
+        plannedZone: 'UTC',
+      });
+      expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+      ids.push(planned.body.windowId);
+    }
+    return ids;
+  };
+  const placeHold = async (region: string) => {
+    const hold = await api('POST', '/v1/holds', { regions: [region], from: '2026-09-01T00:00:00Z', until: '2026-09-05T00:00:00Z', reason: `Elections in ${region}` });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    return hold.body.id as string;
+  };
+  const typesOf = (windowId: string) => windowEvents.messages.filter((message) => message.key === windowId).map((message) => message.headers.ce_type);
+  const heldEventsOf = (windowIds: readonly string[]) => windowEvents.messages.filter((message) => message.headers.ce_type === 'window.held' && windowIds.includes(message.key!));
+  const owed = async (holdId: string) => (await spy.query('SELECT announced_through FROM hold_announcement WHERE hold_id = $1', [holdId])).rows;
+  /** The outbox's lock on the window's key, as OutboxWriter takes it (held until unlocked). */
+  const lockWindowKey = (windowId: string) => spy.query(`SELECT pg_advisory_lock(hashtext('maintenance_planner'), hashtext($1))`, [`${Topics.maintenanceWindows}/${windowId}`]);
+  const unlockWindowKey = (windowId: string) => spy.query(`SELECT pg_advisory_unlock(hashtext('maintenance_planner'), hashtext($1))`, [`${Topics.maintenanceWindows}/${windowId}`]);
+  const waiting = async (on: 'advisory' | 'hold_announcement') =>
+    (
+      await spy.query(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+            AND (CASE WHEN $1 = 'advisory' THEN wait_event = 'advisory' ELSE query LIKE '%FROM hold_announcement%' END)`,
+        [on],
+      )
+    ).rows as { pid: number }[];
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    windowEvents = await recordTopic(createKafka(service.config.kafka, silentLogger), physicalTopic(service.config.kafka, Topics.maintenanceWindows), `${service.config.kafka.topicPrefix}window-reader`);
+    spy = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
+    await spy.connect();
+  });
+
+  afterAll(async () => {
+    await spy?.end();
+    await windowEvents?.stop();
+    await service?.close();
+  });
+
+  it(`answers 423 for all ${WINDOWS} windows as soon as the hold is placed, then announces each window once, after its window.scheduled`, async () => {
+    const windowIds = await planWindows('PE');
+    await lockWindowKey(windowIds[0]);
+    const holdId = await placeHold('PE');
+    // The hold is committed and gating while none of its window.held events is written yet.
+    for (const windowId of [windowIds[0], windowIds[WINDOWS - 1]]) expect((await api('GET', `/v1/gate?windowId=${windowId}`)).status).toBe(423);
+    expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ active: true, heldOccurrences: WINDOWS });
+    await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(1));
+    expect(await owed(holdId)).toEqual([{ announced_through: null }]);
+    expect(heldEventsOf(windowIds)).toEqual([]);
+
+    await unlockWindowKey(windowIds[0]);
+    await expectEventually(() => expect(heldEventsOf(windowIds)).toHaveLength(WINDOWS));
+    for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held']);
+    expect(await owed(holdId)).toEqual([]);
+    const held = JSON.parse(heldEventsOf([windowIds[WINDOWS - 1]])[0].value);
+    expect(held).toMatchObject({ windowId: windowIds[WINDOWS - 1], status: 'held', holdId, holdRegions: ['PE'], occurrences: [expect.objectContaining({ number: 1 })] });
+    const audit = await api('GET', `/v1/audit?subject=${windowIds[WINDOWS - 1]}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'held']);
+  });
+
+  it('a hold released while its windows are being announced announces each one held, then released, never released first', async () => {
+    const windowIds = await planWindows('BO');
+    await lockWindowKey(windowIds[0]);
+    const holdId = await placeHold('BO');
+    await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(1));
+    // The release waits for the announcement in flight, then announces the rest itself, before its own events.
+    const released = api('POST', `/v1/holds/${holdId}/release`, { reason: 'results are in' });
+    await expectEventually(async () => expect(await waiting('hold_announcement')).toHaveLength(1));
+    await unlockWindowKey(windowIds[0]);
+    expect((await released).status).toBe(200);
+    await expectEventually(() => expect(windowEvents.messages.filter((message) => message.headers.ce_type === 'window.released' && windowIds.includes(message.key!))).toHaveLength(WINDOWS));
+    for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
+    expect(await owed(holdId)).toEqual([]);
+    expect((await api('GET', `/v1/gate?windowId=${windowIds[WINDOWS - 1]}`)).status).toBe(200);
+  });
+
+  it('announcements cut off by a failure are resumed by the sweep where they stopped, each window still announced once', async () => {
+    const windowIds = await planWindows('EC');
+    await lockWindowKey(windowIds[0]);
+    const holdId = await placeHold('EC');
+    const [announcing] = await expectEventually(async () => {
+      const found = await waiting('advisory');
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    // The announcing transaction's connection dies: the transaction is rolled back and the debt stays.
+    await spy.query('SELECT pg_terminate_backend($1)', [announcing.pid]);
+    await unlockWindowKey(windowIds[0]);
+    await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(0));
+    expect(await owed(holdId)).toEqual([{ announced_through: null }]);
+    expect(heldEventsOf(windowIds)).toEqual([]);
+
+    const swept = await service.app.get(PlannerSweep).sweep();
+    expect(swept.announced).toBe(WINDOWS);
+    expect(await owed(holdId)).toEqual([]);
+    await expectEventually(() => expect(heldEventsOf(windowIds)).toHaveLength(WINDOWS));
+    for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held']);
+  });
+});
