@@ -51,9 +51,12 @@ export async function auditOccurrences(tx: EntityManager, touched: readonly Touc
 /**
  * The window.held events a large hold still owes. Its placement records the debt with the hold;
  * once that commits, this process announces the windows in transactions of WINDOWS_PER_ANNOUNCEMENT,
- * each advancing the row's cursor, and the sweep picks up whatever a stopped process left. Anything
- * that would announce a later change of the hold (its extension, its release) settles the rest
- * first, in its own transaction, so no reader sees window.released before window.held.
+ * each advancing the row's cursor, and the sweep picks up whatever a stopped process left. The
+ * hold's release settles the rest first, in its own transaction, so no reader sees window.released
+ * before window.held. An extension announces only the links it makes and leaves the debt to run
+ * on: a window it reaches again is told of its new occurrences then, and of the placement's when
+ * its turn comes; settling there would put thousands of events in the surge consumer's
+ * transaction, which over 100 keys locks every other writer of the outbox out until it commits.
  */
 @Injectable()
 export class HeldWindowBacklog implements OnApplicationShutdown {
@@ -75,8 +78,8 @@ export class HeldWindowBacklog implements OnApplicationShutdown {
   }
 
   /**
-   * In a transaction about to announce a change of the hold (it holds the hold's row): whatever
-   * the hold still owes, audited and returned as events for the caller to publish ahead of its own.
+   * In the transaction releasing the hold: whatever it still owes, audited and returned as events
+   * for the caller to publish ahead of its own (waiting for a batch in flight to commit first).
    */
   async settle(tx: EntityManager, hold: HoldRow): Promise<HoldfastEvent[]> {
     const [owed] = (await tx.query(ALL_OWED, [hold.id])) as { announced_through: string | null }[];

@@ -170,8 +170,6 @@ export class HoldsService {
   async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: Record<string, unknown>; cause: HoldfastEvent }): Promise<void> {
     const now = this.clock.now();
     const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
-    // Before the hold's row is changed: the windows it still owes are announced as placed, ahead of the extension.
-    const owed = await this.backlog.settle(tx, hold);
     const [row] = rowsOf<HoldRow>(
       await tx.query(
         `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence)
@@ -184,7 +182,6 @@ export class HoldsService {
     const windows = await this.announcer.load(tx, touched);
     const options = this.eventOptions(row.regions[0], update.cause);
     await this.announcer.publish(tx, [
-      ...owed,
       createEvent(
         'hold.placed',
         {
@@ -386,10 +383,9 @@ export class HoldsService {
     for (const hold of open) {
       await this.dataSource.transaction(async (tx) => {
         await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1', [hold.id, horizon]);
-        const owed = await this.backlog.settle(tx, hold);
         const touched = await this.timedFanOut('horizon', tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now });
         const windows = await this.announcer.load(tx, touched);
-        await this.announcer.publish(tx, [...owed, ...this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0]))]);
+        await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
       });
       extended++;
     }
