@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { WINDOWS_PER_ANNOUNCEMENT } from '../src/holds/held-window-backlog';
+import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
 
 const clock = new ManualClock('2026-09-01T00:00:00Z');
@@ -56,6 +57,7 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
   /** The outbox's lock on the window's key, as OutboxWriter takes it (held until unlocked). */
   const lockWindowKey = (windowId: string) => spy.query(`SELECT pg_advisory_lock(hashtext('maintenance_planner'), hashtext($1))`, [`${Topics.maintenanceWindows}/${windowId}`]);
   const unlockWindowKey = (windowId: string) => spy.query(`SELECT pg_advisory_unlock(hashtext('maintenance_planner'), hashtext($1))`, [`${Topics.maintenanceWindows}/${windowId}`]);
+  const owedSecondsMetric = async () => Number(/^holdfast_hold_announcements_owed_seconds\S* (\S+)$/m.exec(await (await service.fetch('/metrics')).text())?.[1]);
   const waiting = async (on: 'advisory' | 'hold_announcement') =>
     (
       await spy.query(
@@ -130,11 +132,16 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(0));
     expect(await owed(holdId)).toEqual([{ announced_through: null }]);
     expect(heldEventsOf(windowIds)).toEqual([]);
+    // Eleven minutes on, an operator sees how long the owners have gone untold (HoldfastHoldAnnouncementsOwed fires past ten).
+    clock.advance(11 * 60_000);
+    await service.app.get(HoldsService).refreshGauges();
+    expect(await owedSecondsMetric()).toBe(660);
 
     const swept = await service.app.get(PlannerSweep).sweep();
     expect(swept.announced).toBe(WINDOWS);
     expect(await owed(holdId)).toEqual([]);
     await expectEventually(() => expect(heldEventsOf(windowIds)).toHaveLength(WINDOWS));
     for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held']);
+    expect(await owedSecondsMetric()).toBe(0);
   });
 });

@@ -115,6 +115,12 @@ export class HeldWindowBacklog implements OnApplicationShutdown {
     return windows;
   }
 
+  /** How long the oldest hold has owed its announcements, in seconds at `now`; 0 when none owes any. */
+  async oldestOwedSeconds(now: Date): Promise<number> {
+    const [{ oldest }] = (await this.dataSource.query('SELECT min(owed_since) AS oldest FROM hold_announcement')) as { oldest: Date | null }[];
+    return oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     // Stops between transactions; the next start's sweep goes on from the last one committed.
     this.stopping = true;

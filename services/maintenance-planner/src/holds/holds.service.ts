@@ -58,6 +58,7 @@ export class HoldsService {
   private readonly fanOutSeconds;
   private readonly activeHolds;
   private readonly heldOccurrences;
+  private readonly announcementsOwed;
   private readonly repaired;
 
   constructor(
@@ -73,6 +74,10 @@ export class HoldsService {
     this.fanOutSeconds = metrics.histogram('holdfast_hold_fanout_seconds', 'Time to fan one hold out to the occurrences it holds', ['trigger']);
     this.activeHolds = metrics.gauge('holdfast_active_holds', 'Holds in force, by region and source', ['region', 'source']);
     this.heldOccurrences = metrics.gauge('holdfast_held_occurrences', 'Occurrences held right now');
+    this.announcementsOwed = metrics.gauge(
+      'holdfast_hold_announcements_owed_seconds',
+      'How long the oldest hold over more than 100 windows has owed window.held events to the owners of its windows (0: none owes any), as of the last sweep',
+    );
     this.repaired = metrics.counter('holdfast_hold_repairs_total', 'Occurrences found held by a hold that no longer holds them, and repaired');
   }
 
@@ -487,6 +492,7 @@ export class HoldsService {
          WHERE hold.released_at IS NULL AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL AND o.status = 'scheduled') AS held`,
     )) as { held: number }[];
     this.heldOccurrences.set(held.held);
+    this.announcementsOwed.set(await this.backlog.oldestOwedSeconds(this.clock.now()));
   }
 
   knownRegions(codes: readonly string[]): string[] {
