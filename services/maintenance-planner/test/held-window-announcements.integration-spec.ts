@@ -21,6 +21,7 @@ const WINDOWS = WINDOWS_PER_ANNOUNCEMENT + 20;
 describe('maintenance-planner: a hold over many windows gates at once and announces its windows after it', () => {
   let service: ServiceUnderTest;
   let windowEvents: TopicRecorder;
+  let holdEvents: TopicRecorder;
   let spy: Client;
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -69,7 +70,9 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
 
   beforeAll(async () => {
     service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
-    windowEvents = await recordTopic(createKafka(service.config.kafka, silentLogger), physicalTopic(service.config.kafka, Topics.maintenanceWindows), `${service.config.kafka.topicPrefix}window-reader`);
+    const kafka = createKafka(service.config.kafka, silentLogger);
+    windowEvents = await recordTopic(kafka, physicalTopic(service.config.kafka, Topics.maintenanceWindows), `${service.config.kafka.topicPrefix}window-reader`);
+    holdEvents = await recordTopic(kafka, physicalTopic(service.config.kafka, Topics.maintenanceHolds), `${service.config.kafka.topicPrefix}hold-reader`);
     spy = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
     await spy.connect();
   });
@@ -77,6 +80,7 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
   afterAll(async () => {
     await spy?.end();
     await windowEvents?.stop();
+    await holdEvents?.stop();
     await service?.close();
   });
 
@@ -90,6 +94,10 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(1));
     expect(await owed(holdId)).toEqual([{ announced_through: null }]);
     expect(heldEventsOf(windowIds)).toEqual([]);
+    // hold.placed went out with the hold, naming every window it holds.
+    await expectEventually(() => expect(holdEvents.messages.filter((message) => message.headers.ce_type === 'hold.placed').map((message) => JSON.parse(message.value))).toContainEqual(
+      expect.objectContaining({ holdId, occurrenceCount: WINDOWS, windowIds: expect.arrayContaining(windowIds), windowsTruncated: false }),
+    ));
 
     await unlockWindowKey(windowIds[0]);
     await expectEventually(() => expect(heldEventsOf(windowIds)).toHaveLength(WINDOWS));

@@ -48,6 +48,8 @@ describe('the lists a hold or window event carries', () => {
   it('lists every window of a small hold, and every occurrence of a window that fits, with no truncation flag', () => {
     const windows = hourlyWindows(3, 24, 2);
     expect(announcer.holdWindows(windows, ['IR'])).toMatchObject({ windowsTruncated: false, windows: [{ occurrences: expect.any(Array) }, {}, {}] });
+    // Only the listable windows of a large hold are read: the count of all it holds says the list is cut.
+    expect(announcer.holdWindows(windows, ['IR'], 30_961)).toMatchObject({ windowsTruncated: true, windows: [{}, {}, {}] });
     const listed = announcer.occurrencesOf(windows[0], ['IR']);
     expect(listed.occurrences).toHaveLength(24);
     expect(listed).not.toHaveProperty('occurrencesTruncated');
