@@ -4,7 +4,7 @@ import { RegionCatalog } from '@holdfast/regions';
 import { Clock, type ServiceConfig } from '@holdfast/service-kit';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../../services/maintenance-planner/src/config/planner-settings';
-import { HeldWindowBacklog } from '../../services/maintenance-planner/src/holds/held-window-backlog';
+import { WindowAnnouncementBacklog } from '../../services/maintenance-planner/src/holds/window-announcement-backlog';
 import { HoldAnnouncer } from '../../services/maintenance-planner/src/holds/hold-announcer';
 import type { HoldRow } from '../../services/maintenance-planner/src/holds/hold-record';
 import { HoldsService } from '../../services/maintenance-planner/src/holds/holds.service';
@@ -21,7 +21,7 @@ export interface SurgeTransaction {
   oneTransactionMs: number;
   /** The hold committed with hold.placed alone: from here on the gate answers 423 for every window it holds. */
   holdCommittedMs: number;
-  /** After that commit, until the last window.held is in the outbox (HeldWindowBacklog, 100 windows a transaction). */
+  /** After that commit, until the last window.held is in the outbox (WindowAnnouncementBacklog, 100 windows a transaction). */
   announcedMs: number;
   announcementTransactions: number;
 }
@@ -49,7 +49,7 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
   const clock = new FixedClock(start);
   const messaging = { outbox: new OutboxWriter(PLANNER_SCHEMA) } as unknown as MessagingRuntime;
   const announcer = new HoldAnnouncer(messaging, new LocalTimes(catalog));
-  const backlog = new HeldWindowBacklog(dataSource, clock, announcer);
+  const backlog = new WindowAnnouncementBacklog(dataSource, clock, announcer);
   const config = { settings: { holdHorizonMs: 86_400_000, holdCooldownMs: 1_800_000 } } as ServiceConfig<PlannerSettings>;
   const holds = new HoldsService(dataSource, clock, announcer, backlog, new SlotProposer(catalog), catalog, config, new MetricsRegistry('bench', false));
   const placement = (causeId: string) => ({ source: 'detector' as const, causeId, regions: ['IR'], reason: 'bench surge', from: start, until });
@@ -82,7 +82,7 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
   log(`the hold committed with hold.placed in ${holdCommittedMs.toFixed(0)} ms; announcing its windows after it`);
   const announcing = performance.now();
   // The placement's commit already started it (afterCommit); this joins it.
-  await backlog.drain(hold.id);
+  await backlog.drain();
   const announcedMs = performance.now() - announcing;
   const [counts] = (await dataSource.query(
     `SELECT count(DISTINCT window_id)::int AS windows, count(*)::int AS occurrences, (SELECT count(*)::int FROM outbox_message) AS events,

@@ -5,7 +5,7 @@ import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
-import { WINDOWS_PER_ANNOUNCEMENT } from '../src/holds/held-window-backlog';
+import { WINDOWS_PER_ANNOUNCEMENT } from '../src/holds/window-announcement-backlog';
 import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
 
@@ -54,7 +54,8 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
   };
   const typesOf = (windowId: string) => windowEvents.messages.filter((message) => message.key === windowId).map((message) => message.headers.ce_type);
   const heldEventsOf = (windowIds: readonly string[]) => windowEvents.messages.filter((message) => message.headers.ce_type === 'window.held' && windowIds.includes(message.key!));
-  const owed = async (holdId: string) => (await spy.query('SELECT announced_through FROM hold_announcement WHERE hold_id = $1', [holdId])).rows;
+  const owed = async (holdId: string, kind = 'held') => (await spy.query('SELECT announced_through FROM hold_announcement WHERE hold_id = $1 AND kind = $2', [holdId, kind])).rows;
+  const releasedEventsOf = (windowIds: readonly string[]) => windowEvents.messages.filter((message) => message.headers.ce_type === 'window.released' && windowIds.includes(message.key!));
   /** The outbox's lock on the window's key, as OutboxWriter takes it (held until unlocked). */
   const lockWindowKey = (windowId: string) => spy.query(`SELECT pg_advisory_lock(hashtext('maintenance_planner'), hashtext($1))`, [`${Topics.maintenanceWindows}/${windowId}`]);
   const unlockWindowKey = (windowId: string) => spy.query(`SELECT pg_advisory_unlock(hashtext('maintenance_planner'), hashtext($1))`, [`${Topics.maintenanceWindows}/${windowId}`]);
@@ -119,10 +120,35 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     await expectEventually(async () => expect(await waiting('hold_announcement')).toHaveLength(1));
     await unlockWindowKey(windowIds[0]);
     expect((await released).status).toBe(200);
-    await expectEventually(() => expect(windowEvents.messages.filter((message) => message.headers.ce_type === 'window.released' && windowIds.includes(message.key!))).toHaveLength(WINDOWS));
+    await expectEventually(() => expect(releasedEventsOf(windowIds)).toHaveLength(WINDOWS));
     for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
     expect(await owed(holdId)).toEqual([]);
+    await expectEventually(async () => expect(await owed(holdId, 'released')).toEqual([]));
     expect((await api('GET', `/v1/gate?windowId=${windowIds[WINDOWS - 1]}`)).status).toBe(200);
+  });
+
+  it('a large release commits with hold.released alone, lets the windows go at once, holds back no other hold, and announces each window released after', async () => {
+    const windowIds = await planWindows('PY');
+    const holdId = await placeHold('PY');
+    await expectEventually(() => expect(heldEventsOf(windowIds)).toHaveLength(WINDOWS));
+    await lockWindowKey(windowIds[0]);
+    const released = await api('POST', `/v1/holds/${holdId}/release`, { reason: 'turnout counted' });
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    expect((await api('GET', `/v1/gate?windowId=${windowIds[0]}`)).status).toBe(200);
+    await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(1));
+    expect(await owed(holdId, 'released')).toEqual([{ announced_through: null }]);
+    expect(releasedEventsOf(windowIds)).toEqual([]);
+    // A surge elsewhere meanwhile is held at once: the release's events take no lock on the whole outbox.
+    const other = await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-09-01T00:00:00Z', until: '2026-09-02T00:00:00Z', reason: 'Elections in UY' });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+
+    await unlockWindowKey(windowIds[0]);
+    await expectEventually(() => expect(releasedEventsOf(windowIds)).toHaveLength(WINDOWS));
+    for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
+    expect(JSON.parse(releasedEventsOf([windowIds[WINDOWS - 1]])[0].value)).toMatchObject({ windowId: windowIds[WINDOWS - 1], status: 'scheduled', holdId });
+    expect(await owed(holdId, 'released')).toEqual([]);
+    const audit = await api('GET', `/v1/audit?subject=${windowIds[WINDOWS - 1]}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'held', 'released']);
   });
 
   it('announcements cut off by a failure are resumed by the sweep where they stopped, each window still announced once', async () => {

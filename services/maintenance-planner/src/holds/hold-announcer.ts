@@ -179,6 +179,27 @@ export class HoldAnnouncer {
       );
   }
 
+  /**
+   * window.released for a window whose occurrences a released hold held, as it is now: still held
+   * (by another hold) or needing a new slot if so, scheduled otherwise; null for a window it only flagged.
+   */
+  windowReleasedEvent(hold: HoldRow, window: TouchedWindow, options: CreateEventOptions): HoldfastEvent | null {
+    if (window.row.surge_policy === 'notify-only' || !window.occurrences.some((entry) => entry.kind === 'held')) return null;
+    const status = window.row.status === 'held' || window.row.status === 'needs-reschedule' ? window.row.status : 'scheduled';
+    const proposedSlots = window.occurrences.flatMap((entry) => (entry.row.proposed_slot && entry.row.status === 'needs-reschedule' ? [entry.row.proposed_slot] : []));
+    return createEvent(
+      'window.released',
+      {
+        ...this.windowSnapshotOf(window.row, hold.regions),
+        status,
+        holdId: hold.id,
+        ...(proposedSlots.length ? { proposedSlots } : {}),
+        ...this.occurrencesOf(window, hold.regions),
+      },
+      { ...options, subject: window.row.id },
+    );
+  }
+
   windowSnapshotOf(row: WindowRow, holdRegions: readonly string[]) {
     return windowSnapshot(row, this.localTimes, holdRegions);
   }

@@ -7,7 +7,7 @@ import { SlotProposer } from '../slots/slot-proposer';
 import { ExplanationService } from '../windows/explanation.service';
 import { WindowsController } from '../windows/windows.controller';
 import { WindowsService } from '../windows/windows.service';
-import { HeldWindowBacklog } from './held-window-backlog';
+import { WindowAnnouncementBacklog } from './window-announcement-backlog';
 import { HoldAnnouncer } from './hold-announcer';
 import { HoldsController } from './holds.controller';
 import { HoldsService } from './holds.service';
@@ -17,7 +17,7 @@ import { SurgeEventsConsumer } from './surge-events.consumer';
 /** Windows and holds live together: a hold's fan-out and a window's plan read and write the same occurrences. */
 @Module({
   controllers: [WindowsController, HoldsController, GateController, AuditController],
-  providers: [HoldsService, HoldAnnouncer, HeldWindowBacklog, WindowsService, ExplanationService, GateService, SlotProposer, SurgeEventsConsumer, BaselineEventsConsumer, PlannerSweep],
+  providers: [HoldsService, HoldAnnouncer, WindowAnnouncementBacklog, WindowsService, ExplanationService, GateService, SlotProposer, SurgeEventsConsumer, BaselineEventsConsumer, PlannerSweep],
   exports: [PlannerSweep, HoldsService],
 })
 export class HoldsModule {}

@@ -11,8 +11,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
-import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
-import { auditOccurrences, HeldWindowBacklog, WINDOWS_PER_ANNOUNCEMENT } from './held-window-backlog';
+import { HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { HOLD_COLUMNS, type HoldRow } from './hold-record';
 
@@ -65,7 +65,7 @@ export class HoldsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly announcer: HoldAnnouncer,
-    private readonly backlog: HeldWindowBacklog,
+    private readonly backlog: WindowAnnouncementBacklog,
     private readonly proposer: SlotProposer,
     private readonly catalog: RegionCatalog,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
@@ -76,7 +76,7 @@ export class HoldsService {
     this.heldOccurrences = metrics.gauge('holdfast_held_occurrences', 'Occurrences held right now');
     this.announcementsOwed = metrics.gauge(
       'holdfast_hold_announcements_owed_seconds',
-      'How long the oldest hold over more than 100 windows has owed window.held events to the owners of its windows (0: none owes any), as of the last sweep',
+      'How long the oldest hold over more than 100 windows has owed window.held or window.released events to the owners of its windows (0: none owes any), as of the last sweep',
     );
     this.repaired = metrics.counter('holdfast_hold_repairs_total', 'Occurrences found held by a hold that no longer holds them, and repaired');
   }
@@ -90,7 +90,7 @@ export class HoldsService {
    * existed. Two round trips: the hold, its fan-out and the read of what it holds, issued together
    * (each statement sees the one before; a hold that existed already links and reads nothing); then
    * its audit rows and events. A hold over more than WINDOWS_PER_ANNOUNCEMENT windows commits with
-   * hold.placed alone and owes its window.held events (HeldWindowBacklog), so the gate holds those
+   * hold.placed alone and owes its window.held events (WindowAnnouncementBacklog), so the gate holds those
    * windows as soon as the hold is placed, however many there are.
    */
   async place(tx: EntityManager, placement: HoldPlacement): Promise<HoldRow | null> {
@@ -166,7 +166,7 @@ export class HoldsService {
       this.announcer.publish(tx, events),
       announcedNow
         ? auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now, causeEventId: placement.cause?.id })
-        : this.backlog.owe(tx, hold),
+        : this.backlog.owe(tx, hold, 'held', placement.cause),
     ]);
     return hold;
   }
@@ -245,7 +245,12 @@ export class HoldsService {
     // An occurrence let through this hold was not held by it: its release changes nothing for it.
     const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now);
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: cause?.id, details: { reason, occurrences: touched.length } });
-    const windows = await this.announcer.load(tx, touched);
+    const heldIds = heldWindowIds(touched);
+    const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
+    // A release whose window.released events follow it reads only the windows hold.released lists and those moved.
+    const listed = new Set([...heldIds, ...notifyOnlyWindowIds(touched)].slice(0, HOLD_EVENT_WINDOW_LIMIT).concat(settled.moves.map((move) => move.windowId)));
+    const read = announcedNow ? touched : touched.filter((entry) => listed.has(entry.window_id));
+    const windows = await this.announcer.load(tx, read);
     const options = this.eventOptions(hold.regions[0], cause);
     const events: HoldfastEvent[] = [
       ...owed,
@@ -257,8 +262,8 @@ export class HoldsService {
           releasedAt: now.toISOString(),
           ...(actor ? { releasedBy: actor } : {}),
           reason,
-          windowIds: heldWindowIds(touched).slice(0, 1000),
-          ...this.announcer.holdWindows(windows, hold.regions),
+          windowIds: heldIds.slice(0, 1000),
+          ...this.announcer.holdWindows(windows, hold.regions, new Set(touched.map((entry) => entry.window_id)).size),
           occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
           asOf: now.toISOString(),
         },
@@ -266,22 +271,8 @@ export class HoldsService {
       ),
     ];
     for (const window of windows) {
-      if (window.row.surge_policy === 'notify-only' || !window.occurrences.some((entry) => entry.kind === 'held')) continue;
-      const status = window.row.status === 'held' || window.row.status === 'needs-reschedule' ? window.row.status : 'scheduled';
-      const proposedSlots = window.occurrences.flatMap((entry) => (entry.row.proposed_slot && entry.row.status === 'needs-reschedule' ? [entry.row.proposed_slot] : []));
-      events.push(
-        createEvent(
-          'window.released',
-          {
-            ...this.announcer.windowSnapshotOf(window.row, hold.regions),
-            status,
-            holdId: hold.id,
-            ...(proposedSlots.length ? { proposedSlots } : {}),
-            ...this.announcer.occurrencesOf(window, hold.regions),
-          },
-          { ...options, subject: window.row.id },
-        ),
-      );
+      const released = announcedNow ? this.announcer.windowReleasedEvent(hold, window, options) : null;
+      if (released) events.push(released);
       for (const move of settled.moves.filter((entry) => entry.windowId === window.row.id)) {
         events.push(
           createEvent(
@@ -300,7 +291,7 @@ export class HoldsService {
         );
       }
     }
-    await this.announcer.publish(tx, events);
+    await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', cause)]);
     await auditOccurrences(tx, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: cause?.id });
   }
 

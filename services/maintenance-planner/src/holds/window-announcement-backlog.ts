@@ -1,0 +1,228 @@
+import type { CreateEventOptions, HoldfastEvent } from '@holdfast/contracts';
+import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
+import { Clock } from '@holdfast/service-kit';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { rowsOf } from './hold-fanout.sql';
+import { HOLD_COLUMNS, type HoldRow } from './hold-record';
+
+/**
+ * Windows announced per transaction. A hold that holds no more windows than this announces them
+ * (window.held, window.released) in the transaction that places or releases it; a larger one
+ * commits first and owes them, written after it this many windows a transaction. Placing a surge
+ * over 30,961 windows took 8.8 s with its window.held events, most of it building and writing them,
+ * and the gate answers 423 only once the hold commits; releasing one over 30,000 took 6.9 s, and
+ * over 100 keys the outbox locks out every other writer until commit (other holds waited up to
+ * 3.1 s). At 100 keys the outbox still locks key by key (KEY_LOCKS_PER_CALL), so the transactions
+ * that pay the debt never hold back the planner's other writers, a new surge's hold among them.
+ */
+export const WINDOWS_PER_ANNOUNCEMENT = 100;
+
+export type AnnouncementKind = 'held' | 'released';
+
+// Below every window id: where a hold's announcements start.
+const NO_WINDOW = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The links the announcement is about, of the next `$4` windows after `$3` in id order (all of them
+ * when `$4` is NULL): for window.held, those the hold's placement made (held_at is its placed_at) and
+ * still has; a link made or made again later (an extension, a window planned or changed under the
+ * hold) was announced by what made it. For window.released, those its release let go (released_at
+ * is the hold's); one let go earlier (the window moved or changed) was announced then. The window
+ * ids are read first, as one array: right after a fan-out PostgreSQL's statistics know none of the
+ * hold's links, and planned the join as a loop over all of them per window.
+ */
+const linksSql = (at: 'held_at' | 'released_at', inForce: string) =>
+  prepared(`SELECT l.window_id, l.number, l.kind, l.in_progress FROM hold_occurrence l
+  WHERE l.hold_id = $1 AND l.${at} = $2 ${inForce}
+    AND l.window_id = ANY (ARRAY(SELECT DISTINCT c.window_id FROM hold_occurrence c
+                                  WHERE c.hold_id = $1 AND c.${at} = $2 ${inForce.replaceAll('l.', 'c.')} AND c.window_id > $3::uuid
+                                  ORDER BY c.window_id LIMIT $4))
+  ORDER BY l.window_id, l.number`);
+const OWED_LINKS: Record<AnnouncementKind, string> = {
+  held: linksSql('held_at', 'AND l.released_at IS NULL'),
+  released: linksSql('released_at', ''),
+};
+
+interface Debt {
+  seq: string;
+  kind: AnnouncementKind;
+  announced_through: string | null;
+  chain_causation_id: string | null;
+  chain_correlation_id: string | null;
+}
+
+// The oldest debt, waited for while another transaction pays it: debts are paid one after another,
+// in the order they were made, by whichever process gets there (so a window's events keep their order).
+const OLDEST_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id, ${HOLD_COLUMNS}
+  FROM hold_announcement a JOIN hold ON hold.id = a.hold_id ORDER BY a.seq LIMIT 1 FOR UPDATE OF a`);
+const HELD_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id FROM hold_announcement a
+  WHERE a.hold_id = $1 AND a.kind = 'held' FOR UPDATE`);
+
+/** One audit row per window touched (set-based: a surge may hold thousands). */
+export async function auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], entry: { action: string; actor: string; at: Date; causeEventId?: string | null }): Promise<void> {
+  if (touched.length === 0) return;
+  await tx.query(
+    answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
+       SELECT 'window', window_id, $3, $4, $5, $6, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
+         FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`),
+    [touched.map((link) => link.window_id), touched.map((link) => link.number), entry.action, entry.actor, entry.at, entry.causeEventId ?? null, touched.map((link) => link.kind)],
+  );
+}
+
+/**
+ * The window events large holds still owe. A placement (or release) over more than
+ * WINDOWS_PER_ANNOUNCEMENT windows records its debt with itself; once that commits, this process
+ * pays the debts, oldest first, WINDOWS_PER_ANNOUNCEMENT windows a transaction, each advancing the
+ * debt's cursor, and the sweep picks up whatever a stopped process left. A hold released before its
+ * window.held events are all written settles them in the releasing transaction, ahead of its own.
+ *
+ * An owed event describes its window as it is when written: a window held again by a newer, small
+ * hold meanwhile (announced in that hold's transaction) is announced released from the old hold
+ * with its status held. An extension announces only the links it makes: a window it reaches again
+ * is told of its new occurrences then, and of the placement's when their turn comes.
+ */
+@Injectable()
+export class WindowAnnouncementBacklog implements OnApplicationShutdown {
+  private readonly logger = new Logger(WindowAnnouncementBacklog.name);
+  // The run paying debts in this process, so that a second wake-up joins it.
+  private running?: Promise<number>;
+  // A debt was made while the run was under way: it goes round once more rather than miss it.
+  private again = false;
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly announcer: HoldAnnouncer,
+  ) {}
+
+  /** In the transaction placing (held) or releasing (released) the hold: its window events are owed, and written once it commits. */
+  async owe(tx: EntityManager, hold: HoldRow, kind: AnnouncementKind, cause?: HoldfastEvent): Promise<void> {
+    await tx.query(answeredAtCommit('INSERT INTO hold_announcement (hold_id, kind, owed_since, chain_causation_id, chain_correlation_id) VALUES ($1, $2, $3, $4, $5)'), [
+      hold.id,
+      kind,
+      this.clock.now(),
+      cause?.id ?? null,
+      cause?.correlationid ?? null,
+    ]);
+    afterCommit(tx, () => void this.drain(), this);
+  }
+
+  /**
+   * In the transaction releasing the hold: the window.held events it still owes, audited and
+   * returned for the caller to publish ahead of its own (waiting for a batch in flight to commit first).
+   */
+  async settle(tx: EntityManager, hold: HoldRow): Promise<HoldfastEvent[]> {
+    const [debt] = (await tx.query(HELD_DEBT, [hold.id])) as Debt[];
+    if (!debt) return [];
+    const { events } = await this.announce(tx, hold, debt, null);
+    await tx.query(answeredAtCommit('DELETE FROM hold_announcement WHERE seq = $1'), [debt.seq]);
+    return events;
+  }
+
+  /** Pays every debt, oldest first, a transaction at a time; resolves the windows this run announced. */
+  drain(): Promise<number> {
+    this.again = true;
+    this.running ??= this.payAll()
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, "announcing a hold's windows failed; the next sweep resumes where it stopped");
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+        // A debt made as the run ended: paid now rather than at the next sweep.
+        if (this.again && !this.stopping) void this.drain();
+      });
+    return this.running;
+  }
+
+  /** The sweep's part: whatever a stopped or failed run left. A run in flight is waited for rather than joined: should it fail, the rest is paid now. */
+  async drainAll(): Promise<number> {
+    await this.running;
+    return this.drain();
+  }
+
+  /** How long the oldest debt has been owed, in seconds at `now`; 0 when there is none. */
+  async oldestOwedSeconds(now: Date): Promise<number> {
+    const [{ oldest }] = (await this.dataSource.query('SELECT min(owed_since) AS oldest FROM hold_announcement')) as { oldest: Date | null }[];
+    return oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Stops between transactions; the next start's sweep goes on from the last one committed.
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async payAll(): Promise<number> {
+    this.again = false;
+    const [{ owed }] = (await this.dataSource.query('SELECT count(*)::int AS owed FROM hold_announcement')) as { owed: number }[];
+    if (owed === 0) return 0;
+    // A placement or release just wrote thousands of links the statistics do not know of yet: planned
+    // as if the hold had a handful, each batch read all of them again (30,961 windows took 13.6 s to
+    // announce, against 7.9 s for the one transaction of before).
+    await this.dataSource.query('ANALYZE hold_occurrence').catch((error: unknown) => this.logger.warn({ err: error }, 'ANALYZE hold_occurrence failed; announcing without fresh statistics'));
+    const started = performance.now();
+    let windows = 0;
+    let debts = 0;
+    while (!this.stopping) {
+      this.again = false;
+      const step = await this.dataSource.transaction(async (tx) => {
+        const [debt] = (await tx.query(OLDEST_DEBT)) as (HoldRow & Debt)[];
+        if (!debt) {
+          // The oldest was paid by another process while this one waited for it: look again, unless none is left.
+          const [{ left }] = (await tx.query('SELECT count(*)::int AS left FROM hold_announcement')) as { left: number }[];
+          return left > 0 ? { announced: 0, paid: false } : null;
+        }
+        const { events, windows: announced, last } = await this.announce(tx, debt, debt, WINDOWS_PER_ANNOUNCEMENT);
+        const paid = announced < WINDOWS_PER_ANNOUNCEMENT;
+        await Promise.all([
+          this.announcer.publish(tx, events),
+          paid
+            ? tx.query(answeredAtCommit('DELETE FROM hold_announcement WHERE seq = $1'), [debt.seq])
+            : tx.query(answeredAtCommit('UPDATE hold_announcement SET announced_through = $2 WHERE seq = $1'), [debt.seq, last]),
+        ]);
+        return { announced, paid };
+      });
+      if (!step) {
+        if (this.again) continue;
+        break;
+      }
+      windows += step.announced;
+      if (step.paid) debts++;
+    }
+    if (debts > 0) this.logger.log({ debts, windows, ms: Math.round(performance.now() - started) }, "holds' window events written after them");
+    return windows;
+  }
+
+  /** The events for the next `limit` windows the debt covers after its cursor (all when null); window.held's audit rows written. */
+  private async announce(tx: EntityManager, hold: HoldRow, debt: Debt, limit: number | null): Promise<{ events: HoldfastEvent[]; windows: number; last: string | null }> {
+    const at = debt.kind === 'held' ? hold.placed_at : hold.released_at;
+    const links = rowsOf<TouchedOccurrence>(await tx.query(OWED_LINKS[debt.kind], [hold.id, at, debt.announced_through ?? NO_WINDOW, limit]));
+    if (links.length === 0) return { events: [], windows: 0, last: null };
+    const windows = await this.announcer.load(tx, links);
+    const options = this.eventOptions(hold, debt);
+    let events: HoldfastEvent[];
+    if (debt.kind === 'held') {
+      await auditOccurrences(tx, links, { action: 'held', actor: `hold:${hold.id}`, at: this.clock.now(), causeEventId: debt.chain_causation_id });
+      events = this.announcer.windowHeldEvents(hold, windows, options);
+    } else {
+      // Their audit rows were written with the release.
+      events = windows.flatMap((window) => this.announcer.windowReleasedEvent(hold, window, options) ?? []);
+    }
+    return { events, windows: new Set(links.map((link) => link.window_id)).size, last: links.at(-1)!.window_id };
+  }
+
+  /** The chain of the event that placed or released the hold, as the debt recorded it (none for one placed or released by hand, as for its own events). */
+  private eventOptions(hold: HoldRow, debt: Debt): CreateEventOptions {
+    return {
+      source: this.announcer.source(),
+      subject: hold.regions[0],
+      time: this.clock.now(),
+      ...(debt.chain_correlation_id && debt.chain_causation_id ? { correlationId: debt.chain_correlation_id, causationId: debt.chain_causation_id } : {}),
+    };
+  }
+}
