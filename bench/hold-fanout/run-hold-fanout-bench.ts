@@ -4,7 +4,8 @@
  * (each case in a transaction rolled back afterwards), then a whole surge (HoldsService.place: hold,
  * fan-out, audit, events, outbox) over SURGE_WINDOWS of those windows: until the gate answers 423,
  * against the same placement with every window.held in its transaction, and until the window.held
- * events it owes are written after it.
+ * events it owes are written after it; then its release, and what another region's hold takes to
+ * commit meanwhile against the same hold on its own.
  * Needs PostgreSQL only (DATABASE_URL).
  * Run: npm run bench:hold-fanout (FANOUT_WINDOWS / FANOUT_RECURRING / SURGE_WINDOWS to resize; SURGE_WINDOWS=0 skips it).
  */
@@ -82,6 +83,17 @@ async function main(): Promise<void> {
         },
       ]);
       log(`the gate holds a surge over ${surge.windows} windows after ${surge.holdCommittedMs.toFixed(0)} ms, x${(surge.oneTransactionMs / surge.holdCommittedMs).toFixed(1)} sooner than with every window.held in its transaction; ${surge.events} outbox rows in all`);
+      const { alone, duringRelease } = surge.release.otherHoldMs;
+      const spread = (values: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return { holds: sorted.length, 'p50 ms': sorted[Math.floor(sorted.length / 2)].toFixed(0), 'max ms': sorted.at(-1)!.toFixed(0) };
+      };
+      // The baseline: the same hold elsewhere, placed with nothing else under way.
+      console.table([
+        { case: 'another region\'s hold, on its own (the baseline)', ...spread(alone) },
+        { case: `another region's hold, while the ${surge.windows}-window hold is released and announced`, ...spread(duringRelease) },
+      ]);
+      log(`the ${surge.windows}-window hold's release committed in ${surge.release.committedMs.toFixed(0)} ms; its window.released events were written ${surge.release.announcedMs.toFixed(0)} ms later`);
     }
     log(`headline: set-based fan-out ${headline.fanoutMs} ms for ${setBased.rows} occurrences (goal < 1000 ms); one row at a time ${headline.perRowMs} ms per row (measured on ${rowByRow.rows}, scaled to ${setBased.rows}); ratio x${headline.ratio} (goal >= 10)`);
     mkdirSync('bench/results', { recursive: true });

@@ -24,6 +24,17 @@ export interface SurgeTransaction {
   /** After that commit, until the last window.held is in the outbox (WindowAnnouncementBacklog, 100 windows a transaction). */
   announcedMs: number;
   announcementTransactions: number;
+  release: LargeRelease;
+}
+
+/** The same hold's release, and what other holds' commits took before and while it was under way. */
+export interface LargeRelease {
+  /** Until hold.released committed (the gate lets the windows go from then on). */
+  committedMs: number;
+  /** After that commit, until the last window.released is in the outbox. */
+  announcedMs: number;
+  /** A hold over no window in another region, placed every 100 ms: on its own (the baseline), and from the release's start until its last window.released is written. */
+  otherHoldMs: { alone: number[]; duringRelease: number[] };
 }
 
 class FixedClock extends Clock {
@@ -40,7 +51,9 @@ class FixedClock extends Clock {
  * the seed (and the recurring occurrences in that period), the service's classes without Nest or
  * Kafka (the outbox writer of libs/messaging, the relay not running). First the baseline, the hold
  * and all its window.held events in one transaction, rolled back; then the hold as the planner
- * places it now, committed, and the window.held events it owes, written after it.
+ * places it now, committed, and the window.held events it owes, written after it. Then its release,
+ * with another region's hold placed every 100 ms until its window.released events are written,
+ * against the same hold placed on its own before.
  */
 export async function measureSurgeTransaction(dataSource: DataSource, start: Date, windows: number, log: (line: string) => void): Promise<SurgeTransaction> {
   const [edge] = (await dataSource.query(`SELECT starts_at FROM maintenance_window WHERE recurrence IS NULL ORDER BY starts_at OFFSET $1 LIMIT 1`, [windows - 1])) as { starts_at: Date }[];
@@ -84,6 +97,7 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
   // The placement's commit already started it (afterCommit); this joins it.
   await backlog.drain();
   const announcedMs = performance.now() - announcing;
+  const announcementTransactions = transactions - 1;
   const [counts] = (await dataSource.query(
     `SELECT count(DISTINCT window_id)::int AS windows, count(*)::int AS occurrences, (SELECT count(*)::int FROM outbox_message) AS events,
             (SELECT count(*)::int FROM hold_announcement) AS owed
@@ -91,5 +105,35 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
     [hold.id],
   )) as { windows: number; occurrences: number; events: number; owed: number }[];
   if (counts.owed > 0) throw new Error(`the hold still owes announcements after its drain: ${counts.owed} row(s) in hold_announcement`);
-  return { windows: counts.windows, occurrences: counts.occurrences, events: counts.events, oneTransactionMs, holdCommittedMs, announcedMs, announcementTransactions: transactions - 1 };
+
+  // Another region's hold over no window (NO is in no seeded footprint), as a surge elsewhere would place it.
+  let others = 0;
+  const otherHold = async (): Promise<number> => {
+    const began = performance.now();
+    await dataSource.transaction((tx) => holds.place(tx, { source: 'detector', causeId: `bench-other-${++others}`, regions: ['NO'], reason: 'bench surge elsewhere', from: start, until }));
+    return performance.now() - began;
+  };
+  const alone: number[] = [];
+  for (let index = 0; index < 10; index++) {
+    alone.push(await otherHold());
+    await delay(100);
+  }
+  const releasing = performance.now();
+  let releasedAt = 0;
+  let announced = false;
+  const released = dataSource.transaction((tx) => holds.release(tx, hold, 'bench', 'bench release')).then(() => (releasedAt = performance.now()));
+  const paid = released.then(() => backlog.drain()).finally(() => (announced = true));
+  const duringRelease: number[] = [];
+  const placing: Promise<number>[] = [];
+  while (!announced) {
+    placing.push(otherHold());
+    await delay(100);
+  }
+  await paid;
+  duringRelease.push(...(await Promise.all(placing)));
+  const release = { committedMs: releasedAt - releasing, announcedMs: performance.now() - releasedAt, otherHoldMs: { alone, duringRelease } };
+  log(`its release committed in ${release.committedMs.toFixed(0)} ms, window.released written ${release.announcedMs.toFixed(0)} ms later; ${duringRelease.length} other holds placed meanwhile`);
+  return { windows: counts.windows, occurrences: counts.occurrences, events: counts.events, oneTransactionMs, holdCommittedMs, announcedMs, announcementTransactions, release };
 }
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
