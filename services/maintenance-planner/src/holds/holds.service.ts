@@ -225,7 +225,9 @@ export class HoldsService {
   /**
    * Ends a hold. Each occurrence it held and no other hold still holds goes back to scheduled if it
    * is still ahead, or needs a new slot (with a proposal, or moved there on the owner's standing
-   * permission) if its time passed or began during the hold.
+   * permission) if its time passed or began during the hold. A hold over more than
+   * WINDOWS_PER_ANNOUNCEMENT windows commits with hold.released (and any window.rescheduled) alone and
+   * owes its window.released events, so its end holds back no other hold's transaction.
    */
   async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent): Promise<void> {
     const now = this.clock.now();
