@@ -11,6 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { fanOutHold, fanOutHoldRowByRow } from '../../services/maintenance-planner/src/holds/hold-fanout.sql';
 import { plannerBenchDatabase, seedWindows } from './planner-bench-database';
 import { measureSurgeTransaction, type SurgeTransaction } from './surge-transaction';
@@ -21,6 +22,8 @@ const RECURRING = Number(process.env.FANOUT_RECURRING ?? 1_000);
 const ROW_SAMPLE = Number(process.env.FANOUT_ROW_SAMPLE ?? 10_000);
 const SURGE_WINDOWS = Number(process.env.SURGE_WINDOWS ?? 10_000);
 const log = (line: string) => process.stdout.write(`[hold-fanout] ${line}\n`);
+// The service classes run without Nest here: their info lines would land mid-table; warnings and errors still show.
+Logger.overrideLogger(['warn', 'error']);
 const start = new Date('2026-06-15T00:00:00Z');
 // A surge's hold is placed in the fan-out's transaction (fresh: nothing links to it yet), as HoldsService.place does it.
 const hold = { regions: ['IR'], from: start, until: new Date(start.getTime() + 3 * 86_400_000), now: start, fresh: true };
