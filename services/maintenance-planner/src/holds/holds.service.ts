@@ -144,7 +144,7 @@ export class HoldsService {
           until: hold.until_at?.toISOString() ?? null,
           windowIds: heldIds.slice(0, 1000),
           ...(hold.severity ? { severity: hold.severity } : {}),
-          ...this.announcer.holdWindows(windows, regions, new Set(touched.map((entry) => entry.window_id)).size),
+          ...this.announcer.holdWindows(windows, regions, windowCountOf(touched)),
           occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
           notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, 1000),
           periodLocalTimes: this.announcer.periodLocalTimes(hold),
@@ -249,10 +249,7 @@ export class HoldsService {
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: cause?.id, details: { reason, occurrences: touched.length } });
     const heldIds = heldWindowIds(touched);
     const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
-    // A release whose window.released events follow it reads only the windows hold.released lists and those moved.
-    const listed = new Set([...heldIds, ...notifyOnlyWindowIds(touched)].slice(0, HOLD_EVENT_WINDOW_LIMIT).concat(settled.moves.map((move) => move.windowId)));
-    const read = announcedNow ? touched : touched.filter((entry) => listed.has(entry.window_id));
-    const windows = await this.announcer.load(tx, read);
+    const windows = await this.announcer.load(tx, announcedNow ? touched : listableAfterRelease(touched, heldIds, settled.moves));
     const options = this.eventOptions(hold.regions[0], cause);
     const events: HoldfastEvent[] = [
       ...owed,
@@ -265,7 +262,7 @@ export class HoldsService {
           ...(actor ? { releasedBy: actor } : {}),
           reason,
           windowIds: heldIds.slice(0, 1000),
-          ...this.announcer.holdWindows(windows, hold.regions, new Set(touched.map((entry) => entry.window_id)).size),
+          ...this.announcer.holdWindows(windows, hold.regions, windowCountOf(touched)),
           occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
           asOf: now.toISOString(),
         },
@@ -530,4 +527,12 @@ function heldWindowIds(touched: readonly TouchedOccurrence[]): string[] {
 
 function notifyOnlyWindowIds(touched: readonly TouchedOccurrence[]): string[] {
   return [...new Set(touched.filter((entry) => entry.kind === 'notify-only').map((entry) => entry.window_id))];
+}
+
+const windowCountOf = (touched: readonly TouchedOccurrence[]): number => new Set(touched.map((entry) => entry.window_id)).size;
+
+/** What a release whose window.released events follow it reads: the windows hold.released lists (held ones first) and those moved. */
+function listableAfterRelease(touched: readonly TouchedOccurrence[], heldIds: readonly string[], moves: readonly { windowId: string }[]): TouchedOccurrence[] {
+  const read = new Set([...heldIds, ...notifyOnlyWindowIds(touched)].slice(0, HOLD_EVENT_WINDOW_LIMIT).concat(moves.map((move) => move.windowId)));
+  return touched.filter((entry) => read.has(entry.window_id));
 }

@@ -1,5 +1,6 @@
 import type { CreateEventOptions, HoldfastEvent } from '@holdfast/contracts';
 import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
+import { KEY_LOCKS_PER_CALL } from '@holdfast/messaging';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -15,10 +16,11 @@ import { HOLD_COLUMNS, type HoldRow } from './hold-record';
  * over 30,961 windows took 8.8 s with its window.held events, most of it building and writing them,
  * and the gate answers 423 only once the hold commits; releasing one over 30,000 took 6.9 s, and
  * over 100 keys the outbox locks out every other writer until commit (other holds waited up to
- * 3.1 s). At 100 keys the outbox still locks key by key (KEY_LOCKS_PER_CALL), so the transactions
- * that pay the debt never hold back the planner's other writers, a new surge's hold among them.
+ * 3.1 s). At KEY_LOCKS_PER_CALL keys (100) the outbox still locks key by key, and a window event's
+ * key is its window, so the transactions that pay the debt never hold back the planner's other
+ * writers, a new surge's hold among them.
  */
-export const WINDOWS_PER_ANNOUNCEMENT = 100;
+export const WINDOWS_PER_ANNOUNCEMENT = KEY_LOCKS_PER_CALL;
 
 export type AnnouncementKind = 'held' | 'released';
 
@@ -58,6 +60,7 @@ interface Debt {
 // in the order they were made, by whichever process gets there (so a window's events keep their order).
 const OLDEST_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id, ${HOLD_COLUMNS}
   FROM hold_announcement a JOIN hold ON hold.id = a.hold_id ORDER BY a.seq LIMIT 1 FOR UPDATE OF a`);
+const DEBTS = prepared('SELECT count(*)::int AS debts FROM hold_announcement');
 const HELD_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id FROM hold_announcement a
   WHERE a.hold_id = $1 AND a.kind = 'held' FOR UPDATE`);
 
@@ -159,8 +162,7 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
 
   private async payAll(): Promise<number> {
     this.again = false;
-    const [{ owed }] = (await this.dataSource.query('SELECT count(*)::int AS owed FROM hold_announcement')) as { owed: number }[];
-    if (owed === 0) return 0;
+    if ((await this.debts(this.dataSource.manager)) === 0) return 0;
     // A placement or release just wrote thousands of links the statistics do not know of yet: planned
     // as if the hold had a handful, each batch read all of them again (30,961 windows took 13.6 s to
     // announce, against 7.9 s for the one transaction of before).
@@ -174,8 +176,7 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
         const [debt] = (await tx.query(OLDEST_DEBT)) as (HoldRow & Debt)[];
         if (!debt) {
           // The oldest was paid by another process while this one waited for it: look again, unless none is left.
-          const [{ left }] = (await tx.query('SELECT count(*)::int AS left FROM hold_announcement')) as { left: number }[];
-          return left > 0 ? { announced: 0, paid: false } : null;
+          return (await this.debts(tx)) > 0 ? { announced: 0, paid: false } : null;
         }
         const { events, windows: announced, last } = await this.announce(tx, debt, debt, WINDOWS_PER_ANNOUNCEMENT);
         const paid = announced < WINDOWS_PER_ANNOUNCEMENT;
@@ -196,6 +197,11 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     }
     if (debts > 0) this.logger.log({ debts, windows, ms: Math.round(performance.now() - started) }, "holds' window events written after them");
     return windows;
+  }
+
+  private async debts(manager: EntityManager): Promise<number> {
+    const [{ debts }] = (await manager.query(DEBTS)) as { debts: number }[];
+    return debts;
   }
 
   /** The events for the next `limit` windows the debt covers after its cursor (all when null); window.held's audit rows written. */
