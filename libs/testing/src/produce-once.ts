@@ -1,32 +1,20 @@
-import { Partitioners, type ICustomPartitioner, type Kafka, type Message } from 'kafkajs';
-
-/**
- * The Java client's partitioner, except that a message keeps the partition it was first given.
- * kafkajs partitions a send again on every retry, and round-robins messages without a key: a
- * retried keyless message could join another partition's batch, whose sequence numbers the
- * broker then refuses as out of order (seen once in CI) instead of dropping the resend.
- */
-export const firstChoicePartitioner: ICustomPartitioner = () => {
-  const partitionOf = Partitioners.DefaultPartitioner();
-  const chosen = new WeakMap<Message, number>();
-  return (args) => {
-    const partition = chosen.get(args.message) ?? partitionOf(args);
-    chosen.set(args.message, partition);
-    return partition;
-  };
-};
+import { Partitioners, type Kafka, type Message } from 'kafkajs';
 
 /**
  * Writes messages to a topic exactly once, with an idempotent producer. A plain kafkajs producer
  * resends a whole request when one partition in it refuses (a leader still settling on a new
  * topic, a timeout), so the partitions that had taken it hold a second copy; the broker drops
  * an idempotent producer's resends. Specs that count what arrived need the count they sent.
+ *
+ * A message without a key goes to partition 0. kafkajs partitions a resend again and would
+ * round-robin it into another partition's batch, whose sequence the broker then refuses as out
+ * of order (seen once in CI).
  */
 export async function produceOnce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, createPartitioner: firstChoicePartitioner });
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    await producer.send({ topic, messages });
+    await producer.send({ topic, messages: messages.map((message) => (message.key == null && message.partition === undefined ? { ...message, partition: 0 } : message)) });
   } finally {
     await producer.disconnect();
   }

@@ -1,6 +1,7 @@
 import { encodeEvent, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
 import type { MetricsRegistry } from '@holdfast/observability';
-import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { firstChoicePartitioner } from './first-choice-partitioner';
 import { physicalTopic, type KafkaSettings } from './kafka-settings';
 
 /** A message as the outbox stores it: the logical topic and the encoded record. */
@@ -26,7 +27,7 @@ export class EventPublisher {
     metrics?: MetricsRegistry,
   ) {
     // The Java client's murmur2 partitioner, so a key lands on the same partition whichever client produces it.
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: firstChoicePartitioner });
     this.published = metrics?.counter('holdfast_events_published_total', 'Events acknowledged by Kafka', ['topic', 'type']);
   }
 

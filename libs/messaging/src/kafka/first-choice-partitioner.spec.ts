@@ -1,11 +1,11 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { firstChoicePartitioner } from './produce-once';
+import { firstChoicePartitioner } from './first-choice-partitioner';
 
 const topic = 'holdfast.traffic.samples.v1';
 const partitionMetadata: PartitionMetadata[] = [0, 1, 2, 3, 4, 5].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
 
-describe('firstChoicePartitioner, the partitioner of produceOnce', () => {
+describe('firstChoicePartitioner, the partitioner of every Holdfast producer', () => {
   it('gives a keyless message on a retry the partition it gave it first, where round robin moves it', () => {
     const keyless = { key: null, value: Buffer.from('{}') };
     const roundRobin = Partitioners.DefaultPartitioner();
