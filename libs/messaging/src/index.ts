@@ -3,7 +3,6 @@ export * from './kafka/messaging-logger';
 export * from './kafka/kafka-client.factory';
 export * from './kafka/topic-provisioner';
 export * from './kafka/event-publisher';
-export * from './kafka/first-choice-partitioner';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox-settings';

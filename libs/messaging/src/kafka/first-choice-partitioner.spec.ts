@@ -5,7 +5,7 @@ import { firstChoicePartitioner } from './first-choice-partitioner';
 const topic = 'holdfast.traffic.samples.v1';
 const partitionMetadata: PartitionMetadata[] = [0, 1, 2, 3, 4, 5].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
 
-describe('firstChoicePartitioner, the partitioner of every Holdfast producer', () => {
+describe("firstChoicePartitioner, the partitioner of the services' producer (EventPublisher)", () => {
   it('gives a keyless message on a retry the partition it gave it first, where round robin moves it', () => {
     const keyless = { key: null, value: Buffer.from('{}') };
     const roundRobin = Partitioners.DefaultPartitioner();
