@@ -12,6 +12,8 @@ export const TEST_TOOLS = [
   { program: 'prometheus-alertmanager', override: 'ALERTMANAGER_BINARY', debianPackage: 'prometheus-alertmanager', neededBy: 'the Alertmanager specs, and amtool for its config' },
   { program: 'chromium', override: 'HOLDFAST_CHROMIUM', debianPackage: 'chromium', neededBy: "the calendar page's browser spec" },
   { program: 'docker-compose', debianPackage: 'docker-compose', neededBy: 'validating docker-compose.yml without a Docker engine' },
+  { program: 'curl', debianPackage: 'curl', neededBy: "the README walkthrough's spec, which runs its curl lines as written" },
+  { program: 'jq', debianPackage: 'jq', neededBy: "the README walkthrough's spec" },
 ];
 
 /** Whether `program` is an executable on PATH. */
