@@ -22,7 +22,8 @@ describe('the holdfast launcher', () => {
     expect(failed).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: 'holdfast: needs Node 24 or later, and this is Node 20.20.2. From the clone, run it as "npx holdfast ...", which uses the Node that npm ci installed.\n',
+      stderr:
+        'holdfast: needs Node 24 or later, and this is Node 20.20.2. From the clone, run it as "npx holdfast ...", which uses the Node 24 that npm ci installs into node_modules (not with --ignore-scripts, which skips it); or put Node 24 first on the PATH.\n',
     });
   });
 });

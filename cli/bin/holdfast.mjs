@@ -4,7 +4,7 @@
 // which npx finds in the clone's node_modules; an older node on the PATH is told so, not crashed.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  process.stderr.write(`holdfast: needs Node 24 or later, and this is Node ${process.versions.node}. From the clone, run it as "npx holdfast ...", which uses the Node that npm ci installed.\n`);
+  process.stderr.write(`holdfast: needs Node 24 or later, and this is Node ${process.versions.node}. From the clone, run it as "npx holdfast ...", which uses the Node 24 that npm ci installs into node_modules (not with --ignore-scripts, which skips it); or put Node 24 first on the PATH.\n`);
   process.exit(1);
 }
 const { registerHooks } = await import('node:module');
