@@ -27,14 +27,24 @@ function substitute(text: string, replacements: Record<string, string>): string 
 }
 
 /** Runs a script with bash, without blocking this process: the services' and the receiver's output keep flowing meanwhile. */
-async function bash(script: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function bash(script: string, env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const [status] = (await once(child, 'close')) as [number | null];
   return { status, stdout, stderr };
+}
+
+/** README.md's "Try a surge" block after "The two commands", and the subscription example that follows it. */
+function trySurgeLines(): { block: string; subscribe: string } {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## The two commands'), readme.indexOf('## The CLI'));
+  const block = section.slice(section.indexOf('Try a surge')).match(/```sh\n([\s\S]*?)```/)?.[1];
+  const subscribe = section.match(/`(curl -s -XPOST localhost:3003\/v1\/subscriptions [^`]*)`/)?.[1];
+  if (!block || !subscribe) throw new Error('README.md\'s "The two commands" no longer has its "Try a surge" block and subscription example: update this spec');
+  return { block, subscribe };
 }
 
 /** The variables the README's start line sets, as bash reads them (quotes and line continuations included). */
@@ -54,6 +64,12 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
   let receiver: ChildProcess;
   const received: string[] = [];
   let run: { status: number | null; stdout: string; stderr: string };
+  let key: string;
+  const servicePorts = () => ({
+    'localhost:3001': `localhost:${ports.planner}`,
+    'localhost:3002': `localhost:${ports.analyzer}`,
+    'localhost:3003': `localhost:${ports.notifier}`,
+  });
 
   beforeAll(async () => {
     for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
@@ -83,15 +99,10 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     receiver.stdout!.on('data', (chunk: Buffer) => received.push(chunk.toString('utf8')));
 
     // The key this system printed: .holdfast/bootstrap-key is shared with every other npm start on the machine.
-    const key = system.output.map((line) => line.match(/export HOLDFAST_KEY=(\S+)/)?.[1]).find(Boolean);
-    if (!key) throw new Error(`npm start printed no admin key:\n${system.output.join('\n')}`);
-    const script = substitute(walk, {
-      '$(cat .holdfast/bootstrap-key)': key,
-      'localhost:3001': `localhost:${ports.planner}`,
-      'localhost:3002': `localhost:${ports.analyzer}`,
-      'localhost:3003': `localhost:${ports.notifier}`,
-      '127.0.0.1:9000': `127.0.0.1:${ports.receiver}`,
-    });
+    const printed = system.output.map((line) => line.match(/export HOLDFAST_KEY=(\S+)/)?.[1]).find(Boolean);
+    if (!printed) throw new Error(`npm start printed no admin key:\n${system.output.join('\n')}`);
+    key = printed;
+    const script = substitute(walk, { '$(cat .holdfast/bootstrap-key)': key, ...servicePorts(), '127.0.0.1:9000': `127.0.0.1:${ports.receiver}` });
     run = await bash(script);
   });
 
@@ -130,6 +141,20 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     expect(run.stdout.indexOf('{"action":"held"'), said()).toBeGreaterThan(run.stdout.indexOf('{"action":"scheduled"'));
     expect(run.stdout.indexOf('{"action":"released"'), said()).toBeGreaterThan(run.stdout.indexOf('{"action":"held"'));
     for (const type of ['hold.placed', 'hold.released']) expect(run.stdout, said()).toContain(`{"eventType":"${type}","status":"delivered"}`);
+  });
+
+  it('answers the "Try a surge" block and the subscription example after "The two commands" as the README says', async () => {
+    const { block, subscribe } = trySurgeLines();
+    const tried = await bash(substitute(block, { '$(cat .holdfast/bootstrap-key)': key, 'localhost:3002': `localhost:${ports.analyzer}`, 'localhost:3001': `localhost:${ports.planner}`, 'localhost:3003': `localhost:${ports.notifier}` }));
+    const answers = `\n${tried.stdout}\n${tried.stderr}`;
+    expect(tried.status, answers).toBe(0);
+    expect(tried.stdout, answers).toMatch(/^\{"id":"[0-9a-f-]{36}","regions":\["IR"\].*"reason":"Election in IR".*"status":"active"/);
+    expect(tried.stdout, answers).toContain('"accepted":1');
+    expect(tried.stdout, answers).toMatch(/"source":"declaration"/);
+    expect(tried.stdout, answers).toContain('"items":[');
+
+    const subscribed = await bash(substitute(subscribe, { 'localhost:3003': `localhost:${ports.notifier}` }), { HOLDFAST_KEY: key });
+    expect(subscribed.stdout, `\n${subscribed.stdout}\n${subscribed.stderr}`).toMatch(/^\{"id":"[0-9a-f-]{36}","channel":"webhook","target":"https:\/\/hooks\.example\.org\/holdfast","ownerTeam":"edge"/);
   });
 
   it("has the README's receiver print both signed webhooks", () => {
