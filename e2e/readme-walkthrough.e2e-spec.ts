@@ -1,11 +1,11 @@
-import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
+import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT, stopChild } from '../scripts/system/system-runner.mjs';
-import { startSystem, type StartedSystem } from './start-system';
+import { runEnvironment, startSystem, untilUp, type StartedSystem } from './start-system';
 
 /** The README's sh blocks of "The 2009 story in five minutes": the start line and receiver, then the walkthrough. */
 function walkthroughBlocks(): { start: string; walk: string } {
@@ -79,19 +79,9 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     system = startSystem({
       ...variables,
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: `${uniqueTestId('readme')}.`,
-      MAINTENANCE_PLANNER_PORT: String(ports.planner),
-      IMPACT_ANALYZER_PORT: String(ports.analyzer),
-      NOTIFIER_PORT: String(ports.notifier),
-      LOG_LEVEL: 'warn',
+      ...runEnvironment('readme', ports),
     });
-    await Promise.race([
-      expectEventually(() => expect(system.output.some((line) => line.startsWith('[holdfast] all three services are up.'))).toBe(true), { timeoutMs: 120_000 }),
-      system.exit.then((code) => {
-        throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
-      }),
-    ]);
+    await untilUp(system, 120_000);
 
     const receiverLine = start.split('\n').find((line) => line.startsWith('node -e'));
     if (!receiverLine) throw new Error("README.md's start block no longer runs the webhook receiver with node -e");
@@ -145,7 +135,7 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
 
   it('answers the "Try a surge" block and the subscription example after "The two commands" as the README says', async () => {
     const { block, subscribe } = trySurgeLines();
-    const tried = await bash(substitute(block, { '$(cat .holdfast/bootstrap-key)': key, 'localhost:3002': `localhost:${ports.analyzer}`, 'localhost:3001': `localhost:${ports.planner}`, 'localhost:3003': `localhost:${ports.notifier}` }));
+    const tried = await bash(substitute(block, { '$(cat .holdfast/bootstrap-key)': key, ...servicePorts() }));
     const answers = `\n${tried.stdout}\n${tried.stderr}`;
     expect(tried.status, answers).toBe(0);
     expect(tried.stdout, answers).toMatch(/^\{"id":"[0-9a-f-]{36}","regions":\["IR"\].*"reason":"Election in IR".*"status":"active"/);

@@ -2,6 +2,7 @@ import { OutboxWriter, type MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, type ServiceConfig } from '@holdfast/service-kit';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../../services/maintenance-planner/src/config/planner-settings';
 import { WindowAnnouncementBacklog } from '../../services/maintenance-planner/src/holds/window-announcement-backlog';
@@ -136,4 +137,3 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
   return { windows: counts.windows, occurrences: counts.occurrences, events: counts.events, oneTransactionMs, holdCommittedMs, announcedMs, announcementTransactions, release };
 }
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,7 +11,9 @@ export const firstChoicePartitioner: ICustomPartitioner = () => {
   const partitionOf = Partitioners.DefaultPartitioner();
   const chosen = new WeakMap<Message, number>();
   return (args) => {
-    const partition = chosen.get(args.message) ?? partitionOf(args);
+    const known = chosen.get(args.message);
+    if (known !== undefined) return known;
+    const partition = partitionOf(args);
     chosen.set(args.message, partition);
     return partition;
   };

@@ -76,7 +76,7 @@ export class HoldsService {
     this.heldOccurrences = metrics.gauge('holdfast_held_occurrences', 'Occurrences held right now');
     this.announcementsOwed = metrics.gauge(
       'holdfast_hold_announcements_owed_seconds',
-      'How long the oldest hold over more than 100 windows has owed window.held or window.released events to the owners of its windows (0: none owes any), as of the last sweep',
+      `How long the oldest hold over more than ${WINDOWS_PER_ANNOUNCEMENT} windows has owed window.held or window.released events to the owners of its windows (0: none owes any), as of the last sweep`,
     );
     this.repaired = metrics.counter('holdfast_hold_repairs_total', 'Occurrences found held by a hold that no longer holds them, and repaired');
   }
