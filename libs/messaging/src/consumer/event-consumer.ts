@@ -14,7 +14,6 @@ import {
   type TopicName,
 } from '@holdfast/contracts';
 import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
-import { backOff } from 'exponential-backoff';
 import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
@@ -23,6 +22,7 @@ import { logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
 import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
+import { retried } from '../retried';
 
 /** Applies one event inside the transaction that also records it in the processed-event ledger. */
 export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>, transaction: EntityManager) => Promise<void>;
@@ -295,17 +295,11 @@ export class EventConsumer<T extends TopicName> {
     });
     let fresh: ReadonlySet<string> | 'all';
     try {
-      fresh = await backOff(() => this.applyBatchOnce(firstCopies, { ...slice, offsets }, handler), {
-        numOfAttempts: Number.MAX_SAFE_INTEGER,
-        startingDelay: this.retry.startingDelayMs,
-        maxDelay: this.retry.maxDelayMs,
-        jitter: 'full',
-        retry: async (error, attempt) => {
-          if (this.stopping || !isInfrastructureFailure(error)) return false;
-          this.options.logger.warn({ err: error, events: events.length, attempt }, 'batch handling failed on the infrastructure; retrying');
-          await heartbeat().catch(() => undefined);
-          return true;
-        },
+      fresh = await retried(() => this.applyBatchOnce(firstCopies, { ...slice, offsets }, handler), this.retry, async (error, attempt) => {
+        if (this.stopping || !isInfrastructureFailure(error)) return false;
+        this.options.logger.warn({ err: error, events: events.length, attempt }, 'batch handling failed on the infrastructure; retrying');
+        await heartbeat().catch(() => undefined);
+        return true;
       });
     } catch (error) {
       if (this.stopping || isInfrastructureFailure(error)) throw error;
@@ -392,25 +386,20 @@ export class EventConsumer<T extends TopicName> {
     let attempts = 0;
     try {
       const isRelevant = this.options.isRelevant as ((event: HoldfastEvent) => Promise<boolean>) | undefined;
-      const outcome = await backOff(
+      const outcome = await retried(
         async (): Promise<ConsumeOutcome> => {
           attempts++;
           if (isRelevant && !(await isRelevant(event))) return 'ignored';
           return this.applyOnce(event, position, apply);
         },
-        {
-          numOfAttempts: Number.MAX_SAFE_INTEGER,
-          startingDelay: this.retry.startingDelayMs,
-          maxDelay: this.retry.maxDelayMs,
-          jitter: 'full',
-          retry: async (error, attempt) => {
-            if (this.stopping) return false;
-            const infrastructure = isInfrastructureFailure(error);
-            if (!infrastructure && (error instanceof UnprocessableEventError || attempt >= this.retry.attempts)) return false;
-            this.options.logger.warn({ err: error, eventId: event.id, type: event.type, attempt, infrastructure }, 'event handling failed; retrying');
-            await heartbeat().catch(() => undefined);
-            return true;
-          },
+        this.retry,
+        async (error, attempt) => {
+          if (this.stopping) return false;
+          const infrastructure = isInfrastructureFailure(error);
+          if (!infrastructure && (error instanceof UnprocessableEventError || attempt >= this.retry.attempts)) return false;
+          this.options.logger.warn({ err: error, eventId: event.id, type: event.type, attempt, infrastructure }, 'event handling failed; retrying');
+          await heartbeat().catch(() => undefined);
+          return true;
         },
       );
       if (outcome === 'applied') this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);

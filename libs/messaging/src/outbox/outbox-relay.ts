@@ -1,5 +1,4 @@
 import { BatchingClient, prepared } from '@holdfast/database';
-import { backOff } from 'exponential-backoff';
 import type { MetricsRegistry } from '@holdfast/observability';
 import type { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -8,6 +7,7 @@ import type { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
 import { outboxChannel } from './outbox-writer';
+import { retried } from '../retried';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -204,16 +204,10 @@ export class OutboxRelay {
   }
 
   private publishBatchWithRetry(): Promise<number> {
-    return backOff(() => this.publishBatch(), {
-      numOfAttempts: Number.MAX_SAFE_INTEGER,
-      startingDelay: 100,
-      maxDelay: 5_000,
-      jitter: 'full',
-      retry: (error, attempt) => {
-        if (this.stopping || !this.leader) return false;
-        this.options.logger.warn({ err: error, attempt }, 'outbox relay could not publish; retrying the same batch so order is kept');
-        return true;
-      },
+    return retried(() => this.publishBatch(), { startingDelayMs: 100, maxDelayMs: 5_000 }, (error, attempt) => {
+      if (this.stopping || !this.leader) return false;
+      this.options.logger.warn({ err: error, attempt }, 'outbox relay could not publish; retrying the same batch so order is kept');
+      return true;
     });
   }
 
