@@ -20,6 +20,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN test -f "dist/services/$SERVICE/src/main.js" || { echo "no dist/services/$SERVICE/src/main.js: does npm run build build it?" >&2; exit 1; }
 USER node
-# exec: node is PID 1 and receives SIGTERM for a graceful shutdown. The young generation is capped as
-# scripts/system/system-runner.mjs caps it (SERVICE_NODE_FLAGS): shorter GC pauses on the hold's path.
-CMD ["sh", "-c", "exec node --max-semi-space-size=8 dist/services/$SERVICE/src/main.js"]
+# exec: node is PID 1 and receives SIGTERM for a graceful shutdown. The young generation is sized as
+# scripts/system/system-runner.mjs sizes it (SERVICE_NODE_FLAGS): capped for short GC pauses on the
+# hold's path, larger and without allocation-site pretenuring for the analyzer's sample intake.
+CMD ["sh", "-c", "case \"$SERVICE\" in impact-analyzer) flags='--max-semi-space-size=32 --no-allocation-site-pretenuring' ;; *) flags='--max-semi-space-size=8' ;; esac; exec node $flags dist/services/$SERVICE/src/main.js"]

@@ -91,12 +91,20 @@ export async function freePort() {
 }
 
 /**
- * Node flags every service runs with (deploy/docker/service.Dockerfile passes the same). With V8's
+ * Node flags each service runs with (deploy/docker/service.Dockerfile passes the same). With V8's
  * default young generation, which grows to tens of megabytes, a service's scavenges paused it for
- * 50-110 ms in bench:e2e; capped at 8 MB they stay under about 20 ms, at no cost measurable in
- * bench:ingest (docs/performance.md). HOLDFAST_SERVICE_NODE_ARGS, given after them, overrides.
+ * 50-110 ms in bench:e2e; capped at 8 MB they stay under about 20 ms. The analyzer's sample intake
+ * holds a slice of 27 MB of allocation until its transaction commits: with 8 MB, or with V8's
+ * allocation-site pretenuring on, all of it was promoted to the old generation and the collector
+ * took about half its CPU; 32 MB without pretenuring keeps scavenges short and most of a slice young
+ * (docs/performance.md, "Garbage collection and the retry wrapper"). HOLDFAST_SERVICE_NODE_ARGS,
+ * given after them, overrides.
  */
-const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'];
+const SERVICE_NODE_FLAGS = {
+  'maintenance-planner': ['--max-semi-space-size=8'],
+  'impact-analyzer': ['--max-semi-space-size=32', '--no-allocation-site-pretenuring'],
+  notifier: ['--max-semi-space-size=8'],
+};
 
 /**
  * Starts one built service. Its JSON log lines go to `onLine`; the promise resolves once
@@ -108,7 +116,7 @@ export async function startService({ name, port, env, onLine = () => {}, onSpawn
   if (!(await isPortFree(port))) {
     throw new Error(`${name}: port ${port} is already in use. Stop what listens there, or choose another port (README.md, Configuration).`);
   }
-  const child = spawn(process.execPath, ['--enable-source-maps', ...SERVICE_NODE_FLAGS, ...(process.env.HOLDFAST_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), mainOf(name)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...(SERVICE_NODE_FLAGS[name] ?? []), ...(process.env.HOLDFAST_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), mainOf(name)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -93,6 +93,8 @@ export interface EventConsumerOptions<T extends TopicName> {
   /** Partitions handled at once; order is kept within each. */
   partitionsConsumedConcurrently?: number;
   maxWaitTimeInMs?: number;
+  /** The most a fetch brings, over all partitions (kafkajs's default 10 MB); kafkajs decodes all of it before handing over the first batch. */
+  maxFetchBytes?: number;
 }
 
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettered';
@@ -145,6 +147,7 @@ export class EventConsumer<T extends TopicName> {
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
+      ...(options.maxFetchBytes === undefined ? {} : { maxBytes: options.maxFetchBytes }),
     });
     // Offsets of partitions this member no longer owns are the new owner's business: committing them would move its position.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
