@@ -22,7 +22,7 @@ import { logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
 import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
-import { retried } from '../retried';
+import { retried, type Backoff } from '../retried';
 
 /** Applies one event inside the transaction that also records it in the processed-event ledger. */
 export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>, transaction: EntityManager) => Promise<void>;
@@ -48,11 +48,9 @@ export interface BatchConsumption<T extends TopicName> {
   idempotence?: 'event-ledger' | 'partition-offset';
 }
 
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   /** Attempts for a failing handler before its event is dead-lettered (infrastructure failures retry until they pass). */
   attempts: number;
-  startingDelayMs: number;
-  maxDelayMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, startingDelayMs: 100, maxDelayMs: 5_000 };
@@ -147,7 +145,8 @@ export class EventConsumer<T extends TopicName> {
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
-      ...(options.maxFetchBytes === undefined ? {} : { maxBytes: options.maxFetchBytes }),
+      // Left undefined, kafkajs's own default applies.
+      maxBytes: options.maxFetchBytes,
     });
     // Offsets of partitions this member no longer owns are the new owner's business: committing them would move its position.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

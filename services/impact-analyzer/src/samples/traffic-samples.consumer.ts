@@ -28,7 +28,7 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
       group: ConsumerGroups.analyzerSamples,
       // One partition's worth (1 MB) a fetch rather than kafkajs's 10 MB: a fetch is decoded whole before
       // its first batch is handled, and six partitions' messages waiting their turn outlive V8's young
-      // generation, so the collector copies them all (docs/performance.md, "Garbage collection").
+      // generation, so the collector copies them all (docs/performance.md, "Garbage collection and the retry wrapper").
       maxFetchBytes: 1_048_576,
       batch: {
         // A Kafka fetch (up to 1 MB per partition) in one transaction: each series' state is read and written once per batch.
