@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // patches/kafkajs+2.2.4.patch (applied by the postinstall patch-package): upstream re-arms its
 // pending-request check on every connection whether or not anything waits, with a negative delay
 // that Node runs as 1 ms and Node 24 warns about (kafkajs issues 1556 and 1751): a 1 ms timer loop
-// for the life of every connection. And it decoded a record's headers into a new copy of the
-// header object per header.
+// for the life of every connection. And its record decoder allocated far more than a record holds:
+// a new copy of the header object per header, a { key, value } object and a new name string per
+// header, and Long arithmetic (the batch's first offset and timestamp parsed again) per record.
 const kafkajs = createRequire(createRequire(__filename).resolve('kafkajs'));
 const requestQueuePath = kafkajs.resolve('./src/network/requestQueue/index.js');
 const recordDecoderPath = kafkajs.resolve('./src/protocol/recordBatch/record/v0/decoder.js');
@@ -47,21 +48,103 @@ function queueWithPastThrottle(pending: number): { checks: () => number; delays:
   return { checks: () => checks, delays };
 }
 
-type RecordEncoder = (record: { key: Buffer; value: Buffer; headers: Record<string, string | string[]> }) => { buffer: Buffer };
-type KafkaDecoder = { readVarIntBytes(): Buffer };
+type RecordEncoder = (record: { key: Buffer; value: Buffer; headers: Record<string, string | string[]>; offsetDelta?: number; timestampDelta?: unknown }) => { buffer: Buffer };
+interface KafkaDecoder {
+  offset: number;
+  readInt8(): number;
+  readVarInt(): number;
+  readVarLong(): { toString(): string };
+  readVarIntString(): string | null;
+  readVarIntBytes(): Buffer | null;
+  readVarIntArray<T>(reader: (decoder: KafkaDecoder) => T): T[];
+}
+interface DecodedRecord {
+  timestamp: string;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, unknown>;
+}
+interface BatchContext {
+  firstOffset: string;
+  firstTimestamp: string;
+}
+
+/**
+ * What the record format says a record holds, read with kafkajs's own primitives and BigInt
+ * arithmetic: the reference the patched decoder's results are held to.
+ */
+function referenceRecord(decoder: KafkaDecoder, { firstOffset, firstTimestamp }: BatchContext): DecodedRecord {
+  decoder.readInt8();
+  const timestampDelta = BigInt(decoder.readVarLong().toString());
+  const offsetDelta = BigInt(decoder.readVarInt());
+  const key = decoder.readVarIntBytes();
+  const value = decoder.readVarIntBytes();
+  const headers: Record<string, unknown> = {};
+  for (const [name, header] of decoder.readVarIntArray((d) => [String(d.readVarIntString()), d.readVarIntBytes()] as const)) {
+    const previous = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    const next = previous === undefined ? header : Array.isArray(previous) ? [...previous, header] : [previous, header];
+    Object.defineProperty(headers, name, { value: next, enumerable: true, writable: true, configurable: true });
+  }
+  return { timestamp: (BigInt(firstTimestamp) + timestampDelta).toString(), offset: (BigInt(firstOffset) + offsetDelta).toString(), key, value, headers };
+}
 
 describe('kafkajs record header decoding patch', () => {
   const encodeRecord = kafkajs('./src/protocol/recordBatch/record/v0/index.js') as RecordEncoder;
   const Decoder = kafkajs('./src/protocol/decoder.js') as new (buffer: Buffer) => KafkaDecoder;
-  const decodeRecord = kafkajs(recordDecoderPath) as (decoder: KafkaDecoder, batch: { firstOffset: string; firstTimestamp: string }) => { headers: Record<string, unknown> };
-  const decoded = (headers: Record<string, string | string[]>) => {
-    const { buffer } = encodeRecord({ key: Buffer.from('IR'), value: Buffer.from('{}'), headers });
-    // The batch decoder hands each record's bytes, without their length, to the record decoder.
-    return decodeRecord(new Decoder(new Decoder(buffer).readVarIntBytes()), { firstOffset: '0', firstTimestamp: '0' }).headers;
-  };
+  const Long = kafkajs('./src/utils/long.js') as { fromValue(value: string | number): unknown };
+  const decodeRecord = kafkajs(recordDecoderPath) as (decoder: KafkaDecoder, batch: BatchContext) => DecodedRecord;
+  // The batch decoder hands each record's bytes, without their length, to the record decoder.
+  const recordBytes = (record: Parameters<RecordEncoder>[0]): Buffer => new Decoder(encodeRecord(record).buffer).readVarIntBytes()!;
+  const decoded = (headers: Record<string, string | string[]>) =>
+    decodeRecord(new Decoder(recordBytes({ key: Buffer.from('IR'), value: Buffer.from('{}'), headers })), { firstOffset: '0', firstTimestamp: '0' }).headers;
 
   it('is applied to the installed kafkajs', () => {
-    expect(readFileSync(recordDecoderPath, 'utf8')).toContain('Holdfast patch: one object filled in place');
+    expect(readFileSync(recordDecoderPath, 'utf8')).toContain('Holdfast patch: a record is decoded with as few objects as its result holds');
+  });
+
+  it('gives the offsets and timestamps the record format defines, past 2^53 and for deltas of every size', () => {
+    const cases: { batch: BatchContext; offsetDelta: number; timestampDelta: string }[] = [
+      { batch: { firstOffset: '0', firstTimestamp: '1764633600000' }, offsetDelta: 0, timestampDelta: '0' },
+      { batch: { firstOffset: '41', firstTimestamp: '1764633600000' }, offsetDelta: 2_699, timestampDelta: '299999' },
+      { batch: { firstOffset: '7', firstTimestamp: '1764633600000' }, offsetDelta: 1, timestampDelta: '-5' },
+      // 2^48 fits the short varlong's seven bytes; 2^50 and -2^52 take eight and nine, the Long path.
+      { batch: { firstOffset: '7', firstTimestamp: '1000' }, offsetDelta: 3, timestampDelta: String(2 ** 48) },
+      { batch: { firstOffset: '7', firstTimestamp: '1000' }, offsetDelta: 3, timestampDelta: String(2 ** 50) },
+      { batch: { firstOffset: '7', firstTimestamp: '1000' }, offsetDelta: 3, timestampDelta: String(-(2 ** 52)) },
+      // Sums past Number's exact range: the decimal strings must still be exact.
+      { batch: { firstOffset: '9007199254740990', firstTimestamp: '9007199254740000' }, offsetDelta: 5, timestampDelta: '9999' },
+      { batch: { firstOffset: '9223372036854775000', firstTimestamp: '-1' }, offsetDelta: 800, timestampDelta: '0' },
+    ];
+    for (const { batch, offsetDelta, timestampDelta } of cases) {
+      const bytes = recordBytes({ key: null as unknown as Buffer, value: Buffer.from('{"v":1}'), headers: { ce_id: 'a' }, offsetDelta, timestampDelta: Long.fromValue(timestampDelta) });
+      const patched = decodeRecord(new Decoder(bytes), batch);
+      expect({ offset: patched.offset, timestamp: patched.timestamp }, JSON.stringify({ batch, offsetDelta, timestampDelta })).toStrictEqual(
+        (({ offset, timestamp }) => ({ offset, timestamp }))(referenceRecord(new Decoder(bytes), batch)),
+      );
+      expect(patched.key).toBeNull();
+      expect(patched.value).toStrictEqual(Buffer.from('{"v":1}'));
+    }
+  });
+
+  it('decodes header names again wherever their bytes differ from the names before them', () => {
+    const sequence: Record<string, string | string[]>[] = [
+      { ce_type: 'surge.started', ce_source: 'impact-analyzer' },
+      { ce_type: 'surge.updated', ce_source: 'impact-analyzer' },
+      // Same lengths, other bytes, at the same positions.
+      { ce_tipe: 'x', ce_sourcf: 'y' },
+      { ce_source: 'impact-analyzer', ce_type: 'surge.cleared', 'ünïcödé-name': 'z' },
+      { ['n'.repeat(300)]: 'long', ['m'.repeat(300)]: 'longer' },
+      { ['n'.repeat(300)]: 'long again' },
+      {},
+      { trace: ['a', 'b'], ce_type: 'surge.started' },
+    ];
+    for (const headers of sequence) {
+      const bytes = recordBytes({ key: Buffer.from('IR'), value: Buffer.from('{}'), headers });
+      const patched = decodeRecord(new Decoder(bytes), { firstOffset: '0', firstTimestamp: '0' }).headers;
+      expect(Object.keys(patched)).toStrictEqual(Object.keys(headers));
+      expect(patched).toStrictEqual(referenceRecord(new Decoder(bytes), { firstOffset: '0', firstTimestamp: '0' }).headers);
+    }
   });
 
   it('gives each header once, a repeated one as a list in order, as upstream did', () => {

@@ -173,6 +173,10 @@ export function stepSeries(state: SeriesState, sample: TrafficSample, context: S
 /** One sample's outcome in a run: late (left out, the state unchanged) or assessed, with any decision. */
 export type RunStep = { late: true; decision: null } | { late: false; decision: SurgeDecision | null };
 
+// Most samples are neither late nor decisive: one shared (frozen) outcome each instead of an object per sample.
+const LATE: RunStep = Object.freeze({ late: true, decision: null });
+const QUIET: RunStep = Object.freeze({ late: false, decision: null });
+
 export interface RunResult {
   state: SeriesState;
   /** Outcomes in the order the samples were given. */
@@ -189,9 +193,10 @@ export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSampl
   let next: SeriesState | null = null;
   const steps = samples.map((sample): RunStep => {
     const atMs = usableAt(next ?? state, sample);
-    if (atMs === null) return { late: true, decision: null };
+    if (atMs === null) return LATE;
     next ??= copySeriesState(state);
-    return { late: false, decision: advanceUsable(next, sample.value, atMs, context.config, zone) };
+    const decision = advanceUsable(next, sample.value, atMs, context.config, zone);
+    return decision === null ? QUIET : { late: false, decision };
   });
   return { state: next ?? state, steps };
 }
@@ -281,6 +286,8 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
       state.rearmSamples -= 1;
       return null;
     }
+    // Ordinary samples, the most common, need no list of candidates.
+    if (!surprising.up && !surprising.down) return null;
     const direction = t.directions.filter((d) => surprising[d]).sort((a, b) => scores[b] - scores[a])[0];
     if (!direction) return null;
     const score = scores[direction];
