@@ -5,6 +5,9 @@ export interface Backoff {
   maxDelayMs: number;
 }
 
+/** The delays the consumers and the outbox relay wait between attempts. */
+export const DEFAULT_BACKOFF: Backoff = { startingDelayMs: 100, maxDelayMs: 5_000 };
+
 /**
  * `work` until it succeeds or `shouldRetry` (given the error and the attempt that failed, from 1)
  * says stop, waiting between attempts with exponential-backoff's full-jitter delays. The first

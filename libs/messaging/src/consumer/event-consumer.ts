@@ -22,7 +22,7 @@ import { logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
 import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
-import { retried, type Backoff } from '../retried';
+import { DEFAULT_BACKOFF, retried, type Backoff } from '../retried';
 
 /** Applies one event inside the transaction that also records it in the processed-event ledger. */
 export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>, transaction: EntityManager) => Promise<void>;
@@ -53,7 +53,7 @@ export interface RetryPolicy extends Backoff {
   attempts: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, startingDelayMs: 100, maxDelayMs: 5_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, ...DEFAULT_BACKOFF };
 export const DEFAULT_BATCH_MAX_EVENTS = 500;
 /** Histogram buckets, in seconds, fine enough to tell a 2 ms hop from a 20 ms one. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5];

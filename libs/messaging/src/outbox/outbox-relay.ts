@@ -7,7 +7,7 @@ import type { EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
 import { outboxChannel } from './outbox-writer';
-import { retried } from '../retried';
+import { DEFAULT_BACKOFF, retried } from '../retried';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -204,7 +204,7 @@ export class OutboxRelay {
   }
 
   private publishBatchWithRetry(): Promise<number> {
-    return retried(() => this.publishBatch(), { startingDelayMs: 100, maxDelayMs: 5_000 }, (error, attempt) => {
+    return retried(() => this.publishBatch(), DEFAULT_BACKOFF, (error, attempt) => {
       if (this.stopping || !this.leader) return false;
       this.options.logger.warn({ err: error, attempt }, 'outbox relay could not publish; retrying the same batch so order is kept');
       return true;
