@@ -19,6 +19,7 @@
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
  * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -30,7 +31,7 @@ import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import { analyzerService } from '../../services/impact-analyzer/src/app.module';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
-import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
+import { buildServices, freePort, SERVICE_NODE_FLAGS, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { percentile } from '../support/bench-table';
 import { processCpuMs } from '../support/process-cpu';
 
@@ -99,6 +100,35 @@ async function bareConsume(kafka: Kafka, settings: KafkaSettings, pass: string):
   } finally {
     await consumer.disconnect();
   }
+}
+
+type IntakePart = 'kafkajs' | 'decode' | 'detect';
+
+const PART_CASES: Record<IntakePart, string> = {
+  kafkajs: 'parts: kafkajs as the analyzer fetches (1 MB, two partitions at once), counting only',
+  decode: 'parts: the same + contract decoding of every sample (decodeEvent)',
+  detect: 'parts: the same + the seasonal detector per series (state in memory, no PostgreSQL)',
+};
+
+/**
+ * The analyzer's intake taken apart (intake-parts.mjs): the backlog read again in a process of the
+ * analyzer's kind (its Node flags, built code), adding one part of its work per pass.
+ */
+async function intakeParts(brokers: string[], topic: string, groupPrefix: string): Promise<(Pass & { pass: IntakePart })[]> {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS['impact-analyzer'], resolve('bench/ingest/intake-parts.mjs')], {
+    env: { ...process.env, INTAKE_BROKERS: brokers.join(','), INTAKE_TOPIC: topic, INTAKE_TOTAL: String(TOTAL), INTAKE_GROUP_PREFIX: groupPrefix },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  if (code !== 0) throw new Error(`the intake parts process exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Pass & { pass: IntakePart });
 }
 
 async function main(): Promise<void> {
@@ -170,6 +200,9 @@ async function main(): Promise<void> {
     log(`bare kafkajs, after the analyzer: ${describe(bareAfter)}`);
     // The faster pass: neither the load of the moment nor what the analyzer leaves PostgreSQL to do flatters the ratio.
     const bare = bareBefore.perSecond >= bareAfter.perSecond ? bareBefore : bareAfter;
+    log('measuring: the intake taken apart, the backlog read again in a process with the analyzer\'s flags, adding contract decoding, then the detector');
+    const parts = await intakeParts(brokers, physicalTopic(settings, Topics.trafficSamples), `${settings.topicPrefix}parts-`);
+    for (const part of parts) log(`${PART_CASES[part.pass]}: ${describe(part)}`);
 
     log('measuring: decision latency, a spike sample on each warm region until its surge.started is on Kafka');
     const seen = new Map<string, number>();
@@ -213,6 +246,7 @@ async function main(): Promise<void> {
       { case: 'bare kafkajs consume (eachBatch, no work), the faster of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00', 'CPU us/sample': cpu(bare) },
       { case: 'impact-analyzer service: intake + detection + state commit', 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}`, 'CPU us/sample': cpu(analyzer) },
       { case: 'bare kafkajs, first pass of this process (cold, not counted)', 'samples/s': Math.round(cold.perSecond), ratio: `x${(analyzer.perSecond / cold.perSecond).toFixed(2)}`, 'CPU us/sample': cpu(cold) },
+      ...parts.map((part) => ({ case: PART_CASES[part.pass], 'samples/s': Math.round(part.perSecond), ratio: `x${(part.perSecond / bare.perSecond).toFixed(2)}`, 'CPU us/sample': cpu(part) })),
     ]);
     console.table([{ case: `decision latency, spike produced -> surge.started on Kafka (${latencies.length} regions)`, 'p50 ms': headline.decisionP50Ms, 'p99 ms': headline.decisionP99Ms }]);
     // npm scripts run from the repository root.
@@ -231,6 +265,7 @@ async function main(): Promise<void> {
             coldBareConsumePerSecond: Math.round(cold.perSecond),
             analyzerCpuMicrosPerSample: cpu(analyzer),
             bareCpuMicrosPerSample: cpu(bare),
+            parts: Object.fromEntries(parts.map((part) => [part.pass, { perSecond: Math.round(part.perSecond), cpuMicrosPerSample: cpu(part) }])),
             loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
             node: process.version,
             at: new Date().toISOString(),

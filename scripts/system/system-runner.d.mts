@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 
 export const ROOT: string;
 export const SERVICES: ReadonlyArray<{ name: string; port: number }>;
+/** The Node flags each service is started with (its young generation's size and pretenuring). */
+export const SERVICE_NODE_FLAGS: Readonly<Record<'maintenance-planner' | 'impact-analyzer' | 'notifier', readonly string[]>>;
 
 export interface RunningService {
   name: string;

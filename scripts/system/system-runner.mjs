@@ -100,7 +100,7 @@ export async function freePort() {
  * (docs/performance.md, "Garbage collection and the retry wrapper"). HOLDFAST_SERVICE_NODE_ARGS,
  * given after them, overrides.
  */
-const SERVICE_NODE_FLAGS = {
+export const SERVICE_NODE_FLAGS = {
   'maintenance-planner': ['--max-semi-space-size=8'],
   'impact-analyzer': ['--max-semi-space-size=32', '--no-allocation-site-pretenuring'],
   notifier: ['--max-semi-space-size=8'],

@@ -1,0 +1,100 @@
+// The analyzer's sample intake taken apart, for bench:ingest: the same backlog read again by plain
+// kafkajs consumers in one process started with the analyzer's own Node flags and fetch settings,
+// each pass adding one part of the analyzer's work, built code (dist/) as the service runs it:
+//   kafkajs    - counting only;
+//   decode     - every message decoded and validated against the contract (decodeEvent, as the
+//                service's consumer calls it), a batch's events held until the batch is done;
+//   detect     - and then each series' run of samples stepped by the seasonal detector
+//                (stepSeriesRun, the service's configuration), its state kept in memory.
+// What the service adds to the last is its PostgreSQL transaction per slice (state read and written,
+// offset fence, surges) and consumer bookkeeping. Spawned by run-ingest-bench.ts after buildServices();
+// prints one JSON line per pass. Environment: INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL, INTAKE_GROUP_PREFIX.
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setTimeout } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+
+const require = createRequire(import.meta.url);
+const { decodeEvent, Topics } = require('../../dist/libs/contracts/src/index.js');
+const { RegionCatalog } = require('../../dist/libs/regions/src/index.js');
+const { initialSeriesState, stepSeriesRun } = require('../../dist/services/impact-analyzer/src/detection/index.js');
+const { detectionConfigOf } = require('../../dist/services/impact-analyzer/src/samples/detection-policy.js');
+const { DEFAULT_REGION_POLICY } = require('../../dist/services/impact-analyzer/src/config/analyzer-settings.js');
+
+const { INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL, INTAKE_GROUP_PREFIX } = process.env;
+if (!INTAKE_BROKERS || !INTAKE_TOPIC || !INTAKE_TOTAL || !INTAKE_GROUP_PREFIX) {
+  throw new Error('intake-parts.mjs is run by bench:ingest: INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL and INTAKE_GROUP_PREFIX must be set');
+}
+const TOTAL = Number(INTAKE_TOTAL);
+// As the analyzer's sample consumer asks (traffic-samples.consumer.ts, event-consumer.ts).
+const FETCH = { maxBytes: 1_048_576, maxWaitTimeInMs: 10 };
+const PARTITIONS_AT_ONCE = 2;
+
+const kafka = new Kafka({ clientId: 'ingest-bench-parts', brokers: INTAKE_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const catalog = new RegionCatalog();
+const detection = { config: detectionConfigOf({ detection: { defaults: DEFAULT_REGION_POLICY, regions: {} } }), states: new Map() };
+
+const decodeAll = (batch) =>
+  batch.messages.map((message) =>
+    decodeEvent(Topics.trafficSamples, { key: message.key, value: message.value, headers: message.headers ?? {}, partition: batch.partition, offset: message.offset, timestamp: message.timestamp }),
+  );
+
+/** Each series' samples of the batch in time order, stepped as one run on the state the series left in memory. */
+function detect(events) {
+  const bySeries = new Map();
+  for (const event of events) {
+    const key = `${event.data.region}\u0000${event.data.metric}`;
+    const list = bySeries.get(key) ?? [];
+    list.push(event.data);
+    bySeries.set(key, list);
+  }
+  for (const [key, samples] of bySeries) {
+    const { region, metric } = samples[0];
+    samples.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const before = detection.states.get(key) ?? initialSeriesState(region, metric);
+    detection.states.set(key, stepSeriesRun(before, samples, { config: detection.config, zone: catalog.zoneOf(region) }).state);
+  }
+}
+
+const WORK = {
+  kafkajs: () => undefined,
+  decode: (batch) => decodeAll(batch),
+  detect: (batch) => detect(decodeAll(batch)),
+};
+
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+/** One pass of a new group over the backlog: samples a second from its first batch (left out) to the last message, and CPU a sample. */
+async function pass(name, work = WORK[name]) {
+  let consumed = 0;
+  let first = null;
+  let last = null;
+  const consumer = kafka.consumer({ groupId: `${INTAKE_GROUP_PREFIX}${name}`, ...FETCH });
+  await consumer.connect();
+  await consumer.subscribe({ topic: INTAKE_TOPIC, fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+    eachBatch: async ({ batch }) => {
+      work(batch);
+      consumed += batch.messages.length;
+      first ??= { at: performance.now(), count: consumed, cpu: cpuMicros() };
+      if (consumed >= TOTAL) last ??= { at: performance.now(), cpu: cpuMicros() };
+    },
+  });
+  const deadline = performance.now() + 300_000;
+  while (!last) {
+    if (performance.now() > deadline) throw new Error(`intake-parts ${name}: only ${consumed}/${TOTAL} samples after 300 s`);
+    await setTimeout(5);
+  }
+  await consumer.disconnect();
+  const counted = TOTAL - first.count;
+  return { pass: name, perSecond: counted / ((last.at - first.at) / 1000), cpuMicrosPerItem: (last.cpu - first.cpu) / counted };
+}
+
+// A fresh process reads its first backlog at about half speed while V8 compiles kafkajs's decoder: that pass is not reported.
+await pass('warm-up', WORK.kafkajs);
+for (const name of Object.keys(WORK)) process.stdout.write(`${JSON.stringify(await pass(name))}\n`);
