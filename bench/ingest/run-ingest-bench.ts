@@ -16,6 +16,10 @@
  * best the bare consumer did in the run (the pass after the analyzer is often the slower one).
  * Each pass also reports the CPU its process spent per sample over the same span (the analyzer's
  * read from /proc, every thread and the collector included): steadier than a rate on a shared machine.
+ * Then the intake taken apart (intake-parts.mjs): the backlog read again in a process started with the
+ * analyzer's Node flags and fetch settings, counting only, then with contract decoding, then with the
+ * detector as well (state in memory), so each run shows what the parts cost before PostgreSQL
+ * (`run.parts`, not in the headline).
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
  * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
  */
@@ -203,6 +207,8 @@ async function main(): Promise<void> {
     log('measuring: the intake taken apart, the backlog read again in a process with the analyzer\'s flags, adding contract decoding, then the detector');
     const parts = await intakeParts(brokers, physicalTopic(settings, Topics.trafficSamples), `${settings.topicPrefix}parts-`);
     for (const part of parts) log(`${PART_CASES[part.pass]}: ${describe(part)}`);
+    // The passes in the parts' own process compare with their own kafkajs pass too: same process, flags and fetches.
+    const partsKafkajs = parts.find((part) => part.pass === 'kafkajs')!;
 
     log('measuring: decision latency, a spike sample on each warm region until its surge.started is on Kafka');
     const seen = new Map<string, number>();
@@ -246,7 +252,13 @@ async function main(): Promise<void> {
       { case: 'bare kafkajs consume (eachBatch, no work), the faster of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00', 'CPU us/sample': cpu(bare) },
       { case: 'impact-analyzer service: intake + detection + state commit', 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}`, 'CPU us/sample': cpu(analyzer) },
       { case: 'bare kafkajs, first pass of this process (cold, not counted)', 'samples/s': Math.round(cold.perSecond), ratio: `x${(analyzer.perSecond / cold.perSecond).toFixed(2)}`, 'CPU us/sample': cpu(cold) },
-      ...parts.map((part) => ({ case: PART_CASES[part.pass], 'samples/s': Math.round(part.perSecond), ratio: `x${(part.perSecond / bare.perSecond).toFixed(2)}`, 'CPU us/sample': cpu(part) })),
+      ...parts.map((part) => ({
+        case: PART_CASES[part.pass],
+        'samples/s': Math.round(part.perSecond),
+        ratio: `x${(part.perSecond / bare.perSecond).toFixed(2)}`,
+        'CPU us/sample': cpu(part),
+        'to parts: kafkajs': `x${(part.perSecond / partsKafkajs.perSecond).toFixed(2)}`,
+      })),
     ]);
     console.table([{ case: `decision latency, spike produced -> surge.started on Kafka (${latencies.length} regions)`, 'p50 ms': headline.decisionP50Ms, 'p99 ms': headline.decisionP99Ms }]);
     // npm scripts run from the repository root.
@@ -265,7 +277,9 @@ async function main(): Promise<void> {
             coldBareConsumePerSecond: Math.round(cold.perSecond),
             analyzerCpuMicrosPerSample: cpu(analyzer),
             bareCpuMicrosPerSample: cpu(bare),
-            parts: Object.fromEntries(parts.map((part) => [part.pass, { perSecond: Math.round(part.perSecond), cpuMicrosPerSample: cpu(part) }])),
+            parts: Object.fromEntries(
+              parts.map((part) => [part.pass, { perSecond: Math.round(part.perSecond), cpuMicrosPerSample: cpu(part), ratioToPartsKafkajs: Number((part.perSecond / partsKafkajs.perSecond).toFixed(3)) }]),
+            ),
             loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
             node: process.version,
             at: new Date().toISOString(),
