@@ -40,18 +40,18 @@ const decodeAll = (batch) =>
     decodeEvent(Topics.trafficSamples, { key: message.key, value: message.value, headers: message.headers ?? {}, partition: batch.partition, offset: message.offset, timestamp: message.timestamp }),
   );
 
-/** Each series' samples of the batch in time order, stepped as one run on the state the series left in memory. */
+/** Each series' samples of the batch in time order (each time parsed once, as the service sorts them), stepped as one run on the state the series left in memory. */
 function detect(events) {
   const bySeries = new Map();
   for (const event of events) {
     const key = `${event.data.region}\u0000${event.data.metric}`;
     const list = bySeries.get(key) ?? [];
-    list.push(event.data);
+    list.push({ atMs: Date.parse(event.data.at), sample: event.data });
     bySeries.set(key, list);
   }
-  for (const [key, samples] of bySeries) {
-    const { region, metric } = samples[0];
-    samples.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  for (const [key, timed] of bySeries) {
+    const { region, metric } = timed[0].sample;
+    const samples = timed.sort((a, b) => a.atMs - b.atMs).map(({ sample }) => sample);
     const before = detection.states.get(key) ?? initialSeriesState(region, metric);
     detection.states.set(key, stepSeriesRun(before, samples, { config: detection.config, zone: catalog.zoneOf(region) }).state);
   }

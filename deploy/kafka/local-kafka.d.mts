@@ -15,6 +15,8 @@ export interface LocalKafkaConfig {
   outFile: string;
   propertiesFile: string;
   heapOptions: string[];
+  /** From KAFKA_JVM_PERFORMANCE_OPTS, by default what Kafka's own launcher script passes. */
+  performanceOptions: string[];
   startTimeoutMs: number;
   stopTimeoutMs: number;
   java: string;
