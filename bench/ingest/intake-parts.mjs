@@ -21,15 +21,16 @@ const { RegionCatalog } = require('../../dist/libs/regions/src/index.js');
 const { initialSeriesState, stepSeriesRun } = require('../../dist/services/impact-analyzer/src/detection/index.js');
 const { detectionConfigOf } = require('../../dist/services/impact-analyzer/src/samples/detection-policy.js');
 const { DEFAULT_REGION_POLICY } = require('../../dist/services/impact-analyzer/src/config/analyzer-settings.js');
+const { DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY } = require('../../dist/libs/messaging/src/index.js');
+const { SAMPLE_FETCH_MAX_BYTES } = require('../../dist/services/impact-analyzer/src/samples/traffic-samples.consumer.js');
 
 const { INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL, INTAKE_GROUP_PREFIX } = process.env;
 if (!INTAKE_BROKERS || !INTAKE_TOPIC || !INTAKE_TOTAL || !INTAKE_GROUP_PREFIX) {
   throw new Error('intake-parts.mjs is run by bench:ingest: INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL and INTAKE_GROUP_PREFIX must be set');
 }
 const TOTAL = Number(INTAKE_TOTAL);
-// As the analyzer's sample consumer asks (traffic-samples.consumer.ts, event-consumer.ts).
-const FETCH = { maxBytes: 1_048_576, maxWaitTimeInMs: 10 };
-const PARTITIONS_AT_ONCE = 2;
+// As the analyzer's sample consumer asks: its fetch size, and partitions at once as the shared consumer's default.
+const FETCH = { maxBytes: SAMPLE_FETCH_MAX_BYTES, maxWaitTimeInMs: 10 };
 
 const kafka = new Kafka({ clientId: 'ingest-bench-parts', brokers: INTAKE_BROKERS.split(','), logLevel: logLevel.NOTHING });
 const catalog = new RegionCatalog();
@@ -77,7 +78,7 @@ async function pass(name, work = WORK[name]) {
   await consumer.connect();
   await consumer.subscribe({ topic: INTAKE_TOPIC, fromBeginning: true });
   await consumer.run({
-    partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+    partitionsConsumedConcurrently: DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
     eachBatch: async ({ batch }) => {
       work(batch);
       consumed += batch.messages.length;

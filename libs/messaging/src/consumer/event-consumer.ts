@@ -55,6 +55,8 @@ export interface RetryPolicy extends Backoff {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, ...DEFAULT_BACKOFF };
 export const DEFAULT_BATCH_MAX_EVENTS = 500;
+/** Partitions a consumer handles at once unless it asks otherwise. */
+export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 2;
 /** Histogram buckets, in seconds, fine enough to tell a 2 ms hop from a 20 ms one. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -191,7 +193,7 @@ export class EventConsumer<T extends TopicName> {
     };
     await this.consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
       ...(this.options.batch
         ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => track(this.consumeBatch(payload)) }
         : { eachMessage: (payload: EachMessagePayload) => track(this.consumeMessage(payload)) }),

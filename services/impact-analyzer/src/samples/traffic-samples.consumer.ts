@@ -7,6 +7,13 @@ import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SampleAssessmentService } from './sample-assessment.service';
 
 /**
+ * One partition's worth a fetch rather than kafkajs's 10 MB: a fetch is decoded whole before its first
+ * batch is handled, and six partitions' messages waiting their turn outlive V8's young generation, so
+ * the collector copies them all (docs/performance.md, "Garbage collection and the retry wrapper").
+ */
+export const SAMPLE_FETCH_MAX_BYTES = 1_048_576;
+
+/**
  * Every sample on traffic.samples.v1, from outside pipelines (CloudEvents binary or structured
  * mode, or bare JSON) and from this service's own HTTP and Prometheus intake, assessed a Kafka
  * batch per transaction.
@@ -26,10 +33,7 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
     this.consumer = this.messaging.consumer({
       topic: Topics.trafficSamples,
       group: ConsumerGroups.analyzerSamples,
-      // One partition's worth (1 MB) a fetch rather than kafkajs's 10 MB: a fetch is decoded whole before
-      // its first batch is handled, and six partitions' messages waiting their turn outlive V8's young
-      // generation, so the collector copies them all (docs/performance.md, "Garbage collection and the retry wrapper").
-      maxFetchBytes: 1_048_576,
+      maxFetchBytes: SAMPLE_FETCH_MAX_BYTES,
       batch: {
         // A Kafka fetch (up to 1 MB per partition) in one transaction: each series' state is read and written once per batch.
         maxEvents: 5_000,
