@@ -7,8 +7,11 @@
 //   detect     - and then each series' run of samples stepped by the seasonal detector
 //                (stepSeriesRun, the service's configuration), its state kept in memory.
 // What the service adds to the last is its PostgreSQL transaction per slice (state read and written,
-// offset fence, surges) and consumer bookkeeping. Spawned by run-ingest-bench.ts after buildServices();
-// prints one JSON line per pass. Environment: INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL, INTAKE_GROUP_PREFIX.
+// offset fence, surges) and consumer bookkeeping. Then decoding alone, in memory, of the backlog's
+// first samples laid out in each form DESIGN.md section 4 accepts, against Holdfast's own form (the
+// backlog's): what an outside pipeline's choice of form costs the intake.
+// Spawned by run-ingest-bench.ts after buildServices(); prints one JSON line per pass, then one for
+// the forms. Environment: INTAKE_BROKERS, INTAKE_TOPIC, INTAKE_TOTAL, INTAKE_GROUP_PREFIX.
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
@@ -16,7 +19,7 @@ import { setTimeout } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 
 const require = createRequire(import.meta.url);
-const { decodeEvent, Topics } = require('../../dist/libs/contracts/src/index.js');
+const { createEvent, decodeEvent, encodeEvent, Topics } = require('../../dist/libs/contracts/src/index.js');
 const { RegionCatalog } = require('../../dist/libs/regions/src/index.js');
 const { initialSeriesState, stepSeriesRun } = require('../../dist/services/impact-analyzer/src/detection/index.js');
 const { detectionConfigOf } = require('../../dist/services/impact-analyzer/src/samples/detection-policy.js');
@@ -41,6 +44,14 @@ const decodeAll = (batch) =>
     decodeEvent(Topics.trafficSamples, { key: message.key, value: message.value, headers: message.headers ?? {}, partition: batch.partition, offset: message.offset, timestamp: message.timestamp }),
   );
 
+// The samples the forms are laid out from: the first the decode pass read.
+const FORM_SAMPLES = 20_000;
+const formSamples = [];
+const keepForForms = (events) => {
+  for (const event of events) if (formSamples.length < FORM_SAMPLES) formSamples.push(event.data);
+  return events;
+};
+
 /** Each series' samples of the batch in time order (each time parsed once, as the service sorts them), stepped as one run on the state the series left in memory. */
 function detect(events) {
   const bySeries = new Map();
@@ -60,7 +71,7 @@ function detect(events) {
 
 const WORK = {
   kafkajs: () => undefined,
-  decode: (batch) => decodeAll(batch),
+  decode: (batch) => keepForForms(decodeAll(batch)),
   detect: (batch) => detect(decodeAll(batch)),
 };
 
@@ -96,6 +107,50 @@ async function pass(name, work = WORK[name]) {
   return { pass: name, perSecond: counted / ((last.at - first.at) / 1000), cpuMicrosPerItem: (last.cpu - first.cpu) / counted };
 }
 
+const bytes = (text) => Buffer.from(text);
+const asKafkajsHeaders = (headers) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, bytes(value)]));
+
+/** A sample as a message in each accepted form, with the headers as Buffers and the place in the log kafkajs gives. */
+const FORMS = {
+  // What Holdfast produces, as the backlog holds it: CloudEvents binary mode, every attribute.
+  holdfast: (sample) => {
+    const { key, value, headers } = encodeEvent(createEvent('traffic.sample', sample, { source: 'ingest-bench' }));
+    return { key: bytes(key), value, headers: asKafkajsHeaders(headers) };
+  },
+  // A pipeline that writes the sample and nothing else.
+  bare: (sample) => ({ key: bytes(sample.region), value: bytes(JSON.stringify(sample)), headers: {} }),
+  // A stock CloudEvents SDK: the required attributes only, a random UUIDv4 id.
+  binary: (sample) => ({
+    key: bytes(sample.region),
+    value: bytes(JSON.stringify(sample)),
+    headers: asKafkajsHeaders({ ce_specversion: '1.0', ce_id: crypto.randomUUID(), ce_source: '/edge/pipeline', ce_type: 'traffic.sample', 'content-type': 'application/json' }),
+  }),
+  structured: (sample) => ({
+    key: bytes(sample.region),
+    value: bytes(JSON.stringify({ specversion: '1.0', id: crypto.randomUUID(), source: '/edge/pipeline', type: 'traffic.sample', time: sample.at, data: sample })),
+    headers: asKafkajsHeaders({ 'content-type': 'application/cloudevents+json; charset=utf-8' }),
+  }),
+};
+const ROUNDS = 5;
+
+/** Microseconds a sample to decode each form's messages, the best of ROUNDS rounds (the first warms V8 up as well). */
+function decodingByForm() {
+  const timestamp = String(Date.now());
+  const micros = {};
+  for (const [form, layOut] of Object.entries(FORMS)) {
+    const messages = formSamples.map((sample, index) => ({ ...layOut(sample), partition: 0, offset: String(index), timestamp }));
+    let best = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = performance.now();
+      for (const message of messages) decodeEvent(Topics.trafficSamples, message);
+      best = Math.min(best, ((performance.now() - started) * 1000) / messages.length);
+    }
+    micros[form] = best;
+  }
+  return { pass: 'forms', samples: formSamples.length, rounds: ROUNDS, microsPerSample: micros };
+}
+
 // A fresh process reads its first backlog at about half speed while V8 compiles kafkajs's decoder: that pass is not reported.
 await pass('warm-up', WORK.kafkajs);
 for (const name of Object.keys(WORK)) process.stdout.write(`${JSON.stringify(await pass(name))}\n`);
+process.stdout.write(`${JSON.stringify(decodingByForm())}\n`);

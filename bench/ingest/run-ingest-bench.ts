@@ -19,7 +19,10 @@
  * Then the intake taken apart (intake-parts.mjs): the backlog read again in a process started with the
  * analyzer's Node flags and fetch settings, counting only, then with contract decoding, then with the
  * detector as well (state in memory), so each run shows what the parts cost before PostgreSQL
- * (`run.parts`, not in the headline).
+ * (`run.parts`, not in the headline); and contract decoding alone, in memory, of the backlog's first
+ * samples laid out in each form an outside pipeline may send (bare JSON, CloudEvents binary with the
+ * required attributes only, structured), against Holdfast's own form
+ * (`run.decodingMicrosPerSampleByForm`).
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
  * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
  */
@@ -114,11 +117,28 @@ const PART_CASES: Record<IntakePart, string> = {
   detect: 'parts: the same + the seasonal detector per series (state in memory, no PostgreSQL)',
 };
 
+type OutsideForm = 'holdfast' | 'bare' | 'binary' | 'structured';
+
+const FORM_CASES: Record<OutsideForm, string> = {
+  holdfast: "Holdfast's own: CloudEvents binary mode, every attribute (the backlog's form)",
+  bare: 'bare JSON sample, no headers (id from its place in the log)',
+  binary: 'CloudEvents binary mode, the required attributes only, a UUIDv4 id',
+  structured: 'CloudEvents structured mode (application/cloudevents+json), an id of its own',
+};
+
+interface DecodingByForm {
+  pass: 'forms';
+  samples: number;
+  rounds: number;
+  microsPerSample: Record<OutsideForm, number>;
+}
+
 /**
  * The analyzer's intake taken apart (intake-parts.mjs): the backlog read again in a process of the
- * analyzer's kind (its Node flags, built code), adding one part of its work per pass.
+ * analyzer's kind (its Node flags, built code), adding one part of its work per pass; then contract
+ * decoding alone of the backlog's first samples in each form outside producers may send.
  */
-async function intakeParts(brokers: string[], topic: string, groupPrefix: string): Promise<(Pass & { pass: IntakePart })[]> {
+async function intakeParts(brokers: string[], topic: string, groupPrefix: string): Promise<{ parts: (Pass & { pass: IntakePart })[]; forms: DecodingByForm }> {
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS['impact-analyzer'], resolve('bench/ingest/intake-parts.mjs')], {
     env: { ...process.env, INTAKE_BROKERS: brokers.join(','), INTAKE_TOPIC: topic, INTAKE_TOTAL: String(TOTAL), INTAKE_GROUP_PREFIX: groupPrefix },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,10 +149,13 @@ async function intakeParts(brokers: string[], topic: string, groupPrefix: string
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((done) => child.on('close', done));
   if (code !== 0) throw new Error(`the intake parts process exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  return stdout
+  const lines = stdout
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as Pass & { pass: IntakePart });
+    .map((line) => JSON.parse(line) as (Pass & { pass: IntakePart }) | DecodingByForm);
+  const forms = lines.find((line): line is DecodingByForm => line.pass === 'forms');
+  if (!forms) throw new Error('the intake parts process printed no decoding by form');
+  return { parts: lines.filter((line): line is Pass & { pass: IntakePart } => line.pass !== 'forms'), forms };
 }
 
 async function main(): Promise<void> {
@@ -204,9 +227,10 @@ async function main(): Promise<void> {
     log(`bare kafkajs, after the analyzer: ${describe(bareAfter)}`);
     // The faster pass: neither the load of the moment nor what the analyzer leaves PostgreSQL to do flatters the ratio.
     const bare = bareBefore.perSecond >= bareAfter.perSecond ? bareBefore : bareAfter;
-    log('measuring: the intake taken apart, the backlog read again in a process with the analyzer\'s flags, adding contract decoding, then the detector');
-    const parts = await intakeParts(brokers, physicalTopic(settings, Topics.trafficSamples), `${settings.topicPrefix}parts-`);
+    log('measuring: the intake taken apart, the backlog read again in a process with the analyzer\'s flags, adding contract decoding, then the detector; then decoding alone in each form outside pipelines send');
+    const { parts, forms } = await intakeParts(brokers, physicalTopic(settings, Topics.trafficSamples), `${settings.topicPrefix}parts-`);
     for (const part of parts) log(`${PART_CASES[part.pass]}: ${describe(part)}`);
+    const formMicros = (form: OutsideForm) => Number(forms.microsPerSample[form].toFixed(2));
     // The passes in the parts' own process compare with their own kafkajs pass too: same process, flags and fetches.
     const partsKafkajs = parts.find((part) => part.pass === 'kafkajs')!;
 
@@ -260,6 +284,13 @@ async function main(): Promise<void> {
         'to parts: kafkajs': `x${(part.perSecond / partsKafkajs.perSecond).toFixed(2)}`,
       })),
     ]);
+    console.table(
+      (Object.keys(FORM_CASES) as OutsideForm[]).map((form) => ({
+        [`decoding alone, by form (${forms.samples} samples in memory, best of ${forms.rounds} rounds)`]: FORM_CASES[form],
+        'us/sample': formMicros(form),
+        "to Holdfast's form": `x${(forms.microsPerSample[form] / forms.microsPerSample.holdfast).toFixed(2)}`,
+      })),
+    );
     console.table([{ case: `decision latency, spike produced -> surge.started on Kafka (${latencies.length} regions)`, 'p50 ms': headline.decisionP50Ms, 'p99 ms': headline.decisionP99Ms }]);
     // npm scripts run from the repository root.
     await mkdir(resolve('bench/results'), { recursive: true });
@@ -280,6 +311,7 @@ async function main(): Promise<void> {
             parts: Object.fromEntries(
               parts.map((part) => [part.pass, { perSecond: Math.round(part.perSecond), cpuMicrosPerSample: cpu(part), ratioToPartsKafkajs: Number((part.perSecond / partsKafkajs.perSecond).toFixed(3)) }]),
             ),
+            decodingMicrosPerSampleByForm: Object.fromEntries((Object.keys(FORM_CASES) as OutsideForm[]).map((form) => [form, formMicros(form)])),
             loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
             node: process.version,
             at: new Date().toISOString(),

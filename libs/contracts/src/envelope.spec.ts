@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContractViolation } from './contract-violation.exception';
-import { causedBy, createEvent, dispatchEvent, isEventOfType, validateEvent, type EventHandlers, type HoldfastEvent } from './envelope';
+import { EventIdSchema, causedBy, createEvent, dispatchEvent, isEventId, isEventOfType, validateEvent, type EventHandlers, type HoldfastEvent } from './envelope';
 import { EventExamples } from './event-examples';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -93,5 +94,13 @@ describe('typed handling', () => {
     expect(await dispatchEvent(handlers, createEvent('surge.started', EventExamples['surge.started'], { source }))).toBe(true);
     expect(await dispatchEvent(handlers, createEvent('surge.cleared', EventExamples['surge.cleared'], { source }))).toBe(false);
     expect(seen).toEqual(['critical']);
+  });
+});
+
+describe('isEventId', () => {
+  it('answers as EventIdSchema does, for UUIDs of every version, either case, and any other text', () => {
+    const candidates = fc.oneof(fc.uuid(), fc.uuid().map((id) => id.toUpperCase()), fc.uuid({ version: 7 }), fc.string());
+    fc.assert(fc.property(candidates, (id) => isEventId(id) === EventIdSchema.safeParse(id).success), { numRuns: 2_000 });
+    expect(isEventId(createEvent('traffic.sample', EventExamples['traffic.sample'], { source }).id)).toBe(true);
   });
 });

@@ -39,6 +39,9 @@ export type AnyHoldfastEvent = { [K in EventType]: HoldfastEvent<K> }[EventType]
 export type HoldfastEventOn<T extends TopicName> = { [K in EventTypeOf<T>]: HoldfastEvent<K> }[EventTypeOf<T>];
 
 export const EventIdSchema = z.uuid({ version: 'v7', error: 'must be a UUIDv7' });
+const UUID_V7 = z.regexes.uuid(7);
+/** EventIdSchema's check (zod's UUIDv7 pattern) as a test: a refusal costs zod an error object, and most outside ids are refused. */
+export const isEventId = (id: string): boolean => UUID_V7.test(id);
 export const EventSourceSchema = z.string().min(1, { error: 'must name the producing service' }).max(200);
 /** Correlation ids may come from outside (an Alertmanager group key, a request id), so any short text. */
 export const TraceIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200);

@@ -1,11 +1,11 @@
-import { v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
 import { ContractViolation, ContractViolationCode, describeIssues, isMissing } from './contract-violation.exception';
 import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent } from './event-catalog';
 import type { EventType } from './event-types';
-import { EventIdSchema, EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, type AnyHoldfastEvent } from './envelope';
+import { EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, isEventId, type AnyHoldfastEvent } from './envelope';
 import { HeaderReader, PRODUCER_HEADERS, firstHeaderValue, sameBytes } from './header-reader';
 import type { WireMessage } from './kafka-codec';
+import { nameBasedIds } from './name-based-id';
 import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
 
@@ -14,6 +14,7 @@ import type { TopicName } from './topics';
  * processed-event ledger holds ids derived from it, so a new value would apply redeliveries again.
  */
 export const OUTSIDE_EVENT_NAMESPACE = '6f1c9a52-3d4b-4e8f-9a17-5b2c0d8e7f31';
+const outsideIdOf = nameBasedIds(OUTSIDE_EVENT_NAMESPACE);
 
 /** How an outside event arrived: CloudEvents binary or structured mode, or a bare JSON payload. */
 export type OutsideForm = 'binary' | 'structured' | 'bare';
@@ -105,8 +106,8 @@ export const utcInstantOf = (time: string): string => (CANONICAL_UTC.test(time) 
  * in the log is what a redelivery shares.
  */
 export function outsideEventId(origin: { source: string; id: string } | { topic: string; partition: number; offset: string }): string {
-  if ('id' in origin) return safeParseFast(EventIdSchema, origin.id).success ? origin.id : uuidv5(JSON.stringify([origin.source, origin.id]), OUTSIDE_EVENT_NAMESPACE);
-  return uuidv5(`${origin.topic}/${origin.partition}/${origin.offset}`, OUTSIDE_EVENT_NAMESPACE);
+  if ('id' in origin) return isEventId(origin.id) ? origin.id : outsideIdOf(JSON.stringify([origin.source, origin.id]));
+  return outsideIdOf(`${origin.topic}/${origin.partition}/${origin.offset}`);
 }
 
 const parseBody = (message: WireMessage): unknown => {
@@ -123,12 +124,18 @@ const refuse = (issues: z.core.$ZodIssue[], input: Record<string, unknown>, whol
   throw new ContractViolation(code, describeIssues(issues, input, whole, part));
 };
 
+// The messages of one produce request mostly share their timestamp: its text is kept with it (formatting one costs more than decoding the rest of a bare sample's envelope).
+let lastTimestamp: { timestamp: string; time: string } | null = null;
+
 const messageTime = (message: WireMessage): string => {
-  const millis = Number(message.timestamp);
-  if (message.timestamp === undefined || !Number.isFinite(millis)) {
+  const { timestamp } = message;
+  if (timestamp !== undefined && timestamp === lastTimestamp?.timestamp) return lastTimestamp.time;
+  const millis = Number(timestamp);
+  if (timestamp === undefined || !Number.isFinite(millis)) {
     throw new ContractViolation(ContractViolationCode.MissingHeader, 'the event has no time: send ce_time, or produce with a message timestamp');
   }
-  return new Date(millis).toISOString();
+  lastTimestamp = { timestamp, time: new Date(millis).toISOString() };
+  return lastTimestamp.time;
 };
 
 /**
