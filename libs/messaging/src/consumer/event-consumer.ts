@@ -226,7 +226,7 @@ export class EventConsumer<T extends TopicName> {
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const started = process.hrtime.bigint();
     this.observeFetchWait(message, Date.now());
-    const decoded = this.decode(topic, partition, message);
+    const decoded = this.decode(partition, message);
     const outcome =
       decoded instanceof ContractViolation
         ? await this.deadLetterViolation(topic, partition, message, decoded)
@@ -252,7 +252,7 @@ export class EventConsumer<T extends TopicName> {
       this.observeFetchWait(messages[start], fetchedAt);
       for (let index = start; index < end; index++) {
         const message = messages[index];
-        const decoded = this.decode(topic, partition, message);
+        const decoded = this.decode(partition, message);
         if (decoded instanceof ContractViolation) {
           tally.add(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(topic, partition, message, decoded));
         } else if (this.ignored.has(decoded.type)) {
@@ -358,14 +358,15 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /** The message's event, or the reason it breaks the contract. */
-  private decode(topic: string, partition: number, message: KafkaMessage): HoldfastEvent | ContractViolation {
+  private decode(partition: number, message: KafkaMessage): HoldfastEvent | ContractViolation {
     const limit = this.options.settings.maxMessageBytes;
     const size = message.value?.length ?? 0;
     if (limit !== undefined && size > limit) {
       return new ContractViolation(ContractViolationCode.MessageTooLarge, `the message is ${size} bytes, over the ${limit}-byte limit (KAFKA_MAX_MESSAGE_BYTES); it was not read`);
     }
     try {
-      return decodeEvent(logicalTopic(this.options.settings, topic), {
+      // The one topic the consumer subscribes to, by its logical name: not derived again from each message's.
+      return decodeEvent(this.options.topic, {
         key: message.key,
         value: message.value,
         headers: message.headers ?? {},
