@@ -24,13 +24,15 @@
  * required attributes only, structured), against Holdfast's own form
  * (`run.decodingMicrosPerSampleByForm`).
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
- * INGEST_SAMPLES_PER_REGION to resize). Writes bench/results/ingest.json.
+ * INGEST_SAMPLES_PER_REGION to resize; INGEST_FORM=bare produces the backlog and the spikes as bare
+ * JSON samples, as most outside pipelines write them, instead of Holdfast's own CloudEvents binary
+ * mode). Writes bench/results/ingest.json.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { createEvent, Topics, TopicSpecs, type HoldfastEvent } from '@holdfast/contracts';
+import { createEvent, Topics, TopicSpecs, type TrafficSample } from '@holdfast/contracts';
 import { createKafka, EventPublisher, physicalTopic, provisionTopics, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { RegionCatalog } from '@holdfast/regions';
 import type { Kafka } from 'kafkajs';
@@ -45,6 +47,9 @@ import { processCpuMs } from '../support/process-cpu';
 const REGIONS = Number(process.env.INGEST_REGIONS ?? 100);
 // A week of five-minute samples: a backlog that takes the bare consumer seconds, not a fraction of one.
 const SAMPLES_PER_REGION = Number(process.env.INGEST_SAMPLES_PER_REGION ?? 2016);
+const FORMS = ['holdfast', 'bare'] as const;
+const FORM = (process.env.INGEST_FORM ?? 'holdfast') as (typeof FORMS)[number];
+if (!FORMS.includes(FORM)) throw new Error(`INGEST_FORM is "${FORM}": use holdfast (the default, CloudEvents binary mode with every attribute) or bare (a bare JSON sample)`);
 const TOTAL = REGIONS * SAMPLES_PER_REGION;
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STEP_MS = 5 * 60_000;
@@ -120,7 +125,7 @@ const PART_CASES: Record<IntakePart, string> = {
 type OutsideForm = 'holdfast' | 'bare' | 'binary' | 'structured';
 
 const FORM_CASES: Record<OutsideForm, string> = {
-  holdfast: "Holdfast's own: CloudEvents binary mode, every attribute (the backlog's form)",
+  holdfast: "Holdfast's own: CloudEvents binary mode, every attribute",
   bare: 'bare JSON sample, no headers (id from its place in the log)',
   binary: 'CloudEvents binary mode, the required attributes only, a UUIDv4 id',
   structured: 'CloudEvents structured mode (application/cloudevents+json), an id of its own',
@@ -185,20 +190,26 @@ async function main(): Promise<void> {
     await provisionTopics(topicAdmin, settings, [TopicSpecs[Topics.trafficSamples], TopicSpecs[Topics.regionSurges], TopicSpecs[Topics.regionBaselines]]);
     await topicAdmin.disconnect();
     const publisher = new EventPublisher(kafka, settings);
-    await publisher.connect();
+    const pipeline = kafka.producer({ allowAutoTopicCreation: false });
+    await Promise.all([publisher.connect(), pipeline.connect()]);
+    /** Samples onto traffic.samples.v1 in the run's form: Holdfast's own events, or bare JSON keyed by region as a pipeline writes them. */
+    const produce = async (samples: TrafficSample[]): Promise<void> => {
+      if (FORM === 'holdfast') return publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: 'ingest-bench' })));
+      await pipeline.send({ topic: physicalTopic(settings, Topics.trafficSamples), acks: -1, messages: samples.map((sample) => ({ key: sample.region, value: JSON.stringify(sample) })) });
+    };
 
-    log(`producing ${TOTAL} samples (${REGIONS} regions x ${SAMPLES_PER_REGION}, five minutes apart, keyed by region)`);
+    log(`producing ${TOTAL} samples (${REGIONS} regions x ${SAMPLES_PER_REGION}, five minutes apart, keyed by region) in ${FORM === 'holdfast' ? "Holdfast's own form" : 'bare JSON'}`);
     // Twenty time steps of every region per send: production is not measured, only has to be quick.
     const STEPS_PER_SEND = 20;
     for (let index = 0; index < SAMPLES_PER_REGION; index += STEPS_PER_SEND) {
-      const events: HoldfastEvent[] = [];
+      const samples: TrafficSample[] = [];
       for (let step = index; step < Math.min(SAMPLES_PER_REGION, index + STEPS_PER_SEND); step++) {
         const atMs = FROM + step * STEP_MS;
         for (const [seed, region] of regions.entries()) {
-          events.push(createEvent('traffic.sample', { region: region.code, metric: 'requests', at: new Date(atMs).toISOString(), value: sampleValue(region.zone, atMs, seed), source: 'bench' }, { source: 'ingest-bench' }));
+          samples.push({ region: region.code, metric: 'requests', at: new Date(atMs).toISOString(), value: sampleValue(region.zone, atMs, seed), source: 'bench' });
         }
       }
-      await publisher.publish(...events);
+      await produce(samples);
     }
 
     log('warming up: a bare kafkajs consumer (eachBatch, counting only) over the backlog');
@@ -243,13 +254,9 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     const spikeAt = FROM + SAMPLES_PER_REGION * STEP_MS;
     for (const [seed, region] of regions.entries()) {
-      const spike: HoldfastEvent<'traffic.sample'> = createEvent(
-        'traffic.sample',
-        { region: region.code, metric: 'requests', at: new Date(spikeAt).toISOString(), value: 10 * sampleValue(region.zone, spikeAt, seed), source: 'bench' },
-        { source: 'ingest-bench' },
-      );
+      const spike: TrafficSample = { region: region.code, metric: 'requests', at: new Date(spikeAt).toISOString(), value: 10 * sampleValue(region.zone, spikeAt, seed), source: 'bench' };
       const started = performance.now();
-      await publisher.publish(spike);
+      await produce([spike]);
       for (;;) {
         const at = seen.get(region.code);
         if (at !== undefined) {
@@ -261,7 +268,7 @@ async function main(): Promise<void> {
       }
     }
     await reader.disconnect();
-    await publisher.disconnect();
+    await Promise.all([publisher.disconnect(), pipeline.disconnect()]);
     latencies.sort((a, b) => a - b);
 
     const headline = {
@@ -274,7 +281,7 @@ async function main(): Promise<void> {
     const cpu = (pass: Pass) => Number(pass.cpuMicrosPerItem.toFixed(1));
     console.table([
       { case: 'bare kafkajs consume (eachBatch, no work), the faster of the passes before and after', 'samples/s': headline.bareConsumePerSecond, ratio: 'x1.00', 'CPU us/sample': cpu(bare) },
-      { case: 'impact-analyzer service: intake + detection + state commit', 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}`, 'CPU us/sample': cpu(analyzer) },
+      { case: `impact-analyzer service: intake + detection + state commit (backlog: ${FORM === 'holdfast' ? "Holdfast's form" : 'bare JSON'})`, 'samples/s': headline.samplesPerSecond, ratio: `x${headline.ratio.toFixed(2)}`, 'CPU us/sample': cpu(analyzer) },
       { case: 'bare kafkajs, first pass of this process (cold, not counted)', 'samples/s': Math.round(cold.perSecond), ratio: `x${(analyzer.perSecond / cold.perSecond).toFixed(2)}`, 'CPU us/sample': cpu(cold) },
       ...parts.map((part) => ({
         case: PART_CASES[part.pass],
@@ -286,7 +293,7 @@ async function main(): Promise<void> {
     ]);
     console.table(
       (Object.keys(FORM_CASES) as OutsideForm[]).map((form) => ({
-        [`decoding alone, by form (${forms.samples} samples in memory, best of ${forms.rounds} rounds)`]: FORM_CASES[form],
+        [`decoding alone, by form (${forms.samples} of the backlog's samples in memory, best of ${forms.rounds} rounds)`]: FORM_CASES[form],
         'us/sample': formMicros(form),
         "to Holdfast's form": `x${(forms.microsPerSample[form] / forms.microsPerSample.holdfast).toFixed(2)}`,
       })),
@@ -300,6 +307,7 @@ async function main(): Promise<void> {
         {
           headline,
           run: {
+            form: FORM,
             regions: REGIONS,
             samplesPerRegion: SAMPLES_PER_REGION,
             samples: TOTAL,
