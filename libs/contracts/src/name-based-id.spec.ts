@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { v5 as uuidv5 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { nameBasedIds } from './name-based-id';
-
-const NAMESPACE = '6f1c9a52-3d4b-4e8f-9a17-5b2c0d8e7f31';
+import { OUTSIDE_EVENT_NAMESPACE as NAMESPACE } from './outside-intake';
 
 describe('nameBasedIds', () => {
   const idOf = nameBasedIds(NAMESPACE);

@@ -124,7 +124,7 @@ const refuse = (issues: z.core.$ZodIssue[], input: Record<string, unknown>, whol
   throw new ContractViolation(code, describeIssues(issues, input, whole, part));
 };
 
-// The messages of one produce request mostly share their timestamp: its text is kept with it (formatting one costs more than decoding the rest of a bare sample's envelope).
+// The messages of one produce request mostly share their timestamp: its text is kept with it (formatting one costs about what parsing a sample's JSON does).
 let lastTimestamp: { timestamp: string; time: string } | null = null;
 
 const messageTime = (message: WireMessage): string => {
