@@ -22,9 +22,11 @@
  * (`run.parts`, not in the headline); and contract decoding alone, in memory, of the backlog's first
  * samples laid out in each form an outside pipeline may send (bare JSON, CloudEvents binary with the
  * required attributes only, structured), against Holdfast's own form
- * (`run.decodingMicrosPerSampleByForm`).
+ * (`run.decodingMicrosPerSampleByForm`). Last, what a misconfigured pipeline costs: samples the
+ * analyzer refuses (unknown regions, then a contract violation), each dead-lettered, timed until the
+ * last is recorded (`run.refused`, against the analyzer's rate on good samples).
  * Run: npm run bench:ingest (KAFKA_BROKERS / DATABASE_URL to use others; INGEST_REGIONS and
- * INGEST_SAMPLES_PER_REGION to resize; INGEST_FORM=bare produces the backlog and the spikes as bare
+ * INGEST_SAMPLES_PER_REGION to resize, INGEST_REFUSED for the refused samples of each kind, 20,000 by default; INGEST_FORM=bare produces the backlog and the spikes as bare
  * JSON samples, as most outside pipelines write them, instead of Holdfast's own CloudEvents binary
  * mode). Writes bench/results/ingest.json.
  */
@@ -51,6 +53,8 @@ const FORMS = ['holdfast', 'bare'] as const;
 const FORM = (process.env.INGEST_FORM ?? 'holdfast') as (typeof FORMS)[number];
 if (!FORMS.includes(FORM)) throw new Error(`INGEST_FORM is "${FORM}": use holdfast (the default, CloudEvents binary mode with every attribute) or bare (a bare JSON sample)`);
 const TOTAL = REGIONS * SAMPLES_PER_REGION;
+// Per kind of sample the analyzer refuses.
+const REFUSED = Number(process.env.INGEST_REFUSED ?? 20_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STEP_MS = 5 * 60_000;
 const FROM = Date.parse('2026-06-01T00:00:00Z');
@@ -268,8 +272,41 @@ async function main(): Promise<void> {
       }
     }
     await reader.disconnect();
-    await Promise.all([publisher.disconnect(), pipeline.disconnect()]);
     latencies.sort((a, b) => a - b);
+
+    // A misconfigured pipeline: every sample refused, each sent to the dead-letter topic, and the partitions must keep up all the same.
+    const deadLettered = async () => {
+      const rows = await database!.query<{ n: number }>('SELECT count(*)::int AS n FROM impact_analyzer.dead_letter');
+      return rows.rows[0].n;
+    };
+    const refusedPass = async (kind: string, sampleOf: (index: number) => TrafficSample | Record<string, unknown>): Promise<Pass> => {
+      log(`measuring: ${REFUSED} bare JSON samples the analyzer refuses (${kind}), until each is recorded as dead-lettered`);
+      const before = await deadLettered();
+      for (let index = 0; index < REFUSED; index += 2_000) {
+        const messages = Array.from({ length: Math.min(2_000, REFUSED - index) }, (_, offset) => {
+          const sample = sampleOf(index + offset);
+          return { key: String(sample.region), value: JSON.stringify(sample) };
+        });
+        await pipeline.send({ topic: physicalTopic(settings, Topics.trafficSamples), acks: -1, messages });
+      }
+      const pass = await rateOf(async () => (await deadLettered()) - before, REFUSED, () => processCpuMs(analyzerPid) * 1_000);
+      log(`impact-analyzer, dead-lettering ${kind}: ${describe(pass)}`);
+      return pass;
+    };
+    const lateAt = new Date(spikeAt + STEP_MS).toISOString();
+    // Cloud data-centre names where the contract wants ISO 3166-1 codes: the mistake a new pipeline most likely makes.
+    const unknownRegion = await refusedPass('regions the catalog does not know', (index) => {
+      const region = regions[index % regions.length];
+      return { region: `dc-${region.code.toLowerCase()}-1`, metric: 'requests', at: lateAt, value: 1, source: 'bench' };
+    });
+    const brokenContract = await refusedPass('an `at` that is not a timestamp, a contract violation', (index) => ({
+      region: regions[index % regions.length].code,
+      metric: 'requests',
+      at: 'yesterday',
+      value: 1,
+      source: 'bench',
+    }));
+    await Promise.all([publisher.disconnect(), pipeline.disconnect()]);
 
     const headline = {
       samplesPerSecond: Math.round(analyzer.perSecond),
@@ -299,6 +336,13 @@ async function main(): Promise<void> {
       })),
     );
     console.table([{ case: `decision latency, spike produced -> surge.started on Kafka (${latencies.length} regions)`, 'p50 ms': headline.decisionP50Ms, 'p99 ms': headline.decisionP99Ms }]);
+    const refusedRow = (label: string, pass: Pass) => ({
+      [`refused samples, bare JSON, ${REFUSED} each, sent to the dead-letter topic`]: label,
+      'samples/s': Math.round(pass.perSecond),
+      'to the analyzer on good samples': `x${(pass.perSecond / analyzer.perSecond).toFixed(2)}`,
+      'CPU us/sample': cpu(pass),
+    });
+    console.table([refusedRow('unknown region (refused by the detector, in the batch transaction)', unknownRegion), refusedRow('`at` not a timestamp (contract violation, refused at decoding)', brokenContract)]);
     // npm scripts run from the repository root.
     await mkdir(resolve('bench/results'), { recursive: true });
     await writeFile(
@@ -319,6 +363,11 @@ async function main(): Promise<void> {
             parts: Object.fromEntries(
               parts.map((part) => [part.pass, { perSecond: Math.round(part.perSecond), cpuMicrosPerSample: cpu(part), ratioToPartsKafkajs: Number((part.perSecond / partsKafkajs.perSecond).toFixed(3)) }]),
             ),
+            refused: {
+              samplesPerKind: REFUSED,
+              unknownRegion: { perSecond: Math.round(unknownRegion.perSecond), cpuMicrosPerSample: cpu(unknownRegion) },
+              contractViolation: { perSecond: Math.round(brokenContract.perSecond), cpuMicrosPerSample: cpu(brokenContract) },
+            },
             decodingMicrosPerSampleByForm: Object.fromEntries((Object.keys(FORM_CASES) as OutsideForm[]).map((form) => [form, formMicros(form)])),
             loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
             node: process.version,

@@ -1,12 +1,11 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
-import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { physicalTopic } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
-import { createMessagingTestBed, effectConsumer, effectCount, refusingCommits, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { createMessagingTestBed, effectConsumer, effectCount, refusingCommits, sampleEvent, type EffectConsumerOptions, type MessagingTestBed } from '../testing/messaging-test-bed';
 
 const sample = (region: string, value: number) => sampleEvent(region, value, 'batch-spec');
 
@@ -19,7 +18,7 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
   let groups = 0;
 
-  type BeforeBatch = (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | Promise<void>;
+  type BeforeBatch = NonNullable<NonNullable<EffectConsumerOptions['batch']>['beforeBatch']>;
   const batchConsumerFor = ({ beforeBatch, maxEvents, metrics }: { beforeBatch?: BeforeBatch; maxEvents?: number; metrics?: MetricsRegistry } = {}) =>
     effectConsumer(bed, { group: `batch-${++groups}`, metrics, batch: { beforeBatch, maxEvents }, retry: { attempts: 2, startingDelayMs: 10, maxDelayMs: 50 }, commitIntervalMs: 100 });
   const fencedConsumerFor = ({ group, metrics, kafka, logger }: { group: string; metrics?: MetricsRegistry; kafka?: typeof bed.kafka; logger?: MessagingLogger }) =>
@@ -171,6 +170,64 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
       await expectEventually(() => expect(letters.of(consumer, ids).map((letter) => letter.headers.ce_id)).toEqual([bad.id]));
       expect(letters.of(consumer, ids)[0].headers[DeadLetterHeaders.reason]).toBe('handler failed after 2 attempt(s): the detector refused a sample');
       expect(await effectCount(bed.dataSource, [bad.id])).toBe(0);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('dead-letters the events a batch handler refuses in the transaction that applies the others, in one pass', async () => {
+    const events = Array.from({ length: 6 }, (_, index) => sample('UY', index));
+    const refusedIds = [events[1].id, events[4].id];
+    await bed.publisher.publish(...events);
+    const letters = await recordDeadLetters();
+    const handed: string[][] = [];
+    const consumer = batchConsumerFor({
+      beforeBatch: (batch) => {
+        handed.push(only(batch, 'UY').map((event) => event.id));
+        return batch.flatMap((event, index) => (refusedIds.includes(event.id) ? [{ index, reason: `no region ${event.data.value}` }] : []));
+      },
+    });
+    await consumer.start();
+    try {
+      const applied = events.filter((event) => !refusedIds.includes(event.id)).map((event) => event.id);
+      await expectEventually(() => expect(letters.of(consumer, refusedIds).map((letter) => letter.headers[DeadLetterHeaders.reason]).sort()).toEqual(['refused by the handler: no region 1', 'refused by the handler: no region 4']));
+      expect(await effectCount(bed.dataSource, applied)).toBe(4);
+      expect(await effectCount(bed.dataSource, refusedIds)).toBe(0);
+      // Each event was handed to the handler once: no second pass, event by event, after a refusal.
+      expect(handed.flat().sort()).toEqual(events.map((event) => event.id).sort());
+      // A refused event's record shares its transaction with the effects of the batch it came in.
+      const [row]: { shared: boolean }[] = await bed.dataSource.query(
+        `SELECT EXISTS (SELECT 1 FROM dead_letter letter JOIN effect ON effect.xmin = letter.xmin WHERE letter.consumer_group = $1 AND letter.event_id = $2 AND effect.event_id = ANY($3::uuid[])) AS shared`,
+        [consumer.groupId, refusedIds[0], applied],
+      );
+      expect(row.shared).toBe(true);
+    } finally {
+      await consumer.stop();
+      await letters.stop();
+    }
+  });
+
+  it('keeps up with a flood of contract violations: a slice of them in one transaction, in sends the broker takes', async () => {
+    // 3,000 messages of about 2.3 KB once their dead-letter headers are on: the letters of one fetched batch are over the broker's 1 MiB limit for one send.
+    const broken = Array.from({ length: 3_000 }, () => encodeEvent(sample('PY', 1))).map((record) => ({ ...record, value: Buffer.from(`{"region":"${'P'.repeat(1_600)}"}`) }));
+    const good = sample('PY', 2);
+    for (let start = 0; start < broken.length; start += 250) await produceOnce(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), broken.slice(start, start + 250));
+    await bed.publisher.publish(good);
+    const letters = await recordDeadLetters();
+    const consumer = batchConsumerFor({ maxEvents: 5_000 });
+    await consumer.start();
+    try {
+      const ids = broken.map((record) => record.headers.ce_id);
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { timeoutMs: 60_000 });
+      await expectEventually(() => expect(letters.of(consumer, ids)).toHaveLength(ids.length), { timeoutMs: 30_000 });
+      const [{ transactions, recorded }]: { transactions: number; recorded: number }[] = await bed.dataSource.query(
+        'SELECT count(DISTINCT xmin::text)::int AS transactions, count(*)::int AS recorded FROM dead_letter WHERE consumer_group = $1 AND event_id = ANY($2::text[])',
+        [consumer.groupId, ids],
+      );
+      expect(recorded).toBe(ids.length);
+      // A transaction per Kafka batch, not per message.
+      expect(transactions).toBeLessThan(100);
     } finally {
       await consumer.stop();
       await letters.stop();

@@ -13,6 +13,7 @@ import {
   type HoldfastEventOn,
   type TopicName,
 } from '@holdfast/contracts';
+import { prepared } from '@holdfast/database';
 import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
 import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -30,11 +31,19 @@ export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>
 /** Handlers typed from the contract's map: a handler for the wrong payload does not compile. */
 export type TransactionalHandlers<T extends TopicName> = { [K in EventTypeOf<T>]?: TransactionalHandler<K> };
 
+/** An event a batch handler will not apply, by its index among the events it was given, and why. */
+export interface EventRefusal {
+  index: number;
+  reason: string;
+}
+
 /**
  * Applies several events of one partition, in their order, inside the one transaction that also
  * records all of them in the processed-event ledger. Events already in the ledger are left out.
+ * Events it cannot apply (and left without effect) it names in its answer: they are dead-lettered
+ * in that same transaction and the rest of its work commits, so one bad event costs no second pass.
  */
-export type BatchHandler<T extends TopicName> = (events: HoldfastEventOn<T>[], transaction: EntityManager) => Promise<void>;
+export type BatchHandler<T extends TopicName> = (events: HoldfastEventOn<T>[], transaction: EntityManager) => Promise<void | readonly EventRefusal[]>;
 
 export interface BatchConsumption<T extends TopicName> {
   handler: BatchHandler<T>;
@@ -98,6 +107,13 @@ export interface EventConsumerOptions<T extends TopicName> {
 }
 
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettered';
+
+/** A message on its way to the dead-letter topic. */
+interface DeadLetter {
+  message: KafkaMessage;
+  reason: string;
+  attempts: number;
+}
 
 interface PendingOffset {
   topic: string;
@@ -249,18 +265,24 @@ export class EventConsumer<T extends TopicName> {
       // Events and their messages side by side: no object per message beyond the event itself.
       const events: HoldfastEvent[] = [];
       const eventMessages: KafkaMessage[] = [];
+      const violations: DeadLetter[] = [];
       this.observeFetchWait(messages[start], fetchedAt);
       for (let index = start; index < end; index++) {
         const message = messages[index];
         const decoded = this.decode(partition, message);
         if (decoded instanceof ContractViolation) {
-          tally.add(headerText(message.headers, 'ce_type'), await this.deadLetterViolation(topic, partition, message, decoded));
+          violations.push({ message, reason: `contract violation: ${decoded.reason}`, attempts: 0 });
         } else if (this.ignored.has(decoded.type)) {
           tally.add(decoded.type, 'ignored');
         } else {
           events.push(decoded);
           eventMessages.push(message);
         }
+      }
+      // A slice's violations in one transaction and as few sends as their bytes allow: a pipeline sending nothing but them is kept up with.
+      if (violations.length > 0) {
+        const sent = await this.options.dataSource.transaction((transaction) => this.deadLetter(transaction, topic, partition, violations));
+        for (const letter of violations) tally.add(headerText(letter.message.headers, 'ce_type'), sent.has(letter) ? 'dead-lettered' : 'duplicate');
       }
       if (events.length > 0) {
         const position = { partition, nextOffset: nextOffsetAfter(messages[end - 1].offset), highWatermark: batch.highWatermark };
@@ -289,17 +311,18 @@ export class EventConsumer<T extends TopicName> {
     // A copy of an event further on in the same slice is a duplicate of its first copy, which records it.
     const seen = new Set<string>();
     const firstCopies: HoldfastEvent[] = [];
-    const offsets: string[] = [];
+    const firstMessages: KafkaMessage[] = [];
     const isFirstCopy = events.map((event, index) => {
       if (seen.has(event.id)) return false;
       seen.add(event.id);
       firstCopies.push(event);
-      offsets.push(messages[index].offset);
+      firstMessages.push(messages[index]);
       return true;
     });
-    let fresh: ReadonlySet<string> | 'all';
+    const position = { ...slice, offsets: firstMessages.map((message) => message.offset) };
+    let outcome: BatchOutcome;
     try {
-      fresh = await retried(() => this.applyBatchOnce(firstCopies, { ...slice, offsets }, handler), this.retry, async (error, attempt) => {
+      outcome = await retried(() => this.applyBatchOnce(topic, firstCopies, firstMessages, position, handler), this.retry, async (error, attempt) => {
         if (this.stopping || !isInfrastructureFailure(error)) return false;
         this.options.logger.warn({ err: error, events: events.length, attempt }, 'batch handling failed on the infrastructure; retrying');
         await heartbeat().catch(() => undefined);
@@ -314,35 +337,68 @@ export class EventConsumer<T extends TopicName> {
       }
       return;
     }
+    const { fresh, refused } = outcome;
     let firstApplied: HoldfastEvent | undefined;
     for (const [index, event] of events.entries()) {
-      const applied = isFirstCopy[index] && (fresh === 'all' || fresh.has(event.id));
-      if (applied) firstApplied ??= event;
-      tally.add(event.type, applied ? 'applied' : 'duplicate');
+      const first = isFirstCopy[index] && (fresh === 'all' || fresh.has(event.id));
+      const deadLettered = first && refused.has(event);
+      if (first && !deadLettered) firstApplied ??= event;
+      tally.add(event.type, deadLettered ? 'dead-lettered' : first ? 'applied' : 'duplicate');
     }
     if (firstApplied) this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(firstApplied.time)) / 1000);
   }
 
   /**
    * Records the events as consumed and applies those consumed for the first time, in one
-   * transaction; resolves the ids it applied, or 'all'. The handler starts without waiting for the
-   * guard's answer (see applyOnce); should some events turn out to be redelivered, that transaction
-   * is rolled back and a second one applies only the others, once the guard has answered.
+   * transaction, together with the dead letters of those the handler refused. The handler starts
+   * without waiting for the guard's answer (see applyOnce); should some events turn out to be
+   * redelivered, that transaction is rolled back and a second one applies only the others, once
+   * the guard has answered. Dead letters are sent only once the guard has answered, so a rolled-back
+   * attempt sends none.
    */
-  private async applyBatchOnce(events: HoldfastEvent[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<ReadonlySet<string> | 'all'> {
+  private async applyBatchOnce(topic: string, events: HoldfastEvent[], messages: KafkaMessage[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<BatchOutcome> {
     try {
-      return await this.inTransaction((transaction) =>
-        admittedWhileApplying(this.guard.admit(transaction, events, position), handler(events as HoldfastEventOn<TopicName>[], transaction)),
-      );
+      return await this.inTransaction(async (transaction) => {
+        const refusals = await admittedWhileApplying(this.guard.admit(transaction, events, position), handler(events as HoldfastEventOn<TopicName>[], transaction));
+        return { fresh: 'all', refused: await this.deadLetterRefused(transaction, topic, position.partition, events, messages, refusals) };
+      });
     } catch (error) {
       if (!(error instanceof AppliedBefore)) throw error;
     }
     return this.inTransaction(async (transaction) => {
       const fresh = await this.guard.admit(transaction, events, position);
-      const toApply = fresh === 'all' ? events : events.filter((event) => fresh.has(event.id));
-      if (toApply.length > 0) await handler(toApply as HoldfastEventOn<TopicName>[], transaction);
-      return fresh;
+      const toApply = fresh === 'all' ? events.map((_, index) => index) : events.flatMap((event, index) => (fresh.has(event.id) ? [index] : []));
+      if (toApply.length === 0) return { fresh, refused: NONE_REFUSED };
+      const refusals = await handler(toApply.map((index) => events[index]) as HoldfastEventOn<TopicName>[], transaction);
+      const refused = await this.deadLetterRefused(
+        transaction,
+        topic,
+        position.partition,
+        toApply.map((index) => events[index]),
+        toApply.map((index) => messages[index]),
+        refusals,
+      );
+      return { fresh, refused };
     });
+  }
+
+  /** Dead-letters, in the handler's transaction, the events it refused; resolves them. */
+  private async deadLetterRefused(
+    transaction: EntityManager,
+    topic: string,
+    partition: number,
+    events: readonly HoldfastEvent[],
+    messages: readonly KafkaMessage[],
+    refusals: void | readonly EventRefusal[],
+  ): Promise<ReadonlySet<HoldfastEvent>> {
+    if (!refusals || refusals.length === 0) return NONE_REFUSED;
+    const letters = refusals.map(({ index, reason }) => {
+      // A bad index is the handler's bug: the slice fails, and is applied event by event.
+      if (!Number.isInteger(index) || index < 0 || index >= events.length) throw new Error(`the batch handler refused event ${index} of ${events.length}, which it was not given`);
+      return { message: messages[index], reason: `refused by the handler: ${reason}`, attempts: 1 };
+    });
+    await this.deadLetter(transaction, topic, partition, letters);
+    return new Set(refusals.map(({ index }) => events[index]));
   }
 
   /** `work` in a transaction, the time its commit took observed once it is answered (a rolled-back one is not). */
@@ -381,7 +437,12 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private async deadLetterViolation(topic: string, partition: number, message: KafkaMessage, violation: ContractViolation): Promise<ConsumeOutcome> {
-    return (await this.deadLetter(topic, partition, message, `contract violation: ${violation.reason}`, 0)) ? 'dead-lettered' : 'duplicate';
+    return this.deadLetterAlone(topic, partition, { message, reason: `contract violation: ${violation.reason}`, attempts: 0 });
+  }
+
+  private async deadLetterAlone(topic: string, partition: number, letter: DeadLetter): Promise<ConsumeOutcome> {
+    const sent = await this.options.dataSource.transaction((transaction) => this.deadLetter(transaction, topic, partition, [letter]));
+    return sent.size > 0 ? 'dead-lettered' : 'duplicate';
   }
 
   /** One event in a transaction of its own, retried, and dead-lettered when it keeps failing. */
@@ -412,15 +473,19 @@ export class EventConsumer<T extends TopicName> {
     } catch (error) {
       // Stopping, or the database still away: leave the offset uncommitted so the event comes again.
       if (this.stopping || isInfrastructureFailure(error)) throw error;
-      const sent = await this.deadLetter(topic, position.partition, message, `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts);
-      return sent ? 'dead-lettered' : 'duplicate';
+      return this.deadLetterAlone(topic, position.partition, { message, reason: `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts });
     }
   }
 
   private applierFor(event: HoldfastEvent): TransactionalHandler<EventType> | undefined {
     if (this.ignored.has(event.type)) return undefined;
     const batch = this.options.batch?.handler as unknown as BatchHandler<TopicName> | undefined;
-    if (batch) return (one, transaction) => batch([one as HoldfastEventOn<TopicName>], transaction);
+    if (batch) {
+      return async (one, transaction) => {
+        const refusals = await batch([one as HoldfastEventOn<TopicName>], transaction);
+        if (refusals && refusals.length > 0) throw new UnprocessableEventError(refusals.map((refusal) => refusal.reason).join('; '));
+      };
+    }
     return this.options.handlers?.[event.type as EventTypeOf<T>] as TransactionalHandler<EventType> | undefined;
   }
 
@@ -441,44 +506,55 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /**
-   * Sends the message to `<topic>.dlq` and records that it did, both or neither: the record is
-   * committed only after the broker took the dead letter, and a redelivered message that is
-   * already recorded is not sent again. Resolves false for such a redelivery.
+   * Sends the messages to `<topic>.dlq` and records, in the given transaction, that it did: the
+   * record commits only after the broker took the dead letters, so both happen or neither does, and
+   * a redelivered message that is already recorded is not sent again. Resolves the letters sent.
    */
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number): Promise<boolean> {
+  private async deadLetter(transaction: EntityManager, topic: string, partition: number, letters: readonly DeadLetter[]): Promise<ReadonlySet<DeadLetter>> {
     const origin = logicalTopic(this.options.settings, topic);
-    return this.options.dataSource.transaction(async (transaction) => {
-      const recorded: unknown[] = await transaction.query(
-        `INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT DO NOTHING RETURNING "offset"`,
-        [this.groupId, origin, partition, message.offset, headerText(message.headers, 'ce_id') ?? null, reason],
-      );
-      if (recorded.length === 0) {
-        this.options.logger.info({ topic, partition, offset: message.offset }, 'message was dead-lettered before; not sent again');
-        return false;
-      }
-      this.options.logger.warn({ topic, partition, offset: message.offset, reason }, 'message sent to the dead-letter topic');
-      // If this send fails the error propagates and the message is consumed again: a dead letter is never dropped.
-      await this.options.publisher.send([
-        {
-          topic: deadLetterTopicOf(origin),
-          key: message.key?.toString() ?? null,
-          value: message.value,
-          eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
-          headers: {
-            ...stringHeaders(message.headers),
-            [DeadLetterHeaders.reason]: reason,
-            [DeadLetterHeaders.originTopic]: origin,
-            [DeadLetterHeaders.originPartition]: String(partition),
-            [DeadLetterHeaders.originOffset]: message.offset,
-            [DeadLetterHeaders.consumerGroup]: this.groupId,
-            [DeadLetterHeaders.attempts]: String(attempts),
-            [DeadLetterHeaders.failedAt]: new Date().toISOString(),
-          },
+    const recorded: { offset: string }[] = await transaction.query(RECORD_DEAD_LETTERS, [
+      this.groupId,
+      origin,
+      partition,
+      letters.map((letter) => letter.message.offset),
+      letters.map((letter) => headerText(letter.message.headers, 'ce_id') ?? null),
+      letters.map((letter) => letter.reason),
+    ]);
+    const fresh = new Set(recorded.map((row) => row.offset));
+    const sent = letters.filter((letter) => fresh.has(letter.message.offset));
+    if (sent.length < letters.length) {
+      this.options.logger.info({ topic, partition, messages: letters.length - sent.length }, 'messages were dead-lettered before; not sent again');
+    }
+    if (sent.length === 0) return new Set();
+    const failedAt = new Date().toISOString();
+    // If a send fails the error propagates and the messages are consumed again: a dead letter is never dropped.
+    await this.options.publisher.send(
+      sent.map(({ message, reason, attempts }) => ({
+        topic: deadLetterTopicOf(origin),
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
+        headers: {
+          ...stringHeaders(message.headers),
+          [DeadLetterHeaders.reason]: reason,
+          [DeadLetterHeaders.originTopic]: origin,
+          [DeadLetterHeaders.originPartition]: String(partition),
+          [DeadLetterHeaders.originOffset]: message.offset,
+          [DeadLetterHeaders.consumerGroup]: this.groupId,
+          [DeadLetterHeaders.attempts]: String(attempts),
+          [DeadLetterHeaders.failedAt]: failedAt,
         },
-      ]);
-      return true;
-    });
+      })),
+    );
+    // One line for the lot: a flood of bad messages must not become a flood of log lines.
+    const [first] = sent;
+    this.options.logger.warn(
+      sent.length === 1
+        ? { topic, partition, offset: first.message.offset, reason: first.reason }
+        : { topic, partition, messages: sent.length, offsets: `${first.message.offset}-${sent[sent.length - 1].message.offset}`, firstReason: first.reason },
+      sent.length === 1 ? 'message sent to the dead-letter topic' : `${sent.length} messages sent to the dead-letter topic`,
+    );
+    return new Set(sent);
   }
 
   private observeFetchWait(message: KafkaMessage, now: number): void {
@@ -537,6 +613,19 @@ function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, b
 
 const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toString();
 
+// Offsets as text, cast by PostgreSQL: a log offset may exceed what a JavaScript number holds exactly.
+const RECORD_DEAD_LETTERS = prepared(`INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason)
+  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason FROM unnest($4::text[], $5::text[], $6::text[]) AS letter(at, event_id, reason)
+  ON CONFLICT DO NOTHING RETURNING "offset"::text AS "offset"`);
+
+/** What a slice's transaction did: the events consumed for the first time ('all', or their ids), and of those, the ones refused and dead-lettered. */
+interface BatchOutcome {
+  fresh: ReadonlySet<string> | 'all';
+  refused: ReadonlySet<HoldfastEvent>;
+}
+
+const NONE_REFUSED: ReadonlySet<HoldfastEvent> = new Set();
+
 /** Thrown inside a transaction to roll back a handler's work on events the guard says were applied before. */
 class AppliedBefore extends Error {
   constructor() {
@@ -545,16 +634,16 @@ class AppliedBefore extends Error {
 }
 
 /**
- * Waits for the guard's answer and the handler, started together: 'all' when every event is new
- * and the handler succeeded. A guard failure comes first (the handler's statements then fail for
+ * Waits for the guard's answer and the handler, started together: the handler's answer when every
+ * event is new and the handler succeeded. A guard failure comes first (the handler's statements then fail for
  * it); a redelivery rolls back whatever the handler did or failed at.
  */
-async function admittedWhileApplying(admitted: Promise<ReadonlySet<string> | 'all'>, handled: Promise<unknown>): Promise<'all'> {
+async function admittedWhileApplying<R>(admitted: Promise<ReadonlySet<string> | 'all'>, handled: Promise<R>): Promise<R> {
   const [admission, handling] = await Promise.allSettled([admitted, handled]);
   if (admission.status === 'rejected') throw admission.reason;
   if (admission.value !== 'all') throw new AppliedBefore();
   if (handling.status === 'rejected') throw handling.reason;
-  return 'all';
+  return handling.value;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,6 +14,43 @@ export interface OutboundMessage {
 }
 
 /**
+ * The most one produce request carries. The broker refuses a record batch over its
+ * message.max.bytes (1 MiB by default) as a whole, and kafkajs gives up on it: a send of
+ * thousands of messages (a flood of dead letters, a long outbox backlog) goes out in requests of
+ * at most this many bytes, each record batch well inside the broker's limit.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+// What a record adds to its key, value and headers on the wire, at most (lengths, offsets, timestamp deltas, attributes).
+const RECORD_OVERHEAD_BYTES = 40;
+const HEADER_OVERHEAD_BYTES = 10;
+
+/** A record's size as the broker counts it, near enough to stay within a limit. */
+export function recordBytes(message: Pick<OutboundMessage, 'key' | 'value' | 'headers'>): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (message.key === null ? 0 : Buffer.byteLength(message.key)) + (message.value?.length ?? 0);
+  for (const name in message.headers) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(message.headers[name]);
+  return bytes;
+}
+
+/** The messages in order, cut into runs of at most `maxBytes` each; a message larger than that alone is a run of its own. */
+export function requestsWithin<M extends Pick<OutboundMessage, 'key' | 'value' | 'headers'>>(messages: readonly M[], maxBytes: number): M[][] {
+  const requests: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = recordBytes(message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/**
  * The idempotent producer: acks from all in-sync replicas, one request in flight so a retried
  * send cannot overtake the next one, and broker-side de-duplication of retries.
  */
@@ -49,9 +86,19 @@ export class EventPublisher {
     );
   }
 
-  /** Sends in the given order; per topic and key that order is kept on the partition. */
+  /**
+   * Sends in the given order; per topic and key that order is kept on the partition. Many messages
+   * go out in requests of at most MAX_REQUEST_BYTES, one after another, so should one fail, those
+   * before it were sent: a caller that sends again may send them twice, never loses one.
+   */
   async send(messages: readonly OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    // One message, the hot path of a hop, is not measured: it is a request of its own either way.
+    if (messages.length === 1) return this.sendRequest(messages);
+    for (const request of requestsWithin(messages, MAX_REQUEST_BYTES)) await this.sendRequest(request);
+  }
+
+  private async sendRequest(messages: readonly OutboundMessage[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const message of messages) {
       const topic = physicalTopic(this.settings, message.topic);

@@ -3,7 +3,7 @@ import { runMigrations } from '@holdfast/database';
 import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
 import type { Kafka } from 'kafkajs';
 import { DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { EventConsumer, type EventConsumerOptions } from '../consumer/event-consumer';
+import { EventConsumer, type EventConsumerOptions, type EventRefusal } from '../consumer/event-consumer';
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
 import type { KafkaSettings } from '../kafka/kafka-settings';
@@ -100,7 +100,8 @@ export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof 
   batch?: {
     maxEvents?: number;
     idempotence?: 'event-ledger' | 'partition-offset';
-    beforeBatch?: (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | Promise<void>;
+    /** May refuse events by index: those get no effect and are dead-lettered in the batch's transaction. */
+    beforeBatch?: (events: HoldfastEvent<'traffic.sample'>[], transaction: EntityManager) => void | readonly EventRefusal[] | Promise<void | readonly EventRefusal[]>;
   };
 }
 
@@ -115,11 +116,14 @@ export function effectConsumer(bed: MessagingTestBed, { group, before, batch, ka
         maxEvents: batch.maxEvents,
         idempotence: batch.idempotence,
         handler: async (events, transaction) => {
-          await batch.beforeBatch?.(events, transaction);
-          for (const event of events) {
+          const refusals = (await batch.beforeBatch?.(events, transaction)) ?? [];
+          const refused = new Set(refusals.map((refusal) => refusal.index));
+          for (const [index, event] of events.entries()) {
+            if (refused.has(index)) continue;
             await before?.(event, transaction);
             await record(event, transaction);
           }
+          return refusals;
         },
       },
     });

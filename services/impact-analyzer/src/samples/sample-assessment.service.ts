@@ -1,6 +1,6 @@
 import { createEvent, type HoldfastEvent, type SurgeEvidence } from '@holdfast/contracts';
 import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
-import { MessagingRuntime } from '@holdfast/messaging';
+import { MessagingRuntime, type EventRefusal } from '@holdfast/messaging';
 import { LabelPairTally, MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
@@ -17,11 +17,8 @@ import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stor
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
 
-/** A sample the analyzer cannot assess, by its index in the list it was given. */
-export interface SampleRefusal {
-  index: number;
-  reason: string;
-}
+/** A sample the analyzer cannot assess, by its index in the list it was given: what the samples consumer dead-letters. */
+export type SampleRefusal = EventRefusal;
 
 interface SeriesRow {
   region: string;

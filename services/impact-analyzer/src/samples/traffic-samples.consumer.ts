@@ -1,5 +1,5 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
-import { MessagingRuntime, physicalTopic, UnprocessableEventError, type EventConsumer } from '@holdfast/messaging';
+import { MessagingRuntime, physicalTopic, type EventConsumer } from '@holdfast/messaging';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
@@ -40,12 +40,9 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
         // A ledger row per sample was most of PostgreSQL's work per batch; a copy of a sample published
         // again is left out by the detector itself (not newer than its series' last sample), so the offset fence is enough.
         idempotence: 'partition-offset',
-        handler: async (samples, transaction) => {
-          const refusals = await this.assessment.assess(samples, transaction);
-          // Never judged in UTC by default: a sample of a region the catalog does not know fails its
-          // batch, which the consumer then applies event by event, dead-lettering that one with the reason.
-          if (refusals.length > 0) throw new UnprocessableEventError(refusals.map((refusal) => refusal.reason).join('; '));
-        },
+        // Never judged in UTC by default: a sample of a region the catalog does not know is refused by
+        // its index and dead-lettered with the reason, in the transaction that keeps the batch's others.
+        handler: (samples, transaction) => this.assessment.assess(samples, transaction),
       },
     });
   }
