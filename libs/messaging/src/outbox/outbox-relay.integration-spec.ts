@@ -1,6 +1,7 @@
-import { Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { createEvent, EventExamples, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
@@ -103,7 +104,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   let outbox: OutboxWriter;
 
   beforeAll(async () => {
-    bed = await createMessagingTestBed('outbox-relay', [Topics.trafficSamples]);
+    bed = await createMessagingTestBed('outbox-relay', [Topics.trafficSamples, Topics.regionSurges]);
     outbox = new OutboxWriter(TEST_SCHEMA);
   });
 
@@ -336,6 +337,27 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       expect(row.published_at).toBeNull();
       expect(row.refused_at).toBeInstanceOf(Date);
       expect(row.refusal).toBe(`its payload is ${sizes.get(large.id)} bytes, over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)`);
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('publishes a backlog whose batch is over the broker\'s 1 MiB limit for one send, in order', async () => {
+    // 30 surges with the contract's most evidence, about 70 KB each, on one key: 2 MB for one partition, which the broker refuses as one record batch.
+    const samples = Array.from({ length: 1_000 }, (_, index) => ({ at: new Date(Date.UTC(2026, 5, 15) + index * 60_000).toISOString(), value: 40_000 + index, expected: 10_000, zScore: 8.5 }));
+    const example = EventExamples['surge.started'];
+    const surges = Array.from({ length: 30 }, () =>
+      createEvent('surge.started', { ...example, surgeId: randomUUID(), region: 'UZ', evidence: { ...example.evidence!, samples } }, { source: 'outbox-spec' }),
+    );
+    await bed.dataSource.transaction((transaction) => outbox.add(transaction, ...surges));
+    const recorder = await recordTopic(bed.kafka, physicalTopic(bed.settings, Topics.regionSurges), `${bed.settings.topicPrefix}surge-recorder-${++recorders}`);
+    const relay = relayFor(bed);
+    relay.start();
+    try {
+      const ids = surges.map((surge) => surge.id);
+      await expectEventually(() => expect(recorder.messages.map((message) => message.headers.ce_id)).toEqual(ids), { timeoutMs: 30_000 });
+      await expectOutboxDrained(bed);
     } finally {
       await relay.stop();
       await recorder.stop();
