@@ -26,7 +26,8 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     expectEventually(async () => expect((await baselineOf(region)).metrics?.[0]?.sampleCount).toBe(count), { timeoutMs: 60_000, intervalMs: 200, message: `${region} learned ${count} samples` });
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, { clock });
+    // The largest batch SAMPLE_BATCH_MAX allows, so a backfill in one request is tried at its most.
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { SAMPLE_BATCH_MAX: '5000' } });
     surges = await recordEvents(service, Topics.regionSurges, 'surges');
     baselines = await recordEvents(service, Topics.regionBaselines, 'baselines');
   });
@@ -88,6 +89,14 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
 
     const listed = (await (await service.fetch(`/v1/surges?region=IR`)).json()) as { items: { id: string; status: string; evidence: unknown; source: string }[] };
     expect(listed.items).toEqual([expect.objectContaining({ id: surgeId, status: 'cleared', source: 'detector', evidence: expect.objectContaining({ direction: 'up' }) })]);
+  });
+
+  it("takes a backfill of 5,000 samples of one region in one request, more than the broker takes in one send to a partition, and learns every one", async () => {
+    const history = seasonalSeries({ region: 'KZ', zone: 'Asia/Almaty', from: '2026-05-30T00:00:00Z', count: 5_000 });
+    const response = await postSamples(service, history);
+    expect(response.status).toBe(202);
+    expect(((await response.json()) as { accepted: number }).accepted).toBe(5_000);
+    await learned('KZ', 5_000);
   });
 
   it('drops duplicated and late samples and never fires on them', async () => {
