@@ -216,26 +216,44 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     }
   });
 
-  it('dead-letters a message over the size limit unread, naming both sizes, and the partition keeps flowing', async () => {
-    const huge = encodeEvent(sample('TZ', 1));
-    const good = sample('TZ', 2);
+  /** Writes `value` under an event's headers with a good event behind it; resolves the bad message's one dead letter once the good event is applied. */
+  const deadLetterOfRaw = async (region: string, value: Buffer, maxMessageBytes?: number) => {
+    const bad = encodeEvent(sample(region, 1));
+    const good = sample(region, 2);
     const letters = await recordDeadLetters();
-    await produceRaw({ key: 'TZ', value: Buffer.from(JSON.stringify({ padding: 'x'.repeat(4_000) })), headers: huge.headers });
+    await produceRaw({ key: region, value, headers: bad.headers });
     await bed.publisher.publish(good);
-    const consumer = effectConsumer(bed, { group: `effects-${++groups}`, maxMessageBytes: 2_048, commitIntervalMs: 100 });
+    const consumer = effectConsumer(bed, { group: `effects-${++groups}`, maxMessageBytes, commitIntervalMs: 100 });
     await consumer.start();
     try {
-      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the event behind the huge one is applied' });
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the event behind the bad message is applied' });
       const [letter] = await expectEventually(() => {
-        const mine = letters.of(consumer).filter((candidate) => candidate.headers.ce_id === huge.headers.ce_id);
+        const mine = letters.of(consumer).filter((candidate) => candidate.headers.ce_id === bad.headers.ce_id);
         expect(mine).toHaveLength(1);
         return mine;
       });
-      expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: the message is 4\d{3} bytes, over the 2048-byte limit \(KAFKA_MAX_MESSAGE_BYTES\)/);
+      return letter;
     } finally {
       await consumer.stop();
       await letters.stop();
     }
+  };
+
+  it('dead-letters a message over the size limit unread, naming both sizes, and the partition keeps flowing', async () => {
+    const letter = await deadLetterOfRaw('TZ', Buffer.from(JSON.stringify({ padding: 'x'.repeat(4_000) })), 2_048);
+    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/contract violation: the message is 4\d{3} bytes, over the 2048-byte limit \(KAFKA_MAX_MESSAGE_BYTES\)/);
+    // Over the limit, its dead letter would be too: it goes without the body, which stays at its origin offset.
+    expect(letter.headers[DeadLetterHeaders.bodyOmitted]).toBe('4014');
+  });
+
+  it('dead-letters a message the broker took but whose dead letter it would refuse, without its body, and the partition keeps flowing', async () => {
+    // Just under the broker's 1 MiB limit as it was written; the dead-letter headers would take it over.
+    const body = Buffer.alloc(1_048_000, 'x');
+    const letter = await deadLetterOfRaw('TN', body);
+    // The recorder reads a missing body as empty text.
+    expect(letter.value).toBe('');
+    expect(letter.headers[DeadLetterHeaders.bodyOmitted]).toBe(String(body.length));
+    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/^contract violation: message body is not JSON/);
   });
 
   it('sends a redelivered bad message to the dead-letter topic once', async () => {

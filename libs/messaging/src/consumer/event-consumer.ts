@@ -18,8 +18,8 @@ import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
 import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
-import type { EventPublisher } from '../kafka/event-publisher';
-import { logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
+import { recordBytes, RECORD_BATCH_HEADER_BYTES, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
+import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
 import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
@@ -527,24 +527,33 @@ export class EventConsumer<T extends TopicName> {
     }
     if (sent.length === 0) return new Set();
     const failedAt = new Date().toISOString();
+    const maxBytes = (this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) - RECORD_BATCH_HEADER_BYTES;
     // If a send fails the error propagates and the messages are consumed again: a dead letter is never dropped.
     await this.options.publisher.send(
-      sent.map(({ message, reason, attempts }) => ({
-        topic: deadLetterTopicOf(origin),
-        key: message.key?.toString() ?? null,
-        value: message.value,
-        eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
-        headers: {
-          ...stringHeaders(message.headers),
-          [DeadLetterHeaders.reason]: reason,
-          [DeadLetterHeaders.originTopic]: origin,
-          [DeadLetterHeaders.originPartition]: String(partition),
-          [DeadLetterHeaders.originOffset]: message.offset,
-          [DeadLetterHeaders.consumerGroup]: this.groupId,
-          [DeadLetterHeaders.attempts]: String(attempts),
-          [DeadLetterHeaders.failedAt]: failedAt,
-        },
-      })),
+      sent.map(({ message, reason, attempts }) => {
+        const letter: OutboundMessage = {
+          topic: deadLetterTopicOf(origin),
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
+          headers: {
+            ...stringHeaders(message.headers),
+            [DeadLetterHeaders.reason]: reason,
+            [DeadLetterHeaders.originTopic]: origin,
+            [DeadLetterHeaders.originPartition]: String(partition),
+            [DeadLetterHeaders.originOffset]: message.offset,
+            [DeadLetterHeaders.consumerGroup]: this.groupId,
+            [DeadLetterHeaders.attempts]: String(attempts),
+            [DeadLetterHeaders.failedAt]: failedAt,
+          },
+        };
+        // A message near the limit is over it once the headers above are on: the broker would refuse it on every
+        // redelivery and the partition would stall. The body stays readable at its origin offset until retention ends.
+        if (message.value && recordBytes(letter) > maxBytes) {
+          return { ...letter, value: null, headers: { ...letter.headers, [DeadLetterHeaders.bodyOmitted]: String(message.value.length) } };
+        }
+        return letter;
+      }),
     );
     // One line for the lot: a flood of bad messages must not become a flood of log lines.
     const [first] = sent;

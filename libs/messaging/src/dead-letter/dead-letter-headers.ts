@@ -7,4 +7,6 @@ export const DeadLetterHeaders = {
   consumerGroup: 'holdfast-dlq-consumer-group',
   attempts: 'holdfast-dlq-attempts',
   failedAt: 'holdfast-dlq-failed-at',
+  /** The original body's size in bytes, on a dead letter sent without it because the broker would refuse it: read it at the origin offset. */
+  bodyOmitted: 'holdfast-dlq-body-omitted-bytes',
 } as const;

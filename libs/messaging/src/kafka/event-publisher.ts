@@ -22,6 +22,8 @@ export interface OutboundMessage {
 export const MAX_REQUEST_BYTES = 512 * 1024;
 // What a record adds to its key, value and headers on the wire, at most (lengths, offsets, timestamp deltas, attributes).
 const RECORD_OVERHEAD_BYTES = 40;
+/** The header of a record batch (v2), which the broker counts against message.max.bytes with the records. */
+export const RECORD_BATCH_HEADER_BYTES = 61;
 const HEADER_OVERHEAD_BYTES = 10;
 
 /** A record's size as the broker counts it, near enough to stay within a limit. */

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** The broker `npm run kafka:start` runs on loopback. */
 export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:19092';
+/** KAFKA_MAX_MESSAGE_BYTES's default: Kafka's own message.max.bytes, less the record batch's header. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export const kafkaEnvironmentSchema = z.object({
   KAFKA_BROKERS: z
@@ -11,8 +13,9 @@ export const kafkaEnvironmentSchema = z.object({
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
   // Namespaces every topic and consumer group (e.g. "staging."); tests use it to run files side by side.
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-" only').default(''),
-  // A consumed message larger than this is dead-lettered unread, so one huge message cannot stall a partition.
-  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(1024 * 1024),
+  // A consumed message larger than this is dead-lettered unread, so one huge message cannot stall a partition;
+  // a dead letter larger than this goes without its body, which the broker would refuse.
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_MESSAGE_BYTES),
   KAFKA_SASL_MECHANISM: z.enum(['none', 'scram-sha-256', 'scram-sha-512', 'plain']).default('none'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
@@ -33,7 +36,7 @@ export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topicPrefix: string;
-  /** Largest message a consumer reads; larger ones go to the dead-letter topic. */
+  /** Largest message a consumer reads (larger ones go to the dead-letter topic), and largest dead letter sent with its body. */
   maxMessageBytes?: number;
   /** SASL credentials; absent for a broker without authentication (the local one). */
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
