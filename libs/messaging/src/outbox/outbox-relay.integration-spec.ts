@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordBytes, RECORD_BATCH_HEADER_BYTES } from '../kafka/event-publisher';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
 import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
@@ -319,11 +320,13 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     const large = sampleEvent('LK', 2, 'x'.repeat(100));
     const after = sample('LK', 3);
     await bed.dataSource.transaction((transaction) => outbox.add(transaction, small, large, after));
-    const sizes = new Map<string, number>(
-      (await bed.dataSource.query('SELECT event_id, octet_length(payload::text) AS bytes FROM outbox_message WHERE event_id = ANY($1::uuid[])', [[small.id, large.id, after.id]])).map(
-        (row: { event_id: string; bytes: number }) => [row.event_id, row.bytes],
-      ),
+    // Each row as the broker counts it: payload, key, headers and the record batch's framing.
+    const rows: { event_id: string; message_key: string; headers: Record<string, string>; payload: string }[] = await bed.dataSource.query(
+      'SELECT event_id, message_key, headers, payload::text AS payload FROM outbox_message WHERE event_id = ANY($1::uuid[])',
+      [[small.id, large.id, after.id]],
     );
+    const sizes = new Map(rows.map((row) => [row.event_id, recordBytes({ key: row.message_key, value: Buffer.from(row.payload), headers: row.headers }) + RECORD_BATCH_HEADER_BYTES]));
+    const payloadOfLarge = Buffer.byteLength(rows.find((row) => row.event_id === large.id)!.payload);
     const limit = Math.floor((sizes.get(small.id)! + sizes.get(large.id)!) / 2);
     expect(sizes.get(after.id)).toBeLessThanOrEqual(limit);
     const recorder = await recordIds(bed);
@@ -336,7 +339,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       const [row] = await bed.dataSource.query('SELECT published_at, refused_at, refusal FROM outbox_message WHERE event_id = $1', [large.id]);
       expect(row.published_at).toBeNull();
       expect(row.refused_at).toBeInstanceOf(Date);
-      expect(row.refusal).toBe(`its payload is ${sizes.get(large.id)} bytes, over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)`);
+      expect(row.refusal).toBe(`it is ${sizes.get(large.id)} bytes with its key, headers and framing (a payload of ${payloadOfLarge}), over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)`);
     } finally {
       await relay.stop();
       await recorder.stop();

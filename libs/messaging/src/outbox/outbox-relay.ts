@@ -3,7 +3,7 @@ import type { MetricsRegistry } from '@holdfast/observability';
 import type { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { EventPublisher } from '../kafka/event-publisher';
+import { recordBytes, RECORD_BATCH_HEADER_BYTES, type EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
 import { outboxChannel } from './outbox-writer';
@@ -274,8 +274,11 @@ export class OutboxRelay {
     const refused: { row: OutboxRow; refusal: string }[] = [];
     for (const row of rows) {
       const value = Buffer.from(row.payload);
-      if (limit !== undefined && value.length > limit) refused.push({ row, refusal: `its payload is ${value.length} bytes, over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
-      else sendable.push({ row, value });
+      // As the broker counts it: the payload with its key, headers and the record batch's framing.
+      const bytes = limit === undefined ? 0 : recordBytes({ key: row.message_key, value, headers: row.headers }) + RECORD_BATCH_HEADER_BYTES;
+      if (limit !== undefined && bytes > limit) {
+        refused.push({ row, refusal: `it is ${bytes} bytes with its key, headers and framing (a payload of ${value.length}), over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
+      } else sendable.push({ row, value });
     }
     return { sendable, refused };
   }
