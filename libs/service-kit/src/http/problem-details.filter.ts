@@ -3,6 +3,7 @@ import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain.error';
+import { unreachableDependency } from '../errors/unreachable-dependency';
 
 /** RFC 9457 problem details: the one error shape every Holdfast endpoint answers with. */
 export interface ProblemDetails {
@@ -17,6 +18,8 @@ export interface ProblemDetails {
 }
 
 const PROBLEM_TYPE_BASE = 'https://holdfast.dev/problems/';
+// A restarting PostgreSQL or a broker's leader election is back within seconds.
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -28,7 +31,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = toProblem(exception, request.originalUrl ?? request.url);
     if (problem.status >= 500) this.logger.error({ err: exception, instance: problem.instance }, problem.detail);
-    const retryAfter = exception instanceof DomainError ? exception.extensions.retryAfterSeconds : undefined;
+    const retryAfter = problem.retryAfterSeconds;
     if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(Math.max(0, Math.ceil(retryAfter))));
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(problem.status).type('application/problem+json').json(problem);
@@ -67,6 +70,20 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
       instance,
       ...(code ? { code } : {}),
       ...(Array.isArray(fields.errors) ? { errors: fields.errors } : {}),
+    };
+  }
+  const dependency = unreachableDependency(exception);
+  if (dependency) {
+    return {
+      type: PROBLEM_TYPE_BASE + 'dependency-unavailable',
+      title: titleOf(503),
+      status: 503,
+      // The error itself is logged, not answered: it names the service's own hosts and ports.
+      detail: `${dependency} did not complete this request: it is unreachable, restarting or busy. Send the request again in a few seconds; GET /health/ready says when it is back.`,
+      instance,
+      code: 'dependency-unavailable',
+      dependency,
+      retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS,
     };
   }
   return {
