@@ -23,7 +23,7 @@ interface GateHold {
 export const gateCommand: Command = {
   name: 'gate',
   usage: 'holdfast gate (--window ID | --regions IR,NP) [--wait [--timeout 30m] [--interval 30s]]',
-  summary: 'may maintenance start now? exit 0 allowed, 3 held (holds, reasons and when to retry printed), 1 error',
+  summary: 'may maintenance start now? exit 0 allowed, 3 held (holds, reasons and when to retry printed), 1 error; --wait also waits out a planner that cannot answer',
   options: {
     window: { type: 'string' },
     regions: { type: 'string' },
@@ -43,23 +43,32 @@ export const gateCommand: Command = {
     const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
     const intervalMs = parseDuration(text(context.values, 'interval') ?? DEFAULT_INTERVAL, 'interval');
     const deadline = context.io.now() + timeoutMs;
+    // Failing closed: a planner that cannot answer (restarting, or its database or broker away) is waited out like a hold.
+    const poll = () => ask().catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));
     for (let attempt = 1; ; attempt += 1) {
-      const answer = await ask();
-      if (answer.response.status !== 423) return report(context, subject, answer);
+      const answer = await poll();
+      const unavailable = answer instanceof CliError || answer.response.status === 503;
+      if (!unavailable && answer.response.status !== 423) return report(context, subject, answer);
       const left = deadline - context.io.now();
       if (left <= 0) {
-        context.io.err(`gave up after ${formatDuration(timeoutMs)}: ${subject} is still held\n`);
+        context.io.err(`gave up after ${formatDuration(timeoutMs)}: ${unavailable ? 'the maintenance-planner is still unavailable' : `${subject} is still held`}\n`);
+        if (answer instanceof CliError) throw answer;
         return report(context, subject, answer);
       }
-      const pause = Math.min(retryAfterMs(answer.response.headers.get('retry-after'), context.io.now()) ?? intervalMs, left);
-      const holds = holdsOf(answer.body);
-      context.io.err(
-        `[${new Date(context.io.now()).toISOString()}] check ${attempt}: ${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${hold.regions.join('+')}: ${hold.reason}`).join('; ')}); next check in ${formatDuration(pause)}, giving up in ${formatDuration(left)}\n`,
-      );
+      const pause = Math.min((answer instanceof CliError ? undefined : retryAfterMs(answer.response.headers.get('retry-after'), context.io.now())) ?? intervalMs, left);
+      context.io.err(`[${new Date(context.io.now()).toISOString()}] check ${attempt}: ${waitingFor(subject, answer)}; next check in ${formatDuration(pause)}, giving up in ${formatDuration(left)}\n`);
       await context.io.sleep(pause);
     }
   },
 };
+
+/** Why --wait waits: the holds on the subject, or why the planner could not say. */
+function waitingFor(subject: string, answer: ApiAnswer | CliError): string {
+  if (answer instanceof CliError) return answer.message;
+  if (answer.response.status === 503) return `the maintenance-planner could not answer: ${problemText(answer)}`;
+  const holds = holdsOf(answer.body);
+  return `${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${hold.regions.join('+')}: ${hold.reason}`).join('; ')})`;
+}
 
 function holdsOf(body: unknown): GateHold[] {
   return isProblem(body) && Array.isArray((body as Problem).holds) ? ((body as Problem).holds as GateHold[]) : [];
