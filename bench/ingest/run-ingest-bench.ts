@@ -46,15 +46,23 @@ import { buildServices, freePort, SERVICE_NODE_FLAGS, startService, type Running
 import { percentile } from '../support/bench-table';
 import { processCpuMs } from '../support/process-cpu';
 
-const REGIONS = Number(process.env.INGEST_REGIONS ?? 100);
-// A week of five-minute samples: a backlog that takes the bare consumer seconds, not a fraction of one.
-const SAMPLES_PER_REGION = Number(process.env.INGEST_SAMPLES_PER_REGION ?? 2016);
+/** A count from the environment: a whole number of at least `min`, or the run stops before it starts, saying which. */
+function countFrom(name: string, fallback: number, min: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} is "${process.env[name]}": give a whole number of at least ${min} (default ${fallback})`);
+  return value;
+}
+
+const REGIONS = countFrom('INGEST_REGIONS', 100, 1);
+// A week of five-minute samples: a backlog that takes the bare consumer seconds, not a fraction of one;
+// at least past the detector's 288-sample warm-up, so the spikes land on warm regions.
+const SAMPLES_PER_REGION = countFrom('INGEST_SAMPLES_PER_REGION', 2016, 300);
 const FORMS = ['holdfast', 'bare'] as const;
 const FORM = (process.env.INGEST_FORM ?? 'holdfast') as (typeof FORMS)[number];
 if (!FORMS.includes(FORM)) throw new Error(`INGEST_FORM is "${FORM}": use holdfast (the default, CloudEvents binary mode with every attribute) or bare (a bare JSON sample)`);
 const TOTAL = REGIONS * SAMPLES_PER_REGION;
 // Per kind of sample the analyzer refuses.
-const REFUSED = Number(process.env.INGEST_REFUSED ?? 20_000);
+const REFUSED = countFrom('INGEST_REFUSED', 20_000, 100);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STEP_MS = 5 * 60_000;
 const FROM = Date.parse('2026-06-01T00:00:00Z');
