@@ -1,4 +1,4 @@
-import { createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
+import { ConsumerGroups, createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
 import { createKafka, DeadLetterHeaders, MessagingRuntime, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { Client } from 'pg';
@@ -112,7 +112,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     expect(surges.events().filter((event) => event.data.region === 'NP')).toEqual([]);
   });
 
-  it('refuses a sample of a region the catalog does not know: dead-lettered from Kafka with the reason, never judged in UTC', async () => {
+  it('refuses a sample of a region the catalog does not know: dead-lettered from Kafka with the reason, listed at GET /v1/dead-letters, never judged in UTC', async () => {
     const { kafka } = service.config;
     const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-reader`);
     try {
@@ -121,6 +121,25 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
       await expectEventually(() => expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason])).toEqual([expect.stringContaining('unknown region ZZ')]));
       const response = await service.fetch(`/v1/regions/ZZ/baseline`);
       expect(response.status).toBe(404);
+
+      // What an operator reads instead of a Kafka client: which message, where, and why.
+      const listed = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: Record<string, unknown>[] };
+      expect(listed.items).toEqual([
+        {
+          consumerGroup: `${kafka.topicPrefix}${ConsumerGroups.analyzerSamples}`,
+          topic: Topics.trafficSamples,
+          partition: expect.any(Number),
+          offset: expect.stringMatching(/^\d+$/),
+          eventId: event.id,
+          reason: expect.stringMatching(/^refused by the handler: unknown region ZZ/),
+          deadLetteredAt: expect.stringMatching(/Z$/),
+        },
+      ]);
+      expect(((await (await service.fetch('/v1/dead-letters?since=2999-01-01T00:00:00Z')).json()) as { items: unknown[] }).items).toEqual([]);
+      const refused = await service.fetch('/v1/dead-letters?topic=samples&limit=0');
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(await refused.json())).toMatch(/topic.*limit|limit.*topic/);
+      expect((await fetch(`${service.baseUrl}/v1/dead-letters`)).status).toBe(401);
     } finally {
       await deadLetters.stop();
     }

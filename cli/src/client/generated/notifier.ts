@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id and the reason */
+        get: operations["DeadLettersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries": {
         parameters: {
             query?: never;
@@ -537,6 +554,50 @@ export interface operations {
                         } | null;
                         /** @example error */
                         status?: string;
+                    };
+                };
+            };
+        };
+    };
+    DeadLettersController_list: {
+        parameters: {
+            query?: {
+                /** @description 1-1000, default 100 */
+                limit?: unknown;
+                /** @description ISO-8601 UTC instant: only those dead-lettered from then on */
+                since?: unknown;
+                /** @description the topic they came from */
+                topic?: "traffic.samples.v1" | "region.baselines.v1" | "region.surges.v1" | "region.signals.v1" | "maintenance.windows.v1" | "maintenance.holds.v1" | "api.keys.v1";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letters, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            consumerGroup: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadLetteredAt: string;
+                            /** @description the message ce_id header; null when it had none */
+                            eventId: string | null;
+                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
+                            offset: string;
+                            partition: number;
+                            reason: string;
+                            topic: string;
+                        }[];
                     };
                 };
             };

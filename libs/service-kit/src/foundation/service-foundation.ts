@@ -12,6 +12,7 @@ import { RequestRateLimiter } from '../auth/request-rate-limiter';
 import { RequestGuard } from '../auth/request.guard';
 import { Clock, SystemClock } from '../clock/clock';
 import { SERVICE_CONFIG } from '../config/service-config.token';
+import { DeadLettersModule } from '../dead-letters/dead-letters.module';
 
 export interface ServiceFoundationOptions {
   service: string;
@@ -34,7 +35,7 @@ class ServiceKitModule {}
 
 /**
  * What every service stands on, in start order: logs, metrics, its database (migrated), Kafka
- * (topics provisioned, outbox relay), health that checks both, and the kit's global providers:
+ * (topics provisioned, outbox relay), health that checks both, GET /v1/dead-letters, and the kit's global providers:
  * the configuration, the clock, the request guard with its API-key authenticator (and the cache
  * of key rows it reads), and the consumer that keeps this service's copy of the keys.
  */
@@ -45,6 +46,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
     DatabaseModule.forRoot(options.database),
     MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs }, ledger: options.ledger }),
     HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck]),
+    { module: DeadLettersModule },
     {
       module: ServiceKitModule,
       global: true,
