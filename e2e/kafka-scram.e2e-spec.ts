@@ -1,18 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localKafkaConfig, startKafka, stopKafka, type LocalKafkaConfig } from '../deploy/kafka/local-kafka.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+import { startPrivateBroker, type PrivateBroker } from './support/private-broker';
 
 const PASSWORD = `scram-${randomBytes(12).toString('hex')}`;
 const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
 
 describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for this file', () => {
-  let broker: LocalKafkaConfig;
-  let stateDir: string;
+  let broker: PrivateBroker;
   let database: TestDatabase;
   const running: RunningService[] = [];
   const logs: string[] = [];
@@ -20,7 +16,7 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
   const env = (password: string) => ({
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '2',
-    KAFKA_BROKERS: broker.brokers.join(','),
+    KAFKA_BROKERS: broker.config.brokers.join(','),
     KAFKA_SASL_MECHANISM: 'scram-sha-256',
     KAFKA_SASL_USERNAME: 'holdfast',
     KAFKA_SASL_PASSWORD: password,
@@ -30,25 +26,14 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
 
   beforeAll(async () => {
     buildServices({ log: () => undefined });
-    stateDir = mkdtempSync(join(tmpdir(), 'holdfast-scram-kafka-'));
-    broker = localKafkaConfig({
-      ...process.env,
-      KAFKA_STATE_DIR: stateDir,
-      KAFKA_PORT: String(await freePort()),
-      KAFKA_CONTROLLER_PORT: String(await freePort()),
-      KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m',
-      KAFKA_SCRAM_USERNAME: 'holdfast',
-      KAFKA_SCRAM_PASSWORD: PASSWORD,
-    });
-    await startKafka(broker, { log: () => undefined });
+    broker = await startPrivateBroker('scram', { KAFKA_SCRAM_USERNAME: 'holdfast', KAFKA_SCRAM_PASSWORD: PASSWORD });
     database = await createTestDatabase('kafka-scram');
   });
 
   afterAll(async () => {
     await Promise.all(running.map((service) => service.stop()));
-    if (broker) await stopKafka(broker, { log: () => undefined });
+    await broker?.remove();
     await database?.drop();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('runs a service that connects with the password: topics provisioned, ready with Kafka up', async () => {

@@ -64,6 +64,14 @@ export interface RetryPolicy extends Backoff {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, ...DEFAULT_BACKOFF };
 export const DEFAULT_BATCH_MAX_EVENTS = 500;
+/**
+ * How long the group waits for a member it no longer hears from before it hands that member's
+ * partitions on. A consumer that crashed (its broker away, its process killed) joins again as a new
+ * member, and the group's next assignment waits for the old one to time out: with kafkajs's 30 s,
+ * holds came 29-30 s after a broker outage of 20 s ended. The broker's floor is 6 s; the consumers
+ * heartbeat every 3 s and between the slices of a batch.
+ */
+export const CONSUMER_SESSION_TIMEOUT_MS = 10_000;
 /** Partitions a consumer handles at once unless it asks otherwise. */
 export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 2;
 /** Histogram buckets, in seconds, fine enough to tell a 2 ms hop from a 20 ms one. */
@@ -165,6 +173,7 @@ export class EventConsumer<T extends TopicName> {
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
       // Left undefined, kafkajs's own default applies.
       maxBytes: options.maxFetchBytes,
+      sessionTimeout: CONSUMER_SESSION_TIMEOUT_MS,
     });
     // Offsets of partitions this member no longer owns are the new owner's business: committing them would move its position.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -2,13 +2,17 @@ import { logLevel, type LogEntry } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { kafkaLogWriter } from './kafka-client.factory';
 
-function written(entries: Omit<LogEntry, 'label'>[]): [string, string][] {
+/** What the writer logs for each entry, at the given instants (ms), one per entry, 0 throughout by default. */
+function written(entries: Omit<LogEntry, 'label'>[], at: number[] = []): [string, string][] {
   const lines: [string, string][] = [];
   const record = (level: string) => (_fields: object, message: string) => void lines.push([level, message]);
-  const write = kafkaLogWriter({ debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') });
-  for (const entry of entries) write({ label: logLevel[entry.level], ...entry });
+  let index = 0;
+  const write = kafkaLogWriter({ debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }, () => at[index] ?? 0);
+  for (; index < entries.length; index++) write({ label: logLevel[entries[index].level], ...entries[index] });
   return lines;
 }
+
+const refused = (message = 'Connection error: connect ECONNREFUSED 127.0.0.1:19092'): Omit<LogEntry, 'label'> => ({ namespace: 'Connection', level: logLevel.ERROR, log: { timestamp: '', message } });
 
 const response = (error: string): Omit<LogEntry, 'label'> => ({
   namespace: 'Connection',
@@ -28,17 +32,23 @@ describe('kafkaLogWriter', () => {
     expect(
       written([
         response('Not authorized to access topics: [Topic authorization failed]'),
-        { namespace: 'Connection', level: logLevel.ERROR, log: { timestamp: '', message: 'Connection error: connect ECONNREFUSED 127.0.0.1:19092', error: 'This server is not the leader for that topic-partition' } },
+        { namespace: 'Connection', level: logLevel.ERROR, log: { timestamp: '', message: 'Connection error: connect ECONNREFUSED 127.0.0.1:19092' } },
         { namespace: 'Consumer', level: logLevel.ERROR, log: { timestamp: '', message: 'Crash: KafkaJSNumberOfRetriesExceeded: This server is not the leader for that topic-partition' } },
         { namespace: 'Runner', level: logLevel.WARN, log: { timestamp: '', message: 'The group is rebalancing, re-joining' } },
         { namespace: 'Consumer', level: logLevel.INFO, log: { timestamp: '', message: 'Starting' } },
       ]),
     ).toEqual([
       ['error', 'Response ListOffsets(key: 2, version: 3)'],
-      ['error', 'Connection error: connect ECONNREFUSED 127.0.0.1:19092'],
+      ['error', 'Connection error: connect ECONNREFUSED 127.0.0.1:19092 (kafkajs keeps trying; further connection failures in the next 30 s are logged at debug)'],
       ['error', 'Crash: KafkaJSNumberOfRetriesExceeded: This server is not the leader for that topic-partition'],
       ['warn', 'The group is rebalancing, re-joining'],
       ['debug', 'Starting'],
     ]);
+  });
+
+  it('logs one connection failure in 30 s as an error while the broker is away, the rest at debug', () => {
+    const outage = [refused(), refused('Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:19092'), refused(), refused()];
+    const levels = written(outage, [0, 2_000, 29_999, 30_000]).map(([level]) => level);
+    expect(levels).toEqual(['error', 'debug', 'debug', 'error']);
   });
 });

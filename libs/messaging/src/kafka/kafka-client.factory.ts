@@ -4,12 +4,21 @@ import { readFileSync } from 'node:fs';
 import type { KafkaSettings } from './kafka-settings';
 import type { MessagingLogger } from './messaging-logger';
 
+/**
+ * How kafkajs retries a request or a connection, and how long a crashed consumer waits before it
+ * starts again (the last of these delays). kafkajs's defaults grow to 30 s: after a broker outage
+ * the consumers came back up to 30 s after the broker did (holds 29-30 s late in /tmp probes of
+ * `npm start`); capped at 2 s, a service is back within about 2 s of its broker.
+ */
+export const KAFKA_RETRY = { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 } as const;
+
 /** kafkajs with its log lines sent to the service's logger instead of the console. */
 export function createKafka(settings: KafkaSettings, logger: MessagingLogger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     connectionTimeout: 3_000,
+    retry: KAFKA_RETRY,
     ...securityOf(settings),
     logLevel: logLevel.WARN,
     logCreator: () => kafkaLogWriter(logger),
@@ -19,17 +28,30 @@ export function createKafka(settings: KafkaSettings, logger: MessagingLogger): K
 // kafkajs logs every failed response at ERROR before it retries the request itself.
 const RETRIED_RESPONSE_ERRORS: ReadonlySet<string> = new Set(errorCodes.filter((error) => error.retriable).map((error) => error.message));
 
+// A broker that cannot be reached: every client of the service says so on every attempt.
+const CONNECTION_FAILURE = /^(Connection error|Failed to connect to seed broker)/;
+/** At most one connection failure a service logs as an error in this time; the rest go to debug. */
+export const CONNECTION_ERROR_EVERY_MS = 30_000;
+
 /**
  * kafkajs's log lines at the service logger's levels. A response refused with a retriable protocol
  * error (a new topic's partition whose leader is still being elected: "This server is not the leader
  * for that topic-partition") is routine and goes to debug; should the retries run out, the caller
- * gets the error and says so.
+ * gets the error and says so. While the broker is away, each client logged each failed connection
+ * attempt, about 30 error lines a second over the three services: one in CONNECTION_ERROR_EVERY_MS
+ * stays an error, saying so, and the consumers' crash and restart lines still say what happens.
  */
-export function kafkaLogWriter(logger: MessagingLogger): (entry: LogEntry) => void {
+export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date.now): (entry: LogEntry) => void {
+  let lastConnectionError = Number.NEGATIVE_INFINITY;
   return ({ namespace, level, log }) => {
     const { message, ...fields } = log;
     const entry = { kafkajs: namespace, ...fields };
     const retried = message.startsWith('Response ') && typeof fields.error === 'string' && RETRIED_RESPONSE_ERRORS.has(fields.error);
+    if (level === logLevel.ERROR && CONNECTION_FAILURE.test(message)) {
+      if (now() - lastConnectionError < CONNECTION_ERROR_EVERY_MS) return logger.debug(entry, message);
+      lastConnectionError = now();
+      return logger.error(entry, `${message} (kafkajs keeps trying; further connection failures in the next ${CONNECTION_ERROR_EVERY_MS / 1000} s are logged at debug)`);
+    }
     if (level === logLevel.ERROR && !retried) logger.error(entry, message);
     else if (level === logLevel.WARN) logger.warn(entry, message);
     else logger.debug(entry, message);
