@@ -35,5 +35,4 @@ describe('the byte-bounded requests of EventPublisher.send', () => {
       }),
     );
   });
-
 });

@@ -6,9 +6,10 @@ import type { MessagingLogger } from './messaging-logger';
 
 /**
  * How kafkajs retries a request or a connection, and how long a crashed consumer waits before it
- * starts again (the last of these delays). kafkajs's defaults grow to 30 s: after a broker outage
- * the consumers came back up to 30 s after the broker did (holds 29-30 s late in /tmp probes of
- * `npm start`); capped at 2 s, a service is back within about 2 s of its broker.
+ * starts again (the last of these delays). kafkajs's defaults grow to 30 s, so a consumer could
+ * start again up to 30 s after its broker was back; capped at 2 s, it starts within 2 s, and the
+ * group's session timeout (CONSUMER_SESSION_TIMEOUT_MS) decides when it has its partitions again
+ * (README, "A broker outage").
  */
 export const KAFKA_RETRY = { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 } as const;
 
