@@ -19,6 +19,10 @@ const SERVICES = {
 } as const;
 type ServiceFlag = keyof typeof SERVICES;
 
+// A contract violation lists every field it found wrong: enough of it to see which, in a table a terminal shows.
+const REASON_WIDTH = 160;
+const shortened = (reason: string) => (reason.length > REASON_WIDTH ? `${reason.slice(0, REASON_WIDTH - 1)}…` : reason);
+
 function ask(context: CommandContext, service: ServiceFlag, query: DeadLetterQuery): Promise<ApiAnswer> {
   const params = { params: { query } };
   const call = {
@@ -47,8 +51,9 @@ export const deadLettersCommand: Command = {
     context.io.out(
       table(
         ['DEAD-LETTERED (UTC)', 'TOPIC', 'PARTITION', 'OFFSET', 'EVENT', 'CONSUMER GROUP', 'REASON'],
-        body.items.map((letter) => [utcTime(letter.deadLetteredAt), letter.topic, String(letter.partition), letter.offset, letter.eventId ?? '-', letter.consumerGroup, letter.reason]),
+        body.items.map((letter) => [utcTime(letter.deadLetteredAt), letter.topic, String(letter.partition), letter.offset, letter.eventId ?? '-', letter.consumerGroup, shortened(letter.reason)]),
       ),
     );
+    if (body.items.some((letter) => letter.reason.length > REASON_WIDTH)) context.io.out(`(reasons over ${REASON_WIDTH} characters are shortened; --json prints them whole)\n`);
   },
 };

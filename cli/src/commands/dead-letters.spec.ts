@@ -56,6 +56,20 @@ describe('holdfast dead-letters', () => {
     expect(said.out).toContain('refused by the handler: unknown region dc-ir-1');
   });
 
+  it('shortens a long reason in the table, saying so, and prints it whole with --json', async () => {
+    const long = { ...letter, reason: `contract violation: ${'traffic.sample payload field metric: is required but missing; '.repeat(6)}` };
+    const analyzer = await serviceAnswering([long]);
+    server = analyzer.server;
+    const table = cliIo();
+    expect(await run(['dead-letters', '--analyzer-url', analyzer.url], table.io)).toBe(ExitCode.ok);
+    expect(table.said.out).toContain('…');
+    expect(table.said.out).not.toContain(long.reason);
+    expect(table.said.out).toContain('--json prints them whole');
+    const json = cliIo();
+    expect(await run(['dead-letters', '--json', '--analyzer-url', analyzer.url], json.io)).toBe(ExitCode.ok);
+    expect(JSON.parse(json.said.out)).toEqual({ items: [long] });
+  });
+
   it('asks the service --service names, and says when it has none', async () => {
     const notifier = await serviceAnswering([]);
     server = notifier.server;
