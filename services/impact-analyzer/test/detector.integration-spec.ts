@@ -145,6 +145,33 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     }
   });
 
+  it("refuses a sample stamped ahead of the analyzer's clock, over HTTP by index and from Kafka as a dead letter, so the series' later samples are still judged", async () => {
+    const { kafka } = service.config;
+    const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-ahead`);
+    try {
+      // The clock reads 2026-06-17T12:00:00Z: a year typed wrong, and a sender's clock four minutes fast (within SAMPLE_MAX_AHEAD_SECONDS).
+      const response = await postSamples(service, [
+        { region: 'BO', at: '2027-06-17T12:00:00Z', value: 10 },
+        { region: 'BO', at: '2026-06-17T11:50:00Z', value: 10 },
+        { region: 'BO', at: '2026-06-17T12:04:00Z', value: 10 },
+      ]);
+      const intake = (await response.json()) as { accepted: number; refused: { index: number; path: string; reason: string }[] };
+      expect(intake.accepted).toBe(2);
+      expect(intake.refused).toEqual([
+        { index: 0, path: 'samples.0.at', reason: expect.stringMatching(/^at 2027-06-17T12:00:00Z is 31536000 s ahead of the analyzer's clock \(2026-06-17T12:00:00.000Z\); samples more than SAMPLE_MAX_AHEAD_SECONDS \(300\) ahead are refused/) },
+      ]);
+      const typo = createEvent('traffic.sample', { region: 'BO', metric: 'requests', at: '2027-06-17T12:05:00Z', value: 10, source: 'pipeline' }, { source: 'spec' });
+      await service.app.get(MessagingRuntime).publisher.publish(typo);
+      await expectEventually(() => expect(deadLetters.messages.filter((message) => message.headers.ce_id === typo.id).map((message) => message.headers[DeadLetterHeaders.reason])).toEqual([expect.stringContaining("ahead of the analyzer's clock")]));
+      // A sample after both is judged, not dropped as late behind a sample from next year.
+      await postSamples(service, [{ region: 'BO', at: '2026-06-17T12:05:00Z', value: 10 }]);
+      await learned('BO', 3);
+      expect((await baselineOf('BO')).metrics[0].lastSampleAt).toBe('2026-06-17T12:05:00.000Z');
+    } finally {
+      await deadLetters.stop();
+    }
+  });
+
   it('starts a series again, rather than dead-lettering its samples, when its stored state is of a detector version it cannot read', async () => {
     const client = new Client({ connectionString: service.database.url });
     await client.connect();

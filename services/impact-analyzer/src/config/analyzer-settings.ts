@@ -84,6 +84,8 @@ export const analyzerEnvironment = {
   HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
   ANALYZER_DETECTION: jsonVariable('ANALYZER_DETECTION', DetectionSettingsSchema, '{}'),
   SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
+  SAMPLE_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).default(300),
   ALERT_SENDERS: jsonVariable('ALERT_SENDERS', AlertSendersSchema, '{}'),
   ALERT_REGION_LABELS: labelList.default(['region']),
   ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
@@ -98,6 +100,7 @@ export interface AnalyzerSettings {
   customRegions: string | undefined;
   detection: { defaults: RegionPolicy; regions: Record<string, Partial<RegionPolicy>> };
   sampleBatchMax: number;
+  sampleMaxAheadMs: number;
   alertSenders: Partial<Record<AlertSender, SenderCredential>>;
   alertRegionLabels: string[];
   jobIntervalMs: number;
@@ -110,6 +113,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
     detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions: env.ANALYZER_DETECTION.regions },
     sampleBatchMax: env.SAMPLE_BATCH_MAX,
+    sampleMaxAheadMs: env.SAMPLE_MAX_AHEAD_SECONDS * 1_000,
     alertSenders: env.ALERT_SENDERS,
     alertRegionLabels: env.ALERT_REGION_LABELS,
     jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,

@@ -13,6 +13,7 @@ import { SERVICE_NAME } from '../service-name';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
+import { aheadOfClock } from './sample-time';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
@@ -116,10 +117,14 @@ export class SampleAssessmentService {
   private async assessCounting(events: readonly SampleEvent[], transaction: EntityManager, counted: LabelPairTally<string, SampleOutcome>): Promise<SampleRefusal[]> {
     const refusals: SampleRefusal[] = [];
     const bySeries = new Map<string, { atMs: number; event: SampleEvent }[]>();
+    const nowMs = this.clock.nowMs();
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
-      if (!region) {
-        refusals.push({ index, reason: `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS` });
+      const refusal = region
+        ? aheadOfClock(event.data.at, nowMs, this.config.settings.sampleMaxAheadMs)
+        : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
+      if (!region || refusal) {
+        refusals.push({ index, reason: refusal! });
         counted.add(event.data.source, 'refused');
         return;
       }

@@ -2,12 +2,13 @@ import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
+import { aheadOfClock } from './sample-time';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;
@@ -28,6 +29,7 @@ export class SamplesController {
   constructor(
     private readonly messaging: MessagingRuntime,
     private readonly catalog: RegionCatalog,
+    private readonly clock: Clock,
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     metrics: MetricsRegistry,
   ) {
@@ -50,6 +52,7 @@ export class SamplesController {
     }
     const refused: SampleIntakeResult['refused'] = [];
     const accepted: TrafficSample[] = [];
+    const nowMs = this.clock.nowMs();
     batch.samples.forEach((raw, index) => {
       const parsed = TrafficSampleSchema.safeParse(raw, { error: requestErrorMap });
       if (!parsed.success) {
@@ -60,6 +63,11 @@ export class SamplesController {
       const region = this.catalog.find(parsed.data.region);
       if (!region) {
         refused.push({ index, path: `samples.${index}.region`, reason: `unknown region ${parsed.data.region}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
+        return;
+      }
+      const ahead = aheadOfClock(parsed.data.at, nowMs, this.config.settings.sampleMaxAheadMs);
+      if (ahead) {
+        refused.push({ index, path: `samples.${index}.at`, reason: ahead });
         return;
       }
       accepted.push({ ...parsed.data, region: region.code });
