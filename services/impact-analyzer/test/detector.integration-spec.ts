@@ -26,8 +26,8 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     expectEventually(async () => expect((await baselineOf(region)).metrics?.[0]?.sampleCount).toBe(count), { timeoutMs: 60_000, intervalMs: 200, message: `${region} learned ${count} samples` });
 
   beforeAll(async () => {
-    // The largest batch SAMPLE_BATCH_MAX allows, so a backfill in one request is tried at its most.
-    service = await startServiceUnderTest(analyzerService, { clock, environment: { SAMPLE_BATCH_MAX: '5000' } });
+    // The largest batch SAMPLE_BATCH_MAX allows, so a backfill in one request is tried at its most; three metrics a region, so the cap is reached.
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { SAMPLE_BATCH_MAX: '5000', SERIES_MAX_PER_REGION: '3' } });
     surges = await recordEvents(service, Topics.regionSurges, 'surges');
     baselines = await recordEvents(service, Topics.regionBaselines, 'baselines');
   });
@@ -167,6 +167,29 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
       await postSamples(service, [{ region: 'BO', at: '2026-06-17T12:05:00Z', value: 10 }]);
       await learned('BO', 3);
       expect((await baselineOf('BO')).metrics[0].lastSampleAt).toBe('2026-06-17T12:05:00.000Z');
+    } finally {
+      await deadLetters.stop();
+    }
+  });
+
+  it('keeps at most SERIES_MAX_PER_REGION metrics of a region, dead-lettering the samples of any more, so a metric name carrying an id cannot add a series per sample', async () => {
+    const { kafka } = service.config;
+    const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-series`);
+    try {
+      const at = '2026-06-17T11:00:00Z';
+      const response = await postSamples(service, ['requests', 'errors', 'logins', 'req_7f3a', 'req_91bc'].map((metric) => ({ region: 'UA', metric, at, value: 10 })));
+      expect(((await response.json()) as { accepted: number }).accepted).toBe(5);
+      await expectEventually(() =>
+        expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason]).filter((reason) => reason.includes(' of UA, '))).toEqual([
+          expect.stringMatching(/^refused by the handler: metric req_7f3a would be a new series of UA, which has SERIES_MAX_PER_REGION \(3\) already/),
+          expect.stringMatching(/^refused by the handler: metric req_91bc would be a new series of UA/),
+        ]),
+      );
+      const metrics = async () => (await baselineOf('UA')).metrics.map((metric) => metric.metric).sort();
+      await expectEventually(async () => expect(await metrics()).toEqual(['errors', 'logins', 'requests']));
+      // The kept series go on; a metric the region already has is never refused.
+      await postSamples(service, [{ region: 'UA', metric: 'errors', at: '2026-06-17T11:05:00Z', value: 12 }]);
+      await expectEventually(async () => expect((await baselineOf('UA')).metrics.find((metric) => metric.metric === 'errors')?.sampleCount).toBe(2));
     } finally {
       await deadLetters.stop();
     }

@@ -86,6 +86,8 @@ export const analyzerEnvironment = {
   SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
   SAMPLE_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).default(300),
+  // A region's metrics at most: a metric name carrying an id would otherwise add a detector state (about 5 KB) per sample.
+  SERIES_MAX_PER_REGION: z.coerce.number().int().min(1).default(100),
   ALERT_SENDERS: jsonVariable('ALERT_SENDERS', AlertSendersSchema, '{}'),
   ALERT_REGION_LABELS: labelList.default(['region']),
   ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
@@ -101,6 +103,7 @@ export interface AnalyzerSettings {
   detection: { defaults: RegionPolicy; regions: Record<string, Partial<RegionPolicy>> };
   sampleBatchMax: number;
   sampleMaxAheadMs: number;
+  seriesMaxPerRegion: number;
   alertSenders: Partial<Record<AlertSender, SenderCredential>>;
   alertRegionLabels: string[];
   jobIntervalMs: number;
@@ -114,6 +117,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions: env.ANALYZER_DETECTION.regions },
     sampleBatchMax: env.SAMPLE_BATCH_MAX,
     sampleMaxAheadMs: env.SAMPLE_MAX_AHEAD_SECONDS * 1_000,
+    seriesMaxPerRegion: env.SERIES_MAX_PER_REGION,
     alertSenders: env.ALERT_SENDERS,
     alertRegionLabels: env.ALERT_REGION_LABELS,
     jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,

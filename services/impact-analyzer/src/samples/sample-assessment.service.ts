@@ -57,6 +57,7 @@ const byKey = (a: { region: string; metric: string }, b: { region: string; metri
 const LOCK_SERIES = prepared(`SELECT region, metric, state, baseline_buckets, signal_lost_at, published_baseline, baseline_published_at FROM series_state
   WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
   ORDER BY region, metric FOR UPDATE`);
+const STORED_SERIES_OF = prepared('SELECT region, metric FROM series_state WHERE region = ANY($1::text[])');
 const CREATE_SERIES = prepared(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
   SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
   FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
@@ -116,7 +117,7 @@ export class SampleAssessmentService {
 
   private async assessCounting(events: readonly SampleEvent[], transaction: EntityManager, counted: LabelPairTally<string, SampleOutcome>): Promise<SampleRefusal[]> {
     const refusals: SampleRefusal[] = [];
-    const bySeries = new Map<string, { atMs: number; event: SampleEvent }[]>();
+    const bySeries = new Map<string, { atMs: number; event: SampleEvent; index: number }[]>();
     const nowMs = this.clock.nowMs();
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
@@ -130,9 +131,20 @@ export class SampleAssessmentService {
       }
       const key = seriesKey(region.code, event.data.metric);
       const list = bySeries.get(key) ?? [];
-      list.push({ atMs: Date.parse(event.data.at), event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } } });
+      list.push({ atMs: Date.parse(event.data.at), event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } }, index });
       bySeries.set(key, list);
     });
+    for (const key of await this.seriesOverTheCap(transaction, bySeries)) {
+      const [{ event: first }] = bySeries.get(key)!;
+      for (const { index, event } of bySeries.get(key)!) {
+        refusals.push({
+          index,
+          reason: `metric ${first.data.metric} would be a new series of ${first.data.region}, which has SERIES_MAX_PER_REGION (${this.config.settings.seriesMaxPerRegion}) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request`,
+        });
+        counted.add(event.data.source, 'refused');
+      }
+      bySeries.delete(key);
+    }
     if (bySeries.size === 0) return refusals;
 
     const keys = [...bySeries.values()].map((list) => list[0].event.data);
@@ -207,6 +219,30 @@ export class SampleAssessmentService {
       this.logger.warn({ region: row.region, metric: row.metric, err: error }, 'stored detector state unreadable; the series starts learning again');
       return initialSeriesState(row.region, row.metric);
     }
+  }
+
+  /**
+   * The series of this batch that would take their region past SERIES_MAX_PER_REGION, the earliest
+   * new ones kept. Asked only of series this process has not seen stored, which after the first
+   * batches is none; replicas creating at once may together pass the cap by their batches' worth.
+   */
+  private async seriesOverTheCap(transaction: EntityManager, bySeries: ReadonlyMap<string, { event: SampleEvent }[]>): Promise<string[]> {
+    const unseen = [...bySeries.keys()].filter((key) => !this.storedSeries.has(key));
+    if (unseen.length === 0) return [];
+    const regions = [...new Set(unseen.map((key) => bySeries.get(key)![0].event.data.region))];
+    const stored: { region: string; metric: string }[] = await transaction.query(STORED_SERIES_OF, [regions]);
+    const known = new Set(stored.map((row) => seriesKey(row.region, row.metric)));
+    const count = new Map<string, number>();
+    for (const row of stored) count.set(row.region, (count.get(row.region) ?? 0) + 1);
+    const over: string[] = [];
+    for (const key of unseen) {
+      if (known.has(key)) continue;
+      const region = bySeries.get(key)![0].event.data.region;
+      const series = count.get(region) ?? 0;
+      if (series >= this.config.settings.seriesMaxPerRegion) over.push(key);
+      else count.set(region, series + 1);
+    }
+    return over;
   }
 
   /**
