@@ -58,6 +58,8 @@ const LOCK_SERIES = prepared(`SELECT region, metric, state, baseline_buckets, si
   WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
   ORDER BY region, metric FOR UPDATE`);
 const STORED_SERIES_OF = prepared('SELECT region, metric FROM series_state WHERE region = ANY($1::text[])');
+// Series over their region's cap, created ahead of the check in the same round trip: nothing reads the answer, so it travels with the COMMIT.
+const DROP_SERIES = answeredAtCommit('DELETE FROM series_state WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
 const CREATE_SERIES = prepared(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
   SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
   FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
@@ -134,22 +136,22 @@ export class SampleAssessmentService {
       list.push({ atMs: Date.parse(event.data.at), event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } }, index });
       bySeries.set(key, list);
     });
-    for (const key of await this.seriesOverTheCap(transaction, bySeries)) {
-      const [{ event: first }] = bySeries.get(key)!;
-      for (const { index, event } of bySeries.get(key)!) {
+    if (bySeries.size === 0) return refusals;
+
+    const keys = [...bySeries.values()].map((list) => list[0].event.data);
+    // The detector's surges of these regions, locked with the series in the same round trip: a decision needs them at once.
+    const [{ rows, overCap }, active] = await Promise.all([this.lockSeries(transaction, keys), this.surges.activeIn(transaction, [...new Set(keys.map((key) => key.region))], 'detector')]);
+    for (const key of overCap) {
+      const samples = bySeries.get(seriesKey(key.region, key.metric))!;
+      const [{ event: first }] = samples;
+      for (const { index, event } of samples) {
         refusals.push({
           index,
           reason: `metric ${first.data.metric} would be a new series of ${first.data.region}, which has SERIES_MAX_PER_REGION (${this.config.settings.seriesMaxPerRegion}) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request`,
         });
         counted.add(event.data.source, 'refused');
       }
-      bySeries.delete(key);
     }
-    if (bySeries.size === 0) return refusals;
-
-    const keys = [...bySeries.values()].map((list) => list[0].event.data);
-    // The detector's surges of these regions, locked with the series in the same round trip: a decision needs them at once.
-    const [rows, active] = await Promise.all([this.lockSeries(transaction, keys), this.surges.activeIn(transaction, [...new Set(keys.map((key) => key.region))], 'detector')]);
     const updates: SeriesUpdate[] = [];
     const baselines: HoldfastEvent<'region.baseline'>[] = [];
     // Surge changes, in the order their samples came; applied one after another below.
@@ -222,49 +224,53 @@ export class SampleAssessmentService {
   }
 
   /**
-   * The series of this batch that would take their region past SERIES_MAX_PER_REGION, the earliest
-   * new ones kept. Asked only of series this process has not seen stored, which after the first
-   * batches is none; replicas creating at once may together pass the cap by their batches' worth.
-   */
-  private async seriesOverTheCap(transaction: EntityManager, bySeries: ReadonlyMap<string, { event: SampleEvent }[]>): Promise<string[]> {
-    const unseen = [...bySeries.keys()].filter((key) => !this.storedSeries.has(key));
-    if (unseen.length === 0) return [];
-    const regions = [...new Set(unseen.map((key) => bySeries.get(key)![0].event.data.region))];
-    const stored: { region: string; metric: string }[] = await transaction.query(STORED_SERIES_OF, [regions]);
-    const known = new Set(stored.map((row) => seriesKey(row.region, row.metric)));
-    const count = new Map<string, number>();
-    for (const row of stored) count.set(row.region, (count.get(row.region) ?? 0) + 1);
-    const over: string[] = [];
-    for (const key of unseen) {
-      if (known.has(key)) continue;
-      const region = bySeries.get(key)![0].event.data.region;
-      const series = count.get(region) ?? 0;
-      if (series >= this.config.settings.seriesMaxPerRegion) over.push(key);
-      else count.set(region, series + 1);
-    }
-    return over;
-  }
-
-  /**
    * Locks the series (creating those never seen), in key order so concurrent batches cannot
    * deadlock. A series this process has not seen stored yet is created (if no one did) ahead of the
    * lock in the same round trip; should a row be missing all the same, it is created and read back.
+   * Those that would take their region past SERIES_MAX_PER_REGION (the earliest new ones kept) come
+   * back in `overCap`, their rows deleted with the COMMIT: the count rides in the same round trip,
+   * ahead of the create, so a region's first sample costs no round trip more. Replicas creating at
+   * once may together pass the cap by their batches' worth.
    */
-  private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<SeriesRow[]> {
+  private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<{ rows: SeriesRow[]; overCap: { region: string; metric: string }[] }> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
       transaction.query(LOCK_SERIES, [wanted.map((key) => key.region), wanted.map((key) => key.metric)]);
     // In key order, as the lock takes them: two replicas creating the same new series cannot deadlock.
     const unseen = keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric))).sort(byKey);
-    const [, rows] = await Promise.all([unseen.length > 0 ? this.createSeries(transaction, unseen) : undefined, select(keys)]);
+    const [stored, , rows] = await Promise.all([
+      unseen.length > 0 ? (transaction.query(STORED_SERIES_OF, [[...new Set(unseen.map((key) => key.region))]]) as Promise<{ region: string; metric: string }[]>) : [],
+      unseen.length > 0 ? this.createSeries(transaction, unseen) : undefined,
+      select(keys),
+    ]);
     const found = new Set(rows.map((row) => seriesKey(row.region, row.metric)));
     if (rows.length < keys.length) {
       const missing = keys.filter((key) => !found.has(seriesKey(key.region, key.metric))).sort(byKey);
       const [, created] = await Promise.all([this.createSeries(transaction, missing), select(missing)]);
       rows.push(...created);
     }
-    // Rows are never deleted, so a series seen once needs no create again (a rolled-back create only costs the fallback above).
-    for (const row of rows) this.storedSeries.add(seriesKey(row.region, row.metric));
-    return rows;
+    // In the order the series first came in the batch: the earliest new ones are kept.
+    const overCap = this.overCap(keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric))), stored);
+    const over = new Set(overCap.map((key) => seriesKey(key.region, key.metric)));
+    const kept = over.size > 0 ? rows.filter((row) => !over.has(seriesKey(row.region, row.metric))) : rows;
+    if (over.size > 0) await transaction.query(DROP_SERIES, [overCap.map((key) => key.region), overCap.map((key) => key.metric)]);
+    // Kept rows are never deleted, so a series seen once needs no create again (a rolled-back create only costs the fallback above).
+    for (const row of kept) this.storedSeries.add(seriesKey(row.region, row.metric));
+    return { rows: kept, overCap };
+  }
+
+  /** Of the series this process has not seen, those past their region's cap given what was stored before this batch. */
+  private overCap<K extends { region: string; metric: string }>(unseen: readonly K[], stored: readonly { region: string; metric: string }[]): K[] {
+    if (unseen.length === 0) return [];
+    const known = new Set(stored.map((row) => seriesKey(row.region, row.metric)));
+    const count = new Map<string, number>();
+    for (const row of stored) count.set(row.region, (count.get(row.region) ?? 0) + 1);
+    return unseen.filter((key) => {
+      if (known.has(seriesKey(key.region, key.metric))) return false;
+      const series = count.get(key.region) ?? 0;
+      if (series >= this.config.settings.seriesMaxPerRegion) return true;
+      count.set(key.region, series + 1);
+      return false;
+    });
   }
 
   private createSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<unknown> {
