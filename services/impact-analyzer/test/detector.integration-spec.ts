@@ -22,6 +22,11 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
   const clock = new ManualClock('2026-06-17T12:00:00Z');
 
   const baselineOf = async (region: string): Promise<BaselineView> => (await service.fetch(`/v1/regions/${region}/baseline`)).json() as Promise<BaselineView>;
+  /** A reader of the samples' dead-letter topic, from its start, under a group of its own. */
+  const recordDeadLetters = (reader: string) => {
+    const { kafka } = service.config;
+    return recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}${reader}`);
+  };
   const learned = (region: string, count: number) =>
     expectEventually(async () => expect((await baselineOf(region)).metrics?.[0]?.sampleCount).toBe(count), { timeoutMs: 60_000, intervalMs: 200, message: `${region} learned ${count} samples` });
 
@@ -114,7 +119,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
 
   it('refuses a sample of a region the catalog does not know: dead-lettered from Kafka with the reason, listed at GET /v1/dead-letters, never judged in UTC', async () => {
     const { kafka } = service.config;
-    const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-reader`);
+    const deadLetters = await recordDeadLetters('dlq-reader');
     try {
       const event = createEvent('traffic.sample', { region: 'ZZ', metric: 'requests', at: '2026-06-17T00:00:00Z', value: 10, source: 'pipeline' }, { source: 'spec' });
       await service.app.get(MessagingRuntime).publisher.publish(event);
@@ -146,8 +151,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
   });
 
   it("refuses a sample stamped ahead of the analyzer's clock, over HTTP by index and from Kafka as a dead letter, so the series' later samples are still judged", async () => {
-    const { kafka } = service.config;
-    const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-ahead`);
+    const deadLetters = await recordDeadLetters('dlq-ahead');
     try {
       // The clock reads 2026-06-17T12:00:00Z: a year typed wrong, and a sender's clock four minutes fast (within SAMPLE_MAX_AHEAD_SECONDS).
       const response = await postSamples(service, [
@@ -173,8 +177,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
   });
 
   it('keeps at most SERIES_MAX_PER_REGION metrics of a region, dead-lettering the samples of any more, so a metric name carrying an id cannot add a series per sample', async () => {
-    const { kafka } = service.config;
-    const deadLetters = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, deadLetterTopicOf(Topics.trafficSamples)), `${kafka.topicPrefix}dlq-series`);
+    const deadLetters = await recordDeadLetters('dlq-series');
     try {
       const at = '2026-06-17T11:00:00Z';
       const response = await postSamples(service, ['requests', 'errors', 'logins', 'req_7f3a', 'req_91bc'].map((metric) => ({ region: 'UA', metric, at, value: 10 })));

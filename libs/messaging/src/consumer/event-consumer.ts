@@ -18,7 +18,7 @@ import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
 import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
-import { recordBytes, RECORD_BATCH_HEADER_BYTES, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
+import { messageBytes, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
 import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
@@ -290,7 +290,7 @@ export class EventConsumer<T extends TopicName> {
       }
       // A slice's violations in one transaction and as few sends as their bytes allow: a pipeline sending nothing but them is kept up with.
       if (violations.length > 0) {
-        const sent = await this.options.dataSource.transaction((transaction) => this.deadLetter(transaction, topic, partition, violations));
+        const sent = await this.deadLetterApart(topic, partition, violations);
         for (const letter of violations) tally.add(headerText(letter.message.headers, 'ce_type'), sent.has(letter) ? 'dead-lettered' : 'duplicate');
       }
       if (events.length > 0) {
@@ -376,17 +376,11 @@ export class EventConsumer<T extends TopicName> {
     }
     return this.inTransaction(async (transaction) => {
       const fresh = await this.guard.admit(transaction, events, position);
-      const toApply = fresh === 'all' ? events.map((_, index) => index) : events.flatMap((event, index) => (fresh.has(event.id) ? [index] : []));
-      if (toApply.length === 0) return { fresh, refused: NONE_REFUSED };
-      const refusals = await handler(toApply.map((index) => events[index]) as HoldfastEventOn<TopicName>[], transaction);
-      const refused = await this.deadLetterRefused(
-        transaction,
-        topic,
-        position.partition,
-        toApply.map((index) => events[index]),
-        toApply.map((index) => messages[index]),
-        refusals,
-      );
+      const chosen = fresh === 'all' ? events.map((_, index) => index) : events.flatMap((event, index) => (fresh.has(event.id) ? [index] : []));
+      if (chosen.length === 0) return { fresh, refused: NONE_REFUSED };
+      const toApply = chosen.map((index) => events[index]);
+      const refusals = await handler(toApply as HoldfastEventOn<TopicName>[], transaction);
+      const refused = await this.deadLetterRefused(transaction, topic, position.partition, toApply, chosen.map((index) => messages[index]), refusals);
       return { fresh, refused };
     });
   }
@@ -450,8 +444,12 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private async deadLetterAlone(topic: string, partition: number, letter: DeadLetter): Promise<ConsumeOutcome> {
-    const sent = await this.options.dataSource.transaction((transaction) => this.deadLetter(transaction, topic, partition, [letter]));
-    return sent.size > 0 ? 'dead-lettered' : 'duplicate';
+    return (await this.deadLetterApart(topic, partition, [letter])).size > 0 ? 'dead-lettered' : 'duplicate';
+  }
+
+  /** Dead letters in a transaction of their own: of messages that never reach a handler's, or whose handler's failed. */
+  private deadLetterApart(topic: string, partition: number, letters: readonly DeadLetter[]): Promise<ReadonlySet<DeadLetter>> {
+    return this.options.dataSource.transaction((transaction) => this.deadLetter(transaction, topic, partition, letters));
   }
 
   /** One event in a transaction of its own, retried, and dead-lettered when it keeps failing. */
@@ -536,7 +534,7 @@ export class EventConsumer<T extends TopicName> {
     }
     if (sent.length === 0) return new Set();
     const failedAt = new Date().toISOString();
-    const maxBytes = (this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) - RECORD_BATCH_HEADER_BYTES;
+    const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     // If a send fails the error propagates and the messages are consumed again: a dead letter is never dropped.
     await this.options.publisher.send(
       sent.map(({ message, reason, attempts }) => {
@@ -558,7 +556,7 @@ export class EventConsumer<T extends TopicName> {
         };
         // A message near the limit is over it once the headers above are on: the broker would refuse it on every
         // redelivery and the partition would stall. The body stays readable at its origin offset until retention ends.
-        if (message.value && recordBytes(letter) > maxBytes) {
+        if (message.value && messageBytes(letter) > maxBytes) {
           return { ...letter, value: null, headers: { ...letter.headers, [DeadLetterHeaders.bodyOmitted]: String(message.value.length) } };
         }
         return letter;

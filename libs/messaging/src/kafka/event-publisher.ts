@@ -22,8 +22,8 @@ export interface OutboundMessage {
 export const MAX_REQUEST_BYTES = 512 * 1024;
 // What a record adds to its key, value and headers on the wire, at most (lengths, offsets, timestamp deltas, attributes).
 const RECORD_OVERHEAD_BYTES = 40;
-/** The header of a record batch (v2), which the broker counts against message.max.bytes with the records. */
-export const RECORD_BATCH_HEADER_BYTES = 61;
+// The header of a record batch (v2), which the broker counts against message.max.bytes with the records.
+const RECORD_BATCH_HEADER_BYTES = 61;
 const HEADER_OVERHEAD_BYTES = 10;
 
 /** A record's size as the broker counts it, near enough to stay within a limit. */
@@ -31,6 +31,11 @@ export function recordBytes(message: Pick<OutboundMessage, 'key' | 'value' | 'he
   let bytes = RECORD_OVERHEAD_BYTES + (message.key === null ? 0 : Buffer.byteLength(message.key)) + (message.value?.length ?? 0);
   for (const name in message.headers) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(message.headers[name]);
   return bytes;
+}
+
+/** The bytes the broker counts against its message limit for a record batch of this one message: what KAFKA_MAX_MESSAGE_BYTES is held to. */
+export function messageBytes(message: Pick<OutboundMessage, 'key' | 'value' | 'headers'>): number {
+  return recordBytes(message) + RECORD_BATCH_HEADER_BYTES;
 }
 
 /** The messages in order, cut into runs of at most `maxBytes` each; a message larger than that alone is a run of its own. */

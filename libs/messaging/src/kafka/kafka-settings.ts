@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** The broker `npm run kafka:start` runs on loopback. */
 export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:19092';
-/** KAFKA_MAX_MESSAGE_BYTES's default: Kafka's own message.max.bytes, less the record batch's header. */
+/** KAFKA_MAX_MESSAGE_BYTES's default: 1 MiB, 12 bytes under Kafka's own message.max.bytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export const kafkaEnvironmentSchema = z.object({

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordBytes, RECORD_BATCH_HEADER_BYTES } from '../kafka/event-publisher';
+import { messageBytes } from '../kafka/event-publisher';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { silentLogger } from '../kafka/messaging-logger';
 import { createMessagingTestBed, effectConsumer, effectCount, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
@@ -325,7 +325,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       'SELECT event_id, message_key, headers, payload::text AS payload FROM outbox_message WHERE event_id = ANY($1::uuid[])',
       [[small.id, large.id, after.id]],
     );
-    const sizes = new Map(rows.map((row) => [row.event_id, recordBytes({ key: row.message_key, value: Buffer.from(row.payload), headers: row.headers }) + RECORD_BATCH_HEADER_BYTES]));
+    const sizes = new Map(rows.map((row) => [row.event_id, messageBytes({ key: row.message_key, value: Buffer.from(row.payload), headers: row.headers })]));
     const payloadOfLarge = Buffer.byteLength(rows.find((row) => row.event_id === large.id)!.payload);
     const limit = Math.floor((sizes.get(small.id)! + sizes.get(large.id)!) / 2);
     expect(sizes.get(after.id)).toBeLessThanOrEqual(limit);

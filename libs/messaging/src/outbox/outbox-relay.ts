@@ -3,7 +3,7 @@ import type { MetricsRegistry } from '@holdfast/observability';
 import type { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { recordBytes, RECORD_BATCH_HEADER_BYTES, type EventPublisher } from '../kafka/event-publisher';
+import { messageBytes, type EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
 import { outboxChannel } from './outbox-writer';
@@ -275,7 +275,7 @@ export class OutboxRelay {
     for (const row of rows) {
       const value = Buffer.from(row.payload);
       // As the broker counts it: the payload with its key, headers and the record batch's framing.
-      const bytes = limit === undefined ? 0 : recordBytes({ key: row.message_key, value, headers: row.headers }) + RECORD_BATCH_HEADER_BYTES;
+      const bytes = limit === undefined ? 0 : messageBytes({ key: row.message_key, value, headers: row.headers });
       if (limit !== undefined && bytes > limit) {
         refused.push({ row, refusal: `it is ${bytes} bytes with its key, headers and framing (a payload of ${value.length}), over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
       } else sendable.push({ row, value });

@@ -235,8 +235,10 @@ export class SampleAssessmentService {
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<{ rows: SeriesRow[]; overCap: { region: string; metric: string }[] }> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
       transaction.query(LOCK_SERIES, [wanted.map((key) => key.region), wanted.map((key) => key.metric)]);
-    // In key order, as the lock takes them: two replicas creating the same new series cannot deadlock.
-    const unseen = keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric))).sort(byKey);
+    // In the order the series first came in the batch, for the cap (the earliest new ones are kept); created in key order, as the lock
+    // takes them, so two replicas creating the same new series cannot deadlock.
+    const firstCome = keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric)));
+    const unseen = [...firstCome].sort(byKey);
     const [stored, , rows] = await Promise.all([
       unseen.length > 0 ? (transaction.query(STORED_SERIES_OF, [[...new Set(unseen.map((key) => key.region))]]) as Promise<{ region: string; metric: string }[]>) : [],
       unseen.length > 0 ? this.createSeries(transaction, unseen) : undefined,
@@ -248,8 +250,7 @@ export class SampleAssessmentService {
       const [, created] = await Promise.all([this.createSeries(transaction, missing), select(missing)]);
       rows.push(...created);
     }
-    // In the order the series first came in the batch: the earliest new ones are kept.
-    const overCap = this.overCap(keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric))), stored);
+    const overCap = this.overCap(firstCome, stored);
     const over = new Set(overCap.map((key) => seriesKey(key.region, key.metric)));
     const kept = over.size > 0 ? rows.filter((row) => !over.has(seriesKey(row.region, row.metric))) : rows;
     if (over.size > 0) await transaction.query(DROP_SERIES, [overCap.map((key) => key.region), overCap.map((key) => key.metric)]);
