@@ -10,6 +10,9 @@ type DeadLetterList = AnalyzerOperations['DeadLettersController_list'];
 type DeadLetterQuery = NonNullable<DeadLetterList['parameters']['query']>;
 // Every service serves the same endpoint from the service kit; the analyzer's document types it for all three.
 type DeadLetterAnswer = DeadLetterList['responses'][200]['content']['application/json'];
+type DeadLetterReplay = AnalyzerOperations['DeadLettersController_replay'];
+type ReplayRequest = DeadLetterReplay['requestBody']['content']['application/json'];
+type ReplayOutcome = DeadLetterReplay['responses'][200]['content']['application/json'];
 
 /** Each service's own dead letters, by the name --service takes. */
 const SERVICES = {
@@ -23,6 +26,12 @@ type ServiceFlag = keyof typeof SERVICES;
 const REASON_WIDTH = 160;
 const shortened = (reason: string) => (reason.length > REASON_WIDTH ? `${reason.slice(0, REASON_WIDTH - 1)}…` : reason);
 
+function serviceOf(context: CommandContext): ServiceFlag {
+  const service = text(context.values, 'service') ?? 'analyzer';
+  if (!(service in SERVICES)) throw new CliError(`--service must be one of ${Object.keys(SERVICES).join(', ')}, not ${service}`, ExitCode.usage);
+  return service as ServiceFlag;
+}
+
 function ask(context: CommandContext, service: ServiceFlag, query: DeadLetterQuery): Promise<ApiAnswer> {
   const params = { params: { query } };
   const call = {
@@ -33,27 +42,90 @@ function ask(context: CommandContext, service: ServiceFlag, query: DeadLetterQue
   return reach(call, SERVICES[service]);
 }
 
+function replayRound(context: CommandContext, service: ServiceFlag, body: ReplayRequest): Promise<ApiAnswer> {
+  const call = {
+    analyzer: () => context.api.analyzer.POST('/v1/dead-letters/replay', { body }),
+    planner: () => context.api.planner.POST('/v1/dead-letters/replay', { body }),
+    notifier: () => context.api.notifier.POST('/v1/dead-letters/replay', { body }),
+  }[service];
+  return reach(call, SERVICES[service]);
+}
+
 export const deadLettersCommand: Command = {
   name: 'dead-letters',
   usage: 'holdfast dead-letters [--service analyzer|planner|notifier] [--topic traffic.samples.v1] [--since 2026-06-14T00:00:00Z] [--limit 100]',
   summary: "messages a service's consumers sent to <topic>.dlq, newest first, with the reason (the analyzer's by default: outside pipelines write to it)",
   options: { service: { type: 'string' }, topic: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {
-    const service = text(context.values, 'service') ?? 'analyzer';
-    if (!(service in SERVICES)) throw new CliError(`--service must be one of ${Object.keys(SERVICES).join(', ')}, not ${service}`, ExitCode.usage);
+    const service = serviceOf(context);
     const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: text(context.values, 'since'), limit: numberOf(context, 'limit') };
-    const body = expectOk<DeadLetterAnswer>(await ask(context, service as ServiceFlag, query));
+    const body = expectOk<DeadLetterAnswer>(await ask(context, service, query));
     if (context.json) return printJson(context.io, body);
     if (body.items.length === 0) {
-      context.io.out(`no dead letters at the ${SERVICES[service as ServiceFlag]}\n`);
+      context.io.out(`no dead letters at the ${SERVICES[service]}\n`);
       return;
     }
     context.io.out(
       table(
-        ['DEAD-LETTERED (UTC)', 'TOPIC', 'PARTITION', 'OFFSET', 'EVENT', 'CONSUMER GROUP', 'REASON'],
-        body.items.map((letter) => [utcTime(letter.deadLetteredAt), letter.topic, String(letter.partition), letter.offset, letter.eventId ?? '-', letter.consumerGroup, shortened(letter.reason)]),
+        ['DEAD-LETTERED (UTC)', 'TOPIC', 'PARTITION', 'OFFSET', 'EVENT', 'CONSUMER GROUP', 'REPLAYED (UTC)', 'REASON'],
+        body.items.map((letter) => [
+          utcTime(letter.deadLetteredAt),
+          letter.topic,
+          String(letter.partition),
+          letter.offset,
+          letter.eventId ?? '-',
+          letter.consumerGroup,
+          letter.replayedAt ? utcTime(letter.replayedAt) : letter.replayable ? '-' : 'not replayable',
+          shortened(letter.reason),
+        ]),
       ),
     );
     if (body.items.some((letter) => letter.reason.length > REASON_WIDTH)) context.io.out(`(reasons over ${REASON_WIDTH} characters are shortened; --json prints them whole)\n`);
+  },
+};
+
+// A round's most: the service's own maximum, so a long replay takes as few calls as it can.
+const REPLAY_ROUND = 1000;
+
+export const deadLettersReplayCommand: Command = {
+  name: 'dead-letters replay',
+  usage:
+    'holdfast dead-letters replay [--service analyzer|planner|notifier] (--topic traffic.samples.v1 | --since 2026-06-14T00:00:00Z | --until ... | --reason "unknown region" | --everything) [--limit N]',
+  summary: 'send dead-lettered messages again to their topic once the cause is fixed (a region added, a producer corrected); each is replayed once',
+  options: {
+    service: { type: 'string' },
+    topic: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    reason: { type: 'string' },
+    limit: { type: 'string' },
+    everything: { type: 'boolean' },
+  },
+  async run(context) {
+    const service = serviceOf(context);
+    const filters = { topic: text(context.values, 'topic') as ReplayRequest['topic'], since: text(context.values, 'since'), until: text(context.values, 'until'), reasonContains: text(context.values, 'reason') };
+    if (Object.values(filters).every((value) => value === undefined) && !context.values.everything) {
+      throw new CliError('name what to replay with --topic, --since, --until or --reason, or replay every dead letter not replayed yet with --everything', ExitCode.usage);
+    }
+    // At most --limit in all; without it, every match, in rounds.
+    const limit = numberOf(context, 'limit');
+    const outcome: ReplayOutcome = { replayed: [], messages: 0, remaining: 0, unreplayable: 0 };
+    for (;;) {
+      const round = Math.min(REPLAY_ROUND, limit === undefined ? REPLAY_ROUND : limit - outcome.replayed.length);
+      const answer = expectOk<ReplayOutcome>(await replayRound(context, service, { ...filters, limit: round }));
+      outcome.replayed.push(...answer.replayed);
+      outcome.messages += answer.messages;
+      outcome.remaining = answer.remaining;
+      outcome.unreplayable = answer.unreplayable;
+      if (!context.json && answer.messages > 0) context.io.out(`replayed ${outcome.replayed.length} dead letters (${outcome.messages} messages); ${answer.remaining} left\n`);
+      const done = answer.remaining === 0 || answer.replayed.length === 0 || (limit !== undefined && outcome.replayed.length >= limit);
+      if (done) break;
+    }
+    if (context.json) return printJson(context.io, outcome);
+    if (outcome.replayed.length === 0) context.io.out(`nothing to replay at the ${SERVICES[service]}\n`);
+    if (outcome.remaining > 0) context.io.out(`${outcome.remaining} more match: run again, or raise --limit\n`);
+    if (outcome.unreplayable > 0) {
+      context.io.out(`${outcome.unreplayable} matching dead letters kept no message to send (recorded before messages were kept, or over KAFKA_MAX_MESSAGE_BYTES): read them on <topic>.dlq\n`);
+    }
   },
 };

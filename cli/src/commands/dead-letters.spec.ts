@@ -36,7 +36,27 @@ const letter = {
   eventId: '0190e0c8-0000-7000-8000-000000000001',
   reason: 'refused by the handler: unknown region dc-ir-1: use an ISO 3166-1 alpha-2 country code',
   deadLetteredAt: '2026-06-14T19:58:12.345Z',
+  replayable: true,
+  replayedAt: null,
 };
+
+/** A stand-in service that answers each POST with the next of `rounds`, recording the bodies. */
+async function serviceReplaying(rounds: unknown[]): Promise<{ url: string; server: Server; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      bodies.push({ method: request.method, path: request.url, body: JSON.parse(body) });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(rounds[bodies.length - 1]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, bodies };
+}
+
+const replayedLetter = (offset: number) => ({ ...letter, offset: String(offset), replayedAt: '2026-06-14T20:00:00.000Z' });
 
 describe('holdfast dead-letters', () => {
   let server: Server | undefined;
@@ -50,7 +70,7 @@ describe('holdfast dead-letters', () => {
     const asked = new URL(analyzer.asked[0], analyzer.url);
     expect(asked.pathname).toBe('/v1/dead-letters');
     expect(Object.fromEntries(asked.searchParams)).toEqual({ topic: 'traffic.samples.v1', since: '2026-06-14T00:00:00Z', limit: '5' });
-    expect(said.out).toMatch(/^DEAD-LETTERED \(UTC\) +TOPIC +PARTITION +OFFSET +EVENT +CONSUMER GROUP +REASON$/m);
+    expect(said.out).toMatch(/^DEAD-LETTERED \(UTC\) +TOPIC +PARTITION +OFFSET +EVENT +CONSUMER GROUP +REPLAYED \(UTC\) +REASON$/m);
     expect(said.out).toContain('traffic.samples.v1');
     expect(said.out).toContain('1207');
     expect(said.out).toContain('refused by the handler: unknown region dc-ir-1');
@@ -83,5 +103,61 @@ describe('holdfast dead-letters', () => {
     const { io, said } = cliIo();
     expect(await run(['dead-letters', '--service', 'gateway'], io)).toBe(ExitCode.usage);
     expect(said.err).toContain('--service must be one of analyzer, planner, notifier, not gateway');
+  });
+
+  it('shows whether each letter was replayed, or cannot be', async () => {
+    const analyzer = await serviceAnswering([replayedLetter(1207), { ...letter, offset: '1208', replayable: false }]);
+    server = analyzer.server;
+    const { io, said } = cliIo();
+    expect(await run(['dead-letters', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/REPLAYED \(UTC\)/);
+    expect(said.out).toMatch(/1207 .* 2026-06-14 20:00/);
+    expect(said.out).toMatch(/1208 .* not replayable/);
+  });
+});
+
+describe('holdfast dead-letters replay', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  it('replays every match in rounds, passing the filters, and says how far it got after each', async () => {
+    const planner = await serviceReplaying([
+      { replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 1, unreplayable: 0 },
+      { replayed: [replayedLetter(3)], messages: 1, remaining: 0, unreplayable: 0 },
+    ]);
+    server = planner.server;
+    const { io, said } = cliIo();
+    const argv = ['dead-letters', 'replay', '--service', 'planner', '--topic', 'region.surges.v1', '--reason', 'unknown region', '--since', '2026-06-14T00:00:00Z', '--planner-url', planner.url];
+    expect(await run(argv, io)).toBe(ExitCode.ok);
+    const asked = { method: 'POST', path: '/v1/dead-letters/replay', body: { topic: 'region.surges.v1', since: '2026-06-14T00:00:00Z', reasonContains: 'unknown region', limit: 1000 } };
+    expect(planner.bodies).toEqual([asked, asked]);
+    expect(said.out).toBe('replayed 2 dead letters (2 messages); 1 left\nreplayed 3 dead letters (3 messages); 0 left\n');
+  });
+
+  it('stops at --limit, saying more match, and names the letters it could not replay', async () => {
+    const analyzer = await serviceReplaying([{ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 4, unreplayable: 1 }]);
+    server = analyzer.server;
+    const { io, said } = cliIo();
+    expect(await run(['dead-letters', 'replay', '--everything', '--limit', '2', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
+    expect(analyzer.bodies).toEqual([{ method: 'POST', path: '/v1/dead-letters/replay', body: { limit: 2 } }]);
+    expect(said.out).toContain('4 more match: run again, or raise --limit');
+    expect(said.out).toContain('1 matching dead letters kept no message to send');
+  });
+
+  it('prints the rounds together with --json', async () => {
+    const analyzer = await serviceReplaying([
+      { replayed: [replayedLetter(1)], messages: 1, remaining: 1, unreplayable: 0 },
+      { replayed: [replayedLetter(2)], messages: 1, remaining: 0, unreplayable: 0 },
+    ]);
+    server = analyzer.server;
+    const { io, said } = cliIo();
+    expect(await run(['dead-letters', 'replay', '--topic', 'traffic.samples.v1', '--json', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
+    expect(JSON.parse(said.out)).toEqual({ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 0, unreplayable: 0 });
+  });
+
+  it('will not replay everything unless told to', async () => {
+    const { io, said } = cliIo();
+    expect(await run(['dead-letters', 'replay'], io)).toBe(ExitCode.usage);
+    expect(said.err).toContain('name what to replay with --topic, --since, --until or --reason');
   });
 });

@@ -19,3 +19,4 @@ export * from './nest/messaging.options';
 export * from './nest/messaging-runtime';
 export * from './nest/kafka-readiness.check';
 export * from './nest/messaging.module';
+export * from './dead-letter/dead-letter-replay';

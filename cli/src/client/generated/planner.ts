@@ -113,10 +113,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id and the reason */
+        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed */
         get: operations["DeadLettersController_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends the matching dead letters not replayed yet to the topic they came from, as they were, in log order, once their cause is fixed (a region added, a producer corrected). Every consumer group of the topic gets them; one that had applied an event drops it by its id, and one that refuses it again dead-letters it anew. Needs the admin scope. */
+        post: operations["DeadLettersController_replay"];
         delete?: never;
         options?: never;
         head?: never;
@@ -860,8 +877,89 @@ export interface operations {
                             offset: string;
                             partition: number;
                             reason: string;
+                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+                            replayable: boolean;
+                            /** @description when it was sent again to its topic; null if never */
+                            replayedAt: string | null;
                             topic: string;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    DeadLettersController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description at most this many a call, 1-1000 (default 100); `remaining` says how many more match
+                     * @default 100
+                     */
+                    limit?: number;
+                    /** @description only those whose reason contains this text, ignoring case, e.g. "unknown region" */
+                    reasonContains?: string;
+                    /**
+                     * Format: date-time
+                     * @description only those dead-lettered at or after this instant
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    since?: string;
+                    /**
+                     * @description only those from this topic
+                     * @enum {string}
+                     */
+                    topic?: "traffic.samples.v1" | "region.baselines.v1" | "region.surges.v1" | "region.signals.v1" | "maintenance.windows.v1" | "maintenance.holds.v1" | "api.keys.v1";
+                    /**
+                     * Format: date-time
+                     * @description only those dead-lettered before this instant
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was sent, and what matches but was left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
+                        messages: number;
+                        /** @description replayable dead letters that match and were left for another call (over the limit) */
+                        remaining: number;
+                        /** @description the dead letters replayed by this call, in log order */
+                        replayed: {
+                            consumerGroup: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadLetteredAt: string;
+                            /** @description the message ce_id header; null when it had none */
+                            eventId: string | null;
+                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
+                            offset: string;
+                            partition: number;
+                            reason: string;
+                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+                            replayable: boolean;
+                            /** @description when it was sent again to its topic; null if never */
+                            replayedAt: string | null;
+                            topic: string;
+                        }[];
+                        /** @description dead letters that match but kept no message to send */
+                        unreplayable: number;
                     };
                 };
             };

@@ -385,7 +385,7 @@ export class EventConsumer<T extends TopicName> {
     });
   }
 
-  /** Dead-letters, in the handler's transaction, the events it refused; resolves them. */
+  /** Dead-letters, in the handler's transaction, the events it refused, and forgets them as consumed so a replay applies them; resolves them. */
   private async deadLetterRefused(
     transaction: EntityManager,
     topic: string,
@@ -400,8 +400,9 @@ export class EventConsumer<T extends TopicName> {
       if (!Number.isInteger(index) || index < 0 || index >= events.length) throw new Error(`the batch handler refused event ${index} of ${events.length}, which it was not given`);
       return { message: messages[index], reason: `refused by the handler: ${reason}`, attempts: 1 };
     });
-    await this.deadLetter(transaction, topic, partition, letters);
-    return new Set(refusals.map(({ index }) => events[index]));
+    const refused = new Set(refusals.map(({ index }) => events[index]));
+    await Promise.all([this.guard.forget(transaction, [...refused]), this.deadLetter(transaction, topic, partition, letters)]);
+    return refused;
   }
 
   /** `work` in a transaction, the time its commit took observed once it is answered (a rolled-back one is not). */
@@ -513,12 +514,15 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /**
-   * Sends the messages to `<topic>.dlq` and records, in the given transaction, that it did: the
-   * record commits only after the broker took the dead letters, so both happen or neither does, and
-   * a redelivered message that is already recorded is not sent again. Resolves the letters sent.
+   * Sends the messages to `<topic>.dlq` and records, in the given transaction, that it did, with
+   * the message itself for a replay (DeadLetterReplay): the record commits only after the broker
+   * took the dead letters, so both happen or neither does, and a redelivered message that is
+   * already recorded is not sent again. Resolves the letters sent.
    */
   private async deadLetter(transaction: EntityManager, topic: string, partition: number, letters: readonly DeadLetter[]): Promise<ReadonlySet<DeadLetter>> {
     const origin = logicalTopic(this.options.settings, topic);
+    const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const kept = letters.map(({ message }) => (message.value?.length ?? 0) <= maxBytes);
     const recorded: { offset: string }[] = await transaction.query(RECORD_DEAD_LETTERS, [
       this.groupId,
       origin,
@@ -526,6 +530,10 @@ export class EventConsumer<T extends TopicName> {
       letters.map((letter) => letter.message.offset),
       letters.map((letter) => headerText(letter.message.headers, 'ce_id') ?? null),
       letters.map((letter) => letter.reason),
+      kept,
+      letters.map(({ message }, index) => (kept[index] ? message.key : null)),
+      letters.map(({ message }, index) => (kept[index] ? message.value : null)),
+      letters.map(({ message }, index) => (kept[index] ? JSON.stringify(stringHeaders(message.headers)) : null)),
     ]);
     const fresh = new Set(recorded.map((row) => row.offset));
     const sent = letters.filter((letter) => fresh.has(letter.message.offset));
@@ -534,7 +542,6 @@ export class EventConsumer<T extends TopicName> {
     }
     if (sent.length === 0) return new Set();
     const failedAt = new Date().toISOString();
-    const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     // If a send fails the error propagates and the messages are consumed again: a dead letter is never dropped.
     await this.options.publisher.send(
       sent.map(({ message, reason, attempts }) => {
@@ -630,8 +637,10 @@ function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, b
 const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toString();
 
 // Offsets as text, cast by PostgreSQL: a log offset may exceed what a JavaScript number holds exactly.
-const RECORD_DEAD_LETTERS = prepared(`INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason)
-  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason FROM unnest($4::text[], $5::text[], $6::text[]) AS letter(at, event_id, reason)
+// The message itself is kept for a replay, unless it is over the message limit (a replay would be refused the same way).
+const RECORD_DEAD_LETTERS = prepared(`INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason, message_kept, message_key, message_value, message_headers)
+  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason, letter.kept, letter.key, letter.value, letter.headers::jsonb
+    FROM unnest($4::text[], $5::text[], $6::text[], $7::boolean[], $8::bytea[], $9::bytea[], $10::text[]) AS letter(at, event_id, reason, kept, key, value, headers)
   ON CONFLICT DO NOTHING RETURNING "offset"::text AS "offset"`);
 
 /** What a slice's transaction did: the events consumed for the first time ('all', or their ids), and of those, the ones refused and dead-lettered. */

@@ -1,5 +1,5 @@
 import type { HoldfastEvent } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
+import { answeredAtCommit, prepared } from '@holdfast/database';
 import type { EntityManager } from 'typeorm';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 
@@ -11,6 +11,7 @@ const RECORD_EVENTS = prepared(`WITH recorded AS (
     ON CONFLICT DO NOTHING RETURNING event_id
   )
   SELECT count(*)::integer AS recorded, CASE WHEN count(*) < $5 THEN string_agg(event_id::text, ',') END AS fresh FROM recorded`);
+const FORGET_EVENTS = answeredAtCommit('DELETE FROM processed_event WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])');
 const ADVANCE_FENCE = prepared(`INSERT INTO consumed_offset AS fence (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
   ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET
     prior_next_offset = fence.next_offset,
@@ -36,6 +37,8 @@ export interface LogPosition {
 export interface RedeliveryGuard {
   /** The ids of the events consumed for the first time, or 'all' when every one is. */
   admit(transaction: EntityManager, events: readonly HoldfastEvent[], position: LogPosition): Promise<ReadonlySet<string> | 'all'>;
+  /** Events admitted in this transaction that the handler refused and were dead-lettered: not applied, so a replay of them must be. */
+  forget(transaction: EntityManager, events: readonly HoldfastEvent[]): Promise<void>;
 }
 
 /**
@@ -63,6 +66,10 @@ export class EventLedger implements RedeliveryGuard {
     ]);
     if (recorded === events.length) return 'all';
     return new Set(fresh === null ? [] : fresh.split(','));
+  }
+
+  async forget(transaction: EntityManager, events: readonly HoldfastEvent[]): Promise<void> {
+    await transaction.query(FORGET_EVENTS, [this.groupId, events.map((event) => event.id)]);
   }
 }
 
@@ -106,4 +113,7 @@ export class PartitionOffsetFence implements RedeliveryGuard {
     });
     return fresh;
   }
+
+  /** A replay comes at a later offset, past the fence: nothing to forget. */
+  async forget(): Promise<void> {}
 }

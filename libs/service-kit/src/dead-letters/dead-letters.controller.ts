@@ -1,15 +1,27 @@
 import { InstantSchema, Topics, type TopicName } from '@holdfast/contracts';
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { ZodBodyPipe } from '../http/zod-body.pipe';
 import { ZodQueryPipe } from '../http/zod-value.pipe';
-import { DeadLettersService, DeadLetterViewSchema, type DeadLetterQuery } from './dead-letters.service';
+import { DeadLetterReplayOutcomeSchema, DeadLettersService, DeadLetterViewSchema, DEFAULT_DEAD_LETTER_LIMIT, type DeadLetterQuery } from './dead-letters.service';
+
+const TopicSchema = z.enum(Object.values(Topics) as [TopicName, ...TopicName[]]);
 
 const DeadLetterQuerySchema = z.strictObject({
-  topic: z.enum(Object.values(Topics) as [TopicName, ...TopicName[]]).optional(),
+  topic: TopicSchema.optional(),
   since: InstantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
+
+const DeadLetterReplayRequestSchema = z.strictObject({
+  topic: TopicSchema.optional().meta({ description: 'only those from this topic' }),
+  since: InstantSchema.optional().meta({ description: 'only those dead-lettered at or after this instant' }),
+  until: InstantSchema.optional().meta({ description: 'only those dead-lettered before this instant' }),
+  reasonContains: z.string().min(1).max(200).optional().meta({ description: 'only those whose reason contains this text, ignoring case, e.g. "unknown region"' }),
+  limit: z.number().int().min(1).max(1000).default(DEFAULT_DEAD_LETTER_LIMIT).meta({ description: `at most this many a call, 1-1000 (default ${DEFAULT_DEAD_LETTER_LIMIT}); \`remaining\` says how many more match` }),
+});
+type DeadLetterReplayRequest = z.infer<typeof DeadLetterReplayRequestSchema>;
 
 @ApiTags('dead-letters')
 @Controller('v1/dead-letters')
@@ -17,12 +29,24 @@ export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLettersService) {}
 
   @Get()
-  @ApiOperation({ summary: "Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id and the reason" })
+  @ApiOperation({ summary: "Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed" })
   @ApiQuery({ name: 'topic', required: false, enum: Object.values(Topics), description: 'the topic they came from' })
   @ApiQuery({ name: 'since', required: false, description: 'ISO-8601 UTC instant: only those dead-lettered from then on' })
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
   @ApiOkResponse({ description: 'The dead letters, newest first', schema: z.toJSONSchema(z.strictObject({ items: z.array(DeadLetterViewSchema) }), { io: 'output' }) as object })
   async list(@Query(new ZodQueryPipe(DeadLetterQuerySchema)) query: DeadLetterQuery) {
     return { items: await this.deadLetters.list(query) };
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Sends the matching dead letters not replayed yet to the topic they came from, as they were, in log order, once their cause is fixed (a region added, a producer corrected). Every consumer group of the topic gets them; one that had applied an event drops it by its id, and one that refuses it again dead-letters it anew. Needs the admin scope.',
+  })
+  @ApiBody({ schema: z.toJSONSchema(DeadLetterReplayRequestSchema, { io: 'input' }) as object })
+  @ApiOkResponse({ description: 'What was sent, and what matches but was left', schema: z.toJSONSchema(DeadLetterReplayOutcomeSchema, { io: 'output' }) as object })
+  replay(@Body(new ZodBodyPipe(DeadLetterReplayRequestSchema)) request: DeadLetterReplayRequest) {
+    return this.deadLetters.replay(request);
   }
 }

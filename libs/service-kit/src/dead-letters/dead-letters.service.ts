@@ -1,4 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
+import { DeadLetterReplay, MessagingRuntime, type DeadLetterRow, type DeadLetterSelection } from '@holdfast/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -20,35 +21,59 @@ export const DeadLetterViewSchema = z.strictObject({
   eventId: z.string().nullable().meta({ description: 'the message ce_id header; null when it had none' }),
   reason: z.string(),
   deadLetteredAt: InstantSchema,
+  replayable: z.boolean().meta({ description: 'whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES)' }),
+  replayedAt: InstantSchema.nullable().meta({ description: 'when it was sent again to its topic; null if never' }),
 });
 export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
 
 export const DEFAULT_DEAD_LETTER_LIMIT = 100;
 
+export const DeadLetterReplayOutcomeSchema = z.strictObject({
+  replayed: z.array(DeadLetterViewSchema).meta({ description: 'the dead letters replayed by this call, in log order' }),
+  messages: z.number().int().meta({ description: 'messages sent: one per place in the log, however many consumer groups dead-lettered it' }),
+  remaining: z.number().int().meta({ description: 'replayable dead letters that match and were left for another call (over the limit)' }),
+  unreplayable: z.number().int().meta({ description: 'dead letters that match but kept no message to send' }),
+});
+export type DeadLetterReplayOutcomeView = z.infer<typeof DeadLetterReplayOutcomeSchema>;
+
 /**
  * The dead letters this service's consumers recorded (`dead_letter`, kept
  * PROCESSED_EVENT_RETENTION_DAYS): what an operator reads to learn which messages a pipeline got
- * wrong and why, without a Kafka client. The messages themselves are on `<topic>.dlq`.
+ * wrong and why, without a Kafka client, and sends again once the cause is fixed. The messages
+ * themselves are on `<topic>.dlq`, and kept with each record for a replay.
  */
 @Injectable()
 export class DeadLettersService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly replayer: DeadLetterReplay;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource, messaging: MessagingRuntime) {
+    this.replayer = new DeadLetterReplay(dataSource, messaging.publisher);
+  }
 
   async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT }: DeadLetterQuery): Promise<DeadLetterView[]> {
-    const rows: { consumer_group: string; topic: string; partition: number; offset: string; event_id: string | null; reason: string; dead_lettered_at: Date }[] = await this.dataSource.query(
-      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at FROM dead_letter
+    const rows: (DeadLetterRow & { message_kept: boolean })[] = await this.dataSource.query(
+      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at FROM dead_letter
        WHERE ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
        ORDER BY dead_lettered_at DESC, "offset" DESC LIMIT $3`,
       [topic ?? null, since ?? null, limit],
     );
-    return rows.map((row) => ({
-      consumerGroup: row.consumer_group,
-      topic: row.topic,
-      partition: row.partition,
-      offset: row.offset,
-      eventId: row.event_id,
-      reason: row.reason,
-      deadLetteredAt: row.dead_lettered_at.toISOString(),
-    }));
+    return rows.map((row) => ({ ...view(row), replayable: row.message_kept }));
+  }
+
+  /** Sends the selected dead letters' messages again to their topics (DeadLetterReplay). */
+  async replay(selection: DeadLetterSelection): Promise<DeadLetterReplayOutcomeView> {
+    const outcome = await this.replayer.replay(selection);
+    return { ...outcome, replayed: outcome.replayed.map((row) => ({ ...view(row), replayable: true })) };
   }
 }
+
+const view = (row: DeadLetterRow): Omit<DeadLetterView, 'replayable'> => ({
+  consumerGroup: row.consumer_group,
+  topic: row.topic,
+  partition: row.partition,
+  offset: row.offset,
+  eventId: row.event_id,
+  reason: row.reason,
+  deadLetteredAt: row.dead_lettered_at.toISOString(),
+  replayedAt: row.replayed_at?.toISOString() ?? null,
+});

@@ -1,0 +1,105 @@
+import { isEventType } from '@holdfast/contracts';
+import type { DataSource } from 'typeorm';
+import type { EventPublisher, OutboundMessage } from '../kafka/event-publisher';
+
+/** Which dead letters to send again: those not replayed yet that match every filter given. */
+export interface DeadLetterSelection {
+  /** The logical topic they came from, e.g. traffic.samples.v1. */
+  topic?: string;
+  /** Dead-lettered at or after this instant. */
+  since?: string;
+  /** Dead-lettered before this instant. */
+  until?: string;
+  /** Only those whose reason contains this text, ignoring case ("unknown region"). */
+  reasonContains?: string;
+  /** At most this many dead letters a call. */
+  limit: number;
+}
+
+/** A dead letter as recorded, with when it was replayed. */
+export interface DeadLetterRow {
+  consumer_group: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  event_id: string | null;
+  reason: string;
+  dead_lettered_at: Date;
+  replayed_at: Date | null;
+}
+
+export interface DeadLetterReplayOutcome {
+  /** The dead letters replayed, in the order their messages were sent (by topic, partition and offset). */
+  replayed: DeadLetterRow[];
+  /** Messages sent: one per place in the log, however many consumer groups dead-lettered it. */
+  messages: number;
+  /** Dead letters matching the selection and not replayed yet, beyond this call's limit. */
+  remaining: number;
+  /** Dead letters matching the selection that kept no message to send (recorded before messages were kept, or over KAFKA_MAX_MESSAGE_BYTES). */
+  unreplayable: number;
+}
+
+const COLUMNS = `consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
+const MATCHES = `replayed_at IS NULL AND ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
+  AND ($3::timestamptz IS NULL OR dead_lettered_at < $3) AND ($4::text IS NULL OR strpos(lower(reason), lower($4)) > 0)`;
+// Skipped, not waited for, when another replay holds them: two operators replaying at once send each message once.
+const CHOOSE = `SELECT ${COLUMNS}, message_key, message_value, message_headers FROM dead_letter WHERE ${MATCHES} AND message_kept
+  ORDER BY topic, partition, "offset", consumer_group LIMIT $5 FOR UPDATE SKIP LOCKED`;
+const COUNT_LEFT = `SELECT count(*) FILTER (WHERE message_kept)::int AS remaining, count(*) FILTER (WHERE NOT message_kept)::int AS unreplayable FROM dead_letter WHERE ${MATCHES}`;
+// Every group's record of a message is marked: the message went to all of the topic's groups again.
+const MARK = `UPDATE dead_letter SET replayed_at = now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS sent(topic, partition, at)
+  WHERE dead_letter.topic = sent.topic AND dead_letter.partition = sent.partition AND dead_letter."offset" = sent.at AND dead_letter.replayed_at IS NULL
+  RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
+
+type ChosenRow = DeadLetterRow & { message_key: Buffer | null; message_value: Buffer | null; message_headers: Record<string, string> };
+
+/**
+ * Sends dead-lettered messages again to the topic they came from, as they were (key, body and
+ * headers unchanged), once their cause is fixed: a region added to the catalog, a producer
+ * corrected. They reach every consumer group of that topic; a group that had applied an event drops
+ * it again by its id, and one that refuses it again dead-letters the replay at its new offset.
+ *
+ * The letters are locked, sent in log order (a key's messages keep their order), then marked in one
+ * transaction: should the send fail, none is marked and a second replay sends them again, so a
+ * message may arrive twice, never not at all.
+ */
+export class DeadLetterReplay {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: Pick<EventPublisher, 'send'>,
+  ) {}
+
+  replay(selection: DeadLetterSelection): Promise<DeadLetterReplayOutcome> {
+    const filters = [selection.topic ?? null, selection.since ?? null, selection.until ?? null, selection.reasonContains ?? null];
+    return this.dataSource.transaction(async (transaction) => {
+      const chosen: ChosenRow[] = await transaction.query(CHOOSE, [...filters, selection.limit]);
+      const sent = new Map<string, ChosenRow>();
+      for (const row of chosen) sent.set(`${row.topic}/${row.partition}/${row.offset}`, row);
+      const messages = [...sent.values()];
+      await this.publisher.send(
+        messages.map(
+          (row): OutboundMessage => ({
+            topic: row.topic,
+            key: row.message_key?.toString('utf8') ?? null,
+            value: row.message_value,
+            headers: row.message_headers,
+            eventType: typeOf(row.message_headers),
+          }),
+        ),
+      );
+      const replayed: DeadLetterRow[] =
+        messages.length === 0
+          ? []
+          : (await transaction.query(MARK, [messages.map((row) => row.topic), messages.map((row) => row.partition), messages.map((row) => row.offset)]))[0];
+      const [{ remaining, unreplayable }] = await transaction.query(COUNT_LEFT, filters);
+      replayed.sort(inLogOrder);
+      return { replayed, messages: messages.length, remaining, unreplayable };
+    });
+  }
+}
+
+const inLogOrder = (a: DeadLetterRow, b: DeadLetterRow): number =>
+  a.topic.localeCompare(b.topic) || a.partition - b.partition || (a.offset === b.offset ? a.consumer_group.localeCompare(b.consumer_group) : BigInt(a.offset) < BigInt(b.offset) ? -1 : 1);
+
+// A metrics label: only known types, so an outside producer's ce_type does not make new series.
+const typeOf = (headers: Record<string, string>): string => (headers.ce_type !== undefined && isEventType(headers.ce_type) ? headers.ce_type : 'other');
