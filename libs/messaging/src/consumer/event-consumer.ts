@@ -531,9 +531,7 @@ export class EventConsumer<T extends TopicName> {
       letters.map((letter) => headerText(letter.message.headers, 'ce_id') ?? null),
       letters.map((letter) => letter.reason),
       kept,
-      letters.map(({ message }, index) => (kept[index] ? message.key : null)),
-      letters.map(({ message }, index) => (kept[index] ? message.value : null)),
-      letters.map(({ message }, index) => (kept[index] ? JSON.stringify(stringHeaders(message.headers)) : null)),
+      ...keptMessages(letters, kept),
     ]);
     const fresh = new Set(recorded.map((row) => row.offset));
     const sent = letters.filter((letter) => fresh.has(letter.message.offset));
@@ -638,9 +636,12 @@ const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toStri
 
 // Offsets as text, cast by PostgreSQL: a log offset may exceed what a JavaScript number holds exactly.
 // The message itself is kept for a replay, unless it is over the message limit (a replay would be refused the same way).
+// The bodies travel as one binary parameter, each row taking its slice, and the headers as one JSON array: an
+// array literal would spell every body out in hex and escape every header text, per letter.
 const RECORD_DEAD_LETTERS = prepared(`INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason, message_kept, message_key, message_value, message_headers)
-  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason, letter.kept, letter.key, letter.value, letter.headers::jsonb
-    FROM unnest($4::text[], $5::text[], $6::text[], $7::boolean[], $8::bytea[], $9::bytea[], $10::text[]) AS letter(at, event_id, reason, kept, key, value, headers)
+  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason, letter.kept, letter.key,
+         CASE WHEN letter.length IS NOT NULL THEN substring($10::bytea FROM letter.start + 1 FOR letter.length) END, NULLIF($11::jsonb -> (letter.position::int - 1), 'null')
+    FROM unnest($4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::int[], $12::int[]) WITH ORDINALITY AS letter(at, event_id, reason, kept, key, length, start, position)
   ON CONFLICT DO NOTHING RETURNING "offset"::text AS "offset"`);
 
 /** What a slice's transaction did: the events consumed for the first time ('all', or their ids), and of those, the ones refused and dead-lettered. */
@@ -672,6 +673,28 @@ async function admittedWhileApplying<R>(admitted: Promise<ReadonlySet<string> | 
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The kept messages' keys, body lengths, bodies (one buffer), headers (one JSON array) and body starts, as RECORD_DEAD_LETTERS takes them. */
+function keptMessages(letters: readonly DeadLetter[], kept: readonly boolean[]): [(string | null)[], (number | null)[], Buffer, string, number[]] {
+  const keys: (string | null)[] = [];
+  const lengths: (number | null)[] = [];
+  const bodies: Buffer[] = [];
+  const headers: (Record<string, string> | null)[] = [];
+  const starts: number[] = [];
+  let start = 0;
+  letters.forEach(({ message }, index) => {
+    const value = kept[index] ? message.value : null;
+    keys.push(kept[index] ? (message.key?.toString() ?? null) : null);
+    lengths.push(value ? value.length : null);
+    headers.push(kept[index] ? stringHeaders(message.headers) : null);
+    starts.push(start);
+    if (value) {
+      bodies.push(value);
+      start += value.length;
+    }
+  });
+  return [keys, lengths, Buffer.concat(bodies), JSON.stringify(headers), starts];
+}
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const text: Record<string, string> = {};

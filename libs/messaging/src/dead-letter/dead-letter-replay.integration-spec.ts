@@ -52,7 +52,7 @@ describe('dead letters sent again once their cause is fixed, against the real br
     await consumer.start();
     try {
       await expectEventually(async () => expect(await letters()).toHaveLength(3), { message: 'two refused samples and one unreadable dead-lettered' });
-      expect(await regionsApplied()).toEqual(['AU']);
+      await expectEventually(async () => expect(await regionsApplied()).toEqual(['AU']), { message: 'the good sample applied' });
       const recorded = await letters();
       expect(recorded.every((letter) => letter.message_kept && letter.replayed_at === null)).toBe(true);
       expect(recorded.find((letter) => letter.event_id === holdfastSample.id)?.message_headers).toMatchObject({ ce_id: holdfastSample.id, ce_type: 'traffic.sample' });

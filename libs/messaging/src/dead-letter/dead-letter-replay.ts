@@ -51,7 +51,7 @@ const MARK = `UPDATE dead_letter SET replayed_at = now() FROM unnest($1::text[],
   WHERE dead_letter.topic = sent.topic AND dead_letter.partition = sent.partition AND dead_letter."offset" = sent.at AND dead_letter.replayed_at IS NULL
   RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
 
-type ChosenRow = DeadLetterRow & { message_key: Buffer | null; message_value: Buffer | null; message_headers: Record<string, string> };
+type ChosenRow = DeadLetterRow & { message_key: string | null; message_value: Buffer | null; message_headers: Record<string, string> };
 
 /**
  * Sends dead-lettered messages again to the topic they came from, as they were (key, body and
@@ -80,7 +80,7 @@ export class DeadLetterReplay {
         messages.map(
           (row): OutboundMessage => ({
             topic: row.topic,
-            key: row.message_key?.toString('utf8') ?? null,
+            key: row.message_key,
             value: row.message_value,
             headers: row.message_headers,
             eventType: typeOf(row.message_headers),

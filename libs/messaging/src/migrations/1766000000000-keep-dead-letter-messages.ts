@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * A dead letter keeps the message it was (key, body, headers as text), so it can be sent again to
+ * A dead letter keeps the message it was (key and headers as text, body as bytes), so it can be sent again to
  * its topic once its cause is fixed, and records when it was. Rows recorded before have nothing
  * kept (`message_kept` false): they are listed, never replayed.
  */
@@ -11,7 +11,7 @@ export class KeepDeadLetterMessages1766000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE dead_letter
       ADD COLUMN message_kept boolean NOT NULL DEFAULT false,
-      ADD COLUMN message_key bytea,
+      ADD COLUMN message_key text,
       ADD COLUMN message_value bytea,
       ADD COLUMN message_headers jsonb,
       ADD COLUMN replayed_at timestamptz`);
