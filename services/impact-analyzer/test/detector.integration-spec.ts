@@ -138,6 +138,8 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
           eventId: event.id,
           reason: expect.stringMatching(/^refused by the handler: unknown region ZZ/),
           deadLetteredAt: expect.stringMatching(/Z$/),
+          replayable: true,
+          replayedAt: null,
         },
       ]);
       expect(((await (await service.fetch('/v1/dead-letters?since=2999-01-01T00:00:00Z')).json()) as { items: unknown[] }).items).toEqual([]);
@@ -176,12 +178,13 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     }
   });
 
-  it('keeps at most SERIES_MAX_PER_REGION metrics of a region, dead-lettering the samples of any more, so a metric name carrying an id cannot add a series per sample', async () => {
+  it('keeps at most SERIES_MAX_PER_REGION metrics of a region, dead-lettering the samples of any more from Kafka, so a metric name carrying an id cannot add a series per sample', async () => {
     const deadLetters = await recordDeadLetters('dlq-series');
     try {
       const at = '2026-06-17T11:00:00Z';
-      const response = await postSamples(service, ['requests', 'errors', 'logins', 'req_7f3a', 'req_91bc'].map((metric) => ({ region: 'UA', metric, at, value: 10 })));
-      expect(((await response.json()) as { accepted: number }).accepted).toBe(5);
+      // Straight onto the topic, as an outside pipeline writes them: HTTP would refuse the last two up front.
+      const samples = ['requests', 'errors', 'logins', 'req_7f3a', 'req_91bc'].map((metric) => createEvent('traffic.sample', { region: 'UA', metric, at, value: 10, source: 'pipeline' }, { source: 'spec', subject: 'UA' }));
+      await service.app.get(MessagingRuntime).publisher.publish(...samples);
       await expectEventually(() =>
         expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason]).filter((reason) => reason.includes(' of UA, '))).toEqual([
           expect.stringMatching(/^refused by the handler: metric req_7f3a would be a new series of UA, which has SERIES_MAX_PER_REGION \(3\) already/),

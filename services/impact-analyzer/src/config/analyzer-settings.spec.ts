@@ -11,7 +11,7 @@ describe('analyzer settings', () => {
     const settings = parse({});
     expect(settings.detection.defaults).toEqual(DEFAULT_REGION_POLICY);
     expect(DEFAULT_REGION_POLICY).toMatchObject({ sensitivity: 1, coolDownSamples: 12, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 });
-    expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, seriesMaxPerRegion: 100, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, baselineChangeRatio: 0.1 });
+    expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, seriesMaxPerRegion: 100, samplePublishTimeoutMs: 5_000, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, baselineChangeRatio: 0.1 });
     expect(settings.prometheus).toEqual({ url: undefined, queries: [], regionLabel: 'region', intervalMs: 15_000 });
   });
 
@@ -30,5 +30,11 @@ describe('analyzer settings', () => {
     expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/ANALYZER_DETECTION is not JSON/);
     expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
+  });
+
+  it('refuses a sample publish timeout too short to reach the broker at all', () => {
+    expect(parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '750' }).samplePublishTimeoutMs).toBe(750);
+    expect(() => parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '0' })).toThrow(/SAMPLE_PUBLISH_TIMEOUT_MS/);
+    expect(() => parse({ SAMPLE_PUBLISH_TIMEOUT_MS: 'soon' })).toThrow(/SAMPLE_PUBLISH_TIMEOUT_MS/);
   });
 });

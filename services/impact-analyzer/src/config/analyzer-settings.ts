@@ -88,6 +88,8 @@ export const analyzerEnvironment = {
   SAMPLE_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).default(300),
   // A region's metrics at most: a metric name carrying an id would otherwise add a detector state (about 5 KB) per sample.
   SERIES_MAX_PER_REGION: z.coerce.number().int().min(1).default(100),
+  // How long POST /v1/samples waits for Kafka before it answers 503: kafkajs's own retries last about 13 s, past a pipeline's usual 10 s timeout.
+  SAMPLE_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   ALERT_SENDERS: jsonVariable('ALERT_SENDERS', AlertSendersSchema, '{}'),
   ALERT_REGION_LABELS: labelList.default(['region']),
   ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
@@ -104,6 +106,7 @@ export interface AnalyzerSettings {
   sampleBatchMax: number;
   sampleMaxAheadMs: number;
   seriesMaxPerRegion: number;
+  samplePublishTimeoutMs: number;
   alertSenders: Partial<Record<AlertSender, SenderCredential>>;
   alertRegionLabels: string[];
   jobIntervalMs: number;
@@ -118,6 +121,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     sampleBatchMax: env.SAMPLE_BATCH_MAX,
     sampleMaxAheadMs: env.SAMPLE_MAX_AHEAD_SECONDS * 1_000,
     seriesMaxPerRegion: env.SERIES_MAX_PER_REGION,
+    samplePublishTimeoutMs: env.SAMPLE_PUBLISH_TIMEOUT_MS,
     alertSenders: env.ALERT_SENDERS,
     alertRegionLabels: env.ALERT_REGION_LABELS,
     jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,

@@ -1,14 +1,16 @@
-import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/contracts';
+import { createEvent, TrafficSampleSchema, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { Clock, DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, toProblem, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { KafkaJSRequestTimeoutError } from 'kafkajs';
 import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
 import { aheadOfClock } from './sample-time';
+import { SeriesCapService } from './series-cap.service';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;
@@ -30,6 +32,7 @@ export class SamplesController {
     private readonly messaging: MessagingRuntime,
     private readonly catalog: RegionCatalog,
     private readonly clock: Clock,
+    private readonly seriesCap: SeriesCapService,
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     metrics: MetricsRegistry,
   ) {
@@ -41,7 +44,8 @@ export class SamplesController {
   @RequireScope('samples:write')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one is refused by index and the rest kept',
+    summary:
+      "Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept",
   })
   @ApiBody({ schema: z.toJSONSchema(z.strictObject({ samples: z.array(TrafficSampleSchema) }), { io: 'input' }) as object })
   @ApiAcceptedResponse({ description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why' })
@@ -51,7 +55,7 @@ export class SamplesController {
       throw new DomainError('batch-too-large', 413, `A batch holds at most ${max} samples (SAMPLE_BATCH_MAX); this one has ${batch.samples.length}: split it.`);
     }
     const refused: SampleIntakeResult['refused'] = [];
-    const accepted: TrafficSample[] = [];
+    const wellFormed: { index: number; sample: TrafficSample }[] = [];
     const nowMs = this.clock.nowMs();
     batch.samples.forEach((raw, index) => {
       const parsed = TrafficSampleSchema.safeParse(raw, { error: requestErrorMap });
@@ -70,8 +74,17 @@ export class SamplesController {
         refused.push({ index, path: `samples.${index}.at`, reason: ahead });
         return;
       }
-      accepted.push({ ...parsed.data, region: region.code });
+      wellFormed.push({ index, sample: { ...parsed.data, region: region.code } });
     });
+    // The consumer checks the cap again (the authority for Kafka producers and for replicas racing); HTTP checks first so an HTTP caller hears about it.
+    const overCap = await this.seriesCap.refusals(wellFormed.map(({ sample }) => sample));
+    const accepted: TrafficSample[] = [];
+    for (const { index, sample } of wellFormed) {
+      const reason = overCap.get(sample);
+      if (reason) refused.push({ index, path: `samples.${index}.metric`, reason });
+      else accepted.push(sample);
+    }
+    refused.sort((a, b) => a.index - b.index);
     const refusedSamples = new Set(refused.map((r) => r.index)).size;
     if (refusedSamples > 0) this.samplesIn.inc({ source: 'http', outcome: 'refused' }, refusedSamples);
     if (accepted.length === 0) {
@@ -80,7 +93,40 @@ export class SamplesController {
       });
     }
     const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region }));
-    await this.messaging.publisher.publish(...events);
+    await this.publishWithin(events);
     return { accepted: events.length, eventIds: events.map((event) => event.id), refused };
   }
+
+  /** Publishes, or gives up after SAMPLE_PUBLISH_TIMEOUT_MS, so the caller hears 503 before its own HTTP timeout strikes. */
+  private async publishWithin(events: HoldfastEvent<'traffic.sample'>[]): Promise<void> {
+    const timeoutMs = this.config.settings.samplePublishTimeoutMs;
+    const publishing = this.messaging.publisher.publish(...events);
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // kafkajs goes on retrying; its outcome answers no one now (its connection failures are logged as they happen).
+        publishing.catch(() => undefined);
+        reject(publishUnsettled(timeoutMs));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([publishing, givenUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The 503 the problem-details filter answers for any Kafka failure (its code, dependency and
+ * Retry-After, taken from the filter itself), with a detail saying what became of the samples.
+ */
+function publishUnsettled(timeoutMs: number): DomainError {
+  const { code, status, dependency, retryAfterSeconds } = toProblem(new KafkaJSRequestTimeoutError(`no acknowledgement within ${timeoutMs} ms`), '');
+  return new DomainError(
+    code!,
+    status,
+    `Kafka did not acknowledge the accepted samples within SAMPLE_PUBLISH_TIMEOUT_MS (${timeoutMs} ms): some, all or none of them may have been published. Sending the batch again is safe: the detector drops a sample whose series already has one at that time or later as a duplicate, so none is counted twice. GET /health/ready says when Kafka is back.`,
+    { dependency, retryAfterSeconds },
+  );
 }

@@ -3,12 +3,13 @@ import { BaselinesModule } from '../baselines/baselines.module';
 import { SurgesModule } from '../surges/surges.module';
 import { SampleAssessmentService } from './sample-assessment.service';
 import { SamplesController } from './samples.controller';
+import { SeriesCapService } from './series-cap.service';
 import { TrafficSamplesConsumer } from './traffic-samples.consumer';
 
 @Module({
   imports: [SurgesModule, BaselinesModule],
   controllers: [SamplesController],
-  providers: [SampleAssessmentService, TrafficSamplesConsumer],
+  providers: [SampleAssessmentService, SeriesCapService, TrafficSamplesConsumer],
   exports: [SampleAssessmentService, TrafficSamplesConsumer],
 })
 export class SamplesModule {}

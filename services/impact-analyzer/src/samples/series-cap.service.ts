@@ -1,0 +1,75 @@
+import { prepared } from '@holdfast/database';
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+
+interface Series {
+  region: string;
+  metric: string;
+}
+
+const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
+
+// Per region of the batch's unknown series: how many series it stores, and which of those series they are.
+const STORED_COUNT_OF = prepared(`SELECT s.region, count(*)::integer AS series, array_remove(array_agg(b.metric), NULL) AS present
+  FROM series_state s
+  LEFT JOIN unnest($1::text[], $2::text[]) AS b(region, metric) ON b.region = s.region AND b.metric = s.metric
+  WHERE s.region = ANY($1::text[])
+  GROUP BY s.region`);
+
+/**
+ * SERIES_MAX_PER_REGION at HTTP intake, counted as the samples consumer counts it: the region's
+ * stored series, then the batch's new metrics in the order they come (the earliest new ones kept).
+ * Series accepted by an earlier request and not yet stored are not counted, so the consumer's own
+ * check may still refuse a few.
+ */
+@Injectable()
+export class SeriesCapService {
+  // Series found stored: rows are never deleted, so a batch of only these needs no query. Bounded by regions times the cap.
+  private readonly stored = new Set<string>();
+
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Each sample whose metric would be a new series of a region already at the cap, with the reason. */
+  async refusals<S extends Series>(samples: readonly S[]): Promise<Map<S, string>> {
+    const unknown = new Map<string, Series>();
+    for (const { region, metric } of samples) {
+      const key = seriesKey(region, metric);
+      if (!this.stored.has(key)) unknown.set(key, { region, metric });
+    }
+    const refused = new Map<S, string>();
+    if (unknown.size === 0) return refused;
+    const wanted = [...unknown.values()];
+    const rows: { region: string; series: number; present: string[] }[] = await this.dataSource.query(STORED_COUNT_OF, [
+      wanted.map((series) => series.region),
+      wanted.map((series) => series.metric),
+    ]);
+    const count = new Map<string, number>();
+    for (const { region, series, present } of rows) {
+      count.set(region, series);
+      for (const metric of present) this.stored.add(seriesKey(region, metric));
+    }
+    const cap = this.config.settings.seriesMaxPerRegion;
+    const admitted = new Set<string>();
+    for (const sample of samples) {
+      const key = seriesKey(sample.region, sample.metric);
+      if (this.stored.has(key) || admitted.has(key)) continue;
+      const series = count.get(sample.region) ?? 0;
+      if (series < cap) {
+        admitted.add(key);
+        count.set(sample.region, series + 1);
+      } else {
+        refused.set(
+          sample,
+          `metric ${sample.metric} would be a new series of ${sample.region}, which has SERIES_MAX_PER_REGION (${cap}) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request`,
+        );
+      }
+    }
+    return refused;
+  }
+}

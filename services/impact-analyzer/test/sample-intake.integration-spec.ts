@@ -1,0 +1,120 @@
+import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// e2e/support is no Nx project: its private broker is how a spec stops a broker without stopping the shared one.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
+import { startPrivateBroker, type PrivateBroker } from '../../../e2e/support/private-broker';
+import { analyzerService } from '../src/app.module';
+import { postSamples } from './support/analyzer-harness';
+
+interface SampleIntake {
+  accepted: number;
+  eventIds: string[];
+  refused: { index: number; path: string; reason: string }[];
+}
+
+describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER_REGION by index, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+
+  const metricsOf = async (region: string): Promise<{ metric: string; sampleCount: number }[]> => {
+    const response = await service.fetch(`/v1/regions/${region}/baseline`);
+    if (response.status !== 200) return [];
+    const { metrics } = (await response.json()) as { metrics: { metric: string; sampleCount: number }[] };
+    return metrics.map(({ metric, sampleCount }) => ({ metric, sampleCount })).sort((a, b) => a.metric.localeCompare(b.metric));
+  };
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { environment: { SERIES_MAX_PER_REGION: '2' } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('refuses the samples of a region already at the cap and of the new metrics past it within the batch, keeps the rest, and dead-letters none of them', async () => {
+    const stored = await postSamples(service, [
+      { region: 'UA', metric: 'requests', at: '2026-06-14T21:00:00Z', value: 10 },
+      { region: 'UA', metric: 'errors', at: '2026-06-14T21:00:00Z', value: 1 },
+    ]);
+    expect(((await stored.json()) as SampleIntake).accepted).toBe(2);
+    await expectEventually(async () => expect((await metricsOf('UA')).map(({ metric }) => metric)).toEqual(['errors', 'requests']));
+
+    // UA holds its two series; KE is fresh, and its first two new metrics in the batch's order are kept.
+    const response = await postSamples(service, [
+      { region: 'UA', metric: 'requests', at: '2026-06-14T21:05:00Z', value: 11 },
+      { region: 'UA', metric: 'logins', at: '2026-06-14T21:05:00Z', value: 3 },
+      { region: 'KE', metric: 'requests', at: '2026-06-14T21:05:00Z', value: 20 },
+      { region: 'KE', metric: 'errors', at: '2026-06-14T21:05:00Z', value: 2 },
+      { region: 'KE', metric: 'req_7f3a', at: '2026-06-14T21:05:00Z', value: 1 },
+      { region: 'KE', metric: 'requests', at: '2026-06-14T21:10:00Z', value: 21 },
+    ]);
+    expect(response.status).toBe(202);
+    const intake = (await response.json()) as SampleIntake;
+    expect(intake.accepted).toBe(4);
+    expect(intake.eventIds).toHaveLength(4);
+    expect(intake.refused).toEqual([
+      {
+        index: 1,
+        path: 'samples.1.metric',
+        reason:
+          'metric logins would be a new series of UA, which has SERIES_MAX_PER_REGION (2) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request',
+      },
+      { index: 4, path: 'samples.4.metric', reason: expect.stringMatching(/^metric req_7f3a would be a new series of KE, which has SERIES_MAX_PER_REGION \(2\) already/) },
+    ]);
+
+    // Once the batch is assessed, none of it was dead-lettered: what was accepted fitted under the cap.
+    await expectEventually(async () => {
+      expect(await metricsOf('UA')).toEqual([
+        { metric: 'errors', sampleCount: 1 },
+        { metric: 'requests', sampleCount: 2 },
+      ]);
+      expect(await metricsOf('KE')).toEqual([
+        { metric: 'errors', sampleCount: 1 },
+        { metric: 'requests', sampleCount: 2 },
+      ]);
+    });
+    const deadLetters = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: unknown[] };
+    expect(deadLetters.items).toEqual([]);
+    const metrics = await (await service.fetch('/metrics')).text();
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 2\n/);
+  });
+});
+
+describe('impact-analyzer: POST /v1/samples while its broker is away answers 503 within SAMPLE_PUBLISH_TIMEOUT_MS', () => {
+  let broker: PrivateBroker;
+  let service: ServiceUnderTest;
+
+  beforeAll(async () => {
+    // A broker of this file's own, so stopping it leaves the shared one to every other spec.
+    broker = await startPrivateBroker('sample-publish-timeout');
+    service = await startServiceUnderTest(analyzerService, { environment: { KAFKA_BROKERS: broker.config.brokers.join(','), SAMPLE_PUBLISH_TIMEOUT_MS: '500' } });
+  });
+
+  afterAll(async () => {
+    // Back first: stopping while its broker is away, the service waits out kafkajs's retries on the way down and fails.
+    await broker?.start();
+    await service?.close();
+    await broker?.remove();
+  });
+
+  it("answers the same 503 as any Kafka failure, naming Kafka with Retry-After, long before kafkajs's retries (about 13 s) run out", async () => {
+    await broker.stop();
+    const started = Date.now();
+    const response = await postSamples(service, [{ region: 'NP', at: new Date().toISOString(), value: 1 }]);
+    const elapsedMs = Date.now() - started;
+
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.json()).toEqual({
+      type: 'https://holdfast.dev/problems/dependency-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'dependency-unavailable',
+      dependency: 'Kafka',
+      retryAfterSeconds: 5,
+      instance: '/v1/samples',
+      detail: expect.stringMatching(/^Kafka did not acknowledge the accepted samples within SAMPLE_PUBLISH_TIMEOUT_MS \(500 ms\): some, all or none of them may have been published\. Sending the batch again is safe/),
+    });
+    // A behaviour bound, not a speed goal: the 500 ms timeout answers, not kafkajs giving up.
+    expect(elapsedMs).toBeLessThan(5_000);
+  });
+});
