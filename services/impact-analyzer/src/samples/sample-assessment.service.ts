@@ -14,6 +14,7 @@ import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/sur
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
 import { aheadOfClock } from './sample-time';
+import { overSeriesCap } from './series-cap.service';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
@@ -147,7 +148,7 @@ export class SampleAssessmentService {
       for (const { index, event } of samples) {
         refusals.push({
           index,
-          reason: `metric ${first.data.metric} would be a new series of ${first.data.region}, which has SERIES_MAX_PER_REGION (${this.config.settings.seriesMaxPerRegion}) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request`,
+          reason: overSeriesCap(first.data.region, first.data.metric, this.config.settings.seriesMaxPerRegion),
         });
         counted.add(event.data.source, 'refused');
       }

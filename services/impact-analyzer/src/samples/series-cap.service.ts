@@ -12,6 +12,10 @@ interface Series {
 
 const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
 
+/** Why a sample of a new metric is refused once its region has `cap` series: at HTTP intake and by the samples consumer alike. */
+export const overSeriesCap = (region: string, metric: string, cap: number): string =>
+  `metric ${metric} would be a new series of ${region}, which has SERIES_MAX_PER_REGION (${cap}) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request`;
+
 // Per region of the batch's unknown series: how many series it stores, and which of those series they are.
 const STORED_COUNT_OF = prepared(`SELECT s.region, count(*)::integer AS series, array_remove(array_agg(b.metric), NULL) AS present
   FROM series_state s
@@ -64,10 +68,7 @@ export class SeriesCapService {
         admitted.add(key);
         count.set(sample.region, series + 1);
       } else {
-        refused.set(
-          sample,
-          `metric ${sample.metric} would be a new series of ${sample.region}, which has SERIES_MAX_PER_REGION (${cap}) already: a metric name that carries an id or label values makes a series per sample; name the measurement, not the request`,
-        );
+        refused.set(sample, overSeriesCap(sample.region, sample.metric, cap));
       }
     }
     return refused;
