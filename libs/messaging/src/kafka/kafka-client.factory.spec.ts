@@ -51,4 +51,29 @@ describe('kafkaLogWriter', () => {
     const levels = written(outage, [0, 2_000, 29_999, 30_000]).map(([level]) => level);
     expect(levels).toEqual(['error', 'debug', 'debug', 'error']);
   });
+
+  it("logs one consumer's crash for want of the broker in 30 s as an error, with its restart; the rest, restarts included, at debug; any other crash always", () => {
+    const crash = (groupId: string, message = 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:19092'): Omit<LogEntry, 'label'> => ({
+      namespace: 'Consumer',
+      level: logLevel.ERROR,
+      log: { timestamp: '', message, groupId },
+    });
+    const restart = (groupId: string): Omit<LogEntry, 'label'> => ({ namespace: 'Consumer', level: logLevel.ERROR, log: { timestamp: '', message: 'Restarting the consumer in 2000ms', groupId } });
+    const lines = written(
+      [crash('a'), restart('a'), crash('b'), restart('b'), crash('a', 'Crash: KafkaJSNonRetriableError: Invalid record'), restart('a'), crash('a'), restart('a'), crash('b'), restart('b')],
+      [0, 0, 2_000, 2_000, 4_000, 4_000, 6_000, 6_000, 31_000, 31_000],
+    );
+    expect(lines).toEqual([
+      ['error', 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:19092 (the consumer restarts until the broker answers; further such crashes in the next 30 s are logged at debug)'],
+      ['error', 'Restarting the consumer in 2000ms'],
+      ['debug', 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:19092'],
+      ['debug', 'Restarting the consumer in 2000ms'],
+      ['error', 'Crash: KafkaJSNonRetriableError: Invalid record'],
+      ['error', 'Restarting the consumer in 2000ms'],
+      ['debug', 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:19092'],
+      ['debug', 'Restarting the consumer in 2000ms'],
+      ['error', 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:19092 (the consumer restarts until the broker answers; further such crashes in the next 30 s are logged at debug)'],
+      ['error', 'Restarting the consumer in 2000ms'],
+    ]);
+  });
 });

@@ -34,16 +34,26 @@ const CONNECTION_FAILURE = /^(Connection error|Failed to connect to seed broker)
 /** At most one connection failure a service logs as an error in this time; the rest go to debug. */
 export const CONNECTION_ERROR_EVERY_MS = 30_000;
 
+// A consumer that crashed because the broker cannot be reached, and its restart: each consumer of the
+// service crashes and restarts every couple of seconds while the broker is away.
+const CRASHED_FOR_BROKER = /^Crash: .*(Connection (error|timeout)|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|KafkaJSConnection|No broker available)/;
+const RESTARTING = /^Restarting the consumer/;
+
 /**
  * kafkajs's log lines at the service logger's levels. A response refused with a retriable protocol
  * error (a new topic's partition whose leader is still being elected: "This server is not the leader
  * for that topic-partition") is routine and goes to debug; should the retries run out, the caller
  * gets the error and says so. While the broker is away, each client logged each failed connection
- * attempt, about 30 error lines a second over the three services: one in CONNECTION_ERROR_EVERY_MS
- * stays an error, saying so, and the consumers' crash and restart lines still say what happens.
+ * attempt, about 30 error lines a second over the three services, and each consumer its crash and
+ * restart every 2 s: one connection failure and one consumer crash (with its restart) in
+ * CONNECTION_ERROR_EVERY_MS stay errors, saying so, the rest go to debug. A crash for any other
+ * cause is always an error.
  */
 export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date.now): (entry: LogEntry) => void {
   let lastConnectionError = Number.NEGATIVE_INFINITY;
+  let lastCrashError = Number.NEGATIVE_INFINITY;
+  // The groups whose last crash went to debug: their restart line follows it there.
+  const quietCrashes = new Set<unknown>();
   return ({ namespace, level, log }) => {
     const { message, ...fields } = log;
     const entry = { kafkajs: namespace, ...fields };
@@ -53,6 +63,16 @@ export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date
       lastConnectionError = now();
       return logger.error(entry, `${message} (kafkajs keeps trying; further connection failures in the next ${CONNECTION_ERROR_EVERY_MS / 1000} s are logged at debug)`);
     }
+    if (level === logLevel.ERROR && CRASHED_FOR_BROKER.test(message)) {
+      if (now() - lastCrashError < CONNECTION_ERROR_EVERY_MS) {
+        quietCrashes.add(fields.groupId);
+        return logger.debug(entry, message);
+      }
+      quietCrashes.delete(fields.groupId);
+      lastCrashError = now();
+      return logger.error(entry, `${message} (the consumer restarts until the broker answers; further such crashes in the next ${CONNECTION_ERROR_EVERY_MS / 1000} s are logged at debug)`);
+    }
+    if (level === logLevel.ERROR && RESTARTING.test(message) && quietCrashes.delete(fields.groupId)) return logger.debug(entry, message);
     if (level === logLevel.ERROR && !retried) logger.error(entry, message);
     else if (level === logLevel.WARN) logger.warn(entry, message);
     else logger.debug(entry, message);
