@@ -44,7 +44,15 @@ describe('defineService', () => {
 
   it('runs the messaging tables and key copy migrations before the service own ones', () => {
     const database = exampleService.database(exampleService.configFromEnvironment({}));
-    expect(database.migrations.map((migration) => migration.name)).toEqual(['CreateMessagingTables1764000000000', 'RecordDeadLetters1764600000000', 'RecordConsumedOffsets1765200000000', 'RecordRefusedOutboxRows1765800000000', 'CreateApiKeyCopy1764000050000', 'Migration1']);
+    expect(database.migrations.map((migration) => migration.name)).toEqual([
+      'CreateMessagingTables1764000000000',
+      'RecordDeadLetters1764600000000',
+      'RecordConsumedOffsets1765200000000',
+      'RecordRefusedOutboxRows1765800000000',
+      'KeepDeadLetterMessages1766000000000',
+      'CreateApiKeyCopy1764000050000',
+      'Migration1',
+    ]);
     expect(database.applicationName).toBe('example-service');
   });
 });
