@@ -72,5 +72,6 @@ describe("impact-analyzer: a pipeline's samples dead-lettered for a region not i
     const after = (await (await restarted.fetch(`/v1/dead-letters?topic=${Topics.trafficSamples}`)).json()) as Listed;
     expect(after.items).toHaveLength(5);
     expect(after.items.every((letter) => letter.replayedAt !== null)).toBe(true);
+    expect(await (await restarted.fetch('/metrics')).text()).toMatch(/^holdfast_dead_letters_replayed_total\{[^}]*topic="traffic\.samples\.v1"[^}]*\} 5$/m);
   });
 });

@@ -2,6 +2,7 @@ import { InstantSchema, Topics, type TopicName } from '@holdfast/contracts';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { actorOf, CurrentPrincipal, type Principal } from '../auth/principal';
 import { ZodBodyPipe } from '../http/zod-body.pipe';
 import { ZodQueryPipe } from '../http/zod-value.pipe';
 import { DeadLetterReplayOutcomeSchema, DeadLettersService, DeadLetterViewSchema, DEFAULT_DEAD_LETTER_LIMIT, type DeadLetterQuery } from './dead-letters.service';
@@ -46,7 +47,7 @@ export class DeadLettersController {
   })
   @ApiBody({ schema: z.toJSONSchema(DeadLetterReplayRequestSchema, { io: 'input' }) as object })
   @ApiOkResponse({ description: 'What was sent, and what matches but was left', schema: z.toJSONSchema(DeadLetterReplayOutcomeSchema, { io: 'output' }) as object })
-  replay(@Body(new ZodBodyPipe(DeadLetterReplayRequestSchema)) request: DeadLetterReplayRequest) {
-    return this.deadLetters.replay(request);
+  replay(@Body(new ZodBodyPipe(DeadLetterReplayRequestSchema)) request: DeadLetterReplayRequest, @CurrentPrincipal() principal: Principal) {
+    return this.deadLetters.replay(request, actorOf(principal));
   }
 }

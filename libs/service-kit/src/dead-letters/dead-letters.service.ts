@@ -1,6 +1,7 @@
 import { InstantSchema } from '@holdfast/contracts';
 import { DeadLetterReplay, MessagingRuntime, type DeadLetterRow, type DeadLetterSelection } from '@holdfast/messaging';
-import { Injectable } from '@nestjs/common';
+import { MetricsRegistry } from '@holdfast/observability';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -44,10 +45,13 @@ export type DeadLetterReplayOutcomeView = z.infer<typeof DeadLetterReplayOutcome
  */
 @Injectable()
 export class DeadLettersService {
+  private readonly logger = new Logger(DeadLettersService.name);
   private readonly replayer: DeadLetterReplay;
+  private readonly replayedCounter;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource, messaging: MessagingRuntime) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource, messaging: MessagingRuntime, metrics: MetricsRegistry) {
     this.replayer = new DeadLetterReplay(dataSource, messaging.publisher);
+    this.replayedCounter = metrics.counter('holdfast_dead_letters_replayed_total', 'Dead-lettered messages sent again to their topic (POST /v1/dead-letters/replay), by that topic', ['topic']);
   }
 
   async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT }: DeadLetterQuery): Promise<DeadLetterView[]> {
@@ -60,9 +64,15 @@ export class DeadLettersService {
     return rows.map((row) => ({ ...view(row), replayable: row.message_kept }));
   }
 
-  /** Sends the selected dead letters' messages again to their topics (DeadLetterReplay). */
-  async replay(selection: DeadLetterSelection): Promise<DeadLetterReplayOutcomeView> {
+  /** Sends the selected dead letters' messages again to their topics (DeadLetterReplay); `actor` is who asked, for the log. */
+  async replay(selection: DeadLetterSelection, actor: string): Promise<DeadLetterReplayOutcomeView> {
     const outcome = await this.replayer.replay(selection);
+    const topics = new Map<string, Set<string>>();
+    for (const row of outcome.replayed) topics.set(row.topic, (topics.get(row.topic) ?? new Set()).add(`${row.partition}/${row.offset}`));
+    for (const [topic, messages] of topics) this.replayedCounter.inc({ topic }, messages.size);
+    if (outcome.messages > 0) {
+      this.logger.log({ actor, selection, messages: outcome.messages, letters: outcome.replayed.length, remaining: outcome.remaining }, 'dead letters replayed to their topics');
+    }
     return { ...outcome, replayed: outcome.replayed.map((row) => ({ ...view(row), replayable: true })) };
   }
 }
