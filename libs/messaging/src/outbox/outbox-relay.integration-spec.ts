@@ -1,4 +1,5 @@
 import { createEvent, EventExamples, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually, recordTopic } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -256,7 +257,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   it('tells the local relay when a transaction that wrote rows commits, and not for a rollback or a transaction without rows', async () => {
     const writer = new OutboxWriter(TEST_SCHEMA);
     let commits = 0;
-    writer.publishThrough({ isLeader: false, committed: () => commits++ });
+    writer.publishThrough({ isLeader: false, committed: () => commits++, committedAlone: () => undefined });
     await bed.dataSource.transaction((transaction) => transaction.query('SELECT 1'));
     await expect(
       bed.dataSource.transaction(async (transaction) => {
@@ -273,7 +274,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
   });
 
   it('notifies other processes only while the local relay does not lead', async () => {
-    const local = { isLeader: true, committed: () => undefined };
+    const local = { isLeader: true, committed: () => undefined, committedAlone: () => undefined };
     const writer = new OutboxWriter(TEST_SCHEMA);
     writer.publishThrough(local);
     const listener = new Client({ connectionString: bed.database.url });
@@ -305,9 +306,99 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     try {
       await expectEventually(() => expect(relay.isLeader).toBe(true));
       await expectOutboxDrained(bed);
-      const event = sample('UA', 1);
-      await bed.dataSource.transaction((transaction) => unheard.add(transaction, event));
+      // The first call's row is handed over as committed; the second call sees it unpublished, so its row is read back by a round.
+      const [alone, after] = [sample('UA', 1), sample('UA', 2)];
+      await bed.dataSource.transaction(async (transaction) => {
+        await unheard.add(transaction, alone);
+        await unheard.add(transaction, after);
+      });
+      // Should a round read both before the first is handed over, the handed row goes again after them: a copy consumers drop.
+      await expectEventually(() => expect([...new Set(recorder.ids().filter((id) => id === alone.id || id === after.id))]).toEqual([alone.id, after.id]));
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+    }
+  });
+
+  it('hands a call its rows to send as they are only when no other row was unpublished once its keys were locked', async () => {
+    const handed: { eventId: string; key: string; topic: string; value: string; type: string }[][] = [];
+    let rounds = 0;
+    const writer = new OutboxWriter(TEST_SCHEMA);
+    writer.publishThrough({
+      isLeader: true,
+      committed: () => rounds++,
+      committedAlone: (rows) => handed.push(rows.map((row) => ({ eventId: row.eventId, key: row.key, topic: row.topic, value: row.value.toString(), type: row.headers.ce_type }))),
+    });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    await expectOutboxDrained(bed);
+    const older = sample('GY', 1);
+    // Written by another process's writer and not yet published (no relay runs in this test).
+    await bed.dataSource.transaction((transaction) => new OutboxWriter(TEST_SCHEMA).add(transaction, older));
+    const behind = sample('GY', 2);
+    await bed.dataSource.transaction((transaction) => writer.add(transaction, behind));
+    await settle();
+    expect([handed, rounds]).toEqual([[], 1]);
+
+    await bed.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE published_at IS NULL');
+    const [first, second] = [sample('GY', 3), sample('SR', 4)];
+    const many = Array.from({ length: 51 }, (_, index) => sample('GY', 100 + index));
+    await bed.dataSource.transaction(async (transaction) => {
+      await writer.add(transaction, first);
+      await writer.add(transaction, second);
+    });
+    await bed.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE published_at IS NULL');
+    await bed.dataSource.transaction((transaction) => writer.addAll(transaction, many));
+    await expect(bed.dataSource.transaction(async (transaction) => {
+      await writer.add(transaction, sample('GY', 5));
+      throw new Error('the change failed');
+    })).rejects.toThrow('the change failed');
+    await settle();
+    // The transaction's first call alone; its second saw the first's row; 51 events are over DIRECT_ROWS_PER_CALL; a rollback hands nothing.
+    expect(handed).toEqual([[{ eventId: first.id, key: 'GY', topic: Topics.trafficSamples, value: JSON.stringify(first.data), type: 'traffic.sample' }]]);
+    expect(rounds).toBe(3);
+    await bed.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE published_at IS NULL');
+  });
+
+  it('sends rows committed alone without a round to read them back, marks them, and keeps commit order per key when writers race on it', async () => {
+    const metrics = new MetricsRegistry('outbox-direct-spec', false);
+    const relay = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, metrics, pollIntervalMs: 600_000 });
+    let direct = 0;
+    const writer = new OutboxWriter(TEST_SCHEMA);
+    writer.publishThrough({
+      get isLeader() {
+        return relay.isLeader;
+      },
+      committed: () => relay.committed(),
+      committedAlone: (rows) => {
+        direct += rows.length;
+        relay.committedAlone(rows);
+      },
+    });
+    const rounds = async (step: string): Promise<number> =>
+      ((await metrics.registry.getSingleMetric('holdfast_outbox_relay_seconds')!.get()).values.find((value) => value.labels.step === step && (value as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0);
+    const recorder = await recordIds(bed);
+    relay.start();
+    try {
+      await expectEventually(() => expect(relay.isLeader).toBe(true));
+      await expectOutboxDrained(bed);
+      const readsBefore = await rounds('read');
+      const event = sample('EC', 1);
+      await bed.dataSource.transaction((transaction) => writer.add(transaction, event));
       await expectEventually(() => expect(recorder.ids()).toContain(event.id));
+      await expectOutboxDrained(bed);
+      expect(direct).toBe(1);
+      expect(await rounds('read')).toBe(readsBefore);
+      expect(await rounds('send')).toBeGreaterThan(0);
+
+      const events = Array.from({ length: 12 }, (_, index) => sample('EC', 10 + index));
+      const committed = await raceWriters(bed, writer, events.map((one) => [one]));
+      const ids = new Set(events.map((one) => one.id));
+      await expectEventually(() => expect(new Set(recorder.ids().filter((id) => ids.has(id))).size).toBe(12));
+      // A row handed over may also be read by a round woken at the same moment: its second copy comes after, and consumers drop it.
+      const firstCopies = [...new Set(recorder.ids().filter((id) => ids.has(id)))];
+      expect(firstCopies).toEqual(committed);
+      expect(direct).toBeGreaterThan(1);
+      await expectOutboxDrained(bed);
     } finally {
       await relay.stop();
       await recorder.stop();

@@ -6,7 +6,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { messageBytes, type EventPublisher } from '../kafka/event-publisher';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { LATENCY_BUCKETS } from '../consumer/event-consumer';
-import { outboxChannel } from './outbox-writer';
+import { outboxChannel, type CommittedRow } from './outbox-writer';
 import { DEFAULT_BACKOFF, retried } from '../retried';
 
 export interface OutboxRelayOptions {
@@ -37,6 +37,11 @@ export interface OutboxRelayOptions {
 const LOCK_BATCH = prepared(`SELECT id, event_id, event_type, topic, message_key, headers, payload::text AS payload FROM outbox_message
   WHERE published_at IS NULL AND refused_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`);
 const MARK_BATCH = prepared('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])');
+/** Calls of committedAlone held for the next send, at most; past it, a round reads the rows from the table. */
+const MAX_DIRECT_HANDOVERS = 100;
+
+// Rows sent without a round: marked by their event ids in a statement of its own, on the lock session.
+const MARK_SENT = prepared('UPDATE outbox_message SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL');
 const REFUSE_ROWS = prepared('UPDATE outbox_message SET refused_at = now(), refusal = r.refusal FROM unnest($1::bigint[], $2::text[]) AS r(id, refusal) WHERE outbox_message.id = r.id');
 
 interface OutboxRow {
@@ -74,6 +79,10 @@ export class OutboxRelay {
   private resolveIdle?: () => void;
   // Set by a notification that arrives while a batch is in flight, so it is not lost.
   private signalled = false;
+  // Rows committed alone in this process (OutboxWriter), sent before the next round.
+  private direct: (readonly CommittedRow[])[] = [];
+  // When the poll runs a round if nothing else did.
+  private pollDueAt = 0;
   // When the first wake-up since the last round came, for the wake step of the relay histogram.
   private wokenAt?: bigint;
   private drainDeadline = 0;
@@ -119,6 +128,21 @@ export class OutboxRelay {
    */
   committed(): void {
     if (this.leader) this.wake();
+  }
+
+  /**
+   * Rows just committed in this process that were the only unpublished ones when they were written
+   * (OutboxWriter.publishThrough): the leader sends them next, as the writer laid them out, and
+   * marks them, with no round to read them back. A round that read them all the same (one woken at
+   * the same moment) publishes them in order, and this only sends them again: consumers drop the copy.
+   */
+  committedAlone(rows: readonly CommittedRow[]): void {
+    if (!this.leader) return;
+    // Handed over while a round is stuck (Kafka away): held no further, the round after it reads them from the table.
+    if (this.direct.length >= MAX_DIRECT_HANDOVERS) return this.wake();
+    this.direct.push(rows);
+    this.wokenAt ??= process.hrtime.bigint();
+    this.resolveIdle?.();
   }
 
   /** Finishes the batch in flight, then publishes what is left (bounded by `drainMs`) and lets go of the lock. */
@@ -169,6 +193,8 @@ export class OutboxRelay {
       return false;
     }
     client.on('notification', () => this.wake());
+    // Its writes only mark rows published: one lost to a server crash publishes the rows again, no more.
+    await client.query('SET synchronous_commit TO off');
     await client.query(`LISTEN ${outboxChannel(this.schema)}`);
     this.leader = client;
     this.options.logger.info({ schema: this.schema }, 'outbox relay is the leader for its schema');
@@ -178,6 +204,8 @@ export class OutboxRelay {
   private async releaseLeadership(): Promise<void> {
     const client = this.leader;
     this.leader = undefined;
+    // Still unpublished in the table: the next leader's first round finds them.
+    this.direct = [];
     // Closing the session releases the advisory lock and the LISTEN. Not awaited: a session cut off
     // from the server never confirms its end, and nothing is published from here on anyway.
     client?.end().catch(() => undefined);
@@ -188,11 +216,50 @@ export class OutboxRelay {
   }
 
   private async relayWhileLeader(): Promise<void> {
+    let roundDue = true;
     while (!this.stopping && this.leader) {
-      const published = await this.publishBatchWithRetry();
-      this.cleanUpOccasionally();
-      if (published < this.batchSize) await this.idle(this.pollIntervalMs);
+      if (this.direct.length > 0) await this.publishDirect();
+      if (roundDue) {
+        this.pollDueAt = Date.now() + this.pollIntervalMs;
+        const published = await this.publishBatchWithRetry();
+        this.cleanUpOccasionally();
+        if (published === this.batchSize) continue;
+      }
+      roundDue = await this.idle(this.pollDueAt - Date.now());
     }
+  }
+
+  /**
+   * Sends the rows handed over by committedAlone, then marks them. Should either fail, or a row be
+   * over the message limit, they stay unpublished and the next round (made due here) takes them, in order.
+   */
+  private async publishDirect(): Promise<void> {
+    const leader = this.leader;
+    const rows = this.direct.splice(0).flat();
+    if (!leader || rows.length === 0) return;
+    const began = process.hrtime.bigint();
+    const wokenAt = this.wokenAt;
+    this.wokenAt = undefined;
+    const limit = this.options.maxMessageBytes;
+    if (limit !== undefined && rows.some((row) => messageBytes({ key: row.key, value: row.value, headers: row.headers }) > limit)) {
+      this.signalled = true;
+      return;
+    }
+    let sent: bigint;
+    try {
+      await this.options.publisher.send(rows.map((row) => ({ topic: row.topic, key: row.key, value: row.value, headers: row.headers, eventType: row.eventType })));
+      sent = process.hrtime.bigint();
+      await this.options.afterPublish?.(rows.map((row) => row.eventId));
+      await leader.query(MARK_SENT, [rows.map((row) => row.eventId)]);
+    } catch (error) {
+      this.options.logger.warn({ err: error, events: rows.length }, 'outbox relay could not publish rows as they were committed; a round publishes them from the table');
+      this.signalled = true;
+      return;
+    }
+    if (wokenAt !== undefined) this.stepSeconds?.observe({ step: 'wake' }, Number(began - wokenAt) / 1e9);
+    this.stepSeconds?.observe({ step: 'send' }, Number(sent - began) / 1e9);
+    this.stepSeconds?.observe({ step: 'mark' }, Number(process.hrtime.bigint() - sent) / 1e9);
+    this.publishedCounter?.inc(rows.length);
   }
 
   private async drain(): Promise<void> {
@@ -221,6 +288,8 @@ export class OutboxRelay {
     const began = process.hrtime.bigint();
     const wokenAt = this.wokenAt;
     this.wokenAt = undefined;
+    // Rows handed over so far were committed before this read, which takes them in order: sent again, they would only be copies.
+    this.direct = [];
     const [, , found] = await Promise.all([
       leader.query('BEGIN'),
       leader.query('SET LOCAL synchronous_commit TO off'),
@@ -320,20 +389,23 @@ export class OutboxRelay {
     this.resolveIdle?.();
   }
 
-  private idle(ms: number): Promise<void> {
-    if (this.stopping || this.signalled) {
+  /** Waits up to `ms` for work; resolves whether a round is due (signalled, or the time ran out) rather than only rows handed over. */
+  private idle(ms: number): Promise<boolean> {
+    if (this.stopping || this.signalled || ms <= 0) {
       this.signalled = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
+    if (this.direct.length > 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (timedOut: boolean) => {
         clearTimeout(timer);
         this.resolveIdle = undefined;
+        const signalled = this.signalled;
         this.signalled = false;
-        resolve();
+        resolve(timedOut || signalled || this.stopping);
       };
-      const timer = setTimeout(done, ms);
-      this.resolveIdle = done;
+      const timer = setTimeout(() => done(true), ms);
+      this.resolveIdle = () => done(false);
     });
   }
 }

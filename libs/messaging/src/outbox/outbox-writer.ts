@@ -7,12 +7,30 @@ export function outboxChannel(schema: string): string {
   return `outbox_${schema.replace(/[^a-z0-9_]/gi, '_')}`;
 }
 
+/** An event as the relay sends it, laid out by the writer that wrote its row. */
+export interface CommittedRow {
+  eventId: string;
+  eventType: string;
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  value: Buffer;
+}
+
 /** The relay of the writer's own process, as the writer sees it. */
 export interface LocalRelay {
   readonly isLeader: boolean;
   /** Rows were just committed in this process. */
   committed(): void;
+  /**
+   * Rows were just committed in this process that were the only unpublished ones when they were
+   * written, behind their keys' locks: the leader may send them as they are, without reading them back.
+   */
+  committedAlone(rows: readonly CommittedRow[]): void;
 }
+
+/** Events a call may hand to the relay directly; a larger call's rows are read back by a relay round. */
+export const DIRECT_ROWS_PER_CALL = 50;
 
 /** Rows per INSERT: 5,000 window.held events are already some 10 MB of JSON in one parameter. */
 const ROWS_PER_STATEMENT = 5_000;
@@ -50,6 +68,9 @@ const AT_COMMIT = {
   insertRowsAndNotify: answeredAtCommit(INSERT_ROWS_AND_NOTIFY_SQL),
 };
 const AWAITED = { lockKeys: LOCK_KEYS, lockOutbox: LOCK_OUTBOX, insertRows: INSERT_ROWS, insertRowsAndNotify: INSERT_ROWS_AND_NOTIFY };
+// Run after the call's key locks and before its rows: any earlier transaction on those keys has committed, so
+// an unpublished row of theirs is seen here. The transaction's own earlier rows count too (then its rows go by a round).
+const NOTHING_UNPUBLISHED = prepared('SELECT NOT EXISTS (SELECT 1 FROM outbox_message WHERE published_at IS NULL AND refused_at IS NULL) AS alone');
 
 /**
  * Writes events to the outbox inside the caller's transaction: they are published if and only
@@ -96,6 +117,12 @@ export class OutboxWriter {
     // that only one batch's JSON is in memory at a time.
     const sql = records.length <= ROWS_PER_STATEMENT ? AT_COMMIT : AWAITED;
     const locked = keys.length > KEY_LOCKS_PER_CALL ? manager.query(sql.lockOutbox, [this.schema]) : manager.query(sql.lockKeys, [this.schema, keys]);
+    const relay = this.localRelay;
+    // Not awaited: its answer comes before COMMIT's, in the same round trips. Should it fail, so does the transaction.
+    const alone: Promise<boolean> | undefined =
+      relay?.isLeader && records.length <= DIRECT_ROWS_PER_CALL
+        ? (manager.query(NOTHING_UNPUBLISHED) as Promise<{ alone: boolean }[]>).then(([row]) => row?.alone === true, () => false)
+        : undefined;
     for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
       // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
       // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
@@ -112,15 +139,24 @@ export class OutboxWriter {
           : manager.query(sql.insertRowsAndNotify, [batch, outboxChannel(this.schema)]);
       await (start === 0 ? Promise.all([locked, written]) : written);
     }
+    if (!relay) return;
+    if (alone) {
+      const rows = records.map(({ event, record, topic }): CommittedRow => ({ eventId: event.id, eventType: event.type, topic, key: record.key, headers: record.headers, value: Buffer.from(JSON.stringify(event.data)) }));
+      // A callback per call: each call's rows are handed over on their own, in the order the calls wrote them.
+      afterCommit(manager, () => void alone.then((first) => (first ? relay.committedAlone(rows) : relay.committed())), rows);
+      return;
+    }
     // Told once per transaction, however many calls wrote to it.
-    const relay = this.localRelay;
-    if (relay) afterCommit(manager, () => relay.committed(), this);
+    afterCommit(manager, () => relay.committed(), this);
   }
 
   /**
    * Tells `relay` as soon as a transaction that wrote outbox rows has committed, so it publishes
    * them without waiting for PostgreSQL's notification to travel back; while it leads, the writer
-   * sends no notification it would only hear a second time.
+   * sends no notification it would only hear a second time. A call of at most DIRECT_ROWS_PER_CALL
+   * events that found no other unpublished row once its keys were locked hands its rows over as
+   * they are (`committedAlone`): no row that must reach Kafka before them, on their keys, can be
+   * waiting, so the relay sends them without the round trip that reads them back.
    */
   publishThrough(relay: LocalRelay): void {
     this.localRelay = relay;
