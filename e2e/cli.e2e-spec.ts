@@ -1,4 +1,6 @@
-import { expectEventually } from '@holdfast/testing';
+import { Topics } from '@holdfast/contracts';
+import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, produceOnce } from '@holdfast/testing';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,6 +96,29 @@ describe('holdfast (the CLI) against the three running services', () => {
     await expectEventually(async () => expect((await holdfast(['holds', 'list', '--active'])).stdout).toContain('election count'));
     const holds = await holdfast(['holds', 'list', '--active']);
     expect(holds.stdout).toMatch(/NP +declaration +Surge in NP: election count +active +NP 2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\) - 2099-06-16 00:00/);
+  });
+
+  it("lists a pipeline's sample of a region the catalog does not know as dead-lettered, and replays it once", async () => {
+    const settings = { ...system.kafka, clientId: 'cli-e2e' };
+    const sample = { region: 'dc-nowhere-1', metric: 'requests', at: new Date().toISOString(), value: 10, source: 'edge' };
+    await produceOnce(createKafka(settings, silentLogger), physicalTopic(settings, Topics.trafficSamples), [{ key: sample.region, value: Buffer.from(JSON.stringify(sample)) }]);
+    type Letters = { items: { offset: string; reason: string; replayable: boolean; replayedAt: string | null }[] };
+    const letters = async (): Promise<Letters['items']> => (JSON.parse((await holdfast(['dead-letters', '--topic', Topics.trafficSamples, '--json'])).stdout) as Letters).items;
+    await expectEventually(async () => expect(await letters()).toEqual([expect.objectContaining({ replayable: true, replayedAt: null, reason: expect.stringContaining('unknown region dc-nowhere-1') })]));
+
+    const replayedFrom = new Date().toISOString();
+    const replayed = await holdfast(['dead-letters', 'replay', '--topic', Topics.trafficSamples, '--reason', 'unknown region']);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe('replayed 1 dead letters (1 messages); 0 left\n');
+    // Nothing fixed it: the replay is refused again, at the offset it now has.
+    await expectEventually(async () => expect(await letters()).toHaveLength(2));
+    // The first letter is replayed once: among those dead-lettered before the replay, none is left.
+    expect((await holdfast(['dead-letters', 'replay', '--reason', 'unknown region', '--until', replayedFrom])).stdout).toBe('nothing to replay at the impact-analyzer\n');
+    const [again, first] = await letters();
+    expect(first.replayedAt).not.toBeNull();
+    expect(again).toMatchObject({ replayedAt: null, reason: first.reason });
+    expect(BigInt(again.offset)).toBeGreaterThan(BigInt(first.offset));
+    expect((await holdfast(['dead-letters'])).stdout).toMatch(new RegExp(`${first.offset} .* \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC .*unknown region dc-nowhere-1`));
   });
 
   it('subscribes from a YAML file and lists subscriptions and deliveries', async () => {

@@ -8,6 +8,8 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export interface RunningHoldfast {
   adminKey: string;
   urls: Record<ServiceName, string>;
+  /** What the services were given: a spec writes to their topics as an outside producer would. */
+  kafka: { brokers: string[]; topicPrefix: string };
   logs: string[];
   stop(): Promise<void>;
 }
@@ -44,5 +46,5 @@ export async function startHoldfast(label: string, extraEnv: Record<string, stri
     throw error;
   }
   const urls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, running[name]!.baseUrl])) as Record<ServiceName, string>;
-  return { adminKey, urls, logs, stop };
+  return { adminKey, urls, kafka: { brokers: env.KAFKA_BROKERS.split(','), topicPrefix: env.KAFKA_TOPIC_PREFIX }, logs, stop };
 }
