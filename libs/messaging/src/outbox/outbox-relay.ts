@@ -37,12 +37,12 @@ export interface OutboxRelayOptions {
 const LOCK_BATCH = prepared(`SELECT id, event_id, event_type, topic, message_key, headers, payload::text AS payload FROM outbox_message
   WHERE published_at IS NULL AND refused_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`);
 const MARK_BATCH = prepared('UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])');
-/** Calls of committedAlone held for the next send, at most; past it, a round reads the rows from the table. */
-const MAX_DIRECT_HANDOVERS = 100;
-
 // Rows sent without a round: marked by their event ids in a statement of its own, on the lock session.
 const MARK_SENT = prepared('UPDATE outbox_message SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL');
 const REFUSE_ROWS = prepared('UPDATE outbox_message SET refused_at = now(), refusal = r.refusal FROM unnest($1::bigint[], $2::text[]) AS r(id, refusal) WHERE outbox_message.id = r.id');
+
+/** Calls of committedAlone held for the next send, at most; past it, a round reads the rows from the table. */
+const MAX_DIRECT_HANDOVERS = 100;
 
 interface OutboxRow {
   id: string;
@@ -66,7 +66,8 @@ interface OutboxRow {
  * until `roundTimeoutMs`, then its client gives up the lead. The session pipelines its statements
  * (node-postgres `pipeline`): a round is one round trip to lock the rows, the Kafka send, and one
  * to mark them and commit, asynchronously: a mark lost to a server crash only publishes the rows
- * again.
+ * again. Rows its own process's writers hand over as committed alone (`committedAlone`) skip the
+ * first: the Kafka send, then the mark.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -193,7 +194,7 @@ export class OutboxRelay {
       return false;
     }
     client.on('notification', () => this.wake());
-    // Its writes only mark rows published: one lost to a server crash publishes the rows again, no more.
+    // Its writes only mark rows published (rounds and rows sent as committed): one lost to a server crash publishes the rows again, no more.
     await client.query('SET synchronous_commit TO off');
     await client.query(`LISTEN ${outboxChannel(this.schema)}`);
     this.leader = client;
@@ -290,9 +291,8 @@ export class OutboxRelay {
     this.wokenAt = undefined;
     // Rows handed over so far were committed before this read, which takes them in order: sent again, they would only be copies.
     this.direct = [];
-    const [, , found] = await Promise.all([
+    const [, found] = await Promise.all([
       leader.query('BEGIN'),
-      leader.query('SET LOCAL synchronous_commit TO off'),
       leader.query<OutboxRow>(LOCK_BATCH, [this.batchSize]),
     ]).catch((error: unknown) => this.abandonRound(leader, error));
     const rows = found.rows;
