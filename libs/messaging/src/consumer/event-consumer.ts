@@ -523,18 +523,22 @@ export class EventConsumer<T extends TopicName> {
     const origin = logicalTopic(this.options.settings, topic);
     const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const kept = letters.map(({ message }) => (message.value?.length ?? 0) <= maxBytes);
+    // Read once for the record and the dead letter alike.
+    const keys = letters.map(({ message }) => message.key?.toString() ?? null);
+    const texts = letters.map(({ message }) => stringHeaders(message.headers));
     const recorded: { offset: string }[] = await transaction.query(RECORD_DEAD_LETTERS, [
       this.groupId,
       origin,
       partition,
       letters.map((letter) => letter.message.offset),
-      letters.map((letter) => headerText(letter.message.headers, 'ce_id') ?? null),
+      texts.map((text) => text.ce_id ?? null),
       letters.map((letter) => letter.reason),
       kept,
-      ...keptMessages(letters, kept),
+      ...keptMessages(letters, kept, keys, texts),
     ]);
     const fresh = new Set(recorded.map((row) => row.offset));
-    const sent = letters.filter((letter) => fresh.has(letter.message.offset));
+    const sentAt = letters.flatMap((letter, index) => (fresh.has(letter.message.offset) ? [index] : []));
+    const sent = sentAt.map((index) => letters[index]);
     if (sent.length < letters.length) {
       this.options.logger.info({ topic, partition, messages: letters.length - sent.length }, 'messages were dead-lettered before; not sent again');
     }
@@ -542,14 +546,15 @@ export class EventConsumer<T extends TopicName> {
     const failedAt = new Date().toISOString();
     // If a send fails the error propagates and the messages are consumed again: a dead letter is never dropped.
     await this.options.publisher.send(
-      sent.map(({ message, reason, attempts }) => {
+      sentAt.map((index) => {
+        const { message, reason, attempts } = letters[index];
         const letter: OutboundMessage = {
           topic: deadLetterTopicOf(origin),
-          key: message.key?.toString() ?? null,
+          key: keys[index],
           value: message.value,
-          eventType: this.typeLabel(headerText(message.headers, 'ce_type')),
+          eventType: eventTypeLabel(texts[index].ce_type),
           headers: {
-            ...stringHeaders(message.headers),
+            ...texts[index],
             [DeadLetterHeaders.reason]: reason,
             [DeadLetterHeaders.originTopic]: origin,
             [DeadLetterHeaders.originPartition]: String(partition),
@@ -608,13 +613,13 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private count(type: string | undefined, outcome: ConsumeOutcome, events = 1): void {
-    this.consumed?.inc({ topic: this.options.topic, type: this.typeLabel(type), outcome }, events);
+    this.consumed?.inc({ topic: this.options.topic, type: eventTypeLabel(type), outcome }, events);
   }
+}
 
-  /** ce_type comes from whoever produced the message: only known types become label values, so the series stay bounded. */
-  private typeLabel(type: string | undefined): string {
-    return type !== undefined && isEventType(type) ? type : 'other';
-  }
+/** ce_type comes from whoever produced the message: only known types become metric label values, so the series stay bounded. */
+export function eventTypeLabel(type: string | undefined): string {
+  return type !== undefined && isEventType(type) ? type : 'other';
 }
 
 /** Every event type of the topic is handled or deliberately ignored, never skipped by omission. */
@@ -675,8 +680,13 @@ async function admittedWhileApplying<R>(admitted: Promise<ReadonlySet<string> | 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The kept messages' keys, body lengths, bodies (one buffer), headers (one JSON array) and body starts, as RECORD_DEAD_LETTERS takes them. */
-function keptMessages(letters: readonly DeadLetter[], kept: readonly boolean[]): [(string | null)[], (number | null)[], Buffer, string, number[]] {
-  const keys: (string | null)[] = [];
+function keptMessages(
+  letters: readonly DeadLetter[],
+  kept: readonly boolean[],
+  keys: readonly (string | null)[],
+  texts: readonly Record<string, string>[],
+): [(string | null)[], (number | null)[], Buffer, string, number[]] {
+  const keptKeys: (string | null)[] = [];
   const lengths: (number | null)[] = [];
   const bodies: Buffer[] = [];
   const headers: (Record<string, string> | null)[] = [];
@@ -684,16 +694,16 @@ function keptMessages(letters: readonly DeadLetter[], kept: readonly boolean[]):
   let start = 0;
   letters.forEach(({ message }, index) => {
     const value = kept[index] ? message.value : null;
-    keys.push(kept[index] ? (message.key?.toString() ?? null) : null);
+    keptKeys.push(kept[index] ? keys[index] : null);
     lengths.push(value ? value.length : null);
-    headers.push(kept[index] ? stringHeaders(message.headers) : null);
+    headers.push(kept[index] ? texts[index] : null);
     starts.push(start);
     if (value) {
       bodies.push(value);
       start += value.length;
     }
   });
-  return [keys, lengths, Buffer.concat(bodies), JSON.stringify(headers), starts];
+  return [keptKeys, lengths, Buffer.concat(bodies), JSON.stringify(headers), starts];
 }
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -1,5 +1,5 @@
-import { isEventType } from '@holdfast/contracts';
 import type { DataSource } from 'typeorm';
+import { eventTypeLabel } from '../consumer/event-consumer';
 import type { EventPublisher, OutboundMessage } from '../kafka/event-publisher';
 
 /** Which dead letters to send again: those not replayed yet that match every filter given. */
@@ -83,7 +83,7 @@ export class DeadLetterReplay {
             key: row.message_key,
             value: row.message_value,
             headers: row.message_headers,
-            eventType: typeOf(row.message_headers),
+            eventType: eventTypeLabel(row.message_headers.ce_type),
           }),
         ),
       );
@@ -100,6 +100,3 @@ export class DeadLetterReplay {
 
 const inLogOrder = (a: DeadLetterRow, b: DeadLetterRow): number =>
   a.topic.localeCompare(b.topic) || a.partition - b.partition || (a.offset === b.offset ? a.consumer_group.localeCompare(b.consumer_group) : BigInt(a.offset) < BigInt(b.offset) ? -1 : 1);
-
-// A metrics label: only known types, so an outside producer's ce_type does not make new series.
-const typeOf = (headers: Record<string, string>): string => (headers.ce_type !== undefined && isEventType(headers.ce_type) ? headers.ce_type : 'other');

@@ -329,14 +329,14 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       committed: () => rounds++,
       committedAlone: (rows) => handed.push(rows.map((row) => ({ eventId: row.eventId, key: row.key, topic: row.topic, value: row.value.toString(), type: row.headers.ce_type }))),
     });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
     await expectOutboxDrained(bed);
     const older = sample('GY', 1);
     // Written by another process's writer and not yet published (no relay runs in this test).
     await bed.dataSource.transaction((transaction) => new OutboxWriter(TEST_SCHEMA).add(transaction, older));
     const behind = sample('GY', 2);
     await bed.dataSource.transaction((transaction) => writer.add(transaction, behind));
-    await settle();
+    // Each committed call is told one way or the other: once it is, which way is settled.
+    await expectEventually(() => expect(handed.length + rounds).toBe(1));
     expect([handed, rounds]).toEqual([[], 1]);
 
     await bed.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE published_at IS NULL');
@@ -346,14 +346,16 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       await writer.add(transaction, first);
       await writer.add(transaction, second);
     });
+    await expect(
+      bed.dataSource.transaction(async (transaction) => {
+        await writer.add(transaction, sample('GY', 5));
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
     await bed.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE published_at IS NULL');
     await bed.dataSource.transaction((transaction) => writer.addAll(transaction, many));
-    await expect(bed.dataSource.transaction(async (transaction) => {
-      await writer.add(transaction, sample('GY', 5));
-      throw new Error('the change failed');
-    })).rejects.toThrow('the change failed');
-    await settle();
-    // The transaction's first call alone; its second saw the first's row; 51 events are over DIRECT_ROWS_PER_CALL; a rollback hands nothing.
+    await expectEventually(() => expect(handed.length + rounds).toBe(4));
+    // The transaction's first call alone; its second saw the first's row; a rollback hands nothing; 51 events are over DIRECT_ROWS_PER_CALL.
     expect(handed).toEqual([[{ eventId: first.id, key: 'GY', topic: Topics.trafficSamples, value: JSON.stringify(first.data), type: 'traffic.sample' }]]);
     expect(rounds).toBe(3);
     await bed.dataSource.query('UPDATE outbox_message SET published_at = now() WHERE published_at IS NULL');

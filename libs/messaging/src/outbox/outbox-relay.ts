@@ -142,8 +142,7 @@ export class OutboxRelay {
     // Handed over while a round is stuck (Kafka away): held no further, the round after it reads them from the table.
     if (this.direct.length >= MAX_DIRECT_HANDOVERS) return this.wake();
     this.direct.push(rows);
-    this.wokenAt ??= process.hrtime.bigint();
-    this.resolveIdle?.();
+    this.rouse();
   }
 
   /** Finishes the batch in flight, then publishes what is left (bounded by `drainMs`) and lets go of the lock. */
@@ -383,9 +382,14 @@ export class OutboxRelay {
       .catch((error) => this.options.logger.warn({ err: error }, 'outbox clean-up failed; it is tried again in a minute'));
   }
 
+  /** A round is due: rows committed elsewhere, a notification, stopping. */
   private wake(): void {
-    this.wokenAt ??= process.hrtime.bigint();
     this.signalled = true;
+    this.rouse();
+  }
+
+  private rouse(): void {
+    this.wokenAt ??= process.hrtime.bigint();
     this.resolveIdle?.();
   }
 

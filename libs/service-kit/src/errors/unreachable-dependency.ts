@@ -1,7 +1,23 @@
 import { isInfrastructureFailure } from '@holdfast/messaging';
+import { DomainError } from './domain.error';
 
 /** What a request may need and fail to reach. */
 export type Dependency = 'Kafka' | 'PostgreSQL';
+
+// A restarting PostgreSQL or a broker's leader election is back within seconds.
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The 503 a request answers when `dependency` did not complete it, with Retry-After. `detail` says
+ * what became of the request where the caller needs more than that it can send it again.
+ */
+export function dependencyUnavailable(
+  dependency: Dependency,
+  // The error itself is logged, not answered: it names the service's own hosts and ports.
+  detail = `${dependency} did not complete this request: it is unreachable, restarting or busy. Send the request again in a few seconds; GET /health/ready says when it is back.`,
+): DomainError {
+  return new DomainError('dependency-unavailable', 503, detail, { dependency, retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS });
+}
 
 /**
  * The dependency a failure says was unreachable, restarting or briefly refusing (the same request

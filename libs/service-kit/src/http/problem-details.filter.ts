@@ -3,7 +3,7 @@ import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain.error';
-import { unreachableDependency } from '../errors/unreachable-dependency';
+import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
 
 /** RFC 9457 problem details: the one error shape every Holdfast endpoint answers with. */
 export interface ProblemDetails {
@@ -18,8 +18,6 @@ export interface ProblemDetails {
 }
 
 const PROBLEM_TYPE_BASE = 'https://holdfast.dev/problems/';
-// A restarting PostgreSQL or a broker's leader election is back within seconds.
-const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -73,19 +71,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     };
   }
   const dependency = unreachableDependency(exception);
-  if (dependency) {
-    return {
-      type: PROBLEM_TYPE_BASE + 'dependency-unavailable',
-      title: titleOf(503),
-      status: 503,
-      // The error itself is logged, not answered: it names the service's own hosts and ports.
-      detail: `${dependency} did not complete this request: it is unreachable, restarting or busy. Send the request again in a few seconds; GET /health/ready says when it is back.`,
-      instance,
-      code: 'dependency-unavailable',
-      dependency,
-      retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS,
-    };
-  }
+  if (dependency) return toProblem(dependencyUnavailable(dependency), instance);
   return {
     type: PROBLEM_TYPE_BASE + 'internal-error',
     title: 'Internal Server Error',

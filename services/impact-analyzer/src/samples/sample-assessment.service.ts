@@ -14,7 +14,7 @@ import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/sur
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
 import { aheadOfClock } from './sample-time';
-import { overSeriesCap } from './series-cap.service';
+import { overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
@@ -50,7 +50,6 @@ export const signalLossCorrelation = (region: string, metric: string): string =>
 /** SQL for the packed buckets of the row at a 1-based position in a parameter holding every row's. */
 const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
 
-const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
 // The order LOCK_SERIES locks in (ORDER BY region, metric).
 const byKey = (a: { region: string; metric: string }, b: { region: string; metric: string }): number =>
   a.region < b.region ? -1 : a.region > b.region ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0;
@@ -266,13 +265,7 @@ export class SampleAssessmentService {
     const known = new Set(stored.map((row) => seriesKey(row.region, row.metric)));
     const count = new Map<string, number>();
     for (const row of stored) count.set(row.region, (count.get(row.region) ?? 0) + 1);
-    return unseen.filter((key) => {
-      if (known.has(seriesKey(key.region, key.metric))) return false;
-      const series = count.get(key.region) ?? 0;
-      if (series >= this.config.settings.seriesMaxPerRegion) return true;
-      count.set(key.region, series + 1);
-      return false;
-    });
+    return pastSeriesCap(unseen, count, (key) => known.has(key), this.config.settings.seriesMaxPerRegion);
   }
 
   private createSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<unknown> {

@@ -2,10 +2,9 @@ import { createEvent, TrafficSampleSchema, type HoldfastEvent, type TrafficSampl
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { Clock, DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, toProblem, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { KafkaJSRequestTimeoutError } from 'kafkajs';
 import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
@@ -117,16 +116,10 @@ export class SamplesController {
   }
 }
 
-/**
- * The 503 the problem-details filter answers for any Kafka failure (its code, dependency and
- * Retry-After, taken from the filter itself), with a detail saying what became of the samples.
- */
+/** The 503 the problem-details filter answers for any Kafka failure, saying what became of the samples. */
 function publishUnsettled(timeoutMs: number): DomainError {
-  const { code, status, dependency, retryAfterSeconds } = toProblem(new KafkaJSRequestTimeoutError(`no acknowledgement within ${timeoutMs} ms`), '');
-  return new DomainError(
-    code!,
-    status,
+  return dependencyUnavailable(
+    'Kafka',
     `Kafka did not acknowledge the accepted samples within SAMPLE_PUBLISH_TIMEOUT_MS (${timeoutMs} ms): some, all or none of them may have been published. Sending the batch again is safe: the detector drops a sample whose series already has one at that time or later as a duplicate, so none is counted twice. GET /health/ready says when Kafka is back.`,
-    { dependency, retryAfterSeconds },
   );
 }

@@ -10,7 +10,27 @@ interface Series {
   metric: string;
 }
 
-const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
+export const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
+
+/**
+ * SERIES_MAX_PER_REGION as HTTP intake and the samples consumer both count it: of `candidates`, in
+ * their order, those that would be a new series of a region already holding `cap`, given how many
+ * series each region stores and which ones (by seriesKey). The earliest new series are kept, and
+ * every later sample of a kept one with them.
+ */
+export function pastSeriesCap<K extends Series>(candidates: readonly K[], storedCount: ReadonlyMap<string, number>, isStored: (key: string) => boolean, cap: number): K[] {
+  const count = new Map(storedCount);
+  const admitted = new Set<string>();
+  return candidates.filter(({ region, metric }) => {
+    const key = seriesKey(region, metric);
+    if (isStored(key) || admitted.has(key)) return false;
+    const series = count.get(region) ?? 0;
+    if (series >= cap) return true;
+    admitted.add(key);
+    count.set(region, series + 1);
+    return false;
+  });
+}
 
 /** Why a sample of a new metric is refused once its region has `cap` series: at HTTP intake and by the samples consumer alike. */
 export const overSeriesCap = (region: string, metric: string, cap: number): string =>
@@ -59,18 +79,7 @@ export class SeriesCapService {
       for (const metric of present) this.stored.add(seriesKey(region, metric));
     }
     const cap = this.config.settings.seriesMaxPerRegion;
-    const admitted = new Set<string>();
-    for (const sample of samples) {
-      const key = seriesKey(sample.region, sample.metric);
-      if (this.stored.has(key) || admitted.has(key)) continue;
-      const series = count.get(sample.region) ?? 0;
-      if (series < cap) {
-        admitted.add(key);
-        count.set(sample.region, series + 1);
-      } else {
-        refused.set(sample, overSeriesCap(sample.region, sample.metric, cap));
-      }
-    }
+    for (const sample of pastSeriesCap(samples, count, (key) => this.stored.has(key), cap)) refused.set(sample, overSeriesCap(sample.region, sample.metric, cap));
     return refused;
   }
 }
