@@ -1,10 +1,12 @@
-import type { Kafka } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 
 export interface RecordedMessage {
   key: string | null;
   value: string;
   /** Header values as text. */
   headers: Record<string, string>;
+  /** The key and headers as the broker holds them, for a spec that asserts on bytes. */
+  raw: { key: Buffer | null; headers: IHeaders };
   partition: number;
   offset: string;
 }
@@ -32,7 +34,7 @@ export async function recordTopic(kafka: Kafka, topic: string, groupId: string):
       if (recorded.has(position)) return;
       recorded.add(position);
       const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
-      messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers, partition, offset: message.offset });
+      messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers, raw: { key: message.key, headers: message.headers ?? {} }, partition, offset: message.offset });
     },
   });
   return { messages, stop: () => consumer.disconnect() };

@@ -4,7 +4,6 @@ import {
   decodeEvent,
   deadLetterTopicOf,
   headerText,
-  headerTexts,
   isEventType,
   TopicEvents,
   type EventType,
@@ -15,9 +14,10 @@ import {
 } from '@holdfast/contracts';
 import { prepared } from '@holdfast/database';
 import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
-import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
+import { headersToSend, keptHeaders, storableText, type KeptHeaders } from '../dead-letter/kept-headers';
 import { messageBytes, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
 import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
@@ -523,18 +523,20 @@ export class EventConsumer<T extends TopicName> {
     const origin = logicalTopic(this.options.settings, topic);
     const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const kept = letters.map(({ message }) => (message.value?.length ?? 0) <= maxBytes);
-    // Read once for the record and the dead letter alike.
-    const keys = letters.map(({ message }) => message.key?.toString() ?? null);
-    const texts = letters.map(({ message }) => stringHeaders(message.headers));
+    // Read once for the record and the dead letter alike; key and headers go on as the bytes that came in.
+    const headers = letters.map(({ message }) => keptHeaders(message.headers));
     const recorded: { offset: string }[] = await transaction.query(RECORD_DEAD_LETTERS, [
       this.groupId,
       origin,
       partition,
       letters.map((letter) => letter.message.offset),
-      texts.map((text) => text.ce_id ?? null),
-      letters.map((letter) => letter.reason),
+      letters.map(({ message }) => {
+        const id = headerText(message.headers, 'ce_id');
+        return id === undefined ? null : storableText(id);
+      }),
+      letters.map((letter) => storableText(letter.reason)),
       kept,
-      ...keptMessages(letters, kept, keys, texts),
+      ...keptMessages(letters, kept, headers),
     ]);
     const fresh = new Set(recorded.map((row) => row.offset));
     const sentAt = letters.flatMap((letter, index) => (fresh.has(letter.message.offset) ? [index] : []));
@@ -550,11 +552,11 @@ export class EventConsumer<T extends TopicName> {
         const { message, reason, attempts } = letters[index];
         const letter: OutboundMessage = {
           topic: deadLetterTopicOf(origin),
-          key: keys[index],
+          key: message.key ?? null,
           value: message.value,
-          eventType: eventTypeLabel(texts[index].ce_type),
+          eventType: eventTypeLabel(headerText(message.headers, 'ce_type')),
           headers: {
-            ...texts[index],
+            ...headersToSend(headers[index]),
             [DeadLetterHeaders.reason]: reason,
             [DeadLetterHeaders.originTopic]: origin,
             [DeadLetterHeaders.originPartition]: String(partition),
@@ -641,12 +643,13 @@ const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toStri
 
 // Offsets as text, cast by PostgreSQL: a log offset may exceed what a JavaScript number holds exactly.
 // The message itself is kept for a replay, unless it is over the message limit (a replay would be refused the same way).
-// The bodies travel as one binary parameter, each row taking its slice, and the headers as one JSON array: an
-// array literal would spell every body out in hex and escape every header text, per letter.
+// Keys and bodies travel as one binary parameter each, every row taking its slice, and the headers as one JSON array.
 const RECORD_DEAD_LETTERS = prepared(`INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason, message_kept, message_key, message_value, message_headers)
-  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason, letter.kept, letter.key,
-         CASE WHEN letter.length IS NOT NULL THEN substring($10::bytea FROM letter.start + 1 FOR letter.length) END, NULLIF($11::jsonb -> (letter.position::int - 1), 'null')
-    FROM unnest($4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::int[], $12::int[]) WITH ORDINALITY AS letter(at, event_id, reason, kept, key, length, start, position)
+  SELECT $1, $2, $3, letter.at::bigint, letter.event_id, letter.reason, letter.kept,
+         CASE WHEN letter.key_length IS NOT NULL THEN substring($8::bytea FROM letter.key_start + 1 FOR letter.key_length) END,
+         CASE WHEN letter.length IS NOT NULL THEN substring($11::bytea FROM letter.start + 1 FOR letter.length) END, NULLIF($14::jsonb -> (letter.position::int - 1), 'null')
+    FROM unnest($4::text[], $5::text[], $6::text[], $7::boolean[], $9::int[], $10::int[], $12::int[], $13::int[]) WITH ORDINALITY
+      AS letter(at, event_id, reason, kept, key_length, key_start, length, start, position)
   ON CONFLICT DO NOTHING RETURNING "offset"::text AS "offset"`);
 
 /** What a slice's transaction did: the events consumed for the first time ('all', or their ids), and of those, the ones refused and dead-lettered. */
@@ -679,35 +682,35 @@ async function admittedWhileApplying<R>(admitted: Promise<ReadonlySet<string> | 
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The kept messages' keys, body lengths, bodies (one buffer), headers (one JSON array) and body starts, as RECORD_DEAD_LETTERS takes them. */
-function keptMessages(
-  letters: readonly DeadLetter[],
-  kept: readonly boolean[],
-  keys: readonly (string | null)[],
-  texts: readonly Record<string, string>[],
-): [(string | null)[], (number | null)[], Buffer, string, number[]] {
-  const keptKeys: (string | null)[] = [];
-  const lengths: (number | null)[] = [];
-  const bodies: Buffer[] = [];
-  const headers: (Record<string, string> | null)[] = [];
-  const starts: number[] = [];
-  let start = 0;
+/** The kept messages' bytes (keys and bodies, each in one buffer, with every row's length and start) and headers (one JSON array), as RECORD_DEAD_LETTERS takes them. */
+function keptMessages(letters: readonly DeadLetter[], kept: readonly boolean[], headers: readonly KeptHeaders[]): [Buffer, (number | null)[], number[], Buffer, (number | null)[], number[], string] {
+  const keys = new KeptBytes();
+  const values = new KeptBytes();
+  const keptHeaders: (KeptHeaders | null)[] = [];
   letters.forEach(({ message }, index) => {
-    const value = kept[index] ? message.value : null;
-    keptKeys.push(kept[index] ? keys[index] : null);
-    lengths.push(value ? value.length : null);
-    headers.push(kept[index] ? texts[index] : null);
-    starts.push(start);
-    if (value) {
-      bodies.push(value);
-      start += value.length;
-    }
+    keys.add(kept[index] ? message.key : null);
+    values.add(kept[index] ? message.value : null);
+    keptHeaders.push(kept[index] ? headers[index] : null);
   });
-  return [keptKeys, lengths, Buffer.concat(bodies), JSON.stringify(headers), starts];
+  return [...keys.parameters(), ...values.parameters(), JSON.stringify(keptHeaders)];
 }
 
-function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headerTexts(headers))) if (value !== undefined) text[name] = value;
-  return text;
+/** Byte strings sent as one binary parameter, each row taking its slice: an array literal would spell every byte out in hex. */
+class KeptBytes {
+  private readonly parts: Buffer[] = [];
+  private readonly lengths: (number | null)[] = [];
+  private readonly starts: number[] = [];
+  private start = 0;
+
+  add(bytes: Buffer | null | undefined): void {
+    this.lengths.push(bytes ? bytes.length : null);
+    this.starts.push(this.start);
+    if (!bytes) return;
+    this.parts.push(bytes);
+    this.start += bytes.length;
+  }
+
+  parameters(): [Buffer, (number | null)[], number[]] {
+    return [Buffer.concat(this.parts), this.lengths, this.starts];
+  }
 }

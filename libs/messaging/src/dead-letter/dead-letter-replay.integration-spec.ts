@@ -1,6 +1,7 @@
 import { EventExamples, Topics } from '@holdfast/contracts';
-import { expectEventually, produceOnce } from '@holdfast/testing';
+import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadLetterTopicOf } from '@holdfast/contracts';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { createMessagingTestBed, effectConsumer, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { DeadLetterReplay } from './dead-letter-replay';
@@ -95,5 +96,73 @@ describe('dead letters sent again once their cause is fixed, against the real br
     ]);
     const outcome = await new DeadLetterReplay(bed.dataSource, bed.publisher).replay({ reasonContains: 'recorded before', limit: 10 });
     expect(outcome).toEqual({ replayed: [], messages: 0, remaining: 0, unreplayable: 1 });
+  });
+
+  it('keeps keys and header values that are not text byte for byte, on the dead-letter topic and in the replay', async () => {
+    let refusing = true;
+    const consumer = effectConsumer(bed, {
+      group: 'replay-bytes',
+      batch: { beforeBatch: (events) => (refusing ? events.flatMap((event, index) => (event.data.region === 'FJ' ? [{ index, reason: 'FJ held back by the bytes spec' }] : [])) : []) },
+    });
+    const topic = physicalTopic(bed.settings, Topics.trafficSamples);
+    // A header that is not UTF-8, one that is but holds NUL (which PostgreSQL's text refuses), and a header name given twice.
+    const schemaHeader = Buffer.from([0xc3, 0x28, 0x00, 0x80]);
+    const headers = { 'x-schema': schemaHeader, 'x-tenant': 'acme\0eu', 'x-hop': ['edge', 'bridge'], traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    // An Avro-style key (magic byte, schema id) where the contract wants the region: refused, and the reason quotes it, NUL
+    // bytes and all (before keys were kept as bytes, such a message failed its record on every try and stalled its partition).
+    const avroKey = Buffer.from([0x00, 0x00, 0x00, 0x00, 0x2a, 0xff, 0xfe]);
+    const misKeyed = JSON.stringify({ ...EventExamples['traffic.sample'], region: 'FJ', value: 13, source: 'avro-bridge' });
+    const heldBack = JSON.stringify({ ...EventExamples['traffic.sample'], region: 'FJ', value: 14, source: 'avro-bridge' });
+    await produceOnce(bed.kafka, topic, [
+      { key: avroKey, value: Buffer.from(misKeyed), headers },
+      { key: 'FJ', value: Buffer.from(heldBack), headers },
+    ]);
+    const origin = await recordTopic(bed.kafka, topic, `${bed.settings.topicPrefix}bytes-origin`);
+    const deadLetters = await recordTopic(bed.kafka, physicalTopic(bed.settings, deadLetterTopicOf(Topics.trafficSamples)), `${bed.settings.topicPrefix}bytes-dlq`);
+    const carrying = (body: string) => (message: { value: string }) => message.value === body;
+    const expectSameBytes = (message: { raw: { key: Buffer | null; headers: Record<string, unknown> } }, key: Buffer) => {
+      expect(message.raw.key).toEqual(key);
+      expect(message.raw.headers['x-schema']).toEqual(schemaHeader);
+      expect(message.raw.headers['x-tenant']).toEqual(Buffer.from('acme\0eu'));
+      expect(message.raw.headers['x-hop']).toEqual([Buffer.from('edge'), Buffer.from('bridge')]);
+      expect(String(message.raw.headers.traceparent)).toBe(headers.traceparent);
+    };
+    const replay = new DeadLetterReplay(bed.dataSource, bed.publisher);
+    await consumer.start();
+    try {
+      // Recorded in the transaction that commits once the broker took the letters.
+      // The group reads the topic from its start: the earlier test's unreadable sample is dead-lettered by it too.
+      const kept = async (): Promise<{ reason: string; message_key: Buffer; message_value: Buffer; message_headers: unknown }[]> =>
+        (await bed.dataSource.query('SELECT reason, message_key, message_value, message_headers FROM dead_letter WHERE consumer_group = $1', [consumer.groupId])).filter(
+          (letter: { message_value: Buffer }) => [misKeyed, heldBack].includes(letter.message_value.toString()),
+        );
+      await expectEventually(async () => expect(await kept()).toHaveLength(2), { message: 'both FJ samples dead-lettered' });
+      const letters = await kept();
+      const misKeyedLetter = letters.find((letter) => letter.message_value.toString() === misKeyed)!;
+      const heldBackLetter = letters.find((letter) => letter.message_value.toString() === heldBack)!;
+      expect(misKeyedLetter.message_key).toEqual(avroKey);
+      expect(misKeyedLetter.reason).toMatch(/^contract violation: message key "\uFFFD+\*\uFFFD+" is wrong/);
+      expect(heldBackLetter.message_key).toEqual(Buffer.from('FJ'));
+      expect(heldBackLetter.message_headers).toMatchObject({ 'x-schema': { base64: schemaHeader.toString('base64') }, 'x-hop': ['edge', 'bridge'] });
+      await expectEventually(() => expect(deadLetters.messages.filter(carrying(heldBack))).toHaveLength(1));
+      expectSameBytes(deadLetters.messages.find(carrying(misKeyed))!, avroKey);
+      expectSameBytes(deadLetters.messages.find(carrying(heldBack))!, Buffer.from('FJ'));
+
+      refusing = false;
+      expect(await replay.replay({ reasonContains: 'bytes spec', limit: 10 })).toMatchObject({ messages: 1, remaining: 0 });
+      await expectEventually(async () => expect(await regionsApplied()).toContain('FJ'), { message: 'the held-back FJ sample applied once replayed' });
+      const [first, again] = origin.messages.filter(carrying(heldBack));
+      expectSameBytes(again, Buffer.from('FJ'));
+      expect(again.partition).toBe(first.partition);
+
+      // The producer is not fixed: the mis-keyed sample goes out as it came, and is refused again at its new offset.
+      expect(await replay.replay({ reasonContains: 'message key', limit: 10 })).toMatchObject({ messages: 1 });
+      await expectEventually(() => expect(origin.messages.filter(carrying(misKeyed))).toHaveLength(2));
+      expectSameBytes(origin.messages.filter(carrying(misKeyed))[1], avroKey);
+      await expectEventually(async () => expect(await kept()).toHaveLength(3), { message: 'the replayed mis-keyed sample dead-lettered again' });
+    } finally {
+      await consumer.stop();
+      await Promise.all([origin.stop(), deadLetters.stop()]);
+    }
   });
 });

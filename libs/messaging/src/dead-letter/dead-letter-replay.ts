@@ -1,6 +1,8 @@
+import { headerText } from '@holdfast/contracts';
 import type { DataSource } from 'typeorm';
 import { eventTypeLabel } from '../consumer/event-consumer';
 import type { EventPublisher, OutboundMessage } from '../kafka/event-publisher';
+import { headersToSend, type KeptHeaders } from './kept-headers';
 
 /** Which dead letters to send again: those not replayed yet that match every filter given. */
 export interface DeadLetterSelection {
@@ -51,7 +53,7 @@ const MARK = `UPDATE dead_letter SET replayed_at = now() FROM unnest($1::text[],
   WHERE dead_letter.topic = sent.topic AND dead_letter.partition = sent.partition AND dead_letter."offset" = sent.at AND dead_letter.replayed_at IS NULL
   RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
 
-type ChosenRow = DeadLetterRow & { message_key: string | null; message_value: Buffer | null; message_headers: Record<string, string> };
+type ChosenRow = DeadLetterRow & { message_key: Buffer | null; message_value: Buffer | null; message_headers: KeptHeaders };
 
 /**
  * Sends dead-lettered messages again to the topic they came from, as they were (key, body and
@@ -78,13 +80,10 @@ export class DeadLetterReplay {
       const messages = [...sent.values()];
       await this.publisher.send(
         messages.map(
-          (row): OutboundMessage => ({
-            topic: row.topic,
-            key: row.message_key,
-            value: row.message_value,
-            headers: row.message_headers,
-            eventType: eventTypeLabel(row.message_headers.ce_type),
-          }),
+          (row): OutboundMessage => {
+            const headers = headersToSend(row.message_headers);
+            return { topic: row.topic, key: row.message_key, value: row.message_value, headers, eventType: eventTypeLabel(headerText(headers, 'ce_type')) };
+          },
         ),
       );
       const replayed: DeadLetterRow[] =

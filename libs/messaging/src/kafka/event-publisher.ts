@@ -7,11 +7,15 @@ import { physicalTopic, type KafkaSettings } from './kafka-settings';
 /** A message as the outbox stores it: the logical topic and the encoded record. */
 export interface OutboundMessage {
   topic: string;
-  key: string | null;
+  /** Bytes for a message sent again as it came (a dead letter, a replay): a key need not be text. */
+  key: string | Buffer | null;
   value: Buffer | null;
-  headers: Record<string, string>;
+  headers: MessageHeaders;
   eventType: string;
 }
+
+/** Header values as Kafka carries them: text or bytes, a name repeated as a list (kafkajs's IHeaders without undefined). */
+export type MessageHeaders = Record<string, string | Buffer | (string | Buffer)[]>;
 
 /**
  * The most one produce request carries. The broker refuses a record batch over its
@@ -29,7 +33,10 @@ const HEADER_OVERHEAD_BYTES = 10;
 /** A record's size as the broker counts it, near enough to stay within a limit. */
 export function recordBytes(message: Pick<OutboundMessage, 'key' | 'value' | 'headers'>): number {
   let bytes = RECORD_OVERHEAD_BYTES + (message.key === null ? 0 : Buffer.byteLength(message.key)) + (message.value?.length ?? 0);
-  for (const name in message.headers) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(message.headers[name]);
+  for (const name in message.headers) {
+    const value = message.headers[name];
+    for (const one of Array.isArray(value) ? value : [value]) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(one);
+  }
   return bytes;
 }
 

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * A dead letter keeps the message it was (key and headers as text, body as bytes), so it can be sent again to
+ * A dead letter keeps the message it was (key as text, until KeepDeadLetterKeysAsBytes; body as bytes; headers as JSON), so it can be sent again to
  * its topic once its cause is fixed, and records when it was. Rows recorded before have nothing
  * kept (`message_kept` false): they are listed, never replayed.
  */

@@ -3,6 +3,14 @@ import { RecordDeadLetters1764600000000 } from './1764600000000-record-dead-lett
 import { RecordConsumedOffsets1765200000000 } from './1765200000000-record-consumed-offsets';
 import { RecordRefusedOutboxRows1765800000000 } from './1765800000000-record-refused-outbox-rows';
 import { KeepDeadLetterMessages1766000000000 } from './1766000000000-keep-dead-letter-messages';
+import { KeepDeadLetterKeysAsBytes1766100000000 } from './1766100000000-keep-dead-letter-keys-as-bytes';
 
 /** Every migration of the messaging tables, in order: a service lists these before its own. */
-export const MessagingMigrations = [CreateMessagingTables1764000000000, RecordDeadLetters1764600000000, RecordConsumedOffsets1765200000000, RecordRefusedOutboxRows1765800000000, KeepDeadLetterMessages1766000000000];
+export const MessagingMigrations = [
+  CreateMessagingTables1764000000000,
+  RecordDeadLetters1764600000000,
+  RecordConsumedOffsets1765200000000,
+  RecordRefusedOutboxRows1765800000000,
+  KeepDeadLetterMessages1766000000000,
+  KeepDeadLetterKeysAsBytes1766100000000,
+];

@@ -50,6 +50,7 @@ describe('defineService', () => {
       'RecordConsumedOffsets1765200000000',
       'RecordRefusedOutboxRows1765800000000',
       'KeepDeadLetterMessages1766000000000',
+      'KeepDeadLetterKeysAsBytes1766100000000',
       'CreateApiKeyCopy1764000050000',
       'Migration1',
     ]);
