@@ -14,6 +14,7 @@ import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/sur
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
 import { aheadOfClock } from './sample-time';
+import { SAMPLES_IN_HELP, SourceLabels } from './source-label';
 import { overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
@@ -85,6 +86,7 @@ export class SampleAssessmentService {
   readonly detection: DetectionConfig;
   private readonly logger = new Logger(SampleAssessmentService.name);
   private readonly samplesIn;
+  private readonly sourceLabels = new SourceLabels();
   private readonly decisionLatency;
   // Series whose row this process has seen: bounded by regions times metrics.
   private readonly storedSeries = new Set<string>();
@@ -99,7 +101,7 @@ export class SampleAssessmentService {
     metrics: MetricsRegistry,
   ) {
     this.detection = detectionConfigOf(config.settings);
-    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples in, by source (the pipeline named in the sample; http for those refused at HTTP intake) and outcome (assessed, late, refused)', ['source', 'outcome']);
+    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', SAMPLES_IN_HELP, ['source', 'outcome']);
     this.decisionLatency = metrics.histogram(
       'holdfast_analyzer_decision_latency_seconds',
       'From a sample’s time to the surge decision it caused',
@@ -113,7 +115,7 @@ export class SampleAssessmentService {
     // Counted by source and outcome over the batch, once the transaction commits: a rolled-back
     // attempt (a retry, a slice found redelivered) counts nothing. The counter is touched once per pair.
     const counted = new LabelPairTally<string, SampleOutcome>();
-    afterCommit(transaction, () => counted.forEach((source, outcome, samples) => this.samplesIn.inc({ source, outcome }, samples)));
+    afterCommit(transaction, () => counted.forEach((source, outcome, samples) => this.samplesIn.inc({ source: this.sourceLabels.of(source), outcome }, samples)));
     return this.assessCounting(events, transaction, counted);
   }
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
 import { aheadOfClock } from './sample-time';
+import { SAMPLES_IN_HELP } from './source-label';
 import { SeriesCapService } from './series-cap.service';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
@@ -36,7 +37,7 @@ export class SamplesController {
     metrics: MetricsRegistry,
   ) {
     // The same counter the detector counts in: refused here, a sample never reaches it.
-    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', 'Samples in, by source (the pipeline named in the sample; http for those refused at HTTP intake) and outcome (assessed, late, refused)', ['source', 'outcome']);
+    this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', SAMPLES_IN_HELP, ['source', 'outcome']);
   }
 
   @Post()
