@@ -77,6 +77,26 @@ describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER
     const metrics = await (await service.fetch('/metrics')).text();
     expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 2\n/);
   });
+
+  it('refuses a sample whose text holds NUL by its index and keeps the others; a NUL in a declaration or a query is a 400 naming the field, not a 500', async () => {
+    const response = await postSamples(service, [
+      { region: 'UA', at: '2026-06-14T21:15:00Z', value: 12, source: 'pipe\u0000line' },
+      { region: 'UA', at: '2026-06-14T21:15:00Z', value: 12 },
+    ]);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ accepted: 1, refused: [{ index: 0, path: 'samples.0.source', reason: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] });
+
+    const declaration = await service.fetch('/v1/declarations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ regions: ['UA'], from: '2026-06-14T22:00:00Z', until: '2026-06-14T23:00:00Z', reason: 'elec\u0000tion', severity: 'major' }),
+    });
+    expect(declaration.status).toBe(400);
+    expect(await declaration.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason' }] });
+    const surges = await service.fetch('/v1/surges?region=U%00A');
+    expect(surges.status).toBe(400);
+    expect(await surges.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'region', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] });
+  });
 });
 
 describe('impact-analyzer: POST /v1/samples while its broker is away answers 503 within SAMPLE_PUBLISH_TIMEOUT_MS', () => {

@@ -117,6 +117,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(unknown.body.detail).toContain('XX, atlantis');
     const regions = await api('GET', '/v1/regions');
     expect(regions.body.items).toContainEqual(expect.objectContaining({ code: 'IR', zone: 'Asia/Tehran' }));
+    // JSON allows NUL in text and PostgreSQL refuses it: named as the caller's to fix, never a 500.
+    const withNul = await api('POST', '/v1/windows', { title: 'Net\u0000work upgrade', ownerTeam: 'x', footprint: { global: true, regions: [] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' });
+    expect(withNul).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'title', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] } });
+    expect(await api('GET', '/v1/keys?team=network%00ops')).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'team' }] } });
   });
 
   it('updates with the version from If-Match or the body, and answers a stale one with 409 and the current version', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DomainError } from '../errors/domain.error';
-import { parseRequest } from './request-schema';
+import { nulProblems, parseRequest } from './request-schema';
 
 const Declaration = z.strictObject({
   regions: z.array(z.string().length(2)).min(1),
@@ -64,5 +64,31 @@ describe('parseRequest', () => {
   it('says a wrong type is a wrong type, and puts an issue with the whole input at the root', () => {
     expect(refusal({ regions: ['IR'], from: 'x', reason: 42 }).extensions.errors).toEqual([{ path: 'reason', message: 'Invalid input: expected string, received number' }]);
     expect(refusal('not an object').extensions.errors).toEqual([{ path: '(body)', message: 'Invalid input: expected object, received string' }]);
+  });
+});
+
+describe('text holding NUL', () => {
+  it('is refused in a body the schema accepts, every place named, object keys included', () => {
+    const Labels = z.strictObject({ reason: z.string(), regions: z.array(z.string()), labels: z.record(z.string(), z.string()) });
+    let refused: DomainError | undefined;
+    try {
+      parseRequest(Labels, { reason: 'elec\u0000tion', regions: ['IR', 'D\u0000E'], labels: { 'te\u0000am': 'ops' } }, body);
+    } catch (error) {
+      refused = error as DomainError;
+    }
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused!.status).toBe(400);
+    expect(refused!.extensions.errors?.map((problem) => problem.path)).toEqual(['reason', 'regions.1', 'labels.te\u0000am']);
+    expect(refused!.message).toContain('reason holds the NUL character (U+0000), which Holdfast cannot store: remove it');
+  });
+
+  it('is left to a handler that reads the items of a list itself', () => {
+    const Batch = z.strictObject({ samples: z.array(z.unknown()) });
+    expect(parseRequest(Batch, { samples: [{ source: 'a\u0000b' }] }, { ...body, nulCheckedByHandler: true })).toEqual({ samples: [{ source: 'a\u0000b' }] });
+  });
+
+  it('names a whole input that is itself such text by its root', () => {
+    expect(nulProblems('a\u0000b', '(query)')).toEqual([{ path: '(query)', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
+    expect(nulProblems({ from: new Date(0), count: 3, nothing: null }, '(body)')).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
+import { NulTextPipe } from './nul-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError } from '../errors/domain.error';
 
@@ -30,6 +31,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
     next(error?.type === 'entity.parse.failed' ? new DomainError('invalid-json', 400, `The request body is not valid JSON: ${error.message}.`) : error),
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(new NulTextPipe());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

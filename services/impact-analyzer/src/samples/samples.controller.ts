@@ -2,7 +2,7 @@ import { createEvent, TrafficSampleSchema, type HoldfastEvent, type TrafficSampl
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -49,7 +49,7 @@ export class SamplesController {
   })
   @ApiBody({ schema: z.toJSONSchema(z.strictObject({ samples: z.array(TrafficSampleSchema) }), { io: 'input' }) as object })
   @ApiAcceptedResponse({ description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why' })
-  async intake(@Body(new ZodBodyPipe(SampleBatchSchema)) batch: SampleBatch): Promise<SampleIntakeResult> {
+  async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { nulCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;
     if (batch.samples.length > max) {
       throw new DomainError('batch-too-large', 413, `A batch holds at most ${max} samples (SAMPLE_BATCH_MAX); this one has ${batch.samples.length}: split it.`);
@@ -59,9 +59,10 @@ export class SamplesController {
     const nowMs = this.clock.nowMs();
     batch.samples.forEach((raw, index) => {
       const parsed = TrafficSampleSchema.safeParse(raw, { error: requestErrorMap });
-      if (!parsed.success) {
-        // The same wording as any refused body, each unknown field under its own path.
-        for (const problem of fieldProblems(parsed.error, '')) refused.push({ index, path: ['samples', index, problem.path].filter((part) => part !== '').join('.'), reason: problem.message });
+      // The same wording as any refused body, each unknown field under its own path.
+      const problems = parsed.success ? nulProblems(parsed.data, '') : fieldProblems(parsed.error, '');
+      if (!parsed.success || problems.length > 0) {
+        for (const problem of problems) refused.push({ index, path: ['samples', index, problem.path].filter((part) => part !== '').join('.'), reason: problem.message });
         return;
       }
       const region = this.catalog.find(parsed.data.region);
