@@ -46,7 +46,9 @@ const hostileValue = fc.oneof(
   fc.array(fc.string({ maxLength: 8 }), { maxLength: 5 }),
   fc.jsonValue({ maxDepth: 3 }),
 );
-const pathValue = fc.oneof(fc.uuid(), fc.constantFrom('0', 'IR', 'ffffffffffffffff', '%2F..', 'null'), fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/));
+const pathValue = fc.oneof(fc.uuid(), fc.constantFrom('0', 'IR', 'ffffffffffffffff', '%2F..', 'null', 'I\u0000R'), fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/));
+// fc.string() draws printable ASCII only: NUL (which PostgreSQL refuses) comes from the constants.
+const queryValue = fc.oneof({ arbitrary: fc.string({ maxLength: 30 }), weight: 4 }, { arbitrary: fc.constantFrom('I\u0000R', 'network\u0000ops', 'IR'), weight: 1 });
 
 function requestOf(operation: Operation) {
   const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
@@ -56,7 +58,7 @@ function requestOf(operation: Operation) {
     : fc.constant(undefined);
   return fc.record({
     path: fc.tuple(...pathParameters.map(() => pathValue)),
-    query: fc.tuple(...queryParameters.map(() => fc.option(fc.string({ maxLength: 30 }), { nil: undefined }))),
+    query: fc.tuple(...queryParameters.map(() => fc.option(queryValue, { nil: undefined }))),
     body,
   }).map(({ path, query, body: payload }) => {
     let url = operation.path;
