@@ -127,6 +127,8 @@ describe('what a window may be', () => {
     ['FREQ=WEEKLY;BYDAY=XX', 'BYDAY takes days'],
     ['FREQ=DAILY;COUNT=3;UNTIL=20260401', 'COUNT or UNTIL, not both'],
     ['FREQ=DAILY;FREQ=WEEKLY', 'names FREQ twice'],
+    ['FREQ=HOURLY;COUNT=1000000', 'COUNT takes a whole number from 1 to 99999'],
+    ['FREQ=DAILY;INTERVAL=0', 'INTERVAL takes a whole number from 1 to 9999'],
   ])('refuses the recurrence %s, saying why', (recurrence, problem) => {
     expect(problems('window.scheduled', { ...window, recurrence }).join('\n')).toContain(problem);
   });

@@ -16,8 +16,8 @@ const WEEKDAY = '(?:MO|TU|WE|TH|FR|SA|SU)';
 const RULE_PARTS: Record<string, { pattern: RegExp; hint: string }> = {
   FREQ: { pattern: new RegExp(`^(?:${RECURRENCE_FREQUENCIES.join('|')})$`), hint: `one of ${RECURRENCE_FREQUENCIES.join(', ')} (a window recurs at most hourly)` },
   UNTIL: { pattern: /^\d{8}(?:T\d{6}Z?)?$/, hint: 'a date YYYYMMDD or date-time YYYYMMDDTHHMMSS[Z]' },
-  COUNT: { pattern: /^[1-9]\d{0,4}$/, hint: 'a whole number from 1' },
-  INTERVAL: { pattern: /^[1-9]\d{0,3}$/, hint: 'a whole number from 1' },
+  COUNT: { pattern: /^[1-9]\d{0,4}$/, hint: 'a whole number from 1 to 99999' },
+  INTERVAL: { pattern: /^[1-9]\d{0,3}$/, hint: 'a whole number from 1 to 9999' },
   BYMINUTE: { pattern: list('(?:[0-5]?\\d)'), hint: 'minutes 0-59' },
   BYHOUR: { pattern: list('(?:1?\\d|2[0-3])'), hint: 'hours 0-23' },
   BYDAY: { pattern: list(`(?:[+-]?(?:[1-4]?\\d|5[0-3])?${WEEKDAY})`), hint: 'days such as MO,TU or 1MO,-1FR' },
