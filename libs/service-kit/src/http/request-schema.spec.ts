@@ -31,13 +31,13 @@ describe('parseRequest', () => {
     expect(error.status).toBe(400);
     expect(error.code).toBe('invalid-body');
     expect(error.extensions.errors).toEqual([
-      { path: 'regions.0', message: 'Too big: expected string to have exactly 2 characters' },
+      { path: 'regions.0', message: 'must be exactly 2 characters' },
       { path: 'from', message: 'must be an ISO-8601 UTC instant' },
       { path: 'reason', message: 'is required but missing' },
       { path: 'severity', message: 'Invalid option: expected one of "minor"|"major"' },
     ]);
     expect(error.message).toBe(
-      'The request body is invalid: regions.0 Too big: expected string to have exactly 2 characters; from must be an ISO-8601 UTC instant; reason is required but missing; severity Invalid option: expected one of "minor"|"major"',
+      'The request body is invalid: regions.0 must be exactly 2 characters; from must be an ISO-8601 UTC instant; reason is required but missing; severity Invalid option: expected one of "minor"|"major"',
     );
   });
 
@@ -90,5 +90,24 @@ describe('text holding NUL', () => {
   it('names a whole input that is itself such text by its root', () => {
     expect(nulProblems('a\u0000b', '(query)')).toEqual([{ path: '(query)', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
     expect(nulProblems({ from: new Date(0), count: 3, nothing: null }, '(body)')).toEqual([]);
+  });
+});
+
+describe('size bounds', () => {
+  const Window = z.strictObject({ title: z.string().min(1).max(200), regions: z.array(z.string()).min(1).max(3), code: z.string().min(2), note: z.string().max(5, 'keep it short') });
+  it('are said in words, with the bound, unless the schema says it itself', () => {
+    let refused: DomainError | undefined;
+    try {
+      parseRequest(Window, { title: 'x'.repeat(201), regions: [], code: 'I', note: 'far too long' }, body);
+    } catch (error) {
+      refused = error as DomainError;
+    }
+    expect(refused!.extensions.errors).toEqual([
+      { path: 'title', message: 'must be at most 200 characters' },
+      { path: 'regions', message: 'must hold at least one item' },
+      { path: 'code', message: 'must be at least 2 characters' },
+      { path: 'note', message: 'keep it short' },
+    ]);
+    expect(() => parseRequest(Window, { title: '', regions: ['a', 'b', 'c', 'd'], code: 'IR', note: '' }, body)).toThrow('title must not be empty; regions must hold at most 3 items');
   });
 });

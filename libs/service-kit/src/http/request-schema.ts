@@ -7,12 +7,26 @@ import { DomainError, type FieldProblem } from '../errors/domain.error';
  * wins over this map.
  */
 export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
+  // zod says "Too big: expected string to have <=200 characters"; a caller reads the bound in words.
+  if (issue.code === 'too_big' || issue.code === 'too_small') return sizeBound(issue);
   if (issue.code !== 'invalid_type') return undefined;
   if (issue.input === undefined) return 'is required but missing';
   // A query's text coerced to a number: zod would say "expected number, received NaN".
   if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
   return undefined;
 };
+
+function sizeBound(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall>): string | undefined {
+  const unit = issue.origin === 'string' ? 'characters' : issue.origin === 'array' || issue.origin === 'set' ? 'items' : undefined;
+  if (unit === undefined) return undefined;
+  const verb = unit === 'characters' ? 'be' : 'hold';
+  const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+  if (issue.exact) return `must ${verb} exactly ${bound} ${unit}`;
+  if (issue.code === 'too_big') return `must ${verb} at most ${bound - (issue.inclusive === false ? 1 : 0)} ${unit}`;
+  const minimum = bound + (issue.inclusive === false ? 1 : 0);
+  if (minimum === 1) return unit === 'characters' ? 'must not be empty' : 'must hold at least one item';
+  return `must ${verb} at least ${minimum} ${unit}`;
+}
 
 /** Each issue as a problem document's `errors` list names it, an unknown field under its own name; `root` stands for the whole input. */
 export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
