@@ -34,12 +34,15 @@ describe('notifier /v1/subscriptions', () => {
     expect(problem.errors?.map((error) => error.path).sort()).toEqual(['channel', 'filters.eventTypes.0', 'ownerTeam', 'target']);
   });
 
-  it('refuses what parses but cannot work: a bad signing secret, an unknown region, a private target, a secret for Slack', async () => {
+  it('refuses what parses but cannot work: a bad signing secret, an unknown region, a private target, a secret for Slack, credentials in a target', async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ channel: 'webhook', target: receiver.url, secret: 'hunter2' }, 'secret', /whsec_/],
       [{ channel: 'webhook', target: receiver.url, filters: { regions: ['XX'] } }, 'filters.regions', /Unknown region XX/],
       [{ channel: 'webhook', target: 'http://10.0.0.8/hook' }, 'target', /private address/],
       [{ channel: 'slack', target: 'https://hooks.slack.com/services/T/B/x', secret: 'token' }, 'secret', /incoming-webhook URL/],
+      // Stored and listed in clear, unlike a secret: refused, with what to use instead.
+      [{ channel: 'alertmanager', target: 'https://ops:hunter2@alertmanager.example.com' }, 'target', /must not carry a user name or password .*give a token as secret/],
+      [{ channel: 'webhook', target: 'https://ops@hooks.example.com/holdfast' }, 'target', /the receiver checks the signature/],
     ];
     for (const [body, path, message] of cases) {
       const response = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', ...body });

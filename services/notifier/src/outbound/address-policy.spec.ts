@@ -14,6 +14,13 @@ describe('AddressPolicy', () => {
     (address) => expect(strict.refusal(address, 80)).toMatch(/address/),
   );
 
+  it('names the range in words, with its article', () => {
+    expect(strict.refusal('169.254.169.254', 80)).toBe('169.254.169.254 is a link-local address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)');
+    expect(strict.refusal('0.0.0.0', 80)).toMatch(/^0\.0\.0\.0 is an unspecified address /);
+    expect(strict.refusal('100.100.100.200', 80)).toMatch(/is a carrier-grade NAT address/);
+    expect(strict.refusal('fd00:ec2::254', 80)).toMatch(/is a unique-local address/);
+  });
+
   it('allows exactly what the allow-list names, with its port when given', () => {
     const policy = new AddressPolicy('127.0.0.1:8080, 10.0.0.0/8, [::1]:9000');
     expect(policy.refusal('127.0.0.1', 8080)).toBeUndefined();

@@ -31,10 +31,23 @@ export class AddressPolicy {
     if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
     if (this.allowed.some((entry) => (entry.port === undefined || entry.port === port) && sameKind(parsed, entry.range[0]) && parsed.match(entry.range))) return undefined;
     const range = parsed.range();
-    return range === 'unicast' ? undefined : `${address} is a ${range} address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)`;
+    return range === 'unicast' ? undefined : `${address} is ${rangeInWords(range)} address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)`;
   }
 }
 
+// ipaddr.js names ranges in camelCase (linkLocal, carrierGradeNat); a person reads words, with their article.
+const RANGE_WORDS: Record<string, string> = {
+  linkLocal: 'a link-local',
+  carrierGradeNat: 'a carrier-grade NAT',
+  uniqueLocal: 'a unique-local',
+  ipv4Mapped: 'an IPv4-mapped',
+  unspecified: 'an unspecified',
+};
+
+function rangeInWords(range: string): string {
+  const words = range.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return RANGE_WORDS[range] ?? `${/^[aeio]/.test(words) ? 'an' : 'a'} ${words}`;
+}
 function sameKind(a: Address, b: Address): boolean {
   return a.kind() === b.kind();
 }

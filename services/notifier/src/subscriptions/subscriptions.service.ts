@@ -48,6 +48,12 @@ const STRICT_POLICY = new AddressPolicy('');
 // A Slack incoming-webhook URL is its own credential: only the origin is shown, the whole URL is sealed.
 const shownSlackTarget = (url: string): string => `${new URL(url).origin}/…`;
 
+const CREDENTIALS_IN_TARGET: Record<Exclude<ChannelName, 'slack'>, string> = {
+  webhook: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; the receiver checks the signature made with the subscription secret instead',
+  grafana: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give a service account token as secret (sent as a Bearer token)',
+  alertmanager: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give a token as secret (sent as a Bearer token)',
+};
+
 @Injectable()
 export class SubscriptionsService {
   private readonly policy: AddressPolicy;
@@ -136,6 +142,8 @@ export class SubscriptionsService {
       const refusal = isIP(host) ? this.policy.refusal(host, Number(url.port || (url.protocol === 'https:' ? 443 : 80))) : undefined;
       if (refusal) errors.push({ path: 'target', code: 'refused-address', message: `is refused: ${refusal}` });
       if (channel === 'slack' && url.protocol !== 'https:' && !this.isAllowedPlainHttp(url)) errors.push({ path: 'target', message: 'must be an https:// Slack incoming-webhook URL' });
+      // Only Slack's target is sealed (it is the credential); any other is stored and listed as it is.
+      if (channel !== 'slack' && (url.username || url.password)) errors.push({ path: 'target', code: 'credentials-in-target', message: CREDENTIALS_IN_TARGET[channel] });
     }
     if (fields.secret !== undefined) {
       if (channel === 'webhook' && !isWebhookSecret(fields.secret)) errors.push({ path: 'secret', message: 'must be whsec_ followed by 24 to 64 bytes in base64 (leave it out to have one generated)' });
