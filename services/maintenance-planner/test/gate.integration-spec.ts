@@ -109,6 +109,15 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate(ask)).body).toMatchObject({ holdCount: 1, holds: [{ id: other }] });
   });
 
+  it('asks for a window or regions, one of them, saying so', async () => {
+    for (const query of ['', `windowId=${uuidv7()}&regions=SE`]) {
+      expect(await gate(query)).toMatchObject({
+        status: 400,
+        body: { code: 'invalid-query', errors: [{ path: 'windowId', message: 'is required unless regions is given, and cannot go with regions: give one of them' }] },
+      });
+    }
+  });
+
   it('does not keep holds emptied by TRUNCATE', async () => {
     await insertHold(['IS'], null);
     expect((await gate('regions=IS')).status).toBe(423);

@@ -15,7 +15,7 @@ const GateQuerySchema = z
       .optional(),
     at: InstantSchema.optional(),
   })
-  .refine((query) => (query.windowId === undefined) !== (query.regions === undefined), { error: 'give either windowId or regions', path: ['windowId'] });
+  .refine((query) => (query.windowId === undefined) !== (query.regions === undefined), { error: 'is required unless regions is given, and cannot go with regions: give one of them', path: ['windowId'] });
 
 @ApiTags('gate')
 @Controller('v1/gate')
