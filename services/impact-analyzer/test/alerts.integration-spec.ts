@@ -97,6 +97,23 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     expect(problem).toMatchObject({ code: 'missing-region-label', labelsLookedFor: ['region', 'country'], errors: [{ path: 'alerts.0.labels' }] });
   });
 
+  it('takes the alerts of a notification that name their region when others in its group do not, and names those', async () => {
+    // Grouped by alertname, a group mixes regions, and may hold an alert whose rule has no region label.
+    const payload = alertmanagerPayload('firing', { region: 'BD' });
+    const unlabelled = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', cluster: 'eu-1' }, fingerprint: 'fp-cluster' };
+    const unknown = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', country: 'Atlantis' }, fingerprint: 'fp-atlantis' };
+    const response = await post('alertmanager', { ...payload, alerts: [unlabelled, payload.alerts[0], unknown] }, bearer);
+    expect(response.status).toBe(422);
+    const problem = (await response.json()) as { code: string; detail: string; errors: { path: string }[]; alerts: { region: string; action: string }[] };
+    expect(problem).toMatchObject({
+      code: 'missing-region-label',
+      errors: [{ path: 'alerts.0.labels' }, { path: 'alerts.2.labels.country', message: 'unknown region' }],
+      alerts: [{ region: 'BD', action: 'started' }],
+    });
+    expect(problem.detail).toContain('The other 1 alert(s) of the notification were taken');
+    await expectEventually(() => expect(eventsIn('BD').map((e) => e.type)).toEqual(['surge.started']));
+  });
+
   it('takes Grafana contact point notifications with basic credentials and the configured region label', async () => {
     const grafana = (status: 'firing' | 'resolved') => ({
       receiver: 'holdfast',

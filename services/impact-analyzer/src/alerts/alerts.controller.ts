@@ -1,12 +1,14 @@
 import { PublicRoute } from '@holdfast/observability';
 import { InjectServiceConfig, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
 import { AlertmanagerPayloadSchema, GrafanaPayloadSchema, type AlertNotification } from './alert-payloads';
 import { AlertsService } from './alerts.service';
 import { assertSenderCredential } from './sender-credentials';
+
+const ALERTS_REFUSED = 'Alerts without a region label, or naming an unknown region, each named in errors; the other alerts were taken, and alerts says what became of them';
 
 /**
  * The senders' native webhooks. They carry no Holdfast key: each sender authenticates with its own
@@ -25,6 +27,7 @@ export class AlertsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Alertmanager webhook (payload version 4): firing alerts with a region label start or update surges, resolved ones clear them' })
   @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate or nothing-active' })
+  @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
   alertmanager(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
     return this.receive('alertmanager', authorization, AlertmanagerPayloadSchema, body);
   }
@@ -33,6 +36,7 @@ export class AlertsController {
   @HttpCode(200)
   @ApiOperation({ summary: "Grafana webhook contact point: firing alerts with a region label start or update surges, resolved ones clear them" })
   @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate or nothing-active' })
+  @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
   grafana(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
     return this.receive('grafana', authorization, GrafanaPayloadSchema, body);
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SurgeSeverity } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, DomainError, InjectServiceConfig, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -50,12 +50,19 @@ export class AlertsService {
     this.received = metrics.counter('holdfast_analyzer_alerts_total', 'Alerts received from webhooks, by sender and action', ['sender', 'action']);
   }
 
+  /**
+   * Applies every alert whose region it can tell; the others are refused after the rest commit, with
+   * a 422 naming each and saying what became of the applied ones. Alertmanager groups alerts by the
+   * labels a team chose, so one alert without a region label must not cost another region its surge
+   * (a sender retries no 4xx, and a retry would not help it).
+   */
   async receive(sender: AlertSender, notification: AlertNotification): Promise<AlertIntakeResult> {
-    const regions = notification.alerts.map((alert, index) => this.regionOf(alert, index));
+    const located = notification.alerts.map((alert, index) => ({ alert, located: this.regionOf(alert, index) }));
+    const refusals = located.flatMap(({ located: one }) => (typeof one === 'string' ? [] : [one]));
     const results = await this.dataSource.transaction(async (transaction) => {
       const outcomes: AlertIntakeResult['alerts'] = [];
-      for (const [index, alert] of notification.alerts.entries()) {
-        const region = regions[index];
+      for (const { alert, located: region } of located) {
+        if (typeof region !== 'string') continue;
         const fingerprint = alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16);
         const startsAt = alertInstant(alert.startsAt) ?? this.clock.now();
         const content = hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) });
@@ -93,27 +100,42 @@ export class AlertsService {
       return outcomes;
     });
     for (const result of results) this.received.inc({ sender, action: result.action });
-    return { received: notification.alerts.length, alerts: results };
+    if (refusals.length === 0) return { received: notification.alerts.length, alerts: results };
+    this.received.inc({ sender, action: 'refused' }, refusals.length);
+    const applied = results.length === 0 ? '' : ` The other ${results.length} alert(s) of the notification were taken (alerts says what became of each).`;
+    throw new DomainError(refusals[0].code, 422, `${refusals.map((refusal) => refusal.detail).join(' ')}${applied}`, {
+      labelsLookedFor: this.config.settings.alertRegionLabels,
+      errors: refusals.map((refusal) => refusal.problem),
+      received: notification.alerts.length,
+      alerts: results,
+    });
   }
 
-  /** The alert's region from the first configured label it carries, or a problem naming the labels looked for. */
-  private regionOf(alert: WebhookAlert, index: number): string {
+  /** The alert's region from the first configured label it carries, or why it has none Holdfast knows. */
+  private regionOf(alert: WebhookAlert, index: number): string | RegionRefusal {
     const names = this.config.settings.alertRegionLabels;
     const label = names.find((name) => alert.labels[name]?.trim());
     if (!label) {
-      throw new DomainError(
-        'missing-region-label',
-        422,
-        `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}) carries none of the region labels looked for (${names.join(', ')}): add one to the alert rule, or name the label you use in ALERT_REGION_LABELS.`,
-        { labelsLookedFor: names, errors: [{ path: `alerts.${index}.labels`, message: `needs one of ${names.join(', ')}` }] },
-      );
+      return {
+        code: 'missing-region-label',
+        detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}) carries none of the region labels looked for (${names.join(', ')}): add one to the alert rule, or name the label you use in ALERT_REGION_LABELS.`,
+        problem: { path: `alerts.${index}.labels`, message: `needs one of ${names.join(', ')}` },
+      };
     }
     const region = this.catalog.find(alert.labels[label].trim());
     if (!region) {
-      throw new DomainError('unknown-region', 422, `Alert ${index} names region "${alert.labels[label]}" in label ${label}, which is not an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS.`, {
-        errors: [{ path: `alerts.${index}.labels.${label}`, message: 'unknown region' }],
-      });
+      return {
+        code: 'unknown-region',
+        detail: `Alert ${index} names region "${alert.labels[label]}" in label ${label}, which is not an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS.`,
+        problem: { path: `alerts.${index}.labels.${label}`, message: 'unknown region' },
+      };
     }
     return region.code;
   }
+}
+
+interface RegionRefusal {
+  code: 'missing-region-label' | 'unknown-region';
+  detail: string;
+  problem: FieldProblem;
 }
