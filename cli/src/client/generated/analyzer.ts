@@ -608,6 +608,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Alerts without a region label, or naming an unknown region, each named in errors; the other alerts were taken, and alerts says what became of them */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     AlertsController_grafana: {
@@ -621,6 +628,13 @@ export interface operations {
         responses: {
             /** @description What became of each alert: started, updated, cleared, duplicate or nothing-active */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Alerts without a region label, or naming an unknown region, each named in errors; the other alerts were taken, and alerts says what became of them */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
