@@ -128,6 +128,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const first = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Renamed' }, { 'if-match': '"1"' });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ version: 2, title: 'Renamed' });
+    expect(await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again' })).toMatchObject({ status: 428, body: { code: 'version-required' } });
+    expect(await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again' }, { 'if-match': '"abc"' })).toMatchObject({
+      status: 400,
+      body: { code: 'invalid-version', errors: [{ path: 'If-Match', message: 'must be a window version such as "3"' }] },
+    });
     const stale = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again', version: 1 });
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({ code: 'stale-version', currentVersion: 2 });

@@ -95,6 +95,12 @@ describe('text holding NUL', () => {
 
 describe('size bounds', () => {
   const Window = z.strictObject({ title: z.string().min(1).max(200), regions: z.array(z.string()).min(1).max(3), code: z.string().min(2), note: z.string().max(5, 'keep it short') });
+
+  it('of numbers are said in words too', () => {
+    const Page = z.strictObject({ limit: z.number().int().min(1).max(500), share: z.number().positive() });
+    expect(() => parseRequest(Page, { limit: 100_000, share: 0 }, body)).toThrow('limit must be at most 500; share must be more than 0');
+    expect(() => parseRequest(Page, { limit: 0, share: 1 }, body)).toThrow('limit must be at least 1');
+  });
   it('are said in words, with the bound, unless the schema says it itself', () => {
     let refused: DomainError | undefined;
     try {

@@ -17,6 +17,11 @@ export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
 };
 
 function sizeBound(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall>): string | undefined {
+  if (issue.origin === 'number' || issue.origin === 'int') {
+    const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+    if (issue.inclusive === false) return `must be ${issue.code === 'too_big' ? 'less' : 'more'} than ${bound}`;
+    return `must be at ${issue.code === 'too_big' ? 'most' : 'least'} ${bound}`;
+  }
   const unit = issue.origin === 'string' ? 'characters' : issue.origin === 'array' || issue.origin === 'set' ? 'items' : undefined;
   if (unit === undefined) return undefined;
   const verb = unit === 'characters' ? 'be' : 'hold';

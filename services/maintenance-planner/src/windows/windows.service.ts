@@ -516,6 +516,12 @@ async function insertOccurrences(tx: EntityManager, windowId: string, occurrence
 
 function versionFrom(ifMatch: string | undefined, bodyVersion: number | undefined): number {
   const fromHeader = ifMatch?.replace(/^W\//, '').replace(/"/g, '').trim();
+  // Sent but not a version ("abc", "*"): a caller that sent one is told what is wrong with it, not asked to send one.
+  if (fromHeader && !/^[1-9]\d{0,9}$/.test(fromHeader)) {
+    throw new DomainError('invalid-version', 400, `If-Match ${ifMatch} is not a window version: send the version you read, such as If-Match: "3" (GET the window for its current version).`, {
+      errors: [{ path: 'If-Match', message: 'must be a window version such as "3"' }],
+    });
+  }
   const version = fromHeader ? Number(fromHeader) : bodyVersion;
   if (version === undefined || !Number.isInteger(version) || version < 1) {
     throw new DomainError('version-required', 428, 'Say which version you change: send If-Match: "<version>" or "version" in the body (GET the window for its current version).', {
