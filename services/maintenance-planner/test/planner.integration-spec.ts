@@ -307,6 +307,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
 
   it('refuses planning into a manual hold naming it, lets an override through, and releases to scheduled or auto-moves', async () => {
     clock.set('2026-09-01T00:00:00Z');
+    // A period already over would be announced as held, then released at the next sweep.
+    expect(await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-08-01T00:00:00Z', until: '2026-08-03T00:00:00Z', reason: 'Last month' })).toMatchObject({
+      status: 422,
+      body: { code: 'hold-in-the-past', errors: [{ path: 'until', message: 'must be in the future' }] },
+    });
     const manual = await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-09-01T00:00:00Z', until: '2026-09-03T00:00:00Z', reason: 'Election in NP' });
     expect(manual.status).toBe(201);
     const into = { footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-02T10:00:00Z', endsAt: '2026-09-02T11:00:00Z' };

@@ -1,5 +1,5 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, CurrentPrincipal, DomainError, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, Clock, CurrentPrincipal, DomainError, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -21,6 +21,7 @@ export class HoldsController {
   constructor(
     private readonly holds: HoldsService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -43,6 +44,11 @@ export class HoldsController {
   @ApiZodBody(ManualHoldSchema)
   async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal) {
     const actor = actorOf(principal);
+    // An ended period would be announced as placed, then released at the next sweep: two notifications of nothing.
+    const now = this.clock.now();
+    if (body.until && Date.parse(body.until) <= now.getTime()) {
+      throw new DomainError('hold-in-the-past', 422, `A hold must end after now (${now.toISOString()}); this one ends at ${body.until}.`, { errors: [{ path: 'until', message: 'must be in the future' }] });
+    }
     const hold = await this.dataSource.transaction((tx) =>
       this.holds.place(tx, {
         source: 'manual',
