@@ -34,10 +34,10 @@ describe('parseRequest', () => {
       { path: 'regions.0', message: 'must be exactly 2 characters' },
       { path: 'from', message: 'must be an ISO-8601 UTC instant' },
       { path: 'reason', message: 'is required but missing' },
-      { path: 'severity', message: 'Invalid option: expected one of "minor"|"major"' },
+      { path: 'severity', message: 'must be one of minor, major' },
     ]);
     expect(error.message).toBe(
-      'The request body is invalid: regions.0 must be exactly 2 characters; from must be an ISO-8601 UTC instant; reason is required but missing; severity Invalid option: expected one of "minor"|"major"',
+      'The request body is invalid: regions.0 must be exactly 2 characters; from must be an ISO-8601 UTC instant; reason is required but missing; severity must be one of minor, major',
     );
   });
 
@@ -62,8 +62,8 @@ describe('parseRequest', () => {
   });
 
   it('says a wrong type is a wrong type, and puts an issue with the whole input at the root', () => {
-    expect(refusal({ regions: ['IR'], from: 'x', reason: 42 }).extensions.errors).toEqual([{ path: 'reason', message: 'Invalid input: expected string, received number' }]);
-    expect(refusal('not an object').extensions.errors).toEqual([{ path: '(body)', message: 'Invalid input: expected object, received string' }]);
+    expect(refusal({ regions: ['IR'], from: 'x', reason: 42 }).extensions.errors).toEqual([{ path: 'reason', message: 'must be text' }]);
+    expect(refusal('not an object').extensions.errors).toEqual([{ path: '(body)', message: 'must be an object' }]);
   });
 });
 
@@ -95,6 +95,13 @@ describe('text holding NUL', () => {
 
 describe('size bounds', () => {
   const Window = z.strictObject({ title: z.string().min(1).max(200), regions: z.array(z.string()).min(1).max(3), code: z.string().min(2), note: z.string().max(5, 'keep it short') });
+
+  it('and types are said in words', () => {
+    const Page = z.strictObject({ limit: z.number(), regions: z.array(z.string()), reason: z.string(), global: z.boolean() });
+    expect(() => parseRequest(Page, { limit: '5', regions: 'IR', reason: 7, global: 'yes' }, body)).toThrow(
+      'limit must be a number; regions must be a list; reason must be text; global must be true or false',
+    );
+  });
 
   it('of numbers are said in words too', () => {
     const Page = z.strictObject({ limit: z.number().int().min(1).max(500), share: z.number().positive() });

@@ -9,11 +9,23 @@ import { DomainError, type FieldProblem } from '../errors/domain.error';
 export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
   // zod says "Too big: expected string to have <=200 characters"; a caller reads the bound in words.
   if (issue.code === 'too_big' || issue.code === 'too_small') return sizeBound(issue);
+  // zod says 'Invalid option: expected one of "minor"|"major"'.
+  if (issue.code === 'invalid_value') return issue.values.length === 1 ? `must be ${String(issue.values[0])}` : `must be one of ${issue.values.map(String).join(', ')}`;
   if (issue.code !== 'invalid_type') return undefined;
   if (issue.input === undefined) return 'is required but missing';
   // A query's text coerced to a number: zod would say "expected number, received NaN".
   if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
-  return undefined;
+  // zod says "Invalid input: expected string, received number".
+  return EXPECTED_TYPE[issue.expected];
+};
+
+const EXPECTED_TYPE: Record<string, string> = {
+  string: 'must be text',
+  number: 'must be a number',
+  int: 'must be a whole number',
+  boolean: 'must be true or false',
+  array: 'must be a list',
+  object: 'must be an object',
 };
 
 function sizeBound(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall>): string | undefined {

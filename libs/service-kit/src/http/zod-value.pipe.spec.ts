@@ -24,8 +24,8 @@ describe('ZodValuePipe', () => {
 
   it('refuses a query parameter or a path segment with a 400 naming it', () => {
     const query = refusal(() => status.transform('open', { type: 'query', data: 'status' }));
-    expect(query).toMatchObject({ status: 400, code: 'invalid-query', extensions: { errors: [{ path: 'status', message: 'Invalid option: expected one of "active"|"cleared"' }] } });
-    expect(query.message).toBe('The query is invalid: status Invalid option: expected one of "active"|"cleared"');
+    expect(query).toMatchObject({ status: 400, code: 'invalid-query', extensions: { errors: [{ path: 'status', message: 'must be one of active, cleared' }] } });
+    expect(query.message).toBe('The query is invalid: status must be one of active, cleared');
     const path = refusal(() => number.transform('x', { type: 'param', data: 'n' }));
     expect(path).toMatchObject({ status: 400, code: 'invalid-path', extensions: { errors: [{ path: 'n', message: 'must be a number' }] } });
   });
