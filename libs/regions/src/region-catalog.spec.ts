@@ -1,6 +1,6 @@
 import { isKnownZone } from '@holdfast/time';
 import { describe, expect, it } from 'vitest';
-import { parseCustomRegions, RegionCatalog } from './region-catalog';
+import { CustomRegionsVariable, parseCustomRegions, RegionCatalog } from './region-catalog';
 import { RegionErrorCode } from './region-error';
 
 describe('RegionCatalog', () => {
@@ -37,8 +37,21 @@ describe('RegionCatalog', () => {
   it('refuses custom regions that are malformed, collide, or name an unknown zone', () => {
     expect(() => parseCustomRegions('not json')).toThrow(expect.objectContaining({ code: RegionErrorCode.InvalidCustomRegion }));
     expect(() => parseCustomRegions('[{"code":"EU","name":"x","zones":["UTC"]}]')).toThrow(/custom region code/);
+    expect(() => parseCustomRegions('[{"code":"eu-west","zones":["UTC"]}]')).toThrow('HOLDFAST_CUSTOM_REGIONS is invalid: 0.name is required but missing.');
     expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['Europe/Dublinn'] }])).toThrow(/Europe\/Dublinn/);
     expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['UTC'] }, { code: 'eu-west', name: 'y', zones: ['UTC'] }])).toThrow(/twice/);
     expect(parseCustomRegions(undefined)).toEqual([]);
+  });
+
+  it('checks HOLDFAST_CUSTOM_REGIONS whole as an environment variable, so boot lists its mistake with the others', () => {
+    const problems = (text: string | undefined) => {
+      const parsed = CustomRegionsVariable.safeParse(text);
+      return parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+    };
+    expect(problems(undefined)).toEqual([]);
+    expect(problems('[{"code":"eu-west","name":"Western Europe","zones":["Europe/Dublin"]}]')).toEqual([]);
+    expect(problems('[{"code":"eu-west","zones":["UTC"]}]')).toEqual(['is invalid: 0.name is required but missing.']);
+    expect(problems('[{"code":"eu-west","name":"x","zones":["Europe/Dublinn"]}]')).toEqual([expect.stringContaining('Europe/Dublinn')]);
+    expect(problems('[{"code":"eu-west","name":"x","zones":["UTC"]},{"code":"eu-west","name":"y","zones":["UTC"]}]')).toEqual(['Custom region eu-west is defined twice.']);
   });
 });

@@ -34,9 +34,9 @@ export function parseCustomRegions(text: string | undefined): CustomRegion[] {
   } catch (error) {
     throw new RegionError(RegionErrorCode.InvalidCustomRegion, `HOLDFAST_CUSTOM_REGIONS is not JSON (${(error as Error).message}); write an array such as [{"code":"eu-west","name":"Western Europe","zones":["Europe/Dublin"]}].`);
   }
-  const parsed = z.array(CustomRegionSchema).safeParse(raw);
+  const parsed = z.array(CustomRegionSchema).safeParse(raw, { error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required but missing' : undefined) });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `[${issue.path.join('.')}] ${issue.message}`).join('; ');
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(the whole value)'} ${issue.message}`).join('; ');
     throw new RegionError(RegionErrorCode.InvalidCustomRegion, `HOLDFAST_CUSTOM_REGIONS is invalid: ${problems}.`);
   }
   return parsed.data;
@@ -104,3 +104,20 @@ export class RegionCatalog {
     return this.get(code).zone;
   }
 }
+
+/**
+ * HOLDFAST_CUSTOM_REGIONS as a service's environment reads it: checked whole at boot (the JSON, each
+ * entry, the zones, codes given twice), so a mistake is listed with the other variables' instead
+ * of failing the region catalog's construction later.
+ */
+export const CustomRegionsVariable = z
+  .string()
+  .optional()
+  .superRefine((text, context) => {
+    try {
+      new RegionCatalog(parseCustomRegions(text));
+    } catch (error) {
+      if (!(error instanceof RegionError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message.replace(/^HOLDFAST_CUSTOM_REGIONS /, '') });
+    }
+  });

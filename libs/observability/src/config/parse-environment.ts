@@ -11,8 +11,8 @@ export const serviceEnvironmentSchema = (defaultPort: number) =>
  * Parses a service's environment once at boot. A bad value stops the process with every problem
  * listed, rather than surfacing later as a confusing failure.
  */
-export function parseEnvironment<S extends z.ZodType>(service: string, schema: S, environment: NodeJS.ProcessEnv): z.infer<S> {
-  const parsed = schema.safeParse(environment);
+export function parseEnvironment<S extends z.ZodType>(service: string, schema: S, environment: NodeJS.ProcessEnv, errorMap?: z.core.$ZodErrorMap): z.infer<S> {
+  const parsed = schema.safeParse(environment, errorMap ? { error: errorMap } : undefined);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`${service}: invalid configuration:\n${problems}\nFix the variables above (README.md lists each with its default).`);

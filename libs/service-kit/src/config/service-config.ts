@@ -3,6 +3,7 @@ import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observabil
 import { TeamSchema } from '@holdfast/contracts';
 import { z } from 'zod';
 import { hashApiKey } from '../auth/api-key';
+import { requestErrorMap } from '../http/request-schema';
 import {
   kafkaEnvironmentSchema,
   kafkaSettingsFrom,
@@ -67,7 +68,8 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   extra?: Own,
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
   const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape, ...ledgerEnvironmentSchema.shape, ...authEnvironmentSchema.shape };
-  const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment);
+  // Worded as request refusals are ("must be at least 1"), not zod's "Too small: expected number to be >=1".
+  const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment, requestErrorMap);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
     port: env.PORT,

@@ -23,7 +23,9 @@ export interface HttpLimits {
  * /docs-json) with bearer-key auth, graceful shutdown.
  */
 export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription, limits: HttpLimits): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false });
+  // A provider that fails to build (HOLDFAST_CUSTOM_REGIONS naming a bad region) rejects here, so runService says it in one
+  // line; Nest's default logs it with a stack and exits on its own.
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(bootQuietLogger(app.get(Logger)));
   app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.

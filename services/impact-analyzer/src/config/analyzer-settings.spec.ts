@@ -26,7 +26,9 @@ describe('analyzer settings', () => {
   });
 
   it('refuses a bad JSON variable at boot, naming it and the field', () => {
-    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"onSignalLoss":"panic"}}}' })).toThrow(/ANALYZER_DETECTION: \[regions\.IR\.onSignalLoss\]/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"onSignalLoss":"panic"}}}' })).toThrow(/\n {2}ANALYZER_DETECTION: regions\.IR\.onSignalLoss must be one of ignore, notify, hold\n/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":"high"}}}' })).toThrow(/ANALYZER_DETECTION: regions\.IR\.sensitivity must be a number\n/);
+    expect(() => parse({ SAMPLE_BATCH_MAX: '-5' })).toThrow(/SAMPLE_BATCH_MAX: must be at least 1\n/);
     expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/ANALYZER_DETECTION is not JSON/);
     expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);

@@ -1,3 +1,5 @@
+import { CustomRegionsVariable } from '@holdfast/regions';
+import { requestErrorMap } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** What happens when a region's samples stop: nothing, a warning (metric and log), or a surge (fail closed). */
@@ -66,9 +68,9 @@ const jsonVariable = <S extends z.ZodType>(name: string, schema: S, fallback: st
         context.addIssue({ code: 'custom', message: `${name} is not JSON (${(error as Error).message})` });
         return z.NEVER;
       }
-      const parsed = schema.safeParse(raw);
+      const parsed = schema.safeParse(raw, { error: requestErrorMap });
       if (!parsed.success) {
-        context.addIssue({ code: 'custom', message: `${name}: ${parsed.error.issues.map((issue) => `[${issue.path.join('.')}] ${issue.message}`).join('; ')}` });
+        context.addIssue({ code: 'custom', message: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(the whole value)'} ${issue.message}`).join('; ') });
         return z.NEVER;
       }
       return parsed.data as z.infer<S>;
@@ -81,7 +83,7 @@ const labelList = z
 
 /** The analyzer's own variables, each with its documented default (README.md, Configuration). */
 export const analyzerEnvironment = {
-  HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
+  HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
   ANALYZER_DETECTION: jsonVariable('ANALYZER_DETECTION', DetectionSettingsSchema, '{}'),
   SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.

@@ -1,3 +1,4 @@
+import { CustomRegionsVariable } from '@holdfast/regions';
 import { z } from 'zod';
 
 /** The planner's own environment variables, each with its documented default (README, Configuration). */
@@ -7,7 +8,7 @@ export const plannerEnvironment = {
   HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
-  HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
+  HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
 export interface PlannerSettings {

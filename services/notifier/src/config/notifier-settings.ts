@@ -1,3 +1,4 @@
+import { CustomRegionsVariable } from '@holdfast/regions';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -29,7 +30,7 @@ export const notifierEnvironment = {
   NOTIFIER_CIRCUIT_RESET_MS: milliseconds(30_000),
   // Alerts are posted with endsAt this far ahead and re-posted at a third of it, so Alertmanager never lets them lapse.
   NOTIFIER_ALERT_TTL_MS: milliseconds(15 * 60_000),
-  HOLDFAST_CUSTOM_REGIONS: z.string().optional(),
+  HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
 export interface NotifierSettings {
