@@ -103,6 +103,11 @@ describe('size bounds', () => {
     );
   });
 
+  it('and formats are said in words', () => {
+    const Hook = z.strictObject({ target: z.url(), id: z.uuid() });
+    expect(() => parseRequest(Hook, { target: 'notaurl', id: '42' }, body)).toThrow('target must be a URL such as https://example.com/path; id must be a UUID');
+  });
+
   it('of numbers are said in words too', () => {
     const Page = z.strictObject({ limit: z.number().int().min(1).max(500), share: z.number().positive() });
     expect(() => parseRequest(Page, { limit: 100_000, share: 0 }, body)).toThrow('limit must be at most 500; share must be more than 0');

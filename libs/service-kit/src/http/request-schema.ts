@@ -11,12 +11,21 @@ export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'too_big' || issue.code === 'too_small') return sizeBound(issue);
   // zod says 'Invalid option: expected one of "minor"|"major"'.
   if (issue.code === 'invalid_value') return issue.values.length === 1 ? `must be ${String(issue.values[0])}` : `must be one of ${issue.values.map(String).join(', ')}`;
+  // zod says "Invalid URL", "Invalid UUID".
+  if (issue.code === 'invalid_format') return FORMAT[issue.format];
   if (issue.code !== 'invalid_type') return undefined;
   if (issue.input === undefined) return 'is required but missing';
   // A query's text coerced to a number: zod would say "expected number, received NaN".
   if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
   // zod says "Invalid input: expected string, received number".
   return EXPECTED_TYPE[issue.expected];
+};
+
+const FORMAT: Record<string, string> = {
+  url: 'must be a URL such as https://example.com/path',
+  uuid: 'must be a UUID',
+  datetime: 'must be an ISO-8601 instant such as 2026-06-14T21:00:00Z',
+  email: 'must be an email address',
 };
 
 const EXPECTED_TYPE: Record<string, string> = {
