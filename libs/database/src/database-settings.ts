@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const databaseEnvironmentSchema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(DEFAULT_DATABASE_URL),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, such as postgres://user@127.0.0.1:5432/holdfast' }).default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   // disable: plaintext (the local server); require: encrypted, certificate not checked; verify-full: encrypted and the server's certificate checked.
   DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).default('disable'),

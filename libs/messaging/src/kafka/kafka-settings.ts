@@ -10,7 +10,7 @@ export const kafkaEnvironmentSchema = z.object({
     .string()
     .default(DEFAULT_KAFKA_BROKERS)
     .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1, 'name at least one broker as host:port, such as 127.0.0.1:19092')),
   // Namespaces every topic and consumer group (e.g. "staging."); tests use it to run files side by side.
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-" only').default(''),
   // A consumed message larger than this is dead-lettered unread, so one huge message cannot stall a partition;

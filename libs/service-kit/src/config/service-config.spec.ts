@@ -33,7 +33,7 @@ describe('serviceConfigFromEnvironment', () => {
 
   it('refuses a bad environment with every problem named and where the defaults are', () => {
     expect(() => serviceConfigFromEnvironment(identity, { PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'no-port', KAFKA_TOPIC_PREFIX: 'Staging!', OUTBOX_RETENTION_HOURS: '0' })).toThrow(
-      /maintenance-planner: invalid configuration:\n {2}PORT: .*\n {2}DATABASE_URL: .*\n {2}KAFKA_BROKERS.*: each broker is host:port\n {2}KAFKA_TOPIC_PREFIX: .*\n {2}OUTBOX_RETENTION_HOURS: .*\nFix the variables above \(README.md lists each with its default\)\./,
+      /maintenance-planner: invalid configuration:\n {2}PORT: must be a number\n {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL, such as .*\n {2}KAFKA_BROKERS.*: each broker is host:port\n {2}KAFKA_TOPIC_PREFIX: .*\n {2}OUTBOX_RETENTION_HOURS: .*\nFix the variables above \(README.md lists each with its default\)\./,
     );
   });
 

@@ -1,5 +1,6 @@
 import { CustomRegionsVariable } from '@holdfast/regions';
 import { z } from 'zod';
+import { AddressPolicy } from '../outbound/address-policy';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -15,7 +16,17 @@ export const notifierEnvironment = {
   // Where Slack messages link the explanation of a hold: <url>/v1/windows/{id}/explanation.
   NOTIFIER_PLANNER_URL: z.url({ error: 'must be a URL such as http://127.0.0.1:3001' }).default('http://127.0.0.1:3001'),
   // Comma-separated addresses, CIDR ranges or address:port pairs that outbound requests may reach although private or loopback.
-  NOTIFIER_OUTBOUND_ALLOW: z.string().default(''),
+  // Checked at boot with the other variables rather than when the outbound client is built.
+  NOTIFIER_OUTBOUND_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((list, context) => {
+      try {
+        new AddressPolicy(list);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^NOTIFIER_OUTBOUND_ALLOW /, '') });
+      }
+    }),
   NOTIFIER_DELIVERY_TIMEOUT_MS: milliseconds(5_000),
   NOTIFIER_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   NOTIFIER_RETRY_BASE_MS: milliseconds(1_000),
