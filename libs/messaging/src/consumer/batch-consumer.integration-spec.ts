@@ -281,7 +281,12 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
     try {
       const events = Array.from({ length: 12 }, (_, index) => sample('PE', index));
       await crashBed.publisher.publish(...events);
-      const ends = await logEnds(crashBed);
+      // The topic is brand new: the admin client may still be learning its partitions' leaders.
+      const ends = await expectEventually(async () => {
+        const found = await logEnds(crashBed);
+        expect([...found.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(events.length);
+        return found;
+      });
       const group = `fenced-${++groups}`;
       // Kafka never takes this consumer's offsets: stopping it is a crash after its transactions committed.
       const dying = fencedConsumerFor({ group, on: crashBed, kafka: refusingCommits(crashBed.kafka, () => true) });
