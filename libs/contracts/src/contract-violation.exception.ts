@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CodedError } from './coded-error';
+import { issueInWords } from './issue-wording';
 
 export const ContractViolationCode = {
   UnknownTopic: 'unknown-topic',
@@ -38,14 +39,18 @@ const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
 export const isMissing = (issue: z.core.$ZodIssue, input: unknown): boolean =>
   issue.code !== 'custom' && valueAt(input, issue.path) === undefined;
 
+// zod's own English messages ("Invalid input: ...", "Too big: ..."); a schema's message (ours start with "must") is kept as written.
+const ZOD_DEFAULT = /^(?:Invalid |Too (?:big|small):)/;
+
 /**
- * One sentence per issue, e.g. "surge.started payload field evidence.score: Invalid input: expected
- * number, received string"; `whole` names the validated value, `part` prefixes the path of a field in it.
+ * One sentence per issue, e.g. "surge.started payload field evidence.score: must be a number";
+ * `whole` names the validated value, `part` prefixes the path of a field in it.
  */
 export const describeIssues = (issues: readonly z.core.$ZodIssue[], input: unknown, whole: string, part: string): string =>
   issues
     .map((issue) => {
       const where = issue.path.length === 0 ? whole : `${part} ${formatPath(issue.path)}`;
-      return `${where}: ${isMissing(issue, input) ? 'is required but missing' : issue.message}`;
+      const message = isMissing(issue, input) ? 'is required but missing' : ((ZOD_DEFAULT.test(issue.message) ? issueInWords(issue) : undefined) ?? issue.message);
+      return `${where}: ${message}`;
     })
     .join('; ');

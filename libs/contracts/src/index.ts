@@ -44,3 +44,4 @@ export { KafkaHeadersSchema, decodeEvent, encodeEvent, encodeEventEnvelope, kafk
 export { EventExamples } from './event-examples';
 export { HeaderReader, headerText, headerTexts, type HeaderReading } from './header-reader';
 export { OUTSIDE_EVENT_NAMESPACE, decodeOutsideEvent, outsideEventId, outsideFormOf, type OutsideForm } from './outside-intake';
+export * from './issue-wording';

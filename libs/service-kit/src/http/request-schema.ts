@@ -1,3 +1,4 @@
+import { issueInWords } from '@holdfast/contracts';
 import type { z } from 'zod';
 import { DomainError, type FieldProblem } from '../errors/domain.error';
 
@@ -7,52 +8,12 @@ import { DomainError, type FieldProblem } from '../errors/domain.error';
  * wins over this map.
  */
 export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
-  // zod says "Too big: expected string to have <=200 characters"; a caller reads the bound in words.
-  if (issue.code === 'too_big' || issue.code === 'too_small') return sizeBound(issue);
-  // zod says 'Invalid option: expected one of "minor"|"major"'.
-  if (issue.code === 'invalid_value') return issue.values.length === 1 ? `must be ${String(issue.values[0])}` : `must be one of ${issue.values.map(String).join(', ')}`;
-  // zod says "Invalid URL", "Invalid UUID".
-  if (issue.code === 'invalid_format') return FORMAT[issue.format];
-  if (issue.code !== 'invalid_type') return undefined;
-  if (issue.input === undefined) return 'is required but missing';
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required but missing';
   // A query's text coerced to a number: zod would say "expected number, received NaN".
-  if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
-  // zod says "Invalid input: expected string, received number".
-  return EXPECTED_TYPE[issue.expected];
+  if (issue.code === 'invalid_type' && typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
+  // "must be at most 200 characters", "must be one of minor, major", where zod says "Too big: expected string to have <=200 characters".
+  return issueInWords(issue);
 };
-
-const FORMAT: Record<string, string> = {
-  url: 'must be a URL such as https://example.com/path',
-  uuid: 'must be a UUID',
-  datetime: 'must be an ISO-8601 instant such as 2026-06-14T21:00:00Z',
-  email: 'must be an email address',
-};
-
-const EXPECTED_TYPE: Record<string, string> = {
-  string: 'must be text',
-  number: 'must be a number',
-  int: 'must be a whole number',
-  boolean: 'must be true or false',
-  array: 'must be a list',
-  object: 'must be an object',
-};
-
-function sizeBound(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall>): string | undefined {
-  if (issue.origin === 'number' || issue.origin === 'int') {
-    const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
-    if (issue.inclusive === false) return `must be ${issue.code === 'too_big' ? 'less' : 'more'} than ${bound}`;
-    return `must be at ${issue.code === 'too_big' ? 'most' : 'least'} ${bound}`;
-  }
-  const unit = issue.origin === 'string' ? 'characters' : issue.origin === 'array' || issue.origin === 'set' ? 'items' : undefined;
-  if (unit === undefined) return undefined;
-  const verb = unit === 'characters' ? 'be' : 'hold';
-  const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
-  if (issue.exact) return `must ${verb} exactly ${bound} ${unit}`;
-  if (issue.code === 'too_big') return `must ${verb} at most ${bound - (issue.inclusive === false ? 1 : 0)} ${unit}`;
-  const minimum = bound + (issue.inclusive === false ? 1 : 0);
-  if (minimum === 1) return unit === 'characters' ? 'must not be empty' : 'must hold at least one item';
-  return `must ${verb} at least ${minimum} ${unit}`;
-}
 
 /** Each issue as a problem document's `errors` list names it, an unknown field under its own name; `root` stands for the whole input. */
 export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
