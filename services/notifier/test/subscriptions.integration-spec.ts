@@ -43,12 +43,24 @@ describe('notifier /v1/subscriptions', () => {
       // Stored and listed in clear, unlike a secret: refused, with what to use instead.
       [{ channel: 'alertmanager', target: 'https://ops:hunter2@alertmanager.example.com' }, 'target', /must not carry a user name or password .*give a token as secret/],
       [{ channel: 'webhook', target: 'https://ops@hooks.example.com/holdfast' }, 'target', /the receiver checks the signature/],
+      // A name is resolved when the subscription is made, so one that only reaches refused addresses is told at once.
+      [{ channel: 'webhook', target: 'http://localhost:1/hook' }, 'target', /^is refused: localhost resolves to 127\.0\.0\.1 is a loopback address/],
     ];
     for (const [body, path, message] of cases) {
       const response = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', ...body });
       expect(response.status).toBe(422);
       const problem = await json<Problem>(response);
       expect(problem).toMatchObject({ code: 'invalid-subscription', errors: [{ path, message: expect.stringMatching(message) }] });
+    }
+  });
+
+  it('takes a host name that resolves to an allowed address, and one that does not resolve yet', async () => {
+    const port = new URL(receiver.url).port;
+    for (const target of [`http://localhost:${port}/hook`, 'https://hooks.holdfast-receiver.invalid/hook']) {
+      const response = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', channel: 'webhook', target });
+      expect(response.status, target).toBe(201);
+      // Gone again, so the listings of the tests after see only their own.
+      expect((await notifier.call('DELETE', `/v1/subscriptions/${(await json<{ id: string }>(response)).id}`)).status).toBe(204);
     }
   });
 

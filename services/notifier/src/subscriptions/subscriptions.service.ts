@@ -3,12 +3,14 @@ import { Clock, InjectServiceConfig, type FieldProblem, type ServiceConfig } fro
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource, IsNull, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ChannelName } from '../channels/channel-name';
 import { generateWebhookSecret, isWebhookSecret } from '../channels/webhook/webhook-signature';
 import type { NotifierSettings } from '../config/notifier-settings';
 import { AddressPolicy } from '../outbound/address-policy';
+import { systemLookup } from '../outbound/outbound-http.client';
 import type { CreateSubscription, UpdateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity } from './subscription.entity';
@@ -44,6 +46,8 @@ export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
 });
 
 const STRICT_POLICY = new AddressPolicy('');
+// A resolver that does not answer in this time leaves the check to the deliveries.
+const NAME_CHECK_TIMEOUT_MS = 1_000;
 
 // A Slack incoming-webhook URL is its own credential: only the origin is shown, the whole URL is sealed.
 const shownSlackTarget = (url: string): string => `${new URL(url).origin}/…`;
@@ -71,7 +75,7 @@ export class SubscriptionsService {
   /** Creates a subscription; the response carries the secret this once (a generated webhook secret included). */
   async create(request: CreateSubscription, actor: string): Promise<SubscriptionView & { secret?: string }> {
     const secret = request.channel === 'webhook' ? (request.secret ?? generateWebhookSecret()) : request.channel === 'slack' ? request.target : request.secret;
-    this.validate(request.channel, { ...request, secret: request.channel === 'slack' ? request.secret : secret });
+    await this.validate(request.channel, { ...request, secret: request.channel === 'slack' ? request.secret : secret });
     const id = uuidv7();
     const now = this.clock.now();
     const subscription = await this.repository().save({
@@ -104,7 +108,7 @@ export class SubscriptionsService {
 
   async update(id: string, patch: UpdateSubscription): Promise<SubscriptionView> {
     const subscription = await this.get(id);
-    this.validate(subscription.channel, { target: patch.target ?? null, secret: patch.secret, filters: patch.filters });
+    await this.validate(subscription.channel, { target: patch.target ?? null, secret: patch.secret, filters: patch.filters });
     const changes: Partial<SubscriptionEntity> = { updatedAt: this.clock.now() };
     if (patch.ownerTeam !== undefined) changes.ownerTeam = patch.ownerTeam;
     if (patch.description !== undefined) changes.description = patch.description;
@@ -134,12 +138,13 @@ export class SubscriptionsService {
     return { secret, targetUrl: subscription.channel === 'slack' && secret ? secret : subscription.target };
   }
 
-  private validate(channel: ChannelName, fields: { target?: string | null; secret?: string; filters?: { regions: string[] } }): void {
+  private async validate(channel: ChannelName, fields: { target?: string | null; secret?: string; filters?: { regions: string[] } }): Promise<void> {
     const errors: FieldProblem[] = [];
     if (fields.target) {
       const url = new URL(fields.target);
       const host = url.hostname.replace(/^\[|\]$/g, '');
-      const refusal = isIP(host) ? this.policy.refusal(host, Number(url.port || (url.protocol === 'https:' ? 443 : 80))) : undefined;
+      const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      const refusal = isIP(host) ? this.policy.refusal(host, port) : await this.nameRefusal(host, port);
       if (refusal) errors.push({ path: 'target', code: 'refused-address', message: `is refused: ${refusal}` });
       if (channel === 'slack' && url.protocol !== 'https:' && !this.isAllowedPlainHttp(url)) errors.push({ path: 'target', message: 'must be an https:// Slack incoming-webhook URL' });
       // Only Slack's target is sealed (it is the credential); any other is stored and listed as it is.
@@ -158,6 +163,18 @@ export class SubscriptionsService {
       }
     }
     if (errors.length > 0) throw new InvalidSubscription(errors);
+  }
+
+  /**
+   * Why a host name cannot be delivered to as it resolves now: every address it gives is refused.
+   * Deliveries check the address they connect to again, so this only tells the caller early (localhost
+   * would otherwise be taken, and every delivery refused); a name that does not resolve yet is taken.
+   */
+  private async nameRefusal(host: string, port: number): Promise<string | undefined> {
+    const addresses = await Promise.race([systemLookup(host).catch(() => []), delay(NAME_CHECK_TIMEOUT_MS, [], { ref: false })]);
+    const refusals = addresses.map(({ address }) => this.policy.refusal(address, port));
+    if (addresses.length === 0 || refusals.some((refusal) => refusal === undefined)) return undefined;
+    return `${host} resolves to ${refusals.join('; ')}`;
   }
 
   // Plain http is for receivers the allow-list names (tests, a local relay); Slack itself is https only.
