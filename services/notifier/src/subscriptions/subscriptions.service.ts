@@ -174,7 +174,7 @@ export class SubscriptionsService {
     const addresses = await Promise.race([systemLookup(host).catch(() => []), delay(NAME_CHECK_TIMEOUT_MS, [], { ref: false })]);
     const refusals = addresses.map(({ address }) => this.policy.refusal(address, port));
     if (addresses.length === 0 || refusals.some((refusal) => refusal === undefined)) return undefined;
-    return `${host} resolves to ${refusals.join('; ')}`;
+    return `${host} resolves only to addresses refused here: ${refusals.join('; ')}`;
   }
 
   // Plain http is for receivers the allow-list names (tests, a local relay); Slack itself is https only.
