@@ -41,6 +41,9 @@ const MARK_BATCH = prepared('UPDATE outbox_message SET published_at = now() WHER
 const MARK_SENT = prepared('UPDATE outbox_message SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL');
 const REFUSE_ROWS = prepared('UPDATE outbox_message SET refused_at = now(), refusal = r.refusal FROM unnest($1::bigint[], $2::text[]) AS r(id, refusal) WHERE outbox_message.id = r.id');
 
+/** How long, and for how many rows at most, the relay remembers what its rounds sent (a hand-over comes right after its commit). */
+const SENT_MEMORY_MS = 30_000;
+const SENT_MEMORY_MAX = 10_000;
 /** Calls of committedAlone held for the next send, at most; past it, a round reads the rows from the table. */
 const MAX_DIRECT_HANDOVERS = 100;
 
@@ -82,6 +85,9 @@ export class OutboxRelay {
   private signalled = false;
   // Rows committed alone in this process (OutboxWriter), sent before the next round.
   private direct: (readonly CommittedRow[])[] = [];
+  // Event ids rounds published lately, oldest first, with when: a row's hand-over can come during or
+  // after the round that read it (woken by the same commit), and must not send it a second time.
+  private readonly sentByRounds = new Map<string, number>();
   // When the poll runs a round if nothing else did.
   private pollDueAt = 0;
   // When the first wake-up since the last round came, for the wake step of the relay histogram.
@@ -134,8 +140,8 @@ export class OutboxRelay {
   /**
    * Rows just committed in this process that were the only unpublished ones when they were written
    * (OutboxWriter.publishThrough): the leader sends them next, as the writer laid them out, and
-   * marks them, with no round to read them back. A round that read them all the same (one woken at
-   * the same moment) publishes them in order, and this only sends them again: consumers drop the copy.
+   * marks them, with no round to read them back. A round that read them all the same (one woken by
+   * their commit) publishes them in order; a hand-over of rows a round sent is dropped.
    */
   committedAlone(rows: readonly CommittedRow[]): void {
     if (!this.leader) return;
@@ -235,7 +241,7 @@ export class OutboxRelay {
    */
   private async publishDirect(): Promise<void> {
     const leader = this.leader;
-    const rows = this.direct.splice(0).flat();
+    const rows = this.direct.splice(0).flat().filter((row) => !this.sentByRounds.has(row.eventId));
     if (!leader || rows.length === 0) return;
     const began = process.hrtime.bigint();
     const wokenAt = this.wokenAt;
@@ -327,12 +333,23 @@ export class OutboxRelay {
       );
     }
     this.refusedCounter?.inc(refused.length);
+    this.rememberSent(sendable.map(({ row }) => row.event_id));
     if (wokenAt !== undefined) this.stepSeconds?.observe({ step: 'wake' }, Number(began - wokenAt) / 1e9);
     this.stepSeconds?.observe({ step: 'read' }, Number(read - began) / 1e9);
     this.stepSeconds?.observe({ step: 'send' }, Number(sent - read) / 1e9);
     this.stepSeconds?.observe({ step: 'mark' }, Number(process.hrtime.bigint() - sent) / 1e9);
     this.publishedCounter?.inc(sendable.length);
     return rows.length;
+  }
+
+  /** Keeps the ids a round sent for SENT_MEMORY_MS (at most SENT_MEMORY_MAX of them), so a late hand-over of the same rows is dropped. */
+  private rememberSent(eventIds: readonly string[]): void {
+    const now = Date.now();
+    for (const id of eventIds) this.sentByRounds.set(id, now);
+    for (const [id, at] of this.sentByRounds) {
+      if (now - at < SENT_MEMORY_MS && this.sentByRounds.size <= SENT_MEMORY_MAX) break;
+      this.sentByRounds.delete(id);
+    }
   }
 
   /** The rows to send, with their payload bytes, and those over the message limit with the reason. */
