@@ -53,3 +53,27 @@ describe('EventConsumer: every event type of its topic is handled or ignored on 
     void new EventConsumer({ ...base, topic: Topics.trafficSamples, batch: { handler: async (events: HoldfastEvent<'surge.started'>[]) => void events } });
   });
 });
+
+describe('EventConsumer: stopping', () => {
+  it('stops a consumer that has no running group to pause (crashed and waiting to restart while its broker is away)', async () => {
+    const calls: string[] = [];
+    const crashed = {
+      events: { GROUP_JOIN: 'consumer.group_join' },
+      on: () => () => undefined,
+      connect: async () => void calls.push('connect'),
+      subscribe: async () => void calls.push('subscribe'),
+      run: async () => void calls.push('run'),
+      // What kafkajs throws when its runner crashed and has not joined the group again.
+      pause: () => {
+        throw new Error('Consumer group was not initialized, consumer#run must be called first');
+      },
+      commitOffsets: async () => void calls.push('commit'),
+      stop: async () => void calls.push('stop'),
+      disconnect: async () => void calls.push('disconnect'),
+    };
+    const consumer = new EventConsumer({ ...base, kafka: { consumer: () => crashed } as unknown as Kafka, handlers: { 'surge.started': noop }, ignore: ['surge.updated', 'surge.cleared'] });
+    await consumer.start();
+    await expect(consumer.stop()).resolves.toBeUndefined();
+    expect(calls).toEqual(['connect', 'subscribe', 'run', 'stop', 'disconnect']);
+  });
+});

@@ -238,7 +238,7 @@ export class EventConsumer<T extends TopicName> {
     clearInterval(this.commitTimer);
     if (this.running) {
       // Paused rather than stopped: kafkajs forgets the group when it stops, and a commit after that always fails.
-      this.consumer.pause([{ topic: physicalTopic(this.options.settings, this.options.topic) }]);
+      this.pauseIfRunning();
       await Promise.allSettled([...this.inFlight]);
       // The last chance to commit: a failure here would make the next owner redo work, so try a few times.
       for (let attempt = 1; attempt <= 3 && !(await this.commit()); attempt++) await delay(100 * attempt);
@@ -246,6 +246,18 @@ export class EventConsumer<T extends TopicName> {
       this.running = false;
     }
     await this.consumer.disconnect();
+  }
+
+  /**
+   * Pauses the topic; a consumer that crashed and is waiting to restart (its broker away) has no
+   * group to pause, and kafkajs throws for it: there is nothing in flight to hold then, and stopping goes on.
+   */
+  private pauseIfRunning(): void {
+    try {
+      this.consumer.pause([{ topic: physicalTopic(this.options.settings, this.options.topic) }]);
+    } catch (error) {
+      this.options.logger.info({ err: error, topic: this.options.topic }, 'consumer had no running group to pause (restarting after a crash); stopping it');
+    }
   }
 
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
