@@ -107,17 +107,20 @@ export class RegionCatalog {
 
 /**
  * HOLDFAST_CUSTOM_REGIONS as a service's environment reads it: checked whole at boot (the JSON, each
- * entry, the zones, codes given twice), so a mistake is listed with the other variables' instead
- * of failing the region catalog's construction later.
+ * entry, the zones, codes given twice) and given parsed, so a mistake is listed with the other
+ * variables' and the catalog is built from the regions without reading the text again.
  */
 export const CustomRegionsVariable = z
   .string()
   .optional()
-  .superRefine((text, context) => {
+  .transform((text, context): CustomRegion[] => {
     try {
-      new RegionCatalog(parseCustomRegions(text));
+      const regions = parseCustomRegions(text);
+      new RegionCatalog(regions);
+      return regions;
     } catch (error) {
       if (!(error instanceof RegionError)) throw error;
       context.addIssue({ code: 'custom', message: error.message.replace(/^HOLDFAST_CUSTOM_REGIONS /, '') });
+      return z.NEVER;
     }
   });

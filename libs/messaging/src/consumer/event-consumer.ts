@@ -17,7 +17,7 @@ import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
 import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
-import { headersToSend, keptHeaders, storableText, type KeptHeaders } from '../dead-letter/kept-headers';
+import { keptHeaders, presentHeaders, storableText, type KeptHeaders } from '../dead-letter/kept-headers';
 import { messageBytes, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
 import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
@@ -535,8 +535,6 @@ export class EventConsumer<T extends TopicName> {
     const origin = logicalTopic(this.options.settings, topic);
     const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const kept = letters.map(({ message }) => (message.value?.length ?? 0) <= maxBytes);
-    // Read once for the record and the dead letter alike; key and headers go on as the bytes that came in.
-    const headers = letters.map(({ message }) => keptHeaders(message.headers));
     const recorded: { offset: string }[] = await transaction.query(RECORD_DEAD_LETTERS, [
       this.groupId,
       origin,
@@ -548,7 +546,7 @@ export class EventConsumer<T extends TopicName> {
       }),
       letters.map((letter) => storableText(letter.reason)),
       kept,
-      ...keptMessages(letters, kept, headers),
+      ...keptMessages(letters, kept),
     ]);
     const fresh = new Set(recorded.map((row) => row.offset));
     const sentAt = letters.flatMap((letter, index) => (fresh.has(letter.message.offset) ? [index] : []));
@@ -568,7 +566,7 @@ export class EventConsumer<T extends TopicName> {
           value: message.value,
           eventType: eventTypeLabel(headerText(message.headers, 'ce_type')),
           headers: {
-            ...headersToSend(headers[index]),
+            ...presentHeaders(message.headers),
             [DeadLetterHeaders.reason]: reason,
             [DeadLetterHeaders.originTopic]: origin,
             [DeadLetterHeaders.originPartition]: String(partition),
@@ -695,16 +693,16 @@ async function admittedWhileApplying<R>(admitted: Promise<ReadonlySet<string> | 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The kept messages' bytes (keys and bodies, each in one buffer, with every row's length and start) and headers (one JSON array), as RECORD_DEAD_LETTERS takes them. */
-function keptMessages(letters: readonly DeadLetter[], kept: readonly boolean[], headers: readonly KeptHeaders[]): [Buffer, (number | null)[], number[], Buffer, (number | null)[], number[], string] {
+function keptMessages(letters: readonly DeadLetter[], kept: readonly boolean[]): [Buffer, (number | null)[], number[], Buffer, (number | null)[], number[], string] {
   const keys = new KeptBytes();
   const values = new KeptBytes();
-  const keptHeaders: (KeptHeaders | null)[] = [];
+  const headers: (KeptHeaders | null)[] = [];
   letters.forEach(({ message }, index) => {
     keys.add(kept[index] ? message.key : null);
     values.add(kept[index] ? message.value : null);
-    keptHeaders.push(kept[index] ? headers[index] : null);
+    headers.push(kept[index] ? keptHeaders(message.headers) : null);
   });
-  return [...keys.parameters(), ...values.parameters(), JSON.stringify(keptHeaders)];
+  return [...keys.parameters(), ...values.parameters(), JSON.stringify(headers)];
 }
 
 /** Byte strings sent as one binary parameter, each row taking its slice: an array literal would spell every byte out in hex. */

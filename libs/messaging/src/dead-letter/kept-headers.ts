@@ -29,6 +29,16 @@ export function keptHeaders(headers: IHeaders | undefined): KeptHeaders {
   return kept;
 }
 
+/** A consumed message's headers as they go out again at once (to its dead-letter topic): the same values, the absent ones left out. */
+export function presentHeaders(headers: IHeaders | undefined): MessageHeaders {
+  const present: MessageHeaders = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) present[name] = value;
+  }
+  return present;
+}
+
 /** Kept headers as they go out again; rows recorded before values were kept as bytes hold text only, read the same way. */
 export function headersToSend(kept: KeptHeaders): MessageHeaders {
   const headers: MessageHeaders = {};

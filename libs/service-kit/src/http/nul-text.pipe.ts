@@ -1,6 +1,5 @@
 import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
-import { DomainError } from '../errors/domain.error';
-import { nulProblems } from './request-schema';
+import { invalidRequest, nulProblems } from './request-schema';
 
 /**
  * Every service's query parameters and path segments, refused with a 400 naming them when their
@@ -13,6 +12,6 @@ export class NulTextPipe implements PipeTransform {
     const inPath = metadata.type === 'param';
     const errors = nulProblems(value, metadata.data ?? (inPath ? '(path)' : '(query)'));
     if (errors.length === 0) return value;
-    throw new DomainError(inPath ? 'invalid-path' : 'invalid-query', 400, `${inPath ? 'The path' : 'The query'} is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+    throw invalidRequest(inPath ? 'invalid-path' : 'invalid-query', inPath ? 'The path' : 'The query', errors);
   }
 }

@@ -65,5 +65,10 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, par
   const parsed = schema.safeParse(input, { error: requestErrorMap });
   const errors = parsed.success ? (part.nulCheckedByHandler ? [] : nulProblems(parsed.data, part.root)) : fieldProblems(parsed.error, part.root);
   if (errors.length === 0) return parsed.data as z.output<S>;
-  throw new DomainError(part.code, 400, `${part.what} is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+  throw invalidRequest(part.code, part.what, errors);
+}
+
+/** The 400 for a part of a request, every problem in its detail and in `errors`. */
+export function invalidRequest(code: string, what: string, errors: FieldProblem[]): DomainError {
+  return new DomainError(code, 400, `${what} is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
 }

@@ -1,4 +1,4 @@
-import { CustomRegionsVariable } from '@holdfast/regions';
+import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import { z } from 'zod';
 
@@ -103,7 +103,7 @@ export const analyzerEnvironment = {
 };
 
 export interface AnalyzerSettings {
-  customRegions: string | undefined;
+  customRegions: CustomRegion[];
   detection: { defaults: RegionPolicy; regions: Record<string, Partial<RegionPolicy>> };
   sampleBatchMax: number;
   sampleMaxAheadMs: number;

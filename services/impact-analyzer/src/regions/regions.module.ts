@@ -1,4 +1,4 @@
-import { parseCustomRegions, RegionCatalog } from '@holdfast/regions';
+import { RegionCatalog } from '@holdfast/regions';
 import { SERVICE_CONFIG, type ServiceConfig } from '@holdfast/service-kit';
 import { Global, Module } from '@nestjs/common';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
@@ -11,7 +11,7 @@ import { ZoneWarmUp } from './zone-warm-up';
     {
       provide: RegionCatalog,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: ServiceConfig<AnalyzerSettings>) => new RegionCatalog(parseCustomRegions(config.settings.customRegions)),
+      useFactory: (config: ServiceConfig<AnalyzerSettings>) => new RegionCatalog(config.settings.customRegions),
     },
     ZoneWarmUp,
   ],

@@ -1,4 +1,4 @@
-import { CustomRegionsVariable } from '@holdfast/regions';
+import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 
 /** The planner's own environment variables, each with its documented default (README, Configuration). */
@@ -18,7 +18,7 @@ export interface PlannerSettings {
   /** 0 turns the periodic sweep off (tests call it directly). */
   sweepIntervalMs: number;
   gateRetryAfterSeconds: number;
-  customRegions: string | undefined;
+  customRegions: CustomRegion[];
 }
 
 export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironment>>): PlannerSettings {

@@ -1,4 +1,4 @@
-import { parseCustomRegions, RegionCatalog } from '@holdfast/regions';
+import { RegionCatalog } from '@holdfast/regions';
 import { SERVICE_CONFIG, type ServiceConfig } from '@holdfast/service-kit';
 import { Controller, Get, Global, Module } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -24,7 +24,7 @@ export class RegionsController {
     {
       provide: RegionCatalog,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: ServiceConfig<PlannerSettings>) => new RegionCatalog(parseCustomRegions(config.settings.customRegions)),
+      useFactory: (config: ServiceConfig<PlannerSettings>) => new RegionCatalog(config.settings.customRegions),
     },
     LocalTimes,
   ],

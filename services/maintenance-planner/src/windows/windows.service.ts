@@ -1,7 +1,7 @@
 import { createEvent, type HoldfastEvent, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { atField, Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { atField, Clock, DomainError, InjectServiceConfig, invalidRequest, type ServiceConfig } from '@holdfast/service-kit';
 import { expandOccurrences, MAX_OCCURRENCES_LIMIT, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -217,7 +217,7 @@ export class WindowsService {
       const errors = [];
       if (Date.parse(next.startsAt) >= Date.parse(next.endsAt)) errors.push({ path: 'endsAt', message: 'must be after startsAt' });
       if (next.exdates.length > 0 && !next.recurrence) errors.push({ path: 'exdates', message: 'only a recurring window has exdates' });
-      if (errors.length) throw new DomainError('invalid-body', 400, `The request body is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+      if (errors.length) throw invalidRequest('invalid-body', 'The request body', errors);
       const changes = changedFields(row, request);
       if (changes.length === 0) return this.resource(tx, row);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));

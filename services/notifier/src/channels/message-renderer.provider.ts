@@ -1,4 +1,4 @@
-import { parseCustomRegions, RegionCatalog } from '@holdfast/regions';
+import { RegionCatalog } from '@holdfast/regions';
 import { SERVICE_CONFIG, type ServiceConfig } from '@holdfast/service-kit';
 import type { Provider } from '@nestjs/common';
 import type { NotifierSettings } from '../config/notifier-settings';
@@ -9,7 +9,7 @@ export const messageRendererProviders: Provider[] = [
   {
     provide: RegionCatalog,
     inject: [SERVICE_CONFIG],
-    useFactory: (config: ServiceConfig<NotifierSettings>) => new RegionCatalog(parseCustomRegions(config.settings.customRegions)),
+    useFactory: (config: ServiceConfig<NotifierSettings>) => new RegionCatalog(config.settings.customRegions),
   },
   {
     provide: MessageRenderer,

@@ -1,4 +1,4 @@
-import { CustomRegionsVariable } from '@holdfast/regions';
+import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 import { AddressPolicy } from '../outbound/address-policy';
 
@@ -60,7 +60,7 @@ export interface NotifierSettings {
   };
   circuit: { errorPercent: number; volume: number; resetMs: number };
   alertTtlMs: number;
-  customRegions: string | undefined;
+  customRegions: CustomRegion[];
 }
 
 export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnvironment>>): NotifierSettings {
