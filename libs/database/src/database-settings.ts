@@ -6,6 +6,8 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres
 export const databaseEnvironmentSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, such as postgres://user@127.0.0.1:5432/holdfast' }).default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  // How long a service starting beside its PostgreSQL waits for it to accept connections.
+  DATABASE_CONNECT_WAIT_SECONDS: z.coerce.number().min(0).max(3_600).default(30),
   // disable: plaintext (the local server); require: encrypted, certificate not checked; verify-full: encrypted and the server's certificate checked.
   DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).default('disable'),
   // A PEM file with the CA that signed the server's certificate; unset trusts the system's CAs.
@@ -17,11 +19,13 @@ export interface DatabaseSettings {
   /** The PostgreSQL schema the service owns; no service reads another's. */
   schema: string;
   poolSize: number;
+  /** How long a service's boot waits for PostgreSQL to accept connections. */
+  connectWaitMs: number;
   tls?: { verify: boolean; caFile?: string };
 }
 
 /** The settings for a service that owns `schema`, from its parsed environment. */
 export function databaseSettingsFrom(env: z.infer<typeof databaseEnvironmentSchema>, schema: string): DatabaseSettings {
   const tls = env.DATABASE_TLS === 'disable' ? {} : { tls: { verify: env.DATABASE_TLS === 'verify-full', ...(env.DATABASE_TLS_CA_FILE ? { caFile: env.DATABASE_TLS_CA_FILE } : {}) } };
-  return { url: env.DATABASE_URL, schema, poolSize: env.DATABASE_POOL_SIZE, ...tls };
+  return { url: env.DATABASE_URL, schema, poolSize: env.DATABASE_POOL_SIZE, connectWaitMs: env.DATABASE_CONNECT_WAIT_SECONDS * 1000, ...tls };
 }

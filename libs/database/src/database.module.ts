@@ -12,7 +12,8 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(options),
+          // The service's main waited for PostgreSQL (waitForDatabase) before Nest built anything: a failure here is said once, not retried with a stack each time.
+          useFactory: () => ({ ...dataSourceOptions(options), toRetry: () => false }),
           dataSourceFactory: async (config) => {
             const logger = new Logger('Database');
             const dataSource = new DataSource(config!);

@@ -4,5 +4,6 @@ export * from './database-settings';
 export * from './data-source.factory';
 export * from './migration-runner';
 export * from './database-readiness.check';
+export * from './database-wait';
 export * from './database.module';
 export * from './migration-command';

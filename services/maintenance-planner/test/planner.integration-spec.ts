@@ -102,6 +102,18 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(in2026).toMatchObject({ version: 1, status: 'scheduled', priority: 'routine', surgePolicy: 'hold', nextOccurrence: { number: 1, status: 'scheduled' } });
     const lastYear = await api('POST', '/v1/windows', { title: 'Last year', ownerTeam: 'network-platform', footprint: { global: false, regions: ['IR'] }, startsAt: '2025-06-15T21:00:00Z', endsAt: '2025-06-15T22:00:00Z', plannedZone: 'UTC' });
     expect(lastYear).toMatchObject({ status: 422, body: { code: 'window-in-past', errors: [{ path: 'endsAt', message: 'ends before now' }] } });
+    // A mistyped year in the end: refused with the window's length, not planned to hold every surge's region for a century.
+    const typo = { title: 'Typo', ownerTeam: 'network-platform', footprint: { global: true, regions: [] }, startsAt: '2026-06-15T21:00:00Z', endsAt: '2126-06-15T22:00:00Z', plannedZone: 'UTC' };
+    expect(await api('POST', '/v1/windows', typo)).toMatchObject({ status: 422, body: { code: 'window-too-long' } });
+    // A daily window lasting a day and a half: each run would overlap the next.
+    const dailyTooLong = await api('POST', '/v1/windows', { ...typo, endsAt: '2026-06-17T09:00:00Z', recurrence: 'FREQ=DAILY' });
+    expect(dailyTooLong).toMatchObject({ status: 422, body: { code: 'overlapping-occurrences' } });
+    // 24 hours a day, every day, in Berlin: the day the clocks go forward is 23 hours long, so that run reaches into the next.
+    clock.set('2027-03-15T00:00:00Z');
+    const roundTheClock = await api('POST', '/v1/windows', { ...typo, startsAt: '2027-03-20T23:00:00Z', endsAt: '2027-03-21T23:00:00Z', plannedZone: 'Europe/Berlin', recurrence: 'FREQ=DAILY;COUNT=14' });
+    clock.set('2026-06-14T20:00:00Z');
+    expect(roundTheClock.status).toBe(422);
+    expect(roundTheClock.body.detail).toContain('The run starting 2027-03-27T23:00:00.000Z lasts until 2027-03-28T23:00:00.000Z, after the next run starts at 2027-03-28T22:00:00.000Z');
     expect(lastYear.body.detail).toBe('Every run of this window has ended by now (2026-06-14T20:00:00.000Z): the last ends 2025-06-15T22:00:00.000Z. Check the date; plan a window ahead of now.');
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.scheduled').find((event) => event.data.windowId === in2026.windowId)?.key).toBe(in2026.windowId));
   });
@@ -140,6 +152,13 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(moved.body).toMatchObject({ version: 3, nextOccurrence: { startsAt: '2026-07-02T10:00:00.000Z' } });
     const intoThePast = await api('PATCH', `/v1/windows/${window.windowId}`, { startsAt: '2026-06-01T10:00:00Z', endsAt: '2026-06-01T11:00:00Z', version: 3 });
     expect(intoThePast).toMatchObject({ status: 422, body: { code: 'window-in-past' } });
+    const aCenturyLong = await api('PATCH', `/v1/windows/${window.windowId}`, { endsAt: '2126-07-02T11:00:00Z', version: 3 });
+    expect(aCenturyLong).toMatchObject({ status: 422, body: { code: 'window-too-long', errors: [{ path: 'endsAt', message: 'more than 744 hours after startsAt' }] } });
+    expect(aCenturyLong.body.detail).toContain('876,577 hours (2026-07-02T10:00:00.000Z to 2126-07-02T11:00:00Z)');
+    const overlapping = await api('PATCH', `/v1/windows/${window.windowId}`, { endsAt: '2026-07-04T10:00:00Z', recurrence: 'FREQ=DAILY', version: 3 });
+    expect(overlapping).toMatchObject({ status: 422, body: { code: 'overlapping-occurrences', errors: [{ path: 'recurrence' }] } });
+    expect(overlapping.body.detail).toContain('The run starting 2026-07-02T10:00:00.000Z lasts until 2026-07-04T10:00:00.000Z, after the next run starts at 2026-07-03T10:00:00.000Z');
+    expect((await api('GET', `/v1/windows/${window.windowId}`)).body).toMatchObject({ version: 3, endsAt: '2026-07-02T11:00:00.000Z' });
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
   });
 

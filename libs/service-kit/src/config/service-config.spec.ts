@@ -9,7 +9,7 @@ describe('serviceConfigFromEnvironment', () => {
     expect(serviceConfigFromEnvironment(identity, {})).toEqual({
       port: 3001,
       logLevel: 'info',
-      database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5 },
+      database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5, connectWaitMs: 30_000 },
       kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '', maxMessageBytes: 1_048_576 },
       outbox: { retentionMs: 24 * 3_600_000 },
       ledger: { retentionMs: 7 * 86_400_000 },
@@ -22,11 +22,11 @@ describe('serviceConfigFromEnvironment', () => {
   it('reads every variable, and a service its own', () => {
     const config = serviceConfigFromEnvironment(
       identity,
-      { PORT: '8080', LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/h', DATABASE_POOL_SIZE: '9', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_TOPIC_PREFIX: 'staging.', OUTBOX_RETENTION_HOURS: '0.5', SURGE_THRESHOLD: '250' },
+      { PORT: '8080', LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/h', DATABASE_POOL_SIZE: '9', DATABASE_CONNECT_WAIT_SECONDS: '2.5', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_TOPIC_PREFIX: 'staging.', OUTBOX_RETENTION_HOURS: '0.5', SURGE_THRESHOLD: '250' },
       { SURGE_THRESHOLD: z.coerce.number().positive().default(1_000) },
     );
     expect(config).toMatchObject({ port: 8080, logLevel: 'debug', own: { SURGE_THRESHOLD: 250 } });
-    expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9 });
+    expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9, connectWaitMs: 2_500 });
     expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.', maxMessageBytes: 1_048_576 });
     expect(config.outbox).toEqual({ retentionMs: 30 * 60_000 });
   });

@@ -1,5 +1,5 @@
 import { Topics, TopicSpecs, type ConsumerGroup, type TopicName } from '@holdfast/contracts';
-import { createServiceDataSource, migrateFromCommandLine, type ServiceDataSourceOptions } from '@holdfast/database';
+import { createServiceDataSource, migrateFromCommandLine, waitForDatabase, type ServiceDataSourceOptions } from '@holdfast/database';
 import { MessagingMigrations } from '@holdfast/messaging';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
@@ -115,6 +115,11 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
       }
       runService(options.name, async () => {
         const config = definition.configFromEnvironment();
+        // Waited for before Nest builds the app, whose own connection retries print a stack trace each.
+        await waitForDatabase(definition.database(config), {
+          waitMs: config.database.connectWaitMs,
+          onWait: (message) => process.stderr.write(`${options.name}: ${message}\n`),
+        });
         return { app: await definition.createApp(config), port: config.port };
       });
     },

@@ -1,6 +1,6 @@
 import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain.error';
 import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
@@ -27,13 +27,49 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const problem = toProblem(exception, request.originalUrl ?? request.url);
+    const instance = request.originalUrl ?? request.url;
+    const allowed = exception instanceof NotFoundException ? allowedMethods(request) : [];
+    const problem = allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : toProblem(exception, instance);
+    if (allowed.length > 0) response.setHeader('Allow', allowed.join(', '));
     if (problem.status >= 500) this.logger.error({ err: exception, instance: problem.instance }, problem.detail);
     const retryAfter = problem.retryAfterSeconds;
     if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(Math.max(0, Math.ceil(retryAfter))));
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(problem.status).type('application/problem+json').json(problem);
   }
+}
+
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/**
+ * The methods the app's routes answer on this request's path, when its own method is not one of
+ * them: what a 405 names. Empty when the path has no route at all, or has one for the method.
+ */
+function allowedMethods(request: Request): string[] {
+  const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
+  const methods = new Set<string>();
+  for (const layer of stack) {
+    if (!layer.route || !layer.match(request.path)) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
+  }
+  // Express answers HEAD wherever it answers GET.
+  if (methods.has('GET')) methods.add('HEAD');
+  return methods.has(request.method.toUpperCase()) ? [] : [...methods].sort();
+}
+
+function methodNotAllowed(method: string, instance: string, allowed: readonly string[]): ProblemDetails {
+  return {
+    type: PROBLEM_TYPE_BASE + 'method-not-allowed',
+    title: titleOf(405),
+    status: 405,
+    detail: `${method} is not an operation on ${instance.split('?')[0]}: it answers ${allowed.join(', ')} (the OpenAPI document at /docs lists each).`,
+    instance,
+    code: 'method-not-allowed',
+    allowed: [...allowed],
+  };
 }
 
 export function toProblem(exception: unknown, instance: string): ProblemDetails {

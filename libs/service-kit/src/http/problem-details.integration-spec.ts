@@ -1,20 +1,10 @@
-import { testEnvironment } from '@holdfast/testing';
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { freePort, testEnvironment } from '@holdfast/testing';
+import { Controller, Get, type INestApplication, Module, NotFoundException, Param, Patch } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Kafka, logLevel } from 'kafkajs';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemDetailsFilter } from './problem-details.filter';
-
-/** A loopback port nothing listens on: connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let refusedPort = 0;
 
@@ -49,6 +39,14 @@ class FailingController {
   bug(): void {
     throw new TypeError("Cannot read properties of undefined (reading 'id')");
   }
+
+  @Get('things/:id')
+  thing(@Param('id') id: string): void {
+    throw new NotFoundException(`No thing ${id}`);
+  }
+
+  @Patch('things/:id')
+  changeThing(): void {}
 }
 
 @Module({ controllers: [FailingController] })
@@ -59,7 +57,8 @@ describe('problem details for a request whose dependency is away', () => {
   let base: string;
 
   beforeAll(async () => {
-    refusedPort = await closedPort();
+    // A loopback port nothing listens on: connecting to it is refused at once.
+    refusedPort = await freePort();
     app = await NestFactory.create(FailingModule, { logger: false });
     app.useGlobalFilters(new ProblemDetailsFilter());
     await app.listen(0, '127.0.0.1');
@@ -88,5 +87,25 @@ describe('problem details for a request whose dependency is away', () => {
     expect(response.status).toBe(500);
     expect(response.headers.get('retry-after')).toBeNull();
     expect(((await response.json()) as { code?: string }).code).toBeUndefined();
+  });
+
+  it('answers a method a path does not take with 405 and Allow, and a path nothing serves with 404', async () => {
+    const wrongMethod = await fetch(`${base}/things/42?x=1`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, PATCH');
+    expect(await wrongMethod.json()).toEqual({
+      type: 'https://holdfast.dev/problems/method-not-allowed',
+      title: 'Method Not Allowed',
+      status: 405,
+      detail: 'DELETE is not an operation on /things/42: it answers GET, HEAD, PATCH (the OpenAPI document at /docs lists each).',
+      instance: '/things/42?x=1',
+      code: 'method-not-allowed',
+      allowed: ['GET', 'HEAD', 'PATCH'],
+    });
+    // The route's own 404 (no such thing) stays a 404, and so does a path no route serves.
+    const missingThing = await fetch(`${base}/things/42`);
+    expect([missingThing.status, missingThing.headers.get('allow'), ((await missingThing.json()) as { detail: string }).detail]).toEqual([404, null, 'No thing 42']);
+    const nowhere = await fetch(`${base}/nowhere`, { method: 'DELETE' });
+    expect([nowhere.status, nowhere.headers.get('allow')]).toEqual([404, null]);
   });
 });

@@ -32,6 +32,8 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   app.use((error: { type?: string; message?: string } | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) =>
     next(error?.type === 'entity.parse.failed' ? new DomainError('invalid-json', 400, `The request body is not valid JSON: ${error.message}.`) : error),
   );
+  // Nothing tells a caller which framework answers.
+  app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new NulTextPipe());
   app.enableShutdownHooks();

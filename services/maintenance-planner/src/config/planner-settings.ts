@@ -4,6 +4,7 @@ import { z } from 'zod';
 /** The planner's own environment variables, each with its documented default (README, Configuration). */
 export const plannerEnvironment = {
   OCCURRENCE_HORIZON_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  WINDOW_MAX_DURATION_HOURS: z.coerce.number().int().min(1).max(24 * 3650).default(24 * 31),
   HOLD_HORIZON_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -13,6 +14,8 @@ export const plannerEnvironment = {
 
 export interface PlannerSettings {
   occurrenceHorizonMs: number;
+  /** A window lasting longer is refused as a likely typo. */
+  windowMaxDurationMs: number;
   holdHorizonMs: number;
   holdCooldownMs: number;
   /** 0 turns the periodic sweep off (tests call it directly). */
@@ -24,6 +27,7 @@ export interface PlannerSettings {
 export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironment>>): PlannerSettings {
   return {
     occurrenceHorizonMs: env.OCCURRENCE_HORIZON_DAYS * 86_400_000,
+    windowMaxDurationMs: env.WINDOW_MAX_DURATION_HOURS * 3_600_000,
     holdHorizonMs: env.HOLD_HORIZON_HOURS * 3_600_000,
     holdCooldownMs: env.HOLD_COOLDOWN_MINUTES * 60_000,
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,

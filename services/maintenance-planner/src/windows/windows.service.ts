@@ -43,6 +43,39 @@ function assertAhead(occurrences: readonly { end: Date }[], now: Date): void {
   });
 }
 
+/**
+ * A window longer than the configured maximum is most likely a mistyped end (the year, say): refused
+ * with its length, not stored to hold every surge's region for months.
+ */
+function assertNotTooLong(window: { startsAt: string; endsAt: string }, maxMs: number): void {
+  const lasts = Date.parse(window.endsAt) - Date.parse(window.startsAt);
+  if (lasts <= maxMs) return;
+  const hours = (ms: number) => `${Math.round(ms / 3_600_000).toLocaleString('en-US')} hours`;
+  throw new DomainError(
+    'window-too-long',
+    422,
+    `This window lasts ${hours(lasts)} (${window.startsAt} to ${window.endsAt}), longer than the ${hours(maxMs)} a window may last (WINDOW_MAX_DURATION_HOURS). Check endsAt, or plan the work as several windows.`,
+    { errors: [{ path: 'endsAt', message: `more than ${hours(maxMs)} after startsAt` }] },
+  );
+}
+
+/**
+ * Runs of one window that overlap (a run longer than the time between two starts, or a day made
+ * shorter by a DST change) would hold and gate the same work twice at once: refused, naming the first pair.
+ */
+function assertApart(occurrences: readonly { start: Date; end: Date }[]): void {
+  for (let index = 1; index < occurrences.length; index++) {
+    const [before, after] = [occurrences[index - 1], occurrences[index]];
+    if (before.end <= after.start) continue;
+    throw new DomainError(
+      'overlapping-occurrences',
+      422,
+      `The run starting ${before.start.toISOString()} lasts until ${before.end.toISOString()}, after the next run starts at ${after.start.toISOString()}: a run must end before the next begins. Shorten the window or recur less often.`,
+      { errors: [{ path: 'recurrence', message: 'runs overlap: each lasts longer than the time between two starts' }] },
+    );
+  }
+}
+
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
 export const MARK_MISSED = `UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
@@ -66,8 +99,10 @@ export class WindowsService {
     const now = this.clock.now();
     const id = uuidv7();
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
+    assertNotTooLong(request, this.config.settings.windowMaxDurationMs);
     const occurrences = this.expand({ startsAt: request.startsAt, endsAt: request.endsAt, plannedZone: request.plannedZone, recurrence: request.recurrence, exdates: request.exdates }, horizon);
     assertAhead(occurrences, now);
+    assertApart(occurrences);
     return this.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(
         `INSERT INTO maintenance_window (id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at, planned_zone,
@@ -222,8 +257,12 @@ export class WindowsService {
       if (changes.length === 0) return this.resource(tx, row);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
+      if (timeChanged) assertNotTooLong(next, this.config.settings.windowMaxDurationMs);
       const occurrences = timeChanged ? this.expand(next, horizon) : [];
-      if (timeChanged) assertAhead(occurrences, this.clock.now());
+      if (timeChanged) {
+        assertAhead(occurrences, this.clock.now());
+        assertApart(occurrences);
+      }
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16

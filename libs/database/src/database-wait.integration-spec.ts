@@ -1,0 +1,60 @@
+import { connect, createServer, Server, type Socket } from 'node:net';
+import { freePort, testEnvironment } from '@holdfast/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitForDatabase } from './database-wait';
+
+const optionsFor = (url: string) => ({ settings: { url, schema: 'public', poolSize: 1, connectWaitMs: 0 }, entities: [], migrations: [], applicationName: 'database-wait-spec' });
+
+describe('waitForDatabase, the boot-time wait for PostgreSQL', () => {
+  const opened: (Server | Socket)[] = [];
+  afterEach(() => {
+    for (const handle of opened.splice(0)) {
+      if (handle instanceof Server) handle.close();
+      else handle.destroy();
+    }
+  });
+
+  it('waits while nothing listens, and goes on once PostgreSQL answers', async () => {
+    const real = new URL(testEnvironment().databaseUrl);
+    const upstreamAt = { port: Number(real.port || 5432), host: real.hostname };
+    const port = await freePort();
+    // PostgreSQL "starts" 700 ms in: a proxy to the real server begins listening on the port the service was given.
+    setTimeout(() => {
+      const proxy = createServer((socket) => {
+        const upstream = connect(upstreamAt.port, upstreamAt.host);
+        opened.push(socket, upstream);
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      });
+      opened.push(proxy);
+      proxy.listen(port, '127.0.0.1');
+    }, 700);
+    real.host = `127.0.0.1:${port}`;
+    const waits: string[] = [];
+    await waitForDatabase(optionsFor(real.toString()), { waitMs: 10_000, onWait: (message) => waits.push(message) });
+    expect(waits.length).toBeGreaterThan(0);
+    expect(waits[0]).toMatch(new RegExp(`^PostgreSQL at postgres://[^ ]*127\\.0\\.0\\.1:${port}/[^ ]* is not up yet \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); trying again \\(attempt 2, for up to 10 s in all: DATABASE_CONNECT_WAIT_SECONDS\\)$`));
+  });
+
+  it('gives up after the wait, saying where it looked, with the password hidden', async () => {
+    const port = await freePort();
+    const waits: string[] = [];
+    const started = Date.now();
+    await expect(waitForDatabase(optionsFor(`postgres://holdfast:s3cret@127.0.0.1:${port}/holdfast`), { waitMs: 600, onWait: (message) => waits.push(message) })).rejects.toThrow(
+      `PostgreSQL at postgres://holdfast:***@127.0.0.1:${port}/holdfast is not reachable after waiting 0.6 s (DATABASE_CONNECT_WAIT_SECONDS): connect ECONNREFUSED 127.0.0.1:${port}. Start it, or set DATABASE_URL to one that runs.`,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(waits.join('\n')).not.toContain('s3cret');
+  });
+
+  it('does not wait out what waiting cannot fix: a database that does not exist', async () => {
+    const url = new URL(testEnvironment().databaseUrl);
+    url.pathname = '/holdfast_no_such_database';
+    const waits: string[] = [];
+    await expect(waitForDatabase(optionsFor(url.toString()), { waitMs: 30_000, onWait: (message) => waits.push(message) })).rejects.toThrow(
+      /^Cannot connect to PostgreSQL at .*\/holdfast_no_such_database: database "holdfast_no_such_database" does not exist\. Check DATABASE_URL \(host, user, password, database\) and DATABASE_TLS\.$/,
+    );
+    expect(waits).toEqual([]);
+  });
+});

@@ -1,0 +1,66 @@
+import { backOff } from 'exponential-backoff';
+import { Client } from 'pg';
+import { dataSourceOptions, type ServiceDataSourceOptions } from './data-source.factory';
+import { redactPassword } from './database.module';
+
+/**
+ * Connection failures of a PostgreSQL that is not up yet (nothing listening, still starting or
+ * recovering, a name not yet resolvable): worth waiting out at boot, as a service started beside
+ * its database (docker-compose, a pod) meets them. Anything else (a refused login, a missing
+ * database, a host name that does not exist) will not pass by waiting.
+ */
+const NOT_UP_YET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN', '57P03']);
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
+
+export function notUpYet(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return NOT_UP_YET.has(code ?? '') || /timeout/i.test(message ?? '');
+}
+
+export interface DatabaseWait {
+  /** How long to keep trying while PostgreSQL is not up yet; 0 tries once. */
+  waitMs: number;
+  /** Told of each failed attempt that will be tried again, with the delay until the next. */
+  onWait: (message: string) => void;
+}
+
+/**
+ * Resolves once the service's PostgreSQL accepts a connection, trying again while it is not up yet
+ * (up to `waitMs`). Otherwise rejects with one line that names the server (password hidden), what it
+ * answered and what to do, so a service never prints a retry loop's stack traces at boot.
+ */
+export async function waitForDatabase(options: ServiceDataSourceOptions, { waitMs, onWait }: DatabaseWait): Promise<void> {
+  const where = redactPassword(options.settings.url);
+  const { ssl, extra } = dataSourceOptions(options) as { ssl: unknown; extra: { connectionTimeoutMillis: number } };
+  const deadline = Date.now() + waitMs;
+  const connectOnce = async () => {
+    // Only the server's answer to a login matters here: the service's own pool connects after.
+    const client = new Client({ connectionString: options.settings.url, ssl: ssl as never, connectionTimeoutMillis: extra.connectionTimeoutMillis, application_name: options.applicationName });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  try {
+    await backOff(connectOnce, {
+      numOfAttempts: Number.MAX_SAFE_INTEGER,
+      startingDelay: 250,
+      maxDelay: 2_000,
+      retry: (error: Error, attempt) => {
+        if (!notUpYet(error) || Date.now() >= deadline) return false;
+        onWait(`PostgreSQL at ${where} is not up yet (${error.message}); trying again (attempt ${attempt + 1}, for up to ${seconds(waitMs)} in all: DATABASE_CONNECT_WAIT_SECONDS)`);
+        return true;
+      },
+    });
+  } catch (error) {
+    const { message } = error as Error;
+    if (notUpYet(error)) {
+      const waited = waitMs > 0 ? ` after waiting ${seconds(waitMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
+      throw new Error(`PostgreSQL at ${where} is not reachable${waited}: ${message}. Start it, or set DATABASE_URL to one that runs.`, { cause: error });
+    }
+    throw new Error(`Cannot connect to PostgreSQL at ${where}: ${message}. Check DATABASE_URL (host, user, password, database) and DATABASE_TLS.`, { cause: error });
+  }
+}
