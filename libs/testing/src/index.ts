@@ -13,5 +13,5 @@ export type { RecordedMessage, TopicRecorder } from './topic-recorder';
 export { startServiceUnderTest } from './service-app';
 export type { ServiceUnderTest, StartServiceOptions, TestableService } from './service-app';
 export { ManualClock } from './manual-clock';
-export { ALERTMANAGER_BINARY, freePort, startAlertmanager, startLoopbackDaemon } from './loopback-daemon';
-export type { LoopbackDaemon, LoopbackDaemonOptions } from './loopback-daemon';
+export { ALERTMANAGER_BINARY, basicAuthorization, freePort, startAlertmanager, startLoopbackDaemon } from './loopback-daemon';
+export type { BasicAuthUser, LoopbackDaemon, LoopbackDaemonOptions } from './loopback-daemon';

@@ -28,6 +28,8 @@ export interface LoopbackDaemonOptions {
   args: (dir: string, port: number) => string[];
   /** Files written into the daemon's temp dir before it starts (name -> content). */
   files: (dir: string) => Record<string, string>;
+  /** Headers its /-/ready needs (a daemon behind basic auth). */
+  readyHeaders?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -59,7 +61,7 @@ export async function startLoopbackDaemon(options: LoopbackDaemonOptions): Promi
     await expectEventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`${options.binary} exited with ${child.exitCode}: ${output.join('').slice(-2_000)}`);
-        const status = await fetch(`${url}/-/ready`).then((response) => response.status);
+        const status = await fetch(`${url}/-/ready`, { headers: options.readyHeaders }).then((response) => response.status);
         if (status !== 200) throw new Error(`not ready (${status})`);
       },
       { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 200, message: `${options.binary} ready on ${url}` },
@@ -73,8 +75,15 @@ export async function startLoopbackDaemon(options: LoopbackDaemonOptions): Promi
 
 export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_BINARY ?? '/usr/bin/prometheus-alertmanager';
 
-/** A real Alertmanager with the given alertmanager.yml, clustering off. */
-export function startAlertmanager(config: string): Promise<LoopbackDaemon> {
+/** One user Alertmanager's web config lets in: the password, and its bcrypt hash as web.config.file keeps it. */
+export interface BasicAuthUser {
+  user: string;
+  password: string;
+  bcryptHash: string;
+}
+
+/** A real Alertmanager with the given alertmanager.yml, clustering off; behind basic auth when a user is given. */
+export function startAlertmanager(config: string, basicAuth?: BasicAuthUser): Promise<LoopbackDaemon> {
   return startLoopbackDaemon({
     binary: ALERTMANAGER_BINARY,
     debianPackage: 'prometheus-alertmanager',
@@ -82,9 +91,13 @@ export function startAlertmanager(config: string): Promise<LoopbackDaemon> {
       `--config.file=${join(dir, 'alertmanager.yml')}`,
       `--storage.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...(basicAuth ? [`--web.config.file=${join(dir, 'web.yml')}`] : []),
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-    files: () => ({ 'alertmanager.yml': config }),
+    files: () => ({ 'alertmanager.yml': config, ...(basicAuth ? { 'web.yml': `basic_auth_users:\n  ${basicAuth.user}: '${basicAuth.bcryptHash}'\n` } : {}) }),
+    ...(basicAuth ? { readyHeaders: { authorization: basicAuthorization(basicAuth) } } : {}),
   });
 }
+
+export const basicAuthorization = ({ user, password }: { user: string; password: string }): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

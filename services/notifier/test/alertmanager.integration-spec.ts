@@ -1,5 +1,5 @@
 import type { EventPublisher } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startAlertmanager, startServiceUnderTest, type LoopbackDaemon, type ServiceUnderTest } from '@holdfast/testing';
+import { basicAuthorization, expectEventually, ManualClock, startAlertmanager, startServiceUnderTest, type LoopbackDaemon, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
@@ -13,21 +13,27 @@ interface GettableAlert {
   status: { state: string };
 }
 
+// Alertmanager's web.config keeps a bcrypt hash; this one is of PASSWORD (made once with Python's crypt, METHOD_BLOWFISH).
+const GUARDED = { user: 'holdfast', password: 'holdfast-spec-password', bcryptHash: '$2b$10$4prh/kignlKZZbBuKV5HIOwOukxmbhBty/hQiFiKKS1YrN5xjDhvG' };
+const ROUTE_NOWHERE = 'route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n';
+
 describe('notifier Alertmanager channel, against a real Alertmanager', () => {
   // Alertmanager judges expiry by its own clock, so this clock starts at the real time and is moved from there.
   const clock = new ManualClock(new Date());
   let alertmanager: LoopbackDaemon;
+  // Another behind basic auth, as many are (web.config basic_auth_users, or a reverse proxy).
+  let guarded: LoopbackDaemon;
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
   let publisher: EventPublisher;
 
-  const alertsOf = async (holdId: string): Promise<GettableAlert[]> =>
-    (await (await fetch(`${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`)).json()) as GettableAlert[];
+  const alertsOf = async (holdId: string, from = alertmanager, headers?: Record<string, string>): Promise<GettableAlert[]> =>
+    (await (await fetch(`${from.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`, { headers })).json()) as GettableAlert[];
 
   beforeAll(async () => {
-    alertmanager = await startAlertmanager('route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n');
+    [alertmanager, guarded] = await Promise.all([startAlertmanager(ROUTE_NOWHERE), startAlertmanager(ROUTE_NOWHERE, GUARDED)]);
     service = await startServiceUnderTest(notifierService, {
       clock,
-      environment: { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${alertmanager.port}`, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_ALERT_TTL_MS: '600000' },
+      environment: { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${alertmanager.port},127.0.0.1:${guarded.port}`, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_ALERT_TTL_MS: '600000' },
     });
     publisher = await connectPublisher(service.config.kafka);
   });
@@ -36,6 +42,7 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await publisher?.disconnect();
     await service?.close();
     await alertmanager?.stop();
+    await guarded?.stop();
   });
 
   it('fires MaintenanceHold per region and window while the hold lasts, re-posts it before it expires, and resolves it on release', async () => {
@@ -69,5 +76,17 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
     await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
     expect(await refresher.refreshDue()).toBe(0);
+  });
+
+  it('reaches an Alertmanager behind basic auth with "Basic <base64 of user:password>" as the secret', async () => {
+    const notifier = api(service);
+    expect((await fetch(`${guarded.url}/api/v2/alerts`)).status).toBe(401);
+    const authorization = basicAuthorization(GUARDED);
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: guarded.url, secret: authorization, filters: { regions: ['BD'] } });
+    const from = new Date(clock.nowMs() - 60_000).toISOString();
+    const hold = holdPlaced(['BD'], { from, placedAt: from });
+    await publisher.publish(hold);
+    await expectEventually(async () => expect((await alertsOf(hold.data.holdId, guarded, { authorization })).map((alert) => alert.labels.region)).toEqual(['BD']));
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered' }]));
   });
 });

@@ -34,14 +34,17 @@ describe('notifier /v1/subscriptions', () => {
     expect(problem.errors?.map((error) => error.path).sort()).toEqual(['channel', 'filters.eventTypes.0', 'ownerTeam', 'target']);
   });
 
-  it('refuses what parses but cannot work: a bad signing secret, an unknown region, a private target, a secret for Slack, credentials in a target', async () => {
+  it('refuses what parses but cannot work: a bad signing secret, an unknown region, a private target, a secret for Slack, credentials in a target, a receiver secret no header can carry', async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ channel: 'webhook', target: receiver.url, secret: 'hunter2' }, 'secret', /whsec_/],
       [{ channel: 'webhook', target: receiver.url, filters: { regions: ['XX'] } }, 'filters.regions', /Unknown region XX/],
       [{ channel: 'webhook', target: 'http://10.0.0.8/hook' }, 'target', /private address/],
       [{ channel: 'slack', target: 'https://hooks.slack.com/services/T/B/x', secret: 'token' }, 'secret', /incoming-webhook URL/],
       // Stored and listed in clear, unlike a secret: refused, with what to use instead.
-      [{ channel: 'alertmanager', target: 'https://ops:hunter2@alertmanager.example.com' }, 'target', /must not carry a user name or password .*give a token as secret/],
+      [{ channel: 'alertmanager', target: 'https://ops:hunter2@alertmanager.example.com' }, 'target', /must not carry a user name or password .*give "Basic " and the base64 of user:password as secret/],
+      // A secret that would break the Authorization header, or credentials not in the form a header takes, are told at once, not at the first delivery.
+      [{ channel: 'alertmanager', target: 'https://alertmanager.example.com', secret: 'ops:hunter2' }, 'secret', /^must be a token \(sent as a Bearer token\), or "Basic " followed by the base64 of user:password/],
+      [{ channel: 'grafana', target: 'https://grafana.example.com', secret: 'glsa_token\r\nX-Injected: yes' }, 'secret', /^must be a token/],
       [{ channel: 'webhook', target: 'https://ops@hooks.example.com/holdfast' }, 'target', /the receiver checks the signature/],
       // A name is resolved when the subscription is made, so one that only reaches refused addresses is told at once.
       [{ channel: 'webhook', target: 'http://localhost:1/hook' }, 'target', /^is refused: localhost resolves only to addresses refused here: 127\.0\.0\.1 is a loopback address/],

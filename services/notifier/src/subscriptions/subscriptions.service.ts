@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource, IsNull, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ChannelName } from '../channels/channel-name';
+import { receiverSecretProblem } from '../channels/receiver-authorization';
 import { generateWebhookSecret, isWebhookSecret } from '../channels/webhook/webhook-signature';
 import type { NotifierSettings } from '../config/notifier-settings';
 import { AddressPolicy } from '../outbound/address-policy';
@@ -54,8 +55,8 @@ const shownSlackTarget = (url: string): string => `${new URL(url).origin}/…`;
 
 const CREDENTIALS_IN_TARGET: Record<Exclude<ChannelName, 'slack'>, string> = {
   webhook: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; the receiver checks the signature made with the subscription secret instead',
-  grafana: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give a service account token as secret (sent as a Bearer token)',
-  alertmanager: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give a token as secret (sent as a Bearer token)',
+  grafana: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give a service account token as secret (sent as a Bearer token), or "Basic " and the base64 of user:password',
+  alertmanager: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give "Basic " and the base64 of user:password as secret (sent as the Authorization header), or a token (sent as a Bearer token)',
 };
 
 @Injectable()
@@ -153,6 +154,8 @@ export class SubscriptionsService {
     if (fields.secret !== undefined) {
       if (channel === 'webhook' && !isWebhookSecret(fields.secret)) errors.push({ path: 'secret', message: 'must be whsec_ followed by 24 to 64 bytes in base64 (leave it out to have one generated)' });
       if (channel === 'slack') errors.push({ path: 'secret', message: 'is not used by Slack: the incoming-webhook URL in target is the credential' });
+      const receiverProblem = channel === 'grafana' || channel === 'alertmanager' ? receiverSecretProblem(fields.secret) : undefined;
+      if (receiverProblem) errors.push({ path: 'secret', message: receiverProblem });
     }
     if (fields.filters) {
       try {

@@ -9,6 +9,7 @@ import { expectSuccess, TEST_EVENT_TYPE, type Channel, type ChannelSend } from '
 import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
+import { authorizationOf } from '../receiver-authorization';
 
 // Alertmanager refuses an alert ending before it starts (a hold released before its declared start).
 const latest = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
@@ -77,7 +78,7 @@ export class AlertmanagerChannel implements Channel {
     const response = await this.outbound.send({
       url: `${targetUrl.replace(/\/+$/, '')}/api/v2/alerts`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(secret ? { authorization: `Bearer ${secret}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(secret ? { authorization: authorizationOf(secret) } : {}) },
       body: JSON.stringify(alerts),
     });
     return expectSuccess(response, 'Alertmanager').status;

@@ -6,6 +6,7 @@ import { DeliveryFailure, expectSuccess, type Channel, type ChannelSend } from '
 import { MessageRenderer } from '../notification-message';
 import { GrafanaAnnotationEntity } from './grafana-annotation.entity';
 import { annotationSpan, annotationTags, annotationText, type GrafanaAnnotation } from './grafana-annotation';
+import { authorizationOf } from '../receiver-authorization';
 
 /**
  * Grafana annotations through its HTTP API (POST /api/annotations; PATCH /api/annotations/{id}).
@@ -28,7 +29,7 @@ export class GrafanaChannel implements Channel {
 
   async send({ delivery, subscription, secret, targetUrl }: ChannelSend): Promise<{ statusCode: number }> {
     const message = this.renderer.render(delivery.event);
-    const headers = { 'content-type': 'application/json', accept: 'application/json', ...(secret ? { authorization: `Bearer ${secret}` } : {}) };
+    const headers = { 'content-type': 'application/json', accept: 'application/json', ...(secret ? { authorization: authorizationOf(secret) } : {}) };
     const annotations = this.dataSource.getRepository(GrafanaAnnotationEntity);
     const base = targetUrl.replace(/\/+$/, '');
 

@@ -26,7 +26,7 @@ export const CreateSubscriptionSchema = z.strictObject({
     .min(1)
     .max(4096)
     .optional()
-    .meta({ description: 'webhook: a whsec_ signing secret (generated when absent); grafana/alertmanager: a bearer token. Returned only in the creation response.' }),
+    .meta({ description: 'webhook: a whsec_ signing secret (generated when absent); grafana/alertmanager: a token (sent as Bearer), or "Basic " and the base64 of user:password for a receiver behind basic auth. Returned only in the creation response.' }),
   description: z.string().max(500).optional(),
   enabled: z.boolean().default(true),
   filters: SubscriptionFiltersSchema.default({ eventTypes: [], regions: [], teams: [], windowIds: [] }),
