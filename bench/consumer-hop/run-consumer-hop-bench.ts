@@ -11,6 +11,7 @@ import { runMigrations } from '@holdfast/database';
 import {
   MessagingMigrations,
   createKafka,
+  DEFAULT_FETCH_WAIT_MS,
   EventConsumer,
   EventPublisher,
   OutboxRelay,
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
       () => bareKafkajs('bare kafkajs: autoCommit after every batch (its default)', true),
       () => bareKafkajs('bare kafkajs: autoCommit off, no commits (the floor)', false),
       (publisher) => holdfastConsumer(dataSource, publisher, 10),
-      (publisher) => holdfastConsumer(dataSource, publisher, 100),
+      (publisher) => holdfastConsumer(dataSource, publisher, DEFAULT_FETCH_WAIT_MS),
       (publisher) => holdfastServiceHop(dataSource, publisher),
     ];
     for (const [index, makeCase] of cases.entries()) {
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     })),
   );
   const [, bare, , consumer, serviceHop] = results.map(({ hops }) => ({ p50: round2(percentile(hops, 0.5)), p99: round2(percentile(hops, 0.99)) }));
-  // The floor, the consumer with the services' 100 ms fetch wait, and a whole service hop.
+  // The floor, the consumer with the services' fetch wait, and a whole service hop.
   const headline = { bareHopP50Ms: bare.p50, bareHopP99Ms: bare.p99, consumerP50Ms: consumer.p50, consumerP99Ms: consumer.p99, serviceHopP50Ms: serviceHop.p50, serviceHopP99Ms: serviceHop.p99 };
   const file = writeResults('consumer-hop', headline, {
     hops: HOP_MESSAGES,

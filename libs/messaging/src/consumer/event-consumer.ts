@@ -114,6 +114,13 @@ export interface EventConsumerOptions<T extends TopicName> {
   maxFetchBytes?: number;
 }
 
+/**
+ * How long a fetch waits for records. The broker answers as soon as one arrives, so the wait costs no
+ * latency; it is how often a quiet consumer polls (twice a second, not ten times: docs/performance.md,
+ * "Idle"). A stopping consumer waits out its fetch: at most this long.
+ */
+export const DEFAULT_FETCH_WAIT_MS = 500;
+
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettered';
 
 /** A message on its way to the dead-letter topic. */
@@ -170,7 +177,7 @@ export class EventConsumer<T extends TopicName> {
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_FETCH_WAIT_MS,
       // Left undefined, kafkajs's own default applies.
       maxBytes: options.maxFetchBytes,
       sessionTimeout: CONSUMER_SESSION_TIMEOUT_MS,
