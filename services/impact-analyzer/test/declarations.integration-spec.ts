@@ -100,7 +100,7 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect((await service.fetch(`/v1/declarations/${declaration.id}`, { method: 'DELETE' })).status).toBe(409);
   });
 
-  it('refuses unknown regions, periods that end before they start or before now, and names each missing field', async () => {
+  it('refuses unknown regions, periods that end before they start or before now or last past DECLARATION_MAX_DAYS, and names each missing field', async () => {
     const unknown = await declare({ regions: ['IR', 'ZZ'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z', reason: 'x' });
     expect(unknown.status).toBe(422);
     expect(await unknown.json()).toMatchObject({ code: 'unknown-region', errors: [{ path: 'regions.1' }] });
@@ -108,6 +108,15 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect(backwards.status).toBe(400);
     const past = await declare({ regions: ['IR'], from: '2026-06-01T00:00:00Z', until: '2026-06-02T00:00:00Z', reason: 'x' });
     expect(past.status).toBe(422);
+    // 2126 for 2026: a century holding every IR window is refused with its length, the default maximum being 90 days.
+    const typo = await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2126-06-13T00:00:00Z', reason: 'election in IR' });
+    expect(typo.status).toBe(422);
+    expect(await typo.json()).toMatchObject({
+      code: 'declaration-too-long',
+      detail: expect.stringContaining('This declaration lasts 36,525 days (2026-06-12T00:00:00Z to 2126-06-13T00:00:00Z), longer than the 90 days one may last (DECLARATION_MAX_DAYS)'),
+      errors: [{ path: 'until', message: 'more than 90 days after from' }],
+    });
+    expect((await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2026-09-10T00:00:00Z', reason: 'ninety days' })).status).toBe(201);
     expect((await service.fetch(`/v1/declarations/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b`)).status).toBe(404);
     const unexplained = await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z' });
     expect(unexplained.status).toBe(400);

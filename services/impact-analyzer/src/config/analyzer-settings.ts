@@ -95,6 +95,8 @@ export const analyzerEnvironment = {
   ALERT_SENDERS: jsonVariable('ALERT_SENDERS', AlertSendersSchema, '{}'),
   ALERT_REGION_LABELS: labelList.default(['region']),
   ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  // A critical period longer is refused as a likely typo (the year): it would hold its regions' windows for as long.
+  DECLARATION_MAX_DAYS: z.coerce.number().positive().max(3_650).default(90),
   BASELINE_CHANGE_RATIO: z.coerce.number().positive().default(0.1),
   PROMETHEUS_URL: z.url().optional(),
   PROMETHEUS_QUERIES: jsonVariable('PROMETHEUS_QUERIES', z.array(PrometheusQuerySchema), '[]'),
@@ -112,6 +114,7 @@ export interface AnalyzerSettings {
   alertSenders: Partial<Record<AlertSender, SenderCredential>>;
   alertRegionLabels: string[];
   jobIntervalMs: number;
+  declarationMaxMs: number;
   baselineChangeRatio: number;
   prometheus: { url: string | undefined; queries: PrometheusQuery[]; regionLabel: string; intervalMs: number };
 }
@@ -127,6 +130,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     alertSenders: env.ALERT_SENDERS,
     alertRegionLabels: env.ALERT_REGION_LABELS,
     jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,
+    declarationMaxMs: env.DECLARATION_MAX_DAYS * 86_400_000,
     baselineChangeRatio: env.BASELINE_CHANGE_RATIO,
     prometheus: {
       url: env.PROMETHEUS_URL,

@@ -1,11 +1,12 @@
 import { RegionListSchema, InstantSchema, ReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { Clock, DomainError } from '@holdfast/service-kit';
+import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SurgesService } from '../surges/surges.service';
 import { DeclarationEntity, type DeclarationStatus } from './declaration.entity';
 
@@ -34,6 +35,7 @@ export class DeclarationsService {
     private readonly surges: SurgesService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
   ) {}
 
   async declare(input: Declare, actor: string): Promise<DeclarationEntity> {
@@ -47,6 +49,17 @@ export class DeclarationsService {
     }
     if (Date.parse(input.until) <= now.getTime()) {
       throw new DomainError('declaration-in-the-past', 422, `A declaration must end after now (${now.toISOString()}); this one ends at ${input.until}.`, { errors: [{ path: 'until', message: 'must be in the future' }] });
+    }
+    const lastsMs = Date.parse(input.until) - Date.parse(input.from);
+    const maxMs = this.config.settings.declarationMaxMs;
+    if (lastsMs > maxMs) {
+      const days = (ms: number) => `${Number((ms / 86_400_000).toFixed(1)).toLocaleString('en-US')} days`;
+      throw new DomainError(
+        'declaration-too-long',
+        422,
+        `This declaration lasts ${days(lastsMs)} (${input.from} to ${input.until}), longer than the ${days(maxMs)} one may last (DECLARATION_MAX_DAYS): it would hold every window of its regions for as long. Check until, or declare the period in parts.`,
+        { errors: [{ path: 'until', message: `more than ${days(maxMs)} after from` }] },
+      );
     }
     return this.dataSource.transaction(async (transaction) => {
       const declaration: DeclarationEntity = {
