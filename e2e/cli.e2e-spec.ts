@@ -16,6 +16,9 @@ const run = promisify(execFile);
 
 // June of next year: always ahead of the services' clock, which is the real one here.
 const YEAR = new Date().getUTCFullYear() + 1;
+// The declared critical period: from 18:15 UTC yesterday (midnight in Kathmandu, +05:45) for 29 days, within DECLARATION_MAX_DAYS.
+const dayFromToday = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+const DECLARED = { fromDay: dayFromToday(-1), fromLocalDay: dayFromToday(0), untilDay: dayFromToday(28), untilLocalDay: dayFromToday(29) };
 
 interface Ran {
   code: number;
@@ -79,23 +82,24 @@ describe('holdfast (the CLI) against the three running services', () => {
   });
 
   it('shows a declared critical period as a surge and a hold, with local times in the region\'s named zone', async () => {
+    const { fromDay, fromLocalDay, untilDay, untilLocalDay } = DECLARED;
     const declared = await fetch(`${system.urls['impact-analyzer']}/v1/declarations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${system.adminKey}` },
-      body: JSON.stringify({ regions: ['NP'], from: '2026-06-14T18:15:00Z', until: '2099-06-15T18:15:00Z', reason: 'election count', severity: 'major' }),
+      body: JSON.stringify({ regions: ['NP'], from: `${fromDay}T18:15:00Z`, until: `${untilDay}T18:15:00Z`, reason: 'election count', severity: 'major' }),
     });
     expect(declared.status).toBe(201);
 
     await expectEventually(async () => expect((await holdfast(['surges', '--region', 'NP'])).stdout).toContain('election count'));
     const surges = await holdfast(['surges', '--region', 'NP']);
-    expect(surges.stdout).toMatch(/NP +declaration +active +election count +2026-06-14 18:15 UTC \(\+00:00\) +2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\)/);
+    expect(surges.stdout).toMatch(new RegExp(`NP +declaration +active +election count +${fromDay} 18:15 UTC \\(\\+00:00\\) +${fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\)`));
     const asJson = await holdfast(['surges', '--region', 'NP', '--json']);
     const api = await (await fetch(`${system.urls['impact-analyzer']}/v1/surges?region=NP`, { headers: { authorization: `Bearer ${system.adminKey}` } })).json();
     expect(JSON.parse(asJson.stdout)).toEqual(api);
 
     await expectEventually(async () => expect((await holdfast(['holds', 'list', '--active'])).stdout).toContain('election count'));
     const holds = await holdfast(['holds', 'list', '--active']);
-    expect(holds.stdout).toMatch(/NP +declaration +Surge in NP: election count +active +NP 2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\) - 2099-06-16 00:00/);
+    expect(holds.stdout).toMatch(new RegExp(`NP +declaration +Surge in NP: election count +active +NP ${fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\) - ${untilLocalDay} 00:00`));
   });
 
   it("lists a pipeline's sample of a region the catalog does not know as dead-lettered, and replays it once", async () => {
@@ -193,7 +197,9 @@ describe('holdfast (the CLI) against the three running services', () => {
       await expectEventually(async () => expect((await holdfast(['gate', '--regions', 'NP,DE'])).code).toBe(3));
       const held = await holdfast(['gate', '--regions', 'NP,DE']);
       expect(held.stdout).toMatch(/^held: Regions NP, DE are held by holds? /);
-      expect(held.stdout).toMatch(/declaration +Surge in NP: election count +2099-06-15 18:15 UTC \(\+00:00\) +NP 2026-06-15 00:00 Asia\/Kathmandu \(\+05:45\)/);
+      expect(held.stdout).toMatch(
+        new RegExp(`declaration +Surge in NP: election count +${DECLARED.untilDay} 18:15 UTC \\(\\+00:00\\) +NP ${DECLARED.fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\)`),
+      );
       expect(held.stdout).toMatch(/^retry after .+, or run with --wait$/m);
       const asJson = await holdfast(['gate', '--regions', 'NP', '--json']);
       expect(asJson.code).toBe(3);
