@@ -105,6 +105,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     // A mistyped year in the end: refused with the window's length, not planned to hold every surge's region for a century.
     const typo = { title: 'Typo', ownerTeam: 'network-platform', footprint: { global: true, regions: [] }, startsAt: '2026-06-15T21:00:00Z', endsAt: '2126-06-15T22:00:00Z', plannedZone: 'UTC' };
     expect(await api('POST', '/v1/windows', typo)).toMatchObject({ status: 422, body: { code: 'window-too-long' } });
+    // A flexibility range shorter than the window: no slot could ever be proposed for it when a surge holds it.
+    const cramped = await api('POST', '/v1/windows', { ...typo, endsAt: '2026-06-15T23:00:00Z', flexibility: { earliestStartAt: '2026-06-15T21:00:00Z', deadlineAt: '2026-06-15T22:00:00Z' } });
+    expect(cramped).toMatchObject({
+      status: 400,
+      body: { code: 'invalid-body', errors: [{ path: 'flexibility.deadlineAt', message: 'leaves 60 minutes from earliestStartAt, and the window lasts 120: no slot fits; move deadlineAt later' }] },
+    });
     // A daily window lasting a day and a half: each run would overlap the next.
     const dailyTooLong = await api('POST', '/v1/windows', { ...typo, endsAt: '2026-06-17T09:00:00Z', recurrence: 'FREQ=DAILY' });
     expect(dailyTooLong).toMatchObject({ status: 422, body: { code: 'overlapping-occurrences' } });
@@ -158,6 +164,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const overlapping = await api('PATCH', `/v1/windows/${window.windowId}`, { endsAt: '2026-07-04T10:00:00Z', recurrence: 'FREQ=DAILY', version: 3 });
     expect(overlapping).toMatchObject({ status: 422, body: { code: 'overlapping-occurrences', errors: [{ path: 'recurrence' }] } });
     expect(overlapping.body.detail).toContain('The run starting 2026-07-02T10:00:00.000Z lasts until 2026-07-04T10:00:00.000Z, after the next run starts at 2026-07-03T10:00:00.000Z');
+    const crampedByPatch = await api('PATCH', `/v1/windows/${window.windowId}`, { flexibility: { earliestStartAt: '2026-07-02T00:00:00Z', deadlineAt: '2026-07-02T00:30:00Z' }, version: 3 });
+    expect(crampedByPatch).toMatchObject({ status: 400, body: { errors: [{ path: 'flexibility.deadlineAt', message: expect.stringContaining('leaves 30 minutes from earliestStartAt, and the window lasts 60') }] } });
     expect((await api('GET', `/v1/windows/${window.windowId}`)).body).toMatchObject({ version: 3, endsAt: '2026-07-02T11:00:00.000Z' });
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
   });

@@ -32,11 +32,27 @@ const windowFields = {
 const timesInOrder = (window: { startsAt?: string; endsAt?: string }) => !window.startsAt || !window.endsAt || Date.parse(window.startsAt) < Date.parse(window.endsAt);
 const exdatesNeedRecurrence = (window: { recurrence?: string | null; exdates?: string[] }) => !window.exdates?.length || !!window.recurrence;
 
+/**
+ * Why a window's flexibility cannot hold the window, or undefined: a range shorter than the window
+ * would only be found out when a surge needs a slot for it (the suggestions answer 422 then).
+ */
+export function flexibilityTooShort(window: { startsAt?: string; endsAt?: string; flexibility?: { earliestStartAt: string; deadlineAt: string } | null }): string | undefined {
+  if (!window.flexibility || !window.startsAt || !window.endsAt) return undefined;
+  const lasts = Date.parse(window.endsAt) - Date.parse(window.startsAt);
+  const room = Date.parse(window.flexibility.deadlineAt) - Date.parse(window.flexibility.earliestStartAt);
+  if (room >= lasts) return undefined;
+  return `leaves ${room / 60_000} minutes from earliestStartAt, and the window lasts ${lasts / 60_000}: no slot fits; move deadlineAt later`;
+}
+
 /** POST /v1/windows: the contract's window fields (one definition), defaults for priority and surge policy. */
 export const CreateWindowSchema = z
   .strictObject({ ...windowFields, override: OverrideRequestSchema.optional() })
   .refine(timesInOrder, { error: 'must be after startsAt', path: ['endsAt'] })
-  .refine(exdatesNeedRecurrence, { error: 'only a recurring window has exdates', path: ['exdates'] });
+  .refine(exdatesNeedRecurrence, { error: 'only a recurring window has exdates', path: ['exdates'] })
+  .superRefine((window, context) => {
+    const problem = flexibilityTooShort(window);
+    if (problem) context.addIssue({ code: 'custom', message: problem, path: ['flexibility', 'deadlineAt'] });
+  });
 export type CreateWindowRequest = z.infer<typeof CreateWindowSchema>;
 
 /** PATCH /v1/windows/{id}: any window field; `version` here or in If-Match; `recurrence: null` makes it one-off. */

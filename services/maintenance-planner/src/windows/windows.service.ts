@@ -15,7 +15,7 @@ import { HOLD_COLUMNS, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
-import type { CreateWindowRequest, UpdateWindowRequest } from './window-request.schema';
+import { flexibilityTooShort, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
   OCCURRENCE_COLUMNS,
@@ -252,6 +252,8 @@ export class WindowsService {
       const errors = [];
       if (Date.parse(next.startsAt) >= Date.parse(next.endsAt)) errors.push({ path: 'endsAt', message: 'must be after startsAt' });
       if (next.exdates.length > 0 && !next.recurrence) errors.push({ path: 'exdates', message: 'only a recurring window has exdates' });
+      const tooShort = flexibilityTooShort(next);
+      if (tooShort) errors.push({ path: 'flexibility.deadlineAt', message: tooShort });
       if (errors.length) throw invalidRequest('invalid-body', 'The request body', errors);
       const changes = changedFields(row, request);
       if (changes.length === 0) return this.resource(tx, row);
