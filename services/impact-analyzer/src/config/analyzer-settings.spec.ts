@@ -32,6 +32,11 @@ describe('analyzer settings', () => {
     expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/ANALYZER_DETECTION is not JSON/);
     expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"eu-west":{}}}' })).toThrow(
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names UK, eu-west, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK)',
+    );
+    const withCustom = parse({ HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]), ANALYZER_DETECTION: '{"regions":{"eu-west":{"sensitivity":2}}}' });
+    expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
   });
 
   it('refuses a sample publish timeout too short to reach the broker at all', () => {

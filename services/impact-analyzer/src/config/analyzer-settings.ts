@@ -1,4 +1,4 @@
-import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
+import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import { z } from 'zod';
 
@@ -120,6 +120,14 @@ export interface AnalyzerSettings {
 }
 
 export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnvironment>>): AnalyzerSettings {
+  // A region the catalog does not know (UK for GB, a custom region not declared) would be configured for nothing, without a word.
+  const catalog = new RegionCatalog(env.HOLDFAST_CUSTOM_REGIONS);
+  const unknown = Object.keys(env.ANALYZER_DETECTION.regions).filter((code) => !catalog.find(code));
+  if (unknown.length > 0) {
+    throw new Error(
+      `impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names ${unknown.join(', ')}, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
+    );
+  }
   return {
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
     detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions: env.ANALYZER_DETECTION.regions },
