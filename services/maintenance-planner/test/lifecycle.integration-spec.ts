@@ -127,7 +127,12 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     clock.set('2026-07-06T01:00:00Z');
     expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/start`)).status).toBe(200);
     expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/complete`)).status).toBe(200);
-    expect((await api('POST', `/v1/windows/${cancelled.windowId}/cancel`, { reason: 'not needed' })).status).toBe(200);
+    // DELETE cancels as well, as a client reading DESIGN.md's "cancel" may try; its reason goes in the query.
+    expect((await api('DELETE', `/v1/windows/${cancelled.windowId}`)).body).toMatchObject({ status: 400, code: 'invalid-query', errors: [{ path: 'reason', message: 'is required but missing' }] });
+    const deleted = await api('DELETE', `/v1/windows/${cancelled.windowId}?reason=${encodeURIComponent('not needed')}`);
+    expect(deleted).toMatchObject({ status: 200, body: { windowId: cancelled.windowId, status: 'cancelled' } });
+    const audit = await api('GET', `/v1/audit?subject=${cancelled.windowId}`);
+    expect((audit.body.items as { action: string; details: { reason?: string } }[]).find((entry) => entry.action === 'cancelled')?.details).toMatchObject({ reason: 'not needed' });
     const hold = await api('POST', '/v1/holds', { regions: ['NG'], from: '2026-07-06T00:00:00Z', until: '2026-07-06T12:00:00Z', reason: 'Elections in NG' });
     expect(hold.status).toBe(201);
     expect((await api('GET', `/v1/gate?windowId=${cancelled.windowId}`)).status).toBe(423);

@@ -288,7 +288,8 @@ export interface paths {
         get: operations["WindowsController_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Cancel a window as POST /v1/windows/{id}/cancel does, with ?reason= (kept on the audit trail) */
+        delete: operations["WindowsController_remove"];
         options?: never;
         head?: never;
         /** Change a window; a stale version gets 409 with currentVersion */
@@ -1303,6 +1304,30 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WindowsController_remove: {
+        parameters: {
+            query: {
+                reason: string;
+            };
+            header?: {
+                /** @description the version you read ("3"); without it, whatever the version */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };

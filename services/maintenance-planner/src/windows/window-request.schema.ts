@@ -74,6 +74,8 @@ export const UpdateWindowSchema = z.strictObject({
 export type UpdateWindowRequest = z.infer<typeof UpdateWindowSchema>;
 
 export const CancelWindowSchema = z.strictObject({ reason: ReasonSchema, version: z.int().min(1).optional() });
+/** DELETE /v1/windows/{id}?reason=: the same cancellation, the reason in the query (a DELETE has no body to put it in). */
+export const CancelWindowQuerySchema = z.strictObject({ reason: ReasonSchema });
 export const WindowOverrideSchema = z.strictObject({ reason: ReasonSchema, occurrence: z.int().min(1).optional() });
 
 export const ListWindowsQuerySchema = z.strictObject({

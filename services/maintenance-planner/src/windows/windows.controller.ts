@@ -1,10 +1,11 @@
 import { OccurrenceStatusSchema, type OccurrenceStatus } from '@holdfast/contracts';
 import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { ExplanationService } from './explanation.service';
 import {
+  CancelWindowQuerySchema,
   CancelWindowSchema,
   CreateWindowSchema,
   ListWindowsQuerySchema,
@@ -77,6 +78,23 @@ export class WindowsController {
   ) {
     await this.actsFor(principal, id);
     return this.windows.cancel(id, body.reason, body.version, ifMatch, actorOf(principal));
+  }
+
+  // DESIGN.md lists "cancel" without a verb: a client that reaches for DELETE cancels too, its reason in the query.
+  @Delete(':id')
+  @RequireScope('windows:write')
+  @HttpCode(200)
+  @ApiHeader({ name: 'If-Match', required: false, description: 'the version you read ("3"); without it, whatever the version' })
+  @ApiOperation({ summary: 'Cancel a window as POST /v1/windows/{id}/cancel does, with ?reason= (kept on the audit trail)' })
+  @ApiZodQuery(CancelWindowQuerySchema)
+  async remove(
+    @Param('id', UuidParamPipe) id: string,
+    @Query(new ZodQueryPipe(CancelWindowQuerySchema)) query: z.output<typeof CancelWindowQuerySchema>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    await this.actsFor(principal, id);
+    return this.windows.cancel(id, query.reason, undefined, ifMatch, actorOf(principal));
   }
 
   @Post(':id/override')
