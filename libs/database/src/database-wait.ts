@@ -21,7 +21,7 @@ export function notUpYet(error: unknown): boolean {
 export interface DatabaseWait {
   /** How long to keep trying while PostgreSQL is not up yet; 0 tries once. */
   waitMs: number;
-  /** Told of each failed attempt that will be tried again, with the delay until the next. */
+  /** Told of each failed attempt that will be tried again. */
   onWait: (message: string) => void;
 }
 

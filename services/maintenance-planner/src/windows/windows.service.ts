@@ -252,7 +252,8 @@ export class WindowsService {
       const errors = [];
       if (Date.parse(next.startsAt) >= Date.parse(next.endsAt)) errors.push({ path: 'endsAt', message: 'must be after startsAt' });
       if (next.exdates.length > 0 && !next.recurrence) errors.push({ path: 'exdates', message: 'only a recurring window has exdates' });
-      const tooShort = flexibilityTooShort(next);
+      // Judged when the flexibility or the times change, so a window planned before this check can still be renamed.
+      const tooShort = request.flexibility !== undefined || request.startsAt || request.endsAt ? flexibilityTooShort(next) : undefined;
       if (tooShort) errors.push({ path: 'flexibility.deadlineAt', message: tooShort });
       if (errors.length) throw invalidRequest('invalid-body', 'The request body', errors);
       const changes = changedFields(row, request);
