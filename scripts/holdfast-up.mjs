@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { localKafkaConfig, startKafka } from '../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, EMBEDDED_POSTGRES_PORT, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
+import { readableLogLine } from './system/log-line.mjs';
 import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
 
 const log = (line) => process.stdout.write(`[holdfast] ${line}\n`);
@@ -50,7 +51,7 @@ async function up() {
     for (const { name, port: defaultPort } of SERVICES) {
       const port = Number(process.env[`${envName(name)}_PORT`] ?? defaultPort);
       log(`${name}: starting on port ${port} (migrations run at start)`);
-      const service = await startService({ name, port, env, onLine: (line) => printLogLine(name, line) });
+      const service = await startService({ name, port, env, onLine: (line) => process.stdout.write(`${readableLogLine(name, line)}\n`) });
       running.push(service);
       log(`${name}: ready at ${service.baseUrl} (API docs ${service.baseUrl}/docs, health /health, metrics /metrics)`);
     }
@@ -103,20 +104,6 @@ function envName(service) {
   return service.toUpperCase().replace(/-/g, '_');
 }
 
-/** Service logs are pino JSON; a person watching wants level, service and message. */
-function printLogLine(service, line) {
-  let entry;
-  try {
-    entry = JSON.parse(line);
-  } catch {
-    process.stdout.write(`[${service}] ${line}\n`);
-    return;
-  }
-  const level = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }[entry.level] ?? entry.level;
-  const context = entry.context ? ` ${entry.context}:` : '';
-  const request = entry.req ? ` ${entry.req.method} ${entry.req.url} -> ${entry.res?.statusCode}` : '';
-  process.stdout.write(`[${service}] ${level}${context} ${entry.msg ?? ''}${request}\n`);
-}
 
 up().catch((error) => {
   process.stderr.write(`[holdfast] could not start the system: ${error.message}\n`);
