@@ -120,6 +120,19 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     );
   });
 
+  it('refuses to start a run days before its planned start, and starts it within the hour before', async () => {
+    clock.set('2026-07-08T09:00:00Z');
+    const window = await plan('GH', '2026-07-11T10:00:00Z', '2026-07-11T11:00:00Z');
+    const early = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+    expect(early).toMatchObject({ status: 409, body: { code: 'occurrence-not-due', startsAt: '2026-07-11T10:00:00.000Z' } });
+    expect(early.body.detail).toBe(
+      `Occurrence 1 of window ${window.windowId} is planned to start at 2026-07-11T10:00:00.000Z, 3 days from now: a run may start at most 60 minutes early (OCCURRENCE_EARLY_START_MINUTES). Start the run that is due, or move the window to now (PATCH startsAt and endsAt), which checks the holds at the new time.`,
+    );
+    expect((await occurrence(window.windowId)).status).toBe('scheduled');
+    clock.set('2026-07-11T09:10:00Z');
+    expect((await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).body).toMatchObject({ status: 'in-progress' });
+  });
+
   it('refuses to start a cancelled or completed occurrence with 409 naming its status, even while a hold covers it', async () => {
     clock.set('2026-07-06T00:00:00Z');
     const cancelled = await plan('NG', '2026-07-06T10:00:00Z', '2026-07-06T11:00:00Z');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 export const plannerEnvironment = {
   OCCURRENCE_HORIZON_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WINDOW_MAX_DURATION_HOURS: z.coerce.number().int().min(1).max(24 * 3650).default(24 * 31),
+  OCCURRENCE_EARLY_START_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
   HOLD_HORIZON_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -16,6 +17,8 @@ export interface PlannerSettings {
   occurrenceHorizonMs: number;
   /** A window lasting longer is refused as a likely typo. */
   windowMaxDurationMs: number;
+  /** How long before its planned start a run may be started. */
+  earlyStartMs: number;
   holdHorizonMs: number;
   holdCooldownMs: number;
   /** 0 turns the periodic sweep off (tests call it directly). */
@@ -28,6 +31,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
   return {
     occurrenceHorizonMs: env.OCCURRENCE_HORIZON_DAYS * 86_400_000,
     windowMaxDurationMs: env.WINDOW_MAX_DURATION_HOURS * 3_600_000,
+    earlyStartMs: env.OCCURRENCE_EARLY_START_MINUTES * 60_000,
     holdHorizonMs: env.HOLD_HORIZON_HOURS * 3_600_000,
     holdCooldownMs: env.HOLD_COOLDOWN_MINUTES * 60_000,
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,

@@ -336,12 +336,16 @@ export class WindowsService {
     // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
     // A held one goes on to the gate, whose 423 names the holds.
     const asked = await this.occurrence(this.dataSource.manager, id, number);
-    if (asked.status !== 'held') assertStartable(id, asked);
+    if (asked.status !== 'held') {
+      assertStartable(id, asked);
+      assertDue(id, asked, now, this.config.settings.earlyStartMs);
+    }
     await this.gate.check({ windowId: id, at: now });
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
       assertStartable(id, occurrence);
+      assertDue(id, occurrence, now, this.config.settings.earlyStartMs);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'started', actor, details: { number } });
@@ -544,6 +548,23 @@ function assertStartable(id: string, occurrence: OccurrenceRow): void {
   throw new DomainError('occurrence-not-startable', 409, `Occurrence ${occurrence.number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`, {
     occurrenceStatus: occurrence.status,
   });
+}
+
+/**
+ * A scheduled run started long before its planned start is most likely the wrong run or window:
+ * the gate judged the holds of now, not of the slot that was planned. Moving the window first
+ * checks the new time against the holds, as planning does.
+ */
+function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartMs: number): void {
+  const earlyMs = occurrence.starts_at.getTime() - now.getTime();
+  if (occurrence.status !== 'scheduled' || earlyMs <= earlyStartMs) return;
+  const inWords = earlyMs >= 2 * 86_400_000 ? `${Math.floor(earlyMs / 86_400_000)} days` : earlyMs >= 7_200_000 ? `${Math.floor(earlyMs / 3_600_000)} hours` : `${Math.ceil(earlyMs / 60_000)} minutes`;
+  throw new DomainError(
+    'occurrence-not-due',
+    409,
+    `Occurrence ${occurrence.number} of window ${id} is planned to start at ${occurrence.starts_at.toISOString()}, ${inWords} from now: a run may start at most ${earlyStartMs / 60_000} minutes early (OCCURRENCE_EARLY_START_MINUTES). Start the run that is due, or move the window to now (PATCH startsAt and endsAt), which checks the holds at the new time.`,
+    { startsAt: occurrence.starts_at.toISOString() },
+  );
 }
 
 /** One multi-row insert for a window's occurrences, numbered from `first`. */
