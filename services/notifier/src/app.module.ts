@@ -5,6 +5,7 @@ import { GrafanaAnnotationEntity } from './channels/grafana/grafana-annotation.e
 import { notifierEnvironment, notifierSettings } from './config/notifier-settings';
 import { CreateDelivery1764000100000 } from './database/migrations/1764000100000-create-delivery';
 import { CreateSubscriptionsAndDeliveryAttempts1764000200000 } from './database/migrations/1764000200000-create-subscriptions-and-delivery-attempts';
+import { RecordWhyASubscriptionStopped1766200000000 } from './database/migrations/1766200000000-record-why-a-subscription-stopped';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
@@ -21,7 +22,7 @@ export const notifierService = defineService({
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
   entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity],
-  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

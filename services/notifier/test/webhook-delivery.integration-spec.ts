@@ -24,7 +24,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -101,13 +101,39 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
   });
 
   it('takes another 4xx as final at once, and replays dead deliveries in bulk', async () => {
-    suite.receivers.refusing.reply = () => ({ status: 410, body: 'gone' });
+    suite.receivers.refusing.reply = () => ({ status: 403, body: 'forbidden' });
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.refusing.url, filters: { regions: ['FR'] } });
     await suite.publisher.publish(holdPlaced(['FR']), holdPlaced(['FR']));
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(2));
     expect(suite.receivers.refusing.requests).toHaveLength(2);
 
     suite.receivers.refusing.reply = () => ({ status: 200 });
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+  });
+
+  it('turns a subscription off when its receiver answers 410 Gone, records nothing more for it, and takes it back when turned on', async () => {
+    suite.receivers.gone.reply = () => ({ status: 410, body: 'this hook was removed' });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.gone.url, filters: { regions: ['PT'] } });
+    await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.witness.url, filters: { regions: ['PT'] } });
+    // Two holds: the second's delivery dies of the same 410 or, still unsent when the first's came back, is marked dead unsent.
+    await suite.publisher.publish(holdPlaced(['PT']), holdPlaced(['PT']));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(2));
+    await expectEventually(async () =>
+      expect(await (await suite.notifier.call('GET', `/v1/subscriptions/${id}`)).json()).toMatchObject({
+        enabled: false,
+        disabledReason: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+ answered 410 Gone at .*: the receiver takes no more deliveries\. PATCH \{"enabled": true\} once it does/),
+      }),
+    );
+
+    // The next hold reaches the witness, and nothing is recorded or sent for the stopped subscription.
+    await suite.publisher.publish(holdPlaced(['PT']));
+    await expectEventually(() => expect(suite.receivers.witness.requests).toHaveLength(3));
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toHaveLength(2);
+    expect(suite.receivers.gone.requests.length).toBeLessThanOrEqual(2);
+
+    suite.receivers.gone.reply = () => ({ status: 200 });
+    expect(await (await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).json()).toMatchObject({ enabled: true, disabledReason: null });
     expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
   });

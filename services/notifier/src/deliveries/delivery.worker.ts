@@ -121,6 +121,9 @@ const CLAIM = prepared(`WITH RECURSIVE targets AS (
   )
   SELECT claimed.*, open.open > (SELECT count(*) FROM claimed) AS backlog FROM open LEFT JOIN claimed ON true`);
 
+/** What a receiver answers when it will never take another delivery. */
+const HTTP_GONE = 410;
+
 /**
  * Sends recorded deliveries, outside any consumer transaction. Each replica claims due deliveries
  * with FOR UPDATE SKIP LOCKED and a lease (a replica that dies mid-send leaves its claims to be
@@ -294,6 +297,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  private async stopGone(delivery: DeliveryEntity, at: Date): Promise<void> {
+    const reason = `${delivery.targetKey} answered 410 Gone at ${at.toISOString()} (delivery ${delivery.id}): the receiver takes no more deliveries. PATCH {"enabled": true} once it does; POST /v1/deliveries/replay sends what it missed.`;
+    if (!(await this.subscriptions.stopGone(delivery.subscriptionId, reason))) return;
+    this.subscriptionCache.delete(delivery.subscriptionId);
+    this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead for a replay');
+  }
+
   // Read once a second at most per subscription: an edit reaches the worker within that second.
   private async subscriptionFor(id: string): Promise<CachedSubscription> {
     const cached = this.subscriptionCache.get(id);
@@ -341,6 +351,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     } else if (outcome === 'dead') {
       this.metrics.deliveries.inc({ channel: delivery.channel, outcome: 'dead' });
       this.logger.warn({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, error: result.error }, 'delivery is dead; POST /v1/deliveries/{id}/replay sends it again');
+      if (result.statusCode === HTTP_GONE) await this.stopGone(delivery, now);
     }
   }
 

@@ -31,6 +31,10 @@ export class SubscriptionEntity {
   @Column({ type: 'boolean' })
   enabled!: boolean;
 
+  /** Why the notifier turned it off itself (its receiver answered 410 Gone); null when on, or turned off by a person. */
+  @Column({ name: 'disabled_reason', type: 'text', nullable: true })
+  disabledReason!: string | null;
+
   @Column({ name: 'created_by', type: 'text' })
   createdBy!: string;
 

@@ -26,6 +26,8 @@ export interface SubscriptionView {
   hasSecret: boolean;
   description: string | null;
   enabled: boolean;
+  /** Why the notifier turned it off (its receiver answered 410 Gone); null otherwise. */
+  disabledReason: string | null;
   filters: SubscriptionEntity['filters'];
   createdBy: string;
   createdAt: string;
@@ -40,6 +42,7 @@ export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
   hasSecret: subscription.sealedSecret !== null,
   description: subscription.description,
   enabled: subscription.enabled,
+  disabledReason: subscription.disabledReason,
   filters: subscription.filters,
   createdBy: subscription.createdBy,
   createdAt: subscription.createdAt.toISOString(),
@@ -88,6 +91,7 @@ export class SubscriptionsService {
       filters: request.filters,
       description: request.description ?? null,
       enabled: request.enabled,
+      disabledReason: null,
       createdBy: actor,
       createdAt: now,
       updatedAt: now,
@@ -114,6 +118,8 @@ export class SubscriptionsService {
     if (patch.ownerTeam !== undefined) changes.ownerTeam = patch.ownerTeam;
     if (patch.description !== undefined) changes.description = patch.description;
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
+    // Turned on (or off) by a person: whatever the notifier said when it stopped it no longer stands.
+    if (patch.enabled !== undefined) changes.disabledReason = null;
     if (patch.filters !== undefined) changes.filters = patch.filters;
     if (patch.target !== undefined) {
       changes.target = subscription.channel === 'slack' ? shownSlackTarget(patch.target) : patch.target;
@@ -129,7 +135,25 @@ export class SubscriptionsService {
     await this.get(id);
     await this.dataSource.transaction(async (transaction) => {
       await transaction.update(SubscriptionEntity, { id }, { deletedAt: this.clock.now(), enabled: false });
+      await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2 WHERE subscription_id = $1 AND status = 'pending'", [
+        id,
+        'not sent: the subscription was turned off when its receiver answered 410 Gone',
+      ]);
+    });
+  }
+
+  /**
+   * A receiver that answers 410 Gone says it will never take another delivery (Standard Webhooks
+   * asks senders to stop): the subscription is turned off with the reason, and its deliveries not
+   * yet sent are marked dead unsent, so one replay sends them all once PATCH {"enabled": true} has
+   * turned it on again.
+   */
+  async stopGone(id: string, reason: string): Promise<boolean> {
+    return this.dataSource.transaction(async (transaction) => {
+      const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, { enabled: false, disabledReason: reason, updatedAt: this.clock.now() });
+      if (!affected) return false;
       await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
+      return true;
     });
   }
 
