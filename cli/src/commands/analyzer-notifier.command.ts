@@ -34,6 +34,8 @@ interface SubscriptionView {
   filters?: unknown;
   status?: string;
   enabled?: boolean;
+  /** Set when the notifier turned it off itself: its receiver answered 410 Gone. */
+  disabledReason?: string | null;
 }
 
 interface DeliveryView {
@@ -114,7 +116,7 @@ export const analyzerNotifierCommands: Command[] = [
         await reach(() => context.api.notifier.GET('/v1/subscriptions', { params: { query: { ownerTeam: text(context.values, 'team') } } }), 'notifier'),
       );
       await list('subscriptions', '')(context, body, (items) =>
-        table(['SUBSCRIPTION', 'CHANNEL', 'TEAM', 'TARGET', 'STATE'], (items as SubscriptionView[]).map((s) => [s.id, s.channel, s.ownerTeam, s.target ?? '-', s.status ?? (s.enabled === false ? 'disabled' : 'enabled')])),
+        table(['SUBSCRIPTION', 'CHANNEL', 'TEAM', 'TARGET', 'STATE'], (items as SubscriptionView[]).map((s) => [s.id, s.channel, s.ownerTeam, s.target ?? '-', s.status ?? (s.disabledReason ? 'disabled (receiver gone: 410)' : s.enabled === false ? 'disabled' : 'enabled')])),
       );
     },
   },
