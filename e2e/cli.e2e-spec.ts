@@ -2,6 +2,7 @@ import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, produceOnce } from '@holdfast/testing';
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +30,15 @@ interface Ran {
 describe('holdfast (the CLI) against the three running services', () => {
   let system: RunningHoldfast;
   let holdfast: (args: string[], env?: Record<string, string>) => Promise<Ran>;
+  // A receiver whose hook was removed: it answers every delivery with 410 Gone.
+  let gone: Server;
+  let gonePort: number;
 
   beforeAll(async () => {
-    system = await startHoldfast('cli', { NOTIFIER_OUTBOUND_ALLOW: '127.0.0.1:9' });
+    gone = createServer((request, response) => request.resume().on('end', () => response.writeHead(410).end('this hook was removed')));
+    await new Promise<void>((listening) => gone.listen(0, '127.0.0.1', listening));
+    gonePort = (gone.address() as { port: number }).port;
+    system = await startHoldfast('cli', { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:9,127.0.0.1:${gonePort}` });
     const baseEnv = {
       PATH: process.env.PATH ?? '',
       HOLDFAST_PLANNER_URL: system.urls['maintenance-planner'],
@@ -52,6 +59,7 @@ describe('holdfast (the CLI) against the three running services', () => {
 
   afterAll(async () => {
     await system?.stop();
+    await new Promise((closed) => gone?.close(closed));
   });
 
   describe('the checked-in OpenAPI documents the client is typed by', () => {
@@ -137,6 +145,13 @@ describe('holdfast (the CLI) against the three running services', () => {
     const deliveries = await holdfast(['deliveries', '--status', 'dead', '--json']);
     expect(deliveries.code, deliveries.stderr).toBe(0);
     expect(JSON.parse(deliveries.stdout)).toHaveProperty('items');
+
+    // A receiver that answers 410 Gone is listed as turned off by the notifier once a hold reaches it.
+    writeFileSync(file, `channel: webhook\ntarget: http://127.0.0.1:${gonePort}/holds\nownerTeam: storage-ops\nfilters:\n  eventTypes: [hold.placed]\n  regions: [UY]\n`);
+    expect((await holdfast(['subscriptions', 'create', '--file', file])).code).toBe(0);
+    const declared = await holdfast(['holds', 'declare', '--regions', 'UY', '--from', new Date(Date.now() - 60_000).toISOString(), '--until', new Date(Date.now() + 3_600_000).toISOString(), '--reason', 'national exams']);
+    expect(declared.code, declared.stderr).toBe(0);
+    await expectEventually(async () => expect((await holdfast(['subscriptions', '--team', 'storage-ops'])).stdout).toMatch(new RegExp(`webhook +storage-ops +http://127\\.0\\.0\\.1:${gonePort}/holds +disabled \\(receiver gone: 410\\)`)));
   });
 
   it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {
