@@ -23,6 +23,11 @@ describe('issues in words', () => {
     ]);
   });
 
+  it('says a number that overflowed to Infinity must be finite, not that it must be a number', () => {
+    expect(issueInWords(issuesOf(z.number(), JSON.parse('1e999'))[0])).toBe('must be a finite number');
+    expect(issueInWords(issuesOf(z.number(), Number.NaN)[0])).toBe('must be a finite number');
+  });
+
   it('leaves what it has no words for to the schema or zod', () => {
     expect(issueInWords(issuesOf(z.string().regex(/^x$/), 'y')[0])).toBeUndefined();
     expect(issueInWords(issuesOf(z.string().refine(() => false, 'is wrong'), 'y')[0])).toBeUndefined();

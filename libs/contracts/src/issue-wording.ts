@@ -3,6 +3,7 @@ import type { z } from 'zod';
 /** The issue fields the wording reads; present on zod's raw issues (error maps) and final ones alike. */
 type WordedIssue = Pick<z.core.$ZodIssue, 'code'> & {
   expected?: string;
+  received?: string;
   origin?: string;
   maximum?: number | bigint;
   minimum?: number | bigint;
@@ -45,6 +46,8 @@ export function issueInWords(issue: WordedIssue): string | undefined {
     case 'invalid_format':
       return issue.format === undefined ? undefined : FORMAT[issue.format];
     case 'invalid_type':
+      // JSON's 1e999 parses to Infinity: a number, just not a finite one.
+      if (issue.expected === 'number' && (issue.received === 'Infinity' || issue.received === 'NaN')) return 'must be a finite number';
       return issue.expected === undefined ? undefined : EXPECTED_TYPE[issue.expected];
     default:
       return undefined;
