@@ -18,6 +18,7 @@ export interface ServiceDataSourceOptions {
  * (so migrations' plain SQL lands there), instants as timestamptz in UTC, never synchronised.
  */
 export function dataSourceOptions({ settings, entities, migrations, applicationName }: ServiceDataSourceOptions): DataSourceOptions {
+  const { ssl, connectionTimeoutMillis } = connectionOptions(settings);
   return {
     type: 'postgres',
     url: settings.url,
@@ -29,11 +30,11 @@ export function dataSourceOptions({ settings, entities, migrations, applicationN
     synchronize: false,
     migrationsRun: false,
     applicationName,
-    ssl: settings.tls ? { rejectUnauthorized: settings.tls.verify, ...(settings.tls.caFile ? { ca: readFileSync(settings.tls.caFile, 'utf8') } : {}) } : false,
+    ssl,
     extra: {
       max: settings.poolSize,
       options: `-c search_path=${settings.schema} -c timezone=UTC`,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis,
       // Statements a transaction issues together (Promise.all) go out in one round trip instead of
       // one each; awaited one by one they behave exactly as before (node-postgres pipelining). The
       // client corks the socket for the turn, so they also leave in one write instead of one each;
@@ -42,6 +43,14 @@ export function dataSourceOptions({ settings, entities, migrations, applicationN
       pipeline: true,
       Client: BatchingClient,
     },
+  };
+}
+
+/** How a connection reaches the server: TLS as DATABASE_TLS asks, and how long a connect may take. The pool and the boot-time wait share it. */
+export function connectionOptions(settings: DatabaseSettings): { ssl: false | { rejectUnauthorized: boolean; ca?: string }; connectionTimeoutMillis: number } {
+  return {
+    ssl: settings.tls ? { rejectUnauthorized: settings.tls.verify, ...(settings.tls.caFile ? { ca: readFileSync(settings.tls.caFile, 'utf8') } : {}) } : false,
+    connectionTimeoutMillis: 5_000,
   };
 }
 

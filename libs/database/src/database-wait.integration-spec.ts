@@ -1,5 +1,5 @@
 import { connect, createServer, Server, type Socket } from 'node:net';
-import { freePort, testEnvironment } from '@holdfast/testing';
+import { expectEventually, freePort, testEnvironment } from '@holdfast/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForDatabase } from './database-wait';
 
@@ -18,22 +18,21 @@ describe('waitForDatabase, the boot-time wait for PostgreSQL', () => {
     const real = new URL(testEnvironment().databaseUrl);
     const upstreamAt = { port: Number(real.port || 5432), host: real.hostname };
     const port = await freePort();
-    // PostgreSQL "starts" 700 ms in: a proxy to the real server begins listening on the port the service was given.
-    setTimeout(() => {
-      const proxy = createServer((socket) => {
-        const upstream = connect(upstreamAt.port, upstreamAt.host);
-        opened.push(socket, upstream);
-        socket.pipe(upstream).pipe(socket);
-        socket.on('error', () => upstream.destroy());
-        upstream.on('error', () => socket.destroy());
-      });
-      opened.push(proxy);
-      proxy.listen(port, '127.0.0.1');
-    }, 700);
     real.host = `127.0.0.1:${port}`;
     const waits: string[] = [];
-    await waitForDatabase(optionsFor(real.toString()), { waitMs: 10_000, onWait: (message) => waits.push(message) });
-    expect(waits.length).toBeGreaterThan(0);
+    const waited = waitForDatabase(optionsFor(real.toString()), { waitMs: 10_000, onWait: (message) => waits.push(message) });
+    // PostgreSQL "starts" once the wait has said it is trying again: a proxy to the real server begins listening on the port it was given.
+    await expectEventually(() => expect(waits.length).toBeGreaterThan(0));
+    const proxy = createServer((socket) => {
+      const upstream = connect(upstreamAt.port, upstreamAt.host);
+      opened.push(socket, upstream);
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    opened.push(proxy);
+    proxy.listen(port, '127.0.0.1');
+    await waited;
     expect(waits[0]).toMatch(new RegExp(`^PostgreSQL at postgres://[^ ]*127\\.0\\.0\\.1:${port}/[^ ]* is not up yet \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); trying again \\(attempt 2, for up to 10 s in all: DATABASE_CONNECT_WAIT_SECONDS\\)$`));
   });
 

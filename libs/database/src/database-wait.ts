@@ -1,7 +1,6 @@
 import { backOff } from 'exponential-backoff';
 import { Client } from 'pg';
-import { dataSourceOptions, type ServiceDataSourceOptions } from './data-source.factory';
-import { redactPassword } from './database.module';
+import { connectionOptions, type ServiceDataSourceOptions } from './data-source.factory';
 
 /**
  * Connection failures of a PostgreSQL that is not up yet (nothing listening, still starting or
@@ -32,11 +31,11 @@ export interface DatabaseWait {
  */
 export async function waitForDatabase(options: ServiceDataSourceOptions, { waitMs, onWait }: DatabaseWait): Promise<void> {
   const where = redactPassword(options.settings.url);
-  const { ssl, extra } = dataSourceOptions(options) as { ssl: unknown; extra: { connectionTimeoutMillis: number } };
+  const { ssl, connectionTimeoutMillis } = connectionOptions(options.settings);
   const deadline = Date.now() + waitMs;
   const connectOnce = async () => {
     // Only the server's answer to a login matters here: the service's own pool connects after.
-    const client = new Client({ connectionString: options.settings.url, ssl: ssl as never, connectionTimeoutMillis: extra.connectionTimeoutMillis, application_name: options.applicationName });
+    const client = new Client({ connectionString: options.settings.url, ssl, connectionTimeoutMillis, application_name: options.applicationName });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -56,11 +55,24 @@ export async function waitForDatabase(options: ServiceDataSourceOptions, { waitM
       },
     });
   } catch (error) {
-    const { message } = error as Error;
-    if (notUpYet(error)) {
-      const waited = waitMs > 0 ? ` after waiting ${seconds(waitMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
-      throw new Error(`PostgreSQL at ${where} is not reachable${waited}: ${message}. Start it, or set DATABASE_URL to one that runs.`, { cause: error });
-    }
-    throw new Error(`Cannot connect to PostgreSQL at ${where}: ${message}. Check DATABASE_URL (host, user, password, database) and DATABASE_TLS.`, { cause: error });
+    throw connectionFailure(options.settings.url, error, waitMs);
   }
+}
+
+/**
+ * A failed connection in one line: the server (password hidden), what it answered and what to do.
+ * For the boot-time wait and for a data source that cannot connect alike.
+ */
+export function connectionFailure(url: string, error: unknown, waitedMs = 0): Error {
+  const where = redactPassword(url);
+  const { message } = error as Error;
+  if (notUpYet(error)) {
+    const waited = waitedMs > 0 ? ` after waiting ${seconds(waitedMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
+    return new Error(`PostgreSQL at ${where} is not reachable${waited}: ${message}. Start it, or set DATABASE_URL to one that runs.`, { cause: error });
+  }
+  return new Error(`Cannot connect to PostgreSQL at ${where}: ${message}. Check DATABASE_URL (host, user, password, database) and DATABASE_TLS.`, { cause: error });
+}
+
+export function redactPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

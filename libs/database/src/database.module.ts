@@ -2,6 +2,7 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type ServiceDataSourceOptions } from './data-source.factory';
+import { connectionFailure } from './database-wait';
 import { runMigrations } from './migration-runner';
 
 @Module({})
@@ -20,10 +21,7 @@ export class DatabaseModule {
             try {
               await dataSource.initialize();
             } catch (error) {
-              throw new Error(
-                `PostgreSQL at ${redactPassword(options.settings.url)} is not reachable (${(error as Error).message}). Start it, or set DATABASE_URL.`,
-                { cause: error },
-              );
+              throw connectionFailure(options.settings.url, error);
             }
             await runMigrations(dataSource, { info: (message) => logger.log(message) });
             return dataSource;
@@ -32,8 +30,4 @@ export class DatabaseModule {
       ],
     };
   }
-}
-
-export function redactPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -99,10 +99,7 @@ export class WindowsService {
     const now = this.clock.now();
     const id = uuidv7();
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
-    assertNotTooLong(request, this.config.settings.windowMaxDurationMs);
-    const occurrences = this.expand({ startsAt: request.startsAt, endsAt: request.endsAt, plannedZone: request.plannedZone, recurrence: request.recurrence, exdates: request.exdates }, horizon);
-    assertAhead(occurrences, now);
-    assertApart(occurrences);
+    const occurrences = this.plannedOccurrences(request, horizon, now);
     return this.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(
         `INSERT INTO maintenance_window (id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at, planned_zone,
@@ -260,12 +257,7 @@ export class WindowsService {
       if (changes.length === 0) return this.resource(tx, row);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
-      if (timeChanged) assertNotTooLong(next, this.config.settings.windowMaxDurationMs);
-      const occurrences = timeChanged ? this.expand(next, horizon) : [];
-      if (timeChanged) {
-        assertAhead(occurrences, this.clock.now());
-        assertApart(occurrences);
-      }
+      const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now()) : [];
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16
@@ -499,6 +491,15 @@ export class WindowsService {
       row.id,
     ])) as OccurrenceRow[];
     return { ...this.resourceSync(row), nextOccurrence: next ? occurrenceView(next, readerRegions(row), this.localTimes) : null };
+  }
+
+  /** The runs of a window being planned or moved, refused when it is too long, over by now, or its runs overlap. */
+  private plannedOccurrences(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, now: Date) {
+    assertNotTooLong(window, this.config.settings.windowMaxDurationMs);
+    const occurrences = this.expand(window, horizon);
+    assertAhead(occurrences, now);
+    assertApart(occurrences);
+    return occurrences;
   }
 
   private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date) {
