@@ -3,7 +3,7 @@ import { ContractViolation } from './contract-violation.exception';
 import { createEvent } from './envelope';
 import { EventExamples } from './event-examples';
 import { decodeEvent, encodeEvent, type WireMessage } from './kafka-codec';
-import { outsideEventId, outsideFormOf } from './outside-intake';
+import { outsideEventId, outsideFormOf, withUtcInstants } from './outside-intake';
 
 const topic = 'traffic.samples.v1';
 const sample = EventExamples['traffic.sample'];
@@ -134,6 +134,30 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(outsideFormOf(reused)).toBe('structured');
     (reused['content-type'] as Buffer).write('application/json; charset=utf-8             ');
     expect(outsideFormOf(reused)).toBe('bare');
+  });
+
+  it("converts a sample's time written with an offset to UTC, in every form, and still refuses one without any", () => {
+    // Python's datetime.now(timezone.utc).isoformat(), and a producer writing Tehran's local time.
+    const python = { ...sample, at: '2026-06-15T14:55:00.123456+00:00' };
+    const tehran = { ...sample, at: '2026-06-15T18:25:00+03:30' };
+    for (const message of [{ ...binary(), value: body(python) }, structured({ data: python }), bare(python)]) {
+      expect(decodeEvent(topic, message).data).toEqual({ ...sample, at: '2026-06-15T14:55:00.123Z' });
+    }
+    expect(decodeEvent(topic, bare(tehran)).data.at).toBe('2026-06-15T14:55:00.000Z');
+    // A time in UTC is kept as it was written.
+    expect(decodeEvent(topic, bare()).data.at).toBe(sample.at);
+    expect(violationOf(bare({ ...sample, at: '2026-06-15T14:55:00' }))).toMatchObject({ code: 'invalid-payload', reason: expect.stringContaining('field at: must be an ISO-8601 UTC instant ending in Z') });
+    expect(violationOf(bare({ ...sample, at: '2026-06-15T14:55:00+0330' })).code).toBe('invalid-payload');
+    expect(violationOf(bare({ ...sample, at: '2026-02-30T14:55:00+03:30' })).code).toBe('invalid-payload');
+  });
+
+  it('leaves the instants of events other than samples, and anything not an object, to validation', () => {
+    const window = { startsAt: '2026-06-15T18:25:00+03:30' };
+    expect(withUtcInstants('window.scheduled', window)).toBe(window);
+    expect(withUtcInstants('traffic.sample', [sample])).toEqual([sample]);
+    expect(withUtcInstants('traffic.sample', null)).toBeNull();
+    const inUtc = { ...sample };
+    expect(withUtcInstants('traffic.sample', inUtc)).toBe(inUtc);
   });
 
   it('accepts a missing key but refuses a wrong one, which would break per-region order', () => {

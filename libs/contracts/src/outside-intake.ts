@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContractViolation, ContractViolationCode, describeIssues, isMissing } from './contract-violation.exception';
-import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent } from './event-catalog';
+import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
 import { EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, isEventId, type AnyHoldfastEvent } from './envelope';
 import { HeaderReader, PRODUCER_HEADERS, firstHeaderValue, sameBytes } from './header-reader';
@@ -20,7 +20,9 @@ const outsideIdOf = nameBasedIds(OUTSIDE_EVENT_NAMESPACE);
 export type OutsideForm = 'binary' | 'structured' | 'bare';
 
 // CloudEvents allows any RFC 3339 offset; Holdfast keeps UTC instants, so an offset is converted.
-const OutsideTimeSchema = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' });
+export const OutsideTimeSchema = z.iso
+  .datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' })
+  .meta({ description: 'RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.', examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'] });
 const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
 const JsonContentTypeSchema = z.string().regex(/^application\/json\s*(?:;.*)?$/i, { error: 'must be application/json' });
 
@@ -98,6 +100,29 @@ const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** A valid RFC 3339 time as the UTC instant Holdfast keeps. */
 export const utcInstantOf = (time: string): string => (CANONICAL_UTC.test(time) ? time : new Date(time).toISOString());
+
+/**
+ * Payload fields holding an instant that outside pipelines commonly write with an offset (Python's
+ * `isoformat()` gives +00:00, Java's OffsetDateTime the local one): accepted like ce_time and kept
+ * as the UTC instant the contract holds. Holdfast's own events carry UTC already and pass as they are.
+ */
+const OUTSIDE_PAYLOAD_INSTANTS: { readonly [T in EventType]?: readonly (keyof EventPayloads[T] & string)[] } = { 'traffic.sample': ['at'] };
+
+const ENDS_IN_OFFSET = /[+-]\d\d:\d\d$/;
+
+/** An outside producer's payload with each of its instants written with an offset converted to UTC; anything else is left for validation to judge. */
+export function withUtcInstants(type: string, data: unknown): unknown {
+  const fields: readonly string[] | undefined = isEventType(type) ? OUTSIDE_PAYLOAD_INSTANTS[type] : undefined;
+  if (!fields || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  let converted: Record<string, unknown> | undefined;
+  for (const field of fields) {
+    const value = (data as Record<string, unknown>)[field];
+    if (typeof value !== 'string' || value.endsWith('Z') || !ENDS_IN_OFFSET.test(value) || !OutsideTimeSchema.safeParse(value).success) continue;
+    converted ??= { ...data };
+    converted[field] = utcInstantOf(value);
+  }
+  return converted ?? data;
+}
 
 /**
  * The id an outside event is recorded under. A Holdfast id (UUIDv7) is kept, so what the
@@ -209,7 +234,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
       correlationid: attributes.correlationid ?? attributes.id,
       causationid: attributes.causationid,
     },
-    data,
+    withUtcInstants(attributes.type, data),
     'consume',
     name,
   );

@@ -10,6 +10,7 @@ export * from './config/service-config';
 export * from './config/service-config.token';
 export * from './errors/domain.error';
 export * from './errors/at-field';
+export { daysInWords } from './errors/days-in-words';
 export { dependencyUnavailable, type Dependency } from './errors/unreachable-dependency';
 export * from './foundation/service-foundation';
 export * from './http/problem-details.filter';

@@ -112,6 +112,20 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="assessed"[^}]*\} \d+/);
   });
 
+  it('takes a time written with an offset as its UTC instant (Python writes +00:00), and refuses one without any', async () => {
+    const response = await postSamples(service, [
+      { region: 'NZ', value: 5, at: '2026-06-15T09:10:00+12:00' },
+      { region: 'NZ', value: 5, at: '2026-06-14T21:05:00.250000+00:00' },
+      { region: 'NZ', value: 5, at: '2026-06-15T09:15:00' },
+    ]);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ accepted: 2, refused: [{ index: 2, path: 'samples.2.at', reason: expect.stringContaining('ending in Z') }] });
+    await expectEventually(async () => {
+      const baseline = (await (await service.fetch('/v1/regions/NZ/baseline')).json()) as { metrics: { sampleCount: number; lastSampleAt: string }[] };
+      expect(baseline.metrics).toMatchObject([{ sampleCount: 2, lastSampleAt: '2026-06-14T21:10:00.000Z' }]);
+    });
+  });
+
   it('answers a batch with nothing good in it, or one too large, with a problem document', async () => {
     const none = await postSamples(service, [{ region: 'DE', value: -1, at: '2026-06-14T21:00:00Z' }]);
     expect(none.status).toBe(400);

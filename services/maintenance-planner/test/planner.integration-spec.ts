@@ -339,6 +339,15 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
       status: 422,
       body: { code: 'hold-in-the-past', errors: [{ path: 'until', message: 'must be in the future' }] },
     });
+    // 2126 typed for 2026: a century of holds on every window of the region.
+    expect(await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-09-01T00:00:00Z', until: '2126-09-03T00:00:00Z', reason: 'Election in NP' })).toMatchObject({
+      status: 422,
+      body: {
+        code: 'hold-too-long',
+        detail: expect.stringContaining('This hold lasts 36,526 days (2026-09-01T00:00:00Z to 2126-09-03T00:00:00Z), longer than the 90 days a manual hold with an end may last (MANUAL_HOLD_MAX_DAYS)'),
+        errors: [{ path: 'until', message: 'more than 90 days after from' }],
+      },
+    });
     const manual = await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-09-01T00:00:00Z', until: '2026-09-03T00:00:00Z', reason: 'Election in NP' });
     expect(manual.status).toBe(201);
     const into = { footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-02T10:00:00Z', endsAt: '2026-09-02T11:00:00Z' };

@@ -900,8 +900,9 @@ export interface operations {
                     samples: {
                         /**
                          * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @description RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.
                          * @example 2026-06-14T21:00:00Z
+                         * @example 2026-06-15T00:30:00+03:30
                          */
                         at: string;
                         /**

@@ -1,6 +1,6 @@
 import { RegionListSchema, InstantSchema, ReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, daysInWords, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -53,12 +53,11 @@ export class DeclarationsService {
     const lastsMs = Date.parse(input.until) - Date.parse(input.from);
     const maxMs = this.config.settings.declarationMaxMs;
     if (lastsMs > maxMs) {
-      const days = (ms: number) => `${Number((ms / 86_400_000).toFixed(1)).toLocaleString('en-US')} days`;
       throw new DomainError(
         'declaration-too-long',
         422,
-        `This declaration lasts ${days(lastsMs)} (${input.from} to ${input.until}), longer than the ${days(maxMs)} one may last (DECLARATION_MAX_DAYS): it would hold every window of its regions for as long. Check until, or declare the period in parts.`,
-        { errors: [{ path: 'until', message: `more than ${days(maxMs)} after from` }] },
+        `This declaration lasts ${daysInWords(lastsMs)} (${input.from} to ${input.until}), longer than the ${daysInWords(maxMs)} one may last (DECLARATION_MAX_DAYS): it would hold every window of its regions for as long. Check until, or declare the period in parts.`,
+        { errors: [{ path: 'until', message: `more than ${daysInWords(maxMs)} after from` }] },
       );
     }
     return this.dataSource.transaction(async (transaction) => {

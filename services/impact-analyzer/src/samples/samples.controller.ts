@@ -1,4 +1,4 @@
-import { createEvent, TrafficSampleSchema, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
+import { createEvent, OutsideTimeSchema, TrafficSampleSchema, withUtcInstants, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
@@ -47,7 +47,7 @@ export class SamplesController {
     summary:
       "Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept",
   })
-  @ApiBody({ schema: z.toJSONSchema(z.strictObject({ samples: z.array(TrafficSampleSchema) }), { io: 'input' }) as object })
+  @ApiBody({ schema: z.toJSONSchema(z.strictObject({ samples: z.array(TrafficSampleSchema.extend({ at: OutsideTimeSchema })) }), { io: 'input' }) as object })
   @ApiAcceptedResponse({ description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why' })
   async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { nulCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;
@@ -58,7 +58,8 @@ export class SamplesController {
     const wellFormed: { index: number; sample: TrafficSample }[] = [];
     const nowMs = this.clock.nowMs();
     batch.samples.forEach((raw, index) => {
-      const parsed = TrafficSampleSchema.safeParse(raw, { error: requestErrorMap });
+      // A time with an offset is taken as Kafka's outside intake takes it: as its UTC instant.
+      const parsed = TrafficSampleSchema.safeParse(withUtcInstants('traffic.sample', raw), { error: requestErrorMap });
       // The same wording as any refused body, each unknown field under its own path.
       const problems = parsed.success ? nulProblems(parsed.data, '') : fieldProblems(parsed.error, '');
       if (!parsed.success || problems.length > 0) {

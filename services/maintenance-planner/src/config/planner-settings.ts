@@ -8,6 +8,7 @@ export const plannerEnvironment = {
   OCCURRENCE_EARLY_START_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
   HOLD_HORIZON_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
+  MANUAL_HOLD_MAX_DAYS: z.coerce.number().positive().max(3650).default(90),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
@@ -21,6 +22,8 @@ export interface PlannerSettings {
   earlyStartMs: number;
   holdHorizonMs: number;
   holdCooldownMs: number;
+  /** A manual hold with an end further off is refused as a likely typo; one without an end lasts until released. */
+  manualHoldMaxMs: number;
   /** 0 turns the periodic sweep off (tests call it directly). */
   sweepIntervalMs: number;
   gateRetryAfterSeconds: number;
@@ -34,6 +37,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     earlyStartMs: env.OCCURRENCE_EARLY_START_MINUTES * 60_000,
     holdHorizonMs: env.HOLD_HORIZON_HOURS * 3_600_000,
     holdCooldownMs: env.HOLD_COOLDOWN_MINUTES * 60_000,
+    manualHoldMaxMs: env.MANUAL_HOLD_MAX_DAYS * 86_400_000,
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,

@@ -1,11 +1,12 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, Clock, CurrentPrincipal, DomainError, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, Clock, CurrentPrincipal, daysInWords, DomainError, InjectServiceConfig, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import type { PlannerSettings } from '../config/planner-settings';
 import { ApiZodBody } from '../openapi/zod-openapi';
 import { holdView } from './hold-record';
 import { HoldsService } from './holds.service';
@@ -22,6 +23,7 @@ export class HoldsController {
     private readonly holds: HoldsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
   ) {}
 
   @Get()
@@ -48,6 +50,17 @@ export class HoldsController {
     const now = this.clock.now();
     if (body.until && Date.parse(body.until) <= now.getTime()) {
       throw new DomainError('hold-in-the-past', 422, `A hold must end after now (${now.toISOString()}); this one ends at ${body.until}.`, { errors: [{ path: 'until', message: 'must be in the future' }] });
+    }
+    const lastsMs = body.until ? Date.parse(body.until) - Date.parse(body.from) : 0;
+    const maxMs = this.config.settings.manualHoldMaxMs;
+    if (lastsMs > maxMs) {
+      // 2126 typed for 2026 would hold every window of the regions for a century.
+      throw new DomainError(
+        'hold-too-long',
+        422,
+        `This hold lasts ${daysInWords(lastsMs)} (${body.from} to ${body.until}), longer than the ${daysInWords(maxMs)} a manual hold with an end may last (MANUAL_HOLD_MAX_DAYS). Check until, or leave it out for a hold that lasts until it is released.`,
+        { errors: [{ path: 'until', message: `more than ${daysInWords(maxMs)} after from` }] },
+      );
     }
     const hold = await this.dataSource.transaction((tx) =>
       this.holds.place(tx, {
