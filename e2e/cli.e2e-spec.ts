@@ -258,6 +258,17 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(released.stdout).toMatch(/released: +20\d\d-/);
       const active = await holdfast(['holds', 'list', '--active']);
       expect(active.stdout).not.toContain(holdId);
+
+      // Every hold by default, page after page; the first --limit of them with a word that more follow.
+      const every = JSON.parse((await holdfast(['holds', 'list', '--json'])).stdout) as { items: { id: string }[]; nextCursor: string | null };
+      expect(every.nextCursor).toBeNull();
+      expect(every.items.map((hold) => hold.id)).toContain(holdId);
+      expect(every.items.length).toBeGreaterThan(2);
+      const firstTwo = await holdfast(['holds', 'list', '--limit', '2', '--json']);
+      expect(JSON.parse(firstTwo.stdout)).toEqual({ items: every.items.slice(0, 2), nextCursor: expect.any(String) });
+      const table = await holdfast(['holds', 'list', '--limit', '2']);
+      for (const [index, hold] of every.items.slice(0, 3).entries()) expect(table.stdout.includes(hold.id), hold.id).toBe(index < 2);
+      expect(table.stderr).toBe('showing the first 2 holds; more follow (a larger --limit shows them)\n');
     });
   });
 

@@ -4,10 +4,11 @@ import type { operations as AnalyzerOperations } from '../client/generated/analy
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
-import { numberOf, printJson, text, type Command, type CommandContext } from '../command';
+import { printJson, text, type Command, type CommandContext } from '../command';
 import { localTime, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
+import { noteMore, readPages, type Page } from '../pages';
 
 type SurgeQuery = NonNullable<AnalyzerOperations['SurgesController_list']['parameters']['query']>;
 type DeliveryQuery = NonNullable<NotifierOperations['DeliveriesController_list']['parameters']['query']>;
@@ -71,15 +72,18 @@ export const analyzerNotifierCommands: Command[] = [
   {
     name: 'surges list',
     usage: 'holdfast surges [list] [--region IR] [--status active] [--source detector] [--limit 50]',
-    summary: 'surges the impact-analyzer decided, with local start time per region',
+    summary: 'surges the impact-analyzer decided, newest first, with local start time per region (all of them, or the first --limit)',
     options: { region: { type: 'string' }, status: { type: 'string' }, source: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { region: text(context.values, 'region'), status: text(context.values, 'status') as SurgeQuery['status'], source: text(context.values, 'source') as SurgeQuery['source'], limit: numberOf(context, 'limit') };
-      const body = expectOk<{ items: SurgeView[] }>(await reach(() => context.api.analyzer.GET('/v1/surges', { params: { query } }), 'impact-analyzer'));
+      const query = { region: text(context.values, 'region'), status: text(context.values, 'status') as SurgeQuery['status'], source: text(context.values, 'source') as SurgeQuery['source'] };
+      const body = await readPages(context, 500, async (page) =>
+        expectOk<Page<SurgeView>>(await reach(() => context.api.analyzer.GET('/v1/surges', { params: { query: { ...query, ...page } } }), 'impact-analyzer')),
+      );
       const zoneOf = context.json ? undefined : await regionZones(context.api);
       await list('surges', '')(context, body, (items) =>
         table(['SURGE', 'REGION', 'SOURCE', 'STATUS', 'WHY', 'STARTED (UTC)', 'STARTED (REGION LOCAL)', 'CLEARED (UTC)'], (items as SurgeView[]).map(surgeRow(zoneOf!))),
       );
+      noteMore(context, body, 'surges');
     },
   },
   {
@@ -148,17 +152,20 @@ export const analyzerNotifierCommands: Command[] = [
   {
     name: 'deliveries list',
     usage: 'holdfast deliveries [list] [--status dead] [--subscription ID] [--limit 50]',
-    summary: 'what the notifier sent, to whom, and how it went',
+    summary: 'what the notifier sent, to whom, and how it went, newest first (all of it, or the first --limit)',
     options: { status: { type: 'string' }, subscription: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { status: text(context.values, 'status') as DeliveryQuery['status'], subscriptionId: text(context.values, 'subscription'), limit: numberOf(context, 'limit') };
-      const body = expectOk<{ items: DeliveryView[] }>(await reach(() => context.api.notifier.GET('/v1/deliveries', { params: { query } }), 'notifier'));
+      const query = { status: text(context.values, 'status') as DeliveryQuery['status'], subscriptionId: text(context.values, 'subscription') };
+      const body = await readPages(context, 1000, async (page) =>
+        expectOk<Page<DeliveryView>>(await reach(() => context.api.notifier.GET('/v1/deliveries', { params: { query: { ...query, ...page } } }), 'notifier')),
+      );
       await list('deliveries', '')(context, body, (items) =>
         table(
           ['DELIVERY', 'EVENT', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'CREATED (UTC)', 'LAST ERROR'],
           (items as DeliveryView[]).map((d) => [d.id, d.eventType ?? '-', d.channel ?? d.subscriptionId ?? '-', d.status, String(d.attempts ?? d.attemptCount ?? '-'), utcTime(d.createdAt), d.lastError ?? '-']),
         ),
       );
+      noteMore(context, body, 'deliveries');
     },
   },
   {

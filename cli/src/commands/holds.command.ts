@@ -4,6 +4,7 @@ import { list, printJson, text, type Command, type CommandContext } from '../com
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
+import { noteMore, readPages, type Page } from '../pages';
 
 export interface HoldView {
   id: string;
@@ -57,12 +58,13 @@ async function showHold(context: CommandContext, hold: HoldView): Promise<void> 
 export const holdCommands: Command[] = [
   {
     name: 'holds list',
-    usage: 'holdfast holds list [--active]',
-    summary: 'holds, newest first, with local times per region',
-    options: { active: { type: 'boolean' } },
+    usage: 'holdfast holds list [--active] [--region IR] [--limit N]',
+    summary: 'holds, newest first, with local times per region (all of them, or the first --limit)',
+    options: { active: { type: 'boolean' }, region: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const body = expectOk<{ items: HoldView[] }>(
-        await reach(() => context.api.planner.GET('/v1/holds', { params: { query: context.values.active ? { active: true } : {} } }), planner),
+      const filter = { ...(context.values.active ? { active: 'true' as const } : {}), ...(text(context.values, 'region') ? { region: text(context.values, 'region') } : {}) };
+      const body = await readPages(context, 500, async (page) =>
+        expectOk<Page<HoldView>>(await reach(() => context.api.planner.GET('/v1/holds', { params: { query: { ...filter, ...page } } }), planner)),
       );
       if (context.json) return printJson(context.io, body);
       const zoneOf: ZoneOf = await regionZones(context.api);
@@ -72,6 +74,7 @@ export const holdCommands: Command[] = [
           body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
         ),
       );
+      noteMore(context, body, 'holds');
     },
   },
   {

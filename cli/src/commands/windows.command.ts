@@ -5,6 +5,7 @@ import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
 import { list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
+import { noteMore, readPages, type Page } from '../pages';
 
 /** A region's local times as the planner sends them. */
 export interface RegionLocalTime {
@@ -180,14 +181,15 @@ function showWindow(context: CommandContext, window: WindowView): void {
 export const windowCommands: Command[] = [
   {
     name: 'windows list',
-    usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled]',
-    summary: 'windows by time range, region, team or status',
-    options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' } },
+    usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]',
+    summary: 'windows by time range, region, team or status, in start order (all of them, or the first --limit)',
+    options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: windowStatus(context.values) };
-      const body = expectOk(await reach(() => context.api.planner.GET('/v1/windows', { params: { query } }), planner));
-      if (context.json) return printJson(context.io, body);
-      context.io.out(table(WINDOW_HEADERS, itemsOf<WindowView>(body).map(windowRow)));
+      const listed = await readPages(context, 500, async (page) => expectOk<Page<WindowView>>(await reach(() => context.api.planner.GET('/v1/windows', { params: { query: { ...query, ...page } } }), planner)));
+      if (context.json) return printJson(context.io, listed);
+      context.io.out(table(WINDOW_HEADERS, listed.items.map(windowRow)));
+      noteMore(context, listed, 'windows');
     },
   },
   {

@@ -16,6 +16,7 @@ export * from './foundation/service-foundation';
 export * from './http/problem-details.filter';
 export * from './http/service-app.factory';
 export * from './http/request-schema';
+export * from './http/list-page';
 export * from './http/uuid-param.pipe';
 export * from './http/zod-body.pipe';
 export * from './http/zod-value.pipe';

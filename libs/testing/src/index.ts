@@ -5,6 +5,7 @@ export { testEnvironment } from './test-environment';
 export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { uniqueTestId } from './unique-test-id';
+export { everyPage } from './every-page';
 export { expectEventually } from './expect-eventually';
 export type { ExpectEventuallyOptions } from './expect-eventually';
 export { produceOnce } from './produce-once';

@@ -1,4 +1,4 @@
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
@@ -6,6 +6,7 @@ import { recordEvents } from './support/analyzer-harness';
 
 interface DeclarationView {
   id: string;
+  from: string;
   status: string;
   regions: string[];
 }
@@ -121,5 +122,34 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const unexplained = await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z' });
     expect(unexplained.status).toBe(400);
     expect(await unexplained.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: 'is required but missing' }] });
+  });
+
+  it('pages through declarations latest period first, each once, by following nextCursor; a cursor it did not give out is a 400', async () => {
+    const declared: string[] = [];
+    // Two periods start at one instant, so the id has to order them.
+    for (const day of ['01', '02', '02', '03']) {
+      const response = await declare({ regions: ['IR'], from: `2026-07-${day}T00:00:00Z`, until: `2026-07-${day}T12:00:00Z`, reason: `paging ${day}` });
+      expect(response.status).toBe(201);
+      declared.push(((await response.json()) as DeclarationView).id);
+    }
+
+    const pages = await everyPage<DeclarationView>((cursor) => service.fetch(`/v1/declarations?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    const paged = pages.flat();
+    const all = (await (await service.fetch('/v1/declarations')).json()) as { items: DeclarationView[]; nextCursor: string | null };
+    expect(all.nextCursor).toBeNull();
+    expect(paged).toEqual(all.items);
+    // Pages of two, only the last maybe shorter.
+    expect(pages.map((page) => page.length)).toEqual(Array.from({ length: Math.ceil(paged.length / 2) }, (_, index) => Math.min(2, paged.length - 2 * index)));
+    expect(new Set(paged.map((declaration) => declaration.id)).size).toBe(paged.length);
+    expect(paged.map((declaration) => declaration.id)).toEqual(expect.arrayContaining(declared));
+    const latestFirst = (a: DeclarationView, b: DeclarationView) => (a.from === b.from ? (a.id < b.id ? 1 : -1) : a.from < b.from ? 1 : -1);
+    expect(paged).toEqual([...paged].sort(latestFirst));
+
+    const forged = await service.fetch('/v1/declarations?cursor=bm90LWEtY3Vyc29y');
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });
+    const tooMany = await service.fetch('/v1/declarations?limit=501');
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'limit' }] });
   });
 });

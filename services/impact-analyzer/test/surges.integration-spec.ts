@@ -1,4 +1,4 @@
-import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { everyPage, expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { postSamples, recordEvents, type SampleInput } from './support/analyzer-harness';
@@ -7,6 +7,7 @@ interface SurgeView {
   id: string;
   region: string;
   status: string;
+  startedAt: string;
   peakValue: number;
   causeEventId: string;
   evidence: { support: string; baseline: number };
@@ -134,5 +135,33 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     const tooMany = await postSamples(service, Array.from({ length: 8 }, (_, i) => ({ region: 'DE', value: 1, at: `2026-06-14T22:0${i}:00Z` })));
     expect(tooMany.status).toBe(413);
     expect(await tooMany.json()).toMatchObject({ code: 'batch-too-large' });
+  });
+
+  it('pages through surges newest first, each once, by following nextCursor; a cursor it did not give out is a 400', async () => {
+    const now = Date.now();
+    const declare = async (regions: string[], from: number) => {
+      const body = { regions, from: new Date(from).toISOString(), until: new Date(now + 86_400_000).toISOString(), reason: 'paging' };
+      const response = await service.fetch('/v1/declarations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status).toBe(201);
+    };
+    // Three surges start at one instant, so the id has to order them.
+    await declare(['FR', 'GB', 'IT'], now - 7_200_000);
+    await declare(['ES', 'PL'], now - 3_600_000);
+
+    const pages = await everyPage<SurgeView>((cursor) => service.fetch(`/v1/surges?source=declaration&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    const paged = pages.flat();
+    expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+    expect(paged.map((surge) => surge.region).sort()).toEqual(['ES', 'FR', 'GB', 'IT', 'PL']);
+    const newestFirst = (a: SurgeView, b: SurgeView) => (a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1);
+    expect(paged).toEqual([...paged].sort(newestFirst));
+    // Without a limit the first page is the whole list, as before there were pages.
+    expect(await (await service.fetch('/v1/surges?source=declaration')).json()).toEqual({ items: paged, nextCursor: null });
+
+    const forged = await service.fetch('/v1/surges?cursor=bm90LWEtY3Vyc29y');
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });
+    const unknown = await service.fetch('/v1/surges?page=2');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'page', message: 'is not a field of this request' }] });
   });
 });

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
 import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
@@ -178,6 +178,28 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(second.body.items.map((item: { startsAt: string }) => item.startsAt)).toEqual(['2026-08-05T10:00:00.000Z']);
     expect(second.body.nextCursor).toBeNull();
     expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
+  });
+
+  it('pages the audit trail and the holds to their last row, rows written at the same instant included', async () => {
+    // One instant for all of it: the pages must be told apart by id alone.
+    clock.set('2026-10-01T00:00:00.007Z');
+    for (const day of [2, 3]) await plan({ ownerTeam: 'paging-audit', footprint: { global: false, regions: ['MN'] }, startsAt: `2026-10-0${day}T10:00:00Z`, endsAt: `2026-10-0${day}T11:00:00Z` });
+    for (const reason of ['Naadam', 'Election', 'Census']) {
+      expect((await api('POST', '/v1/holds', { regions: ['MN'], from: '2026-10-01T00:00:00Z', until: '2026-10-04T00:00:00Z', reason })).status).toBe(201);
+    }
+    const follow = async (path: string): Promise<unknown[]> => (await everyPage((cursor) => service.fetch(`${path}&limit=2${cursor ? `&cursor=${cursor}` : ''}`))).flat();
+    const window = '&from=2026-10-01T00:00:00.007Z&to=2026-10-01T00:00:00.008Z';
+    const wholeAudit = (await api('GET', `/v1/audit?limit=1000${window}`)).body.items as { action: string }[];
+    // Two windows scheduled, three holds placed, each holding both windows' runs.
+    expect(wholeAudit.filter((entry) => entry.action === 'placed')).toHaveLength(3);
+    expect(wholeAudit.length).toBeGreaterThanOrEqual(11);
+    expect(await follow(`/v1/audit?${window.slice(1)}`)).toEqual(wholeAudit);
+    const wholeHolds = (await api('GET', '/v1/holds?region=MN')).body.items as { id: string; reason: string }[];
+    expect(wholeHolds.map((hold) => hold.reason)).toEqual(expect.arrayContaining(['Naadam', 'Election', 'Census']));
+    expect(await follow('/v1/holds?region=MN')).toEqual(wholeHolds);
+    for (const path of ['/v1/audit?cursor=bm90LWEtY3Vyc29y', '/v1/holds?cursor=bm90LWEtY3Vyc29y']) {
+      expect(await api('GET', path)).toMatchObject({ status: 400, body: { code: 'invalid-cursor', errors: [{ path: 'cursor' }] } });
+    }
   });
 
   it('a surge holds exactly the right occurrences: regional, global, recurring across DST, crossing the edges, in progress; exempt and other regions not; notify-only flagged', async () => {

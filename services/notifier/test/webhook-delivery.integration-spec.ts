@@ -1,10 +1,10 @@
 import { createEvent, EventExamples } from '@holdfast/contracts';
-import { expectEventually, ManualClock } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock } from '@holdfast/testing';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { HttpReceiver } from './support/http-receiver';
-import { holdPlaced, holdReleased, notifierWithReceiversForSuite } from './support/notifier-fixtures';
+import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
 
 /** A receiver's own check, as README.md tells receivers to write it: node:crypto only, none of the notifier's code. */
 function verifyStandardWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowSeconds: number): boolean {
@@ -24,7 +24,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -194,5 +194,24 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     } finally {
       await forbidden.close();
     }
+  });
+
+  it('pages through deliveries newest first, each once, by following nextCursor; a cursor it did not give out is a 400', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.paged.url, filters: { regions: ['PT'] } });
+    await suite.publisher.publish(...Array.from({ length: 5 }, () => holdPlaced(['PT'])));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toHaveLength(5));
+
+    const pages = await everyPage<DeliveryView>((cursor) => suite.notifier.call('GET', `/v1/deliveries?subscriptionId=${id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    const paged = pages.flat();
+    expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+    expect(new Set(paged.map((delivery) => delivery.id)).size).toBe(5);
+    // Newest recorded first: seq, the recording order, falls strictly from one to the next.
+    const seqs = paged.map((delivery) => BigInt(delivery.seq));
+    expect(seqs.every((seq, index) => index === 0 || seq < seqs[index - 1])).toBe(true);
+    expect(paged.map((delivery) => delivery.id)).toEqual((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.id));
+
+    const forged = await suite.notifier.call('GET', '/v1/deliveries?cursor=bm90LWEtY3Vyc29y');
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });
   });
 });

@@ -130,7 +130,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Declarations, latest period first (at most 500) */
+        /** Declarations, latest period first; follow nextCursor for the next page */
         get: operations["DeclarationsController_list"];
         put?: never;
         /** Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until` */
@@ -199,7 +199,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Surges (active and recent), newest first, with their evidence */
+        /** Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page */
         get: operations["SurgesController_list"];
         put?: never;
         post?: never;
@@ -770,6 +770,10 @@ export interface operations {
     DeclarationsController_list: {
         parameters: {
             query?: {
+                /** @description the nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description declarations a page, 1-500 (default 500) */
+                limit?: unknown;
                 status?: "scheduled" | "active" | "ended" | "cancelled";
             };
             header?: never;
@@ -935,10 +939,12 @@ export interface operations {
     SurgesController_list: {
         parameters: {
             query?: {
-                region?: string;
-                /** @description At most 500 (the default) */
-                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
+                limit?: unknown;
                 source?: "detector" | "alert" | "declaration";
+                region?: unknown;
                 status?: "active" | "cleared";
             };
             header?: never;

@@ -96,7 +96,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Deliveries, newest first, each with every attempt (time, status code, error, duration) */
+        /** Deliveries, newest first, each with every attempt (time, status code, error, duration); follow nextCursor for the next page */
         get: operations["DeliveriesController_list"];
         put?: never;
         post?: never;
@@ -704,7 +704,9 @@ export interface operations {
     DeliveriesController_list: {
         parameters: {
             query?: {
-                /** @description 1-1000, default 100 */
+                /** @description the nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description deliveries a page, 1-1000 (default 100) */
                 limit?: unknown;
                 eventId?: unknown;
                 /** @description only deliveries descended from this sample or alert */

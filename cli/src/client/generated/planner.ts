@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every transition of windows, occurrences and holds, with actor, time, reason and causing event id */
+        /** Every transition of windows, occurrences and holds, oldest first, with actor, time, reason and causing event id; follow nextCursor for the next page */
         get: operations["AuditController_list"];
         put?: never;
         post?: never;
@@ -164,7 +164,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Holds, newest first (at most 500) */
+        /** Holds, newest first, a page at a time (500 by default); follow nextCursor for the next page */
         get: operations["HoldsController_list"];
         put?: never;
         /** Declare a manual hold on regions for a period (the 2009 request would have been one) */
@@ -788,6 +788,7 @@ export interface operations {
                 /** @description ISO-8601 instant in UTC (trailing Z). */
                 to?: string;
                 limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -994,9 +995,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only holds not yet released */
-                active?: boolean;
+                active?: "true" | "false";
                 /** @description only holds on this region */
                 region?: string;
+                limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;

@@ -1,4 +1,4 @@
-import { actorOf, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, CurrentPrincipal, CursorSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -6,6 +6,13 @@ import type { DeclarationEntity, DeclarationStatus } from './declaration.entity'
 import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
 
 const STATUSES: DeclarationStatus[] = ['scheduled', 'active', 'ended', 'cancelled'];
+const MAX_PAGE = 500;
+
+const ListDeclarationsQuerySchema = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(MAX_PAGE),
+  cursor: CursorSchema,
+});
 
 function viewOf(declaration: DeclarationEntity) {
   return {
@@ -38,10 +45,13 @@ export class DeclarationsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Declarations, latest period first (at most 500)' })
+  @ApiOperation({ summary: 'Declarations, latest period first; follow nextCursor for the next page' })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
-  async list(@Query('status', new ZodValuePipe(z.enum(STATUSES).optional())) status?: DeclarationStatus) {
-    return { items: (await this.declarations.list(status)).map(viewOf) };
+  @ApiQuery({ name: 'limit', required: false, description: `declarations a page, 1-${MAX_PAGE} (default ${MAX_PAGE})` })
+  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  async list(@Query(new ZodQueryPipe(ListDeclarationsQuerySchema)) query: z.output<typeof ListDeclarationsQuerySchema>) {
+    const page = await this.declarations.list(query);
+    return { items: page.items.map(viewOf), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

@@ -1,6 +1,6 @@
 import { RegionListSchema, InstantSchema, ReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { Clock, daysInWords, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -20,6 +20,10 @@ export const DeclareSchema = z
   })
   .refine((body) => Date.parse(body.until) > Date.parse(body.from), { error: 'must be after from', path: ['until'] });
 export type Declare = z.infer<typeof DeclareSchema>;
+
+/** A DeclarationEntity's columns under its property names, as TypeORM would read them. */
+const DECLARATION_COLUMNS = `id, regions, starts_at AS "startsAt", ends_at AS "endsAt", reason, severity, status, declared_by AS "declaredBy", declared_at AS "declaredAt",
+  cancelled_by AS "cancelledBy", cancelled_at AS "cancelledAt"`;
 
 /**
  * Critical periods people declare ("election in IR"): each becomes a surge per region at its
@@ -79,8 +83,16 @@ export class DeclarationsService {
     });
   }
 
-  list(status?: DeclarationStatus): Promise<DeclarationEntity[]> {
-    return this.dataSource.getRepository(DeclarationEntity).find({ where: status ? { status } : {}, order: { startsAt: 'DESC', id: 'DESC' }, take: 500 });
+  /** Latest period first, a page at a time; the id orders declarations that start at the same instant. */
+  async list(query: { status?: DeclarationStatus; limit: number; cursor?: string }): Promise<{ items: DeclarationEntity[]; nextCursor: string | null }> {
+    const after = query.cursor ? decodeCursor(query.cursor, 'uuid') : null;
+    const rows = (await this.dataSource.query(
+      `SELECT ${DECLARATION_COLUMNS} FROM declaration
+        WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (starts_at, id) < ($2, $3::uuid))
+        ORDER BY starts_at DESC, id DESC LIMIT $4`,
+      [query.status ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
+    )) as DeclarationEntity[];
+    return pageOf(rows, query.limit, (declaration) => ({ at: declaration.startsAt, id: declaration.id }), (declaration) => declaration);
   }
 
   async get(id: string): Promise<DeclarationEntity> {

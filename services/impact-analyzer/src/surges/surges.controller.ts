@@ -1,10 +1,10 @@
-import { SurgeSourceSchema, type SurgeSource } from '@holdfast/contracts';
+import { SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError, UuidParamPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { SurgeEntity, SurgeStatus } from './surge.entity';
+import type { SurgeEntity } from './surge.entity';
 import { SurgesService } from './surges.service';
 
 /** A surge as the API shows it: the contract's fields plus its status and clearing. */
@@ -29,6 +29,17 @@ function viewOf(surge: SurgeEntity) {
   };
 }
 
+const MAX_PAGE = 500;
+
+const ListSurgesQuerySchema = z.strictObject({
+  status: z.enum(['active', 'cleared']).optional(),
+  region: z.string().optional(),
+  source: SurgeSourceSchema.optional(),
+  // A limit out of 1-500 was read as the nearest bound before the list had pages; it still is, so no caller's first page changes.
+  limit: z.coerce.number().int().default(MAX_PAGE).transform((limit) => Math.min(Math.max(limit, 1), MAX_PAGE)),
+  cursor: CursorSchema,
+});
+
 @ApiTags('surges')
 @Controller('v1/surges')
 export class SurgesController {
@@ -38,19 +49,16 @@ export class SurgesController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence' })
+  @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page' })
   @ApiQuery({ name: 'status', required: false, enum: ['active', 'cleared'] })
   @ApiQuery({ name: 'region', required: false })
   @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
-  @ApiQuery({ name: 'limit', required: false, description: 'At most 500 (the default)' })
-  async list(
-    @Query('status', new ZodValuePipe(z.enum(['active', 'cleared']).optional())) status?: SurgeStatus,
-    @Query('region') region?: string,
-    @Query('source', new ZodValuePipe(SurgeSourceSchema.optional())) source?: SurgeSource,
-    @Query('limit', new ZodValuePipe(z.coerce.number().int().optional())) limit?: number,
-  ) {
-    const surges = await this.surges.list({ status, region: region?.trim() ? (this.catalog.find(region.trim())?.code ?? region.trim()) : undefined, source, limit: Math.min(Math.max(limit ?? 500, 1), 500) });
-    return { items: surges.map(viewOf) };
+  @ApiQuery({ name: 'limit', required: false, description: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound` })
+  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  async list(@Query(new ZodQueryPipe(ListSurgesQuerySchema)) query: z.output<typeof ListSurgesQuerySchema>) {
+    const region = query.region?.trim();
+    const page = await this.surges.list({ ...query, region: region ? (this.catalog.find(region)?.code ?? region) : undefined });
+    return { items: page.items.map(viewOf), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

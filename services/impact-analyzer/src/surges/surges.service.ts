@@ -1,7 +1,7 @@
 import { createEvent, type EventPayloads, type SignalLoss, type SurgeEvidence, type SurgeSeverity, type SurgeSource } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Clock } from '@holdfast/service-kit';
+import { Clock, decodeCursor, pageOf } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -36,7 +36,9 @@ export interface SurgeFilter {
   status?: SurgeStatus;
   region?: string;
   source?: SurgeSource;
-  limit?: number;
+  limit: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
 }
 
 /**
@@ -154,9 +156,17 @@ export class SurgesService {
     await this.messaging.outbox.add(transaction, createEvent('surge.cleared', payload, { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
   }
 
-  list(filter: SurgeFilter = {}): Promise<SurgeEntity[]> {
-    const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.region ? { region: filter.region } : {}), ...(filter.source ? { source: filter.source } : {}) };
-    return this.dataSource.getRepository(SurgeEntity).find({ where, order: { startedAt: 'DESC', id: 'DESC' }, take: filter.limit ?? 500 });
+  /** Newest first, a page at a time; the id orders surges that started at the same instant. */
+  async list(filter: SurgeFilter): Promise<{ items: SurgeEntity[]; nextCursor: string | null }> {
+    const after = filter.cursor ? decodeCursor(filter.cursor, 'uuid') : null;
+    const rows = (await this.dataSource.query(
+      `SELECT ${SURGE_COLUMNS} FROM surge
+        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR region = $2) AND ($3::text IS NULL OR source = $3)
+          AND ($4::timestamptz IS NULL OR (started_at, id) < ($4, $5::uuid))
+        ORDER BY started_at DESC, id DESC LIMIT $6`,
+      [filter.status ?? null, filter.region ?? null, filter.source ?? null, after?.at ?? null, after?.id ?? null, filter.limit + 1],
+    )) as SurgeEntity[];
+    return pageOf(rows, filter.limit, (surge) => ({ at: surge.startedAt, id: surge.id }), (surge) => surge);
   }
 
   get(id: string): Promise<SurgeEntity | null> {

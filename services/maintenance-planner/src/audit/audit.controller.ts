@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { ZodQueryPipe } from '@holdfast/service-kit';
+import { CursorSchema, decodeCursor, pageOf, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -12,7 +12,20 @@ const AuditQuerySchema = z.strictObject({
   from: InstantSchema.optional(),
   to: InstantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
+  cursor: CursorSchema,
 });
+
+interface AuditRow {
+  id: string;
+  subjectType: string;
+  subjectId: string;
+  action: string;
+  actor: string;
+  at: Date;
+  reason: string | null;
+  causeEventId: string | null;
+  details: Record<string, unknown>;
+}
 
 @ApiTags('audit')
 @Controller('v1/audit')
@@ -20,15 +33,18 @@ export class AuditController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, with actor, time, reason and causing event id' })
+  @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, oldest first, with actor, time, reason and causing event id; follow nextCursor for the next page' })
   @ApiZodQuery(AuditQuerySchema)
-  async list(@Query(new ZodQueryPipe(AuditQuerySchema, 'The audit query')) { subject, from, to, limit }: z.output<typeof AuditQuerySchema>) {
-    const items = await this.dataSource.query(
-      `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
+  async list(@Query(new ZodQueryPipe(AuditQuerySchema, 'The audit query')) { subject, from, to, limit, cursor }: z.output<typeof AuditQuerySchema>) {
+    const after = cursor ? decodeCursor(cursor, 'serial') : null;
+    const rows = (await this.dataSource.query(
+      `SELECT id, subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
          FROM audit_entry WHERE ($1::uuid IS NULL OR subject_id = $1) AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+          AND ($5::timestamptz IS NULL OR (at, id) > ($5, $6::bigint))
         ORDER BY at, id LIMIT $4`,
-      [subject ?? null, from ?? null, to ?? null, limit],
-    );
-    return { items };
+      [subject ?? null, from ?? null, to ?? null, limit + 1, after?.at ?? null, after?.id ?? null],
+    )) as AuditRow[];
+    // The row id only places the page; entries are shown as they always were.
+    return pageOf(rows, limit, (row) => ({ at: row.at, id: row.id }), ({ id: _id, ...entry }) => entry);
   }
 }

@@ -82,6 +82,15 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       });
     });
   }
+  // Every row of a list, page after page: a busy week is drawn whole, not cut at a page's size.
+  function everyItem(path, items, cursor) {
+    items = items || [];
+    var separator = path.indexOf('?') < 0 ? '?' : '&';
+    return api(path + (cursor ? separator + 'cursor=' + encodeURIComponent(cursor) : '')).then(function (answer) {
+      items = items.concat(answer.body.items);
+      return answer.body.nextCursor ? everyItem(path, items, answer.body.nextCursor) : items;
+    });
+  }
   function say(text) { byId('status').textContent = text; }
   function zone() { return byId('zone').value || 'UTC'; }
   function localParts(iso) {
@@ -135,10 +144,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     if (byId('team').value) query += '&team=' + encodeURIComponent(byId('team').value);
     if (byId('region').value) query += '&region=' + encodeURIComponent(byId('region').value.toUpperCase());
     if (!live) say('Loading…');
-    state.loading = Promise.all([api('/v1/windows' + query), api('/v1/holds?active=true')]).then(function (answers) {
+    state.loading = Promise.all([everyItem('/v1/windows' + query), everyItem('/v1/holds?active=true')]).then(function (answers) {
       var holds = {};
-      answers[1].body.items.forEach(function (hold) { holds[hold.id] = hold; });
-      var windows = answers[0].body.items;
+      answers[1].forEach(function (hold) { holds[hold.id] = hold; });
+      var windows = answers[0];
       return Promise.all(windows.map(function (window) {
         return api('/v1/windows/' + window.windowId + '/occurrences').then(function (answer) {
           return answer.body.items.map(function (occurrence) { return { window: window, occurrence: occurrence }; });

@@ -1,13 +1,13 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, Clock, CurrentPrincipal, daysInWords, DomainError, InjectServiceConfig, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, Clock, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { PlannerSettings } from '../config/planner-settings';
-import { ApiZodBody } from '../openapi/zod-openapi';
+import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { holdView } from './hold-record';
 import { HoldsService } from './holds.service';
 
@@ -15,6 +15,16 @@ const ManualHoldSchema = z
   .strictObject({ regions: RegionListSchema, from: InstantSchema, until: InstantSchema.optional(), reason: ReasonSchema })
   .refine((hold) => !hold.until || Date.parse(hold.until) > Date.parse(hold.from), { error: 'must be after from', path: ['until'] });
 const ReleaseSchema = z.strictObject({ reason: ReasonSchema });
+const ListHoldsQuerySchema = z.strictObject({
+  active: z
+    .enum(['true', 'false'])
+    .transform((flag) => flag === 'true')
+    .optional()
+    .meta({ description: 'only holds not yet released' }),
+  region: z.string().min(1).max(32).optional().meta({ description: 'only holds on this region' }),
+  limit: z.coerce.number().int().min(1).max(500).default(500),
+  cursor: CursorSchema,
+});
 
 @ApiTags('holds')
 @Controller('v1/holds')
@@ -27,12 +37,13 @@ export class HoldsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Holds, newest first (at most 500)' })
-  @ApiQuery({ name: 'active', required: false, type: Boolean, description: 'only holds not yet released' })
-  @ApiQuery({ name: 'region', required: false, description: 'only holds on this region' })
-  async list(@Query('active', new ZodValuePipe(z.enum(['true', 'false']).transform((flag) => flag === 'true').optional())) active?: boolean, @Query('region') region?: string) {
+  @ApiOperation({ summary: 'Holds, newest first, a page at a time (500 by default); follow nextCursor for the next page' })
+  @ApiZodQuery(ListHoldsQuerySchema)
+  async list(@Query(new ZodQueryPipe(ListHoldsQuerySchema, 'The holds query')) { active, region, limit, cursor }: z.output<typeof ListHoldsQuerySchema>) {
     const code = region ? this.holds.knownRegions([region])[0] : undefined;
-    return { items: (await this.holds.list({ active, region: code })).map((row) => holdView(row)) };
+    const before = cursor ? decodeCursor(cursor, 'uuid') : undefined;
+    const rows = await this.holds.list({ active, region: code, limit: limit + 1, before });
+    return pageOf(rows, limit, (row) => ({ at: row.placed_at, id: row.id }), (row) => holdView(row));
   }
 
   @Get(':id')

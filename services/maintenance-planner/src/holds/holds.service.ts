@@ -461,11 +461,13 @@ export class HoldsService {
     return row;
   }
 
-  async list(filter: { active?: boolean; region?: string }): Promise<HoldRow[]> {
+  /** Holds newest first, from just before a page's last one when `before` names it. */
+  async list(filter: { active?: boolean; region?: string; limit: number; before?: { at: string; id: string } }): Promise<HoldRow[]> {
     return (await this.dataSource.query(
       `SELECT ${HOLD_COLUMNS} FROM hold WHERE ($1::boolean IS NOT TRUE OR released_at IS NULL) AND ($2::text IS NULL OR $2 = ANY(regions))
-        ORDER BY placed_at DESC, id DESC LIMIT 500`,
-      [filter.active ?? null, filter.region ?? null],
+          AND ($4::timestamptz IS NULL OR (placed_at, id) < ($4, $5::uuid))
+        ORDER BY placed_at DESC, id DESC LIMIT $3`,
+      [filter.active ?? null, filter.region ?? null, filter.limit, filter.before?.at ?? null, filter.before?.id ?? null],
     )) as HoldRow[];
   }
 

@@ -10,6 +10,7 @@ import {
   SurgePolicySchema,
   WindowPrioritySchema,
 } from '@holdfast/contracts';
+import { CursorSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
@@ -85,5 +86,5 @@ export const ListWindowsQuerySchema = z.strictObject({
   team: z.string().min(1).max(200).optional(),
   status: z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: CursorSchema,
 });

@@ -1,7 +1,7 @@
 import { createEvent, type HoldfastEvent, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { atField, Clock, DomainError, InjectServiceConfig, invalidRequest, type ServiceConfig } from '@holdfast/service-kit';
+import { atField, Clock, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { expandOccurrences, MAX_OCCURRENCES_LIMIT, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -398,7 +398,7 @@ export class WindowsService {
 
   async list(query: { from?: string; to?: string; region?: string; team?: string; status?: string; limit: number; cursor?: string }) {
     if (query.region) this.checkRegions([query.region], 'region');
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const after = query.cursor ? decodeCursor(query.cursor, 'uuid') : null;
     const rows = (await this.dataSource.query(
       `SELECT ${windowColumns('w')} FROM maintenance_window w
         WHERE ($1::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.ends_at > $1))
@@ -408,14 +408,9 @@ export class WindowsService {
           AND ($5::text IS NULL OR ${windowStatusOf('w')} = $5)
           AND ($6::timestamptz IS NULL OR (w.starts_at, w.id) > ($6, $7::uuid))
         ORDER BY w.starts_at, w.id LIMIT $8`,
-      [query.from ?? null, query.to ?? null, query.region ? this.checkRegions([query.region], 'region')[0] : null, query.team ?? null, query.status ?? null, after?.startsAt ?? null, after?.id ?? null, query.limit + 1],
+      [query.from ?? null, query.to ?? null, query.region ? this.checkRegions([query.region], 'region')[0] : null, query.team ?? null, query.status ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
     )) as WindowRow[];
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((row) => this.resourceSync(row)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    };
+    return pageOf(rows, query.limit, (row) => ({ at: row.starts_at, id: row.id }), (row) => this.resourceSync(row));
   }
 
   async occurrences(id: string, status?: string) {
@@ -612,14 +607,3 @@ function changedFields(row: WindowRow, request: UpdateWindowRequest): WindowFiel
   return changes;
 }
 
-function encodeCursor(row: WindowRow): string {
-  return Buffer.from(`${row.starts_at.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { startsAt: string; id: string } {
-  const [startsAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!startsAt || !id || !Number.isFinite(Date.parse(startsAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new DomainError('invalid-cursor', 400, 'The cursor is not one this API gave out: start again without it.', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-  }
-  return { startsAt, id };
-}

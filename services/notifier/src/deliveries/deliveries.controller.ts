@@ -1,17 +1,17 @@
-import { UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { CursorSchema, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { DeliveriesService } from './deliveries.service';
-import type { DeliveryStatus } from './delivery.entity';
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']).optional(),
   subscriptionId: z.uuid().optional(),
   correlationId: z.string().min(1).optional(),
   eventId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: CursorSchema,
 });
 
 @ApiTags('deliveries')
@@ -20,14 +20,15 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Deliveries, newest first, each with every attempt (time, status code, error, duration)' })
+  @ApiOperation({ summary: 'Deliveries, newest first, each with every attempt (time, status code, error, duration); follow nextCursor for the next page' })
   @ApiQuery({ name: 'status', required: false, enum: ['pending', 'sending', 'delivered', 'dead', 'cancelled'] })
   @ApiQuery({ name: 'subscriptionId', required: false })
   @ApiQuery({ name: 'correlationId', required: false, description: 'only deliveries descended from this sample or alert' })
   @ApiQuery({ name: 'eventId', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
-  async list(@Query(new ZodQueryPipe(ListQuerySchema)) query: { status?: DeliveryStatus; subscriptionId?: string; correlationId?: string; eventId?: string; limit?: number }) {
-    return { items: await this.deliveries.list(query) };
+  @ApiQuery({ name: 'limit', required: false, description: 'deliveries a page, 1-1000 (default 100)' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  list(@Query(new ZodQueryPipe(ListQuerySchema)) query: z.output<typeof ListQuerySchema>) {
+    return this.deliveries.list(query);
   }
 
   @Get(':id')

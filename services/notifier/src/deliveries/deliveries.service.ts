@@ -1,9 +1,9 @@
 import type { AnyHoldfastEvent } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
-import { Clock } from '@holdfast/service-kit';
+import { Clock, decodeCursor, pageOf } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { TEST_EVENT_TYPE } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
@@ -43,7 +43,9 @@ export interface DeliveryQuery {
   subscriptionId?: string;
   correlationId?: string;
   eventId?: string;
-  limit?: number;
+  limit: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
 }
 
 type DeliveryView = Omit<DeliveryEntity, 'event'> & { attempts: number; attemptLog: DeliveryAttemptEntity[] };
@@ -106,14 +108,20 @@ export class DeliveriesService {
     return this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ eventId: id, subscriptionId: subscription.id });
   }
 
-  async list(query: DeliveryQuery): Promise<DeliveryView[]> {
+  /**
+   * Newest recorded first, a page at a time. seq is unique and in recording order, so it alone
+   * places a delivery: the cursor's instant (recorded_at) only keeps the shape every cursor has.
+   */
+  async list(query: DeliveryQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
     const where: FindOptionsWhere<DeliveryEntity> = {};
     if (query.status) where.status = query.status;
     if (query.subscriptionId) where.subscriptionId = query.subscriptionId;
     if (query.correlationId) where.correlationId = query.correlationId;
     if (query.eventId) where.eventId = query.eventId;
-    const deliveries = await this.dataSource.getRepository(DeliveryEntity).find({ where, order: { seq: 'DESC' }, take: Math.min(query.limit ?? 100, 1000) });
-    return this.withAttempts(deliveries);
+    if (query.cursor) where.seq = LessThan(decodeCursor(query.cursor, 'serial').id);
+    const deliveries = await this.dataSource.getRepository(DeliveryEntity).find({ where, order: { seq: 'DESC' }, take: query.limit + 1 });
+    const page = pageOf(deliveries, query.limit, (delivery) => ({ at: delivery.recordedAt, id: delivery.seq }), (delivery) => delivery);
+    return { items: await this.withAttempts(page.items), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<DeliveryView & { event: DeliveredEvent }> {

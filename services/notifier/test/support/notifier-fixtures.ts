@@ -41,6 +41,7 @@ export async function connectPublisher(kafka: KafkaSettings): Promise<EventPubli
 
 export interface DeliveryView {
   id: string;
+  seq: string;
   subscriptionId: string;
   eventId: string;
   eventType: string;
