@@ -89,7 +89,6 @@ const windowRow = (window: WindowView) => [
 ];
 const WINDOW_HEADERS = ['WINDOW', 'TITLE', 'TEAM', 'STATUS', 'FOOTPRINT', 'STARTS (UTC)', 'LOCAL START PER REGION'];
 
-const itemsOf = <T>(body: unknown): T[] => (Array.isArray(body) ? body : ((body as { items?: T[] }).items ?? [])) as T[];
 
 const windowFlags = {
   file: { type: 'string', short: 'f' },
@@ -239,19 +238,20 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows occurrences',
-    usage: 'holdfast windows occurrences ID [--status held]',
-    summary: 'each run of a window, its status and holds, in local time per region',
-    options: { status: { type: 'string' } },
+    usage: 'holdfast windows occurrences ID [--status held] [--limit N]',
+    summary: 'each run of a window, its status and holds, in local time per region (all of them, or the first --limit)',
+    options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const id = requireId(context);
-      const body = expectOk(
-        await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status: text(context.values, 'status') as OccurrenceQuery['status'] } } }), planner),
+      const status = text(context.values, 'status') as OccurrenceQuery['status'];
+      const body = await readPages(context, 2000, async (page) =>
+        expectOk<Page<OccurrenceView>>(await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, ...page } } }), planner)),
       );
-      if (context.json) return printJson(context.io, body);
+      if (context.json) return printJson(context.io, { windowId: id, ...body });
       context.io.out(
         table(
           ['#', 'STATUS', 'STARTS (UTC)', 'ENDS (UTC)', 'HOLDS', 'LOCAL START PER REGION'],
-          itemsOf<OccurrenceView>(body).map((occurrence) => [
+          body.items.map((occurrence) => [
             String(occurrence.number),
             occurrence.status,
             utcTime(occurrence.startsAt),
@@ -261,6 +261,7 @@ export const windowCommands: Command[] = [
           ]),
         ),
       );
+      noteMore(context, body, 'runs');
     },
   },
   {

@@ -180,6 +180,17 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
   });
 
+  it("pages a window's runs in order, to the last", async () => {
+    clock.set('2026-09-20T00:00:00Z');
+    const daily = await plan({ ownerTeam: 'paging-runs', startsAt: '2026-09-21T10:00:00Z', endsAt: '2026-09-21T11:00:00Z', recurrence: 'FREQ=DAILY;COUNT=5' });
+    const pages = await everyPage<{ number: number; startsAt: string }>((cursor) => service.fetch(`/v1/windows/${daily.windowId}/occurrences?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    expect(pages.map((page) => page.map((occurrence) => occurrence.number))).toEqual([[1, 2], [3, 4], [5]]);
+    expect(pages.flat().at(-1)?.startsAt).toBe('2026-09-25T10:00:00.000Z');
+    expect((await api('GET', `/v1/windows/${daily.windowId}/occurrences`)).body).toMatchObject({ nextCursor: null, items: pages.flat() });
+    expect(await api('GET', `/v1/windows/${daily.windowId}/occurrences?cursor=bm90LWEtY3Vyc29y`)).toMatchObject({ status: 400, body: { code: 'invalid-cursor' } });
+    expect(await api('GET', `/v1/windows/${daily.windowId}/occurrences?limit=0`)).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'limit' }] } });
+  });
+
   it('pages the audit trail and the holds to their last row, rows written at the same instant included', async () => {
     // One instant for all of it: the pages must be told apart by id alone.
     clock.set('2026-10-01T00:00:00.007Z');

@@ -337,6 +337,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Each run of the window in order, its status and the holds on it; follow nextCursor for the next page */
         get: operations["WindowsController_occurrences"];
         put?: never;
         post?: never;
@@ -1489,6 +1490,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                limit?: number;
+                cursor?: string;
             };
             header?: never;
             path: {

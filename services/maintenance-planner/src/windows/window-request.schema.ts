@@ -5,6 +5,7 @@ import {
   FootprintSchema,
   IanaZoneSchema,
   InstantSchema,
+  OccurrenceStatusSchema,
   ReasonSchema,
   RecurrenceRuleSchema,
   SurgePolicySchema,
@@ -86,5 +87,12 @@ export const ListWindowsQuerySchema = z.strictObject({
   team: z.string().min(1).max(200).optional(),
   status: z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: CursorSchema,
+});
+
+/** A window's runs in order: a daily window keeps its past runs, so after some years they fill more than one page. */
+export const OccurrencesQuerySchema = z.strictObject({
+  status: OccurrenceStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(2000).default(2000),
   cursor: CursorSchema,
 });

@@ -1,4 +1,3 @@
-import { OccurrenceStatusSchema, type OccurrenceStatus } from '@holdfast/contracts';
 import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
@@ -9,6 +8,7 @@ import {
   CancelWindowSchema,
   CreateWindowSchema,
   ListWindowsQuerySchema,
+  OccurrencesQuerySchema,
   UpdateWindowSchema,
   WindowOverrideSchema,
   type CreateWindowRequest,
@@ -107,9 +107,10 @@ export class WindowsController {
   }
 
   @Get(':id/occurrences')
-  @ApiQuery({ name: 'status', required: false, enum: OccurrenceStatusSchema.options })
-  occurrences(@Param('id', UuidParamPipe) id: string, @Query('status', new ZodValuePipe(OccurrenceStatusSchema.optional())) status?: OccurrenceStatus) {
-    return this.windows.occurrences(id, status);
+  @ApiOperation({ summary: 'Each run of the window in order, its status and the holds on it; follow nextCursor for the next page' })
+  @ApiZodQuery(OccurrencesQuerySchema)
+  occurrences(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(OccurrencesQuerySchema, 'The occurrences query')) query: z.output<typeof OccurrencesQuerySchema>) {
+    return this.windows.occurrences(id, query);
   }
 
   @Post(':id/occurrences/:n/start')

@@ -1,4 +1,4 @@
-import { createEvent, type HoldfastEvent, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
+import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
@@ -413,18 +413,27 @@ export class WindowsService {
     return pageOf(rows, query.limit, (row) => ({ at: row.starts_at, id: row.id }), (row) => this.resourceSync(row));
   }
 
-  async occurrences(id: string, status?: string) {
+  /** A window's runs by number (their start order), a page at a time; the number alone places a page, the cursor's instant only keeps its shape. */
+  async occurrences(id: string, query: { status?: OccurrenceStatus; limit: number; cursor?: string }) {
     const row = await this.row(this.dataSource.manager, id);
+    const after = query.cursor ? decodeCursor(query.cursor, 'serial') : null;
     const rows = (await this.dataSource.query(
-      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1) occurrence WHERE ($2::text IS NULL OR status = $2) ORDER BY number LIMIT 2000`,
-      [id, status ?? null],
+      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND ($3::int IS NULL OR number > $3)) occurrence
+        WHERE ($2::text IS NULL OR status = $2) ORDER BY number LIMIT $4`,
+      [id, query.status ?? null, after?.id ?? null, query.limit + 1],
     )) as OccurrenceRow[];
+    const page = pageOf(rows, query.limit, (occurrence) => ({ at: occurrence.starts_at, id: occurrence.number }), (occurrence) => occurrence);
     const holds = (await this.dataSource.query(
-      `SELECT number, array_agg(hold_id ORDER BY held_at) AS holds FROM hold_occurrence WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL AND kind = 'held' GROUP BY number`,
-      [id],
+      `SELECT number, array_agg(hold_id ORDER BY held_at) AS holds FROM hold_occurrence
+        WHERE window_id = $1 AND number = ANY($2::int[]) AND released_at IS NULL AND overridden_by IS NULL AND kind = 'held' GROUP BY number`,
+      [id, page.items.map((occurrence) => occurrence.number)],
     )) as { number: number; holds: string[] }[];
     const heldBy = new Map(holds.map((entry) => [entry.number, entry.holds]));
-    return { windowId: id, items: rows.map((occurrence) => ({ ...occurrenceView(occurrence, readerRegions(row), this.localTimes), heldBy: heldBy.get(occurrence.number) ?? [] })) };
+    return {
+      windowId: id,
+      items: page.items.map((occurrence) => ({ ...occurrenceView(occurrence, readerRegions(row), this.localTimes), heldBy: heldBy.get(occurrence.number) ?? [] })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** Recurring windows get occurrences up to the rolling horizon. */
