@@ -143,6 +143,21 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(bad.status).toBe(400);
   });
 
+  it('leaves out the runs that ended more than CALENDAR_PAST_DAYS (90) ago, so years of history never crowd out what is coming', async () => {
+    const localStartsOn = async (at: string) => {
+      clock.set(at);
+      return parseFeed(await feed('/v1/calendars/regions/ir.ics')).events.map((event) => event.localStart);
+    };
+    try {
+      // The drill ended 2027-03-03T10:00Z and the last router run 2027-03-21T22:00Z (15:00 in Los Angeles).
+      expect(await localStartsOn('2027-06-01T09:59:00Z')).toEqual(['2027-03-03T10:00:00', '2027-03-07T14:00:00', '2027-03-14T14:00:00', '2027-03-21T14:00:00']);
+      expect(await localStartsOn('2027-06-01T10:01:00Z')).toEqual(['2027-03-07T14:00:00', '2027-03-14T14:00:00', '2027-03-21T14:00:00']);
+      expect(await localStartsOn('2027-06-19T22:01:00Z')).toEqual([]);
+    } finally {
+      clock.set('2027-02-01T00:00:00Z');
+    }
+  });
+
   it('serves the week page at /calendar without a key, every control labelled, and its script', async () => {
     const page = await fetch(`${service.baseUrl}/calendar`);
     expect(page.status).toBe(200);

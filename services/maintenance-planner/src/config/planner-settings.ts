@@ -11,6 +11,7 @@ export const plannerEnvironment = {
   MANUAL_HOLD_MAX_DAYS: z.coerce.number().positive().max(3650).default(90),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
@@ -27,6 +28,8 @@ export interface PlannerSettings {
   /** 0 turns the periodic sweep off (tests call it directly). */
   sweepIntervalMs: number;
   gateRetryAfterSeconds: number;
+  /** How far back the iCalendar feeds reach: runs that ended earlier are left out. */
+  calendarPastMs: number;
   customRegions: CustomRegion[];
 }
 
@@ -40,6 +43,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     manualHoldMaxMs: env.MANUAL_HOLD_MAX_DAYS * 86_400_000,
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
+    calendarPastMs: env.CALENDAR_PAST_DAYS * 86_400_000,
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
   };
 }
