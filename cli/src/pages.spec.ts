@@ -27,14 +27,14 @@ const contextWith = (values: CommandContext['values'], json = false) => {
 describe('a list read page after page', () => {
   it('reads to the end of the list, in pages of the largest size the service takes', async () => {
     const { asked, fetchPage } = service(3);
-    expect(await readPages(contextWith({}).context, 3, fetchPage)).toEqual({ items: ROWS, nextCursor: null });
+    expect(await readPages(contextWith({}).context, { pageMax: 3 }, fetchPage)).toEqual({ items: ROWS, nextCursor: null });
     expect(asked).toEqual([{ limit: 3 }, { limit: 3, cursor: '3' }, { limit: 3, cursor: '6' }]);
   });
 
   it('stops at --limit across pages, keeps where the rest begins, and says so on stderr but not in --json', async () => {
     const { asked, fetchPage } = service(3);
     const { context, said } = contextWith({ limit: '5' });
-    const listed = await readPages(context, 3, fetchPage);
+    const listed = await readPages(context, { pageMax: 3 }, fetchPage);
     expect(listed).toEqual({ items: [1, 2, 3, 4, 5], nextCursor: '5' });
     expect(asked).toEqual([{ limit: 3 }, { limit: 2, cursor: '3' }]);
     noteMore(context, listed, 'holds');
@@ -43,14 +43,21 @@ describe('a list read page after page', () => {
     noteMore(quiet.context, listed, 'holds');
     expect(quiet.said.err).toBe('');
     const whole = contextWith({ limit: '7' });
-    noteMore(whole.context, await readPages(whole.context, 3, service(3).fetchPage), 'holds');
+    noteMore(whole.context, await readPages(whole.context, { pageMax: 3 }, service(3).fetchPage), 'holds');
     expect(whole.said.err).toBe('');
+  });
+
+  it('shows a command\'s own number of rows when no --limit is given, and --limit overrides it', async () => {
+    const { asked, fetchPage } = service(3);
+    expect(await readPages(contextWith({}).context, { pageMax: 3, shown: 4 }, fetchPage)).toEqual({ items: [1, 2, 3, 4], nextCursor: '4' });
+    expect(asked).toEqual([{ limit: 3 }, { limit: 1, cursor: '3' }]);
+    expect((await readPages(contextWith({ limit: '6' }).context, { pageMax: 3, shown: 4 }, service(3).fetchPage)).items).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('refuses a --limit that is not a whole number of at least 1 before asking the service', async () => {
     for (const limit of ['0', '-2', '2.5', 'all']) {
       const { asked, fetchPage } = service(3);
-      await expect(readPages(contextWith({ limit }).context, 3, fetchPage)).rejects.toThrow(CliError);
+      await expect(readPages(contextWith({ limit }).context, { pageMax: 3 }, fetchPage)).rejects.toThrow(CliError);
       expect(asked).toEqual([]);
     }
   });

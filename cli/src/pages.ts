@@ -9,12 +9,18 @@ export interface Page<T> {
 }
 
 /**
- * A list read page after page until it ends, or until `--limit` rows: a service answers a page at
- * a time, and a list cut at its page size without a word would read as the whole of it. The
- * cursor left over says where the rows not read begin (null when none are left).
+ * A list read page after page until it ends, or until `--limit` rows (`shown` when not given;
+ * undefined reads to the end): a service answers a page at a time, and a list cut at its page size
+ * without a word would read as the whole of it. The cursor left over says where the rows not read
+ * begin (null when none are left).
  */
-export async function readPages<T>(context: CommandContext, pageMax: number, fetchPage: (query: { limit: number; cursor?: string }) => Promise<Page<T>>): Promise<{ items: T[]; nextCursor: string | null }> {
-  const wanted = numberOf(context, 'limit');
+export async function readPages<T>(
+  context: CommandContext,
+  sizes: { pageMax: number; shown?: number },
+  fetchPage: (query: { limit: number; cursor?: string }) => Promise<Page<T>>,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const { pageMax } = sizes;
+  const wanted = numberOf(context, 'limit') ?? sizes.shown;
   if (wanted !== undefined && !(Number.isInteger(wanted) && wanted >= 1)) throw new CliError(`--limit must be a whole number of at least 1, not ${String(context.values.limit)}`, ExitCode.usage);
   const items: T[] = [];
   let cursor: string | undefined;

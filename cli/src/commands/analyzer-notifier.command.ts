@@ -72,11 +72,11 @@ export const analyzerNotifierCommands: Command[] = [
   {
     name: 'surges list',
     usage: 'holdfast surges [list] [--region IR] [--status active] [--source detector] [--limit 50]',
-    summary: 'surges the impact-analyzer decided, newest first, with local start time per region (all of them, or the first --limit)',
+    summary: 'surges the impact-analyzer decided, newest first, with local start time per region (the latest 500, or --limit N)',
     options: { region: { type: 'string' }, status: { type: 'string' }, source: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const query = { region: text(context.values, 'region'), status: text(context.values, 'status') as SurgeQuery['status'], source: text(context.values, 'source') as SurgeQuery['source'] };
-      const body = await readPages(context, 500, async (page) =>
+      const body = await readPages(context, { pageMax: 500, shown: 500 }, async (page) =>
         expectOk<Page<SurgeView>>(await reach(() => context.api.analyzer.GET('/v1/surges', { params: { query: { ...query, ...page } } }), 'impact-analyzer')),
       );
       const zoneOf = context.json ? undefined : await regionZones(context.api);
@@ -152,11 +152,11 @@ export const analyzerNotifierCommands: Command[] = [
   {
     name: 'deliveries list',
     usage: 'holdfast deliveries [list] [--status dead] [--subscription ID] [--limit 50]',
-    summary: 'what the notifier sent, to whom, and how it went, newest first (all of it, or the first --limit)',
+    summary: 'what the notifier sent, to whom, and how it went, newest first (the latest 100, or --limit N)',
     options: { status: { type: 'string' }, subscription: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const query = { status: text(context.values, 'status') as DeliveryQuery['status'], subscriptionId: text(context.values, 'subscription') };
-      const body = await readPages(context, 1000, async (page) =>
+      const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) =>
         expectOk<Page<DeliveryView>>(await reach(() => context.api.notifier.GET('/v1/deliveries', { params: { query: { ...query, ...page } } }), 'notifier')),
       );
       await list('deliveries', '')(context, body, (items) =>

@@ -59,11 +59,11 @@ export const holdCommands: Command[] = [
   {
     name: 'holds list',
     usage: 'holdfast holds list [--active] [--region IR] [--limit N]',
-    summary: 'holds, newest first, with local times per region (all of them, or the first --limit)',
+    summary: 'holds, newest first, with local times per region (the latest 500, or --limit N)',
     options: { active: { type: 'boolean' }, region: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const filter = { ...(context.values.active ? { active: 'true' as const } : {}), ...(text(context.values, 'region') ? { region: text(context.values, 'region') } : {}) };
-      const body = await readPages(context, 500, async (page) =>
+      const body = await readPages(context, { pageMax: 500, shown: 500 }, async (page) =>
         expectOk<Page<HoldView>>(await reach(() => context.api.planner.GET('/v1/holds', { params: { query: { ...filter, ...page } } }), planner)),
       );
       if (context.json) return printJson(context.io, body);

@@ -181,11 +181,11 @@ export const windowCommands: Command[] = [
   {
     name: 'windows list',
     usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]',
-    summary: 'windows by time range, region, team or status, in start order (all of them, or the first --limit)',
+    summary: 'windows by time range, region, team or status, in start order (the first 500, or --limit N)',
     options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: windowStatus(context.values) };
-      const listed = await readPages(context, 500, async (page) => expectOk<Page<WindowView>>(await reach(() => context.api.planner.GET('/v1/windows', { params: { query: { ...query, ...page } } }), planner)));
+      const listed = await readPages(context, { pageMax: 500, shown: 500 }, async (page) => expectOk<Page<WindowView>>(await reach(() => context.api.planner.GET('/v1/windows', { params: { query: { ...query, ...page } } }), planner)));
       if (context.json) return printJson(context.io, listed);
       context.io.out(table(WINDOW_HEADERS, listed.items.map(windowRow)));
       noteMore(context, listed, 'windows');
@@ -239,12 +239,12 @@ export const windowCommands: Command[] = [
   {
     name: 'windows occurrences',
     usage: 'holdfast windows occurrences ID [--status held] [--limit N]',
-    summary: 'each run of a window, its status and holds, in local time per region (all of them, or the first --limit)',
+    summary: 'each run of a window, its status and holds, in local time per region (every one, or the first --limit N)',
     options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const id = requireId(context);
       const status = text(context.values, 'status') as OccurrenceQuery['status'];
-      const body = await readPages(context, 2000, async (page) =>
+      const body = await readPages(context, { pageMax: 2000 }, async (page) =>
         expectOk<Page<OccurrenceView>>(await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, ...page } } }), planner)),
       );
       if (context.json) return printJson(context.io, { windowId: id, ...body });
