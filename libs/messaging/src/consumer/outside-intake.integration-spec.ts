@@ -39,10 +39,14 @@ describe('traffic.samples.v1 written by outside producers, against the real brok
       const binary = { key: binaryRegion, value: Buffer.from(JSON.stringify(reading(binaryRegion, 1))), headers: { ce_specversion: '1.0', ce_id: binaryId, ce_source: '/edge/fra1', ce_type: 'traffic.sample' } };
       const structured = {
         key: null,
-        value: Buffer.from(JSON.stringify({ specversion: '1.0', id: `cdn-log-${group}`, source: '/cdn', type: 'traffic.sample', time: '2026-06-15T14:55:00+02:00', data: reading(structuredRegion, 2) })),
+        // The sample's own time with an offset too, as a pipeline in Berlin might write it.
+        value: Buffer.from(
+          JSON.stringify({ specversion: '1.0', id: `cdn-log-${group}`, source: '/cdn', type: 'traffic.sample', time: '2026-06-15T14:55:00+02:00', data: { ...reading(structuredRegion, 2), at: '2026-06-15T16:55:00+02:00' } }),
+        ),
         headers: { 'content-type': 'application/cloudevents+json' },
       };
-      const bare = { key: bareRegion, value: Buffer.from(JSON.stringify(reading(bareRegion, 3))) };
+      // As Python's datetime.now(timezone.utc).isoformat() writes it.
+      const bare = { key: bareRegion, value: Buffer.from(JSON.stringify({ ...reading(bareRegion, 3), at: '2026-06-15T14:55:00.000000+00:00' })) };
       const unreadableId = `unreadable-${group}`;
       const unreadable = { key: binaryRegion, value: Buffer.from(JSON.stringify({ ...reading(binaryRegion, 4), value: 'lots' })), headers: { ce_specversion: '1.0', ce_id: unreadableId, ce_source: '/edge/fra1', ce_type: 'traffic.sample' } };
 
@@ -66,6 +70,8 @@ describe('traffic.samples.v1 written by outside producers, against the real brok
         expect(byRegion.get(binaryRegion)).toMatchObject({ id: outsideEventId({ source: '/edge/fra1', id: binaryId }), correlationid: binaryId, source: '/edge/fra1' });
         expect(byRegion.get(structuredRegion)).toMatchObject({ id: outsideEventId({ source: '/cdn', id: `cdn-log-${group}` }), time: '2026-06-15T12:55:00.000Z', correlationid: `cdn-log-${group}` });
         expect(byRegion.get(bareRegion)).toMatchObject({ source: `kafka:${Topics.trafficSamples}`, dataschema: 'urn:holdfast:schema:traffic.sample:v1' });
+        // Each sample's time held as the UTC instant the contract keeps, whatever offset it was written with.
+        expect(regions.map((region) => byRegion.get(region)?.data.at)).toEqual(['2026-06-15T14:55:00Z', '2026-06-15T14:55:00.000Z', '2026-06-15T14:55:00.000Z']);
 
         const mine = () => letters.messages.filter((letter) => letter.headers[DeadLetterHeaders.consumerGroup] === consumer.groupId && letter.headers.ce_id === unreadableId);
         await expectEventually(() => expect(mine()).toHaveLength(1));
