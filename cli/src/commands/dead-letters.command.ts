@@ -5,6 +5,7 @@ import type { ApiAnswer } from '../client/typed-client';
 import { numberOf, printJson, text, type Command, type CommandContext } from '../command';
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
+import { noteMore, readPages } from '../pages';
 
 type DeadLetterList = AnalyzerOperations['DeadLettersController_list'];
 type DeadLetterQuery = NonNullable<DeadLetterList['parameters']['query']>;
@@ -58,8 +59,8 @@ export const deadLettersCommand: Command = {
   options: { service: { type: 'string' }, topic: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {
     const service = serviceOf(context);
-    const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: text(context.values, 'since'), limit: numberOf(context, 'limit') };
-    const body = expectOk<DeadLetterAnswer>(await ask(context, service, query));
+    const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: text(context.values, 'since') };
+    const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) => expectOk<DeadLetterAnswer>(await ask(context, service, { ...query, ...page })));
     if (context.json) return printJson(context.io, body);
     if (body.items.length === 0) {
       context.io.out(`no dead letters at the ${SERVICES[service]}\n`);
@@ -81,6 +82,7 @@ export const deadLettersCommand: Command = {
       ),
     );
     if (body.items.some((letter) => letter.reason.length > REASON_WIDTH)) context.io.out(`(reasons over ${REASON_WIDTH} characters are shortened; --json prints them whole)\n`);
+    noteMore(context, body, 'dead letters');
   },
 };
 

@@ -87,7 +87,7 @@ describe('holdfast dead-letters', () => {
     expect(table.said.out).toContain('--json prints them whole');
     const json = cliIo();
     expect(await run(['dead-letters', '--json', '--analyzer-url', analyzer.url], json.io)).toBe(ExitCode.ok);
-    expect(JSON.parse(json.said.out)).toEqual({ items: [long] });
+    expect(JSON.parse(json.said.out)).toEqual({ items: [long], nextCursor: null });
   });
 
   it('asks the service --service names, and says when it has none', async () => {
@@ -95,7 +95,7 @@ describe('holdfast dead-letters', () => {
     server = notifier.server;
     const { io, said } = cliIo();
     expect(await run(['dead-letters', '--service', 'notifier', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
-    expect(notifier.asked).toEqual(['/v1/dead-letters']);
+    expect(notifier.asked).toEqual(['/v1/dead-letters?limit=100']);
     expect(said.out).toBe('no dead letters at the notifier\n');
   });
 

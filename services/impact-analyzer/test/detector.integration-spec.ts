@@ -1,6 +1,6 @@
 import { ConsumerGroups, createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
 import { createKafka, DeadLetterHeaders, MessagingRuntime, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -143,6 +143,20 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
         },
       ]);
       expect(((await (await service.fetch('/v1/dead-letters?since=2999-01-01T00:00:00Z')).json()) as { items: unknown[] }).items).toEqual([]);
+
+      // Letters of one batch share its transaction's time: pages still hold each once, in the list's order.
+      const more = [11, 12, 13, 14].map((value) => createEvent('traffic.sample', { region: 'ZZ', metric: 'requests', at: '2026-06-17T00:00:00Z', value, source: 'pipeline' }, { source: 'spec' }));
+      await service.app.get(MessagingRuntime).publisher.publish(...more);
+      const whole = await expectEventually(async () => {
+        const answer = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: { eventId: string }[]; nextCursor: string | null };
+        expect(answer.items).toHaveLength(5);
+        return answer;
+      });
+      expect(whole.nextCursor).toBeNull();
+      const pages = await everyPage<{ eventId: string }>((cursor) => service.fetch(`/v1/dead-letters?topic=traffic.samples.v1&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+      expect(pages.flat()).toEqual(whole.items);
+      expect((await service.fetch('/v1/dead-letters?cursor=bm90LWEtY3Vyc29y')).status).toBe(400);
       const refused = await service.fetch('/v1/dead-letters?topic=samples&limit=0');
       expect(refused.status).toBe(400);
       expect(JSON.stringify(await refused.json())).toMatch(/topic.*limit|limit.*topic/);

@@ -113,7 +113,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed */
+        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed; follow nextCursor for the next page */
         get: operations["DeadLettersController_list"];
         put?: never;
         post?: never;
@@ -846,7 +846,9 @@ export interface operations {
     DeadLettersController_list: {
         parameters: {
             query?: {
-                /** @description 1-1000, default 100 */
+                /** @description the nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description 1-1000 a page, default 100 */
                 limit?: unknown;
                 /** @description ISO-8601 UTC instant: only those dead-lettered from then on */
                 since?: unknown;
@@ -859,7 +861,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The dead letters, newest first */
+            /** @description The dead letters, newest first, a page at a time */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -886,6 +888,7 @@ export interface operations {
                             replayedAt: string | null;
                             topic: string;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };

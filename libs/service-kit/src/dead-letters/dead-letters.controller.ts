@@ -4,6 +4,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs
 import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth/principal';
 import { ZodBodyPipe } from '../http/zod-body.pipe';
+import { CursorSchema } from '../http/list-page';
 import { ZodQueryPipe } from '../http/zod-value.pipe';
 import { DeadLetterReplayOutcomeSchema, DeadLettersService, DeadLetterViewSchema, DEFAULT_DEAD_LETTER_LIMIT, type DeadLetterQuery } from './dead-letters.service';
 
@@ -13,6 +14,7 @@ const DeadLetterQuerySchema = z.strictObject({
   topic: TopicSchema.optional(),
   since: InstantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: CursorSchema,
 });
 
 const DeadLetterReplayRequestSchema = z.strictObject({
@@ -30,13 +32,17 @@ export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLettersService) {}
 
   @Get()
-  @ApiOperation({ summary: "Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed" })
+  @ApiOperation({ summary: "Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed; follow nextCursor for the next page" })
   @ApiQuery({ name: 'topic', required: false, enum: Object.values(Topics), description: 'the topic they came from' })
   @ApiQuery({ name: 'since', required: false, description: 'ISO-8601 UTC instant: only those dead-lettered from then on' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
-  @ApiOkResponse({ description: 'The dead letters, newest first', schema: z.toJSONSchema(z.strictObject({ items: z.array(DeadLetterViewSchema) }), { io: 'output' }) as object })
-  async list(@Query(new ZodQueryPipe(DeadLetterQuerySchema)) query: DeadLetterQuery) {
-    return { items: await this.deadLetters.list(query) };
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000 a page, default 100' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiOkResponse({
+    description: 'The dead letters, newest first, a page at a time',
+    schema: z.toJSONSchema(z.strictObject({ items: z.array(DeadLetterViewSchema), nextCursor: z.string().nullable() }), { io: 'output' }) as object,
+  })
+  list(@Query(new ZodQueryPipe(DeadLetterQuerySchema)) query: DeadLetterQuery) {
+    return this.deadLetters.list(query);
   }
 
   @Post('replay')

@@ -5,12 +5,38 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { decodeCursor, pageOf } from '../http/list-page';
 
 export interface DeadLetterQuery {
   /** The logical topic the messages came from, e.g. traffic.samples.v1. */
   topic?: string;
   since?: string;
   limit?: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
+}
+
+/** A dead letter's place in the list: its time to the microsecond (PostgreSQL's now(), finer than a JavaScript Date) and its key. */
+type LetterPlace = [exactAt: string, consumerGroup: string, topic: string, partition: number, offset: string];
+
+const EXACT_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+const placeText = (place: LetterPlace): string => Buffer.from(JSON.stringify(place)).toString('base64url');
+
+function placeOf(text: string): LetterPlace | null {
+  try {
+    const place: unknown = JSON.parse(Buffer.from(text, 'base64url').toString());
+    if (!Array.isArray(place) || place.length !== 5) return null;
+    const [exactAt, group, topic, partition, offset] = place as unknown[];
+    const valid =
+      typeof exactAt === 'string' && EXACT_UTC.test(exactAt) && Number.isFinite(Date.parse(exactAt)) &&
+      typeof group === 'string' && group.length <= 255 && typeof topic === 'string' && topic.length <= 255 &&
+      Number.isInteger(partition) && (partition as number) >= 0 && (partition as number) < 2 ** 31 &&
+      typeof offset === 'string' && /^\d{1,19}$/.test(offset) && BigInt(offset) <= 9_223_372_036_854_775_807n;
+    return valid ? (place as LetterPlace) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A message this service's consumers sent to `<topic>.dlq`, as they recorded it: the answer's items, documented in OpenAPI from here. */
@@ -54,14 +80,24 @@ export class DeadLettersService {
     this.replayedCounter = metrics.counter('holdfast_dead_letters_replayed_total', 'Dead-lettered messages sent again to their topic (POST /v1/dead-letters/replay), by that topic', ['topic']);
   }
 
-  async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT }: DeadLetterQuery): Promise<DeadLetterView[]> {
-    const rows: (DeadLetterRow & { message_kept: boolean })[] = await this.dataSource.query(
-      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at FROM dead_letter
-       WHERE ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
-       ORDER BY dead_lettered_at DESC, "offset" DESC LIMIT $3`,
-      [topic ?? null, since ?? null, limit],
+  /** Newest first, a page at a time, in an order every letter has its own place in (its time, then its key). */
+  async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT, cursor }: DeadLetterQuery): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+    const after = cursor ? placeOf(decodeCursor(cursor, (id) => placeOf(id) !== null).id) : null;
+    const rows: (DeadLetterRow & { message_kept: boolean; exact_at: string })[] = await this.dataSource.query(
+      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at,
+              to_char(dead_lettered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS exact_at
+         FROM dead_letter
+        WHERE ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
+          AND ($4::timestamptz IS NULL OR (dead_lettered_at, consumer_group, topic, partition, "offset") < ($4, $5::text, $6::text, $7::int, $8::bigint))
+        ORDER BY dead_lettered_at DESC, consumer_group DESC, topic DESC, partition DESC, "offset" DESC LIMIT $3`,
+      [topic ?? null, since ?? null, limit + 1, ...(after ?? [null, null, null, null, null])],
     );
-    return rows.map((row) => ({ ...view(row), replayable: row.message_kept }));
+    return pageOf(
+      rows,
+      limit,
+      (row) => ({ at: row.dead_lettered_at, id: placeText([row.exact_at, row.consumer_group, row.topic, row.partition, row.offset]) }),
+      (row) => ({ ...view(row), replayable: row.message_kept }),
+    );
   }
 
   /** Sends the selected dead letters' messages again to their topics (DeadLetterReplay); `actor` is who asked, for the log. */
