@@ -80,6 +80,13 @@ describe('notifier /v1/subscriptions', () => {
       { id: webhook.id, channel: 'webhook', hasSecret: true, filters: { regions: ['IR', 'NP'], eventTypes: ['hold.placed'], teams: [], windowIds: [] } },
       { id: slack.id, channel: 'slack', target: 'https://hooks.slack.com/…', hasSecret: true },
     ]);
+    // By team, and a mistyped filter is refused rather than read as "every team".
+    const ofTeam = async (team: string) => ((await (await notifier.call('GET', `/v1/subscriptions?ownerTeam=${team}`)).json()) as { items: { id: string }[] }).items.map((item) => item.id);
+    expect(await ofTeam('edge')).toEqual([webhook.id, slack.id]);
+    expect(await ofTeam('storage')).toEqual([]);
+    const mistyped = await notifier.call('GET', '/v1/subscriptions?owner=edge');
+    expect(mistyped.status).toBe(400);
+    expect(await mistyped.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'owner' }] });
     // At rest too: the table holds AES-GCM sealed text only.
     const stored = JSON.stringify(await service.app.get(DataSource).query('SELECT * FROM subscription'));
     expect(stored).not.toContain('XXXXSECRET');

@@ -789,6 +789,7 @@ export interface operations {
     SubscriptionsController_list: {
         parameters: {
             query?: {
+                /** @description only the subscriptions of this team */
                 ownerTeam?: string;
             };
             header?: never;

@@ -1,8 +1,13 @@
-import { actorOf, assertActsFor, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe } from '@holdfast/service-kit';
+import { ActorSchema } from '@holdfast/contracts';
+import { actorOf, assertActsFor, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { CreateSubscriptionSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
 import { SubscriptionsService, viewOf } from './subscriptions.service';
+
+// A mistyped filter (owner=) would otherwise list every team's subscriptions as if they were the one asked for.
+const ListSubscriptionsQuerySchema = z.strictObject({ ownerTeam: ActorSchema.optional() });
 
 @ApiTags('subscriptions')
 @Controller('v1/subscriptions')
@@ -19,8 +24,8 @@ export class SubscriptionsController {
 
   @Get()
   @ApiOperation({ summary: 'Subscriptions, oldest first' })
-  @ApiQuery({ name: 'ownerTeam', required: false })
-  async list(@Query('ownerTeam') ownerTeam?: string) {
+  @ApiQuery({ name: 'ownerTeam', required: false, type: String, description: 'only the subscriptions of this team' })
+  async list(@Query(new ZodQueryPipe(ListSubscriptionsQuerySchema, 'The subscriptions query')) { ownerTeam }: z.output<typeof ListSubscriptionsQuerySchema>) {
     return { items: await this.subscriptions.list(ownerTeam) };
   }
 
