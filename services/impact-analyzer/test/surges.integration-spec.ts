@@ -113,7 +113,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="assessed"[^}]*\} \d+/);
   });
 
-  it('takes a time written with an offset as its UTC instant (Python writes +00:00), and refuses one without any', async () => {
+  it('takes a time written with an offset as its UTC instant (Python writes +00:00) and refuses one without any; the baseline is read by metric, a mistyped filter refused', async () => {
     const response = await postSamples(service, [
       { region: 'NZ', value: 5, at: '2026-06-15T09:10:00+12:00' },
       { region: 'NZ', value: 5, at: '2026-06-14T21:05:00.250000+00:00' },
@@ -125,6 +125,10 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
       const baseline = (await (await service.fetch('/v1/regions/NZ/baseline')).json()) as { metrics: { sampleCount: number; lastSampleAt: string }[] };
       expect(baseline.metrics).toMatchObject([{ sampleCount: 2, lastSampleAt: '2026-06-14T21:10:00.000Z' }]);
     });
+    expect(((await (await service.fetch('/v1/regions/NZ/baseline?metric=requests')).json()) as { metrics: unknown[] }).metrics).toHaveLength(1);
+    const mistyped = await service.fetch('/v1/regions/NZ/baseline?metrics=requests');
+    expect(mistyped.status).toBe(400);
+    expect(await mistyped.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'metrics' }] });
   });
 
   it('answers a batch with nothing good in it, or one too large, with a problem document', async () => {

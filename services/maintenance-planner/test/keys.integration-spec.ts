@@ -66,6 +66,10 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(listed.items).toEqual([expect.objectContaining({ keyId: created.keyId, prefix: created.prefix, name: 'ci reads', lastUsedAt: expect.any(String) })]);
     expect(JSON.stringify(listed)).not.toContain(created.key.slice(20));
     expect(listed.items[0]).not.toHaveProperty('hash');
+    // A mistyped filter is refused rather than read as "every team".
+    const mistyped = await service.fetch('/v1/keys?teams=network-ops');
+    expect(mistyped.status).toBe(400);
+    expect(await mistyped.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'teams' }] });
   });
 
   it('refuses what a key has no scope for, naming the scope', async () => {

@@ -876,6 +876,7 @@ export interface operations {
     BaselinesController_baseline: {
         parameters: {
             query?: {
+                /** @description only this metric */
                 metric?: string;
             };
             header?: never;

@@ -1102,6 +1102,7 @@ export interface operations {
     KeysController_list: {
         parameters: {
             query?: {
+                /** @description only the keys of this team */
                 team?: string;
             };
             header?: never;

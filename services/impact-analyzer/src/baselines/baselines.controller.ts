@@ -1,10 +1,14 @@
 import { RegionError } from '@holdfast/regions';
-import { DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { MetricNameSchema } from '@holdfast/contracts';
+import { DomainError, InjectServiceConfig, type ServiceConfig, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { detectionConfigOf } from '../samples/detection-policy';
+import { z } from 'zod';
 import { BaselinesService } from './baselines.service';
+
+const BaselineQuerySchema = z.strictObject({ metric: MetricNameSchema.optional() });
 
 @ApiTags('baselines')
 @Controller('v1/regions')
@@ -20,8 +24,8 @@ export class BaselinesController {
 
   @Get(':region/baseline')
   @ApiOperation({ summary: "A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state" })
-  @ApiQuery({ name: 'metric', required: false })
-  async baseline(@Param('region') region: string, @Query('metric') metric?: string) {
+  @ApiQuery({ name: 'metric', required: false, type: String, description: 'only this metric' })
+  async baseline(@Param('region') region: string, @Query(new ZodQueryPipe(BaselineQuerySchema, 'The baseline query')) { metric }: z.output<typeof BaselineQuerySchema>) {
     try {
       const baseline = await this.baselines.ofRegion(region, this.detection, metric);
       if (baseline.metrics.length === 0) {

@@ -1,5 +1,5 @@
 import { ApiKeyScopeSchema, TeamSchema } from '@holdfast/contracts';
-import { CurrentPrincipal, RequireScope, ZodBodyPipe, type Principal } from '@holdfast/service-kit';
+import { CurrentPrincipal, RequireScope, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -11,6 +11,8 @@ const CreateKeySchema = z.strictObject({
   name: z.string().min(1).max(200),
 });
 const RevokeKeySchema = z.strictObject({ reason: z.string().min(1).max(1_000) });
+// A mistyped filter would otherwise list every team's keys as if they were the one asked for.
+const ListKeysQuerySchema = z.strictObject({ team: TeamSchema.optional() });
 
 @ApiTags('keys')
 @RequireScope('admin')
@@ -28,8 +30,8 @@ export class KeysController {
 
   @Get()
   @ApiOperation({ summary: 'API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key' })
-  @ApiQuery({ name: 'team', required: false })
-  async list(@Query('team') team?: string) {
+  @ApiQuery({ name: 'team', required: false, type: String, description: 'only the keys of this team' })
+  async list(@Query(new ZodQueryPipe(ListKeysQuerySchema, 'The keys query')) { team }: z.output<typeof ListKeysQuerySchema>) {
     return { items: await this.keys.list(team) };
   }
 
