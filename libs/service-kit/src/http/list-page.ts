@@ -5,7 +5,8 @@ import { DomainError } from '../errors/domain.error';
  * Where a page of a list ordered by (instant, id) ends. Keyset paging rather than offsets: rows
  * written while a caller pages (an audit trail grows by the second) neither repeat nor go missing,
  * and rows sharing an instant (a hold's audit rows share its transaction's) are told apart by id.
- * The instant is kept to the millisecond, as the rows' times are written from JavaScript Dates.
+ * The instant is kept to the millisecond, as most rows' times are written from JavaScript Dates; a
+ * list stamped by PostgreSQL to the microsecond (dead letters) carries the exact time in its own key.
  */
 export interface PagePosition {
   at: Date;
