@@ -60,7 +60,7 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
   };
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock });
+    service = await startServiceUnderTest(plannerService, { clock, environment: { CALENDAR_FEED_MAX_EVENTS: '4' } });
     // 14:00 in Los Angeles each Sunday; the second is 14 March 2027, the day the clocks go forward.
     const created = await post('/v1/windows', {
       title: 'Core router upgrade, rack 7',
@@ -156,6 +156,24 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     } finally {
       clock.set('2027-02-01T00:00:00Z');
     }
+  });
+
+  it('says in the calendar itself when a feed holds more runs than CALENDAR_FEED_MAX_EVENTS, and keeps the earliest', async () => {
+    await post('/v1/windows', {
+      title: 'Nightly backup check',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['NO'] },
+      startsAt: '2027-03-01T02:00:00Z',
+      endsAt: '2027-03-01T02:30:00Z',
+      plannedZone: 'Europe/Oslo',
+      recurrence: 'FREQ=DAILY;COUNT=6',
+    });
+    const { calendar, events } = parseFeed(await feed('/v1/calendars/teams/storage.ics'));
+    expect(events.map((event) => event.utcStart)).toEqual(['2027-03-01T02:00:00Z', '2027-03-02T02:00:00Z', '2027-03-03T02:00:00Z', '2027-03-04T02:00:00Z']);
+    const why = 'This feed holds its first 4 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-05T02:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
+    expect([calendar.getFirstPropertyValue('description'), calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([why, why]);
+    // A feed within the limit says nothing of the kind.
+    expect(parseFeed(await feed('/v1/calendars/teams/network-ops.ics')).calendar.getFirstPropertyValue('description')).toBeNull();
   });
 
   it('serves the week page at /calendar without a key, every control labelled, and its script', async () => {

@@ -1,5 +1,5 @@
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -23,9 +23,6 @@ interface OccurrenceRow {
   holds: { id: string; reason: string; source: string; regions: string[] }[] | null;
 }
 
-/** A feed is fetched whole by every subscribed client, every few minutes to hours: bounded. */
-const FEED_EVENTS_MAX = 5000;
-
 /** Occurrence statuses as calendar event statuses: a held one may still not run, a cancelled one will not. */
 const EVENT_STATUS: Record<string, CalendarEvent['status']> = {
   scheduled: 'CONFIRMED',
@@ -40,6 +37,8 @@ const EVENT_STATUS: Record<string, CalendarEvent['status']> = {
 /** The planner's occurrences as iCalendar feeds, per owner team and per region. */
 @Injectable()
 export class CalendarsService {
+  private readonly logger = new Logger(CalendarsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -47,20 +46,32 @@ export class CalendarsService {
   ) {}
 
   async forTeam(team: string): Promise<string> {
-    return icsCalendar(`Holdfast maintenance: team ${team}`, await this.events('w.owner_team = $1', team));
+    return this.feed(`Holdfast maintenance: team ${team}`, 'w.owner_team = $1', team);
   }
 
   /** A region's feed: every window whose footprint names the region, and every global one. */
   async forRegion(region: string): Promise<string> {
-    return icsCalendar(`Holdfast maintenance: region ${region}`, await this.events('(w.footprint_global OR $1 = ANY (w.footprint_regions))', region));
+    return this.feed(`Holdfast maintenance: region ${region}`, '(w.footprint_global OR $1 = ANY (w.footprint_regions))', region);
+  }
+
+  /** A feed cut at CALENDAR_FEED_MAX_EVENTS says so, in the calendar's own description and in the log, rather than reading as complete. */
+  private async feed(name: string, where: string, value: string): Promise<string> {
+    const max = this.config.settings.calendarFeedMaxEvents;
+    const events = await this.events(where, value, max + 1);
+    if (events.length <= max) return icsCalendar(name, events);
+    const left = events[max].startsAt.toISOString();
+    // No ';' or ',': some readers (ical.js among them) show an X- property's text still escaped.
+    const why = `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${left} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`;
+    this.logger.warn({ feed: name, max, leftOutFrom: left }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
+    return icsCalendar(name, events.slice(0, max), why);
   }
 
   /**
-   * Runs that ended within CALENDAR_PAST_DAYS and every one ahead, nearest first: past runs pile up
+   * Runs that ended within CALENDAR_PAST_DAYS and every one ahead, earliest first: past runs pile up
    * for as long as a window recurs, and a feed from the first of them would, in time, fill its
-   * FEED_EVENTS_MAX with history and leave out what is coming.
+   * CALENDAR_FEED_MAX_EVENTS with history and leave out what is coming.
    */
-  private async events(where: string, value: string): Promise<CalendarEvent[]> {
+  private async events(where: string, value: string, limit: number): Promise<CalendarEvent[]> {
     const rows = (await this.dataSource.query(
       `SELECT o.window_id, o.number, o.starts_at, o.ends_at, ${occurrenceStatusOf('o')} AS status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
               w.planned_zone, w.priority, w.version, w.updated_at,
@@ -70,8 +81,8 @@ export class CalendarsService {
          FROM occurrence o JOIN maintenance_window w ON w.id = o.window_id
         WHERE ${where} AND o.ends_at > $2
         ORDER BY o.starts_at, o.window_id, o.number
-        LIMIT ${FEED_EVENTS_MAX}`,
-      [value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs)],
+        LIMIT $3`,
+      [value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), limit],
     )) as OccurrenceRow[];
     return rows.map((row) => this.event(row));
   }

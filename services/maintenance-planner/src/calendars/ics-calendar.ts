@@ -94,8 +94,10 @@ export function ambiguousLocalTime(at: Date, zone: string): boolean {
 }
 
 /** An RFC 5545 calendar with one VEVENT per occurrence and a VTIMEZONE for every zone they use. */
-export function icsCalendar(name: string, events: readonly CalendarEvent[]): string {
+export function icsCalendar(name: string, events: readonly CalendarEvent[], description?: string): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Holdfast//maintenance-planner//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(name)}`];
+  // RFC 7986's DESCRIPTION, and the X-WR-CALDESC that Apple and Google calendars show.
+  if (description) lines.push(`DESCRIPTION:${escapeText(description)}`, `X-WR-CALDESC:${escapeText(description)}`);
   const zones = new Map<string, { from: Date; to: Date }>();
   for (const event of events) {
     const span = zones.get(event.zone);

@@ -12,6 +12,7 @@ export const plannerEnvironment = {
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
+  CALENDAR_FEED_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5_000),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
@@ -30,6 +31,8 @@ export interface PlannerSettings {
   gateRetryAfterSeconds: number;
   /** How far back the iCalendar feeds reach: runs that ended earlier are left out. */
   calendarPastMs: number;
+  /** A feed is fetched whole by every subscribed client, every few minutes to hours: bounded. */
+  calendarFeedMaxEvents: number;
   customRegions: CustomRegion[];
 }
 
@@ -44,6 +47,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
     calendarPastMs: env.CALENDAR_PAST_DAYS * 86_400_000,
+    calendarFeedMaxEvents: env.CALENDAR_FEED_MAX_EVENTS,
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
   };
 }
