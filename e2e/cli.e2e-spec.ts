@@ -110,6 +110,27 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(holds.stdout).toMatch(new RegExp(`NP +declaration +Surge in NP: election count +active +NP ${fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\) - ${untilLocalDay} 00:00`));
   });
 
+  it('declares a critical period, lists, shows and cancels it, in the region\'s local time', async () => {
+    const from = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    const until = new Date(Date.now() + 27 * 3_600_000).toISOString();
+    const declared = await holdfast(['declarations', 'declare', '--regions', 'LK', '--from', from, '--until', until, '--reason', 'runoff vote', '--json']);
+    expect(declared.code, declared.stderr).toBe(0);
+    const declaration = JSON.parse(declared.stdout) as { id: string; status: string; severity: string };
+    expect(declaration).toMatchObject({ status: 'scheduled', severity: 'major' });
+
+    const listed = await holdfast(['declarations', '--status', 'scheduled']);
+    expect(listed.stdout).toMatch(new RegExp(`${declaration.id} +LK +scheduled +runoff vote .+ LK \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d Asia/Colombo \\(\\+05:30\\)`));
+    expect((await holdfast(['declarations', 'show', declaration.id])).stdout).toMatch(/^status: +scheduled$/m);
+    const cancelled = await holdfast(['declarations', 'cancel', declaration.id]);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toMatch(/^status: +cancelled$/m);
+
+    const badStatus = await holdfast(['declarations', '--status', 'over']);
+    expect(badStatus).toMatchObject({ code: 2, stderr: expect.stringContaining('--status must be one of scheduled, active, ended, cancelled, not over') });
+    const noUntil = await holdfast(['declarations', 'declare', '--regions', 'LK', '--from', from, '--reason', 'runoff vote']);
+    expect(noUntil).toMatchObject({ code: 2, stderr: expect.stringContaining('--until is required') });
+  });
+
   it("lists a pipeline's sample of a region the catalog does not know as dead-lettered, and replays it once", async () => {
     const settings = { ...system.kafka, clientId: 'cli-e2e' };
     const sample = { region: 'dc-nowhere-1', metric: 'requests', at: new Date().toISOString(), value: 10, source: 'edge' };
@@ -258,6 +279,14 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(released.stdout).toMatch(/released: +20\d\d-/);
       const active = await holdfast(['holds', 'list', '--active']);
       expect(active.stdout).not.toContain(holdId);
+
+      // The window's audit trail, oldest first: planned, held by the hold, let through by the override.
+      const audit = await holdfast(['audit', '--subject', windowId]);
+      expect(audit.code, audit.stderr).toBe(0);
+      // Below the header and its rule, the fourth column.
+      const actions = audit.stdout.split('\n').slice(2).map((line) => line.split(/ {2,}/)[3]).filter(Boolean);
+      expect(actions.slice(0, 2)).toEqual(['scheduled', 'held']);
+      expect(actions).toContain('overridden');
 
       // Every hold by default, page after page; the first --limit of them with a word that more follow.
       const every = JSON.parse((await holdfast(['holds', 'list', '--json'])).stdout) as { items: { id: string }[]; nextCursor: string | null };

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { CliIo } from './cli-io';
+import { CliError, ExitCode, type CliIo } from './cli-io';
 import type { HoldfastApi } from './client/holdfast-api';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -38,5 +38,19 @@ export const list = (values: Values, name: string): string[] | undefined =>
     ?.split(',')
     .map((part) => part.trim())
     .filter(Boolean);
+
+/** A flag the command cannot do without: missing, it is a usage error naming it. */
+export const requiredText = (context: CommandContext, name: string): string => {
+  const value = text(context.values, name);
+  if (!value) throw new CliError(`--${name} is required`, ExitCode.usage);
+  return value;
+};
+
+/** The id a command acts on, its first argument: missing, it is a usage error saying what to give. */
+export const idArgument = (context: CommandContext, what: string): string => {
+  const id = context.positionals[0];
+  if (!id) throw new CliError(`give the ${what} id`, ExitCode.usage);
+  return id;
+};
 
 export const printJson = (io: CliIo, body: unknown) => io.out(`${JSON.stringify(body, null, 2)}\n`);

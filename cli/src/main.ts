@@ -4,13 +4,15 @@ import { CliError, ExitCode, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
 import { text, type Command, type OptionSpec } from './command';
 import { analyzerNotifierCommands } from './commands/analyzer-notifier.command';
+import { auditCommand } from './commands/audit.command';
 import { deadLettersCommand, deadLettersReplayCommand } from './commands/dead-letters.command';
+import { declarationCommands } from './commands/declarations.command';
 import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
 import { windowCommands } from './commands/windows.command';
 import { connection } from './settings';
 
-export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
+export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
 
 /** `holdfast surges` means `holdfast surges list`. */
 const DEFAULT_SUBCOMMAND = 'list';

@@ -4,7 +4,7 @@ import type { operations as AnalyzerOperations } from '../client/generated/analy
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
-import { printJson, text, type Command, type CommandContext } from '../command';
+import { idArgument, printJson, text, type Command, type CommandContext } from '../command';
 import { localTime, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -52,11 +52,6 @@ interface DeliveryView {
   deliveredAt?: string | null;
 }
 
-const idArgument = (context: CommandContext, what: string) => {
-  const id = context.positionals[0];
-  if (!id) throw new CliError(`give the ${what} id`, ExitCode.usage);
-  return id;
-};
 
 const surgeRow = (zoneOf: ZoneOf) => (surge: SurgeView) => {
   const zone = zoneOf(surge.region);

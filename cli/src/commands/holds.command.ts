@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
-import { list, printJson, text, type Command, type CommandContext } from '../command';
+import { list, printJson, requiredText, text, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -32,12 +32,6 @@ interface ExplanationView {
 }
 
 const planner = 'maintenance-planner';
-
-const required = (context: CommandContext, name: string): string => {
-  const value = text(context.values, name);
-  if (!value) throw new CliError(`--${name} is required`, ExitCode.usage);
-  return value;
-};
 
 async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
@@ -83,7 +77,7 @@ export const holdCommands: Command[] = [
     summary: 'declare a manual hold for regions and a period',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
     async run(context) {
-      const body = { regions: list(context.values, 'regions') ?? [], from: required(context, 'from'), until: text(context.values, 'until'), reason: required(context, 'reason') };
+      const body = { regions: list(context.values, 'regions') ?? [], from: requiredText(context, 'from'), until: text(context.values, 'until'), reason: requiredText(context, 'reason') };
       if (body.regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
       await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
     },
@@ -96,7 +90,7 @@ export const holdCommands: Command[] = [
     async run(context) {
       const id = context.positionals[0];
       if (!id) throw new CliError('give the hold id', ExitCode.usage);
-      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body: { reason: required(context, 'reason') } }), planner)));
+      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body: { reason: requiredText(context, 'reason') } }), planner)));
     },
   },
   {
@@ -108,7 +102,7 @@ export const holdCommands: Command[] = [
       const id = context.positionals[0];
       if (!id) throw new CliError('give the window id', ExitCode.usage);
       const occurrence = text(context.values, 'occurrence');
-      const body = { reason: required(context, 'reason'), occurrence: occurrence === undefined ? undefined : Number(occurrence) };
+      const body = { reason: requiredText(context, 'reason'), occurrence: occurrence === undefined ? undefined : Number(occurrence) };
       const answer = expectOk(await reach(() => context.api.planner.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner));
       if (context.json) return printJson(context.io, answer);
       context.io.out(`overridden: window ${id}${occurrence ? ` occurrence ${occurrence}` : ''} may run (${body.reason})\n`);

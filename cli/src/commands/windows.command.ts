@@ -2,7 +2,7 @@ import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
-import { list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
+import { idArgument, list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -151,12 +151,6 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
   return body as Body;
 }
 
-const requireId = (context: CommandContext, what = 'window id') => {
-  const id = context.positionals[0];
-  if (!id) throw new CliError(`give the ${what}`, ExitCode.usage);
-  return id;
-};
-
 function showWindow(context: CommandContext, window: WindowView): void {
   if (context.json) return printJson(context.io, window);
   context.io.out(
@@ -196,7 +190,7 @@ export const windowCommands: Command[] = [
     usage: 'holdfast windows show ID',
     summary: 'one window with its local times',
     async run(context) {
-      const id = requireId(context);
+      const id = idArgument(context, 'window');
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner)));
     },
   },
@@ -216,7 +210,7 @@ export const windowCommands: Command[] = [
     summary: 'change a window (the version you read guards against lost updates)',
     options: windowFlags,
     async run(context) {
-      const id = requireId(context);
+      const id = idArgument(context, 'window');
       const body = windowBody<UpdateWindowBody>(context.values, context.io.readFile);
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner), WINDOW_FIELD_FLAGS));
     },
@@ -227,7 +221,7 @@ export const windowCommands: Command[] = [
     summary: 'cancel a window',
     options: { reason: { type: 'string' }, version: { type: 'string' } },
     async run(context) {
-      const id = requireId(context);
+      const id = idArgument(context, 'window');
       const version = text(context.values, 'version');
       const reason = text(context.values, 'reason');
       // The planner records why a window was cancelled; asking here saves a round trip that would only be refused.
@@ -242,7 +236,7 @@ export const windowCommands: Command[] = [
     summary: 'each run of a window, its status and holds, in local time per region (every one, or the first --limit N)',
     options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const id = requireId(context);
+      const id = idArgument(context, 'window');
       const status = text(context.values, 'status') as OccurrenceQuery['status'];
       const body = await readPages(context, { pageMax: 2000 }, async (page) =>
         expectOk<Page<OccurrenceView>>(await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, ...page } } }), planner)),
@@ -270,7 +264,7 @@ export const windowCommands: Command[] = [
     summary: 'the least harmful slots for a window, in each affected region\'s local time',
     options: { count: { type: 'string' } },
     async run(context) {
-      const id = requireId(context);
+      const id = idArgument(context, 'window');
       const count = numberOf(context, 'count');
       const body = expectOk<{ slots: SlotView[]; notes?: string[] }>(await reach(() => context.api.planner.GET('/v1/windows/{id}/suggestions', { params: { path: { id }, query: { count } } }), planner));
       if (context.json) return printJson(context.io, body);
