@@ -46,6 +46,13 @@ export const requiredText = (context: CommandContext, name: string): string => {
   return value;
 };
 
+/** A flag naming one of a few values, checked here so a typo is a usage error naming them, not a 400 from a service. */
+export function flagOneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
+  const value = text(values, name);
+  if (value !== undefined && !(allowed as readonly string[]).includes(value)) throw new CliError(`--${name} must be one of ${allowed.join(', ')}, not ${value}`, ExitCode.usage);
+  return value as T | undefined;
+}
+
 /** The id a command acts on, its first argument: missing, it is a usage error saying what to give. */
 export const idArgument = (context: CommandContext, what: string): string => {
   const id = context.positionals[0];

@@ -2,7 +2,7 @@ import { CliError, ExitCode } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { numberOf, printJson, text, type Command, type CommandContext } from '../command';
+import { flagOneOf, numberOf, printJson, text, type Command, type CommandContext } from '../command';
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages } from '../pages';
@@ -27,11 +27,7 @@ type ServiceFlag = keyof typeof SERVICES;
 const REASON_WIDTH = 160;
 const shortened = (reason: string) => (reason.length > REASON_WIDTH ? `${reason.slice(0, REASON_WIDTH - 1)}…` : reason);
 
-function serviceOf(context: CommandContext): ServiceFlag {
-  const service = text(context.values, 'service') ?? 'analyzer';
-  if (!(service in SERVICES)) throw new CliError(`--service must be one of ${Object.keys(SERVICES).join(', ')}, not ${service}`, ExitCode.usage);
-  return service as ServiceFlag;
-}
+const serviceOf = (context: CommandContext): ServiceFlag => flagOneOf(context.values, 'service', Object.keys(SERVICES) as ServiceFlag[]) ?? 'analyzer';
 
 function ask(context: CommandContext, service: ServiceFlag, query: DeadLetterQuery): Promise<ApiAnswer> {
   const params = { params: { query } };

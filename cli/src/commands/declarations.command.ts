@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, list, printJson, requiredText, text, type Command, type CommandContext } from '../command';
+import { flagOneOf, idArgument, list, printJson, requiredText, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -27,13 +27,6 @@ type Severity = NonNullable<AnalyzerOperations['DeclarationsController_declare']
 const analyzer = 'impact-analyzer';
 const STATUSES: readonly DeclarationStatus[] = ['scheduled', 'active', 'ended', 'cancelled'];
 const SEVERITIES: readonly Severity[] = ['minor', 'major', 'critical'];
-
-/** A flag naming one of a few values, refused with the values when it is not one of them. */
-function oneOf<T extends string>(context: CommandContext, name: string, values: readonly T[]): T | undefined {
-  const value = text(context.values, name);
-  if (value !== undefined && !(values as readonly string[]).includes(value)) throw new CliError(`--${name} must be one of ${values.join(', ')}, not ${value}`, ExitCode.usage);
-  return value as T | undefined;
-}
 
 async function showDeclaration(context: CommandContext, declaration: DeclarationView): Promise<void> {
   if (context.json) return printJson(context.io, declaration);
@@ -61,7 +54,7 @@ export const declarationCommands: Command[] = [
     summary: 'declared critical periods, latest first, with local times per region (the latest 500, or --limit N)',
     options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const status = oneOf(context, 'status', STATUSES);
+      const status = flagOneOf(context.values, 'status', STATUSES);
       const body = await readPages(context, { pageMax: 500, shown: 500 }, async (page) =>
         expectOk<Page<DeclarationView>>(await reach(() => context.api.analyzer.GET('/v1/declarations', { params: { query: { ...(status ? { status } : {}), ...page } } }), analyzer)),
       );
@@ -96,7 +89,7 @@ export const declarationCommands: Command[] = [
     async run(context) {
       const regions = list(context.values, 'regions') ?? [];
       if (regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
-      const severity = oneOf(context, 'severity', SEVERITIES);
+      const severity = flagOneOf(context.values, 'severity', SEVERITIES);
       const body = { regions, from: requiredText(context, 'from'), until: requiredText(context, 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
       await showDeclaration(context, expectOk<DeclarationView>(await reach(() => context.api.analyzer.POST('/v1/declarations', { body }), analyzer)));
     },

@@ -2,7 +2,7 @@ import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
-import { idArgument, list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
+import { flagOneOf, idArgument, list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -64,13 +64,6 @@ const WINDOW_STATUSES = Object.keys({
   completed: true,
   cancelled: true,
 } satisfies Record<WindowStatus, true>) as WindowStatus[];
-
-/** --status checked here, so a typo is a usage error naming the statuses, not a 400 from the planner. */
-function windowStatus(values: Values): WindowStatus | undefined {
-  const status = text(values, 'status');
-  if (status === undefined || (WINDOW_STATUSES as string[]).includes(status)) return status as WindowStatus | undefined;
-  throw new CliError(`--status must be one of ${WINDOW_STATUSES.join(', ')}, not ${status}`, ExitCode.usage);
-}
 
 /** "IR 2026-06-15 01:30 Asia/Tehran (+03:30)" per footprint region, from the planner's local times when it sends them. */
 export function localLines(startsAt: string, regions: readonly RegionLocalTime[] | undefined, plannedZone: string): string[] {
@@ -178,7 +171,7 @@ export const windowCommands: Command[] = [
     summary: 'windows by time range, region, team or status, in start order (the first 500, or --limit N)',
     options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: windowStatus(context.values) };
+      const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: flagOneOf(context.values, 'status', WINDOW_STATUSES) };
       const listed = await readPages(context, { pageMax: 500, shown: 500 }, async (page) => expectOk<Page<WindowView>>(await reach(() => context.api.planner.GET('/v1/windows', { params: { query: { ...query, ...page } } }), planner)));
       if (context.json) return printJson(context.io, listed);
       context.io.out(table(WINDOW_HEADERS, listed.items.map(windowRow)));

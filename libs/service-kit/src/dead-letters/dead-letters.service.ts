@@ -82,7 +82,7 @@ export class DeadLettersService {
 
   /** Newest first, a page at a time, in an order every letter has its own place in (its time, then its key). */
   async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT, cursor }: DeadLetterQuery): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
-    const after = cursor ? placeOf(decodeCursor(cursor, (id) => placeOf(id) !== null).id) : null;
+    const after = cursor ? decodeCursor(cursor, placeOf).id : null;
     const rows: (DeadLetterRow & { message_kept: boolean; exact_at: string })[] = await this.dataSource.query(
       `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at,
               to_char(dead_lettered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS exact_at

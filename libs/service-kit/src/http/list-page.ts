@@ -13,6 +13,9 @@ export interface PagePosition {
   id: string | number;
 }
 
+/** A list's page size: at most `max`, `fallback` when the caller names none. */
+export const PageLimitSchema = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
 /** What every list takes to resume: the nextCursor a previous page gave. */
 export const CursorSchema = z.string().max(2048, { error: 'must be a nextCursor from a previous page' }).optional();
 
@@ -31,11 +34,15 @@ export function encodeCursor(position: PagePosition): string {
 
 /**
  * The position a cursor names; one this API did not give out is a 400, never a query that fails.
- * `idShape` is a uuid, a bigserial, or a test of a list's own key (which must not hold "|").
+ * The id is a uuid, a bigserial, or a list's own key (which must not hold "|"), read by `idOf`
+ * into what the list's query takes, null when it is not one.
  */
-export function decodeCursor(cursor: string, idShape: keyof typeof ID_SHAPES | ((id: string) => boolean)): { at: string; id: string } {
-  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (rest.length > 0 || !at || !id || !isCursorInstant(at) || !(typeof idShape === 'function' ? idShape : ID_SHAPES[idShape])(id)) {
+export function decodeCursor(cursor: string, idShape: keyof typeof ID_SHAPES): { at: string; id: string };
+export function decodeCursor<Id>(cursor: string, idOf: (id: string) => Id | null): { at: string; id: Id };
+export function decodeCursor<Id>(cursor: string, idShape: keyof typeof ID_SHAPES | ((id: string) => Id | null)): { at: string; id: Id | string } {
+  const [at, text, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const id = rest.length > 0 || !at || !text || !isCursorInstant(at) ? null : typeof idShape === 'function' ? idShape(text) : ID_SHAPES[idShape](text) ? text : null;
+  if (id === null) {
     throw new DomainError('invalid-cursor', 400, 'The cursor is not one this API gave out: start again without it.', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
   }
   return { at, id };

@@ -1,4 +1,4 @@
-import { actorOf, CurrentPrincipal, CursorSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ const MAX_PAGE = 500;
 
 const ListDeclarationsQuerySchema = z.strictObject({
   status: z.enum(STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(MAX_PAGE),
+  limit: PageLimitSchema(MAX_PAGE, MAX_PAGE),
   cursor: CursorSchema,
 });
 

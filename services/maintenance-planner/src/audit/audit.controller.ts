@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { CursorSchema, decodeCursor, pageOf, ZodQueryPipe } from '@holdfast/service-kit';
+import { CursorSchema, PageLimitSchema, decodeCursor, pageOf, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -11,7 +11,7 @@ const AuditQuerySchema = z.strictObject({
   subject: z.uuid({ error: 'must be a window or hold id' }).optional(),
   from: InstantSchema.optional(),
   to: InstantSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  limit: PageLimitSchema(1000, 200),
   cursor: CursorSchema,
 });
 

@@ -1,5 +1,5 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, Clock, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, Clock, CurrentPrincipal, CursorSchema, PageLimitSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -22,7 +22,7 @@ const ListHoldsQuerySchema = z.strictObject({
     .optional()
     .meta({ description: 'only holds not yet released' }),
   region: z.string().min(1).max(32).optional().meta({ description: 'only holds on this region' }),
-  limit: z.coerce.number().int().min(1).max(500).default(500),
+  limit: PageLimitSchema(500, 500),
   cursor: CursorSchema,
 });
 

@@ -11,7 +11,7 @@ import {
   SurgePolicySchema,
   WindowPrioritySchema,
 } from '@holdfast/contracts';
-import { CursorSchema } from '@holdfast/service-kit';
+import { CursorSchema, PageLimitSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
@@ -86,13 +86,13 @@ export const ListWindowsQuerySchema = z.strictObject({
   region: z.string().min(1).max(32).optional(),
   team: z.string().min(1).max(200).optional(),
   status: z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: PageLimitSchema(500, 50),
   cursor: CursorSchema,
 });
 
 /** A window's runs in order: a daily window keeps its past runs, so after some years they fill more than one page. */
 export const OccurrencesQuerySchema = z.strictObject({
   status: OccurrenceStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(2000).default(2000),
+  limit: PageLimitSchema(2000, 2000),
   cursor: CursorSchema,
 });

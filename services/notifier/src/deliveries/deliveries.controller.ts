@@ -1,4 +1,4 @@
-import { CursorSchema, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { CursorSchema, PageLimitSchema, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ const ListQuerySchema = z.strictObject({
   subscriptionId: z.uuid().optional(),
   correlationId: z.string().min(1).optional(),
   eventId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: PageLimitSchema(1000, 100),
   cursor: CursorSchema,
 });
 
