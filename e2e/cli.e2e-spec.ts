@@ -78,6 +78,11 @@ describe('holdfast (the CLI) against the three running services', () => {
     const listed = await holdfast(['keys', 'list', '--team', 'network-ops']);
     expect(listed.stdout).toMatch(new RegExp(`^KEY +TEAM +NAME +SCOPES`, 'm'));
     expect(listed.stdout).toMatch(new RegExp(`${key.keyId} +network-ops +ci +read,windows:write +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(\\+00:00\\) +no`));
+    // Newest first, a page at a time: --limit 1 shows the newest key and says more follow.
+    const newer = JSON.parse((await holdfast(['keys', 'create', '--team', 'network-ops', '--scopes', 'read', '--name', 'dashboards', '--json'])).stdout) as { keyId: string };
+    const newest = await holdfast(['keys', 'list', '--team', 'network-ops', '--limit', '1', '--json']);
+    expect(JSON.parse(newest.stdout)).toEqual({ items: [expect.objectContaining({ keyId: newer.keyId })], nextCursor: expect.any(String) });
+    expect((await holdfast(['keys', 'list', '--team', 'network-ops', '--limit', '1'])).stderr).toBe('showing the first 1 keys; more follow (a larger --limit shows them)\n');
 
     // The new key works from the environment, then stops working once revoked.
     await expectEventually(async () => expect((await holdfast(['holds', 'list'], { HOLDFAST_KEY: key.key })).code).toBe(0));
@@ -170,6 +175,11 @@ describe('holdfast (the CLI) against the three running services', () => {
     // A receiver that answers 410 Gone is listed as turned off by the notifier once a hold reaches it.
     writeFileSync(file, `channel: webhook\ntarget: http://127.0.0.1:${gonePort}/holds\nownerTeam: storage-ops\nfilters:\n  eventTypes: [hold.placed]\n  regions: [UY]\n`);
     expect((await holdfast(['subscriptions', 'create', '--file', file])).code).toBe(0);
+    // Oldest first, a page at a time: --limit 1 leaves the newer one out and says so.
+    const oldest = await holdfast(['subscriptions', '--limit', '1']);
+    expect(oldest.stdout).toContain('network-ops');
+    expect(oldest.stdout).not.toContain('storage-ops');
+    expect(oldest.stderr).toBe('showing the first 1 subscriptions; more follow (a larger --limit shows them)\n');
     const declared = await holdfast(['holds', 'declare', '--regions', 'UY', '--from', new Date(Date.now() - 60_000).toISOString(), '--until', new Date(Date.now() + 3_600_000).toISOString(), '--reason', 'national exams']);
     expect(declared.code, declared.stderr).toBe(0);
     await expectEventually(async () => expect((await holdfast(['subscriptions', '--team', 'storage-ops'])).stdout).toMatch(new RegExp(`webhook +storage-ops +http://127\\.0\\.0\\.1:${gonePort}/holds +disabled \\(receiver gone: 410\\)`)));

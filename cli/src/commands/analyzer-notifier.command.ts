@@ -39,6 +39,15 @@ interface SubscriptionView {
   disabledReason?: string | null;
 }
 
+interface KeyView {
+  keyId: string;
+  team: string;
+  name?: string;
+  scopes: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 interface DeliveryView {
   id: string;
   subscriptionId?: string;
@@ -107,16 +116,18 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'subscriptions list',
-    usage: 'holdfast subscriptions [list] [--team T]',
-    summary: 'where the notifier tells people and dashboards',
-    options: { team: { type: 'string' } },
+    usage: 'holdfast subscriptions [list] [--team T] [--limit 50]',
+    summary: 'where the notifier tells people and dashboards, oldest first (the first 100, or --limit N)',
+    options: { team: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const body = expectOk<{ items: SubscriptionView[] }>(
-        await reach(() => context.api.notifier.GET('/v1/subscriptions', { params: { query: { ownerTeam: text(context.values, 'team') } } }), 'notifier'),
+      const ownerTeam = text(context.values, 'team');
+      const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) =>
+        expectOk<Page<SubscriptionView>>(await reach(() => context.api.notifier.GET('/v1/subscriptions', { params: { query: { ownerTeam, ...page } } }), 'notifier')),
       );
       await list('subscriptions', '')(context, body, (items) =>
         table(['SUBSCRIPTION', 'CHANNEL', 'TEAM', 'TARGET', 'STATE'], (items as SubscriptionView[]).map((s) => [s.id, s.channel, s.ownerTeam, s.target ?? '-', s.status ?? (s.disabledReason ? 'disabled (receiver gone: 410)' : s.enabled === false ? 'disabled' : 'enabled')])),
       );
+      noteMore(context, body, 'subscriptions');
     },
   },
   {
@@ -195,16 +206,18 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'keys list',
-    usage: 'holdfast keys list [--team T]',
-    summary: 'keys (never the secrets)',
-    options: { team: { type: 'string' } },
+    usage: 'holdfast keys list [--team T] [--limit 50]',
+    summary: 'keys (never the secrets), newest first (the latest 100, or --limit N)',
+    options: { team: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const body = expectOk<{ items: { keyId: string; team: string; name?: string; scopes: string[]; createdAt: string; revokedAt: string | null }[] }>(
-        await reach(() => context.api.planner.GET('/v1/keys', { params: { query: { team: text(context.values, 'team') } } }), 'maintenance-planner'),
+      const team = text(context.values, 'team');
+      const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) =>
+        expectOk<Page<KeyView>>(await reach(() => context.api.planner.GET('/v1/keys', { params: { query: { team, ...page } } }), 'maintenance-planner')),
       );
       await list('keys', '')(context, body, () =>
         table(['KEY', 'TEAM', 'NAME', 'SCOPES', 'CREATED (UTC)', 'REVOKED'], body.items.map((k) => [k.keyId, k.team, k.name ?? '-', k.scopes.join(','), utcTime(k.createdAt), k.revokedAt ? utcTime(k.revokedAt) : 'no'])),
       );
+      noteMore(context, body, 'keys');
     },
   },
   {

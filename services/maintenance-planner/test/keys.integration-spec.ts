@@ -1,6 +1,6 @@
 import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 
@@ -15,6 +15,8 @@ interface CreatedKey {
 describe('maintenance-planner: API keys, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
   let keyEvents: TopicRecorder;
+  // Still unless a spec moves it, so keys can be made in one millisecond.
+  const clock = new ManualClock(new Date());
 
   const createKey = async (body: object): Promise<CreatedKey> => {
     const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -24,7 +26,7 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
   const withKey = (key: string, path: string, init: RequestInit = {}) => service.fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } });
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService);
+    service = await startServiceUnderTest(plannerService, { clock });
     const { kafka } = service.config;
     keyEvents = await recordTopic(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.apiKeys), `${kafka.topicPrefix}key-reader`);
   });
@@ -115,5 +117,34 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { errors: { path: string }[] };
     expect(problem.errors.map((error) => error.path).sort()).toEqual(['name', 'scopes.0', 'team']);
+  });
+
+  it('pages through keys newest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {
+    const createAt = async (instant: string, count: number): Promise<string[]> => {
+      clock.set(instant);
+      const ids: string[] = [];
+      for (let made = 0; made < count; made++) ids.push((await createKey({ team: 'paging', scopes: ['read'], name: `paging ${made}` })).keyId);
+      return ids;
+    };
+    // The older ones are made last, so the order is seen to be by time before key id.
+    const newer = await createAt('2026-06-14T21:00:01Z', 2);
+    const older = await createAt('2026-06-14T21:00:00Z', 3);
+    await createKey({ team: 'other', scopes: ['read'], name: 'not paged here' });
+
+    const pages = await everyPage<{ keyId: string; createdAt: string }>((cursor) => service.fetch(`/v1/keys?team=paging&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+    const paged = pages.flat();
+    expect(paged.map((key) => key.keyId)).toEqual([...[...newer].sort().reverse(), ...[...older].sort().reverse()]);
+    expect(paged.map((key) => key.createdAt)).toEqual([...Array<string>(2).fill('2026-06-14T21:00:01.000Z'), ...Array<string>(3).fill('2026-06-14T21:00:00.000Z')]);
+
+    // Not a cursor at all, and one whose id is no key id: both refused before any query.
+    for (const cursor of ['bm90LWEtY3Vyc29y', Buffer.from("2026-06-14T21:00:00.000Z|' OR true --").toString('base64url')]) {
+      const forged = await service.fetch(`/v1/keys?cursor=${cursor}`);
+      expect(forged.status).toBe(400);
+      expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });
+    }
+    const tooMany = await service.fetch('/v1/keys?limit=1001');
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'limit' }] });
   });
 });

@@ -1,4 +1,4 @@
-import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
@@ -15,10 +15,12 @@ describe('notifier /v1/subscriptions', () => {
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
   let receiver: HttpReceiver;
   let notifier: ReturnType<typeof api>;
+  // Still unless a spec moves it, so subscriptions can be made in one millisecond.
+  const clock = new ManualClock(new Date());
 
   beforeAll(async () => {
     receiver = await HttpReceiver.start();
-    service = await startServiceUnderTest(notifierService, { environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
+    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
     notifier = api(service);
   });
 
@@ -111,5 +113,31 @@ describe('notifier /v1/subscriptions', () => {
     expect(await json<Problem>(await notifier.call('GET', `/v1/subscriptions/${id}`))).toMatchObject({ status: 404, code: 'subscription-not-found' });
     // Its history stays.
     expect((await notifier.call('GET', `/v1/deliveries/${deliveryId}`)).status).toBe(200);
+  });
+
+  it('pages through subscriptions oldest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {
+    const subscribeAt = async (instant: string, count: number): Promise<string[]> => {
+      clock.set(instant);
+      const ids: string[] = [];
+      for (let made = 0; made < count; made++) ids.push((await notifier.subscribe({ ownerTeam: 'paging', channel: 'webhook', target: `${receiver.url}/paged` })).id);
+      return ids;
+    };
+    // The later ones are made first, so the order is seen to be by time before id.
+    const later = await subscribeAt('2026-06-14T21:00:01Z', 2);
+    const earlier = await subscribeAt('2026-06-14T21:00:00Z', 3);
+    await notifier.subscribe({ ownerTeam: 'other', channel: 'webhook', target: `${receiver.url}/paged` });
+
+    const pages = await everyPage<{ id: string; createdAt: string }>((cursor) => notifier.call('GET', `/v1/subscriptions?ownerTeam=paging&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+    const paged = pages.flat();
+    expect(paged.map((subscription) => subscription.id)).toEqual([...[...earlier].sort(), ...[...later].sort()]);
+    expect(paged.map((subscription) => subscription.createdAt)).toEqual([...Array<string>(3).fill('2026-06-14T21:00:00.000Z'), ...Array<string>(2).fill('2026-06-14T21:00:01.000Z')]);
+
+    const forged = await notifier.call('GET', '/v1/subscriptions?cursor=bm90LWEtY3Vyc29y');
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });
+    const tooMany = await notifier.call('GET', '/v1/subscriptions?limit=1001');
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'limit' }] });
   });
 });

@@ -164,7 +164,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Subscriptions, oldest first */
+        /** Subscriptions, oldest first; follow nextCursor for the next page */
         get: operations["SubscriptionsController_list"];
         put?: never;
         /** Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only */
@@ -789,6 +789,10 @@ export interface operations {
     SubscriptionsController_list: {
         parameters: {
             query?: {
+                /** @description the nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description subscriptions a page, 1-1000 (default 100) */
+                limit?: unknown;
                 /** @description only the subscriptions of this team */
                 ownerTeam?: string;
             };

@@ -215,7 +215,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key */
+        /** API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key; follow nextCursor for the next page */
         get: operations["KeysController_list"];
         put?: never;
         /** Create an API key for a team; the key is in this answer only (only its hash is stored) */
@@ -1104,6 +1104,8 @@ export interface operations {
             query?: {
                 /** @description only the keys of this team */
                 team?: string;
+                limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;

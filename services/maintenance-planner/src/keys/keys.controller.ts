@@ -1,8 +1,9 @@
 import { ApiKeyScopeSchema, TeamSchema } from '@holdfast/contracts';
-import { CurrentPrincipal, RequireScope, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
+import { CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { ApiZodQuery } from '../openapi/zod-openapi';
 import { KeysService } from './keys.service';
 
 const CreateKeySchema = z.strictObject({
@@ -12,7 +13,11 @@ const CreateKeySchema = z.strictObject({
 });
 const RevokeKeySchema = z.strictObject({ reason: z.string().min(1).max(1_000) });
 // A mistyped filter would otherwise list every team's keys as if they were the one asked for.
-const ListKeysQuerySchema = z.strictObject({ team: TeamSchema.optional() });
+const ListKeysQuerySchema = z.strictObject({
+  team: TeamSchema.optional().meta({ description: 'only the keys of this team' }),
+  limit: PageLimitSchema(1000, 100),
+  cursor: CursorSchema,
+});
 
 @ApiTags('keys')
 @RequireScope('admin')
@@ -29,10 +34,10 @@ export class KeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key' })
-  @ApiQuery({ name: 'team', required: false, type: String, description: 'only the keys of this team' })
-  async list(@Query(new ZodQueryPipe(ListKeysQuerySchema, 'The keys query')) { team }: z.output<typeof ListKeysQuerySchema>) {
-    return { items: await this.keys.list(team) };
+  @ApiOperation({ summary: 'API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key; follow nextCursor for the next page' })
+  @ApiZodQuery(ListKeysQuerySchema)
+  list(@Query(new ZodQueryPipe(ListKeysQuerySchema, 'The keys query')) query: z.output<typeof ListKeysQuerySchema>) {
+    return this.keys.list(query);
   }
 
   @Post(':keyId/revoke')

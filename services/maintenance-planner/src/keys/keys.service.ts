@@ -1,6 +1,6 @@
-import { createEvent, type ApiKeyScope } from '@holdfast/contracts';
+import { ApiKeyStateSchema, createEvent, type ApiKeyScope } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { actorOf, Clock, DomainError, generateApiKey, type Principal } from '@holdfast/service-kit';
+import { actorOf, Clock, decodeCursor, DomainError, generateApiKey, pageOf, type Principal } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -21,6 +21,9 @@ export interface ApiKeyView {
   revokedBy: string | null;
   revokeReason: string | null;
 }
+
+// A cursor's id is a key id, so one naming anything else is refused before it reaches the query.
+const keyIdOf = (id: string): string | null => (ApiKeyStateSchema.shape.keyId.safeParse(id).success ? id : null);
 
 /** Issues and revokes API keys; each change goes out on api.keys.v1 with the change, in one transaction. */
 @Injectable()
@@ -53,17 +56,22 @@ export class KeysService {
     return { key: generated.key, ...view(entity, null) };
   }
 
-  async list(team?: string): Promise<ApiKeyView[]> {
+  /** Newest first, a page at a time; the key id orders keys made in the same millisecond. */
+  async list(query: { team?: string; limit: number; cursor?: string }): Promise<{ items: ApiKeyView[]; nextCursor: string | null }> {
+    const before = query.cursor ? decodeCursor(query.cursor, keyIdOf) : null;
     const rows = await this.dataSource
       .getRepository(ApiKeyEntity)
       .createQueryBuilder('key')
       .leftJoin('api_key_copy', 'copy', 'copy.key_id = key.key_id')
       .addSelect('copy.last_used_at', 'last_used_at')
-      .where(team ? 'key.team = :team' : 'true', { team })
+      .where(query.team ? 'key.team = :team' : 'true', { team: query.team })
+      .andWhere(before ? '(key.created_at, key.key_id) < (:at, :id)' : 'true', { ...before })
       .orderBy('key.created_at', 'DESC')
-      .addOrderBy('key.key_id')
+      .addOrderBy('key.key_id', 'DESC')
+      .limit(query.limit + 1)
       .getRawAndEntities();
-    return rows.entities.map((entity, index) => view(entity, (rows.raw[index] as { last_used_at: Date | null }).last_used_at));
+    const keys = rows.entities.map((entity, index) => view(entity, (rows.raw[index] as { last_used_at: Date | null }).last_used_at));
+    return pageOf(keys, query.limit, (key) => ({ at: new Date(key.createdAt), id: key.keyId }), (key) => key);
   }
 
   /** Revokes a key; revoking it again changes nothing and answers the same. */

@@ -1,5 +1,5 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, assertActsFor, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -7,7 +7,11 @@ import { CreateSubscriptionSchema, UpdateSubscriptionSchema, type CreateSubscrip
 import { SubscriptionsService, viewOf } from './subscriptions.service';
 
 // A mistyped filter (owner=) would otherwise list every team's subscriptions as if they were the one asked for.
-const ListSubscriptionsQuerySchema = z.strictObject({ ownerTeam: ActorSchema.optional() });
+const ListSubscriptionsQuerySchema = z.strictObject({
+  ownerTeam: ActorSchema.optional(),
+  limit: PageLimitSchema(1000, 100),
+  cursor: CursorSchema,
+});
 
 @ApiTags('subscriptions')
 @Controller('v1/subscriptions')
@@ -23,10 +27,12 @@ export class SubscriptionsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Subscriptions, oldest first' })
+  @ApiOperation({ summary: 'Subscriptions, oldest first; follow nextCursor for the next page' })
   @ApiQuery({ name: 'ownerTeam', required: false, type: String, description: 'only the subscriptions of this team' })
-  async list(@Query(new ZodQueryPipe(ListSubscriptionsQuerySchema, 'The subscriptions query')) { ownerTeam }: z.output<typeof ListSubscriptionsQuerySchema>) {
-    return { items: await this.subscriptions.list(ownerTeam) };
+  @ApiQuery({ name: 'limit', required: false, description: 'subscriptions a page, 1-1000 (default 100)' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  list(@Query(new ZodQueryPipe(ListSubscriptionsQuerySchema, 'The subscriptions query')) query: z.output<typeof ListSubscriptionsQuerySchema>) {
+    return this.subscriptions.list(query);
   }
 
   @Get(':id')

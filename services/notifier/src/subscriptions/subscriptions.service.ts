@@ -1,10 +1,10 @@
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { Clock, InjectServiceConfig, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, decodeCursor, InjectServiceConfig, pageOf, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DataSource, IsNull, type FindOptionsWhere } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ChannelName } from '../channels/channel-name';
 import { receiverSecretProblem } from '../channels/receiver-authorization';
@@ -100,9 +100,19 @@ export class SubscriptionsService {
     return { ...viewOf(subscription), ...(secret !== undefined && request.channel !== 'slack' ? { secret } : {}) };
   }
 
-  async list(ownerTeam?: string): Promise<SubscriptionView[]> {
-    const where: FindOptionsWhere<SubscriptionEntity> = { deletedAt: IsNull(), ...(ownerTeam ? { ownerTeam } : {}) };
-    return (await this.repository().find({ where, order: { createdAt: 'ASC' } })).map(viewOf);
+  /** Oldest first, a page at a time; the id orders subscriptions made in the same millisecond. */
+  async list(query: { ownerTeam?: string; limit: number; cursor?: string }): Promise<{ items: SubscriptionView[]; nextCursor: string | null }> {
+    const after = query.cursor ? decodeCursor(query.cursor, 'uuid') : null;
+    const subscriptions = await this.repository()
+      .createQueryBuilder('subscription')
+      .where('subscription.deleted_at IS NULL')
+      .andWhere(query.ownerTeam ? 'subscription.owner_team = :ownerTeam' : 'true', { ownerTeam: query.ownerTeam })
+      .andWhere(after ? '(subscription.created_at, subscription.id) > (:at, :id)' : 'true', { ...after })
+      .orderBy('subscription.created_at')
+      .addOrderBy('subscription.id')
+      .limit(query.limit + 1)
+      .getMany();
+    return pageOf(subscriptions, query.limit, (subscription) => ({ at: subscription.createdAt, id: subscription.id }), viewOf);
   }
 
   async get(id: string): Promise<SubscriptionEntity> {
