@@ -7,3 +7,4 @@ export * from './database-readiness.check';
 export * from './database-wait';
 export * from './database.module';
 export * from './migration-command';
+export * from './kept-listener';

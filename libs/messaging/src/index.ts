@@ -7,6 +7,7 @@ export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox-settings';
 export * from './consumer/failure-kind';
+export * from './retried';
 export * from './consumer/event-consumer';
 export * from './dead-letter/dead-letter-headers';
 export * from './migrations/1764000000000-create-messaging-tables';

@@ -1,4 +1,5 @@
 import { expectEventually, ManualClock } from '@holdfast/testing';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { holdPlaced, holdReleased, notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
@@ -9,7 +10,7 @@ import { holdPlaced, holdReleased, notifierWithReceiversForSuite } from './suppo
  */
 describe('notifier delivery worker, woken by recordings and finishes only', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['ordered', 'busy', 'failing', 'healthy'], clock, {
+  const suite = notifierWithReceiversForSuite(['ordered', 'busy', 'failing', 'healthy', 'relistening'], clock, {
     NOTIFIER_WORKER_POLL_MS: '600000',
     NOTIFIER_WORKER_CONCURRENCY: '3',
     NOTIFIER_CIRCUIT_VOLUME: '2',
@@ -54,5 +55,28 @@ describe('notifier delivery worker, woken by recordings and finishes only', () =
     // Never claimed: a claim would have been postponed by the circuit's reset time.
     expect(waiting).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: clock.now().toISOString() });
     expect(suite.receivers.failing.requests).toHaveLength(2);
+  });
+
+  it('listens again once its LISTEN connection is cut (PostgreSQL restarted), so a delivery recorded after goes out on its NOTIFY', async () => {
+    await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.relistening.url, filters: { regions: ['NO'] } });
+    const admin = new pg.Client({ connectionString: suite.database.url });
+    await admin.connect();
+    try {
+      const listeners = async () =>
+        (
+          await admin.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%-delivery-worker' AND query LIKE 'LISTEN%' AND state = 'idle'",
+          )
+        ).rows.map((row) => row.pid);
+      const [cut] = await listeners();
+      expect(cut).toBeDefined();
+      await admin.query('SELECT pg_terminate_backend($1)', [cut]);
+      await expectEventually(async () => expect((await listeners()).filter((pid) => pid !== cut)).toHaveLength(1), { message: 'the worker listening on a new connection' });
+
+      await suite.publisher.publish(holdPlaced(['NO']));
+      await expectEventually(() => expect(suite.receivers.relistening.requests).toHaveLength(1));
+    } finally {
+      await admin.end();
+    }
   });
 });

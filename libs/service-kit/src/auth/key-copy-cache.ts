@@ -1,7 +1,7 @@
+import { KeptListener } from '@holdfast/database';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { backOff } from 'exponential-backoff';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { Clock } from '../clock/clock';
@@ -49,30 +49,41 @@ export class KeyCopyCache implements OnModuleInit, OnApplicationShutdown {
   private readonly rows = new Map<string, Remembered>();
   /** Bumped by every eviction: a read that began before one is not remembered (it may have read the row before the change). */
   private generation = 0;
-  private listener: Client | null = null;
-  private closed = false;
+  private readonly listener: KeptListener;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectServiceConfig() private readonly config: SharedServiceConfig,
+    @InjectServiceConfig() config: SharedServiceConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.listener = new KeptListener({
+      // The pool's own settings (URL, TLS, search path).
+      connection: ((dataSource.driver as PostgresDriver).master as Pool).options,
+      channel: keyCopyChannel(config.database.schema),
+      onNotification: (keyId) => this.evict(keyId ?? ''),
+      // A change may have come and gone while nobody listened: start from nothing.
+      onListening: () => this.forget(),
+      onLost: (error) => {
+        this.forget();
+        this.logger.warn(`Lost the connection that hears API key changes${error ? ` (${error.message})` : ''}; reading keys from PostgreSQL until it is back.`);
+      },
+      onRetry: (error) => this.logger.warn(`Cannot listen for API key changes (${error.message}); every request reads its key from PostgreSQL until this is back.`),
+    });
+  }
 
   /** True while changes reach this process, i.e. while rows are remembered. */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener.listening;
   }
 
   onModuleInit(): void {
     // Not awaited: the service serves from the first moment, reading every key until this listens.
-    void this.keepListening();
+    void this.listener.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closed = true;
-    const listener = this.listener;
+    await this.listener.close();
     this.forget();
-    await listener?.end();
   }
 
   /** The key's row, remembered or read; undefined when this service does not know the key. */
@@ -100,54 +111,5 @@ export class KeyCopyCache implements OnModuleInit, OnApplicationShutdown {
   private forget(): void {
     this.generation++;
     this.rows.clear();
-    this.listener = null;
-  }
-
-  private async keepListening(): Promise<void> {
-    await backOff(() => this.listen(), {
-      startingDelay: 100,
-      maxDelay: 5_000,
-      numOfAttempts: Number.MAX_SAFE_INTEGER,
-      retry: (error: Error) => {
-        if (!this.closed) this.logger.warn(`Cannot listen for API key changes (${error.message}); every request reads its key from PostgreSQL until this is back.`);
-        return !this.closed;
-      },
-    }).catch(() => undefined);
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closed) return;
-    // The pool's own settings (URL, TLS, search path); keep-alive so a dead peer ends the connection, and with it the remembering.
-    const client = new Client({ ...this.pool.options, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
-    const lost = (error?: Error) => {
-      if (this.listener !== client) return;
-      this.forget();
-      if (this.closed) return;
-      this.logger.warn(`Lost the connection that hears API key changes${error ? ` (${error.message})` : ''}; reading keys from PostgreSQL until it is back.`);
-      void client.end().catch(() => undefined);
-      void this.keepListening();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', ({ payload }) => this.evict(payload ?? ''));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${client.escapeIdentifier(keyCopyChannel(this.config.database.schema))}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.closed) {
-      await client.end();
-      return;
-    }
-    // A change may have come and gone while nobody listened: start from nothing.
-    this.forget();
-    this.listener = client;
-  }
-
-  /** TypeORM's pg pool, whose connection settings the listening connection reuses. */
-  private get pool(): Pool {
-    return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 }

@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { prepared } from '@holdfast/database';
+import { KeptListener, prepared } from '@holdfast/database';
+import { isInfrastructureFailure, retried } from '@holdfast/messaging';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DeliveryFailure } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
 import type { NotifierSettings } from '../config/notifier-settings';
@@ -28,6 +30,9 @@ interface AttemptResult {
 
 const SUBSCRIPTION_CACHE_MS = 1_000;
 const WAKE_COALESCE_MS = 5;
+// While PostgreSQL is away every poll fails the same way: say so once, then this often.
+const CLAIM_FAILURE_LOG_EVERY_MS = 30_000;
+const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
 
 interface CachedSubscription {
   subscription: SubscriptionEntity;
@@ -150,8 +155,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
-  private listener: Client | undefined;
+  private readonly listener: KeptListener;
   private lastDeadCount = Number.NEGATIVE_INFINITY;
+  private claimFailing: { sinceMs: number; loggedMs: number } | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -168,10 +174,20 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.logger.log({ target, state }, `circuit for ${target} is ${state}`);
       if (state === 'half-open') this.wake();
     });
+    const pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.listener = new KeptListener({
+      connection: { ...pool.options, application_name: `${pool.options.application_name ?? 'notifier'}-delivery-worker` },
+      channel: DELIVERIES_DUE_CHANNEL,
+      onNotification: () => this.wake(),
+      // Deliveries recorded while nobody listened are due now, not at the next poll.
+      onListening: () => this.wake(),
+      onLost: (error) => this.logger.warn({ err: error?.message }, 'delivery worker lost its LISTEN connection; polling until it is back'),
+      onRetry: (error) => this.logger.warn({ err: error.message }, 'delivery worker cannot LISTEN yet; polling until it can'),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listen();
+    await this.listener.start();
     this.timer = setInterval(() => this.wake(), this.settings.pollMs);
     this.wake();
   }
@@ -184,7 +200,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.pumping;
     // A claim in progress when stopping began still dispatches what it took: wait for those too.
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.close();
     this.circuits.shutdown();
   }
 
@@ -225,8 +241,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         if (claimed.length === free) this.pumpAgain = true;
       } while (this.pumpAgain && !this.stopping);
       await this.refreshDeadGauge();
+      if (this.claimFailing) {
+        this.logger.log({ failingForMs: Math.round(performance.now() - this.claimFailing.sinceMs) }, 'claiming deliveries works again');
+        this.claimFailing = undefined;
+      }
     } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'claiming deliveries failed; trying again on the next poll');
+      const nowMs = performance.now();
+      if (!this.claimFailing || nowMs - this.claimFailing.loggedMs >= CLAIM_FAILURE_LOG_EVERY_MS) {
+        this.claimFailing = { sinceMs: this.claimFailing?.sinceMs ?? nowMs, loggedMs: nowMs };
+        this.logger.warn({ err: (error as Error).message, failingForMs: Math.round(nowMs - this.claimFailing.sinceMs) }, 'claiming deliveries failed; trying again on every poll (logged every 30 s while it fails)');
+      }
     }
   }
 
@@ -330,7 +354,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const status = outcome === 'retry' ? 'pending' : outcome;
     // One statement: only the holder of the lease records the outcome and its attempt (a delivery
     // taken over after a lost lease belongs to the new holder).
-    const [{ owned }] = (await this.dataSource.query(
+    const [{ owned }] = (await this.whileLeased(delivery, () => this.dataSource.query(
       prepared(`WITH finished AS (
          UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
          WHERE id = $1 AND status = 'sending' AND lease_until = $7
@@ -342,7 +366,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
          RETURNING 1)
        SELECT count(*)::int > 0 AS owned FROM attempt`),
       [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil, startedAt, durationMs, result.statusCode, outcome],
-    )) as [{ owned: boolean }];
+    ))) as [{ owned: boolean }];
     if (!owned) return;
     this.metrics.attempts.inc({ channel: delivery.channel, result: outcome });
     if (outcome === 'delivered') {
@@ -356,10 +380,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async postpone(delivery: DeliveryEntity, delayMs: number): Promise<void> {
-    await this.dataSource.query(
-      prepared("UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3"),
-      [delivery.id, new Date(this.clock.now().getTime() + delayMs), delivery.leaseUntil],
+    await this.whileLeased(delivery, () =>
+      this.dataSource.query(
+        prepared("UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3"),
+        [delivery.id, new Date(this.clock.now().getTime() + delayMs), delivery.leaseUntil],
+      ),
     );
+  }
+
+  /**
+   * Writes what became of a delivery, again and again while PostgreSQL is away (a restart, a
+   * failover) and the lease is still this worker's: given up at once, the receiver got a second
+   * copy when the lease ran out. Each write names the lease, so one landing late changes nothing.
+   */
+  private whileLeased<R>(delivery: DeliveryEntity, write: () => Promise<R>): Promise<R> {
+    return retried(write, RECORDING_BACKOFF, (error) => isInfrastructureFailure(error) && !this.stopping && this.clock.nowMs() < delivery.leaseUntil!.getTime());
   }
 
   private async refreshDeadGauge(): Promise<void> {
@@ -369,19 +404,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.lastDeadCount = now;
     const [{ count }] = (await this.dataSource.query(prepared("SELECT count(*)::int AS count FROM delivery WHERE status = 'dead'"))) as [{ count: number }];
     this.metrics.dead.set(count);
-  }
-
-  private async listen(): Promise<void> {
-    const { url, extra, applicationName } = this.dataSource.options as { url?: string; extra?: { options?: string }; applicationName?: string };
-    const client = new Client({ connectionString: url, options: extra?.options, application_name: `${applicationName ?? 'notifier'}-delivery-worker` });
-    client.on('error', (error) => {
-      // Polling carries on; only the instant wake-up is lost until the next start.
-      this.logger.warn({ err: error.message }, 'delivery worker lost its LISTEN connection; polling only');
-    });
-    client.on('notification', () => this.wake());
-    await client.connect();
-    await client.query(`LISTEN ${DELIVERIES_DUE_CHANNEL}`);
-    this.listener = client;
   }
 }
 

@@ -1,4 +1,4 @@
-import { startServiceUnderTest, type ManualClock, type ServiceUnderTest } from '@holdfast/testing';
+import { startServiceUnderTest, type ManualClock, type ServiceUnderTest, type TestDatabase } from '@holdfast/testing';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { v7 as uuidv7 } from 'uuid';
@@ -74,6 +74,7 @@ export interface NotifierWithReceivers {
   notifier: ReturnType<typeof api>;
   publisher: EventPublisher;
   receivers: Record<string, HttpReceiver>;
+  database: TestDatabase;
   close(): Promise<void>;
 }
 
@@ -116,6 +117,7 @@ export async function startNotifierWithReceivers(names: readonly string[], clock
     notifier: api(service),
     publisher,
     receivers,
+    database: service.database,
     close: async () => {
       await publisher.disconnect();
       await service.close();
