@@ -1,3 +1,4 @@
+import { RepeatedFailure } from '@holdfast/observability';
 import { backOff } from 'exponential-backoff';
 import { Client, type ClientConfig } from 'pg';
 
@@ -10,7 +11,11 @@ export interface KeptListenerOptions {
   onListening?: () => void;
   /** Each time the connection is lost; it is opened again at once, with backoff. */
   onLost?: (error: Error | undefined) => void;
-  /** Each failed attempt to listen (PostgreSQL away, restarting); the next one follows, up to 5 s later. */
+  /**
+   * A failed attempt to listen (PostgreSQL away, restarting), the next following up to 5 s later:
+   * the first of a run and then one every 30 s (RepeatedFailure), so a long outage is not a line
+   * every few seconds.
+   */
   onRetry?: (error: Error) => void;
 }
 
@@ -24,6 +29,7 @@ export class KeptListener {
   private client: Client | null = null;
   private closed = false;
   private started: Promise<void> | undefined;
+  private readonly failures = new RepeatedFailure();
 
   constructor(private readonly options: KeptListenerOptions) {}
 
@@ -51,7 +57,7 @@ export class KeptListener {
       maxDelay: 5_000,
       numOfAttempts: Number.MAX_SAFE_INTEGER,
       retry: (error: Error) => {
-        if (!this.closed) this.options.onRetry?.(error);
+        if (!this.closed && this.failures.failed().loud) this.options.onRetry?.(error);
         return !this.closed;
       },
     }).catch(() => undefined);
@@ -83,6 +89,7 @@ export class KeptListener {
       return;
     }
     this.client = client;
+    this.failures.recovered();
     this.options.onListening?.();
   }
 }

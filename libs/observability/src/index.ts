@@ -1,4 +1,5 @@
 export * from './logging/logging.module';
+export * from './logging/repeated-failure';
 export * from './metrics/metrics.registry';
 export * from './metrics/label-pair-tally';
 export * from './metrics/metrics.module';

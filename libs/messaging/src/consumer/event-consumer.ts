@@ -13,7 +13,7 @@ import {
   type TopicName,
 } from '@holdfast/contracts';
 import { prepared } from '@holdfast/database';
-import { LabelPairTally, type MetricsRegistry } from '@holdfast/observability';
+import { LabelPairTally, RepeatedFailure, type MetricsRegistry } from '@holdfast/observability';
 import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
@@ -164,6 +164,8 @@ export class EventConsumer<T extends TopicName> {
   private readonly fetchWaitSeconds;
   private readonly commitSeconds;
   private readonly transactionCommitSeconds;
+  // While PostgreSQL is away every partition's handling fails the same way, attempt after attempt.
+  private readonly infrastructureFailures = new RepeatedFailure();
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
@@ -352,10 +354,11 @@ export class EventConsumer<T extends TopicName> {
     try {
       outcome = await retried(() => this.applyBatchOnce(topic, firstCopies, firstMessages, position, handler), this.retry, async (error, attempt) => {
         if (this.stopping || !isInfrastructureFailure(error)) return false;
-        this.options.logger.warn({ err: error, events: events.length, attempt }, 'batch handling failed on the infrastructure; retrying');
+        this.infrastructureFailed({ err: error, events: events.length, attempt }, 'batch handling failed on the infrastructure; retrying');
         await heartbeat().catch(() => undefined);
         return true;
       });
+      this.infrastructureBack();
     } catch (error) {
       if (this.stopping || isInfrastructureFailure(error)) throw error;
       this.options.logger.warn({ err: error, events: events.length }, 'batch handler failed; applying its events one at a time');
@@ -384,6 +387,17 @@ export class EventConsumer<T extends TopicName> {
    * the guard has answered. Dead letters are sent only once the guard has answered, so a rolled-back
    * attempt sends none.
    */
+  private infrastructureFailed(fields: object, message: string): void {
+    const { loud, failingForMs } = this.infrastructureFailures.failed();
+    if (loud) this.options.logger.warn({ ...fields, failingForMs }, `${message} until it passes (logged every 30 s while it fails)`);
+    else this.options.logger.debug({ ...fields, failingForMs }, message);
+  }
+
+  private infrastructureBack(): void {
+    const failedForMs = this.infrastructureFailures.recovered();
+    if (failedForMs !== undefined) this.options.logger.info({ topic: this.options.topic, failedForMs }, 'event handling works again');
+  }
+
   private async applyBatchOnce(topic: string, events: HoldfastEvent[], messages: KafkaMessage[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<BatchOutcome> {
     try {
       return await this.inTransaction(async (transaction) => {
@@ -490,11 +504,14 @@ export class EventConsumer<T extends TopicName> {
           if (this.stopping) return false;
           const infrastructure = isInfrastructureFailure(error);
           if (!infrastructure && (error instanceof UnprocessableEventError || attempt >= this.retry.attempts)) return false;
-          this.options.logger.warn({ err: error, eventId: event.id, type: event.type, attempt, infrastructure }, 'event handling failed; retrying');
+          const fields = { err: error, eventId: event.id, type: event.type, attempt, infrastructure };
+          if (infrastructure) this.infrastructureFailed(fields, 'event handling failed on the infrastructure; retrying');
+          else this.options.logger.warn(fields, 'event handling failed; retrying');
           await heartbeat().catch(() => undefined);
           return true;
         },
       );
+      this.infrastructureBack();
       if (outcome === 'applied') this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);
       return outcome;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { BatchingClient, prepared } from '@holdfast/database';
-import type { MetricsRegistry } from '@holdfast/observability';
+import { RepeatedFailure, type MetricsRegistry } from '@holdfast/observability';
 import type { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -95,6 +95,8 @@ export class OutboxRelay {
   private drainDeadline = 0;
   private leader?: Client;
   private lastCleanup = 0;
+  // While PostgreSQL or Kafka is away every round fails the same way.
+  private readonly roundFailures = new RepeatedFailure();
   private readonly publishedCounter;
   private readonly refusedCounter;
   private readonly pendingGauge;
@@ -163,10 +165,15 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        if (await this.acquireLeadership()) await this.relayWhileLeader();
+        const leading = await this.acquireLeadership();
+        const failedForMs = this.roundFailures.recovered();
+        if (failedForMs !== undefined) this.options.logger.info({ failedForMs }, 'outbox relay works again');
+        if (leading) await this.relayWhileLeader();
         else await this.idle(this.pollIntervalMs * 2);
       } catch (error) {
-        this.options.logger.error({ err: error }, 'outbox relay round failed; retrying');
+        const { loud, failingForMs } = this.roundFailures.failed();
+        if (loud) this.options.logger.error({ err: error, failingForMs }, 'outbox relay round failed; retrying every poll (logged every 30 s while it fails)');
+        else this.options.logger.debug({ err: error, failingForMs }, 'outbox relay round failed; retrying');
         await this.releaseLeadership();
         await this.idle(this.pollIntervalMs);
       }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { KeptListener, prepared } from '@holdfast/database';
 import { isInfrastructureFailure, retried } from '@holdfast/messaging';
+import { RepeatedFailure } from '@holdfast/observability';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -30,8 +31,6 @@ interface AttemptResult {
 
 const SUBSCRIPTION_CACHE_MS = 1_000;
 const WAKE_COALESCE_MS = 5;
-// While PostgreSQL is away every poll fails the same way: say so once, then this often.
-const CLAIM_FAILURE_LOG_EVERY_MS = 30_000;
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
 
 interface CachedSubscription {
@@ -157,7 +156,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly listener: KeptListener;
   private lastDeadCount = Number.NEGATIVE_INFINITY;
-  private claimFailing: { sinceMs: number; loggedMs: number } | undefined;
+  // While PostgreSQL is away every poll fails the same way.
+  private readonly claimFailures = new RepeatedFailure();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -241,16 +241,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         if (claimed.length === free) this.pumpAgain = true;
       } while (this.pumpAgain && !this.stopping);
       await this.refreshDeadGauge();
-      if (this.claimFailing) {
-        this.logger.log({ failingForMs: Math.round(performance.now() - this.claimFailing.sinceMs) }, 'claiming deliveries works again');
-        this.claimFailing = undefined;
-      }
+      const failedForMs = this.claimFailures.recovered();
+      if (failedForMs !== undefined) this.logger.log({ failedForMs }, 'claiming deliveries works again');
     } catch (error) {
-      const nowMs = performance.now();
-      if (!this.claimFailing || nowMs - this.claimFailing.loggedMs >= CLAIM_FAILURE_LOG_EVERY_MS) {
-        this.claimFailing = { sinceMs: this.claimFailing?.sinceMs ?? nowMs, loggedMs: nowMs };
-        this.logger.warn({ err: (error as Error).message, failingForMs: Math.round(nowMs - this.claimFailing.sinceMs) }, 'claiming deliveries failed; trying again on every poll (logged every 30 s while it fails)');
-      }
+      const { loud, failingForMs } = this.claimFailures.failed();
+      const fields = { err: (error as Error).message, failingForMs };
+      if (loud) this.logger.warn(fields, 'claiming deliveries failed; trying again on every poll (logged every 30 s while it fails)');
+      else this.logger.debug(fields, 'claiming deliveries failed; trying again on the next poll');
     }
   }
 

@@ -1,0 +1,35 @@
+/** How often a failure that keeps repeating is logged at its own level. */
+export const REPEATED_FAILURE_LOG_EVERY_MS = 30_000;
+
+/**
+ * A failure that repeats for as long as a dependency is away (every poll, every relay round): the
+ * first of a run is logged at its level and then one every REPEATED_FAILURE_LOG_EVERY_MS, the rest
+ * at debug, and the run's end gets a line of its own. A 60 s PostgreSQL restart otherwise put 120
+ * warnings from the notifier's delivery worker and 60 errors from each outbox relay in the log.
+ */
+export class RepeatedFailure {
+  private run: { sinceMs: number; loggedMs: number } | undefined;
+
+  constructor(
+    private readonly everyMs = REPEATED_FAILURE_LOG_EVERY_MS,
+    // Monotonic: a service's test clock must not stall it.
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {}
+
+  /** Records a failure: `loud` when this one is to be logged at its level. */
+  failed(): { loud: boolean; failingForMs: number } {
+    const now = this.nowMs();
+    const run = (this.run ??= { sinceMs: now, loggedMs: Number.NEGATIVE_INFINITY });
+    const loud = now - run.loggedMs >= this.everyMs;
+    if (loud) run.loggedMs = now;
+    return { loud, failingForMs: Math.round(now - run.sinceMs) };
+  }
+
+  /** Ends a run of failures: how long it lasted, or undefined when nothing was failing. */
+  recovered(): number | undefined {
+    if (!this.run) return undefined;
+    const failedForMs = Math.round(this.nowMs() - this.run.sinceMs);
+    this.run = undefined;
+    return failedForMs;
+  }
+}
