@@ -46,6 +46,12 @@ describe('kafkaLogWriter', () => {
     ]);
   });
 
+  it("logs kafkajs's warning that an idempotent producer's retries are bounded at debug: the bound is deliberate and a resend is taken once by event id", () => {
+    expect(written([{ namespace: 'Producer', level: logLevel.WARN, log: { timestamp: '', message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees' } }])).toEqual([
+      ['debug', 'Limiting retries for the idempotent producer may invalidate EoS guarantees'],
+    ]);
+  });
+
   it('logs one connection failure in 30 s as an error while the broker is away, the rest at debug', () => {
     const outage = [refused(), refused('Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:19092'), refused(), refused()];
     const levels = written(outage, [0, 2_000, 29_999, 30_000]).map(([level]) => level);

@@ -38,6 +38,10 @@ export const CONNECTION_ERROR_EVERY_MS = 30_000;
 // service crashes and restarts every couple of seconds while the broker is away.
 const CRASHED_FOR_BROKER = /^Crash: .*(Connection (error|timeout)|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|KafkaJSConnection|No broker available)/;
 const RESTARTING = /^Restarting the consumer/;
+// Said by every producer at start, since KAFKA_RETRY bounds retries so that an outage is heard of:
+// a send given up on is sent again (by the relay's next round, by a caller answered 503), and a
+// copy that had landed after all is applied once (by event id; a sample, by its series' time).
+const BOUNDED_IDEMPOTENT_RETRIES = /^Limiting retries for the idempotent producer/;
 
 /**
  * kafkajs's log lines at the service logger's levels. A response refused with a retriable protocol
@@ -74,7 +78,7 @@ export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date
     }
     if (level === logLevel.ERROR && RESTARTING.test(message) && quietCrashes.delete(fields.groupId)) return logger.debug(entry, message);
     if (level === logLevel.ERROR && !retried) logger.error(entry, message);
-    else if (level === logLevel.WARN) logger.warn(entry, message);
+    else if (level === logLevel.WARN && !BOUNDED_IDEMPOTENT_RETRIES.test(message)) logger.warn(entry, message);
     else logger.debug(entry, message);
   };
 }
