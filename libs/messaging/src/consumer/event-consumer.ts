@@ -388,14 +388,11 @@ export class EventConsumer<T extends TopicName> {
    * attempt sends none.
    */
   private infrastructureFailed(fields: object, message: string): void {
-    const { loud, failingForMs } = this.infrastructureFailures.failed();
-    if (loud) this.options.logger.warn({ ...fields, failingForMs }, `${message} until it passes (logged every 30 s while it fails)`);
-    else this.options.logger.debug({ ...fields, failingForMs }, message);
+    this.infrastructureFailures.log(this.options.logger, 'warn', fields, `${message} until it passes`);
   }
 
   private infrastructureBack(): void {
-    const failedForMs = this.infrastructureFailures.recovered();
-    if (failedForMs !== undefined) this.options.logger.info({ topic: this.options.topic, failedForMs }, 'event handling works again');
+    this.infrastructureFailures.succeeded((fields, message) => this.options.logger.info(fields, message), { topic: this.options.topic }, 'event handling works again');
   }
 
   private async applyBatchOnce(topic: string, events: HoldfastEvent[], messages: KafkaMessage[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<BatchOutcome> {

@@ -166,14 +166,11 @@ export class OutboxRelay {
     while (!this.stopping) {
       try {
         const leading = await this.acquireLeadership();
-        const failedForMs = this.roundFailures.recovered();
-        if (failedForMs !== undefined) this.options.logger.info({ failedForMs }, 'outbox relay works again');
+        this.roundFailures.succeeded((fields, message) => this.options.logger.info(fields, message), {}, 'outbox relay works again');
         if (leading) await this.relayWhileLeader();
         else await this.idle(this.pollIntervalMs * 2);
       } catch (error) {
-        const { loud, failingForMs } = this.roundFailures.failed();
-        if (loud) this.options.logger.error({ err: error, failingForMs }, 'outbox relay round failed; retrying every poll (logged every 30 s while it fails)');
-        else this.options.logger.debug({ err: error, failingForMs }, 'outbox relay round failed; retrying');
+        this.roundFailures.log(this.options.logger, 'error', { err: error }, 'outbox relay round failed; retrying every poll');
         await this.releaseLeadership();
         await this.idle(this.pollIntervalMs);
       }

@@ -30,3 +30,30 @@ describe('RepeatedFailure', () => {
     expect(failures.failed()).toEqual({ loud: true, failingForMs: 0 });
   });
 });
+
+describe('RepeatedFailure.log and succeeded', () => {
+  it('logs the loud failures at their level and the others at debug, then one line for the recovery', () => {
+    let now = 0;
+    const failures = new RepeatedFailure(30_000, () => now);
+    const lines: [string, object, string][] = [];
+    const logger = {
+      debug: (fields: object, message: string) => lines.push(['debug', fields, message]),
+      warn: (fields: object, message: string) => lines.push(['warn', fields, message]),
+      error: (fields: object, message: string) => lines.push(['error', fields, message]),
+    };
+    const say = (fields: object, message: string) => lines.push(['info', fields, message]);
+    failures.succeeded(say, {}, 'works again');
+    for (const at of [0, 1_000, 30_000]) {
+      now = at;
+      failures.log(logger, 'error', { job: 'sweep' }, 'sweep failed');
+    }
+    now = 31_500;
+    failures.succeeded(say, { job: 'sweep' }, 'works again');
+    expect(lines).toEqual([
+      ['error', { job: 'sweep', failingForMs: 0 }, 'sweep failed (logged every 30 s while it fails)'],
+      ['debug', { job: 'sweep', failingForMs: 1_000 }, 'sweep failed'],
+      ['error', { job: 'sweep', failingForMs: 30_000 }, 'sweep failed (logged every 30 s while it fails)'],
+      ['info', { job: 'sweep', failedForMs: 31_500 }, 'works again'],
+    ]);
+  });
+});

@@ -1,6 +1,13 @@
 /** How often a failure that keeps repeating is logged at its own level. */
 export const REPEATED_FAILURE_LOG_EVERY_MS = 30_000;
 
+/** What RepeatedFailure logs with: a Nest Logger (pino underneath) or a messaging logger. */
+export interface FailureLogger {
+  debug(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 /**
  * A failure that repeats for as long as a dependency is away (every poll, every relay round): the
  * first of a run is logged at its level and then one every REPEATED_FAILURE_LOG_EVERY_MS, the rest
@@ -23,6 +30,19 @@ export class RepeatedFailure {
     const loud = now - run.loggedMs >= this.everyMs;
     if (loud) run.loggedMs = now;
     return { loud, failingForMs: Math.round(now - run.sinceMs) };
+  }
+
+  /** Logs this failure at `level` when it is loud (saying how often that is), otherwise at debug. */
+  log(logger: FailureLogger, level: 'warn' | 'error', fields: object, message: string): void {
+    const { loud, failingForMs } = this.failed();
+    if (loud) logger[level]({ ...fields, failingForMs }, `${message} (logged every ${this.everyMs / 1000} s while it fails)`);
+    else logger.debug({ ...fields, failingForMs }, message);
+  }
+
+  /** Ends a run of failures with a line saying so and how long it lasted; says nothing when none was running. */
+  succeeded(say: (fields: object, message: string) => void, fields: object, message: string): void {
+    const failedForMs = this.recovered();
+    if (failedForMs !== undefined) say({ ...fields, failedForMs }, message);
   }
 
   /** Ends a run of failures: how long it lasted, or undefined when nothing was failing. */

@@ -1,4 +1,4 @@
-import { MetricsRegistry } from '@holdfast/observability';
+import { MetricsRegistry, RepeatedFailure } from '@holdfast/observability';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
@@ -19,6 +19,13 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
   private running: Promise<void> = Promise.resolve();
   private readonly activeSurges;
   private readonly consumerLag;
+  // While PostgreSQL is away every job fails at every interval.
+  private readonly failures = {
+    declarations: new RepeatedFailure(),
+    'signal loss': new RepeatedFailure(),
+    'active surges gauge': new RepeatedFailure(),
+    'consumer lag gauge': new RepeatedFailure(),
+  };
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -51,10 +58,12 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
         ['active surges gauge', () => this.refreshGauge()],
         ['consumer lag gauge', () => this.refreshLag()],
       ] as const) {
+        const failures = this.failures[name];
         try {
           await job();
+          failures.succeeded((fields, message) => this.logger.log(fields, message), {}, `${name} job works again`);
         } catch (error) {
-          this.logger.error({ err: error }, `${name} job failed; it runs again next interval`);
+          failures.log(this.logger, 'error', { err: error }, `${name} job failed; it runs again every interval`);
         }
       }
     });

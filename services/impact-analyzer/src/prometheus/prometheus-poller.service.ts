@@ -1,6 +1,6 @@
 import { createEvent, TrafficSampleSchema, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { MetricsRegistry } from '@holdfast/observability';
+import { MetricsRegistry, RepeatedFailure } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -31,6 +31,9 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   private timer?: NodeJS.Timeout;
   private polling: Promise<number> = Promise.resolve(0);
   private readonly outcomes;
+  // While Prometheus or Kafka is away every poll fails the same way.
+  private readonly queryFailures = new Map<PrometheusQuery, RepeatedFailure>();
+  private readonly publishFailures = new RepeatedFailure();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -40,6 +43,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     metrics: MetricsRegistry,
   ) {
     this.outcomes = metrics.counter('holdfast_analyzer_prometheus_series_total', 'Series read from configured Prometheus queries, by outcome', ['metric', 'outcome']);
+    for (const query of config.settings.prometheus.queries) this.queryFailures.set(query, new RepeatedFailure());
   }
 
   get enabled(): boolean {
@@ -66,10 +70,11 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
       if (samples.length === 0) return 0;
       await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region })));
+      this.publishFailures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'publishing the Prometheus samples works again');
       return samples.length;
     });
     return this.polling.catch((error: Error) => {
-      this.logger.warn({ err: error }, 'publishing the Prometheus samples failed; the next poll tries again');
+      this.publishFailures.log(this.logger, 'warn', { err: error }, 'publishing the Prometheus samples failed; the next poll tries again');
       return 0;
     });
   }
@@ -87,9 +92,10 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       body = parsed.data;
     } catch (error) {
       this.outcomes.inc({ metric: query.metric, outcome: 'query-failed' });
-      this.logger.warn({ err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
+      this.queryFailures.get(query)!.log(this.logger, 'warn', { err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
       return [];
     }
+    this.queryFailures.get(query)!.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query works again');
     const samples: TrafficSample[] = [];
     for (const series of body.data.result) {
       const code = series.metric[regionLabel];

@@ -1,3 +1,4 @@
+import { RepeatedFailure } from '@holdfast/observability';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -14,6 +15,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(PlannerSweep.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  // While PostgreSQL is away every sweep fails.
+  private readonly failures = new RepeatedFailure();
 
   constructor(
     private readonly windows: WindowsService,
@@ -27,7 +30,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
       this.timer = setInterval(() => {
         if (this.running) return;
         this.running = this.sweep()
-          .catch((error: unknown) => this.logger.error({ err: error }, 'sweep failed; the next one retries'))
+          .then(() => this.failures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'the sweep works again'))
+          .catch((error: unknown) => this.failures.log(this.logger, 'error', { err: error }, 'sweep failed; the next one retries'))
           .finally(() => (this.running = undefined));
       }, interval);
     }

@@ -241,13 +241,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         if (claimed.length === free) this.pumpAgain = true;
       } while (this.pumpAgain && !this.stopping);
       await this.refreshDeadGauge();
-      const failedForMs = this.claimFailures.recovered();
-      if (failedForMs !== undefined) this.logger.log({ failedForMs }, 'claiming deliveries works again');
+      this.claimFailures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'claiming deliveries works again');
     } catch (error) {
-      const { loud, failingForMs } = this.claimFailures.failed();
-      const fields = { err: (error as Error).message, failingForMs };
-      if (loud) this.logger.warn(fields, 'claiming deliveries failed; trying again on every poll (logged every 30 s while it fails)');
-      else this.logger.debug(fields, 'claiming deliveries failed; trying again on the next poll');
+      this.claimFailures.log(this.logger, 'warn', { err: (error as Error).message }, 'claiming deliveries failed; trying again on every poll');
     }
   }
 
