@@ -199,6 +199,31 @@ describe('the calendar page in headless Chromium', () => {
     await screenshot('4-declared-hold-los-angeles');
   });
 
+  it('draws a week that takes several pages of windows and holds whole, following each nextCursor', async () => {
+    // The page asks for 500 windows a page; the planner is asked for one, so each window and hold is a page of its own.
+    const asked: string[] = [];
+    await page.route(/\/v1\/(windows|holds)\?/, async (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('limit', '1');
+      asked.push(`${url.pathname}${url.searchParams.has('cursor') ? ' (next page)' : ''}`);
+      await route.continue({ url: url.toString() });
+    });
+    try {
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      // Three windows and two holds: each list's last page is the one without a nextCursor.
+      await expect.poll(() => asked.filter((path) => path === '/v1/windows (next page)').length, { timeout: 15_000 }).toBe(2);
+      await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in America/Los_Angeles');
+      await card(/^Friday,? 12 June 2009$/, /^14:00–15:00 Core router upgrade\. .* held\. Held \(detector\): Surge in IR/).waitFor();
+      await card(/^Saturday,? 13 June 2009$/, /^00:00–01:00 DNS failover drill\. .* held\. Held \(detector\): Surge in IR/).waitFor();
+      await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. .* held\. Held \(manual\): quarter-end payments freeze/).waitFor();
+      expect(await page.getByRole('article').count()).toBe(3);
+      expect(asked.filter((path) => path === '/v1/windows')).toHaveLength(1);
+      expect(asked.filter((path) => path === '/v1/holds (next page)')).toHaveLength(1);
+    } finally {
+      await page.unrouteAll();
+    }
+  });
+
   it('names every control and puts each in the Tab order', async () => {
     // Chromium's accessibility tree, as a screen reader gets it: every control has a name.
     const unnamed: string[] = [];
