@@ -24,7 +24,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -136,6 +136,43 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(await (await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).json()).toMatchObject({ enabled: true, disabledReason: null });
     expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+  });
+
+  it('marks dead unsent, for one replay, what waited behind the delivery a receiver answered 410 Gone', async () => {
+    suite.receivers.goneFirst.reply = () => 'hold';
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.goneFirst.url, filters: { regions: ['NZ'] } });
+    const placed = holdPlaced(['NZ']);
+    // One hold's events go out in order: its release waits, unsent, while its placement is in flight.
+    await suite.publisher.publish(placed, holdReleased(placed));
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`)).map((delivery) => delivery.eventType)).toEqual(['hold.released']));
+    await expectEventually(() => expect(suite.receivers.goneFirst.heldCount).toBe(1));
+    suite.receivers.goneFirst.releaseHeld(410);
+
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).map((delivery) => delivery.eventType).sort()).toEqual(['hold.placed', 'hold.released']));
+    const unsent = (await suite.notifier.deliveries(`subscriptionId=${id}`)).find((delivery) => delivery.eventType === 'hold.released');
+    expect(unsent).toMatchObject({ attempts: 0, lastError: 'not sent: the subscription was turned off when its receiver answered 410 Gone' });
+
+    suite.receivers.goneFirst.reply = () => ({ status: 204 });
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
+    await expectEventually(() => expect(suite.receivers.goneFirst.requests.slice(1).map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.released']));
+  });
+
+  it('cancels, not kills, what was not yet sent when its subscription is deleted', async () => {
+    suite.receivers.deleted.reply = () => 'hold';
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.deleted.url, filters: { regions: ['IS'] } });
+    const placed = holdPlaced(['IS']);
+    await suite.publisher.publish(placed, holdReleased(placed));
+    await expectEventually(() => expect(suite.receivers.deleted.heldCount).toBe(1));
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`)).map((delivery) => delivery.eventType)).toEqual(['hold.released']));
+
+    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+    suite.receivers.deleted.releaseHeld(204);
+    await expectEventually(async () =>
+      expect(Object.fromEntries((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, delivery.status]))).toEqual({ 'hold.placed': 'delivered', 'hold.released': 'cancelled' }),
+    );
+    // Nothing dead: no replay is owed, and the dead-deliveries alert stays quiet.
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toEqual([]);
   });
 
   it('does not let a slow receiver delay another', async () => {

@@ -145,10 +145,7 @@ export class SubscriptionsService {
     await this.get(id);
     await this.dataSource.transaction(async (transaction) => {
       await transaction.update(SubscriptionEntity, { id }, { deletedAt: this.clock.now(), enabled: false });
-      await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2 WHERE subscription_id = $1 AND status = 'pending'", [
-        id,
-        'not sent: the subscription was turned off when its receiver answered 410 Gone',
-      ]);
+      await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
     });
   }
 
@@ -162,7 +159,10 @@ export class SubscriptionsService {
     return this.dataSource.transaction(async (transaction) => {
       const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, { enabled: false, disabledReason: reason, updatedAt: this.clock.now() });
       if (!affected) return false;
-      await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
+      await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2 WHERE subscription_id = $1 AND status = 'pending'", [
+        id,
+        'not sent: the subscription was turned off when its receiver answered 410 Gone',
+      ]);
       return true;
     });
   }
