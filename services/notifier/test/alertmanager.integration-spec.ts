@@ -89,4 +89,36 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await expectEventually(async () => expect((await alertsOf(hold.data.holdId, guarded, { authorization })).map((alert) => alert.labels.region)).toEqual(['BD']));
     await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered' }]));
   });
+
+  it("resolves a hold's alerts on release though the subscription's filter names only hold.placed", async () => {
+    const notifier = api(service);
+    await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['KE'], eventTypes: ['hold.placed'] } });
+    // Alertmanager's own now, which the test clock may have run ahead of.
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['KE'], { from, placedAt: from });
+    await publisher.publish(hold);
+    await expectEventually(async () => expect((await alertsOf(hold.data.holdId)).map((alert) => alert.labels.region)).toEqual(['KE']));
+
+    await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
+    await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
+  });
+
+  it("lets a turned-off subscription's alerts lapse instead of re-posting them for good", async () => {
+    const notifier = api(service);
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['UY'] } });
+    const from = new Date(clock.nowMs() - 60_000).toISOString();
+    const hold = holdPlaced(['UY'], { from, placedAt: from });
+    await publisher.publish(hold);
+    await expectEventually(async () => expect((await alertsOf(hold.data.holdId)).map((alert) => alert.labels.region)).toEqual(['UY']));
+    const [{ endsAt }] = await alertsOf(hold.data.holdId);
+
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+    // Its hold.released will not be recorded for it, so no refresh may keep the alert alive.
+    const refresher = service.app.get(HoldAlertRefresher);
+    clock.advance(200_001);
+    await refresher.refreshDue();
+    clock.advance(200_001);
+    await refresher.refreshDue();
+    expect((await alertsOf(hold.data.holdId)).map((alert) => alert.endsAt)).toEqual([endsAt]);
+  });
 });

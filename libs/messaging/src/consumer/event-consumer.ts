@@ -379,14 +379,6 @@ export class EventConsumer<T extends TopicName> {
     if (firstApplied) this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(firstApplied.time)) / 1000);
   }
 
-  /**
-   * Records the events as consumed and applies those consumed for the first time, in one
-   * transaction, together with the dead letters of those the handler refused. The handler starts
-   * without waiting for the guard's answer (see applyOnce); should some events turn out to be
-   * redelivered, that transaction is rolled back and a second one applies only the others, once
-   * the guard has answered. Dead letters are sent only once the guard has answered, so a rolled-back
-   * attempt sends none.
-   */
   private infrastructureFailed(fields: object, message: string): void {
     this.infrastructureFailures.log(this.options.logger, 'warn', fields, `${message} until it passes`);
   }
@@ -395,6 +387,14 @@ export class EventConsumer<T extends TopicName> {
     this.infrastructureFailures.succeeded((fields, message) => this.options.logger.info(fields, message), { topic: this.options.topic }, 'event handling works again');
   }
 
+  /**
+   * Records the events as consumed and applies those consumed for the first time, in one
+   * transaction, together with the dead letters of those the handler refused. The handler starts
+   * without waiting for the guard's answer (see applyOnce); should some events turn out to be
+   * redelivered, that transaction is rolled back and a second one applies only the others, once
+   * the guard has answered. Dead letters are sent only once the guard has answered, so a rolled-back
+   * attempt sends none.
+   */
   private async applyBatchOnce(topic: string, events: HoldfastEvent[], messages: KafkaMessage[], position: LogPosition, handler: BatchHandler<TopicName>): Promise<BatchOutcome> {
     try {
       return await this.inTransaction(async (transaction) => {

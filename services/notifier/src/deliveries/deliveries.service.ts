@@ -28,6 +28,11 @@ type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target
 
 // Every event reads these and records through RECORD: prepared, so PostgreSQL neither parses nor plans them each time.
 const LIVE_SUBSCRIPTIONS = prepared('SELECT id, channel, target, filters FROM subscription WHERE enabled AND deleted_at IS NULL');
+// The Alertmanager subscriptions whose alerts a hold still keeps firing: its release must reach
+// them whatever their filters say (an eventTypes filter without hold.released, a teams filter the
+// release's facts do not carry), or those alerts would be re-posted for good.
+const OPEN_HOLD_ALERTS = prepared(`SELECT s.id, s.channel, s.target, s.filters FROM hold_alert a JOIN subscription s ON s.id = a.subscription_id
+  WHERE a.hold_id = $1 AND a.active AND s.enabled AND s.deleted_at IS NULL`);
 
 /** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new; nothing reads its answer, so it travels with the COMMIT. */
 const RECORD = answeredAtCommit(`WITH recorded AS (
@@ -68,13 +73,18 @@ export class DeliveriesService {
    */
   async isWanted(event: AnyHoldfastEvent): Promise<boolean> {
     const facts = factsOf(event);
-    const matching = this.matching(event, facts, (await this.dataSource.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
+    const matching = await this.matching(event, facts, this.dataSource);
     this.wanting.set(event, { facts, matching });
     return matching.length > 0;
   }
 
-  private matching(event: AnyHoldfastEvent, facts: ReturnType<typeof factsOf>, subscriptions: RecordingSubscription[]): RecordingSubscription[] {
-    return subscriptions.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
+  private async matching(event: AnyHoldfastEvent, facts: ReturnType<typeof factsOf>, reader: Pick<EntityManager, 'query'>): Promise<RecordingSubscription[]> {
+    const [live, holdingAlerts] = await Promise.all([
+      reader.query(LIVE_SUBSCRIPTIONS) as Promise<RecordingSubscription[]>,
+      event.type === 'hold.released' ? (reader.query(OPEN_HOLD_ALERTS, [event.data.holdId]) as Promise<RecordingSubscription[]>) : [],
+    ]);
+    const matching = live.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
+    return [...matching, ...holdingAlerts.filter((subscription) => !matching.some((match) => match.id === subscription.id))];
   }
 
   /**
@@ -84,7 +94,7 @@ export class DeliveriesService {
   async recordFor(event: AnyHoldfastEvent, transaction: EntityManager): Promise<void> {
     const wanted = this.wanting.get(event);
     const facts = wanted?.facts ?? factsOf(event);
-    const matching = wanted?.matching ?? this.matching(event, facts, (await transaction.query(LIVE_SUBSCRIPTIONS)) as RecordingSubscription[]);
+    const matching = wanted?.matching ?? (await this.matching(event, facts, transaction));
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);

@@ -10,7 +10,8 @@ import { HoldAlertEntity } from './hold-alert.entity';
 
 /**
  * Re-posts the alerts of active holds a third of the TTL after their last post, so Alertmanager
- * never lets one lapse while the hold lasts. `refreshDue()` is the job; a timer runs it, and tests
+ * never lets one lapse while the hold lasts; a subscription deleted or turned off meanwhile has
+ * its alerts let go instead. `refreshDue()` is the job; a timer runs it, and tests
  * call it after moving the clock.
  */
 @Injectable()
@@ -59,7 +60,9 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       const hold = await transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId, active: true }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } });
       if (!hold) return false;
       const subscription = await transaction.getRepository(SubscriptionEntity).findOneBy({ id: subscriptionId, deletedAt: IsNull() });
-      if (!subscription) {
+      // Turned off (by a person, or by a 410): it is told nothing more, its hold's release included,
+      // so its alerts are let go and lapse at the endsAt last posted, within the TTL.
+      if (!subscription?.enabled) {
         await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { active: false });
         return false;
       }
