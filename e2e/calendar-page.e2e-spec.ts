@@ -202,11 +202,17 @@ describe('the calendar page in headless Chromium', () => {
   it('draws a week that takes several pages of windows and holds whole, following each nextCursor', async () => {
     // The page asks for 500 windows a page; the planner is asked for one, so each window and hold is a page of its own.
     const asked: string[] = [];
+    const runsAsked: string[] = [];
     await page.route(/\/v1\/(windows|holds)\?/, async (route) => {
       const url = new URL(route.request().url());
       url.searchParams.set('limit', '1');
       asked.push(`${url.pathname}${url.searchParams.has('cursor') ? ' (next page)' : ''}`);
       await route.continue({ url: url.toString() });
+    });
+    await page.route(/\/occurrences\?/, async (route) => {
+      const url = new URL(route.request().url());
+      runsAsked.push(`${url.searchParams.get('from')} to ${url.searchParams.get('to')}`);
+      await route.continue();
     });
     try {
       await page.getByRole('button', { name: 'Show', exact: true }).click();
@@ -218,6 +224,8 @@ describe('the calendar page in headless Chromium', () => {
       await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. .* held\. Held \(manual\): quarter-end payments freeze/).waitFor();
       expect(await page.getByRole('article').count()).toBe(3);
       expect(asked.filter((path) => path === '/v1/windows')).toHaveLength(1);
+      // Each window's runs of the week only (a day either side), not all of them: an hourly window has thousands.
+      expect(runsAsked.slice(0, 3)).toEqual(Array(3).fill('2009-06-07T00:00:00.000Z to 2009-06-16T00:00:00.000Z'));
       expect(asked.filter((path) => path === '/v1/holds (next page)')).toHaveLength(1);
     } finally {
       await page.unrouteAll();

@@ -6,6 +6,8 @@ import { CreateHoldAndAudit1764000100000 } from '../src/database/migrations/1764
 import { CreateWindowsOccurrences1764000200000 } from '../src/database/migrations/1764000200000-create-windows-occurrences';
 import { HoldMembershipKeys1764710000000 } from '../src/database/migrations/1764710000000-hold-membership-keys';
 import { OccurrenceHeldFromLinks1764800000000 } from '../src/database/migrations/1764800000000-occurrence-held-from-links';
+import { WindowTimesToTheMillisecond1766400000000 } from '../src/database/migrations/1766400000000-window-times-to-the-millisecond';
+import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
 const SCHEMA = 'maintenance_planner';
@@ -77,5 +79,50 @@ describe('maintenance-planner migration: occurrences no longer store held', () =
     await db.undoLastMigration({ transaction: 'each' });
     expect((await occurrences())[AHEAD]).toMatchObject({ stored: 'held' });
     await db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = $1`, [LOOSE]);
+  });
+});
+
+describe('maintenance-planner migration: window times to the millisecond', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-ms');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('cuts a window planned with microseconds to its millisecond, and leaves the others as they were', async () => {
+    const all = plannerService.database(plannerService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations;
+    expect(all.at(-1)).toBe(WindowTimesToTheMillisecond1766400000000);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    for (const [id, startsAt, endsAt] of [
+      [AHEAD, '2100-06-15T00:00:00.000500Z', '2100-06-15T01:00:00.123456Z'],
+      [LOOSE, '2100-06-16T00:00:00.007Z', '2100-06-16T01:00:00Z'],
+    ]) {
+      await before.query(
+        `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+         VALUES ($1, 'w', 'network-ops', false, '{IR}', $2, $3, 'UTC', 'routine', 'hold', 'scheduled', $2, now(), now())`,
+        [id, startsAt, endsAt],
+      );
+    }
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['WindowTimesToTheMillisecond1766400000000']);
+      const rows = (await after.query(
+        `SELECT id, to_char(starts_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS starts, to_char(ends_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS ends FROM maintenance_window ORDER BY starts_at`,
+      )) as { id: string; starts: string; ends: string }[];
+      expect(rows).toEqual([
+        { id: AHEAD, starts: '00:00:00.000000', ends: '01:00:00.123000' },
+        { id: LOOSE, starts: '00:00:00.007000', ends: '01:00:00.000000' },
+      ]);
+    } finally {
+      await after.destroy();
+    }
   });
 });

@@ -180,6 +180,30 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
   });
 
+  it('pages windows planned with sub-millisecond times without repeating one (kept to the millisecond, as cursors are)', async () => {
+    clock.set('2026-09-20T00:00:00Z');
+    // Python's isoformat() writes microseconds.
+    const first = await plan({ ownerTeam: 'paging-micro', startsAt: '2026-09-22T10:00:00.000500Z', endsAt: '2026-09-22T11:00:00.999999Z' });
+    const second = await plan({ ownerTeam: 'paging-micro', startsAt: '2026-09-22T10:00:00.001Z', endsAt: '2026-09-22T11:00:00Z' });
+    expect(first).toMatchObject({ startsAt: '2026-09-22T10:00:00.000Z', endsAt: '2026-09-22T11:00:00.999Z' });
+    const pages = await everyPage<{ windowId: string }>((cursor) => service.fetch(`/v1/windows?team=paging-micro&limit=1${cursor ? `&cursor=${cursor}` : ''}`));
+    expect(pages.flat().map((window) => window.windowId)).toEqual([first.windowId, second.windowId]);
+    const moved = await api('PATCH', `/v1/windows/${second.windowId}`, { startsAt: '2026-09-22T09:00:00.000250Z', endsAt: '2026-09-22T09:30:00.000250Z' }, { 'if-match': '"1"' });
+    expect(moved.body).toMatchObject({ startsAt: '2026-09-22T09:00:00.000Z', endsAt: '2026-09-22T09:30:00.000Z' });
+    const again = await everyPage<{ windowId: string }>((cursor) => service.fetch(`/v1/windows?team=paging-micro&limit=1${cursor ? `&cursor=${cursor}` : ''}`));
+    expect(again.flat().map((window) => window.windowId)).toEqual([second.windowId, first.windowId]);
+  });
+
+  it('lists for a time range only the windows with a run in it, not one whose runs fall either side', async () => {
+    clock.set('2026-09-20T00:00:00Z');
+    // Every other Monday: 21 September and 5 October.
+    const fortnightly = await plan({ ownerTeam: 'range-runs', startsAt: '2026-09-21T10:00:00Z', endsAt: '2026-09-21T11:00:00Z', recurrence: 'FREQ=WEEKLY;INTERVAL=2;COUNT=2', plannedZone: 'UTC' });
+    const listed = async (from: string, to: string) => ((await api('GET', `/v1/windows?team=range-runs&from=${from}&to=${to}`)).body.items as { windowId: string }[]).map((window) => window.windowId);
+    expect(await listed('2026-09-24T00:00:00Z', '2026-10-01T00:00:00Z')).toEqual([]);
+    expect(await listed('2026-09-21T10:30:00Z', '2026-10-01T00:00:00Z')).toEqual([fortnightly.windowId]);
+    expect(await listed('2026-09-24T00:00:00Z', '2026-10-05T10:00:01Z')).toEqual([fortnightly.windowId]);
+  });
+
   it("pages a window's runs in order, to the last", async () => {
     clock.set('2026-09-20T00:00:00Z');
     const daily = await plan({ ownerTeam: 'paging-runs', startsAt: '2026-09-21T10:00:00Z', endsAt: '2026-09-21T11:00:00Z', recurrence: 'FREQ=DAILY;COUNT=5' });
@@ -187,6 +211,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(pages.map((page) => page.map((occurrence) => occurrence.number))).toEqual([[1, 2], [3, 4], [5]]);
     expect(pages.flat().at(-1)?.startsAt).toBe('2026-09-25T10:00:00.000Z');
     expect((await api('GET', `/v1/windows/${daily.windowId}/occurrences`)).body).toMatchObject({ nextCursor: null, items: pages.flat() });
+    // The runs of a time range, as the calendar page reads a week: those overlapping it, paged the same way.
+    const ranged = await everyPage<{ number: number }>((cursor) =>
+      service.fetch(`/v1/windows/${daily.windowId}/occurrences?from=2026-09-22T10:30:00Z&to=2026-09-24T10:00:00Z&limit=1${cursor ? `&cursor=${cursor}` : ''}`),
+    );
+    expect(ranged.flat().map((occurrence) => occurrence.number)).toEqual([2, 3]);
     expect(await api('GET', `/v1/windows/${daily.windowId}/occurrences?cursor=bm90LWEtY3Vyc29y`)).toMatchObject({ status: 400, body: { code: 'invalid-cursor' } });
     expect(await api('GET', `/v1/windows/${daily.windowId}/occurrences?limit=0`)).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'limit' }] } });
   });

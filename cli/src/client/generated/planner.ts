@@ -1495,6 +1495,10 @@ export interface operations {
     WindowsController_occurrences: {
         parameters: {
             query?: {
+                /** @description only the runs ending after this instant */
+                from?: string;
+                /** @description only the runs starting before this instant */
+                to?: string;
                 status?: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
                 limit?: number;
                 cursor?: string;

@@ -149,8 +149,9 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       answers[1].forEach(function (hold) { holds[hold.id] = hold; });
       var windows = answers[0];
       return Promise.all(windows.map(function (window) {
-        return api('/v1/windows/' + window.windowId + '/occurrences').then(function (answer) {
-          return answer.body.items.map(function (occurrence) { return { window: window, occurrence: occurrence }; });
+        // The week's runs only, page after page: an hourly window has thousands, a daily one years of them.
+        return everyItem('/v1/windows/' + window.windowId + '/occurrences?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to)).then(function (items) {
+          return items.map(function (occurrence) { return { window: window, occurrence: occurrence }; });
         });
       })).then(function (lists) {
         var occurrences = [].concat.apply([], lists).filter(function (entry) { return entry.occurrence.endsAt > from && entry.occurrence.startsAt < to; });

@@ -92,6 +92,8 @@ export const ListWindowsQuerySchema = z.strictObject({
 
 /** A window's runs in order: a daily window keeps its past runs, so after some years they fill more than one page. */
 export const OccurrencesQuerySchema = z.strictObject({
+  from: InstantSchema.optional().meta({ description: 'only the runs ending after this instant' }),
+  to: InstantSchema.optional().meta({ description: 'only the runs starting before this instant' }),
   status: OccurrenceStatusSchema.optional(),
   limit: PageLimitSchema(2000, 2000),
   cursor: CursorSchema,

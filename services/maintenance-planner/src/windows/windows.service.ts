@@ -35,6 +35,13 @@ const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates
  * A window whose every run has ended by now would only ever be marked missed: most likely a wrong
  * date (the year, say), so it is refused with the run's end, not stored.
  */
+/**
+ * A window's times as stored: to the millisecond, as JavaScript Dates and the list's cursor keep
+ * them. A start sent with microseconds (Python's isoformat) was stored whole and read back cut, so
+ * the page after it began with it again, and a page of one never moved on.
+ */
+const toMillisecond = (instant: string): Date => new Date(instant);
+
 function assertAhead(occurrences: readonly { end: Date }[], now: Date): void {
   const last = occurrences.at(-1);
   if (!last || last.end > now) return;
@@ -112,8 +119,8 @@ export class WindowsService {
           request.footprint.global,
           request.footprint.regions,
           request.footprint.shares ?? null,
-          request.startsAt,
-          request.endsAt,
+          toMillisecond(request.startsAt),
+          toMillisecond(request.endsAt),
           request.plannedZone,
           request.recurrence ?? null,
           request.exdates ?? [],
@@ -269,8 +276,8 @@ export class WindowsService {
           next.footprint.global,
           next.footprint.regions,
           next.footprint.shares ?? null,
-          next.startsAt,
-          next.endsAt,
+          toMillisecond(next.startsAt),
+          toMillisecond(next.endsAt),
           next.plannedZone,
           next.recurrence ?? null,
           next.exdates,
@@ -401,8 +408,9 @@ export class WindowsService {
     const after = query.cursor ? decodeCursor(query.cursor, 'uuid') : null;
     const rows = (await this.dataSource.query(
       `SELECT ${windowColumns('w')} FROM maintenance_window w
-        WHERE ($1::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.ends_at > $1))
-          AND ($2::timestamptz IS NULL OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.starts_at < $2))
+        WHERE (($1::timestamptz IS NULL AND $2::timestamptz IS NULL)
+            -- One run inside the range: a run before it and another after it are not one in it.
+            OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND ($1::timestamptz IS NULL OR o.ends_at > $1) AND ($2::timestamptz IS NULL OR o.starts_at < $2)))
           AND ($3::text IS NULL OR w.footprint_global OR $3 = ANY(w.footprint_regions))
           AND ($4::text IS NULL OR w.owner_team = $4)
           AND ($5::text IS NULL OR ${windowStatusOf('w')} = $5)
@@ -414,13 +422,14 @@ export class WindowsService {
   }
 
   /** A window's runs by number (their start order), a page at a time; the number alone places a page, the cursor's instant only keeps its shape. */
-  async occurrences(id: string, query: { status?: OccurrenceStatus; limit: number; cursor?: string }) {
+  async occurrences(id: string, query: { from?: string; to?: string; status?: OccurrenceStatus; limit: number; cursor?: string }) {
     const row = await this.row(this.dataSource.manager, id);
     const after = query.cursor ? decodeCursor(query.cursor, 'serial') : null;
     const rows = (await this.dataSource.query(
-      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND ($3::int IS NULL OR number > $3)) occurrence
+      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND ($3::int IS NULL OR number > $3)
+          AND ($5::timestamptz IS NULL OR ends_at > $5) AND ($6::timestamptz IS NULL OR starts_at < $6)) occurrence
         WHERE ($2::text IS NULL OR status = $2) ORDER BY number LIMIT $4`,
-      [id, query.status ?? null, after?.id ?? null, query.limit + 1],
+      [id, query.status ?? null, after?.id ?? null, query.limit + 1, query.from ?? null, query.to ?? null],
     )) as OccurrenceRow[];
     const page = pageOf(rows, query.limit, (occurrence) => ({ at: occurrence.starts_at, id: occurrence.number }), (occurrence) => occurrence);
     const holds = (await this.dataSource.query(
