@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonical, OPENAPI_DOCUMENTS, readCheckedIn } from '../cli/scripts/openapi-documents';
 import { ROOT } from '../scripts/system/system-runner.mjs';
@@ -30,15 +31,36 @@ interface Ran {
 describe('holdfast (the CLI) against the three running services', () => {
   let system: RunningHoldfast;
   let holdfast: (args: string[], env?: Record<string, string>) => Promise<Ran>;
+  /** The service's own API, for what a spec sets up rather than tests; the answer's JSON, failing on a refusal. */
+  let api: (service: ServiceName, path: string, body?: unknown) => Promise<unknown>;
   // A receiver whose hook was removed: it answers every delivery with 410 Gone.
   let gone: Server;
   let gonePort: number;
+  // A receiver that refuses for good what is sent to /refuse/... (400) and takes the rest, recording each path.
+  let receiver: Server;
+  let receiverPort: number;
+  const received: string[] = [];
 
   beforeAll(async () => {
     gone = createServer((request, response) => request.resume().on('end', () => response.writeHead(410).end('this hook was removed')));
-    await new Promise<void>((listening) => gone.listen(0, '127.0.0.1', listening));
+    receiver = createServer((request, response) =>
+      request.resume().on('end', () => {
+        received.push(request.url ?? '');
+        if (request.url?.startsWith('/refuse/')) response.writeHead(400).end('unknown event type');
+        else response.writeHead(204).end();
+      }),
+    );
+    await Promise.all([gone, receiver].map((server) => new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening))));
     gonePort = (gone.address() as { port: number }).port;
-    system = await startHoldfast('cli', { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:9,127.0.0.1:${gonePort}` });
+    receiverPort = (receiver.address() as { port: number }).port;
+    system = await startHoldfast('cli', { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:9,127.0.0.1:${gonePort},127.0.0.1:${receiverPort}` });
+    api = async (service, path, body) => {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${system.adminKey}` };
+      const response = await fetch(`${system.urls[service]}${path}`, body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) });
+      const answer: unknown = await response.json();
+      expect(response.ok, JSON.stringify(answer)).toBe(true);
+      return answer;
+    };
     const baseEnv = {
       PATH: process.env.PATH ?? '',
       HOLDFAST_PLANNER_URL: system.urls['maintenance-planner'],
@@ -59,7 +81,7 @@ describe('holdfast (the CLI) against the three running services', () => {
 
   afterAll(async () => {
     await system?.stop();
-    await new Promise((closed) => gone?.close(closed));
+    await Promise.all([gone, receiver].map((server) => new Promise((closed) => server?.close(closed))));
   });
 
   describe('the checked-in OpenAPI documents the client is typed by', () => {
@@ -96,19 +118,13 @@ describe('holdfast (the CLI) against the three running services', () => {
 
   it('shows a declared critical period as a surge and a hold, with local times in the region\'s named zone', async () => {
     const { fromDay, fromLocalDay, untilDay, untilLocalDay } = DECLARED;
-    const declared = await fetch(`${system.urls['impact-analyzer']}/v1/declarations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${system.adminKey}` },
-      body: JSON.stringify({ regions: ['NP'], from: `${fromDay}T18:15:00Z`, until: `${untilDay}T18:15:00Z`, reason: 'election count', severity: 'major' }),
-    });
-    expect(declared.status).toBe(201);
+    await api('impact-analyzer', '/v1/declarations', { regions: ['NP'], from: `${fromDay}T18:15:00Z`, until: `${untilDay}T18:15:00Z`, reason: 'election count', severity: 'major' });
 
     await expectEventually(async () => expect((await holdfast(['surges', '--region', 'NP'])).stdout).toContain('election count'));
     const surges = await holdfast(['surges', '--region', 'NP']);
     expect(surges.stdout).toMatch(new RegExp(`NP +declaration +active +election count +${fromDay} 18:15 UTC \\(\\+00:00\\) +${fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\)`));
     const asJson = await holdfast(['surges', '--region', 'NP', '--json']);
-    const api = await (await fetch(`${system.urls['impact-analyzer']}/v1/surges?region=NP`, { headers: { authorization: `Bearer ${system.adminKey}` } })).json();
-    expect(JSON.parse(asJson.stdout)).toEqual(api);
+    expect(JSON.parse(asJson.stdout)).toEqual(await api('impact-analyzer', '/v1/surges?region=NP'));
 
     await expectEventually(async () => expect((await holdfast(['holds', 'list', '--active'])).stdout).toContain('election count'));
     const holds = await holdfast(['holds', 'list', '--active']);
@@ -159,6 +175,9 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect((await holdfast(['dead-letters'])).stdout).toMatch(new RegExp(`${first.offset} .* \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC .*unknown region dc-nowhere-1`));
   });
 
+  // The subscription whose receiver answers 410 Gone, turned off by the notifier in the test below.
+  let goneSubscription: string;
+
   it('subscribes from a YAML file and lists subscriptions and deliveries', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
     const file = join(folder, 'subscription.yaml');
@@ -174,7 +193,9 @@ describe('holdfast (the CLI) against the three running services', () => {
 
     // A receiver that answers 410 Gone is listed as turned off by the notifier once a hold reaches it.
     writeFileSync(file, `channel: webhook\ntarget: http://127.0.0.1:${gonePort}/holds\nownerTeam: storage-ops\nfilters:\n  eventTypes: [hold.placed]\n  regions: [UY]\n`);
-    expect((await holdfast(['subscriptions', 'create', '--file', file])).code).toBe(0);
+    const goneOne = await holdfast(['subscriptions', 'create', '--file', file]);
+    expect(goneOne.code).toBe(0);
+    goneSubscription = /^subscribed: (\S+)/.exec(goneOne.stdout)![1];
     // Oldest first, a page at a time: --limit 1 leaves the newer one out and says so.
     const oldest = await holdfast(['subscriptions', '--limit', '1']);
     expect(oldest.stdout).toContain('network-ops');
@@ -183,6 +204,36 @@ describe('holdfast (the CLI) against the three running services', () => {
     const declared = await holdfast(['holds', 'declare', '--regions', 'UY', '--from', new Date(Date.now() - 60_000).toISOString(), '--until', new Date(Date.now() + 3_600_000).toISOString(), '--reason', 'national exams']);
     expect(declared.code, declared.stderr).toBe(0);
     await expectEventually(async () => expect((await holdfast(['subscriptions', '--team', 'storage-ops'])).stdout).toMatch(new RegExp(`webhook +storage-ops +http://127\\.0\\.0\\.1:${gonePort}/holds +disabled \\(receiver gone: 410\\)`)));
+  });
+
+  it('tests a subscription, replays dead deliveries, and turns back on one whose receiver was gone', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
+    const file = join(folder, 'subscription.yaml');
+    // Only test messages reach it: no hold is ever placed on Antarctica.
+    writeFileSync(file, `channel: webhook\ntarget: http://127.0.0.1:${receiverPort}/refuse/payments\nownerTeam: payments\nfilters:\n  eventTypes: [hold.placed]\n  regions: [AQ]\n`);
+    const { id } = JSON.parse((await holdfast(['subscriptions', 'create', '--file', file, '--json'])).stdout) as { id: string };
+    // A 400 is refused for good: the test message is dead at once, and the exit code says so.
+    const refused = await holdfast(['subscriptions', 'test', id]);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toMatch(new RegExp(`^sent: +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(\\+00:00\\) to http://127\\.0\\.0\\.1:${receiverPort}$`, 'm'));
+    expect(refused.stdout).toMatch(/^answer: +400 in \d+ ms$/m);
+    expect(refused.stdout).toMatch(/^error: +webhook receiver answered 400: unknown event type$/m);
+    expect(refused.stdout).toMatch(/^outcome: +dead: not tried again/m);
+    const deliveryId = /^test delivery: +(\S+)$/m.exec(refused.stdout)![1];
+    expect((await holdfast(['deliveries', 'replay', deliveryId])).stdout).toBe(`replaying delivery ${deliveryId}\n`);
+    await expectEventually(async () => expect(received.filter((path) => path === '/refuse/payments')).toHaveLength(2));
+
+    // Turned off when its receiver answered 410: moved to a receiver that takes deliveries, turned on, and what died sent again.
+    const off = await holdfast(['subscriptions', 'show', goneSubscription]);
+    expect(off.stdout).toMatch(/^state: +disabled \(receiver gone: 410\)$/m);
+    expect(off.stdout).toMatch(new RegExp(`^why: +http://127\\.0\\.0\\.1:${gonePort} answered 410 Gone`, 'm'));
+    const on = await holdfast(['subscriptions', 'update', goneSubscription, '--enabled', 'true', '--target', `http://127.0.0.1:${receiverPort}/holds`, '--description', 'moved off the removed hook']);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/^state: +enabled$/m);
+    expect(on.stdout).toMatch(/^description: +moved off the removed hook$/m);
+    expect(on.stdout).toContain(`holdfast deliveries replay --subscription ${goneSubscription} sends them\n`);
+    expect((await holdfast(['deliveries', 'replay', '--dead', '--subscription', goneSubscription])).stdout).toBe(`replaying 1 dead delivery of subscription ${goneSubscription}\n`);
+    await expectEventually(async () => expect(received).toContain('/holds'));
   });
 
   it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {
@@ -270,6 +321,36 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(timedOut.stdout).toContain('election count');
     });
 
+    it('a deploy job starts the run due now (exit 3 while a hold covers it) and completes it', async () => {
+      const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+      const { windowId: due } = (await api('maintenance-planner', '/v1/windows', {
+        title: 'Cache flush',
+        ownerTeam: 'network-ops',
+        footprint: { global: false, regions: ['CL'] },
+        startsAt: inMinutes(2),
+        endsAt: inMinutes(32),
+        plannedZone: 'America/Santiago',
+      })) as { windowId: string };
+      const { id: holdId } = (await api('maintenance-planner', '/v1/holds', { regions: ['CL'], from: inMinutes(-1), until: inMinutes(60), reason: 'census night' })) as { id: string };
+
+      const held = await holdfast(['windows', 'start', due]);
+      expect(held.code, held.stderr).toBe(3);
+      expect(held.stdout).toMatch(new RegExp(`^held: Window ${due} is held by hold ${holdId} \\(CL: census night\\)`));
+      expect(held.stdout).toMatch(/census night .+ CL \d{4}-\d\d-\d\d \d\d:\d\d America\/Santiago \(-0[34]:00\)/);
+      expect(held.stdout).toContain(`or wait for it with holdfast gate --window ${due} --wait\n`);
+
+      await api('maintenance-planner', `/v1/holds/${holdId}/release`, { reason: 'count finished' });
+      const started = await holdfast(['windows', 'start', due]);
+      expect(started.code, started.stderr).toBe(0);
+      expect(started.stdout).toMatch(new RegExp(`^run: +1 of window ${due}\\nstatus: +in-progress$`, 'm'));
+      expect(started.stdout).toMatch(/^local start per region: CL \d{4}-\d\d-\d\d \d\d:\d\d America\/Santiago \(-0[34]:00\)$/m);
+      const completed = await holdfast(['windows', 'complete', due]);
+      expect(completed.code, completed.stderr).toBe(0);
+      expect(completed.stdout).toMatch(/^status: +completed$/m);
+      const again = await holdfast(['windows', 'start', due, '--occurrence', '1']);
+      expect(again).toMatchObject({ code: 1, stderr: `holdfast: Occurrence 1 of window ${due} is completed; only a scheduled one can start. (occurrence-not-startable)\n` });
+    });
+
     it('a manual hold holds the window; explain names it; an override lets it through; release ends it', async () => {
       const declared = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', `${YEAR}-06-15T20:00:00Z`, '--until', `${YEAR}-06-16T00:00:00Z`, '--reason', 'election night', '--json']);
       expect(declared.code, declared.stderr).toBe(0);
@@ -309,6 +390,27 @@ describe('holdfast (the CLI) against the three running services', () => {
       for (const [index, hold] of every.items.slice(0, 3).entries()) expect(table.stdout.includes(hold.id), hold.id).toBe(index < 2);
       expect(table.stderr).toBe('showing the first 2 holds; more follow (a larger --limit shows them)\n');
     });
+  });
+
+  it("lists the regions with their zones, and shows a region's learned hour-of-week baseline in its local time", async () => {
+    const at = DateTime.now().minus({ minutes: 5 }).startOf('minute');
+    await api('impact-analyzer', '/v1/samples', { samples: [{ region: 'JP', metric: 'cli_requests', at: at.toUTC().toISO(), value: 420, source: 'cli-e2e' }] });
+    const regions = await holdfast(['regions']);
+    expect(regions.stdout).toMatch(/^REGION +NAME +KIND +ZONE +OFFSET NOW +OTHER ZONES$/m);
+    expect(regions.stdout).toMatch(/^JP +Japan +country +Asia\/Tokyo +\+09:00 +-$/m);
+    expect(regions.stdout).toMatch(/^US +United States of America +country +America\/New_York +-0[45]:00 +\S+, \S+, \S+ and \d+ more$/m);
+
+    await expectEventually(async () => expect(await api('impact-analyzer', '/v1/regions/JP/baseline?metric=cli_requests')).toMatchObject({ metrics: [{ sampleCount: 1 }] }));
+    const baseline = await holdfast(['regions', 'baseline', 'JP', '--metric', 'cli_requests']);
+    expect(baseline.code, baseline.stderr).toBe(0);
+    expect(baseline.stdout).toMatch(/^region: +JP \(Asia\/Tokyo\)$/m);
+    expect(baseline.stdout).toMatch(/^samples: +1$/m);
+    // The sample's local weekday and hour in Tokyo (+09:00 all year) is the one hour with a sample behind it.
+    const local = at.setZone('Asia/Tokyo').setLocale('en');
+    const rows = baseline.stdout.split('\n');
+    const day = rows.findIndex((line) => line.startsWith(local.toFormat('ccc')));
+    const samples = rows[day + 1].trim().split(/ +/).slice(1);
+    expect(samples.map((count, hour) => (count === '1' ? hour : -1)).filter((hour) => hour >= 0)).toEqual([local.hour]);
   });
 
   it('runs as `npx holdfast` from the clone', async () => {

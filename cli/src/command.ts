@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import YAML from 'yaml';
 import { CliError, ExitCode, type CliIo } from './cli-io';
 import type { HoldfastApi } from './client/holdfast-api';
 
@@ -59,5 +60,22 @@ export const idArgument = (context: CommandContext, what: string): string => {
   if (!id) throw new CliError(`give the ${what} id`, ExitCode.usage);
   return id;
 };
+
+/**
+ * A request body from --file (YAML or JSON: one object, the API's body) with each flag given set
+ * over it; a flag not given (undefined) leaves the file's field. The service validates the result
+ * and names every bad field, so it is not checked twice here.
+ */
+export function bodyFrom(values: Values, readFile: (path: string) => string, what: string, flags: Record<string, unknown>): Record<string, unknown> {
+  const file = text(values, 'file');
+  let body: Record<string, unknown> = {};
+  if (file) {
+    const parsed: unknown = YAML.parse(readFile(file));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${file} must hold one ${what} as a YAML or JSON object`, ExitCode.usage);
+    body = parsed as Record<string, unknown>;
+  }
+  for (const [field, value] of Object.entries(flags)) if (value !== undefined) body[field] = value;
+  return body;
+}
 
 export const printJson = (io: CliIo, body: unknown) => io.out(`${JSON.stringify(body, null, 2)}\n`);

@@ -9,10 +9,11 @@ import { deadLettersCommand, deadLettersReplayCommand } from './commands/dead-le
 import { declarationCommands } from './commands/declarations.command';
 import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
+import { regionCommands } from './commands/regions.command';
 import { windowCommands } from './commands/windows.command';
 import { connection } from './settings';
 
-export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
+export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
 
 /** `holdfast surges` means `holdfast surges list`. */
 const DEFAULT_SUBCOMMAND = 'list';
@@ -32,7 +33,7 @@ const GLOBAL_HELP = `Options for every command:
   --notifier-url URL   HOLDFAST_NOTIFIER_URL  (default http://localhost:3003)
   --key KEY            HOLDFAST_KEY           (the API key, sent as a bearer token)
   --json               print the API's JSON instead of a table
-Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate).
+Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
 
 export function helpText(): string {

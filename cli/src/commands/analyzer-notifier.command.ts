@@ -1,10 +1,10 @@
-import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
-import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, printJson, text, type Command, type CommandContext } from '../command';
+import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
+import { bodyFrom, flagOneOf, idArgument, printJson, requiredText, text, type Command, type CommandContext } from '../command';
+import { formatDuration, parseDuration } from '../duration';
 import { localTime, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -30,13 +30,17 @@ interface SurgeView {
 interface SubscriptionView {
   id: string;
   channel: string;
-  target?: string;
+  target: string;
   ownerTeam: string;
-  filters?: unknown;
-  status?: string;
-  enabled?: boolean;
+  filters: { eventTypes: string[]; regions: string[]; teams: string[]; windowIds: string[] };
+  enabled: boolean;
   /** Set when the notifier turned it off itself: its receiver answered 410 Gone. */
-  disabledReason?: string | null;
+  disabledReason: string | null;
+  description: string | null;
+  hasSecret: boolean;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 interface KeyView {
@@ -50,21 +54,87 @@ interface KeyView {
 
 interface DeliveryView {
   id: string;
-  subscriptionId?: string;
-  channel?: string;
-  eventType?: string;
+  subscriptionId: string;
+  channel: string;
+  eventType: string;
   status: string;
-  attempts?: number;
-  attemptCount?: number;
-  lastError?: string | null;
-  createdAt?: string;
-  deliveredAt?: string | null;
+  /** scheme://host:port of its target. */
+  targetKey: string;
+  /** Attempts since it was recorded or last replayed. */
+  attempts: number;
+  lastError: string | null;
+  recordedAt: string;
+  deliveredAt: string | null;
+  attemptLog: AttemptView[];
 }
+
+interface AttemptView {
+  number: number;
+  startedAt: string;
+  durationMs: number;
+  /** Absent when no response came (timeout, refused connection, refused address). */
+  statusCode: number | null;
+  error: string | null;
+  outcome: 'delivered' | 'retry' | 'dead';
+}
+
+type ReplayStatus = 'dead' | 'delivered';
+const REPLAYABLE: readonly ReplayStatus[] = ['dead', 'delivered'];
+
+/** The flag that sets each field of a subscription change, named beside the field when the notifier refuses it. */
+const SUBSCRIPTION_FIELD_FLAGS = { enabled: '--enabled', target: '--target', description: '--description' } as const satisfies FieldFlags;
+
+// The worker is woken when the test is recorded and tries it within milliseconds; a receiver may take up to NOTIFIER_DELIVERY_TIMEOUT_MS (5 s).
+const TEST_POLL_MS = 200;
 
 
 const surgeRow = (zoneOf: ZoneOf) => (surge: SurgeView) => {
   const zone = zoneOf(surge.region);
   return [surge.id, surge.region, surge.source, surge.status, surge.reason ?? surge.metric ?? '-', utcTime(surge.startedAt), localTime(surge.startedAt, zone), surge.clearedAt ? utcTime(surge.clearedAt) : '-'];
+};
+
+const stateOf = (subscription: SubscriptionView) => (subscription.disabledReason ? 'disabled (receiver gone: 410)' : subscription.enabled ? 'enabled' : 'disabled');
+
+/** "event types: hold.placed" per filter that narrows what it is sent; none narrows, everything is. */
+const filterLines = ({ eventTypes, regions, teams, windowIds }: SubscriptionView['filters']) => {
+  const lines = Object.entries({ 'event types': eventTypes, regions, teams, windows: windowIds })
+    .filter(([, values]) => values.length > 0)
+    .map(([name, values]) => `${name}: ${values.join(', ')}`);
+  return lines.length ? lines : ['none: every event its channel sends'];
+};
+
+function showSubscription(context: CommandContext, subscription: SubscriptionView): void {
+  if (context.json) return printJson(context.io, subscription);
+  context.io.out(
+    fields([
+      ['subscription', subscription.id],
+      ['channel', subscription.channel],
+      ['team', subscription.ownerTeam],
+      ['target', subscription.target],
+      ['state', stateOf(subscription)],
+      ...(subscription.disabledReason ? [['why', subscription.disabledReason] as [string, string]] : []),
+      ['description', subscription.description ?? '-'],
+      ['secret', subscription.hasSecret ? 'set (never shown)' : 'none'],
+      ['filters', filterLines(subscription.filters)],
+      ['created', `${utcTime(subscription.createdAt)} by ${subscription.createdBy}`],
+      ['updated', utcTime(subscription.updatedAt)],
+    ]),
+  );
+}
+
+/** The delivery once the worker has tried it (or as it is at `deadline`), with every attempt. */
+async function firstTry(context: CommandContext, id: string, deadline: number): Promise<DeliveryView> {
+  for (;;) {
+    const delivery = expectOk<DeliveryView>(await reach(() => context.api.notifier.GET('/v1/deliveries/{id}', { params: { path: { id } } }), 'notifier'));
+    if (delivery.attemptLog.length > 0 || context.io.now() >= deadline) return delivery;
+    await context.io.sleep(TEST_POLL_MS);
+  }
+}
+
+const OUTCOMES: Record<AttemptView['outcome'], (deliveryId: string) => string> = {
+  delivered: () => 'delivered',
+  retry: () => 'not taken; the notifier tries again',
+  dead: (deliveryId) => `dead: not tried again (holdfast deliveries replay ${deliveryId} sends it once the receiver is fixed)`,
 };
 
 const list = (name: string, item: string) => async (context: CommandContext, body: { items: unknown[] }, render: (items: unknown[]) => string) => {
@@ -125,7 +195,7 @@ export const analyzerNotifierCommands: Command[] = [
         expectOk<Page<SubscriptionView>>(await reach(() => context.api.notifier.GET('/v1/subscriptions', { params: { query: { ownerTeam, ...page } } }), 'notifier')),
       );
       await list('subscriptions', '')(context, body, (items) =>
-        table(['SUBSCRIPTION', 'CHANNEL', 'TEAM', 'TARGET', 'STATE'], (items as SubscriptionView[]).map((s) => [s.id, s.channel, s.ownerTeam, s.target ?? '-', s.status ?? (s.disabledReason ? 'disabled (receiver gone: 410)' : s.enabled === false ? 'disabled' : 'enabled')])),
+        table(['SUBSCRIPTION', 'CHANNEL', 'TEAM', 'TARGET', 'STATE'], (items as SubscriptionView[]).map((s) => [s.id, s.channel, s.ownerTeam, s.target, stateOf(s)])),
       );
       noteMore(context, body, 'subscriptions');
     },
@@ -136,12 +206,67 @@ export const analyzerNotifierCommands: Command[] = [
     summary: 'subscribe a webhook, Slack, Grafana or Alertmanager channel (the body as the notifier documents it)',
     options: { file: { type: 'string', short: 'f' } },
     async run(context) {
-      const file = text(context.values, 'file');
-      if (!file) throw new CliError('--file is required', ExitCode.usage);
-      const body: unknown = YAML.parse(context.io.readFile(file));
+      requiredText(context, 'file');
+      const body = bodyFrom(context.values, context.io.readFile, 'subscription', {});
       const created = expectOk<SubscriptionView>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'));
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
+    },
+  },
+  {
+    name: 'subscriptions show',
+    usage: 'holdfast subscriptions show ID',
+    summary: 'one subscription: its target, filters, and whether it is on (and why not)',
+    async run(context) {
+      const id = idArgument(context, 'subscription');
+      showSubscription(context, expectOk<SubscriptionView>(await reach(() => context.api.notifier.GET('/v1/subscriptions/{id}', { params: { path: { id } } }), 'notifier')));
+    },
+  },
+  {
+    name: 'subscriptions update',
+    usage: 'holdfast subscriptions update ID [--enabled true|false] [--target URL] [--description TEXT] [--file changes.yaml]',
+    summary: 'change a subscription from flags or a YAML/JSON file (flags override the file); --enabled true turns on one the notifier turned off when its receiver answered 410',
+    options: { file: { type: 'string', short: 'f' }, enabled: { type: 'string' }, target: { type: 'string' }, description: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'subscription');
+      const enabled = flagOneOf(context.values, 'enabled', ['true', 'false']);
+      const body = bodyFrom(context.values, context.io.readFile, 'subscription change', {
+        enabled: enabled === undefined ? undefined : enabled === 'true',
+        target: text(context.values, 'target'),
+        description: text(context.values, 'description'),
+      });
+      if (Object.keys(body).length === 0) throw new CliError('give what to change: --enabled true|false, --target URL, --description TEXT or --file changes.yaml', ExitCode.usage);
+      showSubscription(context, expectOk<SubscriptionView>(await reach(() => context.api.notifier.PATCH('/v1/subscriptions/{id}', { params: { path: { id } }, body }), 'notifier'), SUBSCRIPTION_FIELD_FLAGS));
+      // Turning it on sends only what comes next: what died while it was off waits for a replay.
+      if (body.enabled === true && !context.json) context.io.out(`dead deliveries are not sent again on their own: holdfast deliveries replay --subscription ${id} sends them\n`);
+    },
+  },
+  {
+    name: 'subscriptions test',
+    usage: 'holdfast subscriptions test ID [--timeout 30s]',
+    summary: 'send a test message (notifier.test) through the worker and print what the receiver answered; exit 1 when it did not take it',
+    options: { timeout: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'subscription');
+      const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30s', 'timeout');
+      const { deliveryId } = expectOk<{ deliveryId: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions/{id}/test', { params: { path: { id } } }), 'notifier'));
+      const delivery = await firstTry(context, deliveryId, context.io.now() + timeoutMs);
+      const attempt = delivery.attemptLog.at(-1);
+      if (!attempt) throw new CliError(`test delivery ${deliveryId} was not tried within ${formatDuration(timeoutMs)} (it is ${delivery.status}); holdfast deliveries --subscription ${id} shows it when it is`);
+      const taken = attempt.outcome === 'delivered';
+      if (context.json) printJson(context.io, delivery);
+      else {
+        context.io.out(
+          fields([
+            ['test delivery', delivery.id],
+            ['sent', `${utcTime(attempt.startedAt)} to ${delivery.targetKey}`],
+            ['answer', attempt.statusCode === null ? `none after ${attempt.durationMs} ms` : `${attempt.statusCode} in ${attempt.durationMs} ms`],
+            ['error', attempt.error ?? '-'],
+            ['outcome', OUTCOMES[attempt.outcome](delivery.id)],
+          ]),
+        );
+      }
+      return taken ? ExitCode.ok : ExitCode.error;
     },
   },
   {
@@ -167,8 +292,8 @@ export const analyzerNotifierCommands: Command[] = [
       );
       await list('deliveries', '')(context, body, (items) =>
         table(
-          ['DELIVERY', 'EVENT', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'CREATED (UTC)', 'LAST ERROR'],
-          (items as DeliveryView[]).map((d) => [d.id, d.eventType ?? '-', d.channel ?? d.subscriptionId ?? '-', d.status, String(d.attempts ?? d.attemptCount ?? '-'), utcTime(d.createdAt), d.lastError ?? '-']),
+          ['DELIVERY', 'EVENT', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'RECORDED (UTC)', 'LAST ERROR'],
+          (items as DeliveryView[]).map((d) => [d.id, d.eventType, d.channel, d.status, String(d.attempts), utcTime(d.recordedAt), d.lastError ?? '-']),
         ),
       );
       noteMore(context, body, 'deliveries');
@@ -176,13 +301,31 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'deliveries replay',
-    usage: 'holdfast deliveries replay ID',
-    summary: 'send a delivery again',
+    usage: 'holdfast deliveries replay (ID | --dead [--subscription ID] | --subscription ID [--status dead|delivered])',
+    summary: 'send deliveries again with a fresh attempt budget: one by its id (dead or delivered), every dead one, or those of one subscription; says how many',
+    options: { dead: { type: 'boolean' }, subscription: { type: 'string' }, status: { type: 'string' } },
     async run(context) {
-      const id = idArgument(context, 'delivery');
-      const body = expectOk(await reach(() => context.api.notifier.POST('/v1/deliveries/{id}/replay', { params: { path: { id } } }), 'notifier'));
-      if (context.json) return printJson(context.io, body ?? {});
-      context.io.out(`replaying delivery ${id}\n`);
+      const id = context.positionals[0];
+      const subscriptionId = text(context.values, 'subscription');
+      const status = flagOneOf(context.values, 'status', REPLAYABLE);
+      const dead = Boolean(context.values.dead);
+      if (id && (dead || subscriptionId || status)) throw new CliError('give a delivery ID, or --dead / --subscription ID, not both', ExitCode.usage);
+      if (id) {
+        const body = expectOk(await reach(() => context.api.notifier.POST('/v1/deliveries/{id}/replay', { params: { path: { id } } }), 'notifier'));
+        if (context.json) return printJson(context.io, body ?? {});
+        context.io.out(`replaying delivery ${id}\n`);
+        return;
+      }
+      // Every delivered one of every subscription is not a replay anyone means: delivered ones go by subscription.
+      if (!dead && !subscriptionId) {
+        throw new CliError('name what to replay: a delivery ID, --dead (every dead delivery) or --subscription ID (its dead deliveries; its delivered ones with --status delivered)', ExitCode.usage);
+      }
+      if (dead && status === 'delivered') throw new CliError('--dead replays dead deliveries: replay delivered ones with --subscription ID --status delivered', ExitCode.usage);
+      const body = { status: status ?? 'dead', ...(subscriptionId ? { subscriptionId } : {}) };
+      const answer = expectOk<{ replayed: number }>(await reach(() => context.api.notifier.POST('/v1/deliveries/replay', { body }), 'notifier'));
+      if (context.json) return printJson(context.io, answer);
+      const what = `${body.status} deliver${answer.replayed === 1 ? 'y' : 'ies'}${subscriptionId ? ` of subscription ${subscriptionId}` : ''}`;
+      context.io.out(answer.replayed === 0 ? `no ${what} to replay\n` : `replaying ${answer.replayed} ${what}\n`);
     },
   },
   {

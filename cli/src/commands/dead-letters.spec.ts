@@ -1,32 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExitCode, type CliIo } from '../cli-io';
+import { ExitCode } from '../cli-io';
 import { run } from '../main';
+import { closeStandIns, specIo, standInService } from '../testing/stand-in-service';
 
-function cliIo() {
-  const said = { out: '', err: '' };
-  const io: CliIo = {
-    out: (text) => (said.out += text),
-    err: (text) => (said.err += text),
-    env: { HOLDFAST_KEY: 'spec-key' },
-    sleep: async () => undefined,
-    now: () => Date.parse('2026-06-14T20:00:00Z'),
-    readFile: () => '',
-  };
-  return { io, said };
-}
-
-/** A stand-in service on loopback that records each request's path and query and answers with `items`. */
-async function serviceAnswering(items: unknown[]): Promise<{ url: string; server: Server; asked: string[] }> {
-  const asked: string[] = [];
-  const server = createServer((request, response) => {
-    asked.push(request.url ?? '');
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ items }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, asked };
-}
+/** A stand-in service that answers every list with `items`. */
+const serviceAnswering = (items: unknown[]) => standInService(() => ({ body: { items } }));
 
 const letter = {
   consumerGroup: 'impact-analyzer.samples',
@@ -40,34 +18,22 @@ const letter = {
   replayedAt: null,
 };
 
-/** A stand-in service that answers each POST with the next of `rounds`, recording the bodies. */
-async function serviceReplaying(rounds: unknown[]): Promise<{ url: string; server: Server; bodies: unknown[] }> {
-  const bodies: unknown[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      bodies.push({ method: request.method, path: request.url, body: JSON.parse(body) });
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(rounds[bodies.length - 1]));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, bodies };
-}
+/** A stand-in service that answers each replay with the next of `rounds`. */
+const serviceReplaying = (rounds: unknown[]) => {
+  let round = 0;
+  return standInService(() => ({ body: rounds[round++] }));
+};
 
 const replayedLetter = (offset: number) => ({ ...letter, offset: String(offset), replayedAt: '2026-06-14T20:00:00.000Z' });
 
 describe('holdfast dead-letters', () => {
-  let server: Server | undefined;
-  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+  afterEach(closeStandIns);
 
   it("asks the analyzer by default, passing the filters, and shows where each message was and why", async () => {
     const analyzer = await serviceAnswering([letter]);
-    server = analyzer.server;
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', '--topic', 'traffic.samples.v1', '--since', '2026-06-14T00:00:00Z', '--limit', '5', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    const asked = new URL(analyzer.asked[0], analyzer.url);
+    const asked = new URL(analyzer.asked[0].url, analyzer.url);
     expect(asked.pathname).toBe('/v1/dead-letters');
     expect(Object.fromEntries(asked.searchParams)).toEqual({ topic: 'traffic.samples.v1', since: '2026-06-14T00:00:00Z', limit: '5' });
     expect(said.out).toMatch(/^DEAD-LETTERED \(UTC\) +TOPIC +PARTITION +OFFSET +EVENT +CONSUMER GROUP +REPLAYED \(UTC\) +REASON$/m);
@@ -79,36 +45,33 @@ describe('holdfast dead-letters', () => {
   it('shortens a long reason in the table, saying so, and prints it whole with --json', async () => {
     const long = { ...letter, reason: `contract violation: ${'traffic.sample payload field metric: is required but missing; '.repeat(6)}` };
     const analyzer = await serviceAnswering([long]);
-    server = analyzer.server;
-    const table = cliIo();
+    const table = specIo();
     expect(await run(['dead-letters', '--analyzer-url', analyzer.url], table.io)).toBe(ExitCode.ok);
     expect(table.said.out).toContain('…');
     expect(table.said.out).not.toContain(long.reason);
     expect(table.said.out).toContain('--json prints them whole');
-    const json = cliIo();
+    const json = specIo();
     expect(await run(['dead-letters', '--json', '--analyzer-url', analyzer.url], json.io)).toBe(ExitCode.ok);
     expect(JSON.parse(json.said.out)).toEqual({ items: [long], nextCursor: null });
   });
 
   it('asks the service --service names, and says when it has none', async () => {
     const notifier = await serviceAnswering([]);
-    server = notifier.server;
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', '--service', 'notifier', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
-    expect(notifier.asked).toEqual(['/v1/dead-letters?limit=100']);
+    expect(notifier.asked.map(({ url }) => url)).toEqual(['/v1/dead-letters?limit=100']);
     expect(said.out).toBe('no dead letters at the notifier\n');
   });
 
   it('refuses a service it does not know, naming the ones it does', async () => {
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', '--service', 'gateway'], io)).toBe(ExitCode.usage);
     expect(said.err).toContain('--service must be one of analyzer, planner, notifier, not gateway');
   });
 
   it('shows whether each letter was replayed, or cannot be', async () => {
     const analyzer = await serviceAnswering([replayedLetter(1207), { ...letter, offset: '1208', replayable: false }]);
-    server = analyzer.server;
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
     expect(said.out).toMatch(/REPLAYED \(UTC\)/);
     expect(said.out).toMatch(/1207 .* 2026-06-14 20:00/);
@@ -117,29 +80,26 @@ describe('holdfast dead-letters', () => {
 });
 
 describe('holdfast dead-letters replay', () => {
-  let server: Server | undefined;
-  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+  afterEach(closeStandIns);
 
   it('replays every match in rounds, passing the filters, and says how far it got after each', async () => {
     const planner = await serviceReplaying([
       { replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 1, unreplayable: 0 },
       { replayed: [replayedLetter(3)], messages: 1, remaining: 0, unreplayable: 0 },
     ]);
-    server = planner.server;
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     const argv = ['dead-letters', 'replay', '--service', 'planner', '--topic', 'region.surges.v1', '--reason', 'unknown region', '--since', '2026-06-14T00:00:00Z', '--planner-url', planner.url];
     expect(await run(argv, io)).toBe(ExitCode.ok);
-    const asked = { method: 'POST', path: '/v1/dead-letters/replay', body: { topic: 'region.surges.v1', since: '2026-06-14T00:00:00Z', reasonContains: 'unknown region', limit: 1000 } };
-    expect(planner.bodies).toEqual([asked, asked]);
+    const asked = { method: 'POST', url: '/v1/dead-letters/replay', body: { topic: 'region.surges.v1', since: '2026-06-14T00:00:00Z', reasonContains: 'unknown region', limit: 1000 } };
+    expect(planner.asked).toEqual([asked, asked]);
     expect(said.out).toBe('replayed 2 dead letters (2 messages); 1 left\nreplayed 3 dead letters (3 messages); 0 left\n');
   });
 
   it('stops at --limit, saying more match, and names the letters it could not replay', async () => {
     const analyzer = await serviceReplaying([{ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 4, unreplayable: 1 }]);
-    server = analyzer.server;
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay', '--everything', '--limit', '2', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    expect(analyzer.bodies).toEqual([{ method: 'POST', path: '/v1/dead-letters/replay', body: { limit: 2 } }]);
+    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { limit: 2 } }]);
     expect(said.out).toContain('4 more match: run again, or raise --limit');
     expect(said.out).toContain('1 matching dead letters kept no message to send');
   });
@@ -149,14 +109,13 @@ describe('holdfast dead-letters replay', () => {
       { replayed: [replayedLetter(1)], messages: 1, remaining: 1, unreplayable: 0 },
       { replayed: [replayedLetter(2)], messages: 1, remaining: 0, unreplayable: 0 },
     ]);
-    server = analyzer.server;
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay', '--topic', 'traffic.samples.v1', '--json', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
     expect(JSON.parse(said.out)).toEqual({ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 0, unreplayable: 0 });
   });
 
   it('will not replay everything unless told to', async () => {
-    const { io, said } = cliIo();
+    const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay'], io)).toBe(ExitCode.usage);
     expect(said.err).toContain('name what to replay with --topic, --since, --until or --reason');
   });

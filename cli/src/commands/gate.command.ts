@@ -82,6 +82,12 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
     return ExitCode.ok;
   }
   if (response.status !== 423) throw new CliError(problemText(answer));
+  return reportHeld(context, subject, answer, 'or run with --wait');
+}
+
+/** A 423 from the planner (the gate's, or a run's start): the holds, when to retry and how to wait instead, and exit 3. */
+export async function reportHeld(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string): Promise<number> {
+  const { response, body } = answer;
   if (context.json) {
     printJson(context.io, body);
     return ExitCode.held;
@@ -96,6 +102,6 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
       holds.map((hold) => [hold.id, hold.source, hold.reason, hold.until === null ? 'until released' : utcTime(hold.until), localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
     ),
   );
-  if (retry !== undefined) context.io.out(`retry after ${formatDuration(retry)} (${new Date(context.io.now() + retry).toISOString()}), or run with --wait\n`);
+  if (retry !== undefined) context.io.out(`retry after ${formatDuration(retry)} (${new Date(context.io.now() + retry).toISOString()}), ${howToWait}\n`);
   return ExitCode.held;
 }

@@ -1,11 +1,11 @@
-import YAML from 'yaml';
 import { CliError, ExitCode } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
-import { flagOneOf, idArgument, list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
+import { bodyFrom, flagOneOf, idArgument, list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
+import { reportHeld } from './gate.command';
 
 /** A region's local times as the planner sends them. */
 export interface RegionLocalTime {
@@ -36,8 +36,7 @@ interface OccurrenceView {
   number: number;
   startsAt: string;
   endsAt: string;
-  status: string;
-  heldBy: string[];
+  status: OccurrenceStatus;
   localTimes: RegionLocalTime[];
 }
 
@@ -54,6 +53,12 @@ type CreateWindowBody = operations['WindowsController_create']['requestBody']['c
 type UpdateWindowBody = operations['WindowsController_update']['requestBody']['content']['application/json'];
 type WindowStatus = NonNullable<NonNullable<operations['WindowsController_list']['parameters']['query']>['status']>;
 type OccurrenceQuery = NonNullable<operations['WindowsController_occurrences']['parameters']['query']>;
+type OccurrenceStatus = NonNullable<OccurrenceQuery['status']>;
+
+// Not started yet. A run whose time passed without a start is marked missed, so the first of these
+// in the list (start order) is the run due now or next; the planner refuses it when it is not due
+// yet (OCCURRENCE_EARLY_START_MINUTES) and answers 423 when it is held.
+const NOT_STARTED: readonly OccurrenceStatus[] = ['scheduled', 'held', 'needs-reschedule'];
 
 // Every status the list takes, no more: the Record fails to compile when the planner's document adds or drops one.
 const WINDOW_STATUSES = Object.keys({
@@ -112,36 +117,56 @@ export const WINDOW_FIELD_FLAGS = {
   version: '--version',
 } as const satisfies FieldFlags;
 
-/**
- * The body of a create or update: the file (YAML or JSON), then each flag given over it. It goes
- * to the planner as written: the planner validates it and answers 400 naming every bad field,
- * which the CLI prints, so it is typed as the API's body without checking it twice.
- */
+/** The body of a create or update: the file (YAML or JSON), then each flag given over it, typed as the API's body (the planner checks it). */
 export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(values: Values, readFile: (path: string) => string): Body {
-  const file = text(values, 'file');
-  let body: Record<string, unknown> = {};
-  if (file) {
-    const parsed: unknown = YAML.parse(readFile(file));
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${file} must hold one window as a YAML or JSON object`, ExitCode.usage);
-    body = parsed as Record<string, unknown>;
-  }
-  const set = (field: string, value: unknown) => {
-    if (value !== undefined) body[field] = value;
-  };
-  set('title', text(values, 'title'));
-  set('ownerTeam', text(values, 'team'));
   const regions = list(values, 'regions');
-  if (values.global) set('footprint', { global: true, regions: [] });
-  else if (regions) set('footprint', { global: false, regions: regions.map((region) => (region.length === 2 ? region.toUpperCase() : region)) });
-  set('startsAt', text(values, 'start'));
-  set('endsAt', text(values, 'end'));
-  set('plannedZone', text(values, 'zone'));
-  set('recurrence', text(values, 'rrule'));
-  set('priority', text(values, 'priority'));
-  set('surgePolicy', text(values, 'surge-policy'));
   const version = text(values, 'version');
-  if (version !== undefined) set('version', Number(version));
-  return body as Body;
+  return bodyFrom(values, readFile, 'window', {
+    title: text(values, 'title'),
+    ownerTeam: text(values, 'team'),
+    footprint: values.global ? { global: true, regions: [] } : regions ? { global: false, regions: regions.map((region) => (region.length === 2 ? region.toUpperCase() : region)) } : undefined,
+    startsAt: text(values, 'start'),
+    endsAt: text(values, 'end'),
+    plannedZone: text(values, 'zone'),
+    recurrence: text(values, 'rrule'),
+    priority: text(values, 'priority'),
+    surgePolicy: text(values, 'surge-policy'),
+    version: version === undefined ? undefined : Number(version),
+  }) as Body;
+}
+
+/** A window's runs, page after page, up to --limit when the command takes it. */
+const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus) =>
+  readPages(context, { pageMax: 2000 }, async (page) =>
+    expectOk<Page<OccurrenceView & { heldBy: string[] }>>(await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, ...page } } }), planner)),
+  );
+
+/** The run --occurrence names; without it, the next run not started (start) or the one in progress (complete). */
+async function runNumber(context: CommandContext, id: string, step: 'start' | 'complete'): Promise<number> {
+  const named = numberOf(context, 'occurrence');
+  if (named !== undefined) return named;
+  if (step === 'start') {
+    const next = (await runsOf(context, id)).items.find((run) => NOT_STARTED.includes(run.status));
+    if (!next) throw new CliError(`window ${id} has no run left to start (holdfast windows occurrences ${id} lists them)`);
+    return next.number;
+  }
+  const running = (await runsOf(context, id, 'in-progress')).items;
+  if (running.length === 0) throw new CliError(`no run of window ${id} is in progress: holdfast windows start ${id} starts the next one`);
+  if (running.length > 1) throw new CliError(`runs ${running.map((run) => run.number).join(', ')} of window ${id} are in progress: name one with --occurrence N`, ExitCode.usage);
+  return running[0].number;
+}
+
+function showRun(context: CommandContext, id: string, run: OccurrenceView): void {
+  if (context.json) return printJson(context.io, run);
+  context.io.out(
+    fields([
+      ['run', `${run.number} of window ${id}`],
+      ['status', run.status],
+      ['starts', utcTime(run.startsAt)],
+      ['ends', utcTime(run.endsAt)],
+      ['local start per region', localLines(run.startsAt, run.localTimes, 'UTC')],
+    ]),
+  );
 }
 
 function showWindow(context: CommandContext, window: WindowView): void {
@@ -230,10 +255,7 @@ export const windowCommands: Command[] = [
     options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'window');
-      const status = text(context.values, 'status') as OccurrenceQuery['status'];
-      const body = await readPages(context, { pageMax: 2000 }, async (page) =>
-        expectOk<Page<OccurrenceView>>(await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, ...page } } }), planner)),
-      );
+      const body = await runsOf(context, id, text(context.values, 'status') as OccurrenceStatus | undefined);
       if (context.json) return printJson(context.io, { windowId: id, ...body });
       context.io.out(
         table(
@@ -249,6 +271,30 @@ export const windowCommands: Command[] = [
         ),
       );
       noteMore(context, body, 'runs');
+    },
+  },
+  {
+    name: 'windows start',
+    usage: 'holdfast windows start ID [--occurrence N]',
+    summary: 'mark a run in progress if the gate allows it: exit 3 held, holds printed; 1 when the run cannot start; the next run not started unless --occurrence N',
+    options: { occurrence: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'window');
+      const n = await runNumber(context, id, 'start');
+      const answer = await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/start', { params: { path: { id, n } } }), planner);
+      if (answer.response.status === 423) return reportHeld(context, `window ${id} run ${n}`, answer, `or wait for it with holdfast gate --window ${id} --wait`);
+      showRun(context, id, expectOk<OccurrenceView>(answer));
+    },
+  },
+  {
+    name: 'windows complete',
+    usage: 'holdfast windows complete ID [--occurrence N]',
+    summary: 'mark a run completed; the run in progress unless --occurrence N',
+    options: { occurrence: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'window');
+      const n = await runNumber(context, id, 'complete');
+      showRun(context, id, expectOk<OccurrenceView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/complete', { params: { path: { id, n } } }), planner)));
     },
   },
   {

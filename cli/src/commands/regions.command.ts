@@ -1,0 +1,106 @@
+import { DateTime } from 'luxon';
+import { expectOk, reach } from '../client/holdfast-api';
+import { idArgument, printJson, text, type Command } from '../command';
+import { localTime, utcTime } from '../output/local-times';
+import { fields, table } from '../output/table';
+
+interface RegionView {
+  code: string;
+  name: string;
+  kind: 'country' | 'custom';
+  /** Where its local times are shown and its hour-of-week baseline is counted. */
+  zone: string;
+  /** Every IANA zone in use in it. */
+  zones: string[];
+}
+
+interface MetricBaselineView {
+  metric: string;
+  zone: string;
+  /** The expected level per hour of the week, index (isoWeekday - 1) * 24 + local hour; null where nothing is learned. */
+  values: (number | null)[];
+  /** The samples behind each hour of the week. */
+  sampleCounts: number[];
+  sampleCount: number;
+  lastSampleAt: string | null;
+  signalLostAt: string | null;
+}
+
+interface BaselineView {
+  region: string;
+  metrics: MetricBaselineView[];
+}
+
+// A country such as the US spans dozens of zones: the first few say what kind of region it is, --json lists them all.
+const ZONES_SHOWN = 3;
+const otherZones = (region: RegionView) => {
+  const others = region.zones.filter((zone) => zone !== region.zone);
+  return others.length > ZONES_SHOWN ? `${others.slice(0, ZONES_SHOWN).join(', ')} and ${others.length - ZONES_SHOWN} more` : others.join(', ') || '-';
+};
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+// Three significant digits in at most five characters (1.23K, 0.05), so a day's 24 hours fit a terminal row.
+const level = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
+
+/** One row per local weekday: the expected level of each local hour over the samples behind it. */
+function hourOfWeekTable(baseline: MetricBaselineView): string {
+  return table(
+    [`LOCAL (${baseline.zone})`, ...HOURS.map((hour) => String(hour).padStart(2, '0'))],
+    WEEKDAYS.map((day, weekday) => [
+      [day, '  samples'],
+      ...HOURS.map((hour) => {
+        const value = baseline.values[weekday * 24 + hour];
+        return [value === null ? '-' : level.format(value), String(baseline.sampleCounts[weekday * 24 + hour])];
+      }),
+    ]),
+  );
+}
+
+const planner = 'maintenance-planner';
+
+export const regionCommands: Command[] = [
+  {
+    name: 'regions list',
+    usage: 'holdfast regions [list]',
+    summary: "every region a window or hold may name (ISO countries, then custom regions) with the zone its local times are shown in and that zone's offset now",
+    async run(context) {
+      const body = expectOk<{ items: RegionView[] }>(await reach(() => context.api.planner.GET('/v1/regions'), planner));
+      if (context.json) return printJson(context.io, body);
+      const now = context.io.now();
+      context.io.out(
+        table(
+          ['REGION', 'NAME', 'KIND', 'ZONE', 'OFFSET NOW', 'OTHER ZONES'],
+          body.items.map((region) => [region.code, region.name, region.kind, region.zone, DateTime.fromMillis(now, { zone: region.zone }).toFormat('ZZ'), otherZones(region)]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'regions baseline',
+    usage: 'holdfast regions baseline REGION [--metric M]',
+    summary: "the impact-analyzer's learned hour-of-week traffic profile of a region: per local weekday, each hour's expected level and the samples behind it",
+    options: { metric: { type: 'string' } },
+    async run(context) {
+      const region = idArgument(context, 'region');
+      const metric = text(context.values, 'metric');
+      const body = expectOk<BaselineView>(await reach(() => context.api.analyzer.GET('/v1/regions/{region}/baseline', { params: { path: { region }, query: { metric } } }), 'impact-analyzer'));
+      if (context.json) return printJson(context.io, body);
+      const now = new Date(context.io.now()).toISOString();
+      for (const [index, baseline] of body.metrics.entries()) {
+        const local = (instant: string | null) => (instant ? `${utcTime(instant)}; ${localTime(instant, baseline.zone)}` : '-');
+        context.io.out(
+          `${index > 0 ? '\n' : ''}${fields([
+            ['region', `${body.region} (${baseline.zone})`],
+            ['metric', baseline.metric],
+            ['samples', String(baseline.sampleCount)],
+            ['last sample', local(baseline.lastSampleAt)],
+            ['signal', baseline.signalLostAt ? `lost since ${local(baseline.signalLostAt)}` : 'receiving'],
+            ['now', `${DateTime.fromISO(now, { zone: baseline.zone, locale: 'en' }).toFormat('ccc')} ${localTime(now, baseline.zone)}`],
+          ])}`,
+        );
+        context.io.out(hourOfWeekTable(baseline));
+      }
+    },
+  },
+];

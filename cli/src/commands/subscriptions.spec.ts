@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../cli-io';
+import { run } from '../main';
+import { closeStandIns, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
+
+const ID = '0190e0c8-0000-7000-8000-00000000000a';
+const DELIVERY = '0190e0c8-0000-7000-8000-00000000000d';
+const GONE = 'http://127.0.0.1:8443 answered 410 Gone at 2026-06-14T19:00:00.000Z (delivery 0190e0c8-0000-7000-8000-00000000000c): the receiver takes no more deliveries.';
+
+const subscription = {
+  id: ID,
+  channel: 'webhook',
+  target: 'https://hooks.example.org/holdfast',
+  ownerTeam: 'network-ops',
+  hasSecret: true,
+  description: null,
+  enabled: false,
+  disabledReason: GONE,
+  filters: { eventTypes: ['hold.placed'], regions: ['IR', 'NP'], teams: [], windowIds: [] },
+  createdBy: 'team:network-ops',
+  createdAt: '2026-06-01T08:00:00.000Z',
+  updatedAt: '2026-06-14T19:00:00.000Z',
+};
+
+const attempt = (statusCode: number | null, outcome: string, error: string | null) => ({ number: 1, startedAt: '2026-06-14T20:00:00.120Z', durationMs: 35, statusCode, error, outcome });
+const delivery = (attemptLog: unknown[]) => ({ id: DELIVERY, subscriptionId: ID, targetKey: 'https://hooks.example.org:443', status: attemptLog.length ? 'delivered' : 'pending', attemptLog });
+
+describe('holdfast subscriptions show, update and test', () => {
+  afterEach(closeStandIns);
+
+  const holdfast = async (args: string[], answer: (asked: Asked) => Answer, files: Record<string, string> = {}) => {
+    const notifier = await standInService(answer);
+    const { io, said } = specIo(files);
+    const code = await run([...args, '--notifier-url', notifier.url], io);
+    return { code, said, asked: notifier.asked };
+  };
+
+  it('shows one turned off by its receiver as such, with the reason the notifier wrote', async () => {
+    const { code, said, asked } = await holdfast(['subscriptions', 'show', ID], () => ({ body: subscription }));
+    expect(code).toBe(ExitCode.ok);
+    expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`GET /v1/subscriptions/${ID}`]);
+    expect(said.out).toMatch(/^state: +disabled \(receiver gone: 410\)$/m);
+    expect(said.out).toMatch(/^why: +http:\/\/127\.0\.0\.1:8443 answered 410 Gone at .+: the receiver takes no more deliveries\.$/m);
+    expect(said.out).toMatch(/^filters: +event types: hold\.placed\n +regions: IR, NP$/m);
+    expect(said.out).toMatch(/^created: +2026-06-01 08:00 UTC \(\+00:00\) by team:network-ops$/m);
+  });
+
+  it('changes it from flags over a file, turning it back on, and says its dead deliveries wait for a replay', async () => {
+    const files = { 'changes.yaml': 'description: old\ntarget: https://hooks.example.org/v2\n' };
+    const { code, said, asked } = await holdfast(
+      ['subscriptions', 'update', ID, '--file', 'changes.yaml', '--enabled', 'true', '--description', 'paged on holds'],
+      ({ body }) => ({ body: { ...subscription, ...(body as object), disabledReason: null } }),
+      files,
+    );
+    expect(code).toBe(ExitCode.ok);
+    expect(asked).toEqual([{ method: 'PATCH', url: `/v1/subscriptions/${ID}`, body: { description: 'paged on holds', target: 'https://hooks.example.org/v2', enabled: true } }]);
+    expect(said.out).toMatch(/^state: +enabled$/m);
+    expect(said.out).toContain(`dead deliveries are not sent again on their own: holdfast deliveries replay --subscription ${ID} sends them\n`);
+  });
+
+  it('names the flag beside a field the notifier refuses', async () => {
+    const refusal = { status: 400, title: 'Bad Request', code: 'invalid-body', detail: 'The request body is invalid.', errors: [{ path: 'target', message: 'is refused: 10.0.0.8 is a private address' }] };
+    const { code, said } = await holdfast(['subscriptions', 'update', ID, '--target', 'http://10.0.0.8/'], () => ({ status: 400, body: refusal }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe('holdfast: The request body is invalid. (invalid-body)\n  target (--target): is refused: 10.0.0.8 is a private address\n');
+  });
+
+  it('exits 2 when told nothing to change, or --enabled is not true or false', async () => {
+    for (const [args, message] of [
+      [[], 'give what to change: --enabled true|false, --target URL, --description TEXT or --file changes.yaml'],
+      [['--enabled', 'yes'], '--enabled must be one of true, false, not yes'],
+    ] as const) {
+      const { io, said } = specIo();
+      expect(await run(['subscriptions', 'update', ID, ...args], io)).toBe(ExitCode.usage);
+      expect(said.err).toContain(message);
+    }
+  });
+
+  it("test: waits for the worker's first try and prints what the receiver answered", async () => {
+    let polls = 0;
+    const { code, said, asked } = await holdfast(['subscriptions', 'test', ID], ({ method }) =>
+      method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY, status: 'pending' } } : { body: delivery(++polls < 3 ? [] : [attempt(204, 'delivered', null)]) },
+    );
+    expect(code).toBe(ExitCode.ok);
+    expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`POST /v1/subscriptions/${ID}/test`, ...Array(3).fill(`GET /v1/deliveries/${DELIVERY}`)]);
+    expect(said.out).toMatch(/^sent: +2026-06-14 20:00 UTC \(\+00:00\) to https:\/\/hooks\.example\.org:443$/m);
+    expect(said.out).toMatch(/^answer: +204 in 35 ms$/m);
+    expect(said.out).toMatch(/^outcome: +delivered$/m);
+  });
+
+  it('test: exits 1 when the receiver refuses it, saying why and how to send it again', async () => {
+    const refused = { ...delivery([attempt(400, 'dead', 'webhook receiver answered 400: unknown event type')]), status: 'dead' };
+    const { code, said } = await holdfast(['subscriptions', 'test', ID], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: refused }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.out).toMatch(/^answer: +400 in 35 ms$/m);
+    expect(said.out).toMatch(/^error: +webhook receiver answered 400: unknown event type$/m);
+    expect(said.out).toContain(`dead: not tried again (holdfast deliveries replay ${DELIVERY} sends it once the receiver is fixed)`);
+    const json = await holdfast(['subscriptions', 'test', ID, '--json'], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: refused }));
+    expect(json.code).toBe(ExitCode.error);
+    expect(JSON.parse(json.said.out)).toEqual(refused);
+  });
+
+  it('test: gives up at --timeout when the worker has not tried it, saying where to follow it', async () => {
+    const { code, said } = await holdfast(['subscriptions', 'test', ID, '--timeout', '1s'], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: delivery([]) }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe(`holdfast: test delivery ${DELIVERY} was not tried within 1s (it is pending); holdfast deliveries --subscription ${ID} shows it when it is\n`);
+  });
+});

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../cli-io';
+import { run } from '../main';
+import { closeStandIns, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
+
+const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+const HOLD = '0190e0c8-0000-7000-8000-0000000000b1';
+
+const occurrence = (number: number, status: string) => ({
+  number,
+  status,
+  startsAt: `2026-06-${10 + number}T21:00:00.000Z`,
+  endsAt: `2026-06-${10 + number}T22:00:00.000Z`,
+  heldBy: [],
+  localTimes: [{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: `2026-06-${11 + number}T00:30`, endsAtLocal: `2026-06-${11 + number}T01:30`, offset: '+03:30' }],
+});
+
+const held = {
+  type: 'https://holdfast.dev/problems/held',
+  title: 'Locked',
+  status: 423,
+  code: 'held',
+  detail: `Window ${WINDOW} is held by hold ${HOLD} (IR: election night). Wait and retry, or ask for an override with a reason.`,
+  holds: [{ id: HOLD, regions: ['IR'], reason: 'election night', source: 'manual', from: '2026-06-14T18:00:00.000Z', until: '2026-06-14T21:30:00.000Z' }],
+};
+
+describe('holdfast windows start and complete', () => {
+  afterEach(closeStandIns);
+
+  /** Runs the CLI against a planner listing `runs` and answering a start or complete with `answer` (the run, by default). */
+  const holdfast = async (args: string[], runs: ReturnType<typeof occurrence>[], answer?: (asked: Asked) => Answer) => {
+    const planner = await standInService((asked) => {
+      if (asked.method === 'GET' && asked.url.startsWith(`/v1/windows/${WINDOW}/occurrences`)) {
+        const status = new URL(asked.url, 'http://planner').searchParams.get('status');
+        return { body: { windowId: WINDOW, items: runs.filter((run) => !status || run.status === status), nextCursor: null } };
+      }
+      if (asked.url === '/v1/regions') return { status: 404, body: { status: 404, title: 'Not Found' } };
+      const number = Number(/occurrences\/(\d+)\//.exec(asked.url)?.[1]);
+      return answer?.(asked) ?? { body: { ...occurrence(number, asked.url.endsWith('/start') ? 'in-progress' : 'completed'), heldBy: undefined } };
+    });
+    const { io, said } = specIo();
+    const code = await run([...args, '--planner-url', planner.url], io);
+    return { code, said, calls: planner.asked.map(({ method, url }) => `${method} ${url}`) };
+  };
+
+  it('starts the first run not started yet, in start order, when no --occurrence is given', async () => {
+    const { code, said, calls } = await holdfast(['windows', 'start', WINDOW], [occurrence(1, 'completed'), occurrence(2, 'missed'), occurrence(3, 'held'), occurrence(4, 'scheduled')]);
+    expect(code).toBe(ExitCode.ok);
+    expect(calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?limit=2000`, `POST /v1/windows/${WINDOW}/occurrences/3/start`]);
+    expect(said.out).toMatch(new RegExp(`^run: +3 of window ${WINDOW}\\nstatus: +in-progress$`, 'm'));
+    expect(said.out).toMatch(/^local start per region: IR 2026-06-14 00:30 Asia\/Tehran \(\+03:30\)$/m);
+  });
+
+  it('starts or completes the run --occurrence names without listing them', async () => {
+    const started = await holdfast(['windows', 'start', WINDOW, '--occurrence', '5', '--json'], []);
+    expect(started.calls).toEqual([`POST /v1/windows/${WINDOW}/occurrences/5/start`]);
+    expect(JSON.parse(started.said.out)).toMatchObject({ number: 5, status: 'in-progress' });
+    const completed = await holdfast(['windows', 'complete', WINDOW, '--occurrence', '5'], []);
+    expect(completed.calls).toEqual([`POST /v1/windows/${WINDOW}/occurrences/5/complete`]);
+    expect(completed.said.out).toMatch(/^status: +completed$/m);
+  });
+
+  it('completes the run in progress', async () => {
+    const { code, calls } = await holdfast(['windows', 'complete', WINDOW], [occurrence(1, 'completed'), occurrence(2, 'in-progress'), occurrence(3, 'scheduled')]);
+    expect(code).toBe(ExitCode.ok);
+    expect(calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?status=in-progress&limit=2000`, `POST /v1/windows/${WINDOW}/occurrences/2/complete`]);
+  });
+
+  it('says when no run is in progress to complete (1), or which ones are when several are (2)', async () => {
+    const none = await holdfast(['windows', 'complete', WINDOW], [occurrence(1, 'scheduled')]);
+    expect(none.code).toBe(ExitCode.error);
+    expect(none.said.err).toBe(`holdfast: no run of window ${WINDOW} is in progress: holdfast windows start ${WINDOW} starts the next one\n`);
+    const two = await holdfast(['windows', 'complete', WINDOW], [occurrence(1, 'in-progress'), occurrence(2, 'in-progress')]);
+    expect(two.code).toBe(ExitCode.usage);
+    expect(two.said.err).toContain(`runs 1, 2 of window ${WINDOW} are in progress: name one with --occurrence N`);
+    const over = await holdfast(['windows', 'start', WINDOW], [occurrence(1, 'completed'), occurrence(2, 'cancelled')]);
+    expect(over.code).toBe(ExitCode.error);
+    expect(over.said.err).toContain(`window ${WINDOW} has no run left to start`);
+  });
+
+  it('exits 3 with the holds and when to retry when the planner answers 423, as the gate does', async () => {
+    const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '1'], [], () => ({ status: 423, body: held, headers: { 'retry-after': '5400' } }));
+    expect(code).toBe(ExitCode.held);
+    expect(said.out).toContain(`held: ${held.detail}\n`);
+    expect(said.out).toMatch(new RegExp(`^${HOLD} +manual +election night +2026-06-14 21:30 UTC \\(\\+00:00\\) +IR 2026-06-14 21:30 Asia/Tehran \\(\\+03:30\\) - 2026-06-15 01:00$`, 'm'));
+    expect(said.out).toContain(`retry after 1h 30m (2026-06-14T21:30:00.000Z), or wait for it with holdfast gate --window ${WINDOW} --wait\n`);
+  });
+
+  it("exits 1 with the problem's detail when the planner answers 409", async () => {
+    const refusal = { status: 409, title: 'Conflict', code: 'occurrence-not-startable', detail: `Occurrence 1 of window ${WINDOW} is completed; only a scheduled one can start.` };
+    const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '1'], [], () => ({ status: 409, body: refusal }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe(`holdfast: ${refusal.detail} (occurrence-not-startable)\n`);
+  });
+});

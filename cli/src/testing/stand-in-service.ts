@@ -1,0 +1,78 @@
+import { createServer } from 'node:http';
+import type { CliIo } from '../cli-io';
+
+export interface Asked {
+  method: string;
+  /** The path and query, as sent. */
+  url: string;
+  /** The JSON body, or undefined when none was sent. */
+  body: unknown;
+}
+
+export interface Answer {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface StandInService {
+  url: string;
+  asked: Asked[];
+  close(): Promise<void>;
+}
+
+const running = new Set<StandInService>();
+
+/** Stops every stand-in service still running: a spec file's afterEach. */
+export const closeStandIns = async (): Promise<void> => void (await Promise.all([...running].map((service) => service.close())));
+
+/**
+ * A Holdfast service on loopback for a spec: each request is recorded and answered by `answer`
+ * (200 with JSON by default, a problem document's content type from 400 on).
+ */
+export async function standInService(answer: (asked: Asked) => Answer): Promise<StandInService> {
+  const asked: Asked[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => (text += chunk));
+    request.on('end', () => {
+      const question = { method: request.method ?? 'GET', url: request.url ?? '/', body: text ? JSON.parse(text) : undefined };
+      asked.push(question);
+      const { status = 200, body, headers } = answer(question);
+      response.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers });
+      response.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const service: StandInService = {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    asked,
+    close: () => {
+      running.delete(service);
+      return new Promise<void>((closed) => server.close(() => closed()));
+    },
+  };
+  running.add(service);
+  return service;
+}
+
+/** What a command said, and a clock that moves only when it sleeps, so a wait's deadline comes in no time. */
+export function specIo(files: Record<string, string> = {}) {
+  const said = { out: '', err: '', sleptMs: [] as number[] };
+  let now = Date.parse('2026-06-14T20:00:00Z');
+  const io: CliIo = {
+    out: (text) => (said.out += text),
+    err: (text) => (said.err += text),
+    env: { HOLDFAST_KEY: 'spec-key' },
+    sleep: async (ms) => {
+      said.sleptMs.push(ms);
+      now += ms;
+    },
+    now: () => now,
+    readFile: (path) => {
+      if (!(path in files)) throw new Error(`ENOENT: no such file, open '${path}'`);
+      return files[path];
+    },
+  };
+  return { io, said };
+}
