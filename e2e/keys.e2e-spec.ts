@@ -70,6 +70,18 @@ describe('API keys across the three services: issued on the planner, checked loc
     expect(foreign.status).toBe(403);
     expect(await foreign.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage' });
     expect((await subscribe('edge')).status).not.toBe(403);
+
+    // What a team's receiver missed, the team replays itself (a 410's message tells it to); another team's, it may not.
+    const notifier = (path: string, token: string, body: object = {}) =>
+      fetch(`${services.notifier.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const storage = (await (await notifier('/v1/subscriptions', ADMIN_KEY, { channel: 'webhook', target: 'http://127.0.0.1:9/storage', ownerTeam: 'storage' })).json()) as { id: string };
+    const { deliveryId } = (await (await notifier(`/v1/subscriptions/${storage.id}/test`, ADMIN_KEY)).json()) as { deliveryId: string };
+    const other = await notifier(`/v1/deliveries/${deliveryId}/replay`, key);
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage' });
+    const own = await notifier('/v1/deliveries/replay', key, { status: 'delivered' });
+    expect(own.status).toBe(202);
+    expect(await own.json()).toEqual({ replayed: 0 });
   });
 
   it('answers a webhook sender and a new subscription without repeating their secrets', async () => {

@@ -1,5 +1,7 @@
 import { createEvent, EventExamples } from '@holdfast/contracts';
+import { generateApiKey } from '@holdfast/service-kit';
 import { everyPage, expectEventually, ManualClock } from '@holdfast/testing';
+import pg from 'pg';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
@@ -24,7 +26,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'edgeRefusing', 'storageRefusing'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -156,6 +158,35 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
     expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
     await expectEventually(() => expect(suite.receivers.goneFirst.requests.slice(1).map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.released']));
+  });
+
+  it("lets a team key replay its own team's dead deliveries, and no other team's", async () => {
+    suite.receivers.edgeRefusing.reply = () => ({ status: 400 });
+    suite.receivers.storageRefusing.reply = () => ({ status: 400 });
+    const edge = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.edgeRefusing.url, filters: { regions: ['LK'] }, ownerTeam: 'edge' });
+    const storage = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.storageRefusing.url, filters: { regions: ['LK'] }, ownerTeam: 'storage' });
+    await suite.publisher.publish(holdPlaced(['LK']));
+    for (const { id } of [edge, storage]) await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1));
+
+    // An edge key with the scope a team has for its subscriptions, as the planner would have issued it.
+    const key = generateApiKey();
+    const admin = new pg.Client({ connectionString: suite.database.url });
+    await admin.connect();
+    try {
+      await admin.query("INSERT INTO notifier.api_key_copy (key_id, prefix, hash, team, scopes, created_at) VALUES ($1, $2, $3, 'edge', '{read,subscriptions:write}', now())", [key.keyId, key.prefix, key.hash]);
+    } finally {
+      await admin.end();
+    }
+    const asEdge = (path: string, body: object = {}) =>
+      fetch(`${suite.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` }, body: JSON.stringify(body) });
+    const [storageDelivery] = await suite.notifier.deliveries(`subscriptionId=${storage.id}`);
+    expect(await (await asEdge(`/v1/deliveries/${storageDelivery.id}/replay`)).json()).toMatchObject({ status: 403, code: 'other-team', ownerTeam: 'storage' });
+    const everyDead = await asEdge('/v1/deliveries/replay');
+    expect(everyDead.status).toBe(202);
+    expect(await everyDead.json()).toEqual({ replayed: 1 });
+    await expectEventually(() => expect(suite.receivers.edgeRefusing.requests).toHaveLength(2));
+    expect(await suite.notifier.deliveries(`subscriptionId=${storage.id}&status=dead`)).toHaveLength(1);
+    expect(suite.receivers.storageRefusing.requests).toHaveLength(1);
   });
 
   it('cancels, not kills, what was not yet sent when its subscription is deleted', async () => {

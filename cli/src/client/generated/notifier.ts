@@ -115,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription */
+        /** Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription; a team key replays only its own team's */
         post: operations["DeliveriesController_replayMany"];
         delete?: never;
         options?: never;
@@ -149,7 +149,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id */
+        /** Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id; a team key, only its own team's */
         post: operations["DeliveriesController_replay"];
         delete?: never;
         options?: never;

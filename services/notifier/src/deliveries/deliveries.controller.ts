@@ -1,4 +1,4 @@
-import { CursorSchema, PageLimitSchema, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -37,17 +37,20 @@ export class DeliveriesController {
     return this.deliveries.get(id);
   }
 
+  // A team whose receiver was down or answered 410 replays what it missed, as the notifier tells it to; only its own subscriptions' deliveries.
   @Post('replay')
+  @RequireScope('subscriptions:write')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription' })
-  replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest) {
-    return this.deliveries.replayMany(body);
+  @ApiOperation({ summary: "Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription; a team key replays only its own team's" })
+  replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
+    return this.deliveries.replayMany(body, teamActedFor(principal));
   }
 
   @Post(':id/replay')
+  @RequireScope('subscriptions:write')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id' })
-  replay(@Param('id', UuidParamPipe) id: string) {
-    return this.deliveries.replay(id);
+  @ApiOperation({ summary: "Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id; a team key, only its own team's" })
+  replay(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    return this.deliveries.replay(id, principal);
   }
 }

@@ -1,6 +1,6 @@
 import type { AnyHoldfastEvent } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
-import { Clock, decodeCursor, pageOf } from '@holdfast/service-kit';
+import { assertActsFor, Clock, decodeCursor, pageOf, type Principal } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
@@ -142,25 +142,28 @@ export class DeliveriesService {
   }
 
   /** Sends one dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id. */
-  async replay(id: string): Promise<DeliveryView> {
+  async replay(id: string, principal: Principal): Promise<DeliveryView> {
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOneBy({ id });
     if (!delivery) throw new DeliveryNotFound(id);
+    const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneBy({ id: delivery.subscriptionId });
+    if (subscription) assertActsFor(principal, subscription.ownerTeam, `Delivery ${id}`);
     if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
     await this.requeue({ ids: [id], status: delivery.status });
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })]))[0];
   }
 
-  /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription. */
-  async replayMany(request: ReplayRequest): Promise<{ replayed: number }> {
-    return { replayed: await this.requeue(request) };
+  /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of `ownerTeam`'s subscriptions only when one is named. */
+  async replayMany(request: ReplayRequest, ownerTeam?: string): Promise<{ replayed: number }> {
+    return { replayed: await this.requeue(request, ownerTeam) };
   }
 
-  private async requeue({ ids, subscriptionId, status }: ReplayRequest): Promise<number> {
+  private async requeue({ ids, subscriptionId, status }: ReplayRequest, ownerTeam?: string): Promise<number> {
     return this.dataSource.transaction(async (transaction) => {
       const conditions = ['d.status = $1', "s.deleted_at IS NULL"];
       const parameters: unknown[] = [status, this.clock.now()];
       if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
       if (subscriptionId) conditions.push(`d.subscription_id = $${parameters.push(subscriptionId)}`);
+      if (ownerTeam) conditions.push(`s.owner_team = $${parameters.push(ownerTeam)}`);
       const [, count] = (await transaction.query(
         `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL
          FROM subscription s WHERE s.id = d.subscription_id AND ${conditions.join(' AND ')}`,

@@ -75,6 +75,7 @@ export interface NotifierWithReceivers {
   publisher: EventPublisher;
   receivers: Record<string, HttpReceiver>;
   database: TestDatabase;
+  baseUrl: string;
   close(): Promise<void>;
 }
 
@@ -118,6 +119,7 @@ export async function startNotifierWithReceivers(names: readonly string[], clock
     publisher,
     receivers,
     database: service.database,
+    baseUrl: service.baseUrl,
     close: async () => {
       await publisher.disconnect();
       await service.close();
