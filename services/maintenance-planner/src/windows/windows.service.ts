@@ -177,15 +177,15 @@ export class WindowsService {
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
     for (const hold of holds) {
-      const until = hold.until_at ?? hold.covered_until ?? now;
-      // The override row is written first: a later fan-out of the same hold leaves it as it is. An
+      // Every run from the hold's start on, not only those it reaches now: the override row is
+      // written first and a later fan-out of the same hold (an extension) leaves it as it is. An
       // overridden link does not hold, so the occurrence reads scheduled unless another hold holds it.
       await tx.query(
         `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
-         SELECT $1, window_id, number, 'held', status = 'in-progress', $5, $6, $7 FROM occurrence
-          WHERE window_id = $2 AND ($8::int IS NULL OR number = $8) AND starts_at < GREATEST($4, ends_at) AND ends_at > $3 AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
+         SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6 FROM occurrence
+          WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > $3 AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
          ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason`,
-        [hold.id, row.id, hold.from_at, until, now, actor, reason, occurrence ?? null],
+        [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null],
       );
       await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
       await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
