@@ -65,8 +65,13 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate('regions=SE')).retryAfter).toBe('7200');
 
     const second = await insertHold(['SE', 'NO'], null);
-    expect((await gate('regions=NO')).body).toMatchObject({ holdCount: 1, holds: [{ id: second, until: null }] });
-    expect((await gate('regions=SE')).body.holds.map((hold: { id: string }) => hold.id)).toEqual([first, second]);
+    const openEnded = await gate('regions=NO');
+    expect(openEnded.body).toMatchObject({ holdCount: 1, holds: [{ id: second, until: null }] });
+    expect(openEnded.retryAfter).toBe('300');
+    const both = await gate('regions=SE');
+    expect(both.body.holds.map((hold: { id: string }) => hold.id)).toEqual([first, second]);
+    // Nothing can start before the bounded hold ends, however soon the open-ended one goes.
+    expect(both.retryAfter).toBe('7200');
 
     await replica.query(`UPDATE hold SET released_at = $2 WHERE id = $1`, [first, '2026-08-01T12:00:00Z']);
     expect((await gate('regions=SE')).body).toMatchObject({ holdCount: 1, holds: [{ id: second }] });

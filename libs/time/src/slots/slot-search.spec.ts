@@ -118,6 +118,9 @@ describe('findSlots', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(HOUR);
     const spaced = findSlots({ ...june2009, count: 2, minSeparationMinutes: 12 * 60 });
     expect(Math.abs(spaced.slots[1].start.getTime() - spaced.slots[0].start.getTime())).toBeGreaterThanOrEqual(12 * HOUR);
+    // No separation asked: still distinct slots (each pick closes itself), neighbours allowed.
+    const touching = findSlots({ ...june2009, count: 3, minSeparationMinutes: 0 });
+    expect(new Set(touching.slots.map((slot) => slot.start.getTime())).size).toBe(3);
     expect(result.slots.map((slot) => slot.expectedAffectedTraffic)).toEqual([...result.slots.map((slot) => slot.expectedAffectedTraffic)].sort((a, b) => a - b));
   });
 

@@ -123,7 +123,9 @@ function pickBest(costs: Float64Array, eligible: Uint8Array, grid: CandidateGrid
     }
     if (best < 0) break;
     picks.push(best);
-    open.fill(0, Math.max(0, best - reach + 1), Math.min(grid.count, best + reach));
+    // A pick closes at least itself: with no separation asked, the same slot came back every time.
+    const span = Math.max(reach, 1);
+    open.fill(0, Math.max(0, best - span + 1), Math.min(grid.count, best + span));
   }
   return picks;
 }

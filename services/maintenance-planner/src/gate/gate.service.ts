@@ -101,8 +101,9 @@ export class GateService {
     }
     this.answers.inc({ outcome: 'held' });
     const { count, listed } = holding;
+    // Nothing can start before the latest bounded hold ends, however soon an open-ended one is released.
     const retryAfterSeconds =
-      holding.openEnded || holding.latestUntilUs === null
+      holding.latestUntilUs === null
         ? this.config.settings.gateRetryAfterSeconds
         : Math.max(1, Math.ceil((Math.floor(holding.latestUntilUs / 1000) - at.getTime()) / 1000));
     const asked = query.regions ?? [];

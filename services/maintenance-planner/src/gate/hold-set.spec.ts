@@ -38,14 +38,14 @@ describe('the holds the gate keeps', () => {
   });
 
   it('counts every hold in force and lists only the first ones asked for', () => {
-    expect(set.holding(null, us('2026-06-15T01:00:00.000Z'), null, 2)).toMatchObject({ count: 4, listed: [{ id: 'a' }, { id: 'b' }], openEnded: true, latestUntilUs: us('2026-06-16T00:00:00.000Z') });
+    expect(set.holding(null, us('2026-06-15T01:00:00.000Z'), null, 2)).toMatchObject({ count: 4, listed: [{ id: 'a' }, { id: 'b' }], latestUntilUs: us('2026-06-16T00:00:00.000Z') });
   });
 
-  it('leaves out the holds the window was let through, and says whether one is open-ended and when the last ends', () => {
+  it('leaves out the holds the window was let through, and says when the last one with an end ends', () => {
     const at = us('2026-06-15T01:00:00.000Z');
-    expect(set.holding(['IR', 'NP'], at, ['d'], ALL)).toEqual({ count: 2, listed: [expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' })], openEnded: false, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
-    expect(set.holding(['NP'], at, null, ALL)).toMatchObject({ openEnded: true, latestUntilUs: us('2026-06-15T05:00:00.000Z') });
-    expect(set.holding(['NP'], at, ['b'], ALL)).toMatchObject({ openEnded: true, latestUntilUs: null });
+    expect(set.holding(['IR', 'NP'], at, ['d'], ALL)).toEqual({ count: 2, listed: [expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' })], latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(set.holding(['NP'], at, null, ALL)).toMatchObject({ latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(set.holding(['NP'], at, ['b'], ALL)).toMatchObject({ latestUntilUs: null });
   });
 
   it('finds what a scan of every hold finds, for any regions asked', () => {

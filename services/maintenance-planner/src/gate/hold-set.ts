@@ -40,8 +40,7 @@ export interface Holding {
   count: number;
   /** The first of them in the order a 423 lists them, as many as were asked for. */
   listed: GateHold[];
-  openEnded: boolean;
-  /** The latest end among them, in epoch microseconds; null when there is none. */
+  /** The latest end among those that have one, in epoch microseconds; null when every one is open-ended. */
   latestUntilUs: number | null;
 }
 
@@ -77,16 +76,14 @@ export class HoldSet {
     const candidates = regions === null ? this.ranked : regions.length === 1 ? (this.byRegion.get(regions[0]) ?? []) : this.onRegions(regions);
     const listed: GateHold[] = [];
     let count = 0;
-    let openEnded = false;
     let latestUntilUs: number | null = null;
     for (const { active } of candidates) {
       const { fromUs, untilUs } = active;
       if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active));
-      if (untilUs === null) openEnded = true;
-      else if (latestUntilUs === null || untilUs > latestUntilUs) latestUntilUs = untilUs;
+      if (untilUs !== null && (latestUntilUs === null || untilUs > latestUntilUs)) latestUntilUs = untilUs;
     }
-    return { count, listed, openEnded, latestUntilUs };
+    return { count, listed, latestUntilUs };
   }
 
   /** The regions' lists merged in listing order; a hold on several of them is met in each list and kept once. */
