@@ -371,6 +371,36 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await occurrences(window.windowId))[0].status).toBe('scheduled');
   });
 
+  it("keeps a surge's hold past its expected end until the surge clears and the cool-down passes", async () => {
+    clock.set('2026-06-25T10:00:00Z');
+    const duringEstimate = await plan({ footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-25T11:00:00Z', endsAt: '2026-06-25T11:30:00Z' });
+    const afterEstimate = await plan({ footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-25T13:00:00Z', endsAt: '2026-06-25T13:30:00Z' });
+    const surgeId = uuidv7();
+    await publisher.publish(surge('surge.started', 'KH', surgeId, { startedAt: '2026-06-25T09:55:00Z', detectedAt: '2026-06-25T10:00:00Z', expectedEndAt: '2026-06-25T12:00:00Z' }));
+    await expectEventually(async () => expect((await occurrences(duringEstimate.windowId))[0].status).toBe('held'));
+    expect((await occurrences(afterEstimate.windowId))[0].status).toBe('scheduled');
+
+    // The estimate passes and no surge.cleared has come: the surge goes on, and so does its hold.
+    clock.set('2026-06-25T12:01:00Z');
+    await sweep.sweep();
+    const [outlasting] = await holdFor(surgeId);
+    expect(outlasting).toMatchObject({ active: true, until: null });
+    expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(423);
+    expect((await occurrences(afterEstimate.windowId))[0].status).toBe('held');
+    const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: { why?: string } }[];
+    expect(trail.find((entry) => entry.action === 'extended')?.details.why).toBe('the surge outlasted its expected end');
+
+    await publisher.publish(cleared('KH', surgeId, '2026-06-25T12:01:00Z'));
+    await expectEventually(async () => expect((await holdFor(surgeId))[0].releaseDueAt).toBe('2026-06-25T12:31:00.000Z'));
+    clock.set('2026-06-25T12:30:00Z');
+    await sweep.sweep();
+    expect((await holdFor(surgeId))[0].active).toBe(true);
+    clock.set('2026-06-25T12:32:00Z');
+    await sweep.sweep();
+    expect((await holdFor(surgeId))[0].active).toBe(false);
+    expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(200);
+  });
+
   it('holds an occurrence under two holds until the last one ends, and two regions surging at once', async () => {
     clock.set('2026-07-10T00:00:00Z');
     const window = await plan({ footprint: { global: false, regions: ['IR', 'NP'] }, startsAt: '2026-07-12T10:00:00Z', endsAt: '2026-07-12T11:00:00Z' });

@@ -362,8 +362,10 @@ export class HoldsService {
     const now = this.clock.now();
     let released = 0;
     let extended = 0;
+    // A surge's hold is released once the surge clears and the cool-down passes (DESIGN.md), never
+    // at its expected end, which is an estimate; a manual hold ends at its until.
     const due = (await this.dataSource.query(
-      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND (release_due_at <= $1 OR until_at <= $1) ORDER BY placed_at`,
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND (release_due_at <= $1 OR (source = 'manual' AND until_at <= $1)) ORDER BY placed_at`,
       [now],
     )) as HoldRow[];
     for (const hold of due) {
@@ -373,6 +375,16 @@ export class HoldsService {
       });
       released++;
     }
+    // The estimate passed and the surge goes on: its hold becomes open-ended, so the horizon step
+    // below holds the runs after that end, and the gate and new windows meet it as in force.
+    await this.dataSource.transaction(async (tx) => {
+      const outlasted = rowsOf<HoldRow>(
+        await tx.query(`UPDATE hold SET until_at = NULL WHERE released_at IS NULL AND source <> 'manual' AND cleared_at IS NULL AND until_at <= $1 RETURNING ${HOLD_COLUMNS}`, [now]),
+      );
+      for (const hold of outlasted) {
+        await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: 'planner', details: { until: null, why: 'the surge outlasted its expected end' } });
+      }
+    });
     const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
     const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
     for (const hold of open) {
