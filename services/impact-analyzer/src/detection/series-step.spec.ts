@@ -161,6 +161,27 @@ describe('expectedEnd', () => {
     expect(decisions.filter((d) => Date.parse(d.at) > Date.parse(told.at))).toEqual([]);
   });
 
+  it('does not retract an end it told when the surge grows past any estimate', () => {
+    // Three weeks of a day (1000) and night (100) cycle, then a night surge that keeps growing.
+    let state = initialSeriesState('IR', 'requests');
+    let at = Date.parse('2026-06-01T00:00:00Z');
+    const level = (ms: number) => (new Date(ms).getUTCHours() >= 8 && new Date(ms).getUTCHours() < 20 ? 1000 : 100);
+    const step = (value: number) => {
+      at += 5 * 60_000;
+      const result = stepSeries(state, { region: 'IR', metric: 'requests', at: new Date(at), value }, { config: detectionConfig(), zone: 'UTC' });
+      state = result.state;
+      return result.decision;
+    };
+    for (let i = 0; i < 288 * 21; i++) step(Math.round(level(at + 5 * 60_000) * (1 + 0.05 * Math.sin(i * 12.9898))));
+    while (new Date(at).getUTCHours() !== 2) step(level(at + 5 * 60_000));
+    const decisions = [500, 520, 510, 5000, 20000, 60000].map(step).filter((decision) => decision !== null);
+    const started = decisions.find((decision) => decision.type === 'surge.started')!;
+    expect(started.expectedEnd).not.toBeNull();
+    const updates = decisions.filter((decision) => decision.type === 'surge.updated');
+    expect(updates.length).toBeGreaterThan(0);
+    for (const update of updates) expect(update.expectedEnd).toBe(started.expectedEnd);
+  });
+
   it('is the time of the clearing decision once cleared, and never before the decision it comes with', () => {
     for (const decision of run(withSurge).decisions) {
       if (decision.type === 'surge.cleared') expect(decision.expectedEnd).toBe(decision.at);

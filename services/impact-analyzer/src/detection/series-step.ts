@@ -333,8 +333,10 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
     active.severity = escalated ? severity : active.severity;
     active.publishedScore = score;
   }
-  active.publishedEndMs = end;
-  return decisionOf('surge.updated', state, active, reading, score, atMs, end);
+  // Grown to a level the profile never reaches, it has no estimate now: the last one told stands.
+  const told = end ?? active.publishedEndMs ?? null;
+  active.publishedEndMs = told;
+  return decisionOf('surge.updated', state, active, reading, score, atMs, told);
 }
 
 const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
