@@ -73,7 +73,14 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
   const eventsOf = (recorder: TopicRecorder, type: string) => recorder.messages.filter((message) => message.headers.ce_type === type).map((message) => ({ key: message.key, data: JSON.parse(message.value) }));
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', HOLD_COOLDOWN_MINUTES: '30' } });
+    service = await startServiceUnderTest(plannerService, {
+      clock,
+      environment: {
+        PLANNER_SWEEP_INTERVAL_SECONDS: '0',
+        HOLD_COOLDOWN_MINUTES: '30',
+        HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'atlantic', name: 'Atlantic desks', zones: ['Europe/London', 'America/New_York'] }]),
+      },
+    });
     const { kafka } = service.config;
     const client = createKafka(kafka, silentLogger);
     publisher = new EventPublisher(client, kafka);
@@ -489,6 +496,28 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await sweep.sweep()).missed).toBeGreaterThan(0);
     const past = (await occurrences(recurring.windowId)).filter((occurrence) => Date.parse(occurrence.endsAt) < clock.nowMs());
     expect(new Set(past.map((occurrence) => occurrence.status))).toEqual(new Set(['missed', 'needs-reschedule']));
+  });
+
+  it("keeps suggested slots within the allowed hours in every zone a custom region is configured with", async () => {
+    clock.set('2026-06-20T00:00:00Z');
+    const window = await plan({
+      footprint: { global: false, regions: ['atlantic'] },
+      startsAt: '2026-06-22T12:00:00Z',
+      endsAt: '2026-06-22T13:00:00Z',
+      plannedZone: 'Europe/London',
+      // 00:00-08:00 in London and in New York at once: 04:00-07:00 UTC in June.
+      flexibility: { earliestStartAt: '2026-06-21T00:00:00Z', deadlineAt: '2026-06-24T00:00:00Z', allowedLocalHours: { ranges: [{ from: '00:00', to: '08:00' }] } },
+    });
+    const { slots } = (await api('GET', `/v1/windows/${window.windowId}/suggestions`)).body as { slots: { localTimes: { region: string; zone: string; startsAtLocal: string; endsAtLocal: string }[] }[] };
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) {
+      const local = slot.localTimes.filter((time) => time.region === 'atlantic');
+      expect(local.map((time) => time.zone).sort()).toEqual(['America/New_York', 'Europe/London']);
+      for (const time of local) {
+        expect(time.startsAtLocal.slice(11, 16) >= '00:00' && time.endsAtLocal.slice(11, 16) <= '08:00', `${time.zone} ${time.startsAtLocal}-${time.endsAtLocal}`).toBe(true);
+        expect(time.startsAtLocal.slice(0, 10)).toBe(time.endsAtLocal.slice(0, 10));
+      }
+    }
   });
 
   it('suggests Tehran night for a window hurting IR from its own copy of the baseline, and says when a region falls back to local night', async () => {

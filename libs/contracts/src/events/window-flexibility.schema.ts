@@ -19,8 +19,9 @@ export const LocalHoursRangeSchema = z
 export type LocalHoursRange = z.infer<typeof LocalHoursRangeSchema>;
 
 /**
- * Where allowed hours are read: in every zone of every footprint region (people everywhere are
- * asleep), or only in the zone the window was planned in (the owner's working hours).
+ * Where allowed hours are read: in every footprint region (people everywhere are asleep), in a
+ * country's principal zone (where most of its people live) and in every zone a custom region is
+ * configured with; or only in the zone the window was planned in (the owner's working hours).
  */
 export const LocalHoursScopeSchema = z.enum(['every-region', 'window-zone']);
 export type LocalHoursScope = z.infer<typeof LocalHoursScopeSchema>;

@@ -40,7 +40,9 @@ export class SlotProposer {
     const rest = scored.filter((region) => shares[region] === undefined);
     const footprint = scored.map((code) => {
       const region = this.catalog.find(code);
-      return { region: code, zones: [region?.zone ?? window.planned_zone], share: shares[code] ?? (rest.length ? Math.max(0, 1 - given) / rest.length : 0) };
+      // A custom region's zones are the ones its operator listed; a country's full list (29 for the US) would leave no night anywhere, so its principal zone.
+      const zones = !region ? [window.planned_zone] : region.kind === 'custom' ? [...region.zones] : [region.zone];
+      return { region: code, zones, share: shares[code] ?? (rest.length ? Math.max(0, 1 - given) / rest.length : 0) };
     });
     const holds = (await db.query(
       `SELECT unnest(regions) AS region, from_at, COALESCE(until_at, covered_until, $1::timestamptz + interval '7 days') AS until_at
