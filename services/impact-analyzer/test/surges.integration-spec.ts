@@ -32,7 +32,12 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
         // JP warms up under an absolute ceiling; every other region makes no decision while warming up.
         ANALYZER_DETECTION: JSON.stringify({
           defaults: { coolDownSamples: 2 },
-          regions: { JP: { warmupCeiling: 1_000 }, BR: { warmupSamples: 40, minimumVolume: 10_000 }, AR: { warmupSamples: 40 } },
+          regions: {
+            JP: { warmupCeiling: 1_000 },
+            BR: { warmupSamples: 40, minimumVolume: 10_000 },
+            AR: { warmupSamples: 40 },
+            CL: { warmupSamples: 40, minimumVolume: 1_000, directions: ['down'] },
+          },
         }),
         SAMPLE_BATCH_MAX: '7',
       },
@@ -85,6 +90,14 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'AR').map((e) => e.type)).toEqual(['surge.started']));
     expect(await surgesIn('br')).toEqual([]);
     expect((await surgesIn('ar')).map((surge) => surge.region)).toEqual(['AR']);
+  });
+
+  it('starts a surge for a busy region whose traffic collapses below its minimum volume', async () => {
+    const busy = Array.from({ length: 45 }, (_, i) => ({ region: 'CL', at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 10_000 + ((i * 7) % 11) * 10 }));
+    for (let start = 0; start < 45; start += 5) await postSamples(service, busy.slice(start, start + 5));
+    await postSamples(service, [{ region: 'CL', at: '2026-06-14T03:45:00Z', value: 0 }]);
+    await expectEventually(async () => expect(await sampleCount('CL')).toBe(46));
+    await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'CL').map((e) => e.type)).toEqual(['surge.started']));
   });
 
   it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {

@@ -13,7 +13,7 @@ export const RegionPolicySchema = z.strictObject({
   /** Consecutive calm samples before a surge clears. */
   coolDownSamples: z.int().min(1).max(10_000),
   directions: z.array(z.enum(['up', 'down'])).min(1),
-  /** A surge is only published while the observed value is at least this (quiet regions do not fire on a handful). */
+  /** A surge starts only where the observed value or the usual level is at least this (quiet regions do not fire on a handful; a busy one that falls silent does). */
   minimumVolume: z.number().nonnegative(),
   /** Samples a new series learns from before the seasonal detector may decide. */
   warmupSamples: z.int().min(1).max(100_000),

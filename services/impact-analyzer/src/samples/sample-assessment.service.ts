@@ -305,7 +305,9 @@ export class SampleAssessmentService {
     const { region, metric } = decision;
     const active = surges.get(region, decision.surgeId);
     const evidence = evidenceOf(decision);
-    const loudEnough = decision.evidence.observed >= policy.minimumVolume;
+    // The region's volume is what it carries now or usually, whichever is more: a quiet region does
+    // not fire on a handful, and a busy one whose traffic collapses to nothing does.
+    const loudEnough = Math.max(decision.evidence.observed, decision.evidence.baseline) >= policy.minimumVolume;
     this.decisionLatency.observe({ type: decision.type }, Math.max(0, this.clock.nowMs() - Date.parse(decision.at)) / 1000);
     if (decision.type === 'surge.cleared') {
       if (!active) return;
