@@ -211,6 +211,23 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(await listed('2026-09-24T00:00:00Z', '2026-10-05T10:00:01Z')).toEqual([fortnightly.windowId]);
   });
 
+  it("replans a recurring window's runs to come when its time changes, and leaves the runs that have run or are running as they were", async () => {
+    clock.set('2026-10-10T10:30:00Z');
+    const daily = await plan({ ownerTeam: 'replan', startsAt: '2026-10-09T10:00:00Z', endsAt: '2026-10-09T11:00:00Z', plannedZone: 'UTC', recurrence: 'FREQ=DAILY;COUNT=5' });
+    await sweep.sweep();
+    expect((await api('POST', `/v1/windows/${daily.windowId}/occurrences/2/start`)).status).toBe(200);
+    const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { endsAt: '2026-10-09T11:30:00Z' }, { 'if-match': '"1"' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const runs = (await occurrences(daily.windowId)).map((run: Record<string, any>) => [run.number, run.startsAt.slice(0, 16), run.endsAt.slice(11, 16), run.status]);
+    expect(runs).toEqual([
+      [1, '2026-10-09T10:00', '11:00', 'missed'],
+      [2, '2026-10-10T10:00', '11:00', 'in-progress'],
+      [3, '2026-10-11T10:00', '11:30', 'scheduled'],
+      [4, '2026-10-12T10:00', '11:30', 'scheduled'],
+      [5, '2026-10-13T10:00', '11:30', 'scheduled'],
+    ]);
+  });
+
   it("pages a window's runs in order, to the last", async () => {
     clock.set('2026-09-20T00:00:00Z');
     const daily = await plan({ ownerTeam: 'paging-runs', startsAt: '2026-09-21T10:00:00Z', endsAt: '2026-09-21T11:00:00Z', recurrence: 'FREQ=DAILY;COUNT=5' });

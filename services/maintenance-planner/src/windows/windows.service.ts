@@ -293,10 +293,18 @@ export class WindowsService {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL`, [id, this.clock.now()]);
         if (timeChanged) {
-          await tx.query(`DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'missed'))`, [id]);
-          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'missed')`, [id]);
-          const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [id])) as { last: number }[];
-          await insertOccurrences(tx, id, occurrences, last + 1);
+          await tx.query(`DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule'))`, [id]);
+          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
+          const [{ last, last_start }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last, max(starts_at) AS last_start FROM occurrence WHERE window_id = $1', [id])) as {
+            last: number;
+            last_start: Date | null;
+          }[];
+          // The runs kept (completed, in progress, missed) are history: the new plan takes over after the
+          // last of them and never plans again a run that has ended. Expanded from the window's first
+          // start, it re-created every past run as scheduled, beside the ones that had run.
+          const now = this.clock.now();
+          const ahead = occurrences.filter((occurrence) => occurrence.end > now && (last_start === null || occurrence.start > last_start));
+          await insertOccurrences(tx, id, ahead, last + 1);
         }
         const updated = await this.row(tx, id);
         const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor);
