@@ -116,15 +116,36 @@ export async function waitForKafka(brokers, { timeoutMs = 90_000, log = defaultL
   }
 }
 
-/** Looking up a group coordinator creates __consumer_offsets; kafkajs retries while it loads. */
-async function warmGroupCoordinator(brokers, scram) {
-  const admin = new Kafka({ clientId: 'holdfast-local-kafka', brokers, logLevel: logLevel.NOTHING, ...saslOf(scram) }).admin();
-  try {
-    await admin.connect();
-    await admin.describeGroups(['holdfast-local-kafka-warm-up']);
-  } finally {
-    await admin.disconnect();
+/**
+ * Looking up a group coordinator creates __consumer_offsets; kafkajs retries while it loads. A broker
+ * slow to start (24 s on a loaded machine) can still answer "not the correct coordinator" once
+ * kafkajs's retries are spent, which failed `kafka:start` although the broker was up: asked again,
+ * with the coordinator looked up afresh, for up to 60 s.
+ */
+async function warmGroupCoordinator(brokers, scram, { timeoutMs = 60_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const admin = new Kafka({ clientId: 'holdfast-local-kafka', brokers, logLevel: logLevel.NOTHING, ...saslOf(scram) }).admin();
+    try {
+      await admin.connect();
+      await admin.describeGroups(['holdfast-local-kafka-warm-up']);
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline || !isCoordinatorNotReady(error)) throw error;
+    } finally {
+      await admin.disconnect();
+    }
+    await sleep(500);
   }
+}
+
+const COORDINATOR_NOT_READY = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS']);
+
+function isCoordinatorNotReady(error) {
+  for (let cause = error; cause; cause = cause.cause ?? cause.originalError) {
+    if (COORDINATOR_NOT_READY.has(cause.type)) return true;
+  }
+  return false;
 }
 
 function display(file) {
