@@ -56,6 +56,30 @@ describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', 
     expect((await clientAllowing(redirector, receiver).send({ ...post, url: `http://127.0.0.1:${portOf(redirector)}/` })).status).toBe(200);
   });
 
+  it("leaves a receiver's credentials behind when a redirect leads to another origin", async () => {
+    const seen: (string | undefined)[] = [];
+    const target = await listen((request, response) => {
+      seen.push(request.headers.authorization);
+      response.end('ok');
+    });
+    const sameOrigin = await listen((request, response) => {
+      if (request.url === '/moved') {
+        seen.push(request.headers.authorization);
+        response.end('ok');
+      } else response.writeHead(307, { location: request.url === '/elsewhere' ? `http://127.0.0.1:${portOf(target)}/hook` : '/moved' }).end();
+    });
+    try {
+      const client = clientAllowing(sameOrigin, target);
+      const credentials = { ...post, headers: { ...post.headers, authorization: 'Bearer grafana-token' } };
+      expect((await client.send({ ...credentials, url: `http://127.0.0.1:${portOf(sameOrigin)}/here` })).status).toBe(200);
+      expect((await client.send({ ...credentials, url: `http://127.0.0.1:${portOf(sameOrigin)}/elsewhere` })).status).toBe(200);
+      expect(seen).toEqual(['Bearer grafana-token', undefined]);
+    } finally {
+      target.close();
+      sameOrigin.close();
+    }
+  });
+
   it('refuses a name that resolves to a private address, directly and after a redirect', async () => {
     const client = clientAllowing(redirector);
     await expect(client.send({ ...post, url: 'http://localtest/hook' })).rejects.toMatchObject({ kind: 'refused-address', message: expect.stringMatching(/10\.0\.0\.7 is a private/) });

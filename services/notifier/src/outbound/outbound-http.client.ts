@@ -63,7 +63,10 @@ export class OutboundHttpClient {
       if (hop >= MAX_REDIRECTS) throw new OutboundError('redirects', `more than ${MAX_REDIRECTS} redirects from ${request.url}`, false);
       // 307/308 repeat the request as it was; a webhook turned into a GET would deliver nothing, so the others end here.
       if (response.status !== 307 && response.status !== 308) return response;
-      current = { ...current, url: new URL(location, current.url).toString() };
+      const next = new URL(location, current.url);
+      // A receiver's credential is for its own origin: a redirect elsewhere goes without it, as fetch() does.
+      const headers = next.origin === new URL(current.url).origin ? current.headers : withoutCredentials(current.headers);
+      current = { ...current, url: next.toString(), headers };
     }
   }
 
@@ -135,4 +138,10 @@ export class OutboundHttpClient {
       );
     };
   }
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }

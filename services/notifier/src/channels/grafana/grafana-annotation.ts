@@ -42,7 +42,8 @@ export function annotationSpan(delivered: DeliveredEvent): { time: number; timeE
     case 'signal.lost':
       return { time: Date.parse(event.data.lastSampleAt), timeEnd: Date.parse(event.data.lostAt) };
     case 'signal.restored':
-      return { time: Date.parse(event.data.lostAt), timeEnd: Date.parse(event.data.restoredAt) };
+      // A late first sample may come before lostAt: the span never ends before it starts.
+      return { time: Math.min(Date.parse(event.data.lostAt), Date.parse(event.data.restoredAt)), timeEnd: Date.parse(event.data.restoredAt) };
     case 'window.scheduled':
     case 'window.updated':
     case 'window.held':

@@ -17,7 +17,8 @@ export interface SlackPayload {
 export function slackPayload(message: NotificationMessage): SlackPayload {
   const localTimes = message.localTimes.map((line) => `*${escape(line.region)}* ${escape(line.text)}`).join('\n') || '-';
   return {
-    text: clip(`${message.title}: ${message.why} (${message.until})`, 3000),
+    // Read as mrkdwn too, and shown in the push notification: a reason holding <!channel> must not ping anyone.
+    text: clip(escape(`${message.title}: ${message.why} (${message.until})`), 3000),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(message.title, 150) } },
       {
