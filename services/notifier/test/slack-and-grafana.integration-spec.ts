@@ -47,7 +47,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     const [request] = slack.requests;
     expect(request).toMatchObject({ method: 'POST', path: '/services/T1/B2/secret', headers: { 'content-type': 'application/json' } });
     expect(JSON.parse(request.body)).toEqual({
-      text: 'Maintenance held in IR, NP: Surge in IR: requests at 5x the usual <Sunday> evening (until released)',
+      text: 'Maintenance held in IR, NP: Surge in IR: requests at 5x the usual &lt;Sunday&gt; evening (until released)',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Maintenance held in IR, NP' } },
         {
