@@ -404,8 +404,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(async () => expect((await occurrences(duringEstimate.windowId))[0].status).toBe('held'));
     expect((await occurrences(afterEstimate.windowId))[0].status).toBe('scheduled');
 
-    // The estimate passes and no surge.cleared has come: the surge goes on, and so does its hold.
+    // The estimate passes and no surge.cleared has come: the surge goes on, and so does its hold, for the gate at once.
     clock.set('2026-06-25T12:01:00Z');
+    const beforeSweep = await api('GET', '/v1/gate?regions=KH');
+    expect(beforeSweep.status).toBe(423);
+    // Its estimate has passed: nothing says when to ask again but the default.
+    expect(beforeSweep.headers.get('retry-after')).toBe('300');
     await sweep.sweep();
     const [outlasting] = await holdFor(surgeId);
     expect(outlasting).toMatchObject({ active: true, until: null });

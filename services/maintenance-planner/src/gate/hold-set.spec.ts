@@ -25,6 +25,17 @@ describe('the holds the gate keeps', () => {
     expect(ids(set.holding(['IR'], us('2026-06-15T05:00:00.000Z'), null, ALL))).toEqual([]);
   });
 
+  it("keeps a surge's hold in force past its expected end until it is released, and asks again after the next end still ahead", () => {
+    const surges = new HoldSet('8', [
+      { ...active('m', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T03:00:00.000Z') },
+      { ...active('s', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T02:00:00.000Z'), source: 'detector' },
+    ]);
+    expect(surges.holding(['IR'], us('2026-06-15T01:00:00.000Z'), null, ALL)).toMatchObject({ count: 2, latestUntilUs: us('2026-06-15T03:00:00.000Z') });
+    // The surge outlasted its estimate: still in force; the manual hold's end is the next to wait for.
+    expect(surges.holding(['IR'], us('2026-06-15T02:30:00.000Z'), null, ALL)).toMatchObject({ count: 2, latestUntilUs: us('2026-06-15T03:00:00.000Z') });
+    expect(surges.holding(['IR'], us('2026-06-15T04:00:00.000Z'), null, ALL)).toEqual({ count: 1, listed: [expect.objectContaining({ id: 's', until: '2026-06-15T02:00:00.000Z' })], latestUntilUs: null });
+  });
+
   it('lists a hold on several of the regions asked once, in listing order, and every hold for a global footprint', () => {
     const at = us('2026-06-15T01:00:00.000Z');
     expect(ids(set.holding(['NP', 'IR'], at, null, ALL))).toEqual(['a', 'b', 'd']);

@@ -40,7 +40,7 @@ export interface Holding {
   count: number;
   /** The first of them in the order a 423 lists them, as many as were asked for. */
   listed: GateHold[];
-  /** The latest end among those that have one, in epoch microseconds; null when every one is open-ended. */
+  /** The latest end still ahead among them, in epoch microseconds; null when none has one. */
   latestUntilUs: number | null;
 }
 
@@ -69,7 +69,7 @@ export class HoldSet {
   }
 
   /**
-   * The holds in force at `atUs` (from <= at < until) on `regions`, or on every region for a
+   * The holds in force at `atUs` (from <= at, and at < until for a manual hold) on `regions`, or on every region for a
    * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed.
    */
   holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number): Holding {
@@ -79,9 +79,13 @@ export class HoldSet {
     let latestUntilUs: number | null = null;
     for (const { active } of candidates) {
       const { fromUs, untilUs } = active;
-      if (fromUs > atUs || (untilUs !== null && untilUs <= atUs) || overridden?.includes(active.id)) continue;
+      // A surge's until is its expected end: its hold is in force until released (the surge cleared,
+      // the cool-down passed), also past an estimate the surge outlasted. A manual hold ends at its until.
+      const endsUs = active.source === 'manual' ? untilUs : null;
+      if (fromUs > atUs || (endsUs !== null && endsUs <= atUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active));
-      if (untilUs !== null && (latestUntilUs === null || untilUs > latestUntilUs)) latestUntilUs = untilUs;
+      // Retry-After: an estimate already passed says nothing about when to ask again.
+      if (untilUs !== null && untilUs > atUs && (latestUntilUs === null || untilUs > latestUntilUs)) latestUntilUs = untilUs;
     }
     return { count, listed, latestUntilUs };
   }
