@@ -1,14 +1,12 @@
 import { expectEventually, testEnvironment, uniqueTestId } from '@holdfast/testing';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../scripts/system/embedded-postgres.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+import { adminCaller, planRegionWindows, startWebhookReceiver, surgeProducer, SURGE_ON_FIRST_SAMPLE } from './support/surge-stream';
 
 const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
 const BEFORE = ['IR', 'NP', 'DE', 'BR'];
@@ -23,11 +21,6 @@ interface Hold {
   regions: string[];
 }
 
-interface Webhook {
-  headers: IncomingHttpHeaders;
-  body: { id: string; type: string; data: { holdId: string; regions: string[]; windowIds: string[] } };
-}
-
 /**
  * DESIGN.md section 8's fault test for the database: the PostgreSQL all three services share is
  * stopped under them as surges flow, and started again on the same data. Surges are the first
@@ -40,29 +33,13 @@ describe('PostgreSQL restarted under the three services mid-stream', () => {
   let database: { url: string; stop: () => Promise<void> };
   const services: Record<string, RunningService> = {};
   const logs: string[] = [];
-  const webhooks: Webhook[] = [];
-  // While set, the receiver keeps requests unanswered here.
-  let unanswered: ServerResponse[] | undefined;
-  let receiver: Server;
-  let producer: Producer;
-  let topicPrefix: string;
-  const windowOf = new Map<string, string>();
+  const call = adminCaller(services, ADMIN_KEY);
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let producer: Awaited<ReturnType<typeof surgeProducer>>;
+  let windowOf: Map<string, string>;
 
-  const call = async <T>(service: string, path: string, body?: object): Promise<T> => {
-    const response = await fetch(`${services[service].baseUrl}${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!response.ok) throw new Error(`${service} ${path} answered ${response.status}: ${await response.text()}`);
-    return (await response.json()) as T;
-  };
-  const surge = (regions: string[]) =>
-    producer.send({
-      topic: `${topicPrefix}traffic.samples.v1`,
-      messages: regions.map((region) => ({ key: region, value: JSON.stringify({ region, metric: 'requests', at: new Date().toISOString(), value: 5_000, source: 'restart-spec' }) })),
-    });
   const activeHolds = async () => (await call<{ items: Hold[] }>('maintenance-planner', '/v1/holds?active=true&limit=500')).items;
+  const readiness = async (name: string) => (await fetch(`${services[name].baseUrl}/health/ready`)).status;
   const startDatabase = () => startEmbeddedPostgres({ dataDir, port, log: (line: string) => logs.push(`[postgres] ${line}`) });
 
   beforeAll(async () => {
@@ -70,52 +47,25 @@ describe('PostgreSQL restarted under the three services mid-stream', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'holdfast-pg-restart-'));
     port = await freePort();
     database = await startDatabase();
-    receiver = createServer((request, response) => {
-      let raw = '';
-      request.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-      request.on('end', () => {
-        webhooks.push({ headers: request.headers, body: JSON.parse(raw) as Webhook['body'] });
-        if (unanswered) unanswered.push(response);
-        else response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startWebhookReceiver();
     const brokers = testEnvironment().kafkaBrokers;
-    topicPrefix = `${uniqueTestId('pg-restart')}.`;
+    const topicPrefix = `${uniqueTestId('pg-restart')}.`;
     const env = {
+      ...SURGE_ON_FIRST_SAMPLE,
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '3',
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: topicPrefix,
       LOG_LEVEL: 'warn',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
-      ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }),
-      NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry,
       NOTIFIER_WORKER_POLL_MS: '200',
     };
     for (const name of ['maintenance-planner', 'impact-analyzer', 'notifier']) {
       services[name] = await startService({ name, port: await freePort(), env, onLine: (line) => logs.push(`[${name}] ${line}`) });
     }
-    producer = new Kafka({ clientId: 'pg-restart-e2e', brokers, logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const startsAt = new Date(Math.ceil(Date.now() / 300_000) * 300_000 + 3_600_000);
-    for (const region of REGIONS) {
-      const { id } = await call<{ id: string }>('maintenance-planner', '/v1/windows', {
-        title: `Patch ${region}`,
-        ownerTeam: 'platform',
-        footprint: { global: false, regions: [region] },
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        plannedZone: 'UTC',
-      });
-      windowOf.set(region, id);
-    }
-    await call('notifier', '/v1/subscriptions', {
-      channel: 'webhook',
-      target: `http://${env.NOTIFIER_OUTBOUND_ALLOW}/holds`,
-      ownerTeam: 'platform',
-      filters: { eventTypes: ['hold.placed'] },
-    });
+    producer = await surgeProducer(brokers, topicPrefix, 'restart-spec');
+    windowOf = await planRegionWindows(call, REGIONS, receiver.allowEntry);
   }, 180_000);
 
   afterEach(({ task }) => {
@@ -125,35 +75,33 @@ describe('PostgreSQL restarted under the three services mid-stream', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await Promise.all(Object.values(services).map((service) => service.stop()));
-    receiver?.closeAllConnections();
     receiver?.close();
     await database?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('loses no hold and no notification, and doubles neither, across the restart', async () => {
-    await surge(BEFORE);
+    await producer.surge(BEFORE);
     await expectEventually(async () => expect((await activeHolds()).flatMap((hold) => hold.regions).sort()).toEqual([...BEFORE].sort()), {
       timeoutMs: 30_000,
       message: 'the holds before the restart',
     });
 
-    await expectEventually(() => expect(webhooks).toHaveLength(BEFORE.length), { timeoutMs: 30_000, message: 'the webhooks before the restart' });
+    await expectEventually(() => expect(receiver.webhooks).toHaveLength(BEFORE.length), { timeoutMs: 30_000, message: 'the webhooks before the restart' });
 
-    unanswered = [];
-    await surge(AS_IT_STOPS);
-    await expectEventually(() => expect(unanswered).toHaveLength(AS_IT_STOPS.length), { timeoutMs: 30_000, message: 'the webhooks in flight as PostgreSQL stops' });
+    receiver.hold();
+    await producer.surge(AS_IT_STOPS);
+    await expectEventually(() => expect(receiver.heldCount()).toBe(AS_IT_STOPS.length), { timeoutMs: 30_000, message: 'the webhooks in flight as PostgreSQL stops' });
     await database.stop();
-    await expectEventually(async () => expect((await fetch(`${services['maintenance-planner'].baseUrl}/health/ready`)).status).toBe(503), {
-      timeoutMs: 30_000,
-      message: 'the planner reports PostgreSQL down',
-    });
+    await expectEventually(async () => expect(await readiness('maintenance-planner')).toBe(503), { timeoutMs: 30_000, message: 'the planner reports PostgreSQL down' });
     // Answered while the notifier cannot record it: it must neither lose the outcome nor send again.
-    for (const response of unanswered.splice(0)) response.writeHead(204).end();
-    unanswered = undefined;
-    await surge(WHILE_DOWN);
-    // Long enough for every consumer, relay and the delivery worker to fail at least once.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    receiver.answerHeld();
+    await producer.surge(WHILE_DOWN);
+    // Down for every service before it comes back: each has met the outage, not only the planner.
+    await expectEventually(async () => expect(await Promise.all(Object.keys(services).map(readiness))).toEqual([503, 503, 503]), {
+      timeoutMs: 30_000,
+      message: 'every service reports PostgreSQL down',
+    });
     database = await startDatabase();
     const back = Date.now();
 
@@ -168,7 +116,7 @@ describe('PostgreSQL restarted under the three services mid-stream', () => {
     process.stdout.write(`[postgres-restart] the last hold came ${((Date.now() - back) / 1000).toFixed(1)} s after PostgreSQL was back\n`);
     expect(holds).toHaveLength(REGIONS.length);
 
-    const placed = () => webhooks.filter((webhook) => webhook.body.type === 'hold.placed');
+    const placed = () => receiver.webhooks.filter((webhook) => webhook.body.type === 'hold.placed');
     await expectEventually(() => expect([...new Set(placed().map((webhook) => webhook.body.data.holdId))].sort()).toEqual(holds.map((hold) => hold.id).sort()), {
       timeoutMs: 60_000,
       intervalMs: 250,
@@ -184,11 +132,11 @@ describe('PostgreSQL restarted under the three services mid-stream', () => {
       { timeoutMs: 30_000, message: 'every delivery recorded as delivered' },
     );
     // Sent once each: an outcome that could not be written while PostgreSQL was away was written once it was back, not left for the lease to run out and send again.
-    expect(webhooks.map((webhook) => String(webhook.headers['webhook-id'])).sort()).toEqual([...new Set(placed().map((webhook) => webhook.body.id))].sort());
-    expect(webhooks).toHaveLength(holds.length);
+    expect(receiver.webhooks.map((webhook) => String(webhook.headers['webhook-id'])).sort()).toEqual([...new Set(placed().map((webhook) => webhook.body.id))].sort());
+    expect(receiver.webhooks).toHaveLength(holds.length);
 
     const surges = (await call<{ items: { region: string }[] }>('impact-analyzer', '/v1/surges?limit=500')).items;
     expect(surges.map((item) => item.region).sort()).toEqual([...REGIONS].sort());
-    for (const name of Object.keys(services)) expect((await fetch(`${services[name].baseUrl}/health/ready`)).status, `${name} ready again`).toBe(200);
+    for (const name of Object.keys(services)) expect(await readiness(name), `${name} ready again`).toBe(200);
   }, 240_000);
 });

@@ -1,11 +1,9 @@
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+import { adminCaller, planRegionWindows, startWebhookReceiver, surgeProducer, SURGE_ON_FIRST_SAMPLE } from './support/surge-stream';
 
 const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
 const BEFORE = ['IR', 'NP', 'DE', 'BR', 'JP', 'KE', 'MX', 'NO'];
@@ -15,11 +13,6 @@ const AS_THEY_DIE = ['PE', 'SE', 'TH', 'UA', 'VN', 'ZA', 'AR', 'CL'];
 const AFTER = ['CO', 'EG', 'FI', 'GH', 'HU', 'ID', 'KR', 'MA'];
 const REGIONS = [...BEFORE, ...AS_THEY_DIE, ...AFTER];
 const KILLED = ['maintenance-planner', 'impact-analyzer'] as const;
-
-interface Webhook {
-  headers: IncomingHttpHeaders;
-  body: { id: string; type: string; data: { holdId: string; regions: string[] } };
-}
 
 /**
  * DESIGN.md section 8's crash fault for the two services on a surge's path: the planner and the
@@ -31,25 +24,11 @@ describe('the planner and the analyzer SIGKILLed mid-stream', () => {
   let database: TestDatabase;
   const services: Record<string, RunningService> = {};
   const logs: string[] = [];
-  const webhooks: Webhook[] = [];
-  let receiver: Server;
-  let producer: Producer;
+  const call = adminCaller(services, ADMIN_KEY);
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let producer: Awaited<ReturnType<typeof surgeProducer>>;
   let env: Record<string, string>;
 
-  const call = async <T>(service: string, path: string, body?: object): Promise<T> => {
-    const response = await fetch(`${services[service].baseUrl}${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!response.ok) throw new Error(`${service} ${path} answered ${response.status}: ${await response.text()}`);
-    return (await response.json()) as T;
-  };
-  const surge = (regions: string[]) =>
-    producer.send({
-      topic: `${env.KAFKA_TOPIC_PREFIX}traffic.samples.v1`,
-      messages: regions.map((region) => ({ key: region, value: JSON.stringify({ region, metric: 'requests', at: new Date().toISOString(), value: 5_000, source: 'crash-spec' }) })),
-    });
   const start = async (name: string, readyTimeoutMs?: number) => {
     services[name] = await startService({ name, port: await freePort(), env, readyTimeoutMs, onLine: (line) => logs.push(`[${name}] ${line}`) });
   };
@@ -58,41 +37,21 @@ describe('the planner and the analyzer SIGKILLed mid-stream', () => {
   beforeAll(async () => {
     buildServices({ log: () => undefined });
     database = await createTestDatabase('service-crash');
-    receiver = createServer((request, response) => {
-      let raw = '';
-      request.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-      request.on('end', () => {
-        webhooks.push({ headers: request.headers, body: JSON.parse(raw) as Webhook['body'] });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startWebhookReceiver();
     const brokers = testEnvironment().kafkaBrokers;
     env = {
+      ...SURGE_ON_FIRST_SAMPLE,
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '3',
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: `${uniqueTestId('crash')}.`,
       LOG_LEVEL: 'warn',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
-      ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }),
-      NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry,
     };
     await Promise.all(['maintenance-planner', 'impact-analyzer', 'notifier'].map((name) => start(name)));
-    producer = new Kafka({ clientId: 'service-crash-e2e', brokers, logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const startsAt = new Date(Math.ceil(Date.now() / 300_000) * 300_000 + 3_600_000);
-    for (const region of REGIONS) {
-      await call('maintenance-planner', '/v1/windows', {
-        title: `Patch ${region}`,
-        ownerTeam: 'platform',
-        footprint: { global: false, regions: [region] },
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        plannedZone: 'UTC',
-      });
-    }
-    await call('notifier', '/v1/subscriptions', { channel: 'webhook', target: `http://${env.NOTIFIER_OUTBOUND_ALLOW}/holds`, ownerTeam: 'platform', filters: { eventTypes: ['hold.placed'] } });
+    producer = await surgeProducer(brokers, env.KAFKA_TOPIC_PREFIX, 'crash-spec');
+    await planRegionWindows(call, REGIONS, receiver.allowEntry);
   }, 180_000);
 
   afterEach(({ task }) => {
@@ -102,16 +61,15 @@ describe('the planner and the analyzer SIGKILLed mid-stream', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await Promise.all(Object.values(services).map((service) => service.stop()));
-    receiver?.closeAllConnections();
     receiver?.close();
     await database?.drop();
   });
 
   it('places one hold per surge and sends each hold.placed under one webhook-id, the killed work taken up by the successors', async () => {
-    await surge(BEFORE);
+    await producer.surge(BEFORE);
     // Some holds placed, the rest under way: the kill lands mid-stream.
     await expectEventually(async () => expect((await heldRegions()).length).toBeGreaterThan(0), { timeoutMs: 30_000, message: 'the first holds' });
-    await surge(AS_THEY_DIE);
+    await producer.surge(AS_THEY_DIE);
     await Promise.all(
       KILLED.map((name) => {
         const exited = new Promise((resolve) => services[name].child.once('exit', resolve));
@@ -126,7 +84,7 @@ describe('the planner and the analyzer SIGKILLed mid-stream', () => {
     process.stdout.write(`[service-crash] ${holds} of ${BEFORE.length + AS_THEY_DIE.length} surges held when the planner and the analyzer were killed\n`);
     // Ready once each has joined its consumer groups, which the broker allows when it gives up on the dead members.
     await Promise.all(KILLED.map((name) => start(name, 90_000)));
-    await surge(AFTER);
+    await producer.surge(AFTER);
 
     await expectEventually(async () => expect((await heldRegions()).sort()).toEqual([...REGIONS].sort()), {
       timeoutMs: 90_000,
@@ -138,10 +96,10 @@ describe('the planner and the analyzer SIGKILLed mid-stream', () => {
 
     const holdIds = (await call<{ items: { id: string }[] }>('maintenance-planner', '/v1/holds?active=true&limit=500')).items.map((hold) => hold.id).sort();
     await expectEventually(
-      () => expect([...new Set(webhooks.filter((webhook) => webhook.body.type === 'hold.placed').map((webhook) => webhook.body.data.holdId))].sort()).toEqual(holdIds),
+      () => expect([...new Set(receiver.webhooks.filter((webhook) => webhook.body.type === 'hold.placed').map((webhook) => webhook.body.data.holdId))].sort()).toEqual(holdIds),
       { timeoutMs: 60_000, intervalMs: 250, message: 'a hold.placed webhook for every hold' },
     );
     // A hold.placed published twice (the relay killed between Kafka's acknowledgement and marking its row) is still one event: one webhook-id per hold.
-    expect(new Set(webhooks.map((webhook) => String(webhook.headers['webhook-id']))).size).toBe(holdIds.length);
+    expect(new Set(receiver.webhooks.map((webhook) => String(webhook.headers['webhook-id']))).size).toBe(holdIds.length);
   }, 300_000);
 });
