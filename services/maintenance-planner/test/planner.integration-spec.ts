@@ -410,6 +410,13 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(beforeSweep.status).toBe(423);
     // Its estimate has passed: nothing says when to ask again but the default.
     expect(beforeSweep.headers.get('retry-after')).toBe('300');
+    // Nor does a window planned after the estimate slip through before the sweep: 409, the hold named open-ended.
+    const late = { footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-25T14:00:00Z', endsAt: '2026-06-25T14:30:00Z' };
+    const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...late });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'window-in-hold', holds: [{ until: null }] });
+    const overridden = await plan({ ...late, override: { reason: 'cannot wait' } });
+    expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
     await sweep.sweep();
     const [outlasting] = await holdFor(surgeId);
     expect(outlasting).toMatchObject({ active: true, until: null });
@@ -427,6 +434,21 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await sweep.sweep();
     expect((await holdFor(surgeId))[0].active).toBe(false);
     expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(200);
+  });
+
+  it('lets an override through a surge hold that cleared past its expected end and is in its cool-down', async () => {
+    clock.set('2026-06-26T10:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['LA'] }, startsAt: '2026-06-26T11:00:00Z', endsAt: '2026-06-26T11:30:00Z' });
+    const surgeId = uuidv7();
+    await publisher.publish(surge('surge.started', 'LA', surgeId, { startedAt: '2026-06-26T09:55:00Z', detectedAt: '2026-06-26T10:00:00Z', expectedEndAt: '2026-06-26T10:30:00Z' }));
+    await expectEventually(async () => expect(await holdFor(surgeId)).toHaveLength(1));
+    clock.set('2026-06-26T10:40:00Z');
+    await publisher.publish(cleared('LA', surgeId, '2026-06-26T10:40:00Z'));
+    await expectEventually(async () => expect((await holdFor(surgeId))[0].releaseDueAt).toBe('2026-06-26T11:10:00.000Z'));
+    // In force until released, for the gate and so for an override too.
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(423);
+    expect((await api('POST', `/v1/windows/${window.windowId}/override`, { reason: 'the fix cannot wait for the cool-down' })).status).toBe(200);
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
   });
 
   it('holds an occurrence under two holds until the last one ends, and two regions surging at once', async () => {

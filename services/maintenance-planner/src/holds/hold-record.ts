@@ -23,6 +23,15 @@ export interface HoldRow {
   release_due_at: Date | null;
 }
 
+/**
+ * Until when a hold holds runs, as of `now`. A surge's until is its expected end: once that passed with
+ * the surge going on, it bounds nothing (the sweep records the hold open-ended; read so at once, a
+ * window planned or moved before that sweep meets the hold as the gate does).
+ */
+export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_at'>, now: Date): Date | null {
+  return hold.source !== 'manual' && hold.cleared_at === null && hold.until_at !== null && hold.until_at <= now ? null : hold.until_at;
+}
+
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 

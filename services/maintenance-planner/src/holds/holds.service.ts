@@ -14,7 +14,7 @@ import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } 
 import { HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { HOLD_COLUMNS, type HoldRow } from './hold-record';
+import { HOLD_COLUMNS, heldUntil, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -429,20 +429,24 @@ export class HoldsService {
     const now = this.clock.now();
     const holds = (await tx.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL ORDER BY placed_at`)) as HoldRow[];
     const touched: TouchedOccurrence[] = [];
+    const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
     for (const hold of holds) {
-      const until = hold.until_at ?? hold.covered_until ?? new Date(now.getTime() + this.settings.holdHorizonMs);
+      const until = heldUntil(hold, now) ?? (hold.until_at === null ? hold.covered_until : null) ?? horizon;
       touched.push(...(await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId })));
     }
     await refreshWindowStatus(tx, [windowId]);
     return touched;
   }
 
+  /** Unreleased holds on `regions` whose held period meets `range`, each with its until as of now (heldUntil). */
   async findActive(tx: EntityManager | DataSource, regions: readonly string[] | 'all', range: { start: Date; end: Date }): Promise<HoldRow[]> {
-    return (await tx.query(
+    const now = this.clock.now();
+    const holds = (await tx.query(
       `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND ($1::text[] IS NULL OR regions && $1::text[])
-          AND from_at < $3 AND (until_at IS NULL OR until_at > $2) ORDER BY placed_at`,
-      [regions === 'all' ? null : regions, range.start, range.end],
+          AND from_at < $3 AND (until_at IS NULL OR until_at > $2 OR (source <> 'manual' AND cleared_at IS NULL AND until_at <= $4)) ORDER BY placed_at`,
+      [regions === 'all' ? null : regions, range.start, range.end, now],
     )) as HoldRow[];
+    return holds.map((hold) => ({ ...hold, until_at: heldUntil(hold, now) }));
   }
 
   async byCause(tx: EntityManager, causeId: string, source?: HoldSource): Promise<HoldRow | undefined> {

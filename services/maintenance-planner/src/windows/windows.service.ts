@@ -217,9 +217,10 @@ export class WindowsService {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const now = this.clock.now();
+      // As at the gate: a surge's hold is in force until released, past its expected end too; a manual one until its until.
       const holds = (await tx.query(
         `SELECT DISTINCT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')} FROM hold
-          WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.until_at IS NULL OR hold.until_at > $3)`,
+          WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.source <> 'manual' OR hold.until_at IS NULL OR hold.until_at > $3)`,
         [row.footprint_global, row.footprint_regions, now],
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override.`);
