@@ -26,7 +26,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'edgeRefusing', 'storageRefusing'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -204,6 +204,30 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     );
     // Nothing dead: no replay is owed, and the dead-deliveries alert stays quiet.
     expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toEqual([]);
+  });
+
+  it('sends nothing more to a subscription deleted, or turned off, while a delivery to it was in flight and failed', async () => {
+    const cases = [
+      { receiver: suite.receivers.deletedInFlight, region: 'IM', stop: (id: string) => suite.notifier.call('DELETE', `/v1/subscriptions/${id}`), settled: 'cancelled', error: 'was deleted' },
+      { receiver: suite.receivers.offInFlight, region: 'JE', stop: (id: string) => suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false }), settled: 'dead', error: 'is turned off' },
+    ];
+    for (const { receiver, region, stop, settled, error } of cases) {
+      receiver.reply = () => 'hold';
+      const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: receiver.url, filters: { regions: [region] } });
+      await suite.publisher.publish(holdPlaced([region]));
+      await expectEventually(() => expect(receiver.heldCount).toBe(1));
+      expect([200, 204]).toContain((await stop(id)).status);
+      // The attempt in flight fails in a way worth retrying; its retry comes due at once.
+      receiver.releaseHeld(503);
+      const [retry] = await expectEventually(async () => {
+        const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}`);
+        expect(deliveries).toMatchObject([{ status: 'pending', attempts: 1 }]);
+        return deliveries;
+      });
+      clock.set(retry.nextAttemptAt);
+      await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: settled, attempts: 1, lastError: expect.stringContaining(error) }]));
+      expect(receiver.requests).toHaveLength(1);
+    }
   });
 
   it('does not let a slow receiver delay another', async () => {

@@ -286,11 +286,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const startedAt = this.clock.now();
     const started = performance.now();
     let result: AttemptResult | undefined;
+    let stopped: SubscriptionEntity | undefined;
     try {
-      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId);
-      const channel = this.channels.get(delivery.channel);
-      const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
-      result = { statusCode, error: null, retryable: false };
+      // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
+      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0);
+      if (subscription.deletedAt !== null || !subscription.enabled) stopped = subscription;
+      else {
+        const channel = this.channels.get(delivery.channel);
+        const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
+        result = { statusCode, error: null, retryable: false };
+      }
     } catch (error) {
       if (!isOpenCircuit(error)) result = describeFailure(error);
     } finally {
@@ -298,7 +303,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.releaseTarget(delivery.targetKey);
     }
     try {
-      if (result) await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
+      if (stopped) await this.settleUnsent(delivery, stopped);
+      else if (result) await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
       else {
         await this.postpone(delivery, this.circuitResetMs);
         this.metrics.attempts.inc({ channel: delivery.channel, result: 'circuit-open' });
@@ -321,10 +327,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead for a replay');
   }
 
-  // Read once a second at most per subscription: an edit reaches the worker within that second.
-  private async subscriptionFor(id: string): Promise<CachedSubscription> {
+  // Read once a second at most per subscription (unless `again`): an edit reaches the worker within that second.
+  private async subscriptionFor(id: string, again: boolean): Promise<CachedSubscription> {
     const cached = this.subscriptionCache.get(id);
-    if (cached && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
+    if (!again && cached && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
     const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
     const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription), loadedAt: performance.now() };
     this.subscriptionCache.set(id, fresh);
@@ -370,6 +376,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.logger.warn({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, error: result.error }, 'delivery is dead; POST /v1/deliveries/{id}/replay sends it again');
       if (result.statusCode === HTTP_GONE) await this.stopGone(delivery, now);
     }
+  }
+
+  /**
+   * A delivery claimed after its subscription was deleted or turned off (it was being sent or retried
+   * then, or was recorded from a list read just before) is not sent: cancelled with a deleted one, as
+   * its other unsent deliveries were; dead with one turned off, so a replay sends it once it is on again.
+   */
+  private async settleUnsent(delivery: DeliveryEntity, subscription: SubscriptionEntity): Promise<void> {
+    const [status, error] =
+      subscription.deletedAt !== null
+        ? ['cancelled', `not sent: subscription ${subscription.id} was deleted`]
+        : ['dead', `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; PATCH {"enabled": true}, then replay it`];
+    await this.whileLeased(delivery, () =>
+      this.dataSource.query(
+        prepared('UPDATE delivery SET status = $2, lease_until = NULL, last_error = $3 WHERE id = $1 AND status = $4 AND lease_until = $5'),
+        [delivery.id, status, error, 'sending', delivery.leaseUntil],
+      ),
+    );
+    this.logger.log({ deliveryId: delivery.id, subscriptionId: subscription.id, status }, error);
   }
 
   private async postpone(delivery: DeliveryEntity, delayMs: number): Promise<void> {
