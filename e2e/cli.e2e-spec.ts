@@ -184,7 +184,8 @@ describe('holdfast (the CLI) against the three running services', () => {
     writeFileSync(file, 'channel: webhook\ntarget: http://127.0.0.1:9/holds\nownerTeam: network-ops\nfilters:\n  eventTypes: [hold.placed]\n');
     const created = await holdfast(['subscriptions', 'create', '--file', file]);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toMatch(/^subscribed: \S+ \(webhook for network-ops\)\n$/);
+    // The signing secret the notifier generated, which it shows in this answer only.
+    expect(created.stdout).toMatch(/^subscribed: \S+ \(webhook for network-ops\)\nsecret: whsec_[A-Za-z0-9+/=]+\n {2}shown this once: /);
     const listed = await holdfast(['subscriptions', '--team', 'network-ops']);
     expect(listed.stdout).toMatch(/webhook +network-ops +http:\/\/127\.0\.0\.1:9\/holds/);
     const deliveries = await holdfast(['deliveries', '--status', 'dead', '--json']);

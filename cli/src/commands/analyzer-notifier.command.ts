@@ -208,9 +208,11 @@ export const analyzerNotifierCommands: Command[] = [
     async run(context) {
       requiredText(context, 'file');
       const body = bodyFrom(context.values, context.io.readFile, 'subscription', {});
-      const created = expectOk<SubscriptionView>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'));
+      const created = expectOk<SubscriptionView & { secret?: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'));
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
+      // The notifier returns a secret (one it generated, or the one given) in this answer only.
+      if (created.secret) context.io.out(`secret: ${created.secret}\n  shown this once: keep it where the receiver verifies signatures; PATCH a new one if it is lost\n`);
     },
   },
   {
