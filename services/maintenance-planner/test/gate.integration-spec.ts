@@ -114,6 +114,29 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate(ask)).body).toMatchObject({ holdCount: 1, holds: [{ id: other }] });
   });
 
+  it('lets through only the run an override names: the run due now is still held, and cannot be started', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Nightly compaction',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['NO'] },
+      startsAt: '2026-08-01T12:30:00Z',
+      endsAt: '2026-08-01T13:00:00Z',
+      plannedZone: 'Europe/Oslo',
+      recurrence: 'FREQ=DAILY',
+    });
+    expect(window.status).toBe(201);
+    const hold = await api('POST', '/v1/holds', { regions: ['NO'], from: '2026-08-01T11:00:00Z', until: '2026-08-04T00:00:00Z', reason: 'Storting election count' });
+    expect(hold.status).toBe(201);
+    expect((await api('POST', `/v1/windows/${window.body.windowId}/override`, { reason: 'tomorrow cannot wait', occurrence: 2 })).status).toBe(200);
+    // Run 1 (12:30 today) is the one due: held.
+    const ask = `windowId=${window.body.windowId}`;
+    expect((await gate(ask)).body).toMatchObject({ holdCount: 1, holds: [{ id: hold.body.id }] });
+    expect((await api('POST', `/v1/windows/${window.body.windowId}/occurrences/1/start`, {})).status).toBe(423);
+    // Asked about tomorrow's run, the one overridden: allowed; the day after, held again.
+    expect((await gate(`${ask}&at=2026-08-02T12:20:00Z`)).status).toBe(200);
+    expect((await gate(`${ask}&at=2026-08-03T12:20:00Z`)).status).toBe(423);
+  });
+
   it('asks for a window or regions, one of them, saying so', async () => {
     for (const query of ['', `windowId=${uuidv7()}&regions=SE`]) {
       expect(await gate(query)).toMatchObject({

@@ -17,7 +17,7 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
 
 /**
  * What one gate question reads, in one statement (one snapshot): the window (its footprint, its
- * policy, the holds it was let through by an override), or nothing when regions were asked, and
+ * policy, the holds its run in question was let through by an override), or nothing when regions were asked, and
  * the version of the unreleased holds; the holds themselves only when that version is not the one
  * the gate keeps ($1). A hold committed before the question changed the version in its own
  * transaction (migration 1765100000000), so the question sees them as committed, never older.
@@ -25,7 +25,11 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
 const GATE_QUERY = `
   SELECT v.version::text AS version,
          w.id IS NOT NULL AS found, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable,
-         (SELECT array_agg(h.hold_id) FROM hold_occurrence h WHERE h.window_id = w.id AND h.overridden_by IS NOT NULL) AS overridden,
+         -- An override may be of one run: only the run asked about ($4), or else the one running or next to run at $3, counts.
+         (SELECT array_agg(h.hold_id) FROM hold_occurrence h
+           WHERE h.window_id = w.id AND h.overridden_by IS NOT NULL
+             AND h.number = COALESCE($4::int, (SELECT o.number FROM occurrence o
+                 WHERE o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule', 'in-progress') ORDER BY o.starts_at LIMIT 1))) AS overridden,
          CASE WHEN v.version IS NULL OR v.version IS DISTINCT FROM $1::bigint THEN (
            -- Arrays of plain values: building objects and writing instants as text cost PostgreSQL 3.5 times as much at 1k holds.
            SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}) ORDER BY until_at NULLS LAST, placed_at), '[]')
@@ -77,13 +81,16 @@ export class GateService {
     return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
-  /** Throws the 423 problem document (holds listed, Retry-After set) when something holds it. */
-  async check(query: { windowId?: string; regions?: string[]; at?: Date }): Promise<{ allowed: true; at: string }> {
+  /**
+   * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
+   * window, `occurrence` names the run (start asks for its own); without it, the run in progress or next.
+   */
+  async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<{ allowed: true; at: string }> {
     const at = query.at ?? this.clock.now();
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
     // A named statement: each pooled connection plans it once, not on every question.
-    const { rows } = await this.pool.query<GateRow>({ name: 'planner-gate', text: GATE_QUERY, values: [kept?.version ?? null, query.windowId ?? null] });
+    const { rows } = await this.pool.query<GateRow>({ name: 'planner-gate', text: GATE_QUERY, values: [kept?.version ?? null, query.windowId ?? null, at, query.occurrence ?? null] });
     const [row] = rows;
     // The statement sends the holds only when the kept ones are not current; a question answered
     // while another reloads keeps the set its own statement vouched for.

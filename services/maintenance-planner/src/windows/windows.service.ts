@@ -348,7 +348,7 @@ export class WindowsService {
       assertStartable(id, asked);
       assertDue(id, asked, now, this.config.settings.earlyStartMs);
     }
-    await this.gate.check({ windowId: id, at: now });
+    await this.gate.check({ windowId: id, at: now, occurrence: number });
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
