@@ -308,4 +308,67 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
       expect(data.occurrences[0]).toMatchObject({ number: 1, startsAt: '2026-08-01T06:00:00.000Z', localTimes: [expect.objectContaining({ region: 'TZ' }), expect.anything(), expect.anything()] });
     }
   });
+
+  it('keeps an hourly window getting runs once 10,000 lie behind its first start', async () => {
+    clock.set('2027-01-01T00:00:00Z');
+    const planned = await api('POST', '/v1/windows', {
+      title: 'hourly cache flush',
+      ownerTeam: 'compute',
+      footprint: { global: false, regions: ['BI'] },
+      startsAt: '2027-01-01T00:10:00Z',
+      endsAt: '2027-01-01T00:20:00Z',
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=HOURLY',
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    // 330 days on, the 90-day horizon is 420 days (10,080 hours) from the first start.
+    clock.set('2027-11-27T00:00:00Z');
+    await sweep.sweep();
+    const [{ last }] = (await db.query('SELECT max(starts_at) AS last FROM occurrence WHERE window_id = $1', [planned.body.windowId])) as { last: Date }[];
+    expect(last.toISOString()).toBe('2028-02-24T23:10:00.000Z');
+    // A change of its times is planned from now on, not refused as over by now.
+    const moved = await api('PATCH', `/v1/windows/${planned.body.windowId}`, { version: planned.body.version, startsAt: '2027-01-01T00:40:00Z', endsAt: '2027-01-01T00:50:00Z' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.nextOccurrence).toMatchObject({ startsAt: '2027-11-27T00:40:00.000Z' });
+    // More runs before the horizon than the planner keeps is said at once, not cut short without a word.
+    const tooMany = await api('POST', '/v1/windows', {
+      title: 'hourly probe, planned as if it had run for two years',
+      ownerTeam: 'compute',
+      footprint: { global: false, regions: ['BI'] },
+      startsAt: '2026-01-01T01:00:00Z',
+      endsAt: '2026-01-01T01:05:00Z',
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=HOURLY',
+    });
+    expect(tooMany.status, JSON.stringify(tooMany.body)).toBe(422);
+    expect(tooMany.body).toMatchObject({ code: 'too-many-occurrences', errors: [{ path: 'recurrence' }] });
+  });
+
+  it('keeps a past run waiting for a new slot when the window is changed', async () => {
+    clock.set('2028-01-01T00:00:00Z');
+    const planned = await api('POST', '/v1/windows', {
+      title: 'daily index rebuild',
+      ownerTeam: 'compute',
+      footprint: { global: false, regions: ['DJ'] },
+      startsAt: '2028-01-01T10:00:00Z',
+      endsAt: '2028-01-01T11:00:00Z',
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=DAILY',
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    const hold = await api('POST', '/v1/holds', { regions: ['DJ'], from: '2028-01-01T00:00:00Z', until: '2028-01-01T12:00:00Z', reason: 'Independence day traffic' });
+    expect(hold.status).toBe(201);
+    clock.set('2028-01-01T12:30:00Z');
+    await sweep.sweep();
+    const waiting = await occurrence(planned.body.windowId);
+    expect(waiting).toMatchObject({ number: 1, status: 'needs-reschedule', proposedSlot: expect.objectContaining({ startsAt: expect.any(String) }) });
+
+    const changed = await api('PATCH', `/v1/windows/${planned.body.windowId}`, { version: planned.body.version, exdates: ['2028-01-05T10:00'] });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const runs = (await api('GET', `/v1/windows/${planned.body.windowId}/occurrences`)).body.items as Record<string, any>[];
+    expect(runs[0]).toEqual(waiting);
+    expect(runs[1]).toMatchObject({ startsAt: '2028-01-02T10:00:00.000Z', status: 'scheduled' });
+    expect(runs.map((run) => run.startsAt)).not.toContain('2028-01-05T10:00:00.000Z');
+    expect((await api('GET', `/v1/holds/${hold.body.id}`)).body).toMatchObject({ heldOccurrences: 1 });
+  });
 });

@@ -265,7 +265,7 @@ export class WindowsService {
       if (changes.length === 0) return this.resource(tx, row);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
-      const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now()) : [];
+      const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16
@@ -294,15 +294,18 @@ export class WindowsService {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL`, [id, this.clock.now()]);
         if (timeChanged) {
-          await tx.query(`DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule'))`, [id]);
-          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
+          // Runs still to come are replanned; those over by now (one waiting for a new slot, one that never ran) stay as history.
+          await tx.query(
+            `DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule') AND ends_at > $2)`,
+            [id, this.clock.now()],
+          );
+          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule') AND ends_at > $2`, [id, this.clock.now()]);
           const [{ last, last_start }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last, max(starts_at) AS last_start FROM occurrence WHERE window_id = $1', [id])) as {
             last: number;
             last_start: Date | null;
           }[];
-          // The runs kept (completed, in progress, missed) are history: the new plan takes over after the
-          // last of them and never plans again a run that has ended. Expanded from the window's first
-          // start, it re-created every past run as scheduled, beside the ones that had run.
+          // The runs kept (completed, in progress, missed, over by now) are history: the new plan takes
+          // over after the last of them and never plans again a run that has ended.
           const now = this.clock.now();
           const ahead = occurrences.filter((occurrence) => occurrence.end > now && (last_start === null || occurrence.start > last_start));
           await insertOccurrences(tx, id, ahead, last + 1);
@@ -460,13 +463,19 @@ export class WindowsService {
     const due = (await this.dataSource.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as WindowRow[];
     for (const row of due) {
       await this.dataSource.transaction(async (tx) => {
-        const occurrences = this.expand(
+        // From where the last expansion stopped, not the first start: a rule's runs are counted from
+        // there, so an hourly window does not stop getting runs once 10,000 lie behind it.
+        const { occurrences: expanded, truncated } = this.expand(
           { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates },
           horizon,
-        ).filter((occurrence) => occurrence.start >= row.expanded_until);
+          row.expanded_until,
+        );
+        const occurrences = expanded.filter((occurrence) => occurrence.start >= row.expanded_until);
         const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
         await insertOccurrences(tx, row.id, occurrences, last + 1);
-        await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, horizon]);
+        // More runs than one expansion takes: the next sweep goes on from the last one inserted.
+        const reached = truncated && occurrences.length > 0 ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : horizon;
+        await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, reached]);
         await this.holds.holdWindow(tx, row.id);
       });
     }
@@ -515,16 +524,32 @@ export class WindowsService {
     return { ...this.resourceSync(row), nextOccurrence: next ? occurrenceView(next, readerRegions(row), this.localTimes) : null };
   }
 
-  /** The runs of a window being planned or moved, refused when it is too long, over by now, or its runs overlap. */
-  private plannedOccurrences(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, now: Date) {
+  /**
+   * The runs of a window being planned (every run from its first start) or moved (`from` now: the
+   * runs already past stay as they were), refused when it is too long, over by now, its runs
+   * overlap, or there are more of them before the horizon than the planner keeps.
+   */
+  private plannedOccurrences(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, now: Date, from?: Date) {
     assertNotTooLong(window, this.config.settings.windowMaxDurationMs);
-    const occurrences = this.expand(window, horizon);
+    const { occurrences, truncated } = this.expand(window, horizon, from);
+    if (truncated) {
+      throw new DomainError(
+        'too-many-occurrences',
+        422,
+        `recurrence: the window would have more than ${MAX_OCCURRENCES_LIMIT.toLocaleString('en')} runs from ${occurrences[0].start.toISOString()} to the horizon (${horizon.toISOString()}). Start it later, recur less often, or shorten OCCURRENCE_HORIZON_DAYS.`,
+        { errors: [{ path: 'recurrence', message: `more than ${MAX_OCCURRENCES_LIMIT} runs before the horizon` }] },
+      );
+    }
     assertAhead(occurrences, now);
     assertApart(occurrences);
     return occurrences;
   }
 
-  private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date) {
+  /**
+   * The runs up to `horizon` of those still going at `from` (the window's first start when not
+   * given: every run). `truncated` when MAX_OCCURRENCES_LIMIT of them came before the horizon.
+   */
+  private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, from?: Date) {
     const planned = atField('plannedZone', () =>
       planWindow({
         start: new Date(window.startsAt),
@@ -533,15 +558,18 @@ export class WindowsService {
         ...(window.recurrence ? { recurrence: { rrule: window.recurrence, exdates: window.exdates ?? [] } } : {}),
       }),
     );
-    if (!window.recurrence) return [{ start: planned.start, end: planned.end }];
+    if (!window.recurrence) return { occurrences: [{ start: planned.start, end: planned.end }], truncated: false };
     const until = new Date(Math.max(horizon.getTime(), planned.end.getTime() + 1));
-    const { occurrences } = atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: MAX_OCCURRENCES_LIMIT }));
+    const expanded = atField('recurrence', () => expandOccurrences(planned, { from: from && from > planned.start ? from : planned.start, until, maxCount: MAX_OCCURRENCES_LIMIT }));
+    // None still going: its first run says whether the rule is over by now (window-in-past) or gives none at all.
+    if (expanded.occurrences.length === 0 && from) return atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: 1 }));
+    const { occurrences } = expanded;
     if (occurrences.length === 0) {
       throw new DomainError('no-occurrences', 422, 'recurrence: the rule gives no occurrence within the horizon; check COUNT, UNTIL and exdates.', {
         errors: [{ path: 'recurrence', message: 'gives no occurrence within the horizon' }],
       });
     }
-    return occurrences;
+    return expanded;
   }
 
   /** Every unknown code named at once, at the field that carried it. */
