@@ -177,6 +177,22 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
   });
 
+  it('takes a PATCH that sends back what the window already is as no change, whatever order its keys and regions come in', async () => {
+    const flexibility = { earliestStartAt: '2026-07-10T00:00:00Z', deadlineAt: '2026-07-20T00:00:00Z', autoMove: false };
+    const footprint = { global: false, regions: ['IR', 'DE'], shares: { IR: 0.6, DE: 0.4 } };
+    const window = await plan({ startsAt: '2026-07-12T10:00:00Z', endsAt: '2026-07-12T11:00:00Z', ownerTeam: 'echo', footprint, flexibility });
+    const echoed = await api('PATCH', `/v1/windows/${window.windowId}`, {
+      version: 1,
+      flexibility: { autoMove: false, deadlineAt: flexibility.deadlineAt, earliestStartAt: flexibility.earliestStartAt },
+      footprint: { global: false, regions: ['DE', 'IR'], shares: { DE: 0.4, IR: 0.6 } },
+    });
+    expect(echoed.status, JSON.stringify(echoed.body)).toBe(200);
+    expect(echoed.body.version).toBe(1);
+    const renamed = await api('PATCH', `/v1/windows/${window.windowId}`, { version: 1, title: 'Renamed', footprint: { ...footprint, shares: { DE: 0.4, IR: 0.6 } } });
+    expect(renamed.body).toMatchObject({ version: 2, title: 'Renamed' });
+    await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title']]));
+  });
+
   it('lists windows by team, region and time range in a stable order, page by page', async () => {
     for (const day of [3, 4, 5]) await plan({ ownerTeam: 'paging', startsAt: `2026-08-0${day}T10:00:00Z`, endsAt: `2026-08-0${day}T11:00:00Z` });
     const first = await api('GET', '/v1/windows?team=paging&limit=2&region=IR&from=2026-08-01T00:00:00Z');

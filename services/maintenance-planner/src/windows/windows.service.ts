@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
@@ -646,11 +647,20 @@ function versionFrom(ifMatch: string | undefined, bodyVersion: number | undefine
 }
 
 function changedFields(row: WindowRow, request: UpdateWindowRequest): WindowField[] {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  // Key order is no change: jsonb gives keys back sorted, not in the order they were sent.
+  const same = (a: unknown, b: unknown) => isDeepStrictEqual(a ?? null, b ?? null);
+  // Nor is the order regions are named in.
+  const footprintOf = (footprint: { global: boolean; regions: readonly string[]; shares?: Record<string, number> | null }) => ({
+    global: footprint.global,
+    regions: [...footprint.regions].sort(),
+    shares: footprint.shares ?? null,
+  });
   const changes: WindowField[] = [];
   if (request.title !== undefined && request.title !== row.title) changes.push('title');
   if (request.ownerTeam !== undefined && request.ownerTeam !== row.owner_team) changes.push('ownerTeam');
-  if (request.footprint !== undefined && !same(request.footprint, { global: row.footprint_global, regions: row.footprint_regions, ...(row.footprint_shares ? { shares: row.footprint_shares } : {}) })) changes.push('footprint');
+  if (request.footprint !== undefined && !same(footprintOf(request.footprint), footprintOf({ global: row.footprint_global, regions: row.footprint_regions, shares: row.footprint_shares }))) {
+    changes.push('footprint');
+  }
   if (request.startsAt !== undefined && Date.parse(request.startsAt) !== row.starts_at.getTime()) changes.push('startsAt');
   if (request.endsAt !== undefined && Date.parse(request.endsAt) !== row.ends_at.getTime()) changes.push('endsAt');
   if (request.plannedZone !== undefined && request.plannedZone !== row.planned_zone) changes.push('plannedZone');
