@@ -135,6 +135,16 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     // Asked about tomorrow's run, the one overridden: allowed; the day after, held again.
     expect((await gate(`${ask}&at=2026-08-02T12:20:00Z`)).status).toBe(200);
     expect((await gate(`${ask}&at=2026-08-03T12:20:00Z`)).status).toBe(423);
+    // An override of a run that is not there, or over, lets nothing through and is not recorded.
+    const missing = await api('POST', `/v1/windows/${window.body.windowId}/override`, { reason: 'typo', occurrence: 9999 });
+    expect(missing).toMatchObject({ status: 404, body: { code: 'occurrence-not-found' } });
+    clock.set('2026-08-01T13:30:00Z');
+    const over = await api('POST', `/v1/windows/${window.body.windowId}/override`, { reason: 'too late', occurrence: 1 });
+    expect(over).toMatchObject({ status: 409, body: { code: 'not-held' } });
+    expect(over.body.detail).toContain('occurrence 1 is over');
+    const trail = (await (await service.fetch(`/v1/audit?subject=${window.body.windowId}`)).json()) as { items: { action: string; details: { reason?: string } }[] };
+    expect(trail.items.filter((entry) => entry.action === 'overridden').map((entry) => entry.details.reason)).toEqual(['tomorrow cannot wait']);
+    clock.set('2026-08-01T12:00:00Z');
   });
 
   it('asks for a window or regions, one of them, saying so', async () => {

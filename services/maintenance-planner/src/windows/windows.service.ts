@@ -178,16 +178,21 @@ export class WindowsService {
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
     for (const hold of holds) {
-      // Every run from the hold's start on, not only those it reaches now: the override row is
+      // Every run not yet over from the hold's start on, not only those it reaches now: the override row is
       // written first and a later fan-out of the same hold (an extension) leaves it as it is. An
       // overridden link does not hold, so the occurrence reads scheduled unless another hold holds it.
-      await tx.query(
-        `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
-         SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6 FROM occurrence
-          WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > $3 AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
-         ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason`,
-        [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null],
+      const letThrough = rowsOf(
+        await tx.query(
+          `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
+           SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6 FROM occurrence
+            WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
+           ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason
+           RETURNING number`,
+          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null],
+        ),
       );
+      // No run of the window this hold could stop (the one named is over, or before the hold): nothing to record or tell.
+      if (letThrough.length === 0) continue;
       await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
       await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
       const touched = rowsOf<{ window_id: string; number: number; kind: 'held'; in_progress: boolean }>(
@@ -225,9 +230,14 @@ export class WindowsService {
         [row.footprint_global, row.footprint_regions, now],
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override.`);
+      if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
       const events = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
+      if (events.length === 0) {
+        const which = occurrence === undefined ? 'none of its runs still to come' : `occurrence ${occurrence} is over, cancelled, or before them`;
+        throw new DomainError('not-held', 409, `Window ${id} has nothing the active holds on its regions could stop: ${which}. Nothing was overridden.`);
+      }
       await this.publish(tx, ...events);
-      return { windowId: id, overridden: holds.map((hold) => hold.id), window: await this.resource(tx, await this.row(tx, id)) };
+      return { windowId: id, overridden: events.map((event) => (event as HoldfastEvent<'hold.overridden'>).data.holdId), window: await this.resource(tx, await this.row(tx, id)) };
     });
   }
 
