@@ -2,10 +2,12 @@
 import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
+import { WindowsService } from '../src/windows/windows.service';
 
 const clock = new ManualClock('2026-07-01T00:00:00Z');
 
@@ -370,5 +372,37 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect(runs[1]).toMatchObject({ startsAt: '2028-01-02T10:00:00.000Z', status: 'scheduled' });
     expect(runs.map((run) => run.startsAt)).not.toContain('2028-01-05T10:00:00.000Z');
     expect((await api('GET', `/v1/holds/${hold.body.id}`)).body).toMatchObject({ heldOccurrences: 1 });
+  });
+
+  it('adds no runs to a window cancelled while the sweep was about to extend it', async () => {
+    clock.set('2028-03-01T00:00:00Z');
+    const planned = await api('POST', '/v1/windows', {
+      title: 'daily backup',
+      ownerTeam: 'compute',
+      footprint: { global: false, regions: ['ER'] },
+      startsAt: '2028-03-01T02:00:00Z',
+      endsAt: '2028-03-01T03:00:00Z',
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=DAILY',
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    clock.set('2028-03-03T00:00:00Z');
+    // Another replica's cancel holds the window while the sweep comes to extend it, and commits first.
+    const canceller = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
+    await canceller.connect();
+    try {
+      await canceller.query('BEGIN');
+      await canceller.query('SELECT 1 FROM maintenance_window WHERE id = $1 FOR UPDATE', [planned.body.windowId]);
+      const extending = service.app.get(WindowsService).extendHorizon();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await canceller.query(`UPDATE maintenance_window SET status = 'cancelled' WHERE id = $1`, [planned.body.windowId]);
+      await canceller.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1`, [planned.body.windowId]);
+      await canceller.query('COMMIT');
+      await extending;
+    } finally {
+      await canceller.end();
+    }
+    const runs = (await db.query('SELECT status, count(*)::int AS runs FROM occurrence WHERE window_id = $1 GROUP BY status', [planned.body.windowId])) as { status: string; runs: number }[];
+    expect(runs).toEqual([{ status: 'cancelled', runs: 90 }]);
   });
 });

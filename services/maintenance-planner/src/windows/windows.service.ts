@@ -471,9 +471,12 @@ export class WindowsService {
   /** Recurring windows get occurrences up to the rolling horizon. */
   async extendHorizon(): Promise<number> {
     const horizon = new Date(this.clock.nowMs() + this.config.settings.occurrenceHorizonMs);
-    const due = (await this.dataSource.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as WindowRow[];
-    for (const row of due) {
+    const due = (await this.dataSource.query(`SELECT id FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as { id: string }[];
+    for (const { id } of due) {
       await this.dataSource.transaction(async (tx) => {
+        // Read again, locked: a cancel or a PATCH committed since the list was read wins.
+        const row = await this.row(tx, id, true);
+        if (row.status === 'cancelled' || row.recurrence === null || row.expanded_until >= horizon) return;
         // From where the last expansion stopped, not the first start: a rule's runs are counted from
         // there, so an hourly window does not stop getting runs once 10,000 lie behind it.
         const { occurrences: expanded, truncated } = this.expand(
