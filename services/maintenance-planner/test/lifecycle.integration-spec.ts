@@ -273,6 +273,7 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     }
     expect((await api('GET', '/v1/gate?regions=AR')).status).toBe(200);
     expect(await occurrence(unstarted.windowId)).toMatchObject({ status: 'missed' });
+    expect((await api('GET', `/v1/audit?subject=${unstarted.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'missed', details: { number: 1 } }));
     // One that ended while a hold left it held is repaired before missed ones are marked: it needs a new slot, it was not missed.
     expect(await occurrence(ended.windowId)).toMatchObject({ status: 'needs-reschedule', heldBy: [] });
     expect((await api('GET', `/v1/windows/${unstarted.windowId}`)).body.status).toBe('needs-reschedule');

@@ -499,13 +499,15 @@ export class WindowsService {
   /** Occurrences whose time passed without a start become missed, never silently completed. Run after the sweep's repair (see heldThroughActiveHolds). */
   async markMissed(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      const missed = rowsOf<{ window_id: string }>(await tx.query(MARK_MISSED, [this.clock.now()]));
+      const missed = rowsOf<{ window_id: string; number: number }>(await tx.query(MARK_MISSED, [this.clock.now()]));
       if (missed.length === 0) return 0;
       const ids = [...new Set(missed.map((entry) => entry.window_id))];
       await refreshWindowStatus(tx, ids);
+      // One row per run, as a start or a completion is recorded, so the trail says which run was missed.
       await tx.query(
-        `INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, details) SELECT 'occurrence', id, 'missed', 'planner', $2, '{}' FROM unnest($1::uuid[]) AS id`,
-        [ids, this.clock.now()],
+        `INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, details)
+         SELECT 'occurrence', run.window_id, 'missed', 'planner', $3, jsonb_build_object('number', run.number) FROM unnest($1::uuid[], $2::int[]) AS run(window_id, number)`,
+        [missed.map((entry) => entry.window_id), missed.map((entry) => entry.number), this.clock.now()],
       );
       return missed.length;
     });
