@@ -70,7 +70,8 @@ describe('the calendar page in headless Chromium', () => {
     // One topic prefix: the analyzer's surges reach this planner.
     const topicPrefix = `${uniqueTestId('calendar-page')}.`;
     [planner, analyzer] = await Promise.all([
-      startServiceUnderTest(plannerService, { clock, topicPrefix }),
+      // A custom region: its code is lower-case by contract, and the page must keep it so.
+      startServiceUnderTest(plannerService, { clock, topicPrefix, environment: { HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'eu-west', name: 'Western Europe', zones: ['Europe/Dublin', 'Europe/London'] }]) } }),
       // A region still learning its baseline decides on a ceiling: one sample above it is a surge.
       startServiceUnderTest(analyzerService, { clock, topicPrefix, environment: { ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupCeiling: 1_000 } }) } }),
     ]);
@@ -260,5 +261,45 @@ describe('the calendar page in headless Chromium', () => {
       expect(await control.isEnabled(), `${role} "${name}" enabled`).toBe(true);
       expect(await control.getAttribute('tabindex'), `${role} "${name}" left in the Tab order`).toBeNull();
     }
+  });
+
+  // Last: it adds a window and a hold, which the counts above do not expect.
+  it('keeps a custom region lower-case in ?region= and the hold form, and finds a country typed in lower case', async () => {
+    await plan({
+      title: 'Edge cache rollout',
+      ownerTeam: 'cdn',
+      footprint: { global: false, regions: ['eu-west'] },
+      startsAt: '2009-06-13T09:00:00Z',
+      endsAt: '2009-06-13T10:00:00Z',
+      plannedZone: 'Europe/London',
+      priority: 'routine',
+      surgePolicy: 'hold',
+    });
+    // The key is kept for the tab: the page loads the week at once.
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-06-08&region=eu-west`);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in UTC');
+    await card(/^Saturday,? 13 June 2009$/, /^09:00–10:00 Edge cache rollout\. cdn · eu-west · scheduled$/).waitFor();
+    // eu-west's own window and the global drill only.
+    expect(await page.getByRole('article').count()).toBe(2);
+    await page.locator('#gates [data-region="eu-west"]').filter({ hasText: 'eu-west: allowed' }).waitFor();
+
+    await page.getByLabel('Regions').fill('eu-west');
+    await page.getByLabel('From (UTC)').fill('2009-06-12T20:00');
+    await page.getByLabel('Until (UTC)').fill('2009-06-13T12:00');
+    await page.getByRole('group', { name: 'Declare a manual hold' }).getByLabel('Reason').fill('Dublin marathon');
+    await page.getByRole('button', { name: 'Declare hold' }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Hold declared.');
+    await card(/^Saturday,? 13 June 2009$/, /^09:00–10:00 Edge cache rollout\. cdn · eu-west · held\. Held \(manual\): Dublin marathon$/).waitFor();
+    await page.locator('#gates [data-region="eu-west"]').filter({ hasText: 'eu-west: held: Dublin marathon' }).waitFor();
+
+    await page.getByLabel('Region', { exact: true }).fill('ir');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in UTC');
+    await card(/^Friday,? 12 June 2009$/, /^21:00–22:00 Core router upgrade\. network-ops · IR · held/).waitFor();
+    expect(await page.getByRole('article').count()).toBe(2);
+    // Asked once, as the catalog spells it.
+    expect(await page.locator('#gates [data-region]').evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-region')))).toEqual(['IR', 'US', 'eu-west']);
+    expect(pageErrors).toEqual([]);
+    await screenshot('5-custom-region');
   });
 });

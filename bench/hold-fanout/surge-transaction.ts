@@ -65,7 +65,7 @@ export async function measureSurgeTransaction(dataSource: DataSource, start: Dat
   const announcer = new HoldAnnouncer(messaging, new LocalTimes(catalog));
   const backlog = new WindowAnnouncementBacklog(dataSource, clock, announcer);
   const config = { settings: { holdHorizonMs: 86_400_000, holdCooldownMs: 1_800_000 } } as ServiceConfig<PlannerSettings>;
-  const holds = new HoldsService(dataSource, clock, announcer, backlog, new SlotProposer(catalog), catalog, config, new MetricsRegistry('bench', false));
+  const holds = new HoldsService(dataSource, clock, announcer, backlog, new SlotProposer(catalog, config), catalog, config, new MetricsRegistry('bench', false));
   const placement = (causeId: string) => ({ source: 'detector' as const, causeId, regions: ['IR'], reason: 'bench surge', from: start, until });
 
   const baseline = dataSource.createQueryRunner();

@@ -96,6 +96,16 @@ describe('findSlots', () => {
     expect(result.current?.notes).toContain('IR: the current slot overlaps an active hold.');
   });
 
+  it('for a global window, never proposes a slot overlapping a hold on any region, scored or not', () => {
+    const hold = { region: 'NP', start: new Date('2009-06-15T12:00:00Z'), end: new Date('2009-06-16T12:00:00Z') };
+    const global = findSlots({ ...june2009, global: true, holds: [hold] });
+    expect(global.slots.length).toBeGreaterThan(0);
+    for (const slot of global.slots) expect(rangesOverlap(slot, hold)).toBe(false);
+    expect(global.current).toMatchObject({ heldRegions: ['NP'] });
+    // The same footprint, not global: NP is none of its regions.
+    expect(findSlots({ ...june2009, holds: [hold] }).slots[0].start.toISOString()).toBe('2009-06-15T20:30:00.000Z');
+  });
+
   it('honours allowed local hours in the window’s zone or in every region, including ranges wrapping midnight', () => {
     const owner = findSlots({ ...june2009, allowedLocalHours: { in: 'window-zone', ranges: [{ from: '09:00', to: '17:00' }] } });
     for (const slot of owner.slots) expect(isWithinLocalHours(slot, [{ from: '09:00', to: '17:00' }], 'America/Los_Angeles')).toBe(true);

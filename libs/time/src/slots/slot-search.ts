@@ -92,7 +92,8 @@ function candidateGrid(request: SlotSearchRequest): CandidateGrid {
   return { first, step, count, duration };
 }
 
-function footprintHolds(request: SlotSearchRequest): RegionHold[] {
+function footprintHolds(request: SlotSearchRequest): readonly RegionHold[] {
+  if (request.global) return request.holds ?? [];
   const regions = new Set(request.footprint.map((region) => region.region));
   return (request.holds ?? []).filter((hold) => regions.has(hold.region));
 }

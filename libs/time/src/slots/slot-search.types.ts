@@ -30,7 +30,10 @@ export interface SlotSearchRequest {
   /** The zone the window was planned in (read by allowed hours scoped to 'window-zone'). */
   readonly windowZone: string;
   readonly footprint: readonly FootprintRegion[];
+  /** The window hurts every region: a hold on any region holds it, whether `footprint` scores that region or not. */
+  readonly global?: boolean;
   readonly baselines: readonly HourOfWeekBaseline[];
+  /** Active holds; only those on footprint regions count, unless the window is `global`. */
   readonly holds?: readonly RegionHold[];
   readonly allowedLocalHours?: AllowedLocalHours;
   /** The window's current slot, scored for comparison. */

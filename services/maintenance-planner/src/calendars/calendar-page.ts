@@ -91,6 +91,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       return answer.body.nextCursor ? everyItem(path, items, answer.body.nextCursor) : items;
     });
   }
+  // A region code as typed, spelled as the contract has it: two letters are a country, whatever their
+  // case (the gate and hold forms take IR, not ir); a custom code (eu-west, 3+ characters) is kept as given.
+  function regionCode(typed) {
+    var code = typed.trim();
+    return /^[a-z]{2}$/i.test(code) ? code.toUpperCase() : code;
+  }
   function say(text) { byId('status').textContent = text; }
   function zone() { return byId('zone').value || 'UTC'; }
   function localParts(iso) {
@@ -142,7 +148,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var to = new Date(Date.parse(days[6] + 'T00:00:00Z') + 2 * 86400000).toISOString();
     var query = '?limit=500&from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
     if (byId('team').value) query += '&team=' + encodeURIComponent(byId('team').value);
-    if (byId('region').value) query += '&region=' + encodeURIComponent(byId('region').value.toUpperCase());
+    if (byId('region').value) query += '&region=' + encodeURIComponent(regionCode(byId('region').value));
     if (!live) say('Loading…');
     state.loading = Promise.all([everyItem('/v1/windows' + query), everyItem('/v1/holds?active=true')]).then(function (answers) {
       var holds = {};
@@ -245,7 +251,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
 
   function gateRegions() {
     var regions = {};
-    if (byId('region').value) regions[byId('region').value.toUpperCase()] = true;
+    if (byId('region').value) regions[regionCode(byId('region').value)] = true;
     state.occurrences.forEach(function (entry) { entry.window.footprint.regions.forEach(function (code) { regions[code] = true; }); });
     Object.keys(state.holds).forEach(function (id) { state.holds[id].regions.forEach(function (code) { regions[code] = true; }); });
     return Object.keys(regions).sort();
@@ -287,7 +293,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   }
   act('declare', 'Hold declared.', function () {
     var until = byId('declareUntil').value;
-    return api('/v1/holds', { method: 'POST', body: { regions: byId('declareRegions').value.split(',').map(function (code) { return code.trim().toUpperCase(); }), from: byId('declareFrom').value + ':00Z', until: until ? until + ':00Z' : undefined, reason: byId('declareReason').value } });
+    return api('/v1/holds', { method: 'POST', body: { regions: byId('declareRegions').value.split(',').map(regionCode), from: byId('declareFrom').value + ':00Z', until: until ? until + ':00Z' : undefined, reason: byId('declareReason').value } });
   });
   act('release', 'Hold released.', function () { return api('/v1/holds/' + byId('releaseHold').value + '/release', { method: 'POST', body: { reason: byId('releaseReason').value } }); });
   act('override', 'Override recorded.', function () {

@@ -1,9 +1,12 @@
 import type { Slot } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
+import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { findSlots, type HourOfWeekBaseline, type RegionHold, type SlotSearchResult, slotSearchWithin } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { PlannerSettings } from '../config/planner-settings';
 import type { Queryable } from '../holds/hold-fanout.sql';
+import { heldUntil, type HoldRow } from '../holds/hold-record';
 import type { WindowRow } from '../windows/window-record';
 
 /** Without a flexibility of its own, a window may move within this many days from now. */
@@ -20,12 +23,16 @@ export interface Proposal {
 
 /**
  * Least-impact slots for a window from the planner's own tables (baseline copy, active holds),
- * through libs/time's findSlots: outside active holds, within the flexibility and allowed local
- * hours, ranked by expected affected traffic (baseline x share) over the footprint.
+ * through libs/time's findSlots: outside active holds on any footprint region (any region for a
+ * global window, scored or not), within the flexibility and allowed local hours, ranked by
+ * expected affected traffic (baseline x share) over the scored regions.
  */
 @Injectable()
 export class SlotProposer {
-  constructor(private readonly catalog: RegionCatalog) {}
+  constructor(
+    private readonly catalog: RegionCatalog,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
+  ) {}
 
   async propose(db: Queryable | EntityManager, window: WindowRow, current: { start: Date; end: Date }, now: Date, count = 3): Promise<Proposal> {
     const baselines = (await db.query(`SELECT DISTINCT ON (region) region, zone, hourly FROM region_baseline ORDER BY region, updated_at DESC`)) as {
@@ -44,23 +51,36 @@ export class SlotProposer {
       const zones = !region ? [window.planned_zone] : region.kind === 'custom' ? [...region.zones] : [region.zone];
       return { region: code, zones, share: shares[code] ?? (rest.length ? Math.max(0, 1 - given) / rest.length : 0) };
     });
-    const holds = (await db.query(
-      `SELECT unnest(regions) AS region, from_at, COALESCE(until_at, covered_until, $1::timestamptz + interval '7 days') AS until_at
-         FROM hold WHERE released_at IS NULL`,
-      [now],
-    )) as { region: string; from_at: Date; until_at: Date }[];
+    // Every region of the footprint counts for holds, every region at all for a global window: not only the scored ones.
+    const holds = (
+      (await db.query(`SELECT id, regions, reason, source, from_at, until_at, cleared_at, covered_until FROM hold WHERE released_at IS NULL AND ($1::boolean OR regions && $2::text[])`, [
+        window.footprint_global,
+        window.footprint_regions,
+      ])) as ActiveHold[]
+    ).map((hold) => ({
+      ...hold,
+      regions: window.footprint_global ? hold.regions : hold.regions.filter((region) => window.footprint_regions.includes(region)),
+      // As planning meets it (HoldsService.findActive): null holds until released.
+      until_at: heldUntil(hold, now),
+    }));
+    // A hold with no end is taken to last as far as the planner holds runs ahead for it (HOLD_HORIZON_HOURS):
+    // nothing later is free for sure, and without an estimate a surge would leave nothing to propose.
+    const horizon = now.getTime() + this.config.settings.holdHorizonMs;
+    const endOf = (hold: ActiveHold) => hold.until_at ?? new Date(Math.max(horizon, hold.covered_until?.getTime() ?? 0));
     const duration = current.end.getTime() - current.start.getTime();
     const earliest = new Date(Math.max(now.getTime(), window.flexibility ? Date.parse(window.flexibility.earliestStartAt) : 0));
     const flexibility = window.flexibility
       ? { ...window.flexibility, earliestStartAt: earliest.toISOString() }
       : { earliestStartAt: now.toISOString(), deadlineAt: new Date(now.getTime() + DEFAULT_FLEXIBILITY_DAYS * 86_400_000).toISOString() };
+    const within = slotSearchWithin(flexibility);
     const result = findSlots({
       durationMinutes: Math.round(duration / 60_000),
-      ...slotSearchWithin(flexibility),
+      ...within,
       windowZone: window.planned_zone,
       footprint,
+      global: window.footprint_global,
       baselines: baselines.filter((baseline) => scored.includes(baseline.region)).map<HourOfWeekBaseline>((baseline) => ({ region: baseline.region, zone: baseline.zone, values: baseline.hourly })),
-      holds: holds.map<RegionHold>((hold) => ({ region: hold.region, start: hold.from_at, end: hold.until_at })),
+      holds: holds.flatMap((hold) => hold.regions.map<RegionHold>((region) => ({ region, start: hold.from_at, end: endOf(hold) }))),
       current,
       count,
     });
@@ -71,10 +91,29 @@ export class SlotProposer {
       localTimes: slot.local.map((local) => ({ region: local.region, zone: local.zone, startsAtLocal: local.localStart, endsAtLocal: local.localEnd, offset: local.offset, endOffset: local.endOffset })),
     });
     const notes = result.fallbackRegions.map((region) => `${region}: no learned baseline yet; scored as quiet at local night (01:00-05:00 ${this.catalog.find(region)?.zone ?? ''}).`);
+    notes.push(...openEndedNotes(within, holds, endOf));
+    if (result.slots.length === 0) notes.push(noSlotNote(within));
     return { result, slots: result.slots.map(toSlot), current: result.current ? toSlot(result.current) : null, notes, regions: scored };
   }
 
   private regionOfZone(zone: string): string {
     return this.catalog.list().find((region) => region.zone === zone)?.code ?? 'US';
   }
+}
+
+type ActiveHold = Pick<HoldRow, 'id' | 'regions' | 'reason' | 'source' | 'from_at' | 'until_at' | 'cleared_at' | 'covered_until'>;
+
+/** What the slots assume of each hold with no end that begins before the deadline, and what a move into it meets meanwhile. */
+function openEndedNotes({ flexibility }: ReturnType<typeof slotSearchWithin>, holds: readonly ActiveHold[], endOf: (hold: ActiveHold) => Date): string[] {
+  return holds
+    .filter((hold) => hold.until_at === null && hold.from_at < flexibility.deadline)
+    .map(
+      (hold) =>
+        `Hold ${hold.id} (${hold.regions.join(', ')}: ${hold.reason}) has no end yet: these slots take it to be over by ${endOf(hold).toISOString()} (HOLD_HORIZON_HOURS ahead). ` +
+        `Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
+    );
+}
+
+function noSlotNote({ flexibility, allowedLocalHours }: ReturnType<typeof slotSearchWithin>): string {
+  return `No slot between ${flexibility.earliestStart.toISOString()} and ${flexibility.deadline.toISOString()} is outside the active holds${allowedLocalHours ? ' and within the allowed local hours' : ''}.`;
 }

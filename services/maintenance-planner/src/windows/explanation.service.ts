@@ -63,10 +63,13 @@ export class ExplanationService {
   async suggest(id: string, count: number) {
     const window = await this.windows.row(this.dataSource.manager, id);
     const now = this.clock.now();
+    // The run that needs a slot: a held one still ahead or one needing a new slot, else the next
+    // scheduled one; runs that were missed, done or cancelled are history, not compared against.
     const [next] = (await this.dataSource.query(
-      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND status IN ('needs-reschedule', 'scheduled', 'missed')) occurrence
+      `SELECT * FROM (SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND status IN ('needs-reschedule', 'scheduled')) occurrence
+        WHERE status = 'needs-reschedule' OR starts_at > $2
         ORDER BY (status = 'scheduled'), starts_at LIMIT 1`,
-      [id],
+      [id, now],
     )) as OccurrenceRow[];
     const current = next ? { start: next.starts_at, end: next.ends_at } : { start: window.starts_at, end: window.ends_at };
     const proposal = await this.proposer.propose(this.dataSource, window, current, now, count);

@@ -1,0 +1,189 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { createEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+
+const clock = new ManualClock('2026-06-14T20:00:00Z');
+
+/**
+ * GET /v1/windows/{id}/suggestions against the holds as planning meets them: a suggested slot is
+ * one a PATCH to it accepts, and the run compared against is the one that needs the slot.
+ */
+describe('maintenance-planner: slot suggestions, against the real broker and PostgreSQL', () => {
+  let service: ServiceUnderTest;
+  let publisher: EventPublisher;
+  let sweep: PlannerSweep;
+  /** Holds a spec placed, released after it: an open-ended one would hold every later spec's windows. */
+  let placed: string[] = [];
+
+  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : {} };
+  };
+  const plan = async (change: Record<string, unknown>) => {
+    const answer = await api('POST', '/v1/windows', { title: 'Core router firmware upgrade', ownerTeam: 'network-platform', plannedZone: 'UTC', ...change });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body.windowId as string;
+  };
+  const declare = async (hold: { regions: string[]; from: string; until?: string }) => {
+    const answer = await api('POST', '/v1/holds', { reason: 'election week', ...hold });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    placed.push(answer.body.id);
+    return answer.body as { id: string; from: string; until: string | null };
+  };
+  const release = async (id: string) => expect((await api('POST', `/v1/holds/${id}/release`, { reason: 'over' })).status).toBe(200);
+  const suggestions = async (windowId: string) => {
+    const answer = await api('GET', `/v1/windows/${windowId}/suggestions`);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body;
+  };
+  /** Moves the window to the slot as its owner would; a slot inside a hold answers 409 window-in-hold. */
+  const moveTo = async (windowId: string, slot: { startsAt: string; endsAt: string }) => {
+    const { version } = (await api('GET', `/v1/windows/${windowId}`)).body;
+    return api('PATCH', `/v1/windows/${windowId}`, { version, startsAt: slot.startsAt, endsAt: slot.endsAt });
+  };
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    const { kafka } = service.config;
+    publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);
+    await publisher.connect();
+    sweep = service.app.get(PlannerSweep);
+  });
+
+  afterEach(async () => {
+    const active = new Set(((await api('GET', '/v1/holds?active=true')).body.items as { id: string }[]).map((hold) => hold.id));
+    for (const id of placed.filter((hold) => active.has(hold))) await release(id);
+    placed = [];
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await service?.close();
+  });
+
+  it('takes a hold with no end to last its horizon: no slot before then, says so, and a move into it is still refused', async () => {
+    clock.set('2026-06-14T20:00:00Z');
+    const window = await plan({
+      footprint: { global: false, regions: ['NP'] },
+      startsAt: '2026-06-15T02:00:00Z',
+      endsAt: '2026-06-15T03:00:00Z',
+      flexibility: { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2026-06-19T00:00:00Z' },
+    });
+    const hold = await declare({ regions: ['NP'], from: '2026-06-15T12:00:00Z' });
+    expect(hold.until).toBeNull();
+    // Fanned out 24 h (HOLD_HORIZON_HOURS) from its start: the slots take it to last that long, no less.
+    // Kathmandu's nights (19:15-23:15 UTC), cheapest without a baseline, all come after the hold's start.
+    const { slots, notes } = await suggestions(window);
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) expect(slot.startsAt >= '2026-06-16T12:00:00.000Z', `${slot.startsAt} is after the hold as estimated`).toBe(true);
+    expect(notes).toContain(
+      `Hold ${hold.id} (NP: election week) has no end yet: these slots take it to be over by 2026-06-16T12:00:00.000Z (HOLD_HORIZON_HOURS ahead). Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
+    );
+    expect((await moveTo(window, slots[0])).body.code).toBe('window-in-hold');
+    // Before the hold starts, the window moves freely.
+    expect((await moveTo(window, { startsAt: '2026-06-15T05:00:00Z', endsAt: '2026-06-15T06:00:00Z' })).status).toBe(200);
+  });
+
+  it('takes a surge hold whose surge outlasted its expected end to last its horizon from now, not to end at the passed estimate', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    const surgeId = uuidv7();
+    await publisher.publish(
+      createEvent(
+        'surge.started',
+        {
+          surgeId,
+          region: 'IR',
+          metric: 'requests',
+          source: 'detector',
+          severity: 'major',
+          startedAt: '2026-07-01T00:00:00Z',
+          detectedAt: '2026-07-01T00:00:05Z',
+          expectedEndAt: '2026-07-01T06:00:00Z',
+          evidence: { observed: 5_000, baseline: 1_000, score: 5 },
+          reason: 'requests in IR surged',
+        },
+        { source: 'slots-spec', subject: 'IR' },
+      ),
+    );
+    const hold = await expectEventually(async () => {
+      const found = ((await api('GET', '/v1/holds?active=true')).body.items as { id: string; causeId: string }[]).find((entry) => entry.causeId === surgeId);
+      expect(found).toBeDefined();
+      return found!;
+    });
+    placed.push(hold.id);
+    // After the expected end, so not held when planned.
+    const window = await plan({
+      footprint: { global: false, regions: ['IR'] },
+      startsAt: '2026-07-01T10:00:00Z',
+      endsAt: '2026-07-01T11:00:00Z',
+      flexibility: { earliestStartAt: '2026-07-01T00:00:00Z', deadlineAt: '2026-07-05T00:00:00Z' },
+    });
+    // The expected end passed and the surge goes on (no sweep ran): the hold is met as open-ended.
+    clock.set('2026-07-01T08:00:00Z');
+    const answer = await suggestions(window);
+    expect(answer.slots.length).toBeGreaterThan(0);
+    for (const slot of answer.slots) expect(slot.startsAt >= '2026-07-02T08:00:00.000Z', `${slot.startsAt} is after the hold as estimated`).toBe(true);
+    expect(answer.notes).toContain(
+      `Hold ${hold.id} (IR: Surge in IR: requests in IR surged) has no end yet: these slots take it to be over by 2026-07-02T08:00:00.000Z (HOLD_HORIZON_HOURS ahead). Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
+    );
+    expect((await moveTo(window, { startsAt: '2026-07-01T22:00:00Z', endsAt: '2026-07-01T23:00:00Z' })).body.code).toBe('window-in-hold');
+  });
+
+  it('keeps a global window out of a hold on a region without a baseline, still scoring its regions at local night with a note', async () => {
+    // A fresh install: no baseline at all, so a global window is scored over the region of its zone only.
+    clock.set('2026-08-03T00:00:00Z');
+    const hold = await declare({ regions: ['IR'], from: '2026-08-03T00:00:00Z', until: '2026-08-05T00:00:00Z' });
+    const window = await plan({
+      footprint: { global: true, regions: [] },
+      plannedZone: 'America/New_York',
+      startsAt: '2026-08-06T12:00:00Z',
+      endsAt: '2026-08-06T13:00:00Z',
+      flexibility: { earliestStartAt: '2026-08-03T00:00:00Z', deadlineAt: '2026-08-07T00:00:00Z' },
+    });
+    const answer = await suggestions(window);
+    expect(answer).toMatchObject({ scoredRegions: ['US'], fallbackRegions: ['US'], notes: ['US: no learned baseline yet; scored as quiet at local night (01:00-05:00 America/New_York).'] });
+    expect(answer.slots.length).toBeGreaterThan(0);
+    for (const slot of answer.slots) expect(slot.startsAt >= hold.until!, `${slot.startsAt} is after the IR hold`).toBe(true);
+    expect((await moveTo(window, answer.slots[0])).status).toBe(200);
+
+    // The current slot, moved into the hold with an override, is reported held by IR.
+    const { version } = (await api('GET', `/v1/windows/${window}`)).body;
+    const moved = await api('PATCH', `/v1/windows/${window}`, { version, startsAt: '2026-08-04T12:00:00Z', endsAt: '2026-08-04T13:00:00Z', override: { reason: 'the drill cannot wait' } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect((await suggestions(window)).current.heldRegions).toEqual(['IR']);
+  });
+
+  it('compares against the run that needs the slot: a held or needs-reschedule one, else the next scheduled, never a missed one', async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['DE'] }, startsAt: '2026-09-01T10:00:00Z', endsAt: '2026-09-01T11:00:00Z', recurrence: 'FREQ=DAILY' });
+    // Runs 1-3 (1-3 September) pass unstarted and are missed.
+    clock.set('2026-09-03T12:00:00Z');
+    await sweep.sweep();
+    const statuses = async () => ((await api('GET', `/v1/windows/${window}/occurrences`)).body.items as { number: number; status: string }[]).slice(0, 5).map((run) => run.status);
+    expect(await statuses()).toEqual(['missed', 'missed', 'missed', 'scheduled', 'scheduled']);
+    const compared = async () => {
+      const answer = await suggestions(window);
+      return { occurrence: answer.occurrence, startsAt: answer.current.startsAt };
+    };
+
+    const fifth = await declare({ regions: ['DE'], from: '2026-09-05T00:00:00Z', until: '2026-09-06T00:00:00Z' });
+    expect(await statuses()).toEqual(['missed', 'missed', 'missed', 'scheduled', 'held']);
+    expect(await compared()).toEqual({ occurrence: 5, startsAt: '2026-09-05T10:00:00.000Z' });
+
+    await release(fifth.id);
+    expect(await compared()).toEqual({ occurrence: 4, startsAt: '2026-09-04T10:00:00.000Z' });
+
+    // Run 4 held past its start, then let go: it needs a new slot although its time has passed.
+    await declare({ regions: ['DE'], from: '2026-09-04T00:00:00Z', until: '2026-09-04T20:00:00Z' });
+    clock.set('2026-09-04T12:00:00Z');
+    await release(placed[placed.length - 1]);
+    expect(await statuses()).toEqual(['missed', 'missed', 'missed', 'needs-reschedule', 'scheduled']);
+    expect(await compared()).toEqual({ occurrence: 4, startsAt: '2026-09-04T10:00:00.000Z' });
+  });
+});
