@@ -1,11 +1,13 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { HoldAlertEntity } from './channels/alertmanager/hold-alert.entity';
+import { HoldReleaseEntity } from './channels/alertmanager/hold-release.entity';
 import { GrafanaAnnotationEntity } from './channels/grafana/grafana-annotation.entity';
 import { notifierEnvironment, notifierSettings } from './config/notifier-settings';
 import { CreateDelivery1764000100000 } from './database/migrations/1764000100000-create-delivery';
 import { CreateSubscriptionsAndDeliveryAttempts1764000200000 } from './database/migrations/1764000200000-create-subscriptions-and-delivery-attempts';
 import { RecordWhyASubscriptionStopped1766200000000 } from './database/migrations/1766200000000-record-why-a-subscription-stopped';
+import { RememberHoldReleases1766300000000 } from './database/migrations/1766300000000-remember-hold-releases';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
@@ -21,8 +23,8 @@ export const notifierService = defineService({
   environment: notifierEnvironment,
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
-  entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity],
-  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000],
+  entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

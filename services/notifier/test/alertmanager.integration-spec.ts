@@ -3,6 +3,7 @@ import { basicAuthorization, expectEventually, ManualClock, startAlertmanager, s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
+import { HttpReceiver } from './support/http-receiver';
 import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
 
 interface GettableAlert {
@@ -23,6 +24,8 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
   let alertmanager: LoopbackDaemon;
   // Another behind basic auth, as many are (web.config basic_auth_users, or a reverse proxy).
   let guarded: LoopbackDaemon;
+  // Stands in for an Alertmanager that is down or refusing, until a subscription is pointed at the real one.
+  let unready: HttpReceiver;
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
   let publisher: EventPublisher;
 
@@ -30,10 +33,10 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     (await (await fetch(`${from.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`, { headers })).json()) as GettableAlert[];
 
   beforeAll(async () => {
-    [alertmanager, guarded] = await Promise.all([startAlertmanager(ROUTE_NOWHERE), startAlertmanager(ROUTE_NOWHERE, GUARDED)]);
+    [alertmanager, guarded, unready] = await Promise.all([startAlertmanager(ROUTE_NOWHERE), startAlertmanager(ROUTE_NOWHERE, GUARDED), HttpReceiver.start()]);
     service = await startServiceUnderTest(notifierService, {
       clock,
-      environment: { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${alertmanager.port},127.0.0.1:${guarded.port}`, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_ALERT_TTL_MS: '600000' },
+      environment: { NOTIFIER_OUTBOUND_ALLOW: `127.0.0.1:${alertmanager.port},127.0.0.1:${guarded.port},${unready.allowEntry}`, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_ALERT_TTL_MS: '600000' },
     });
     publisher = await connectPublisher(service.config.kafka);
   });
@@ -43,6 +46,7 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await service?.close();
     await alertmanager?.stop();
     await guarded?.stop();
+    await unready?.close();
   });
 
   it('fires MaintenanceHold per region and window while the hold lasts, re-posts it before it expires, and resolves it on release', async () => {
@@ -101,6 +105,98 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
 
     await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
     await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
+  });
+
+  it('ends, not fires, the alerts of a hold placed only after its release was consumed, though its filter leaves the release out', async () => {
+    const notifier = api(service);
+    unready.reply = (request) => (request.path === '/api/v2/alerts' ? { status: 503 } : { status: 204 });
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: unready.url, filters: { regions: ['GH'], eventTypes: ['hold.placed'] } });
+    // Says when the release has been consumed.
+    const witness = await notifier.subscribe({ channel: 'webhook', target: `${unready.url}/witness`, filters: { regions: ['GH'], eventTypes: ['hold.released'] } });
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['GH'], { from, placedAt: from });
+    await publisher.publish(hold);
+    const [retrying] = await expectEventually(async () => {
+      const deliveries = await notifier.deliveries(`subscriptionId=${id}`);
+      expect(deliveries).toMatchObject([{ status: 'pending', attempts: 1 }]);
+      return deliveries;
+    });
+
+    await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${witness.id}`)).toHaveLength(1));
+    // No active alerts then, and a filter without hold.released: the release is not this subscription's.
+    expect(await notifier.deliveries(`subscriptionId=${id}`)).toHaveLength(1);
+
+    // Alertmanager is back, and the placement's retry is sent after its release.
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: alertmanager.url })).status).toBe(200);
+    clock.set(retrying.nextAttemptAt);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered' }]));
+    expect(await alertsOf(hold.data.holdId)).toEqual([]);
+    clock.advance(200_001);
+    await service.app.get(HoldAlertRefresher).refreshDue();
+    expect(await alertsOf(hold.data.holdId)).toEqual([]);
+  });
+
+  it('ends, not revives, the alerts of a hold whose dead placement is replayed after its release was sent', async () => {
+    const notifier = api(service);
+    unready.reply = () => ({ status: 400, body: 'bad request' });
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: unready.url, filters: { regions: ['ZA'] } });
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['ZA'], { from, placedAt: from });
+    await publisher.publish(hold);
+    const [dead] = await expectEventually(async () => {
+      const deliveries = await notifier.deliveries(`subscriptionId=${id}`);
+      expect(deliveries).toMatchObject([{ eventType: 'hold.placed', status: 'dead' }]);
+      return deliveries;
+    });
+
+    // For up to a second the worker may still send to the old target: answered 503, the release is retried at the new one.
+    unready.reply = () => ({ status: 503 });
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: alertmanager.url })).status).toBe(200);
+    await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
+    await expectEventually(async () => {
+      clock.advance(60_000);
+      expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ eventType: 'hold.released' }]);
+    });
+
+    expect((await notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+    expect(await alertsOf(hold.data.holdId)).toEqual([]);
+    clock.advance(200_001);
+    await service.app.get(HoldAlertRefresher).refreshDue();
+    expect(await alertsOf(hold.data.holdId)).toEqual([]);
+  });
+
+  it('ends at its next refresh, not re-posts, the alerts of a hold released while its placement was being sent', async () => {
+    const notifier = api(service);
+    let alertPosts = 0;
+    unready.reply = (request) => (request.path !== '/api/v2/alerts' ? { status: 204 } : alertPosts++ === 0 ? 'hold' : { status: 200 });
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: unready.url, filters: { regions: ['KH'], eventTypes: ['hold.placed'] } });
+    const witness = await notifier.subscribe({ channel: 'webhook', target: `${unready.url}/witness`, filters: { regions: ['KH'], eventTypes: ['hold.released'] } });
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['KH'], { from, placedAt: from });
+    await publisher.publish(hold);
+    await expectEventually(() => expect(unready.heldCount).toBe(1));
+
+    // Consumed while the placement's post is in flight: no active alerts yet, so not this subscription's.
+    const releasedAt = new Date(Date.now() - 1_000).toISOString();
+    await publisher.publish(holdReleased(hold, releasedAt));
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${witness.id}`)).toHaveLength(1));
+    unready.releaseHeld(200);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered' }]));
+
+    const posted = () =>
+      unready.requests
+        .filter((request) => request.path === '/api/v2/alerts')
+        .map((request) => JSON.parse(request.body) as { labels: Record<string, string>; endsAt: string }[])
+        .filter(([alert]) => alert.labels.hold === hold.data.holdId);
+    const refresher = service.app.get(HoldAlertRefresher);
+    clock.advance(200_001);
+    await refresher.refreshDue();
+    expect(posted().map((alerts) => alerts.map((alert) => alert.endsAt))).toEqual([[expect.any(String)], [releasedAt]]);
+    clock.advance(200_001);
+    await refresher.refreshDue();
+    expect(posted()).toHaveLength(2);
   });
 
   it("lets a turned-off subscription's alerts lapse instead of re-posting them for good", async () => {

@@ -114,6 +114,27 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     expect(patched).toMatchObject({ method: 'PATCH', path: '/api/annotations/17', headers: { authorization: 'Bearer glsa_service_account_token' } });
     expect(JSON.parse(patched.body)).toEqual({ timeEnd: Date.parse('2026-06-14T23:30:00Z') });
   });
+
+  it('Grafana: an extended hold moves the end of its one annotation instead of adding another, and the release ends that one', async () => {
+    const before = grafana.requests.length;
+    grafana.reply = (request) =>
+      request.method === 'POST' ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Annotation added","id":23}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+    await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['AT'] } });
+    const hold = holdPlaced(['AT'], { until: '2026-06-14T23:00:00Z' });
+    const extension = (until: string | null) => createEvent('hold.placed', { ...hold.data, until, extended: true, windowIds: [] }, { source: 'notifier-spec' });
+    await publisher.publish(hold, extension('2026-06-15T01:00:00Z'), extension(null), holdReleased(hold, '2026-06-15T00:30:00Z'));
+
+    await expectEventually(() => expect(grafana.requests.length - before).toBe(4));
+    const sent = grafana.requests.slice(before).map((request) => [request.method, request.path, JSON.parse(request.body)]);
+    expect(sent).toEqual([
+      ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-14T23:00:00Z') })],
+      ['PATCH', '/api/annotations/23', { timeEnd: Date.parse('2026-06-15T01:00:00Z') }],
+      // Open-ended again: back to a point at its start until the release ends it.
+      ['PATCH', '/api/annotations/23', { timeEnd: Date.parse('2026-06-14T21:00:00Z') }],
+      ['PATCH', '/api/annotations/23', { timeEnd: Date.parse('2026-06-15T00:30:00Z') }],
+    ]);
+  });
+
   it('Slack: a lost and a restored signal, for the subscribed region only, in order', async () => {
     await notifier.subscribe({ channel: 'slack', target: `${slack.url}/services/T1/B2/signals`, filters: { eventTypes: ['signal.lost', 'signal.restored'], regions: ['BR'] } });
     const lost = createEvent('signal.lost', { ...EventExamples['signal.lost'], region: 'BR', reason: 'No http_requests_per_second sample from BR for 11 minutes (allowed: 10)' }, { source: 'notifier-spec' });

@@ -189,7 +189,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(suite.receivers.storageRefusing.requests).toHaveLength(1);
   });
 
-  it('cancels, not kills, what was not yet sent when its subscription is deleted', async () => {
+  it('cancels, not kills, what was not yet sent when its subscription is deleted, and refuses to replay any of its deliveries with 409', async () => {
     suite.receivers.deleted.reply = () => 'hold';
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.deleted.url, filters: { regions: ['IS'] } });
     const placed = holdPlaced(['IS']);
@@ -204,6 +204,19 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     );
     // Nothing dead: no replay is owed, and the dead-deliveries alert stays quiet.
     expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toEqual([]);
+
+    // Its delivered placement cannot be sent again: said, not accepted and dropped.
+    const delivered = (await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`))[0];
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${delivered.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-subscription-deleted',
+      subscriptionId: id,
+      detail: expect.stringMatching(new RegExp(`^Delivery ${delivered.id} cannot be sent again: its subscription ${id} was deleted at `)),
+    });
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ id: delivered.id }]);
+    const document = (await (await suite.notifier.call('GET', '/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+    expect(document.paths['/v1/deliveries/{id}/replay'].post.responses['409'].description).toContain('delivery-subscription-deleted');
   });
 
   it('sends nothing more to a subscription deleted, or turned off, while a delivery to it was in flight and failed', async () => {

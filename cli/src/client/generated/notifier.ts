@@ -778,7 +778,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description queued: the delivery, pending again */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description other-team: the delivery is another team's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description delivery-not-found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

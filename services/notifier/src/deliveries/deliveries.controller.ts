@@ -1,6 +1,6 @@
 import { CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { DeliveriesService } from './deliveries.service';
@@ -50,6 +50,10 @@ export class DeliveriesController {
   @RequireScope('subscriptions:write')
   @HttpCode(202)
   @ApiOperation({ summary: "Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id; a team key, only its own team's" })
+  @ApiResponse({ status: 202, description: 'queued: the delivery, pending again' })
+  @ApiResponse({ status: 403, description: "other-team: the delivery is another team's" })
+  @ApiResponse({ status: 404, description: 'delivery-not-found' })
+  @ApiResponse({ status: 409, description: 'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again)' })
   replay(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replay(id, principal);
   }

@@ -12,7 +12,7 @@ import { matchesFilters } from '../subscriptions/subscription-filters';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
-import { DeliveryNotFound, DeliveryNotReplayable } from './delivery.exception';
+import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted } from './delivery.exception';
 import { factsOf } from './event-facts';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
@@ -33,6 +33,9 @@ const LIVE_SUBSCRIPTIONS = prepared('SELECT id, channel, target, filters FROM su
 // release's facts do not carry), or those alerts would be re-posted for good.
 const OPEN_HOLD_ALERTS = prepared(`SELECT s.id, s.channel, s.target, s.filters FROM hold_alert a JOIN subscription s ON s.id = a.subscription_id
   WHERE a.hold_id = $1 AND a.active AND s.enabled AND s.deleted_at IS NULL`);
+
+// Every release, wanted by a subscription or not: the Alertmanager channel and its refresher read it (HoldReleaseEntity says why).
+const RECORD_RELEASE = answeredAtCommit('INSERT INTO hold_release (hold_id, released_at) VALUES ($1, $2) ON CONFLICT DO NOTHING');
 
 /** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new; nothing reads its answer, so it travels with the COMMIT. */
 const RECORD = answeredAtCommit(`WITH recorded AS (
@@ -69,13 +72,14 @@ export class DeliveriesService {
   /**
    * Before the consumer's transaction: whether a live subscription wants the event. Most events
    * interest no one, and those then cost one read instead of a transaction with its ledger row
-   * and commit; the subscriptions read here are the ones recordFor records for.
+   * and commit; the subscriptions read here are the ones recordFor records for. A release is
+   * always recorded: a placement sent after it must not fire its alerts (see HoldReleaseEntity).
    */
   async isWanted(event: AnyHoldfastEvent): Promise<boolean> {
     const facts = factsOf(event);
     const matching = await this.matching(event, facts, this.dataSource);
     this.wanting.set(event, { facts, matching });
-    return matching.length > 0;
+    return matching.length > 0 || event.type === 'hold.released';
   }
 
   private async matching(event: AnyHoldfastEvent, facts: ReturnType<typeof factsOf>, reader: Pick<EntityManager, 'query'>): Promise<RecordingSubscription[]> {
@@ -95,6 +99,7 @@ export class DeliveriesService {
     const wanted = this.wanting.get(event);
     const facts = wanted?.facts ?? factsOf(event);
     const matching = wanted?.matching ?? (await this.matching(event, facts, transaction));
+    if (event.type === 'hold.released') await transaction.query(RECORD_RELEASE, [event.data.holdId, new Date(event.data.releasedAt)]);
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);
@@ -147,6 +152,8 @@ export class DeliveriesService {
     if (!delivery) throw new DeliveryNotFound(id);
     const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneBy({ id: delivery.subscriptionId });
     if (subscription) assertActsFor(principal, subscription.ownerTeam, `Delivery ${id}`);
+    // requeue() sends nothing to a deleted subscription: said here, or the 202 would promise a send that never comes.
+    if (subscription?.deletedAt) throw new DeliverySubscriptionDeleted(id, subscription.id, subscription.deletedAt);
     if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
     await this.requeue({ ids: [id], status: delivery.status });
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })]))[0];

@@ -3,6 +3,7 @@ import { DomainError } from '@holdfast/service-kit';
 export enum DeliveryErrorCode {
   NotFound = 'delivery-not-found',
   NotReplayable = 'delivery-not-replayable',
+  SubscriptionDeleted = 'delivery-subscription-deleted',
 }
 
 export class DeliveryNotFound extends DomainError {
@@ -14,5 +15,16 @@ export class DeliveryNotFound extends DomainError {
 export class DeliveryNotReplayable extends DomainError {
   constructor(id: string, status: string) {
     super(DeliveryErrorCode.NotReplayable, 409, `Delivery ${id} is ${status}: only dead or delivered deliveries can be replayed; a pending one is sent on its own.`);
+  }
+}
+
+export class DeliverySubscriptionDeleted extends DomainError {
+  constructor(id: string, subscriptionId: string, deletedAt: Date) {
+    super(
+      DeliveryErrorCode.SubscriptionDeleted,
+      409,
+      `Delivery ${id} cannot be sent again: its subscription ${subscriptionId} was deleted at ${deletedAt.toISOString()}. Subscribe again (POST /v1/subscriptions) to be told of what comes next.`,
+      { subscriptionId, deletedAt: deletedAt.toISOString() },
+    );
   }
 }

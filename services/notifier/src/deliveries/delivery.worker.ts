@@ -288,9 +288,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let result: AttemptResult | undefined;
     let stopped: SubscriptionEntity | undefined;
     try {
+      const isStopped = (cached: CachedSubscription) => cached.subscription.deletedAt !== null || !cached.subscription.enabled;
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0);
-      if (subscription.deletedAt !== null || !subscription.enabled) stopped = subscription;
+      let cached = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0);
+      // Nor is a delivery settled unsent on a copy up to a second old: it may have been turned on again since (and replayed).
+      if (isStopped(cached) && delivery.attempts === 0) cached = await this.subscriptionFor(delivery.subscriptionId, true);
+      const { subscription, secret, targetUrl } = cached;
+      if (isStopped(cached)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
         const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
@@ -351,6 +355,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const nextAttemptAt =
       outcome === 'retry' ? new Date(now.getTime() + retryDelayMs(attempts, this.settings, retryAfterMs(result.retryAfter, now.getTime()))) : now;
     const status = outcome === 'retry' ? 'pending' : outcome;
+    // Turned off before this delivery is finished: while it is still sending, it holds up the later
+    // ones of its key, which once it is dead a claim could take and send to the receiver that is gone.
+    if (outcome === 'dead' && result.statusCode === HTTP_GONE) await this.stopGone(delivery, now);
     // One statement: only the holder of the lease records the outcome and its attempt (a delivery
     // taken over after a lost lease belongs to the new holder).
     const [{ owned }] = (await this.whileLeased(delivery, () => this.dataSource.query(
@@ -374,7 +381,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     } else if (outcome === 'dead') {
       this.metrics.deliveries.inc({ channel: delivery.channel, outcome: 'dead' });
       this.logger.warn({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, error: result.error }, 'delivery is dead; POST /v1/deliveries/{id}/replay sends it again');
-      if (result.statusCode === HTTP_GONE) await this.stopGone(delivery, now);
     }
   }
 

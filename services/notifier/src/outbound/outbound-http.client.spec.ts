@@ -92,6 +92,35 @@ describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', 
     await expect(client.send({ ...post, url: 'file:///etc/passwd' })).rejects.toMatchObject({ kind: 'bad-url' });
   });
 
+  it('names only the origin or host in every error, never a path or query that may be a credential (a Slack webhook URL)', async () => {
+    const looping = await listen((request, response) => response.writeHead(307, { location: request.url }).end());
+    const silent = await listen(() => undefined);
+    const closed = await listen(() => undefined);
+    const closedPort = portOf(closed);
+    await new Promise((resolve) => closed.close(resolve));
+    const secretPath = '/services/T1/B2/sealed-token?key=sealed-query';
+    try {
+      const client = new OutboundHttpClient(new AddressPolicy('127.0.0.1'), lookup);
+      const failures = [
+        { url: `http://127.0.0.1:${portOf(looping)}${secretPath}`, kind: 'redirects', message: `more than 3 redirects from http://127.0.0.1:${portOf(looping)}` },
+        { url: `hooks.slack.com${secretPath}`, kind: 'bad-url', message: 'the target is not a URL' },
+        { url: `http://10.0.0.7${secretPath}`, kind: 'refused-address' },
+        { url: `http://localtest${secretPath}`, kind: 'refused-address' },
+        { url: `http://127.0.0.1:${closedPort}${secretPath}`, kind: 'connection' },
+        { url: `http://127.0.0.1:${portOf(silent)}${secretPath}`, kind: 'timeout' },
+      ];
+      for (const { url, ...expected } of failures) {
+        const error = (await client.send({ ...post, timeoutMs: 200, url }).catch((failure: unknown) => failure)) as Error;
+        expect(error).toMatchObject(expected);
+        expect(error.message).not.toMatch(/sealed|services/);
+      }
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+      looping.close();
+    }
+  });
+
   it('gives up on a receiver that does not answer in time, as a retryable timeout', async () => {
     const silent = await listen(() => undefined);
     try {

@@ -25,7 +25,11 @@ export type HostLookup = (hostname: string) => Promise<LookupAddress[]>;
 export const systemLookup: HostLookup = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 
-/** Why a request got no response; `retryable` says whether trying again later can help. */
+/**
+ * Why a request got no response; `retryable` says whether trying again later can help. The message
+ * names the host or origin only: a path or query may be a credential (a Slack webhook URL), and the
+ * message is kept as the delivery's last error, shown by the API and logged.
+ */
 export class OutboundError extends Error {
   override readonly name = 'OutboundError';
 
@@ -60,7 +64,7 @@ export class OutboundHttpClient {
       const response = await this.sendOnce(current, Math.max(1, deadline - performance.now()));
       const location = response.headers.location;
       if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) return response;
-      if (hop >= MAX_REDIRECTS) throw new OutboundError('redirects', `more than ${MAX_REDIRECTS} redirects from ${request.url}`, false);
+      if (hop >= MAX_REDIRECTS) throw new OutboundError('redirects', `more than ${MAX_REDIRECTS} redirects from ${new URL(request.url).origin}`, false);
       // 307/308 repeat the request as it was; a webhook turned into a GET would deliver nothing, so the others end here.
       if (response.status !== 307 && response.status !== 308) return response;
       const next = new URL(location, current.url);
@@ -75,7 +79,7 @@ export class OutboundHttpClient {
     try {
       url = new URL(request.url);
     } catch {
-      return Promise.reject(new OutboundError('bad-url', `${request.url} is not a URL`, false));
+      return Promise.reject(new OutboundError('bad-url', 'the target is not a URL', false));
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new OutboundError('bad-url', `${url.protocol} URLs are not sent to`, false));
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));

@@ -8,11 +8,9 @@ import { OutboundClientProvider } from '../../outbound/outbound-client.provider'
 import { expectSuccess, TEST_EVENT_TYPE, type Channel, type ChannelSend } from '../channel';
 import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
-import { holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
+import { HoldReleaseEntity } from './hold-release.entity';
+import { endedAt, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
 import { authorizationOf } from '../receiver-authorization';
-
-// Alertmanager refuses an alert ending before it starts (a hold released before its declared start).
-const latest = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
 
 /**
  * Alertmanager's API v2: while a hold is active its alerts are posted with endsAt a TTL ahead and
@@ -59,8 +57,12 @@ export class AlertmanagerChannel implements Channel {
       const data = delivery.event.data as { from: string };
       const teams = new Map(heldWindowsOf(delivery.event.data).map((window) => [window.windowId, window.ownerTeam]));
       const alerts = holdAlerts(message, data.from, (windowId) => teams.get(windowId));
-      const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: new Date(now.getTime() + this.ttlMs).toISOString() })));
-      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts, active: true, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
+      // Sent after the hold's release was consumed (it waited for a retry, or was replayed): that release
+      // reached this subscription first or never will (its filters), so the alerts are posted ended.
+      const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
+      const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : new Date(now.getTime() + this.ttlMs).toISOString());
+      const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
+      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts, active: !release, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
       return { statusCode };
     }
 
@@ -69,7 +71,7 @@ export class AlertmanagerChannel implements Channel {
     await holds.update({ subscriptionId: subscription.id, holdId }, { active: false });
     const known = await holds.findOneBy({ subscriptionId: subscription.id, holdId });
     const alerts = known?.alerts ?? holdAlerts(message, releasedAt, () => undefined);
-    const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: latest(releasedAt, alert.startsAt) })));
+    const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endedAt(alert, releasedAt) })));
     return { statusCode };
   }
 

@@ -7,12 +7,14 @@ import { SubscriptionEntity } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
+import { HoldReleaseEntity } from './hold-release.entity';
+import { endedAt } from './postable-alert';
 
 /**
  * Re-posts the alerts of active holds a third of the TTL after their last post, so Alertmanager
  * never lets one lapse while the hold lasts; a subscription deleted or turned off meanwhile has
- * its alerts let go instead. `refreshDue()` is the job; a timer runs it, and tests
- * call it after moving the clock.
+ * its alerts let go instead, and a hold released meanwhile has them ended. `refreshDue()` is the
+ * job; a timer runs it, and tests call it after moving the clock.
  */
 @Injectable()
 export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -67,6 +69,14 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
         return false;
       }
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
+      // Released while its placement was being sent: the release found no active alerts then, so it
+      // may never reach this subscription; the alerts are ended here instead.
+      const release = await transaction.getRepository(HoldReleaseEntity).findOneBy({ holdId });
+      if (release) {
+        await this.channel.post(targetUrl, secret, hold.alerts.map((alert) => ({ ...alert, endsAt: endedAt(alert, release.releasedAt.toISOString()) })));
+        await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { active: false });
+        return false;
+      }
       const endsAt = new Date(now.getTime() + this.ttlMs).toISOString();
       await this.channel.post(targetUrl, secret, hold.alerts.map((alert) => ({ ...alert, endsAt })));
       await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { refreshAt: new Date(now.getTime() + this.ttlMs / 3) });

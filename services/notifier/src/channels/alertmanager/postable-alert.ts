@@ -11,6 +11,9 @@ export interface PostableAlert {
 
 export const HOLD_ALERT_NAME = 'MaintenanceHold';
 
+/** The endsAt that resolves an alert at `at`: never before it starts, which Alertmanager refuses (a hold released before its declared start). */
+export const endedAt = (alert: PostableAlert, at: string): string => (Date.parse(at) >= Date.parse(alert.startsAt) ? at : alert.startsAt);
+
 /**
  * One alert per affected region and held window (labels region, team, window, hold), so routes
  * and silences can pick one region or one team. A label with no value is left out, as

@@ -10,8 +10,9 @@ import { authorizationOf } from '../receiver-authorization';
 
 /**
  * Grafana annotations through its HTTP API (POST /api/annotations; PATCH /api/annotations/{id}).
- * A placed hold becomes an annotation from its start; its release sets that annotation's end,
- * so panels show every hold as a region. The secret, when given, is a service account token.
+ * A placed hold becomes an annotation from its start; an extension moves that annotation's end and
+ * the release sets it, so panels show every hold as one region. The secret, when given, is a
+ * service account token.
  */
 @Injectable()
 export class GrafanaChannel implements Channel {
@@ -33,14 +34,19 @@ export class GrafanaChannel implements Channel {
     const annotations = this.dataSource.getRepository(GrafanaAnnotationEntity);
     const base = targetUrl.replace(/\/+$/, '');
 
-    if (delivery.eventType === 'hold.released' && message.holdId) {
+    // The planner re-announces a hold whose end moved as hold.placed with `extended`: that, like the
+    // release, moves the end of the hold's one annotation rather than adding another region.
+    const extended = delivery.eventType === 'hold.placed' && (delivery.event.data as { extended?: boolean }).extended === true;
+    if ((delivery.eventType === 'hold.released' || extended) && message.holdId) {
       const known = await annotations.findOneBy({ subscriptionId: subscription.id, holdId: message.holdId });
       if (known) {
+        const span = annotationSpan(delivery.event);
+        // A release ends at its time; an extension at its new until, or, open-ended again, at its start (a point, as an open hold is first annotated).
         const response = await this.outbound.send({
           url: `${base}/api/annotations/${known.annotationId}`,
           method: 'PATCH',
           headers,
-          body: JSON.stringify({ timeEnd: annotationSpan(delivery.event).time }),
+          body: JSON.stringify({ timeEnd: span.timeEnd ?? span.time }),
         });
         return { statusCode: expectSuccess(response, 'Grafana').status };
       }

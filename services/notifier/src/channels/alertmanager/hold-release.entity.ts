@@ -1,0 +1,15 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * That a hold was released, recorded as its hold.released is consumed: a placement sent later (a
+ * delivery that waited, or was replayed) posts its alerts already ended, and the refresher ends
+ * any it finds still kept firing, whatever order the two deliveries came in.
+ */
+@Entity({ name: 'hold_release' })
+export class HoldReleaseEntity {
+  @PrimaryColumn({ name: 'hold_id', type: 'uuid' })
+  holdId!: string;
+
+  @Column({ name: 'released_at', type: 'timestamptz' })
+  releasedAt!: Date;
+}
