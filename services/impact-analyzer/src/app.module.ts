@@ -6,6 +6,7 @@ import { analyzerEnvironment, analyzerSettings } from './config/analyzer-setting
 import { CreateSurge1764000100000 } from './database/migrations/1764000100000-create-surge';
 import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrations/1764000200000-detector-state-alerts-declarations';
 import { SeriesBaselineBuckets1764000300000 } from './database/migrations/1764000300000-series-baseline-buckets';
+import { AlertResolvedLookup1764000400000 } from './database/migrations/1764000400000-alert-resolved-lookup';
 import { DeclarationEntity } from './declarations/declaration.entity';
 import { DeclarationsModule } from './declarations/declarations.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -27,7 +28,7 @@ export const analyzerService = defineService({
   settings: analyzerSettings,
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
-  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000],
+  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000],
   modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

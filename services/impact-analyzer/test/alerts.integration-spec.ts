@@ -89,6 +89,21 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     expect(listed.items).toEqual([expect.objectContaining({ id: first.surgeId, status: 'cleared' })]);
   });
 
+  it('starts no surge from a firing that arrives after its own resolved (an HA peer, a retry), but does from a later one', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    expect(await action(await post('alertmanager', alertmanagerPayload('resolved', { region: 'KE' }), bearer))).toEqual(expect.objectContaining({ action: 'nothing-active' }));
+    expect(await action(await post('alertmanager', alertmanagerPayload('firing', { region: 'KE' }), bearer))).toEqual(expect.objectContaining({ action: 'already-resolved', surgeId: null }));
+    expect(await action(await post('alertmanager', alertmanagerPayload('firing', { region: 'KE' }), bearer))).toEqual(expect.objectContaining({ action: 'duplicate' }));
+    const surges = (await (await service.fetch(`/v1/surges?region=KE`)).json()) as { items: unknown[] };
+    expect(surges.items).toEqual([]);
+
+    // The same alert firing again later is a new instance, with its own startsAt.
+    const later = alertmanagerPayload('firing', { region: 'KE' });
+    later.alerts[0].startsAt = '2026-06-14T21:30:00Z';
+    expect(await action(await post('alertmanager', later, bearer))).toEqual(expect.objectContaining({ action: 'started' }));
+    await expectEventually(() => expect(eventsIn('KE').map((e) => `${e.type} ${e.data.startedAt}`)).toEqual(['surge.started 2026-06-14T21:30:00.000Z']));
+  });
+
   it('answers an alert without a region label with a problem naming the labels looked for, and applies nothing of it', async () => {
     const payload = alertmanagerPayload('firing', { cluster: 'eu-1' });
     const response = await post('alertmanager', payload, bearer);

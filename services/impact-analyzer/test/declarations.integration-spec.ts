@@ -1,4 +1,5 @@
 import { everyPage, expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
@@ -151,5 +152,65 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const tooMany = await service.fetch('/v1/declarations?limit=501');
     expect(tooMany.status).toBe(400);
     expect(await tooMany.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'limit' }] });
+  });
+});
+
+describe('impact-analyzer: declarations that would break the contract, or cannot move at all', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-10T12:00:00Z');
+  const declare = (body: unknown) => service.fetch(`/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const statusOf = async (id: string) => ((await (await service.fetch(`/v1/declarations/${id}`)).json()) as DeclarationView).status;
+  const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
+  const eventsIn = (region: string) => surges.events().filter((event) => event.data.region === region);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000' } });
+    surges = await recordEvents(service);
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await service?.close();
+  });
+
+  it('ends and cancels a declaration whose reason is as long as allowed, the surge.cleared reason cut to the contract', async () => {
+    const reason = 'r'.repeat(2000);
+    const ending = (await (await declare({ regions: ['IR'], from: '2026-06-10T00:00:00Z', until: '2026-06-11T00:00:00Z', reason })).json()) as DeclarationView;
+    const cancelled = (await (await declare({ regions: ['NP'], from: '2026-06-10T00:00:00Z', until: '2026-06-12T00:00:00Z', reason })).json()) as DeclarationView;
+    expect([ending.status, cancelled.status]).toEqual(['active', 'active']);
+
+    expect((await service.fetch(`/v1/declarations/${cancelled.id}`, { method: 'DELETE' })).status).toBe(200);
+    clock.set('2026-06-11T00:00:01Z');
+    await runJobs();
+    expect(await statusOf(ending.id)).toBe('ended');
+    await expectEventually(() => expect([...eventsIn('IR'), ...eventsIn('NP')].map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR', 'surge.cleared IR', 'surge.started NP', 'surge.cleared NP']));
+    for (const [region, prefix] of [['IR', 'Declared period ended: rrr'], ['NP', 'Declaration cancelled by platform/bootstrap: rrr']]) {
+      const cleared = eventsIn(region).find((event) => event.type === 'surge.cleared')!.data.reason as string;
+      expect(cleared).toHaveLength(2000);
+      expect(cleared.startsWith(prefix) && cleared.endsWith('r…')).toBe(true);
+    }
+  });
+
+  it('starts and ends the other declarations while one cannot move, and keeps that one due', async () => {
+    // A row whose surge event the contract refuses (a region code in lower case, as only a hand-written row would have it).
+    const stuck = '0190a7d2-6c4e-7b1a-9f3e-000000000001';
+    await service.app
+      .get(DataSource)
+      .query(
+        `INSERT INTO declaration (id, regions, starts_at, ends_at, reason, severity, status, declared_by, declared_at) VALUES ($1, '{ua}', '2026-06-11T00:30:00Z', '2026-06-20T00:00:00Z', 'stuck', 'major', 'scheduled', 'test', now())`,
+        [stuck],
+      );
+    const other = (await (await declare({ regions: ['BD'], from: '2026-06-11T01:00:00Z', until: '2026-06-11T02:00:00Z', reason: 'Exams in BD' })).json()) as DeclarationView;
+
+    clock.set('2026-06-11T01:00:05Z');
+    await runJobs();
+    expect(await statusOf(other.id)).toBe('active');
+    clock.set('2026-06-11T02:00:05Z');
+    await runJobs();
+    expect(await statusOf(other.id)).toBe('ended');
+    expect(await statusOf(stuck)).toBe('scheduled');
+    await expectEventually(() => expect(eventsIn('BD').map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(eventsIn('ua')).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { MessagingRuntime } from '@holdfast/messaging';
 import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -66,5 +67,18 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
     expect(metrics).toMatch(/holdfast_analyzer_prometheus_series_total\{[^}]*outcome="no-region-label"[^}]*\} [1-9]/);
     // One poll on demand publishes IR and NP: the two series with a known region.
     expect(await service.app.get(PrometheusPollerService).pollOnce()).toBe(2);
+  });
+
+  it('keeps polling after a poll whose publish failed', async () => {
+    const { publisher } = service.app.get(MessagingRuntime);
+    const poller = service.app.get(PrometheusPollerService);
+    // A producer that is not connected refuses the send, as it does while Kafka is away.
+    await publisher.disconnect();
+    try {
+      expect(await poller.pollOnce()).toBe(0);
+    } finally {
+      await publisher.connect();
+    }
+    expect(await poller.pollOnce()).toBe(2);
   });
 });

@@ -182,3 +182,49 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(await unknown.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'page', message: 'is not a field of this request' }] });
   });
 });
+
+describe('impact-analyzer: a warm-up ceiling surge once the ceiling is removed or raised, across a restart', () => {
+  let service: ServiceUnderTest;
+  let restarted: ServiceUnderTest | undefined;
+  let surgeEvents: Awaited<ReturnType<typeof recordEvents>>;
+  const detection = (regions: object) => ({ ANALYZER_DETECTION: JSON.stringify({ defaults: { coolDownSamples: 2 }, regions }) });
+  const typesIn = (region: string) => surgeEvents.events().filter((e) => e.data.region === region).map((e) => e.type);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { environment: detection({ JP: { warmupCeiling: 1_000 }, KR: { warmupCeiling: 1_000 } }) });
+    surgeEvents = await recordEvents(service);
+  });
+
+  afterAll(async () => {
+    await surgeEvents?.stop();
+    // The restarted instance ran on the first one's database; its own empty one is dropped with it.
+    await restarted?.close();
+    await service?.close();
+  });
+
+  it('clears after the region cool-down of samples, as it would below the ceiling', async () => {
+    for (const region of ['JP', 'KR']) {
+      await postSamples(service, [
+        { region, value: 400, at: '2026-06-14T20:55:00Z' },
+        { region, value: 1_500, at: '2026-06-14T21:00:00Z' },
+      ]);
+    }
+    await expectEventually(() => expect([typesIn('JP'), typesIn('KR')]).toEqual([['surge.started'], ['surge.started']]));
+
+    await service.app.close();
+    restarted = await startServiceUnderTest(analyzerService, {
+      topicPrefix: service.config.kafka.topicPrefix,
+      environment: { DATABASE_URL: service.database.url, ...detection({ KR: { warmupCeiling: 5_000 } }) },
+    });
+    for (const region of ['JP', 'KR']) {
+      await postSamples(restarted, [
+        { region, value: 1_800, at: '2026-06-14T21:05:00Z' },
+        { region, value: 1_900, at: '2026-06-14T21:10:00Z' },
+      ]);
+    }
+    await expectEventually(() => expect([typesIn('JP'), typesIn('KR')]).toEqual([['surge.started', 'surge.cleared'], ['surge.started', 'surge.cleared']]));
+    const cleared = (region: string) => surgeEvents.events().find((e) => e.data.region === region && e.type === 'surge.cleared')!.data;
+    expect(cleared('JP')).toMatchObject({ clearedAt: '2026-06-14T21:10:00.000Z', reason: expect.stringContaining('no warm-up ceiling') });
+    expect(cleared('KR')).toMatchObject({ clearedAt: '2026-06-14T21:10:00.000Z', reason: expect.stringContaining('below the warm-up ceiling 5000') });
+  });
+});

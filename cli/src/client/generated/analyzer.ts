@@ -601,7 +601,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description What became of each alert: started, updated, cleared, duplicate or nothing-active */
+            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active or already-resolved (a firing that came after its own resolved) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -626,7 +626,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description What became of each alert: started, updated, cleared, duplicate or nothing-active */
+            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active or already-resolved (a firing that came after its own resolved) */
             200: {
                 headers: {
                     [name: string]: unknown;

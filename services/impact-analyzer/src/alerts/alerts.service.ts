@@ -10,12 +10,15 @@ import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings'
 import { SurgesService } from '../surges/surges.service';
 import { alertInstant, type AlertNotification, type WebhookAlert } from './alert-payloads';
 
-export type AlertAction = 'started' | 'updated' | 'cleared' | 'duplicate' | 'nothing-active';
+export type AlertAction = 'started' | 'updated' | 'cleared' | 'duplicate' | 'nothing-active' | 'already-resolved';
 
 export interface AlertIntakeResult {
   received: number;
   alerts: { fingerprint: string; region: string; action: AlertAction; surgeId: string | null }[];
 }
+
+/** A resolved notification of the alert (sender and fingerprint) that started at $3 or later. */
+const RESOLVED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'resolved' AND starts_at >= $3 LIMIT 1`;
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -32,8 +35,9 @@ function severityOf(labels: Record<string, string>): SurgeSeverity {
 
 /**
  * Alerts become surges with source "alert": a firing alert starts one (or updates it when its
- * content changed), a resolved one clears it. Each notification is recorded in the intake log
- * keyed by group, fingerprint, status and content, so a re-sent notification is dropped.
+ * content changed), a resolved one clears it, and a firing after the resolved of the same instance
+ * (same startsAt, or an earlier one) starts nothing. Each notification is recorded in the intake
+ * log keyed by group, fingerprint, status and content, so a re-sent notification is dropped.
  */
 @Injectable()
 export class AlertsService {
@@ -74,6 +78,12 @@ export class AlertsService {
         const origin = `${sender}/${fingerprint}`;
         if (logged.length === 0) {
           outcomes.push({ fingerprint, region, action: 'duplicate', surgeId: null });
+          continue;
+        }
+        // A firing that arrives after the resolved of the same alert (from an HA peer, or retried) would
+        // start a surge nothing clears: that resolved is logged already, so sent again it is a duplicate.
+        if (alert.status === 'firing' && (await transaction.query(RESOLVED_SINCE, [sender, fingerprint, startsAt])).length > 0) {
+          outcomes.push({ fingerprint, region, action: 'already-resolved', surgeId: null });
           continue;
         }
         const active = await this.surges.findActive(transaction, region, 'alert', origin);

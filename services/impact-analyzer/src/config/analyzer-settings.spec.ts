@@ -39,6 +39,22 @@ describe('analyzer settings', () => {
     expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
   });
 
+  it('configures a region named in lower case under its catalog code, and refuses two keys naming one region', () => {
+    const settings = parse({ ANALYZER_DETECTION: JSON.stringify({ regions: { ir: { sensitivity: 2, onSignalLoss: 'hold' } } }) });
+    expect(Object.keys(settings.detection.regions)).toEqual(['IR']);
+    expect(policyOf(settings, 'IR')).toMatchObject({ sensitivity: 2, onSignalLoss: 'hold' });
+    expect(thresholdsFor(detectionConfigOf(settings), 'IR').spikeScore).toBe(DEFAULT_SURGE_THRESHOLDS.spikeScore / 2);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":2},"NP":{},"ir":{"sensitivity":3}}}' })).toThrow(
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names IR and ir, which are the same region IR: keep one',
+    );
+  });
+
+  it('refuses at boot a Prometheus query whose metric no sample could carry, naming the query and the field', () => {
+    const queries = (metric: string) => JSON.stringify([{ metric: 'requests_per_second', query: 'sum by (region) (rate(a[5m]))' }, { metric, query: 'sum by (region) (b)' }]);
+    expect(parse({ PROMETHEUS_QUERIES: queries('errors_per_second') }).prometheus.queries).toHaveLength(2);
+    expect(() => parse({ PROMETHEUS_QUERIES: queries('requests/second') })).toThrow(/\n {2}PROMETHEUS_QUERIES: 1\.metric must be a metric name of letters, digits/);
+  });
+
   it('refuses a sample publish timeout too short to reach the broker at all', () => {
     expect(parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '750' }).samplePublishTimeoutMs).toBe(750);
     expect(() => parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '0' })).toThrow(/SAMPLE_PUBLISH_TIMEOUT_MS/);

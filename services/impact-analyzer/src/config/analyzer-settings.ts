@@ -1,3 +1,4 @@
+import { TrafficSampleSchema } from '@holdfast/contracts';
 import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import { z } from 'zod';
@@ -51,8 +52,12 @@ export type AlertSender = 'alertmanager' | 'grafana';
 
 const AlertSendersSchema = z.strictObject({ alertmanager: SenderCredentialSchema.optional(), grafana: SenderCredentialSchema.optional() });
 
-/** One PromQL query polled as a sample source: one series per region, the region in `regionLabel`. */
-const PrometheusQuerySchema = z.strictObject({ metric: z.string().min(1), query: z.string().min(1) });
+/**
+ * One PromQL query polled as a sample source: one series per region, the region in `regionLabel`.
+ * Its metric names every sample it makes, so it is checked as the sample contract checks it: one
+ * the contract refuses would drop every series, counted only as invalid-value.
+ */
+const PrometheusQuerySchema = z.strictObject({ metric: TrafficSampleSchema.shape.metric, query: z.string().min(1) });
 export type PrometheusQuery = z.infer<typeof PrometheusQuerySchema>;
 
 /** A JSON environment variable parsed by a schema; the error names the variable. */
@@ -128,9 +133,19 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
       `impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names ${unknown.join(', ')}, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
     );
   }
+  // Keyed as the catalog spells a region, since every lookup asks for that code: 'ir' configures IR.
+  // Two keys of one region would leave one of them unused without a word.
+  const keysOf = new Map<string, string[]>();
+  for (const key of Object.keys(env.ANALYZER_DETECTION.regions)) {
+    const { code } = catalog.find(key)!;
+    keysOf.set(code, [...(keysOf.get(code) ?? []), key]);
+  }
+  const repeated = [...keysOf].filter(([, keys]) => keys.length > 1).map(([code, keys]) => `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}, which are the same region ${code}`);
+  if (repeated.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names ${repeated.join('; ')}: keep one`);
+  const regions = Object.fromEntries([...keysOf].map(([code, [key]]) => [code, env.ANALYZER_DETECTION.regions[key]]));
   return {
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
-    detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions: env.ANALYZER_DETECTION.regions },
+    detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions },
     sampleBatchMax: env.SAMPLE_BATCH_MAX,
     sampleMaxAheadMs: env.SAMPLE_MAX_AHEAD_SECONDS * 1_000,
     seriesMaxPerRegion: env.SERIES_MAX_PER_REGION,

@@ -25,6 +25,9 @@ export type Declare = z.infer<typeof DeclareSchema>;
 const DECLARATION_COLUMNS = `id, regions, starts_at AS "startsAt", ends_at AS "endsAt", reason, severity, status, declared_by AS "declaredBy", declared_at AS "declaredAt",
   cancelled_by AS "cancelledBy", cancelled_at AS "cancelledAt"`;
 
+/** A declaration whose period began or ended at $1 and that has not moved yet. */
+const DUE = `(status = 'scheduled' AND starts_at <= $1) OR (status = 'active' AND ends_at <= $1)`;
+
 /**
  * Critical periods people declare ("election in IR"): each becomes a surge per region at its
  * start and clears at its end. The transitions are driven by the clock through `advanceDue()`,
@@ -117,20 +120,40 @@ export class DeclarationsService {
     });
   }
 
-  /** Starts the declarations whose period began and ends those whose period is over; returns how many moved. */
+  /**
+   * Starts the declarations whose period began and ends those whose period is over; returns how
+   * many moved. Each moves in its own transaction, so one that cannot (its surge event refused by
+   * the contract, say) holds up none of the others; it stays due, and the error names it.
+   */
   async advanceDue(): Promise<number> {
     const now = this.clock.now();
+    const due: { id: string }[] = await this.dataSource.query(`SELECT id FROM declaration WHERE ${DUE} ORDER BY starts_at, id`, [now]);
+    let moved = 0;
+    const failed: { id: string; error: unknown }[] = [];
+    for (const { id } of due) {
+      try {
+        if (await this.advanceOne(id, now)) moved += 1;
+      } catch (error) {
+        failed.push({ id, error });
+      }
+    }
+    if (failed.length > 0) {
+      const ids = failed.map((failure) => failure.id).join(', ');
+      throw new AggregateError(
+        failed.map((failure) => failure.error),
+        `declaration(s) ${ids} could not start or end (${moved} other(s) did); each is tried again at every run`,
+      );
+    }
+    return moved;
+  }
+
+  /** Moves one due declaration, unless another replica moved it meanwhile or holds it now. */
+  private advanceOne(id: string, now: Date): Promise<boolean> {
     return this.dataSource.transaction(async (transaction) => {
-      const due = await transaction
-        .getRepository(DeclarationEntity)
-        .createQueryBuilder('declaration')
-        .where(`(declaration.status = 'scheduled' AND declaration.starts_at <= :now) OR (declaration.status = 'active' AND declaration.ends_at <= :now)`, { now })
-        .orderBy('declaration.starts_at')
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
-      for (const declaration of due) await this.advance(transaction, declaration, now);
-      return due.length;
+      const [declaration] = (await transaction.query(`SELECT ${DECLARATION_COLUMNS} FROM declaration WHERE id = $2 AND (${DUE}) FOR UPDATE SKIP LOCKED`, [now, id])) as DeclarationEntity[];
+      if (!declaration) return false;
+      await this.advance(transaction, declaration, now);
+      return true;
     });
   }
 

@@ -64,19 +64,24 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
 
   /** Evaluates every query once at the clock's now and publishes the samples; returns how many. Polls never overlap. */
   pollOnce(): Promise<number> {
-    this.polling = this.polling.then(async () => {
-      if (!this.enabled) return 0;
-      const at = this.clock.now();
-      const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
-      if (samples.length === 0) return 0;
-      await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region })));
-      this.publishFailures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'publishing the Prometheus samples works again');
-      return samples.length;
-    });
-    return this.polling.catch((error: Error) => {
-      this.publishFailures.log(this.logger, 'warn', { err: error }, 'publishing the Prometheus samples failed; the next poll tries again');
-      return 0;
-    });
+    // The chain kept is the one that never rejects: a rejected one would skip every later poll, and fail shutdown.
+    this.polling = this.polling
+      .then(() => this.poll())
+      .catch((error: Error) => {
+        this.publishFailures.log(this.logger, 'warn', { err: error }, 'publishing the Prometheus samples failed; the next poll tries again');
+        return 0;
+      });
+    return this.polling;
+  }
+
+  private async poll(): Promise<number> {
+    if (!this.enabled) return 0;
+    const at = this.clock.now();
+    const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
+    if (samples.length === 0) return 0;
+    await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region })));
+    this.publishFailures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'publishing the Prometheus samples works again');
+    return samples.length;
   }
 
   private async evaluate(query: PrometheusQuery, at: Date): Promise<TrafficSample[]> {

@@ -169,6 +169,9 @@ export class SampleAssessmentService {
         samples.map(({ event }) => event.data),
         { config: this.detection, zone: this.catalog.zoneOf(row.region) },
       );
+      // A ceiling surge clears on its cool-down even once its ceiling is no longer configured; without
+      // a ceiling none opens, so the surges locked for the batch tell whether there is one to clear.
+      const ceilingWatched = policy.warmupCeiling !== null || active.get(row.region, ceilingOrigin(row.metric)) !== null;
       let firstAssessed: SampleEvent | undefined;
       let seen = before.samplesSeen;
       for (const [index, step] of steps.entries()) {
@@ -183,7 +186,7 @@ export class SampleAssessmentService {
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
         if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
-        if (policy.warmupCeiling !== null) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
+        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
       }
       if (!firstAssessed) continue;
       // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
@@ -347,14 +350,15 @@ export class SampleAssessmentService {
 
   /**
    * While a series warms up the seasonal detector says nothing; a region may instead name an
-   * absolute ceiling. Such a surge clears after the region's cool-down of samples below it.
+   * absolute ceiling. Such a surge clears after the region's cool-down of samples below it, or of
+   * any samples once the ceiling is no longer configured.
    */
   private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
-    const ceiling = policy.warmupCeiling!;
+    const ceiling = policy.warmupCeiling;
     const { region, metric, value, at } = event.data;
     const active = surges.get(region, ceilingOrigin(metric));
     if (!active) {
-      if (!warming || value < ceiling) return;
+      if (ceiling === null || !warming || value < ceiling) return;
       const opened = await this.surges.open(
         transaction,
         {
@@ -374,7 +378,7 @@ export class SampleAssessmentService {
       surges.set(opened);
       return;
     }
-    if (value >= ceiling) {
+    if (ceiling !== null && value >= ceiling) {
       if (active.calmSamples > 0) {
         await this.surges.recordCalm(transaction, active, 0);
         surges.set({ ...active, calmSamples: 0 });
@@ -387,7 +391,11 @@ export class SampleAssessmentService {
       surges.set({ ...active, calmSamples: calm });
       return;
     }
-    await this.surges.clear(transaction, active, new Date(at), `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`, traceOf(event));
+    const reason =
+      ceiling === null
+        ? `${metric} in ${region}: no warm-up ceiling is configured any more, and ${calm} samples came since`
+        : `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`;
+    await this.surges.clear(transaction, active, new Date(at), reason, traceOf(event));
     surges.cleared(active);
   }
 

@@ -1,4 +1,4 @@
-import { createEvent, type EventPayloads, type SignalLoss, type SurgeEvidence, type SurgeSeverity, type SurgeSource } from '@holdfast/contracts';
+import { createEvent, ReasonSchema, type EventPayloads, type SignalLoss, type SurgeEvidence, type SurgeSeverity, type SurgeSource } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Clock, decodeCursor, pageOf } from '@holdfast/service-kit';
@@ -151,7 +151,7 @@ export class SurgesService {
       ...(surge.metric === null ? {} : { metric: surge.metric }),
       startedAt: surge.startedAt.toISOString(),
       clearedAt: clearedAt.toISOString(),
-      reason,
+      reason: eventReason(reason),
     };
     await this.messaging.outbox.add(transaction, createEvent('surge.cleared', payload, { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
   }
@@ -211,7 +211,7 @@ function stateOf(surge: SurgeEntity): EventPayloads['surge.started'] {
     ...(surge.expectedEndAt ? { expectedEndAt: surge.expectedEndAt.toISOString() } : {}),
     ...(surge.evidence ? { evidence: surge.evidence } : {}),
     ...(surge.signalLoss ? { signalLoss: surge.signalLoss } : {}),
-    reason: truncate(surge.reason),
+    reason: eventReason(surge.reason),
   };
 }
 
@@ -220,7 +220,14 @@ function traceOptions(trace: SurgeTrace | undefined): { correlationId?: string; 
   return { correlationId: truncate(trace.correlationId, 200), ...(trace.causationId ? { causationId: truncate(trace.causationId, 200) } : {}) };
 }
 
-const truncate = (text: string, max = 2000): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const truncate = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * A reason as every surge event carries it: cut to the contract's longest. Reasons are built on
+ * text people give (a declaration's own reason may already be the longest), and an event the
+ * contract refuses would roll back the change it reports. The surge row keeps the reason whole.
+ */
+const eventReason = (reason: string): string => truncate(reason, ReasonSchema.maxLength!);
 
 /** The active surges a transaction locked, by region and origin, as the transaction changes them. */
 export class ActiveSurges {
