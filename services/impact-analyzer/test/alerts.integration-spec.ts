@@ -104,6 +104,18 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await expectEventually(() => expect(eventsIn('KE').map((e) => `${e.type} ${e.data.startedAt}`)).toEqual(['surge.started 2026-06-14T21:30:00.000Z']));
   });
 
+  it("leaves no surge active when an alert's firing and its resolved arrive at the same moment (HA peers)", async () => {
+    const regions = ['AO', 'BJ', 'BW', 'BF', 'CM', 'CV', 'TD', 'KM', 'CG', 'GA', 'GM', 'GH', 'GN', 'ML', 'MR', 'NE'];
+    const answers = await Promise.all(
+      regions.flatMap((region) => [post('alertmanager', alertmanagerPayload('firing', { region }), bearer), post('alertmanager', alertmanagerPayload('resolved', { region }), bearer)]),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    for (const region of regions) {
+      const listed = (await (await service.fetch(`/v1/surges?region=${region}`)).json()) as { items: { status: string }[] };
+      expect(listed.items.filter((surge) => surge.status === 'active'), region).toEqual([]);
+    }
+  });
+
   it('answers an alert without a region label with a problem naming the labels looked for, and applies nothing of it', async () => {
     const payload = alertmanagerPayload('firing', { cluster: 'eu-1' });
     const response = await post('alertmanager', payload, bearer);

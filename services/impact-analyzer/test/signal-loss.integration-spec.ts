@@ -45,7 +45,7 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
     await runJobs();
     expect(lostGauge(await metrics(), 'IR')).toBe('0');
 
-    // Twenty minutes of silence, past the ten allowed.
+    // Sixteen minutes with nothing arriving (the last sample, stamped 20:55, arrived at 21:00), past the ten allowed.
     clock.set('2026-06-14T21:16:00Z');
     await runJobs();
     await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR']));
@@ -53,7 +53,7 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
       source: 'detector',
       metric: 'requests',
       startedAt: '2026-06-14T21:16:00.000Z',
-      signalLoss: { lastSampleAt: '2026-06-14T20:55:00.000Z', silentSeconds: 1260 },
+      signalLoss: { lastSampleAt: '2026-06-14T20:55:00.000Z', silentSeconds: 960 },
       reason: expect.stringContaining('onSignalLoss: hold'),
     });
     const text = await metrics();
@@ -70,9 +70,9 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
       metric: 'requests',
       lastSampleAt: '2026-06-14T20:55:00.000Z',
       lostAt: '2026-06-14T21:16:00.000Z',
-      silentSeconds: 1260,
+      silentSeconds: 960,
       onSignalLoss: 'notify',
-      reason: 'No requests sample from NP for 21 minutes (allowed: 10 minutes)',
+      reason: 'No requests sample from NP for 16 minutes (allowed: 10 minutes)',
     });
     expect(lostNp.headers.ce_correlationid).toBe('signal-loss:NP/requests');
     expect(signals.events().find((event) => event.data.region === 'IR')!.data).toMatchObject({ onSignalLoss: 'hold' });
@@ -92,6 +92,16 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
     ]);
     expect(restored.every((event) => event.headers.ce_correlationid === `signal-loss:${event.data.region}/requests`)).toBe(true);
     expect((await baseline('NP')).metrics[0].signalLostAt).toBeNull();
+
+    // A pipeline that delivers every sample 20 minutes late, but steadily, has not lost its signal.
+    for (const minute of [20, 25, 30, 35]) {
+      clock.set(`2026-06-14T21:${minute + 20}:00Z`);
+      await postAll(service, [{ region: 'NP', at: `2026-06-14T21:${minute}:00Z`, value: 100 }]);
+      await expectEventually(async () => expect((await baseline('NP')).metrics[0].sampleCount).toBe(3 + (minute - 15) / 5));
+      await runJobs();
+    }
+    expect(signals.events().filter((event) => event.data.region === 'NP').map((event) => event.type)).toEqual(['signal.lost', 'signal.restored']);
+    expect(lostGauge(await metrics(), 'NP')).toBe('0');
 
     // Everything consumed and committed: the lag gauge reads zero on every partition.
     await expectEventually(async () => {

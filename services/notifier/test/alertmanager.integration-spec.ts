@@ -1,5 +1,7 @@
+import { createEvent } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { basicAuthorization, expectEventually, ManualClock, startAlertmanager, startServiceUnderTest, type LoopbackDaemon, type ServiceUnderTest } from '@holdfast/testing';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
@@ -80,6 +82,23 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
     await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
     expect(await refresher.refreshDue()).toBe(0);
+  });
+
+  it('keeps refreshing, and resolves on release, the alerts of windows an extension of the hold does not list again', async () => {
+    const notifier = api(service);
+    await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['KE'] } });
+    // Alertmanager's own time: the test clock may have run ahead of it.
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['KE'], { from, placedAt: from });
+    await publisher.publish(hold);
+    await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toHaveLength(1));
+    // Extended: its event lists the window it now also holds, not the first one again.
+    const extension = createEvent('hold.placed', { ...hold.data, until: new Date(Date.now() + 3_600_000).toISOString(), extended: true, windowIds: [uuidv7()] }, { source: 'notifier-spec' });
+    await publisher.publish(extension);
+    await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toHaveLength(2));
+
+    await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
+    await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
   });
 
   it('reaches an Alertmanager behind basic auth with "Basic <base64 of user:password>" as the secret', async () => {

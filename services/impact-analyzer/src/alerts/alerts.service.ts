@@ -18,6 +18,8 @@ export interface AlertIntakeResult {
 }
 
 /** A resolved notification of the alert (sender and fingerprint) that started at $3 or later. */
+/** A transaction's lock on one alert (sender/fingerprint), apart from every other advisory lock by its first key. */
+const LOCK_ALERT = `SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert'), hashtext($1))`;
 const RESOLVED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'resolved' AND starts_at >= $3 LIMIT 1`;
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -63,11 +65,17 @@ export class AlertsService {
   async receive(sender: AlertSender, notification: AlertNotification): Promise<AlertIntakeResult> {
     const located = notification.alerts.map((alert, index) => ({ alert, located: this.regionOf(alert, index) }));
     const refusals = located.flatMap(({ located: one }) => (typeof one === 'string' ? [] : [one]));
+    const fingerprintOf = (alert: WebhookAlert) => alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16);
     const results = await this.dataSource.transaction(async (transaction) => {
+      // One alert's notifications in turn, though they come in separate requests (a firing and its
+      // resolved at once from HA peers): each would miss the other's uncommitted row and leave a
+      // surge nothing clears. Locked in one order, so two notifications never wait on each other.
+      const origins = [...new Set(located.filter(({ located: region }) => typeof region === 'string').map(({ alert }) => `${sender}/${fingerprintOf(alert)}`))].sort();
+      for (const origin of origins) await transaction.query(LOCK_ALERT, [origin]);
       const outcomes: AlertIntakeResult['alerts'] = [];
       for (const { alert, located: region } of located) {
         if (typeof region !== 'string') continue;
-        const fingerprint = alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16);
+        const fingerprint = fingerprintOf(alert);
         const startsAt = alertInstant(alert.startsAt) ?? this.clock.now();
         const content = hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) });
         const logged: unknown[] = await transaction.query(

@@ -14,12 +14,15 @@ interface WatchedSeries {
   region: string;
   metric: string;
   last_sample_at: Date;
+  /** When a sample of it last arrived (was written), whatever time it carried. */
+  updated_at: Date;
   signal_lost_at: Date | null;
 }
 
 /**
  * A region whose samples stop is news in itself. Run periodically on the injected clock: a series
- * silent for longer than its region's signalLossAfterSeconds is marked lost and, per region,
+ * to which no sample has arrived for longer than its region's signalLossAfterSeconds (whatever time
+ * the samples carry) is marked lost and, per region,
  * ignored, or news: signal.lost on region.signals.v1, the gauge and a warning (notify), and with
  * hold also a surge that says the signal was lost (failing closed). The next sample ends it with
  * signal.restored (SampleAssessmentService).
@@ -47,12 +50,13 @@ export class SignalWatchService {
     const now = this.clock.now();
     return this.dataSource.transaction(async (transaction) => {
       const series: WatchedSeries[] = await transaction.query(
-        `SELECT region, metric, last_sample_at, signal_lost_at FROM series_state WHERE last_sample_at IS NOT NULL ORDER BY region, metric FOR UPDATE SKIP LOCKED`,
+        `SELECT region, metric, last_sample_at, updated_at, signal_lost_at FROM series_state WHERE last_sample_at IS NOT NULL ORDER BY region, metric FOR UPDATE SKIP LOCKED`,
       );
       const lost: { region: string; metric: string }[] = [];
       for (const row of series) {
-        const silentMs = now.getTime() - row.last_sample_at.getTime();
-        this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, silentMs) / 1000);
+        this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, now.getTime() - row.last_sample_at.getTime()) / 1000);
+        // Silent is nothing arriving: a pipeline that delivers samples late, but steadily, has not lost its signal.
+        const silentMs = now.getTime() - Math.max(row.last_sample_at.getTime(), row.updated_at.getTime());
         const policy = policyOf(this.config.settings, row.region);
         const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && silentMs > policy.signalLossAfterSeconds * 1000);
         this.signalLost.set({ region: row.region, metric: row.metric }, isLost ? 1 : 0);

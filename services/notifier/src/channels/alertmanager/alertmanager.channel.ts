@@ -12,6 +12,9 @@ import { HoldReleaseEntity } from './hold-release.entity';
 import { endedAt, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
 import { authorizationOf } from '../receiver-authorization';
 
+/** An alert's identity in Alertmanager: its label set. */
+const alertKey = (alert: PostableAlert): string => JSON.stringify(Object.entries(alert.labels).sort(([a], [b]) => a.localeCompare(b)));
+
 /**
  * Alertmanager's API v2: while a hold is active its alerts are posted with endsAt a TTL ahead and
  * re-posted before that (HoldAlertRefresher); the release posts them again with endsAt = the
@@ -62,7 +65,12 @@ export class AlertmanagerChannel implements Channel {
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
       const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : new Date(now.getTime() + this.ttlMs).toISOString());
       const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
-      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts, active: !release, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
+      // An extension may list other windows (or only some, past the event's list limit): the alerts
+      // posted before are kept beside them, refreshed until the release resolves every one.
+      const before = (await holds.findOneBy({ subscriptionId: subscription.id, holdId }))?.alerts ?? [];
+      const posted = new Set(alerts.map(alertKey));
+      const kept = [...alerts, ...before.filter((alert) => !posted.has(alertKey(alert)))];
+      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts: kept, active: !release, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
       return { statusCode };
     }
 
