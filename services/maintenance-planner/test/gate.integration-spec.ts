@@ -147,6 +147,24 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     clock.set('2026-08-01T12:00:00Z');
   });
 
+  it('answers 409 hold-released to a release that another replica made while it waited, not 200', async () => {
+    const hold = await api('POST', '/v1/holds', { regions: ['LT'], from: '2026-08-01T11:00:00Z', until: '2026-08-02T00:00:00Z', reason: 'Song festival' });
+    expect(hold.status).toBe(201);
+    const sweep = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
+    await sweep.connect();
+    try {
+      await sweep.query('BEGIN');
+      await sweep.query('SELECT 1 FROM hold WHERE id = $1 FOR UPDATE', [hold.body.id]);
+      const asked = api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'festival over' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sweep.query(`UPDATE hold SET released_at = '2026-08-01T12:00:00Z', release_reason = 'The held period ended' WHERE id = $1`, [hold.body.id]);
+      await sweep.query('COMMIT');
+      expect(await asked).toMatchObject({ status: 409, body: { code: 'hold-released', detail: expect.stringContaining('2026-08-01T12:00:00.000Z') } });
+    } finally {
+      await sweep.end();
+    }
+  });
+
   it('asks for a window or regions, one of them, saying so', async () => {
     for (const query of ['', `windowId=${uuidv7()}&regions=SE`]) {
       expect(await gate(query)).toMatchObject({

@@ -94,9 +94,11 @@ export class HoldsController {
   @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot' })
   @ApiZodBody(ReleaseSchema)
   async release(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
+    const alreadyReleased = (at: Date) => new DomainError('hold-released', 409, `Hold ${id} was already released at ${at.toISOString()}.`);
     const hold = await this.holds.get(id);
-    if (hold.released_at) throw new DomainError('hold-released', 409, `Hold ${id} was already released at ${hold.released_at.toISOString()}.`);
-    await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason));
+    if (hold.released_at) throw alreadyReleased(hold.released_at);
+    // Released meanwhile (the sweep, another request): the same 409, not a 200 for a release this request did not make.
+    if (!(await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason)))) throw alreadyReleased((await this.holds.get(id)).released_at!);
     await this.holds.refreshGauges();
     return holdView(await this.holds.get(id), await this.holds.counts(id));
   }

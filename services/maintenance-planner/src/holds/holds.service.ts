@@ -229,12 +229,13 @@ export class HoldsService {
    * WINDOWS_PER_ANNOUNCEMENT windows commits with hold.released (and any window.rescheduled) alone and
    * owes its window.released events, so its end holds back no other hold's transaction.
    */
-  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent): Promise<void> {
+  /** Releases the hold; false when it was released already (by the sweep or another request meanwhile), changing nothing. */
+  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent): Promise<boolean> {
     const now = this.clock.now();
     const updated = rowsOf(
       await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
     );
-    if (updated.length === 0) return;
+    if (updated.length === 0) return false;
     // Announced as held before they are announced as released.
     const owed = await this.backlog.settle(tx, hold);
     const links = rowsOf<TouchedOccurrence & { overridden: boolean }>(
@@ -292,6 +293,7 @@ export class HoldsService {
     }
     await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', cause)]);
     await auditOccurrences(tx, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: cause?.id });
+    return true;
   }
 
   /**
