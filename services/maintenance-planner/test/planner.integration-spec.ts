@@ -517,6 +517,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(overridden.status).toBe('scheduled');
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
     await expectEventually(() => expect(eventsOf(holdEvents, 'hold.overridden').find((event) => event.data.windowId === overridden.windowId)?.data).toMatchObject({ holdId: manual.body.id, reason: 'security patch cannot wait' }));
+    // Its release tells nothing to the window it never held (planned into it with the override).
+    expect((await api('POST', `/v1/holds/${manual.body.id}/release`, { reason: 'election over' })).status).toBe(200);
+    const marker = await plan({ footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-20T10:00:00Z', endsAt: '2026-09-20T11:00:00Z' });
+    await expectEventually(() => expect(eventsOf(windowEvents, 'window.scheduled').some((event) => event.key === marker.windowId)).toBe(true));
+    expect(eventsOf(holdEvents, 'hold.released').some((event) => event.data.holdId === manual.body.id)).toBe(true);
+    expect(windowEvents.messages.filter((message) => message.key === overridden.windowId).map((message) => message.headers.ce_type)).toEqual(['window.scheduled']);
 
     const later = await plan({ footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-05T10:00:00Z', endsAt: '2026-09-05T11:00:00Z' });
     const autoMove = await plan({

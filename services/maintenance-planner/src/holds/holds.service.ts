@@ -270,8 +270,10 @@ export class HoldsService {
         options,
       ),
     ];
+    // A window every run of which was let through this hold (planned into it with an override) was never held by it: no window.released.
+    const heldHere = new Set(links.filter((entry) => entry.kind === 'held' && !entry.overridden).map((entry) => entry.window_id));
     for (const window of windows) {
-      const released = announcedNow ? this.announcer.windowReleasedEvent(hold, window, options) : null;
+      const released = announcedNow && heldHere.has(window.row.id) ? this.announcer.windowReleasedEvent(hold, window, options) : null;
       if (released) events.push(released);
       for (const move of settled.moves.filter((entry) => entry.windowId === window.row.id)) {
         events.push(
