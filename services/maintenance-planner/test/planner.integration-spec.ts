@@ -438,6 +438,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(outlasting).toMatchObject({ active: true, until: null });
     expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(423);
     expect((await occurrences(afterEstimate.windowId))[0].status).toBe('held');
+    // Held by the sweep's horizon step, and on the window's trail as held, as its release will be.
+    expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { occurrences: [1], kind: 'held' } }));
     const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: { why?: string } }[];
     expect(trail.find((entry) => entry.action === 'extended')?.details.why).toBe('the surge outlasted its expected end');
 

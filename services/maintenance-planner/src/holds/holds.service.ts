@@ -184,6 +184,7 @@ export class HoldsService {
     );
     const touched = await this.timedFanOut('extended', tx, { holdId: row.id, regions: row.regions, from: row.from_at, until: coveredUntil, now });
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: `${hold.source}:${hold.cause_id}`, causeEventId: update.cause.id, details: { until } });
+    await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
     const windows = await this.announcer.load(tx, touched);
     const options = this.eventOptions(row.regions[0], update.cause);
     await this.announcer.publish(tx, [
@@ -395,6 +396,7 @@ export class HoldsService {
       await this.dataSource.transaction(async (tx) => {
         await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1', [hold.id, horizon]);
         const touched = await this.timedFanOut('horizon', tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now });
+        await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now });
         const windows = await this.announcer.load(tx, touched);
         await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
       });
@@ -436,7 +438,10 @@ export class HoldsService {
     const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
     for (const hold of holds) {
       const until = heldUntil(hold, now) ?? (hold.until_at === null ? hold.covered_until : null) ?? horizon;
-      touched.push(...(await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId })));
+      const linked = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
+      // Held by a change to the window, not by the hold's placement: on the trail all the same, as its release will be.
+      await auditOccurrences(tx, linked, { action: 'held', actor: `hold:${hold.id}`, at: now });
+      touched.push(...linked);
     }
     await refreshWindowStatus(tx, [windowId]);
     return touched;
