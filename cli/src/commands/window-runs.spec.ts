@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
 import { closeStandIns, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
@@ -26,13 +26,18 @@ const held = {
 
 describe('holdfast windows start and complete', () => {
   afterEach(closeStandIns);
+  afterEach(() => vi.useRealTimers());
+  /** The CLI's now, for the runs it asks about (from=). */
+  const at = (instant: string) => vi.useFakeTimers({ toFake: ['Date'], now: new Date(instant) });
 
   /** Runs the CLI against a planner listing `runs` and answering a start or complete with `answer` (the run, by default). */
   const holdfast = async (args: string[], runs: ReturnType<typeof occurrence>[], answer?: (asked: Asked) => Answer) => {
     const planner = await standInService((asked) => {
       if (asked.method === 'GET' && asked.url.startsWith(`/v1/windows/${WINDOW}/occurrences`)) {
-        const status = new URL(asked.url, 'http://planner').searchParams.get('status');
-        return { body: { windowId: WINDOW, items: runs.filter((run) => !status || run.status === status), nextCursor: null } };
+        const query = new URL(asked.url, 'http://planner').searchParams;
+        const [status, from] = [query.get('status'), query.get('from')];
+        // As the planner reads from: the runs not over by then.
+        return { body: { windowId: WINDOW, items: runs.filter((run) => (!status || run.status === status) && (!from || run.endsAt > from)), nextCursor: null } };
       }
       if (asked.url === '/v1/regions') return { status: 404, body: { status: 404, title: 'Not Found' } };
       const number = Number(/occurrences\/(\d+)\//.exec(asked.url)?.[1]);
@@ -43,12 +48,20 @@ describe('holdfast windows start and complete', () => {
     return { code, said, calls: planner.asked.map(({ method, url }) => `${method} ${url}`) };
   };
 
-  it('starts the first run not started yet, in start order, when no --occurrence is given', async () => {
+  it('starts the first run not started yet and not over, in start order, when no --occurrence is given', async () => {
+    at('2026-06-13T20:30:00Z');
     const { code, said, calls } = await holdfast(['windows', 'start', WINDOW], [occurrence(1, 'completed'), occurrence(2, 'missed'), occurrence(3, 'held'), occurrence(4, 'scheduled')]);
     expect(code).toBe(ExitCode.ok);
-    expect(calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?limit=2000`, `POST /v1/windows/${WINDOW}/occurrences/3/start`]);
+    expect(calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?from=2026-06-13T20%3A30%3A00.000Z&limit=2000`, `POST /v1/windows/${WINDOW}/occurrences/3/start`]);
     expect(said.out).toMatch(new RegExp(`^run: +3 of window ${WINDOW}\\nstatus: +in-progress$`, 'm'));
     expect(said.out).toMatch(/^local start per region: IR 2026-06-14 00:30 Asia\/Tehran \(\+03:30\)$/m);
+  });
+
+  it('starts the run due now, not an earlier one that was held past its time and waits for a new slot', async () => {
+    at('2026-06-14T20:30:00Z');
+    const { code, calls } = await holdfast(['windows', 'start', WINDOW], [occurrence(3, 'needs-reschedule'), occurrence(4, 'scheduled')]);
+    expect(code).toBe(ExitCode.ok);
+    expect(calls.at(-1)).toBe(`POST /v1/windows/${WINDOW}/occurrences/4/start`);
   });
 
   it('starts or completes the run --occurrence names without listing them', async () => {

@@ -55,9 +55,10 @@ type WindowStatus = NonNullable<NonNullable<operations['WindowsController_list']
 type OccurrenceQuery = NonNullable<operations['WindowsController_occurrences']['parameters']['query']>;
 type OccurrenceStatus = NonNullable<OccurrenceQuery['status']>;
 
-// Not started yet. A run whose time passed without a start is marked missed, so the first of these
-// in the list (start order) is the run due now or next; the planner refuses it when it is not due
-// yet (OCCURRENCE_EARLY_START_MINUTES) and answers 423 when it is held.
+// Not started yet. Of the runs not over by now, the first of these (start order) is the run due now
+// or next; the planner refuses it when it is not due yet (OCCURRENCE_EARLY_START_MINUTES) and answers
+// 423 when it is held. A run whose time passed while it was held waits as needs-reschedule: it is
+// started only when named (--occurrence), never in place of the run due now.
 const NOT_STARTED: readonly OccurrenceStatus[] = ['scheduled', 'held', 'needs-reschedule'];
 
 // Every status the list takes, no more: the Record fails to compile when the planner's document adds or drops one.
@@ -136,9 +137,11 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
 }
 
 /** A window's runs, page after page, up to --limit when the command takes it. */
-const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus) =>
+const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus, from?: string) =>
   readPages(context, { pageMax: 2000 }, async (page) =>
-    expectOk<Page<OccurrenceView & { heldBy: string[] }>>(await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, ...page } } }), planner)),
+    expectOk<Page<OccurrenceView & { heldBy: string[] }>>(
+      await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, from, ...page } } }), planner),
+    ),
   );
 
 /** The run --occurrence names; without it, the next run not started (start) or the one in progress (complete). */
@@ -146,7 +149,7 @@ async function runNumber(context: CommandContext, id: string, step: 'start' | 'c
   const named = numberOf(context, 'occurrence');
   if (named !== undefined) return named;
   if (step === 'start') {
-    const next = (await runsOf(context, id)).items.find((run) => NOT_STARTED.includes(run.status));
+    const next = (await runsOf(context, id, undefined, new Date().toISOString())).items.find((run) => NOT_STARTED.includes(run.status));
     if (!next) throw new CliError(`window ${id} has no run left to start (holdfast windows occurrences ${id} lists them)`);
     return next.number;
   }
