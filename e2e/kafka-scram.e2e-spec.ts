@@ -1,7 +1,8 @@
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+import { buildServices, freePort, ROOT, startService, type RunningService } from '../scripts/system/system-runner.mjs';
 import { startPrivateBroker, type PrivateBroker } from './support/private-broker';
 
 const PASSWORD = `scram-${randomBytes(12).toString('hex')}`;
@@ -56,6 +57,14 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
     expect(message).toMatch(/Kafka at 127\.0\.0\.1:\d+ refused the SASL credentials/);
     expect(message).toContain('KAFKA_SASL_USERNAME');
     expect(message).not.toContain('not-the-password');
+  });
+
+  it('kafka:status reads the broker as running, logging in as kafka:start does (exit 0, not 3)', () => {
+    const { config } = broker;
+    const env = { ...process.env, KAFKA_STATE_DIR: config.stateDir, KAFKA_PORT: String(config.port), KAFKA_CONTROLLER_PORT: String(config.controllerPort), KAFKA_SCRAM_USERNAME: 'holdfast', KAFKA_SCRAM_PASSWORD: PASSWORD };
+    const status = spawnSync(process.execPath, ['deploy/kafka/local-kafka.mjs', 'status'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(status.stdout).toContain(`broker:  answering on 127.0.0.1:${config.port}`);
+    expect(status.status).toBe(0);
   });
 
   it('never writes either password to the logs', () => {

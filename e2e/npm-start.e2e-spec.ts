@@ -65,4 +65,15 @@ describe('npm start without a database', () => {
     expect(said).toContain('set DATABASE_URL');
     expect(said).not.toContain('starting on port');
   });
+
+  it('exits 1 with what the server answered and what to do, when it answers but has no such database', async () => {
+    const url = new URL(testEnvironment().databaseUrl);
+    url.pathname = '/holdfast_no_such_database';
+    const system = startSystem({ DATABASE_URL: url.toString(), KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(',') });
+
+    expect(await system.exit).toBe(1);
+    const said = system.output.join('\n');
+    expect(said).toContain('answers: database "holdfast_no_such_database" does not exist. Create it (as a superuser: CREATE DATABASE "holdfast_no_such_database") or set DATABASE_URL');
+    expect(said).not.toMatch(/not reachable|pg_ctlcluster|starting on port/);
+  });
 });

@@ -490,7 +490,8 @@ export function runningBrokerPid(config = localKafkaConfig()) {
 
 /** What is there: cached jars, formatted storage, the pid file, and whether a broker answers. */
 export async function kafkaStatus(config = localKafkaConfig(), { log = defaultLog } = {}) {
-  const cluster = await describeKafka(config.brokers);
+  // A SCRAM broker answers only a client that logs in, as start and stop do.
+  const cluster = await describeKafka(config.brokers, { scram: config.scram });
   const status = {
     brokers: config.brokers,
     answering: cluster !== null,

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
-import { chooseDatabase, databaseAnswers, EMBEDDED_POSTGRES_PORT, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
+import { chooseDatabase, databaseTls, embeddedPostgresPort, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
 import { buildServices, freePort, startService, type RunningService } from '../system/system-runner.mjs';
 import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } from './story-2009';
 
@@ -11,20 +11,21 @@ import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } fr
  * own three service processes (on free ports, in a fresh database and topic prefix, with the short
  * cool-downs of STORY_ENVIRONMENT) beside whatever `npm start` runs, on the same broker and
  * PostgreSQL, found or started the way `npm start` does. Exits 1 naming the step that did not happen.
+ * However it ends, it undoes what it set up; the local broker stays for the next run, as after npm start.
  */
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/** PostgreSQL as npm start finds it; `stop` stops only an embedded server started here, not one reused. */
 async function databaseServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const choice = await chooseDatabase();
-  if (choice.kind !== 'embedded') return { url: choice.url!, stop: async () => {} };
-  const url = `postgres://postgres@127.0.0.1:${EMBEDDED_POSTGRES_PORT}/postgres`;
-  if (await databaseAnswers(url)) return { url, stop: async () => {} };
-  say('postgresql: starting the embedded server (as npm start does)');
-  return startEmbeddedPostgres({ dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR });
+  if (choice.kind !== 'embedded') return { url: choice.url, stop: async () => {} };
+  const port = embeddedPostgresPort();
+  say(`postgresql: starting the embedded server on 127.0.0.1:${port} (as npm start does)`);
+  return startEmbeddedPostgres({ port, dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR });
 }
 
 async function withAdmin<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, ssl: databaseTls() });
   await client.connect();
   try {
     return await use(client);
@@ -43,48 +44,57 @@ function printEntry(entry: TimelineEntry, startedAt: number): void {
 
 async function main(): Promise<number> {
   const startedAt = Date.now();
-  const server = await databaseServer();
-  const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : (await startKafka(localKafkaConfig(), { log: () => undefined })).brokers;
-  buildServices({ log: () => undefined });
+  // What this run set up, undone last first however the run ends.
+  const undo: Array<{ what: string; run: () => Promise<unknown> }> = [];
   const run = `demo_${Date.now().toString(36)}`;
-  await withAdmin(server.url, (client) => client.query(`CREATE DATABASE "${run}"`));
-  const databaseUrl = new URL(server.url);
-  databaseUrl.pathname = `/${run}`;
-  const adminKey = `hf_demo_${randomBytes(24).toString('base64url')}`;
-  const env = { ...STORY_ENVIRONMENT, DATABASE_URL: databaseUrl.toString(), KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `${run}.`, DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'error', HOLDFAST_BOOTSTRAP_KEY: adminKey };
-  const services: Record<string, RunningService> = {};
-  let story: ReturnType<typeof createStory> | undefined;
+  let storyStarted = false;
   try {
+    const server = await databaseServer();
+    undo.push({ what: 'stop the embedded PostgreSQL it started', run: () => server.stop() });
+    const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : (await startKafka(localKafkaConfig(), { log: () => undefined })).brokers;
+    buildServices({ log: () => undefined });
+    await withAdmin(server.url, (client) => client.query(`CREATE DATABASE "${run}"`));
+    undo.push({ what: `drop the database ${run}`, run: () => withAdmin(server.url, (client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`)) });
+    const databaseUrl = new URL(server.url);
+    databaseUrl.pathname = `/${run}`;
+    const adminKey = `hf_demo_${randomBytes(24).toString('base64url')}`;
+    const env = { ...STORY_ENVIRONMENT, DATABASE_URL: databaseUrl.toString(), KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `${run}.`, DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'error', HOLDFAST_BOOTSTRAP_KEY: adminKey };
+
+    storyStarted = true;
+    const services: Record<string, RunningService> = {};
+    undo.push({ what: `remove the topics ${run}.*`, run: () => removeRunTopics(brokers, `${run}.`, { log: () => undefined }) });
+    undo.push({ what: 'stop the services', run: () => Promise.all(Object.values(services).map((service) => service.stop())) });
     say(`the 2009 story: starting the three services (database ${run}, topics ${run}.*, broker ${brokers.join(',')})`);
-    await Promise.all(
+    // Every start settles before a failed one is reported, so the undo stops all that did start.
+    const starts = await Promise.allSettled(
       ['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) => {
         services[name] = await startService({ name, port: await freePort(), env, onLine: () => undefined });
       }),
     );
+    const failedStart = starts.find((start) => start.status === 'rejected');
+    if (failedStart) throw failedStart.reason;
     say(`services up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; the timeline (times in UTC, Los Angeles and Tehran):`);
-    story = createStory(
+    const story = createStory(
       { plannerUrl: services['maintenance-planner'].baseUrl, analyzerUrl: services['impact-analyzer'].baseUrl, notifierUrl: services.notifier.baseUrl, adminKey, brokers, topicPrefix: `${run}.` },
       { onEntry: (entry) => printEntry(entry, startedAt) },
     );
+    undo.push({ what: "close the story's clients", run: () => story.close() });
     for (const step of story.steps) await step.run();
     say(`the story happened, every step, in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     return 0;
   } catch (error) {
-    say(error instanceof StoryStepError ? `FAILED: ${error.message}` : `FAILED: ${(error as Error).stack ?? String(error)}`);
+    if (!storyStarted) say(`FAILED before the story started: ${(error as Error).message}`);
+    else say(error instanceof StoryStepError ? `FAILED: ${error.message}` : `FAILED: ${(error as Error).stack ?? String(error)}`);
     return 1;
   } finally {
-    await story?.close();
-    await Promise.all(Object.values(services).map((service) => service.stop()));
-    await withAdmin(server.url, (client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`)).catch(() => undefined);
-    await removeRunTopics(brokers, `${run}.`, { log: () => undefined });
-    await server.stop();
+    for (const step of undo.reverse()) await step.run().catch((error: Error) => say(`could not ${step.what}: ${error.message}`));
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (error: Error) => {
-    say(`FAILED before the story started: ${error.message}`);
+    say(`FAILED: ${error.stack ?? String(error)}`);
     process.exit(1);
   },
 );
