@@ -16,7 +16,8 @@ export function headerTexts(headers: Headers | undefined): Record<string, string
 export const headerText = (headers: Headers | undefined, name: string): string | undefined => textOf(headers?.[name]);
 
 /** A header's value: kafkajs gives a repeated header as a list, whose first value counts. */
-export const firstHeaderValue = (given: Headers[string]): HeaderText => (Array.isArray(given) ? given[0] : given);
+// A header sent with a null value (Kafka allows it; kafkajs hands over null) reads as absent.
+export const firstHeaderValue = (given: Headers[string] | null): HeaderText => (Array.isArray(given) ? given[0] : given) ?? undefined;
 const textOf = (given: Headers[string]): string | undefined => {
   const value = firstHeaderValue(given);
   return Buffer.isBuffer(value) ? value.toString('utf8') : value;

@@ -101,6 +101,14 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(violationOf(binary({ ce_id: '' })).reason).toBe('header ce_id: must not be empty');
   });
 
+  it('reads a header sent with a null value (Kafka allows one) as absent: refused for a contract reason, never a crash', () => {
+    const nulled = (message: WireMessage, headers: Record<string, null>) => ({ ...message, headers: { ...message.headers, ...headers } as unknown as WireMessage['headers'] });
+    expect(decodeEvent(topic, nulled(bare(), { 'content-type': null, 'x-tenant': null })).data).toEqual(sample);
+    expect(decodeEvent(topic, nulled(binary(), { 'x-tenant': null })).data).toEqual(sample);
+    // Twice: the second message meets the header reader's remembered bytes.
+    for (const round of [1, 2]) expect(violationOf(nulled(binary(), { ce_source: null })), `round ${round}`).toMatchObject({ code: 'missing-header', reason: 'header ce_source: is required but missing' });
+  });
+
   it('refuses another event type, another schema version, a non-JSON content type and a bad time', () => {
     expect(violationOf(binary({ ce_type: 'surge.started' }))).toMatchObject({ code: 'wrong-topic', reason: expect.stringMatching(/^header ce_type "surge.started" does not travel on topic traffic.samples.v1/) });
     expect(violationOf(binary({ ce_type: 'traffic.sampled' }))).toMatchObject({ code: 'unknown-event-type', reason: 'header ce_type "traffic.sampled" is not a Holdfast event type' });

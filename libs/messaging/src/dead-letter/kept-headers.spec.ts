@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { headersToSend, keptHeaders, storableText } from './kept-headers';
+import type { IHeaders } from 'kafkajs';
+import { recordBytes } from '../kafka/event-publisher';
+import { headersToSend, keptHeaders, presentHeaders, storableText } from './kept-headers';
 
 describe('headers a dead letter keeps', () => {
+  it('leaves out a header sent with a null value (Kafka allows one), in what is kept and what goes out again', () => {
+    const headers = { ce_type: Buffer.from('traffic.sample'), 'x-tenant': null, 'x-hop': [Buffer.from('edge'), null] } as unknown as IHeaders;
+    expect(keptHeaders(headers)).toEqual({ ce_type: 'traffic.sample', 'x-hop': ['edge'] });
+    const present = presentHeaders(headers);
+    expect(present).toEqual({ ce_type: Buffer.from('traffic.sample'), 'x-hop': [Buffer.from('edge')] });
+    expect(recordBytes({ key: null, value: Buffer.from('{}'), headers: headers as never })).toBeGreaterThan(recordBytes({ key: null, value: Buffer.from('{}'), headers: {} }));
+  });
+
   it('keeps UTF-8 values as text and anything else as base64, and sends the same bytes again', () => {
     const binary = Buffer.from([0xc3, 0x28, 0xff]);
     const withNul = Buffer.from('acme\0eu');

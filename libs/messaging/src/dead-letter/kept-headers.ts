@@ -14,6 +14,15 @@ const keptValue = (value: string | Buffer): KeptHeaderValue => {
   return isUtf8(bytes) && !bytes.includes(0) ? bytes.toString() : { base64: bytes.toString('base64') };
 };
 
+type HeaderValue = string | Buffer | (string | Buffer)[] | undefined;
+
+/** A header's values without the null ones; undefined when none is left. */
+const withoutNulls = (value: HeaderValue | null): HeaderValue => {
+  if (!Array.isArray(value)) return value ?? undefined;
+  const present = value.filter((one) => one !== null);
+  return present.length > 0 ? present : undefined;
+};
+
 /** Text from a message as PostgreSQL can store it: a NUL (valid UTF-8, refused by text columns) shown as U+FFFD. */
 export const storableText = (text: string): string => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
@@ -23,7 +32,8 @@ const sentValue = (value: KeptHeaderValue): string | Buffer => (typeof value ===
 export function keptHeaders(headers: IHeaders | undefined): KeptHeaders {
   const kept: KeptHeaders = {};
   for (const name in headers) {
-    const value = headers[name];
+    // A null value (Kafka allows one; kafkajs hands it over as null) has no bytes to keep: left out, as an absent one.
+    const value = withoutNulls(headers[name]);
     if (value !== undefined) kept[name] = Array.isArray(value) ? value.map(keptValue) : keptValue(value);
   }
   return kept;
@@ -33,7 +43,7 @@ export function keptHeaders(headers: IHeaders | undefined): KeptHeaders {
 export function presentHeaders(headers: IHeaders | undefined): MessageHeaders {
   const present: MessageHeaders = {};
   for (const name in headers) {
-    const value = headers[name];
+    const value = withoutNulls(headers[name]);
     if (value !== undefined) present[name] = value;
   }
   return present;

@@ -35,7 +35,8 @@ export function recordBytes(message: Pick<OutboundMessage, 'key' | 'value' | 'he
   let bytes = RECORD_OVERHEAD_BYTES + (message.key === null ? 0 : Buffer.byteLength(message.key)) + (message.value?.length ?? 0);
   for (const name in message.headers) {
     const value = message.headers[name];
-    for (const one of Array.isArray(value) ? value : [value]) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(one);
+    // A null value (a consumed header passed on as it came) has no bytes.
+    for (const one of Array.isArray(value) ? value : [value]) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + (one === null || one === undefined ? 0 : Buffer.byteLength(one));
   }
   return bytes;
 }

@@ -196,16 +196,22 @@ export class OutboxRelay {
       if (this.leader === client) this.leader = undefined;
       this.wake();
     });
-    await client.connect();
-    const [{ locked }] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [this.lockName])).rows;
-    if (!locked) {
-      await client.end();
-      return false;
+    try {
+      await client.connect();
+      const [{ locked }] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [this.lockName])).rows;
+      if (!locked) {
+        await client.end();
+        return false;
+      }
+      client.on('notification', () => this.wake());
+      // Its writes only mark rows published (rounds and rows sent as committed): one lost to a server crash publishes the rows again, no more.
+      await client.query('SET synchronous_commit TO off');
+      await client.query(`LISTEN ${outboxChannel(this.schema)}`);
+    } catch (error) {
+      // A statement that timed out leaves its session open, and with it perhaps the lock: closed, so no session holds the lead for no one.
+      client.end().catch(() => undefined);
+      throw error;
     }
-    client.on('notification', () => this.wake());
-    // Its writes only mark rows published (rounds and rows sent as committed): one lost to a server crash publishes the rows again, no more.
-    await client.query('SET synchronous_commit TO off');
-    await client.query(`LISTEN ${outboxChannel(this.schema)}`);
     this.leader = client;
     this.options.logger.info({ schema: this.schema }, 'outbox relay is the leader for its schema');
     return true;

@@ -12,7 +12,10 @@ export const serviceEnvironmentSchema = (defaultPort: number) =>
  * listed, rather than surfacing later as a confusing failure.
  */
 export function parseEnvironment<S extends z.ZodType>(service: string, schema: S, environment: NodeJS.ProcessEnv, errorMap?: z.core.$ZodErrorMap): z.infer<S> {
-  const parsed = schema.safeParse(environment, errorMap ? { error: errorMap } : undefined);
+  // An empty variable (a template that rendered nothing) counts as unset: its default applies, where a
+  // number would otherwise read it as 0 (HOLDFAST_RATE_LIMIT_PER_MINUTE="" turned the limit off).
+  const given = Object.fromEntries(Object.entries(environment).filter(([, value]) => value === undefined || value.trim() !== ''));
+  const parsed = schema.safeParse(given, errorMap ? { error: errorMap } : undefined);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`${service}: invalid configuration:\n${problems}\nFix the variables above (README.md lists each with its default).`);
