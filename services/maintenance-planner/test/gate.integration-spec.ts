@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,7 +156,10 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
       await sweep.query('BEGIN');
       await sweep.query('SELECT 1 FROM hold WHERE id = $1 FOR UPDATE', [hold.body.id]);
       const asked = api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'festival over' });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Until the other side waits on the row this transaction holds.
+      await expectEventually(async () =>
+        expect((await sweep.query("SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()")).rows[0].waiting).toBeGreaterThan(0),
+      );
       await sweep.query(`UPDATE hold SET released_at = '2026-08-01T12:00:00Z', release_reason = 'The held period ended' WHERE id = $1`, [hold.body.id]);
       await sweep.query('COMMIT');
       expect(await asked).toMatchObject({ status: 409, body: { code: 'hold-released', detail: expect.stringContaining('2026-08-01T12:00:00.000Z') } });

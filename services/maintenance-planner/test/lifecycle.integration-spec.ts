@@ -395,7 +395,10 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
       await canceller.query('BEGIN');
       await canceller.query('SELECT 1 FROM maintenance_window WHERE id = $1 FOR UPDATE', [planned.body.windowId]);
       const extending = service.app.get(WindowsService).extendHorizon();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Until the other side waits on the row this transaction holds.
+      await expectEventually(async () =>
+        expect((await canceller.query("SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()")).rows[0].waiting).toBeGreaterThan(0),
+      );
       await canceller.query(`UPDATE maintenance_window SET status = 'cancelled' WHERE id = $1`, [planned.body.windowId]);
       await canceller.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1`, [planned.body.windowId]);
       await canceller.query('COMMIT');

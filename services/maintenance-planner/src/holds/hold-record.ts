@@ -32,6 +32,14 @@ export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_a
   return hold.source !== 'manual' && hold.cleared_at === null && hold.until_at !== null && hold.until_at <= now ? null : hold.until_at;
 }
 
+/**
+ * How far a hold holds runs now: to its until as of now (heldUntil), or, with none, as far as it is
+ * held ahead (HOLD_HORIZON_HOURS from now, or further where the sweep has fanned it out already).
+ */
+export function heldThrough(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_at' | 'covered_until'>, now: Date, horizonMs: number): Date {
+  return heldUntil(hold, now) ?? new Date(Math.max(hold.covered_until?.getTime() ?? 0, now.getTime() + horizonMs));
+}
+
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 

@@ -14,7 +14,7 @@ import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } 
 import { HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { HOLD_COLUMNS, heldUntil, type HoldRow } from './hold-record';
+import { HOLD_COLUMNS, heldThrough, heldUntil, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -435,9 +435,8 @@ export class HoldsService {
     const now = this.clock.now();
     const holds = (await tx.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL ORDER BY placed_at`)) as HoldRow[];
     const touched: TouchedOccurrence[] = [];
-    const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
     for (const hold of holds) {
-      const until = heldUntil(hold, now) ?? (hold.until_at === null ? hold.covered_until : null) ?? horizon;
+      const until = heldThrough(hold, now, this.settings.holdHorizonMs);
       const linked = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
       // Held by a change to the window, not by the hold's placement: on the trail all the same, as its release will be.
       await auditOccurrences(tx, linked, { action: 'held', actor: `hold:${hold.id}`, at: now });
@@ -450,12 +449,12 @@ export class HoldsService {
   /** Unreleased holds on `regions` whose held period meets `range`, each with its until as of now (heldUntil). */
   async findActive(tx: EntityManager | DataSource, regions: readonly string[] | 'all', range: { start: Date; end: Date }): Promise<HoldRow[]> {
     const now = this.clock.now();
+    // Whether one ends before the range is heldUntil's to say, not said again in SQL: the unreleased holds are few.
     const holds = (await tx.query(
-      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND ($1::text[] IS NULL OR regions && $1::text[])
-          AND from_at < $3 AND (until_at IS NULL OR until_at > $2 OR (source <> 'manual' AND cleared_at IS NULL AND until_at <= $4)) ORDER BY placed_at`,
-      [regions === 'all' ? null : regions, range.start, range.end, now],
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND ($1::text[] IS NULL OR regions && $1::text[]) AND from_at < $2 ORDER BY placed_at`,
+      [regions === 'all' ? null : regions, range.end],
     )) as HoldRow[];
-    return holds.map((hold) => ({ ...hold, until_at: heldUntil(hold, now) }));
+    return holds.map((hold) => ({ ...hold, until_at: heldUntil(hold, now) })).filter((hold) => hold.until_at === null || hold.until_at > range.start);
   }
 
   async byCause(tx: EntityManager, causeId: string, source?: HoldSource): Promise<HoldRow | undefined> {

@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
 import type { Queryable } from '../holds/hold-fanout.sql';
-import { heldUntil, type HoldRow } from '../holds/hold-record';
+import { heldThrough, heldUntil, type HoldRow } from '../holds/hold-record';
 import type { WindowRow } from '../windows/window-record';
 
 /** Without a flexibility of its own, a window may move within this many days from now. */
@@ -65,8 +65,7 @@ export class SlotProposer {
     }));
     // A hold with no end is taken to last as far as the planner holds runs ahead for it (HOLD_HORIZON_HOURS):
     // nothing later is free for sure, and without an estimate a surge would leave nothing to propose.
-    const horizon = now.getTime() + this.config.settings.holdHorizonMs;
-    const endOf = (hold: ActiveHold) => hold.until_at ?? new Date(Math.max(horizon, hold.covered_until?.getTime() ?? 0));
+    const endOf = (hold: ActiveHold) => heldThrough(hold, now, this.config.settings.holdHorizonMs);
     const duration = current.end.getTime() - current.start.getTime();
     const earliest = new Date(Math.max(now.getTime(), window.flexibility ? Date.parse(window.flexibility.earliestStartAt) : 0));
     const flexibility = window.flexibility

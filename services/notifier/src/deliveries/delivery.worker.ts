@@ -30,6 +30,8 @@ interface AttemptResult {
 }
 
 const SUBSCRIPTION_CACHE_MS = 1_000;
+
+const isStopped = (subscription: SubscriptionEntity): boolean => subscription.deletedAt !== null || !subscription.enabled;
 const WAKE_COALESCE_MS = 5;
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
 
@@ -288,13 +290,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let result: AttemptResult | undefined;
     let stopped: SubscriptionEntity | undefined;
     try {
-      const isStopped = (cached: CachedSubscription) => cached.subscription.deletedAt !== null || !cached.subscription.enabled;
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      let cached = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0);
-      // Nor is a delivery settled unsent on a copy up to a second old: it may have been turned on again since (and replayed).
-      if (isStopped(cached) && delivery.attempts === 0) cached = await this.subscriptionFor(delivery.subscriptionId, true);
-      const { subscription, secret, targetUrl } = cached;
-      if (isStopped(cached)) stopped = subscription;
+      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0);
+      if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
         const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
@@ -331,10 +329,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead for a replay');
   }
 
-  // Read once a second at most per subscription (unless `again`): an edit reaches the worker within that second.
+  /**
+   * Read once a second at most per subscription (unless `again`): an edit reaches the worker within
+   * that second. A copy that says it is stopped is read again all the same: nothing is settled unsent
+   * on a copy that may be older than its turning on again (and a replay).
+   */
   private async subscriptionFor(id: string, again: boolean): Promise<CachedSubscription> {
     const cached = this.subscriptionCache.get(id);
-    if (!again && cached && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
+    if (!again && cached && !isStopped(cached.subscription) && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
     const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
     const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription), loadedAt: performance.now() };
     this.subscriptionCache.set(id, fresh);
