@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { localKafkaConfig, startKafka } from '../deploy/kafka/local-kafka.mjs';
-import { chooseDatabase, EMBEDDED_POSTGRES_PORT, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
+import { chooseDatabase, embeddedPostgresPort, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
 import { readableLogLine } from './system/log-line.mjs';
 import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
 
@@ -77,8 +77,8 @@ async function startDatabase() {
     log(`postgresql: reachable at ${redact(choice.url)}${choice.kind === 'local' ? ' (the local server; DATABASE_URL is unset)' : ''}`);
     return { url: choice.url, stop: async () => {} };
   }
-  const port = Number(process.env.HOLDFAST_EMBEDDED_POSTGRES_PORT ?? EMBEDDED_POSTGRES_PORT);
-  log(`postgresql: DATABASE_URL is unset and nothing answers on 127.0.0.1:5432: starting an embedded PostgreSQL (binaries from the npm registry) on 127.0.0.1:${port}, data in ${process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR ?? '.holdfast/postgres'}`);
+  const port = embeddedPostgresPort();
+  log(`postgresql: ${choice.why}: starting an embedded PostgreSQL (binaries from the npm registry) on 127.0.0.1:${port}, data in ${process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR ?? '.holdfast/postgres'}`);
   const embedded = await startEmbeddedPostgres({ port, dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR, log: (line) => log(`postgresql: ${line}`) });
   log(`postgresql: embedded server ready at ${redact(embedded.url)}; it stops when npm start does`);
   return embedded;

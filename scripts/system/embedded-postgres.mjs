@@ -103,14 +103,15 @@ export async function chooseDatabase({ env = process.env, connect = connectError
     if (refused) throw new Error(connectFailure(env.DATABASE_URL, refused), { cause: refused });
     return { kind: 'configured', url: env.DATABASE_URL };
   }
-  if (mode === 'always') return { kind: 'embedded' };
+  if (mode === 'always') return { kind: 'embedded', why: 'HOLDFAST_EMBEDDED_POSTGRES=always' };
   const refused = await connect(DEFAULT_DATABASE_URL, { ssl });
   if (!refused) return { kind: 'local', url: DEFAULT_DATABASE_URL };
   if (mode === 'never') {
     const why = notUp(refused) ? `PostgreSQL does not answer at ${DEFAULT_DATABASE_URL}. Start it (pg_ctlcluster 15 main start) or set DATABASE_URL.` : connectFailure(DEFAULT_DATABASE_URL, refused);
     throw new Error(`${why} (HOLDFAST_EMBEDDED_POSTGRES=never: no embedded one instead.)`, { cause: refused });
   }
-  return { kind: 'embedded' };
+  const why = notUp(refused) ? 'DATABASE_URL is unset and nothing answers on 127.0.0.1:5432' : `DATABASE_URL is unset and the local server on 127.0.0.1:5432 did not let us in (${refused.message || refused.code})`;
+  return { kind: 'embedded', why };
 }
 
 /**

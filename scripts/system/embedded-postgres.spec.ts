@@ -74,8 +74,12 @@ describe('which PostgreSQL npm start uses', () => {
   });
 
   it('falls back to the embedded server when nothing answers, or always when asked', async () => {
-    expect(await chooseDatabase({ env: {}, connect: lettingIn([]) })).toEqual({ kind: 'embedded' });
-    expect(await chooseDatabase({ env: { HOLDFAST_EMBEDDED_POSTGRES: 'always' }, connect: lettingIn([DEFAULT_DATABASE_URL]) })).toEqual({ kind: 'embedded' });
+    expect(await chooseDatabase({ env: {}, connect: lettingIn([]) })).toEqual({ kind: 'embedded', why: 'DATABASE_URL is unset and nothing answers on 127.0.0.1:5432' });
+    expect(await chooseDatabase({ env: { HOLDFAST_EMBEDDED_POSTGRES: 'always' }, connect: lettingIn([DEFAULT_DATABASE_URL]) })).toEqual({ kind: 'embedded', why: 'HOLDFAST_EMBEDDED_POSTGRES=always' });
+    expect(await chooseDatabase({ env: {}, connect: lettingIn([], failure('28P01', 'password authentication failed for user "postgres"')) })).toEqual({
+      kind: 'embedded',
+      why: 'DATABASE_URL is unset and the local server on 127.0.0.1:5432 did not let us in (password authentication failed for user "postgres")',
+    });
   });
 
   it('refuses to embed when told never, with what the local server answered, and a mode it does not know', async () => {

@@ -135,6 +135,29 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     ]);
   });
 
+  it('Grafana: an annotation deleted in Grafana is created again by the extension, and the release ends the new one', async () => {
+    const before = grafana.requests.length;
+    let nextId = 40;
+    grafana.reply = (request) => {
+      if (request.method === 'POST') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Annotation added', id: nextId++ }) };
+      // Annotation 40 was deleted by someone in Grafana; 41 is the one created again.
+      return request.path === '/api/annotations/40' ? { status: 404, body: '{"message":"Annotation not found"}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+    };
+    await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['CH'] } });
+    const hold = holdPlaced(['CH'], { until: '2026-06-14T23:00:00Z' });
+    const extension = createEvent('hold.placed', { ...hold.data, until: '2026-06-15T01:00:00Z', extended: true, windowIds: [] }, { source: 'notifier-spec' });
+    await publisher.publish(hold, extension, holdReleased(hold, '2026-06-15T00:30:00Z'));
+
+    await expectEventually(() => expect(grafana.requests.length - before).toBe(4));
+    const sent = grafana.requests.slice(before).map((request) => [request.method, request.path, JSON.parse(request.body)]);
+    expect(sent).toEqual([
+      ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-14T23:00:00Z') })],
+      ['PATCH', '/api/annotations/40', { timeEnd: Date.parse('2026-06-15T01:00:00Z') }],
+      ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-15T01:00:00Z') })],
+      ['PATCH', '/api/annotations/41', { timeEnd: Date.parse('2026-06-15T00:30:00Z') }],
+    ]);
+  });
+
   it('Slack: a lost and a restored signal, for the subscribed region only, in order', async () => {
     await notifier.subscribe({ channel: 'slack', target: `${slack.url}/services/T1/B2/signals`, filters: { eventTypes: ['signal.lost', 'signal.restored'], regions: ['BR'] } });
     const lost = createEvent('signal.lost', { ...EventExamples['signal.lost'], region: 'BR', reason: 'No http_requests_per_second sample from BR for 11 minutes (allowed: 10)' }, { source: 'notifier-spec' });

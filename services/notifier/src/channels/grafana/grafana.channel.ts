@@ -11,8 +11,8 @@ import { authorizationOf } from '../receiver-authorization';
 /**
  * Grafana annotations through its HTTP API (POST /api/annotations; PATCH /api/annotations/{id}).
  * A placed hold becomes an annotation from its start; an extension moves that annotation's end and
- * the release sets it, so panels show every hold as one region. The secret, when given, is a
- * service account token.
+ * the release sets it, so panels show every hold as one region (an annotation deleted in Grafana
+ * meanwhile is created again). The secret, when given, is a service account token.
  */
 @Injectable()
 export class GrafanaChannel implements Channel {
@@ -48,7 +48,9 @@ export class GrafanaChannel implements Channel {
           headers,
           body: JSON.stringify({ timeEnd: span.timeEnd ?? span.time }),
         });
-        return { statusCode: expectSuccess(response, 'Grafana').status };
+        // Someone deleted the annotation in Grafana: the event is annotated afresh below, as if none were known.
+        if (response.status !== 404) return { statusCode: expectSuccess(response, 'Grafana').status };
+        await annotations.delete({ subscriptionId: subscription.id, holdId: message.holdId });
       }
     }
 
