@@ -335,4 +335,29 @@ describe('batch consumption against the real broker and PostgreSQL', () => {
       await consumer.stop();
     }
   });
+
+  it('with a fence inside a partition refilled after it last advanced (the topic created again and written past it), says so and applies every message', async () => {
+    const events = Array.from({ length: 6 }, (_, index) => sample('NZ', index));
+    await bed.publisher.publish(...events);
+    const group = `fenced-${++groups}`;
+    const groupId = `${bed.settings.topicPrefix}${group}`;
+    const ends = await logEnds();
+    // The fence of the topic's earlier life: an hour old, two messages short of each partition's end, so the log's end does not give it away.
+    await bed.dataSource.query(
+      `INSERT INTO consumed_offset (consumer_group, topic, partition, next_offset, updated_at)
+       SELECT $1, $2, fence.partition, greatest(fence.next_offset - 2, 0), now() - interval '1 hour' FROM unnest($3::int[], $4::bigint[]) AS fence(partition, next_offset)`,
+      [groupId, Topics.trafficSamples, [...ends.keys()], [...ends.values()]],
+    );
+    const warnings: string[] = [];
+    const logger: MessagingLogger = { debug() {}, info() {}, error() {}, warn: (_fields, message) => void warnings.push(message) };
+    const consumer = fencedConsumerFor({ group, logger });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, events.map((event) => event.id))).toBe(events.length));
+      expect(warnings.some((message) => message.startsWith('messages below the consumed-offset fence were written after it last advanced'))).toBe(true);
+      await expectFenced(groupId, await placesOf(events.map((event) => event.id)), await logEnds());
+    } finally {
+      await consumer.stop();
+    }
+  });
 });

@@ -276,7 +276,7 @@ export class EventConsumer<T extends TopicName> {
     const outcome =
       decoded instanceof ContractViolation
         ? await this.deadLetterViolation(topic, partition, message, decoded)
-        : await this.handleOne(topic, message, decoded, { partition, offsets: [message.offset], nextOffset: nextOffsetAfter(message.offset) }, heartbeat);
+        : await this.handleOne(topic, message, decoded, { partition, offsets: [message.offset], timestamps: [message.timestamp], nextOffset: nextOffsetAfter(message.offset) }, heartbeat);
     this.markHandled(topic, partition, message.offset);
     this.handleSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
     this.count(decoded instanceof ContractViolation ? headerText(message.headers, 'ce_type') : decoded.type, outcome);
@@ -333,7 +333,7 @@ export class EventConsumer<T extends TopicName> {
     topic: string,
     events: HoldfastEvent[],
     messages: KafkaMessage[],
-    slice: Omit<LogPosition, 'offsets'>,
+    slice: Omit<LogPosition, 'offsets' | 'timestamps'>,
     tally: LabelPairTally<string | undefined, ConsumeOutcome>,
     heartbeat: () => Promise<void>,
   ): Promise<void> {
@@ -349,7 +349,7 @@ export class EventConsumer<T extends TopicName> {
       firstMessages.push(messages[index]);
       return true;
     });
-    const position = { ...slice, offsets: firstMessages.map((message) => message.offset) };
+    const position = { ...slice, offsets: firstMessages.map((message) => message.offset), timestamps: firstMessages.map((message) => message.timestamp) };
     let outcome: BatchOutcome;
     try {
       outcome = await retried(() => this.applyBatchOnce(topic, firstCopies, firstMessages, position, handler), this.retry, async (error, attempt) => {
@@ -363,8 +363,8 @@ export class EventConsumer<T extends TopicName> {
       if (this.stopping || isInfrastructureFailure(error)) throw error;
       this.options.logger.warn({ err: error, events: events.length }, 'batch handler failed; applying its events one at a time');
       for (const [index, event] of events.entries()) {
-        const { offset } = messages[index];
-        tally.add(event.type, await this.handleOne(topic, messages[index], event, { ...slice, offsets: [offset], nextOffset: nextOffsetAfter(offset) }, heartbeat));
+        const { offset, timestamp } = messages[index];
+        tally.add(event.type, await this.handleOne(topic, messages[index], event, { ...slice, offsets: [offset], timestamps: [timestamp], nextOffset: nextOffsetAfter(offset) }, heartbeat));
       }
       return;
     }

@@ -15,15 +15,20 @@ const FORGET_EVENTS = answeredAtCommit('DELETE FROM processed_event WHERE consum
 const ADVANCE_FENCE = prepared(`INSERT INTO consumed_offset AS fence (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
   ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET
     prior_next_offset = fence.next_offset,
+    prior_updated_at = fence.updated_at,
     next_offset = CASE WHEN fence.next_offset > $5::bigint THEN EXCLUDED.next_offset ELSE greatest(fence.next_offset, EXCLUDED.next_offset) END,
     updated_at = now()
-  RETURNING prior_next_offset::text AS prior`);
+  RETURNING prior_next_offset::text AS prior, (extract(epoch FROM prior_updated_at) * 1000)::float8 AS "priorAdvancedAt"`);
+// Only on a topic's new life: the fence starts over where this slice ends.
+const RESTART_FENCE = prepared('UPDATE consumed_offset SET next_offset = $4 WHERE consumer_group = $1 AND topic = $2 AND partition = $3');
 
 /** Where events of one partition sit in its log. */
 export interface LogPosition {
   partition: number;
   /** Each event's offset, in the events' order. */
   offsets: readonly string[];
+  /** Each event's Kafka timestamp (epoch milliseconds, as kafkajs gives it), in the events' order. */
+  timestamps: readonly string[];
   /** The offset after the last message handed over with these events (dead-lettered and ignored ones included). */
   nextOffset: string;
   /** The partition's log end when the messages were fetched; absent outside batch consumption. */
@@ -79,7 +84,9 @@ export class EventLedger implements RedeliveryGuard {
  * commit Kafka refused, a second replica still holding the partition) is recognised by its offset
  * at the cost of one single-row upsert per slice. A copy of an event published again at a later
  * offset is NOT recognised: give this only to a handler for which such a copy changes nothing (the
- * analyzer's detector leaves a sample no newer than its series' last one out).
+ * analyzer's detector leaves a sample no newer than its series' last one out). A new life of the
+ * topic (deleted and created again) is recognised by a fence past the log's end, or by messages
+ * below it stamped after it last advanced, and the fence starts over.
  */
 export class PartitionOffsetFence implements RedeliveryGuard {
   constructor(
@@ -90,7 +97,7 @@ export class PartitionOffsetFence implements RedeliveryGuard {
 
   async admit(transaction: EntityManager, events: readonly HoldfastEvent[], position: LogPosition): Promise<ReadonlySet<string> | 'all'> {
     // A fence past the log's end belongs to an earlier life of the topic (deleted and created again): the log starts over.
-    const [{ prior }]: { prior: string | null }[] = await transaction.query(ADVANCE_FENCE, [
+    const [{ prior, priorAdvancedAt }]: { prior: string | null; priorAdvancedAt: number | null }[] = await transaction.query(ADVANCE_FENCE, [
       this.groupId,
       this.topic,
       position.partition,
@@ -107,10 +114,20 @@ export class PartitionOffsetFence implements RedeliveryGuard {
       return 'all';
     }
     if (BigInt(position.offsets[0]) >= fence) return 'all';
+    const below = events.flatMap((_, index) => (BigInt(position.offsets[index]) < fence ? [index] : []));
+    // A message applied before was in the log when the fence last moved past it. One stamped later
+    // is a new life of the topic refilled past the old fence; or a producer's clock ahead of the
+    // database's, whose copy the fence's handlers leave out anyway (see the class).
+    if (priorAdvancedAt !== null && below.some((index) => Number(position.timestamps[index]) > priorAdvancedAt)) {
+      await transaction.query(RESTART_FENCE, [this.groupId, this.topic, position.partition, position.nextOffset]);
+      this.logger.warn(
+        { topic: this.topic, partition: position.partition, fence: prior, firstOffset: position.offsets[0] },
+        'messages below the consumed-offset fence were written after it last advanced (was the topic deleted and created again?); the fence starts over from them',
+      );
+      return 'all';
+    }
     const fresh = new Set<string>();
-    events.forEach((event, index) => {
-      if (BigInt(position.offsets[index]) >= fence) fresh.add(event.id);
-    });
+    for (const [index, event] of events.entries()) if (BigInt(position.offsets[index]) >= fence) fresh.add(event.id);
     return fresh;
   }
 

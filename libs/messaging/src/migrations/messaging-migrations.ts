@@ -4,6 +4,7 @@ import { RecordConsumedOffsets1765200000000 } from './1765200000000-record-consu
 import { RecordRefusedOutboxRows1765800000000 } from './1765800000000-record-refused-outbox-rows';
 import { KeepDeadLetterMessages1766000000000 } from './1766000000000-keep-dead-letter-messages';
 import { KeepDeadLetterKeysAsBytes1766100000000 } from './1766100000000-keep-dead-letter-keys-as-bytes';
+import { RememberWhenFencesAdvanced1766500000000 } from './1766500000000-remember-when-fences-advanced';
 
 /** Every migration of the messaging tables, in order: a service lists these before its own. */
 export const MessagingMigrations = [
@@ -13,4 +14,5 @@ export const MessagingMigrations = [
   RecordRefusedOutboxRows1765800000000,
   KeepDeadLetterMessages1766000000000,
   KeepDeadLetterKeysAsBytes1766100000000,
+  RememberWhenFencesAdvanced1766500000000,
 ];

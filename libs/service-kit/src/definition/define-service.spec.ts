@@ -51,6 +51,7 @@ describe('defineService', () => {
       'RecordRefusedOutboxRows1765800000000',
       'KeepDeadLetterMessages1766000000000',
       'KeepDeadLetterKeysAsBytes1766100000000',
+      'RememberWhenFencesAdvanced1766500000000',
       'CreateApiKeyCopy1764000050000',
       'Migration1',
     ]);
