@@ -1,10 +1,11 @@
 import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { postAll, recordEvents, seasonalLevel, seasonalSeries } from './support/analyzer-harness';
 
 const environment = { ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupSamples: 200 } }) };
-const ZONES: Record<string, string> = { IR: 'Asia/Tehran', NP: 'Asia/Kathmandu', BR: 'America/Sao_Paulo', DE: 'Europe/Berlin' };
+const ZONES: Record<string, string> = { IR: 'Asia/Tehran', NP: 'Asia/Kathmandu', BR: 'America/Sao_Paulo', DE: 'Europe/Berlin', PK: 'Asia/Karachi' };
 
 describe('impact-analyzer: learned state lives in PostgreSQL, across a restart and a partition move', () => {
   let first: ServiceUnderTest;
@@ -72,5 +73,34 @@ describe('impact-analyzer: learned state lives in PostgreSQL, across a restart a
     await learned(b, 'DE', 243);
     await expectEventually(() => expect(surges.events().filter((event) => event.data.region === 'DE' && event.type === 'surge.started')).toHaveLength(1));
     expect(surges.events().filter((event) => ['NP', 'BR'].includes(event.data.region as string))).toEqual([]);
+  });
+
+  it('a surge whose series state cannot be read any more (another detector version wrote it) is cleared, not left holding for ever', async () => {
+    const service = await replica();
+    await postAll(service, seasonalSeries({ region: 'PK', zone: ZONES.PK, from: '2026-06-14T00:00:00Z', count: 250, seed: 11 }));
+    await learned(service, 'PK', 250);
+    await postAll(service, surge('PK', '2026-06-14T20:50:00Z', 3));
+    const [started] = await expectEventually(() => {
+      const found = surges.events().filter((event) => event.data.region === 'PK' && event.type === 'surge.started');
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    // Replicas run on the first one's database (see replica()).
+    const client = new Client({ connectionString: first.database.url });
+    await client.connect();
+    try {
+      await client.query(`UPDATE impact_analyzer.series_state SET state = '{"version": 1}' WHERE region = 'PK'`);
+    } finally {
+      await client.end();
+    }
+
+    await postAll(service, [{ region: 'PK', at: '2026-06-14T21:05:00Z', value: Math.round(seasonalLevel(ZONES.PK, '2026-06-14T21:05:00Z')) }]);
+    const cleared = await expectEventually(() => {
+      const found = surges.events().find((event) => event.data.region === 'PK' && event.type === 'surge.cleared');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(cleared.data).toMatchObject({ surgeId: started.data.surgeId, reason: expect.stringContaining('stored state for this series could not be read') });
+    await learned(service, 'PK', 1);
   });
 });

@@ -10,6 +10,7 @@ import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
 import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SERVICE_NAME } from '../service-name';
+import type { SurgeEntity } from '../surges/surge.entity';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
@@ -45,6 +46,9 @@ type SampleOutcome = 'assessed' | 'late' | 'refused';
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
 export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
+/** The seasonal detector's open episodes of a series: its surges other than the warm-up ceiling's and a lost signal's. */
+const episodesOf = (active: ActiveSurges, region: string, metric: string): SurgeEntity[] =>
+  active.ofSeries(region, metric).filter((surge) => surge.source === 'detector' && surge.origin !== ceilingOrigin(metric) && surge.origin !== signalLossOrigin(metric));
 /** One chain per loss of a series' signal: signal.lost, the held surge and signal.restored (caused by the sample that ends it). */
 export const signalLossCorrelation = (region: string, metric: string): string => `signal-loss:${region}/${metric}`;
 
@@ -162,6 +166,8 @@ export class SampleAssessmentService {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
       const before = this.stateOf(row);
+      // A state read as fresh (unreadable, so learning again) follows none of the episodes still open: they end here, or would hold for ever.
+      if (before.samplesSeen === 0) for (const orphan of episodesOf(active, row.region, row.metric)) effects.push(() => this.clearOrphan(transaction, active, orphan, samples[0].event));
       const policy = policyOf(this.config.settings, row.region);
       // The whole run of the series is stepped on one copy of its state, then its decisions applied in order.
       const { state, steps } = stepSeriesRun(
@@ -397,6 +403,13 @@ export class SampleAssessmentService {
         : `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`;
     await this.surges.clear(transaction, active, new Date(at), reason, traceOf(event));
     surges.cleared(active);
+  }
+
+  /** A detector episode whose series' state was read as fresh (unreadable, or learning again): nothing would ever clear it. */
+  private async clearOrphan(transaction: EntityManager, surges: ActiveSurges, orphan: SurgeEntity, event: SampleEvent): Promise<void> {
+    const reason = `${orphan.metric} in ${orphan.region}: the detector's stored state for this series could not be read, so it learns again and this surge is no longer followed`;
+    await this.surges.clear(transaction, orphan, this.clock.now(), reason, traceOf(event));
+    surges.cleared(orphan);
   }
 
   /** Samples are back: signal.restored says so, and a surge held for the lost signal clears. */

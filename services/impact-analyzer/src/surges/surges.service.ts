@@ -241,6 +241,11 @@ export class ActiveSurges {
     return this.byOrigin.get(originKey(region, origin)) ?? null;
   }
 
+  /** The active surges of one series. */
+  ofSeries(region: string, metric: string): SurgeEntity[] {
+    return [...this.byOrigin.values()].filter((surge) => surge.region === region && surge.metric === metric);
+  }
+
   /** Opened, updated or with a new calm count in this transaction. */
   set(surge: SurgeEntity): void {
     this.byOrigin.set(originKey(surge.region, surge.origin), surge);
