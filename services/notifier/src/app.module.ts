@@ -8,6 +8,7 @@ import { CreateDelivery1764000100000 } from './database/migrations/1764000100000
 import { CreateSubscriptionsAndDeliveryAttempts1764000200000 } from './database/migrations/1764000200000-create-subscriptions-and-delivery-attempts';
 import { RecordWhyASubscriptionStopped1766200000000 } from './database/migrations/1766200000000-record-why-a-subscription-stopped';
 import { RememberHoldReleases1766300000000 } from './database/migrations/1766300000000-remember-hold-releases';
+import { RememberAnnotationStarts1766400000000 } from './database/migrations/1766400000000-remember-annotation-starts';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
@@ -24,7 +25,7 @@ export const notifierService = defineService({
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
   entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity],
-  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

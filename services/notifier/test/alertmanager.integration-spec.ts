@@ -1,6 +1,7 @@
 import { createEvent } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { basicAuthorization, expectEventually, ManualClock, startAlertmanager, startServiceUnderTest, type LoopbackDaemon, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
@@ -235,5 +236,30 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     clock.advance(200_001);
     await refresher.refreshDue();
     expect((await alertsOf(hold.data.holdId)).map((alert) => alert.endsAt)).toEqual([endsAt]);
+  });
+
+  it('fires again the alerts of a hold still in force when its subscription is turned off and on again, not those of a hold released meanwhile', async () => {
+    const notifier = api(service);
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['EC'] } });
+    const from = new Date(clock.nowMs() - 60_000).toISOString();
+    const [lasting, released] = [holdPlaced(['EC'], { from, placedAt: from }), holdPlaced(['EC'], { from, placedAt: from })];
+    await publisher.publish(lasting, released);
+    for (const hold of [lasting, released]) await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toHaveLength(1));
+    const [{ endsAt: releasedEndsAt }] = await alertsOf(released.data.holdId);
+
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+    const refresher = service.app.get(HoldAlertRefresher);
+    clock.advance(200_001);
+    await refresher.refreshDue();
+    // Released while the subscription was off: it is not told, and its alerts must not come back.
+    await publisher.publish(holdReleased(released, clock.now().toISOString()));
+    const database = service.app.get(DataSource);
+    await expectEventually(async () => expect(await database.query('SELECT 1 FROM hold_release WHERE hold_id = $1', [released.data.holdId])).toHaveLength(1));
+
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
+    await refresher.refreshDue();
+    const [revived] = await alertsOf(lasting.data.holdId);
+    expect(Date.parse(revived.endsAt)).toBe(clock.nowMs() + 600_000);
+    expect((await alertsOf(released.data.holdId)).map((alert) => alert.endsAt)).toEqual([releasedEndsAt]);
   });
 });

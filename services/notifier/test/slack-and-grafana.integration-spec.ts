@@ -12,14 +12,22 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
   let notifier: ReturnType<typeof api>;
   let slack: HttpReceiver;
   let grafana: HttpReceiver;
+  const clock = new ManualClock('2026-06-14T21:00:10Z');
+  // Grafana's search answers none found: every hold.placed looks for an annotation an earlier attempt made.
+  const noneFound = { status: 200, headers: { 'content-type': 'application/json' }, body: '[]' };
+  const changes = (request: { method: string }) => request.method !== 'GET';
 
   beforeAll(async () => {
     slack = await HttpReceiver.start(() => ({ status: 200, body: 'ok' }));
     grafana = await HttpReceiver.start((request) =>
-      request.method === 'POST' ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Annotation added","id":17}' } : { status: 200, body: '{"message":"Annotation patched"}' },
+      request.method === 'GET'
+        ? noneFound
+        : request.method === 'POST'
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Annotation added","id":17}' }
+          : { status: 200, body: '{"message":"Annotation patched"}' },
     );
     service = await startServiceUnderTest(notifierService, {
-      clock: new ManualClock('2026-06-14T21:00:10Z'),
+      clock,
       environment: {
         NOTIFIER_OUTBOUND_ALLOW: `${slack.allowEntry},${grafana.allowEntry}`,
         NOTIFIER_PLANNER_URL: 'https://planner.example.org',
@@ -103,8 +111,9 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     const [windowId] = hold.data.windowIds;
     await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
 
-    await expectEventually(() => expect(grafana.requests).toHaveLength(2));
-    const [created, patched] = grafana.requests;
+    await expectEventually(() => expect(grafana.requests).toHaveLength(3));
+    const [looked, created, patched] = grafana.requests;
+    expect(looked).toMatchObject({ method: 'GET', path: `/api/annotations?type=annotation&tags=holdfast&tags=hold%3A${hold.data.holdId}&limit=100` });
     expect(created).toMatchObject({ method: 'POST', path: '/api/annotations', headers: { authorization: 'Bearer glsa_service_account_token', 'content-type': 'application/json' } });
     expect(JSON.parse(created.body)).toEqual({
       time: Date.parse('2026-06-14T21:00:00Z'),
@@ -118,14 +127,18 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
   it('Grafana: an extended hold moves the end of its one annotation instead of adding another, and the release ends that one', async () => {
     const before = grafana.requests.length;
     grafana.reply = (request) =>
-      request.method === 'POST' ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Annotation added","id":23}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+      request.method === 'GET'
+        ? noneFound
+        : request.method === 'POST'
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Annotation added","id":23}' }
+          : { status: 200, body: '{"message":"Annotation patched"}' };
     await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['AT'] } });
     const hold = holdPlaced(['AT'], { until: '2026-06-14T23:00:00Z' });
     const extension = (until: string | null) => createEvent('hold.placed', { ...hold.data, until, extended: true, windowIds: [] }, { source: 'notifier-spec' });
     await publisher.publish(hold, extension('2026-06-15T01:00:00Z'), extension(null), holdReleased(hold, '2026-06-15T00:30:00Z'));
 
-    await expectEventually(() => expect(grafana.requests.length - before).toBe(4));
-    const sent = grafana.requests.slice(before).map((request) => [request.method, request.path, JSON.parse(request.body)]);
+    await expectEventually(() => expect(grafana.requests.slice(before).filter(changes)).toHaveLength(4));
+    const sent = grafana.requests.slice(before).filter(changes).map((request) => [request.method, request.path, JSON.parse(request.body)]);
     expect(sent).toEqual([
       ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-14T23:00:00Z') })],
       ['PATCH', '/api/annotations/23', { timeEnd: Date.parse('2026-06-15T01:00:00Z') }],
@@ -139,6 +152,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     const before = grafana.requests.length;
     let nextId = 40;
     grafana.reply = (request) => {
+      if (request.method === 'GET') return noneFound;
       if (request.method === 'POST') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Annotation added', id: nextId++ }) };
       // Annotation 40 was deleted by someone in Grafana; 41 is the one created again.
       return request.path === '/api/annotations/40' ? { status: 404, body: '{"message":"Annotation not found"}' } : { status: 200, body: '{"message":"Annotation patched"}' };
@@ -148,14 +162,61 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     const extension = createEvent('hold.placed', { ...hold.data, until: '2026-06-15T01:00:00Z', extended: true, windowIds: [] }, { source: 'notifier-spec' });
     await publisher.publish(hold, extension, holdReleased(hold, '2026-06-15T00:30:00Z'));
 
-    await expectEventually(() => expect(grafana.requests.length - before).toBe(4));
-    const sent = grafana.requests.slice(before).map((request) => [request.method, request.path, JSON.parse(request.body)]);
+    await expectEventually(() => expect(grafana.requests.slice(before).filter(changes)).toHaveLength(4));
+    const sent = grafana.requests.slice(before).filter(changes).map((request) => [request.method, request.path, JSON.parse(request.body)]);
     expect(sent).toEqual([
       ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-14T23:00:00Z') })],
       ['PATCH', '/api/annotations/40', { timeEnd: Date.parse('2026-06-15T01:00:00Z') }],
       ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-15T01:00:00Z') })],
       ['PATCH', '/api/annotations/41', { timeEnd: Date.parse('2026-06-15T00:30:00Z') }],
     ]);
+  });
+
+  it('Grafana: a placement retried after Grafana made its annotation but returned no id finds that one by its hold tag instead of adding another', async () => {
+    const before = grafana.requests.length;
+    const hold = holdPlaced(['PL'], { until: '2026-06-14T23:00:00Z' });
+    let made: object[] = [];
+    grafana.reply = (request) => {
+      if (request.method === 'GET') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(made) };
+      if (request.method !== 'POST') return { status: 200, body: '{"message":"Annotation patched"}' };
+      // A proxy in front of Grafana that drops the body: the annotation exists, its id is not told.
+      made = [{ id: 61, time: Date.parse(hold.data.from), timeEnd: Date.parse('2026-06-14T23:00:00Z'), tags: JSON.parse(request.body).tags }];
+      return { status: 200, body: '' };
+    };
+    const { id } = await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['PL'] } });
+    await publisher.publish(hold, holdReleased(hold, '2026-06-14T22:30:00Z'));
+    const [retry] = await expectEventually(async () => {
+      const placements = (await notifier.deliveries(`subscriptionId=${id}&status=pending`)).filter((delivery) => delivery.eventType === 'hold.placed');
+      expect(placements).toMatchObject([{ attempts: 1, lastError: 'Grafana created the annotation but returned no id' }]);
+      return placements;
+    });
+    clock.set(retry.nextAttemptAt);
+
+    await expectEventually(() => expect(grafana.requests.length - before).toBe(5));
+    expect(grafana.requests.slice(before).map((request) => [request.method, request.path.replace(/\?.*/, '')])).toEqual([
+      ['GET', '/api/annotations'],
+      ['POST', '/api/annotations'],
+      ['GET', '/api/annotations'],
+      ['PATCH', '/api/annotations/61'],
+      ['PATCH', '/api/annotations/61'],
+    ]);
+    expect(JSON.parse(grafana.requests.at(-1)!.body)).toEqual({ timeEnd: Date.parse('2026-06-14T22:30:00Z') });
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+  });
+
+  it('Grafana: a hold released before its start ends its annotation where it starts, never before', async () => {
+    const before = grafana.requests.length;
+    grafana.reply = (request) =>
+      request.method === 'GET' ? noneFound : request.method === 'POST' ? { status: 200, body: '{"message":"Annotation added","id":71}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+    await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['HU'] } });
+    const hold = holdPlaced(['HU'], { from: '2026-06-15T02:00:00Z', until: '2026-06-15T04:00:00Z' });
+    await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
+
+    await expectEventually(() => expect(grafana.requests.slice(before).filter(changes)).toHaveLength(2));
+    const [created, ended] = grafana.requests.slice(before).filter(changes);
+    expect(JSON.parse(created.body)).toMatchObject({ time: Date.parse('2026-06-15T02:00:00Z') });
+    expect(ended.path).toBe('/api/annotations/71');
+    expect(JSON.parse(ended.body)).toEqual({ timeEnd: Date.parse('2026-06-15T02:00:00Z') });
   });
 
   it('Slack: a lost and a restored signal, for the subscribed region only, in order', async () => {

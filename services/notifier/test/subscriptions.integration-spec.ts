@@ -49,7 +49,7 @@ describe('notifier /v1/subscriptions', () => {
       [{ channel: 'grafana', target: 'https://grafana.example.com', secret: 'glsa_token\r\nX-Injected: yes' }, 'secret', /^must be a token/],
       [{ channel: 'webhook', target: 'https://ops@hooks.example.com/holdfast' }, 'target', /the receiver checks the signature/],
       // A name is resolved when the subscription is made, so one that only reaches refused addresses is told at once.
-      [{ channel: 'webhook', target: 'http://localhost:1/hook' }, 'target', /^is refused: localhost resolves only to addresses refused here: 127\.0\.0\.1 is a loopback address/],
+      [{ channel: 'webhook', target: 'http://localhost:1/hook' }, 'target', /^is refused: localhost resolves to an address refused here: 127\.0\.0\.1 is a loopback address/],
     ];
     for (const [body, path, message] of cases) {
       const response = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', ...body });

@@ -26,7 +26,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -217,6 +217,31 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ id: delivered.id }]);
     const document = (await (await suite.notifier.call('GET', '/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
     expect(document.paths['/v1/deliveries/{id}/replay'].post.responses['409'].description).toContain('delivery-subscription-deleted');
+  });
+
+  it('refuses with 409 to replay a delivery of a subscription turned off, and replays it once it is on again', async () => {
+    suite.receivers.turnedOff.reply = (_, index) => (index === 0 ? { status: 400 } : { status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.turnedOff.url, filters: { regions: ['MT'] } });
+    await suite.publisher.publish(holdPlaced(['MT']));
+    const [dead] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${dead.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-subscription-disabled',
+      subscriptionId: id,
+      detail: `Delivery ${dead.id} cannot be sent now: its subscription ${id} is turned off. PATCH /v1/subscriptions/${id} {"enabled": true}, then replay it.`,
+    });
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ id: dead.id, status: 'dead', attempts: 1 }]);
+
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ id: dead.id, status: 'delivered' }]));
   });
 
   it('sends nothing more to a subscription deleted, or turned off, while a delivery to it was in flight and failed', async () => {

@@ -2,7 +2,7 @@ import type { AnyHoldfastEvent, HoldWindow, Slot, WindowSnapshot } from '@holdfa
 import type { RegionCatalog } from '@holdfast/regions';
 import { DateTime } from 'luxon';
 import type { DeliveredEvent } from '../deliveries/delivery.entity';
-import { heldWindowsOf } from '../deliveries/event-facts';
+import { heldWindowsOf, windowRunOf, type WindowRun } from '../deliveries/event-facts';
 import { TEST_EVENT_TYPE } from './channel';
 
 /** One affected region's wall clock, e.g. IR "Mon 15 Jun 00:30 → 04:30 Asia/Tehran (UTC+03:30)". */
@@ -153,6 +153,7 @@ export class MessageRenderer {
         const verb = event.type.slice('window.'.length);
         const regions = window.footprint.global ? [] : window.footprint.regions;
         const slot = event.type === 'window.rescheduled' ? event.data.chosenSlot : event.type === 'window.released' ? event.data.proposedSlots?.[0] : undefined;
+        const run = windowRunOf(window);
         const why =
           'reason' in window && typeof window.reason === 'string'
             ? window.reason
@@ -163,8 +164,8 @@ export class MessageRenderer {
           title: `Window "${window.title}" ${verb}${event.type === 'window.released' ? ` (now ${window.status})` : ''}`,
           what: `${window.title} (team ${window.ownerTeam}, ${window.footprint.global ? 'global' : regions.join(', ')})`,
           why,
-          until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(window.startsAt)}`,
-          localTimes: this.windowLocalTimes(window, slot),
+          until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(run.startsAt)}`,
+          localTimes: this.windowLocalTimes(window, run, slot),
           link: this.explanationUrl(window.windowId),
           regions,
           teams: [window.ownerTeam],
@@ -190,11 +191,11 @@ export class MessageRenderer {
     return `${windowIds.length} window${windowIds.length > 1 ? 's' : ''}: ${windowIds.map((id) => `…${short(id)}`).join(', ')}${more}`;
   }
 
-  /** The planner's local times when the event carries them, else computed from the footprint's zones. */
-  private windowLocalTimes(window: WindowSnapshot, slot: Slot | undefined): LocalTimeLine[] {
-    const given = slot?.localTimes ?? window.occurrences?.[0]?.localTimes ?? window.localTimes;
+  /** The planner's local times of the slot or run when the event carries them, else computed from the footprint's zones. */
+  private windowLocalTimes(window: WindowSnapshot, run: WindowRun, slot: Slot | undefined): LocalTimeLine[] {
+    const given = slot?.localTimes ?? run.localTimes;
     if (given?.length) return given.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, line.startsAtLocal, line.endsAtLocal) }));
-    const [startsAt, endsAt] = [slot?.startsAt ?? window.startsAt, slot?.endsAt ?? window.endsAt];
+    const [startsAt, endsAt] = [slot?.startsAt ?? run.startsAt, slot?.endsAt ?? run.endsAt];
     if (window.footprint.global) return [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, startsAt, endsAt) }];
     return this.localTimes(window.footprint.regions, startsAt, endsAt);
   }

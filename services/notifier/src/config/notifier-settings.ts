@@ -28,7 +28,9 @@ export const notifierEnvironment = {
       }
     }),
   NOTIFIER_DELIVERY_TIMEOUT_MS: milliseconds(5_000),
-  NOTIFIER_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  // 140 attempts doubling from 1 s to the 15 min cap keep retrying about 24 h (16 to 33 h with jitter):
+  // a receiver down for a redeploy or a night still gets every event, in order.
+  NOTIFIER_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(140),
   NOTIFIER_RETRY_BASE_MS: milliseconds(1_000),
   NOTIFIER_RETRY_MAX_MS: milliseconds(15 * 60_000),
   // A claimed delivery not finished by then (the process died) is claimed again; must exceed the timeout.

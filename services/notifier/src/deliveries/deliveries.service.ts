@@ -12,7 +12,7 @@ import { matchesFilters } from '../subscriptions/subscription-filters';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
-import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted } from './delivery.exception';
+import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled } from './delivery.exception';
 import { factsOf } from './event-facts';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
@@ -154,6 +154,7 @@ export class DeliveriesService {
     if (subscription) assertActsFor(principal, subscription.ownerTeam, `Delivery ${id}`);
     // requeue() sends nothing to a deleted subscription: said here, or the 202 would promise a send that never comes.
     if (subscription?.deletedAt) throw new DeliverySubscriptionDeleted(id, subscription.id, subscription.deletedAt);
+    if (subscription && !subscription.enabled) throw new DeliverySubscriptionDisabled(id, subscription.id, subscription.disabledReason);
     if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
     await this.requeue({ ids: [id], status: delivery.status });
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })]))[0];

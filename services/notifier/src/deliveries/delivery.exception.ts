@@ -4,6 +4,7 @@ export enum DeliveryErrorCode {
   NotFound = 'delivery-not-found',
   NotReplayable = 'delivery-not-replayable',
   SubscriptionDeleted = 'delivery-subscription-deleted',
+  SubscriptionDisabled = 'delivery-subscription-disabled',
 }
 
 export class DeliveryNotFound extends DomainError {
@@ -25,6 +26,18 @@ export class DeliverySubscriptionDeleted extends DomainError {
       409,
       `Delivery ${id} cannot be sent again: its subscription ${subscriptionId} was deleted at ${deletedAt.toISOString()}. Subscribe again (POST /v1/subscriptions) to be told of what comes next.`,
       { subscriptionId, deletedAt: deletedAt.toISOString() },
+    );
+  }
+}
+
+/** Replayed now, the worker would find its subscription off and mark it dead again at once. */
+export class DeliverySubscriptionDisabled extends DomainError {
+  constructor(id: string, subscriptionId: string, disabledReason: string | null) {
+    super(
+      DeliveryErrorCode.SubscriptionDisabled,
+      409,
+      `Delivery ${id} cannot be sent now: its subscription ${subscriptionId} is turned off${disabledReason ? ` (${disabledReason})` : ''}. PATCH /v1/subscriptions/${subscriptionId} {"enabled": true}, then replay it.`,
+      { subscriptionId, disabledReason },
     );
   }
 }

@@ -1,9 +1,30 @@
-import type { AnyHoldfastEvent, HoldWindow } from '@holdfast/contracts';
+import type { AnyHoldfastEvent, HoldWindow, RegionLocalTime, TimeRange, WindowSnapshot } from '@holdfast/contracts';
 import type { EventFacts } from '../subscriptions/subscription-filters';
 
 /** The windows a hold event carries (the planner's `windows`, or an override's `window`): title, owner team, occurrences with local times. */
 export function heldWindowsOf(data: { windows?: HoldWindow[]; window?: HoldWindow }): HoldWindow[] {
   return data.windows ?? (data.window ? [data.window] : []);
+}
+
+/** One run of a window: its times and, when the event carries them, their local times. */
+export interface WindowRun extends TimeRange {
+  localTimes?: RegionLocalTime[];
+}
+
+/**
+ * The run a window event is about: `occurrence` (started, completed), else the first of
+ * `occurrences`, else the window's own times. Those are its first run (DTSTART) for a recurring
+ * window, so they are only the fallback.
+ */
+export function windowRunOf(window: WindowSnapshot & { occurrence?: TimeRange }): WindowRun {
+  const { occurrence } = window;
+  if (occurrence) {
+    const listed = window.occurrences?.find((run) => Date.parse(run.startsAt) === Date.parse(occurrence.startsAt));
+    return { startsAt: occurrence.startsAt, endsAt: occurrence.endsAt, localTimes: listed?.localTimes };
+  }
+  const [first] = window.occurrences ?? [];
+  if (first) return { startsAt: first.startsAt, endsAt: first.endsAt, localTimes: first.localTimes };
+  return { startsAt: window.startsAt, endsAt: window.endsAt, localTimes: window.localTimes };
 }
 
 /** What the filters match on, and the key whose order a subscription must see kept. */

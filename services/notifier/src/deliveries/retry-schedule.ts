@@ -15,7 +15,9 @@ export function retryAfterMs(value: string | undefined, nowMs: number): number |
 /**
  * The wait before attempt `attempt + 1`: exponential from the base, capped, with equal jitter
  * (half fixed, half random) so receivers recovering from an outage are not hit in lockstep. A
- * receiver's Retry-After wins when it asks for longer, up to the cap.
+ * receiver's Retry-After wins when it asks for longer, up to the cap. An answer with Retry-After
+ * spends an attempt like any other failure, but never waits less than the backoff would, so it
+ * never shortens the time the attempt budget covers.
  */
 export function retryDelayMs(attempt: number, settings: RetrySettings, askedMs?: number, random: () => number = Math.random): number {
   const exponential = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** (attempt - 1));

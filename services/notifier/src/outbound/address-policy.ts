@@ -33,6 +33,15 @@ export class AddressPolicy {
     const range = parsed.range();
     return range === 'unicast' ? undefined : `${address} is ${rangeInWords(range)} address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)`;
   }
+
+  /**
+   * Why a name resolving to `addresses` is refused, naming the first refused one: any refused
+   * address refuses the name, as a connection may go to any of them (and its answer may change).
+   * Checked when a subscription is made and on every request, so what one takes the other sends.
+   */
+  resolvedRefusal(addresses: readonly string[], port: number): string | undefined {
+    return addresses.map((address) => this.refusal(address, port)).find((refusal) => refusal !== undefined);
+  }
 }
 
 // ipaddr.js names ranges in camelCase (linkLocal, carrierGradeNat); a person reads words, with their article.

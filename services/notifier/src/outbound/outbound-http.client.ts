@@ -7,7 +7,7 @@ import type { AddressPolicy } from './address-policy';
 
 export interface OutboundRequest {
   url: string;
-  method: 'POST' | 'PATCH' | 'PUT';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
@@ -129,7 +129,7 @@ export class OutboundHttpClient {
     return (hostname, options, callback) => {
       this.lookup(hostname).then(
         (addresses) => {
-          const refused = addresses.map((entry) => this.policy.refusal(entry.address, port)).find(Boolean);
+          const refused = this.policy.resolvedRefusal(addresses.map((entry) => entry.address), port);
           if (refused || addresses.length === 0) {
             callback(new OutboundError('refused-address', `refused ${hostname}: ${refused ?? 'it resolves to no address'}`, false), '', 4);
           } else if (options.all) {

@@ -49,6 +49,9 @@ export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
   updatedAt: subscription.updatedAt.toISOString(),
 });
 
+const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, refresh_at = $2
+  WHERE a.subscription_id = $1 AND NOT a.active AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = a.hold_id)`;
+
 const STRICT_POLICY = new AddressPolicy('');
 // A resolver that does not answer in this time leaves the check to the deliveries.
 const NAME_CHECK_TIMEOUT_MS = 1_000;
@@ -136,7 +139,11 @@ export class SubscriptionsService {
       if (subscription.channel === 'slack') changes.sealedSecret = this.secrets.seal(patch.target, id);
     }
     if (patch.secret !== undefined) changes.sealedSecret = this.secrets.seal(patch.secret, id);
-    await this.repository().update({ id }, changes);
+    await this.dataSource.transaction(async (transaction) => {
+      await transaction.update(SubscriptionEntity, { id }, changes);
+      // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
+      if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
+    });
     return viewOf(await this.get(id));
   }
 
@@ -203,15 +210,14 @@ export class SubscriptionsService {
   }
 
   /**
-   * Why a host name cannot be delivered to as it resolves now: every address it gives is refused.
-   * Deliveries check the address they connect to again, so this only tells the caller early (localhost
-   * would otherwise be taken, and every delivery refused); a name that does not resolve yet is taken.
+   * Why a host name cannot be delivered to as it resolves now: by the rule deliveries apply, any
+   * refused address refuses it (taken, its every delivery would die refused). A name that does not
+   * resolve yet is taken; deliveries check it again when they connect.
    */
   private async nameRefusal(host: string, port: number): Promise<string | undefined> {
     const addresses = await Promise.race([systemLookup(host).catch(() => []), delay(NAME_CHECK_TIMEOUT_MS, [], { ref: false })]);
-    const refusals = addresses.map(({ address }) => this.policy.refusal(address, port));
-    if (addresses.length === 0 || refusals.some((refusal) => refusal === undefined)) return undefined;
-    return `${host} resolves only to addresses refused here: ${refusals.join('; ')}`;
+    const refusal = this.policy.resolvedRefusal(addresses.map(({ address }) => address), port);
+    return refusal && `${host} resolves to an address refused here: ${refusal}`;
   }
 
   // Plain http is for receivers the allow-list names (tests, a local relay); Slack itself is https only.

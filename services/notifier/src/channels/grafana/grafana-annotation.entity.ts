@@ -11,4 +11,8 @@ export class GrafanaAnnotationEntity {
 
   @Column({ name: 'annotation_id', type: 'bigint' })
   annotationId!: string;
+
+  /** The annotation's time; null for one recorded before it was kept. */
+  @Column({ name: 'starts_at', type: 'timestamptz', nullable: true })
+  startsAt!: Date | null;
 }

@@ -1,5 +1,6 @@
 import type { AnyHoldfastEvent } from '@holdfast/contracts';
 import type { DeliveredEvent } from '../../deliveries/delivery.entity';
+import { windowRunOf } from '../../deliveries/event-facts';
 import type { NotificationMessage } from '../notification-message';
 
 /** The body of Grafana's POST /api/annotations: epoch milliseconds, tags, text. */
@@ -24,7 +25,7 @@ export function annotationTags(kind: string, message: NotificationMessage): stri
 
 export const annotationText = (message: NotificationMessage): string => `${message.title}: ${message.why} (${message.until}). ${message.link}`;
 
-/** The span an event covers on a panel: a hold from its start (to its end when known), a window over its time, others a point. */
+/** The span an event covers on a panel: a hold from its start (to its end when known), a window over the run the event is about, others a point. */
 export function annotationSpan(delivered: DeliveredEvent): { time: number; timeEnd?: number } {
   const event = delivered as unknown as AnyHoldfastEvent;
   switch (event.type) {
@@ -51,8 +52,10 @@ export function annotationSpan(delivered: DeliveredEvent): { time: number; timeE
     case 'window.rescheduled':
     case 'window.cancelled':
     case 'window.started':
-    case 'window.completed':
-      return { time: Date.parse(event.data.startsAt), timeEnd: Date.parse(event.data.endsAt) };
+    case 'window.completed': {
+      const run = windowRunOf(event.data);
+      return { time: Date.parse(run.startsAt), timeEnd: Date.parse(run.endsAt) };
+    }
     default:
       return { time: Date.parse(delivered.time) };
   }

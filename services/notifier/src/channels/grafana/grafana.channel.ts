@@ -9,10 +9,11 @@ import { annotationSpan, annotationTags, annotationText, type GrafanaAnnotation 
 import { authorizationOf } from '../receiver-authorization';
 
 /**
- * Grafana annotations through its HTTP API (POST /api/annotations; PATCH /api/annotations/{id}).
- * A placed hold becomes an annotation from its start; an extension moves that annotation's end and
- * the release sets it, so panels show every hold as one region (an annotation deleted in Grafana
- * meanwhile is created again). The secret, when given, is a service account token.
+ * Grafana annotations through its HTTP API (POST /api/annotations; PATCH /api/annotations/{id};
+ * GET /api/annotations to find one already made). A placed hold becomes an annotation from its
+ * start; an extension moves that annotation's end and the release sets it, so panels show every
+ * hold as one region (an annotation deleted in Grafana meanwhile is created again). The secret,
+ * when given, is a service account token.
  */
 @Injectable()
 export class GrafanaChannel implements Channel {
@@ -33,35 +34,52 @@ export class GrafanaChannel implements Channel {
     const headers = { 'content-type': 'application/json', accept: 'application/json', ...(secret ? { authorization: authorizationOf(secret) } : {}) };
     const annotations = this.dataSource.getRepository(GrafanaAnnotationEntity);
     const base = targetUrl.replace(/\/+$/, '');
+    const span = annotationSpan(delivery.event);
+    const placed = delivery.eventType === 'hold.placed';
+    const holdId = placed || delivery.eventType === 'hold.released' ? message.holdId : undefined;
 
-    // The planner re-announces a hold whose end moved as hold.placed with `extended`: that, like the
-    // release, moves the end of the hold's one annotation rather than adding another region.
-    const extended = delivery.eventType === 'hold.placed' && (delivery.event.data as { extended?: boolean }).extended === true;
-    if ((delivery.eventType === 'hold.released' || extended) && message.holdId) {
-      const known = await annotations.findOneBy({ subscriptionId: subscription.id, holdId: message.holdId });
+    // A hold is one annotation: its placement again (an extension, a retry, a replay) and its release move that annotation's end.
+    if (holdId) {
+      const known = (await annotations.findOneBy({ subscriptionId: subscription.id, holdId })) ?? (placed ? await this.findPlaced(base, headers, subscription.id, holdId, span.time) : null);
       if (known) {
-        const span = annotationSpan(delivery.event);
-        // A release ends at its time; an extension at its new until, or, open-ended again, at its start (a point, as an open hold is first annotated).
-        const response = await this.outbound.send({
-          url: `${base}/api/annotations/${known.annotationId}`,
-          method: 'PATCH',
-          headers,
-          body: JSON.stringify({ timeEnd: span.timeEnd ?? span.time }),
-        });
+        // A release, or an extension open-ended again, ends it at its time (a point, as an open hold is first annotated);
+        // never before it starts (a hold released before its start), which Grafana would draw backwards.
+        const timeEnd = Math.max(span.timeEnd ?? span.time, known.startsAt?.getTime() ?? Number.NEGATIVE_INFINITY);
+        const response = await this.outbound.send({ url: `${base}/api/annotations/${known.annotationId}`, method: 'PATCH', headers, body: JSON.stringify({ timeEnd }) });
         // Someone deleted the annotation in Grafana: the event is annotated afresh below, as if none were known.
         if (response.status !== 404) return { statusCode: expectSuccess(response, 'Grafana').status };
-        await annotations.delete({ subscriptionId: subscription.id, holdId: message.holdId });
+        await annotations.delete({ subscriptionId: subscription.id, holdId });
       }
     }
 
     const kind = delivery.eventType.split('.')[0];
-    const annotation: GrafanaAnnotation = { ...annotationSpan(delivery.event), tags: annotationTags(kind, message), text: annotationText(message) };
+    const annotation: GrafanaAnnotation = { ...span, tags: annotationTags(kind, message), text: annotationText(message) };
     const response = expectSuccess(await this.outbound.send({ url: `${base}/api/annotations`, method: 'POST', headers, body: JSON.stringify(annotation) }), 'Grafana');
-    if (delivery.eventType === 'hold.placed' && message.holdId) {
+    if (placed && holdId) {
       const id = (JSON.parse(response.body || '{}') as { id?: unknown }).id;
-      if (typeof id !== 'number') throw new DeliveryFailure('Grafana created the annotation but returned no id', response.status, false, undefined);
-      await annotations.upsert({ subscriptionId: subscription.id, holdId: message.holdId, annotationId: String(id) }, ['subscriptionId', 'holdId']);
+      // Created all the same: the retry finds it by its hold tag rather than creating another.
+      if (typeof id !== 'number') throw new DeliveryFailure('Grafana created the annotation but returned no id', response.status, true, undefined);
+      await this.record(subscription.id, holdId, id, span.time);
     }
     return { statusCode: response.status };
+  }
+
+  /**
+   * The annotation an earlier attempt of this placement made, though its answer or its record was
+   * lost (a timeout, a crash): the hold's annotation starting at the hold's start (its override
+   * and release annotations share the hold tag, at other times). Recorded when found.
+   */
+  private async findPlaced(base: string, headers: Record<string, string>, subscriptionId: string, holdId: string, time: number): Promise<GrafanaAnnotationEntity | null> {
+    const query = new URLSearchParams([['type', 'annotation'], ['tags', 'holdfast'], ['tags', `hold:${holdId}`], ['limit', '100']]);
+    const response = expectSuccess(await this.outbound.send({ url: `${base}/api/annotations?${query}`, method: 'GET', headers, body: '' }), 'Grafana');
+    const found = JSON.parse(response.body || '[]') as unknown;
+    const earlier = Array.isArray(found) ? (found as { id?: unknown; time?: unknown }[]).find((annotation) => annotation.time === time && typeof annotation.id === 'number') : undefined;
+    return earlier ? this.record(subscriptionId, holdId, earlier.id as number, time) : null;
+  }
+
+  private async record(subscriptionId: string, holdId: string, annotationId: number, time: number): Promise<GrafanaAnnotationEntity> {
+    const row = { subscriptionId, holdId, annotationId: String(annotationId), startsAt: new Date(time) };
+    await this.dataSource.getRepository(GrafanaAnnotationEntity).upsert(row, ['subscriptionId', 'holdId']);
+    return row;
   }
 }

@@ -1,0 +1,44 @@
+import { RegionCatalog } from '@holdfast/regions';
+import { SystemClock, type ServiceConfig } from '@holdfast/service-kit';
+import type { DataSource } from 'typeorm';
+import { describe, expect, it, vi } from 'vitest';
+import type { NotifierSettings } from '../config/notifier-settings';
+import { systemLookup } from '../outbound/outbound-http.client';
+import type { CreateSubscription } from './dto/subscription.schemas';
+import { SecretBox } from './secret-box';
+import { SubscriptionsService } from './subscriptions.service';
+
+vi.mock('../outbound/outbound-http.client', async (original) => ({ ...(await original<object>()), systemLookup: vi.fn() }));
+
+const saved = { getRepository: () => ({ save: async (subscription: object) => subscription }) } as unknown as DataSource;
+const service = new SubscriptionsService(saved, new SystemClock(), new SecretBox(undefined), new RegionCatalog(), { settings: { outboundAllow: '' } } as ServiceConfig<NotifierSettings>);
+const subscribe = (target: string) =>
+  service.create({ channel: 'webhook', target, ownerTeam: 'edge', enabled: true, filters: { eventTypes: [], regions: [], teams: [], windowIds: [] } } as CreateSubscription, 'spec');
+
+describe('SubscriptionsService, a target named by host', () => {
+  it('refuses a name that resolves to a refused address besides allowed ones, naming that address, as every delivery to it would be refused', async () => {
+    vi.mocked(systemLookup).mockResolvedValue([
+      { address: '93.184.215.14', family: 4 },
+      { address: '10.0.0.5', family: 4 },
+    ]);
+    await expect(subscribe('https://mixed.example/hook')).rejects.toMatchObject({
+      code: 'invalid-subscription',
+      extensions: {
+        errors: [
+          {
+            path: 'target',
+            code: 'refused-address',
+            message: 'is refused: mixed.example resolves to an address refused here: 10.0.0.5 is a private address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)',
+          },
+        ],
+      },
+    });
+  });
+
+  it('takes a name whose every address is allowed, and one that does not resolve yet', async () => {
+    vi.mocked(systemLookup).mockResolvedValue([{ address: '93.184.215.14', family: 4 }]);
+    await expect(subscribe('https://public.example/hook')).resolves.toMatchObject({ target: 'https://public.example/hook' });
+    vi.mocked(systemLookup).mockRejectedValue(new Error('ENOTFOUND'));
+    await expect(subscribe('https://not-yet.example/hook')).resolves.toMatchObject({ target: 'https://not-yet.example/hook' });
+  });
+});
