@@ -92,7 +92,7 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     const printed = system.output.map((line) => line.match(/export HOLDFAST_KEY=(\S+)/)?.[1]).find(Boolean);
     if (!printed) throw new Error(`npm start printed no admin key:\n${system.output.join('\n')}`);
     key = printed;
-    const script = substitute(walk, { '$(cat .holdfast/bootstrap-key)': key, ...servicePorts(), '127.0.0.1:9000': `127.0.0.1:${ports.receiver}` });
+    const script = substitute(walk, { '${HOLDFAST_BOOTSTRAP_KEY:-$(cat .holdfast/bootstrap-key)}': key, ...servicePorts(), '127.0.0.1:9000': `127.0.0.1:${ports.receiver}` });
     run = await bash(script);
   });
 
@@ -135,7 +135,7 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
 
   it('answers the "Try a surge" block and the subscription example after "The two commands" as the README says', async () => {
     const { block, subscribe } = trySurgeLines();
-    const tried = await bash(substitute(block, { '$(cat .holdfast/bootstrap-key)': key, ...servicePorts() }));
+    const tried = await bash(substitute(block, { '${HOLDFAST_BOOTSTRAP_KEY:-$(cat .holdfast/bootstrap-key)}': key, ...servicePorts() }));
     const answers = `\n${tried.stdout}\n${tried.stderr}`;
     expect(tried.status, answers).toBe(0);
     expect(tried.stdout, answers).toMatch(/^\{"id":"[0-9a-f-]{36}","regions":\["IR"\].*"reason":"Election in IR".*"status":"active"/);
