@@ -151,6 +151,28 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'held', 'released']);
   });
 
+  it('a large release owes no window.released to a window it only let through, planned into it with an override', async () => {
+    const windowIds = await planWindows('GY');
+    const holdId = await placeHold('GY');
+    await expectEventually(() => expect(heldEventsOf(windowIds)).toHaveLength(WINDOWS));
+    const through = await api('POST', '/v1/windows', {
+      title: 'certificate rotation in GY',
+      ownerTeam: 'edge',
+      footprint: { global: false, regions: ['GY'] },
+      startsAt: '2026-09-03T00:00:00Z',
+      endsAt: '2026-09-03T00:05:00Z',
+      plannedZone: 'UTC',
+      override: { reason: 'the certificate expires before the hold ends' },
+    });
+    expect(through.status, JSON.stringify(through.body)).toBe(201);
+    expect((await api('POST', `/v1/holds/${holdId}/release`, { reason: 'results are in' })).status).toBe(200);
+    await expectEventually(async () => expect(await owed(holdId, 'released')).toEqual([]));
+    await expectEventually(() => expect(releasedEventsOf(windowIds)).toHaveLength(WINDOWS));
+    // Written with the debt's last batch, or not at all: the outbox says which.
+    const written = await spy.query('SELECT event_type FROM outbox_message WHERE message_key = $1 ORDER BY id', [through.body.windowId]);
+    expect(written.rows.map((row: { event_type: string }) => row.event_type)).toEqual(['window.scheduled']);
+  });
+
   it('announcements cut off by a failure are resumed by the sweep where they stopped, each window still announced once', async () => {
     const windowIds = await planWindows('EC');
     await lockWindowKey(windowIds[0]);

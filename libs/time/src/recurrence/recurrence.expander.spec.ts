@@ -45,6 +45,16 @@ describe('recurrence expansion', () => {
     expect(occurrences.map((o) => instantToWallClock(o.start, 'Pacific/Auckland'))).toEqual(['2009-09-27T03:00', '2009-09-28T02:00', '2009-09-29T02:00']);
   });
 
+  it('keeps a first start in the second pass of the fall-back hour where it was planned, and the weeks after at its local time', () => {
+    // 2026-11-01T06:30Z is 01:30 EST, the second 01:30 of that night in New York (the first is 05:30Z, EDT).
+    for (const minutes of [30, 120]) {
+      const start = new Date('2026-11-01T06:30:00Z');
+      const window = planWindow({ start, end: new Date(start.getTime() + minutes * 60_000), zone: 'America/New_York', recurrence: { rrule: 'FREQ=WEEKLY;COUNT=3' } });
+      const { occurrences } = expandOccurrences(window, { from: start, until: new Date('2026-12-01T00:00:00Z') });
+      expect(occurrences.map((o) => o.start.toISOString())).toEqual(['2026-11-01T06:30:00.000Z', '2026-11-08T06:30:00.000Z', '2026-11-15T06:30:00.000Z']);
+    }
+  });
+
   it('drops EXDATEs given as local wall clock or as instants', () => {
     const window = planWindowFromLocal({
       localStart: '2026-03-04T02:00',

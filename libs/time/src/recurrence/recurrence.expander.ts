@@ -26,8 +26,9 @@ export interface Expansion {
  * Expands a window's recurrence in its own zone. rrule's TZID support depends on the host's zone,
  * so the rule runs in floating wall-clock time from the window's local start (the one it was planned
  * at, when it was planned on the wall clock: a first start in a DST gap does not drag the others
- * an hour later), and each local start
- * becomes an instant through `resolveWallClock` (gap: shift forward, overlap: earlier instant).
+ * an hour later), and each local start after the first becomes an instant through `resolveWallClock`
+ * (gap: shift forward, overlap: earlier instant). The first start is the instant planned: one in
+ * the second pass of a fall-back hour read as the earlier pass would run an hour early, or be lost.
  * Every occurrence lasts the window's real duration. A window without recurrence is its own
  * single occurrence.
  */
@@ -61,7 +62,7 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   // A day either side covers every offset, so no local start that lands in range is skipped.
   rule.between(new Date(toWall(from - duration) - DAY_MS), new Date(toWall(until) + DAY_MS), true, (floating) => {
     const wall = floating.getTime();
-    const start = resolveWallClock(wall, offsetAt);
+    const start = wall === dtstartWall ? planned.start.getTime() : resolveWallClock(wall, offsetAt);
     if (excluded.wallClocks.has(wall) || excluded.instants.has(start) || !overlaps(start)) return true;
     if (occurrences.length === maxCount) {
       truncated = true;

@@ -3,11 +3,11 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
-import { type ActiveHold, HoldSet } from './hold-set';
+import { type ActiveHold, type GateHold, type Holding, HoldSet } from './hold-set';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
 export const GATE_LISTED_HOLDS = 10;
@@ -107,17 +107,33 @@ export class GateService {
       return { allowed: true, at: at.toISOString() };
     }
     this.answers.inc({ outcome: 'held' });
-    const { count, listed } = holding;
-    // Nothing can start before the latest bounded hold ends, however soon an open-ended one is released.
-    const retryAfterSeconds =
-      holding.latestUntilUs === null
-        ? this.config.settings.gateRetryAfterSeconds
-        : Math.max(1, Math.ceil((Math.floor(holding.latestUntilUs / 1000) - at.getTime()) / 1000));
     const asked = query.regions ?? [];
     const what = query.windowId ? `Window ${query.windowId} is` : asked.length === 1 ? `Region ${asked[0]} is` : `Regions ${asked.join(', ')} are`;
+    throw this.held(what, holding, at);
+  }
+
+  /**
+   * The gate's 423 for a run that reads held while no hold is in force at `at` (the gate let it
+   * through: its hold begins later within the run), listing the holds linked to the run.
+   */
+  async heldRun(db: EntityManager, windowId: string, number: number, at: Date): Promise<DomainError> {
+    const rows = (await db.query(
+      `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
+        WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
+        ORDER BY hold.until_at NULLS LAST, hold.placed_at`,
+      [windowId, number],
+    )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null }[];
+    const listed: GateHold[] = rows.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, source: hold.source, from: hold.from_at.toISOString(), until: hold.until_at?.toISOString() ?? null }));
+    const untils = rows.flatMap((hold) => (hold.until_at && hold.until_at > at ? [hold.until_at.getTime() * 1000] : []));
+    return this.held(`Run ${number} of window ${windowId} is`, { count: listed.length, listed: listed.slice(0, GATE_LISTED_HOLDS), latestUntilUs: untils.length ? Math.max(...untils) : null }, at);
+  }
+
+  private held(what: string, { count, listed, latestUntilUs }: Holding, at: Date): DomainError {
+    // Nothing can start before the latest bounded hold ends, however soon an open-ended one is released.
+    const retryAfterSeconds = latestUntilUs === null ? this.config.settings.gateRetryAfterSeconds : Math.max(1, Math.ceil((Math.floor(latestUntilUs / 1000) - at.getTime()) / 1000));
     const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ');
     const more = count > 3 ? ` and ${count - 3} more` : '';
-    throw new DomainError(
+    return new DomainError(
       'held',
       423,
       `${what} held by ${count === 1 ? 'hold' : 'holds'} ${named}${more}. Wait and retry, or ask for an override with a reason.`,

@@ -14,7 +14,8 @@ export interface FanOutRequest {
   windowId?: string;
   /**
    * The hold was placed in this transaction, so nothing links to it yet: the links are inserted
-   * without the conflict check (one index probe per occurrence less).
+   * without the conflict check (one index probe per occurrence less) nor the check that the hold is
+   * unreleased.
    */
   fresh?: boolean;
   /**
@@ -37,11 +38,19 @@ export interface FannedOccurrence {
  * to announce); an override row stays as it is. A link released while the hold went on (the window's
  * footprint, surge policy or time changed, and its links were let go to be fanned out again) is
  * revived with the kind and in-progress flag the window has now: without this a held window made
- * notify-only kept a released held link, and its owner was told nothing.
+ * notify-only kept a released held link, and its owner was told nothing. A link its hold's release
+ * let go is never revived: such a fan-out links nothing (HOLD_UNRELEASED).
  */
 const RELINK = `ON CONFLICT (window_id, number, hold_id) DO UPDATE
        SET kind = EXCLUDED.kind, in_progress = EXCLUDED.in_progress, held_at = EXCLUDED.held_at, released_at = NULL
      WHERE hold_occurrence.overridden_by IS NULL AND (hold_occurrence.released_at IS NOT NULL OR hold_occurrence.kind <> EXCLUDED.kind)`;
+
+/**
+ * A later fan-out may have read its hold before a release committed (the sweep's horizon step, an
+ * extension, a window planned under it): it links nothing then, or the hold would hold its runs
+ * again, announced window.held after hold.released.
+ */
+const HOLD_UNRELEASED = ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1 AND hold.released_at IS NULL)';
 
 /**
  * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
@@ -53,6 +62,7 @@ const RELINK = `ON CONFLICT (window_id, number, hold_id) DO UPDATE
  * windowStatusOf in windows/window-record.ts).
  */
 export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
+  const holdExists = request.fresh ? (request.ifPlaced ? ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1)' : '') : HOLD_UNRELEASED;
   // Not a prepared statement: its best plan depends on the period and regions (a surge may hold
   // 100k occurrences or two), which a generic plan would not see.
   return (await db.query(
@@ -64,7 +74,7 @@ export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise
         AND (w.footprint_global OR w.footprint_regions && $2::text[])
         AND o.starts_at < $4 AND o.ends_at > $3
         AND o.status IN ('scheduled', 'in-progress')
-        AND ($6::uuid IS NULL OR w.id = $6)${request.ifPlaced ? ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1)' : ''}
+        AND ($6::uuid IS NULL OR w.id = $6)${holdExists}
       ORDER BY o.window_id, o.number
      ${request.fresh ? '' : RELINK}
      RETURNING window_id, number, kind, in_progress`,

@@ -33,6 +33,14 @@ export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_a
 }
 
 /**
+ * The last instant a hold can stop a run from starting: its release when one is due (a cleared
+ * surge in its cool-down is in force until then, whatever its until said), else heldUntil.
+ */
+export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_at' | 'release_due_at'>, now: Date): Date | null {
+  return hold.release_due_at ?? heldUntil(hold, now);
+}
+
+/**
  * How far a hold holds runs now: to its until as of now (heldUntil), or, with none, as far as it is
  * held ahead (HOLD_HORIZON_HOURS from now, or further where the sweep has fanned it out already).
  */

@@ -171,17 +171,18 @@ export class HoldsService {
     return hold;
   }
 
-  /** A surge.updated moves the hold's end; the new period is fanned out and announced. */
+  /** A surge.updated moves the hold's end; the new period is fanned out and announced. A hold released since it was read is left as it is. */
   async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: Record<string, unknown>; cause: HoldfastEvent }): Promise<void> {
     const now = this.clock.now();
     const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
     const [row] = rowsOf<HoldRow>(
       await tx.query(
         `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence)
-          WHERE id = $1 RETURNING ${HOLD_COLUMNS}`,
+          WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`,
         [hold.id, until, coveredUntil, update.severity ?? null, update.evidence ?? null],
       ),
     );
+    if (!row) return;
     const touched = await this.timedFanOut('extended', tx, { holdId: row.id, regions: row.regions, from: row.from_at, until: coveredUntil, now });
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: `${hold.source}:${hold.cause_id}`, causeEventId: update.cause.id, details: { until } });
     await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
@@ -393,14 +394,17 @@ export class HoldsService {
     const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
     const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
     for (const hold of open) {
-      await this.dataSource.transaction(async (tx) => {
-        await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1', [hold.id, horizon]);
+      const stepped = await this.dataSource.transaction(async (tx) => {
+        // Released since it was read (a request, another replica): its links stay let go.
+        const [current] = rowsOf(await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1 AND released_at IS NULL RETURNING id', [hold.id, horizon]));
+        if (!current) return false;
         const touched = await this.timedFanOut('horizon', tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now });
         await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now });
         const windows = await this.announcer.load(tx, touched);
         await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
+        return true;
       });
-      extended++;
+      if (stepped) extended++;
     }
     const repaired = await this.repair(now);
     await this.refreshGauges();

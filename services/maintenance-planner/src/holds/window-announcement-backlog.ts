@@ -32,7 +32,9 @@ const NO_WINDOW = '00000000-0000-0000-0000-000000000000';
  * when `$4` is NULL): for window.held, those the hold's placement made (held_at is its placed_at) and
  * still has; a link made or made again later (an extension, a window planned or changed under the
  * hold) was announced by what made it. For window.released, those its release let go (released_at
- * is the hold's); one let go earlier (the window moved or changed) was announced then. The window
+ * is the hold's) and had held, not let through by an override (a window all of whose runs were is
+ * not told it was released, as a small hold's release says); one let go earlier (the window moved
+ * or changed) was announced then. The window
  * ids are read first, as one array: right after a fan-out PostgreSQL's statistics know none of the
  * hold's links, and planned the join as a loop over all of them per window.
  */
@@ -45,7 +47,7 @@ const linksSql = (at: 'held_at' | 'released_at', inForce: string) =>
   ORDER BY l.window_id, l.number`);
 const OWED_LINKS: Record<AnnouncementKind, string> = {
   held: linksSql('held_at', 'AND l.released_at IS NULL'),
-  released: linksSql('released_at', ''),
+  released: linksSql('released_at', 'AND l.overridden_by IS NULL'),
 };
 
 interface Debt {

@@ -10,10 +10,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
-import { HoldAnnouncer } from '../holds/hold-announcer';
+import { HoldAnnouncer, type TouchedOccurrence } from '../holds/hold-announcer';
 import { refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
-import { HOLD_COLUMNS, type HoldRow } from '../holds/hold-record';
+import { HOLD_COLUMNS, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
+import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { flexibilityTooShort, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
@@ -135,6 +136,8 @@ export class WindowsService {
       await insertOccurrences(tx, id, occurrences, 1);
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'scheduled', actor, details: { title: row.title, startsAt: row.starts_at } });
       const held = await this.intoHolds(tx, row, request.override?.reason, actor);
+      // Linked to the holds in force as a change to it would be: a notify-only window is flagged, an overridden one let through.
+      await this.holds.holdWindow(tx, id);
       const current = await this.row(tx, id);
       await this.publish(tx, createEvent('window.scheduled', { ...this.snapshot(current), status: 'scheduled' }, this.options(id)));
       if (held) await this.publish(tx, ...held);
@@ -156,9 +159,12 @@ export class WindowsService {
     const candidates = await this.holds.findActive(tx, row.footprint_global ? 'all' : row.footprint_regions, { start: span.start, end: span.end });
     const conflicting: HoldRow[] = [];
     for (const hold of candidates) {
+      // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict.
       const [hit] = (await tx.query(
-        `SELECT 1 FROM occurrence WHERE window_id = $1 AND status = 'scheduled' AND starts_at < COALESCE($3, 'infinity'::timestamptz) AND ends_at > $2 LIMIT 1`,
-        [row.id, hold.from_at, hold.until_at],
+        `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < COALESCE($3, 'infinity'::timestamptz) AND o.ends_at > $2
+            AND NOT EXISTS (SELECT 1 FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.hold_id = $4 AND l.overridden_by IS NOT NULL)
+          LIMIT 1`,
+        [row.id, hold.from_at, hold.until_at, hold.id],
       )) as unknown[];
       if (hit) conflicting.push(hold);
     }
@@ -178,20 +184,22 @@ export class WindowsService {
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
     for (const hold of holds) {
-      // Every run not yet over from the hold's start on, not only those it reaches now: the override row is
-      // written first and a later fan-out of the same hold (an extension) leaves it as it is. An
-      // overridden link does not hold, so the occurrence reads scheduled unless another hold holds it.
+      // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
+      // not only those it reaches now: the override row is written first and a later fan-out of the
+      // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
+      // occurrence reads scheduled unless another hold holds it.
       const letThrough = rowsOf(
         await tx.query(
           `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
            SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6 FROM occurrence
-            WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
+            WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz)
+              AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
            ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason
            RETURNING number`,
-          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null],
+          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null, stopsRunsUntil(hold, now)],
         ),
       );
-      // No run of the window this hold could stop (the one named is over, or before the hold): nothing to record or tell.
+      // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.
       if (letThrough.length === 0) continue;
       await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
       await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
@@ -233,7 +241,7 @@ export class WindowsService {
       if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
       const events = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
       if (events.length === 0) {
-        const which = occurrence === undefined ? 'none of its runs still to come' : `occurrence ${occurrence} is over, cancelled, or before them`;
+        const which = occurrence === undefined ? 'none of its runs still to come falls within them' : `occurrence ${occurrence} is over, cancelled, or outside them`;
         throw new DomainError('not-held', 409, `Window ${id} has nothing the active holds on its regions could stop: ${which}. Nothing was overridden.`);
       }
       await this.publish(tx, ...events);
@@ -301,16 +309,34 @@ export class WindowsService {
         ],
       );
       const events: HoldfastEvent[] = [];
+      let superseded: number[] = [];
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
-        await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL`, [id, this.clock.now()]);
+        const letGo = rowsOf<TouchedOccurrence & { hold_id: string }>(
+          await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL RETURNING hold_id, window_id, number, kind, in_progress`, [
+            id,
+            this.clock.now(),
+          ]),
+        );
         if (timeChanged) {
           // Runs still to come are replanned; those over by now (one waiting for a new slot, one that never ran) stay as history.
-          await tx.query(
-            `DELETE FROM hold_occurrence WHERE window_id = $1 AND number IN (SELECT number FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule') AND ends_at > $2)`,
-            [id, this.clock.now()],
+          // An override of a run the new plan keeps at the same time still lets it through.
+          const replannedLinks = rowsOf<ReplannedLink>(
+            await tx.query(
+              `DELETE FROM hold_occurrence l USING occurrence o
+                WHERE l.window_id = $1 AND o.window_id = l.window_id AND o.number = l.number AND o.status IN ('scheduled', 'needs-reschedule') AND o.ends_at > $2
+                RETURNING l.hold_id, l.held_at, l.released_at, l.overridden_by, l.override_reason, o.starts_at, o.ends_at`,
+              [id, this.clock.now()],
+            ),
           );
           await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule') AND ends_at > $2`, [id, this.clock.now()]);
+          if (changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field))) {
+            // A run waiting for a new slot is superseded by the new plan (the window moved, to its proposed slot, say): cancelled, so
+            // the window's status and next run follow the new runs. Dropping dates (exdates) alone gives it no new slot: it waits on.
+            superseded = rowsOf<{ number: number }>(
+              await tx.query(`UPDATE occurrence SET status = 'cancelled', proposed_slot = NULL WHERE window_id = $1 AND status = 'needs-reschedule' RETURNING number`, [id]),
+            ).map((run) => run.number);
+          }
           const [{ last, last_start }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last, max(starts_at) AS last_start FROM occurrence WHERE window_id = $1', [id])) as {
             last: number;
             last_start: Date | null;
@@ -320,17 +346,40 @@ export class WindowsService {
           const now = this.clock.now();
           const ahead = occurrences.filter((occurrence) => occurrence.end > now && (last_start === null || occurrence.start > last_start));
           await insertOccurrences(tx, id, ahead, last + 1);
+          await keepOverrides(tx, id, replannedLinks);
         }
         const updated = await this.row(tx, id);
         const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor);
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id);
+        await this.auditLetGo(tx, id, letGo);
       }
-      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1 } });
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1, ...(superseded.length ? { superseded } : {}) } });
       const current = await this.row(tx, id);
       await this.publish(tx, createEvent('window.updated', { ...this.snapshot(current), changes }, this.options(id)), ...events);
       return this.resource(tx, current);
     });
+  }
+
+  /**
+   * The links a change let go that its fan-out did not make again (the window moved out of the hold,
+   * left its regions, or runs replanned) are on the audit trail as released, as a hold's release is.
+   */
+  private async auditLetGo(tx: EntityManager, windowId: string, letGo: readonly (TouchedOccurrence & { hold_id: string })[]): Promise<void> {
+    if (letGo.length === 0) return;
+    const kept = (await tx.query(`SELECT hold_id, number FROM hold_occurrence WHERE window_id = $1 AND hold_id = ANY($2::uuid[]) AND released_at IS NULL`, [
+      windowId,
+      [...new Set(letGo.map((link) => link.hold_id))],
+    ])) as { hold_id: string; number: number }[];
+    const inForce = new Set(kept.map((link) => `${link.hold_id}/${link.number}`));
+    const released = letGo.filter((link) => !inForce.has(`${link.hold_id}/${link.number}`));
+    for (const holdId of new Set(released.map((link) => link.hold_id))) {
+      await auditOccurrences(
+        tx,
+        released.filter((link) => link.hold_id === holdId),
+        { action: 'released', actor: `hold:${holdId}`, at: this.clock.now() },
+      );
+    }
   }
 
   async cancel(id: string, reason: string, version: number | undefined, ifMatch: string | undefined, actor: string) {
@@ -366,6 +415,8 @@ export class WindowsService {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
+      // Held by a hold that begins later within the run: the gate let it through, its links do not.
+      if (occurrence.status === 'held') throw await this.gate.heldRun(tx, id, number, now);
       assertStartable(id, occurrence);
       assertDue(id, occurrence, now, this.config.settings.earlyStartMs);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
@@ -631,6 +682,40 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
     409,
     `Occurrence ${occurrence.number} of window ${id} is planned to start at ${occurrence.starts_at.toISOString()}, ${inWords} from now: a run may start at most ${earlyStartMs / 60_000} minutes early (OCCURRENCE_EARLY_START_MINUTES). Start the run that is due, or move the window to now (PATCH startsAt and endsAt), which checks the holds at the new time.`,
     { startsAt: occurrence.starts_at.toISOString() },
+  );
+}
+
+/** A link of a run a change of times replanned, with that run's times. */
+interface ReplannedLink {
+  hold_id: string;
+  held_at: Date;
+  released_at: Date | null;
+  overridden_by: string | null;
+  override_reason: string | null;
+  starts_at: Date;
+  ends_at: Date;
+}
+
+/** The overrides of replanned runs, written again for the new runs at the same start and end. */
+async function keepOverrides(tx: EntityManager, windowId: string, links: readonly ReplannedLink[]): Promise<void> {
+  const overrides = links.filter((link) => link.overridden_by !== null);
+  if (overrides.length === 0) return;
+  await tx.query(
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, released_at, overridden_by, override_reason)
+     SELECT t.hold_id, o.window_id, o.number, 'held', false, t.held_at, t.released_at, t.overridden_by, t.override_reason
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[]) AS t(hold_id, held_at, released_at, overridden_by, override_reason, starts_at, ends_at)
+       JOIN occurrence o ON o.window_id = $1 AND o.starts_at = t.starts_at AND o.ends_at = t.ends_at AND o.status = 'scheduled'
+     ON CONFLICT DO NOTHING`,
+    [
+      windowId,
+      overrides.map((link) => link.hold_id),
+      overrides.map((link) => link.held_at),
+      overrides.map((link) => link.released_at),
+      overrides.map((link) => link.overridden_by),
+      overrides.map((link) => link.override_reason),
+      overrides.map((link) => link.starts_at),
+      overrides.map((link) => link.ends_at),
+    ],
   );
 }
 

@@ -1,0 +1,239 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { createEvent } from '@holdfast/contracts';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { fanOutHold } from '../src/holds/hold-fanout.sql';
+import { HoldsService } from '../src/holds/holds.service';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+
+const clock = new ManualClock('2026-09-01T00:00:00Z');
+
+interface Answer {
+  status: number;
+  body: Record<string, any>;
+  headers: Headers;
+}
+
+/** A window changed, started or overridden while holds come and go: what it says of itself, the trail, and the links. */
+describe('maintenance-planner: windows meeting holds that change under them', () => {
+  let service: ServiceUnderTest;
+  let db: DataSource;
+  let holds: HoldsService;
+  let sweep: PlannerSweep;
+
+  const api = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
+  };
+  const plan = async (region: string, startsAt: string, endsAt: string, change: Record<string, unknown> = {}) => {
+    const answer = await api('POST', '/v1/windows', { title: `switch firmware in ${region}`, ownerTeam: 'network', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'UTC', ...change });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body;
+  };
+  const placeHold = async (region: string, from: string, until?: string) => {
+    const answer = await api('POST', '/v1/holds', { regions: [region], from, ...(until ? { until } : {}), reason: `Elections in ${region}` });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body.id as string;
+  };
+  const runs = async (windowId: string) => (await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items as Record<string, any>[];
+  const trail = async (windowId: string) => (await api('GET', `/v1/audit?subject=${windowId}`)).body.items as { action: string; actor: string; details: Record<string, any> }[];
+  const outbox = async (windowId: string) => ((await db.query('SELECT event_type FROM outbox_message WHERE message_key = $1 ORDER BY id', [windowId])) as { event_type: string }[]).map((row) => row.event_type);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    db = service.app.get(DataSource);
+    holds = service.app.get(HoldsService);
+    sweep = service.app.get(PlannerSweep);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it("the sweep's horizon step leaves a hold released while it waited on it released: its links stay let go, no window.held follows window.released", async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    const window = await plan('GH', '2026-09-01T10:00:00Z', '2026-09-01T11:00:00Z');
+    const holdId = await placeHold('GH', '2026-09-01T00:00:00Z');
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
+    // An hour on, the open-ended hold is due to be fanned out further.
+    clock.set('2026-09-01T01:00:00Z');
+    const stale = await holds.get(holdId);
+    let sweeping: ReturnType<PlannerSweep['sweep']> | undefined;
+    await db.transaction(async (tx) => {
+      expect(await holds.release(tx, stale, 'spec', 'results are in')).toBe(true);
+      sweeping = sweep.sweep();
+      // Until the sweep, having read the hold unreleased, waits for this release on the hold's row.
+      await expectEventually(async () => {
+        const [{ waiting }] = (await db.query(
+          `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE NOT l.granted AND a.datname = current_database() AND a.query LIKE 'UPDATE hold SET covered_until%'`,
+        )) as { waiting: number }[];
+        expect(waiting).toBe(1);
+      });
+    });
+    expect(await sweeping).toMatchObject({ extended: 0 });
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
+    expect((await trail(window.windowId)).map((entry) => entry.action)).toEqual(['scheduled', 'held', 'released']);
+    expect(await outbox(window.windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
+  });
+
+  it('an extension read before the hold was released extends nothing and holds nothing again', async () => {
+    clock.set('2026-09-02T00:00:00Z');
+    const window = await plan('CM', '2026-09-02T10:00:00Z', '2026-09-02T11:00:00Z');
+    const holdId = await placeHold('CM', '2026-09-02T00:00:00Z', '2026-09-02T12:00:00Z');
+    // What the surge consumer read, then a release committed before its update.
+    const stale = await holds.get(holdId);
+    expect((await api('POST', `/v1/holds/${holdId}/release`, { reason: 'calm again' })).status).toBe(200);
+    const cause = createEvent(
+      'surge.updated',
+      {
+        surgeId: stale.cause_id,
+        region: 'CM',
+        metric: 'requests',
+        source: 'detector',
+        severity: 'major',
+        startedAt: '2026-09-02T00:00:00Z',
+        detectedAt: '2026-09-02T00:00:05Z',
+        expectedEndAt: '2026-09-03T00:00:00Z',
+        evidence: { observed: 5_000, baseline: 1_000, score: 5, samples: [{ at: '2026-09-02T00:00:00Z', value: 5_000 }] },
+        reason: 'requests in CM surged',
+      } as never,
+      { source: 'planner-spec', subject: 'CM' },
+    );
+    await db.transaction((tx) => holds.extend(tx, stale, new Date('2026-09-03T00:00:00Z'), { cause }));
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ active: false, until: '2026-09-02T12:00:00.000Z' });
+    expect(await outbox(window.windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
+  });
+
+  it('a fan-out of a hold released since it was read (a window planned or changed under it meanwhile) links nothing, reviving no link its release let go', async () => {
+    clock.set('2026-09-02T12:00:00Z');
+    const window = await plan('TD', '2026-09-02T14:00:00Z', '2026-09-02T15:00:00Z');
+    const holdId = await placeHold('TD', '2026-09-02T12:00:00Z', '2026-09-02T18:00:00Z');
+    expect((await api('POST', `/v1/holds/${holdId}/release`, { reason: 'calm again' })).status).toBe(200);
+    const linked = await fanOutHold(db, { holdId, regions: ['TD'], from: new Date('2026-09-02T12:00:00Z'), until: new Date('2026-09-02T18:00:00Z'), now: clock.now(), windowId: window.windowId });
+    expect(linked).toEqual([]);
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+  });
+
+  it('a window moved out of needs-reschedule, to its proposed slot, reads scheduled with the new run next; the run it waited with is cancelled', async () => {
+    clock.set('2026-09-03T00:00:00Z');
+    const window = await plan('NA', '2026-09-03T10:00:00Z', '2026-09-03T11:00:00Z');
+    const holdId = await placeHold('NA', '2026-09-03T00:00:00Z', '2026-09-03T12:00:00Z');
+    clock.set('2026-09-03T12:30:00Z');
+    expect((await api('POST', `/v1/holds/${holdId}/release`, { reason: 'counted' })).status).toBe(200);
+    const [waiting] = await runs(window.windowId);
+    expect(waiting).toMatchObject({ number: 1, status: 'needs-reschedule', proposedSlot: expect.objectContaining({ startsAt: expect.any(String) }) });
+
+    const { startsAt, endsAt } = waiting.proposedSlot;
+    const moved = await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version, startsAt, endsAt });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'scheduled', nextOccurrence: { number: 2, startsAt: new Date(startsAt).toISOString(), status: 'scheduled' } });
+    expect((await api('GET', `/v1/windows/${window.windowId}`)).body.status).toBe('scheduled');
+    const [superseded, next] = await runs(window.windowId);
+    expect(superseded).toMatchObject({ number: 1, status: 'cancelled' });
+    expect(superseded.proposedSlot).toBeUndefined();
+    expect(next).toMatchObject({ number: 2, status: 'scheduled' });
+    expect((await trail(window.windowId)).at(-1)).toMatchObject({ action: 'updated', details: { superseded: [1] } });
+  });
+
+  it('a notify-only window planned under a hold is linked to it, flagged, as one the hold found', async () => {
+    clock.set('2026-09-04T00:00:00Z');
+    const holdId = await placeHold('LK', '2026-09-04T00:00:00Z', '2026-09-05T00:00:00Z');
+    const window = await plan('LK', '2026-09-04T10:00:00Z', '2026-09-04T11:00:00Z', { surgePolicy: 'notify-only' });
+    expect(window.status).toBe('scheduled');
+    expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 1 });
+    expect(await trail(window.windowId)).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${holdId}`, details: { occurrences: [1], kind: 'notify-only' } }));
+  });
+
+  it('an override of runs after the hold ends is 409 not-held and recorded nowhere; of a weekly window, only the runs within the hold are let through', async () => {
+    clock.set('2026-09-05T00:00:00Z');
+    const later = await plan('BD', '2026-09-26T10:00:00Z', '2026-09-26T11:00:00Z');
+    const weekly = await plan('BD', '2026-09-06T10:00:00Z', '2026-09-06T11:00:00Z', { recurrence: 'FREQ=WEEKLY;COUNT=4' });
+    const holdId = await placeHold('BD', '2026-09-05T00:00:00Z', '2026-09-12T00:00:00Z');
+
+    const refused = await api('POST', `/v1/windows/${later.windowId}/override`, { reason: 'the vendor is only on site then' });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.code).toBe('not-held');
+    expect((await trail(later.windowId)).map((entry) => entry.action)).toEqual(['scheduled']);
+    expect(await outbox(later.windowId)).toEqual(['window.scheduled']);
+    expect(await db.query('SELECT 1 FROM hold_occurrence WHERE window_id = $1', [later.windowId])).toEqual([]);
+
+    const through = await api('POST', `/v1/windows/${weekly.windowId}/override`, { reason: 'security patch' });
+    expect(through.status, JSON.stringify(through.body)).toBe(200);
+    expect(through.body.overridden).toEqual([holdId]);
+    const overridden = (await db.query('SELECT number FROM hold_occurrence WHERE window_id = $1 AND overridden_by IS NOT NULL ORDER BY number', [weekly.windowId])) as { number: number }[];
+    expect(overridden.map((link) => link.number)).toEqual([1]);
+  });
+
+  it('a window moved out of its hold is on the audit trail as released by it', async () => {
+    clock.set('2026-09-07T00:00:00Z');
+    const window = await plan('MM', '2026-09-07T10:00:00Z', '2026-09-07T11:00:00Z');
+    const holdId = await placeHold('MM', '2026-09-07T00:00:00Z', '2026-09-07T12:00:00Z');
+    const moved = await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version, startsAt: '2026-09-08T10:00:00Z', endsAt: '2026-09-08T11:00:00Z' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.status).toBe('scheduled');
+    const entries = await trail(window.windowId);
+    expect(entries.map((entry) => entry.action)).toEqual(['scheduled', 'held', 'released', 'updated']);
+    expect(entries[2]).toMatchObject({ actor: `hold:${holdId}`, details: { occurrences: [1], kind: 'held' } });
+  });
+
+  it('a window changed within its hold is not released on the trail for the runs the hold links again', async () => {
+    clock.set('2026-09-09T00:00:00Z');
+    const window = await plan('KH', '2026-09-09T10:00:00Z', '2026-09-09T11:00:00Z');
+    const holdId = await placeHold('KH', '2026-09-09T00:00:00Z', '2026-09-09T12:00:00Z');
+    const flagged = await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version, surgePolicy: 'notify-only' });
+    expect(flagged.status, JSON.stringify(flagged.body)).toBe(200);
+    expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 1 });
+    expect((await trail(window.windowId)).map((entry) => entry.action)).toEqual(['scheduled', 'held', 'held', 'updated']);
+  });
+
+  it('starting a run held by a hold that begins later within it answers 423 with that hold and Retry-After, as the gate does', async () => {
+    clock.set('2026-09-10T10:00:00Z');
+    const window = await plan('PG', '2026-09-10T10:00:00Z', '2026-09-10T12:00:00Z');
+    const holdId = await placeHold('PG', '2026-09-10T11:00:00Z', '2026-09-10T13:00:00Z');
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
+
+    const refused = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(423);
+    expect(refused.body).toMatchObject({
+      code: 'held',
+      holdCount: 1,
+      holds: [{ id: holdId, regions: ['PG'], reason: 'Elections in PG', source: 'manual', from: '2026-09-10T11:00:00.000Z', until: '2026-09-10T13:00:00.000Z' }],
+      retryAfterSeconds: 3 * 3600,
+    });
+    expect(refused.headers.get('retry-after')).toBe(String(3 * 3600));
+    expect((await runs(window.windowId))[0].status).toBe('held');
+  });
+
+  it('an overridden window changes its footprint, policy or dropped dates without being refused for the hold it was let through', async () => {
+    clock.set('2026-09-11T00:00:00Z');
+    await placeHold('NP', '2026-09-11T00:00:00Z', '2026-09-14T00:00:00Z');
+    const once = await plan('NP', '2026-09-11T10:00:00Z', '2026-09-11T11:00:00Z', { override: { reason: 'the certificate expires today' } });
+    const widened = await api('PATCH', `/v1/windows/${once.windowId}`, { version: once.version, footprint: { global: false, regions: ['NP', 'BT'] } });
+    expect(widened.status, JSON.stringify(widened.body)).toBe(200);
+    const flagged = await api('PATCH', `/v1/windows/${once.windowId}`, { version: widened.body.version, surgePolicy: 'notify-only' });
+    expect(flagged.status, JSON.stringify(flagged.body)).toBe(200);
+    const holding = await api('PATCH', `/v1/windows/${once.windowId}`, { version: flagged.body.version, surgePolicy: 'hold' });
+    expect(holding.status, JSON.stringify(holding.body)).toBe(200);
+    expect(holding.body.status).toBe('scheduled');
+
+    const daily = await plan('NP', '2026-09-11T12:00:00Z', '2026-09-11T13:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=5', override: { reason: 'log volume cannot wait' } });
+    const dropped = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: daily.version, exdates: ['2026-09-15T12:00'] });
+    expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
+    expect((await runs(daily.windowId)).map((run) => [run.startsAt.slice(0, 10), run.status, run.heldBy])).toEqual([
+      ['2026-09-11', 'scheduled', []],
+      ['2026-09-12', 'scheduled', []],
+      ['2026-09-13', 'scheduled', []],
+      ['2026-09-14', 'scheduled', []],
+    ]);
+    // Moved to other times within the hold, its runs need an override again.
+    const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, startsAt: '2026-09-11T14:00:00Z', endsAt: '2026-09-11T15:00:00Z' });
+    expect(moved).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
+  });
+});
