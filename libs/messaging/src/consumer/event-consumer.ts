@@ -17,7 +17,7 @@ import { LabelPairTally, RepeatedFailure, type MetricsRegistry } from '@holdfast
 import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
-import { keptHeaders, presentHeaders, storableText, type KeptHeaders } from '../dead-letter/kept-headers';
+import { headerNamesKeepable, keptHeaders, presentHeaders, storableText, type KeptHeaders } from '../dead-letter/kept-headers';
 import { messageBytes, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
 import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
@@ -555,7 +555,8 @@ export class EventConsumer<T extends TopicName> {
   private async deadLetter(transaction: EntityManager, topic: string, partition: number, letters: readonly DeadLetter[]): Promise<ReadonlySet<DeadLetter>> {
     const origin = logicalTopic(this.options.settings, topic);
     const maxBytes = this.options.settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const kept = letters.map(({ message }) => (message.value?.length ?? 0) <= maxBytes);
+    // A message is kept for a replay unless its body is over the limit or a header name holds what jsonb cannot (the letter itself still goes out).
+    const kept = letters.map(({ message }) => (message.value?.length ?? 0) <= maxBytes && headerNamesKeepable(message.headers));
     const recorded: { offset: string }[] = await transaction.query(RECORD_DEAD_LETTERS, [
       this.groupId,
       origin,

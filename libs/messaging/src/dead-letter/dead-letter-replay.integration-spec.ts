@@ -98,6 +98,19 @@ describe('dead letters sent again once their cause is fixed, against the real br
     expect(outcome).toEqual({ replayed: [], messages: 0, remaining: 0, unreplayable: 1 });
   });
 
+  it('counts, and never sends, a dead letter of a compacted topic, whose old state would outlive the newer one', async () => {
+    // A key's state from before its revocation: sent again, compaction would keep it as the key's last word.
+    await bed.dataSource.query(
+      `INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason, message_kept, message_key, message_value, message_headers)
+       VALUES ('keys', $1, 0, 7, NULL, 'compacted spec', true, 'key-1', '{"revokedAt":null}', '{}')`,
+      [Topics.apiKeys],
+    );
+    const publisher = { sent: 0, send: async (messages: readonly unknown[]) => void (publisher.sent += messages.length) };
+    const outcome = await new DeadLetterReplay(bed.dataSource, publisher).replay({ reasonContains: 'compacted spec', limit: 10 });
+    expect(outcome).toEqual({ replayed: [], messages: 0, remaining: 0, unreplayable: 1 });
+    expect(publisher.sent).toBe(0);
+  });
+
   it('keeps keys and header values that are not text byte for byte, on the dead-letter topic and in the replay', async () => {
     let refusing = true;
     const consumer = effectConsumer(bed, {
@@ -163,6 +176,29 @@ describe('dead letters sent again once their cause is fixed, against the real br
     } finally {
       await consumer.stop();
       await Promise.all([origin.stop(), deadLetters.stop()]);
+    }
+  });
+
+  it('dead-letters a message whose header name holds NUL without keeping it for a replay, and the partition keeps flowing', async () => {
+    const consumer = effectConsumer(bed, { group: 'replay-nul-name' });
+    const topic = physicalTopic(bed.settings, Topics.trafficSamples);
+    // Kafka takes any header name; PostgreSQL's jsonb refuses NUL in a key, which failed the letter's record on every try.
+    const oddlyNamed = JSON.stringify({ ...EventExamples['traffic.sample'], region: 'TO', value: 'many' });
+    const after = JSON.stringify({ ...EventExamples['traffic.sample'], region: 'TO', value: 15, source: 'outside-pipeline' });
+    await produceOnce(bed.kafka, topic, [
+      { key: 'TO', value: Buffer.from(oddlyNamed), headers: { 'x\0tenant': 'acme' } },
+      { key: 'TO', value: Buffer.from(after) },
+    ]);
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await regionsApplied()).toContain('TO'), { message: 'the sample after it applied' });
+      const [letter] = await bed.dataSource.query('SELECT message_kept, message_value, message_headers FROM dead_letter WHERE consumer_group = $1 AND reason LIKE $2', [
+        consumer.groupId,
+        'contract violation%',
+      ]);
+      expect(letter).toEqual({ message_kept: false, message_value: null, message_headers: null });
+    } finally {
+      await consumer.stop();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { headerText } from '@holdfast/contracts';
+import { headerText, TopicSpecs } from '@holdfast/contracts';
 import type { DataSource } from 'typeorm';
 import { eventTypeLabel } from '../consumer/event-consumer';
 import type { EventPublisher, OutboundMessage } from '../kafka/event-publisher';
@@ -37,17 +37,25 @@ export interface DeadLetterReplayOutcome {
   messages: number;
   /** Dead letters matching the selection and not replayed yet, beyond this call's limit. */
   remaining: number;
-  /** Dead letters matching the selection that kept no message to send (recorded before messages were kept, or over KAFKA_MAX_MESSAGE_BYTES). */
+  /** Dead letters matching the selection that are never sent: they kept no message (recorded before messages were kept, over KAFKA_MAX_MESSAGE_BYTES, a header name jsonb cannot hold) or came from a compacted topic. */
   unreplayable: number;
 }
 
 const COLUMNS = `consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
 const MATCHES = `replayed_at IS NULL AND ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
   AND ($3::timestamptz IS NULL OR dead_lettered_at < $3) AND ($4::text IS NULL OR strpos(lower(reason), lower($4)) > 0)`;
+/**
+ * A compacted topic keeps the last record of each key: an old state sent again would outlive the
+ * newer one for every consumer that reads the topic from its start (a revoked key live again), so
+ * its letters are never replayed; the state's owner publishes it anew instead.
+ */
+const COMPACTED_TOPICS = Object.values(TopicSpecs).flatMap((spec) => (spec.compacted ? [spec.name] : []));
+const replayable = (compacted: string) => `(message_kept AND topic <> ALL(${compacted}::text[]))`;
 // Skipped, not waited for, when another replay holds them: two operators replaying at once send each message once.
-const CHOOSE = `SELECT ${COLUMNS}, message_key, message_value, message_headers FROM dead_letter WHERE ${MATCHES} AND message_kept
+const CHOOSE = `SELECT ${COLUMNS}, message_key, message_value, message_headers FROM dead_letter WHERE ${MATCHES} AND ${replayable('$6')}
   ORDER BY topic, partition, "offset", consumer_group LIMIT $5 FOR UPDATE SKIP LOCKED`;
-const COUNT_LEFT = `SELECT count(*) FILTER (WHERE message_kept)::int AS remaining, count(*) FILTER (WHERE NOT message_kept)::int AS unreplayable FROM dead_letter WHERE ${MATCHES}`;
+const COUNT_LEFT = `SELECT count(*) FILTER (WHERE ${replayable('$5')})::int AS remaining, count(*) FILTER (WHERE NOT ${replayable('$5')})::int AS unreplayable
+  FROM dead_letter WHERE ${MATCHES}`;
 // Every group's record of a message is marked: the message went to all of the topic's groups again.
 const MARK = `UPDATE dead_letter SET replayed_at = now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS sent(topic, partition, at)
   WHERE dead_letter.topic = sent.topic AND dead_letter.partition = sent.partition AND dead_letter."offset" = sent.at AND dead_letter.replayed_at IS NULL
@@ -74,7 +82,7 @@ export class DeadLetterReplay {
   replay(selection: DeadLetterSelection): Promise<DeadLetterReplayOutcome> {
     const filters = [selection.topic ?? null, selection.since ?? null, selection.until ?? null, selection.reasonContains ?? null];
     return this.dataSource.transaction(async (transaction) => {
-      const chosen: ChosenRow[] = await transaction.query(CHOOSE, [...filters, selection.limit]);
+      const chosen: ChosenRow[] = await transaction.query(CHOOSE, [...filters, selection.limit, COMPACTED_TOPICS]);
       const sent = new Map<string, ChosenRow>();
       for (const row of chosen) sent.set(`${row.topic}/${row.partition}/${row.offset}`, row);
       const messages = [...sent.values()];
@@ -90,7 +98,7 @@ export class DeadLetterReplay {
         messages.length === 0
           ? []
           : (await transaction.query(MARK, [messages.map((row) => row.topic), messages.map((row) => row.partition), messages.map((row) => row.offset)]))[0];
-      const [{ remaining, unreplayable }] = await transaction.query(COUNT_LEFT, filters);
+      const [{ remaining, unreplayable }] = await transaction.query(COUNT_LEFT, [...filters, COMPACTED_TOPICS]);
       replayed.sort(inLogOrder);
       return { replayed, messages: messages.length, remaining, unreplayable };
     });

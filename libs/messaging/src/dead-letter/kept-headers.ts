@@ -28,6 +28,12 @@ export const storableText = (text: string): string => (text.includes('\0') ? tex
 
 const sentValue = (value: KeptHeaderValue): string | Buffer => (typeof value === 'string' ? value : Buffer.from(value.base64, 'base64'));
 
+/** Whether jsonb can hold the message's header names as keys: it refuses a NUL, which a Kafka header name may carry. */
+export const headerNamesKeepable = (headers: IHeaders | undefined): boolean => {
+  for (const name in headers) if (name.includes('\0')) return false;
+  return true;
+};
+
 /** The headers of a consumed message as a dead letter keeps them: a replay sends the very bytes that came in, binary values (a tracing context, an Avro schema id) included. */
 export function keptHeaders(headers: IHeaders | undefined): KeptHeaders {
   const kept: KeptHeaders = {};
