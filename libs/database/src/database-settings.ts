@@ -3,8 +3,16 @@ import { z } from 'zod';
 /** The local PostgreSQL every developer machine and CI runner has (trust auth). */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+// node-postgres lets these parameters of the URL override the TLS the driver is given, silently.
+const URL_TLS_PARAMETERS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert'];
+
 export const databaseEnvironmentSchema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, such as postgres://user@127.0.0.1:5432/holdfast' }).default(DEFAULT_DATABASE_URL),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, such as postgres://user@127.0.0.1:5432/holdfast' })
+    .refine((url) => !URL_TLS_PARAMETERS.some((name) => new URL(url).searchParams.has(name)), {
+      error: `must not carry TLS parameters (${URL_TLS_PARAMETERS.join(', ')}), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS (disable, require, verify-full) and DATABASE_TLS_CA_FILE instead`,
+    })
+    .default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   // How long a service starting beside its PostgreSQL waits for it to accept connections.
   DATABASE_CONNECT_WAIT_SECONDS: z.coerce.number().min(0).max(3_600).default(30),

@@ -56,6 +56,15 @@ describe('serviceConfigFromEnvironment', () => {
     expect(plain.database).not.toHaveProperty('tls');
   });
 
+  it('refuses a DATABASE_URL whose TLS parameters would override DATABASE_TLS unseen', () => {
+    for (const query of ['sslmode=disable', 'sslmode=no-verify', 'ssl=true', 'sslrootcert=/etc/ca.pem']) {
+      expect(() => serviceConfigFromEnvironment(identity, { DATABASE_URL: `postgres://u@db:5432/h?${query}`, DATABASE_TLS: 'verify-full' })).toThrow(
+        /DATABASE_URL: must not carry TLS parameters \(ssl, sslmode, sslcert, sslkey, sslrootcert\), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS/,
+      );
+    }
+    expect(serviceConfigFromEnvironment(identity, { DATABASE_URL: 'postgres://u@db:5432/h?application_name=x' }).database.url).toBe('postgres://u@db:5432/h?application_name=x');
+  });
+
   it('refuses a SASL mechanism without its credentials, naming both', () => {
     expect(() => serviceConfigFromEnvironment(identity, { KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toThrow(
       /KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is scram-sha-256\n {2}KAFKA_SASL_PASSWORD: is required/,
