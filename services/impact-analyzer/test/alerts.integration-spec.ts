@@ -104,6 +104,25 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await expectEventually(() => expect(eventsIn('KE').map((e) => `${e.type} ${e.data.startedAt}`)).toEqual(['surge.started 2026-06-14T21:30:00.000Z']));
   });
 
+  it('keeps the surge of an alert that fired again when the resolved of its earlier start arrives late (an HA peer, a retry)', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    const at = (status: 'firing' | 'resolved', startsAt: string) => {
+      const payload = alertmanagerPayload(status, { region: 'TZ' });
+      payload.alerts[0].startsAt = startsAt;
+      return payload;
+    };
+    const started = await action(await post('alertmanager', at('firing', '2026-06-14T21:00:00Z'), bearer));
+    expect(started.action).toBe('started');
+    // It resolved and fired again; this peer's resolved of the first start was not delivered yet.
+    expect(await action(await post('alertmanager', at('firing', '2026-06-14T21:30:00Z'), bearer))).toEqual({ fingerprint: 'fp-TZ', region: 'TZ', action: 'updated', surgeId: started.surgeId });
+    expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:00:00Z'), bearer))).toEqual({ fingerprint: 'fp-TZ', region: 'TZ', action: 'superseded', surgeId: started.surgeId });
+    expect(await action(await post('alertmanager', at('firing', '2026-06-14T21:30:00Z'), bearer))).toEqual(expect.objectContaining({ action: 'duplicate' }));
+    const listed = (await (await service.fetch(`/v1/surges?region=TZ`)).json()) as { items: { id: string; status: string }[] };
+    expect(listed.items).toEqual([expect.objectContaining({ id: started.surgeId, status: 'active' })]);
+
+    expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:30:00Z'), bearer))).toEqual(expect.objectContaining({ action: 'cleared', surgeId: started.surgeId }));
+  });
+
   it("leaves no surge active when an alert's firing and its resolved arrive at the same moment (HA peers)", async () => {
     const regions = ['AO', 'BJ', 'BW', 'BF', 'CM', 'CV', 'TD', 'KM', 'CG', 'GA', 'GM', 'GH', 'GN', 'ML', 'MR', 'NE'];
     const answers = await Promise.all(

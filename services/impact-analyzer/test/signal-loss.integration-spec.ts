@@ -1,5 +1,6 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
@@ -110,5 +111,56 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
       expect(lags).toHaveLength(6);
       expect(lags.every((lag) => lag === 0)).toBe(true);
     });
+  });
+});
+
+describe('impact-analyzer: signal loss after the analyzer itself was down', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let signals: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+
+  const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, {
+      clock,
+      environment: {
+        ANALYZER_JOB_INTERVAL_MS: '600000',
+        ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions: { IR: { onSignalLoss: 'hold' } } }),
+      },
+    });
+    surges = await recordEvents(service);
+    signals = await recordEvents(service, Topics.regionSignals, 'signal-reader');
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await signals?.stop();
+    await service?.close();
+  });
+
+  it('counts silence from when this process began watching, not from what the process before it last heard', async () => {
+    await postAll(service, [
+      { region: 'IR', at: '2026-06-14T20:39:00Z', value: 100 },
+      { region: 'NP', at: '2026-06-14T20:39:00Z', value: 100 },
+    ]);
+    const rows = async () => (await service.app.get(DataSource).query(`SELECT region FROM series_state WHERE last_sample_at IS NOT NULL`)) as unknown[];
+    await expectEventually(async () => expect(await rows()).toHaveLength(2));
+    // As a process that stopped at 20:40 left them: the samples sent since wait in Kafka, not read yet.
+    await service.app.get(DataSource).query(`UPDATE series_state SET updated_at = '2026-06-14T20:40:00Z'`);
+
+    clock.set('2026-06-14T21:01:00Z');
+    await runJobs();
+    clock.set('2026-06-14T21:10:00Z');
+    await runJobs();
+    expect(await (await service.fetch('/v1/surges?region=IR')).json()).toMatchObject({ items: [] });
+
+    // Ten minutes watched and still nothing: lost, and said to be silent since it was last heard of.
+    clock.set('2026-06-14T21:10:01Z');
+    await runJobs();
+    await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`).sort()).toEqual(['signal.lost IR', 'signal.lost NP']));
+    expect(signals.events().find((event) => event.data.region === 'NP')!.data).toMatchObject({ lostAt: '2026-06-14T21:10:01.000Z', silentSeconds: 1801 });
+    await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR']));
   });
 });

@@ -43,7 +43,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
       .setTitle(`Holdfast ${service.name}`)
       .setDescription(service.description)
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: hf_<id>_<secret>, or the bootstrap key' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'hf_<id>_<secret>', description: 'An API key: hf_<id>_<secret>, or the bootstrap key' })
       .addSecurityRequirements('bearer')
       .build(),
   );

@@ -26,7 +26,7 @@ export class AlertsController {
   @Post('alertmanager')
   @HttpCode(200)
   @ApiOperation({ summary: 'Alertmanager webhook (payload version 4): firing alerts with a region label start or update surges, resolved ones clear them' })
-  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active or already-resolved (a firing that came after its own resolved)' })
+  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)' })
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
   alertmanager(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
     return this.receive('alertmanager', authorization, AlertmanagerPayloadSchema, body);
@@ -35,7 +35,7 @@ export class AlertsController {
   @Post('grafana')
   @HttpCode(200)
   @ApiOperation({ summary: "Grafana webhook contact point: firing alerts with a region label start or update surges, resolved ones clear them" })
-  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active or already-resolved (a firing that came after its own resolved)' })
+  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)' })
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
   grafana(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
     return this.receive('grafana', authorization, GrafanaPayloadSchema, body);

@@ -10,7 +10,7 @@ import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings'
 import { SurgesService } from '../surges/surges.service';
 import { alertInstant, type AlertNotification, type WebhookAlert } from './alert-payloads';
 
-export type AlertAction = 'started' | 'updated' | 'cleared' | 'duplicate' | 'nothing-active' | 'already-resolved';
+export type AlertAction = 'started' | 'updated' | 'cleared' | 'duplicate' | 'nothing-active' | 'already-resolved' | 'superseded';
 
 export interface AlertIntakeResult {
   received: number;
@@ -21,6 +21,8 @@ export interface AlertIntakeResult {
 /** A transaction's lock on one alert (sender/fingerprint), apart from every other advisory lock by its first key. */
 const LOCK_ALERT = `SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert'), hashtext($1))`;
 const RESOLVED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'resolved' AND starts_at >= $3 LIMIT 1`;
+/** A firing notification of the alert that started after $3: the alert fired again since. */
+const FIRED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'firing' AND starts_at > $3 LIMIT 1`;
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -37,9 +39,10 @@ function severityOf(labels: Record<string, string>): SurgeSeverity {
 
 /**
  * Alerts become surges with source "alert": a firing alert starts one (or updates it when its
- * content changed), a resolved one clears it, and a firing after the resolved of the same instance
- * (same startsAt, or an earlier one) starts nothing. Each notification is recorded in the intake
- * log keyed by group, fingerprint, status and content, so a re-sent notification is dropped.
+ * content changed), a resolved one clears it unless the alert fired again since (a later startsAt),
+ * and a firing after the resolved of the same instance (same startsAt, or an earlier one) starts
+ * nothing. Each notification is recorded in the intake log keyed by group, fingerprint, status and
+ * content, so a re-sent notification is dropped.
  */
 @Injectable()
 export class AlertsService {
@@ -98,6 +101,12 @@ export class AlertsService {
         const trace = { correlationId: `${sender}:${fingerprint}` };
         const name = alert.labels.alertname ?? 'an alert';
         if (alert.status === 'resolved') {
+          // Alertmanager keeps an alert's startsAt while it fires and gives one firing again after it ended a
+          // later one: the resolved of the earlier start, late from an HA peer or a retry, must not clear the surge it keeps.
+          if (active && (await transaction.query(FIRED_SINCE, [sender, fingerprint, startsAt])).length > 0) {
+            outcomes.push({ fingerprint, region, action: 'superseded', surgeId: active.id });
+            continue;
+          }
           if (active) await this.surges.clear(transaction, active, alertInstant(alert.endsAt) ?? this.clock.now(), `${name} resolved in ${sender}`, trace);
           outcomes.push({ fingerprint, region, action: active ? 'cleared' : 'nothing-active', surgeId: active?.id ?? null });
           continue;

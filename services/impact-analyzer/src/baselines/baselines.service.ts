@@ -50,6 +50,25 @@ export function changedMaterially(previous: PublishedBaseline | null, next: (num
   });
 }
 
+/**
+ * The series' stored profile; for a state this build cannot read (another detector version wrote
+ * it), the empty profile the series learns again from at its next sample, saying so, rather than
+ * failing the whole region's answer.
+ */
+function storedProfile(row: SeriesStateEntity, config: DetectionConfig, zone: string): BaselineProfile & { note?: string } {
+  try {
+    return profileOf(parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baselineBuckets })), config);
+  } catch {
+    return {
+      zone,
+      values: Array.from({ length: HOURS_PER_WEEK }, () => null),
+      sampleCounts: Array.from({ length: HOURS_PER_WEEK }, () => 0),
+      sampleCount: 0,
+      note: `The detector's stored state for ${row.metric} could not be read (another detector version wrote it): it learns again from its next sample.`,
+    };
+  }
+}
+
 /** Region baselines: what to publish on region.baselines.v1 when they change materially, and read back for the API. */
 @Injectable()
 export class BaselinesService {
@@ -93,13 +112,14 @@ export class BaselinesService {
   async ofRegion(region: string, detection: DetectionConfig, metric?: string) {
     const code = this.catalog.get(region).code;
     const rows = await this.dataSource.getRepository(SeriesStateEntity).find({ where: { region: code, ...(metric ? { metric } : {}) }, order: { metric: 'ASC' } });
+    const zone = this.catalog.zoneOf(code);
     return {
       region: code,
-      zone: this.catalog.zoneOf(code),
+      zone,
       hoursPerWeek: HOURS_PER_WEEK,
       metrics: rows.map((row) => ({
         metric: row.metric,
-        ...profileOf(parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baselineBuckets })), detection),
+        ...storedProfile(row, detection, zone),
         lastSampleAt: row.lastSampleAt?.toISOString() ?? null,
         signalLostAt: row.signalLostAt?.toISOString() ?? null,
         publishedAt: row.baselinePublishedAt?.toISOString() ?? null,

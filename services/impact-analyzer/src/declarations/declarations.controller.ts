@@ -1,6 +1,6 @@
-import { actorOf, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
 import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
@@ -38,7 +38,7 @@ export class DeclarationsController {
   @Post()
   @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until`' })
-  @ApiBody({ schema: z.toJSONSchema(DeclareSchema, { io: 'input' }) as object })
+  @ApiZodBody(DeclareSchema)
   @ApiCreatedResponse({ description: 'The declaration; status is active when `from` has already come' })
   async declare(@Body(new ZodBodyPipe(DeclareSchema)) body: Declare, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.declarations.declare(body, actorOf(principal)));

@@ -1,6 +1,26 @@
 import type { SurgeDirection } from './surge-decision';
 
-/** How a region's surges are judged. Scores are robust z-scores against the seasonal baseline. */
+/**
+ * The sample spacing the settings counted in samples (CUSUM drift and threshold, warm-up, cool-down,
+ * re-arm, the baseline's smallest learning rates and prior strength) are set for.
+ */
+export const REFERENCE_SPACING_MS = 5 * 60_000;
+
+/**
+ * How many of a series' samples stand for one at the reference spacing: 1 at it or slower, 20 at
+ * 15 seconds. A faster series sees the same minutes in more samples; counted per sample, its CUSUM
+ * would fill, its warm-up and cool-down pass and its baseline forget that many times sooner.
+ */
+export function samplesPerReference(cadenceMs: number | null): number {
+  return cadenceMs === null || cadenceMs >= REFERENCE_SPACING_MS ? 1 : REFERENCE_SPACING_MS / cadenceMs;
+}
+
+/**
+ * How a region's surges are judged. Scores are robust z-scores against the seasonal baseline.
+ * Sample counts and the CUSUM's per-sample terms are at REFERENCE_SPACING_MS: a series sampled
+ * faster needs samplesPerReference times as many samples, each adding 1/samplesPerReference of a
+ * sample's CUSUM term.
+ */
 export interface SurgeThresholds {
   /** A single sample this many robust deviations from the baseline starts a surge on its own. */
   spikeScore: number;
@@ -42,7 +62,7 @@ export interface SurgeThresholds {
   directions: readonly SurgeDirection[];
 }
 
-/** How the seasonal baseline learns and how far its spread is trusted. */
+/** How the seasonal baseline learns and how far its spread is trusted; rates and sample counts at REFERENCE_SPACING_MS. */
 export interface BaselineOptions {
   /** Huber clipping: a residual counts at most this many spreads, so outliers barely move the level. */
   huberK: number;

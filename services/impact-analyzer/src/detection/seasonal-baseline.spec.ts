@@ -137,6 +137,16 @@ describe('SeasonalBaseline', () => {
     expect(Math.abs(baseline.expect(at).expected - before)).toBeLessThan(5);
   });
 
+  it('remembers whole hours whatever the sample spacing: an hour rising steadily is learned as its average, not its last minutes', () => {
+    const rising = (ms: number) => 100 + (ms % HOUR) / 60_000;
+    for (const spacing of [15_000, 60_000, 5 * 60_000]) {
+      const baseline = new SeasonalBaseline('UTC', undefined, Math.max(1, (5 * 60_000) / spacing));
+      for (let ms = MONDAY; ms < MONDAY + 3 * HOURS_PER_WEEK * HOUR; ms += spacing) baseline.learn(new Date(ms), rising(ms));
+      // Minutes 0-59 rise from 100 to 159: their average is about 130; the last few minutes, over 155.
+      for (const hour of [0, 9, 100]) expect(Math.abs(baseline.toHourOfWeekBaseline('x').values[hour]! - 130)).toBeLessThan(8);
+    }
+  });
+
   it('keeps a positive scale on a perfectly flat series (noise floors)', () => {
     const baseline = new SeasonalBaseline('UTC');
     for (let h = 0; h < 500; h++) baseline.learn(new Date(MONDAY + h * HOUR), 45);

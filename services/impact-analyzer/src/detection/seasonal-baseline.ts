@@ -182,13 +182,19 @@ export function parseBaselineState(json: SeasonalBaselineJson): BaselineState {
 export class SeasonalBaseline {
   private readonly options: BaselineOptions;
   private readonly state: BaselineState;
+  private readonly samplesPerReference: number;
 
   /**
    * A new baseline in a zone (a TimeError if the zone is unknown), or a view over existing state that
-   * learns in place (no copy): the detector's step owns a fresh copy per sample.
+   * learns in place (no copy): the detector's step owns a fresh copy per sample. samplesPerReference
+   * (see detection-config's) scales what the options count in samples, the smallest learning rates
+   * and the prior strength, so a bucket's memory and trust span the same time at any cadence:
+   * counted per sample, a series polled every 15 seconds would remember only the last minutes of
+   * each hour and trust a bucket learning for the first time after a minute of it.
    */
-  constructor(zoneOrState: string | BaselineState, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS) {
+  constructor(zoneOrState: string | BaselineState, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS, samplesPerReference = 1) {
     this.options = options;
+    this.samplesPerReference = samplesPerReference;
     this.state = typeof zoneOrState === 'string' ? emptyBaselineState(regionZone(zoneOrState)) : zoneOrState;
   }
 
@@ -240,9 +246,11 @@ export class SeasonalBaseline {
   learnAt(hourOfWeek: number, value: number, expected: number): void {
     if (!Number.isFinite(value)) return;
     if (this.counts && !(Number.isInteger(value) && value >= 0)) this.state.counts = false;
+    const { globalMinRate, hourOfDayMinRate, hourOfWeekMinRate } = this.options;
+    const samplesPerReference = this.samplesPerReference;
     if (this.global.n > 0) {
       // The series' long-run mean absolute forecast error, outliers included: how far it routinely strays.
-      const rate = Math.max(1 / this.global.n, this.options.globalMinRate);
+      const rate = Math.max(1 / this.global.n, globalMinRate / samplesPerReference);
       this.state.dispersion += rate * (Math.abs(value - expected) - this.state.dispersion);
     }
     const dayIndex = hourOfWeek % HOURS_PER_DAY;
@@ -253,9 +261,9 @@ export class SeasonalBaseline {
     const globalSpread = this.global.n >= 2 ? this.global.spread : undefined;
     const dayLevel = globalLevel === undefined ? undefined : this.blend(globalLevel, day.level, day.n, day.spread);
     const daySpread = globalSpread === undefined ? undefined : this.blend(globalSpread, day.spread, day.n);
-    this.state.global = this.updated(this.global, value, undefined, undefined, this.options.globalMinRate);
-    this.hourOfDay[dayIndex] = this.updated(day, value, globalLevel, globalSpread, this.options.hourOfDayMinRate);
-    this.hourOfWeek[hourOfWeek] = this.updated(week, value, dayLevel, daySpread, this.options.hourOfWeekMinRate);
+    this.state.global = this.updated(this.global, value, undefined, undefined, globalMinRate / samplesPerReference);
+    this.hourOfDay[dayIndex] = this.updated(day, value, globalLevel, globalSpread, hourOfDayMinRate / samplesPerReference);
+    this.hourOfWeek[hourOfWeek] = this.updated(week, value, dayLevel, daySpread, hourOfWeekMinRate / samplesPerReference);
   }
 
   toHourOfWeekBaseline(region: string): HourOfWeekBaseline {
@@ -292,7 +300,8 @@ export class SeasonalBaseline {
     if (n === 0) return 0;
     const difference = (own - parent) ** 2;
     const noise = spread === undefined ? 1 : spread ** 2 / (spread ** 2 + difference || 1);
-    return n / (n + this.options.priorStrength * noise);
+    const seen = n / this.samplesPerReference;
+    return seen / (seen + this.options.priorStrength * noise);
   }
 
   /**

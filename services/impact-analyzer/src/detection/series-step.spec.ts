@@ -110,6 +110,18 @@ describe('stepSeries', () => {
     expect(() => new SurgeDetector({ zoneOf: () => undefined }).observe(sample(0, 1))).toThrow(expect.objectContaining({ code: TimeErrorCode.UnknownZone }));
   });
 
+  it('follows a surge under way to its end after a restart raises the warm-up past the samples seen', () => {
+    const calm = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => sample(from + k, 1000 + ((from + k) % 7)));
+    const early = { ...context, config: detectionConfig({ defaults: { warmupSamples: 100 } }) };
+    const started = run([...calm(0, 150), sample(150, 5000)], undefined, early);
+    expect(started.decisions.map((d) => d.type)).toEqual(['surge.started']);
+    const stored = parseSeriesState(JSON.parse(JSON.stringify(started.state)));
+    const later = { ...context, config: detectionConfig({ defaults: { warmupSamples: 2000 } }) };
+    const { state, decisions } = run(calm(151, 1151), stored, later);
+    expect(decisions).toMatchObject([{ type: 'surge.cleared', surgeId: started.decisions[0].surgeId }]);
+    expect(state.active).toBeNull();
+  });
+
   it('refuses stored state of another version with an error that says what to do', () => {
     expect(() => parseSeriesState({ ...initialSeriesState('IR', 'requests'), version: 1 })).toThrow(/version 1.*initialSeriesState/);
   });
@@ -182,11 +194,97 @@ describe('expectedEnd', () => {
     for (const update of updates) expect(update.expectedEnd).toBe(started.expectedEnd);
   });
 
+  it('publishes a moved end once the estimates have agreed on it for half an hour', () => {
+    // Held at 1250 from a trough, the surge would end near the next peak; decaying by 5% a sample, hours sooner.
+    const levels = [1250, 1250, 1250, ...Array.from({ length: 60 }, (_, k) => 700 + 550 * 0.95 ** (k + 1))];
+    const decisions = run([...traffic(0, trough), ...levels.map((level, k) => sample(trough + k, level))]).decisions;
+    const started = decisions[0];
+    const moved = decisions.find((d) => d.type === 'surge.updated' && d.expectedEnd !== started.expectedEnd)!;
+    const cleared = decisions.find((d) => d.type === 'surge.cleared')!;
+    expect(started.type).toBe('surge.started');
+    expect(Date.parse(moved.expectedEnd!)).toBeLessThan(Date.parse(started.expectedEnd!) - 3_600_000);
+    expect(Math.abs(Date.parse(moved.expectedEnd!) - Date.parse(cleared.at))).toBeLessThan(3_600_000);
+    // The decay shows from the fourth sample; its estimate has to hold for six samples (30 minutes) first.
+    expect(Date.parse(moved.at)).toBeGreaterThanOrEqual(START + (trough + 3 + 6) * STEP);
+  });
+
+  it('is not published back and forth when decay and season take turns: a permanent +60% step makes a few updates, not hundreds', () => {
+    const uniform = seeded(7);
+    const stepAt = START + 35 * DAY;
+    const { decisions } = runSeries((ms) => requests(uniform, tehranDaily(ms) * (ms >= stepAt ? 1.6 : 1)), START, START + 49 * DAY, STEP);
+    const startedByStep = decisions.find((d) => Date.parse(d.at) >= stepAt)!;
+    expect(startedByStep.type).toBe('surge.started');
+    const first = decisions.filter((d) => d.surgeId === startedByStep.surgeId);
+    // Lasting until the baseline has learned the new level, a week later.
+    expect(first.at(-1)!.type).toBe('surge.cleared');
+    expect(Date.parse(first.at(-1)!.at) - stepAt).toBeGreaterThan(6 * DAY);
+    const updates = first.filter((d) => d.type === 'surge.updated');
+    const endMoves = updates.filter((d, i) => d.expectedEnd !== (i === 0 ? first[0] : updates[i - 1]).expectedEnd);
+    // The score grows 1.5-fold about a dozen times as the CUSUM fills over the week; the end moves at most a few times.
+    expect(endMoves.length).toBeLessThanOrEqual(3);
+    expect(updates.length).toBeLessThanOrEqual(20);
+  });
+
   it('is the time of the clearing decision once cleared, and never before the decision it comes with', () => {
     for (const decision of run(withSurge).decisions) {
       if (decision.type === 'surge.cleared') expect(decision.expectedEnd).toBe(decision.at);
       else if (decision.expectedEnd !== null) expect(Date.parse(decision.expectedEnd)).toBeGreaterThan(Date.parse(decision.at));
     }
+  });
+});
+
+/** Seeded uniform numbers in [0, 1) (a linear congruential generator), so the specs never depend on Math.random. */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1664525 + 1013904223) % 4294967296;
+    return x / 4294967296;
+  };
+}
+
+/** A standard normal deviate (Box-Muller). */
+const normal = (uniform: () => number): number => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** Tehran's daily cycle: requests per second swing +-60% around 1000, lowest at 02:00 local (UTC+3:30). */
+const tehranDaily = (ms: number) => 1000 * (1 + 0.6 * Math.sin(((((ms / 3_600_000 + 3.5) % 24) - 8) / 24) * 2 * Math.PI));
+/** Counts drawn around a level with their Poisson-like noise. */
+const requests = (uniform: () => number, level: number) => Math.max(0, Math.round(level + normal(uniform) * Math.sqrt(level)));
+
+function runSeries(values: (ms: number) => number, fromMs: number, toMs: number, spacingMs: number, state = initialSeriesState('IR', 'rps')) {
+  const samples: TrafficSample[] = [];
+  for (let ms = fromMs; ms < toMs; ms += spacingMs) samples.push({ region: 'IR', metric: 'rps', at: new Date(ms), value: values(ms) });
+  const result = stepSeriesRun(state, samples, context);
+  return { state: result.state, decisions: result.steps.flatMap((step, i) => (step.decision ? [{ ...step.decision, sample: i }] : [])) };
+}
+
+describe('sample spacing', () => {
+  // Prometheus polls every 15 s by default; the thresholds are set for 5-minute samples.
+  for (const spacingMs of [15_000, MINUTE, 5 * MINUTE]) {
+    it(`raises no surge on a daily cycle sampled every ${spacingMs / 1000} s, and catches a 3x surge on its first sample`, () => {
+      for (const seed of [1, 2, 3]) {
+        const uniform = seeded(seed * 7919);
+        const calmUntil = START + 21 * DAY;
+        const calm = runSeries((ms) => requests(uniform, tehranDaily(ms)), START, calmUntil, spacingMs);
+        expect(calm.decisions).toEqual([]);
+        // Three times the usual traffic for an hour from 14:30 local.
+        const surgeFrom = calmUntil + 11 * 3_600_000;
+        const surge = runSeries((ms) => requests(uniform, 3 * tehranDaily(ms)), surgeFrom, surgeFrom + 3_600_000, spacingMs, calm.state);
+        expect(surge.decisions[0]).toMatchObject({ type: 'surge.started', sample: 0 });
+      }
+    });
+  }
+
+  it('learns for the warm-up as long at 15-second spacing as at 5 minutes (a day), not for its sample count', () => {
+    const uniform = seeded(11);
+    // Wild values every few hours of the first day would each be a surge once the warm-up is over.
+    const wild = (ms: number) => ((ms - START) % (3 * 3_600_000) < 15_000 ? 50_000 : requests(uniform, tehranDaily(ms)));
+    const day = runSeries(wild, START, START + DAY, 15_000);
+    expect(day.decisions).toEqual([]);
+    // A day on, one well beyond those is a surge.
+    const after = stepSeries(day.state, { region: 'IR', metric: 'rps', at: new Date(START + DAY), value: 500_000 }, context);
+    expect(after.decision).toMatchObject({ type: 'surge.started' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
+import { REFERENCE_SPACING_MS, samplesPerReference, thresholdsFor, type DetectionConfig, type SurgeThresholds } from './detection-config';
 import {
   SeasonalBaseline,
   copyBaselineState,
@@ -33,6 +33,9 @@ export interface ActiveSurge {
   peakSample: number;
   /** The expected end last published (epoch ms), so a newly possible or moved estimate is published too; absent in older state. */
   publishedEndMs?: number | null;
+  /** A moved end not yet published and since when the estimates have agreed with it (epoch ms); absent in older state. */
+  pendingEndMs?: number | null;
+  pendingEndSinceMs?: number | null;
 }
 
 export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
@@ -229,7 +232,7 @@ function advanceUsable(state: SeriesState, value: number, atMs: number, config: 
   }
   state.lastAtMs = atMs;
   state.baseline.zone = zone;
-  const baseline = new SeasonalBaseline(state.baseline, config.baseline);
+  const baseline = new SeasonalBaseline(state.baseline, config.baseline, samplesPerReference(state.cadenceMs));
 
   const hourOfWeek = localHourOfWeek(atMs, zone);
   const { expected, scale, support } = baseline.expectAt(hourOfWeek);
@@ -267,9 +270,12 @@ type Forecast = (stepMs: number, count: number, calm: (expectation: BaselineExpe
 function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: number, forecast: Forecast): SurgeDecision | null {
   const scores = { up: 0, down: 0 };
   const surprising = { up: false, down: false };
+  const perReference = samplesPerReference(state.cadenceMs);
   for (const direction of DIRECTIONS) {
     const deviation = direction === 'up' ? reading.zScore : -reading.zScore;
-    state.cusum[direction] = Math.max(0, state.cusum[direction] + Math.min(deviation, t.cusumCap) - t.cusumDrift);
+    // Each sample adds its share of a reference-spaced sample's evidence: the CUSUM grows with time, not with the sample count.
+    const evidence = (Math.min(deviation, t.cusumCap) - t.cusumDrift) / perReference;
+    state.cusum[direction] = Math.max(0, state.cusum[direction] + evidence);
     const spike = deviation / t.spikeScore;
     const sustained = state.cusum[direction] / t.cusumThreshold;
     // Spikes and sustained rises are each judged against their own history.
@@ -279,9 +285,10 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
     surprising[direction] = (spike >= 1 && spikeNew) || (sustained >= 1 && sustainedNew);
     scores[direction] = Math.max(spike, sustained);
   }
-  if (state.samplesSeen < t.warmupSamples) return null;
   const active = state.active;
   if (!active) {
+    // The warm-up holds back new surges only: one under way (a restart may raise warmupSamples) is still followed to its end.
+    if (state.samplesSeen < t.warmupSamples * perReference) return null;
     if (state.rearmSamples > 0) {
       state.rearmSamples -= 1;
       return null;
@@ -316,9 +323,9 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
   }
   if (deviation < t.clearScore) {
     active.calmSamples += 1;
-    if (active.calmSamples < t.clearAfterCalmSamples) return null;
+    if (active.calmSamples < t.clearAfterCalmSamples * perReference) return null;
     state.active = null;
-    state.rearmSamples = t.rearmAfterSamples;
+    state.rearmSamples = Math.ceil(t.rearmAfterSamples * perReference);
     state.cusum = { up: 0, down: 0 };
     return decisionOf('surge.cleared', state, active, reading, score, atMs, atMs);
   }
@@ -327,14 +334,15 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
   const escalated = severityRank[severity] > severityRank[active.severity];
   const grown = escalated || score >= active.publishedScore * t.updateGrowth;
   const end = expectedEnd(state, active, reading, atMs, t, forecast);
-  // Not grown, but an end that can now be told (or moved materially) is news to whoever plans around it.
-  if (!grown && !endMoved(active.publishedEndMs ?? null, end, atMs)) return null;
+  // Not grown, but an end that can now be told (or has settled elsewhere) is news to whoever plans around it.
+  const endNews = endSettled(active, end, atMs);
+  if (!grown && !endNews) return null;
   if (grown) {
     active.severity = escalated ? severity : active.severity;
     active.publishedScore = score;
   }
-  // Grown to a level the profile never reaches, it has no estimate now: the last one told stands.
-  const told = end ?? active.publishedEndMs ?? null;
+  // A grown surge repeats the end last told unless a new one settled: its estimate may be one that never does.
+  const told = endNews ? end : (active.publishedEndMs ?? null);
   active.publishedEndMs = told;
   return decisionOf('surge.updated', state, active, reading, score, atMs, told);
 }
@@ -415,20 +423,44 @@ const MIN_FORECAST_STEP_MS = 15 * 60_000;
 function expectedEnd(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, forecast: Forecast): number | null {
   if (state.cadenceMs === null || state.cadenceMs <= 0) return null;
   const calmAtMs = Math.min(decayCalmAt(state, active, reading, atMs, t, state.cadenceMs), seasonalCalmAt(active, reading, atMs, t, state.cadenceMs, forecast));
-  return Number.isFinite(calmAtMs) ? calmAtMs + t.clearAfterCalmSamples * state.cadenceMs : null;
+  return Number.isFinite(calmAtMs) ? calmAtMs + t.clearAfterCalmSamples * Math.max(state.cadenceMs, REFERENCE_SPACING_MS) : null;
 }
 
 const HOUR_MS = 3_600_000;
+/** The least time the estimates must agree on a moved end before it is published. */
+const END_SETTLE_MS = 30 * 60_000;
+
+/** Whether an end estimate differs materially from another: by more than a quarter of the time that was left, an hour at least. */
+const endMoved = (fromMs: number, toMs: number, atMs: number): boolean => Math.abs(toMs - fromMs) > Math.max(HOUR_MS, 0.25 * (fromMs - atMs));
 
 /**
- * Whether a new estimate of the end is worth a surge.updated: the first one, or one that moved by
- * more than a quarter of the time that was left (an hour at least). An estimate that can no longer
- * be made does not retract the last one.
+ * Whether this sample's end estimate is worth a surge.updated. The first one is. After that, one
+ * that moved materially from the end published and that every estimate since has agreed with (not
+ * moved from) for a quarter of the surge's age (END_SETTLE_MS at least): decay and season take
+ * turns while a shifted level wanders about its peak, and the longer a surge outlives its
+ * estimates, the less a new one that held briefly is worth notifying owners of (a passed end
+ * leaves the hold open-ended, not released). Keeps the estimate being settled in the active surge.
+ * An estimate that cannot be made does not retract the last one, but unsettles a pending one.
  */
-function endMoved(publishedMs: number | null, endMs: number | null, atMs: number): boolean {
-  if (endMs === null) return false;
-  if (publishedMs === null) return true;
-  return Math.abs(endMs - publishedMs) > Math.max(HOUR_MS, 0.25 * (publishedMs - atMs));
+function endSettled(active: ActiveSurge, endMs: number | null, atMs: number): boolean {
+  const publishedMs = active.publishedEndMs ?? null;
+  if (endMs !== null && publishedMs === null) return true;
+  const pendingMs = active.pendingEndMs ?? null;
+  if (endMs === null || publishedMs === null || !endMoved(publishedMs, endMs, atMs)) {
+    active.pendingEndMs = null;
+    active.pendingEndSinceMs = null;
+    return false;
+  }
+  if (pendingMs === null || endMoved(pendingMs, endMs, atMs)) {
+    active.pendingEndMs = endMs;
+    active.pendingEndSinceMs = atMs;
+    return false;
+  }
+  const sinceMs = active.pendingEndSinceMs ?? atMs;
+  if (atMs - sinceMs < Math.max(END_SETTLE_MS, 0.25 * (sinceMs - Date.parse(active.startedAt)))) return false;
+  active.pendingEndMs = null;
+  active.pendingEndSinceMs = null;
+  return true;
 }
 
 function decayCalmAt(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, cadenceMs: number): number {

@@ -1,5 +1,5 @@
 import type { HourOfWeekBaseline } from '@holdfast/time';
-import { DEFAULT_DETECTION_CONFIG, type DetectionConfig } from './detection-config';
+import { DEFAULT_DETECTION_CONFIG, samplesPerReference, type DetectionConfig } from './detection-config';
 import { SeasonalBaseline, regionZone } from './seasonal-baseline';
 import { SERIES_STATE_VERSION, advanceSeries, copySeriesState, initialSeriesState, parseSeriesState, type SeriesState } from './series-step';
 import type { SurgeDecision, SurgeDirection, SurgeSeverity, TrafficSample } from './surge-decision';
@@ -50,7 +50,7 @@ export class SurgeDetector {
   /** The learned profile in the shared contract, or null for a series never seen. */
   baselineOf(region: string, metric: string): HourOfWeekBaseline | null {
     const state = this.series.get(seriesKey(region, metric));
-    return state ? new SeasonalBaseline(state.baseline, this.config.baseline).toHourOfWeekBaseline(region) : null;
+    return state ? new SeasonalBaseline(state.baseline, this.config.baseline, samplesPerReference(state.cadenceMs)).toHourOfWeekBaseline(region) : null;
   }
 
   activeSurges(): { region: string; metric: string; surgeId: string; direction: SurgeDirection; severity: SurgeSeverity }[] {

@@ -20,10 +20,11 @@ const QueryResponseSchema = z.object({
 const QUERY_TIMEOUT_MS = 5_000;
 
 /**
- * Prometheus as a sample source: each configured PromQL query is evaluated every interval, and
- * each series of its answer becomes a sample of the region named by its region label, published
- * to traffic.samples.v1 to be assessed like any other. Most teams already have regional request
- * rates in Prometheus: this connects them without a pipeline.
+ * Prometheus as a sample source: each configured PromQL query is evaluated every interval, at the
+ * interval's start (Prometheus's `time`, which stamps the samples), and each series of its answer
+ * becomes a sample of the region named by its region label, published to traffic.samples.v1 to be
+ * assessed like any other. Most teams already have regional request rates in Prometheus: this
+ * connects them without a pipeline.
  */
 @Injectable()
 export class PrometheusPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -62,7 +63,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     await this.polling;
   }
 
-  /** Evaluates every query once at the clock's now and publishes the samples; returns how many. Polls never overlap. */
+  /** Evaluates every query once, at the start of the interval the clock is in, and publishes the samples; returns how many. Polls never overlap. */
   pollOnce(): Promise<number> {
     // The chain kept is the one that never rejects: a rejected one would skip every later poll, and fail shutdown.
     this.polling = this.polling
@@ -76,7 +77,10 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
 
   private async poll(): Promise<number> {
     if (!this.enabled) return 0;
-    const at = this.clock.now();
+    const { intervalMs } = this.config.settings.prometheus;
+    // Every replica polls: asked for the same instant, the interval's start, they publish the same
+    // sample, and the detector drops every copy after the first as not newer than its series' last.
+    const at = new Date(Math.floor(this.clock.nowMs() / intervalMs) * intervalMs);
     const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
     if (samples.length === 0) return 0;
     await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region })));

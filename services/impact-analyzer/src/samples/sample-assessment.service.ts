@@ -8,7 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
-import { initialSeriesState, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { initialSeriesState, parseSeriesState, samplesPerReference, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SERVICE_NAME } from '../service-name';
 import type { SurgeEntity } from '../surges/surge.entity';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
@@ -180,19 +180,22 @@ export class SampleAssessmentService {
       const ceilingWatched = policy.warmupCeiling !== null || active.get(row.region, ceilingOrigin(row.metric)) !== null;
       let firstAssessed: SampleEvent | undefined;
       let seen = before.samplesSeen;
+      // Counts are configured at five-minute spacing, as the detector reads them: a series sampled faster warms up and cools down as long, not in fewer minutes.
+      const perReference = samplesPerReference(state.cadenceMs);
+      const counts = { warmup: policy.warmupSamples * perReference, coolDown: Math.ceil(policy.coolDownSamples * perReference) };
       for (const [index, step] of steps.entries()) {
         const event = samples[index].event;
         if (step.late) {
           counted.add(event.data.source, 'late');
           continue;
         }
-        const warming = seen < policy.warmupSamples;
+        const warming = seen < counts.warmup;
         seen += 1;
         firstAssessed ??= event;
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
         if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
-        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
+        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming, counts.coolDown));
       }
       if (!firstAssessed) continue;
       // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
@@ -201,7 +204,7 @@ export class SampleAssessmentService {
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
-        state.samplesSeen < policy.warmupSamples
+        state.samplesSeen < counts.warmup
           ? null
           : this.baselines.changedBaseline({ publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at }, state, this.detection, lastSampleAt);
       if (baseline) baselines.push(baseline.event);
@@ -320,7 +323,7 @@ export class SampleAssessmentService {
     this.decisionLatency.observe({ type: decision.type }, Math.max(0, this.clock.nowMs() - Date.parse(decision.at)) / 1000);
     if (decision.type === 'surge.cleared') {
       if (!active) return;
-      await this.surges.clear(transaction, active, new Date(decision.at), `${metric} in ${region} has been back near its usual level for ${policy.coolDownSamples} samples`, trace);
+      await this.surges.clear(transaction, active, new Date(decision.at), `${metric} in ${region} has been back near its usual level for its cool-down (${policy.coolDownSamples} samples at five-minute spacing)`, trace);
       surges.cleared(active);
       return;
     }
@@ -359,7 +362,7 @@ export class SampleAssessmentService {
    * absolute ceiling. Such a surge clears after the region's cool-down of samples below it, or of
    * any samples once the ceiling is no longer configured.
    */
-  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
+  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean, coolDownSamples: number): Promise<void> {
     const ceiling = policy.warmupCeiling;
     const { region, metric, value, at } = event.data;
     const active = surges.get(region, ceilingOrigin(metric));
@@ -392,7 +395,7 @@ export class SampleAssessmentService {
       return;
     }
     const calm = active.calmSamples + 1;
-    if (calm < policy.coolDownSamples) {
+    if (calm < coolDownSamples) {
       await this.surges.recordCalm(transaction, active, calm);
       surges.set({ ...active, calmSamples: calm });
       return;

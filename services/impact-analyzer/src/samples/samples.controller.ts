@@ -2,9 +2,9 @@ import { createEvent, OutsideTimeSchema, TrafficSampleSchema, withUtcInstants, t
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, RequireScope, requestErrorMap, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, requestErrorMap, RequireScope, type ServiceConfig, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
@@ -47,7 +47,7 @@ export class SamplesController {
     summary:
       "Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept",
   })
-  @ApiBody({ schema: z.toJSONSchema(z.strictObject({ samples: z.array(TrafficSampleSchema.extend({ at: OutsideTimeSchema })) }), { io: 'input' }) as object })
+  @ApiZodBody(z.strictObject({ samples: z.array(TrafficSampleSchema.extend({ at: OutsideTimeSchema })) }))
   @ApiAcceptedResponse({ description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why' })
   async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { nulCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;

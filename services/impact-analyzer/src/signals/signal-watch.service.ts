@@ -22,16 +22,22 @@ interface WatchedSeries {
 /**
  * A region whose samples stop is news in itself. Run periodically on the injected clock: a series
  * to which no sample has arrived for longer than its region's signalLossAfterSeconds (whatever time
- * the samples carry) is marked lost and, per region,
- * ignored, or news: signal.lost on region.signals.v1, the gauge and a warning (notify), and with
- * hold also a surge that says the signal was lost (failing closed). The next sample ends it with
- * signal.restored (SampleAssessmentService).
+ * the samples carry), counted from when this process began watching at the earliest, is marked lost
+ * and, per region, ignored, or news: signal.lost on region.signals.v1, the gauge and a warning
+ * (notify), and with hold also a surge that says the signal was lost (failing closed). The next
+ * sample ends it with signal.restored (SampleAssessmentService).
  */
 @Injectable()
 export class SignalWatchService {
   private readonly logger = new Logger(SignalWatchService.name);
   private readonly signalAge;
   private readonly signalLost;
+  /**
+   * Samples sent while no analyzer ran wait in Kafka, and the consumer reaches each series in its
+   * own time: until then its row says only when the last process heard of it. Every replica that
+   * restarts starts counting afresh; one that kept running kept consuming, so its rows are current.
+   */
+  private readonly watchingSince: number;
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -41,6 +47,7 @@ export class SignalWatchService {
     private readonly clock: Clock,
     metrics: MetricsRegistry,
   ) {
+    this.watchingSince = clock.nowMs();
     this.signalAge = metrics.gauge('holdfast_analyzer_signal_age_seconds', 'Time since the latest sample of a region’s metric', ['region', 'metric']);
     this.signalLost = metrics.gauge('holdfast_analyzer_signal_lost', '1 while a region’s metric has gone silent for longer than its region allows', ['region', 'metric']);
   }
@@ -56,9 +63,11 @@ export class SignalWatchService {
       for (const row of series) {
         this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, now.getTime() - row.last_sample_at.getTime()) / 1000);
         // Silent is nothing arriving: a pipeline that delivers samples late, but steadily, has not lost its signal.
-        const silentMs = now.getTime() - Math.max(row.last_sample_at.getTime(), row.updated_at.getTime());
+        const heardAt = Math.max(row.last_sample_at.getTime(), row.updated_at.getTime());
+        const silentMs = now.getTime() - heardAt;
         const policy = policyOf(this.config.settings, row.region);
-        const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && silentMs > policy.signalLossAfterSeconds * 1000);
+        const watchedSilentMs = now.getTime() - Math.max(heardAt, this.watchingSince);
+        const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && watchedSilentMs > policy.signalLossAfterSeconds * 1000);
         this.signalLost.set({ region: row.region, metric: row.metric }, isLost ? 1 : 0);
         if (row.signal_lost_at !== null || !isLost) continue;
         await transaction.query('UPDATE series_state SET signal_lost_at = $3 WHERE region = $1 AND metric = $2', [row.region, row.metric, now]);
