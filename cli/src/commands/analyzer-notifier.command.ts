@@ -12,6 +12,9 @@ import { noteMore, readPages, type Page } from '../pages';
 
 type SurgeQuery = NonNullable<AnalyzerOperations['SurgesController_list']['parameters']['query']>;
 type DeliveryQuery = NonNullable<NotifierOperations['DeliveriesController_list']['parameters']['query']>;
+// The file is the API's body as the notifier documents it: typed as that, the notifier checks it.
+type SubscriptionBody = NotifierOperations['SubscriptionsController_create']['requestBody']['content']['application/json'];
+type SubscriptionChange = NotifierOperations['SubscriptionsController_update']['requestBody']['content']['application/json'];
 type KeyScopes = PlannerOperations['KeysController_create']['requestBody']['content']['application/json']['scopes'];
 
 interface SurgeView {
@@ -207,7 +210,7 @@ export const analyzerNotifierCommands: Command[] = [
     options: { file: { type: 'string', short: 'f' } },
     async run(context) {
       requiredText(context, 'file');
-      const body = bodyFrom(context.values, context.io.readFile, 'subscription', {});
+      const body = bodyFrom(context.values, context.io.readFile, 'subscription', {}) as SubscriptionBody;
       const created = expectOk<SubscriptionView & { secret?: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'));
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
@@ -236,7 +239,7 @@ export const analyzerNotifierCommands: Command[] = [
         enabled: enabled === undefined ? undefined : enabled === 'true',
         target: text(context.values, 'target'),
         description: text(context.values, 'description'),
-      });
+      }) as SubscriptionChange;
       if (Object.keys(body).length === 0) throw new CliError('give what to change: --enabled true|false, --target URL, --description TEXT or --file changes.yaml', ExitCode.usage);
       showSubscription(context, expectOk<SubscriptionView>(await reach(() => context.api.notifier.PATCH('/v1/subscriptions/{id}', { params: { path: { id } }, body }), 'notifier'), SUBSCRIPTION_FIELD_FLAGS));
       // Turning it on sends only what comes next: what died while it was off waits for a replay.

@@ -20,4 +20,5 @@ export * from './http/list-page';
 export * from './http/uuid-param.pipe';
 export * from './http/zod-body.pipe';
 export * from './http/zod-value.pipe';
+export * from './http/zod-openapi';
 export * from './definition/define-service';

@@ -599,9 +599,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    alerts: {
+                        /** @default {} */
+                        annotations?: {
+                            [key: string]: string;
+                        };
+                        endsAt?: string;
+                        fingerprint?: string;
+                        generatorURL?: string;
+                        labels: {
+                            [key: string]: string;
+                        };
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "firing" | "resolved";
+                    }[];
+                    groupKey: string;
+                    receiver?: string;
+                    /** @enum {string} */
+                    status: "firing" | "resolved";
+                    /** @constant */
+                    version: "4";
+                };
+            };
+        };
         responses: {
-            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active or already-resolved (a firing that came after its own resolved) */
+            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -624,9 +650,34 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    alerts: {
+                        /** @default {} */
+                        annotations?: {
+                            [key: string]: string;
+                        };
+                        endsAt?: string;
+                        fingerprint?: string;
+                        generatorURL?: string;
+                        labels: {
+                            [key: string]: string;
+                        };
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "firing" | "resolved";
+                    }[];
+                    groupKey: string;
+                    orgId?: number;
+                    receiver?: string;
+                    /** @enum {string} */
+                    status: "firing" | "resolved";
+                };
+            };
+        };
         responses: {
-            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active or already-resolved (a firing that came after its own resolved) */
+            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since) */
             200: {
                 headers: {
                     [name: string]: unknown;

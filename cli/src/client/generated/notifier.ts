@@ -738,7 +738,20 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids?: string[];
+                    /**
+                     * @default dead
+                     * @enum {string}
+                     */
+                    status?: "dead" | "delivered";
+                    /** Format: uuid */
+                    subscriptionId?: string;
+                };
+            };
+        };
         responses: {
             202: {
                 headers: {
@@ -799,7 +812,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again) */
+            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -839,7 +852,43 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "webhook" | "slack" | "grafana" | "alertmanager";
+                    description?: string;
+                    /** @default true */
+                    enabled?: boolean;
+                    /**
+                     * @default {
+                     *       "eventTypes": [],
+                     *       "regions": [],
+                     *       "teams": [],
+                     *       "windowIds": []
+                     *     }
+                     */
+                    filters?: {
+                        /** @default [] */
+                        eventTypes?: ("hold.placed" | "hold.released" | "hold.overridden" | "window.scheduled" | "window.updated" | "window.held" | "window.released" | "window.rescheduled" | "window.cancelled" | "window.started" | "window.completed" | "surge.started" | "surge.updated" | "surge.cleared" | "signal.lost" | "signal.restored")[];
+                        /** @default [] */
+                        regions?: string[];
+                        /** @default [] */
+                        teams?: string[];
+                        /** @default [] */
+                        windowIds?: string[];
+                    };
+                    ownerTeam: string;
+                    /** @description webhook: a whsec_ signing secret (generated when absent); grafana/alertmanager: a token (sent as Bearer), or "Basic " and the base64 of user:password for a receiver behind basic auth. Returned only in the creation response. */
+                    secret?: string;
+                    /**
+                     * Format: uri
+                     * @description webhook: the receiver URL; slack: the incoming-webhook URL; grafana and alertmanager: their base URL (http://grafana:3000, http://alertmanager:9093).
+                     */
+                    target: string;
+                };
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -896,7 +945,28 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string | null;
+                    enabled?: boolean;
+                    filters?: {
+                        /** @default [] */
+                        eventTypes?: ("hold.placed" | "hold.released" | "hold.overridden" | "window.scheduled" | "window.updated" | "window.held" | "window.released" | "window.rescheduled" | "window.cancelled" | "window.started" | "window.completed" | "surge.started" | "surge.updated" | "surge.cleared" | "signal.lost" | "signal.restored")[];
+                        /** @default [] */
+                        regions?: string[];
+                        /** @default [] */
+                        teams?: string[];
+                        /** @default [] */
+                        windowIds?: string[];
+                    };
+                    ownerTeam?: string;
+                    secret?: string;
+                    /** Format: uri */
+                    target?: string;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {

@@ -986,7 +986,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description held: problem document listing the holds; Retry-After header */
+            /** @description nothing holds it at that instant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        allowed: true;
+                        /**
+                         * Format: date-time
+                         * @description the instant asked about
+                         */
+                        at: string;
+                    };
+                };
+            };
+            /** @description held: problem document (application/problem+json) listing the holds; Retry-After header */
             423: {
                 headers: {
                     [name: string]: unknown;

@@ -1,9 +1,10 @@
 import { InstantSchema, Topics, type TopicName } from '@holdfast/contracts';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth/principal';
 import { ZodBodyPipe } from '../http/zod-body.pipe';
+import { ApiZodBody } from '../http/zod-openapi';
 import { CursorSchema } from '../http/list-page';
 import { ZodQueryPipe } from '../http/zod-value.pipe';
 import { DeadLetterReplayOutcomeSchema, DeadLettersService, DeadLetterViewSchema, DEFAULT_DEAD_LETTER_LIMIT, type DeadLetterQuery } from './dead-letters.service';
@@ -51,7 +52,7 @@ export class DeadLettersController {
     summary:
       'Sends the matching dead letters not replayed yet to the topic they came from, as they were, in log order, once their cause is fixed (a region added, a producer corrected). Every consumer group of the topic gets them; one that had applied an event drops it by its id, and one that refuses it again dead-letters it anew. Needs the admin scope.',
   })
-  @ApiBody({ schema: z.toJSONSchema(DeadLetterReplayRequestSchema, { io: 'input' }) as object })
+  @ApiZodBody(DeadLetterReplayRequestSchema)
   @ApiOkResponse({ description: 'What was sent, and what matches but was left', schema: z.toJSONSchema(DeadLetterReplayOutcomeSchema, { io: 'output' }) as object })
   replay(@Body(new ZodBodyPipe(DeadLetterReplayRequestSchema)) request: DeadLetterReplayRequest, @CurrentPrincipal() principal: Principal) {
     return this.deadLetters.replay(request, actorOf(principal));

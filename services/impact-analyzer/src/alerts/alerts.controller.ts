@@ -1,5 +1,5 @@
 import { PublicRoute } from '@holdfast/observability';
-import { InjectServiceConfig, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { ApiZodBody, InjectServiceConfig, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { z } from 'zod';
@@ -25,6 +25,7 @@ export class AlertsController {
 
   @Post('alertmanager')
   @HttpCode(200)
+  @ApiZodBody(AlertmanagerPayloadSchema)
   @ApiOperation({ summary: 'Alertmanager webhook (payload version 4): firing alerts with a region label start or update surges, resolved ones clear them' })
   @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)' })
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
@@ -34,6 +35,7 @@ export class AlertsController {
 
   @Post('grafana')
   @HttpCode(200)
+  @ApiZodBody(GrafanaPayloadSchema)
   @ApiOperation({ summary: "Grafana webhook contact point: firing alerts with a region label start or update surges, resolved ones clear them" })
   @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)' })
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })

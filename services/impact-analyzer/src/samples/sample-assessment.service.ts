@@ -180,22 +180,22 @@ export class SampleAssessmentService {
       const ceilingWatched = policy.warmupCeiling !== null || active.get(row.region, ceilingOrigin(row.metric)) !== null;
       let firstAssessed: SampleEvent | undefined;
       let seen = before.samplesSeen;
-      // Counts are configured at five-minute spacing, as the detector reads them: a series sampled faster warms up and cools down as long, not in fewer minutes.
-      const perReference = samplesPerReference(state.cadenceMs);
-      const counts = { warmup: policy.warmupSamples * perReference, coolDown: Math.ceil(policy.coolDownSamples * perReference) };
+      // The warm-up is configured at five-minute spacing, as the detector reads it: a series sampled faster learns as long, not in fewer minutes.
+      // The ceiling's cool-down stays a count of samples below it: an absolute rule, and a demo's few manual samples clear it.
+      const warmupSamples = policy.warmupSamples * samplesPerReference(state.cadenceMs);
       for (const [index, step] of steps.entries()) {
         const event = samples[index].event;
         if (step.late) {
           counted.add(event.data.source, 'late');
           continue;
         }
-        const warming = seen < counts.warmup;
+        const warming = seen < warmupSamples;
         seen += 1;
         firstAssessed ??= event;
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
         if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
-        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming, counts.coolDown));
+        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
       }
       if (!firstAssessed) continue;
       // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
@@ -204,7 +204,7 @@ export class SampleAssessmentService {
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
-        state.samplesSeen < counts.warmup
+        state.samplesSeen < warmupSamples
           ? null
           : this.baselines.changedBaseline({ publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at }, state, this.detection, lastSampleAt);
       if (baseline) baselines.push(baseline.event);
@@ -362,7 +362,7 @@ export class SampleAssessmentService {
    * absolute ceiling. Such a surge clears after the region's cool-down of samples below it, or of
    * any samples once the ceiling is no longer configured.
    */
-  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean, coolDownSamples: number): Promise<void> {
+  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
     const ceiling = policy.warmupCeiling;
     const { region, metric, value, at } = event.data;
     const active = surges.get(region, ceilingOrigin(metric));
@@ -395,7 +395,7 @@ export class SampleAssessmentService {
       return;
     }
     const calm = active.calmSamples + 1;
-    if (calm < coolDownSamples) {
+    if (calm < policy.coolDownSamples) {
       await this.surges.recordCalm(transaction, active, calm);
       surges.set({ ...active, calmSamples: calm });
       return;

@@ -1,11 +1,10 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { CursorSchema, PageLimitSchema, decodeCursor, pageOf, ZodQueryPipe } from '@holdfast/service-kit';
+import { ApiZodQuery, CursorSchema, decodeCursor, PageLimitSchema, pageOf, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { ApiZodQuery } from '../openapi/zod-openapi';
 
 const AuditQuerySchema = z.strictObject({
   subject: z.uuid({ error: 'must be a window or hold id' }).optional(),

@@ -1,7 +1,7 @@
 import { InstantSchema, RegionCodeSchema } from '@holdfast/contracts';
 import { ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { GateService } from './gate.service';
 
@@ -27,7 +27,11 @@ export class GateController {
   @ApiQuery({ name: 'windowId', required: false })
   @ApiQuery({ name: 'regions', required: false, description: 'comma-separated region codes, e.g. IR,NP' })
   @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
-  @ApiResponse({ status: 423, description: 'held: problem document listing the holds; Retry-After header' })
+  @ApiOkResponse({
+    description: 'nothing holds it at that instant',
+    schema: { type: 'object', required: ['allowed', 'at'], properties: { allowed: { type: 'boolean', enum: [true] }, at: { type: 'string', format: 'date-time', description: 'the instant asked about' } } },
+  })
+  @ApiResponse({ status: 423, description: 'held: problem document (application/problem+json) listing the holds; Retry-After header' })
   async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>) {
     return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
   }

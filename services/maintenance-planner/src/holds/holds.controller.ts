@@ -1,5 +1,5 @@
 import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, Clock, CurrentPrincipal, CursorSchema, PageLimitSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, Clock, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, PageLimitSchema, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -7,7 +7,6 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { PlannerSettings } from '../config/planner-settings';
-import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { holdView } from './hold-record';
 import { HoldsService } from './holds.service';
 

@@ -1,9 +1,8 @@
 import { ApiKeyScopeSchema, TeamSchema } from '@holdfast/contracts';
-import { CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ApiZodQuery } from '../openapi/zod-openapi';
 import { KeysService } from './keys.service';
 
 const CreateKeySchema = z.strictObject({
@@ -27,7 +26,7 @@ export class KeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create an API key for a team; the key is in this answer only (only its hash is stored)' })
-  @ApiBody({ schema: z.toJSONSchema(CreateKeySchema, { io: 'input' }) as object })
+  @ApiZodBody(CreateKeySchema)
   async create(@Body(new ZodBodyPipe(CreateKeySchema)) body: z.infer<typeof CreateKeySchema>, @CurrentPrincipal() actor: Principal) {
     const created = await this.keys.create(body, actor);
     return { ...created, notice: 'Store the key now: it is shown only once. Send it as "Authorization: Bearer <key>".' };
@@ -43,7 +42,7 @@ export class KeysController {
   @Post(':keyId/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing' })
-  @ApiBody({ schema: z.toJSONSchema(RevokeKeySchema, { io: 'input' }) as object })
+  @ApiZodBody(RevokeKeySchema)
   revoke(@Param('keyId') keyId: string, @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>, @CurrentPrincipal() actor: Principal) {
     return this.keys.revoke(keyId, body.reason, actor);
   }

@@ -1,7 +1,6 @@
-import { actorOf, assertActsFor, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiZodBody, ApiZodQuery } from '../openapi/zod-openapi';
 import { ExplanationService } from './explanation.service';
 import {
   CancelWindowQuerySchema,

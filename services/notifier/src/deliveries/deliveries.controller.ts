@@ -1,4 +1,4 @@
-import { CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
+import { ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -42,6 +42,7 @@ export class DeliveriesController {
   @RequireScope('subscriptions:write')
   @HttpCode(202)
   @ApiOperation({ summary: "Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription; a team key replays only its own team's" })
+  @ApiZodBody(ReplaySchema)
   replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replayMany(body, teamActedFor(principal));
   }
@@ -53,7 +54,7 @@ export class DeliveriesController {
   @ApiResponse({ status: 202, description: 'queued: the delivery, pending again' })
   @ApiResponse({ status: 403, description: "other-team: the delivery is another team's" })
   @ApiResponse({ status: 404, description: 'delivery-not-found' })
-  @ApiResponse({ status: 409, description: 'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again)' })
+  @ApiResponse({ status: 409, description: 'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first)' })
   replay(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replay(id, principal);
   }

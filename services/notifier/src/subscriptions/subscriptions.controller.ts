@@ -1,5 +1,5 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -21,6 +21,7 @@ export class SubscriptionsController {
   @Post()
   @RequireScope('subscriptions:write')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
+  @ApiZodBody(CreateSubscriptionSchema)
   create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
     assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
     return this.subscriptions.create(body, actorOf(principal));
@@ -43,6 +44,7 @@ export class SubscriptionsController {
   @Patch(':id')
   @RequireScope('subscriptions:write')
   @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays' })
+  @ApiZodBody(UpdateSubscriptionSchema)
   async update(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription, @CurrentPrincipal() principal: Principal) {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
     if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);

@@ -1,0 +1,23 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { z } from 'zod';
+
+interface ObjectJsonSchema {
+  properties?: Record<string, { description?: string }>;
+  required?: string[];
+}
+
+/** The request body as the OpenAPI document shows it, from the Zod schema that validates it (one definition). */
+export function ApiZodBody(schema: z.ZodType): MethodDecorator {
+  return ApiBody({ schema: z.toJSONSchema(schema, { io: 'input' }) as object });
+}
+
+/** One query parameter per field of the Zod object that validates the query; a field with a default is optional. */
+export function ApiZodQuery(schema: z.ZodType): MethodDecorator {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as ObjectJsonSchema;
+  return applyDecorators(
+    ...Object.entries(json.properties ?? {}).map(([name, property]) =>
+      ApiQuery({ name, required: json.required?.includes(name) ?? false, schema: property, ...(property.description ? { description: property.description } : {}) }),
+    ),
+  );
+}
