@@ -236,4 +236,24 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, startsAt: '2026-09-11T14:00:00Z', endsAt: '2026-09-11T15:00:00Z' });
     expect(moved).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
   });
+
+  it('a window planned while a hold commits waits for it, then is refused as planned into that hold, not left neither refused nor held', async () => {
+    clock.set('2026-09-20T00:00:00Z');
+    let planning: Promise<Answer> | undefined;
+    const placed = await db.transaction(async (tx) => {
+      const hold = await holds.place(tx, { source: 'manual', causeId: '01a23f00-0000-7000-8000-000000000001', regions: ['UY'], reason: 'Elections in UY', from: new Date('2026-09-20T00:00:00Z'), until: null, placedBy: 'spec' });
+      planning = api('POST', '/v1/windows', { title: 'switch firmware in UY', ownerTeam: 'network', footprint: { global: false, regions: ['UY'] }, startsAt: '2026-09-20T10:00:00Z', endsAt: '2026-09-20T11:00:00Z', plannedZone: 'UTC' });
+      // Until the window's transaction waits for the hold's on the hold set's lock.
+      await expectEventually(async () => {
+        const [{ waiting }] = (await db.query(
+          `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE NOT l.granted AND l.locktype = 'advisory' AND a.datname = current_database()`,
+        )) as { waiting: number }[];
+        expect(waiting).toBe(1);
+      });
+      return hold!;
+    });
+    expect(await planning).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
+    expect(JSON.stringify((await planning!).body)).toContain(placed.id);
+  });
 });

@@ -48,6 +48,16 @@ export function heldThrough(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared
   return heldUntil(hold, now) ?? new Date(Math.max(hold.covered_until?.getTime() ?? 0, now.getTime() + horizonMs));
 }
 
+/**
+ * Orders a hold's placement or extension against windows planned or changed meanwhile: a placement
+ * fans out over committed runs only, and a window reads the holds committed before it, so without
+ * it a window created while a hold commits is neither refused nor held. Placements take it
+ * exclusively and first in their transaction, window writes shared and first, so windows never wait
+ * on each other and the two orders never cross (no deadlock).
+ */
+export const LOCK_HOLD_SET_TO_PLACE = `SELECT pg_advisory_xact_lock(hashtext('maintenance_planner/hold-set'), 0)`;
+export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0)`;
+
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 

@@ -14,7 +14,7 @@ import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } 
 import { HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { HOLD_COLUMNS, heldThrough, heldUntil, type HoldRow } from './hold-record';
+import { HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -98,7 +98,9 @@ export class HoldsService {
     const regions = this.knownRegions(placement.regions);
     const coveredUntil = placement.until ?? new Date(Math.max(now.getTime(), placement.from.getTime()) + this.settings.holdHorizonMs);
     const holdId = uuidv7();
-    const [[hold], touched, [windowRows, occurrenceRows]] = await Promise.all([
+    const [, [hold], touched, [windowRows, occurrenceRows]] = await Promise.all([
+      // Queued first on the connection, so it is held before the hold is written: no extra round trip to wait for.
+      tx.query(LOCK_HOLD_SET_TO_PLACE),
       tx.query(
         prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -175,6 +177,7 @@ export class HoldsService {
   async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: Record<string, unknown>; cause: HoldfastEvent }): Promise<void> {
     const now = this.clock.now();
     const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
+    await tx.query(LOCK_HOLD_SET_TO_PLACE);
     const [row] = rowsOf<HoldRow>(
       await tx.query(
         `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence)
@@ -395,6 +398,7 @@ export class HoldsService {
     const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
     for (const hold of open) {
       const stepped = await this.dataSource.transaction(async (tx) => {
+        await tx.query(LOCK_HOLD_SET_TO_PLACE);
         // Released since it was read (a request, another replica): its links stay let go.
         const [current] = rowsOf(await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1 AND released_at IS NULL RETURNING id', [hold.id, horizon]));
         if (!current) return false;

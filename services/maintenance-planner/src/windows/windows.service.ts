@@ -12,7 +12,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
 import { HoldAnnouncer, type TouchedOccurrence } from '../holds/hold-announcer';
 import { refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
-import { HOLD_COLUMNS, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
+import { HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
@@ -110,6 +110,7 @@ export class WindowsService {
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
     const occurrences = this.plannedOccurrences(request, horizon, now);
     return this.dataSource.transaction(async (tx) => {
+      await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const [row] = (await tx.query(
         `INSERT INTO maintenance_window (id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at, planned_zone,
            recurrence, exdates, priority, surge_policy, flexibility, status, expanded_until, created_at, updated_at)
@@ -252,6 +253,7 @@ export class WindowsService {
   async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string) {
     const expected = versionFrom(ifMatch, request.version);
     return this.dataSource.transaction(async (tx) => {
+      await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, id, true);
       if (row.version !== expected) {
         throw new DomainError('stale-version', 409, `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and reapply your change.`, {
@@ -525,6 +527,7 @@ export class WindowsService {
     const due = (await this.dataSource.query(`SELECT id FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as { id: string }[];
     for (const { id } of due) {
       await this.dataSource.transaction(async (tx) => {
+        await tx.query(LOCK_HOLD_SET_TO_PLAN);
         // Read again, locked: a cancel or a PATCH committed since the list was read wins.
         const row = await this.row(tx, id, true);
         if (row.status === 'cancelled' || row.recurrence === null || row.expanded_until >= horizon) return;
