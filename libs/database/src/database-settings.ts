@@ -9,7 +9,8 @@ const URL_TLS_PARAMETERS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert'
 export const databaseEnvironmentSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, such as postgres://user@127.0.0.1:5432/holdfast' })
-    .refine((url) => !URL_TLS_PARAMETERS.some((name) => new URL(url).searchParams.has(name)), {
+    // Runs after a failed URL check too (zod goes on), which has said what is wrong with one that does not parse.
+    .refine((url) => !URL.canParse(url) || !URL_TLS_PARAMETERS.some((name) => new URL(url).searchParams.has(name)), {
       error: `must not carry TLS parameters (${URL_TLS_PARAMETERS.join(', ')}), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS (disable, require, verify-full) and DATABASE_TLS_CA_FILE instead`,
     })
     .default(DEFAULT_DATABASE_URL),

@@ -454,6 +454,21 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(200);
   });
 
+  it("lets an override through a surge hold for runs past its expected end, and an extension does not hold them again", async () => {
+    clock.set('2026-06-27T10:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['PY'] }, startsAt: '2026-06-27T11:00:00Z', endsAt: '2026-06-27T11:30:00Z' });
+    const surgeId = uuidv7();
+    await publisher.publish(surge('surge.started', 'PY', surgeId, { startedAt: '2026-06-27T09:55:00Z', detectedAt: '2026-06-27T10:00:00Z', expectedEndAt: '2026-06-27T10:30:00Z' }));
+    await expectEventually(async () => expect(await holdFor(surgeId)).toHaveLength(1));
+    // The run comes after the surge's estimated end: the on-call lets it through before the estimate moves.
+    const overridden = await api('POST', `/v1/windows/${window.windowId}/override`, { reason: 'the fix must ship today' });
+    expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
+    await publisher.publish(surge('surge.updated', 'PY', surgeId, { startedAt: '2026-06-27T09:55:00Z', expectedEndAt: '2026-06-27T13:00:00Z' }));
+    await expectEventually(async () => expect((await holdFor(surgeId))[0].until).toBe('2026-06-27T13:00:00.000Z'));
+    expect((await occurrences(window.windowId))[0].status).toBe('scheduled');
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}&at=2026-06-27T11:00:00Z`)).status).toBe(200);
+  });
+
   it('lets an override through a surge hold that cleared past its expected end and is in its cool-down', async () => {
     clock.set('2026-06-26T10:00:00Z');
     const window = await plan({ footprint: { global: false, regions: ['LA'] }, startsAt: '2026-06-26T11:00:00Z', endsAt: '2026-06-26T11:30:00Z' });

@@ -256,7 +256,15 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     const database = service.app.get(DataSource);
     await expectEventually(async () => expect(await database.query('SELECT 1 FROM hold_release WHERE hold_id = $1', [released.data.holdId])).toHaveLength(1));
 
+    // Ended by a release before releases were recorded (no hold_release row): it stays ended.
+    const endedLongAgo = '01a23f00-0000-7000-8000-0000000000aa';
+    await database.query(`INSERT INTO hold_alert (subscription_id, hold_id, alerts, active, refresh_at) SELECT subscription_id, $2, alerts, false, refresh_at FROM hold_alert WHERE hold_id = $1`, [
+      lasting.data.holdId,
+      endedLongAgo,
+    ]);
+
     expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
+    expect(await database.query('SELECT active FROM hold_alert WHERE hold_id = $1', [endedLongAgo])).toEqual([{ active: false }]);
     await refresher.refreshDue();
     const [revived] = await alertsOf(lasting.data.holdId);
     expect(Date.parse(revived.endsAt)).toBe(clock.nowMs() + 600_000);

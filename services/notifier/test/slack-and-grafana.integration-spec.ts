@@ -113,7 +113,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
 
     await expectEventually(() => expect(grafana.requests).toHaveLength(3));
     const [looked, created, patched] = grafana.requests;
-    expect(looked).toMatchObject({ method: 'GET', path: `/api/annotations?type=annotation&tags=holdfast&tags=hold%3A${hold.data.holdId}&limit=100` });
+    expect(looked).toMatchObject({ method: 'GET', path: `/api/annotations?type=annotation&tags=holdfast&tags=hold&tags=hold%3A${hold.data.holdId}&limit=100` });
     expect(created).toMatchObject({ method: 'POST', path: '/api/annotations', headers: { authorization: 'Bearer glsa_service_account_token', 'content-type': 'application/json' } });
     expect(JSON.parse(created.body)).toEqual({
       time: Date.parse('2026-06-14T21:00:00Z'),
@@ -169,6 +169,29 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
       ['PATCH', '/api/annotations/40', { timeEnd: Date.parse('2026-06-15T01:00:00Z') }],
       ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T21:00:00Z'), timeEnd: Date.parse('2026-06-15T01:00:00Z') })],
       ['PATCH', '/api/annotations/41', { timeEnd: Date.parse('2026-06-15T00:30:00Z') }],
+    ]);
+  });
+
+  it("Grafana: a placement never adopts a window's annotation that carries its hold's tag from the same start", async () => {
+    const before = grafana.requests.length;
+    const hold = holdPlaced(['CZ']);
+    // window.held of a run starting with the hold, delivered first (another topic): tagged with the hold too.
+    const annotations = [{ id: 90, time: Date.parse(hold.data.from), tags: ['holdfast', 'window', 'region:CZ', `hold:${hold.data.holdId}`] }];
+    grafana.reply = (request) => {
+      if (request.method === 'GET') {
+        // As Grafana answers: the annotations carrying every tag asked for.
+        const asked = new URL(request.path, 'http://grafana').searchParams.getAll('tags');
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(annotations.filter((annotation) => asked.every((tag) => annotation.tags.includes(tag)))) };
+      }
+      return request.method === 'POST' ? { status: 200, body: '{"message":"Annotation added","id":91}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+    };
+    await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['CZ'] } });
+    await publisher.publish(hold);
+
+    await expectEventually(() => expect(grafana.requests.length - before).toBe(2));
+    expect(grafana.requests.slice(before).map((request) => [request.method, request.path.replace(/\?.*/, '')])).toEqual([
+      ['GET', '/api/annotations'],
+      ['POST', '/api/annotations'],
     ]);
   });
 

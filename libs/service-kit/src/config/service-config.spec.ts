@@ -63,6 +63,7 @@ describe('serviceConfigFromEnvironment', () => {
       );
     }
     expect(serviceConfigFromEnvironment(identity, { DATABASE_URL: 'postgres://u@db:5432/h?application_name=x' }).database.url).toBe('postgres://u@db:5432/h?application_name=x');
+    expect(() => serviceConfigFromEnvironment(identity, { DATABASE_URL: 'not a url' })).toThrow(/invalid configuration:\n {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });
 
   it('refuses a SASL mechanism without its credentials, naming both', () => {

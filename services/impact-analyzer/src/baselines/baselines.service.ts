@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
-import { parseSeriesState, SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
+import { parseSeriesState, samplesPerReference, SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
 import type { PublishedBaseline } from '../samples/series-state.entity';
 import { SeriesStateEntity } from '../samples/series-state.entity';
 import { unpackSeriesState } from '../samples/stored-series-state';
@@ -23,7 +23,7 @@ export interface BaselineProfile {
 const MIN_PUBLISH_INTERVAL_MS = 60 * 60 * 1000;
 
 export function profileOf(state: SeriesState, config: DetectionConfig): BaselineProfile {
-  const { values, zone } = new SeasonalBaseline(state.baseline, config.baseline).toHourOfWeekBaseline(state.region);
+  const { values, zone } = new SeasonalBaseline(state.baseline, config.baseline, samplesPerReference(state.cadenceMs)).toHourOfWeekBaseline(state.region);
   return {
     zone,
     // The contract carries non-negative traffic; a level learned from non-negative samples only dips below 0 by rounding.

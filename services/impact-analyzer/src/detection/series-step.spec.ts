@@ -276,6 +276,17 @@ describe('sample spacing', () => {
     });
   }
 
+  it('stays warm when a warm series is sampled faster: a surge right after the switch to 1-minute polling is caught', () => {
+    const uniform = seeded(23);
+    // Three days at five minutes (past the day's warm-up), then polled every minute.
+    const warm = runSeries((ms) => requests(uniform, tehranDaily(ms)), START, START + 3 * DAY, 5 * MINUTE);
+    const faster = runSeries((ms) => requests(uniform, tehranDaily(ms)), START + 3 * DAY, START + 3 * DAY + 2 * 3_600_000, MINUTE, warm.state);
+    expect(faster.decisions).toEqual([]);
+    const surgeFrom = START + 3 * DAY + 2 * 3_600_000;
+    const surge = runSeries((ms) => requests(uniform, 8 * tehranDaily(ms)), surgeFrom, surgeFrom + 30 * MINUTE, MINUTE, faster.state);
+    expect(surge.decisions[0]).toMatchObject({ type: 'surge.started', sample: 0 });
+  });
+
   it('learns for the warm-up as long at 15-second spacing as at 5 minutes (a day), not for its sample count', () => {
     const uniform = seeded(11);
     // Wild values every few hours of the first day would each be a surge once the warm-up is over.

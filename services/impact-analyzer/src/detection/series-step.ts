@@ -68,6 +68,12 @@ export interface SeriesState {
   region: string;
   metric: string;
   samplesSeen: number;
+  /**
+   * Time learned: each sample counts its spacing, at most REFERENCE_SPACING_MS, so the warm-up lasts
+   * as long at any spacing and, being a sum, never falls back when the spacing shrinks. Absent in
+   * states written before it: read as samplesSeen at the reference spacing (learnedMsOf).
+   */
+  learnedMs?: number;
   lastAtMs: number | null;
   /** Smoothed interval between samples, to turn a decay in samples into an expected end. */
   cadenceMs: number | null;
@@ -204,6 +210,13 @@ export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSampl
   return { state: next ?? state, steps };
 }
 
+const learnedMsOf = (state: SeriesState): number => state.learnedMs ?? state.samplesSeen * REFERENCE_SPACING_MS;
+
+/** Whether a series has learned for its warm-up: `warmupSamples` at the reference spacing, in time. */
+export function isWarm(state: SeriesState, warmupSamples: number): boolean {
+  return learnedMsOf(state) >= warmupSamples * REFERENCE_SPACING_MS;
+}
+
 /** The sample's time, or null when it is not one to step: malformed, another series', or not newer than the last. */
 function usableAt(state: SeriesState, sample: TrafficSample): number | null {
   const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
@@ -225,6 +238,7 @@ export function advanceSeries(state: SeriesState, sample: TrafficSample, config:
 /** The step proper, on a sample already found usable (usableAt gave its time). */
 function advanceUsable(state: SeriesState, value: number, atMs: number, config: DetectionConfig, zone: string): SurgeDecision | null {
   const thresholds = thresholdsFor(config, state.region);
+  const learned = learnedMsOf(state) + Math.min(state.lastAtMs === null ? REFERENCE_SPACING_MS : atMs - state.lastAtMs, REFERENCE_SPACING_MS);
   if (state.lastAtMs !== null) {
     const gap = atMs - state.lastAtMs;
     state.cadenceMs = state.cadenceMs === null ? gap : state.cadenceMs + CADENCE_RATE * (gap - state.cadenceMs);
@@ -250,6 +264,7 @@ function advanceUsable(state: SeriesState, value: number, atMs: number, config: 
   }
   baseline.learnAt(hourOfWeek, value, expected);
   state.samplesSeen += 1;
+  state.learnedMs = learned;
   return decision;
 }
 
@@ -288,7 +303,7 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
   const active = state.active;
   if (!active) {
     // The warm-up holds back new surges only: one under way (a restart may raise warmupSamples) is still followed to its end.
-    if (state.samplesSeen < t.warmupSamples * perReference) return null;
+    if (!isWarm(state, t.warmupSamples)) return null;
     if (state.rearmSamples > 0) {
       state.rearmSamples -= 1;
       return null;

@@ -8,7 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
-import { initialSeriesState, parseSeriesState, samplesPerReference, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { initialSeriesState, isWarm, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SERVICE_NAME } from '../service-name';
 import type { SurgeEntity } from '../surges/surge.entity';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
@@ -179,18 +179,15 @@ export class SampleAssessmentService {
       // a ceiling none opens, so the surges locked for the batch tell whether there is one to clear.
       const ceilingWatched = policy.warmupCeiling !== null || active.get(row.region, ceilingOrigin(row.metric)) !== null;
       let firstAssessed: SampleEvent | undefined;
-      let seen = before.samplesSeen;
-      // The warm-up is configured at five-minute spacing, as the detector reads it: a series sampled faster learns as long, not in fewer minutes.
-      // The ceiling's cool-down stays a count of samples below it: an absolute rule, and a demo's few manual samples clear it.
-      const warmupSamples = policy.warmupSamples * samplesPerReference(state.cadenceMs);
+      // Warm as the detector judges it (learned time, at any spacing), as of the run's start. The
+      // ceiling's cool-down stays a count of samples below it: an absolute rule a demo's few samples clear.
+      const warming = !isWarm(before, policy.warmupSamples);
       for (const [index, step] of steps.entries()) {
         const event = samples[index].event;
         if (step.late) {
           counted.add(event.data.source, 'late');
           continue;
         }
-        const warming = seen < warmupSamples;
-        seen += 1;
         firstAssessed ??= event;
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
@@ -204,7 +201,7 @@ export class SampleAssessmentService {
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
-        state.samplesSeen < warmupSamples
+        !isWarm(state, policy.warmupSamples)
           ? null
           : this.baselines.changedBaseline({ publishedBaseline: row.published_baseline, baselinePublishedAt: row.baseline_published_at }, state, this.detection, lastSampleAt);
       if (baseline) baselines.push(baseline.event);

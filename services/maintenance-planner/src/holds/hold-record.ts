@@ -34,10 +34,11 @@ export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_a
 
 /**
  * The last instant a hold can stop a run from starting: its release when one is due (a cleared
- * surge in its cool-down is in force until then, whatever its until said), else heldUntil.
+ * surge in its cool-down is in force until then), a manual hold's end; none for a surge still under
+ * way, whose until is an estimate a surge.updated or the sweep may move later.
  */
-export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_at' | 'release_due_at'>, now: Date): Date | null {
-  return hold.release_due_at ?? heldUntil(hold, now);
+export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>): Date | null {
+  return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
 }
 
 /**

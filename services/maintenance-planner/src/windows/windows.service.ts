@@ -197,7 +197,7 @@ export class WindowsService {
               AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
            ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason
            RETURNING number`,
-          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null, stopsRunsUntil(hold, now)],
+          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null, stopsRunsUntil(hold)],
         ),
       );
       // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.

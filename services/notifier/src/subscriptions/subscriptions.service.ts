@@ -49,8 +49,9 @@ export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
   updatedAt: subscription.updatedAt.toISOString(),
 });
 
-const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, refresh_at = $2
-  WHERE a.subscription_id = $1 AND NOT a.active AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = a.hold_id)`;
+// Only alerts let go while it was off (paused): one ended by a release, or kept from before releases were recorded, stays ended.
+const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, paused = false, refresh_at = $2
+  WHERE a.subscription_id = $1 AND a.paused AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = a.hold_id)`;
 
 const STRICT_POLICY = new AddressPolicy('');
 // A resolver that does not answer in this time leaves the check to the deliveries.

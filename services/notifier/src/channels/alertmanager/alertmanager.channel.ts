@@ -70,13 +70,13 @@ export class AlertmanagerChannel implements Channel {
       const before = (await holds.findOneBy({ subscriptionId: subscription.id, holdId }))?.alerts ?? [];
       const posted = new Set(alerts.map(alertKey));
       const kept = [...alerts, ...before.filter((alert) => !posted.has(alertKey(alert)))];
-      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts: kept, active: !release, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
+      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts: kept, active: !release, paused: false, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
       return { statusCode };
     }
 
     const releasedAt = (delivery.event.data as { releasedAt: string }).releasedAt;
     // Deactivated first: this waits for a refresh in progress (it holds the row), so the resolution is posted last.
-    await holds.update({ subscriptionId: subscription.id, holdId }, { active: false });
+    await holds.update({ subscriptionId: subscription.id, holdId }, { active: false, paused: false });
     const known = await holds.findOneBy({ subscriptionId: subscription.id, holdId });
     const alerts = known?.alerts ?? holdAlerts(message, releasedAt, () => undefined);
     const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endedAt(alert, releasedAt) })));

@@ -65,7 +65,7 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       // Turned off (by a person, or by a 410): it is told nothing more, its hold's release included,
       // so its alerts are let go and lapse at the endsAt last posted, within the TTL.
       if (!subscription?.enabled) {
-        await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { active: false });
+        await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { active: false, paused: true });
         return false;
       }
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);

@@ -17,6 +17,10 @@ export class HoldAlertEntity {
   @Column({ type: 'boolean' })
   active!: boolean;
 
+  /** Let go because the subscription was turned off (not released): fired again when it is turned on. */
+  @Column({ type: 'boolean', default: false })
+  paused!: boolean;
+
   @Column({ name: 'refresh_at', type: 'timestamptz' })
   refreshAt!: Date;
 }
