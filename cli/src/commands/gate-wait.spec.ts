@@ -44,4 +44,21 @@ describe('holdfast gate --wait, when the planner cannot answer', () => {
     expect(said.err).toContain('gave up after 1m: the maintenance-planner is still unavailable');
     expect(said.err).toMatch(/holdfast: cannot reach the maintenance-planner \(ECONNREFUSED\): check --planner-url/);
   });
+
+  it('waits out a 429 as its Retry-After says instead of failing the job', async () => {
+    const limited = { status: 429, headers: { 'retry-after': '20' }, body: { type: 'https://holdfast.dev/problems/rate-limited', title: 'Too Many Requests', status: 429, code: 'rate-limited', detail: 'More than 1200 requests a minute with this key.' } };
+    const planner = await plannerAnswering([limited, { status: 200, body: { allowed: true } }]);
+    const { io, said } = specIo();
+    expect(await run(['gate', '--regions', 'IR', '--wait', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.sleptMs).toEqual([20_000]);
+    expect(said.err).toContain('check 1: the maintenance-planner is rate limiting this key');
+  });
+
+  it("checks a held subject again within --interval even when the hold's Retry-After is later", async () => {
+    const held = { status: 423, headers: { 'retry-after': '86400' }, body: { type: 'https://holdfast.dev/problems/held', title: 'Locked', status: 423, code: 'held', detail: 'regions IR are held', holds: [] } };
+    const planner = await plannerAnswering([held, { status: 200, body: { allowed: true } }]);
+    const { io, said } = specIo();
+    expect(await run(['gate', '--regions', 'IR', '--wait', '--timeout', '2h', '--interval', '30s', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.sleptMs).toEqual([30_000]);
+  });
 });

@@ -47,7 +47,9 @@ export const gateCommand: Command = {
     const poll = () => ask().catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));
     for (let attempt = 1; ; attempt += 1) {
       const answer = await poll();
-      const unavailable = answer instanceof CliError || answer.response.status === 503;
+      // Rate limited (another job on the same key) is waited out too, never sooner than it asks.
+      const rateLimited = !(answer instanceof CliError) && answer.response.status === 429;
+      const unavailable = answer instanceof CliError || answer.response.status === 503 || rateLimited;
       if (!unavailable && answer.response.status !== 423) return report(context, subject, answer);
       const left = deadline - context.io.now();
       if (left <= 0) {
@@ -55,7 +57,9 @@ export const gateCommand: Command = {
         if (answer instanceof CliError) throw answer;
         return report(context, subject, answer);
       }
-      const pause = Math.min((answer instanceof CliError ? undefined : retryAfterMs(answer.response.headers.get('retry-after'), context.io.now())) ?? intervalMs, left);
+      const retryAfter = answer instanceof CliError ? undefined : retryAfterMs(answer.response.headers.get('retry-after'), context.io.now());
+      // A hold's Retry-After is when it may end at the latest guess: --interval bounds the pause, so a release sooner is seen within it.
+      const pause = Math.min(rateLimited ? (retryAfter ?? intervalMs) : Math.min(retryAfter ?? intervalMs, intervalMs), left);
       context.io.err(`[${new Date(context.io.now()).toISOString()}] check ${attempt}: ${waitingFor(subject, answer)}; next check in ${formatDuration(pause)}, giving up in ${formatDuration(left)}\n`);
       await context.io.sleep(pause);
     }
@@ -66,6 +70,7 @@ export const gateCommand: Command = {
 function waitingFor(subject: string, answer: ApiAnswer | CliError): string {
   if (answer instanceof CliError) return answer.message;
   if (answer.response.status === 503) return `the maintenance-planner could not answer: ${problemText(answer)}`;
+  if (answer.response.status === 429) return `the maintenance-planner is rate limiting this key: ${problemText(answer)}`;
   const holds = holdsOf(answer.body);
   return `${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${hold.regions.join('+')}: ${hold.reason}`).join('; ')})`;
 }

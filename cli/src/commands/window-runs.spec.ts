@@ -95,7 +95,7 @@ describe('holdfast windows start and complete', () => {
     const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '1'], [], () => ({ status: 423, body: held, headers: { 'retry-after': '5400' } }));
     expect(code).toBe(ExitCode.held);
     expect(said.out).toContain(`held: ${held.detail}\n`);
-    expect(said.out).toMatch(new RegExp(`^${HOLD} +manual +election night +2026-06-14 21:30 UTC \\(\\+00:00\\) +IR 2026-06-14 21:30 Asia/Tehran \\(\\+03:30\\) - 2026-06-15 01:00$`, 'm'));
+    expect(said.out).toMatch(new RegExp(`^${HOLD} +manual +election night +2026-06-14 21:30 UTC \\(\\+00:00\\) +IR 2026-06-14 21:30 Asia/Tehran \\(\\+03:30\\) - 2026-06-15 01:00 \\(\\+03:30\\)$`, 'm'));
     expect(said.out).toContain(`retry after 1h 30m (2026-06-14T21:30:00.000Z), or wait for it with holdfast gate --window ${WINDOW} --wait\n`);
   });
 
