@@ -191,4 +191,19 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(() => new Function(source)).not.toThrow();
     expect(source).toContain("api('/v1/gate?regions='");
   });
+
+  it("raises the SEQUENCE and LAST-MODIFIED of a run a hold lets go, and only that run's, so clients take the change", async () => {
+    const revisions = (ics: string) =>
+      new ICAL.Component(ICAL.parse(ics))
+        .getAllSubcomponents('vevent')
+        .filter((vevent) => String(vevent.getFirstPropertyValue('uid')).startsWith(windowId))
+        .map((vevent) => ({ sequence: vevent.getFirstPropertyValue('sequence'), modified: String(vevent.getFirstPropertyValue('last-modified')) }));
+    const before = revisions(await feed('/v1/calendars/teams/network-ops.ics'));
+    clock.advance(3_600_000);
+    await post(`/v1/holds/${holdId}/release`, { reason: 'results are in' });
+    const after = revisions(await feed('/v1/calendars/teams/network-ops.ics'));
+    expect(after[1].sequence).toBe(Number(before[1].sequence) + 3600);
+    expect(after[1].modified).not.toBe(before[1].modified);
+    expect([after[0], after[2]]).toEqual([before[0], before[2]]);
+  });
 });

@@ -18,8 +18,7 @@ interface OccurrenceRow {
   footprint_regions: string[];
   planned_zone: string;
   priority: string;
-  version: number;
-  updated_at: Date;
+  changed_at: Date;
   holds: { id: string; reason: string; source: string; regions: string[] }[] | null;
 }
 
@@ -35,6 +34,16 @@ const EVENT_STATUS: Record<string, CalendarEvent['status']> = {
 };
 
 /** The planner's occurrences as iCalendar feeds, per owner team and per region. */
+/** 2026-01-01T00:00:00Z: revisions count seconds from here, small enough for any client's integer. */
+const REVISION_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * An event's SEQUENCE: the seconds from REVISION_EPOCH_MS to the run's last change, so it grows with
+ * every change a client must take (a hold placed or released, the window edited, the run started),
+ * where the window's version missed all but the edits. Above any version written before it.
+ */
+const revisionOf = (changedAt: Date): number => Math.max(0, Math.floor((changedAt.getTime() - REVISION_EPOCH_MS) / 1000));
+
 @Injectable()
 export class CalendarsService {
   private readonly logger = new Logger(CalendarsService.name);
@@ -74,7 +83,10 @@ export class CalendarsService {
   private async events(where: string, value: string, limit: number): Promise<CalendarEvent[]> {
     const rows = (await this.dataSource.query(
       `SELECT o.window_id, o.number, o.starts_at, o.ends_at, ${occurrenceStatusOf('o')} AS status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
-              w.planned_zone, w.priority, w.version, w.updated_at,
+              w.planned_zone, w.priority,
+              -- The run's last change it can tell: the window's edits, its start or completion, a hold taking or letting go of it.
+              GREATEST(w.updated_at, o.started_at, o.completed_at,
+                (SELECT max(GREATEST(ho.held_at, ho.released_at)) FROM hold_occurrence ho WHERE ho.window_id = o.window_id AND ho.number = o.number)) AS changed_at,
               (SELECT json_agg(json_build_object('id', h.id, 'reason', h.reason, 'source', h.source, 'regions', h.regions) ORDER BY ho.held_at)
                  FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id
                 WHERE ho.window_id = o.window_id AND ho.number = o.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ho.overridden_by IS NULL) AS holds
@@ -98,8 +110,9 @@ export class CalendarsService {
     ].join('\n');
     return {
       uid: `${row.window_id}-${row.number}@holdfast`,
-      sequence: row.version,
-      stampedAt: row.updated_at,
+      sequence: revisionOf(row.changed_at),
+      changedAt: row.changed_at,
+      stampedAt: new Date(this.clock.nowMs()),
       startsAt: row.starts_at,
       endsAt: row.ends_at,
       zone: row.planned_zone,

@@ -5,6 +5,7 @@ import { ambiguousLocalTime, escapeText, foldLine, icsCalendar, offsetChanges, v
 const event = {
   uid: 'w-1-1@holdfast',
   sequence: 2,
+  changedAt: new Date('2009-05-31T12:00:00Z'),
   stampedAt: new Date('2009-06-01T00:00:00Z'),
   startsAt: new Date('2009-06-15T21:00:00Z'),
   endsAt: new Date('2009-06-15T22:00:00Z'),
@@ -50,6 +51,7 @@ describe('iCalendar writing (RFC 5545)', () => {
         'UID:w-1-1@holdfast',
         'SEQUENCE:2',
         'DTSTAMP:20090601T000000Z',
+        'LAST-MODIFIED:20090531T120000Z',
         'DTSTART;TZID=America/Los_Angeles:20090615T140000',
         'DTEND;TZID=America/Los_Angeles:20090615T150000',
         'SUMMARY:[HELD] Core router upgrade',

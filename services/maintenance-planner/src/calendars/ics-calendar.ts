@@ -4,6 +4,9 @@ import { DateTime } from 'luxon';
 export interface CalendarEvent {
   uid: string;
   sequence: number;
+  /** The run's last change: LAST-MODIFIED. */
+  changedAt: Date;
+  /** When the feed was made: DTSTAMP, as RFC 5545 asks of an object with METHOD. */
   stampedAt: Date;
   startsAt: Date;
   endsAt: Date;
@@ -115,6 +118,7 @@ export function icsCalendar(name: string, events: readonly CalendarEvent[], desc
       `UID:${event.uid}`,
       `SEQUENCE:${event.sequence}`,
       `DTSTAMP:${utc(event.stampedAt)}`,
+      `LAST-MODIFIED:${utc(event.changedAt)}`,
       dateTime('DTSTART', event.startsAt),
       dateTime('DTEND', event.endsAt),
       `SUMMARY:${escapeText(event.summary)}`,
