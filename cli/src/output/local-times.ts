@@ -4,12 +4,13 @@ import { DateTime } from 'luxon';
 export type ZoneOf = (region: string) => string;
 
 /**
- * The zone a region's local times are shown in when the planner's region catalog cannot be read:
- * the country's first zone in the maintained country/zone data set; an unknown region is shown in
- * UTC. The zone is always named next to the time.
+ * The zone a region's local times are shown in when the planner's region catalog cannot be read: a
+ * country's one zone; UTC for a country of several (the first in the data set put the US on Adak,
+ * hours from most of its people) and for an unknown region. The zone is always named next to the time.
  */
 export function zoneOfRegion(region: string): string {
-  return getCountry(region.toUpperCase())?.timezones[0] ?? 'UTC';
+  const zones = getCountry(region.toUpperCase())?.timezones ?? [];
+  return zones.length === 1 ? zones[0] : 'UTC';
 }
 
 /** "2026-06-14 01:30 Asia/Tehran (+03:30)": the wall-clock time and the zone it is in. */
