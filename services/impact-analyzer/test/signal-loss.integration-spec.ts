@@ -6,6 +6,18 @@ import { analyzerService } from '../src/app.module';
 import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
 import { postAll, recordEvents } from './support/analyzer-harness';
 
+/**
+ * An analyzer on `clock` whose jobs run only when a spec runs them, a signal lost after 10 minutes
+ * silent, the regions configured as given, and readers of its surges and signals.
+ */
+async function watchedAnalyzer(clock: ManualClock, regions: Record<string, { onSignalLoss: 'hold' | 'ignore' | 'notify' }>) {
+  const service = await startServiceUnderTest(analyzerService, {
+    clock,
+    environment: { ANALYZER_JOB_INTERVAL_MS: '600000', ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions }) },
+  });
+  return { service, surges: await recordEvents(service), signals: await recordEvents(service, Topics.regionSignals, 'signal-reader') };
+}
+
 describe('impact-analyzer: signal loss in each mode, on the injected clock, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
   let surges: Awaited<ReturnType<typeof recordEvents>>;
@@ -18,15 +30,7 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
   const lostGauge = (text: string, region: string) => text.match(new RegExp(`holdfast_analyzer_signal_lost\\{[^}]*region="${region}"[^}]*\\} (\\d+)`))?.[1];
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, {
-      clock,
-      environment: {
-        ANALYZER_JOB_INTERVAL_MS: '600000',
-        ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions: { IR: { onSignalLoss: 'hold' }, JP: { onSignalLoss: 'ignore' } } }),
-      },
-    });
-    surges = await recordEvents(service);
-    signals = await recordEvents(service, Topics.regionSignals, 'signal-reader');
+    ({ service, surges, signals } = await watchedAnalyzer(clock, { IR: { onSignalLoss: 'hold' }, JP: { onSignalLoss: 'ignore' } }));
   });
 
   afterAll(async () => {
@@ -123,15 +127,7 @@ describe('impact-analyzer: signal loss after the analyzer itself was down', () =
   const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, {
-      clock,
-      environment: {
-        ANALYZER_JOB_INTERVAL_MS: '600000',
-        ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions: { IR: { onSignalLoss: 'hold' } } }),
-      },
-    });
-    surges = await recordEvents(service);
-    signals = await recordEvents(service, Topics.regionSignals, 'signal-reader');
+    ({ service, surges, signals } = await watchedAnalyzer(clock, { IR: { onSignalLoss: 'hold' } }));
   });
 
   afterAll(async () => {
