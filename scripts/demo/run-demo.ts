@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import pg from 'pg';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, databaseTls, embeddedPostgresPort, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
@@ -11,7 +12,8 @@ import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } fr
  * own three service processes (on free ports, in a fresh database and topic prefix, with the short
  * cool-downs of STORY_ENVIRONMENT) beside whatever `npm start` runs, on the same broker and
  * PostgreSQL, found or started the way `npm start` does. Exits 1 naming the step that did not happen.
- * However it ends, it undoes what it set up; the local broker stays for the next run, as after npm start.
+ * However it ends (Ctrl-C and SIGTERM included), it undoes what it set up; the local broker stays for
+ * the next run, as after npm start.
  */
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -42,10 +44,27 @@ function printEntry(entry: TimelineEntry, startedAt: number): void {
   say(`+${elapsed}s  ${utc} UTC | ${losAngeles} LA | ${tehran} Tehran  [${entry.step}] ${entry.text}`);
 }
 
+type Undo = Array<{ what: string; run: () => Promise<unknown> }>;
+
+/** Each step taken off the list as it runs, so an interrupt during the run's own undoing repeats none. */
+async function undoAll(undo: Undo): Promise<void> {
+  for (let step = undo.pop(); step; step = undo.pop()) {
+    const { what } = step;
+    await step.run().catch((error: Error) => say(`could not ${what}: ${error.message}`));
+  }
+}
+
 async function main(): Promise<number> {
   const startedAt = Date.now();
   // What this run set up, undone last first however the run ends.
-  const undo: Array<{ what: string; run: () => Promise<unknown> }> = [];
+  const undo: Undo = [];
+  // Without this, Ctrl-C would end the process mid-await and leave the run's database and topics behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: undoing what the demo set up (the database, topics and services of this run)`);
+      void undoAll(undo).then(() => process.exit(128 + constants.signals[signal]));
+    });
+  }
   const run = `demo_${Date.now().toString(36)}`;
   let storyStarted = false;
   try {
@@ -87,7 +106,7 @@ async function main(): Promise<number> {
     else say(error instanceof StoryStepError ? `FAILED: ${error.message}` : `FAILED: ${(error as Error).stack ?? String(error)}`);
     return 1;
   } finally {
-    for (const step of undo.reverse()) await step.run().catch((error: Error) => say(`could not ${step.what}: ${error.message}`));
+    await undoAll(undo);
   }
 }
 

@@ -1,0 +1,54 @@
+import { testEnvironment } from '@holdfast/testing';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../scripts/system/system-runner.mjs';
+
+describe('npm run demo stopped with Ctrl-C', () => {
+  it('undoes what it set up: its database and topics are gone and it exits 130', async () => {
+    const { databaseUrl, kafkaBrokers } = testEnvironment();
+    // A process group of its own, signalled whole, as a terminal's Ctrl-C reaches vite-node, the demo and its services at once.
+    const demo = spawn(process.execPath, [join(ROOT, 'node_modules/vite-node/vite-node.mjs'), '--config', 'vitest.config.mts', 'scripts/demo/run-demo.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers.join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    const run = await new Promise<{ name: string }>((resolve, reject) => {
+      const collect = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const started = output.match(/starting the three services \(database (demo_\w+),/);
+        // Interrupted once the services are up and the story is under way: the most it ever leaves behind.
+        if (started && output.includes('services up in')) resolve({ name: started[1] });
+      };
+      demo.stdout.on('data', collect);
+      demo.stderr.on('data', collect);
+      void exited.then((code) => reject(new Error(`the demo exited (code ${code}) before its services were up:\n${output}`)));
+    });
+
+    process.kill(-demo.pid!, 'SIGINT');
+
+    expect(await exited, output).toBe(130);
+    expect(output).toContain('SIGINT: undoing what the demo set up');
+    expect(output).not.toContain('could not ');
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname = $1', [run.name]);
+      expect(rows).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+    const kafkaAdmin = new Kafka({ clientId: 'demo-interrupted-spec', brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await kafkaAdmin.connect();
+    try {
+      expect((await kafkaAdmin.listTopics()).filter((topic) => topic.startsWith(`${run.name}.`))).toEqual([]);
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
+  });
+});
