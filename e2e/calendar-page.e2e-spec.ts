@@ -302,4 +302,73 @@ describe('the calendar page in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
     await screenshot('5-custom-region');
   });
+
+  // After the others: it plans many windows, which their counts do not expect.
+  it('paces its live refresh on a busy week within 300 requests a minute, and waits out a 429 before asking again', async () => {
+    // 60 windows in the week: each refresh reads them, their runs one request a window, the holds and the gates.
+    await Promise.all(
+      Array.from({ length: 60 }, (_, index) =>
+        plan({
+          title: `Rolling patch ${index + 1}`,
+          ownerTeam: 'fleet',
+          footprint: { global: false, regions: ['DE'] },
+          startsAt: `2009-06-1${3 + (index % 2)}T0${index % 8}:00:00Z`,
+          endsAt: `2009-06-1${3 + (index % 2)}T0${index % 8}:30:00Z`,
+          plannedZone: 'UTC',
+          priority: 'routine',
+          surgePolicy: 'hold',
+        }),
+      ),
+    );
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-06-08`);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in UTC');
+    let inFlight = 0;
+    const asked: number[] = [];
+    const answered = () => (inFlight -= 1);
+    page.on('request', () => {
+      inFlight += 1;
+      asked.push(1);
+    });
+    page.on('requestfinished', answered);
+    page.on('requestfailed', answered);
+    /** The page's clock moved on in steps of 5 s (its shortest live interval), each refresh it fires answered before the next step. */
+    const runPageFor = async (ms: number) => {
+      for (let moved = 0; moved < ms; moved += 5_000) {
+        await page.clock.runFor(5_000);
+        await expect.poll(() => inFlight, { timeout: 15_000, interval: 50 }).toBe(0);
+      }
+    };
+    try {
+      await runPageFor(60_000);
+      // One refresh is 60 runs' requests and a few more: a refresh every 5 s would be 12 of them, over 700 requests.
+      const perRefresh = 60 + 4;
+      expect(asked.length).toBeGreaterThanOrEqual(perRefresh);
+      expect(asked.length).toBeLessThanOrEqual(300 + perRefresh);
+
+      // The planner answers the next refresh's first request with a 429: nothing more is asked until its Retry-After has passed.
+      let refused = false;
+      await page.route(/\/v1\/windows\?/, async (route) => {
+        if (refused) return route.continue();
+        refused = true;
+        await route.fulfill({
+          status: 429,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '120' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: 'Key hf_x sent more than 1200 requests in a minute; retry in 120 s.' }),
+        });
+      });
+      await expect.poll(async () => { await runPageFor(5_000); return refused; }, { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/retry in 120 s\. Live updates resume in 120 s\.$/);
+      const whenRefused = asked.length;
+      await runPageFor(110_000);
+      expect(asked.length).toBe(whenRefused);
+      await runPageFor(15_000);
+      expect(asked.length).toBeGreaterThan(whenRefused);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      page.removeAllListeners('request');
+      page.removeAllListeners('requestfinished');
+      page.removeAllListeners('requestfailed');
+      await page.unrouteAll();
+    }
+  });
 });

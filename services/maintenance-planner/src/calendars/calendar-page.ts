@@ -70,14 +70,25 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   var state = { holds: {}, regions: [], occurrences: [], shown: '' };
   byId('key').value = sessionStorage.getItem('holdfastKey') || '';
 
+  // The live refresh's share of the key's requests (HOLDFAST_RATE_LIMIT_PER_MINUTE, 1,200 by default):
+  // a page left open on a busy week must not starve the team's gate checks that use the same key.
+  var LIVE_REQUESTS_PER_MINUTE = 300;
+  var LIVE_EVERY_MS = 5000;
+  var requestsSent = 0;
+
   function api(path, init) {
     init = init || {};
     var headers = { authorization: 'Bearer ' + byId('key').value, accept: 'application/json' };
     if (init.body) headers['content-type'] = 'application/json';
+    requestsSent += 1;
     return fetch(path, { method: init.method || 'GET', headers: headers, body: init.body ? JSON.stringify(init.body) : undefined }).then(function (response) {
       return response.text().then(function (text) {
         var body = text ? JSON.parse(text) : undefined;
-        if (!response.ok && response.status !== 423) throw new Error((body && (body.detail || body.title)) || response.statusText);
+        if (!response.ok && response.status !== 423) {
+          var error = new Error((body && (body.detail || body.title)) || response.statusText);
+          if (response.status === 429) error.retryAfterSeconds = Number(response.headers.get('retry-after')) || 60;
+          throw error;
+        }
         return { status: response.status, body: body };
       });
     });
@@ -174,7 +185,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     }).then(function (changed) {
       if (!live) say('Week of ' + days[0] + ' in ' + zone());
       else if (changed) say('Updated: week of ' + days[0] + ' in ' + zone());
-    }, function (error) { say('Could not load: ' + error.message); }).then(function () {
+    }, function (error) {
+      if (error.retryAfterSeconds) {
+        state.pausedUntil = Date.now() + error.retryAfterSeconds * 1000;
+        say('Could not load: ' + error.message + ' Live updates resume in ' + error.retryAfterSeconds + ' s.');
+      } else say('Could not load: ' + error.message);
+    }).then(function () {
       state.loading = undefined;
       // Asked for while this read was under way (a form sent, a week moved): read once more.
       if (state.again) {
@@ -324,7 +340,19 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   if (params.get('region')) byId('region').value = params.get('region');
   state.wantedZone = params.get('zone') || sessionStorage.getItem('holdfastZone') || Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (byId('key').value) loadZones().then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); });
-  // Live: the week and the gates are read again every 5 seconds, so a surge's hold shows without a reload.
-  setInterval(function () { if (byId('key').value && state.regions.length) load(true); }, 5000);
+  // Live: the week and the gates are read again every 5 seconds, so a surge's hold shows without a
+  // reload; less often when a read takes more requests than its share allows, and not before a 429's Retry-After.
+  function live() {
+    var before = requestsSent;
+    var read = byId('key').value && state.regions.length && !(state.pausedUntil > Date.now()) ? load(true) : undefined;
+    // Scheduled whatever the read's fate: a failure must not end the live refresh.
+    var next = function () {
+      var paced = ((requestsSent - before) * 60000) / LIVE_REQUESTS_PER_MINUTE;
+      var paused = (state.pausedUntil || 0) - Date.now();
+      setTimeout(live, Math.max(LIVE_EVERY_MS, paced, paused));
+    };
+    Promise.resolve(read).then(next, next);
+  }
+  setTimeout(live, LIVE_EVERY_MS);
 })();
 `;
