@@ -7,6 +7,7 @@ import { CreateSurge1764000100000 } from './database/migrations/1764000100000-cr
 import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrations/1764000200000-detector-state-alerts-declarations';
 import { SeriesBaselineBuckets1764000300000 } from './database/migrations/1764000300000-series-baseline-buckets';
 import { AlertResolvedLookup1764000400000 } from './database/migrations/1764000400000-alert-resolved-lookup';
+import { AlertFiringLookup1764000500000 } from './database/migrations/1764000500000-alert-firing-lookup';
 import { DeclarationEntity } from './declarations/declaration.entity';
 import { DeclarationsModule } from './declarations/declarations.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -28,7 +29,7 @@ export const analyzerService = defineService({
   settings: analyzerSettings,
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
-  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000],
+  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000, AlertFiringLookup1764000500000],
   modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

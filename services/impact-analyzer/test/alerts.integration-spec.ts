@@ -123,6 +123,23 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:30:00Z'), bearer))).toEqual(expect.objectContaining({ action: 'cleared', surgeId: started.surgeId }));
   });
 
+  it('drops an alert sent again in another group (a second route, a regrouping after an Alertmanager reload) as the duplicate it is', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    const regrouped = <T extends { groupKey: string }>(payload: T): T => ({ ...payload, groupKey: '{}/{region=~".+"}:{alertname="RegionalTrafficHigh", region="UG"}' });
+    const started = await action(await post('alertmanager', alertmanagerPayload('firing', { region: 'UG' }, { summary: 'Requests in UG at 4x' }), bearer));
+    expect(started.action).toBe('started');
+    expect(await action(await post('alertmanager', regrouped(alertmanagerPayload('firing', { region: 'UG' }, { summary: 'Requests in UG at 4x' })), bearer))).toEqual(
+      expect.objectContaining({ action: 'duplicate', surgeId: null }),
+    );
+    expect(await action(await post('alertmanager', regrouped(alertmanagerPayload('resolved', { region: 'UG' }, { summary: 'Requests in UG at 4x' })), bearer))).toEqual(
+      expect.objectContaining({ action: 'cleared', surgeId: started.surgeId }),
+    );
+    expect(await action(await post('alertmanager', alertmanagerPayload('resolved', { region: 'UG' }, { summary: 'Requests in UG at 4x' }), bearer))).toEqual(
+      expect.objectContaining({ action: 'duplicate', surgeId: null }),
+    );
+    await expectEventually(() => expect(eventsIn('UG').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+  });
+
   it("leaves no surge active when an alert's firing and its resolved arrive at the same moment (HA peers)", async () => {
     const regions = ['AO', 'BJ', 'BW', 'BF', 'CM', 'CV', 'TD', 'KM', 'CG', 'GA', 'GM', 'GH', 'GN', 'ML', 'MR', 'NE'];
     const answers = await Promise.all(

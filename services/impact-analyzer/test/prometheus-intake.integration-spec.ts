@@ -69,6 +69,30 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
     expect(await service.app.get(PrometheusPollerService).pollOnce()).toBe(2);
   });
 
+  it('samples no region a query answers with several series (one per pop, not aggregated), and says how to aggregate it', async () => {
+    const raw = await startServiceUnderTest(analyzerService, {
+      environment: {
+        PROMETHEUS_URL: prometheus.url,
+        PROMETHEUS_QUERIES: JSON.stringify([{ metric: 'requests_per_pop', query: 'edge_requests_per_second' }]),
+        PROMETHEUS_REGION_LABEL: 'country',
+        PROMETHEUS_INTERVAL_SECONDS: '0.5',
+      },
+    });
+    try {
+      const metricsOf = async (region: string) => {
+        const response = await raw.fetch(`/v1/regions/${region}/baseline`);
+        return response.status === 200 ? ((await response.json()) as BaselineView).metrics : [];
+      };
+      await expectEventually(async () => expect((await metricsOf('NP')).find((metric) => metric.metric === 'requests_per_pop')?.sampleCount).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000, intervalMs: 250 });
+      // IR's two pops answer 120 and 80: taking either as IR's traffic would be wrong, and the two together are not its sum.
+      expect((await metricsOf('IR')).map((metric) => metric.metric)).not.toContain('requests_per_pop');
+      const several = (await (await raw.fetch('/metrics')).text()).match(/holdfast_analyzer_prometheus_series_total\{[^}]*metric="requests_per_pop"[^}]*outcome="several-per-region"[^}]*\} (\d+)/);
+      expect(Number(several?.[1])).toBeGreaterThanOrEqual(2);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('keeps polling after a poll whose publish failed', async () => {
     const { publisher } = service.app.get(MessagingRuntime);
     const poller = service.app.get(PrometheusPollerService);

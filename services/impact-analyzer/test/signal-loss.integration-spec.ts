@@ -8,12 +8,12 @@ import { postAll, recordEvents } from './support/analyzer-harness';
 
 /**
  * An analyzer on `clock` whose jobs run only when a spec runs them, a signal lost after 10 minutes
- * silent, the regions configured as given, and readers of its surges and signals.
+ * silent (other defaults as given), the regions configured as given, and readers of its surges and signals.
  */
-async function watchedAnalyzer(clock: ManualClock, regions: Record<string, { onSignalLoss: 'hold' | 'ignore' | 'notify' }>) {
+async function watchedAnalyzer(clock: ManualClock, regions: Record<string, { onSignalLoss: 'hold' | 'ignore' | 'notify' }>, defaults: { warmupSamples?: number } = {}) {
   const service = await startServiceUnderTest(analyzerService, {
     clock,
-    environment: { ANALYZER_JOB_INTERVAL_MS: '600000', ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions }) },
+    environment: { ANALYZER_JOB_INTERVAL_MS: '600000', ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600, ...defaults }, regions }) },
   });
   return { service, surges: await recordEvents(service), signals: await recordEvents(service, Topics.regionSignals, 'signal-reader') };
 }
@@ -158,5 +158,86 @@ describe('impact-analyzer: signal loss after the analyzer itself was down', () =
     await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`).sort()).toEqual(['signal.lost IR', 'signal.lost NP']));
     expect(signals.events().find((event) => event.data.region === 'NP')!.data).toMatchObject({ lostAt: '2026-06-14T21:10:01.000Z', silentSeconds: 1801 });
     await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR']));
+  });
+});
+
+describe('impact-analyzer: a surge of the seasonal detector whose series goes silent', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let signals: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+
+  const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
+  const eventsOf = (region: string) => surges.events().filter((event) => event.data.region === region);
+  const sampleCount = async (region: string) => ((await (await service.fetch(`/v1/regions/${region}/baseline`)).json()) as { metrics: { sampleCount: number }[] }).metrics[0]?.sampleCount;
+
+  beforeAll(async () => {
+    ({ service, surges, signals } = await watchedAnalyzer(clock, { IR: { onSignalLoss: 'hold' }, JP: { onSignalLoss: 'ignore' } }, { warmupSamples: 40 }));
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await signals?.stop();
+    await service?.close();
+  });
+
+  it('is cleared when its signal is lost (in a region set to hold, the lost signal’s own surge taking over), and a surge still under way when samples return starts afresh', async () => {
+    const regions = ['IR', 'NP', 'JP'];
+    // 45 flat samples from 17:00 to 20:40, then a spike at 20:45.
+    const flat = (region: string) => Array.from({ length: 45 }, (_, i) => ({ region, at: new Date(Date.parse('2026-06-14T17:00:00Z') + i * 300_000).toISOString(), value: 100 + ((i * 7) % 11) }));
+    await postAll(service, regions.flatMap((region) => [...flat(region), { region, at: '2026-06-14T20:45:00Z', value: 2_000 }]));
+    await expectEventually(async () => {
+      for (const region of regions) expect(await sampleCount(region)).toBe(46);
+    });
+    await expectEventually(() => expect(regions.map((region) => eventsOf(region).map((event) => event.type))).toEqual(regions.map(() => ['surge.started'])));
+    const episode = (region: string) => eventsOf(region)[0].data.surgeId;
+
+    // Sixteen minutes with nothing arriving, past the ten allowed.
+    clock.set('2026-06-14T21:16:00Z');
+    await runJobs();
+    await expectEventually(() => expect(regions.map((region) => eventsOf(region).map((event) => event.type))).toEqual([['surge.started', 'surge.started', 'surge.cleared'], ['surge.started', 'surge.cleared'], ['surge.started', 'surge.cleared']]));
+    // In a region set to hold, the lost signal's surge starts before the episode clears, so the region is never without one.
+    const [, held, irCleared] = eventsOf('IR');
+    expect(held.data).toMatchObject({ signalLoss: { lastSampleAt: '2026-06-14T20:45:00.000Z' } });
+    expect(irCleared.data).toMatchObject({
+      surgeId: episode('IR'),
+      clearedAt: '2026-06-14T21:16:00.000Z',
+      reason: 'No requests sample from IR for 16 minutes: the signal is lost, and the surge held for it takes over from this one (onSignalLoss: hold)',
+    });
+    expect(eventsOf('NP')[1].data).toMatchObject({
+      surgeId: episode('NP'),
+      clearedAt: '2026-06-14T21:16:00.000Z',
+      reason: 'No requests sample from NP for 16 minutes: the signal is lost, so the detector can no longer follow this surge (onSignalLoss: notify)',
+    });
+    expect(eventsOf('JP')[1].data).toMatchObject({
+      surgeId: episode('JP'),
+      clearedAt: '2026-06-14T21:16:00.000Z',
+      reason: 'No requests sample from JP for 16 minutes, so the detector can no longer follow this surge (onSignalLoss: ignore)',
+    });
+    expect(eventsOf('IR')[2].headers.ce_correlationid).toBe('signal-loss:IR/requests');
+    const active = (await (await service.fetch('/v1/surges?status=active')).json()) as { items: { id: string }[] };
+    expect(active.items.map((surge) => surge.id)).toEqual([held.data.surgeId]);
+    await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`).sort()).toEqual(['signal.lost IR', 'signal.lost NP']));
+
+    // A second pass changes nothing.
+    await runJobs();
+
+    // Samples return: IR still surging starts a new episode (before the lost signal's surge clears), NP calm starts none.
+    clock.set('2026-06-14T21:18:00Z');
+    await postAll(service, [
+      { region: 'IR', at: '2026-06-14T21:17:00Z', value: 2_000 },
+      { region: 'NP', at: '2026-06-14T21:17:00Z', value: 100 },
+    ]);
+    await expectEventually(async () => {
+      for (const region of ['IR', 'NP']) expect(await sampleCount(region)).toBe(47);
+    });
+    await expectEventually(() => expect(eventsOf('IR').map((event) => event.type)).toEqual(['surge.started', 'surge.started', 'surge.cleared', 'surge.started', 'surge.cleared']));
+    const [, , , renewed, heldCleared] = eventsOf('IR');
+    expect(heldCleared.data).toMatchObject({ surgeId: held.data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
+    expect(renewed.data).toMatchObject({ source: 'detector', startedAt: '2026-06-14T21:17:00.000Z' });
+    expect(renewed.data).toHaveProperty('evidence');
+    expect(renewed.data.surgeId).not.toBe(episode('IR'));
+    expect(eventsOf('NP').map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']);
+    expect(eventsOf('JP').map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']);
   });
 });

@@ -23,6 +23,9 @@ const LOCK_ALERT = `SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert
 const RESOLVED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'resolved' AND starts_at >= $3 LIMIT 1`;
 /** A firing notification of the alert that started after $3: the alert fired again since. */
 const FIRED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'firing' AND starts_at > $3 LIMIT 1`;
+/** The same notification of the alert (status, start and content) logged under another group than $6. */
+const LOGGED_IN_ANOTHER_GROUP = `SELECT 1 FROM alert_notification
+  WHERE sender = $1 AND fingerprint = $2 AND status = $3 AND starts_at = $4 AND content_hash = $5 AND group_key <> $6 LIMIT 1`;
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -42,7 +45,7 @@ function severityOf(labels: Record<string, string>): SurgeSeverity {
  * content changed), a resolved one clears it unless the alert fired again since (a later startsAt),
  * and a firing after the resolved of the same instance (same startsAt, or an earlier one) starts
  * nothing. Each notification is recorded in the intake log keyed by group, fingerprint, status and
- * content, so a re-sent notification is dropped.
+ * content, so a re-sent notification is dropped, as is the same one sent in another group.
  */
 @Injectable()
 export class AlertsService {
@@ -87,7 +90,8 @@ export class AlertsService {
           [sender, notification.groupKey, fingerprint, alert.status, startsAt, content, region, this.clock.now()],
         );
         const origin = `${sender}/${fingerprint}`;
-        if (logged.length === 0) {
+        // Alertmanager sends an alert in every group it falls in (a second route, a regrouping after a reload): no news the second time.
+        if (logged.length === 0 || (await transaction.query(LOGGED_IN_ANOTHER_GROUP, [sender, fingerprint, alert.status, startsAt, content, notification.groupKey])).length > 0) {
           outcomes.push({ fingerprint, region, action: 'duplicate', surgeId: null });
           continue;
         }

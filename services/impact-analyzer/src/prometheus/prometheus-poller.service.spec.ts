@@ -4,9 +4,10 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import type { ServiceConfig } from '@holdfast/service-kit';
 import { ManualClock } from '@holdfast/testing';
+import { Logger } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { PrometheusPollerService } from './prometheus-poller.service';
 
@@ -15,10 +16,17 @@ describe('PrometheusPollerService', () => {
   let url: string;
 
   beforeAll(async () => {
-    // Answers any instant query as Prometheus does: the value stamped with the `time` asked for.
+    // Answers any instant query as Prometheus does: the value stamped with the `time` asked for; a
+    // query that does not parse and a path it does not serve as Prometheus 2 answers them.
     prometheus = createServer((request, response) => {
-      const time = Number(new URL(request.url!, 'http://prometheus').searchParams.get('time'));
+      const asked = new URL(request.url!, 'http://prometheus');
+      if (asked.pathname !== '/api/v1/query') return void response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      const time = Number(asked.searchParams.get('time'));
       response.setHeader('content-type', 'application/json');
+      if (asked.searchParams.get('query')!.startsWith('sum by (country (')) {
+        response.statusCode = 400;
+        return void response.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"' }));
+      }
       response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { country: 'IR' }, value: [time, '42'] }] } }));
     });
     await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
@@ -27,10 +35,13 @@ describe('PrometheusPollerService', () => {
 
   afterAll(() => new Promise<void>((resolve) => prometheus.close(() => resolve())));
 
+  afterEach(() => vi.restoreAllMocks());
+
   /** A replica's poller on its own clock, and what it published. */
-  const replica = (now: string) => {
+  const replica = (now: string, options: { base?: string; query?: string } = {}) => {
     const published: HoldfastEvent<'traffic.sample'>[] = [];
-    const settings = { prometheus: { url, queries: [{ metric: 'requests_per_second', query: 'sum by (country) (rate(edge_requests_total[1m]))' }], regionLabel: 'country', intervalMs: 30_000 } };
+    const queries = [{ metric: 'requests_per_second', query: options.query ?? 'sum by (country) (rate(edge_requests_total[1m]))' }];
+    const settings = { prometheus: { url: options.base ?? url, queries, regionLabel: 'country', intervalMs: 30_000 } };
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
     const poller = new PrometheusPollerService(
       { settings } as unknown as ServiceConfig<AnalyzerSettings>,
@@ -51,6 +62,17 @@ describe('PrometheusPollerService', () => {
     expect(samples).toEqual([
       { region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' },
       { region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' },
+    ]);
+  });
+
+  it('says what Prometheus answered and what to fix when it refuses the query or the URL is not its API', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    expect(await replica('2026-06-14T21:00:04Z', { query: 'sum by (country (rate(edge_requests_total[1m]))' }).poller.pollOnce()).toBe(0);
+    expect(await replica('2026-06-14T21:00:04Z', { base: `${url}/prometheus/api/v1` }).poller.pollOnce()).toBe(0);
+    const errors = warned.mock.calls.map(([fields]) => ((fields as { err: Error }).err.message));
+    expect(errors).toEqual([
+      'Prometheus refused the query for requests_per_second (400 bad_data: invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"): fix it in PROMETHEUS_QUERIES',
+      `${url}/prometheus/api/v1/api/v1/query answered 404 with no JSON ("404 page not found"): check PROMETHEUS_URL, Prometheus's base URL without /api/v1`,
     ]);
   });
 });

@@ -34,6 +34,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   private readonly outcomes;
   // While Prometheus or Kafka is away every poll fails the same way.
   private readonly queryFailures = new Map<PrometheusQuery, RepeatedFailure>();
+  private readonly severalPerRegion = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly publishFailures = new RepeatedFailure();
 
   constructor(
@@ -44,7 +45,10 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     metrics: MetricsRegistry,
   ) {
     this.outcomes = metrics.counter('holdfast_analyzer_prometheus_series_total', 'Series read from configured Prometheus queries, by outcome', ['metric', 'outcome']);
-    for (const query of config.settings.prometheus.queries) this.queryFailures.set(query, new RepeatedFailure());
+    for (const query of config.settings.prometheus.queries) {
+      this.queryFailures.set(query, new RepeatedFailure());
+      this.severalPerRegion.set(query, new RepeatedFailure());
+    }
   }
 
   get enabled(): boolean {
@@ -95,10 +99,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     endpoint.searchParams.set('time', (at.getTime() / 1000).toFixed(3));
     let body: z.infer<typeof QueryResponseSchema>;
     try {
-      const response = await fetch(endpoint, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
-      const parsed = QueryResponseSchema.safeParse(await response.json());
-      if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-      body = parsed.data;
+      body = await this.answerOf(endpoint, query);
     } catch (error) {
       this.outcomes.inc({ metric: query.metric, outcome: 'query-failed' });
       this.queryFailures.get(query)!.log(this.logger, 'warn', { err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
@@ -106,6 +107,12 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     }
     this.queryFailures.get(query)!.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query works again');
     const samples: TrafficSample[] = [];
+    // Series per region: a region answered more than once has no one value to take.
+    const seriesOf = new Map<string, number>();
+    for (const series of body.data.result) {
+      const region = this.catalog.find(series.metric[regionLabel] ?? '');
+      if (region) seriesOf.set(region.code, (seriesOf.get(region.code) ?? 0) + 1);
+    }
     for (const series of body.data.result) {
       const code = series.metric[regionLabel];
       const region = code === undefined ? undefined : this.catalog.find(code);
@@ -116,10 +123,41 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
         value: Number(series.value[1]),
         source: 'prometheus',
       });
-      const outcome = code === undefined ? 'no-region-label' : !region ? 'unknown-region' : sample.success ? 'sampled' : 'invalid-value';
+      const outcome =
+        code === undefined ? 'no-region-label' : !region ? 'unknown-region' : seriesOf.get(region.code)! > 1 ? 'several-per-region' : sample.success ? 'sampled' : 'invalid-value';
       this.outcomes.inc({ metric: query.metric, outcome });
       if (outcome === 'sampled' && sample.success) samples.push(sample.data);
     }
+    const repeated = [...seriesOf].filter(([, count]) => count > 1);
+    const several = this.severalPerRegion.get(query)!;
+    if (repeated.length === 0) several.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query answers one series per region again');
+    else
+      several.log(
+        this.logger,
+        'warn',
+        { metric: query.metric, query: query.query, regions: Object.fromEntries(repeated) },
+        `Prometheus query for ${query.metric} answered several series for ${repeated.map(([region, count]) => `${region} (${count})`).join(', ')}, so none of theirs was sampled: aggregate it to one series per region by ${regionLabel}, e.g. sum by (${regionLabel}) (...)`,
+      );
     return samples;
+  }
+
+  /** The query's answer, or an error saying what Prometheus answered and what to fix. */
+  private async answerOf(endpoint: URL, query: PrometheusQuery): Promise<z.infer<typeof QueryResponseSchema>> {
+    const response = await fetch(endpoint, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+    const text = await response.text();
+    const where = `${endpoint.origin}${endpoint.pathname}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`${where} answered ${response.status} with no JSON ("${text.trim().slice(0, 100)}"): check PROMETHEUS_URL, Prometheus's base URL without /api/v1`);
+    }
+    const refused = json as { status?: unknown; errorType?: unknown; error?: unknown };
+    if (refused?.status === 'error') {
+      throw new Error(`Prometheus refused the query for ${query.metric} (${response.status} ${String(refused.errorType)}: ${String(refused.error)}): fix it in PROMETHEUS_QUERIES`);
+    }
+    const parsed = QueryResponseSchema.safeParse(json);
+    if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    return parsed.data;
   }
 }

@@ -4,8 +4,8 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { policyOf, type AnalyzerSettings } from '../config/analyzer-settings';
+import { DataSource, type EntityManager } from 'typeorm';
+import { policyOf, type AnalyzerSettings, type SignalLossMode } from '../config/analyzer-settings';
 import { signalLossCorrelation, signalLossOrigin } from '../samples/sample-assessment.service';
 import { SERVICE_NAME } from '../service-name';
 import { SurgesService } from '../surges/surges.service';
@@ -26,6 +26,10 @@ interface WatchedSeries {
  * and, per region, ignored, or news: signal.lost on region.signals.v1, the gauge and a warning
  * (notify), and with hold also a surge that says the signal was lost (failing closed). The next
  * sample ends it with signal.restored (SampleAssessmentService).
+ *
+ * The detector's surges of a silent series (its episode, its warm-up ceiling's) clear only on
+ * samples of it, so in every mode they end once it is silent that long: held on, they would hold
+ * their windows for ever. With hold, the lost signal's surge starts first and takes over.
  */
 @Injectable()
 export class SignalWatchService {
@@ -60,6 +64,7 @@ export class SignalWatchService {
         `SELECT region, metric, last_sample_at, updated_at, signal_lost_at FROM series_state WHERE last_sample_at IS NOT NULL ORDER BY region, metric FOR UPDATE SKIP LOCKED`,
       );
       const lost: { region: string; metric: string }[] = [];
+      const silent: SilentSeries[] = [];
       for (const row of series) {
         this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, now.getTime() - row.last_sample_at.getTime()) / 1000);
         // Silent is nothing arriving: a pipeline that delivers samples late, but steadily, has not lost its signal.
@@ -67,12 +72,14 @@ export class SignalWatchService {
         const silentMs = now.getTime() - heardAt;
         const policy = policyOf(this.config.settings, row.region);
         const watchedSilentMs = now.getTime() - Math.max(heardAt, this.watchingSince);
-        const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && watchedSilentMs > policy.signalLossAfterSeconds * 1000);
+        const tooLong = watchedSilentMs > policy.signalLossAfterSeconds * 1000;
+        const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && tooLong);
         this.signalLost.set({ region: row.region, metric: row.metric }, isLost ? 1 : 0);
+        const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
+        if (tooLong) silent.push({ region: row.region, metric: row.metric, silentFor, mode: policy.onSignalLoss });
         if (row.signal_lost_at !== null || !isLost) continue;
         await transaction.query('UPDATE series_state SET signal_lost_at = $3 WHERE region = $1 AND metric = $2', [row.region, row.metric, now]);
         lost.push({ region: row.region, metric: row.metric });
-        const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
         const mode = policy.onSignalLoss as 'notify' | 'hold';
         this.logger.warn({ region: row.region, metric: row.metric, lastSampleAt: row.last_sample_at.toISOString(), mode }, `signal lost: no ${row.metric} sample from ${row.region} for ${silentFor}`);
         const trace = { correlationId: signalLossCorrelation(row.region, row.metric) };
@@ -108,7 +115,42 @@ export class SignalWatchService {
           trace,
         );
       }
+      await this.endFollowedSurges(transaction, silent, now);
       return lost;
     });
   }
+
+  /**
+   * Clears the detector's surges of silent series, but for a lost signal's own, and ends the episode
+   * their stored states follow: samples that come back then start a new surge if the level still
+   * surges, instead of continuing one no longer published.
+   */
+  private async endFollowedSurges(transaction: EntityManager, silent: SilentSeries[], now: Date): Promise<void> {
+    if (silent.length === 0) return;
+    const active = await this.surges.activeIn(transaction, [...new Set(silent.map((series) => series.region))], 'detector');
+    for (const { region, metric, silentFor, mode } of silent) {
+      const reason =
+        mode === 'hold'
+          ? `No ${metric} sample from ${region} for ${silentFor}: the signal is lost, and the surge held for it takes over from this one (onSignalLoss: hold)`
+          : mode === 'notify'
+            ? `No ${metric} sample from ${region} for ${silentFor}: the signal is lost, so the detector can no longer follow this surge (onSignalLoss: notify)`
+            : `No ${metric} sample from ${region} for ${silentFor}, so the detector can no longer follow this surge (onSignalLoss: ignore)`;
+      for (const surge of active.ofSeries(region, metric)) {
+        if (surge.origin === signalLossOrigin(metric)) continue;
+        await this.surges.clear(transaction, surge, now, reason, { correlationId: signalLossCorrelation(region, metric) });
+      }
+    }
+    await transaction.query(END_EPISODES, [silent.map((series) => series.region), silent.map((series) => series.metric)]);
+  }
 }
+
+interface SilentSeries {
+  region: string;
+  metric: string;
+  silentFor: string;
+  mode: SignalLossMode;
+}
+
+// SeriesState.active is the episode the detector follows; rows with none are left untouched.
+const END_EPISODES = `UPDATE series_state SET state = jsonb_set(state, '{active}', 'null'::jsonb)
+  WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND jsonb_typeof(state -> 'active') = 'object'`;
