@@ -2,6 +2,7 @@ import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@hold
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
 
 /** What a calendar client reads of one VEVENT, parsed by ical.js (a maintained RFC 5545 parser). */
 interface ParsedEvent {
@@ -205,5 +206,42 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(after[1].sequence).toBe(Number(before[1].sequence) + 3600);
     expect(after[1].modified).not.toBe(before[1].modified);
     expect([after[0], after[2]]).toEqual([before[0], before[2]]);
+  });
+
+  /** The one event of `team`'s feed, as a client compares revisions: SEQUENCE, LAST-MODIFIED and STATUS. */
+  const onlyRun = async (team: string) => {
+    const [vevent, ...more] = new ICAL.Component(ICAL.parse(await feed(`/v1/calendars/teams/${team}.ics`))).getAllSubcomponents('vevent');
+    expect(more).toEqual([]);
+    return { sequence: Number(vevent.getFirstPropertyValue('sequence')), modified: String(vevent.getFirstPropertyValue('last-modified')), status: vevent.getFirstPropertyValue('status') };
+  };
+  const oneRun = (team: string, region: string, startsAt: string) =>
+    post('/v1/windows', { title: `Patch ${team}`, ownerTeam: team, footprint: { global: false, regions: [region] }, startsAt, endsAt: new Date(Date.parse(startsAt) + 3_600_000).toISOString(), plannedZone: 'UTC' });
+
+  it('raises the SEQUENCE and LAST-MODIFIED of a run the sweep marks missed, so clients drop it as cancelled', async () => {
+    const startsAt = new Date(clock.nowMs() + 86_400_000).toISOString();
+    await oneRun('missed-ops', 'NO', startsAt);
+    const before = await onlyRun('missed-ops');
+    expect(before.status).toBe('CONFIRMED');
+    clock.set(new Date(Date.parse(startsAt) + 2 * 3_600_000).toISOString());
+    expect((await service.app.get(PlannerSweep).sweep()).missed).toBe(1);
+    const after = await onlyRun('missed-ops');
+    expect(after.status).toBe('CANCELLED');
+    expect(after.sequence).toBe(before.sequence + 86_400 + 2 * 3_600);
+    expect(after.modified).not.toBe(before.modified);
+  });
+
+  it('raises the SEQUENCE and LAST-MODIFIED of a held run an override lets through, so clients show it confirmed again', async () => {
+    // Within HOLD_HORIZON_HOURS (24), which an open-ended hold holds.
+    const startsAt = new Date(clock.nowMs() + 12 * 3_600_000).toISOString();
+    const window = await oneRun('override-ops', 'NP', startsAt);
+    await post('/v1/holds', { regions: ['NP'], from: new Date(clock.nowMs()).toISOString(), reason: 'exams across Nepal' });
+    const held = await onlyRun('override-ops');
+    expect(held.status).toBe('TENTATIVE');
+    clock.advance(600_000);
+    await post(`/v1/windows/${window.windowId as string}/override`, { reason: 'security patch cannot wait' });
+    const overridden = await onlyRun('override-ops');
+    expect(overridden.status).toBe('CONFIRMED');
+    expect(overridden.sequence).toBe(held.sequence + 600);
+    expect(overridden.modified).not.toBe(held.modified);
   });
 });

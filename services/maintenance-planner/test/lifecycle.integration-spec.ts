@@ -409,4 +409,72 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     const runs = (await db.query('SELECT status, count(*)::int AS runs FROM occurrence WHERE window_id = $1 GROUP BY status', [planned.body.windowId])) as { status: string; runs: number }[];
     expect(runs).toEqual([{ status: 'cancelled', runs: 90 }]);
   });
+
+  it('says what to do in each refusal of a completion, a stale cancel and a second release', async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    const window = await plan('PE', '2026-09-01T10:00:00Z', '2026-09-01T11:00:00Z');
+    const id = window.windowId as string;
+    const complete = () => api('POST', `/v1/windows/${id}/occurrences/1/complete`);
+    expect(await complete()).toMatchObject({
+      status: 409,
+      body: { code: 'occurrence-not-in-progress', occurrenceStatus: 'scheduled', detail: `Occurrence 1 of window ${id} is scheduled, not in progress: start it first (POST /v1/windows/${id}/occurrences/1/start).` },
+    });
+    clock.set('2026-09-01T10:00:00Z');
+    expect((await api('POST', `/v1/windows/${id}/occurrences/1/start`)).status).toBe(200);
+    expect((await complete()).status).toBe(200);
+    expect(await complete()).toMatchObject({
+      status: 409,
+      body: { code: 'occurrence-not-in-progress', occurrenceStatus: 'completed', detail: `Occurrence 1 of window ${id} was completed at 2026-09-01T10:00:00.000Z: nothing left to do.` },
+    });
+
+    const missed = await plan('PE', '2026-09-02T10:00:00Z', '2026-09-02T11:00:00Z');
+    clock.set('2026-09-02T12:00:00Z');
+    await sweep.sweep();
+    expect((await api('POST', `/v1/windows/${missed.windowId}/occurrences/1/complete`)).body.detail).toBe(
+      `Occurrence 1 of window ${missed.windowId} was missed (it never started): nothing to complete. To do the work, move the window to a new time (PATCH startsAt and endsAt).`,
+    );
+
+    const stale = await api('POST', `/v1/windows/${missed.windowId}/cancel`, { reason: 'not needed', version: 7 });
+    expect(stale).toMatchObject({ status: 409, body: { code: 'stale-version', currentVersion: 1 } });
+    expect(stale.body.detail).toBe(`Window ${missed.windowId} is at version 1, not 7: read it again (GET /v1/windows/${missed.windowId}) and cancel at its current version, or send no version to cancel it whatever its version.`);
+    // A cancelled window is not moved any more: the work is planned anew.
+    expect((await api('POST', `/v1/windows/${missed.windowId}/cancel`, { reason: 'not needed' })).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${missed.windowId}/occurrences/1/complete`)).body.detail).toBe(
+      `Occurrence 1 of window ${missed.windowId} was missed (it never started): nothing to complete. To do the work, plan it as a new window (POST /v1/windows).`,
+    );
+
+    const hold = await api('POST', '/v1/holds', { regions: ['PE'], from: '2026-09-02T12:00:00Z', reason: 'Elections in PE' });
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'counted' })).status).toBe(200);
+    const again = await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'counted' });
+    expect(again).toMatchObject({ status: 409, body: { code: 'hold-released' } });
+    expect(again.body.detail).toBe(
+      `Hold ${hold.body.id} was already released at 2026-09-02T12:00:00.000Z: nothing to release. GET /v1/holds/${hold.body.id} says by whom and why; declare a new hold (POST /v1/holds) if the regions need one again.`,
+    );
+  });
+
+  it('refuses to override a notify-only or exempt window, which no hold stops, and records nothing', async () => {
+    clock.set('2026-09-10T00:00:00Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-09-10T00:00:00Z', until: '2026-09-11T00:00:00Z', reason: 'Exams in PY' });
+    expect(hold.status).toBe(201);
+    for (const surgePolicy of ['notify-only', 'exempt']) {
+      const planned = await api('POST', '/v1/windows', {
+        title: `dashboards in PY (${surgePolicy})`,
+        ownerTeam: 'compute',
+        footprint: { global: false, regions: ['PY'] },
+        startsAt: '2026-09-10T10:00:00Z',
+        endsAt: '2026-09-10T11:00:00Z',
+        plannedZone: 'UTC',
+        surgePolicy,
+      });
+      expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+      const id = planned.body.windowId as string;
+      expect((await api('GET', `/v1/gate?windowId=${id}`)).status).toBe(200);
+      const refused = await api('POST', `/v1/windows/${id}/override`, { reason: 'cannot wait' });
+      expect(refused).toMatchObject({ status: 409, body: { code: 'not-held', surgePolicy } });
+      expect(refused.body.detail).toBe(`Window ${id} has surge policy ${surgePolicy}: no hold stops it (the gate lets it start), so there is nothing to override. Start it as planned.`);
+      expect((await api('GET', `/v1/audit?subject=${id}`)).body.items.map((entry: { action: string }) => entry.action)).not.toContain('overridden');
+      expect(await db.query('SELECT 1 FROM hold_occurrence WHERE window_id = $1 AND overridden_by IS NOT NULL', [id])).toEqual([]);
+    }
+    expect((await api('GET', `/v1/audit?subject=${hold.body.id}`)).body.items.map((entry: { action: string }) => entry.action)).not.toContain('overridden');
+  });
 });

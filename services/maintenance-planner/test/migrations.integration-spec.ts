@@ -7,6 +7,7 @@ import { CreateWindowsOccurrences1764000200000 } from '../src/database/migration
 import { HoldMembershipKeys1764710000000 } from '../src/database/migrations/1764710000000-hold-membership-keys';
 import { OccurrenceHeldFromLinks1764800000000 } from '../src/database/migrations/1764800000000-occurrence-held-from-links';
 import { WindowTimesToTheMillisecond1766400000000 } from '../src/database/migrations/1766400000000-window-times-to-the-millisecond';
+import { RunTurnsDated1766700000000 } from '../src/database/migrations/1766700000000-run-turns-dated';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -19,6 +20,13 @@ const LOOSE = '0190e0c8-0000-7000-8000-00000000000c';
 
 const dataSource = (url: string, migrations: unknown[]) =>
   new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
+
+/** The service's migrations in order, up to and including `last`. */
+function migrationsUpTo(last: unknown, url: string) {
+  const all = plannerService.database(plannerService.configFromEnvironment({ ...process.env, DATABASE_URL: url })).migrations as unknown[];
+  expect(all).toContain(last);
+  return all.slice(0, all.indexOf(last) + 1);
+}
 
 describe('maintenance-planner migration: occurrences no longer store held', () => {
   let database: TestDatabase;
@@ -94,8 +102,7 @@ describe('maintenance-planner migration: window times to the millisecond', () =>
   });
 
   it('cuts a window planned with microseconds to its millisecond, and leaves the others as they were', async () => {
-    const all = plannerService.database(plannerService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations;
-    expect(all.at(-1)).toBe(WindowTimesToTheMillisecond1766400000000);
+    const all = migrationsUpTo(WindowTimesToTheMillisecond1766400000000, database.url);
     const before = dataSource(database.url, all.slice(0, -1));
     await before.initialize();
     await runMigrations(before, { info: () => undefined });
@@ -121,6 +128,73 @@ describe('maintenance-planner migration: window times to the millisecond', () =>
         { id: AHEAD, starts: '00:00:00.000000', ends: '01:00:00.123000' },
         { id: LOOSE, starts: '00:00:00.007000', ends: '01:00:00.000000' },
       ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: runs marked missed and links overridden are dated', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-turns');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('dates a missed run at its end, an override at its audit row (of that run, or of every run) or else at its link, and nothing else', async () => {
+    const all = migrationsUpTo(RunTurnsDated1766700000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    await before.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at) VALUES ($1, '{IR}', 'Exams in IR', 'manual', 'm1', '2100-01-01Z', '2100-01-01Z')`, [HOLD]);
+    for (const id of [AHEAD, BEGAN, LOOSE]) {
+      await before.query(
+        `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+         VALUES ($1, 'w', 'network-ops', false, '{IR}', '2100-06-01Z', '2100-06-01T01:00Z', 'UTC', 'routine', 'hold', 'scheduled', '2100-06-01Z', now(), now())`,
+        [id],
+      );
+      await before.query(
+        `INSERT INTO occurrence (window_id, number, starts_at, ends_at, status) VALUES ($1, 1, '2100-06-01Z', '2100-06-01T01:00Z', 'missed'), ($1, 2, '2100-06-02Z', '2100-06-02T01:00Z', 'scheduled')`,
+        [id],
+      );
+    }
+    // AHEAD: run 1 overridden alone at 10:00, and every run at 11:00; BEGAN: no audit row; LOOSE: held, not overridden.
+    await before.query(
+      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at, overridden_by, override_reason) VALUES
+         ($1, $2, 1, 'held', '2100-01-01T09:00Z', 'ops', 'urgent'), ($1, $2, 2, 'held', '2100-01-01T09:00Z', 'ops', 'urgent'),
+         ($1, $3, 2, 'held', '2100-01-01T09:30Z', 'ops', 'urgent'), ($1, $4, 2, 'held', '2100-01-01T09:45Z', NULL, NULL)`,
+      [HOLD, AHEAD, BEGAN, LOOSE],
+    );
+    await before.query(
+      `INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, details) VALUES
+         ('window', $2, 'overridden', 'ops', '2100-01-01T10:00Z', jsonb_build_object('holdId', $1::text, 'occurrence', 2, 'reason', 'urgent')),
+         ('window', $2, 'overridden', 'ops', '2100-01-01T11:00Z', jsonb_build_object('holdId', $1::text, 'occurrence', 1, 'reason', 'urgent')),
+         ('window', $2, 'overridden', 'ops', '2100-01-01T08:00Z', jsonb_build_object('holdId', $1::text, 'occurrence', null, 'reason', 'urgent'))`,
+      [HOLD, AHEAD],
+    );
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['RunTurnsDated1766700000000']);
+      const missed = (await after.query(`SELECT window_id, number, missed_at FROM occurrence WHERE missed_at IS NOT NULL ORDER BY window_id`)) as { window_id: string; number: number; missed_at: Date }[];
+      expect(missed).toEqual([AHEAD, BEGAN, LOOSE].sort().map((id) => ({ window_id: id, number: 1, missed_at: new Date('2100-06-01T01:00Z') })));
+      const overridden = (await after.query(`SELECT window_id, number, overridden_at FROM hold_occurrence ORDER BY window_id, number`)) as { window_id: string; number: number; overridden_at: Date | null }[];
+      expect(overridden).toEqual(
+        expect.arrayContaining([
+          { window_id: AHEAD, number: 1, overridden_at: new Date('2100-01-01T11:00Z') },
+          { window_id: AHEAD, number: 2, overridden_at: new Date('2100-01-01T10:00Z') },
+          { window_id: BEGAN, number: 2, overridden_at: new Date('2100-01-01T09:30Z') },
+          { window_id: LOOSE, number: 2, overridden_at: null },
+        ]),
+      );
+      expect(overridden).toHaveLength(4);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name IN ('missed_at', 'overridden_at')`, [SCHEMA])).toEqual([]);
     } finally {
       await after.destroy();
     }

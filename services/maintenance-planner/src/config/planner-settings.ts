@@ -1,3 +1,4 @@
+import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 
@@ -13,6 +14,14 @@ export const plannerEnvironment = {
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
   CALENDAR_FEED_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5_000),
+  // A clearance waits for a surge.started that overtook it; one still in the topic must find it.
+  SURGE_CLEARANCE_RETENTION_DAYS: z.coerce
+    .number()
+    .positive()
+    .refine((days) => days > TOPIC_RETENTION_DAYS, {
+      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages, or a late surge.started could place a hold its clearance no longer ends`,
+    })
+    .default(14),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
@@ -33,6 +42,8 @@ export interface PlannerSettings {
   calendarPastMs: number;
   /** A feed is fetched whole by every subscribed client, every few minutes to hours: bounded. */
   calendarFeedMaxEvents: number;
+  /** How long a surge.cleared that came before its surge.started is remembered for that start. */
+  surgeClearanceRetentionMs: number;
   customRegions: CustomRegion[];
 }
 
@@ -48,6 +59,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
     calendarPastMs: env.CALENDAR_PAST_DAYS * 86_400_000,
     calendarFeedMaxEvents: env.CALENDAR_FEED_MAX_EVENTS,
+    surgeClearanceRetentionMs: env.SURGE_CLEARANCE_RETENTION_DAYS * 86_400_000,
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
   };
 }

@@ -93,7 +93,12 @@ export class HoldsController {
   @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot' })
   @ApiZodBody(ReleaseSchema)
   async release(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
-    const alreadyReleased = (at: Date) => new DomainError('hold-released', 409, `Hold ${id} was already released at ${at.toISOString()}.`);
+    const alreadyReleased = (at: Date) =>
+      new DomainError(
+        'hold-released',
+        409,
+        `Hold ${id} was already released at ${at.toISOString()}: nothing to release. GET /v1/holds/${id} says by whom and why; declare a new hold (POST /v1/holds) if the regions need one again.`,
+      );
     const hold = await this.holds.get(id);
     if (hold.released_at) throw alreadyReleased(hold.released_at);
     // Released meanwhile (the sweep, another request): the same 409, not a 200 for a release this request did not make.

@@ -12,12 +12,13 @@ import { HoldAnnouncer } from './hold-announcer';
 import { HoldsController } from './holds.controller';
 import { HoldsService } from './holds.service';
 import { PlannerSweep } from './planner-sweep.service';
+import { SurgeClearances } from './surge-clearances';
 import { SurgeEventsConsumer } from './surge-events.consumer';
 
 /** Windows and holds live together: a hold's fan-out and a window's plan read and write the same occurrences. */
 @Module({
   controllers: [WindowsController, HoldsController, GateController, AuditController],
-  providers: [HoldsService, HoldAnnouncer, WindowAnnouncementBacklog, WindowsService, ExplanationService, GateService, SlotProposer, SurgeEventsConsumer, BaselineEventsConsumer, PlannerSweep],
+  providers: [HoldsService, HoldAnnouncer, WindowAnnouncementBacklog, WindowsService, ExplanationService, GateService, SlotProposer, SurgeEventsConsumer, SurgeClearances, BaselineEventsConsumer, PlannerSweep],
   exports: [PlannerSweep, HoldsService],
 })
 export class HoldsModule {}

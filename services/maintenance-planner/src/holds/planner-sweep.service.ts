@@ -4,10 +4,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import type { PlannerSettings } from '../config/planner-settings';
 import { WindowsService } from '../windows/windows.service';
 import { HoldsService } from './holds.service';
+import { SurgeClearances } from './surge-clearances';
 
 /**
  * The periodic job, on the injected Clock's time: occurrences up to the horizon, missed
- * occurrences, cool-downs and held periods that ended, open-ended holds extended, and repairs.
+ * occurrences, cool-downs and held periods that ended, open-ended holds extended, repairs, and
+ * surge clearances past their retention.
  * Tests call `sweep()` after moving a ManualClock instead of waiting.
  */
 @Injectable()
@@ -21,6 +23,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly windows: WindowsService,
     private readonly holds: HoldsService,
+    private readonly clearances: SurgeClearances,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
   ) {}
 
@@ -47,6 +50,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
     // Releases and repairs first: what they let go of that has begun needs a new slot, and is not missed.
     const holds = await this.holds.sweepHolds();
     const missed = await this.windows.markMissed();
-    return { extendedWindows, missed, ...holds };
+    const prunedClearances = await this.clearances.prune();
+    return { extendedWindows, missed, ...holds, prunedClearances };
   }
 }

@@ -1,10 +1,10 @@
 import { ConsumerGroups, type HoldfastEvent, Topics } from '@holdfast/contracts';
-import { prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { HoldsService } from './holds.service';
+import { SurgeClearances } from './surge-clearances';
 
 /**
  * Surges become holds. Events of one region arrive in order, but a surge.cleared may still
@@ -16,6 +16,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
   constructor(
     private readonly messaging: MessagingRuntime,
     private readonly holds: HoldsService,
+    private readonly clearances: SurgeClearances,
     private readonly clock: Clock,
   ) {}
 
@@ -34,7 +35,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
   private async started(surge: HoldfastEvent<'surge.started'> | HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
     const { surgeId, region, source, startedAt, expectedEndAt, reason, severity, evidence } = surge.data;
     // A clearance that overtook this start is read in the same round trip as the hold's first statement.
-    const [hold, [clearance]] = await Promise.all([
+    const [hold, clearedAt] = await Promise.all([
       this.holds.place(tx, {
       source,
       causeId: surgeId,
@@ -47,9 +48,9 @@ export class SurgeEventsConsumer implements OnModuleInit {
         surgeReason: reason,
         cause: surge,
       }),
-      tx.query(prepared('SELECT cleared_at FROM surge_clearance WHERE surge_id = $1'), [surgeId]) as Promise<{ cleared_at: Date }[]>,
+      this.clearances.clearedAt(tx, surgeId),
     ]);
-    if (hold && clearance) await this.holds.scheduleRelease(tx, hold, clearance.cleared_at, surge);
+    if (hold && clearedAt) await this.holds.scheduleRelease(tx, hold, clearedAt, surge);
   }
 
   private async updated(surge: HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
@@ -63,12 +64,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
   private async cleared(surge: HoldfastEvent<'surge.cleared'>, tx: EntityManager): Promise<void> {
     const hold = await this.holds.byCause(tx, surge.data.surgeId);
     if (!hold) {
-      await tx.query('INSERT INTO surge_clearance (surge_id, cleared_at, reason, event_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-        surge.data.surgeId,
-        new Date(surge.data.clearedAt),
-        surge.data.reason,
-        surge.id,
-      ]);
+      await this.clearances.remember(tx, { surgeId: surge.data.surgeId, clearedAt: new Date(surge.data.clearedAt), reason: surge.data.reason, eventId: surge.id });
       return;
     }
     if (hold.released_at || hold.cleared_at) return;

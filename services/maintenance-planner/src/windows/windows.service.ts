@@ -86,7 +86,7 @@ function assertApart(occurrences: readonly { start: Date; end: Date }[]): void {
 }
 
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
-export const MARK_MISSED = `UPDATE occurrence SET status = 'missed' WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
+export const MARK_MISSED = `UPDATE occurrence SET status = 'missed', missed_at = $1 WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
 /** Windows and their occurrences: planned, moved, cancelled, started and completed, each change announced through the outbox. */
 @Injectable()
@@ -191,11 +191,11 @@ export class WindowsService {
       // occurrence reads scheduled unless another hold holds it.
       const letThrough = rowsOf(
         await tx.query(
-          `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason)
-           SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6 FROM occurrence
+          `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
+           SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM occurrence
             WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz)
               AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
-           ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason
+           ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at
            RETURNING number`,
           [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null, stopsRunsUntil(hold)],
         ),
@@ -231,6 +231,12 @@ export class WindowsService {
   async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
+      // The gate never stops such a window: an override would record and announce letting through what nothing held.
+      if (row.surge_policy !== 'hold') {
+        throw new DomainError('not-held', 409, `Window ${id} has surge policy ${row.surge_policy}: no hold stops it (the gate lets it start), so there is nothing to override. Start it as planned.`, {
+          surgePolicy: row.surge_policy,
+        });
+      }
       const now = this.clock.now();
       // As at the gate: a surge's hold is in force until released, past its expected end too; a manual one until its until.
       const holds = (await tx.query(
@@ -238,7 +244,7 @@ export class WindowsService {
           WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.source <> 'manual' OR hold.until_at IS NULL OR hold.until_at > $3)`,
         [row.footprint_global, row.footprint_regions, now],
       )) as HoldRow[];
-      if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override.`);
+      if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override. Start it as planned.`);
       if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
       const events = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
       if (events.length === 0) {
@@ -327,7 +333,7 @@ export class WindowsService {
             await tx.query(
               `DELETE FROM hold_occurrence l USING occurrence o
                 WHERE l.window_id = $1 AND o.window_id = l.window_id AND o.number = l.number AND o.status IN ('scheduled', 'needs-reschedule') AND o.ends_at > $2
-                RETURNING l.hold_id, l.held_at, l.released_at, l.overridden_by, l.override_reason, o.starts_at, o.ends_at`,
+                RETURNING l.hold_id, l.held_at, l.released_at, l.overridden_by, l.override_reason, l.overridden_at, o.starts_at, o.ends_at`,
               [id, this.clock.now()],
             ),
           );
@@ -389,7 +395,14 @@ export class WindowsService {
       const row = await this.row(tx, id, true);
       if (ifMatch !== undefined || version !== undefined) {
         const expected = versionFrom(ifMatch, version);
-        if (row.version !== expected) throw new DomainError('stale-version', 409, `Window ${id} is at version ${row.version}, not ${expected}.`, { currentVersion: row.version });
+        if (row.version !== expected) {
+          throw new DomainError(
+            'stale-version',
+            409,
+            `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and cancel at its current version, or send no version to cancel it whatever its version.`,
+            { currentVersion: row.version },
+          );
+        }
       }
       if (row.status === 'cancelled') return this.resource(tx, row);
       const now = this.clock.now();
@@ -450,7 +463,7 @@ export class WindowsService {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
-      if (occurrence.status !== 'in-progress') throw new DomainError('occurrence-not-in-progress', 409, `Occurrence ${number} of window ${id} is ${occurrence.status}; start it first.`);
+      if (occurrence.status !== 'in-progress') throw notInProgress(id, occurrence, row.status === 'cancelled');
       await tx.query(`UPDATE occurrence SET status = 'completed', completed_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'completed', actor, details: { number } });
@@ -671,6 +684,21 @@ function assertStartable(id: string, occurrence: OccurrenceRow): void {
   });
 }
 
+/** The 409 for completing a run that is not in progress, saying what to do for the status it has. */
+function notInProgress(id: string, occurrence: OccurrenceRow, windowCancelled: boolean): DomainError {
+  const run = `Occurrence ${occurrence.number} of window ${id}`;
+  const planAgain = windowCancelled ? 'plan it as a new window (POST /v1/windows)' : 'move the window to a new time (PATCH startsAt and endsAt)';
+  const detail =
+    occurrence.status === 'completed'
+      ? `${run} was completed at ${occurrence.completed_at?.toISOString()}: nothing left to do.`
+      : occurrence.status === 'missed'
+        ? `${run} was missed (it never started): nothing to complete. To do the work, ${planAgain}.`
+        : occurrence.status === 'cancelled'
+          ? `${run} was cancelled: nothing to complete. To do the work, ${planAgain}.`
+          : `${run} is ${occurrence.status}, not in progress: start it first (POST /v1/windows/${id}/occurrences/${occurrence.number}/start).`;
+  return new DomainError('occurrence-not-in-progress', 409, detail, { occurrenceStatus: occurrence.status });
+}
+
 /**
  * A scheduled run started long before its planned start is most likely the wrong run or window:
  * the gate judged the holds of now, not of the slot that was planned. Moving the window first
@@ -695,6 +723,7 @@ interface ReplannedLink {
   released_at: Date | null;
   overridden_by: string | null;
   override_reason: string | null;
+  overridden_at: Date | null;
   starts_at: Date;
   ends_at: Date;
 }
@@ -704,9 +733,10 @@ async function keepOverrides(tx: EntityManager, windowId: string, links: readonl
   const overrides = links.filter((link) => link.overridden_by !== null);
   if (overrides.length === 0) return;
   await tx.query(
-    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, released_at, overridden_by, override_reason)
-     SELECT t.hold_id, o.window_id, o.number, 'held', false, t.held_at, t.released_at, t.overridden_by, t.override_reason
-       FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[]) AS t(hold_id, held_at, released_at, overridden_by, override_reason, starts_at, ends_at)
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, released_at, overridden_by, override_reason, overridden_at)
+     SELECT t.hold_id, o.window_id, o.number, 'held', false, t.held_at, t.released_at, t.overridden_by, t.override_reason, t.overridden_at
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+         AS t(hold_id, held_at, released_at, overridden_by, override_reason, starts_at, ends_at, overridden_at)
        JOIN occurrence o ON o.window_id = $1 AND o.starts_at = t.starts_at AND o.ends_at = t.ends_at AND o.status = 'scheduled'
      ON CONFLICT DO NOTHING`,
     [
@@ -718,6 +748,7 @@ async function keepOverrides(tx: EntityManager, windowId: string, links: readonl
       overrides.map((link) => link.override_reason),
       overrides.map((link) => link.starts_at),
       overrides.map((link) => link.ends_at),
+      overrides.map((link) => link.overridden_at),
     ],
   );
 }

@@ -1,0 +1,68 @@
+import { prepared } from '@holdfast/database';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { PlannerSettings } from '../config/planner-settings';
+import { rowsOf } from './hold-fanout.sql';
+
+/** Rows deleted per statement, so a large backlog never holds long locks (as the processed-event ledger's pruner). */
+const PRUNE_BATCH = 5_000;
+
+/**
+ * Surge clearances that overtook their surge.started (surge_clearance). One serves only until its
+ * start comes, and a start comes at most as late as the topic keeps it or a dead letter of it is
+ * replayed: kept SURGE_CLEARANCE_RETENTION_DAYS from when the planner recorded it, then pruned by the
+ * sweep. The hold's own audit trail keeps the clearance it was released by.
+ */
+@Injectable()
+export class SurgeClearances implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SurgeClearances.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const kept = this.config.settings.surgeClearanceRetentionMs;
+    if (kept < this.config.ledger.retentionMs) {
+      this.logger.warn(
+        { surgeClearanceRetentionDays: kept / 86_400_000, processedEventRetentionDays: this.config.ledger.retentionMs / 86_400_000 },
+        'surge clearances are forgotten before dead letters are: a surge.started replayed from its dead letter after that places a hold its clearance no longer ends; raise SURGE_CLEARANCE_RETENTION_DAYS',
+      );
+    }
+  }
+
+  async remember(tx: EntityManager, clearance: { surgeId: string; clearedAt: Date; reason: string; eventId: string }): Promise<void> {
+    await tx.query('INSERT INTO surge_clearance (surge_id, cleared_at, reason, event_id, recorded_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+      clearance.surgeId,
+      clearance.clearedAt,
+      clearance.reason,
+      clearance.eventId,
+      this.clock.now(),
+    ]);
+  }
+
+  async clearedAt(tx: EntityManager, surgeId: string): Promise<Date | undefined> {
+    const [row] = (await tx.query(prepared('SELECT cleared_at FROM surge_clearance WHERE surge_id = $1'), [surgeId])) as { cleared_at: Date }[];
+    return row?.cleared_at;
+  }
+
+  /** Deletes the clearances recorded longer ago than the retention, a batch at a time; resolves with how many. */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.nowMs() - this.config.settings.surgeClearanceRetentionMs);
+    let pruned = 0;
+    for (;;) {
+      const deleted = rowsOf(
+        await this.dataSource.query(
+          'DELETE FROM surge_clearance WHERE surge_id IN (SELECT surge_id FROM surge_clearance WHERE recorded_at < $1 LIMIT $2) RETURNING surge_id',
+          [before, PRUNE_BATCH],
+        ),
+      ).length;
+      pruned += deleted;
+      if (deleted < PRUNE_BATCH) return pruned;
+    }
+  }
+}
