@@ -3,6 +3,7 @@ import type { MetricsRegistry } from '@holdfast/observability';
 import { type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { firstChoicePartitioner } from './first-choice-partitioner';
 import { physicalTopic, type KafkaSettings } from './kafka-settings';
+import { silentLogger, type MessagingLogger } from './messaging-logger';
 
 /** A message as the outbox stores it: the logical topic and the encoded record. */
 export interface OutboundMessage {
@@ -68,27 +69,44 @@ export function requestsWithin<M extends Pick<OutboundMessage, 'key' | 'value' |
 /**
  * The idempotent producer: acks from all in-sync replicas, one request in flight so a retried
  * send cannot overtake the next one, and broker-side de-duplication of retries.
+ *
+ * A send kafkajs gave up on is followed by a new producer (a new producer id, sequence numbers
+ * from 0). kafkajs winds a partition's sequence number back whenever a request fails, even one the
+ * broker appended but never answered (its answer timed out, or the connection fell before it came),
+ * so afterwards the broker refused every request to that partition as OUT_OF_ORDER_SEQUENCE_NUMBER
+ * (the outbox relay, sending the same rows again, stalled for good while the service looked
+ * healthy), or took a request of as many messages for a resend and dropped it while answering
+ * success. A batch that did land is then sent again under the new id: a copy, which consumers
+ * apply once by event id.
  */
 export class EventPublisher {
-  private readonly producer: Producer;
+  private producer: ProducerInUse;
+  /** Replaced producers with sends still under way; each is disconnected once they have settled. */
+  private readonly retiring = new Set<ProducerInUse>();
+  private disconnected = false;
   private readonly published;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly settings: Pick<KafkaSettings, 'topicPrefix'>,
     metrics?: MetricsRegistry,
+    private readonly logger: MessagingLogger = silentLogger,
   ) {
-    // The Java client's murmur2 partitioner, so a key lands on the same partition whichever client produces it.
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: firstChoicePartitioner });
+    this.producer = this.newProducer();
     this.published = metrics?.counter('holdfast_events_published_total', 'Events acknowledged by Kafka', ['topic', 'type']);
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
+  async connect(): Promise<void> {
+    this.disconnected = false;
+    await this.connected(this.producer);
   }
 
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+    this.producer.connection = undefined;
+    const producers = [this.producer, ...this.retiring];
+    this.retiring.clear();
+    await Promise.all(producers.map(({ producer }) => producer.disconnect()));
   }
 
   /** Publishes straight away: for facts from outside (samples) that change no state of ours. */
@@ -122,7 +140,62 @@ export class EventPublisher {
       byTopic.set(topic, batch);
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, batch]) => ({ topic, messages: batch }));
-    await this.producer.sendBatch({ acks: -1, topicMessages });
+    const inUse = this.producer;
+    await this.connected(inUse);
+    inUse.sending++;
+    try {
+      await inUse.producer.sendBatch({ acks: -1, topicMessages });
+    } catch (error) {
+      this.replace(inUse, error);
+      throw error;
+    } finally {
+      inUse.sending--;
+      if (inUse.sending === 0 && this.retiring.delete(inUse)) this.disconnectReplaced(inUse);
+    }
     for (const message of messages) this.published?.inc({ topic: message.topic, type: message.eventType });
   }
+
+  private newProducer(): ProducerInUse {
+    // The Java client's murmur2 partitioner, so a key lands on the same partition whichever client produces it.
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: firstChoicePartitioner });
+    return { producer, sending: 0 };
+  }
+
+  /**
+   * Connects a producer once. One that failed to connect is replaced too: kafkajs keeps a broker
+   * connection whose first request (ApiVersions) went unanswered as connected, and every request on
+   * it then fails with "Broker not connected", for good.
+   */
+  private connected(inUse: ProducerInUse): Promise<void> {
+    if (this.disconnected) return Promise.reject(new Error('The event publisher was disconnected (its service is stopping): call connect() before sending again'));
+    inUse.connection ??= inUse.producer.connect().catch((error: unknown) => {
+      if (this.producer === inUse && !this.disconnected) this.producer = this.newProducer();
+      this.disconnectReplaced(inUse);
+      throw error;
+    });
+    return inUse.connection;
+  }
+
+  /** Sends from now on go through a new producer; the failed one is disconnected once its other sends have settled. */
+  private replace(failed: ProducerInUse, error: unknown): void {
+    if (this.producer !== failed || this.disconnected) return;
+    this.producer = this.newProducer();
+    this.logger.warn(
+      { err: error },
+      'Kafka producer replaced after a failed send: the broker may have appended what kafkajs gave up on, and the old producer\'s sequence numbers would then have it refuse or drop later sends; the next send connects a new producer',
+    );
+    // This send is still counted: the last of the failed producer's sends to settle disconnects it.
+    this.retiring.add(failed);
+  }
+
+  private disconnectReplaced(failed: ProducerInUse): void {
+    failed.producer.disconnect().catch((error: unknown) => this.logger.warn({ err: error }, 'a replaced Kafka producer did not disconnect cleanly; its connections close with the process'));
+  }
+}
+
+/** A kafkajs producer with its connection and the sends under way on it. */
+interface ProducerInUse {
+  producer: Producer;
+  connection?: Promise<void>;
+  sending: number;
 }

@@ -40,7 +40,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     this.logger = nestLogger(new Logger('Messaging'));
     this.kafka = createKafka(options.kafka, this.logger);
     this.admin = this.kafka.admin();
-    this.publisher = new EventPublisher(this.kafka, options.kafka, metrics);
+    this.publisher = new EventPublisher(this.kafka, options.kafka, metrics, this.logger);
     const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.outbox = new OutboxWriter(schema);
     this.relay = new OutboxRelay({ dataSource, publisher: this.publisher, logger: this.logger, metrics, maxMessageBytes: options.kafka.maxMessageBytes, ...options.relay });

@@ -7,7 +7,7 @@ import { EventConsumer, type EventConsumerOptions, type EventRefusal } from '../
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
 import type { KafkaSettings } from '../kafka/kafka-settings';
-import { silentLogger } from '../kafka/messaging-logger';
+import { silentLogger, type MessagingLogger } from '../kafka/messaging-logger';
 import { provisionTopics } from '../kafka/topic-provisioner';
 import { MessagingMigrations } from '../migrations/messaging-migrations';
 
@@ -33,8 +33,17 @@ export interface MessagingTestBed {
   close(): Promise<void>;
 }
 
+export interface MessagingTestBedOptions {
+  /** A broker of the spec's own (one it pauses or stops) instead of the shared one. */
+  brokers?: string[];
+  /** The client for these settings, when a spec needs other timeouts than the services' own. */
+  kafka?: (settings: KafkaSettings) => Kafka;
+  /** Where the bed's publisher logs; silent by default. */
+  logger?: MessagingLogger;
+}
+
 /** A fresh database with the messaging tables and an effect table, and this file's own topics on the real broker. */
-export async function createMessagingTestBed(label: string, topics: TopicName[]): Promise<MessagingTestBed> {
+export async function createMessagingTestBed(label: string, topics: TopicName[], options: MessagingTestBedOptions = {}): Promise<MessagingTestBed> {
   const environment = testEnvironment();
   const database = await createTestDatabase(label);
   const dataSource = new DataSource({
@@ -46,13 +55,13 @@ export async function createMessagingTestBed(label: string, topics: TopicName[])
   });
   await dataSource.initialize();
   await runMigrations(dataSource, { info: () => undefined });
-  const settings: KafkaSettings = { brokers: environment.kafkaBrokers, clientId: label, topicPrefix: `${uniqueTestId(label)}.` };
-  const kafka = createKafka(settings, silentLogger);
+  const settings: KafkaSettings = { brokers: options.brokers ?? environment.kafkaBrokers, clientId: label, topicPrefix: `${uniqueTestId(label)}.` };
+  const kafka = options.kafka?.(settings) ?? createKafka(settings, silentLogger);
   const admin = kafka.admin();
   await admin.connect();
   await provisionTopics(admin, settings, topics.map((topic) => TopicSpecs[topic]));
   await admin.disconnect();
-  const publisher = new EventPublisher(kafka, settings);
+  const publisher = new EventPublisher(kafka, settings, undefined, options.logger);
   await publisher.connect();
   return {
     database,
