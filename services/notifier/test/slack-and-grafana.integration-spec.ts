@@ -106,18 +106,18 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
   });
 
   it('Grafana: an annotation from the hold start with region/window/hold tags, whose end is set on release', async () => {
-    await notifier.subscribe({ channel: 'grafana', target: grafana.url, secret: 'glsa_service_account_token', filters: { regions: ['DE'] } });
+    const { id } = await notifier.subscribe({ channel: 'grafana', target: grafana.url, secret: 'glsa_service_account_token', filters: { regions: ['DE'] } });
     const hold = holdPlaced(['DE']);
     const [windowId] = hold.data.windowIds;
     await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
 
     await expectEventually(() => expect(grafana.requests).toHaveLength(3));
     const [looked, created, patched] = grafana.requests;
-    expect(looked).toMatchObject({ method: 'GET', path: `/api/annotations?type=annotation&tags=holdfast&tags=hold&tags=hold%3A${hold.data.holdId}&limit=100` });
+    expect(looked).toMatchObject({ method: 'GET', path: `/api/annotations?type=annotation&tags=holdfast&tags=hold&tags=hold%3A${hold.data.holdId}&tags=subscription%3A${id}&limit=100` });
     expect(created).toMatchObject({ method: 'POST', path: '/api/annotations', headers: { authorization: 'Bearer glsa_service_account_token', 'content-type': 'application/json' } });
     expect(JSON.parse(created.body)).toEqual({
       time: Date.parse('2026-06-14T21:00:00Z'),
-      tags: ['holdfast', 'hold', 'region:DE', `window:${windowId}`, `hold:${hold.data.holdId}`],
+      tags: ['holdfast', 'hold', 'region:DE', `window:${windowId}`, `hold:${hold.data.holdId}`, `subscription:${id}`],
       text: `Maintenance held in DE: ${hold.data.reason} (until released). https://planner.example.org/v1/windows/${windowId}/explanation`,
     });
     expect(patched).toMatchObject({ method: 'PATCH', path: '/api/annotations/17', headers: { authorization: 'Bearer glsa_service_account_token' } });
@@ -225,6 +225,119 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     ]);
     expect(JSON.parse(grafana.requests.at(-1)!.body)).toEqual({ timeEnd: Date.parse('2026-06-14T22:30:00Z') });
     await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+  });
+
+  it("Grafana: two subscriptions to one Grafana organisation each keep their own hold annotation; one's late placement never moves the other's", async () => {
+    const hold = holdPlaced(['SE']);
+    // Grafana as it answers: annotations kept with the token that made them, a search answering those carrying every tag asked for.
+    const annotations: { id: number; time: number; timeEnd?: number; tags: string[]; madeBy: string; patchedBy: string[] }[] = [];
+    let restarting = true;
+    grafana.reply = (request) => {
+      const token = String(request.headers.authorization);
+      if (request.method === 'GET') {
+        const asked = new URL(request.path, 'http://grafana').searchParams.getAll('tags');
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(annotations.filter((annotation) => asked.every((tag) => annotation.tags.includes(tag)))) };
+      }
+      if (request.method === 'POST') {
+        // The second team's first attempt meets Grafana restarting: it is retried after the first team's release.
+        if (token === 'Bearer glsa_second_team' && restarting) {
+          restarting = false;
+          return { status: 503, body: 'Grafana is restarting' };
+        }
+        const made = { id: 200 + annotations.length, ...(JSON.parse(request.body) as { time: number; timeEnd?: number; tags: string[] }), madeBy: token, patchedBy: [] as string[] };
+        annotations.push(made);
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Annotation added', id: made.id }) };
+      }
+      const patched = annotations.find((annotation) => request.path === `/api/annotations/${annotation.id}`)!;
+      Object.assign(patched, JSON.parse(request.body), { patchedBy: [...patched.patchedBy, token] });
+      return { status: 200, body: '{"message":"Annotation patched"}' };
+    };
+    const first = await notifier.subscribe({ channel: 'grafana', target: grafana.url, secret: 'glsa_first_team', filters: { regions: ['SE'] } });
+    // A team told only where holds start: nothing of its own would put right a release end it moved.
+    const second = await notifier.subscribe({ channel: 'grafana', target: grafana.url, secret: 'glsa_second_team', filters: { regions: ['SE'], eventTypes: ['hold.placed'] } });
+    await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${first.id}&status=delivered`)).toHaveLength(2));
+    const [retry] = await expectEventually(async () => {
+      const pending = await notifier.deliveries(`subscriptionId=${second.id}&status=pending`);
+      expect(pending).toMatchObject([{ eventType: 'hold.placed', attempts: 1 }]);
+      return pending;
+    });
+    clock.set(retry.nextAttemptAt);
+
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${second.id}&status=delivered`)).toHaveLength(1));
+    expect(annotations.map(({ madeBy, time, timeEnd, patchedBy }) => ({ madeBy, time, timeEnd, patchedBy }))).toEqual([
+      { madeBy: 'Bearer glsa_first_team', time: Date.parse(hold.data.from), timeEnd: Date.parse('2026-06-14T23:30:00Z'), patchedBy: ['Bearer glsa_first_team'] },
+      // Sent after the release, which this team is not told of: ended at the release all the same.
+      { madeBy: 'Bearer glsa_second_team', time: Date.parse(hold.data.from), timeEnd: Date.parse('2026-06-14T23:30:00Z'), patchedBy: [] },
+    ]);
+    expect(annotations.map((annotation) => annotation.tags.at(-1))).toEqual([`subscription:${first.id}`, `subscription:${second.id}`]);
+  });
+
+  it('Grafana: a dead placement replayed after its release went out ends its annotation at the release, not at the planned end', async () => {
+    const before = grafana.requests.length;
+    let nextId = 80;
+    let permitted = false;
+    grafana.reply = (request) => {
+      if (request.method === 'GET') return noneFound;
+      // The token could not write annotations when the hold was placed; its team has fixed that since.
+      if (!permitted) {
+        permitted = true;
+        return { status: 403, body: '{"message":"You\'ll need additional permissions to perform this action."}' };
+      }
+      return request.method === 'POST' ? { status: 200, body: JSON.stringify({ message: 'Annotation added', id: nextId++ }) } : { status: 200, body: '{"message":"Annotation patched"}' };
+    };
+    const { id } = await notifier.subscribe({ channel: 'grafana', target: grafana.url, filters: { regions: ['LT'] } });
+    const hold = holdPlaced(['LT'], { until: '2026-06-15T04:00:00Z' });
+    await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
+    const [dead] = await expectEventually(async () => {
+      expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ eventType: 'hold.released' }]);
+      const placements = await notifier.deliveries(`subscriptionId=${id}&status=dead`);
+      expect(placements).toMatchObject([{ eventType: 'hold.placed' }]);
+      return placements;
+    });
+
+    expect((await notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
+
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+    const sent = grafana.requests.slice(before).filter(changes).map((request) => [request.method, request.path, JSON.parse(request.body)]);
+    expect(sent).toEqual([
+      ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse(hold.data.from), timeEnd: Date.parse('2026-06-15T04:00:00Z') })],
+      // The release found no annotation of the hold: a point at its time.
+      ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T23:30:00Z') })],
+      ['POST', '/api/annotations', expect.objectContaining({ time: Date.parse(hold.data.from), timeEnd: Date.parse('2026-06-14T23:30:00Z') })],
+    ]);
+  });
+
+  it("Grafana: a subscription moved to another Grafana never moves an annotation there by the id its hold's annotation had in the old one", async () => {
+    const before = grafana.requests.length;
+    // Two Grafana instances behind one proxy, each under its own path; the old one is retired once the hold is annotated there.
+    let retired = false;
+    grafana.reply = (request) => {
+      if (request.method === 'GET') return noneFound;
+      if (request.path.startsWith('/eu/')) {
+        if (retired) return { status: 503, body: 'retired' };
+        retired = true;
+        return { status: 200, body: '{"message":"Annotation added","id":7}' };
+      }
+      // In the new Grafana, 7 is someone else's annotation.
+      return request.method === 'POST' ? { status: 200, body: '{"message":"Annotation added","id":12}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+    };
+    const { id } = await notifier.subscribe({ channel: 'grafana', target: `${grafana.url}/eu`, filters: { regions: ['LV'] } });
+    const hold = holdPlaced(['LV']);
+    await publisher.publish(hold);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(1));
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${grafana.url}/us` })).status).toBe(200);
+
+    await publisher.publish(holdReleased(hold, '2026-06-14T23:30:00Z'));
+    await expectEventually(async () => {
+      // Past the retry of a release sent to the old Grafana by a worker that read the subscription within the second before.
+      clock.advance(2_000);
+      expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2);
+    });
+    const moved = grafana.requests.slice(before).filter((request) => request.path.startsWith('/us/'));
+    expect(moved.map((request) => [request.method, request.path, JSON.parse(request.body)])).toEqual([
+      ['POST', '/us/api/annotations', expect.objectContaining({ time: Date.parse('2026-06-14T23:30:00Z'), tags: expect.arrayContaining([`hold:${hold.data.holdId}`]) })],
+    ]);
   });
 
   it('Grafana: a hold released before its start ends its annotation where it starts, never before', async () => {

@@ -237,6 +237,8 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
       subscriptionId: id,
       detail: `Delivery ${dead.id} cannot be sent now: its subscription ${id} is turned off. PATCH /v1/subscriptions/${id} {"enabled": true}, then replay it.`,
     });
+    // Nor in bulk: no count promising a send that never comes, and the delivery is left as it was.
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 0 });
     expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ id: dead.id, status: 'dead', attempts: 1 }]);
 
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);

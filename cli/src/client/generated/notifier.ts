@@ -115,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription; a team key replays only its own team's */
+        /** Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription, of subscriptions turned on; a team key replays only its own team's */
         post: operations["DeliveriesController_replayMany"];
         delete?: never;
         options?: never;

@@ -41,7 +41,7 @@ export class DeliveriesController {
   @Post('replay')
   @RequireScope('subscriptions:write')
   @HttpCode(202)
-  @ApiOperation({ summary: "Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription; a team key replays only its own team's" })
+  @ApiOperation({ summary: "Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription, of subscriptions turned on; a team key replays only its own team's" })
   @ApiZodBody(ReplaySchema)
   replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replayMany(body, teamActedFor(principal));

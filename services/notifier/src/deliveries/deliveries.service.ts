@@ -27,7 +27,13 @@ export const targetKeyOf = (url: string): string => {
 type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target' | 'filters'>;
 
 // Every event reads these and records through RECORD: prepared, so PostgreSQL neither parses nor plans them each time.
-const LIVE_SUBSCRIPTIONS = prepared('SELECT id, channel, target, filters FROM subscription WHERE enabled AND deleted_at IS NULL');
+// Only the live subscriptions whose type and region filters let the event through ($1 its type; $2 a global
+// footprint, which every region filter lets through; $3 its regions): read whole, with 1,000 subscriptions
+// every event paid 5-7 ms reading and filtering them all, against about 1 ms. matchesFilters still decides.
+const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters FROM subscription
+  WHERE enabled AND deleted_at IS NULL
+    AND (filters->'eventTypes' = '[]'::jsonb OR filters->'eventTypes' ? $1)
+    AND (filters->'regions' = '[]'::jsonb OR $2 OR filters->'regions' ?| $3::text[])`);
 // The Alertmanager subscriptions whose alerts a hold still keeps firing: its release must reach
 // them whatever their filters say (an eventTypes filter without hold.released, a teams filter the
 // release's facts do not carry), or those alerts would be re-posted for good.
@@ -84,7 +90,7 @@ export class DeliveriesService {
 
   private async matching(event: AnyHoldfastEvent, facts: ReturnType<typeof factsOf>, reader: Pick<EntityManager, 'query'>): Promise<RecordingSubscription[]> {
     const [live, holdingAlerts] = await Promise.all([
-      reader.query(LIVE_SUBSCRIPTIONS) as Promise<RecordingSubscription[]>,
+      reader.query(LIVE_SUBSCRIPTIONS, [facts.type, facts.regions === 'global', facts.regions === 'global' ? [] : facts.regions]) as Promise<RecordingSubscription[]>,
       event.type === 'hold.released' ? (reader.query(OPEN_HOLD_ALERTS, [event.data.holdId]) as Promise<RecordingSubscription[]>) : [],
     ]);
     const matching = live.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
@@ -160,14 +166,15 @@ export class DeliveriesService {
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })]))[0];
   }
 
-  /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of `ownerTeam`'s subscriptions only when one is named. */
+  /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on, of `ownerTeam`'s only when one is named. */
   async replayMany(request: ReplayRequest, ownerTeam?: string): Promise<{ replayed: number }> {
     return { replayed: await this.requeue(request, ownerTeam) };
   }
 
   private async requeue({ ids, subscriptionId, status }: ReplayRequest, ownerTeam?: string): Promise<number> {
     return this.dataSource.transaction(async (transaction) => {
-      const conditions = ['d.status = $1', "s.deleted_at IS NULL"];
+      // Nothing of a subscription deleted or turned off: the worker would settle it unsent at once, a delivered one as dead.
+      const conditions = ['d.status = $1', 's.enabled', 's.deleted_at IS NULL'];
       const parameters: unknown[] = [status, this.clock.now()];
       if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
       if (subscriptionId) conditions.push(`d.subscription_id = $${parameters.push(subscriptionId)}`);

@@ -142,6 +142,10 @@ export class SubscriptionsService {
     if (patch.secret !== undefined) changes.sealedSecret = this.secrets.seal(patch.secret, id);
     await this.dataSource.transaction(async (transaction) => {
       await transaction.update(SubscriptionEntity, { id }, changes);
+      // The annotation ids it keeps are the old Grafana's: in the new one, a release or an extension would move whichever annotation has that id.
+      if (subscription.channel === 'grafana' && changes.target !== undefined && changes.target !== subscription.target) {
+        await transaction.query('DELETE FROM grafana_annotation WHERE subscription_id = $1', [id]);
+      }
       // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
     });

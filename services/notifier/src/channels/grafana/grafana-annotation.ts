@@ -11,8 +11,12 @@ export interface GrafanaAnnotation {
   text: string;
 }
 
-/** Tags a dashboard filters on: holdfast, the event kind, and region:/team:/window:/hold: values. */
-export function annotationTags(kind: string, message: NotificationMessage): string[] {
+/**
+ * Tags a dashboard filters on: holdfast, the event kind, region:/team:/window:/hold: values, and
+ * subscription:<id>, so subscriptions writing to one Grafana organisation each keep their own
+ * annotations (a dashboard per subscription, and each finds only its own hold's annotation).
+ */
+export function annotationTags(kind: string, message: NotificationMessage, subscriptionId: string): string[] {
   return [
     'holdfast',
     kind,
@@ -20,8 +24,11 @@ export function annotationTags(kind: string, message: NotificationMessage): stri
     ...message.teams.map((team) => `team:${team}`),
     ...message.windowIds.map((windowId) => `window:${windowId}`),
     ...(message.holdId ? [`hold:${message.holdId}`] : []),
+    subscriptionTag(subscriptionId),
   ];
 }
+
+export const subscriptionTag = (subscriptionId: string): string => `subscription:${subscriptionId}`;
 
 export const annotationText = (message: NotificationMessage): string => `${message.title}: ${message.why} (${message.until}). ${message.link}`;
 

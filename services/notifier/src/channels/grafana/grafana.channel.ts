@@ -1,19 +1,26 @@
+import { prepared } from '@holdfast/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { DeliveryEntity } from '../../deliveries/delivery.entity';
 import { OutboundClientProvider } from '../../outbound/outbound-client.provider';
 import { DeliveryFailure, expectSuccess, type Channel, type ChannelSend } from '../channel';
 import { MessageRenderer } from '../notification-message';
 import { GrafanaAnnotationEntity } from './grafana-annotation.entity';
-import { annotationSpan, annotationTags, annotationText, type GrafanaAnnotation } from './grafana-annotation';
+import { annotationSpan, annotationTags, annotationText, subscriptionTag, type GrafanaAnnotation } from './grafana-annotation';
 import { authorizationOf } from '../receiver-authorization';
+
+const RELEASE_NOT_OWED = prepared(`SELECT r.released_at FROM hold_release r WHERE r.hold_id = $1 AND NOT EXISTS (
+    SELECT 1 FROM delivery d WHERE d.subscription_id = $2 AND d.ordering_key = $3 AND d.event_type = 'hold.released' AND d.status IN ('pending', 'sending'))`);
 
 /**
  * Grafana annotations through its HTTP API (POST /api/annotations; PATCH /api/annotations/{id};
  * GET /api/annotations to find one already made). A placed hold becomes an annotation from its
  * start; an extension moves that annotation's end and the release sets it, so panels show every
- * hold as one region (an annotation deleted in Grafana meanwhile is created again). The secret,
- * when given, is a service account token.
+ * hold as one region (an annotation deleted in Grafana meanwhile is created again). Each
+ * subscription's annotations carry its subscription:<id> tag and it only ever moves its own, so
+ * subscriptions to one Grafana organisation never share one. The secret, when given, is a service
+ * account token.
  */
 @Injectable()
 export class GrafanaChannel implements Channel {
@@ -34,9 +41,11 @@ export class GrafanaChannel implements Channel {
     const headers = { 'content-type': 'application/json', accept: 'application/json', ...(secret ? { authorization: authorizationOf(secret) } : {}) };
     const annotations = this.dataSource.getRepository(GrafanaAnnotationEntity);
     const base = targetUrl.replace(/\/+$/, '');
-    const span = annotationSpan(delivery.event);
     const placed = delivery.eventType === 'hold.placed';
     const holdId = placed || delivery.eventType === 'hold.released' ? message.holdId : undefined;
+    const releasedAt = placed && holdId ? await this.releasedBefore(delivery, subscription.id, holdId) : null;
+    const planned = annotationSpan(delivery.event);
+    const span = releasedAt ? { time: planned.time, timeEnd: Math.max(planned.time, releasedAt.getTime()) } : planned;
 
     // A hold is one annotation: its placement again (an extension, a retry, a replay) and its release move that annotation's end.
     if (holdId) {
@@ -53,7 +62,7 @@ export class GrafanaChannel implements Channel {
     }
 
     const kind = delivery.eventType.split('.')[0];
-    const annotation: GrafanaAnnotation = { ...span, tags: annotationTags(kind, message), text: annotationText(message) };
+    const annotation: GrafanaAnnotation = { ...span, tags: annotationTags(kind, message, subscription.id), text: annotationText(message) };
     const response = expectSuccess(await this.outbound.send({ url: `${base}/api/annotations`, method: 'POST', headers, body: JSON.stringify(annotation) }), 'Grafana');
     if (placed && holdId) {
       const id = (JSON.parse(response.body || '{}') as { id?: unknown }).id;
@@ -65,13 +74,27 @@ export class GrafanaChannel implements Channel {
   }
 
   /**
+   * When the hold was released, for a placement sent after its release was consumed with no release
+   * left to send to this subscription (a dead placement replayed after the release went out, or a
+   * subscription not told of releases): the placement ends the annotation there, or it would show a
+   * released hold as lasting to its planned end, or as open. A release still owed ends it in turn.
+   */
+  private async releasedBefore(delivery: DeliveryEntity, subscriptionId: string, holdId: string): Promise<Date | null> {
+    const [release] = (await this.dataSource.query(RELEASE_NOT_OWED, [holdId, subscriptionId, delivery.orderingKey])) as { released_at: Date }[];
+    return release?.released_at ?? null;
+  }
+
+  /**
    * The annotation an earlier attempt of this placement made, though its answer or its record was
    * lost (a timeout, a crash): the hold's annotation starting at the hold's start (its override
    * and release annotations share the hold tag, at other times). Recorded when found.
    */
   private async findPlaced(base: string, headers: Record<string, string>, subscriptionId: string, holdId: string, time: number): Promise<GrafanaAnnotationEntity | null> {
     // The kind tag too: a window.held or window.released annotation carries the hold's tag as well, and may start at the hold's start.
-    const query = new URLSearchParams([['type', 'annotation'], ['tags', 'holdfast'], ['tags', 'hold'], ['tags', `hold:${holdId}`], ['limit', '100']]);
+    // The subscription's tag too: another subscription to the same Grafana organisation has its own annotation of the hold,
+    // which this one's release or a late placement must never move.
+    const tags = ['holdfast', 'hold', `hold:${holdId}`, subscriptionTag(subscriptionId)].map((tag): [string, string] => ['tags', tag]);
+    const query = new URLSearchParams([['type', 'annotation'], ...tags, ['limit', '100']]);
     const answer = await this.outbound.send({ url: `${base}/api/annotations?${query}`, method: 'GET', headers, body: '' });
     // A token that may write annotations but not read them: nothing to find, so the placement is annotated as before.
     if (answer.status === 401 || answer.status === 403) return null;
