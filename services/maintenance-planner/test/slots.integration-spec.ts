@@ -159,6 +159,73 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     expect((await suggestions(window)).current.heldRegions).toEqual(['IR']);
   });
 
+  it('never suggests, nor moves a run to, a time another run of the same window takes', async () => {
+    clock.set('2026-10-01T00:00:00Z');
+    // Daily at 03:00 Vienna (01:00 UTC), the quietest local hour without a baseline; free to move for a week.
+    const window = await plan({
+      footprint: { global: false, regions: ['AT'] },
+      plannedZone: 'Europe/Vienna',
+      startsAt: '2026-10-02T01:00:00Z',
+      endsAt: '2026-10-02T02:00:00Z',
+      recurrence: 'FREQ=DAILY',
+      flexibility: { earliestStartAt: '2026-10-01T00:00:00Z', deadlineAt: '2026-10-08T00:00:00Z', autoMove: true },
+    });
+    const runs = async () => (await api('GET', `/v1/windows/${window}/occurrences`)).body.items as { number: number; startsAt: string; endsAt: string; status: string }[];
+    const hold = await declare({ regions: ['AT'], from: '2026-10-01T12:00:00Z', until: '2026-10-02T12:00:00Z' });
+    const others = (await runs()).filter((run) => run.number !== 1);
+    const { occurrence, slots } = await suggestions(window);
+    expect(occurrence).toBe(1);
+    // Equally quiet hours go earliest first: 03:00 and 04:00 Vienna before the hold, then 04:00 on the 3rd, as 03:00 is run 2's.
+    expect(slots.map((slot: { startsAt: string }) => slot.startsAt)).toEqual(['2026-10-01T01:00:00.000Z', '2026-10-01T02:00:00.000Z', '2026-10-03T02:00:00.000Z']);
+    for (const slot of slots) for (const run of others) expect(slot.startsAt < run.endsAt && run.startsAt < slot.endsAt, `${slot.startsAt} overlaps run ${run.number}`).toBe(false);
+
+    // Run 1's time passes under the hold: released, it moves on its owner's standing permission, not onto run 2.
+    clock.set('2026-10-02T06:00:00Z');
+    await release(hold.id);
+    const [first, second] = await runs();
+    expect(first).toMatchObject({ number: 1, status: 'scheduled', startsAt: '2026-10-03T02:00:00.000Z', endsAt: '2026-10-03T03:00:00.000Z' });
+    expect(second).toMatchObject({ number: 2, startsAt: '2026-10-03T01:00:00.000Z', endsAt: '2026-10-03T02:00:00.000Z' });
+  });
+
+  it('suggests a start within the next 7 days for a window with no flexibility that lasts longer than that', async () => {
+    clock.set('2026-11-01T00:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['AT'] }, startsAt: '2026-11-02T00:00:00Z', endsAt: '2026-11-10T00:00:00Z' });
+    const { slots } = await suggestions(window);
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) {
+      expect(Date.parse(slot.endsAt) - Date.parse(slot.startsAt)).toBe(8 * 86_400_000);
+      expect(slot.startsAt <= '2026-11-08T00:00:00.000Z', slot.startsAt).toBe(true);
+    }
+  });
+
+  it('suggests slots as long as the run, to the second', async () => {
+    clock.set('2026-11-15T00:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['AT'] }, startsAt: '2026-11-16T00:00:00Z', endsAt: '2026-11-16T00:59:30Z' });
+    const { slots } = await suggestions(window);
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) expect(Date.parse(slot.endsAt) - Date.parse(slot.startsAt), slot.startsAt).toBe(3_570_000);
+  });
+
+  it('says to move the flexibility deadline when it has passed or leaves no room from now', async () => {
+    clock.set('2026-12-01T00:00:00Z');
+    const window = await plan({
+      footprint: { global: false, regions: ['AT'] },
+      startsAt: '2026-12-02T00:00:00Z',
+      endsAt: '2026-12-02T01:00:00Z',
+      flexibility: { earliestStartAt: '2026-12-01T00:00:00Z', deadlineAt: '2026-12-03T00:00:00Z' },
+    });
+    for (const now of ['2026-12-04T00:00:00Z', '2026-12-02T23:30:00Z']) {
+      clock.set(now);
+      const answer = await api('GET', `/v1/windows/${window}/suggestions`);
+      expect(answer.status).toBe(422);
+      expect(answer.body).toMatchObject({ code: 'invalid-slot-search' });
+      expect(answer.body.detail).toBe(
+        `Window ${window} must end by its flexibility deadline 2026-12-03T00:00:00.000Z, which leaves no room for its 60-minute run from ${new Date(now).toISOString()} (now, or its earliest start if later): ` +
+          `move flexibility.deadlineAt later with PATCH /v1/windows/${window}, or remove the flexibility to search the next 7 days.`,
+      );
+    }
+  });
+
   it('compares against the run that needs the slot: a held or needs-reschedule one, else the next scheduled, never a missed one', async () => {
     clock.set('2026-09-01T00:00:00Z');
     const window = await plan({ footprint: { global: false, regions: ['DE'] }, startsAt: '2026-09-01T10:00:00Z', endsAt: '2026-09-01T11:00:00Z', recurrence: 'FREQ=DAILY' });

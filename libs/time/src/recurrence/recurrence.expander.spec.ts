@@ -82,6 +82,35 @@ describe('recurrence expansion', () => {
     expect(occurrences.map((o) => o.start.toISOString())).toEqual(['2026-03-03T22:30:00.000Z', '2026-03-04T22:30:00.000Z', '2026-03-05T22:30:00.000Z']);
   });
 
+  it('reads a date UNTIL as the whole of that local day, so a run later that day is its last', () => {
+    for (const localStart of ['2026-03-15T02:00', '2026-03-15T00:00', '2026-03-15T23:30']) {
+      const window = planWindowFromLocal({ localStart, durationMinutes: 30, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=SU;UNTIL=20260405' } });
+      const days = expandOccurrences(window, spring2026).occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin').slice(0, 10));
+      expect(days, localStart).toEqual(['2026-03-15', '2026-03-22', '2026-03-29', '2026-04-05']);
+    }
+  });
+
+  it('gives a start once when a local start in the spring-forward gap lands on another one’s instant', () => {
+    // Berlin skips 02:00-03:00 on 2026-03-29: 02:30 runs at 03:30 CEST, which the hourly rule gives as well.
+    const hourly = planWindowFromLocal({ localStart: '2026-03-28T23:30', durationMinutes: 30, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=HOURLY;COUNT=6' } });
+    expect(expandOccurrences(hourly, spring2026).occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual([
+      '2026-03-28T23:30',
+      '2026-03-29T00:30',
+      '2026-03-29T01:30',
+      '2026-03-29T03:30',
+      '2026-03-29T04:30',
+    ]);
+    const twiceNightly = planWindowFromLocal({ localStart: '2026-03-28T02:30', durationMinutes: 45, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=DAILY;BYHOUR=2,3;BYMINUTE=30' } });
+    const { occurrences } = expandOccurrences(twiceNightly, { from: new Date('2026-03-28T00:00:00Z'), until: new Date('2026-03-31T00:00:00Z') });
+    expect(occurrences.map((o) => o.start.toISOString())).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-28T02:30:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+      '2026-03-30T01:30:00.000Z',
+    ]);
+  });
+
   it('is bounded by the range and by maxCount, and says when it stopped early', () => {
     const window = planWindowFromLocal({ localStart: '2026-01-01T00:00', durationMinutes: 30, zone: 'UTC', recurrence: { rrule: 'FREQ=HOURLY;INTERVAL=2' } });
     const capped = expandOccurrences(window, { from: new Date('2026-01-01T00:00:00Z'), until: new Date('2027-01-01T00:00:00Z'), maxCount: 50 });

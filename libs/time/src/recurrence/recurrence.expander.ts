@@ -58,19 +58,25 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   const excluded = exclusions(planned.recurrence.exdates ?? []);
 
   const occurrences: InstantRange[] = [];
+  // A local start in a spring-forward gap lands on the instant of the one a gap length later: a rule
+  // giving both (hourly, or BYHOUR=2,3) gives that instant once, as a recurrence set holds it once.
+  const starts = new Set<number>();
   let truncated = false;
   // A day either side covers every offset, so no local start that lands in range is skipped.
   rule.between(new Date(toWall(from - duration) - DAY_MS), new Date(toWall(until) + DAY_MS), true, (floating) => {
     const wall = floating.getTime();
     const start = wall === dtstartWall ? planned.start.getTime() : resolveWallClock(wall, offsetAt);
-    if (excluded.wallClocks.has(wall) || excluded.instants.has(start) || !overlaps(start)) return true;
+    if (excluded.wallClocks.has(wall) || excluded.instants.has(start) || !overlaps(start) || starts.has(start)) return true;
     if (occurrences.length === maxCount) {
       truncated = true;
       return false;
     }
+    starts.add(start);
     occurrences.push({ start: new Date(start), end: new Date(start + duration) });
     return true;
   });
+  // Gap starts shifted forward can come after a later local start's earlier instant.
+  occurrences.sort((a, b) => a.start.getTime() - b.start.getTime());
   return { occurrences, truncated };
 }
 
@@ -83,12 +89,22 @@ function floatingRule(text: string, dtstartWall: number, toWall: (instant: numbe
   const value = text.trim().replace(/^RRULE:/i, '').toUpperCase();
   try {
     const options = RRule.parseString(value);
-    // UNTIL with "Z" is an instant (RFC 5545 with a zoned DTSTART); floating expansion needs its wall clock.
-    const until = options.until && /UNTIL=\d{8}T\d{6}Z/i.test(value) ? new Date(toWall(options.until.getTime())) : options.until;
-    return new RRule({ ...options, until, dtstart: new Date(dtstartWall), tzid: null });
+    return new RRule({ ...options, until: floatingUntil(value, options.until, toWall), dtstart: new Date(dtstartWall), tzid: null });
   } catch (error) {
     throw invalid(text, (error as Error).message);
   }
+}
+
+/**
+ * UNTIL bounds the rule inclusively (RFC 5545). With "Z" it is an instant (with a zoned DTSTART), so
+ * floating expansion takes its wall clock; a bare date is the whole of that local day, so a Sunday
+ * 02:00 run is still in a rule ending on that Sunday (rrule reads it as the day's 00:00).
+ */
+function floatingUntil(value: string, until: Date | null | undefined, toWall: (instant: number) => number): Date | null | undefined {
+  if (!until) return until;
+  if (/UNTIL=\d{8}T\d{6}Z/.test(value)) return new Date(toWall(until.getTime()));
+  if (/UNTIL=\d{8}(?:;|$)/.test(value)) return new Date(until.getTime() + DAY_MS - 1);
+  return until;
 }
 
 function exclusions(exdates: readonly string[]): { wallClocks: Set<number>; instants: Set<number> } {

@@ -96,6 +96,15 @@ describe('findSlots', () => {
     expect(result.current?.notes).toContain('IR: the current slot overlaps an active hold.');
   });
 
+  it('never proposes a slot overlapping the window’s other runs, in any region', () => {
+    // A daily run at 01:00 Tehran already sits in the quietest hours of the next nights.
+    const runs = ['2009-06-15T20:30:00Z', '2009-06-16T20:30:00Z'].map((start) => ({ start: new Date(start), end: new Date(Date.parse(start) + HOUR) }));
+    const result = findSlots({ ...june2009, busy: runs });
+    expect(result.slots.length).toBe(3);
+    for (const slot of result.slots) for (const run of runs) expect(rangesOverlap(slot, run), slot.start.toISOString()).toBe(false);
+    expect(result.slots[0].start.toISOString()).toBe('2009-06-15T21:30:00.000Z');
+  });
+
   it('for a global window, never proposes a slot overlapping a hold on any region, scored or not', () => {
     const hold = { region: 'NP', start: new Date('2009-06-15T12:00:00Z'), end: new Date('2009-06-16T12:00:00Z') };
     const global = findSlots({ ...june2009, global: true, holds: [hold] });
@@ -132,6 +141,29 @@ describe('findSlots', () => {
     const touching = findSlots({ ...june2009, count: 3, minSeparationMinutes: 0 });
     expect(new Set(touching.slots.map((slot) => slot.start.getTime())).size).toBe(3);
     expect(result.slots.map((slot) => slot.expectedAffectedTraffic)).toEqual([...result.slots.map((slot) => slot.expectedAffectedTraffic)].sort((a, b) => a - b));
+  });
+
+  it('breaks ties between equally quiet slots by time, earliest first, over regions in several zones', () => {
+    const flat = findSlots({
+      durationMinutes: 60,
+      flexibility: { earliestStart: new Date('2026-06-01T00:03:00Z'), deadline: new Date('2026-06-08T00:00:00Z') },
+      windowZone: 'UTC',
+      footprint: [
+        { region: 'US', zones: ['America/Los_Angeles'] },
+        { region: 'IR', zones: ['Asia/Tehran'] },
+      ],
+      baselines: [daily('US', 'America/Los_Angeles', () => 37.3), daily('IR', 'Asia/Tehran', () => 11.1)],
+    });
+    expect(flat.slots.map((slot) => slot.start.toISOString())).toEqual(['2026-06-01T00:05:00.000Z', '2026-06-01T01:05:00.000Z', '2026-06-01T02:05:00.000Z']);
+    // Without a baseline, local 03:00-05:00 is the quietest: the hour from 03:00 CEST, not one a few minutes later.
+    const fallback = findSlots({
+      durationMinutes: 60,
+      flexibility: { earliestStart: new Date('2026-10-01T00:00:00Z'), deadline: new Date('2026-10-03T00:00:00Z') },
+      windowZone: 'Europe/Berlin',
+      footprint: [{ region: 'DE', zones: ['Europe/Berlin'] }],
+      baselines: [],
+    });
+    expect(fallback.slots.map((slot) => instantToWallClock(slot.start, 'Europe/Berlin'))).toEqual(['2026-10-01T03:00', '2026-10-01T04:00', '2026-10-02T03:00']);
   });
 
   it('integrates baselines by local hour across DST days, partial hours proportionally', () => {

@@ -13,6 +13,9 @@ export const DEFAULT_GRANULARITY_MINUTES = 5;
 export const DEFAULT_SLOT_COUNT = 3;
 // A year at one-minute granularity; beyond that the caller should narrow the flexibility range.
 const MAX_CANDIDATES = 525_600;
+// Relative cost difference below which two slots are equally quiet (far above a year's rounding
+// noise, far below any difference in traffic that matters), so the earlier one wins.
+const TIE_TOLERANCE = 1e-9;
 
 /** Candidate starts: a UTC grid of `step` from the first grid point at or after `first`. */
 interface CandidateGrid {
@@ -30,15 +33,16 @@ interface CandidateGrid {
  * scoring each candidate from scratch, each zone's offsets are precomputed once for the range
  * (`ZoneOffsetTimeline`), each load profile becomes a cumulative integral over its local-hour
  * pieces (prefix sums), and a candidate's cost is the difference of that integral at its end and
- * start. Holds and allowed local hours become masks over candidates, then the best few are picked
- * greedily at least `minSeparationMinutes` apart.
+ * start. Holds, the window's other runs and allowed local hours become masks over candidates,
+ * then the best few are picked greedily at least `minSeparationMinutes` apart.
  */
 export function findSlots(request: SlotSearchRequest): SlotSearchResult {
   const models = regionLoadModels(request.footprint, request.baselines);
   const grid = candidateGrid(request);
   assertKnownZone(request.windowZone);
   const eligible = new Uint8Array(grid.count).fill(1);
-  maskHolds(eligible, grid, footprintHolds(request));
+  maskOverlapping(eligible, grid, footprintHolds(request));
+  maskOverlapping(eligible, grid, request.busy ?? []);
   const allowedZones = allowedHoursZones(request);
   const timelineOf = timelinesOver(grid.first, lastEnd(grid));
   if (request.allowedLocalHours) {
@@ -118,10 +122,7 @@ function pickBest(costs: Float64Array, eligible: Uint8Array, grid: CandidateGrid
   const open = Uint8Array.from(eligible);
   const picks: number[] = [];
   while (picks.length < count) {
-    let best = -1;
-    for (let index = 0; index < grid.count; index++) {
-      if (open[index] === 1 && (best < 0 || costs[index] < costs[best])) best = index;
-    }
+    const best = cheapestOpen(costs, open);
     if (best < 0) break;
     picks.push(best);
     // A pick closes at least itself: with no separation asked, the same slot came back every time.
@@ -129,6 +130,23 @@ function pickBest(costs: Float64Array, eligible: Uint8Array, grid: CandidateGrid
     open.fill(0, Math.max(0, best - span + 1), Math.min(grid.count, best + span));
   }
   return picks;
+}
+
+/**
+ * The earliest open candidate within TIE_TOLERANCE of the cheapest. Costs are differences of running
+ * integrals, so equally quiet slots differ in their last bits; compared exactly, that noise, not
+ * time, chose among them (a flat profile's best came out at 18:45, after slots priced 1e-16 less).
+ */
+function cheapestOpen(costs: Float64Array, open: Uint8Array): number {
+  let cheapest = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < costs.length; index++) {
+    if (open[index] === 1 && costs[index] < cheapest) cheapest = costs[index];
+  }
+  const within = cheapest + TIE_TOLERANCE * Math.max(1, Math.abs(cheapest));
+  for (let index = 0; index < costs.length; index++) {
+    if (open[index] === 1 && costs[index] <= within) return index;
+  }
+  return -1;
 }
 
 function slotAt(grid: CandidateGrid, index: number): InstantRange {
@@ -153,11 +171,11 @@ function lastEnd(grid: CandidateGrid): number {
   return grid.first + (grid.count - 1) * grid.step + grid.duration;
 }
 
-function maskHolds(eligible: Uint8Array, grid: CandidateGrid, holds: readonly RegionHold[]): void {
-  for (const hold of holds) {
-    // Starts s with s < hold.end and s + duration > hold.start overlap it.
-    const low = Math.floor((hold.start.getTime() - grid.duration - grid.first) / grid.step) + 1;
-    const high = Math.ceil((hold.end.getTime() - grid.first) / grid.step);
+function maskOverlapping(eligible: Uint8Array, grid: CandidateGrid, ranges: readonly InstantRange[]): void {
+  for (const range of ranges) {
+    // Starts s with s < range.end and s + duration > range.start overlap it.
+    const low = Math.floor((range.start.getTime() - grid.duration - grid.first) / grid.step) + 1;
+    const high = Math.ceil((range.end.getTime() - grid.first) / grid.step);
     if (high > low) eligible.fill(0, Math.max(0, low), Math.min(grid.count, Math.max(0, high)));
   }
 }

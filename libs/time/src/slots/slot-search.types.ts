@@ -35,6 +35,8 @@ export interface SlotSearchRequest {
   readonly baselines: readonly HourOfWeekBaseline[];
   /** Active holds; only those on footprint regions count, unless the window is `global`. */
   readonly holds?: readonly RegionHold[];
+  /** Times the window cannot take in any region: its own other runs, since a run must end before the next begins. */
+  readonly busy?: readonly InstantRange[];
   readonly allowedLocalHours?: AllowedLocalHours;
   /** The window's current slot, scored for comparison. */
   readonly current?: InstantRange;

@@ -1,7 +1,7 @@
 import type { Slot } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { findSlots, type HourOfWeekBaseline, type RegionHold, type SlotSearchResult, slotSearchWithin } from '@holdfast/time';
+import { findSlots, type HourOfWeekBaseline, type RegionHold, type SlotSearchResult, slotSearchWithin, TimeError, TimeErrorCode } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -9,7 +9,7 @@ import type { Queryable } from '../holds/hold-fanout.sql';
 import { heldThrough, heldUntil, type HoldRow } from '../holds/hold-record';
 import type { WindowRow } from '../windows/window-record';
 
-/** Without a flexibility of its own, a window may move within this many days from now. */
+/** Without a flexibility of its own, a window may move to start within this many days from now. */
 export const DEFAULT_FLEXIBILITY_DAYS = 7;
 
 export interface Proposal {
@@ -68,18 +68,27 @@ export class SlotProposer {
     const endOf = (hold: ActiveHold) => heldThrough(hold, now, this.config.settings.holdHorizonMs);
     const duration = current.end.getTime() - current.start.getTime();
     const earliest = new Date(Math.max(now.getTime(), window.flexibility ? Date.parse(window.flexibility.earliestStartAt) : 0));
+    // The default range is for starts, so a window longer than it still has one.
     const flexibility = window.flexibility
       ? { ...window.flexibility, earliestStartAt: earliest.toISOString() }
-      : { earliestStartAt: now.toISOString(), deadlineAt: new Date(now.getTime() + DEFAULT_FLEXIBILITY_DAYS * 86_400_000).toISOString() };
+      : { earliestStartAt: now.toISOString(), deadlineAt: new Date(now.getTime() + DEFAULT_FLEXIBILITY_DAYS * 86_400_000 + duration).toISOString() };
+    if (Date.parse(flexibility.deadlineAt) - earliest.getTime() < duration) throw noRoomBefore(window, flexibility.deadlineAt, earliest, duration);
     const within = slotSearchWithin(flexibility);
+    // A run must end before the window's next begins (and start after its last ended): the others are busy, the one moving is not.
+    const runs = (await db.query(
+      `SELECT starts_at, ends_at FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'in-progress') AND starts_at <> $2 AND starts_at < $3 AND ends_at > $4`,
+      [window.id, current.start, within.flexibility.deadline, within.flexibility.earliestStart],
+    )) as { starts_at: Date; ends_at: Date }[];
     const result = findSlots({
-      durationMinutes: Math.round(duration / 60_000),
+      // Exact, not rounded: the slot becomes the run's new time, and a run keeps its length.
+      durationMinutes: duration / 60_000,
       ...within,
       windowZone: window.planned_zone,
       footprint,
       global: window.footprint_global,
       baselines: baselines.filter((baseline) => scored.includes(baseline.region)).map<HourOfWeekBaseline>((baseline) => ({ region: baseline.region, zone: baseline.zone, values: baseline.hourly })),
       holds: holds.flatMap((hold) => hold.regions.map<RegionHold>((region) => ({ region, start: hold.from_at, end: endOf(hold) }))),
+      busy: runs.map((run) => ({ start: run.starts_at, end: run.ends_at })),
       current,
       count,
     });
@@ -111,6 +120,15 @@ function openEndedNotes({ flexibility }: ReturnType<typeof slotSearchWithin>, ho
         `Hold ${hold.id} (${hold.regions.join(', ')}: ${hold.reason}) has no end yet: these slots take it to be over by ${endOf(hold).toISOString()} (HOLD_HORIZON_HOURS ahead). ` +
         `Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
     );
+}
+
+/** A TimeError, as the search's own refusals are: a hold's release then records the run with no slot rather than failing. */
+function noRoomBefore(window: WindowRow, deadlineAt: string, earliest: Date, duration: number): TimeError {
+  return new TimeError(
+    TimeErrorCode.InvalidSlotSearch,
+    `Window ${window.id} must end by its flexibility deadline ${new Date(deadlineAt).toISOString()}, which leaves no room for its ${duration / 60_000}-minute run from ${earliest.toISOString()} (now, or its earliest start if later): ` +
+      `move flexibility.deadlineAt later with PATCH /v1/windows/${window.id}, or remove the flexibility to search the next ${DEFAULT_FLEXIBILITY_DAYS} days.`,
+  );
 }
 
 function noSlotNote({ flexibility, allowedLocalHours }: ReturnType<typeof slotSearchWithin>): string {
