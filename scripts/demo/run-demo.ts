@@ -46,13 +46,20 @@ function printEntry(entry: TimelineEntry, startedAt: number): void {
 
 type Undo = Array<{ what: string; run: () => Promise<unknown> }>;
 
-/** Each step taken off the list as it runs, so an interrupt during the run's own undoing repeats none. */
+/** Each step taken off the list as it runs; a step added while it runs is undone too. */
 async function undoAll(undo: Undo): Promise<void> {
   for (let step = undo.pop(); step; step = undo.pop()) {
     const { what } = step;
     await step.run().catch((error: Error) => say(`could not ${what}: ${error.message}`));
   }
 }
+
+/** The signal that stopped the run, if one did: the exit code says so whichever path exits first. */
+let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+let undoing: Promise<void> | undefined;
+/** One undoing, awaited by the signal and by the run's own end alike, so neither exits halfway through the other's. */
+const undoOnce = (undo: Undo): Promise<void> => (undoing ??= undoAll(undo));
+const exitCode = (code: number): number => (interrupted ? 128 + constants.signals[interrupted] : code);
 
 async function main(): Promise<number> {
   const startedAt = Date.now();
@@ -61,8 +68,9 @@ async function main(): Promise<number> {
   // Without this, Ctrl-C would end the process mid-await and leave the run's database and topics behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      interrupted ??= signal;
       say(`${signal}: undoing what the demo set up (the database, topics and services of this run)`);
-      void undoAll(undo).then(() => process.exit(128 + constants.signals[signal]));
+      void undoOnce(undo).then(() => process.exit(exitCode(1)));
     });
   }
   const run = `demo_${Date.now().toString(36)}`;
@@ -102,16 +110,18 @@ async function main(): Promise<number> {
     say(`the story happened, every step, in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     return 0;
   } catch (error) {
+    // A step cut short by the interrupt (its services stopped under it) is no failure of the story.
+    if (interrupted) return exitCode(1);
     if (!storyStarted) say(`FAILED before the story started: ${(error as Error).message}`);
     else say(error instanceof StoryStepError ? `FAILED: ${error.message}` : `FAILED: ${(error as Error).stack ?? String(error)}`);
     return 1;
   } finally {
-    await undoAll(undo);
+    await undoOnce(undo);
   }
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => process.exit(exitCode(code)),
   (error: Error) => {
     say(`FAILED: ${error.stack ?? String(error)}`);
     process.exit(1);
