@@ -73,6 +73,15 @@ export function connectionFailure(url: string, error: unknown, waitedMs = 0): Er
   return new Error(`Cannot connect to PostgreSQL at ${where}: ${message}. Check DATABASE_URL (host, user, password, database) and DATABASE_TLS.`, { cause: error });
 }
 
+/**
+ * The URL with its password hidden wherever node-postgres would read one: after the user (also
+ * when the user is empty, or the password holds an unencoded "@") and in a `password` parameter.
+ */
 export function redactPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  // Not a URL node-postgres reads as one either: hide everything up to its last "@".
+  if (!URL.canParse(url)) return url.replace(/\/\/.*@/, '//***@');
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+  return parsed.toString();
 }

@@ -49,7 +49,12 @@ export interface LimitSettings {
 }
 
 const authEnvironmentSchema = z.object({
-  HOLDFAST_BOOTSTRAP_KEY: z.string().min(32, 'the bootstrap key must be at least 32 characters (generate one: openssl rand -base64 32)').optional(),
+  HOLDFAST_BOOTSTRAP_KEY: z
+    .string()
+    .min(32, 'the bootstrap key must be at least 32 characters (generate one: openssl rand -base64 32)')
+    // A bearer token ends at the first space, so such a key could never be sent: every use of it would be refused.
+    .regex(/^\S+$/, 'the bootstrap key must not contain spaces or line breaks, which no Authorization header can carry (a secret file read with its final newline?)')
+    .optional(),
   HOLDFAST_BOOTSTRAP_TEAM: TeamSchema.default('platform'),
   HOLDFAST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   HOLDFAST_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),

@@ -38,6 +38,12 @@ describe('defineService', () => {
     expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: 'short' })).toThrow(/HOLDFAST_BOOTSTRAP_KEY: the bootstrap key must be at least 32 characters/);
   });
 
+  it('refuses a bootstrap key that no Authorization header could carry, rather than refusing every use of it', () => {
+    for (const key of [`${'k'.repeat(40)}\n`, 'correct horse battery staple of many words']) {
+      expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: key })).toThrow(/HOLDFAST_BOOTSTRAP_KEY: the bootstrap key must not contain spaces or line breaks/);
+    }
+  });
+
   it('refuses a bad value of the service own variables, naming it', () => {
     expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '-1' })).toThrow(/example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: /);
   });

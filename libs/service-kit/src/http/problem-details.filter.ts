@@ -2,6 +2,8 @@ import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DatabaseError } from 'pg';
+import { QueryFailedError } from 'typeorm';
 import { DomainError } from '../errors/domain.error';
 import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
 
@@ -31,12 +33,27 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const allowed = exception instanceof NotFoundException ? allowedMethods(request) : [];
     const problem = allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : toProblem(exception, instance);
     if (allowed.length > 0) response.setHeader('Allow', allowed.join(', '));
-    if (problem.status >= 500) this.logger.error({ err: exception, instance: problem.instance }, problem.detail);
+    if (problem.status >= 500) this.logger.error({ err: withoutStatementValues(exception), instance: problem.instance }, problem.detail);
     const retryAfter = problem.retryAfterSeconds;
     if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(Math.max(0, Math.ceil(retryAfter))));
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(problem.status).type('application/problem+json').json(problem);
   }
+}
+
+/**
+ * A failure as it is logged: a failed statement without the values it carried, which may be a
+ * subscription's target URL or sealed secret. TypeORM's error holds the statement's parameters and
+ * PostgreSQL's detail, which quotes them ("Key (x)=(...) already exists", "Failing row contains
+ * (...)"); the statement's text, code, table and constraint still say what failed. (pino writes only
+ * the message and stack of a cause.)
+ */
+function withoutStatementValues(error: unknown): unknown {
+  if (!(error instanceof QueryFailedError) && !(error instanceof DatabaseError)) return error;
+  // The driver error's message and fields are the outer error's own: only its detail would add anything.
+  const kept = Object.entries(error).filter(([name]) => name !== 'parameters' && name !== 'detail' && name !== 'driverError');
+  // Same prototype, so the log still names its type.
+  return Object.assign(Object.create(Object.getPrototypeOf(error) as object) as object, Object.fromEntries(kept), { message: error.message, stack: error.stack });
 }
 
 interface RouteLayer {
@@ -119,11 +136,18 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
 
 /** The JSON body parser fails before any handler runs; its errors are the caller's, never a 500. */
 function bodyParserError(exception: unknown): { status: number; code: string; detail: string } | undefined {
-  const error = exception as { type?: unknown; limit?: number; length?: number; message?: string };
+  const error = exception as { type?: unknown; limit?: number; length?: number; message?: string; status?: unknown; expose?: unknown };
   if (error?.type === 'entity.too.large') {
-    return { status: 413, code: 'body-too-large', detail: `The request body is ${error.length ?? 'over'} bytes; the limit is ${error.limit} bytes (HOLDFAST_MAX_BODY_BYTES). Send smaller batches.` };
+    // A compressed or chunked body has no length up front: the parser stopped once it passed the limit.
+    const size = error.length === undefined ? 'larger than the limit' : `${error.length} bytes`;
+    return { status: 413, code: 'body-too-large', detail: `The request body is ${size}; the limit is ${error.limit} bytes (HOLDFAST_MAX_BODY_BYTES). Send smaller batches.` };
   }
   if (error?.type === 'encoding.unsupported' || error?.type === 'charset.unsupported') return { status: 415, code: 'unsupported-encoding', detail: `${error.message}; send UTF-8 JSON.` };
+  // The rest the parser marks as the caller's to see (http-errors' expose): a gzip or deflate body that does not
+  // inflate, a body shorter than its Content-Length, a request aborted while it was read.
+  if (error?.expose === true && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    return { status: error.status, code: 'unreadable-body', detail: `The request body could not be read (${error.message}): check that it matches its Content-Encoding and Content-Length, and send it again.` };
+  }
   return undefined;
 }
 

@@ -91,6 +91,13 @@ describe('text holding NUL', () => {
     expect(nulProblems('a\u0000b', '(query)')).toEqual([{ path: '(query)', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
     expect(nulProblems({ from: new Date(0), count: 3, nothing: null }, '(body)')).toEqual([]);
   });
+
+  it('is looked for in JSON nested deeper than the call stack goes, which the body parser accepts', () => {
+    const depth = 200_000;
+    const nested = JSON.parse(`{"a":${'['.repeat(depth)}"x\\u0000"${']'.repeat(depth)},"b":${'{"c":'.repeat(depth)}1${'}'.repeat(depth)}}`) as unknown;
+    const problems = nulProblems(nested, '(body)');
+    expect(problems).toEqual([{ path: `a${'.0'.repeat(depth)}`, message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
+  });
 });
 
 describe('size bounds', () => {

@@ -26,26 +26,45 @@ export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
 
 const NUL_TEXT = 'holds the NUL character (U+0000), which Holdfast cannot store: remove it';
 
+/** A value met on the walk below, with how it was reached: its path is built only for a problem. */
+interface Visit {
+  node: unknown;
+  parent?: Visit;
+  name?: string | number;
+  /** Reached as an object member, whose name may itself hold NUL. */
+  member?: boolean;
+}
+
+function pathOf(visit: Visit): string {
+  const names: (string | number)[] = [];
+  for (let at: Visit | undefined = visit; at?.name !== undefined; at = at.parent) names.push(at.name);
+  return names.reverse().join('.');
+}
+
 /**
  * Every string (and object key) holding NUL by its path. JSON allows it and the contract schemas
  * let it through, but PostgreSQL's text and jsonb refuse it: left in, it turns a good request into
- * a 500 at the first statement that stores it.
+ * a 500 at the first statement that stores it. Walked with a stack of its own, not by recursion: a
+ * body of a megabyte of "[" nests deeper than the call stack goes, and that too is the caller's
+ * input, not a 500.
  */
 export function nulProblems(value: unknown, root: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const visit = (node: unknown, path: readonly (string | number)[]): void => {
+  const pending: Visit[] = [{ node: value }];
+  while (pending.length > 0) {
+    const visit = pending.pop()!;
+    const { node } = visit;
+    if (visit.member && (visit.name as string).includes('\0')) problems.push({ path: pathOf(visit), message: `is a name that ${NUL_TEXT}` });
     if (typeof node === 'string') {
-      if (node.includes('\0')) problems.push({ path: path.join('.') || root, message: NUL_TEXT });
+      if (node.includes('\0')) problems.push({ path: pathOf(visit) || root, message: NUL_TEXT });
     } else if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, [...path, index]));
+      // Pushed last to first, so they are met in order and the problems come out in document order.
+      for (let index = node.length - 1; index >= 0; index--) pending.push({ node: node[index], parent: visit, name: index });
     } else if (node !== null && typeof node === 'object') {
-      for (const [key, item] of Object.entries(node)) {
-        if (key.includes('\0')) problems.push({ path: [...path, key].join('.'), message: `is a name that ${NUL_TEXT}` });
-        visit(item, [...path, key]);
-      }
+      const members = Object.entries(node);
+      for (let index = members.length - 1; index >= 0; index--) pending.push({ node: members[index][1], parent: visit, name: members[index][0], member: true });
     }
-  };
-  visit(value, []);
+  }
   return problems;
 }
 

@@ -1,0 +1,80 @@
+import { ConsumerGroups } from '@holdfast/contracts';
+import { startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RequireScope } from '../auth/scopes';
+import { defineService } from '../definition/define-service';
+import { ZodBodyPipe } from './zod-body.pipe';
+
+// A body of any shape, as a route taking free-form JSON (labels, annotations) reads it.
+const FreeForm = z.record(z.string(), z.unknown());
+
+@Controller('v1/notes')
+class NotesController {
+  @Post()
+  @RequireScope('read')
+  take(@Body(new ZodBodyPipe(FreeForm)) body: z.infer<typeof FreeForm>) {
+    return { fields: Object.keys(body) };
+  }
+}
+
+@Module({ controllers: [NotesController] })
+class NotesModule {}
+
+const notesService = defineService({
+  name: 'kit-http-face',
+  description: 'The HTTP face every service shows, with one free-form route',
+  schema: 'kit_http_face',
+  defaultPort: 3990,
+  topics: [],
+  entities: [],
+  migrations: [],
+  modules: [NotesModule],
+  keysConsumerGroup: ConsumerGroups.plannerKeys,
+});
+
+describe('the HTTP face of a service, sent bodies no parser expects', () => {
+  let service: ServiceUnderTest;
+  beforeAll(async () => {
+    service = await startServiceUnderTest(notesService);
+  });
+  afterAll(() => service?.close());
+
+  /** A request with exactly these headers and bytes (fetch would set its own Content-Encoding rules). */
+  const post = (headers: Record<string, string>, body: Buffer | string) =>
+    new Promise<{ status: number; problem: { code?: string; detail?: string } }>((resolve, reject) => {
+      const sent = request(`${service.baseUrl}/v1/notes`, { method: 'POST', headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json', ...headers } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, problem: JSON.parse(Buffer.concat(chunks).toString() || '{}') as { code?: string; detail?: string } }));
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
+
+  it('answers a body that does not inflate as its Content-Encoding says with 400, not 500', async () => {
+    for (const encoding of ['gzip', 'deflate']) {
+      const { status, problem } = await post({ 'content-encoding': encoding }, Buffer.from('{"plainly":"not compressed"}'));
+      expect([status, problem.code]).toEqual([400, 'unreadable-body']);
+      expect(problem.detail).toMatch(/^The request body could not be read \(.+\): check that it matches its Content-Encoding and Content-Length, and send it again\.$/);
+    }
+  });
+
+  it('stops a compressed body once it inflates past the limit, and says so in words', async () => {
+    const inflatesToTwentyMiB = gzipSync(Buffer.from(`{"a":"${'x'.repeat(20 * 1024 * 1024)}"}`));
+    const { status, problem } = await post({ 'content-encoding': 'gzip' }, inflatesToTwentyMiB);
+    expect([status, problem.code]).toEqual([413, 'body-too-large']);
+    expect(problem.detail).toBe('The request body is larger than the limit; the limit is 1048576 bytes (HOLDFAST_MAX_BODY_BYTES). Send smaller batches.');
+  });
+
+  it('reads JSON nested deeper than the call stack goes without a 500', async () => {
+    const depth = 200_000;
+    const nested = (leaf: string) => `{"deep":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}`;
+    expect(await post({}, nested('1'))).toEqual({ status: 201, problem: { fields: ['deep'] } });
+    const withNul = await post({}, nested('"a\\u0000b"'));
+    expect([withNul.status, withNul.problem.code]).toEqual([400, 'invalid-body']);
+  });
+});
