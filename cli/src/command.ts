@@ -19,6 +19,8 @@ export interface Command {
   name: string;
   usage: string;
   summary: string;
+  /** The one argument it takes (an id), if any: a word more is a usage error, not ignored. */
+  argument?: string;
   options?: OptionSpec;
   run(context: CommandContext): Promise<number | void>;
 }
@@ -28,17 +30,25 @@ export const text = (values: Values, name: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-/** A number option as the service reads it; what is not a number is the service's to refuse, by name. */
-export const numberOf = (context: CommandContext, name: string): number | undefined => {
-  const value = text(context.values, name);
-  return value === undefined ? undefined : Number(value);
-};
+/**
+ * A whole-number flag (a run's number, a version, a count, a limit), checked here: the service
+ * would refuse a typo by its own field's name (`n`, `occurrence`), not the flag's.
+ */
+export function wholeNumber(values: Values, name: string): number | undefined {
+  const value = text(values, name);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`--${name} must be a whole number of at least 1, not ${value}`, ExitCode.usage);
+  return Number(value);
+}
 
 export const list = (values: Values, name: string): string[] | undefined =>
   text(values, name)
     ?.split(',')
     .map((part) => part.trim())
     .filter(Boolean);
+
+/** Region codes from a comma-separated flag: a country's two letters in upper case, as the services take them (a custom region's code is longer, in lower case). */
+export const regionCodes = (values: Values, name: string): string[] | undefined => list(values, name)?.map((code) => (code.length === 2 ? code.toUpperCase() : code));
 
 /** A flag the command cannot do without: missing, it is a usage error naming it. */
 export const requiredText = (context: CommandContext, name: string): string => {
@@ -70,7 +80,18 @@ export function bodyFrom(values: Values, readFile: (path: string) => string, wha
   const file = text(values, 'file');
   let body: Record<string, unknown> = {};
   if (file) {
-    const parsed: unknown = YAML.parse(readFile(file));
+    let source: string;
+    try {
+      source = readFile(file);
+    } catch (error) {
+      throw new CliError(`cannot read --file ${file}: ${(error as Error).message}`, ExitCode.usage);
+    }
+    let parsed: unknown;
+    try {
+      parsed = YAML.parse(source);
+    } catch (error) {
+      throw new CliError(`${file} is not YAML or JSON: ${(error as Error).message.trimEnd()}`, ExitCode.usage);
+    }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${file} must hold one ${what} as a YAML or JSON object`, ExitCode.usage);
     body = parsed as Record<string, unknown>;
   }

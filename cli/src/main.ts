@@ -71,6 +71,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.out(`usage: ${command.usage}\n${command.summary}\n\n${GLOBAL_HELP}`);
       return ExitCode.ok;
     }
+    // A word the command does not take is a mistyped subcommand or a misplaced id: running the command without it would answer another question.
+    const [extra] = parsed.positionals.slice(command.argument ? 1 : 0);
+    if (extra !== undefined) {
+      // `holdfast windows shwo ID` reached `windows list` by its default subcommand.
+      const mistypedSubcommand = argv[1] === extra && argv[1] !== DEFAULT_SUBCOMMAND && command.name === `${argv[0]} ${DEFAULT_SUBCOMMAND}`;
+      throw new CliError(mistypedSubcommand ? `unknown command "${argv[0]} ${extra}"; run holdfast --help for the list` : `unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
+    }
     const settings = connection(io.env, { plannerUrl: text(values, 'planner-url'), analyzerUrl: text(values, 'analyzer-url'), notifierUrl: text(values, 'notifier-url'), key: text(values, 'key') });
     const code = await command.run({ values, positionals: parsed.positionals, api: holdfastApi(settings), io, json: Boolean(values.json) });
     return typeof code === 'number' ? code : ExitCode.ok;

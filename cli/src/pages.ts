@@ -1,6 +1,5 @@
 import type { CommandContext } from './command';
-import { numberOf } from './command';
-import { CliError, ExitCode } from './cli-io';
+import { wholeNumber } from './command';
 
 /** One page of a list as every Holdfast list answers it. */
 export interface Page<T> {
@@ -20,8 +19,7 @@ export async function readPages<T>(
   fetchPage: (query: { limit: number; cursor?: string }) => Promise<Page<T>>,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   const { pageMax } = sizes;
-  const wanted = numberOf(context, 'limit') ?? sizes.shown;
-  if (wanted !== undefined && !(Number.isInteger(wanted) && wanted >= 1)) throw new CliError(`--limit must be a whole number of at least 1, not ${String(context.values.limit)}`, ExitCode.usage);
+  const wanted = wholeNumber(context.values, 'limit') ?? sizes.shown;
   const items: T[] = [];
   let cursor: string | undefined;
   for (;;) {

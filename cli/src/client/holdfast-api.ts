@@ -64,6 +64,8 @@ export async function reach(call: () => Promise<ApiAnswer>, service: string): Pr
   try {
     return await call();
   } catch (error) {
+    // Said by the command itself while building the call (a flag it needs): not a network failure.
+    if (error instanceof CliError) throw error;
     const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
     const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
     throw new CliError(`cannot reach the ${service} (${reason}): check --${urlFlag(service)} or ${urlVariable(service)}`);

@@ -125,19 +125,28 @@ function showSubscription(context: CommandContext, subscription: SubscriptionVie
   );
 }
 
-/** The delivery once the worker has tried it (or as it is at `deadline`), with every attempt. */
+// A delivery in one of these is tried no more: one settled unsent (its subscription turned off) has no attempt to wait for.
+const SETTLED = ['delivered', 'dead', 'cancelled'];
+
+/** The delivery once the worker has tried or settled it (or as it is at `deadline`), with every attempt. */
 async function firstTry(context: CommandContext, id: string, deadline: number): Promise<DeliveryView> {
   for (;;) {
     const delivery = expectOk<DeliveryView>(await reach(() => context.api.notifier.GET('/v1/deliveries/{id}', { params: { path: { id } } }), 'notifier'));
-    if (delivery.attemptLog.length > 0 || context.io.now() >= deadline) return delivery;
+    if (delivery.attemptLog.length > 0 || SETTLED.includes(delivery.status) || context.io.now() >= deadline) return delivery;
     await context.io.sleep(TEST_POLL_MS);
   }
 }
 
-const OUTCOMES: Record<AttemptView['outcome'], (deliveryId: string) => string> = {
+const HTTP_GONE = 410;
+
+const OUTCOMES: Record<AttemptView['outcome'], (delivery: DeliveryView, attempt: AttemptView) => string> = {
   delivered: () => 'delivered',
   retry: () => 'not taken; the notifier tries again',
-  dead: (deliveryId) => `dead: not tried again (holdfast deliveries replay ${deliveryId} sends it once the receiver is fixed)`,
+  // A 410 also turns the subscription off, and a replay of a turned-off subscription's delivery is refused.
+  dead: ({ id, subscriptionId }, { statusCode }) =>
+    statusCode === HTTP_GONE
+      ? `dead: the receiver answered 410 Gone, so the notifier turned subscription ${subscriptionId} off; once it takes deliveries again, holdfast subscriptions update ${subscriptionId} --enabled true, then holdfast deliveries replay ${id}`
+      : `dead: not tried again (holdfast deliveries replay ${id} sends it once the receiver is fixed)`,
 };
 
 const list = (name: string, item: string) => async (context: CommandContext, body: { items: unknown[] }, render: (items: unknown[]) => string) => {
@@ -165,6 +174,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'surges show',
+    argument: 'ID',
     usage: 'holdfast surges show ID',
     summary: 'one surge with its evidence',
     async run(context) {
@@ -220,6 +230,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'subscriptions show',
+    argument: 'ID',
     usage: 'holdfast subscriptions show ID',
     summary: 'one subscription: its target, filters, and whether it is on (and why not)',
     async run(context) {
@@ -229,6 +240,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'subscriptions update',
+    argument: 'ID',
     usage: 'holdfast subscriptions update ID [--enabled true|false] [--target URL] [--description TEXT] [--file changes.yaml]',
     summary: 'change a subscription from flags or a YAML/JSON file (flags override the file); --enabled true turns on one the notifier turned off when its receiver answered 410',
     options: { file: { type: 'string', short: 'f' }, enabled: { type: 'string' }, target: { type: 'string' }, description: { type: 'string' } },
@@ -248,6 +260,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'subscriptions test',
+    argument: 'ID',
     usage: 'holdfast subscriptions test ID [--timeout 30s]',
     summary: 'send a test message (notifier.test) through the worker and print what the receiver answered; exit 1 when it did not take it',
     options: { timeout: { type: 'string' } },
@@ -257,6 +270,7 @@ export const analyzerNotifierCommands: Command[] = [
       const { deliveryId } = expectOk<{ deliveryId: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions/{id}/test', { params: { path: { id } } }), 'notifier'));
       const delivery = await firstTry(context, deliveryId, context.io.now() + timeoutMs);
       const attempt = delivery.attemptLog.at(-1);
+      if (!attempt && SETTLED.includes(delivery.status)) throw new CliError(`test delivery ${deliveryId} is ${delivery.status}, never tried: ${delivery.lastError ?? 'the notifier gave no reason'}`);
       if (!attempt) throw new CliError(`test delivery ${deliveryId} was not tried within ${formatDuration(timeoutMs)} (it is ${delivery.status}); holdfast deliveries --subscription ${id} shows it when it is`);
       const taken = attempt.outcome === 'delivered';
       if (context.json) printJson(context.io, delivery);
@@ -267,7 +281,7 @@ export const analyzerNotifierCommands: Command[] = [
             ['sent', `${utcTime(attempt.startedAt)} to ${delivery.targetKey}`],
             ['answer', attempt.statusCode === null ? `none after ${attempt.durationMs} ms` : `${attempt.statusCode} in ${attempt.durationMs} ms`],
             ['error', attempt.error ?? '-'],
-            ['outcome', OUTCOMES[attempt.outcome](delivery.id)],
+            ['outcome', OUTCOMES[attempt.outcome](delivery, attempt)],
           ]),
         );
       }
@@ -276,6 +290,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'subscriptions delete',
+    argument: 'ID',
     usage: 'holdfast subscriptions delete ID',
     summary: 'stop a subscription',
     async run(context) {
@@ -306,6 +321,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'deliveries replay',
+    argument: 'ID',
     usage: 'holdfast deliveries replay (ID | --dead [--subscription ID] | --subscription ID [--status dead|delivered])',
     summary: 'send deliveries again with a fresh attempt budget: one by its id (dead or delivered), every dead one, or those of one subscription; says how many',
     options: { dead: { type: 'boolean' }, subscription: { type: 'string' }, status: { type: 'string' } },
@@ -370,6 +386,7 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'keys revoke',
+    argument: 'KEY_ID',
     usage: 'holdfast keys revoke KEY_ID --reason TEXT',
     summary: 'revoke a key on every service',
     options: { reason: { type: 'string' } },

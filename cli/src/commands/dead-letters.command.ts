@@ -2,7 +2,7 @@ import { CliError, ExitCode } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { flagOneOf, numberOf, printJson, text, type Command, type CommandContext } from '../command';
+import { flagOneOf, printJson, text, wholeNumber, type Command, type CommandContext } from '../command';
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages } from '../pages';
@@ -106,7 +106,7 @@ export const deadLettersReplayCommand: Command = {
       throw new CliError('name what to replay with --topic, --since, --until or --reason, or replay every dead letter not replayed yet with --everything', ExitCode.usage);
     }
     // At most --limit in all; without it, every match, in rounds.
-    const limit = numberOf(context, 'limit');
+    const limit = wholeNumber(context.values, 'limit');
     const outcome: ReplayOutcome = { replayed: [], messages: 0, remaining: 0, unreplayable: 0 };
     for (;;) {
       const round = Math.min(REPLAY_ROUND, limit === undefined ? REPLAY_ROUND : limit - outcome.replayed.length);

@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
-import { flagOneOf, idArgument, list, printJson, requiredText, type Command, type CommandContext } from '../command';
+import { flagOneOf, idArgument, printJson, regionCodes, requiredText, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -87,7 +87,7 @@ export const declarationCommands: Command[] = [
     summary: 'declare a critical period ("election in IR"): its regions surge from --from to --until, holding their windows',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' }, severity: { type: 'string' } },
     async run(context) {
-      const regions = list(context.values, 'regions') ?? [];
+      const regions = regionCodes(context.values, 'regions') ?? [];
       if (regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
       const severity = flagOneOf(context.values, 'severity', SEVERITIES);
       const body = { regions, from: requiredText(context, 'from'), until: requiredText(context, 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
@@ -96,6 +96,7 @@ export const declarationCommands: Command[] = [
   },
   {
     name: 'declarations show',
+    argument: 'ID',
     usage: 'holdfast declarations show ID',
     summary: 'one declared critical period',
     async run(context) {
@@ -105,6 +106,7 @@ export const declarationCommands: Command[] = [
   },
   {
     name: 'declarations cancel',
+    argument: 'ID',
     usage: 'holdfast declarations cancel ID',
     summary: 'cancel a declared critical period; one in force clears its surges now',
     async run(context) {

@@ -61,4 +61,14 @@ describe('holdfast gate --wait, when the planner cannot answer', () => {
     expect(await run(['gate', '--regions', 'IR', '--wait', '--timeout', '2h', '--interval', '30s', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
     expect(said.sleptMs).toEqual([30_000]);
   });
+
+  it('exits 2 on an --interval under a second, asking nothing, rather than asking the planner without pause', async () => {
+    const planner = await plannerAnswering([{ status: 200, body: { allowed: true } }]);
+    for (const interval of ['0', '0s']) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--regions', 'IR', '--wait', '--timeout', '1m', '--interval', interval, '--planner-url', planner.url], io)).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: --interval must be at least 1s, not ${interval}\n`);
+    }
+    expect(planner.asked).toEqual([]);
+  });
 });

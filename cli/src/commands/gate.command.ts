@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli-io';
 import { isProblem, problemText, reach, type Problem } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { list, printJson, text, type Command, type CommandContext } from '../command';
+import { printJson, regionCodes, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
 import { localRangePerRegion, utcTime } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
@@ -9,6 +9,7 @@ import { table } from '../output/table';
 
 /** How long --wait waits between polls when the planner sends no Retry-After. */
 const DEFAULT_INTERVAL = '30s';
+const MIN_INTERVAL_MS = 1000;
 
 /** A hold as the planner's 423 problem document lists it. */
 interface GateHold {
@@ -33,7 +34,7 @@ export const gateCommand: Command = {
   },
   async run(context) {
     const windowId = text(context.values, 'window');
-    const regions = list(context.values, 'regions');
+    const regions = regionCodes(context.values, 'regions');
     if (Boolean(windowId) === Boolean(regions?.length)) throw new CliError('give exactly one of --window ID or --regions IR,NP', ExitCode.usage);
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
     const ask = () => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } } }), 'maintenance-planner');
@@ -42,6 +43,8 @@ export const gateCommand: Command = {
 
     const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
     const intervalMs = parseDuration(text(context.values, 'interval') ?? DEFAULT_INTERVAL, 'interval');
+    // Shorter, a wait would ask the planner without pause and spend the key's rate limit that other jobs share.
+    if (intervalMs < MIN_INTERVAL_MS) throw new CliError(`--interval must be at least 1s, not ${text(context.values, 'interval')}`, ExitCode.usage);
     const deadline = context.io.now() + timeoutMs;
     // Failing closed: a planner that cannot answer (restarting, or its database or broker away) is waited out like a hold.
     const poll = () => ask().catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));

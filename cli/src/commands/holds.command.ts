@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
-import { list, printJson, requiredText, text, type Command, type CommandContext } from '../command';
+import { idArgument, printJson, regionCodes, requiredText, text, wholeNumber, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -77,32 +77,33 @@ export const holdCommands: Command[] = [
     summary: 'declare a manual hold for regions and a period',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
     async run(context) {
-      const body = { regions: list(context.values, 'regions') ?? [], from: requiredText(context, 'from'), until: text(context.values, 'until'), reason: requiredText(context, 'reason') };
+      const body = { regions: regionCodes(context.values, 'regions') ?? [], from: requiredText(context, 'from'), until: text(context.values, 'until'), reason: requiredText(context, 'reason') };
       if (body.regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
       await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
     },
   },
   {
     name: 'holds release',
+    argument: 'HOLD_ID',
     usage: 'holdfast holds release HOLD_ID --reason TEXT',
     summary: 'release a hold',
     options: { reason: { type: 'string' } },
     async run(context) {
-      const id = context.positionals[0];
-      if (!id) throw new CliError('give the hold id', ExitCode.usage);
-      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body: { reason: requiredText(context, 'reason') } }), planner)));
+      const id = idArgument(context, 'hold');
+      const body = { reason: requiredText(context, 'reason') };
+      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body }), planner)));
     },
   },
   {
     name: 'holds override',
+    argument: 'WINDOW_ID',
     usage: 'holdfast holds override WINDOW_ID --reason TEXT [--occurrence N]',
     summary: 'let a held window run anyway, with the reason on the audit trail',
     options: { reason: { type: 'string' }, occurrence: { type: 'string' } },
     async run(context) {
-      const id = context.positionals[0];
-      if (!id) throw new CliError('give the window id', ExitCode.usage);
-      const occurrence = text(context.values, 'occurrence');
-      const body = { reason: requiredText(context, 'reason'), occurrence: occurrence === undefined ? undefined : Number(occurrence) };
+      const id = idArgument(context, 'window');
+      const occurrence = wholeNumber(context.values, 'occurrence');
+      const body = { reason: requiredText(context, 'reason'), occurrence };
       const answer = expectOk(await reach(() => context.api.planner.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner));
       if (context.json) return printJson(context.io, answer);
       context.io.out(`overridden: window ${id}${occurrence ? ` occurrence ${occurrence}` : ''} may run (${body.reason})\n`);
@@ -110,11 +111,11 @@ export const holdCommands: Command[] = [
   },
   {
     name: 'explain',
+    argument: 'WINDOW_ID',
     usage: 'holdfast explain WINDOW_ID',
     summary: 'why a window is held: the cause chain of every hold on it',
     async run(context) {
-      const id = context.positionals[0];
-      if (!id) throw new CliError('give the window id', ExitCode.usage);
+      const id = idArgument(context, 'window');
       const body = expectOk<ExplanationView>(await reach(() => context.api.planner.GET('/v1/windows/{id}/explanation', { params: { path: { id } } }), planner));
       if (context.json) return printJson(context.io, body);
       const zoneOf = await regionZones(context.api);

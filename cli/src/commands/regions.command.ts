@@ -78,6 +78,7 @@ export const regionCommands: Command[] = [
   },
   {
     name: 'regions baseline',
+    argument: 'REGION',
     usage: 'holdfast regions baseline REGION [--metric M]',
     summary: "the impact-analyzer's learned hour-of-week traffic profile of a region: per local weekday, each hour's expected level and the samples behind it",
     options: { metric: { type: 'string' } },

@@ -100,6 +100,26 @@ describe('holdfast subscriptions show, update and test', () => {
     expect(JSON.parse(json.said.out)).toEqual(refused);
   });
 
+  it('test: on a 410 says the notifier turned the subscription off, so it is turned on before the replay', async () => {
+    const gone = { ...delivery([attempt(410, 'dead', 'webhook receiver answered 410: gone')]), status: 'dead' };
+    const { code, said } = await holdfast(['subscriptions', 'test', ID], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: gone }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.out).toMatch(
+      new RegExp(
+        `^outcome: +dead: the receiver answered 410 Gone, so the notifier turned subscription ${ID} off; once it takes deliveries again, holdfast subscriptions update ${ID} --enabled true, then holdfast deliveries replay ${DELIVERY}$`,
+        'm',
+      ),
+    );
+  });
+
+  it('test: exits 1 at once with the reason when the notifier settles it unsent (the subscription is off), not at --timeout', async () => {
+    const unsent = { ...delivery([]), status: 'dead', lastError: `not sent: subscription ${ID} is turned off; PATCH {"enabled": true}, then replay it` };
+    const { code, said } = await holdfast(['subscriptions', 'test', ID], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: unsent }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.sleptMs).toEqual([]);
+    expect(said.err).toBe(`holdfast: test delivery ${DELIVERY} is dead, never tried: ${unsent.lastError}\n`);
+  });
+
   it('test: gives up at --timeout when the worker has not tried it, saying where to follow it', async () => {
     const { code, said } = await holdfast(['subscriptions', 'test', ID, '--timeout', '1s'], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: delivery([]) }));
     expect(code).toBe(ExitCode.error);

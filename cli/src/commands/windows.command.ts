@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
-import { bodyFrom, flagOneOf, idArgument, list, numberOf, printJson, text, type Command, type CommandContext, type Values } from '../command';
+import { bodyFrom, flagOneOf, idArgument, printJson, regionCodes, text, wholeNumber, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -120,19 +120,18 @@ export const WINDOW_FIELD_FLAGS = {
 
 /** The body of a create or update: the file (YAML or JSON), then each flag given over it, typed as the API's body (the planner checks it). */
 export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(values: Values, readFile: (path: string) => string): Body {
-  const regions = list(values, 'regions');
-  const version = text(values, 'version');
+  const regions = regionCodes(values, 'regions');
   return bodyFrom(values, readFile, 'window', {
     title: text(values, 'title'),
     ownerTeam: text(values, 'team'),
-    footprint: values.global ? { global: true, regions: [] } : regions ? { global: false, regions: regions.map((region) => (region.length === 2 ? region.toUpperCase() : region)) } : undefined,
+    footprint: values.global ? { global: true, regions: [] } : regions ? { global: false, regions } : undefined,
     startsAt: text(values, 'start'),
     endsAt: text(values, 'end'),
     plannedZone: text(values, 'zone'),
     recurrence: text(values, 'rrule'),
     priority: text(values, 'priority'),
     surgePolicy: text(values, 'surge-policy'),
-    version: version === undefined ? undefined : Number(version),
+    version: wholeNumber(values, 'version'),
   }) as Body;
 }
 
@@ -146,7 +145,7 @@ const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus, 
 
 /** The run --occurrence names; without it, the next run not started (start) or the one in progress (complete). */
 async function runNumber(context: CommandContext, id: string, step: 'start' | 'complete'): Promise<number> {
-  const named = numberOf(context, 'occurrence');
+  const named = wholeNumber(context.values, 'occurrence');
   if (named !== undefined) return named;
   if (step === 'start') {
     const next = (await runsOf(context, id, undefined, new Date().toISOString())).items.find((run) => NOT_STARTED.includes(run.status));
@@ -208,6 +207,7 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows show',
+    argument: 'ID',
     usage: 'holdfast windows show ID',
     summary: 'one window with its local times',
     async run(context) {
@@ -227,6 +227,7 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows update',
+    argument: 'ID',
     usage: 'holdfast windows update ID --version N [--file changes.yaml] [--title ...] [--start ISO] [--end ISO] ...',
     summary: 'change a window (the version you read guards against lost updates)',
     options: windowFlags,
@@ -238,21 +239,22 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows cancel',
+    argument: 'ID',
     usage: 'holdfast windows cancel ID --reason TEXT [--version N]',
     summary: 'cancel a window',
     options: { reason: { type: 'string' }, version: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'window');
-      const version = text(context.values, 'version');
       const reason = text(context.values, 'reason');
       // The planner records why a window was cancelled; asking here saves a round trip that would only be refused.
       if (!reason) throw new CliError('give --reason: the planner records why a window was cancelled', ExitCode.usage);
-      const body = { reason, version: version === undefined ? undefined : Number(version) };
+      const body = { reason, version: wholeNumber(context.values, 'version') };
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/cancel', { params: { path: { id } }, body }), planner)));
     },
   },
   {
     name: 'windows occurrences',
+    argument: 'ID',
     usage: 'holdfast windows occurrences ID [--status held] [--limit N]',
     summary: 'each run of a window, its status and holds, in local time per region (every one, or the first --limit N)',
     options: { status: { type: 'string' }, limit: { type: 'string' } },
@@ -278,6 +280,7 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows start',
+    argument: 'ID',
     usage: 'holdfast windows start ID [--occurrence N]',
     summary: 'mark a run in progress if the gate allows it: exit 3 held, holds printed; 1 when the run cannot start; the next run not started unless --occurrence N',
     options: { occurrence: { type: 'string' } },
@@ -291,6 +294,7 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows complete',
+    argument: 'ID',
     usage: 'holdfast windows complete ID [--occurrence N]',
     summary: 'mark a run completed; the run in progress unless --occurrence N',
     options: { occurrence: { type: 'string' } },
@@ -302,12 +306,13 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows suggestions',
+    argument: 'ID',
     usage: 'holdfast windows suggestions ID [--count 3]',
     summary: 'the least harmful slots for a window, in each affected region\'s local time',
     options: { count: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'window');
-      const count = numberOf(context, 'count');
+      const count = wholeNumber(context.values, 'count');
       const body = expectOk<{ slots: SlotView[]; notes?: string[] }>(await reach(() => context.api.planner.GET('/v1/windows/{id}/suggestions', { params: { path: { id }, query: { count } } }), planner));
       if (context.json) return printJson(context.io, body);
       const slots = body.slots;

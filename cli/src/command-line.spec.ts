@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from './cli-io';
+import { run } from './main';
+import { closeStandIns, specIo, standInService } from './testing/stand-in-service';
+
+/** Runs the CLI against one stand-in service for all three, answering every call with an empty list. */
+async function holdfast(args: readonly string[], files: Record<string, string> = {}) {
+  const service = await standInService(() => ({ body: { items: [], nextCursor: null } }));
+  const { io, said } = specIo(files);
+  const code = await run([...args, '--planner-url', service.url, '--analyzer-url', service.url, '--notifier-url', service.url], io);
+  return { code, said, calls: service.asked.map(({ method, url }) => `${method} ${url}`) };
+}
+
+describe('holdfast command line: what it refuses before asking a service', () => {
+  afterEach(closeStandIns);
+
+  it('refuses a mistyped subcommand rather than running the list with the word ignored', async () => {
+    for (const [args, message] of [
+      [['windows', 'shwo', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows shwo"; run holdfast --help for the list'],
+      [['surges', 'shwo', 'x'], 'unknown command "surges shwo"; run holdfast --help for the list'],
+    ] as const) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}\n`);
+      expect(said.out).toBe('');
+      expect(calls).toEqual([]);
+    }
+  });
+
+  it('refuses a word a command does not take, with its usage, and still takes the id one does', async () => {
+    const listed = await holdfast(['windows', 'list', 'held']);
+    expect(listed.code).toBe(ExitCode.usage);
+    expect(listed.said.err).toBe('holdfast: unexpected argument "held"\nusage: holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]\n');
+    const audit = await holdfast(['audit', '0190e0c8-0000-7000-8000-000000000001']);
+    expect(audit.code).toBe(ExitCode.usage);
+    expect(audit.said.err).toContain('unexpected argument "0190e0c8-0000-7000-8000-000000000001"\nusage: holdfast audit [--subject WINDOW_OR_HOLD_ID]');
+    const two = await holdfast(['windows', 'show', 'a', 'b']);
+    expect(two.said.err).toContain('unexpected argument "b"');
+    expect(two.calls).toEqual([]);
+    const shown = await holdfast(['declarations', 'show', '0190e0c8-0000-7000-8000-000000000001']);
+    expect(shown.calls).toContain('GET /v1/declarations/0190e0c8-0000-7000-8000-000000000001');
+    const listedByDefault = await holdfast(['surges', '--status', 'active']);
+    expect(listedByDefault.code).toBe(ExitCode.ok);
+  });
+
+  it('exits 2 naming the file when --file cannot be read or is not YAML or JSON, never with a stack trace', async () => {
+    const missing = await holdfast(['windows', 'create', '--file', 'window.yaml']);
+    expect(missing.code).toBe(ExitCode.usage);
+    expect(missing.said.err).toBe("holdfast: cannot read --file window.yaml: ENOENT: no such file, open 'window.yaml'\n");
+    const broken = await holdfast(['subscriptions', 'update', '0190e0c8-0000-7000-8000-000000000001', '--file', 'changes.yaml'], { 'changes.yaml': 'target: [unclosed\n' });
+    expect(broken.code).toBe(ExitCode.usage);
+    expect(broken.said.err).toMatch(/^holdfast: changes\.yaml is not YAML or JSON: .*line 2, column 1/);
+    expect(broken.said.err).not.toMatch(/^\s+at /m);
+    expect([...missing.calls, ...broken.calls]).toEqual([]);
+  });
+
+  it('exits 2 naming the flag when a whole number is not one, where the service would name its own field', async () => {
+    const window = '0190e0c8-0000-7000-8000-0000000000f1';
+    for (const [args, message] of [
+      [['windows', 'start', window, '--occurrence', 'two'], '--occurrence must be a whole number of at least 1, not two'],
+      [['holds', 'override', window, '--reason', 'fix', '--occurrence', '1.5'], '--occurrence must be a whole number of at least 1, not 1.5'],
+      [['windows', 'update', window, '--version', 'v3', '--title', 'x'], '--version must be a whole number of at least 1, not v3'],
+      [['windows', 'suggestions', window, '--count', 'three'], '--count must be a whole number of at least 1, not three'],
+      [['dead-letters', 'replay', '--everything', '--limit', '0'], '--limit must be a whole number of at least 1, not 0'],
+    ] as const) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code, args.join(' ')).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}\n`);
+      expect(calls).toEqual([]);
+    }
+  });
+});
