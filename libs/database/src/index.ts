@@ -8,3 +8,4 @@ export * from './database-wait';
 export * from './database.module';
 export * from './migration-command';
 export * from './kept-listener';
+export * from './statement-values';

@@ -1,4 +1,5 @@
 import type { TopicName } from '@holdfast/contracts';
+import { withoutStatementValues } from '@holdfast/database';
 import { MetricsRegistry } from '@holdfast/observability';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
@@ -112,11 +113,17 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   }
 }
 
+/**
+ * Every messaging class logs through this one writer, so a failed statement (a handler's, the
+ * ledger's, the outbox's, a dead letter's) reaches the log without the event data or secrets
+ * its parameters and PostgreSQL's detail quote.
+ */
 function nestLogger(logger: Logger): MessagingLogger {
+  const line = (fields: object, message: string) => ('err' in fields ? { ...fields, err: withoutStatementValues(fields.err), msg: message } : { ...fields, msg: message });
   return {
-    debug: (fields, message) => logger.debug({ ...fields, msg: message }),
-    info: (fields, message) => logger.log({ ...fields, msg: message }),
-    warn: (fields, message) => logger.warn({ ...fields, msg: message }),
-    error: (fields, message) => logger.error({ ...fields, msg: message }),
+    debug: (fields, message) => logger.debug(line(fields, message)),
+    info: (fields, message) => logger.log(line(fields, message)),
+    warn: (fields, message) => logger.warn(line(fields, message)),
+    error: (fields, message) => logger.error(line(fields, message)),
   };
 }

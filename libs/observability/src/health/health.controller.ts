@@ -1,6 +1,6 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Logger } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { PublicRoute } from '../http/public-route.decorator';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
@@ -8,6 +8,10 @@ import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 @PublicRoute()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Health');
+  /** When this process's readiness first found each dependency down, for as long as it stays down. */
+  private readonly downSince = new Map<string, Date>();
+
   constructor(
     private readonly health: HealthCheckService,
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
@@ -31,6 +35,32 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: PostgreSQL and Kafka answer' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check(this.checks.map((dependency) => () => dependency.check()));
+    return this.health.check(this.checks.map((dependency) => async () => this.answered(await dependency.check())));
+  }
+
+  /**
+   * A check's result as anyone may read it, since health needs no key: a dependency down shows
+   * since when, never its cause, which names internal hosts and ports, users or databases. The
+   * cause goes to the log once when the dependency goes down, and a line when it is back.
+   */
+  private answered(result: HealthIndicatorResult): HealthIndicatorResult {
+    return Object.fromEntries(
+      Object.entries(result).map(([dependency, { status, ...details }]) => {
+        const since = this.downSince.get(dependency);
+        if (status === 'up') {
+          if (since) {
+            this.downSince.delete(dependency);
+            this.logger.log({ dependency, downSeconds: Math.round((Date.now() - since.getTime()) / 1000), msg: `${dependency} answers readiness again` });
+          }
+          return [dependency, { status, ...details }];
+        }
+        const down = since ?? new Date();
+        if (!since) {
+          this.downSince.set(dependency, down);
+          this.logger.warn({ dependency, cause: details, msg: `${dependency} is down: readiness answers 503 until it is back` });
+        }
+        return [dependency, { status, since: down.toISOString() }];
+      }),
+    );
   }
 }

@@ -1,9 +1,8 @@
+import { withoutStatementValues } from '@holdfast/database';
 import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DatabaseError } from 'pg';
-import { QueryFailedError } from 'typeorm';
 import { DomainError } from '../errors/domain.error';
 import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
 
@@ -39,21 +38,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(problem.status).type('application/problem+json').json(problem);
   }
-}
-
-/**
- * A failure as it is logged: a failed statement without the values it carried, which may be a
- * subscription's target URL or sealed secret. TypeORM's error holds the statement's parameters and
- * PostgreSQL's detail, which quotes them ("Key (x)=(...) already exists", "Failing row contains
- * (...)"); the statement's text, code, table and constraint still say what failed. (pino writes only
- * the message and stack of a cause.)
- */
-function withoutStatementValues(error: unknown): unknown {
-  if (!(error instanceof QueryFailedError) && !(error instanceof DatabaseError)) return error;
-  // The driver error's message and fields are the outer error's own: only its detail would add anything.
-  const kept = Object.entries(error).filter(([name]) => name !== 'parameters' && name !== 'detail' && name !== 'driverError');
-  // Same prototype, so the log still names its type.
-  return Object.assign(Object.create(Object.getPrototypeOf(error) as object) as object, Object.fromEntries(kept), { message: error.message, stack: error.stack });
 }
 
 interface RouteLayer {

@@ -39,6 +39,33 @@ describe('analyzer settings', () => {
     expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
   });
 
+  it('says where a JSON variable breaks, never what it holds: ALERT_SENDERS carries credentials', () => {
+    const secret = 'supersecret-token-0123456789';
+    const refusal = (environment: NodeJS.ProcessEnv) => {
+      try {
+        parse(environment);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('the environment was accepted');
+    };
+    // JSON.parse quotes the text around an unexpected token: ..."{"bearer":supersecre"...
+    const unquoted = refusal({ ALERT_SENDERS: `{"alertmanager":{"bearer":${secret}}}` });
+    expect(unquoted).toContain('\n  ALERT_SENDERS: ALERT_SENDERS is not JSON: it breaks at line 1, column 27 (its text is left out of this error, as it may hold credentials)');
+    expect(unquoted).not.toMatch(/supersecre|bearer/);
+    const open = refusal({ ALERT_SENDERS: `{\n  "grafana": {"basic": {"username": "holdfast", "password": "${secret}"}\n` });
+    expect(open).toContain('ALERT_SENDERS is not JSON: it ends at line 3, column 1 with a bracket, brace or quote left open');
+    expect(open).not.toMatch(/supersecre|holdfast"/);
+    const control = refusal({ ALERT_SENDERS: `{"grafana":{"bearer":"${secret}\tx"}}` });
+    expect(control).toContain('ALERT_SENDERS is not JSON: it breaks at line 1, column 51');
+    expect(control).not.toContain('supersecre');
+    for (const name of ['ANALYZER_DETECTION', 'PROMETHEUS_QUERIES']) {
+      const message = refusal({ [name]: `[{"query":${secret}}]` });
+      expect(message).toContain(`${name}: ${name} is not JSON: it breaks at line 1, column 11`);
+      expect(message).not.toContain('supersecre');
+    }
+  });
+
   it('configures a region named in lower case under its catalog code, and refuses two keys naming one region', () => {
     const settings = parse({ ANALYZER_DETECTION: JSON.stringify({ regions: { ir: { sensitivity: 2, onSignalLoss: 'hold' } } }) });
     expect(Object.keys(settings.detection.regions)).toEqual(['IR']);

@@ -2,6 +2,7 @@ import { TrafficSampleSchema } from '@holdfast/contracts';
 import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import { z } from 'zod';
+import { jsonBreakIn } from './json-syntax';
 
 /** What happens when a region's samples stop: nothing, a warning (metric and log), or a surge (fail closed). */
 export const SignalLossModeSchema = z.enum(['ignore', 'notify', 'hold']);
@@ -60,7 +61,14 @@ const AlertSendersSchema = z.strictObject({ alertmanager: SenderCredentialSchema
 const PrometheusQuerySchema = z.strictObject({ metric: TrafficSampleSchema.shape.metric, query: z.string().min(1) });
 export type PrometheusQuery = z.infer<typeof PrometheusQuerySchema>;
 
-/** A JSON environment variable parsed by a schema; the error names the variable. */
+/** Where a variable stops being JSON, never its text: ALERT_SENDERS holds credentials, and an operator finds the fault by line and column. */
+function notJson(name: string, text: string): string {
+  const fault = jsonBreakIn(text);
+  const where = fault === undefined ? '' : fault.endsEarly ? `: it ends at line ${fault.line}, column ${fault.column} with a bracket, brace or quote left open` : `: it breaks at line ${fault.line}, column ${fault.column}`;
+  return `${name} is not JSON${where} (its text is left out of this error, as it may hold credentials); check the quotes, commas and brackets there`;
+}
+
+/** A JSON environment variable parsed by a schema; the error names the variable and never quotes its text. */
 const jsonVariable = <S extends z.ZodType>(name: string, schema: S, fallback: string) =>
   z
     .string()
@@ -69,8 +77,8 @@ const jsonVariable = <S extends z.ZodType>(name: string, schema: S, fallback: st
       let raw: unknown;
       try {
         raw = JSON.parse(text);
-      } catch (error) {
-        context.addIssue({ code: 'custom', message: `${name} is not JSON (${(error as Error).message})` });
+      } catch {
+        context.addIssue({ code: 'custom', message: notJson(name, text) });
         return z.NEVER;
       }
       const parsed = schema.safeParse(raw, { error: requestErrorMap });
