@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import pg from 'pg';
 import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, databaseTls, embeddedPostgresPort, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
-import { buildServices, freePort, startService, type RunningService } from '../system/system-runner.mjs';
+import { buildServices, freePort, startService, stopChild, type RunningService } from '../system/system-runner.mjs';
 import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } from './story-2009';
 
 /**
@@ -80,8 +81,9 @@ async function main(): Promise<number> {
     undo.push({ what: 'stop the embedded PostgreSQL it started', run: () => server.stop() });
     const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : (await startKafka(localKafkaConfig(), { log: () => undefined })).brokers;
     buildServices({ log: () => undefined });
-    await withAdmin(server.url, (client) => client.query(`CREATE DATABASE "${run}"`));
+    // Pushed first: an interrupt while the database is being created still drops it (IF EXISTS, should it not be).
     undo.push({ what: `drop the database ${run}`, run: () => withAdmin(server.url, (client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`)) });
+    await withAdmin(server.url, (client) => client.query(`CREATE DATABASE "${run}"`));
     const databaseUrl = new URL(server.url);
     databaseUrl.pathname = `/${run}`;
     const adminKey = `hf_demo_${randomBytes(24).toString('base64url')}`;
@@ -89,13 +91,15 @@ async function main(): Promise<number> {
 
     storyStarted = true;
     const services: Record<string, RunningService> = {};
+    // Every process spawned, ready or not: an interrupt during start-up stops those still starting too.
+    const spawned: ChildProcess[] = [];
     undo.push({ what: `remove the topics ${run}.*`, run: () => removeRunTopics(brokers, `${run}.`, { log: () => undefined }) });
-    undo.push({ what: 'stop the services', run: () => Promise.all(Object.values(services).map((service) => service.stop())) });
+    undo.push({ what: 'stop the services', run: () => Promise.all(spawned.map((child) => stopChild(child))) });
     say(`the 2009 story: starting the three services (database ${run}, topics ${run}.*, broker ${brokers.join(',')})`);
     // Every start settles before a failed one is reported, so the undo stops all that did start.
     const starts = await Promise.allSettled(
       ['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) => {
-        services[name] = await startService({ name, port: await freePort(), env, onLine: () => undefined });
+        services[name] = await startService({ name, port: await freePort(), env, onLine: () => undefined, onSpawn: (child: ChildProcess) => spawned.push(child) });
       }),
     );
     const failedStart = starts.find((start) => start.status === 'rejected');
