@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recordBytes, requestsWithin } from './event-publisher';
+import type { Kafka } from 'kafkajs';
+import { EventPublisher, recordBytes, requestsWithin, type OutboundMessage } from './event-publisher';
 
 // kafkajs's own record encoder: the bytes a record takes inside the batch the broker measures.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,5 +35,52 @@ describe('the byte-bounded requests of EventPublisher.send', () => {
         }
       }),
     );
+  });
+});
+
+describe('EventPublisher replacing its producer after a failed send', () => {
+  /** kafkajs producers whose sends are answered by hand, and which refuse a send once disconnected as kafkajs does. */
+  function fakeKafka() {
+    const producers: { sends: { answer: (error?: Error) => void }[]; disconnected: boolean }[] = [];
+    const kafka = {
+      producer: () => {
+        const state = { sends: [] as { answer: (error?: Error) => void }[], disconnected: false };
+        producers.push(state);
+        return {
+          connect: async () => undefined,
+          disconnect: async () => void (state.disconnected = true),
+          sendBatch: () => {
+            if (state.disconnected) return Promise.reject(new Error('The producer is disconnected'));
+            return new Promise<void>((resolve, reject) => state.sends.push({ answer: (error) => (error ? reject(error) : resolve()) }));
+          },
+        };
+      },
+    };
+    return { kafka: kafka as unknown as Kafka, producers };
+  }
+  const message = (value: string): OutboundMessage => ({ topic: 'traffic.samples.v1', key: 'IR', value: Buffer.from(value), headers: {}, eventType: 'traffic.sample' });
+
+  it('keeps the failed producer for a send that took it before the failure was known, instead of disconnecting it under that send', async () => {
+    const { kafka, producers } = fakeKafka();
+    const publisher = new EventPublisher(kafka, { topicPrefix: '' });
+    await publisher.connect();
+    const first = publisher.send([message('a')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first send fails as kafkajs gives up; a second send starts in the same turn, on the producer still in use.
+    producers[0].sends[0].answer(new Error('KafkaJSNumberOfRetriesExceeded'));
+    const second = publisher.send([message('b')]);
+    await expect(first).rejects.toThrow('KafkaJSNumberOfRetriesExceeded');
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(producers[0].sends).toHaveLength(2);
+    producers[0].sends[1].answer();
+    await expect(second).resolves.toBeUndefined();
+    // Replaced once its last send settled; the next send goes through the new producer.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(producers[0].disconnected).toBe(true);
+    const third = publisher.send([message('c')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    producers[1].sends[0].answer();
+    await expect(third).resolves.toBeUndefined();
   });
 });

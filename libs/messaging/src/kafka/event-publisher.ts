@@ -141,9 +141,10 @@ export class EventPublisher {
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, batch]) => ({ topic, messages: batch }));
     const inUse = this.producer;
-    await this.connected(inUse);
+    // Counted before the connect is awaited: a send failing meanwhile must not disconnect the producer this one is about to use.
     inUse.sending++;
     try {
+      await this.connected(inUse);
       await inUse.producer.sendBatch({ acks: -1, topicMessages });
     } catch (error) {
       this.replace(inUse, error);
