@@ -20,6 +20,8 @@ describe('PrometheusPollerService', () => {
     // query that does not parse and a path it does not serve as Prometheus 2 answers them.
     prometheus = createServer((request, response) => {
       const asked = new URL(request.url!, 'http://prometheus');
+      // A proxy whose Prometheus is down answers with a page of its own.
+      if (asked.pathname === '/behind-proxy/api/v1/query') return void response.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
       if (asked.pathname !== '/api/v1/query') return void response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
       const time = Number(asked.searchParams.get('time'));
       response.setHeader('content-type', 'application/json');
@@ -65,14 +67,16 @@ describe('PrometheusPollerService', () => {
     ]);
   });
 
-  it('says what Prometheus answered and what to fix when it refuses the query or the URL is not its API', async () => {
+  it('says what Prometheus answered and what to fix when it refuses the query, the URL is not its API, or a proxy before it fails', async () => {
     const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     expect(await replica('2026-06-14T21:00:04Z', { query: 'sum by (country (rate(edge_requests_total[1m]))' }).poller.pollOnce()).toBe(0);
     expect(await replica('2026-06-14T21:00:04Z', { base: `${url}/prometheus/api/v1` }).poller.pollOnce()).toBe(0);
+    expect(await replica('2026-06-14T21:00:04Z', { base: `${url}/behind-proxy` }).poller.pollOnce()).toBe(0);
     const errors = warned.mock.calls.map(([fields]) => ((fields as { err: Error }).err.message));
     expect(errors).toEqual([
       'Prometheus refused the query for requests_per_second (400 bad_data: invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"): fix it in PROMETHEUS_QUERIES',
       `${url}/prometheus/api/v1/api/v1/query answered 404 with no JSON ("404 page not found"): check PROMETHEUS_URL, Prometheus's base URL without /api/v1`,
+      `${url}/behind-proxy/api/v1/query answered 502 with no JSON ("<html><body>502 Bad Gateway</body></html>"): Prometheus or a proxy in front of it is failing; the next poll tries again`,
     ]);
   });
 });

@@ -150,7 +150,9 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`${where} answered ${response.status} with no JSON ("${text.trim().slice(0, 100)}"): check PROMETHEUS_URL, Prometheus's base URL without /api/v1`);
+      // A 5xx page is most often a proxy in front of a Prometheus that is down or restarting: passing, not a wrong URL.
+      const advice = response.status >= 500 ? 'Prometheus or a proxy in front of it is failing; the next poll tries again' : "check PROMETHEUS_URL, Prometheus's base URL without /api/v1";
+      throw new Error(`${where} answered ${response.status} with no JSON ("${text.trim().slice(0, 100)}"): ${advice}`);
     }
     const refused = json as { status?: unknown; errorType?: unknown; error?: unknown };
     if (refused?.status === 'error') {
