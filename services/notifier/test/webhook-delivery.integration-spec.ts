@@ -219,7 +219,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(document.paths['/v1/deliveries/{id}/replay'].post.responses['409'].description).toContain('delivery-subscription-deleted');
   });
 
-  it('refuses with 409 to replay a delivery of a subscription turned off, and replays it once it is on again', async () => {
+  it('refuses with 409 to replay a delivery of, or test, a subscription turned off, and replays it once it is on again', async () => {
     suite.receivers.turnedOff.reply = (_, index) => (index === 0 ? { status: 400 } : { status: 204 });
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.turnedOff.url, filters: { regions: ['MT'] } });
     await suite.publisher.publish(holdPlaced(['MT']));
@@ -229,6 +229,13 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
       return deliveries;
     });
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+    // Nor a test message, which would be recorded dead at once.
+    const test = await suite.notifier.call('POST', `/v1/subscriptions/${id}/test`);
+    expect(test.status).toBe(409);
+    expect(await test.json()).toMatchObject({
+      code: 'subscription-disabled',
+      detail: `Subscription ${id} is turned off, so nothing is sent to it, a test included. PATCH /v1/subscriptions/${id} {"enabled": true}, then test it.`,
+    });
 
     const refused = await suite.notifier.call('POST', `/v1/deliveries/${dead.id}/replay`);
     expect(refused.status).toBe(409);

@@ -5,6 +5,7 @@ export enum DeliveryErrorCode {
   NotReplayable = 'delivery-not-replayable',
   SubscriptionDeleted = 'delivery-subscription-deleted',
   SubscriptionDisabled = 'delivery-subscription-disabled',
+  TestOfDisabledSubscription = 'subscription-disabled',
 }
 
 export class DeliveryNotFound extends DomainError {
@@ -37,6 +38,18 @@ export class DeliverySubscriptionDisabled extends DomainError {
       DeliveryErrorCode.SubscriptionDisabled,
       409,
       `Delivery ${id} cannot be sent now: its subscription ${subscriptionId} is turned off${disabledReason ? ` (${disabledReason})` : ''}. PATCH /v1/subscriptions/${subscriptionId} {"enabled": true}, then replay it.`,
+      { subscriptionId, disabledReason },
+    );
+  }
+}
+
+/** A test of a subscription turned off would be recorded dead at once, saying nothing about its receiver. */
+export class TestOfDisabledSubscription extends DomainError {
+  constructor(subscriptionId: string, disabledReason: string | null) {
+    super(
+      DeliveryErrorCode.TestOfDisabledSubscription,
+      409,
+      `Subscription ${subscriptionId} is turned off${disabledReason ? ` (${disabledReason})` : ''}, so nothing is sent to it, a test included. PATCH /v1/subscriptions/${subscriptionId} {"enabled": true}, then test it.`,
       { subscriptionId, disabledReason },
     );
   }

@@ -1,8 +1,9 @@
 import { assertActsFor, CurrentPrincipal, type Principal, RequireScope, UuidParamPipe } from '@holdfast/service-kit';
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { DeliveriesService } from './deliveries.service';
+import { TestOfDisabledSubscription } from './delivery.exception';
 
 @ApiTags('subscriptions')
 @Controller('v1/subscriptions')
@@ -16,9 +17,11 @@ export class SubscriptionTestController {
   @RequireScope('subscriptions:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a test message (type notifier.test) through the worker; follow it at /v1/deliveries/{id}' })
+  @ApiResponse({ status: 409, description: 'subscription-disabled: the subscription is turned off (PATCH it enabled first)' })
   async test(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     const subscription = await this.subscriptions.get(id);
     assertActsFor(principal, subscription.ownerTeam, `Subscription ${id}`);
+    if (!subscription.enabled) throw new TestOfDisabledSubscription(id, subscription.disabledReason);
     const delivery = await this.deliveries.recordTest(subscription);
     return { deliveryId: delivery.id, eventId: delivery.eventId, status: delivery.status };
   }
