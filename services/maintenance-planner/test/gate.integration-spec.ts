@@ -183,4 +183,26 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     await replica.query('TRUNCATE hold CASCADE');
     expect((await gate('regions=IS')).status).toBe(200);
   });
+
+  it('answers 409 window-cancelled, with when, by whom and why, for a cancelled window: it never runs, held or not', async () => {
+    const planned = { title: 'Retired rebalance', ownerTeam: 'storage', footprint: { global: false, regions: ['IS'] }, startsAt: '2026-08-01T15:00:00Z', endsAt: '2026-08-01T16:00:00Z', plannedZone: 'UTC' };
+    const free = await api('POST', '/v1/windows', planned);
+    const held = await api('POST', '/v1/windows', { ...planned, footprint: { global: false, regions: ['EE'] } });
+    const hold = await api('POST', '/v1/holds', { regions: ['EE'], from: '2026-08-01T11:00:00Z', until: '2026-08-01T18:00:00Z', reason: 'national holiday' });
+    expect(hold.status).toBe(201);
+    for (const window of [free, held]) {
+      expect((await api('POST', `/v1/windows/${window.body.windowId}/cancel`, { reason: 'superseded by the new cluster' })).status).toBe(200);
+      const answer = await gate(`windowId=${window.body.windowId}`);
+      expect(answer.status).toBe(409);
+      expect(answer.retryAfter).toBeNull();
+      expect(answer.body).toMatchObject({
+        code: 'window-cancelled',
+        detail: `Window ${window.body.windowId} was cancelled at 2026-08-01T12:00:00.000Z by platform/bootstrap (superseded by the new cluster): it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).`,
+        cancelledAt: '2026-08-01T12:00:00.000Z',
+        cancelledBy: 'platform/bootstrap',
+        cancelReason: 'superseded by the new cluster',
+      });
+    }
+    expect((await gate('regions=EE')).status).toBe(423);
+  });
 });

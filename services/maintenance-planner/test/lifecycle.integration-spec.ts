@@ -150,7 +150,9 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect((audit.body.items as { action: string; details: { reason?: string } }[]).find((entry) => entry.action === 'cancelled')?.details).toMatchObject({ reason: 'not needed' });
     const hold = await api('POST', '/v1/holds', { regions: ['NG'], from: '2026-07-06T00:00:00Z', until: '2026-07-06T12:00:00Z', reason: 'Elections in NG' });
     expect(hold.status).toBe(201);
-    expect((await api('GET', `/v1/gate?windowId=${cancelled.windowId}`)).status).toBe(423);
+    // The region is held, but the gate does not tell a cancelled window to wait: it will never run.
+    expect((await api('GET', '/v1/gate?regions=NG')).status).toBe(423);
+    expect(await api('GET', `/v1/gate?windowId=${cancelled.windowId}`)).toMatchObject({ status: 409, body: { code: 'window-cancelled', cancelledAt: '2026-07-06T01:00:00.000Z' } });
 
     clock.set('2026-07-06T10:00:00Z');
     for (const [window, status] of [

@@ -469,6 +469,69 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/gate?windowId=${window.windowId}&at=2026-06-27T11:00:00Z`)).status).toBe(200);
   });
 
+  it("holds a cleared surge's region until its release is due, for suggestions, planning, the fan-out and the gate alike, past an estimate that ends sooner", async () => {
+    clock.set('2027-05-10T10:00:00Z');
+    const started = { startedAt: '2027-05-10T09:55:00Z', detectedAt: '2027-05-10T10:00:00Z' };
+    const bt = { footprint: { global: false, regions: ['BT'] } };
+    const held = await plan({ ...bt, startsAt: '2027-05-10T10:05:00Z', endsAt: '2027-05-10T10:15:00Z', flexibility: { earliestStartAt: '2027-05-10T10:00:00Z', deadlineAt: '2027-05-10T12:00:00Z' } });
+    // After the surge's estimate (10:30), inside the cool-down its clearance brings (to 10:55).
+    const inCoolDown = await plan({ ...bt, startsAt: '2027-05-10T10:35:00Z', endsAt: '2027-05-10T10:45:00Z' });
+    // In the Maldives a surge expected to last past its release's due time: its run after that time is held until the hold is released.
+    const mv = { footprint: { global: false, regions: ['MV'] } };
+    const afterRelease = await plan({ ...mv, startsAt: '2027-05-10T11:00:00Z', endsAt: '2027-05-10T11:10:00Z' });
+    const btSurge = uuidv7();
+    const mvSurge = uuidv7();
+    await publisher.publish(
+      surge('surge.started', 'BT', btSurge, { ...started, expectedEndAt: '2027-05-10T10:30:00Z' }),
+      surge('surge.started', 'MV', mvSurge, { ...started, expectedEndAt: '2027-05-10T12:00:00Z' }),
+    );
+    await expectEventually(async () => expect((await occurrences(held.windowId))[0].status).toBe('held'));
+    await expectEventually(async () => expect((await occurrences(afterRelease.windowId))[0].status).toBe('held'));
+    expect((await occurrences(inCoolDown.windowId))[0].status).toBe('scheduled');
+
+    clock.set('2027-05-10T10:25:00Z');
+    await publisher.publish(cleared('BT', btSurge, '2027-05-10T10:25:00Z'), cleared('MV', mvSurge, '2027-05-10T10:25:00Z'));
+    await expectEventually(async () => expect((await holdFor(btSurge))[0].releaseDueAt).toBe('2027-05-10T10:55:00.000Z'));
+    await expectEventually(async () => expect((await holdFor(mvSurge))[0].releaseDueAt).toBe('2027-05-10T10:55:00.000Z'));
+    // The cool-down holds the run the estimate did not reach, as the gate will at its start.
+    expect((await occurrences(inCoolDown.windowId))[0].status).toBe('held');
+    const [btHold] = await holdFor(btSurge);
+    expect(eventsOf(windowEvents, 'window.held').map((event) => event.data)).toContainEqual(expect.objectContaining({ windowId: inCoolDown.windowId, holdId: btHold.id }));
+
+    // No slot offered is one the gate refuses when its time comes: each starts once the release is due.
+    const suggestions = await api('GET', `/v1/windows/${held.windowId}/suggestions`);
+    expect(suggestions.status, JSON.stringify(suggestions.body)).toBe(200);
+    expect(suggestions.body.slots.length).toBeGreaterThan(0);
+    for (const slot of suggestions.body.slots) expect(Date.parse(slot.startsAt)).toBeGreaterThanOrEqual(Date.parse('2027-05-10T10:55:00Z'));
+    for (const slot of suggestions.body.slots) expect((await api('GET', `/v1/gate?regions=BT&at=${slot.startsAt}`)).status).toBe(200);
+    // Planning into the cool-down is refused, with the hold's end as the gate keeps it; from its end on it is planned, and not held.
+    const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...bt, startsAt: '2027-05-10T10:40:00Z', endsAt: '2027-05-10T10:50:00Z' });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'window-in-hold', holds: [{ id: btHold.id, until: '2027-05-10T10:55:00.000Z' }] } });
+    const atRelease = await plan({ ...bt, startsAt: '2027-05-10T10:55:00Z', endsAt: '2027-05-10T11:05:00Z' });
+    expect(atRelease.status).toBe('scheduled');
+
+    // The gate: held until the release is due, Retry-After saying when; let through from then, before the sweep releases it.
+    const beforeDue = await api('GET', '/v1/gate?regions=BT&at=2027-05-10T10:54:00Z');
+    expect(beforeDue.status).toBe(423);
+    expect(beforeDue.headers.get('retry-after')).toBe('60');
+    expect(beforeDue.body.holds).toEqual([expect.objectContaining({ id: btHold.id, until: '2027-05-10T10:30:00.000Z', releaseDueAt: '2027-05-10T10:55:00.000Z' })]);
+    expect((await api('GET', `/v1/gate?windowId=${atRelease.windowId}&at=2027-05-10T10:55:00Z`)).status).toBe(200);
+    clock.set('2027-05-10T10:55:00Z');
+    expect((await api('GET', `/v1/gate?windowId=${atRelease.windowId}`)).status).toBe(200);
+    // A run still linked to a hold whose release is due starts, as the gate says, the sweep not yet come.
+    clock.set('2027-05-10T11:00:00Z');
+    expect((await api('GET', `/v1/gate?windowId=${afterRelease.windowId}`)).status).toBe(200);
+    const start = await api('POST', `/v1/windows/${afterRelease.windowId}/occurrences/1/start`);
+    expect(start.status, JSON.stringify(start.body)).toBe(200);
+
+    await sweep.sweep();
+    expect((await holdFor(btSurge))[0].active).toBe(false);
+    // Stopped by the hold in its cool-down: a new slot, not missed; the run planned at the release's due time was never stopped.
+    expect((await occurrences(inCoolDown.windowId))[0]).toMatchObject({ status: 'needs-reschedule', proposedSlot: expect.any(Object) });
+    expect((await occurrences(atRelease.windowId))[0].status).toBe('scheduled');
+    expect((await occurrences(afterRelease.windowId))[0].status).toBe('in-progress');
+  });
+
   it('lets an override through a surge hold that cleared past its expected end and is in its cool-down', async () => {
     clock.set('2026-06-26T10:00:00Z');
     const window = await plan({ footprint: { global: false, regions: ['LA'] }, startsAt: '2026-06-26T11:00:00Z', endsAt: '2026-06-26T11:30:00Z' });

@@ -256,4 +256,42 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect(await planning).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
     expect(JSON.stringify((await planning!).body)).toContain(placed.id);
   });
+
+  it('a change that lets go of a run whose time began while held gives it a new slot (or moves it), as a release after its start does, not left to be missed', async () => {
+    clock.set('2026-09-25T10:00:00Z');
+    const both = { footprint: { global: false, regions: ['ZA', 'ZW'] } };
+    const flexibility = { earliestStartAt: '2026-09-25T10:00:00Z', deadlineAt: '2026-09-26T10:00:00Z' };
+    const proposed = await plan('ZA', '2026-09-25T10:05:00Z', '2026-09-25T10:15:00Z', { ...both, flexibility });
+    const moving = await plan('ZA', '2026-09-25T10:05:00Z', '2026-09-25T10:15:00Z', { ...both, flexibility: { ...flexibility, autoMove: true } });
+    const exempted = await plan('ZA', '2026-09-25T10:05:00Z', '2026-09-25T10:15:00Z', { flexibility });
+    const ahead = await plan('ZA', '2026-09-25T11:00:00Z', '2026-09-25T11:10:00Z', both);
+    const holdId = await placeHold('ZA', '2026-09-25T10:00:00Z', '2026-09-25T12:00:00Z');
+    for (const window of [proposed, moving, exempted, ahead]) expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
+
+    // Two minutes past their start, ZA leaves the footprint (or surges no longer hold the window).
+    clock.set('2026-09-25T10:07:00Z');
+    const dropZa = async (window: Record<string, any>, change: Record<string, unknown> = { footprint: { global: false, regions: ['ZW'] } }) => {
+      const answer = await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version, ...change });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body;
+    };
+    expect(await dropZa(proposed)).toMatchObject({ status: 'needs-reschedule', nextOccurrence: { status: 'needs-reschedule', proposedSlot: expect.any(Object) } });
+    const [late] = await runs(proposed.windowId);
+    expect(Date.parse(late.proposedSlot.startsAt)).toBeGreaterThanOrEqual(clock.nowMs());
+    expect(await dropZa(exempted, { surgePolicy: 'exempt' })).toMatchObject({ status: 'needs-reschedule' });
+    await dropZa(moving);
+    const [moved] = await runs(moving.windowId);
+    expect(moved.status).toBe('scheduled');
+    expect(Date.parse(moved.startsAt)).toBeGreaterThanOrEqual(clock.nowMs());
+    expect(await outbox(moving.windowId)).toEqual(['window.scheduled', 'window.held', 'window.updated', 'window.rescheduled']);
+    // A run still ahead goes back to scheduled, as on a release.
+    expect(await dropZa(ahead)).toMatchObject({ status: 'scheduled', nextOccurrence: { status: 'scheduled', startsAt: '2026-09-25T11:00:00.000Z' } });
+    expect((await runs(ahead.windowId))[0].proposedSlot).toBeUndefined();
+
+    // Its planned time over, the run waiting for its new slot is not marked missed.
+    clock.set('2026-09-25T10:16:00Z');
+    await sweep.sweep();
+    expect((await runs(proposed.windowId))[0].status).toBe('needs-reschedule');
+    expect((await runs(exempted.windowId))[0].status).toBe('needs-reschedule');
+  });
 });

@@ -23,7 +23,7 @@ export class GateController {
   constructor(private readonly gate: GateService) {}
 
   @Get()
-  @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, or 423 with the holds and Retry-After' })
+  @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled' })
   @ApiQuery({ name: 'windowId', required: false })
   @ApiQuery({ name: 'regions', required: false, description: 'comma-separated region codes, e.g. IR,NP' })
   @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
@@ -31,7 +31,15 @@ export class GateController {
     description: 'nothing holds it at that instant',
     schema: { type: 'object', required: ['allowed', 'at'], properties: { allowed: { type: 'boolean', enum: [true] }, at: { type: 'string', format: 'date-time', description: 'the instant asked about' } } },
   })
-  @ApiResponse({ status: 423, description: 'held: problem document (application/problem+json) listing the holds; Retry-After header' })
+  @ApiResponse({
+    status: 423,
+    description:
+      'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (the latest release due or end ahead)',
+  })
+  @ApiResponse({
+    status: 409,
+    description: 'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window.',
+  })
   async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>) {
     return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
   }

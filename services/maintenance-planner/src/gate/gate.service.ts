@@ -24,7 +24,7 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
  */
 const GATE_QUERY = `
   SELECT v.version::text AS version,
-         w.id IS NOT NULL AS found, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable,
+         w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable,
          -- An override may be of one run: only the run asked about ($4), or else the one running or next to run at $3, counts.
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h
            WHERE h.window_id = w.id AND h.overridden_by IS NOT NULL
@@ -32,7 +32,7 @@ const GATE_QUERY = `
                  WHERE o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule', 'in-progress') ORDER BY o.starts_at LIMIT 1))) AS overridden,
          CASE WHEN v.version IS NULL OR v.version IS DISTINCT FROM $1::bigint THEN (
            -- Arrays of plain values: building objects and writing instants as text cost PostgreSQL 3.5 times as much at 1k holds.
-           SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}) ORDER BY until_at NULLS LAST, placed_at), '[]')
+           SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}, ${microseconds('release_due_at')}) ORDER BY until_at NULLS LAST, placed_at), '[]')
              FROM hold WHERE released_at IS NULL)
          END AS holds
     FROM (VALUES (1)) AS question
@@ -42,6 +42,7 @@ const GATE_QUERY = `
 interface GateRow {
   version: string | null;
   found: boolean;
+  cancelled: boolean | null;
   global: boolean | null;
   regions: string[] | null;
   holdable: boolean | null;
@@ -50,10 +51,10 @@ interface GateRow {
   holds: HoldRow[] | null;
 }
 
-/** A hold as the statement sends it: id, regions, reason, source, from and until in epoch microseconds. */
-type HoldRow = [string, string[], string, string, number, number | null];
+/** A hold as the statement sends it: id, regions, reason, source, from, until and release due in epoch microseconds. */
+type HoldRow = [string, string[], string, string, number, number | null, number | null];
 
-const activeHold = ([id, regions, reason, source, fromUs, untilUs]: HoldRow): ActiveHold => ({ id, regions, reason, source, fromUs, untilUs });
+const activeHold = ([id, regions, reason, source, fromUs, untilUs, releaseDueUs]: HoldRow): ActiveHold => ({ id, regions, reason, source, fromUs, untilUs, releaseDueUs });
 
 /**
  * "May I start now?", answered from the planner's own tables with one indexed statement per
@@ -100,6 +101,11 @@ export class GateService {
       if (row.version !== null) this.holdSet = holdSet;
     }
     if (query.windowId && !row.found) throw new DomainError('window-not-found', 404, `No window ${query.windowId}: list windows with GET /v1/windows.`);
+    // Neither "go" nor "wait": a cancelled window never runs, and a caller retrying on 423 would wait forever.
+    if (query.windowId && row.cancelled) {
+      this.answers.inc({ outcome: 'cancelled' });
+      throw await this.cancelled(query.windowId);
+    }
     // Exempt and notify-only windows are never stopped.
     const holding = query.windowId && !row.holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
     if (!holding || holding.count === 0) {
@@ -112,20 +118,50 @@ export class GateService {
     throw this.held(what, holding, at);
   }
 
+  /** The 409 for a window that was cancelled: when, by whom and why, from its audit trail. */
+  private async cancelled(windowId: string): Promise<DomainError> {
+    const [entry] = (await this.dataSource.query(
+      `SELECT at, actor, details->>'reason' AS reason FROM audit_entry WHERE subject_type = 'window' AND subject_id = $1 AND action = 'cancelled' ORDER BY at DESC LIMIT 1`,
+      [windowId],
+    )) as { at: Date; actor: string; reason: string | null }[];
+    const when = entry ? ` at ${entry.at.toISOString()} by ${entry.actor}${entry.reason ? ` (${entry.reason})` : ''}` : '';
+    return new DomainError(
+      'window-cancelled',
+      409,
+      `Window ${windowId} was cancelled${when}: it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).`,
+      { cancelledAt: entry?.at.toISOString() ?? null, cancelledBy: entry?.actor ?? null, cancelReason: entry?.reason ?? null },
+    );
+  }
+
   /**
    * The gate's 423 for a run that reads held while no hold is in force at `at` (the gate let it
-   * through: its hold begins later within the run), listing the holds linked to the run.
+   * through: its hold begins later within the run), listing the holds linked to the run; null when
+   * each of them has its release due by `at` (a cleared surge's cool-down passed, the sweep not yet
+   * come): they hold it no longer, as the gate said.
    */
-  async heldRun(db: EntityManager, windowId: string, number: number, at: Date): Promise<DomainError> {
+  async heldRun(db: EntityManager, windowId: string, number: number, at: Date): Promise<DomainError | null> {
     const rows = (await db.query(
-      `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
+      `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.release_due_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
         WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
+          AND (hold.release_due_at IS NULL OR hold.release_due_at > $3)
         ORDER BY hold.until_at NULLS LAST, hold.placed_at`,
-      [windowId, number],
-    )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null }[];
-    const listed: GateHold[] = rows.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, source: hold.source, from: hold.from_at.toISOString(), until: hold.until_at?.toISOString() ?? null }));
-    const untils = rows.flatMap((hold) => (hold.until_at && hold.until_at > at ? [hold.until_at.getTime() * 1000] : []));
-    return this.held(`Run ${number} of window ${windowId} is`, { count: listed.length, listed: listed.slice(0, GATE_LISTED_HOLDS), latestUntilUs: untils.length ? Math.max(...untils) : null }, at);
+      [windowId, number, at],
+    )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];
+    if (rows.length === 0) return null;
+    const listed: GateHold[] = rows.map((hold) => ({
+      id: hold.id,
+      regions: hold.regions,
+      reason: hold.reason,
+      source: hold.source,
+      from: hold.from_at.toISOString(),
+      until: hold.until_at?.toISOString() ?? null,
+      ...(hold.release_due_at ? { releaseDueAt: hold.release_due_at.toISOString() } : {}),
+    }));
+    const ends = rows.flatMap((hold) => {
+      const end = hold.release_due_at ?? hold.until_at;
+      return end && end > at ? [end.getTime() * 1000] : [];
+    });
+    return this.held(`Run ${number} of window ${windowId} is`, { count: listed.length, listed: listed.slice(0, GATE_LISTED_HOLDS), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);
   }
 
   private held(what: string, { count, listed, latestUntilUs }: Holding, at: Date): DomainError {

@@ -4,7 +4,7 @@ import { type ActiveHold, HoldSet } from './hold-set';
 const us = (iso: string) => Date.parse(iso) * 1000;
 
 function active(id: string, regions: string[], from: string, until: string | null): ActiveHold {
-  return { id, regions, reason: `reason ${id}`, source: 'manual', fromUs: us(from), untilUs: until === null ? null : us(until) };
+  return { id, regions, reason: `reason ${id}`, source: 'manual', fromUs: us(from), untilUs: until === null ? null : us(until), releaseDueUs: null };
 }
 
 // In listing order, as the statement sends them: soonest end first, open-ended last.
@@ -36,6 +36,23 @@ describe('the holds the gate keeps', () => {
     expect(surges.holding(['IR'], us('2026-06-15T04:00:00.000Z'), null, ALL)).toEqual({ count: 1, listed: [expect.objectContaining({ id: 's', until: '2026-06-15T02:00:00.000Z' })], latestUntilUs: null });
   });
 
+  it("keeps a cleared surge's hold in force until its release is due, not past it, whether its estimate ends before or after", () => {
+    const cooling = new HoldSet('10', [
+      // Cleared at 02:50 with a 30-minute cool-down: its estimate (03:00) ends before the release is due.
+      { ...active('late', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T03:00:00.000Z'), source: 'detector', releaseDueUs: us('2026-06-15T03:20:00.000Z') },
+      // Cleared at 01:00: its estimate (05:00) says nothing more once the release is due at 01:30.
+      { ...active('early', ['NP'], '2026-06-14T21:00:00.000Z', '2026-06-15T05:00:00.000Z'), source: 'detector', releaseDueUs: us('2026-06-15T01:30:00.000Z') },
+    ]);
+    expect(cooling.holding(['IR'], us('2026-06-15T03:10:00.000Z'), null, ALL)).toEqual({
+      count: 1,
+      listed: [expect.objectContaining({ id: 'late', until: '2026-06-15T03:00:00.000Z', releaseDueAt: '2026-06-15T03:20:00.000Z' })],
+      latestUntilUs: us('2026-06-15T03:20:00.000Z'),
+    });
+    expect(cooling.holding(['IR'], us('2026-06-15T03:20:00.000Z'), null, ALL).count).toBe(0);
+    expect(cooling.holding(['NP'], us('2026-06-15T01:00:00.000Z'), null, ALL)).toMatchObject({ count: 1, latestUntilUs: us('2026-06-15T01:30:00.000Z') });
+    expect(cooling.holding(['NP'], us('2026-06-15T01:30:00.000Z'), null, ALL).count).toBe(0);
+  });
+
   it('lists a hold on several of the regions asked once, in listing order, and every hold for a global footprint', () => {
     const at = us('2026-06-15T01:00:00.000Z');
     expect(ids(set.holding(['NP', 'IR'], at, null, ALL))).toEqual(['a', 'b', 'd']);
@@ -44,7 +61,7 @@ describe('the holds the gate keeps', () => {
   });
 
   it('lists a hold with its instants as the API writes them, to the millisecond', () => {
-    const precise = new HoldSet('9', [{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', fromUs: us('2026-06-14T21:00:00.123Z') + 999, untilUs: null }]);
+    const precise = new HoldSet('9', [{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', fromUs: us('2026-06-14T21:00:00.123Z') + 999, untilUs: null, releaseDueUs: null }]);
     expect(precise.holding(['IR'], us('2026-06-15T00:00:00Z'), null, ALL).listed).toEqual([{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', from: '2026-06-14T21:00:00.123Z', until: null }]);
   });
 

@@ -6,6 +6,8 @@ export interface GateHold {
   source: string;
   from: string;
   until: string | null;
+  /** Only for a cleared surge's hold: when it is released (the cool-down passed); it holds until then, whatever `until` said. */
+  releaseDueAt?: string;
 }
 
 /** An unreleased hold as the gate keeps it, its period in epoch microseconds, as PostgreSQL compares it. */
@@ -16,6 +18,8 @@ export interface ActiveHold {
   source: string;
   fromUs: number;
   untilUs: number | null;
+  /** A cleared surge's release, due at the end of its cool-down: the hold's end, in force until then. */
+  releaseDueUs: number | null;
   /** As a 423 lists it, written the first time it is listed: most kept holds never are, and writing instants was most of a reload's cost. */
   listing?: GateHold;
 }
@@ -31,6 +35,7 @@ function listingOf(active: ActiveHold): GateHold {
     source: active.source,
     from: instantOf(active.fromUs),
     until: active.untilUs === null ? null : instantOf(active.untilUs),
+    ...(active.releaseDueUs === null ? {} : { releaseDueAt: instantOf(active.releaseDueUs) }),
   };
   return active.listing;
 }
@@ -40,7 +45,7 @@ export interface Holding {
   count: number;
   /** The first of them in the order a 423 lists them, as many as were asked for. */
   listed: GateHold[];
-  /** The latest end still ahead among them, in epoch microseconds; null when none has one. */
+  /** The latest end still ahead among them (a release due, else an until), in epoch microseconds; null when none has one. */
   latestUntilUs: number | null;
 }
 
@@ -69,7 +74,7 @@ export class HoldSet {
   }
 
   /**
-   * The holds in force at `atUs` (from <= at, and at < until for a manual hold) on `regions`, or on every region for a
+   * The holds in force at `atUs` (from <= at, and at < the release due for a cleared surge, at < until for a manual hold) on `regions`, or on every region for a
    * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed.
    */
   holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number): Holding {
@@ -78,14 +83,16 @@ export class HoldSet {
     let count = 0;
     let latestUntilUs: number | null = null;
     for (const { active } of candidates) {
-      const { fromUs, untilUs } = active;
-      // A surge's until is its expected end: its hold is in force until released (the surge cleared,
-      // the cool-down passed), also past an estimate the surge outlasted. A manual hold ends at its until.
-      const endsUs = active.source === 'manual' ? untilUs : null;
+      const { fromUs, untilUs, releaseDueUs } = active;
+      // A surge's until is its expected end: its hold is in force until its release is due (the surge
+      // cleared, the cool-down passes), also past an estimate the surge outlasted or a cool-down
+      // outlasts, as planning and suggestions read it (heldUntil). A manual hold ends at its until.
+      const endsUs = releaseDueUs ?? (active.source === 'manual' ? untilUs : null);
       if (fromUs > atUs || (endsUs !== null && endsUs <= atUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active));
       // Retry-After: an estimate already passed says nothing about when to ask again.
-      if (untilUs !== null && untilUs > atUs && (latestUntilUs === null || untilUs > latestUntilUs)) latestUntilUs = untilUs;
+      const nextUs = releaseDueUs ?? untilUs;
+      if (nextUs !== null && nextUs > atUs && (latestUntilUs === null || nextUs > latestUntilUs)) latestUntilUs = nextUs;
     }
     return { count, listed, latestUntilUs };
   }

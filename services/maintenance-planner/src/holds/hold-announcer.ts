@@ -19,6 +19,14 @@ const HELD_THROUGH_OCCURRENCES = `CASE WHEN w.status IN ('scheduled', 'needs-res
     (SELECT 1 FROM occurrence held WHERE held.window_id = w.id AND held.status = 'scheduled' AND ${heldByActiveHold('held')} LIMIT 1) probe)
   THEN 'held' ELSE w.status END`;
 
+/** A run whose hold let go of it after its time began, moved to its proposed slot. */
+export interface AutomaticMove {
+  windowId: string;
+  previous: { startsAt: string; endsAt: string };
+  slot: NonNullable<OccurrenceRow['proposed_slot']>;
+  occurrence: OccurrenceRow;
+}
+
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
 
@@ -197,6 +205,23 @@ export class HoldAnnouncer {
         ...this.occurrencesOf(window, hold.regions),
       },
       { ...options, subject: window.row.id },
+    );
+  }
+
+  /** window.rescheduled for a run moved automatically to its proposed slot (its owner allowed automatic moves), saying why. */
+  windowRescheduledEvent(row: WindowRow, move: AutomaticMove, holdRegions: readonly string[], reason: string, options: CreateEventOptions): HoldfastEvent {
+    return createEvent(
+      'window.rescheduled',
+      {
+        ...this.windowSnapshotOf(row, holdRegions),
+        status: 'scheduled',
+        previous: move.previous,
+        chosenSlot: move.slot,
+        automatic: true,
+        reason,
+        occurrences: [this.occurrenceOf(row, move.occurrence, holdRegions, false)],
+      },
+      { ...options, subject: row.id },
     );
   }
 

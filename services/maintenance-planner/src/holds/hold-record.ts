@@ -24,12 +24,16 @@ export interface HoldRow {
 }
 
 /**
- * Until when a hold holds runs, as of `now`. A surge's until is its expected end: once that passed with
- * the surge going on, it bounds nothing (the sweep records the hold open-ended; read so at once, a
- * window planned or moved before that sweep meets the hold as the gate does).
+ * Until when a hold holds runs, as of `now`, for planning, suggestions, fan-out and the gate alike:
+ * a cleared surge's until its release is due (in force through the cool-down, whatever its
+ * estimate said), a manual hold's until. A surge still under way holds to its until, an expected
+ * end: once that passed with the surge going on, it bounds nothing (the sweep records the hold
+ * open-ended; read so at once, a window planned or moved before that sweep meets the hold as the gate does).
  */
-export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_at'>, now: Date): Date | null {
-  return hold.source !== 'manual' && hold.cleared_at === null && hold.until_at !== null && hold.until_at <= now ? null : hold.until_at;
+export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>, now: Date): Date | null {
+  if (hold.release_due_at !== null) return hold.release_due_at;
+  if (hold.source === 'manual') return hold.until_at;
+  return hold.until_at !== null && hold.until_at > now ? hold.until_at : null;
 }
 
 /**
@@ -45,7 +49,7 @@ export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'rele
  * How far a hold holds runs now: to its until as of now (heldUntil), or, with none, as far as it is
  * held ahead (HOLD_HORIZON_HOURS from now, or further where the sweep has fanned it out already).
  */
-export function heldThrough(hold: Pick<HoldRow, 'source' | 'until_at' | 'cleared_at' | 'covered_until'>, now: Date, horizonMs: number): Date {
+export function heldThrough(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at' | 'covered_until'>, now: Date, horizonMs: number): Date {
   return heldUntil(hold, now) ?? new Date(Math.max(hold.covered_until?.getTime() ?? 0, now.getTime() + horizonMs));
 }
 

@@ -11,7 +11,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
-import { HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
@@ -217,14 +217,31 @@ export class HoldsService {
     ]);
   }
 
-  /** The surge cleared: the hold is released once the cool-down has passed (the sweep does it then). */
+  /**
+   * The surge cleared: the hold is released once the cool-down has passed (the sweep does it then),
+   * and is in force until then (heldUntil), also past an expected end the cool-down outlasts: the
+   * runs it reaches only in the cool-down are held now, as the gate holds them, so its release gives
+   * them a new slot rather than leaving them to be missed.
+   */
   async scheduleRelease(tx: EntityManager, hold: HoldRow, clearedAt: Date, cause: HoldfastEvent): Promise<void> {
+    const now = this.clock.now();
     const due = new Date(clearedAt.getTime() + this.settings.holdCooldownMs);
-    await tx.query('UPDATE hold SET cleared_at = $2, release_due_at = $3 WHERE id = $1 AND released_at IS NULL', [hold.id, clearedAt, due]);
+    await tx.query(LOCK_HOLD_SET_TO_PLACE);
+    const [cooling] = rowsOf<HoldRow>(
+      await tx.query(`UPDATE hold SET cleared_at = $2, release_due_at = $3 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`, [hold.id, clearedAt, due]),
+    );
+    if (!cooling) return;
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: cause.id, details: { clearedAt, releaseDueAt: due } });
-    if (due.getTime() <= this.clock.nowMs()) {
-      await this.release(tx, { ...hold, release_due_at: due }, undefined, `The surge cleared at ${clearedAt.toISOString()} and the cool-down passed`, cause);
+    if (due.getTime() <= now.getTime()) {
+      // Learned only now: the gate held its runs until now, not until the due time already passed.
+      await this.release(tx, cooling, undefined, `The surge cleared at ${clearedAt.toISOString()} and the cool-down passed`, cause, now);
+      return;
     }
+    const touched = await this.timedFanOut('cleared', tx, { holdId: cooling.id, regions: cooling.regions, from: cooling.from_at, until: due, now });
+    if (touched.length === 0) return;
+    await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${cooling.id}`, at: now, causeEventId: cause.id });
+    const windows = await this.announcer.load(tx, touched);
+    await this.announcer.publish(tx, this.announcer.windowHeldEvents(cooling, windows, this.eventOptions(cooling.regions[0], cause)));
   }
 
   /**
@@ -234,8 +251,11 @@ export class HoldsService {
    * WINDOWS_PER_ANNOUNCEMENT windows commits with hold.released (and any window.rescheduled) alone and
    * owes its window.released events, so its end holds back no other hold's transaction.
    */
-  /** Releases the hold; false when it was released already (by the sweep or another request meanwhile), changing nothing. */
-  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent): Promise<boolean> {
+  /**
+   * Releases the hold; false when it was released already (by the sweep or another request meanwhile), changing nothing.
+   * `endedAt`: when the hold stopped holding runs (endOfHeld), for a clearance learned only after its cool-down would have passed, now.
+   */
+  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent, endedAt?: Date): Promise<boolean> {
     const now = this.clock.now();
     const updated = rowsOf(
       await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
@@ -251,7 +271,7 @@ export class HoldsService {
     );
     const touched = links.map(({ overridden: _, ...entry }) => entry);
     // An occurrence let through this hold was not held by it: its release changes nothing for it.
-    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now);
+    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now, endedAt ?? endOfHeld(hold, now));
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: cause?.id, details: { reason, occurrences: touched.length } });
     const heldIds = heldWindowIds(touched);
     const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
@@ -281,21 +301,7 @@ export class HoldsService {
       const released = announcedNow && heldHere.has(window.row.id) ? this.announcer.windowReleasedEvent(hold, window, options) : null;
       if (released) events.push(released);
       for (const move of settled.moves.filter((entry) => entry.windowId === window.row.id)) {
-        events.push(
-          createEvent(
-            'window.rescheduled',
-            {
-              ...this.announcer.windowSnapshotOf(window.row, hold.regions),
-              status: 'scheduled',
-              previous: move.previous,
-              chosenSlot: move.slot,
-              automatic: true,
-              reason: `Moved automatically after hold ${hold.id} was released: the owner allowed automatic moves`,
-              occurrences: [this.announcer.occurrenceOf(window.row, move.occurrence, hold.regions, false)],
-            },
-            { ...options, subject: window.row.id },
-          ),
-        );
+        events.push(this.announcer.windowRescheduledEvent(window.row, move, hold.regions, `Moved automatically after hold ${hold.id} was released: the owner allowed automatic moves`, options));
       }
     }
     await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', cause)]);
@@ -304,21 +310,24 @@ export class HoldsService {
   }
 
   /**
-   * Occurrences a release or a repair let go of (links of kind held, not overridden, just released).
-   * One still ahead and held by no other hold is scheduled again with nothing written (held is read
-   * from the links); one whose time passed or began during the hold needs (or is given) a new slot.
+   * Occurrences a release, a repair or a change to their window let go of (links of kind held, not
+   * overridden, just released). One still ahead and held by no other hold is scheduled again with
+   * nothing written (held is read from the links); one whose time began while it was held, before
+   * `endedAt` (the hold's end: the release a cleared surge's cool-down was due at, else `now`),
+   * needs (or is given) a new slot. One that began after that end was never stopped by the hold
+   * (the gate let it through): it stays scheduled, to start or be missed as any run.
    */
-  private async settleReleased(tx: EntityManager, touched: readonly TouchedOccurrence[], now: Date) {
+  async settleReleased(tx: EntityManager, touched: readonly TouchedOccurrence[], now: Date, endedAt = now) {
     const held = touched.filter((entry) => entry.kind === 'held');
-    const moves: { windowId: string; previous: { startsAt: string; endsAt: string }; slot: NonNullable<OccurrenceRow['proposed_slot']>; occurrence: OccurrenceRow }[] = [];
+    const moves: AutomaticMove[] = [];
     if (held.length === 0) return { moves };
     const pairs = [held.map((entry) => entry.window_id), held.map((entry) => entry.number)];
     const lateRows = rowsOf<OccurrenceRow>(
       await tx.query(
         `UPDATE occurrence o SET status = 'needs-reschedule' FROM unnest($1::uuid[], $2::int[]) AS t(window_id, number)
-          WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'scheduled' AND o.starts_at <= $3 AND NOT ${heldByActiveHold('o')}
+          WHERE o.window_id = t.window_id AND o.number = t.number AND o.status = 'scheduled' AND o.starts_at <= $3 AND o.starts_at < $4 AND NOT ${heldByActiveHold('o')}
           RETURNING o.*`,
-        [...pairs, now],
+        [...pairs, now, endedAt],
       ),
     );
     if (lateRows.length > 0) {
@@ -395,7 +404,8 @@ export class HoldsService {
       }
     });
     const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
-    const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
+    // A cleared hold ends when its release is due, however far it was open-ended before: nothing later to hold.
+    const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND release_due_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
     for (const hold of open) {
       const stepped = await this.dataSource.transaction(async (tx) => {
         await tx.query(LOCK_HOLD_SET_TO_PLACE);
@@ -553,6 +563,11 @@ export class HoldsService {
   eventOptions(key: string, cause?: HoldfastEvent): CreateEventOptions {
     return { source: this.announcer.source(), subject: key, time: this.clock.now(), ...(cause ? causedBy(cause) : {}) };
   }
+}
+
+/** Where a released hold's hold ended: its release's due time when a cleared surge's cool-down set one (the sweep releases it a little later), else `now`. */
+function endOfHeld(hold: Pick<HoldRow, 'release_due_at'>, now: Date): Date {
+  return hold.release_due_at !== null && hold.release_due_at < now ? hold.release_due_at : now;
 }
 
 function heldWindowIds(touched: readonly TouchedOccurrence[]): string[] {

@@ -53,14 +53,14 @@ export class SlotProposer {
     });
     // Every region of the footprint counts for holds, every region at all for a global window: not only the scored ones.
     const holds = (
-      (await db.query(`SELECT id, regions, reason, source, from_at, until_at, cleared_at, covered_until FROM hold WHERE released_at IS NULL AND ($1::boolean OR regions && $2::text[])`, [
+      (await db.query(`SELECT id, regions, reason, source, from_at, until_at, release_due_at, covered_until FROM hold WHERE released_at IS NULL AND ($1::boolean OR regions && $2::text[])`, [
         window.footprint_global,
         window.footprint_regions,
       ])) as ActiveHold[]
     ).map((hold) => ({
       ...hold,
       regions: window.footprint_global ? hold.regions : hold.regions.filter((region) => window.footprint_regions.includes(region)),
-      // As planning meets it (HoldsService.findActive): null holds until released.
+      // As planning and the gate meet it (heldUntil): null holds until released.
       until_at: heldUntil(hold, now),
     }));
     // A hold with no end is taken to last as far as the planner holds runs ahead for it (HOLD_HORIZON_HOURS):
@@ -109,7 +109,7 @@ export class SlotProposer {
   }
 }
 
-type ActiveHold = Pick<HoldRow, 'id' | 'regions' | 'reason' | 'source' | 'from_at' | 'until_at' | 'cleared_at' | 'covered_until'>;
+type ActiveHold = Pick<HoldRow, 'id' | 'regions' | 'reason' | 'source' | 'from_at' | 'until_at' | 'release_due_at' | 'covered_until'>;
 
 /** What the slots assume of each hold with no end that begins before the deadline, and what a move into it meets meanwhile. */
 function openEndedNotes({ flexibility }: ReturnType<typeof slotSearchWithin>, holds: readonly ActiveHold[], endOf: (hold: ActiveHold) => Date): string[] {

@@ -238,10 +238,11 @@ export class WindowsService {
         });
       }
       const now = this.clock.now();
-      // As at the gate: a surge's hold is in force until released, past its expected end too; a manual one until its until.
+      // As at the gate: a surge's hold is in force until its release is due, past its expected end too; a manual one until its until.
       const holds = (await tx.query(
         `SELECT DISTINCT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')} FROM hold
-          WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.source <> 'manual' OR hold.until_at IS NULL OR hold.until_at > $3)`,
+          WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.source <> 'manual' OR hold.until_at IS NULL OR hold.until_at > $3)
+            AND (hold.release_due_at IS NULL OR hold.release_due_at > $3)`,
         [row.footprint_global, row.footprint_regions, now],
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override. Start it as planned.`);
@@ -318,6 +319,8 @@ export class WindowsService {
       );
       const events: HoldfastEvent[] = [];
       let superseded: number[] = [];
+      // Moved in time (not only dates dropped): the runs still to come are a new plan, and one waiting for a slot is superseded.
+      const replanned = changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field));
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         const letGo = rowsOf<TouchedOccurrence & { hold_id: string }>(
@@ -338,7 +341,7 @@ export class WindowsService {
             ),
           );
           await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule') AND ends_at > $2`, [id, this.clock.now()]);
-          if (changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field))) {
+          if (replanned) {
             // A run waiting for a new slot is superseded by the new plan (the window moved, to its proposed slot, say): cancelled, so
             // the window's status and next run follow the new runs. Dropping dates (exdates) alone gives it no new slot: it waits on.
             superseded = rowsOf<{ number: number }>(
@@ -361,6 +364,17 @@ export class WindowsService {
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id);
         await this.auditLetGo(tx, id, letGo);
+        // A run whose time began while held, that the change lets go (its held region left the footprint, or
+        // the policy no longer holds): treated as a hold's release after its start, it needs or is moved to
+        // a new slot, not left scheduled to be marked missed. A new plan in time supersedes it instead.
+        if (!replanned) {
+          const { moves } = await this.holds.settleReleased(tx, letGo, this.clock.now());
+          const moved = await this.row(tx, id);
+          const regions = readerRegions(moved);
+          for (const move of moves) {
+            events.push(this.announcer.windowRescheduledEvent(moved, move, regions, `Moved automatically after a change to window ${id} let go of the hold its run was under: the owner allowed automatic moves`, this.options(id)));
+          }
+        }
       }
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1, ...(superseded.length ? { superseded } : {}) } });
       const current = await this.row(tx, id);
@@ -431,9 +445,12 @@ export class WindowsService {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
       // Held by a hold that begins later within the run: the gate let it through, its links do not.
-      if (occurrence.status === 'held') throw await this.gate.heldRun(tx, id, number, now);
-      assertStartable(id, occurrence);
-      assertDue(id, occurrence, now, this.config.settings.earlyStartMs);
+      // Held only by holds whose release is due by now, it starts, as the gate said: the sweep lets go of the links shortly.
+      const held = occurrence.status === 'held' ? await this.gate.heldRun(tx, id, number, now) : null;
+      if (held) throw held;
+      const startable: OccurrenceRow = occurrence.status === 'held' ? { ...occurrence, status: 'scheduled' } : occurrence;
+      assertStartable(id, startable);
+      assertDue(id, startable, now, this.config.settings.earlyStartMs);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'started', actor, details: { number } });
