@@ -349,6 +349,32 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect(tooMany.body).toMatchObject({ code: 'too-many-occurrences', errors: [{ path: 'recurrence' }] });
   });
 
+  it('proposes each run of a window released together a slot of its own', async () => {
+    clock.set('2028-02-01T00:00:00Z');
+    const planned = await api('POST', '/v1/windows', {
+      title: 'nightly compaction',
+      ownerTeam: 'compute',
+      footprint: { global: false, regions: ['DM'] },
+      startsAt: '2028-02-01T02:00:00Z',
+      endsAt: '2028-02-01T03:00:00Z',
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=DAILY',
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    const hold = await api('POST', '/v1/holds', { regions: ['DM'], from: '2028-02-01T00:00:00Z', until: '2028-02-04T00:00:00Z', reason: 'Carnival in DM' });
+    expect(hold.status).toBe(201);
+    // Two runs began while held; released together, both wait for a new slot, and no two are offered the same one.
+    clock.set('2028-02-02T12:00:00Z');
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'carnival over early' })).status).toBe(200);
+    const runs = ((await api('GET', `/v1/windows/${planned.body.windowId}/occurrences`)).body.items as Record<string, any>[]).slice(0, 2);
+    expect(runs).toMatchObject([
+      { number: 1, status: 'needs-reschedule', proposedSlot: expect.objectContaining({ startsAt: expect.any(String) }) },
+      { number: 2, status: 'needs-reschedule', proposedSlot: expect.objectContaining({ startsAt: expect.any(String) }) },
+    ]);
+    const [first, second] = runs.map((run) => run.proposedSlot as { startsAt: string; endsAt: string });
+    expect(first.endsAt <= second.startsAt || second.endsAt <= first.startsAt, `${first.startsAt} and ${second.startsAt} overlap`).toBe(true);
+  });
+
   it('keeps a past run waiting for a new slot when the window is changed', async () => {
     clock.set('2028-01-01T00:00:00Z');
     const planned = await api('POST', '/v1/windows', {

@@ -74,9 +74,15 @@ export class SlotProposer {
       : { earliestStartAt: now.toISOString(), deadlineAt: new Date(now.getTime() + DEFAULT_FLEXIBILITY_DAYS * 86_400_000 + duration).toISOString() };
     if (Date.parse(flexibility.deadlineAt) - earliest.getTime() < duration) throw noRoomBefore(window, flexibility.deadlineAt, earliest, duration);
     const within = slotSearchWithin(flexibility);
-    // A run must end before the window's next begins (and start after its last ended): the others are busy, the one moving is not.
+    // A run must end before the window's next begins (and start after its last ended): the others are busy, the one moving is not;
+    // so is the slot already proposed to another run waiting for one (runs held together, released together, are proposed in turn).
     const runs = (await db.query(
-      `SELECT starts_at, ends_at FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'in-progress') AND starts_at <> $2 AND starts_at < $3 AND ends_at > $4`,
+      `SELECT starts_at, ends_at FROM (
+         SELECT starts_at, ends_at FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'in-progress') AND starts_at <> $2
+         UNION ALL
+         SELECT (proposed_slot->>'startsAt')::timestamptz, (proposed_slot->>'endsAt')::timestamptz FROM occurrence
+          WHERE window_id = $1 AND status = 'needs-reschedule' AND proposed_slot IS NOT NULL AND starts_at <> $2
+       ) AS busy WHERE starts_at < $3 AND ends_at > $4`,
       [window.id, current.start, within.flexibility.deadline, within.flexibility.earliestStart],
     )) as { starts_at: Date; ends_at: Date }[];
     const result = findSlots({

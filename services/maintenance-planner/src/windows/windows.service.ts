@@ -88,6 +88,15 @@ function assertApart(occurrences: readonly { start: Date; end: Date }[]): void {
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
 export const MARK_MISSED = `UPDATE occurrence SET status = 'missed', missed_at = $1 WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
+/**
+ * How far a window's runs are stored: the horizon, or past the last run planned when that lies
+ * beyond it (a first run always is planned, however far ahead), so the sweep adds none twice.
+ */
+function expandedThrough(horizon: Date, occurrences: readonly { start: Date }[]): Date {
+  const last = occurrences.at(-1);
+  return last && last.start >= horizon ? new Date(last.start.getTime() + 1) : horizon;
+}
+
 /** Windows and their occurrences: planned, moved, cancelled, started and completed, each change announced through the outbox. */
 @Injectable()
 export class WindowsService {
@@ -130,7 +139,7 @@ export class WindowsService {
           request.priority,
           request.surgePolicy,
           request.flexibility ?? null,
-          horizon,
+          expandedThrough(horizon, occurrences),
           now,
         ],
       )) as WindowRow[];
@@ -314,7 +323,7 @@ export class WindowsService {
           next.surgePolicy,
           next.flexibility ?? null,
           this.clock.now(),
-          horizon,
+          expandedThrough(horizon, occurrences),
         ],
       );
       const events: HoldfastEvent[] = [];
@@ -568,7 +577,11 @@ export class WindowsService {
           horizon,
           row.expanded_until,
         );
-        const occurrences = expanded.filter((occurrence) => occurrence.start >= row.expanded_until);
+        // A run already stored is never added again, whatever expanded_until says: one planned before it
+        // (a first run beyond the horizon, recorded by a build that set expanded_until short of it) came back every sweep.
+        const stored = (await tx.query(`SELECT starts_at FROM occurrence WHERE window_id = $1 AND starts_at >= $2 AND status <> 'cancelled'`, [row.id, row.expanded_until])) as { starts_at: Date }[];
+        const storedStarts = new Set(stored.map((run) => run.starts_at.getTime()));
+        const occurrences = expanded.filter((occurrence) => occurrence.start >= row.expanded_until && !storedStarts.has(occurrence.start.getTime()));
         const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
         await insertOccurrences(tx, row.id, occurrences, last + 1);
         // More runs than one expansion takes: the next sweep goes on from the last one inserted.

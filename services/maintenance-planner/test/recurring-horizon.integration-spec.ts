@@ -1,0 +1,94 @@
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { WindowsService } from '../src/windows/windows.service';
+
+const clock = new ManualClock('2026-07-01T00:00:00Z');
+
+describe('maintenance-planner: a recurring window whose first run lies beyond the occurrence horizon', () => {
+  let service: ServiceUnderTest;
+  let windows: WindowsService;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    // The 90-day default horizon; the sweep is driven by hand.
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    windows = service.app.get(WindowsService);
+    db = service.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  const runsOf = async (windowId: string) =>
+    ((await db.query('SELECT number, starts_at FROM occurrence WHERE window_id = $1 ORDER BY number', [windowId])) as { number: number; starts_at: Date }[]).map((run) => [
+      run.number,
+      run.starts_at.toISOString(),
+    ]);
+
+  it('keeps its first run once while the sweep extends the horizon towards it, then adds each later run once', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    const response = await service.fetch('/v1/windows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'spring storage migration',
+        ownerTeam: 'storage',
+        footprint: { global: false, regions: ['DE'] },
+        startsAt: '2027-03-20T01:00:00Z',
+        endsAt: '2027-03-20T02:00:00Z',
+        plannedZone: 'UTC',
+        recurrence: 'FREQ=WEEKLY;COUNT=4',
+      }),
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const { windowId } = (await response.json()) as { windowId: string };
+    expect(await runsOf(windowId)).toEqual([[1, '2027-03-20T01:00:00.000Z']]);
+
+    // A sweep a minute, for a few minutes: the horizon (90 days ahead) is still months short of the first run.
+    for (const minute of ['00:01', '00:02', '00:03']) {
+      clock.set(`2026-07-01T${minute}:00Z`);
+      await windows.extendHorizon();
+    }
+    expect(await runsOf(windowId)).toEqual([[1, '2027-03-20T01:00:00.000Z']]);
+
+    // The horizon past all four runs: each of the other three once, numbered after the first.
+    clock.set('2027-01-15T00:00:00Z');
+    await windows.extendHorizon();
+    await windows.extendHorizon();
+    expect(await runsOf(windowId)).toEqual([
+      [1, '2027-03-20T01:00:00.000Z'],
+      [2, '2027-03-27T01:00:00.000Z'],
+      [3, '2027-04-03T01:00:00.000Z'],
+      [4, '2027-04-10T01:00:00.000Z'],
+    ]);
+  });
+
+  it('adds no run twice for a window an earlier build recorded as expanded short of its first run', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    const response = await service.fetch('/v1/windows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'autumn storage migration',
+        ownerTeam: 'storage',
+        footprint: { global: false, regions: ['FR'] },
+        startsAt: '2027-09-20T01:00:00Z',
+        endsAt: '2027-09-20T02:00:00Z',
+        plannedZone: 'UTC',
+        recurrence: 'FREQ=DAILY;COUNT=2',
+      }),
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const { windowId } = (await response.json()) as { windowId: string };
+    // As such a build left it: expanded to the horizon only, 90 days ahead, months before the first run.
+    await db.query(`UPDATE maintenance_window SET expanded_until = '2026-09-29T00:00:00Z' WHERE id = $1`, [windowId]);
+
+    clock.set('2026-07-01T00:05:00Z');
+    await windows.extendHorizon();
+    await windows.extendHorizon();
+    expect(await runsOf(windowId)).toEqual([[1, '2027-09-20T01:00:00.000Z']]);
+  });
+});
