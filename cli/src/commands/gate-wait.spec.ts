@@ -71,4 +71,14 @@ describe('holdfast gate --wait, when the planner cannot answer', () => {
     }
     expect(planner.asked).toEqual([]);
   });
+
+  it("shows a cleared surge's hold as lasting until its release is due, not until its passed estimate", async () => {
+    const hold = { id: '0193a0b0-0000-7000-8000-000000000001', regions: ['IR'], reason: 'Surge in IR', source: 'detector', from: '2026-06-12T20:00:00.000Z', until: '2026-06-12T22:30:00.000Z', releaseDueAt: '2026-06-12T22:55:00.000Z' };
+    const held = { status: 423, headers: { 'retry-after': '600' }, body: { type: 'https://holdfast.dev/problems/held', title: 'Locked', status: 423, code: 'held', detail: 'regions IR are held', holds: [hold] } };
+    const planner = await plannerAnswering([held]);
+    const { io, said } = specIo();
+    expect(await run(['gate', '--regions', 'IR', '--planner-url', planner.url], io)).toBe(ExitCode.held);
+    expect(said.out).toContain('22:55');
+    expect(said.out).not.toContain('22:30');
+  });
 });

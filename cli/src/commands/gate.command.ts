@@ -19,6 +19,8 @@ interface GateHold {
   source: string;
   from: string;
   until: string | null;
+  /** A cleared surge's hold: it holds until then (its cool-down), whatever its until estimated. */
+  releaseDueAt?: string;
 }
 
 export const gateCommand: Command = {
@@ -107,7 +109,10 @@ export async function reportHeld(context: CommandContext, subject: string, answe
   context.io.out(
     table(
       ['HOLD', 'SOURCE', 'REASON', 'UNTIL (UTC)', 'LOCAL TIME PER REGION'],
-      holds.map((hold) => [hold.id, hold.source, hold.reason, hold.until === null ? 'until released' : utcTime(hold.until), localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
+      holds.map((hold) => {
+        const until = hold.releaseDueAt ?? hold.until;
+        return [hold.id, hold.source, hold.reason, until === null ? 'until released' : utcTime(until), localRangePerRegion(hold.regions, hold.from, until, zoneOf)];
+      }),
     ),
   );
   if (retry !== undefined) context.io.out(`retry after ${formatDuration(retry)} (${new Date(context.io.now() + retry).toISOString()}), ${howToWait}\n`);

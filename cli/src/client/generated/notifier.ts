@@ -987,7 +987,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            202: {
+            /** @description subscription-disabled: the subscription is turned off (PATCH it enabled first) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** May I start now? 200 {allowed:true}, or 423 with the holds and Retry-After */
+        /** May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled */
         get: operations["GateController_check"];
         put?: never;
         post?: never;
@@ -1003,7 +1003,14 @@ export interface operations {
                     };
                 };
             };
-            /** @description held: problem document (application/problem+json) listing the holds; Retry-After header */
+            /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description held: problem document (application/problem+json) listing the holds (a cleared surge's hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (the latest release due or end ahead) */
             423: {
                 headers: {
                     [name: string]: unknown;
