@@ -294,4 +294,20 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect((await runs(proposed.windowId))[0].status).toBe('needs-reschedule');
     expect((await runs(exempted.windowId))[0].status).toBe('needs-reschedule');
   });
+
+  it("a change after a cleared surge's hold is due for release, before the sweep releases it, leaves a run that starts after that due time scheduled, as the gate lets it start", async () => {
+    clock.set('2026-09-26T10:00:00Z');
+    const window = await plan('ZA', '2026-09-26T10:30:00Z', '2026-09-26T10:40:00Z', { footprint: { global: false, regions: ['ZA', 'ZW'] } });
+    const holdId = await placeHold('ZA', '2026-09-26T10:00:00Z', '2026-09-26T12:00:00Z');
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
+    // As a surge's hold reads once the surge cleared at 10:10: its release due after a ten-minute cool-down, not yet swept.
+    await db.query(`UPDATE hold SET source = 'detector', until_at = '2026-09-26T10:10:00Z', cleared_at = '2026-09-26T10:10:00Z', release_due_at = '2026-09-26T10:20:00Z' WHERE id = $1`, [holdId]);
+
+    clock.set('2026-09-26T10:32:00Z');
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
+    const changed = await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version, footprint: { global: false, regions: ['ZA', 'ZW', 'MZ'] } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect((await runs(window.windowId))[0].proposedSlot).toBeUndefined();
+  });
 });

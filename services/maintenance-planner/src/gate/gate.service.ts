@@ -32,7 +32,7 @@ const GATE_QUERY = `
                  WHERE o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule', 'in-progress') ORDER BY o.starts_at LIMIT 1))) AS overridden,
          CASE WHEN v.version IS NULL OR v.version IS DISTINCT FROM $1::bigint THEN (
            -- Arrays of plain values: building objects and writing instants as text cost PostgreSQL 3.5 times as much at 1k holds.
-           SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}, ${microseconds('release_due_at')}) ORDER BY until_at NULLS LAST, placed_at), '[]')
+           SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}, ${microseconds('release_due_at')}) ORDER BY coalesce(release_due_at, until_at) NULLS LAST, placed_at), '[]')
              FROM hold WHERE released_at IS NULL)
          END AS holds
     FROM (VALUES (1)) AS question
@@ -144,7 +144,7 @@ export class GateService {
       `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.release_due_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
         WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
           AND (hold.release_due_at IS NULL OR hold.release_due_at > $3)
-        ORDER BY hold.until_at NULLS LAST, hold.placed_at`,
+        ORDER BY coalesce(hold.release_due_at, hold.until_at) NULLS LAST, hold.placed_at`,
       [windowId, number, at],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];
     if (rows.length === 0) return null;

@@ -45,6 +45,11 @@ export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'rele
   return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
 }
 
+/** Where a released hold's hold ended: its release's due time when a cleared surge's cool-down set one (the sweep releases it a little later), else `now`. */
+export function endOfHeld(hold: Pick<HoldRow, 'release_due_at'>, now: Date): Date {
+  return hold.release_due_at !== null && hold.release_due_at < now ? hold.release_due_at : now;
+}
+
 /**
  * How far a hold holds runs now: to its until as of now (heldUntil), or, with none, as far as it is
  * held ahead (HOLD_HORIZON_HOURS from now, or further where the sweep has fanned it out already).

@@ -14,7 +14,7 @@ import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } 
 import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -565,10 +565,6 @@ export class HoldsService {
   }
 }
 
-/** Where a released hold's hold ended: its release's due time when a cleared surge's cool-down set one (the sweep releases it a little later), else `now`. */
-function endOfHeld(hold: Pick<HoldRow, 'release_due_at'>, now: Date): Date {
-  return hold.release_due_at !== null && hold.release_due_at < now ? hold.release_due_at : now;
-}
 
 function heldWindowIds(touched: readonly TouchedOccurrence[]): string[] {
   return [...new Set(touched.filter((entry) => entry.kind === 'held').map((entry) => entry.window_id))];

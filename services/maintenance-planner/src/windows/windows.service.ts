@@ -10,9 +10,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
-import { HoldAnnouncer, type TouchedOccurrence } from '../holds/hold-announcer';
+import { HoldAnnouncer, type AutomaticMove, type TouchedOccurrence } from '../holds/hold-announcer';
 import { refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
-import { HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
+import { endOfHeld, HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
@@ -377,7 +377,7 @@ export class WindowsService {
         // the policy no longer holds): treated as a hold's release after its start, it needs or is moved to
         // a new slot, not left scheduled to be marked missed. A new plan in time supersedes it instead.
         if (!replanned) {
-          const { moves } = await this.holds.settleReleased(tx, letGo, this.clock.now());
+          const moves = await this.settleLetGo(tx, letGo);
           const moved = await this.row(tx, id);
           const regions = readerRegions(moved);
           for (const move of moves) {
@@ -558,6 +558,23 @@ export class WindowsService {
       items: page.items.map((occurrence) => ({ ...occurrenceView(occurrence, readerRegions(row), this.localTimes), heldBy: heldBy.get(occurrence.number) ?? [] })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /**
+   * Settles the runs a change let go of, each by the end of the hold it was under, as that hold's
+   * release would: a cleared surge's hold whose release is due already stopped nothing after then (the
+   * gate let such a run start), so only a run that began before that due time needs a new slot.
+   */
+  private async settleLetGo(tx: EntityManager, letGo: readonly (TouchedOccurrence & { hold_id: string })[]): Promise<AutomaticMove[]> {
+    if (letGo.length === 0) return [];
+    const now = this.clock.now();
+    const holds = (await tx.query('SELECT id, release_due_at FROM hold WHERE id = ANY($1::uuid[])', [[...new Set(letGo.map((link) => link.hold_id))]])) as Pick<HoldRow, 'id' | 'release_due_at'>[];
+    const moves: AutomaticMove[] = [];
+    for (const hold of holds) {
+      const settled = await this.holds.settleReleased(tx, letGo.filter((link) => link.hold_id === hold.id), now, endOfHeld(hold, now));
+      moves.push(...settled.moves);
+    }
+    return moves;
   }
 
   /** Recurring windows get occurrences up to the rolling horizon. */
