@@ -43,11 +43,21 @@ export const isMissing = (issue: z.core.$ZodIssue, input: unknown): boolean =>
 const ZOD_DEFAULT = /^(?:Invalid |Too (?:big|small):)/;
 
 /**
+ * zod still checks a length bound on a value of the wrong type (an empty list where text belongs,
+ * giving "must be text; must not be empty"): the type alone is the reason.
+ */
+function withoutBoundsOfWrongTypes(issues: readonly z.core.$ZodIssue[]): readonly z.core.$ZodIssue[] {
+  const wrongType = new Set(issues.filter((issue) => issue.code === 'invalid_type').map((issue) => formatPath(issue.path)));
+  if (wrongType.size === 0) return issues;
+  return issues.filter((issue) => issue.code === 'invalid_type' || !wrongType.has(formatPath(issue.path)));
+}
+
+/**
  * One sentence per issue, e.g. "surge.started payload field evidence.score: must be a number";
  * `whole` names the validated value, `part` prefixes the path of a field in it.
  */
 export const describeIssues = (issues: readonly z.core.$ZodIssue[], input: unknown, whole: string, part: string): string =>
-  issues
+  withoutBoundsOfWrongTypes(issues)
     .map((issue) => {
       const where = issue.path.length === 0 ? whole : `${part} ${formatPath(issue.path)}`;
       const message = isMissing(issue, input) ? 'is required but missing' : ((ZOD_DEFAULT.test(issue.message) ? issueInWords(issue) : undefined) ?? issue.message);

@@ -113,8 +113,37 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(violationOf(binary({ ce_type: 'surge.started' }))).toMatchObject({ code: 'wrong-topic', reason: expect.stringMatching(/^header ce_type "surge.started" does not travel on topic traffic.samples.v1/) });
     expect(violationOf(binary({ ce_type: 'traffic.sampled' }))).toMatchObject({ code: 'unknown-event-type', reason: 'header ce_type "traffic.sampled" is not a Holdfast event type' });
     expect(violationOf(binary({ ce_dataschema: 'urn:holdfast:schema:traffic.sample:v2' })).code).toBe('schema-mismatch');
-    expect(violationOf(binary({ 'content-type': 'application/avro' })).reason).toBe('header content-type: must be application/json');
+    expect(violationOf(binary({ 'content-type': 'application/avro' })).reason).toBe('header content-type: must be a JSON media type such as application/json (or one ending in +json)');
     expect(violationOf(binary({ ce_time: 'yesterday' })).reason).toMatch(/^header ce_time: must be an RFC 3339 timestamp/);
+  });
+
+  it("reads a structured-mode attribute set to null as unset, as CloudEvents' JSON format requires, and keeps a null data as the payload", () => {
+    // The JSON format's own examples carry "subject": null and "time": null; SDKs write unset attributes that way.
+    const unset = { subject: null, time: null, datacontenttype: null, dataschema: null, correlationid: null, causationid: null, data_base64: null, unsetextension: null };
+    expect(decodeEvent(topic, structured(unset))).toEqual(decodeEvent(topic, structured()));
+    expect(violationOf(structured({ source: null }))).toMatchObject({ code: 'invalid-envelope', reason: 'event attribute source: is required but missing' });
+    expect(violationOf(structured({ data: null }))).toMatchObject({ code: 'invalid-payload', reason: 'traffic.sample payload: must be an object' });
+  });
+
+  it('takes every media type CloudEvents reads as JSON (*/json, */*+json), with parameters, and refuses others', () => {
+    for (const type of ['application/vnd.example.sample+json', 'text/json', 'application/problem+json; charset=utf-8', 'Application/JSON']) {
+      expect(decodeEvent(topic, binary({ 'content-type': type })).data, type).toEqual(sample);
+      expect(decodeEvent(topic, structured({ datacontenttype: type })).data, type).toEqual(sample);
+    }
+    for (const type of ['application/avro', 'application/jsonl', 'application/json-seq', 'application/x-json+xml']) {
+      expect(violationOf(binary({ 'content-type': type })).reason, type).toBe('header content-type: must be a JSON media type such as application/json (or one ending in +json)');
+      expect(violationOf(structured({ datacontenttype: type })).reason, type).toBe('event attribute datacontenttype: must be a JSON media type such as application/json (or one ending in +json)');
+    }
+  });
+
+  it('refuses a time whose offset carries it outside the years 0000-9999 in UTC, which no instant Holdfast keeps can spell', () => {
+    const reason = 'header ce_time: must fall within the years 0000-9999 once converted to UTC';
+    expect(violationOf(binary({ ce_time: '0000-01-01T00:30:00+01:00' }))).toMatchObject({ code: 'invalid-header', reason });
+    expect(violationOf(binary({ ce_time: '9999-12-31T23:30:00-01:00' }))).toMatchObject({ code: 'invalid-header', reason });
+    expect(violationOf(structured({ time: '9999-12-31T23:30:00-01:00' })).reason).toBe('event attribute time: must fall within the years 0000-9999 once converted to UTC');
+    expect(decodeEvent(topic, binary({ ce_time: '0000-01-01T01:00:00+01:00' })).time).toBe('0000-01-01T00:00:00.000Z');
+    expect(decodeEvent(topic, binary({ ce_time: '9999-12-31T22:59:59.999-01:00' })).time).toBe('9999-12-31T23:59:59.999Z');
+    expect(violationOf(bare({ ...sample, at: '9999-12-31T23:30:00-01:00' })).code).toBe('invalid-payload');
   });
 
   it('refuses a structured event without data, with data_base64, or whose body is not an envelope', () => {
@@ -130,6 +159,14 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(violationOf(structured({ data: broken })).code).toBe('invalid-payload');
     expect(violationOf(bare(broken)).code).toBe('invalid-payload');
     expect(violationOf({ ...bare(), value: Buffer.from('region=IR value=3') })).toMatchObject({ code: 'invalid-body', reason: expect.stringMatching(/^message body is not JSON/) });
+  });
+
+  it('gives one reason for a field of the wrong type, not a length bound that only fits the type sent', () => {
+    expect(violationOf(bare({ ...sample, source: [] })).reason).toBe('traffic.sample payload field source: must be text');
+    expect(violationOf(bare({ ...sample, source: [], region: 'Iran' })).reason).toBe(
+      'traffic.sample payload field region: must be an ISO 3166-1 alpha-2 code in upper case (IR) or a custom lower-case code of 3-32 characters (eu-west); traffic.sample payload field source: must be text',
+    );
+    expect(violationOf(binary({ ce_id: '' })).reason).toBe('header ce_id: must not be empty');
   });
 
   it('tells the forms apart message by message as kafkajs hands them over, content types alternating', () => {

@@ -19,12 +19,28 @@ const outsideIdOf = nameBasedIds(OUTSIDE_EVENT_NAMESPACE);
 /** How an outside event arrived: CloudEvents binary or structured mode, or a bare JSON payload. */
 export type OutsideForm = 'binary' | 'structured' | 'bare';
 
+/**
+ * Whether the UTC instant of an RFC 3339 time has a four-digit year, as an instant Holdfast keeps
+ * must: an offset can carry 0000-01-01 or 9999-12-31 across, and toISOString then writes an
+ * extended year (-000001-12-31T23:00:00.000Z). Only those two days can cross, so the rest skip Date.
+ */
+function staysWithinFourDigitYears(time: string): boolean {
+  if (!time.startsWith('0000-01-01') && !time.startsWith('9999-12-31')) return true;
+  const year = new Date(time).getUTCFullYear();
+  // Not a timestamp at all: the format check says so.
+  return Number.isNaN(year) || (year >= 0 && year <= 9999);
+}
+
 // CloudEvents allows any RFC 3339 offset; Holdfast keeps UTC instants, so an offset is converted.
 export const OutsideTimeSchema = z.iso
   .datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' })
+  .refine(staysWithinFourDigitYears, { error: 'must fall within the years 0000-9999 once converted to UTC' })
   .meta({ description: 'RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.', examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'] });
 const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
-const JsonContentTypeSchema = z.string().regex(/^application\/json\s*(?:;.*)?$/i, { error: 'must be application/json' });
+// CloudEvents reads data as JSON when its media type, parameters aside, is */json or */*+json.
+const JsonContentTypeSchema = z
+  .string()
+  .regex(/^[a-z0-9][\w!#$&^.+-]*\/(?:[a-z0-9][\w!#$&^.+-]*\+)?json\s*(?:;.*)?$/i, { error: 'must be a JSON media type such as application/json (or one ending in +json)' });
 
 /** The CloudEvents-required attributes, the rest optional; spelled as binary-mode headers. */
 export const OutsideHeadersSchema = z.looseObject({
@@ -65,6 +81,18 @@ interface OutsideAttributes {
   dataschema?: string;
   correlationid?: string;
   causationid?: string;
+}
+
+/**
+ * CloudEvents' JSON format: an attribute decoded as null is unset (SDKs write unset ones that way).
+ * Only `data` keeps its null, an explicit null payload.
+ */
+function withoutNullAttributes(body: Record<string, unknown>): Record<string, unknown> {
+  for (const name in body) {
+    // fromEntries defines own properties, so a "__proto__" member stays a member.
+    if (body[name] === null && name !== 'data') return Object.fromEntries(Object.entries(body).filter(([attribute, value]) => value !== null || attribute === 'data'));
+  }
+  return body;
 }
 
 const STRUCTURED_CONTENT_TYPE = /^application\/cloudevents\+json\s*(?:;.*)?$/i;
@@ -207,9 +235,10 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new ContractViolation(ContractViolationCode.InvalidEnvelope, 'a structured-mode body must be a JSON object holding the CloudEvents attributes and "data"');
     }
-    const parsed = safeParseFast(StructuredEnvelopeSchema, body);
+    const envelope = withoutNullAttributes(body as Record<string, unknown>);
+    const parsed = safeParseFast(StructuredEnvelopeSchema, envelope);
     if (!parsed.success) {
-      throw new ContractViolation(ContractViolationCode.InvalidEnvelope, describeIssues(parsed.error.issues, body, 'event', 'event attribute'));
+      throw new ContractViolation(ContractViolationCode.InvalidEnvelope, describeIssues(parsed.error.issues, envelope, 'event', 'event attribute'));
     }
     ({ data, ...attributes } = parsed.data);
     id = outsideEventId(attributes);

@@ -8,7 +8,7 @@ import type { EventType } from './event-types';
 import { InstantSchema, RegionCodeSchema } from './events/common.schema';
 import { TrafficSampleSchema } from './events/traffic-sample.v1';
 import { KafkaHeadersSchema } from './kafka-codec';
-import { OutsideHeadersSchema, StructuredEnvelopeSchema, utcInstantOf } from './outside-intake';
+import { OutsideHeadersSchema, OutsideTimeSchema, StructuredEnvelopeSchema, utcInstantOf } from './outside-intake';
 import { fastPathOf, safeParseFast, UNSURE } from './schema-fast-path';
 
 /** How often each side was exercised, so a property cannot pass by never vouching or never meeting a refusal. */
@@ -36,7 +36,7 @@ const awkwardText = fc.oneof(
 );
 const instants = fc.oneof(
   fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((date) => date.toISOString()),
-  fc.constantFrom('2026-06-15T14:55:00Z', '2026-06-15T18:25:00+03:30', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00.5Z', '2026-06-15 14:55', '2026-13-01T00:00:00Z', '2026-06-15T24:00:00Z', '+2026-06-15T14:55:00Z'),
+  fc.constantFrom('2026-06-15T14:55:00Z', '2026-06-15T18:25:00+03:30', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00.5Z', '2026-06-15 14:55', '2026-13-01T00:00:00Z', '2026-06-15T24:00:00Z', '+2026-06-15T14:55:00Z', '0000-01-01T00:30:00+01:00', '0000-01-01T01:00:00+01:00', '9999-12-31T23:30:00-01:00'),
 );
 const regions = fc.oneof(fc.constantFrom('IR', 'DE', 'eu-west', 'ir', 'Iran', 'eu--west', 'e', 'a'.repeat(32), 'a'.repeat(33), 'IR\n'), awkwardText);
 const metrics = fc.oneof(fc.constantFrom('requests', 'http_requests_per_second', 'a/b', '9lives', 'x'.repeat(128), 'x'.repeat(129)), awkwardText);
@@ -58,7 +58,7 @@ const trafficSamples = fc.oneof(
 );
 
 const uuids = fc.oneof(fc.uuid({ version: 7 }), fc.uuid(), fc.constantFrom('3b241101-e2bb-4255-8caf-4136c566a962', 'edge-7781', ''));
-const headerValue = fc.oneof(awkwardText, uuids, instants, fc.constantFrom('1.0', '0.3', 'traffic.sample', 'application/json', 'application/json; charset=utf-8', 'application/avro'));
+const headerValue = fc.oneof(awkwardText, uuids, instants, fc.constantFrom('1.0', '0.3', 'traffic.sample', 'application/json', 'application/json; charset=utf-8', 'application/avro', 'application/vnd.example.sample+json', 'text/json'));
 const headerNames = ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_subject', 'ce_dataschema', 'ce_correlationid', 'ce_causationid', 'content-type', 'traceparent'];
 /** What Holdfast itself sends: valid for both header schemas. */
 const holdfastHeaders = fc.record(
@@ -199,6 +199,27 @@ describe('utcInstantOf', () => {
         if (valid.safeParse(time).success) expect(utcInstantOf(time)).toBe(new Date(time).toISOString());
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('turns every time the intake accepts into an instant the contract holds, the ends of the years 0000-9999 included', () => {
+    const maxOffset = 23 * 60 + 59;
+    const dates = fc.oneof(
+      fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+      fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('0000-01-02T00:00:00Z'), noInvalidDate: true }),
+      fc.date({ min: new Date('9999-12-31T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+    );
+    // The same instant's wall-clock time at an offset, written with it (extended years fall to the format check).
+    const withOffset = fc.tuple(dates, fc.integer({ min: -maxOffset, max: maxOffset })).map(([date, minutes]) => {
+      const wall = new Date(date.getTime() + minutes * 60_000).toISOString().slice(0, -1);
+      const size = Math.abs(minutes);
+      return `${wall}${minutes < 0 ? '-' : '+'}${String(Math.floor(size / 60)).padStart(2, '0')}:${String(size % 60).padStart(2, '0')}`;
+    });
+    fc.assert(
+      fc.property(fc.oneof(withOffset, instants), (time) => {
+        if (OutsideTimeSchema.safeParse(time).success) expect(InstantSchema.safeParse(utcInstantOf(time)).success, `${time} as ${utcInstantOf(time)}`).toBe(true);
+      }),
+      { numRuns: 5_000 },
     );
   });
 });
