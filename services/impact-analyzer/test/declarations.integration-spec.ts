@@ -153,6 +153,25 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect(tooMany.status).toBe(400);
     expect(await tooMany.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'limit' }] });
   });
+
+  it('refuses to cancel a declaration whose period is over before the job ended it, and ends it at its until', async () => {
+    const response = await declare({ regions: ['KE'], from: '2026-06-11T07:00:00Z', until: '2026-06-11T09:00:00Z', reason: 'Exam results in KE' });
+    const declaration = (await response.json()) as DeclarationView;
+    expect(declaration.status).toBe('active');
+
+    // No job has run since until: the period is over all the same.
+    clock.set('2026-06-11T09:30:00Z');
+    const cancelled = await service.fetch(`/v1/declarations/${declaration.id}`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(409);
+    expect(await cancelled.json()).toMatchObject({
+      code: 'declaration-closed',
+      detail: `Declaration ${declaration.id} is already ended (its period ended at 2026-06-11T09:00:00.000Z); there is nothing to cancel.`,
+    });
+    expect(await (await service.fetch(`/v1/declarations/${declaration.id}`)).json()).toMatchObject({ status: 'ended', cancelledAt: null });
+    const ofDeclaration = () => surges.events().filter((event) => event.headers.ce_correlationid === declaration.id);
+    await expectEventually(() => expect(ofDeclaration().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(ofDeclaration()[1].data).toMatchObject({ region: 'KE', clearedAt: '2026-06-11T09:00:00.000Z', reason: 'Declared period ended: Exam results in KE' });
+  });
 });
 
 describe('impact-analyzer: declarations that would break the contract, or cannot move at all', () => {

@@ -1,14 +1,20 @@
 import { PublicRoute } from '@holdfast/observability';
 import { ApiZodBody, InjectServiceConfig, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import type { z } from 'zod';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
 import { AlertmanagerPayloadSchema, GrafanaPayloadSchema, type AlertNotification } from './alert-payloads';
-import { AlertsService } from './alerts.service';
+import { AlertIntakeResultSchema, AlertsService } from './alerts.service';
 import { assertSenderCredential } from './sender-credentials';
 
-const ALERTS_REFUSED = 'Alerts without a region label, or naming an unknown region, each named in errors; the other alerts were taken, and alerts says what became of them';
+const ALERTS_REFUSED =
+  'missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them';
+const ALERTS_TAKEN =
+  'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)';
+const ALERT_INTAKE = z.toJSONSchema(AlertIntakeResultSchema, { io: 'output' }) as object;
+const BAD_PAYLOAD = { status: 400, description: 'invalid-json or invalid-body: not the payload this sender sends, each problem named in errors' };
+const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's)" };
 
 /**
  * The senders' native webhooks. They carry no Holdfast key: each sender authenticates with its own
@@ -27,7 +33,9 @@ export class AlertsController {
   @HttpCode(200)
   @ApiZodBody(AlertmanagerPayloadSchema)
   @ApiOperation({ summary: 'Alertmanager webhook (payload version 4): firing alerts with a region label start or update surges, resolved ones clear them' })
-  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)' })
+  @ApiOkResponse({ description: ALERTS_TAKEN, schema: ALERT_INTAKE })
+  @ApiResponse(BAD_PAYLOAD)
+  @ApiResponse(BAD_CREDENTIAL)
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
   alertmanager(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
     return this.receive('alertmanager', authorization, AlertmanagerPayloadSchema, body);
@@ -37,7 +45,9 @@ export class AlertsController {
   @HttpCode(200)
   @ApiZodBody(GrafanaPayloadSchema)
   @ApiOperation({ summary: "Grafana webhook contact point: firing alerts with a region label start or update surges, resolved ones clear them" })
-  @ApiOkResponse({ description: 'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)' })
+  @ApiOkResponse({ description: ALERTS_TAKEN, schema: ALERT_INTAKE })
+  @ApiResponse(BAD_PAYLOAD)
+  @ApiResponse(BAD_CREDENTIAL)
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
   grafana(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
     return this.receive('grafana', authorization, GrafanaPayloadSchema, body);

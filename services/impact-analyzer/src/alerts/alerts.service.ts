@@ -6,16 +6,21 @@ import { Clock, DomainError, InjectServiceConfig, type FieldProblem, type Servic
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
 import { SurgesService } from '../surges/surges.service';
 import { alertInstant, type AlertNotification, type WebhookAlert } from './alert-payloads';
 
-export type AlertAction = 'started' | 'updated' | 'cleared' | 'duplicate' | 'nothing-active' | 'already-resolved' | 'superseded';
+const AlertActionSchema = z.enum(['started', 'updated', 'cleared', 'duplicate', 'nothing-active', 'already-resolved', 'superseded']);
+export type AlertAction = z.infer<typeof AlertActionSchema>;
 
-export interface AlertIntakeResult {
-  received: number;
-  alerts: { fingerprint: string; region: string; action: AlertAction; surgeId: string | null }[];
-}
+export const AlertIntakeResultSchema = z.strictObject({
+  received: z.number().int().meta({ description: 'alerts in the notification' }),
+  alerts: z
+    .array(z.strictObject({ fingerprint: z.string(), region: z.string(), action: AlertActionSchema, surgeId: z.uuid().nullable() }))
+    .meta({ description: "each alert whose region is known, in the notification's order" }),
+});
+export type AlertIntakeResult = z.infer<typeof AlertIntakeResultSchema>;
 
 /** A resolved notification of the alert (sender and fingerprint) that started at $3 or later. */
 /** A transaction's lock on one alert (sender/fingerprint), apart from every other advisory lock by its first key. */

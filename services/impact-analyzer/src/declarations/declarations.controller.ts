@@ -1,6 +1,7 @@
 import { actorOf, ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RegionCodeSchema, SurgeSeveritySchema } from '@holdfast/contracts';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
 import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
@@ -14,7 +15,23 @@ const ListDeclarationsQuerySchema = z.strictObject({
   cursor: CursorSchema,
 });
 
-function viewOf(declaration: DeclarationEntity) {
+const DeclarationViewSchema = z.strictObject({
+  id: z.uuid(),
+  regions: z.array(RegionCodeSchema),
+  from: z.iso.datetime(),
+  until: z.iso.datetime(),
+  reason: z.string(),
+  severity: SurgeSeveritySchema,
+  status: z.enum(STATUSES).meta({ description: 'scheduled until from, active until until (ended then), or cancelled' }),
+  declaredBy: z.string(),
+  declaredAt: z.iso.datetime(),
+  cancelledBy: z.string().nullable(),
+  cancelledAt: z.iso.datetime().nullable(),
+});
+const DECLARATION_VIEW = z.toJSONSchema(DeclarationViewSchema, { io: 'output' }) as object;
+const DECLARATION_PAGE = z.toJSONSchema(z.strictObject({ items: z.array(DeclarationViewSchema), nextCursor: z.string().nullable() }), { io: 'output' }) as object;
+
+function viewOf(declaration: DeclarationEntity): z.output<typeof DeclarationViewSchema> {
   return {
     id: declaration.id,
     regions: declaration.regions,
@@ -30,6 +47,8 @@ function viewOf(declaration: DeclarationEntity) {
   };
 }
 
+const NOT_FOUND = { status: 404, description: 'declaration-not-found' };
+
 @ApiTags('declarations')
 @Controller('v1/declarations')
 export class DeclarationsController {
@@ -39,7 +58,13 @@ export class DeclarationsController {
   @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until`' })
   @ApiZodBody(DeclareSchema)
-  @ApiCreatedResponse({ description: 'The declaration; status is active when `from` has already come' })
+  @ApiCreatedResponse({ description: 'The declaration; status is active when `from` has already come', schema: DECLARATION_VIEW })
+  @ApiResponse({ status: 400, description: 'invalid-body: a field missing or malformed (a region code in lower case, a time not in UTC, until not after from), each named in errors' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now) or declaration-too-long (longer than DECLARATION_MAX_DAYS)',
+  })
   async declare(@Body(new ZodBodyPipe(DeclareSchema)) body: Declare, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.declarations.declare(body, actorOf(principal)));
   }
@@ -49,12 +74,17 @@ export class DeclarationsController {
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
   @ApiQuery({ name: 'limit', required: false, description: `declarations a page, 1-${MAX_PAGE} (default ${MAX_PAGE})` })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiOkResponse({ description: 'A page of declarations; nextCursor is null on the last', schema: DECLARATION_PAGE })
+  @ApiResponse({ status: 400, description: 'invalid-query (a status or limit out of range, an unknown parameter) or invalid-cursor' })
   async list(@Query(new ZodQueryPipe(ListDeclarationsQuerySchema)) query: z.output<typeof ListDeclarationsQuerySchema>) {
     const page = await this.declarations.list(query);
     return { items: page.items.map(viewOf), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One declaration' })
+  @ApiOkResponse({ description: 'The declaration', schema: DECLARATION_VIEW })
+  @ApiResponse(NOT_FOUND)
   async get(@Param('id', UuidParamPipe) id: string) {
     return viewOf(await this.declarations.get(id));
   }
@@ -62,6 +92,9 @@ export class DeclarationsController {
   @Delete(':id')
   @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Cancel a declaration; one in force clears its surges now' })
+  @ApiOkResponse({ description: 'The declaration, cancelled', schema: DECLARATION_VIEW })
+  @ApiResponse(NOT_FOUND)
+  @ApiResponse({ status: 409, description: 'declaration-closed: already ended or cancelled (a period over is ended at its until, not cancelled)' })
   async cancel(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.declarations.cancel(id, actorOf(principal)));
   }

@@ -104,20 +104,26 @@ export class DeclarationsService {
     return declaration;
   }
 
-  /** Cancels a declaration; one already in force clears its surges now. */
+  /**
+   * Cancels a declaration; one already in force clears its surges now. One whose period is over,
+   * though the job has not ended it yet, is ended as the job would have (its surges cleared at its
+   * until) and refused: cancelled now, its surges would read as lasting past the period declared.
+   */
   async cancel(id: string, actor: string): Promise<DeclarationEntity> {
-    return this.dataSource.transaction(async (transaction) => {
+    const outcome = await this.dataSource.transaction(async (transaction) => {
       const declaration = await transaction.getRepository(DeclarationEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!declaration) throw new DomainError('declaration-not-found', 404, `No declaration ${id}: GET /v1/declarations lists them.`);
-      if (declaration.status === 'ended' || declaration.status === 'cancelled') {
-        throw new DomainError('declaration-closed', 409, `Declaration ${id} is already ${declaration.status}; there is nothing to cancel.`);
-      }
       const now = this.clock.now();
-      if (declaration.status === 'active') await this.clearSurges(transaction, declaration, now, `Declaration cancelled by ${actor}: ${declaration.reason}`);
-      const cancelled = { ...declaration, status: 'cancelled' as const, cancelledBy: actor, cancelledAt: now };
+      const current = declaration.endsAt <= now ? await this.advance(transaction, declaration, now) : declaration;
+      if (current.status === 'ended' || current.status === 'cancelled') return { closed: true, declaration: current };
+      if (current.status === 'active') await this.clearSurges(transaction, current, now, `Declaration cancelled by ${actor}: ${current.reason}`);
       await transaction.getRepository(DeclarationEntity).update({ id }, { status: 'cancelled', cancelledBy: actor, cancelledAt: now });
-      return cancelled;
+      return { closed: false, declaration: { ...current, status: 'cancelled' as const, cancelledBy: actor, cancelledAt: now } };
     });
+    if (!outcome.closed) return outcome.declaration;
+    const { status, endsAt } = outcome.declaration;
+    const when = status === 'ended' ? ` (its period ended at ${endsAt.toISOString()})` : '';
+    throw new DomainError('declaration-closed', 409, `Declaration ${id} is already ${status}${when}; there is nothing to cancel.`);
   }
 
   /**

@@ -4,7 +4,7 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, requestErrorMap, RequireScope, type ServiceConfig, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
@@ -15,13 +15,14 @@ import { SeriesCapService } from './series-cap.service';
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;
 
-export interface SampleIntakeResult {
-  accepted: number;
-  /** The event id of each accepted sample, in the batch's order. */
-  eventIds: string[];
-  /** Each refused sample by its index in the batch, with what is wrong with it. */
-  refused: { index: number; path: string; reason: string }[];
-}
+const SampleIntakeResultSchema = z.strictObject({
+  accepted: z.number().int().meta({ description: 'how many samples were published' }),
+  eventIds: z.array(z.uuid()).meta({ description: "each accepted sample's event id, in the batch's order" }),
+  refused: z
+    .array(z.strictObject({ index: z.number().int(), path: z.string().meta({ examples: ['samples.3.region'] }), reason: z.string() }))
+    .meta({ description: 'each problem of a refused sample, by its index in the batch (a sample may have several); empty when all were taken' }),
+});
+export type SampleIntakeResult = z.infer<typeof SampleIntakeResultSchema>;
 
 @ApiTags('samples')
 @Controller('v1/samples')
@@ -47,8 +48,29 @@ export class SamplesController {
     summary:
       "Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept",
   })
-  @ApiZodBody(z.strictObject({ samples: z.array(TrafficSampleSchema.extend({ at: OutsideTimeSchema })) }))
-  @ApiAcceptedResponse({ description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why' })
+  @ApiZodBody(
+    z.strictObject({
+      samples: z
+        .array(TrafficSampleSchema.extend({ at: OutsideTimeSchema }))
+        .min(1)
+        .meta({ description: 'at most SAMPLE_BATCH_MAX samples (1000 unless configured, 5000 at most)' }),
+    }),
+  )
+  @ApiAcceptedResponse({
+    description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why',
+    schema: z.toJSONSchema(SampleIntakeResultSchema, { io: 'output' }) as object,
+  })
+  @ApiResponse({
+    status: 400,
+    description:
+      'invalid-json or invalid-body: the body is not {"samples":[...]} with at least one sample; no-sample-accepted: not one sample can be taken, each problem in errors ({path, message}, path samples.N.field)',
+  })
+  @ApiResponse({ status: 413, description: 'batch-too-large: more samples than SAMPLE_BATCH_MAX; split the batch' })
+  @ApiResponse({
+    status: 503,
+    description:
+      'dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; sending the batch again is safe), or PostgreSQL, needed for a series not known yet, is away',
+  })
   async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { nulCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;
     if (batch.samples.length > max) {

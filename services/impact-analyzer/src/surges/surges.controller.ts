@@ -1,14 +1,35 @@
-import { SurgeSourceSchema } from '@holdfast/contracts';
+import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { SurgeEntity } from './surge.entity';
 import { SurgesService } from './surges.service';
 
+const SurgeViewSchema = z.strictObject({
+  id: z.uuid(),
+  region: RegionCodeSchema,
+  metric: MetricNameSchema.nullable().meta({ description: "the detector's series; null for alerts and declarations" }),
+  source: SurgeSourceSchema,
+  status: z.enum(['active', 'cleared']),
+  severity: SurgeSeveritySchema,
+  reason: z.string(),
+  startedAt: z.iso.datetime(),
+  detectedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  expectedEndAt: z.iso.datetime().nullable(),
+  clearedAt: z.iso.datetime().nullable(),
+  peakValue: z.number().nullable(),
+  evidence: SurgeEvidenceSchema.nullable().meta({ description: "why the detector decided; null for alerts and declarations" }),
+  signalLoss: SignalLossSchema.nullable().meta({ description: 'set on the surge of a lost signal (onSignalLoss: hold)' }),
+  causeEventId: z.uuid().nullable().meta({ description: 'the event id of the sample that started it' }),
+});
+const SURGE_VIEW = z.toJSONSchema(SurgeViewSchema, { io: 'output' }) as object;
+const SURGE_PAGE = z.toJSONSchema(z.strictObject({ items: z.array(SurgeViewSchema), nextCursor: z.string().nullable() }), { io: 'output' }) as object;
+
 /** A surge as the API shows it: the contract's fields plus its status and clearing. */
-function viewOf(surge: SurgeEntity) {
+function viewOf(surge: SurgeEntity): z.output<typeof SurgeViewSchema> {
   return {
     id: surge.id,
     region: surge.region,
@@ -51,10 +72,12 @@ export class SurgesController {
   @Get()
   @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page' })
   @ApiQuery({ name: 'status', required: false, enum: ['active', 'cleared'] })
-  @ApiQuery({ name: 'region', required: false })
+  @ApiQuery({ name: 'region', required: false, description: 'a region code (IR, eu-west; a country code in any case); one the catalog does not know matches no surge' })
   @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
   @ApiQuery({ name: 'limit', required: false, description: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound` })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiOkResponse({ description: 'A page of surges; nextCursor is null on the last', schema: SURGE_PAGE })
+  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an unknown parameter) or invalid-cursor' })
   async list(@Query(new ZodQueryPipe(ListSurgesQuerySchema)) query: z.output<typeof ListSurgesQuerySchema>) {
     const region = query.region?.trim();
     const page = await this.surges.list({ ...query, region: region ? (this.catalog.find(region)?.code ?? region) : undefined });
@@ -63,6 +86,8 @@ export class SurgesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One surge with its evidence' })
+  @ApiOkResponse({ description: 'The surge', schema: SURGE_VIEW })
+  @ApiResponse({ status: 404, description: 'surge-not-found' })
   async get(@Param('id', UuidParamPipe) id: string) {
     const surge = await this.surges.get(id);
     if (!surge) throw new DomainError('surge-not-found', 404, `No surge ${id}: GET /v1/surges lists them.`);

@@ -1,0 +1,94 @@
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzerService } from '../src/app.module';
+
+interface JsonSchema {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  required?: string[];
+}
+interface Operation {
+  responses: Record<string, { description: string; content?: { 'application/json': { schema: JsonSchema } } }>;
+}
+type Document = { paths: Record<string, Record<string, Operation>> };
+
+const AM_TOKEN = 'am-openapi-spec-token-0123456789';
+
+/** The fields a documented body schema names, and those it says are always there. */
+const fieldsOf = (schema: JsonSchema | undefined) => ({ fields: Object.keys(schema?.properties ?? {}).sort(), required: [...(schema?.required ?? [])].sort() });
+
+describe('impact-analyzer: the OpenAPI document says what each route answers, as the routes answer it', () => {
+  let service: ServiceUnderTest;
+  let document: Document;
+  const clock = new ManualClock('2026-06-10T12:00:00Z');
+  const send = (path: string, method: string, body: unknown, headers: Record<string, string> = {}) =>
+    service.fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const operation = (path: string, method: string): Operation => document.paths[path][method];
+  const bodySchema = (path: string, method: string, status: string): JsonSchema | undefined => operation(path, method).responses[status]?.content?.['application/json'].schema;
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000', ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN } }) } });
+    document = (await (await service.fetch('/docs-json')).json()) as Document;
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('lists the status of every answer a route gives besides the key guard', () => {
+    const statuses = (path: string, method: string) => Object.keys(operation(path, method).responses).sort();
+    expect(statuses('/v1/samples', 'post')).toEqual(['202', '400', '413', '503']);
+    expect(statuses('/v1/declarations', 'post')).toEqual(['201', '400', '422']);
+    expect(statuses('/v1/declarations', 'get')).toEqual(['200', '400']);
+    expect(statuses('/v1/declarations/{id}', 'get')).toEqual(['200', '404']);
+    expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '404', '409']);
+    expect(statuses('/v1/surges', 'get')).toEqual(['200', '400']);
+    expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '404']);
+    expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', '404']);
+    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '422']);
+    // Each error is named by the problem code a caller reads.
+    expect(operation('/v1/declarations', 'post').responses['422'].description).toMatch(/unknown-region.*declaration-in-the-past.*declaration-too-long/);
+    expect(operation('/v1/declarations/{id}', 'delete').responses['409'].description).toContain('declaration-closed');
+    expect(operation('/v1/samples', 'post').responses['413'].description).toContain('batch-too-large');
+  });
+
+  it('documents the bodies the routes answer, field for field', async () => {
+    const intake = await send('/v1/samples', 'POST', {
+      samples: [
+        { region: 'IR', metric: 'requests', at: '2026-06-10T11:55:00Z', value: 10, source: 'openapi-spec' },
+        { region: 'ZZ', metric: 'requests', at: '2026-06-10T11:55:00Z', value: 10, source: 'openapi-spec' },
+      ],
+    });
+    expect(intake.status).toBe(202);
+    const accepted = (await intake.json()) as { refused: object[] };
+    const intakeSchema = bodySchema('/v1/samples', 'post', '202');
+    expect(fieldsOf(intakeSchema)).toEqual({ fields: Object.keys(accepted).sort(), required: Object.keys(accepted).sort() });
+    expect(Object.keys(intakeSchema!.properties!.refused.items!.properties!).sort()).toEqual(Object.keys(accepted.refused[0]).sort());
+
+    const declared = await send('/v1/declarations', 'POST', { regions: ['IR'], from: '2026-06-10T11:00:00Z', until: '2026-06-11T00:00:00Z', reason: 'Election in IR' });
+    expect(declared.status).toBe(201);
+    const declaration = (await declared.json()) as Record<string, unknown>;
+    const declarationFields = { fields: Object.keys(declaration).sort(), required: Object.keys(declaration).sort() };
+    expect(fieldsOf(bodySchema('/v1/declarations', 'post', '201'))).toEqual(declarationFields);
+    expect(fieldsOf(bodySchema('/v1/declarations/{id}', 'get', '200'))).toEqual(declarationFields);
+    expect(fieldsOf(bodySchema('/v1/declarations/{id}', 'delete', '200'))).toEqual(declarationFields);
+    expect(fieldsOf(bodySchema('/v1/declarations', 'get', '200')?.properties?.items.items)).toEqual(declarationFields);
+
+    const { items } = (await (await service.fetch('/v1/surges')).json()) as { items: Record<string, unknown>[] };
+    const surgeFields = { fields: Object.keys(items[0]).sort(), required: Object.keys(items[0]).sort() };
+    expect(fieldsOf(bodySchema('/v1/surges', 'get', '200'))).toEqual({ fields: ['items', 'nextCursor'], required: ['items', 'nextCursor'] });
+    expect(fieldsOf(bodySchema('/v1/surges', 'get', '200')?.properties?.items.items)).toEqual(surgeFields);
+    expect(fieldsOf(bodySchema('/v1/surges/{id}', 'get', '200'))).toEqual(surgeFields);
+
+    const alerts = await send(
+      '/v1/alerts/alertmanager',
+      'POST',
+      { version: '4', groupKey: '{}:{alertname="HighRPS"}', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'HighRPS', region: 'NP' }, startsAt: '2026-06-10T11:59:00Z', fingerprint: 'openapi1' }] },
+      { authorization: `Bearer ${AM_TOKEN}` },
+    );
+    expect(alerts.status).toBe(200);
+    const taken = (await alerts.json()) as { alerts: object[] };
+    expect(fieldsOf(bodySchema('/v1/alerts/alertmanager', 'post', '200'))).toEqual({ fields: Object.keys(taken).sort(), required: Object.keys(taken).sort() });
+    expect(Object.keys(bodySchema('/v1/alerts/grafana', 'post', '200')!.properties!.alerts.items!.properties!).sort()).toEqual(Object.keys(taken.alerts[0]).sort());
+  });
+});
