@@ -148,6 +148,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One declaration */
         get: operations["DeclarationsController_get"];
         put?: never;
         post?: never;
@@ -632,9 +633,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": {
+                        /** @description each alert whose region is known, in the notification's order */
+                        alerts: {
+                            /** @enum {string} */
+                            action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded";
+                            fingerprint: string;
+                            region: string;
+                            surgeId: string | null;
+                        }[];
+                        /** @description alerts in the notification */
+                        received: number;
+                    };
+                };
+            };
+            /** @description invalid-json or invalid-body: not the payload this sender sends, each problem named in errors */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
             };
-            /** @description Alerts without a region label, or naming an unknown region, each named in errors; the other alerts were taken, and alerts says what became of them */
+            /** @description sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -682,9 +710,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": {
+                        /** @description each alert whose region is known, in the notification's order */
+                        alerts: {
+                            /** @enum {string} */
+                            action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded";
+                            fingerprint: string;
+                            region: string;
+                            surgeId: string | null;
+                        }[];
+                        /** @description alerts in the notification */
+                        received: number;
+                    };
+                };
+            };
+            /** @description invalid-json or invalid-body: not the payload this sender sends, each problem named in errors */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
             };
-            /** @description Alerts without a region label, or naming an unknown region, each named in errors; the other alerts were taken, and alerts says what became of them */
+            /** @description sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -836,7 +891,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of declarations; nextCursor is null on the last */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            cancelledAt: string | null;
+                            cancelledBy: string | null;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            declaredBy: string;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: uuid */
+                            id: string;
+                            reason: string;
+                            regions: string[];
+                            /** @enum {string} */
+                            severity: "minor" | "major" | "critical";
+                            /**
+                             * @description scheduled until from, active until until (ended then), or cancelled
+                             * @enum {string}
+                             */
+                            status: "scheduled" | "active" | "ended" | "cancelled";
+                            /** Format: date-time */
+                            until: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description invalid-query (a status or limit out of range, an unknown parameter) or invalid-cursor */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -882,6 +971,43 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": {
+                        cancelledAt: string | null;
+                        cancelledBy: string | null;
+                        /** Format: date-time */
+                        declaredAt: string;
+                        declaredBy: string;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: uuid */
+                        id: string;
+                        reason: string;
+                        regions: string[];
+                        /** @enum {string} */
+                        severity: "minor" | "major" | "critical";
+                        /**
+                         * @description scheduled until from, active until until (ended then), or cancelled
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "active" | "ended" | "cancelled";
+                        /** Format: date-time */
+                        until: string;
+                    };
+                };
+            };
+            /** @description invalid-body: a field missing or malformed (a region code in lower case, a time not in UTC, until not after from), each named in errors */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now) or declaration-too-long (longer than DECLARATION_MAX_DAYS) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
             };
         };
@@ -897,7 +1023,38 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The declaration */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancelledAt: string | null;
+                        cancelledBy: string | null;
+                        /** Format: date-time */
+                        declaredAt: string;
+                        declaredBy: string;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: uuid */
+                        id: string;
+                        reason: string;
+                        regions: string[];
+                        /** @enum {string} */
+                        severity: "minor" | "major" | "critical";
+                        /**
+                         * @description scheduled until from, active until until (ended then), or cancelled
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "active" | "ended" | "cancelled";
+                        /** Format: date-time */
+                        until: string;
+                    };
+                };
+            };
+            /** @description declaration-not-found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -916,7 +1073,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The declaration, cancelled */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancelledAt: string | null;
+                        cancelledBy: string | null;
+                        /** Format: date-time */
+                        declaredAt: string;
+                        declaredBy: string;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: uuid */
+                        id: string;
+                        reason: string;
+                        regions: string[];
+                        /** @enum {string} */
+                        severity: "minor" | "major" | "critical";
+                        /**
+                         * @description scheduled until from, active until until (ended then), or cancelled
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "active" | "ended" | "cancelled";
+                        /** Format: date-time */
+                        until: string;
+                    };
+                };
+            };
+            /** @description declaration-not-found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description declaration-closed: already ended or cancelled (a period over is ended at its until, not cancelled) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -938,7 +1133,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description {region, zone, hoursPerWeek, metrics: [{metric, zone, values (168, null for an hour not learned), sampleCounts, sampleCount, note (only for a state that could not be read), lastSampleAt, signalLostAt, publishedAt}]}, the times in UTC ISO form or null */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid-query: metric is not a metric name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown-region (not in the catalog), or no-baseline: no sample of the region (or of that metric) learned yet */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -956,6 +1166,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description at most SAMPLE_BATCH_MAX samples (1000 unless configured, 5000 at most) */
                     samples: {
                         /**
                          * Format: date-time
@@ -987,6 +1198,41 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": {
+                        /** @description how many samples were published */
+                        accepted: number;
+                        /** @description each accepted sample's event id, in the batch's order */
+                        eventIds: string[];
+                        /** @description each problem of a refused sample, by its index in the batch (a sample may have several); empty when all were taken */
+                        refused: {
+                            index: number;
+                            /** @example samples.3.region */
+                            path: string;
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid-json or invalid-body: the body is not {"samples":[...]} with at least one sample; no-sample-accepted: not one sample can be taken, each problem in errors ({path, message}, path samples.N.field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description batch-too-large: more samples than SAMPLE_BATCH_MAX; split the batch */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; sending the batch again is safe), or PostgreSQL, needed for a series not known yet, is away */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
             };
         };
@@ -999,6 +1245,7 @@ export interface operations {
                 /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
                 limit?: unknown;
                 source?: "detector" | "alert" | "declaration";
+                /** @description a region code (IR, eu-west; a country code in any case); one the catalog does not know matches no surge */
                 region?: unknown;
                 status?: "active" | "cleared";
             };
@@ -1008,7 +1255,83 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of surges; nextCursor is null on the last */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description the event id of the sample that started it */
+                            causeEventId: string | null;
+                            clearedAt: string | null;
+                            /** Format: date-time */
+                            detectedAt: string;
+                            /** @description why the detector decided; null for alerts and declarations */
+                            evidence: {
+                                baseline: number;
+                                cumulative?: number;
+                                /** @enum {string} */
+                                direction?: "up" | "down";
+                                observed: number;
+                                samples?: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    at: string;
+                                    expected?: number;
+                                    value: number;
+                                    zScore?: number;
+                                }[];
+                                scale?: number;
+                                score: number;
+                                /** @enum {string} */
+                                support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
+                                zScore?: number;
+                            } | null;
+                            expectedEndAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description the detector's series; null for alerts and declarations */
+                            metric: string | null;
+                            peakValue: number | null;
+                            reason: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            /** @enum {string} */
+                            severity: "minor" | "major" | "critical";
+                            /** @description set on the surge of a lost signal (onSignalLoss: hold) */
+                            signalLoss: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                lastSampleAt: string;
+                                silentSeconds: number;
+                            } | null;
+                            /** @enum {string} */
+                            source: "detector" | "alert" | "declaration";
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** @enum {string} */
+                            status: "active" | "cleared";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description invalid-query (a status, source or limit not understood, an unknown parameter) or invalid-cursor */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1027,7 +1350,80 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The surge */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the event id of the sample that started it */
+                        causeEventId: string | null;
+                        clearedAt: string | null;
+                        /** Format: date-time */
+                        detectedAt: string;
+                        /** @description why the detector decided; null for alerts and declarations */
+                        evidence: {
+                            baseline: number;
+                            cumulative?: number;
+                            /** @enum {string} */
+                            direction?: "up" | "down";
+                            observed: number;
+                            samples?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                at: string;
+                                expected?: number;
+                                value: number;
+                                zScore?: number;
+                            }[];
+                            scale?: number;
+                            score: number;
+                            /** @enum {string} */
+                            support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
+                            zScore?: number;
+                        } | null;
+                        expectedEndAt: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description the detector's series; null for alerts and declarations */
+                        metric: string | null;
+                        peakValue: number | null;
+                        reason: string;
+                        /**
+                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                         * @example IR
+                         * @example eu-west
+                         */
+                        region: string;
+                        /** @enum {string} */
+                        severity: "minor" | "major" | "critical";
+                        /** @description set on the surge of a lost signal (onSignalLoss: hold) */
+                        signalLoss: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            lastSampleAt: string;
+                            silentSeconds: number;
+                        } | null;
+                        /** @enum {string} */
+                        source: "detector" | "alert" | "declaration";
+                        /** Format: date-time */
+                        startedAt: string;
+                        /** @enum {string} */
+                        status: "active" | "cleared";
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description surge-not-found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
