@@ -119,9 +119,9 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
 
   it('counts what each service consumed on /metrics', async () => {
     const metrics = await (await fetch(`${services.notifier.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/holdfast_events_consumed_total\{[^}]*topic="maintenance\.holds\.v1"[^}]*type="hold\.placed"[^}]*outcome="applied"[^}]*\} 1/);
+    expect(metrics).toMatch(/holdfast_events_consumed_total\{[^}]*topic="maintenance\.holds\.v1"[^}]*type="hold\.placed"[^}]*outcome="applied"[^}]*\} 1$/m);
     const planner = await (await fetch(`${services['maintenance-planner'].baseUrl}/metrics`)).text();
-    expect(planner).toMatch(/holdfast_outbox_published_total\{service="maintenance-planner"\} 1/);
+    expect(planner).toMatch(/holdfast_outbox_published_total\{service="maintenance-planner"\} 1$/m);
   });
 
   it('answers a malformed sample batch with a problem document naming each bad field', async () => {

@@ -49,23 +49,27 @@ export async function startLoopbackDaemon(options: LoopbackDaemonOptions): Promi
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
+  // A daemon killed by a signal (an OOM kill, say) has no exit code, only a signal.
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!exited()) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await exited;
+      await gone;
     }
     await rm(dir, { recursive: true, force: true });
   };
   try {
     await expectEventually(
       async () => {
-        if (child.exitCode !== null) throw new Error(`${options.binary} exited with ${child.exitCode}: ${output.join('').slice(-2_000)}`);
+        // Stops polling: a throw here would be retried until the timeout like any not-ready answer.
+        if (exited()) return;
         const status = await fetch(`${url}/-/ready`, { headers: options.readyHeaders }).then((response) => response.status);
         if (status !== 200) throw new Error(`not ready (${status})`);
       },
       { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 200, message: `${options.binary} ready on ${url}` },
     );
+    if (exited()) throw new Error(`${options.binary} exited with ${child.exitCode ?? child.signalCode}: ${output.join('').slice(-2_000)}`);
   } catch (error) {
     await stop();
     throw error;

@@ -20,15 +20,20 @@ export interface TopicRecorder {
   stop(): Promise<void>;
 }
 
-/** Reads a topic from its beginning into memory, to assert on what the broker really holds. */
+/**
+ * Reads a topic from its beginning into memory, to assert on what the broker really holds. The group
+ * only names the consumer: it never commits, so reusing a group name never skips messages.
+ */
 export async function recordTopic(kafka: Kafka, topic: string, groupId: string): Promise<TopicRecorder> {
   const messages: RecordedMessage[] = [];
-  // A rebalance under load hands the recorder offsets it read but had not committed yet.
+  // A rebalance hands the recorder its partitions again from the start: it commits nothing.
   const recorded = new Set<string>();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
+  // Nothing committed: a later recorder under the same group still reads from the start, not where this one stopped.
   await consumer.run({
+    autoCommit: false,
     eachMessage: async ({ partition, message }) => {
       const position = `${partition}:${message.offset}`;
       if (recorded.has(position)) return;
