@@ -1,4 +1,4 @@
-import { testEnvironment } from '@holdfast/testing';
+import { expectEventually, testEnvironment } from '@holdfast/testing';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/system/system-runner.mjs';
 
 describe('npm run demo stopped with Ctrl-C', () => {
-  it('undoes what it set up: its database and topics are gone and it exits 130', async () => {
+  it('undoes what it set up, a second Ctrl-C included: its database and topics are gone and it exits 130', async () => {
     const { databaseUrl, kafkaBrokers } = testEnvironment();
     // A process group of its own, signalled whole, as a terminal's Ctrl-C reaches vite-node, the demo and its services at once.
     const demo = spawn(process.execPath, [join(ROOT, 'node_modules/vite-node/vite-node.mjs'), '--config', 'vitest.config.mts', 'scripts/demo/run-demo.ts'], {
@@ -53,8 +53,12 @@ describe('npm run demo stopped with Ctrl-C', () => {
     const before = { databases: await databases(), topics: (await topics()).length > 0 };
 
     process.kill(-demo.pid!, 'SIGINT');
+    // Pressed again while it undoes (stopping three services takes a second or more): it carries on.
+    await expectEventually(() => expect(output).toContain('SIGINT: undoing what the demo set up'), { timeoutMs: 5_000 });
+    process.kill(-demo.pid!, 'SIGINT');
 
     expect(await exited, output).toBe(130);
+    expect(output).toContain('SIGINT: still undoing what the demo set up; it exits when done');
     expect(before).toEqual({ databases: [run.name], topics: true });
     expect(output).toContain('SIGINT: undoing what the demo set up');
     expect(output).not.toContain('could not ');

@@ -68,8 +68,10 @@ async function main(): Promise<number> {
   const undo: Undo = [];
   // Without this, Ctrl-C would end the process mid-await and leave the run's database and topics behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      interrupted ??= signal;
+    process.on(signal, () => {
+      // A second Ctrl-C, impatient, would otherwise kill the process halfway through the undoing.
+      if (interrupted) return say(`${signal}: still undoing what the demo set up; it exits when done`);
+      interrupted = signal;
       say(`${signal}: undoing what the demo set up (the database, topics and services of this run)`);
       void undoOnce(undo).then(() => process.exit(exitCode(1)));
     });
