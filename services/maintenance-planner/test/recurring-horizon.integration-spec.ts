@@ -22,6 +22,24 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
     await service?.close();
   });
 
+  /** An hour-long window run by storage in one region, recurring by `rule` from `startsAt`; its id. */
+  const planRecurring = async (title: string, region: string, startsAt: string, rule: string): Promise<string> => {
+    const response = await service.fetch('/v1/windows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title,
+        ownerTeam: 'storage',
+        footprint: { global: false, regions: [region] },
+        startsAt,
+        endsAt: new Date(Date.parse(startsAt) + 3_600_000).toISOString(),
+        plannedZone: 'UTC',
+        recurrence: rule,
+      }),
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    return ((await response.json()) as { windowId: string }).windowId;
+  };
   const runsOf = async (windowId: string) =>
     ((await db.query('SELECT number, starts_at FROM occurrence WHERE window_id = $1 ORDER BY number', [windowId])) as { number: number; starts_at: Date }[]).map((run) => [
       run.number,
@@ -30,21 +48,7 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
 
   it('keeps its first run once while the sweep extends the horizon towards it, then adds each later run once', async () => {
     clock.set('2026-07-01T00:00:00Z');
-    const response = await service.fetch('/v1/windows', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: 'spring storage migration',
-        ownerTeam: 'storage',
-        footprint: { global: false, regions: ['DE'] },
-        startsAt: '2027-03-20T01:00:00Z',
-        endsAt: '2027-03-20T02:00:00Z',
-        plannedZone: 'UTC',
-        recurrence: 'FREQ=WEEKLY;COUNT=4',
-      }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const { windowId } = (await response.json()) as { windowId: string };
+    const windowId = await planRecurring('spring storage migration', 'DE', '2027-03-20T01:00:00Z', 'FREQ=WEEKLY;COUNT=4');
     expect(await runsOf(windowId)).toEqual([[1, '2027-03-20T01:00:00.000Z']]);
 
     // A sweep a minute, for a few minutes: the horizon (90 days ahead) is still months short of the first run.
@@ -68,21 +72,7 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
 
   it('adds no run twice for a window an earlier build recorded as expanded short of its first run', async () => {
     clock.set('2026-07-01T00:00:00Z');
-    const response = await service.fetch('/v1/windows', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: 'autumn storage migration',
-        ownerTeam: 'storage',
-        footprint: { global: false, regions: ['FR'] },
-        startsAt: '2027-09-20T01:00:00Z',
-        endsAt: '2027-09-20T02:00:00Z',
-        plannedZone: 'UTC',
-        recurrence: 'FREQ=DAILY;COUNT=2',
-      }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const { windowId } = (await response.json()) as { windowId: string };
+    const windowId = await planRecurring('autumn storage migration', 'FR', '2027-09-20T01:00:00Z', 'FREQ=DAILY;COUNT=2');
     // As such a build left it: expanded to the horizon only, 90 days ahead, months before the first run.
     await db.query(`UPDATE maintenance_window SET expanded_until = '2026-09-29T00:00:00Z' WHERE id = $1`, [windowId]);
 

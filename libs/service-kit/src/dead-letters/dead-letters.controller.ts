@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth/principal';
 import { ZodBodyPipe } from '../http/zod-body.pipe';
-import { ApiZodBody } from '../http/zod-openapi';
+import { ApiZodBody, zodAnswerSchema, zodPageSchema } from '../http/zod-openapi';
 import { CursorSchema } from '../http/list-page';
 import { ZodQueryPipe } from '../http/zod-value.pipe';
 import { DeadLetterReplayOutcomeSchema, DeadLettersService, DeadLetterViewSchema, DEFAULT_DEAD_LETTER_LIMIT, type DeadLetterQuery } from './dead-letters.service';
@@ -40,7 +40,7 @@ export class DeadLettersController {
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
   @ApiOkResponse({
     description: 'The dead letters, newest first, a page at a time',
-    schema: z.toJSONSchema(z.strictObject({ items: z.array(DeadLetterViewSchema), nextCursor: z.string().nullable() }), { io: 'output' }) as object,
+    schema: zodPageSchema(DeadLetterViewSchema),
   })
   list(@Query(new ZodQueryPipe(DeadLetterQuerySchema)) query: DeadLetterQuery) {
     return this.deadLetters.list(query);
@@ -53,7 +53,7 @@ export class DeadLettersController {
       'Sends the matching dead letters not replayed yet to the topic they came from, as they were, in log order, once their cause is fixed (a region added, a producer corrected). Every consumer group of the topic gets them; one that had applied an event drops it by its id, and one that refuses it again dead-letters it anew. Needs the admin scope.',
   })
   @ApiZodBody(DeadLetterReplayRequestSchema)
-  @ApiOkResponse({ description: 'What was sent, and what matches but was left', schema: z.toJSONSchema(DeadLetterReplayOutcomeSchema, { io: 'output' }) as object })
+  @ApiOkResponse({ description: 'What was sent, and what matches but was left', schema: zodAnswerSchema(DeadLetterReplayOutcomeSchema) })
   replay(@Body(new ZodBodyPipe(DeadLetterReplayRequestSchema)) request: DeadLetterReplayRequest, @CurrentPrincipal() principal: Principal) {
     return this.deadLetters.replay(request, actorOf(principal));
   }

@@ -12,6 +12,16 @@ export function ApiZodBody(schema: z.ZodType): MethodDecorator {
   return ApiBody({ schema: z.toJSONSchema(schema, { io: 'input' }) as object });
 }
 
+/** An answer's body as the OpenAPI document shows it, from the Zod schema its view is typed against (one definition). */
+export function zodAnswerSchema(schema: z.ZodType): object {
+  return z.toJSONSchema(schema, { io: 'output' }) as object;
+}
+
+/** A page of a list as every list route answers it: its items, and the cursor of the next page (null on the last). */
+export function zodPageSchema(item: z.ZodType): object {
+  return zodAnswerSchema(z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() }));
+}
+
 /** One query parameter per field of the Zod object that validates the query; a field with a default is optional. */
 export function ApiZodQuery(schema: z.ZodType): MethodDecorator {
   const json = z.toJSONSchema(schema, { io: 'input' }) as ObjectJsonSchema;

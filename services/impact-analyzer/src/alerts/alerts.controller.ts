@@ -1,5 +1,5 @@
 import { PublicRoute } from '@holdfast/observability';
-import { ApiZodBody, InjectServiceConfig, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { ApiZodBody, InjectServiceConfig, zodAnswerSchema, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -12,7 +12,7 @@ const ALERTS_REFUSED =
   'missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them';
 const ALERTS_TAKEN =
   'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)';
-const ALERT_INTAKE = z.toJSONSchema(AlertIntakeResultSchema, { io: 'output' }) as object;
+const ALERT_INTAKE = zodAnswerSchema(AlertIntakeResultSchema);
 const BAD_PAYLOAD = { status: 400, description: 'invalid-json or invalid-body: not the payload this sender sends, each problem named in errors' };
 const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's)" };
 

@@ -1,4 +1,4 @@
-import { actorOf, ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, zodAnswerSchema, ZodBodyPipe, zodPageSchema, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { RegionCodeSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -28,8 +28,8 @@ const DeclarationViewSchema = z.strictObject({
   cancelledBy: z.string().nullable(),
   cancelledAt: z.iso.datetime().nullable(),
 });
-const DECLARATION_VIEW = z.toJSONSchema(DeclarationViewSchema, { io: 'output' }) as object;
-const DECLARATION_PAGE = z.toJSONSchema(z.strictObject({ items: z.array(DeclarationViewSchema), nextCursor: z.string().nullable() }), { io: 'output' }) as object;
+const DECLARATION_VIEW = zodAnswerSchema(DeclarationViewSchema);
+const DECLARATION_PAGE = zodPageSchema(DeclarationViewSchema);
 
 function viewOf(declaration: DeclarationEntity): z.output<typeof DeclarationViewSchema> {
   return {

@@ -107,26 +107,21 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     }
     this.queryFailures.get(query)!.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query works again');
     const samples: TrafficSample[] = [];
-    // Series per region: a region answered more than once has no one value to take.
-    const seriesOf = new Map<string, number>();
-    for (const series of body.data.result) {
-      const region = this.catalog.find(series.metric[regionLabel] ?? '');
-      if (region) seriesOf.set(region.code, (seriesOf.get(region.code) ?? 0) + 1);
-    }
-    for (const series of body.data.result) {
+    // Each series' region found once; a region answered more than once has no one value to take.
+    const answered = body.data.result.map((series) => {
       const code = series.metric[regionLabel];
-      const region = code === undefined ? undefined : this.catalog.find(code);
-      const sample = TrafficSampleSchema.safeParse({
-        region: region?.code,
-        metric: query.metric,
-        at: new Date(Math.round(series.value[0] * 1000)).toISOString(),
-        value: Number(series.value[1]),
-        source: 'prometheus',
-      });
-      const outcome =
-        code === undefined ? 'no-region-label' : !region ? 'unknown-region' : seriesOf.get(region.code)! > 1 ? 'several-per-region' : sample.success ? 'sampled' : 'invalid-value';
-      this.outcomes.inc({ metric: query.metric, outcome });
-      if (outcome === 'sampled' && sample.success) samples.push(sample.data);
+      return { series, code, region: code === undefined ? undefined : this.catalog.find(code) };
+    });
+    const seriesOf = new Map<string, number>();
+    for (const { region } of answered) if (region) seriesOf.set(region.code, (seriesOf.get(region.code) ?? 0) + 1);
+    for (const { series, code, region } of answered) {
+      const outcome = code === undefined ? 'no-region-label' : !region ? 'unknown-region' : seriesOf.get(region.code)! > 1 ? 'several-per-region' : undefined;
+      const sample =
+        region && outcome === undefined
+          ? TrafficSampleSchema.safeParse({ region: region.code, metric: query.metric, at: new Date(Math.round(series.value[0] * 1000)).toISOString(), value: Number(series.value[1]), source: 'prometheus' })
+          : undefined;
+      this.outcomes.inc({ metric: query.metric, outcome: outcome ?? (sample?.success ? 'sampled' : 'invalid-value') });
+      if (sample?.success) samples.push(sample.data);
     }
     const repeated = [...seriesOf].filter(([, count]) => count > 1);
     const several = this.severalPerRegion.get(query)!;

@@ -2,7 +2,7 @@ import { createEvent, OutsideTimeSchema, TrafficSampleSchema, withUtcInstants, t
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, requestErrorMap, RequireScope, type ServiceConfig, ZodBodyPipe } from '@holdfast/service-kit';
+import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, requestErrorMap, RequireScope, type ServiceConfig, zodAnswerSchema, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -58,7 +58,7 @@ export class SamplesController {
   )
   @ApiAcceptedResponse({
     description: 'The accepted samples were published to Kafka; `refused` names each sample left out and why',
-    schema: z.toJSONSchema(SampleIntakeResultSchema, { io: 'output' }) as object,
+    schema: zodAnswerSchema(SampleIntakeResultSchema),
   })
   @ApiResponse({
     status: 400,

@@ -1,6 +1,6 @@
 import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -25,8 +25,8 @@ const SurgeViewSchema = z.strictObject({
   signalLoss: SignalLossSchema.nullable().meta({ description: 'set on the surge of a lost signal (onSignalLoss: hold)' }),
   causeEventId: z.uuid().nullable().meta({ description: 'the event id of the sample that started it' }),
 });
-const SURGE_VIEW = z.toJSONSchema(SurgeViewSchema, { io: 'output' }) as object;
-const SURGE_PAGE = z.toJSONSchema(z.strictObject({ items: z.array(SurgeViewSchema), nextCursor: z.string().nullable() }), { io: 'output' }) as object;
+const SURGE_VIEW = zodAnswerSchema(SurgeViewSchema);
+const SURGE_PAGE = zodPageSchema(SurgeViewSchema);
 
 /** A surge as the API shows it: the contract's fields plus its status and clearing. */
 function viewOf(surge: SurgeEntity): z.output<typeof SurgeViewSchema> {

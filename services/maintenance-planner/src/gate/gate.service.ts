@@ -7,7 +7,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
-import { type ActiveHold, type GateHold, type Holding, HoldSet } from './hold-set';
+import { type ActiveHold, expectedEndUs, type Holding, HoldSet, listingOf } from './hold-set';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
 export const GATE_LISTED_HOLDS = 10;
@@ -148,20 +148,22 @@ export class GateService {
       [windowId, number, at],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];
     if (rows.length === 0) return null;
-    const listed: GateHold[] = rows.map((hold) => ({
+    const microsecondsOf = (instant: Date | null) => (instant === null ? null : instant.getTime() * 1000);
+    const linked = rows.map<ActiveHold>((hold) => ({
       id: hold.id,
       regions: hold.regions,
       reason: hold.reason,
       source: hold.source,
-      from: hold.from_at.toISOString(),
-      until: hold.until_at?.toISOString() ?? null,
-      ...(hold.release_due_at ? { releaseDueAt: hold.release_due_at.toISOString() } : {}),
+      fromUs: hold.from_at.getTime() * 1000,
+      untilUs: microsecondsOf(hold.until_at),
+      releaseDueUs: microsecondsOf(hold.release_due_at),
     }));
-    const ends = rows.flatMap((hold) => {
-      const end = hold.release_due_at ?? hold.until_at;
-      return end && end > at ? [end.getTime() * 1000] : [];
+    const atUs = at.getTime() * 1000;
+    const ends = linked.flatMap((hold) => {
+      const end = expectedEndUs(hold);
+      return end !== null && end > atUs ? [end] : [];
     });
-    return this.held(`Run ${number} of window ${windowId} is`, { count: listed.length, listed: listed.slice(0, GATE_LISTED_HOLDS), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);
+    return this.held(`Run ${number} of window ${windowId} is`, { count: linked.length, listed: linked.slice(0, GATE_LISTED_HOLDS).map(listingOf), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);
   }
 
   private held(what: string, { count, listed, latestUntilUs }: Holding, at: Date): DomainError {

@@ -27,7 +27,8 @@ export interface ActiveHold {
 /** The instant as the API writes it (2026-06-15T03:00:00.000Z): to the millisecond, truncated as PostgreSQL's to_char does. */
 const instantOf = (microseconds: number) => new Date(Math.floor(microseconds / 1000)).toISOString();
 
-function listingOf(active: ActiveHold): GateHold {
+/** A hold as a 423 lists it, written once. */
+export function listingOf(active: ActiveHold): GateHold {
   active.listing ??= {
     id: active.id,
     regions: active.regions,
@@ -39,6 +40,9 @@ function listingOf(active: ActiveHold): GateHold {
   };
   return active.listing;
 }
+
+/** When a hold is next expected to end, for Retry-After: its release when due (a cleared surge), else its until. */
+export const expectedEndUs = (active: ActiveHold): number | null => active.releaseDueUs ?? active.untilUs;
 
 /** The holds in force on what was asked at one instant. */
 export interface Holding {
@@ -91,7 +95,7 @@ export class HoldSet {
       if (fromUs > atUs || (endsUs !== null && endsUs <= atUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active));
       // Retry-After: an estimate already passed says nothing about when to ask again.
-      const nextUs = releaseDueUs ?? untilUs;
+      const nextUs = expectedEndUs(active);
       if (nextUs !== null && nextUs > atUs && (latestUntilUs === null || nextUs > latestUntilUs)) latestUntilUs = nextUs;
     }
     return { count, listed, latestUntilUs };

@@ -24,6 +24,15 @@ export interface HoldRow {
 }
 
 /**
+ * The last instant a hold can stop a run from starting: its release when one is due (a cleared
+ * surge in its cool-down is in force until then), a manual hold's end; none for a surge still under
+ * way, whose until is an estimate a surge.updated or the sweep may move later.
+ */
+export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>): Date | null {
+  return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
+}
+
+/**
  * Until when a hold holds runs, as of `now`, for planning, suggestions, fan-out and the gate alike:
  * a cleared surge's until its release is due (in force through the cool-down, whatever its
  * estimate said), a manual hold's until. A surge still under way holds to its until, an expected
@@ -31,18 +40,9 @@ export interface HoldRow {
  * open-ended; read so at once, a window planned or moved before that sweep meets the hold as the gate does).
  */
 export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>, now: Date): Date | null {
-  if (hold.release_due_at !== null) return hold.release_due_at;
-  if (hold.source === 'manual') return hold.until_at;
+  const stops = stopsRunsUntil(hold);
+  if (stops !== null || hold.source === 'manual') return stops;
   return hold.until_at !== null && hold.until_at > now ? hold.until_at : null;
-}
-
-/**
- * The last instant a hold can stop a run from starting: its release when one is due (a cleared
- * surge in its cool-down is in force until then), a manual hold's end; none for a surge still under
- * way, whose until is an estimate a surge.updated or the sweep may move later.
- */
-export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>): Date | null {
-  return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
 }
 
 /** Where a released hold's hold ended: its release's due time when a cleared surge's cool-down set one (the sweep releases it a little later), else `now`. */

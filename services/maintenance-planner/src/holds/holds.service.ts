@@ -565,7 +565,6 @@ export class HoldsService {
   }
 }
 
-
 function heldWindowIds(touched: readonly TouchedOccurrence[]): string[] {
   return [...new Set(touched.filter((entry) => entry.kind === 'held').map((entry) => entry.window_id))];
 }
