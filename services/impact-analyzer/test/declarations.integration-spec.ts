@@ -123,6 +123,9 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const unexplained = await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z' });
     expect(unexplained.status).toBe(400);
     expect(await unexplained.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: 'is required but missing' }] });
+    const blank = await declare({ regions: ['IR'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z', reason: '   ' });
+    expect(blank.status).toBe(400);
+    expect(await blank.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: 'must explain why (it is only white space)' }] });
   });
 
   it('pages through declarations latest period first, each once, by following nextCursor; a cursor it did not give out is a 400', async () => {

@@ -147,6 +147,15 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     clock.set('2026-08-01T12:00:00Z');
   });
 
+  it('refuses a hold or a release whose reason is only white space, naming the field', async () => {
+    const unexplained = await api('POST', '/v1/holds', { regions: ['LV'], from: '2026-08-01T11:00:00Z', until: '2026-08-02T00:00:00Z', reason: ' \t ' });
+    expect(unexplained).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'reason', message: 'must explain why (it is only white space)' }] } });
+    const hold = await api('POST', '/v1/holds', { regions: ['LV'], from: '2026-08-01T11:00:00Z', until: '2026-08-02T00:00:00Z', reason: 'Song festival' });
+    expect(hold.status).toBe(201);
+    expect(await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: '  ' })).toMatchObject({ status: 400, body: { errors: [{ path: 'reason' }] } });
+    expect(await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'festival over' })).toMatchObject({ status: 200 });
+  });
+
   it('answers 409 hold-released to a release that another replica made while it waited, not 200', async () => {
     const hold = await api('POST', '/v1/holds', { regions: ['LT'], from: '2026-08-01T11:00:00Z', until: '2026-08-02T00:00:00Z', reason: 'Song festival' });
     expect(hold.status).toBe(201);

@@ -89,6 +89,13 @@ export const ActorSchema = z.string().min(1, { error: 'must not be empty' }).max
 /** Human text shown to owners and on dashboards. */
 export const ReasonSchema = z.string().min(1, { error: 'must explain why' }).max(2000);
 
+/**
+ * A reason a person gives in a request (a hold, a release, an override, a cancellation): text of
+ * only spaces explains nothing and is refused. Events keep ReasonSchema, so one recorded before this
+ * check still decodes.
+ */
+export const StatedReasonSchema = ReasonSchema.refine((text) => text.trim().length > 0, { error: 'must explain why (it is only white space)' });
+
 /** Finite and non-negative: zod 4 numbers already refuse NaN and Infinity. */
 export const TrafficValueSchema = z.number().nonnegative({ error: 'must be a finite number >= 0' });
 

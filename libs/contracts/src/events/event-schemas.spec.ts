@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventSchemas, type EventPayloads } from '../event-catalog';
 import { EventExamples } from '../event-examples';
 import type { EventType } from '../event-types';
-import { IanaZoneSchema, InstantSchema, RegionCodeSchema } from './common.schema';
+import { IanaZoneSchema, InstantSchema, ReasonSchema, RegionCodeSchema, StatedReasonSchema } from './common.schema';
 import { hourOfWeek } from './region-baseline.v1';
 import { FlexibilitySchema, RecurrenceRuleSchema } from './window-snapshot.v1';
 
@@ -75,6 +75,13 @@ describe('event schemas', () => {
 });
 
 describe('shared field schemas', () => {
+  it.each(['', ' ', '   ', '\t\n'])('refuses %j as a reason a person states in a request, while an event recorded with it still decodes', (text) => {
+    expect(StatedReasonSchema.safeParse(text).success).toBe(false);
+    expect(ReasonSchema.safeParse(text).success).toBe(text.length > 0);
+  });
+  it('takes a reason with white space around its words as it was written', () => {
+    expect(StatedReasonSchema.parse('  election in IR ')).toBe('  election in IR ');
+  });
   it.each(['IR', 'US', 'eu-west', 'apac', 'us-east-1'])('accepts region code %s', (code) => {
     expect(RegionCodeSchema.safeParse(code).success).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { RegionListSchema, InstantSchema, ReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
+import { RegionListSchema, InstantSchema, StatedReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
@@ -15,7 +15,7 @@ export const DeclareSchema = z
     regions: RegionListSchema,
     from: InstantSchema,
     until: InstantSchema,
-    reason: ReasonSchema,
+    reason: StatedReasonSchema,
     severity: SurgeSeveritySchema.default('major'),
   })
   .refine((body) => Date.parse(body.until) > Date.parse(body.from), { error: 'must be after from', path: ['until'] });

@@ -1,4 +1,4 @@
-import { InstantSchema, ReasonSchema, RegionListSchema } from '@holdfast/contracts';
+import { InstantSchema, StatedReasonSchema, RegionListSchema } from '@holdfast/contracts';
 import { actorOf, ApiZodBody, ApiZodQuery, Clock, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, PageLimitSchema, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -11,9 +11,9 @@ import { holdView } from './hold-record';
 import { HoldsService } from './holds.service';
 
 const ManualHoldSchema = z
-  .strictObject({ regions: RegionListSchema, from: InstantSchema, until: InstantSchema.optional(), reason: ReasonSchema })
+  .strictObject({ regions: RegionListSchema, from: InstantSchema, until: InstantSchema.optional(), reason: StatedReasonSchema })
   .refine((hold) => !hold.until || Date.parse(hold.until) > Date.parse(hold.from), { error: 'must be after from', path: ['until'] });
-const ReleaseSchema = z.strictObject({ reason: ReasonSchema });
+const ReleaseSchema = z.strictObject({ reason: StatedReasonSchema });
 const ListHoldsQuerySchema = z.strictObject({
   active: z
     .enum(['true', 'false'])

@@ -1,4 +1,4 @@
-import { ApiKeyScopeSchema, TeamSchema } from '@holdfast/contracts';
+import { ApiKeyScopeSchema, StatedReasonSchema, TeamSchema } from '@holdfast/contracts';
 import { ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -10,7 +10,7 @@ const CreateKeySchema = z.strictObject({
   scopes: z.array(ApiKeyScopeSchema).min(1),
   name: z.string().min(1).max(200),
 });
-const RevokeKeySchema = z.strictObject({ reason: z.string().min(1).max(1_000) });
+const RevokeKeySchema = z.strictObject({ reason: StatedReasonSchema.max(1_000) });
 // A mistyped filter would otherwise list every team's keys as if they were the one asked for.
 const ListKeysQuerySchema = z.strictObject({
   team: TeamSchema.optional().meta({ description: 'only the keys of this team' }),

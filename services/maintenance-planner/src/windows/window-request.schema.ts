@@ -6,7 +6,7 @@ import {
   IanaZoneSchema,
   InstantSchema,
   OccurrenceStatusSchema,
-  ReasonSchema,
+  StatedReasonSchema,
   RecurrenceRuleSchema,
   SurgePolicySchema,
   WindowPrioritySchema,
@@ -15,7 +15,7 @@ import { CursorSchema, PageLimitSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
-export const OverrideRequestSchema = z.strictObject({ reason: ReasonSchema });
+export const OverrideRequestSchema = z.strictObject({ reason: StatedReasonSchema });
 
 const windowFields = {
   title: z.string().min(1).max(200),
@@ -75,10 +75,10 @@ export const UpdateWindowSchema = z.strictObject({
 });
 export type UpdateWindowRequest = z.infer<typeof UpdateWindowSchema>;
 
-export const CancelWindowSchema = z.strictObject({ reason: ReasonSchema, version: z.int().min(1).optional() });
+export const CancelWindowSchema = z.strictObject({ reason: StatedReasonSchema, version: z.int().min(1).optional() });
 /** DELETE /v1/windows/{id}?reason=: the same cancellation, the reason in the query (a DELETE has no body to put it in). */
-export const CancelWindowQuerySchema = z.strictObject({ reason: ReasonSchema });
-export const WindowOverrideSchema = z.strictObject({ reason: ReasonSchema, occurrence: z.int().min(1).optional() });
+export const CancelWindowQuerySchema = z.strictObject({ reason: StatedReasonSchema });
+export const WindowOverrideSchema = z.strictObject({ reason: StatedReasonSchema, occurrence: z.int().min(1).optional() });
 
 export const ListWindowsQuerySchema = z.strictObject({
   from: InstantSchema.optional(),
