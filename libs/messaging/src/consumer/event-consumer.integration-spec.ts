@@ -1,11 +1,13 @@
 import { encodeEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
+import { KafkaJSProtocolError } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
+import type { OutboundMessage } from '../kafka/event-publisher';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { createMessagingTestBed, effectConsumer, effectCount, refusingCommits, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { UnprocessableEventError } from './failure-kind';
@@ -254,6 +256,27 @@ describe('idempotent consumer against the real broker and PostgreSQL', () => {
     expect(letter.value).toBe('');
     expect(letter.headers[DeadLetterHeaders.bodyOmitted]).toBe(String(body.length));
     expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/^contract violation: message body is not JSON/);
+  });
+
+  it('keeps consuming after the broker refused a dead letter with an error kafkajs does not retry, and sends the letter again', async () => {
+    const bad = encodeEvent(sample('UY', 1));
+    const good = sample('UY', 2);
+    await produceRaw({ key: 'UY', value: Buffer.from('not json'), headers: bad.headers });
+    await bed.publisher.publish(good);
+    // The refusal the old publisher met when concurrent sends took a wound-back sequence number; kafkajs counts it non-retriable.
+    const refusal = new KafkaJSProtocolError(Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', code: 45, retriable: false }));
+    let refused = 0;
+    const publisher = { send: (messages: readonly OutboundMessage[]) => (refused++ === 0 ? Promise.reject(refusal) : bed.publisher.send(messages)) };
+    const consumer = effectConsumer(bed, { group: `effects-${++groups}`, publisher, commitIntervalMs: 100 });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await effectCount(bed.dataSource, [good.id])).toBe(1), { message: 'the event behind the refused dead letter is applied' });
+      const [{ letters }] = await bed.dataSource.query('SELECT count(*)::int AS letters FROM dead_letter WHERE consumer_group = $1 AND event_id = $2', [consumer.groupId, bad.headers.ce_id]);
+      expect(letters).toBe(1);
+      expect(refused).toBeGreaterThan(1);
+    } finally {
+      await consumer.stop();
+    }
   });
 
   it('sends a redelivered bad message to the dead-letter topic once', async () => {

@@ -579,33 +579,34 @@ export class EventConsumer<T extends TopicName> {
     if (sent.length === 0) return new Set();
     const failedAt = new Date().toISOString();
     // If a send fails the error propagates and the messages are consumed again: a dead letter is never dropped.
-    await this.options.publisher.send(
-      sentAt.map((index) => {
-        const { message, reason, attempts } = letters[index];
-        const letter: OutboundMessage = {
-          topic: deadLetterTopicOf(origin),
-          key: message.key ?? null,
-          value: message.value,
-          eventType: eventTypeLabel(headerText(message.headers, 'ce_type')),
-          headers: {
-            ...presentHeaders(message.headers),
-            [DeadLetterHeaders.reason]: reason,
-            [DeadLetterHeaders.originTopic]: origin,
-            [DeadLetterHeaders.originPartition]: String(partition),
-            [DeadLetterHeaders.originOffset]: message.offset,
-            [DeadLetterHeaders.consumerGroup]: this.groupId,
-            [DeadLetterHeaders.attempts]: String(attempts),
-            [DeadLetterHeaders.failedAt]: failedAt,
-          },
-        };
-        // A message near the limit is over it once the headers above are on: the broker would refuse it on every
-        // redelivery and the partition would stall. The body stays readable at its origin offset until retention ends.
-        if (message.value && messageBytes(letter) > maxBytes) {
-          return { ...letter, value: null, headers: { ...letter.headers, [DeadLetterHeaders.bodyOmitted]: String(message.value.length) } };
-        }
-        return letter;
-      }),
-    );
+    const outbound = sentAt.map((index): OutboundMessage => {
+      const { message, reason, attempts } = letters[index];
+      const letter: OutboundMessage = {
+        topic: deadLetterTopicOf(origin),
+        key: message.key ?? null,
+        value: message.value,
+        eventType: eventTypeLabel(headerText(message.headers, 'ce_type')),
+        headers: {
+          ...presentHeaders(message.headers),
+          [DeadLetterHeaders.reason]: reason,
+          [DeadLetterHeaders.originTopic]: origin,
+          [DeadLetterHeaders.originPartition]: String(partition),
+          [DeadLetterHeaders.originOffset]: message.offset,
+          [DeadLetterHeaders.consumerGroup]: this.groupId,
+          [DeadLetterHeaders.attempts]: String(attempts),
+          [DeadLetterHeaders.failedAt]: failedAt,
+        },
+      };
+      // A message near the limit is over it once the headers above are on: the broker would refuse it on every
+      // redelivery and the partition would stall. The body stays readable at its origin offset until retention ends.
+      if (message.value && messageBytes(letter) > maxBytes) {
+        return { ...letter, value: null, headers: { ...letter.headers, [DeadLetterHeaders.bodyOmitted]: String(message.value.length) } };
+      }
+      return letter;
+    });
+    await this.options.publisher.send(outbound).catch((error: unknown) => {
+      throw new DeadLettersNotSent(origin, partition, sent.length, error);
+    });
     // One line for the lot: a flood of bad messages must not become a flood of log lines.
     const [first] = sent;
     this.options.logger.warn(
@@ -691,6 +692,21 @@ interface BatchOutcome {
 }
 
 const NONE_REFUSED: ReadonlySet<HoldfastEvent> = new Set();
+
+/**
+ * Dead letters Kafka did not take; their transaction rolls back and the messages are consumed again.
+ * Retriable for kafkajs whatever the cause: thrown from eachMessage or eachBatch, an error kafkajs
+ * counts as final (a refusal such as OUT_OF_ORDER_SEQUENCE_NUMBER or TOPIC_AUTHORIZATION_FAILED)
+ * stopped the consumer for good, with no restart, while readiness stayed green.
+ */
+class DeadLettersNotSent extends Error {
+  readonly retriable = true;
+
+  constructor(topic: string, partition: number, letters: number, cause: unknown) {
+    super(`${letters} dead letter(s) of ${topic} partition ${partition} were not sent (${(cause as Error)?.message ?? String(cause)}); their messages are consumed again and the letters sent then`, { cause });
+    this.name = 'DeadLettersNotSent';
+  }
+}
 
 /** Thrown inside a transaction to roll back a handler's work on events the guard says were applied before. */
 class AppliedBefore extends Error {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { EventPublisher, recordBytes, requestsWithin, type OutboundMessage } from './event-publisher';
+import { EventPublisher, MAX_REQUEST_BYTES, recordBytes, requestsWithin, type OutboundMessage } from './event-publisher';
 
 // kafkajs's own record encoder: the bytes a record takes inside the batch the broker measures.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,20 +38,25 @@ describe('the byte-bounded requests of EventPublisher.send', () => {
   });
 });
 
-describe('EventPublisher replacing its producer after a failed send', () => {
+describe('EventPublisher sending one request at a time', () => {
+  interface FakeSend {
+    values: string[];
+    answer: (error?: Error) => void;
+  }
   /** kafkajs producers whose sends are answered by hand, and which refuse a send once disconnected as kafkajs does. */
   function fakeKafka() {
-    const producers: { sends: { answer: (error?: Error) => void }[]; disconnected: boolean }[] = [];
+    const producers: { sends: FakeSend[]; disconnected: boolean }[] = [];
     const kafka = {
       producer: () => {
-        const state = { sends: [] as { answer: (error?: Error) => void }[], disconnected: false };
+        const state = { sends: [] as FakeSend[], disconnected: false };
         producers.push(state);
         return {
           connect: async () => undefined,
           disconnect: async () => void (state.disconnected = true),
-          sendBatch: () => {
+          sendBatch: ({ topicMessages }: { topicMessages: { messages: { value: Buffer }[] }[] }) => {
             if (state.disconnected) return Promise.reject(new Error('The producer is disconnected'));
-            return new Promise<void>((resolve, reject) => state.sends.push({ answer: (error) => (error ? reject(error) : resolve()) }));
+            const values = topicMessages.flatMap((topic) => topic.messages.map((message) => message.value.toString().slice(0, 1)));
+            return new Promise<void>((resolve, reject) => state.sends.push({ values, answer: (error) => (error ? reject(error) : resolve()) }));
           },
         };
       },
@@ -59,28 +64,70 @@ describe('EventPublisher replacing its producer after a failed send', () => {
     return { kafka: kafka as unknown as Kafka, producers };
   }
   const message = (value: string): OutboundMessage => ({ topic: 'traffic.samples.v1', key: 'IR', value: Buffer.from(value), headers: {}, eventType: 'traffic.sample' });
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('keeps the failed producer for a send that took it before the failure was known, instead of disconnecting it under that send', async () => {
+  it('sends a send made while a request is under way only after it, through the new producer should that request fail', async () => {
     const { kafka, producers } = fakeKafka();
     const publisher = new EventPublisher(kafka, { topicPrefix: '' });
     await publisher.connect();
     const first = publisher.send([message('a')]);
-    await new Promise((resolve) => setImmediate(resolve));
-    // The first send fails as kafkajs gives up; a second send starts in the same turn, on the producer still in use.
-    producers[0].sends[0].answer(new Error('KafkaJSNumberOfRetriesExceeded'));
     const second = publisher.send([message('b')]);
-    await expect(first).rejects.toThrow('KafkaJSNumberOfRetriesExceeded');
-    await new Promise((resolve) => setImmediate(resolve));
+    await settled();
+    // kafkajs would give the second request the sequence number it winds back should the first fail.
+    expect(producers[0].sends.map((send) => send.values)).toEqual([['a']]);
 
-    expect(producers[0].sends).toHaveLength(2);
-    producers[0].sends[1].answer();
-    await expect(second).resolves.toBeUndefined();
-    // Replaced once its last send settled; the next send goes through the new producer.
-    await new Promise((resolve) => setImmediate(resolve));
+    producers[0].sends[0].answer(new Error('KafkaJSNumberOfRetriesExceeded'));
+    await expect(first).rejects.toThrow('KafkaJSNumberOfRetriesExceeded');
+    await settled();
     expect(producers[0].disconnected).toBe(true);
-    const third = publisher.send([message('c')]);
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(producers[0].sends).toHaveLength(1);
+    expect(producers[1].sends.map((send) => send.values)).toEqual([['b']]);
     producers[1].sends[0].answer();
-    await expect(third).resolves.toBeUndefined();
+    await expect(second).resolves.toBeUndefined();
+  });
+
+  it('sends the sends made meanwhile together as the next request, in call order', async () => {
+    const { kafka, producers } = fakeKafka();
+    const publisher = new EventPublisher(kafka, { topicPrefix: '' });
+    await publisher.connect();
+    const first = publisher.send([message('a')]);
+    const second = publisher.send([message('b')]);
+    const third = publisher.send([message('c'), message('d')]);
+    await settled();
+    producers[0].sends[0].answer();
+    await expect(first).resolves.toBeUndefined();
+    await settled();
+    expect(producers[0].sends.map((send) => send.values)).toEqual([['a'], ['b', 'c', 'd']]);
+    producers[0].sends[1].answer();
+    await expect(Promise.all([second, third])).resolves.toEqual([undefined, undefined]);
+
+    // Heard back, nothing is under way: the next send is a request of its own at once, the one after it waits.
+    void publisher.send([message('e')]);
+    void publisher.send([message('f')]);
+    await settled();
+    expect(producers[0].sends.map((send) => send.values)).toEqual([['a'], ['b', 'c', 'd'], ['e']]);
+  });
+
+  it('resolves a waiting send once its messages are acknowledged, and fails those whose request, or one before it, failed', async () => {
+    const { kafka, producers } = fakeKafka();
+    const publisher = new EventPublisher(kafka, { topicPrefix: '' });
+    await publisher.connect();
+    const large = (value: string) => message(value.repeat(MAX_REQUEST_BYTES / 2));
+    const first = publisher.send([message('a')]);
+    const outcomes = [publisher.send([large('x')]), publisher.send([large('y')]), publisher.send([message('z')])].map((send) =>
+      send.then(
+        () => 'published',
+        (error: Error) => error.message,
+      ),
+    );
+    await settled();
+    producers[0].sends[0].answer();
+    await first;
+    await settled();
+    producers[0].sends[1].answer();
+    await settled();
+    expect(producers[0].sends.map((send) => send.values)).toEqual([['a'], ['x'], ['y', 'z']]);
+    producers[0].sends[2].answer(new Error('KafkaJSNumberOfRetriesExceeded'));
+    expect(await Promise.all(outcomes)).toEqual(['published', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSNumberOfRetriesExceeded']);
   });
 });

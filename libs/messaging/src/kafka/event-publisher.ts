@@ -70,19 +70,26 @@ export function requestsWithin<M extends Pick<OutboundMessage, 'key' | 'value' |
  * The idempotent producer: acks from all in-sync replicas, one request in flight so a retried
  * send cannot overtake the next one, and broker-side de-duplication of retries.
  *
+ * One request at a time, in call order: kafkajs winds a partition's sequence number back whenever
+ * an attempt fails, even one the broker appended but never answered (its answer timed out, or the
+ * connection fell before it came), and a request of another caller waiting on the same producer
+ * went next with that number: the broker took it for a resend of the appended one and dropped it
+ * while answering success, or refused it as OUT_OF_ORDER_SEQUENCE_NUMBER. Sends made while one is
+ * under way go out together as the next request (cut at MAX_REQUEST_BYTES), so waiting costs one
+ * round trip however many callers wait, and an outage fails the lot at once rather than one after
+ * another. A send with nothing under way, the hot path, starts at once.
+ *
  * A send kafkajs gave up on is followed by a new producer (a new producer id, sequence numbers
- * from 0). kafkajs winds a partition's sequence number back whenever a request fails, even one the
- * broker appended but never answered (its answer timed out, or the connection fell before it came),
- * so afterwards the broker refused every request to that partition as OUT_OF_ORDER_SEQUENCE_NUMBER
- * (the outbox relay, sending the same rows again, stalled for good while the service looked
- * healthy), or took a request of as many messages for a resend and dropped it while answering
- * success. A batch that did land is then sent again under the new id: a copy, which consumers
- * apply once by event id.
+ * from 0): with the old one the broker refused every later request to that partition as out of
+ * order (the outbox relay, sending the same rows again, stalled for good while the service looked
+ * healthy), or took a request of as many messages for a resend. A batch that did land is then sent
+ * again under the new id: a copy, which consumers apply once by event id.
  */
 export class EventPublisher {
   private producer: ProducerInUse;
-  /** Replaced producers with sends still under way; each is disconnected once they have settled. */
-  private readonly retiring = new Set<ProducerInUse>();
+  /** Sends made while a request was under way, in call order: the next request carries them. */
+  private readonly waiting: WaitingSend[] = [];
+  private sending = false;
   private disconnected = false;
   private readonly published;
 
@@ -104,9 +111,7 @@ export class EventPublisher {
   async disconnect(): Promise<void> {
     this.disconnected = true;
     this.producer.connection = undefined;
-    const producers = [this.producer, ...this.retiring];
-    this.retiring.clear();
-    await Promise.all(producers.map(({ producer }) => producer.disconnect()));
+    await this.producer.producer.disconnect();
   }
 
   /** Publishes straight away: for facts from outside (samples) that change no state of ours. */
@@ -120,15 +125,49 @@ export class EventPublisher {
   }
 
   /**
-   * Sends in the given order; per topic and key that order is kept on the partition. Many messages
-   * go out in requests of at most MAX_REQUEST_BYTES, one after another, so should one fail, those
-   * before it were sent: a caller that sends again may send them twice, never loses one.
+   * Sends in the given order; per topic and key that order is kept on the partition, and between
+   * callers it is the order of their calls. Many messages go out in requests of at most
+   * MAX_REQUEST_BYTES, one after another, so should one fail, those before it were sent: a caller
+   * that sends again may send them twice, never loses one.
    */
-  async send(messages: readonly OutboundMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    // One message, the hot path of a hop, is not measured: it is a request of its own either way.
-    if (messages.length === 1) return this.sendRequest(messages);
-    for (const request of requestsWithin(messages, MAX_REQUEST_BYTES)) await this.sendRequest(request);
+  send(messages: readonly OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ messages, resolve, reject });
+      if (!this.sending) this.sendNext();
+    });
+  }
+
+  /** Sends everything waiting as the next request (or requests), or, with nothing waiting, notes that nothing is under way. */
+  private sendNext(): void {
+    const sends = this.waiting.splice(0);
+    this.sending = sends.length > 0;
+    if (this.sending) void this.sendTogether(sends);
+  }
+
+  /** The sends' messages in requests one after another; each send settles once its last message is acknowledged, or a request fails. */
+  private async sendTogether(sends: readonly WaitingSend[]): Promise<void> {
+    let resolved = 0;
+    try {
+      const messages = sends.length === 1 ? sends[0].messages : sends.flatMap((send) => send.messages);
+      // One message, the hot path of a hop, is not measured: it is a request of its own either way.
+      const requests = messages.length === 1 ? [messages] : requestsWithin(messages, MAX_REQUEST_BYTES);
+      let acknowledged = 0;
+      let resolvedEnd = 0;
+      for (const [index, request] of requests.entries()) {
+        await this.sendRequest(request);
+        acknowledged += request.length;
+        // The next request starts before the last senders hear back, so one sending again at once finds nothing under way.
+        if (index === requests.length - 1) this.sendNext();
+        while (resolved < sends.length && resolvedEnd + sends[resolved].messages.length <= acknowledged) {
+          resolvedEnd += sends[resolved].messages.length;
+          sends[resolved++].resolve();
+        }
+      }
+    } catch (error) {
+      this.sendNext();
+      for (const send of sends.slice(resolved)) send.reject(error);
+    }
   }
 
   private async sendRequest(messages: readonly OutboundMessage[]): Promise<void> {
@@ -141,17 +180,12 @@ export class EventPublisher {
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, batch]) => ({ topic, messages: batch }));
     const inUse = this.producer;
-    // Counted before the connect is awaited: a send failing meanwhile must not disconnect the producer this one is about to use.
-    inUse.sending++;
     try {
       await this.connected(inUse);
       await inUse.producer.sendBatch({ acks: -1, topicMessages });
     } catch (error) {
       this.replace(inUse, error);
       throw error;
-    } finally {
-      inUse.sending--;
-      if (inUse.sending === 0 && this.retiring.delete(inUse)) this.disconnectReplaced(inUse);
     }
     for (const message of messages) this.published?.inc({ topic: message.topic, type: message.eventType });
   }
@@ -159,7 +193,7 @@ export class EventPublisher {
   private newProducer(): ProducerInUse {
     // The Java client's murmur2 partitioner, so a key lands on the same partition whichever client produces it.
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: firstChoicePartitioner });
-    return { producer, sending: 0 };
+    return { producer };
   }
 
   /**
@@ -177,7 +211,7 @@ export class EventPublisher {
     return inUse.connection;
   }
 
-  /** Sends from now on go through a new producer; the failed one is disconnected once its other sends have settled. */
+  /** Requests from now on go through a new producer; the failed one, with no other request on it, is disconnected. */
   private replace(failed: ProducerInUse, error: unknown): void {
     if (this.producer !== failed || this.disconnected) return;
     this.producer = this.newProducer();
@@ -185,8 +219,7 @@ export class EventPublisher {
       { err: error },
       'Kafka producer replaced after a failed send: the broker may have appended what kafkajs gave up on, and the old producer\'s sequence numbers would then have it refuse or drop later sends; the next send connects a new producer',
     );
-    // This send is still counted: the last of the failed producer's sends to settle disconnects it.
-    this.retiring.add(failed);
+    this.disconnectReplaced(failed);
   }
 
   private disconnectReplaced(failed: ProducerInUse): void {
@@ -194,9 +227,15 @@ export class EventPublisher {
   }
 }
 
-/** A kafkajs producer with its connection and the sends under way on it. */
+/** A kafkajs producer with its connection. */
 interface ProducerInUse {
   producer: Producer;
   connection?: Promise<void>;
-  sending: number;
+}
+
+/** A call of send waiting for the request that carries its messages. */
+interface WaitingSend {
+  messages: readonly OutboundMessage[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }

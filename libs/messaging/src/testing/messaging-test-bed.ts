@@ -101,6 +101,8 @@ export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof 
   group: string;
   /** The bed's client unless a spec puts a fault between the consumer and the broker. */
   kafka?: Kafka;
+  /** The bed's publisher unless a spec puts a fault in the consumer's dead-letter sends. */
+  publisher?: Pick<EventPublisher, 'send'>;
   /** A limit on the messages the consumer reads; none by default. */
   maxMessageBytes?: number;
   /** Runs before the effect is recorded, in the handler's transaction; throwing from it makes the handler fail. */
@@ -115,9 +117,9 @@ export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof 
 }
 
 /** A consumer of the bed's samples topic whose handler records each event as its effect. */
-export function effectConsumer(bed: MessagingTestBed, { group, before, batch, kafka, maxMessageBytes, logger, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
+export function effectConsumer(bed: MessagingTestBed, { group, before, batch, kafka, publisher, maxMessageBytes, logger, ...tuning }: EffectConsumerOptions): EventConsumer<typeof Topics.trafficSamples> {
   const record = recordEffect(group);
-  const common = { kafka: kafka ?? bed.kafka, dataSource: bed.dataSource, publisher: bed.publisher, settings: { ...bed.settings, maxMessageBytes }, logger: logger ?? silentLogger, topic: Topics.trafficSamples, group, ...tuning };
+  const common = { kafka: kafka ?? bed.kafka, dataSource: bed.dataSource, publisher: publisher ?? bed.publisher, settings: { ...bed.settings, maxMessageBytes }, logger: logger ?? silentLogger, topic: Topics.trafficSamples, group, ...tuning };
   if (batch) {
     return new EventConsumer({
       ...common,
