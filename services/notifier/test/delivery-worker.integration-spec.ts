@@ -55,6 +55,12 @@ describe('notifier delivery worker, woken by recordings and finishes only', () =
     // Never claimed: a claim would have been postponed by the circuit's reset time.
     expect(waiting).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: clock.now().toISOString() });
     expect(suite.receivers.failing.requests).toHaveLength(2);
+
+    // /metrics answers anyone: the open circuit names the subscription, never the receiver's host and port.
+    const metrics = await (await fetch(`${suite.baseUrl}/metrics`)).text();
+    const circuits = metrics.split('\n').filter((line) => line.startsWith('holdfast_notifier_circuit_state{'));
+    expect(circuits).toEqual([expect.stringMatching(new RegExp(`^holdfast_notifier_circuit_state\\{(?=.*subscription="${failing.id}")(?=.*channel="webhook").*\\} 2$`))]);
+    expect(metrics).not.toContain(suite.receivers.failing.allowEntry);
   });
 
   it('listens again once its LISTEN connection is cut (PostgreSQL restarted), so a delivery recorded after goes out on its NOTIFY', async () => {

@@ -1,3 +1,4 @@
+import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 import { AddressPolicy } from '../outbound/address-policy';
@@ -43,6 +44,14 @@ export const notifierEnvironment = {
   NOTIFIER_CIRCUIT_RESET_MS: milliseconds(30_000),
   // Alerts are posted with endsAt this far ahead and re-posted at a third of it, so Alertmanager never lets them lapse.
   NOTIFIER_ALERT_TTL_MS: milliseconds(15 * 60_000),
+  // A placement still in the topic (one no subscription wanted yet, read again) must find its hold's release.
+  NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: z.coerce
+    .number()
+    .positive()
+    .refine((days) => days > TOPIC_RETENTION_DAYS, {
+      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages, or a late hold.placed could fire Alertmanager alerts its release no longer ends`,
+    })
+    .default(14),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
@@ -62,6 +71,8 @@ export interface NotifierSettings {
   };
   circuit: { errorPercent: number; volume: number; resetMs: number };
   alertTtlMs: number;
+  /** How long a hold's release is remembered, counted from when it was consumed, once no placement of the hold is kept to be sent or replayed. */
+  holdReleaseRetentionMs: number;
   customRegions: CustomRegion[];
 }
 
@@ -87,6 +98,7 @@ export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnviron
     },
     circuit: { errorPercent: env.NOTIFIER_CIRCUIT_ERROR_PERCENT, volume: env.NOTIFIER_CIRCUIT_VOLUME, resetMs: env.NOTIFIER_CIRCUIT_RESET_MS },
     alertTtlMs: env.NOTIFIER_ALERT_TTL_MS,
+    holdReleaseRetentionMs: env.NOTIFIER_HOLD_RELEASE_RETENTION_DAYS * 86_400_000,
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
   };
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlertmanagerChannel } from '../channels/alertmanager/alertmanager.channel';
 import { HoldAlertRefresher } from '../channels/alertmanager/hold-alert-refresher';
+import { HoldReleases } from '../channels/alertmanager/hold-releases';
 import { ChannelRegistry } from '../channels/channel.registry';
 import { GrafanaChannel } from '../channels/grafana/grafana.channel';
 import { SlackChannel } from '../channels/slack/slack.channel';
@@ -29,6 +30,7 @@ import { SubscriptionTestController } from './subscription-test.controller';
     GrafanaChannel,
     AlertmanagerChannel,
     HoldAlertRefresher,
+    HoldReleases,
   ],
 })
 export class DeliveriesModule {}

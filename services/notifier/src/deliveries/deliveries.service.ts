@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { HoldReleases } from '../channels/alertmanager/hold-releases';
 import { TEST_EVENT_TYPE } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
 import type { ReplayRequest } from '../subscriptions/dto/subscription.schemas';
@@ -40,9 +41,6 @@ const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters FROM su
 const OPEN_HOLD_ALERTS = prepared(`SELECT s.id, s.channel, s.target, s.filters FROM hold_alert a JOIN subscription s ON s.id = a.subscription_id
   WHERE a.hold_id = $1 AND a.active AND s.enabled AND s.deleted_at IS NULL`);
 
-// Every release, wanted by a subscription or not: the Alertmanager channel and its refresher read it (HoldReleaseEntity says why).
-const RECORD_RELEASE = answeredAtCommit('INSERT INTO hold_release (hold_id, released_at) VALUES ($1, $2) ON CONFLICT DO NOTHING');
-
 /** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new; nothing reads its answer, so it travels with the COMMIT. */
 const RECORD = answeredAtCommit(`WITH recorded AS (
     INSERT INTO delivery (id, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error)
@@ -73,6 +71,7 @@ export class DeliveriesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly channels: ChannelRegistry,
+    private readonly releases: HoldReleases,
   ) {}
 
   /**
@@ -105,7 +104,8 @@ export class DeliveriesService {
     const wanted = this.wanting.get(event);
     const facts = wanted?.facts ?? factsOf(event);
     const matching = wanted?.matching ?? (await this.matching(event, facts, transaction));
-    if (event.type === 'hold.released') await transaction.query(RECORD_RELEASE, [event.data.holdId, new Date(event.data.releasedAt)]);
+    // Every release, wanted by a subscription or not: the Alertmanager channel and its refresher read it (HoldReleaseEntity says why).
+    if (event.type === 'hold.released') await this.releases.remember(transaction, event.data.holdId, new Date(event.data.releasedAt));
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);

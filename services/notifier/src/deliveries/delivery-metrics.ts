@@ -2,7 +2,7 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable } from '@nestjs/common';
 import type { CircuitState } from '../outbound/target-circuits';
 
-const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+const CIRCUIT_VALUE: Record<Exclude<CircuitState, 'closed'>, number> = { 'half-open': 1, open: 2 };
 
 /** The notifier's delivery metrics (README.md lists them with their labels). */
 @Injectable()
@@ -23,10 +23,20 @@ export class DeliveryMetrics {
       [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
     );
     this.dead = metrics.gauge('holdfast_notifier_dead_deliveries', 'Deliveries that are dead now (out of attempts or refused for good), waiting for a replay.');
-    this.circuit = metrics.gauge('holdfast_notifier_circuit_state', 'Circuit per target: 0 closed, 1 half-open, 2 open.', ['target']);
+    // By subscription, never by target: /metrics is open to any scraper, and a target names a receiver's host and port
+    // (an internal Alertmanager, a customer's endpoint), one series per host any team subscribes.
+    this.circuit = metrics.gauge(
+      'holdfast_notifier_circuit_state',
+      "The circuit of each subscription's target while it is not closed: 1 half-open, 2 open (the series goes when it closes).",
+      ['subscription', 'channel'],
+    );
   }
 
-  circuitChanged(target: string, state: CircuitState): void {
-    this.circuit.set({ target }, CIRCUIT_VALUE[state]);
+  /** The subscriptions sending to a target whose circuit is now `state`, each with its channel. */
+  circuitChanged(subscriptions: ReadonlyMap<string, string>, state: CircuitState): void {
+    for (const [subscription, channel] of subscriptions) {
+      if (state === 'closed') this.circuit.remove({ subscription, channel });
+      else this.circuit.set({ subscription, channel }, CIRCUIT_VALUE[state]);
+    }
   }
 }

@@ -149,6 +149,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly subscriptionCache = new Map<string, CachedSubscription>();
+  // Per target, the subscriptions (and their channels) sending to it since its circuit last closed: whom its circuit metric names.
+  private readonly senders = new Map<string, Map<string, string>>();
   // Whether the last claim left open deliveries besides its own: a finish then claims again.
   private backlog = true;
   private pumping: Promise<void> | undefined;
@@ -172,8 +174,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.settings = config.settings.delivery;
     this.circuitResetMs = config.settings.circuit.resetMs;
     this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
-      this.metrics.circuitChanged(target, state);
-      this.logger.log({ target, state }, `circuit for ${target} is ${state}`);
+      const sending = this.sendersOf(target);
+      this.metrics.circuitChanged(sending, state);
+      // Closed, it is forgotten: those who send to the target next are the ones its next opening concerns.
+      if (state === 'closed') this.senders.delete(target);
+      this.logger.log({ target, state, subscriptionIds: [...sending.keys()] }, `circuit for ${target} is ${state}`);
       if (state === 'half-open') this.wake();
     });
     const pool = (dataSource.driver as PostgresDriver).master as Pool;
@@ -295,6 +300,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
+        this.noteSender(delivery);
         const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
         result = { statusCode, error: null, retryable: false };
       }
@@ -341,6 +347,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription), loadedAt: performance.now() };
     this.subscriptionCache.set(id, fresh);
     return fresh;
+  }
+
+  private sendersOf(target: string): Map<string, string> {
+    let sending = this.senders.get(target);
+    if (!sending) this.senders.set(target, (sending = new Map()));
+    return sending;
+  }
+
+  /** A subscription sending to a target whose circuit is already open or half-open is shown at once. */
+  private noteSender(delivery: DeliveryEntity): void {
+    const sending = this.sendersOf(delivery.targetKey);
+    if (sending.has(delivery.subscriptionId)) return;
+    sending.set(delivery.subscriptionId, delivery.channel);
+    const state = this.circuits.state(delivery.targetKey);
+    if (state !== 'closed') this.metrics.circuitChanged(new Map([[delivery.subscriptionId, delivery.channel]]), state);
   }
 
   private releaseTarget(target: string): void {

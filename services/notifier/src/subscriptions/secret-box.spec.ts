@@ -17,6 +17,13 @@ describe('SecretBox', () => {
     expect(() => new SecretBox(randomBytes(32)).open(sealed, 'a')).toThrow();
   });
 
+  it('says which subscription cannot be opened under the key it runs with, and what to do', () => {
+    const sealed = new SecretBox(undefined).seal('whsec_c2VjcmV0', '0196f0c8-0000-7000-8000-000000000001');
+    expect(() => box.open(sealed, '0196f0c8-0000-7000-8000-000000000001')).toThrow(
+      'the secret of subscription 0196f0c8-0000-7000-8000-000000000001 cannot be opened with this NOTIFIER_SECRET_KEY: it was sealed under another key (the key was changed, or set or unset, since). Restore that key, or give the secret again with PATCH /v1/subscriptions/0196f0c8-0000-7000-8000-000000000001 (a Slack subscription: its target)',
+    );
+  });
+
   it('says when it runs on the development key', () => {
     expect(new SecretBox(undefined).usesDevelopmentKey).toBe(true);
     expect(box.usesDevelopmentKey).toBe(false);

@@ -31,6 +31,13 @@ export class SecretBox {
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64'));
     decipher.setAAD(Buffer.from(subscriptionId));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      // Node says only "Unsupported state or unable to authenticate data": shown in every attempt log, it told nobody what to do.
+      throw new Error(
+        `the secret of subscription ${subscriptionId} cannot be opened with this NOTIFIER_SECRET_KEY: it was sealed under another key (the key was changed, or set or unset, since). Restore that key, or give the secret again with PATCH /v1/subscriptions/${subscriptionId} (a Slack subscription: its target)`,
+      );
+    }
   }
 }

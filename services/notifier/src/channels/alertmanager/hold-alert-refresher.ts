@@ -21,6 +21,7 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(HoldAlertRefresher.name);
   private readonly ttlMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -33,7 +34,13 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.refreshDue(), Math.min(60_000, this.ttlMs / 6));
+    // One run at a time: a run posting to a slow Alertmanager holds a connection per hold in turn, and runs piling up
+    // behind it would take the whole pool. A run that fails (PostgreSQL away) is logged; unhandled, it ended the process.
+    this.timer = setInterval(() => {
+      this.running ??= this.refreshDue()
+        .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not look for hold alerts to re-post; trying again on the next run'))
+        .finally(() => (this.running = undefined));
+    }, Math.min(60_000, this.ttlMs / 6));
     this.timer.unref();
   }
 

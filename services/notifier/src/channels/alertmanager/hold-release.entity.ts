@@ -3,7 +3,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /**
  * That a hold was released, recorded as its hold.released is consumed: a placement sent later (a
  * delivery that waited, or was replayed) posts its alerts already ended, and the refresher ends
- * any it finds still kept firing, whatever order the two deliveries came in.
+ * any it finds still kept firing, whatever order the two deliveries came in. Kept while a placement
+ * of the hold could still be sent (HoldReleases).
  */
 @Entity({ name: 'hold_release' })
 export class HoldReleaseEntity {
@@ -12,4 +13,8 @@ export class HoldReleaseEntity {
 
   @Column({ name: 'released_at', type: 'timestamptz' })
   releasedAt!: Date;
+
+  /** When the notifier consumed it: its retention counts from here (HoldReleases prunes it). */
+  @Column({ name: 'recorded_at', type: 'timestamptz' })
+  recordedAt!: Date;
 }
