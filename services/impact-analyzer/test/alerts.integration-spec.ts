@@ -177,6 +177,54 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await expectEventually(() => expect(eventsIn('BD').map((e) => e.type)).toEqual(['surge.started']));
   });
 
+  it('refuses an alert whose startsAt cannot be read, naming it and the field, and takes the others of the notification', async () => {
+    const payload = alertmanagerPayload('firing', { region: 'LK' });
+    const unreadable = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', region: 'MV' }, startsAt: '2026-06-14 21:00', fingerprint: 'fp-MV' };
+    const unset = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', region: 'PK' }, startsAt: '0001-01-01T00:00:00Z', fingerprint: 'fp-PK' };
+    const response = await post('alertmanager', { ...payload, alerts: [payload.alerts[0], unreadable, unset] }, bearer);
+    expect(response.status).toBe(422);
+    const problem = (await response.json()) as { code: string; detail: string; errors: { path: string; message: string }[]; alerts: { region: string; action: string }[] };
+    expect(problem).toMatchObject({
+      code: 'unreadable-starts-at',
+      errors: [
+        { path: 'alerts.1.startsAt', message: 'not an RFC 3339 instant with its offset' },
+        { path: 'alerts.2.startsAt', message: 'required' },
+      ],
+      alerts: [{ region: 'LK', action: 'started' }],
+    });
+    expect(problem.detail).toContain('Alert 1 (RegionalTrafficHigh, fingerprint fp-MV) has startsAt "2026-06-14 21:00", which is not an RFC 3339 instant');
+    expect(problem.detail).toContain('Alert 2 (RegionalTrafficHigh, fingerprint fp-PK) has no startsAt');
+    for (const region of ['MV', 'PK']) expect(await (await service.fetch(`/v1/surges?region=${region}`)).json()).toMatchObject({ items: [] });
+    await expectEventually(() => expect(eventsIn('LK').map((e) => e.type)).toEqual(['surge.started']));
+  });
+
+  it('lets no resolved whose startsAt cannot be read mark as over a firing that started before it arrived', async () => {
+    const resolved = alertmanagerPayload('resolved', { region: 'BT' });
+    resolved.alerts[0].startsAt = 'now';
+    expect((await post('alertmanager', resolved, bearer)).status).toBe(422);
+    const firing = await post('alertmanager', alertmanagerPayload('firing', { region: 'BT' }), bearer);
+    expect(((await firing.json()) as { alerts: { action: string }[] }).alerts[0].action).toBe('started');
+  });
+
+  it('clears the surge of a resolved alert without a readable endsAt when the notification is received, and says so', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    for (const region of ['MN', 'MM']) expect(await action(await post('alertmanager', alertmanagerPayload('firing', { region }), bearer))).toMatchObject({ action: 'started' });
+    const unset = alertmanagerPayload('resolved', { region: 'MN' });
+    unset.alerts[0].endsAt = '0001-01-01T00:00:00Z';
+    const unreadable = alertmanagerPayload('resolved', { region: 'MM' });
+    unreadable.alerts[0].endsAt = 'soon';
+    for (const payload of [unset, unreadable]) expect(await action(await post('alertmanager', payload, bearer))).toMatchObject({ action: 'cleared' });
+    await expectEventually(() => expect(['MN', 'MM'].map((region) => eventsIn(region).map((e) => e.type))).toEqual([['surge.started', 'surge.cleared'], ['surge.started', 'surge.cleared']]));
+    expect(eventsIn('MN')[1].data).toMatchObject({
+      clearedAt: '2026-06-14T21:01:00.000Z',
+      reason: 'RegionalTrafficHigh resolved in alertmanager (it gave no endsAt: cleared when the notification was received)',
+    });
+    expect(eventsIn('MM')[1].data).toMatchObject({
+      clearedAt: '2026-06-14T21:01:00.000Z',
+      reason: 'RegionalTrafficHigh resolved in alertmanager (its endsAt "soon" is not an RFC 3339 instant: cleared when the notification was received)',
+    });
+  });
+
   it('takes Grafana contact point notifications with basic credentials and the configured region label', async () => {
     const grafana = (status: 'firing' | 'resolved') => ({
       receiver: 'holdfast',

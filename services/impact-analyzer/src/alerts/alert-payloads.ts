@@ -35,13 +35,19 @@ export interface AlertNotification {
   alerts: WebhookAlert[];
 }
 
-/**
- * Both senders write RFC 3339 instants, Alertmanager with nanoseconds and Grafana with
- * 0001-01-01 for "no end yet"; null when the instant says nothing usable.
- */
-export function alertInstant(text: string | undefined): Date | null {
-  if (!text) return null;
-  const trimmed = text.replace(/(\.\d{3})\d+/, '$1');
-  const ms = Date.parse(trimmed);
-  return Number.isFinite(ms) && new Date(ms).getUTCFullYear() > 1970 ? new Date(ms) : null;
+/** RFC 3339 with its offset, as Go writes a time.Time (Alertmanager to the nanosecond, Grafana to the microsecond). */
+const Rfc3339Schema = z.iso.datetime({ offset: true });
+/** Go's zero time.Time, which both senders write for an endsAt not reached yet. */
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
+/** An alert's startsAt or endsAt as read: an instant, unset (absent, or Go's zero time), or text that is no RFC 3339 instant. */
+export type AlertTime = { kind: 'instant'; at: Date } | { kind: 'unset' } | { kind: 'unreadable' };
+
+export function readAlertTime(text: string | undefined): AlertTime {
+  if (!text) return { kind: 'unset' };
+  // Date.parse alone would take "2026-06-14 21:00" (local time), "June 14" and more; digits past the
+  // milliseconds are its own to take or leave, so they are cut.
+  const ms = Rfc3339Schema.safeParse(text).success ? Date.parse(text.replace(/(\.\d{3})\d+/, '$1')) : Number.NaN;
+  if (!Number.isFinite(ms)) return { kind: 'unreadable' };
+  return ms === GO_ZERO_TIME_MS ? { kind: 'unset' } : { kind: 'instant', at: new Date(ms) };
 }

@@ -9,7 +9,7 @@ import { AlertIntakeResultSchema, AlertsService } from './alerts.service';
 import { assertSenderCredential } from './sender-credentials';
 
 const ALERTS_REFUSED =
-  'missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them';
+  'missing-region-label, unknown-region or unreadable-starts-at: alerts without a region label, naming an unknown region, or whose startsAt is not an RFC 3339 instant with its offset, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them';
 const ALERTS_TAKEN =
   'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)';
 const ALERT_INTAKE = zodAnswerSchema(AlertIntakeResultSchema);

@@ -3,13 +3,13 @@ import type { SurgeSeverity } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, DomainError, InjectServiceConfig, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
 import { SurgesService } from '../surges/surges.service';
-import { alertInstant, type AlertNotification, type WebhookAlert } from './alert-payloads';
+import { readAlertTime, type AlertNotification, type AlertTime, type WebhookAlert } from './alert-payloads';
 
 const AlertActionSchema = z.enum(['started', 'updated', 'cleared', 'duplicate', 'nothing-active', 'already-resolved', 'superseded']);
 export type AlertAction = z.infer<typeof AlertActionSchema>;
@@ -54,6 +54,7 @@ function severityOf(labels: Record<string, string>): SurgeSeverity {
  */
 @Injectable()
 export class AlertsService {
+  private readonly logger = new Logger(AlertsService.name);
   private readonly received;
 
   constructor(
@@ -68,26 +69,24 @@ export class AlertsService {
   }
 
   /**
-   * Applies every alert whose region it can tell; the others are refused after the rest commit, with
-   * a 422 naming each and saying what became of the applied ones. Alertmanager groups alerts by the
-   * labels a team chose, so one alert without a region label must not cost another region its surge
-   * (a sender retries no 4xx, and a retry would not help it).
+   * Applies every alert whose region and start it can tell; the others are refused after the rest
+   * commit, with a 422 naming each and saying what became of the applied ones. Alertmanager groups
+   * alerts by the labels a team chose, so one alert without a region label must not cost another
+   * region its surge (a sender retries no 4xx, and a retry would not help it).
    */
   async receive(sender: AlertSender, notification: AlertNotification): Promise<AlertIntakeResult> {
-    const located = notification.alerts.map((alert, index) => ({ alert, located: this.regionOf(alert, index) }));
-    const refusals = located.flatMap(({ located: one }) => (typeof one === 'string' ? [] : [one]));
-    const fingerprintOf = (alert: WebhookAlert) => alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16);
+    const checked = notification.alerts.map((alert, index) => this.check(alert, index));
+    const applicable = checked.filter((one): one is ApplicableAlert => !Array.isArray(one));
+    const refused = checked.filter((one) => Array.isArray(one));
+    const refusals = refused.flat();
     const results = await this.dataSource.transaction(async (transaction) => {
       // One alert's notifications in turn, though they come in separate requests (a firing and its
       // resolved at once from HA peers): each would miss the other's uncommitted row and leave a
       // surge nothing clears. Locked in one order, so two notifications never wait on each other.
-      const origins = [...new Set(located.filter(({ located: region }) => typeof region === 'string').map(({ alert }) => `${sender}/${fingerprintOf(alert)}`))].sort();
+      const origins = [...new Set(applicable.map(({ fingerprint }) => `${sender}/${fingerprint}`))].sort();
       for (const origin of origins) await transaction.query(LOCK_ALERT, [origin]);
       const outcomes: AlertIntakeResult['alerts'] = [];
-      for (const { alert, located: region } of located) {
-        if (typeof region !== 'string') continue;
-        const fingerprint = fingerprintOf(alert);
-        const startsAt = alertInstant(alert.startsAt) ?? this.clock.now();
+      for (const { alert, fingerprint, region, startsAt } of applicable) {
         const content = hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) });
         const logged: unknown[] = await transaction.query(
           `INSERT INTO alert_notification (sender, group_key, fingerprint, status, starts_at, content_hash, region, received_at)
@@ -116,7 +115,7 @@ export class AlertsService {
             outcomes.push({ fingerprint, region, action: 'superseded', surgeId: active.id });
             continue;
           }
-          if (active) await this.surges.clear(transaction, active, alertInstant(alert.endsAt) ?? this.clock.now(), `${name} resolved in ${sender}`, trace);
+          if (active) await this.surges.clear(transaction, active, ...this.resolution(sender, name, fingerprint, alert.endsAt), trace);
           outcomes.push({ fingerprint, region, action: active ? 'cleared' : 'nothing-active', surgeId: active?.id ?? null });
           continue;
         }
@@ -137,7 +136,7 @@ export class AlertsService {
     });
     for (const result of results) this.received.inc({ sender, action: result.action });
     if (refusals.length === 0) return { received: notification.alerts.length, alerts: results };
-    this.received.inc({ sender, action: 'refused' }, refusals.length);
+    this.received.inc({ sender, action: 'refused' }, refused.length);
     const applied = results.length === 0 ? '' : ` The other ${results.length} alert(s) of the notification were taken (alerts says what became of each).`;
     throw new DomainError(refusals[0].code, 422, `${refusals.map((refusal) => refusal.detail).join(' ')}${applied}`, {
       labelsLookedFor: this.config.settings.alertRegionLabels,
@@ -147,8 +146,36 @@ export class AlertsService {
     });
   }
 
+  /**
+   * The alert with its fingerprint, region and start, or why it cannot be applied. Its start tells its
+   * firings and resolveds apart; taken as "now", each repeat of a firing would be news, and a resolved
+   * would mark as over every firing that started before it arrived.
+   */
+  private check(alert: WebhookAlert, index: number): ApplicableAlert | AlertRefusal[] {
+    const fingerprint = alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16);
+    const region = this.regionOf(alert, index);
+    const start = readAlertTime(alert.startsAt);
+    const refusals = typeof region === 'string' ? [] : [region];
+    if (start.kind !== 'instant') refusals.push(startRefusal(alert, index, fingerprint, start));
+    return typeof region === 'string' && start.kind === 'instant' ? { alert, fingerprint, region, startsAt: start.at } : refusals;
+  }
+
+  /**
+   * When a resolved alert's surge ends, and the reason it ends: at its endsAt, or, when it gave none
+   * that can be read, when the notification was received, saying so. The alert is over either way,
+   * and refusing it would hold the region for ever.
+   */
+  private resolution(sender: AlertSender, name: string, fingerprint: string, endsAt: string | undefined): [Date, string] {
+    const end = readAlertTime(endsAt);
+    const reason = `${name} resolved in ${sender}`;
+    if (end.kind === 'instant') return [end.at, reason];
+    const given = end.kind === 'unset' ? 'it gave no endsAt' : `its endsAt "${endsAt}" is not an RFC 3339 instant`;
+    this.logger.warn({ sender, fingerprint, endsAt }, `${reason}, but ${given}: its surge is cleared as of the notification's receipt`);
+    return [this.clock.now(), `${reason} (${given}: cleared when the notification was received)`];
+  }
+
   /** The alert's region from the first configured label it carries, or why it has none Holdfast knows. */
-  private regionOf(alert: WebhookAlert, index: number): string | RegionRefusal {
+  private regionOf(alert: WebhookAlert, index: number): string | AlertRefusal {
     const names = this.config.settings.alertRegionLabels;
     const label = names.find((name) => alert.labels[name]?.trim());
     if (!label) {
@@ -170,8 +197,24 @@ export class AlertsService {
   }
 }
 
-interface RegionRefusal {
-  code: 'missing-region-label' | 'unknown-region';
+interface ApplicableAlert {
+  alert: WebhookAlert;
+  fingerprint: string;
+  region: string;
+  startsAt: Date;
+}
+
+interface AlertRefusal {
+  code: 'missing-region-label' | 'unknown-region' | 'unreadable-starts-at';
   detail: string;
   problem: FieldProblem;
+}
+
+function startRefusal(alert: WebhookAlert, index: number, fingerprint: string, start: Exclude<AlertTime, { kind: 'instant' }>): AlertRefusal {
+  const given = start.kind === 'unset' ? 'no startsAt (absent, or the zero time 0001-01-01T00:00:00Z)' : `startsAt "${alert.startsAt}", which is not an RFC 3339 instant`;
+  return {
+    code: 'unreadable-starts-at',
+    detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}, fingerprint ${fingerprint}) has ${given}: send its start with its offset, such as 2026-06-14T21:00:00Z, as Alertmanager and Grafana do.`,
+    problem: { path: `alerts.${index}.startsAt`, message: start.kind === 'unset' ? 'required' : 'not an RFC 3339 instant with its offset' },
+  };
 }

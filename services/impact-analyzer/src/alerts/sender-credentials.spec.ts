@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { alertInstant } from './alert-payloads';
 import { assertSenderCredential } from './sender-credentials';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -19,14 +18,5 @@ describe('alert sender credentials', () => {
 
   it('refuses a sender that has no credential configured, saying where to set one', () => {
     expect(() => assertSenderCredential('grafana', undefined, 'Bearer anything')).toThrow(/ALERT_SENDERS/);
-  });
-});
-
-describe('alert instants', () => {
-  it("reads Alertmanager's nanoseconds and Grafana's zero time", () => {
-    expect(alertInstant('2026-06-14T21:00:00.123456789Z')?.toISOString()).toBe('2026-06-14T21:00:00.123Z');
-    expect(alertInstant('2026-06-14T23:30:00+03:30')?.toISOString()).toBe('2026-06-14T20:00:00.000Z');
-    expect(alertInstant('0001-01-01T00:00:00Z')).toBeNull();
-    expect(alertInstant(undefined)).toBeNull();
   });
 });

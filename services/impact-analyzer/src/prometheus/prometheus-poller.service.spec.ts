@@ -22,6 +22,11 @@ describe('PrometheusPollerService', () => {
       const asked = new URL(request.url!, 'http://prometheus');
       // A proxy whose Prometheus is down answers with a page of its own.
       if (asked.pathname === '/behind-proxy/api/v1/query') return void response.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
+      // A Prometheus behind basic auth (a reverse proxy, web.config basic_auth_users, a hosted one).
+      if (asked.pathname.startsWith('/secured/')) {
+        if (request.headers.authorization !== `Basic ${Buffer.from('ops:pa ss@word').toString('base64')}`) return void response.writeHead(401, { 'www-authenticate': 'Basic' }).end('Unauthorized\n');
+        asked.pathname = asked.pathname.slice('/secured'.length);
+      }
       if (asked.pathname !== '/api/v1/query') return void response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
       const time = Number(asked.searchParams.get('time'));
       response.setHeader('content-type', 'application/json');
@@ -65,6 +70,23 @@ describe('PrometheusPollerService', () => {
       { region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' },
       { region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' },
     ]);
+  });
+
+  it('signs in to a Prometheus behind basic auth with the credentials of PROMETHEUS_URL, and logs none of them', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const secured = new URL(`${url}/secured`);
+    secured.username = 'ops';
+    secured.password = 'pa ss@word';
+    const { poller, published } = replica('2026-06-14T21:00:04Z', { base: secured.href });
+    expect(warned.mock.calls).toEqual([]);
+    expect(await poller.pollOnce()).toBe(1);
+    expect(published.map((event) => event.data.value)).toEqual([42]);
+
+    secured.password = 'wrong-password';
+    expect(await replica('2026-06-14T21:00:04Z', { base: secured.href }).poller.pollOnce()).toBe(0);
+    const logged = JSON.stringify(warned.mock.calls.map(([fields, message]) => [(fields as { err: Error }).err.message, message]));
+    expect(logged).toContain(`${url}/secured/api/v1/query answered 401 with no JSON`);
+    expect(logged).not.toContain('wrong-password');
   });
 
   it('says what Prometheus answered and what to fix when it refuses the query, the URL is not its API, or a proxy before it fails', async () => {

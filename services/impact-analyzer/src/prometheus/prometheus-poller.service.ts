@@ -36,6 +36,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   private readonly queryFailures = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly severalPerRegion = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly publishFailures = new RepeatedFailure();
+  /** The query endpoint without the credentials PROMETHEUS_URL may carry, sent as basic auth instead. */
+  private readonly endpoint?: { url: URL; headers: Record<string, string> };
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -45,6 +47,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     metrics: MetricsRegistry,
   ) {
     this.outcomes = metrics.counter('holdfast_analyzer_prometheus_series_total', 'Series read from configured Prometheus queries, by outcome', ['metric', 'outcome']);
+    const { url } = config.settings.prometheus;
+    if (url !== undefined) this.endpoint = queryEndpoint(url);
     for (const query of config.settings.prometheus.queries) {
       this.queryFailures.set(query, new RepeatedFailure());
       this.severalPerRegion.set(query, new RepeatedFailure());
@@ -93,8 +97,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   }
 
   private async evaluate(query: PrometheusQuery, at: Date): Promise<TrafficSample[]> {
-    const { url, regionLabel } = this.config.settings.prometheus;
-    const endpoint = new URL('api/v1/query', url!.endsWith('/') ? url : `${url}/`);
+    const { regionLabel } = this.config.settings.prometheus;
+    const endpoint = new URL(this.endpoint!.url);
     endpoint.searchParams.set('query', query.query);
     endpoint.searchParams.set('time', (at.getTime() / 1000).toFixed(3));
     let body: z.infer<typeof QueryResponseSchema>;
@@ -138,7 +142,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
 
   /** The query's answer, or an error saying what Prometheus answered and what to fix. */
   private async answerOf(endpoint: URL, query: PrometheusQuery): Promise<z.infer<typeof QueryResponseSchema>> {
-    const response = await fetch(endpoint, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+    const response = await fetch(endpoint, { headers: this.endpoint!.headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
     const text = await response.text();
     const where = `${endpoint.origin}${endpoint.pathname}`;
     let json: unknown;
@@ -157,4 +161,18 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return parsed.data;
   }
+}
+
+/**
+ * Prometheus's instant-query endpoint under the base URL. fetch refuses a URL with credentials (and
+ * its error would log them), so those of a Prometheus behind basic auth (http://user:password@host)
+ * leave the URL for an Authorization header.
+ */
+function queryEndpoint(base: string): { url: URL; headers: Record<string, string> } {
+  const url = new URL('api/v1/query', base.endsWith('/') ? base : `${base}/`);
+  if (!url.username && !url.password) return { url, headers: {} };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { url, headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
 }

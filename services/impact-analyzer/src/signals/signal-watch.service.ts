@@ -5,11 +5,12 @@ import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/servic
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { policyOf, type AnalyzerSettings, type SignalLossMode } from '../config/analyzer-settings';
+import { policyOf, type AnalyzerSettings, type RegionPolicy, type SignalLossMode } from '../config/analyzer-settings';
 import { signalLossCorrelation, signalLossOrigin } from '../samples/sample-assessment.service';
 import { SERVICE_NAME } from '../service-name';
 import { SurgesService } from '../surges/surges.service';
 
+/** What a run reads of every series: enough for the signal-age gauge and to tell those it must act on. */
 interface WatchedSeries {
   region: string;
   metric: string;
@@ -17,6 +18,17 @@ interface WatchedSeries {
   /** When a sample of it last arrived (was written), whatever time it carried. */
   updated_at: Date;
   signal_lost_at: Date | null;
+  /** Its stored state follows a detector episode (SeriesState.active). */
+  follows_episode: boolean;
+}
+
+/** A series' silence as of a run, under its region's policy. */
+interface Silence {
+  policy: RegionPolicy;
+  silentMs: number;
+  /** Silent for longer than its region allows, counted from this process's start at the earliest. */
+  tooLong: boolean;
+  lost: boolean;
 }
 
 /**
@@ -56,25 +68,32 @@ export class SignalWatchService {
     this.signalLost = metrics.gauge('holdfast_analyzer_signal_lost', '1 while a region’s metric has gone silent for longer than its region allows', ['region', 'metric']);
   }
 
-  /** Marks newly silent series lost and acts on each per its region's mode; returns those newly lost. */
+  /**
+   * Marks newly silent series lost and acts on each per its region's mode; returns those newly lost.
+   * Every series is read without a lock (for the gauges), and only those with something to do are
+   * locked: newly lost, or silent with a detector episode or surge still to end. A series long silent
+   * and dealt with is then a row read at each run, where a lock on it was a write (its page and WAL).
+   */
   async check(): Promise<{ region: string; metric: string }[]> {
     const now = this.clock.now();
+    const [series, surges] = (await Promise.all([this.dataSource.query(READ_SERIES), this.dataSource.query(ACTIVE_DETECTOR_SURGES)])) as [
+      WatchedSeries[],
+      { region: string; metric: string; origin: string }[],
+    ];
+    // A lost signal's own surge is not the detector's to end; it ends with the signal's return.
+    const followed = new Set(surges.filter((surge) => surge.origin !== signalLossOrigin(surge.metric)).map((surge) => seriesKey(surge.region, surge.metric)));
+    const due = series.filter((row) => {
+      const silence = this.watch(row, now);
+      return (silence.lost && row.signal_lost_at === null) || (silence.tooLong && (row.follows_episode || followed.has(seriesKey(row.region, row.metric))));
+    });
+    if (due.length === 0) return [];
     return this.dataSource.transaction(async (transaction) => {
-      const series: WatchedSeries[] = await transaction.query(
-        `SELECT region, metric, last_sample_at, updated_at, signal_lost_at FROM series_state WHERE last_sample_at IS NOT NULL ORDER BY region, metric FOR UPDATE SKIP LOCKED`,
-      );
+      // Read again under the lock: a sample may have arrived since, or another replica dealt with it.
+      const locked: WatchedSeries[] = await transaction.query(LOCK_SERIES, [due.map((row) => row.region), due.map((row) => row.metric)]);
       const lost: { region: string; metric: string }[] = [];
       const silent: SilentSeries[] = [];
-      for (const row of series) {
-        this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, now.getTime() - row.last_sample_at.getTime()) / 1000);
-        // Silent is nothing arriving: a pipeline that delivers samples late, but steadily, has not lost its signal.
-        const heardAt = Math.max(row.last_sample_at.getTime(), row.updated_at.getTime());
-        const silentMs = now.getTime() - heardAt;
-        const policy = policyOf(this.config.settings, row.region);
-        const watchedSilentMs = now.getTime() - Math.max(heardAt, this.watchingSince);
-        const tooLong = watchedSilentMs > policy.signalLossAfterSeconds * 1000;
-        const isLost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && tooLong);
-        this.signalLost.set({ region: row.region, metric: row.metric }, isLost ? 1 : 0);
+      for (const row of locked) {
+        const { policy, silentMs, tooLong, lost: isLost } = this.watch(row, now);
         const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
         if (tooLong) silent.push({ region: row.region, metric: row.metric, silentFor, mode: policy.onSignalLoss });
         if (row.signal_lost_at !== null || !isLost) continue;
@@ -120,6 +139,18 @@ export class SignalWatchService {
     });
   }
 
+  /** The series' silence as of now, with the gauges set to it. */
+  private watch(row: WatchedSeries, now: Date): Silence {
+    this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, now.getTime() - row.last_sample_at.getTime()) / 1000);
+    // Silent is nothing arriving: a pipeline that delivers samples late, but steadily, has not lost its signal.
+    const heardAt = Math.max(row.last_sample_at.getTime(), row.updated_at.getTime());
+    const policy = policyOf(this.config.settings, row.region);
+    const tooLong = now.getTime() - Math.max(heardAt, this.watchingSince) > policy.signalLossAfterSeconds * 1000;
+    const lost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && tooLong);
+    this.signalLost.set({ region: row.region, metric: row.metric }, lost ? 1 : 0);
+    return { policy, silentMs: now.getTime() - heardAt, tooLong, lost };
+  }
+
   /**
    * Clears the detector's surges of silent series, but for a lost signal's own, and ends the episode
    * their stored states follow: samples that come back then start a new surge if the level still
@@ -150,6 +181,14 @@ interface SilentSeries {
   silentFor: string;
   mode: SignalLossMode;
 }
+
+const WATCHED_COLUMNS = `region, metric, last_sample_at, updated_at, signal_lost_at, jsonb_typeof(state -> 'active') = 'object' AS follows_episode`;
+const READ_SERIES = `SELECT ${WATCHED_COLUMNS} FROM series_state WHERE last_sample_at IS NOT NULL`;
+// In key order, as the consumer locks series; one a batch of samples holds is left to the next run.
+const LOCK_SERIES = `SELECT ${WATCHED_COLUMNS} FROM series_state
+  WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY region, metric FOR UPDATE SKIP LOCKED`;
+const ACTIVE_DETECTOR_SURGES = `SELECT region, metric, origin FROM surge WHERE source = 'detector' AND status = 'active' AND metric IS NOT NULL`;
+const seriesKey = (region: string, metric: string): string => `${region}\u0000${metric}`;
 
 // SeriesState.active is the episode the detector follows; rows with none are left untouched.
 const END_EPISODES = `UPDATE series_state SET state = jsonb_set(state, '{active}', 'null'::jsonb)
