@@ -100,7 +100,7 @@ describe('holdfast windows start and complete', () => {
   });
 
   it("exits 1 with the problem's detail when the planner answers 409", async () => {
-    const refusal = { status: 409, title: 'Conflict', code: 'occurrence-not-startable', detail: `Occurrence 1 of window ${WINDOW} is completed; only a scheduled one can start.` };
+    const refusal = { status: 409, title: 'Conflict', code: 'occurrence-not-startable', detail: `Occurrence 1 of window ${WINDOW} was completed at 2026-06-14T22:40:00.000Z: it does not run again. For more work, plan a new window (POST /v1/windows).` };
     const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '1'], [], () => ({ status: 409, body: refusal }));
     expect(code).toBe(ExitCode.error);
     expect(said.err).toBe(`holdfast: ${refusal.detail} (occurrence-not-startable)\n`);

@@ -135,13 +135,17 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect((await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).body).toMatchObject({ status: 'in-progress' });
   });
 
-  it('refuses to start a cancelled or completed occurrence with 409 naming its status, even while a hold covers it', async () => {
+  it('refuses to start a cancelled, completed, running or missed occurrence with 409 saying what is true of it and what to do, even while a hold covers it', async () => {
     clock.set('2026-07-06T00:00:00Z');
     const cancelled = await plan('NG', '2026-07-06T10:00:00Z', '2026-07-06T11:00:00Z');
     const completed = await plan('NG', '2026-07-06T01:00:00Z', '2026-07-06T02:00:00Z');
+    const running = await plan('NG', '2026-07-06T01:00:00Z', '2026-07-06T11:00:00Z');
+    // In Benin, which no hold covers: the sweep marks it missed.
+    const missed = await plan('BJ', '2026-07-06T02:00:00Z', '2026-07-06T03:00:00Z');
     clock.set('2026-07-06T01:00:00Z');
     expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/start`)).status).toBe(200);
     expect((await api('POST', `/v1/windows/${completed.windowId}/occurrences/1/complete`)).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${running.windowId}/occurrences/1/start`)).status).toBe(200);
     // DELETE cancels as well, as a client reading DESIGN.md's "cancel" may try; its reason goes in the query.
     expect((await api('DELETE', `/v1/windows/${cancelled.windowId}`)).body).toMatchObject({ status: 400, code: 'invalid-query', errors: [{ path: 'reason', message: 'is required but missing' }] });
     const deleted = await api('DELETE', `/v1/windows/${cancelled.windowId}?reason=${encodeURIComponent('not needed')}`);
@@ -155,14 +159,20 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect(await api('GET', `/v1/gate?windowId=${cancelled.windowId}`)).toMatchObject({ status: 409, body: { code: 'window-cancelled', cancelledAt: '2026-07-06T01:00:00.000Z' } });
 
     clock.set('2026-07-06T10:00:00Z');
-    for (const [window, status] of [
-      [cancelled, 'cancelled'],
-      [completed, 'completed'],
+    await sweep.sweep();
+    const run = (window: Record<string, any>) => `Occurrence 1 of window ${window.windowId}`;
+    for (const [window, status, detail] of [
+      [cancelled, 'cancelled', `${run(cancelled)} was cancelled with its window: it will never run. To do the work, plan it as a new window (POST /v1/windows).`],
+      [completed, 'completed', `${run(completed)} was completed at 2026-07-06T01:00:00.000Z: it does not run again. For more work, plan a new window (POST /v1/windows).`],
+      [
+        running,
+        'in-progress',
+        `${run(running)} is already in progress (started at 2026-07-06T01:00:00.000Z): complete it when the work is done (POST /v1/windows/${running.windowId}/occurrences/1/complete).`,
+      ],
+      [missed, 'missed', `${run(missed)} was missed: its time ended at 2026-07-06T03:00:00.000Z without a start. To do the work, move the window to a new time (PATCH startsAt and endsAt).`],
     ] as const) {
       const refused = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
-      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
-      expect(refused.body).toMatchObject({ code: 'occurrence-not-startable', occurrenceStatus: status });
-      expect(refused.body.detail).toContain(`is ${status}`);
+      expect(refused, JSON.stringify(refused.body)).toMatchObject({ status: 409, body: { code: 'occurrence-not-startable', occurrenceStatus: status, detail } });
     }
   });
 

@@ -139,6 +139,15 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect(superseded.proposedSlot).toBeUndefined();
     expect(next).toMatchObject({ number: 2, status: 'scheduled' });
     expect((await trail(window.windowId)).at(-1)).toMatchObject({ action: 'updated', details: { superseded: [1] } });
+    // Started by its number, the superseded run points at the runs that replaced it.
+    expect(await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).toMatchObject({
+      status: 409,
+      body: {
+        code: 'occurrence-not-startable',
+        occurrenceStatus: 'cancelled',
+        detail: `Occurrence 1 of window ${window.windowId} was cancelled when the window was moved to a new time: start one of the runs that replaced it (GET /v1/windows/${window.windowId}/occurrences).`,
+      },
+    });
   });
 
   it('a notify-only window planned under a hold is linked to it, flagged, as one the hold found', async () => {
@@ -293,6 +302,18 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     await sweep.sweep();
     expect((await runs(proposed.windowId))[0].status).toBe('needs-reschedule');
     expect((await runs(exempted.windowId))[0].status).toBe('needs-reschedule');
+  });
+
+  it("starts a run a manual hold held once the hold's period is over, as the gate says, before the sweep releases it", async () => {
+    clock.set('2026-09-27T10:00:00Z');
+    const window = await plan('ZM', '2026-09-27T10:30:00Z', '2026-09-27T12:00:00Z');
+    const holdId = await placeHold('ZM', '2026-09-27T10:00:00Z', '2026-09-27T11:00:00Z');
+    expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
+    clock.set('2026-09-27T10:59:00Z');
+    expect(await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).toMatchObject({ status: 423, body: { code: 'held', holds: [{ id: holdId }] } });
+    clock.set('2026-09-27T11:05:00Z');
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
+    expect(await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).toMatchObject({ status: 200, body: { status: 'in-progress' } });
   });
 
   it("a change after a cleared surge's hold is due for release, before the sweep releases it, leaves a run that starts after that due time scheduled, as the gate lets it start", async () => {

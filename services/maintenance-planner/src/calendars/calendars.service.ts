@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
-import { occurrenceStatusOf } from '../windows/window-record';
+import { occurrenceStatusOf, stopsRun } from '../windows/window-record';
 import { icsCalendar, type CalendarEvent } from './ics-calendar';
 
 interface OccurrenceRow {
@@ -90,7 +90,7 @@ export class CalendarsService {
                 (SELECT max(GREATEST(ho.held_at, ho.released_at, ho.overridden_at)) FROM hold_occurrence ho WHERE ho.window_id = o.window_id AND ho.number = o.number)) AS changed_at,
               (SELECT json_agg(json_build_object('id', h.id, 'reason', h.reason, 'source', h.source, 'regions', h.regions) ORDER BY ho.held_at)
                  FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id
-                WHERE ho.window_id = o.window_id AND ho.number = o.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ho.overridden_by IS NULL) AS holds
+                WHERE ho.window_id = o.window_id AND ho.number = o.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ho.overridden_by IS NULL AND ${stopsRun('ho', 'o')}) AS holds
          FROM occurrence o JOIN maintenance_window w ON w.id = o.window_id
         WHERE ${where} AND o.ends_at > $2
         ORDER BY o.starts_at, o.window_id, o.number

@@ -136,14 +136,14 @@ export class GateService {
   /**
    * The gate's 423 for a run that reads held while no hold is in force at `at` (the gate let it
    * through: its hold begins later within the run), listing the holds linked to the run; null when
-   * each of them has its release due by `at` (a cleared surge's cool-down passed, the sweep not yet
-   * come): they hold it no longer, as the gate said.
+   * each of them stops runs no longer at `at` (stopsRunsUntil: a cleared surge's cool-down or a
+   * manual hold's period passed, the sweep not yet come): they hold it no longer, as the gate said.
    */
   async heldRun(db: EntityManager, windowId: string, number: number, at: Date): Promise<DomainError | null> {
     const rows = (await db.query(
       `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.release_due_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
         WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
-          AND (hold.release_due_at IS NULL OR hold.release_due_at > $3)
+          AND COALESCE(hold.release_due_at, CASE WHEN hold.source = 'manual' THEN hold.until_at END, 'infinity') > $3
         ORDER BY coalesce(hold.release_due_at, hold.until_at) NULLS LAST, hold.placed_at`,
       [windowId, number, at],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];

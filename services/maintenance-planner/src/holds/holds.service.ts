@@ -10,7 +10,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
-import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
+import { heldByActiveHold, type OccurrenceRow, stopsRun, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
 import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
@@ -523,7 +523,7 @@ export class HoldsService {
     const [held] = (await this.dataSource.query(
       `SELECT count(*)::int AS held FROM (SELECT DISTINCT h.window_id, h.number FROM hold JOIN hold_occurrence h ON h.hold_id = hold.id
           JOIN occurrence o ON o.window_id = h.window_id AND o.number = h.number
-         WHERE hold.released_at IS NULL AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL AND o.status = 'scheduled') AS held`,
+         WHERE hold.released_at IS NULL AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL AND o.status = 'scheduled' AND ${stopsRun('h', 'o')}) AS held`,
     )) as { held: number }[];
     this.heldOccurrences.set(held.held);
     this.announcementsOwed.set(await this.backlog.oldestOwedSeconds(this.clock.now()));

@@ -1,3 +1,4 @@
+import { withoutStatementValues } from '@holdfast/database';
 import { RepeatedFailure } from '@holdfast/observability';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -34,7 +35,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
         if (this.running) return;
         this.running = this.sweep()
           .then(() => this.failures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'the sweep works again'))
-          .catch((error: unknown) => this.failures.log(this.logger, 'error', { err: error }, 'sweep failed; the next one retries'))
+          .catch((error: unknown) => this.failures.log(this.logger, 'error', { err: withoutStatementValues(error) }, 'sweep failed; the next one retries'))
           .finally(() => (this.running = undefined));
       }, interval);
     }

@@ -1,5 +1,5 @@
 import type { CreateEventOptions, HoldfastEvent } from '@holdfast/contracts';
-import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
+import { afterCommit, answeredAtCommit, prepared, withoutStatementValues } from '@holdfast/database';
 import { KEY_LOCKS_PER_CALL } from '@holdfast/messaging';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
@@ -133,7 +133,7 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     this.again = true;
     this.running ??= this.payAll()
       .catch((error: unknown) => {
-        this.logger.error({ err: error }, "announcing a hold's windows failed; the next sweep resumes where it stopped");
+        this.logger.error({ err: withoutStatementValues(error) }, "announcing a hold's windows failed; the next sweep resumes where it stopped");
         return 0;
       })
       .finally(() => {
@@ -168,7 +168,9 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     // A placement or release just wrote thousands of links the statistics do not know of yet: planned
     // as if the hold had a handful, each batch read all of them again (30,961 windows took 13.6 s to
     // announce, against 7.9 s for the one transaction of before).
-    await this.dataSource.query('ANALYZE hold_occurrence').catch((error: unknown) => this.logger.warn({ err: error }, 'ANALYZE hold_occurrence failed; announcing without fresh statistics'));
+    await this.dataSource
+      .query('ANALYZE hold_occurrence')
+      .catch((error: unknown) => this.logger.warn({ err: withoutStatementValues(error) }, 'ANALYZE hold_occurrence failed; announcing without fresh statistics'));
     const started = performance.now();
     let windows = 0;
     let debts = 0;

@@ -34,14 +34,26 @@ export interface OccurrenceRow {
 }
 
 /**
+ * Whether the hold of link `link` stops run `run` (each a table's name or alias): a cleared surge's
+ * hold stops no run that starts at or after its release is due, as the gate lets that run start. So
+ * from the clearance on such a run reads as its hold never held it, however late the sweep releases
+ * the hold: scheduled, and missed if it never starts. A link naming no hold still holds (the sweep's
+ * repair lets go of it).
+ */
+export function stopsRun(link: string, run: string): string {
+  return `NOT EXISTS (SELECT 1 FROM hold due WHERE due.id = ${link}.hold_id AND due.release_due_at <= ${run}.starts_at)`;
+}
+
+/**
  * Whether an active hold holds occurrence `table` (the table's name or its alias): one of its
- * memberships is of kind held, not released and not overridden. Held is never stored: a surge
- * links 100k occurrences, and marking each row cost as much as linking it. The membership key
- * (window_id, number, hold_id) answers it with one index probe.
+ * memberships is of kind held, not released and not overridden, of a hold that stops the run
+ * (stopsRun). Held is never stored: a surge links 100k occurrences, and marking each row cost as
+ * much as linking it. The membership key (window_id, number, hold_id) answers it with one index
+ * probe, and the hold's primary key whether its release is due before the run.
  */
 export function heldByActiveHold(table: string): string {
   return `EXISTS (SELECT 1 FROM hold_occurrence holding WHERE holding.window_id = ${table}.window_id AND holding.number = ${table}.number
-      AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL)`;
+      AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL AND ${stopsRun('holding', table)})`;
 }
 
 /**
@@ -54,7 +66,7 @@ export function heldByActiveHold(table: string): string {
 export function heldThroughActiveHolds(table: string): string {
   return `EXISTS (SELECT 1 FROM hold JOIN hold_occurrence holding ON holding.hold_id = hold.id
       WHERE hold.released_at IS NULL AND holding.released_at IS NULL AND holding.window_id = ${table}.window_id AND holding.number = ${table}.number
-        AND holding.kind = 'held' AND holding.overridden_by IS NULL)`;
+        AND holding.kind = 'held' AND holding.overridden_by IS NULL AND ${stopsRun('holding', table)})`;
 }
 
 /** An occurrence's status as readers see it: one stored scheduled is held while an active hold holds it. */
@@ -72,14 +84,14 @@ export const OCCURRENCE_COLUMNS = occurrenceColumns();
 
 /**
  * A window's status as readers see it. The stored status never says held either: a window is
- * held while one of its occurrences is (scheduled, and held by an active hold), unless it is in
+ * held while one of its occurrences is (scheduled, and held by an active hold that stops it), unless it is in
  * progress or done.
  */
 export function windowStatusOf(table: string): string {
   return `CASE WHEN ${table}.status IN ('scheduled', 'needs-reschedule')
       AND EXISTS (SELECT 1 FROM hold_occurrence holding JOIN occurrence held ON held.window_id = holding.window_id AND held.number = holding.number
                    WHERE holding.window_id = ${table}.id AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL
-                     AND held.status = 'scheduled') THEN 'held' ELSE ${table}.status END`;
+                     AND held.status = 'scheduled' AND ${stopsRun('holding', 'held')}) THEN 'held' ELSE ${table}.status END`;
 }
 
 /** The columns of a WindowRow, read from `table` (the table's name or its alias), the status as `status` computes it. */

@@ -24,6 +24,7 @@ import {
   type OccurrenceRow,
   occurrenceView,
   readerRegions,
+  stopsRun,
   WINDOW_COLUMNS,
   windowColumns,
   type WindowRow,
@@ -446,7 +447,7 @@ export class WindowsService {
     // A held one goes on to the gate, whose 423 names the holds.
     const asked = await this.occurrence(this.dataSource.manager, id, number);
     if (asked.status !== 'held') {
-      assertStartable(id, asked);
+      if (!mayStart(asked)) throw notStartable(id, asked, (await this.row(this.dataSource.manager, id)).status === 'cancelled');
       assertDue(id, asked, now, this.config.settings.earlyStartMs);
     }
     await this.gate.check({ windowId: id, at: now, occurrence: number });
@@ -458,7 +459,7 @@ export class WindowsService {
       const held = occurrence.status === 'held' ? await this.gate.heldRun(tx, id, number, now) : null;
       if (held) throw held;
       const startable: OccurrenceRow = occurrence.status === 'held' ? { ...occurrence, status: 'scheduled' } : occurrence;
-      assertStartable(id, startable);
+      if (!mayStart(startable)) throw notStartable(id, startable, row.status === 'cancelled');
       assertDue(id, startable, now, this.config.settings.earlyStartMs);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
@@ -548,8 +549,9 @@ export class WindowsService {
     )) as OccurrenceRow[];
     const page = pageOf(rows, query.limit, (occurrence) => ({ at: occurrence.starts_at, id: occurrence.number }), (occurrence) => occurrence);
     const holds = (await this.dataSource.query(
-      `SELECT number, array_agg(hold_id ORDER BY held_at) AS holds FROM hold_occurrence
-        WHERE window_id = $1 AND number = ANY($2::int[]) AND released_at IS NULL AND overridden_by IS NULL AND kind = 'held' GROUP BY number`,
+      `SELECT l.number, array_agg(l.hold_id ORDER BY l.held_at) AS holds FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+        WHERE l.window_id = $1 AND l.number = ANY($2::int[]) AND l.released_at IS NULL AND l.overridden_by IS NULL AND l.kind = 'held' AND ${stopsRun('l', 'o')}
+        GROUP BY l.number`,
       [id, page.items.map((occurrence) => occurrence.number)],
     )) as { number: number; holds: string[] }[];
     const heldBy = new Map(holds.map((entry) => [entry.number, entry.holds]));
@@ -723,12 +725,26 @@ export class WindowsService {
   }
 }
 
-/** Throws the 409 naming the occurrence's status unless it may start (scheduled, or needing a new slot and started anyway). */
-function assertStartable(id: string, occurrence: OccurrenceRow): void {
-  if (occurrence.status === 'scheduled' || occurrence.status === 'needs-reschedule') return;
-  throw new DomainError('occurrence-not-startable', 409, `Occurrence ${occurrence.number} of window ${id} is ${occurrence.status}; only a scheduled one can start.`, {
-    occurrenceStatus: occurrence.status,
-  });
+/** Whether a run not held may start: scheduled, or needing a new slot and started anyway. */
+function mayStart(occurrence: OccurrenceRow): boolean {
+  return occurrence.status === 'scheduled' || occurrence.status === 'needs-reschedule';
+}
+
+/** The 409 for starting a run that never can (running, done, missed or cancelled), saying what is true of it and what to do instead. */
+function notStartable(id: string, occurrence: OccurrenceRow, windowCancelled: boolean): DomainError {
+  const run = `Occurrence ${occurrence.number} of window ${id}`;
+  const planAgain = windowCancelled ? 'plan it as a new window (POST /v1/windows)' : 'move the window to a new time (PATCH startsAt and endsAt)';
+  const detail =
+    occurrence.status === 'in-progress'
+      ? `${run} is already in progress (started at ${occurrence.started_at?.toISOString()}): complete it when the work is done (POST /v1/windows/${id}/occurrences/${occurrence.number}/complete).`
+      : occurrence.status === 'completed'
+        ? `${run} was completed at ${occurrence.completed_at?.toISOString()}: it does not run again. For more work, plan a new window (POST /v1/windows).`
+        : occurrence.status === 'missed'
+          ? `${run} was missed: its time ended at ${occurrence.ends_at.toISOString()} without a start. To do the work, ${planAgain}.`
+          : windowCancelled
+            ? `${run} was cancelled with its window: it will never run. To do the work, ${planAgain}.`
+            : `${run} was cancelled when the window was moved to a new time: start one of the runs that replaced it (GET /v1/windows/${id}/occurrences).`;
+  return new DomainError('occurrence-not-startable', 409, detail, { occurrenceStatus: occurrence.status });
 }
 
 /** The 409 for completing a run that is not in progress, saying what to do for the status it has. */

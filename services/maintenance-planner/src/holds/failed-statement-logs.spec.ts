@@ -1,0 +1,64 @@
+import { ManualClock } from '@holdfast/testing';
+import { Logger } from '@nestjs/common';
+import { DatabaseError } from 'pg';
+import { stdSerializers } from 'pino';
+import { QueryFailedError } from 'typeorm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PlannerSweep } from './planner-sweep.service';
+import { WindowAnnouncementBacklog } from './window-announcement-backlog';
+
+// A window's title, as a failed statement's parameters and PostgreSQL's detail quote it.
+const TITLE = 'quietly rotate the payroll database credentials';
+
+/** What TypeORM throws for a statement PostgreSQL refused: its parameters, and the row quoted in the detail. */
+function failedStatement(statement: string): QueryFailedError {
+  const refused = Object.assign(new DatabaseError('null value in column "owner_team" of relation "maintenance_window" violates not-null constraint', 120, 'error'), {
+    code: '23502',
+    table: 'maintenance_window',
+    column: 'owner_team',
+    detail: `Failing row contains (0192, ${TITLE}, null).`,
+  });
+  return new QueryFailedError(statement, ['0192', TITLE], refused);
+}
+
+/** The lines `level` logged, as pino writes them (nestjs-pino hands the fields to pino, whose err serializer this is). */
+function written(logged: ReturnType<typeof vi.spyOn>): string[] {
+  return logged.mock.calls.map(([fields]) => JSON.stringify({ ...(fields as object), err: stdSerializers.err((fields as { err: Error }).err) }));
+}
+
+describe("the planner's logs of a failed statement", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+
+  it('name the statement and its table, and never the values it carried', async () => {
+    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warnings = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const dataSource = {
+      manager: { query: () => Promise.resolve([{ debts: 1 }]) },
+      query: () => Promise.reject(failedStatement('ANALYZE hold_occurrence')),
+      transaction: () => Promise.reject(failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')),
+    };
+    const backlog = new WindowAnnouncementBacklog(dataSource as never, new ManualClock('2026-12-01T00:00:00Z') as never, {} as never);
+    expect(await backlog.drain()).toBe(0);
+
+    // The sweep's periodic run failing on the same statement.
+    vi.useFakeTimers();
+    const windows = { extendHorizon: () => Promise.reject(failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')) };
+    const sweep = new PlannerSweep(windows as never, {} as never, {} as never, { settings: { sweepIntervalMs: 1_000 } } as never);
+    sweep.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await sweep.onApplicationShutdown();
+
+    const lines = [...written(warnings), ...written(errors)];
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line).not.toContain(TITLE);
+      expect(line).toContain('"type":"QueryFailedError"');
+      expect(line).toContain('"table":"maintenance_window","column":"owner_team"');
+    }
+    expect(lines[0]).toContain('ANALYZE hold_occurrence');
+    expect(lines.slice(1).every((line) => line.includes('UPDATE maintenance_window SET title'))).toBe(true);
+  });
+});
