@@ -662,7 +662,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
+            /** @description missing-region-label, unknown-region or unreadable-starts-at: alerts without a region label, naming an unknown region, or whose startsAt is not an RFC 3339 instant with its offset, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -739,7 +739,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing-region-label or unknown-region: alerts without a region label, or naming an unknown region, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
+            /** @description missing-region-label, unknown-region or unreadable-starts-at: alerts without a region label, naming an unknown region, or whose startsAt is not an RFC 3339 instant with its offset, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
             422: {
                 headers: {
                     [name: string]: unknown;
