@@ -1,5 +1,6 @@
 export * from './batching-client';
 export * from './after-commit';
+export * from './batched-delete';
 export * from './database-settings';
 export * from './data-source.factory';
 export * from './migration-runner';

@@ -1,5 +1,5 @@
 import { Topics, type HoldfastEvent } from '@holdfast/contracts';
-import { Kafka } from 'kafkajs';
+import { Kafka, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../kafka/messaging-logger';
@@ -58,7 +58,7 @@ describe('EventConsumer: stopping', () => {
   it('stops a consumer that has no running group to pause (crashed and waiting to restart while its broker is away)', async () => {
     const calls: string[] = [];
     const crashed = {
-      events: { GROUP_JOIN: 'consumer.group_join' },
+      events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
       on: () => () => undefined,
       connect: async () => void calls.push('connect'),
       subscribe: async () => void calls.push('subscribe'),
@@ -75,5 +75,51 @@ describe('EventConsumer: stopping', () => {
     await consumer.start();
     await expect(consumer.stop()).resolves.toBeUndefined();
     expect(calls).toEqual(['connect', 'subscribe', 'run', 'stop', 'disconnect']);
+  });
+});
+
+describe('EventConsumer: a crash kafkajs does not restart from', () => {
+  /** A kafkajs consumer that runs and stops, and lets the spec emit its instrumentation events. */
+  function instrumented() {
+    const listeners = new Map<string, (event: { payload: unknown }) => void>();
+    const fake = {
+      events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
+      on: (name: string, listener: (event: { payload: unknown }) => void) => {
+        listeners.set(name, listener);
+        return () => undefined;
+      },
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      run: async () => undefined,
+      pause: () => undefined,
+      commitOffsets: async () => undefined,
+      stop: async () => undefined,
+      disconnect: async () => undefined,
+    };
+    const consumer = new EventConsumer({ ...base, kafka: { consumer: () => fake } as unknown as Kafka, handlers: { 'surge.started': noop }, ignore: ['surge.updated', 'surge.cleared'] });
+    const crash = (error: Error, restart: boolean) => listeners.get('consumer.crash')!({ payload: { error, groupId: consumer.groupId, restart } });
+    return { consumer, crash };
+  }
+
+  it('names the topic, the group and the error thrown, unwrapped from kafkajs, once kafkajs will not restart it', async () => {
+    const { consumer, crash } = instrumented();
+    await consumer.start();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'offset')");
+    // As kafkajs's retrier wraps what eachBatch threw: the message copied, the error itself as the cause.
+    crash(Object.assign(new KafkaJSNonRetriableError(bug), { cause: bug }), false);
+    expect(consumer.stoppedForGood()).toEqual({ topic: Topics.regionSurges, group: 'spec.maintenance-planner.holds', cause: bug });
+    await consumer.stop();
+  });
+
+  it('reports nothing for a crash kafkajs restarts after, and forgets a crash once started again', async () => {
+    const { consumer, crash } = instrumented();
+    await consumer.start();
+    crash(new KafkaJSNumberOfRetriesExceeded(new Error('Connection timeout'), { retryCount: 10, retryTime: 2_000 }), true);
+    expect(consumer.stoppedForGood()).toBeUndefined();
+    crash(new TypeError('not a function'), false);
+    expect(consumer.stoppedForGood()?.cause.message).toBe('not a function');
+    await consumer.stop();
+    await consumer.start();
+    expect(consumer.stoppedForGood()).toBeUndefined();
   });
 });

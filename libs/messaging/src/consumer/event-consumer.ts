@@ -123,6 +123,14 @@ export const DEFAULT_FETCH_WAIT_MS = 500;
 
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettered';
 
+/** A consumer kafkajs stopped for good: it reads nothing more until the service is restarted. */
+export interface StoppedConsumer {
+  topic: TopicName;
+  group: string;
+  /** The error kafkajs would not restart after, as first thrown (not kafkajs's wrapper). */
+  cause: Error;
+}
+
 /** A message on its way to the dead-letter topic. */
 interface DeadLetter {
   message: KafkaMessage;
@@ -158,6 +166,8 @@ export class EventConsumer<T extends TopicName> {
   private stopping = false;
   private running = false;
   private stopped?: Promise<void>;
+  // Set by a crash kafkajs does not restart from; cleared by start().
+  private crash?: Error;
   private readonly consumed;
   private readonly handleSeconds;
   private readonly hopSeconds;
@@ -190,6 +200,18 @@ export class EventConsumer<T extends TopicName> {
         if (!(payload.memberAssignment[pending.topic] ?? []).includes(pending.partition)) this.uncommitted.delete(name);
       }
     });
+    // kafkajs restarts a consumer after an error it counts as retriable; after any other (a TypeError from our own
+    // bookkeeping, a refusal it cannot retry) it stops for good, and the service would go on looking ready.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.crash = unwrapped(payload.error);
+      // Nothing can be committed without a group: the offsets are the next owner's to read again.
+      clearInterval(this.commitTimer);
+      this.options.logger.error(
+        { err: this.crash, topic: this.options.topic, group: this.groupId },
+        'consumer stopped for good: kafkajs does not restart it after this error, so it reads nothing more and readiness reports it until the service is restarted',
+      );
+    });
     this.consumed = options.metrics?.counter('holdfast_events_consumed_total', 'Events taken from Kafka, by outcome', ['topic', 'type', 'outcome']);
     this.handleSeconds = options.metrics?.histogram('holdfast_event_handle_seconds', 'Time to apply one event, ledger included', ['topic'], LATENCY_BUCKETS);
     // A batch consumer observes each slice once, by its first message or event: per message, the observation cost as much as the handling.
@@ -218,6 +240,7 @@ export class EventConsumer<T extends TopicName> {
   async start(): Promise<void> {
     this.stopping = false;
     this.stopped = undefined;
+    this.crash = undefined;
     await this.consumer.connect();
     // A new group reads from the start: nothing published before the service first ran is skipped.
     await this.consumer.subscribe({ topic: physicalTopic(this.options.settings, this.options.topic), fromBeginning: true });
@@ -234,6 +257,11 @@ export class EventConsumer<T extends TopicName> {
     });
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
     this.running = true;
+  }
+
+  /** Why kafkajs stopped this consumer for good, if it did since it was started. */
+  stoppedForGood(): StoppedConsumer | undefined {
+    return this.crash && { topic: this.options.topic, group: this.groupId, cause: this.crash };
   }
 
   /** Lets the message in hand finish, commits what is done, and leaves the group. */
@@ -670,6 +698,11 @@ function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, b
   if (missing.length > 0) {
     throw new Error(`Consumer group ${group} on ${topic} has no handler for ${missing.join(', ')}: handle each, or list it in the consumer's ignore option.`);
   }
+}
+
+/** The error kafkajs wrapped (KafkaJSNonRetriableError keeps what was thrown as its `cause`), for a reason a person can act on. */
+function unwrapped(error: Error): Error {
+  return error.name.startsWith('KafkaJS') && error.cause instanceof Error ? unwrapped(error.cause) : error;
 }
 
 const nextOffsetAfter = (offset: string): string => (BigInt(offset) + 1n).toString();

@@ -2,6 +2,7 @@ import { EventExamples, Topics } from '@holdfast/contracts';
 import { expectEventually, produceOnce, recordTopic } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterTopicOf } from '@holdfast/contracts';
+import type { OutboundMessage } from '../kafka/event-publisher';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { createMessagingTestBed, effectConsumer, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
 import { DeadLetterReplay } from './dead-letter-replay';
@@ -177,6 +178,50 @@ describe('dead letters sent again once their cause is fixed, against the real br
       await consumer.stop();
       await Promise.all([origin.stop(), deadLetters.stop()]);
     }
+  });
+
+  it('sends a message once when two replays at once select two consumer groups\' records of it', async () => {
+    // Two groups refused one message, each for a reason of its own; each replay selects one of the two records.
+    await bed.dataSource.query(
+      `INSERT INTO dead_letter (consumer_group, topic, partition, "offset", event_id, reason, message_kept, message_key, message_value, message_headers)
+       VALUES ('group-a', $1, 0, 424242, NULL, 'refused by group a (two replays spec)', true, 'NZ', '{}', '{}'),
+              ('group-b', $1, 0, 424242, NULL, 'refused by group b (two replays spec)', true, 'NZ', '{}', '{}')`,
+      [Topics.trafficSamples],
+    );
+    const sent: string[] = [];
+    const record = (by: string, messages: readonly OutboundMessage[]) => sent.push(...messages.map((message) => `${by}: ${message.topic} ${String(message.key)}`));
+    let firstSending!: () => void;
+    let releaseFirst!: () => void;
+    const firstIsSending = new Promise<void>((resolve) => (firstSending = resolve));
+    const firstReleased = new Promise<void>((resolve) => (releaseFirst = resolve));
+    // The first replay's send is under way, its letters locked, while the second one chooses, sends and marks.
+    const holding = {
+      send: async (messages: readonly OutboundMessage[]) => {
+        record('first', messages);
+        firstSending();
+        await firstReleased;
+      },
+    };
+    let secondSent!: () => void;
+    const secondHasSent = new Promise<void>((resolve) => (secondSent = resolve));
+    const counting = {
+      send: async (messages: readonly OutboundMessage[]) => {
+        record('second', messages);
+        if (messages.length > 0) secondSent();
+      },
+    };
+
+    const first = new DeadLetterReplay(bed.dataSource, holding).replay({ reasonContains: 'group a (two replays spec)', limit: 10 });
+    await firstIsSending;
+    const second = new DeadLetterReplay(bed.dataSource, counting).replay({ reasonContains: 'group b (two replays spec)', limit: 10 });
+    // The second replay either skips the message and ends, or sends it and waits for the first one's lock to mark it.
+    await Promise.race([second.catch(() => undefined), secondHasSent]);
+    releaseFirst();
+    const [firstOutcome, secondOutcome] = await Promise.allSettled([first, second]);
+
+    expect(sent).toEqual([`first: ${Topics.trafficSamples} NZ`]);
+    expect(firstOutcome).toMatchObject({ status: 'fulfilled', value: { messages: 1, remaining: 0, replayed: [{ consumer_group: 'group-a' }, { consumer_group: 'group-b' }] } });
+    expect(secondOutcome).toMatchObject({ status: 'fulfilled', value: { messages: 0, replayed: [] } });
   });
 
   it('dead-letters a message whose header name holds NUL without keeping it for a replay, and the partition keeps flowing', async () => {

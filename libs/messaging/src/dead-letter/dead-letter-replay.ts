@@ -51,9 +51,22 @@ const MATCHES = `replayed_at IS NULL AND ($1::text IS NULL OR topic = $1) AND ($
  */
 const COMPACTED_TOPICS = Object.values(TopicSpecs).flatMap((spec) => (spec.compacted ? [spec.name] : []));
 const replayable = (compacted: string) => `(message_kept AND topic <> ALL(${compacted}::text[]))`;
-// Skipped, not waited for, when another replay holds them: two operators replaying at once send each message once.
-const CHOOSE = `SELECT ${COLUMNS}, message_key, message_value, message_headers FROM dead_letter WHERE ${MATCHES} AND ${replayable('$6')}
-  ORDER BY topic, partition, "offset", consumer_group LIMIT $5 FOR UPDATE SKIP LOCKED`;
+/**
+ * The messages of the first matching letters, each claimed by locking one row of its own: its
+ * unreplayed record of the first consumer group by name, whichever record matched. Two replays at
+ * once (two operators, two replicas, selections matching different groups' records of one message)
+ * contend for that same row, and the one that finds it locked skips the message rather than wait.
+ * Locking the matching rows themselves let two replays each lock another group's record of one
+ * message and both send it.
+ */
+const CHOOSE = `WITH claims AS (
+    SELECT min(consumer_group) AS consumer_group, topic, partition, "offset" FROM dead_letter
+    WHERE replayed_at IS NULL AND ${replayable('$6')} AND (topic, partition, "offset") IN (
+      SELECT topic, partition, "offset" FROM dead_letter WHERE ${MATCHES} AND ${replayable('$6')} ORDER BY topic, partition, "offset", consumer_group LIMIT $5)
+    GROUP BY topic, partition, "offset")
+  SELECT ${COLUMNS}, message_key, message_value, message_headers FROM dead_letter
+  WHERE (consumer_group, topic, partition, "offset") IN (SELECT consumer_group, topic, partition, "offset" FROM claims) AND replayed_at IS NULL
+  ORDER BY topic, partition, "offset" FOR UPDATE SKIP LOCKED`;
 const COUNT_LEFT = `SELECT count(*) FILTER (WHERE ${replayable('$5')})::int AS remaining, count(*) FILTER (WHERE NOT ${replayable('$5')})::int AS unreplayable
   FROM dead_letter WHERE ${MATCHES}`;
 // Every group's record of a message is marked: the message went to all of the topic's groups again.
@@ -82,10 +95,8 @@ export class DeadLetterReplay {
   replay(selection: DeadLetterSelection): Promise<DeadLetterReplayOutcome> {
     const filters = [selection.topic ?? null, selection.since ?? null, selection.until ?? null, selection.reasonContains ?? null];
     return this.dataSource.transaction(async (transaction) => {
-      const chosen: ChosenRow[] = await transaction.query(CHOOSE, [...filters, selection.limit, COMPACTED_TOPICS]);
-      const sent = new Map<string, ChosenRow>();
-      for (const row of chosen) sent.set(`${row.topic}/${row.partition}/${row.offset}`, row);
-      const messages = [...sent.values()];
+      // One row per message: its claim.
+      const messages: ChosenRow[] = await transaction.query(CHOOSE, [...filters, selection.limit, COMPACTED_TOPICS]);
       await this.publisher.send(
         messages.map(
           (row): OutboundMessage => {

@@ -1,13 +1,8 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
-import { Kafka, logLevel } from 'kafkajs';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// e2e/support is no Nx project: its private broker is how a spec pauses a broker without pausing the shared one.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
-import { startPrivateBroker, type PrivateBroker } from '../../../../e2e/support/private-broker';
-import { createMessagingTestBed, sampleEvent, type MessagingTestBed } from '../testing/messaging-test-bed';
-import { KAFKA_RETRY } from './kafka-client.factory';
+import { sampleEvent } from '../testing/messaging-test-bed';
+import { createPausableBrokerBed, type PausableBrokerBed } from '../testing/pausable-broker-bed';
 import { physicalTopic } from './kafka-settings';
 
 const sample = (value: number) => sampleEvent('TW', value, 'concurrent-sends-spec');
@@ -21,41 +16,21 @@ const sample = (value: number) => sampleEvent('TW', value, 'concurrent-sends-spe
  * first and drops it while answering success (or, of another length, refuses it as out of order).
  */
 describe('EventPublisher, two sends at once while the broker appends a request it does not answer, on a broker of its own', () => {
-  let broker: PrivateBroker;
-  let bed: MessagingTestBed;
-  let paused = false;
-
-  const pause = (signal: 'SIGSTOP' | 'SIGCONT') => {
-    // The pid file of the broker the spec started (local-kafka.mjs writes it), not some other Kafka process.
-    process.kill(Number(readFileSync(broker.config.pidFile, 'utf8').trim()), signal);
-    paused = signal === 'SIGSTOP';
-  };
+  let bed: PausableBrokerBed;
 
   beforeAll(async () => {
-    broker = await startPrivateBroker('publisher-concurrent-sends');
-    bed = await createMessagingTestBed('publisher-concurrent-sends', [Topics.trafficSamples], {
-      brokers: broker.config.brokers,
-      // kafkajs gives up after three answers that do not come within 1 s; the services' client waits 30 s for each of eleven.
-      kafka: (settings) =>
-        new Kafka({ clientId: settings.clientId, brokers: settings.brokers, connectionTimeout: 1_000, requestTimeout: 1_000, retry: { ...KAFKA_RETRY, retries: 2 }, logLevel: logLevel.NOTHING }),
-    });
+    bed = await createPausableBrokerBed('publisher-concurrent-sends', [Topics.trafficSamples]);
   });
 
   afterAll(async () => {
-    try {
-      if (paused) pause('SIGCONT');
-      await bed?.close();
-    } finally {
-      // Whatever happened above: a broker left running outlives the run and holds 400 MB.
-      await broker?.remove();
-    }
+    await bed?.close();
   });
 
   it('has every send it reports as published on the topic', async () => {
     const first = sample(1);
     await bed.publisher.publish(first);
 
-    pause('SIGSTOP');
+    bed.pause();
     const together = [sample(2), sample(3)];
     const outcomes: string[] = [];
     const sends = together.map((event) => bed.publisher.publish(event)).map((send) =>
@@ -66,7 +41,7 @@ describe('EventPublisher, two sends at once while the broker appends a request i
     );
     // kafkajs gives up on a request the paused broker holds unread; as it does, the broker runs again, the other send under way.
     await Promise.race(sends);
-    pause('SIGCONT');
+    bed.resume();
     await Promise.all(sends);
     expect(outcomes[0]).toMatch(/^KafkaJSNumberOfRetriesExceeded: /);
     expect(outcomes[1], 'the send still under way as the broker ran again').toBe('published');

@@ -4,7 +4,7 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { EventConsumer, type EventConsumerOptions } from '../consumer/event-consumer';
+import { EventConsumer, type EventConsumerOptions, type StoppedConsumer } from '../consumer/event-consumer';
 import { DEFAULT_LEDGER_RETENTION_MS, LedgerPruner } from '../consumer/ledger-pruner';
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
@@ -70,6 +70,11 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   async describeCluster(): Promise<{ brokers: number; controller: number | null }> {
     const cluster = await this.admin.describeCluster();
     return { brokers: cluster.brokers.length, controller: cluster.controller };
+  }
+
+  /** The consumers kafkajs stopped for good, which read nothing more; used by readiness. */
+  stoppedConsumers(): StoppedConsumer[] {
+    return this.consumers.flatMap((consumer) => consumer.stoppedForGood() ?? []);
   }
 
   async onModuleInit(): Promise<void> {

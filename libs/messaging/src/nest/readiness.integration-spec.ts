@@ -51,7 +51,7 @@ describe('readiness with the real checks, PostgreSQL and Kafka unreachable', () 
     runtime = new MessagingRuntime({ kafka: { brokers: [`127.0.0.1:${kafkaPort}`], clientId: 'readiness-spec', topicPrefix: '' }, topics: [] }, dataSource, new MetricsRegistry('readiness-spec', false));
     // Only the check's own call: the runtime's start would refuse to boot without a broker.
     @Global()
-    @Module({ providers: [{ provide: DataSource, useValue: dataSource }, { provide: MessagingRuntime, useValue: { describeCluster: () => runtime.describeCluster() } }], exports: [DataSource, MessagingRuntime] })
+    @Module({ providers: [{ provide: DataSource, useValue: dataSource }, { provide: MessagingRuntime, useValue: { describeCluster: () => runtime.describeCluster(), stoppedConsumers: () => runtime.stoppedConsumers() } }], exports: [DataSource, MessagingRuntime] })
     class Dependencies {}
     @Module({ imports: [Dependencies, HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck])] })
     class ReadinessSpecModule {}

@@ -1,15 +1,10 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, recordTopic } from '@holdfast/testing';
-import { Kafka, logLevel } from 'kafkajs';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// e2e/support is no Nx project: its private broker is how a spec pauses a broker without pausing the shared one.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
-import { startPrivateBroker, type PrivateBroker } from '../../../../e2e/support/private-broker';
-import { KAFKA_RETRY } from '../kafka/kafka-client.factory';
 import { physicalTopic } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
-import { createMessagingTestBed, sampleEvent, TEST_SCHEMA, type MessagingTestBed } from '../testing/messaging-test-bed';
+import { sampleEvent, TEST_SCHEMA } from '../testing/messaging-test-bed';
+import { createPausableBrokerBed, type PausableBrokerBed } from '../testing/pausable-broker-bed';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox-writer';
 
@@ -21,38 +16,18 @@ const sample = (value: number) => sampleEvent('TW', value, 'unanswered-send-spec
  * number back on giving up, so the rows the relay sends next start at a sequence the broker already has.
  */
 describe('outbox relay after a send the broker appended but never answered, on a broker of its own', () => {
-  let broker: PrivateBroker;
-  let bed: MessagingTestBed;
-  let paused = false;
+  let bed: PausableBrokerBed;
   const warnings: string[] = [];
   const logger: MessagingLogger = { debug() {}, info() {}, error() {}, warn: (_fields, message) => void warnings.push(message) };
 
-  const pause = (signal: 'SIGSTOP' | 'SIGCONT') => {
-    // The pid file of the broker the spec started (local-kafka.mjs writes it), not some other Kafka process.
-    process.kill(Number(readFileSync(broker.config.pidFile, 'utf8').trim()), signal);
-    paused = signal === 'SIGSTOP';
-  };
   const relayFailures = () => warnings.filter((message) => message.startsWith('outbox relay could not publish')).length;
 
   beforeAll(async () => {
-    broker = await startPrivateBroker('relay-unanswered-send');
-    bed = await createMessagingTestBed('relay-unanswered-send', [Topics.trafficSamples], {
-      brokers: broker.config.brokers,
-      // kafkajs gives up after three answers that do not come within 1 s; the services' client waits 30 s for each of eleven.
-      kafka: (settings) =>
-        new Kafka({ clientId: settings.clientId, brokers: settings.brokers, connectionTimeout: 1_000, requestTimeout: 1_000, retry: { ...KAFKA_RETRY, retries: 2 }, logLevel: logLevel.NOTHING }),
-      logger,
-    });
+    bed = await createPausableBrokerBed('relay-unanswered-send', [Topics.trafficSamples], { logger });
   });
 
   afterAll(async () => {
-    try {
-      if (paused) pause('SIGCONT');
-      await bed?.close();
-    } finally {
-      // Whatever happened above: a broker left running outlives the run and holds 400 MB.
-      await broker?.remove();
-    }
+    await bed?.close();
   });
 
   it('publishes every row once the broker answers again, through a new producer', async () => {
@@ -66,7 +41,7 @@ describe('outbox relay after a send the broker appended but never answered, on a
       await write(first);
       await expectEventually(async () => expect(await pending()).toBe(0));
 
-      pause('SIGSTOP');
+      bed.pause();
       const unanswered = sample(2);
       await write(unanswered);
       await expectEventually(() => expect(relayFailures()).toBeGreaterThan(0), { timeoutMs: 30_000, message: 'kafkajs gives up on the row the paused broker holds unread' });
@@ -75,7 +50,7 @@ describe('outbox relay after a send the broker appended but never answered, on a
       // The attempt under way as it was written may have held the first row alone: the one after it holds both.
       const failuresBefore = relayFailures();
       await expectEventually(() => expect(relayFailures()).toBeGreaterThanOrEqual(failuresBefore + 2), { timeoutMs: 30_000, message: 'a relay attempt sends both rows to the paused broker' });
-      pause('SIGCONT');
+      bed.resume();
 
       await expectEventually(async () => expect(await pending()).toBe(0), { timeoutMs: 30_000, message: 'the relay publishes the rows behind the one the broker appended unanswered' });
       expect(warnings.some((message) => message.startsWith('Kafka producer replaced after a failed send'))).toBe(true);

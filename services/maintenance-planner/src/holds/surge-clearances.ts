@@ -1,13 +1,9 @@
-import { prepared } from '@holdfast/database';
+import { deleteInBatches, prepared } from '@holdfast/database';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
-import { rowsOf } from './hold-fanout.sql';
-
-/** Rows deleted per statement, so a large backlog never holds long locks (as the processed-event ledger's pruner). */
-const PRUNE_BATCH = 5_000;
 
 /**
  * Surge clearances that overtook their surge.started (surge_clearance). One serves only until its
@@ -52,17 +48,8 @@ export class SurgeClearances implements OnApplicationBootstrap {
 
   /** Deletes the clearances recorded longer ago than the retention, a batch at a time; resolves with how many. */
   async prune(): Promise<number> {
-    const before = new Date(this.clock.nowMs() - this.config.settings.surgeClearanceRetentionMs);
-    let pruned = 0;
-    for (;;) {
-      const deleted = rowsOf(
-        await this.dataSource.query(
-          'DELETE FROM surge_clearance WHERE surge_id IN (SELECT surge_id FROM surge_clearance WHERE recorded_at < $1 LIMIT $2) RETURNING surge_id',
-          [before, PRUNE_BATCH],
-        ),
-      ).length;
-      pruned += deleted;
-      if (deleted < PRUNE_BATCH) return pruned;
-    }
+    return deleteInBatches(this.dataSource, 'DELETE FROM surge_clearance WHERE surge_id IN (SELECT surge_id FROM surge_clearance WHERE recorded_at < $1 LIMIT $2)', [
+      new Date(this.clock.nowMs() - this.config.settings.surgeClearanceRetentionMs),
+    ]);
   }
 }

@@ -1,12 +1,10 @@
-import { answeredAtCommit } from '@holdfast/database';
+import { answeredAtCommit, deleteInBatches } from '@holdfast/database';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
 
-/** Rows deleted per statement, so a large backlog never holds long locks (as the processed-event ledger's pruner). */
-const PRUNE_BATCH = 5_000;
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 // Nothing reads its answer, so it travels with the consumer's COMMIT.
@@ -68,12 +66,6 @@ export class HoldReleases implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Deletes the releases past their retention whose hold has no placement kept, a batch at a time; resolves with how many. */
   async prune(): Promise<number> {
-    const before = new Date(this.clock.nowMs() - this.config.settings.holdReleaseRetentionMs);
-    let pruned = 0;
-    for (;;) {
-      const [, deleted] = (await this.dataSource.query(PRUNE, [before, PRUNE_BATCH])) as [unknown, number];
-      pruned += deleted;
-      if (deleted < PRUNE_BATCH) return pruned;
-    }
+    return deleteInBatches(this.dataSource, PRUNE, [new Date(this.clock.nowMs() - this.config.settings.holdReleaseRetentionMs)]);
   }
 }
