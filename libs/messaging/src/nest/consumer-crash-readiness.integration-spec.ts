@@ -28,7 +28,7 @@ class BrokenBookkeeping extends MetricsRegistry {
   }
 }
 
-describe('readiness of a service whose consumer kafkajs stopped for good, against the real broker and PostgreSQL', () => {
+describe('readiness and liveness of a service whose consumer kafkajs stopped for good, against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
   let runtime: MessagingRuntime;
   const errors: Record<string, unknown>[] = [];
@@ -63,6 +63,7 @@ describe('readiness of a service whose consumer kafkajs stopped for good, agains
     const readiness = new KafkaReadinessCheck(runtime, new HealthIndicatorService());
     await consumer.start();
     expect((await readiness.check()).kafka).toMatchObject({ status: 'up' });
+    expect((await readiness.alive())['kafka-consumers']).toEqual({ status: 'up' });
 
     const sample = sampleEvent('NO', 1, 'consumer-crash-spec');
     await bed.publisher.publish(sample);
@@ -74,6 +75,8 @@ describe('readiness of a service whose consumer kafkajs stopped for good, agains
       status: 'down',
       message: `the consumer of ${Topics.trafficSamples} (group ${consumer.groupId}) stopped for good after TypeError: ${BUG}. kafkajs does not restart a consumer after such an error: restart the service`,
     });
+    // Only a restart brings it back: liveness says so, for an orchestrator to restart the service.
+    expect((await readiness.alive())['kafka-consumers']).toMatchObject({ status: 'down', message: expect.stringContaining(`stopped for good after TypeError: ${BUG}`) });
     // The slice was applied before its bookkeeping failed; the consumer says so itself too.
     expect(await effectCount(bed.dataSource, [sample.id])).toBe(1);
     expect(errors).toContainEqual(expect.objectContaining({ topic: Topics.trafficSamples, group: consumer.groupId, msg: expect.stringMatching(/^consumer stopped for good/) }));

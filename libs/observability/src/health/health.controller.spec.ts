@@ -19,12 +19,20 @@ class PostgresqlLikeCheck implements ReadinessCheck {
   }
 }
 
+/** Why a part of the process stopped for good, as a consumer kafkajs will not restart: null while none did. */
+let stoppedForGood: string | null = null;
+
 @Injectable()
 class KafkaLikeCheck implements ReadinessCheck {
   constructor(private readonly indicator: HealthIndicatorService) {}
 
   async check() {
     return this.indicator.check('kafka').up({ brokers: 3, controller: 1 });
+  }
+
+  async alive() {
+    const session = this.indicator.check('kafka-consumers');
+    return stoppedForGood ? session.down({ message: stoppedForGood }) : session.up();
   }
 }
 
@@ -87,5 +95,21 @@ describe('the health endpoints, which need no key', () => {
     failure = new Error('Connection terminated unexpectedly');
     expect(JSON.parse((await probe('/health')).text).error).toEqual({ postgresql: { status: 'down', since: '2026-03-02T11:00:00.000Z' } });
     expect(logged.filter((entry) => entry.level === 'warn')).toHaveLength(2);
+  });
+
+  it('fails liveness only for a part of the process that stopped for good, which a restart mends, never for a dependency', async () => {
+    failure = new Error('connect ECONNREFUSED 10.20.30.40:5432');
+    const live = await probe('/health/live');
+    expect(live.status).toBe(200);
+    expect(JSON.parse(live.text).details).toEqual({ 'kafka-consumers': { status: 'up' } });
+
+    stoppedForGood = 'the consumer of traffic.samples.v1 (group impact-analyzer.samples) stopped for good after TypeError: x is undefined';
+    const dead = await probe('/health/live');
+    expect(dead.status).toBe(503);
+    expect(dead.text).not.toContain('TypeError');
+    expect(JSON.parse(dead.text).error).toEqual({ 'kafka-consumers': { status: 'down', since: expect.any(String) } });
+    expect(logged.at(-1)).toMatchObject({ level: 'warn', line: { dependency: 'kafka-consumers', cause: { message: stoppedForGood } } });
+    stoppedForGood = null;
+    failure = null;
   });
 });

@@ -3,6 +3,11 @@ import type { HealthIndicatorResult } from '@nestjs/terminus';
 /** A dependency the service cannot serve without; checked on every readiness probe, so keep it cheap. */
 export interface ReadinessCheck {
   check(): Promise<HealthIndicatorResult>;
+  /**
+   * For liveness: what only a restart of the process mends (a part of it that stopped for good),
+   * never a dependency's answer, which a restart does not bring back. Local and cheap.
+   */
+  alive?(): Promise<HealthIndicatorResult>;
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
