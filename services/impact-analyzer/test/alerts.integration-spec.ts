@@ -1,5 +1,6 @@
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { recordEvents } from './support/analyzer-harness';
 
@@ -34,7 +35,8 @@ function alertmanagerPayload(status: 'firing' | 'resolved', labels: Record<strin
 describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
   let surges: Awaited<ReturnType<typeof recordEvents>>;
-  const clock = new ManualClock('2026-06-14T21:01:00Z');
+  // After every time the notifications below carry (their resolveds end at 23:30), as a sender's clock would be.
+  const clock = new ManualClock('2026-06-14T23:31:00Z');
 
   const post = (path: string, body: unknown, authorization?: string) =>
     service.fetch(`/v1/alerts/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
@@ -57,6 +59,8 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await surges?.stop();
     await service?.close();
   });
+
+  afterEach(() => vi.restoreAllMocks());
 
   it('refuses a sender without its credential, or with the wrong one', async () => {
     expect((await post('alertmanager', alertmanagerPayload('firing', { region: 'IR' }))).status).toBe(401);
@@ -216,13 +220,71 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     for (const payload of [unset, unreadable]) expect(await action(await post('alertmanager', payload, bearer))).toMatchObject({ action: 'cleared' });
     await expectEventually(() => expect(['MN', 'MM'].map((region) => eventsIn(region).map((e) => e.type))).toEqual([['surge.started', 'surge.cleared'], ['surge.started', 'surge.cleared']]));
     expect(eventsIn('MN')[1].data).toMatchObject({
-      clearedAt: '2026-06-14T21:01:00.000Z',
+      clearedAt: '2026-06-14T23:31:00.000Z',
       reason: 'RegionalTrafficHigh resolved in alertmanager (it gave no endsAt: cleared when the notification was received)',
     });
     expect(eventsIn('MM')[1].data).toMatchObject({
-      clearedAt: '2026-06-14T21:01:00.000Z',
+      clearedAt: '2026-06-14T23:31:00.000Z',
       reason: 'RegionalTrafficHigh resolved in alertmanager (its endsAt "soon" is not an RFC 3339 instant: cleared when the notification was received)',
     });
+  });
+
+  it('says when the sender left alerts out of a notification (max_alerts): in the answer, a warning naming the group and receiver, and a metric', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const truncated = { ...alertmanagerPayload('firing', { region: 'SN' }), truncatedAlerts: 3 };
+    const response = await post('alertmanager', truncated, bearer);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: 1, truncatedAlerts: 3, alerts: [expect.objectContaining({ region: 'SN', action: 'started' })] });
+    const warning = warned.mock.calls.find(([, message]) => String(message).includes('left 3 alert(s)'));
+    expect(warning?.[0]).toMatchObject({ sender: 'alertmanager', receiver: 'holdfast', groupKey: truncated.groupKey, truncatedAlerts: 3 });
+    expect(warning?.[1]).toContain('Set max_alerts of receiver holdfast to 0 (no limit)');
+
+    // A notification whose other alerts are refused says so in its problem too.
+    const unlabelled = { ...truncated, truncatedAlerts: 2, alerts: [{ ...truncated.alerts[0], labels: { alertname: 'RegionalTrafficHigh' }, fingerprint: 'fp-unlabelled' }] };
+    const refused = await post('alertmanager', unlabelled, bearer);
+    expect(refused.status).toBe(422);
+    const problem = (await refused.json()) as { truncatedAlerts: number; detail: string };
+    expect(problem.truncatedAlerts).toBe(2);
+    expect(problem.detail).toContain("alertmanager left 2 more alert(s) out of the notification (truncatedAlerts): raise the receiver's max_alerts, or set it to 0.");
+
+    // Grafana's webhook says the same of its Max alerts.
+    const grafana = { receiver: 'holdfast', status: 'firing', orgId: 1, groupKey: '{}/{}:{alertname="SenegalTraffic"}', truncatedAlerts: 1, alerts: [{ ...truncated.alerts[0], fingerprint: 'fp-grafana-SN' }] };
+    expect(await (await post('grafana', grafana, basic)).json()).toMatchObject({ truncatedAlerts: 1 });
+    const metrics = await (await service.fetch('/metrics')).text();
+    expect(metrics).toMatch(/holdfast_analyzer_alerts_truncated_total\{[^}]*sender="alertmanager"[^}]*\} 5\n/);
+    expect(metrics).toMatch(/holdfast_analyzer_alerts_truncated_total\{[^}]*sender="grafana"[^}]*\} 1\n/);
+  });
+
+  it("starts the surge of an alert whose startsAt is ahead of Holdfast's clock beyond skew when it is received, and says so", async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    const at = (status: 'firing' | 'resolved', region: string, startsAt: string, endsAt?: string) => {
+      const payload = alertmanagerPayload(status, { region });
+      payload.alerts[0].startsAt = startsAt;
+      if (endsAt) payload.alerts[0].endsAt = endsAt;
+      return payload;
+    };
+    // The clock reads 23:31: six hours ahead is a sender's clock (or a rule's timestamp) gone wrong; a hold from then would leave the windows running now.
+    expect(await action(await post('alertmanager', at('firing', 'SL', '2026-06-15T05:30:00Z'), bearer))).toMatchObject({ action: 'started' });
+    // Within the five minutes senders' clocks may drift, the start is taken as sent.
+    expect(await action(await post('alertmanager', at('firing', 'LR', '2026-06-14T23:34:00Z'), bearer))).toMatchObject({ action: 'started' });
+    // The alert keeps its startsAt for telling its notifications apart: sent again it is a duplicate, and its resolved clears it.
+    expect(await action(await post('alertmanager', at('firing', 'SL', '2026-06-15T05:30:00Z'), bearer))).toMatchObject({ action: 'duplicate' });
+    expect(await action(await post('alertmanager', at('resolved', 'SL', '2026-06-15T05:30:00Z', '2026-06-15T06:30:00Z'), bearer))).toMatchObject({ action: 'cleared' });
+
+    await expectEventually(() => expect(eventsIn('SL').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(eventsIn('SL')[0].data).toMatchObject({
+      startedAt: '2026-06-14T23:31:00.000Z',
+      reason: "RegionalTrafficHigh firing in alertmanager (its startsAt 2026-06-15T05:30:00Z is 359 minutes ahead of Holdfast's clock: started when the notification was received)",
+    });
+    expect(eventsIn('SL')[1].data).toMatchObject({
+      clearedAt: '2026-06-14T23:31:00.000Z',
+      reason: "RegionalTrafficHigh resolved in alertmanager (its endsAt 2026-06-15T06:30:00Z is 419 minutes ahead of Holdfast's clock: cleared when the notification was received)",
+    });
+    await expectEventually(() => expect(eventsIn('LR').map((e) => e.data.startedAt)).toEqual(['2026-06-14T23:34:00.000Z']));
+    expect(warned.mock.calls.map(([, message]) => message)).toEqual(
+      expect.arrayContaining([expect.stringContaining("RegionalTrafficHigh firing in alertmanager, but its startsAt 2026-06-15T05:30:00Z is 359 minutes ahead of Holdfast's clock")]),
+    );
   });
 
   it('takes Grafana contact point notifications with basic credentials and the configured region label', async () => {

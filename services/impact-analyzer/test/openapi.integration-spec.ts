@@ -42,7 +42,7 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(statuses('/v1/declarations', 'get')).toEqual(['200', '400']);
     expect(statuses('/v1/declarations/{id}', 'get')).toEqual(['200', '404']);
     expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '404', '409']);
-    expect(statuses('/v1/surges', 'get')).toEqual(['200', '400']);
+    expect(statuses('/v1/surges', 'get')).toEqual(['200', '400', '422']);
     expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '404']);
     expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', '404']);
     for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '422']);

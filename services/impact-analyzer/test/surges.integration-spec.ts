@@ -180,6 +180,12 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     const unknown = await service.fetch('/v1/surges?page=2');
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'page', message: 'is not a field of this request' }] });
+
+    // A country code in lower case is read as the catalog spells it; a code no region has is refused, not answered with no surge.
+    expect(await (await service.fetch('/v1/surges?source=declaration&region=fr')).json()).toMatchObject({ items: [expect.objectContaining({ region: 'FR' })] });
+    const noSuchRegion = await service.fetch('/v1/surges?region=UK');
+    expect(noSuchRegion.status).toBe(422);
+    expect(await noSuchRegion.json()).toMatchObject({ code: 'unknown-region', regions: ['UK'], errors: [{ path: 'region' }] });
   });
 });
 

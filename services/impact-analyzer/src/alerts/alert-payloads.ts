@@ -12,10 +12,17 @@ const WebhookAlertSchema = z.object({
 });
 export type WebhookAlert = z.infer<typeof WebhookAlertSchema>;
 
+/**
+ * How many alerts of the group the sender left out of this notification: Alertmanager's receiver
+ * `max_alerts` and Grafana's webhook "Max alerts" cut the list and say so here. Older senders omit it.
+ */
+const TruncatedAlertsSchema = z.number().int().nonnegative().default(0);
+
 /** Alertmanager's webhook payload, version 4 (fields the analyzer reads; the rest are tolerated). */
 export const AlertmanagerPayloadSchema = z.object({
   version: z.literal('4', { error: 'only Alertmanager webhook payload version 4 is understood' }),
   groupKey: z.string().min(1),
+  truncatedAlerts: TruncatedAlertsSchema,
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().optional(),
   alerts: z.array(WebhookAlertSchema).max(1_000),
@@ -24,6 +31,7 @@ export const AlertmanagerPayloadSchema = z.object({
 /** Grafana's webhook contact point payload (Grafana 9+ unified alerting). */
 export const GrafanaPayloadSchema = z.object({
   groupKey: z.string().min(1),
+  truncatedAlerts: TruncatedAlertsSchema,
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().optional(),
   orgId: z.number().optional(),
@@ -32,6 +40,8 @@ export const GrafanaPayloadSchema = z.object({
 
 export interface AlertNotification {
   groupKey: string;
+  receiver?: string;
+  truncatedAlerts: number;
   alerts: WebhookAlert[];
 }
 

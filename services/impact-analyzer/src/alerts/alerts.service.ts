@@ -16,21 +16,31 @@ export type AlertAction = z.infer<typeof AlertActionSchema>;
 
 export const AlertIntakeResultSchema = z.strictObject({
   received: z.number().int().meta({ description: 'alerts in the notification' }),
+  truncatedAlerts: z.number().int().meta({
+    description: "alerts of the group the sender left out of the notification (Alertmanager's max_alerts, Grafana's Max alerts): their surges are not started or cleared; 0 when none",
+  }),
   alerts: z
     .array(z.strictObject({ fingerprint: z.string(), region: z.string(), action: AlertActionSchema, surgeId: z.uuid().nullable() }))
     .meta({ description: "each alert whose region is known, in the notification's order" }),
 });
 export type AlertIntakeResult = z.infer<typeof AlertIntakeResultSchema>;
 
-/** A resolved notification of the alert (sender and fingerprint) that started at $3 or later. */
 /** A transaction's lock on one alert (sender/fingerprint), apart from every other advisory lock by its first key. */
 const LOCK_ALERT = `SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert'), hashtext($1))`;
+/** A resolved notification of the alert (sender and fingerprint) that started at $3 or later. */
 const RESOLVED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'resolved' AND starts_at >= $3 LIMIT 1`;
 /** A firing notification of the alert that started after $3: the alert fired again since. */
 const FIRED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'firing' AND starts_at > $3 LIMIT 1`;
 /** The same notification of the alert (status, start and content) logged under another group than $6. */
 const LOGGED_IN_ANOTHER_GROUP = `SELECT 1 FROM alert_notification
   WHERE sender = $1 AND fingerprint = $2 AND status = $3 AND starts_at = $4 AND content_hash = $5 AND group_key <> $6 LIMIT 1`;
+
+/**
+ * How far ahead of Holdfast's clock an alert's time may be, the senders' clocks drifting: further, a
+ * firing's surge starts when the notification is received and a resolved one's clears then, as a
+ * hold from a start still to come would leave the region's windows running now.
+ */
+const ALERT_CLOCK_SKEW_MS = 5 * 60_000;
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -56,6 +66,7 @@ function severityOf(labels: Record<string, string>): SurgeSeverity {
 export class AlertsService {
   private readonly logger = new Logger(AlertsService.name);
   private readonly received;
+  private readonly truncated;
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -66,6 +77,7 @@ export class AlertsService {
     metrics: MetricsRegistry,
   ) {
     this.received = metrics.counter('holdfast_analyzer_alerts_total', 'Alerts received from webhooks, by sender and action', ['sender', 'action']);
+    this.truncated = metrics.counter('holdfast_analyzer_alerts_truncated_total', "Alerts senders left out of their notifications (truncatedAlerts: the receiver's max_alerts), by sender", ['sender']);
   }
 
   /**
@@ -75,6 +87,9 @@ export class AlertsService {
    * region its surge (a sender retries no 4xx, and a retry would not help it).
    */
   async receive(sender: AlertSender, notification: AlertNotification): Promise<AlertIntakeResult> {
+    const { truncatedAlerts } = notification;
+    const receivedAt = this.clock.now();
+    if (truncatedAlerts > 0) this.warnTruncated(sender, notification);
     const checked = notification.alerts.map((alert, index) => this.check(alert, index));
     const applicable = checked.filter((one): one is ApplicableAlert => !Array.isArray(one));
     const refused = checked.filter((one) => Array.isArray(one));
@@ -91,7 +106,7 @@ export class AlertsService {
         const logged: unknown[] = await transaction.query(
           `INSERT INTO alert_notification (sender, group_key, fingerprint, status, starts_at, content_hash, region, received_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING fingerprint`,
-          [sender, notification.groupKey, fingerprint, alert.status, startsAt, content, region, this.clock.now()],
+          [sender, notification.groupKey, fingerprint, alert.status, startsAt, content, region, receivedAt],
         );
         const origin = `${sender}/${fingerprint}`;
         // Alertmanager sends an alert in every group it falls in (a second route, a regrouping after a reload): no news the second time.
@@ -115,11 +130,12 @@ export class AlertsService {
             outcomes.push({ fingerprint, region, action: 'superseded', surgeId: active.id });
             continue;
           }
-          if (active) await this.surges.clear(transaction, active, ...this.resolution(sender, name, fingerprint, alert.endsAt), trace);
+          if (active) await this.surges.clear(transaction, active, ...this.resolution(sender, name, fingerprint, alert.endsAt, receivedAt), trace);
           outcomes.push({ fingerprint, region, action: active ? 'cleared' : 'nothing-active', surgeId: active?.id ?? null });
           continue;
         }
-        const reason = `${name} firing in ${sender}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`;
+        const started = this.surgeStart(sender, name, fingerprint, alert.startsAt, startsAt, receivedAt);
+        const reason = `${name} firing in ${sender}${started.note}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`;
         if (active) {
           await this.surges.update(transaction, active, { severity: severityOf(alert.labels), reason }, trace);
           outcomes.push({ fingerprint, region, action: 'updated', surgeId: active.id });
@@ -127,7 +143,7 @@ export class AlertsService {
         }
         const surge = await this.surges.open(
           transaction,
-          { region, metric: null, source: 'alert', origin, severity: severityOf(alert.labels), startedAt: startsAt, reason },
+          { region, metric: null, source: 'alert', origin, severity: severityOf(alert.labels), startedAt: started.at, reason },
           trace,
         );
         outcomes.push({ fingerprint, region, action: 'started', surgeId: surge.id });
@@ -135,15 +151,46 @@ export class AlertsService {
       return outcomes;
     });
     for (const result of results) this.received.inc({ sender, action: result.action });
-    if (refusals.length === 0) return { received: notification.alerts.length, alerts: results };
+    if (refusals.length === 0) return { received: notification.alerts.length, truncatedAlerts, alerts: results };
     this.received.inc({ sender, action: 'refused' }, refused.length);
     const applied = results.length === 0 ? '' : ` The other ${results.length} alert(s) of the notification were taken (alerts says what became of each).`;
-    throw new DomainError(refusals[0].code, 422, `${refusals.map((refusal) => refusal.detail).join(' ')}${applied}`, {
+    const cut = truncatedAlerts === 0 ? '' : ` ${sender} left ${truncatedAlerts} more alert(s) out of the notification (truncatedAlerts): raise the receiver's max_alerts, or set it to 0.`;
+    throw new DomainError(refusals[0].code, 422, `${refusals.map((refusal) => refusal.detail).join(' ')}${applied}${cut}`, {
       labelsLookedFor: this.config.settings.alertRegionLabels,
       errors: refusals.map((refusal) => refusal.problem),
       received: notification.alerts.length,
+      truncatedAlerts,
       alerts: results,
     });
+  }
+
+  /**
+   * A notification cut by the sender's max_alerts may leave out a region's firing alert (no surge
+   * starts) or resolved one (its surge stays), and nothing in the alerts received shows it.
+   */
+  private warnTruncated(sender: AlertSender, { receiver, groupKey, truncatedAlerts, alerts }: AlertNotification): void {
+    this.truncated.inc({ sender }, truncatedAlerts);
+    const setting = sender === 'alertmanager' ? `max_alerts of receiver ${receiver ?? '(unnamed)'}` : `Max alerts of contact point ${receiver ?? '(unnamed)'}`;
+    this.logger.warn(
+      { sender, receiver, groupKey, truncatedAlerts, received: alerts.length },
+      `${sender} left ${truncatedAlerts} alert(s) of group ${groupKey} out of its notification (it carried ${alerts.length}): a region's firing or resolved alert may be among them, and Holdfast cannot start or clear its surge. Set ${setting} to 0 (no limit) for Holdfast, or group alerts by region.`,
+    );
+  }
+
+  /**
+   * When an alert's surge starts: its startsAt, unless that is more than the senders' clock skew
+   * ahead of the receipt, when it starts at the receipt and the note (for its reason) says so.
+   * The alert keeps its startsAt for telling its notifications apart.
+   */
+  private surgeStart(sender: AlertSender, name: string, fingerprint: string, text: string, startsAt: Date, receivedAt: Date): { at: Date; note: string } {
+    const aheadMs = startsAt.getTime() - receivedAt.getTime();
+    if (aheadMs <= ALERT_CLOCK_SKEW_MS) return { at: startsAt, note: '' };
+    const given = `its startsAt ${text} is ${minutesOf(aheadMs)} ahead of Holdfast's clock`;
+    this.logger.warn(
+      { sender, fingerprint, startsAt: text },
+      `${name} firing in ${sender}, but ${given}: its surge starts as of the notification's receipt. Check the clocks of ${sender} and of what evaluates its rules.`,
+    );
+    return { at: receivedAt, note: ` (${given}: started when the notification was received)` };
   }
 
   /**
@@ -165,13 +212,19 @@ export class AlertsService {
    * that can be read, when the notification was received, saying so. The alert is over either way,
    * and refusing it would hold the region for ever.
    */
-  private resolution(sender: AlertSender, name: string, fingerprint: string, endsAt: string | undefined): [Date, string] {
+  private resolution(sender: AlertSender, name: string, fingerprint: string, endsAt: string | undefined, receivedAt: Date): [Date, string] {
     const end = readAlertTime(endsAt);
     const reason = `${name} resolved in ${sender}`;
-    if (end.kind === 'instant') return [end.at, reason];
-    const given = end.kind === 'unset' ? 'it gave no endsAt' : `its endsAt "${endsAt}" is not an RFC 3339 instant`;
+    const aheadMs = end.kind === 'instant' ? end.at.getTime() - receivedAt.getTime() : 0;
+    if (end.kind === 'instant' && aheadMs <= ALERT_CLOCK_SKEW_MS) return [end.at, reason];
+    const given =
+      end.kind === 'unset'
+        ? 'it gave no endsAt'
+        : end.kind === 'unreadable'
+          ? `its endsAt "${endsAt}" is not an RFC 3339 instant`
+          : `its endsAt ${endsAt} is ${minutesOf(aheadMs)} ahead of Holdfast's clock`;
     this.logger.warn({ sender, fingerprint, endsAt }, `${reason}, but ${given}: its surge is cleared as of the notification's receipt`);
-    return [this.clock.now(), `${reason} (${given}: cleared when the notification was received)`];
+    return [receivedAt, `${reason} (${given}: cleared when the notification was received)`];
   }
 
   /** The alert's region from the first configured label it carries, or why it has none Holdfast knows. */
@@ -209,6 +262,8 @@ interface AlertRefusal {
   detail: string;
   problem: FieldProblem;
 }
+
+const minutesOf = (ms: number): string => `${Math.round(ms / 60_000)} minutes`;
 
 function startRefusal(alert: WebhookAlert, index: number, fingerprint: string, start: Exclude<AlertTime, { kind: 'instant' }>): AlertRefusal {
   const given = start.kind === 'unset' ? 'no startsAt (absent, or the zero time 0001-01-01T00:00:00Z)' : `startsAt "${alert.startsAt}", which is not an RFC 3339 instant`;

@@ -3,7 +3,7 @@ import type { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import type { ServiceConfig } from '@holdfast/service-kit';
-import { ManualClock } from '@holdfast/testing';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { Logger } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,8 +29,17 @@ describe('PrometheusPollerService', () => {
       }
       if (asked.pathname !== '/api/v1/query') return void response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
       const time = Number(asked.searchParams.get('time'));
+      const query = asked.searchParams.get('query')!;
+      // A Prometheus that never answers: only the poller's own abort ends the request.
+      if (query.startsWith('hanging')) return;
       response.setHeader('content-type', 'application/json');
-      if (asked.searchParams.get('query')!.startsWith('sum by (country (')) {
+      if (query.startsWith('ratio')) {
+        // A ratio of rates answers NaN where both are zero and ±Inf where only the divisor is; JP's is negative.
+        const values = { IR: '42', DE: 'NaN', FR: 'NaN', US: '+Inf', GB: '-Inf', JP: '-3' };
+        const result = Object.entries(values).map(([country, value]) => ({ metric: { country }, value: [time, value] }));
+        return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+      }
+      if (query.startsWith('sum by (country (')) {
         response.statusCode = 400;
         return void response.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"' }));
       }
@@ -44,21 +53,71 @@ describe('PrometheusPollerService', () => {
 
   afterEach(() => vi.restoreAllMocks());
 
-  /** A replica's poller on its own clock, and what it published. */
+  /** A replica's poller on its own clock, what it published, and its metrics. */
   const replica = (now: string, options: { base?: string; query?: string } = {}) => {
     const published: HoldfastEvent<'traffic.sample'>[] = [];
     const queries = [{ metric: 'requests_per_second', query: options.query ?? 'sum by (country) (rate(edge_requests_total[1m]))' }];
     const settings = { prometheus: { url: options.base ?? url, queries, regionLabel: 'country', intervalMs: 30_000 } };
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
+    const metrics = new MetricsRegistry('impact-analyzer', false);
     const poller = new PrometheusPollerService(
       { settings } as unknown as ServiceConfig<AnalyzerSettings>,
       messaging as unknown as MessagingRuntime,
       new RegionCatalog(),
       new ManualClock(now),
-      new MetricsRegistry('impact-analyzer', false),
+      metrics,
     );
-    return { poller, published };
+    return { poller, published, metrics };
   };
+
+  it('polls once at start, not a whole interval after it, and stops polling at shutdown', async () => {
+    const { poller, published } = replica('2026-06-14T21:00:04Z');
+    poller.onApplicationBootstrap();
+    try {
+      // The interval is 30 s: a sample within a second is the poll at start.
+      await expectEventually(() => expect(published.map((event) => event.data.region)).toEqual(['IR']), { timeoutMs: 1_000, intervalMs: 10 });
+    } finally {
+      await poller.onApplicationShutdown();
+    }
+    expect(await poller.pollOnce()).toBe(0);
+    expect(published).toHaveLength(1);
+  });
+
+  it('shuts down without waiting out a query Prometheus does not answer, and logs no failure for it', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { poller } = replica('2026-06-14T21:00:04Z', { query: 'hanging' });
+    const polling = poller.pollOnce();
+    const started = performance.now();
+    await poller.onApplicationShutdown();
+    // The query's own timeout is 5 s.
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await polling).toBe(0);
+    expect(warned.mock.calls).toEqual([]);
+  });
+
+  it('counts NaN, ±Inf and negative values by query and reason, and says which regions once a poll rather than once a series', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { poller, published, metrics } = replica('2026-06-14T21:00:04Z', { query: 'ratio of rates' });
+    expect(await poller.pollOnce()).toBe(1);
+    expect(published.map((event) => event.data)).toEqual([{ region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' }]);
+    const outcomes = (await metrics.registry.getSingleMetric('holdfast_analyzer_prometheus_series_total')!.get()).values.map(({ labels, value }) => [labels.metric, labels.outcome, value]);
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        ['requests_per_second', 'sampled', 1],
+        ['requests_per_second', 'not-a-number', 2],
+        ['requests_per_second', 'infinite', 2],
+        ['requests_per_second', 'invalid-value', 1],
+      ]),
+    );
+    expect(warned).toHaveBeenCalledTimes(1);
+    const [fields, message] = warned.mock.calls[0] as [object, string];
+    expect(fields).toMatchObject({ metric: 'requests_per_second', values: { NaN: ['DE', 'FR'], '+Inf': ['US'], '-Inf': ['GB'], '-3': ['JP'] } });
+    expect(message).toContain('Prometheus query for requests_per_second answered NaN for DE, FR; +Inf for US; -Inf for GB; -3 for JP');
+
+    // The same answer at the next poll is not a second warning (it is repeated every 30 s while it lasts).
+    expect(await poller.pollOnce()).toBe(1);
+    expect(warned).toHaveBeenCalledTimes(1);
+  });
 
   it('stamps the sample with the start of the poll interval, so replicas polling in the same interval publish the same sample', async () => {
     const first = replica('2026-06-14T21:00:04.250Z');

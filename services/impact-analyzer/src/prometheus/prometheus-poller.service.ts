@@ -30,11 +30,14 @@ const QUERY_TIMEOUT_MS = 5_000;
 export class PrometheusPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PrometheusPollerService.name);
   private timer?: NodeJS.Timeout;
+  /** Aborts the queries in flight at shutdown, which would otherwise hold it for up to QUERY_TIMEOUT_MS. */
+  private readonly stopping = new AbortController();
   private polling: Promise<number> = Promise.resolve(0);
   private readonly outcomes;
   // While Prometheus or Kafka is away every poll fails the same way.
   private readonly queryFailures = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly severalPerRegion = new Map<PrometheusQuery, RepeatedFailure>();
+  private readonly unusableValues = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly publishFailures = new RepeatedFailure();
   /** The query endpoint without the credentials PROMETHEUS_URL may carry, sent as basic auth instead. */
   private readonly endpoint?: { url: URL; headers: Record<string, string> };
@@ -52,6 +55,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     for (const query of config.settings.prometheus.queries) {
       this.queryFailures.set(query, new RepeatedFailure());
       this.severalPerRegion.set(query, new RepeatedFailure());
+      this.unusableValues.set(query, new RepeatedFailure());
     }
   }
 
@@ -62,12 +66,15 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
+    // Polled at once: waiting a whole interval (15 s by default) would leave a region unwatched as long after every start.
+    void this.pollOnce();
     this.timer = setInterval(() => void this.pollOnce(), this.config.settings.prometheus.intervalMs);
     this.timer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.polling;
   }
 
@@ -84,7 +91,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   }
 
   private async poll(): Promise<number> {
-    if (!this.enabled) return 0;
+    if (!this.enabled || this.stopping.signal.aborted) return 0;
     const { intervalMs } = this.config.settings.prometheus;
     // Every replica polls: asked for the same instant, the interval's start, they publish the same
     // sample, and the detector drops every copy after the first as not newer than its series' last.
@@ -105,6 +112,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     try {
       body = await this.answerOf(endpoint, query);
     } catch (error) {
+      if (this.stopping.signal.aborted) return [];
       this.outcomes.inc({ metric: query.metric, outcome: 'query-failed' });
       this.queryFailures.get(query)!.log(this.logger, 'warn', { err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
       return [];
@@ -118,15 +126,19 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     });
     const seriesOf = new Map<string, number>();
     for (const { region } of answered) if (region) seriesOf.set(region.code, (seriesOf.get(region.code) ?? 0) + 1);
+    // The regions whose value cannot be a sample, by what Prometheus wrote, for one line a poll however many series.
+    const unusable = new Map<string, string[]>();
     for (const { series, code, region } of answered) {
       const outcome = code === undefined ? 'no-region-label' : !region ? 'unknown-region' : seriesOf.get(region.code)! > 1 ? 'several-per-region' : undefined;
       const sample =
         region && outcome === undefined
           ? TrafficSampleSchema.safeParse({ region: region.code, metric: query.metric, at: new Date(Math.round(series.value[0] * 1000)).toISOString(), value: Number(series.value[1]), source: 'prometheus' })
           : undefined;
-      this.outcomes.inc({ metric: query.metric, outcome: outcome ?? (sample?.success ? 'sampled' : 'invalid-value') });
       if (sample?.success) samples.push(sample.data);
+      else if (sample) unusable.set(series.value[1], [...(unusable.get(series.value[1]) ?? []), region!.code]);
+      this.outcomes.inc({ metric: query.metric, outcome: outcome ?? (sample?.success ? 'sampled' : unusableOutcome(series.value[1])) });
     }
+    this.reportUnusable(query, unusable);
     const repeated = [...seriesOf].filter(([, count]) => count > 1);
     const several = this.severalPerRegion.get(query)!;
     if (repeated.length === 0) several.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query answers one series per region again');
@@ -140,9 +152,31 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     return samples;
   }
 
+  /**
+   * One line a poll for the regions whose value could not be sampled: NaN (a ratio of two zero rates)
+   * and ±Inf (a rate divided by a zero one) leave a region without samples, and after
+   * signalLossAfterSeconds lost, with nothing else saying why.
+   */
+  private reportUnusable(query: PrometheusQuery, unusable: Map<string, string[]>): void {
+    const failure = this.unusableValues.get(query)!;
+    if (unusable.size === 0) {
+      failure.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, `Prometheus query for ${query.metric} answers values that can be sampled again`);
+      return;
+    }
+    const values = Object.fromEntries(unusable);
+    const listed = [...unusable].map(([value, regions]) => `${value} for ${regions.join(', ')}`).join('; ');
+    failure.log(
+      this.logger,
+      'warn',
+      { metric: query.metric, query: query.query, values },
+      `Prometheus query for ${query.metric} answered ${listed}, which is no traffic value (a finite number >= 0), so those regions were not sampled: make the query answer a number for every region (NaN and Inf come from dividing by zero)`,
+    );
+  }
+
   /** The query's answer, or an error saying what Prometheus answered and what to fix. */
   private async answerOf(endpoint: URL, query: PrometheusQuery): Promise<z.infer<typeof QueryResponseSchema>> {
-    const response = await fetch(endpoint, { headers: this.endpoint!.headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(QUERY_TIMEOUT_MS)]);
+    const response = await fetch(endpoint, { headers: this.endpoint!.headers, signal });
     const text = await response.text();
     const where = `${endpoint.origin}${endpoint.pathname}`;
     let json: unknown;
@@ -161,6 +195,13 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return parsed.data;
   }
+}
+
+/** The outcome of a series whose value is no traffic value, by what Prometheus wrote (its API spells them NaN, +Inf, -Inf). */
+function unusableOutcome(value: string): string {
+  if (value === 'NaN') return 'not-a-number';
+  if (value === '+Inf' || value === '-Inf') return 'infinite';
+  return 'invalid-value';
 }
 
 /**

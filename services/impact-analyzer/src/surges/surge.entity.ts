@@ -62,7 +62,10 @@ export class SurgeEntity {
   @Column({ name: 'calm_samples', type: 'integer' })
   calmSamples!: number;
 
-  /** The event that started it (a sample), when one did: the thread from a hold back to its sample. */
+  /**
+   * The id of the sample event that started it, when one did: the thread from a hold back to its
+   * sample. Always a UUID: an outside producer's id is recorded as a UUIDv5 (libs/contracts outside-intake.ts).
+   */
   @Column({ name: 'cause_event_id', type: 'text', nullable: true })
   causeEventId!: string | null;
 }

@@ -1,6 +1,6 @@
 import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
+import { atField, CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -23,7 +23,13 @@ const SurgeViewSchema = z.strictObject({
   peakValue: z.number().nullable(),
   evidence: SurgeEvidenceSchema.nullable().meta({ description: "why the detector decided; null for alerts and declarations" }),
   signalLoss: SignalLossSchema.nullable().meta({ description: 'set on the surge of a lost signal (onSignalLoss: hold)' }),
-  causeEventId: z.uuid().nullable().meta({ description: 'the event id of the sample that started it' }),
+  causeEventId: z
+    .uuid()
+    .nullable()
+    .meta({
+      description:
+        "the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals",
+    }),
 });
 const SURGE_VIEW = zodAnswerSchema(SurgeViewSchema);
 const SURGE_PAGE = zodPageSchema(SurgeViewSchema);
@@ -72,15 +78,18 @@ export class SurgesController {
   @Get()
   @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page' })
   @ApiQuery({ name: 'status', required: false, enum: ['active', 'cleared'] })
-  @ApiQuery({ name: 'region', required: false, description: 'a region code (IR, eu-west; a country code in any case); one the catalog does not know matches no surge' })
+  @ApiQuery({ name: 'region', required: false, description: 'a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region)' })
   @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
   @ApiQuery({ name: 'limit', required: false, description: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound` })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
   @ApiOkResponse({ description: 'A page of surges; nextCursor is null on the last', schema: SURGE_PAGE })
   @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an unknown parameter) or invalid-cursor' })
+  @ApiResponse({ status: 422, description: 'unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)' })
   async list(@Query(new ZodQueryPipe(ListSurgesQuerySchema)) query: z.output<typeof ListSurgesQuerySchema>) {
     const region = query.region?.trim();
-    const page = await this.surges.list({ ...query, region: region ? (this.catalog.find(region)?.code ?? region) : undefined });
+    // A code no region has would list no surge, which reads as "none here": refused as a body naming it is (planner's holds likewise).
+    const code = region ? atField('region', () => this.catalog.get(region).code) : undefined;
+    const page = await this.surges.list({ ...query, region: code });
     return { items: page.items.map(viewOf), nextCursor: page.nextCursor };
   }
 

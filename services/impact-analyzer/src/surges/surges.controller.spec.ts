@@ -1,0 +1,41 @@
+import { RegionCatalog } from '@holdfast/regions';
+import { DomainError } from '@holdfast/service-kit';
+import { describe, expect, it } from 'vitest';
+import { SurgesController } from './surges.controller';
+import type { SurgeFilter, SurgesService } from './surges.service';
+
+describe('GET /v1/surges?region=', () => {
+  /** The controller over a catalog with one custom region, and the filters it asked the surges for. */
+  const controller = () => {
+    const asked: SurgeFilter[] = [];
+    const surges = { list: async (filter: SurgeFilter) => (asked.push(filter), { items: [], nextCursor: null }) };
+    const catalog = new RegionCatalog([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]);
+    return { controller: new SurgesController(surges as unknown as SurgesService, catalog), asked };
+  };
+
+  it('reads a region as the catalog spells it, a country code in any case', async () => {
+    const { controller: surges, asked } = controller();
+    for (const region of ['IR', 'ir', ' Ir ', 'eu-west']) await surges.list({ region, limit: 500 });
+    expect(asked.map((filter) => filter.region)).toEqual(['IR', 'IR', 'IR', 'eu-west']);
+  });
+
+  it('refuses a region the catalog does not know instead of listing no surge, which would read as "none there"', async () => {
+    const { controller: surges, asked } = controller();
+    const refusal = await surges.list({ region: 'UK', limit: 500 }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal).toMatchObject({
+      code: 'unknown-region',
+      status: 422,
+      message: expect.stringContaining('Unknown region UK: use an ISO 3166-1 alpha-2 country code'),
+      extensions: { errors: [{ path: 'region', code: 'unknown-region' }], regions: ['UK'] },
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it('lists every region when none is asked for', async () => {
+    const { controller: surges, asked } = controller();
+    await surges.list({ limit: 500 });
+    await surges.list({ region: ' ', limit: 500 });
+    expect(asked.map((filter) => filter.region)).toEqual([undefined, undefined]);
+  });
+});
