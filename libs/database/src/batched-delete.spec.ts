@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleteInBatches, DELETE_BATCH_ROWS } from './batched-delete';
+import { deleteInBatches, DELETE_BATCH_ROWS, PruneSchedule } from './batched-delete';
 
 /** A table of `rows` rows to delete, answering each DELETE as TypeORM does: `[rows, count]`. */
 function backlog(rows: number, onStatement: (parameters: unknown[]) => void = () => undefined) {
@@ -48,3 +48,44 @@ describe('deleteInBatches', () => {
     await expect(deleteInBatches({ query: async () => [{ id: 1 }] }, 'SELECT 1', [])).rejects.toThrow("expected a DELETE's [rows, count] from TypeORM");
   });
 });
+
+describe('PruneSchedule', () => {
+  it('runs one prune at a time, says when one failed, and on stop aborts the one under way and waits for it', async () => {
+    const signals: AbortSignal[] = [];
+    const failures: unknown[] = [];
+    let finish!: () => void;
+    let runs = 0;
+    const schedule = new PruneSchedule(
+      (signal) => {
+        signals.push(signal);
+        runs++;
+        if (runs === 1) return Promise.reject(new Error('connection terminated'));
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+      { intervalMs: 1, failed: (error) => failures.push(error) },
+    );
+    schedule.start();
+    await expectSoon(() => runs === 2);
+    expect(failures).toEqual([new Error('connection terminated')]);
+    // Ticks while the second prune runs start none.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toBe(2);
+
+    let stopped = false;
+    const stopping = schedule.stop().then(() => (stopped = true));
+    expect(signals[1].aborted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(stopped, 'stop() waits for the prune under way').toBe(false);
+    finish();
+    await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs, 'no prune after stop()').toBe(2);
+  });
+});
+
+async function expectSoon(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 1) {
+    if (waited > 2_000) throw new Error('condition not met within 2 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}

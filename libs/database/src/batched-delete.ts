@@ -34,3 +34,42 @@ function deletedRows(result: unknown): number {
   if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') return result[1];
   throw new Error(`expected a DELETE's [rows, count] from TypeORM, got ${JSON.stringify(result)?.slice(0, 100)}: is the statement a DELETE?`);
 }
+
+export interface PruneScheduleOptions {
+  intervalMs: number;
+  /** A prune that failed; the next round tries again. */
+  failed: (error: unknown) => void;
+}
+
+/**
+ * Runs a prune every interval, never two at once. stop() ends the one under way after its current
+ * batch (the signal it was given is aborted), so a shutdown never waits for a whole backlog.
+ */
+export class PruneSchedule {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private stopping = new AbortController();
+
+  constructor(
+    private readonly prune: (signal: AbortSignal) => Promise<unknown>,
+    private readonly options: PruneScheduleOptions,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.stopping = new AbortController();
+    this.timer = setInterval(() => {
+      this.running ??= this.prune(this.stopping.signal)
+        .catch(this.options.failed)
+        .finally(() => (this.running = undefined));
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.stopping.abort();
+    await this.running;
+  }
+}

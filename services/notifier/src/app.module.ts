@@ -11,6 +11,7 @@ import { RememberHoldReleases1766300000000 } from './database/migrations/1766300
 import { RememberAnnotationStarts1766400000000 } from './database/migrations/1766400000000-remember-annotation-starts';
 import { RememberAlertsPausedByTheirSubscription1766600000000 } from './database/migrations/1766600000000-remember-alerts-paused-by-their-subscription';
 import { HoldReleaseRecordedAt1767000200000 } from './database/migrations/1767000200000-hold-release-recorded-at';
+import { DeliveryFinishedAt1767100000000 } from './database/migrations/1767100000000-delivery-finished-at';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
@@ -27,7 +28,7 @@ export const notifierService = defineService({
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
   entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity],
-  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000, RememberAlertsPausedByTheirSubscription1766600000000, HoldReleaseRecordedAt1767000200000],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000, RememberAlertsPausedByTheirSubscription1766600000000, HoldReleaseRecordedAt1767000200000, DeliveryFinishedAt1767100000000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

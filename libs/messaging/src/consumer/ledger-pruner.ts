@@ -1,4 +1,4 @@
-import { deleteInBatches } from '@holdfast/database';
+import { deleteInBatches, PruneSchedule } from '@holdfast/database';
 import type { DataSource } from 'typeorm';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 
@@ -24,39 +24,33 @@ const PRUNED = [
  * may run one: the deletes are idempotent and small.
  */
 export class LedgerPruner {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopping?: AbortController;
+  private readonly schedule: PruneSchedule;
 
-  constructor(private readonly options: LedgerPrunerOptions) {}
+  constructor(private readonly options: LedgerPrunerOptions) {
+    this.schedule = new PruneSchedule((signal) => this.prune(signal), {
+      intervalMs: options.intervalMs ?? 10 * 60_000,
+      failed: (error) => options.logger.warn({ err: error }, 'processed-event ledger clean-up failed; it is tried again at the next round'),
+    });
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.stopping = new AbortController();
-    this.timer = setInterval(() => {
-      this.running ??= this.prune()
-        .catch((error) => this.options.logger.warn({ err: error }, 'processed-event ledger clean-up failed; it is tried again at the next round'))
-        .finally(() => (this.running = undefined));
-    }, this.options.intervalMs ?? 10 * 60_000);
+    this.schedule.start();
   }
 
   /** Ends a prune under way after its current batch: a large backlog waits for the next start. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.stopping?.abort();
-    await this.running;
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /** Deletes what is past retention, a batch at a time; resolves with the rows deleted. */
-  async prune(): Promise<number> {
+  async prune(signal?: AbortSignal): Promise<number> {
     let deleted = 0;
     for (const [table, column] of PRUNED) {
       deleted += await deleteInBatches(
         this.options.dataSource,
         `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < now() - make_interval(secs => $1) LIMIT $2)`,
         [this.options.retentionMs / 1000],
-        { batchSize: this.options.batchSize, signal: this.stopping?.signal },
+        { batchSize: this.options.batchSize, signal },
       );
     }
     return deleted;

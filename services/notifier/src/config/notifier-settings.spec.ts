@@ -31,3 +31,30 @@ describe('NOTIFIER_HOLD_RELEASE_RETENTION_DAYS', () => {
     ]);
   });
 });
+
+describe('NOTIFIER_RETRY_BASE_MS and NOTIFIER_RETRY_MAX_MS', () => {
+  it('refuses a backoff base above its cap at start, naming both values and what to do', () => {
+    expect(() => parse({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000' })).toThrow(
+      'NOTIFIER_RETRY_BASE_MS (60000) must not exceed NOTIFIER_RETRY_MAX_MS (30000): the backoff would start above its cap, so every retry would wait the cap. Lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS.',
+    );
+  });
+
+  it('takes a base equal to the cap (every retry waits the same) and the defaults', () => {
+    expect(parse({ NOTIFIER_RETRY_BASE_MS: '30000', NOTIFIER_RETRY_MAX_MS: '30000' }).delivery).toMatchObject({ retryBaseMs: 30_000, retryMaxMs: 30_000 });
+    expect(parse({}).delivery).toMatchObject({ retryBaseMs: 1_000, retryMaxMs: 900_000 });
+  });
+});
+
+describe('NOTIFIER_DELIVERY_RETENTION_DAYS', () => {
+  it('keeps finished deliveries 30 days by default', () => {
+    expect(parse({}).deliveryRetentionMs).toBe(30 * 86_400_000);
+    expect(parse({ NOTIFIER_DELIVERY_RETENTION_DAYS: '7.5' }).deliveryRetentionMs).toBe(7.5 * 86_400_000);
+  });
+
+  it('refuses a retention the topics outlive, or one that is not a number of days, saying why', () => {
+    expect(problems({ NOTIFIER_DELIVERY_RETENTION_DAYS: '5' })).toEqual([
+      "NOTIFIER_DELIVERY_RETENTION_DAYS: must be more than the 5 days Holdfast's topics keep their messages: while its delivery is kept, an event read again from its topic is never sent twice",
+    ]);
+    expect(problems({ NOTIFIER_DELIVERY_RETENTION_DAYS: 'forever' })).toHaveLength(1);
+  });
+});

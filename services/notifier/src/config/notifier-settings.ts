@@ -52,6 +52,14 @@ export const notifierEnvironment = {
       error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages, or a late hold.placed could fire Alertmanager alerts its release no longer ends`,
     })
     .default(14),
+  // Finished deliveries (delivered, dead, cancelled) are history and replayable this long after they finished, then pruned.
+  NOTIFIER_DELIVERY_RETENTION_DAYS: z.coerce
+    .number()
+    .positive()
+    .refine((days) => days > TOPIC_RETENTION_DAYS, {
+      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages: while its delivery is kept, an event read again from its topic is never sent twice`,
+    })
+    .default(30),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
@@ -73,6 +81,8 @@ export interface NotifierSettings {
   alertTtlMs: number;
   /** How long a hold's release is remembered, counted from when it was consumed, once no placement of the hold is kept to be sent or replayed. */
   holdReleaseRetentionMs: number;
+  /** How long a delivered, dead or cancelled delivery (with its attempts) is kept after it finished. */
+  deliveryRetentionMs: number;
   customRegions: CustomRegion[];
 }
 
@@ -80,6 +90,11 @@ export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnviron
   if (env.NOTIFIER_DELIVERY_LEASE_MS <= env.NOTIFIER_DELIVERY_TIMEOUT_MS) {
     throw new Error(
       `NOTIFIER_DELIVERY_LEASE_MS (${env.NOTIFIER_DELIVERY_LEASE_MS}) must exceed NOTIFIER_DELIVERY_TIMEOUT_MS (${env.NOTIFIER_DELIVERY_TIMEOUT_MS}), or a slow delivery would be claimed twice.`,
+    );
+  }
+  if (env.NOTIFIER_RETRY_BASE_MS > env.NOTIFIER_RETRY_MAX_MS) {
+    throw new Error(
+      `NOTIFIER_RETRY_BASE_MS (${env.NOTIFIER_RETRY_BASE_MS}) must not exceed NOTIFIER_RETRY_MAX_MS (${env.NOTIFIER_RETRY_MAX_MS}): the backoff would start above its cap, so every retry would wait the cap. Lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS.`,
     );
   }
   return {
@@ -99,6 +114,7 @@ export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnviron
     circuit: { errorPercent: env.NOTIFIER_CIRCUIT_ERROR_PERCENT, volume: env.NOTIFIER_CIRCUIT_VOLUME, resetMs: env.NOTIFIER_CIRCUIT_RESET_MS },
     alertTtlMs: env.NOTIFIER_ALERT_TTL_MS,
     holdReleaseRetentionMs: env.NOTIFIER_HOLD_RELEASE_RETENTION_DAYS * 86_400_000,
+    deliveryRetentionMs: env.NOTIFIER_DELIVERY_RETENTION_DAYS * 86_400_000,
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
   };
 }

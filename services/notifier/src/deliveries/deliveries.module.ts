@@ -11,6 +11,7 @@ import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryMetrics } from './delivery-metrics';
+import { DeliveryPruner } from './delivery-pruner';
 import { DeliveryWorker } from './delivery.worker';
 import { NotifierEventsConsumer } from './notifier-events.consumer';
 import { SubscriptionTestController } from './subscription-test.controller';
@@ -23,6 +24,7 @@ import { SubscriptionTestController } from './subscription-test.controller';
     NotifierEventsConsumer,
     DeliveryWorker,
     DeliveryMetrics,
+    DeliveryPruner,
     OutboundClientProvider,
     ChannelRegistry,
     WebhookChannel,

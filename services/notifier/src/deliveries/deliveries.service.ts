@@ -8,6 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { HoldReleases } from '../channels/alertmanager/hold-releases';
 import { TEST_EVENT_TYPE } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
+import { subscriptionTargetKey } from '../outbound/target-key';
 import type { ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { matchesFilters } from '../subscriptions/subscription-filters';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
@@ -18,11 +19,6 @@ import { factsOf } from './event-facts';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
 export const DELIVERIES_DUE_CHANNEL = 'notifier_deliveries_due';
-
-export const targetKeyOf = (url: string): string => {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}`;
-};
 
 /** What recording needs of a subscription: whom it matches, and where its deliveries go. */
 type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target' | 'filters'>;
@@ -174,14 +170,25 @@ export class DeliveriesService {
   private async requeue({ ids, subscriptionId, status }: ReplayRequest, ownerTeam?: string): Promise<number> {
     return this.dataSource.transaction(async (transaction) => {
       // Nothing of a subscription deleted or turned off: the worker would settle it unsent at once, a delivered one as dead.
-      const conditions = ['d.status = $1', 's.enabled', 's.deleted_at IS NULL'];
-      const parameters: unknown[] = [status, this.clock.now()];
+      const owners = ['s.enabled', 's.deleted_at IS NULL'];
+      const ownerParameters: unknown[] = [];
+      if (ids) owners.push(`s.id IN (SELECT subscription_id FROM delivery WHERE id = ANY($${ownerParameters.push(ids)}::uuid[]))`);
+      if (subscriptionId) owners.push(`s.id = $${ownerParameters.push(subscriptionId)}`);
+      if (ownerTeam) owners.push(`s.owner_team = $${ownerParameters.push(ownerTeam)}`);
+      // Shared locks: a target changed meanwhile (PATCH) waits, so the keys read here stay the subscriptions' own.
+      const subscriptions = (await transaction.query(`SELECT s.id, s.target FROM subscription s WHERE ${owners.join(' AND ')} FOR SHARE`, ownerParameters)) as Pick<
+        SubscriptionEntity,
+        'id' | 'target'
+      >[];
+      if (subscriptions.length === 0) return 0;
+      // Sent again where its subscription points now, under that target's circuit: the target may have changed since it was recorded.
+      const parameters: unknown[] = [status, this.clock.now(), subscriptions.map(({ id }) => id), subscriptions.map(subscriptionTargetKey)];
+      const conditions = ['d.status = $1'];
       if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
-      if (subscriptionId) conditions.push(`d.subscription_id = $${parameters.push(subscriptionId)}`);
-      if (ownerTeam) conditions.push(`s.owner_team = $${parameters.push(ownerTeam)}`);
       const [, count] = (await transaction.query(
-        `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL
-         FROM subscription s WHERE s.id = d.subscription_id AND ${conditions.join(' AND ')}`,
+        `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL, finished_at = NULL, target_key = owner.target_key
+         FROM unnest($3::uuid[], $4::text[]) AS owner(subscription_id, target_key)
+         WHERE d.subscription_id = owner.subscription_id AND ${conditions.join(' AND ')}`,
         parameters,
       )) as [unknown, number];
       if (count > 0) await transaction.query('SELECT pg_notify($1, $2)', [DELIVERIES_DUE_CHANNEL, '']);
@@ -194,8 +201,7 @@ export class DeliveriesService {
       subscriptions.map(() => uuidv7()),
       subscriptions.map(({ id }) => id),
       subscriptions.map(({ channel }) => channel),
-      // A Slack target is shown as its origin, which is also the host the sealed URL goes to.
-      subscriptions.map(({ target }) => targetKeyOf(target.replace(/…$/, ''))),
+      subscriptions.map(subscriptionTargetKey),
       event.id,
       event.type,
       new Date(event.time),

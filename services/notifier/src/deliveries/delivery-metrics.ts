@@ -32,6 +32,11 @@ export class DeliveryMetrics {
     );
   }
 
+  /** A subscription no longer sending to the target its series told of (deleted, turned off, pointed elsewhere). */
+  circuitForgotten(subscription: string, channel: string): void {
+    this.circuit.remove({ subscription, channel });
+  }
+
   /** The subscriptions sending to a target whose circuit is now `state`, each with its channel. */
   circuitChanged(subscriptions: ReadonlyMap<string, string>, state: CircuitState): void {
     for (const [subscription, channel] of subscriptions) {

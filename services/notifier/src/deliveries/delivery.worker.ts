@@ -13,6 +13,7 @@ import { ChannelRegistry } from '../channels/channel.registry';
 import type { NotifierSettings } from '../config/notifier-settings';
 import { OutboundError } from '../outbound/outbound-http.client';
 import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
+import { subscriptionTargetKey } from '../outbound/target-key';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { DELIVERIES_DUE_CHANNEL } from './deliveries.service';
@@ -34,6 +35,14 @@ const SUBSCRIPTION_CACHE_MS = 1_000;
 const isStopped = (subscription: SubscriptionEntity): boolean => subscription.deletedAt !== null || !subscription.enabled;
 const WAKE_COALESCE_MS = 5;
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
+// How often the worker lets go of what subscriptions deleted, turned off or pointed elsewhere left behind.
+const FORGET_EVERY_MS = 5_000;
+
+// Of the subscriptions noted as sending, those still sending (and where to).
+const SENDING_SUBSCRIPTIONS = prepared('SELECT id, target FROM subscription WHERE id = ANY($1::uuid[]) AND enabled AND deleted_at IS NULL');
+// Of the given targets, those some delivery still waits for.
+const TARGETS_WAITED_FOR = prepared(`SELECT t.target_key FROM unnest($1::text[]) AS t(target_key)
+  WHERE EXISTS (SELECT 1 FROM delivery d WHERE d.target_key = t.target_key AND d.status IN ('pending', 'sending'))`);
 
 interface CachedSubscription {
   subscription: SubscriptionEntity;
@@ -60,6 +69,7 @@ interface DeliveryRow {
   lease_until: Date | null;
   recorded_at: Date;
   delivered_at: Date | null;
+  finished_at: Date | null;
   last_error: string | null;
 }
 
@@ -82,11 +92,12 @@ const deliveryOf = (row: DeliveryRow): DeliveryEntity =>
     leaseUntil: row.lease_until,
     recordedAt: row.recorded_at,
     deliveredAt: row.delivered_at,
+    finishedAt: row.finished_at,
     lastError: row.last_error,
   });
 
 const DELIVERY_COLUMNS =
-  'id, seq, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error';
+  'id, seq, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, finished_at, last_error';
 
 const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 'sending' AND c.lease_until <= $1))";
 
@@ -160,6 +171,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly listener: KeptListener;
   private lastDeadCount = Number.NEGATIVE_INFINITY;
+  private lastForget = Number.NEGATIVE_INFINITY;
   // While PostgreSQL is away every poll fails the same way.
   private readonly claimFailures = new RepeatedFailure();
 
@@ -248,6 +260,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         if (claimed.length === free) this.pumpAgain = true;
       } while (this.pumpAgain && !this.stopping);
       await this.refreshDeadGauge();
+      await this.forgetUnused();
       this.claimFailures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'claiming deliveries works again');
     } catch (error) {
       this.claimFailures.log(this.logger, 'warn', { err: (error as Error).message }, 'claiming deliveries failed; trying again on every poll');
@@ -296,7 +309,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let stopped: SubscriptionEntity | undefined;
     try {
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0);
+      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0 || this.cachedElsewhere(delivery));
       if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
@@ -335,10 +348,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead for a replay');
   }
 
+  /** Whether the cached copy of its subscription points at another target than the delivery was moved under (PATCH of its target). */
+  private cachedElsewhere(delivery: DeliveryEntity): boolean {
+    const cached = this.subscriptionCache.get(delivery.subscriptionId);
+    return cached !== undefined && subscriptionTargetKey(cached.subscription) !== delivery.targetKey;
+  }
+
   /**
    * Read once a second at most per subscription (unless `again`): an edit reaches the worker within
-   * that second. A copy that says it is stopped is read again all the same: nothing is settled unsent
-   * on a copy that may be older than its turning on again (and a replay).
+   * that second, and at once for a delivery its target's change moved (cachedElsewhere). A copy that
+   * says it is stopped is read again all the same: nothing is settled unsent on a copy that may be
+   * older than its turning on again (and a replay).
    */
   private async subscriptionFor(id: string, again: boolean): Promise<CachedSubscription> {
     const cached = this.subscriptionCache.get(id);
@@ -385,7 +405,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // taken over after a lost lease belongs to the new holder).
     const [{ owned }] = (await this.whileLeased(delivery, () => this.dataSource.query(
       prepared(`WITH finished AS (
-         UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6
+         UPDATE delivery SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, delivered_at = $5, last_error = $6, finished_at = $12
          WHERE id = $1 AND status = 'sending' AND lease_until = $7
          RETURNING id),
        attempt AS (
@@ -394,7 +414,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
          FROM finished
          RETURNING 1)
        SELECT count(*)::int > 0 AS owned FROM attempt`),
-      [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil, startedAt, durationMs, result.statusCode, outcome],
+      [delivery.id, status, attempts, nextAttemptAt, delivered ? now : null, result.error, delivery.leaseUntil, startedAt, durationMs, result.statusCode, outcome, outcome === 'retry' ? null : now],
     ))) as [{ owned: boolean }];
     if (!owned) return;
     this.metrics.attempts.inc({ channel: delivery.channel, result: outcome });
@@ -419,8 +439,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         : ['dead', `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; PATCH {"enabled": true}, then replay it`];
     await this.whileLeased(delivery, () =>
       this.dataSource.query(
-        prepared('UPDATE delivery SET status = $2, lease_until = NULL, last_error = $3 WHERE id = $1 AND status = $4 AND lease_until = $5'),
-        [delivery.id, status, error, 'sending', delivery.leaseUntil],
+        prepared('UPDATE delivery SET status = $2, lease_until = NULL, last_error = $3, finished_at = $6 WHERE id = $1 AND status = $4 AND lease_until = $5'),
+        [delivery.id, status, error, 'sending', delivery.leaseUntil, this.clock.now()],
       ),
     );
     this.logger.log({ deliveryId: delivery.id, subscriptionId: subscription.id, status }, error);
@@ -442,6 +462,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    */
   private whileLeased<R>(delivery: DeliveryEntity, write: () => Promise<R>): Promise<R> {
     return retried(write, RECORDING_BACKOFF, (error) => isInfrastructureFailure(error) && !this.stopping && this.clock.nowMs() < delivery.leaseUntil!.getTime());
+  }
+
+  /**
+   * Every few seconds: a subscription deleted, turned off or pointed at another target no longer
+   * sends to the one it was noted at, so its circuit series goes (or tells of its new target's
+   * circuit), and a target nobody sends to and no delivery waits for loses its breaker. Before,
+   * both stayed for the life of the process: a deleted subscription's series showed its circuit
+   * open or half-open for good. Run in the pump, so no claim adds to a target while it is let go.
+   */
+  private async forgetUnused(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastForget < FORGET_EVERY_MS) return;
+    this.lastForget = now;
+    const noted = [...new Set([...this.senders.values()].flatMap((sending) => [...sending.keys()]))];
+    const sending = noted.length === 0 ? [] : ((await this.dataSource.query(SENDING_SUBSCRIPTIONS, [noted])) as Pick<SubscriptionEntity, 'id' | 'target'>[]);
+    const sendsTo = new Map(sending.map((subscription) => [subscription.id, subscriptionTargetKey(subscription)]));
+    for (const [target, senders] of this.senders) {
+      for (const [subscriptionId, channel] of senders) {
+        if (sendsTo.get(subscriptionId) === target) continue;
+        senders.delete(subscriptionId);
+        this.metrics.circuitForgotten(subscriptionId, channel);
+        // Already noted at the target it sends to now: its series tells of that circuit instead.
+        const current = sendsTo.get(subscriptionId);
+        const state = current !== undefined && this.senders.get(current)?.has(subscriptionId) ? this.circuits.state(current) : 'closed';
+        if (state !== 'closed') this.metrics.circuitChanged(new Map([[subscriptionId, channel]]), state);
+      }
+    }
+    const unused = [...new Set([...this.circuits.targets(), ...this.senders.keys()])].filter((target) => !this.senders.get(target)?.size && !this.inFlight.has(target));
+    if (unused.length === 0) return;
+    const waitedFor = new Set(((await this.dataSource.query(TARGETS_WAITED_FOR, [unused])) as { target_key: string }[]).map((row) => row.target_key));
+    for (const target of unused) {
+      if (waitedFor.has(target) || this.inFlight.has(target)) continue;
+      this.circuits.forget(target);
+      this.senders.delete(target);
+    }
   }
 
   private async refreshDeadGauge(): Promise<void> {

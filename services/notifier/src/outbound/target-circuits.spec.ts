@@ -34,3 +34,23 @@ describe('TargetCircuits', () => {
     expect(circuits.state('http://c:80')).toBe('closed');
   });
 });
+
+describe('TargetCircuits.forget', () => {
+  it('drops a target\'s breaker, open or not, and starts it afresh, closed, on its next request', async () => {
+    const changes: [string, CircuitState][] = [];
+    const circuits = new TargetCircuits({ errorPercent: 50, volume: 1, resetMs: 60_000 }, (error) => error instanceof TargetDown, (target, state) => changes.push([target, state]));
+    await circuits.run('http://gone:80', () => Promise.reject(new TargetDown('503'))).catch(() => undefined);
+    await circuits.run('http://kept:80', () => Promise.resolve('sent'));
+    expect(circuits.state('http://gone:80')).toBe('open');
+    expect(circuits.targets().sort()).toEqual(['http://gone:80', 'http://kept:80']);
+
+    circuits.forget('http://gone:80');
+    expect(circuits.targets()).toEqual(['http://kept:80']);
+    expect(circuits.unclosed()).toEqual([]);
+    expect(await circuits.run('http://gone:80', () => Promise.resolve('sent'))).toBe('sent');
+    expect(circuits.state('http://gone:80')).toBe('closed');
+    circuits.shutdown();
+    // The dropped breaker said nothing more (no half-open from its reset timer, no close).
+    expect(changes).toEqual([['http://gone:80', 'open']]);
+  });
+});

@@ -34,6 +34,17 @@ export class TargetCircuits {
     return [...this.breakers].filter(([, breaker]) => !breaker.closed).map(([target]) => target);
   }
 
+  /** Every target with a breaker, whatever its state. */
+  targets(): string[] {
+    return [...this.breakers.keys()];
+  }
+
+  /** Drops a target's breaker (nothing sends to it any more): a later request starts it afresh, closed. */
+  forget(target: string): void {
+    this.breakers.get(target)?.shutdown();
+    this.breakers.delete(target);
+  }
+
   /** Runs `action` through the target's breaker; rejects at once with code EOPENBREAKER while it is open. */
   run<T>(target: string, action: () => Promise<T>): Promise<T> {
     return this.breakerFor(target).fire(action) as Promise<T>;

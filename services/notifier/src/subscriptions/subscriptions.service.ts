@@ -12,6 +12,7 @@ import { generateWebhookSecret, isWebhookSecret } from '../channels/webhook/webh
 import type { NotifierSettings } from '../config/notifier-settings';
 import { AddressPolicy } from '../outbound/address-policy';
 import { systemLookup } from '../outbound/outbound-http.client';
+import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, UpdateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity } from './subscription.entity';
@@ -142,6 +143,12 @@ export class SubscriptionsService {
     if (patch.secret !== undefined) changes.sealedSecret = this.secrets.seal(patch.secret, id);
     await this.dataSource.transaction(async (transaction) => {
       await transaction.update(SubscriptionEntity, { id }, changes);
+      // What it has not finished sending goes where it points now, under that target's circuit and share: the old target's
+      // circuit, open perhaps (why it was moved), would hold the deliveries back and count the new target's failures.
+      const targetKey = changes.target === undefined ? undefined : subscriptionTargetKey({ target: changes.target });
+      if (targetKey !== undefined && targetKey !== subscriptionTargetKey(subscription)) {
+        await transaction.query("UPDATE delivery SET target_key = $2 WHERE subscription_id = $1 AND status IN ('pending', 'sending')", [id, targetKey]);
+      }
       // The annotation ids it keeps are the old Grafana's: in the new one, a release or an extension would move whichever annotation has that id.
       if (subscription.channel === 'grafana' && changes.target !== undefined && changes.target !== subscription.target) {
         await transaction.query('DELETE FROM grafana_annotation WHERE subscription_id = $1', [id]);
@@ -156,8 +163,9 @@ export class SubscriptionsService {
   async remove(id: string): Promise<void> {
     await this.get(id);
     await this.dataSource.transaction(async (transaction) => {
-      await transaction.update(SubscriptionEntity, { id }, { deletedAt: this.clock.now(), enabled: false });
-      await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
+      const now = this.clock.now();
+      await transaction.update(SubscriptionEntity, { id }, { deletedAt: now, enabled: false });
+      await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, now]);
     });
   }
 
@@ -169,11 +177,13 @@ export class SubscriptionsService {
    */
   async stopGone(id: string, reason: string): Promise<boolean> {
     return this.dataSource.transaction(async (transaction) => {
-      const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, { enabled: false, disabledReason: reason, updatedAt: this.clock.now() });
+      const now = this.clock.now();
+      const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, { enabled: false, disabledReason: reason, updatedAt: now });
       if (!affected) return false;
-      await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2 WHERE subscription_id = $1 AND status = 'pending'", [
+      await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2, finished_at = $3 WHERE subscription_id = $1 AND status = 'pending'", [
         id,
         'not sent: the subscription was turned off when its receiver answered 410 Gone',
+        now,
       ]);
       return true;
     });

@@ -1,4 +1,4 @@
-import { answeredAtCommit, deleteInBatches } from '@holdfast/database';
+import { answeredAtCommit, deleteInBatches, PruneSchedule } from '@holdfast/database';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -29,8 +29,10 @@ const PRUNE = `DELETE FROM hold_release WHERE hold_id IN (
 @Injectable()
 export class HoldReleases implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HoldReleases.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly schedule = new PruneSchedule((signal) => this.prune(signal), {
+    intervalMs: PRUNE_INTERVAL_MS,
+    failed: (error) => this.logger.warn({ err: (error as Error).message }, 'could not prune hold releases; trying again at the next round'),
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,17 +48,11 @@ export class HoldReleases implements OnApplicationBootstrap, BeforeApplicationSh
         'hold releases are forgotten before dead letters are: a hold.placed replayed from its dead letter after that fires Alertmanager alerts its release no longer ends; raise NOTIFIER_HOLD_RELEASE_RETENTION_DAYS',
       );
     }
-    this.timer = setInterval(() => {
-      this.running ??= this.prune()
-        .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not prune hold releases; trying again at the next round'))
-        .finally(() => (this.running = undefined));
-    }, PRUNE_INTERVAL_MS);
-    this.timer.unref();
+    this.schedule.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /** In the consumer's transaction: every release, wanted by a subscription or not. */
@@ -65,7 +61,7 @@ export class HoldReleases implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** Deletes the releases past their retention whose hold has no placement kept, a batch at a time; resolves with how many. */
-  async prune(): Promise<number> {
-    return deleteInBatches(this.dataSource, PRUNE, [new Date(this.clock.nowMs() - this.config.settings.holdReleaseRetentionMs)]);
+  async prune(signal?: AbortSignal): Promise<number> {
+    return deleteInBatches(this.dataSource, PRUNE, [new Date(this.clock.nowMs() - this.config.settings.holdReleaseRetentionMs)], { signal });
   }
 }

@@ -1,0 +1,79 @@
+import { expectEventually, ManualClock } from '@holdfast/testing';
+import { describe, expect, it } from 'vitest';
+import { targetKeyOf } from '../src/outbound/target-key';
+import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
+
+/**
+ * A target's circuit opens at two failures and, for these specs, never half-opens by itself (ten
+ * minutes): whatever goes out after it opened went out under another circuit, or none.
+ */
+describe('notifier circuits follow subscriptions: a target changed or a subscription deleted', () => {
+  const clock = new ManualClock('2026-06-14T21:00:10Z');
+  const suite = notifierWithReceiversForSuite(['down', 'up', 'old', 'new', 'abandoned'], clock, {
+    NOTIFIER_WORKER_POLL_MS: '50',
+    NOTIFIER_CIRCUIT_VOLUME: '2',
+    NOTIFIER_CIRCUIT_RESET_MS: '600000',
+  });
+
+  const circuitSeries = async (subscriptionId: string) =>
+    (await (await fetch(`${suite.baseUrl}/metrics`)).text()).split('\n').filter((line) => line.startsWith('holdfast_notifier_circuit_state{') && line.includes(`subscription="${subscriptionId}"`));
+
+  it("sends what a subscription had not finished to its new target, under that target's circuit, and its series of the old circuit goes", async () => {
+    suite.receivers.down.reply = () => ({ status: 503 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.down.url, filters: { regions: ['PE'] } });
+    await suite.publisher.publish(holdPlaced(['PE']), holdPlaced(['PE']));
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.status, delivery.attempts])).toEqual([['pending', 1], ['pending', 1]]));
+    await expectEventually(async () => expect(await circuitSeries(id)).toEqual([expect.stringMatching(/ 2$/)]));
+
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: suite.receivers.up.url })).status).toBe(200);
+    clock.advance(60_000);
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']));
+    expect(suite.receivers.up.requests).toHaveLength(2);
+    expect(suite.receivers.down.requests).toHaveLength(2);
+    const underUp = { targetKey: targetKeyOf(suite.receivers.up.url) };
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([underUp, underUp]);
+    await expectEventually(async () => expect(await circuitSeries(id)).toEqual([]));
+  });
+
+  it("replays a dead delivery to the subscription's target now, under that target's circuit", async () => {
+    // One receiver, two subscriptions: the first's delivery is refused for good, then the second's failures open the circuit.
+    suite.receivers.old.reply = (request) => (request.path === '/refusing' ? { status: 400 } : { status: 503 });
+    const refused = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.old.url}/refusing`, filters: { regions: ['CO'] } });
+    await suite.publisher.publish(holdPlaced(['CO']));
+    const [dead] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${refused.id}&status=dead`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+    const failing = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.old.url}/failing`, filters: { regions: ['CR'] } });
+    await suite.publisher.publish(holdPlaced(['CR']), holdPlaced(['CR']));
+    await expectEventually(async () => expect(await circuitSeries(failing.id)).toEqual([expect.stringMatching(/ 2$/)]));
+
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${refused.id}`, { target: `${suite.receivers.new.url}/taking` })).status).toBe(200);
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${refused.id}`)).toMatchObject([{ id: dead.id, status: 'delivered', targetKey: targetKeyOf(suite.receivers.new.url) }]));
+    expect(suite.receivers.new.requests.map((request) => request.path)).toEqual(['/taking']);
+    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${failing.id}`)).status).toBe(204);
+  });
+
+  it("lets go of a deleted subscription's circuit series within seconds, and of its target's circuit once no delivery waits for that target", async () => {
+    suite.receivers.abandoned.reply = () => ({ status: 503 });
+    const first = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.abandoned.url}/first`, filters: { regions: ['AR'] } });
+    const second = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.abandoned.url}/second`, filters: { regions: ['AR'] } });
+    await suite.publisher.publish(holdPlaced(['AR']), holdPlaced(['AR']));
+    await expectEventually(async () => expect([...(await circuitSeries(first.id)), ...(await circuitSeries(second.id))]).toEqual([expect.stringMatching(/ 2$/), expect.stringMatching(/ 2$/)]));
+
+    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${first.id}`)).status).toBe(204);
+    await expectEventually(async () => expect(await circuitSeries(first.id)).toEqual([]));
+    // The second's deliveries still wait for the target: its circuit stays open, and says so.
+    expect(await circuitSeries(second.id)).toEqual([expect.stringMatching(/ 2$/)]);
+
+    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${second.id}`)).status).toBe(204);
+    await expectEventually(async () => expect(await circuitSeries(second.id)).toEqual([]));
+    // Nothing waits for it any more, so its circuit is gone: a new subscription to the receiver, up again, is sent to at once.
+    suite.receivers.abandoned.reply = () => ({ status: 204 });
+    const third = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.abandoned.url}/third`, filters: { regions: ['AR'] } });
+    await suite.publisher.publish(holdPlaced(['AR']));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${third.id}`)).toMatchObject([{ status: 'delivered' }]));
+  });
+});
