@@ -1,7 +1,11 @@
+import { createEvent } from '@holdfast/contracts';
 import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import ICAL from 'ical.js';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
+import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
 
 /** What a calendar client reads of one VEVENT, parsed by ical.js (a maintained RFC 5545 parser). */
@@ -228,6 +232,33 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(after.status).toBe('CANCELLED');
     expect(after.sequence).toBe(before.sequence + 86_400 + 2 * 3_600);
     expect(after.modified).not.toBe(before.modified);
+  });
+
+  it("raises the SEQUENCE and LAST-MODIFIED of a held run when its surge clears with the run after the hold's due release, so clients show it confirmed at once", async () => {
+    // Within HOLD_HORIZON_HOURS (24), which a surge's open-ended hold holds.
+    const startsAt = new Date(clock.nowMs() + 6 * 3_600_000).toISOString();
+    await oneRun('clearance-ops', 'KH', startsAt);
+    const surgeId = uuidv7();
+    const surge = { surgeId, region: 'KH', metric: 'requests', startedAt: new Date(clock.nowMs()).toISOString() };
+    const started = createEvent(
+      'surge.started',
+      { ...surge, source: 'detector', severity: 'major', detectedAt: surge.startedAt, evidence: { observed: 5_000, baseline: 1_000, score: 5, samples: [] }, reason: 'requests in KH surged' },
+      { source: 'calendars-spec', subject: 'KH' },
+    );
+    const holds = service.app.get(HoldsService);
+    const db = service.app.get(DataSource);
+    const hold = await db.transaction((tx) => holds.place(tx, { source: 'detector', causeId: surgeId, regions: ['KH'], reason: 'requests in KH surged', from: new Date(surge.startedAt), until: null, cause: started }));
+    const held = await onlyRun('clearance-ops');
+    expect(held.status).toBe('TENTATIVE');
+    // The surge cleared five minutes ago and the planner learns it now: the hold's release is due 30 minutes after, hours before the run.
+    clock.advance(600_000);
+    const clearedAt = new Date(clock.nowMs() - 300_000);
+    const cleared = createEvent('surge.cleared', { ...surge, clearedAt: clearedAt.toISOString(), reason: 'back to normal' }, { source: 'calendars-spec', subject: 'KH' });
+    await db.transaction((tx) => holds.scheduleRelease(tx, hold!, clearedAt, cleared));
+    const free = await onlyRun('clearance-ops');
+    expect(free.status).toBe('CONFIRMED');
+    expect(free.sequence).toBe(held.sequence + 600);
+    expect(free.modified).not.toBe(held.modified);
   });
 
   it('raises the SEQUENCE and LAST-MODIFIED of a held run an override lets through, so clients show it confirmed again', async () => {

@@ -8,6 +8,7 @@ import { HoldMembershipKeys1764710000000 } from '../src/database/migrations/1764
 import { OccurrenceHeldFromLinks1764800000000 } from '../src/database/migrations/1764800000000-occurrence-held-from-links';
 import { WindowTimesToTheMillisecond1766400000000 } from '../src/database/migrations/1766400000000-window-times-to-the-millisecond';
 import { RunTurnsDated1766700000000 } from '../src/database/migrations/1766700000000-run-turns-dated';
+import { HoldClearanceRecorded1767100000000 } from '../src/database/migrations/1767100000000-hold-clearance-recorded';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -195,6 +196,55 @@ describe('maintenance-planner migration: runs marked missed and links overridden
       expect(overridden).toHaveLength(4);
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name IN ('missed_at', 'overridden_at')`, [SCHEMA])).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: a surge clearance dated when the planner recorded it', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-clearance');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("dates a cleared hold at its audit row's time, else at its clearance, and leaves the holds not cleared undated", async () => {
+    const all = migrationsUpTo(HoldClearanceRecorded1767100000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    // AHEAD's clearance was recorded ten minutes after it happened; BEGAN's left no audit row; LOOSE never cleared.
+    for (const [id, clearedAt] of [
+      [AHEAD, '2100-01-01T10:00Z'],
+      [BEGAN, '2100-01-01T11:00Z'],
+      [LOOSE, null],
+    ]) {
+      await before.query(
+        `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, cleared_at, release_due_at) VALUES ($1::uuid, '{IR}', 'surge', 'detector', $1::text, '2100-01-01Z', '2100-01-01Z', $2::timestamptz, $2::timestamptz + interval '30 minutes')`,
+        [id, clearedAt],
+      );
+    }
+    await before.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, details) VALUES ('hold', $1, 'cleared', 'detector:s', '2100-01-01T10:10Z', '{}')`, [AHEAD]);
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldClearanceRecorded1767100000000']);
+      const dated = (await after.query('SELECT id, clearance_recorded_at FROM hold ORDER BY id')) as { id: string; clearance_recorded_at: Date | null }[];
+      expect(dated).toEqual(
+        [
+          { id: AHEAD, clearance_recorded_at: new Date('2100-01-01T10:10Z') },
+          { id: BEGAN, clearance_recorded_at: new Date('2100-01-01T11:00Z') },
+          { id: LOOSE, clearance_recorded_at: null },
+        ].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'clearance_recorded_at'`, [SCHEMA])).toEqual([]);
     } finally {
       await after.destroy();
     }

@@ -203,6 +203,21 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
   });
 
+  it("filters windows and holds by a country's code typed in any case, as the calendars and the analyzer's surges do, and refuses an unknown code naming it", async () => {
+    const window = await plan({ ownerTeam: 'case-ops', footprint: { global: false, regions: ['LK'] }, startsAt: '2026-08-10T10:00:00Z', endsAt: '2026-08-10T11:00:00Z' });
+    const hold = await api('POST', '/v1/holds', { regions: ['LK'], from: '2026-08-20T00:00:00Z', until: '2026-08-21T00:00:00Z', reason: 'Vesak in LK' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    for (const typed of ['LK', 'lk', 'Lk']) {
+      expect((await api('GET', `/v1/windows?team=case-ops&region=${typed}`)).body.items.map((item: { id: string }) => item.id), typed).toEqual([window.id]);
+      expect((await api('GET', `/v1/holds?region=${typed}`)).body.items.map((item: { id: string }) => item.id), typed).toEqual([hold.body.id]);
+    }
+    for (const path of ['/v1/windows?region=lkx', '/v1/holds?region=lkx']) {
+      const unknown = await api('GET', path);
+      expect(unknown.status, path).toBe(422);
+      expect(unknown.body).toMatchObject({ code: 'unknown-region', errors: [{ path: 'region', message: 'unknown region lkx' }] });
+    }
+  });
+
   it('pages windows planned with sub-millisecond times without repeating one (kept to the millisecond, as cursors are)', async () => {
     clock.set('2026-09-20T00:00:00Z');
     // Python's isoformat() writes microseconds.

@@ -56,8 +56,11 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
   it("the sweep's horizon step leaves a hold released while it waited on it released: its links stay let go, no window.held follows window.released", async () => {
     clock.set('2026-09-01T00:00:00Z');
     const window = await plan('GH', '2026-09-01T10:00:00Z', '2026-09-01T11:00:00Z');
+    // Beyond the 24 hours the open-ended hold holds at first: the sweep an hour on has it to link.
+    const next = await plan('GH', '2026-09-02T00:30:00Z', '2026-09-02T01:30:00Z');
     const holdId = await placeHold('GH', '2026-09-01T00:00:00Z');
     expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
+    expect((await runs(next.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
     // An hour on, the open-ended hold is due to be fanned out further.
     clock.set('2026-09-01T01:00:00Z');
     const stale = await holds.get(holdId);
@@ -79,6 +82,8 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
     expect((await trail(window.windowId)).map((entry) => entry.action)).toEqual(['scheduled', 'held', 'released']);
     expect(await outbox(window.windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
+    expect((await runs(next.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect(await outbox(next.windowId)).toEqual(['window.scheduled']);
   });
 
   it('an extension read before the hold was released extends nothing and holds nothing again', async () => {

@@ -39,7 +39,7 @@ const REVISION_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
  * An event's SEQUENCE: the seconds from REVISION_EPOCH_MS to the run's last change, so it grows with
- * every change a client must take (a hold placed, released or overridden, the window edited, the run started or missed),
+ * every change a client must take (a hold placed, released or overridden, a surge's clearance letting the run go, the window edited, the run started or missed),
  * where the window's version missed all but the edits. Above any version written before it.
  */
 const revisionOf = (changedAt: Date): number => Math.max(0, Math.floor((changedAt.getTime() - REVISION_EPOCH_MS) / 1000));
@@ -85,9 +85,10 @@ export class CalendarsService {
       `SELECT o.window_id, o.number, o.starts_at, o.ends_at, ${occurrenceStatusOf('o')} AS status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
               w.planned_zone, w.priority,
               -- The run's last change it can tell: the window's edits, its start, completion or turn to missed, a hold taking it,
-              -- letting it go or letting it through by an override.
+              -- letting it go or letting it through by an override, or a surge's clearance after which its hold no longer stops it.
               GREATEST(w.updated_at, o.started_at, o.completed_at, o.missed_at,
-                (SELECT max(GREATEST(ho.held_at, ho.released_at, ho.overridden_at)) FROM hold_occurrence ho WHERE ho.window_id = o.window_id AND ho.number = o.number)) AS changed_at,
+                (SELECT max(GREATEST(ho.held_at, ho.released_at, ho.overridden_at, CASE WHEN h.release_due_at <= o.starts_at THEN h.clearance_recorded_at END))
+                   FROM hold_occurrence ho LEFT JOIN hold h ON h.id = ho.hold_id WHERE ho.window_id = o.window_id AND ho.number = o.number)) AS changed_at,
               (SELECT json_agg(json_build_object('id', h.id, 'reason', h.reason, 'source', h.source, 'regions', h.regions) ORDER BY ho.held_at)
                  FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id
                 WHERE ho.window_id = o.window_id AND ho.number = o.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ho.overridden_by IS NULL AND ${stopsRun('ho', 'o')}) AS holds

@@ -1,3 +1,4 @@
+import { MetricsRegistry } from '@holdfast/observability';
 import { ManualClock } from '@holdfast/testing';
 import { Logger } from '@nestjs/common';
 import { DatabaseError } from 'pg';
@@ -45,13 +46,17 @@ describe("the planner's logs of a failed statement", () => {
 
     // The sweep's periodic run failing on the same statement.
     vi.useFakeTimers();
-    const windows = { extendHorizon: () => Promise.reject(failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')) };
-    const sweep = new PlannerSweep(windows as never, {} as never, {} as never, { settings: { sweepIntervalMs: 1_000 } } as never);
+    const none = () => Promise.resolve(0);
+    const windows = { extendHorizon: () => Promise.reject(failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')), markMissed: none };
+    const holds = { announceOwed: none, releaseDue: none, openOutlasted: none, extendOpenEnded: none, repair: none, refreshGauges: none };
+    const sweep = new PlannerSweep(windows as never, holds as never, { prune: none } as never, { settings: { sweepIntervalMs: 1_000 } } as never, new MetricsRegistry('maintenance-planner', false));
     sweep.onApplicationBootstrap();
     await vi.advanceTimersByTimeAsync(1_000);
     await sweep.onApplicationShutdown();
 
-    const lines = [...written(warnings), ...written(errors)];
+    // The sweep's summary names the step that failed and carries no error of its own.
+    expect(written(warnings).filter((line) => !line.includes('"err"'))).toEqual([expect.stringContaining('"outcome":"partial","failed":["extendedWindows"]')]);
+    const lines = [...written(warnings), ...written(errors)].filter((line) => line.includes('"err"'));
     expect(lines).toHaveLength(3);
     for (const line of lines) {
       expect(line).not.toContain(TITLE);
@@ -60,5 +65,23 @@ describe("the planner's logs of a failed statement", () => {
     }
     expect(lines[0]).toContain('ANALYZE hold_occurrence');
     expect(lines.slice(1).every((line) => line.includes('UPDATE maintenance_window SET title'))).toBe(true);
+  });
+  it("name the statement of each hold or window a sweep step could not settle, and never the values they carried", async () => {
+    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const none = () => Promise.resolve(0);
+    const refused = new AggregateError([failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')], '1 of 2 recurring windows could not get their runs up to the horizon (0192); 1 did.');
+    const windows = { extendHorizon: () => Promise.reject(refused), markMissed: none };
+    const holds = { announceOwed: none, releaseDue: none, openOutlasted: none, extendOpenEnded: none, repair: none, refreshGauges: none };
+    const sweep = new PlannerSweep(windows as never, holds as never, { prune: none } as never, { settings: { sweepIntervalMs: 0 } } as never, new MetricsRegistry('maintenance-planner', false));
+
+    expect((await sweep.sweep()).failed).toEqual(['extendedWindows']);
+
+    const lines = errors.mock.calls.map(([fields]) => JSON.stringify(stdSerializers.err((fields as { err: Error }).err)));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(TITLE);
+    expect(lines[0]).toContain('1 of 2 recurring windows could not get their runs up to the horizon');
+    expect(lines[0]).toContain('UPDATE maintenance_window SET title');
+    expect(lines[0]).toContain('"table":"maintenance_window","column":"owner_team"');
   });
 });

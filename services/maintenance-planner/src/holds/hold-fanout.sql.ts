@@ -53,33 +53,57 @@ const RELINK = `ON CONFLICT (window_id, number, hold_id) DO UPDATE
 const HOLD_UNRELEASED = ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1 AND hold.released_at IS NULL)';
 
 /**
- * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
- * footprint includes a hold region (or is global) and that overlaps the period, and links it to
- * the hold (a second run links nothing twice: see RELINK). The links go
- * in in key order, so the key's index is written page after page rather than all over. In-progress
- * occurrences are linked but run on; notify-only windows are linked as flagged, not held. Neither
- * occurrence nor window rows are written: held is read from the links (occurrenceStatusOf,
- * windowStatusOf in windows/window-record.ts).
+ * What RELINK would leave as it is (an active link of the same kind, an override), read before the
+ * insert rather than met as a conflict: ON CONFLICT DO UPDATE locks every conflicting row even when
+ * its WHERE leaves it unchanged, so a later fan-out over thousands of links in force (the sweep's
+ * horizon step, every sweep, for every open-ended hold) wrote a lock into each of them.
  */
-export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
+const NOT_LINKED_ALREADY = `
+        AND NOT EXISTS (SELECT 1 FROM hold_occurrence linked WHERE linked.window_id = o.window_id AND linked.number = o.number AND linked.hold_id = $1
+                          AND (linked.overridden_by IS NOT NULL OR (linked.released_at IS NULL AND linked.kind = CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END)))`;
+
+/** The occurrences a fan-out links ($1 hold, $2 regions, $3 from, $4 until, $6 one window or null), in key order unless only whether there are any is asked; $5 is the link time. */
+function candidatesOf(request: FanOutRequest, ordered = true): string {
   const holdExists = request.fresh ? (request.ifPlaced ? ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1)' : '') : HOLD_UNRELEASED;
-  // Not a prepared statement: its best plan depends on the period and regions (a surge may hold
-  // 100k occurrences or two), which a generic plan would not see.
-  return (await db.query(
-    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
-     SELECT $1, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, o.status = 'in-progress', $5
+  return `SELECT $1::uuid AS hold_id, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END AS kind, o.status = 'in-progress' AS in_progress, $5::timestamptz AS held_at
        FROM maintenance_window w
        JOIN occurrence o ON o.window_id = w.id
       WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
         AND (w.footprint_global OR w.footprint_regions && $2::text[])
         AND o.starts_at < $4 AND o.ends_at > $3
         AND o.status IN ('scheduled', 'in-progress')
-        AND ($6::uuid IS NULL OR w.id = $6)${holdExists}
-      ORDER BY o.window_id, o.number
+        AND ($6::uuid IS NULL OR w.id = $6)${holdExists}${request.fresh ? '' : NOT_LINKED_ALREADY}
+      ${ordered ? 'ORDER BY o.window_id, o.number' : ''}`;
+}
+
+const parametersOf = (request: FanOutRequest) => [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null];
+
+/**
+ * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
+ * footprint includes a hold region (or is global) and that overlaps the period, and links it to
+ * the hold (a second run links nothing twice, and writes nothing to the links it finds: see
+ * NOT_LINKED_ALREADY and RELINK). The links go
+ * in in key order, so the key's index is written page after page rather than all over. In-progress
+ * occurrences are linked but run on; notify-only windows are linked as flagged, not held. Neither
+ * occurrence nor window rows are written: held is read from the links (occurrenceStatusOf,
+ * windowStatusOf in windows/window-record.ts).
+ */
+export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
+  // Not a prepared statement: its best plan depends on the period and regions (a surge may hold
+  // 100k occurrences or two), which a generic plan would not see.
+  return (await db.query(
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+     ${candidatesOf(request)}
      ${request.fresh ? '' : RELINK}
      RETURNING window_id, number, kind, in_progress`,
-    [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null],
+    parametersOf(request),
   )) as FannedOccurrence[];
+}
+
+/** Whether fanOutHold would link anything, read without writing: a fan-out with nothing to link then need not lock or write the hold. */
+export async function fanOutWouldLink(db: Queryable, request: FanOutRequest): Promise<boolean> {
+  const [{ would }] = (await db.query(`SELECT EXISTS (${candidatesOf(request, false)}) AS would`, parametersOf(request))) as { would: boolean }[];
+  return would;
 }
 
 /** The same effect one row at a time, as a loop over the candidates would do it: the bench's baseline. */

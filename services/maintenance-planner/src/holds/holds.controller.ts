@@ -39,7 +39,8 @@ export class HoldsController {
   @ApiOperation({ summary: 'Holds, newest first, a page at a time (500 by default); follow nextCursor for the next page' })
   @ApiZodQuery(ListHoldsQuerySchema)
   async list(@Query(new ZodQueryPipe(ListHoldsQuerySchema, 'The holds query')) { active, region, limit, cursor }: z.output<typeof ListHoldsQuerySchema>) {
-    const code = region ? this.holds.knownRegions([region])[0] : undefined;
+    // A country's code in any case, as the windows' filter, the calendar feeds and the analyzer's surges take it.
+    const code = region ? this.holds.knownRegions([region], 'region')[0] : undefined;
     const before = cursor ? decodeCursor(cursor, 'uuid') : undefined;
     const rows = await this.holds.list({ active, region: code, limit: limit + 1, before });
     return pageOf(rows, limit, (row) => ({ at: row.placed_at, id: row.id }), (row) => holdView(row));

@@ -13,7 +13,7 @@ import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, stopsRun, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
 import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
-import { fanOutHold, type FanOutRequest, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
+import { fanOutHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
@@ -228,7 +228,8 @@ export class HoldsService {
     const due = new Date(clearedAt.getTime() + this.settings.holdCooldownMs);
     await tx.query(LOCK_HOLD_SET_TO_PLACE);
     const [cooling] = rowsOf<HoldRow>(
-      await tx.query(`UPDATE hold SET cleared_at = $2, release_due_at = $3 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`, [hold.id, clearedAt, due]),
+      // Recorded now: the runs it lets go (those starting at or after the due release) read scheduled from now on, and calendars date that turn by it.
+      await tx.query(`UPDATE hold SET cleared_at = $2, release_due_at = $3, clearance_recorded_at = $4 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`, [hold.id, clearedAt, due, now]),
     );
     if (!cooling) return;
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: cause.id, details: { clearedAt, releaseDueAt: due } });
@@ -369,60 +370,94 @@ export class HoldsService {
     }
   }
 
+  /** The sweep's part: what a stopped process left unannounced, before anything else is said about those holds. */
+  async announceOwed(): Promise<number> {
+    return this.backlog.drainAll();
+  }
+
   /**
-   * The periodic job: announces what large holds still owe, releases holds whose cool-down or
-   * period ended, extends open-ended holds to the horizon, and repairs occurrences left held by a
-   * hold that no longer holds them.
+   * The sweep's part: releases the holds whose cool-down or held period ended, each in its own
+   * transaction; resolves with how many this replica released (a hold another replica or a request
+   * released first is not counted). One that fails is left for the next sweep and stops no other:
+   * the step then fails naming them, after the others were released.
    */
-  async sweepHolds(): Promise<{ announced: number; released: number; extended: number; repaired: number }> {
-    // What a stopped process left unannounced, before anything else is said about those holds.
-    const announced = await this.backlog.drainAll();
+  async releaseDue(): Promise<number> {
     const now = this.clock.now();
-    let released = 0;
-    let extended = 0;
     // A surge's hold is released once the surge clears and the cool-down passes (DESIGN.md), never
     // at its expected end, which is an estimate; a manual hold ends at its until.
     const due = (await this.dataSource.query(
       `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND (release_due_at <= $1 OR (source = 'manual' AND until_at <= $1)) ORDER BY placed_at`,
       [now],
     )) as HoldRow[];
+    let released = 0;
+    const failed: { holdId: string; error: unknown }[] = [];
     for (const hold of due) {
-      await this.dataSource.transaction(async (tx) => {
-        const reason = hold.release_due_at && hold.release_due_at <= now ? `The surge cleared at ${hold.cleared_at?.toISOString()} and the cool-down passed` : 'The held period ended';
-        await this.release(tx, hold, undefined, reason);
-      });
-      released++;
+      const reason = hold.release_due_at && hold.release_due_at <= now ? `The surge cleared at ${hold.cleared_at?.toISOString()} and the cool-down passed` : 'The held period ended';
+      try {
+        if (await this.dataSource.transaction((tx) => this.release(tx, hold, undefined, reason))) released++;
+      } catch (error) {
+        failed.push({ holdId: hold.id, error });
+      }
     }
-    // The estimate passed and the surge goes on: its hold becomes open-ended, so the horizon step
-    // below holds the runs after that end, and the gate and new windows meet it as in force.
-    await this.dataSource.transaction(async (tx) => {
+    if (failed.length > 0) {
+      throw new AggregateError(
+        failed.map((entry) => entry.error),
+        `${failed.length} of ${due.length} holds due for release could not be released (${failed.map((entry) => entry.holdId).join(', ')}); ${released} were. The next sweep tries them again.`,
+      );
+    }
+    return released;
+  }
+
+  /**
+   * The sweep's part: a surge's expected end passed and the surge goes on, so its hold becomes
+   * open-ended: the horizon step holds the runs after that end, and the gate and new windows meet it
+   * as in force. Resolves with how many.
+   */
+  async openOutlasted(): Promise<number> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (tx) => {
       const outlasted = rowsOf<HoldRow>(
         await tx.query(`UPDATE hold SET until_at = NULL WHERE released_at IS NULL AND source <> 'manual' AND cleared_at IS NULL AND until_at <= $1 RETURNING ${HOLD_COLUMNS}`, [now]),
       );
       for (const hold of outlasted) {
         await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: 'planner', details: { until: null, why: 'the surge outlasted its expected end' } });
       }
+      return outlasted.length;
     });
+  }
+
+  /**
+   * The sweep's part: each open-ended hold holds the runs up to HOLD_HORIZON_HOURS ahead. Only what
+   * came into that reach since the last sweep is linked, announced and audited; a hold with nothing
+   * new to link writes nothing (its covered_until stays too: heldThrough reads the horizon from
+   * now), so a quiet system's sweep changes no row and publishes nothing. Resolves with the holds
+   * that linked runs.
+   */
+  async extendOpenEnded(): Promise<number> {
+    const now = this.clock.now();
     const horizon = new Date(now.getTime() + this.settings.holdHorizonMs);
+    let extended = 0;
     // A cleared hold ends when its release is due, however far it was open-ended before: nothing later to hold.
     const open = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND until_at IS NULL AND release_due_at IS NULL AND covered_until < $1`, [horizon])) as HoldRow[];
     for (const hold of open) {
-      const stepped = await this.dataSource.transaction(async (tx) => {
+      const request = { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now };
+      // Read first, without the hold set's lock: nothing new means nothing to write. A window planned or
+      // expanded after this read links itself to the hold (holdWindow), so skipping misses none.
+      if (!(await fanOutWouldLink(this.dataSource, request))) continue;
+      const linked = await this.dataSource.transaction(async (tx) => {
         await tx.query(LOCK_HOLD_SET_TO_PLACE);
-        // Released since it was read (a request, another replica): its links stay let go.
-        const [current] = rowsOf(await tx.query('UPDATE hold SET covered_until = $2 WHERE id = $1 AND released_at IS NULL RETURNING id', [hold.id, horizon]));
+        // Released since it was read (a request, another replica): its links stay let go. The row lock orders this against a release under way.
+        const [current] = rowsOf(await tx.query('UPDATE hold SET covered_until = GREATEST(covered_until, $2) WHERE id = $1 AND released_at IS NULL RETURNING id', [hold.id, horizon]));
         if (!current) return false;
-        const touched = await this.timedFanOut('horizon', tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until: horizon, now });
+        const touched = await this.timedFanOut('horizon', tx, request);
         await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now });
         const windows = await this.announcer.load(tx, touched);
         await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
-        return true;
+        return touched.length > 0;
       });
-      if (stepped) extended++;
+      if (linked) extended++;
     }
-    const repaired = await this.repair(now);
-    await this.refreshGauges();
-    return { announced, released, extended, repaired };
+    return extended;
   }
 
   /**
@@ -529,12 +564,13 @@ export class HoldsService {
     this.announcementsOwed.set(await this.backlog.oldestOwedSeconds(this.clock.now()));
   }
 
-  knownRegions(codes: readonly string[]): string[] {
+  /** The catalog's codes for `codes` (a country's in any case), or a 422 naming each unknown one at `path`, the field or query parameter that carried it. */
+  knownRegions(codes: readonly string[], path = 'regions'): string[] {
     try {
       return this.catalog.getAll(codes).map((region) => region.code);
     } catch (error) {
       if (error instanceof RegionError) {
-        throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path: 'regions', code: error.code, message: `unknown region ${code}` })) });
+        throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path, code: error.code, message: `unknown region ${code}` })) });
       }
       throw error;
     }

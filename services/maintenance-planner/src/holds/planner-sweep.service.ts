@@ -1,5 +1,5 @@
 import { withoutStatementValues } from '@holdfast/database';
-import { RepeatedFailure } from '@holdfast/observability';
+import { MetricsRegistry, RepeatedFailure } from '@holdfast/observability';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -7,10 +7,23 @@ import { WindowsService } from '../windows/windows.service';
 import { HoldsService } from './holds.service';
 import { SurgeClearances } from './surge-clearances';
 
+/** The sweep's steps, in the order they run; each result key is what the step did (a count). */
+export const SWEEP_STEPS = ['extendedWindows', 'announced', 'released', 'outlasted', 'extended', 'repaired', 'missed', 'prunedClearances', 'gauges'] as const;
+export type SweepStep = (typeof SWEEP_STEPS)[number];
+
+/**
+ * What one sweep did: each step's count (absent for a step that failed or was skipped), the steps
+ * that failed, those skipped because a step they rely on failed, and the outcome: `ok`, `partial`
+ * (some steps failed) or `failed` (every step failed or was skipped).
+ */
+export type SweepResult = Partial<Record<SweepStep, number>> & { failed: SweepStep[]; skipped: SweepStep[]; outcome: 'ok' | 'partial' | 'failed' };
+
 /**
  * The periodic job, on the injected Clock's time: occurrences up to the horizon, missed
  * occurrences, cool-downs and held periods that ended, open-ended holds extended, repairs, and
- * surge clearances past their retention.
+ * surge clearances past their retention. Each step runs whatever the others did, so one that keeps
+ * failing (a hold whose release PostgreSQL refuses) stops no other; only marking missed waits for
+ * the repair, as it relies on it.
  * Tests call `sweep()` after moving a ManualClock instead of waiting.
  */
 @Injectable()
@@ -18,15 +31,22 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(PlannerSweep.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
-  // While PostgreSQL is away every sweep fails.
-  private readonly failures = new RepeatedFailure();
+  // While PostgreSQL is away every step fails at every sweep: each step's run of failures is logged every so often, not every time.
+  private readonly failures = new Map<SweepStep, RepeatedFailure>();
+  private readonly incomplete = new RepeatedFailure();
+  private readonly stepFailures;
+  private readonly sweeps;
 
   constructor(
     private readonly windows: WindowsService,
     private readonly holds: HoldsService,
     private readonly clearances: SurgeClearances,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    this.stepFailures = metrics.counter('holdfast_sweep_step_failures_total', "Sweep steps that failed, by step (the sweep's other steps still ran)", ['step']);
+    this.sweeps = metrics.counter('holdfast_sweeps_total', 'Sweeps run, by outcome: ok, partial (some steps failed) or failed (every step did)', ['outcome']);
+  }
 
   onApplicationBootstrap(): void {
     const interval = this.config.settings.sweepIntervalMs;
@@ -34,8 +54,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
       this.timer = setInterval(() => {
         if (this.running) return;
         this.running = this.sweep()
-          .then(() => this.failures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'the sweep works again'))
-          .catch((error: unknown) => this.failures.log(this.logger, 'error', { err: withoutStatementValues(error) }, 'sweep failed; the next one retries'))
+          // sweep() reports its steps' failures itself; this is a failure of the reporting.
+          .catch((error: unknown) => this.logger.error({ err: withoutStatementValues(error) }, 'sweep failed; the next one retries'))
           .finally(() => (this.running = undefined));
       }, interval);
     }
@@ -46,12 +66,48 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
     await this.running;
   }
 
-  async sweep() {
-    const extendedWindows = await this.windows.extendHorizon();
-    // Releases and repairs first: what they let go of that has begun needs a new slot, and is not missed.
-    const holds = await this.holds.sweepHolds();
-    const missed = await this.windows.markMissed();
-    const prunedClearances = await this.clearances.prune();
-    return { extendedWindows, missed, ...holds, prunedClearances };
+  async sweep(): Promise<SweepResult> {
+    const result: SweepResult = { failed: [], skipped: [], outcome: 'ok' };
+    const step = async (name: SweepStep, run: () => Promise<number | void>, needs: readonly SweepStep[] = []) => {
+      const failedFirst = needs.filter((need) => result.failed.includes(need));
+      if (failedFirst.length > 0) {
+        result.skipped.push(name);
+        return;
+      }
+      const failures = this.failures.get(name) ?? this.failures.set(name, new RepeatedFailure()).get(name)!;
+      try {
+        result[name] = (await run()) ?? 0;
+        failures.succeeded((fields, message) => this.logger.log(fields, message), { step: name }, `sweep step ${name} works again`);
+      } catch (error) {
+        result.failed.push(name);
+        this.stepFailures.inc({ step: name });
+        failures.log(this.logger, 'error', { step: name, err: redacted(error) }, `sweep step ${name} failed; the sweep's other steps ran, and the next sweep retries it`);
+      }
+    };
+    await step('extendedWindows', () => this.windows.extendHorizon());
+    // What a stopped process left unannounced, before anything else is said about those holds.
+    await step('announced', () => this.holds.announceOwed());
+    // Releases and repairs before marking missed: what they let go of that has begun needs a new slot, and is not missed.
+    await step('released', () => this.holds.releaseDue());
+    await step('outlasted', () => this.holds.openOutlasted());
+    await step('extended', () => this.holds.extendOpenEnded());
+    await step('repaired', () => this.holds.repair());
+    // Marking missed reads held through the holds in force: links a failed repair left would let it mark runs missed that need a new slot.
+    await step('missed', () => this.windows.markMissed(), ['repaired']);
+    await step('prunedClearances', () => this.clearances.prune());
+    await step('gauges', () => this.holds.refreshGauges());
+    result.outcome = result.failed.length === 0 ? 'ok' : result.failed.length + result.skipped.length === SWEEP_STEPS.length ? 'failed' : 'partial';
+    this.sweeps.inc({ outcome: result.outcome });
+    if (result.outcome === 'ok') this.incomplete.succeeded((fields, message) => this.logger.log(fields, message), {}, 'sweeps complete again');
+    else {
+      const skipped = result.skipped.length > 0 ? `; ${result.skipped.join(', ')} skipped, as relying on a step that failed` : '';
+      this.incomplete.log(this.logger, 'warn', { outcome: result.outcome, failed: result.failed, skipped: result.skipped }, `sweep ${result.outcome}: ${result.failed.join(', ')} failed${skipped}`);
+    }
+    return result;
   }
+}
+
+/** A failure as the log may show it: a step over many holds or windows fails with each one's error, and their statements' values stay out too. */
+function redacted(error: unknown): unknown {
+  return error instanceof AggregateError ? new AggregateError(error.errors.map(withoutStatementValues), error.message) : withoutStatementValues(error);
 }

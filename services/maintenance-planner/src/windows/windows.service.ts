@@ -579,37 +579,71 @@ export class WindowsService {
     return moves;
   }
 
-  /** Recurring windows get occurrences up to the rolling horizon. */
+  /**
+   * Recurring windows get occurrences up to the rolling horizon; resolves with how many windows got
+   * runs. A window whose rule gives no run before the horizon that is not stored already is left as
+   * it is (expanded_until too: the next sweep expands from there again), so a quiet system's sweep
+   * writes nothing.
+   */
   async extendHorizon(): Promise<number> {
     const horizon = new Date(this.clock.nowMs() + this.config.settings.occurrenceHorizonMs);
     const due = (await this.dataSource.query(`SELECT id FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as { id: string }[];
+    let extended = 0;
+    const failed: { windowId: string; error: unknown }[] = [];
     for (const { id } of due) {
-      await this.dataSource.transaction(async (tx) => {
-        await tx.query(LOCK_HOLD_SET_TO_PLAN);
-        // Read again, locked: a cancel or a PATCH committed since the list was read wins.
-        const row = await this.row(tx, id, true);
-        if (row.status === 'cancelled' || row.recurrence === null || row.expanded_until >= horizon) return;
-        // From where the last expansion stopped, not the first start: a rule's runs are counted from
-        // there, so an hourly window does not stop getting runs once 10,000 lie behind it.
-        const { occurrences: expanded, truncated } = this.expand(
-          { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates },
-          horizon,
-          row.expanded_until,
-        );
-        // A run already stored is never added again, whatever expanded_until says: one planned before it
-        // (a first run beyond the horizon, recorded by a build that set expanded_until short of it) came back every sweep.
-        const stored = (await tx.query(`SELECT starts_at FROM occurrence WHERE window_id = $1 AND starts_at >= $2 AND status <> 'cancelled'`, [row.id, row.expanded_until])) as { starts_at: Date }[];
-        const storedStarts = new Set(stored.map((run) => run.starts_at.getTime()));
-        const occurrences = expanded.filter((occurrence) => occurrence.start >= row.expanded_until && !storedStarts.has(occurrence.start.getTime()));
-        const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
-        await insertOccurrences(tx, row.id, occurrences, last + 1);
-        // More runs than one expansion takes: the next sweep goes on from the last one inserted.
-        const reached = truncated && occurrences.length > 0 ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : horizon;
-        await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, reached]);
-        await this.holds.holdWindow(tx, row.id);
-      });
+      try {
+        if (await this.expandWindow(id, horizon)) extended++;
+      } catch (error) {
+        // One window PostgreSQL or its rule refuses stops no other's runs.
+        failed.push({ windowId: id, error });
+      }
     }
-    return due.length;
+    if (failed.length > 0) {
+      throw new AggregateError(
+        failed.map((entry) => entry.error),
+        `${failed.length} of ${due.length} recurring windows could not get their runs up to the horizon (${failed.map((entry) => entry.windowId).join(', ')}); ${extended} did. The next sweep tries them again.`,
+      );
+    }
+    return extended;
+  }
+
+  /** Adds a recurring window's runs up to `horizon` and holds them as the active holds do; false when it had none to add. */
+  private async expandWindow(id: string, horizon: Date): Promise<boolean> {
+    // Read first, unlocked: with no run to add, neither the hold set's lock nor the row's is taken.
+    const unlocked = await this.runsToAdd(this.dataSource.manager, await this.row(this.dataSource.manager, id), horizon);
+    if (!unlocked || unlocked.occurrences.length === 0) return false;
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(LOCK_HOLD_SET_TO_PLAN);
+      // Read again, locked: a cancel or a PATCH committed since the list was read wins.
+      const row = await this.row(tx, id, true);
+      const toAdd = await this.runsToAdd(tx, row, horizon);
+      if (!toAdd || toAdd.occurrences.length === 0) return false;
+      const { occurrences, truncated } = toAdd;
+      const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
+      await insertOccurrences(tx, row.id, occurrences, last + 1);
+      // More runs than one expansion takes: the next sweep goes on from the last one inserted.
+      const reached = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : horizon;
+      await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, reached]);
+      await this.holds.holdWindow(tx, row.id);
+      return true;
+    });
+  }
+
+  /** The runs a recurring window gets before `horizon` that are not stored yet; undefined when it can get none (cancelled, one-off, expanded that far). */
+  private async runsToAdd(db: EntityManager, row: WindowRow, horizon: Date) {
+    if (row.status === 'cancelled' || row.recurrence === null || row.expanded_until >= horizon) return undefined;
+    // From where the last expansion stopped, not the first start: a rule's runs are counted from
+    // there, so an hourly window does not stop getting runs once 10,000 lie behind it.
+    const { occurrences: expanded, truncated } = this.expand(
+      { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates },
+      horizon,
+      row.expanded_until,
+    );
+    // A run already stored is never added again, whatever expanded_until says: one planned before it
+    // (a first run beyond the horizon, recorded by a build that set expanded_until short of it) came back every sweep.
+    const stored = (await db.query(`SELECT starts_at FROM occurrence WHERE window_id = $1 AND starts_at >= $2 AND status <> 'cancelled'`, [row.id, row.expanded_until])) as { starts_at: Date }[];
+    const storedStarts = new Set(stored.map((run) => run.starts_at.getTime()));
+    return { occurrences: expanded.filter((occurrence) => occurrence.start >= row.expanded_until && !storedStarts.has(occurrence.start.getTime())), truncated };
   }
 
   /** Occurrences whose time passed without a start become missed, never silently completed. Run after the sweep's repair (see heldThroughActiveHolds). */
