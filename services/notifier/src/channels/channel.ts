@@ -1,6 +1,7 @@
 import type { DeliveryEntity } from '../deliveries/delivery.entity';
 import type { OutboundResponse } from '../outbound/outbound-http.client';
 import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import type { PreviousSecret } from '../subscriptions/subscriptions.service';
 import type { ChannelName } from './channel-name';
 
 /** What a channel needs to send one delivery: the delivery, its subscription and the opened secret. */
@@ -8,6 +9,8 @@ export interface ChannelSend {
   delivery: DeliveryEntity;
   subscription: SubscriptionEntity;
   secret: string | null;
+  /** A webhook secret a rotation replaced, signing beside the current one until its overlap ends. */
+  previousSecret?: PreviousSecret | null;
   /** Where to send: the subscription's target, or for Slack the full webhook URL kept sealed. */
   targetUrl: string;
 }

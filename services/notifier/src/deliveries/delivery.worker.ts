@@ -15,11 +15,12 @@ import { OutboundError } from '../outbound/outbound-http.client';
 import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
-import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { SubscriptionsService, type PreviousSecret } from '../subscriptions/subscriptions.service';
 import { DELIVERIES_DUE_CHANNEL } from './deliveries.service';
 import type { AttemptOutcome } from './delivery-attempt.entity';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryEntity } from './delivery.entity';
+import { SubscriptionCache } from './subscription-cache';
 import { retryAfterMs, retryDelayMs } from './retry-schedule';
 
 interface AttemptResult {
@@ -47,8 +48,8 @@ const TARGETS_WAITED_FOR = prepared(`SELECT t.target_key FROM unnest($1::text[])
 interface CachedSubscription {
   subscription: SubscriptionEntity;
   secret: string | null;
+  previousSecret: PreviousSecret | null;
   targetUrl: string;
-  loadedAt: number;
 }
 
 interface DeliveryRow {
@@ -159,7 +160,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   // Ids of the deliveries claimed and not yet finished.
   private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
-  private readonly subscriptionCache = new Map<string, CachedSubscription>();
+  private readonly subscriptionCache = new SubscriptionCache<CachedSubscription>(SUBSCRIPTION_CACHE_MS);
   // Per target, the subscriptions (and their channels) sending to it since its circuit last closed: whom its circuit metric names.
   private readonly senders = new Map<string, Map<string, string>>();
   // Whether the last claim left open deliveries besides its own: a finish then claims again.
@@ -309,12 +310,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let stopped: SubscriptionEntity | undefined;
     try {
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      const { subscription, secret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0 || this.cachedElsewhere(delivery));
+      const { subscription, secret, previousSecret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0 || this.cachedElsewhere(delivery));
       if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
         this.noteSender(delivery);
-        const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, targetUrl }));
+        const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, previousSecret, targetUrl }));
         result = { statusCode, error: null, retryable: false };
       }
     } catch (error) {
@@ -350,7 +351,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Whether the cached copy of its subscription points at another target than the delivery was moved under (PATCH of its target). */
   private cachedElsewhere(delivery: DeliveryEntity): boolean {
-    const cached = this.subscriptionCache.get(delivery.subscriptionId);
+    const cached = this.subscriptionCache.last(delivery.subscriptionId);
     return cached !== undefined && subscriptionTargetKey(cached.subscription) !== delivery.targetKey;
   }
 
@@ -361,11 +362,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * older than its turning on again (and a replay).
    */
   private async subscriptionFor(id: string, again: boolean): Promise<CachedSubscription> {
-    const cached = this.subscriptionCache.get(id);
-    if (!again && cached && !isStopped(cached.subscription) && performance.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
+    const cached = this.subscriptionCache.fresh(id, performance.now());
+    if (!again && cached && !isStopped(cached.subscription)) return cached;
     const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
-    const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription), loadedAt: performance.now() };
-    this.subscriptionCache.set(id, fresh);
+    const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription) };
+    this.subscriptionCache.set(id, fresh, performance.now());
     return fresh;
   }
 
@@ -470,11 +471,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * circuit), and a target nobody sends to and no delivery waits for loses its breaker. Before,
    * both stayed for the life of the process: a deleted subscription's series showed its circuit
    * open or half-open for good. Run in the pump, so no claim adds to a target while it is let go.
+   * The subscription copies too old to be used go as well (SubscriptionCache).
    */
   private async forgetUnused(): Promise<void> {
     const now = performance.now();
     if (now - this.lastForget < FORGET_EVERY_MS) return;
     this.lastForget = now;
+    this.subscriptionCache.sweep(now);
     const noted = [...new Set([...this.senders.values()].flatMap((sending) => [...sending.keys()]))];
     const sending = noted.length === 0 ? [] : ((await this.dataSource.query(SENDING_SUBSCRIPTIONS, [noted])) as Pick<SubscriptionEntity, 'id' | 'target'>[]);
     const sendsTo = new Map(sending.map((subscription) => [subscription.id, subscriptionTargetKey(subscription)]));

@@ -22,6 +22,14 @@ export class SubscriptionEntity {
   @Column({ name: 'sealed_secret', type: 'text', nullable: true })
   sealedSecret!: string | null;
 
+  /** A webhook secret replaced by a rotation, sealed as the current one is; signs deliveries too until previousSecretUntil. */
+  @Column({ name: 'sealed_previous_secret', type: 'text', nullable: true })
+  sealedPreviousSecret!: string | null;
+
+  /** When the rotation's overlap ends: from then deliveries carry the current secret's signature only. */
+  @Column({ name: 'previous_secret_until', type: 'timestamptz', nullable: true })
+  previousSecretUntil!: Date | null;
+
   @Column({ type: 'jsonb' })
   filters!: SubscriptionFilters;
 

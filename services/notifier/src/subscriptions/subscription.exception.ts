@@ -1,8 +1,10 @@
 import { DomainError, type FieldProblem } from '@holdfast/service-kit';
+import type { ChannelName } from '../channels/channel-name';
 
 export enum SubscriptionErrorCode {
   NotFound = 'subscription-not-found',
   InvalidSubscription = 'invalid-subscription',
+  SecretNotRotatable = 'secret-not-rotatable',
 }
 
 export class SubscriptionNotFound extends DomainError {
@@ -15,5 +17,18 @@ export class SubscriptionNotFound extends DomainError {
 export class InvalidSubscription extends DomainError {
   constructor(errors: FieldProblem[]) {
     super(SubscriptionErrorCode.InvalidSubscription, 422, `The subscription cannot work as given: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+  }
+}
+
+/** Only a webhook's signature can carry two secrets at once; the others' receivers take one credential. */
+export class SecretNotRotatable extends DomainError {
+  constructor(id: string, channel: ChannelName) {
+    const replacement = channel === 'slack' ? 'its new incoming-webhook URL as target' : 'its new secret';
+    super(
+      SubscriptionErrorCode.SecretNotRotatable,
+      422,
+      `Subscription ${id} is a ${channel} subscription: only a webhook's signing secret is rotated (its deliveries are signed with the old and the new secret for a while). Give ${replacement} with PATCH /v1/subscriptions/${id}.`,
+      { channel },
+    );
   }
 }

@@ -1,10 +1,10 @@
 import { ActorSchema } from '@holdfast/contracts';
 import { actorOf, ApiZodBody, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CreateSubscriptionSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
-import { SubscriptionsService, viewOf } from './subscriptions.service';
+import { CreateSubscriptionSchema, RotateSecretSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
+import { SubscriptionsService } from './subscriptions.service';
 
 // A mistyped filter (owner=) would otherwise list every team's subscriptions as if they were the one asked for.
 const ListSubscriptionsQuerySchema = z.strictObject({
@@ -37,8 +37,8 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
-  async get(@Param('id', UuidParamPipe) id: string) {
-    return viewOf(await this.subscriptions.get(id));
+  get(@Param('id', UuidParamPipe) id: string) {
+    return this.subscriptions.show(id);
   }
 
   @Patch(':id')
@@ -49,6 +49,21 @@ export class SubscriptionsController {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
     if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
     return this.subscriptions.update(id, body);
+  }
+
+  @Post(':id/secret/rotate')
+  @RequireScope('subscriptions:write')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil",
+  })
+  @ApiResponse({ status: 422, description: 'secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret' })
+  @ApiBody({ required: false, schema: z.toJSONSchema(RotateSecretSchema, { io: 'input' }) as object })
+  async rotateSecret(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    // The body is optional: none rotates to a generated secret with the default overlap.
+    const request = new ZodBodyPipe(RotateSecretSchema).transform(body ?? {});
+    assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
+    return this.subscriptions.rotateSecret(id, request, actorOf(principal));
   }
 
   @Delete(':id')

@@ -1,10 +1,10 @@
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, decodeCursor, InjectServiceConfig, pageOf, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ChannelName } from '../channels/channel-name';
 import { receiverSecretProblem } from '../channels/receiver-authorization';
@@ -13,10 +13,10 @@ import type { NotifierSettings } from '../config/notifier-settings';
 import { AddressPolicy } from '../outbound/address-policy';
 import { systemLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
-import type { CreateSubscription, UpdateSubscription } from './dto/subscription.schemas';
+import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity } from './subscription.entity';
-import { InvalidSubscription, SubscriptionNotFound } from './subscription.exception';
+import { InvalidSubscription, SecretNotRotatable, SubscriptionNotFound } from './subscription.exception';
 
 /** A subscription as the API shows it: never its secret, only whether it has one. */
 export interface SubscriptionView {
@@ -29,13 +29,16 @@ export interface SubscriptionView {
   enabled: boolean;
   /** Why the notifier turned it off (its receiver answered 410 Gone); null otherwise. */
   disabledReason: string | null;
+  /** Until when deliveries also carry the signature of the secret a rotation replaced; null when they carry one only. */
+  previousSecretUntil: string | null;
   filters: SubscriptionEntity['filters'];
   createdBy: string;
   createdAt: string;
   updatedAt: string;
 }
 
-export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
+/** Its view at `now`: a rotation's overlap is shown while it lasts, whether or not the prune has erased the old secret yet. */
+const viewOf = (subscription: SubscriptionEntity, now: Date): SubscriptionView => ({
   id: subscription.id,
   channel: subscription.channel,
   target: subscription.target,
@@ -44,11 +47,22 @@ export const viewOf = (subscription: SubscriptionEntity): SubscriptionView => ({
   description: subscription.description,
   enabled: subscription.enabled,
   disabledReason: subscription.disabledReason,
+  previousSecretUntil: overlapOf(subscription, now)?.toISOString() ?? null,
   filters: subscription.filters,
   createdBy: subscription.createdBy,
   createdAt: subscription.createdAt.toISOString(),
   updatedAt: subscription.updatedAt.toISOString(),
 });
+
+/** When the overlap of its last rotation ends, while it lasts. */
+const overlapOf = (subscription: SubscriptionEntity, now: Date): Date | null =>
+  subscription.sealedPreviousSecret !== null && subscription.previousSecretUntil !== null && subscription.previousSecretUntil > now ? subscription.previousSecretUntil : null;
+
+/** A secret a rotation replaced, and when it stops signing. */
+export interface PreviousSecret {
+  secret: string;
+  until: Date;
+}
 
 // Only alerts let go while it was off (paused): one ended by a release, or kept from before releases were recorded, stays ended.
 const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, paused = false, refresh_at = $2
@@ -69,6 +83,7 @@ const CREDENTIALS_IN_TARGET: Record<Exclude<ChannelName, 'slack'>, string> = {
 
 @Injectable()
 export class SubscriptionsService {
+  private readonly logger = new Logger(SubscriptionsService.name);
   private readonly policy: AddressPolicy;
 
   constructor(
@@ -102,7 +117,7 @@ export class SubscriptionsService {
       updatedAt: now,
       deletedAt: null,
     });
-    return { ...viewOf(subscription), ...(secret !== undefined && request.channel !== 'slack' ? { secret } : {}) };
+    return { ...viewOf(subscription, now), ...(secret !== undefined && request.channel !== 'slack' ? { secret } : {}) };
   }
 
   /** Oldest first, a page at a time; the id orders subscriptions made in the same millisecond. */
@@ -117,13 +132,18 @@ export class SubscriptionsService {
       .addOrderBy('subscription.id')
       .limit(query.limit + 1)
       .getMany();
-    return pageOf(subscriptions, query.limit, (subscription) => ({ at: subscription.createdAt, id: subscription.id }), viewOf);
+    const now = this.clock.now();
+    return pageOf(subscriptions, query.limit, (subscription) => ({ at: subscription.createdAt, id: subscription.id }), (subscription) => viewOf(subscription, now));
   }
 
   async get(id: string): Promise<SubscriptionEntity> {
     const subscription = await this.repository().findOneBy({ id, deletedAt: IsNull() });
     if (!subscription) throw new SubscriptionNotFound(id);
     return subscription;
+  }
+
+  async show(id: string): Promise<SubscriptionView> {
+    return viewOf(await this.get(id), this.clock.now());
   }
 
   async update(id: string, patch: UpdateSubscription): Promise<SubscriptionView> {
@@ -140,7 +160,12 @@ export class SubscriptionsService {
       changes.target = subscription.channel === 'slack' ? shownSlackTarget(patch.target) : patch.target;
       if (subscription.channel === 'slack') changes.sealedSecret = this.secrets.seal(patch.target, id);
     }
-    if (patch.secret !== undefined) changes.sealedSecret = this.secrets.seal(patch.secret, id);
+    if (patch.secret !== undefined) {
+      changes.sealedSecret = this.secrets.seal(patch.secret, id);
+      // Given with PATCH, a secret replaces the old one at once (a leaked one must stop working now): a rotation's old one goes too.
+      changes.sealedPreviousSecret = null;
+      changes.previousSecretUntil = null;
+    }
     await this.dataSource.transaction(async (transaction) => {
       await transaction.update(SubscriptionEntity, { id }, changes);
       // What it has not finished sending goes where it points now, under that target's circuit and share: the old target's
@@ -156,7 +181,41 @@ export class SubscriptionsService {
       // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
     });
-    return viewOf(await this.get(id));
+    return this.show(id);
+  }
+
+  /**
+   * Gives a webhook subscription a new signing secret (the one given, else a generated one),
+   * returned in this answer only, and keeps the one it replaces for `overlapHours`: until then
+   * every delivery carries both signatures, the new one first, so each receiver takes the new
+   * secret in its own time. A rotation within another's overlap keeps only the secret it replaces.
+   */
+  async rotateSecret(id: string, request: RotateSecretRequest, actor: string): Promise<SubscriptionView & { secret: string }> {
+    const secret = request.secret ?? generateWebhookSecret();
+    const rotated = await this.dataSource.transaction(async (transaction) => {
+      // Locked, so two rotations at once run one after the other: the second keeps the first's new secret as the one it replaced.
+      const subscription = await transaction.getRepository(SubscriptionEntity).findOne({ where: { id, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+      if (!subscription) throw new SubscriptionNotFound(id);
+      if (subscription.channel !== 'webhook') throw new SecretNotRotatable(id, subscription.channel);
+      await this.validate('webhook', { secret });
+      const current = this.openedOrNull(subscription);
+      if (current === secret) throw new InvalidSubscription([{ path: 'secret', message: 'is the secret in use now: give another, or leave it out to have one generated' }]);
+      const now = this.clock.now();
+      // One that cannot be opened (NOTIFIER_SECRET_KEY changed since) signed nothing a receiver could check: it is not kept.
+      const keepsPrevious = request.overlapHours > 0 && current !== null;
+      const changes: Partial<SubscriptionEntity> = {
+        sealedSecret: this.secrets.seal(secret, id),
+        sealedPreviousSecret: keepsPrevious ? subscription.sealedSecret : null,
+        previousSecretUntil: keepsPrevious ? new Date(now.getTime() + request.overlapHours * 3_600_000) : null,
+        updatedAt: now,
+      };
+      await transaction.update(SubscriptionEntity, { id }, changes);
+      return { ...subscription, ...changes };
+    });
+    const view = viewOf(rotated, this.clock.now());
+    // Never the secrets: which subscription, who, and until when the old one still signs.
+    this.logger.log({ subscriptionId: id, actor, previousSecretUntil: view.previousSecretUntil }, 'webhook signing secret rotated');
+    return { ...view, secret };
   }
 
   /** Deletes it for the API and for matching; its deliveries stay as history, those not yet sent are cancelled. */
@@ -189,10 +248,33 @@ export class SubscriptionsService {
     });
   }
 
-  /** The opened secret and the URL to send to, for the delivery worker and the alert refresher only. */
-  sendingDetails(subscription: SubscriptionEntity): { secret: string | null; targetUrl: string } {
+  /**
+   * The opened secrets and the URL to send to, for the delivery worker and the alert refresher
+   * only: the current secret, and while a rotation's overlap lasts the one it replaced.
+   */
+  sendingDetails(subscription: SubscriptionEntity): { secret: string | null; previousSecret: PreviousSecret | null; targetUrl: string } {
     const secret = subscription.sealedSecret === null ? null : this.secrets.open(subscription.sealedSecret, subscription.id);
-    return { secret, targetUrl: subscription.channel === 'slack' && secret ? secret : subscription.target };
+    const until = overlapOf(subscription, this.clock.now());
+    const previousSecret = until && subscription.sealedPreviousSecret !== null ? { secret: this.secrets.open(subscription.sealedPreviousSecret, subscription.id), until } : null;
+    return { secret, previousSecret, targetUrl: subscription.channel === 'slack' && secret ? secret : subscription.target };
+  }
+
+  /**
+   * Erases the secrets rotations replaced once their overlap has ended (deliveries already stopped
+   * signing with them then): a leaked one is not kept longer than it is used. Resolves with how many.
+   */
+  async forgetEndedOverlaps(): Promise<number> {
+    const { affected } = await this.repository().update({ previousSecretUntil: LessThanOrEqual(this.clock.now()) }, { sealedPreviousSecret: null, previousSecretUntil: null });
+    return affected ?? 0;
+  }
+
+  private openedOrNull(subscription: SubscriptionEntity): string | null {
+    if (subscription.sealedSecret === null) return null;
+    try {
+      return this.secrets.open(subscription.sealedSecret, subscription.id);
+    } catch {
+      return null;
+    }
   }
 
   private async validate(channel: ChannelName, fields: { target?: string | null; secret?: string; filters?: { regions: string[] } }): Promise<void> {

@@ -13,10 +13,14 @@ export function isWebhookSecret(secret: string): boolean {
   return /^[A-Za-z0-9+/]+={0,2}$/.test(key) && Buffer.from(key, 'base64').length >= 24 && Buffer.from(key, 'base64').length <= 64;
 }
 
-/** The Standard Webhooks headers: the event id as idempotency key, seconds since the epoch, v1 HMAC-SHA256 over id.timestamp.body. */
-export function webhookHeaders(secret: string, id: string, timestamp: Date, body: string): Record<string, string> {
+/**
+ * The Standard Webhooks headers: the event id as idempotency key, seconds since the epoch, and a
+ * v1 HMAC-SHA256 over id.timestamp.body per secret, space-separated in the order given (the current
+ * secret first, then one a rotation replaced while its overlap lasts): a receiver accepts the
+ * request when any entry matches the secret it holds.
+ */
+export function webhookHeaders(secrets: readonly string[], id: string, timestamp: Date, body: string): Record<string, string> {
   const seconds = Math.floor(timestamp.getTime() / 1000).toString();
-  const key = Buffer.from(secret.slice(PREFIX.length), 'base64');
-  const signature = createHmac('sha256', key).update(`${id}.${seconds}.${body}`).digest('base64');
-  return { 'webhook-id': id, 'webhook-timestamp': seconds, 'webhook-signature': `v1,${signature}` };
+  const signatures = secrets.map((secret) => `v1,${createHmac('sha256', Buffer.from(secret.slice(PREFIX.length), 'base64')).update(`${id}.${seconds}.${body}`).digest('base64')}`);
+  return { 'webhook-id': id, 'webhook-timestamp': seconds, 'webhook-signature': signatures.join(' ') };
 }

@@ -19,13 +19,16 @@ export class WebhookChannel implements Channel {
     return true;
   }
 
-  async send({ delivery, secret, targetUrl }: ChannelSend): Promise<{ statusCode: number }> {
+  async send({ delivery, secret, previousSecret, targetUrl }: ChannelSend): Promise<{ statusCode: number }> {
     if (!secret) throw new Error('webhook subscription has no signing secret');
     const body = JSON.stringify(delivery.event);
+    const now = this.clock.now();
+    // The new secret first; the replaced one while the rotation's overlap lasts (read at the send, not when the subscription was cached).
+    const secrets = previousSecret && previousSecret.until > now ? [secret, previousSecret.secret] : [secret];
     const response = await this.outbound.send({
       url: targetUrl,
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Holdfast-Notifier/1', ...webhookHeaders(secret, delivery.eventId, this.clock.now(), body) },
+      headers: { 'content-type': 'application/json', 'user-agent': 'Holdfast-Notifier/1', ...webhookHeaders(secrets, delivery.eventId, now, body) },
       body,
     });
     return { statusCode: expectSuccess(response, 'webhook receiver').status };

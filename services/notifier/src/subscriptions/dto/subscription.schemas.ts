@@ -45,6 +45,22 @@ export const UpdateSubscriptionSchema = z
   .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' });
 export type UpdateSubscription = z.infer<typeof UpdateSubscriptionSchema>;
 
+/** How long a rotation keeps signing with the secret it replaces, when the request does not say: a day for receivers to take the new one. */
+export const DEFAULT_SECRET_OVERLAP_HOURS = 24;
+// A leaked secret should not stay valid for long; a receiver that cannot change in a week is better told with PATCH.
+export const MAX_SECRET_OVERLAP_HOURS = 168;
+
+export const RotateSecretSchema = z.strictObject({
+  secret: z.string().min(1).max(4096).optional().meta({ description: 'the new whsec_ signing secret (generated when absent). Returned in this response only.' }),
+  overlapHours: z
+    .number()
+    .min(0)
+    .max(MAX_SECRET_OVERLAP_HOURS)
+    .default(DEFAULT_SECRET_OVERLAP_HOURS)
+    .meta({ description: `hours deliveries keep carrying the old secret's signature beside the new one's (0-${MAX_SECRET_OVERLAP_HOURS}, default ${DEFAULT_SECRET_OVERLAP_HOURS}); 0 replaces it at once` }),
+});
+export type RotateSecretRequest = z.infer<typeof RotateSecretSchema>;
+
 export const ReplaySchema = z.strictObject({
   ids: z.array(EntityIdSchema).max(10_000).optional(),
   subscriptionId: EntityIdSchema.optional(),
