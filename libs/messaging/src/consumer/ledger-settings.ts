@@ -1,15 +1,22 @@
 import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
 import { z } from 'zod';
 
-export const ledgerEnvironmentSchema = z.object({
-  // A redelivered message is dropped only while its ledger row exists, so rows outlive the messages in the topics.
-  PROCESSED_EVENT_RETENTION_DAYS: z.coerce
+/**
+ * Days a record is kept that must outlive every message still in Holdfast's topics (a redelivery, a
+ * late event, a replay reads it): more than TOPIC_RETENTION_DAYS, refused at start otherwise with
+ * `otherwise`, what would go wrong.
+ */
+export function daysOutlivingTopics(defaultDays: number, otherwise: string) {
+  return z.coerce
     .number()
     .positive()
-    .refine((days) => days > TOPIC_RETENTION_DAYS, {
-      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages, or a redelivered event could be applied twice`,
-    })
-    .default(7),
+    .refine((days) => days > TOPIC_RETENTION_DAYS, { error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages${otherwise}` })
+    .default(defaultDays);
+}
+
+export const ledgerEnvironmentSchema = z.object({
+  // A redelivered message is dropped only while its ledger row exists, so rows outlive the messages in the topics.
+  PROCESSED_EVENT_RETENTION_DAYS: daysOutlivingTopics(7, ', or a redelivered event could be applied twice'),
 });
 
 export interface LedgerSettings {

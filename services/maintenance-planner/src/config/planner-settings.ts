@@ -1,4 +1,4 @@
-import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
+import { daysOutlivingTopics } from '@holdfast/messaging';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 
@@ -15,13 +15,7 @@ export const plannerEnvironment = {
   CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
   CALENDAR_FEED_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5_000),
   // A clearance waits for a surge.started that overtook it; one still in the topic must find it.
-  SURGE_CLEARANCE_RETENTION_DAYS: z.coerce
-    .number()
-    .positive()
-    .refine((days) => days > TOPIC_RETENTION_DAYS, {
-      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages, or a late surge.started could place a hold its clearance no longer ends`,
-    })
-    .default(14),
+  SURGE_CLEARANCE_RETENTION_DAYS: daysOutlivingTopics(14, ', or a late surge.started could place a hold its clearance no longer ends'),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 

@@ -1,4 +1,4 @@
-import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
+import { daysOutlivingTopics } from '@holdfast/messaging';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 import { AddressPolicy } from '../outbound/address-policy';
@@ -45,21 +45,9 @@ export const notifierEnvironment = {
   // Alerts are posted with endsAt this far ahead and re-posted at a third of it, so Alertmanager never lets them lapse.
   NOTIFIER_ALERT_TTL_MS: milliseconds(15 * 60_000),
   // A placement still in the topic (one no subscription wanted yet, read again) must find its hold's release.
-  NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: z.coerce
-    .number()
-    .positive()
-    .refine((days) => days > TOPIC_RETENTION_DAYS, {
-      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages, or a late hold.placed could fire Alertmanager alerts its release no longer ends`,
-    })
-    .default(14),
+  NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: daysOutlivingTopics(14, ', or a late hold.placed could fire Alertmanager alerts its release no longer ends'),
   // Finished deliveries (delivered, dead, cancelled) are history and replayable this long after they finished, then pruned.
-  NOTIFIER_DELIVERY_RETENTION_DAYS: z.coerce
-    .number()
-    .positive()
-    .refine((days) => days > TOPIC_RETENTION_DAYS, {
-      error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages: while its delivery is kept, an event read again from its topic is never sent twice`,
-    })
-    .default(30),
+  NOTIFIER_DELIVERY_RETENTION_DAYS: daysOutlivingTopics(30, ': while its delivery is kept, an event read again from its topic is never sent twice'),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
