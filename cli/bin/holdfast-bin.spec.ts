@@ -1,14 +1,26 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeStandIns, standInService } from '../src/testing/stand-in-service';
 
 const run = promisify(execFile);
 const BIN = join(__dirname, 'holdfast.mjs');
 
+/** The launcher run with its standard output's reader gone before it writes, as `holdfast ... | head` leaves it once head has its lines. */
+function runWithoutReader(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  return new Promise((ended) => child.on('close', (code) => ended({ code, stderr })));
+}
+
 describe('the holdfast launcher', () => {
+  afterEach(closeStandIns);
+
   it('runs the CLI on this Node', async () => {
     const { stdout } = await run(process.execPath, [BIN, '--help']);
     expect(stdout).toMatch(/^holdfast: plan maintenance windows/);
@@ -25,5 +37,15 @@ describe('the holdfast launcher', () => {
       stderr:
         'holdfast: needs Node 24 or later, and this is Node 20.20.2. From the clone, run it as "npx holdfast ...", which uses the Node 24 that npm ci installs into node_modules (not with --ignore-scripts, which skips it); or put Node 24 first on the PATH.\n',
     });
+  });
+
+  it('ends quietly with the exit code of its answer when the reader of its output has gone', async () => {
+    expect(await runWithoutReader(['--help'])).toEqual({ code: 0, stderr: '' });
+    const hold = { id: '0193a0b0-0000-7000-8000-000000000001', regions: ['IR'], reason: 'election night', source: 'manual', from: '2026-06-12T20:00:00.000Z', until: null };
+    const planner = await standInService(({ url }) =>
+      url === '/v1/regions' ? { body: { items: [] } } : { status: 423, body: { type: 'https://holdfast.dev/problems/held', title: 'Locked', status: 423, code: 'held', detail: 'regions IR are held', holds: [hold] } },
+    );
+    // A held gate stays held (3) for `set -o pipefail` and for a job that reads its status, not 0 or a crash's 1.
+    expect(await runWithoutReader(['gate', '--regions', 'IR', '--planner-url', planner.url])).toEqual({ code: 3, stderr: '' });
   });
 });

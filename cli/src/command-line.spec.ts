@@ -69,4 +69,22 @@ describe('holdfast command line: what it refuses before asking a service', () =>
       expect(calls).toEqual([]);
     }
   });
+
+  it('exits 1 naming the URL when a page of text answers where a list of JSON belongs, never with a stack trace', async () => {
+    const signIn = await standInService(() => ({ text: '<html><body>Sign in to continue</body></html>', headers: { 'content-type': 'text/html' } }));
+    const { io, said } = specIo();
+    expect(await run(['holds', 'list', '--planner-url', signIn.url], io)).toBe(ExitCode.error);
+    expect(said.err).toBe(
+      `holdfast: ${signIn.url}/v1/holds?limit=500 answered 200 OK (text/html) without JSON: check the --planner-url, --analyzer-url or --notifier-url flag (HOLDFAST_*_URL) names the Holdfast service\n`,
+    );
+  });
+
+  it("names the URL that answered a server error, so the failing service and what to do are plain", async () => {
+    const failing = await standInService(() => ({ status: 500, body: { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Something failed while answering; it is logged with this request.' } }));
+    const { io, said } = specIo();
+    expect(await run(['surges', '--analyzer-url', failing.url], io)).toBe(ExitCode.error);
+    expect(said.err).toBe(
+      `holdfast: Something failed while answering; it is logged with this request.\n  ${failing.url}/v1/surges?limit=500 answered 500 Internal Server Error: the service failed, not the command; try again, and if it lasts, that service's log says why\n`,
+    );
+  });
 });

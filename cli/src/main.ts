@@ -91,11 +91,25 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * Writes to a stream whose reader may leave (`holdfast audit | head`): what follows is dropped, and
+ * the command goes on to its exit code (a held gate's 3), where an unhandled EPIPE would end the
+ * process with a stack trace and exit 1.
+ */
+function writer(stream: NodeJS.WriteStream): (chunk: string) => void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  return (chunk) => {
+    if (!stream.destroyed) stream.write(chunk);
+  };
+}
+
 /** The process's own input and output. */
 export function processIo(): CliIo {
   return {
-    out: (chunk) => process.stdout.write(chunk),
-    err: (chunk) => process.stderr.write(chunk),
+    out: writer(process.stdout),
+    err: writer(process.stderr),
     env: process.env,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),

@@ -1,3 +1,5 @@
+import { CliError, ExitCode } from './cli-io';
+
 /** Where the three services answer and the key to send, from flags first, then the environment. */
 export interface Connection {
   urls: ServiceUrls;
@@ -17,17 +19,55 @@ export const DEFAULT_URLS: ServiceUrls = {
 };
 
 type Environment = Record<string, string | undefined>;
+type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string };
 
 const trimmed = (url: string) => url.replace(/\/+$/, '');
 
-export function serviceUrls(env: Environment, flags: { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string } = {}): ServiceUrls {
-  return {
-    'maintenance-planner': trimmed(flags.plannerUrl ?? env.HOLDFAST_PLANNER_URL ?? DEFAULT_URLS['maintenance-planner']),
-    'impact-analyzer': trimmed(flags.analyzerUrl ?? env.HOLDFAST_ANALYZER_URL ?? DEFAULT_URLS['impact-analyzer']),
-    notifier: trimmed(flags.notifierUrl ?? env.HOLDFAST_NOTIFIER_URL ?? DEFAULT_URLS.notifier),
-  };
+/** Each service's flag, its variable, and the flag's name in `Flags`. */
+const SETTINGS = [
+  ['maintenance-planner', 'planner-url', 'HOLDFAST_PLANNER_URL', 'plannerUrl'],
+  ['impact-analyzer', 'analyzer-url', 'HOLDFAST_ANALYZER_URL', 'analyzerUrl'],
+  ['notifier', 'notifier-url', 'HOLDFAST_NOTIFIER_URL', 'notifierUrl'],
+] as const;
+
+/**
+ * A service's base URL, checked here: a URL fetch cannot use would otherwise read as a service that
+ * cannot be reached, which `gate --wait` waits out to its timeout. A password in it is never echoed.
+ */
+function serviceUrl(service: keyof ServiceUrls, given: string | undefined, source: string): string {
+  if (given === undefined) return DEFAULT_URLS[service];
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.username || url.password)) throw new CliError(`${source} holds a user name or password, which Holdfast does not take: give the key with --key or HOLDFAST_KEY`, ExitCode.usage);
+  if (!url || !['http:', 'https:'].includes(url.protocol)) throw new CliError(`${source} ${given} is not an http(s) URL such as ${DEFAULT_URLS[service]}`, ExitCode.usage);
+  return trimmed(given);
 }
 
-export function connection(env: Environment, flags: { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string }): Connection {
-  return { urls: serviceUrls(env, flags), key: flags.key ?? env.HOLDFAST_KEY };
+export function serviceUrls(env: Environment, flags: Flags = {}): ServiceUrls {
+  const urls = {} as ServiceUrls;
+  for (const [service, flag, variable, name] of SETTINGS) {
+    const fromFlag = flags[name];
+    // An empty variable (a CI variable not set) is as good as none.
+    urls[service] = serviceUrl(service, fromFlag ?? (env[variable] || undefined), fromFlag === undefined ? variable : `--${flag}`);
+  }
+  return urls;
+}
+
+/**
+ * The key, without the line break a file read into a variable leaves at its end (fetch drops it too).
+ * A character a header cannot carry would make fetch refuse the request quoting the whole header, key and all.
+ */
+function apiKey(flags: Flags, env: Environment): string | undefined {
+  const key = (flags.key ?? env.HOLDFAST_KEY)?.trim();
+  const unsendable = key?.search(/[^\x20-\x7e]/) ?? -1;
+  if (unsendable >= 0) throw new CliError(`the key from ${flags.key === undefined ? 'HOLDFAST_KEY' : '--key'} holds a character an HTTP header cannot carry (at position ${unsendable + 1}): copy the key again`, ExitCode.usage);
+  return key;
+}
+
+export function connection(env: Environment, flags: Flags): Connection {
+  return { urls: serviceUrls(env, flags), key: apiKey(flags, env) };
 }

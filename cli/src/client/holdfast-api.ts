@@ -3,7 +3,7 @@ import type { Connection } from '../settings';
 import type { paths as AnalyzerPaths } from './generated/analyzer';
 import type { paths as NotifierPaths } from './generated/notifier';
 import type { paths as PlannerPaths } from './generated/planner';
-import { createTypedClient, type ApiAnswer, type TypedClient } from './typed-client';
+import { createTypedClient, NoAnswer, type ApiAnswer, type TypedClient } from './typed-client';
 
 export interface HoldfastApi {
   planner: TypedClient<PlannerPaths>;
@@ -50,26 +50,39 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
     const flag = error.path ? flags[error.path.split('.')[0]] : undefined;
     return `  ${error.path ?? ''}${flag ? ` (${flag})` : ''}: ${error.message ?? ''}`;
   });
-  return [head, ...fieldLines].join('\n');
+  // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
+  const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
+  return [head, ...fieldLines, ...serverError].join('\n');
 }
 
 /** The body of a successful answer, or a CliError with the problem's detail. */
 export function expectOk<T>(answer: ApiAnswer, flags?: FieldFlags): T {
   if (!answer.response.ok) throw new CliError(problemText(answer, flags));
+  // Text where JSON belongs is not a Holdfast service answering (a proxy's sign-in page, another server on the port).
+  if (typeof answer.body === 'string') throw new CliError(notTheService(answer, 'JSON', 'the --planner-url, --analyzer-url or --notifier-url flag (HOLDFAST_*_URL)'));
   return answer.body as T;
 }
 
-/** Calls a service, turning "nothing answers there" into an error naming the URL and the setting. */
+/** A success from something other than the service: where it came from, what was missing, and the setting that names the service. */
+export function notTheService({ response }: ApiAnswer, expected: string, setting: string): string {
+  return `${response.url} answered ${response.status} ${response.statusText} (${response.headers.get('content-type') ?? 'no content type'}) without ${expected}: check ${setting} names the Holdfast service`;
+}
+
+/** Calls a service, turning "nothing answers there" into an error naming the service, its URL and the setting. */
 export async function reach(call: () => Promise<ApiAnswer>, service: string): Promise<ApiAnswer> {
   try {
     return await call();
   } catch (error) {
-    // Said by the command itself while building the call (a flag it needs): not a network failure.
-    if (error instanceof CliError) throw error;
-    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-    const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
-    throw new CliError(`cannot reach the ${service} (${reason}): check --${urlFlag(service)} or ${urlVariable(service)}`);
+    if (!(error instanceof NoAnswer)) throw error;
+    throw new CliError(`cannot reach the ${service} at ${error.baseUrl} (${whyNoAnswer(error.cause)}): is it running? check --${urlFlag(service)} or ${urlVariable(service)}`);
   }
+}
+
+/** ECONNREFUSED, ENOTFOUND, or the request's own deadline passing. */
+function whyNoAnswer(failure: unknown): string {
+  const error = failure as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+  if (error.name === 'TimeoutError') return 'no answer in time';
+  return error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message ?? String(failure);
 }
 
 const urlFlag = (service: string) => `${service === 'maintenance-planner' ? 'planner' : service === 'impact-analyzer' ? 'analyzer' : 'notifier'}-url`;

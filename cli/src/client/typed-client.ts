@@ -27,7 +27,7 @@ type BodyOf<Operation> = PartOf<PartOf<PartOf<Operation, 'requestBody'>, 'conten
 
 type Init<Operation> = (PartOf<PartOf<Operation, 'parameters'>, 'path'> extends undefined ? { params?: { query?: ParamsOf<Operation>['query'] } } : { params: ParamsOf<Operation> }) &
   // A body the document does not describe (the operation declares none) is passed as it is.
-  (BodyOf<Operation> extends undefined ? { body?: unknown } : { body: BodyOf<Operation> }) & { headers?: Record<string, string> };
+  (BodyOf<Operation> extends undefined ? { body?: unknown } : { body: BodyOf<Operation> }) & { headers?: Record<string, string>; signal?: AbortSignal };
 
 export interface ApiAnswer {
   /** The parsed JSON body (a problem document when `response.ok` is false), or undefined when empty. */
@@ -51,10 +51,20 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+/** A request that got no answer (nothing listening, a name that does not resolve, cut off by its signal): `baseUrl` says where it went. */
+export class NoAnswer extends Error {
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string, cause: unknown) {
+    super(`no answer from ${baseUrl}`, { cause });
+    this.baseUrl = baseUrl;
+  }
+}
+
 export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
   const call =
     (method: string) =>
-    async (path: string, init: { params?: { path?: Record<string, unknown>; query?: Record<string, unknown> }; body?: unknown; headers?: Record<string, string> } = {}) => {
+    async (path: string, init: { params?: { path?: Record<string, unknown>; query?: Record<string, unknown> }; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) => {
       const url = new URL(options.baseUrl + fillPath(path, init.params?.path ?? {}));
       for (const [name, value] of Object.entries(init.params?.query ?? {})) {
         if (value !== undefined && value !== null) url.searchParams.set(name, Array.isArray(value) ? value.join(',') : String(value));
@@ -62,9 +72,13 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
       const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...init.headers };
       if (options.key) headers.authorization = `Bearer ${options.key}`;
       if (init.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await (options.fetch ?? fetch)(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-      const text = await response.text();
-      return { body: text ? parseJson(text) : undefined, response };
+      try {
+        const response = await (options.fetch ?? fetch)(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: init.signal });
+        const text = await response.text();
+        return { body: text ? parseJson(text) : undefined, response };
+      } catch (error) {
+        throw new NoAnswer(options.baseUrl, error);
+      }
     };
   return { GET: call('GET'), POST: call('POST'), PATCH: call('PATCH'), PUT: call('PUT'), DELETE: call('DELETE') } as unknown as TypedClient<P>;
 }

@@ -40,9 +40,19 @@ describe('holdfast gate --wait, when the planner cannot answer', () => {
     const { io, said } = specIo();
     expect(await run(['gate', '--regions', 'IR', '--wait', '--timeout', '1m', '--interval', '20s', '--planner-url', url], io)).toBe(ExitCode.error);
     expect(said.sleptMs).toEqual([20_000, 20_000, 20_000]);
-    expect(said.err).toContain('check 1: cannot reach the maintenance-planner (ECONNREFUSED)');
+    expect(said.err).toContain(`check 1: cannot reach the maintenance-planner at ${url} (ECONNREFUSED)`);
     expect(said.err).toContain('gave up after 1m: the maintenance-planner is still unavailable');
-    expect(said.err).toMatch(/holdfast: cannot reach the maintenance-planner \(ECONNREFUSED\): check --planner-url/);
+    expect(said.err).toContain(`holdfast: cannot reach the maintenance-planner at ${url} (ECONNREFUSED): is it running? check --planner-url or HOLDFAST_PLANNER_URL\n`);
+  });
+
+  it('waits out a 502 or 504 from a proxy in front of a restarting planner as it does a 503', async () => {
+    const proxy = (status: number, statusText: string) => ({ status, text: `<html><body><h1>${status} ${statusText}</h1></body></html>`, headers: { 'content-type': 'text/html' } });
+    const planner = await plannerAnswering([proxy(502, 'Bad Gateway'), proxy(504, 'Gateway Time-out'), { status: 200, body: { allowed: true } }]);
+    const { io, said } = specIo();
+    expect(await run(['gate', '--regions', 'IR', '--wait', '--interval', '10s', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.sleptMs).toEqual([10_000, 10_000]);
+    expect(said.err).toContain(`check 1: the maintenance-planner could not answer: ${planner.url}/v1/gate?regions=IR answered 502 Bad Gateway: <html><body><h1>502 Bad Gateway</h1></body></html>; next check in 10s`);
+    expect(said.out).toBe('allowed: nothing holds regions IR now\n');
   });
 
   it('waits out a 429 as its Retry-After says instead of failing the job', async () => {

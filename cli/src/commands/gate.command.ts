@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../cli-io';
-import { isProblem, problemText, reach, type Problem } from '../client/holdfast-api';
+import { isProblem, notTheService, problemText, reach, type Problem } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
 import { printJson, regionCodes, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
@@ -10,6 +10,10 @@ import { table } from '../output/table';
 /** How long --wait waits between polls when the planner sends no Retry-After. */
 const DEFAULT_INTERVAL = '30s';
 const MIN_INTERVAL_MS = 1000;
+/** The planner's 503 (its database or broker away), and a proxy's 502 or 504 while the planner behind it restarts. */
+const CANNOT_ANSWER = [502, 503, 504];
+/** How long a check made at the deadline may take (as long as --timeout, from 1 s to this): the planner answers the gate in milliseconds. */
+const LAST_CHECK_MS = 5000;
 
 /** A hold as the planner's 423 problem document lists it. */
 interface GateHold {
@@ -39,7 +43,7 @@ export const gateCommand: Command = {
     const regions = regionCodes(context.values, 'regions');
     if (Boolean(windowId) === Boolean(regions?.length)) throw new CliError('give exactly one of --window ID or --regions IR,NP', ExitCode.usage);
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
-    const ask = () => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } } }), 'maintenance-planner');
+    const ask = (signal?: AbortSignal) => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } }, signal }), 'maintenance-planner');
 
     if (!context.values.wait) return report(context, subject, await ask());
 
@@ -49,12 +53,14 @@ export const gateCommand: Command = {
     if (intervalMs < MIN_INTERVAL_MS) throw new CliError(`--interval must be at least 1s, not ${text(context.values, 'interval')}`, ExitCode.usage);
     const deadline = context.io.now() + timeoutMs;
     // Failing closed: a planner that cannot answer (restarting, or its database or broker away) is waited out like a hold.
-    const poll = () => ask().catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));
+    // A planner that takes the connection and never answers must not outlast --timeout: each check ends at the deadline, the last one (made at it) given a moment.
+    const lastCheckMs = Math.min(LAST_CHECK_MS, Math.max(MIN_INTERVAL_MS, timeoutMs));
+    const poll = () => ask(AbortSignal.timeout(Math.max(lastCheckMs, deadline - context.io.now()))).catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));
     for (let attempt = 1; ; attempt += 1) {
       const answer = await poll();
       // Rate limited (another job on the same key) is waited out too, never sooner than it asks.
       const rateLimited = !(answer instanceof CliError) && answer.response.status === 429;
-      const unavailable = answer instanceof CliError || answer.response.status === 503 || rateLimited;
+      const unavailable = answer instanceof CliError || CANNOT_ANSWER.includes(answer.response.status) || rateLimited;
       if (!unavailable && answer.response.status !== 423) return report(context, subject, answer);
       const left = deadline - context.io.now();
       if (left <= 0) {
@@ -74,7 +80,7 @@ export const gateCommand: Command = {
 /** Why --wait waits: the holds on the subject, or why the planner could not say. */
 function waitingFor(subject: string, answer: ApiAnswer | CliError): string {
   if (answer instanceof CliError) return answer.message;
-  if (answer.response.status === 503) return `the maintenance-planner could not answer: ${problemText(answer)}`;
+  if (CANNOT_ANSWER.includes(answer.response.status)) return `the maintenance-planner could not answer: ${problemText(answer)}`;
   if (answer.response.status === 429) return `the maintenance-planner is rate limiting this key: ${problemText(answer)}`;
   const holds = holdsOf(answer.body);
   return `${subject} held by ${holds.length} hold(s) (${holds.map((hold) => `${hold.regions.join('+')}: ${hold.reason}`).join('; ')})`;
@@ -86,11 +92,13 @@ function holdsOf(body: unknown): GateHold[] {
 
 async function report(context: CommandContext, subject: string, answer: ApiAnswer): Promise<number> {
   const { response, body } = answer;
-  if (response.status === 200) {
+  // Only the planner's own answer allows: anything else that succeeds (a proxy's sign-in page, another service on the port) fails closed.
+  if (response.status === 200 && (body as { allowed?: unknown } | undefined)?.allowed === true) {
     if (context.json) printJson(context.io, body);
     else context.io.out(`allowed: nothing holds ${subject} now\n`);
     return ExitCode.ok;
   }
+  if (response.ok) throw new CliError(notTheService(answer, "the planner's gate answer", '--planner-url or HOLDFAST_PLANNER_URL'));
   if (response.status !== 423) throw new CliError(problemText(answer));
   return reportHeld(context, subject, answer, 'or run with --wait');
 }

@@ -12,7 +12,11 @@ export interface Asked {
 export interface Answer {
   status?: number;
   body?: unknown;
+  /** Sent as it is instead of `body` as JSON (a proxy's HTML page), with its own content type in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
+  /** Never answered: a service that took the connection and hangs. */
+  hang?: boolean;
 }
 
 export interface StandInService {
@@ -38,9 +42,10 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
     request.on('end', () => {
       const question = { method: request.method ?? 'GET', url: request.url ?? '/', body: text ? JSON.parse(text) : undefined };
       asked.push(question);
-      const { status = 200, body, headers } = answer(question);
+      const { status = 200, body, text: raw, headers, hang } = answer(question);
+      if (hang) return;
       response.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers });
-      response.end(body === undefined ? undefined : JSON.stringify(body));
+      response.end(raw ?? (body === undefined ? undefined : JSON.stringify(body)));
     });
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -49,7 +54,10 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
     asked,
     close: () => {
       running.delete(service);
-      return new Promise<void>((closed) => server.close(() => closed()));
+      const closing = new Promise<void>((closed) => server.close(() => closed()));
+      // A hung request's connection would otherwise keep the server open.
+      server.closeAllConnections();
+      return closing;
     },
   };
   running.add(service);

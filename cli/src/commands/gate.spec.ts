@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode, type CliIo } from '../cli-io';
+import { run } from '../main';
+import { closeStandIns, specIo, standInService, type Answer } from '../testing/stand-in-service';
+
+const NOT_THE_PLANNER: [string, Answer][] = [
+  ['a sign-in page in front of it', { text: '<html><body>Sign in to continue</body></html>', headers: { 'content-type': 'text/html' } }],
+  ['another service answering any path', { body: {} }],
+  ['an empty answer', { status: 204 }],
+];
+
+describe('holdfast gate fails closed', () => {
+  afterEach(closeStandIns);
+
+  it.each(NOT_THE_PLANNER)('exits 1 naming the URL, never 0, when what answers is not the planner: %s', async (_, answer) => {
+    const impostor = await standInService(() => answer);
+    for (const wait of [[], ['--wait', '--timeout', '1m']]) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--regions', 'IR', ...wait, '--planner-url', impostor.url], io)).toBe(ExitCode.error);
+      expect(said.out).toBe('');
+      expect(said.err).toContain(`${impostor.url}/v1/gate?regions=IR answered`);
+      expect(said.err).toContain('check --planner-url or HOLDFAST_PLANNER_URL');
+      expect(said.err).not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it('--wait gives up at --timeout even when the planner takes the connection and never answers', async () => {
+    const hung = await standInService(() => ({ hang: true }));
+    const said = { err: '' };
+    // The real clock: the wait's deadline has to cut a request that is under way, not only a pause.
+    const io: CliIo = { ...specIo().io, err: (text) => (said.err += text), now: () => Date.now(), sleep: (ms) => new Promise((done) => setTimeout(done, ms)) };
+    const started = Date.now();
+    expect(await run(['gate', '--regions', 'IR', '--wait', '--timeout', '2s', '--interval', '1s', '--planner-url', hung.url], io)).toBe(ExitCode.error);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(said.err).toContain('gave up after 2s: the maintenance-planner is still unavailable');
+    expect(said.err).toContain(`holdfast: cannot reach the maintenance-planner at ${hung.url} (no answer in time)`);
+  }, 10_000);
+});
