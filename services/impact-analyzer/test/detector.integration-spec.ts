@@ -192,6 +192,45 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     }
   });
 
+  it('takes samples again, rather than dropping each as late for a year, after its clock ran a year ahead and took a sample stamped then', async () => {
+    const now = clock.now().toISOString();
+    await postSamples(service, [{ region: 'EC', at: '2026-06-17T11:55:00Z', value: 10 }]);
+    await learned('EC', 1);
+    try {
+      // The host's clock a year ahead: a sender on the same wrong clock is taken.
+      clock.set('2027-06-17T12:00:00Z');
+      expect((await postSamples(service, [{ region: 'EC', at: '2027-06-17T12:00:00Z', value: 10 }])).status).toBe(202);
+      await learned('EC', 2);
+    } finally {
+      clock.set(now);
+    }
+    // The clock put right: the series' next samples are judged, not late behind one from next year.
+    await postSamples(service, [{ region: 'EC', at: '2026-06-17T12:00:00Z', value: 10 }]);
+    await learned('EC', 3);
+    await postSamples(service, [{ region: 'EC', at: '2026-06-17T12:05:00Z', value: 10 }]);
+    await learned('EC', 4);
+    expect((await baselineOf('EC')).metrics[0].lastSampleAt).toBe('2026-06-17T12:05:00.000Z');
+  });
+
+  it("dead-letters a sample from Kafka stamped with a zero time (Go's, the Unix epoch), as HTTP refuses it, so its pipeline's fault is listed, not dropped as late", async () => {
+    const deadLetters = await recordDeadLetters('dlq-unset');
+    try {
+      await postSamples(service, [{ region: 'PY', at: '2026-06-17T11:55:00Z', value: 10 }]);
+      await learned('PY', 1);
+      const unset = ['0001-01-01T00:00:00Z', '1970-01-01T00:00:00Z'].map((at) => createEvent('traffic.sample', { region: 'PY', metric: 'requests', at, value: 10, source: 'pipeline' }, { source: 'spec', subject: 'PY' }));
+      await service.app.get(MessagingRuntime).publisher.publish(...unset);
+      await expectEventually(() =>
+        expect(deadLetters.messages.filter((message) => message.headers.ce_subject === 'PY').map((message) => message.headers[DeadLetterHeaders.reason])).toEqual([
+          expect.stringMatching(/^refused by the handler: at 0001-01-01T00:00:00Z is Go's zero time, which a pipeline writes for a time it never set/),
+          expect.stringMatching(/^refused by the handler: at 1970-01-01T00:00:00Z is the Unix epoch/),
+        ]),
+      );
+      expect((await baselineOf('PY')).metrics[0]).toMatchObject({ sampleCount: 1, lastSampleAt: '2026-06-17T11:55:00.000Z' });
+    } finally {
+      await deadLetters.stop();
+    }
+  });
+
   it('keeps at most SERIES_MAX_PER_REGION metrics of a region, dead-lettering the samples of any more from Kafka, so a metric name carrying an id cannot add a series per sample', async () => {
     const deadLetters = await recordDeadLetters('dlq-series');
     try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TimeErrorCode } from '@holdfast/time';
 import { DEFAULT_DETECTION_CONFIG, detectionConfig } from './detection-config';
-import { initialSeriesState, parseSeriesState, stepSeries, stepSeriesRun, type SeriesState, type StepContext } from './series-step';
+import { initialSeriesState, parseSeriesState, stepSeries, stepSeriesRun, withoutTimesAfter, type SeriesState, type StepContext } from './series-step';
 import type { SurgeDecision, TrafficSample } from './surge-decision';
 import { SurgeDetector } from './surge-detector';
 
@@ -326,5 +326,35 @@ describe('stepSeriesRun', () => {
     expect(result.state.samplesSeen).toBe(state.samplesSeen + 2);
     expect(JSON.stringify(state)).toBe(frozen);
     expect(stepSeriesRun(state, [sample(10, 5)], context)).toEqual({ state, steps: [{ late: true, decision: null }] });
+  });
+});
+
+describe('withoutTimesAfter', () => {
+  const learned = run(traffic(0, 2000)).state;
+  // A sample whose year was typed wrong, taken before such samples were refused (or by a replica whose clock ran ahead).
+  const aYearAhead = { ...sample(2000, 1000), at: new Date(START + 2000 * STEP + 365 * 86_400_000).toISOString() };
+  const poisoned = stepSeries(learned, aYearAhead, context).state;
+  const now = START + 2000 * STEP;
+
+  it('takes samples again from now instead of dropping every one until the time ahead as late, and still catches a surge', () => {
+    const tail = withSurge.slice(2000);
+    expect(stepSeriesRun(poisoned, tail, context).steps.every((step) => step.late)).toBe(true);
+    const healed = withoutTimesAfter(poisoned, now + 5 * 60_000);
+    expect(healed.lastAtMs).toBeLessThan(now);
+    expect(healed.cadenceMs).toBeNull();
+    expect(Object.values(healed.excursions).every((memory) => memory.decayedAtMs <= now + 5 * 60_000)).toBe(true);
+    const { steps } = stepSeriesRun(healed, tail, context);
+    expect(steps.filter((step) => step.late)).toEqual([]);
+    expect(steps.flatMap((step) => (step.decision ? [`${step.decision.type} ${step.decision.startedAt}`] : []))[0]).toBe(`surge.started ${tail[0].at}`);
+    // What it learned stays.
+    expect(healed.samplesSeen).toBe(poisoned.samplesSeen);
+    expect(healed.baseline).toEqual(poisoned.baseline);
+  });
+
+  it('gives back the very state when nothing in it is ahead of the limit, and never changes the one it is given', () => {
+    expect(withoutTimesAfter(learned, now)).toBe(learned);
+    const frozen = JSON.stringify(poisoned);
+    withoutTimesAfter(poisoned, now);
+    expect(JSON.stringify(poisoned)).toBe(frozen);
   });
 });

@@ -212,6 +212,25 @@ export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSampl
 
 const learnedMsOf = (state: SeriesState): number => state.learnedMs ?? state.samplesSeen * REFERENCE_SPACING_MS;
 
+/**
+ * The state without the times it holds after `limitMs`: a sample stamped in the future, taken before
+ * such samples were refused or by a process whose clock ran ahead, would otherwise make every sample
+ * up to its time late, and the excursion memory decayed as of that time would count past excursions
+ * many times over. The last sample becomes the latest judged one left (none if all were ahead), so
+ * the series takes samples again from then, and its spacing is measured again; what it learned
+ * stays. The state itself when it holds nothing after `limitMs`.
+ */
+export function withoutTimesAfter(state: SeriesState, limitMs: number): SeriesState {
+  if (state.lastAtMs === null || state.lastAtMs <= limitMs) return state;
+  const next = copySeriesState(state);
+  next.recent = next.recent.filter((sample) => sample.atMs <= limitMs);
+  next.lastAtMs = next.recent.at(-1)?.atMs ?? null;
+  // Measured again from the next two samples: the gap to a time far ahead says nothing of the series' spacing.
+  next.cadenceMs = null;
+  for (const kind of PEAK_KINDS) next.excursions[kind].decayedAtMs = Math.min(next.excursions[kind].decayedAtMs, limitMs);
+  return next;
+}
+
 /** Whether a series has learned for its warm-up: `warmupSamples` at the reference spacing, in time. */
 export function isWarm(state: SeriesState, warmupSamples: number): boolean {
   return learnedMsOf(state) >= warmupSamples * REFERENCE_SPACING_MS;

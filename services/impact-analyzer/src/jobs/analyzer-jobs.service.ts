@@ -17,6 +17,8 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger(AnalyzerJobsService.name);
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
+  /** Passes begun or waiting their turn. */
+  private passes = 0;
   private readonly activeSurges;
   private readonly consumerLag;
   // While PostgreSQL is away every job fails at every interval.
@@ -40,7 +42,12 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.runOnce(), this.config.settings.jobIntervalMs);
+    // A tick that finds a pass under way begins none: a pass slower than the interval (Kafka away, the
+    // lag gauge waiting out kafkajs's retries) would otherwise have one more queued at every tick, and
+    // shutdown would wait for all of them.
+    this.timer = setInterval(() => {
+      if (this.passes === 0) void this.runOnce();
+    }, this.config.settings.jobIntervalMs);
     this.timer.unref();
   }
 
@@ -49,8 +56,9 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
     await this.running;
   }
 
-  /** One pass of every job; runs never overlap, and a failing job is logged without stopping the others. */
+  /** One pass of every job, after any under way; runs never overlap, and a failing job is logged without stopping the others. */
   runOnce(): Promise<void> {
+    this.passes += 1;
     this.running = this.running.then(async () => {
       for (const [name, job] of [
         ['declarations', () => this.declarations.advanceDue()],
@@ -66,6 +74,7 @@ export class AnalyzerJobsService implements OnApplicationBootstrap, OnApplicatio
           failures.log(this.logger, 'error', { err: error }, `${name} job failed; it runs again every interval`);
         }
       }
+      this.passes -= 1;
     });
     return this.running;
   }

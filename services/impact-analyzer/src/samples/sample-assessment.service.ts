@@ -8,13 +8,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
-import { initialSeriesState, isWarm, parseSeriesState, stepSeriesRun, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
+import { initialSeriesState, isWarm, parseSeriesState, stepSeriesRun, withoutTimesAfter, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SERVICE_NAME } from '../service-name';
 import type { SurgeEntity } from '../surges/surge.entity';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
-import { aheadOfClock } from './sample-time';
+import { sampleTimeRefusal } from './sample-time';
 import { SAMPLES_IN_HELP, SourceLabels } from './source-label';
 import { overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
@@ -130,7 +130,7 @@ export class SampleAssessmentService {
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
       const refusal = region
-        ? aheadOfClock(event.data.at, nowMs, this.config.settings.sampleMaxAheadMs)
+        ? sampleTimeRefusal(event.data.at, nowMs, this.config.settings.sampleMaxAheadMs)
         : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
       if (!region || refusal) {
         refusals.push({ index, reason: refusal! });
@@ -165,7 +165,7 @@ export class SampleAssessmentService {
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
-      const before = this.stateOf(row);
+      const before = this.stateOf(row, nowMs);
       // A state read as fresh (unreadable, so learning again) follows none of the episodes still open: they end here, or would hold for ever.
       if (before.samplesSeen === 0) for (const orphan of episodesOf(active, row.region, row.metric)) effects.push(() => this.clearOrphan(transaction, active, orphan, samples[0].event));
       const policy = policyOf(this.config.settings, row.region);
@@ -224,14 +224,26 @@ export class SampleAssessmentService {
   /**
    * The stored state, or a fresh one when it was written by a detector version this build does not
    * read: the series learns again (a warm-up) rather than every one of its samples being dead-lettered.
+   * Times in it further ahead of the clock than a sample may be are dropped (withoutTimesAfter).
    */
-  private stateOf(row: SeriesRow): SeriesState {
+  private stateOf(row: SeriesRow, nowMs: number): SeriesState {
+    let stored: SeriesState;
     try {
-      return parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baseline_buckets }));
+      stored = parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baseline_buckets }));
     } catch (error) {
       this.logger.warn({ region: row.region, metric: row.metric, err: error }, 'stored detector state unreadable; the series starts learning again');
       return initialSeriesState(row.region, row.metric);
     }
+    // No sample further ahead is taken now; one stored before that check, or by a replica whose clock ran ahead, would make every sample until its time late.
+    const state = withoutTimesAfter(stored, nowMs + this.config.settings.sampleMaxAheadMs);
+    if (state !== stored) {
+      const lastSampleAt = new Date(stored.lastAtMs!).toISOString();
+      this.logger.warn(
+        { region: row.region, metric: row.metric, lastSampleAt },
+        `the stored last sample of ${row.metric} in ${row.region}, at ${lastSampleAt}, is further ahead of the clock than SAMPLE_MAX_AHEAD_SECONDS allows: its samples are taken again from now rather than dropped as late until then`,
+      );
+    }
+    return state;
   }
 
   /**

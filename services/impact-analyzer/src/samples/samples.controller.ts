@@ -8,9 +8,9 @@ import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs
 import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
-import { aheadOfClock } from './sample-time';
+import { sampleTimeRefusal } from './sample-time';
 import { SAMPLES_IN_HELP } from './source-label';
-import { SeriesCapService } from './series-cap.service';
+import { SeriesCapService, seriesKey } from './series-cap.service';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;
@@ -79,6 +79,8 @@ export class SamplesController {
     const refused: SampleIntakeResult['refused'] = [];
     const wellFormed: { index: number; sample: TrafficSample }[] = [];
     const nowMs = this.clock.nowMs();
+    // The index of each series' sample at each instant: the detector takes one and drops the others as duplicates.
+    const firstAt = new Map<string, number>();
     batch.samples.forEach((raw, index) => {
       // A time with an offset is taken as Kafka's outside intake takes it: as its UTC instant.
       const parsed = TrafficSampleSchema.safeParse(withUtcInstants('traffic.sample', raw), { error: requestErrorMap });
@@ -93,11 +95,18 @@ export class SamplesController {
         refused.push({ index, path: `samples.${index}.region`, reason: `unknown region ${parsed.data.region}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
         return;
       }
-      const ahead = aheadOfClock(parsed.data.at, nowMs, this.config.settings.sampleMaxAheadMs);
-      if (ahead) {
-        refused.push({ index, path: `samples.${index}.at`, reason: ahead });
+      const refusal = sampleTimeRefusal(parsed.data.at, nowMs, this.config.settings.sampleMaxAheadMs);
+      if (refusal) {
+        refused.push({ index, path: `samples.${index}.at`, reason: refusal });
         return;
       }
+      const instant = `${seriesKey(region.code, parsed.data.metric)}\u0000${Date.parse(parsed.data.at)}`;
+      const first = firstAt.get(instant);
+      if (first !== undefined) {
+        refused.push({ index, path: `samples.${index}.at`, reason: duplicateOf(first, region.code, parsed.data.metric, parsed.data.at) });
+        return;
+      }
+      firstAt.set(instant, index);
       wellFormed.push({ index, sample: { ...parsed.data, region: region.code } });
     });
     // The consumer checks the cap again (the authority for Kafka producers and for replicas racing); HTTP checks first so an HTTP caller hears about it.
@@ -140,6 +149,10 @@ export class SamplesController {
     }
   }
 }
+
+/** Why a second sample of a series at one instant is refused: the detector would keep the first and drop it, while its sender read "accepted". */
+const duplicateOf = (first: number, region: string, metric: string, at: string): string =>
+  `samples.${first} of this batch is already the ${metric} sample of ${region} at ${at}: a series takes one sample an instant, so this one would be dropped as a duplicate (a pipeline that cuts its times to the minute, say, sends several)`;
 
 /** The 503 the problem-details filter answers for any Kafka failure, saying what became of the samples. */
 function publishUnsettled(timeoutMs: number): DomainError {

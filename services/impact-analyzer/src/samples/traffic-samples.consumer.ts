@@ -50,12 +50,7 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
   /** Messages not yet consumed by the group, per partition: the group's committed offset against the log end. */
   async lag(): Promise<{ partition: number; messages: number }[]> {
     if (!this.consumer) return [];
-    this.admin ??= (async () => {
-      const admin = this.messaging.kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
-    const admin = await this.admin;
+    const admin = await this.connectedAdmin();
     const topic = physicalTopic(this.config.kafka, Topics.trafficSamples);
     const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: this.consumer.groupId, topics: [topic] })]);
     const position = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
@@ -66,7 +61,28 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
     });
   }
 
+  /**
+   * The admin client, connected once and kept. A connection that failed (the broker away) is not
+   * kept: held, its rejection would answer every later run, leaving the lag gauge stale until a
+   * restart, and failing the shutdown.
+   */
+  private connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.messaging.kafka.admin();
+      this.admin = admin.connect().then(
+        () => admin,
+        (error: unknown) => {
+          this.admin = undefined;
+          throw error;
+        },
+      );
+    }
+    return this.admin;
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    if (this.admin) await (await this.admin).disconnect();
+    // Read once: a connection under way when shutdown began is waited for, and one that failed has nothing to close.
+    const admin = await this.admin?.catch(() => undefined);
+    await admin?.disconnect();
   }
 }

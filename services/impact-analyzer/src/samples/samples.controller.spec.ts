@@ -1,0 +1,79 @@
+import type { HoldfastEvent } from '@holdfast/contracts';
+import type { MessagingRuntime } from '@holdfast/messaging';
+import { MetricsRegistry } from '@holdfast/observability';
+import { RegionCatalog } from '@holdfast/regions';
+import { DomainError, type ServiceConfig } from '@holdfast/service-kit';
+import { ManualClock } from '@holdfast/testing';
+import { describe, expect, it } from 'vitest';
+import { analyzerService } from '../app.module';
+import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { SamplesController } from './samples.controller';
+import type { SeriesCapService } from './series-cap.service';
+
+describe('POST /v1/samples', () => {
+  /** The controller on a clock at 2026-06-14T21:00:00Z with the default settings, no region at its series cap, and what it published. */
+  const intake = () => {
+    const published: HoldfastEvent<'traffic.sample'>[] = [];
+    const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
+    const seriesCap = { refusals: async () => new Map() };
+    const config = analyzerService.configFromEnvironment({}) as ServiceConfig<AnalyzerSettings>;
+    const controller = new SamplesController(
+      messaging as unknown as MessagingRuntime,
+      new RegionCatalog(),
+      new ManualClock('2026-06-14T21:00:00Z'),
+      seriesCap as unknown as SeriesCapService,
+      config,
+      new MetricsRegistry('impact-analyzer', false),
+    );
+    return { controller, published };
+  };
+  const sample = (at: string, fields: Record<string, unknown> = {}) => ({ region: 'IR', metric: 'requests', at, value: 100, source: 'pipeline', ...fields });
+
+  it('refuses a sample stamped with a zero time (Go, Unix) by its index, naming it, and takes the rest', async () => {
+    const { controller, published } = intake();
+    const answer = await controller.intake({
+      samples: [sample('0001-01-01T00:00:00Z'), sample('2026-06-14T20:55:00Z'), sample('1970-01-01T00:00:00.000Z'), sample('1970-01-01T00:00:00+00:00', { region: 'DE' })],
+    });
+    expect(answer.accepted).toBe(1);
+    expect(answer.refused).toEqual([
+      { index: 0, path: 'samples.0.at', reason: "at 0001-01-01T00:00:00Z is Go's zero time, which a pipeline writes for a time it never set: stamp each sample with the instant it measures" },
+      { index: 2, path: 'samples.2.at', reason: expect.stringMatching(/^at 1970-01-01T00:00:00.000Z is the Unix epoch, which a pipeline writes for a time it never set/) },
+      { index: 3, path: 'samples.3.at', reason: expect.stringContaining('is the Unix epoch') },
+    ]);
+    expect(published.map((event) => event.data.at)).toEqual(['2026-06-14T20:55:00Z']);
+  });
+
+  it('refuses a second sample of a series at one instant, which the detector would drop after its sender read "accepted", naming the first', async () => {
+    const { controller, published } = intake();
+    const answer = await controller.intake({
+      samples: [
+        sample('2026-06-14T20:55:00Z'),
+        sample('2026-06-14T20:55:00Z', { value: 180 }),
+        sample('2026-06-14T20:55:00Z', { metric: 'errors' }),
+        sample('2026-06-14T20:55:00Z', { region: 'DE' }),
+        // The same instant written with an offset, from another pipeline: still the series' second sample then.
+        sample('2026-06-14T22:25:00+01:30', { source: 'other-pipeline' }),
+        sample('2026-06-14T20:56:00Z'),
+      ],
+    });
+    expect(answer.accepted).toBe(4);
+    expect(answer.refused).toEqual([
+      { index: 1, path: 'samples.1.at', reason: expect.stringMatching(/^samples\.0 of this batch is already the requests sample of IR at 2026-06-14T20:55:00Z: a series takes one sample an instant/) },
+      { index: 4, path: 'samples.4.at', reason: expect.stringMatching(/^samples\.0 of this batch is already the requests sample of IR at 2026-06-14T20:55:00.000Z/) },
+    ]);
+    expect(published.map((event) => `${event.data.region} ${event.data.metric} ${event.data.at} ${event.data.value}`)).toEqual([
+      'IR requests 2026-06-14T20:55:00Z 100',
+      'IR errors 2026-06-14T20:55:00Z 100',
+      'DE requests 2026-06-14T20:55:00Z 100',
+      'IR requests 2026-06-14T20:56:00Z 100',
+    ]);
+  });
+
+  it('answers 400 when every sample is refused, each named', async () => {
+    const { controller, published } = intake();
+    const refusal = await controller.intake({ samples: [sample('0001-01-01T00:00:00Z')] }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal).toMatchObject({ code: 'no-sample-accepted', status: 400, extensions: { errors: [{ path: 'samples.0.at', message: expect.stringContaining("Go's zero time") }] } });
+    expect(published).toEqual([]);
+  });
+});
