@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers; no dependency is checked */
+        /** Liveness: the process answers and no part of it stopped for good (a Kafka consumer kafkajs will not restart); no dependency is checked */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -622,6 +622,8 @@ export interface operations {
                     receiver?: string;
                     /** @enum {string} */
                     status: "firing" | "resolved";
+                    /** @default 0 */
+                    truncatedAlerts?: number;
                     /** @constant */
                     version: "4";
                 };
@@ -645,6 +647,8 @@ export interface operations {
                         }[];
                         /** @description alerts in the notification */
                         received: number;
+                        /** @description alerts of the group the sender left out of the notification (Alertmanager's max_alerts, Grafana's Max alerts): their surges are not started or cleared; 0 when none */
+                        truncatedAlerts: number;
                     };
                 };
             };
@@ -701,6 +705,8 @@ export interface operations {
                     receiver?: string;
                     /** @enum {string} */
                     status: "firing" | "resolved";
+                    /** @default 0 */
+                    truncatedAlerts?: number;
                 };
             };
         };
@@ -722,6 +728,8 @@ export interface operations {
                         }[];
                         /** @description alerts in the notification */
                         received: number;
+                        /** @description alerts of the group the sender left out of the notification (Alertmanager's max_alerts, Grafana's Max alerts): their surges are not started or cleared; 0 when none */
+                        truncatedAlerts: number;
                     };
                 };
             };
@@ -1245,7 +1253,7 @@ export interface operations {
                 /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
                 limit?: unknown;
                 source?: "detector" | "alert" | "declaration";
-                /** @description a region code (IR, eu-west; a country code in any case); one the catalog does not know matches no surge */
+                /** @description a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region) */
                 region?: unknown;
                 status?: "active" | "cleared";
             };
@@ -1263,7 +1271,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** @description the event id of the sample that started it */
+                            /** @description the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals */
                             causeEventId: string | null;
                             clearedAt: string | null;
                             /** Format: date-time */
@@ -1337,6 +1345,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     SurgesController_get: {
@@ -1357,7 +1372,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description the event id of the sample that started it */
+                        /** @description the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals */
                         causeEventId: string | null;
                         clearedAt: string | null;
                         /** Format: date-time */

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers; no dependency is checked */
+        /** Liveness: the process answers and no part of it stopped for good (a Kafka consumer kafkajs will not restart); no dependency is checked */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -191,6 +191,23 @@ export interface paths {
         head?: never;
         /** Change target, secret, owner team, filters, description or enabled; the channel stays */
         patch: operations["SubscriptionsController_update"];
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil */
+        post: operations["SubscriptionsController_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/subscriptions/{id}/test": {
@@ -969,6 +986,38 @@ export interface operations {
         };
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscriptionsController_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description hours deliveries keep carrying the old secret's signature beside the new one's (0-168, default 24); 0 replaces it at once
+                     * @default 24
+                     */
+                    overlapHours?: number;
+                    /** @description the new whsec_ signing secret (generated when absent). Returned in this response only. */
+                    secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

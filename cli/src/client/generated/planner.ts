@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers; no dependency is checked */
+        /** Liveness: the process answers and no part of it stopped for good (a Kafka consumer kafkajs will not restart); no dependency is checked */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
