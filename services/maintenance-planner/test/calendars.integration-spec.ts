@@ -148,6 +148,14 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(bad.status).toBe(400);
   });
 
+  it("answers 404 naming a region the catalog does not know, rather than a feed that stays empty for ever", async () => {
+    for (const unknown of ['UK', 'uk', 'eu-west']) {
+      const answer = await service.fetch(`/v1/calendars/regions/${unknown}.ics`);
+      expect(answer.status, unknown).toBe(404);
+      expect(await answer.json()).toMatchObject({ code: 'unknown-region', detail: expect.stringContaining('GET /v1/regions'), errors: [{ path: 'region', message: `unknown region ${unknown}` }] });
+    }
+  });
+
   it('leaves out the runs that ended more than CALENDAR_PAST_DAYS (90) ago, so years of history never crowd out what is coming', async () => {
     const localStartsOn = async (at: string) => {
       clock.set(at);

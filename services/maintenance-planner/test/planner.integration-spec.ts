@@ -218,6 +218,40 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     }
   });
 
+  it("refuses a recurring window whose start is not a run of its rule, naming the first run, in the planned zone's days; a first date left out by exdates is no such start", async () => {
+    // Sunday 21 June 2026, 07:00 in Tokyo (Saturday 22:00 UTC), for a rule of Mondays.
+    const sunday = { ownerTeam: 'rule-ops', footprint: { global: false, regions: ['JP'] }, startsAt: '2026-06-20T22:00:00Z', endsAt: '2026-06-20T23:00:00Z', plannedZone: 'Asia/Tokyo' };
+    const offRule = await api('POST', '/v1/windows', { ...sunday, title: 'Mondays from a Sunday', recurrence: 'FREQ=WEEKLY;BYDAY=MO;COUNT=2' });
+    expect(offRule.status, JSON.stringify(offRule.body)).toBe(422);
+    expect(offRule.body).toMatchObject({
+      code: 'start-not-in-recurrence',
+      detail: expect.stringContaining('(Sunday 2026-06-21 07:00 in Asia/Tokyo) is not a run of FREQ=WEEKLY;BYDAY=MO;COUNT=2: its first run would start 2026-06-21T22:00:00.000Z (Monday 2026-06-22 07:00)'),
+      errors: [{ path: 'startsAt', message: 'is not a run of the recurrence: its first run starts 2026-06-21T22:00:00.000Z' }],
+    });
+    // In Tokyo's days, not UTC's: Sunday 07:00 there is a Saturday in UTC.
+    const sundays = await plan({ ...sunday, title: 'Sundays', recurrence: 'FREQ=WEEKLY;BYDAY=SU;COUNT=2' });
+    expect((await occurrences(sundays.id)).map((run) => run.startsAt)).toEqual(['2026-06-20T22:00:00.000Z', '2026-06-27T22:00:00.000Z']);
+    const firstLeftOut = await plan({ ...sunday, title: 'Sundays but the first', recurrence: 'FREQ=WEEKLY;BYDAY=SU;COUNT=3', exdates: ['2026-06-21T07:00'] });
+    expect((await occurrences(firstLeftOut.id)).map((run) => run.startsAt)).toEqual(['2026-06-27T22:00:00.000Z', '2026-07-04T22:00:00.000Z']);
+    const moved = await api('PATCH', `/v1/windows/${sundays.id}`, { recurrence: 'FREQ=WEEKLY;BYDAY=MO' }, { 'if-match': '"1"' });
+    expect(moved.status).toBe(422);
+    expect(moved.body).toMatchObject({ code: 'start-not-in-recurrence' });
+  });
+
+  it("answers the gate for a country's code typed in any case, naming it as the catalog spells it, and refuses an unknown code at regions", async () => {
+    const hold = await api('POST', '/v1/holds', { regions: ['MV'], from: '2026-08-20T00:00:00Z', until: '2026-08-21T00:00:00Z', reason: 'Independence Day in MV' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    for (const typed of ['MV', 'mv', 'Mv', 'mv,MV']) {
+      const held = await api('GET', `/v1/gate?regions=${typed}&at=2026-08-20T12:00:00Z`);
+      expect(held.status, typed).toBe(423);
+      expect(held.body, typed).toMatchObject({ code: 'held', holds: [{ id: hold.body.id }], detail: expect.stringMatching(/^Region MV is held by hold /) });
+    }
+    expect((await api('GET', '/v1/gate?regions=mv&at=2026-08-21T12:00:00Z')).body).toEqual({ allowed: true, at: '2026-08-21T12:00:00.000Z' });
+    const unknown = await api('GET', '/v1/gate?regions=mv,uk');
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ code: 'unknown-region', errors: [{ path: 'regions', message: 'unknown region uk' }] });
+  });
+
   it('pages windows planned with sub-millisecond times without repeating one (kept to the millisecond, as cursors are)', async () => {
     clock.set('2026-09-20T00:00:00Z');
     // Python's isoformat() writes microseconds.

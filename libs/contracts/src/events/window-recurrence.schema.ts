@@ -72,7 +72,8 @@ export const RecurrenceRuleSchema = z
     const problem = recurrenceRuleProblem(text);
     if (problem) context.addIssue({ code: 'custom', message: `must be an RFC 5545 RRULE a window may recur by: it ${problem}` });
   })
-  .meta({ description: 'RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.', examples: ['FREQ=WEEKLY;BYDAY=SU'] });
+  // Monday: the startsAt example (2026-06-14T21:00:00Z) in the plannedZone example (Asia/Tehran) is a Monday, and a start off its rule is refused.
+  .meta({ description: 'RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.', examples: ['FREQ=WEEKLY;BYDAY=MO'] });
 
 const EXDATE_LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 const EXDATE_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z$/;

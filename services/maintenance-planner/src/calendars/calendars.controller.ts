@@ -1,4 +1,5 @@
 import { RegionCodeSchema } from '@holdfast/contracts';
+import { RegionCatalog } from '@holdfast/regions';
 import { DomainError } from '@holdfast/service-kit';
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -9,7 +10,10 @@ const TEAM = /^[A-Za-z0-9._-]{1,200}$/;
 @ApiTags('calendars')
 @Controller('v1/calendars')
 export class CalendarsController {
-  constructor(private readonly calendars: CalendarsService) {}
+  constructor(
+    private readonly calendars: CalendarsService,
+    private readonly catalog: RegionCatalog,
+  ) {}
 
   @Get('teams/:team.ics')
   @Header('content-type', 'text/calendar; charset=utf-8')
@@ -23,10 +27,17 @@ export class CalendarsController {
   @Get('regions/:region.ics')
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
-  @ApiOperation({ summary: "The occurrences that can hurt a region (its own and global windows) as an iCalendar feed" })
+  @ApiOperation({ summary: "The occurrences that can hurt a region (its own and global windows) as an iCalendar feed; 404 for a region the catalog does not know" })
   region(@Param('region') region: string): Promise<string> {
     const code = RegionCodeSchema.safeParse(region.length === 2 ? region.toUpperCase() : region);
     if (!code.success) throw new DomainError('invalid-region', 400, `"${region}" is not a region code: use an ISO 3166-1 alpha-2 code such as IR, or a custom region.`, { errors: [{ path: 'region', message: code.error.issues[0].message }] });
-    return this.calendars.forRegion(code.data);
+    // A feed of a region the catalog does not know (UK for GB, a custom region not configured) would stay empty for ever, and its subscriber never told.
+    const known = this.catalog.find(code.data);
+    if (!known) {
+      throw new DomainError('unknown-region', 404, `There is no region ${region}: GET /v1/regions lists the ISO 3166-1 alpha-2 codes (GB, not UK) and the custom regions configured in HOLDFAST_CUSTOM_REGIONS.`, {
+        errors: [{ path: 'region', code: 'unknown-region', message: `unknown region ${region}` }],
+      });
+    }
+    return this.calendars.forRegion(known.code);
   }
 }

@@ -24,6 +24,17 @@ describe('iCalendar writing (RFC 5545)', () => {
     expect(folded.replace(/\r\n /g, '')).toBe(`DESCRIPTION:${'é'.repeat(80)}`);
   });
 
+  it('writes a line break of any kind in a title as \\n and leaves out control characters, so every content line ends at a CRLF of its own', () => {
+    expect(escapeText('one\rtwo\r\nthree\nfour\u0007\u0000\tfive')).toBe('one\\ntwo\\nthree\\nfour\tfive');
+    const summary = 'Upgrade\rEND:VEVENT\rBEGIN:VEVENT\rUID:injected\r\nSUMMARY:bell\u0007';
+    const ics = icsCalendar('Team', [{ ...event, summary }]);
+    // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+    for (const line of ics.split('\r\n')) expect(line, JSON.stringify(line)).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f]/);
+    const [parsed, ...more] = new ICAL.Component(ICAL.parse(ics)).getAllSubcomponents('vevent');
+    expect(more).toEqual([]);
+    expect(parsed.getFirstPropertyValue('summary')).toBe('Upgrade\nEND:VEVENT\nBEGIN:VEVENT\nUID:injected\nSUMMARY:bell');
+  });
+
   it('finds a zone\'s offset changes to the minute: Los Angeles springs forward at 02:00 local on 8 March 2026', () => {
     const [change] = offsetChanges('America/Los_Angeles', new Date('2026-03-01T00:00:00Z'), new Date('2026-04-01T00:00:00Z'));
     expect(change.at.toUTC().toISO()).toBe('2026-03-08T10:00:00.000Z');

@@ -21,8 +21,20 @@ const LOCAL = "yyyyMMdd'T'HHmmss";
 const utc = (at: Date) => DateTime.fromJSDate(at, { zone: 'utc' }).toFormat(`${LOCAL}'Z'`);
 const offsetText = (minutes: number) => `${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}${String(Math.abs(minutes) % 60).padStart(2, '0')}`;
 
-/** RFC 5545 3.3.11: backslash, semicolon, comma and newlines are escaped in TEXT values. */
-export const escapeText = (text: string) => text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+/**
+ * RFC 5545 3.3.11: backslash, semicolon, comma and line breaks are escaped in TEXT values. A line
+ * break is CRLF, LF or a lone CR (a title pasted from old Mac text): a raw CR is a control character
+ * TEXT may not hold, and some readers end the content line there. Other control characters but tab
+ * are left out, for the same reason.
+ */
+export const escapeText = (text: string) =>
+  text
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n')
+    // eslint-disable-next-line no-control-regex -- control characters are what is being removed
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 
 /** RFC 5545 3.1: content lines longer than 75 octets are folded (CRLF and a space), never inside a UTF-8 sequence. */
 export function foldLine(line: string): string {

@@ -1,4 +1,4 @@
-import { InstantSchema, RegionCodeSchema } from '@holdfast/contracts';
+import { InstantSchema } from '@holdfast/contracts';
 import { ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -11,7 +11,8 @@ const GateQuerySchema = z
     regions: z
       .string()
       .transform((text) => text.split(',').map((code) => code.trim()).filter(Boolean))
-      .pipe(z.array(RegionCodeSchema).min(1, { error: 'must name at least one region' }))
+      // A query, like the list filters and the feeds: a country's code in any case, read through the region catalog (GateService).
+      .pipe(z.array(z.string().max(32)).min(1, { error: 'must name at least one region' }))
       .optional(),
     at: InstantSchema.optional(),
   })
@@ -25,7 +26,7 @@ export class GateController {
   @Get()
   @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled' })
   @ApiQuery({ name: 'windowId', required: false })
-  @ApiQuery({ name: 'regions', required: false, description: 'comma-separated region codes, e.g. IR,NP' })
+  @ApiQuery({ name: 'regions', required: false, description: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)" })
   @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
   @ApiOkResponse({
     description: 'nothing holds it at that instant',

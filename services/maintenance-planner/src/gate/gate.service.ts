@@ -113,7 +113,7 @@ export class GateService {
       return { allowed: true, at: at.toISOString() };
     }
     this.answers.inc({ outcome: 'held' });
-    const asked = query.regions ?? [];
+    const asked = [...new Set(regions ?? [])];
     const what = query.windowId ? `Window ${query.windowId} is` : asked.length === 1 ? `Region ${asked[0]} is` : `Regions ${asked.join(', ')} are`;
     throw this.held(what, holding, at);
   }

@@ -3,9 +3,10 @@ import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowFiel
 import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
-import { expandOccurrences, MAX_OCCURRENCES_LIMIT, planWindow } from '@holdfast/time';
+import { expandOccurrences, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { DateTime } from 'luxon';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -84,6 +85,23 @@ function assertApart(occurrences: readonly { start: Date; end: Date }[]): void {
       { errors: [{ path: 'recurrence', message: 'runs overlap: each lasts longer than the time between two starts' }] },
     );
   }
+}
+
+/**
+ * A recurring window's start must be the first run its rule gives (exdates aside). RFC 5545 leaves
+ * a DTSTART outside its rule undefined: rrule skips it and calendar clients differ, so a weekly
+ * BYDAY=MO window planned to start on a Sunday showed a start no run had, and ran on Mondays
+ * without a word. Refused, naming the first run the rule gives.
+ */
+function assertStartIsFirstRun(planned: PlannedWindow, firstRun: { start: Date } | undefined): void {
+  if (!planned.recurrence || !firstRun || firstRun.start.getTime() === planned.start.getTime()) return;
+  const local = (at: Date) => DateTime.fromJSDate(at, { zone: planned.zone }).toFormat("cccc yyyy-MM-dd HH:mm");
+  throw new DomainError(
+    'start-not-in-recurrence',
+    422,
+    `startsAt ${planned.start.toISOString()} (${local(planned.start)} in ${planned.zone}) is not a run of ${planned.recurrence.rrule}: its first run would start ${firstRun.start.toISOString()} (${local(firstRun.start)}). Make startsAt and endsAt the first run, or change the rule to include that start.`,
+    { errors: [{ path: 'startsAt', message: `is not a run of the recurrence: its first run starts ${firstRun.start.toISOString()}` }] },
+  );
 }
 
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
@@ -697,7 +715,7 @@ export class WindowsService {
    */
   private plannedOccurrences(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, now: Date, from?: Date) {
     assertNotTooLong(window, this.config.settings.windowMaxDurationMs);
-    const { occurrences, truncated } = this.expand(window, horizon, from);
+    const { occurrences, truncated } = this.expand(window, horizon, from, true);
     if (truncated) {
       throw new DomainError(
         'too-many-occurrences',
@@ -714,8 +732,10 @@ export class WindowsService {
   /**
    * The runs up to `horizon` of those still going at `from` (the window's first start when not
    * given: every run). `truncated` when MAX_OCCURRENCES_LIMIT of them came before the horizon.
+   * `checkStart` (planning and moving a window, not the sweep's expansion of stored ones) refuses a
+   * start that is not the first run of its rule.
    */
-  private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, from?: Date) {
+  private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, from?: Date, checkStart = false) {
     const planned = atField('plannedZone', () =>
       planWindow({
         start: new Date(window.startsAt),
@@ -726,6 +746,12 @@ export class WindowsService {
     );
     if (!window.recurrence) return { occurrences: [{ start: planned.start, end: planned.end }], truncated: false };
     const until = new Date(Math.max(horizon.getTime(), planned.end.getTime() + 1));
+    if (checkStart) {
+      // The rule's first run without the exdates: leaving out the first date is allowed, starting off the rule is not.
+      const rule = { rrule: window.recurrence, exdates: [] };
+      const [first] = atField('recurrence', () => expandOccurrences({ ...planned, recurrence: rule }, { from: planned.start, until, maxCount: 1 })).occurrences;
+      assertStartIsFirstRun(planned, first);
+    }
     const expanded = atField('recurrence', () => expandOccurrences(planned, { from: from && from > planned.start ? from : planned.start, until, maxCount: MAX_OCCURRENCES_LIMIT }));
     // None still going: its first run says whether the rule is over by now (window-in-past) or gives none at all.
     if (expanded.occurrences.length === 0 && from) return atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: 1 }));
