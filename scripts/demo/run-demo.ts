@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import pg from 'pg';
-import { localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { describeKafka, localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, databaseTls, embeddedPostgresPort, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
 import { buildServices, freePort, startService, stopChild, type RunningService } from '../system/system-runner.mjs';
 import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } from './story-2009';
@@ -25,6 +25,15 @@ async function databaseServer(): Promise<{ url: string; stop: () => Promise<void
   const port = embeddedPostgresPort();
   say(`postgresql: starting the embedded server on 127.0.0.1:${port} (as npm start does)`);
   return startEmbeddedPostgres({ port, dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR });
+}
+
+/** The broker KAFKA_BROKERS names, checked first: the services would otherwise spend a quarter of a minute finding it gone. */
+async function namedBrokers(list: string): Promise<string[]> {
+  const brokers = list.split(',');
+  if (!(await describeKafka(brokers, { timeoutMs: 3_000, scram: localKafkaConfig().scram }))) {
+    throw new Error(`no Kafka broker answers at KAFKA_BROKERS=${list}. Start it, or unset KAFKA_BROKERS to use the local broker on ${localKafkaConfig().brokers.join(',')} (started if none runs).`);
+  }
+  return brokers;
 }
 
 async function withAdmin<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -81,7 +90,7 @@ async function main(): Promise<number> {
   try {
     const server = await databaseServer();
     undo.push({ what: 'stop the embedded PostgreSQL it started', run: () => server.stop() });
-    const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : (await startKafka(localKafkaConfig(), { log: () => undefined })).brokers;
+    const brokers = process.env.KAFKA_BROKERS ? await namedBrokers(process.env.KAFKA_BROKERS) : (await startKafka(localKafkaConfig(), { log: () => undefined })).brokers;
     buildServices({ log: () => undefined });
     // Pushed first: an interrupt while the database is being created still drops it (IF EXISTS, should it not be).
     undo.push({ what: `drop the database ${run}`, run: () => withAdmin(server.url, (client) => client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`)) });
@@ -91,7 +100,6 @@ async function main(): Promise<number> {
     const adminKey = `hf_demo_${randomBytes(24).toString('base64url')}`;
     const env = { ...STORY_ENVIRONMENT, DATABASE_URL: databaseUrl.toString(), KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `${run}.`, DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'error', HOLDFAST_BOOTSTRAP_KEY: adminKey };
 
-    storyStarted = true;
     const services: Record<string, RunningService> = {};
     // Every process spawned, ready or not: an interrupt during start-up stops those still starting too.
     const spawned: ChildProcess[] = [];
@@ -106,6 +114,7 @@ async function main(): Promise<number> {
     );
     const failedStart = starts.find((start) => start.status === 'rejected');
     if (failedStart) throw failedStart.reason;
+    storyStarted = true;
     say(`services up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; the timeline (times in UTC, Los Angeles and Tehran):`);
     const story = createStory(
       { plannerUrl: services['maintenance-planner'].baseUrl, analyzerUrl: services['impact-analyzer'].baseUrl, notifierUrl: services.notifier.baseUrl, adminKey, brokers, topicPrefix: `${run}.` },

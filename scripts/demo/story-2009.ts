@@ -116,6 +116,12 @@ export interface StoryOptions {
   now?: Date;
 }
 
+/** An error's message with its cause's, as fetch hides why it failed ("fetch failed") behind its cause. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}
+
 /** Waits until `probe` stops throwing, retrying every 100 ms; the last failure names the step. */
 async function until<T>(step: string, probe: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -123,7 +129,7 @@ async function until<T>(step: string, probe: () => Promise<T>, timeoutMs: number
     try {
       return await probe();
     } catch (error) {
-      if (Date.now() > deadline) throw new StoryStepError(step, (error as Error).message);
+      if (Date.now() > deadline) throw new StoryStepError(step, reasonOf(error));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -315,7 +321,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
       name: 'seasonal traffic',
       run: async () => {
         const step = 'seasonal traffic';
-        // Ten minutes ago, on the five-minute grid: two calm samples after it are still in the past.
+        // Ten to fifteen minutes ago, on the five-minute grid: two calm samples after it are still in the past.
         state.surgeAt = new Date(Math.floor(now.getTime() / FIVE_MINUTES) * FIVE_MINUTES - 2 * FIVE_MINUTES);
         const count = (HISTORY_DAYS * 24 * 60 * 60_000) / FIVE_MINUTES;
         const samples = REGIONS.flatMap((region) =>
@@ -338,7 +344,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         );
         const surges = await ok<{ items: Surge[] }>(step, system.analyzerUrl, '/v1/surges');
         check(surges.items.length === 0, `ordinary seasonal traffic started ${surges.items.length} surges`);
-        say(step, `the analyzer learned each region's week in its own zone; no surge from ordinary traffic`);
+        say(step, `the analyzer learned each region's ${HISTORY_DAYS} days, by hour of the week in its own zone; no surge from ordinary traffic`);
       },
     },
     {
@@ -346,7 +352,8 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
       run: async () => {
         const step = 'surge in IR';
         await sendSamples([surgeSample()]);
-        say(step, `the decisive sample: IR at ${surgeSample().value} requests, 20 times its usual level`, state.surgeAt);
+        // Dated at the sample's own time, so this line's clock runs behind its neighbours'.
+        say(step, `the decisive sample, timed on its five-minute slot: IR at ${surgeSample().value} requests, 20 times its usual level`, state.surgeAt);
         state.surge = await until(
           step,
           async () => {
@@ -540,7 +547,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         const gate = await call(step, system.plannerUrl, `/v1/gate?windowId=${state.windows!.upgrade.id}`, { key: state.keys!.network });
         check(gate.status === 200, `the gate still answers ${gate.status} for the upgrade`);
         await until(step, async () => check(state.webhooks!.some((webhook) => webhook.body.type === 'hold.released' && verifyWebhook(state.webhookSecret!, webhook)), 'no signed hold.released webhook'), timeoutMs);
-        say(step, `after the cool-down, hold ${released.id} released (${released.releasedAt}); the upgrade is scheduled again and the gate answers 200; hold.released delivered`);
+        say(step, `after the cool-down, hold ${released.id} released; the upgrade is scheduled again and the gate answers 200; hold.released delivered`);
       },
     },
     {
@@ -570,7 +577,11 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
   return {
     state,
     timeline,
-    steps,
+    // A step that fails outside `until` or `ok` (a service gone, a refused connection) still names itself.
+    steps: steps.map(({ name, run }) => ({
+      name,
+      run: () => run().catch((error: unknown) => Promise.reject(error instanceof StoryStepError ? error : new StoryStepError(name, reasonOf(error)))),
+    })),
     close: async () => {
       await producer?.disconnect();
       await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
