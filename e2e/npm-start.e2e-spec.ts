@@ -66,6 +66,17 @@ describe('npm start without a database', () => {
     expect(said).not.toContain('starting on port');
   });
 
+  it('exits 1 at once naming a KAFKA_BROKERS nothing answers at, before starting any service', async () => {
+    const system = startSystem({ DATABASE_URL: testEnvironment().databaseUrl, KAFKA_BROKERS: '127.0.0.1:1' });
+
+    expect(await system.exit).toBe(1);
+    const said = system.output.join('\n');
+    expect(said).toContain('no Kafka broker answers at KAFKA_BROKERS=127.0.0.1:1');
+    expect(said).toContain('unset KAFKA_BROKERS');
+    // Else each service would spend about 15 s finding the broker gone.
+    expect(said).not.toContain('starting on port');
+  });
+
   it('exits 1 with what the server answered and what to do, when it answers but has no such database', async () => {
     const url = new URL(testEnvironment().databaseUrl);
     url.pathname = '/holdfast_no_such_database';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { localKafkaConfig, startKafka } from '../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, namedBrokers, startKafka } from '../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, embeddedPostgresPort, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
 import { readableLogLine } from './system/log-line.mjs';
 import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
@@ -32,8 +32,8 @@ async function up() {
   const env = { DATABASE_URL: database.url, HOLDFAST_BOOTSTRAP_KEY: adminKey.key };
   try {
     if (process.env.KAFKA_BROKERS) {
-      log(`kafka: using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
-      env.KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+      env.KAFKA_BROKERS = (await namedBrokers(process.env.KAFKA_BROKERS)).join(',');
+      log(`kafka: using KAFKA_BROKERS=${env.KAFKA_BROKERS}, which answers`);
     } else {
       const kafka = await startKafka(localKafkaConfig(), { log: (line) => log(`kafka: ${line}`) });
       env.KAFKA_BROKERS = kafka.brokers.join(',');

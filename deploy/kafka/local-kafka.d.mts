@@ -53,6 +53,7 @@ export interface ClusterDescription {
 
 export function localKafkaConfig(env?: Record<string, string | undefined>): LocalKafkaConfig;
 export function describeKafka(brokers: string[], options?: { timeoutMs?: number; scram?: { username: string; password: string } | null }): Promise<ClusterDescription | null>;
+export function namedBrokers(list: string, options?: { timeoutMs?: number; scram?: { username: string; password: string } | null }): Promise<string[]>;
 export function waitForKafka(
   brokers: string[],
   options?: LogOption & { timeoutMs?: number; isAlive?: () => boolean; describeFailure?: () => string },

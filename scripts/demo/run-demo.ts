@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import pg from 'pg';
-import { describeKafka, localKafkaConfig, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
+import { localKafkaConfig, namedBrokers, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, databaseTls, embeddedPostgresPort, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
 import { buildServices, freePort, startService, stopChild, type RunningService } from '../system/system-runner.mjs';
 import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } from './story-2009';
@@ -25,15 +25,6 @@ async function databaseServer(): Promise<{ url: string; stop: () => Promise<void
   const port = embeddedPostgresPort();
   say(`postgresql: starting the embedded server on 127.0.0.1:${port} (as npm start does)`);
   return startEmbeddedPostgres({ port, dataDir: process.env.HOLDFAST_EMBEDDED_POSTGRES_DIR });
-}
-
-/** The broker KAFKA_BROKERS names, checked first: the services would otherwise spend a quarter of a minute finding it gone. */
-async function namedBrokers(list: string): Promise<string[]> {
-  const brokers = list.split(',');
-  if (!(await describeKafka(brokers, { timeoutMs: 3_000, scram: localKafkaConfig().scram }))) {
-    throw new Error(`no Kafka broker answers at KAFKA_BROKERS=${list}. Start it, or unset KAFKA_BROKERS to use the local broker on ${localKafkaConfig().brokers.join(',')} (started if none runs).`);
-  }
-  return brokers;
 }
 
 async function withAdmin<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
