@@ -15,6 +15,7 @@ import { PrometheusModule } from './prometheus/prometheus.module';
 import { RegionsModule } from './regions/regions.module';
 import { SamplesModule } from './samples/samples.module';
 import { SeriesStateEntity } from './samples/series-state.entity';
+import { SeriesModule } from './series/series.module';
 import { SERVICE_NAME } from './service-name';
 import { SurgeEntity } from './surges/surge.entity';
 import { SurgesModule } from './surges/surges.module';
@@ -30,6 +31,6 @@ export const analyzerService = defineService({
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
   migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000, AlertFiringLookup1764000500000],
-  modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
+  modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, SeriesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

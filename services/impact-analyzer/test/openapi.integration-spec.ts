@@ -45,11 +45,14 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(statuses('/v1/surges', 'get')).toEqual(['200', '400', '422']);
     expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '404']);
     expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', '404']);
+    expect(statuses('/v1/regions/{region}/series/{metric}', 'delete')).toEqual(['200', '400', '404']);
     for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '422']);
     // Each error is named by the problem code a caller reads.
     expect(operation('/v1/declarations', 'post').responses['422'].description).toMatch(/unknown-region.*declaration-in-the-past.*declaration-too-long/);
     expect(operation('/v1/declarations/{id}', 'delete').responses['409'].description).toContain('declaration-closed');
     expect(operation('/v1/samples', 'post').responses['413'].description).toContain('batch-too-large');
+    expect(operation('/v1/regions/{region}/series/{metric}', 'delete').responses['404'].description).toMatch(/unknown-region.*series-not-found/);
+    expect((operation('/v1/regions/{region}/series/{metric}', 'delete') as Operation & { parameters: { name: string; in: string; required: boolean }[] }).parameters).toContainEqual(expect.objectContaining({ name: 'reason', in: 'query', required: true }));
   });
 
   it('documents the bodies the routes answer, field for field', async () => {

@@ -245,3 +245,126 @@ describe('impact-analyzer: a surge of the seasonal detector whose series goes si
     expect(eventsOf('JP').map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']);
   });
 });
+
+describe('impact-analyzer: a series already lost when its region’s onSignalLoss changes (configuration and restart)', () => {
+  let service: ServiceUnderTest;
+  /** The process running now: each restart closes the one before. */
+  let running: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let signals: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+
+  /** The analyzer started again on the same database and topics, IR now set to `mode`. */
+  const restartWith = async (mode: 'hold' | 'notify' | 'ignore') => {
+    await running.app.close();
+    running = await startServiceUnderTest(analyzerService, {
+      clock,
+      topicPrefix: service.config.kafka.topicPrefix,
+      environment: {
+        DATABASE_URL: service.database.url,
+        ANALYZER_JOB_INTERVAL_MS: '600000',
+        ANALYZER_DETECTION: JSON.stringify({ defaults: { signalLossAfterSeconds: 600 }, regions: { IR: { onSignalLoss: mode } } }),
+      },
+    });
+    return running;
+  };
+  const runJobs = (on: ServiceUnderTest) => on.app.get(AnalyzerJobsService).runOnce();
+
+  beforeAll(async () => {
+    ({ service, surges, signals } = await watchedAnalyzer(clock, { IR: { onSignalLoss: 'notify' } }));
+    running = service;
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await signals?.stop();
+    await running?.app.close();
+    await service?.database.drop();
+  });
+
+  it('holds it once the region is set to hold, and clears that hold once it is set to notify or ignore, the reason saying the configuration changed', async () => {
+    await postAll(service, [{ region: 'IR', at: '2026-06-14T20:55:00Z', value: 100 }]);
+    await expectEventually(async () => expect(await service.app.get(DataSource).query(`SELECT 1 FROM series_state WHERE last_sample_at IS NOT NULL`)).toHaveLength(1));
+    clock.set('2026-06-14T21:16:00Z');
+    await runJobs(service);
+    await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.data.onSignalLoss}`)).toEqual(['signal.lost notify']));
+    expect(surges.events()).toEqual([]);
+
+    // Set to hold and restarted while the signal is still lost: the region is held at the first run.
+    clock.set('2026-06-14T21:30:00Z');
+    const holding = await restartWith('hold');
+    await runJobs(holding);
+    await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started']));
+    expect(surges.events()[0].data).toMatchObject({
+      region: 'IR',
+      metric: 'requests',
+      source: 'detector',
+      startedAt: '2026-06-14T21:30:00.000Z',
+      signalLoss: { lastSampleAt: '2026-06-14T20:55:00.000Z', silentSeconds: 1800 },
+      reason: 'No requests sample from IR since the signal was lost at 2026-06-14T21:16:00.000Z: held until the signal is back, as onSignalLoss is now hold (the configuration changed)',
+    });
+    expect(surges.events()[0].headers.ce_correlationid).toBe('signal-loss:IR/requests');
+    await runJobs(holding);
+
+    // Back to notify: the hold ends, the signal stays lost (no second signal.lost, no signal.restored).
+    clock.set('2026-06-14T21:40:00Z');
+    const notifying = await restartWith('notify');
+    await runJobs(notifying);
+    await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(surges.events()[1].data).toMatchObject({
+      surgeId: surges.events()[0].data.surgeId,
+      clearedAt: '2026-06-14T21:40:00.000Z',
+      reason: 'The requests signal from IR, lost since 2026-06-14T21:16:00.000Z, no longer holds the region: onSignalLoss is now notify (the configuration changed)',
+    });
+    await runJobs(notifying);
+    expect(await (await notifying.fetch('/v1/surges?status=active')).json()).toMatchObject({ items: [] });
+
+    // Held again, then set to ignore: cleared the same way.
+    await runJobs(await restartWith('hold'));
+    const ignoring = await restartWith('ignore');
+    await runJobs(ignoring);
+    await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared', 'surge.started', 'surge.cleared']));
+    expect(surges.events()[3].data.reason).toContain('onSignalLoss is now ignore (the configuration changed)');
+    expect(signals.events().map((event) => event.type)).toEqual(['signal.lost']);
+  });
+});
+
+describe('impact-analyzer: a series whose stored times are ahead of the clock', () => {
+  let service: ServiceUnderTest;
+  let signals: Awaited<ReturnType<typeof recordEvents>>;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+
+  beforeAll(async () => {
+    ({ service, surges, signals } = await watchedAnalyzer(clock, {}));
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await signals?.stop();
+    await service?.close();
+  });
+
+  it('is lost once nothing arrived for longer than allowed, its silence not counted from a time still to come', async () => {
+    await postAll(service, [
+      { region: 'IR', at: '2026-06-14T20:55:00Z', value: 100 },
+      { region: 'NP', at: '2026-06-14T20:55:00Z', value: 100 },
+    ]);
+    const dataSource = service.app.get(DataSource);
+    await expectEventually(async () => expect(await dataSource.query(`SELECT 1 FROM series_state WHERE last_sample_at IS NOT NULL`)).toHaveLength(2));
+    // IR's last sample stored as a year ahead (before SAMPLE_MAX_AHEAD_SECONDS existed); NP's row written by a replica whose clock ran an hour ahead.
+    await dataSource.query(`UPDATE series_state SET last_sample_at = '2027-06-14T20:55:00Z' WHERE region = 'IR'`);
+    await dataSource.query(`UPDATE series_state SET updated_at = '2026-06-14T22:00:00Z' WHERE region = 'NP'`);
+
+    clock.set('2026-06-14T21:05:00Z');
+    await service.app.get(AnalyzerJobsService).runOnce();
+    clock.set('2026-06-14T21:16:00Z');
+    await service.app.get(AnalyzerJobsService).runOnce();
+    await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`).sort()).toEqual(['signal.lost IR', 'signal.lost NP']));
+    const lost = Object.fromEntries(signals.events().map((event) => [event.key, event.data]));
+    // IR heard of when its sample arrived (21:00), said as its last sample's time (an event lost before it was sampled is no event);
+    // NP at its sample's time, its arrival being stamped by a clock ahead.
+    expect(lost.IR).toMatchObject({ lastSampleAt: '2026-06-14T21:00:00.000Z', lostAt: '2026-06-14T21:16:00.000Z', silentSeconds: 960 });
+    expect(lost.NP).toMatchObject({ lastSampleAt: '2026-06-14T20:55:00.000Z', lostAt: '2026-06-14T21:16:00.000Z', silentSeconds: 1260 });
+  });
+});

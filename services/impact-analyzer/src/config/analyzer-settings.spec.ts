@@ -82,6 +82,31 @@ describe('analyzer settings', () => {
     expect(() => parse({ PROMETHEUS_QUERIES: queries('requests/second') })).toThrow(/\n {2}PROMETHEUS_QUERIES: 1\.metric must be a metric name of letters, digits/);
   });
 
+  it('refuses at boot two Prometheus queries with one metric, naming both: a region both answer would keep one sample of the two each poll', () => {
+    const queries = [
+      { metric: 'requests_per_second', query: 'sum by (region) (rate(a[5m]))' },
+      { metric: 'errors_per_second', query: 'sum by (region) (rate(e[5m]))' },
+      { metric: 'requests_per_second', query: 'sum by (region) (rate(b[5m]))' },
+    ];
+    expect(() => parse({ PROMETHEUS_QUERIES: JSON.stringify(queries) })).toThrow(
+      'impact-analyzer: invalid configuration:\n  PROMETHEUS_QUERIES: 0 and 2 have the same metric requests_per_second ("sum by (region) (rate(a[5m]))", "sum by (region) (rate(b[5m]))"): a region both answer would keep only one of their samples each poll; join them into one query (a or b) or give each its own metric',
+    );
+    expect(parse({ PROMETHEUS_QUERIES: JSON.stringify(queries.slice(0, 2)) }).prometheus.queries).toHaveLength(2);
+  });
+
+  it('refuses at boot a warm-up ceiling below minimumVolume, which would start surges minimumVolume refuses, naming the region and where each field was set', () => {
+    const detection = (value: unknown) => ({ ANALYZER_DETECTION: JSON.stringify(value) });
+    expect(() => parse(detection({ defaults: { minimumVolume: 100 }, regions: { ir: { warmupCeiling: 50 } } }))).toThrow(
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions.ir.warmupCeiling 50 is below defaults.minimumVolume 100 for regions.ir: a warm-up surge would start where minimumVolume allows none; set warmupCeiling to 100 or more, or lower minimumVolume',
+    );
+    expect(() => parse(detection({ defaults: { warmupCeiling: 50, minimumVolume: 80 } }))).toThrow(/\n {2}ANALYZER_DETECTION: defaults\.warmupCeiling 50 is below defaults\.minimumVolume 80: /);
+    expect(() => parse(detection({ defaults: { warmupCeiling: 50 }, regions: { NP: { minimumVolume: 60 } } }))).toThrow(/defaults\.warmupCeiling 50 is below regions\.NP\.minimumVolume 60 for regions\.NP/);
+    // At or above it, or no ceiling, is taken; so is a region that lifts the defaults' ceiling past its own volume.
+    const settings = parse(detection({ defaults: { warmupCeiling: 100, minimumVolume: 100 }, regions: { IR: { minimumVolume: 500, warmupCeiling: 800 }, NP: { warmupCeiling: null, minimumVolume: 1_000 } } }));
+    expect(policyOf(settings, 'IR')).toMatchObject({ warmupCeiling: 800, minimumVolume: 500 });
+    expect(policyOf(settings, 'NP')).toMatchObject({ warmupCeiling: null, minimumVolume: 1_000 });
+  });
+
   it('refuses a sample publish timeout too short to reach the broker at all', () => {
     expect(parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '750' }).samplePublishTimeoutMs).toBe(750);
     expect(() => parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '0' })).toThrow(/SAMPLE_PUBLISH_TIMEOUT_MS/);

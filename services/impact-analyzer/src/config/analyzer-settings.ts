@@ -151,9 +151,14 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
   const repeated = [...keysOf].filter(([, keys]) => keys.length > 1).map(([code, keys]) => `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}, which are the same region ${code}`);
   if (repeated.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names ${repeated.join('; ')}: keep one`);
   const regions = Object.fromEntries([...keysOf].map(([code, [key]]) => [code, env.ANALYZER_DETECTION.regions[key]]));
+  const defaults = { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults };
+  const ceilingsBelowVolume = ceilingsBelowMinimumVolume(env.ANALYZER_DETECTION.defaults, defaults, [...keysOf].map(([, [key]]) => [key, env.ANALYZER_DETECTION.regions[key]]));
+  if (ceilingsBelowVolume.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n${ceilingsBelowVolume.map((problem) => `  ANALYZER_DETECTION: ${problem}`).join('\n')}`);
+  const sharedMetrics = queriesSharingAMetric(env.PROMETHEUS_QUERIES);
+  if (sharedMetrics.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n${sharedMetrics.map((problem) => `  PROMETHEUS_QUERIES: ${problem}`).join('\n')}`);
   return {
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
-    detection: { defaults: { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults }, regions },
+    detection: { defaults, regions },
     sampleBatchMax: env.SAMPLE_BATCH_MAX,
     sampleMaxAheadMs: env.SAMPLE_MAX_AHEAD_SECONDS * 1_000,
     seriesMaxPerRegion: env.SERIES_MAX_PER_REGION,
@@ -170,6 +175,41 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
       intervalMs: env.PROMETHEUS_INTERVAL_SECONDS * 1000,
     },
   };
+}
+
+/**
+ * A warm-up ceiling below minimumVolume would start surges minimumVolume refuses (a value between the
+ * two starts one), so the combination is refused for the defaults and for each configured region,
+ * naming where each field was set.
+ */
+function ceilingsBelowMinimumVolume(given: Partial<RegionPolicy>, defaults: RegionPolicy, regions: [key: string, own: Partial<RegionPolicy>][]): string[] {
+  const problems: string[] = [];
+  const check = (owner: string, own: Partial<RegionPolicy>, policy: RegionPolicy) => {
+    if (policy.warmupCeiling === null || policy.warmupCeiling >= policy.minimumVolume) return;
+    // The built-in defaults (no ceiling, a volume of 0) never conflict: one of the two was set, here or in defaults.
+    const where = (field: keyof RegionPolicy) => (Object.hasOwn(own, field) ? `${owner}.${field}` : `defaults.${field}`);
+    problems.push(
+      `${where('warmupCeiling')} ${policy.warmupCeiling} is below ${where('minimumVolume')} ${policy.minimumVolume}${owner === 'defaults' ? '' : ` for ${owner}`}: a warm-up surge would start where minimumVolume allows none; set warmupCeiling to ${policy.minimumVolume} or more, or lower minimumVolume`,
+    );
+  };
+  check('defaults', given, defaults);
+  for (const [key, own] of regions) if (Object.hasOwn(own, 'warmupCeiling') || Object.hasOwn(own, 'minimumVolume')) check(`regions.${key}`, own, { ...defaults, ...own });
+  return problems;
+}
+
+/**
+ * Two queries of one metric make one series of each region both answer: stamped at the same instant
+ * every poll, the second's sample is dropped as not newer than the first, without a word.
+ */
+function queriesSharingAMetric(queries: readonly PrometheusQuery[]): string[] {
+  const indexesOf = new Map<string, number[]>();
+  queries.forEach((query, index) => indexesOf.set(query.metric, [...(indexesOf.get(query.metric) ?? []), index]));
+  return [...indexesOf]
+    .filter(([, indexes]) => indexes.length > 1)
+    .map(
+      ([metric, indexes]) =>
+        `${indexes.slice(0, -1).join(', ')} and ${indexes.at(-1)} have the same metric ${metric} (${indexes.map((index) => `"${queries[index].query}"`).join(', ')}): a region both answer would keep only one of their samples each poll; join them into one query (a or b) or give each its own metric`,
+    );
 }
 
 /** A region's policy: its own overrides over the defaults. */

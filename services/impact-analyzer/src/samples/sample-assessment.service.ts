@@ -114,6 +114,11 @@ export class SampleAssessmentService {
     );
   }
 
+  /** A retired series' row is gone: a sample of it is a new series again, counted against its region's cap. */
+  forget(region: string, metric: string): void {
+    this.storedSeries.delete(seriesKey(region, metric));
+  }
+
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
     // Counted by source and outcome over the batch, once the transaction commits: a rolled-back
@@ -277,7 +282,8 @@ export class SampleAssessmentService {
     const over = new Set(overCap.map((key) => seriesKey(key.region, key.metric)));
     const kept = over.size > 0 ? rows.filter((row) => !over.has(seriesKey(row.region, row.metric))) : rows;
     if (over.size > 0) await transaction.query(DROP_SERIES, [overCap.map((key) => key.region), overCap.map((key) => key.metric)]);
-    // Kept rows are never deleted, so a series seen once needs no create again (a rolled-back create only costs the fallback above).
+    // Kept rows are deleted only by a retirement (which forgets them here), so a series seen once needs no create again (a rolled-back create,
+    // or a retirement on another replica, only costs the fallback above).
     for (const row of kept) this.storedSeries.add(seriesKey(row.region, row.metric));
     return { rows: kept, overCap };
   }

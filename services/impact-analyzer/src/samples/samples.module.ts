@@ -10,6 +10,6 @@ import { TrafficSamplesConsumer } from './traffic-samples.consumer';
   imports: [SurgesModule, BaselinesModule],
   controllers: [SamplesController],
   providers: [SampleAssessmentService, SeriesCapService, TrafficSamplesConsumer],
-  exports: [SampleAssessmentService, TrafficSamplesConsumer],
+  exports: [SampleAssessmentService, SeriesCapService, TrafficSamplesConsumer],
 })
 export class SamplesModule {}

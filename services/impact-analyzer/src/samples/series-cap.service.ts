@@ -51,13 +51,18 @@ const STORED_COUNT_OF = prepared(`SELECT s.region, count(*)::integer AS series, 
  */
 @Injectable()
 export class SeriesCapService {
-  // Series found stored: rows are never deleted, so a batch of only these needs no query. Bounded by regions times the cap.
+  // Series found stored: rows are deleted only by a retirement (SeriesService, which forgets them here), so a batch of only these needs no query. Bounded by regions times the cap.
   private readonly stored = new Set<string>();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
+
+  /** A retired series is no longer stored: a sample of it is a new series again. */
+  forget(region: string, metric: string): void {
+    this.stored.delete(seriesKey(region, metric));
+  }
 
   /** Each sample whose metric would be a new series of a region already at the cap, with the reason. */
   async refusals<S extends Series>(samples: readonly S[]): Promise<Map<S, string>> {

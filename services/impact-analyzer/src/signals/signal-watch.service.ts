@@ -8,7 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { policyOf, type AnalyzerSettings, type RegionPolicy, type SignalLossMode } from '../config/analyzer-settings';
 import { signalLossCorrelation, signalLossOrigin } from '../samples/sample-assessment.service';
 import { SERVICE_NAME } from '../service-name';
-import { SurgesService } from '../surges/surges.service';
+import { type ActiveSurges, SurgesService } from '../surges/surges.service';
 
 /** What a run reads of every series: enough for the signal-age gauge and to tell those it must act on. */
 interface WatchedSeries {
@@ -26,6 +26,8 @@ interface WatchedSeries {
 interface Silence {
   policy: RegionPolicy;
   silentMs: number;
+  /** Its last sample's time, or when it was heard if that time is ahead of the clock: an event cannot say it was lost before it was last sampled. */
+  lastSampleAt: Date;
   /** Silent for longer than its region allows, counted from this process's start at the earliest. */
   tooLong: boolean;
   lost: boolean;
@@ -54,6 +56,8 @@ export class SignalWatchService {
    * restarts starts counting afresh; one that kept running kept consuming, so its rows are current.
    */
   private readonly watchingSince: number;
+  /** The series the gauges were last set for. */
+  private gauged = new Map<string, { region: string; metric: string }>();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -71,8 +75,9 @@ export class SignalWatchService {
   /**
    * Marks newly silent series lost and acts on each per its region's mode; returns those newly lost.
    * Every series is read without a lock (for the gauges), and only those with something to do are
-   * locked: newly lost, or silent with a detector episode or surge still to end. A series long silent
-   * and dealt with is then a row read at each run, where a lock on it was a write (its page and WAL).
+   * locked: newly lost, silent with a detector episode or surge still to end, or lost and held (or
+   * not) as another onSignalLoss had it. A series long silent and dealt with is then a row read at
+   * each run, where a lock on it was a write (its page and WAL).
    */
   async check(): Promise<{ region: string; metric: string }[]> {
     const now = this.clock.now();
@@ -80,27 +85,39 @@ export class SignalWatchService {
       WatchedSeries[],
       { region: string; metric: string; origin: string }[],
     ];
+    this.forgetGone(series);
     // A lost signal's own surge is not the detector's to end; it ends with the signal's return.
-    const followed = new Set(surges.filter((surge) => surge.origin !== signalLossOrigin(surge.metric)).map((surge) => seriesKey(surge.region, surge.metric)));
+    const isHeld = (surge: { metric: string; origin: string }) => surge.origin === signalLossOrigin(surge.metric);
+    const followed = new Set(surges.filter((surge) => !isHeld(surge)).map((surge) => seriesKey(surge.region, surge.metric)));
+    const held = new Set(surges.filter(isHeld).map((surge) => seriesKey(surge.region, surge.metric)));
     const due = series.filter((row) => {
       const silence = this.watch(row, now);
-      return (silence.lost && row.signal_lost_at === null) || (silence.tooLong && (row.follows_episode || followed.has(seriesKey(row.region, row.metric))));
+      const key = seriesKey(row.region, row.metric);
+      // A series lost under another onSignalLoss (changed and restarted since) is held, or released, as its region now says.
+      const heldOtherwise = row.signal_lost_at !== null && (silence.policy.onSignalLoss === 'hold') !== held.has(key);
+      return (silence.lost && row.signal_lost_at === null) || (silence.tooLong && (row.follows_episode || followed.has(key))) || heldOtherwise;
     });
     if (due.length === 0) return [];
     return this.dataSource.transaction(async (transaction) => {
       // Read again under the lock: a sample may have arrived since, or another replica dealt with it.
       const locked: WatchedSeries[] = await transaction.query(LOCK_SERIES, [due.map((row) => row.region), due.map((row) => row.metric)]);
+      if (locked.length === 0) return [];
+      // Locked after the series, as the samples consumer locks them.
+      const active = await this.surges.activeIn(transaction, [...new Set(locked.map((row) => row.region))], 'detector');
       const lost: { region: string; metric: string }[] = [];
       const silent: SilentSeries[] = [];
       for (const row of locked) {
-        const { policy, silentMs, tooLong, lost: isLost } = this.watch(row, now);
+        const silence = this.watch(row, now);
+        const { policy, silentMs, tooLong, lost: isLost } = silence;
+        const lastSampleAt = silence.lastSampleAt.toISOString();
         const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
         if (tooLong) silent.push({ region: row.region, metric: row.metric, silentFor, mode: policy.onSignalLoss });
+        if (row.signal_lost_at !== null) await this.holdAsConfigured(transaction, active, row, silence, now);
         if (row.signal_lost_at !== null || !isLost) continue;
         await transaction.query('UPDATE series_state SET signal_lost_at = $3 WHERE region = $1 AND metric = $2', [row.region, row.metric, now]);
         lost.push({ region: row.region, metric: row.metric });
         const mode = policy.onSignalLoss as 'notify' | 'hold';
-        this.logger.warn({ region: row.region, metric: row.metric, lastSampleAt: row.last_sample_at.toISOString(), mode }, `signal lost: no ${row.metric} sample from ${row.region} for ${silentFor}`);
+        this.logger.warn({ region: row.region, metric: row.metric, lastSampleAt, storedLastSampleAt: row.last_sample_at.toISOString(), mode }, `signal lost: no ${row.metric} sample from ${row.region} for ${silentFor}`);
         const trace = { correlationId: signalLossCorrelation(row.region, row.metric) };
         await this.messaging.outbox.add(
           transaction,
@@ -109,7 +126,7 @@ export class SignalWatchService {
             {
               region: row.region,
               metric: row.metric,
-              lastSampleAt: row.last_sample_at.toISOString(),
+              lastSampleAt,
               lostAt: now.toISOString(),
               silentSeconds: Math.round(silentMs / 1000),
               onSignalLoss: mode,
@@ -128,13 +145,13 @@ export class SignalWatchService {
             origin: signalLossOrigin(row.metric),
             severity: 'major',
             startedAt: now,
-            signalLoss: { lastSampleAt: row.last_sample_at.toISOString(), silentSeconds: Math.round(silentMs / 1000) },
+            signalLoss: { lastSampleAt, silentSeconds: Math.round(silentMs / 1000) },
             reason: `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`,
           },
           trace,
         );
       }
-      await this.endFollowedSurges(transaction, silent, now);
+      await this.endFollowedSurges(transaction, active, silent, now);
       return lost;
     });
   }
@@ -143,12 +160,68 @@ export class SignalWatchService {
   private watch(row: WatchedSeries, now: Date): Silence {
     this.signalAge.set({ region: row.region, metric: row.metric }, Math.max(0, now.getTime() - row.last_sample_at.getTime()) / 1000);
     // Silent is nothing arriving: a pipeline that delivers samples late, but steadily, has not lost its signal.
-    const heardAt = Math.max(row.last_sample_at.getTime(), row.updated_at.getTime());
+    // A stored time ahead of this clock (a sample stamped ahead, a replica whose clock ran ahead) says
+    // nothing of when the series was heard, and counted it would keep the series from being lost until
+    // then: with neither time behind the clock, silence counts from this process's start.
+    const heard = [row.last_sample_at.getTime(), row.updated_at.getTime()].filter((at) => at <= now.getTime());
+    const heardAt = heard.length > 0 ? Math.max(...heard) : this.watchingSince;
     const policy = policyOf(this.config.settings, row.region);
     const tooLong = now.getTime() - Math.max(heardAt, this.watchingSince) > policy.signalLossAfterSeconds * 1000;
     const lost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && tooLong);
     this.signalLost.set({ region: row.region, metric: row.metric }, lost ? 1 : 0);
-    return { policy, silentMs: now.getTime() - heardAt, tooLong, lost };
+    const lastSampleAt = row.last_sample_at.getTime() <= now.getTime() ? row.last_sample_at : new Date(heardAt);
+    return { policy, silentMs: now.getTime() - heardAt, lastSampleAt, tooLong, lost };
+  }
+
+  /**
+   * A series already lost when its region's onSignalLoss changed (in the configuration, then a
+   * restart): held now if it is hold, its held surge cleared if it is no longer. Left as the former
+   * setting had it, the region would stay unheld, or held, until the signal came back, perhaps never.
+   */
+  private async holdAsConfigured(transaction: EntityManager, active: ActiveSurges, row: WatchedSeries, silence: Silence, now: Date): Promise<void> {
+    const held = active.get(row.region, signalLossOrigin(row.metric));
+    const mode = silence.policy.onSignalLoss;
+    const lostAt = row.signal_lost_at!.toISOString();
+    const trace = { correlationId: signalLossCorrelation(row.region, row.metric) };
+    if (mode === 'hold' && !held) {
+      this.logger.warn({ region: row.region, metric: row.metric, lostAt }, `signal of ${row.metric} from ${row.region}, lost since ${lostAt}, now held (onSignalLoss: hold)`);
+      const opened = await this.surges.open(
+        transaction,
+        {
+          region: row.region,
+          metric: row.metric,
+          source: 'detector',
+          origin: signalLossOrigin(row.metric),
+          severity: 'major',
+          startedAt: now,
+          signalLoss: { lastSampleAt: silence.lastSampleAt.toISOString(), silentSeconds: Math.round(silence.silentMs / 1000) },
+          reason: `No ${row.metric} sample from ${row.region} since the signal was lost at ${lostAt}: held until the signal is back, as onSignalLoss is now hold (the configuration changed)`,
+        },
+        trace,
+      );
+      active.set(opened);
+    } else if (mode !== 'hold' && held) {
+      this.logger.log({ region: row.region, metric: row.metric, lostAt }, `signal of ${row.metric} from ${row.region}, lost since ${lostAt}, no longer held (onSignalLoss: ${mode})`);
+      await this.surges.clear(
+        transaction,
+        held,
+        now,
+        `The ${row.metric} signal from ${row.region}, lost since ${lostAt}, no longer holds the region: onSignalLoss is now ${mode} (the configuration changed)`,
+        trace,
+      );
+      active.cleared(held);
+    }
+  }
+
+  /** The gauges of series no longer stored (retired) are dropped, on every replica, rather than left at their last value. */
+  private forgetGone(series: readonly WatchedSeries[]): void {
+    const present = new Map(series.map((row) => [seriesKey(row.region, row.metric), { region: row.region, metric: row.metric }]));
+    for (const [key, labels] of this.gauged) {
+      if (present.has(key)) continue;
+      this.signalAge.remove(labels);
+      this.signalLost.remove(labels);
+    }
+    this.gauged = present;
   }
 
   /**
@@ -156,9 +229,8 @@ export class SignalWatchService {
    * their stored states follow: samples that come back then start a new surge if the level still
    * surges, instead of continuing one no longer published.
    */
-  private async endFollowedSurges(transaction: EntityManager, silent: SilentSeries[], now: Date): Promise<void> {
+  private async endFollowedSurges(transaction: EntityManager, active: ActiveSurges, silent: SilentSeries[], now: Date): Promise<void> {
     if (silent.length === 0) return;
-    const active = await this.surges.activeIn(transaction, [...new Set(silent.map((series) => series.region))], 'detector');
     for (const { region, metric, silentFor, mode } of silent) {
       const reason =
         mode === 'hold'

@@ -1,7 +1,7 @@
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError } from '@holdfast/service-kit';
+import { DomainError, ZodQueryPipe } from '@holdfast/service-kit';
 import { describe, expect, it } from 'vitest';
-import { SurgesController } from './surges.controller';
+import { ListSurgesQuerySchema, SurgesController } from './surges.controller';
 import type { SurgeFilter, SurgesService } from './surges.service';
 
 describe('GET /v1/surges?region=', () => {
@@ -37,5 +37,27 @@ describe('GET /v1/surges?region=', () => {
     await surges.list({ limit: 500 });
     await surges.list({ region: ' ', limit: 500 });
     expect(asked.map((filter) => filter.region)).toEqual([undefined, undefined]);
+  });
+});
+
+describe('GET /v1/surges?limit=', () => {
+  const query = (parameters: Record<string, string>) => new ZodQueryPipe(ListSurgesQuerySchema).transform(parameters);
+
+  it('refuses an empty limit, as GET /v1/declarations does, instead of reading it as 0 and listing pages of one', () => {
+    for (const limit of ['', ' ']) {
+      let refusal: unknown;
+      try {
+        query({ limit });
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toBeInstanceOf(DomainError);
+      expect(refusal).toMatchObject({ code: 'invalid-query', status: 400, extensions: { errors: [{ path: 'limit', message: expect.stringContaining('must be a number of surges a page, 1-500') }] } });
+    }
+  });
+
+  it('reads no limit as the whole page, and one out of 1-500 as the nearest bound, as before', () => {
+    expect([query({}), query({ limit: '20' }), query({ limit: '0' }), query({ limit: '9000' })].map((parsed) => parsed.limit)).toEqual([500, 20, 1, 500]);
+    expect(() => query({ limit: 'ten' })).toThrow(DomainError);
   });
 });

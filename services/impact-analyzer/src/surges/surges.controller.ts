@@ -58,12 +58,18 @@ function viewOf(surge: SurgeEntity): z.output<typeof SurgeViewSchema> {
 
 const MAX_PAGE = 500;
 
-const ListSurgesQuerySchema = z.strictObject({
+export const ListSurgesQuerySchema = z.strictObject({
   status: z.enum(['active', 'cleared']).optional(),
   region: z.string().optional(),
   source: SurgeSourceSchema.optional(),
   // A limit out of 1-500 was read as the nearest bound before the list had pages; it still is, so no caller's first page changes.
-  limit: z.coerce.number().int().default(MAX_PAGE).transform((limit) => Math.min(Math.max(limit, 1), MAX_PAGE)),
+  // An empty one (`?limit=`, a script's unset variable) is refused, as the declarations' is: coerced, it read as 0, so pages of one.
+  limit: z
+    .string()
+    .refine((text) => text.trim() !== '', { error: `must be a number of surges a page, 1-${MAX_PAGE} (leave it out for ${MAX_PAGE})` })
+    .pipe(z.coerce.number<string>().int())
+    .transform((limit) => Math.min(Math.max(limit, 1), MAX_PAGE))
+    .default(MAX_PAGE),
   cursor: CursorSchema,
 });
 
@@ -83,7 +89,7 @@ export class SurgesController {
   @ApiQuery({ name: 'limit', required: false, description: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound` })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
   @ApiOkResponse({ description: 'A page of surges; nextCursor is null on the last', schema: SURGE_PAGE })
-  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an unknown parameter) or invalid-cursor' })
+  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an empty limit, an unknown parameter) or invalid-cursor' })
   @ApiResponse({ status: 422, description: 'unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)' })
   async list(@Query(new ZodQueryPipe(ListSurgesQuerySchema)) query: z.output<typeof ListSurgesQuerySchema>) {
     const region = query.region?.trim();
