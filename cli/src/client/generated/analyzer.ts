@@ -176,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regions/{region}/series/{metric}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Retire a region's series (a metric renamed or dropped): its detector state is forgotten and its detector surges, a lost signal's hold among them, cleared with the reason; a sample of it arriving later starts it afresh */
+        delete: operations["SeriesController_retire"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/samples": {
         parameters: {
             query?: never;
@@ -1164,6 +1181,65 @@ export interface operations {
             };
         };
     };
+    SeriesController_retire: {
+        parameters: {
+            query: {
+                /** @description why the series is retired (the metric renamed or dropped); kept in the reason of the surges it clears */
+                reason: string;
+            };
+            header?: never;
+            path: {
+                region: string;
+                metric: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series retired */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the ids of the detector's surges of the series that were active (a lost signal's hold, an episode, a warm-up ceiling's), cleared with the reason */
+                        clearedSurges: string[];
+                        lastSampleAt: string | null;
+                        /**
+                         * @description Traffic metric name.
+                         * @example http_requests_per_second
+                         */
+                        metric: string;
+                        /**
+                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                         * @example IR
+                         * @example eu-west
+                         */
+                        region: string;
+                        /** Format: date-time */
+                        retiredAt: string;
+                        /** @description when its signal was declared lost; null if it was not */
+                        signalLostAt: string | null;
+                    };
+                };
+            };
+            /** @description invalid-query (reason missing or only white space, an unknown parameter) or invalid-path (metric is not a metric name) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown-region (not in the catalog) or series-not-found (the region has no such series: GET /v1/regions/{region}/baseline lists them) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     SamplesController_intake: {
         parameters: {
             query?: never;
@@ -1338,7 +1414,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description invalid-query (a status, source or limit not understood, an unknown parameter) or invalid-cursor */
+            /** @description invalid-query (a status, source or limit not understood, an empty limit, an unknown parameter) or invalid-cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

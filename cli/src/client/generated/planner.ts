@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The occurrences that can hurt a region (its own and global windows) as an iCalendar feed */
+        /** The occurrences that can hurt a region (its own and global windows) as an iCalendar feed; 404 for a region the catalog does not know */
         get: operations["CalendarsController_region"];
         put?: never;
         post?: never;
@@ -976,7 +976,7 @@ export interface operations {
             query?: {
                 /** @description instant to ask about (default now) */
                 at?: unknown;
-                /** @description comma-separated region codes, e.g. IR,NP */
+                /** @description comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422) */
                 regions?: unknown;
                 windowId?: unknown;
             };
@@ -1307,7 +1307,7 @@ export interface operations {
                     priority?: "routine" | "important" | "emergency";
                     /**
                      * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                     * @example FREQ=WEEKLY;BYDAY=SU
+                     * @example FREQ=WEEKLY;BYDAY=MO
                      */
                     recurrence?: string;
                     /**
