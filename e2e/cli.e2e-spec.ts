@@ -237,6 +237,35 @@ describe('holdfast (the CLI) against the three running services', () => {
     await expectEventually(async () => expect(received).toContain('/holds'));
   });
 
+  it("rotates a webhook's signing secret, printing the new one once and when the old one stops signing; refuses a Slack subscription's", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
+    const file = join(folder, 'subscription.yaml');
+    // Nothing reaches it: no hold is ever placed on Antarctica.
+    writeFileSync(file, `channel: webhook\ntarget: http://127.0.0.1:${receiverPort}/rotated\nownerTeam: payments\nfilters:\n  regions: [AQ]\n`);
+    const { id, secret: first } = JSON.parse((await holdfast(['subscriptions', 'create', '--file', file, '--json'])).stdout) as { id: string; secret: string };
+    const rotated = await holdfast(['subscriptions', 'rotate-secret', id, '--overlap', '2h'], { TZ: 'Asia/Tehran' });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const secret = /^new secret: +(whsec_\S+)$/m.exec(rotated.stdout)![1];
+    expect(secret).not.toBe(first);
+    const until = DateTime.utc().plus({ hours: 2 });
+    expect(rotated.stdout).toMatch(/^old secret: +signs deliveries beside the new one until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\+00:00\)$/m);
+    expect(rotated.stdout).toMatch(new RegExp(`^ +\\(${until.setZone('Asia/Tehran').toFormat('yyyy-MM-dd')} \\d\\d:\\d\\d Asia/Tehran \\(\\+03:30\\) here\\): the receiver should take the new one by then$`, 'm'));
+    expect((await holdfast(['subscriptions', 'show', id])).stdout).toMatch(/^ +the one it replaced also signs until \d{4}-\d\d-\d\d \d\d:\d\d UTC/m);
+
+    const given = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const atOnce = await holdfast(['subscriptions', 'rotate-secret', id, '--secret', given, '--overlap', '0', '--json']);
+    expect(atOnce.code, atOnce.stderr).toBe(0);
+    expect(JSON.parse(atOnce.stdout)).toMatchObject({ id, secret: given, previousSecretUntil: null });
+
+    writeFileSync(file, 'channel: slack\ntarget: https://hooks.slack.com/services/T000/B000/XXXX\nownerTeam: payments\nfilters:\n  regions: [AQ]\n');
+    const slack = JSON.parse((await holdfast(['subscriptions', 'create', '--file', file, '--json'])).stdout) as { id: string };
+    const refused = await holdfast(['subscriptions', 'rotate-secret', slack.id]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`is a slack subscription: only a webhook's signing secret is rotated`);
+    expect(refused.stderr).toContain(`(secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${slack.id} --target URL`);
+    expect((await holdfast(['subscriptions', 'delete', slack.id])).code).toBe(0);
+  });
+
   it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {
     const notUuid = await holdfast(['surges', 'show', 'not-a-uuid']);
     expect(notUuid).toMatchObject({

@@ -1,13 +1,20 @@
 import { CliError, ExitCode } from './cli-io';
 
-/** "30m", "90s", "1h30m" or a bare number of seconds, in milliseconds. */
-export function parseDuration(text: string, flag: string): number {
+/** "30m", "90s", "1h30m" or a bare number of seconds, in milliseconds; undefined when it is none of these. */
+export function durationMs(text: string): number | undefined {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(trimmed);
-  if (!match || trimmed === '') throw new CliError(`--${flag} ${text} is not a duration: write 30m, 90s, 1h30m or a number of seconds`, ExitCode.usage);
+  if (!match || trimmed === '') return undefined;
   const [, hours = '0', minutes = '0', seconds = '0'] = match;
   return ((Number(hours) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000;
+}
+
+/** A duration flag's value in milliseconds: one that is not a duration is a usage error naming the flag. */
+export function parseDuration(text: string, flag: string): number {
+  const ms = durationMs(text);
+  if (ms === undefined) throw new CliError(`--${flag} ${text} is not a duration: write 30m, 90s, 1h30m or a number of seconds`, ExitCode.usage);
+  return ms;
 }
 
 /** "29m 30s" */

@@ -11,7 +11,7 @@ import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
 import { regionCommands } from './commands/regions.command';
 import { windowCommands } from './commands/windows.command';
-import { connection } from './settings';
+import { connection, SERVICE_SETTINGS, type Connection } from './settings';
 
 export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
 
@@ -23,43 +23,67 @@ const GLOBAL_OPTIONS: OptionSpec = {
   'analyzer-url': { type: 'string' },
   'notifier-url': { type: 'string' },
   key: { type: 'string' },
+  'request-timeout': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
 const GLOBAL_HELP = `Options for every command:
-  --planner-url URL    HOLDFAST_PLANNER_URL   (default http://localhost:3001)
-  --analyzer-url URL   HOLDFAST_ANALYZER_URL  (default http://localhost:3002)
-  --notifier-url URL   HOLDFAST_NOTIFIER_URL  (default http://localhost:3003)
-  --key KEY            HOLDFAST_KEY           (the API key, sent as a bearer token)
-  --json               print the API's JSON instead of a table
+  --planner-url URL     HOLDFAST_PLANNER_URL      (default http://localhost:3001)
+  --analyzer-url URL    HOLDFAST_ANALYZER_URL     (default http://localhost:3002)
+  --notifier-url URL    HOLDFAST_NOTIFIER_URL     (default http://localhost:3003)
+  --key KEY             HOLDFAST_KEY              (the API key, sent as a bearer token)
+  --request-timeout 30s HOLDFAST_REQUEST_TIMEOUT  (how long one call may wait for its answer; default 30s)
+  --json                print the API's JSON instead of a table
 Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
-  return `holdfast: plan maintenance windows and ask the gate before you start.\n\nCommands:\n${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}\n\n${GLOBAL_HELP}Run holdfast COMMAND --help for a command's flags.\n`;
+  return `holdfast: plan maintenance windows and ask the gate before you start.\n\nCommands:\n${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}\n\n${GLOBAL_HELP}Run holdfast COMMAND --help (or holdfast help COMMAND) for a command's flags.\n`;
 }
 
-function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+/** The usage of each command the words name: `windows` names every windows command, `windows list` one. */
+function commandHelp(named: string): string {
+  const commands = COMMANDS.filter((command) => command.name === named || command.name.startsWith(`${named} `));
+  return `${commands.map((command) => `usage: ${command.usage}\n${command.summary}\n`).join('\n')}\n${GLOBAL_HELP}`;
+}
+
+/** The command the first words name and the words as typed (`surges` reaches `surges list`), with the rest of the line. */
+function findCommand(argv: readonly string[]): { command: Command; typed: string; rest: string[] } | undefined {
   const words = argv.slice(0, 2);
   const byName = (name: string) => COMMANDS.find((command) => command.name === name);
   const two = words.length === 2 ? byName(words.join(' ')) : undefined;
-  if (two) return { command: two, rest: argv.slice(2) };
+  if (two) return { command: two, typed: two.name, rest: argv.slice(2) };
   const one = words[0] === undefined ? undefined : (byName(words[0]) ?? byName(`${words[0]} ${DEFAULT_SUBCOMMAND}`));
-  return one ? { command: one, rest: argv.slice(1) } : undefined;
+  return one ? { command: one, typed: words[0], rest: argv.slice(1) } : undefined;
 }
+
+const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
 
 /** Runs one command line and says how the process should exit. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-      io.out(helpText());
-      return argv.length === 0 ? ExitCode.usage : ExitCode.ok;
+    // Help asked for is the answer (stdout, 0); a missing command is a usage error (stderr, 2), as an unknown one is.
+    if (argv.length === 0) {
+      io.err(helpText());
+      return ExitCode.usage;
     }
+    if (isHelp(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
+      io.out(helpText());
+      return ExitCode.ok;
+    }
+    // `holdfast help windows list` is `holdfast windows list --help`.
+    if (argv[0] === 'help') return await run([...argv.slice(1), '--help'], io);
     const found = findCommand(argv);
-    if (!found) throw new CliError(`unknown command "${argv.slice(0, 2).join(' ')}"; run holdfast --help for the list`, ExitCode.usage);
-    const { command, rest } = found;
+    if (!found) {
+      // The words before the first flag: `holdfast frobnicate --help` names frobnicate.
+      const words = argv.slice(0, 2);
+      const flagAt = words.findIndex((word) => word.startsWith('-'));
+      const named = flagAt === -1 ? words : words.slice(0, flagAt);
+      throw new CliError(named.length ? `unknown command "${named.join(' ')}"; run holdfast --help for the list` : `give a command before ${argv[0]}; run holdfast --help for the list`, ExitCode.usage);
+    }
+    const { command, typed, rest } = found;
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({ args: [...rest], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
@@ -67,10 +91,6 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       throw new CliError(`${(error as Error).message}\nusage: ${command.usage}`, ExitCode.usage);
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    if (values.help) {
-      io.out(`usage: ${command.usage}\n${command.summary}\n\n${GLOBAL_HELP}`);
-      return ExitCode.ok;
-    }
     // A word the command does not take is a mistyped subcommand or a misplaced id: running the command without it would answer another question.
     const [extra] = parsed.positionals.slice(command.argument ? 1 : 0);
     if (extra !== undefined) {
@@ -78,9 +98,27 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const mistypedSubcommand = argv[1] === extra && argv[1] !== DEFAULT_SUBCOMMAND && command.name === `${argv[0]} ${DEFAULT_SUBCOMMAND}`;
       throw new CliError(mistypedSubcommand ? `unknown command "${argv[0]} ${extra}"; run holdfast --help for the list` : `unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
     }
-    const settings = connection(io.env, { plannerUrl: text(values, 'planner-url'), analyzerUrl: text(values, 'analyzer-url'), notifierUrl: text(values, 'notifier-url'), key: text(values, 'key') });
-    const code = await command.run({ values, positionals: parsed.positionals, api: holdfastApi(settings), io, json: Boolean(values.json) });
-    return typeof code === 'number' ? code : ExitCode.ok;
+    if (values.help) {
+      io.out(commandHelp(typed));
+      return ExitCode.ok;
+    }
+    const settings = connection(io.env, {
+      plannerUrl: text(values, 'planner-url'),
+      analyzerUrl: text(values, 'analyzer-url'),
+      notifierUrl: text(values, 'notifier-url'),
+      key: text(values, 'key'),
+      requestTimeout: text(values, 'request-timeout'),
+    });
+    let lastAnswer: Response | undefined;
+    const api = holdfastApi(settings, async (input, init) => (lastAnswer = await fetch(input, init)));
+    try {
+      const code = await command.run({ values, positionals: parsed.positionals, api, io, json: Boolean(values.json) });
+      return typeof code === 'number' ? code : ExitCode.ok;
+    } catch (error) {
+      // JSON of another shape (`{}` from another service on the port) fails where the command reads it: say who answered, not where the CLI tripped.
+      if (error instanceof TypeError && lastAnswer?.ok) throw new CliError(notOfItsShape(lastAnswer, settings, error));
+      throw error;
+    }
   } catch (error) {
     if (error instanceof CliError) {
       io.err(`holdfast: ${error.message}\n`);
@@ -89,6 +127,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.err(`holdfast: ${(error as Error).stack ?? String(error)}\n`);
     return ExitCode.error;
   }
+}
+
+/** A success whose JSON the command could not read: the URL that sent it, and the setting that names that service. */
+function notOfItsShape(response: Response, settings: Connection, error: TypeError): string {
+  const setting = SERVICE_SETTINGS.find(([service]) => response.url.startsWith(settings.urls[service]));
+  const check = setting ? `--${setting[1]} or ${setting[2]}` : 'the --planner-url, --analyzer-url or --notifier-url flag (HOLDFAST_*_URL)';
+  return `${response.url} answered ${response.status} ${response.statusText} with JSON that is not the answer this command reads (${error.message}): check ${check} names the Holdfast service`;
 }
 
 /**

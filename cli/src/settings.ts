@@ -1,9 +1,12 @@
 import { CliError, ExitCode } from './cli-io';
+import { durationMs } from './duration';
 
 /** Where the three services answer and the key to send, from flags first, then the environment. */
 export interface Connection {
   urls: ServiceUrls;
   key: string | undefined;
+  /** How long one call may wait for its answer before it is given up, naming the URL. */
+  requestTimeoutMs: number;
 }
 
 export interface ServiceUrls {
@@ -19,12 +22,15 @@ export const DEFAULT_URLS: ServiceUrls = {
 };
 
 type Environment = Record<string, string | undefined>;
-type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string };
+type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string; requestTimeout?: string };
+
+// A service answers in milliseconds; one that takes the connection and never answers must not hang a CI job until its own timeout.
+export const DEFAULT_REQUEST_TIMEOUT = '30s';
 
 const trimmed = (url: string) => url.replace(/\/+$/, '');
 
 /** Each service's flag, its variable, and the flag's name in `Flags`. */
-const SETTINGS = [
+export const SERVICE_SETTINGS = [
   ['maintenance-planner', 'planner-url', 'HOLDFAST_PLANNER_URL', 'plannerUrl'],
   ['impact-analyzer', 'analyzer-url', 'HOLDFAST_ANALYZER_URL', 'analyzerUrl'],
   ['notifier', 'notifier-url', 'HOLDFAST_NOTIFIER_URL', 'notifierUrl'],
@@ -49,7 +55,7 @@ function serviceUrl(service: keyof ServiceUrls, given: string | undefined, sourc
 
 export function serviceUrls(env: Environment, flags: Flags = {}): ServiceUrls {
   const urls = {} as ServiceUrls;
-  for (const [service, flag, variable, name] of SETTINGS) {
+  for (const [service, flag, variable, name] of SERVICE_SETTINGS) {
     const fromFlag = flags[name];
     // An empty variable (a CI variable not set) is as good as none.
     urls[service] = serviceUrl(service, fromFlag ?? (env[variable] || undefined), fromFlag === undefined ? variable : `--${flag}`);
@@ -68,6 +74,15 @@ function apiKey(flags: Flags, env: Environment): string | undefined {
   return key;
 }
 
+function requestTimeoutMs(flags: Flags, env: Environment): number {
+  const given = flags.requestTimeout ?? (env.HOLDFAST_REQUEST_TIMEOUT || undefined) ?? DEFAULT_REQUEST_TIMEOUT;
+  const ms = durationMs(given);
+  if (ms === undefined || ms < 1000) {
+    throw new CliError(`${flags.requestTimeout === undefined ? 'HOLDFAST_REQUEST_TIMEOUT' : '--request-timeout'} ${given} is not a duration of at least 1s: write 30s, 2m or a number of seconds`, ExitCode.usage);
+  }
+  return ms;
+}
+
 export function connection(env: Environment, flags: Flags): Connection {
-  return { urls: serviceUrls(env, flags), key: apiKey(flags, env) };
+  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env) };
 }

@@ -1,4 +1,5 @@
 import { CliError } from '../cli-io';
+import { formatDuration } from '../duration';
 import type { Connection } from '../settings';
 import type { paths as AnalyzerPaths } from './generated/analyzer';
 import type { paths as NotifierPaths } from './generated/notifier';
@@ -12,7 +13,7 @@ export interface HoldfastApi {
 }
 
 export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch): HoldfastApi {
-  const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl });
+  const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl, timeoutMs: connection.requestTimeoutMs });
   return {
     planner: client<PlannerPaths>(connection.urls['maintenance-planner']),
     analyzer: client<AnalyzerPaths>(connection.urls['impact-analyzer']),
@@ -44,7 +45,10 @@ export type FieldFlags = Readonly<Record<string, string>>;
  */
 export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   const { body, response } = answer;
-  if (!isProblem(body)) return `${response.url} answered ${response.status} ${response.statusText}${typeof body === 'string' && body ? `: ${body}` : ''}`;
+  if (!isProblem(body)) {
+    const said = typeof body === 'string' ? gist(body) : '';
+    return `${response.url} answered ${response.status} ${response.statusText}${said ? `: ${said}` : ''}`;
+  }
   const head = `${body.detail ?? body.title}${body.code ? ` (${body.code})` : ''}`;
   const fieldLines = (body.errors ?? []).map((error) => {
     const flag = error.path ? flags[error.path.split('.')[0]] : undefined;
@@ -53,6 +57,22 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
   const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
   return [head, ...fieldLines, ...serverError].join('\n');
+}
+
+const GIST_LENGTH = 200;
+
+/**
+ * What a page of text or HTML where a problem belongs says (a proxy's 502 page, a stack trace): its
+ * title, or its first line with words in it, cut short, never the whole page.
+ */
+function gist(text: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
+  const line =
+    (title ?? text)
+      .split(/\r?\n/)
+      .map((part) => part.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim())
+      .find(Boolean) ?? '';
+  return line.length > GIST_LENGTH ? `${line.slice(0, GIST_LENGTH)}…` : line;
 }
 
 /** The body of a successful answer, or a CliError with the problem's detail. */
@@ -74,6 +94,11 @@ export async function reach(call: () => Promise<ApiAnswer>, service: string): Pr
     return await call();
   } catch (error) {
     if (!(error instanceof NoAnswer)) throw error;
+    if (error.timedOutAfterMs !== undefined) {
+      throw new CliError(
+        `the ${service} at ${error.url} gave no answer within ${formatDuration(error.timedOutAfterMs)}: it may be overloaded or stuck; try again, or give it longer with --request-timeout or HOLDFAST_REQUEST_TIMEOUT`,
+      );
+    }
     throw new CliError(`cannot reach the ${service} at ${error.baseUrl} (${whyNoAnswer(error.cause)}): is it running? check --${urlFlag(service)} or ${urlVariable(service)}`);
   }
 }

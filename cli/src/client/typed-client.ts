@@ -49,15 +49,24 @@ export interface ClientOptions {
   baseUrl: string;
   key?: string;
   fetch?: typeof fetch;
+  /** How long one call may take, its answer read; a call's own signal may end it sooner. */
+  timeoutMs?: number;
 }
 
-/** A request that got no answer (nothing listening, a name that does not resolve, cut off by its signal): `baseUrl` says where it went. */
+/**
+ * A request that got no answer (nothing listening, a name that does not resolve, cut off by its signal):
+ * `baseUrl` says where it went, `url` what it asked, `timedOutAfterMs` set when the client's own timeout ended it.
+ */
 export class NoAnswer extends Error {
   readonly baseUrl: string;
+  readonly url: string;
+  readonly timedOutAfterMs: number | undefined;
 
-  constructor(baseUrl: string, cause: unknown) {
-    super(`no answer from ${baseUrl}`, { cause });
+  constructor(baseUrl: string, url: string, cause: unknown, timedOutAfterMs?: number) {
+    super(`no answer from ${url}`, { cause });
     this.baseUrl = baseUrl;
+    this.url = url;
+    this.timedOutAfterMs = timedOutAfterMs;
   }
 }
 
@@ -72,12 +81,14 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
       const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...init.headers };
       if (options.key) headers.authorization = `Bearer ${options.key}`;
       if (init.body !== undefined) headers['content-type'] = 'application/json';
+      const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+      const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal);
       try {
-        const response = await (options.fetch ?? fetch)(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: init.signal });
+        const response = await (options.fetch ?? fetch)(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal });
         const text = await response.text();
         return { body: text ? parseJson(text) : undefined, response };
       } catch (error) {
-        throw new NoAnswer(options.baseUrl, error);
+        throw new NoAnswer(options.baseUrl, url.href, error, timeout?.aborted && !init.signal?.aborted ? options.timeoutMs : undefined);
       }
     };
   return { GET: call('GET'), POST: call('POST'), PATCH: call('PATCH'), PUT: call('PUT'), DELETE: call('DELETE') } as unknown as TypedClient<P>;

@@ -2,16 +2,17 @@ import { CliError, ExitCode } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
-import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
+import { expectOk, problemText, reach, type FieldFlags } from '../client/holdfast-api';
 import { bodyFrom, flagOneOf, idArgument, printJson, requiredText, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration } from '../duration';
-import { localTime, utcTime, type ZoneOf } from '../output/local-times';
+import { localTime, utcTime, zoneHere, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
 
 type SurgeQuery = NonNullable<AnalyzerOperations['SurgesController_list']['parameters']['query']>;
 type DeliveryQuery = NonNullable<NotifierOperations['DeliveriesController_list']['parameters']['query']>;
+type SecretRotation = NonNullable<NotifierOperations['SubscriptionsController_rotateSecret']['requestBody']>['content']['application/json'];
 // The file is the API's body as the notifier documents it: typed as that, the notifier checks it.
 type SubscriptionBody = NotifierOperations['SubscriptionsController_create']['requestBody']['content']['application/json'];
 type SubscriptionChange = NotifierOperations['SubscriptionsController_update']['requestBody']['content']['application/json'];
@@ -41,6 +42,8 @@ interface SubscriptionView {
   disabledReason: string | null;
   description: string | null;
   hasSecret: boolean;
+  /** While a rotation's overlap lasts: until then the secret it replaced signs deliveries too. */
+  previousSecretUntil?: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -81,11 +84,23 @@ interface AttemptView {
   outcome: 'delivered' | 'retry' | 'dead';
 }
 
+// Every value the list takes, no more: each Record fails to compile when the service's document adds or drops one.
+const SURGE_STATUSES = Object.keys({ active: true, cleared: true } satisfies Record<NonNullable<SurgeQuery['status']>, true>) as NonNullable<SurgeQuery['status']>[];
+const SURGE_SOURCES = Object.keys({ detector: true, alert: true, declaration: true } satisfies Record<NonNullable<SurgeQuery['source']>, true>) as NonNullable<SurgeQuery['source']>[];
+const DELIVERY_STATUSES = Object.keys({ pending: true, sending: true, delivered: true, dead: true, cancelled: true } satisfies Record<NonNullable<DeliveryQuery['status']>, true>) as NonNullable<
+  DeliveryQuery['status']
+>[];
+
 type ReplayStatus = 'dead' | 'delivered';
 const REPLAYABLE: readonly ReplayStatus[] = ['dead', 'delivered'];
 
 /** The flag that sets each field of a subscription change, named beside the field when the notifier refuses it. */
 const SUBSCRIPTION_FIELD_FLAGS = { enabled: '--enabled', target: '--target', description: '--description' } as const satisfies FieldFlags;
+const ROTATION_FIELD_FLAGS = { secret: '--secret', overlapHours: '--overlap' } as const satisfies FieldFlags;
+
+const HOUR_MS = 3_600_000;
+/** The notifier's longest overlap (MAX_SECRET_OVERLAP_HOURS): a leaked secret should not keep signing for long. */
+const MAX_OVERLAP_HOURS = 168;
 
 // The worker is woken when the test is recorded and tries it within milliseconds; a receiver may take up to NOTIFIER_DELIVERY_TIMEOUT_MS (5 s).
 const TEST_POLL_MS = 200;
@@ -117,7 +132,7 @@ function showSubscription(context: CommandContext, subscription: SubscriptionVie
       ['state', stateOf(subscription)],
       ...(subscription.disabledReason ? [['why', subscription.disabledReason] as [string, string]] : []),
       ['description', subscription.description ?? '-'],
-      ['secret', subscription.hasSecret ? 'set (never shown)' : 'none'],
+      ['secret', [subscription.hasSecret ? 'set (never shown)' : 'none', ...(subscription.previousSecretUntil ? [`the one it replaced also signs until ${utcTime(subscription.previousSecretUntil)}`] : [])]],
       ['filters', filterLines(subscription.filters)],
       ['created', `${utcTime(subscription.createdAt)} by ${subscription.createdBy}`],
       ['updated', utcTime(subscription.updatedAt)],
@@ -157,11 +172,11 @@ const list = (name: string, item: string) => async (context: CommandContext, bod
 export const analyzerNotifierCommands: Command[] = [
   {
     name: 'surges list',
-    usage: 'holdfast surges [list] [--region IR] [--status active] [--source detector] [--limit 50]',
+    usage: `holdfast surges [list] [--region IR] [--status ${SURGE_STATUSES.join('|')}] [--source ${SURGE_SOURCES.join('|')}] [--limit 50]`,
     summary: 'surges the impact-analyzer decided, newest first, with local start time per region (the latest 500, or --limit N)',
     options: { region: { type: 'string' }, status: { type: 'string' }, source: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { region: text(context.values, 'region'), status: text(context.values, 'status') as SurgeQuery['status'], source: text(context.values, 'source') as SurgeQuery['source'] };
+      const query = { region: text(context.values, 'region'), status: flagOneOf(context.values, 'status', SURGE_STATUSES), source: flagOneOf(context.values, 'source', SURGE_SOURCES) };
       const body = await readPages(context, { pageMax: 500, shown: 500 }, async (page) =>
         expectOk<Page<SurgeView>>(await reach(() => context.api.analyzer.GET('/v1/surges', { params: { query: { ...query, ...page } } }), 'impact-analyzer')),
       );
@@ -225,7 +240,7 @@ export const analyzerNotifierCommands: Command[] = [
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
       // The notifier returns a secret (one it generated, or the one given) in this answer only.
-      if (created.secret) context.io.out(`secret: ${created.secret}\n  shown this once: keep it where the receiver verifies signatures; PATCH a new one if it is lost\n`);
+      if (created.secret) context.io.out(`secret: ${created.secret}\n  shown this once: keep it where the receiver verifies signatures; holdfast subscriptions rotate-secret ${created.id} gives a new one if it is lost\n`);
     },
   },
   {
@@ -256,6 +271,43 @@ export const analyzerNotifierCommands: Command[] = [
       showSubscription(context, expectOk<SubscriptionView>(await reach(() => context.api.notifier.PATCH('/v1/subscriptions/{id}', { params: { path: { id } }, body }), 'notifier'), SUBSCRIPTION_FIELD_FLAGS));
       // Turning it on sends only what comes next: what died while it was off waits for a replay.
       if (body.enabled === true && !context.json) context.io.out(`dead deliveries are not sent again on their own: holdfast deliveries replay --subscription ${id} sends them\n`);
+    },
+  },
+  {
+    name: 'subscriptions rotate-secret',
+    argument: 'ID',
+    usage: 'holdfast subscriptions rotate-secret ID [--overlap 24h] [--secret whsec_...]',
+    summary: `give a webhook subscription a new signing secret (shown once; generated unless --secret); deliveries carry the old one's signature too for --overlap (default 24h, at most ${MAX_OVERLAP_HOURS}h, 0 replaces it at once)`,
+    options: { overlap: { type: 'string' }, secret: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'subscription');
+      const overlap = text(context.values, 'overlap');
+      const overlapHours = overlap === undefined ? undefined : parseDuration(overlap, 'overlap') / HOUR_MS;
+      if (overlapHours !== undefined && overlapHours > MAX_OVERLAP_HOURS) {
+        throw new CliError(`--overlap must be at most ${MAX_OVERLAP_HOURS}h (a week), not ${overlap}: a receiver that needs longer is better given the new secret first`, ExitCode.usage);
+      }
+      // A field not given is left to the notifier: it generates the secret and keeps the old one 24 hours.
+      const secret = text(context.values, 'secret');
+      const body: SecretRotation = { ...(overlapHours === undefined ? {} : { overlapHours }), ...(secret === undefined ? {} : { secret }) };
+      const answer = await reach(() => context.api.notifier.POST('/v1/subscriptions/{id}/secret/rotate', { params: { path: { id } }, body }), 'notifier');
+      if (answer.response.status === 422 && (answer.body as { code?: string } | undefined)?.code === 'secret-not-rotatable') {
+        throw new CliError(`${problemText(answer)}\n  with the CLI: holdfast subscriptions update ${id} --target URL, or --file changes.yaml with its new secret`);
+      }
+      const rotated = expectOk<SubscriptionView & { secret: string }>(answer, ROTATION_FIELD_FLAGS);
+      if (context.json) return printJson(context.io, rotated);
+      const until = rotated.previousSecretUntil;
+      context.io.out(
+        fields([
+          ['subscription', `${rotated.id} (${rotated.channel} for ${rotated.ownerTeam}, ${rotated.target})`],
+          ['new secret', [rotated.secret, 'shown this once: give it to the receiver, which verifies signatures with it']],
+          [
+            'old secret',
+            until
+              ? [`signs deliveries beside the new one until ${utcTime(until)}`, `(${localTime(until, zoneHere(context.io.env))} here): the receiver should take the new one by then`]
+              : 'replaced at once: deliveries carry the new signature only',
+          ],
+        ]),
+      );
     },
   },
   {
@@ -302,11 +354,11 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'deliveries list',
-    usage: 'holdfast deliveries [list] [--status dead] [--subscription ID] [--limit 50]',
+    usage: `holdfast deliveries [list] [--status ${DELIVERY_STATUSES.join('|')}] [--subscription ID] [--limit 50]`,
     summary: 'what the notifier sent, to whom, and how it went, newest first (the latest 100, or --limit N)',
     options: { status: { type: 'string' }, subscription: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { status: text(context.values, 'status') as DeliveryQuery['status'], subscriptionId: text(context.values, 'subscription') };
+      const query = { status: flagOneOf(context.values, 'status', DELIVERY_STATUSES), subscriptionId: text(context.values, 'subscription') };
       const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) =>
         expectOk<Page<DeliveryView>>(await reach(() => context.api.notifier.GET('/v1/deliveries', { params: { query: { ...query, ...page } } }), 'notifier')),
       );

@@ -45,7 +45,12 @@ export const gateCommand: Command = {
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
     const ask = (signal?: AbortSignal) => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } }, signal }), 'maintenance-planner');
 
-    if (!context.values.wait) return report(context, subject, await ask());
+    if (!context.values.wait) {
+      // Without --wait the gate is asked once: a timeout or interval given would be silently ignored.
+      const waitOnly = ['timeout', 'interval'].find((name) => text(context.values, name) !== undefined);
+      if (waitOnly) throw new CliError(`--${waitOnly} is for --wait: add --wait to wait for the gate, or leave --${waitOnly} out to ask it once`, ExitCode.usage);
+      return report(context, subject, await ask());
+    }
 
     const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
     const intervalMs = parseDuration(text(context.values, 'interval') ?? DEFAULT_INTERVAL, 'interval');

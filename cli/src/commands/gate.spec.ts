@@ -36,3 +36,17 @@ describe('holdfast gate fails closed', () => {
     expect(said.err).toContain(`holdfast: cannot reach the maintenance-planner at ${hung.url} (no answer in time)`);
   }, 10_000);
 });
+
+describe('holdfast gate without --wait', () => {
+  afterEach(closeStandIns);
+
+  it('exits 2 naming --wait when --timeout or --interval is given without it, asking nothing', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true } }));
+    for (const flag of ['--timeout', '--interval']) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--regions', 'IR', flag, '30s', '--planner-url', planner.url], io)).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${flag} is for --wait: add --wait to wait for the gate, or leave ${flag} out to ask it once\n`);
+    }
+    expect(planner.asked).toEqual([]);
+  });
+});

@@ -125,4 +125,70 @@ describe('holdfast subscriptions show, update and test', () => {
     expect(code).toBe(ExitCode.error);
     expect(said.err).toBe(`holdfast: test delivery ${DELIVERY} was not tried within 1s (it is pending); holdfast deliveries --subscription ${ID} shows it when it is\n`);
   });
+
+  describe('rotate-secret', () => {
+    const SECRET = 'whsec_bmV3IHNlY3JldCBmb3IgdGhlIHJlY2VpdmVy';
+    const rotated = (previousSecretUntil: string | null) => ({ ...subscription, enabled: true, disabledReason: null, previousSecretUntil, secret: SECRET });
+
+    it('asks for the overlap in hours and prints the new secret and when the old one stops signing, in UTC and here', async () => {
+      const { code, said, asked } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '1h30m'], () => ({ body: rotated('2026-06-14T21:30:00.000Z') }));
+      expect(code).toBe(ExitCode.ok);
+      expect(asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 1.5 } }]);
+      expect(said.out).toMatch(new RegExp(`^new secret: +${SECRET}\n +shown this once: give it to the receiver, which verifies signatures with it$`, 'm'));
+      expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:30 UTC \(\+00:00\)\n +\(2026-06-14 \d\d:\d\d \S+ \([+-]\d\d:\d\d\) here\): the receiver should take the new one by then$/m);
+    });
+
+    it("shows the old secret's end in TZ's zone, sends a secret given and leaves what is not given to the notifier", async () => {
+      const notifier = await standInService(() => ({ body: rotated('2026-06-15T20:00:00.000Z') }));
+      const { io, said } = specIo();
+      io.env = { ...io.env, TZ: 'Asia/Tehran' };
+      expect(await run(['subscriptions', 'rotate-secret', ID, '--secret', SECRET, '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
+      expect(notifier.asked[0].body).toEqual({ secret: SECRET });
+      expect(said.out).toContain('(2026-06-15 23:30 Asia/Tehran (+03:30) here)');
+      const generated = await holdfast(['subscriptions', 'rotate-secret', ID], () => ({ body: rotated('2026-06-15T20:00:00.000Z') }));
+      expect(generated.asked[0].body).toEqual({});
+    });
+
+    it('--overlap 0 replaces the secret at once; --json prints the API answer, secret and all', async () => {
+      const now = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '0'], () => ({ body: rotated(null) }));
+      expect(now.asked[0].body).toEqual({ overlapHours: 0 });
+      expect(now.said.out).toMatch(/^old secret: +replaced at once: deliveries carry the new signature only$/m);
+      const json = await holdfast(['subscriptions', 'rotate-secret', ID, '--json'], () => ({ body: rotated('2026-06-15T20:00:00.000Z') }));
+      expect(JSON.parse(json.said.out)).toEqual(rotated('2026-06-15T20:00:00.000Z'));
+    });
+
+    it('exits 2 on an overlap over 168h or not a duration, asking nothing', async () => {
+      for (const [overlap, message] of [
+        ['169h', '--overlap must be at most 168h (a week), not 169h: a receiver that needs longer is better given the new secret first'],
+        ['a day', '--overlap a day is not a duration: write 30m, 90s, 1h30m or a number of seconds'],
+      ] as const) {
+        const { code, said, asked } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', overlap], () => ({ body: rotated(null) }));
+        expect(code).toBe(ExitCode.usage);
+        expect(said.err).toBe(`holdfast: ${message}\n`);
+        expect(asked).toEqual([]);
+      }
+      const week = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '168h'], () => ({ body: rotated('2026-06-21T20:00:00.000Z') }));
+      expect(week.asked[0].body).toEqual({ overlapHours: 168 });
+    });
+
+    it("exits 1 with the notifier's reason and the CLI's way to change a Slack subscription instead", async () => {
+      const detail = `Subscription ${ID} is a slack subscription: only a webhook's signing secret is rotated (its deliveries are signed with the old and the new secret for a while). Give its new incoming-webhook URL as target with PATCH /v1/subscriptions/${ID}.`;
+      const refusal = { type: 'https://holdfast.dev/problems/secret-not-rotatable', title: 'Unprocessable Entity', status: 422, code: 'secret-not-rotatable', detail, channel: 'slack' };
+      const { code, said } = await holdfast(['subscriptions', 'rotate-secret', ID], () => ({ status: 422, body: refusal }));
+      expect(code).toBe(ExitCode.error);
+      expect(said.err).toBe(`holdfast: ${detail} (secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${ID} --target URL, or --file changes.yaml with its new secret\n`);
+    });
+
+    it('names --secret beside a secret the notifier refuses', async () => {
+      const refusal = { status: 422, title: 'Unprocessable Entity', code: 'invalid-subscription', detail: 'The subscription is invalid.', errors: [{ path: 'secret', message: 'must start with whsec_' }] };
+      const { code, said } = await holdfast(['subscriptions', 'rotate-secret', ID, '--secret', 'hunter2'], () => ({ status: 422, body: refusal }));
+      expect(code).toBe(ExitCode.error);
+      expect(said.err).toBe('holdfast: The subscription is invalid. (invalid-subscription)\n  secret (--secret): must start with whsec_\n');
+    });
+  });
+
+  it('show: says until when the secret a rotation replaced still signs', async () => {
+    const { said } = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, previousSecretUntil: '2026-06-15T20:00:00.000Z' } }));
+    expect(said.out).toMatch(/^secret: +set \(never shown\)\n +the one it replaced also signs until 2026-06-15 20:00 UTC \(\+00:00\)$/m);
+  });
 });

@@ -71,6 +71,16 @@ const WINDOW_STATUSES = Object.keys({
   cancelled: true,
 } satisfies Record<WindowStatus, true>) as WindowStatus[];
 
+const OCCURRENCE_STATUSES = Object.keys({
+  scheduled: true,
+  held: true,
+  'needs-reschedule': true,
+  'in-progress': true,
+  completed: true,
+  missed: true,
+  cancelled: true,
+} satisfies Record<OccurrenceStatus, true>) as OccurrenceStatus[];
+
 /** "IR 2026-06-15 01:30 Asia/Tehran (+03:30)" per footprint region, from the planner's local times when it sends them. */
 export function localLines(startsAt: string, regions: readonly RegionLocalTime[] | undefined, plannedZone: string): string[] {
   if (regions?.length) return regions.map((region) => `${region.region} ${region.startsAtLocal.replace('T', ' ')} ${region.zone} (${region.offset})`);
@@ -121,6 +131,8 @@ export const WINDOW_FIELD_FLAGS = {
 /** The body of a create or update: the file (YAML or JSON), then each flag given over it, typed as the API's body (the planner checks it). */
 export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(values: Values, readFile: (path: string) => string): Body {
   const regions = regionCodes(values, 'regions');
+  // A global footprint has no regions: taking one flag over the other would plan a window other than the one asked for.
+  if (values.global && regions !== undefined) throw new CliError('give --regions IR,NP or --global, not both: a global window covers every region', ExitCode.usage);
   return bodyFrom(values, readFile, 'window', {
     title: text(values, 'title'),
     ownerTeam: text(values, 'team'),
@@ -255,12 +267,12 @@ export const windowCommands: Command[] = [
   {
     name: 'windows occurrences',
     argument: 'ID',
-    usage: 'holdfast windows occurrences ID [--status held] [--limit N]',
+    usage: `holdfast windows occurrences ID [--status ${OCCURRENCE_STATUSES.join('|')}] [--limit N]`,
     summary: 'each run of a window, its status and holds, in local time per region (every one, or the first --limit N)',
     options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'window');
-      const body = await runsOf(context, id, text(context.values, 'status') as OccurrenceStatus | undefined);
+      const body = await runsOf(context, id, flagOneOf(context.values, 'status', OCCURRENCE_STATUSES));
       if (context.json) return printJson(context.io, { windowId: id, ...body });
       context.io.out(
         table(

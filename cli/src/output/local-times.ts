@@ -1,5 +1,5 @@
 import { getCountry } from 'countries-and-timezones';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 export type ZoneOf = (region: string) => string;
 
@@ -18,6 +18,11 @@ export function localTime(instant: string | null | undefined, zone: string): str
   if (!instant) return '-';
   const at = DateTime.fromISO(instant, { zone });
   return at.isValid ? `${at.toFormat('yyyy-MM-dd HH:mm')} ${zone} (${at.toFormat('ZZ')})` : instant;
+}
+
+/** The zone of the machine the CLI runs on (TZ when it names one), for a time that belongs to no region. */
+export function zoneHere(env: Record<string, string | undefined>): string {
+  return env.TZ && IANAZone.isValidZone(env.TZ) ? env.TZ : Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
 export function utcTime(instant: string | null | undefined): string {

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from './cli-io';
+import { helpText, run } from './main';
+import { closeStandIns, specIo, standInService, type Answer } from './testing/stand-in-service';
+
+const WINDOW = '0190e0c8-0000-7000-8000-000000000001';
+
+/** The CLI against one stand-in for all three services, answering every call with `answer`. */
+async function holdfast(args: readonly string[], answer: Answer = { body: { items: [], nextCursor: null } }) {
+  const service = await standInService(() => answer);
+  const { io, said } = specIo();
+  const code = await run([...args, '--planner-url', service.url, '--analyzer-url', service.url, '--notifier-url', service.url], io);
+  return { code, said, url: service.url, calls: service.asked.map(({ method, url }) => `${method} ${url}`) };
+}
+
+describe('holdfast help', () => {
+  it("shows every subcommand of a group for `holdfast windows --help`, not the default subcommand's usage alone", async () => {
+    const { io, said } = specIo();
+    expect(await run(['windows', '--help'], io)).toBe(ExitCode.ok);
+    for (const name of ['list', 'show', 'create', 'update', 'cancel', 'occurrences', 'start', 'complete', 'suggestions']) expect(said.out).toContain(`usage: holdfast windows ${name}`);
+    expect(said.err).toBe('');
+    const one = specIo();
+    expect(await run(['windows', 'list', '--help'], one.io)).toBe(ExitCode.ok);
+    expect(one.said.out).toMatch(/^usage: holdfast windows list /);
+    expect(one.said.out).not.toContain('usage: holdfast windows show');
+  });
+
+  it('`holdfast help gate` is `holdfast gate --help`; an unknown name is a usage error', async () => {
+    const asked = specIo();
+    const flagged = specIo();
+    expect(await run(['help', 'gate'], asked.io)).toBe(ExitCode.ok);
+    expect(await run(['gate', '--help'], flagged.io)).toBe(ExitCode.ok);
+    expect(asked.said.out).toMatch(/^usage: holdfast gate \(--window ID \| --regions IR,NP\)/);
+    expect(asked.said.out).toBe(flagged.said.out);
+    const unknown = specIo();
+    expect(await run(['help', 'frobnicate'], unknown.io)).toBe(ExitCode.usage);
+    expect(unknown.said.err).toBe('holdfast: unknown command "frobnicate"; run holdfast --help for the list\n');
+    const flagFirst = specIo();
+    expect(await run(['--json', 'windows'], flagFirst.io)).toBe(ExitCode.usage);
+    expect(flagFirst.said.err).toBe('holdfast: give a command before --json; run holdfast --help for the list\n');
+  });
+
+  it('prints the command list to stderr with exit 2 when no command is given, and to stdout with 0 when help is asked for', async () => {
+    const bare = specIo();
+    expect(await run([], bare.io)).toBe(ExitCode.usage);
+    expect(bare.said).toMatchObject({ out: '', err: helpText() });
+    for (const asked of [['help'], ['--help'], ['-h']]) {
+      const { io, said } = specIo();
+      expect(await run(asked, io)).toBe(ExitCode.ok);
+      expect(said).toMatchObject({ out: helpText(), err: '' });
+    }
+  });
+});
+
+describe('holdfast command line: flags checked before any call', () => {
+  afterEach(closeStandIns);
+
+  it('exits 2 naming the flag and the values it takes when a status or source is mistyped', async () => {
+    for (const [args, message] of [
+      [['windows', 'occurrences', WINDOW, '--status', 'hled'], '--status must be one of scheduled, held, needs-reschedule, in-progress, completed, missed, cancelled, not hled'],
+      [['surges', '--status', 'actve'], '--status must be one of active, cleared, not actve'],
+      [['surges', 'list', '--source', 'detecter'], '--source must be one of detector, alert, declaration, not detecter'],
+      [['deliveries', '--status', 'failed'], '--status must be one of pending, sending, delivered, dead, cancelled, not failed'],
+    ] as const) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code, args.join(' ')).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}\n`);
+      expect(calls).toEqual([]);
+    }
+    const taken = await holdfast(['windows', 'occurrences', WINDOW, '--status', 'missed']);
+    expect(taken.code).toBe(ExitCode.ok);
+    expect(taken.calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?status=missed&limit=2000`]);
+  });
+
+  it('refuses --global with --regions for a window, rather than dropping the regions', async () => {
+    for (const args of [
+      ['windows', 'create', '--title', 'Router upgrade', '--team', 'network-ops', '--global', '--regions', 'IR', '--start', '2026-06-15T21:00:00Z', '--end', '2026-06-15T22:00:00Z', '--zone', 'UTC'],
+      ['windows', 'update', WINDOW, '--version', '2', '--regions', 'IR', '--global'],
+    ]) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code).toBe(ExitCode.usage);
+      expect(said.err).toBe('holdfast: give --regions IR,NP or --global, not both: a global window covers every region\n');
+      expect(calls).toEqual([]);
+    }
+  });
+});
+
+describe('holdfast answers it cannot use', () => {
+  afterEach(closeStandIns);
+
+  it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {
+    const page = `<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>${'<p>upstream connect error</p>\n'.repeat(200)}</body></html>\n`;
+    const proxied = await holdfast(['holds', 'list'], { status: 502, text: page, headers: { 'content-type': 'text/html' } });
+    expect(proxied.code).toBe(ExitCode.error);
+    expect(proxied.said.err).toBe(`holdfast: ${proxied.url}/v1/holds?limit=500 answered 502 Bad Gateway: 502 Bad Gateway\n`);
+    const long = await holdfast(['holds', 'list'], { status: 500, text: `${'x'.repeat(300)}\n    at somewhere (server.js:1:1)\n`, headers: { 'content-type': 'text/plain' } });
+    expect(long.said.err).toBe(`holdfast: ${long.url}/v1/holds?limit=500 answered 500 Internal Server Error: ${'x'.repeat(200)}…\n`);
+  });
+
+  it('exits 1 naming the URL when a 200 carries JSON of another shape, never with a stack trace', async () => {
+    for (const [args, path, setting] of [
+      [['windows', 'show', WINDOW], `/v1/windows/${WINDOW}`, '--planner-url or HOLDFAST_PLANNER_URL'],
+      [['holds', 'list'], '/v1/holds?limit=500', '--planner-url or HOLDFAST_PLANNER_URL'],
+      [['subscriptions', 'show', WINDOW], `/v1/subscriptions/${WINDOW}`, '--notifier-url or HOLDFAST_NOTIFIER_URL'],
+    ] as const) {
+      const planner = await standInService(() => ({ body: {} }));
+      const notifier = await standInService(() => ({ body: {} }));
+      const { io, said } = specIo();
+      expect(await run([...args, '--planner-url', planner.url, '--notifier-url', notifier.url], io), args.join(' ')).toBe(ExitCode.error);
+      const service = setting.startsWith('--planner') ? planner : notifier;
+      expect(said.err).toMatch(new RegExp(`^holdfast: ${service.url}${path.replace(/[?]/g, '\\?')} answered 200 OK with JSON that is not the answer this command reads \\(.+\\): check ${setting} names the Holdfast service\\n$`));
+      expect(said.err).not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it('gives a call that gets no answer up after --request-timeout, naming the URL', async () => {
+    const hung = await standInService(() => ({ hang: true }));
+    const { io, said } = specIo();
+    const started = Date.now();
+    expect(await run(['windows', 'show', WINDOW, '--request-timeout', '1s', '--planner-url', hung.url], io)).toBe(ExitCode.error);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(said.err).toBe(
+      `holdfast: the maintenance-planner at ${hung.url}/v1/windows/${WINDOW} gave no answer within 1s: it may be overloaded or stuck; try again, or give it longer with --request-timeout or HOLDFAST_REQUEST_TIMEOUT\n`,
+    );
+  }, 10_000);
+
+  it('times every call out after 30s unless told otherwise, and exits 2 on a request timeout that is not a duration', async () => {
+    const calls: (AbortSignal | null | undefined)[] = [];
+    const { holdfastApi } = await import('./client/holdfast-api');
+    const { connection } = await import('./settings');
+    const api = holdfastApi(connection({}, {}), async (_, init) => {
+      calls.push(init?.signal);
+      return new Response('{"items":[]}');
+    });
+    await api.planner.GET('/v1/regions');
+    expect(calls[0]).toBeInstanceOf(AbortSignal);
+    expect(connection({}, {}).requestTimeoutMs).toBe(30_000);
+    expect(connection({ HOLDFAST_REQUEST_TIMEOUT: '2m' }, {}).requestTimeoutMs).toBe(120_000);
+    expect(connection({ HOLDFAST_REQUEST_TIMEOUT: '2m' }, { requestTimeout: '45' }).requestTimeoutMs).toBe(45_000);
+    for (const [env, args, message] of [
+      [{ HOLDFAST_REQUEST_TIMEOUT: 'soon' }, [], 'HOLDFAST_REQUEST_TIMEOUT soon is not a duration of at least 1s: write 30s, 2m or a number of seconds'],
+      [{}, ['--request-timeout', '0'], '--request-timeout 0 is not a duration of at least 1s: write 30s, 2m or a number of seconds'],
+    ] as const) {
+      const { io, said } = specIo();
+      io.env = { ...io.env, ...env };
+      expect(await run(['holds', 'list', ...args], io)).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}\n`);
+    }
+  });
+});
