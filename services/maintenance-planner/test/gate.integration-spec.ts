@@ -186,6 +186,29 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     }
   });
 
+  it('answers `at` for now or a time ahead, with Retry-After counted from now, and refuses a time past that it cannot answer truthfully', async () => {
+    // Held from 11:00 (an hour ago) until 14:00.
+    await insertHold(['LU'], '2026-08-01T14:00:00Z');
+    // A what-if for 13:00: held, and the hold ends two hours from now, not one hour from 13:00.
+    expect(await gate('regions=LU&at=2026-08-01T13:00:00Z')).toMatchObject({ status: 423, retryAfter: String(2 * 3600), body: { at: '2026-08-01T13:00:00.000Z', retryAfterSeconds: 2 * 3600 } });
+    // A few seconds behind (a caller's clock) is now.
+    expect(await gate('regions=LU&at=2026-08-01T11:59:30Z')).toMatchObject({ status: 423, retryAfter: String(2 * 3600), body: { at: '2026-08-01T12:00:00.000Z' } });
+
+    // Held at 11:30 by a hold released since: the gate no longer keeps it, so it would answer 200 for a time that was held.
+    const released = await api('POST', '/v1/holds', { regions: ['LV'], from: '2026-08-01T11:00:00Z', until: '2026-08-01T15:00:00Z', reason: 'grid work' });
+    expect((await api('POST', `/v1/holds/${released.body.id}/release`, { reason: 'grid work done' })).status).toBe(200);
+    expect(await gate('regions=LV&at=2026-08-01T11:30:00Z')).toMatchObject({
+      status: 422,
+      body: {
+        code: 'gate-at-in-the-past',
+        detail:
+          'The gate answers for now or a time ahead; at 2026-08-01T11:30:00.000Z is 1800 s before now (2026-08-01T12:00:00.000Z), and holds released since are not kept, so it cannot say whether that time was held. Leave at out to ask about now; the audit trail (GET /v1/audit) says what held a region when.',
+        errors: [{ path: 'at', message: 'must not be more than 60 s before now' }],
+      },
+    });
+    expect((await gate('regions=LV')).status).toBe(200);
+  });
+
   it('does not keep holds emptied by TRUNCATE', async () => {
     await insertHold(['IS'], null);
     expect((await gate('regions=IS')).status).toBe(423);

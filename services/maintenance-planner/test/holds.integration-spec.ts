@@ -120,7 +120,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     expect(audit).toEqual([{ action: 'placed', actor: `detector:${surge.data.surgeId}`, cause_event_id: surge.id }]);
   });
 
-  it('lists only holds still in force with ?active=true, and refuses a malformed flag', async () => {
+  it('lists only holds still in force with ?active=true, only released ones with ?active=false, and refuses a malformed flag', async () => {
     const surge = surgeStarted('KE');
     await publisher.publish(surge);
     const [hold] = await expectEventually(async () => {
@@ -128,8 +128,22 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
       expect(holds).toHaveLength(1);
       return holds;
     });
-    const active = (await (await service.fetch(`/v1/holds?active=true`)).json()) as { items: HoldView[] };
-    expect(active.items.map((item) => item.id)).toContain(hold.id);
+    const placed = await service.fetch('/v1/holds', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ regions: ['KE'], from: new Date().toISOString(), until: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Exams in KE' }),
+    });
+    expect(placed.status).toBe(201);
+    const { id: releasedId } = (await placed.json()) as HoldView;
+    const release = await service.fetch(`/v1/holds/${releasedId}/release`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'exams moved' }) });
+    expect(release.status).toBe(200);
+    const listed = async (active: string) => ((await (await service.fetch(`/v1/holds?region=KE&active=${active}`)).json()) as { items: HoldView[] }).items.map((item) => item.id);
+    const active = await listed('true');
+    expect(active).toContain(hold.id);
+    expect(active).not.toContain(releasedId);
+    const released = await listed('false');
+    expect(released).toContain(releasedId);
+    expect(released).not.toContain(hold.id);
     const bad = await service.fetch(`/v1/holds?active=perhaps`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');

@@ -109,8 +109,20 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect(cancelled.body).toMatchObject({ windowId: window.windowId, status: 'cancelled', version: window.version + 1 });
     expect(await occurrence(window.windowId)).toMatchObject({ status: 'cancelled', heldBy: [] });
     expect(await listed('status=cancelled')).toContain(window.windowId);
-    // Cancelling again answers the same; a cancelled window is not changed or started any more.
+    // Cancelling again answers the same, also a retry at the version the cancel was sent with (its answer
+    // lost to a timeout): the cancel happened, a 409 would say it did not. A cancelled window is not changed or started any more.
     expect((await api('POST', `/v1/windows/${window.windowId}/cancel`, { reason: 'again' })).body).toMatchObject({ status: 'cancelled', version: window.version + 1 });
+    const retried = await api('POST', `/v1/windows/${window.windowId}/cancel`, { reason: 'not needed', version: window.version });
+    expect(retried).toMatchObject({ status: 200, body: { windowId: window.windowId, status: 'cancelled', version: window.version + 1 } });
+    const retriedByHeader = await service.fetch(`/v1/windows/${window.windowId}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'if-match': `"${window.version}"` },
+      body: JSON.stringify({ reason: 'not needed' }),
+    });
+    expect(retriedByHeader.status).toBe(200);
+    expect(await retriedByHeader.json()).toMatchObject({ status: 'cancelled', version: window.version + 1 });
+    const audit = await api('GET', `/v1/audit?subject=${window.windowId}`);
+    expect(audit.body.items.filter((entry: { action: string }) => entry.action === 'cancelled')).toHaveLength(1);
     expect((await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version + 1, title: 'back' })).body.code).toBe('window-cancelled');
 
     await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'match over' });

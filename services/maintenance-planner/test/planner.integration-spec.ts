@@ -293,6 +293,48 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     ]);
   });
 
+  it('keeps a COUNT-limited series at its count when its start moves past a run that took place, asking for the COUNT that does so', async () => {
+    clock.set('2026-10-20T09:00:00Z');
+    const weekly = await plan({ ownerTeam: 'count-kept', startsAt: '2026-10-20T10:00:00Z', endsAt: '2026-10-20T11:00:00Z', plannedZone: 'UTC', recurrence: 'FREQ=WEEKLY;COUNT=4' });
+    clock.set('2026-10-20T10:00:00Z');
+    expect((await api('POST', `/v1/windows/${weekly.windowId}/occurrences/1/start`)).status).toBe(200);
+    clock.set('2026-10-20T10:45:00Z');
+    expect((await api('POST', `/v1/windows/${weekly.windowId}/occurrences/1/complete`)).status).toBe(200);
+    const runsOf = async () => (await occurrences(weekly.windowId)).map((run: Record<string, any>) => [run.number, run.startsAt.slice(0, 10), run.status]);
+
+    // Moved a day later as it is, the rule's four runs would count again from the new start: five in all.
+    const later = { startsAt: '2026-10-28T10:00:00Z', endsAt: '2026-10-28T11:00:00Z' };
+    const restarted = await api('PATCH', `/v1/windows/${weekly.windowId}`, later, { 'if-match': '"1"' });
+    expect(restarted).toMatchObject({
+      status: 422,
+      body: {
+        code: 'recurrence-count-restarts',
+        detail: `Window ${weekly.windowId} recurs FREQ=WEEKLY;COUNT=4, and COUNT counts runs from startsAt: moved to start at 2026-10-28T10:00:00.000Z, it would run 4 more times after the 1 run so far, 5 in all. To keep it at 4 runs, send "recurrence": "FREQ=WEEKLY;COUNT=3" with the change; to run it 4 more times, send the recurrence as it is with the change.`,
+        errors: [{ path: 'recurrence', message: 'must be sent with a change of the window\'s times: COUNT=3 keeps the series at 4 runs' }],
+      },
+    });
+    expect(await runsOf()).toEqual([
+      [1, '2026-10-20', 'completed'],
+      [2, '2026-10-27', 'scheduled'],
+      [3, '2026-11-03', 'scheduled'],
+      [4, '2026-11-10', 'scheduled'],
+    ]);
+
+    const moved = await api('PATCH', `/v1/windows/${weekly.windowId}`, { ...later, recurrence: 'FREQ=WEEKLY;COUNT=3' }, { 'if-match': '"1"' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const fourRuns = [
+      [1, '2026-10-20', 'completed'],
+      [2, '2026-10-28', 'scheduled'],
+      [3, '2026-11-04', 'scheduled'],
+      [4, '2026-11-11', 'scheduled'],
+    ];
+    expect(await runsOf()).toEqual(fourRuns);
+    // Moved again, the rule now counting from after the run that took place: the count is kept as it is.
+    const again = await api('PATCH', `/v1/windows/${weekly.windowId}`, { startsAt: '2026-10-28T12:00:00Z', endsAt: '2026-10-28T13:00:00Z' }, { 'if-match': '"2"' });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(await runsOf()).toEqual(fourRuns);
+  });
+
   it("pages a window's runs in order, to the last", async () => {
     clock.set('2026-09-20T00:00:00Z');
     const daily = await plan({ ownerTeam: 'paging-runs', startsAt: '2026-09-21T10:00:00Z', endsAt: '2026-09-21T11:00:00Z', recurrence: 'FREQ=DAILY;COUNT=5' });
@@ -410,7 +452,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(gate.body.detail).toBe(`Window ${regional.windowId} is held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
     expect((await api('GET', '/v1/gate?regions=DE')).body).toEqual({ allowed: true, at: clock.now().toISOString() });
     expect((await api('GET', `/v1/gate?windowId=${exempt.windowId}`)).status).toBe(200);
-    expect((await api('GET', '/v1/gate?regions=IR&at=2026-06-14T20:59:00Z')).status).toBe(200);
+    // Before the hold's start, but a minute past: the gate answers for now or ahead only.
+    expect((await api('GET', '/v1/gate?regions=IR&at=2026-06-14T20:59:00Z')).body).toMatchObject({ status: 422, code: 'gate-at-in-the-past' });
     expect((await api('GET', '/v1/gate?regions=XX')).body).toMatchObject({ code: 'unknown-region' });
     const start = await api('POST', `/v1/windows/${regional.windowId}/occurrences/1/start`);
     expect(start.status).toBe(423);
@@ -559,10 +602,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const atRelease = await plan({ ...bt, startsAt: '2027-05-10T10:55:00Z', endsAt: '2027-05-10T11:05:00Z' });
     expect(atRelease.status).toBe('scheduled');
 
-    // The gate: held until the release is due, Retry-After saying when; let through from then, before the sweep releases it.
+    // The gate: held until the release is due, Retry-After saying when (from now, 10:25); let through from then, before the sweep releases it.
     const beforeDue = await api('GET', '/v1/gate?regions=BT&at=2027-05-10T10:54:00Z');
     expect(beforeDue.status).toBe(423);
-    expect(beforeDue.headers.get('retry-after')).toBe('60');
+    expect(beforeDue.headers.get('retry-after')).toBe(String(30 * 60));
     expect(beforeDue.body.holds).toEqual([expect.objectContaining({ id: btHold.id, until: '2027-05-10T10:30:00.000Z', releaseDueAt: '2027-05-10T10:55:00.000Z' })]);
     expect((await api('GET', `/v1/gate?windowId=${atRelease.windowId}&at=2027-05-10T10:55:00Z`)).status).toBe(200);
     clock.set('2027-05-10T10:55:00Z');

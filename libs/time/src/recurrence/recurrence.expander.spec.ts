@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { RecurrenceRuleSchema } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
 import { TimeErrorCode } from '../errors/time.error';
-import { TOUCHED_ZONES } from '../testing/dst-transitions.fixture';
+import { TOUCHED_ZONES, TRANSITIONS_2009_2026 } from '../testing/dst-transitions.fixture';
 import { planWindow, planWindowFromLocal } from '../windows/planned-window';
 import { instantToWallClock, parseWallClock, resolveWallClock } from '../zones/wall-clock';
 import { zoneOffsetLookup } from '../zones/iana-zone';
@@ -90,8 +90,60 @@ describe('recurrence expansion', () => {
     }
   });
 
+  it('runs an hourly rule every hour of elapsed time through both DST changes, in New York and in Berlin', () => {
+    const hourly = (zone: string, localStart: string, rrule = 'FREQ=HOURLY') => {
+      const window = planWindowFromLocal({ localStart, durationMinutes: 30, zone, recurrence: { rrule } });
+      return expandOccurrences(window, { from: window.start, until: new Date(window.start.getTime() + 6 * HOUR) }).occurrences.map((o) => o.start.toISOString().slice(0, 16));
+    };
+    const everyHourFrom = (start: string) => Array.from({ length: 6 }, (_, hour) => new Date(Date.parse(`${start}Z`) + hour * HOUR).toISOString().slice(0, 16));
+    // New York falls back 02:00 EDT -> 01:00 EST on 2026-11-01 (the 01:00 hour twice), and springs forward 02:00 -> 03:00 on 2026-03-08.
+    expect(hourly('America/New_York', '2026-10-31T23:00')).toEqual(everyHourFrom('2026-11-01T03:00'));
+    expect(hourly('America/New_York', '2026-03-07T23:00')).toEqual(everyHourFrom('2026-03-08T04:00'));
+    // Berlin falls back 03:00 CEST -> 02:00 CET on 2026-10-25, and springs forward 02:00 -> 03:00 on 2026-03-29.
+    expect(hourly('Europe/Berlin', '2026-10-24T23:30')).toEqual(everyHourFrom('2026-10-24T21:30'));
+    expect(hourly('Europe/Berlin', '2026-03-28T23:30')).toEqual(everyHourFrom('2026-03-28T22:30'));
+    // The repeated hour is read twice on the wall clock: 01:00 EDT and 01:00 EST are both 01:00.
+    const fallBack = planWindowFromLocal({ localStart: '2026-11-01T00:00', durationMinutes: 30, zone: 'America/New_York', recurrence: { rrule: 'FREQ=HOURLY;COUNT=4' } });
+    expect(expandOccurrences(fallBack, { from: fallBack.start, until: new Date('2026-11-02T00:00:00Z') }).occurrences.map((o) => instantToWallClock(o.start, 'America/New_York'))).toEqual([
+      '2026-11-01T00:00',
+      '2026-11-01T01:00',
+      '2026-11-01T01:00',
+      '2026-11-01T02:00',
+    ]);
+    // Every two hours stays two hours apart, so its local hours move by one after a change.
+    expect(hourly('America/New_York', '2026-10-31T22:00', 'FREQ=HOURLY;INTERVAL=2').slice(0, 3)).toEqual(['2026-11-01T02:00', '2026-11-01T04:00', '2026-11-01T06:00']);
+  });
+
+  it('keeps an hourly rule INTERVAL hours of elapsed time apart across every change of the touched zones that moves by whole hours (property)', () => {
+    // Lord Howe moves by half an hour: its steps read the local hour from the half hour, so one gap is longer.
+    const transitions = TRANSITIONS_2009_2026.filter((transition) => Math.abs(transition.after - transition.before) % HOUR === 0);
+    fc.assert(
+      fc.property(fc.constantFrom(...transitions), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 59 }), ({ zone, at }, interval, minute) => {
+        const localStart = instantToWallClock(new Date(at - 7 * HOUR + minute * 60_000), zone);
+        const window = planWindowFromLocal({ localStart, durationMinutes: 20, zone, recurrence: { rrule: `FREQ=HOURLY;INTERVAL=${interval}` } });
+        const { occurrences } = expandOccurrences(window, { from: window.start, until: new Date(window.start.getTime() + 15 * HOUR) });
+        expect(occurrences.map((o) => o.start.getTime())).toEqual(Array.from({ length: Math.ceil(15 / interval) }, (_, index) => window.start.getTime() + index * interval * HOUR));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('runs an hourly rule filtered by local hours in each elapsed hour that reads one of them: twice in a repeated hour, not at all in a skipped one', () => {
+    const at = (zone: string, localStart: string, rrule: string, from: string, until: string) => {
+      const window = planWindowFromLocal({ localStart, durationMinutes: 30, zone, recurrence: { rrule } });
+      return expandOccurrences(window, { from: new Date(from), until: new Date(until) }).occurrences.map((o) => o.start.toISOString().slice(0, 16));
+    };
+    expect(at('America/New_York', '2026-10-30T01:15', 'FREQ=HOURLY;BYHOUR=1', '2026-10-31T00:00:00Z', '2026-11-03T00:00:00Z')).toEqual([
+      '2026-10-31T05:15',
+      '2026-11-01T05:15',
+      '2026-11-01T06:15',
+      '2026-11-02T06:15',
+    ]);
+    expect(at('Europe/Berlin', '2026-03-27T02:15', 'FREQ=HOURLY;BYHOUR=2', '2026-03-28T00:00:00Z', '2026-03-31T00:00:00Z')).toEqual(['2026-03-28T01:15', '2026-03-30T00:15']);
+  });
+
   it('gives a start once when a local start in the spring-forward gap lands on another one’s instant', () => {
-    // Berlin skips 02:00-03:00 on 2026-03-29: 02:30 runs at 03:30 CEST, which the hourly rule gives as well.
+    // Berlin skips 02:00-03:00 on 2026-03-29: an hourly rule runs every elapsed hour, so COUNT=6 is six runs, 01:30 CET then 03:30 CEST.
     const hourly = planWindowFromLocal({ localStart: '2026-03-28T23:30', durationMinutes: 30, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=HOURLY;COUNT=6' } });
     expect(expandOccurrences(hourly, spring2026).occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual([
       '2026-03-28T23:30',
@@ -99,6 +151,7 @@ describe('recurrence expansion', () => {
       '2026-03-29T01:30',
       '2026-03-29T03:30',
       '2026-03-29T04:30',
+      '2026-03-29T05:30',
     ]);
     const twiceNightly = planWindowFromLocal({ localStart: '2026-03-28T02:30', durationMinutes: 45, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=DAILY;BYHOUR=2,3;BYMINUTE=30' } });
     const { occurrences } = expandOccurrences(twiceNightly, { from: new Date('2026-03-28T00:00:00Z'), until: new Date('2026-03-31T00:00:00Z') });

@@ -2,8 +2,8 @@ import { exdateProblem, recurrenceRuleProblem } from '@holdfast/contracts';
 import { RRule } from 'rrule';
 import { TimeError, TimeErrorCode } from '../errors/time.error';
 import { assertInstantRange, InstantRange, PlannedWindow, planWindow, windowDurationMs } from '../windows/planned-window';
-import { zoneOffsetLookup } from '../zones/iana-zone';
-import { DAY_MS, parseWallClock, resolveWallClock } from '../zones/wall-clock';
+import { type OffsetLookup, zoneOffsetLookup } from '../zones/iana-zone';
+import { DAY_MS, HOUR_MS, parseWallClock, resolveWallClock, type WallClock } from '../zones/wall-clock';
 
 export const DEFAULT_MAX_OCCURRENCES = 1_000;
 export const MAX_OCCURRENCES_LIMIT = 10_000;
@@ -31,6 +31,13 @@ export interface Expansion {
  * the second pass of a fall-back hour read as the earlier pass would run an hour early, or be lost.
  * Every occurrence lasts the window's real duration. A window without recurrence is its own
  * single occurrence.
+ *
+ * The two DST rules, by frequency:
+ * - DAILY and longer keep the local time: each local start once, a gap's shifted forward, an
+ *   overlap's at its earlier instant (a daily 01:30 runs once on a fall-back day).
+ * - HOURLY keeps elapsed time (`elapsedHourStarts`): every INTERVAL hours of real time, so a
+ *   fall-back's repeated hour runs twice and a spring-forward's skipped hour is not run; its BY
+ *   filters are read on the local clock.
  */
 export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds): Expansion {
   const planned = planWindow(window);
@@ -54,18 +61,15 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   const offsetAt = zoneOffsetLookup(planned.zone);
   const toWall = (instant: number) => instant + offsetAt(instant);
   const dtstartWall = planned.localStart === undefined ? toWall(planned.start.getTime()) : parseWallClock(planned.localStart);
-  const rule = floatingRule(planned.recurrence.rrule, dtstartWall, toWall);
+  const { rule, untilInstant } = floatingRule(planned.recurrence.rrule, dtstartWall, toWall, offsetAt);
   const excluded = exclusions(planned.recurrence.exdates ?? []);
 
   const occurrences: InstantRange[] = [];
   // A local start in a spring-forward gap lands on the instant of the one a gap length later: a rule
-  // giving both (hourly, or BYHOUR=2,3) gives that instant once, as a recurrence set holds it once.
+  // giving both (BYHOUR=2,3) gives that instant once, as a recurrence set holds it once.
   const starts = new Set<number>();
   let truncated = false;
-  // A day either side covers every offset, so no local start that lands in range is skipped.
-  rule.between(new Date(toWall(from - duration) - DAY_MS), new Date(toWall(until) + DAY_MS), true, (floating) => {
-    const wall = floating.getTime();
-    const start = wall === dtstartWall ? planned.start.getTime() : resolveWallClock(wall, offsetAt);
+  const take = (wall: WallClock, start: number): boolean => {
     if (excluded.wallClocks.has(wall) || excluded.instants.has(start) || !overlaps(start) || starts.has(start)) return true;
     if (occurrences.length === maxCount) {
       truncated = true;
@@ -74,13 +78,73 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
     starts.add(start);
     occurrences.push({ start: new Date(start), end: new Date(start + duration) });
     return true;
-  });
+  };
+  if (rule.options.freq === RRule.HOURLY) {
+    elapsedHourStarts(rule, { start: planned.start.getTime(), wall: dtstartWall }, { from: from - duration, until, untilInstant }, offsetAt, take);
+  } else {
+    // A day either side covers every offset, so no local start that lands in range is skipped.
+    rule.between(new Date(toWall(from - duration) - DAY_MS), new Date(toWall(until) + DAY_MS), true, (floating) => {
+      const wall = floating.getTime();
+      return take(wall, wall === dtstartWall ? planned.start.getTime() : resolveWallClock(wall, offsetAt));
+    });
+  }
   // Gap starts shifted forward can come after a later local start's earlier instant.
   occurrences.sort((a, b) => a.start.getTime() - b.start.getTime());
   return { occurrences, truncated };
 }
 
-function floatingRule(text: string, dtstartWall: number, toWall: (instant: number) => number): RRule {
+/**
+ * An hourly rule's starts, in elapsed time, as RFC 5545 implementations step HOURLY and finer: from
+ * the planned start's hour, every INTERVAL-th hour of elapsed time runs at the minutes the rule gives
+ * the local hour it reads, if the rule takes that hour (BYHOUR, BYDAY and the other filters are read on
+ * the local clock). So runs stay INTERVAL hours apart across a change, a fall-back's repeated hour runs
+ * twice (01:00 EDT and 01:00 EST are both 01:00) and a skipped one not at all. COUNT counts these
+ * starts and UNTIL bounds them as instants. Calls `take` in start order until it returns false.
+ */
+function elapsedHourStarts(
+  rule: RRule,
+  first: { start: number; wall: WallClock },
+  range: { from: number; until: number; untilInstant: number | null },
+  offsetAt: OffsetLookup,
+  take: (wall: WallClock, start: number) => boolean,
+): void {
+  const toWall = (instant: number) => instant + offsetAt(instant);
+  const { count, interval } = rule.options;
+  const step = interval * HOUR_MS;
+  // The local hour the planned start falls in, as an instant: each step starts an hour such as this one.
+  const anchor = first.start - (first.wall % HOUR_MS);
+  // COUNT is counted from the first run; otherwise the steps before the range are skipped.
+  const firstStep = count === null ? Math.max(0, Math.floor((range.from - anchor) / step)) : 0;
+  const end = Math.min(range.until, range.untilInstant === null ? Number.POSITIVE_INFINITY : range.untilInstant + 1);
+  if (anchor + firstStep * step >= end) return;
+  // The local starts the rule takes, read on a floating clock with every hour a step, a day either side of the steps' local hours.
+  const hourly = new RRule({ ...rule.origOptions, interval: 1, count: null, until: null });
+  const walls = hourly.between(new Date(toWall(anchor + firstStep * step) - DAY_MS), new Date(toWall(end) + DAY_MS), true).map((floating) => floating.getTime());
+  let counted = 0;
+  for (let hour = anchor + firstStep * step; hour < end; hour += step) {
+    const hourWall = toWall(hour);
+    for (let index = firstAtOrAfter(walls, hourWall); index < walls.length && walls[index] < hourWall + HOUR_MS; index++) {
+      const start = hour + (walls[index] - hourWall);
+      if (start >= end || (count !== null && counted === count)) return;
+      counted++;
+      if (!take(walls[index], start)) return;
+    }
+  }
+}
+
+/** The index of the first of the sorted `values` at or after `value`. */
+function firstAtOrAfter(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function floatingRule(text: string, dtstartWall: number, toWall: (instant: number) => number, offsetAt: OffsetLookup): { rule: RRule; untilInstant: number | null } {
   // The contract's rule check is the one definition of what a window may recur by (no sub-hourly
   // FREQ: rrule walks every occurrence from DTSTART), so the API, events and expansion agree.
   const problem = recurrenceRuleProblem(text);
@@ -89,7 +153,11 @@ function floatingRule(text: string, dtstartWall: number, toWall: (instant: numbe
   const value = text.trim().replace(/^RRULE:/i, '').toUpperCase();
   try {
     const options = RRule.parseString(value);
-    return new RRule({ ...options, until: floatingUntil(value, options.until, toWall), dtstart: new Date(dtstartWall), tzid: null });
+    const until = floatingUntil(value, options.until, toWall);
+    const rule = new RRule({ ...options, until, dtstart: new Date(dtstartWall), tzid: null });
+    // An hourly rule steps in elapsed time, so its UNTIL is an instant: as given with "Z", or the local one.
+    const untilInstant = !until ? null : /UNTIL=\d{8}T\d{6}Z/.test(value) ? options.until!.getTime() : resolveWallClock(until.getTime(), offsetAt);
+    return { rule, untilInstant };
   } catch (error) {
     throw invalid(text, (error as Error).message);
   }

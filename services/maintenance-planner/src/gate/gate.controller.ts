@@ -27,7 +27,7 @@ export class GateController {
   @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled' })
   @ApiQuery({ name: 'windowId', required: false })
   @ApiQuery({ name: 'regions', required: false, description: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)" })
-  @ApiQuery({ name: 'at', required: false, description: 'instant to ask about (default now)' })
+  @ApiQuery({ name: 'at', required: false, description: 'instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)' })
   @ApiOkResponse({
     description: 'nothing holds it at that instant',
     schema: { type: 'object', required: ['allowed', 'at'], properties: { allowed: { type: 'boolean', enum: [true] }, at: { type: 'string', format: 'date-time', description: 'the instant asked about' } } },
@@ -35,7 +35,7 @@ export class GateController {
   @ApiResponse({
     status: 423,
     description:
-      'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (the latest release due or end ahead)',
+      'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end)',
   })
   @ApiResponse({
     status: 409,

@@ -12,6 +12,12 @@ import { type ActiveHold, expectedEndUs, type Holding, HoldSet, listingOf } from
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
 export const GATE_LISTED_HOLDS = 10;
 
+/**
+ * How far before now an `at` is still taken as now: a caller's clock behind the planner's. Further
+ * back the gate cannot answer truthfully, keeping only the holds not yet released.
+ */
+export const GATE_AT_SKEW_MS = 60_000;
+
 /** An instant in epoch microseconds, as PostgreSQL keeps and compares it. */
 const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
 
@@ -87,7 +93,7 @@ export class GateService {
    * window, `occurrence` names the run (start asks for its own); without it, the run in progress or next.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<{ allowed: true; at: string }> {
-    const at = query.at ?? this.clock.now();
+    const at = this.askedAt(query.at);
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
     // A named statement: each pooled connection plans it once, not on every question.
@@ -116,6 +122,23 @@ export class GateService {
     const asked = [...new Set(regions ?? [])];
     const what = query.windowId ? `Window ${query.windowId} is` : asked.length === 1 ? `Region ${asked[0]} is` : `Regions ${asked.join(', ')} are`;
     throw this.held(what, holding, at);
+  }
+
+  /**
+   * The instant a question is about: now, or a time ahead (a what-if). A time past is refused: the
+   * holds released since are not kept, so a time they held would read free. Within the skew it is now.
+   */
+  private askedAt(at: Date | undefined): Date {
+    const now = this.clock.now();
+    if (at === undefined || at.getTime() >= now.getTime()) return at ?? now;
+    const behindMs = now.getTime() - at.getTime();
+    if (behindMs <= GATE_AT_SKEW_MS) return now;
+    throw new DomainError(
+      'gate-at-in-the-past',
+      422,
+      `The gate answers for now or a time ahead; at ${at.toISOString()} is ${Math.round(behindMs / 1000)} s before now (${now.toISOString()}), and holds released since are not kept, so it cannot say whether that time was held. Leave at out to ask about now; the audit trail (GET /v1/audit) says what held a region when.`,
+      { errors: [{ path: 'at', message: `must not be more than ${GATE_AT_SKEW_MS / 1000} s before now` }] },
+    );
   }
 
   /** The 409 for a window that was cancelled: when, by whom and why, from its audit trail. */
@@ -168,7 +191,8 @@ export class GateService {
 
   private held(what: string, { count, listed, latestUntilUs }: Holding, at: Date): DomainError {
     // Nothing can start before the latest bounded hold ends, however soon an open-ended one is released.
-    const retryAfterSeconds = latestUntilUs === null ? this.config.settings.gateRetryAfterSeconds : Math.max(1, Math.ceil((Math.floor(latestUntilUs / 1000) - at.getTime()) / 1000));
+    // Counted from now, not from `at`: Retry-After tells the caller when to ask again, whatever time it asked about.
+    const retryAfterSeconds = latestUntilUs === null ? this.config.settings.gateRetryAfterSeconds : Math.max(1, Math.ceil((Math.floor(latestUntilUs / 1000) - this.clock.now().getTime()) / 1000));
     const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ');
     const more = count > 3 ? ` and ${count - 3} more` : '';
     return new DomainError(

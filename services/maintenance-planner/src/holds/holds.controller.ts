@@ -19,7 +19,7 @@ const ListHoldsQuerySchema = z.strictObject({
     .enum(['true', 'false'])
     .transform((flag) => flag === 'true')
     .optional()
-    .meta({ description: 'only holds not yet released' }),
+    .meta({ description: 'true: only holds not yet released; false: only released ones; left out: all' }),
   region: z.string().min(1).max(32).optional().meta({ description: 'only holds on this region' }),
   limit: PageLimitSchema(500, 500),
   cursor: CursorSchema,

@@ -538,10 +538,10 @@ export class HoldsService {
     return row;
   }
 
-  /** Holds newest first, from just before a page's last one when `before` names it. */
+  /** Holds newest first, from just before a page's last one when `before` names it; `active` keeps the unreleased (true) or the released (false) ones. */
   async list(filter: { active?: boolean; region?: string; limit: number; before?: { at: string; id: string } }): Promise<HoldRow[]> {
     return (await this.dataSource.query(
-      `SELECT ${HOLD_COLUMNS} FROM hold WHERE ($1::boolean IS NOT TRUE OR released_at IS NULL) AND ($2::text IS NULL OR $2 = ANY(regions))
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE ($1::boolean IS NULL OR $1 = (released_at IS NULL)) AND ($2::text IS NULL OR $2 = ANY(regions))
           AND ($4::timestamptz IS NULL OR (placed_at, id) < ($4, $5::uuid))
         ORDER BY placed_at DESC, id DESC LIMIT $3`,
       [filter.active ?? null, filter.region ?? null, filter.limit, filter.before?.at ?? null, filter.before?.id ?? null],

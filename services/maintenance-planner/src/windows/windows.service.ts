@@ -322,6 +322,7 @@ export class WindowsService {
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
+      if (timeChanged && request.recurrence === undefined) await this.assertCountKept(tx, row, next);
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16
@@ -412,6 +413,41 @@ export class WindowsService {
   }
 
   /**
+   * COUNT counts a rule's runs from its startsAt, and a change of the times replans only the runs after
+   * those so far: a COUNT-limited series moved past a run that took place would count it again and run
+   * once more (COUNT=4 with one run done, moved a week later: 5 runs). Unless the change sends the rule,
+   * the runs ahead must stay as many as before; a 422 names the COUNT that keeps them so.
+   */
+  private async assertCountKept(tx: EntityManager, row: WindowRow, next: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates: string[] }): Promise<void> {
+    const count = Number(/(?:^|;)COUNT=(\d+)/i.exec(next.recurrence ?? '')?.[1] ?? 0);
+    if (!count || !row.recurrence) return;
+    // The runs kept (as the replan keeps them): the new plan takes over after the last of them.
+    const [{ last_start: lastStart, so_far: soFar }] = (await tx.query(
+      `SELECT max(starts_at) AS last_start, count(*) FILTER (WHERE status NOT IN ('cancelled', 'needs-reschedule'))::int AS so_far
+         FROM occurrence WHERE window_id = $1 AND NOT (status IN ('scheduled', 'needs-reschedule') AND ends_at > $2)`,
+      [row.id, this.clock.now()],
+    )) as { last_start: Date | null; so_far: number }[];
+    if (lastStart === null) return;
+    const before = { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence, exdates: row.exdates };
+    const countedThrough = (window: typeof next) => this.expand(window, new Date(lastStart.getTime() + 1)).occurrences.filter((run) => run.start <= lastStart).length;
+    const aheadBefore = Math.max(0, count - countedThrough(before));
+    const aheadAfter = Math.max(0, count - countedThrough(next));
+    if (aheadBefore === aheadAfter) return;
+    const kept = next.recurrence!.replace(/(^|;)COUNT=\d+/i, `$1COUNT=${aheadBefore}`);
+    const keep = aheadBefore > 0 ? `To keep it at ${soFar + aheadBefore} runs, send "recurrence": "${kept}" with the change` : `It has no run ahead: to run it again, send the recurrence with the COUNT of runs to come`;
+    throw new DomainError(
+      'recurrence-count-restarts',
+      422,
+      `Window ${row.id} recurs ${next.recurrence}, and COUNT counts runs from startsAt: moved to start at ${new Date(next.startsAt).toISOString()}, it would run ${aheadAfter} more times after the ${soFar} ${soFar === 1 ? 'run' : 'runs'} so far, ${soFar + aheadAfter} in all. ${keep}; to run it ${aheadAfter} more times, send the recurrence as it is with the change.`,
+      {
+        errors: [
+          { path: 'recurrence', message: aheadBefore > 0 ? `must be sent with a change of the window's times: COUNT=${aheadBefore} keeps the series at ${soFar + aheadBefore} runs` : "must be sent with a change of the window's times: the series has no run ahead" },
+        ],
+      },
+    );
+  }
+
+  /**
    * The links a change let go that its fan-out did not make again (the window moved out of the hold,
    * left its regions, or runs replanned) are on the audit trail as released, as a hold's release is.
    */
@@ -435,18 +471,18 @@ export class WindowsService {
   async cancel(id: string, reason: string, version: number | undefined, ifMatch: string | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
-      if (ifMatch !== undefined || version !== undefined) {
-        const expected = versionFrom(ifMatch, version);
-        if (row.version !== expected) {
-          throw new DomainError(
-            'stale-version',
-            409,
-            `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and cancel at its current version, or send no version to cancel it whatever its version.`,
-            { currentVersion: row.version },
-          );
-        }
-      }
+      const expected = ifMatch !== undefined || version !== undefined ? versionFrom(ifMatch, version) : undefined;
+      // Already cancelled answers as the cancel did, whatever version is sent: a retry of a cancel whose
+      // answer was lost carries the version from before it, and a 409 would say the cancel did not happen.
       if (row.status === 'cancelled') return this.resource(tx, row);
+      if (expected !== undefined && row.version !== expected) {
+        throw new DomainError(
+          'stale-version',
+          409,
+          `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and cancel at its current version, or send no version to cancel it whatever its version.`,
+          { currentVersion: row.version },
+        );
+      }
       const now = this.clock.now();
       await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL`, [id, now]);
       await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
