@@ -446,6 +446,24 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(samples.map((count, hour) => (count === '1' ? hour : -1)).filter((hour) => hour >= 0)).toEqual([local.hour]);
   });
 
+  it("retires a region's series with a reason, in the region's local time; a second retirement finds no such series", async () => {
+    const at = DateTime.now().minus({ minutes: 5 }).startOf('minute');
+    await api('impact-analyzer', '/v1/samples', { samples: [{ region: 'NP', metric: 'cli_retired_requests', at: at.toUTC().toISO(), value: 42, source: 'cli-e2e' }] });
+    await expectEventually(async () => expect(await api('impact-analyzer', '/v1/regions/NP/baseline?metric=cli_retired_requests')).toMatchObject({ metrics: [{ sampleCount: 1 }] }));
+
+    const retired = await holdfast(['regions', 'retire-series', 'NP', 'cli_retired_requests', '--reason', 'renamed to cli_requests_total']);
+    expect(retired.code, retired.stderr).toBe(0);
+    expect(retired.stdout).toMatch(/^region: +NP \(Asia\/Kathmandu\)$/m);
+    const lastSample = at.setZone('Asia/Kathmandu');
+    expect(retired.stdout).toMatch(new RegExp(`^last sample: +${at.toUTC().toFormat('yyyy-MM-dd HH:mm')} UTC \\(\\+00:00\\); ${lastSample.toFormat('yyyy-MM-dd HH:mm')} Asia/Kathmandu \\(\\+05:45\\)$`, 'm'));
+    expect(retired.stdout).toMatch(/^signal: +was receiving$/m);
+    expect(retired.stdout).toMatch(/^cleared surges: +-$/m);
+
+    const again = await holdfast(['regions', 'retire-series', 'NP', 'cli_retired_requests', '--reason', 'renamed to cli_requests_total', '--json']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^holdfast: NP has no series cli_retired_requests: .*\(series-not-found\)\n$/);
+  });
+
   it('runs as `npx holdfast` from the clone', async () => {
     expect(existsSync(join(ROOT, 'node_modules/.bin'))).toBe(true);
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin).toEqual({ holdfast: 'cli/bin/holdfast.mjs' });

@@ -19,7 +19,7 @@ export interface Command {
   name: string;
   usage: string;
   summary: string;
-  /** The one argument it takes (an id), if any: a word more is a usage error, not ignored. */
+  /** The arguments it takes, named in order (ID; REGION METRIC), if any: a word more is a usage error, not ignored. */
   argument?: string;
   options?: OptionSpec;
   run(context: CommandContext): Promise<number | void>;

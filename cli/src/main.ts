@@ -92,7 +92,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
     // A word the command does not take is a mistyped subcommand or a misplaced id: running the command without it would answer another question.
-    const [extra] = parsed.positionals.slice(command.argument ? 1 : 0);
+    const [extra] = parsed.positionals.slice(command.argument?.split(' ').length ?? 0);
     if (extra !== undefined) {
       // `holdfast windows shwo ID` reached `windows list` by its default subcommand.
       const mistypedSubcommand = argv[1] === extra && argv[1] !== DEFAULT_SUBCOMMAND && command.name === `${argv[0]} ${DEFAULT_SUBCOMMAND}`;

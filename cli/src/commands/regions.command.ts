@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon';
+import { CliError, ExitCode } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, printJson, text, type Command } from '../command';
+import { idArgument, printJson, requiredText, text, type Command } from '../command';
 import { localTime, utcTime } from '../output/local-times';
+import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 
 interface RegionView {
@@ -31,6 +33,16 @@ interface BaselineView {
   metrics: MetricBaselineView[];
 }
 
+interface RetiredSeriesView {
+  region: string;
+  metric: string;
+  lastSampleAt: string | null;
+  signalLostAt: string | null;
+  retiredAt: string;
+  /** The detector's surges of the series that were active (a lost signal's hold among them), cleared with the reason. */
+  clearedSurges: string[];
+}
+
 // A country such as the US spans dozens of zones: the first few say what kind of region it is, --json lists them all.
 const ZONES_SHOWN = 3;
 const otherZones = (region: RegionView) => {
@@ -57,7 +69,11 @@ function hourOfWeekTable(baseline: MetricBaselineView): string {
   );
 }
 
+/** "2026-06-14 19:45 UTC (+00:00); 2026-06-14 23:15 Asia/Tehran (+03:30)" */
+const utcAndLocal = (instant: string | null, zone: string) => (instant ? `${utcTime(instant)}; ${localTime(instant, zone)}` : '-');
+
 const planner = 'maintenance-planner';
+const analyzer = 'impact-analyzer';
 
 export const regionCommands: Command[] = [
   {
@@ -85,11 +101,11 @@ export const regionCommands: Command[] = [
     async run(context) {
       const region = idArgument(context, 'region');
       const metric = text(context.values, 'metric');
-      const body = expectOk<BaselineView>(await reach(() => context.api.analyzer.GET('/v1/regions/{region}/baseline', { params: { path: { region }, query: { metric } } }), 'impact-analyzer'));
+      const body = expectOk<BaselineView>(await reach(() => context.api.analyzer.GET('/v1/regions/{region}/baseline', { params: { path: { region }, query: { metric } } }), analyzer));
       if (context.json) return printJson(context.io, body);
       const now = new Date(context.io.now()).toISOString();
       for (const [index, baseline] of body.metrics.entries()) {
-        const local = (instant: string | null) => (instant ? `${utcTime(instant)}; ${localTime(instant, baseline.zone)}` : '-');
+        const local = (instant: string | null) => utcAndLocal(instant, baseline.zone);
         context.io.out(
           `${index > 0 ? '\n' : ''}${fields([
             ['region', `${body.region} (${baseline.zone})`],
@@ -102,6 +118,35 @@ export const regionCommands: Command[] = [
         );
         context.io.out(hourOfWeekTable(baseline));
       }
+    },
+  },
+  {
+    name: 'regions retire-series',
+    argument: 'REGION METRIC',
+    usage: 'holdfast regions retire-series REGION METRIC --reason TEXT',
+    summary: "retire a region's series (a metric renamed or dropped): the analyzer forgets it and clears its detector surges, a lost signal's hold among them, with the reason",
+    options: { reason: { type: 'string' } },
+    async run(context) {
+      const region = idArgument(context, 'region');
+      const metric = context.positionals[1];
+      if (!metric) throw new CliError(`give the metric to retire after the region; holdfast regions baseline ${region} lists its metrics`, ExitCode.usage);
+      const reason = requiredText(context, 'reason');
+      const retired = expectOk<RetiredSeriesView>(
+        await reach(() => context.api.analyzer.DELETE('/v1/regions/{region}/series/{metric}', { params: { path: { region, metric }, query: { reason } } }), analyzer),
+      );
+      if (context.json) return printJson(context.io, retired);
+      const zone = (await regionZones(context.api))(retired.region);
+      const local = (instant: string | null) => utcAndLocal(instant, zone);
+      context.io.out(
+        fields([
+          ['series', `${retired.metric}, retired (a sample of it arriving later starts it afresh)`],
+          ['region', `${retired.region} (${zone})`],
+          ['last sample', local(retired.lastSampleAt)],
+          ['signal', retired.signalLostAt ? `lost since ${local(retired.signalLostAt)}` : 'was receiving'],
+          ['retired', local(retired.retiredAt)],
+          ['cleared surges', retired.clearedSurges],
+        ]),
+      );
     },
   },
 ];

@@ -62,6 +62,58 @@ describe('holdfast regions', () => {
     expect(none.said.err).toBe(`holdfast: ${detail} (no-baseline)\n`);
   });
 
+  describe('retire-series', () => {
+    const retired = {
+      region: 'IR',
+      metric: 'requests',
+      lastSampleAt: '2026-06-14T19:45:00.000Z',
+      signalLostAt: '2026-06-14T19:55:00.000Z',
+      retiredAt: '2026-06-14T20:00:00.000Z',
+      clearedSurges: ['0190e0c8-0000-7000-8000-000000000001', '0190e0c8-0000-7000-8000-000000000002'],
+    };
+    const catalog = { items: [{ code: 'IR', name: 'Iran', kind: 'country', zone: 'Asia/Tehran', zones: ['Asia/Tehran'] }] };
+    const services = async () => ({ analyzer: await standInService(() => ({ body: retired })), planner: await standInService(() => ({ body: catalog })) });
+
+    it("retires a series with the reason, showing when it was last heard and lost in the region's local time, and the surges it cleared", async () => {
+      const { analyzer, planner } = await services();
+      const { io, said } = specIo();
+      expect(await run(['regions', 'retire-series', 'IR', 'requests', '--reason', 'renamed to http_requests', '--analyzer-url', analyzer.url, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+      expect(analyzer.asked.map(({ method, url }) => `${method} ${url}`)).toEqual(['DELETE /v1/regions/IR/series/requests?reason=renamed+to+http_requests']);
+      expect(said.out).toMatch(/^series: +requests, retired \(a sample of it arriving later starts it afresh\)$/m);
+      expect(said.out).toMatch(/^region: +IR \(Asia\/Tehran\)$/m);
+      expect(said.out).toMatch(/^last sample: +2026-06-14 19:45 UTC \(\+00:00\); 2026-06-14 23:15 Asia\/Tehran \(\+03:30\)$/m);
+      expect(said.out).toMatch(/^signal: +lost since 2026-06-14 19:55 UTC \(\+00:00\); 2026-06-14 23:25 Asia\/Tehran \(\+03:30\)$/m);
+      expect(said.out).toMatch(/^retired: +2026-06-14 20:00 UTC \(\+00:00\); 2026-06-14 23:30 Asia\/Tehran \(\+03:30\)$/m);
+      expect(said.out).toMatch(/^cleared surges: +0190e0c8-0000-7000-8000-000000000001\n +0190e0c8-0000-7000-8000-000000000002$/m);
+    });
+
+    it("prints the analyzer's JSON with --json, and its problem for a series it does not have", async () => {
+      const { analyzer, planner } = await services();
+      const json = specIo();
+      expect(await run(['regions', 'retire-series', 'IR', 'requests', '--reason', 'dropped', '--json', '--analyzer-url', analyzer.url, '--planner-url', planner.url], json.io)).toBe(ExitCode.ok);
+      expect(JSON.parse(json.said.out)).toEqual(retired);
+      const detail = 'IR has no series requestz: GET /v1/regions/IR/baseline lists its metrics.';
+      const unknown = await standInService(() => ({ status: 404, body: { status: 404, title: 'Not Found', code: 'series-not-found', detail } }));
+      const none = specIo();
+      expect(await run(['regions', 'retire-series', 'IR', 'requestz', '--reason', 'dropped', '--analyzer-url', unknown.url], none.io)).toBe(ExitCode.error);
+      expect(none.said.err).toBe(`holdfast: ${detail} (series-not-found)\n`);
+    });
+
+    it('exits 2 without the metric or --reason, asking nothing, and on a word more', async () => {
+      const analyzer = await standInService(() => ({ body: retired }));
+      for (const [args, message] of [
+        [['IR', '--reason', 'dropped'], 'give the metric to retire after the region; holdfast regions baseline IR lists its metrics'],
+        [['IR', 'requests'], '--reason is required'],
+        [['IR', 'requests', 'extra', '--reason', 'dropped'], 'unexpected argument "extra"\nusage: holdfast regions retire-series REGION METRIC --reason TEXT'],
+      ] as const) {
+        const { io, said } = specIo();
+        expect(await run(['regions', 'retire-series', ...args, '--analyzer-url', analyzer.url], io), args.join(' ')).toBe(ExitCode.usage);
+        expect(said.err).toBe(`holdfast: ${message}\n`);
+      }
+      expect(analyzer.asked).toEqual([]);
+    });
+  });
+
   it('exits 2 without a region', async () => {
     const { io, said } = specIo();
     expect(await run(['regions', 'baseline'], io)).toBe(ExitCode.usage);
