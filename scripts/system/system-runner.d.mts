@@ -16,7 +16,7 @@ export interface RunningService {
 
 export function buildServices(options?: { log?: (line: string) => void }): void;
 export function mainOf(service: string): string;
-export function freePort(): Promise<number>;
+export { freePort } from './free-port.mjs';
 export function startService(options: {
   name: string;
   port: number;

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export { freePort } from './free-port.mjs';
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The services in the order they start: consumers of a topic before its producers is not required (groups read from the start). */
@@ -62,32 +64,6 @@ function moveInto(from, to) {
 
 export function mainOf(service) {
   return join(ROOT, 'dist/services', service, 'src/main.js');
-}
-
-// Ports given out by freePort: free when asked, but perhaps not bound yet by whoever took them.
-const givenOut = new Set();
-
-/**
- * A free TCP port on loopback, for tests that run the system beside another copy; never one this
- * process was given before (the kernel can hand the same port to the next ask while the first
- * taker has not bound it yet).
- */
-export async function freePort() {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    const port = await new Promise((resolvePort, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port: given } = server.address();
-        server.close(() => resolvePort(given));
-      });
-    });
-    if (!givenOut.has(port)) {
-      givenOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('no loopback port left that this process was not given before (20 tries): free some ports, or run fewer tests at once');
 }
 
 /**

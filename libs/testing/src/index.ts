@@ -14,5 +14,6 @@ export type { RecordedMessage, TopicRecorder } from './topic-recorder';
 export { startServiceUnderTest } from './service-app';
 export type { ServiceUnderTest, StartServiceOptions, TestableService } from './service-app';
 export { ManualClock } from './manual-clock';
-export { ALERTMANAGER_BINARY, basicAuthorization, freePort, startAlertmanager, startLoopbackDaemon } from './loopback-daemon';
+export { freePort } from '../../../scripts/system/free-port.mjs';
+export { ALERTMANAGER_BINARY, basicAuthorization, startAlertmanager, startLoopbackDaemon } from './loopback-daemon';
 export type { BasicAuthUser, LoopbackDaemon, LoopbackDaemonOptions } from './loopback-daemon';
