@@ -974,7 +974,7 @@ export interface operations {
     GateController_check: {
         parameters: {
             query?: {
-                /** @description instant to ask about (default now) */
+                /** @description instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept) */
                 at?: unknown;
                 /** @description comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422) */
                 regions?: unknown;
@@ -1010,7 +1010,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description held: problem document (application/problem+json) listing the holds (a cleared surge's hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (the latest release due or end ahead) */
+            /** @description held: problem document (application/problem+json) listing the holds (a cleared surge's hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end) */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -1022,7 +1022,7 @@ export interface operations {
     HoldsController_list: {
         parameters: {
             query?: {
-                /** @description only holds not yet released */
+                /** @description true: only holds not yet released; false: only released ones; left out: all */
                 active?: "true" | "false";
                 /** @description only holds on this region */
                 region?: string;
