@@ -87,7 +87,7 @@ describe('walking skeleton: sample -> surge -> hold -> delivery across the three
     const intake = await fetch(`${services['impact-analyzer'].baseUrl}/v1/samples`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization },
-      body: JSON.stringify({ samples: [{ region: 'IR', metric: 'requests', at: '2026-06-14T21:00:00Z', value: 5_000, source: 'e2e' }] }),
+      body: JSON.stringify({ samples: [{ region: 'IR', metric: 'requests', at: new Date().toISOString(), value: 5_000, source: 'e2e' }] }),
     });
     expect(intake.status).toBe(202);
     const { eventIds } = (await intake.json()) as { eventIds: string[] };

@@ -65,7 +65,9 @@ const TOTAL = REGIONS * SAMPLES_PER_REGION;
 const REFUSED = countFrom('INGEST_REFUSED', 20_000, 100);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STEP_MS = 5 * 60_000;
-const FROM = Date.parse('2026-06-01T00:00:00Z');
+// The backlog ends five minutes before now: the analyzer refuses samples older than SAMPLE_MAX_AGE_DAYS or ahead of its clock.
+const FROM = Math.floor(Date.now() / STEP_MS) * STEP_MS - (SAMPLES_PER_REGION + 1) * STEP_MS;
+const BACKLOG_DAYS = Math.ceil(((SAMPLES_PER_REGION + 1) * STEP_MS) / 86_400_000) + 1;
 const benchStarted = performance.now();
 const log = (line: string) => process.stdout.write(`[ingest ${((performance.now() - benchStarted) / 1000).toFixed(1)} s] ${line}\n`);
 
@@ -190,6 +192,8 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_PREFIX: topicPrefix,
     LOG_LEVEL: 'silent',
     ANALYZER_JOB_INTERVAL_MS: '3600000',
+    // A backlog longer than the default 30 days (INGEST_SAMPLES_PER_REGION above 8,640) is still taken.
+    SAMPLE_MAX_AGE_DAYS: String(Math.max(30, BACKLOG_DAYS)),
   };
   const settings = analyzerService.configFromEnvironment(serviceEnv).kafka;
   const kafka = createKafka(settings, silentLogger);

@@ -1,6 +1,6 @@
 import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, produceOnce, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, produceOnce, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 
@@ -11,12 +11,15 @@ interface Listed {
   items: { offset: string; reason: string; replayable: boolean; replayedAt: string | null }[];
 }
 
+/** After every sample these specs send (2026-06-14 and 15), within SAMPLE_MAX_AGE_DAYS of all of them. */
+const clock = new ManualClock('2026-06-15T12:00:00Z');
+
 describe("impact-analyzer: a pipeline's samples dead-lettered for a region not in the catalog yet, replayed once it is", () => {
   let first: ServiceUnderTest;
   let restarted: ServiceUnderTest | undefined;
 
   beforeAll(async () => {
-    first = await startServiceUnderTest(analyzerService);
+    first = await startServiceUnderTest(analyzerService, { clock });
   });
 
   afterAll(async () => {
@@ -42,6 +45,7 @@ describe("impact-analyzer: a pipeline's samples dead-lettered for a region not i
     // The operator adds the region and restarts the analyzer on the same database and topics.
     await first.app.close();
     restarted = await startServiceUnderTest(analyzerService, {
+      clock,
       topicPrefix: kafka.topicPrefix,
       environment: { DATABASE_URL: first.database.url, HOLDFAST_CUSTOM_REGIONS: CUSTOM_REGIONS },
     });

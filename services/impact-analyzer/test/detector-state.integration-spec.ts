@@ -1,4 +1,4 @@
-import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -7,6 +7,9 @@ import { postAll, recordEvents, seasonalLevel, seasonalSeries } from './support/
 const environment = { ANALYZER_DETECTION: JSON.stringify({ defaults: { warmupSamples: 200 } }) };
 const ZONES: Record<string, string> = { IR: 'Asia/Tehran', NP: 'Asia/Kathmandu', BR: 'America/Sao_Paulo', DE: 'Europe/Berlin', PK: 'Asia/Karachi' };
 
+/** After every sample these specs send (2026-06-14 and 15), within SAMPLE_MAX_AGE_DAYS of all of them. */
+const clock = new ManualClock('2026-06-15T12:00:00Z');
+
 describe('impact-analyzer: learned state lives in PostgreSQL, across a restart and a partition move', () => {
   let first: ServiceUnderTest;
   const others: ServiceUnderTest[] = [];
@@ -14,7 +17,7 @@ describe('impact-analyzer: learned state lives in PostgreSQL, across a restart a
 
   /** Another replica of the same deployment: same database, same topics, same consumer group. */
   const replica = async () => {
-    const started = await startServiceUnderTest(analyzerService, { topicPrefix: first.config.kafka.topicPrefix, environment: { ...environment, DATABASE_URL: first.database.url } });
+    const started = await startServiceUnderTest(analyzerService, { clock, topicPrefix: first.config.kafka.topicPrefix, environment: { ...environment, DATABASE_URL: first.database.url } });
     others.push(started);
     return started;
   };
@@ -31,7 +34,7 @@ describe('impact-analyzer: learned state lives in PostgreSQL, across a restart a
     });
 
   beforeAll(async () => {
-    first = await startServiceUnderTest(analyzerService, { environment });
+    first = await startServiceUnderTest(analyzerService, { clock, environment });
     surges = await recordEvents(first);
   });
 

@@ -231,6 +231,50 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     }
   });
 
+  it('dead-letters from Kafka a sample older than SAMPLE_MAX_AGE_DAYS in each form a pipeline sends (CloudEvents binary, structured, bare), counted refused, while one hours late is learned', async () => {
+    const deadLetters = await recordDeadLetters('dlq-ancient');
+    const producer = createKafka(service.config.kafka, silentLogger).producer();
+    await producer.connect();
+    try {
+      const topic = physicalTopic(service.config.kafka, Topics.trafficSamples);
+      const sample = (at: string) => ({ region: 'PE', metric: 'requests', at, value: 10, source: 'ancient-pipeline' });
+      // The clock reads 2026-06-17T12:00:00Z: thirteen hours late is a pipeline catching up, and is taken.
+      await producer.send({ topic, messages: [{ key: 'PE', value: JSON.stringify(sample('2026-06-16T23:00:00Z')) }] });
+      await learned('PE', 1);
+      // A Unix time in seconds read as milliseconds, a year typed wrong, and a time six weeks back.
+      await producer.send({
+        topic,
+        messages: [
+          {
+            key: 'PE',
+            value: JSON.stringify(sample('1970-01-21T12:00:00Z')),
+            headers: { ce_specversion: '1.0', ce_id: 'ancient-1', ce_type: 'traffic.sample', ce_source: 'ancient-pipeline', 'content-type': 'application/json' },
+          },
+          {
+            key: 'PE',
+            value: JSON.stringify({ specversion: '1.0', id: 'ancient-2', type: 'traffic.sample', source: 'ancient-pipeline', data: sample('2025-06-17T12:00:00Z') }),
+            headers: { 'content-type': 'application/cloudevents+json' },
+          },
+          { key: 'PE', value: JSON.stringify(sample('2026-05-06T12:00:00Z')) },
+        ],
+      });
+      await expectEventually(() =>
+        expect(deadLetters.messages.filter((message) => message.key === 'PE').map((message) => message.headers[DeadLetterHeaders.reason])).toEqual([
+          expect.stringMatching(/^refused by the handler: at 1970-01-21T12:00:00Z is 20\d{3} days before the analyzer's clock \(2026-06-17T12:00:00.000Z\); samples older than SAMPLE_MAX_AGE_DAYS \(30\) are refused/),
+          expect.stringMatching(/^refused by the handler: at 2025-06-17T12:00:00Z is 365 days before the analyzer's clock/),
+          expect.stringMatching(/^refused by the handler: at 2026-05-06T12:00:00Z is 42 days before the analyzer's clock/),
+        ]),
+      );
+      expect((await baselineOf('PE')).metrics[0]).toMatchObject({ sampleCount: 1, lastSampleAt: '2026-06-16T23:00:00.000Z' });
+      const metrics = await (await service.fetch('/metrics')).text();
+      expect(metrics).toMatch(/holdfast_analyzer_samples_total\{source="ancient-pipeline",outcome="refused"[^}]*\} 3/);
+      expect(metrics).toMatch(/holdfast_analyzer_samples_total\{source="ancient-pipeline",outcome="assessed"[^}]*\} 1/);
+    } finally {
+      await producer.disconnect();
+      await deadLetters.stop();
+    }
+  });
+
   it('keeps at most SERIES_MAX_PER_REGION metrics of a region, dead-lettering the samples of any more from Kafka, so a metric name carrying an id cannot add a series per sample', async () => {
     const deadLetters = await recordDeadLetters('dlq-series');
     try {

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, TopicSpecs } from '@holdfast/contracts';
 import { createKafka, physicalTopic, provisionTopics, silentLogger } from '@holdfast/messaging';
-import { expectEventually, produceOnce, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, produceOnce, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { recordEvents } from './support/analyzer-harness';
 
 const testKafkaSettings = () => ({ brokers: testEnvironment().kafkaBrokers, clientId: 'analyzer-spec' });
+
+/** After every sample these specs send (2026-06-14 and 15), within SAMPLE_MAX_AGE_DAYS of all of them. */
+const clock = new ManualClock('2026-06-15T12:00:00Z');
 
 describe('impact-analyzer: samples from outside pipelines on Kafka, in all three forms, against the real broker', () => {
   let service: ServiceUnderTest;
@@ -22,7 +25,7 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
   };
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, { environment: { ANALYZER_DETECTION: JSON.stringify({ regions: { IR: { warmupCeiling: 1_000, coolDownSamples: 1 } } }) } });
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_DETECTION: JSON.stringify({ regions: { IR: { warmupCeiling: 1_000, coolDownSamples: 1 } } }) } });
     topic = physicalTopic(service.config.kafka, Topics.trafficSamples);
     producer = createKafka(service.config.kafka, silentLogger).producer();
     await producer.connect();
@@ -84,7 +87,7 @@ describe('impact-analyzer: a Kafka batch is judged in time order', () => {
     const samples = Array.from({ length: 60 }, (_, i) => ({ region: 'NP', metric: 'requests', at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 100 + i, source: 'replay' }));
     await produceOnce(kafka, physicalTopic(settings, Topics.trafficSamples), samples.reverse().map((sample) => ({ key: 'NP', value: JSON.stringify(sample) })));
 
-    service = await startServiceUnderTest(analyzerService, { topicPrefix });
+    service = await startServiceUnderTest(analyzerService, { clock, topicPrefix });
     await expectEventually(async () => {
       const response = await service!.fetch(`/v1/regions/NP/baseline`);
       expect(response.status).toBe(200);

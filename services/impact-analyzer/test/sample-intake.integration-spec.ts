@@ -1,4 +1,4 @@
-import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // e2e/support is no Nx project: its private broker is how a spec stops a broker without stopping the shared one.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
@@ -12,6 +12,9 @@ interface SampleIntake {
   refused: { index: number; path: string; reason: string }[];
 }
 
+/** After every sample these specs send (2026-06-14 and 15), within SAMPLE_MAX_AGE_DAYS of all of them. */
+const clock = new ManualClock('2026-06-15T12:00:00Z');
+
 describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER_REGION by index, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
 
@@ -23,7 +26,7 @@ describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER
   };
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, { environment: { SERIES_MAX_PER_REGION: '2' } });
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { SERIES_MAX_PER_REGION: '2' } });
   });
 
   afterAll(async () => {
@@ -106,7 +109,7 @@ describe('impact-analyzer: POST /v1/samples while its broker is away answers 503
   beforeAll(async () => {
     // A broker of this file's own, so stopping it leaves the shared one to every other spec.
     broker = await startPrivateBroker('sample-publish-timeout');
-    service = await startServiceUnderTest(analyzerService, { environment: { KAFKA_BROKERS: broker.config.brokers.join(','), SAMPLE_PUBLISH_TIMEOUT_MS: '500' } });
+    service = await startServiceUnderTest(analyzerService, { clock, environment: { KAFKA_BROKERS: broker.config.brokers.join(','), SAMPLE_PUBLISH_TIMEOUT_MS: '500' } });
   });
 
   afterAll(async () => {
@@ -123,7 +126,7 @@ describe('impact-analyzer: POST /v1/samples while its broker is away answers 503
   it("answers the same 503 as any Kafka failure, naming Kafka with Retry-After, long before kafkajs's retries (about 13 s) run out", async () => {
     await broker.stop();
     const started = Date.now();
-    const response = await postSamples(service, [{ region: 'NP', at: new Date().toISOString(), value: 1 }]);
+    const response = await postSamples(service, [{ region: 'NP', at: clock.now().toISOString(), value: 1 }]);
     const elapsedMs = Date.now() - started;
 
     expect(response.status).toBe(503);

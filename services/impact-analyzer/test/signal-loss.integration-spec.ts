@@ -88,9 +88,12 @@ describe('impact-analyzer: signal loss in each mode, on the injected clock, agai
     const handled = await rowVersions();
     await runJobs();
     expect(await rowVersions()).toEqual(handled);
+    // IR's sample stamped 21:17 reaches the analyzer at 21:25 (its pipeline catching up): the hold lasted until 21:25,
+    // when the analyzer saw the signal back, and the planner's cool-down counts from then, not from eight minutes before.
+    clock.set('2026-06-14T21:25:00Z');
     await postAll(service, [{ region: 'IR', at: '2026-06-14T21:17:00Z', value: 100 }]);
     await expectEventually(() => expect(surges.events().map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started IR', 'surge.cleared IR']));
-    expect(surges.events()[1].data).toMatchObject({ surgeId: surges.events()[0].data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
+    expect(surges.events()[1].data).toMatchObject({ surgeId: surges.events()[0].data.surgeId, clearedAt: '2026-06-14T21:25:00.000Z' });
     expect((await baseline('IR')).metrics[0].signalLostAt).toBeNull();
     await postAll(service, [{ region: 'NP', at: '2026-06-14T21:18:00Z', value: 100 }]);
     await expectEventually(() => expect(signals.events().map((event) => `${event.type} ${event.key}`)).toHaveLength(4));
@@ -237,7 +240,8 @@ describe('impact-analyzer: a surge of the seasonal detector whose series goes si
     });
     await expectEventually(() => expect(eventsOf('IR').map((event) => event.type)).toEqual(['surge.started', 'surge.started', 'surge.cleared', 'surge.started', 'surge.cleared']));
     const [, , , renewed, heldCleared] = eventsOf('IR');
-    expect(heldCleared.data).toMatchObject({ surgeId: held.data.surgeId, clearedAt: '2026-06-14T21:17:00.000Z' });
+    // Cleared when the analyzer saw the signal back (its clock at 21:18), the returning sample being stamped 21:17.
+    expect(heldCleared.data).toMatchObject({ surgeId: held.data.surgeId, clearedAt: '2026-06-14T21:18:00.000Z' });
     expect(renewed.data).toMatchObject({ source: 'detector', startedAt: '2026-06-14T21:17:00.000Z' });
     expect(renewed.data).toHaveProperty('evidence');
     expect(renewed.data.surgeId).not.toBe(episode('IR'));
@@ -311,6 +315,7 @@ describe('impact-analyzer: a series already lost when its region’s onSignalLos
     const notifying = await restartWith('notify');
     await runJobs(notifying);
     await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(await notifying.fetch('/metrics').then((response) => response.text())).toMatch(/holdfast_analyzer_signal_lost\{[^}]*region="IR"[^}]*\} 1/);
     expect(surges.events()[1].data).toMatchObject({
       surgeId: surges.events()[0].data.surgeId,
       clearedAt: '2026-06-14T21:40:00.000Z',
@@ -326,6 +331,9 @@ describe('impact-analyzer: a series already lost when its region’s onSignalLos
     await expectEventually(() => expect(surges.events().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared', 'surge.started', 'surge.cleared']));
     expect(surges.events()[3].data.reason).toContain('onSignalLoss is now ignore (the configuration changed)');
     expect(signals.events().map((event) => event.type)).toEqual(['signal.lost']);
+    // Still lost (its samples would publish signal.restored), but under ignore the gauge alerts read stays 0, as for a series silenced under ignore.
+    expect((await ignoring.fetch('/v1/regions/IR/baseline').then((response) => response.json())) as unknown).toMatchObject({ metrics: [{ signalLostAt: '2026-06-14T21:16:00.000Z' }] });
+    expect(await ignoring.fetch('/metrics').then((response) => response.text())).toMatch(/holdfast_analyzer_signal_lost\{[^}]*region="IR"[^}]*\} 0/);
   });
 });
 

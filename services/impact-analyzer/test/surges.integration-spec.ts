@@ -1,4 +1,4 @@
-import { everyPage, expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { postSamples, recordEvents, type SampleInput } from './support/analyzer-harness';
@@ -12,6 +12,9 @@ interface SurgeView {
   causeEventId: string;
   evidence: { support: string; baseline: number };
 }
+
+/** After every sample these specs send (2026-06-14 and 15), within SAMPLE_MAX_AGE_DAYS of all of them. */
+const clock = new ManualClock('2026-06-15T12:00:00Z');
 
 describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
@@ -28,6 +31,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
 
   beforeAll(async () => {
     service = await startServiceUnderTest(analyzerService, {
+      clock,
       environment: {
         // JP warms up under an absolute ceiling; every other region makes no decision while warming up.
         ANALYZER_DETECTION: JSON.stringify({
@@ -155,7 +159,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
   });
 
   it('pages through surges newest first, each once, by following nextCursor; a cursor it did not give out is a 400', async () => {
-    const now = Date.now();
+    const now = clock.nowMs();
     const declare = async (regions: string[], from: number) => {
       const body = { regions, from: new Date(from).toISOString(), until: new Date(now + 86_400_000).toISOString(), reason: 'paging' };
       const response = await service.fetch('/v1/declarations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -197,7 +201,7 @@ describe('impact-analyzer: a warm-up ceiling surge once the ceiling is removed o
   const typesIn = (region: string) => surgeEvents.events().filter((e) => e.data.region === region).map((e) => e.type);
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, { environment: detection({ JP: { warmupCeiling: 1_000 }, KR: { warmupCeiling: 1_000 } }) });
+    service = await startServiceUnderTest(analyzerService, { clock, environment: detection({ JP: { warmupCeiling: 1_000 }, KR: { warmupCeiling: 1_000 } }) });
     surgeEvents = await recordEvents(service);
   });
 
@@ -219,6 +223,7 @@ describe('impact-analyzer: a warm-up ceiling surge once the ceiling is removed o
 
     await service.app.close();
     restarted = await startServiceUnderTest(analyzerService, {
+      clock,
       topicPrefix: service.config.kafka.topicPrefix,
       environment: { DATABASE_URL: service.database.url, ...detection({ KR: { warmupCeiling: 5_000 } }) },
     });

@@ -101,6 +101,10 @@ export const analyzerEnvironment = {
   SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
   SAMPLE_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).default(300),
+  // A sample stamped further back is refused. 30 days, the half-life of the detector's memory of past
+  // excursions (its longest): room for a backfill of weeks (5,000 samples in one request are 17 days at
+  // five minutes), while 1970 (seconds read as milliseconds) or a year typed wrong is named to its sender.
+  SAMPLE_MAX_AGE_DAYS: z.coerce.number().positive().max(3_650).default(30),
   // A region's metrics at most: a metric name carrying an id would otherwise add a detector state (about 5 KB) per sample.
   SERIES_MAX_PER_REGION: z.coerce.number().int().min(1).default(100),
   // How long POST /v1/samples waits for Kafka before it answers 503: kafkajs's own retries last about 13 s, past a pipeline's usual 10 s timeout.
@@ -122,6 +126,7 @@ export interface AnalyzerSettings {
   detection: { defaults: RegionPolicy; regions: Record<string, Partial<RegionPolicy>> };
   sampleBatchMax: number;
   sampleMaxAheadMs: number;
+  sampleMaxAgeMs: number;
   seriesMaxPerRegion: number;
   samplePublishTimeoutMs: number;
   alertSenders: Partial<Record<AlertSender, SenderCredential>>;
@@ -161,6 +166,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     detection: { defaults, regions },
     sampleBatchMax: env.SAMPLE_BATCH_MAX,
     sampleMaxAheadMs: env.SAMPLE_MAX_AHEAD_SECONDS * 1_000,
+    sampleMaxAgeMs: env.SAMPLE_MAX_AGE_DAYS * 86_400_000,
     seriesMaxPerRegion: env.SERIES_MAX_PER_REGION,
     samplePublishTimeoutMs: env.SAMPLE_PUBLISH_TIMEOUT_MS,
     alertSenders: env.ALERT_SENDERS,

@@ -135,7 +135,7 @@ export class SampleAssessmentService {
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
       const refusal = region
-        ? sampleTimeRefusal(event.data.at, nowMs, this.config.settings.sampleMaxAheadMs)
+        ? sampleTimeRefusal(event.data.at, nowMs, this.config.settings)
         : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
       if (!region || refusal) {
         refusals.push({ index, reason: refusal! });
@@ -445,7 +445,9 @@ export class SampleAssessmentService {
     );
     const held = surges.get(region, signalLossOrigin(metric));
     if (!held) return;
-    await this.surges.clear(transaction, held, new Date(event.data.at), reason, traceOf(event));
+    // Held from when the analyzer saw the signal go, so released when it sees it back: the sample's own time
+    // may be earlier (a late pipeline), and the planner's cool-down counts from the clearing.
+    await this.surges.clear(transaction, held, this.clock.now(), reason, traceOf(event));
     surges.cleared(held);
   }
 }

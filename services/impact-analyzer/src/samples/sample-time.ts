@@ -7,21 +7,36 @@ const UNSET_TIMES: ReadonlyMap<number, string> = new Map([
   [0, 'the Unix epoch'],
 ]);
 
+const DAY_MS = 86_400_000;
+
+/** How far from the analyzer's clock a sample's time may lie: SAMPLE_MAX_AHEAD_SECONDS and SAMPLE_MAX_AGE_DAYS. */
+export interface SampleTimeBounds {
+  sampleMaxAheadMs: number;
+  sampleMaxAgeMs: number;
+}
+
 /**
  * Why a sample's time cannot be taken, or undefined when it can. A sample stamped ahead of the
  * analyzer's clock (a sender's clock set wrong, a year typed wrong) would become its series' last
  * sample, and every sample after it, up to that time, would be judged late: the region's detection
- * would stop without a word. So one further ahead than `maxAheadMs` is refused. One stamped with a
- * zero time is refused too: it would be dropped as late by a series under way, or start a new
- * series' history in year 1 or 1970, while its pipeline heard only that it was accepted.
+ * would stop without a word. So one further ahead than `sampleMaxAheadMs` is refused. One stamped with a
+ * zero time, or older than `sampleMaxAgeMs` (a clock or year set wrong the other way, seconds read as
+ * milliseconds, which lands in January 1970), is refused too: a series under way would drop it as
+ * late, and a new one would begin its history then, while its pipeline heard only that it was accepted.
  */
-export function sampleTimeRefusal(at: string, nowMs: number, maxAheadMs: number): string | undefined {
+export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeBounds): string | undefined {
   const atMs = Date.parse(at);
   const unset = UNSET_TIMES.get(atMs);
   if (unset !== undefined) {
     return `at ${at} is ${unset}, which a pipeline writes for a time it never set: stamp each sample with the instant it measures`;
   }
+  const clock = new Date(nowMs).toISOString();
   const aheadMs = atMs - nowMs;
-  if (aheadMs <= maxAheadMs) return undefined;
-  return `at ${at} is ${Math.round(aheadMs / 1000)} s ahead of the analyzer's clock (${new Date(nowMs).toISOString()}); samples more than SAMPLE_MAX_AHEAD_SECONDS (${maxAheadMs / 1000}) ahead are refused, as one would make every later sample of its series late: check the sender's clock`;
+  if (aheadMs > bounds.sampleMaxAheadMs) {
+    return `at ${at} is ${Math.round(aheadMs / 1000)} s ahead of the analyzer's clock (${clock}); samples more than SAMPLE_MAX_AHEAD_SECONDS (${bounds.sampleMaxAheadMs / 1000}) ahead are refused, as one would make every later sample of its series late: check the sender's clock`;
+  }
+  if (-aheadMs > bounds.sampleMaxAgeMs) {
+    return `at ${at} is ${Math.floor(-aheadMs / DAY_MS)} days before the analyzer's clock (${clock}); samples older than SAMPLE_MAX_AGE_DAYS (${bounds.sampleMaxAgeMs / DAY_MS}) are refused, as a time that old is more likely set wrong than a backfill: check the sender's clock and how it writes times (seconds read as milliseconds land in 1970), or raise SAMPLE_MAX_AGE_DAYS for a longer backfill`;
+  }
+  return undefined;
 }

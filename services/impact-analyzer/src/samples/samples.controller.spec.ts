@@ -17,15 +17,16 @@ describe('POST /v1/samples', () => {
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
     const seriesCap = { refusals: async () => new Map() };
     const config = analyzerService.configFromEnvironment({}) as ServiceConfig<AnalyzerSettings>;
+    const metrics = new MetricsRegistry('impact-analyzer', false);
     const controller = new SamplesController(
       messaging as unknown as MessagingRuntime,
       new RegionCatalog(),
       new ManualClock('2026-06-14T21:00:00Z'),
       seriesCap as unknown as SeriesCapService,
       config,
-      new MetricsRegistry('impact-analyzer', false),
+      metrics,
     );
-    return { controller, published };
+    return { controller, published, metrics };
   };
   const sample = (at: string, fields: Record<string, unknown> = {}) => ({ region: 'IR', metric: 'requests', at, value: 100, source: 'pipeline', ...fields });
 
@@ -41,6 +42,27 @@ describe('POST /v1/samples', () => {
       { index: 3, path: 'samples.3.at', reason: expect.stringContaining('is the Unix epoch') },
     ]);
     expect(published.map((event) => event.data.at)).toEqual(['2026-06-14T20:55:00Z']);
+  });
+
+  it('refuses a sample older than SAMPLE_MAX_AGE_DAYS by its index, naming its age, counts it refused, and takes those late by minutes, hours or days', async () => {
+    const { controller, published, metrics } = intake();
+    // The clock reads 2026-06-14T21:00:00Z.
+    const answer = await controller.intake({
+      samples: [
+        sample('2026-06-14T20:55:00Z'),
+        sample('1970-01-21T12:00:00Z'),
+        sample('2026-06-14T09:00:00Z', { region: 'DE' }),
+        sample('2025-06-14T21:00:00Z', { region: 'DE' }),
+        sample('2026-05-20T21:00:00Z', { region: 'JP' }),
+      ],
+    });
+    expect(answer.accepted).toBe(3);
+    expect(answer.refused).toEqual([
+      { index: 1, path: 'samples.1.at', reason: expect.stringMatching(/^at 1970-01-21T12:00:00Z is 20\d{3} days before the analyzer's clock \(2026-06-14T21:00:00.000Z\); samples older than SAMPLE_MAX_AGE_DAYS \(30\) are refused/) },
+      { index: 3, path: 'samples.3.at', reason: expect.stringMatching(/^at 2025-06-14T21:00:00Z is 365 days before the analyzer's clock/) },
+    ]);
+    expect(published.map((event) => `${event.data.region} ${event.data.at}`)).toEqual(['IR 2026-06-14T20:55:00Z', 'DE 2026-06-14T09:00:00Z', 'JP 2026-05-20T21:00:00Z']);
+    expect(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).toMatch(/holdfast_analyzer_samples_total\{source="http",outcome="refused",service="impact-analyzer"\} 2/);
   });
 
   it('refuses a second sample of a series at one instant, which the detector would drop after its sender read "accepted", naming the first', async () => {

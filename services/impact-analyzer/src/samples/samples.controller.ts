@@ -46,7 +46,7 @@ export class SamplesController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      "Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept",
+      "Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock or older than SAMPLE_MAX_AGE_DAYS, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept",
   })
   @ApiZodBody(
     z.strictObject({
@@ -95,7 +95,7 @@ export class SamplesController {
         refused.push({ index, path: `samples.${index}.region`, reason: `unknown region ${parsed.data.region}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
         return;
       }
-      const refusal = sampleTimeRefusal(parsed.data.at, nowMs, this.config.settings.sampleMaxAheadMs);
+      const refusal = sampleTimeRefusal(parsed.data.at, nowMs, this.config.settings);
       if (refusal) {
         refused.push({ index, path: `samples.${index}.at`, reason: refusal });
         return;

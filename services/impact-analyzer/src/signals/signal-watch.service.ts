@@ -69,7 +69,11 @@ export class SignalWatchService {
   ) {
     this.watchingSince = clock.nowMs();
     this.signalAge = metrics.gauge('holdfast_analyzer_signal_age_seconds', 'Time since the latest sample of a region’s metric', ['region', 'metric']);
-    this.signalLost = metrics.gauge('holdfast_analyzer_signal_lost', '1 while a region’s metric has gone silent for longer than its region allows', ['region', 'metric']);
+    this.signalLost = metrics.gauge(
+      'holdfast_analyzer_signal_lost',
+      '1 while a region’s metric has gone silent for longer than its region allows and its region’s onSignalLoss is notify or hold; always 0 under ignore (the signal-age gauge shows the silence)',
+      ['region', 'metric'],
+    );
   }
 
   /**
@@ -168,7 +172,8 @@ export class SignalWatchService {
     const policy = policyOf(this.config.settings, row.region);
     const tooLong = now.getTime() - Math.max(heardAt, this.watchingSince) > policy.signalLossAfterSeconds * 1000;
     const lost = row.signal_lost_at !== null || (policy.onSignalLoss !== 'ignore' && tooLong);
-    this.signalLost.set({ region: row.region, metric: row.metric }, lost ? 1 : 0);
+    // The gauge is what alerts read: under ignore it stays 0, even for a series lost while its region said otherwise (changed and restarted since).
+    this.signalLost.set({ region: row.region, metric: row.metric }, lost && policy.onSignalLoss !== 'ignore' ? 1 : 0);
     const lastSampleAt = row.last_sample_at.getTime() <= now.getTime() ? row.last_sample_at : new Date(heardAt);
     return { policy, silentMs: now.getTime() - heardAt, lastSampleAt, tooLong, lost };
   }
