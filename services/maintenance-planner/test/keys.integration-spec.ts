@@ -82,17 +82,21 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(await response.json()).toMatchObject({ code: 'missing-scope', requiredScope: 'admin', detail: expect.stringContaining(`needs scope admin; key hf_${reader.keyId} (team network-ops) has read`) });
   });
 
-  it('revokes a key: it stops working, and revoking again answers the same', async () => {
-    const doomed = await createKey({ team: 'network-ops', scopes: ['read'], name: 'leaked' });
+  it('revokes a key: it stops working, and revoking again answers the same, as the key is listed, last use included', async () => {
+    const doomed = await createKey({ team: 'leaking', scopes: ['read'], name: 'leaked' });
     await expectEventually(async () => expect((await withKey(doomed.key, '/v1/holds')).status).toBe(200));
 
     const revoke = () => service.fetch(`/v1/keys/${doomed.keyId}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'pasted in a public channel' }) });
     const first = await revoke();
     expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ keyId: doomed.keyId, revokedBy: 'platform/bootstrap', revokeReason: 'pasted in a public channel', revokedAt: expect.any(String) });
+    const revoked = (await first.json()) as Record<string, unknown>;
+    expect(revoked).toMatchObject({ keyId: doomed.keyId, revokedBy: 'platform/bootstrap', revokeReason: 'pasted in a public channel', revokedAt: expect.any(String), lastUsedAt: expect.any(String) });
+    const listed = (await (await service.fetch('/v1/keys?team=leaking')).json()) as { items: Record<string, unknown>[] };
+    expect(listed.items).toEqual([revoked]);
     await expectEventually(async () => expect(await (await withKey(doomed.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'revoked-key' }));
     const again = await revoke();
     expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(revoked);
 
     const missing = await service.fetch('/v1/keys/ffffffffffffffff/revoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x' }) });
     expect(missing.status).toBe(404);

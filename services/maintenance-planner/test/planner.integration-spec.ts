@@ -177,6 +177,50 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
   });
 
+  it('gives a window its version as a strong ETag, and takes back in If-Match what it gave: weak, in a list, or *', async () => {
+    const created = await api('POST', '/v1/windows', {
+      title: 'Payment switch patch',
+      ownerTeam: 'payments',
+      footprint: { global: false, regions: ['BO'] },
+      startsAt: '2026-09-10T10:00:00Z',
+      endsAt: '2026-09-10T11:00:00Z',
+      plannedZone: 'America/La_Paz',
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('etag')).toBe('"1"');
+    const id = created.body.windowId as string;
+    const read = await api('GET', `/v1/windows/${id}`);
+    expect(read.headers.get('etag')).toBe('"1"');
+    // What GET gave, as RFC 9110 has a client send it back (Express's body hash, W/"...", was a 400 invalid-version here).
+    const renamed = await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch 2' }, { 'if-match': read.headers.get('etag')! });
+    expect(renamed).toMatchObject({ status: 200, body: { version: 2 } });
+    expect(renamed.headers.get('etag')).toBe('"2"');
+    // Weakened on its way (a compressing proxy does that), and a list matching by any member.
+    expect(await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch 3' }, { 'if-match': 'W/"2"' })).toMatchObject({ status: 200, body: { version: 3 } });
+    expect(await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch 4' }, { 'if-match': '"1", "3"' })).toMatchObject({ status: 200, body: { version: 4 } });
+    expect(await api('PATCH', `/v1/windows/${id}`, { title: 'stale' }, { 'if-match': '"2", W/"3"' })).toMatchObject({ status: 409, body: { code: 'stale-version', currentVersion: 4 } });
+    expect(await api('PATCH', `/v1/windows/${id}`, { title: 'a hash' }, { 'if-match': 'W/"1f-Kx3mV0"' })).toMatchObject({ status: 400, body: { code: 'invalid-version' } });
+    const any = await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch' }, { 'if-match': '*' });
+    expect(any).toMatchObject({ status: 200, body: { version: 5 } });
+    expect(any.headers.get('etag')).toBe('"5"');
+
+    // A hold changes the window's status, not its version: a read naming its tag in If-None-Match still gets the window, held.
+    // Sent as a browser revalidates its cache (fetch's own conditional request would add Cache-Control: no-cache, which Express never answers 304).
+    await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-09-10T00:00:00Z', until: '2026-09-11T00:00:00Z', reason: 'Elections in BO' });
+    const revalidated = await api('GET', `/v1/windows/${id}`, undefined, { 'if-none-match': '"5"', 'cache-control': 'max-age=0' });
+    expect(revalidated).toMatchObject({ status: 200, body: { version: 5, status: 'held' } });
+    expect(revalidated.headers.get('etag')).toBe('"5"');
+
+    const cancelled = await api('POST', `/v1/windows/${id}/cancel`, { reason: 'moved to next quarter' }, { 'if-match': 'W/"5"' });
+    expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled', version: 6 } });
+    expect(cancelled.headers.get('etag')).toBe('"6"');
+    const another = await plan({ ownerTeam: 'payments', startsAt: '2026-09-12T10:00:00Z', endsAt: '2026-09-12T11:00:00Z' });
+    expect(await api('DELETE', `/v1/windows/${another.windowId}?reason=not%20needed`, undefined, { 'if-match': '"7"' })).toMatchObject({ status: 409, body: { code: 'stale-version' } });
+    const deleted = await api('DELETE', `/v1/windows/${another.windowId}?reason=not%20needed`, undefined, { 'if-match': (await api('GET', `/v1/windows/${another.windowId}`)).headers.get('etag')! });
+    expect(deleted).toMatchObject({ status: 200, body: { status: 'cancelled', version: 2 } });
+    expect(deleted.headers.get('etag')).toBe('"2"');
+  });
+
   it('takes a PATCH that sends back what the window already is as no change, whatever order its keys and regions come in', async () => {
     const flexibility = { earliestStartAt: '2026-07-10T00:00:00Z', deadlineAt: '2026-07-20T00:00:00Z', autoMove: false };
     const footprint = { global: false, regions: ['IR', 'DE'], shares: { IR: 0.6, DE: 0.4 } };

@@ -90,7 +90,8 @@ export function exdateProblem(text: string): string | null {
 
 /**
  * One excluded occurrence (RFC 5545 EXDATE): its local start "YYYY-MM-DDTHH:mm" in the window's
- * planned zone (matched on the wall clock, as EXDATE;TZID=...), or its start instant ending in Z.
+ * planned zone (as EXDATE;TZID=...: in the hour a fall-back change repeats, the first pass), or its
+ * start instant ending in Z.
  */
 export const ExdateSchema = z
   .string()

@@ -66,6 +66,35 @@ describe('recurrence expansion', () => {
     expect(occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual(['2026-03-04T02:00', '2026-03-18T02:00']);
   });
 
+  describe('an EXDATE in the hour Berlin repeats on 2026-10-25 (02:30 is 00:30Z in CEST, then 01:30Z in CET)', () => {
+    const runs = (window: ReturnType<typeof planWindow>) =>
+      expandOccurrences(window, { from: window.start, until: new Date('2026-10-28T00:00:00Z') }).occurrences.map((o) => o.start.toISOString().slice(0, 16));
+    const hourly = (exdates: string[]) =>
+      runs(planWindowFromLocal({ localStart: '2026-10-25T01:30', durationMinutes: 30, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=HOURLY;COUNT=4', exdates } }));
+
+    it('removes one hourly run: written locally the first, with Z the instant it names', () => {
+      expect(hourly([])).toEqual(['2026-10-24T23:30', '2026-10-25T00:30', '2026-10-25T01:30', '2026-10-25T02:30']);
+      // RFC 5545: a local DATE-TIME the zone reads twice names its first occurrence.
+      expect(hourly(['2026-10-25T02:30'])).toEqual(['2026-10-24T23:30', '2026-10-25T01:30', '2026-10-25T02:30']);
+      expect(hourly(['2026-10-25T01:30:00Z'])).toEqual(['2026-10-24T23:30', '2026-10-25T00:30', '2026-10-25T02:30']);
+      expect(hourly(['2026-10-25T02:30', '2026-10-25T01:30:00Z'])).toEqual(['2026-10-24T23:30', '2026-10-25T02:30']);
+    });
+
+    it('removes a daily run at the first 02:30 when written locally, and only at the instant named with Z', () => {
+      const daily = (exdates: string[]) =>
+        runs(planWindowFromLocal({ localStart: '2026-10-24T02:30', durationMinutes: 30, zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=DAILY;COUNT=3', exdates } }));
+      // A daily 02:30 runs once that night, at the earlier instant: the one a local EXDATE names.
+      expect(daily([])).toEqual(['2026-10-24T00:30', '2026-10-25T00:30', '2026-10-26T01:30']);
+      expect(daily(['2026-10-25T02:30'])).toEqual(['2026-10-24T00:30', '2026-10-26T01:30']);
+      expect(daily(['2026-10-25T01:30:00Z'])).toEqual(['2026-10-24T00:30', '2026-10-25T00:30', '2026-10-26T01:30']);
+      // A first run planned in the second 02:30 is not the one a local EXDATE names; its instant with Z removes it.
+      const second = (exdates: string[]) =>
+        runs(planWindow({ start: new Date('2026-10-25T01:30:00Z'), end: new Date('2026-10-25T02:00:00Z'), zone: 'Europe/Berlin', recurrence: { rrule: 'FREQ=DAILY;COUNT=2', exdates } }));
+      expect(second(['2026-10-25T02:30'])).toEqual(['2026-10-25T01:30', '2026-10-26T01:30']);
+      expect(second(['2026-10-25T01:30:00Z'])).toEqual(['2026-10-26T01:30']);
+    });
+  });
+
   it('reads rule values case-insensitively, as RFC 5545 says', () => {
     const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 60, zone: 'Europe/Berlin', recurrence: { rrule: 'rrule:freq=weekly;byday=su,we;count=3' } });
     expect(expandOccurrences(window, spring2026).occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual([

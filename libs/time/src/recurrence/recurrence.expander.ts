@@ -38,6 +38,9 @@ export interface Expansion {
  * - HOURLY keeps elapsed time (`elapsedHourStarts`): every INTERVAL hours of real time, so a
  *   fall-back's repeated hour runs twice and a spring-forward's skipped hour is not run; its BY
  *   filters are read on the local clock.
+ * And one for EXDATEs (`exclusions`): a local one in a repeated hour removes the run at its first
+ * pass only (RFC 5545), so of an hourly series' two runs at that wall clock the second stays; one
+ * with "Z" removes the run at exactly that instant.
  */
 export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds): Expansion {
   const planned = planWindow(window);
@@ -62,7 +65,7 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   const toWall = (instant: number) => instant + offsetAt(instant);
   const dtstartWall = planned.localStart === undefined ? toWall(planned.start.getTime()) : parseWallClock(planned.localStart);
   const { rule, untilInstant } = floatingRule(planned.recurrence.rrule, dtstartWall, toWall, offsetAt);
-  const excluded = exclusions(planned.recurrence.exdates ?? []);
+  const excluded = exclusions(planned.recurrence.exdates ?? [], offsetAt);
 
   const occurrences: InstantRange[] = [];
   // A local start in a spring-forward gap lands on the instant of the one a gap length later: a rule
@@ -70,7 +73,7 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   const starts = new Set<number>();
   let truncated = false;
   const take = (wall: WallClock, start: number): boolean => {
-    if (excluded.wallClocks.has(wall) || excluded.instants.has(start) || !overlaps(start) || starts.has(start)) return true;
+    if (excluded.wallClocks.get(wall) === start || excluded.instants.has(start) || !overlaps(start) || starts.has(start)) return true;
     if (occurrences.length === maxCount) {
       truncated = true;
       return false;
@@ -175,8 +178,14 @@ function floatingUntil(value: string, until: Date | null | undefined, toWall: (i
   return until;
 }
 
-function exclusions(exdates: readonly string[]): { wallClocks: Set<number>; instants: Set<number> } {
-  const wallClocks = new Set<number>();
+/**
+ * What the EXDATEs remove. With "Z": the run starting at that instant. Local: the run starting at
+ * that wall clock at the instant the DST rules give it (a gap's shifted forward; in a repeated hour
+ * the first pass, as RFC 5545 reads a local DATE-TIME the zone shows twice), so a run in the
+ * second pass stays.
+ */
+function exclusions(exdates: readonly string[], offsetAt: OffsetLookup): { wallClocks: Map<WallClock, number>; instants: Set<number> } {
+  const wallClocks = new Map<WallClock, number>();
   const instants = new Set<number>();
   for (const exdate of exdates) {
     const problem = exdateProblem(exdate);
@@ -184,7 +193,8 @@ function exclusions(exdates: readonly string[]): { wallClocks: Set<number>; inst
     if (exdate.endsWith('Z')) {
       instants.add(Date.parse(exdate));
     } else {
-      wallClocks.add(parseWallClock(exdate));
+      const wall = parseWallClock(exdate);
+      wallClocks.set(wall, resolveWallClock(wall, offsetAt));
     }
   }
   return { wallClocks, instants };

@@ -74,18 +74,20 @@ export class KeysService {
     return pageOf(keys, query.limit, (key) => ({ at: new Date(key.createdAt), id: key.keyId }), (key) => key);
   }
 
-  /** Revokes a key; revoking it again changes nothing and answers the same. */
+  /** Revokes a key; revoking it again changes nothing and answers the same. Answers the key as GET /v1/keys lists it. */
   async revoke(keyId: string, reason: string, actor: Principal): Promise<ApiKeyView> {
-    const revoked = await this.dataSource.transaction(async (transaction) => {
+    return this.dataSource.transaction(async (transaction) => {
       const key = await transaction.findOne(ApiKeyEntity, { where: { keyId }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw new DomainError('unknown-key', 404, `There is no API key ${keyId}; GET /v1/keys lists them.`);
-      if (key.revokedAt) return key;
-      Object.assign(key, { revokedAt: this.clock.now(), revokedBy: actorOf(actor), revokeReason: reason });
-      await transaction.save(key);
-      await this.publishState(transaction, key);
-      return key;
+      if (!key.revokedAt) {
+        Object.assign(key, { revokedAt: this.clock.now(), revokedBy: actorOf(actor), revokeReason: reason });
+        await transaction.save(key);
+        await this.publishState(transaction, key);
+      }
+      // Its last use is kept on the copy keys are checked against (api_key_copy), where the list reads it too.
+      const [copy] = (await transaction.query('SELECT last_used_at FROM api_key_copy WHERE key_id = $1', [keyId])) as { last_used_at: Date | null }[];
+      return view(key, copy?.last_used_at ?? null);
     });
-    return view(revoked, null);
   }
 
   private publishState(transaction: EntityManager, key: ApiKeyEntity): Promise<void> {

@@ -32,6 +32,7 @@ import {
   windowSnapshot,
   windowStatusOf,
 } from './window-record';
+import { assertVersionMatches, versionPrecondition } from './window-version';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
@@ -286,15 +287,11 @@ export class WindowsService {
   }
 
   async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string) {
-    const expected = versionFrom(ifMatch, request.version);
+    const precondition = versionPrecondition(ifMatch, request.version, true);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, id, true);
-      if (row.version !== expected) {
-        throw new DomainError('stale-version', 409, `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and reapply your change.`, {
-          currentVersion: row.version,
-        });
-      }
+      assertVersionMatches(precondition, id, row.version, 'reapply your change');
       if (row.status === 'cancelled') throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
       if (request.footprint) this.checkRegions(request.footprint.regions, 'footprint.regions');
       const next = {
@@ -471,18 +468,11 @@ export class WindowsService {
   async cancel(id: string, reason: string, version: number | undefined, ifMatch: string | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
-      const expected = ifMatch !== undefined || version !== undefined ? versionFrom(ifMatch, version) : undefined;
+      const precondition = versionPrecondition(ifMatch, version, false);
       // Already cancelled answers as the cancel did, whatever version is sent: a retry of a cancel whose
       // answer was lost carries the version from before it, and a 409 would say the cancel did not happen.
       if (row.status === 'cancelled') return this.resource(tx, row);
-      if (expected !== undefined && row.version !== expected) {
-        throw new DomainError(
-          'stale-version',
-          409,
-          `Window ${id} is at version ${row.version}, not ${expected}: read it again (GET /v1/windows/${id}) and cancel at its current version, or send no version to cancel it whatever its version.`,
-          { currentVersion: row.version },
-        );
-      }
+      assertVersionMatches(precondition, id, row.version, 'cancel at its current version, or send no version to cancel it whatever its version');
       const now = this.clock.now();
       await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL`, [id, now]);
       await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
@@ -920,23 +910,6 @@ async function insertOccurrences(tx: EntityManager, windowId: string, occurrence
      SELECT $1, n, s, e, 'scheduled' FROM unnest($2::int[], $3::timestamptz[], $4::timestamptz[]) AS t(n, s, e) ON CONFLICT DO NOTHING`,
     [windowId, occurrences.map((_, index) => first + index), occurrences.map((occurrence) => occurrence.start), occurrences.map((occurrence) => occurrence.end)],
   );
-}
-
-function versionFrom(ifMatch: string | undefined, bodyVersion: number | undefined): number {
-  const fromHeader = ifMatch?.replace(/^W\//, '').replace(/"/g, '').trim();
-  // Sent but not a version ("abc", "*"): a caller that sent one is told what is wrong with it, not asked to send one.
-  if (fromHeader && !/^[1-9]\d{0,9}$/.test(fromHeader)) {
-    throw new DomainError('invalid-version', 400, `If-Match ${ifMatch} is not a window version: send the version you read, such as If-Match: "3" (GET the window for its current version).`, {
-      errors: [{ path: 'If-Match', message: 'must be a window version such as "3"' }],
-    });
-  }
-  const version = fromHeader ? Number(fromHeader) : bodyVersion;
-  if (version === undefined || !Number.isInteger(version) || version < 1) {
-    throw new DomainError('version-required', 428, 'Say which version you change: send If-Match: "<version>" or "version" in the body (GET the window for its current version).', {
-      errors: [{ path: 'version', message: 'required (If-Match header or body)' }],
-    });
-  }
-  return version;
 }
 
 function changedFields(row: WindowRow, request: UpdateWindowRequest): WindowField[] {
