@@ -30,7 +30,8 @@ interface Ran {
 
 describe('holdfast (the CLI) against the three running services', () => {
   let system: RunningHoldfast;
-  let holdfast: (args: string[], env?: Record<string, string>) => Promise<Ran>;
+  /** The CLI as a process; `stdin` is piped to it and closed (nothing by default). */
+  let holdfast: (args: string[], env?: Record<string, string>, stdin?: string) => Promise<Ran>;
   /** The service's own API, for what a spec sets up rather than tests; the answer's JSON, failing on a refusal. */
   let api: (service: ServiceName, path: string, body?: unknown) => Promise<unknown>;
   // A receiver whose hook was removed: it answers every delivery with 410 Gone.
@@ -68,9 +69,11 @@ describe('holdfast (the CLI) against the three running services', () => {
       HOLDFAST_NOTIFIER_URL: system.urls.notifier,
       HOLDFAST_KEY: system.adminKey,
     };
-    holdfast = async (args, env = {}) => {
+    holdfast = async (args, env = {}, stdin = '') => {
+      const ran = run(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, cwd: ROOT });
+      ran.child.stdin?.end(stdin);
       try {
-        const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, cwd: ROOT });
+        const { stdout, stderr } = await ran;
         return { code: 0, stdout, stderr };
       } catch (error) {
         const failed = error as { code: number; stdout: string; stderr: string };
@@ -264,6 +267,36 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(refused.stderr).toContain(`is a slack subscription: only a webhook's signing secret is rotated`);
     expect(refused.stderr).toContain(`(secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${slack.id} --target URL`);
     expect((await holdfast(['subscriptions', 'delete', slack.id])).code).toBe(0);
+  });
+
+  it('reads the key and a signing secret from standard input, and the options for every command before the command', async () => {
+    // No key in the environment and a planner URL that answers nothing: the ones written before the command are the ones used.
+    const elsewhere = { HOLDFAST_KEY: '', HOLDFAST_PLANNER_URL: 'http://127.0.0.1:9' };
+    const holds = await holdfast(['--json', '--planner-url', system.urls['maintenance-planner'], '--key', '-', 'holds', 'list', '--limit', '1'], elsewhere, `${system.adminKey}\n`);
+    expect(holds.code, holds.stderr).toBe(0);
+    expect(JSON.parse(holds.stdout)).toHaveProperty('items');
+    const keyless = await holdfast(['--planner-url', system.urls['maintenance-planner'], 'holds', 'list'], elsewhere);
+    expect(keyless.code).toBe(1);
+    expect((await holdfast(['--regions', 'IR', 'gate'])).stderr).toMatch(/^holdfast: unknown option --regions before the command: /);
+
+    const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
+    const file = join(folder, 'subscription.yaml');
+    // Nothing reaches it: no hold is ever placed on Antarctica.
+    writeFileSync(file, `channel: webhook\ntarget: http://127.0.0.1:${receiverPort}/piped\nownerTeam: payments\nfilters:\n  regions: [AQ]\n`);
+    const piped = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const created = await holdfast(['--json', 'subscriptions', 'create', '--file', file, '--secret', '-'], {}, `${piped}\n`);
+    expect(created.code, created.stderr).toBe(0);
+    const { id, secret } = JSON.parse(created.stdout) as { id: string; secret: string };
+    expect(secret).toBe(piped);
+    const next = `whsec_${Buffer.alloc(32, 10).toString('base64')}`;
+    const rotated = await holdfast(['subscriptions', 'rotate-secret', id, '--secret', '-', '--overlap', '0', '--json'], {}, `${next}\r\n`);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(JSON.parse(rotated.stdout)).toMatchObject({ id, secret: next, previousSecretUntil: null });
+    expect(await holdfast(['subscriptions', 'rotate-secret', id, '--secret', '-'])).toMatchObject({
+      code: 2,
+      stderr: 'holdfast: --secret - reads the secret from standard input, which gave none: pipe it in, as in --secret - < file\n',
+    });
+    expect((await holdfast(['subscriptions', 'delete', id])).code).toBe(0);
   });
 
   it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {

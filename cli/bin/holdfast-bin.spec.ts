@@ -18,6 +18,23 @@ function runWithoutReader(args: readonly string[]): Promise<{ code: number | nul
   return new Promise((ended) => child.on('close', (code) => ended({ code, stderr })));
 }
 
+/** The launcher with `line` written to its standard input, left open when `close` is false (a terminal after Enter). */
+function runWithInput(args: readonly string[], line: string, close: boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stdin.write(line);
+  if (close) child.stdin.end();
+  return new Promise((ended) =>
+    child.on('close', (code) => {
+      child.stdin.destroy();
+      ended({ code, stdout, stderr });
+    }),
+  );
+}
+
 describe('the holdfast launcher', () => {
   afterEach(closeStandIns);
 
@@ -25,6 +42,15 @@ describe('the holdfast launcher', () => {
     const { stdout } = await run(process.execPath, [BIN, '--help']);
     expect(stdout).toMatch(/^holdfast: plan maintenance windows/);
   });
+
+  it('reads --key - from its standard input, one line, and ends without waiting for more; none given exits 2', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true, at: '2026-06-14T20:00:00.000Z' } }));
+    const gate = ['gate', '--regions', 'IR', '--key', '-', '--planner-url', planner.url];
+    expect(await runWithInput(gate, 'hf_0123456789abcdef_piped\r\n', true)).toEqual({ code: 0, stdout: 'allowed: nothing holds regions IR now\n', stderr: '' });
+    expect(await runWithInput(gate, 'hf_0123456789abcdef_typed\n', false)).toMatchObject({ code: 0 });
+    expect(planner.authorizations).toEqual(['Bearer hf_0123456789abcdef_piped', 'Bearer hf_0123456789abcdef_typed']);
+    expect(await runWithInput(gate, '', true)).toEqual({ code: 2, stdout: '', stderr: 'holdfast: --key - reads the API key from standard input, which gave none: pipe it in, as in --key - < file\n' });
+  }, 20_000);
 
   it('tells a Node older than 24 what to run instead of failing to load', async () => {
     // The same binary, made to report an old version before the launcher reads it.

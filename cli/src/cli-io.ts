@@ -7,6 +7,8 @@ export interface CliIo {
   sleep(ms: number): Promise<void>;
   now(): number;
   readFile(path: string): string;
+  /** The first line of standard input without its line break, '' when it has none: a secret given as `-`. */
+  readLine(): Promise<string>;
 }
 
 /** Exit codes a CI job can branch on. */

@@ -18,6 +18,7 @@ const io = (files: Record<string, string> = {}) => {
     sleep: async () => undefined,
     now: () => Date.parse('2026-06-14T20:00:00Z'),
     readFile: (path) => files[path] ?? '',
+    readLine: async () => '',
   };
   return { io: value, said };
 };

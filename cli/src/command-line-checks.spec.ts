@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from './cli-io';
 import { helpText, run } from './main';
 import { closeStandIns, specIo, standInService, type Answer } from './testing/stand-in-service';
@@ -35,9 +35,9 @@ describe('holdfast help', () => {
     const unknown = specIo();
     expect(await run(['help', 'frobnicate'], unknown.io)).toBe(ExitCode.usage);
     expect(unknown.said.err).toBe('holdfast: unknown command "frobnicate"; run holdfast --help for the list\n');
-    const flagFirst = specIo();
-    expect(await run(['--json', 'windows'], flagFirst.io)).toBe(ExitCode.usage);
-    expect(flagFirst.said.err).toBe('holdfast: give a command before --json; run holdfast --help for the list\n');
+    const flagOnly = specIo();
+    expect(await run(['--json'], flagOnly.io)).toBe(ExitCode.usage);
+    expect(flagOnly.said.err).toBe('holdfast: give a command after --json; run holdfast --help for the list\n');
   });
 
   it('prints the command list to stderr with exit 2 when no command is given, and to stdout with 0 when help is asked for', async () => {
@@ -146,5 +146,30 @@ describe('holdfast answers it cannot use', () => {
       expect(await run(['holds', 'list', ...args], io)).toBe(ExitCode.usage);
       expect(said.err).toBe(`holdfast: ${message}\n`);
     }
+  });
+
+  it('waits 10m by default for a replay, which a service answers slowly by design, and says so in help; the flag and variable still set it', async () => {
+    const timeouts = vi.spyOn(AbortSignal, 'timeout');
+    const timeoutOf = async (args: readonly string[], env: Record<string, string> = {}) => {
+      timeouts.mockClear();
+      const service = await standInService(() => ({ body: { replayed: [], messages: 0, remaining: 0, unreplayable: 0, items: [], nextCursor: null } }));
+      const { io, said } = specIo();
+      io.env = { ...io.env, ...env };
+      expect(await run([...args, '--analyzer-url', service.url, '--notifier-url', service.url], io), said.err).toBe(ExitCode.ok);
+      return timeouts.mock.calls.map(([ms]) => ms);
+    };
+    try {
+      expect(await timeoutOf(['dead-letters', 'replay', '--everything'])).toEqual([600_000]);
+      expect(await timeoutOf(['deliveries', 'replay', '--dead'])).toEqual([600_000]);
+      expect(await timeoutOf(['dead-letters'])).toEqual([30_000]);
+      expect(await timeoutOf(['dead-letters', 'replay', '--everything'], { HOLDFAST_REQUEST_TIMEOUT: '45s' })).toEqual([45_000]);
+      expect(await timeoutOf(['dead-letters', 'replay', '--everything', '--request-timeout', '2m'])).toEqual([120_000]);
+    } finally {
+      timeouts.mockRestore();
+    }
+    expect(helpText()).toMatch(/default 30s,\n +and for what a service answers slowly by design: deliveries replay 10m, dead-letters replay 10m\)/);
+    const { io, said } = specIo();
+    expect(await run(['dead-letters', 'replay', '--help'], io)).toBe(ExitCode.ok);
+    expect(said.out).toContain('\neach call waits up to 10m for its answer (--request-timeout or HOLDFAST_REQUEST_TIMEOUT sets another)\n');
   });
 });

@@ -22,6 +22,8 @@ export interface Command {
   /** The arguments it takes, named in order (ID; REGION METRIC), if any: a word more is a usage error, not ignored. */
   argument?: string;
   options?: OptionSpec;
+  /** The --request-timeout it takes when none is given, for a call its service answers slowly by design (30s when unset). */
+  requestTimeout?: string;
   run(context: CommandContext): Promise<number | void>;
 }
 
@@ -47,8 +49,23 @@ export const list = (values: Values, name: string): string[] | undefined =>
     .map((part) => part.trim())
     .filter(Boolean);
 
-/** Region codes from a comma-separated flag: a country's two letters in upper case, as the services take them (a custom region's code is longer, in lower case). */
-export const regionCodes = (values: Values, name: string): string[] | undefined => list(values, name)?.map((code) => (code.length === 2 ? code.toUpperCase() : code));
+/** A region code as the services take it: a country's two letters in upper case (a custom region's code is longer, in lower case). */
+export const regionCode = (code: string): string => (code.length === 2 ? code.toUpperCase() : code);
+
+/** Region codes from a comma-separated flag, each as `regionCode` writes it. */
+export const regionCodes = (values: Values, name: string): string[] | undefined => list(values, name)?.map(regionCode);
+
+/** The value that makes a secret's flag read it from standard input, where `ps` and the shell's history do not see it. */
+export const FROM_STDIN = '-';
+
+/** A secret's flag: its value, or with `-` the first line of standard input; an empty one is a usage error. */
+export async function secretText(values: Values, io: CliIo, name: string, what: string): Promise<string | undefined> {
+  const value = text(values, name);
+  if (value !== FROM_STDIN) return value;
+  const line = await io.readLine();
+  if (line === '') throw new CliError(`--${name} - reads the ${what} from standard input, which gave none: pipe it in, as in --${name} - < file`, ExitCode.usage);
+  return line;
+}
 
 /** A flag the command cannot do without: missing, it is a usage error naming it. */
 export const requiredText = (context: CommandContext, name: string): string => {

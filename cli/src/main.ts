@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
-import { text, type Command, type OptionSpec } from './command';
+import { FROM_STDIN, secretText, text, type Command, type OptionSpec } from './command';
 import { analyzerNotifierCommands } from './commands/analyzer-notifier.command';
 import { auditCommand } from './commands/audit.command';
 import { deadLettersCommand, deadLettersReplayCommand } from './commands/dead-letters.command';
@@ -11,9 +12,12 @@ import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
 import { regionCommands } from './commands/regions.command';
 import { windowCommands } from './commands/windows.command';
-import { connection, SERVICE_SETTINGS, type Connection } from './settings';
+import { connection, DEFAULT_REQUEST_TIMEOUT, SERVICE_SETTINGS, type Connection } from './settings';
 
 export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
+
+/** The flags that read their secret from standard input when given `-`: it holds one, so one of them may. */
+const STDIN_SECRETS = ['key', 'secret'];
 
 /** `holdfast surges` means `holdfast surges list`. */
 const DEFAULT_SUBCOMMAND = 'list';
@@ -28,12 +32,20 @@ const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const GLOBAL_HELP = `Options for every command:
+/** The commands that wait longer than 30s for an answer by default, with how long: "dead-letters replay 10m". */
+const slowCommands = () =>
+  COMMANDS.filter((command) => command.requestTimeout)
+    .map((command) => `${command.name} ${command.requestTimeout}`)
+    .join(', ');
+
+const GLOBAL_HELP = `Options for every command, before or after it:
   --planner-url URL     HOLDFAST_PLANNER_URL      (default http://localhost:3001)
   --analyzer-url URL    HOLDFAST_ANALYZER_URL     (default http://localhost:3002)
   --notifier-url URL    HOLDFAST_NOTIFIER_URL     (default http://localhost:3003)
-  --key KEY             HOLDFAST_KEY              (the API key, sent as a bearer token)
-  --request-timeout 30s HOLDFAST_REQUEST_TIMEOUT  (how long one call may wait for its answer; default 30s)
+  --key -               HOLDFAST_KEY              (the API key, sent as a bearer token; safer in HOLDFAST_KEY or read from
+                                                   standard input with --key -: a key written after --key shows in ps and shell history)
+  --request-timeout 30s HOLDFAST_REQUEST_TIMEOUT  (how long one call may wait for its answer; default ${DEFAULT_REQUEST_TIMEOUT},
+                                                   and for what a service answers slowly by design: ${slowCommands()})
   --json                print the API's JSON instead of a table
 Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
@@ -46,7 +58,8 @@ export function helpText(): string {
 /** The usage of each command the words name: `windows` names every windows command, `windows list` one. */
 function commandHelp(named: string): string {
   const commands = COMMANDS.filter((command) => command.name === named || command.name.startsWith(`${named} `));
-  return `${commands.map((command) => `usage: ${command.usage}\n${command.summary}\n`).join('\n')}\n${GLOBAL_HELP}`;
+  const waits = (command: Command) => (command.requestTimeout ? `each call waits up to ${command.requestTimeout} for its answer (--request-timeout or HOLDFAST_REQUEST_TIMEOUT sets another)\n` : '');
+  return `${commands.map((command) => `usage: ${command.usage}\n${command.summary}\n${waits(command)}`).join('\n')}\n${GLOBAL_HELP}`;
 }
 
 /** The command the first words name and the words as typed (`surges` reaches `surges list`), with the rest of the line. */
@@ -61,6 +74,30 @@ function findCommand(argv: readonly string[]): { command: Command; typed: string
 
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
 
+/** `--json` and `-h` take no value; `--planner-url URL` takes the next word unless written `--planner-url=URL`. */
+function globalOption(word: string): { takesValue: boolean } | undefined {
+  const name = word.startsWith('--') ? word.slice(2).split('=')[0] : Object.keys(GLOBAL_OPTIONS).find((option) => `-${GLOBAL_OPTIONS[option].short}` === word);
+  const option = name === undefined ? undefined : GLOBAL_OPTIONS[name];
+  return option && { takesValue: option.type === 'string' && !word.includes('=') };
+}
+
+/**
+ * The options for every command written before it (`holdfast --json holds`), apart from the words
+ * from the command on. A command's own flag there is refused by name rather than read as the command.
+ */
+function splitLeadingOptions(argv: readonly string[]): { leading: string[]; named: string[]; words: string[] } {
+  const named: string[] = [];
+  let at = 0;
+  while (at < argv.length && argv[at].startsWith('-')) {
+    const name = argv[at].split('=')[0];
+    const option = globalOption(argv[at]);
+    if (!option) throw new CliError(`unknown option ${name} before the command: only the options for every command go there (holdfast --help lists them); give a command's own options after it`, ExitCode.usage);
+    named.push(name);
+    at += option.takesValue ? 2 : 1;
+  }
+  return { leading: argv.slice(0, at), named, words: argv.slice(at) };
+}
+
 /** Runs one command line and says how the process should exit. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
@@ -69,24 +106,30 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.err(helpText());
       return ExitCode.usage;
     }
-    if (isHelp(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
+    const { leading, named, words } = splitLeadingOptions(argv);
+    if (words.length === 0 && named.some(isHelp)) {
+      io.out(helpText());
+      return ExitCode.ok;
+    }
+    if (words.length === 0) throw new CliError(`give a command after ${named.join(' ')}; run holdfast --help for the list`, ExitCode.usage);
+    if (words[0] === 'help' && words.length === 1) {
       io.out(helpText());
       return ExitCode.ok;
     }
     // `holdfast help windows list` is `holdfast windows list --help`.
-    if (argv[0] === 'help') return await run([...argv.slice(1), '--help'], io);
-    const found = findCommand(argv);
+    if (words[0] === 'help') return await run([...words.slice(1), '--help'], io);
+    const found = findCommand(words);
     if (!found) {
       // The words before the first flag: `holdfast frobnicate --help` names frobnicate.
-      const words = argv.slice(0, 2);
-      const flagAt = words.findIndex((word) => word.startsWith('-'));
-      const named = flagAt === -1 ? words : words.slice(0, flagAt);
-      throw new CliError(named.length ? `unknown command "${named.join(' ')}"; run holdfast --help for the list` : `give a command before ${argv[0]}; run holdfast --help for the list`, ExitCode.usage);
+      const typed = words.slice(0, 2);
+      const flagAt = typed.findIndex((word) => word.startsWith('-'));
+      throw new CliError(`unknown command "${(flagAt === -1 ? typed : typed.slice(0, flagAt)).join(' ')}"; run holdfast --help for the list`, ExitCode.usage);
     }
     const { command, typed, rest } = found;
     let parsed: ReturnType<typeof parseArgs>;
     try {
-      parsed = parseArgs({ args: [...rest], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      // Those written before the command first, so one written again after it wins, as a flag repeated does.
+      parsed = parseArgs({ args: [...leading, ...rest], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     } catch (error) {
       throw new CliError(`${(error as Error).message}\nusage: ${command.usage}`, ExitCode.usage);
     }
@@ -95,20 +138,26 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const [extra] = parsed.positionals.slice(command.argument?.split(' ').length ?? 0);
     if (extra !== undefined) {
       // `holdfast windows shwo ID` reached `windows list` by its default subcommand.
-      const mistypedSubcommand = argv[1] === extra && argv[1] !== DEFAULT_SUBCOMMAND && command.name === `${argv[0]} ${DEFAULT_SUBCOMMAND}`;
-      throw new CliError(mistypedSubcommand ? `unknown command "${argv[0]} ${extra}"; run holdfast --help for the list` : `unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
+      const mistypedSubcommand = words[1] === extra && words[1] !== DEFAULT_SUBCOMMAND && command.name === `${words[0]} ${DEFAULT_SUBCOMMAND}`;
+      throw new CliError(mistypedSubcommand ? `unknown command "${words[0]} ${extra}"; run holdfast --help for the list` : `unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
     }
     if (values.help) {
       io.out(commandHelp(typed));
       return ExitCode.ok;
     }
-    const settings = connection(io.env, {
-      plannerUrl: text(values, 'planner-url'),
-      analyzerUrl: text(values, 'analyzer-url'),
-      notifierUrl: text(values, 'notifier-url'),
-      key: text(values, 'key'),
-      requestTimeout: text(values, 'request-timeout'),
-    });
+    const fromStdin = STDIN_SECRETS.filter((name) => values[name] === FROM_STDIN);
+    if (fromStdin.length > 1) throw new CliError(`${fromStdin.map((name) => `--${name} -`).join(' and ')} would both read standard input: give the key in HOLDFAST_KEY instead`, ExitCode.usage);
+    const settings = connection(
+      io.env,
+      {
+        plannerUrl: text(values, 'planner-url'),
+        analyzerUrl: text(values, 'analyzer-url'),
+        notifierUrl: text(values, 'notifier-url'),
+        key: await secretText(values, io, 'key', 'API key'),
+        requestTimeout: text(values, 'request-timeout'),
+      },
+      command.requestTimeout,
+    );
     let lastAnswer: Response | undefined;
     const api = holdfastApi(settings, async (input, init) => (lastAnswer = await fetch(input, init)));
     try {
@@ -159,5 +208,18 @@ export function processIo(): CliIo {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
     readFile: (path) => readFileSync(path, 'utf8'),
+    readLine: () => firstLine(process.stdin),
   };
+}
+
+/** The first line of `input` (a pipe, a file, or a terminal where a person pastes it and presses Enter), then no more is read. */
+async function firstLine(input: NodeJS.ReadStream): Promise<string> {
+  if (input.isTTY) process.stderr.write('reading the secret from standard input (one line; Ctrl-D for none): ');
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return line;
+    return '';
+  } finally {
+    lines.close();
+  }
 }

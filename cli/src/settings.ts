@@ -26,6 +26,8 @@ type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; 
 
 // A service answers in milliseconds; one that takes the connection and never answers must not hang a CI job until its own timeout.
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
+// A call a service answers slowly by design (a replay of a large backlog): long enough for it, short of hanging a job for good.
+export const SLOW_REQUEST_TIMEOUT = '10m';
 
 const trimmed = (url: string) => url.replace(/\/+$/, '');
 
@@ -74,8 +76,8 @@ function apiKey(flags: Flags, env: Environment): string | undefined {
   return key;
 }
 
-function requestTimeoutMs(flags: Flags, env: Environment): number {
-  const given = flags.requestTimeout ?? (env.HOLDFAST_REQUEST_TIMEOUT || undefined) ?? DEFAULT_REQUEST_TIMEOUT;
+function requestTimeoutMs(flags: Flags, env: Environment, commandDefault: string): number {
+  const given = flags.requestTimeout ?? (env.HOLDFAST_REQUEST_TIMEOUT || undefined) ?? commandDefault;
   const ms = durationMs(given);
   if (ms === undefined || ms < 1000) {
     throw new CliError(`${flags.requestTimeout === undefined ? 'HOLDFAST_REQUEST_TIMEOUT' : '--request-timeout'} ${given} is not a duration of at least 1s: write 30s, 2m or a number of seconds`, ExitCode.usage);
@@ -83,6 +85,7 @@ function requestTimeoutMs(flags: Flags, env: Environment): number {
   return ms;
 }
 
-export function connection(env: Environment, flags: Flags): Connection {
-  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env) };
+/** `defaultRequestTimeout`: the command's own, when its service answers it slowly by design. */
+export function connection(env: Environment, flags: Flags, defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT): Connection {
+  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env, defaultRequestTimeout) };
 }

@@ -3,8 +3,9 @@ import type { operations as AnalyzerOperations } from '../client/generated/analy
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, problemText, reach, type FieldFlags } from '../client/holdfast-api';
-import { bodyFrom, flagOneOf, idArgument, printJson, requiredText, text, type Command, type CommandContext } from '../command';
+import { bodyFrom, flagOneOf, idArgument, printJson, requiredText, secretText, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration } from '../duration';
+import { SLOW_REQUEST_TIMEOUT } from '../settings';
 import { localTime, utcTime, zoneHere, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -96,11 +97,15 @@ const REPLAYABLE: readonly ReplayStatus[] = ['dead', 'delivered'];
 
 /** The flag that sets each field of a subscription change, named beside the field when the notifier refuses it. */
 const SUBSCRIPTION_FIELD_FLAGS = { enabled: '--enabled', target: '--target', description: '--description' } as const satisfies FieldFlags;
+const CREATION_FIELD_FLAGS = { secret: '--secret' } as const satisfies FieldFlags;
 const ROTATION_FIELD_FLAGS = { secret: '--secret', overlapHours: '--overlap' } as const satisfies FieldFlags;
 
 const HOUR_MS = 3_600_000;
 /** The notifier's longest overlap (MAX_SECRET_OVERLAP_HOURS): a leaked secret should not keep signing for long. */
 const MAX_OVERLAP_HOURS = 168;
+
+/** Why a secret is better piped in: what is written on the command line, others read. */
+const SECRET_ON_COMMAND_LINE = '--secret whsec_... works too, but ps and the shell\'s history show it';
 
 // The worker is woken when the test is recorded and tries it within milliseconds; a receiver may take up to NOTIFIER_DELIVERY_TIMEOUT_MS (5 s).
 const TEST_POLL_MS = 200;
@@ -230,13 +235,14 @@ export const analyzerNotifierCommands: Command[] = [
   },
   {
     name: 'subscriptions create',
-    usage: 'holdfast subscriptions create --file subscription.yaml',
-    summary: 'subscribe a webhook, Slack, Grafana or Alertmanager channel (the body as the notifier documents it)',
-    options: { file: { type: 'string', short: 'f' } },
+    usage: 'holdfast subscriptions create --file subscription.yaml [--secret -]',
+    summary: `subscribe a webhook, Slack, Grafana or Alertmanager channel (the body as the notifier documents it); its secret or token in the file, or with --secret - from standard input (${SECRET_ON_COMMAND_LINE})`,
+    options: { file: { type: 'string', short: 'f' }, secret: { type: 'string' } },
     async run(context) {
       requiredText(context, 'file');
-      const body = bodyFrom(context.values, context.io.readFile, 'subscription', {}) as SubscriptionBody;
-      const created = expectOk<SubscriptionView & { secret?: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'));
+      const secret = await secretText(context.values, context.io, 'secret', 'secret');
+      const body = bodyFrom(context.values, context.io.readFile, 'subscription', { secret }) as SubscriptionBody;
+      const created = expectOk<SubscriptionView & { secret?: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'), CREATION_FIELD_FLAGS);
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
       // The notifier returns a secret (one it generated, or the one given) in this answer only.
@@ -276,8 +282,8 @@ export const analyzerNotifierCommands: Command[] = [
   {
     name: 'subscriptions rotate-secret',
     argument: 'ID',
-    usage: 'holdfast subscriptions rotate-secret ID [--overlap 24h] [--secret whsec_...]',
-    summary: `give a webhook subscription a new signing secret (shown once; generated unless --secret); deliveries carry the old one's signature too for --overlap (default 24h, at most ${MAX_OVERLAP_HOURS}h, 0 replaces it at once)`,
+    usage: 'holdfast subscriptions rotate-secret ID [--overlap 24h] [--secret -]',
+    summary: `give a webhook subscription a new signing secret (shown once; generated unless --secret - reads one from standard input: ${SECRET_ON_COMMAND_LINE}); deliveries carry the old one's signature too for --overlap (default 24h, at most ${MAX_OVERLAP_HOURS}h, 0 replaces it at once)`,
     options: { overlap: { type: 'string' }, secret: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'subscription');
@@ -287,7 +293,7 @@ export const analyzerNotifierCommands: Command[] = [
         throw new CliError(`--overlap must be at most ${MAX_OVERLAP_HOURS}h (a week), not ${overlap}: a receiver that needs longer is better given the new secret first`, ExitCode.usage);
       }
       // A field not given is left to the notifier: it generates the secret and keeps the old one 24 hours.
-      const secret = text(context.values, 'secret');
+      const secret = await secretText(context.values, context.io, 'secret', 'secret');
       const body: SecretRotation = { ...(overlapHours === undefined ? {} : { overlapHours }), ...(secret === undefined ? {} : { secret }) };
       const answer = await reach(() => context.api.notifier.POST('/v1/subscriptions/{id}/secret/rotate', { params: { path: { id } }, body }), 'notifier');
       if (answer.response.status === 422 && (answer.body as { code?: string } | undefined)?.code === 'secret-not-rotatable') {
@@ -377,6 +383,8 @@ export const analyzerNotifierCommands: Command[] = [
     usage: 'holdfast deliveries replay (ID | --dead [--subscription ID] | --subscription ID [--status dead|delivered])',
     summary: 'send deliveries again with a fresh attempt budget: one by its id (dead or delivered), every dead one, or those of one subscription; says how many',
     options: { dead: { type: 'boolean' }, subscription: { type: 'string' }, status: { type: 'string' } },
+    // Every dead delivery is requeued in one statement: after a long outage of a receiver, a backlog whose size sets the wait.
+    requestTimeout: SLOW_REQUEST_TIMEOUT,
     async run(context) {
       const id = context.positionals[0];
       const subscriptionId = text(context.values, 'subscription');

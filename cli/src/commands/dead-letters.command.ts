@@ -6,6 +6,7 @@ import { flagOneOf, printJson, text, wholeNumber, type Command, type CommandCont
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages } from '../pages';
+import { SLOW_REQUEST_TIMEOUT } from '../settings';
 
 type DeadLetterList = AnalyzerOperations['DeadLettersController_list'];
 type DeadLetterQuery = NonNullable<DeadLetterList['parameters']['query']>;
@@ -99,6 +100,8 @@ export const deadLettersReplayCommand: Command = {
     limit: { type: 'string' },
     everything: { type: 'boolean' },
   },
+  // A round sends up to 1,000 messages, each up to KAFKA_MAX_MESSAGE_BYTES, waiting for every replica's ack and retrying through a broker's hiccup.
+  requestTimeout: SLOW_REQUEST_TIMEOUT,
   async run(context) {
     const service = serviceOf(context);
     const filters = { topic: text(context.values, 'topic') as ReplayRequest['topic'], since: text(context.values, 'since'), until: text(context.values, 'until'), reasonContains: text(context.values, 'reason') };

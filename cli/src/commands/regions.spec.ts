@@ -99,6 +99,24 @@ describe('holdfast regions', () => {
       expect(none.said.err).toBe(`holdfast: ${detail} (series-not-found)\n`);
     });
 
+    it("names a country by its code in upper case, as every region the CLI sends, and leaves a custom region's code as written", async () => {
+      const { analyzer, planner } = await services();
+      for (const region of ['ir', 'eu-west']) {
+        const { io, said } = specIo();
+        expect(await run(['regions', 'retire-series', region, 'requests', '--reason', 'dropped', '--analyzer-url', analyzer.url, '--planner-url', planner.url], io), said.err).toBe(ExitCode.ok);
+      }
+      // The stand-in answers with a retirement: only the path asked for matters here.
+      await run(['regions', 'baseline', 'np', '--analyzer-url', analyzer.url], specIo().io);
+      const noMetric = specIo();
+      expect(await run(['regions', 'retire-series', 'ir', '--reason', 'dropped', '--analyzer-url', analyzer.url], noMetric.io)).toBe(ExitCode.usage);
+      expect(noMetric.said.err).toBe('holdfast: give the metric to retire after the region; holdfast regions baseline IR lists its metrics\n');
+      expect(analyzer.asked.map(({ method, url }) => `${method} ${url}`)).toEqual([
+        'DELETE /v1/regions/IR/series/requests?reason=dropped',
+        'DELETE /v1/regions/eu-west/series/requests?reason=dropped',
+        'GET /v1/regions/NP/baseline',
+      ]);
+    });
+
     it('exits 2 without the metric or --reason, asking nothing, and on a word more', async () => {
       const analyzer = await standInService(() => ({ body: retired }));
       for (const [args, message] of [

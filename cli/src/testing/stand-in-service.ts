@@ -22,6 +22,8 @@ export interface Answer {
 export interface StandInService {
   url: string;
   asked: Asked[];
+  /** The authorization header of each request, in the order asked: the key it carried. */
+  authorizations: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -36,11 +38,13 @@ export const closeStandIns = async (): Promise<void> => void (await Promise.all(
  */
 export async function standInService(answer: (asked: Asked) => Answer): Promise<StandInService> {
   const asked: Asked[] = [];
+  const authorizations: (string | undefined)[] = [];
   const server = createServer((request, response) => {
     let text = '';
     request.on('data', (chunk) => (text += chunk));
     request.on('end', () => {
       const question = { method: request.method ?? 'GET', url: request.url ?? '/', body: text ? JSON.parse(text) : undefined };
+      authorizations.push(request.headers.authorization);
       asked.push(question);
       const { status = 200, body, text: raw, headers, hang } = answer(question);
       if (hang) return;
@@ -52,6 +56,7 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
   const service: StandInService = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     asked,
+    authorizations,
     close: () => {
       running.delete(service);
       const closing = new Promise<void>((closed) => server.close(() => closed()));
@@ -64,9 +69,12 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
   return service;
 }
 
-/** What a command said, and a clock that moves only when it sleeps, so a wait's deadline comes in no time. */
-export function specIo(files: Record<string, string> = {}) {
-  const said = { out: '', err: '', sleptMs: [] as number[] };
+/**
+ * What a command said, and a clock that moves only when it sleeps, so a wait's deadline comes in no time.
+ * `stdin` is what is piped in (none by default), read a line at a time as the process reads it.
+ */
+export function specIo(files: Record<string, string> = {}, stdin = '') {
+  const said = { out: '', err: '', sleptMs: [] as number[], linesRead: 0 };
   let now = Date.parse('2026-06-14T20:00:00Z');
   const io: CliIo = {
     out: (text) => (said.out += text),
@@ -80,6 +88,10 @@ export function specIo(files: Record<string, string> = {}) {
     readFile: (path) => {
       if (!(path in files)) throw new Error(`ENOENT: no such file, open '${path}'`);
       return files[path];
+    },
+    readLine: async () => {
+      said.linesRead += 1;
+      return stdin.split(/\r?\n/)[0];
     },
   };
   return { io, said };

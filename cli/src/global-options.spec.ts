@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from './cli-io';
+import { helpText, run } from './main';
+import { closeStandIns, specIo, standInService } from './testing/stand-in-service';
+
+const hold = { id: '0193a0b0-0000-7000-8000-000000000001', regions: ['IR'], reason: 'election night', source: 'manual', from: '2026-06-12T20:00:00.000Z', until: null, placedAt: '2026-06-12T19:00:00.000Z' };
+
+describe('options for every command, written before it', () => {
+  afterEach(closeStandIns);
+
+  it('reads --planner-url, --json and --key before the command as after it', async () => {
+    const planner = await standInService(() => ({ body: { items: [hold], nextCursor: null } }));
+    for (const args of [
+      ['--planner-url', planner.url, '--json', 'holds'],
+      [`--planner-url=${planner.url}`, '--key', 'hf_before', '--json', 'holds', 'list'],
+      ['--json', 'holds', 'list', '--planner-url', planner.url],
+    ]) {
+      const { io, said } = specIo();
+      expect(await run(args, io), `${args.join(' ')}: ${said.err}`).toBe(ExitCode.ok);
+      expect(JSON.parse(said.out)).toEqual({ items: [hold], nextCursor: null });
+    }
+    expect(planner.asked.map(({ url }) => url)).toEqual(Array(3).fill('/v1/holds?limit=500'));
+    expect(planner.authorizations).toEqual(['Bearer spec-key', 'Bearer hf_before', 'Bearer spec-key']);
+  });
+
+  it('takes the one written after the command when an option is given on both sides', async () => {
+    const planner = await standInService(() => ({ body: { items: [], nextCursor: null } }));
+    const { io, said } = specIo();
+    expect(await run(['--planner-url', 'http://127.0.0.1:9', 'holds', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toBe('(none)\n');
+  });
+
+  it('gives help for what follows --help, and the command list for --help alone', async () => {
+    const group = specIo();
+    expect(await run(['--help', 'windows'], group.io)).toBe(ExitCode.ok);
+    expect(group.said.out).toContain('usage: holdfast windows show');
+    const alone = specIo();
+    expect(await run(['--json', '-h'], alone.io)).toBe(ExitCode.ok);
+    expect(alone.said.out).toBe(helpText());
+  });
+
+  it("exits 2 naming an option before the command that is not for every command, and asks for the command when none follows", async () => {
+    for (const [args, message] of [
+      [['--url', 'http://planner.internal', 'windows', 'list'], 'unknown option --url before the command'],
+      [['--regions', 'IR', 'gate'], 'unknown option --regions before the command'],
+      [['--colour=always', 'holds'], 'unknown option --colour before the command'],
+    ] as const) {
+      const { io, said } = specIo();
+      expect(await run(args, io), args.join(' ')).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}: only the options for every command go there (holdfast --help lists them); give a command's own options after it\n`);
+    }
+    const none = specIo();
+    expect(await run(['--json', '--key', '-'], none.io)).toBe(ExitCode.usage);
+    expect(none.said.err).toBe('holdfast: give a command after --json --key; run holdfast --help for the list\n');
+    expect(none.said.linesRead).toBe(0);
+  });
+});
