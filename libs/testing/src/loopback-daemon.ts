@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// scripts/system is standalone Node (npm start runs it before any build); the test environment shares its port choice.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { freePort } from '../../../scripts/system/free-port.mjs';
 import { expectEventually } from './expect-eventually';
 
