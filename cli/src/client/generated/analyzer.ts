@@ -202,7 +202,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept */
+        /** Batch intake of traffic samples: each good one is published to traffic.samples.v1 and assessed from there; each bad one (malformed, of an unknown region, stamped ahead of the analyzer's clock or older than SAMPLE_MAX_AGE_DAYS, or a metric past its region's SERIES_MAX_PER_REGION) is refused by index and the rest kept */
         post: operations["SamplesController_intake"];
         delete?: never;
         options?: never;

@@ -285,6 +285,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A window with its next run; its ETag is its version ("3"), to send back in If-Match */
         get: operations["WindowsController_get"];
         put?: never;
         post?: never;
@@ -1359,7 +1360,7 @@ export interface operations {
                 reason: string;
             };
             header?: {
-                /** @description the version you read ("3"); without it, whatever the version */
+                /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version */
                 "If-Match"?: string;
             };
             path: {
@@ -1381,7 +1382,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the version you read ("3"); or "version" in the body */
+                /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body */
                 "If-Match"?: string;
             };
             path: {
@@ -1472,7 +1473,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the version you read ("3"); or "version" in the body; neither cancels whatever the version */
+                /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body; neither cancels whatever the version */
                 "If-Match"?: string;
             };
             path: {
