@@ -128,6 +128,20 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect(await blank.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: 'must explain why (it is only white space)' }] });
   });
 
+  it('takes a period a year ahead and refuses one starting further than DECLARATION_MAX_AHEAD_DAYS from now, a year typed wrong', async () => {
+    expect((await declare({ regions: ['IR'], from: '2027-06-12T00:00:00Z', until: '2027-06-19T00:00:00Z', reason: 'Next presidential election in IR' })).status).toBe(201);
+    // 2027 typed for 2026: the period meant, weeks away, would get no surge, and one would come a year later.
+    const typo = await declare({ regions: ['IR'], from: '2027-08-01T00:00:00Z', until: '2027-08-08T00:00:00Z', reason: 'Exam results in IR' });
+    expect(typo.status).toBe(422);
+    expect(typo.headers.get('content-type')).toContain('application/problem+json');
+    expect(await typo.json()).toMatchObject({
+      type: 'https://holdfast.dev/problems/declaration-too-far-ahead',
+      code: 'declaration-too-far-ahead',
+      detail: expect.stringMatching(/^This declaration starts at 2027-08-01T00:00:00Z, [\d.]+ days from now \(.+\), further ahead than the 400 days one may be declared \(DECLARATION_MAX_AHEAD_DAYS\)/),
+      errors: [{ path: 'from', message: 'more than 400 days from now' }],
+    });
+  });
+
   it('pages through declarations latest period first, each once, by following nextCursor; a cursor it did not give out is a 400', async () => {
     const declared: string[] = [];
     // Two periods start at one instant, so the id has to order them.

@@ -190,6 +190,10 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     const noSuchRegion = await service.fetch('/v1/surges?region=UK');
     expect(noSuchRegion.status).toBe(422);
     expect(await noSuchRegion.json()).toMatchObject({ code: 'unknown-region', regions: ['UK'], errors: [{ path: 'region' }] });
+    // An empty one (a script's unset variable) is refused as the planner's holds refuse it, not read as every region.
+    const emptyRegion = await service.fetch('/v1/surges?region=&status=active');
+    expect(emptyRegion.status).toBe(400);
+    expect(await emptyRegion.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'region', message: 'must not be empty' }] });
   });
 });
 

@@ -11,7 +11,7 @@ describe('analyzer settings', () => {
     const settings = parse({});
     expect(settings.detection.defaults).toEqual(DEFAULT_REGION_POLICY);
     expect(DEFAULT_REGION_POLICY).toMatchObject({ sensitivity: 1, coolDownSamples: 12, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 });
-    expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, sampleMaxAgeMs: 30 * 86_400_000, seriesMaxPerRegion: 100, samplePublishTimeoutMs: 5_000, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, declarationMaxMs: 90 * 86_400_000, baselineChangeRatio: 0.1 });
+    expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, sampleMaxAgeMs: 30 * 86_400_000, seriesMaxPerRegion: 100, samplePublishTimeoutMs: 5_000, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, declarationMaxMs: 90 * 86_400_000, declarationMaxAheadMs: 400 * 86_400_000, baselineChangeRatio: 0.1 });
     expect(settings.prometheus).toEqual({ url: undefined, queries: [], regionLabel: 'region', intervalMs: 15_000 });
   });
 
@@ -29,6 +29,7 @@ describe('analyzer settings', () => {
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"onSignalLoss":"panic"}}}' })).toThrow(/\n {2}ANALYZER_DETECTION: regions\.IR\.onSignalLoss must be one of ignore, notify, hold\n/);
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":"high"}}}' })).toThrow(/ANALYZER_DETECTION: regions\.IR\.sensitivity must be a number\n/);
     expect(() => parse({ SAMPLE_BATCH_MAX: '-5' })).toThrow(/SAMPLE_BATCH_MAX: must be at least 1\n/);
+    expect(() => parse({ DECLARATION_MAX_AHEAD_DAYS: '0' })).toThrow(/DECLARATION_MAX_AHEAD_DAYS: must be more than 0\n/);
     expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/ANALYZER_DETECTION is not JSON/);
     expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);

@@ -114,6 +114,9 @@ export const analyzerEnvironment = {
   ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   // A critical period longer is refused as a likely typo (the year): it would hold its regions' windows for as long.
   DECLARATION_MAX_DAYS: z.coerce.number().positive().max(3_650).default(90),
+  // A critical period starting further ahead is refused as a likely typo (the year): it would wait unseen, holding nothing when the
+  // period meant comes. 400 days: next year's election or exam season, declared as soon as this year's is over, with a month to spare.
+  DECLARATION_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3_650).default(400),
   BASELINE_CHANGE_RATIO: z.coerce.number().positive().default(0.1),
   PROMETHEUS_URL: z.url().optional(),
   PROMETHEUS_QUERIES: jsonVariable('PROMETHEUS_QUERIES', z.array(PrometheusQuerySchema), '[]'),
@@ -133,6 +136,7 @@ export interface AnalyzerSettings {
   alertRegionLabels: string[];
   jobIntervalMs: number;
   declarationMaxMs: number;
+  declarationMaxAheadMs: number;
   baselineChangeRatio: number;
   prometheus: { url: string | undefined; queries: PrometheusQuery[]; regionLabel: string; intervalMs: number };
 }
@@ -173,6 +177,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     alertRegionLabels: env.ALERT_REGION_LABELS,
     jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,
     declarationMaxMs: env.DECLARATION_MAX_DAYS * 86_400_000,
+    declarationMaxAheadMs: env.DECLARATION_MAX_AHEAD_DAYS * 86_400_000,
     baselineChangeRatio: env.BASELINE_CHANGE_RATIO,
     prometheus: {
       url: env.PROMETHEUS_URL,

@@ -63,7 +63,7 @@ export class DeclarationsController {
   @ApiResponse({
     status: 422,
     description:
-      'unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now) or declaration-too-long (longer than DECLARATION_MAX_DAYS)',
+      'unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now), declaration-too-far-ahead (from further ahead than DECLARATION_MAX_AHEAD_DAYS) or declaration-too-long (longer than DECLARATION_MAX_DAYS)',
   })
   async declare(@Body(new ZodBodyPipe(DeclareSchema)) body: Declare, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.declarations.declare(body, actorOf(principal)));

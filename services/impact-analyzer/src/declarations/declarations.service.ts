@@ -57,6 +57,17 @@ export class DeclarationsService {
     if (Date.parse(input.until) <= now.getTime()) {
       throw new DomainError('declaration-in-the-past', 422, `A declaration must end after now (${now.toISOString()}); this one ends at ${input.until}.`, { errors: [{ path: 'until', message: 'must be in the future' }] });
     }
+    const aheadMs = Date.parse(input.from) - now.getTime();
+    const maxAheadMs = this.config.settings.declarationMaxAheadMs;
+    if (aheadMs > maxAheadMs) {
+      // 2027 typed for 2026: taken, it would stay scheduled unseen and hold nothing in the period meant.
+      throw new DomainError(
+        'declaration-too-far-ahead',
+        422,
+        `This declaration starts at ${input.from}, ${daysInWords(aheadMs)} from now (${now.toISOString()}), further ahead than the ${daysInWords(maxAheadMs)} one may be declared (DECLARATION_MAX_AHEAD_DAYS): if its year is wrong, it would hold nothing in the period meant. Check from, or declare the period nearer the time.`,
+        { errors: [{ path: 'from', message: `more than ${daysInWords(maxAheadMs)} from now` }] },
+      );
+    }
     const lastsMs = Date.parse(input.until) - Date.parse(input.from);
     const maxMs = this.config.settings.declarationMaxMs;
     if (lastsMs > maxMs) {

@@ -5,23 +5,25 @@ import { ListSurgesQuerySchema, SurgesController } from './surges.controller';
 import type { SurgeFilter, SurgesService } from './surges.service';
 
 describe('GET /v1/surges?region=', () => {
-  /** The controller over a catalog with one custom region, and the filters it asked the surges for. */
+  /** The controller over a catalog with one custom region, asked through the query's pipe, and the filters it asked the surges for. */
   const controller = () => {
     const asked: SurgeFilter[] = [];
     const surges = { list: async (filter: SurgeFilter) => (asked.push(filter), { items: [], nextCursor: null }) };
     const catalog = new RegionCatalog([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]);
-    return { controller: new SurgesController(surges as unknown as SurgesService, catalog), asked };
+    const listing = new SurgesController(surges as unknown as SurgesService, catalog);
+    const pipe = new ZodQueryPipe(ListSurgesQuerySchema);
+    return { list: async (parameters: Record<string, string>) => listing.list(pipe.transform(parameters)), asked };
   };
 
   it('reads a region as the catalog spells it, a country code in any case', async () => {
-    const { controller: surges, asked } = controller();
-    for (const region of ['IR', 'ir', ' Ir ', 'eu-west']) await surges.list({ region, limit: 500 });
+    const { list, asked } = controller();
+    for (const region of ['IR', 'ir', ' Ir ', 'eu-west']) await list({ region });
     expect(asked.map((filter) => filter.region)).toEqual(['IR', 'IR', 'IR', 'eu-west']);
   });
 
   it('refuses a region the catalog does not know instead of listing no surge, which would read as "none there"', async () => {
-    const { controller: surges, asked } = controller();
-    const refusal = await surges.list({ region: 'UK', limit: 500 }).catch((error: unknown) => error);
+    const { list, asked } = controller();
+    const refusal = await list({ region: 'UK' }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(DomainError);
     expect(refusal).toMatchObject({
       code: 'unknown-region',
@@ -33,10 +35,19 @@ describe('GET /v1/surges?region=', () => {
   });
 
   it('lists every region when none is asked for', async () => {
-    const { controller: surges, asked } = controller();
-    await surges.list({ limit: 500 });
-    await surges.list({ region: ' ', limit: 500 });
-    expect(asked.map((filter) => filter.region)).toEqual([undefined, undefined]);
+    const { list, asked } = controller();
+    await list({});
+    expect(asked.map((filter) => filter.region)).toEqual([undefined]);
+  });
+
+  it('refuses an empty region (a script\'s unset variable), as the planner\'s holds do, instead of listing every region\'s surges as its', async () => {
+    const { list, asked } = controller();
+    for (const region of ['', '  ']) {
+      const refusal = await list({ region }).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(DomainError);
+      expect(refusal).toMatchObject({ code: 'invalid-query', status: 400, extensions: { errors: [{ path: 'region', message: 'must not be empty' }] } });
+    }
+    expect(asked).toEqual([]);
   });
 });
 

@@ -60,7 +60,9 @@ const MAX_PAGE = 500;
 
 export const ListSurgesQuerySchema = z.strictObject({
   status: z.enum(['active', 'cleared']).optional(),
-  region: z.string().optional(),
+  // Trimmed, as a pasted code carries spaces; an empty one (`?region=$R`, R unset) is refused, as the planner's holds and windows
+  // refuse it: read as none, it listed every region's surges, so a script counting them read another region's as R's.
+  region: z.string().trim().min(1).optional(),
   source: SurgeSourceSchema.optional(),
   // A limit out of 1-500 was read as the nearest bound before the list had pages; it still is, so no caller's first page changes.
   // An empty one (`?limit=`, a script's unset variable) is refused, as the declarations' is: coerced, it read as 0, so pages of one.
@@ -84,17 +86,17 @@ export class SurgesController {
   @Get()
   @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page' })
   @ApiQuery({ name: 'status', required: false, enum: ['active', 'cleared'] })
-  @ApiQuery({ name: 'region', required: false, description: 'a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region)' })
+  @ApiQuery({ name: 'region', required: false, description: 'a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400' })
   @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
   @ApiQuery({ name: 'limit', required: false, description: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound` })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
   @ApiOkResponse({ description: 'A page of surges; nextCursor is null on the last', schema: SURGE_PAGE })
-  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an empty limit, an unknown parameter) or invalid-cursor' })
+  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an empty limit or region, an unknown parameter) or invalid-cursor' })
   @ApiResponse({ status: 422, description: 'unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)' })
   async list(@Query(new ZodQueryPipe(ListSurgesQuerySchema)) query: z.output<typeof ListSurgesQuerySchema>) {
-    const region = query.region?.trim();
+    const { region } = query;
     // A code no region has would list no surge, which reads as "none here": refused as a body naming it is (planner's holds likewise).
-    const code = region ? atField('region', () => this.catalog.get(region).code) : undefined;
+    const code = region === undefined ? undefined : atField('region', () => this.catalog.get(region).code);
     const page = await this.surges.list({ ...query, region: code });
     return { items: page.items.map(viewOf), nextCursor: page.nextCursor };
   }
