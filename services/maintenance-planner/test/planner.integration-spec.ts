@@ -177,6 +177,50 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title'], ['startsAt', 'endsAt']]));
   });
 
+  it('refuses a window whose first run, and a manual hold whose start, is further ahead than PLAN_MAX_AHEAD_DAYS (a year typed wrong), naming the field, the bound and the setting', async () => {
+    clock.set('2026-06-14T20:00:00Z');
+    const fiji = { title: 'Fiji cable station', ownerTeam: 'far-ahead', footprint: { global: false, regions: ['FJ'] }, plannedZone: 'Pacific/Fiji' };
+    // 2062 typed for 2026: stored, it would plan nothing near and hold nothing in the period meant.
+    const typo = await api('POST', '/v1/windows', { ...fiji, startsAt: '2062-06-15T21:00:00Z', endsAt: '2062-06-15T22:00:00Z' });
+    expect(typo).toMatchObject({ status: 422, body: { code: 'window-too-far-ahead', errors: [{ path: 'startsAt', message: 'more than 730 days from now' }] } });
+    expect(typo.body.detail).toBe(
+      "This window's first run starts at 2062-06-15T21:00:00Z, 13,150 days from now (2026-06-14T20:00:00.000Z), further ahead than the 730 days a window may be planned (PLAN_MAX_AHEAD_DAYS). Check the year in startsAt and endsAt, or plan the window nearer the time.",
+    );
+    expect(await api('POST', '/v1/windows', { ...fiji, startsAt: '2062-06-15T21:00:00Z', endsAt: '2062-06-15T22:00:00Z', recurrence: 'FREQ=YEARLY' })).toMatchObject({ status: 422, body: { code: 'window-too-far-ahead' } });
+    // 730 days ahead, the bound itself (2028 is a leap year: 13 June), is still a plan.
+    const twoYears = await plan({ ...fiji, startsAt: '2028-06-13T20:00:00Z', endsAt: '2028-06-13T21:00:00Z' });
+    const moved = await api('PATCH', `/v1/windows/${twoYears.windowId}`, { startsAt: '2062-06-13T20:00:00Z', endsAt: '2062-06-13T21:00:00Z' }, { 'if-match': '"1"' });
+    expect(moved).toMatchObject({ status: 422, body: { code: 'window-too-far-ahead', errors: [{ path: 'startsAt', message: 'more than 730 days from now' }] } });
+    expect((await api('PATCH', `/v1/windows/${twoYears.windowId}`, { title: 'Renamed' }, { 'if-match': '"1"' })).status).toBe(200);
+
+    const hold = { regions: ['FJ'], reason: 'Election in FJ' };
+    for (const period of [{ from: '2062-09-01T00:00:00Z', until: '2062-09-03T00:00:00Z' }, { from: '2062-09-01T00:00:00Z' }]) {
+      const refused = await api('POST', '/v1/holds', { ...hold, ...period });
+      expect(refused).toMatchObject({ status: 422, body: { code: 'hold-too-far-ahead', errors: [{ path: 'from', message: 'more than 730 days from now' }] } });
+      expect(refused.body.detail).toBe(
+        'This hold starts at 2062-09-01T00:00:00Z, 13,227.2 days from now (2026-06-14T20:00:00.000Z), further ahead than the 730 days a hold may be declared (PLAN_MAX_AHEAD_DAYS). Check the year in from, or declare the hold nearer the time.',
+      );
+    }
+    const nearer = await api('POST', '/v1/holds', { ...hold, from: '2028-06-13T20:00:00Z', until: '2028-06-14T20:00:00Z' });
+    expect(nearer.status, JSON.stringify(nearer.body)).toBe(201);
+    expect((await api('POST', `/v1/holds/${nearer.body.id}/release`, { reason: 'declared to show the bound' })).status).toBe(200);
+  });
+
+  it('plans an hourly hour-long window across Lord Howe Island’s half-hour change, its runs an hour apart (no overlap to refuse)', async () => {
+    // 2027-04-04 02:00 +11:00 becomes 01:30 +10:30. Before, the 01:45 run came again 30 minutes later, and the window was refused as overlapping itself.
+    clock.set('2027-04-01T00:00:00Z');
+    const hourly = await plan({
+      ownerTeam: 'lord-howe',
+      footprint: { global: false, regions: ['FJ'] },
+      startsAt: '2027-04-03T13:45:00Z',
+      endsAt: '2027-04-03T14:45:00Z',
+      plannedZone: 'Australia/Lord_Howe',
+      recurrence: 'FREQ=HOURLY;COUNT=4',
+    });
+    clock.set('2026-06-14T20:00:00Z');
+    expect((await occurrences(hourly.windowId)).map((run) => run.startsAt)).toEqual(['2027-04-03T13:45:00.000Z', '2027-04-03T14:45:00.000Z', '2027-04-03T15:45:00.000Z', '2027-04-03T16:45:00.000Z']);
+  });
+
   it('gives a window its version as a strong ETag, and takes back in If-Match what it gave: weak, in a list, or *', async () => {
     const created = await api('POST', '/v1/windows', {
       title: 'Payment switch patch',

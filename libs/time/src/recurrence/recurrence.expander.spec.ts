@@ -143,18 +143,47 @@ describe('recurrence expansion', () => {
     expect(hourly('America/New_York', '2026-10-31T22:00', 'FREQ=HOURLY;INTERVAL=2').slice(0, 3)).toEqual(['2026-11-01T02:00', '2026-11-01T04:00', '2026-11-01T06:00']);
   });
 
-  it('keeps an hourly rule INTERVAL hours of elapsed time apart across every change of the touched zones that moves by whole hours (property)', () => {
-    // Lord Howe moves by half an hour: its steps read the local hour from the half hour, so one gap is longer.
-    const transitions = TRANSITIONS_2009_2026.filter((transition) => Math.abs(transition.after - transition.before) % HOUR === 0);
+  it('keeps an hourly rule INTERVAL hours of elapsed time apart across every change of the touched zones (property)', () => {
+    // Lord Howe's changes move its clock by half an hour: its runs stay an hour apart too (before, two came 30 or 90 minutes apart).
     fc.assert(
-      fc.property(fc.constantFrom(...transitions), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 59 }), ({ zone, at }, interval, minute) => {
+      fc.property(fc.constantFrom(...TRANSITIONS_2009_2026), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 59 }), ({ zone, at }, interval, minute) => {
         const localStart = instantToWallClock(new Date(at - 7 * HOUR + minute * 60_000), zone);
         const window = planWindowFromLocal({ localStart, durationMinutes: 20, zone, recurrence: { rrule: `FREQ=HOURLY;INTERVAL=${interval}` } });
         const { occurrences } = expandOccurrences(window, { from: window.start, until: new Date(window.start.getTime() + 15 * HOUR) });
         expect(occurrences.map((o) => o.start.getTime())).toEqual(Array.from({ length: Math.ceil(15 / interval) }, (_, index) => window.start.getTime() + index * interval * HOUR));
       }),
-      { numRuns: 200 },
+      { numRuns: 400 },
     );
+  });
+
+  describe('an hourly rule across Lord Howe Island’s half-hour changes (Australia/Lord_Howe: +11:00 in summer, +10:30 in winter)', () => {
+    const zone = 'Australia/Lord_Howe';
+    /** Each run as "instant (local reading)", the first `hours` hours from the planned start. */
+    const runs = (localStart: string, rrule: string, hours: number, durationMinutes = 60) => {
+      const window = planWindowFromLocal({ localStart, durationMinutes, zone, recurrence: { rrule } });
+      const { occurrences } = expandOccurrences(window, { from: window.start, until: new Date(window.start.getTime() + hours * HOUR) });
+      return occurrences.map((o) => `${o.start.toISOString().slice(0, 16)} (${instantToWallClock(o.start, zone).slice(11)})`);
+    };
+
+    it('runs every elapsed hour when 02:00 becomes 01:30 on 2026-04-05, its local minutes half an hour later after the change, not two runs 30 minutes apart', () => {
+      // 01:30-02:00 happens twice. Before, the 01:45 run came again at 01:45 +10:30, 30 minutes later (a 60-minute window overlapped itself).
+      expect(runs('2026-04-05T00:45', 'FREQ=HOURLY', 4)).toEqual(['2026-04-04T13:45 (00:45)', '2026-04-04T14:45 (01:45)', '2026-04-04T15:45 (02:15)', '2026-04-04T16:45 (03:15)']);
+      // Before, an hour's run on the hour waited 90 minutes for 02:00 +10:30.
+      expect(runs('2026-04-05T00:00', 'FREQ=HOURLY', 4)).toEqual(['2026-04-04T13:00 (00:00)', '2026-04-04T14:00 (01:00)', '2026-04-04T15:00 (01:30)', '2026-04-04T16:00 (02:30)']);
+      expect(runs('2026-04-04T23:00', 'FREQ=HOURLY;INTERVAL=2', 6)).toEqual(['2026-04-04T12:00 (23:00)', '2026-04-04T14:00 (01:00)', '2026-04-04T16:00 (02:30)']);
+    });
+
+    it('runs every elapsed hour when 02:00 becomes 02:30 on 2026-10-04, its local minutes half an hour later after the change', () => {
+      // 02:00-02:30 does not happen. Before, the 01:45 run was followed 30 minutes later by 02:45 +11, the 01:00 run 90 minutes later by 03:00.
+      expect(runs('2026-10-04T00:45', 'FREQ=HOURLY', 4)).toEqual(['2026-10-03T14:15 (00:45)', '2026-10-03T15:15 (01:45)', '2026-10-03T16:15 (03:15)', '2026-10-03T17:15 (04:15)']);
+      expect(runs('2026-10-04T00:00', 'FREQ=HOURLY', 4)).toEqual(['2026-10-03T13:30 (00:00)', '2026-10-03T14:30 (01:00)', '2026-10-03T15:30 (02:30)', '2026-10-03T16:30 (03:30)']);
+    });
+
+    it('reads BYHOUR on the local clock each run starts at: twice in the hour April repeats, in the half hour October leaves of 02:00', () => {
+      // From 2026-04-05 the runs planned on the hour read 01:30 +10:30: BYHOUR=1 is still hour 1.
+      expect(runs('2026-04-04T01:00', 'FREQ=HOURLY;BYHOUR=1', 72)).toEqual(['2026-04-03T14:00 (01:00)', '2026-04-04T14:00 (01:00)', '2026-04-04T15:00 (01:30)', '2026-04-05T15:00 (01:30)']);
+      expect(runs('2026-10-03T02:00', 'FREQ=HOURLY;BYHOUR=2', 72)).toEqual(['2026-10-02T15:30 (02:00)', '2026-10-03T15:30 (02:30)', '2026-10-04T15:30 (02:30)']);
+    });
   });
 
   it('runs an hourly rule filtered by local hours in each elapsed hour that reads one of them: twice in a repeated hour, not at all in a skipped one', () => {

@@ -36,8 +36,9 @@ export interface Expansion {
  * - DAILY and longer keep the local time: each local start once, a gap's shifted forward, an
  *   overlap's at its earlier instant (a daily 01:30 runs once on a fall-back day).
  * - HOURLY keeps elapsed time (`elapsedHourStarts`): every INTERVAL hours of real time, so a
- *   fall-back's repeated hour runs twice and a spring-forward's skipped hour is not run; its BY
- *   filters are read on the local clock.
+ *   fall-back's repeated hour runs twice, a spring-forward's skipped hour is not run, and a
+ *   half-hour change (Lord Howe) moves the runs' local minutes, not their spacing; its BY filters
+ *   are read on the local clock.
  * And one for EXDATEs (`exclusions`): a local one in a repeated hour removes the run at its first
  * pass only (RFC 5545), so of an hourly series' two runs at that wall clock the second stays; one
  * with "Z" removes the run at exactly that instant.
@@ -98,11 +99,14 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
 
 /**
  * An hourly rule's starts, in elapsed time, as RFC 5545 implementations step HOURLY and finer: from
- * the planned start's hour, every INTERVAL-th hour of elapsed time runs at the minutes the rule gives
- * the local hour it reads, if the rule takes that hour (BYHOUR, BYDAY and the other filters are read on
- * the local clock). So runs stay INTERVAL hours apart across a change, a fall-back's repeated hour runs
- * twice (01:00 EDT and 01:00 EST are both 01:00) and a skipped one not at all. COUNT counts these
- * starts and UNTIL bounds them as instants. Calls `take` in start order until it returns false.
+ * the start of the planned start's local hour, every INTERVAL-th hour of elapsed time runs at the
+ * minutes past that hour's start the rule gives, if the rule takes the local hour (and day) the run
+ * starts in (BYHOUR, BYDAY and the other filters are read on the local clock). So runs stay INTERVAL
+ * hours apart across every change: a fall-back's repeated hour runs twice (01:00 EDT and 01:00 EST
+ * are both 01:00), a skipped one not at all, and where a change moves the clock by half an hour
+ * (Australia/Lord_Howe) the runs read half an hour off their planned minutes until the next change,
+ * rather than two of them coming 30 minutes apart. COUNT counts these starts and UNTIL bounds them as
+ * instants. Calls `take` in start order until it returns false.
  */
 function elapsedHourStarts(
   rule: RRule,
@@ -115,36 +119,32 @@ function elapsedHourStarts(
   const { count, interval } = rule.options;
   const step = interval * HOUR_MS;
   // The local hour the planned start falls in, as an instant: each step starts an hour such as this one.
-  const anchor = first.start - (first.wall % HOUR_MS);
+  const anchor = first.start - pastTheHour(first.wall);
   // COUNT is counted from the first run; otherwise the steps before the range are skipped.
   const firstStep = count === null ? Math.max(0, Math.floor((range.from - anchor) / step)) : 0;
   const end = Math.min(range.until, range.untilInstant === null ? Number.POSITIVE_INFINITY : range.untilInstant + 1);
   if (anchor + firstStep * step >= end) return;
   // The local starts the rule takes, read on a floating clock with every hour a step, a day either side of the steps' local hours.
   const hourly = new RRule({ ...rule.origOptions, interval: 1, count: null, until: null });
-  const walls = hourly.between(new Date(toWall(anchor + firstStep * step) - DAY_MS), new Date(toWall(end) + DAY_MS), true).map((floating) => floating.getTime());
+  const walls = new Set(hourly.between(new Date(toWall(anchor + firstStep * step) - DAY_MS), new Date(toWall(end) + DAY_MS), true).map((floating) => floating.getTime()));
+  // Every hour the rule takes, it takes at the same minutes (its filters are hours and days), so the minutes of any one are all of them.
+  const minutes = [...new Set([...walls].map(pastTheHour))].sort((a, b) => a - b);
   let counted = 0;
   for (let hour = anchor + firstStep * step; hour < end; hour += step) {
-    const hourWall = toWall(hour);
-    for (let index = firstAtOrAfter(walls, hourWall); index < walls.length && walls[index] < hourWall + HOUR_MS; index++) {
-      const start = hour + (walls[index] - hourWall);
+    for (const minute of minutes) {
+      const start = hour + minute;
+      const wall = toWall(start);
+      if (!walls.has(wall - pastTheHour(wall) + minute)) continue;
       if (start >= end || (count !== null && counted === count)) return;
       counted++;
-      if (!take(walls[index], start)) return;
+      if (!take(wall, start)) return;
     }
   }
 }
 
-/** The index of the first of the sorted `values` at or after `value`. */
-function firstAtOrAfter(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle] < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+/** How far a wall clock is past the start of its hour (before 1970 too, where % gives a negative). */
+function pastTheHour(wall: WallClock): number {
+  return ((wall % HOUR_MS) + HOUR_MS) % HOUR_MS;
 }
 
 function floatingRule(text: string, dtstartWall: number, toWall: (instant: number) => number, offsetAt: OffsetLookup): { rule: RRule; untilInstant: number | null } {

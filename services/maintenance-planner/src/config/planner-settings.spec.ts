@@ -19,3 +19,16 @@ describe('SURGE_CLEARANCE_RETENTION_DAYS', () => {
     });
   });
 });
+
+describe('PLAN_MAX_AHEAD_DAYS', () => {
+  it('lets a window or a manual hold start up to 730 days ahead by default, or as set', () => {
+    expect(plannerSettings(parse({}).data!).planMaxAheadMs).toBe(730 * 86_400_000);
+    expect(plannerSettings(parse({ PLAN_MAX_AHEAD_DAYS: '400' }).data!).planMaxAheadMs).toBe(400 * 86_400_000);
+  });
+
+  it('refuses a bound of none, or past ten years', () => {
+    for (const days of ['0', '-1', '3651', 'two years']) {
+      expect(parse({ PLAN_MAX_AHEAD_DAYS: days }).error?.issues[0].path, days).toEqual(['PLAN_MAX_AHEAD_DAYS']);
+    }
+  });
+});

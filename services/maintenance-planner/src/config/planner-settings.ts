@@ -10,6 +10,9 @@ export const plannerEnvironment = {
   HOLD_HORIZON_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   MANUAL_HOLD_MAX_DAYS: z.coerce.number().positive().max(3650).default(90),
+  // Two years: a window planned for a date of next year, a plan for the two calendar years ahead, still fits; a year typed
+  // three or more off (2036 or 2062 for 2026) does not. One or two years off cannot be told from a real plan by any bound.
+  PLAN_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3650).default(730),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
@@ -29,6 +32,8 @@ export interface PlannerSettings {
   holdCooldownMs: number;
   /** A manual hold with an end further off is refused as a likely typo; one without an end lasts until released. */
   manualHoldMaxMs: number;
+  /** A window's first run or a manual hold's start further ahead of now is refused as a likely typo (the year). */
+  planMaxAheadMs: number;
   /** 0 turns the periodic sweep off (tests call it directly). */
   sweepIntervalMs: number;
   gateRetryAfterSeconds: number;
@@ -49,6 +54,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     holdHorizonMs: env.HOLD_HORIZON_HOURS * 3_600_000,
     holdCooldownMs: env.HOLD_COOLDOWN_MINUTES * 60_000,
     manualHoldMaxMs: env.MANUAL_HOLD_MAX_DAYS * 86_400_000,
+    planMaxAheadMs: env.PLAN_MAX_AHEAD_DAYS * 86_400_000,
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
     calendarPastMs: env.CALENDAR_PAST_DAYS * 86_400_000,

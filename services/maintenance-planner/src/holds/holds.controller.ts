@@ -62,6 +62,17 @@ export class HoldsController {
     if (body.until && Date.parse(body.until) <= now.getTime()) {
       throw new DomainError('hold-in-the-past', 422, `A hold must end after now (${now.toISOString()}); this one ends at ${body.until}.`, { errors: [{ path: 'until', message: 'must be in the future' }] });
     }
+    const aheadMs = Date.parse(body.from) - now.getTime();
+    const maxAheadMs = this.config.settings.planMaxAheadMs;
+    if (aheadMs > maxAheadMs) {
+      // 2062 typed for 2026: taken, it would wait unseen for decades and hold nothing in the period meant.
+      throw new DomainError(
+        'hold-too-far-ahead',
+        422,
+        `This hold starts at ${body.from}, ${daysInWords(aheadMs)} from now (${now.toISOString()}), further ahead than the ${daysInWords(maxAheadMs)} a hold may be declared (PLAN_MAX_AHEAD_DAYS). Check the year in from, or declare the hold nearer the time.`,
+        { errors: [{ path: 'from', message: `more than ${daysInWords(maxAheadMs)} from now` }] },
+      );
+    }
     const lastsMs = body.until ? Date.parse(body.until) - Date.parse(body.from) : 0;
     const maxMs = this.config.settings.manualHoldMaxMs;
     if (lastsMs > maxMs) {

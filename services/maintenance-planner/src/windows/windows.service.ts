@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { atField, Clock, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
+import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { expandOccurrences, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -37,22 +37,38 @@ import { assertVersionMatches, versionPrecondition } from './window-version';
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
 /**
- * A window whose every run has ended by now would only ever be marked missed: most likely a wrong
- * date (the year, say), so it is refused with the run's end, not stored.
- */
-/**
  * A window's times as stored: to the millisecond, as JavaScript Dates and the list's cursor keep
  * them. A start sent with microseconds (Python's isoformat) was stored whole and read back cut, so
  * the page after it began with it again, and a page of one never moved on.
  */
 const toMillisecond = (instant: string): Date => new Date(instant);
 
+/**
+ * A window whose every run has ended by now would only ever be marked missed: most likely a wrong
+ * date (the year, say), so it is refused with the run's end, not stored.
+ */
 function assertAhead(occurrences: readonly { end: Date }[], now: Date): void {
   const last = occurrences.at(-1);
   if (!last || last.end > now) return;
   throw new DomainError('window-in-past', 422, `Every run of this window has ended by now (${now.toISOString()}): the last ends ${last.end.toISOString()}. Check the date; plan a window ahead of now.`, {
     errors: [{ path: 'endsAt', message: 'ends before now' }],
   });
+}
+
+/**
+ * A window whose first run (its startsAt: a recurring one starts on its first run) is years ahead is
+ * most likely a mistyped year (2062 for 2026): stored, it would plan nothing near and hold nothing in
+ * the period meant. Refused with how far ahead it is.
+ */
+function assertNotTooFarAhead(startsAt: string, now: Date, maxAheadMs: number): void {
+  const aheadMs = Date.parse(startsAt) - now.getTime();
+  if (aheadMs <= maxAheadMs) return;
+  throw new DomainError(
+    'window-too-far-ahead',
+    422,
+    `This window's first run starts at ${startsAt}, ${daysInWords(aheadMs)} from now (${now.toISOString()}), further ahead than the ${daysInWords(maxAheadMs)} a window may be planned (PLAN_MAX_AHEAD_DAYS). Check the year in startsAt and endsAt, or plan the window nearer the time.`,
+    { errors: [{ path: 'startsAt', message: `more than ${daysInWords(maxAheadMs)} from now` }] },
+  );
 }
 
 /**
@@ -736,10 +752,11 @@ export class WindowsService {
 
   /**
    * The runs of a window being planned (every run from its first start) or moved (`from` now: the
-   * runs already past stay as they were), refused when it is too long, over by now, its runs
-   * overlap, or there are more of them before the horizon than the planner keeps.
+   * runs already past stay as they were), refused when it starts too far ahead, is too long, is over
+   * by now, its runs overlap, or there are more of them before the horizon than the planner keeps.
    */
   private plannedOccurrences(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, now: Date, from?: Date) {
+    assertNotTooFarAhead(window.startsAt, now, this.config.settings.planMaxAheadMs);
     assertNotTooLong(window, this.config.settings.windowMaxDurationMs);
     const { occurrences, truncated } = this.expand(window, horizon, from, true);
     if (truncated) {
