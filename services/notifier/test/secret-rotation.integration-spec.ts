@@ -1,13 +1,14 @@
 import type { EventPublisher } from '@holdfast/messaging';
 import { generateApiKey } from '@holdfast/service-kit';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
 import type { SubscriptionCache } from '../src/deliveries/subscription-cache';
 import { DeliveryWorker } from '../src/deliveries/delivery.worker';
+import { WebhookChannel } from '../src/channels/webhook/webhook.channel';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
 import { HttpReceiver, type ReceivedRequest } from './support/http-receiver';
 import { api, connectPublisher, holdPlaced, json } from './support/notifier-fixtures';
@@ -32,6 +33,7 @@ interface Rotated {
   id: string;
   secret: string;
   previousSecretUntil: string | null;
+  previousSecrets: { until: string }[];
   hasSecret: boolean;
 }
 
@@ -45,14 +47,28 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
   const nowSeconds = () => Math.floor(clock.nowMs() / 1000);
   const rotate = (id: string, body?: unknown) => notifier.call('POST', `/v1/subscriptions/${id}/secret/rotate`, body);
   const requestsTo = (path: string) => receiver.requests.filter((request) => request.path === path);
-  // One hold in the subscription's own region, and the request it became.
-  const deliverHold = async (region: string, path: string): Promise<ReceivedRequest> => {
+  // A test message recorded through the API, and the request it became.
+  const deliverTest = async (id: string, path: string): Promise<ReceivedRequest> => {
     const before = requestsTo(path).length;
-    await publisher.publish(holdPlaced([region]));
+    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
     return expectEventually(() => {
       expect(requestsTo(path)).toHaveLength(before + 1);
       return requestsTo(path)[before];
     });
+  };
+  const signatureCount = (request: ReceivedRequest) => String(request.headers['webhook-signature']).split(' ').length;
+  // One hold in the subscription's own region, and the request it became, once recorded: a spec may then move the clock past its lease.
+  const deliverHold = async (region: string, path: string): Promise<ReceivedRequest> => {
+    const before = requestsTo(path).length;
+    await publisher.publish(holdPlaced([region]));
+    const request = await expectEventually(() => {
+      expect(requestsTo(path)).toHaveLength(before + 1);
+      return requestsTo(path)[before];
+    });
+    await expectEventually(async () =>
+      expect(await service.app.get(DataSource).query("SELECT id FROM delivery WHERE status IN ('pending', 'sending')")).toEqual([]),
+    );
+    return request;
   };
 
   beforeAll(async () => {
@@ -104,9 +120,7 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
 
     // Past its overlap the old secret is erased from storage, not only left unused.
     expect(await service.app.get(SubscriptionsService).forgetEndedOverlaps()).toBeGreaterThanOrEqual(1);
-    expect(await service.app.get(DataSource).query('SELECT sealed_previous_secret, previous_secret_until FROM subscription WHERE id = $1', [id])).toEqual([
-      { sealed_previous_secret: null, previous_secret_until: null },
-    ]);
+    expect(await service.app.get(DataSource).query('SELECT previous_secrets FROM subscription WHERE id = $1', [id])).toEqual([{ previous_secrets: [] }]);
   });
 
   it('takes the new secret and the overlap from the body: with no overlap the old secret stops signing at once', async () => {
@@ -168,6 +182,130 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
     }
     const asStorage = await fetch(`${service.baseUrl}/v1/subscriptions/${id}/secret/rotate`, { method: 'POST', headers: { authorization: `Bearer ${key.key}` } });
     expect(asStorage.status).toBe(403);
+  });
+
+  it('signs the first delivery claimed after the rotation answered with the new secret, though the worker read the subscription a moment before', async () => {
+    const { id, secret: old } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/cached`, filters: { regions: ['JP'] } });
+    // The worker now holds a copy of the subscription, old secret and all, that it would use for a second.
+    expect(verifiedWith(old as string, await deliverTest(id, '/cached'), nowSeconds())).toBe(true);
+    const rotated = await json<Rotated>(await rotate(id, { overlapHours: 0 }));
+
+    // A receiver that took the new secret on reading the answer accepts the very next delivery, and only it does.
+    const next = await deliverTest(id, '/cached');
+    expect(signatureCount(next)).toBe(1);
+    expect(verifiedWith(rotated.secret, next, nowSeconds())).toBe(true);
+    expect(verifiedWith(old as string, next, nowSeconds())).toBe(false);
+  });
+
+  const replacement = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
+  it.each([
+    ['a rotation', (id: string) => rotate(id, { overlapHours: 0 }).then(async (response) => (await json<Rotated>(response)).secret)],
+    ['a PATCH of the secret', (id: string) => notifier.call('PATCH', `/v1/subscriptions/${id}`, { secret: replacement }).then(() => replacement)],
+  ])('answers %s only once a delivery that read the old secret before it is sent, so none signed without the new secret arrives after the answer', async (_, change) => {
+    const path = `/in-flight-${randomUUID()}`;
+    const { id, secret: old } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}`, filters: { regions: ['KR'] } });
+    const database = service.app.get(DataSource);
+    const storedSecret = async () => ((await database.query('SELECT sealed_secret FROM subscription WHERE id = $1', [id])) as [{ sealed_secret: string }])[0].sealed_secret;
+    // The worker has read the subscription (the old secret) and is about to send when the change commits: held there.
+    const webhook = service.app.get(WebhookChannel);
+    const send = webhook.send.bind(webhook);
+    let proceed!: () => void;
+    const released = new Promise<void>((resolve) => (proceed = resolve));
+    let sendingBegun!: () => void;
+    const begun = new Promise<void>((resolve) => (sendingBegun = resolve));
+    webhook.send = async (request) => {
+      if (request.subscription.id === id) {
+        sendingBegun();
+        await released;
+      }
+      return send(request);
+    };
+    try {
+      expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+      await begun;
+      const before = await storedSecret();
+      let receivedBeforeTheAnswer: number | undefined;
+      const answer = change(id).then((secret) => {
+        receivedBeforeTheAnswer = requestsTo(path).length;
+        return secret;
+      });
+      // Committed (the stored secret changed), and still not answered while the old-secret send is under way.
+      await expectEventually(async () => expect(await storedSecret()).not.toBe(before));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(receivedBeforeTheAnswer).toBeUndefined();
+      proceed();
+      const secret = await answer;
+
+      expect(receivedBeforeTheAnswer).toBe(1);
+      expect(verifiedWith(old as string, requestsTo(path)[0], nowSeconds())).toBe(true);
+      const next = await deliverTest(id, path);
+      expect(verifiedWith(secret, next, nowSeconds())).toBe(true);
+      expect(verifiedWith(old as string, next, nowSeconds())).toBe(false);
+    } finally {
+      proceed();
+      webhook.send = send;
+    }
+  });
+
+  it('keeps signing with every secret a rotation replaced until its own overlap ends, up to three, and refuses a fourth naming when the first ends', async () => {
+    const { id, secret: first } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/twice`, filters: { regions: ['BR'] } });
+    const rotatedAt = clock.nowMs();
+    const second = await json<Rotated>(await rotate(id));
+    clock.advance(HOUR_MS);
+    // The second secret, just given out, is lost (or mistyped): rotated again within the first overlap, with a short one of its own.
+    const third = await json<Rotated>(await rotate(id, { overlapHours: 2 }));
+    const firstEnds = new Date(rotatedAt + 24 * HOUR_MS).toISOString();
+    const secondEnds = new Date(clock.nowMs() + 2 * HOUR_MS).toISOString();
+
+    // A receiver may hold any of the three: each is accepted, the newest signature first.
+    const during = await deliverHold('BR', '/twice');
+    for (const secret of [first as string, second.secret, third.secret]) expect(verifiedWith(secret, during, nowSeconds())).toBe(true);
+    expect(signatureCount(during)).toBe(3);
+    expect(third).toMatchObject({ previousSecretUntil: firstEnds, previousSecrets: [{ until: secondEnds }, { until: firstEnds }] });
+    expect(await (await notifier.call('GET', `/v1/subscriptions/${id}`)).json()).toMatchObject({ previousSecretUntil: firstEnds, previousSecrets: [{ until: secondEnds }, { until: firstEnds }] });
+
+    // Past the second overlap, the secret it kept stops signing; the first one still does until its own end.
+    clock.advance(2 * HOUR_MS);
+    const later = await deliverHold('BR', '/twice');
+    expect(signatureCount(later)).toBe(2);
+    expect(verifiedWith(second.secret, later, nowSeconds())).toBe(false);
+    expect(verifiedWith(first as string, later, nowSeconds())).toBe(true);
+    expect(await service.app.get(SubscriptionsService).forgetEndedOverlaps()).toBeGreaterThanOrEqual(1);
+    expect(await (await notifier.call('GET', `/v1/subscriptions/${id}`)).json()).toMatchObject({ previousSecretUntil: firstEnds, previousSecrets: [{ until: firstEnds }] });
+
+    // Three kept (the first, the third, the fourth): a fifth secret would drop one still promised, so it is refused.
+    const fourth = await json<Rotated>(await rotate(id));
+    const fifth = await json<Rotated>(await rotate(id));
+    expect(fifth.previousSecrets).toHaveLength(3);
+    const refused = await rotate(id);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'too-many-signing-secrets',
+      firstOverlapEndsAt: firstEnds,
+      detail: expect.stringContaining(`the first of them stops signing at ${firstEnds}`),
+    });
+    const stillSigning = await deliverHold('BR', '/twice');
+    expect(signatureCount(stillSigning)).toBe(4);
+    for (const secret of [fifth.secret, fourth.secret, third.secret, first as string]) expect(verifiedWith(secret, stillSigning, nowSeconds())).toBe(true);
+
+    // With no overlap the new secret alone signs, as for a leaked one.
+    const replaced = await json<Rotated>(await rotate(id, { overlapHours: 0 }));
+    expect(replaced).toMatchObject({ previousSecretUntil: null, previousSecrets: [] });
+    const alone = await deliverHold('BR', '/twice');
+    expect(signatureCount(alone)).toBe(1);
+    expect(verifiedWith(replaced.secret, alone, nowSeconds())).toBe(true);
+  });
+
+  it('signs once with a secret a rotation brings back while it is still kept, first', async () => {
+    const { id, secret: first } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/back`, filters: { regions: ['CL'] } });
+    const second = await json<Rotated>(await rotate(id));
+    const back = await json<Rotated>(await rotate(id, { secret: first }));
+    expect(back.previousSecrets).toHaveLength(1);
+    const request = await deliverHold('CL', '/back');
+    expect(signatureCount(request)).toBe(2);
+    const firstOnly = { ...request, headers: { ...request.headers, 'webhook-signature': String(request.headers['webhook-signature']).split(' ')[0] } };
+    expect(verifiedWith(first as string, firstOnly, nowSeconds())).toBe(true);
+    expect(verifiedWith(second.secret, request, nowSeconds())).toBe(true);
   });
 
   it("lets go of its copy of a subscription once it is no longer sent to, a deleted one's included", async () => {

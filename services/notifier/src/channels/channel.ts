@@ -9,8 +9,8 @@ export interface ChannelSend {
   delivery: DeliveryEntity;
   subscription: SubscriptionEntity;
   secret: string | null;
-  /** A webhook secret a rotation replaced, signing beside the current one until its overlap ends. */
-  previousSecret?: PreviousSecret | null;
+  /** Webhook secrets rotations replaced, newest first, each signing beside the current one until its overlap ends. */
+  previousSecrets?: readonly PreviousSecret[];
   /** Where to send: the subscription's target, or for Slack the full webhook URL kept sealed. */
   targetUrl: string;
 }

@@ -48,9 +48,12 @@ const TARGETS_WAITED_FOR = prepared(`SELECT t.target_key FROM unnest($1::text[])
 interface CachedSubscription {
   subscription: SubscriptionEntity;
   secret: string | null;
-  previousSecret: PreviousSecret | null;
+  previousSecrets: PreviousSecret[];
   targetUrl: string;
 }
+
+// Read after the claim is committed: a copy of secrets with the number read here is the secrets as they are now.
+const SECRET_VERSIONS = prepared('SELECT id, secret_version FROM subscription WHERE id = ANY($1::uuid[])');
 
 interface DeliveryRow {
   id: string;
@@ -257,7 +260,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           break;
         }
         const claimed = await this.claim(free);
-        for (const delivery of claimed) this.track(this.dispatch(delivery));
+        const versions = await this.secretVersions(claimed);
+        for (const delivery of claimed) this.track(this.dispatch(delivery, versions.get(delivery.subscriptionId)));
         if (claimed.length === free) this.pumpAgain = true;
       } while (this.pumpAgain && !this.stopping);
       await this.refreshDeadGauge();
@@ -298,24 +302,40 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return claimed;
   }
 
+  /**
+   * The secret_version of each claimed delivery's subscription, read after the claim: a rotation
+   * committed before this read is seen here, and one committed after it finds these deliveries
+   * being sent and waits for them (SubscriptionsService). Unread (PostgreSQL away), every
+   * delivery reads its subscription afresh.
+   */
+  private async secretVersions(claimed: DeliveryEntity[]): Promise<Map<string, number>> {
+    if (claimed.length === 0) return new Map();
+    try {
+      const rows = (await this.dataSource.query(SECRET_VERSIONS, [[...new Set(claimed.map((delivery) => delivery.subscriptionId))]])) as { id: string; secret_version: number }[];
+      return new Map(rows.map((row) => [row.id, row.secret_version]));
+    } catch {
+      return new Map();
+    }
+  }
+
   private track(running: Promise<void>): void {
     this.running.add(running);
     void running.finally(() => this.running.delete(running));
   }
 
-  private async dispatch(delivery: DeliveryEntity): Promise<void> {
+  private async dispatch(delivery: DeliveryEntity, secretVersion: number | undefined): Promise<void> {
     const startedAt = this.clock.now();
     const started = performance.now();
     let result: AttemptResult | undefined;
     let stopped: SubscriptionEntity | undefined;
     try {
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      const { subscription, secret, previousSecret, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, delivery.attempts > 0 || this.cachedElsewhere(delivery));
+      const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, secretVersion, delivery.attempts > 0 || this.cachedElsewhere(delivery));
       if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
         this.noteSender(delivery);
-        const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, previousSecret, targetUrl }));
+        const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, previousSecrets, targetUrl }));
         result = { statusCode, error: null, retryable: false };
       }
     } catch (error) {
@@ -357,13 +377,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Read once a second at most per subscription (unless `again`): an edit reaches the worker within
-   * that second, and at once for a delivery its target's change moved (cachedElsewhere). A copy that
+   * that second, and at once for a delivery its target's change moved (cachedElsewhere). Its secrets
+   * are never a second old: a copy whose secret_version is not the one read after the claim is read
+   * again, so no delivery claimed after a rotation is signed without the new secret. A copy that
    * says it is stopped is read again all the same: nothing is settled unsent on a copy that may be
    * older than its turning on again (and a replay).
    */
-  private async subscriptionFor(id: string, again: boolean): Promise<CachedSubscription> {
+  private async subscriptionFor(id: string, secretVersion: number | undefined, again: boolean): Promise<CachedSubscription> {
     const cached = this.subscriptionCache.fresh(id, performance.now());
-    if (!again && cached && !isStopped(cached.subscription)) return cached;
+    if (!again && cached && cached.subscription.secretVersion === secretVersion && !isStopped(cached.subscription)) return cached;
     const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
     const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription) };
     this.subscriptionCache.set(id, fresh, performance.now());

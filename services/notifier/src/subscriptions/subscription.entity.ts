@@ -2,6 +2,12 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ChannelName } from '../channels/channel-name';
 import type { SubscriptionFilters } from './subscription-filters';
 
+/** A secret a rotation replaced, sealed, and when it stops signing (an ISO instant). */
+export interface SealedPreviousSecret {
+  sealed: string;
+  until: string;
+}
+
 /** Who is told what, and how: a channel, its target, an owner team and what it filters on. */
 @Entity({ name: 'subscription' })
 export class SubscriptionEntity {
@@ -22,13 +28,16 @@ export class SubscriptionEntity {
   @Column({ name: 'sealed_secret', type: 'text', nullable: true })
   sealedSecret!: string | null;
 
-  /** A webhook secret replaced by a rotation, sealed as the current one is; signs deliveries too until previousSecretUntil. */
-  @Column({ name: 'sealed_previous_secret', type: 'text', nullable: true })
-  sealedPreviousSecret!: string | null;
+  /** Webhook secrets rotations replaced, newest first, sealed as the current one is; each signs deliveries too until its own end. */
+  @Column({ name: 'previous_secrets', type: 'jsonb' })
+  previousSecrets!: SealedPreviousSecret[];
 
-  /** When the rotation's overlap ends: from then deliveries carry the current secret's signature only. */
-  @Column({ name: 'previous_secret_until', type: 'timestamptz', nullable: true })
-  previousSecretUntil!: Date | null;
+  /**
+   * Bumped by a trigger whenever the current or a replaced secret changes, whoever writes them: a
+   * delivery worker whose copy of the secrets carries another number reads them again.
+   */
+  @Column({ name: 'secret_version', type: 'integer', insert: false, update: false })
+  secretVersion!: number;
 
   @Column({ type: 'jsonb' })
   filters!: SubscriptionFilters;

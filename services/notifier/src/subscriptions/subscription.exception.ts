@@ -5,6 +5,7 @@ export enum SubscriptionErrorCode {
   NotFound = 'subscription-not-found',
   InvalidSubscription = 'invalid-subscription',
   SecretNotRotatable = 'secret-not-rotatable',
+  TooManySigningSecrets = 'too-many-signing-secrets',
 }
 
 export class SubscriptionNotFound extends DomainError {
@@ -29,6 +30,21 @@ export class SecretNotRotatable extends DomainError {
       422,
       `Subscription ${id} is a ${channel} subscription: only a webhook's signing secret is rotated (its deliveries are signed with the old and the new secret for a while). Give ${replacement} with PATCH /v1/subscriptions/${id}.`,
       { channel },
+    );
+  }
+}
+
+/**
+ * A rotation that would keep more replaced secrets than a subscription signs with at once: each was
+ * promised to its receivers until its overlap ends, so none is dropped to make room.
+ */
+export class TooManySigningSecrets extends DomainError {
+  constructor(id: string, kept: number, firstEnds: Date) {
+    super(
+      SubscriptionErrorCode.TooManySigningSecrets,
+      409,
+      `Subscription ${id} already signs with ${kept} secrets earlier rotations replaced, the most it keeps; the first of them stops signing at ${firstEnds.toISOString()}. Rotate again after then, or with "overlapHours": 0 (or PATCH its secret) to replace every secret at once, as for a leaked one.`,
+      { firstOverlapEndsAt: firstEnds.toISOString() },
     );
   }
 }

@@ -55,8 +55,10 @@ export class SubscriptionsController {
   @RequireScope('subscriptions:write')
   @HttpCode(200)
   @ApiOperation({
-    summary: "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil",
+    summary:
+      "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil. Answers once no delivery that read the old secret is still being sent",
   })
+  @ApiResponse({ status: 409, description: 'too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0' })
   @ApiResponse({ status: 422, description: 'secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret' })
   @ApiBody({ required: false, schema: z.toJSONSchema(RotateSecretSchema, { io: 'input' }) as object })
   async rotateSecret(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {

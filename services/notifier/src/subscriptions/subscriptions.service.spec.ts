@@ -11,7 +11,7 @@ import { SubscriptionsService } from './subscriptions.service';
 vi.mock('../outbound/outbound-http.client', async (original) => ({ ...(await original<object>()), systemLookup: vi.fn() }));
 
 const saved = { getRepository: () => ({ save: async (subscription: object) => subscription }) } as unknown as DataSource;
-const service = new SubscriptionsService(saved, new SystemClock(), new SecretBox(undefined), new RegionCatalog(), { settings: { outboundAllow: '' } } as ServiceConfig<NotifierSettings>);
+const service = new SubscriptionsService(saved, new SystemClock(), new SecretBox(undefined), new RegionCatalog(), { settings: { outboundAllow: '', delivery: { timeoutMs: 5_000 } } } as ServiceConfig<NotifierSettings>);
 const subscribe = (target: string) =>
   service.create({ channel: 'webhook', target, ownerTeam: 'edge', enabled: true, filters: { eventTypes: [], regions: [], teams: [], windowIds: [] } } as CreateSubscription, 'spec');
 

@@ -3,8 +3,9 @@ import { Clock, decodeCursor, InjectServiceConfig, pageOf, type FieldProblem, ty
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ChannelName } from '../channels/channel-name';
 import { receiverSecretProblem } from '../channels/receiver-authorization';
@@ -15,8 +16,8 @@ import { systemLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
-import { SubscriptionEntity } from './subscription.entity';
-import { InvalidSubscription, SecretNotRotatable, SubscriptionNotFound } from './subscription.exception';
+import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
+import { InvalidSubscription, SecretNotRotatable, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
 
 /** A subscription as the API shows it: never its secret, only whether it has one. */
 export interface SubscriptionView {
@@ -29,8 +30,10 @@ export interface SubscriptionView {
   enabled: boolean;
   /** Why the notifier turned it off (its receiver answered 410 Gone); null otherwise. */
   disabledReason: string | null;
-  /** Until when deliveries also carry the signature of the secret a rotation replaced; null when they carry one only. */
+  /** Until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only. */
   previousSecretUntil: string | null;
+  /** When each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs. */
+  previousSecrets: { until: string }[];
   filters: SubscriptionEntity['filters'];
   createdBy: string;
   createdAt: string;
@@ -38,25 +41,34 @@ export interface SubscriptionView {
 }
 
 /** Its view at `now`: a rotation's overlap is shown while it lasts, whether or not the prune has erased the old secret yet. */
-const viewOf = (subscription: SubscriptionEntity, now: Date): SubscriptionView => ({
-  id: subscription.id,
-  channel: subscription.channel,
-  target: subscription.target,
-  ownerTeam: subscription.ownerTeam,
-  hasSecret: subscription.sealedSecret !== null,
-  description: subscription.description,
-  enabled: subscription.enabled,
-  disabledReason: subscription.disabledReason,
-  previousSecretUntil: overlapOf(subscription, now)?.toISOString() ?? null,
-  filters: subscription.filters,
-  createdBy: subscription.createdBy,
-  createdAt: subscription.createdAt.toISOString(),
-  updatedAt: subscription.updatedAt.toISOString(),
-});
+const viewOf = (subscription: SubscriptionEntity, now: Date): SubscriptionView => {
+  const signing = stillSigning(subscription, now);
+  return {
+    id: subscription.id,
+    channel: subscription.channel,
+    target: subscription.target,
+    ownerTeam: subscription.ownerTeam,
+    hasSecret: subscription.sealedSecret !== null,
+    description: subscription.description,
+    enabled: subscription.enabled,
+    disabledReason: subscription.disabledReason,
+    previousSecretUntil: signing.length === 0 ? null : new Date(Math.max(...signing.map(({ until }) => Date.parse(until)))).toISOString(),
+    previousSecrets: signing.map(({ until }) => ({ until: new Date(until).toISOString() })),
+    filters: subscription.filters,
+    createdBy: subscription.createdBy,
+    createdAt: subscription.createdAt.toISOString(),
+    updatedAt: subscription.updatedAt.toISOString(),
+  };
+};
 
-/** When the overlap of its last rotation ends, while it lasts. */
-const overlapOf = (subscription: SubscriptionEntity, now: Date): Date | null =>
-  subscription.sealedPreviousSecret !== null && subscription.previousSecretUntil !== null && subscription.previousSecretUntil > now ? subscription.previousSecretUntil : null;
+/** The secrets rotations replaced whose overlap lasts at `now`, newest first. */
+const stillSigning = (subscription: SubscriptionEntity, now: Date): SealedPreviousSecret[] => subscription.previousSecrets.filter(({ until }) => Date.parse(until) > now.getTime());
+
+/**
+ * How many replaced secrets sign beside the current one at most: a receiver may hold any of them,
+ * each promised until its own overlap ends, and each adds a signature to every delivery.
+ */
+export const MAX_PREVIOUS_SECRETS = 3;
 
 /** A secret a rotation replaced, and when it stops signing. */
 export interface PreviousSecret {
@@ -71,6 +83,19 @@ const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, paused = fals
 const STRICT_POLICY = new AddressPolicy('');
 // A resolver that does not answer in this time leaves the check to the deliveries.
 const NAME_CHECK_TIMEOUT_MS = 1_000;
+// How often a change of secrets looks whether the sends that may have read the old ones are finished.
+const SENDS_POLL_MS = 20;
+// Beyond the delivery timeout, for a send that read the old secrets to be cut and its attempt written.
+const SENDS_SETTLE_MS = 1_000;
+// The deliveries of a subscription being sent, with their lease: a delivery taken over later has another lease and read afresh.
+const SENDING = "SELECT id, lease_until FROM delivery WHERE subscription_id = $1 AND status = 'sending'";
+const STILL_SENDING = `SELECT count(*)::int AS count FROM delivery d JOIN unnest($1::uuid[], $2::timestamptz[]) AS s(id, lease_until)
+  ON d.id = s.id AND d.lease_until = s.lease_until WHERE d.status = 'sending'`;
+// Each replaced secret goes once its own overlap has ended; the others keep their order.
+const FORGET_ENDED_OVERLAPS = `UPDATE subscription s SET previous_secrets = COALESCE(
+    (SELECT jsonb_agg(kept.secret ORDER BY kept.position) FROM jsonb_array_elements(s.previous_secrets) WITH ORDINALITY AS kept(secret, position)
+     WHERE (kept.secret->>'until')::timestamptz > $1), '[]'::jsonb)
+  WHERE s.previous_secrets <> '[]'::jsonb AND EXISTS (SELECT 1 FROM jsonb_array_elements(s.previous_secrets) AS e(secret) WHERE (e.secret->>'until')::timestamptz <= $1)`;
 
 // A Slack incoming-webhook URL is its own credential: only the origin is shown, the whole URL is sealed.
 const shownSlackTarget = (url: string): string => `${new URL(url).origin}/…`;
@@ -85,6 +110,7 @@ const CREDENTIALS_IN_TARGET: Record<Exclude<ChannelName, 'slack'>, string> = {
 export class SubscriptionsService {
   private readonly logger = new Logger(SubscriptionsService.name);
   private readonly policy: AddressPolicy;
+  private readonly deliveryTimeoutMs: number;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -94,6 +120,7 @@ export class SubscriptionsService {
     @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
   ) {
     this.policy = new AddressPolicy(config.settings.outboundAllow);
+    this.deliveryTimeoutMs = config.settings.delivery.timeoutMs;
   }
 
   /** Creates a subscription; the response carries the secret this once (a generated webhook secret included). */
@@ -108,6 +135,7 @@ export class SubscriptionsService {
       target: request.channel === 'slack' ? shownSlackTarget(request.target) : request.target,
       ownerTeam: request.ownerTeam,
       sealedSecret: secret === undefined ? null : this.secrets.seal(secret, id),
+      previousSecrets: [],
       filters: request.filters,
       description: request.description ?? null,
       enabled: request.enabled,
@@ -162,9 +190,8 @@ export class SubscriptionsService {
     }
     if (patch.secret !== undefined) {
       changes.sealedSecret = this.secrets.seal(patch.secret, id);
-      // Given with PATCH, a secret replaces the old one at once (a leaked one must stop working now): a rotation's old one goes too.
-      changes.sealedPreviousSecret = null;
-      changes.previousSecretUntil = null;
+      // Given with PATCH, a secret replaces the old one at once (a leaked one must stop working now): those rotations replaced go too.
+      changes.previousSecrets = [];
     }
     await this.dataSource.transaction(async (transaction) => {
       await transaction.update(SubscriptionEntity, { id }, changes);
@@ -181,6 +208,7 @@ export class SubscriptionsService {
       // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
     });
+    if (patch.secret !== undefined && subscription.channel === 'webhook') await this.sendsOfOldSecretsFinished(id);
     return this.show(id);
   }
 
@@ -188,34 +216,72 @@ export class SubscriptionsService {
    * Gives a webhook subscription a new signing secret (the one given, else a generated one),
    * returned in this answer only, and keeps the one it replaces for `overlapHours`: until then
    * every delivery carries both signatures, the new one first, so each receiver takes the new
-   * secret in its own time. A rotation within another's overlap keeps only the secret it replaces.
+   * secret in its own time. Secrets earlier rotations replaced keep signing until their own
+   * overlaps end, up to MAX_PREVIOUS_SECRETS (beyond, 409); `overlapHours: 0` drops them all.
+   * It answers once no delivery that may have read the old secrets is still being sent, so from
+   * the answer on every request, from any replica, carries the new secret's signature.
    */
   async rotateSecret(id: string, request: RotateSecretRequest, actor: string): Promise<SubscriptionView & { secret: string }> {
     const secret = request.secret ?? generateWebhookSecret();
     const rotated = await this.dataSource.transaction(async (transaction) => {
-      // Locked, so two rotations at once run one after the other: the second keeps the first's new secret as the one it replaced.
+      // Locked, so two rotations at once run one after the other: the second keeps the first's new secret as one it replaced.
       const subscription = await transaction.getRepository(SubscriptionEntity).findOne({ where: { id, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
       if (!subscription) throw new SubscriptionNotFound(id);
       if (subscription.channel !== 'webhook') throw new SecretNotRotatable(id, subscription.channel);
       await this.validate('webhook', { secret });
-      const current = this.openedOrNull(subscription);
+      const current = subscription.sealedSecret === null ? null : this.openedOrNull(subscription.sealedSecret, id);
       if (current === secret) throw new InvalidSubscription([{ path: 'secret', message: 'is the secret in use now: give another, or leave it out to have one generated' }]);
       const now = this.clock.now();
+      const previousSecrets = request.overlapHours > 0 ? this.keptThrough(subscription, secret, now) : [];
       // One that cannot be opened (NOTIFIER_SECRET_KEY changed since) signed nothing a receiver could check: it is not kept.
-      const keepsPrevious = request.overlapHours > 0 && current !== null;
-      const changes: Partial<SubscriptionEntity> = {
-        sealedSecret: this.secrets.seal(secret, id),
-        sealedPreviousSecret: keepsPrevious ? subscription.sealedSecret : null,
-        previousSecretUntil: keepsPrevious ? new Date(now.getTime() + request.overlapHours * 3_600_000) : null,
-        updatedAt: now,
-      };
+      if (request.overlapHours > 0 && current !== null) {
+        if (previousSecrets.length >= MAX_PREVIOUS_SECRETS) {
+          throw new TooManySigningSecrets(id, previousSecrets.length, new Date(Math.min(...previousSecrets.map(({ until }) => Date.parse(until)))));
+        }
+        previousSecrets.unshift({ sealed: subscription.sealedSecret!, until: new Date(now.getTime() + request.overlapHours * 3_600_000).toISOString() });
+      }
+      const changes: Partial<SubscriptionEntity> = { sealedSecret: this.secrets.seal(secret, id), previousSecrets, updatedAt: now };
       await transaction.update(SubscriptionEntity, { id }, changes);
       return { ...subscription, ...changes };
     });
+    await this.sendsOfOldSecretsFinished(id);
     const view = viewOf(rotated, this.clock.now());
-    // Never the secrets: which subscription, who, and until when the old one still signs.
-    this.logger.log({ subscriptionId: id, actor, previousSecretUntil: view.previousSecretUntil }, 'webhook signing secret rotated');
+    // Never the secrets: which subscription, who, and until when old ones still sign.
+    this.logger.log({ subscriptionId: id, actor, previousSecretUntil: view.previousSecretUntil, previousSecrets: view.previousSecrets }, 'webhook signing secret rotated');
     return { ...view, secret };
+  }
+
+  /**
+   * The secrets earlier rotations replaced that a new rotation keeps: those still signing and
+   * still readable (sealed under another NOTIFIER_SECRET_KEY, none was checkable), but not the one
+   * becoming current again, which signs first anyway.
+   */
+  private keptThrough(subscription: SubscriptionEntity, secret: string, now: Date): SealedPreviousSecret[] {
+    return stillSigning(subscription, now).filter(({ sealed }) => {
+      const opened = this.openedOrNull(sealed, subscription.id);
+      return opened !== null && opened !== secret;
+    });
+  }
+
+  /**
+   * Resolves once no delivery of the subscription that was being sent when its secrets changed
+   * still is. The worker reads the secrets after claiming a delivery (DeliveryWorker compares its
+   * copy's secret_version then), so only a delivery claimed before the change, being sent now, can
+   * carry the old ones: waiting for it keeps its request from reaching a receiver after the answer
+   * that gave the new secret. Bounded by the delivery timeout, which cuts such a request anyway.
+   */
+  private async sendsOfOldSecretsFinished(id: string): Promise<void> {
+    const sending = (await this.dataSource.query(SENDING, [id])) as { id: string; lease_until: Date }[];
+    if (sending.length === 0) return;
+    const ids = sending.map((delivery) => delivery.id);
+    const leases = sending.map((delivery) => delivery.lease_until);
+    const deadline = performance.now() + this.deliveryTimeoutMs + SENDS_SETTLE_MS;
+    while (performance.now() < deadline) {
+      await delay(SENDS_POLL_MS);
+      const [{ count }] = (await this.dataSource.query(STILL_SENDING, [ids, leases])) as [{ count: number }];
+      if (count === 0) return;
+    }
+    this.logger.warn({ subscriptionId: id, deliveryIds: ids }, 'deliveries sent before the secret changed are still unfinished past the delivery timeout; answering without them');
   }
 
   /** Deletes it for the API and for matching; its deliveries stay as history, those not yet sent are cancelled. */
@@ -250,28 +316,27 @@ export class SubscriptionsService {
 
   /**
    * The opened secrets and the URL to send to, for the delivery worker and the alert refresher
-   * only: the current secret, and while a rotation's overlap lasts the one it replaced.
+   * only: the current secret, and those rotations replaced whose overlap lasts, newest first.
    */
-  sendingDetails(subscription: SubscriptionEntity): { secret: string | null; previousSecret: PreviousSecret | null; targetUrl: string } {
+  sendingDetails(subscription: SubscriptionEntity): { secret: string | null; previousSecrets: PreviousSecret[]; targetUrl: string } {
     const secret = subscription.sealedSecret === null ? null : this.secrets.open(subscription.sealedSecret, subscription.id);
-    const until = overlapOf(subscription, this.clock.now());
-    const previousSecret = until && subscription.sealedPreviousSecret !== null ? { secret: this.secrets.open(subscription.sealedPreviousSecret, subscription.id), until } : null;
-    return { secret, previousSecret, targetUrl: subscription.channel === 'slack' && secret ? secret : subscription.target };
+    const previousSecrets = stillSigning(subscription, this.clock.now()).map(({ sealed, until }) => ({ secret: this.secrets.open(sealed, subscription.id), until: new Date(until) }));
+    return { secret, previousSecrets, targetUrl: subscription.channel === 'slack' && secret ? secret : subscription.target };
   }
 
   /**
    * Erases the secrets rotations replaced once their overlap has ended (deliveries already stopped
-   * signing with them then): a leaked one is not kept longer than it is used. Resolves with how many.
+   * signing with them then): a leaked one is not kept longer than it is used. Resolves with how
+   * many subscriptions lost one.
    */
   async forgetEndedOverlaps(): Promise<number> {
-    const { affected } = await this.repository().update({ previousSecretUntil: LessThanOrEqual(this.clock.now()) }, { sealedPreviousSecret: null, previousSecretUntil: null });
-    return affected ?? 0;
+    const [, affected] = (await this.dataSource.query(FORGET_ENDED_OVERLAPS, [this.clock.now()])) as [unknown, number];
+    return affected;
   }
 
-  private openedOrNull(subscription: SubscriptionEntity): string | null {
-    if (subscription.sealedSecret === null) return null;
+  private openedOrNull(sealed: string, subscriptionId: string): string | null {
     try {
-      return this.secrets.open(subscription.sealedSecret, subscription.id);
+      return this.secrets.open(sealed, subscriptionId);
     } catch {
       return null;
     }

@@ -16,7 +16,7 @@ export function isWebhookSecret(secret: string): boolean {
 /**
  * The Standard Webhooks headers: the event id as idempotency key, seconds since the epoch, and a
  * v1 HMAC-SHA256 over id.timestamp.body per secret, space-separated in the order given (the current
- * secret first, then one a rotation replaced while its overlap lasts): a receiver accepts the
+ * secret first, then those rotations replaced while their overlaps last): a receiver accepts the
  * request when any entry matches the secret it holds.
  */
 export function webhookHeaders(secrets: readonly string[], id: string, timestamp: Date, body: string): Record<string, string> {

@@ -19,12 +19,12 @@ export class WebhookChannel implements Channel {
     return true;
   }
 
-  async send({ delivery, secret, previousSecret, targetUrl }: ChannelSend): Promise<{ statusCode: number }> {
+  async send({ delivery, secret, previousSecrets = [], targetUrl }: ChannelSend): Promise<{ statusCode: number }> {
     if (!secret) throw new Error('webhook subscription has no signing secret');
     const body = JSON.stringify(delivery.event);
     const now = this.clock.now();
-    // The new secret first; the replaced one while the rotation's overlap lasts (read at the send, not when the subscription was cached).
-    const secrets = previousSecret && previousSecret.until > now ? [secret, previousSecret.secret] : [secret];
+    // The new secret first; each replaced one while its overlap lasts (read at the send, not when the subscription was cached).
+    const secrets = [secret, ...previousSecrets.filter(({ until }) => until > now).map((previous) => previous.secret)];
     const response = await this.outbound.send({
       url: targetUrl,
       method: 'POST',

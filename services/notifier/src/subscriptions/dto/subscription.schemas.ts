@@ -57,7 +57,7 @@ export const RotateSecretSchema = z.strictObject({
     .min(0)
     .max(MAX_SECRET_OVERLAP_HOURS)
     .default(DEFAULT_SECRET_OVERLAP_HOURS)
-    .meta({ description: `hours deliveries keep carrying the old secret's signature beside the new one's (0-${MAX_SECRET_OVERLAP_HOURS}, default ${DEFAULT_SECRET_OVERLAP_HOURS}); 0 replaces it at once` }),
+    .meta({ description: `hours deliveries keep carrying the old secret's signature beside the new one's (0-${MAX_SECRET_OVERLAP_HOURS}, default ${DEFAULT_SECRET_OVERLAP_HOURS}); secrets earlier rotations replaced keep their own ends; 0 replaces them all at once` }),
 });
 export type RotateSecretRequest = z.infer<typeof RotateSecretSchema>;
 

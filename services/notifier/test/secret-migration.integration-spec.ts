@@ -1,0 +1,82 @@
+import { runMigrations } from '@holdfast/database';
+import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifierService } from '../src/app.module';
+import { KeepEverySecretStillSigning1767300000000 } from '../src/database/migrations/1767300000000-keep-every-secret-still-signing';
+
+const SCHEMA = 'notifier';
+const ROTATED = '0190e0c8-0000-7000-8000-000000000001';
+const PLAIN = '0190e0c8-0000-7000-8000-000000000002';
+
+const dataSource = (url: string, migrations: unknown[]) =>
+  new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
+
+describe('notifier migration: every replaced secret kept with its own end, and a secret version the workers compare', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  const quiet = { info: () => undefined };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('notifier-secret-migration');
+    const all = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
+    expect(all.at(-1)).toBe(KeepEverySecretStillSigning1767300000000);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, quiet);
+    // As the previous code left them: one subscription in a rotation's overlap, one not.
+    for (const [id, previous, until] of [
+      [ROTATED, 'sealed-old', '2026-06-15T21:00:10.250Z'],
+      [PLAIN, null, null],
+    ]) {
+      await before.query(
+        `INSERT INTO subscription (id, owner_team, channel, target, sealed_secret, sealed_previous_secret, previous_secret_until, filters, enabled, created_by, created_at, updated_at)
+         VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', 'sealed-current', $2, $3, '{}', true, 'spec', now(), now())`,
+        [id, previous, until],
+      );
+    }
+    await before.destroy();
+    db = dataSource(database.url, all);
+    await db.initialize();
+    expect(await runMigrations(db, quiet)).toEqual(['KeepEverySecretStillSigning1767300000000']);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const stored = async (id: string) => ((await db.query('SELECT previous_secrets, secret_version FROM subscription WHERE id = $1', [id])) as { previous_secrets: unknown; secret_version: number }[])[0];
+
+  it('keeps the secret a rotation replaced, with its end, and bumps the version on every change of a secret only', async () => {
+    expect(await stored(ROTATED)).toEqual({ previous_secrets: [{ sealed: 'sealed-old', until: '2026-06-15T21:00:10.250Z' }], secret_version: 0 });
+    expect(await stored(PLAIN)).toEqual({ previous_secrets: [], secret_version: 0 });
+
+    await db.query("UPDATE subscription SET description = 'not a secret', enabled = false WHERE id = $1", [PLAIN]);
+    expect((await stored(PLAIN)).secret_version).toBe(0);
+    await db.query("UPDATE subscription SET sealed_secret = 'sealed-new' WHERE id = $1", [PLAIN]);
+    expect((await stored(PLAIN)).secret_version).toBe(1);
+    await db.query(`UPDATE subscription SET previous_secrets = '[]' WHERE id = $1`, [ROTATED]);
+    expect((await stored(ROTATED)).secret_version).toBe(1);
+    // Written again as it is, nothing changed: the workers' copies stay good.
+    await db.query('UPDATE subscription SET sealed_secret = sealed_secret, previous_secrets = previous_secrets WHERE id = $1', [PLAIN]);
+    expect((await stored(PLAIN)).secret_version).toBe(1);
+
+    const four = JSON.stringify(Array.from({ length: 4 }, () => ({ sealed: 'x', until: '2026-06-15T21:00:00.000Z' })));
+    await expect(db.query('UPDATE subscription SET previous_secrets = $2 WHERE id = $1', [PLAIN, four])).rejects.toThrow(/subscription_previous_secrets_bounded/);
+  });
+
+  it('goes back to one kept secret, the newest, when reverted', async () => {
+    const kept = [
+      { sealed: 'sealed-newest', until: '2026-06-15T23:00:00.000Z' },
+      { sealed: 'sealed-older', until: '2026-06-16T21:00:00.000Z' },
+    ];
+    await db.query('UPDATE subscription SET previous_secrets = $2 WHERE id = $1', [ROTATED, JSON.stringify(kept)]);
+    await db.undoLastMigration({ transaction: 'each' });
+    const rows = (await db.query('SELECT id, sealed_previous_secret, previous_secret_until FROM subscription ORDER BY id')) as { id: string; sealed_previous_secret: string | null; previous_secret_until: Date | null }[];
+    expect(rows).toEqual([
+      { id: ROTATED, sealed_previous_secret: 'sealed-newest', previous_secret_until: new Date('2026-06-15T23:00:00.000Z') },
+      { id: PLAIN, sealed_previous_secret: null, previous_secret_until: null },
+    ]);
+  });
+});
