@@ -1028,7 +1028,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now) or declaration-too-long (longer than DECLARATION_MAX_DAYS) */
+            /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now), declaration-too-far-ahead (from further ahead than DECLARATION_MAX_AHEAD_DAYS) or declaration-too-long (longer than DECLARATION_MAX_DAYS) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1329,7 +1329,7 @@ export interface operations {
                 /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
                 limit?: unknown;
                 source?: "detector" | "alert" | "declaration";
-                /** @description a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region) */
+                /** @description a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400 */
                 region?: unknown;
                 status?: "active" | "cleared";
             };
@@ -1414,7 +1414,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description invalid-query (a status, source or limit not understood, an empty limit, an unknown parameter) or invalid-cursor */
+            /** @description invalid-query (a status, source or limit not understood, an empty limit or region, an unknown parameter) or invalid-cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -202,7 +202,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil */
+        /** Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil. Answers once no delivery that read the old secret is still being sent */
         post: operations["SubscriptionsController_rotateSecret"];
         delete?: never;
         options?: never;
@@ -1006,7 +1006,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description hours deliveries keep carrying the old secret's signature beside the new one's (0-168, default 24); 0 replaces it at once
+                     * @description hours deliveries keep carrying the old secret's signature beside the new one's (0-168, default 24); secrets earlier rotations replaced keep their own ends; 0 replaces them all at once
                      * @default 24
                      */
                     overlapHours?: number;
@@ -1016,6 +1016,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret */
             422: {
                 headers: {
