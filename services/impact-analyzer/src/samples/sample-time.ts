@@ -30,13 +30,12 @@ export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeB
   if (unset !== undefined) {
     return `at ${at} is ${unset}, which a pipeline writes for a time it never set: stamp each sample with the instant it measures`;
   }
-  const clock = new Date(nowMs).toISOString();
   const aheadMs = atMs - nowMs;
   if (aheadMs > bounds.sampleMaxAheadMs) {
-    return `at ${at} is ${Math.round(aheadMs / 1000)} s ahead of the analyzer's clock (${clock}); samples more than SAMPLE_MAX_AHEAD_SECONDS (${bounds.sampleMaxAheadMs / 1000}) ahead are refused, as one would make every later sample of its series late: check the sender's clock`;
+    return `at ${at} is ${Math.round(aheadMs / 1000)} s ahead of the analyzer's clock (${new Date(nowMs).toISOString()}); samples more than SAMPLE_MAX_AHEAD_SECONDS (${bounds.sampleMaxAheadMs / 1000}) ahead are refused, as one would make every later sample of its series late: check the sender's clock`;
   }
   if (-aheadMs > bounds.sampleMaxAgeMs) {
-    return `at ${at} is ${Math.floor(-aheadMs / DAY_MS)} days before the analyzer's clock (${clock}); samples older than SAMPLE_MAX_AGE_DAYS (${bounds.sampleMaxAgeMs / DAY_MS}) are refused, as a time that old is more likely set wrong than a backfill: check the sender's clock and how it writes times (seconds read as milliseconds land in 1970), or raise SAMPLE_MAX_AGE_DAYS for a longer backfill`;
+    return `at ${at} is ${Math.floor(-aheadMs / DAY_MS)} days before the analyzer's clock (${new Date(nowMs).toISOString()}); samples older than SAMPLE_MAX_AGE_DAYS (${bounds.sampleMaxAgeMs / DAY_MS}) are refused, as a time that old is more likely set wrong than a backfill: check the sender's clock and how it writes times (seconds read as milliseconds land in 1970), or raise SAMPLE_MAX_AGE_DAYS for a longer backfill`;
   }
   return undefined;
 }
