@@ -240,7 +240,7 @@ describe('holdfast (the CLI) against the three running services', () => {
     await expectEventually(async () => expect(received).toContain('/holds'));
   });
 
-  it("rotates a webhook's signing secret, printing the new one once and when the old one stops signing; refuses a Slack subscription's", async () => {
+  it("rotates a webhook's signing secret, printing the new one once and when each old one stops signing; refuses a fourth kept and a Slack subscription's", async () => {
     const folder = mkdtempSync(join(tmpdir(), 'holdfast-cli-'));
     const file = join(folder, 'subscription.yaml');
     // Nothing reaches it: no hold is ever placed on Antarctica.
@@ -260,12 +260,38 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(atOnce.code, atOnce.stderr).toBe(0);
     expect(JSON.parse(atOnce.stdout)).toMatchObject({ id, secret: given, previousSecretUntil: null });
 
+    // Three rotations within each other's overlaps: each replaced secret signs until its own end, and a fourth is refused.
+    for (const overlap of ['1h', '3h', '2h']) expect((await holdfast(['subscriptions', 'rotate-secret', id, '--overlap', overlap])).code).toBe(0);
+    const { previousSecrets } = JSON.parse((await holdfast(['subscriptions', 'show', id, '--json'])).stdout) as { previousSecrets: { until: string }[] };
+    expect(previousSecrets).toHaveLength(3);
+    const shown = (until: string) => DateTime.fromISO(until, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm');
+    const inTehran = (until: string) => DateTime.fromISO(until, { zone: 'Asia/Tehran' }).toFormat('yyyy-MM-dd HH:mm');
+    const kept = (await holdfast(['subscriptions', 'show', id], { TZ: 'Asia/Tehran' })).stdout;
+    ['the one it replaced', 'the one before it', 'the one before that'].forEach((which, index) =>
+      expect(kept).toContain(`${which} also signs until ${shown(previousSecrets[index].until)} UTC (+00:00) (${inTehran(previousSecrets[index].until)} Asia/Tehran (+03:30) here)`),
+    );
+    const fourth = await holdfast(['subscriptions', 'rotate-secret', id]);
+    expect(fourth.code).toBe(1);
+    const firstEnds = previousSecrets.map(({ until }) => until).sort()[0];
+    expect(fourth.stderr).toContain(`(too-many-signing-secrets)\n  with the CLI: the first of them stops signing at ${shown(firstEnds)} UTC (+00:00) (`);
+    expect(fourth.stderr).toContain('rotate again after then, or now with --overlap 0, which replaces every secret at once');
+    // A leaked secret: replaced with every kept one at once, read from standard input.
+    const leakedFix = `whsec_${Buffer.alloc(32, 11).toString('base64')}`;
+    const replaced = await holdfast(['subscriptions', 'update', id, '--secret', '-'], {}, `${leakedFix}\n`);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain('signing secret replaced at once: deliveries carry the new signature only');
+    expect(replaced.stdout).not.toContain('also signs until');
+    expect(JSON.parse((await holdfast(['subscriptions', 'show', id, '--json'])).stdout)).toMatchObject({ previousSecrets: [], previousSecretUntil: null });
+
     writeFileSync(file, 'channel: slack\ntarget: https://hooks.slack.com/services/T000/B000/XXXX\nownerTeam: payments\nfilters:\n  regions: [AQ]\n');
     const slack = JSON.parse((await holdfast(['subscriptions', 'create', '--file', file, '--json'])).stdout) as { id: string };
     const refused = await holdfast(['subscriptions', 'rotate-secret', slack.id]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`is a slack subscription: only a webhook's signing secret is rotated`);
-    expect(refused.stderr).toContain(`(secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${slack.id} --target URL`);
+    expect(refused.stderr).toContain(`(secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${slack.id} --target - (Slack: its new incoming-webhook URL)`);
+    const moved = await holdfast(['subscriptions', 'update', slack.id, '--target', '-', '--json'], {}, 'https://hooks.slack.com/services/T000/B000/YYYY\n');
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ id: slack.id, channel: 'slack' });
     expect((await holdfast(['subscriptions', 'delete', slack.id])).code).toBe(0);
   });
 

@@ -16,8 +16,8 @@ import { connection, DEFAULT_REQUEST_TIMEOUT, SERVICE_SETTINGS, type Connection 
 
 export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
 
-/** The flags that read their secret from standard input when given `-`: it holds one, so one of them may. */
-const STDIN_SECRETS = ['key', 'secret'];
+/** The flags that read their secret from standard input when given `-` (a Slack subscription's target is its credential): it holds one, so one of them may. */
+const STDIN_SECRETS = ['key', 'secret', 'target'];
 
 /** `holdfast surges` means `holdfast surges list`. */
 const DEFAULT_SUBCOMMAND = 'list';
@@ -146,7 +146,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return ExitCode.ok;
     }
     const fromStdin = STDIN_SECRETS.filter((name) => values[name] === FROM_STDIN);
-    if (fromStdin.length > 1) throw new CliError(`${fromStdin.map((name) => `--${name} -`).join(' and ')} would both read standard input: give the key in HOLDFAST_KEY instead`, ExitCode.usage);
+    if (fromStdin.length > 1) {
+      const instead = fromStdin.includes('key') ? 'give the key in HOLDFAST_KEY instead' : 'give one of them in --file instead';
+      throw new CliError(`${fromStdin.map((name) => `--${name} -`).join(' and ')} would ${fromStdin.length === 2 ? 'both' : 'all'} read standard input: ${instead}`, ExitCode.usage);
+    }
     const settings = connection(
       io.env,
       {

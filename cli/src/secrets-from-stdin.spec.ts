@@ -41,6 +41,9 @@ describe('secrets kept off the command line: `-` reads one from standard input',
       [['gate', '--regions', 'IR', '--key', '-'], '', '--key - reads the API key from standard input, which gave none: pipe it in, as in --key - < file'],
       [['subscriptions', 'rotate-secret', ID, '--secret', '-'], '\n', '--secret - reads the secret from standard input, which gave none: pipe it in, as in --secret - < file'],
       [['subscriptions', 'rotate-secret', ID, '--secret', '-', '--key', '-'], `${SECRET}\n`, '--key - and --secret - would both read standard input: give the key in HOLDFAST_KEY instead'],
+      [['subscriptions', 'update', ID, '--target', '-', '--key', '-'], 'https://hooks.slack.com/services/T0/B0/X\n', '--key - and --target - would both read standard input: give the key in HOLDFAST_KEY instead'],
+      [['subscriptions', 'update', ID, '--secret', '-', '--target', '-'], `${SECRET}\n`, '--secret - and --target - would both read standard input: give one of them in --file instead'],
+      [['subscriptions', 'update', ID, '--secret', '-'], '', '--secret - reads the secret from standard input, which gave none: pipe it in, as in --secret - < file'],
     ] as const) {
       const { code, said, asked } = await holdfast(args, stdin, rotated);
       expect(code, args.join(' ')).toBe(ExitCode.usage);

@@ -43,8 +43,10 @@ interface SubscriptionView {
   disabledReason: string | null;
   description: string | null;
   hasSecret: boolean;
-  /** While a rotation's overlap lasts: until then the secret it replaced signs deliveries too. */
+  /** While a rotation's overlap lasts: the last end of those of `previousSecrets`. */
   previousSecretUntil?: string | null;
+  /** When each secret rotations replaced stops signing deliveries beside the current one, newest rotation first (at most 3). */
+  previousSecrets?: { until: string }[];
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -96,13 +98,16 @@ type ReplayStatus = 'dead' | 'delivered';
 const REPLAYABLE: readonly ReplayStatus[] = ['dead', 'delivered'];
 
 /** The flag that sets each field of a subscription change, named beside the field when the notifier refuses it. */
-const SUBSCRIPTION_FIELD_FLAGS = { enabled: '--enabled', target: '--target', description: '--description' } as const satisfies FieldFlags;
+const SUBSCRIPTION_FIELD_FLAGS = { enabled: '--enabled', target: '--target', secret: '--secret', description: '--description' } as const satisfies FieldFlags;
 const CREATION_FIELD_FLAGS = { secret: '--secret' } as const satisfies FieldFlags;
 const ROTATION_FIELD_FLAGS = { secret: '--secret', overlapHours: '--overlap' } as const satisfies FieldFlags;
 
 const HOUR_MS = 3_600_000;
 /** The notifier's longest overlap (MAX_SECRET_OVERLAP_HOURS): a leaked secret should not keep signing for long. */
 const MAX_OVERLAP_HOURS = 168;
+
+/** The notifier's MAX_PREVIOUS_SECRETS: replaced secrets signing beside the current one at once, each adding a signature to every delivery. */
+const MAX_REPLACED_SECRETS = 3;
 
 /** Why a secret is better piped in: what is written on the command line, others read. */
 const SECRET_ON_COMMAND_LINE = '--secret whsec_... works too, but ps and the shell\'s history show it';
@@ -115,6 +120,16 @@ const surgeRow = (zoneOf: ZoneOf) => (surge: SurgeView) => {
   const zone = zoneOf(surge.region);
   return [surge.id, surge.region, surge.source, surge.status, surge.reason ?? surge.metric ?? '-', utcTime(surge.startedAt), localTime(surge.startedAt, zone), surge.clearedAt ? utcTime(surge.clearedAt) : '-'];
 };
+
+/** When each replaced secret stops signing, newest first; a notifier older than `previousSecrets` gives only the last end. */
+const replacedSecretEnds = ({ previousSecrets, previousSecretUntil }: SubscriptionView): string[] =>
+  previousSecrets?.map(({ until }) => until) ?? (previousSecretUntil ? [previousSecretUntil] : []);
+
+/** "2026-06-15 20:00 UTC (+00:00) (2026-06-15 23:30 Asia/Tehran (+03:30) here)": an instant that belongs to no region, in UTC and in this machine's zone. */
+const utcAndHere = (instant: string, env: CommandContext['io']['env']) => `${utcTime(instant)} (${localTime(instant, zoneHere(env))} here)`;
+
+/** The replaced secrets still signing, newest first, as `show` names them: each rotation replaced the one before. */
+const REPLACED_SECRETS = ['the one it replaced', 'the one before it', 'the one before that'];
 
 const stateOf = (subscription: SubscriptionView) => (subscription.disabledReason ? 'disabled (receiver gone: 410)' : subscription.enabled ? 'enabled' : 'disabled');
 
@@ -137,7 +152,13 @@ function showSubscription(context: CommandContext, subscription: SubscriptionVie
       ['state', stateOf(subscription)],
       ...(subscription.disabledReason ? [['why', subscription.disabledReason] as [string, string]] : []),
       ['description', subscription.description ?? '-'],
-      ['secret', [subscription.hasSecret ? 'set (never shown)' : 'none', ...(subscription.previousSecretUntil ? [`the one it replaced also signs until ${utcTime(subscription.previousSecretUntil)}`] : [])]],
+      [
+        'secret',
+        [
+          subscription.hasSecret ? 'set (never shown)' : 'none',
+          ...replacedSecretEnds(subscription).map((until, index) => `${REPLACED_SECRETS[Math.min(index, REPLACED_SECRETS.length - 1)]} also signs until ${utcAndHere(until, context.io.env)}`),
+        ],
+      ],
       ['filters', filterLines(subscription.filters)],
       ['created', `${utcTime(subscription.createdAt)} by ${subscription.createdBy}`],
       ['updated', utcTime(subscription.updatedAt)],
@@ -262,19 +283,23 @@ export const analyzerNotifierCommands: Command[] = [
   {
     name: 'subscriptions update',
     argument: 'ID',
-    usage: 'holdfast subscriptions update ID [--enabled true|false] [--target URL] [--description TEXT] [--file changes.yaml]',
-    summary: 'change a subscription from flags or a YAML/JSON file (flags override the file); --enabled true turns on one the notifier turned off when its receiver answered 410',
-    options: { file: { type: 'string', short: 'f' }, enabled: { type: 'string' }, target: { type: 'string' }, description: { type: 'string' } },
+    usage: 'holdfast subscriptions update ID [--enabled true|false] [--target URL|-] [--secret -] [--description TEXT] [--file changes.yaml]',
+    summary: `change a subscription from flags or a YAML/JSON file (flags override the file); --enabled true turns on one the notifier turned off when its receiver answered 410; --secret - reads its new secret or token from standard input (a webhook's replaces every signing secret at once, those a rotation kept signing too: for a leaked one; rotate-secret lets the old one sign a while), --target - its target (a Slack incoming-webhook URL is its credential; ${SECRET_ON_COMMAND_LINE})`,
+    options: { file: { type: 'string', short: 'f' }, enabled: { type: 'string' }, target: { type: 'string' }, secret: { type: 'string' }, description: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'subscription');
       const enabled = flagOneOf(context.values, 'enabled', ['true', 'false']);
       const body = bodyFrom(context.values, context.io.readFile, 'subscription change', {
         enabled: enabled === undefined ? undefined : enabled === 'true',
-        target: text(context.values, 'target'),
+        target: await secretText(context.values, context.io, 'target', 'target'),
+        secret: await secretText(context.values, context.io, 'secret', 'secret'),
         description: text(context.values, 'description'),
       }) as SubscriptionChange;
-      if (Object.keys(body).length === 0) throw new CliError('give what to change: --enabled true|false, --target URL, --description TEXT or --file changes.yaml', ExitCode.usage);
-      showSubscription(context, expectOk<SubscriptionView>(await reach(() => context.api.notifier.PATCH('/v1/subscriptions/{id}', { params: { path: { id } }, body }), 'notifier'), SUBSCRIPTION_FIELD_FLAGS));
+      if (Object.keys(body).length === 0) throw new CliError('give what to change: --enabled true|false, --target URL, --secret -, --description TEXT or --file changes.yaml', ExitCode.usage);
+      const updated = expectOk<SubscriptionView>(await reach(() => context.api.notifier.PATCH('/v1/subscriptions/{id}', { params: { path: { id } }, body }), 'notifier'), SUBSCRIPTION_FIELD_FLAGS);
+      showSubscription(context, updated);
+      // The notifier drops every secret a rotation kept: a receiver still on one of them fails verification from now on.
+      if (body.secret !== undefined && updated.channel === 'webhook' && !context.json) context.io.out('signing secret replaced at once: deliveries carry the new signature only, so every receiver needs the new secret now\n');
       // Turning it on sends only what comes next: what died while it was off waits for a replay.
       if (body.enabled === true && !context.json) context.io.out(`dead deliveries are not sent again on their own: holdfast deliveries replay --subscription ${id} sends them\n`);
     },
@@ -283,7 +308,7 @@ export const analyzerNotifierCommands: Command[] = [
     name: 'subscriptions rotate-secret',
     argument: 'ID',
     usage: 'holdfast subscriptions rotate-secret ID [--overlap 24h] [--secret -]',
-    summary: `give a webhook subscription a new signing secret (shown once; generated unless --secret - reads one from standard input: ${SECRET_ON_COMMAND_LINE}); deliveries carry the old one's signature too for --overlap (default 24h, at most ${MAX_OVERLAP_HOURS}h, 0 replaces it at once)`,
+    summary: `give a webhook subscription a new signing secret (shown once; generated unless --secret - reads one from standard input: ${SECRET_ON_COMMAND_LINE}); deliveries carry the old one's signature too for --overlap (default 24h, at most ${MAX_OVERLAP_HOURS}h), as those earlier rotations replaced until their own ends (at most ${MAX_REPLACED_SECRETS} at once; one more exits 1 saying when the first ends); --overlap 0 replaces them all at once`,
     options: { overlap: { type: 'string' }, secret: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'subscription');
@@ -296,22 +321,31 @@ export const analyzerNotifierCommands: Command[] = [
       const secret = await secretText(context.values, context.io, 'secret', 'secret');
       const body: SecretRotation = { ...(overlapHours === undefined ? {} : { overlapHours }), ...(secret === undefined ? {} : { secret }) };
       const answer = await reach(() => context.api.notifier.POST('/v1/subscriptions/{id}/secret/rotate', { params: { path: { id } }, body }), 'notifier');
-      if (answer.response.status === 422 && (answer.body as { code?: string } | undefined)?.code === 'secret-not-rotatable') {
-        throw new CliError(`${problemText(answer)}\n  with the CLI: holdfast subscriptions update ${id} --target URL, or --file changes.yaml with its new secret`);
+      const refusal = answer.body as { code?: string; firstOverlapEndsAt?: string } | undefined;
+      if (answer.response.status === 422 && refusal?.code === 'secret-not-rotatable') {
+        throw new CliError(`${problemText(answer)}\n  with the CLI: holdfast subscriptions update ${id} --target - (Slack: its new incoming-webhook URL) or --secret - (its new token), read from standard input`);
+      }
+      if (answer.response.status === 409 && refusal?.code === 'too-many-signing-secrets') {
+        const firstEnds = refusal.firstOverlapEndsAt ? `at ${utcAndHere(refusal.firstOverlapEndsAt, context.io.env)}` : `when its overlap ends (holdfast subscriptions show ${id} says when)`;
+        throw new CliError(
+          `${problemText(answer)}\n  with the CLI: the first of them stops signing ${firstEnds}; rotate again after then, or now with --overlap 0, which replaces every secret at once (as for a leaked one): receivers not yet on the new secret then fail verification until they take it`,
+        );
       }
       const rotated = expectOk<SubscriptionView & { secret: string }>(answer, ROTATION_FIELD_FLAGS);
       if (context.json) return printJson(context.io, rotated);
-      const until = rotated.previousSecretUntil;
+      // Newest first: the one this rotation replaced, then those earlier rotations replaced, each signing until its own end.
+      const [replaced, ...earlier] = replacedSecretEnds(rotated);
       context.io.out(
         fields([
           ['subscription', `${rotated.id} (${rotated.channel} for ${rotated.ownerTeam}, ${rotated.target})`],
           ['new secret', [rotated.secret, 'shown this once: give it to the receiver, which verifies signatures with it']],
           [
             'old secret',
-            until
-              ? [`signs deliveries beside the new one until ${utcTime(until)}`, `(${localTime(until, zoneHere(context.io.env))} here): the receiver should take the new one by then`]
+            replaced
+              ? [`signs deliveries beside the new one until ${utcTime(replaced)}`, `(${localTime(replaced, zoneHere(context.io.env))} here): the receiver should take the new one by then`]
               : 'replaced at once: deliveries carry the new signature only',
           ],
+          ...(earlier.length ? [['earlier ones', ['replaced by earlier rotations, each signs too until its own overlap ends:', ...earlier.map((until) => utcAndHere(until, context.io.env))]] as [string, string[]]] : []),
         ]),
       );
     },

@@ -28,9 +28,11 @@ const delivery = (attemptLog: unknown[]) => ({ id: DELIVERY, subscriptionId: ID,
 describe('holdfast subscriptions show, update and test', () => {
   afterEach(closeStandIns);
 
-  const holdfast = async (args: string[], answer: (asked: Asked) => Answer, files: Record<string, string> = {}) => {
+  /** The CLI against a stand-in notifier; `TZ` sets the zone of "here", `stdin` what is piped in. */
+  const holdfast = async (args: string[], answer: (asked: Asked) => Answer, files: Record<string, string> = {}, { TZ = 'UTC', stdin = '' } = {}) => {
     const notifier = await standInService(answer);
-    const { io, said } = specIo(files);
+    const { io, said } = specIo(files, stdin);
+    io.env = { ...io.env, TZ };
     const code = await run([...args, '--notifier-url', notifier.url], io);
     return { code, said, asked: notifier.asked };
   };
@@ -65,9 +67,38 @@ describe('holdfast subscriptions show, update and test', () => {
     expect(said.err).toBe('holdfast: The request body is invalid. (invalid-body)\n  target (--target): is refused: 10.0.0.8 is a private address\n');
   });
 
+  it("replaces a webhook's signing secrets at once with one read from standard input, saying every receiver needs it now", async () => {
+    const SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+    const webhook = { ...subscription, enabled: true, disabledReason: null, previousSecretUntil: null, previousSecrets: [] };
+    const { code, said, asked } = await holdfast(['subscriptions', 'update', ID, '--secret', '-'], () => ({ body: webhook }), {}, { stdin: `${SECRET}\nignored\n` });
+    expect(code, said.err).toBe(ExitCode.ok);
+    expect(asked).toEqual([{ method: 'PATCH', url: `/v1/subscriptions/${ID}`, body: { secret: SECRET } }]);
+    expect(said.linesRead).toBe(1);
+    expect(said.out).toMatch(/^secret: +set \(never shown\)\nfilters:/m);
+    expect(said.out).toContain('signing secret replaced at once: deliveries carry the new signature only, so every receiver needs the new secret now\n');
+    const token = await holdfast(['subscriptions', 'update', ID, '--secret', '-', '--json'], () => ({ body: { ...webhook, channel: 'grafana' } }), {}, { stdin: 'glsa_token\n' });
+    expect(token.asked[0].body).toEqual({ secret: 'glsa_token' });
+    expect(JSON.parse(token.said.out)).toMatchObject({ channel: 'grafana' });
+  });
+
+  it("takes a Slack subscription's incoming-webhook URL, its credential, from standard input with --target -", async () => {
+    const url = 'https://hooks.slack.com/services/T000/B000/NEWSECRETPART';
+    const { code, said, asked } = await holdfast(['subscriptions', 'update', ID, '--target', '-'], () => ({ body: { ...subscription, channel: 'slack', target: 'https://hooks.slack.com/services/T000/B000/…' } }), {}, { stdin: `${url}\n` });
+    expect(code, said.err).toBe(ExitCode.ok);
+    expect(asked[0].body).toEqual({ target: url });
+    expect(said.out).not.toContain('signing secret replaced');
+  });
+
+  it('says in help that --secret - replaces every signing secret of a webhook at once', async () => {
+    const { io, said } = specIo();
+    expect(await run(['subscriptions', 'update', '--help'], io)).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^usage: holdfast subscriptions update ID .*\[--target URL\|-\] \[--secret -\]/m);
+    expect(said.out).toContain("--secret - reads its new secret or token from standard input (a webhook's replaces every signing secret at once");
+  });
+
   it('exits 2 when told nothing to change, or --enabled is not true or false', async () => {
     for (const [args, message] of [
-      [[], 'give what to change: --enabled true|false, --target URL, --description TEXT or --file changes.yaml'],
+      [[], 'give what to change: --enabled true|false, --target URL, --secret -, --description TEXT or --file changes.yaml'],
       [['--enabled', 'yes'], '--enabled must be one of true, false, not yes'],
     ] as const) {
       const { io, said } = specIo();
@@ -171,12 +202,37 @@ describe('holdfast subscriptions show, update and test', () => {
       expect(week.asked[0].body).toEqual({ overlapHours: 168 });
     });
 
+    it('names the end of the secret it replaced, not the last of all, and lists those earlier rotations replaced, in UTC and here', async () => {
+      // This rotation kept the old secret 1 h; two earlier ones kept theirs longer, the last ending the latest.
+      const kept = [{ until: '2026-06-14T21:00:00.000Z' }, { until: '2026-06-15T18:00:00.000Z' }, { until: '2026-06-15T08:00:00.000Z' }];
+      const { code, said } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '1h'], () => ({ body: { ...rotated('2026-06-15T18:00:00.000Z'), previousSecrets: kept } }), {}, { TZ: 'Asia/Tehran' });
+      expect(code, said.err).toBe(ExitCode.ok);
+      expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:00 UTC \(\+00:00\)\n +\(2026-06-15 00:30 Asia\/Tehran \(\+03:30\) here\): the receiver should take the new one by then$/m);
+      expect(said.out).toMatch(
+        /^earlier ones: +replaced by earlier rotations, each signs too until its own overlap ends:\n +2026-06-15 18:00 UTC \(\+00:00\) \(2026-06-15 21:30 Asia\/Tehran \(\+03:30\) here\)\n +2026-06-15 08:00 UTC \(\+00:00\) \(2026-06-15 11:30 Asia\/Tehran \(\+03:30\) here\)$/m,
+      );
+      const one = await holdfast(['subscriptions', 'rotate-secret', ID], () => ({ body: { ...rotated('2026-06-15T20:00:00.000Z'), previousSecrets: [{ until: '2026-06-15T20:00:00.000Z' }] } }));
+      expect(one.said.out).not.toContain('earlier ones');
+    });
+
+    it('exits 1 when three replaced secrets still sign, saying when the first stops and that --overlap 0 replaces them all', async () => {
+      const detail = `Subscription ${ID} already signs with 3 secrets earlier rotations replaced, the most it keeps; the first of them stops signing at 2026-06-15T08:00:00.000Z. Rotate again after then, or with "overlapHours": 0 (or PATCH its secret) to replace every secret at once, as for a leaked one.`;
+      const refusal = { type: 'https://holdfast.dev/problems/too-many-signing-secrets', title: 'Conflict', status: 409, code: 'too-many-signing-secrets', detail, firstOverlapEndsAt: '2026-06-15T08:00:00.000Z' };
+      const { code, said, asked } = await holdfast(['subscriptions', 'rotate-secret', ID], () => ({ status: 409, body: refusal }), {}, { TZ: 'Asia/Tehran' });
+      expect(code).toBe(ExitCode.error);
+      expect(asked).toHaveLength(1);
+      expect(said.out).toBe('');
+      expect(said.err).toBe(
+        `holdfast: ${detail} (too-many-signing-secrets)\n  with the CLI: the first of them stops signing at 2026-06-15 08:00 UTC (+00:00) (2026-06-15 11:30 Asia/Tehran (+03:30) here); rotate again after then, or now with --overlap 0, which replaces every secret at once (as for a leaked one): receivers not yet on the new secret then fail verification until they take it\n`,
+      );
+    });
+
     it("exits 1 with the notifier's reason and the CLI's way to change a Slack subscription instead", async () => {
       const detail = `Subscription ${ID} is a slack subscription: only a webhook's signing secret is rotated (its deliveries are signed with the old and the new secret for a while). Give its new incoming-webhook URL as target with PATCH /v1/subscriptions/${ID}.`;
       const refusal = { type: 'https://holdfast.dev/problems/secret-not-rotatable', title: 'Unprocessable Entity', status: 422, code: 'secret-not-rotatable', detail, channel: 'slack' };
       const { code, said } = await holdfast(['subscriptions', 'rotate-secret', ID], () => ({ status: 422, body: refusal }));
       expect(code).toBe(ExitCode.error);
-      expect(said.err).toBe(`holdfast: ${detail} (secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${ID} --target URL, or --file changes.yaml with its new secret\n`);
+      expect(said.err).toBe(`holdfast: ${detail} (secret-not-rotatable)\n  with the CLI: holdfast subscriptions update ${ID} --target - (Slack: its new incoming-webhook URL) or --secret - (its new token), read from standard input\n`);
     });
 
     it('names --secret beside a secret the notifier refuses', async () => {
@@ -187,8 +243,21 @@ describe('holdfast subscriptions show, update and test', () => {
     });
   });
 
-  it('show: says until when the secret a rotation replaced still signs', async () => {
-    const { said } = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, previousSecretUntil: '2026-06-15T20:00:00.000Z' } }));
-    expect(said.out).toMatch(/^secret: +set \(never shown\)\n +the one it replaced also signs until 2026-06-15 20:00 UTC \(\+00:00\)$/m);
+  it('show: says until when each secret rotations replaced still signs, newest first, in UTC and here', async () => {
+    const previousSecrets = [{ until: '2026-06-15T20:00:00.000Z' }, { until: '2026-06-16T06:00:00.000Z' }, { until: '2026-06-15T08:00:00.000Z' }];
+    const { said } = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, previousSecretUntil: '2026-06-16T06:00:00.000Z', previousSecrets } }), {}, { TZ: 'Asia/Tehran' });
+    expect(said.out).toMatch(
+      new RegExp(
+        [
+          '^secret: +set \\(never shown\\)',
+          ' +the one it replaced also signs until 2026-06-15 20:00 UTC \\(\\+00:00\\) \\(2026-06-15 23:30 Asia/Tehran \\(\\+03:30\\) here\\)',
+          ' +the one before it also signs until 2026-06-16 06:00 UTC \\(\\+00:00\\) \\(2026-06-16 09:30 Asia/Tehran \\(\\+03:30\\) here\\)',
+          ' +the one before that also signs until 2026-06-15 08:00 UTC \\(\\+00:00\\) \\(2026-06-15 11:30 Asia/Tehran \\(\\+03:30\\) here\\)$',
+        ].join('\n'),
+        'm',
+      ),
+    );
+    const older = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, previousSecretUntil: '2026-06-15T20:00:00.000Z' } }));
+    expect(older.said.out).toMatch(/^secret: +set \(never shown\)\n +the one it replaced also signs until 2026-06-15 20:00 UTC \(\+00:00\) \(2026-06-15 20:00 UTC \(\+00:00\) here\)\nfilters:/m);
   });
 });
