@@ -206,6 +206,25 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('POST', `/v1/holds/${nearer.body.id}/release`, { reason: 'declared to show the bound' })).status).toBe(200);
   });
 
+  it('refuses a flexibility reaching further ahead than PLAN_MAX_AHEAD_DAYS (a year typed wrong), naming each field, on POST and on a PATCH that changes it', async () => {
+    clock.set('2026-06-14T20:00:00Z');
+    const fiji = { title: 'Fiji cable station', ownerTeam: 'far-ahead', footprint: { global: false, regions: ['FJ'] }, plannedZone: 'Pacific/Fiji', startsAt: '2026-06-20T21:00:00Z', endsAt: '2026-06-20T22:00:00Z' };
+    // 2062 typed for 2026 in the deadline: slots would be searched over 36 years (past the search's limit: none at all).
+    const deadline = await api('POST', '/v1/windows', { ...fiji, flexibility: { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2062-06-30T00:00:00Z' } });
+    expect(deadline).toMatchObject({ status: 422, body: { code: 'flexibility-too-far-ahead', errors: [{ path: 'flexibility.deadlineAt', message: "more than 730 days from now and the window's length" }] } });
+    expect(deadline.body.detail).toBe(
+      "This window's flexibility.deadlineAt 2062-06-30T00:00:00Z is 13,164.2 days from now (2026-06-14T20:00:00.000Z), further ahead than the 730 days a window may be planned (PLAN_MAX_AHEAD_DAYS): slots would be searched, and runs moved automatically, that far ahead. Check the year in flexibility, or leave the flexibility out to have slots searched in the 7 days from now.",
+    );
+    // Both typed wrong: an automatic move would have taken the run to 2062.
+    const both = await api('POST', '/v1/windows', { ...fiji, flexibility: { earliestStartAt: '2062-06-15T00:00:00Z', deadlineAt: '2062-06-30T00:00:00Z', autoMove: true } });
+    expect(both).toMatchObject({ status: 422, body: { code: 'flexibility-too-far-ahead', errors: [{ path: 'flexibility.earliestStartAt' }, { path: 'flexibility.deadlineAt' }] } });
+    // At the bound, a run starting there ending by the deadline, it is still a plan.
+    const window = await plan({ ...fiji, flexibility: { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2028-06-13T21:00:00Z' } });
+    const patched = await api('PATCH', `/v1/windows/${window.windowId}`, { flexibility: { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2062-06-30T00:00:00Z' } }, { 'if-match': '"1"' });
+    expect(patched).toMatchObject({ status: 422, body: { code: 'flexibility-too-far-ahead', errors: [{ path: 'flexibility.deadlineAt' }] } });
+    expect((await api('PATCH', `/v1/windows/${window.windowId}`, { flexibility: { earliestStartAt: '2026-06-15T00:00:00Z', deadlineAt: '2026-06-30T00:00:00Z' } }, { 'if-match': '"1"' })).status).toBe(200);
+  });
+
   it('plans an hourly hour-long window across Lord Howe Island’s half-hour change, its runs an hour apart (no overlap to refuse)', async () => {
     // 2027-04-04 02:00 +11:00 becomes 01:30 +10:30. Before, the 01:45 run came again 30 minutes later, and the window was refused as overlapping itself.
     clock.set('2027-04-01T00:00:00Z');

@@ -23,7 +23,7 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
   });
 
   /** An hour-long window run by storage in one region, recurring by `rule` from `startsAt`; its id. */
-  const planRecurring = async (title: string, region: string, startsAt: string, rule: string): Promise<string> => {
+  const planRecurring = async (title: string, region: string, startsAt: string, rule: string, hours = 1): Promise<string> => {
     const response = await service.fetch('/v1/windows', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -32,7 +32,7 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
         ownerTeam: 'storage',
         footprint: { global: false, regions: [region] },
         startsAt,
-        endsAt: new Date(Date.parse(startsAt) + 3_600_000).toISOString(),
+        endsAt: new Date(Date.parse(startsAt) + hours * 3_600_000).toISOString(),
         plannedZone: 'UTC',
         recurrence: rule,
       }),
@@ -80,5 +80,53 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
     await windows.extendHorizon();
     await windows.extendHorizon();
     expect(await runsOf(windowId)).toEqual([[1, '2027-09-20T01:00:00.000Z']]);
+  });
+
+  it('stores none of the new runs of a window that would overlap or last too long, says which, and extends the other windows', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    const compaction = await planRecurring('nightly compaction', 'AT', '2026-07-02T01:00:00Z', 'FREQ=DAILY');
+    const backups = await planRecurring('nightly backups', 'AT', '2026-07-02T03:00:00Z', 'FREQ=DAILY');
+    const reindex = await planRecurring('weekly reindex', 'AT', '2026-07-04T01:00:00Z', 'FREQ=WEEKLY', 24);
+    // As if stored before a rule or a bound changed: create and PATCH refuse a daily window lasting 25
+    // hours (overlapping-occurrences) and one lasting 800 (window-too-long), and its runs so far stay as they were.
+    await db.query(`UPDATE maintenance_window SET ends_at = starts_at + interval '25 hours' WHERE id = $1`, [compaction]);
+    await db.query(`UPDATE maintenance_window SET ends_at = starts_at + interval '800 hours' WHERE id = $1`, [reindex]);
+    const countOf = async (windowId: string) => (await runsOf(windowId)).length;
+    const before = { compaction: await countOf(compaction), backups: await countOf(backups), reindex: await countOf(reindex) };
+
+    clock.set('2026-07-06T00:00:00Z');
+    const { extended, refused } = await windows.extendHorizon();
+
+    // Stored before, the overlapping runs and the 800-hour one were stored silently.
+    expect(await countOf(compaction)).toBe(before.compaction);
+    expect(await countOf(reindex)).toBe(before.reindex);
+    expect(await countOf(backups)).toBe(before.backups + 5);
+    expect(refused.find((refusal) => refusal.windowId === compaction)).toEqual({
+      windowId: compaction,
+      reason: 'overlapping-occurrences',
+      runs: [
+        { startsAt: '2026-09-29T01:00:00.000Z', endsAt: '2026-09-30T02:00:00.000Z', stored: false },
+        { startsAt: '2026-09-30T01:00:00.000Z', endsAt: '2026-10-01T02:00:00.000Z', stored: false },
+      ],
+      detail: 'The run from 2026-09-29T01:00:00.000Z lasts until 2026-09-30T02:00:00.000Z, after the next run starts at 2026-09-30T01:00:00.000Z: a run must end before the next begins.',
+    });
+    expect(refused.find((refusal) => refusal.windowId === reindex)).toMatchObject({
+      reason: 'occurrence-too-long',
+      runs: [{ startsAt: '2026-10-03T01:00:00.000Z', endsAt: '2026-11-05T09:00:00.000Z', stored: false }],
+    });
+    expect(extended).toBeGreaterThanOrEqual(1);
+
+    // The owner shortens the runs again (the PATCH replans the runs ahead with planning's checks): the sweep extends it from there.
+    const { version } = (await (await service.fetch(`/v1/windows/${compaction}`)).json()) as { version: number };
+    const fixed = await service.fetch(`/v1/windows/${compaction}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
+      body: JSON.stringify({ endsAt: '2026-07-02T02:00:00Z' }),
+    });
+    expect(fixed.status, await fixed.clone().text()).toBe(200);
+    clock.set('2026-07-07T00:00:00Z');
+    const after = await windows.extendHorizon();
+    expect(after.refused.map((refusal) => refusal.windowId)).not.toContain(compaction);
+    expect((await runsOf(compaction)).at(-1)).toEqual([expect.any(Number), '2026-10-04T01:00:00.000Z']);
   });
 });

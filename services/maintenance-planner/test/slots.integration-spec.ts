@@ -2,6 +2,7 @@
 import { createEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
@@ -224,6 +225,29 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
           `move flexibility.deadlineAt later with PATCH /v1/windows/${window}, or remove the flexibility to search the next 7 days.`,
       );
     }
+  });
+
+  it('proposes no slot for a flexibility stored reaching further ahead than PLAN_MAX_AHEAD_DAYS, naming it, and the release records the run with none', async () => {
+    clock.set('2026-11-01T00:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['BE'] }, startsAt: '2026-11-02T00:00:00Z', endsAt: '2026-11-02T01:00:00Z' });
+    // As stored before planning bounded it: 2062 typed for 2026, with automatic moves allowed.
+    await service.app
+      .get(DataSource)
+      .query(`UPDATE maintenance_window SET flexibility = $2 WHERE id = $1`, [window, { earliestStartAt: '2062-11-01T00:00:00Z', deadlineAt: '2062-11-08T00:00:00Z', autoMove: true }]);
+    const answer = await api('GET', `/v1/windows/${window}/suggestions`);
+    expect(answer).toMatchObject({ status: 422, body: { code: 'invalid-slot-search' } });
+    expect(answer.body.detail).toBe(
+      `Window ${window}'s flexibility.earliestStartAt 2062-11-01T00:00:00Z is 13,149 days from now, flexibility.deadlineAt 2062-11-08T00:00:00Z is 13,156 days from now (2026-11-01T00:00:00.000Z), further ahead than the 730 days a window may be planned (PLAN_MAX_AHEAD_DAYS): ` +
+        `no slot is searched that far ahead. Check the year and PATCH /v1/windows/${window} with the flexibility meant, or remove the flexibility to search the next 7 days.`,
+    );
+
+    // Held from before its start, released after it: the run needs a new slot, and is not moved to 2062.
+    const hold = await declare({ regions: ['BE'], from: '2026-11-01T12:00:00Z', until: '2026-11-03T00:00:00Z' });
+    clock.set('2026-11-02T00:30:00Z');
+    await release(hold.id);
+    const runs = (await api('GET', `/v1/windows/${window}/occurrences`)).body.items as { startsAt: string; status: string; proposedSlot: unknown }[];
+    expect(runs).toMatchObject([{ startsAt: '2026-11-02T00:00:00.000Z', status: 'needs-reschedule' }]);
+    expect(runs[0].proposedSlot ?? null).toBeNull();
   });
 
   it('compares against the run that needs the slot: a held or needs-reschedule one, else the next scheduled, never a missed one', async () => {

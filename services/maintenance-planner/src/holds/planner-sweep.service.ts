@@ -3,6 +3,7 @@ import { MetricsRegistry, RepeatedFailure } from '@holdfast/observability';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { PlannerSettings } from '../config/planner-settings';
+import type { HorizonRefusal } from '../windows/horizon-refusal';
 import { WindowsService } from '../windows/windows.service';
 import { HoldsService } from './holds.service';
 import { SurgeClearances } from './surge-clearances';
@@ -34,8 +35,11 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   // While PostgreSQL is away every step fails at every sweep: each step's run of failures is logged every so often, not every time.
   private readonly failures = new Map<SweepStep, RepeatedFailure>();
   private readonly incomplete = new RepeatedFailure();
+  // Each refused window's run of refusals, logged every so often while it lasts: the owner has to act, and the sweep comes every minute.
+  private readonly refusals = new Map<string, RepeatedFailure>();
   private readonly stepFailures;
   private readonly sweeps;
+  private readonly refusedWindows;
 
   constructor(
     private readonly windows: WindowsService,
@@ -46,6 +50,11 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   ) {
     this.stepFailures = metrics.counter('holdfast_sweep_step_failures_total', "Sweep steps that failed, by step (the sweep's other steps still ran)", ['step']);
     this.sweeps = metrics.counter('holdfast_sweeps_total', 'Sweeps run, by outcome: ok, partial (some steps failed) or failed (every step did)', ['outcome']);
+    this.refusedWindows = metrics.counter(
+      'holdfast_horizon_refused_windows_total',
+      "Recurring windows whose new runs the sweep's horizon step refused to store, once per window and sweep, by reason (overlapping-occurrences, occurrence-too-long)",
+      ['reason'],
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -84,7 +93,11 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
         failures.log(this.logger, 'error', { step: name, err: redacted(error) }, `sweep step ${name} failed; the sweep's other steps ran, and the next sweep retries it`);
       }
     };
-    await step('extendedWindows', () => this.windows.extendHorizon());
+    await step('extendedWindows', async () => {
+      const { extended, refused } = await this.windows.extendHorizon();
+      this.reportRefused(refused);
+      return extended;
+    });
     // What a stopped process left unannounced, before anything else is said about those holds.
     await step('announced', () => this.holds.announceOwed());
     // Releases and repairs before marking missed: what they let go of that has begun needs a new slot, and is not missed.
@@ -104,6 +117,30 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
       this.incomplete.log(this.logger, 'warn', { outcome: result.outcome, failed: result.failed, skipped: result.skipped }, `sweep ${result.outcome}: ${result.failed.join(', ')} failed${skipped}`);
     }
     return result;
+  }
+
+  /**
+   * Windows whose runs the horizon step refused: counted and logged, naming the runs, at every sweep
+   * (every REPEATED_FAILURE_LOG_EVERY_MS at most per window), and logged once more when a window gets
+   * its runs again or is no longer due (changed, cancelled).
+   */
+  private reportRefused(refused: readonly HorizonRefusal[]): void {
+    const now = new Set(refused.map((refusal) => refusal.windowId));
+    for (const [windowId, failure] of this.refusals) {
+      if (now.has(windowId)) continue;
+      failure.succeeded((fields, message) => this.logger.log(fields, message), { windowId }, `window ${windowId}: the horizon step no longer refuses its runs`);
+      this.refusals.delete(windowId);
+    }
+    for (const refusal of refused) {
+      this.refusedWindows.inc({ reason: refusal.reason });
+      const failure = this.refusals.get(refusal.windowId) ?? this.refusals.set(refusal.windowId, new RepeatedFailure()).get(refusal.windowId)!;
+      failure.log(
+        this.logger,
+        'warn',
+        { windowId: refusal.windowId, reason: refusal.reason, runs: refusal.runs },
+        `window ${refusal.windowId} gets no runs past its last stored one (${refusal.reason}): ${refusal.detail} Its owner should PATCH its times or recurrence (the PATCH answers what to change) or cancel it; the sweep tries it again each time`,
+      );
+    }
   }
 }
 

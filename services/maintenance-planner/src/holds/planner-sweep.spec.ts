@@ -1,16 +1,19 @@
 import { MetricsRegistry } from '@holdfast/observability';
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HorizonRefusal } from '../windows/horizon-refusal';
 import { PlannerSweep } from './planner-sweep.service';
 
 /** The sweep's collaborators as stubs: each step resolves with a count unless `failing` names it, and records that it ran. */
-function sweepOf(failing: readonly string[]) {
+function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[][] = []) {
   const ran: string[] = [];
-  const step = (name: string, count: number) => () => {
+  const step = <T>(name: string, count: T) => () => {
     ran.push(name);
     return failing.includes(name) ? Promise.reject(new Error(`${name} refused`)) : Promise.resolve(count);
   };
-  const windows = { extendHorizon: step('extendHorizon', 1), markMissed: step('markMissed', 2) };
+  let sweeps = 0;
+  const extendHorizon = () => step('extendHorizon', { extended: 1, refused: refusedAtEachSweep[sweeps++] ?? [] })();
+  const windows = { extendHorizon, markMissed: step('markMissed', 2) };
   const holds = {
     announceOwed: step('announceOwed', 3),
     releaseDue: step('releaseDue', 4),
@@ -63,5 +66,36 @@ describe('the planner sweep', () => {
     const { sweep, counted } = sweepOf(everyStep);
     expect(await sweep.sweep()).toMatchObject({ outcome: 'failed', skipped: ['missed'] });
     expect(await counted('holdfast_sweeps_total')).toEqual({ failed: 1 });
+  });
+
+  it("counts and logs each window whose new runs the horizon step refused, naming the runs, reports the sweep ok, and says when a window gets its runs again", async () => {
+    const warnings = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const logs = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const overlapping: HorizonRefusal = {
+      windowId: 'w-overlap',
+      reason: 'overlapping-occurrences',
+      runs: [
+        { startsAt: '2026-10-01T10:00:00.000Z', endsAt: '2026-10-02T11:00:00.000Z', stored: false },
+        { startsAt: '2026-10-02T10:00:00.000Z', endsAt: '2026-10-03T11:00:00.000Z', stored: false },
+      ],
+      detail: 'The run from 2026-10-01T10:00:00.000Z lasts until 2026-10-02T11:00:00.000Z, after the next run starts at 2026-10-02T10:00:00.000Z: a run must end before the next begins.',
+    };
+    const tooLong: HorizonRefusal = { windowId: 'w-long', reason: 'occurrence-too-long', runs: [{ startsAt: '2026-10-01T00:00:00.000Z', endsAt: '2026-11-10T00:00:00.000Z', stored: false }], detail: 'lasts 960 hours' };
+    const { sweep, counted } = sweepOf([], [[overlapping, tooLong], [tooLong]]);
+
+    expect(await sweep.sweep()).toMatchObject({ extendedWindows: 1, failed: [], outcome: 'ok' });
+    expect(await counted('holdfast_horizon_refused_windows_total')).toEqual({ 'overlapping-occurrences': 1, 'occurrence-too-long': 1 });
+    expect(warnings).toHaveBeenCalledWith(
+      expect.objectContaining({ windowId: 'w-overlap', reason: 'overlapping-occurrences', runs: overlapping.runs }),
+      expect.stringMatching(/^window w-overlap gets no runs past its last stored one \(overlapping-occurrences\): The run from 2026-10-01T10:00:00.000Z .* Its owner should PATCH its times or recurrence/),
+    );
+    expect(warnings).toHaveBeenCalledWith(expect.objectContaining({ windowId: 'w-long', reason: 'occurrence-too-long' }), expect.any(String));
+
+    // The overlapping window was changed and got its runs: said once; the other is still refused and counted again.
+    await sweep.sweep();
+    expect(await counted('holdfast_horizon_refused_windows_total')).toEqual({ 'overlapping-occurrences': 1, 'occurrence-too-long': 2 });
+    expect(logs).toHaveBeenCalledWith(expect.objectContaining({ windowId: 'w-overlap' }), 'window w-overlap: the horizon step no longer refuses its runs');
+    expect(logs).not.toHaveBeenCalledWith(expect.objectContaining({ windowId: 'w-long' }), expect.any(String));
   });
 });

@@ -8,6 +8,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import type { Queryable } from '../holds/hold-fanout.sql';
 import { heldThrough, heldUntil, type HoldRow } from '../holds/hold-record';
 import type { WindowRow } from '../windows/window-record';
+import { flexibilityTooFarAhead, tooFarAheadInWords, type FlexibilityTooFarAhead } from '../windows/window-request.schema';
 
 /** Without a flexibility of its own, a window may move to start within this many days from now. */
 export const DEFAULT_FLEXIBILITY_DAYS = 7;
@@ -67,6 +68,9 @@ export class SlotProposer {
     // nothing later is free for sure, and without an estimate a surge would leave nothing to propose.
     const endOf = (hold: ActiveHold) => heldThrough(hold, now, this.config.settings.holdHorizonMs);
     const duration = current.end.getTime() - current.start.getTime();
+    // A flexibility stored before planning bounded it: slots decades ahead (or, past the search's limit, none) would be proposed, and moved to with autoMove.
+    const tooFar = window.flexibility ? flexibilityTooFarAhead(window.flexibility, duration, now, this.config.settings.planMaxAheadMs) : [];
+    if (tooFar.length > 0) throw flexibilityTooFar(window, tooFar, now, this.config.settings.planMaxAheadMs);
     const earliest = new Date(Math.max(now.getTime(), window.flexibility ? Date.parse(window.flexibility.earliestStartAt) : 0));
     // The default range is for starts, so a window longer than it still has one.
     const flexibility = window.flexibility
@@ -134,6 +138,14 @@ function noRoomBefore(window: WindowRow, deadlineAt: string, earliest: Date, dur
     TimeErrorCode.InvalidSlotSearch,
     `Window ${window.id} must end by its flexibility deadline ${new Date(deadlineAt).toISOString()}, which leaves no room for its ${duration / 60_000}-minute run from ${earliest.toISOString()} (now, or its earliest start if later): ` +
       `move flexibility.deadlineAt later with PATCH /v1/windows/${window.id}, or remove the flexibility to search the next ${DEFAULT_FLEXIBILITY_DAYS} days.`,
+  );
+}
+
+/** A TimeError, as noRoomBefore: the release records the run with no slot, and the suggestions answer 422 saying what to change. */
+function flexibilityTooFar(window: WindowRow, tooFar: readonly FlexibilityTooFarAhead[], now: Date, maxAheadMs: number): TimeError {
+  return new TimeError(
+    TimeErrorCode.InvalidSlotSearch,
+    `Window ${window.id}'s ${tooFarAheadInWords(tooFar, now, maxAheadMs)}: no slot is searched that far ahead. Check the year and PATCH /v1/windows/${window.id} with the flexibility meant, or remove the flexibility to search the next ${DEFAULT_FLEXIBILITY_DAYS} days.`,
   );
 }
 

@@ -11,7 +11,7 @@ import {
   SurgePolicySchema,
   WindowPrioritySchema,
 } from '@holdfast/contracts';
-import { CursorSchema, PageLimitSchema } from '@holdfast/service-kit';
+import { CursorSchema, daysInWords, PageLimitSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
@@ -44,6 +44,38 @@ export function flexibilityTooShort(window: { startsAt?: string; endsAt?: string
   const room = Date.parse(window.flexibility.deadlineAt) - Date.parse(window.flexibility.earliestStartAt);
   if (room >= lasts) return undefined;
   return `leaves ${room / 60_000} minutes from earliestStartAt, and the window lasts ${lasts / 60_000}: no slot fits; move deadlineAt later`;
+}
+
+/** A flexibility instant further ahead of now than planning allows, and by how much. */
+export interface FlexibilityTooFarAhead {
+  path: 'flexibility.earliestStartAt' | 'flexibility.deadlineAt';
+  at: string;
+  aheadMs: number;
+  message: string;
+}
+
+/**
+ * The flexibility instants further ahead than PLAN_MAX_AHEAD_DAYS, as a window's first run is
+ * bounded (the deadline by the window's length more: a run starting at the bound ends there). A
+ * year typed wrong (2062 for 2026) would have slots searched, and runs moved automatically
+ * (autoMove), decades ahead, or no slot proposed at all past the search's limit of candidates.
+ */
+export function flexibilityTooFarAhead(flexibility: { earliestStartAt: string; deadlineAt: string }, lastsMs: number, now: Date, maxAheadMs: number): FlexibilityTooFarAhead[] {
+  const bound = `${daysInWords(maxAheadMs)} from now`;
+  const checks = [
+    { path: 'flexibility.earliestStartAt' as const, at: flexibility.earliestStartAt, limitMs: maxAheadMs, message: `more than ${bound}` },
+    { path: 'flexibility.deadlineAt' as const, at: flexibility.deadlineAt, limitMs: maxAheadMs + lastsMs, message: `more than ${bound} and the window's length` },
+  ];
+  return checks
+    .map((check) => ({ ...check, aheadMs: Date.parse(check.at) - now.getTime() }))
+    .filter((check) => check.aheadMs > check.limitMs)
+    .map(({ path, at, aheadMs, message }) => ({ path, at, aheadMs, message }));
+}
+
+/** What is too far ahead, in words: each instant, how far ahead it is, and the setting bounding it. */
+export function tooFarAheadInWords(tooFar: readonly FlexibilityTooFarAhead[], now: Date, maxAheadMs: number): string {
+  const instants = tooFar.map((entry) => `${entry.path} ${entry.at} is ${daysInWords(entry.aheadMs)} from now`).join(', ');
+  return `${instants} (${now.toISOString()}), further ahead than the ${daysInWords(maxAheadMs)} a window may be planned (PLAN_MAX_AHEAD_DAYS)`;
 }
 
 /** POST /v1/windows: the contract's window fields (one definition), defaults for priority and surge policy. */

@@ -18,7 +18,9 @@ import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
-import { flexibilityTooShort, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
+import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
+import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
+import { flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
   OCCURRENCE_COLUMNS,
@@ -68,6 +70,22 @@ function assertNotTooFarAhead(startsAt: string, now: Date, maxAheadMs: number): 
     422,
     `This window's first run starts at ${startsAt}, ${daysInWords(aheadMs)} from now (${now.toISOString()}), further ahead than the ${daysInWords(maxAheadMs)} a window may be planned (PLAN_MAX_AHEAD_DAYS). Check the year in startsAt and endsAt, or plan the window nearer the time.`,
     { errors: [{ path: 'startsAt', message: `more than ${daysInWords(maxAheadMs)} from now` }] },
+  );
+}
+
+/**
+ * A flexibility reaching further ahead than a window may be planned is most likely a year typed
+ * wrong, as a first run that far ahead is: refused, naming each instant and how far ahead it is.
+ */
+function assertFlexibilityNotTooFarAhead(window: { startsAt: string; endsAt: string; flexibility?: { earliestStartAt: string; deadlineAt: string } | null }, now: Date, maxAheadMs: number): void {
+  if (!window.flexibility) return;
+  const tooFar = flexibilityTooFarAhead(window.flexibility, Date.parse(window.endsAt) - Date.parse(window.startsAt), now, maxAheadMs);
+  if (tooFar.length === 0) return;
+  throw new DomainError(
+    'flexibility-too-far-ahead',
+    422,
+    `This window's ${tooFarAheadInWords(tooFar, now, maxAheadMs)}: slots would be searched, and runs moved automatically, that far ahead. Check the year in flexibility, or leave the flexibility out to have slots searched in the ${DEFAULT_FLEXIBILITY_DAYS} days from now.`,
+    { errors: tooFar.map((entry) => ({ path: entry.path, message: entry.message })) },
   );
 }
 
@@ -154,6 +172,7 @@ export class WindowsService {
     const id = uuidv7();
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
     const occurrences = this.plannedOccurrences(request, horizon, now);
+    assertFlexibilityNotTooFarAhead(request, now, this.config.settings.planMaxAheadMs);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const [row] = (await tx.query(
@@ -332,6 +351,8 @@ export class WindowsService {
       if (errors.length) throw invalidRequest('invalid-body', 'The request body', errors);
       const changes = changedFields(row, request);
       if (changes.length === 0) return this.resource(tx, row);
+      // Judged when the flexibility changes, as the times are when they change: a window stored before this check can still be renamed.
+      if (changes.includes('flexibility')) assertFlexibilityNotTooFarAhead(next, this.clock.now(), this.config.settings.planMaxAheadMs);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
@@ -641,18 +662,22 @@ export class WindowsService {
 
   /**
    * Recurring windows get occurrences up to the rolling horizon; resolves with how many windows got
-   * runs. A window whose rule gives no run before the horizon that is not stored already is left as
-   * it is (expanded_until too: the next sweep expands from there again), so a quiet system's sweep
-   * writes nothing.
+   * runs, and the windows whose new runs it refused to store (see refuseRuns): those get none, the
+   * others go on. A window whose rule gives no run before the horizon that is not stored already is
+   * left as it is (expanded_until too: the next sweep expands from there again), so a quiet system's
+   * sweep writes nothing; a refused one is left so too, and judged again at every sweep.
    */
-  async extendHorizon(): Promise<number> {
+  async extendHorizon(): Promise<{ extended: number; refused: HorizonRefusal[] }> {
     const horizon = new Date(this.clock.nowMs() + this.config.settings.occurrenceHorizonMs);
     const due = (await this.dataSource.query(`SELECT id FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as { id: string }[];
     let extended = 0;
+    const refused: HorizonRefusal[] = [];
     const failed: { windowId: string; error: unknown }[] = [];
     for (const { id } of due) {
       try {
-        if (await this.expandWindow(id, horizon)) extended++;
+        const outcome = await this.expandWindow(id, horizon);
+        if (outcome === true) extended++;
+        else if (outcome) refused.push(outcome);
       } catch (error) {
         // One window PostgreSQL or its rule refuses stops no other's runs.
         failed.push({ windowId: id, error });
@@ -664,20 +689,22 @@ export class WindowsService {
         `${failed.length} of ${due.length} recurring windows could not get their runs up to the horizon (${failed.map((entry) => entry.windowId).join(', ')}); ${extended} did. The next sweep tries them again.`,
       );
     }
-    return extended;
+    return { extended, refused };
   }
 
-  /** Adds a recurring window's runs up to `horizon` and holds them as the active holds do; false when it had none to add. */
-  private async expandWindow(id: string, horizon: Date): Promise<boolean> {
-    // Read first, unlocked: with no run to add, neither the hold set's lock nor the row's is taken.
+  /** Adds a recurring window's runs up to `horizon` and holds them as the active holds do; false when it had none to add, the refusal when they may not be stored. */
+  private async expandWindow(id: string, horizon: Date): Promise<boolean | HorizonRefusal> {
+    // Read first, unlocked: with no run to add, or runs refused, neither the hold set's lock nor the row's is taken.
     const unlocked = await this.runsToAdd(this.dataSource.manager, await this.row(this.dataSource.manager, id), horizon);
     if (!unlocked || unlocked.occurrences.length === 0) return false;
+    if (unlocked.refused) return unlocked.refused;
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       // Read again, locked: a cancel or a PATCH committed since the list was read wins.
       const row = await this.row(tx, id, true);
       const toAdd = await this.runsToAdd(tx, row, horizon);
       if (!toAdd || toAdd.occurrences.length === 0) return false;
+      if (toAdd.refused) return toAdd.refused;
       const { occurrences, truncated } = toAdd;
       const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
       await insertOccurrences(tx, row.id, occurrences, last + 1);
@@ -689,7 +716,12 @@ export class WindowsService {
     });
   }
 
-  /** The runs a recurring window gets before `horizon` that are not stored yet; undefined when it can get none (cancelled, one-off, expanded that far). */
+  /**
+   * The runs a recurring window gets before `horizon` that are not stored yet; undefined when it can
+   * get none (cancelled, one-off, expanded that far). `refused` when they fail the checks planning
+   * makes: the rule's runs are those of today's expander and bounds, and a window stored before a
+   * change to either may get runs that overlap each other or its stored ones, or last too long.
+   */
   private async runsToAdd(db: EntityManager, row: WindowRow, horizon: Date) {
     if (row.status === 'cancelled' || row.recurrence === null || row.expanded_until >= horizon) return undefined;
     // From where the last expansion stopped, not the first start: a rule's runs are counted from
@@ -699,11 +731,21 @@ export class WindowsService {
       horizon,
       row.expanded_until,
     );
-    // A run already stored is never added again, whatever expanded_until says: one planned before it
-    // (a first run beyond the horizon, recorded by a build that set expanded_until short of it) came back every sweep.
-    const stored = (await db.query(`SELECT starts_at FROM occurrence WHERE window_id = $1 AND starts_at >= $2 AND status <> 'cancelled'`, [row.id, row.expanded_until])) as { starts_at: Date }[];
+    // The stored runs still going at expanded_until: the ones a new run could meet. A run already
+    // stored is never added again, whatever expanded_until says: one planned before it (a first run
+    // beyond the horizon, recorded by a build that set expanded_until short of it) came back every sweep.
+    const stored = (await db.query(`SELECT starts_at, ends_at FROM occurrence WHERE window_id = $1 AND ends_at > $2 AND status <> 'cancelled'`, [row.id, row.expanded_until])) as {
+      starts_at: Date;
+      ends_at: Date;
+    }[];
     const storedStarts = new Set(stored.map((run) => run.starts_at.getTime()));
-    return { occurrences: expanded.filter((occurrence) => occurrence.start >= row.expanded_until && !storedStarts.has(occurrence.start.getTime())), truncated };
+    const occurrences = expanded.filter((occurrence) => occurrence.start >= row.expanded_until && !storedStarts.has(occurrence.start.getTime()));
+    const refused = refuseRuns(
+      row.id,
+      [...stored.map((run) => ({ start: run.starts_at, end: run.ends_at, stored: true })), ...occurrences.map((run) => ({ ...run, stored: false }))],
+      this.config.settings.windowMaxDurationMs,
+    );
+    return { occurrences, truncated, refused };
   }
 
   /** Occurrences whose time passed without a start become missed, never silently completed. Run after the sweep's repair (see heldThroughActiveHolds). */
