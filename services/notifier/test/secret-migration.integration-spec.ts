@@ -19,8 +19,9 @@ describe('notifier migration: every replaced secret kept with its own end, and a
 
   beforeAll(async () => {
     database = await createTestDatabase('notifier-secret-migration');
-    const all = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
-    expect(all.at(-1)).toBe(KeepEverySecretStillSigning1767300000000);
+    const migrations = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
+    // Up to this migration only: a later one (StopSendingWhenTurnedOff) renames the version and bumps it on more.
+    const all = migrations.slice(0, migrations.indexOf(KeepEverySecretStillSigning1767300000000) + 1);
     const before = dataSource(database.url, all.slice(0, -1));
     await before.initialize();
     await runMigrations(before, quiet);

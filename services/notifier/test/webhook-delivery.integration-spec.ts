@@ -197,8 +197,11 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await expectEventually(() => expect(suite.receivers.deleted.heldCount).toBe(1));
     await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`)).map((delivery) => delivery.eventType)).toEqual(['hold.released']));
 
-    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+    // The deletion commits (the release is cancelled), then answers only once the placement being sent is finished.
+    const deleting = suite.notifier.call('DELETE', `/v1/subscriptions/${id}`);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`)).toEqual([]));
     suite.receivers.deleted.releaseHeld(204);
+    expect((await deleting).status).toBe(204);
     await expectEventually(async () =>
       expect(Object.fromEntries((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, delivery.status]))).toEqual({ 'hold.placed': 'delivered', 'hold.released': 'cancelled' }),
     );

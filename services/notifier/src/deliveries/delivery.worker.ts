@@ -52,8 +52,8 @@ interface CachedSubscription {
   targetUrl: string;
 }
 
-// Read after the claim is committed: a copy of secrets with the number read here is the secrets as they are now.
-const SECRET_VERSIONS = prepared('SELECT id, secret_version FROM subscription WHERE id = ANY($1::uuid[])');
+// Read after the claim is committed: a copy with the number read here has the secrets, and is on or off, as the subscription is now.
+const SENDING_VERSIONS = prepared('SELECT id, sending_version FROM subscription WHERE id = ANY($1::uuid[])');
 
 interface DeliveryRow {
   id: string;
@@ -260,7 +260,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           break;
         }
         const claimed = await this.claim(free);
-        const versions = await this.secretVersions(claimed);
+        const versions = await this.sendingVersions(claimed);
         for (const delivery of claimed) this.track(this.dispatch(delivery, versions.get(delivery.subscriptionId)));
         if (claimed.length === free) this.pumpAgain = true;
       } while (this.pumpAgain && !this.stopping);
@@ -303,16 +303,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * The secret_version of each claimed delivery's subscription, read after the claim: a rotation
-   * committed before this read is seen here, and one committed after it finds these deliveries
-   * being sent and waits for them (SubscriptionsService). Unread (PostgreSQL away), every
-   * delivery reads its subscription afresh.
+   * The sending_version of each claimed delivery's subscription, read after the claim: a rotation,
+   * turning off or deletion committed before this read is seen here, and one committed after it
+   * finds these deliveries being sent and waits for them (SubscriptionsService). Unread
+   * (PostgreSQL away), every delivery reads its subscription afresh.
    */
-  private async secretVersions(claimed: DeliveryEntity[]): Promise<Map<string, number>> {
+  private async sendingVersions(claimed: DeliveryEntity[]): Promise<Map<string, number>> {
     if (claimed.length === 0) return new Map();
     try {
-      const rows = (await this.dataSource.query(SECRET_VERSIONS, [[...new Set(claimed.map((delivery) => delivery.subscriptionId))]])) as { id: string; secret_version: number }[];
-      return new Map(rows.map((row) => [row.id, row.secret_version]));
+      const rows = (await this.dataSource.query(SENDING_VERSIONS, [[...new Set(claimed.map((delivery) => delivery.subscriptionId))]])) as { id: string; sending_version: number }[];
+      return new Map(rows.map((row) => [row.id, row.sending_version]));
     } catch {
       return new Map();
     }
@@ -323,14 +323,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     void running.finally(() => this.running.delete(running));
   }
 
-  private async dispatch(delivery: DeliveryEntity, secretVersion: number | undefined): Promise<void> {
+  private async dispatch(delivery: DeliveryEntity, sendingVersion: number | undefined): Promise<void> {
     const startedAt = this.clock.now();
     const started = performance.now();
     let result: AttemptResult | undefined;
     let stopped: SubscriptionEntity | undefined;
     try {
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, secretVersion, delivery.attempts > 0 || this.cachedElsewhere(delivery));
+      const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, sendingVersion, delivery.attempts > 0 || this.cachedElsewhere(delivery));
       if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
@@ -378,14 +378,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /**
    * Read once a second at most per subscription (unless `again`): an edit reaches the worker within
    * that second, and at once for a delivery its target's change moved (cachedElsewhere). Its secrets
-   * are never a second old: a copy whose secret_version is not the one read after the claim is read
-   * again, so no delivery claimed after a rotation is signed without the new secret. A copy that
+   * and whether it sends are never a second old: a copy whose sending_version is not the one read
+   * after the claim is read again, so no delivery claimed after a rotation is signed without the
+   * new secret, and none claimed after the subscription was turned off or deleted is sent. A copy that
    * says it is stopped is read again all the same: nothing is settled unsent on a copy that may be
    * older than its turning on again (and a replay).
    */
-  private async subscriptionFor(id: string, secretVersion: number | undefined, again: boolean): Promise<CachedSubscription> {
+  private async subscriptionFor(id: string, sendingVersion: number | undefined, again: boolean): Promise<CachedSubscription> {
     const cached = this.subscriptionCache.fresh(id, performance.now());
-    if (!again && cached && cached.subscription.secretVersion === secretVersion && !isStopped(cached.subscription)) return cached;
+    if (!again && cached && cached.subscription.sendingVersion === sendingVersion && !isStopped(cached.subscription)) return cached;
     const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOneByOrFail({ id });
     const fresh = { subscription, ...this.subscriptions.sendingDetails(subscription) };
     this.subscriptionCache.set(id, fresh, performance.now());

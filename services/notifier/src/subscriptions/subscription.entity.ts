@@ -33,11 +33,12 @@ export class SubscriptionEntity {
   previousSecrets!: SealedPreviousSecret[];
 
   /**
-   * Bumped by a trigger whenever the current or a replaced secret changes, whoever writes them: a
-   * delivery worker whose copy of the secrets carries another number reads them again.
+   * Bumped by a trigger whenever what the worker sends with changes, whoever writes it: the current
+   * or a replaced secret, `enabled`, `deleted_at`. A delivery worker whose copy carries another
+   * number reads the subscription again.
    */
-  @Column({ name: 'secret_version', type: 'integer', insert: false, update: false })
-  secretVersion!: number;
+  @Column({ name: 'sending_version', type: 'integer', insert: false, update: false })
+  sendingVersion!: number;
 
   @Column({ type: 'jsonb' })
   filters!: SubscriptionFilters;

@@ -83,9 +83,9 @@ const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, paused = fals
 const STRICT_POLICY = new AddressPolicy('');
 // A resolver that does not answer in this time leaves the check to the deliveries.
 const NAME_CHECK_TIMEOUT_MS = 1_000;
-// How often a change of secrets looks whether the sends that may have read the old ones are finished.
+// How often a change of secrets, turning off or deletion looks whether the sends that may have read the subscription before are finished.
 const SENDS_POLL_MS = 20;
-// Beyond the delivery timeout, for a send that read the old secrets to be cut and its attempt written.
+// Beyond the delivery timeout, for a send that read the subscription before the change to be cut and its attempt written.
 const SENDS_SETTLE_MS = 1_000;
 // The deliveries of a subscription being sent, with their lease: a delivery taken over later has another lease and read afresh.
 const SENDING = "SELECT id, lease_until FROM delivery WHERE subscription_id = $1 AND status = 'sending'";
@@ -208,7 +208,8 @@ export class SubscriptionsService {
       // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
     });
-    if (patch.secret !== undefined && subscription.channel === 'webhook') await this.sendsOfOldSecretsFinished(id);
+    const turnedOff = patch.enabled === false && subscription.enabled;
+    if (turnedOff || (patch.secret !== undefined && subscription.channel === 'webhook')) await this.sendsReadBeforeFinished(id);
     return this.show(id);
   }
 
@@ -244,7 +245,7 @@ export class SubscriptionsService {
       await transaction.update(SubscriptionEntity, { id }, changes);
       return { ...subscription, ...changes };
     });
-    await this.sendsOfOldSecretsFinished(id);
+    await this.sendsReadBeforeFinished(id);
     const view = viewOf(rotated, this.clock.now());
     // Never the secrets: which subscription, who, and until when old ones still sign.
     this.logger.log({ subscriptionId: id, actor, previousSecretUntil: view.previousSecretUntil, previousSecrets: view.previousSecrets }, 'webhook signing secret rotated');
@@ -264,13 +265,14 @@ export class SubscriptionsService {
   }
 
   /**
-   * Resolves once no delivery of the subscription that was being sent when its secrets changed
-   * still is. The worker reads the secrets after claiming a delivery (DeliveryWorker compares its
-   * copy's secret_version then), so only a delivery claimed before the change, being sent now, can
-   * carry the old ones: waiting for it keeps its request from reaching a receiver after the answer
-   * that gave the new secret. Bounded by the delivery timeout, which cuts such a request anyway.
+   * Resolves once no delivery of the subscription that was being sent when its secrets changed, or
+   * it was turned off or deleted, still is. The worker reads the subscription after claiming a
+   * delivery (DeliveryWorker compares its copy's sending_version then), so only a delivery claimed
+   * before the change, being sent now, can carry the old secrets or be sent at all: waiting for it
+   * keeps its request from reaching a receiver after the answer. Bounded by the delivery timeout,
+   * which cuts such a request anyway.
    */
-  private async sendsOfOldSecretsFinished(id: string): Promise<void> {
+  private async sendsReadBeforeFinished(id: string): Promise<void> {
     const sending = (await this.dataSource.query(SENDING, [id])) as { id: string; lease_until: Date }[];
     if (sending.length === 0) return;
     const ids = sending.map((delivery) => delivery.id);
@@ -281,10 +283,13 @@ export class SubscriptionsService {
       const [{ count }] = (await this.dataSource.query(STILL_SENDING, [ids, leases])) as [{ count: number }];
       if (count === 0) return;
     }
-    this.logger.warn({ subscriptionId: id, deliveryIds: ids }, 'deliveries sent before the secret changed are still unfinished past the delivery timeout; answering without them');
+    this.logger.warn({ subscriptionId: id, deliveryIds: ids }, 'deliveries sent before the subscription changed (its secret, turned off or deleted) are still unfinished past the delivery timeout; answering without them');
   }
 
-  /** Deletes it for the API and for matching; its deliveries stay as history, those not yet sent are cancelled. */
+  /**
+   * Deletes it for the API and for matching; its deliveries stay as history, those not yet sent are
+   * cancelled. It answers once those being sent are finished, so no request reaches its receiver after.
+   */
   async remove(id: string): Promise<void> {
     await this.get(id);
     await this.dataSource.transaction(async (transaction) => {
@@ -292,6 +297,7 @@ export class SubscriptionsService {
       await transaction.update(SubscriptionEntity, { id }, { deletedAt: now, enabled: false });
       await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, now]);
     });
+    await this.sendsReadBeforeFinished(id);
   }
 
   /**

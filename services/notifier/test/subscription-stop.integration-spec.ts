@@ -1,0 +1,93 @@
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifierService } from '../src/app.module';
+import { WebhookChannel } from '../src/channels/webhook/webhook.channel';
+import { DeliveriesService } from '../src/deliveries/deliveries.service';
+import { SubscriptionEntity } from '../src/subscriptions/subscription.entity';
+import { HttpReceiver } from './support/http-receiver';
+import { api } from './support/notifier-fixtures';
+
+const stops = [
+  ['turned off', 'PATCH', { enabled: false }, 'dead', /is turned off/],
+  ['deleted', 'DELETE', undefined, 'cancelled', /was deleted/],
+] as const;
+
+describe('notifier: no attempt starts for a subscription after the answer that turned it off or deleted it, against the real PostgreSQL', () => {
+  const clock = new ManualClock('2026-06-14T21:00:10Z');
+  let receiver: HttpReceiver;
+  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+  let notifier: ReturnType<typeof api>;
+
+  const requestsTo = (path: string) => receiver.requests.filter((request) => request.path === path);
+  const stop = (method: 'PATCH' | 'DELETE', id: string, body: unknown) => notifier.call(method, `/v1/subscriptions/${id}`, body);
+  const statusOf = async (deliveryId: string) =>
+    ((await service.app.get(DataSource).query('SELECT status, last_error FROM delivery WHERE id = $1', [deliveryId])) as [{ status: string; last_error: string | null }])[0];
+
+  beforeAll(async () => {
+    receiver = await HttpReceiver.start();
+    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
+    notifier = api(service);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await receiver?.close();
+  });
+
+  it.each(stops)('sends nothing recorded after a subscription was %s, though the worker read it as sending a moment before', async (_, method, body, status, error) => {
+    const path = `/stale-${randomUUID()}`;
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
+    // Read as a consumer reads the subscriptions it records for, just before the change commits.
+    const readBefore = await service.app.get(DataSource).getRepository(SubscriptionEntity).findOneByOrFail({ id });
+    // The worker now holds a copy of the subscription, on and not deleted, that it would use for a second.
+    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+    await expectEventually(() => expect(requestsTo(path)).toHaveLength(1));
+
+    expect((await stop(method, id, body)).status).toBeLessThan(300);
+    const late = await service.app.get(DeliveriesService).recordTest(readBefore);
+
+    await expectEventually(async () => expect(await statusOf(late.id)).toMatchObject({ status, last_error: expect.stringMatching(error) }));
+    expect(requestsTo(path)).toHaveLength(1);
+  });
+
+  it.each(stops)('answers a subscription %s only once a delivery that read it before is sent, so no request reaches the receiver after the answer', async (_, method, body) => {
+    const path = `/in-flight-${randomUUID()}`;
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
+    const database = service.app.get(DataSource);
+    // The worker has read the subscription (on) and is about to send when the change commits: held there.
+    const webhook = service.app.get(WebhookChannel);
+    const send = webhook.send.bind(webhook);
+    let proceed!: () => void;
+    const released = new Promise<void>((resolve) => (proceed = resolve));
+    let sendingBegun!: () => void;
+    const begun = new Promise<void>((resolve) => (sendingBegun = resolve));
+    webhook.send = async (request) => {
+      if (request.subscription.id === id) {
+        sendingBegun();
+        await released;
+      }
+      return send(request);
+    };
+    try {
+      expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+      await begun;
+      let receivedBeforeTheAnswer: number | undefined;
+      const answer = stop(method, id, body).then((response) => {
+        receivedBeforeTheAnswer = requestsTo(path).length;
+        return response;
+      });
+      // Committed (off, or deleted), and still not answered while the send that read it on is under way.
+      await expectEventually(async () => expect(await database.query('SELECT enabled FROM subscription WHERE id = $1', [id])).toEqual([{ enabled: false }]));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(receivedBeforeTheAnswer).toBeUndefined();
+      proceed();
+      expect((await answer).status).toBeLessThan(300);
+      expect(receivedBeforeTheAnswer).toBe(1);
+    } finally {
+      proceed();
+      webhook.send = send;
+    }
+  });
+});
