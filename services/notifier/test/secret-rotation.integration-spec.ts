@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
 import type { SubscriptionCache } from '../src/deliveries/subscription-cache';
 import { DeliveryWorker } from '../src/deliveries/delivery.worker';
-import { WebhookChannel } from '../src/channels/webhook/webhook.channel';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
+import { holdWebhookSends } from './support/held-webhook-send';
 import { HttpReceiver, type ReceivedRequest } from './support/http-receiver';
 import { api, connectPublisher, holdPlaced, json } from './support/notifier-fixtures';
 
@@ -207,22 +207,10 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
     const database = service.app.get(DataSource);
     const storedSecret = async () => ((await database.query('SELECT sealed_secret FROM subscription WHERE id = $1', [id])) as [{ sealed_secret: string }])[0].sealed_secret;
     // The worker has read the subscription (the old secret) and is about to send when the change commits: held there.
-    const webhook = service.app.get(WebhookChannel);
-    const send = webhook.send.bind(webhook);
-    let proceed!: () => void;
-    const released = new Promise<void>((resolve) => (proceed = resolve));
-    let sendingBegun!: () => void;
-    const begun = new Promise<void>((resolve) => (sendingBegun = resolve));
-    webhook.send = async (request) => {
-      if (request.subscription.id === id) {
-        sendingBegun();
-        await released;
-      }
-      return send(request);
-    };
+    const held = holdWebhookSends(service.app, id);
     try {
       expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
-      await begun;
+      await held.begun;
       const before = await storedSecret();
       let receivedBeforeTheAnswer: number | undefined;
       const answer = change(id).then((secret) => {
@@ -231,9 +219,10 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
       });
       // Committed (the stored secret changed), and still not answered while the old-secret send is under way.
       await expectEventually(async () => expect(await storedSecret()).not.toBe(before));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const checks = held.stillSendingChecks();
+      await expectEventually(() => expect(held.stillSendingChecks()).toBeGreaterThan(checks));
       expect(receivedBeforeTheAnswer).toBeUndefined();
-      proceed();
+      held.proceed();
       const secret = await answer;
 
       expect(receivedBeforeTheAnswer).toBe(1);
@@ -242,8 +231,7 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
       expect(verifiedWith(secret, next, nowSeconds())).toBe(true);
       expect(verifiedWith(old as string, next, nowSeconds())).toBe(false);
     } finally {
-      proceed();
-      webhook.send = send;
+      held.restore();
     }
   });
 

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
-import { WebhookChannel } from '../src/channels/webhook/webhook.channel';
 import { DeliveriesService } from '../src/deliveries/deliveries.service';
 import { SubscriptionEntity } from '../src/subscriptions/subscription.entity';
+import { holdWebhookSends } from './support/held-webhook-send';
 import { HttpReceiver } from './support/http-receiver';
 import { api } from './support/notifier-fixtures';
 
@@ -57,22 +57,10 @@ describe('notifier: no attempt starts for a subscription after the answer that t
     const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
     const database = service.app.get(DataSource);
     // The worker has read the subscription (on) and is about to send when the change commits: held there.
-    const webhook = service.app.get(WebhookChannel);
-    const send = webhook.send.bind(webhook);
-    let proceed!: () => void;
-    const released = new Promise<void>((resolve) => (proceed = resolve));
-    let sendingBegun!: () => void;
-    const begun = new Promise<void>((resolve) => (sendingBegun = resolve));
-    webhook.send = async (request) => {
-      if (request.subscription.id === id) {
-        sendingBegun();
-        await released;
-      }
-      return send(request);
-    };
+    const held = holdWebhookSends(service.app, id);
     try {
       expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
-      await begun;
+      await held.begun;
       let receivedBeforeTheAnswer: number | undefined;
       const answer = stop(method, id, body).then((response) => {
         receivedBeforeTheAnswer = requestsTo(path).length;
@@ -80,14 +68,14 @@ describe('notifier: no attempt starts for a subscription after the answer that t
       });
       // Committed (off, or deleted), and still not answered while the send that read it on is under way.
       await expectEventually(async () => expect(await database.query('SELECT enabled FROM subscription WHERE id = $1', [id])).toEqual([{ enabled: false }]));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const checks = held.stillSendingChecks();
+      await expectEventually(() => expect(held.stillSendingChecks()).toBeGreaterThan(checks));
       expect(receivedBeforeTheAnswer).toBeUndefined();
-      proceed();
+      held.proceed();
       expect((await answer).status).toBeLessThan(300);
       expect(receivedBeforeTheAnswer).toBe(1);
     } finally {
-      proceed();
-      webhook.send = send;
+      held.restore();
     }
   });
 });

@@ -89,7 +89,7 @@ const SENDS_POLL_MS = 20;
 const SENDS_SETTLE_MS = 1_000;
 // The deliveries of a subscription being sent, with their lease: a delivery taken over later has another lease and read afresh.
 const SENDING = "SELECT id, lease_until FROM delivery WHERE subscription_id = $1 AND status = 'sending'";
-const STILL_SENDING = `SELECT count(*)::int AS count FROM delivery d JOIN unnest($1::uuid[], $2::timestamptz[]) AS s(id, lease_until)
+export const STILL_SENDING = `SELECT count(*)::int AS count FROM delivery d JOIN unnest($1::uuid[], $2::timestamptz[]) AS s(id, lease_until)
   ON d.id = s.id AND d.lease_until = s.lease_until WHERE d.status = 'sending'`;
 // Each replaced secret goes once its own overlap has ended; the others keep their order.
 const FORGET_ENDED_OVERLAPS = `UPDATE subscription s SET previous_secrets = COALESCE(
