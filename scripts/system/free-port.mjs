@@ -22,6 +22,8 @@ function listeningRange() {
   return { from: Math.max(to - 12_000, 10_000), to };
 }
 
+const LISTENING_RANGE = listeningRange();
+
 async function bindable(port) {
   return new Promise((answer) => {
     const server = createServer();
@@ -36,7 +38,7 @@ async function bindable(port) {
  * before (its first taker may not have bound it yet).
  */
 export async function freePort() {
-  const { from, to } = listeningRange();
+  const { from, to } = LISTENING_RANGE;
   for (let attempt = 1; attempt <= 200; attempt++) {
     const port = from + Math.floor(Math.random() * (to - from + 1));
     if (givenOut.has(port) || !(await bindable(port))) continue;

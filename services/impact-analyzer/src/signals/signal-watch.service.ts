@@ -8,7 +8,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { policyOf, type AnalyzerSettings, type RegionPolicy, type SignalLossMode } from '../config/analyzer-settings';
 import { signalLossCorrelation, signalLossOrigin } from '../samples/sample-assessment.service';
 import { SERVICE_NAME } from '../service-name';
-import { type ActiveSurges, SurgesService } from '../surges/surges.service';
+import type { SurgeEntity } from '../surges/surge.entity';
+import { type ActiveSurges, type SurgeTrace, SurgesService } from '../surges/surges.service';
 
 /** What a run reads of every series: enough for the signal-age gauge and to tell those it must act on. */
 interface WatchedSeries {
@@ -140,20 +141,7 @@ export class SignalWatchService {
           ),
         );
         if (mode !== 'hold') continue;
-        await this.surges.open(
-          transaction,
-          {
-            region: row.region,
-            metric: row.metric,
-            source: 'detector',
-            origin: signalLossOrigin(row.metric),
-            severity: 'major',
-            startedAt: now,
-            signalLoss: { lastSampleAt, silentSeconds: Math.round(silentMs / 1000) },
-            reason: `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`,
-          },
-          trace,
-        );
+        await this.holdLostSignal(transaction, row, silence, now, `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`, trace);
       }
       await this.endFollowedSurges(transaction, active, silent, now);
       return lost;
@@ -178,6 +166,24 @@ export class SignalWatchService {
     return { policy, silentMs: now.getTime() - heardAt, lastSampleAt, tooLong, lost };
   }
 
+  /** The surge that holds a series' region while its signal is lost (onSignalLoss: hold), from now. */
+  private holdLostSignal(transaction: EntityManager, row: WatchedSeries, silence: Silence, now: Date, reason: string, trace: SurgeTrace): Promise<SurgeEntity> {
+    return this.surges.open(
+      transaction,
+      {
+        region: row.region,
+        metric: row.metric,
+        source: 'detector',
+        origin: signalLossOrigin(row.metric),
+        severity: 'major',
+        startedAt: now,
+        signalLoss: { lastSampleAt: silence.lastSampleAt.toISOString(), silentSeconds: Math.round(silence.silentMs / 1000) },
+        reason,
+      },
+      trace,
+    );
+  }
+
   /**
    * A series already lost when its region's onSignalLoss changed (in the configuration, then a
    * restart): held now if it is hold, its held surge cleared if it is no longer. Left as the former
@@ -190,18 +196,12 @@ export class SignalWatchService {
     const trace = { correlationId: signalLossCorrelation(row.region, row.metric) };
     if (mode === 'hold' && !held) {
       this.logger.warn({ region: row.region, metric: row.metric, lostAt }, `signal of ${row.metric} from ${row.region}, lost since ${lostAt}, now held (onSignalLoss: hold)`);
-      const opened = await this.surges.open(
+      const opened = await this.holdLostSignal(
         transaction,
-        {
-          region: row.region,
-          metric: row.metric,
-          source: 'detector',
-          origin: signalLossOrigin(row.metric),
-          severity: 'major',
-          startedAt: now,
-          signalLoss: { lastSampleAt: silence.lastSampleAt.toISOString(), silentSeconds: Math.round(silence.silentMs / 1000) },
-          reason: `No ${row.metric} sample from ${row.region} since the signal was lost at ${lostAt}: held until the signal is back, as onSignalLoss is now hold (the configuration changed)`,
-        },
+        row,
+        silence,
+        now,
+        `No ${row.metric} sample from ${row.region} since the signal was lost at ${lostAt}: held until the signal is back, as onSignalLoss is now hold (the configuration changed)`,
         trace,
       );
       active.set(opened);
