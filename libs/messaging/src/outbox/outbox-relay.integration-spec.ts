@@ -379,9 +379,14 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     const rounds = async (step: string): Promise<number> =>
       ((await metrics.registry.getSingleMetric('holdfast_outbox_relay_seconds')!.get()).values.find((value) => value.labels.step === step && (value as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0);
     const recorder = await recordIds(bed);
+    // Committed before the relay starts (its notification unheard), so the leader's first round reads it: once that
+    // round is counted, the relay is idle, and no round already under way can read the next row.
+    const first = sample('EC', 0);
+    await bed.dataSource.transaction((transaction) => outbox.add(transaction, first));
     relay.start();
     try {
-      await expectEventually(() => expect(relay.isLeader).toBe(true));
+      await expectEventually(async () => expect(await rounds('read')).toBe(1));
+      await expectEventually(() => expect(recorder.ids()).toContain(first.id));
       await expectOutboxDrained(bed);
       const readsBefore = await rounds('read');
       const event = sample('EC', 1);
