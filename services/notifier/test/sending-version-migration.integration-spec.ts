@@ -11,7 +11,7 @@ const ID = '0190e0c8-0000-7000-8000-000000000003';
 const dataSource = (url: string, migrations: unknown[]) =>
   new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
 
-describe('notifier migration: the version the workers compare is bumped when a subscription is turned off or on, or deleted, too', () => {
+describe('notifier migration: the version the workers compare is bumped when a subscription is turned off or on, deleted, or moved to another target, too', () => {
   let database: TestDatabase;
   let db: DataSource;
   const quiet = { info: () => undefined };
@@ -42,7 +42,7 @@ describe('notifier migration: the version the workers compare is bumped when a s
 
   const version = async (column = 'sending_version') => ((await db.query(`SELECT ${column} AS version FROM subscription WHERE id = $1`, [ID])) as [{ version: number }])[0].version;
 
-  it('keeps the number, and bumps it on turning off, on, deleting and a secret, not on anything else', async () => {
+  it('keeps the number, and bumps it on turning off, on, deleting, a target and a secret, not on anything else', async () => {
     expect(await version()).toBe(1);
     await db.query("UPDATE subscription SET description = 'not a stop', enabled = enabled WHERE id = $1", [ID]);
     expect(await version()).toBe(1);
@@ -54,14 +54,18 @@ describe('notifier migration: the version the workers compare is bumped when a s
     expect(await version()).toBe(4);
     await db.query("UPDATE subscription SET sealed_secret = 'sealed-again' WHERE id = $1", [ID]);
     expect(await version()).toBe(5);
+    await db.query("UPDATE subscription SET target = 'https://hooks.example.org/elsewhere' WHERE id = $1", [ID]);
+    expect(await version()).toBe(6);
+    await db.query("UPDATE subscription SET target = target, filters = '{}' WHERE id = $1", [ID]);
+    expect(await version()).toBe(6);
   });
 
   it('goes back to a secret_version bumped on secrets only when reverted', async () => {
     await db.undoLastMigration({ transaction: 'each' });
-    expect(await version('secret_version')).toBe(5);
-    await db.query('UPDATE subscription SET enabled = false, deleted_at = NULL WHERE id = $1', [ID]);
-    expect(await version('secret_version')).toBe(5);
-    await db.query("UPDATE subscription SET sealed_secret = 'sealed-last' WHERE id = $1", [ID]);
     expect(await version('secret_version')).toBe(6);
+    await db.query("UPDATE subscription SET enabled = false, deleted_at = NULL, target = 'https://hooks.example.org' WHERE id = $1", [ID]);
+    expect(await version('secret_version')).toBe(6);
+    await db.query("UPDATE subscription SET sealed_secret = 'sealed-last' WHERE id = $1", [ID]);
+    expect(await version('secret_version')).toBe(7);
   });
 });

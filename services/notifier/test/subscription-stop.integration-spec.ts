@@ -14,7 +14,7 @@ const stops = [
   ['deleted', 'DELETE', undefined, 'cancelled', /was deleted/],
 ] as const;
 
-describe('notifier: no attempt starts for a subscription after the answer that turned it off or deleted it, against the real PostgreSQL', () => {
+describe('notifier: no attempt starts on what a subscription was before the answer that turned it off, deleted it or moved it, against the real PostgreSQL', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   let receiver: HttpReceiver;
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
@@ -74,6 +74,46 @@ describe('notifier: no attempt starts for a subscription after the answer that t
       held.proceed();
       expect((await answer).status).toBeLessThan(300);
       expect(receivedBeforeTheAnswer).toBe(1);
+    } finally {
+      held.restore();
+    }
+  });
+
+  it('sends a delivery claimed after a PATCH moved the target to another path to the new one, though the worker read the old one a moment before', async () => {
+    const [before, after] = [`/before-move-${randomUUID()}`, `/after-move-${randomUUID()}`];
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${before}` });
+    // The worker now holds a copy naming the old path, which it would use for a second; the target's host and port stay the same.
+    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+    await expectEventually(() => expect(requestsTo(before)).toHaveLength(1));
+
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${receiver.url}${after}` })).status).toBe(200);
+    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+
+    await expectEventually(() => expect(requestsTo(after)).toHaveLength(1));
+    expect(requestsTo(before)).toHaveLength(1);
+  });
+
+  it('answers a PATCH of the target only once a delivery that read the old one is sent, so nothing reaches the old target after the answer', async () => {
+    const [before, after] = [`/in-flight-before-move-${randomUUID()}`, `/in-flight-after-move-${randomUUID()}`];
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${before}` });
+    const database = service.app.get(DataSource);
+    const held = holdWebhookSends(service.app, id);
+    try {
+      expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+      await held.begun;
+      let receivedBeforeTheAnswer: number | undefined;
+      const answer = notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${receiver.url}${after}` }).then((response) => {
+        receivedBeforeTheAnswer = requestsTo(before).length;
+        return response;
+      });
+      await expectEventually(async () => expect(await database.query('SELECT target FROM subscription WHERE id = $1', [id])).toEqual([{ target: `${receiver.url}${after}` }]));
+      const checks = held.stillSendingChecks();
+      await expectEventually(() => expect(held.stillSendingChecks()).toBeGreaterThan(checks));
+      expect(receivedBeforeTheAnswer).toBeUndefined();
+      held.proceed();
+      expect((await answer).status).toBe(200);
+      expect(receivedBeforeTheAnswer).toBe(1);
+      expect(requestsTo(after)).toHaveLength(0);
     } finally {
       held.restore();
     }

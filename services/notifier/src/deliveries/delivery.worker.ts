@@ -330,7 +330,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let stopped: SubscriptionEntity | undefined;
     try {
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
-      const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, sendingVersion, delivery.attempts > 0 || this.cachedElsewhere(delivery));
+      const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, sendingVersion, delivery.attempts > 0);
       if (isStopped(subscription)) stopped = subscription;
       else {
         const channel = this.channels.get(delivery.channel);
@@ -369,18 +369,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead for a replay');
   }
 
-  /** Whether the cached copy of its subscription points at another target than the delivery was moved under (PATCH of its target). */
-  private cachedElsewhere(delivery: DeliveryEntity): boolean {
-    const cached = this.subscriptionCache.last(delivery.subscriptionId);
-    return cached !== undefined && subscriptionTargetKey(cached.subscription) !== delivery.targetKey;
-  }
-
   /**
    * Read once a second at most per subscription (unless `again`): an edit reaches the worker within
-   * that second, and at once for a delivery its target's change moved (cachedElsewhere). Its secrets
-   * and whether it sends are never a second old: a copy whose sending_version is not the one read
-   * after the claim is read again, so no delivery claimed after a rotation is signed without the
-   * new secret, and none claimed after the subscription was turned off or deleted is sent. A copy that
+   * that second. Its secrets, its target and whether it sends are never a second old: a copy whose
+   * sending_version is not the one read after the claim is read again, so no delivery claimed after
+   * a rotation is signed without the new secret, none claimed after a PATCH of the target goes to the
+   * old one, and none claimed after the subscription was turned off or deleted is sent. A copy that
    * says it is stopped is read again all the same: nothing is settled unsent on a copy that may be
    * older than its turning on again (and a replay).
    */

@@ -15,11 +15,6 @@ export class SubscriptionCache<T> {
     return entry && now - entry.loadedAt < this.maxAgeMs ? entry.value : undefined;
   }
 
-  /** The last copy of `id` still held, whatever its age. */
-  last(id: string): T | undefined {
-    return this.entries.get(id)?.value;
-  }
-
   set(id: string, value: T, now: number): void {
     this.entries.set(id, { value, loadedAt: now });
   }

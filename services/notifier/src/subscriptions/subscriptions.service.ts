@@ -209,7 +209,8 @@ export class SubscriptionsService {
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
     });
     const turnedOff = patch.enabled === false && subscription.enabled;
-    if (turnedOff || (patch.secret !== undefined && subscription.channel === 'webhook')) await this.sendsReadBeforeFinished(id);
+    const moved = changes.target !== undefined && changes.target !== subscription.target;
+    if (turnedOff || moved || (patch.secret !== undefined && subscription.channel === 'webhook')) await this.sendsReadBeforeFinished(id);
     return this.show(id);
   }
 
@@ -265,10 +266,10 @@ export class SubscriptionsService {
   }
 
   /**
-   * Resolves once no delivery of the subscription that was being sent when its secrets changed, or
-   * it was turned off or deleted, still is. The worker reads the subscription after claiming a
+   * Resolves once no delivery of the subscription that was being sent when its secrets or target
+   * changed, or it was turned off or deleted, still is. The worker reads the subscription after claiming a
    * delivery (DeliveryWorker compares its copy's sending_version then), so only a delivery claimed
-   * before the change, being sent now, can carry the old secrets or be sent at all: waiting for it
+   * before the change, being sent now, can carry the old secrets, go to the old target or be sent at all: waiting for it
    * keeps its request from reaching a receiver after the answer. Bounded by the delivery timeout,
    * which cuts such a request anyway.
    */
@@ -283,7 +284,7 @@ export class SubscriptionsService {
       const [{ count }] = (await this.dataSource.query(STILL_SENDING, [ids, leases])) as [{ count: number }];
       if (count === 0) return;
     }
-    this.logger.warn({ subscriptionId: id, deliveryIds: ids }, 'deliveries sent before the subscription changed (its secret, turned off or deleted) are still unfinished past the delivery timeout; answering without them');
+    this.logger.warn({ subscriptionId: id, deliveryIds: ids }, 'deliveries sent before the subscription changed (its secret or target, turned off or deleted) are still unfinished past the delivery timeout; answering without them');
   }
 
   /**

@@ -2,9 +2,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * `secret_version` becomes `sending_version`, bumped also when a subscription is turned off or on,
- * or deleted: a delivery worker compares it after each claim, so a copy that still says "send",
- * read up to a second before, is read again and nothing is sent once PATCH {"enabled": false} or
- * DELETE has answered. Before, only a change of secrets made the worker read its copy again.
+ * deleted, or its target changes: a delivery worker compares it after each claim, so a copy that
+ * still says "send", or names the old target, read up to a second before, is read again, and once
+ * PATCH {"enabled": false}, DELETE or PATCH {"target": ...} has answered nothing is sent as before.
+ * Before, only a change of secrets made the worker read its copy again.
  */
 export class StopSendingWhenTurnedOff1767400000000 implements MigrationInterface {
   name = 'StopSendingWhenTurnedOff1767400000000';
@@ -20,9 +21,9 @@ export class StopSendingWhenTurnedOff1767400000000 implements MigrationInterface
         RETURN NEW;
       END $$`);
     await queryRunner.query(`
-      CREATE TRIGGER subscription_sending_changed BEFORE UPDATE OF sealed_secret, previous_secrets, enabled, deleted_at ON subscription
+      CREATE TRIGGER subscription_sending_changed BEFORE UPDATE OF sealed_secret, previous_secrets, enabled, deleted_at, target ON subscription
         FOR EACH ROW WHEN (OLD.sealed_secret IS DISTINCT FROM NEW.sealed_secret OR OLD.previous_secrets IS DISTINCT FROM NEW.previous_secrets
-          OR OLD.enabled IS DISTINCT FROM NEW.enabled OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+          OR OLD.enabled IS DISTINCT FROM NEW.enabled OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at OR OLD.target IS DISTINCT FROM NEW.target)
         EXECUTE FUNCTION subscription_sending_changed()`);
   }
 
