@@ -310,11 +310,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
   });
 
-  it("filters windows and holds by a country's code typed in any case, as the calendars and the analyzer's surges do, and refuses an unknown code naming it", async () => {
+  it("filters windows and holds by a country's code typed in any case, as the calendars and the analyzer's surges do, spaces around it dropped, and refuses an unknown code naming it and a blank one", async () => {
     const window = await plan({ ownerTeam: 'case-ops', footprint: { global: false, regions: ['LK'] }, startsAt: '2026-08-10T10:00:00Z', endsAt: '2026-08-10T11:00:00Z' });
     const hold = await api('POST', '/v1/holds', { regions: ['LK'], from: '2026-08-20T00:00:00Z', until: '2026-08-21T00:00:00Z', reason: 'Vesak in LK' });
     expect(hold.status, JSON.stringify(hold.body)).toBe(201);
-    for (const typed of ['LK', 'lk', 'Lk']) {
+    for (const typed of ['LK', 'lk', 'Lk', '%20lk%20']) {
       expect((await api('GET', `/v1/windows?team=case-ops&region=${typed}`)).body.items.map((item: { id: string }) => item.id), typed).toEqual([window.id]);
       expect((await api('GET', `/v1/holds?region=${typed}`)).body.items.map((item: { id: string }) => item.id), typed).toEqual([hold.body.id]);
     }
@@ -322,6 +322,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
       const unknown = await api('GET', path);
       expect(unknown.status, path).toBe(422);
       expect(unknown.body).toMatchObject({ code: 'unknown-region', errors: [{ path: 'region', message: 'unknown region lkx' }] });
+    }
+    // Spaces only (`?region=$R` with R blank), as the analyzer's surges answer it: no filter read as none, which would list every region's.
+    for (const path of ['/v1/windows?region=%20', '/v1/holds?region=%20']) {
+      const blank = await api('GET', path);
+      expect(blank.status, path).toBe(400);
+      expect(blank.body.errors, path).toEqual([expect.objectContaining({ path: 'region' })]);
     }
   });
 

@@ -1025,7 +1025,7 @@ export interface operations {
             query?: {
                 /** @description true: only holds not yet released; false: only released ones; left out: all */
                 active?: "true" | "false";
-                /** @description only holds on this region */
+                /** @description only holds on this region (a country's code in any case; spaces around it are dropped) */
                 region?: string;
                 limit?: number;
                 cursor?: string;

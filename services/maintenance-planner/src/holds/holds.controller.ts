@@ -20,7 +20,7 @@ const ListHoldsQuerySchema = z.strictObject({
     .transform((flag) => flag === 'true')
     .optional()
     .meta({ description: 'true: only holds not yet released; false: only released ones; left out: all' }),
-  region: z.string().min(1).max(32).optional().meta({ description: 'only holds on this region' }),
+  region: z.string().trim().min(1).max(32).optional().meta({ description: "only holds on this region (a country's code in any case; spaces around it are dropped)" }),
   limit: PageLimitSchema(500, 500),
   cursor: CursorSchema,
 });

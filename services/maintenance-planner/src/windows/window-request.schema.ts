@@ -115,7 +115,8 @@ export const WindowOverrideSchema = z.strictObject({ reason: StatedReasonSchema,
 export const ListWindowsQuerySchema = z.strictObject({
   from: InstantSchema.optional(),
   to: InstantSchema.optional(),
-  region: z.string().min(1).max(32).optional(),
+  // Trimmed, as the gate's regions and the analyzer's filter: a pasted code carries spaces, and one of spaces only is no filter.
+  region: z.string().trim().min(1).max(32).optional(),
   team: z.string().min(1).max(200).optional(),
   status: z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']).optional(),
   limit: PageLimitSchema(500, 50),
