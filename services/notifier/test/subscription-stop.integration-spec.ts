@@ -52,22 +52,22 @@ describe('notifier: no attempt starts on what a subscription was before the answ
     expect(requestsTo(path)).toHaveLength(1);
   });
 
-  it.each(stops)('answers a subscription %s only once a delivery that read it before is sent, so no request reaches the receiver after the answer', async (_, method, body) => {
-    const path = `/in-flight-${randomUUID()}`;
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
-    const database = service.app.get(DataSource);
-    // The worker has read the subscription (on) and is about to send when the change commits: held there.
+  /**
+   * Holds the worker's send of a test delivery, which has read the subscription as it was, while `change` commits, and
+   * expects the change unanswered until that send is done: no request reaches the receiver at `path` after the answer.
+   */
+  const expectAnsweredOnceTheHeldSendIsDone = async (id: string, path: string, change: () => ReturnType<typeof stop>, committed: () => Promise<void>) => {
     const held = holdWebhookSends(service.app, id);
     try {
       expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
       await held.begun;
       let receivedBeforeTheAnswer: number | undefined;
-      const answer = stop(method, id, body).then((response) => {
+      const answer = change().then((response) => {
         receivedBeforeTheAnswer = requestsTo(path).length;
         return response;
       });
-      // Committed (off, or deleted), and still not answered while the send that read it on is under way.
-      await expectEventually(async () => expect(await database.query('SELECT enabled FROM subscription WHERE id = $1', [id])).toEqual([{ enabled: false }]));
+      // Committed, and still not answered while the send that read the subscription before is under way.
+      await expectEventually(committed);
       const checks = held.stillSendingChecks();
       await expectEventually(() => expect(held.stillSendingChecks()).toBeGreaterThan(checks));
       expect(receivedBeforeTheAnswer).toBeUndefined();
@@ -77,6 +77,18 @@ describe('notifier: no attempt starts on what a subscription was before the answ
     } finally {
       held.restore();
     }
+  };
+
+  it.each(stops)('answers a subscription %s only once a delivery that read it before is sent, so no request reaches the receiver after the answer', async (_, method, body) => {
+    const path = `/in-flight-${randomUUID()}`;
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
+    const database = service.app.get(DataSource);
+    await expectAnsweredOnceTheHeldSendIsDone(
+      id,
+      path,
+      () => stop(method, id, body),
+      async () => expect(await database.query('SELECT enabled FROM subscription WHERE id = $1', [id])).toEqual([{ enabled: false }]),
+    );
   });
 
   it('sends a delivery claimed after a PATCH moved the target to another path to the new one, though the worker read the old one a moment before', async () => {
@@ -97,25 +109,12 @@ describe('notifier: no attempt starts on what a subscription was before the answ
     const [before, after] = [`/in-flight-before-move-${randomUUID()}`, `/in-flight-after-move-${randomUUID()}`];
     const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${before}` });
     const database = service.app.get(DataSource);
-    const held = holdWebhookSends(service.app, id);
-    try {
-      expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
-      await held.begun;
-      let receivedBeforeTheAnswer: number | undefined;
-      const answer = notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${receiver.url}${after}` }).then((response) => {
-        receivedBeforeTheAnswer = requestsTo(before).length;
-        return response;
-      });
-      await expectEventually(async () => expect(await database.query('SELECT target FROM subscription WHERE id = $1', [id])).toEqual([{ target: `${receiver.url}${after}` }]));
-      const checks = held.stillSendingChecks();
-      await expectEventually(() => expect(held.stillSendingChecks()).toBeGreaterThan(checks));
-      expect(receivedBeforeTheAnswer).toBeUndefined();
-      held.proceed();
-      expect((await answer).status).toBe(200);
-      expect(receivedBeforeTheAnswer).toBe(1);
-      expect(requestsTo(after)).toHaveLength(0);
-    } finally {
-      held.restore();
-    }
+    await expectAnsweredOnceTheHeldSendIsDone(
+      id,
+      before,
+      () => stop('PATCH', id, { target: `${receiver.url}${after}` }),
+      async () => expect(await database.query('SELECT target FROM subscription WHERE id = $1', [id])).toEqual([{ target: `${receiver.url}${after}` }]),
+    );
+    expect(requestsTo(after)).toHaveLength(0);
   });
 });
