@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
-import { StopSendingWhenTurnedOff1767400000000 } from '../src/database/migrations/1767400000000-stop-sending-when-turned-off';
+import { SubscriptionSendingVersion1767400000000 } from '../src/database/migrations/1767400000000-subscription-sending-version';
 
 const SCHEMA = 'notifier';
 const ID = '0190e0c8-0000-7000-8000-000000000003';
@@ -11,7 +11,7 @@ const ID = '0190e0c8-0000-7000-8000-000000000003';
 const dataSource = (url: string, migrations: unknown[]) =>
   new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
 
-describe('notifier migration: the version the workers compare is bumped when a subscription is turned off or on, deleted, or moved to another target, too', () => {
+describe('notifier migration: a version the workers compare, bumped whenever what a delivery is sent with changes', () => {
   let database: TestDatabase;
   let db: DataSource;
   const quiet = { info: () => undefined };
@@ -19,7 +19,7 @@ describe('notifier migration: the version the workers compare is bumped when a s
   beforeAll(async () => {
     database = await createTestDatabase('notifier-sending-version-migration');
     const migrations = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
-    const all = migrations.slice(0, migrations.indexOf(StopSendingWhenTurnedOff1767400000000) + 1);
+    const all = migrations.slice(0, migrations.indexOf(SubscriptionSendingVersion1767400000000) + 1);
     const before = dataSource(database.url, all.slice(0, -1));
     await before.initialize();
     await runMigrations(before, quiet);
@@ -28,11 +28,10 @@ describe('notifier migration: the version the workers compare is bumped when a s
        VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', 'sealed-current', '{}', true, 'spec', now(), now())`,
       [ID],
     );
-    await before.query("UPDATE subscription SET sealed_secret = 'sealed-rotated' WHERE id = $1", [ID]);
     await before.destroy();
     db = dataSource(database.url, all);
     await db.initialize();
-    expect(await runMigrations(db, quiet)).toEqual(['StopSendingWhenTurnedOff1767400000000']);
+    expect(await runMigrations(db, quiet)).toEqual(['SubscriptionSendingVersion1767400000000']);
   });
 
   afterAll(async () => {
@@ -40,32 +39,33 @@ describe('notifier migration: the version the workers compare is bumped when a s
     await database?.drop();
   });
 
-  const version = async (column = 'sending_version') => ((await db.query(`SELECT ${column} AS version FROM subscription WHERE id = $1`, [ID])) as [{ version: number }])[0].version;
+  const version = async () => ((await db.query('SELECT sending_version AS version FROM subscription WHERE id = $1', [ID])) as [{ version: number }])[0].version;
 
-  it('keeps the number, and bumps it on turning off, on, deleting, a target and a secret, not on anything else', async () => {
-    expect(await version()).toBe(1);
-    await db.query("UPDATE subscription SET description = 'not a stop', enabled = enabled WHERE id = $1", [ID]);
-    expect(await version()).toBe(1);
-    await db.query('UPDATE subscription SET enabled = false WHERE id = $1', [ID]);
-    expect(await version()).toBe(2);
-    await db.query('UPDATE subscription SET enabled = true WHERE id = $1', [ID]);
-    expect(await version()).toBe(3);
-    await db.query('UPDATE subscription SET deleted_at = now() WHERE id = $1', [ID]);
-    expect(await version()).toBe(4);
-    await db.query("UPDATE subscription SET sealed_secret = 'sealed-again' WHERE id = $1", [ID]);
-    expect(await version()).toBe(5);
-    await db.query("UPDATE subscription SET target = 'https://hooks.example.org/elsewhere' WHERE id = $1", [ID]);
-    expect(await version()).toBe(6);
-    await db.query("UPDATE subscription SET target = target, filters = '{}' WHERE id = $1", [ID]);
-    expect(await version()).toBe(6);
+  it('bumps it on turning off, on, deleting, a secret, a kept secret and a target, and on nothing else', async () => {
+    expect(await version()).toBe(0);
+    await db.query("UPDATE subscription SET description = 'not a stop', enabled = enabled, filters = '{}' WHERE id = $1", [ID]);
+    expect(await version()).toBe(0);
+    const steps = [
+      'UPDATE subscription SET enabled = false WHERE id = $1',
+      'UPDATE subscription SET enabled = true WHERE id = $1',
+      'UPDATE subscription SET deleted_at = now() WHERE id = $1',
+      "UPDATE subscription SET sealed_secret = 'sealed-again' WHERE id = $1",
+      `UPDATE subscription SET previous_secrets = '[{"sealed": "sealed-current", "until": "2026-06-15T21:00:00.000Z"}]' WHERE id = $1`,
+      "UPDATE subscription SET target = 'https://hooks.example.org/elsewhere' WHERE id = $1",
+    ];
+    for (const [index, step] of steps.entries()) {
+      await db.query(step, [ID]);
+      expect(await version(), step).toBe(index + 1);
+    }
+    // Written again as it is, nothing changed: the workers' copies stay good.
+    await db.query('UPDATE subscription SET sealed_secret = sealed_secret, previous_secrets = previous_secrets, target = target, enabled = enabled WHERE id = $1', [ID]);
+    expect(await version()).toBe(steps.length);
   });
 
-  it('goes back to a secret_version bumped on secrets only when reverted', async () => {
+  it('drops the version and its trigger when reverted', async () => {
     await db.undoLastMigration({ transaction: 'each' });
-    expect(await version('secret_version')).toBe(6);
-    await db.query("UPDATE subscription SET enabled = false, deleted_at = NULL, target = 'https://hooks.example.org' WHERE id = $1", [ID]);
-    expect(await version('secret_version')).toBe(6);
-    await db.query("UPDATE subscription SET sealed_secret = 'sealed-last' WHERE id = $1", [ID]);
-    expect(await version('secret_version')).toBe(7);
+    expect(await db.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'subscription' AND column_name = 'sending_version'", [SCHEMA])).toEqual([]);
+    await db.query('UPDATE subscription SET enabled = false WHERE id = $1', [ID]);
+    expect(await db.query('SELECT enabled FROM subscription WHERE id = $1', [ID])).toEqual([{ enabled: false }]);
   });
 });

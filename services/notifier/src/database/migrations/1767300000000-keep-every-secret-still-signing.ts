@@ -3,15 +3,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Every secret a rotation replaced is kept while its own overlap lasts (at most three, newest
  * first, each `{"sealed", "until"}`): a second rotation within the first one's overlap used to drop
- * the secret before it, failing receivers still promised it. `secret_version` is bumped by a
- * trigger whenever the current or a kept secret changes, by whatever writes them, so a delivery
- * worker on any replica knows its copy of the secrets is stale by comparing one number.
+ * the secret before it, failing receivers still promised it.
  */
 export class KeepEverySecretStillSigning1767300000000 implements MigrationInterface {
   name = 'KeepEverySecretStillSigning1767300000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE subscription ADD COLUMN previous_secrets jsonb NOT NULL DEFAULT '[]', ADD COLUMN secret_version integer NOT NULL DEFAULT 0`);
+    await queryRunner.query(`ALTER TABLE subscription ADD COLUMN previous_secrets jsonb NOT NULL DEFAULT '[]'`);
     await queryRunner.query(`UPDATE subscription
       SET previous_secrets = jsonb_build_array(jsonb_build_object('sealed', sealed_previous_secret, 'until', to_char(previous_secret_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
       WHERE sealed_previous_secret IS NOT NULL`);
@@ -23,28 +21,16 @@ export class KeepEverySecretStillSigning1767300000000 implements MigrationInterf
     );
     // The prune round looks only at the few subscriptions in an overlap.
     await queryRunner.query(`CREATE INDEX subscription_with_previous_secrets ON subscription (id) WHERE previous_secrets <> '[]'::jsonb`);
-    await queryRunner.query(`
-      CREATE FUNCTION subscription_secrets_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-      BEGIN
-        NEW.secret_version := OLD.secret_version + 1;
-        RETURN NEW;
-      END $$`);
-    await queryRunner.query(`
-      CREATE TRIGGER subscription_secrets_changed BEFORE UPDATE OF sealed_secret, previous_secrets ON subscription
-        FOR EACH ROW WHEN (OLD.sealed_secret IS DISTINCT FROM NEW.sealed_secret OR OLD.previous_secrets IS DISTINCT FROM NEW.previous_secrets)
-        EXECUTE FUNCTION subscription_secrets_changed()`);
   }
 
   /** Back to one kept secret: the newest, as the rotation before this one kept it. */
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TRIGGER subscription_secrets_changed ON subscription');
-    await queryRunner.query('DROP FUNCTION subscription_secrets_changed()');
     await queryRunner.query('ALTER TABLE subscription ADD COLUMN sealed_previous_secret text, ADD COLUMN previous_secret_until timestamptz');
     await queryRunner.query(`UPDATE subscription SET sealed_previous_secret = previous_secrets->0->>'sealed', previous_secret_until = (previous_secrets->0->>'until')::timestamptz
       WHERE previous_secrets <> '[]'::jsonb`);
     await queryRunner.query('DROP INDEX subscription_with_previous_secrets');
     await queryRunner.query('ALTER TABLE subscription DROP CONSTRAINT subscription_previous_secrets_bounded');
-    await queryRunner.query('ALTER TABLE subscription DROP COLUMN previous_secrets, DROP COLUMN secret_version');
+    await queryRunner.query('ALTER TABLE subscription DROP COLUMN previous_secrets');
     await queryRunner.query(
       'ALTER TABLE subscription ADD CONSTRAINT subscription_previous_secret_with_its_end CHECK ((sealed_previous_secret IS NULL) = (previous_secret_until IS NULL))',
     );
