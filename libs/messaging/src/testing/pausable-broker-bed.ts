@@ -1,6 +1,7 @@
 import type { TopicName } from '@holdfast/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // e2e/support is no Nx project: its private broker is how a spec pauses a broker without pausing the shared one.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { startPrivateBroker } from '../../../../e2e/support/private-broker';
@@ -28,11 +29,13 @@ export interface PausableBrokerBed extends MessagingTestBed {
  */
 export async function createPausableBrokerBed(label: string, topics: TopicName[], options: { logger?: MessagingLogger } = {}): Promise<PausableBrokerBed> {
   const broker = await startPrivateBroker(label);
+  // The pid file of the broker this bed started (local-kafka.mjs writes it), not some other Kafka process.
+  const pid = Number(readFileSync(broker.config.pidFile, 'utf8').trim());
   let paused = false;
   const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
-    // The pid file of the broker this bed started (local-kafka.mjs writes it), not some other Kafka process.
-    process.kill(Number(readFileSync(broker.config.pidFile, 'utf8').trim()), name);
+    process.kill(pid, name);
     paused = name === 'SIGSTOP';
+    if (paused) expectStopped(pid);
   };
   let bed: MessagingTestBed;
   try {
@@ -42,6 +45,7 @@ export async function createPausableBrokerBed(label: string, topics: TopicName[]
         new Kafka({ clientId: settings.clientId, brokers: settings.brokers, connectionTimeout: 1_000, requestTimeout: 1_000, retry: { ...KAFKA_RETRY, retries: 2 }, logLevel: logLevel.NOTHING }),
       logger: options.logger,
     });
+    await expectOwnBroker(bed, broker.config.dataDir, pid);
   } catch (error) {
     // A broker left running outlives the run and holds 400 MB.
     await broker.remove();
@@ -60,4 +64,35 @@ export async function createPausableBrokerBed(label: string, topics: TopicName[]
       }
     },
   };
+}
+
+/**
+ * A spec once saw sends answered at once right after pause() (CI, 2026-12-04 17:32 UTC), as if the
+ * broker on the bed's port were not the process stopped: these say which, should it happen again.
+ */
+async function expectOwnBroker(bed: MessagingTestBed, dataDir: string, pid: number): Promise<void> {
+  const formatted = /^cluster\.id=(.+)$/m.exec(readFileSync(join(dataDir, 'meta.properties'), 'utf8'))?.[1].trim();
+  const admin = bed.kafka.admin();
+  await admin.connect();
+  try {
+    const { clusterId } = await admin.describeCluster();
+    if (clusterId !== formatted) {
+      throw new Error(`the broker answering on ${bed.settings.brokers.join(',')} is cluster ${clusterId}, not ${formatted}, the one pid ${pid} was started with: another broker took its port`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits (at most 2 s) for the process to show as stopped in /proc. */
+function expectStopped(pid: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let state = '';
+  for (let waited = 0; waited <= 2_000; waited += 10) {
+    // The state letter follows the command name in parentheses, which may hold spaces.
+    state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').charAt(0);
+    if (state === 'T' || state === 't') return;
+    Atomics.wait(pause, 0, 0, 10);
+  }
+  throw new Error(`the broker, pid ${pid}, still shows state ${state} in /proc 2 s after SIGSTOP: it is not paused`);
 }
