@@ -1,45 +1,30 @@
-import { runMigrations } from '@holdfast/database';
-import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
-import { DataSource } from 'typeorm';
+import type { TestDatabase } from '@holdfast/testing';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifierService } from '../src/app.module';
 import { KeepEverySecretStillSigning1767300000000 } from '../src/database/migrations/1767300000000-keep-every-secret-still-signing';
+import { migratedThrough } from './support/migration-bed';
 
-const SCHEMA = 'notifier';
 const ROTATED = '0190e0c8-0000-7000-8000-000000000001';
 const PLAIN = '0190e0c8-0000-7000-8000-000000000002';
-
-const dataSource = (url: string, migrations: unknown[]) =>
-  new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
 
 describe('notifier migration: every replaced secret kept with its own end', () => {
   let database: TestDatabase;
   let db: DataSource;
-  const quiet = { info: () => undefined };
 
   beforeAll(async () => {
-    database = await createTestDatabase('notifier-secret-migration');
-    const migrations = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
-    // Up to this migration only, so that reverting the last one reverts it.
-    const all = migrations.slice(0, migrations.indexOf(KeepEverySecretStillSigning1767300000000) + 1);
-    const before = dataSource(database.url, all.slice(0, -1));
-    await before.initialize();
-    await runMigrations(before, quiet);
-    // As the previous code left them: one subscription in a rotation's overlap, one not.
-    for (const [id, previous, until] of [
-      [ROTATED, 'sealed-old', '2026-06-15T21:00:10.250Z'],
-      [PLAIN, null, null],
-    ]) {
-      await before.query(
-        `INSERT INTO subscription (id, owner_team, channel, target, sealed_secret, sealed_previous_secret, previous_secret_until, filters, enabled, created_by, created_at, updated_at)
-         VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', 'sealed-current', $2, $3, '{}', true, 'spec', now(), now())`,
-        [id, previous, until],
-      );
-    }
-    await before.destroy();
-    db = dataSource(database.url, all);
-    await db.initialize();
-    expect(await runMigrations(db, quiet)).toEqual(['KeepEverySecretStillSigning1767300000000']);
+    ({ database, db } = await migratedThrough('notifier-secret-migration', KeepEverySecretStillSigning1767300000000, async (before) => {
+      // As the previous code left them: one subscription in a rotation's overlap, one not.
+      for (const [id, previous, until] of [
+        [ROTATED, 'sealed-old', '2026-06-15T21:00:10.250Z'],
+        [PLAIN, null, null],
+      ]) {
+        await before.query(
+          `INSERT INTO subscription (id, owner_team, channel, target, sealed_secret, sealed_previous_secret, previous_secret_until, filters, enabled, created_by, created_at, updated_at)
+           VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', 'sealed-current', $2, $3, '{}', true, 'spec', now(), now())`,
+          [id, previous, until],
+        );
+      }
+    }));
   });
 
   afterAll(async () => {

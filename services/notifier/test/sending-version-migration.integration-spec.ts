@@ -1,37 +1,23 @@
-import { runMigrations } from '@holdfast/database';
-import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
-import { DataSource } from 'typeorm';
+import type { TestDatabase } from '@holdfast/testing';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifierService } from '../src/app.module';
 import { SubscriptionSendingVersion1767400000000 } from '../src/database/migrations/1767400000000-subscription-sending-version';
+import { migratedThrough } from './support/migration-bed';
 
-const SCHEMA = 'notifier';
 const ID = '0190e0c8-0000-7000-8000-000000000003';
-
-const dataSource = (url: string, migrations: unknown[]) =>
-  new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
 
 describe('notifier migration: a version the workers compare, bumped whenever what a delivery is sent with changes', () => {
   let database: TestDatabase;
   let db: DataSource;
-  const quiet = { info: () => undefined };
 
   beforeAll(async () => {
-    database = await createTestDatabase('notifier-sending-version-migration');
-    const migrations = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
-    const all = migrations.slice(0, migrations.indexOf(SubscriptionSendingVersion1767400000000) + 1);
-    const before = dataSource(database.url, all.slice(0, -1));
-    await before.initialize();
-    await runMigrations(before, quiet);
-    await before.query(
-      `INSERT INTO subscription (id, owner_team, channel, target, sealed_secret, filters, enabled, created_by, created_at, updated_at)
-       VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', 'sealed-current', '{}', true, 'spec', now(), now())`,
-      [ID],
-    );
-    await before.destroy();
-    db = dataSource(database.url, all);
-    await db.initialize();
-    expect(await runMigrations(db, quiet)).toEqual(['SubscriptionSendingVersion1767400000000']);
+    ({ database, db } = await migratedThrough('notifier-sending-version-migration', SubscriptionSendingVersion1767400000000, async (before) => {
+      await before.query(
+        `INSERT INTO subscription (id, owner_team, channel, target, sealed_secret, filters, enabled, created_by, created_at, updated_at)
+         VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', 'sealed-current', '{}', true, 'spec', now(), now())`,
+        [ID],
+      );
+    }));
   });
 
   afterAll(async () => {
@@ -64,7 +50,7 @@ describe('notifier migration: a version the workers compare, bumped whenever wha
 
   it('drops the version and its trigger when reverted', async () => {
     await db.undoLastMigration({ transaction: 'each' });
-    expect(await db.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'subscription' AND column_name = 'sending_version'", [SCHEMA])).toEqual([]);
+    expect(await db.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'subscription' AND column_name = 'sending_version'")).toEqual([]);
     await db.query('UPDATE subscription SET enabled = false WHERE id = $1', [ID]);
     expect(await db.query('SELECT enabled FROM subscription WHERE id = $1', [ID])).toEqual([{ enabled: false }]);
   });

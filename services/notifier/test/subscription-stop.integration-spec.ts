@@ -1,13 +1,11 @@
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifierService } from '../src/app.module';
+import { describe, expect, it } from 'vitest';
 import { DeliveriesService } from '../src/deliveries/deliveries.service';
 import { SubscriptionEntity } from '../src/subscriptions/subscription.entity';
 import { holdWebhookSends } from './support/held-webhook-send';
-import { HttpReceiver } from './support/http-receiver';
-import { api } from './support/notifier-fixtures';
+import { notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
 const stops = [
   ['turned off', 'PATCH', { enabled: false }, 'dead', /is turned off/],
@@ -15,38 +13,24 @@ const stops = [
 ] as const;
 
 describe('notifier: no attempt starts on what a subscription was before the answer that turned it off, deleted it or moved it, against the real PostgreSQL', () => {
-  const clock = new ManualClock('2026-06-14T21:00:10Z');
-  let receiver: HttpReceiver;
-  let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
-  let notifier: ReturnType<typeof api>;
+  const suite = notifierWithReceiversForSuite(['stops'], new ManualClock('2026-06-14T21:00:10Z'), { NOTIFIER_WORKER_POLL_MS: '50' });
 
-  const requestsTo = (path: string) => receiver.requests.filter((request) => request.path === path);
-  const stop = (method: 'PATCH' | 'DELETE', id: string, body: unknown) => notifier.call(method, `/v1/subscriptions/${id}`, body);
+  const requestsTo = (path: string) => suite.receivers.stops.requests.filter((request) => request.path === path);
+  const stop = (method: 'PATCH' | 'DELETE', id: string, body: unknown) => suite.notifier.call(method, `/v1/subscriptions/${id}`, body);
   const statusOf = async (deliveryId: string) =>
-    ((await service.app.get(DataSource).query('SELECT status, last_error FROM delivery WHERE id = $1', [deliveryId])) as [{ status: string; last_error: string | null }])[0];
-
-  beforeAll(async () => {
-    receiver = await HttpReceiver.start();
-    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
-    notifier = api(service);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await receiver?.close();
-  });
+    ((await suite.app.get(DataSource).query('SELECT status, last_error FROM delivery WHERE id = $1', [deliveryId])) as [{ status: string; last_error: string | null }])[0];
 
   it.each(stops)('sends nothing recorded after a subscription was %s, though the worker read it as sending a moment before', async (_, method, body, status, error) => {
     const path = `/stale-${randomUUID()}`;
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.stops.url}${path}` });
     // Read as a consumer reads the subscriptions it records for, just before the change commits.
-    const readBefore = await service.app.get(DataSource).getRepository(SubscriptionEntity).findOneByOrFail({ id });
+    const readBefore = await suite.app.get(DataSource).getRepository(SubscriptionEntity).findOneByOrFail({ id });
     // The worker now holds a copy of the subscription, on and not deleted, that it would use for a second.
-    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+    expect((await suite.notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
     await expectEventually(() => expect(requestsTo(path)).toHaveLength(1));
 
     expect((await stop(method, id, body)).status).toBeLessThan(300);
-    const late = await service.app.get(DeliveriesService).recordTest(readBefore);
+    const late = await suite.app.get(DeliveriesService).recordTest(readBefore);
 
     await expectEventually(async () => expect(await statusOf(late.id)).toMatchObject({ status, last_error: expect.stringMatching(error) }));
     expect(requestsTo(path)).toHaveLength(1);
@@ -57,9 +41,9 @@ describe('notifier: no attempt starts on what a subscription was before the answ
    * expects the change unanswered until that send is done: no request reaches the receiver at `path` after the answer.
    */
   const expectAnsweredOnceTheHeldSendIsDone = async (id: string, path: string, change: () => ReturnType<typeof stop>, committed: () => Promise<void>) => {
-    const held = holdWebhookSends(service.app, id);
+    const held = holdWebhookSends(suite.app, id);
     try {
-      expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+      expect((await suite.notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
       await held.begun;
       let receivedBeforeTheAnswer: number | undefined;
       const answer = change().then((response) => {
@@ -81,8 +65,8 @@ describe('notifier: no attempt starts on what a subscription was before the answ
 
   it.each(stops)('answers a subscription %s only once a delivery that read it before is sent, so no request reaches the receiver after the answer', async (_, method, body) => {
     const path = `/in-flight-${randomUUID()}`;
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${path}` });
-    const database = service.app.get(DataSource);
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.stops.url}${path}` });
+    const database = suite.app.get(DataSource);
     await expectAnsweredOnceTheHeldSendIsDone(
       id,
       path,
@@ -93,13 +77,13 @@ describe('notifier: no attempt starts on what a subscription was before the answ
 
   it('sends a delivery claimed after a PATCH moved the target to another path to the new one, though the worker read the old one a moment before', async () => {
     const [before, after] = [`/before-move-${randomUUID()}`, `/after-move-${randomUUID()}`];
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${before}` });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.stops.url}${before}` });
     // The worker now holds a copy naming the old path, which it would use for a second; the target's host and port stay the same.
-    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+    expect((await suite.notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
     await expectEventually(() => expect(requestsTo(before)).toHaveLength(1));
 
-    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${receiver.url}${after}` })).status).toBe(200);
-    expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: `${suite.receivers.stops.url}${after}` })).status).toBe(200);
+    expect((await suite.notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
 
     await expectEventually(() => expect(requestsTo(after)).toHaveLength(1));
     expect(requestsTo(before)).toHaveLength(1);
@@ -107,13 +91,13 @@ describe('notifier: no attempt starts on what a subscription was before the answ
 
   it('answers a PATCH of the target only once a delivery that read the old one is sent, so nothing reaches the old target after the answer', async () => {
     const [before, after] = [`/in-flight-before-move-${randomUUID()}`, `/in-flight-after-move-${randomUUID()}`];
-    const { id } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}${before}` });
-    const database = service.app.get(DataSource);
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.stops.url}${before}` });
+    const database = suite.app.get(DataSource);
     await expectAnsweredOnceTheHeldSendIsDone(
       id,
       before,
-      () => stop('PATCH', id, { target: `${receiver.url}${after}` }),
-      async () => expect(await database.query('SELECT target FROM subscription WHERE id = $1', [id])).toEqual([{ target: `${receiver.url}${after}` }]),
+      () => stop('PATCH', id, { target: `${suite.receivers.stops.url}${after}` }),
+      async () => expect(await database.query('SELECT target FROM subscription WHERE id = $1', [id])).toEqual([{ target: `${suite.receivers.stops.url}${after}` }]),
     );
     expect(requestsTo(after)).toHaveLength(0);
   });

@@ -303,8 +303,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * The sending_version of each claimed delivery's subscription, read after the claim: a rotation,
-   * turning off or deletion committed before this read is seen here, and one committed after it
+   * The sending_version of each claimed delivery's subscription, read after the claim: a change of
+   * secrets or target, turning off or deletion committed before this read is seen here, and one committed after it
    * finds these deliveries being sent and waits for them (SubscriptionsService). Unread
    * (PostgreSQL away), every delivery reads its subscription afresh.
    */

@@ -34,8 +34,9 @@ export class SubscriptionEntity {
 
   /**
    * Bumped by a trigger whenever what the worker sends with changes, whoever writes it: the current
-   * or a replaced secret, `enabled`, `deleted_at`. A delivery worker whose copy carries another
-   * number reads the subscription again.
+   * or a replaced secret, `target`, `enabled`, `deleted_at`. A delivery worker whose copy carries
+   * another number reads the subscription again; a change that bumped it answers once the sends that
+   * read it before are finished.
    */
   @Column({ name: 'sending_version', type: 'integer', insert: false, update: false })
   sendingVersion!: number;

@@ -208,10 +208,10 @@ export class SubscriptionsService {
       // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
     });
-    const turnedOff = patch.enabled === false && subscription.enabled;
-    const moved = changes.target !== undefined && changes.target !== subscription.target;
-    if (turnedOff || moved || (patch.secret !== undefined && subscription.channel === 'webhook')) await this.sendsReadBeforeFinished(id);
-    return this.show(id);
+    const updated = await this.get(id);
+    // The trigger bumped sending_version: what a send under way read (its secrets, target, or that it sends) no longer holds.
+    if (updated.sendingVersion !== subscription.sendingVersion) await this.sendsReadBeforeFinished(id);
+    return viewOf(updated, this.clock.now());
   }
 
   /**

@@ -72,6 +72,8 @@ export function api(service: Pick<ServiceUnderTest, 'fetch'>) {
 
 export interface NotifierWithReceivers {
   notifier: ReturnType<typeof api>;
+  /** The service's own providers, for a spec that holds or watches what it does inside. */
+  app: ServiceUnderTest['app'];
   publisher: EventPublisher;
   receivers: Record<string, HttpReceiver>;
   database: TestDatabase;
@@ -116,6 +118,7 @@ export async function startNotifierWithReceivers(names: readonly string[], clock
   const publisher = await connectPublisher(service.config.kafka);
   return {
     notifier: api(service),
+    app: service.app,
     publisher,
     receivers,
     database: service.database,
