@@ -247,8 +247,13 @@ async function main(): Promise<void> {
     const samplesTopic = `${topicPrefix}traffic.samples.v1`;
     const scrapeAll = () => Promise.all(SERVICE_NAMES.map((name) => scrapeHistograms(services[name].baseUrl, HOP_HISTOGRAMS)));
     let countedFrom: HistogramSnapshot[] = [];
-    const cpuAll = async () => ({ services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)), database: await databaseCpuMs(run), broker: processCpuMs(broker) });
-    let cpuFrom = { services: [] as number[], database: new Map<number, number>(), broker: 0 };
+    const cpuAll = async () => ({
+      services: SERVICE_NAMES.map((name) => processCpuMs(services[name].child.pid)),
+      database: await databaseCpuMs(run),
+      broker: processCpuMs(broker),
+      bench: processCpuMs(process.pid),
+    });
+    let cpuFrom = { services: [] as number[], database: new Map<number, number>(), broker: 0, bench: 0 };
     let backgroundCommits: BackgroundCommits | undefined;
     for (const [index, region] of regions.slice(0, SURGES).entries()) {
       if (index === 10) {
@@ -339,8 +344,10 @@ async function main(): Promise<void> {
     cpuPerSurgeMs.postgresql = round2([...cpuTo.database].reduce((sum, [pid, ms]) => sum + ms - (cpuFrom.database.get(pid) ?? 0), 0) / holdMs.length);
     // The broker serves the bench's own clients too (its hop probe, its readers of the holds and surges), so its figure is an upper bound.
     if (broker !== undefined) cpuPerSurgeMs.broker = round2((cpuTo.broker - cpuFrom.broker) / holdMs.length);
+    // Not a service, but on the same two cores: what measuring costs the services it measures.
+    cpuPerSurgeMs.bench = round2((cpuTo.bench - cpuFrom.bench) / holdMs.length);
     log(
-      `CPU time per counted surge (ms; utime + stime from /proc of each service process, of the PostgreSQL sessions on the run's database${broker === undefined ? '' : ", and of the local Kafka broker, which serves the bench's clients as well"}):`,
+      `CPU time per counted surge (ms; utime + stime from /proc of each service process, of the PostgreSQL sessions on the run's database${broker === undefined ? '' : ", of the local Kafka broker, which serves the bench's clients as well"}, and of this bench's own process: its producer, readers, probes and webhook receiver):`,
     );
     printTable(['process', 'CPU ms per surge'], Object.entries(cpuPerSurgeMs).map(([name, ms]) => [name, ms.toFixed(2)]));
     const hopParts = SERVICE_NAMES.flatMap((name, at) => summarize(countedFrom[at], countedTo[at]).map((summary) => ({ service: name, ...summary })));

@@ -115,6 +115,13 @@ function mutated(example: object): fc.Arbitrary<unknown> {
 }
 
 describe('schema fast paths', () => {
+  it('exist for every payload but the window events, the surge’s and the hold’s included (libs/contracts/README.md)', () => {
+    const withFastPath = (Object.keys(EventSchemas) as EventType[]).filter((type) => fastPathOf(EventSchemas[type] as z.ZodType) !== null);
+    expect(withFastPath.sort()).toEqual(
+      ['api-key.state', 'hold.overridden', 'hold.placed', 'hold.released', 'region.baseline', 'signal.lost', 'signal.restored', 'surge.cleared', 'surge.started', 'surge.updated', 'traffic.sample'].sort(),
+    );
+  });
+
   it('exist for what the intake decodes per message', () => {
     for (const schema of [TrafficSampleSchema, KafkaHeadersSchema, OutsideHeadersSchema, StructuredEnvelopeSchema, EnvelopeSchema, EventIdSchema, InstantSchema, RegionCodeSchema] as z.ZodType[]) {
       expect(fastPathOf(schema)).not.toBeNull();
@@ -172,6 +179,27 @@ describe('schema fast paths', () => {
     ['an object refine that fails', z.strictObject({ from: z.number(), to: z.number() }).refine((range) => range.from < range.to), { from: 2, to: 1 }, false],
     ['a string within its limit in code points but not in units', z.string().max(3), '😀😀😀', false],
     ['a class instance', z.object({ note: z.string() }), new (class Note { note = 'a'; })(), false],
+    ['an array within its limits', z.array(z.string()).min(1).max(2), ['a', 'b'], true],
+    ['an array past its limit', z.array(z.string()).max(2), ['a', 'b', 'c'], false],
+    ['an empty array where one is needed', z.array(z.string()).nonempty(), [], false],
+    ['an array of the length asked', z.array(z.number()).length(2), [1, 2], true],
+    ['an array with one element wrong', z.array(z.number()), [1, '2'], false],
+    ['an array with a hole, which zod reads as undefined', z.array(z.number()), Object.assign(new Array<number>(3), { 0: 1, 2: 3 }), false],
+    ['an array-like object', z.array(z.number()), { 0: 1, length: 1 }, false],
+    ['an array of objects, each rebuilt in its shape’s key order', z.array(z.object({ a: z.number(), b: z.number() })), [{ b: 2, a: 1, c: 3 }], true],
+    ['a value of the enum', z.enum(['minor', 'major']), 'major', true],
+    ['a value outside the enum', z.enum(['minor', 'major']), 'MAJOR', false],
+    ['null where it is allowed', z.string().nullable(), null, true],
+    ['null where it is not', z.string(), null, false],
+    ['a nullable field left out, when also optional', z.strictObject({ until: z.string().nullable().optional() }), {}, true],
+    ['a boolean', z.boolean(), false, true],
+    ['a truthy text where a boolean is asked', z.boolean(), 'true', false],
+    ['a safe integer', z.int().nonnegative(), 9_007_199_254_740_991, true],
+    ['an integer past the safe range', z.int(), 9_007_199_254_740_992, false],
+    ['a fraction where an integer is asked', z.number().int(), 1.5, false],
+    ['an integer past int32', z.int32(), 2_147_483_648, false],
+    ['a negative number where uint32 is asked', z.uint32(), -1, false],
+    ['a float32 within its range', z.float32(), 1.5, true],
   ])('on %s: vouch only as zod decides (%#)', (_case, schema, input, vouches) => {
     expect(expectFaithful(schema as z.ZodType, input)).toBe(vouches);
   });
@@ -181,13 +209,16 @@ describe('schema fast paths', () => {
     expect(safeParseFast(TrafficSampleSchema, broken)).toStrictEqual(TrafficSampleSchema.safeParse(broken));
   });
 
-  it('know no construct they cannot mirror: transforms, defaults and unions have none', () => {
+  it('know no construct they cannot mirror: transforms, defaults, unions, records and bigints have none', () => {
     expect(fastPathOf(z.string().trim())).toBeNull();
     expect(fastPathOf(z.object({ count: z.number().default(1) }))).toBeNull();
     expect(fastPathOf(z.union([z.string(), z.number()]))).toBeNull();
     expect(fastPathOf(z.url())).toBeNull();
     expect(fastPathOf(z.string().superRefine(() => undefined))).toBeNull();
-    expect(fastPathOf(z.int())).toBeNull();
+    expect(fastPathOf(z.record(z.string(), z.number()))).toBeNull();
+    expect(fastPathOf(z.bigint())).toBeNull();
+    expect(fastPathOf(z.array(z.string().trim()))).toBeNull();
+    expect(fastPathOf(z.string().nullable().refine((text) => text !== ''))).toBeNull();
   });
 });
 

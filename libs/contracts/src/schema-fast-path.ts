@@ -36,6 +36,15 @@ function codePoints(text: string): number {
 // or an IP address checked by parsing it, has no fast path.
 const PATTERN_FORMATS: Readonly<Record<string, string>> = { regex: '$ZodCheckRegex', uuid: '$ZodUUID', datetime: '$ZodISODateTime' };
 
+/** zod's number formats (zod/v4/core util.js NUMBER_FORMAT_RANGES): lowest, highest, and whether only integers pass. */
+const NUMBER_FORMATS: Readonly<Record<string, readonly [number, number, boolean]>> = {
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true],
+  int32: [-2147483648, 2147483647, true],
+  uint32: [0, 4294967295, true],
+  float32: [-3.4028234663852886e38, 3.4028234663852886e38, false],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE, false],
+};
+
 /** One zod check as a predicate (false for a value of another kind than the check's), or null when it is not one this file knows. */
 function checkOf(check: z.core.$ZodCheck): Check | null {
   const internals = check._zod as z.core.$ZodCheckInternals<unknown> & { traits: Set<string> };
@@ -44,12 +53,25 @@ function checkOf(check: z.core.$ZodCheck): Check | null {
     case 'min_length': {
       const minimum = def.minimum as number;
       // Twice the floor in UTF-16 units is at least the floor in code points; below the floor in units, zod decides.
-      return (value) => typeof value === 'string' && (value.length >= minimum * 2 || (value.length >= minimum && codePoints(value) >= minimum));
+      return (value) =>
+        Array.isArray(value) ? value.length >= minimum : typeof value === 'string' && (value.length >= minimum * 2 || (value.length >= minimum && codePoints(value) >= minimum));
     }
     case 'max_length': {
       const maximum = def.maximum as number;
       // Code points never outnumber units: within the limit in units is within it in code points.
-      return (value) => typeof value === 'string' && value.length <= maximum;
+      return (value) => (Array.isArray(value) || typeof value === 'string') && value.length <= maximum;
+    }
+    case 'length_equals': {
+      const length = def.length as number;
+      // A string's exact length in code points is zod's to count.
+      return (value) => Array.isArray(value) && value.length === length;
+    }
+    case 'number_format': {
+      const range = NUMBER_FORMATS[def.format as string];
+      if (!range) return null;
+      const [minimum, maximum, integer] = range;
+      // An integer format is a safe integer within its range; a float format, a number within its range.
+      return (value) => typeof value === 'number' && (!integer || Number.isSafeInteger(value)) && value >= minimum && value <= maximum;
     }
     case 'string_format': {
       const pattern = def.pattern as RegExp | undefined;
@@ -125,11 +147,43 @@ function compileNode(schema: z.core.$ZodType): Node | null {
       return (value) => (typeof value === 'string' && passes(checks, value) ? value : UNSURE);
     }
     case 'number': {
-      // z.int() and friends carry a format check of their own, which this file does not know.
-      if (internals.traits.has('$ZodCheck')) return null;
-      const checks = checksOf(schema, false);
+      // z.int() and friends are their own format check, first of the schema's checks.
+      const checks = checksOf(schema, internals.traits.has('$ZodCheck'));
       if (!checks) return null;
       return (value) => (typeof value === 'number' && Number.isFinite(value) && passes(checks, value) ? value : UNSURE);
+    }
+    case 'boolean': {
+      const checks = checksOf(schema, false);
+      if (!checks) return null;
+      return (value) => (typeof value === 'boolean' && passes(checks, value) ? value : UNSURE);
+    }
+    case 'enum': {
+      const allowed = internals.values;
+      const checks = checksOf(schema, false);
+      if (!allowed || !checks) return null;
+      return (value) => (allowed.has(value as never) && passes(checks, value) ? value : UNSURE);
+    }
+    case 'nullable': {
+      if ((def.checks as unknown[] | undefined)?.length) return null;
+      const parse = compileNode(def.innerType as z.core.$ZodType);
+      if (!parse) return null;
+      return (value) => (value === null ? null : parse(value));
+    }
+    case 'array': {
+      const element = compileNode(def.element as z.core.$ZodType);
+      const checks = checksOf(schema, false);
+      if (!element || !checks) return null;
+      // Zod's output is a new array of what each element parsed to; the length checks see the input.
+      return (value) => {
+        if (!Array.isArray(value) || !passes(checks, value)) return UNSURE;
+        const output = new Array<unknown>(value.length);
+        for (let index = 0; index < value.length; index++) {
+          const parsed = element(value[index]);
+          if (parsed === UNSURE) return UNSURE;
+          output[index] = parsed;
+        }
+        return output;
+      };
     }
     case 'literal': {
       const values = def.values as unknown[];
@@ -208,8 +262,9 @@ const compiled = new WeakMap<z.core.$ZodType, Node | null>();
 
 /**
  * The schema's fast path: derived from the schema itself, never written beside it, for the part
- * of zod it knows (objects, strings with length and pattern checks, finite numbers with bounds,
- * literals, optional fields, refine() predicates); null for a schema using anything else. It
+ * of zod it knows (objects, arrays, strings with length and pattern checks, finite numbers with
+ * bounds and integer formats, booleans, enums, literals, optional and nullable fields, refine()
+ * predicates); null for a schema using anything else. It
  * vouches only for inputs zod accepts, giving zod's output, and answers UNSURE for all others.
  */
 export function fastPathOf<T>(schema: z.ZodType<T>): FastPath<T> | null {
