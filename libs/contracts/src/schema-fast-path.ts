@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * What a fast path answers when it cannot vouch for an input: the caller asks zod, so every
@@ -36,14 +36,6 @@ function codePoints(text: string): number {
 // or an IP address checked by parsing it, has no fast path.
 const PATTERN_FORMATS: Readonly<Record<string, string>> = { regex: '$ZodCheckRegex', uuid: '$ZodUUID', datetime: '$ZodISODateTime' };
 
-/** zod's number formats (zod/v4/core util.js NUMBER_FORMAT_RANGES): lowest, highest, and whether only integers pass. */
-const NUMBER_FORMATS: Readonly<Record<string, readonly [number, number, boolean]>> = {
-  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true],
-  int32: [-2147483648, 2147483647, true],
-  uint32: [0, 4294967295, true],
-  float32: [-3.4028234663852886e38, 3.4028234663852886e38, false],
-  float64: [-Number.MAX_VALUE, Number.MAX_VALUE, false],
-};
 
 /** One zod check as a predicate (false for a value of another kind than the check's), or null when it is not one this file knows. */
 function checkOf(check: z.core.$ZodCheck): Check | null {
@@ -67,10 +59,13 @@ function checkOf(check: z.core.$ZodCheck): Check | null {
       return (value) => Array.isArray(value) && value.length === length;
     }
     case 'number_format': {
-      const range = NUMBER_FORMATS[def.format as string];
+      // zod's own table of ranges, so a format's bounds are never a copy that could drift.
+      const format = def.format as string;
+      const range = (z.core.util.NUMBER_FORMAT_RANGES as Partial<Record<string, readonly [number, number]>>)[format];
       if (!range) return null;
-      const [minimum, maximum, integer] = range;
-      // An integer format is a safe integer within its range; a float format, a number within its range.
+      const [minimum, maximum] = range;
+      // As zod decides: an integer format ("int" in its name) takes safe integers within its range; a float format, numbers within it.
+      const integer = format.includes('int');
       return (value) => typeof value === 'number' && (!integer || Number.isSafeInteger(value)) && value >= minimum && value <= maximum;
     }
     case 'string_format': {
