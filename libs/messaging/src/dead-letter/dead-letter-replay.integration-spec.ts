@@ -237,11 +237,14 @@ describe('dead letters sent again once their cause is fixed, against the real br
     await consumer.start();
     try {
       await expectEventually(async () => expect(await regionsApplied()).toContain('TO'), { message: 'the sample after it applied' });
-      const [letter] = await bed.dataSource.query('SELECT message_kept, message_value, message_headers FROM dead_letter WHERE consumer_group = $1 AND reason LIKE $2', [
-        consumer.groupId,
-        'contract violation%',
-      ]);
-      expect(letter).toEqual({ message_kept: false, message_value: null, message_headers: null });
+      const letters: { message_kept: boolean; message_value: Buffer | null; message_headers: unknown }[] = await bed.dataSource.query(
+        'SELECT message_kept, message_value, message_headers FROM dead_letter WHERE consumer_group = $1 AND reason LIKE $2',
+        [consumer.groupId, 'contract violation%'],
+      );
+      // The group reads the topic from its start: the earlier tests' unreadable samples are dead-lettered by it too, in an
+      // order the partitions' interleaving decides, and kept. The oddly named one alone is not, and no kept letter is of TO.
+      expect(letters.filter((letter) => !letter.message_kept)).toEqual([{ message_kept: false, message_value: null, message_headers: null }]);
+      expect(letters.filter((letter) => letter.message_value?.toString().includes('"region":"TO"'))).toEqual([]);
     } finally {
       await consumer.stop();
     }
