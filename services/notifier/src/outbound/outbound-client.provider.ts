@@ -1,12 +1,12 @@
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { NotifierSettings } from '../config/notifier-settings';
 import { AddressPolicy } from './address-policy';
 import { OutboundHttpClient, type OutboundRequest, type OutboundResponse } from './outbound-http.client';
 
 /** The one outbound client of the service, with the configured allow-list and timeout. */
 @Injectable()
-export class OutboundClientProvider {
+export class OutboundClientProvider implements OnApplicationShutdown {
   private readonly client: OutboundHttpClient;
   private readonly timeoutMs: number;
 
@@ -17,5 +17,9 @@ export class OutboundClientProvider {
 
   send(request: Omit<OutboundRequest, 'timeoutMs'>): Promise<OutboundResponse> {
     return this.client.send({ ...request, timeoutMs: this.timeoutMs });
+  }
+
+  onApplicationShutdown(): void {
+    this.client.close();
   }
 }

@@ -121,6 +121,73 @@ describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', 
     }
   });
 
+  describe('connections kept for the next request', () => {
+    /** A receiver counting the connections opened to it and the requests on each; `answer` decides, by the request's number on its connection. */
+    async function countingReceiver(answer: (requestOnConnection: number, response: import('node:http').ServerResponse) => void) {
+      const seen = { connections: 0, requests: 0 };
+      const server = await listen((request, response) => {
+        seen.requests += 1;
+        const socket = request.socket as typeof request.socket & { served?: number };
+        socket.served = (socket.served ?? 0) + 1;
+        answer(socket.served, response);
+      });
+      server.on('connection', () => (seen.connections += 1));
+      return { server, seen };
+    }
+
+    it('sends a receiver’s requests over one connection, opened to an address checked when it opened', async () => {
+      const { server, seen } = await countingReceiver((_, response) => response.end('ok'));
+      const client = clientAllowing(server);
+      try {
+        for (let round = 0; round < 3; round++) expect((await client.send({ ...post, url: `http://receiver.test:${portOf(server)}/hook` })).status).toBe(200);
+        expect(seen).toEqual({ connections: 1, requests: 3 });
+      } finally {
+        client.close();
+        server.close();
+      }
+    });
+
+    it('checks the address again whenever it opens a connection: a name resolving elsewhere since is refused once the kept one is gone', async () => {
+      const { server, seen } = await countingReceiver((_, response) => response.end('ok'));
+      let resolvesTo = '127.0.0.1';
+      const rebinding = new OutboundHttpClient(new AddressPolicy(`127.0.0.1:${portOf(server)}`), async () => [{ address: resolvesTo, family: 4 }]);
+      const url = `http://rebinding.test:${portOf(server)}/hook`;
+      try {
+        expect((await rebinding.send({ ...post, url })).status).toBe(200);
+        resolvesTo = '10.0.0.7';
+        // The kept connection still leads where it was checked to lead, and nowhere else.
+        expect((await rebinding.send({ ...post, url })).status).toBe(200);
+        server.closeIdleConnections();
+        await expect(rebinding.send({ ...post, url })).rejects.toMatchObject({ kind: 'refused-address', message: expect.stringMatching(/10\.0\.0\.7 is a private/) });
+        expect(seen.requests).toBe(2);
+      } finally {
+        rebinding.close();
+        server.close();
+      }
+    });
+
+    it('sends again at once on a new connection when the receiver closes the kept one under a request, and only then', async () => {
+      // As a receiver whose idle timeout ends just as a request arrives: the second request on a connection is cut off unanswered.
+      const { server, seen } = await countingReceiver((requestOnConnection, response) => (requestOnConnection === 2 ? response.socket?.destroy() : response.end('ok')));
+      const dropping = await listen((_, response) => response.socket?.destroy());
+      const client = clientAllowing(server, dropping);
+      let dropped = 0;
+      dropping.on('request', () => (dropped += 1));
+      try {
+        expect((await client.send({ ...post, url: `http://127.0.0.1:${portOf(server)}/hook` })).status).toBe(200);
+        expect((await client.send({ ...post, url: `http://127.0.0.1:${portOf(server)}/hook` })).body).toBe('ok');
+        expect(seen).toEqual({ connections: 2, requests: 3 });
+        // A new connection cut off is the receiver's failure, an attempt spent: not sent again here.
+        await expect(client.send({ ...post, url: `http://127.0.0.1:${portOf(dropping)}/hook` })).rejects.toMatchObject({ kind: 'connection', retryable: true });
+        expect(dropped).toBe(1);
+      } finally {
+        client.close();
+        server.close();
+        dropping.close();
+      }
+    });
+  });
+
   it('gives up on a receiver that does not answer in time, as a retryable timeout', async () => {
     const silent = await listen(() => undefined);
     try {
