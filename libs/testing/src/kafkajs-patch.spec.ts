@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,10 +8,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // that Node runs as 1 ms and Node 24 warns about (kafkajs issues 1556 and 1751): a 1 ms timer loop
 // for the life of every connection. And its record decoder allocated far more than a record holds:
 // a new copy of the header object per header, a { key, value } object and a new name string per
-// header, and Long arithmetic (the batch's first offset and timestamp parsed again) per record.
+// header, and Long arithmetic (the batch's first offset and timestamp parsed again) per record. Its
+// record encoder gave every header an encoder, and a zero-filled 512-byte buffer, of its own.
 const kafkajs = createRequire(createRequire(__filename).resolve('kafkajs'));
 const requestQueuePath = kafkajs.resolve('./src/network/requestQueue/index.js');
 const recordDecoderPath = kafkajs.resolve('./src/protocol/recordBatch/record/v0/decoder.js');
+const recordEncoderPath = kafkajs.resolve('./src/protocol/recordBatch/record/v0/index.js');
 
 interface RequestQueue {
   throttledUntil: number;
@@ -162,6 +165,53 @@ describe('kafkajs record header decoding patch', () => {
     expect(headers.toString).toStrictEqual(Buffer.from('x'));
     expect(headers.constructor).toStrictEqual([Buffer.from('1'), Buffer.from('2')]);
     expect(Object.getOwnPropertyDescriptor(headers, '__proto__')?.value).toStrictEqual(Buffer.from('p'));
+  });
+});
+
+interface KafkaEncoder {
+  buffer: Buffer;
+  size(): number;
+  writeInt8(value: number): KafkaEncoder;
+  writeVarInt(value: number): KafkaEncoder;
+  writeVarLong(value: unknown): KafkaEncoder;
+  writeVarIntBytes(value: Buffer | string | null): KafkaEncoder;
+  writeVarIntArray(array: KafkaEncoder[]): KafkaEncoder;
+  writeEncoder(value: KafkaEncoder): KafkaEncoder;
+}
+
+describe('kafkajs record encoding patch', () => {
+  const encodeRecord = kafkajs(recordEncoderPath) as (record: { key: Buffer | string | null; value: Buffer | string | null; headers: Record<string, string | Buffer | (string | Buffer)[]>; offsetDelta: number; timestampDelta: unknown }) => { buffer: Buffer };
+  const Encoder = kafkajs('./src/protocol/encoder.js') as new () => KafkaEncoder;
+  // Upstream's header encoder, still in the package, unpatched: one encoder per header.
+  const encodeHeader = kafkajs('./src/protocol/recordBatch/header/v0/index.js') as (header: { key: string; value: string | Buffer }) => KafkaEncoder;
+  const Long = kafkajs('./src/utils/long.js') as { fromValue(value: string | number): unknown };
+
+  /** The record as upstream laid it out: its body, headers each from an encoder of their own, after the body's length. */
+  function upstreamBytes({ key, value, headers, offsetDelta, timestampDelta }: Parameters<typeof encodeRecord>[0]): Buffer {
+    const headerList = Object.keys(headers).flatMap((name) => [headers[name]].flat().map((one) => ({ key: name, value: one })));
+    const body = new Encoder().writeInt8(0).writeVarLong(timestampDelta).writeVarInt(offsetDelta).writeVarIntBytes(key).writeVarIntBytes(value).writeVarIntArray(headerList.map(encodeHeader));
+    return new Encoder().writeVarInt(body.size()).writeEncoder(body).buffer;
+  }
+
+  it('is applied to the installed kafkajs', () => {
+    expect(readFileSync(recordEncoderPath, 'utf8')).toContain("Holdfast patch: the headers are written into the record's own encoder");
+  });
+
+  it('lays out every record byte for byte as upstream did: keys, bodies and headers of any kind and size, repeated headers, long deltas', () => {
+    const bytesOrText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.uint8Array({ maxLength: 700 }).map((bytes) => Buffer.from(bytes)));
+    const records = fc.record({
+      key: fc.oneof(fc.constant(null), bytesOrText),
+      value: fc.oneof(fc.constant(null), bytesOrText, fc.string({ minLength: 600, maxLength: 3_000 })),
+      headers: fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.oneof(bytesOrText, fc.array(bytesOrText, { maxLength: 4 })), { maxKeys: 20 }),
+      offsetDelta: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      timestampDelta: fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }).map(String)).map((delta) => Long.fromValue(delta)),
+    });
+    fc.assert(
+      fc.property(records, (record) => {
+        expect(encodeRecord(record).buffer).toStrictEqual(upstreamBytes(record));
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
 
