@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expectEventually } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressPolicy } from './address-policy';
 import { OutboundHttpClient, type HostLookup } from './outbound-http.client';
@@ -141,6 +142,25 @@ describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', 
       try {
         for (let round = 0; round < 3; round++) expect((await client.send({ ...post, url: `http://receiver.test:${portOf(server)}/hook` })).status).toBe(200);
         expect(seen).toEqual({ connections: 1, requests: 3 });
+      } finally {
+        client.close();
+        server.close();
+      }
+    });
+
+    it('closes a connection idle past its limit, and never one whose receiver is still answering', async () => {
+      let closed = 0;
+      const { server, seen } = await countingReceiver((requestOnConnection, response) => (requestOnConnection === 1 ? response.end('ok') : setTimeout(() => response.end('late'), 300)));
+      server.on('connection', (socket) => socket.on('close', () => (closed += 1)));
+      const client = new OutboundHttpClient(new AddressPolicy(`127.0.0.1:${portOf(server)}`), lookup, 100);
+      const url = `http://127.0.0.1:${portOf(server)}/hook`;
+      try {
+        expect((await client.send({ ...post, url })).body).toBe('ok');
+        await expectEventually(() => expect(closed).toBe(1), { timeoutMs: 2_000, message: 'the idle connection closed' });
+        // A new connection; its second request is answered after three times the idle limit.
+        expect((await client.send({ ...post, url })).body).toBe('ok');
+        expect((await client.send({ ...post, url })).body).toBe('late');
+        expect(seen).toEqual({ connections: 2, requests: 3 });
       } finally {
         client.close();
         server.close();

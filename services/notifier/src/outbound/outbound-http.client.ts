@@ -63,13 +63,18 @@ const CLOSED_UNDER_REQUEST = new Set(['ECONNRESET', 'EPIPE']);
  * elsewhere since is checked when a new connection opens.
  */
 export class OutboundHttpClient {
-  private readonly httpAgent = new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
 
   constructor(
     private readonly policy: AddressPolicy,
     private readonly lookup: HostLookup = systemLookup,
-  ) {}
+    idleConnectionMs = IDLE_CONNECTION_MS,
+  ) {
+    // The agents' timeout closes only idle connections: a request in flight keeps its own deadline.
+    this.httpAgent = new HttpAgent({ keepAlive: true, timeout: idleConnectionMs });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, timeout: idleConnectionMs });
+  }
 
   /** Closes the connections kept open; a request after this opens new ones. */
   close(): void {
