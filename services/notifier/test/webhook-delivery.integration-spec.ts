@@ -257,18 +257,38 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
   });
 
   it('sends nothing more to a subscription deleted, or turned off, while a delivery to it was in flight and failed', async () => {
+    const subscription = (id: string) => suite.notifier.call('GET', `/v1/subscriptions/${id}`);
     const cases = [
-      { receiver: suite.receivers.deletedInFlight, region: 'IM', stop: (id: string) => suite.notifier.call('DELETE', `/v1/subscriptions/${id}`), settled: 'cancelled', error: 'was deleted' },
-      { receiver: suite.receivers.offInFlight, region: 'JE', stop: (id: string) => suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false }), settled: 'dead', error: 'is turned off' },
+      {
+        receiver: suite.receivers.deletedInFlight,
+        region: 'IM',
+        stop: (id: string) => suite.notifier.call('DELETE', `/v1/subscriptions/${id}`),
+        stopped: async (id: string) => expect((await subscription(id)).status).toBe(404),
+        settled: 'cancelled',
+        error: 'was deleted',
+      },
+      {
+        receiver: suite.receivers.offInFlight,
+        region: 'JE',
+        stop: (id: string) => suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false }),
+        stopped: async (id: string) => expect(await (await subscription(id)).json()).toMatchObject({ enabled: false }),
+        settled: 'dead',
+        error: 'is turned off',
+      },
     ];
-    for (const { receiver, region, stop, settled, error } of cases) {
+    for (const { receiver, region, stop, stopped, settled, error } of cases) {
       receiver.reply = () => 'hold';
       const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: receiver.url, filters: { regions: [region] } });
       await suite.publisher.publish(holdPlaced([region]));
       await expectEventually(() => expect(receiver.heldCount).toBe(1));
-      expect([200, 204]).toContain((await stop(id)).status);
+      // The change commits, then answers once the attempt in flight is finished: the receiver still holds it.
+      let answered = false;
+      const answer = stop(id).finally(() => (answered = true));
+      await expectEventually(() => stopped(id), { message: 'the change committed while the attempt is in flight' });
+      expect(answered).toBe(false);
       // The attempt in flight fails in a way worth retrying; its retry comes due at once.
       receiver.releaseHeld(503);
+      expect([200, 204]).toContain((await answer).status);
       const [retry] = await expectEventually(async () => {
         const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}`);
         expect(deliveries).toMatchObject([{ status: 'pending', attempts: 1 }]);
