@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CodedError } from './coded-error';
 import { issueInWords } from './issue-wording';
+import { withoutStack } from './without-stack';
 
 export const ContractViolationCode = {
   UnknownTopic: 'unknown-topic',
@@ -28,6 +29,9 @@ export class ContractViolation extends CodedError<ContractViolationCode> {
     this.reason = reason;
   }
 }
+
+/** A violation of what Holdfast was sent, not of its own code: built without a stack (withoutStack). */
+export const inputViolation = (code: ContractViolationCode, reason: string): ContractViolation => withoutStack(() => new ContractViolation(code, reason));
 
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');

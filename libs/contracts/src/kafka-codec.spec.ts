@@ -139,3 +139,37 @@ describe('decodeEvent', () => {
     expect(decodeEvent('region.surges.v1', message).id).toBe(surge.id);
   });
 });
+
+describe('refusals of input, without stacks', () => {
+  // A stack names its frames on lines of their own, "    at ...".
+  const hasFrames = (error: Error): boolean => /\n\s+at /.test(error.stack ?? '');
+
+  it('builds what refusing a message throws without a stack, whatever the refusal', () => {
+    const broken: [string, WireMessage][] = [
+      ['a header', { ...wire(), headers: { ...wire().headers, ce_time: 'yesterday' } }],
+      ['the payload', { ...wire(), value: Buffer.from(JSON.stringify({ ...EventExamples['surge.started'], severity: 'dire' })) }],
+      ['the body', { ...wire(), value: Buffer.from('{') }],
+      ['the key', { ...wire(), key: 'DE' }],
+      ['an outside sample', { key: null, value: Buffer.from(JSON.stringify({ ...EventExamples['traffic.sample'], at: 'now' })), headers: {}, partition: 0, offset: '7', timestamp: '1765000000000' }],
+    ];
+    for (const [what, message] of broken) {
+      const violation = violationOf(what === 'an outside sample' ? 'traffic.samples.v1' : 'region.surges.v1', message);
+      expect(hasFrames(violation), `${what}: ${violation.stack}`).toBe(false);
+      expect(violation.stack).toContain(violation.reason);
+    }
+    expect(Error.stackTraceLimit).toBeGreaterThan(0);
+  });
+
+  it('keeps the stack of an event Holdfast itself builds wrong, a fault of its code, and of an unknown topic', () => {
+    const own = (() => {
+      try {
+        createEvent('surge.started', { ...EventExamples['surge.started'], severity: 'dire' as 'minor' }, { source });
+      } catch (error) {
+        return error as ContractViolation;
+      }
+    })();
+    expect(own).toBeInstanceOf(ContractViolation);
+    expect(hasFrames(own!)).toBe(true);
+    expect(hasFrames(violationOf('no.such.topic', wire()))).toBe(true);
+  });
+});

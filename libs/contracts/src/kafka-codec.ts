@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContractViolation, ContractViolationCode, describeIssues, isMissing } from './contract-violation.exception';
+import { ContractViolation, ContractViolationCode, describeIssues, inputViolation, isMissing } from './contract-violation.exception';
 import { TopicEvents, dataSchemaOf, isEventType, keyOf, topicOfEvent, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
 import {
@@ -114,7 +114,7 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
   const key = message.key === null ? null : text(message.key);
   // Outside producers often send no key; a key that is there must still be the right one, or order breaks.
   if (key !== expectedKey && !(fromOutside && key === null)) {
-    throw new ContractViolation(
+    throw inputViolation(
       ContractViolationCode.WrongKey,
       `message key ${key === null ? 'is missing' : `"${key}" is wrong`}: ${topic} is keyed by ${TopicSpecs[topic].key}, so this ${event.type} event needs "${expectedKey}"`,
     );
@@ -130,27 +130,27 @@ function decodeBinaryEvent(topic: TopicName, message: WireMessage): AnyHoldfastE
   const parsed = holdfastHeaders.read(message.headers);
   if (!parsed.success) {
     const code = parsed.error.issues.some((issue) => isMissing(issue, parsed.texts)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
-    throw new ContractViolation(code, describeIssues(parsed.error.issues, parsed.texts, 'headers', 'header'));
+    throw inputViolation(code, describeIssues(parsed.error.issues, parsed.texts, 'headers', 'header'));
   }
   const headers = parsed.data as z.output<typeof KafkaHeadersSchema>;
 
   const allowed: readonly string[] = TopicEvents[topic];
   // An unknown type is reported by assembleEvent; a known one on the wrong topic is reported here.
   if (isEventType(headers.ce_type) && !allowed.includes(headers.ce_type)) {
-    throw new ContractViolation(
+    throw inputViolation(
       ContractViolationCode.WrongTopic,
       `header ce_type "${headers.ce_type}" does not travel on topic ${topic}, which carries ${allowed.join(', ')}; it belongs on ${topicOfEvent(headers.ce_type)}`,
     );
   }
 
   if (message.value === null) {
-    throw new ContractViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
+    throw inputViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
   }
   let data: unknown;
   try {
     data = JSON.parse(message.value.toString('utf8'));
   } catch (error) {
-    throw new ContractViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
+    throw inputViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
   }
 
   return assembleEvent(

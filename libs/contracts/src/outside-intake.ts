@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContractViolation, ContractViolationCode, describeIssues, isMissing } from './contract-violation.exception';
+import { ContractViolationCode, describeIssues, inputViolation, isMissing } from './contract-violation.exception';
 import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
 import { EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, isEventId, type AnyHoldfastEvent } from './envelope';
@@ -164,17 +164,17 @@ export function outsideEventId(origin: { source: string; id: string } | { topic:
 }
 
 const parseBody = (message: WireMessage): unknown => {
-  if (message.value === null) throw new ContractViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
+  if (message.value === null) throw inputViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
   try {
     return JSON.parse(message.value.toString('utf8'));
   } catch (error) {
-    throw new ContractViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
+    throw inputViolation(ContractViolationCode.InvalidBody, `message body is not JSON: ${(error as Error).message}`);
   }
 };
 
 const refuse = (issues: z.core.$ZodIssue[], input: Record<string, unknown>, whole: string, part: string): never => {
   const code = issues.some((issue) => isMissing(issue, input)) ? ContractViolationCode.MissingHeader : ContractViolationCode.InvalidHeader;
-  throw new ContractViolation(code, describeIssues(issues, input, whole, part));
+  throw inputViolation(code, describeIssues(issues, input, whole, part));
 };
 
 // The messages of one produce request mostly share their timestamp: its text is kept with it (formatting one costs about what parsing a sample's JSON does).
@@ -185,7 +185,7 @@ const messageTime = (message: WireMessage): string => {
   if (timestamp !== undefined && timestamp === lastTimestamp?.timestamp) return lastTimestamp.time;
   const millis = Number(timestamp);
   if (timestamp === undefined || !Number.isFinite(millis)) {
-    throw new ContractViolation(ContractViolationCode.MissingHeader, 'the event has no time: send ce_time, or produce with a message timestamp');
+    throw inputViolation(ContractViolationCode.MissingHeader, 'the event has no time: send ce_time, or produce with a message timestamp');
   }
   lastTimestamp = { timestamp, time: new Date(millis).toISOString() };
   return lastTimestamp.time;
@@ -207,7 +207,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
 
   if (form === 'bare') {
     const types: readonly EventType[] = TopicEvents[topic];
-    if (types.length !== 1) throw new ContractViolation(ContractViolationCode.MissingHeader, `header ce_type: is required on ${topic}, which carries ${types.join(', ')}`);
+    if (types.length !== 1) throw inputViolation(ContractViolationCode.MissingHeader, `header ce_type: is required on ${topic}, which carries ${types.join(', ')}`);
     if (message.partition === undefined || message.offset === undefined) {
       throw new Error('a bare JSON message is identified by its partition and offset: pass them to decodeEvent');
     }
@@ -233,12 +233,12 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
   } else {
     const body = parseBody(message);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new ContractViolation(ContractViolationCode.InvalidEnvelope, 'a structured-mode body must be a JSON object holding the CloudEvents attributes and "data"');
+      throw inputViolation(ContractViolationCode.InvalidEnvelope, 'a structured-mode body must be a JSON object holding the CloudEvents attributes and "data"');
     }
     const envelope = withoutNullAttributes(body as Record<string, unknown>);
     const parsed = safeParseFast(StructuredEnvelopeSchema, envelope);
     if (!parsed.success) {
-      throw new ContractViolation(ContractViolationCode.InvalidEnvelope, describeIssues(parsed.error.issues, envelope, 'event', 'event attribute'));
+      throw inputViolation(ContractViolationCode.InvalidEnvelope, describeIssues(parsed.error.issues, envelope, 'event', 'event attribute'));
     }
     ({ data, ...attributes } = parsed.data);
     id = outsideEventId(attributes);
@@ -246,7 +246,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
 
   const allowed: readonly string[] = TopicEvents[topic];
   if (isEventType(attributes.type) && !allowed.includes(attributes.type)) {
-    throw new ContractViolation(
+    throw inputViolation(
       ContractViolationCode.WrongTopic,
       `${name('type')} "${attributes.type}" does not travel on topic ${topic}, which carries ${allowed.join(', ')}; it belongs on ${topicOfEvent(attributes.type)}`,
     );

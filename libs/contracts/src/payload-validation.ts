@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ContractViolation, ContractViolationCode, describeIssues } from './contract-violation.exception';
+import { ContractViolation, ContractViolationCode, describeIssues, inputViolation } from './contract-violation.exception';
 import { EventSchemas, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
 import { safeParseFast } from './schema-fast-path';
@@ -27,7 +27,9 @@ export function validatePayload<T extends EventType>(type: T, data: unknown, mod
     result = schema.safeParse(pruneUnknownKeys(data, result.error.issues));
   }
   if (!result.success) {
-    throw new ContractViolation(ContractViolationCode.InvalidPayload, describeIssues(result.error.issues, data, `${type} payload`, `${type} payload field`));
+    const reason = describeIssues(result.error.issues, data, `${type} payload`, `${type} payload field`);
+    // Holdfast's own invalid event is a fault of its code, and keeps its stack.
+    throw mode === 'consume' ? inputViolation(ContractViolationCode.InvalidPayload, reason) : new ContractViolation(ContractViolationCode.InvalidPayload, reason);
   }
   return result.data;
 }

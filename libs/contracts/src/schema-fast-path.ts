@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutStack } from './without-stack';
 
 /**
  * What a fast path answers when it cannot vouch for an input: the caller asks zod, so every
@@ -274,5 +275,9 @@ export function safeParseFast<T>(schema: z.ZodType<T>, input: unknown): z.ZodSaf
     const data = fast(input);
     if (data !== UNSURE) return { success: true, data };
   }
-  return schema.safeParse(input);
+  const result = schema.safeParse(input);
+  if (result.success) return result;
+  // zod builds its error on first reading; every caller turns the issues into a refusal of its own, so its stack is never read.
+  const error = withoutStack(() => result.error);
+  return { success: false, error };
 }
