@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
-import { ContractViolation, ContractViolationCode, describeIssues, inputViolation } from './contract-violation.exception';
+import { ContractViolation, ContractViolationCode, describeIssues } from './contract-violation.exception';
 import { dataSchemaOf, isEventType, type EventPayloads, type EventTypeOf } from './event-catalog';
 import type { EventType } from './event-types';
 import { InstantSchema } from './events/common.schema';
-import { validatePayload, type ValidationMode } from './payload-validation';
+import { validatePayload, violationIn, type ValidationMode } from './payload-validation';
 import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
 
@@ -83,14 +83,13 @@ export function assembleEvent(
   name: (attribute: 'type' | 'dataschema') => string,
 ): AnyHoldfastEvent {
   const { type } = attributes;
-  // Holdfast's own invalid event is a fault of its code, and keeps its stack.
-  const violation = mode === 'consume' ? inputViolation : (code: ContractViolationCode, reason: string) => new ContractViolation(code, reason);
   if (!isEventType(type)) {
-    throw violation(ContractViolationCode.UnknownEventType, `${name('type')} "${type}" is not a Holdfast event type`);
+    throw violationIn(mode, ContractViolationCode.UnknownEventType, `${name('type')} "${type}" is not a Holdfast event type`);
   }
   const expectedSchema = dataSchemaOf(type);
   if (attributes.dataschema !== expectedSchema) {
-    throw violation(
+    throw violationIn(
+      mode,
       ContractViolationCode.SchemaMismatch,
       `${name('dataschema')} "${attributes.dataschema}" does not match ${type}: this build reads "${expectedSchema}"`,
     );

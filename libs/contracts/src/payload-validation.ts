@@ -10,6 +10,13 @@ import { safeParseFast } from './schema-fast-path';
  */
 export type ValidationMode = 'produce' | 'consume';
 
+/**
+ * The violation a refusal in `mode` throws: of what Holdfast was sent (consume), without a stack;
+ * of Holdfast's own event (produce), a fault of its code, with one.
+ */
+export const violationIn = (mode: ValidationMode, code: ContractViolationCode, reason: string): ContractViolation =>
+  mode === 'consume' ? inputViolation(code, reason) : new ContractViolation(code, reason);
+
 const pruneUnknownKeys = (data: unknown, issues: readonly z.core.$ZodIssue[]): unknown => {
   const pruned = structuredClone(data);
   for (const issue of issues) {
@@ -24,12 +31,10 @@ export function validatePayload<T extends EventType>(type: T, data: unknown, mod
   const schema = EventSchemas[type] as z.ZodType<EventPayloads[T]>;
   let result = safeParseFast(schema, data);
   if (!result.success && mode === 'consume' && result.error.issues.some((issue) => issue.code === 'unrecognized_keys')) {
-    result = schema.safeParse(pruneUnknownKeys(data, result.error.issues));
+    result = safeParseFast(schema, pruneUnknownKeys(data, result.error.issues));
   }
   if (!result.success) {
-    const reason = describeIssues(result.error.issues, data, `${type} payload`, `${type} payload field`);
-    // Holdfast's own invalid event is a fault of its code, and keeps its stack.
-    throw mode === 'consume' ? inputViolation(ContractViolationCode.InvalidPayload, reason) : new ContractViolation(ContractViolationCode.InvalidPayload, reason);
+    throw violationIn(mode, ContractViolationCode.InvalidPayload, describeIssues(result.error.issues, data, `${type} payload`, `${type} payload field`));
   }
   return result.data;
 }

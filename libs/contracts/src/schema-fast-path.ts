@@ -37,7 +37,6 @@ function codePoints(text: string): number {
 // or an IP address checked by parsing it, has no fast path.
 const PATTERN_FORMATS: Readonly<Record<string, string>> = { regex: '$ZodCheckRegex', uuid: '$ZodUUID', datetime: '$ZodISODateTime' };
 
-
 /** One zod check as a predicate (false for a value of another kind than the check's), or null when it is not one this file knows. */
 function checkOf(check: z.core.$ZodCheck): Check | null {
   const internals = check._zod as z.core.$ZodCheckInternals<unknown> & { traits: Set<string> };
