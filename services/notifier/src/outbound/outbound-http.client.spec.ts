@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expectEventually } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,7 +124,7 @@ describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', 
 
   describe('connections kept for the next request', () => {
     /** A receiver counting the connections opened to it and the requests on each; `answer` decides, by the request's number on its connection. */
-    async function countingReceiver(answer: (requestOnConnection: number, response: import('node:http').ServerResponse) => void) {
+    async function countingReceiver(answer: (requestOnConnection: number, response: ServerResponse) => void) {
       const seen = { connections: 0, requests: 0 };
       const server = await listen((request, response) => {
         seen.requests += 1;
@@ -149,21 +149,35 @@ describe('OutboundHttpClient: the SSRF guard, against real loopback receivers', 
     });
 
     it('closes a connection idle past its limit, and never one whose receiver is still answering', async () => {
-      let closed = 0;
-      const { server, seen } = await countingReceiver((requestOnConnection, response) => (requestOnConnection === 1 ? response.end('ok') : setTimeout(() => response.end('late'), 300)));
-      server.on('connection', (socket) => socket.on('close', () => (closed += 1)));
-      const client = new OutboundHttpClient(new AddressPolicy(`127.0.0.1:${portOf(server)}`), lookup, 100);
+      const closes = (server: Server) => {
+        const count = { closed: 0 };
+        server.on('connection', (socket) => socket.on('close', () => (count.closed += 1)));
+        return count;
+      };
+      // The second request on a connection is held until the spec answers it.
+      const held: ServerResponse[] = [];
+      const { server, seen } = await countingReceiver((requestOnConnection, response) => (requestOnConnection === 1 ? response.end('ok') : held.push(response)));
+      // A second receiver whose idle connection marks when the limit has passed.
+      const witness = await listen((_, response) => response.end('ok'));
+      const [serverCloses, witnessCloses] = [closes(server), closes(witness)];
+      const client = new OutboundHttpClient(new AddressPolicy(`127.0.0.1:${portOf(server)},127.0.0.1:${portOf(witness)}`), lookup, 100);
       const url = `http://127.0.0.1:${portOf(server)}/hook`;
       try {
         expect((await client.send({ ...post, url })).body).toBe('ok');
-        await expectEventually(() => expect(closed).toBe(1), { timeoutMs: 2_000, message: 'the idle connection closed' });
-        // A new connection; its second request is answered after three times the idle limit.
+        await expectEventually(() => expect(serverCloses.closed).toBe(1), { timeoutMs: 2_000, message: 'the idle connection closed' });
+        // A new connection; its second request stays unanswered until the idle limit has passed since it was sent.
         expect((await client.send({ ...post, url })).body).toBe('ok');
-        expect((await client.send({ ...post, url })).body).toBe('late');
+        const late = client.send({ ...post, url });
+        await expectEventually(() => expect(held).toHaveLength(1), { message: 'the second request held' });
+        await client.send({ ...post, url: `http://127.0.0.1:${portOf(witness)}/hook` });
+        await expectEventually(() => expect(witnessCloses.closed).toBe(1), { timeoutMs: 2_000, message: 'a connection idle since the request was held closed' });
+        held[0].end('late');
+        expect((await late).body).toBe('late');
         expect(seen).toEqual({ connections: 2, requests: 3 });
       } finally {
         client.close();
         server.close();
+        witness.close();
       }
     });
 
