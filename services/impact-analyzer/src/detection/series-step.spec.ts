@@ -318,6 +318,16 @@ describe('stepSeriesRun', () => {
     );
   });
 
+  it('steps on the times its caller parsed already, when given them, as it would on the samples\' own', () => {
+    const expected = run(withSurge);
+    const timesMs = withSurge.map((given) => new Date(given.at).getTime());
+    // Times it could not read itself: only the ones given can make the same states and decisions.
+    const unread = withSurge.map((given) => ({ ...given, at: 'read by the caller' }));
+    const result = stepSeriesRun(initialSeriesState('IR', 'requests'), unread, context, timesMs);
+    expect(result.steps.flatMap((step) => (step.decision ? [step.decision] : []))).toEqual(expected.decisions);
+    expect(result.state).toEqual(expected.state);
+  });
+
   it('marks late and duplicated samples, never changes the state it is given, and returns it when nothing is new', () => {
     const { state } = run(traffic(0, 1500));
     const frozen = JSON.stringify(state);

@@ -195,13 +195,15 @@ export interface RunResult {
 /**
  * stepSeries over several samples of one series, in the order given: the same states and decisions
  * as stepping them one by one, with the state copied once for the run rather than once per sample
- * (a batch of a series costs one copy). Pure: the input state is left untouched.
+ * (a batch of a series costs one copy). `timesMs`, when given, holds each sample's time already
+ * parsed (epoch ms), so a caller that parsed them does not pay for it twice. Pure: the input state
+ * is left untouched.
  */
-export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSample[], context: StepContext): RunResult {
+export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSample[], context: StepContext, timesMs?: readonly number[]): RunResult {
   const zone = regionZone(context.zone, state.region);
   let next: SeriesState | null = null;
-  const steps = samples.map((sample): RunStep => {
-    const atMs = usableAt(next ?? state, sample);
+  const steps = samples.map((sample, index): RunStep => {
+    const atMs = usableAt(next ?? state, sample, timesMs?.[index]);
     if (atMs === null) return LATE;
     next ??= copySeriesState(state);
     const decision = advanceUsable(next, sample.value, atMs, context.config, zone);
@@ -237,8 +239,8 @@ export function isWarm(state: SeriesState, warmupSamples: number): boolean {
 }
 
 /** The sample's time, or null when it is not one to step: malformed, another series', or not newer than the last. */
-function usableAt(state: SeriesState, sample: TrafficSample): number | null {
-  const atMs = sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at);
+function usableAt(state: SeriesState, sample: TrafficSample, parsedAtMs?: number): number | null {
+  const atMs = parsedAtMs ?? (sample.at instanceof Date ? sample.at.getTime() : Date.parse(sample.at));
   if (!Number.isFinite(atMs) || !Number.isFinite(sample.value)) return null;
   if (sample.region !== state.region || sample.metric !== state.metric) return null;
   // Streaming order per series: anything not newer than the last sample is a duplicate or too late.

@@ -134,8 +134,10 @@ export class SampleAssessmentService {
     const nowMs = this.clock.nowMs();
     events.forEach((event, index) => {
       const region = this.catalog.find(event.data.region);
+      // Parsed once here for the time check, the batch's time order and the detector alike.
+      const atMs = Date.parse(event.data.at);
       const refusal = region
-        ? sampleTimeRefusal(event.data.at, nowMs, this.config.settings)
+        ? sampleTimeRefusal(event.data.at, nowMs, this.config.settings, atMs)
         : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
       if (!region || refusal) {
         refusals.push({ index, reason: refusal! });
@@ -144,7 +146,7 @@ export class SampleAssessmentService {
       }
       const key = seriesKey(region.code, event.data.metric);
       const list = bySeries.get(key) ?? [];
-      list.push({ atMs: Date.parse(event.data.at), event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } }, index });
+      list.push({ atMs, event: region.code === event.data.region ? event : { ...event, data: { ...event.data, region: region.code } }, index });
       bySeries.set(key, list);
     });
     if (bySeries.size === 0) return refusals;
@@ -179,6 +181,7 @@ export class SampleAssessmentService {
         before,
         samples.map(({ event }) => event.data),
         { config: this.detection, zone: this.catalog.zoneOf(row.region) },
+        samples.map(({ atMs }) => atMs),
       );
       // A ceiling surge clears on its cool-down even once its ceiling is no longer configured; without
       // a ceiling none opens, so the surges locked for the batch tell whether there is one to clear.

@@ -23,9 +23,9 @@ export interface SampleTimeBounds {
  * zero time, or older than `sampleMaxAgeMs` (a clock or year set wrong the other way, seconds read as
  * milliseconds, which lands in January 1970), is refused too: a series under way would drop it as
  * late, and a new one would begin its history then, while its pipeline heard only that it was accepted.
+ * `atMs` is `at` parsed, for a caller that has parsed it already.
  */
-export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeBounds): string | undefined {
-  const atMs = Date.parse(at);
+export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeBounds, atMs = Date.parse(at)): string | undefined {
   const unset = UNSET_TIMES.get(atMs);
   if (unset !== undefined) {
     return `at ${at} is ${unset}, which a pipeline writes for a time it never set: stamp each sample with the instant it measures`;
