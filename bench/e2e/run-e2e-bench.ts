@@ -37,7 +37,7 @@ import { verifyWebhook } from '../../scripts/demo/story-2009';
 import { buildServices, freePort, startService, type RunningService } from '../../scripts/system/system-runner.mjs';
 import { longestCommitDuring, openBareCommitProbe, type BackgroundCommits, type BareCommitProbe } from '../support/bare-commit-probe';
 import { openBareHopProbe, type BareHopProbe } from '../support/bare-kafka-hop';
-import { processAgeSeconds, processCpuMs } from '../support/process-cpu';
+import { listeningPid, processAgeSeconds, processCpuMs } from '../support/process-cpu';
 import { warmPartitions } from '../support/warm-partitions';
 import { percentile, printTable, writeResults } from '../support/bench-table';
 import { HOP_HISTOGRAMS, scrapeHistograms, summarize, type HistogramSnapshot } from './service-histograms';
@@ -94,8 +94,9 @@ class Arrivals {
 
 async function main(): Promise<void> {
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await startKafka(localKafkaConfig(), { log })).brokers;
-  // The local broker's process when this machine runs it; none for a broker elsewhere (KAFKA_BROKERS).
-  const broker = process.env.KAFKA_BROKERS ? undefined : (runningBrokerPid() ?? undefined);
+  // The local broker's process when this machine runs it, by its pid file or, when another checkout
+  // started it, by the port it listens on; none for a broker elsewhere (KAFKA_BROKERS).
+  const broker = process.env.KAFKA_BROKERS ? undefined : (runningBrokerPid() ?? listeningPid(Number(brokers[0].split(':').at(-1))));
   const brokerAgeSeconds = processAgeSeconds(broker);
   const youngBroker = brokerAgeSeconds !== undefined && brokerAgeSeconds < YOUNG_BROKER_S;
   if (youngBroker) log(youngBrokerWarning(brokerAgeSeconds));

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { processAgeSeconds, processCpuMs } from './process-cpu';
+import { listeningPid, processAgeSeconds, processCpuMs } from './process-cpu';
 
 describe('a process as /proc shows it', () => {
   it.runIf(process.platform === 'linux')('gives this process the age Node counts from its own start, and a child just spawned an age of about nothing', async () => {
@@ -14,6 +15,18 @@ describe('a process as /proc shows it', () => {
     } finally {
       child.kill();
     }
+  });
+
+  it.runIf(process.platform === 'linux')('finds the process listening on a port, and none once it has stopped listening', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      expect(listeningPid(port)).toBe(process.pid);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(listeningPid(port)).toBeUndefined();
   });
 
   it('knows nothing of a process that is not there', () => {
