@@ -176,6 +176,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly listener: KeptListener;
   private lastDeadCount = Number.NEGATIVE_INFINITY;
   private lastForget = Number.NEGATIVE_INFINITY;
+  private stopHearingOfSubscriptions: (() => void) | undefined;
   // While PostgreSQL is away every poll fails the same way.
   private readonly claimFailures = new RepeatedFailure();
 
@@ -210,6 +211,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // A subscription this process changed: what was kept for its old target goes at the next pump, not the next sweep.
+    this.stopHearingOfSubscriptions = this.subscriptions.onSendingChanged(() => {
+      this.lastForget = Number.NEGATIVE_INFINITY;
+      this.wake();
+    });
     await this.listener.start();
     this.timer = setInterval(() => this.wake(), this.settings.pollMs);
     this.wake();
@@ -218,6 +224,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Stops claiming, lets the deliveries in hand finish (each within its timeout), then lets go. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopHearingOfSubscriptions?.();
     clearInterval(this.timer);
     clearTimeout(this.wakeTimer);
     await this.pumping;
@@ -483,7 +490,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Every few seconds: a subscription deleted, turned off or pointed at another target no longer
+   * Every few seconds, and at the next pump after this process changed a subscription (SubscriptionsService.onSendingChanged): a subscription deleted, turned off or pointed at another target no longer
    * sends to the one it was noted at, so its circuit series goes (or tells of its new target's
    * circuit), and a target nobody sends to and no delivery waits for loses its breaker. Before,
    * both stayed for the life of the process: a deleted subscription's series showed its circuit

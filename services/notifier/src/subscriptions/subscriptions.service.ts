@@ -111,6 +111,7 @@ export class SubscriptionsService {
   private readonly logger = new Logger(SubscriptionsService.name);
   private readonly policy: AddressPolicy;
   private readonly deliveryTimeoutMs: number;
+  private readonly sendingChangedListeners = new Set<(subscriptionId: string) => void>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -121,6 +122,22 @@ export class SubscriptionsService {
   ) {
     this.policy = new AddressPolicy(config.settings.outboundAllow);
     this.deliveryTimeoutMs = config.settings.delivery.timeoutMs;
+  }
+
+  /**
+   * Calls `listener` with a subscription's id once this process has changed where or whether it
+   * sends (deleted, turned off, its target or secrets changed) and the sends that read the old
+   * state have finished. The delivery worker lets go of what it kept for the old state at once
+   * instead of at its next sweep; other replicas still learn of it at theirs. Returns a function
+   * that stops the calls.
+   */
+  onSendingChanged(listener: (subscriptionId: string) => void): () => void {
+    this.sendingChangedListeners.add(listener);
+    return () => this.sendingChangedListeners.delete(listener);
+  }
+
+  private sendingChanged(id: string): void {
+    for (const listener of this.sendingChangedListeners) listener(id);
   }
 
   /** Creates a subscription; the response carries the secret this once (a generated webhook secret included). */
@@ -210,7 +227,10 @@ export class SubscriptionsService {
     });
     const updated = await this.get(id);
     // The trigger bumped sending_version: what a send under way read (its secrets, target, or that it sends) no longer holds.
-    if (updated.sendingVersion !== subscription.sendingVersion) await this.sendsReadBeforeFinished(id);
+    if (updated.sendingVersion !== subscription.sendingVersion) {
+      await this.sendsReadBeforeFinished(id);
+      this.sendingChanged(id);
+    }
     return viewOf(updated, this.clock.now());
   }
 
@@ -299,6 +319,7 @@ export class SubscriptionsService {
       await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, now]);
     });
     await this.sendsReadBeforeFinished(id);
+    this.sendingChanged(id);
   }
 
   /**
@@ -308,7 +329,7 @@ export class SubscriptionsService {
    * turned it on again.
    */
   async stopGone(id: string, reason: string): Promise<boolean> {
-    return this.dataSource.transaction(async (transaction) => {
+    const stopped = await this.dataSource.transaction(async (transaction) => {
       const now = this.clock.now();
       const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, { enabled: false, disabledReason: reason, updatedAt: now });
       if (!affected) return false;
@@ -319,6 +340,8 @@ export class SubscriptionsService {
       ]);
       return true;
     });
+    if (stopped) this.sendingChanged(id);
+    return stopped;
   }
 
   /**
