@@ -253,6 +253,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     this.pumping = this.claimAndDispatch().finally(() => (this.pumping = undefined));
     await this.pumping;
+    // Woken after its last claim, while the gauge or the sweep ran: claim again now, not at the next poll.
+    if (this.pumpAgain) this.wake();
   }
 
   private async claimAndDispatch(): Promise<void> {
