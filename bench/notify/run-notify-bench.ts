@@ -88,15 +88,19 @@ function holdPlaced(): HoldfastEvent<'hold.placed'> {
   );
 }
 
-async function publishPaced(publisher: EventPublisher, count: number): Promise<HoldfastEvent<'hold.placed'>[]> {
+/** Publishes `count` events at RATE a second; `progress` hears of each tenth published (a run at the defaults lasts 17 minutes). */
+async function publishPaced(publisher: EventPublisher, count: number, progress?: (published: number) => void): Promise<HoldfastEvent<'hold.placed'>[]> {
   const published: HoldfastEvent<'hold.placed'>[] = [];
   const tickMs = 50;
   const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
   const started = Date.now();
+  const tenth = Math.max(1, Math.ceil(count / 10));
   while (published.length < count) {
     const batch = Array.from({ length: Math.min(perTick, count - published.length) }, holdPlaced);
     await publisher.publish(...batch);
+    const before = published.length;
     published.push(...batch);
+    if (progress && Math.floor(published.length / tenth) > Math.floor(before / tenth)) progress(published.length);
     const due = started + (published.length / RATE) * 1000;
     if (due > Date.now()) await sleep(due - Date.now());
   }
@@ -150,7 +154,11 @@ async function main(): Promise<void> {
 
     log(`measuring: ${EVENTS} events at ${RATE}/s to ${receivers.length} subscriptions (one receiver answers after ${SLOW_MS} ms)`);
     const started = Date.now();
-    const events = await publishPaced(publisher, EVENTS);
+    const deliveredBefore = healthy.reduce((sum, receiver) => sum + receiver.firstSeen.size, 0);
+    const events = await publishPaced(publisher, EVENTS, (published) => {
+      const delivered = healthy.reduce((sum, receiver) => sum + receiver.firstSeen.size, 0) - deliveredBefore;
+      log(`${published}/${EVENTS} events published in ${Math.round((Date.now() - started) / 1000)} s; the healthy receivers have ${delivered} of their ${published * healthy.length} deliveries`);
+    });
     const allDelivered = await waitUntil(() => healthy.every((receiver) => events.every((event) => receiver.firstSeen.has(event.id))), 300_000);
     const elapsedS = (Date.now() - started) / 1000;
 
