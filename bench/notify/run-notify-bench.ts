@@ -154,9 +154,10 @@ async function main(): Promise<void> {
 
     log(`measuring: ${EVENTS} events at ${RATE}/s to ${receivers.length} subscriptions (one receiver answers after ${SLOW_MS} ms)`);
     const started = Date.now();
-    const deliveredBefore = healthy.reduce((sum, receiver) => sum + receiver.firstSeen.size, 0);
+    const receivedByHealthy = () => healthy.reduce((sum, receiver) => sum + receiver.firstSeen.size, 0);
+    const receivedBefore = receivedByHealthy();
     const events = await publishPaced(publisher, EVENTS, (published) => {
-      const delivered = healthy.reduce((sum, receiver) => sum + receiver.firstSeen.size, 0) - deliveredBefore;
+      const delivered = receivedByHealthy() - receivedBefore;
       log(`${published}/${EVENTS} events published in ${Math.round((Date.now() - started) / 1000)} s; the healthy receivers have ${delivered} of their ${published * healthy.length} deliveries`);
     });
     const allDelivered = await waitUntil(() => healthy.every((receiver) => events.every((event) => receiver.firstSeen.has(event.id))), 300_000);
