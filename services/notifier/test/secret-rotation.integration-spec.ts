@@ -73,7 +73,7 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
 
   beforeAll(async () => {
     receiver = await HttpReceiver.start();
-    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
+    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_WORKER_SWEEP_MS: '500' } });
     publisher = await connectPublisher(service.config.kafka);
     notifier = api(service);
   });
@@ -301,7 +301,7 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
     await deliverHold('FR', '/forgotten');
     const cache = (service.app.get(DeliveryWorker) as unknown as { subscriptionCache: SubscriptionCache<unknown> }).subscriptionCache as unknown as { entries: Map<string, unknown> };
     expect((await notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
-    // The worker sweeps its copies every 5 seconds.
-    await expectEventually(() => expect(cache.entries.has(id)).toBe(false), { timeoutMs: 15_000, intervalMs: 250 });
+    // The worker sweeps its copies every NOTIFIER_WORKER_SWEEP_MS (500 ms here).
+    await expectEventually(() => expect(cache.entries.has(id)).toBe(false), { timeoutMs: 5_000, intervalMs: 100 });
   });
 });

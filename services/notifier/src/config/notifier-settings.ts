@@ -37,6 +37,8 @@ export const notifierEnvironment = {
   // A claimed delivery not finished by then (the process died) is claimed again; must exceed the timeout.
   NOTIFIER_DELIVERY_LEASE_MS: milliseconds(60_000),
   NOTIFIER_WORKER_POLL_MS: milliseconds(500),
+  // What subscriptions changed on other replicas left behind (circuit series, idle breakers) goes at this pace; this replica's own changes go at once.
+  NOTIFIER_WORKER_SWEEP_MS: milliseconds(5_000),
   NOTIFIER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(64),
   NOTIFIER_TARGET_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   NOTIFIER_CIRCUIT_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
@@ -62,6 +64,7 @@ export interface NotifierSettings {
     retryMaxMs: number;
     leaseMs: number;
     pollMs: number;
+    sweepMs: number;
     concurrency: number;
     targetConcurrency: number;
   };
@@ -96,6 +99,7 @@ export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnviron
       retryMaxMs: env.NOTIFIER_RETRY_MAX_MS,
       leaseMs: env.NOTIFIER_DELIVERY_LEASE_MS,
       pollMs: env.NOTIFIER_WORKER_POLL_MS,
+      sweepMs: env.NOTIFIER_WORKER_SWEEP_MS,
       concurrency: env.NOTIFIER_WORKER_CONCURRENCY,
       targetConcurrency: env.NOTIFIER_TARGET_CONCURRENCY,
     },

@@ -35,9 +35,6 @@ const SUBSCRIPTION_CACHE_MS = 1_000;
 
 const isStopped = (subscription: SubscriptionEntity): boolean => subscription.deletedAt !== null || !subscription.enabled;
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
-// How often the worker lets go of what subscriptions deleted, turned off or pointed elsewhere left behind.
-const FORGET_EVERY_MS = 5_000;
-
 // Of the subscriptions noted as sending, those still sending (and where to).
 const SENDING_SUBSCRIPTIONS = prepared('SELECT id, target FROM subscription WHERE id = ANY($1::uuid[]) AND enabled AND deleted_at IS NULL');
 // Of the given targets, those some delivery still waits for.
@@ -493,7 +490,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Every few seconds, and at the next pump after this process changed a subscription (SubscriptionsService.onSendingChanged): a subscription deleted, turned off or pointed at another target no longer
+   * Every `sweepMs` (NOTIFIER_WORKER_SWEEP_MS), and at the next pump after this process changed a subscription (SubscriptionsService.onSendingChanged): a subscription deleted, turned off or pointed at another target no longer
    * sends to the one it was noted at, so its circuit series goes (or tells of its new target's
    * circuit), and a target nobody sends to and no delivery waits for loses its breaker. Before,
    * both stayed for the life of the process: a deleted subscription's series showed its circuit
@@ -502,7 +499,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    */
   private async forgetUnused(): Promise<void> {
     const now = performance.now();
-    if (now - this.lastForget < FORGET_EVERY_MS) return;
+    if (now - this.lastForget < this.settings.sweepMs) return;
     this.lastForget = now;
     this.subscriptionCache.sweep(now);
     const noted = [...new Set([...this.senders.values()].flatMap((sending) => [...sending.keys()]))];
