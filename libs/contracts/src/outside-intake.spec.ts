@@ -136,14 +136,17 @@ describe('traffic.samples.v1 from outside producers', () => {
     }
   });
 
-  it('refuses a time whose offset carries it outside the years 0000-9999 in UTC, which no instant Holdfast keeps can spell', () => {
-    const reason = 'header ce_time: must fall within the years 0000-9999 once converted to UTC';
-    expect(violationOf(binary({ ce_time: '0000-01-01T00:30:00+01:00' }))).toMatchObject({ code: 'invalid-header', reason });
+  it('refuses a time in year 0000, or whose offset carries it outside the years 0001-9999 in UTC, which no instant Holdfast keeps can spell', () => {
+    const reason = 'header ce_time: must fall within the years 0001-9999 once converted to UTC';
+    expect(violationOf(binary({ ce_time: '0001-01-01T00:30:00+01:00' }))).toMatchObject({ code: 'invalid-header', reason });
+    expect(violationOf(binary({ ce_time: '0000-06-01T00:00:00Z' }))).toMatchObject({ code: 'invalid-header', reason });
     expect(violationOf(binary({ ce_time: '9999-12-31T23:30:00-01:00' }))).toMatchObject({ code: 'invalid-header', reason });
-    expect(violationOf(structured({ time: '9999-12-31T23:30:00-01:00' })).reason).toBe('event attribute time: must fall within the years 0000-9999 once converted to UTC');
-    expect(decodeEvent(topic, binary({ ce_time: '0000-01-01T01:00:00+01:00' })).time).toBe('0000-01-01T00:00:00.000Z');
+    expect(violationOf(structured({ time: '9999-12-31T23:30:00-01:00' })).reason).toBe('event attribute time: must fall within the years 0001-9999 once converted to UTC');
+    expect(decodeEvent(topic, binary({ ce_time: '0001-01-01T01:00:00+01:00' })).time).toBe('0001-01-01T00:00:00.000Z');
+    expect(decodeEvent(topic, binary({ ce_time: '0000-12-31T23:30:00-01:00' })).time).toBe('0001-01-01T00:30:00.000Z');
     expect(decodeEvent(topic, binary({ ce_time: '9999-12-31T22:59:59.999-01:00' })).time).toBe('9999-12-31T23:59:59.999Z');
     expect(violationOf(bare({ ...sample, at: '9999-12-31T23:30:00-01:00' })).code).toBe('invalid-payload');
+    expect(violationOf(bare({ ...sample, at: '0000-06-01T00:00:00Z' }))).toMatchObject({ code: 'invalid-payload', reason: expect.stringContaining('there is no year 0000 to keep') });
   });
 
   it('refuses a structured event without data, with data_base64, or whose body is not an envelope', () => {

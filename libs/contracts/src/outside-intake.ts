@@ -20,21 +20,22 @@ const outsideIdOf = nameBasedIds(OUTSIDE_EVENT_NAMESPACE);
 export type OutsideForm = 'binary' | 'structured' | 'bare';
 
 /**
- * Whether the UTC instant of an RFC 3339 time has a four-digit year, as an instant Holdfast keeps
- * must: an offset can carry 0000-01-01 or 9999-12-31 across, and toISOString then writes an
- * extended year (-000001-12-31T23:00:00.000Z). Only those two days can cross, so the rest skip Date.
+ * Whether the UTC instant of an RFC 3339 time falls within the years 0001-9999, as an instant
+ * Holdfast keeps must (InstantSchema): an offset can carry 0001-01-01 back into year 0000 or
+ * 9999-12-31 on into an extended year (+010000-01-01T00:30:00.000Z). Only year 0000 and those two
+ * days can end outside, so the rest skip Date.
  */
-function staysWithinFourDigitYears(time: string): boolean {
-  if (!time.startsWith('0000-01-01') && !time.startsWith('9999-12-31')) return true;
+function staysWithinKeptYears(time: string): boolean {
+  if (!time.startsWith('0000') && !time.startsWith('0001-01-01') && !time.startsWith('9999-12-31')) return true;
   const year = new Date(time).getUTCFullYear();
   // Not a timestamp at all: the format check says so.
-  return Number.isNaN(year) || (year >= 0 && year <= 9999);
+  return Number.isNaN(year) || (year >= 1 && year <= 9999);
 }
 
 // CloudEvents allows any RFC 3339 offset; Holdfast keeps UTC instants, so an offset is converted.
 export const OutsideTimeSchema = z.iso
   .datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' })
-  .refine(staysWithinFourDigitYears, { error: 'must fall within the years 0000-9999 once converted to UTC' })
+  .refine(staysWithinKeptYears, { error: 'must fall within the years 0001-9999 once converted to UTC' })
   .meta({ description: 'RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.', examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'] });
 const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
 // CloudEvents reads data as JSON when its media type, parameters aside, is */json or */*+json.

@@ -185,7 +185,9 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     const payload = alertmanagerPayload('firing', { region: 'LK' });
     const unreadable = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', region: 'MV' }, startsAt: '2026-06-14 21:00', fingerprint: 'fp-MV' };
     const unset = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', region: 'PK' }, startsAt: '0001-01-01T00:00:00Z', fingerprint: 'fp-PK' };
-    const response = await post('alertmanager', { ...payload, alerts: [payload.alerts[0], unreadable, unset] }, bearer);
+    // Before, taken: its surge.started said year 0000, which no instant may now, and which PostgreSQL cannot be given as text.
+    const yearZero = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', region: 'NP' }, startsAt: '0000-06-01T00:00:00Z', fingerprint: 'fp-NP' };
+    const response = await post('alertmanager', { ...payload, alerts: [payload.alerts[0], unreadable, unset, yearZero] }, bearer);
     expect(response.status).toBe(422);
     const problem = (await response.json()) as { code: string; detail: string; errors: { path: string; message: string }[]; alerts: { region: string; action: string }[] };
     expect(problem).toMatchObject({
@@ -193,12 +195,14 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
       errors: [
         { path: 'alerts.1.startsAt', message: 'not an RFC 3339 instant with its offset' },
         { path: 'alerts.2.startsAt', message: 'required' },
+        { path: 'alerts.3.startsAt', message: 'before the year 0001 once converted to UTC' },
       ],
       alerts: [{ region: 'LK', action: 'started' }],
     });
     expect(problem.detail).toContain('Alert 1 (RegionalTrafficHigh, fingerprint fp-MV) has startsAt "2026-06-14 21:00", which is not an RFC 3339 instant');
     expect(problem.detail).toContain('Alert 2 (RegionalTrafficHigh, fingerprint fp-PK) has no startsAt');
-    for (const region of ['MV', 'PK']) expect(await (await service.fetch(`/v1/surges?region=${region}`)).json()).toMatchObject({ items: [] });
+    expect(problem.detail).toContain('Alert 3 (RegionalTrafficHigh, fingerprint fp-NP) has startsAt "0000-06-01T00:00:00Z", which falls before the year 0001');
+    for (const region of ['MV', 'PK', 'NP']) expect(await (await service.fetch(`/v1/surges?region=${region}`)).json()).toMatchObject({ items: [] });
     await expectEventually(() => expect(eventsIn('LK').map((e) => e.type)).toEqual(['surge.started']));
   });
 

@@ -148,6 +148,21 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(await api('GET', '/v1/keys?team=network%00ops')).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'team' }] } });
   });
 
+  it('refuses an instant in year 0000 as the caller\'s to fix wherever one is taken, never a 500 (PostgreSQL reads no such year)', async () => {
+    const yearZero = '0000-06-01T00:00:00Z';
+    const message = 'must fall within the years 0001-9999: there is no year 0000 to keep';
+    for (const [path, field] of [
+      [`/v1/audit?from=${yearZero}`, 'from'],
+      [`/v1/windows?from=${yearZero}`, 'from'],
+      [`/v1/dead-letters?since=${yearZero}`, 'since'],
+    ]) {
+      expect(await api('GET', path), path).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: field, message }] } });
+    }
+    expect(await api('POST', '/v1/dead-letters/replay', { until: yearZero })).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'until', message }] } });
+    const window = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'x', footprint: { global: true, regions: [] }, startsAt: yearZero, endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' });
+    expect(window).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'startsAt', message }] } });
+  });
+
   it('updates with the version from If-Match or the body, and answers a stale one with 409 and the current version', async () => {
     const window = await plan({ startsAt: '2026-07-01T10:00:00Z', endsAt: '2026-07-01T11:00:00Z', ownerTeam: 'storage' });
     const first = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Renamed' }, { 'if-match': '"1"' });

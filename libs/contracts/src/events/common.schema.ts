@@ -11,9 +11,14 @@ export const RegionCodeSchema = z
   .meta({ description: 'Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
 export type RegionCode = z.infer<typeof RegionCodeSchema>;
 
+/** PostgreSQL, which keeps every instant Holdfast is given, reads no year 0000 (it writes that year 1 BC). */
+export const isAfterYearZero = (text: string): boolean => !text.startsWith('0000');
+export const YEAR_ZERO_ERROR = 'must fall within the years 0001-9999: there is no year 0000 to keep';
+
 /** An instant: ISO-8601 in UTC with a trailing Z; offsets are refused so every service compares like with like. */
 export const InstantSchema = z.iso
-  .datetime({ error: 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z' })
+  .datetime({ error: 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z', abort: true })
+  .refine(isAfterYearZero, { error: YEAR_ZERO_ERROR })
   .meta({ description: 'ISO-8601 instant in UTC (trailing Z).', examples: ['2026-06-14T21:00:00Z'] });
 
 // Building an Intl.DateTimeFormat costs tens of microseconds and every event carries zones in each

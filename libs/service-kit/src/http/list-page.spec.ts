@@ -29,6 +29,7 @@ describe('list pages', () => {
       [encodeCursor({ at, id: '9999999999999999999' }), 'serial'],
       [Buffer.from('1|42').toString('base64url'), 'serial'],
       [Buffer.from('-100000-01-01T00:00:00.000Z|42').toString('base64url'), 'serial'],
+      [Buffer.from('0000-06-01T00:00:00.000Z|42').toString('base64url'), 'serial'],
       [Buffer.from('2026-06-14T21:00:00Z|42').toString('base64url'), 'serial'],
       [Buffer.from('yesterday|42').toString('base64url'), 'serial'],
       [Buffer.from(`${at.toISOString()}|42|7`).toString('base64url'), 'serial'],

@@ -1,3 +1,4 @@
+import { isAfterYearZero } from '@holdfast/contracts';
 import { z } from 'zod';
 import { DomainError } from '../errors/domain.error';
 
@@ -25,8 +26,8 @@ const ID_SHAPES = {
   serial: (id: string) => /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= BIGINT_MAX,
 } as const;
 
-// Only what encodeCursor writes: Date.parse also takes forms ("1", year -100000) PostgreSQL refuses.
-const isCursorInstant = (at: string): boolean => /^\d{4}-/.test(at) && Number.isFinite(Date.parse(at)) && new Date(at).toISOString() === at;
+// Only what encodeCursor writes: Date.parse also takes forms ("1", year -100000, year 0000) PostgreSQL refuses.
+const isCursorInstant = (at: string): boolean => /^\d{4}-/.test(at) && isAfterYearZero(at) && Number.isFinite(Date.parse(at)) && new Date(at).toISOString() === at;
 
 export function encodeCursor(position: PagePosition): string {
   return Buffer.from(`${position.at.toISOString()}|${position.id}`).toString('base64url');

@@ -14,6 +14,12 @@ describe('alert times', () => {
     expect(readAlertTime('')).toEqual({ kind: 'unset' });
   });
 
+  it('tells a time before Go\'s zero time (year 0000 in UTC, which PostgreSQL cannot be given as text) from one it can keep', () => {
+    expect(readAlertTime('0000-06-01T00:00:00Z')).toEqual({ kind: 'before-year-one' });
+    expect(readAlertTime('0001-01-01T00:30:00+01:00')).toEqual({ kind: 'before-year-one' });
+    expect(readAlertTime('0000-12-31T23:30:00-01:00')).toEqual({ kind: 'instant', at: new Date('0001-01-01T00:30:00Z') });
+  });
+
   it('reads nothing into text that is no RFC 3339 instant with its offset, which Date.parse would take', () => {
     for (const text of ['yesterday', 'June 14 2026 21:00', '2026-06-14 21:00:00Z', '2026-06-14T21:00:00', '2026-06-14', '2026-02-30T21:00:00Z', '1781470800']) {
       expect(readAlertTime(text), text).toEqual({ kind: 'unreadable' });

@@ -50,8 +50,11 @@ const Rfc3339Schema = z.iso.datetime({ offset: true });
 /** Go's zero time.Time, which both senders write for an endsAt not reached yet. */
 const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
 
-/** An alert's startsAt or endsAt as read: an instant, unset (absent, or Go's zero time), or text that is no RFC 3339 instant. */
-export type AlertTime = { kind: 'instant'; at: Date } | { kind: 'unset' } | { kind: 'unreadable' };
+/**
+ * An alert's startsAt or endsAt as read: an instant, unset (absent, or Go's zero time), text that is
+ * no RFC 3339 instant, or one before Go's zero time (year 0000 in UTC), which no instant Holdfast keeps can be.
+ */
+export type AlertTime = { kind: 'instant'; at: Date } | { kind: 'unset' } | { kind: 'unreadable' } | { kind: 'before-year-one' };
 
 export function readAlertTime(text: string | undefined): AlertTime {
   if (!text) return { kind: 'unset' };
@@ -59,5 +62,6 @@ export function readAlertTime(text: string | undefined): AlertTime {
   // milliseconds are its own to take or leave, so they are cut.
   const ms = Rfc3339Schema.safeParse(text).success ? Date.parse(text.replace(/(\.\d{3})\d+/, '$1')) : Number.NaN;
   if (!Number.isFinite(ms)) return { kind: 'unreadable' };
-  return ms === GO_ZERO_TIME_MS ? { kind: 'unset' } : { kind: 'instant', at: new Date(ms) };
+  if (ms === GO_ZERO_TIME_MS) return { kind: 'unset' };
+  return ms < GO_ZERO_TIME_MS ? { kind: 'before-year-one' } : { kind: 'instant', at: new Date(ms) };
 }

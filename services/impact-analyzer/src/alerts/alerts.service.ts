@@ -222,7 +222,9 @@ export class AlertsService {
         ? 'it gave no endsAt'
         : end.kind === 'unreadable'
           ? `its endsAt "${endsAt}" is not an RFC 3339 instant`
-          : `its endsAt ${endsAt} is ${minutesOf(aheadMs)} ahead of Holdfast's clock`;
+          : end.kind === 'before-year-one'
+            ? `its endsAt "${endsAt}" falls before the year 0001`
+            : `its endsAt ${endsAt} is ${minutesOf(aheadMs)} ahead of Holdfast's clock`;
     this.logger.warn({ sender, fingerprint, endsAt }, `${reason}, but ${given}: its surge is cleared as of the notification's receipt`);
     return [receivedAt, `${reason} (${given}: cleared when the notification was received)`];
   }
@@ -266,10 +268,18 @@ interface AlertRefusal {
 const minutesOf = (ms: number): string => `${Math.round(ms / 60_000)} minutes`;
 
 function startRefusal(alert: WebhookAlert, index: number, fingerprint: string, start: Exclude<AlertTime, { kind: 'instant' }>): AlertRefusal {
-  const given = start.kind === 'unset' ? 'no startsAt (absent, or the zero time 0001-01-01T00:00:00Z)' : `startsAt "${alert.startsAt}", which is not an RFC 3339 instant`;
+  const given =
+    start.kind === 'unset'
+      ? 'no startsAt (absent, or the zero time 0001-01-01T00:00:00Z)'
+      : start.kind === 'before-year-one'
+        ? `startsAt "${alert.startsAt}", which falls before the year 0001`
+        : `startsAt "${alert.startsAt}", which is not an RFC 3339 instant`;
   return {
     code: 'unreadable-starts-at',
     detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}, fingerprint ${fingerprint}) has ${given}: send its start with its offset, such as 2026-06-14T21:00:00Z, as Alertmanager and Grafana do.`,
-    problem: { path: `alerts.${index}.startsAt`, message: start.kind === 'unset' ? 'required' : 'not an RFC 3339 instant with its offset' },
+    problem: {
+      path: `alerts.${index}.startsAt`,
+      message: start.kind === 'unset' ? 'required' : start.kind === 'before-year-one' ? 'before the year 0001 once converted to UTC' : 'not an RFC 3339 instant with its offset',
+    },
   };
 }
