@@ -206,6 +206,15 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await expectEventually(() => expect(eventsIn('LK').map((e) => e.type)).toEqual(['surge.started']));
   });
 
+  it('refuses an alert whose text holds half of a surrogate pair alone with a 400 naming the field, where jsonb refused it with a 500', async () => {
+    const payload = alertmanagerPayload('firing', { region: 'KH' });
+    // JSON.stringify writes the lone half as the escape \ud800, as a sender's JSON may.
+    const response = await post('alertmanager', { ...payload, alerts: [{ ...payload.alerts[0], fingerprint: 'fp-KH-\ud800' }] }, bearer);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'alerts.0.fingerprint', message: expect.stringContaining('half of a UTF-16 surrogate pair alone') }] });
+    expect(await (await service.fetch('/v1/surges?region=KH')).json()).toMatchObject({ items: [] });
+  });
+
   it('lets no resolved whose startsAt cannot be read mark as over a firing that started before it arrived', async () => {
     const resolved = alertmanagerPayload('resolved', { region: 'BT' });
     resolved.alerts[0].startsAt = 'now';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DomainError } from '../errors/domain.error';
-import { nulProblems, parseRequest } from './request-schema';
+import { unstorableTextProblems, parseRequest } from './request-schema';
 
 const Declaration = z.strictObject({
   regions: z.array(z.string().length(2)).min(1),
@@ -82,20 +82,30 @@ describe('text holding NUL', () => {
     expect(refused!.message).toContain('reason holds the NUL character (U+0000), which Holdfast cannot store: remove it');
   });
 
+  it('refuses half of a surrogate pair standing alone, which JSON can escape and jsonb refuses, and takes a whole pair', () => {
+    const lone = JSON.parse('{"fingerprint":"ab\\ud800","labels":{"\\udfffx":"1"},"emoji":"\\ud83d\\ude00"}') as unknown;
+    const message = 'holds half of a UTF-16 surrogate pair alone (a \\ud800-\\udfff escape), which is no Unicode character and which Holdfast cannot store: send the whole character';
+    expect(unstorableTextProblems(lone, '(body)')).toEqual([
+      { path: 'fingerprint', message },
+      { path: 'labels.\udfffx', message: `is a name that ${message}` },
+    ]);
+    expect(unstorableTextProblems({ emoji: '\ud83d\ude00', text: 'Tehran \u062a\u0647\u0631\u0627\u0646' }, '(body)')).toEqual([]);
+  });
+
   it('is left to a handler that reads the items of a list itself', () => {
     const Batch = z.strictObject({ samples: z.array(z.unknown()) });
-    expect(parseRequest(Batch, { samples: [{ source: 'a\u0000b' }] }, { ...body, nulCheckedByHandler: true })).toEqual({ samples: [{ source: 'a\u0000b' }] });
+    expect(parseRequest(Batch, { samples: [{ source: 'a\u0000b' }] }, { ...body, textCheckedByHandler: true })).toEqual({ samples: [{ source: 'a\u0000b' }] });
   });
 
   it('names a whole input that is itself such text by its root', () => {
-    expect(nulProblems('a\u0000b', '(query)')).toEqual([{ path: '(query)', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
-    expect(nulProblems({ from: new Date(0), count: 3, nothing: null }, '(body)')).toEqual([]);
+    expect(unstorableTextProblems('a\u0000b', '(query)')).toEqual([{ path: '(query)', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
+    expect(unstorableTextProblems({ from: new Date(0), count: 3, nothing: null }, '(body)')).toEqual([]);
   });
 
   it('is looked for in JSON nested deeper than the call stack goes, which the body parser accepts', () => {
     const depth = 200_000;
     const nested = JSON.parse(`{"a":${'['.repeat(depth)}"x\\u0000"${']'.repeat(depth)},"b":${'{"c":'.repeat(depth)}1${'}'.repeat(depth)}}`) as unknown;
-    const problems = nulProblems(nested, '(body)');
+    const problems = unstorableTextProblems(nested, '(body)');
     expect(problems).toEqual([{ path: `a${'.0'.repeat(depth)}`, message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }]);
   });
 });

@@ -25,13 +25,22 @@ export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
 }
 
 const NUL_TEXT = 'holds the NUL character (U+0000), which Holdfast cannot store: remove it';
+const SURROGATE_TEXT = 'holds half of a UTF-16 surrogate pair alone (a \\ud800-\\udfff escape), which is no Unicode character and which Holdfast cannot store: send the whole character';
+// In a u-mode pattern a whole pair is one code point, so only a half standing alone is a surrogate.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Why PostgreSQL cannot store the text as it was sent (text turns a lone surrogate into U+FFFD, jsonb refuses it), or null. */
+function unstorable(text: string): string | null {
+  if (text.includes('\0')) return NUL_TEXT;
+  return LONE_SURROGATE.test(text) ? SURROGATE_TEXT : null;
+}
 
 /** A value met on the walk below, with how it was reached: its path is built only for a problem. */
 interface Visit {
   node: unknown;
   parent?: Visit;
   name?: string | number;
-  /** Reached as an object member, whose name may itself hold NUL. */
+  /** Reached as an object member, whose name may itself hold what cannot be stored. */
   member?: boolean;
 }
 
@@ -42,21 +51,24 @@ function pathOf(visit: Visit): string {
 }
 
 /**
- * Every string (and object key) holding NUL by its path. JSON allows it and the contract schemas
- * let it through, but PostgreSQL's text and jsonb refuse it: left in, it turns a good request into
- * a 500 at the first statement that stores it. Walked with a stack of its own, not by recursion: a
+ * Every string (and object key) holding NUL or a lone surrogate, by its path. JSON allows both
+ * (NUL escaped, a surrogate as a lone \\ud800 escape) and the contract schemas let them through, but
+ * PostgreSQL's text and jsonb refuse NUL and jsonb a lone surrogate, which text silently turns into
+ * U+FFFD: left in, either turns a good request into a 500 at the first statement that stores it. Walked with a stack of its own, not by recursion: a
  * body of a megabyte of "[" nests deeper than the call stack goes, and that too is the caller's
  * input, not a 500.
  */
-export function nulProblems(value: unknown, root: string): FieldProblem[] {
+export function unstorableTextProblems(value: unknown, root: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const pending: Visit[] = [{ node: value }];
   while (pending.length > 0) {
     const visit = pending.pop()!;
     const { node } = visit;
-    if (visit.member && (visit.name as string).includes('\0')) problems.push({ path: pathOf(visit), message: `is a name that ${NUL_TEXT}` });
+    const badName = visit.member ? unstorable(visit.name as string) : null;
+    if (badName) problems.push({ path: pathOf(visit), message: `is a name that ${badName}` });
     if (typeof node === 'string') {
-      if (node.includes('\0')) problems.push({ path: pathOf(visit) || root, message: NUL_TEXT });
+      const bad = unstorable(node);
+      if (bad) problems.push({ path: pathOf(visit) || root, message: bad });
     } else if (Array.isArray(node)) {
       // Pushed last to first, so they are met in order and the problems come out in document order.
       for (let index = node.length - 1; index >= 0; index--) pending.push({ node: node[index], parent: visit, name: index });
@@ -75,14 +87,14 @@ export interface RequestPart {
   what: string;
   /** The path of an issue with the whole input: `(body)`, `(query)`. */
   root: string;
-  /** The handler reads the items of a list itself, refusing them one by one, their NUL text included (sample intake): none is looked for here. */
-  nulCheckedByHandler?: boolean;
+  /** The handler reads the items of a list itself, refusing them one by one, their unstorable text included (sample intake): none is looked for here. */
+  textCheckedByHandler?: boolean;
 }
 
-/** A request's body or query read against its contract schema, or a 400 naming every wrong field (text holding NUL included). */
+/** A request's body or query read against its contract schema, or a 400 naming every wrong field (text holding NUL or a lone surrogate included). */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, part: RequestPart): z.output<S> {
   const parsed = schema.safeParse(input, { error: requestErrorMap });
-  const errors = parsed.success ? (part.nulCheckedByHandler ? [] : nulProblems(parsed.data, part.root)) : fieldProblems(parsed.error, part.root);
+  const errors = parsed.success ? (part.textCheckedByHandler ? [] : unstorableTextProblems(parsed.data, part.root)) : fieldProblems(parsed.error, part.root);
   if (errors.length === 0) return parsed.data as z.output<S>;
   throw invalidRequest(part.code, part.what, errors);
 }

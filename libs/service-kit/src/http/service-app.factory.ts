@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
-import { NulTextPipe } from './nul-text.pipe';
+import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError } from '../errors/domain.error';
 
@@ -35,7 +35,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // Nothing tells a caller which framework answers.
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.useGlobalPipes(new NulTextPipe());
+  app.useGlobalPipes(new StorableTextPipe());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

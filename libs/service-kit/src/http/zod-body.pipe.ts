@@ -7,7 +7,7 @@ import { parseRequest, type RequestPart } from './request-schema';
 export class ZodBodyPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
   constructor(
     private readonly schema: S,
-    private readonly options: Pick<RequestPart, 'nulCheckedByHandler'> = {},
+    private readonly options: Pick<RequestPart, 'textCheckedByHandler'> = {},
   ) {}
 
   transform(value: unknown): z.infer<S> {

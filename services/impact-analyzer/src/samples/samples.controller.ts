@@ -2,7 +2,7 @@ import { createEvent, OutsideTimeSchema, TrafficSampleSchema, withUtcInstants, t
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, nulProblems, requestErrorMap, RequireScope, type ServiceConfig, zodAnswerSchema, ZodBodyPipe } from '@holdfast/service-kit';
+import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, unstorableTextProblems, requestErrorMap, RequireScope, type ServiceConfig, zodAnswerSchema, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -71,7 +71,7 @@ export class SamplesController {
     description:
       'dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; sending the batch again is safe), or PostgreSQL, needed for a series not known yet, is away',
   })
-  async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { nulCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
+  async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { textCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;
     if (batch.samples.length > max) {
       throw new DomainError('batch-too-large', 413, `A batch holds at most ${max} samples (SAMPLE_BATCH_MAX); this one has ${batch.samples.length}: split it.`);
@@ -85,7 +85,7 @@ export class SamplesController {
       // A time with an offset is taken as Kafka's outside intake takes it: as its UTC instant.
       const parsed = TrafficSampleSchema.safeParse(withUtcInstants('traffic.sample', raw), { error: requestErrorMap });
       // The same wording as any refused body, each unknown field under its own path.
-      const problems = parsed.success ? nulProblems(parsed.data, '') : fieldProblems(parsed.error, '');
+      const problems = parsed.success ? unstorableTextProblems(parsed.data, '') : fieldProblems(parsed.error, '');
       if (!parsed.success || problems.length > 0) {
         for (const problem of problems) refused.push({ index, path: ['samples', index, problem.path].filter((part) => part !== '').join('.'), reason: problem.message });
         return;

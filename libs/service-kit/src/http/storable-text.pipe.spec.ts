@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors/domain.error';
-import { NulTextPipe } from './nul-text.pipe';
+import { StorableTextPipe } from './storable-text.pipe';
 
-describe('NulTextPipe', () => {
-  const pipe = new NulTextPipe();
+describe('StorableTextPipe', () => {
+  const pipe = new StorableTextPipe();
 
   it('refuses a query parameter or path segment holding NUL, naming it', () => {
     expect(() => pipe.transform('a\u0000b', { type: 'query', data: 'team' })).toThrow('The query is invalid: team holds the NUL character (U+0000), which Holdfast cannot store: remove it');
