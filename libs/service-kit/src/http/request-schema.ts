@@ -52,11 +52,11 @@ function pathOf(visit: Visit): string {
 
 /**
  * Every string (and object key) holding NUL or a lone surrogate, by its path. JSON allows both
- * (NUL escaped, a surrogate as a lone \\ud800 escape) and the contract schemas let them through, but
- * PostgreSQL's text and jsonb refuse NUL and jsonb a lone surrogate, which text silently turns into
- * U+FFFD: left in, either turns a good request into a 500 at the first statement that stores it. Walked with a stack of its own, not by recursion: a
- * body of a megabyte of "[" nests deeper than the call stack goes, and that too is the caller's
- * input, not a 500.
+ * (NUL escaped, a surrogate as a lone \\ud800 escape) and the contract schemas let them through,
+ * but PostgreSQL's text and jsonb refuse NUL, and jsonb a lone surrogate, which text silently turns
+ * into U+FFFD: left in, either turns a good request into a 500 at the first statement that stores
+ * it. Walked with a stack of its own, not by recursion: a body of a megabyte of "[" nests deeper
+ * than the call stack goes, and that too is the caller's input, not a 500.
  */
 export function unstorableTextProblems(value: unknown, root: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
