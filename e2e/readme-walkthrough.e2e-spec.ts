@@ -102,7 +102,9 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     await database?.drop();
   });
 
-  const said = () => `\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+  // What npm start and its services printed last, so that a failure shows what the services said meanwhile (a run on 2026-12-05 found the analyzer's port answering nothing).
+  const started = () => `\n--- npm start, its last 60 lines\n${system.output.slice(-60).join('\n')}`;
+  const said = () => `\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}${started()}`;
 
   it('runs to the end without a word on stderr', () => {
     expect(run.status, said()).toBe(0);
@@ -136,7 +138,7 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
   it('answers the "Try a surge" block and the subscription example after "The two commands" as the README says', async () => {
     const { block, subscribe } = trySurgeLines();
     const tried = await bash(substitute(block, { '${HOLDFAST_BOOTSTRAP_KEY:-$(cat .holdfast/bootstrap-key)}': key, ...servicePorts() }));
-    const answers = `\n${tried.stdout}\n${tried.stderr}`;
+    const answers = `\n${tried.stdout}\n${tried.stderr}${started()}`;
     expect(tried.status, answers).toBe(0);
     expect(tried.stdout, answers).toMatch(/^\{"id":"[0-9a-f-]{36}","regions":\["IR"\].*"reason":"Election in IR".*"status":"active"/);
     expect(tried.stdout, answers).toContain('"accepted":1');
