@@ -1,4 +1,5 @@
 import { createTestDatabase, testEnvironment, type TestDatabase } from '@holdfast/testing';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopChild } from '../scripts/system/system-runner.mjs';
 import { runEnvironment, startSystem, untilUp, type StartedSystem } from './start-system';
@@ -51,6 +52,52 @@ describe('npm start: the whole system from one command', () => {
     expect(system.output.some((line) => line.startsWith('[holdfast] stopped.'))).toBe(true);
     for (const port of Object.values(ports)) {
       await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+    }
+  });
+});
+
+/** The pid of the service process npm start (`parent`) runs for `service`, read from /proc. */
+function servicePid(parent: number, service: string): number {
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // The parent pid is the fourth field of /proc/<pid>/stat, after the command in parentheses.
+      const parentPid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      if (parentPid === parent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`dist/services/${service}/src/main.js`)) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  throw new Error(`npm start (pid ${parent}) runs no ${service}`);
+}
+
+describe('npm start when a service dies under it', () => {
+  let database: TestDatabase;
+  let system: StartedSystem;
+  const ports = { planner: 0, analyzer: 0, notifier: 0 };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('npm-start-dies');
+    ports.planner = await freePort();
+    ports.analyzer = await freePort();
+    ports.notifier = await freePort();
+    system = startSystem({ DATABASE_URL: database.url, ...runEnvironment('npm-start-dies', ports) });
+    await untilUp(system, 90_000);
+  });
+
+  afterAll(async () => {
+    if (system) await stopChild(system.child);
+    await database?.drop();
+  });
+
+  it('says which one stopped, stops the others and exits 1, rather than answering in part', async () => {
+    process.kill(servicePid(system.child.pid!, 'impact-analyzer'), 'SIGKILL');
+
+    expect(await system.exit).toBe(1);
+    expect(system.output).toContain(
+      '[holdfast] impact-analyzer stopped (SIGKILL) while the system was running; its last lines are above. Stopping the other services: run npm start again once the cause is fixed.',
+    );
+    for (const port of Object.values(ports)) {
+      await expect(fetch(`http://127.0.0.1:${port}/health/live`), `port ${port}`).rejects.toThrow();
     }
   });
 });

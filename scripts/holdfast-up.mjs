@@ -21,7 +21,10 @@ async function up() {
     await Promise.all(running.map((service) => service.stop()));
     await database.stop();
   };
+  // Set once the system is on its way down, so the services' exits that follow are not news.
+  let stopping = false;
   const stopAll = async (signal) => {
+    stopping = true;
     log(`${signal}: stopping the services (each finishes its work in hand and drains its outbox)`);
     await stopEverything();
     log(`stopped. Kafka keeps running for the next start: "npm run kafka:stop" stops it.`);
@@ -53,10 +56,18 @@ async function up() {
       log(`${name}: starting on port ${port} (migrations run at start)`);
       const service = await startService({ name, port, env, onLine: (line) => process.stdout.write(`${readableLogLine(name, line)}\n`) });
       running.push(service);
+      // A service gone while the others run would leave the system answering in part, saying nothing: said, and the rest stopped.
+      service.child.once('exit', (code, signal) => {
+        if (stopping) return;
+        stopping = true;
+        log(`${name} stopped (${signal ?? `exit code ${code}`}) while the system was running; its last lines are above. Stopping the other services: run npm start again once the cause is fixed.`);
+        void stopEverything().then(() => process.exit(1));
+      });
       log(`${name}: ready at ${service.baseUrl} (API docs ${service.baseUrl}/docs, health /health, metrics /metrics)`);
     }
   } catch (error) {
     // Leave nothing half-started behind.
+    stopping = true;
     await stopEverything();
     throw error;
   }
