@@ -51,6 +51,12 @@ const pathValue = fc.oneof(fc.uuid(), fc.constantFrom('0', 'IR', 'ffffffffffffff
 // fc.string() draws printable ASCII only: NUL (which PostgreSQL refuses) comes from the constants.
 const queryValue = fc.oneof({ arbitrary: fc.string({ maxLength: 30 }), weight: 4 }, { arbitrary: fc.constantFrom('I\u0000R', 'network\u0000ops', 'IR', '0000-06-01T00:00:00Z', '2026-06-14T21:00:00Z'), weight: 1 });
 
+/** The operations the fuzzing tests below send to, read from the service's own OpenAPI document. */
+async function fuzzedOperations(baseUrl: string): Promise<Operation[]> {
+  const document = (await (await fetch(`${baseUrl}/docs-json`)).json()) as OpenApiDocument;
+  return operationsOf(document).filter((operation) => !NOT_FUZZED.some((pattern) => pattern.test(operation.path)));
+}
+
 function requestOf(operation: Operation) {
   const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
   const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
@@ -132,9 +138,8 @@ describe('every endpoint of every service, fed generated requests from its own O
   for (const name of ['maintenance-planner', 'impact-analyzer', 'notifier']) {
     it(`${name}: no 5xx for a value that once was one, in any query parameter or body field`, async () => {
       const { baseUrl } = services[name];
-      const document = (await (await fetch(`${baseUrl}/docs-json`)).json()) as OpenApiDocument;
       let sent = 0;
-      for (const operation of operationsOf(document).filter((candidate) => !NOT_FUZZED.some((pattern) => pattern.test(candidate.path)))) {
+      for (const operation of await fuzzedOperations(baseUrl)) {
         const path = operation.path.replace(/\{[^}]+\}/g, '0190a7d2-0000-7000-8000-000000000000');
         const queries = operation.parameters.filter((parameter) => parameter.in === 'query').flatMap((parameter) => ONCE_FATAL.map((value) => ({ url: `${path}?${new URLSearchParams({ [parameter.name]: value })}`, body: undefined as unknown })));
         const bodies = operation.bodyProperties.flatMap((property) => ONCE_FATAL.map((value) => ({ url: path, body: { [property]: value } as unknown })));
@@ -153,8 +158,7 @@ describe('every endpoint of every service, fed generated requests from its own O
 
     it(`${name}: no 5xx, and every refusal is a problem document`, async () => {
       const { baseUrl } = services[name];
-      const document = (await (await fetch(`${baseUrl}/docs-json`)).json()) as OpenApiDocument;
-      const operations = operationsOf(document).filter((operation) => !NOT_FUZZED.some((pattern) => pattern.test(operation.path)));
+      const operations = await fuzzedOperations(baseUrl);
       expect(operations.length).toBeGreaterThan(0);
       for (const operation of operations) {
         await fc.assert(

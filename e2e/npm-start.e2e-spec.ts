@@ -4,52 +4,53 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopChild } from '../scripts/system/system-runner.mjs';
 import { runEnvironment, startSystem, untilUp, type StartedSystem } from './start-system';
 
-describe('npm start: the whole system from one command', () => {
+/** npm start for a describe block, on a database and ports of its own, up before its tests and stopped after them. */
+function systemForSuite(name: string): { system: StartedSystem; ports: { planner: number; analyzer: number; notifier: number } } {
+  const suite = { system: undefined as unknown as StartedSystem, ports: { planner: 0, analyzer: 0, notifier: 0 } };
   let database: TestDatabase;
-  let system: StartedSystem;
-  const ports = { planner: 0, analyzer: 0, notifier: 0 };
-
   beforeAll(async () => {
-    database = await createTestDatabase('npm-start');
-    ports.planner = await freePort();
-    ports.analyzer = await freePort();
-    ports.notifier = await freePort();
-    system = startSystem({
-      DATABASE_URL: database.url,
-      ...runEnvironment('npm-start', ports),
-    });
-    await untilUp(system, 90_000);
+    database = await createTestDatabase(name);
+    suite.ports.planner = await freePort();
+    suite.ports.analyzer = await freePort();
+    suite.ports.notifier = await freePort();
+    suite.system = startSystem({ DATABASE_URL: database.url, ...runEnvironment(name, suite.ports) });
+    await untilUp(suite.system, 90_000);
   });
-
   afterAll(async () => {
-    if (system) await stopChild(system.child);
+    if (suite.system) await stopChild(suite.system.child);
     await database?.drop();
   });
+  return suite;
+}
+
+describe('npm start: the whole system from one command', () => {
+  const suite = systemForSuite('npm-start');
+  const { ports } = suite;
 
   it('starts the three services on the configured ports, each ready with PostgreSQL and Kafka', async () => {
     for (const port of Object.values(ports)) {
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(response.status, `port ${port}`).toBe(200);
     }
-    expect(system.output.filter((line) => line.includes(': ready at http://127.0.0.1:'))).toHaveLength(3);
+    expect(suite.system.output.filter((line) => line.includes(': ready at http://127.0.0.1:'))).toHaveLength(3);
   });
 
   it('prints an admin key and a declaration to try that the running analyzer accepts', async () => {
-    const curl = system.output.find((line) => line.includes(`curl -s -XPOST http://127.0.0.1:${ports.analyzer}/v1/declarations`));
+    const curl = suite.system.output.find((line) => line.includes(`curl -s -XPOST http://127.0.0.1:${ports.analyzer}/v1/declarations`));
     expect(curl).toBeDefined();
-    const body = system.output.find((line) => line.includes(`-d '{"regions"`))!.match(/-d '(.*)'/)![1];
+    const body = suite.system.output.find((line) => line.includes(`-d '{"regions"`))!.match(/-d '(.*)'/)![1];
 
-    const key = system.output.find((line) => line.includes('export HOLDFAST_KEY='))!.match(/HOLDFAST_KEY=(\S+)/)![1];
+    const key = suite.system.output.find((line) => line.includes('export HOLDFAST_KEY='))!.match(/HOLDFAST_KEY=(\S+)/)![1];
     const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
 
     expect(response.status).toBe(201);
   });
 
   it('stops every service gracefully on Ctrl-C and exits 0', async () => {
-    system.child.kill('SIGINT');
+    suite.system.child.kill('SIGINT');
 
-    expect(await system.exit).toBe(0);
-    expect(system.output.some((line) => line.startsWith('[holdfast] stopped.'))).toBe(true);
+    expect(await suite.system.exit).toBe(0);
+    expect(suite.system.output.some((line) => line.startsWith('[holdfast] stopped.'))).toBe(true);
     for (const port of Object.values(ports)) {
       await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
     }
@@ -71,29 +72,14 @@ function servicePid(parent: number, service: string): number {
 }
 
 describe('npm start when a service dies under it', () => {
-  let database: TestDatabase;
-  let system: StartedSystem;
-  const ports = { planner: 0, analyzer: 0, notifier: 0 };
-
-  beforeAll(async () => {
-    database = await createTestDatabase('npm-start-dies');
-    ports.planner = await freePort();
-    ports.analyzer = await freePort();
-    ports.notifier = await freePort();
-    system = startSystem({ DATABASE_URL: database.url, ...runEnvironment('npm-start-dies', ports) });
-    await untilUp(system, 90_000);
-  });
-
-  afterAll(async () => {
-    if (system) await stopChild(system.child);
-    await database?.drop();
-  });
+  const suite = systemForSuite('npm-start-dies');
+  const { ports } = suite;
 
   it('says which one stopped, stops the others and exits 1, rather than answering in part', async () => {
-    process.kill(servicePid(system.child.pid!, 'impact-analyzer'), 'SIGKILL');
+    process.kill(servicePid(suite.system.child.pid!, 'impact-analyzer'), 'SIGKILL');
 
-    expect(await system.exit).toBe(1);
-    expect(system.output).toContain(
+    expect(await suite.system.exit).toBe(1);
+    expect(suite.system.output).toContain(
       '[holdfast] impact-analyzer stopped (SIGKILL) while the system was running; its last lines are above. Stopping the other services: run npm start again once the cause is fixed.',
     );
     for (const port of Object.values(ports)) {

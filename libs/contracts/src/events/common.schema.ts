@@ -13,7 +13,7 @@ export type RegionCode = z.infer<typeof RegionCodeSchema>;
 
 /** PostgreSQL, which keeps every instant Holdfast is given, reads no year 0000 (it writes that year 1 BC). */
 export const isAfterYearZero = (text: string): boolean => !text.startsWith('0000');
-export const YEAR_ZERO_ERROR = 'must fall within the years 0001-9999: there is no year 0000 to keep';
+const YEAR_ZERO_ERROR = 'must fall within the years 0001-9999: there is no year 0000 to keep';
 
 /** An instant: ISO-8601 in UTC with a trailing Z; offsets are refused so every service compares like with like. */
 export const InstantSchema = z.iso

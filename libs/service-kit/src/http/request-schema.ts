@@ -27,12 +27,13 @@ export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
 const NUL_TEXT = 'holds the NUL character (U+0000), which Holdfast cannot store: remove it';
 const SURROGATE_TEXT = 'holds half of a UTF-16 surrogate pair alone (a \\ud800-\\udfff escape), which is no Unicode character and which Holdfast cannot store: send the whole character';
 // In a u-mode pattern a whole pair is one code point, so only a half standing alone is a surrogate.
-const LONE_SURROGATE = /\p{Cs}/u;
+const UNSTORABLE = /[\0\p{Cs}]/u;
 
 /** Why PostgreSQL cannot store the text as it was sent (text turns a lone surrogate into U+FFFD, jsonb refuses it), or null. */
 function unstorable(text: string): string | null {
-  if (text.includes('\0')) return NUL_TEXT;
-  return LONE_SURROGATE.test(text) ? SURROGATE_TEXT : null;
+  // One scan for the common case, well-formed text; NUL is named first when both are there.
+  if (!UNSTORABLE.test(text)) return null;
+  return text.includes('\0') ? NUL_TEXT : SURROGATE_TEXT;
 }
 
 /** A value met on the walk below, with how it was reached: its path is built only for a problem. */

@@ -52,7 +52,7 @@ describe('the delivery worker', () => {
     await expectEventually(() => expect(database.deadCountAsked).toBe(true));
     expect(database.claims).toBe(1);
     worker.wake();
-    // The wake-up has reached the pump (after its few milliseconds of coalescing) and found it busy.
+    // The wake-up has reached the pump (on the event loop's next turn) and found it busy.
     await expectEventually(() => expect((worker as unknown as { pumpAgain: boolean }).pumpAgain).toBe(true));
     database.answerDeadCount();
     await expectEventually(() => expect(database.claims).toBe(2), { timeoutMs: 2_000 });

@@ -490,8 +490,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Every `sweepMs` (NOTIFIER_WORKER_SWEEP_MS), and at the next pump after this process changed a subscription (SubscriptionsService.onSendingChanged): a subscription deleted, turned off or pointed at another target no longer
-   * sends to the one it was noted at, so its circuit series goes (or tells of its new target's
+   * Every `sweepMs` (NOTIFIER_WORKER_SWEEP_MS), and at the next pump after this process changed a
+   * subscription (SubscriptionsService.onSendingChanged): a subscription deleted, turned off or
+   * pointed at another target no longer sends to the one it was noted at, so its circuit series goes (or tells of its new target's
    * circuit), and a target nobody sends to and no delivery waits for loses its breaker. Before,
    * both stayed for the life of the process: a deleted subscription's series showed its circuit
    * open or half-open for good. Run in the pump, so no claim adds to a target while it is let go.
