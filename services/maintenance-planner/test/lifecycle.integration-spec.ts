@@ -502,6 +502,25 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     );
   });
 
+  it('refuses a run number no run can have (0, or past PostgreSQL integer range) with 400 naming it, where it was a 500; a number in range but past the last run is 404', async () => {
+    clock.set('2026-09-20T00:00:00Z');
+    const window = await plan('UY', '2026-09-20T10:00:00Z', '2026-09-20T11:00:00Z');
+    const id = window.windowId as string;
+    expect((await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-09-20T00:00:00Z', until: '2026-09-21T00:00:00Z', reason: 'Exams in UY' })).status).toBe(201);
+    for (const number of [0, 2_147_483_648, 9_007_199_254_740_991]) {
+      const override = await api('POST', `/v1/windows/${id}/override`, { reason: 'cannot wait', occurrence: number });
+      expect(override.status, JSON.stringify(override.body)).toBe(400);
+      expect(override.body.errors.map((error: { path: string }) => error.path)).toEqual(['occurrence']);
+      for (const step of ['start', 'complete']) {
+        const answer = await api('POST', `/v1/windows/${id}/occurrences/${number}/${step}`);
+        expect(answer.status, `${step} ${number}: ${JSON.stringify(answer.body)}`).toBe(400);
+      }
+    }
+    expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'cannot wait', occurrence: 2_147_483_647 })).status).toBe(404);
+    expect((await api('POST', `/v1/windows/${id}/occurrences/2147483647/start`)).status).toBe(404);
+    expect((await api('GET', `/v1/audit?subject=${id}`)).body.items.map((entry: { action: string }) => entry.action)).not.toContain('overridden');
+  });
+
   it('refuses to override a notify-only or exempt window, which no hold stops, and records nothing', async () => {
     clock.set('2026-09-10T00:00:00Z');
     const hold = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-09-10T00:00:00Z', until: '2026-09-11T00:00:00Z', reason: 'Exams in PY' });

@@ -689,6 +689,27 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/gate?windowId=${window.windowId}&at=2026-06-27T11:00:00Z`)).status).toBe(200);
   });
 
+  it('records and announces an override once: the same one sent again, or twelve at once, answers as the first and adds nothing; a new reason is recorded', async () => {
+    clock.set('2026-06-28T10:00:00Z');
+    const window = await plan({ footprint: { global: false, regions: ['BO'] }, startsAt: '2026-06-28T11:00:00Z', endsAt: '2026-06-28T11:30:00Z' });
+    const hold = await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-06-28T10:00:00Z', until: '2026-06-28T18:00:00Z', reason: 'Elections in BO' });
+    expect(hold.status).toBe(201);
+    const override = () => api('POST', `/v1/windows/${window.windowId}/override`, { reason: 'the fix must ship today' });
+    const first = await override();
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.overridden).toEqual([hold.body.id]);
+    const again = await Promise.all(Array.from({ length: 12 }, override));
+    expect(again.map((answer) => [answer.status, answer.body.overridden])).toEqual(Array.from({ length: 12 }, () => [200, [hold.body.id]]));
+    const reasons = async () =>
+      ((await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items as { action: string; details: { reason: string } }[]).filter((entry) => entry.action === 'overridden').map((entry) => entry.details.reason);
+    expect(await reasons()).toEqual(['the fix must ship today']);
+    expect((await api('POST', `/v1/windows/${window.windowId}/override`, { reason: 'and the vendor is on site' })).status).toBe(200);
+    expect(await reasons()).toEqual(['the fix must ship today', 'and the vendor is on site']);
+    await expectEventually(async () =>
+      expect(eventsOf(holdEvents, 'hold.overridden').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.reason)).toEqual(['the fix must ship today', 'and the vendor is on site']),
+    );
+  });
+
   it("holds a cleared surge's region until its release is due, for suggestions, planning, the fan-out and the gate alike, past an estimate that ends sooner", async () => {
     clock.set('2027-05-10T10:00:00Z');
     const started = { startedAt: '2027-05-10T09:55:00Z', detectedAt: '2027-05-10T10:00:00Z' };

@@ -110,7 +110,9 @@ export type UpdateWindowRequest = z.infer<typeof UpdateWindowSchema>;
 export const CancelWindowSchema = z.strictObject({ reason: StatedReasonSchema, version: z.int().min(1).optional() });
 /** DELETE /v1/windows/{id}?reason=: the same cancellation, the reason in the query (a DELETE has no body to put it in). */
 export const CancelWindowQuerySchema = z.strictObject({ reason: StatedReasonSchema });
-export const WindowOverrideSchema = z.strictObject({ reason: StatedReasonSchema, occurrence: z.int().min(1).optional() });
+// Runs are numbered 1, 2, ... in a PostgreSQL integer column: a number past its range names no run, and PostgreSQL refuses to look it up.
+export const OccurrenceNumberSchema = z.int().min(1).max(2_147_483_647);
+export const WindowOverrideSchema = z.strictObject({ reason: StatedReasonSchema, occurrence: OccurrenceNumberSchema.optional() });
 
 export const ListWindowsQuerySchema = z.strictObject({
   from: InstantSchema.optional(),

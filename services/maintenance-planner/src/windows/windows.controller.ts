@@ -8,6 +8,7 @@ import {
   CancelWindowSchema,
   CreateWindowSchema,
   ListWindowsQuerySchema,
+  OccurrenceNumberSchema,
   OccurrencesQuerySchema,
   UpdateWindowSchema,
   WindowOverrideSchema,
@@ -123,7 +124,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
-  async start(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().int())) n: number, @CurrentPrincipal() principal: Principal) {
+  async start(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.start(id, n, actorOf(principal));
   }
@@ -131,7 +132,7 @@ export class WindowsController {
   @Post(':id/occurrences/:n/complete')
   @RequireScope('windows:write')
   @HttpCode(200)
-  async complete(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().int())) n: number, @CurrentPrincipal() principal: Principal) {
+  async complete(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.complete(id, n, actorOf(principal));
   }

@@ -242,30 +242,52 @@ export class WindowsService {
         { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
       );
     }
-    return this.overrideHolds(tx, row, conflicting, overrideReason, actor, undefined);
+    return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, undefined)).events;
   }
 
-  private async overrideHolds(tx: EntityManager, row: WindowRow, holds: readonly HoldRow[], reason: string, actor: string, occurrence: number | undefined): Promise<HoldfastEvent[]> {
+  /**
+   * Lets the window's runs through the holds, recording and announcing each hold whose override
+   * changed something. A hold that already let those runs through for the same actor and reason
+   * (a retried request, or two sent at once) is listed in `letThrough` but neither recorded nor
+   * announced again.
+   */
+  private async overrideHolds(
+    tx: EntityManager,
+    row: WindowRow,
+    holds: readonly HoldRow[],
+    reason: string,
+    actor: string,
+    occurrence: number | undefined,
+  ): Promise<{ events: HoldfastEvent[]; letThrough: string[] }> {
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
+    const letThroughBy: string[] = [];
     for (const hold of holds) {
       // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
       // not only those it reaches now: the override row is written first and a later fan-out of the
       // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
       // occurrence reads scheduled unless another hold holds it.
-      const letThrough = rowsOf(
+      const [{ runs, changed }] = rowsOf<{ runs: number; changed: number }>(
         await tx.query(
-          `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
-           SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM occurrence
-            WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz)
-              AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
-           ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at
-           RETURNING number`,
+          `WITH run AS (
+             SELECT window_id, number, status FROM occurrence
+              WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz)
+                AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
+           ), changed AS (
+             INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
+             SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM run
+             ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at
+               WHERE (hold_occurrence.overridden_by, hold_occurrence.override_reason) IS DISTINCT FROM (EXCLUDED.overridden_by, EXCLUDED.override_reason)
+             RETURNING number
+           )
+           SELECT (SELECT count(*) FROM run)::int AS runs, (SELECT count(*) FROM changed)::int AS changed`,
           [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null, stopsRunsUntil(hold)],
         ),
       );
       // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.
-      if (letThrough.length === 0) continue;
+      if (runs === 0) continue;
+      letThroughBy.push(hold.id);
+      if (changed === 0) continue;
       await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
       await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
       const touched = rowsOf<{ window_id: string; number: number; kind: 'held'; in_progress: boolean }>(
@@ -289,7 +311,7 @@ export class WindowsService {
       );
     }
     await refreshWindowStatus(tx, [row.id]);
-    return events;
+    return { events, letThrough: letThroughBy };
   }
 
   async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
@@ -311,13 +333,13 @@ export class WindowsService {
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override. Start it as planned.`);
       if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
-      const events = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
-      if (events.length === 0) {
+      const { events, letThrough } = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
+      if (letThrough.length === 0) {
         const which = occurrence === undefined ? 'none of its runs still to come falls within them' : `occurrence ${occurrence} is over, cancelled, or outside them`;
         throw new DomainError('not-held', 409, `Window ${id} has nothing the active holds on its regions could stop: ${which}. Nothing was overridden.`);
       }
       await this.publish(tx, ...events);
-      return { windowId: id, overridden: events.map((event) => (event as HoldfastEvent<'hold.overridden'>).data.holdId), window: await this.resource(tx, await this.row(tx, id)) };
+      return { windowId: id, overridden: letThrough, window: await this.resource(tx, await this.row(tx, id)) };
     });
   }
 
