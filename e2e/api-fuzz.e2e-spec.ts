@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
+import { hostileValues, hoursFromNow, oneFieldChanged, type Json } from './support/one-field-changed';
 
 const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
+const ALERT_BEARER = `e2e-alerts-${randomBytes(24).toString('base64url')}`;
 const RUNS_PER_OPERATION = 25;
 // Operations whose side effect is an outbound request to a target taken from the body: generated
 // targets could name any address, and this machine sends traffic to loopback only.
@@ -91,6 +93,9 @@ describe('every endpoint of every service, fed generated requests from its own O
       LOG_LEVEL: 'warn',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
       HOLDFAST_RATE_LIMIT_PER_MINUTE: '0',
+      // The one-field-changed requests below subscribe loopback receivers and send alerts.
+      NOTIFIER_OUTBOUND_ALLOW: '127.0.0.1',
+      ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: ALERT_BEARER }, grafana: { bearer: ALERT_BEARER } }),
     };
     await Promise.all(['maintenance-planner', 'impact-analyzer', 'notifier'].map(async (name) => (services[name] = await startService({ name, port: await freePort(), env }))));
   });
@@ -177,4 +182,176 @@ describe('every endpoint of every service, fed generated requests from its own O
       }
     });
   }
+
+  /** A JSON request as a client sends it: the admin key unless another credential is given. */
+  async function send(service: string, method: string, path: string, body: Json | undefined, authorization = `Bearer ${ADMIN_KEY}`) {
+    const response = await fetch(`${services[service].baseUrl}${path}`, {
+      method,
+      headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  interface WriteSeed {
+    method: string;
+    path: string;
+    body: Json;
+    authorization?: string;
+    /** Where each request goes when every one needs a target of its own (a window to cancel or change once). */
+    freshPath?: () => Promise<string>;
+  }
+
+  /** A valid write request of each kind each service takes, with what it needs made first. */
+  async function writeSeeds(name: string): Promise<WriteSeed[]> {
+    const window: Json = {
+      title: 'Network host upgrade',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['DE', 'BR'] },
+      startsAt: hoursFromNow(26),
+      endsAt: hoursFromNow(27),
+      plannedZone: 'Asia/Tehran',
+      recurrence: 'FREQ=WEEKLY',
+      exdates: [hoursFromNow(26 + 24 * 7)],
+      priority: 'routine',
+      surgePolicy: 'hold',
+      flexibility: { earliestStartAt: hoursFromNow(20), deadlineAt: hoursFromNow(60) },
+    };
+    // Planned with an override, so that it goes in whether or not a hold already covers its regions.
+    const planned = async (regions: string[]) => {
+      const answer = await send('maintenance-planner', 'POST', '/v1/windows', { ...(window as Record<string, Json>), footprint: { global: false, regions }, override: { reason: 'planned into the hold' } });
+      expect(answer.status, answer.text).toBe(201);
+      return (JSON.parse(answer.text) as { windowId: string }).windowId;
+    };
+    const created = async (service: string, path: string, body: Json) => {
+      const answer = await send(service, 'POST', path, body);
+      expect(answer.status, answer.text).toBe(201);
+      return (JSON.parse(answer.text) as { id: string }).id;
+    };
+    if (name === 'maintenance-planner') {
+      await created(name, '/v1/holds', { regions: ['IS'], from: hoursFromNow(0), until: hoursFromNow(24 * 30), reason: 'Althing election' });
+      const held = await planned(['IS']);
+      const hold = await created(name, '/v1/holds', { regions: ['PT'], from: hoursFromNow(0), until: hoursFromNow(5), reason: 'to release' });
+      return [
+        { method: 'POST', path: '/v1/windows', body: window },
+        { method: 'PATCH', path: '', freshPath: async () => `/v1/windows/${await planned(['NZ'])}`, body: { version: 1, title: 'Moved', footprint: { global: false, regions: ['BR'] }, startsAt: hoursFromNow(28), endsAt: hoursFromNow(29), plannedZone: 'Europe/Berlin', recurrence: 'FREQ=DAILY', exdates: [], flexibility: null } },
+        { method: 'POST', path: '', freshPath: async () => `/v1/windows/${await planned(['NZ'])}/cancel`, body: { reason: 'not needed', version: 1 } },
+        { method: 'POST', path: `/v1/windows/${held}/override`, body: { reason: 'cannot wait', occurrence: 1 } },
+        { method: 'POST', path: '/v1/holds', body: { regions: ['PT', 'ES'], from: hoursFromNow(0), until: hoursFromNow(5), reason: 'Exams' } },
+        { method: 'POST', path: `/v1/holds/${hold}/release`, body: { reason: 'done' } },
+        { method: 'POST', path: '/v1/keys', body: { team: 'fuzz-team', scopes: ['read'], name: 'fuzzed' } },
+        { method: 'POST', path: '/v1/dead-letters/replay', body: { topic: 'traffic.samples.v1', since: hoursFromNow(-24), until: hoursFromNow(1), reasonContains: 'unknown', limit: 10 } },
+      ];
+    }
+    if (name === 'impact-analyzer') {
+      const at = new Date().toISOString();
+      const alert = { status: 'firing', labels: { alertname: 'RegionalSurge', region: 'JP' }, annotations: { summary: 'requests up' }, startsAt: at, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus/graph', fingerprint: 'c0ffee' };
+      const alertmanager = { version: '4', groupKey: '{}:{region="JP"}', truncatedAlerts: 0, status: 'firing', receiver: 'holdfast', groupLabels: { region: 'JP' }, commonLabels: { region: 'JP' }, commonAnnotations: {}, externalURL: 'http://alertmanager', alerts: [alert] };
+      return [
+        { method: 'POST', path: '/v1/samples', body: { samples: [{ region: 'IR', metric: 'requests', at, value: 100, source: 'fuzz' }, { region: 'DE', metric: 'requests', at, value: 50, source: 'fuzz' }] } },
+        { method: 'POST', path: '/v1/declarations', body: { regions: ['IR'], from: hoursFromNow(24), until: hoursFromNow(48), reason: 'election in IR', severity: 'major' } },
+        { method: 'POST', path: '/v1/alerts/alertmanager', authorization: `Bearer ${ALERT_BEARER}`, body: alertmanager },
+        { method: 'POST', path: '/v1/alerts/grafana', authorization: `Bearer ${ALERT_BEARER}`, body: { ...alertmanager, version: '1', orgId: 1, title: 'RegionalSurge', state: 'alerting', message: 'requests up', alerts: [{ ...alert, values: { A: 5 }, silenceURL: 'http://grafana/silence', dashboardURL: '', panelURL: '' }] } },
+        { method: 'POST', path: '/v1/dead-letters/replay', body: { topic: 'traffic.samples.v1', limit: 10 } },
+      ];
+    }
+    const secret = (seed: string) => `whsec_${Buffer.from(seed.repeat(32).slice(0, 32)).toString('base64')}`;
+    // Filters nothing in this run matches: a changed field sends no webhook anywhere.
+    const subscription = { channel: 'webhook', target: 'http://127.0.0.1:9/hook', ownerTeam: 'us-ops', secret: secret('a'), description: 'fuzzed', enabled: true, filters: { eventTypes: ['window.cancelled'], regions: ['AQ'], teams: ['us-ops'], windowIds: [] } };
+    const id = await created(name, '/v1/subscriptions', subscription);
+    return [
+      { method: 'POST', path: '/v1/subscriptions', body: subscription },
+      { method: 'PATCH', path: `/v1/subscriptions/${id}`, body: { target: 'http://127.0.0.1:9/other', ownerTeam: 'us-ops', secret: secret('b'), description: null, enabled: false, filters: { eventTypes: ['hold.released'], regions: ['AQ'], teams: [], windowIds: [] } } },
+      { method: 'POST', path: '', freshPath: async () => `/v1/subscriptions/${await created(name, '/v1/subscriptions', subscription)}/secret/rotate`, body: { secret: secret('c'), overlapHours: 1 } },
+      { method: 'POST', path: '/v1/dead-letters/replay', body: { limit: 10 } },
+    ];
+  }
+
+  // Sensible values for the parameters the services' documents name, so that one changed at a time gets past the others.
+  const sensibleParameters = (ids: Record<string, string>): Record<string, string> => ({
+    ...ids,
+    n: '1',
+    region: 'IR',
+    regions: 'IR',
+    team: 'network-ops',
+    ownerTeam: 'us-ops',
+    from: hoursFromNow(-24),
+    to: hoursFromNow(48),
+    since: hoursFromNow(-24),
+    at: hoursFromNow(1),
+    limit: '5',
+    count: '2',
+    metric: 'requests',
+    topic: 'traffic.samples.v1',
+  });
+  const hostileParameters = [...hostileValues().filter((value) => typeof value === 'string' || typeof value === 'number').map(String), '2147483648', '1e3', '0x10', 'NaN', 'Infinity', '9'.repeat(400), 'IR,,DE'];
+  // encodeURIComponent throws on half a surrogate pair: sent as the bytes a careless encoder would write.
+  const pathSegment = (value: string) => (/\p{Cs}/u.test(value) ? '%ED%A0%80' : encodeURIComponent(value));
+  const MUTATIONS_PER_SEED = 100;
+  const MUTATIONS_PER_READ = 30;
+
+  for (const name of ['maintenance-planner', 'impact-analyzer', 'notifier']) {
+    it(`${name}: a valid request with one field made hostile never answers 5xx`, async () => {
+      let sent = 0;
+      for (const seed of await writeSeeds(name)) {
+        const target = async () => (seed.freshPath ? seed.freshPath() : seed.path);
+        const accepted = await send(name, seed.method, await target(), seed.body, seed.authorization);
+        expect(accepted.status, `${seed.method} ${seed.path}, the valid request the changes start from: ${accepted.text.slice(0, 300)}`).toBeLessThan(300);
+        await fc.assert(
+          fc.asyncProperty(fc.constantFrom(...oneFieldChanged(seed.body)), async ({ where, body }) => {
+            const path = await target();
+            const { status, text } = await send(name, seed.method, path, body, seed.authorization);
+            sent++;
+            expect(status, `${seed.method} ${path} with ${where} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+            if (status >= 400) expect(JSON.parse(text)).toHaveProperty('status', status);
+          }),
+          { numRuns: MUTATIONS_PER_SEED },
+        );
+      }
+      expect(sent).toBeGreaterThan(100);
+    });
+
+    it(`${name}: the same valid write sent twelve times at once never answers 5xx`, async () => {
+      for (const seed of await writeSeeds(name)) {
+        const path = seed.freshPath ? await seed.freshPath() : seed.path;
+        const answers = await Promise.all(Array.from({ length: 12 }, () => send(name, seed.method, path, seed.body, seed.authorization)));
+        for (const { status, text } of answers) expect(status, `${seed.method} ${path} twelve at once -> ${text.slice(0, 300)}`).toBeLessThan(500);
+        // One of them at least did what it asked: the race did not turn every copy away.
+        expect(answers.some(({ status }) => status < 300), `${seed.method} ${path}: ${answers.map(({ status }) => status).join(' ')}`).toBe(true);
+      }
+    });
+  }
+
+  it('every read, its parameters sensible but one made hostile, never answers 5xx', async () => {
+    const windowId = (JSON.parse((await send('maintenance-planner', 'GET', '/v1/windows?limit=1', undefined)).text) as { items: { windowId: string }[] }).items[0]?.windowId;
+    expect(windowId, 'a window planned by the tests above').toBeDefined();
+    let sent = 0;
+    for (const name of Object.keys(services)) {
+      const sensible = sensibleParameters({ id: windowId, windowId, subject: windowId });
+      for (const operation of (await fuzzedOperations(services[name].baseUrl)).filter((candidate) => candidate.method === 'GET')) {
+        const parameters = operation.parameters.filter((parameter) => parameter.in !== 'header');
+        if (parameters.length === 0) continue;
+        const urlOf = (values: Record<string, string | undefined>) => {
+          let url = operation.path;
+          const search = new URLSearchParams();
+          for (const { name: parameter, in: where } of parameters) {
+            const value = values[parameter];
+            if (where === 'path') url = url.replace(`{${parameter}}`, pathSegment(value ?? 'unknown'));
+            else if (value !== undefined) search.set(parameter, value);
+          }
+          return `${url}${search.size ? `?${search}` : ''}`;
+        };
+        await fc.assert(
+          fc.asyncProperty(fc.constantFrom(...parameters.map((parameter) => parameter.name)), fc.constantFrom(...hostileParameters), async (parameter, value) => {
+            const url = urlOf({ ...sensible, [parameter]: value });
+            const { status, text } = await send(name, 'GET', url, undefined);
+            sent++;
+            expect(status, `${name} GET ${url.slice(0, 300)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+          }),
+          { numRuns: MUTATIONS_PER_READ },
+        );
+      }
+    }
+    expect(sent).toBeGreaterThan(300);
+  });
 });
