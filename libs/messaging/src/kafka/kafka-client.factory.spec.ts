@@ -28,6 +28,11 @@ describe('kafkaLogWriter', () => {
     ]);
   });
 
+  it('logs a refused topic creation at debug: provisionTopics takes a topic another service created first as done and throws any other refusal', () => {
+    const creation = { namespace: 'Connection', level: logLevel.ERROR, log: { timestamp: '', message: 'Response CreateTopics(key: 19, version: 3)', error: 'Topic creation errors', correlationId: 4, size: 248 } };
+    expect(written([creation])).toEqual([['debug', 'Response CreateTopics(key: 19, version: 3)']]);
+  });
+
   it('keeps as errors the refusals a retry does not cure, and every other error, warning and line at its level', () => {
     expect(
       written([

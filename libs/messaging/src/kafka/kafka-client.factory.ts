@@ -42,12 +42,16 @@ const RESTARTING = /^Restarting the consumer/;
 // a send given up on is sent again (by the relay's next round, by a caller answered 503), and a
 // copy that had landed after all is applied once (by event id; a sample, by its series' time).
 const BOUNDED_IDEMPOTENT_RETRIES = /^Limiting retries for the idempotent producer/;
+// Said at a first start by every service but the one that creates a shared topic first. The caller
+// (provisionTopics) takes "already exists" as done and throws any other refusal, naming it: logged
+// here, without the topics or their reasons, it read as a failure of a start that went well.
+const TOPIC_CREATION_REFUSED = /^Response CreateTopics\(/;
 
 /**
  * kafkajs's log lines at the service logger's levels. A response refused with a retriable protocol
  * error (a new topic's partition whose leader is still being elected: "This server is not the leader
  * for that topic-partition") is routine and goes to debug; should the retries run out, the caller
- * gets the error and says so. While the broker is away, each client logged each failed connection
+ * gets the error and says so. So does a refused topic creation, which its caller judges. While the broker is away, each client logged each failed connection
  * attempt, about 30 error lines a second over the three services, and each consumer its crash and
  * restart every 2 s: one connection failure and one consumer crash (with its restart) in
  * CONNECTION_ERROR_EVERY_MS stay errors, saying so, the rest go to debug. A crash for any other
@@ -61,7 +65,7 @@ export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date
   return ({ namespace, level, log }) => {
     const { message, ...fields } = log;
     const entry = { kafkajs: namespace, ...fields };
-    const retried = message.startsWith('Response ') && typeof fields.error === 'string' && RETRIED_RESPONSE_ERRORS.has(fields.error);
+    const retried = message.startsWith('Response ') && typeof fields.error === 'string' && (RETRIED_RESPONSE_ERRORS.has(fields.error) || TOPIC_CREATION_REFUSED.test(message));
     if (level === logLevel.ERROR && CONNECTION_FAILURE.test(message)) {
       if (now() - lastConnectionError < CONNECTION_ERROR_EVERY_MS) return logger.debug(entry, message);
       lastConnectionError = now();

@@ -57,4 +57,28 @@ describe('provisionTopics', () => {
       'region.surges.v1.dlq',
     ]);
   });
+
+  it('takes a topic another service created first as done, and names each topic the broker refused and why', async () => {
+    const { admin } = laggingBroker(0);
+    const refusal = (type: string, topic: string, message: string) => Object.assign(new Error(message), { type, topic });
+    const creationErrors = (...errors: Error[]) => Object.assign(new Error('Topic creation errors'), { errors });
+    // Another service created the topics between this one's listing and its request.
+    await admin.createTopics({ topics: [{ topic: 'traffic.samples.v1', numPartitions: 6 }, { topic: 'traffic.samples.v1.dlq' }] });
+    const lost = { ...admin, listTopics: async () => [], createTopics: async () => Promise.reject(creationErrors(refusal('TOPIC_ALREADY_EXISTS', 'traffic.samples.v1', 'Topic with this name already exists'))) } as unknown as Admin;
+    await expect(provisionTopics(lost, { topicPrefix: '' }, [TopicSpecs['traffic.samples.v1']])).resolves.toEqual(['traffic.samples.v1', 'traffic.samples.v1.dlq']);
+
+    const refused = {
+      ...laggingBroker(0).admin,
+      createTopics: async () =>
+        Promise.reject(
+          creationErrors(
+            refusal('TOPIC_ALREADY_EXISTS', 'region.surges.v1', 'Topic with this name already exists'),
+            refusal('TOPIC_AUTHORIZATION_FAILED', 'region.surges.v1.dlq', 'Not authorized to access topics: [Topic authorization failed]'),
+          ),
+        ),
+    } as unknown as Admin;
+    await expect(provisionTopics(refused, { topicPrefix: '' }, [TopicSpecs['region.surges.v1']])).rejects.toThrow(
+      "Kafka refused to create region.surges.v1.dlq (Not authorized to access topics: [Topic authorization failed]): let this service's Kafka user create topics, or create them beforehand",
+    );
+  });
 });

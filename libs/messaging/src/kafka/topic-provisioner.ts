@@ -29,7 +29,13 @@ export async function provisionTopics(admin: Admin, settings: Pick<KafkaSettings
       // controller yet (UNKNOWN_TOPIC_OR_PARTITION, seen under load), so waitForLeaders below waits.
       await admin.createTopics({ topics: missing, waitForLeaders: false });
     } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
+      const refused = refusedCreations(error);
+      if (refused.length > 0) {
+        throw new Error(
+          `Kafka refused to create ${refused.map(({ topic, reason }) => `${topic} (${reason})`).join(', ')}: let this service's Kafka user create topics, or create them beforehand with the partitions and settings libs/contracts gives (TopicSpecs; a .dlq topic of one partition beside each).`,
+          { cause: error },
+        );
+      }
     }
   }
   await waitForLeaders(admin, wanted.map((topic) => topic.topic));
@@ -76,9 +82,16 @@ export async function warnOfTopicsOutlivingTheLedger(
   }
 }
 
-function isAlreadyExists(error: unknown): boolean {
-  const nested = (error as { errors?: unknown[] }).errors ?? [];
-  return [error, ...nested].some((candidate) => (candidate as { type?: string })?.type === 'TOPIC_ALREADY_EXISTS');
+/**
+ * The topics the broker refused to create, with its reason, from kafkajs's "Topic creation errors"
+ * (one error a topic); a topic another service created first is no refusal. An error of another
+ * kind (the broker away) is thrown as it is.
+ */
+function refusedCreations(error: unknown): { topic: string; reason: string }[] {
+  if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return [];
+  const perTopic = (error as { errors?: { type?: string; topic?: string; message?: string }[] }).errors;
+  if (!Array.isArray(perTopic)) throw error;
+  return perTopic.filter((refusal) => refusal.type !== 'TOPIC_ALREADY_EXISTS').map((refusal) => ({ topic: String(refusal.topic), reason: String(refusal.message) }));
 }
 
 async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
