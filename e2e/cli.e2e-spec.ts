@@ -2,6 +2,7 @@ import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, produceOnce } from '@holdfast/testing';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,6 +154,21 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(badStatus).toMatchObject({ code: 2, stderr: expect.stringContaining('--status must be one of scheduled, active, ended, cancelled, not over') });
     const noUntil = await holdfast(['declarations', 'declare', '--regions', 'LK', '--from', from, '--reason', 'runoff vote']);
     expect(noUntil).toMatchObject({ code: 2, stderr: expect.stringContaining('--until is required') });
+  });
+
+  it('declares once when a job runs the same declaration again with its --idempotency-key', async () => {
+    const from = new Date(Date.now() + 5 * 3_600_000).toISOString();
+    const until = new Date(Date.now() + 29 * 3_600_000).toISOString();
+    const key = `deploy-${randomBytes(6).toString('hex')}`;
+    const declare = () => holdfast(['declarations', 'declare', '--regions', 'MN', '--from', from, '--until', until, '--reason', 'Naadam', '--json', '--idempotency-key', key]);
+    const [first, again] = [await declare(), await declare()];
+    expect(first.code, first.stderr).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual(JSON.parse(first.stdout));
+    const listed = JSON.parse((await holdfast(['declarations', '--status', 'scheduled', '--json'])).stdout) as { items: { regions: string[]; reason: string }[] };
+    expect(listed.items.filter((declaration) => declaration.reason === 'Naadam')).toHaveLength(1);
+    const changed = await holdfast(['declarations', 'declare', '--regions', 'MN', '--from', from, '--until', until, '--reason', 'Naadam festival', '--idempotency-key', key]);
+    expect(changed).toMatchObject({ code: 1, stderr: expect.stringContaining(`Idempotency-Key ${key} was used at`) });
   });
 
   it("lists a pipeline's sample of a region the catalog does not know as dead-lettered, and replays it once", async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from './cli-io';
 import { helpText, run } from './main';
+import { holdfastApi } from './client/holdfast-api';
 import { closeStandIns, specIo, standInService } from './testing/stand-in-service';
 
 const hold = { id: '0193a0b0-0000-7000-8000-000000000001', regions: ['IR'], reason: 'election night', source: 'manual', from: '2026-06-12T20:00:00.000Z', until: null, placedAt: '2026-06-12T19:00:00.000Z' };
@@ -21,6 +22,36 @@ describe('options for every command, written before it', () => {
     }
     expect(planner.asked.map(({ url }) => url)).toEqual(Array(3).fill('/v1/holds?limit=500'));
     expect(planner.authorizations).toEqual(['Bearer spec-key', 'Bearer hf_before', 'Bearer spec-key']);
+  });
+
+  it('sends --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY) with each POST, numbering the later ones, and with no other method; refuses one no header could carry', async () => {
+    const planner = await standInService((asked) => (asked.method === 'POST' ? { status: 201, body: hold } : { body: { items: [], nextCursor: null } }));
+    const declare = ['holds', 'declare', '--regions', 'IR', '--from', '2026-06-12T20:00:00Z', '--reason', 'election night', '--planner-url', planner.url];
+    const first = specIo();
+    expect(await run([...declare, '--idempotency-key', 'deploy-4711'], first.io), first.said.err).toBe(ExitCode.ok);
+    const fromEnvironment = specIo();
+    fromEnvironment.io.env.HOLDFAST_IDEMPOTENCY_KEY = 'deploy-4712';
+    expect(await run([...declare, '--json'], fromEnvironment.io), fromEnvironment.said.err).toBe(ExitCode.ok);
+    const list = specIo();
+    expect(await run(['holds', '--planner-url', planner.url, '--idempotency-key', 'deploy-4713'], list.io)).toBe(ExitCode.ok);
+    // Declaring reads the windows the hold took after its POST.
+    expect(planner.asked.map(({ method, idempotencyKey }) => [method, idempotencyKey])).toEqual([
+      ['POST', 'deploy-4711'],
+      ['GET', undefined],
+      ['POST', 'deploy-4712'],
+      ['GET', undefined],
+      ['GET', undefined],
+    ]);
+
+    // One command's POSTs, to any service: the first gets the key, the second the key and /2.
+    const api = holdfastApi({ urls: { 'maintenance-planner': planner.url, 'impact-analyzer': planner.url, notifier: planner.url }, key: 'k', requestTimeoutMs: 5_000, idempotencyKey: 'run-9' });
+    await api.planner.POST('/v1/holds', { body: { regions: ['IR'], from: '2026-06-12T20:00:00Z', reason: 'one' } });
+    await api.analyzer.POST('/v1/declarations', { body: { regions: ['IR'], from: '2026-06-12T20:00:00Z', until: '2026-06-13T20:00:00Z', reason: 'two' } });
+    expect(planner.asked.slice(-2).map(({ idempotencyKey }) => idempotencyKey)).toEqual(['run-9', 'run-9/2']);
+
+    const spaced = specIo();
+    expect(await run([...declare, '--idempotency-key', 'two words'], spaced.io)).toBe(ExitCode.usage);
+    expect(spaced.said.err).toBe('holdfast: --idempotency-key must be 1-240 visible ASCII characters, no spaces (a UUID, or a name such as deploy-4711-hold)\n');
   });
 
   it('takes the one written after the command when an option is given on both sides', async () => {

@@ -28,6 +28,7 @@ const GLOBAL_OPTIONS: OptionSpec = {
   'notifier-url': { type: 'string' },
   key: { type: 'string' },
   'request-timeout': { type: 'string' },
+  'idempotency-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -46,6 +47,8 @@ const GLOBAL_HELP = `Options for every command, before or after it:
                                                    standard input with --key -: a key written after --key shows in ps and shell history)
   --request-timeout 30s HOLDFAST_REQUEST_TIMEOUT  (how long one call may wait for its answer; default ${DEFAULT_REQUEST_TIMEOUT},
                                                    and for what a service answers slowly by design: ${slowCommands()})
+  --idempotency-key K   HOLDFAST_IDEMPOTENCY_KEY  (sent with the command's POSTs, K with the first, K/2 with the second...: the same
+                                                   command run again with K is answered as it was the first time, not done again)
   --json                print the API's JSON instead of a table
 Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
@@ -158,6 +161,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         notifierUrl: text(values, 'notifier-url'),
         key: await secretText(values, io, 'key', 'API key'),
         requestTimeout: text(values, 'request-timeout'),
+        idempotencyKey: text(values, 'idempotency-key'),
       },
       command.requestTimeout,
     );

@@ -7,6 +7,8 @@ export interface Connection {
   key: string | undefined;
   /** How long one call may wait for its answer before it is given up, naming the URL. */
   requestTimeoutMs: number;
+  /** The Idempotency-Key of the command's POSTs (the first; the n-th gets "/n" after it), so a command run again is answered, not done, again. */
+  idempotencyKey: string | undefined;
 }
 
 export interface ServiceUrls {
@@ -22,7 +24,7 @@ export const DEFAULT_URLS: ServiceUrls = {
 };
 
 type Environment = Record<string, string | undefined>;
-type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string; requestTimeout?: string };
+type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string; requestTimeout?: string; idempotencyKey?: string };
 
 // A service answers in milliseconds; one that takes the connection and never answers must not hang a CI job until its own timeout.
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
@@ -85,7 +87,18 @@ function requestTimeoutMs(flags: Flags, env: Environment, commandDefault: string
   return ms;
 }
 
+// As the services take it, less room for the "/n" the command's later POSTs add.
+const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,240}$/;
+
+function idempotencyKey(flags: Flags, env: Environment): string | undefined {
+  const key = flags.idempotencyKey ?? (env.HOLDFAST_IDEMPOTENCY_KEY || undefined);
+  if (key !== undefined && !IDEMPOTENCY_KEY_FORMAT.test(key)) {
+    throw new CliError(`${flags.idempotencyKey === undefined ? 'HOLDFAST_IDEMPOTENCY_KEY' : '--idempotency-key'} must be 1-240 visible ASCII characters, no spaces (a UUID, or a name such as deploy-4711-hold)`, ExitCode.usage);
+  }
+  return key;
+}
+
 /** `defaultRequestTimeout`: the command's own, when its service answers it slowly by design. */
 export function connection(env: Environment, flags: Flags, defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT): Connection {
-  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env, defaultRequestTimeout) };
+  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env, defaultRequestTimeout), idempotencyKey: idempotencyKey(flags, env) };
 }

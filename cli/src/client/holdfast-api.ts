@@ -13,7 +13,10 @@ export interface HoldfastApi {
 }
 
 export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch): HoldfastApi {
-  const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl, timeoutMs: connection.requestTimeoutMs });
+  // Counted across the three services: the command's n-th POST, wherever it goes, has the same key each time the command runs.
+  let posts = 0;
+  const nextIdempotencyKey = connection.idempotencyKey === undefined ? undefined : () => (++posts === 1 ? connection.idempotencyKey! : `${connection.idempotencyKey}/${posts}`);
+  const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl, timeoutMs: connection.requestTimeoutMs, nextIdempotencyKey });
   return {
     planner: client<PlannerPaths>(connection.urls['maintenance-planner']),
     analyzer: client<AnalyzerPaths>(connection.urls['impact-analyzer']),

@@ -51,6 +51,8 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** How long one call may take, its answer read; a call's own signal may end it sooner. */
   timeoutMs?: number;
+  /** The Idempotency-Key for each POST, when the caller gives them. */
+  nextIdempotencyKey?: () => string;
 }
 
 /**
@@ -81,6 +83,7 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
       const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...init.headers };
       if (options.key) headers.authorization = `Bearer ${options.key}`;
       if (init.body !== undefined) headers['content-type'] = 'application/json';
+      if (method === 'POST' && options.nextIdempotencyKey) headers['idempotency-key'] = options.nextIdempotencyKey();
       const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
       const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal);
       try {

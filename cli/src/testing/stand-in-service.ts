@@ -7,6 +7,8 @@ export interface Asked {
   url: string;
   /** The JSON body, or undefined when none was sent. */
   body: unknown;
+  /** The Idempotency-Key header, when one was sent. */
+  idempotencyKey?: string;
 }
 
 export interface Answer {
@@ -43,7 +45,8 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
     let text = '';
     request.on('data', (chunk) => (text += chunk));
     request.on('end', () => {
-      const question = { method: request.method ?? 'GET', url: request.url ?? '/', body: text ? JSON.parse(text) : undefined };
+      const key = request.headers['idempotency-key'];
+      const question = { method: request.method ?? 'GET', url: request.url ?? '/', body: text ? JSON.parse(text) : undefined, ...(typeof key === 'string' ? { idempotencyKey: key } : {}) };
       authorizations.push(request.headers.authorization);
       asked.push(question);
       const { status = 200, body, text: raw, headers, hang } = answer(question);

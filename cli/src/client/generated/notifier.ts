@@ -647,7 +647,10 @@ export interface operations {
     DeadLettersController_replay: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -751,7 +754,10 @@ export interface operations {
     DeliveriesController_replayMany: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -800,7 +806,10 @@ export interface operations {
     DeliveriesController_replay: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -865,7 +874,10 @@ export interface operations {
     SubscriptionsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -996,7 +1008,10 @@ export interface operations {
     SubscriptionsController_rotateSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1035,7 +1050,10 @@ export interface operations {
     SubscriptionTestController_test: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };

@@ -898,7 +898,10 @@ export interface operations {
     DeadLettersController_replay: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1047,7 +1050,10 @@ export interface operations {
     HoldsController_place: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1102,7 +1108,10 @@ export interface operations {
     HoldsController_release: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1149,7 +1158,10 @@ export interface operations {
     KeysController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1174,7 +1186,10 @@ export interface operations {
     KeysController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 keyId: string;
             };
@@ -1243,7 +1258,10 @@ export interface operations {
     WindowsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1475,6 +1493,8 @@ export interface operations {
             header?: {
                 /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body; neither cancels whatever the version */
                 "If-Match"?: string;
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -1547,7 +1567,10 @@ export interface operations {
     WindowsController_complete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
                 n: number;
@@ -1567,7 +1590,10 @@ export interface operations {
     WindowsController_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
                 n: number;
@@ -1587,7 +1613,10 @@ export interface operations {
     WindowsController_override: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };

@@ -46,6 +46,8 @@ export interface LimitSettings {
   requestsPerMinute: number;
   /** Largest request body accepted, in bytes; a larger one gets 413. */
   maxBodyBytes: number;
+  /** How long a POST's Idempotency-Key and its answer are kept. */
+  idempotencyKeyHours: number;
 }
 
 const authEnvironmentSchema = z.object({
@@ -58,6 +60,7 @@ const authEnvironmentSchema = z.object({
   HOLDFAST_BOOTSTRAP_TEAM: TeamSchema.default('platform'),
   HOLDFAST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   HOLDFAST_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
+  HOLDFAST_IDEMPOTENCY_KEY_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
 });
 
 /** A service's whole configuration: the shared part and its own `settings`. */
@@ -83,7 +86,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
     kafka: kafkaSettingsFrom(env, service),
     outbox: outboxSettingsFrom(env),
     ledger: ledgerSettingsFrom(env),
-    limits: { requestsPerMinute: env.HOLDFAST_RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES },
+    limits: { requestsPerMinute: env.HOLDFAST_RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES, idempotencyKeyHours: env.HOLDFAST_IDEMPOTENCY_KEY_HOURS },
     auth: { bootstrap: env.HOLDFAST_BOOTSTRAP_KEY ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), team: env.HOLDFAST_BOOTSTRAP_TEAM } : null },
     own: own as z.infer<z.ZodObject<Own>>,
   };

@@ -48,7 +48,7 @@ describe('defineService', () => {
     expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '-1' })).toThrow(/example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: /);
   });
 
-  it('runs the messaging tables and key copy migrations before the service own ones', () => {
+  it("lists the messaging tables' and the kit's own migrations (the key copy, the Idempotency-Keys) before the service's", () => {
     const database = exampleService.database(exampleService.configFromEnvironment({}));
     expect(database.migrations.map((migration) => migration.name)).toEqual([
       'CreateMessagingTables1764000000000',
@@ -59,6 +59,7 @@ describe('defineService', () => {
       'KeepDeadLetterKeysAsBytes1766100000000',
       'RememberWhenFencesAdvanced1766500000000',
       'CreateApiKeyCopy1764000050000',
+      'CreateIdempotentRequest1767500000000',
       'Migration1',
     ]);
     expect(database.applicationName).toBe('example-service');

@@ -8,6 +8,7 @@ import type { Clock } from '../clock/clock';
 import { serviceConfigFromEnvironment, type ServiceConfig } from '../config/service-config';
 import { serviceFoundation } from '../foundation/service-foundation';
 import { CreateApiKeyCopy1764000050000 } from '../migrations/1764000050000-create-api-key-copy';
+import { CreateIdempotentRequest1767500000000 } from '../migrations/1767500000000-create-idempotent-request';
 import { createServiceApp, runService } from '../http/service-app.factory';
 
 type EntityClass = new (...args: never[]) => unknown;
@@ -80,7 +81,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
         settings: config.database,
         applicationName: options.name,
         entities: options.entities,
-        migrations: [...MessagingMigrations, CreateApiKeyCopy1764000050000, ...options.migrations],
+        migrations: [...MessagingMigrations, CreateApiKeyCopy1764000050000, CreateIdempotentRequest1767500000000, ...options.migrations],
       };
     },
     module(config, overrides = {}) {

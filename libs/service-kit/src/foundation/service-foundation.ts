@@ -3,7 +3,7 @@ import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions }
 import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type LedgerSettings, type OutboxSettings } from '@holdfast/messaging';
 import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { Authenticator } from '../auth/authenticator';
 import { KeyCopyCache } from '../auth/key-copy-cache';
@@ -13,6 +13,7 @@ import { RequestGuard } from '../auth/request.guard';
 import { Clock, SystemClock } from '../clock/clock';
 import { SERVICE_CONFIG } from '../config/service-config.token';
 import { DeadLettersModule } from '../dead-letters/dead-letters.module';
+import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 
 export interface ServiceFoundationOptions {
   service: string;
@@ -57,6 +58,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         { provide: Authenticator, useClass: ApiKeyAuthenticator },
         RequestRateLimiter,
         { provide: APP_GUARD, useClass: RequestGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup },
         KeyStateConsumer,
       ],

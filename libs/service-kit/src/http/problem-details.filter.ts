@@ -5,6 +5,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain.error';
 import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
+import { ReplayedAnswer } from './idempotency.interceptor';
 
 /** RFC 9457 problem details: the one error shape every Holdfast endpoint answers with. */
 export interface ProblemDetails {
@@ -28,6 +29,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
+    if (exception instanceof ReplayedAnswer) return exception.writeTo(response);
     const instance = request.originalUrl ?? request.url;
     const allowed = exception instanceof NotFoundException ? allowedMethods(request) : [];
     const problem = allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : toProblem(exception, instance);

@@ -1,9 +1,10 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
+import { REPLAYED_HEADER } from './idempotency.interceptor';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError } from '../errors/domain.error';
@@ -47,8 +48,27 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
       .addSecurityRequirements('bearer')
       .build(),
   );
+  describeIdempotencyKey(document);
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** The Idempotency-Key header (IdempotencyInterceptor) on every POST that takes an API key; the open ones (alert webhooks) ignore it. */
+function describeIdempotencyKey(document: OpenAPIObject): void {
+  for (const path of Object.values(document.paths)) {
+    const post = path.post;
+    if (!post || post.security?.every((requirement) => Object.keys(requirement).length === 0)) continue;
+    post.parameters = [
+      ...(post.parameters ?? []),
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+        description: `A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (${REPLAYED_HEADER}: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled`,
+      },
+    ];
+  }
 }
 
 /** The whole of a service's main: configuration read at boot, the app built and listening, and a failure said plainly. */

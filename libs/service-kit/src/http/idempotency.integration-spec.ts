@@ -1,0 +1,155 @@
+import { ConsumerGroups } from '@holdfast/contracts';
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Body, Controller, Module, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { generateApiKey } from '../auth/api-key';
+import { RequireScope } from '../auth/scopes';
+import { defineService } from '../definition/define-service';
+import { DomainError } from '../errors/domain.error';
+import { ZodBodyPipe } from './zod-body.pipe';
+
+const Thing = z.strictObject({ name: z.string().min(1) });
+// How many times each route's handler ran: what a replayed answer must not add to.
+const handled = { made: 0, refused: 0, broken: 0, slow: 0 };
+let releaseSlow: () => void = () => undefined;
+
+@Controller('v1/things')
+class ThingsController {
+  @Post()
+  @RequireScope('read')
+  make(@Body(new ZodBodyPipe(Thing)) body: z.infer<typeof Thing>, @Res({ passthrough: true }) response: Response) {
+    handled.made++;
+    response.setHeader('Location', `/v1/things/${handled.made}`);
+    return { number: handled.made, name: body.name };
+  }
+
+  @Post(':name/refused')
+  @RequireScope('read')
+  refuse(@Param('name') name: string) {
+    handled.refused++;
+    throw new DomainError('thing-exists', 409, `Thing ${name} exists already.`);
+  }
+
+  @Post('broken')
+  @RequireScope('read')
+  break() {
+    handled.broken++;
+    throw new Error('the database went away');
+  }
+
+  @Post('slow')
+  @RequireScope('read')
+  async slow() {
+    handled.slow++;
+    await new Promise<void>((resolve) => (releaseSlow = resolve));
+    return { slow: handled.slow };
+  }
+}
+
+@Module({ controllers: [ThingsController] })
+class ThingsModule {}
+
+const thingsService = defineService({
+  name: 'kit-idempotency',
+  description: 'POSTs sent again with the same Idempotency-Key',
+  schema: 'kit_idempotency',
+  defaultPort: 3991,
+  topics: [],
+  entities: [],
+  migrations: [],
+  modules: [ThingsModule],
+  keysConsumerGroup: ConsumerGroups.plannerKeys,
+});
+
+describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
+  const clock = new ManualClock('2026-12-05T04:00:00Z');
+  let service: ServiceUnderTest;
+  beforeAll(async () => {
+    service = await startServiceUnderTest(thingsService, { clock, environment: { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '24' } });
+  });
+  afterAll(() => service?.close());
+
+  const post = async (path: string, key: string | undefined, body: unknown = {}, authorization?: string) => {
+    const response = await service.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }), ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('handles a POST once for a key: the same request again gets the first answer, Location included, marked as given again', async () => {
+    const first = await post('/v1/things', 'make-router-1', { name: 'router' });
+    expect(first).toMatchObject({ status: 201, body: { number: 1, name: 'router' } });
+    expect(first.headers.get('location')).toBe('/v1/things/1');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    for (let retry = 0; retry < 3; retry++) {
+      const again = await post('/v1/things', 'make-router-1', { name: 'router' });
+      expect(again).toMatchObject({ status: 201, body: first.body });
+      expect(again.headers.get('location')).toBe('/v1/things/1');
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    }
+    expect(handled.made).toBe(1);
+    // Without a key, or with another, a POST is handled each time.
+    expect((await post('/v1/things', undefined, { name: 'router' })).body.number).toBe(2);
+    expect((await post('/v1/things', 'make-router-2', { name: 'router' })).body.number).toBe(3);
+  });
+
+  it('refuses a key sent again with another body or to another route (422), or malformed (400), handling neither', async () => {
+    await post('/v1/things', 'one-key', { name: 'switch' });
+    const made = handled.made;
+    const otherBody = await post('/v1/things', 'one-key', { name: 'firewall' });
+    expect(otherBody).toMatchObject({ status: 422, body: { code: 'idempotency-key-reused' } });
+    expect(otherBody.body.detail).toBe('Idempotency-Key one-key was used at 2026-12-05T04:00:00.000Z for another request (POST /v1/things with another body): send a new key with each new request.');
+    expect(await post('/v1/things/switch/refused', 'one-key')).toMatchObject({ status: 422, body: { code: 'idempotency-key-reused' } });
+    expect(await post('/v1/things', 'a key with spaces', { name: 'switch' })).toMatchObject({ status: 400, body: { code: 'invalid-idempotency-key' } });
+    expect(await post('/v1/things', 'x'.repeat(256), { name: 'switch' })).toMatchObject({ status: 400, body: { code: 'invalid-idempotency-key' } });
+    expect(handled.made).toBe(made);
+  });
+
+  it('gives a refusal again as it was; a failure of the service (5xx) is not kept, so a retry is handled', async () => {
+    const refused = await post('/v1/things/gateway/refused', 'refuse-1');
+    expect(refused).toMatchObject({ status: 409, body: { code: 'thing-exists' } });
+    const again = await post('/v1/things/gateway/refused', 'refuse-1');
+    expect(again).toMatchObject({ status: 409, body: refused.body });
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    expect(handled.refused).toBe(1);
+
+    expect((await post('/v1/things/broken', 'break-1')).status).toBe(500);
+    expect((await post('/v1/things/broken', 'break-1')).status).toBe(500);
+    expect(handled.broken).toBe(2);
+  });
+
+  it('answers 409 with Retry-After while the first request is still being handled, then its answer', async () => {
+    const first = post('/v1/things/slow', 'slow-1');
+    await expect.poll(() => handled.slow).toBe(1);
+    const meanwhile = await post('/v1/things/slow', 'slow-1');
+    expect(meanwhile).toMatchObject({ status: 409, body: { code: 'idempotency-key-in-flight' } });
+    expect(meanwhile.headers.get('retry-after')).toBe('1');
+    releaseSlow();
+    expect(await first).toMatchObject({ status: 201, body: { slow: 1 } });
+    expect(await post('/v1/things/slow', 'slow-1')).toMatchObject({ status: 201, body: { slow: 1 } });
+    expect(handled.slow).toBe(1);
+  });
+
+  it('keeps a key to the API key that sent it, and for HOLDFAST_IDEMPOTENCY_KEY_HOURS', async () => {
+    const { key, keyId, prefix, hash } = generateApiKey();
+    await service.app.get(DataSource).query('INSERT INTO api_key_copy (key_id, prefix, hash, team, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [keyId, prefix, hash, 'edge', ['read'], clock.now()]);
+    const admin = await post('/v1/things', 'shared-name', { name: 'modem' });
+    const other = await post('/v1/things', 'shared-name', { name: 'modem' }, `Bearer ${key}`);
+    expect(other.status).toBe(201);
+    expect(other.body.number).toBe((admin.body.number as number) + 1);
+
+    clock.set('2026-12-06T03:59:00Z');
+    expect((await post('/v1/things', 'shared-name', { name: 'modem' })).headers.get('idempotent-replayed')).toBe('true');
+    clock.set('2026-12-06T04:01:00Z');
+    const expired = await post('/v1/things', 'shared-name', { name: 'modem' });
+    expect(expired.headers.get('idempotent-replayed')).toBeNull();
+    expect(expired.body.number).toBe((other.body.number as number) + 1);
+    clock.set('2026-12-05T04:00:00Z');
+  });
+});

@@ -1,0 +1,163 @@
+import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
+import { from, mergeMap, type Observable } from 'rxjs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { type Principal, principalOf } from '../auth/principal';
+import { Clock } from '../clock/clock';
+import { InjectServiceConfig } from '../config/service-config.token';
+import type { ServiceConfig } from '../config/service-config';
+import { DomainError } from '../errors/domain.error';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** Sent with an answer given again for a key already used, rather than the request handled again. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+// A claim whose request never settled (the process died mid-request) is given up after this long, so its key can be used again.
+const ABANDONED_AFTER_MS = 60_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+// Visible ASCII, as a UUID or a client's own "create-hold-42" is: nothing a header could mangle.
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+// Answers that say nothing about the request itself (the key's standing, the service's state): a retry should be handled, not told again.
+const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 429;
+
+interface KeptAnswer {
+  status: number;
+  contentType: string | null;
+  location: string | null;
+  body: string;
+}
+
+/** An answer given before for the same key and request: thrown so the problem filter writes it as it was, status and all. */
+export class ReplayedAnswer {
+  constructor(readonly answer: KeptAnswer) {}
+
+  writeTo(response: Response): void {
+    response.status(this.answer.status).setHeader(REPLAYED_HEADER, 'true');
+    if (this.answer.contentType) response.setHeader('Content-Type', this.answer.contentType);
+    if (this.answer.location) response.setHeader('Location', this.answer.location);
+    response.end(this.answer.body);
+  }
+}
+
+const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, method, path, claimed_at)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (principal_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,
+    claimed_at = EXCLUDED.claimed_at, status = NULL, content_type = NULL, location = NULL, body = NULL
+    WHERE idempotent_request.claimed_at < $7
+       OR (idempotent_request.status IS NULL AND idempotent_request.claimed_at < $8 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
+  RETURNING 1`;
+const READ = 'SELECT fingerprint, method, path, claimed_at, status, content_type, location, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
+const KEEP = 'UPDATE idempotent_request SET status = $3, content_type = $4, location = $5, body = $6 WHERE principal_id = $1 AND key = $2 AND claimed_at = $7';
+const LET_GO = 'DELETE FROM idempotent_request WHERE principal_id = $1 AND key = $2 AND claimed_at = $3';
+
+interface KeptRow {
+  fingerprint: string;
+  method: string;
+  path: string;
+  claimed_at: Date;
+  status: number | null;
+  content_type: string | null;
+  location: string | null;
+  body: string | null;
+}
+
+/**
+ * `Idempotency-Key` on a POST (draft-ietf-httpapi-idempotency-key-header): the first request with
+ * a key is handled and its answer kept, with the request's fingerprint, for
+ * HOLDFAST_IDEMPOTENCY_KEY_HOURS; the same request again with that key gets the kept answer (status
+ * and body, `Idempotent-Replayed: true`) and is not handled again, so a client retrying a timed-out
+ * POST does not plan, hold, declare or subscribe twice. A key is the caller's own: it is scoped to
+ * the API key that sent it. The answer is kept before it is sent, so any retry that follows an
+ * answer gets that answer.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+  private lastPrunedMs = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @InjectServiceConfig() private readonly config: ServiceConfig,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const key = request.header(IDEMPOTENCY_KEY_HEADER);
+    const principal = principalOf(request);
+    // The alert webhooks (their senders' own credentials, no key) dedupe by fingerprint already.
+    if (request.method !== 'POST' || key === undefined || principal.kind === 'anonymous') return next.handle();
+    if (!KEY_FORMAT.test(key)) {
+      throw new DomainError('invalid-idempotency-key', 400, `The Idempotency-Key header must be 1-255 visible ASCII characters (a UUID, say); got ${JSON.stringify(key.slice(0, 60))}.`);
+    }
+    const response = context.switchToHttp().getResponse<Response>();
+    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), method: request.method, path: request.originalUrl };
+    return from(this.claim(claim)).pipe(
+      mergeMap((claimedAt) => {
+        this.keepAnswerOf(response, claim, claimedAt);
+        return next.handle();
+      }),
+    );
+  }
+
+  /** The instant this request claimed the key at; or the kept answer thrown, or a refusal when the key is busy or was used for another request. */
+  private async claim(claim: { principal: string; key: string; fingerprint: string; method: string; path: string }): Promise<Date> {
+    this.pruneNowAndThen();
+    const now = this.clock.now();
+    const expired = new Date(now.getTime() - this.config.limits.idempotencyKeyHours * 3_600_000);
+    const abandoned = new Date(now.getTime() - ABANDONED_AFTER_MS);
+    // Twice: a claim let go (its answer not kept) between this INSERT and the read is free to take again.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const claimed = (await this.dataSource.query(CLAIM, [claim.principal, claim.key, claim.fingerprint, claim.method, claim.path, now, expired, abandoned])) as unknown[];
+      if (claimed.length > 0) return now;
+      const [kept] = (await this.dataSource.query(READ, [claim.principal, claim.key])) as KeptRow[];
+      if (!kept) continue;
+      if (kept.fingerprint !== claim.fingerprint) {
+        throw new DomainError(
+          'idempotency-key-reused',
+          422,
+          `Idempotency-Key ${claim.key} was used at ${kept.claimed_at.toISOString()} for another request (${kept.method} ${kept.path}${kept.path === claim.path ? ' with another body' : ''}): send a new key with each new request.`,
+        );
+      }
+      if (kept.status === null) {
+        throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} is still being handled: ask again in a moment for its answer.`, { retryAfterSeconds: 1 });
+      }
+      throw new ReplayedAnswer({ status: kept.status, contentType: kept.content_type, location: kept.location, body: kept.body ?? '' });
+    }
+    throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} was being handled: ask again.`, { retryAfterSeconds: 1 });
+  }
+
+  /** Keeps the answer (or lets the key go, for one not worth keeping) before it leaves, whichever way it is written. */
+  private keepAnswerOf(response: Response, claim: { principal: string; key: string }, claimedAt: Date): void {
+    const end = response.end.bind(response) as (...args: unknown[]) => Response;
+    response.end = ((...args: unknown[]) => {
+      const [chunk] = args;
+      const body = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+      const status = response.statusCode;
+      const settled = NOT_KEPT(status)
+        ? this.dataSource.query(LET_GO, [claim.principal, claim.key, claimedAt])
+        : this.dataSource.query(KEEP, [claim.principal, claim.key, status, headerText(response.getHeader('content-type')), headerText(response.getHeader('location')), body, claimedAt]);
+      // Not kept (the database away), the claim is given up after ABANDONED_AFTER_MS and a retry is handled again.
+      void settled.catch((error: unknown) => this.logger.warn({ err: error, key: claim.key }, 'could not keep the answer for an Idempotency-Key; a retry with it will be handled again once the claim is abandoned')).finally(() => end(...args));
+      return response;
+    }) as Response['end'];
+  }
+
+  private pruneNowAndThen(): void {
+    const nowMs = this.clock.nowMs();
+    if (nowMs - this.lastPrunedMs < PRUNE_EVERY_MS) return;
+    this.lastPrunedMs = nowMs;
+    const before = new Date(nowMs - this.config.limits.idempotencyKeyHours * 3_600_000);
+    void this.dataSource.query('DELETE FROM idempotent_request WHERE claimed_at < $1', [before]).catch((error: unknown) => this.logger.warn({ err: error }, 'could not prune expired Idempotency-Keys'));
+  }
+}
+
+/** The request as far as a retry must repeat it: method, path and query, and the JSON body. */
+function fingerprintOf(request: Request): string {
+  return createHash('sha256').update(`${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`).digest('base64url');
+}
+
+const headerText = (value: string | number | string[] | undefined): string | null => (value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value));
