@@ -23,6 +23,7 @@ class ThingsController {
   make(@Body(new ZodBodyPipe(Thing)) body: z.infer<typeof Thing>, @Res({ passthrough: true }) response: Response) {
     handled.made++;
     response.setHeader('Location', `/v1/things/${handled.made}`);
+    response.setHeader('ETag', `"${handled.made}"`);
     return { number: handled.made, name: body.name };
   }
 
@@ -81,7 +82,7 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
   };
 
-  it('handles a POST once for a key: the same request again gets the first answer, Location included, marked as given again', async () => {
+  it('handles a POST once for a key: the same request again gets the first answer, Location and ETag included, marked as given again', async () => {
     const first = await post('/v1/things', 'make-router-1', { name: 'router' });
     expect(first).toMatchObject({ status: 201, body: { number: 1, name: 'router' } });
     expect(first.headers.get('location')).toBe('/v1/things/1');
@@ -90,6 +91,7 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
       const again = await post('/v1/things', 'make-router-1', { name: 'router' });
       expect(again).toMatchObject({ status: 201, body: first.body });
       expect(again.headers.get('location')).toBe('/v1/things/1');
+      expect(again.headers.get('etag')).toBe('"1"');
       expect(again.headers.get('idempotent-replayed')).toBe('true');
       expect(again.headers.get('content-type')).toBe(first.headers.get('content-type'));
     }

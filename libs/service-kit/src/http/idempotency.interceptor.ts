@@ -22,10 +22,12 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 // Answers that say nothing about the request itself (the key's standing, the service's state): a retry should be handled, not told again.
 const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 429;
 
+// The headers of an answer a replay repeats: what it is, where what it made lives, and that thing's version.
+const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;
+
 interface KeptAnswer {
   status: number;
-  contentType: string | null;
-  location: string | null;
+  headers: Record<string, string>;
   body: string;
 }
 
@@ -35,8 +37,7 @@ export class ReplayedAnswer {
 
   writeTo(response: Response): void {
     response.status(this.answer.status).setHeader(REPLAYED_HEADER, 'true');
-    if (this.answer.contentType) response.setHeader('Content-Type', this.answer.contentType);
-    if (this.answer.location) response.setHeader('Location', this.answer.location);
+    for (const [name, value] of Object.entries(this.answer.headers)) response.setHeader(name, value);
     response.end(this.answer.body);
   }
 }
@@ -44,12 +45,12 @@ export class ReplayedAnswer {
 const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, method, path, claimed_at)
   VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT (principal_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,
-    claimed_at = EXCLUDED.claimed_at, status = NULL, content_type = NULL, location = NULL, body = NULL
+    claimed_at = EXCLUDED.claimed_at, status = NULL, headers = NULL, body = NULL
     WHERE idempotent_request.claimed_at < $7
        OR (idempotent_request.status IS NULL AND idempotent_request.claimed_at < $8 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
   RETURNING 1`;
-const READ = 'SELECT fingerprint, method, path, claimed_at, status, content_type, location, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
-const KEEP = 'UPDATE idempotent_request SET status = $3, content_type = $4, location = $5, body = $6 WHERE principal_id = $1 AND key = $2 AND claimed_at = $7';
+const READ = 'SELECT fingerprint, method, path, claimed_at, status, headers, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
+const KEEP = 'UPDATE idempotent_request SET status = $3, headers = $4, body = $5 WHERE principal_id = $1 AND key = $2 AND claimed_at = $6';
 const LET_GO = 'DELETE FROM idempotent_request WHERE principal_id = $1 AND key = $2 AND claimed_at = $3';
 
 interface KeptRow {
@@ -58,14 +59,13 @@ interface KeptRow {
   path: string;
   claimed_at: Date;
   status: number | null;
-  content_type: string | null;
-  location: string | null;
+  headers: Record<string, string> | null;
   body: string | null;
 }
 
 /**
  * `Idempotency-Key` on a POST (draft-ietf-httpapi-idempotency-key-header): the first request with
- * a key is handled and its answer kept, with the request's fingerprint, for
+ * a key is handled and its answer kept (status, body, Content-Type, Location, ETag), with the request's fingerprint, for
  * HOLDFAST_IDEMPOTENCY_KEY_HOURS; the same request again with that key gets the kept answer (status
  * and body, `Idempotent-Replayed: true`) and is not handled again, so a client retrying a timed-out
  * POST does not plan, hold, declare or subscribe twice. A key is the caller's own: it is scoped to
@@ -125,7 +125,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (kept.status === null) {
         throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} is still being handled: ask again in a moment for its answer.`, { retryAfterSeconds: 1 });
       }
-      throw new ReplayedAnswer({ status: kept.status, contentType: kept.content_type, location: kept.location, body: kept.body ?? '' });
+      throw new ReplayedAnswer({ status: kept.status, headers: kept.headers ?? {}, body: kept.body ?? '' });
     }
     throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} was being handled: ask again.`, { retryAfterSeconds: 1 });
   }
@@ -139,7 +139,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const status = response.statusCode;
       const settled = NOT_KEPT(status)
         ? this.dataSource.query(LET_GO, [claim.principal, claim.key, claimedAt])
-        : this.dataSource.query(KEEP, [claim.principal, claim.key, status, headerText(response.getHeader('content-type')), headerText(response.getHeader('location')), body, claimedAt]);
+        : this.dataSource.query(KEEP, [claim.principal, claim.key, status, JSON.stringify(keptHeadersOf(response)), body, claimedAt]);
       // Not kept (the database away), the claim is given up after ABANDONED_AFTER_MS and a retry is handled again.
       void settled.catch((error: unknown) => this.logger.warn({ err: error, key: claim.key }, 'could not keep the answer for an Idempotency-Key; a retry with it will be handled again once the claim is abandoned')).finally(() => end(...args));
       return response;
@@ -160,4 +160,11 @@ function fingerprintOf(request: Request): string {
   return createHash('sha256').update(`${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`).digest('base64url');
 }
 
-const headerText = (value: string | number | string[] | undefined): string | null => (value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value));
+function keptHeadersOf(response: Response): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = response.getHeader(name);
+    if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return kept;
+}

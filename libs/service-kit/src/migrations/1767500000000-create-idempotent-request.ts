@@ -14,8 +14,7 @@ export class CreateIdempotentRequest1767500000000 implements MigrationInterface 
         path text NOT NULL,
         claimed_at timestamptz NOT NULL,
         status integer,
-        content_type text,
-        location text,
+        headers jsonb,
         body text,
         PRIMARY KEY (principal_id, key)
       )`);
