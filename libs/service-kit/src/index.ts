@@ -15,6 +15,7 @@ export { dependencyUnavailable, type Dependency } from './errors/unreachable-dep
 export * from './foundation/service-foundation';
 export * from './http/problem-details.filter';
 export * from './http/service-app.factory';
+export { AnswerShownOnce } from './http/idempotency.interceptor';
 export * from './http/request-schema';
 export * from './http/list-page';
 export * from './http/uuid-param.pipe';

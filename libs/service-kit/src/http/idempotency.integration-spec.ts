@@ -9,11 +9,12 @@ import { generateApiKey } from '../auth/api-key';
 import { RequireScope } from '../auth/scopes';
 import { defineService } from '../definition/define-service';
 import { DomainError } from '../errors/domain.error';
+import { AnswerShownOnce } from './idempotency.interceptor';
 import { ZodBodyPipe } from './zod-body.pipe';
 
 const Thing = z.strictObject({ name: z.string().min(1) });
 // How many times each route's handler ran: what a replayed answer must not add to.
-const handled = { made: 0, refused: 0, broken: 0, slow: 0 };
+const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0 };
 let releaseSlow: () => void = () => undefined;
 
 @Controller('v1/things')
@@ -39,6 +40,14 @@ class ThingsController {
   break() {
     handled.broken++;
     throw new Error('the database went away');
+  }
+
+  @Post('secrets')
+  @RequireScope('read')
+  @AnswerShownOnce('list the secrets to find the one made')
+  secret(@Body(new ZodBodyPipe(Thing)) body: z.infer<typeof Thing>) {
+    handled.secrets++;
+    return { name: body.name, secret: `whsec_shown-once-${handled.secrets}` };
   }
 
   @Post('slow')
@@ -124,6 +133,24 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     expect((await post('/v1/things/broken', 'break-1')).status).toBe(500);
     expect((await post('/v1/things/broken', 'break-1')).status).toBe(500);
     expect(handled.broken).toBe(2);
+  });
+
+  it('keeps no answer that holds a secret shown once: a repeat is told it was done and what to do, and is not done again; a refusal is kept', async () => {
+    const first = await post('/v1/things/secrets', 'secret-1', { name: 'hook' });
+    expect(first).toMatchObject({ status: 201, body: { secret: 'whsec_shown-once-1' } });
+    const again = await post('/v1/things/secrets', 'secret-1', { name: 'hook' });
+    expect(again).toMatchObject({ status: 409, body: { code: 'answer-shown-once' } });
+    expect(again.body.detail).toBe(
+      'The request with Idempotency-Key secret-1 was done at 2026-12-05T04:00:00.000Z (201), but its answer held a secret shown only once, which Holdfast does not keep: list the secrets to find the one made.',
+    );
+    expect(handled.secrets).toBe(1);
+    const [kept] = (await service.app.get(DataSource).query(`SELECT status, body FROM idempotent_request WHERE key = 'secret-1'`)) as { status: number; body: string | null }[];
+    expect(kept).toEqual({ status: 201, body: null });
+
+    const refused = await post('/v1/things/secrets', 'secret-2', { name: '' });
+    expect(refused.status).toBe(400);
+    expect(await post('/v1/things/secrets', 'secret-2', { name: '' })).toMatchObject({ status: 400, body: refused.body });
+    expect(handled.secrets).toBe(1);
   });
 
   it('answers 409 with Retry-After while the first request is still being handled, then its answer', async () => {

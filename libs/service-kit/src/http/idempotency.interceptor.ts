@@ -1,4 +1,5 @@
-import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { from, mergeMap, type Observable } from 'rxjs';
@@ -21,6 +22,15 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 // Answers that say nothing about the request itself (the key's standing, the service's state): a retry should be handled, not told again.
 const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 429;
+
+const ANSWER_SHOWN_ONCE = 'holdfast:answer-shown-once';
+
+/**
+ * Marks a POST whose answer holds a secret shown only once (an API key, a signing secret): with an
+ * Idempotency-Key, its answer's body is not kept, since the secret would then be stored in plain
+ * text, and a repeat is told so with `recover`, what to do instead (a 409 answer-shown-once).
+ */
+export const AnswerShownOnce = (recover: string): MethodDecorator => SetMetadata(ANSWER_SHOWN_ONCE, recover);
 
 // The headers of an answer a replay repeats: what it is, where what it made lives, and that thing's version.
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;
@@ -78,6 +88,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private lastPrunedMs = 0;
 
   constructor(
+    private readonly reflector: Reflector,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @InjectServiceConfig() private readonly config: ServiceConfig,
@@ -94,7 +105,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new DomainError('invalid-idempotency-key', 400, `The Idempotency-Key header must be 1-255 visible ASCII characters (a UUID, say); got ${JSON.stringify(key.slice(0, 60))}.`);
     }
     const response = context.switchToHttp().getResponse<Response>();
-    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), method: request.method, path: request.originalUrl };
+    const shownOnce = this.reflector.get<string | undefined>(ANSWER_SHOWN_ONCE, context.getHandler());
+    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), method: request.method, path: request.originalUrl, shownOnce };
     return from(this.claim(claim)).pipe(
       mergeMap((claimedAt) => {
         this.keepAnswerOf(response, claim, claimedAt);
@@ -104,7 +116,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** The instant this request claimed the key at; or the kept answer thrown, or a refusal when the key is busy or was used for another request. */
-  private async claim(claim: { principal: string; key: string; fingerprint: string; method: string; path: string }): Promise<Date> {
+  private async claim(claim: { principal: string; key: string; fingerprint: string; method: string; path: string; shownOnce: string | undefined }): Promise<Date> {
     this.pruneNowAndThen();
     const now = this.clock.now();
     const expired = new Date(now.getTime() - this.config.limits.idempotencyKeyHours * 3_600_000);
@@ -125,18 +137,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (kept.status === null) {
         throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} is still being handled: ask again in a moment for its answer.`, { retryAfterSeconds: 1 });
       }
+      if (kept.body === null && claim.shownOnce !== undefined && kept.status < 300) {
+        throw new DomainError(
+          'answer-shown-once',
+          409,
+          `The request with Idempotency-Key ${claim.key} was done at ${kept.claimed_at.toISOString()} (${kept.status}), but its answer held a secret shown only once, which Holdfast does not keep: ${claim.shownOnce}.`,
+        );
+      }
       throw new ReplayedAnswer({ status: kept.status, headers: kept.headers ?? {}, body: kept.body ?? '' });
     }
     throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} was being handled: ask again.`, { retryAfterSeconds: 1 });
   }
 
   /** Keeps the answer (or lets the key go, for one not worth keeping) before it leaves, whichever way it is written. */
-  private keepAnswerOf(response: Response, claim: { principal: string; key: string }, claimedAt: Date): void {
+  private keepAnswerOf(response: Response, claim: { principal: string; key: string; shownOnce: string | undefined }, claimedAt: Date): void {
     const end = response.end.bind(response) as (...args: unknown[]) => Response;
     response.end = ((...args: unknown[]) => {
       const [chunk] = args;
-      const body = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       const status = response.statusCode;
+      // A refusal holds no secret, and is kept to be given again like any other.
+      const body = claim.shownOnce !== undefined && status < 300 ? null : typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       const settled = NOT_KEPT(status)
         ? this.dataSource.query(LET_GO, [claim.principal, claim.key, claimedAt])
         : this.dataSource.query(KEEP, [claim.principal, claim.key, status, JSON.stringify(keptHeadersOf(response)), body, claimedAt]);

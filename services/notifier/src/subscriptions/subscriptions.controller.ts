@@ -1,5 +1,5 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, ApiZodBody, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, AnswerShownOnce, ApiZodBody, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ export class SubscriptionsController {
 
   @Post()
   @RequireScope('subscriptions:write')
+  @AnswerShownOnce('find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   @ApiZodBody(CreateSubscriptionSchema)
   create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
@@ -52,6 +53,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/secret/rotate')
+  @AnswerShownOnce('the secret it made signs from now on; rotate again with a new Idempotency-Key if it was not stored')
   @RequireScope('subscriptions:write')
   @HttpCode(200)
   @ApiOperation({
