@@ -15,7 +15,9 @@ import { ZodBodyPipe } from './zod-body.pipe';
 const Thing = z.strictObject({ name: z.string().min(1) });
 // How many times each route's handler ran: what a replayed answer must not add to.
 const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0 };
-let releaseSlow: () => void = () => undefined;
+// The slow requests under way, each waiting until the test lets it finish.
+const slowOnes: (() => void)[] = [];
+const releaseSlow = () => slowOnes.splice(0).forEach((finish) => finish());
 
 @Controller('v1/things')
 class ThingsController {
@@ -53,9 +55,9 @@ class ThingsController {
   @Post('slow')
   @RequireScope('read')
   async slow() {
-    handled.slow++;
-    await new Promise<void>((resolve) => (releaseSlow = resolve));
-    return { slow: handled.slow };
+    const mine = ++handled.slow;
+    await new Promise<void>((resolve) => slowOnes.push(resolve));
+    return { slow: mine };
   }
 }
 
@@ -163,6 +165,20 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     expect(await first).toMatchObject({ status: 201, body: { slow: 1 } });
     expect(await post('/v1/things/slow', 'slow-1')).toMatchObject({ status: 201, body: { slow: 1 } });
     expect(handled.slow).toBe(1);
+  });
+
+  it('takes over the key of a request its process stopped working on (no word for a minute), and keeps the answer of the one that took it', async () => {
+    const abandoned = post('/v1/things/slow', 'slow-2');
+    await expect.poll(() => handled.slow).toBe(2);
+    clock.set('2026-12-05T04:01:01Z');
+    const retried = post('/v1/things/slow', 'slow-2');
+    await expect.poll(() => handled.slow).toBe(3);
+    releaseSlow();
+    expect((await retried).body).toEqual({ slow: 3 });
+    // The first is answered too, but its answer is not the one kept: its claim was taken over.
+    expect((await abandoned).body).toEqual({ slow: 2 });
+    expect(await post('/v1/things/slow', 'slow-2')).toMatchObject({ status: 201, body: { slow: 3 } });
+    clock.set('2026-12-05T04:00:00Z');
   });
 
   it('keeps a key to the API key that sent it, and for HOLDFAST_IDEMPOTENCY_KEY_HOURS', async () => {

@@ -15,8 +15,10 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** Sent with an answer given again for a key already used, rather than the request handled again. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-// A claim whose request never settled (the process died mid-request) is given up after this long, so its key can be used again.
+// A claim whose process stopped saying it still works on the request (it died mid-request) is given up after this long, so
+// its key can be used again; a request still being handled says so every ALIVE_EVERY_MS, however long it takes (a large replay).
 const ABANDONED_AFTER_MS = 60_000;
+const ALIVE_EVERY_MS = 15_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 // Visible ASCII, as a UUID or a client's own "create-hold-42" is: nothing a header could mangle.
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
@@ -52,13 +54,14 @@ export class ReplayedAnswer {
   }
 }
 
-const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, method, path, claimed_at)
-  VALUES ($1, $2, $3, $4, $5, $6)
+const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, method, path, claimed_at, alive_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $6)
   ON CONFLICT (principal_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,
-    claimed_at = EXCLUDED.claimed_at, status = NULL, headers = NULL, body = NULL
+    claimed_at = EXCLUDED.claimed_at, alive_at = EXCLUDED.alive_at, status = NULL, headers = NULL, body = NULL
     WHERE idempotent_request.claimed_at < $7
-       OR (idempotent_request.status IS NULL AND idempotent_request.claimed_at < $8 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
+       OR (idempotent_request.status IS NULL AND idempotent_request.alive_at < $8 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
   RETURNING 1`;
+const STILL_HANDLED = 'UPDATE idempotent_request SET alive_at = $4 WHERE principal_id = $1 AND key = $2 AND claimed_at = $3 AND status IS NULL';
 const READ = 'SELECT fingerprint, method, path, claimed_at, status, headers, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
 const KEEP = 'UPDATE idempotent_request SET status = $3, headers = $4, body = $5 WHERE principal_id = $1 AND key = $2 AND claimed_at = $6';
 const LET_GO = 'DELETE FROM idempotent_request WHERE principal_id = $1 AND key = $2 AND claimed_at = $3';
@@ -151,8 +154,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   /** Keeps the answer (or lets the key go, for one not worth keeping) before it leaves, whichever way it is written. */
   private keepAnswerOf(response: Response, claim: { principal: string; key: string; shownOnce: string | undefined }, claimedAt: Date): void {
+    const alive = setInterval(() => {
+      void this.dataSource.query(STILL_HANDLED, [claim.principal, claim.key, claimedAt, this.clock.now()]).catch(() => undefined);
+    }, ALIVE_EVERY_MS).unref();
     const end = response.end.bind(response) as (...args: unknown[]) => Response;
     response.end = ((...args: unknown[]) => {
+      clearInterval(alive);
       const [chunk] = args;
       const status = response.statusCode;
       // A refusal holds no secret, and is kept to be given again like any other.

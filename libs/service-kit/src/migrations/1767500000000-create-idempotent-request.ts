@@ -13,6 +13,7 @@ export class CreateIdempotentRequest1767500000000 implements MigrationInterface 
         method text NOT NULL,
         path text NOT NULL,
         claimed_at timestamptz NOT NULL,
+        alive_at timestamptz NOT NULL,
         status integer,
         headers jsonb,
         body text,
