@@ -14,7 +14,7 @@ describe('serviceConfigFromEnvironment', () => {
       outbox: { retentionMs: 24 * 3_600_000 },
       ledger: { retentionMs: 7 * 86_400_000 },
       auth: { bootstrap: null },
-      limits: { requestsPerMinute: 1_200, maxBodyBytes: 1_048_576 },
+      limits: { requestsPerMinute: 1_200, maxBodyBytes: 1_048_576, idempotencyKeyHours: 24 },
       own: {},
     });
   });
@@ -29,6 +29,8 @@ describe('serviceConfigFromEnvironment', () => {
     expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9, connectWaitMs: 2_500 });
     expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.', maxMessageBytes: 1_048_576 });
     expect(config.outbox).toEqual({ retentionMs: 30 * 60_000 });
+    expect(serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '72' }).limits.idempotencyKeyHours).toBe(72);
+    expect(() => serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '0' })).toThrow(/HOLDFAST_IDEMPOTENCY_KEY_HOURS: must be at least 0\.01/);
   });
 
   it('refuses a bad environment with every problem named and where the defaults are', () => {
