@@ -137,24 +137,29 @@ describe('every endpoint of every service, fed generated requests from its own O
     expect(checked).toBeGreaterThan(30);
   });
 
+  /** A JSON request as a client sends it: the admin key unless another credential is given. */
+  async function send(service: string, method: string, path: string, body: unknown, authorization = `Bearer ${ADMIN_KEY}`) {
+    const response = await fetch(`${services[service].baseUrl}${path}`, {
+      method,
+      headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+  }
+
   // Each was a 500 once: sent in every query parameter and every body field of every operation, not left to the draw above.
   const ONCE_FATAL = ['0000-06-01T00:00:00Z', '\ud800', '\u0000'];
 
   for (const name of ['maintenance-planner', 'impact-analyzer', 'notifier']) {
     it(`${name}: no 5xx for a value that once was one, in any query parameter or body field`, async () => {
-      const { baseUrl } = services[name];
       let sent = 0;
-      for (const operation of await fuzzedOperations(baseUrl)) {
+      for (const operation of await fuzzedOperations(services[name].baseUrl)) {
         const path = operation.path.replace(/\{[^}]+\}/g, '0190a7d2-0000-7000-8000-000000000000');
         const queries = operation.parameters.filter((parameter) => parameter.in === 'query').flatMap((parameter) => ONCE_FATAL.map((value) => ({ url: `${path}?${new URLSearchParams({ [parameter.name]: value })}`, body: undefined as unknown })));
         const bodies = operation.bodyProperties.flatMap((property) => ONCE_FATAL.map((value) => ({ url: path, body: { [property]: value } as unknown })));
         for (const { url, body } of [...queries, ...bodies]) {
-          const response = await fetch(`${baseUrl}${url}`, {
-            method: operation.method,
-            headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          expect(response.status, `${operation.method} ${url} ${JSON.stringify(body)} -> ${(await response.text()).slice(0, 300)}`).toBeLessThan(500);
+          const { status, text } = await send(name, operation.method, url, body);
+          expect(status, `${operation.method} ${url} ${JSON.stringify(body)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
           sent++;
         }
       }
@@ -162,35 +167,19 @@ describe('every endpoint of every service, fed generated requests from its own O
     });
 
     it(`${name}: no 5xx, and every refusal is a problem document`, async () => {
-      const { baseUrl } = services[name];
-      const operations = await fuzzedOperations(baseUrl);
+      const operations = await fuzzedOperations(services[name].baseUrl);
       expect(operations.length).toBeGreaterThan(0);
       for (const operation of operations) {
         await fc.assert(
           fc.asyncProperty(requestOf(operation), async ({ url, body }) => {
-            const response = await fetch(`${baseUrl}${url}`, {
-              method: operation.method,
-              headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-              body: body === undefined ? undefined : JSON.stringify(body),
-            });
-            const text = await response.text();
-            expect(response.status, `${operation.method} ${url} ${JSON.stringify(body)?.slice(0, 300)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
-            if (response.status >= 400) expect(response.headers.get('content-type'), `${operation.method} ${url}`).toContain('application/problem+json');
+            const { status, contentType, text } = await send(name, operation.method, url, body);
+            expect(status, `${operation.method} ${url} ${JSON.stringify(body)?.slice(0, 300)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+            if (status >= 400) expect(contentType, `${operation.method} ${url}`).toContain('application/problem+json');
           }),
           { numRuns: RUNS_PER_OPERATION },
         );
       }
     });
-  }
-
-  /** A JSON request as a client sends it: the admin key unless another credential is given. */
-  async function send(service: string, method: string, path: string, body: Json | undefined, authorization = `Bearer ${ADMIN_KEY}`) {
-    const response = await fetch(`${services[service].baseUrl}${path}`, {
-      method,
-      headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, text: await response.text() };
   }
 
   interface WriteSeed {

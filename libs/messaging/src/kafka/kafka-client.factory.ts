@@ -51,8 +51,8 @@ const TOPIC_CREATION_REFUSED = /^Response CreateTopics\(/;
  * kafkajs's log lines at the service logger's levels. A response refused with a retriable protocol
  * error (a new topic's partition whose leader is still being elected: "This server is not the leader
  * for that topic-partition") is routine and goes to debug; should the retries run out, the caller
- * gets the error and says so. So does a refused topic creation, which its caller judges. While the broker is away, each client logged each failed connection
- * attempt, about 30 error lines a second over the three services, and each consumer its crash and
+ * gets the error and says so. So does a refused topic creation, which its caller judges. While the
+ * broker is away, each client logged each failed connection attempt, about 30 error lines a second over the three services, and each consumer its crash and
  * restart every 2 s: one connection failure and one consumer crash (with its restart) in
  * CONNECTION_ERROR_EVERY_MS stay errors, saying so, the rest go to debug. A crash for any other
  * cause is always an error.
@@ -65,7 +65,8 @@ export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date
   return ({ namespace, level, log }) => {
     const { message, ...fields } = log;
     const entry = { kafkajs: namespace, ...fields };
-    const retried = message.startsWith('Response ') && typeof fields.error === 'string' && (RETRIED_RESPONSE_ERRORS.has(fields.error) || TOPIC_CREATION_REFUSED.test(message));
+    // A refused response its caller handles: kafkajs retries it, or provisionTopics judges it.
+    const handledByCaller = message.startsWith('Response ') && typeof fields.error === 'string' && (RETRIED_RESPONSE_ERRORS.has(fields.error) || TOPIC_CREATION_REFUSED.test(message));
     if (level === logLevel.ERROR && CONNECTION_FAILURE.test(message)) {
       if (now() - lastConnectionError < CONNECTION_ERROR_EVERY_MS) return logger.debug(entry, message);
       lastConnectionError = now();
@@ -81,7 +82,7 @@ export function kafkaLogWriter(logger: MessagingLogger, now: () => number = Date
       return logger.error(entry, `${message} (the consumer restarts until the broker answers; further such crashes in the next ${CONNECTION_ERROR_EVERY_MS / 1000} s are logged at debug)`);
     }
     if (level === logLevel.ERROR && RESTARTING.test(message) && quietCrashes.delete(fields.groupId)) return logger.debug(entry, message);
-    if (level === logLevel.ERROR && !retried) logger.error(entry, message);
+    if (level === logLevel.ERROR && !handledByCaller) logger.error(entry, message);
     else if (level === logLevel.WARN && !BOUNDED_IDEMPOTENT_RETRIES.test(message)) logger.warn(entry, message);
     else logger.debug(entry, message);
   };

@@ -21,7 +21,7 @@ const ABANDONED_AFTER_MS = 60_000;
 const ALIVE_EVERY_MS = 15_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 // Visible ASCII, as a UUID or a client's own "create-hold-42" is: nothing a header could mangle.
-const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 // Answers that say nothing about the request itself (the key's standing, the service's state): a retry should be handled, not told again.
 const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 429;
 
@@ -54,21 +54,20 @@ export class ReplayedAnswer {
   }
 }
 
-const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, method, path, claimed_at, alive_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $6)
-  ON CONFLICT (principal_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,
+const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, path, claimed_at, alive_at)
+  VALUES ($1, $2, $3, $4, $5, $5)
+  ON CONFLICT (principal_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, path = EXCLUDED.path,
     claimed_at = EXCLUDED.claimed_at, alive_at = EXCLUDED.alive_at, status = NULL, headers = NULL, body = NULL
-    WHERE idempotent_request.claimed_at < $7
-       OR (idempotent_request.status IS NULL AND idempotent_request.alive_at < $8 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
+    WHERE idempotent_request.claimed_at < $6
+       OR (idempotent_request.status IS NULL AND idempotent_request.alive_at < $7 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
   RETURNING 1`;
 const STILL_HANDLED = 'UPDATE idempotent_request SET alive_at = $4 WHERE principal_id = $1 AND key = $2 AND claimed_at = $3 AND status IS NULL';
-const READ = 'SELECT fingerprint, method, path, claimed_at, status, headers, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
+const READ = 'SELECT fingerprint, path, claimed_at, status, headers, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
 const KEEP = 'UPDATE idempotent_request SET status = $3, headers = $4, body = $5 WHERE principal_id = $1 AND key = $2 AND claimed_at = $6';
 const LET_GO = 'DELETE FROM idempotent_request WHERE principal_id = $1 AND key = $2 AND claimed_at = $3';
 
 interface KeptRow {
   fingerprint: string;
-  method: string;
   path: string;
   claimed_at: Date;
   status: number | null;
@@ -89,13 +88,16 @@ interface KeptRow {
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
   private lastPrunedMs = 0;
+  private readonly keptForMs: number;
 
   constructor(
     private readonly reflector: Reflector,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
-    @InjectServiceConfig() private readonly config: ServiceConfig,
-  ) {}
+    @InjectServiceConfig() config: ServiceConfig,
+  ) {
+    this.keptForMs = config.limits.idempotencyKeyHours * 3_600_000;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -104,12 +106,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const principal = principalOf(request);
     // The alert webhooks (their senders' own credentials, no key) dedupe by fingerprint already.
     if (request.method !== 'POST' || key === undefined || principal.kind === 'anonymous') return next.handle();
-    if (!KEY_FORMAT.test(key)) {
+    if (!IDEMPOTENCY_KEY_FORMAT.test(key)) {
       throw new DomainError('invalid-idempotency-key', 400, `The Idempotency-Key header must be 1-255 visible ASCII characters (a UUID, say); got ${JSON.stringify(key.slice(0, 60))}.`);
     }
     const response = context.switchToHttp().getResponse<Response>();
     const shownOnce = this.reflector.get<string | undefined>(ANSWER_SHOWN_ONCE, context.getHandler());
-    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), method: request.method, path: request.originalUrl, shownOnce };
+    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), path: request.originalUrl, shownOnce };
     return from(this.claim(claim)).pipe(
       mergeMap((claimedAt) => {
         this.keepAnswerOf(response, claim, claimedAt);
@@ -119,14 +121,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** The instant this request claimed the key at; or the kept answer thrown, or a refusal when the key is busy or was used for another request. */
-  private async claim(claim: { principal: string; key: string; fingerprint: string; method: string; path: string; shownOnce: string | undefined }): Promise<Date> {
+  private async claim(claim: { principal: string; key: string; fingerprint: string; path: string; shownOnce: string | undefined }): Promise<Date> {
     this.pruneNowAndThen();
     const now = this.clock.now();
-    const expired = new Date(now.getTime() - this.config.limits.idempotencyKeyHours * 3_600_000);
+    const expired = new Date(now.getTime() - this.keptForMs);
     const abandoned = new Date(now.getTime() - ABANDONED_AFTER_MS);
     // Twice: a claim let go (its answer not kept) between this INSERT and the read is free to take again.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const claimed = (await this.dataSource.query(CLAIM, [claim.principal, claim.key, claim.fingerprint, claim.method, claim.path, now, expired, abandoned])) as unknown[];
+      const claimed = (await this.dataSource.query(CLAIM, [claim.principal, claim.key, claim.fingerprint, claim.path, now, expired, abandoned])) as unknown[];
       if (claimed.length > 0) return now;
       const [kept] = (await this.dataSource.query(READ, [claim.principal, claim.key])) as KeptRow[];
       if (!kept) continue;
@@ -134,7 +136,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw new DomainError(
           'idempotency-key-reused',
           422,
-          `Idempotency-Key ${claim.key} was used at ${kept.claimed_at.toISOString()} for another request (${kept.method} ${kept.path}${kept.path === claim.path ? ' with another body' : ''}): send a new key with each new request.`,
+          `Idempotency-Key ${claim.key} was used at ${kept.claimed_at.toISOString()} for another request (POST ${kept.path}${kept.path === claim.path ? ' with another body' : ''}): send a new key with each new request.`,
         );
       }
       if (kept.status === null) {
@@ -177,14 +179,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const nowMs = this.clock.nowMs();
     if (nowMs - this.lastPrunedMs < PRUNE_EVERY_MS) return;
     this.lastPrunedMs = nowMs;
-    const before = new Date(nowMs - this.config.limits.idempotencyKeyHours * 3_600_000);
+    const before = new Date(nowMs - this.keptForMs);
     void this.dataSource.query('DELETE FROM idempotent_request WHERE claimed_at < $1', [before]).catch((error: unknown) => this.logger.warn({ err: error }, 'could not prune expired Idempotency-Keys'));
   }
 }
 
-/** The request as far as a retry must repeat it: method, path and query, and the JSON body. */
+/** The request as far as a retry must repeat it (a POST, the only method keys are taken on): path and query, and the JSON body. */
 function fingerprintOf(request: Request): string {
-  return createHash('sha256').update(`${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`).digest('base64url');
+  return createHash('sha256').update(`${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`).digest('base64url');
 }
 
 function keptHeadersOf(response: Response): Record<string, string> {

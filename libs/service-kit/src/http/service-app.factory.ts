@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
-import { REPLAYED_HEADER } from './idempotency.interceptor';
+import { IDEMPOTENCY_KEY_FORMAT, REPLAYED_HEADER } from './idempotency.interceptor';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError } from '../errors/domain.error';
@@ -64,7 +64,7 @@ function describeIdempotencyKey(document: OpenAPIObject): void {
         name: 'Idempotency-Key',
         in: 'header',
         required: false,
-        schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+        schema: { type: 'string', pattern: IDEMPOTENCY_KEY_FORMAT.source },
         description: `A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (${REPLAYED_HEADER}: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled`,
       },
     ];

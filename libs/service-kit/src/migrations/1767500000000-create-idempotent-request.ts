@@ -10,7 +10,6 @@ export class CreateIdempotentRequest1767500000000 implements MigrationInterface 
         principal_id text NOT NULL,
         key text NOT NULL,
         fingerprint text NOT NULL,
-        method text NOT NULL,
         path text NOT NULL,
         claimed_at timestamptz NOT NULL,
         alive_at timestamptz NOT NULL,

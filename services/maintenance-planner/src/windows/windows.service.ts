@@ -261,7 +261,7 @@ export class WindowsService {
   ): Promise<{ events: HoldfastEvent[]; letThrough: string[] }> {
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
-    const letThroughBy: string[] = [];
+    const letThrough: string[] = [];
     for (const hold of holds) {
       // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
       // not only those it reaches now: the override row is written first and a later fan-out of the
@@ -286,7 +286,7 @@ export class WindowsService {
       );
       // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.
       if (runs === 0) continue;
-      letThroughBy.push(hold.id);
+      letThrough.push(hold.id);
       if (changed === 0) continue;
       await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
       await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
@@ -310,8 +310,9 @@ export class WindowsService {
         ),
       );
     }
-    await refreshWindowStatus(tx, [row.id]);
-    return { events, letThrough: letThroughBy };
+    // Only a link that changed can change the window's status: a repeated override leaves it as it is.
+    if (events.length > 0) await refreshWindowStatus(tx, [row.id]);
+    return { events, letThrough };
   }
 
   async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
