@@ -1,6 +1,8 @@
 import { expectEventually, ManualClock } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { targetKeyOf } from '../src/outbound/target-key';
+import { holdWebhookSends } from './support/held-webhook-send';
 import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
 /**
@@ -12,7 +14,7 @@ import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fi
 const AT_ONCE = { timeoutMs: 1_500 };
 describe('notifier circuits follow subscriptions: a target changed or a subscription deleted', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['down', 'up', 'old', 'new', 'abandoned'], clock, {
+  const suite = notifierWithReceiversForSuite(['down', 'up', 'old', 'new', 'abandoned', 'lingering'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_CIRCUIT_VOLUME: '2',
     NOTIFIER_CIRCUIT_RESET_MS: '600000',
@@ -79,5 +81,32 @@ describe('notifier circuits follow subscriptions: a target changed or a subscrip
     const third = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.abandoned.url}/third`, filters: { regions: ['AR'] } });
     await suite.publisher.publish(holdPlaced(['AR']));
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${third.id}`)).toMatchObject([{ status: 'delivered' }]));
+  });
+
+  it("lets go of a target's circuit though a deleted subscription's deliveries, failed while it was deleted, wait pending for their retry", async () => {
+    suite.receivers.lingering.reply = () => ({ status: 503 });
+    const gone = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.lingering.url}/gone`, filters: { regions: ['BO'] } });
+    // Both sends are under way when the deletion commits; both fail after it, opening the circuit, and go back to pending.
+    const held = holdWebhookSends(suite.app, gone.id);
+    try {
+      await suite.publisher.publish(holdPlaced(['BO']), holdPlaced(['BO']));
+      await held.begun;
+      await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${gone.id}&status=sending`)).toHaveLength(2));
+      const deleted = suite.notifier.call('DELETE', `/v1/subscriptions/${gone.id}`);
+      const checks = held.stillSendingChecks();
+      await expectEventually(() => expect(held.stillSendingChecks()).toBeGreaterThan(checks));
+      held.proceed();
+      expect((await deleted).status).toBe(204);
+    } finally {
+      held.restore();
+    }
+    const [pending] = (await suite.app.get(DataSource).query(`SELECT count(*)::int AS n FROM delivery WHERE subscription_id = $1 AND status = 'pending'`, [gone.id])) as [{ n: number }];
+    expect(pending.n).toBe(2);
+
+    // Nothing will send those: the circuit is let go, and a new subscription to the receiver, up again, is sent to at once.
+    suite.receivers.lingering.reply = () => ({ status: 204 });
+    const next = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.lingering.url}/next`, filters: { regions: ['BO'] } });
+    await suite.publisher.publish(holdPlaced(['BO']));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${next.id}`)).toMatchObject([{ status: 'delivered' }]));
   });
 });

@@ -37,9 +37,11 @@ const isStopped = (subscription: SubscriptionEntity): boolean => subscription.de
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
 // Of the subscriptions noted as sending, those still sending (and where to).
 const SENDING_SUBSCRIPTIONS = prepared('SELECT id, target FROM subscription WHERE id = ANY($1::uuid[]) AND enabled AND deleted_at IS NULL');
-// Of the given targets, those some delivery still waits for.
+// Of the given targets, those some delivery still waits for: one being sent, or one pending that will be. A pending delivery
+// of a subscription deleted or turned off (a send under way then, which failed) is never sent, only settled when due.
 const TARGETS_WAITED_FOR = prepared(`SELECT t.target_key FROM unnest($1::text[]) AS t(target_key)
-  WHERE EXISTS (SELECT 1 FROM delivery d WHERE d.target_key = t.target_key AND d.status IN ('pending', 'sending'))`);
+  WHERE EXISTS (SELECT 1 FROM delivery d JOIN subscription s ON s.id = d.subscription_id
+    WHERE d.target_key = t.target_key AND (d.status = 'sending' OR (d.status = 'pending' AND s.enabled AND s.deleted_at IS NULL)))`);
 
 interface CachedSubscription {
   subscription: SubscriptionEntity;
