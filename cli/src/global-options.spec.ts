@@ -44,7 +44,7 @@ describe('options for every command, written before it', () => {
     ]);
 
     // One command's POSTs, to any service: the first gets the key, the second the key and /2.
-    const api = holdfastApi({ urls: { 'maintenance-planner': planner.url, 'impact-analyzer': planner.url, notifier: planner.url }, key: 'k', requestTimeoutMs: 5_000, idempotencyKey: 'run-9' });
+    const api = holdfastApi({ urls: { 'maintenance-planner': planner.url, 'impact-analyzer': planner.url, notifier: planner.url }, key: 'k', requestTimeoutMs: 5_000, idempotencyKey: 'run-9', retries: 0 });
     await api.planner.POST('/v1/holds', { body: { regions: ['IR'], from: '2026-06-12T20:00:00Z', reason: 'one' } });
     await api.analyzer.POST('/v1/declarations', { body: { regions: ['IR'], from: '2026-06-12T20:00:00Z', until: '2026-06-13T20:00:00Z', reason: 'two' } });
     expect(planner.asked.slice(-2).map(({ idempotencyKey }) => idempotencyKey)).toEqual(['run-9', 'run-9/2']);

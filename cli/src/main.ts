@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { CliError, ExitCode, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
+import { LONGEST_RETRY_PAUSE_MS } from './client/typed-client';
 import { FROM_STDIN, secretText, text, type Command, type OptionSpec } from './command';
 import { analyzerNotifierCommands } from './commands/analyzer-notifier.command';
 import { auditCommand } from './commands/audit.command';
@@ -12,7 +13,7 @@ import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
 import { regionCommands } from './commands/regions.command';
 import { windowCommands } from './commands/windows.command';
-import { connection, DEFAULT_REQUEST_TIMEOUT, SERVICE_SETTINGS, type Connection } from './settings';
+import { connection, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRIES, SERVICE_SETTINGS, type Connection } from './settings';
 
 export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
 
@@ -29,6 +30,7 @@ const GLOBAL_OPTIONS: OptionSpec = {
   key: { type: 'string' },
   'request-timeout': { type: 'string' },
   'idempotency-key': { type: 'string' },
+  retries: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -48,7 +50,11 @@ const GLOBAL_HELP = `Options for every command, before or after it:
   --request-timeout 30s HOLDFAST_REQUEST_TIMEOUT  (how long one call may wait for its answer; default ${DEFAULT_REQUEST_TIMEOUT},
                                                    and for what a service answers slowly by design: ${slowCommands()})
   --idempotency-key K   HOLDFAST_IDEMPOTENCY_KEY  (sent with the command's POSTs, K with the first, K/2 with the second...: the same
-                                                   command run again with K is answered as it was the first time, not done again)
+                                                   command run again with K is answered as it was the first time, not done again;
+                                                   a new UUID when unset, named when a POST got no answer)
+  --retries ${DEFAULT_RETRIES}           HOLDFAST_RETRIES          (how many more times a call is sent when its service could not take it: no
+                                                   connection, 502-504, 429, pausing as its Retry-After asks up to ${LONGEST_RETRY_PAUSE_MS / 1000}s, else
+                                                   1s, 2s...; GET, PUT, DELETE and POST (under its key), never PATCH; 0 sends once)
   --json                print the API's JSON instead of a table
 Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
@@ -162,11 +168,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         key: await secretText(values, io, 'key', 'API key'),
         requestTimeout: text(values, 'request-timeout'),
         idempotencyKey: text(values, 'idempotency-key'),
+        retries: text(values, 'retries'),
       },
       command.requestTimeout,
     );
     let lastAnswer: Response | undefined;
-    const api = holdfastApi(settings, async (input, init) => (lastAnswer = await fetch(input, init)));
+    const api = holdfastApi(settings, async (input, init) => (lastAnswer = await fetch(input, init)), io);
     try {
       const code = await command.run({ values, positionals: parsed.positionals, api, io, json: Boolean(values.json) });
       return typeof code === 'number' ? code : ExitCode.ok;

@@ -9,6 +9,8 @@ export interface Connection {
   requestTimeoutMs: number;
   /** The Idempotency-Key of the command's POSTs (the first; the n-th gets "/n" after it), so a command run again is answered, not done, again. */
   idempotencyKey: string | undefined;
+  /** How many more times a call its service could not take is sent, where sending it again cannot do it twice. */
+  retries: number;
 }
 
 export interface ServiceUrls {
@@ -24,7 +26,7 @@ export const DEFAULT_URLS: ServiceUrls = {
 };
 
 type Environment = Record<string, string | undefined>;
-type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string; requestTimeout?: string; idempotencyKey?: string };
+type Flags = { plannerUrl?: string; analyzerUrl?: string; notifierUrl?: string; key?: string; requestTimeout?: string; idempotencyKey?: string; retries?: string };
 
 // A service answers in milliseconds; one that takes the connection and never answers must not hang a CI job until its own timeout.
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
@@ -98,7 +100,20 @@ function idempotencyKey(flags: Flags, env: Environment): string | undefined {
   return key;
 }
 
+// Two retries wait out a service restarting or a 503's Retry-After of 5 s without holding a CI job long.
+export const DEFAULT_RETRIES = 2;
+const MAX_RETRIES = 10;
+
+function retries(flags: Flags, env: Environment): number {
+  const given = flags.retries ?? (env.HOLDFAST_RETRIES || undefined);
+  if (given === undefined) return DEFAULT_RETRIES;
+  if (!/^\d+$/.test(given) || Number(given) > MAX_RETRIES) {
+    throw new CliError(`${flags.retries === undefined ? 'HOLDFAST_RETRIES' : '--retries'} ${given} is not a whole number from 0 to ${MAX_RETRIES}`, ExitCode.usage);
+  }
+  return Number(given);
+}
+
 /** `defaultRequestTimeout`: the command's own, when its service answers it slowly by design. */
 export function connection(env: Environment, flags: Flags, defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT): Connection {
-  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env, defaultRequestTimeout), idempotencyKey: idempotencyKey(flags, env) };
+  return { urls: serviceUrls(env, flags), key: apiKey(flags, env), requestTimeoutMs: requestTimeoutMs(flags, env, defaultRequestTimeout), idempotencyKey: idempotencyKey(flags, env), retries: retries(flags, env) };
 }

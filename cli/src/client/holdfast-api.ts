@@ -1,10 +1,11 @@
-import { CliError } from '../cli-io';
+import { randomUUID } from 'node:crypto';
+import { CliError, type CliIo } from '../cli-io';
 import { formatDuration } from '../duration';
 import type { Connection } from '../settings';
 import type { paths as AnalyzerPaths } from './generated/analyzer';
 import type { paths as NotifierPaths } from './generated/notifier';
 import type { paths as PlannerPaths } from './generated/planner';
-import { createTypedClient, NoAnswer, type ApiAnswer, type TypedClient } from './typed-client';
+import { createTypedClient, networkErrorCode, NoAnswer, type ApiAnswer, type RetryNotice, type RetryPolicy, type TypedClient } from './typed-client';
 
 export interface HoldfastApi {
   planner: TypedClient<PlannerPaths>;
@@ -12,16 +13,36 @@ export interface HoldfastApi {
   notifier: TypedClient<NotifierPaths>;
 }
 
-export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch): HoldfastApi {
+/** What a command that sends calls again needs: its pauses, its clock, and where it says why it waits. */
+export type RetryIo = Pick<CliIo, 'sleep' | 'now' | 'err'>;
+
+/**
+ * The three services' clients for one run of a command. Its POSTs carry the run's Idempotency-Key
+ * (the one given, else a new UUID), so each may be sent again, as may GETs, PUTs and DELETEs, when
+ * `retryIo` is given and the service could not take it (connection lost, 502-504, 429).
+ */
+export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch, retryIo?: RetryIo): HoldfastApi {
+  const run = connection.idempotencyKey ?? randomUUID();
   // Counted across the three services: the command's n-th POST, wherever it goes, has the same key each time the command runs.
   let posts = 0;
-  const nextIdempotencyKey = connection.idempotencyKey === undefined ? undefined : () => (++posts === 1 ? connection.idempotencyKey! : `${connection.idempotencyKey}/${posts}`);
-  const client = <P>(baseUrl: string) => createTypedClient<P>({ baseUrl, key: connection.key, fetch: fetchImpl, timeoutMs: connection.requestTimeoutMs, nextIdempotencyKey });
+  const idempotencyKeys = { run, next: () => (++posts === 1 ? run : `${run}/${posts}`) };
+  const retry = (service: string): RetryPolicy | undefined =>
+    retryIo && { retries: connection.retries, sleep: (ms) => retryIo.sleep(ms), now: () => retryIo.now(), onRetry: (notice) => retryIo.err(`holdfast: ${retryText(service, notice)}\n`) };
+  const client = <P>(service: keyof Connection['urls']) =>
+    createTypedClient<P>({ baseUrl: connection.urls[service], key: connection.key, fetch: fetchImpl, timeoutMs: connection.requestTimeoutMs, idempotencyKeys, retry: retry(service) });
   return {
-    planner: client<PlannerPaths>(connection.urls['maintenance-planner']),
-    analyzer: client<AnalyzerPaths>(connection.urls['impact-analyzer']),
-    notifier: client<NotifierPaths>(connection.urls.notifier),
+    planner: client<PlannerPaths>('maintenance-planner'),
+    analyzer: client<AnalyzerPaths>('impact-analyzer'),
+    notifier: client<NotifierPaths>('notifier'),
   };
+}
+
+/** Why a call is sent again and when: "the maintenance-planner answered 503: PostgreSQL is away; sending it again in 5s (retry 1 of 2)". */
+function retryText(service: string, { answer, cause, url, pauseMs, retry, retries }: RetryNotice): string {
+  const what = answer
+    ? `the ${service} answered ${answer.response.status}${isProblem(answer.body) ? `: ${answer.body.detail ?? answer.body.title}` : ` ${answer.response.statusText}`}`
+    : `no answer from the ${service} at ${url} (${whyNoAnswer(cause)})`;
+  return `${what}; sending it again in ${formatDuration(pauseMs)} (retry ${retry} of ${retries})`;
 }
 
 /** An RFC 9457 problem document as the services send it. */
@@ -99,18 +120,29 @@ export async function reach(call: () => Promise<ApiAnswer>, service: string): Pr
     if (!(error instanceof NoAnswer)) throw error;
     if (error.timedOutAfterMs !== undefined) {
       throw new CliError(
-        `the ${service} at ${error.url} gave no answer within ${formatDuration(error.timedOutAfterMs)}: it may be overloaded or stuck; try again, or give it longer with --request-timeout or HOLDFAST_REQUEST_TIMEOUT`,
+        `the ${service} at ${error.url} gave no answer within ${formatDuration(error.timedOutAfterMs)}: it may be overloaded or stuck; ${rerun(error, 'try again')}, or give it longer with --request-timeout or HOLDFAST_REQUEST_TIMEOUT`,
       );
     }
-    throw new CliError(`cannot reach the ${service} at ${error.baseUrl} (${whyNoAnswer(error.cause)}): is it running? check --${urlFlag(service)} or ${urlVariable(service)}`);
+    const why = whyNoAnswer(error.cause);
+    // Refused or never resolved, the request never reached the service; cut off, it may have been done.
+    const mayHaveBeenDone = CUT_OFF.includes(why);
+    throw new CliError(`cannot reach the ${service} at ${error.baseUrl} (${why}): is it running? check --${urlFlag(service)} or ${urlVariable(service)}${mayHaveBeenDone ? `; ${rerun(error, 'then run the command again')}` : ''}`);
   }
+}
+
+/** A connection closed after the request went out. */
+const CUT_OFF = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
+
+/** How to send a POST that got no answer again without doing it twice. */
+function rerun(error: NoAnswer, advice: string): string {
+  return error.rerunKey === undefined ? advice : `${advice} with --idempotency-key ${error.rerunKey}: what it did, if it did, is answered instead of done twice`;
 }
 
 /** ECONNREFUSED, ENOTFOUND, or the request's own deadline passing. */
 function whyNoAnswer(failure: unknown): string {
   const error = failure as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
   if (error.name === 'TimeoutError') return 'no answer in time';
-  return error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message ?? String(failure);
+  return networkErrorCode(failure) ?? error.cause?.message ?? error.message ?? String(failure);
 }
 
 const urlFlag = (service: string) => `${service === 'maintenance-planner' ? 'planner' : service === 'impact-analyzer' ? 'analyzer' : 'notifier'}-url`;

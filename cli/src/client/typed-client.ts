@@ -3,6 +3,8 @@
 // wrong shape fails to compile. Its calls have openapi-fetch's shape (`client.GET(path, { params, body })`),
 // so openapi-fetch can replace this file once the workspace has it.
 
+import { retryAfterMs } from '../duration';
+
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The paths of `P` that serve `M`. */
@@ -51,9 +53,47 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** How long one call may take, its answer read; a call's own signal may end it sooner. */
   timeoutMs?: number;
-  /** The Idempotency-Key for each POST, when the caller gives them. */
-  nextIdempotencyKey?: () => string;
+  /** The Idempotency-Keys of a run's POSTs: a POST without one is never sent again. */
+  idempotencyKeys?: IdempotencyKeys;
+  /** Sends a call again when its service could not take it and sending it again is safe. */
+  retry?: RetryPolicy;
 }
+
+export interface IdempotencyKeys {
+  /** The key a person gives to run the command again: its n-th POST gets the same key again. */
+  run: string;
+  next(): string;
+}
+
+export interface RetryPolicy {
+  /** How many more times a call may be sent; 0 sends each once. */
+  retries: number;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  /** Told before each pause, so a person sees why the command waits. */
+  onRetry(notice: RetryNotice): void;
+}
+
+export interface RetryNotice {
+  method: string;
+  url: string;
+  /** The answer that is sent again, or undefined when none came (`cause` says why). */
+  answer?: ApiAnswer;
+  cause?: unknown;
+  pauseMs: number;
+  /** This retry's number, from 1, and how many there may be. */
+  retry: number;
+  retries: number;
+}
+
+/** Answers that say the service could not take the call now: a proxy's 502 or 504, the service's 503, a rate limit. */
+const NOT_TAKEN_NOW = [429, 502, 503, 504];
+/** The pause before the n-th retry when the answer names none: 1 s, then 2 s, 4 s... */
+const FIRST_PAUSE_MS = 1000;
+/** Failures to reach a service that may pass: it restarting, a connection it dropped, a name server slow to answer. */
+const PASSING_FAILURES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+/** A Retry-After longer than this is not waited for: the answer is the command's to report. */
+export const LONGEST_RETRY_PAUSE_MS = 30_000;
 
 /**
  * A request that got no answer (nothing listening, a name that does not resolve, cut off by its signal):
@@ -63,12 +103,15 @@ export class NoAnswer extends Error {
   readonly baseUrl: string;
   readonly url: string;
   readonly timedOutAfterMs: number | undefined;
+  /** A POST's run key (`IdempotencyKeys.run`): what it did, if anything, is answered to the command run again with it. */
+  readonly rerunKey: string | undefined;
 
-  constructor(baseUrl: string, url: string, cause: unknown, timedOutAfterMs?: number) {
+  constructor(baseUrl: string, url: string, cause: unknown, timedOutAfterMs?: number, rerunKey?: string) {
     super(`no answer from ${url}`, { cause });
     this.baseUrl = baseUrl;
     this.url = url;
     this.timedOutAfterMs = timedOutAfterMs;
+    this.rerunKey = rerunKey;
   }
 }
 
@@ -83,18 +126,66 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
       const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...init.headers };
       if (options.key) headers.authorization = `Bearer ${options.key}`;
       if (init.body !== undefined) headers['content-type'] = 'application/json';
-      if (method === 'POST' && options.nextIdempotencyKey) headers['idempotency-key'] = options.nextIdempotencyKey();
-      const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
-      const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal);
-      try {
-        const response = await (options.fetch ?? fetch)(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal });
-        const text = await response.text();
-        return { body: text ? parseJson(text) : undefined, response };
-      } catch (error) {
-        throw new NoAnswer(options.baseUrl, url.href, error, timeout?.aborted && !init.signal?.aborted ? options.timeoutMs : undefined);
+      const keys = method === 'POST' ? options.idempotencyKeys : undefined;
+      if (keys) headers['idempotency-key'] = keys.next();
+      const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+      const send = async (): Promise<ApiAnswer> => {
+        const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+        const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal);
+        try {
+          const response = await (options.fetch ?? fetch)(url, { method, headers, body, signal });
+          const text = await response.text();
+          return { body: text ? parseJson(text) : undefined, response };
+        } catch (error) {
+          throw new NoAnswer(options.baseUrl, url.href, error, timeout?.aborted && !init.signal?.aborted ? options.timeoutMs : undefined, keys?.run);
+        }
+      };
+      // Sent again only where that cannot do it twice: the idempotent methods, and a POST under its Idempotency-Key.
+      // A call given its own signal runs on its caller's schedule (gate --wait), which repeats it itself.
+      const repeatable = (['GET', 'PUT', 'DELETE'].includes(method) || keys !== undefined) && !init.signal;
+      const policy = options.retry;
+      if (!policy || !repeatable) return send();
+      for (let retry = 1; ; retry += 1) {
+        const outcome = await send().then(
+          (answer) => ({ answer }),
+          (error: unknown) => ({ error }),
+        );
+        const pauseMs = retry <= policy.retries ? pauseBeforeRetry(outcome, retry, policy.now()) : undefined;
+        if (pauseMs === undefined) {
+          if ('error' in outcome) throw outcome.error;
+          return outcome.answer;
+        }
+        policy.onRetry({ method, url: url.href, answer: 'answer' in outcome ? outcome.answer : undefined, cause: 'error' in outcome ? (outcome.error as NoAnswer).cause : undefined, pauseMs, retry, retries: policy.retries });
+        await policy.sleep(pauseMs);
       }
     };
   return { GET: call('GET'), POST: call('POST'), PATCH: call('PATCH'), PUT: call('PUT'), DELETE: call('DELETE') } as unknown as TypedClient<P>;
+}
+
+/**
+ * How long to wait before sending a call again, or undefined when it is not sent again: it was
+ * answered, its own timeout passed (the time a person gave it is spent), the failure will not pass
+ * (a name that does not resolve, a port fetch refuses), or its service asks for longer than
+ * LONGEST_RETRY_PAUSE_MS. A repeat that found its first still being handled waits too.
+ */
+function pauseBeforeRetry(outcome: { answer: ApiAnswer } | { error: unknown }, retry: number, now: number): number | undefined {
+  const backoff = FIRST_PAUSE_MS * 2 ** (retry - 1);
+  if ('error' in outcome) {
+    const failure = outcome.error instanceof NoAnswer && outcome.error.timedOutAfterMs === undefined ? networkErrorCode(outcome.error.cause) : undefined;
+    return failure !== undefined && PASSING_FAILURES.includes(failure) ? backoff : undefined;
+  }
+  const { response, body } = outcome.answer;
+  const inFlight = response.status === 409 && (body as { code?: unknown } | undefined)?.code === 'idempotency-key-in-flight';
+  if (!NOT_TAKEN_NOW.includes(response.status) && !inFlight) return undefined;
+  const asked = retryAfterMs(response.headers.get('retry-after'), now);
+  if (asked === undefined) return backoff;
+  return asked <= LONGEST_RETRY_PAUSE_MS ? asked : undefined;
+}
+
+/** The system's or undici's code for why fetch got no answer (ECONNREFUSED, UND_ERR_SOCKET...), when it gives one. */
+export function networkErrorCode(failure: unknown): string | undefined {
+  const cause = (failure as { cause?: { code?: string; errors?: { code?: string }[] } } | undefined)?.cause;
+  return cause?.code ?? cause?.errors?.[0]?.code;
 }
 
 function fillPath(path: string, values: Record<string, unknown>): string {

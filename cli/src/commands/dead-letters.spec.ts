@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService } from '../testing/stand-in-service';
+import { closeStandIns, specIo, standInService, UUID } from '../testing/stand-in-service';
 
 /** A stand-in service that answers every list with `items`. */
 const serviceAnswering = (items: unknown[]) => standInService(() => ({ body: { items } }));
@@ -91,7 +91,8 @@ describe('holdfast dead-letters replay', () => {
     const argv = ['dead-letters', 'replay', '--service', 'planner', '--topic', 'region.surges.v1', '--reason', 'unknown region', '--since', '2026-06-14T00:00:00Z', '--planner-url', planner.url];
     expect(await run(argv, io)).toBe(ExitCode.ok);
     const asked = { method: 'POST', url: '/v1/dead-letters/replay', body: { topic: 'region.surges.v1', since: '2026-06-14T00:00:00Z', reasonContains: 'unknown region', limit: 1000 } };
-    expect(planner.asked).toEqual([asked, asked]);
+    // Each round is the run's next POST, under its own key.
+    expect(planner.asked).toEqual([{ ...asked, idempotencyKey: expect.stringMatching(UUID) }, { ...asked, idempotencyKey: expect.stringMatching(new RegExp(`${UUID.source.slice(0, -1)}/2$`)) }]);
     expect(said.out).toBe('replayed 2 dead letters (2 messages); 1 left\nreplayed 3 dead letters (3 messages); 0 left\n');
   });
 
@@ -99,7 +100,7 @@ describe('holdfast dead-letters replay', () => {
     const analyzer = await serviceReplaying([{ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 4, unreplayable: 1 }]);
     const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay', '--everything', '--limit', '2', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { limit: 2 } }]);
+    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { limit: 2 }, idempotencyKey: expect.stringMatching(UUID) }]);
     expect(said.out).toContain('4 more match: run again, or raise --limit');
     expect(said.out).toContain('1 matching dead letters kept no message to send');
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, specIo, standInService, UUID, type Asked } from '../testing/stand-in-service';
 
 const HOLD = '0190e0c8-0000-7000-8000-0000000000b1';
 const hold = { id: HOLD, regions: ['IR', 'NP'], reason: 'election night', source: 'manual', placedAt: '2026-06-14T18:00:00.000Z', from: '2026-06-14T18:00:00.000Z', until: null, active: true, releasedAt: null };
@@ -23,7 +23,7 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(asked).toEqual([]);
     const released = await holdfast(['holds', 'release', HOLD, '--reason', 'count over'], () => ({ ...hold, releasedAt: '2026-06-14T21:00:00.000Z' }));
     expect(released.code).toBe(ExitCode.ok);
-    expect(released.asked).toEqual([{ method: 'POST', url: `/v1/holds/${HOLD}/release`, body: { reason: 'count over' } }]);
+    expect(released.asked).toEqual([{ method: 'POST', url: `/v1/holds/${HOLD}/release`, body: { reason: 'count over' }, idempotencyKey: expect.stringMatching(UUID) }]);
   });
 
   it('sends a country typed in lower case as the services take it, as windows create does', async () => {

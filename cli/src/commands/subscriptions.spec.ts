@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, specIo, standInService, UUID, type Answer, type Asked } from '../testing/stand-in-service';
 
 const ID = '0190e0c8-0000-7000-8000-00000000000a';
 const DELIVERY = '0190e0c8-0000-7000-8000-00000000000d';
@@ -164,7 +164,7 @@ describe('holdfast subscriptions show, update and test', () => {
     it('asks for the overlap in hours and prints the new secret and when the old one stops signing, in UTC and here', async () => {
       const { code, said, asked } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '1h30m'], () => ({ body: rotated('2026-06-14T21:30:00.000Z') }));
       expect(code).toBe(ExitCode.ok);
-      expect(asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 1.5 } }]);
+      expect(asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 1.5 }, idempotencyKey: expect.stringMatching(UUID) }]);
       expect(said.out).toMatch(new RegExp(`^new secret: +${SECRET}\n +shown this once: give it to the receiver, which verifies signatures with it$`, 'm'));
       expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:30 UTC \(\+00:00\)\n +\(2026-06-14 \d\d:\d\d \S+ \([+-]\d\d:\d\d\) here\): the receiver should take the new one by then$/m);
     });

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import type { CliIo } from '../cli-io';
 
+/** A run's own Idempotency-Key when none is given: a random (v4) UUID. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 export interface Asked {
   method: string;
   /** The path and query, as sent. */
@@ -19,6 +22,8 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Never answered: a service that took the connection and hangs. */
   hang?: boolean;
+  /** The connection closed without an answer: a service that died while handling the request. */
+  cut?: boolean;
 }
 
 export interface StandInService {
@@ -49,8 +54,9 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
       const question = { method: request.method ?? 'GET', url: request.url ?? '/', body: text ? JSON.parse(text) : undefined, ...(typeof key === 'string' ? { idempotencyKey: key } : {}) };
       authorizations.push(request.headers.authorization);
       asked.push(question);
-      const { status = 200, body, text: raw, headers, hang } = answer(question);
+      const { status = 200, body, text: raw, headers, hang, cut } = answer(question);
       if (hang) return;
+      if (cut) return void request.socket.destroy();
       response.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers });
       response.end(raw ?? (body === undefined ? undefined : JSON.stringify(body)));
     });
