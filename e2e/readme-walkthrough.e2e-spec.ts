@@ -123,8 +123,12 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     expect(json.find((entry) => entry.status === 'scheduled' && 'id' in entry), said()).toBeDefined();
   });
 
-  it('prints the suggested slot in Los Angeles and Tehran time', () => {
+  it('prints the suggested slot in Los Angeles and Tehran time, in Tehran\'s night (the held region scored before any baseline is learned)', () => {
     expect(run.stdout, said()).toMatch(/ P[SD]T \d{4}\n.* \+0330 \d{4}\n/);
+    const [, hours, minutes] = / (\d{2}):(\d{2}):\d{2} \+0330 \d{4}\n/.exec(run.stdout)!;
+    // The hour-long upgrade within Tehran's quiet 01:00-05:00.
+    expect(Number(hours) * 60 + Number(minutes), said()).toBeGreaterThanOrEqual(60);
+    expect(Number(hours) * 60 + Number(minutes), said()).toBeLessThanOrEqual(4 * 60);
   });
 
   it('releases the hold after the cool-down, with the audit trail and both deliveries', () => {

@@ -136,8 +136,9 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     expect((await moveTo(window, { startsAt: '2026-07-01T22:00:00Z', endsAt: '2026-07-01T23:00:00Z' })).body.code).toBe('window-in-hold');
   });
 
-  it('keeps a global window out of a hold on a region without a baseline, still scoring its regions at local night with a note', async () => {
-    // A fresh install: no baseline at all, so a global window is scored over the region of its zone only.
+  it('keeps a global window out of a hold on a region without a baseline, scoring the held region at its local night with a note', async () => {
+    // A fresh install: no baseline at all, so a global window is scored over the region held, whose surge says it depends on the service most
+    // (the 2009 upgrade moved to 01:30 in Tehran), not over the planned zone's region.
     clock.set('2026-08-03T00:00:00Z');
     const hold = await declare({ regions: ['IR'], from: '2026-08-03T00:00:00Z', until: '2026-08-05T00:00:00Z' });
     const window = await plan({
@@ -148,9 +149,14 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
       flexibility: { earliestStartAt: '2026-08-03T00:00:00Z', deadlineAt: '2026-08-07T00:00:00Z' },
     });
     const answer = await suggestions(window);
-    expect(answer).toMatchObject({ scoredRegions: ['US'], fallbackRegions: ['US'], notes: ['US: no learned baseline yet; scored as quiet at local night (01:00-05:00 America/New_York).'] });
+    expect(answer).toMatchObject({ scoredRegions: ['IR'], fallbackRegions: ['IR'], notes: ['IR: no learned baseline yet; scored as quiet at local night (01:00-05:00 Asia/Tehran).'] });
     expect(answer.slots.length).toBeGreaterThan(0);
-    for (const slot of answer.slots) expect(slot.startsAt >= hold.until!, `${slot.startsAt} is after the IR hold`).toBe(true);
+    for (const slot of answer.slots) {
+      expect(slot.startsAt >= hold.until!, `${slot.startsAt} is after the IR hold`).toBe(true);
+      expect(slot.localTimes.find((local: { region: string }) => local.region === 'IR')).toMatchObject({ zone: 'Asia/Tehran', offset: '+03:30' });
+    }
+    // The first slot is the first of Tehran's night once the hold ends (00:00 UTC, 03:30 there): 03:30-04:30, within 01:00-05:00.
+    expect(answer.slots[0]).toMatchObject({ startsAt: '2026-08-05T00:00:00.000Z', localTimes: [{ region: 'IR', startsAtLocal: expect.stringMatching(/T03:30/), endsAtLocal: expect.stringMatching(/T04:30/) }] });
     expect((await moveTo(window, answer.slots[0])).status).toBe(200);
 
     // The current slot, moved into the hold with an override, is reported held by IR.
@@ -158,6 +164,13 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     const moved = await api('PATCH', `/v1/windows/${window}`, { version, startsAt: '2026-08-04T12:00:00Z', endsAt: '2026-08-04T13:00:00Z', override: { reason: 'the drill cannot wait' } });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect((await suggestions(window)).current.heldRegions).toEqual(['IR']);
+
+    // Released, IR stays at stake for a week (an election week outlasts its surge); after it, the planned zone's region is scored again.
+    await release(hold.id);
+    expect((await suggestions(window)).scoredRegions).toEqual(['IR']);
+    clock.set('2026-08-10T00:01:00Z');
+    const later = await plan({ footprint: { global: true, regions: [] }, plannedZone: 'America/New_York', startsAt: '2026-08-12T12:00:00Z', endsAt: '2026-08-12T13:00:00Z' });
+    expect(await suggestions(later)).toMatchObject({ scoredRegions: ['US'], notes: ['US: no learned baseline yet; scored as quiet at local night (01:00-05:00 America/New_York).'] });
   });
 
   it('never suggests, nor moves a run to, a time another run of the same window takes', async () => {

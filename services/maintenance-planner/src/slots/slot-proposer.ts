@@ -13,6 +13,9 @@ import { flexibilityTooFarAhead, tooFarAheadInWords, type FlexibilityTooFarAhead
 /** Without a flexibility of its own, a window may move to start within this many days from now. */
 export const DEFAULT_FLEXIBILITY_DAYS = 7;
 
+/** How long a region held stays among a global window's scored regions after its hold's release: a surge's cause (an election week) outlasts the surge. */
+export const STILL_AT_STAKE_DAYS = 7;
+
 export interface Proposal {
   result: SlotSearchResult;
   slots: Slot[];
@@ -26,7 +29,8 @@ export interface Proposal {
  * Least-impact slots for a window from the planner's own tables (baseline copy, active holds),
  * through libs/time's findSlots: outside active holds on any footprint region (any region for a
  * global window, scored or not), within the flexibility and allowed local hours, ranked by
- * expected affected traffic (baseline x share) over the scored regions.
+ * expected affected traffic (baseline x share) over the scored regions: the footprint's, or for a
+ * global window those with a baseline and those held; with none of either, the planned zone's.
  */
 @Injectable()
 export class SlotProposer {
@@ -41,7 +45,7 @@ export class SlotProposer {
       zone: string;
       hourly: (number | null)[];
     }[];
-    const regions = window.footprint_global ? baselines.map((baseline) => baseline.region) : window.footprint_regions;
+    const regions = window.footprint_global ? [...new Set([...baselines.map((baseline) => baseline.region), ...(await this.regionsAtStake(db, now))])].sort() : window.footprint_regions;
     const scored = regions.length > 0 ? regions : [this.regionOfZone(window.planned_zone)];
     const shares = window.footprint_shares ?? {};
     const given = Object.values(shares).reduce((sum, share) => sum + share, 0);
@@ -112,6 +116,17 @@ export class SlotProposer {
     notes.push(...openEndedNotes(within, holds, endOf));
     if (result.slots.length === 0) notes.push(noSlotNote(within));
     return { result, slots: result.slots.map(toSlot), current: result.current ? toSlot(result.current) : null, notes, regions: scored };
+  }
+
+  /**
+   * The regions held now or released within STILL_AT_STAKE_DAYS: a surge says they depend on the service most, and a global
+   * window is scored over them besides the regions whose traffic is known. Before any baseline is learned, their local night
+   * is the slot (the 2009 upgrade's 01:30 in Tehran), where the planned zone's region alone would have been scored.
+   */
+  private async regionsAtStake(db: Queryable | EntityManager, now: Date): Promise<string[]> {
+    const since = new Date(now.getTime() - STILL_AT_STAKE_DAYS * 86_400_000);
+    const rows = (await db.query('SELECT DISTINCT unnest(regions) AS region FROM hold WHERE released_at IS NULL OR released_at > $1', [since])) as { region: string }[];
+    return rows.map((row) => row.region);
   }
 
   private regionOfZone(zone: string): string {
