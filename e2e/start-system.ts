@@ -1,10 +1,8 @@
 import { expectEventually, testEnvironment, uniqueTestId } from '@holdfast/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ROOT } from '../scripts/system/system-runner.mjs';
 
-const UP = join(ROOT, 'scripts/holdfast-up.mjs');
 
 export interface StartedSystem {
   child: ChildProcess;
@@ -24,11 +22,14 @@ export function runEnvironment(name: string, ports: { planner: number; analyzer:
   };
 }
 
-/** Runs `npm start`'s script as a person would; `env` entries set to undefined are removed. */
+/**
+ * Runs `npm start` as a person or a supervisor would, npm and all: a signal sent to `child` reaches
+ * the system only as npm passes it on. `env` entries set to undefined are removed.
+ */
 export function startSystem(env: Record<string, string | undefined>): StartedSystem {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
-  const child = spawn(process.execPath, [UP], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start'], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
   child.stdout?.on('data', collect);
