@@ -14,7 +14,7 @@ export interface ProblemDetails {
   status: number;
   detail: string;
   instance: string;
-  code?: string;
+  code: string;
   errors?: unknown[];
   [extension: string]: unknown;
 }
@@ -31,8 +31,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     if (exception instanceof ReplayedAnswer) return exception.writeTo(response);
     const instance = request.originalUrl ?? request.url;
-    const allowed = exception instanceof NotFoundException ? allowedMethods(request) : [];
-    const problem = allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : toProblem(exception, instance);
+    const routed = exception instanceof NotFoundException ? routesOf(request) : undefined;
+    const allowed = routed ? allowedMethods(request, routed) : [];
+    const problem =
+      allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : routed?.length === 0 ? noSuchRoute(request.method, instance) : toProblem(exception, instance);
     if (allowed.length > 0) response.setHeader('Allow', allowed.join(', '));
     if (problem.status >= 500) this.logger.error({ err: withoutStatementValues(exception), instance: problem.instance }, problem.detail);
     const retryAfter = problem.retryAfterSeconds;
@@ -47,20 +49,36 @@ interface RouteLayer {
   match(path: string): unknown;
 }
 
-/**
- * The methods the app's routes answer on this request's path, when its own method is not one of
- * them: what a 405 names. Empty when the path has no route at all, or has one for the method.
- */
-function allowedMethods(request: Request): string[] {
+/** The app's routes that serve this request's path, whatever their method. */
+function routesOf(request: Request): RouteLayer[] {
   const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
+  return stack.filter((layer) => layer.route && layer.match(request.path));
+}
+
+/**
+ * The methods the path's routes answer, when the request's own method is not one of them: what a
+ * 405 names. Empty when the path has a route for the method.
+ */
+function allowedMethods(request: Request, routes: readonly RouteLayer[]): string[] {
   const methods = new Set<string>();
-  for (const layer of stack) {
-    if (!layer.route || !layer.match(request.path)) continue;
-    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
+  for (const layer of routes) {
+    for (const [method, on] of Object.entries(layer.route!.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
   }
   // Express answers HEAD wherever it answers GET.
   if (methods.has('GET')) methods.add('HEAD');
   return methods.has(request.method.toUpperCase()) ? [] : [...methods].sort();
+}
+
+/** A path no route serves: most often a URL meant for another of the three services, or a typo in it. */
+function noSuchRoute(method: string, instance: string): ProblemDetails {
+  return {
+    type: PROBLEM_TYPE_BASE + 'no-such-route',
+    title: titleOf(404),
+    status: 404,
+    detail: `No route of this service serves ${method} ${instance.split('?')[0]}: check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes.`,
+    instance,
+    code: 'no-such-route',
+  };
 }
 
 function methodNotAllowed(method: string, instance: string, allowed: readonly string[]): ProblemDetails {
@@ -99,13 +117,15 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
     const code = typeof fields.code === 'string' ? fields.code : undefined;
     const detail = typeof body === 'string' ? body : typeof fields.message === 'string' ? fields.message : exception.message;
+    // Every problem has a code for a program to switch on; one the exception does not carry is its status's name.
+    const named = code ?? slug(HttpStatus[status] ?? 'error');
     return {
-      type: PROBLEM_TYPE_BASE + (code ?? slug(HttpStatus[status] ?? 'error')),
+      type: PROBLEM_TYPE_BASE + named,
       title: titleOf(status),
       status,
       detail,
       instance,
-      ...(code ? { code } : {}),
+      code: named,
       ...(Array.isArray(fields.errors) ? { errors: fields.errors } : {}),
     };
   }
@@ -117,6 +137,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     status: 500,
     detail: 'The service failed to handle this request; it has been logged. Retry later or report it with the instance path and time.',
     instance,
+    code: 'internal-error',
   };
 }
 

@@ -86,7 +86,7 @@ describe('problem details for a request whose dependency is away', () => {
     const response = await fetch(`${base}/bug`);
     expect(response.status).toBe(500);
     expect(response.headers.get('retry-after')).toBeNull();
-    expect(((await response.json()) as { code?: string }).code).toBeUndefined();
+    expect(((await response.json()) as { code?: string }).code).toBe('internal-error');
   });
 
   it('answers a method a path does not take with 405 and Allow, and a path nothing serves with 404', async () => {
@@ -104,8 +104,17 @@ describe('problem details for a request whose dependency is away', () => {
     });
     // The route's own 404 (no such thing) stays a 404, and so does a path no route serves.
     const missingThing = await fetch(`${base}/things/42`);
-    expect([missingThing.status, missingThing.headers.get('allow'), ((await missingThing.json()) as { detail: string }).detail]).toEqual([404, null, 'No thing 42']);
-    const nowhere = await fetch(`${base}/nowhere`, { method: 'DELETE' });
+    expect([missingThing.status, missingThing.headers.get('allow'), await missingThing.json()]).toEqual([404, null, expect.objectContaining({ detail: 'No thing 42', code: 'not-found' })]);
+    const nowhere = await fetch(`${base}/nowhere?x=1`, { method: 'DELETE' });
     expect([nowhere.status, nowhere.headers.get('allow')]).toEqual([404, null]);
+    // Most often a URL meant for another service: said so, with a code like every other problem's.
+    expect(await nowhere.json()).toEqual({
+      type: 'https://holdfast.dev/problems/no-such-route',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No route of this service serves DELETE /nowhere: check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes.',
+      instance: '/nowhere?x=1',
+      code: 'no-such-route',
+    });
   });
 });
