@@ -36,7 +36,7 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     await service?.close();
   });
 
-  it('refuses a request with no key, a malformed key or an unknown key, saying which', async () => {
+  it('refuses a request with no key, a malformed key, an unknown key or a known key with the wrong secret, saying which', async () => {
     const none = await fetch(`${service.baseUrl}/v1/holds`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
@@ -44,6 +44,13 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(await (await withKey('not-a-key', '/v1/holds')).json()).toMatchObject({ status: 401, code: 'malformed-key' });
     const unknown = `hf_0123456789abcdef_${'A'.repeat(43)}`;
     expect(await (await withKey(unknown, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'unknown-key', detail: expect.stringContaining('hf_0123456789abcdef') });
+    // A key that exists, its last character mistyped: the secret is wrong, not the key unknown (which would send its holder off to wait).
+    const created = await createKey({ team: 'typists', scopes: ['read'], name: 'mistyped' });
+    await expectEventually(async () => expect((await withKey(created.key, '/v1/holds')).status).toBe(200));
+    const mistyped = created.key.slice(0, -1) + (created.key.endsWith('A') ? 'B' : 'A');
+    const answer = await withKey(mistyped, '/v1/holds');
+    expect(answer.status).toBe(401);
+    expect(await answer.json()).toMatchObject({ code: 'wrong-key-secret', detail: expect.stringContaining(`The secret of API key hf_${created.keyId} is wrong`) });
   });
 
   it('leaves /health and /metrics open', async () => {

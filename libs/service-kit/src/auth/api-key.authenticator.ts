@@ -38,9 +38,17 @@ export class ApiKeyAuthenticator extends Authenticator {
     const { bootstrap } = this.config.auth;
     if (bootstrap && matchesHash(key, bootstrap.keyHash)) return { kind: 'api-key', id: 'bootstrap', team: bootstrap.team, scopes: ['admin'] };
     const keyId = apiKeyIdOf(key);
-    if (!keyId) throw new DomainError('malformed-key', 401, 'The bearer token is not a Holdfast API key (hf_<16 hex digits>_<secret>). Check that the whole key was copied.');
+    if (!keyId) {
+      throw new DomainError(
+        'malformed-key',
+        401,
+        'The bearer token is not a Holdfast API key (hf_<16 hex digits>_<secret>) nor this system\'s admin key (the hf_bootstrap_... line npm start printed). Check that the whole key was copied.',
+      );
+    }
     const row = await this.keys.row(keyId);
-    if (!row || !matchesHash(key, row.hash)) throw new DomainError('unknown-key', 401, `API key hf_${keyId} is not known here. Use a key an admin created with POST /v1/keys; a key just created may take a moment to reach every service.`);
+    if (!row) throw new DomainError('unknown-key', 401, `API key hf_${keyId} is not known here. Use a key an admin created with POST /v1/keys; a key just created may take a moment to reach every service.`);
+    // The id is no secret (key lists show it): saying the secret is wrong sends the caller to the copy, not to wait for a key that exists.
+    if (!matchesHash(key, row.hash)) throw new DomainError('wrong-key-secret', 401, `The secret of API key hf_${keyId} is wrong: check that the whole key was copied (the part after hf_${keyId}_). It was shown once, when created; if it is lost, ask an admin for a new key.`);
     if (row.revoked_at) throw new DomainError('revoked-key', 401, `API key hf_${keyId} was revoked at ${row.revoked_at.toISOString()}. Ask an admin of team ${row.team} for a new one.`);
     const now = this.clock.now();
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
