@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -153,8 +154,17 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     expect(subscribed.stdout, `\n${subscribed.stdout}\n${subscribed.stderr}`).toMatch(/^\{"id":"[0-9a-f-]{36}","channel":"webhook","target":"https:\/\/hooks\.example\.org\/holdfast","ownerTeam":"edge"/);
   });
 
-  it("has the README's receiver print both signed webhooks", () => {
+  it("has the README's receiver print both webhooks with what verifies them, and each verifies with the subscription's secret", () => {
     const lines = received.join('').split('\n').filter(Boolean);
-    for (const type of ['hold.placed', 'hold.released']) expect(lines.some((line) => /^v1,\S+ \{"id":/.test(line) && line.includes(`"type":"${type}"`)), lines.join('\n')).toBe(true);
+    const secret = /"secret": "(whsec_[^"]+)"/.exec(run.stdout)?.[1];
+    expect(secret, said()).toBeDefined();
+    const key = Buffer.from(secret!.slice('whsec_'.length), 'base64');
+    for (const type of ['hold.placed', 'hold.released']) {
+      const line = lines.find((candidate) => candidate.includes(`"type":"${type}"`));
+      // id, timestamp, signature, then the raw body, as the README's receiver prints them.
+      const [, id, timestamp, signature, body] = /^(\S+) (\d+) (v1,\S+) (\{.*)$/.exec(line ?? '') ?? [];
+      expect(body, lines.join('\n')).toBeDefined();
+      expect(signature).toBe(`v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`);
+    }
   });
 });
