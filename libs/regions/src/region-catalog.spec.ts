@@ -34,6 +34,12 @@ describe('RegionCatalog', () => {
     expect(() => catalog.getAll(['IR', 'XX', 'mars-north'])).toThrow(expect.objectContaining({ code: RegionErrorCode.UnknownRegion, codes: ['XX', 'mars-north'], message: expect.stringContaining('XX, mars-north') }));
   });
 
+  it('names the country meant by a code ISO 3166-1 reserves only exceptionally (UK for GB, EL for GR)', () => {
+    expect(() => catalog.getAll(['uk', 'EL', 'XX'])).toThrow(
+      expect.objectContaining({ codes: ['uk', 'EL', 'XX'], message: expect.stringMatching(/^Unknown regions uk, EL, XX \(the United Kingdom's code is GB; Greece's code is GR\): use an ISO 3166-1/) }),
+    );
+  });
+
   it('refuses custom regions that are malformed, collide, or name an unknown zone', () => {
     expect(() => parseCustomRegions('not json')).toThrow(expect.objectContaining({ code: RegionErrorCode.InvalidCustomRegion }));
     expect(() => parseCustomRegions('[{"code":"EU","name":"x","zones":["UTC"]}]')).toThrow(/custom region code/);

@@ -52,6 +52,12 @@ function countryRegions(): Region[] {
   });
 }
 
+/** Codes people write for a country that ISO 3166-1 codes otherwise (it reserves UK and EL only exceptionally). */
+const MISTAKEN_COUNTRY_CODES: Readonly<Record<string, { code: string; name: string }>> = {
+  UK: { code: 'GB', name: 'the United Kingdom' },
+  EL: { code: 'GR', name: 'Greece' },
+};
+
 /**
  * The regions Holdfast knows. Built once at start-up; a lookup by code is a map read. Country
  * codes are matched case-insensitively ("ir" is IR); custom codes as configured.
@@ -90,9 +96,13 @@ export class RegionCatalog {
     const found = codes.map((code) => this.find(code));
     const unknown = codes.filter((_, index) => !found[index]);
     if (unknown.length > 0) {
+      const meant = unknown.flatMap((code) => {
+        const country = MISTAKEN_COUNTRY_CODES[code.toUpperCase()];
+        return country ? [`${country.name}'s code is ${country.code}`] : [];
+      });
       throw new RegionError(
         RegionErrorCode.UnknownRegion,
-        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
+        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${meant.length > 0 ? ` (${meant.join('; ')})` : ''}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
         unknown,
       );
     }

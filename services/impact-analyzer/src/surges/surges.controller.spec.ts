@@ -28,7 +28,7 @@ describe('GET /v1/surges?region=', () => {
     expect(refusal).toMatchObject({
       code: 'unknown-region',
       status: 422,
-      message: expect.stringContaining('Unknown region UK: use an ISO 3166-1 alpha-2 country code'),
+      message: expect.stringContaining("Unknown region UK (the United Kingdom's code is GB): use an ISO 3166-1 alpha-2 country code"),
       extensions: { errors: [{ path: 'region', code: 'unknown-region' }], regions: ['UK'] },
     });
     expect(asked).toEqual([]);
