@@ -28,3 +28,10 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** A flag or argument the command cannot do without is missing: the command's usage line, printed after it, shows how to give it. */
+export class MissingInputError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+  }
+}

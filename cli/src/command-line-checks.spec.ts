@@ -85,6 +85,120 @@ describe('holdfast command line: flags checked before any call', () => {
   });
 });
 
+describe('holdfast command line: flags mistyped or missing', () => {
+  afterEach(closeStandIns);
+
+  it('names an unknown flag and the command, suggesting the flag it most likely meant, with the usage line', async () => {
+    const create = 'usage: holdfast windows create (--file window.yaml | --title T --team T (--regions IR,NP | --global) --start TIME --end TIME --zone America/Los_Angeles) [--rrule R] [--priority P] [--surge-policy hold]';
+    for (const [args, message] of [
+      [['windows', 'create', '--title', 'Router upgrade', '--region', 'DE'], `unknown option --region for windows create; did you mean --regions?\n${create}`],
+      [['surges', '--stauts', 'active'], 'unknown option --stauts for surges list; did you mean --status?\nusage: holdfast surges [list]'],
+      [['holds', 'list', '--actve'], 'unknown option --actve for holds list; did you mean --active?\nusage: holdfast holds list'],
+      [['holds', 'list', '--colour=always'], 'unknown option --colour for holds list\nusage: holdfast holds list'],
+      [['holds', 'list', '-x'], 'unknown option -x for holds list\nusage: holdfast holds list'],
+    ] as const) {
+      const { said } = await holdfast(args);
+      expect(said.err).toContain(`holdfast: ${message}`);
+    }
+  });
+
+  it("says what is wrong with a flag's value in words, not node's, with the usage line", async () => {
+    for (const [args, message] of [
+      [['holds', 'release', WINDOW, '--json', '--reason'], '--reason needs a value'],
+      [['windows', 'create', '-f'], '-f needs a value'],
+      [['holds', 'release', WINDOW, '--reason', '--json'], '--reason has no value before --json: give it one, or write --reason=--json if that is its value'],
+      [['holds', 'list', '--json=yes'], '--json takes no value: write --json alone, not --json=yes'],
+    ] as const) {
+      const { io, said } = specIo();
+      await run(args, io);
+      expect(said.err).toContain(`holdfast: ${message}\nusage: holdfast ${args[0]} ${args[1]} `);
+    }
+  });
+
+  it('prints the usage line after a flag or argument a command cannot do without, as for every usage error', async () => {
+    for (const [args, message] of [
+      [['keys', 'revoke', WINDOW], '--reason is required\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
+      [['holds', 'override', WINDOW], '--reason is required\nusage: holdfast holds override WINDOW_ID --reason TEXT [--occurrence N]'],
+      [['windows', 'cancel', WINDOW], 'give --reason: the planner records why a window was cancelled\nusage: holdfast windows cancel ID --reason TEXT [--version N]'],
+      [['holds', 'declare', '--from', '2026-12-06T10:00:00Z', '--reason', 'election'], '--regions is required (IR,NP)\nusage: holdfast holds declare --regions IR,NP --from TIME [--until TIME] --reason TEXT'],
+      [['declarations', 'declare', '--regions', 'IR', '--from', '2026-12-06T10:00:00Z', '--reason', 'runoff'], '--until is required\nusage: holdfast declarations declare --regions IR,NP --from TIME --until TIME'],
+      [['keys', 'create', '--team', 'network-ops'], '--team, --scopes and --name are required\nusage: holdfast keys create --team T --scopes read,windows:write --name ci'],
+      [['subscriptions', 'create'], '--file is required\nusage: holdfast subscriptions create --file subscription.yaml [--secret -]'],
+      [['windows', 'show'], 'give the window id\nusage: holdfast windows show ID'],
+      [['gate'], 'give exactly one of --window ID or --regions IR,NP\nusage: holdfast gate (--window ID | --regions IR,NP)'],
+      [['dead-letters', 'replay'], 'name what to replay with --topic, --since, --until or --reason, or replay every dead letter not replayed yet with --everything\nusage: holdfast dead-letters replay '],
+      [['deliveries', 'replay'], 'name what to replay: a delivery ID, --dead (every dead delivery) or --subscription ID (its dead deliveries; its delivered ones with --status delivered)\nusage: holdfast deliveries replay '],
+      [['subscriptions', 'update', WINDOW], 'give what to change: --enabled true|false, --target URL, --secret -, --description TEXT or --file changes.yaml\nusage: holdfast subscriptions update ID '],
+    ] as const) {
+      const { said } = await holdfast(args);
+      expect(said.err).toContain(`holdfast: ${message}`);
+    }
+  });
+});
+
+describe('holdfast command line: times', () => {
+  afterEach(closeStandIns);
+
+  const window = { windowId: WINDOW, version: 1, title: 'Router upgrade', ownerTeam: 'network-ops', footprint: { global: false, regions: ['DE'] }, startsAt: '2026-12-06T09:00:00Z', endsAt: '2026-12-06T10:00:00Z', plannedZone: 'Europe/Berlin', priority: 'routine', surgePolicy: 'hold', status: 'scheduled' };
+  const hold = { id: WINDOW, regions: ['IR'], reason: 'election', source: 'manual', placedAt: '2026-12-06T06:30:00Z', from: '2026-12-06T06:30:00Z', until: null, active: true, releasedAt: null };
+  const declaration = { ...hold, until: '2026-12-07T06:30:00Z', severity: 'major', status: 'scheduled', declaredBy: 'platform', declaredAt: '2026-12-05T00:00:00Z', cancelledBy: null, cancelledAt: null };
+  /** Each service's answer to what the command asks, by path. */
+  const answer = ({ method, url }: { method: string; url: string }): Answer => {
+    if (url.startsWith('/v1/windows')) return { body: method === 'GET' ? { items: [], nextCursor: null } : window };
+    if (url.startsWith('/v1/holds')) return { body: hold };
+    if (url.startsWith('/v1/declarations')) return { body: declaration };
+    if (url.startsWith('/v1/dead-letters/replay')) return { body: { replayed: [], messages: 0, remaining: 0, unreplayable: 0 } };
+    return { body: { items: [], nextCursor: null } };
+  };
+  /** What a call sent: its query's fields and its body's. */
+  const sent = ({ url, body }: { url: string; body: unknown }) => ({ ...Object.fromEntries(new URL(url, 'http://stand-in').searchParams), ...(body as object) });
+
+  it('sends a time written with any offset as the UTC instant ending in Z that the API takes, for every time flag', async () => {
+    const berlin = '2026-12-06T10:00:00+01:00';
+    const tehran = '2026-12-06T10:00:00+03:30';
+    for (const [args, fields] of [
+      [['windows', 'create', '--title', 'Router upgrade', '--team', 'network-ops', '--regions', 'DE', '--zone', 'Europe/Berlin', '--start', berlin, '--end', '2026-12-06T11:00:00+01:00'], { startsAt: '2026-12-06T09:00:00Z', endsAt: '2026-12-06T10:00:00Z' }],
+      [['windows', 'update', WINDOW, '--version', '1', '--start', berlin, '--end', '2026-12-06T10:30:00.500z'], { startsAt: '2026-12-06T09:00:00Z', endsAt: '2026-12-06T10:30:00.500Z' }],
+      [['windows', 'list', '--from', berlin, '--to', tehran], { from: '2026-12-06T09:00:00Z', to: '2026-12-06T06:30:00Z' }],
+      [['audit', '--from', tehran, '--to', '2026-12-06T10:00:00-05:00'], { from: '2026-12-06T06:30:00Z', to: '2026-12-06T15:00:00Z' }],
+      [['holds', 'declare', '--regions', 'IR', '--from', tehran, '--until', '2026-12-07T10:00:00+03:30', '--reason', 'election'], { from: '2026-12-06T06:30:00Z', until: '2026-12-07T06:30:00Z' }],
+      [['declarations', 'declare', '--regions', 'IR', '--from', tehran, '--until', '2026-12-07T10:00:00+03:30', '--reason', 'runoff'], { from: '2026-12-06T06:30:00Z', until: '2026-12-07T06:30:00Z' }],
+      [['dead-letters', '--since', berlin], { since: '2026-12-06T09:00:00Z' }],
+      [['dead-letters', 'replay', '--since', berlin, '--until', tehran], { since: '2026-12-06T09:00:00Z', until: '2026-12-06T06:30:00Z' }],
+    ] as const) {
+      const service = await standInService(answer);
+      const { io, said } = specIo();
+      await run([...args, '--planner-url', service.url, '--analyzer-url', service.url], io);
+      expect(sent(service.asked.find(({ url }) => url !== '/v1/regions')!), `${args.join(' ')}: ${said.err}`).toMatchObject(fields);
+    }
+  });
+
+  it('exits 2 on a time without an offset, or a date alone, saying what to write, asking nothing', async () => {
+    for (const [args, message] of [
+      [['windows', 'create', '--title', 'Router upgrade', '--team', 'network-ops', '--regions', 'DE', '--zone', 'Europe/Berlin', '--start', '2026-12-06T10:00', '--end', '2026-12-06T11:00:00Z'], '--start 2026-12-06T10:00 has no offset: write 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00'],
+      [['declarations', 'declare', '--regions', 'IR', '--from', '2026-12-06', '--until', '2026-12-07T00:00:00Z', '--reason', 'runoff'], '--from 2026-12-06 has no time or offset: write 2026-12-06T00:00:00Z or 2026-12-06T00:00:00+01:00'],
+      [['dead-letters', '--since', 'yesterday'], '--since yesterday is not a time: write it as 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00'],
+    ] as const) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code, args.join(' ')).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}\n`);
+      expect(calls).toEqual([]);
+    }
+  });
+
+  it("sends a --file window's times in UTC too, and names the file's field when one has no offset", async () => {
+    const service = await standInService(answer);
+    const file = 'window.yaml';
+    const yaml = 'title: Router upgrade\nownerTeam: network-ops\nfootprint: { global: false, regions: [DE] }\nplannedZone: Europe/Berlin\nstartsAt: 2026-12-06T10:00:00+01:00\nendsAt: "2026-12-06T11:00:00+01:00"\nflexibility: { earliestStartAt: 2026-12-06T08:00:00+01:00, deadlineAt: 2026-12-07T08:00:00+01:00 }\n';
+    await run(['windows', 'create', '--file', file, '--planner-url', service.url], specIo({ [file]: yaml }).io);
+    expect(service.asked[0].body).toMatchObject({ startsAt: '2026-12-06T09:00:00Z', endsAt: '2026-12-06T10:00:00Z', flexibility: { earliestStartAt: '2026-12-06T07:00:00Z', deadlineAt: '2026-12-07T07:00:00Z' } });
+    const local = specIo({ [file]: yaml.replace('flexibility: { earliestStartAt: 2026-12-06T08:00:00+01:00', 'flexibility: { earliestStartAt: 2026-12-06T08:00') });
+    expect(await run(['windows', 'create', '--file', file, '--planner-url', service.url], local.io)).toBe(ExitCode.usage);
+    expect(local.said.err).toBe("holdfast: window.yaml's flexibility.earliestStartAt 2026-12-06T08:00 has no offset: write 2026-12-06T08:00:00Z or 2026-12-06T08:00:00+01:00\n");
+    expect(service.asked).toHaveLength(1);
+  });
+});
+
 describe('holdfast answers it cannot use', () => {
   afterEach(closeStandIns);
 

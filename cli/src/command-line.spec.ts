@@ -30,7 +30,7 @@ describe('holdfast command line: what it refuses before asking a service', () =>
   it('refuses a word a command does not take, with its usage, and still takes the id one does', async () => {
     const listed = await holdfast(['windows', 'list', 'held']);
     expect(listed.code).toBe(ExitCode.usage);
-    expect(listed.said.err).toBe('holdfast: unexpected argument "held"\nusage: holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]\n');
+    expect(listed.said.err).toBe('holdfast: unexpected argument "held"\nusage: holdfast windows list [--from TIME] [--to TIME] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]\n');
     const audit = await holdfast(['audit', '0190e0c8-0000-7000-8000-000000000001']);
     expect(audit.code).toBe(ExitCode.usage);
     expect(audit.said.err).toContain('unexpected argument "0190e0c8-0000-7000-8000-000000000001"\nusage: holdfast audit [--subject WINDOW_OR_HOLD_ID]');

@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
+import { DateTime } from 'luxon';
 import YAML from 'yaml';
-import { CliError, ExitCode, type CliIo } from './cli-io';
+import { CliError, ExitCode, MissingInputError, type CliIo } from './cli-io';
 import type { HoldfastApi } from './client/holdfast-api';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -67,12 +68,35 @@ export async function secretText(values: Values, io: CliIo, name: string, what: 
   return line;
 }
 
-/** A flag the command cannot do without: missing, it is a usage error naming it. */
-export const requiredText = (context: CommandContext, name: string): string => {
-  const value = text(context.values, name);
-  if (!value) throw new CliError(`--${name} is required`, ExitCode.usage);
+/** The value of a flag the command cannot do without: missing or empty, it is a usage error naming it. */
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === '') throw new MissingInputError(`--${name} is required`);
   return value;
-};
+}
+
+export const requiredText = (context: CommandContext, name: string): string => required(text(context.values, name), name);
+
+/**
+ * An instant as the services take it (UTC, ending in Z) from one written with any offset, as RFC
+ * 3339 has it (2026-12-06T10:00:00+01:00). One without an offset, or a date alone, is refused: read
+ * in this machine's zone, it would name another instant for a colleague or a CI runner elsewhere.
+ */
+export function utcInstantOf(value: string, named: string): string {
+  // An offset written is kept as the time's zone, a fixed one; without one it is in this machine's zone.
+  const at = DateTime.fromISO(value, { setZone: true });
+  if (!at.isValid) throw new CliError(`${named} ${value} is not a time: write it as 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00`, ExitCode.usage);
+  if (!at.zone.isUniversal) {
+    const wall = at.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    throw new CliError(`${named} ${value} has no ${/t/i.test(value) ? '' : 'time or '}offset: write ${wall}Z or ${wall}+01:00`, ExitCode.usage);
+  }
+  return at.toUTC().toISO({ suppressMilliseconds: true });
+}
+
+/** A time flag (--start, --from, --since...), sent as a UTC instant: see `utcInstantOf`. */
+export function utcInstant(values: Values, name: string): string | undefined {
+  const value = text(values, name);
+  return value === undefined ? undefined : utcInstantOf(value, `--${name}`);
+}
 
 /** A flag naming one of a few values, checked here so a typo is a usage error naming them, not a 400 from a service. */
 export function flagOneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
@@ -84,7 +108,7 @@ export function flagOneOf<T extends string>(values: Values, name: string, allowe
 /** The id a command acts on, its first argument: missing, it is a usage error saying what to give. */
 export const idArgument = (context: CommandContext, what: string): string => {
   const id = context.positionals[0];
-  if (!id) throw new CliError(`give the ${what} id`, ExitCode.usage);
+  if (!id) throw new MissingInputError(`give the ${what} id`);
   return id;
 };
 

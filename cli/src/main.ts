@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CliError, ExitCode, type CliIo } from './cli-io';
+import { CliError, ExitCode, MissingInputError, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
 import { LONGEST_RETRY_PAUSE_MS } from './client/typed-client';
 import { FROM_STDIN, secretText, text, type Command, type OptionSpec } from './command';
@@ -13,6 +13,7 @@ import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
 import { regionCommands } from './commands/regions.command';
 import { windowCommands } from './commands/windows.command';
+import { flagMistake } from './flag-mistakes';
 import { connection, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRIES, SERVICE_SETTINGS, type Connection } from './settings';
 
 export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
@@ -56,6 +57,7 @@ const GLOBAL_HELP = `Options for every command, before or after it:
                                                    connection, 502-504, 429, pausing as its Retry-After asks up to ${LONGEST_RETRY_PAUSE_MS / 1000}s, else
                                                    1s, 2s...; GET, PUT, DELETE and POST (under its key), never PATCH; 0 sends once)
   --json                print the API's JSON instead of a table
+TIME is an instant with its offset (RFC 3339): 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00; it is sent in UTC.
 Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
 
@@ -136,11 +138,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const { command, typed, rest } = found;
     let parsed: ReturnType<typeof parseArgs>;
+    // Those written before the command first, so one written again after it wins, as a flag repeated does.
+    const args = [...leading, ...rest];
+    const options = { ...GLOBAL_OPTIONS, ...command.options };
     try {
-      // Those written before the command first, so one written again after it wins, as a flag repeated does.
-      parsed = parseArgs({ args: [...leading, ...rest], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new CliError(`${(error as Error).message}\nusage: ${command.usage}`, ExitCode.usage);
+      throw new CliError(`${flagMistake(args, options, command.name) ?? (error as Error).message}\nusage: ${command.usage}`, ExitCode.usage);
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
     // A word the command does not take is a mistyped subcommand or a misplaced id: running the command without it would answer another question.
@@ -178,6 +182,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const code = await command.run({ values, positionals: parsed.positionals, api, io, json: Boolean(values.json) });
       return typeof code === 'number' ? code : ExitCode.ok;
     } catch (error) {
+      if (error instanceof MissingInputError) throw new CliError(`${error.message}\nusage: ${command.usage}`, ExitCode.usage);
       // JSON of another shape (`{}` from another service on the port) fails where the command reads it: say who answered, not where the CLI tripped.
       if (error instanceof TypeError && lastAnswer?.ok) throw new CliError(notOfItsShape(lastAnswer, settings, error));
       throw error;

@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../cli-io';
+import { CliError, ExitCode, MissingInputError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
@@ -295,7 +295,7 @@ export const analyzerNotifierCommands: Command[] = [
         secret: await secretText(context.values, context.io, 'secret', 'secret'),
         description: text(context.values, 'description'),
       }) as SubscriptionChange;
-      if (Object.keys(body).length === 0) throw new CliError('give what to change: --enabled true|false, --target URL, --secret -, --description TEXT or --file changes.yaml', ExitCode.usage);
+      if (Object.keys(body).length === 0) throw new MissingInputError('give what to change: --enabled true|false, --target URL, --secret -, --description TEXT or --file changes.yaml');
       const updated = expectOk<SubscriptionView>(await reach(() => context.api.notifier.PATCH('/v1/subscriptions/{id}', { params: { path: { id } }, body }), 'notifier'), SUBSCRIPTION_FIELD_FLAGS);
       showSubscription(context, updated);
       // The notifier drops every secret a rotation kept: a receiver still on one of them fails verification from now on.
@@ -433,7 +433,7 @@ export const analyzerNotifierCommands: Command[] = [
       }
       // Every delivered one of every subscription is not a replay anyone means: delivered ones go by subscription.
       if (!dead && !subscriptionId) {
-        throw new CliError('name what to replay: a delivery ID, --dead (every dead delivery) or --subscription ID (its dead deliveries; its delivered ones with --status delivered)', ExitCode.usage);
+        throw new MissingInputError('name what to replay: a delivery ID, --dead (every dead delivery) or --subscription ID (its dead deliveries; its delivered ones with --status delivered)');
       }
       if (dead && status === 'delivered') throw new CliError('--dead replays dead deliveries: replay delivered ones with --subscription ID --status delivered', ExitCode.usage);
       const body = { status: status ?? 'dead', ...(subscriptionId ? { subscriptionId } : {}) };
@@ -454,7 +454,7 @@ export const analyzerNotifierCommands: Command[] = [
         ?.split(',')
         .map((scope) => scope.trim()) as KeyScopes | undefined;
       const name = text(context.values, 'name');
-      if (!team || !scopes?.length || !name) throw new CliError('--team, --scopes and --name are required', ExitCode.usage);
+      if (!team || !scopes?.length || !name) throw new MissingInputError('--team, --scopes and --name are required');
       const created = expectOk<{ key: string; keyId: string; team: string; scopes: string[] }>(
         await reach(() => context.api.planner.POST('/v1/keys', { body: { team, scopes, name } }), 'maintenance-planner'),
       );
@@ -486,8 +486,7 @@ export const analyzerNotifierCommands: Command[] = [
     options: { reason: { type: 'string' } },
     async run(context) {
       const keyId = idArgument(context, 'key');
-      const reason = text(context.values, 'reason');
-      if (!reason) throw new CliError('--reason is required', ExitCode.usage);
+      const reason = requiredText(context, 'reason');
       const body = expectOk(await reach(() => context.api.planner.POST('/v1/keys/{keyId}/revoke', { params: { path: { keyId } }, body: { reason } }), 'maintenance-planner'));
       if (context.json) return printJson(context.io, body);
       context.io.out(`revoked key ${keyId}\n`);

@@ -1,5 +1,5 @@
 import { expectOk, reach } from '../client/holdfast-api';
-import { printJson, text, type Command } from '../command';
+import { printJson, text, utcInstant, type Command } from '../command';
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -17,11 +17,11 @@ interface AuditEntryView {
 /** The planner's audit trail: every transition of windows, runs and holds, who made it and what caused it. */
 export const auditCommand: Command = {
   name: 'audit',
-  usage: 'holdfast audit [--subject WINDOW_OR_HOLD_ID] [--from ISO] [--to ISO] [--limit N]',
+  usage: 'holdfast audit [--subject WINDOW_OR_HOLD_ID] [--from TIME] [--to TIME] [--limit N]',
   summary: 'the audit trail, oldest first: every transition of windows, runs and holds, with who and why (the first 500, or --limit N)',
   options: { subject: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {
-    const query = { subject: text(context.values, 'subject'), from: text(context.values, 'from'), to: text(context.values, 'to') };
+    const query = { subject: text(context.values, 'subject'), from: utcInstant(context.values, 'from'), to: utcInstant(context.values, 'to') };
     const body = await readPages(context, { pageMax: 1000, shown: 500 }, async (page) =>
       expectOk<Page<AuditEntryView>>(await reach(() => context.api.planner.GET('/v1/audit', { params: { query: { ...query, ...page } } }), 'maintenance-planner')),
     );

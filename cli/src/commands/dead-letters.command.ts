@@ -1,8 +1,8 @@
-import { CliError, ExitCode } from '../cli-io';
+import { MissingInputError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { flagOneOf, printJson, text, wholeNumber, type Command, type CommandContext } from '../command';
+import { flagOneOf, printJson, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages } from '../pages';
@@ -56,7 +56,7 @@ export const deadLettersCommand: Command = {
   options: { service: { type: 'string' }, topic: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {
     const service = serviceOf(context);
-    const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: text(context.values, 'since') };
+    const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: utcInstant(context.values, 'since') };
     const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) => expectOk<DeadLetterAnswer>(await ask(context, service, { ...query, ...page })));
     if (context.json) return printJson(context.io, body);
     if (body.items.length === 0) {
@@ -104,9 +104,9 @@ export const deadLettersReplayCommand: Command = {
   requestTimeout: SLOW_REQUEST_TIMEOUT,
   async run(context) {
     const service = serviceOf(context);
-    const filters = { topic: text(context.values, 'topic') as ReplayRequest['topic'], since: text(context.values, 'since'), until: text(context.values, 'until'), reasonContains: text(context.values, 'reason') };
+    const filters = { topic: text(context.values, 'topic') as ReplayRequest['topic'], since: utcInstant(context.values, 'since'), until: utcInstant(context.values, 'until'), reasonContains: text(context.values, 'reason') };
     if (Object.values(filters).every((value) => value === undefined) && !context.values.everything) {
-      throw new CliError('name what to replay with --topic, --since, --until or --reason, or replay every dead letter not replayed yet with --everything', ExitCode.usage);
+      throw new MissingInputError('name what to replay with --topic, --since, --until or --reason, or replay every dead letter not replayed yet with --everything');
     }
     // At most --limit in all; without it, every match, in rounds.
     const limit = wholeNumber(context.values, 'limit');

@@ -1,7 +1,7 @@
-import { CliError, ExitCode } from '../cli-io';
+import { MissingInputError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
-import { flagOneOf, idArgument, printJson, regionCodes, requiredText, type Command, type CommandContext } from '../command';
+import { flagOneOf, idArgument, printJson, regionCodes, required, requiredText, utcInstant, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -83,14 +83,14 @@ export const declarationCommands: Command[] = [
   },
   {
     name: 'declarations declare',
-    usage: `holdfast declarations declare --regions IR,NP --from ISO --until ISO --reason TEXT [--severity ${SEVERITIES.join('|')}]`,
+    usage: `holdfast declarations declare --regions IR,NP --from TIME --until TIME --reason TEXT [--severity ${SEVERITIES.join('|')}]`,
     summary: 'declare a critical period ("election in IR"): its regions surge from --from to --until, holding their windows',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' }, severity: { type: 'string' } },
     async run(context) {
       const regions = regionCodes(context.values, 'regions') ?? [];
-      if (regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
+      if (regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
       const severity = flagOneOf(context.values, 'severity', SEVERITIES);
-      const body = { regions, from: requiredText(context, 'from'), until: requiredText(context, 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
+      const body = { regions, from: required(utcInstant(context.values, 'from'), 'from'), until: required(utcInstant(context.values, 'until'), 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
       await showDeclaration(context, expectOk<DeclarationView>(await reach(() => context.api.analyzer.POST('/v1/declarations', { body }), analyzer)));
     },
   },

@@ -72,6 +72,15 @@ describe('holdfast gate --wait, when the planner cannot answer', () => {
     expect(said.sleptMs).toEqual([30_000]);
   });
 
+  it('after waiting out --timeout on a hold, suggests a longer --timeout rather than --wait, which it ran with', async () => {
+    const held = { status: 423, headers: { 'retry-after': '172613' }, body: { type: 'https://holdfast.dev/problems/held', title: 'Locked', status: 423, code: 'held', detail: 'regions DE are held', holds: [] } };
+    const planner = await plannerAnswering([held]);
+    const { io, said } = specIo();
+    await run(['gate', '--regions', 'DE', '--wait', '--timeout', '3s', '--interval', '1s', '--planner-url', planner.url], io);
+    expect(said.out).toContain('retry after 47h 56m 53s (2026-06-16T19:56:56.000Z), or give --wait a longer --timeout\n');
+    expect(said.out).not.toContain('or run with --wait');
+  });
+
   it('exits 2 on an --interval under a second, asking nothing, rather than asking the planner without pause', async () => {
     const planner = await plannerAnswering([{ status: 200, body: { allowed: true } }]);
     for (const interval of ['0', '0s']) {

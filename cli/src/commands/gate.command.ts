@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../cli-io';
+import { CliError, ExitCode, MissingInputError } from '../cli-io';
 import { isProblem, notTheService, problemText, reach, type Problem } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
 import { printJson, regionCodes, text, type Command, type CommandContext } from '../command';
@@ -14,6 +14,10 @@ const MIN_INTERVAL_MS = 1000;
 const CANNOT_ANSWER = [502, 503, 504];
 /** How long a check made at the deadline may take (as long as --timeout, from 1 s to this): the planner answers the gate in milliseconds. */
 const LAST_CHECK_MS = 5000;
+
+/** What a held gate suggests beside retrying later: waiting, unless it was waited for (then waiting longer). */
+const RUN_WITH_WAIT = 'or run with --wait';
+const WAIT_LONGER = 'or give --wait a longer --timeout';
 
 /** A hold as the planner's 423 problem document lists it. */
 interface GateHold {
@@ -41,7 +45,7 @@ export const gateCommand: Command = {
   async run(context) {
     const windowId = text(context.values, 'window');
     const regions = regionCodes(context.values, 'regions');
-    if (Boolean(windowId) === Boolean(regions?.length)) throw new CliError('give exactly one of --window ID or --regions IR,NP', ExitCode.usage);
+    if (Boolean(windowId) === Boolean(regions?.length)) throw new MissingInputError('give exactly one of --window ID or --regions IR,NP');
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
     const ask = (signal?: AbortSignal) => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } }, signal }), 'maintenance-planner');
 
@@ -49,7 +53,7 @@ export const gateCommand: Command = {
       // Without --wait the gate is asked once: a timeout or interval given would be silently ignored.
       const waitOnly = ['timeout', 'interval'].find((name) => text(context.values, name) !== undefined);
       if (waitOnly) throw new CliError(`--${waitOnly} is for --wait: add --wait to wait for the gate, or leave --${waitOnly} out to ask it once`, ExitCode.usage);
-      return report(context, subject, await ask());
+      return report(context, subject, await ask(), RUN_WITH_WAIT);
     }
 
     const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
@@ -66,12 +70,12 @@ export const gateCommand: Command = {
       // Rate limited (another job on the same key) is waited out too, never sooner than it asks.
       const rateLimited = !(answer instanceof CliError) && answer.response.status === 429;
       const unavailable = answer instanceof CliError || CANNOT_ANSWER.includes(answer.response.status) || rateLimited;
-      if (!unavailable && answer.response.status !== 423) return report(context, subject, answer);
+      if (!unavailable && answer.response.status !== 423) return report(context, subject, answer, WAIT_LONGER);
       const left = deadline - context.io.now();
       if (left <= 0) {
         context.io.err(`gave up after ${formatDuration(timeoutMs)}: ${unavailable ? 'the maintenance-planner is still unavailable' : `${subject} is still held`}\n`);
         if (answer instanceof CliError) throw answer;
-        return report(context, subject, answer);
+        return report(context, subject, answer, WAIT_LONGER);
       }
       const retryAfter = answer instanceof CliError ? undefined : retryAfterMs(answer.response.headers.get('retry-after'), context.io.now());
       // A hold's Retry-After is when it may end at the latest guess: --interval bounds the pause, so a release sooner is seen within it.
@@ -95,7 +99,7 @@ function holdsOf(body: unknown): GateHold[] {
   return isProblem(body) && Array.isArray((body as Problem).holds) ? ((body as Problem).holds as GateHold[]) : [];
 }
 
-async function report(context: CommandContext, subject: string, answer: ApiAnswer): Promise<number> {
+async function report(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string): Promise<number> {
   const { response, body } = answer;
   // Only the planner's own answer allows: anything else that succeeds (a proxy's sign-in page, another service on the port) fails closed.
   if (response.status === 200 && (body as { allowed?: unknown } | undefined)?.allowed === true) {
@@ -105,7 +109,7 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
   }
   if (response.ok) throw new CliError(notTheService(answer, "the planner's gate answer", '--planner-url or HOLDFAST_PLANNER_URL'));
   if (response.status !== 423) throw new CliError(problemText(answer));
-  return reportHeld(context, subject, answer, 'or run with --wait');
+  return reportHeld(context, subject, answer, howToWait);
 }
 
 /** A 423 from the planner (the gate's, or a run's start): the holds, when to retry and how to wait instead, and exit 3. */

@@ -1,6 +1,6 @@
-import { CliError, ExitCode } from '../cli-io';
+import { MissingInputError } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, printJson, regionCodes, requiredText, text, wholeNumber, type Command, type CommandContext } from '../command';
+import { idArgument, printJson, regionCodes, required, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -17,6 +17,8 @@ export interface HoldView {
   until: string | null;
   active: boolean;
   releasedAt: string | null;
+  /** A cleared surge's hold: it holds until then (its cool-down), whatever its until estimated. */
+  releaseDueAt?: string | null;
   windowIds?: string[];
 }
 
@@ -33,6 +35,13 @@ interface ExplanationView {
 
 const planner = 'maintenance-planner';
 
+/** A hold's local times per region, to its end (a cleared surge's, its release due); one released before it, or with none, to its release, named so. */
+function holdSpan(hold: HoldView, zoneOf: ZoneOf): string[] {
+  const end = hold.releaseDueAt ?? hold.until;
+  const releasedEarly = hold.releasedAt !== null && (end === null || Date.parse(hold.releasedAt) < Date.parse(end));
+  return releasedEarly ? localRangePerRegion(hold.regions, hold.from, hold.releasedAt, zoneOf, 'released') : localRangePerRegion(hold.regions, hold.from, end, zoneOf);
+}
+
 async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
   context.io.out(
@@ -44,7 +53,7 @@ async function showHold(context: CommandContext, hold: HoldView): Promise<void> 
       ['from', utcTime(hold.from)],
       ['until', hold.until ? utcTime(hold.until) : 'until released'],
       ['released', hold.releasedAt ? utcTime(hold.releasedAt) : 'no'],
-      ['local times', localRangePerRegion(hold.regions, hold.from, hold.until, await regionZones(context.api))],
+      ['local times', holdSpan(hold, await regionZones(context.api))],
     ]),
   );
 }
@@ -65,7 +74,7 @@ export const holdCommands: Command[] = [
       context.io.out(
         table(
           ['HOLD', 'REGIONS', 'SOURCE', 'REASON', 'STATE', 'LOCAL TIME PER REGION'],
-          body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)]),
+          body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', holdSpan(hold, zoneOf)]),
         ),
       );
       noteMore(context, body, 'holds');
@@ -73,12 +82,12 @@ export const holdCommands: Command[] = [
   },
   {
     name: 'holds declare',
-    usage: 'holdfast holds declare --regions IR,NP --from ISO [--until ISO] --reason TEXT',
+    usage: 'holdfast holds declare --regions IR,NP --from TIME [--until TIME] --reason TEXT',
     summary: 'declare a manual hold for regions and a period',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
     async run(context) {
-      const body = { regions: regionCodes(context.values, 'regions') ?? [], from: requiredText(context, 'from'), until: text(context.values, 'until'), reason: requiredText(context, 'reason') };
-      if (body.regions.length === 0) throw new CliError('--regions is required (IR,NP)', ExitCode.usage);
+      const body = { regions: regionCodes(context.values, 'regions') ?? [], from: required(utcInstant(context.values, 'from'), 'from'), until: utcInstant(context.values, 'until'), reason: requiredText(context, 'reason') };
+      if (body.regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
       await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
     },
   },
@@ -126,7 +135,7 @@ export const holdCommands: Command[] = [
         context.io.out(`  cause: ${cause.kind} ${cause.causeId ?? ''} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
         if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
         if (cause.correlationId) context.io.out(`  correlation id: ${cause.correlationId} (find the sample or alert that started it)\n`);
-        for (const line of localRangePerRegion(hold.regions, hold.from, hold.until, zoneOf)) context.io.out(`  ${line}\n`);
+        for (const line of holdSpan(hold, zoneOf)) context.io.out(`  ${line}\n`);
       }
     },
   },

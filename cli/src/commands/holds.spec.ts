@@ -16,14 +16,22 @@ describe('holdfast holds and regions named on the command line', () => {
     return { code, said, asked: service.asked.filter(({ url }) => url !== '/v1/regions') };
   };
 
-  it('release: exits 2 when --reason is missing, asking nothing, rather than saying the planner cannot be reached', async () => {
+  it('release: exits 2 with its usage when --reason is missing, asking nothing, rather than saying the planner cannot be reached', async () => {
     const { code, said, asked } = await holdfast(['holds', 'release', HOLD]);
     expect(code).toBe(ExitCode.usage);
-    expect(said.err).toBe('holdfast: --reason is required\n');
+    expect(said.err).toBe('holdfast: --reason is required\nusage: holdfast holds release HOLD_ID --reason TEXT\n');
     expect(asked).toEqual([]);
     const released = await holdfast(['holds', 'release', HOLD, '--reason', 'count over'], () => ({ ...hold, releasedAt: '2026-06-14T21:00:00.000Z' }));
     expect(released.code).toBe(ExitCode.ok);
     expect(released.asked).toEqual([{ method: 'POST', url: `/v1/holds/${HOLD}/release`, body: { reason: 'count over' }, idempotencyKey: expect.stringMatching(UUID) }]);
+  });
+
+  it('list: shows a released hold up to its release, not open, and a cleared surge\'s hold up to its release due', async () => {
+    const released = { ...hold, regions: ['IR'], from: '2026-12-05T06:36:00.000Z', active: false, releasedAt: '2026-12-05T08:30:00.000Z' };
+    const cooling = { ...hold, id: '0190e0c8-0000-7000-8000-0000000000b2', regions: ['IR'], source: 'detector', from: '2026-12-05T06:36:00.000Z', until: '2026-12-05T07:00:00.000Z', releaseDueAt: '2026-12-05T07:25:00.000Z' };
+    const { said } = await holdfast(['holds', 'list'], () => ({ items: [released, cooling], nextCursor: null }));
+    expect(said.out).toContain('IR 2026-12-05 10:06 Asia/Tehran (+03:30) - released 2026-12-05 12:00 (+03:30)\n');
+    expect(said.out).toContain('IR 2026-12-05 10:06 Asia/Tehran (+03:30) - 2026-12-05 10:55 (+03:30)\n');
   });
 
   it('sends a country typed in lower case as the services take it, as windows create does', async () => {

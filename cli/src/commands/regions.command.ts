@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { CliError, ExitCode } from '../cli-io';
+import { MissingInputError } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
 import { idArgument, printJson, regionCode, requiredText, text, type Command } from '../command';
 import { localTime, utcTime } from '../output/local-times';
@@ -129,7 +129,7 @@ export const regionCommands: Command[] = [
     async run(context) {
       const region = regionCode(idArgument(context, 'region'));
       const metric = context.positionals[1];
-      if (!metric) throw new CliError(`give the metric to retire after the region; holdfast regions baseline ${region} lists its metrics`, ExitCode.usage);
+      if (!metric) throw new MissingInputError(`give the metric to retire after the region; holdfast regions baseline ${region} lists its metrics`);
       const reason = requiredText(context, 'reason');
       const retired = expectOk<RetiredSeriesView>(
         await reach(() => context.api.analyzer.DELETE('/v1/regions/{region}/series/{metric}', { params: { path: { region, metric }, query: { reason } } }), analyzer),

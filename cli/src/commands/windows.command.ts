@@ -1,7 +1,7 @@
-import { CliError, ExitCode } from '../cli-io';
+import { CliError, ExitCode, MissingInputError } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
-import { bodyFrom, flagOneOf, idArgument, printJson, regionCodes, text, wholeNumber, type Command, type CommandContext, type Values } from '../command';
+import { bodyFrom, flagOneOf, idArgument, printJson, regionCodes, text, utcInstant, utcInstantOf, wholeNumber, type Command, type CommandContext, type Values } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -128,23 +128,39 @@ export const WINDOW_FIELD_FLAGS = {
   version: '--version',
 } as const satisfies FieldFlags;
 
+/**
+ * The file's instants in UTC, as its flags' are: a person writes the offset of where they plan.
+ * A value that is not text is left to the planner, which names the field.
+ */
+function fileInstantsInUtc(body: Record<string, unknown>, file: string): void {
+  const inUtc = (fields: Record<string, unknown>, names: readonly string[], prefix = '') => {
+    for (const name of names) if (typeof fields[name] === 'string') fields[name] = utcInstantOf(fields[name], `${file}'s ${prefix}${name}`);
+  };
+  inUtc(body, ['startsAt', 'endsAt']);
+  const flexibility = body.flexibility;
+  if (flexibility && typeof flexibility === 'object') inUtc(flexibility as Record<string, unknown>, ['earliestStartAt', 'deadlineAt'], 'flexibility.');
+}
+
 /** The body of a create or update: the file (YAML or JSON), then each flag given over it, typed as the API's body (the planner checks it). */
 export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(values: Values, readFile: (path: string) => string): Body {
   const regions = regionCodes(values, 'regions');
   // A global footprint has no regions: taking one flag over the other would plan a window other than the one asked for.
   if (values.global && regions !== undefined) throw new CliError('give --regions IR,NP or --global, not both: a global window covers every region', ExitCode.usage);
-  return bodyFrom(values, readFile, 'window', {
+  const body = bodyFrom(values, readFile, 'window', {
     title: text(values, 'title'),
     ownerTeam: text(values, 'team'),
     footprint: values.global ? { global: true, regions: [] } : regions ? { global: false, regions } : undefined,
-    startsAt: text(values, 'start'),
-    endsAt: text(values, 'end'),
+    startsAt: utcInstant(values, 'start'),
+    endsAt: utcInstant(values, 'end'),
     plannedZone: text(values, 'zone'),
     recurrence: text(values, 'rrule'),
     priority: text(values, 'priority'),
     surgePolicy: text(values, 'surge-policy'),
     version: wholeNumber(values, 'version'),
-  }) as Body;
+  });
+  const file = text(values, 'file');
+  if (file) fileInstantsInUtc(body, file);
+  return body as Body;
 }
 
 /** A window's runs, page after page, up to --limit when the command takes it. */
@@ -206,11 +222,11 @@ function showWindow(context: CommandContext, window: WindowView): void {
 export const windowCommands: Command[] = [
   {
     name: 'windows list',
-    usage: 'holdfast windows list [--from ISO] [--to ISO] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]',
+    usage: 'holdfast windows list [--from TIME] [--to TIME] [--region IR] [--team T] [--status held|scheduled|needs-reschedule|in-progress|completed|cancelled] [--limit N]',
     summary: 'windows by time range, region, team or status, in start order (the first 500, or --limit N)',
     options: { from: { type: 'string' }, to: { type: 'string' }, region: { type: 'string' }, team: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { from: text(context.values, 'from'), to: text(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: flagOneOf(context.values, 'status', WINDOW_STATUSES) };
+      const query = { from: utcInstant(context.values, 'from'), to: utcInstant(context.values, 'to'), region: text(context.values, 'region'), team: text(context.values, 'team'), status: flagOneOf(context.values, 'status', WINDOW_STATUSES) };
       const listed = await readPages(context, { pageMax: 500, shown: 500 }, async (page) => expectOk<Page<WindowView>>(await reach(() => context.api.planner.GET('/v1/windows', { params: { query: { ...query, ...page } } }), planner)));
       if (context.json) return printJson(context.io, listed);
       context.io.out(table(WINDOW_HEADERS, listed.items.map(windowRow)));
@@ -229,7 +245,7 @@ export const windowCommands: Command[] = [
   },
   {
     name: 'windows create',
-    usage: 'holdfast windows create (--file window.yaml | --title T --team T (--regions IR,NP | --global) --start ISO --end ISO --zone America/Los_Angeles) [--rrule R] [--priority P] [--surge-policy hold]',
+    usage: 'holdfast windows create (--file window.yaml | --title T --team T (--regions IR,NP | --global) --start TIME --end TIME --zone America/Los_Angeles) [--rrule R] [--priority P] [--surge-policy hold]',
     summary: 'plan a window from flags or a YAML/JSON file (flags override the file)',
     options: windowFlags,
     async run(context) {
@@ -240,7 +256,7 @@ export const windowCommands: Command[] = [
   {
     name: 'windows update',
     argument: 'ID',
-    usage: 'holdfast windows update ID --version N [--file changes.yaml] [--title ...] [--start ISO] [--end ISO] ...',
+    usage: 'holdfast windows update ID --version N [--file changes.yaml] [--title ...] [--start TIME] [--end TIME] ...',
     summary: 'change a window (the version you read guards against lost updates)',
     options: windowFlags,
     async run(context) {
@@ -259,7 +275,7 @@ export const windowCommands: Command[] = [
       const id = idArgument(context, 'window');
       const reason = text(context.values, 'reason');
       // The planner records why a window was cancelled; asking here saves a round trip that would only be refused.
-      if (!reason) throw new CliError('give --reason: the planner records why a window was cancelled', ExitCode.usage);
+      if (!reason) throw new MissingInputError('give --reason: the planner records why a window was cancelled');
       const body = { reason, version: wholeNumber(context.values, 'version') };
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/cancel', { params: { path: { id } }, body }), planner)));
     },

@@ -29,12 +29,15 @@ export function utcTime(instant: string | null | undefined): string {
   return instant ? localTime(instant, 'UTC') : '-';
 }
 
-/** One line per region: "IR 2026-06-15 01:30 Asia/Tehran (+03:30) - 2026-06-15 02:30 (+03:30)". */
-export function localRangePerRegion(regions: readonly string[], from: string | null | undefined, until: string | null | undefined, zoneOf: ZoneOf = zoneOfRegion): string[] {
+/**
+ * One line per region: "IR 2026-06-15 01:30 Asia/Tehran (+03:30) - 2026-06-15 02:30 (+03:30)"; with
+ * `endedBy`, what ended it before the end named ("- released 2026-06-15 02:00 (+03:30)").
+ */
+export function localRangePerRegion(regions: readonly string[], from: string | null | undefined, until: string | null | undefined, zoneOf: ZoneOf = zoneOfRegion, endedBy?: string): string[] {
   return regions.map((region) => {
     const zone = zoneOf(region);
     // The end's own offset: across a DST change it is not the start's.
-    const end = until ? DateTime.fromISO(until, { zone }).toFormat('yyyy-MM-dd HH:mm (ZZ)') : 'open';
+    const end = until ? `${endedBy ? `${endedBy} ` : ''}${DateTime.fromISO(until, { zone }).toFormat('yyyy-MM-dd HH:mm (ZZ)')}` : 'open';
     return `${region} ${localTime(from, zone)} - ${end}`;
   });
 }
