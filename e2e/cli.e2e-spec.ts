@@ -396,8 +396,12 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(suggestions.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC .* IR \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Tehran \(\+03:30\)$/m);
 
       const invalid = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', 'tomorrow', '--end', `${YEAR}-06-15T22:00:00Z`, '--zone', 'America/Los_Angeles']);
-      expect(invalid.code).toBe(1);
-      expect(invalid.stderr).toMatch(/^ {2}startsAt \(--start\): must be an ISO-8601 UTC instant/m);
+      // Refused before asking the planner, saying what to write; an offset given is sent in UTC.
+      expect(invalid.code).toBe(2);
+      expect(invalid.stderr).toMatch(/^holdfast: --start tomorrow is not a time: write it as \d{4}-\d\d-\d\dT10:00:00Z or \d{4}-\d\d-\d\dT10:00:00\+01:00\n$/);
+      const early = await holdfast(['windows', 'create', '--title', 'x', '--team', 'network-ops', '--regions', 'IR', '--start', `${YEAR}-06-15T23:00:00+01:00`, '--end', `${YEAR}-06-15T22:00:00Z`, '--zone', 'America/Los_Angeles']);
+      expect(early.code).toBe(1);
+      expect(early.stderr).toMatch(/^ {2}endsAt \(--end\): /m);
     });
 
     it('gate: exits 0 when nothing holds the regions, 3 with the holds and when to retry when held', async () => {
