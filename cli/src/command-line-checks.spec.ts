@@ -202,6 +202,13 @@ describe('holdfast command line: times', () => {
 describe('holdfast answers it cannot use', () => {
   afterEach(closeStandIns);
 
+  it("follows a refusal worded for HTTP with the command that does the same from the CLI", async () => {
+    const missing = await holdfast(['windows', 'show', WINDOW], { status: 404, body: { status: 404, title: 'Not Found', detail: `No window ${WINDOW}: list windows with GET /v1/windows.`, code: 'window-not-found' } });
+    expect(missing.said.err).toBe(`holdfast: No window ${WINDOW}: list windows with GET /v1/windows. (window-not-found)\n  from the CLI: holdfast windows list lists the windows\n`);
+    const keyless = await holdfast(['holds', 'list'], { status: 401, body: { status: 401, title: 'Unauthorized', detail: 'This endpoint needs an API key: send "Authorization: Bearer <key>".', code: 'missing-key' } });
+    expect(keyless.said.err).toContain('\n  from the CLI: give the key in HOLDFAST_KEY, or read it from standard input with --key -\n');
+  });
+
   it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {
     const page = `<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>${'<p>upstream connect error</p>\n'.repeat(200)}</body></html>\n`;
     const proxied = await holdfast(['holds', 'list'], { status: 502, text: page, headers: { 'content-type': 'text/html' } });

@@ -80,8 +80,20 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   });
   // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
   const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
-  return [head, ...fieldLines, ...serverError].join('\n');
+  const fromHere = body.code ? FROM_THE_CLI[body.code] : undefined;
+  return [head, ...fieldLines, ...(fromHere ? [`  from the CLI: ${fromHere}`] : []), ...serverError].join('\n');
 }
+
+/** The services word their advice for HTTP (a header, a route to GET); the command that does the same here, by problem code. */
+const FROM_THE_CLI: Readonly<Record<string, string>> = {
+  'missing-key': 'give the key in HOLDFAST_KEY, or read it from standard input with --key -',
+  'window-not-found': 'holdfast windows list lists the windows',
+  'occurrence-not-found': 'holdfast windows occurrences ID lists the runs of window ID',
+  'hold-not-found': 'holdfast holds list lists the holds',
+  'version-required': 'give --version N, the version holdfast windows show ID prints',
+  'stale-version': 'holdfast windows show ID prints the version now; give it with --version N',
+  'unknown-region': 'holdfast regions lists the regions',
+};
 
 const GIST_LENGTH = 200;
 
