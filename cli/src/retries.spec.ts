@@ -115,6 +115,20 @@ describe('calls sent again when the service could not take them', () => {
     expect(recovered.asked.map(({ idempotencyKey }) => idempotencyKey)).toEqual([key]);
   });
 
+  it('says a DELETE refused after its first attempt was cut off may have been done by that attempt', async () => {
+    const gone: Answer = { status: 404, body: { status: 404, title: 'Not Found', detail: `No subscription ${HOLD}.`, code: 'subscription-not-found' } };
+    const notifier = await plannerAnswering({ cut: true }, gone);
+    const { io, said } = specIo();
+    expect(await run(['subscriptions', 'delete', HOLD, '--notifier-url', notifier.url], io)).toBe(ExitCode.error);
+    expect(notifier.asked.map(({ method }) => method)).toEqual(['DELETE', 'DELETE']);
+    expect(said.err.trimEnd().split('\n').slice(-2)).toEqual([`holdfast: No subscription ${HOLD}. (subscription-not-found)`, '  an earlier attempt of this call was cut off before its answer came, and may have done it already']);
+
+    // Refused at once, the 404 is only the 404.
+    const once = specIo();
+    expect(await run(['subscriptions', 'delete', HOLD, '--notifier-url', (await plannerAnswering(gone)).url], once.io)).toBe(ExitCode.error);
+    expect(once.said.err).toBe(`holdfast: No subscription ${HOLD}. (subscription-not-found)\n`);
+  });
+
   it('does not send a call that timed out again (its time is spent) and names the key of a POST among them', async () => {
     const hung = await plannerAnswering({ hang: true });
     const { io, said } = specIo();

@@ -5,7 +5,7 @@ import type { Connection } from '../settings';
 import type { paths as AnalyzerPaths } from './generated/analyzer';
 import type { paths as NotifierPaths } from './generated/notifier';
 import type { paths as PlannerPaths } from './generated/planner';
-import { createTypedClient, networkErrorCode, NoAnswer, type ApiAnswer, type RetryNotice, type RetryPolicy, type TypedClient } from './typed-client';
+import { createTypedClient, CUT_OFF, networkErrorCode, NoAnswer, type ApiAnswer, type RetryNotice, type RetryPolicy, type TypedClient } from './typed-client';
 
 export interface HoldfastApi {
   planner: TypedClient<PlannerPaths>;
@@ -81,7 +81,9 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
   const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
   const fromHere = body.code ? FROM_THE_CLI[body.code] : undefined;
-  return [head, ...fieldLines, ...(fromHere ? [`  from the CLI: ${fromHere}`] : []), ...serverError].join('\n');
+  // A DELETE sent again after its first was cut off finds what that first did: not found, or already done.
+  const doneBefore = answer.afterCutOff && [404, 409].includes(response.status) ? ['  an earlier attempt of this call was cut off before its answer came, and may have done it already'] : [];
+  return [head, ...fieldLines, ...(fromHere ? [`  from the CLI: ${fromHere}`] : []), ...doneBefore, ...serverError].join('\n');
 }
 
 /** The services word their advice for HTTP (a header, a route to GET); the command that does the same here, by problem code. */
@@ -141,9 +143,6 @@ export async function reach(call: () => Promise<ApiAnswer>, service: string): Pr
     throw new CliError(`cannot reach the ${service} at ${error.baseUrl} (${why}): is it running? check --${urlFlag(service)} or ${urlVariable(service)}${mayHaveBeenDone ? `; ${rerun(error, 'then run the command again')}` : ''}`);
   }
 }
-
-/** A connection closed after the request went out. */
-const CUT_OFF = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
 
 /** How to send a POST that got no answer again without doing it twice. */
 function rerun(error: NoAnswer, advice: string): string {

@@ -35,6 +35,8 @@ export interface ApiAnswer {
   /** The parsed JSON body (a problem document when `response.ok` is false), or undefined when empty. */
   body: unknown;
   response: Response;
+  /** An earlier attempt of this call was cut off after it went out: it may have done what this answer refuses (a 404, a 409). */
+  afterCutOff?: boolean;
 }
 
 export interface TypedClient<P> {
@@ -90,8 +92,10 @@ export interface RetryNotice {
 const NOT_TAKEN_NOW = [429, 502, 503, 504];
 /** The pause before the n-th retry when the answer names none: 1 s, then 2 s, 4 s... */
 const FIRST_PAUSE_MS = 1000;
+/** Failures after the request went out: the connection closed before the answer came. */
+export const CUT_OFF = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
 /** Failures to reach a service that may pass: it restarting, a connection it dropped, a name server slow to answer. */
-const PASSING_FAILURES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+const PASSING_FAILURES = [...CUT_OFF, 'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
 /** A Retry-After longer than this is not waited for: the answer is the command's to report. */
 export const LONGEST_RETRY_PAUSE_MS = 30_000;
 
@@ -145,6 +149,7 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
       const repeatable = (['GET', 'PUT', 'DELETE'].includes(method) || keys !== undefined) && !init.signal;
       const policy = options.retry;
       if (!policy || !repeatable) return send();
+      let cutOff = false;
       for (let retry = 1; ; retry += 1) {
         const outcome = await send().then(
           (answer) => ({ answer }),
@@ -153,8 +158,9 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
         const pauseMs = retry <= policy.retries ? pauseBeforeRetry(outcome, retry, policy.now()) : undefined;
         if (pauseMs === undefined) {
           if ('error' in outcome) throw outcome.error;
-          return outcome.answer;
+          return cutOff ? { ...outcome.answer, afterCutOff: true } : outcome.answer;
         }
+        cutOff ||= 'error' in outcome && CUT_OFF.includes(networkErrorCode((outcome.error as NoAnswer).cause) ?? '');
         policy.onRetry({ method, url: url.href, answer: 'answer' in outcome ? outcome.answer : undefined, cause: 'error' in outcome ? (outcome.error as NoAnswer).cause : undefined, pauseMs, retry, retries: policy.retries });
         await policy.sleep(pauseMs);
       }
