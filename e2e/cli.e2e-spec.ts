@@ -354,6 +354,10 @@ describe('holdfast (the CLI) against the three running services', () => {
     const badField = await holdfast(['keys', 'create', '--team', 'sre', '--scopes', 'everything', '--name', 'x']);
     expect(badField.code).toBe(1);
     expect(badField.stderr).toMatch(/^holdfast: .+\n {2}scopes/);
+    // The gate asked of the analyzer: the service says no route of its serves it, and to check the URL.
+    const elsewhere = await holdfast(['gate', '--regions', 'IR', '--planner-url', system.urls['impact-analyzer']]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toBe('holdfast: No route of this service serves GET /v1/gate: check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes. (no-such-route)\n');
     const nowhere = await holdfast(['holds', 'list', '--planner-url', 'http://127.0.0.1:59999']);
     expect(nowhere.code).toBe(1);
     // Nothing listening may be a service restarting: asked twice more, 1 s and 2 s apart, before giving up.

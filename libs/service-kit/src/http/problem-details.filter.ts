@@ -3,6 +3,7 @@ import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { METHODS } from 'node:http';
 import { DomainError } from '../errors/domain.error';
 import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
 import { ReplayedAnswer } from './idempotency.interceptor';
@@ -49,10 +50,19 @@ interface RouteLayer {
   match(path: string): unknown;
 }
 
-/** The app's routes that serve this request's path, whatever their method. */
+/** The app's endpoints that serve this request's path, whatever their method. */
 function routesOf(request: Request): RouteLayer[] {
   const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
-  return stack.filter((layer) => layer.route && layer.match(request.path));
+  return stack.filter((layer) => layer.route && !isMiddleware(layer.route.methods) && layer.match(request.path));
+}
+
+/**
+ * Nest registers a module's middleware for all routes (nestjs-pino's request logger, on every
+ * service) as a route on `/{*path}` taking every method there is, or as an `all()` route: it
+ * matches every path and method, and counting it, no path would ever be unserved or a method wrong.
+ */
+function isMiddleware(methods: Record<string, boolean>): boolean {
+  return methods._all === true || METHODS.every((method) => methods[method.toLowerCase()]);
 }
 
 /**
@@ -62,7 +72,7 @@ function routesOf(request: Request): RouteLayer[] {
 function allowedMethods(request: Request, routes: readonly RouteLayer[]): string[] {
   const methods = new Set<string>();
   for (const layer of routes) {
-    for (const [method, on] of Object.entries(layer.route!.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
+    for (const [method, on] of Object.entries(layer.route!.methods)) if (on) methods.add(method.toUpperCase());
   }
   // Express answers HEAD wherever it answers GET.
   if (methods.has('GET')) methods.add('HEAD');

@@ -1,5 +1,5 @@
 import { freePort, testEnvironment } from '@holdfast/testing';
-import { Controller, Get, type INestApplication, Module, NotFoundException, Param, Patch } from '@nestjs/common';
+import { Controller, Get, type INestApplication, type MiddlewareConsumer, Module, type NestModule, NotFoundException, Param, Patch, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -49,8 +49,13 @@ class FailingController {
   changeThing(): void {}
 }
 
+/** Middleware for all routes, as every service has (nestjs-pino's request logger): Nest registers it as a route matching every path and method. */
 @Module({ controllers: [FailingController] })
-class FailingModule {}
+class FailingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply((_request: unknown, _response: unknown, next: () => void) => next()).forRoutes({ path: '*', method: RequestMethod.ALL });
+  }
+}
 
 describe('problem details for a request whose dependency is away', () => {
   let app: INestApplication;
