@@ -631,7 +631,7 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
-                        startsAt: string;
+                        startsAt?: string;
                         /** @enum {string} */
                         status: "firing" | "resolved";
                     }[];
@@ -713,7 +713,7 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
-                        startsAt: string;
+                        startsAt?: string;
                         /** @enum {string} */
                         status: "firing" | "resolved";
                     }[];

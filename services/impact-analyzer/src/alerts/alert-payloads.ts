@@ -5,7 +5,8 @@ const WebhookAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: z.record(z.string(), z.string()),
   annotations: z.record(z.string(), z.string()).default({}),
-  startsAt: z.string(),
+  // Both senders always write it; an alert without it is refused on its own (unreadable-starts-at), not with its notification.
+  startsAt: z.string().optional(),
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
   fingerprint: z.string().min(1).optional(),

@@ -134,7 +134,8 @@ export class AlertsService {
           outcomes.push({ fingerprint, region, action: active ? 'cleared' : 'nothing-active', surgeId: active?.id ?? null });
           continue;
         }
-        const started = this.surgeStart(sender, name, fingerprint, alert.startsAt, startsAt, receivedAt);
+        // An alert applied had a startsAt to read: its text, as the sender wrote it, names it in the warning.
+        const started = this.surgeStart(sender, name, fingerprint, alert.startsAt ?? startsAt.toISOString(), startsAt, receivedAt);
         const reason = `${name} firing in ${sender}${started.note}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`;
         if (active) {
           await this.surges.update(transaction, active, { severity: severityOf(alert.labels), reason }, trace);
