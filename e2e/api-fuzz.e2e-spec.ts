@@ -252,7 +252,7 @@ describe('every endpoint of every service, fed generated requests from its own O
       { method: 'POST', path: '/v1/subscriptions', body: subscription },
       { method: 'PATCH', path: `/v1/subscriptions/${id}`, body: { target: 'http://127.0.0.1:9/other', ownerTeam: 'us-ops', secret: secret('b'), description: null, enabled: false, filters: { eventTypes: ['hold.released'], regions: ['AQ'], teams: [], windowIds: [] } } },
       { method: 'POST', path: '', freshPath: async () => `/v1/subscriptions/${await created(name, '/v1/subscriptions', subscription)}/secret/rotate`, body: { secret: secret('c'), overlapHours: 1 } },
-      { method: 'POST', path: '/v1/dead-letters/replay', body: { limit: 10 } },
+      { method: 'POST', path: '/v1/dead-letters/replay', body: { everything: true, limit: 10 } },
     ];
   }
 

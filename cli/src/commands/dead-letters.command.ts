@@ -113,7 +113,7 @@ export const deadLettersReplayCommand: Command = {
     const outcome: ReplayOutcome = { replayed: [], messages: 0, remaining: 0, unreplayable: 0 };
     for (;;) {
       const round = Math.min(REPLAY_ROUND, limit === undefined ? REPLAY_ROUND : limit - outcome.replayed.length);
-      const answer = expectOk<ReplayOutcome>(await replayRound(context, service, { ...filters, limit: round }));
+      const answer = expectOk<ReplayOutcome>(await replayRound(context, service, { ...filters, ...(context.values.everything ? { everything: true as const } : {}), limit: round }));
       outcome.replayed.push(...answer.replayed);
       outcome.messages += answer.messages;
       outcome.remaining = answer.remaining;

@@ -100,7 +100,7 @@ describe('holdfast dead-letters replay', () => {
     const analyzer = await serviceReplaying([{ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 4, unreplayable: 1 }]);
     const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay', '--everything', '--limit', '2', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { limit: 2 }, idempotencyKey: expect.stringMatching(UUID) }]);
+    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { everything: true, limit: 2 }, idempotencyKey: expect.stringMatching(UUID) }]);
     expect(said.out).toContain('4 more match: run again, or raise --limit');
     expect(said.out).toContain('1 matching dead letters kept no message to send');
   });

@@ -54,6 +54,10 @@ describe("impact-analyzer: a pipeline's samples dead-lettered for a region not i
     const refused = await replay({ topic: 'samples', limit: 0 });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(await refused.json())).toMatch(/topic.*limit|limit.*topic/);
+    // An empty body would send every dead letter back: asked for by name only.
+    const unnamed = await replay({});
+    expect(unnamed.status).toBe(400);
+    expect(await unnamed.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'everything', message: expect.stringContaining('name what to replay, or send "everything": true') }] });
     const anonymous = await fetch(`${restarted.baseUrl}/v1/dead-letters/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(anonymous.status).toBe(401);
 

@@ -838,6 +838,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
+                     * @description every dead letter not replayed yet, when no filter is given: an empty body replays nothing
+                     * @constant
+                     */
+                    everything?: true;
+                    /**
                      * @description at most this many a call, 1-1000 (default 100); `remaining` says how many more match
                      * @default 100
                      */

@@ -24,6 +24,11 @@ const DeadLetterReplayRequestSchema = z.strictObject({
   until: InstantSchema.optional().meta({ description: 'only those dead-lettered before this instant' }),
   reasonContains: z.string().min(1).max(200).optional().meta({ description: 'only those whose reason contains this text, ignoring case, e.g. "unknown region"' }),
   limit: z.number().int().min(1).max(1000).default(DEFAULT_DEAD_LETTER_LIMIT).meta({ description: `at most this many a call, 1-1000 (default ${DEFAULT_DEAD_LETTER_LIMIT}); \`remaining\` says how many more match` }),
+  everything: z.literal(true).optional().meta({ description: 'every dead letter not replayed yet, when no filter is given: an empty body replays nothing' }),
+}).refine(({ topic, since, until, reasonContains, everything }) => everything || [topic, since, until, reasonContains].some((filter) => filter !== undefined), {
+  // An empty body sending every dead letter back to its topic is a mistake more often than a wish: asked for by name, as the CLI's --everything is.
+  path: ['everything'],
+  message: 'is required without topic, since, until or reasonContains: name what to replay, or send "everything": true to replay every dead letter not replayed yet',
 });
 type DeadLetterReplayRequest = z.infer<typeof DeadLetterReplayRequestSchema>;
 
