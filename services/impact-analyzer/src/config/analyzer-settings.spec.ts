@@ -30,7 +30,7 @@ describe('analyzer settings', () => {
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":"high"}}}' })).toThrow(/ANALYZER_DETECTION: regions\.IR\.sensitivity must be a number\n/);
     expect(() => parse({ SAMPLE_BATCH_MAX: '-5' })).toThrow(/SAMPLE_BATCH_MAX: must be at least 1\n/);
     expect(() => parse({ DECLARATION_MAX_AHEAD_DAYS: '0' })).toThrow(/DECLARATION_MAX_AHEAD_DAYS: must be more than 0\n/);
-    expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/ANALYZER_DETECTION is not JSON/);
+    expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/\n {2}ANALYZER_DETECTION: not JSON: it ends at line 1, column 2/);
     expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"eu-west":{}}}' })).toThrow(
@@ -38,6 +38,14 @@ describe('analyzer settings', () => {
     );
     const withCustom = parse({ HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]), ANALYZER_DETECTION: '{"regions":{"eu-west":{"sensitivity":2}}}' });
     expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
+  });
+
+  it('names a setting a JSON variable does not take, with the one most likely meant, or those it takes', () => {
+    expect(() => parse({ ANALYZER_DETECTION: '{"defaults":{"warmupCeilng":1000},"regions":{"IR":{"cooldownSamples":2}}}' })).toThrow(
+      /\n {2}ANALYZER_DETECTION: defaults\.warmupCeilng is not a setting; did you mean warmupCeiling\?; regions\.IR\.cooldownSamples is not a setting; did you mean coolDownSamples\?\n/,
+    );
+    expect(() => parse({ ANALYZER_DETECTION: '{"region":{}}' })).toThrow(/\n {2}ANALYZER_DETECTION: region is not a setting; did you mean regions\?\n/);
+    expect(() => parse({ PROMETHEUS_QUERIES: '[{"metric":"requests","query":"sum(rate(x[1m]))","interval":"15s"}]' })).toThrow(/\n {2}PROMETHEUS_QUERIES: 0\.interval is not a setting \(it takes metric, query\)\n/);
   });
 
   it('says where a JSON variable breaks, never what it holds: ALERT_SENDERS carries credentials', () => {
@@ -52,17 +60,17 @@ describe('analyzer settings', () => {
     };
     // JSON.parse quotes the text around an unexpected token: ..."{"bearer":supersecre"...
     const unquoted = refusal({ ALERT_SENDERS: `{"alertmanager":{"bearer":${secret}}}` });
-    expect(unquoted).toContain('\n  ALERT_SENDERS: ALERT_SENDERS is not JSON: it breaks at line 1, column 27 (its text is left out of this error, as it may hold credentials)');
+    expect(unquoted).toContain('\n  ALERT_SENDERS: not JSON: it breaks at line 1, column 27 (its text is left out of this error, as it may hold credentials)');
     expect(unquoted).not.toMatch(/supersecre|bearer/);
     const open = refusal({ ALERT_SENDERS: `{\n  "grafana": {"basic": {"username": "holdfast", "password": "${secret}"}\n` });
-    expect(open).toContain('ALERT_SENDERS is not JSON: it ends at line 3, column 1 with a bracket, brace or quote left open');
+    expect(open).toContain('ALERT_SENDERS: not JSON: it ends at line 3, column 1 with a bracket, brace or quote left open');
     expect(open).not.toMatch(/supersecre|holdfast"/);
     const control = refusal({ ALERT_SENDERS: `{"grafana":{"bearer":"${secret}\tx"}}` });
-    expect(control).toContain('ALERT_SENDERS is not JSON: it breaks at line 1, column 51');
+    expect(control).toContain('ALERT_SENDERS: not JSON: it breaks at line 1, column 51');
     expect(control).not.toContain('supersecre');
     for (const name of ['ANALYZER_DETECTION', 'PROMETHEUS_QUERIES']) {
       const message = refusal({ [name]: `[{"query":${secret}}]` });
-      expect(message).toContain(`${name}: ${name} is not JSON: it breaks at line 1, column 11`);
+      expect(message).toContain(`${name}: not JSON: it breaks at line 1, column 11`);
       expect(message).not.toContain('supersecre');
     }
   });

@@ -1,6 +1,7 @@
 import { TrafficSampleSchema } from '@holdfast/contracts';
 import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
+import leven from 'leven';
 import { z } from 'zod';
 import { jsonBreakIn } from './json-syntax';
 
@@ -62,14 +63,52 @@ const PrometheusQuerySchema = z.strictObject({ metric: TrafficSampleSchema.shape
 export type PrometheusQuery = z.infer<typeof PrometheusQuerySchema>;
 
 /** Where a variable stops being JSON, never its text: ALERT_SENDERS holds credentials, and an operator finds the fault by line and column. */
-function notJson(name: string, text: string): string {
+function notJson(text: string): string {
   const fault = jsonBreakIn(text);
   const where = fault === undefined ? '' : fault.endsEarly ? `: it ends at line ${fault.line}, column ${fault.column} with a bracket, brace or quote left open` : `: it breaks at line ${fault.line}, column ${fault.column}`;
-  return `${name} is not JSON${where} (its text is left out of this error, as it may hold credentials); check the quotes, commas and brackets there`;
+  return `not JSON${where} (its text is left out of this error, as it may hold credentials); check the quotes, commas and brackets there`;
 }
 
-/** A JSON environment variable parsed by a schema; the error names the variable and never quotes its text. */
-const jsonVariable = <S extends z.ZodType>(name: string, schema: S, fallback: string) =>
+// A key this close to a setting is that setting mistyped (warmupCeilng); further, a guess misleads.
+const MEANT_SETTING_MAX_EDITS = 2;
+
+/** Each problem of a JSON variable at its path; a key the variable does not take, with the setting it most likely meant. */
+function problemsOf(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .flatMap((issue) => {
+      const at = issue.path.join('.');
+      if (issue.code !== 'unrecognized_keys') return [`${at || '(the whole value)'} ${issue.message}`];
+      const settings = settingsAt(schema, issue.path);
+      return issue.keys.map((key) => {
+        const [meant] = settings.map((name) => ({ name, edits: leven(key, name) })).sort((one, other) => one.edits - other.edits);
+        const suggestion = meant && meant.edits <= MEANT_SETTING_MAX_EDITS ? `; did you mean ${meant.name}?` : settings.length > 0 ? ` (it takes ${settings.join(', ')})` : '';
+        return `${at ? `${at}.` : ''}${key} is not a setting${suggestion}`;
+      });
+    })
+    .join('; ');
+}
+
+/** The settings the object at `path` of a JSON variable takes; none where that cannot be told (one of several shapes). */
+function settingsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const bare = (at: z.ZodType): z.ZodType => (at instanceof z.ZodDefault || at instanceof z.ZodOptional ? bare(at.unwrap() as z.ZodType) : at);
+  let at: z.ZodType | undefined = bare(schema);
+  for (const step of path) {
+    at =
+      at instanceof z.ZodObject
+        ? (at.shape as Record<string, z.ZodType>)[String(step)]
+        : at instanceof z.ZodRecord
+          ? (at.valueType as z.ZodType)
+          : at instanceof z.ZodArray
+            ? (at.element as z.ZodType)
+            : undefined;
+    if (at === undefined) return [];
+    at = bare(at);
+  }
+  return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+}
+
+/** A JSON environment variable parsed by a schema; the error (under the variable's name) never quotes its text. */
+const jsonVariable = <S extends z.ZodType>(schema: S, fallback: string) =>
   z
     .string()
     .default(fallback)
@@ -78,12 +117,12 @@ const jsonVariable = <S extends z.ZodType>(name: string, schema: S, fallback: st
       try {
         raw = JSON.parse(text);
       } catch {
-        context.addIssue({ code: 'custom', message: notJson(name, text) });
+        context.addIssue({ code: 'custom', message: notJson(text) });
         return z.NEVER;
       }
       const parsed = schema.safeParse(raw, { error: requestErrorMap });
       if (!parsed.success) {
-        context.addIssue({ code: 'custom', message: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(the whole value)'} ${issue.message}`).join('; ') });
+        context.addIssue({ code: 'custom', message: problemsOf(schema, parsed.error.issues) });
         return z.NEVER;
       }
       return parsed.data as z.infer<S>;
@@ -97,7 +136,7 @@ const labelList = z
 /** The analyzer's own variables, each with its documented default (README.md, Configuration). */
 export const analyzerEnvironment = {
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
-  ANALYZER_DETECTION: jsonVariable('ANALYZER_DETECTION', DetectionSettingsSchema, '{}'),
+  ANALYZER_DETECTION: jsonVariable(DetectionSettingsSchema, '{}'),
   SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
   SAMPLE_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).default(300),
@@ -109,7 +148,7 @@ export const analyzerEnvironment = {
   SERIES_MAX_PER_REGION: z.coerce.number().int().min(1).default(100),
   // How long POST /v1/samples waits for Kafka before it answers 503: kafkajs's own retries last about 13 s, past a pipeline's usual 10 s timeout.
   SAMPLE_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-  ALERT_SENDERS: jsonVariable('ALERT_SENDERS', AlertSendersSchema, '{}'),
+  ALERT_SENDERS: jsonVariable(AlertSendersSchema, '{}'),
   ALERT_REGION_LABELS: labelList.default(['region']),
   ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   // A critical period longer is refused as a likely typo (the year): it would hold its regions' windows for as long.
@@ -119,7 +158,7 @@ export const analyzerEnvironment = {
   DECLARATION_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3_650).default(400),
   BASELINE_CHANGE_RATIO: z.coerce.number().positive().default(0.1),
   PROMETHEUS_URL: z.url().optional(),
-  PROMETHEUS_QUERIES: jsonVariable('PROMETHEUS_QUERIES', z.array(PrometheusQuerySchema), '[]'),
+  PROMETHEUS_QUERIES: jsonVariable(z.array(PrometheusQuerySchema), '[]'),
   PROMETHEUS_REGION_LABEL: z.string().min(1).default('region'),
   PROMETHEUS_INTERVAL_SECONDS: z.coerce.number().positive().default(15),
 };
