@@ -164,6 +164,10 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(violationOf({ ...bare(), value: Buffer.from('region=IR value=3') })).toMatchObject({ code: 'invalid-body', reason: expect.stringMatching(/^message body is not JSON/) });
   });
 
+  it('says a structured-mode event sent without its content type needs the header, rather than listing the sample fields it lacks', () => {
+    expect(violationOf({ ...structured(), headers: {} })).toMatchObject({ code: 'invalid-envelope', reason: expect.stringMatching(/^the body is a CloudEvents structured-mode event \(specversion, data\), but the message has no content-type: application\/cloudevents\+json header/) });
+  });
+
   it('gives one reason for a field of the wrong type, not a length bound that only fits the type sent', () => {
     expect(violationOf(bare({ ...sample, source: [] })).reason).toBe('traffic.sample payload field source: must be text');
     expect(violationOf(bare({ ...sample, source: [], region: 'Iran' })).reason).toBe(

@@ -164,6 +164,9 @@ export function outsideEventId(origin: { source: string; id: string } | { topic:
   return outsideIdOf(`${origin.topic}/${origin.partition}/${origin.offset}`);
 }
 
+/** A JSON object that carries CloudEvents' specversion and data: an envelope, whatever header it came without. */
+const isStructuredEnvelope = (body: unknown): boolean => body !== null && typeof body === 'object' && !Array.isArray(body) && 'specversion' in body && 'data' in body;
+
 const parseBody = (message: WireMessage): unknown => {
   if (message.value === null) throw inputViolation(ContractViolationCode.InvalidBody, 'message body is empty (tombstones are not events)');
   try {
@@ -213,6 +216,12 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
       throw new Error('a bare JSON message is identified by its partition and offset: pass them to decodeEvent');
     }
     data = parseBody(message);
+    if (isStructuredEnvelope(data)) {
+      throw inputViolation(
+        ContractViolationCode.InvalidEnvelope,
+        'the body is a CloudEvents structured-mode event (specversion, data), but the message has no content-type: application/cloudevents+json header, so it would be read as a bare sample: produce it with that header, or send the sample alone as the body',
+      );
+    }
     id = outsideEventId({ topic, partition: message.partition, offset: message.offset });
     attributes = { id, type: types[0], source: `kafka:${topic}`, correlationid: id };
   } else if (form === 'binary') {
