@@ -69,7 +69,7 @@ export async function secretText(values: Values, io: CliIo, name: string, what: 
 }
 
 /** The value of a flag the command cannot do without: missing or empty, it is a usage error naming it. */
-export function required<T>(value: T | undefined, name: string): T {
+function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === '') throw new MissingInputError(`--${name} is required`);
   return value;
 }
@@ -97,6 +97,9 @@ export function utcInstant(values: Values, name: string): string | undefined {
   const value = text(values, name);
   return value === undefined ? undefined : utcInstantOf(value, `--${name}`);
 }
+
+/** A time flag the command cannot do without, as a UTC instant. */
+export const requiredInstant = (context: CommandContext, name: string): string => required(utcInstant(context.values, name), name);
 
 /** A flag naming one of a few values, checked here so a typo is a usage error naming them, not a 400 from a service. */
 export function flagOneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {

@@ -1,7 +1,7 @@
 import { MissingInputError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
-import { flagOneOf, idArgument, printJson, regionCodes, required, requiredText, utcInstant, type Command, type CommandContext } from '../command';
+import { flagOneOf, idArgument, printJson, regionCodes, requiredInstant, requiredText, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -90,7 +90,7 @@ export const declarationCommands: Command[] = [
       const regions = regionCodes(context.values, 'regions') ?? [];
       if (regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
       const severity = flagOneOf(context.values, 'severity', SEVERITIES);
-      const body = { regions, from: required(utcInstant(context.values, 'from'), 'from'), until: required(utcInstant(context.values, 'until'), 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
+      const body = { regions, from: requiredInstant(context, 'from'), until: requiredInstant(context, 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
       await showDeclaration(context, expectOk<DeclarationView>(await reach(() => context.api.analyzer.POST('/v1/declarations', { body }), analyzer)));
     },
   },

@@ -1,6 +1,6 @@
 import { MissingInputError } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, printJson, regionCodes, required, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
+import { idArgument, printJson, regionCodes, requiredInstant, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -86,7 +86,7 @@ export const holdCommands: Command[] = [
     summary: 'declare a manual hold for regions and a period',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
     async run(context) {
-      const body = { regions: regionCodes(context.values, 'regions') ?? [], from: required(utcInstant(context.values, 'from'), 'from'), until: utcInstant(context.values, 'until'), reason: requiredText(context, 'reason') };
+      const body = { regions: regionCodes(context.values, 'regions') ?? [], from: requiredInstant(context, 'from'), until: utcInstant(context.values, 'until'), reason: requiredText(context, 'reason') };
       if (body.regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
       await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
     },
