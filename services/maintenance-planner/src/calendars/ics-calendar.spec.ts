@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ambiguousLocalTime, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, type CalendarEvent } from './ics-calendar';
+import { DateTime } from 'luxon';
+import { ambiguousLocalTime, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, zoneAbbreviation, type CalendarEvent } from './ics-calendar';
 
 const event = {
   uid: 'w-1-1@holdfast',
@@ -47,7 +48,17 @@ describe('iCalendar writing (RFC 5545)', () => {
     expect(in2009).toContain('BEGIN:DAYLIGHT\nDTSTART:20090322T000000\nTZOFFSETFROM:+0330\nTZOFFSETTO:+0430');
     expect(in2009).toContain('BEGIN:STANDARD\nDTSTART:20090922T000000\nTZOFFSETFROM:+0430\nTZOFFSETTO:+0330');
     const in2026 = vtimezone('Asia/Tehran', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')).join('\n');
-    expect(in2026).toBe('BEGIN:VTIMEZONE\nTZID:Asia/Tehran\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0330\nTZOFFSETTO:+0330\nTZNAME:GMT+3:30\nEND:STANDARD\nEND:VTIMEZONE');
+    expect(in2026).toBe('BEGIN:VTIMEZONE\nTZID:Asia/Tehran\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0330\nTZOFFSETTO:+0330\nEND:STANDARD\nEND:VTIMEZONE');
+  });
+
+  it('names a zone by its abbreviation where English has one (PDT, CEST, BST, GMT) and leaves TZNAME out where ICU has only "GMT+2"-style names', () => {
+    const at = (iso: string, zone: string) => zoneAbbreviation(DateTime.fromISO(iso, { zone }));
+    expect(['America/Los_Angeles', 'Europe/Berlin', 'Europe/London'].map((zone) => at('2026-07-01T12:00', zone))).toEqual(['PDT', 'CEST', 'BST']);
+    expect(['America/Los_Angeles', 'Europe/Berlin', 'Europe/London'].map((zone) => at('2026-01-01T12:00', zone))).toEqual(['PST', 'CET', 'GMT']);
+    expect(['Asia/Tehran', 'Asia/Kathmandu', 'Europe/Moscow'].map((zone) => at('2026-07-01T12:00', zone))).toEqual([undefined, undefined, undefined]);
+    const berlin = vtimezone('Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')).join('\n');
+    expect(berlin).toContain('BEGIN:DAYLIGHT\nDTSTART:20260329T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nTZNAME:CEST\nEND:DAYLIGHT');
+    expect(berlin).toContain('BEGIN:STANDARD\nDTSTART:20261025T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nTZNAME:CET\nEND:STANDARD');
   });
 
   it('writes each occurrence as a VEVENT in its planned zone with CRLF lines: 14:00 in Los Angeles in June 2009', () => {

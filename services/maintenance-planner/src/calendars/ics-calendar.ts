@@ -55,6 +55,20 @@ export function foldLine(line: string): string {
   return parts.join('\r\n ');
 }
 
+/**
+ * The zone's abbreviation at `at` where English has one (PDT in American English, CEST and BST in
+ * British), or none: ICU names every other zone "GMT+2"-style, which a reader would show as if it
+ * were the zone's name, and TZNAME is optional (RFC 5545 3.8.3.2).
+ */
+export function zoneAbbreviation(at: DateTime): string | undefined {
+  return ['en-US', 'en-GB'].map((locale) => at.setLocale(locale).toFormat('ZZZZ')).find((name) => !/^(GMT|UTC)[+-]/.test(name));
+}
+
+const tzName = (at: DateTime) => {
+  const name = zoneAbbreviation(at);
+  return name ? [`TZNAME:${name}`] : [];
+};
+
 /** The instants in [from, to) where `zone` changes its UTC offset, to the minute. */
 export function offsetChanges(zone: string, from: Date, to: Date): { at: DateTime; before: number; after: number }[] {
   const changes: { at: DateTime; before: number; after: number }[] = [];
@@ -85,13 +99,13 @@ export function vtimezone(zone: string, from: Date, to: Date): string[] {
   const changes = offsetChanges(zone, from, to);
   const lines = ['BEGIN:VTIMEZONE', `TZID:${zone}`];
   if (changes.length === 0) {
-    const offset = DateTime.fromJSDate(from, { zone }).offset;
-    lines.push('BEGIN:STANDARD', 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(offset)}`, `TZOFFSETTO:${offsetText(offset)}`, `TZNAME:${DateTime.fromJSDate(from, { zone }).toFormat('ZZZZ')}`, 'END:STANDARD');
+    const at = DateTime.fromJSDate(from, { zone });
+    lines.push('BEGIN:STANDARD', 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(at.offset)}`, `TZOFFSETTO:${offsetText(at.offset)}`, ...tzName(at), 'END:STANDARD');
   }
   for (const change of changes) {
     const kind = change.at.isInDST ? 'DAYLIGHT' : 'STANDARD';
     const onset = change.at.setZone(`UTC${offsetText(change.before).replace(/(\d\d)(\d\d)$/, '$1:$2')}`);
-    lines.push(`BEGIN:${kind}`, `DTSTART:${onset.toFormat(LOCAL)}`, `TZOFFSETFROM:${offsetText(change.before)}`, `TZOFFSETTO:${offsetText(change.after)}`, `TZNAME:${change.at.toFormat('ZZZZ')}`, `END:${kind}`);
+    lines.push(`BEGIN:${kind}`, `DTSTART:${onset.toFormat(LOCAL)}`, `TZOFFSETFROM:${offsetText(change.before)}`, `TZOFFSETTO:${offsetText(change.after)}`, ...tzName(change.at), `END:${kind}`);
   }
   lines.push('END:VTIMEZONE');
   return lines;
