@@ -37,8 +37,9 @@ describe('Kafka with SASL/SCRAM: a broker that demands credentials, started for 
     await database?.drop();
   });
 
-  it('runs a service that connects with the password: topics provisioned, ready with Kafka up', async () => {
-    const service = await startService({ name: 'maintenance-planner', port: await freePort(), env: env(PASSWORD), onLine: (line) => logs.push(line) });
+  it('runs a service that connects with the password: topics provisioned, ready with Kafka up; a misspelt variable beside it is named with the one it meant', async () => {
+    const service = await startService({ name: 'maintenance-planner', port: await freePort(), env: { ...env(PASSWORD), KAFKA_SASL_MECHANISMS: 'plain' }, onLine: (line) => logs.push(line) });
+    expect(logs).toContain('maintenance-planner: KAFKA_SASL_MECHANISMS is not a variable maintenance-planner reads, so it is ignored; did you mean KAFKA_SASL_MECHANISM? (README.md, Configuration)');
     running.push(service);
     const health = (await (await fetch(`${service.baseUrl}/health`)).json()) as { details: { kafka: { status: string } } };
     expect(health.details.kafka.status).toBe('up');

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { meantVariable } from '../../libs/service-kit/src/config/misspelt-variables';
+import { serviceVariableNames } from '../../libs/service-kit/src/config/service-config';
 import { analyzerEnvironment } from '../../services/impact-analyzer/src/config/analyzer-settings';
 import { plannerEnvironment } from '../../services/maintenance-planner/src/config/planner-settings';
 import { notifierEnvironment } from '../../services/notifier/src/config/notifier-settings';
@@ -37,4 +39,17 @@ describe("README's Configuration table", () => {
       expect({ undocumented, wrongDefault }).toEqual({ undocumented: [], wrongDefault: [] });
     });
   }
+
+  it("names no variable of the table a slip of another service's, so a service warns of none of them when they share an environment", () => {
+    const documented = [...configuration.matchAll(/^\| (`[A-Z_]+`(?:(?:, | \/ )`[A-Z_]+`)*)/gm)].flatMap(([, names]) => names.match(/[A-Z_]+/g) ?? []);
+    expect(documented.length).toBeGreaterThan(60);
+    const warned = Object.entries(services).flatMap(([service, environment]) => {
+      const own = serviceVariableNames(environment);
+      return documented.flatMap((name) => {
+        const meant = meantVariable(name, own);
+        return meant ? [`${service} reads ${name} as a slip of ${meant}`] : [];
+      });
+    });
+    expect(warned).toEqual([]);
+  });
 });

@@ -66,6 +66,18 @@ const authEnvironmentSchema = z.object({
 /** A service's whole configuration: the shared part and its own `settings`. */
 export type ServiceConfig<Settings = Record<never, never>> = SharedServiceConfig & { settings: Settings };
 
+const sharedEnvironmentShape = (defaultPort: number) => ({
+  ...serviceEnvironmentSchema(defaultPort).shape,
+  ...databaseEnvironmentSchema.shape,
+  ...kafkaEnvironmentSchema.shape,
+  ...outboxEnvironmentSchema.shape,
+  ...ledgerEnvironmentSchema.shape,
+  ...authEnvironmentSchema.shape,
+});
+
+/** Every variable a service reads: the shared ones and its own `extra`. */
+export const serviceVariableNames = (extra?: z.ZodRawShape): string[] => [...Object.keys(sharedEnvironmentShape(0)), ...Object.keys(extra ?? {})];
+
 /**
  * Parses a service's environment once at boot: the shared variables (README.md, Configuration)
  * plus the service's own `extra` ones, returned parsed as `own`.
@@ -75,9 +87,8 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   environment: NodeJS.ProcessEnv,
   extra?: Own,
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
-  const sharedShape = { ...serviceEnvironmentSchema(defaultPort).shape, ...databaseEnvironmentSchema.shape, ...kafkaEnvironmentSchema.shape, ...outboxEnvironmentSchema.shape, ...ledgerEnvironmentSchema.shape, ...authEnvironmentSchema.shape };
   // Worded as request refusals are ("must be at least 1"), not zod's "Too small: expected number to be >=1".
-  const env = parseEnvironment(service, z.object({ ...sharedShape, ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment, requestErrorMap);
+  const env = parseEnvironment(service, z.object({ ...sharedEnvironmentShape(defaultPort), ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment, requestErrorMap);
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
     port: env.PORT,

@@ -5,7 +5,8 @@ import { type DynamicModule, type INestApplication, Module, type Type } from '@n
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
 import type { Clock } from '../clock/clock';
-import { serviceConfigFromEnvironment, type ServiceConfig } from '../config/service-config';
+import { misspeltVariables } from '../config/misspelt-variables';
+import { serviceConfigFromEnvironment, serviceVariableNames, type ServiceConfig } from '../config/service-config';
 import { serviceFoundation } from '../foundation/service-foundation';
 import { CreateApiKeyCopy1764000050000 } from '../migrations/1764000050000-create-api-key-copy';
 import { CreateIdempotentRequest1767500000000 } from '../migrations/1767500000000-create-idempotent-request';
@@ -116,6 +117,10 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
       }
       runService(options.name, async () => {
         const config = definition.configFromEnvironment();
+        // Not fatal: the variable may be some other program's, but a slip left unsaid keeps a default nobody chose.
+        for (const { given, meant } of misspeltVariables(process.env, serviceVariableNames(options.environment))) {
+          process.stderr.write(`${options.name}: ${given} is not a variable ${options.name} reads, so it is ignored; did you mean ${meant}? (README.md, Configuration)\n`);
+        }
         // Waited for before Nest builds the app, whose own connection retries print a stack trace each.
         await waitForDatabase(definition.database(config), {
           waitMs: config.database.connectWaitMs,
