@@ -43,5 +43,5 @@ export {
 export { KafkaHeadersSchema, decodeEvent, encodeEvent, encodeEventEnvelope, kafkaHeadersSchemaOf, type EncodedMessage, type WireMessage } from './kafka-codec';
 export { EventExamples } from './event-examples';
 export { HeaderReader, headerText, headerTexts, type HeaderReading } from './header-reader';
-export { OUTSIDE_EVENT_NAMESPACE, OutsideTimeSchema, decodeOutsideEvent, outsideEventId, outsideFormOf, withUtcInstants, type OutsideForm } from './outside-intake';
+export { OUTSIDE_EVENT_NAMESPACE, OutsideRegionCodeSchema, OutsideTimeSchema, decodeOutsideEvent, outsideEventId, outsideFormOf, inContractForm, type OutsideForm } from './outside-intake';
 export * from './issue-wording';

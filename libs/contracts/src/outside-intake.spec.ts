@@ -3,7 +3,7 @@ import { ContractViolation } from './contract-violation.exception';
 import { createEvent } from './envelope';
 import { EventExamples } from './event-examples';
 import { decodeEvent, encodeEvent, type WireMessage } from './kafka-codec';
-import { outsideEventId, outsideFormOf, withUtcInstants } from './outside-intake';
+import { outsideEventId, outsideFormOf, inContractForm } from './outside-intake';
 
 const topic = 'traffic.samples.v1';
 const sample = EventExamples['traffic.sample'];
@@ -198,18 +198,36 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(decodeEvent(topic, bare(tehran)).data.at).toBe('2026-06-15T14:55:00.000Z');
     // A time in UTC is kept as it was written.
     expect(decodeEvent(topic, bare()).data.at).toBe(sample.at);
-    expect(violationOf(bare({ ...sample, at: '2026-06-15T14:55:00' }))).toMatchObject({ code: 'invalid-payload', reason: expect.stringContaining('field at: must be an ISO-8601 UTC instant ending in Z') });
+    expect(violationOf(bare({ ...sample, at: '2026-06-15T14:55:00' }))).toMatchObject({
+      code: 'invalid-payload',
+      reason: 'traffic.sample payload field at: must be an instant, and 2026-06-15T14:55:00 has no offset, so it names none: write it in UTC (2026-06-15T14:55:00Z)',
+    });
     expect(violationOf(bare({ ...sample, at: '2026-06-15T14:55:00+0330' })).code).toBe('invalid-payload');
     expect(violationOf(bare({ ...sample, at: '2026-02-30T14:55:00+03:30' })).code).toBe('invalid-payload');
   });
 
+  it("takes a sample's country code in lower or mixed case as the country, in every form, and leaves custom codes and a wrong key alone", () => {
+    for (const region of ['ir', 'Ir', 'iR']) {
+      for (const message of [{ ...binary(), key: null, value: body({ ...sample, region }) }, structured({ data: { ...sample, region } }), bare({ ...sample, region })]) {
+        expect(decodeEvent(topic, message).data.region).toBe('IR');
+      }
+    }
+    expect(decodeEvent(topic, { ...binary(), value: body({ ...sample, region: 'ir' }) }).data.region).toBe('IR');
+    // The key decides the partition, and so the order of a region's samples: it must be the region as the contract writes it.
+    expect(violationOf({ ...binary(), key: 'ir', value: body({ ...sample, region: 'ir' }) })).toMatchObject({ code: 'wrong-key', reason: expect.stringContaining('needs "IR"') });
+    expect(decodeEvent(topic, bare({ ...sample, region: 'eu-west' })).data.region).toBe('eu-west');
+    expect(violationOf(bare({ ...sample, region: 'EU-WEST' })).code).toBe('invalid-payload');
+    const window = { regions: ['ir'] };
+    expect(inContractForm('window.scheduled', window)).toBe(window);
+  });
+
   it('leaves the instants of events other than samples, and anything not an object, to validation', () => {
     const window = { startsAt: '2026-06-15T18:25:00+03:30' };
-    expect(withUtcInstants('window.scheduled', window)).toBe(window);
-    expect(withUtcInstants('traffic.sample', [sample])).toEqual([sample]);
-    expect(withUtcInstants('traffic.sample', null)).toBeNull();
+    expect(inContractForm('window.scheduled', window)).toBe(window);
+    expect(inContractForm('traffic.sample', [sample])).toEqual([sample]);
+    expect(inContractForm('traffic.sample', null)).toBeNull();
     const inUtc = { ...sample };
-    expect(withUtcInstants('traffic.sample', inUtc)).toBe(inUtc);
+    expect(inContractForm('traffic.sample', inUtc)).toBe(inUtc);
   });
 
   it('accepts a missing key but refuses a wrong one, which would break per-region order', () => {

@@ -37,6 +37,11 @@ export const OutsideTimeSchema = z.iso
   .datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' })
   .refine(staysWithinKeptYears, { error: 'must fall within the years 0001-9999 once converted to UTC' })
   .meta({ description: 'RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.', examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'] });
+// As the intake takes it (inContractForm): a country code in any case, kept in upper case.
+export const OutsideRegionCodeSchema = z
+  .string()
+  .regex(/^(?:[A-Za-z]{2}|(?=.{3,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/, { error: 'must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west)' })
+  .meta({ description: 'Region code: ISO 3166-1 alpha-2 in either case (IR or ir, kept as IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
 const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
 // CloudEvents reads data as JSON when its media type, parameters aside, is */json or */*+json.
 const JsonContentTypeSchema = z
@@ -137,18 +142,32 @@ export const utcInstantOf = (time: string): string => (CANONICAL_UTC.test(time) 
  */
 const OUTSIDE_PAYLOAD_INSTANTS: { readonly [T in EventType]?: readonly (keyof EventPayloads[T] & string)[] } = { 'traffic.sample': ['at'] };
 
-const ENDS_IN_OFFSET = /[+-]\d\d:\d\d$/;
+/** Payload fields holding a region, whose country code outside pipelines often write in lower case (GeoIP's `de`). */
+const OUTSIDE_PAYLOAD_REGIONS: { readonly [T in EventType]?: readonly (keyof EventPayloads[T] & string)[] } = { 'traffic.sample': ['region'] };
 
-/** An outside producer's payload with each of its instants written with an offset converted to UTC; anything else is left for validation to judge. */
-export function withUtcInstants(type: string, data: unknown): unknown {
-  const fields: readonly string[] | undefined = isEventType(type) ? OUTSIDE_PAYLOAD_INSTANTS[type] : undefined;
-  if (!fields || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+const ENDS_IN_OFFSET = /[+-]\d\d:\d\d$/;
+// Two letters, not both upper case: custom codes have three or more, so this is only ever a country.
+const COUNTRY_NOT_UPPER = /^(?![A-Z]{2}$)[a-zA-Z]{2}$/;
+
+/**
+ * An outside producer's payload in the form the contract keeps: each instant written with an offset
+ * as its UTC instant, each country code in upper case. Anything else is left for validation to judge.
+ */
+export function inContractForm(type: string, data: unknown): unknown {
+  if (!isEventType(type) || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const given = data as Record<string, unknown>;
   let converted: Record<string, unknown> | undefined;
-  for (const field of fields) {
-    const value = (data as Record<string, unknown>)[field];
+  for (const field of OUTSIDE_PAYLOAD_INSTANTS[type] ?? []) {
+    const value = given[field];
     if (typeof value !== 'string' || value.endsWith('Z') || !ENDS_IN_OFFSET.test(value) || !OutsideTimeSchema.safeParse(value).success) continue;
-    converted ??= { ...data };
+    converted ??= { ...given };
     converted[field] = utcInstantOf(value);
+  }
+  for (const field of OUTSIDE_PAYLOAD_REGIONS[type] ?? []) {
+    const value = given[field];
+    if (typeof value !== 'string' || !COUNTRY_NOT_UPPER.test(value)) continue;
+    converted ??= { ...given };
+    converted[field] = value.toUpperCase();
   }
   return converted ?? data;
 }
@@ -268,7 +287,7 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
         correlationid: attributes.correlationid ?? attributes.id,
         causationid: attributes.causationid,
       },
-      withUtcInstants(attributes.type, data),
+      inContractForm(attributes.type, data),
       'consume',
       name,
     );

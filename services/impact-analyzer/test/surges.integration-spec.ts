@@ -137,7 +137,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
       { region: 'NZ', value: 5, at: '2026-06-15T09:15:00' },
     ]);
     expect(response.status).toBe(202);
-    expect(await response.json()).toMatchObject({ accepted: 2, refused: [{ index: 2, path: 'samples.2.at', reason: expect.stringContaining('ending in Z') }] });
+    expect(await response.json()).toMatchObject({ accepted: 2, refused: [{ index: 2, path: 'samples.2.at', reason: expect.stringContaining('2026-06-15T09:15:00 has no offset, so it names none') }] });
     await expectEventually(async () => {
       const baseline = (await (await service.fetch('/v1/regions/NZ/baseline')).json()) as { metrics: { sampleCount: number; lastSampleAt: string }[] };
       expect(baseline.metrics).toMatchObject([{ sampleCount: 2, lastSampleAt: '2026-06-14T21:10:00.000Z' }]);

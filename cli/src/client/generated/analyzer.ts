@@ -1279,7 +1279,7 @@ export interface operations {
                          */
                         metric: string;
                         /**
-                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                         * @description Region code: ISO 3166-1 alpha-2 in either case (IR or ir, kept as IR) or a custom code (eu-west).
                          * @example IR
                          * @example eu-west
                          */

@@ -15,9 +15,17 @@ export type RegionCode = z.infer<typeof RegionCodeSchema>;
 export const isAfterYearZero = (text: string): boolean => !text.startsWith('0000');
 const YEAR_ZERO_ERROR = 'must fall within the years 0001-9999: there is no year 0000 to keep';
 
+// A date and time with nothing after it: read somewhere, but nothing says where.
+const LOCAL_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?$/;
+
+const instantError = (input: unknown): string =>
+  typeof input === 'string' && LOCAL_DATE_TIME.test(input)
+    ? `must be an instant, and ${input} has no offset, so it names none: write it in UTC (${input}Z)`
+    : 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z';
+
 /** An instant: ISO-8601 in UTC with a trailing Z; offsets are refused so every service compares like with like. */
 export const InstantSchema = z.iso
-  .datetime({ error: 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z', abort: true })
+  .datetime({ error: (issue) => instantError(issue.input), abort: true })
   .refine(isAfterYearZero, { error: YEAR_ZERO_ERROR })
   .meta({ description: 'ISO-8601 instant in UTC (trailing Z).', examples: ['2026-06-14T21:00:00Z'] });
 

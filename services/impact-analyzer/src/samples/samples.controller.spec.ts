@@ -91,6 +91,18 @@ describe('POST /v1/samples', () => {
     ]);
   });
 
+  it("takes a country code in any case as Kafka's outside intake does, and says what a time without an offset lacks", async () => {
+    const { controller, published } = intake();
+    const answer = await controller.intake({
+      samples: [sample('2026-06-14T20:55:00Z', { region: 'de' }), sample('2026-06-14T20:55:00Z', { region: 'Jp' }), sample('2026-06-14T20:55:00'), sample('2026-06-14T20:56:00Z', { region: 'eu-west' })],
+    });
+    expect(published.map((event) => event.data.region)).toEqual(['DE', 'JP']);
+    expect(answer.refused).toEqual([
+      { index: 2, path: 'samples.2.at', reason: 'must be an instant, and 2026-06-14T20:55:00 has no offset, so it names none: write it in UTC (2026-06-14T20:55:00Z)' },
+      { index: 3, path: 'samples.3.region', reason: expect.stringMatching(/^unknown region eu-west/) },
+    ]);
+  });
+
   it('answers 400 when every sample is refused, each named', async () => {
     const { controller, published } = intake();
     const refusal = await controller.intake({ samples: [sample('0001-01-01T00:00:00Z')] }).catch((error: unknown) => error);

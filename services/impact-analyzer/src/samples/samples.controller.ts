@@ -1,4 +1,4 @@
-import { createEvent, OutsideTimeSchema, TrafficSampleSchema, withUtcInstants, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
+import { createEvent, OutsideRegionCodeSchema, OutsideTimeSchema, TrafficSampleSchema, inContractForm, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
@@ -51,7 +51,7 @@ export class SamplesController {
   @ApiZodBody(
     z.strictObject({
       samples: z
-        .array(TrafficSampleSchema.extend({ at: OutsideTimeSchema }))
+        .array(TrafficSampleSchema.extend({ region: OutsideRegionCodeSchema, at: OutsideTimeSchema }))
         .min(1)
         .meta({ description: 'at most SAMPLE_BATCH_MAX samples (1000 unless configured, 5000 at most)' }),
     }),
@@ -82,8 +82,8 @@ export class SamplesController {
     // The index of each series' sample at each instant: the detector takes one and drops the others as duplicates.
     const firstAt = new Map<string, number>();
     batch.samples.forEach((raw, index) => {
-      // A time with an offset is taken as Kafka's outside intake takes it: as its UTC instant.
-      const parsed = TrafficSampleSchema.safeParse(withUtcInstants('traffic.sample', raw), { error: requestErrorMap });
+      // Taken as Kafka's outside intake takes it: a time with an offset as its UTC instant, a country in upper case.
+      const parsed = TrafficSampleSchema.safeParse(inContractForm('traffic.sample', raw), { error: requestErrorMap });
       // The same wording as any refused body, each unknown field under its own path.
       const problems = parsed.success ? unstorableTextProblems(parsed.data, '') : fieldProblems(parsed.error, '');
       if (!parsed.success || problems.length > 0) {
