@@ -272,7 +272,7 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     expect(metrics).toMatch(/holdfast_analyzer_alerts_truncated_total\{[^}]*sender="grafana"[^}]*\} 1\n/);
   });
 
-  it("starts the surge of an alert whose startsAt is ahead of Holdfast's clock beyond skew when it is received, and says so", async () => {
+  it("starts and clears the surge of an alert stamped ahead of Holdfast's clock when it is received, saying so beyond the senders' skew", async () => {
     const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
     const at = (status: 'firing' | 'resolved', region: string, startsAt: string, endsAt?: string) => {
@@ -283,8 +283,9 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     };
     // The clock reads 23:31: six hours ahead is a sender's clock (or a rule's timestamp) gone wrong; a hold from then would leave the windows running now.
     expect(await action(await post('alertmanager', at('firing', 'SL', '2026-06-15T05:30:00Z'), bearer))).toMatchObject({ action: 'started' });
-    // Within the five minutes senders' clocks may drift, the start is taken as sent.
+    // Within the five minutes senders' clocks may drift, a fast clock: the alert fired, and resolved, by the time it was sent.
     expect(await action(await post('alertmanager', at('firing', 'LR', '2026-06-14T23:34:00Z'), bearer))).toMatchObject({ action: 'started' });
+    expect(await action(await post('alertmanager', at('resolved', 'LR', '2026-06-14T23:34:00Z', '2026-06-14T23:35:00Z'), bearer))).toMatchObject({ action: 'cleared' });
     // The alert keeps its startsAt for telling its notifications apart: sent again it is a duplicate, and its resolved clears it.
     expect(await action(await post('alertmanager', at('firing', 'SL', '2026-06-15T05:30:00Z'), bearer))).toMatchObject({ action: 'duplicate' });
     expect(await action(await post('alertmanager', at('resolved', 'SL', '2026-06-15T05:30:00Z', '2026-06-15T06:30:00Z'), bearer))).toMatchObject({ action: 'cleared' });
@@ -298,7 +299,11 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
       clearedAt: '2026-06-14T23:31:00.000Z',
       reason: "RegionalTrafficHigh resolved in alertmanager (its endsAt 2026-06-15T06:30:00Z is 419 minutes ahead of Holdfast's clock: cleared when the notification was received)",
     });
-    await expectEventually(() => expect(eventsIn('LR').map((e) => e.data.startedAt)).toEqual(['2026-06-14T23:34:00.000Z']));
+    await expectEventually(() => expect(eventsIn('LR').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(eventsIn('LR').map((e) => e.data)).toEqual([
+      expect.objectContaining({ startedAt: '2026-06-14T23:31:00.000Z', reason: 'RegionalTrafficHigh firing in alertmanager' }),
+      expect.objectContaining({ startedAt: '2026-06-14T23:31:00.000Z', clearedAt: '2026-06-14T23:31:00.000Z', reason: 'RegionalTrafficHigh resolved in alertmanager' }),
+    ]);
     expect(warned.mock.calls.map(([, message]) => message)).toEqual(
       expect.arrayContaining([expect.stringContaining("RegionalTrafficHigh firing in alertmanager, but its startsAt 2026-06-15T05:30:00Z is 359 minutes ahead of Holdfast's clock")]),
     );

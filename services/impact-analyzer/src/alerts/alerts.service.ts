@@ -179,13 +179,15 @@ export class AlertsService {
   }
 
   /**
-   * When an alert's surge starts: its startsAt, unless that is more than the senders' clock skew
-   * ahead of the receipt, when it starts at the receipt and the note (for its reason) says so.
-   * The alert keeps its startsAt for telling its notifications apart.
+   * When an alert's surge starts: its startsAt, or the receipt when startsAt is ahead of it (within
+   * the senders' clock skew, a fast clock: the alert fired by the time it was sent). More than the
+   * skew ahead, the note (for its reason) says so. The alert keeps its startsAt for telling its
+   * notifications apart.
    */
   private surgeStart(sender: AlertSender, name: string, fingerprint: string, text: string, startsAt: Date, receivedAt: Date): { at: Date; note: string } {
     const aheadMs = startsAt.getTime() - receivedAt.getTime();
-    if (aheadMs <= ALERT_CLOCK_SKEW_MS) return { at: startsAt, note: '' };
+    if (aheadMs <= 0) return { at: startsAt, note: '' };
+    if (aheadMs <= ALERT_CLOCK_SKEW_MS) return { at: receivedAt, note: '' };
     const given = `its startsAt ${text} is ${minutesOf(aheadMs)} ahead of Holdfast's clock`;
     this.logger.warn(
       { sender, fingerprint, startsAt: text },
@@ -209,15 +211,17 @@ export class AlertsService {
   }
 
   /**
-   * When a resolved alert's surge ends, and the reason it ends: at its endsAt, or, when it gave none
-   * that can be read, when the notification was received, saying so. The alert is over either way,
-   * and refusing it would hold the region for ever.
+   * When a resolved alert's surge ends, and the reason it ends: at its endsAt (the receipt when that
+   * is ahead of it within the senders' clock skew: a resolved alert is over when it is sent), or,
+   * when it gave none that can be read, when the notification was received, saying so. The alert is
+   * over either way, and refusing it would hold the region for ever.
    */
   private resolution(sender: AlertSender, name: string, fingerprint: string, endsAt: string | undefined, receivedAt: Date): [Date, string] {
     const end = readAlertTime(endsAt);
     const reason = `${name} resolved in ${sender}`;
     const aheadMs = end.kind === 'instant' ? end.at.getTime() - receivedAt.getTime() : 0;
-    if (end.kind === 'instant' && aheadMs <= ALERT_CLOCK_SKEW_MS) return [end.at, reason];
+    if (end.kind === 'instant' && aheadMs <= 0) return [end.at, reason];
+    if (end.kind === 'instant' && aheadMs <= ALERT_CLOCK_SKEW_MS) return [receivedAt, reason];
     const given =
       end.kind === 'unset'
         ? 'it gave no endsAt'
