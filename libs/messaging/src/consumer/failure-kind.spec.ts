@@ -17,6 +17,7 @@ describe('isInfrastructureFailure', () => {
     ['TypeORM wrapping a driver error', Object.assign(new Error('query failed'), { driverError: withCode('57P01') })],
     ['pg losing the connection mid-query', new Error('Connection terminated unexpectedly')],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
+    ['a database closed to connections (55000, ALTER DATABASE ... ALLOW_CONNECTIONS false)', withCode('55000', 'database "holdfast" is not currently accepting connections')],
   ])('treats %s as infrastructure, retried until it passes', (_, error) => {
     expect(isInfrastructureFailure(error)).toBe(true);
   });
@@ -24,6 +25,7 @@ describe('isInfrastructureFailure', () => {
   it.each([
     ['a unique violation (23505)', withCode('23505', 'duplicate key value violates unique constraint')],
     ['a check violation (23514)', withCode('23514')],
+    ['another object in the wrong state (55000)', withCode('55000', 'cannot refresh materialized view concurrently')],
     ['another transaction rollback (40002, an integrity violation at commit)', withCode('40002')],
     ['a plain handler error', new Error('the window service rejected it')],
     ['an unprocessable event', new UnprocessableEventError('unknown region')],

@@ -15,7 +15,8 @@ export function isInfrastructureFailure(error: unknown): boolean {
       // 40001 (serialization failure) and 40P01 (deadlock detected): the same transaction passes when run again.
       /^(08|57P|53|40001$|40P01$)/.test(code) ||
       ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message)
+      // 55000 covers more than connections, so only its connection refusal (ALTER DATABASE ... ALLOW_CONNECTIONS false, a restore under way) counts.
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|is not currently accepting connections/i.test(message)
     );
   });
 }

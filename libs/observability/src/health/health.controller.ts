@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Logger } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, type HealthCheckResult, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { Response } from 'express';
 import { PublicRoute } from '../http/public-route.decorator';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
@@ -20,22 +21,37 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness with every dependency (PostgreSQL, Kafka); 503 when one is down' })
-  report(): Promise<HealthCheckResult> {
-    return this.ready();
+  report(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return this.ready(response);
   }
 
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process answers and no part of it stopped for good (a Kafka consumer kafkajs will not restart); no dependency is checked' })
-  live(): Promise<HealthCheckResult> {
-    return this.health.check(this.checks.flatMap((part) => (part.alive ? [async () => this.answered(await part.alive!())] : [])));
+  live(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return this.answer(response, this.checks.flatMap((part) => (part.alive ? [async () => this.answered(await part.alive!())] : [])));
   }
 
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: PostgreSQL and Kafka answer' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check(this.checks.map((dependency) => async () => this.answered(await dependency.check())));
+  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return this.answer(response, this.checks.map((dependency) => async () => this.answered(await dependency.check())));
+  }
+
+  /**
+   * Terminus throws its 503 with the result as the body. Answered here, so the service's problem
+   * filter neither rewrites it as a bare "Service Unavailable" nor logs an error for every probe of
+   * an outage, which the line the outage starts with already says.
+   */
+  private async answer(response: Response, indicators: HealthIndicatorFunction[]): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(indicators);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 
   /**

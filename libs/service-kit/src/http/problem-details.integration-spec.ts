@@ -1,12 +1,26 @@
-import { freePort, testEnvironment } from '@holdfast/testing';
-import { Controller, Get, type INestApplication, type MiddlewareConsumer, Module, type NestModule, NotFoundException, Param, Patch, RequestMethod } from '@nestjs/common';
+import { HealthModule, type ReadinessCheck } from '@holdfast/observability';
+import { createTestDatabase, freePort, testEnvironment, type TestDatabase } from '@holdfast/testing';
+import { Controller, Get, type INestApplication, Injectable, type LoggerService, type MiddlewareConsumer, Module, type NestModule, NotFoundException, Param, Patch, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 let refusedPort = 0;
+/** A database closed to connections, as ALTER DATABASE ... ALLOW_CONNECTIONS false (or a restore under way) leaves it. */
+let closed: TestDatabase;
+
+/** A dependency that is down, as PostgreSQL's readiness check reports it. */
+@Injectable()
+class DownCheck implements ReadinessCheck {
+  constructor(private readonly indicator: HealthIndicatorService) {}
+
+  async check() {
+    return this.indicator.check('postgresql').down({ message: 'connect ECONNREFUSED 10.0.0.7:5432' });
+  }
+}
 
 /** Each route fails the way a request does when its dependency is away, with the real client's own error. */
 @Controller()
@@ -35,6 +49,11 @@ class FailingController {
     }
   }
 
+  @Get('postgres-closed')
+  async postgresClosed(): Promise<void> {
+    await new Client({ connectionString: closed.url }).connect();
+  }
+
   @Get('bug')
   bug(): void {
     throw new TypeError("Cannot read properties of undefined (reading 'id')");
@@ -50,7 +69,7 @@ class FailingController {
 }
 
 /** Middleware for all routes, as every service has (nestjs-pino's request logger): Nest registers it as a route matching every path and method. */
-@Module({ controllers: [FailingController] })
+@Module({ imports: [HealthModule.forRoot([DownCheck])], controllers: [FailingController] })
 class FailingModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply((_request: unknown, _response: unknown, next: () => void) => next()).forRoutes({ path: '*', method: RequestMethod.ALL });
@@ -61,21 +80,33 @@ describe('problem details for a request whose dependency is away', () => {
   let app: INestApplication;
   let base: string;
 
+  const errors: unknown[] = [];
+  const logger: LoggerService = { log: () => undefined, warn: () => undefined, error: (line: unknown) => void errors.push(line) };
+
   beforeAll(async () => {
     // A loopback port nothing listens on: connecting to it is refused at once.
     refusedPort = await freePort();
-    app = await NestFactory.create(FailingModule, { logger: false });
+    closed = await createTestDatabase('problem-closed');
+    const admin = new Client({ connectionString: testEnvironment().databaseUrl });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE "${closed.name}" ALLOW_CONNECTIONS false`);
+    await admin.end();
+    app = await NestFactory.create(FailingModule, { logger });
     app.useGlobalFilters(new ProblemDetailsFilter());
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });
 
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    await closed?.drop();
+  });
 
   it.each([
     ['kafka-away', 'Kafka'],
     ['postgres-away', 'PostgreSQL'],
     ['postgres-restarting', 'PostgreSQL'],
+    ['postgres-closed', 'PostgreSQL'],
   ])('answers %s with 503, Retry-After and the dependency named, not a 500', async (route, dependency) => {
     const response = await fetch(`${base}/${route}`);
     expect(response.status).toBe(503);
@@ -85,6 +116,18 @@ describe('problem details for a request whose dependency is away', () => {
     expect(problem.dependency).toBe(dependency);
     expect(problem.detail).toBe(`${dependency} did not complete this request: it is unreachable, restarting or busy. Send the request again in a few seconds; GET /health/ready says when it is back.`);
     expect(problem.detail).not.toContain(String(refusedPort));
+  });
+
+  it("answers /health with the dependency down and since when, as the health endpoint writes it, and logs no error for the probe", async () => {
+    errors.length = 0;
+    for (const path of ['/health', '/health/ready']) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status, path).toBe(503);
+      const text = await response.text();
+      expect(text, path).not.toContain('10.0.0.7');
+      expect(JSON.parse(text), path).toMatchObject({ status: 'error', error: { postgresql: { status: 'down', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } } });
+    }
+    expect(errors).toEqual([]);
   });
 
   it('still answers a failure of its own with 500, without a Retry-After', async () => {
