@@ -1,10 +1,11 @@
-import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
 import { IDEMPOTENCY_KEY_FORMAT, REPLAYED_HEADER } from './idempotency.interceptor';
+import { stopGracefullyOnSignals } from './graceful-stop';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError } from '../errors/domain.error';
@@ -21,7 +22,7 @@ export interface HttpLimits {
 /**
  * Builds a service's HTTP application with the face every Holdfast service shows: pino logs,
  * RFC 9457 errors, a bounded JSON body, OpenAPI generated from the code at /docs (JSON at
- * /docs-json) with bearer-key auth, graceful shutdown.
+ * /docs-json) with bearer-key auth. A process stops it with stopGracefullyOnSignals, tests with close().
  */
 export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription, limits: HttpLimits): Promise<INestApplication> {
   // A provider that fails to build (HOLDFAST_CUSTOM_REGIONS naming a bad region) rejects here, so runService says it in one
@@ -37,7 +38,6 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new StorableTextPipe());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -78,6 +78,8 @@ export function runService(name: string, start: () => Promise<{ app: INestApplic
   const run = async () => {
     const { app, port } = await start();
     await app.listen(port, '0.0.0.0');
+    stopGracefullyOnSignals(app, name);
+    new NestLogger(name).log({ port, msg: `${name} listening on port ${port}` });
   };
   run().catch((error: Error) => {
     process.stderr.write(`${name} failed to start: ${error.message}\n`);
