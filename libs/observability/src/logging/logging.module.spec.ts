@@ -43,6 +43,16 @@ describe('per-request logging', () => {
     for (const secret of [...Object.values(secrets), 's3cr3t-cookie']) expect(written).not.toContain(secret);
   });
 
+  it("answers each request with its id: the caller's x-request-id when usable, else a new one, which the log line carries too", async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect((await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'deploy-42/step-3' } })).headers.get('x-request-id')).toBe('deploy-42/step-3');
+    const minted = (await fetch(`${base}/v1/windows`)).headers.get('x-request-id');
+    expect(minted).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect(lines.filter((line) => line.msg === 'request completed').map((line) => (line.req as { id: string }).id).slice(-2)).toEqual(['deploy-42/step-3', minted]);
+    const tooLong = (await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'x'.repeat(201) } })).headers.get('x-request-id');
+    expect(tooLong).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
   it('redacts fields named secret, password or apiKey in whatever a handler logs', () => {
     logger.logger.info({ subscription: { id: 's-1', secret: 'whsec_abc' }, user: { password: 'hunter2' }, client: { apiKey: 'k-1' } }, 'created');
     expect(lines.at(-1)).toMatchObject({ subscription: { id: 's-1', secret: '[redacted]' }, user: { password: '[redacted]' }, client: { apiKey: '[redacted]' } });

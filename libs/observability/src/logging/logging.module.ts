@@ -31,6 +31,9 @@ function withSecretHeadersMasked<T extends { headers?: Record<string, unknown> }
   return serialized;
 }
 
+// What a log line and a response header can carry as they are: a few visible ASCII characters.
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
 /** The per-request logging every service has (pino-http through nestjs-pino). */
 export function loggingParams({ service, level }: LoggingOptions): Params {
   return {
@@ -40,7 +43,13 @@ export function loggingParams({ service, level }: LoggingOptions): Params {
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
       // pino-http applies these to pino's standard request and response serializers' output.
       serializers: { req: withSecretHeadersMasked, res: withSecretHeadersMasked },
-      genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+      // The caller's own id when it sent a usable one, else a new one; answered either way, so a caller can quote it.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
       // Probes and scrapes arrive every few seconds; logging them would drown the rest.
       autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? '').split('?')[0]) },
     },
