@@ -25,7 +25,8 @@ const instantError = (input: unknown): string =>
 
 /** An instant: ISO-8601 in UTC with a trailing Z; offsets are refused so every service compares like with like. */
 export const InstantSchema = z.iso
-  .datetime({ error: (issue) => instantError(issue.input), abort: true })
+  // A missing instant is left to the caller's error map, which says it is missing.
+  .datetime({ error: (issue) => (issue.input === undefined ? undefined : instantError(issue.input)), abort: true })
   .refine(isAfterYearZero, { error: YEAR_ZERO_ERROR })
   .meta({ description: 'ISO-8601 instant in UTC (trailing Z).', examples: ['2026-06-14T21:00:00Z'] });
 

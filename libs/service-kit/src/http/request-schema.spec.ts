@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InstantSchema } from '@holdfast/contracts';
 import { z } from 'zod';
 import { DomainError } from '../errors/domain.error';
 import { unstorableTextProblems, parseRequest } from './request-schema';
@@ -11,9 +12,9 @@ const Declaration = z.strictObject({
 });
 const body = { code: 'invalid-body', what: 'The request body', root: '(body)' };
 
-function refusal(input: unknown): DomainError {
+function refusal(input: unknown, schema: z.ZodType = Declaration): DomainError {
   try {
-    parseRequest(Declaration, input, body);
+    parseRequest(schema, input, body);
   } catch (error) {
     return error as DomainError;
   }
@@ -39,6 +40,14 @@ describe('parseRequest', () => {
     expect(error.message).toBe(
       'The request body is invalid: regions.0 must be exactly 2 characters; from must be an ISO-8601 UTC instant; reason is required but missing; severity must be one of minor, major',
     );
+  });
+
+  it('says a missing instant is missing, and what an instant without an offset lacks', () => {
+    const period = z.strictObject({ from: InstantSchema, until: InstantSchema });
+    expect(refusal({ until: '2026-06-14T21:00:00' }, period).extensions.errors).toEqual([
+      { path: 'from', message: 'is required but missing' },
+      { path: 'until', message: 'must be an instant, and 2026-06-14T21:00:00 has no offset, so it names none: write it in UTC (2026-06-14T21:00:00Z)' },
+    ]);
   });
 
   it('names an unknown field under its own name, and a query number that is not one as such', () => {
