@@ -93,6 +93,28 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
     }
   });
 
+  it('counts a query that matches nothing (a misspelt metric name) as empty, where Prometheus answers it without an error', async () => {
+    const misspelt = await startServiceUnderTest(analyzerService, {
+      environment: {
+        PROMETHEUS_URL: prometheus.url,
+        PROMETHEUS_QUERIES: JSON.stringify([{ metric: 'requests_misspelt', query: 'sum by (country) (edge_request_per_second)' }]),
+        PROMETHEUS_REGION_LABEL: 'country',
+        PROMETHEUS_INTERVAL_SECONDS: '0.5',
+      },
+    });
+    try {
+      await expectEventually(
+        async () => {
+          const empty = (await (await misspelt.fetch('/metrics')).text()).match(/holdfast_analyzer_prometheus_series_total\{[^}]*metric="requests_misspelt"[^}]*outcome="empty"[^}]*\} (\d+)/);
+          expect(Number(empty?.[1])).toBeGreaterThanOrEqual(2);
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+    } finally {
+      await misspelt.close();
+    }
+  });
+
   it('keeps polling after a poll whose publish failed', async () => {
     const { publisher } = service.app.get(MessagingRuntime);
     const poller = service.app.get(PrometheusPollerService);

@@ -14,6 +14,8 @@ import { PrometheusPollerService } from './prometheus-poller.service';
 describe('PrometheusPollerService', () => {
   let prometheus: Server;
   let url: string;
+  /** Queries the stand-in answers with no series, as Prometheus answers a misspelt metric name. */
+  const matchingNothing = new Set<string>();
 
   beforeAll(async () => {
     // Answers any instant query as Prometheus does: the value stamped with the `time` asked for; a
@@ -33,6 +35,7 @@ describe('PrometheusPollerService', () => {
       // A Prometheus that never answers: only the poller's own abort ends the request.
       if (query.startsWith('hanging')) return;
       response.setHeader('content-type', 'application/json');
+      if (matchingNothing.has(query)) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
       if (query.startsWith('ratio')) {
         // A ratio of rates answers NaN where both are zero and ±Inf where only the divisor is; JP's is negative.
         const values = { IR: '42', DE: 'NaN', FR: 'NaN', US: '+Inf', GB: '-Inf', JP: '-3' };
@@ -117,6 +120,35 @@ describe('PrometheusPollerService', () => {
     // The same answer at the next poll is not a second warning (it is repeated every 30 s while it lasts).
     expect(await poller.pollOnce()).toBe(1);
     expect(warned).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts a query answering no series as empty at every poll, and warns once when it starts answering nothing', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const said = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const misspelt = 'sum by (country) (rate(edge_request_total[1m]))';
+    const { poller, metrics } = replica('2026-06-14T21:00:04Z', { query: misspelt });
+    const outcomes = async () => (await metrics.registry.getSingleMetric('holdfast_analyzer_prometheus_series_total')!.get()).values.map(({ labels, value }) => [labels.metric, labels.outcome, value]);
+    matchingNothing.add(misspelt);
+    try {
+      expect(await poller.pollOnce()).toBe(0);
+      expect(await poller.pollOnce()).toBe(0);
+      expect(await outcomes()).toEqual([['requests_per_second', 'empty', 2]]);
+      expect(warned).toHaveBeenCalledTimes(1);
+      const [fields, message] = warned.mock.calls[0] as [object, string];
+      expect(fields).toEqual({ metric: 'requests_per_second', query: misspelt });
+      expect(message).toContain('Prometheus query for requests_per_second answered no series');
+
+      // Fixed at Prometheus's end (the metric now exported): said once, and a later run of empty answers is warned of again.
+      matchingNothing.delete(misspelt);
+      expect(await poller.pollOnce()).toBe(1);
+      expect(said.mock.calls.map(([, message]) => message)).toEqual(['Prometheus query for requests_per_second answers series again']);
+      matchingNothing.add(misspelt);
+      expect(await poller.pollOnce()).toBe(0);
+      expect(warned).toHaveBeenCalledTimes(2);
+      expect(await outcomes()).toEqual(expect.arrayContaining([['requests_per_second', 'empty', 3], ['requests_per_second', 'sampled', 1]]));
+    } finally {
+      matchingNothing.delete(misspelt);
+    }
   });
 
   it('stamps the sample with the start of the poll interval, so replicas polling in the same interval publish the same sample', async () => {

@@ -38,6 +38,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   private readonly queryFailures = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly severalPerRegion = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly unusableValues = new Map<PrometheusQuery, RepeatedFailure>();
+  /** The queries whose last answer held no series: said once when it starts, since a misspelt name stays misspelt. */
+  private readonly answeringNothing = new Set<PrometheusQuery>();
   private readonly publishFailures = new RepeatedFailure();
   /** The query endpoint without the credentials PROMETHEUS_URL may carry, sent as basic auth instead. */
   private readonly endpoint?: { url: URL; headers: Record<string, string> };
@@ -49,7 +51,11 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     private readonly clock: Clock,
     metrics: MetricsRegistry,
   ) {
-    this.outcomes = metrics.counter('holdfast_analyzer_prometheus_series_total', 'Series read from configured Prometheus queries, by outcome', ['metric', 'outcome']);
+    this.outcomes = metrics.counter(
+      'holdfast_analyzer_prometheus_series_total',
+      'Series read from configured Prometheus queries, by outcome; an answer with no series counts once as empty',
+      ['metric', 'outcome'],
+    );
     const { url } = config.settings.prometheus;
     if (url !== undefined) this.endpoint = queryEndpoint(url);
     for (const query of config.settings.prometheus.queries) {
@@ -118,6 +124,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       return [];
     }
     this.queryFailures.get(query)!.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query works again');
+    if (!this.answersSeries(query, body.data.result.length)) return [];
     const samples: TrafficSample[] = [];
     // Each series' region found once; a region answered more than once has no one value to take.
     const answered = body.data.result.map((series) => {
@@ -150,6 +157,27 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
         `Prometheus query for ${query.metric} answered several series for ${repeated.map(([region, count]) => `${region} (${count})`).join(', ')}, so none of theirs was sampled: aggregate it to one series per region by ${regionLabel}, e.g. sum by (${regionLabel}) (...)`,
       );
     return samples;
+  }
+
+  /**
+   * Whether the query answered any series. An empty answer (a misspelt metric or label name, a
+   * selector matching nothing) would otherwise count no outcome at all, and its regions go unwatched
+   * with nothing saying why: it counts as `empty`, and the first of a run is logged.
+   */
+  private answersSeries(query: PrometheusQuery, series: number): boolean {
+    if (series > 0) {
+      if (this.answeringNothing.delete(query)) this.logger.log({ metric: query.metric }, `Prometheus query for ${query.metric} answers series again`);
+      return true;
+    }
+    this.outcomes.inc({ metric: query.metric, outcome: 'empty' });
+    if (!this.answeringNothing.has(query)) {
+      this.answeringNothing.add(query);
+      this.logger.warn(
+        { metric: query.metric, query: query.query },
+        `Prometheus query for ${query.metric} answered no series, so no region is sampled from it: check its metric and label names in PROMETHEUS_QUERIES against Prometheus (logged once until it answers series again)`,
+      );
+    }
+    return false;
   }
 
   /**
