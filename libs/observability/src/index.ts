@@ -3,6 +3,7 @@ export * from './logging/repeated-failure';
 export * from './metrics/metrics.registry';
 export * from './metrics/label-pair-tally';
 export * from './metrics/metrics.module';
+export * from './metrics/http-request-metrics';
 export * from './health/readiness-check';
 export * from './health/health.module';
 export * from './http/public-route.decorator';

@@ -1,9 +1,9 @@
 import { withoutStatementValues } from '@holdfast/database';
+import { isMiddlewareRoute } from '@holdfast/observability';
 import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { METHODS } from 'node:http';
 import { DomainError } from '../errors/domain.error';
 import { dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
 import { ReplayedAnswer } from './idempotency.interceptor';
@@ -53,16 +53,7 @@ interface RouteLayer {
 /** The app's endpoints that serve this request's path, whatever their method. */
 function routesOf(request: Request): RouteLayer[] {
   const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
-  return stack.filter((layer) => layer.route && !isMiddleware(layer.route.methods) && layer.match(request.path));
-}
-
-/**
- * Nest registers a module's middleware for all routes (nestjs-pino's request logger, on every
- * service) as a route on `/{*path}` taking every method there is, or as an `all()` route: it
- * matches every path and method, and counting it, no path would ever be unserved or a method wrong.
- */
-function isMiddleware(methods: Record<string, boolean>): boolean {
-  return methods._all === true || METHODS.every((method) => methods[method.toLowerCase()]);
+  return stack.filter((layer) => layer.route && !isMiddlewareRoute(layer.route.methods) && layer.match(request.path));
 }
 
 /**

@@ -77,4 +77,19 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     const withNul = await post({}, nested('"a\\u0000b"'));
     expect([withNul.status, withNul.problem.code]).toEqual([400, 'invalid-body']);
   });
+
+  it('times every API request by route template and status, a request no route took (a path nothing serves, a body refused before routing) as unrouted, and probes and scrapes not at all', async () => {
+    await post({}, '{"a":1}');
+    await post({ 'content-encoding': 'gzip' }, 'not gzip');
+    await fetch(`${service.baseUrl}/v1/notes/0197a1b2-aaaa-7bbb-8ccc-000000000001/nowhere`);
+    await fetch(`${service.baseUrl}/health/ready`);
+    const counts = Object.fromEntries(
+      [...(await (await service.fetch('/metrics')).text()).matchAll(/^holdfast_http_request_duration_seconds_count\{(.*)\} (\d+)$/gm)].map(([, labels, count]) => {
+        const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)![1];
+        return [`${label('method')} ${label('route')} ${label('status')}`, Number(count)];
+      }),
+    );
+    expect(counts).toMatchObject({ 'POST /v1/notes 201': expect.any(Number), 'POST unrouted 400': expect.any(Number), 'GET unrouted 404': 1 });
+    expect(Object.keys(counts).filter((key) => /health|metrics|0197a1b2/.test(key))).toEqual([]);
+  });
 });
