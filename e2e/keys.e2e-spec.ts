@@ -68,7 +68,11 @@ describe('API keys across the three services: issued on the planner, checked loc
       });
     const foreign = await subscribe('storage');
     expect(foreign.status).toBe(403);
-    expect(await foreign.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage' });
+    expect(await foreign.json()).toMatchObject({
+      code: 'other-team',
+      ownerTeam: 'storage',
+      detail: 'A key of team edge cannot subscribe for team storage: a key acts for its own team only. Set ownerTeam to edge, or use a key of team storage or an admin key.',
+    });
     expect((await subscribe('edge')).status).toBe(201);
 
     // What a team's receiver missed, the team replays itself (a 410's message tells it to); another team's, it may not.

@@ -72,6 +72,9 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect(both.body.holds.map((hold: { id: string }) => hold.id)).toEqual([first, second]);
     // Nothing can start before the bounded hold ends, however soon the open-ended one goes.
     expect(both.retryAfter).toBe('7200');
+    // Of the regions asked, only those held are named: DE is free.
+    expect((await gate('regions=DE,NO,SE')).body.detail).toMatch(new RegExp(`^Regions NO, SE are held by holds ${first} `));
+    expect((await gate('regions=DE,NO')).body.detail).toMatch(new RegExp(`^Region NO is held by hold ${second} `));
 
     await replica.query(`UPDATE hold SET released_at = $2 WHERE id = $1`, [first, '2026-08-01T12:00:00Z']);
     expect((await gate('regions=SE')).body).toMatchObject({ holdCount: 1, holds: [{ id: second }] });

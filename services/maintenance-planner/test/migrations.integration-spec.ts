@@ -9,6 +9,7 @@ import { OccurrenceHeldFromLinks1764800000000 } from '../src/database/migrations
 import { WindowTimesToTheMillisecond1766400000000 } from '../src/database/migrations/1766400000000-window-times-to-the-millisecond';
 import { RunTurnsDated1766700000000 } from '../src/database/migrations/1766700000000-run-turns-dated';
 import { HoldClearanceRecorded1767100000000 } from '../src/database/migrations/1767100000000-hold-clearance-recorded';
+import { HoldChain1767600000000 } from '../src/database/migrations/1767600000000-hold-chain';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -245,6 +246,59 @@ describe('maintenance-planner migration: a surge clearance dated when the planne
       );
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'clearance_recorded_at'`, [SCHEMA])).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe("maintenance-planner migration: a hold keeps the events its release is caused by", () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-hold-chain');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives a hold in its cool-down the surge.cleared its audit row names, and nothing to a hold released or not cleared', async () => {
+    const all = migrationsUpTo(HoldChain1767600000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    const clearedEvent = '0190e0c8-0000-7000-8000-0000000000c1';
+    // AHEAD is cooling down, BEGAN was released after its clearance, LOOSE never cleared.
+    for (const [id, clearedAt, releasedAt] of [
+      [AHEAD, '2100-01-01T10:00Z', null],
+      [BEGAN, '2100-01-01T10:00Z', '2100-01-01T10:30Z'],
+      [LOOSE, null, null],
+    ]) {
+      await before.query(
+        `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, cleared_at, release_due_at, released_at)
+         VALUES ($1::uuid, '{IR}', 'surge', 'detector', $1::text, '2100-01-01Z', '2100-01-01Z', $2::timestamptz, $2::timestamptz + interval '30 minutes', $3)`,
+        [id, clearedAt, releasedAt],
+      );
+    }
+    for (const id of [AHEAD, BEGAN]) {
+      await before.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ('hold', $1, 'cleared', 'detector:s', '2100-01-01T10:00Z', $2, '{}')`, [id, clearedEvent]);
+    }
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldChain1767600000000']);
+      const chains = (await after.query('SELECT id, placed_event_id, cleared_event_id FROM hold ORDER BY id')) as { id: string }[];
+      expect(chains).toEqual(
+        [
+          { id: AHEAD, placed_event_id: null, cleared_event_id: clearedEvent },
+          { id: BEGAN, placed_event_id: null, cleared_event_id: null },
+          { id: LOOSE, placed_event_id: null, cleared_event_id: null },
+        ].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name IN ('placed_event_id', 'cleared_event_id')`, [SCHEMA])).toEqual([]);
     } finally {
       await after.destroy();
     }

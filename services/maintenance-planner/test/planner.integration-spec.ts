@@ -569,14 +569,14 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(placed.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T06:30', offset: '+03:30' }]);
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.held').filter((event) => event.data.holdId === hold.id).map((event) => event.key).sort()).toEqual([regional.windowId, global.windowId, crossingStart.windowId, recurring.windowId].sort()));
 
-    // The gate: held now for the window and for IR, free for DE and for the exempt window.
+    // The gate: held now for the window and for IR (asked with NP, which is free and not named), free for DE and for the exempt window.
     const gate = await api('GET', `/v1/gate?windowId=${regional.windowId}`);
     expect(gate.status).toBe(423);
     expect(gate.headers.get('retry-after')).toBe(String((Date.parse('2026-06-15T03:00:00Z') - clock.nowMs()) / 1000));
     expect(gate.body.holds).toEqual([{ id: hold.id, regions: ['IR'], reason: hold.reason, source: 'detector', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' }]);
     const regions = await api('GET', '/v1/gate?regions=IR,NP');
     expect(regions.status).toBe(423);
-    expect(regions.body.detail).toBe(`Regions IR, NP are held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
+    expect(regions.body.detail).toBe(`Region IR is held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
     expect(gate.body.detail).toBe(`Window ${regional.windowId} is held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
     expect((await api('GET', '/v1/gate?regions=DE')).body).toEqual({ allowed: true, at: clock.now().toISOString() });
     expect((await api('GET', `/v1/gate?windowId=${exempt.windowId}`)).status).toBe(200);
@@ -651,6 +651,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...late });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'window-in-hold', holds: [{ until: null }] });
+    expect(refused.body.detail).toContain('Plan it for after the hold is released, as it has no end yet (GET /v1/gate?regions=KH answers 200 once nothing holds KH), or send override: {reason}.');
     const overridden = await plan({ ...late, override: { reason: 'cannot wait' } });
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
     await sweep.sweep();
@@ -853,6 +854,9 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await occurrences(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [npHold.id] });
     await api('POST', `/v1/holds/${npHold.id}/release`, { reason: 'NP calm again' });
     expect((await occurrences(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
+    // window.released says which hold let go of the window, and how the window is now: still held by the other one, then free.
+    const released = () => eventsOf(windowEvents, 'window.released').filter((event) => event.key === window.windowId).map((event) => ({ holdId: event.data.holdId, status: event.data.status }));
+    await expectEventually(() => expect(released()).toEqual([{ holdId: irHold.id, status: 'held' }, { holdId: npHold.id, status: 'scheduled' }]));
   });
 
   it('refuses planning into a manual hold naming it, lets an override through, and releases to scheduled or auto-moves', async () => {
@@ -877,7 +881,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...into });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'window-in-hold', holds: [{ id: manual.body.id }] });
-    expect(refused.body.detail).toContain(manual.body.id);
+    // A window being planned has no id yet: the 409 points to the hold's end and the gate, not to suggestions.
+    expect(refused.body.detail).toBe(
+      `The window falls into active hold ${manual.body.id} (NP: Election in NP). Plan it for after 2026-09-03T00:00:00.000Z, when the hold ends (GET /v1/gate?regions=NP answers 200 once nothing holds NP), or send override: {reason}.`,
+    );
     const overridden = await plan({ ...into, override: { reason: 'security patch cannot wait' } });
     expect(overridden.status).toBe('scheduled');
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
@@ -908,6 +915,64 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.rescheduled').find((event) => event.key === autoMove.windowId)?.data).toMatchObject({ automatic: true }));
     const audit = await api('GET', `/v1/audit?subject=${extend.body.id}`);
     expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['placed', 'released']);
+    // The planner's own transitions of the runs are on the trail too: the slot it proposed, the move from and to.
+    const runTrail = async (windowId: string) => ((await api('GET', `/v1/audit?subject=${windowId}`)).body.items as Record<string, any>[]).filter((entry) => entry.subjectType === 'occurrence');
+    const [waiting] = await occurrences(later.windowId);
+    expect(await runTrail(later.windowId)).toEqual([
+      expect.objectContaining({ action: 'needs-reschedule', actor: 'planner', details: { number: 1, holdId: extend.body.id, proposedSlot: waiting.proposedSlot } }),
+    ]);
+    const [move] = await runTrail(autoMove.windowId);
+    expect(move).toMatchObject({
+      action: 'rescheduled',
+      actor: 'planner',
+      details: { number: 1, holdId: extend.body.id, automatic: true, previous: { startsAt: '2026-09-05T12:00:00.000Z', endsAt: '2026-09-05T13:00:00.000Z' } },
+    });
+    expect([Date.parse(move.details.startsAt), Date.parse(move.details.endsAt)]).toEqual([Date.parse(moved.startsAt), Date.parse(moved.endsAt)]);
+  });
+
+  it("traces a hold's events to their cause: a surge's hold, its window events and its release after the clearance continue the surge's chain; a manual hold starts a chain its events join", async () => {
+    // A hold's events, or with `windowId` that window's events about the hold.
+    const chainOf = (recorder: TopicRecorder, type: string, holdId: string, windowId?: string) =>
+      expectEventually(() => {
+        const traced = recorder.messages
+          .filter((message) => message.headers.ce_type === type && JSON.parse(message.value).holdId === holdId && (windowId === undefined || message.key === windowId))
+          .map((message) => ({ id: message.headers.ce_id, correlation: message.headers.ce_correlationid, causation: message.headers.ce_causationid }));
+        expect(traced).toHaveLength(1);
+        return traced[0];
+      });
+
+    clock.set('2027-08-01T10:00:00Z');
+    const surged = await plan({ footprint: { global: false, regions: ['UZ'] }, startsAt: '2027-08-01T14:00:00Z', endsAt: '2027-08-01T15:00:00Z' });
+    const surgeId = uuidv7();
+    const started = surge('surge.started', 'UZ', surgeId, { startedAt: '2027-08-01T09:55:00Z', detectedAt: '2027-08-01T10:00:00Z', expectedEndAt: '2027-08-01T18:00:00Z' });
+    await publisher.publish(started);
+    await expectEventually(async () => expect(await holdFor(surgeId)).toHaveLength(1));
+    const [surgeHold] = await holdFor(surgeId);
+    clock.set('2027-08-01T10:10:00Z');
+    const clearance = cleared('UZ', surgeId, '2027-08-01T10:10:00Z');
+    await publisher.publish(clearance);
+    await expectEventually(async () => expect((await holdFor(surgeId))[0].releaseDueAt).toBe('2027-08-01T10:40:00.000Z'));
+    // Released by the sweep once the cool-down passed: no event in hand, the hold's chain kept.
+    clock.set('2027-08-01T10:41:00Z');
+    await sweep.sweep();
+    const placed = await chainOf(holdEvents, 'hold.placed', surgeHold.id);
+    expect(placed).toMatchObject({ correlation: started.correlationid, causation: started.id });
+    expect(await chainOf(windowEvents, 'window.held', surgeHold.id, surged.windowId)).toMatchObject({ correlation: started.correlationid, causation: placed.id });
+    const released = await chainOf(holdEvents, 'hold.released', surgeHold.id);
+    expect(released).toMatchObject({ correlation: started.correlationid, causation: clearance.id });
+    expect(await chainOf(windowEvents, 'window.released', surgeHold.id, surged.windowId)).toMatchObject({ correlation: started.correlationid, causation: released.id });
+
+    const window = await plan({ footprint: { global: false, regions: ['KG'] }, startsAt: '2027-08-02T14:00:00Z', endsAt: '2027-08-02T15:00:00Z' });
+    const manual = await api('POST', '/v1/holds', { regions: ['KG'], from: '2027-08-02T00:00:00Z', until: '2027-08-03T00:00:00Z', reason: 'Election in KG' });
+    expect(manual.status).toBe(201);
+    expect((await api('POST', `/v1/holds/${manual.body.id}/release`, { reason: 'election called off' })).status).toBe(200);
+    const manualPlaced = await chainOf(holdEvents, 'hold.placed', manual.body.id);
+    expect(manualPlaced).toEqual({ id: manualPlaced.id, correlation: manualPlaced.id, causation: undefined });
+    expect(await chainOf(windowEvents, 'window.held', manual.body.id, window.windowId)).toMatchObject({ correlation: manualPlaced.id, causation: manualPlaced.id });
+    const manualReleased = await chainOf(holdEvents, 'hold.released', manual.body.id);
+    expect(manualReleased).toMatchObject({ correlation: manualPlaced.id, causation: manualPlaced.id });
+    expect(await chainOf(windowEvents, 'window.released', manual.body.id, window.windowId)).toMatchObject({ correlation: manualPlaced.id, causation: manualReleased.id });
+    expect((await api('GET', `/v1/windows/${window.windowId}/explanation`)).body.holds[0].cause).toMatchObject({ kind: 'manual request', correlationId: manualPlaced.id });
   });
 
   it('extends occurrences over the horizon with the sweep, and holds a recurring window across the autumn DST change at 02:00 local', async () => {

@@ -51,7 +51,13 @@ describe('maintenance-planner: team scope and the scopes of holds and overrides'
     expect(foreign.status).toBe(403);
     expect(await foreign.json()).toMatchObject({ code: 'other-team', ownerTeam: 'network', detail: expect.stringContaining(`Window ${windowId} belongs to team network`) });
     expect((await as('storage', 'POST', `/v1/windows/${windowId}/cancel`, { reason: 'mine now', version })).status).toBe(403);
-    expect((await as('storage', 'POST', '/v1/windows', window('network'))).status).toBe(403);
+    const planned = await as('storage', 'POST', '/v1/windows', window('network'));
+    expect(planned.status).toBe(403);
+    expect(await planned.json()).toMatchObject({
+      code: 'other-team',
+      ownerTeam: 'network',
+      detail: 'A key of team storage cannot plan a window for team network: a key acts for its own team only. Set ownerTeam to storage, or use a key of team network or an admin key.',
+    });
     expect((await as('storage', 'GET', `/v1/windows/${windowId}`)).status).toBe(200);
     expect((await as('network', 'PATCH', `/v1/windows/${windowId}`, { title: 'network upgrade, moved', version })).status).toBe(200);
   });

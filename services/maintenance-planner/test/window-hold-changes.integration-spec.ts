@@ -249,6 +249,8 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     // Moved to other times within the hold, its runs need an override again.
     const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, startsAt: '2026-09-11T14:00:00Z', endsAt: '2026-09-11T15:00:00Z' });
     expect(moved).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
+    // A window that exists is pointed to its own suggestions.
+    expect(moved.body.detail).toContain(`Pick another time (GET /v1/windows/${daily.windowId}/suggestions), or send override: {reason}.`);
   });
 
   it('a window planned while a hold commits waits for it, then is refused as planned into that hold, not left neither refused nor held', async () => {

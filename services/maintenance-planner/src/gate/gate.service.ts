@@ -119,8 +119,10 @@ export class GateService {
       return { allowed: true, at: at.toISOString() };
     }
     this.answers.inc({ outcome: 'held' });
+    // Only the regions asked that a hold holds are named: "Regions FR, DE are held" with DE free would send its owner looking for a hold on DE.
     const asked = [...new Set(regions ?? [])];
-    const what = query.windowId ? `Window ${query.windowId} is` : asked.length === 1 ? `Region ${asked[0]} is` : `Regions ${asked.join(', ')} are`;
+    const held = asked.length > 1 ? asked.filter((region) => holdSet.holding([region], at.getTime() * 1000, null, 0).count > 0) : asked;
+    const what = query.windowId ? `Window ${query.windowId} is` : held.length === 1 ? `Region ${held[0]} is` : `Regions ${held.join(', ')} are`;
     throw this.held(what, holding, at);
   }
 

@@ -15,7 +15,12 @@ export interface HoldRow {
   release_reason: string | null;
   severity: 'minor' | 'major' | 'critical' | null;
   cause_event_id: string | null;
+  /** The chain the hold was placed under: its cause's, or for a hold placed by hand the one its hold.placed starts. */
   correlation_id: string | null;
+  /** Its hold.placed: what its window events and a release not due to a clearance are caused by. */
+  placed_event_id: string | null;
+  /** The surge.cleared that set its release due: what that release is caused by. */
+  cleared_event_id: string | null;
   evidence: Record<string, unknown> | null;
   surge_reason: string | null;
   covered_until: Date | null;
@@ -69,7 +74,7 @@ export const LOCK_HOLD_SET_TO_PLACE = `SELECT pg_advisory_xact_lock(hashtext('ma
 export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0)`;
 
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
-  severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
+  severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 
 /** A hold as the API shows it. */
 export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }) {

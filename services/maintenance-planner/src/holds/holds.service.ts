@@ -12,6 +12,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, stopsRun, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
 import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
@@ -98,12 +99,15 @@ export class HoldsService {
     const regions = this.knownRegions(placement.regions);
     const coveredUntil = placement.until ?? new Date(Math.max(now.getTime(), placement.from.getTime()) + this.settings.holdHorizonMs);
     const holdId = uuidv7();
+    const placedEventId = uuidv7();
+    // A hold placed by hand starts a chain of its own (its hold.placed's), which its window events and its release join.
+    const chain = placement.cause ? causedBy(placement.cause) : { correlationId: placedEventId };
     const [, [hold], touched, [windowRows, occurrenceRows]] = await Promise.all([
       // Queued first on the connection, so it is held before the hold is written: no extra round trip to wait for.
       tx.query(LOCK_HOLD_SET_TO_PLACE),
       tx.query(
-        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, evidence, surge_reason, covered_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, placed_event_id, evidence, surge_reason, covered_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (source, cause_id) DO NOTHING RETURNING ${HOLD_COLUMNS}`),
         [
           holdId,
@@ -117,7 +121,8 @@ export class HoldsService {
           placement.until,
           placement.severity ?? null,
           placement.cause?.id ?? null,
-          placement.cause?.correlationid ?? null,
+          chain.correlationId,
+          placedEventId,
           placement.evidence ?? null,
           placement.surgeReason ?? null,
           coveredUntil,
@@ -128,33 +133,30 @@ export class HoldsService {
     ]);
     if (!hold) return null;
     const windows = this.announcer.assemble(touched, windowRows, occurrenceRows);
-    const options = this.eventOptions(regions[0], placement.cause);
     const heldIds = heldWindowIds(touched);
     const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
-    const events: HoldfastEvent[] = [
-      createEvent(
-        'hold.placed',
-        {
-          holdId: hold.id,
-          regions,
-          reason: hold.reason,
-          source: hold.source,
-          causeId: hold.cause_id,
-          placedAt: now.toISOString(),
-          ...(hold.placed_by ? { placedBy: hold.placed_by } : {}),
-          from: hold.from_at.toISOString(),
-          until: hold.until_at?.toISOString() ?? null,
-          windowIds: heldIds.slice(0, 1000),
-          ...(hold.severity ? { severity: hold.severity } : {}),
-          ...this.announcer.holdWindows(windows, regions, windowCountOf(touched)),
-          occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
-          notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, 1000),
-          periodLocalTimes: this.announcer.periodLocalTimes(hold),
-        },
-        options,
-      ),
-      ...(announcedNow ? this.announcer.windowHeldEvents(hold, windows, options) : []),
-    ];
+    const placed = createEvent(
+      'hold.placed',
+      {
+        holdId: hold.id,
+        regions,
+        reason: hold.reason,
+        source: hold.source,
+        causeId: hold.cause_id,
+        placedAt: now.toISOString(),
+        ...(hold.placed_by ? { placedBy: hold.placed_by } : {}),
+        from: hold.from_at.toISOString(),
+        until: hold.until_at?.toISOString() ?? null,
+        windowIds: heldIds.slice(0, 1000),
+        ...(hold.severity ? { severity: hold.severity } : {}),
+        ...this.announcer.holdWindows(windows, regions, windowCountOf(touched)),
+        occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+        notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, 1000),
+        periodLocalTimes: this.announcer.periodLocalTimes(hold),
+      },
+      { ...this.eventOptions(regions[0]), ...chain, id: placedEventId },
+    );
+    const events = [placed, ...(announcedNow ? this.announcer.windowHeldEvents(hold, windows, this.eventOptions(regions[0], placed)) : [])];
     // Independent statements issued together share a round trip (the connection pipelines them).
     await Promise.all([
       this.audit(tx, {
@@ -168,7 +170,7 @@ export class HoldsService {
       this.announcer.publish(tx, events),
       announcedNow
         ? auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now, causeEventId: placement.cause?.id })
-        : this.backlog.owe(tx, hold, 'held', placement.cause),
+        : this.backlog.owe(tx, hold, 'held', causedBy(placed)),
     ]);
     return hold;
   }
@@ -190,31 +192,28 @@ export class HoldsService {
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: `${hold.source}:${hold.cause_id}`, causeEventId: update.cause.id, details: { until } });
     await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
     const windows = await this.announcer.load(tx, touched);
-    const options = this.eventOptions(row.regions[0], update.cause);
-    await this.announcer.publish(tx, [
-      createEvent(
-        'hold.placed',
-        {
-          holdId: row.id,
-          regions: row.regions,
-          reason: row.reason,
-          source: row.source,
-          causeId: row.cause_id,
-          placedAt: row.placed_at.toISOString(),
-          from: row.from_at.toISOString(),
-          until: row.until_at?.toISOString() ?? null,
-          windowIds: heldWindowIds(touched).slice(0, 1000),
-          extended: true,
-          ...(row.severity ? { severity: row.severity } : {}),
-          ...this.announcer.holdWindows(windows, row.regions),
-          occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
-          periodLocalTimes: this.announcer.periodLocalTimes(row),
-          asOf: now.toISOString(),
-        },
-        options,
-      ),
-      ...this.announcer.windowHeldEvents(row, windows, options),
-    ]);
+    const extended = createEvent(
+      'hold.placed',
+      {
+        holdId: row.id,
+        regions: row.regions,
+        reason: row.reason,
+        source: row.source,
+        causeId: row.cause_id,
+        placedAt: row.placed_at.toISOString(),
+        from: row.from_at.toISOString(),
+        until: row.until_at?.toISOString() ?? null,
+        windowIds: heldWindowIds(touched).slice(0, 1000),
+        extended: true,
+        ...(row.severity ? { severity: row.severity } : {}),
+        ...this.announcer.holdWindows(windows, row.regions),
+        occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+        periodLocalTimes: this.announcer.periodLocalTimes(row),
+        asOf: now.toISOString(),
+      },
+      this.eventOptions(row.regions[0], update.cause),
+    );
+    await this.announcer.publish(tx, [extended, ...this.announcer.windowHeldEvents(row, windows, this.eventOptions(row.regions[0], extended))]);
   }
 
   /**
@@ -223,26 +222,29 @@ export class HoldsService {
    * runs it reaches only in the cool-down are held now, as the gate holds them, so its release gives
    * them a new slot rather than leaving them to be missed.
    */
-  async scheduleRelease(tx: EntityManager, hold: HoldRow, clearedAt: Date, cause: HoldfastEvent): Promise<void> {
+  async scheduleRelease(tx: EntityManager, hold: HoldRow, { clearedAt, eventId }: SurgeClearance): Promise<void> {
     const now = this.clock.now();
     const due = new Date(clearedAt.getTime() + this.settings.holdCooldownMs);
     await tx.query(LOCK_HOLD_SET_TO_PLACE);
     const [cooling] = rowsOf<HoldRow>(
       // Recorded now: the runs it lets go (those starting at or after the due release) read scheduled from now on, and calendars date that turn by it.
-      await tx.query(`UPDATE hold SET cleared_at = $2, release_due_at = $3, clearance_recorded_at = $4 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`, [hold.id, clearedAt, due, now]),
+      await tx.query(
+        `UPDATE hold SET cleared_at = $2, release_due_at = $3, clearance_recorded_at = $4, cleared_event_id = $5 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`,
+        [hold.id, clearedAt, due, now, eventId],
+      ),
     );
     if (!cooling) return;
-    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: cause.id, details: { clearedAt, releaseDueAt: due } });
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: eventId, details: { clearedAt, releaseDueAt: due } });
     if (due.getTime() <= now.getTime()) {
       // Learned only now: the gate held its runs until now, not until the due time already passed.
-      await this.release(tx, cooling, undefined, `The surge cleared at ${clearedAt.toISOString()} and the cool-down passed`, cause, now);
+      await this.release(tx, cooling, undefined, `The surge cleared at ${clearedAt.toISOString()} and the cool-down passed`, now);
       return;
     }
     const touched = await this.timedFanOut('cleared', tx, { holdId: cooling.id, regions: cooling.regions, from: cooling.from_at, until: due, now });
     if (touched.length === 0) return;
-    await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${cooling.id}`, at: now, causeEventId: cause.id });
+    await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${cooling.id}`, at: now, causeEventId: eventId });
     const windows = await this.announcer.load(tx, touched);
-    await this.announcer.publish(tx, this.announcer.windowHeldEvents(cooling, windows, this.eventOptions(cooling.regions[0], cause)));
+    await this.announcer.publish(tx, this.announcer.windowHeldEvents(cooling, windows, this.holdChain(cooling, eventId)));
   }
 
   /**
@@ -254,10 +256,13 @@ export class HoldsService {
    */
   /**
    * Releases the hold; false when it was released already (by the sweep or another request meanwhile), changing nothing.
+   * `actor`: who released it by hand; none when the planner did (a surge cleared, a manual hold's period ended).
    * `endedAt`: when the hold stopped holding runs (endOfHeld), for a clearance learned only after its cool-down would have passed, now.
+   * Its events continue the hold's chain: caused by the surge.cleared the planner released it after, else by its hold.placed.
    */
-  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, cause?: HoldfastEvent, endedAt?: Date): Promise<boolean> {
+  async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, endedAt?: Date): Promise<boolean> {
     const now = this.clock.now();
+    const clearance = actor ? null : hold.cleared_event_id;
     const updated = rowsOf(
       await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
     );
@@ -272,41 +277,39 @@ export class HoldsService {
     );
     const touched = links.map(({ overridden: _, ...entry }) => entry);
     // An occurrence let through this hold was not held by it: its release changes nothing for it.
-    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now, endedAt ?? endOfHeld(hold, now));
-    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: cause?.id, details: { reason, occurrences: touched.length } });
+    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now, endedAt ?? endOfHeld(hold, now), { holdId: hold.id, causeEventId: clearance });
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: clearance, details: { reason, occurrences: touched.length } });
     const heldIds = heldWindowIds(touched);
     const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
     const windows = await this.announcer.load(tx, announcedNow ? touched : listableAfterRelease(touched, heldIds, settled.moves));
-    const options = this.eventOptions(hold.regions[0], cause);
-    const events: HoldfastEvent[] = [
-      ...owed,
-      createEvent(
-        'hold.released',
-        {
-          holdId: hold.id,
-          regions: hold.regions,
-          releasedAt: now.toISOString(),
-          ...(actor ? { releasedBy: actor } : {}),
-          reason,
-          windowIds: heldIds.slice(0, 1000),
-          ...this.announcer.holdWindows(windows, hold.regions, windowCountOf(touched)),
-          occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
-          asOf: now.toISOString(),
-        },
-        options,
-      ),
-    ];
+    const released = createEvent(
+      'hold.released',
+      {
+        holdId: hold.id,
+        regions: hold.regions,
+        releasedAt: now.toISOString(),
+        ...(actor ? { releasedBy: actor } : {}),
+        reason,
+        windowIds: heldIds.slice(0, 1000),
+        ...this.announcer.holdWindows(windows, hold.regions, windowCountOf(touched)),
+        occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+        asOf: now.toISOString(),
+      },
+      this.holdChain(hold, clearance ?? hold.placed_event_id),
+    );
+    const events: HoldfastEvent[] = [...owed, released];
+    const options = this.eventOptions(hold.regions[0], released);
     // A window every run of which was let through this hold (planned into it with an override) was never held by it: no window.released.
     const heldHere = new Set(links.filter((entry) => entry.kind === 'held' && !entry.overridden).map((entry) => entry.window_id));
     for (const window of windows) {
-      const released = announcedNow && heldHere.has(window.row.id) ? this.announcer.windowReleasedEvent(hold, window, options) : null;
-      if (released) events.push(released);
+      const windowReleased = announcedNow && heldHere.has(window.row.id) ? this.announcer.windowReleasedEvent(hold, window, options) : null;
+      if (windowReleased) events.push(windowReleased);
       for (const move of settled.moves.filter((entry) => entry.windowId === window.row.id)) {
         events.push(this.announcer.windowRescheduledEvent(window.row, move, hold.regions, `Moved automatically after hold ${hold.id} was released: the owner allowed automatic moves`, options));
       }
     }
-    await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', cause)]);
-    await auditOccurrences(tx, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: cause?.id });
+    await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', causedBy(released))]);
+    await auditOccurrences(tx, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: clearance });
     return true;
   }
 
@@ -316,9 +319,10 @@ export class HoldsService {
    * nothing written (held is read from the links); one whose time began while it was held, before
    * `endedAt` (the hold's end: the release a cleared surge's cool-down was due at, else `now`),
    * needs (or is given) a new slot. One that began after that end was never stopped by the hold
-   * (the gate let it through): it stays scheduled, to start or be missed as any run.
+   * (the gate let it through): it stays scheduled, to start or be missed as any run. Each run given
+   * a new slot or moved is on the audit trail, with the hold that let go of it (`trail`) when there is one.
    */
-  async settleReleased(tx: EntityManager, touched: readonly TouchedOccurrence[], now: Date, endedAt = now) {
+  async settleReleased(tx: EntityManager, touched: readonly TouchedOccurrence[], now: Date, endedAt = now, trail: { holdId?: string; causeEventId?: string | null } = {}) {
     const held = touched.filter((entry) => entry.kind === 'held');
     const moves: AutomaticMove[] = [];
     if (held.length === 0) return { moves };
@@ -334,11 +338,12 @@ export class HoldsService {
     if (lateRows.length > 0) {
       const windows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE id = ANY($1::uuid[])`, [[...new Set(lateRows.map((row) => row.window_id))]])) as WindowRow[];
       const byId = new Map(windows.map((row) => [row.id, row]));
+      const { holdId, causeEventId } = trail;
       for (const occurrence of lateRows) {
         const window = byId.get(occurrence.window_id)!;
         const slot = await this.proposal(tx, window, occurrence, now);
-        if (!slot) continue;
-        if (window.flexibility?.autoMove) {
+        const settled = { subjectType: 'occurrence' as const, subjectId: window.id, actor: 'planner', causeEventId };
+        if (slot && window.flexibility?.autoMove) {
           const [moved] = rowsOf<OccurrenceRow>(
             await tx.query(`UPDATE occurrence SET starts_at = $3, ends_at = $4, status = 'scheduled', proposed_slot = NULL WHERE window_id = $1 AND number = $2 RETURNING *`, [
               occurrence.window_id,
@@ -347,9 +352,12 @@ export class HoldsService {
               slot.endsAt,
             ]),
           );
-          moves.push({ windowId: window.id, previous: { startsAt: occurrence.starts_at.toISOString(), endsAt: occurrence.ends_at.toISOString() }, slot, occurrence: moved });
+          const previous = { startsAt: occurrence.starts_at.toISOString(), endsAt: occurrence.ends_at.toISOString() };
+          moves.push({ windowId: window.id, previous, slot, occurrence: moved });
+          await this.audit(tx, { ...settled, action: 'rescheduled', details: { number: occurrence.number, holdId, automatic: true, previous, startsAt: slot.startsAt, endsAt: slot.endsAt } });
         } else {
-          await tx.query('UPDATE occurrence SET proposed_slot = $3 WHERE window_id = $1 AND number = $2', [occurrence.window_id, occurrence.number, slot]);
+          if (slot) await tx.query('UPDATE occurrence SET proposed_slot = $3 WHERE window_id = $1 AND number = $2', [occurrence.window_id, occurrence.number, slot]);
+          await this.audit(tx, { ...settled, action: 'needs-reschedule', details: { number: occurrence.number, holdId, proposedSlot: slot } });
         }
       }
     }
@@ -452,7 +460,7 @@ export class HoldsService {
         const touched = await this.timedFanOut('horizon', tx, request);
         await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now });
         const windows = await this.announcer.load(tx, touched);
-        await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.eventOptions(hold.regions[0])));
+        await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.holdChain(hold, hold.placed_event_id)));
         return touched.length > 0;
       });
       if (linked) extended++;
@@ -598,6 +606,15 @@ export class HoldsService {
 
   eventOptions(key: string, cause?: HoldfastEvent): CreateEventOptions {
     return { source: this.announcer.source(), subject: key, time: this.clock.now(), ...(cause ? causedBy(cause) : {}) };
+  }
+
+  /**
+   * Options for an event that continues `hold`'s chain (the correlation it was placed under), caused
+   * by the event `causationId` names. A hold placed by hand before its chain was kept has none: its event starts one.
+   */
+  private holdChain(hold: HoldRow, causationId: string | null): CreateEventOptions {
+    const chain = hold.correlation_id ? { correlationId: hold.correlation_id, ...(causationId ? { causationId } : {}) } : {};
+    return { ...this.eventOptions(hold.regions[0]), ...chain };
   }
 }
 

@@ -5,6 +5,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
 
+/** A surge's clearance: when it cleared, and the id of the surge.cleared event that said so. */
+export interface SurgeClearance {
+  clearedAt: Date;
+  eventId: string;
+}
+
 /**
  * Surge clearances that overtook their surge.started (surge_clearance). One serves only until its
  * start comes, and a start comes at most as late as the topic keeps it or a dead letter of it is
@@ -41,9 +47,10 @@ export class SurgeClearances implements OnApplicationBootstrap {
     ]);
   }
 
-  async clearedAt(tx: EntityManager, surgeId: string): Promise<Date | undefined> {
-    const [row] = (await tx.query(prepared('SELECT cleared_at FROM surge_clearance WHERE surge_id = $1'), [surgeId])) as { cleared_at: Date }[];
-    return row?.cleared_at;
+  /** The clearance remembered for the surge: when it cleared, and the surge.cleared that said so. */
+  async of(tx: EntityManager, surgeId: string): Promise<SurgeClearance | undefined> {
+    const [row] = (await tx.query(prepared('SELECT cleared_at, event_id FROM surge_clearance WHERE surge_id = $1'), [surgeId])) as { cleared_at: Date; event_id: string }[];
+    return row && { clearedAt: row.cleared_at, eventId: row.event_id };
   }
 
   /** Deletes the clearances recorded longer ago than the retention, a batch at a time; resolves with how many. */

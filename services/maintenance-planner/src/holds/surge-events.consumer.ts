@@ -35,7 +35,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
   private async started(surge: HoldfastEvent<'surge.started'> | HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
     const { surgeId, region, source, startedAt, expectedEndAt, reason, severity, evidence } = surge.data;
     // A clearance that overtook this start is read in the same round trip as the hold's first statement.
-    const [hold, clearedAt] = await Promise.all([
+    const [hold, clearance] = await Promise.all([
       this.holds.place(tx, {
       source,
       causeId: surgeId,
@@ -48,9 +48,9 @@ export class SurgeEventsConsumer implements OnModuleInit {
         surgeReason: reason,
         cause: surge,
       }),
-      this.clearances.clearedAt(tx, surgeId),
+      this.clearances.of(tx, surgeId),
     ]);
-    if (hold && clearedAt) await this.holds.scheduleRelease(tx, hold, clearedAt, surge);
+    if (hold && clearance) await this.holds.scheduleRelease(tx, hold, clearance);
   }
 
   private async updated(surge: HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
@@ -68,6 +68,6 @@ export class SurgeEventsConsumer implements OnModuleInit {
       return;
     }
     if (hold.released_at || hold.cleared_at) return;
-    await this.holds.scheduleRelease(tx, hold, new Date(Math.min(Date.parse(surge.data.clearedAt), this.clock.nowMs())), surge);
+    await this.holds.scheduleRelease(tx, hold, { clearedAt: new Date(Math.min(Date.parse(surge.data.clearedAt), this.clock.nowMs())), eventId: surge.id });
   }
 }

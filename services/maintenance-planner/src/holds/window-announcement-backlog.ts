@@ -104,14 +104,17 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     private readonly announcer: HoldAnnouncer,
   ) {}
 
-  /** In the transaction placing (held) or releasing (released) the hold: its window events are owed, and written once it commits. */
-  async owe(tx: EntityManager, hold: HoldRow, kind: AnnouncementKind, cause?: HoldfastEvent): Promise<void> {
+  /**
+   * In the transaction placing (held) or releasing (released) the hold: its window events are owed,
+   * and written once it commits, in `chain`: caused by the hold's hold.placed or hold.released.
+   */
+  async owe(tx: EntityManager, hold: HoldRow, kind: AnnouncementKind, chain: { correlationId: string; causationId: string }): Promise<void> {
     await tx.query(answeredAtCommit('INSERT INTO hold_announcement (hold_id, kind, owed_since, chain_causation_id, chain_correlation_id) VALUES ($1, $2, $3, $4, $5)'), [
       hold.id,
       kind,
       this.clock.now(),
-      cause?.id ?? null,
-      cause?.correlationid ?? null,
+      chain.causationId,
+      chain.correlationId,
     ]);
     afterCommit(tx, () => void this.drain(), this);
   }
@@ -226,7 +229,7 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     return { events, windows: new Set(links.map((link) => link.window_id)).size, last: links.at(-1)!.window_id };
   }
 
-  /** The chain of the event that placed or released the hold, as the debt recorded it (none for one placed or released by hand, as for its own events). */
+  /** The chain the debt recorded: caused by the hold's hold.placed or hold.released (a debt recorded before that was kept may have none). */
   private eventOptions(hold: HoldRow, debt: Debt): CreateEventOptions {
     return {
       source: this.announcer.source(),

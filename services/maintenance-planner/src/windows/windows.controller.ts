@@ -1,4 +1,4 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ExplanationService } from './explanation.service';
@@ -32,7 +32,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
   @ApiZodBody(CreateWindowSchema)
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
-    assertActsFor(principal, body.ownerTeam, `A window of team ${body.ownerTeam}`);
+    assertMayAssignTo(principal, body.ownerTeam, 'plan a window for');
     if ('override' in body && body.override) requireOverrideScope(principal);
     return this.windows.create(body, actorOf(principal));
   }
@@ -64,7 +64,7 @@ export class WindowsController {
     @CurrentPrincipal() principal: Principal,
   ) {
     await this.actsFor(principal, id);
-    if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A window of team ${body.ownerTeam}`);
+    if (body.ownerTeam !== undefined) assertMayAssignTo(principal, body.ownerTeam, 'hand a window to');
     if ('override' in body && body.override) requireOverrideScope(principal);
     return this.windows.update(id, body, ifMatch, actorOf(principal));
   }

@@ -139,6 +139,20 @@ function assertStartIsFirstRun(planned: PlannedWindow, firstRun: { start: Date }
   );
 }
 
+/**
+ * Where a window refused for falling into `holds` may be planned instead: after the latest of their
+ * ends (each as of now: a cleared surge's due release, a manual hold's until, a surge's expected end), or once released when one has none.
+ */
+function planAfter(holds: readonly HoldRow[]): string {
+  const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
+  const ends = holds.flatMap((hold) => (hold.until_at ? [hold.until_at.getTime()] : []));
+  const after =
+    ends.length < holds.length
+      ? `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${holds.length > 1 ? 'one has' : 'it has'} no end yet`
+      : `after ${new Date(Math.max(...ends)).toISOString()}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`;
+  return `Plan it for ${after} (GET /v1/gate?regions=${regions.join(',')} answers 200 once nothing holds ${regions.join(', ')})`;
+}
+
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
 export const MARK_MISSED = `UPDATE occurrence SET status = 'missed', missed_at = $1 WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
 
@@ -200,7 +214,7 @@ export class WindowsService {
       )) as WindowRow[];
       await insertOccurrences(tx, id, occurrences, 1);
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'scheduled', actor, details: { title: row.title, startsAt: row.starts_at } });
-      const held = await this.intoHolds(tx, row, request.override?.reason, actor);
+      const held = await this.intoHolds(tx, row, request.override?.reason, actor, 'planning');
       // Linked to the holds in force as a change to it would be: a notify-only window is flagged, an overridden one let through.
       await this.holds.holdWindow(tx, id);
       const current = await this.row(tx, id);
@@ -213,8 +227,9 @@ export class WindowsService {
   /**
    * Planning or moving a window into an active hold is refused with 409 naming the hold, unless
    * the request carries an override; then the window is let through those holds, recorded with who and why.
+   * A window being planned has no id its caller knows yet, so its 409 points to the holds' end, not to its suggestions.
    */
-  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string): Promise<HoldfastEvent[] | null> {
+  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string, when: 'planning' | 'changing'): Promise<HoldfastEvent[] | null> {
     if (row.surge_policy !== 'hold') return null;
     const [span] = (await tx.query('SELECT min(starts_at) AS start, max(ends_at) AS end FROM occurrence WHERE window_id = $1 AND status = $2', [row.id, 'scheduled'])) as {
       start: Date | null;
@@ -238,7 +253,7 @@ export class WindowsService {
       throw new DomainError(
         'window-in-hold',
         409,
-        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. Pick another time (GET /v1/windows/{id}/suggestions), or send override: {reason}.`,
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${when === 'planning' ? planAfter(conflicting) : `Pick another time (GET /v1/windows/${row.id}/suggestions)`}, or send override: {reason}.`,
         { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
       );
     }
@@ -446,7 +461,7 @@ export class WindowsService {
           await keepOverrides(tx, id, replannedLinks);
         }
         const updated = await this.row(tx, id);
-        const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor);
+        const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor, 'changing');
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id);
         await this.auditLetGo(tx, id, letGo);
@@ -677,7 +692,7 @@ export class WindowsService {
     const holds = (await tx.query('SELECT id, release_due_at FROM hold WHERE id = ANY($1::uuid[])', [[...new Set(letGo.map((link) => link.hold_id))]])) as Pick<HoldRow, 'id' | 'release_due_at'>[];
     const moves: AutomaticMove[] = [];
     for (const hold of holds) {
-      const settled = await this.holds.settleReleased(tx, letGo.filter((link) => link.hold_id === hold.id), now, endOfHeld(hold, now));
+      const settled = await this.holds.settleReleased(tx, letGo.filter((link) => link.hold_id === hold.id), now, endOfHeld(hold, now), { holdId: hold.id });
       moves.push(...settled.moves);
     }
     return moves;

@@ -1,5 +1,5 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, AnswerShownOnce, ApiZodBody, assertActsFor, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, AnswerShownOnce, ApiZodBody, assertActsFor, assertMayAssignTo, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   @ApiZodBody(CreateSubscriptionSchema)
   create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
-    assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
+    assertMayAssignTo(principal, body.ownerTeam, 'subscribe for');
     return this.subscriptions.create(body, actorOf(principal));
   }
 
@@ -48,7 +48,7 @@ export class SubscriptionsController {
   @ApiZodBody(UpdateSubscriptionSchema)
   async update(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription, @CurrentPrincipal() principal: Principal) {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
-    if (body.ownerTeam !== undefined) assertActsFor(principal, body.ownerTeam, `A subscription of team ${body.ownerTeam}`);
+    if (body.ownerTeam !== undefined) assertMayAssignTo(principal, body.ownerTeam, 'hand a subscription to');
     return this.subscriptions.update(id, body);
   }
 
