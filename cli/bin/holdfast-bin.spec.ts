@@ -44,7 +44,7 @@ describe('the holdfast launcher', () => {
   });
 
   it('reads --key - from its standard input, one line, and ends without waiting for more; none given exits 2', async () => {
-    const planner = await standInService(() => ({ body: { allowed: true, at: '2026-06-14T20:00:00.000Z' } }));
+    const planner = await standInService(() => ({ body: { allowed: true } }));
     const gate = ['gate', '--regions', 'IR', '--key', '-', '--planner-url', planner.url];
     expect(await runWithInput(gate, 'hf_0123456789abcdef_piped\r\n', true)).toEqual({ code: 0, stdout: 'allowed: nothing holds regions IR now\n', stderr: '' });
     expect(await runWithInput(gate, 'hf_0123456789abcdef_typed\n', false)).toMatchObject({ code: 0 });

@@ -9,7 +9,7 @@ const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const rotated = { id: ID, channel: 'webhook', ownerTeam: 'payments', target: 'https://hooks.example.org/holdfast', secret: SECRET, previousSecretUntil: null };
 
 /** The CLI with `stdin` piped in, against one stand-in for all three services answering `body`. */
-async function holdfast(args: readonly string[], stdin: string, body: unknown = { allowed: true, at: '2026-06-14T20:00:00.000Z' }, files: Record<string, string> = {}) {
+async function holdfast(args: readonly string[], stdin: string, body: unknown = { allowed: true }, files: Record<string, string> = {}) {
   const service = await standInService(() => ({ body }));
   const { io, said } = specIo(files, stdin);
   const code = await run([...args, '--planner-url', service.url, '--notifier-url', service.url], io);

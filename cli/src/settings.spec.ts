@@ -7,7 +7,7 @@ const SECRET = 'hf_0123456789abcdef_s3cr3t';
 
 /** The CLI run with `env` over the spec's, against a planner that allows everything and records what it was asked. */
 async function holdfast(args: readonly string[], env: Record<string, string> = {}) {
-  const planner = await standInService(() => ({ body: { allowed: true, at: '2026-06-14T20:00:00.000Z' } }));
+  const planner = await standInService(() => ({ body: { allowed: true } }));
   const { io, said } = specIo();
   io.env = { HOLDFAST_PLANNER_URL: planner.url, ...env };
   const code = await run(args, io);

@@ -1004,11 +1004,6 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         allowed: true;
-                        /**
-                         * Format: date-time
-                         * @description the instant asked about
-                         */
-                        at: string;
                     };
                 };
             };

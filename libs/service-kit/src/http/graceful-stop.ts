@@ -1,5 +1,7 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { Server, ServerResponse } from 'node:http';
+import { PinoLogger } from 'nestjs-pino';
+import { symbols } from 'pino';
 
 /**
  * How long the requests in hand may take once a stop is asked for, before their connections are cut:
@@ -33,9 +35,11 @@ export function stopGracefullyOnSignals(app: INestApplication, name: string): vo
     for (const response of inHand) if (!response.headersSent) response.setHeader('Connection', 'close');
     await closeServer(server);
     await app.close();
-    logger.log({ signal, stopMs: Date.now() - startedAt, msg: `${name} stopped` });
-    // The signal's own exit status (143 for SIGTERM), as a supervisor expects of a stop it asked for.
-    process.kill(process.pid, signal);
+    const stopMs = Date.now() - startedAt;
+    logger.log({ signal, stopMs, msg: `stopped in ${stopMs} ms` });
+    // The signal's own exit status (143 for SIGTERM), as a supervisor expects of a stop it asked for,
+    // once pino has written what it holds: its last lines are the ones that say how the stop went.
+    afterLogsWritten(() => process.kill(process.pid, signal));
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
 }
@@ -51,4 +55,24 @@ function closeServer(server: Server): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * Calls `done` once the log stream has written every line and ended, or after a second at most.
+ * pino writes asynchronously, and its flush() answers at once while a write is still under way,
+ * so a process killed on its word lost its last line now and then.
+ */
+function afterLogsWritten(done: () => void): void {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    clearTimeout(timer);
+    done();
+  };
+  const timer = setTimeout(once, 1_000);
+  const stream = (PinoLogger.root as unknown as Record<symbol, unknown> | undefined)?.[symbols.streamSym] as Partial<NodeJS.WritableStream> | undefined;
+  if (!stream?.end || !stream.once) return once();
+  stream.once('finish', once);
+  stream.end();
 }

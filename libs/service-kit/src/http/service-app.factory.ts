@@ -82,7 +82,7 @@ export function runService(name: string, start: () => Promise<{ app: INestApplic
     const { app, port } = await start();
     await app.listen(port, '0.0.0.0');
     stopGracefullyOnSignals(app, name);
-    new NestLogger(name).log({ port, msg: `${name} listening on port ${port}` });
+    new NestLogger(name).log({ port, msg: `listening on port ${port}` });
   };
   run().catch((error: Error) => {
     process.stderr.write(`${name} failed to start: ${error.message}\n`);

@@ -30,7 +30,7 @@ export class GateController {
   @ApiQuery({ name: 'at', required: false, description: 'instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)' })
   @ApiOkResponse({
     description: 'nothing holds it at that instant',
-    schema: { type: 'object', required: ['allowed', 'at'], properties: { allowed: { type: 'boolean', enum: [true] }, at: { type: 'string', format: 'date-time', description: 'the instant asked about' } } },
+    schema: { type: 'object', required: ['allowed'], properties: { allowed: { type: 'boolean', enum: [true] } }, additionalProperties: false },
   })
   @ApiResponse({
     status: 423,

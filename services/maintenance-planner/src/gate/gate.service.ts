@@ -92,7 +92,7 @@ export class GateService {
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
    * window, `occurrence` names the run (start asks for its own); without it, the run in progress or next.
    */
-  async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<{ allowed: true; at: string }> {
+  async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<{ allowed: true }> {
     const at = this.askedAt(query.at);
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
@@ -116,7 +116,8 @@ export class GateService {
     const holding = query.windowId && !row.holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
     if (!holding || holding.count === 0) {
       this.answers.inc({ outcome: 'allowed' });
-      return { allowed: true, at: at.toISOString() };
+      // DESIGN.md section 6's answer, exactly: callers compare it whole.
+      return { allowed: true };
     }
     this.answers.inc({ outcome: 'held' });
     // Only the regions asked that a hold holds are named: "Regions FR, DE are held" with DE free would send its owner looking for a hold on DE.
