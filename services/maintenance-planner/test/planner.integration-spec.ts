@@ -889,6 +889,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(overridden.status).toBe('scheduled');
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
     await expectEventually(() => expect(eventsOf(holdEvents, 'hold.overridden').find((event) => event.data.windowId === overridden.windowId)?.data).toMatchObject({ holdId: manual.body.id, reason: 'security patch cannot wait' }));
+    // The hold itself says who let which run through, and why (DESIGN.md section 5).
+    expect((await api('GET', `/v1/holds/${manual.body.id}`)).body).toMatchObject({
+      overrideCount: 1,
+      overrides: [{ windowId: overridden.windowId, occurrence: 1, overriddenBy: expect.stringMatching(/\S/), reason: 'security patch cannot wait', overriddenAt: expect.stringMatching(/^2026-/) }],
+    });
     // Its release tells nothing to the window it never held (planned into it with the override).
     expect((await api('POST', `/v1/holds/${manual.body.id}/release`, { reason: 'election over' })).status).toBe(200);
     const marker = await plan({ footprint: { global: false, regions: ['NP'] }, startsAt: '2026-09-20T10:00:00Z', endsAt: '2026-09-20T11:00:00Z' });

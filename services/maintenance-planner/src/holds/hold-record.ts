@@ -77,7 +77,7 @@ export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, p
   severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 
 /** A hold as the API shows it. */
-export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }) {
+export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }, overridden?: { overrides: unknown[]; overrideCount: number }) {
   return {
     id: row.id,
     regions: row.regions,
@@ -95,5 +95,6 @@ export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: numb
     clearedAt: row.cleared_at?.toISOString() ?? null,
     releaseDueAt: row.release_due_at?.toISOString() ?? null,
     ...(counts ? { heldOccurrences: counts.held, notifyOnlyOccurrences: counts.notifyOnly } : {}),
+    ...(overridden ?? {}),
   };
 }

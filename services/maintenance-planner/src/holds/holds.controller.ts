@@ -48,7 +48,8 @@ export class HoldsController {
 
   @Get(':id')
   async get(@Param('id', UuidParamPipe) id: string) {
-    return holdView(await this.holds.get(id), await this.holds.counts(id));
+    const hold = await this.holds.get(id);
+    return holdView(hold, await this.holds.counts(id), await this.holds.overrides(id));
   }
 
   @Post()

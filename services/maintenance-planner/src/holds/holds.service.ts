@@ -533,6 +533,23 @@ export class HoldsService {
   }
 
   /**
+   * The runs let through this hold with an override (DESIGN.md section 5: who overrode it and why),
+   * first overridden first; at most `HOLD_OVERRIDES_SHOWN`, `overrideCount` saying how many in all.
+   */
+  async overrides(id: string): Promise<{ overrides: HoldOverride[]; overrideCount: number }> {
+    const rows = (await this.dataSource.query(
+      `SELECT window_id AS "windowId", number AS occurrence, overridden_by AS "overriddenBy", override_reason AS reason, overridden_at AS "overriddenAt", count(*) OVER ()::int AS total
+         FROM hold_occurrence WHERE hold_id = $1 AND overridden_by IS NOT NULL
+        ORDER BY overridden_at, window_id, number LIMIT $2`,
+      [id, HOLD_OVERRIDES_SHOWN],
+    )) as (Omit<HoldOverride, 'overriddenAt'> & { overriddenAt: Date | null; total: number })[];
+    return {
+      overrides: rows.map(({ total: _, overriddenAt, ...row }) => ({ ...row, overriddenAt: overriddenAt?.toISOString() ?? null })),
+      overrideCount: rows[0]?.total ?? 0,
+    };
+  }
+
+  /**
    * Occurrences the hold holds now, or held when it was released; a link let go earlier (the window
    * was moved, cancelled or changed its footprint) no longer counts.
    */
@@ -617,6 +634,18 @@ export class HoldsService {
     return { ...this.eventOptions(hold.regions[0]), ...chain };
   }
 }
+
+/** A run let through a hold: the window, its occurrence number, who let it through, why and when. */
+export interface HoldOverride {
+  windowId: string;
+  occurrence: number;
+  overriddenBy: string;
+  reason: string;
+  overriddenAt: string | null;
+}
+
+/** How many of a hold's overrides its resource lists: a hold over a whole region may let hundreds of runs through. */
+export const HOLD_OVERRIDES_SHOWN = 100;
 
 function heldWindowIds(touched: readonly TouchedOccurrence[]): string[] {
   return [...new Set(touched.filter((entry) => entry.kind === 'held').map((entry) => entry.window_id))];
