@@ -39,8 +39,6 @@ describe('the planner stopped with SIGTERM under load', () => {
   beforeAll(async () => {
     buildServices({ log: () => undefined });
     database = await createTestDatabase('graceful-stop');
-    const env = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '4', KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: topicPrefix, HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY };
-    planner = await startService({ name: 'maintenance-planner', port: await freePort(), env, onLine: (line) => logs.push(line) });
   });
 
   afterAll(async () => {
@@ -48,7 +46,13 @@ describe('the planner stopped with SIGTERM under load', () => {
     await database?.drop();
   });
 
+  const startPlanner = async () => {
+    const env = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '4', KAFKA_BROKERS: testEnvironment().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: topicPrefix, HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY };
+    planner = await startService({ name: 'maintenance-planner', port: await freePort(), env, onLine: (line) => logs.push(line) });
+  };
+
   it('answers every request it took, publishes each window it planned, and says when it stopped', async () => {
+    await startPlanner();
     const startsAt = new Date(Date.now() + 86_400_000);
     const body = (n: number) =>
       JSON.stringify({
@@ -107,5 +111,19 @@ describe('the planner stopped with SIGTERM under load', () => {
     const said = logs.join('\n');
     expect(said).toMatch(/SIGTERM: stopping: no new connections/);
     expect(said).toMatch(/"context":"maintenance-planner".*"msg":"stopped in \d+ ms"/);
+  });
+
+  it('stops once on Ctrl-C under npm start: the terminal\'s SIGINT, then the SIGTERM npm start sends each service', async () => {
+    await startPlanner();
+    logs.length = 0;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => planner.child.once('close', (code, signal) => resolve({ code, signal })));
+    planner.child.kill('SIGINT');
+    await new Promise((wake) => setTimeout(wake, 5));
+    planner.child.kill('SIGTERM');
+    expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+    const said = logs.join('\n');
+    expect(said.match(/stopping: no new connections/g)).toHaveLength(1);
+    expect(said).toMatch(/"msg":"stopped in \d+ ms"/);
+    expect(logs.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ const HOLD = '0190e0c8-0000-7000-8000-000000000001';
 const AHEAD = '0190e0c8-0000-7000-8000-00000000000a';
 const BEGAN = '0190e0c8-0000-7000-8000-00000000000b';
 const LOOSE = '0190e0c8-0000-7000-8000-00000000000c';
+const OVERTAKEN = '0190e0c8-0000-7000-8000-00000000000d';
 
 const dataSource = (url: string, migrations: unknown[]) =>
   new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
@@ -263,7 +264,7 @@ describe("maintenance-planner migration: a hold keeps the events its release is 
     await database?.drop();
   });
 
-  it('gives a hold in its cool-down the surge.cleared its audit row names, and nothing to a hold released or not cleared', async () => {
+  it('gives a hold in its cool-down the surge.cleared that cleared it (remembered when it overtook the start, else named by its audit row), and nothing to a hold released or not cleared', async () => {
     const all = migrationsUpTo(HoldChain1767600000000, database.url);
     const before = dataSource(database.url, all.slice(0, -1));
     await before.initialize();
@@ -284,6 +285,16 @@ describe("maintenance-planner migration: a hold keeps the events its release is 
     for (const id of [AHEAD, BEGAN]) {
       await before.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ('hold', $1, 'cleared', 'detector:s', '2100-01-01T10:00Z', $2, '{}')`, [id, clearedEvent]);
     }
+    // OVERTAKEN's surge.cleared came before its surge.started, which its audit row names: the clearance remembered says which cleared it.
+    const startedEvent = '0190e0c8-0000-7000-8000-0000000000d1';
+    const overtakingEvent = '0190e0c8-0000-7000-8000-0000000000d2';
+    await before.query(
+      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, cleared_at, release_due_at)
+       VALUES ($1::uuid, '{NP}', 'surge', 'detector', 'surge-np', '2100-01-01Z', '2100-01-01Z', '2100-01-01T10:00Z', '2100-01-01T10:30Z')`,
+      [OVERTAKEN],
+    );
+    await before.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ('hold', $1, 'cleared', 'detector:surge-np', '2100-01-01T10:00Z', $2, '{}')`, [OVERTAKEN, startedEvent]);
+    await before.query(`INSERT INTO surge_clearance (surge_id, cleared_at, reason, event_id) VALUES ('surge-np', '2100-01-01T10:00Z', 'calm', $1)`, [overtakingEvent]);
     await before.destroy();
     const after = dataSource(database.url, all);
     await after.initialize();
@@ -295,6 +306,7 @@ describe("maintenance-planner migration: a hold keeps the events its release is 
           { id: AHEAD, placed_event_id: null, cleared_event_id: clearedEvent },
           { id: BEGAN, placed_event_id: null, cleared_event_id: null },
           { id: LOOSE, placed_event_id: null, cleared_event_id: null },
+          { id: OVERTAKEN, placed_event_id: null, cleared_event_id: overtakingEvent },
         ].sort((a, b) => a.id.localeCompare(b.id)),
       );
       await after.undoLastMigration({ transaction: 'each' });

@@ -639,6 +639,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await publisher.publish(surge('surge.started', 'KH', surgeId, { startedAt: '2026-06-25T09:55:00Z', detectedAt: '2026-06-25T10:00:00Z', expectedEndAt: '2026-06-25T12:00:00Z' }));
     await expectEventually(async () => expect((await occurrences(duringEstimate.windowId))[0].status).toBe('held'));
     expect((await occurrences(afterEstimate.windowId))[0].status).toBe('scheduled');
+    // A window planned into it is not told to plan for after the estimate, which the surge may outlast.
+    const intoEstimate = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-25T11:30:00Z', endsAt: '2026-06-25T11:45:00Z' });
+    expect(intoEstimate.status).toBe(409);
+    expect(intoEstimate.body.detail).toContain(
+      'Plan it for after the hold is released, as it has no end yet (its surge is expected to end about 2026-06-25T12:00:00.000Z, an estimate) (GET /v1/gate?regions=KH answers 200 once nothing holds KH)',
+    );
 
     // The estimate passes and no surge.cleared has come: the surge goes on, and so does its hold, for the gate at once.
     clock.set('2026-06-25T12:01:00Z');

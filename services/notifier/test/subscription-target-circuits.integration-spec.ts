@@ -100,8 +100,11 @@ describe('notifier circuits follow subscriptions: a target changed or a subscrip
     } finally {
       held.restore();
     }
-    const [pending] = (await suite.app.get(DataSource).query(`SELECT count(*)::int AS n FROM delivery WHERE subscription_id = $1 AND status = 'pending'`, [gone.id])) as [{ n: number }];
-    expect(pending.n).toBe(2);
+    // The DELETE does not wait for the sends under way: each goes back to pending once its 503 is in.
+    await expectEventually(async () => {
+      const [pending] = (await suite.app.get(DataSource).query(`SELECT count(*)::int AS n FROM delivery WHERE subscription_id = $1 AND status = 'pending'`, [gone.id])) as [{ n: number }];
+      expect(pending.n).toBe(2);
+    });
 
     // Nothing will send those: the circuit is let go, and a new subscription to the receiver, up again, is sent to at once.
     suite.receivers.lingering.reply = () => ({ status: 204 });

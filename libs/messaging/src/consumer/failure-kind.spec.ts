@@ -18,6 +18,7 @@ describe('isInfrastructureFailure', () => {
     ['pg losing the connection mid-query', new Error('Connection terminated unexpectedly')],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
     ['a database closed to connections (55000, ALTER DATABASE ... ALLOW_CONNECTIONS false)', withCode('55000', 'database "holdfast" is not currently accepting connections')],
+    ['the same from a server whose messages are in German', Object.assign(withCode('55000', 'Datenbank »holdfast« akzeptiert derzeit keine Verbindungen'), { routine: 'CheckMyDatabase' })],
   ])('treats %s as infrastructure, retried until it passes', (_, error) => {
     expect(isInfrastructureFailure(error)).toBe(true);
   });

@@ -10,12 +10,15 @@ export function isInfrastructureFailure(error: unknown): boolean {
     if (!candidate || typeof candidate !== 'object') return false;
     const code = String((candidate as { code?: unknown }).code ?? '');
     const message = String((candidate as { message?: unknown }).message ?? '');
+    const routine = (candidate as { routine?: unknown }).routine;
     return (
+      // 55000 covers more than connections: only its refusal of a database closed to them (ALTER DATABASE ...
+      // ALLOW_CONNECTIONS false, a restore under way), told by the routine, which lc_messages does not translate.
+      (code === '55000' && routine === 'CheckMyDatabase') ||
       // PostgreSQL classes 08 (connection exception), 57P (operator intervention), 53 (insufficient resources),
       // 40001 (serialization failure) and 40P01 (deadlock detected): the same transaction passes when run again.
       /^(08|57P|53|40001$|40P01$)/.test(code) ||
       ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
-      // 55000 covers more than connections, so only its connection refusal (ALTER DATABASE ... ALLOW_CONNECTIONS false, a restore under way) counts.
       /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|is not currently accepting connections/i.test(message)
     );
   });

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface LoggingOptions {
   service: string;
@@ -15,7 +16,8 @@ export const SECRET_HEADERS = ['authorization', 'cookie', 'x-api-key', 'x-holdfa
 /** Paths never written to a log, whatever a handler logs. */
 export const REDACTED_PATHS = ['*.secret', '*.password', '*.apiKey'];
 
-const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+/** Probes and scrapes: they arrive every few seconds and say nothing of the API, so neither the request log nor the request metrics count them. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 /**
  * Masks the secret headers of a serialized request or response (a fresh object per log call, so
@@ -34,6 +36,26 @@ function withSecretHeadersMasked<T extends { headers?: Record<string, unknown> }
 // What a log line and a response header can carry as they are: a few visible ASCII characters.
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
+/**
+ * The request's id: the caller's own x-request-id when usable, else a new one, answered in the
+ * x-request-id header either way so a caller can quote it. Given once (assignRequestId, before
+ * the body parser, whose refusals never reach the request logger) and kept on the request.
+ */
+export function requestIdOf(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+  if (typeof req.id === 'string') return req.id;
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  req.id = id;
+  return id;
+}
+
+/** Express middleware giving each request its id first thing, so even an answer the body parser gives carries it. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  requestIdOf(req, res);
+  next();
+}
+
 /** The per-request logging every service has (pino-http through nestjs-pino). */
 export function loggingParams({ service, level }: LoggingOptions): Params {
   return {
@@ -43,15 +65,8 @@ export function loggingParams({ service, level }: LoggingOptions): Params {
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
       // pino-http applies these to pino's standard request and response serializers' output.
       serializers: { req: withSecretHeadersMasked, res: withSecretHeadersMasked },
-      // The caller's own id when it sent a usable one, else a new one; answered either way, so a caller can quote it.
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      // Probes and scrapes arrive every few seconds; logging them would drown the rest.
-      autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? '').split('?')[0]) },
+      genReqId: requestIdOf,
+      autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0]) },
     },
   };
 }

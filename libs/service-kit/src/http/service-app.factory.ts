@@ -1,4 +1,4 @@
-import { httpRequestMetrics, MetricsRegistry } from '@holdfast/observability';
+import { assignRequestId, httpRequestMetrics, MetricsRegistry } from '@holdfast/observability';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -30,7 +30,8 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // line; Nest's default logs it with a stack and exits on its own.
   const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(bootQuietLogger(app.get(Logger)));
-  // First, so a request the body parser refuses is timed and counted too.
+  // First, so a request the body parser refuses has its id and is timed and counted too.
+  app.use(assignRequestId);
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
   app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.

@@ -78,6 +78,18 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     expect([withNul.status, withNul.problem.code]).toEqual([400, 'invalid-body']);
   });
 
+  it('answers with the request id even what the body parser refuses before any route or the request logger sees it', async () => {
+    const send = (body: string) =>
+      fetch(`${service.baseUrl}/v1/notes`, { method: 'POST', headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json', 'x-request-id': 'ci-run-7/step-2' }, body });
+    const refused = await send('{"not json');
+    expect([refused.status, refused.headers.get('x-request-id')]).toEqual([400, 'ci-run-7/step-2']);
+    const tooLarge = await send(JSON.stringify({ a: 'x'.repeat(2 * 1024 * 1024) }));
+    expect([tooLarge.status, tooLarge.headers.get('x-request-id')]).toEqual([413, 'ci-run-7/step-2']);
+    const taken = await send('{"a":1}');
+    expect([taken.status, taken.headers.get('x-request-id')]).toEqual([201, 'ci-run-7/step-2']);
+    expect((await fetch(`${service.baseUrl}/v1/notes`, { method: 'POST', body: '{' })).headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
   it('times every API request by route template and status, a request no route took (a path nothing serves, a body refused before routing) as unrouted, and probes and scrapes not at all', async () => {
     await post({}, '{"a":1}');
     await post({ 'content-encoding': 'gzip' }, 'not gzip');

@@ -49,7 +49,8 @@ export class HoldsController {
   @Get(':id')
   async get(@Param('id', UuidParamPipe) id: string) {
     const hold = await this.holds.get(id);
-    return holdView(hold, await this.holds.counts(id), await this.holds.overrides(id));
+    const [counts, overridden] = await Promise.all([this.holds.counts(id), this.holds.overrides(id)]);
+    return holdView(hold, counts, overridden);
   }
 
   @Post()

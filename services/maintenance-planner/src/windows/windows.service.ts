@@ -141,15 +141,18 @@ function assertStartIsFirstRun(planned: PlannedWindow, firstRun: { start: Date }
 
 /**
  * Where a window refused for falling into `holds` may be planned instead: after the latest of their
- * ends (each as of now: a cleared surge's due release, a manual hold's until, a surge's expected end), or once released when one has none.
+ * ends (a cleared surge's due release, a manual hold's until), or once released when one has none.
+ * A surge under way has none: its expected end is an estimate, said as such, since a window planned
+ * right after it is refused again while the surge goes on.
  */
 function planAfter(holds: readonly HoldRow[]): string {
   const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
-  const ends = holds.flatMap((hold) => (hold.until_at ? [hold.until_at.getTime()] : []));
-  const after =
-    ends.length < holds.length
-      ? `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${holds.length > 1 ? 'one has' : 'it has'} no end yet`
-      : `after ${new Date(Math.max(...ends)).toISOString()}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`;
+  const ends = holds.map(stopsRunsUntil);
+  const expected = holds.flatMap((hold, index) => (ends[index] === null && hold.until_at ? [hold.until_at.getTime()] : []));
+  const latest = (times: number[]) => new Date(Math.max(...times)).toISOString();
+  const after = ends.every((end) => end !== null)
+    ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`
+    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${holds.length > 1 ? 'one has' : 'it has'} no end yet${expected.length > 0 ? ` (its surge is expected to end about ${latest(expected)}, an estimate)` : ''}`;
   return `Plan it for ${after} (GET /v1/gate?regions=${regions.join(',')} answers 200 once nothing holds ${regions.join(', ')})`;
 }
 
