@@ -108,12 +108,15 @@ export const deadLettersReplayCommand: Command = {
     if (Object.values(filters).every((value) => value === undefined) && !context.values.everything) {
       throw new MissingInputError('name what to replay with --topic, --since, --until or --reason, or replay every dead letter not replayed yet with --everything');
     }
+    // Without --until, only what was dead-lettered before this command: a message the replay sends that is
+    // refused again (its cause not fixed) is a new letter, which later rounds would send again, round after round.
+    const until = filters.until ?? new Date().toISOString();
     // At most --limit in all; without it, every match, in rounds.
     const limit = wholeNumber(context.values, 'limit');
     const outcome: ReplayOutcome = { replayed: [], messages: 0, remaining: 0, unreplayable: 0 };
     for (;;) {
       const round = Math.min(REPLAY_ROUND, limit === undefined ? REPLAY_ROUND : limit - outcome.replayed.length);
-      const answer = expectOk<ReplayOutcome>(await replayRound(context, service, { ...filters, ...(context.values.everything ? { everything: true as const } : {}), limit: round }));
+      const answer = expectOk<ReplayOutcome>(await replayRound(context, service, { ...filters, until, ...(context.values.everything ? { everything: true as const } : {}), limit: round }));
       outcome.replayed.push(...answer.replayed);
       outcome.messages += answer.messages;
       outcome.remaining = answer.remaining;
