@@ -24,6 +24,10 @@ function planWindow(port: number, body: string): Promise<{ status: number; id?: 
   });
 }
 
+/** How the service's process ended: on 'close', not 'exit', as its last log lines may still be on their way through the pipe when it exits. */
+const closed = (service: RunningService) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => service.child.once('close', (code, signal) => resolve({ code, signal })));
+
 /**
  * A SIGTERM while windows are being planned, as a supervisor or a rolling deploy sends it: every
  * window the planner took is answered, and its window.scheduled published before the process ends
@@ -63,17 +67,15 @@ describe('the planner stopped with SIGTERM under load', () => {
         endsAt: new Date(startsAt.getTime() + n * 60_000 + 1_800_000).toISOString(),
         plannedZone: 'Europe/Berlin',
       });
-    // 'close', not 'exit': its last log lines may still be on their way through the pipe when it exits.
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => planner.child.once('close', (code, signal) => resolve({ code, signal })));
-    let gone = false;
-    void exited.then(() => (gone = true));
+    const exited = closed(planner);
     const outcomes: Awaited<ReturnType<typeof planWindow>>[] = [];
     let sent = 0;
+    // Each client plans until the planner refuses connections: from then on it takes no more.
     const client = async () => {
-      while (!gone) {
+      for (;;) {
         const outcome = await planWindow(planner.port, body(sent++));
         outcomes.push(outcome);
-        if ('error' in outcome && outcome.error === 'ECONNREFUSED') await new Promise((wake) => setTimeout(wake, 20));
+        if ('error' in outcome && outcome.error === 'ECONNREFUSED') return;
       }
     };
     const clients = Array.from({ length: CLIENTS }, client);
@@ -116,9 +118,10 @@ describe('the planner stopped with SIGTERM under load', () => {
   it('stops once on Ctrl-C under npm start: the terminal\'s SIGINT, then the SIGTERM npm start sends each service', async () => {
     await startPlanner();
     logs.length = 0;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => planner.child.once('close', (code, signal) => resolve({ code, signal })));
+    const exited = closed(planner);
     planner.child.kill('SIGINT');
-    await new Promise((wake) => setTimeout(wake, 5));
+    // SIGTERM while the SIGINT's stop is under way, as npm start sends it.
+    await expectEventually(() => expect(logs.join('\n')).toMatch(/SIGINT: stopping/), { intervalMs: 5 });
     planner.child.kill('SIGTERM');
     expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
     const said = logs.join('\n');

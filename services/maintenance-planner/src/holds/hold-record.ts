@@ -76,8 +76,17 @@ export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashte
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 
+/** A run let through a hold: the window, its occurrence number, who let it through, why and when. */
+export interface HoldOverride {
+  windowId: string;
+  occurrence: number;
+  overriddenBy: string;
+  reason: string;
+  overriddenAt: string | null;
+}
+
 /** A hold as the API shows it. */
-export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }, overridden?: { overrides: unknown[]; overrideCount: number }) {
+export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }, overridden?: { overrides: HoldOverride[]; overrideCount: number }) {
   return {
     id: row.id,
     regions: row.regions,

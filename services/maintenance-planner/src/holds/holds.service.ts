@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type Touche
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldOverride, type HoldRow } from './hold-record';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -633,15 +633,6 @@ export class HoldsService {
     const chain = hold.correlation_id ? { correlationId: hold.correlation_id, ...(causationId ? { causationId } : {}) } : {};
     return { ...this.eventOptions(hold.regions[0]), ...chain };
   }
-}
-
-/** A run let through a hold: the window, its occurrence number, who let it through, why and when. */
-export interface HoldOverride {
-  windowId: string;
-  occurrence: number;
-  overriddenBy: string;
-  reason: string;
-  overriddenAt: string | null;
 }
 
 /** How many of a hold's overrides its resource lists: a hold over a whole region may let hundreds of runs through. */
