@@ -10,6 +10,9 @@ describe('a service log line as npm start prints it', () => {
     expect(readableLogLine('notifier', JSON.stringify({ level: 30, req: { method: 'GET', url: '/v1/deliveries' }, res: { statusCode: 200 }, msg: 'request completed' }))).toBe(
       '[notifier] info request completed GET /v1/deliveries -> 200',
     );
+    const byKey = { level: 30, req: { method: 'DELETE', url: '/v1/windows/w-1' }, res: { statusCode: 204 }, caller: { key: 'hf_0123456789abcdef', team: 'network' }, msg: 'request completed' };
+    expect(readableLogLine('maintenance-planner', JSON.stringify(byKey))).toBe('[maintenance-planner] info request completed DELETE /v1/windows/w-1 -> 204 by network/hf_0123456789abcdef');
+    expect(readableLogLine('maintenance-planner', JSON.stringify({ ...byKey, caller: { key: 'bootstrap', team: null } }))).toBe('[maintenance-planner] info request completed DELETE /v1/windows/w-1 -> 204 by bootstrap');
     // A request still being read has no answer yet: none is made up.
     expect(readableLogLine('impact-analyzer', JSON.stringify({ level: 40, req: { method: 'POST', url: '/v1/alerts/alertmanager' }, msg: 'notification truncated' }))).toBe(
       '[impact-analyzer] warn notification truncated POST /v1/alerts/alertmanager',

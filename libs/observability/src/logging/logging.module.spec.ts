@@ -20,6 +20,9 @@ describe('per-request logging', () => {
     logger = pinoHttp(loggingParams({ service: 'spec', level: 'info' }).pinoHttp as Options, sink);
     server = createServer((request, response) => {
       logger(request, response);
+      // What the request guard does once it has authenticated a key.
+      const key = request.headers['x-spec-key'];
+      if (typeof key === 'string') Object.assign(request, { principal: { kind: 'api-key', id: key, team: key === 'bootstrap' ? null : 'network', scopes: [] } });
       response.setHeader('set-cookie', 'session=s3cr3t-cookie');
       response.setHeader('retry-after', '300');
       response.end('{}');
@@ -51,6 +54,18 @@ describe('per-request logging', () => {
     expect(lines.filter((line) => line.msg === 'request completed').map((line) => (line.req as { id: string }).id).slice(-2)).toEqual(['deploy-42/step-3', minted]);
     const tooLong = (await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'x'.repeat(201) } })).headers.get('x-request-id');
     expect(tooLong).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
+  it("names the caller's key id and team on the request's line, and nothing for a request no key made", async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'by-key', 'x-spec-key': '0123456789abcdef' } });
+    await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'by-bootstrap', 'x-spec-key': 'bootstrap' } });
+    await fetch(`${base}/v1/regions`, { headers: { 'x-request-id': 'by-nobody' } });
+    const completed = (id: string) => lines.find((line) => line.msg === 'request completed' && (line.req as { id: string }).id === id);
+    expect(completed('by-key')).toMatchObject({ caller: { key: 'hf_0123456789abcdef', team: 'network' } });
+    expect(completed('by-bootstrap')).toMatchObject({ caller: { key: 'bootstrap', team: null } });
+    expect(completed('by-nobody')).toBeDefined();
+    expect(completed('by-nobody')).not.toHaveProperty('caller');
   });
 
   it('redacts fields named secret, password or apiKey in whatever a handler logs', () => {

@@ -56,6 +56,22 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
   next();
 }
 
+/** What the request guard leaves on a request it authenticated (service-kit's Principal, as far as a log needs it). */
+interface Authenticated {
+  principal?: { kind: string; id: string; team: string | null };
+}
+
+/**
+ * Who made the request, for its "request completed" line: the key and its team, so an operator can
+ * tell whose calls flood or fail. Undefined before the guard ran (the line's start binding) and for
+ * public routes; the key's id is what the audit trail and `holdfast keys` show, never its secret.
+ */
+function callerOf(req: IncomingMessage & Authenticated): { caller: { key: string; team: string | null } } | undefined {
+  const principal = req.principal;
+  if (!principal || principal.kind === 'anonymous') return undefined;
+  return { caller: { key: principal.kind === 'api-key' && principal.id !== 'bootstrap' ? `hf_${principal.id}` : principal.id, team: principal.team } };
+}
+
 /** The per-request logging every service has (pino-http through nestjs-pino). */
 export function loggingParams({ service, level }: LoggingOptions): Params {
   return {
@@ -66,6 +82,8 @@ export function loggingParams({ service, level }: LoggingOptions): Params {
       // pino-http applies these to pino's standard request and response serializers' output.
       serializers: { req: withSecretHeadersMasked, res: withSecretHeadersMasked },
       genReqId: requestIdOf,
+      // pino-http skips a falsy result (no child logger per request); its type only says object.
+      customProps: callerOf as (req: IncomingMessage) => object,
       autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0]) },
     },
   };
