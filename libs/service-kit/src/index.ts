@@ -4,6 +4,7 @@ export * from './auth/authenticator';
 export * from './auth/request.guard';
 export * from './auth/api-key';
 export * from './auth/api-key.authenticator';
+export { applyKeyState } from './auth/key-state.consumer';
 export * from './auth/scopes';
 export * from './auth/team-scope';
 export * from './config/service-config';

@@ -1,6 +1,7 @@
-import { Topics } from '@holdfast/contracts';
+import { createEvent, encodeEvent, Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { everyPage, expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { generateApiKey } from '@holdfast/service-kit';
+import { everyPage, expectEventually, ManualClock, produceOnce, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 
@@ -81,6 +82,29 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(await mistyped.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'teams' }] });
   });
 
+  it('takes no key from api.keys.v1: a key state anyone else writes there is not a key here, and no known key changes by one', async () => {
+    const { kafka } = service.config;
+    const known = await createKey({ team: 'network-ops', scopes: ['read'], name: 'known' });
+    const forged = generateApiKey();
+    const forge = (state: object) =>
+      produceOnce(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.apiKeys), [
+        encodeEvent(createEvent('api-key.state', { createdAt: clock.now().toISOString(), revokedAt: null, ...state } as never, { source: 'maintenance-planner', subject: 'forged' })),
+      ]);
+    await forge({ keyId: forged.keyId, prefix: forged.prefix, hash: forged.hash, team: 'mallory', scopes: ['admin'] });
+    await forge({ keyId: known.keyId, prefix: known.prefix, hash: forged.hash, team: 'mallory', scopes: ['admin'] });
+
+    const admin = createKafka(kafka, silentLogger).admin();
+    await admin.connect();
+    const groups = (await admin.listGroups()).groups.map((group) => group.groupId);
+    await admin.disconnect();
+    expect(groups.filter((group) => group.startsWith(kafka.topicPrefix) && group.endsWith('.keys'))).toEqual([]);
+    // Time a keys consumer would have taken to apply them (the other services' copies take well under a second).
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await (await withKey(forged.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'unknown-key' });
+    expect(await (await withKey(forged.key.replace(forged.keyId, known.keyId), '/v1/holds')).json()).toMatchObject({ status: 401, code: 'wrong-key-secret' });
+    expect((await withKey(known.key, '/v1/holds')).status).toBe(200);
+  });
+
   it('refuses what a key has no scope for, naming the scope', async () => {
     const reader = await createKey({ team: 'network-ops', scopes: ['read'], name: 'reader' });
     await expectEventually(async () => expect((await withKey(reader.key, '/v1/holds')).status).toBe(200));
@@ -96,11 +120,12 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     const revoke = () => service.fetch(`/v1/keys/${doomed.keyId}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'pasted in a public channel' }) });
     const first = await revoke();
     expect(first.status).toBe(200);
+    // Refused by the planner the moment the answer says revoked, not once the event has come back from Kafka.
+    expect(await (await withKey(doomed.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'revoked-key' });
     const revoked = (await first.json()) as Record<string, unknown>;
     expect(revoked).toMatchObject({ keyId: doomed.keyId, revokedBy: 'platform/bootstrap', revokeReason: 'pasted in a public channel', revokedAt: expect.any(String), lastUsedAt: expect.any(String) });
     const listed = (await (await service.fetch('/v1/keys?team=leaking')).json()) as { items: Record<string, unknown>[] };
     expect(listed.items).toEqual([revoked]);
-    await expectEventually(async () => expect(await (await withKey(doomed.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'revoked-key' }));
     const again = await revoke();
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(revoked);

@@ -10,6 +10,7 @@ import { WindowTimesToTheMillisecond1766400000000 } from '../src/database/migrat
 import { RunTurnsDated1766700000000 } from '../src/database/migrations/1766700000000-run-turns-dated';
 import { HoldClearanceRecorded1767100000000 } from '../src/database/migrations/1767100000000-hold-clearance-recorded';
 import { HoldChain1767600000000 } from '../src/database/migrations/1767600000000-hold-chain';
+import { KeyCopyFromIssuedKeys1767700000000 } from '../src/database/migrations/1767700000000-key-copy-from-issued-keys';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -311,6 +312,52 @@ describe("maintenance-planner migration: a hold keeps the events its release is 
       );
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name IN ('placed_event_id', 'cleared_event_id')`, [SCHEMA])).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: the key copy becomes the keys the planner issued', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-key-copy');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('adds an issued key whose event was not yet consumed, takes its revocation, drops a copy no issued key accounts for, and keeps last uses', async () => {
+    const all = migrationsUpTo(KeyCopyFromIssuedKeys1767700000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    const issue = (keyId: string, revokedAt: string | null) =>
+      before.query(`INSERT INTO api_key (key_id, prefix, hash, team, scopes, name, created_at, created_by, revoked_at) VALUES ($1, 'hf_' || $1, 'h-' || $1, 'network', '{read}', $1, '2026-12-01Z', 'platform/bootstrap', $2)`, [keyId, revokedAt]);
+    const copy = (keyId: string, team: string, scopes: string) =>
+      before.query(`INSERT INTO api_key_copy (key_id, prefix, hash, team, scopes, created_at, last_used_at) VALUES ($1, 'hf_' || $1, 'h-' || $1, $2, $3, '2026-12-01Z', '2026-12-02Z')`, [keyId, team, scopes]);
+    await issue('00000000000000a1', null);
+    await copy('00000000000000a1', 'network', '{read}');
+    await issue('00000000000000a2', '2026-12-03Z');
+    await copy('00000000000000a2', 'network', '{read}');
+    await issue('00000000000000a3', null);
+    await issue('00000000000000a4', null);
+    await copy('00000000000000a4', 'network', '{admin}');
+    await copy('00000000000000f0', 'mallory', '{admin}');
+    await before.destroy();
+
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['KeyCopyFromIssuedKeys1767700000000']);
+      expect(await after.query('SELECT key_id, team, scopes, revoked_at, last_used_at FROM api_key_copy ORDER BY key_id')).toEqual([
+        { key_id: '00000000000000a1', team: 'network', scopes: ['read'], revoked_at: null, last_used_at: new Date('2026-12-02Z') },
+        { key_id: '00000000000000a2', team: 'network', scopes: ['read'], revoked_at: new Date('2026-12-03Z'), last_used_at: new Date('2026-12-02Z') },
+        { key_id: '00000000000000a3', team: 'network', scopes: ['read'], revoked_at: null, last_used_at: null },
+        { key_id: '00000000000000a4', team: 'network', scopes: ['read'], revoked_at: null, last_used_at: null },
+      ]);
     } finally {
       await after.destroy();
     }

@@ -86,6 +86,20 @@ describe('API key rows remembered per process, against the real PostgreSQL', () 
     }
   });
 
+  it('refuses a key state that would give a known key another secret, team or scopes, and keeps the key as it was', async () => {
+    const { key, state } = await newKey();
+    const other = generateApiKey();
+    for (const change of [{ scopes: ['admin'] }, { team: 'mallory' }, { hash: other.hash }]) {
+      await expect(consumed({ ...state, ...change } as ApiKeyState)).rejects.toMatchObject({ name: 'UnprocessableEventError', message: expect.stringContaining(`api-key.state for key hf_${state.keyId} gives it another secret, team or scopes`) });
+    }
+    clock.advance(KEY_COPY_TTL_MS);
+    for (const replica of replicas) expect(await ask(replica, key)).toMatchObject({ id: state.keyId, team: 'network-ops', scopes: ['read'] });
+    // The same state again, or its revocation, is still taken.
+    await consumed(state);
+    await consumed({ ...state, revokedAt: clock.now().toISOString() });
+    await expectEventually(() => expect(ask(replicas[0], key)).rejects.toMatchObject({ code: 'revoked-key' }), { intervalMs: 5 });
+  });
+
   it('forgets every row when its listening connection drops, and remembers again once it listens', async () => {
     const { key, state } = await newKey();
     for (const replica of replicas) await ask(replica, key);

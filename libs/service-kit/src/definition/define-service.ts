@@ -34,8 +34,12 @@ export interface ServiceDefinitionOptions<Shape extends z.ZodRawShape, Settings>
   migrations: MigrationClass[];
   /** The domain modules. */
   modules: (Type | DynamicModule)[];
-  /** The group that keeps this service's copy of the API keys (ConsumerGroups.<service>Keys). */
-  keysConsumerGroup: ConsumerGroup;
+  /**
+   * The group that keeps this service's copy of the API keys (ConsumerGroups.<service>Keys); null
+   * for the service that issues them, which writes its copy in the issuing transaction and takes no
+   * key from api.keys.v1.
+   */
+  keysConsumerGroup: ConsumerGroup | null;
 }
 
 /** What a process or a test may replace when it builds the service. */

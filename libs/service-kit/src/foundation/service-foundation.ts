@@ -27,8 +27,8 @@ export interface ServiceFoundationOptions {
   /** The parsed configuration, injectable anywhere with @InjectServiceConfig(). */
   config: unknown;
   clock?: Clock;
-  /** The group that keeps this service's copy of the API keys. */
-  keysConsumerGroup: ConsumerGroup;
+  /** The group that keeps this service's copy of the API keys; null where the keys are issued. */
+  keysConsumerGroup: ConsumerGroup | null;
 }
 
 @Module({})
@@ -59,8 +59,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         RequestRateLimiter,
         { provide: APP_GUARD, useClass: RequestGuard },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        { provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup },
-        KeyStateConsumer,
+        ...(options.keysConsumerGroup ? [{ provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup }, KeyStateConsumer] : []),
       ],
       exports: [SERVICE_CONFIG, Clock, Authenticator],
     },

@@ -1,6 +1,6 @@
-import { ApiKeyStateSchema, createEvent, type ApiKeyScope } from '@holdfast/contracts';
+import { ApiKeyStateSchema, createEvent, type ApiKeyScope, type ApiKeyState } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { actorOf, Clock, decodeCursor, DomainError, generateApiKey, pageOf, type Principal } from '@holdfast/service-kit';
+import { actorOf, applyKeyState, Clock, decodeCursor, DomainError, generateApiKey, InjectServiceConfig, pageOf, type Principal, type SharedServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -25,13 +25,18 @@ export interface ApiKeyView {
 // A cursor's id is a key id, so one naming anything else is refused before it reaches the query.
 const keyIdOf = (id: string): string | null => (ApiKeyStateSchema.shape.keyId.safeParse(id).success ? id : null);
 
-/** Issues and revokes API keys; each change goes out on api.keys.v1 with the change, in one transaction. */
+/**
+ * Issues and revokes API keys. Each change, in one transaction, goes into the planner's own copy
+ * (what its requests are checked against: a revoked key is refused here as soon as the answer says
+ * so) and out on api.keys.v1 to the other services' copies.
+ */
 @Injectable()
 export class KeysService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
+    @InjectServiceConfig() private readonly config: SharedServiceConfig,
   ) {}
 
   async create(request: { team: string; scopes: ApiKeyScope[]; name: string }, actor: Principal): Promise<ApiKeyView & { key: string }> {
@@ -90,23 +95,18 @@ export class KeysService {
     });
   }
 
-  private publishState(transaction: EntityManager, key: ApiKeyEntity): Promise<void> {
-    return this.messaging.outbox.add(
-      transaction,
-      createEvent(
-        'api-key.state',
-        {
-          keyId: key.keyId,
-          prefix: key.prefix,
-          hash: key.hash,
-          team: key.team,
-          scopes: key.scopes as ApiKeyScope[],
-          createdAt: key.createdAt.toISOString(),
-          revokedAt: key.revokedAt?.toISOString() ?? null,
-        },
-        { source: SERVICE_NAME, subject: key.keyId },
-      ),
-    );
+  private async publishState(transaction: EntityManager, key: ApiKeyEntity): Promise<void> {
+    const state: ApiKeyState = {
+      keyId: key.keyId,
+      prefix: key.prefix,
+      hash: key.hash,
+      team: key.team,
+      scopes: key.scopes as ApiKeyScope[],
+      createdAt: key.createdAt.toISOString(),
+      revokedAt: key.revokedAt?.toISOString() ?? null,
+    };
+    await applyKeyState(transaction, this.config.database.schema, state);
+    await this.messaging.outbox.add(transaction, createEvent('api-key.state', state, { source: SERVICE_NAME, subject: key.keyId }));
   }
 }
 
