@@ -111,6 +111,8 @@ describe('the planner stopped with SIGTERM under load', () => {
       await consumer.disconnect();
     }
     const said = logs.join('\n');
+    // Started as npm start starts it: on loopback only, unless LISTEN_ADDRESS says otherwise.
+    expect(said).toMatch(new RegExp(`"msg":"listening on port ${planner.port} of 127\\.0\\.0\\.1"`));
     expect(said).toMatch(/SIGTERM: stopping: no new connections/);
     expect(said).toMatch(/"context":"maintenance-planner".*"msg":"stopped in \d+ ms"/);
   });

@@ -94,7 +94,8 @@ export async function startService({ name, port, env, onLine = () => {}, onSpawn
   }
   const child = spawn(process.execPath, ['--enable-source-maps', ...(SERVICE_NODE_FLAGS[name] ?? []), ...(process.env.HOLDFAST_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), mainOf(name)], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
+    // Loopback unless told otherwise: a laptop running the system should not serve its network.
+    env: { LISTEN_ADDRESS: '127.0.0.1', ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   onSpawn(child);

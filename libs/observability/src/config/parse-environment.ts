@@ -1,9 +1,15 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** What every service reads besides its database and Kafka settings. */
 export const serviceEnvironmentSchema = (defaultPort: number) =>
   z.object({
     PORT: z.coerce.number().int().min(1).max(65_535).default(defaultPort),
+    // An address, not a name: a container's hostname would bind one interface of several.
+    LISTEN_ADDRESS: z
+      .string()
+      .refine((address) => isIP(address) !== 0, 'must be an IP address to listen on: 0.0.0.0 (every IPv4 interface), :: (every interface) or 127.0.0.1 (this machine only)')
+      .default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -8,6 +8,7 @@ describe('serviceConfigFromEnvironment', () => {
   it('gives the documented defaults for an empty environment', () => {
     expect(serviceConfigFromEnvironment(identity, {})).toEqual({
       port: 3001,
+      listenAddress: '0.0.0.0',
       logLevel: 'info',
       database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5, connectWaitMs: 30_000 },
       kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '', maxMessageBytes: 1_048_576 },
@@ -29,6 +30,8 @@ describe('serviceConfigFromEnvironment', () => {
     expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9, connectWaitMs: 2_500 });
     expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.', maxMessageBytes: 1_048_576 });
     expect(config.outbox).toEqual({ retentionMs: 30 * 60_000 });
+    expect(serviceConfigFromEnvironment(identity, { LISTEN_ADDRESS: '::1' }).listenAddress).toBe('::1');
+    expect(() => serviceConfigFromEnvironment(identity, { LISTEN_ADDRESS: 'localhost' })).toThrow(/LISTEN_ADDRESS: must be an IP address to listen on: 0\.0\.0\.0 .*127\.0\.0\.1 \(this machine only\)/);
     expect(serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '72' }).limits.idempotencyKeyHours).toBe(72);
     expect(() => serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '0' })).toThrow(/HOLDFAST_IDEMPOTENCY_KEY_HOURS: must be at least 0\.01/);
   });

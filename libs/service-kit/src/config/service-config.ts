@@ -32,6 +32,8 @@ export interface AuthSettings {
 /** What every service is configured with. */
 export interface SharedServiceConfig {
   port: number;
+  /** The address the HTTP server listens on (LISTEN_ADDRESS). */
+  listenAddress: string;
   logLevel: string;
   database: DatabaseSettings;
   kafka: KafkaSettings;
@@ -92,6 +94,7 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
     port: env.PORT,
+    listenAddress: env.LISTEN_ADDRESS,
     logLevel: env.LOG_LEVEL,
     database: databaseSettingsFrom(env, schema),
     kafka: kafkaSettingsFrom(env, service),

@@ -130,7 +130,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
           waitMs: config.database.connectWaitMs,
           onWait: (message) => process.stderr.write(`${options.name}: ${message}\n`),
         });
-        return { app: await definition.createApp(config), port: config.port };
+        return { app: await definition.createApp(config), port: config.port, address: config.listenAddress };
       });
     },
   };

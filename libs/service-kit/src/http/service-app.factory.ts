@@ -76,14 +76,14 @@ function describeIdempotencyKey(document: OpenAPIObject): void {
 }
 
 /** The whole of a service's main: configuration read at boot, the app built and listening, and a failure said plainly. */
-export function runService(name: string, start: () => Promise<{ app: INestApplication; port: number }>): void {
+export function runService(name: string, start: () => Promise<{ app: INestApplication; port: number; address: string }>): void {
   // Every instant is handled in UTC; a host zone must never leak into a date computed here.
   process.env.TZ = 'UTC';
   const run = async () => {
-    const { app, port } = await start();
-    await app.listen(port, '0.0.0.0');
+    const { app, port, address } = await start();
+    await app.listen(port, address);
     stopGracefullyOnSignals(app, name);
-    new NestLogger(name).log({ port, msg: `listening on port ${port}` });
+    new NestLogger(name).log({ port, address, msg: `listening on port ${port} of ${address}` });
   };
   run().catch((error: Error) => {
     process.stderr.write(`${name} failed to start: ${error.message}\n`);
