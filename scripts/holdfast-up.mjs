@@ -1,10 +1,10 @@
 // `npm start`: the whole system on this machine. Starts the local Kafka (unless KAFKA_BROKERS
 // names one), checks PostgreSQL, builds, and runs the three services until Ctrl-C.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { localKafkaConfig, namedBrokers, startKafka } from '../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, embeddedPostgresPort, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
+import { keptSecret } from './system/kept-secret.mjs';
 import { readableLogLine } from './system/log-line.mjs';
 import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
 
@@ -32,7 +32,7 @@ async function up() {
   };
 
   const adminKey = bootstrapKey();
-  const env = { DATABASE_URL: database.url, HOLDFAST_BOOTSTRAP_KEY: adminKey.key };
+  const env = { DATABASE_URL: database.url, HOLDFAST_BOOTSTRAP_KEY: adminKey.key, NOTIFIER_SECRET_KEY: notifierSecretKey() };
   try {
     if (process.env.KAFKA_BROKERS) {
       env.KAFKA_BROKERS = (await namedBrokers(process.env.KAFKA_BROKERS)).join(',');
@@ -102,13 +102,23 @@ async function startDatabase() {
 function bootstrapKey() {
   if (process.env.HOLDFAST_BOOTSTRAP_KEY) return { key: process.env.HOLDFAST_BOOTSTRAP_KEY, shown: '<your HOLDFAST_BOOTSTRAP_KEY>', said: 'HOLDFAST_BOOTSTRAP_KEY from the environment' };
   const file = join(ROOT, '.holdfast/bootstrap-key');
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `hf_bootstrap_${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-    log(`generated an admin key into ${file} (HOLDFAST_BOOTSTRAP_KEY is unset); create team keys with POST /v1/keys on the planner`);
-  }
-  const key = readFileSync(file, 'utf8').trim();
+  const { value: key, made } = keptSecret(file, () => `hf_bootstrap_${randomBytes(32).toString('base64url')}`);
+  if (made) log(`generated an admin key into ${file} (HOLDFAST_BOOTSTRAP_KEY is unset); create team keys with POST /v1/keys on the planner`);
   return { key, shown: key, said: `kept in ${file}` };
+}
+
+/**
+ * The notifier's sealing key: NOTIFIER_SECRET_KEY when set; else one generated on the first start and
+ * kept in .holdfast/notifier-secret-key, so channel secrets are not sealed with the development key
+ * every copy of the source holds.
+ */
+function notifierSecretKey() {
+  if (process.env.NOTIFIER_SECRET_KEY) return process.env.NOTIFIER_SECRET_KEY;
+  const file = join(ROOT, '.holdfast/notifier-secret-key');
+  const { value, made } = keptSecret(file, () => randomBytes(32).toString('base64'));
+  // A database an earlier npm start filled holds secrets sealed under the development key, which this key does not open.
+  if (made) log(`generated the notifier's sealing key into ${file} (NOTIFIER_SECRET_KEY is unset); a subscription made before under the development key needs its secret given again (PATCH /v1/subscriptions/{id})`);
+  return value;
 }
 
 function envName(service) {

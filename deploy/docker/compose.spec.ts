@@ -55,6 +55,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  // The image runs with NODE_ENV=production, where the notifier refuses to start without a key; a fallback here would be a key everybody has.
+  it('gives the notifier NOTIFIER_SECRET_KEY from the shell that runs compose, failing with what to set when it is unset', () => {
+    expect(compose.services.notifier.environment?.NOTIFIER_SECRET_KEY).toMatch(/^\$\{NOTIFIER_SECRET_KEY:\?set NOTIFIER_SECRET_KEY to .*openssl rand -base64 32.*\}$/);
+  });
+
   it("publishes PostgreSQL on a host port other than npm start's embedded server's", () => {
     const published = compose.services.postgres.ports!.map((mapping) => Number(mapping.split(':').at(-2)));
     expect(published).toHaveLength(1);

@@ -19,6 +19,20 @@ describe('the notifier environment', () => {
   });
 });
 
+describe('NOTIFIER_SECRET_KEY', () => {
+  const key = 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=';
+
+  it('refuses to start in production without a key, saying what to set and how to make one', () => {
+    expect(() => parse({ NODE_ENV: 'production' })).toThrow(/^NOTIFIER_SECRET_KEY is unset while NODE_ENV is production: .*Set NOTIFIER_SECRET_KEY to 32 random bytes in base64 \(openssl rand -base64 32\)/);
+  });
+
+  it('takes a key in production, and keeps the development key (undefined) elsewhere', () => {
+    expect(parse({ NODE_ENV: 'production', NOTIFIER_SECRET_KEY: key }).secretKey).toEqual(Buffer.from(key, 'base64'));
+    expect(parse({}).secretKey).toBeUndefined();
+    expect(parse({ NODE_ENV: 'development' }).secretKey).toBeUndefined();
+  });
+});
+
 describe('NOTIFIER_HOLD_RELEASE_RETENTION_DAYS', () => {
   it('remembers a release 14 days by default', () => {
     expect(parse({}).holdReleaseRetentionMs).toBe(14 * 86_400_000);

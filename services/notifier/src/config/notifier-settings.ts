@@ -7,13 +7,15 @@ const milliseconds = (fallback: number) => z.coerce.number().int().positive().de
 
 /** The notifier's own variables, each with its documented default (README.md, Configuration). */
 export const notifierEnvironment = {
-  // base64 of 32 bytes; unset: a fixed development key (secrets are then only obfuscated at rest, and start-up warns).
+  // base64 of 32 bytes; unset: a fixed development key (secrets are then only obfuscated at rest, and start-up warns), refused in production.
   NOTIFIER_SECRET_KEY: z
     .string()
     .optional()
     .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, {
       error: 'must be 32 bytes in base64 (openssl rand -base64 32)',
     }),
+  // The image sets production (deploy/docker/service.Dockerfile): there the development key, which anyone with the source has, is refused.
+  NODE_ENV: z.string().optional(),
   // Where Slack messages link the explanation of a hold: <url>/v1/windows/{id}/explanation.
   NOTIFIER_PLANNER_URL: z.url({ error: 'must be a URL such as http://127.0.0.1:3001' }).default('http://127.0.0.1:3001'),
   // Comma-separated addresses, CIDR ranges or address:port pairs that outbound requests may reach although private or loopback.
@@ -86,6 +88,11 @@ export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnviron
   if (env.NOTIFIER_RETRY_BASE_MS > env.NOTIFIER_RETRY_MAX_MS) {
     throw new Error(
       `NOTIFIER_RETRY_BASE_MS (${env.NOTIFIER_RETRY_BASE_MS}) must not exceed NOTIFIER_RETRY_MAX_MS (${env.NOTIFIER_RETRY_MAX_MS}): the backoff would start above its cap, so every retry would wait the cap. Lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS.`,
+    );
+  }
+  if (env.NODE_ENV === 'production' && env.NOTIFIER_SECRET_KEY === undefined) {
+    throw new Error(
+      "NOTIFIER_SECRET_KEY is unset while NODE_ENV is production: channel secrets would be sealed with the development key written in Holdfast's source, which opens them for anyone who reads the notifier's database. Set NOTIFIER_SECRET_KEY to 32 random bytes in base64 (openssl rand -base64 32) and keep it: secrets sealed under one key cannot be opened with another.",
     );
   }
   return {

@@ -27,14 +27,14 @@ export class DeliveriesController {
   @ApiQuery({ name: 'eventId', required: false })
   @ApiQuery({ name: 'limit', required: false, description: 'deliveries a page, 1-1000 (default 100)' })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
-  list(@Query(new ZodQueryPipe(ListQuerySchema)) query: z.output<typeof ListQuerySchema>) {
-    return this.deliveries.list(query);
+  list(@Query(new ZodQueryPipe(ListQuerySchema)) query: z.output<typeof ListQuerySchema>, @CurrentPrincipal() principal: Principal) {
+    return this.deliveries.list(query, principal);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One delivery with the event it carries and every attempt' })
-  get(@Param('id', UuidParamPipe) id: string) {
-    return this.deliveries.get(id);
+  get(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    return this.deliveries.get(id, principal);
   }
 
   // A team whose receiver was down or answered 410 replays what it missed, as the notifier tells it to; only its own subscriptions' deliveries.

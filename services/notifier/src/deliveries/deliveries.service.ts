@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { HoldReleases } from '../channels/alertmanager/hold-releases';
-import { TEST_EVENT_TYPE } from '../channels/channel';
+import { TEST_EVENT_TYPE, withoutReceiverBody } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { ReplayRequest } from '../subscriptions/dto/subscription.schemas';
@@ -129,7 +129,7 @@ export class DeliveriesService {
    * Newest recorded first, a page at a time. seq is unique and in recording order, so it alone
    * places a delivery: the cursor's instant (recorded_at) only keeps the shape every cursor has.
    */
-  async list(query: DeliveryQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
+  async list(query: DeliveryQuery, reader: Principal): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
     const where: FindOptionsWhere<DeliveryEntity> = {};
     if (query.status) where.status = query.status;
     if (query.subscriptionId) where.subscriptionId = query.subscriptionId;
@@ -138,13 +138,13 @@ export class DeliveriesService {
     if (query.cursor) where.seq = LessThan(decodeCursor(query.cursor, 'serial').id);
     const deliveries = await this.dataSource.getRepository(DeliveryEntity).find({ where, order: { seq: 'DESC' }, take: query.limit + 1 });
     const page = pageOf(deliveries, query.limit, (delivery) => ({ at: delivery.recordedAt, id: delivery.seq }), (delivery) => delivery);
-    return { items: await this.withAttempts(page.items), nextCursor: page.nextCursor };
+    return { items: await this.withAttempts(page.items, reader), nextCursor: page.nextCursor };
   }
 
-  async get(id: string): Promise<DeliveryView & { event: DeliveredEvent }> {
+  async get(id: string, reader: Principal): Promise<DeliveryView & { event: DeliveredEvent }> {
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOneBy({ id });
     if (!delivery) throw new DeliveryNotFound(id);
-    const [view] = await this.withAttempts([delivery]);
+    const [view] = await this.withAttempts([delivery], reader);
     return { ...view, event: delivery.event };
   }
 
@@ -159,7 +159,7 @@ export class DeliveriesService {
     if (subscription && !subscription.enabled) throw new DeliverySubscriptionDisabled(id, subscription.id, subscription.disabledReason);
     if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
     await this.requeue({ ids: [id], status: delivery.status });
-    return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })]))[0];
+    return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })], principal))[0];
   }
 
   /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on, of `ownerTeam`'s only when one is named. */
@@ -212,10 +212,28 @@ export class DeliveriesService {
     ]);
   }
 
-  private async withAttempts(deliveries: DeliveryEntity[]): Promise<DeliveryView[]> {
-    const attempts = deliveries.length
-      ? await this.dataSource.getRepository(DeliveryAttemptEntity).find({ where: { deliveryId: In(deliveries.map((delivery) => delivery.id)) }, order: { number: 'ASC' } })
-      : [];
-    return deliveries.map(({ event: _event, ...delivery }) => ({ ...delivery, attemptLog: attempts.filter((attempt) => attempt.deliveryId === delivery.id) }));
+  /** The deliveries with their attempts, as `reader` may see them: a receiver's body only for its subscription's team and admin keys. */
+  private async withAttempts(deliveries: DeliveryEntity[], reader: Principal): Promise<DeliveryView[]> {
+    const subscriptionIds = [...new Set(deliveries.map((delivery) => delivery.subscriptionId))];
+    const [attempts, readable] = await Promise.all([
+      deliveries.length
+        ? this.dataSource.getRepository(DeliveryAttemptEntity).find({ where: { deliveryId: In(deliveries.map((delivery) => delivery.id)) }, order: { number: 'ASC' } })
+        : [],
+      this.bodiesReadableBy(reader, subscriptionIds),
+    ]);
+    const shown = (subscriptionId: string, error: string | null) => (error === null || readable.has(subscriptionId) ? error : withoutReceiverBody(error));
+    return deliveries.map(({ event: _event, ...delivery }) => ({
+      ...delivery,
+      lastError: shown(delivery.subscriptionId, delivery.lastError),
+      attemptLog: attempts.filter((attempt) => attempt.deliveryId === delivery.id).map((attempt) => ({ ...attempt, error: shown(delivery.subscriptionId, attempt.error) })),
+    }));
+  }
+
+  /** Which of the subscriptions' receiver bodies `reader` may read: every one for an admin key, its own team's for a team key. */
+  private async bodiesReadableBy(reader: Principal, subscriptionIds: string[]): Promise<Set<string>> {
+    if (reader.scopes.includes('admin')) return new Set(subscriptionIds);
+    if (!reader.team || subscriptionIds.length === 0) return new Set();
+    const own = (await this.dataSource.query('SELECT id FROM subscription WHERE id = ANY($1::uuid[]) AND owner_team = $2', [subscriptionIds, reader.team])) as { id: string }[];
+    return new Set(own.map(({ id }) => id));
   }
 }

@@ -14,6 +14,17 @@ describe('AddressPolicy', () => {
     (address) => expect(strict.refusal(address, 80)).toMatch(/address/),
   );
 
+  // ::/96 embeds an IPv4 address a stack or translator may reach instead: http://[::127.0.0.1]/ (kept as [::7f00:1]) was taken as
+  // public unicast. Written as the URL parser and the resolver give them (ipaddr.js reads a dotted ::a.b.c.d as IPv4-mapped).
+  it.each(['::7f00:1', '::a9fe:a9fe', '::a00:1', '::808:808', '::2', '::ffff:ffff'])('refuses the IPv4-compatible %s, naming it so', (address) =>
+    expect(strict.refusal(address, 80)).toBe(`${address} is an IPv4-compatible address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)`),
+  );
+
+  it('still names :: and ::1, inside ::/96, as unspecified and loopback', () => {
+    expect(strict.refusal('::', 80)).toMatch(/^:: is an unspecified address/);
+    expect(strict.refusal('::1', 80)).toMatch(/^::1 is a loopback address/);
+  });
+
   it('names the range in words, with its article', () => {
     expect(strict.refusal('169.254.169.254', 80)).toBe('169.254.169.254 is a link-local address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)');
     expect(strict.refusal('0.0.0.0', 80)).toMatch(/^0\.0\.0\.0 is an unspecified address /);

@@ -2,6 +2,10 @@ import ipaddr from 'ipaddr.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
+// IPv4-compatible IPv6 (::a.b.c.d, deprecated by RFC 4291): ipaddr.js calls it unicast, but a stack or a translator on
+// the way may carry it to the IPv4 address it embeds, loopback and private ones included. :: and ::1 have ranges of their own.
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 interface AllowEntry {
   range: [Address, number];
   port?: number;
@@ -10,7 +14,7 @@ interface AllowEntry {
 /**
  * Which addresses outbound requests may reach: public unicast only, unless the allow-list names
  * the address (optionally with its port) or a range holding it. Private, loopback, link-local
- * (cloud metadata at 169.254.169.254), carrier-grade NAT, unique-local and reserved ranges are refused.
+ * (cloud metadata at 169.254.169.254), carrier-grade NAT, unique-local, IPv4-compatible IPv6 and reserved ranges are refused.
  */
 export class AddressPolicy {
   private readonly allowed: AllowEntry[];
@@ -30,7 +34,7 @@ export class AddressPolicy {
     let parsed: Address = ipaddr.parse(address);
     if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
     if (this.allowed.some((entry) => (entry.port === undefined || entry.port === port) && sameKind(parsed, entry.range[0]) && parsed.match(entry.range))) return undefined;
-    const range = parsed.range();
+    const range = parsed.range() === 'unicast' && parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE) ? 'ipv4Compatible' : parsed.range();
     return range === 'unicast' ? undefined : `${address} is ${rangeInWords(range)} address (allow it in NOTIFIER_OUTBOUND_ALLOW if it is meant)`;
   }
 
@@ -50,6 +54,7 @@ const RANGE_WORDS: Record<string, string> = {
   carrierGradeNat: 'a carrier-grade NAT',
   uniqueLocal: 'a unique-local',
   ipv4Mapped: 'an IPv4-mapped',
+  ipv4Compatible: 'an IPv4-compatible',
   unspecified: 'an unspecified',
 };
 
