@@ -25,6 +25,19 @@ describe('RegionCatalog', () => {
     expect(catalog.get('US').zones).toContain('America/Los_Angeles');
   });
 
+  it('finds the country of any of its zones, aliases included, and none for a zone in no country', () => {
+    const country = (zone: string) => catalog.countryOfZone(zone)?.code;
+    expect([country('Asia/Tehran'), country('Australia/Perth'), country('Asia/Calcutta'), country('Asia/Kolkata'), country('Europe/Amsterdam'), country('US/Pacific')]).toEqual([
+      'IR',
+      'AU',
+      'IN',
+      'IN',
+      'NL',
+      'US',
+    ]);
+    expect([country('UTC'), country('Etc/GMT+5')]).toEqual([undefined, undefined]);
+  });
+
   it('matches country codes whatever their case, and lists custom regions after countries', () => {
     expect(catalog.get('ir').code).toBe('IR');
     expect(catalog.get('eu-west')).toEqual({ code: 'eu-west', name: 'Western Europe', kind: 'custom', zone: 'Europe/Dublin', zones: ['Europe/Dublin', 'Europe/London'] });

@@ -109,6 +109,16 @@ export class RegionCatalog {
     return found as Region[];
   }
 
+  /**
+   * The country a zone is in, by tzdb's zone table (not only a principal zone: Australia/Perth is
+   * AU), so an alias is in its own country too (Asia/Calcutta IN, Europe/Amsterdam NL, where the
+   * zone it links to, Europe/Brussels, is BE's); undefined for a zone in no country (UTC, Etc/GMT+5).
+   */
+  countryOfZone(zone: string): Region | undefined {
+    const code = getTimezone(zone)?.countries[0];
+    return code === undefined ? undefined : this.byCode.get(code);
+  }
+
   /** The zone a region's hour of week and local times are counted in. */
   zoneOf(code: string): string {
     return this.get(code).zone;

@@ -315,6 +315,16 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.updated').filter((event) => event.data.windowId === window.windowId).map((event) => event.data.changes)).toEqual([['title']]));
   });
 
+  it('stores a planned zone under its tzdb name, whatever case or old name it is sent in, so lookups by name find it', async () => {
+    const window = await plan({ plannedZone: 'asia/calcutta' });
+    expect(window.plannedZone).toBe('Asia/Kolkata');
+    const moved = await api('PATCH', `/v1/windows/${window.windowId}`, { version: 1, plannedZone: 'europe/berlin' });
+    expect(moved.body).toMatchObject({ version: 2, plannedZone: 'Europe/Berlin' });
+    // Sent again in another case, it is no change.
+    const same = await api('PATCH', `/v1/windows/${window.windowId}`, { version: 2, plannedZone: 'EUROPE/BERLIN' });
+    expect(same.body.version).toBe(2);
+  });
+
   it('lists windows by team, region and time range in a stable order, page by page', async () => {
     for (const day of [3, 4, 5]) await plan({ ownerTeam: 'paging', startsAt: `2026-08-0${day}T10:00:00Z`, endsAt: `2026-08-0${day}T11:00:00Z` });
     const first = await api('GET', '/v1/windows?team=paging&limit=2&region=IR&from=2026-08-01T00:00:00Z');

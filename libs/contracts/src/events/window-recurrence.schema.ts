@@ -90,8 +90,9 @@ export function exdateProblem(text: string): string | null {
 
 /**
  * One excluded occurrence (RFC 5545 EXDATE): its local start "YYYY-MM-DDTHH:mm" in the window's
- * planned zone (as EXDATE;TZID=...: in the hour a fall-back change repeats, the first pass), or its
- * start instant ending in Z.
+ * planned zone (as EXDATE;TZID=...: in the hour a fall-back change repeats, the first pass; in a
+ * spring-forward gap, the time shifted forward, so 02:30 and 03:30 both name a run shown at 03:30),
+ * or its start instant ending in Z.
  */
 export const ExdateSchema = z
   .string()

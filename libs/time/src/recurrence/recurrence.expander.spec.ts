@@ -95,6 +95,41 @@ describe('recurrence expansion', () => {
     });
   });
 
+  it('removes a run a spring-forward gap shifted by the local time it is shown at, as by the one its rule names', () => {
+    const weekly = (localStart: string, zone: string, exdates: string[]) =>
+      expandOccurrences(planWindowFromLocal({ localStart, durationMinutes: 30, zone, recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=SU;COUNT=3', exdates } }), spring2026).occurrences.map((o) =>
+        instantToWallClock(o.start, zone),
+      );
+    // Berlin 2026-03-29: 02:30 does not exist, the run is at 03:30 CEST (01:30Z), as the API, page and feed show it.
+    expect(weekly('2026-03-22T02:30', 'Europe/Berlin', [])).toEqual(['2026-03-22T02:30', '2026-03-29T03:30', '2026-04-05T02:30']);
+    for (const exdate of ['2026-03-29T03:30', '2026-03-29T02:30', '2026-03-29T01:30:00Z']) {
+      expect(weekly('2026-03-22T02:30', 'Europe/Berlin', [exdate])).toEqual(['2026-03-22T02:30', '2026-04-05T02:30']);
+    }
+    // Lord Howe moves its clock by half an hour: on 2026-10-04 a 02:15 run is shown at 02:45.
+    const lordHowe = (exdates: string[]) =>
+      expandOccurrences(
+        planWindowFromLocal({ localStart: '2026-09-27T02:15', durationMinutes: 30, zone: 'Australia/Lord_Howe', recurrence: { rrule: 'FREQ=WEEKLY;COUNT=3', exdates } }),
+        { from: new Date('2026-09-20T00:00:00Z'), until: new Date('2026-10-20T00:00:00Z') },
+      ).occurrences.map((o) => instantToWallClock(o.start, 'Australia/Lord_Howe'));
+    expect(lordHowe([])).toEqual(['2026-09-27T02:15', '2026-10-04T02:45', '2026-10-11T02:15']);
+    expect(lordHowe(['2026-10-04T02:45'])).toEqual(['2026-09-27T02:15', '2026-10-11T02:15']);
+  });
+
+  it('bounds a daily-or-longer rule by a "Z" UNTIL as the instant it is, across both changes', () => {
+    const weekly = (localStart: string, until: string) =>
+      expandOccurrences(planWindowFromLocal({ localStart, durationMinutes: 30, zone: 'Europe/Berlin', recurrence: { rrule: `FREQ=WEEKLY;BYDAY=SU;UNTIL=${until}` } }), {
+        from: new Date('2026-03-01T00:00:00Z'),
+        until: new Date('2026-12-01T00:00:00Z'),
+      }).occurrences.map((o) => o.start.toISOString().slice(0, 16));
+    // Fall-back: the 10-25 run starts at 00:30Z (02:30 CEST), before 01:00Z, though its wall clock is after 02:00 CET.
+    expect(weekly('2026-10-18T02:30', '20261025T010000Z')).toEqual(['2026-10-18T00:30', '2026-10-25T00:30']);
+    expect(weekly('2026-10-18T02:30', '20261025T003000Z')).toEqual(['2026-10-18T00:30', '2026-10-25T00:30']);
+    expect(weekly('2026-10-18T02:30', '20261025T002959Z')).toEqual(['2026-10-18T00:30']);
+    // Spring-forward: the 03-29 run is shifted to 03:30 CEST (01:30Z), after 01:10Z, though 02:30 is before 03:10.
+    expect(weekly('2026-03-22T02:30', '20260329T011000Z')).toEqual(['2026-03-22T01:30']);
+    expect(weekly('2026-03-22T02:30', '20260329T013000Z')).toEqual(['2026-03-22T01:30', '2026-03-29T01:30']);
+  });
+
   it('reads rule values case-insensitively, as RFC 5545 says', () => {
     const window = planWindowFromLocal({ localStart: '2026-03-04T02:00', durationMinutes: 60, zone: 'Europe/Berlin', recurrence: { rrule: 'rrule:freq=weekly;byday=su,we;count=3' } });
     expect(expandOccurrences(window, spring2026).occurrences.map((o) => instantToWallClock(o.start, 'Europe/Berlin'))).toEqual([

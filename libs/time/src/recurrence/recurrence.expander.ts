@@ -39,9 +39,13 @@ export interface Expansion {
  *   fall-back's repeated hour runs twice, a spring-forward's skipped hour is not run, and a
  *   half-hour change (Lord Howe) moves the runs' local minutes, not their spacing; its BY filters
  *   are read on the local clock.
- * And one for EXDATEs (`exclusions`): a local one in a repeated hour removes the run at its first
- * pass only (RFC 5545), so of an hourly series' two runs at that wall clock the second stays; one
- * with "Z" removes the run at exactly that instant.
+ * UNTIL with "Z" bounds the runs of both by instant (RFC 5545), a local or date UNTIL a DAILY or
+ * longer rule's by wall clock.
+ * And one for EXDATEs (`excludedStarts`): each removes the run starting at its instant, a local one
+ * resolved by the same gap and overlap rules (RFC 5545). So a run a gap shifted forward is removed
+ * by the local time it is shown at as by the one its rule names (Berlin 2026-03-29: 03:30 or 02:30),
+ * a local one in a repeated hour removes the run at its first pass only (of an hourly series' two
+ * runs at that wall clock the second stays), and one with "Z" the run at exactly that instant.
  */
 export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds): Expansion {
   const planned = planWindow(window);
@@ -65,16 +69,16 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   const offsetAt = zoneOffsetLookup(planned.zone);
   const toWall = (instant: number) => instant + offsetAt(instant);
   const dtstartWall = planned.localStart === undefined ? toWall(planned.start.getTime()) : parseWallClock(planned.localStart);
-  const { rule, untilInstant } = floatingRule(planned.recurrence.rrule, dtstartWall, toWall, offsetAt);
-  const excluded = exclusions(planned.recurrence.exdates ?? [], offsetAt);
+  const { rule, untilInstant, untilGivenAsInstant } = floatingRule(planned.recurrence.rrule, dtstartWall, toWall, offsetAt);
+  const excluded = excludedStarts(planned.recurrence.exdates ?? [], offsetAt);
 
   const occurrences: InstantRange[] = [];
   // A local start in a spring-forward gap lands on the instant of the one a gap length later: a rule
   // giving both (BYHOUR=2,3) gives that instant once, as a recurrence set holds it once.
   const starts = new Set<number>();
   let truncated = false;
-  const take = (wall: WallClock, start: number): boolean => {
-    if (excluded.wallClocks.get(wall) === start || excluded.instants.has(start) || !overlaps(start) || starts.has(start)) return true;
+  const take = (start: number): boolean => {
+    if (excluded.has(start) || !overlaps(start) || starts.has(start)) return true;
     if (occurrences.length === maxCount) {
       truncated = true;
       return false;
@@ -89,7 +93,9 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
     // A day either side covers every offset, so no local start that lands in range is skipped.
     rule.between(new Date(toWall(from - duration) - DAY_MS), new Date(toWall(until) + DAY_MS), true, (floating) => {
       const wall = floating.getTime();
-      return take(wall, wall === dtstartWall ? planned.start.getTime() : resolveWallClock(wall, offsetAt));
+      const start = wall === dtstartWall ? planned.start.getTime() : resolveWallClock(wall, offsetAt);
+      // A "Z" UNTIL is an instant: a local start before it in floating time can start after it, and one after it before it.
+      return untilGivenAsInstant && start > untilInstant! ? true : take(start);
     });
   }
   // Gap starts shifted forward can come after a later local start's earlier instant.
@@ -113,7 +119,7 @@ function elapsedHourStarts(
   first: { start: number; wall: WallClock },
   range: { from: number; until: number; untilInstant: number | null },
   offsetAt: OffsetLookup,
-  take: (wall: WallClock, start: number) => boolean,
+  take: (start: number) => boolean,
 ): void {
   const toWall = (instant: number) => instant + offsetAt(instant);
   const { count, interval } = rule.options;
@@ -137,7 +143,7 @@ function elapsedHourStarts(
       if (!walls.has(wall - pastTheHour(wall) + minute)) continue;
       if (start >= end || (count !== null && counted === count)) return;
       counted++;
-      if (!take(wall, start)) return;
+      if (!take(start)) return;
     }
   }
 }
@@ -147,7 +153,12 @@ function pastTheHour(wall: WallClock): number {
   return ((wall % HOUR_MS) + HOUR_MS) % HOUR_MS;
 }
 
-function floatingRule(text: string, dtstartWall: number, toWall: (instant: number) => number, offsetAt: OffsetLookup): { rule: RRule; untilInstant: number | null } {
+function floatingRule(
+  text: string,
+  dtstartWall: number,
+  toWall: (instant: number) => number,
+  offsetAt: OffsetLookup,
+): { rule: RRule; untilInstant: number | null; untilGivenAsInstant: boolean } {
   // The contract's rule check is the one definition of what a window may recur by (no sub-hourly
   // FREQ: rrule walks every occurrence from DTSTART), so the API, events and expansion agree.
   const problem = recurrenceRuleProblem(text);
@@ -156,48 +167,46 @@ function floatingRule(text: string, dtstartWall: number, toWall: (instant: numbe
   const value = text.trim().replace(/^RRULE:/i, '').toUpperCase();
   try {
     const options = RRule.parseString(value);
+    const untilGivenAsInstant = /UNTIL=\d{8}T\d{6}Z/.test(value);
     const until = floatingUntil(value, options.until, toWall);
     const rule = new RRule({ ...options, until, dtstart: new Date(dtstartWall), tzid: null });
-    // An hourly rule steps in elapsed time, so its UNTIL is an instant: as given with "Z", or the local one.
-    const untilInstant = !until ? null : /UNTIL=\d{8}T\d{6}Z/.test(value) ? options.until!.getTime() : resolveWallClock(until.getTime(), offsetAt);
-    return { rule, untilInstant };
+    // A "Z" UNTIL bounds the runs as the instant it is; an hourly rule steps in elapsed time, so its local UNTIL is read as an instant too.
+    const untilInstant = !until ? null : untilGivenAsInstant ? options.until!.getTime() : resolveWallClock(until.getTime(), offsetAt);
+    return { rule, untilInstant, untilGivenAsInstant };
   } catch (error) {
     throw invalid(text, (error as Error).message);
   }
 }
 
 /**
- * UNTIL bounds the rule inclusively (RFC 5545). With "Z" it is an instant (with a zoned DTSTART), so
- * floating expansion takes its wall clock; a bare date is the whole of that local day, so a Sunday
- * 02:00 run is still in a rule ending on that Sunday (rrule reads it as the day's 00:00).
+ * UNTIL bounds the rule inclusively (RFC 5545). With "Z" it is an instant (with a zoned DTSTART):
+ * the floating rule runs a day past its wall clock, which covers every offset, and the runs are
+ * bounded by their instants (a gap-shifted or repeated-hour run's wall clock is not its instant's).
+ * A bare date is the whole of that local day, so a Sunday 02:00 run is still in a rule ending on
+ * that Sunday (rrule reads it as the day's 00:00).
  */
 function floatingUntil(value: string, until: Date | null | undefined, toWall: (instant: number) => number): Date | null | undefined {
   if (!until) return until;
-  if (/UNTIL=\d{8}T\d{6}Z/.test(value)) return new Date(toWall(until.getTime()));
+  if (/UNTIL=\d{8}T\d{6}Z/.test(value)) return new Date(toWall(until.getTime()) + DAY_MS);
   if (/UNTIL=\d{8}(?:;|$)/.test(value)) return new Date(until.getTime() + DAY_MS - 1);
   return until;
 }
 
 /**
- * What the EXDATEs remove. With "Z": the run starting at that instant. Local: the run starting at
- * that wall clock at the instant the DST rules give it (a gap's shifted forward; in a repeated hour
- * the first pass, as RFC 5545 reads a local DATE-TIME the zone shows twice), so a run in the
- * second pass stays.
+ * The starts the EXDATEs remove, as instants. With "Z": that instant. Local: the instant the DST
+ * rules give that wall clock (RFC 5545 reads EXDATE;TZID= so), and a run is removed when it starts
+ * at that instant. So a gap-shifted run is removed by the local time it is shown at (03:30 on Berlin's
+ * spring-forward day) as by the one its rule names (02:30), and in a repeated hour a local one
+ * removes the first pass only: a run in the second pass stays.
  */
-function exclusions(exdates: readonly string[], offsetAt: OffsetLookup): { wallClocks: Map<WallClock, number>; instants: Set<number> } {
-  const wallClocks = new Map<WallClock, number>();
+function excludedStarts(exdates: readonly string[], offsetAt: OffsetLookup): Set<number> {
   const instants = new Set<number>();
   for (const exdate of exdates) {
     const problem = exdateProblem(exdate);
     if (problem) throw invalid(exdate, `EXDATE ${problem}`);
-    if (exdate.endsWith('Z')) {
-      instants.add(Date.parse(exdate));
-    } else {
-      const wall = parseWallClock(exdate);
-      wallClocks.set(wall, resolveWallClock(wall, offsetAt));
-    }
+    instants.add(exdate.endsWith('Z') ? Date.parse(exdate) : resolveWallClock(parseWallClock(exdate), offsetAt));
   }
-  return { wallClocks, instants };
+  return instants;
 }
 
 function invalid(text: string, reason: string): TimeError {

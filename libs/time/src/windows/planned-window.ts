@@ -13,8 +13,9 @@ export interface Recurrence {
   /** RRULE value, e.g. "FREQ=WEEKLY;BYDAY=SU" (DTSTART and TZID come from the window). */
   readonly rrule: string;
   /**
-   * EXDATE values: local "YYYY-MM-DDTHH:mm" in the window's zone (matched on the wall clock, as
-   * RFC 5545 EXDATE;TZID=...) or instants ending in "Z".
+   * EXDATE values: local "YYYY-MM-DDTHH:mm" in the window's zone (resolved to an instant by the
+   * gap and overlap rules, as RFC 5545 EXDATE;TZID=..., and matched on that instant) or instants
+   * ending in "Z".
    */
   readonly exdates?: readonly string[];
 }

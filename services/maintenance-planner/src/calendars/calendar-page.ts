@@ -1,6 +1,7 @@
 // The week calendar page served at /calendar. Kept as strings in a TypeScript module so the SWC
 // build ships it with the service; plain DOM and Intl, no framework: one page with a grid, a few
 // forms and the planner's own API (same origin, the key the person types, kept for the tab only).
+import { zoneLinks } from '@holdfast/regions';
 
 export const CALENDAR_HTML = `<!doctype html>
 <html lang="en">
@@ -75,6 +76,9 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   var LIVE_REQUESTS_PER_MINUTE = 300;
   var LIVE_EVERY_MS = 5000;
   var requestsSent = 0;
+  // The zone list has the catalog's names; a browser's ICU reports some zones by a tzdb alias
+  // (Asia/Calcutta for India, Asia/Katmandu for Nepal), which would otherwise fall back to UTC.
+  var ZONE_LINKS = ${JSON.stringify(zoneLinks())};
 
   function api(path, init) {
     init = init || {};
@@ -130,7 +134,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   }
 
   // Every zone in use in any region (a country's other zones too, so a window planned in
-  // America/Los_Angeles can be read there), UTC first; the zone asked for wins once it is listed.
+  // America/Los_Angeles can be read there), UTC first; the zone asked for wins once it is listed,
+  // or, named by a tzdb alias, the zone listed for it.
   function loadZones() {
     return api('/v1/regions').then(function (answer) {
       state.regions = answer.body.items;
@@ -140,8 +145,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       var select = byId('zone');
       select.textContent = '';
       ['UTC'].concat(Object.keys(zones).sort()).forEach(function (name) { var option = element('option', '', name); option.value = name; select.appendChild(option); });
-      select.value = state.wantedZone;
-      if (select.value !== state.wantedZone) select.value = 'UTC';
+      var listed = state.wantedZone === 'UTC' || Object.prototype.hasOwnProperty.call(zones, state.wantedZone);
+      var wanted = listed || !Object.prototype.hasOwnProperty.call(ZONE_LINKS, state.wantedZone) ? state.wantedZone : ZONE_LINKS[state.wantedZone];
+      select.value = wanted;
+      if (select.value !== wanted) select.value = 'UTC';
     });
   }
 

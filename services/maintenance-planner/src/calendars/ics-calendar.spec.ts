@@ -105,6 +105,14 @@ describe('iCalendar writing (RFC 5545)', () => {
       expect(tehran).toEqual({ uid: 'teh', zone: 'Asia/Tehran', local: '2009-06-13T01:30:00', start: '2009-06-12T21:00:00Z', end: '2009-06-12T22:00:00Z' });
     });
 
+    it('reads a run before a zone\'s first change in the feed at its instant: Asia/Almaty, before its one change (+06 to +05 on 2024-03-01)', () => {
+      const events = [at('before', 'Asia/Almaty', '2024-02-15T20:00:00Z', '2024-02-15T21:00:00Z'), at('after', 'Asia/Almaty', '2024-03-15T20:00:00Z', '2024-03-15T21:00:00Z')];
+      expect(readBack(events)).toEqual([
+        { uid: 'before', zone: 'Asia/Almaty', local: '2024-02-16T02:00:00', start: '2024-02-15T20:00:00Z', end: '2024-02-15T21:00:00Z' },
+        { uid: 'after', zone: 'Asia/Almaty', local: '2024-03-16T01:00:00', start: '2024-03-15T20:00:00Z', end: '2024-03-15T21:00:00Z' },
+      ]);
+    });
+
     it('writes an occurrence in the hour a fall-back change repeats in UTC, so both passes of 01:30 in Los Angeles read back at their own instants', () => {
       expect([ambiguousLocalTime(new Date('2027-11-07T08:30:00Z'), 'America/Los_Angeles'), ambiguousLocalTime(new Date('2027-11-07T09:30:00Z'), 'America/Los_Angeles')]).toEqual([true, true]);
       expect([ambiguousLocalTime(new Date('2027-11-07T10:30:00Z'), 'America/Los_Angeles'), ambiguousLocalTime(new Date('2027-03-14T10:00:00Z'), 'America/Los_Angeles')]).toEqual([false, false]);

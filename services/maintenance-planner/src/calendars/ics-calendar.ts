@@ -91,17 +91,18 @@ export function offsetChanges(zone: string, from: Date, to: Date): { at: DateTim
 }
 
 /**
- * A VTIMEZONE for `zone` that is exact over [from, to): one STANDARD or DAYLIGHT part per offset
- * change in that span (DTSTART is the onset in the local time before it), or a single STANDARD
- * part for a zone without changes there.
+ * A VTIMEZONE for `zone` that is exact over [from, to): a part from 1970 with the offset in force at
+ * `from`, then one STANDARD or DAYLIGHT part per offset change in that span (DTSTART is the onset in
+ * the local time before it). The first part covers the span's start before its first change: RFC
+ * 5545 readers have no offset for a time before every observance (Asia/Almaty's only change, on
+ * 2024-03-01, left February's runs six hours off).
  */
 export function vtimezone(zone: string, from: Date, to: Date): string[] {
   const changes = offsetChanges(zone, from, to);
   const lines = ['BEGIN:VTIMEZONE', `TZID:${zone}`];
-  if (changes.length === 0) {
-    const at = DateTime.fromJSDate(from, { zone });
-    lines.push('BEGIN:STANDARD', 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(at.offset)}`, `TZOFFSETTO:${offsetText(at.offset)}`, ...tzName(at), 'END:STANDARD');
-  }
+  const start = DateTime.fromJSDate(from, { zone });
+  const startKind = start.isInDST ? 'DAYLIGHT' : 'STANDARD';
+  lines.push(`BEGIN:${startKind}`, 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(start.offset)}`, `TZOFFSETTO:${offsetText(start.offset)}`, ...tzName(start), `END:${startKind}`);
   for (const change of changes) {
     const kind = change.at.isInDST ? 'DAYLIGHT' : 'STANDARD';
     const onset = change.at.setZone(`UTC${offsetText(change.before).replace(/(\d\d)(\d\d)$/, '$1:$2')}`);

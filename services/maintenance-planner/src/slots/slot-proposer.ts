@@ -13,6 +13,9 @@ import { flexibilityTooFarAhead, tooFarAheadInWords, type FlexibilityTooFarAhead
 /** Without a flexibility of its own, a window may move to start within this many days from now. */
 export const DEFAULT_FLEXIBILITY_DAYS = 7;
 
+/** What a global window with no region to score is scored as when its planned zone is in no country (UTC): that zone. */
+export const PLANNED_ZONE_REGION = 'planned';
+
 /** How long a region held stays among a global window's scored regions after its hold's release: a surge's cause (an election week) outlasts the surge. */
 export const STILL_AT_STAKE_DAYS = 7;
 
@@ -30,7 +33,10 @@ export interface Proposal {
  * through libs/time's findSlots: outside active holds on any footprint region (any region for a
  * global window, scored or not), within the flexibility and allowed local hours, ranked by
  * expected affected traffic (baseline x share) over the scored regions: the footprint's, or for a
- * global window those with a baseline and those held; with none of either, the planned zone's.
+ * global window those with a baseline and those held; with none of either, the planned zone's
+ * country (tzdb's, so any of its zones: Australia/Perth is AU) scored at the planned zone's night,
+ * where the owner planned it rather than at the country's principal zone's (Sydney's), or, for a
+ * zone in no country (UTC), PLANNED_ZONE_REGION.
  */
 @Injectable()
 export class SlotProposer {
@@ -46,14 +52,15 @@ export class SlotProposer {
       hourly: (number | null)[];
     }[];
     const regions = window.footprint_global ? [...new Set([...baselines.map((baseline) => baseline.region), ...(await this.regionsAtStake(db, now))])].sort() : window.footprint_regions;
-    const scored = regions.length > 0 ? regions : [this.regionOfZone(window.planned_zone)];
+    const scored = regions.length > 0 ? regions : [this.catalog.countryOfZone(window.planned_zone)?.code ?? PLANNED_ZONE_REGION];
     const shares = window.footprint_shares ?? {};
     const given = Object.values(shares).reduce((sum, share) => sum + share, 0);
     const rest = scored.filter((region) => shares[region] === undefined);
     const footprint = scored.map((code) => {
       const region = this.catalog.find(code);
-      // A custom region's zones are the ones its operator listed; a country's full list (29 for the US) would leave no night anywhere, so its principal zone.
-      const zones = !region ? [window.planned_zone] : region.kind === 'custom' ? [...region.zones] : [region.zone];
+      // A custom region's zones are the ones its operator listed; a country's full list (29 for the US) would leave no night anywhere, so its principal zone
+      // (the planned zone's country, scored for want of any other region, at the planned zone's night).
+      const zones = !region || regions.length === 0 ? [window.planned_zone] : region.kind === 'custom' ? [...region.zones] : [region.zone];
       return { region: code, zones, share: shares[code] ?? (rest.length ? Math.max(0, 1 - given) / rest.length : 0) };
     });
     // Every region of the footprint counts for holds, every region at all for a global window: not only the scored ones.
@@ -112,7 +119,12 @@ export class SlotProposer {
       expectedImpact: slot.expectedAffectedTraffic,
       localTimes: slot.local.map((local) => ({ region: local.region, zone: local.zone, startsAtLocal: local.localStart, endsAtLocal: local.localEnd, offset: local.offset, endOffset: local.endOffset })),
     });
-    const notes = result.fallbackRegions.map((region) => `${region}: no learned baseline yet; scored as quiet at local night (01:00-05:00 ${this.catalog.find(region)?.zone ?? ''}).`);
+    const notes = result.fallbackRegions.map((region) => {
+      const zones = footprint.find((entry) => entry.region === region)?.zones.join(', ');
+      return region === PLANNED_ZONE_REGION
+        ? `The planned zone is in no country: scored as quiet at its local night (01:00-05:00 ${zones}).`
+        : `${region}: no learned baseline yet; scored as quiet at local night (01:00-05:00 ${zones}).`;
+    });
     notes.push(...openEndedNotes(within, holds, endOf));
     if (result.slots.length === 0) notes.push(noSlotNote(within));
     return { result, slots: result.slots.map(toSlot), current: result.current ? toSlot(result.current) : null, notes, regions: scored };
@@ -127,10 +139,6 @@ export class SlotProposer {
     const since = new Date(now.getTime() - STILL_AT_STAKE_DAYS * 86_400_000);
     const rows = (await db.query('SELECT DISTINCT unnest(regions) AS region FROM hold WHERE released_at IS NULL OR released_at > $1', [since])) as { region: string }[];
     return rows.map((row) => row.region);
-  }
-
-  private regionOfZone(zone: string): string {
-    return this.catalog.list().find((region) => region.zone === zone)?.code ?? 'US';
   }
 }
 

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HOLD_COLUMNS, holdView, type HoldRow } from '../holds/hold-record';
 import { LocalTimes } from '../regions/local-times';
-import { SlotProposer } from '../slots/slot-proposer';
+import { PLANNED_ZONE_REGION, SlotProposer } from '../slots/slot-proposer';
 import { WindowsService } from './windows.service';
 import { OCCURRENCE_COLUMNS, readerRegions, type OccurrenceRow } from './window-record';
 
@@ -81,7 +81,7 @@ export class ExplanationService {
       scoredRegions: proposal.regions,
       fallbackRegions: proposal.result.fallbackRegions,
       notes: proposal.notes,
-      localTimesOfCurrent: this.localTimes.of(current.start, current.end, readerRegions(window, proposal.regions)),
+      localTimesOfCurrent: this.localTimes.of(current.start, current.end, readerRegions(window, proposal.regions.filter((region) => region !== PLANNED_ZONE_REGION))),
     };
   }
 }

@@ -11,11 +11,19 @@ import {
   SurgePolicySchema,
   WindowPrioritySchema,
 } from '@holdfast/contracts';
+import { canonicalZoneName } from '@holdfast/regions';
 import { CursorSchema, daysInWords, PageLimitSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
 export const OverrideRequestSchema = z.strictObject({ reason: StatedReasonSchema });
+
+/**
+ * Stored as tzdb names ("europe/berlin" as Europe/Berlin, Asia/Calcutta as Asia/Kolkata): the zone is
+ * looked up by name (its country, the calendar page's zone list) and written into ICS feeds, where
+ * a spelling only Intl accepts matches nothing.
+ */
+const PlannedZoneSchema = IanaZoneSchema.transform(canonicalZoneName);
 
 const windowFields = {
   title: z.string().min(1).max(200),
@@ -23,7 +31,7 @@ const windowFields = {
   footprint: FootprintSchema,
   startsAt: InstantSchema,
   endsAt: InstantSchema,
-  plannedZone: IanaZoneSchema,
+  plannedZone: PlannedZoneSchema,
   recurrence: RecurrenceRuleSchema.optional(),
   exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema.default('routine'),
@@ -97,7 +105,7 @@ export const UpdateWindowSchema = z.strictObject({
   footprint: FootprintSchema.optional(),
   startsAt: InstantSchema.optional(),
   endsAt: InstantSchema.optional(),
-  plannedZone: IanaZoneSchema.optional(),
+  plannedZone: PlannedZoneSchema.optional(),
   recurrence: RecurrenceRuleSchema.nullable().optional(),
   exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema.optional(),

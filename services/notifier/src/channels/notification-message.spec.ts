@@ -35,3 +35,34 @@ describe('MessageRenderer, window events of a recurring window', () => {
     expect(renderer.render(delivered('window.scheduled', {})).until).toBe('runs Mon 1 Jun 17:00 UTC');
   });
 });
+
+describe('MessageRenderer, local times across a DST change', () => {
+  const renderer = new MessageRenderer(new RegionCatalog(), 'http://planner.test');
+  // A weekly Sunday 02:30 Berlin run on the fall-back day runs at the earlier 02:30 (00:30Z, CEST) and ends at 02:30 CET.
+  const fallBackRun = {
+    number: 31,
+    startsAt: '2026-10-25T00:30:00Z',
+    endsAt: '2026-10-25T01:30:00Z',
+    status: 'held' as const,
+    localTimes: [{ region: 'DE', zone: 'Europe/Berlin', startsAtLocal: '2026-10-25T02:30', endsAtLocal: '2026-10-25T02:30', offset: '+02:00', endOffset: '+01:00' }],
+  };
+
+  it('gives a run in the repeated hour the offset of its own instant, and the end its own', () => {
+    const held = renderer.render(delivered('window.held', { occurrences: [fallBackRun] }));
+    expect(held.localTimes).toEqual([{ region: 'DE', zone: 'Europe/Berlin', text: 'Sun 25 Oct 02:30 → 02:30 Europe/Berlin (UTC+02:00→UTC+01:00)' }]);
+  });
+
+  it('gives a hold period crossing the change both offsets, and a held window’s run its own', () => {
+    const period = {
+      ...EventExamples['hold.placed'],
+      regions: ['DE'],
+      from: '2026-10-24T20:00:00Z',
+      until: '2026-10-25T05:00:00Z',
+      periodLocalTimes: [{ region: 'DE', zone: 'Europe/Berlin', fromLocal: '2026-10-24T22:00', untilLocal: '2026-10-25T06:00', offset: '+02:00' }],
+      windows: [{ windowId: '0190a7d1-0000-7abc-8def-0123456789ab', title: 'DB failover', ownerTeam: 'core', priority: 'important' as const, surgePolicy: 'hold' as const, notifyOnly: false, occurrences: [fallBackRun] }],
+    };
+    const placed = renderer.render(createEvent('hold.placed', period, { source: 'spec' }) as unknown as DeliveredEvent);
+    expect(placed.localTimes).toEqual([{ region: 'DE', zone: 'Europe/Berlin', text: 'Sat 24 Oct 22:00 → Sun 25 Oct 06:00 Europe/Berlin (UTC+02:00→UTC+01:00)' }]);
+    expect(placed.what).toBe('DB failover (team core, Sun 25 Oct 02:30 → 02:30 Europe/Berlin (UTC+02:00→UTC+01:00))');
+  });
+});

@@ -28,14 +28,19 @@ export interface NotificationMessage {
 
 const utc = (iso: string): string => `${DateTime.fromISO(iso, { zone: 'UTC' }).toFormat('ccc d LLL HH:mm')} UTC`;
 
-/** "Mon 15 Jun 00:30 → 04:30 Asia/Tehran (UTC+03:30)" from instants, or from local wall-clock times in `zone` (the planner's). */
+/**
+ * "Mon 15 Jun 00:30 → 04:30 Asia/Tehran (UTC+03:30)" from instants, each end with its own offset
+ * ("UTC+02:00→UTC+01:00" across a change). Never from the planner's bare local strings: a wall clock
+ * in a repeated hour names two instants, and luxon's pick is not the planner's (the earlier).
+ */
 function localRange(zone: string, from: string, to?: string | null): string {
   const start = DateTime.fromISO(from, { zone });
   const startText = start.toFormat('ccc d LLL HH:mm');
   if (!to) return `from ${startText} ${zone} (UTC${start.toFormat('ZZ')})`;
   const end = DateTime.fromISO(to, { zone });
   const endText = end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc d LLL HH:mm');
-  return `${startText} → ${endText} ${zone} (UTC${start.toFormat('ZZ')})`;
+  const offsets = end.offset === start.offset ? `UTC${start.toFormat('ZZ')}` : `UTC${start.toFormat('ZZ')}→UTC${end.toFormat('ZZ')}`;
+  return `${startText} → ${endText} ${zone} (${offsets})`;
 }
 
 const short = (id: string): string => id.slice(-8);
@@ -66,7 +71,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: event.data.until ? `until ${utc(event.data.until)}` : 'until released',
           localTimes: event.data.periodLocalTimes?.length
-            ? event.data.periodLocalTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, line.fromLocal, line.untilLocal) }))
+            ? event.data.periodLocalTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, event.data.from, event.data.until) }))
             : this.localTimes(event.data.regions, event.data.from, event.data.until),
           link: this.linkFor(windowIds),
           regions: event.data.regions,
@@ -182,7 +187,7 @@ export class MessageRenderer {
       return `${held
         .map((window) => {
           const next = window.occurrences[0];
-          const when = next?.localTimes[0] ? `, ${localRange(next.localTimes[0].zone, next.localTimes[0].startsAtLocal, next.localTimes[0].endsAtLocal)}` : '';
+          const when = next?.localTimes[0] ? `, ${localRange(next.localTimes[0].zone, next.startsAt, next.endsAt)}` : '';
           return `${window.title} (team ${window.ownerTeam}${window.notifyOnly ? ', notify-only: runs' : ''}${when})`;
         })
         .join('; ')}${more}`;
@@ -191,11 +196,10 @@ export class MessageRenderer {
     return `${windowIds.length} window${windowIds.length > 1 ? 's' : ''}: ${windowIds.map((id) => `…${short(id)}`).join(', ')}${more}`;
   }
 
-  /** The planner's local times of the slot or run when the event carries them, else computed from the footprint's zones. */
+  /** The slot or run in the zones the planner gave for it when the event carries them, else in the footprint's zones. */
   private windowLocalTimes(window: WindowSnapshot, run: WindowRun, slot: Slot | undefined): LocalTimeLine[] {
-    const given = slot?.localTimes ?? run.localTimes;
-    if (given?.length) return given.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, line.startsAtLocal, line.endsAtLocal) }));
-    const [startsAt, endsAt] = [slot?.startsAt ?? run.startsAt, slot?.endsAt ?? run.endsAt];
+    const { startsAt, endsAt, localTimes } = slot ?? run;
+    if (localTimes?.length) return localTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, startsAt, endsAt) }));
     if (window.footprint.global) return [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, startsAt, endsAt) }];
     return this.localTimes(window.footprint.regions, startsAt, endsAt);
   }
