@@ -23,7 +23,8 @@ describe("a broker outage: the file's own broker stopped under the analyzer and 
     const env = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '3', KAFKA_BROKERS: broker.config.brokers.join(','), HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY };
     [analyzer, planner] = await Promise.all([
       startService({ name: 'impact-analyzer', port: await freePort(), env, onLine: (line) => logs.push(line) }),
-      startService({ name: 'maintenance-planner', port: await freePort(), env, onLine: (line) => logs.push(line) }),
+      // A short silence, so the gate's refusal shows within the spec's outage.
+      startService({ name: 'maintenance-planner', port: await freePort(), env: { ...env, GATE_MAX_SURGE_SILENCE_SECONDS: '3' }, onLine: (line) => logs.push(line) }),
     ]);
   });
 
@@ -34,6 +35,7 @@ describe("a broker outage: the file's own broker stopped under the analyzer and 
   });
 
   it('takes a declaration while the broker is away, answers what needs Kafka with 503, and holds once it is back', async () => {
+    expect((await call(planner, '/v1/gate?regions=NP')).status).toBe(200);
     await broker.stop();
     await expectEventually(async () => expect((await fetch(`${analyzer.baseUrl}/health/ready`)).status).toBe(503), { timeoutMs: 30_000, message: 'the analyzer reports Kafka down' });
 
@@ -47,6 +49,11 @@ describe("a broker outage: the file's own broker stopped under the analyzer and 
     expect(sampled.status).toBe(503);
     expect(sampled.headers.get('retry-after')).toBe('5');
     expect(await sampled.json()).toMatchObject({ code: 'dependency-unavailable', dependency: 'Kafka' });
+    // The declaration's surge waits in the analyzer's outbox: the gate must not say NP is free meanwhile.
+    await expectEventually(async () => expect(await (await call(planner, '/v1/gate?regions=NP')).json()).toMatchObject({ status: 503, code: 'surges-unheard' }), {
+      timeoutMs: 30_000,
+      message: 'the gate stops answering allowed',
+    });
 
     await broker.start();
     const back = Date.now();
@@ -60,6 +67,7 @@ describe("a broker outage: the file's own broker stopped under the analyzer and 
       { timeoutMs: 60_000, intervalMs: 250, message: 'the declaration held NP once the broker was back' },
     );
     expect(hold.regions).toEqual(['NP']);
+    expect((await call(planner, '/v1/gate?regions=NP')).status).toBe(423);
     process.stdout.write(`[broker-outage] the hold came ${((Date.now() - back) / 1000).toFixed(1)} s after the broker was back\n`);
     // One connection failure in 30 s per service is an error; kafkajs's others went to debug.
     const connectionErrors = logs.filter((line) => / error .*Connection error: connect ECONNREFUSED/.test(line));

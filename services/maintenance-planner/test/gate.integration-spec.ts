@@ -1,8 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { Topics } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
 
 const clock = new ManualClock('2026-08-01T12:00:00Z');
@@ -43,6 +45,27 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
   afterAll(async () => {
     await replica?.end();
     await service?.close();
+  });
+
+  it('stops answering "allowed" while the broker leaves the surges consumer unanswered, still answers a hold it has, and allows again once it is heard', async () => {
+    const messaging = service.app.get(MessagingRuntime);
+    // The real consumer of region.surges.v1, heard from at every fetch wait while the broker answers.
+    expect(messaging.silentForMs(Topics.regionSurges)).toBeLessThan(5_000);
+    const held = await insertHold(['PT'], '2026-08-01T13:00:00Z');
+    const silence = vi.spyOn(messaging, 'silentForMs').mockReturnValue(16_000);
+    try {
+      const unheard = await gate('regions=ES');
+      expect(unheard.status).toBe(503);
+      expect(unheard.retryAfter).toBe('5');
+      expect(unheard.body).toMatchObject({ code: 'surges-unheard', dependency: 'Kafka', silentSeconds: 16, detail: expect.stringContaining('has not heard from Kafka for 16 s (GATE_MAX_SURGE_SILENCE_SECONDS is 15)') });
+      expect(await gate('regions=PT')).toMatchObject({ status: 423, body: { holds: [{ id: held }] } });
+      silence.mockReturnValue(15_000);
+      expect((await gate('regions=ES')).status).toBe(200);
+    } finally {
+      silence.mockRestore();
+      await replica.query(`UPDATE hold SET released_at = '2026-08-01T12:00:00Z' WHERE id = $1`, [held]);
+    }
+    expect((await gate('regions=ES')).status).toBe(200);
   });
 
   it('sees a hold from the question after its commit, never before, and its change or release from the next question on', async () => {

@@ -153,6 +153,7 @@ interface PendingOffset {
  */
 export class EventConsumer<T extends TopicName> {
   readonly groupId: string;
+  readonly topic: T;
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
   private readonly ignored: ReadonlySet<string>;
@@ -176,9 +177,12 @@ export class EventConsumer<T extends TopicName> {
   private readonly transactionCommitSeconds;
   // While PostgreSQL is away every partition's handling fails the same way, attempt after attempt.
   private readonly infrastructureFailures = new RepeatedFailure();
+  // When the broker last answered one of this consumer's fetches (monotonic ms), or it was started.
+  private heardAtMs = performance.now();
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
+    this.topic = options.topic;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.ignored = new Set(options.ignore ?? []);
     assertExplicitHandling(options);
@@ -199,6 +203,10 @@ export class EventConsumer<T extends TopicName> {
       for (const [name, pending] of this.uncommitted) {
         if (!(payload.memberAssignment[pending.topic] ?? []).includes(pending.partition)) this.uncommitted.delete(name);
       }
+    });
+    // An idle consumer's fetch is answered every fetch wait: a longer silence means the broker is not reaching it.
+    this.consumer.on(this.consumer.events.FETCH, () => {
+      this.heardAtMs = performance.now();
     });
     // kafkajs restarts a consumer after an error it counts as retriable; after any other (a TypeError from our own
     // bookkeeping, a refusal it cannot retry) it stops for good, and the service would go on looking ready.
@@ -241,6 +249,7 @@ export class EventConsumer<T extends TopicName> {
     this.stopping = false;
     this.stopped = undefined;
     this.crash = undefined;
+    this.heardAtMs = performance.now();
     await this.consumer.connect();
     // A new group reads from the start: nothing published before the service first ran is skipped.
     await this.consumer.subscribe({ topic: physicalTopic(this.options.settings, this.options.topic), fromBeginning: true });
@@ -262,6 +271,14 @@ export class EventConsumer<T extends TopicName> {
   /** Why kafkajs stopped this consumer for good, if it did since it was started. */
   stoppedForGood(): StoppedConsumer | undefined {
     return this.crash && { topic: this.options.topic, group: this.groupId, cause: this.crash };
+  }
+
+  /**
+   * How long the broker has not answered this consumer's fetches (since its start, before the
+   * first): what it has applied may be missing events published meanwhile.
+   */
+  silentForMs(): number {
+    return performance.now() - this.heardAtMs;
   }
 
   /** Lets the message in hand finish, commits what is done, and leaves the group. */

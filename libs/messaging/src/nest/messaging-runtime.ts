@@ -72,6 +72,15 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     return { brokers: cluster.brokers.length, controller: cluster.controller };
   }
 
+  /**
+   * How long the broker has not answered this service's consumers of `topic` (the longest of them),
+   * or undefined when it has none: for answers that hold only if nothing was published meanwhile.
+   */
+  silentForMs(topic: TopicName): number | undefined {
+    const silences = this.consumers.filter((consumer) => consumer.topic === topic).map((consumer) => consumer.silentForMs());
+    return silences.length ? Math.max(...silences) : undefined;
+  }
+
   /** The consumers kafkajs stopped for good, which read nothing more; used by readiness. */
   stoppedConsumers(): StoppedConsumer[] {
     return this.consumers.flatMap((consumer) => consumer.stoppedForGood() ?? []);

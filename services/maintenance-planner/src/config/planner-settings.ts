@@ -15,6 +15,7 @@ export const plannerEnvironment = {
   PLAN_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3650).default(730),
   PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  GATE_MAX_SURGE_SILENCE_SECONDS: z.coerce.number().min(0).max(3_600).default(15),
   CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
   CALENDAR_FEED_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5_000),
   // A clearance waits for a surge.started that overtook it; one still in the topic must find it.
@@ -37,6 +38,11 @@ export interface PlannerSettings {
   /** 0 turns the periodic sweep off (tests call it directly). */
   sweepIntervalMs: number;
   gateRetryAfterSeconds: number;
+  /**
+   * How long the broker may leave the surges consumer unanswered before the gate stops answering
+   * "allowed" (a surge or declaration made meanwhile would not be held yet); 0 turns it off.
+   */
+  gateMaxSurgeSilenceMs: number;
   /** How far back the iCalendar feeds reach: runs that ended earlier are left out. */
   calendarPastMs: number;
   /** A feed is fetched whole by every subscribed client, every few minutes to hours: bounded. */
@@ -57,6 +63,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     planMaxAheadMs: env.PLAN_MAX_AHEAD_DAYS * 86_400_000,
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
+    gateMaxSurgeSilenceMs: env.GATE_MAX_SURGE_SILENCE_SECONDS * 1000,
     calendarPastMs: env.CALENDAR_PAST_DAYS * 86_400_000,
     calendarFeedMaxEvents: env.CALENDAR_FEED_MAX_EVENTS,
     surgeClearanceRetentionMs: env.SURGE_CLEARANCE_RETENTION_DAYS * 86_400_000,

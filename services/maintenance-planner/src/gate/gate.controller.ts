@@ -38,6 +38,11 @@ export class GateController {
       'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end)',
   })
   @ApiResponse({
+    status: 503,
+    description:
+      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
+  })
+  @ApiResponse({
     status: 409,
     description: 'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window.',
   })

@@ -1,3 +1,5 @@
+import { Topics } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable } from '@nestjs/common';
@@ -17,6 +19,9 @@ export const GATE_LISTED_HOLDS = 10;
  * back the gate cannot answer truthfully, keeping only the holds not yet released.
  */
 export const GATE_AT_SKEW_MS = 60_000;
+
+/** When the gate cannot say "allowed" for want of the broker: about when a restarting broker is back. */
+const UNHEARD_RETRY_AFTER_SECONDS = 5;
 
 /** An instant in epoch microseconds, as PostgreSQL keeps and compares it. */
 const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
@@ -78,6 +83,7 @@ export class GateService {
     private readonly clock: Clock,
     private readonly holds: HoldsService,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
+    private readonly messaging: MessagingRuntime,
     metrics: MetricsRegistry,
   ) {
     this.answers = metrics.counter('holdfast_gate_answers_total', 'Gate answers, by outcome', ['outcome']);
@@ -115,6 +121,7 @@ export class GateService {
     // Exempt and notify-only windows are never stopped.
     const holding = query.windowId && !row.holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
     if (!holding || holding.count === 0) {
+      this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
       // DESIGN.md section 6's answer, exactly: callers compare it whole.
       return { allowed: true };
@@ -125,6 +132,24 @@ export class GateService {
     const held = asked.length > 1 ? asked.filter((region) => holdSet.holding([region], at.getTime() * 1000, null, 0).count > 0) : asked;
     const what = query.windowId ? `Window ${query.windowId} is` : held.length === 1 ? `Region ${held[0]} is` : `Regions ${held.join(', ')} are`;
     throw this.held(what, holding, at);
+  }
+
+  /**
+   * Fails closed while the broker does not answer the surges consumer: a surge or a declaration
+   * made meanwhile waits in the analyzer's outbox, so "nothing holds it" could be false. A hold the
+   * planner has is still answered (423): that much it knows.
+   */
+  private assertSurgesHeard(): void {
+    const limitMs = this.config.settings.gateMaxSurgeSilenceMs;
+    const silentMs = this.messaging.silentForMs(Topics.regionSurges) ?? 0;
+    if (limitMs === 0 || silentMs <= limitMs) return;
+    this.answers.inc({ outcome: 'unheard' });
+    throw new DomainError(
+      'surges-unheard',
+      503,
+      `The planner has not heard from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this. Ask again once Kafka is back (GET /health/ready says when); holdfast gate --wait does.`,
+      { dependency: 'Kafka', silentSeconds: Math.round(silentMs / 1000), retryAfterSeconds: UNHEARD_RETRY_AFTER_SECONDS },
+    );
   }
 
   /**
