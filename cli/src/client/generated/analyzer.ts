@@ -1326,7 +1326,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; sending the batch again is safe), or PostgreSQL, needed for a series not known yet, is away */
+            /** @description dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away */
             503: {
                 headers: {
                     [name: string]: unknown;

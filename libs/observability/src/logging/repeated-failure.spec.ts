@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { RepeatedFailure } from './repeated-failure';
 
 describe('RepeatedFailure', () => {
-  it('lets the first failure of a run through, then one per interval, and measures the run', () => {
+  it('lets the first failure of a run through, then one per interval, counting the failures each stands for, and measures the run', () => {
     let now = 1_000;
     const failures = new RepeatedFailure(30_000, () => now);
     expect(failures.recovered()).toBeUndefined();
-    expect(failures.failed()).toEqual({ loud: true, failingForMs: 0 });
+    expect(failures.failed()).toEqual({ loud: true, failingForMs: 0, failures: 1 });
     now += 500;
-    expect(failures.failed()).toEqual({ loud: false, failingForMs: 500 });
+    expect(failures.failed()).toEqual({ loud: false, failingForMs: 500, failures: 1 });
     now += 29_499;
-    expect(failures.failed()).toEqual({ loud: false, failingForMs: 29_999 });
+    expect(failures.failed()).toEqual({ loud: false, failingForMs: 29_999, failures: 2 });
     now += 1;
-    expect(failures.failed()).toEqual({ loud: true, failingForMs: 30_000 });
+    expect(failures.failed()).toEqual({ loud: true, failingForMs: 30_000, failures: 3 });
     now += 1;
     expect(failures.failed().loud).toBe(false);
     now += 4_999;
@@ -27,7 +27,7 @@ describe('RepeatedFailure', () => {
     now += 100;
     failures.recovered();
     now += 100;
-    expect(failures.failed()).toEqual({ loud: true, failingForMs: 0 });
+    expect(failures.failed()).toEqual({ loud: true, failingForMs: 0, failures: 1 });
   });
 });
 

@@ -15,7 +15,7 @@ export interface FailureLogger {
  * warnings from the notifier's delivery worker and 60 errors from each outbox relay in the log.
  */
 export class RepeatedFailure {
-  private run: { sinceMs: number; loggedMs: number } | undefined;
+  private run: { sinceMs: number; loggedMs: number; unlogged: number } | undefined;
 
   constructor(
     private readonly everyMs = REPEATED_FAILURE_LOG_EVERY_MS,
@@ -23,13 +23,18 @@ export class RepeatedFailure {
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
-  /** Records a failure: `loud` when this one is to be logged at its level. */
-  failed(): { loud: boolean; failingForMs: number } {
+  /**
+   * Records a failure: `loud` when this one is to be logged at its level, and `failures`, how many
+   * there were since the last loud one, this one included (what a loud line stands for).
+   */
+  failed(): { loud: boolean; failingForMs: number; failures: number } {
     const now = this.nowMs();
-    const run = (this.run ??= { sinceMs: now, loggedMs: Number.NEGATIVE_INFINITY });
+    const run = (this.run ??= { sinceMs: now, loggedMs: Number.NEGATIVE_INFINITY, unlogged: 0 });
     const loud = now - run.loggedMs >= this.everyMs;
+    const failures = run.unlogged + 1;
     if (loud) run.loggedMs = now;
-    return { loud, failingForMs: Math.round(now - run.sinceMs) };
+    run.unlogged = loud ? 0 : failures;
+    return { loud, failingForMs: Math.round(now - run.sinceMs), failures };
   }
 
   /** Logs this failure at `level` when it is loud (saying how often that is), otherwise at debug. */

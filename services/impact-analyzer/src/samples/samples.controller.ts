@@ -69,7 +69,7 @@ export class SamplesController {
   @ApiResponse({
     status: 503,
     description:
-      'dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; sending the batch again is safe), or PostgreSQL, needed for a series not known yet, is away',
+      'dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away',
   })
   async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { textCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;
@@ -158,6 +158,6 @@ const duplicateOf = (first: number, region: string, metric: string, at: string):
 function publishUnsettled(timeoutMs: number): DomainError {
   return dependencyUnavailable(
     'Kafka',
-    `Kafka did not acknowledge the accepted samples within SAMPLE_PUBLISH_TIMEOUT_MS (${timeoutMs} ms): some, all or none of them may have been published. Sending the batch again is safe: the detector drops a sample whose series already has one at that time or later as a duplicate, so none is counted twice. GET /health/ready says when Kafka is back.`,
+    `Kafka did not acknowledge the accepted samples within SAMPLE_PUBLISH_TIMEOUT_MS (${timeoutMs} ms): some, all or none of them may have been published. Send the batch again before any newer sample of the same series: a copy of one that was published is dropped, so none is assessed twice, but the detector judges a series in time order, and a sample sent after a newer one of its series went through is accepted and never assessed (counted late in holdfast_analyzer_samples_total). GET /health/ready says when Kafka is back.`,
   );
 }

@@ -1,11 +1,13 @@
 import { MetricsRegistry } from '@holdfast/observability';
+import { ManualClock } from '@holdfast/testing';
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HorizonRefusal } from '../windows/horizon-refusal';
 import { PlannerSweep } from './planner-sweep.service';
+import { WindowAnnouncementBacklog } from './window-announcement-backlog';
 
-/** The sweep's collaborators as stubs: each step resolves with a count unless `failing` names it, and records that it ran. */
-function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[][] = []) {
+/** The sweep's collaborators as stubs: each step resolves with a count unless `failing` names it, and records that it ran; `announceOwed` replaces that step's stub. */
+function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[][] = [], announceOwed?: () => Promise<number>) {
   const ran: string[] = [];
   const step = <T>(name: string, count: T) => () => {
     ran.push(name);
@@ -15,7 +17,7 @@ function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[
   const extendHorizon = () => step('extendHorizon', { extended: 1, refused: refusedAtEachSweep[sweeps++] ?? [] })();
   const windows = { extendHorizon, markMissed: step('markMissed', 2) };
   const holds = {
-    announceOwed: step('announceOwed', 3),
+    announceOwed: announceOwed ?? step('announceOwed', 3),
     releaseDue: step('releaseDue', 4),
     openOutlasted: step('openOutlasted', 5),
     extendOpenEnded: step('extendOpenEnded', 6),
@@ -97,5 +99,20 @@ describe('the planner sweep', () => {
     expect(await counted('holdfast_horizon_refused_windows_total')).toEqual({ 'overlapping-occurrences': 1, 'occurrence-too-long': 2 });
     expect(logs).toHaveBeenCalledWith(expect.objectContaining({ windowId: 'w-overlap' }), 'window w-overlap: the horizon step no longer refuses its runs');
     expect(logs).not.toHaveBeenCalledWith(expect.objectContaining({ windowId: 'w-long' }), expect.any(String));
+  });
+
+  it("logs the hold announcements PostgreSQL refuses sweep after sweep as the announced step's failure, once for the run, not at every sweep", async () => {
+    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    const dataSource = { manager: { query: refused }, query: refused, transaction: refused };
+    const backlog = new WindowAnnouncementBacklog(dataSource as never, new ManualClock('2026-12-01T00:00:00Z') as never, {} as never);
+    const { sweep, counted } = sweepOf([], [], () => backlog.drainAll());
+
+    for (let i = 0; i < 5; i++) expect((await sweep.sweep()).failed).toEqual(['announced']);
+
+    expect(errors.mock.calls.map(([, message]) => message)).toEqual([expect.stringMatching(/^sweep step announced failed.*\(logged every 30 s while it fails\)$/)]);
+    expect(await counted('holdfast_sweep_step_failures_total')).toEqual({ announced: 5 });
   });
 });

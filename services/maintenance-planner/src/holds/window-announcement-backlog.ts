@@ -131,26 +131,23 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     return events;
   }
 
-  /** Pays every debt, oldest first, a transaction at a time; resolves the windows this run announced. */
+  /** Pays every debt, oldest first, a transaction at a time; resolves the windows this run announced, 0 when it failed (logged). */
   drain(): Promise<number> {
-    this.again = true;
-    this.running ??= this.payAll()
-      .catch((error: unknown) => {
-        this.logger.error({ err: withoutStatementValues(error) }, "announcing a hold's windows failed; the next sweep resumes where it stopped");
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-        // A debt made as the run ended: paid now rather than at the next sweep.
-        if (this.again && !this.stopping) void this.drain();
-      });
-    return this.running;
+    return this.pay().catch((error: unknown) => {
+      this.logger.error({ err: withoutStatementValues(error) }, "announcing a hold's windows failed; the next sweep resumes where it stopped");
+      return 0;
+    });
   }
 
-  /** The sweep's part: whatever a stopped or failed run left. A run in flight is waited for rather than joined: should it fail, the rest is paid now. */
+  /**
+   * The sweep's part: whatever a stopped or failed run left. A run in flight is waited for rather than joined: should it fail, the rest is paid now.
+   * Its own failure is the sweep's `announced` step's, logged by the sweep once and then every 30 s while it repeats: logged
+   * here as well, it was an error at every sweep of a PostgreSQL outage.
+   */
   async drainAll(): Promise<number> {
-    await this.running;
-    return this.drain();
+    // A run that fails is logged by whoever started it.
+    await this.running?.catch(() => undefined);
+    return this.pay();
   }
 
   /** How long the oldest debt has been owed, in seconds at `now`; 0 when there is none. */
@@ -162,7 +159,18 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     // Stops between transactions; the next start's sweep goes on from the last one committed.
     this.stopping = true;
-    await this.running;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The run paying debts in this process, joined when one is under way; rejects when it fails. */
+  private pay(): Promise<number> {
+    this.again = true;
+    this.running ??= this.payAll().finally(() => {
+      this.running = undefined;
+      // A debt made as the run ended: paid now rather than at the next sweep.
+      if (this.again && !this.stopping) void this.drain();
+    });
+    return this.running;
   }
 
   private async payAll(): Promise<number> {
