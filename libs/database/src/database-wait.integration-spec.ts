@@ -1,5 +1,6 @@
 import { connect, createServer, Server, type Socket } from 'node:net';
-import { expectEventually, freePort, testEnvironment } from '@holdfast/testing';
+import { createTestDatabase, expectEventually, freePort, testEnvironment, type TestDatabase } from '@holdfast/testing';
+import { Client } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForDatabase } from './database-wait';
 
@@ -34,6 +35,56 @@ describe('waitForDatabase, the boot-time wait for PostgreSQL', () => {
     proxy.listen(port, '127.0.0.1');
     await waited;
     expect(waits[0]).toMatch(new RegExp(`^PostgreSQL at postgres://[^ ]*127\\.0\\.0\\.1:${port}/[^ ]* is not up yet \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); trying again \\(attempt 2, for up to 10 s in all: DATABASE_CONNECT_WAIT_SECONDS\\)$`));
+  });
+
+  describe('a database closed to connections (ALLOW_CONNECTIONS false, as during a restore)', () => {
+    let closed: TestDatabase | undefined;
+    const allowConnections = async (allow: boolean) => {
+      const admin = new Client({ connectionString: testEnvironment().databaseUrl });
+      await admin.connect();
+      try {
+        await admin.query(`ALTER DATABASE "${closed!.name}" ALLOW_CONNECTIONS ${allow}`);
+      } finally {
+        await admin.end();
+      }
+    };
+    const closedDatabase = async () => {
+      closed = await createTestDatabase('database-wait-closed');
+      await allowConnections(false);
+      return closed;
+    };
+    afterEach(async () => {
+      await closed?.drop();
+      closed = undefined;
+    });
+
+    it('is waited for like a server not up yet, and the wait goes on once it is opened again', async () => {
+      const { name, url } = await closedDatabase();
+      const waits: string[] = [];
+      const waited = waitForDatabase(optionsFor(url), { waitMs: 20_000, onWait: (message) => waits.push(message) });
+      await expectEventually(() => expect(waits.length).toBeGreaterThan(0));
+      await allowConnections(true);
+      await waited;
+      expect(waits[0]).toMatch(
+        new RegExp(`^PostgreSQL at postgres://[^ ]*/${name} is not up yet \\(database "${name}" is not currently accepting connections\\); trying again \\(attempt 2, for up to 20 s in all: DATABASE_CONNECT_WAIT_SECONDS\\)$`),
+      );
+    });
+
+    it('still closed after the wait: the failure says it is closed and names DATABASE_CONNECT_WAIT_SECONDS, not DATABASE_URL', async () => {
+      const { name, url } = await closedDatabase();
+      const waits: string[] = [];
+      const failure = await waitForDatabase(optionsFor(url), { waitMs: 600, onWait: (message) => waits.push(message) }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(
+        new RegExp(
+          `^PostgreSQL at postgres://[^ ]*/${name} is closed to connections after waiting 0\\.6 s \\(DATABASE_CONNECT_WAIT_SECONDS\\): database "${name}" is not currently accepting connections\\. Open it again \\(ALTER DATABASE \\.\\.\\. ALLOW_CONNECTIONS true\\) once its restore or maintenance is done, or wait longer with DATABASE_CONNECT_WAIT_SECONDS\\.$`,
+        ),
+      );
+      expect(failure).not.toContain('DATABASE_URL');
+      expect(waits.length).toBeGreaterThan(0);
+    });
   });
 
   it('gives up after the wait, saying where it looked, with the password hidden', async () => {

@@ -14,7 +14,16 @@ const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 export function notUpYet(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return NOT_UP_YET.has(code ?? '') || /timeout/i.test(message ?? '');
+  return NOT_UP_YET.has(code ?? '') || closedToConnections(error) || /timeout/i.test(message ?? '');
+}
+
+/**
+ * A database closed to connections for a while (ALTER DATABASE ... ALLOW_CONNECTIONS false, as a
+ * restore does). 55000 covers more than this refusal; its routine tells it, and lc_messages does not translate it.
+ */
+function closedToConnections(error: unknown): boolean {
+  const { code, routine } = (error ?? {}) as { code?: string; routine?: string };
+  return code === '55000' && routine === 'CheckMyDatabase';
 }
 
 export interface DatabaseWait {
@@ -66,8 +75,14 @@ export async function waitForDatabase(options: ServiceDataSourceOptions, { waitM
 export function connectionFailure(url: string, error: unknown, waitedMs = 0): Error {
   const where = redactPassword(url);
   const { message } = error as Error;
+  const waited = waitedMs > 0 ? ` after waiting ${seconds(waitedMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
+  if (closedToConnections(error)) {
+    return new Error(
+      `PostgreSQL at ${where} is closed to connections${waited}: ${message}. Open it again (ALTER DATABASE ... ALLOW_CONNECTIONS true) once its restore or maintenance is done, or wait longer with DATABASE_CONNECT_WAIT_SECONDS.`,
+      { cause: error },
+    );
+  }
   if (notUpYet(error)) {
-    const waited = waitedMs > 0 ? ` after waiting ${seconds(waitedMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
     return new Error(`PostgreSQL at ${where} is not reachable${waited}: ${message}. Start it, or set DATABASE_URL to one that runs.`, { cause: error });
   }
   return new Error(`Cannot connect to PostgreSQL at ${where}: ${message}. Check DATABASE_URL (host, user, password, database) and DATABASE_TLS.`, { cause: error });

@@ -1,6 +1,7 @@
 export * from './kafka/kafka-settings';
 export * from './kafka/messaging-logger';
 export * from './kafka/kafka-client.factory';
+export * from './kafka/kafka-wait';
 export * from './kafka/topic-provisioner';
 export * from './kafka/event-publisher';
 export * from './outbox/outbox-writer';

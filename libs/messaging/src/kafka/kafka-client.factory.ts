@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions } from 'kafkajs';
 import { errorCodes } from 'kafkajs/src/protocol/error';
 import { readFileSync } from 'node:fs';
 import type { KafkaSettings } from './kafka-settings';
@@ -13,13 +13,13 @@ import type { MessagingLogger } from './messaging-logger';
  */
 export const KAFKA_RETRY = { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 } as const;
 
-/** kafkajs with its log lines sent to the service's logger instead of the console. */
-export function createKafka(settings: KafkaSettings, logger: MessagingLogger): Kafka {
+/** kafkajs with its log lines sent to the service's logger instead of the console; `retry` is KAFKA_RETRY unless a caller retries itself. */
+export function createKafka(settings: KafkaSettings, logger: MessagingLogger, retry: RetryOptions = KAFKA_RETRY): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     connectionTimeout: 3_000,
-    retry: KAFKA_RETRY,
+    retry,
     ...securityOf(settings),
     logLevel: logLevel.WARN,
     logCreator: () => kafkaLogWriter(logger),

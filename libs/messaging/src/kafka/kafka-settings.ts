@@ -22,6 +22,8 @@ export const kafkaEnvironmentSchema = z.object({
   KAFKA_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   // A PEM file with the CA that signed the brokers' certificates; unset trusts the system's CAs.
   KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  // How long a service waits at boot for brokers that do not answer yet (started before them, or during an outage).
+  KAFKA_CONNECT_WAIT_SECONDS: z.coerce.number().min(0).max(3_600).default(60),
 });
 
 /** Cross-field rule of the Kafka variables, for the schema that merges every service variable. */
@@ -42,6 +44,8 @@ export interface KafkaSettings {
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
   /** TLS to the brokers; absent for plaintext. */
   tls?: { caFile?: string };
+  /** How long to wait at boot for brokers that do not answer yet (KAFKA_CONNECT_WAIT_SECONDS); only a service's start reads it. */
+  connectWaitMs?: number;
 }
 
 /** The settings for a service, from its parsed environment; the service name is the client id. */
@@ -51,6 +55,7 @@ export function kafkaSettingsFrom(env: z.infer<typeof kafkaEnvironmentSchema>, s
     clientId: service,
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
     maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+    connectWaitMs: env.KAFKA_CONNECT_WAIT_SECONDS * 1000,
     ...(env.KAFKA_SASL_MECHANISM !== 'none' ? { sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD! } } : {}),
     ...(env.KAFKA_TLS ? { tls: env.KAFKA_TLS_CA_FILE ? { caFile: env.KAFKA_TLS_CA_FILE } : {} } : {}),
   };

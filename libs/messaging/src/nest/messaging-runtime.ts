@@ -8,6 +8,7 @@ import { EventConsumer, type EventConsumerOptions, type StoppedConsumer } from '
 import { DEFAULT_LEDGER_RETENTION_MS, LedgerPruner } from '../consumer/ledger-pruner';
 import { createKafka } from '../kafka/kafka-client.factory';
 import { EventPublisher } from '../kafka/event-publisher';
+import { kafkaFailure } from '../kafka/kafka-wait';
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { provisionTopics, warnOfTopicsOutlivingTheLedger } from '../kafka/topic-provisioner';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -87,24 +88,13 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   async onModuleInit(): Promise<void> {
-    const brokers = this.options.kafka.brokers.join(',');
     try {
       await this.admin.connect();
       const created = await provisionTopics(this.admin, this.options.kafka, this.options.topics);
       if (created.length) this.logger.info({ topics: created }, 'created topics');
       await this.publisher.connect();
     } catch (error) {
-      const { sasl } = this.options.kafka;
-      if ((error as Error).name === 'KafkaJSSASLAuthenticationError' && sasl) {
-        throw new Error(
-          `Kafka at ${brokers} refused the SASL credentials (${sasl.mechanism}, user ${sasl.username}): check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM against the broker's users.`,
-          { cause: error },
-        );
-      }
-      throw new Error(
-        `Kafka at ${brokers} is not usable (${(error as Error).message}). Start the local broker with "npm run kafka:start", or point KAFKA_BROKERS at a running one.`,
-        { cause: error },
-      );
+      throw kafkaFailure(this.options.kafka, error);
     }
     await warnOfTopicsOutlivingTheLedger(this.admin, this.options, this.ledgerRetentionMs, this.logger);
   }

@@ -11,7 +11,7 @@ describe('serviceConfigFromEnvironment', () => {
       listenAddress: '0.0.0.0',
       logLevel: 'info',
       database: { url: 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'maintenance_planner', poolSize: 5, connectWaitMs: 30_000 },
-      kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '', maxMessageBytes: 1_048_576 },
+      kafka: { brokers: ['127.0.0.1:19092'], clientId: 'maintenance-planner', topicPrefix: '', maxMessageBytes: 1_048_576, connectWaitMs: 60_000 },
       outbox: { retentionMs: 24 * 3_600_000 },
       ledger: { retentionMs: 7 * 86_400_000 },
       auth: { bootstrap: null },
@@ -23,13 +23,14 @@ describe('serviceConfigFromEnvironment', () => {
   it('reads every variable, and a service its own', () => {
     const config = serviceConfigFromEnvironment(
       identity,
-      { PORT: '8080', LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/h', DATABASE_POOL_SIZE: '9', DATABASE_CONNECT_WAIT_SECONDS: '2.5', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_TOPIC_PREFIX: 'staging.', OUTBOX_RETENTION_HOURS: '0.5', SURGE_THRESHOLD: '250' },
+      { PORT: '8080', LOG_LEVEL: 'debug', DATABASE_URL: 'postgresql://u:p@db:5432/h', DATABASE_POOL_SIZE: '9', DATABASE_CONNECT_WAIT_SECONDS: '2.5', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_CONNECT_WAIT_SECONDS: '0', KAFKA_TOPIC_PREFIX: 'staging.', OUTBOX_RETENTION_HOURS: '0.5', SURGE_THRESHOLD: '250' },
       { SURGE_THRESHOLD: z.coerce.number().positive().default(1_000) },
     );
     expect(config).toMatchObject({ port: 8080, logLevel: 'debug', own: { SURGE_THRESHOLD: 250 } });
     expect(config.database).toEqual({ url: 'postgresql://u:p@db:5432/h', schema: 'maintenance_planner', poolSize: 9, connectWaitMs: 2_500 });
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.', maxMessageBytes: 1_048_576 });
+    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'maintenance-planner', topicPrefix: 'staging.', maxMessageBytes: 1_048_576, connectWaitMs: 0 });
     expect(config.outbox).toEqual({ retentionMs: 30 * 60_000 });
+    expect(() => serviceConfigFromEnvironment(identity, { KAFKA_CONNECT_WAIT_SECONDS: '3601' })).toThrow(/KAFKA_CONNECT_WAIT_SECONDS: must be at most 3600/);
     expect(serviceConfigFromEnvironment(identity, { LISTEN_ADDRESS: '::1' }).listenAddress).toBe('::1');
     expect(() => serviceConfigFromEnvironment(identity, { LISTEN_ADDRESS: 'localhost' })).toThrow(/LISTEN_ADDRESS: must be an IP address to listen on: 0\.0\.0\.0 .*127\.0\.0\.1 \(this machine only\)/);
     expect(serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '72' }).limits.idempotencyKeyHours).toBe(72);

@@ -1,6 +1,6 @@
 import { Topics, TopicSpecs, type ConsumerGroup, type TopicName } from '@holdfast/contracts';
 import { createServiceDataSource, migrateFromCommandLine, waitForDatabase, type ServiceDataSourceOptions } from '@holdfast/database';
-import { MessagingMigrations } from '@holdfast/messaging';
+import { MessagingMigrations, waitForKafka } from '@holdfast/messaging';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
@@ -126,10 +126,9 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
           process.stderr.write(`${options.name}: ${given} is not a variable ${options.name} reads, so it is ignored; did you mean ${meant}? (README.md, Configuration)\n`);
         }
         // Waited for before Nest builds the app, whose own connection retries print a stack trace each.
-        await waitForDatabase(definition.database(config), {
-          waitMs: config.database.connectWaitMs,
-          onWait: (message) => process.stderr.write(`${options.name}: ${message}\n`),
-        });
+        const onWait = (message: string) => process.stderr.write(`${options.name}: ${message}\n`);
+        await waitForDatabase(definition.database(config), { waitMs: config.database.connectWaitMs, onWait });
+        await waitForKafka(config.kafka, { waitMs: config.kafka.connectWaitMs ?? 0, onWait });
         return { app: await definition.createApp(config), port: config.port, address: config.listenAddress };
       });
     },
