@@ -170,6 +170,11 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
   it('takes over the key of a request its process stopped working on (no word for a minute), and keeps the answer of the one that took it', async () => {
     const abandoned = post('/v1/things/slow', 'slow-2');
     await expect.poll(() => handled.slow).toBe(2);
+    // Silent past its beat: most likely stopped, so the repeat is told when the key is free, not to ask every second.
+    clock.set('2026-12-05T04:00:30Z');
+    const silent = await post('/v1/things/slow', 'slow-2');
+    expect(silent).toMatchObject({ status: 409, body: { code: 'idempotency-key-in-flight', detail: expect.stringContaining('it most likely stopped mid-request. The key is free again at 2026-12-05T04:01:00.000Z') } });
+    expect(silent.headers.get('retry-after')).toBe('30');
     clock.set('2026-12-05T04:01:01Z');
     const retried = post('/v1/things/slow', 'slow-2');
     await expect.poll(() => handled.slow).toBe(3);

@@ -62,7 +62,7 @@ const CLAIM = `INSERT INTO idempotent_request (principal_id, key, fingerprint, p
        OR (idempotent_request.status IS NULL AND idempotent_request.alive_at < $7 AND idempotent_request.fingerprint = EXCLUDED.fingerprint)
   RETURNING 1`;
 const STILL_HANDLED = 'UPDATE idempotent_request SET alive_at = $4 WHERE principal_id = $1 AND key = $2 AND claimed_at = $3 AND status IS NULL';
-const READ = 'SELECT fingerprint, path, claimed_at, status, headers, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
+const READ = 'SELECT fingerprint, path, claimed_at, alive_at, status, headers, body FROM idempotent_request WHERE principal_id = $1 AND key = $2';
 const KEEP = 'UPDATE idempotent_request SET status = $3, headers = $4, body = $5 WHERE principal_id = $1 AND key = $2 AND claimed_at = $6';
 const LET_GO = 'DELETE FROM idempotent_request WHERE principal_id = $1 AND key = $2 AND claimed_at = $3';
 
@@ -70,6 +70,7 @@ interface KeptRow {
   fingerprint: string;
   path: string;
   claimed_at: Date;
+  alive_at: Date;
   status: number | null;
   headers: Record<string, string> | null;
   body: string | null;
@@ -139,9 +140,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           `Idempotency-Key ${claim.key} was used at ${kept.claimed_at.toISOString()} for another request (POST ${kept.path}${kept.path === claim.path ? ' with another body' : ''}): send a new key with each new request.`,
         );
       }
-      if (kept.status === null) {
-        throw new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${claim.key} is still being handled: ask again in a moment for its answer.`, { retryAfterSeconds: 1 });
-      }
+      if (kept.status === null) throw inFlight(claim.key, kept.alive_at, now);
       if (kept.body === null && claim.shownOnce !== undefined && kept.status < 300) {
         throw new DomainError(
           'answer-shown-once',
@@ -196,4 +195,23 @@ function keptHeadersOf(response: Response): Record<string, string> {
     if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return kept;
+}
+
+/**
+ * The 409 for a key whose request has no answer yet. Its process says it is still at work every
+ * ALIVE_EVERY_MS: past that (and a margin), it most likely stopped (killed mid-request), so the
+ * caller is told when the key is free again rather than to ask every second until it gives up.
+ */
+function inFlight(key: string, aliveAt: Date, now: Date): DomainError {
+  const silentMs = now.getTime() - aliveAt.getTime();
+  if (silentMs <= ALIVE_EVERY_MS + 5_000) {
+    return new DomainError('idempotency-key-in-flight', 409, `A request with Idempotency-Key ${key} is still being handled: ask again in a moment for its answer.`, { retryAfterSeconds: 1 });
+  }
+  const freeAt = new Date(aliveAt.getTime() + ABANDONED_AFTER_MS);
+  return new DomainError(
+    'idempotency-key-in-flight',
+    409,
+    `A request with Idempotency-Key ${key} has no answer, and its service last said it was at work on it ${Math.round(silentMs / 1000)} s ago: it most likely stopped mid-request. The key is free again at ${freeAt.toISOString()}; sending the request then handles it (once).`,
+    { retryAfterSeconds: Math.max(1, Math.ceil((freeAt.getTime() - now.getTime()) / 1000)) },
+  );
 }
