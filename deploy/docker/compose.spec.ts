@@ -60,6 +60,10 @@ describe('docker-compose.yml', () => {
     expect(compose.services.notifier.environment?.NOTIFIER_SECRET_KEY).toMatch(/^\$\{NOTIFIER_SECRET_KEY:\?set NOTIFIER_SECRET_KEY to .*openssl rand -base64 32.*\}$/);
   });
 
+  it.each(SERVICES)('gives %s the admin key from the shell that runs compose, with no fallback in the file', (name) => {
+    expect(compose.services[name].environment?.HOLDFAST_BOOTSTRAP_KEY).toMatch(/^\$\{HOLDFAST_BOOTSTRAP_KEY:\?set HOLDFAST_BOOTSTRAP_KEY to an admin key .*\}$/);
+  });
+
   it("publishes PostgreSQL on a host port other than npm start's embedded server's", () => {
     const published = compose.services.postgres.ports!.map((mapping) => Number(mapping.split(':').at(-2)));
     expect(published).toHaveLength(1);

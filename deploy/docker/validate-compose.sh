@@ -19,8 +19,10 @@ else
 fi
 
 echo "validating docker-compose.yml with ${compose[*]}"
-# A stand-in for the key compose requires from the shell that runs it (no fallback in the file).
-NOTIFIER_SECRET_KEY="${NOTIFIER_SECRET_KEY:-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}" "${compose[@]}" -f docker-compose.yml config -q
+# Stand-ins for the secrets compose requires from the shell that runs it (no fallback in the file).
+NOTIFIER_SECRET_KEY="${NOTIFIER_SECRET_KEY:-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}" \
+  HOLDFAST_BOOTSTRAP_KEY="${HOLDFAST_BOOTSTRAP_KEY:-hf_bootstrap_compose-validation-stand-in-0000}" \
+  "${compose[@]}" -f docker-compose.yml config -q
 
 if command -v promtool > /dev/null; then
   echo "validating deploy/prometheus/prometheus.yml"
