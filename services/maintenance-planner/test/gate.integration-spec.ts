@@ -52,13 +52,25 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     // The real consumer of region.surges.v1, heard from at every fetch wait while the broker answers.
     expect(messaging.silentForMs(Topics.regionSurges)).toBeLessThan(5_000);
     const held = await insertHold(['PT'], '2026-08-01T13:00:00Z');
+    const exempt = await api('POST', '/v1/windows', {
+      title: 'Certificate rotation',
+      ownerTeam: 'security',
+      footprint: { global: false, regions: ['ES'] },
+      startsAt: '2026-08-01T12:30:00Z',
+      endsAt: '2026-08-01T13:00:00Z',
+      plannedZone: 'Europe/Madrid',
+      surgePolicy: 'exempt',
+    });
+    expect(exempt.status).toBe(201);
     const silence = vi.spyOn(messaging, 'silentForMs').mockReturnValue(16_000);
     try {
       const unheard = await gate('regions=ES');
       expect(unheard.status).toBe(503);
       expect(unheard.retryAfter).toBe('5');
-      expect(unheard.body).toMatchObject({ code: 'surges-unheard', dependency: 'Kafka', silentSeconds: 16, detail: expect.stringContaining('has not heard from Kafka for 16 s (GATE_MAX_SURGE_SILENCE_SECONDS is 15)') });
+      expect(unheard.body).toMatchObject({ code: 'surges-unheard', dependency: 'Kafka', silentSeconds: 16, detail: expect.stringContaining('has had nothing from Kafka for 16 s (GATE_MAX_SURGE_SILENCE_SECONDS is 15;') });
       expect(await gate('regions=PT')).toMatchObject({ status: 423, body: { holds: [{ id: held }] } });
+      // A window no surge can hold is never stopped, not even for want of the broker.
+      expect((await gate(`windowId=${exempt.body.windowId}`)).status).toBe(200);
       silence.mockReturnValue(15_000);
       expect((await gate('regions=ES')).status).toBe(200);
     } finally {

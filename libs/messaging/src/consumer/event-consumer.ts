@@ -204,10 +204,12 @@ export class EventConsumer<T extends TopicName> {
         if (!(payload.memberAssignment[pending.topic] ?? []).includes(pending.partition)) this.uncommitted.delete(name);
       }
     });
-    // An idle consumer's fetch is answered every fetch wait: a longer silence means the broker is not reaching it.
-    this.consumer.on(this.consumer.events.FETCH, () => {
+    // An idle consumer's fetch is answered every fetch wait, a busy one's batches start and end, and the group's
+    // coordinator answers its heartbeats: none of these for longer means the broker is not reaching it.
+    const heard = () => {
       this.heardAtMs = performance.now();
-    });
+    };
+    for (const event of [this.consumer.events.FETCH, this.consumer.events.HEARTBEAT, this.consumer.events.START_BATCH_PROCESS, this.consumer.events.END_BATCH_PROCESS]) this.consumer.on(event, heard);
     // kafkajs restarts a consumer after an error it counts as retriable; after any other (a TypeError from our own
     // bookkeeping, a refusal it cannot retry) it stops for good, and the service would go on looking ready.
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -274,11 +276,13 @@ export class EventConsumer<T extends TopicName> {
   }
 
   /**
-   * How long the broker has not answered this consumer's fetches (since its start, before the
-   * first): what it has applied may be missing events published meanwhile.
+   * How long the broker has not answered this consumer (fetches, batches, heartbeats; since its
+   * start, before the first) while it had nothing in hand: what it has applied may be missing
+   * events published meanwhile.
    */
   silentForMs(): number {
-    return performance.now() - this.heardAtMs;
+    // A handler at work is applying what the broker gave it: busy, not unheard (a long fan-out, a retried message).
+    return this.inFlight.size > 0 ? 0 : performance.now() - this.heardAtMs;
   }
 
   /** Lets the message in hand finish, commits what is done, and leaves the group. */

@@ -60,4 +60,31 @@ describe("the messaging runtime's log, against the real broker and PostgreSQL", 
     await expectEventually(() => expect(logged.map((entry) => entry.fields.msg)).toContain('message sent to the dead-letter topic'), { timeoutMs: 30_000 });
     expect(JSON.stringify(logged.map((entry) => written(entry.fields)))).not.toContain(SECRET);
   });
+
+  it('hears the broker every fetch wait while idle, and counts a handler at work as busy, not unheard', async () => {
+    let release = () => {};
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    const consumer = runtime.consumer({
+      topic: Topics.trafficSamples,
+      group: 'silence',
+      handlers: { 'traffic.sample': () => holding },
+    });
+    try {
+      await consumer.start();
+      // Idle: each fetch wait (0.5 s) is answered, so the silence never reaches a second.
+      await expectEventually(() => expect(consumer.silentForMs()).toBeLessThan(1_000), { timeoutMs: 30_000 });
+      for (let look = 0; look < 5; look++) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(consumer.silentForMs()).toBeLessThan(1_000);
+      }
+      await bed.publisher.publish(sampleEvent('UY', 1, 'runtime-spec'));
+      await expectEventually(() => expect(consumer.silentForMs()).toBe(0), { timeoutMs: 30_000, message: 'the handler holds the event' });
+      // Two fetch waits and more with the handler at work: still not silent.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(consumer.silentForMs()).toBe(0);
+      expect(runtime.silentForMs(Topics.regionSurges)).toBeUndefined();
+    } finally {
+      release();
+    }
+  });
 });

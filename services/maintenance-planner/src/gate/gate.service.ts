@@ -118,10 +118,11 @@ export class GateService {
       this.answers.inc({ outcome: 'cancelled' });
       throw await this.cancelled(query.windowId);
     }
-    // Exempt and notify-only windows are never stopped.
-    const holding = query.windowId && !row.holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
+    // Exempt and notify-only windows are never stopped, not even for want of the broker.
+    const holdable = !query.windowId || row.holdable === true;
+    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
     if (!holding || holding.count === 0) {
-      this.assertSurgesHeard();
+      if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
       // DESIGN.md section 6's answer, exactly: callers compare it whole.
       return { allowed: true };
@@ -147,7 +148,7 @@ export class GateService {
     throw new DomainError(
       'surges-unheard',
       503,
-      `The planner has not heard from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this. Ask again once Kafka is back (GET /health/ready says when); holdfast gate --wait does.`,
+      `The planner's consumer of region.surges.v1 has had nothing from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}; the broker away, or its consumer group rebalancing): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this. Ask again in a few seconds (GET /health/ready says when Kafka is back); holdfast gate --wait does.`,
       { dependency: 'Kafka', silentSeconds: Math.round(silentMs / 1000), retryAfterSeconds: UNHEARD_RETRY_AFTER_SECONDS },
     );
   }
