@@ -5,11 +5,16 @@ import { dirname } from 'node:path';
 
 /** The secret kept in `file`; when there is none, `make()` writes one, readable by this user only (0600). `made`: it was made now. */
 export function keptSecret(file, make) {
-  const made = !existsSync(file);
-  if (made) {
+  let made = false;
+  if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
-    // wx: a file another start wrote meanwhile is kept, not replaced by a second secret.
-    writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      // wx: a file another start wrote meanwhile is kept, not replaced by a second secret.
+      writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
+      made = true;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
   }
   return { value: readFileSync(file, 'utf8').trim(), made };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,5 +20,15 @@ describe('keptSecret', () => {
     keptSecret(file, () => 'first');
 
     expect(keptSecret(file, () => 'second')).toEqual({ value: 'first', made: false });
+  });
+
+  it('keeps the secret another start wrote between its look and its write, rather than failing', () => {
+    const file = join(folder, '.holdfast/notifier-secret-key');
+    const racing = () => {
+      writeFileSync(file, 'theirs\n', { mode: 0o600 });
+      return 'mine';
+    };
+
+    expect(keptSecret(file, racing)).toEqual({ value: 'theirs', made: false });
   });
 });

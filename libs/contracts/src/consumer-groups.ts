@@ -11,6 +11,7 @@ export const ConsumerGroups = {
   notifierHolds: 'notifier.holds',
   notifierWindows: 'notifier.windows',
   notifierSurges: 'notifier.surges',
+  // Retired on 2026-12-05 (the planner writes its own key copy); kept so the name is never given to another consumer.
   plannerKeys: 'maintenance-planner.keys',
   analyzerKeys: 'impact-analyzer.keys',
   notifierKeys: 'notifier.keys',

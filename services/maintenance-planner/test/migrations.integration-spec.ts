@@ -11,6 +11,7 @@ import { RunTurnsDated1766700000000 } from '../src/database/migrations/176670000
 import { HoldClearanceRecorded1767100000000 } from '../src/database/migrations/1767100000000-hold-clearance-recorded';
 import { HoldChain1767600000000 } from '../src/database/migrations/1767600000000-hold-chain';
 import { KeyCopyFromIssuedKeys1767700000000 } from '../src/database/migrations/1767700000000-key-copy-from-issued-keys';
+import { PlannedZonesCanonical1767800000000 } from '../src/database/migrations/1767800000000-planned-zones-canonical';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -357,6 +358,49 @@ describe('maintenance-planner migration: the key copy becomes the keys the plann
         { key_id: '00000000000000a2', team: 'network', scopes: ['read'], revoked_at: new Date('2026-12-03Z'), last_used_at: new Date('2026-12-02Z') },
         { key_id: '00000000000000a3', team: 'network', scopes: ['read'], revoked_at: null, last_used_at: null },
         { key_id: '00000000000000a4', team: 'network', scopes: ['read'], revoked_at: null, last_used_at: null },
+      ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: planned zones under their tzdb names', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-zones');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('renames each stored spelling to the tzdb name, and leaves canonical names and merged zones as they are', async () => {
+    const all = migrationsUpTo(PlannedZonesCanonical1767800000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    const given = ['Asia/Calcutta', 'europe/berlin', 'US/Pacific', 'Europe/Amsterdam', 'Asia/Tehran'];
+    for (const [index, zone] of given.entries()) {
+      await before.query(
+        `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+         VALUES ($1, $2, 'network', false, '{IR}', '2100-01-01Z', '2100-01-01T01:00Z', $2, 'routine', 'hold', 'scheduled', '2100-01-02Z', '2026-12-01Z', '2026-12-01Z')`,
+        [`0190e0c8-0000-7000-8000-0000000000e${index}`, zone],
+      );
+    }
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['PlannedZonesCanonical1767800000000']);
+      const stored = (await after.query('SELECT title, planned_zone FROM maintenance_window ORDER BY id')) as { title: string; planned_zone: string }[];
+      expect(stored.map((row) => [row.title, row.planned_zone])).toEqual([
+        ['Asia/Calcutta', 'Asia/Kolkata'],
+        ['europe/berlin', 'Europe/Berlin'],
+        ['US/Pacific', 'America/Los_Angeles'],
+        ['Europe/Amsterdam', 'Europe/Amsterdam'],
+        ['Asia/Tehran', 'Asia/Tehran'],
       ]);
     } finally {
       await after.destroy();

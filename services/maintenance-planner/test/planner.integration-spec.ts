@@ -2,6 +2,7 @@
 import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { everyPage, expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
@@ -323,6 +324,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     // Sent again in another case, it is no change.
     const same = await api('PATCH', `/v1/windows/${window.windowId}`, { version: 2, plannedZone: 'EUROPE/BERLIN' });
     expect(same.body.version).toBe(2);
+    // A window stored before names were canonical, its own zone sent back: no change either, no replan.
+    await service.app.get(DataSource).query(`UPDATE maintenance_window SET planned_zone = 'Asia/Calcutta' WHERE id = $1`, [window.windowId]);
+    const echoed = await api('PATCH', `/v1/windows/${window.windowId}`, { version: 2, plannedZone: 'Asia/Calcutta' });
+    expect(echoed.status).toBe(200);
+    expect(echoed.body.version).toBe(2);
   });
 
   it('lists windows by team, region and time range in a stable order, page by page', async () => {

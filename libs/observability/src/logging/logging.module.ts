@@ -82,7 +82,7 @@ export function loggingParams({ service, level }: LoggingOptions): Params {
       // pino-http applies these to pino's standard request and response serializers' output.
       serializers: { req: withSecretHeadersMasked, res: withSecretHeadersMasked },
       genReqId: requestIdOf,
-      // pino-http skips a falsy result (no child logger per request); its type only says object.
+      // pino-http skips a falsy result (public routes get no child logger for it); its type only says object.
       customProps: callerOf as (req: IncomingMessage) => object,
       autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0]) },
     },

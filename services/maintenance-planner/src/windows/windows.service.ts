@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { RegionCatalog, RegionError } from '@holdfast/regions';
+import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { expandOccurrences, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
@@ -1029,7 +1029,8 @@ function changedFields(row: WindowRow, request: UpdateWindowRequest): WindowFiel
   }
   if (request.startsAt !== undefined && Date.parse(request.startsAt) !== row.starts_at.getTime()) changes.push('startsAt');
   if (request.endsAt !== undefined && Date.parse(request.endsAt) !== row.ends_at.getTime()) changes.push('endsAt');
-  if (request.plannedZone !== undefined && request.plannedZone !== row.planned_zone) changes.push('plannedZone');
+  // Spelling alone is no change: the request's name is canonical, and a row written before names were may not be.
+  if (request.plannedZone !== undefined && request.plannedZone !== canonicalZoneName(row.planned_zone)) changes.push('plannedZone');
   if (request.recurrence !== undefined && (request.recurrence ?? null) !== row.recurrence) changes.push('recurrence');
   if (request.exdates !== undefined && !same(request.exdates, row.exdates)) changes.push('exdates');
   if (request.priority !== undefined && request.priority !== row.priority) changes.push('priority');
