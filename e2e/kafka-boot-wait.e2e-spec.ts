@@ -1,13 +1,11 @@
-import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createTestDatabase, loopbackProxy, testEnvironment, uniqueTestId, type LoopbackProxy, type TestDatabase } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
 
 describe('a service started while its broker does not answer (KAFKA_CONNECT_WAIT_SECONDS)', () => {
   let database: TestDatabase;
   const running: RunningService[] = [];
-  const proxies: Server[] = [];
-  const sockets: Socket[] = [];
+  const proxies: LoopbackProxy[] = [];
   const env = (broker: string, waitSeconds: string) => ({
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '2',
@@ -23,7 +21,6 @@ describe('a service started while its broker does not answer (KAFKA_CONNECT_WAIT
 
   afterAll(async () => {
     await Promise.all(running.map((service) => service.stop()));
-    sockets.forEach((socket) => socket.destroy());
     proxies.forEach((proxy) => proxy.close());
     await database?.drop();
   });
@@ -35,16 +32,7 @@ describe('a service started while its broker does not answer (KAFKA_CONNECT_WAIT
     // The broker "starts" at the first wait line: a proxy to the test broker begins listening on the port the service was given.
     const appear = () => {
       appeared = true;
-      const [host, upstreamPort] = testEnvironment().kafkaBrokers[0].split(':');
-      const proxy = createServer((socket) => {
-        const upstream = connect(Number(upstreamPort), host);
-        sockets.push(socket, upstream);
-        socket.pipe(upstream).pipe(socket);
-        socket.on('error', () => upstream.destroy());
-        upstream.on('error', () => socket.destroy());
-      });
-      proxies.push(proxy);
-      proxy.listen(port, '127.0.0.1');
+      proxies.push(loopbackProxy(port, testEnvironment().kafkaBrokers[0]));
     };
     const onLine = (line: string) => {
       lines.push(line);

@@ -1,5 +1,4 @@
-import { connect, createServer, Server, type Socket } from 'node:net';
-import { createTestDatabase, expectEventually, freePort, testEnvironment, type TestDatabase } from '@holdfast/testing';
+import { createTestDatabase, expectEventually, freePort, loopbackProxy, testEnvironment, type LoopbackProxy, type TestDatabase } from '@holdfast/testing';
 import { Client } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForDatabase } from './database-wait';
@@ -7,12 +6,9 @@ import { waitForDatabase } from './database-wait';
 const optionsFor = (url: string) => ({ settings: { url, schema: 'public', poolSize: 1, connectWaitMs: 0 }, entities: [], migrations: [], applicationName: 'database-wait-spec' });
 
 describe('waitForDatabase, the boot-time wait for PostgreSQL', () => {
-  const opened: (Server | Socket)[] = [];
+  const opened: LoopbackProxy[] = [];
   afterEach(() => {
-    for (const handle of opened.splice(0)) {
-      if (handle instanceof Server) handle.close();
-      else handle.destroy();
-    }
+    for (const handle of opened.splice(0)) handle.close();
   });
 
   it('waits while nothing listens, and goes on once PostgreSQL answers', async () => {
@@ -24,15 +20,7 @@ describe('waitForDatabase, the boot-time wait for PostgreSQL', () => {
     const waited = waitForDatabase(optionsFor(real.toString()), { waitMs: 10_000, onWait: (message) => waits.push(message) });
     // PostgreSQL "starts" once the wait has said it is trying again: a proxy to the real server begins listening on the port it was given.
     await expectEventually(() => expect(waits.length).toBeGreaterThan(0));
-    const proxy = createServer((socket) => {
-      const upstream = connect(upstreamAt.port, upstreamAt.host);
-      opened.push(socket, upstream);
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
-    opened.push(proxy);
-    proxy.listen(port, '127.0.0.1');
+    opened.push(loopbackProxy(port, `${upstreamAt.host}:${upstreamAt.port}`));
     await waited;
     expect(waits[0]).toMatch(new RegExp(`^PostgreSQL at postgres://[^ ]*127\\.0\\.0\\.1:${port}/[^ ]* is not up yet \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); trying again \\(attempt 2, for up to 10 s in all: DATABASE_CONNECT_WAIT_SECONDS\\)$`));
   });

@@ -1,4 +1,4 @@
-import { backOff } from 'exponential-backoff';
+import { type BootWait, inSeconds, waitUntilUp } from '@holdfast/observability';
 import { Client } from 'pg';
 import { connectionOptions, type ServiceDataSourceOptions } from './data-source.factory';
 
@@ -9,8 +9,6 @@ import { connectionOptions, type ServiceDataSourceOptions } from './data-source.
  * database, a host name that does not exist) will not pass by waiting.
  */
 const NOT_UP_YET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN', '57P03']);
-
-const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 export function notUpYet(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
@@ -26,22 +24,13 @@ function closedToConnections(error: unknown): boolean {
   return code === '55000' && routine === 'CheckMyDatabase';
 }
 
-export interface DatabaseWait {
-  /** How long to keep trying while PostgreSQL is not up yet; 0 tries once. */
-  waitMs: number;
-  /** Told of each failed attempt that will be tried again. */
-  onWait: (message: string) => void;
-}
-
 /**
  * Resolves once the service's PostgreSQL accepts a connection, trying again while it is not up yet
  * (up to `waitMs`). Otherwise rejects with one line that names the server (password hidden), what it
  * answered and what to do, so a service never prints a retry loop's stack traces at boot.
  */
-export async function waitForDatabase(options: ServiceDataSourceOptions, { waitMs, onWait }: DatabaseWait): Promise<void> {
-  const where = redactPassword(options.settings.url);
+export async function waitForDatabase(options: ServiceDataSourceOptions, wait: BootWait): Promise<void> {
   const { ssl, connectionTimeoutMillis } = connectionOptions(options.settings);
-  const deadline = Date.now() + waitMs;
   const connectOnce = async () => {
     // Only the server's answer to a login matters here: the service's own pool connects after.
     const client = new Client({ connectionString: options.settings.url, ssl, connectionTimeoutMillis, application_name: options.applicationName });
@@ -53,18 +42,9 @@ export async function waitForDatabase(options: ServiceDataSourceOptions, { waitM
     }
   };
   try {
-    await backOff(connectOnce, {
-      numOfAttempts: Number.MAX_SAFE_INTEGER,
-      startingDelay: 250,
-      maxDelay: 2_000,
-      retry: (error: Error, attempt) => {
-        if (!notUpYet(error) || Date.now() >= deadline) return false;
-        onWait(`PostgreSQL at ${where} is not up yet (${error.message}); trying again (attempt ${attempt + 1}, for up to ${seconds(waitMs)} in all: DATABASE_CONNECT_WAIT_SECONDS)`);
-        return true;
-      },
-    });
+    await waitUntilUp(connectOnce, wait, { what: `PostgreSQL at ${redactPassword(options.settings.url)}`, variable: 'DATABASE_CONNECT_WAIT_SECONDS', notUpYet });
   } catch (error) {
-    throw connectionFailure(options.settings.url, error, waitMs);
+    throw connectionFailure(options.settings.url, error, wait.waitMs);
   }
 }
 
@@ -75,7 +55,7 @@ export async function waitForDatabase(options: ServiceDataSourceOptions, { waitM
 export function connectionFailure(url: string, error: unknown, waitedMs = 0): Error {
   const where = redactPassword(url);
   const { message } = error as Error;
-  const waited = waitedMs > 0 ? ` after waiting ${seconds(waitedMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
+  const waited = waitedMs > 0 ? ` after waiting ${inSeconds(waitedMs)} (DATABASE_CONNECT_WAIT_SECONDS)` : '';
   if (closedToConnections(error)) {
     return new Error(
       `PostgreSQL at ${where} is closed to connections${waited}: ${message}. Open it again (ALTER DATABASE ... ALLOW_CONNECTIONS true) once its restore or maintenance is done, or wait longer with DATABASE_CONNECT_WAIT_SECONDS.`,

@@ -6,5 +6,6 @@ export * from './metrics/metrics.module';
 export * from './metrics/http-request-metrics';
 export * from './health/readiness-check';
 export * from './health/health.module';
+export * from './health/boot-wait';
 export * from './http/public-route.decorator';
 export * from './config/parse-environment';

@@ -17,5 +17,6 @@ export { ManualClock } from './manual-clock';
 // scripts/system is standalone Node (npm start runs it before any build); the test environment shares its port choice.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 export { freePort } from '../../../scripts/system/free-port.mjs';
+export * from './loopback-proxy';
 export { ALERTMANAGER_BINARY, basicAuthorization, startAlertmanager, startLoopbackDaemon } from './loopback-daemon';
 export type { BasicAuthUser, LoopbackDaemon, LoopbackDaemonOptions } from './loopback-daemon';

@@ -1,7 +1,6 @@
-import { expectEventually, freePort, testEnvironment } from '@holdfast/testing';
+import { expectEventually, freePort, loopbackProxy, testEnvironment } from '@holdfast/testing';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -11,30 +10,18 @@ import { waitForKafka } from './kafka-wait';
 const settingsFor = (broker: string) => ({ brokers: [broker], clientId: 'kafka-wait-spec', topicPrefix: '' });
 
 describe('waitForKafka, the boot-time wait for the brokers', () => {
-  const opened: (Server | Socket)[] = [];
+  const opened: { close(): void }[] = [];
   afterEach(() => {
-    for (const handle of opened.splice(0)) {
-      if (handle instanceof Server) handle.close();
-      else handle.destroy();
-    }
+    for (const handle of opened.splice(0)) handle.close();
   });
 
   it('waits while nothing listens, and goes on once a broker answers there', async () => {
-    const [upstreamHost, upstreamPort] = testEnvironment().kafkaBrokers[0].split(':');
     const port = await freePort();
     const waits: string[] = [];
     const waited = waitForKafka(settingsFor(`127.0.0.1:${port}`), { waitMs: 20_000, onWait: (message) => waits.push(message) });
     // The broker "starts" once the wait has said it is trying again: a proxy to the real one begins listening on the port it was given.
     await expectEventually(() => expect(waits.length).toBeGreaterThan(0));
-    const proxy = createServer((socket) => {
-      const upstream = connect(Number(upstreamPort), upstreamHost);
-      opened.push(socket, upstream);
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
-    opened.push(proxy);
-    proxy.listen(port, '127.0.0.1');
+    opened.push(loopbackProxy(port, testEnvironment().kafkaBrokers[0]));
     await waited;
     expect(waits[0]).toBe(`Kafka at 127.0.0.1:${port} is not up yet (Connection error: connect ECONNREFUSED 127.0.0.1:${port}); trying again (attempt 2, for up to 20 s in all: KAFKA_CONNECT_WAIT_SECONDS)`);
   });
@@ -56,7 +43,7 @@ describe('waitForKafka, the boot-time wait for the brokers', () => {
     try {
       const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem')], { encoding: 'utf8' });
       expect(made.status, made.stderr).toBe(0);
-      const listener = createTlsServer({ key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) }, (socket) => opened.push(socket));
+      const listener = createTlsServer({ key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) }, (socket) => opened.push({ close: () => socket.destroy() }));
       opened.push(listener);
       const port = await freePort();
       await new Promise<void>((resolve) => listener.listen(port, '127.0.0.1', resolve));

@@ -1,16 +1,7 @@
-import { backOff } from 'exponential-backoff';
+import { type BootWait, inSeconds, waitUntilUp } from '@holdfast/observability';
 import { createKafka } from './kafka-client.factory';
 import { DEFAULT_KAFKA_BROKERS, type KafkaSettings } from './kafka-settings';
 import type { MessagingLogger } from './messaging-logger';
-
-export interface KafkaWait {
-  /** How long to keep trying while the brokers are not up yet; 0 tries once. */
-  waitMs: number;
-  /** Told of each failed attempt that will be tried again. */
-  onWait: (message: string) => void;
-}
-
-const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 // Node's codes for a TLS handshake that failed or a certificate it did not trust.
 const TLS_FAILURE = /^(ERR_SSL_|ERR_TLS_|CERT_|EPROTO$)|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH/;
@@ -47,9 +38,7 @@ const QUIET: MessagingLogger = { debug: () => undefined, info: () => undefined, 
  * outage, starts once the broker is back instead of exiting. Otherwise rejects with one line that
  * says what the brokers answered and what to do.
  */
-export async function waitForKafka(settings: KafkaSettings, { waitMs, onWait }: KafkaWait): Promise<void> {
-  const brokers = settings.brokers.join(',');
-  const deadline = Date.now() + waitMs;
+export async function waitForKafka(settings: KafkaSettings, wait: BootWait): Promise<void> {
   // One try per attempt: kafkajs's own retries (about 15 s) would hide the attempts, and its log lines repeat ours.
   const kafka = createKafka(settings, QUIET, { retries: 0 });
   const connectOnce = async () => {
@@ -62,18 +51,9 @@ export async function waitForKafka(settings: KafkaSettings, { waitMs, onWait }: 
     }
   };
   try {
-    await backOff(connectOnce, {
-      numOfAttempts: Number.MAX_SAFE_INTEGER,
-      startingDelay: 250,
-      maxDelay: 2_000,
-      retry: (error: Error, attempt) => {
-        if (!worthWaitingFor(error) || Date.now() >= deadline) return false;
-        onWait(`Kafka at ${brokers} is not up yet (${error.message}); trying again (attempt ${attempt + 1}, for up to ${seconds(waitMs)} in all: KAFKA_CONNECT_WAIT_SECONDS)`);
-        return true;
-      },
-    });
+    await waitUntilUp(connectOnce, wait, { what: `Kafka at ${settings.brokers.join(',')}`, variable: 'KAFKA_CONNECT_WAIT_SECONDS', notUpYet: worthWaitingFor });
   } catch (error) {
-    throw kafkaFailure(settings, error, waitMs);
+    throw kafkaFailure(settings, error, wait.waitMs);
   }
 }
 
@@ -91,7 +71,7 @@ export function kafkaFailure(settings: KafkaSettings, error: unknown, waitedMs =
   if (tlsFailed(error)) {
     return new Error(`TLS to Kafka at ${brokers} failed (${message}): check KAFKA_TLS and KAFKA_TLS_CA_FILE against the brokers' listeners and certificates.`, { cause: error });
   }
-  const waited = waitedMs > 0 ? ` after waiting ${seconds(waitedMs)} (KAFKA_CONNECT_WAIT_SECONDS)` : '';
+  const waited = waitedMs > 0 ? ` after waiting ${inSeconds(waitedMs)} (KAFKA_CONNECT_WAIT_SECONDS)` : '';
   // Only the local broker is ours to start; another is someone's cluster, maybe briefly away.
   const hint =
     brokers === DEFAULT_KAFKA_BROKERS
