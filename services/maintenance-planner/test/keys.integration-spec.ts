@@ -98,8 +98,11 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     const groups = (await admin.listGroups()).groups.map((group) => group.groupId);
     await admin.disconnect();
     expect(groups.filter((group) => group.startsWith(kafka.topicPrefix) && group.endsWith('.keys'))).toEqual([]);
-    // Time a keys consumer would have taken to apply them (the other services' copies take well under a second).
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Both forgeries are on the topic, read by a consumer as a keys consumer would read them.
+    await expectEventually(() => {
+      const forgeries = keyEvents.messages.filter((message) => (message.key === forged.keyId || message.key === known.keyId) && message.value.includes('"team":"mallory"'));
+      expect(forgeries).toHaveLength(2);
+    });
     expect(await (await withKey(forged.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'unknown-key' });
     expect(await (await withKey(forged.key.replace(forged.keyId, known.keyId), '/v1/holds')).json()).toMatchObject({ status: 401, code: 'wrong-key-secret' });
     expect((await withKey(known.key, '/v1/holds')).status).toBe(200);

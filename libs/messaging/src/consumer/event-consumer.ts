@@ -153,7 +153,6 @@ interface PendingOffset {
  */
 export class EventConsumer<T extends TopicName> {
   readonly groupId: string;
-  readonly topic: T;
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
   private readonly ignored: ReadonlySet<string>;
@@ -182,7 +181,6 @@ export class EventConsumer<T extends TopicName> {
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
-    this.topic = options.topic;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.ignored = new Set(options.ignore ?? []);
     assertExplicitHandling(options);
@@ -268,6 +266,10 @@ export class EventConsumer<T extends TopicName> {
     });
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
     this.running = true;
+  }
+
+  get topic(): T {
+    return this.options.topic;
   }
 
   /** Why kafkajs stopped this consumer for good, if it did since it was started. */

@@ -67,21 +67,33 @@ describe("the messaging runtime's log, against the real broker and PostgreSQL", 
     const consumer = runtime.consumer({
       topic: Topics.trafficSamples,
       group: 'silence',
-      handlers: { 'traffic.sample': () => holding },
+      // Only the spec's own sample is held: the one the test before published is handled at once, leaving the consumer idle.
+      handlers: {
+        'traffic.sample': async (event) => {
+          if (event.data.region === 'UY') await holding;
+        },
+      },
     });
     try {
       await consumer.start();
-      // Idle: each fetch wait (0.5 s) is answered, so the silence never reaches a second.
+      // Idle: each fetch wait (0.5 s) is answered, so the silence falls back to nothing again and again and never reaches a second.
       await expectEventually(() => expect(consumer.silentForMs()).toBeLessThan(1_000), { timeoutMs: 30_000 });
-      for (let look = 0; look < 5; look++) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(consumer.silentForMs()).toBeLessThan(1_000);
-      }
+      const idle: number[] = [consumer.silentForMs()];
+      await expectEventually(() => {
+        idle.push(consumer.silentForMs());
+        expect(idle.filter((silence, index) => index > 0 && silence < idle[index - 1]).length).toBeGreaterThanOrEqual(3);
+      });
+      expect(Math.max(...idle)).toBeLessThan(1_000);
       await bed.publisher.publish(sampleEvent('UY', 1, 'runtime-spec'));
       await expectEventually(() => expect(consumer.silentForMs()).toBe(0), { timeoutMs: 30_000, message: 'the handler holds the event' });
-      // Two fetch waits and more with the handler at work: still not silent.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(consumer.silentForMs()).toBe(0);
+      // Two fetch waits and more with the handler at work: still not silent, read after read.
+      const holdingSince = performance.now();
+      const busy: number[] = [];
+      await expectEventually(() => {
+        busy.push(consumer.silentForMs());
+        expect(performance.now() - holdingSince).toBeGreaterThan(1_500);
+      });
+      expect(new Set(busy)).toEqual(new Set([0]));
       expect(runtime.silentForMs(Topics.regionSurges)).toBeUndefined();
     } finally {
       release();
