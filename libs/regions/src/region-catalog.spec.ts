@@ -25,6 +25,28 @@ describe('RegionCatalog', () => {
     expect(catalog.get('US').zones).toContain('America/Los_Angeles');
   });
 
+  it("names a country's zones as the country names them where tzdb merged them into another country's: the same clock since 1970", () => {
+    expect([catalog.zoneOf('SE'), catalog.zoneOf('NO'), catalog.zoneOf('IS'), catalog.zoneOf('NL'), catalog.zoneOf('ER'), catalog.zoneOf('ML'), catalog.zoneOf('VI')]).toEqual([
+      'Europe/Stockholm',
+      'Europe/Oslo',
+      'Atlantic/Reykjavik',
+      'Europe/Amsterdam',
+      'Africa/Asmara',
+      'Africa/Bamako',
+      'America/St_Thomas',
+    ]);
+    expect(catalog.get('SE').zones).toEqual(['Europe/Stockholm']);
+    expect(catalog.get('CA').zones).toEqual(expect.arrayContaining(['America/Toronto', 'America/Atikokan', 'America/Creston', 'America/Blanc-Sablon']));
+    expect(catalog.get('CA').zones).not.toContain('America/Panama');
+    // Only where the country has a name of its own: Vietnam's far north-west keeps Bangkok's.
+    expect(catalog.get('VN').zones).toContain('Asia/Bangkok');
+    const at = Date.UTC(2026, 6, 1, 12);
+    const clock = (zone: string) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(at);
+    expect([clock(catalog.zoneOf('SE')), clock(catalog.zoneOf('IS'))]).toEqual([clock('Europe/Berlin'), clock('Africa/Abidjan')]);
+    const merged = catalog.list().filter((region) => region.kind === 'country' && region.zones.some((zone) => catalog.countryOfZone(zone) !== region && catalog.countryOfZone(zone) !== undefined));
+    expect(merged.map((region) => region.code)).toEqual(['AQ', 'AU', 'HM', 'TF', 'UA', 'VN']);
+  });
+
   it('finds the country of any of its zones, aliases included, and none for a zone in no country', () => {
     const country = (zone: string) => catalog.countryOfZone(zone)?.code;
     expect([country('Asia/Tehran'), country('Australia/Perth'), country('Asia/Calcutta'), country('Asia/Kolkata'), country('Europe/Amsterdam'), country('US/Pacific')]).toEqual([

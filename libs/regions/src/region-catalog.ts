@@ -1,6 +1,6 @@
 import { RegionCodeSchema } from '@holdfast/contracts';
 import { isKnownZone } from '@holdfast/time';
-import { getAllCountries, getTimezone } from 'countries-and-timezones';
+import { getAllCountries, getAllTimezones, getTimezone, type Timezone } from 'countries-and-timezones';
 import { z } from 'zod';
 import { PRINCIPAL_ZONES } from './principal-zones';
 import { RegionError, RegionErrorCode } from './region-error';
@@ -42,10 +42,43 @@ export function parseCustomRegions(text: string | undefined): CustomRegion[] {
   return parsed.data;
 }
 
-/** Countries from the maintained data set, each with its principal zone. */
+// Names tzdb keeps for a place zone.tab lists under another: an older spelling (Africa/Asmera), or a second place (Atlantic/Jan_Mayen).
+const NOT_IN_ZONE_TAB = new Set([
+  'Africa/Asmera',
+  'Africa/Timbuktu',
+  'America/Coral_Harbour',
+  'America/Virgin',
+  'Antarctica/South_Pole',
+  'Atlantic/Jan_Mayen',
+  'Iceland',
+  'Pacific/Ponape',
+  'Pacific/Truk',
+  'Pacific/Yap',
+]);
+
+const tzdbZones: Readonly<Record<string, Timezone>> = getAllTimezones({ deprecated: true });
+
+/** Each country's own name for a zone tzdb merged into another country's, by the zone it links to and the country. */
+const ownZoneNames = new Map<string, string>(
+  Object.values(tzdbZones).flatMap((zone): [string, string][] => {
+    const country: string | undefined = zone.countries[0];
+    const merged = zone.aliasOf && country !== undefined && tzdbZones[zone.aliasOf]?.countries[0] !== country && !NOT_IN_ZONE_TAB.has(zone.name);
+    return merged ? [[`${zone.aliasOf} ${country}`, zone.name]] : [];
+  }),
+);
+
+/**
+ * The country's own name for one of its zones: tzdb merges a zone into another country's when their
+ * clocks have agreed since 1970, keeping the country's name as a link (Europe/Stockholm to
+ * Europe/Berlin, Atlantic/Reykjavik to Africa/Abidjan). The same clock, so the same local times, but
+ * a Swede reads "Europe/Stockholm" where "Europe/Berlin" would look like a mistake.
+ */
+const ownZoneName = (zone: string, country: string): string => (getTimezone(zone)?.countries[0] === country ? zone : (ownZoneNames.get(`${zone} ${country}`) ?? zone));
+
+/** Countries from the maintained data set, each with its zones under its own names and its principal zone. */
 function countryRegions(): Region[] {
   return Object.values(getAllCountries()).map((country) => {
-    const zones = country.timezones.length > 0 ? [...country.timezones] : [PRINCIPAL_ZONES[country.id]];
+    const zones = country.timezones.length > 0 ? country.timezones.map((zone) => ownZoneName(zone, country.id)) : [PRINCIPAL_ZONES[country.id]];
     const native = zones.find((zone) => getTimezone(zone)?.countries?.[0] === country.id);
     const zone = PRINCIPAL_ZONES[country.id] ?? native ?? zones[0];
     return { code: country.id, name: country.name, kind: 'country' as const, zone, zones: zones.includes(zone) ? zones : [zone, ...zones] };

@@ -19,9 +19,10 @@ export function canonicalZoneName(name: string): string {
 }
 
 /**
- * Every alias tzdb keeps with the zone the catalog lists for it: its current name when renamed
- * (Asia/Calcutta: Asia/Kolkata), else the zone it links to, the same clock since 1970
- * (Europe/Amsterdam: Europe/Brussels). A browser's ICU reports some zones by such names.
+ * Every alias tzdb keeps with a zone to show it as: its current name when renamed (Asia/Calcutta:
+ * Asia/Kolkata), else the zone it links to, the same clock since 1970 (Europe/Amsterdam:
+ * Europe/Brussels, for a list that has Belgium's zone and not the Netherlands'). A browser's ICU
+ * reports some zones by such names.
  */
 export function zoneLinks(): Record<string, string> {
   return Object.fromEntries(
