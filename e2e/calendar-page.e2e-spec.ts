@@ -151,6 +151,27 @@ describe('the calendar page in headless Chromium', () => {
     await screenshot('2-week-tehran');
   });
 
+  it("opens in the browser's own zone, an alias shown as the catalog names it (Asia/Calcutta as Asia/Kolkata) and a country's own zone as itself (Europe/Stockholm)", async () => {
+    for (const [reported, shown] of [
+      ['Asia/Calcutta', 'Asia/Kolkata'],
+      ['Europe/Stockholm', 'Europe/Stockholm'],
+    ]) {
+      // A browser of its own: its zone is the one its ICU reports, and it has chosen none on the page yet.
+      const context = await browser.newContext({ timezoneId: reported });
+      const local = await context.newPage();
+      local.on('pageerror', (error) => pageErrors.push(error.message));
+      await local.clock.install({ time: new Date(Date.parse(NOW) - 60_000) });
+      await local.clock.pauseAt(new Date(NOW));
+      await local.goto(`${planner.baseUrl}/calendar`);
+      expect(await local.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')).toBe(reported);
+      await local.getByLabel('API key').fill(planner.adminKey);
+      await local.getByLabel('API key').press('Enter');
+      await expect.poll(() => local.getByRole('status').textContent(), { timeout: 15_000 }).toBe(`Week of 2009-06-08 in ${shown}`);
+      expect(await local.getByLabel('Time zone').inputValue()).toBe(shown);
+      await context.close();
+    }
+  });
+
   it('turns the IR window held when a sample surges in IR, without a reload: the page asks again on its own', async () => {
     // A mark on this document: a reload would lose it.
     await page.evaluate('window.notReloaded = true');
