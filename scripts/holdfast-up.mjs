@@ -116,8 +116,8 @@ function notifierSecretKey() {
   if (process.env.NOTIFIER_SECRET_KEY) return process.env.NOTIFIER_SECRET_KEY;
   const file = join(ROOT, '.holdfast/notifier-secret-key');
   const { value, made } = keptSecret(file, () => randomBytes(32).toString('base64'));
-  // A database an earlier npm start filled holds secrets sealed under the development key, which this key does not open.
-  if (made) log(`generated the notifier's sealing key into ${file} (NOTIFIER_SECRET_KEY is unset); a subscription made before under the development key needs its secret given again (PATCH /v1/subscriptions/{id})`);
+  // A database an earlier npm start filled holds secrets sealed under the development key: the notifier seals them again under this one at start.
+  if (made) log(`generated the notifier's sealing key into ${file} (NOTIFIER_SECRET_KEY is unset); secrets an earlier start sealed under the development key are sealed again under it when the notifier starts`);
   return value;
 }
 

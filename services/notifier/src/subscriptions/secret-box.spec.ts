@@ -24,6 +24,16 @@ describe('SecretBox', () => {
     );
   });
 
+  it('seals again under its key a secret sealed under the development key, and nothing else', () => {
+    const id = '0196f0c8-0000-7000-8000-000000000001';
+    const resealed = box.resealedFromDevelopmentKey(new SecretBox(undefined).seal('whsec_c2VjcmV0', id), id);
+    expect(box.open(resealed!, id)).toBe('whsec_c2VjcmV0');
+    expect(() => new SecretBox(undefined).open(resealed!, id)).toThrow();
+    expect(box.resealedFromDevelopmentKey(box.seal('whsec_c2VjcmV0', id), id)).toBeNull();
+    expect(box.resealedFromDevelopmentKey(new SecretBox(randomBytes(32)).seal('whsec_c2VjcmV0', id), id)).toBeNull();
+    expect(new SecretBox(undefined).resealedFromDevelopmentKey(new SecretBox(undefined).seal('whsec_c2VjcmV0', id), id)).toBeNull();
+  });
+
   it('says when it runs on the development key', () => {
     expect(new SecretBox(undefined).usesDevelopmentKey).toBe(true);
     expect(box.usesDevelopmentKey).toBe(false);

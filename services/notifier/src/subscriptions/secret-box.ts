@@ -26,18 +26,41 @@ export class SecretBox {
   }
 
   open(sealed: string, subscriptionId: string): string {
-    const [format, nonce, tag, body] = sealed.split(':');
-    if (format !== FORMAT || !nonce || !tag || body === undefined) throw new Error('sealed secret has an unknown format');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64'));
-    decipher.setAAD(Buffer.from(subscriptionId));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    try {
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
-    } catch {
-      // Node says only "Unsupported state or unable to authenticate data": shown in every attempt log, it told nobody what to do.
-      throw new Error(
-        `the secret of subscription ${subscriptionId} cannot be opened with this NOTIFIER_SECRET_KEY: it was sealed under another key (the key was changed, or set or unset, since). Restore that key, or give the secret again with PATCH /v1/subscriptions/${subscriptionId} (a Slack subscription: its target)`,
-      );
-    }
+    const opened = openWith(this.key, sealed, subscriptionId);
+    if (opened !== null) return opened;
+    // Node says only "Unsupported state or unable to authenticate data": shown in every attempt log, it told nobody what to do.
+    throw new Error(
+      `the secret of subscription ${subscriptionId} cannot be opened with this NOTIFIER_SECRET_KEY: it was sealed under another key (the key was changed, or set or unset, since). Restore that key, or give the secret again with PATCH /v1/subscriptions/${subscriptionId} (a Slack subscription: its target)`,
+    );
+  }
+
+  /** Whether `sealed` opens under this box's key. */
+  opens(sealed: string, subscriptionId: string): boolean {
+    return openWith(this.key, sealed, subscriptionId) !== null;
+  }
+
+  /**
+   * A secret sealed under the development key, sealed again under this box's key; null when it
+   * opens under this key already, or under neither. An installation that ran without
+   * NOTIFIER_SECRET_KEY (npm start and compose before 2026-12-05) sealed every secret so; the key is
+   * in Holdfast's source, so opening them protects nothing that was protected.
+   */
+  resealedFromDevelopmentKey(sealed: string, subscriptionId: string): string | null {
+    if (this.usesDevelopmentKey || this.opens(sealed, subscriptionId)) return null;
+    const opened = openWith(DEVELOPMENT_KEY, sealed, subscriptionId);
+    return opened === null ? null : this.seal(opened, subscriptionId);
+  }
+}
+
+function openWith(key: Buffer, sealed: string, subscriptionId: string): string | null {
+  const [format, nonce, tag, body] = sealed.split(':');
+  if (format !== FORMAT || !nonce || !tag || body === undefined) throw new Error('sealed secret has an unknown format');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64'));
+  decipher.setAAD(Buffer.from(subscriptionId));
+  decipher.setAuthTag(Buffer.from(tag, 'base64'));
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
   }
 }

@@ -3,6 +3,7 @@ import { Logger, Module } from '@nestjs/common';
 import { messageRendererProviders } from '../channels/message-renderer.provider';
 import type { NotifierSettings } from '../config/notifier-settings';
 import { SecretBox } from './secret-box';
+import { SecretReseal } from './secret-reseal';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 
@@ -10,6 +11,7 @@ import { SubscriptionsService } from './subscriptions.service';
   controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,
+    SecretReseal,
     ...messageRendererProviders,
     {
       provide: SecretBox,
