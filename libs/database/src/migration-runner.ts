@@ -1,7 +1,12 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, MigrationInterface } from 'typeorm';
 
 export interface MigrationLog {
   info(message: string): void;
+}
+
+/** A migration that rewrites or removes rows says in `report`, during up(), what it changed: the start logs it. */
+export interface ReportingMigration extends MigrationInterface {
+  report?: string;
 }
 
 /**
@@ -25,6 +30,10 @@ export async function runMigrations(dataSource: DataSource, log: MigrationLog): 
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((migration) => migration.name);
     log.info(names.length ? `schema ${schema}: applied ${names.join(', ')}` : `schema ${schema}: up to date`);
+    for (const migration of applied) {
+      const report = (migration.instance as ReportingMigration | undefined)?.report;
+      if (report) log.info(`schema ${schema}: ${migration.name} ${report}`);
+    }
     return names;
   } finally {
     await lockHolder.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);

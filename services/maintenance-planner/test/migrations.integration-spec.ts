@@ -351,8 +351,13 @@ describe('maintenance-planner migration: the key copy becomes the keys the plann
 
     const after = dataSource(database.url, all);
     await after.initialize();
+    const said: string[] = [];
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['KeyCopyFromIssuedKeys1767700000000']);
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['KeyCopyFromIssuedKeys1767700000000']);
+      // The operator hears of a key state someone else wrote to api.keys.v1, and of what the copy took.
+      expect(said.slice(1)).toEqual([
+        'schema maintenance_planner: KeyCopyFromIssuedKeys1767700000000 removed 2 key state(s) no issued key accounts for (written to api.keys.v1 by another producer; see docs/security.md): mallory/00000000000000f0, network/00000000000000a4; took 3 key state(s) from the keys table that the copy lacked or had unrevoked: 00000000000000a2, 00000000000000a3, 00000000000000a4',
+      ]);
       expect(await after.query('SELECT key_id, team, scopes, revoked_at, last_used_at FROM api_key_copy ORDER BY key_id')).toEqual([
         { key_id: '00000000000000a1', team: 'network', scopes: ['read'], revoked_at: null, last_used_at: new Date('2026-12-02Z') },
         { key_id: '00000000000000a2', team: 'network', scopes: ['read'], revoked_at: new Date('2026-12-03Z'), last_used_at: new Date('2026-12-02Z') },
@@ -392,8 +397,13 @@ describe('maintenance-planner migration: planned zones under their tzdb names', 
     await before.destroy();
     const after = dataSource(database.url, all);
     await after.initialize();
+    const said: string[] = [];
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['PlannedZonesCanonical1767800000000']);
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['PlannedZonesCanonical1767800000000']);
+      // Neither window events nor the audit trail carry the rename: the start's log does.
+      expect(said.slice(1)).toEqual([
+        'schema maintenance_planner: PlannedZonesCanonical1767800000000 stored planned zones under their tzdb names, no run moving: Asia/Calcutta as Asia/Kolkata (1 window), US/Pacific as America/Los_Angeles (1 window), europe/berlin as Europe/Berlin (1 window)',
+      ]);
       const stored = (await after.query('SELECT title, planned_zone FROM maintenance_window ORDER BY id')) as { title: string; planned_zone: string }[];
       expect(stored.map((row) => [row.title, row.planned_zone])).toEqual([
         ['Asia/Calcutta', 'Asia/Kolkata'],

@@ -1,5 +1,6 @@
 import { canonicalZoneName } from '@holdfast/regions';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { ReportingMigration } from '@holdfast/database';
+import type { QueryRunner } from 'typeorm';
 
 /**
  * Windows are stored under their zone's tzdb name since 2026-12-05 (`asia/calcutta` as
@@ -7,15 +8,21 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the feeds' TZID and the slot proposer's country of a zone do not read. The same clock either way,
  * so no run moves. Not undone: the spellings before are not kept.
  */
-export class PlannedZonesCanonical1767800000000 implements MigrationInterface {
+export class PlannedZonesCanonical1767800000000 implements ReportingMigration {
   name = 'PlannedZonesCanonical1767800000000';
+  report?: string;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const zones = (await queryRunner.query('SELECT DISTINCT planned_zone FROM maintenance_window')) as { planned_zone: string }[];
+    const zones = (await queryRunner.query('SELECT planned_zone FROM maintenance_window GROUP BY planned_zone ORDER BY planned_zone COLLATE "C"')) as { planned_zone: string }[];
+    const renamed: string[] = [];
     for (const { planned_zone: given } of zones) {
       const canonical = canonicalZoneName(given);
-      if (canonical !== given) await queryRunner.query('UPDATE maintenance_window SET planned_zone = $2 WHERE planned_zone = $1', [given, canonical]);
+      if (canonical === given) continue;
+      const [, windows] = (await queryRunner.query('UPDATE maintenance_window SET planned_zone = $2 WHERE planned_zone = $1', [given, canonical])) as [unknown, number];
+      renamed.push(`${given} as ${canonical} (${windows} window${windows === 1 ? '' : 's'})`);
     }
+    // Window events and the audit trail do not carry the rename: the operator reads it here.
+    if (renamed.length > 0) this.report = `stored planned zones under their tzdb names, no run moving: ${renamed.join(', ')}`;
   }
 
   async down(): Promise<void> {
