@@ -4,9 +4,14 @@ export interface MigrationLog {
   info(message: string): void;
 }
 
-/** A migration that rewrites or removes rows says in `report`, during up(), what it changed: the start logs it. */
-export interface ReportingMigration extends MigrationInterface {
+export interface HoldfastMigration extends MigrationInterface {
+  /** What up() rewrote or removed, set by it: the start logs it. */
   report?: string;
+  /**
+   * Migrations this one replaced after they had run on main (edited or renamed there after
+   * landing): a schema recording them is not a newer release's, and up() brings it to this shape.
+   */
+  replaces?: readonly string[];
 }
 
 /**
@@ -25,13 +30,14 @@ export async function runMigrations(dataSource: DataSource, log: MigrationLog): 
   await lockHolder.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
   try {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    const problem = newerSchemaProblem(schema, await recordedMigrations(dataSource, schema), dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name));
+    const known = dataSource.migrations.flatMap((migration) => [migration.name ?? migration.constructor.name, ...((migration as HoldfastMigration).replaces ?? [])]);
+    const problem = newerSchemaProblem(schema, await recordedMigrations(dataSource, schema), known);
     if (problem) throw new Error(problem);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((migration) => migration.name);
     log.info(names.length ? `schema ${schema}: applied ${names.join(', ')}` : `schema ${schema}: up to date`);
     for (const migration of applied) {
-      const report = (migration.instance as ReportingMigration | undefined)?.report;
+      const report = (migration.instance as HoldfastMigration | undefined)?.report;
       if (report) log.info(`schema ${schema}: ${migration.name} ${report}`);
     }
     return names;

@@ -1,4 +1,4 @@
-import type { ReportingMigration } from '@holdfast/database';
+import type { HoldfastMigration } from '@holdfast/database';
 import type { QueryRunner } from 'typeorm';
 
 /**
@@ -8,7 +8,7 @@ import type { QueryRunner } from 'typeorm';
  * added, and a row no issued key accounts for (a state written to the topic by anyone else) goes.
  * Last uses are kept.
  */
-export class KeyCopyFromIssuedKeys1767700000000 implements ReportingMigration {
+export class KeyCopyFromIssuedKeys1767700000000 implements HoldfastMigration {
   name = 'KeyCopyFromIssuedKeys1767700000000';
   report?: string;
 

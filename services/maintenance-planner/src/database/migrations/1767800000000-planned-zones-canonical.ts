@@ -1,5 +1,5 @@
 import { canonicalZoneName } from '@holdfast/regions';
-import type { ReportingMigration } from '@holdfast/database';
+import type { HoldfastMigration } from '@holdfast/database';
 import type { QueryRunner } from 'typeorm';
 
 /**
@@ -8,7 +8,7 @@ import type { QueryRunner } from 'typeorm';
  * the feeds' TZID and the slot proposer's country of a zone do not read. The same clock either way,
  * so no run moves. Not undone: the spellings before are not kept.
  */
-export class PlannedZonesCanonical1767800000000 implements ReportingMigration {
+export class PlannedZonesCanonical1767800000000 implements HoldfastMigration {
   name = 'PlannedZonesCanonical1767800000000';
   report?: string;
 
