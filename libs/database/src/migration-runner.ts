@@ -33,6 +33,8 @@ export async function runMigrations(dataSource: DataSource, log: MigrationLog): 
     const known = dataSource.migrations.flatMap((migration) => [migration.name ?? migration.constructor.name, ...((migration as HoldfastMigration).replaces ?? [])]);
     const problem = newerSchemaProblem(schema, await recordedMigrations(dataSource, schema), known);
     if (problem) throw new Error(problem);
+    // TypeORM keeps one instance of each migration class per process: a report is this run's only.
+    for (const migration of dataSource.migrations as HoldfastMigration[]) migration.report = undefined;
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((migration) => migration.name);
     log.info(names.length ? `schema ${schema}: applied ${names.join(', ')}` : `schema ${schema}: up to date`);

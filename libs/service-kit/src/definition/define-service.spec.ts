@@ -60,6 +60,7 @@ describe('defineService', () => {
       'RememberWhenFencesAdvanced1766500000000',
       'CreateApiKeyCopy1764000050000',
       'CreateIdempotentRequest1767500000000',
+      'IdempotentRequestOneShape1767900000000',
       'Migration1',
     ]);
     expect(database.applicationName).toBe('example-service');

@@ -10,6 +10,7 @@ import { serviceConfigFromEnvironment, serviceVariableNames, type ServiceConfig 
 import { serviceFoundation } from '../foundation/service-foundation';
 import { CreateApiKeyCopy1764000050000 } from '../migrations/1764000050000-create-api-key-copy';
 import { CreateIdempotentRequest1767500000000 } from '../migrations/1767500000000-create-idempotent-request';
+import { IdempotentRequestOneShape1767900000000 } from '../migrations/1767900000000-idempotent-request-one-shape';
 import { createServiceApp, runService } from '../http/service-app.factory';
 
 type EntityClass = new (...args: never[]) => unknown;
@@ -86,7 +87,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
         settings: config.database,
         applicationName: options.name,
         entities: options.entities,
-        migrations: [...MessagingMigrations, CreateApiKeyCopy1764000050000, CreateIdempotentRequest1767500000000, ...options.migrations],
+        migrations: [...MessagingMigrations, CreateApiKeyCopy1764000050000, CreateIdempotentRequest1767500000000, IdempotentRequestOneShape1767900000000, ...options.migrations],
       };
     },
     module(config, overrides = {}) {
