@@ -12,6 +12,7 @@ import { HoldClearanceRecorded1767100000000 } from '../src/database/migrations/1
 import { HoldChain1767600000000 } from '../src/database/migrations/1767600000000-hold-chain';
 import { KeyCopyFromIssuedKeys1767700000000 } from '../src/database/migrations/1767700000000-key-copy-from-issued-keys';
 import { PlannedZonesCanonical1767800000000 } from '../src/database/migrations/1767800000000-planned-zones-canonical';
+import { HoldAnnouncementOneShape1767950000000 } from '../src/database/migrations/1767950000000-hold-announcement-one-shape';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -411,6 +412,45 @@ describe('maintenance-planner migration: planned zones under their tzdb names', 
         ['US/Pacific', 'America/Los_Angeles'],
         ['Europe/Amsterdam', 'Europe/Amsterdam'],
         ['Asia/Tehran', 'Asia/Tehran'],
+      ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: hold announcements in one shape', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-announcement');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('makes the table main had on 2026-12-02 10:20-11:00 UTC again, keeping what it owed, so a hold over more than 100 windows can owe its events', async () => {
+    const all = migrationsUpTo(HoldAnnouncementOneShape1767950000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    // As HoldAnnouncement1765900000000 made it then: one row a hold, window.held only.
+    await before.query('DROP TABLE hold_announcement');
+    await before.query('CREATE TABLE hold_announcement (hold_id uuid PRIMARY KEY REFERENCES hold (id) ON DELETE CASCADE, announced_through uuid, owed_since timestamptz NOT NULL)');
+    await before.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at) VALUES ($1, '{IR}', 'Surge in IR', 'detector', 's1', '2026-12-02T10:30Z', '2026-12-02T10:30Z')`, [HOLD]);
+    await before.query("INSERT INTO hold_announcement (hold_id, announced_through, owed_since) VALUES ($1, $2, '2026-12-02T10:30Z')", [HOLD, AHEAD]);
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    const said: string[] = [];
+    try {
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['HoldAnnouncementOneShape1767950000000']);
+      expect(await after.query('SELECT hold_id, kind, announced_through FROM hold_announcement')).toEqual([{ hold_id: HOLD, kind: 'held', announced_through: AHEAD }]);
+      // What a hold over more than 100 windows writes (holds.service.ts), refused on the table before.
+      await after.query("INSERT INTO hold_announcement (hold_id, kind, owed_since) VALUES ($1, 'released', now())", [HOLD]);
+      expect(said.slice(1)).toEqual([
+        "schema maintenance_planner: HoldAnnouncementOneShape1767950000000 made hold_announcement again in this release's shape (a build of 2026-12-02 10:20-11:00 UTC made it with one row a hold, on which a hold over more than 100 windows failed), keeping the 1 window.held announcement(s) it owed",
       ]);
     } finally {
       await after.destroy();
