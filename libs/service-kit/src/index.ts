@@ -5,6 +5,7 @@ export * from './auth/request.guard';
 export * from './auth/api-key';
 export * from './auth/api-key.authenticator';
 export { applyKeyState } from './auth/key-state.consumer';
+export { KeyCopyCache } from './auth/key-copy-cache';
 export * from './auth/scopes';
 export * from './auth/team-scope';
 export * from './config/service-config';

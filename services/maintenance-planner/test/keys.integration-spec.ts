@@ -1,8 +1,8 @@
 import { createEvent, encodeEvent, Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { generateApiKey } from '@holdfast/service-kit';
+import { generateApiKey, KeyCopyCache } from '@holdfast/service-kit';
 import { everyPage, expectEventually, ManualClock, produceOnce, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
 
 interface CreatedKey {
@@ -135,6 +135,22 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
 
     const missing = await service.fetch('/v1/keys/ffffffffffffffff/revoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x' }) });
     expect(missing.status).toBe(404);
+  });
+
+  it('refuses a revoked key from the answer on, even while the change\'s notification has not reached this process yet', async () => {
+    const doomed = await createKey({ team: 'leaking', scopes: ['read'], name: 'slow to hear' });
+    await expectEventually(async () => expect((await withKey(doomed.key, '/v1/holds')).status).toBe(200));
+    // The key's row is remembered now; PostgreSQL delivers the revocation's NOTIFY after the commit, on another
+    // connection, and under load after the answer: held back here, so only the revoke itself can make the row forgotten.
+    const cache = service.app.get(KeyCopyCache);
+    const notification = vi.spyOn(cache as unknown as { evict: (keyId: string) => void }, 'evict').mockImplementation(() => undefined);
+    try {
+      const revoked = await service.fetch(`/v1/keys/${doomed.keyId}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'left on a laptop' }) });
+      expect(revoked.status).toBe(200);
+      expect(await (await withKey(doomed.key, '/v1/holds')).json()).toMatchObject({ status: 401, code: 'revoked-key' });
+    } finally {
+      notification.mockRestore();
+    }
   });
 
   it('refuses a body over the size limit with 413 and the limit, and malformed JSON with 400', async () => {

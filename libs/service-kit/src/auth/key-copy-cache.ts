@@ -103,9 +103,18 @@ export class KeyCopyCache implements OnModuleInit, OnApplicationShutdown {
     if (remembered) remembered.row = { ...remembered.row, last_used_at: at };
   }
 
-  private evict(keyId: string): void {
+  /**
+   * Forgets a key whose row this process has just changed and committed, before its answer goes
+   * out: the change's notification comes too, but PostgreSQL delivers it after the commit, on
+   * another connection, and a request sent on the answer could be checked against the old row first.
+   */
+  changed(keyId: string): void {
     this.generation++;
     this.rows.delete(keyId);
+  }
+
+  private evict(keyId: string): void {
+    this.changed(keyId);
   }
 
   private forget(): void {

@@ -29,7 +29,8 @@ export class KeyStateConsumer implements OnModuleInit {
 /**
  * Writes a key's state into `schema`'s api_key_copy and announces it in the same transaction:
  * PostgreSQL delivers the NOTIFY at commit, and not at all on a rollback, so every replica's
- * KeyCopyCache evicts the key exactly when the change is visible.
+ * KeyCopyCache evicts the key once the change is visible: soon after, on the listening connection
+ * (milliseconds; the planner's revoke, which answers its caller, also evicts in its own process).
  *
  * A key never changes but for its revocation (once seen, never undone): a state that would give a
  * known key another secret, team or scopes is refused as unprocessable (dead-lettered) rather than

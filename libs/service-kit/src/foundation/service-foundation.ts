@@ -61,7 +61,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...(options.keysConsumerGroup ? [{ provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup }, KeyStateConsumer] : []),
       ],
-      exports: [SERVICE_CONFIG, Clock, Authenticator],
+      exports: [SERVICE_CONFIG, Clock, Authenticator, KeyCopyCache],
     },
   ];
 }

@@ -1,6 +1,6 @@
 import { ApiKeyStateSchema, createEvent, type ApiKeyScope, type ApiKeyState } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { actorOf, applyKeyState, Clock, decodeCursor, DomainError, generateApiKey, InjectServiceConfig, pageOf, type Principal, type SharedServiceConfig } from '@holdfast/service-kit';
+import { actorOf, applyKeyState, Clock, decodeCursor, DomainError, generateApiKey, InjectServiceConfig, KeyCopyCache, pageOf, type Principal, type SharedServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -37,6 +37,7 @@ export class KeysService {
     private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
     @InjectServiceConfig() private readonly config: SharedServiceConfig,
+    private readonly keyCopies: KeyCopyCache,
   ) {}
 
   async create(request: { team: string; scopes: ApiKeyScope[]; name: string }, actor: Principal): Promise<ApiKeyView & { key: string }> {
@@ -81,7 +82,7 @@ export class KeysService {
 
   /** Revokes a key; revoking it again changes nothing and answers the same. Answers the key as GET /v1/keys lists it. */
   async revoke(keyId: string, reason: string, actor: Principal): Promise<ApiKeyView> {
-    return this.dataSource.transaction(async (transaction) => {
+    const revoked = await this.dataSource.transaction(async (transaction) => {
       const key = await transaction.findOne(ApiKeyEntity, { where: { keyId }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw new DomainError('unknown-key', 404, `There is no API key ${keyId}; GET /v1/keys lists them.`);
       if (!key.revokedAt) {
@@ -93,6 +94,9 @@ export class KeysService {
       const [copy] = (await transaction.query('SELECT last_used_at FROM api_key_copy WHERE key_id = $1', [keyId])) as { last_used_at: Date | null }[];
       return view(key, copy?.last_used_at ?? null);
     });
+    // Refused by this process from the answer on, whenever the commit's notification arrives.
+    this.keyCopies.changed(keyId);
+    return revoked;
   }
 
   private async publishState(transaction: EntityManager, key: ApiKeyEntity): Promise<void> {
