@@ -3,12 +3,16 @@ import { runMigrations } from './migration-runner';
 
 /**
  * The body of each service's `migrate` target: `migrate` applies pending migrations,
- * `migrate revert` undoes the last one. Prints what it did; a failure says what to check.
+ * `migrate revert` undoes the last one. Prints what it did; a failure says what to check: the
+ * connection when it never connected, the migration's own error (and that nothing of it stayed) when
+ * one failed.
  */
 export function migrateFromCommandLine(dataSource: DataSource, argv = process.argv.slice(2)): void {
   const say = (line: string) => process.stdout.write(`[migrate] ${line}\n`);
+  let connected = false;
   const run = async () => {
     await dataSource.initialize();
+    connected = true;
     try {
       if (argv[0] === 'revert') {
         await dataSource.undoLastMigration({ transaction: 'each' });
@@ -21,7 +25,10 @@ export function migrateFromCommandLine(dataSource: DataSource, argv = process.ar
     }
   };
   run().catch((error: Error) => {
-    process.stderr.write(`[migrate] failed: ${error.message}\nCheck DATABASE_URL and that PostgreSQL answers; no partial migration is left behind (each runs in a transaction).\n`);
+    const hint = connected
+      ? 'The failing migration was rolled back and none after it ran (each runs in a transaction): fix what the error names and run again.'
+      : 'Check DATABASE_URL and that PostgreSQL answers; nothing was migrated.';
+    process.stderr.write(`[migrate] failed: ${error.message}\n${hint}\n`);
     process.exit(1);
   });
 }
