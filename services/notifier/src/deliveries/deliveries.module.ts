@@ -12,6 +12,7 @@ import { DeliveriesController } from './deliveries.controller';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryPruner } from './delivery-pruner';
+import { DeliveryStatistics } from './delivery-statistics';
 import { DeliveryWorker } from './delivery.worker';
 import { NotifierEventsConsumer } from './notifier-events.consumer';
 import { SubscriptionTestController } from './subscription-test.controller';
@@ -25,6 +26,7 @@ import { SubscriptionTestController } from './subscription-test.controller';
     DeliveryWorker,
     DeliveryMetrics,
     DeliveryPruner,
+    DeliveryStatistics,
     OutboundClientProvider,
     ChannelRegistry,
     WebhookChannel,

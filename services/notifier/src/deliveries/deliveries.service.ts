@@ -15,6 +15,7 @@ import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
 import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled } from './delivery.exception';
+import { DeliveryStatistics } from './delivery-statistics';
 import { factsOf } from './event-facts';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
@@ -68,6 +69,7 @@ export class DeliveriesService {
     private readonly clock: Clock,
     private readonly channels: ChannelRegistry,
     private readonly releases: HoldReleases,
+    private readonly statistics: DeliveryStatistics,
   ) {}
 
   /**
@@ -210,6 +212,7 @@ export class DeliveriesService {
       JSON.stringify(event),
       this.clock.now(),
     ]);
+    this.statistics.recorded(subscriptions.length);
   }
 
   /** The deliveries with their attempts, as `reader` may see them: a receiver's body only for its subscription's team and admin keys. */
