@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateTime } from 'luxon';
-import { ambiguousLocalTime, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, zoneAbbreviation, type CalendarEvent } from './ics-calendar';
+import { ambiguousLocalTime, changesInYears, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, zoneAbbreviation, type CalendarEvent } from './ics-calendar';
 
 const event = {
   uid: 'w-1-1@holdfast',
@@ -41,6 +41,34 @@ describe('iCalendar writing (RFC 5545)', () => {
     expect(change.at.toUTC().toISO()).toBe('2026-03-08T10:00:00.000Z');
     expect([change.before, change.after]).toEqual([-480, -420]);
     expect(offsetChanges('Asia/Kathmandu', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z'))).toEqual([]);
+  });
+
+  it('finds the changes a year at a time as offsetChanges finds them over any span, a change at either end included as it does', () => {
+    const spans: [string, string, string][] = [
+      ['America/Los_Angeles', '2025-11-02T09:00:30Z', '2027-03-14T10:00:00Z'],
+      ['Europe/Berlin', '2025-06-01T00:00:00Z', '2026-10-25T01:00:00Z'],
+      ['Asia/Tehran', '2008-03-20T20:30:00Z', '2023-01-01T00:00:00Z'],
+      ['Australia/Lord_Howe', '2025-04-05T14:59:00Z', '2026-12-31T23:59:59Z'],
+      ['Africa/Casablanca', '2024-01-01T00:00:00Z', '2026-01-01T00:00:00Z'],
+    ];
+    for (const [zone, from, to] of spans) {
+      const read = (changes: ReturnType<typeof offsetChanges>) => changes.map((change) => [change.at.toMillis(), change.before, change.after]);
+      expect(read(changesInYears(zone, new Date(from), new Date(to))), zone).toEqual(read(offsetChanges(zone, new Date(from), new Date(to))));
+    }
+  });
+
+  it('searches a zone-year once: a second feed over the same years reads no offsets again', () => {
+    const from = new Date('2031-01-01T00:00:00Z');
+    const to = new Date('2033-06-01T00:00:00Z');
+    const first = vtimezone('Pacific/Chatham', from, to);
+    const lookups = vi.spyOn(DateTime, 'fromMillis');
+    try {
+      expect(vtimezone('Pacific/Chatham', from, to)).toEqual(first);
+      // Searching 2.5 years day by day reads two offsets a day: over 1,800 lookups.
+      expect(lookups.mock.calls.length).toBeLessThan(20);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it('writes a VTIMEZONE for Tehran as it was in 2009 (summer time, +04:30) and as it is since 2022 (+03:30 all year)', () => {
