@@ -26,6 +26,12 @@ interface AuditRow {
   details: Record<string, unknown>;
 }
 
+/** A page of the trail ($1 subject, $2 from, $3 to, $4 rows, $5/$6 the cursor), in (at, id) order: a subject's by audit_entry_subject_at. */
+export const AUDIT_PAGE = `SELECT id, subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
+    FROM audit_entry WHERE ($1::uuid IS NULL OR subject_id = $1) AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+     AND ($5::timestamptz IS NULL OR (at, id) > ($5, $6::bigint))
+   ORDER BY at, id LIMIT $4`;
+
 @ApiTags('audit')
 @Controller('v1/audit')
 export class AuditController {
@@ -36,13 +42,7 @@ export class AuditController {
   @ApiZodQuery(AuditQuerySchema)
   async list(@Query(new ZodQueryPipe(AuditQuerySchema, 'The audit query')) { subject, from, to, limit, cursor }: z.output<typeof AuditQuerySchema>) {
     const after = cursor ? decodeCursor(cursor, 'serial') : null;
-    const rows = (await this.dataSource.query(
-      `SELECT id, subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, details->>'reason' AS reason, cause_event_id AS "causeEventId", details
-         FROM audit_entry WHERE ($1::uuid IS NULL OR subject_id = $1) AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
-          AND ($5::timestamptz IS NULL OR (at, id) > ($5, $6::bigint))
-        ORDER BY at, id LIMIT $4`,
-      [subject ?? null, from ?? null, to ?? null, limit + 1, after?.at ?? null, after?.id ?? null],
-    )) as AuditRow[];
+    const rows = (await this.dataSource.query(AUDIT_PAGE, [subject ?? null, from ?? null, to ?? null, limit + 1, after?.at ?? null, after?.id ?? null])) as AuditRow[];
     // The row id only places the page; entries are shown as they always were.
     return pageOf(rows, limit, (row) => ({ at: row.at, id: row.id }), ({ id: _id, ...entry }) => entry);
   }
