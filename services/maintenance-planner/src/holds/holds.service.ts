@@ -494,7 +494,14 @@ export class HoldsService {
   /** Fans every active hold out over one window's occurrences (a window planned or moved under them). */
   async holdWindow(tx: EntityManager, windowId: string): Promise<TouchedOccurrence[]> {
     const now = this.clock.now();
-    const holds = (await tx.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL ORDER BY placed_at`)) as HoldRow[];
+    // Only the holds on the window's footprint: any other would link nothing (fanOutHold's footprint test), and each costs two
+    // statements inside the planning transaction: with 107 holds in force, planning a window elsewhere took 0.7-2.7 s instead of 0.1-0.4.
+    const holds = (await tx.query(
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL
+          AND EXISTS (SELECT 1 FROM maintenance_window w WHERE w.id = $1 AND (w.footprint_global OR w.footprint_regions && hold.regions))
+        ORDER BY placed_at`,
+      [windowId],
+    )) as HoldRow[];
     const touched: TouchedOccurrence[] = [];
     for (const hold of holds) {
       const until = heldThrough(hold, now, this.settings.holdHorizonMs);
