@@ -109,7 +109,11 @@ const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 
  * the others), the earliest due deliveries whose key has nothing earlier open, locked with SKIP
  * LOCKED and leased. `backlog` is whether open deliveries other than those in hand ($7) and just
  * claimed remain (counted up to $5 + 1): only then can a finished one free room for another.
- * It answers one row even when nothing is claimed, for `backlog`.
+ * It answers one row even when nothing is claimed, for `backlog`. Both read the open deliveries
+ * through delivery_open_by_target, whatever the statistics say of the rest of the table: the status
+ * test spelt out lets the planner match that partial index, and the count's order keeps it there
+ * (with weeks of delivered rows, the candidates were walked in seq order from the oldest delivery and
+ * the count scanned the table, 0.8-1.5 s a claim at 11,000 open, 3.5-4.6 s at 270,000).
  */
 const CLAIM = prepared(`WITH RECURSIVE targets AS (
     (SELECT target_key FROM delivery WHERE status IN ('pending', 'sending') ORDER BY target_key LIMIT 1)
@@ -124,7 +128,7 @@ const CLAIM = prepared(`WITH RECURSIVE targets AS (
     SELECT c.id FROM rooms
     CROSS JOIN LATERAL (
       SELECT c.id, c.seq FROM delivery c
-      WHERE c.target_key = rooms.target_key AND ${DUE}
+      WHERE c.target_key = rooms.target_key AND c.status IN ('pending', 'sending') AND ${DUE}
         AND NOT EXISTS (
           SELECT 1 FROM delivery e
           WHERE e.subscription_id = c.subscription_id AND e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('pending', 'sending'))
@@ -136,7 +140,7 @@ const CLAIM = prepared(`WITH RECURSIVE targets AS (
     WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND ${DUE} FOR UPDATE SKIP LOCKED)
     RETURNING ${DELIVERY_COLUMNS}
   ), open AS (
-    SELECT count(*)::int AS open FROM (SELECT 1 FROM delivery WHERE status IN ('pending', 'sending') AND id <> ALL($7::uuid[]) LIMIT $5 + 1) o
+    SELECT count(*)::int AS open FROM (SELECT 1 FROM delivery WHERE status IN ('pending', 'sending') AND id <> ALL($7::uuid[]) ORDER BY target_key, seq LIMIT $5 + 1) o
   )
   SELECT claimed.*, open.open > (SELECT count(*) FROM claimed) AS backlog FROM open LEFT JOIN claimed ON true`);
 
