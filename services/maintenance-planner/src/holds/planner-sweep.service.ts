@@ -40,6 +40,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly stepFailures;
   private readonly sweeps;
   private readonly refusedWindows;
+  private readonly stepSeconds;
 
   constructor(
     private readonly windows: WindowsService,
@@ -50,6 +51,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   ) {
     this.stepFailures = metrics.counter('holdfast_sweep_step_failures_total', "Sweep steps that failed, by step (the sweep's other steps still ran)", ['step']);
     this.sweeps = metrics.counter('holdfast_sweeps_total', 'Sweeps run, by outcome: ok, partial (some steps failed) or failed (every step did)', ['outcome']);
+    // Each step's time, failed ones included: with thousands of recurring windows the horizon step's expansion is most of a sweep.
+    this.stepSeconds = metrics.histogram('holdfast_sweep_step_seconds', 'Time each sweep step took, by step, whether it succeeded or failed', ['step'], [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30]);
     this.refusedWindows = metrics.counter(
       'holdfast_horizon_refused_windows_total',
       "Recurring windows whose new runs the sweep's horizon step refused to store, once per window and sweep, by reason (overlapping-occurrences, occurrence-too-long)",
@@ -84,6 +87,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
         return;
       }
       const failures = this.failures.get(name) ?? this.failures.set(name, new RepeatedFailure()).get(name)!;
+      const timed = this.stepSeconds.startTimer({ step: name });
       try {
         result[name] = (await run()) ?? 0;
         failures.succeeded((fields, message) => this.logger.log(fields, message), { step: name }, `sweep step ${name} works again`);
@@ -91,6 +95,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
         result.failed.push(name);
         this.stepFailures.inc({ step: name });
         failures.log(this.logger, 'error', { step: name, err: redacted(error) }, `sweep step ${name} failed; the sweep's other steps ran, and the next sweep retries it`);
+      } finally {
+        timed();
       }
     };
     await step('extendedWindows', async () => {

@@ -27,7 +27,7 @@ function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[
   const metrics = new MetricsRegistry('maintenance-planner', false);
   const sweep = new PlannerSweep(windows as never, holds as never, { prune: step('prune', 8) } as never, { settings: { sweepIntervalMs: 0 } } as never, metrics);
   const counted = async (name: string) => Object.fromEntries((await metrics.registry.getSingleMetric(name)!.get()).values.map((value) => [Object.values(value.labels).filter((label) => label !== 'maintenance-planner').join(), value.value]));
-  return { sweep, ran, counted };
+  return { sweep, ran, counted, metrics };
 }
 
 describe('the planner sweep', () => {
@@ -36,13 +36,16 @@ describe('the planner sweep', () => {
   it('runs every step after one that fails, logs the step that failed, counts it, and reports the sweep as partial', async () => {
     const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { sweep, ran, counted } = sweepOf(['extendHorizon']);
+    const { sweep, ran, counted, metrics } = sweepOf(['extendHorizon']);
 
     const result = await sweep.sweep();
 
     expect(ran).toEqual(['extendHorizon', 'announceOwed', 'releaseDue', 'openOutlasted', 'extendOpenEnded', 'repair', 'markMissed', 'prune', 'refreshGauges']);
     expect(result).toEqual({ announced: 3, released: 4, outlasted: 5, extended: 6, repaired: 7, missed: 2, prunedClearances: 8, gauges: 0, failed: ['extendedWindows'], skipped: [], outcome: 'partial' });
     expect(errors).toHaveBeenCalledWith(expect.objectContaining({ step: 'extendedWindows', err: expect.objectContaining({ message: 'extendHorizon refused' }) }), expect.stringContaining('sweep step extendedWindows failed'));
+    const timed = ((await metrics.registry.getSingleMetric('holdfast_sweep_step_seconds')!.get()).values as { labels: Record<string, string>; value: number; metricName?: string }[]).filter((value) => value.metricName === 'holdfast_sweep_step_seconds_count');
+    // Every step timed once, the failed one included.
+    expect(Object.fromEntries(timed.map((value) => [value.labels.step, value.value]))).toEqual({ extendedWindows: 1, announced: 1, released: 1, outlasted: 1, extended: 1, repaired: 1, missed: 1, prunedClearances: 1, gauges: 1 });
     expect(await counted('holdfast_sweep_step_failures_total')).toEqual({ extendedWindows: 1 });
     expect(await counted('holdfast_sweeps_total')).toEqual({ partial: 1 });
   });
