@@ -1,6 +1,6 @@
 import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { WindowsService } from '../src/windows/windows.service';
 
@@ -80,6 +80,48 @@ describe('maintenance-planner: a recurring window whose first run lies beyond th
     await windows.extendHorizon();
     await windows.extendHorizon();
     expect(await runsOf(windowId)).toEqual([[1, '2027-09-20T01:00:00.000Z']]);
+  });
+
+  it('expands a window with no run to add again only once the horizon reaches its next run, or once it is changed', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    // Weekly on Wednesdays from 1 July: planned, its runs stand to 29 September, the horizon; the next is 30 September.
+    const windowId = await planRecurring('weekly vacuum', 'BE', '2026-07-01T02:00:00Z', 'FREQ=WEEKLY');
+    const stored = (await runsOf(windowId)).length;
+    const expansions = vi.spyOn(windows as unknown as { runsToAdd: (...args: unknown[]) => unknown }, 'runsToAdd');
+    const expandedNow = async () => {
+      const before = expansions.mock.calls.filter(([, row]) => (row as { id: string }).id === windowId).length;
+      await windows.extendHorizon();
+      return expansions.mock.calls.filter(([, row]) => (row as { id: string }).id === windowId).length - before;
+    };
+    try {
+      clock.set('2026-07-01T00:01:00Z');
+      expect(await expandedNow()).toBe(1);
+      // A sweep a minute while its next run lies beyond the horizon: not expanded, nothing added.
+      for (const minute of ['00:02', '00:03', '12:00']) {
+        clock.set(`2026-07-01T${minute}:00Z`);
+        expect(await expandedNow()).toBe(0);
+      }
+      expect(await runsOf(windowId)).toHaveLength(stored);
+
+      // A change to the window is expanded again at the next sweep.
+      const { version } = (await (await service.fetch(`/v1/windows/${windowId}`)).json()) as { version: number };
+      const renamed = await service.fetch(`/v1/windows/${windowId}`, { method: 'PATCH', headers: { 'content-type': 'application/json', 'if-match': `"${version}"` }, body: JSON.stringify({ title: 'weekly vacuum (all tables)' }) });
+      expect(renamed.status, await renamed.clone().text()).toBe(200);
+      clock.set('2026-07-01T12:01:00Z');
+      expect(await expandedNow()).toBe(1);
+
+      // The horizon past 30 September 02:00: that run is added, once (its runs read unlocked, then again under the lock).
+      clock.set('2026-07-02T03:00:00Z');
+      expect(await expandedNow()).toBe(2);
+      expect((await runsOf(windowId)).slice(stored)).toEqual([[stored + 1, '2026-09-30T02:00:00.000Z']]);
+      clock.set('2026-07-02T03:01:00Z');
+      expect(await expandedNow()).toBe(1);
+      clock.set('2026-07-02T03:02:00Z');
+      expect(await expandedNow()).toBe(0);
+      expect(await runsOf(windowId)).toHaveLength(stored + 1);
+    } finally {
+      expansions.mockRestore();
+    }
   });
 
   it('stores none of the new runs of a window that would overlap or last too long, says which, and extends the other windows', async () => {

@@ -44,6 +44,8 @@ const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates
  * the page after it began with it again, and a page of one never moved on.
  */
 const toMillisecond = (instant: string): Date => new Date(instant);
+/** How far past the horizon the sweep looks for a quiet recurring window's next run; a rule with none by then is looked at again once the horizon has moved that far. */
+const QUIET_LOOKAHEAD_MS = 35 * 86_400_000;
 
 /**
  * A window whose every run has ended by now would only ever be marked missed: most likely a wrong
@@ -171,6 +173,9 @@ function expandedThrough(horizon: Date, occurrences: readonly { start: Date }[])
 /** Windows and their occurrences: planned, moved, cancelled, started and completed, each change announced through the outbox. */
 @Injectable()
 export class WindowsService {
+  /** Recurring windows the sweep found with no run to add, until the horizon reaches their next run (see rememberQuiet). */
+  private readonly quietWindows = new Map<string, { version: number; expandedUntilMs: number; nextRunMs: number }>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -706,15 +711,22 @@ export class WindowsService {
    * runs, and the windows whose new runs it refused to store (see refuseRuns): those get none, the
    * others go on. A window whose rule gives no run before the horizon that is not stored already is
    * left as it is (expanded_until too: the next sweep expands from there again), so a quiet system's
-   * sweep writes nothing; a refused one is left so too, and judged again at every sweep.
+   * sweep writes nothing, and this process does not expand it again until the horizon reaches its
+   * next run (rememberQuiet); a refused one is left so too, and judged again at every sweep.
    */
   async extendHorizon(): Promise<{ extended: number; refused: HorizonRefusal[] }> {
     const horizon = new Date(this.clock.nowMs() + this.config.settings.occurrenceHorizonMs);
-    const due = (await this.dataSource.query(`SELECT id FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [horizon])) as { id: string }[];
+    const due = (await this.dataSource.query(`SELECT id, version, expanded_until FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until < $1`, [
+      horizon,
+    ])) as Pick<WindowRow, 'id' | 'version' | 'expanded_until'>[];
+    const dueIds = new Set(due.map((row) => row.id));
+    for (const id of this.quietWindows.keys()) if (!dueIds.has(id)) this.quietWindows.delete(id);
     let extended = 0;
     const refused: HorizonRefusal[] = [];
     const failed: { windowId: string; error: unknown }[] = [];
-    for (const { id } of due) {
+    for (const { id, version, expanded_until } of due) {
+      const quiet = this.quietWindows.get(id);
+      if (quiet && quiet.version === version && quiet.expandedUntilMs === expanded_until.getTime() && horizon.getTime() < quiet.nextRunMs) continue;
       try {
         const outcome = await this.expandWindow(id, horizon);
         if (outcome === true) extended++;
@@ -736,8 +748,12 @@ export class WindowsService {
   /** Adds a recurring window's runs up to `horizon` and holds them as the active holds do; false when it had none to add, the refusal when they may not be stored. */
   private async expandWindow(id: string, horizon: Date): Promise<boolean | HorizonRefusal> {
     // Read first, unlocked: with no run to add, or runs refused, neither the hold set's lock nor the row's is taken.
-    const unlocked = await this.runsToAdd(this.dataSource.manager, await this.row(this.dataSource.manager, id), horizon);
-    if (!unlocked || unlocked.occurrences.length === 0) return false;
+    const current = await this.row(this.dataSource.manager, id);
+    const unlocked = await this.runsToAdd(this.dataSource.manager, current, horizon);
+    if (!unlocked || unlocked.occurrences.length === 0) {
+      if (unlocked) this.rememberQuiet(current, horizon);
+      return false;
+    }
     if (unlocked.refused) return unlocked.refused;
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
@@ -755,6 +771,20 @@ export class WindowsService {
       await this.holds.holdWindow(tx, row.id);
       return true;
     });
+  }
+
+  /**
+   * Remembers when a recurring window that got no run before `horizon` can next get one: its rule's
+   * first run from the horizon on (or the horizon a lookahead later, when the rule gives none
+   * before that), for the row as it stands. Without it, every sweep expanded every such window again
+   * from its first run (the rule is walked from DTSTART), only to find nothing: 3.1-3.5 s of CPU a
+   * minute at 2,005 recurring windows. A change to the window (its version) or its expansion forgets it.
+   */
+  private rememberQuiet(row: WindowRow, horizon: Date): void {
+    const window = { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates };
+    const lookedUntil = horizon.getTime() + QUIET_LOOKAHEAD_MS;
+    const next = this.expand(window, new Date(lookedUntil), horizon).occurrences.find((run) => run.start >= horizon);
+    this.quietWindows.set(row.id, { version: row.version, expandedUntilMs: row.expanded_until.getTime(), nextRunMs: next?.start.getTime() ?? lookedUntil });
   }
 
   /**
