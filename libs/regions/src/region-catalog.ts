@@ -1,9 +1,10 @@
 import { RegionCodeSchema } from '@holdfast/contracts';
 import { isKnownZone } from '@holdfast/time';
-import { getAllCountries, getAllTimezones, getTimezone, type Timezone } from 'countries-and-timezones';
+import { getAllCountries, getTimezone } from 'countries-and-timezones';
 import { z } from 'zod';
 import { PRINCIPAL_ZONES } from './principal-zones';
 import { RegionError, RegionErrorCode } from './region-error';
+import { tzdbZones } from './zone-names';
 
 export interface Region {
   /** ISO 3166-1 alpha-2 for a country ("IR"), lower-case kebab for a custom region ("eu-west"). */
@@ -55,8 +56,6 @@ const NOT_IN_ZONE_TAB = new Set([
   'Pacific/Truk',
   'Pacific/Yap',
 ]);
-
-const tzdbZones: Readonly<Record<string, Timezone>> = getAllTimezones({ deprecated: true });
 
 /** Each country's own name for a zone tzdb merged into another country's, by the zone it links to and the country. */
 const ownZoneNames = new Map<string, string>(

@@ -1,8 +1,9 @@
 import { getAllTimezones, type Timezone } from 'countries-and-timezones';
 
-const zones: Readonly<Record<string, Timezone>> = getAllTimezones({ deprecated: true });
+/** Every zone tzdb names, aliases included, with its countries and the zone it links to. */
+export const tzdbZones: Readonly<Record<string, Timezone>> = getAllTimezones({ deprecated: true });
 // Intl and luxon take a zone name in any case ("europe/berlin"); tzdb and its readers (ICS clients, lookups by name) do not.
-const spellings = new Map<string, string>([...Intl.supportedValuesOf('timeZone'), ...Object.keys(zones)].map((name) => [name.toLowerCase(), name]));
+const spellings = new Map<string, string>([...Intl.supportedValuesOf('timeZone'), ...Object.keys(tzdbZones)].map((name) => [name.toLowerCase(), name]));
 
 /**
  * The tzdb name of a zone name Intl accepts: spelt as tzdb spells it, and a renamed zone under its
@@ -12,8 +13,8 @@ const spellings = new Map<string, string>([...Intl.supportedValuesOf('timeZone')
  */
 export function canonicalZoneName(name: string): string {
   const spelt = spellings.get(name.toLowerCase()) ?? name;
-  const zone = zones[spelt];
-  const target = zone?.aliasOf ? zones[zone.aliasOf] : undefined;
+  const zone = tzdbZones[spelt];
+  const target = zone?.aliasOf ? tzdbZones[zone.aliasOf] : undefined;
   const renamed = target !== undefined && zone.countries[0] !== undefined && zone.countries[0] === target.countries[0];
   return renamed ? target.name : spelt;
 }
@@ -26,7 +27,7 @@ export function canonicalZoneName(name: string): string {
  */
 export function zoneLinks(): Record<string, string> {
   return Object.fromEntries(
-    Object.values(zones).flatMap((zone) => {
+    Object.values(tzdbZones).flatMap((zone) => {
       const listed = canonicalZoneName(zone.name) === zone.name ? zone.aliasOf : canonicalZoneName(zone.name);
       return listed ? [[zone.name, listed]] : [];
     }),

@@ -44,6 +44,8 @@ const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates
  * the page after it began with it again, and a page of one never moved on.
  */
 const toMillisecond = (instant: string): Date => new Date(instant);
+/** A stored window's times as its rule is expanded from them. */
+const storedTimes = (row: WindowRow) => ({ startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates });
 /** How far past the horizon the sweep looks for a quiet recurring window's next run; a rule with none by then is looked at again once the horizon has moved that far. */
 const QUIET_LOOKAHEAD_MS = 35 * 86_400_000;
 
@@ -781,9 +783,8 @@ export class WindowsService {
    * minute at 2,005 recurring windows. A change to the window (its version) or its expansion forgets it.
    */
   private rememberQuiet(row: WindowRow, horizon: Date): void {
-    const window = { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates };
     const lookedUntil = horizon.getTime() + QUIET_LOOKAHEAD_MS;
-    const next = this.expand(window, new Date(lookedUntil), horizon).occurrences.find((run) => run.start >= horizon);
+    const next = this.expand(storedTimes(row), new Date(lookedUntil), horizon).occurrences.find((run) => run.start >= horizon);
     this.quietWindows.set(row.id, { version: row.version, expandedUntilMs: row.expanded_until.getTime(), nextRunMs: next?.start.getTime() ?? lookedUntil });
   }
 
@@ -798,7 +799,7 @@ export class WindowsService {
     // From where the last expansion stopped, not the first start: a rule's runs are counted from
     // there, so an hourly window does not stop getting runs once 10,000 lie behind it.
     const { occurrences: expanded, truncated } = this.expand(
-      { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates },
+      storedTimes(row),
       horizon,
       row.expanded_until,
     );
