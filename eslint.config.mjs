@@ -55,6 +55,20 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ forTests: true })] },
   },
   {
+    // The unit files of a vitest worker share one module graph (vitest.config.mts): a module mocked
+    // in one file would be the real one in a file that imported it first, or the mock in the next.
+    files: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='vi'][callee.property.name=/^(mock|doMock|unmock|doUnmock|resetModules)$/]",
+          message: 'Unit specs share a module graph per worker: pass the dependency in (a constructor parameter or provider) instead of mocking its module.',
+        },
+      ],
+    },
+  },
+  {
     // Scripts, benchmarks and deploy tooling are command-line programs: printing is their output.
     files: ['bench/**', 'scripts/**', 'deploy/**', 'e2e/**', 'libs/testing/src/global-setup.ts'],
     rules: { 'no-console': 'off' },

@@ -27,6 +27,8 @@ interface RequestQueue {
  * counting the checks it runs instead of running them (the real one schedules the next), and every
  * delay it hands setTimeout. Under fake timers: nothing waits on the clock.
  */
+let unwrapSetTimeout: (() => void) | undefined;
+
 function queueWithPastThrottle(pending: number): { checks: () => number; delays: number[] } {
   const RequestQueueClass = kafkajs(requestQueuePath) as new (options: object) => RequestQueue;
   const queue = new RequestQueueClass({
@@ -42,11 +44,16 @@ function queueWithPastThrottle(pending: number): { checks: () => number; delays:
   let checks = 0;
   queue.checkPendingRequests = () => void checks++;
   const delays: number[] = [];
+  // Wrapped by hand, not with vi.spyOn: a spy remembers the fake setTimeout as the original and
+  // puts it back whenever mocks are restored, even after useRealTimers (a later file's timers were fake).
   const setTimer = globalThis.setTimeout;
-  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
     delays.push(ms ?? 0);
     return setTimer(callback, ms);
-  }) as typeof setTimeout);
+  }) as typeof setTimeout;
+  unwrapSetTimeout = () => {
+    globalThis.setTimeout = setTimer;
+  };
   queue.scheduleCheckPendingRequests();
   return { checks: () => checks, delays };
 }
@@ -218,8 +225,9 @@ describe('kafkajs record encoding patch', () => {
 describe('kafkajs pending-request check patch', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => {
+    unwrapSetTimeout?.();
+    unwrapSetTimeout = undefined;
     vi.useRealTimers();
-    vi.restoreAllMocks();
   });
 
   it('is applied to the installed kafkajs', () => {

@@ -22,6 +22,9 @@ export interface OutboundResponse {
 /** Resolves a host name to every address, as dns.lookup with { all: true }. */
 export type HostLookup = (hostname: string) => Promise<LookupAddress[]>;
 
+/** The Nest token of the HostLookup a subscription's name is checked with when it is saved. */
+export const HOST_LOOKUP = Symbol('HOST_LOOKUP');
+
 export const systemLookup: HostLookup = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 

@@ -2,6 +2,7 @@ import { SERVICE_CONFIG, type ServiceConfig } from '@holdfast/service-kit';
 import { Logger, Module } from '@nestjs/common';
 import { messageRendererProviders } from '../channels/message-renderer.provider';
 import type { NotifierSettings } from '../config/notifier-settings';
+import { HOST_LOOKUP, systemLookup } from '../outbound/outbound-http.client';
 import { SecretBox } from './secret-box';
 import { SecretReseal } from './secret-reseal';
 import { SubscriptionsController } from './subscriptions.controller';
@@ -12,6 +13,7 @@ import { SubscriptionsService } from './subscriptions.service';
   providers: [
     SubscriptionsService,
     SecretReseal,
+    { provide: HOST_LOOKUP, useValue: systemLookup },
     ...messageRendererProviders,
     {
       provide: SecretBox,

@@ -3,21 +3,27 @@ import { SystemClock, type ServiceConfig } from '@holdfast/service-kit';
 import type { DataSource } from 'typeorm';
 import { describe, expect, it, vi } from 'vitest';
 import type { NotifierSettings } from '../config/notifier-settings';
-import { systemLookup } from '../outbound/outbound-http.client';
+import type { HostLookup } from '../outbound/outbound-http.client';
 import type { CreateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
 import { SubscriptionsService } from './subscriptions.service';
 
-vi.mock('../outbound/outbound-http.client', async (original) => ({ ...(await original<object>()), systemLookup: vi.fn() }));
-
 const saved = { getRepository: () => ({ save: async (subscription: object) => subscription }) } as unknown as DataSource;
-const service = new SubscriptionsService(saved, new SystemClock(), new SecretBox(undefined), new RegionCatalog(), { settings: { outboundAllow: '', delivery: { timeoutMs: 5_000 } } } as ServiceConfig<NotifierSettings>);
+const lookup = vi.fn<HostLookup>();
+const service = new SubscriptionsService(
+  saved,
+  new SystemClock(),
+  new SecretBox(undefined),
+  new RegionCatalog(),
+  { settings: { outboundAllow: '', delivery: { timeoutMs: 5_000 } } } as ServiceConfig<NotifierSettings>,
+  lookup,
+);
 const subscribe = (target: string) =>
   service.create({ channel: 'webhook', target, ownerTeam: 'edge', enabled: true, filters: { eventTypes: [], regions: [], teams: [], windowIds: [] } } as CreateSubscription, 'spec');
 
 describe('SubscriptionsService, a target named by host', () => {
   it('refuses a name that resolves to a refused address besides allowed ones, naming that address, as every delivery to it would be refused', async () => {
-    vi.mocked(systemLookup).mockResolvedValue([
+    lookup.mockResolvedValue([
       { address: '93.184.215.14', family: 4 },
       { address: '10.0.0.5', family: 4 },
     ]);
@@ -36,9 +42,9 @@ describe('SubscriptionsService, a target named by host', () => {
   });
 
   it('takes a name whose every address is allowed, and one that does not resolve yet', async () => {
-    vi.mocked(systemLookup).mockResolvedValue([{ address: '93.184.215.14', family: 4 }]);
+    lookup.mockResolvedValue([{ address: '93.184.215.14', family: 4 }]);
     await expect(subscribe('https://public.example/hook')).resolves.toMatchObject({ target: 'https://public.example/hook' });
-    vi.mocked(systemLookup).mockRejectedValue(new Error('ENOTFOUND'));
+    lookup.mockRejectedValue(new Error('ENOTFOUND'));
     await expect(subscribe('https://not-yet.example/hook')).resolves.toMatchObject({ target: 'https://not-yet.example/hook' });
   });
 });

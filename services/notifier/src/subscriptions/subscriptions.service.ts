@@ -1,6 +1,6 @@
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, decodeCursor, InjectServiceConfig, pageOf, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ import { receiverSecretProblem } from '../channels/receiver-authorization';
 import { generateWebhookSecret, isWebhookSecret } from '../channels/webhook/webhook-signature';
 import type { NotifierSettings } from '../config/notifier-settings';
 import { AddressPolicy } from '../outbound/address-policy';
-import { systemLookup } from '../outbound/outbound-http.client';
+import { HOST_LOOKUP, type HostLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
@@ -119,6 +119,7 @@ export class SubscriptionsService {
     private readonly secrets: SecretBox,
     private readonly catalog: RegionCatalog,
     @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
+    @Inject(HOST_LOOKUP) private readonly lookup: HostLookup,
   ) {
     this.policy = new AddressPolicy(config.settings.outboundAllow);
     this.deliveryTimeoutMs = config.settings.delivery.timeoutMs;
@@ -407,7 +408,7 @@ export class SubscriptionsService {
    * resolve yet is taken; deliveries check it again when they connect.
    */
   private async nameRefusal(host: string, port: number): Promise<string | undefined> {
-    const addresses = await Promise.race([systemLookup(host).catch(() => []), delay(NAME_CHECK_TIMEOUT_MS, [], { ref: false })]);
+    const addresses = await Promise.race([this.lookup(host).catch(() => []), delay(NAME_CHECK_TIMEOUT_MS, [], { ref: false })]);
     const refusal = this.policy.resolvedRefusal(addresses.map(({ address }) => address), port);
     return refusal && `${host} resolves to an address refused here: ${refusal}`;
   }
