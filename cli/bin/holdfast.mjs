@@ -7,7 +7,10 @@ if (major < 24) {
   process.stderr.write(`holdfast: needs Node 24 or later, and this is Node ${process.versions.node}. From the clone, run it as "npx holdfast ...", which uses the Node 24 that npm ci installs into node_modules (not with --ignore-scripts, which skips it); or put Node 24 first on the PATH.\n`);
   process.exit(1);
 }
-const { registerHooks } = await import('node:module');
+const { enableCompileCache, registerHooks } = await import('node:module');
+// Node keeps each module's stripped and compiled code in the OS temporary folder: a command starts
+// in about 0.28 s instead of 0.48 (the TypeScript stripping alone was a quarter of it).
+enableCompileCache();
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
