@@ -1,7 +1,8 @@
 import ICAL from 'ical.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateTime } from 'luxon';
-import { ambiguousLocalTime, changesInYears, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, zoneAbbreviation, type CalendarEvent } from './ics-calendar';
+import fc from 'fast-check';
+import { changesInYears, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, zoneAbbreviation, ZoneSpan, type CalendarEvent } from './ics-calendar';
 
 const event = {
   uid: 'w-1-1@holdfast',
@@ -69,6 +70,39 @@ describe('iCalendar writing (RFC 5545)', () => {
     } finally {
       lookups.mockRestore();
     }
+  });
+
+  it("reads each instant's wall-clock time and whether it repeats from the zone's changes as luxon reads them from ICU (property)", () => {
+    const zones = ['America/Los_Angeles', 'Europe/Berlin', 'Asia/Tehran', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns', 'Asia/Almaty', 'UTC'];
+    const from = Date.UTC(2008, 0, 1);
+    const to = Date.UTC(2030, 0, 1);
+    const spans = new Map(zones.map((zone) => [zone, new ZoneSpan(zone, new Date(from), new Date(to))]));
+    // Repeats: the same wall-clock time under another offset, a day either side, is this zone's reading of another instant.
+    const repeatsByIcu = (ms: number, zone: string) => {
+      const offset = DateTime.fromMillis(ms, { zone }).offset;
+      return [ms - 86_400_000, ms + 86_400_000].some((near) => {
+        const other = DateTime.fromMillis(near, { zone }).offset;
+        return other !== offset && DateTime.fromMillis(ms + (offset - other) * 60_000, { zone }).offset === other;
+      });
+    };
+    // Any minute, or a minute within two hours of one of the zone's changes: where a reading off by one change shows.
+    const instantsIn = (zone: string) => {
+      const changes = changesInYears(zone, new Date(from), new Date(to)).map((change) => change.at.toMillis());
+      const anyMinute = fc.integer({ min: from / 60_000, max: to / 60_000 - 1 }).map((minute) => minute * 60_000);
+      if (changes.length === 0) return anyMinute;
+      return fc.oneof(anyMinute, fc.tuple(fc.constantFrom(...changes), fc.integer({ min: -120, max: 120 })).map(([at, minutes]) => at + minutes * 60_000));
+    };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones).chain((zone) => fc.tuple(fc.constant(zone), instantsIn(zone))),
+        ([zone, ms]) => {
+          const span = spans.get(zone)!;
+          expect(span.localText(new Date(ms)), `${zone} ${new Date(ms).toISOString()}`).toBe(DateTime.fromMillis(ms, { zone }).toFormat("yyyyMMdd'T'HHmmss"));
+          expect(span.repeats(new Date(ms)), `${zone} ${new Date(ms).toISOString()}`).toBe(repeatsByIcu(ms, zone));
+        },
+      ),
+      { numRuns: 3_000 },
+    );
   });
 
   it('writes a VTIMEZONE for Tehran as it was in 2009 (summer time, +04:30) and as it is since 2022 (+03:30 all year)', () => {
@@ -142,8 +176,8 @@ describe('iCalendar writing (RFC 5545)', () => {
     });
 
     it('writes an occurrence in the hour a fall-back change repeats in UTC, so both passes of 01:30 in Los Angeles read back at their own instants', () => {
-      expect([ambiguousLocalTime(new Date('2027-11-07T08:30:00Z'), 'America/Los_Angeles'), ambiguousLocalTime(new Date('2027-11-07T09:30:00Z'), 'America/Los_Angeles')]).toEqual([true, true]);
-      expect([ambiguousLocalTime(new Date('2027-11-07T10:30:00Z'), 'America/Los_Angeles'), ambiguousLocalTime(new Date('2027-03-14T10:00:00Z'), 'America/Los_Angeles')]).toEqual([false, false]);
+      const losAngeles = new ZoneSpan('America/Los_Angeles', new Date('2027-01-01T00:00:00Z'), new Date('2028-01-01T00:00:00Z'));
+      expect(['2027-11-07T08:30:00Z', '2027-11-07T09:30:00Z', '2027-11-07T10:30:00Z', '2027-03-14T10:00:00Z'].map((at) => losAngeles.repeats(new Date(at)))).toEqual([true, true, false, false]);
       const events = [
         at('first-pass', 'America/Los_Angeles', '2027-11-07T08:30:00Z', '2027-11-07T09:00:00Z'),
         at('second-pass', 'America/Los_Angeles', '2027-11-07T09:30:00Z', '2027-11-07T10:00:00Z'),
