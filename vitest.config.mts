@@ -44,6 +44,8 @@ export default defineConfig({
           // afresh for each of 138 files was most of the unit run (115 s -> 38 s on one worker). A
           // spec must leave globals as it found them; a dependency is passed in, never vi.mock'ed.
           poolOptions: { forks: { isolate: false } },
+          // Fails a file that leaves faked timers or globals behind, rather than a later file 30 s on.
+          setupFiles: ['./libs/testing/src/shared-worker-guard.ts'],
           // Property specs run hundreds of cases; on a loaded two-core runner 5 s is too tight.
           testTimeout: 30_000,
         },

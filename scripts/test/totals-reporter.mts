@@ -10,6 +10,7 @@ export interface TestTotals {
 /**
  * Counts every test of the run. A test that never ran because its file or suite failed (a
  * beforeAll that threw, say) is a failure, not a skip: only tests declared skip or todo are skipped.
+ * A file that failed with no test failed (it could not load, or an afterAll threw) counts as one.
  * Under `npm test` the totals go to the file HOLDFAST_TOTALS_FILE names, for the runner's last
  * line; run alone, vitest ends with the line itself.
  */
@@ -32,9 +33,11 @@ export function countTests(testModules: ReadonlyArray<TestModule>): TestTotals {
   for (const module of testModules) {
     const tests = [...module.children.allTests()];
     const moduleFailed = module.state() === 'failed';
-    for (const test of tests) totals[outcome(test, moduleFailed)]++;
-    // A file that failed to load has no tests to count, but it is a failure all the same.
-    if (moduleFailed && tests.length === 0) totals.failed++;
+    const outcomes = tests.map((test) => outcome(test, moduleFailed));
+    for (const counted of outcomes) totals[counted]++;
+    // A file that failed to load has no tests to count, and one that failed after its tests passed
+    // (an afterAll that threw) none failed: a failure all the same.
+    if (moduleFailed && !outcomes.includes('failed')) totals.failed++;
   }
   return totals;
 }
