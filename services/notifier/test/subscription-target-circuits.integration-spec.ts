@@ -14,7 +14,7 @@ import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fi
 const AT_ONCE = { timeoutMs: 1_500 };
 describe('notifier circuits follow subscriptions: a target changed or a subscription deleted', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['down', 'up', 'old', 'new', 'abandoned', 'lingering'], clock, {
+  const suite = notifierWithReceiversForSuite(['down', 'up', 'old', 'new', 'abandoned', 'lingering', 'slack'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_CIRCUIT_VOLUME: '2',
     NOTIFIER_CIRCUIT_RESET_MS: '600000',
@@ -111,5 +111,19 @@ describe('notifier circuits follow subscriptions: a target changed or a subscrip
     const next = await suite.notifier.subscribe({ channel: 'webhook', target: `${suite.receivers.lingering.url}/next`, filters: { regions: ['BO'] } });
     await suite.publisher.publish(holdPlaced(['BO']));
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${next.id}`)).toMatchObject([{ status: 'delivered' }]));
+  });
+
+  it("gives each Slack subscription a circuit of its own: every Slack webhook shares one host, and Slack limits each alone", async () => {
+    suite.receivers.slack.reply = (request) => (request.path.endsWith('/limited') ? { status: 429 } : { status: 200, body: 'ok' });
+    const limited = await suite.notifier.subscribe({ channel: 'slack', target: `${suite.receivers.slack.url}/services/T1/B2/limited`, filters: { regions: ['UY'] } });
+    const other = await suite.notifier.subscribe({ channel: 'slack', target: `${suite.receivers.slack.url}/services/T1/B3/other`, filters: { regions: ['UY'] } });
+    await suite.publisher.publish(holdPlaced(['UY']), holdPlaced(['UY']));
+    await expectEventually(async () => expect(await circuitSeries(limited.id)).toEqual([expect.stringMatching(/ 2$/)]));
+
+    // Sent after the limited channel's circuit opened: the other channel's message goes out all the same.
+    await suite.publisher.publish(holdPlaced(['UY']));
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${other.id}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered', 'delivered']));
+    expect(await circuitSeries(other.id)).not.toContainEqual(expect.stringMatching(/ 2$/));
+    expect(await suite.notifier.deliveries(`subscriptionId=${other.id}`)).toMatchObject([1, 2, 3].map(() => ({ targetKey: `${targetKeyOf(suite.receivers.slack.url)} (Slack subscription ${other.id})` })));
   });
 });

@@ -178,9 +178,9 @@ export class DeliveriesService {
       if (subscriptionId) owners.push(`s.id = $${ownerParameters.push(subscriptionId)}`);
       if (ownerTeam) owners.push(`s.owner_team = $${ownerParameters.push(ownerTeam)}`);
       // Shared locks: a target changed meanwhile (PATCH) waits, so the keys read here stay the subscriptions' own.
-      const subscriptions = (await transaction.query(`SELECT s.id, s.target FROM subscription s WHERE ${owners.join(' AND ')} FOR SHARE`, ownerParameters)) as Pick<
+      const subscriptions = (await transaction.query(`SELECT s.id, s.channel, s.target FROM subscription s WHERE ${owners.join(' AND ')} FOR SHARE`, ownerParameters)) as Pick<
         SubscriptionEntity,
-        'id' | 'target'
+        'id' | 'channel' | 'target'
       >[];
       if (subscriptions.length === 0) return 0;
       // Sent again where its subscription points now, under that target's circuit: the target may have changed since it was recorded.

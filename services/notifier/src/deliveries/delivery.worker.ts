@@ -36,7 +36,7 @@ const SUBSCRIPTION_CACHE_MS = 1_000;
 const isStopped = (subscription: SubscriptionEntity): boolean => subscription.deletedAt !== null || !subscription.enabled;
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
 // Of the subscriptions noted as sending, those still sending (and where to).
-const SENDING_SUBSCRIPTIONS = prepared('SELECT id, target FROM subscription WHERE id = ANY($1::uuid[]) AND enabled AND deleted_at IS NULL');
+const SENDING_SUBSCRIPTIONS = prepared('SELECT id, channel, target FROM subscription WHERE id = ANY($1::uuid[]) AND enabled AND deleted_at IS NULL');
 // Of the given targets, those some delivery still waits for: one being sent, or one pending that will be. A pending delivery
 // of a subscription deleted or turned off (a send under way then, which failed) is never sent, only settled when due.
 const TARGETS_WAITED_FOR = prepared(`SELECT t.target_key FROM unnest($1::text[]) AS t(target_key)
@@ -510,7 +510,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.lastForget = now;
     this.subscriptionCache.sweep(now);
     const noted = [...new Set([...this.senders.values()].flatMap((sending) => [...sending.keys()]))];
-    const sending = noted.length === 0 ? [] : ((await this.dataSource.query(SENDING_SUBSCRIPTIONS, [noted])) as Pick<SubscriptionEntity, 'id' | 'target'>[]);
+    const sending = noted.length === 0 ? [] : ((await this.dataSource.query(SENDING_SUBSCRIPTIONS, [noted])) as Pick<SubscriptionEntity, 'id' | 'channel' | 'target'>[]);
     const sendsTo = new Map(sending.map((subscription) => [subscription.id, subscriptionTargetKey(subscription)]));
     for (const [target, senders] of this.senders) {
       for (const [subscriptionId, channel] of senders) {

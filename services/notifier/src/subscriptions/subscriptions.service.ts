@@ -215,7 +215,7 @@ export class SubscriptionsService {
       await transaction.update(SubscriptionEntity, { id }, changes);
       // What it has not finished sending goes where it points now, under that target's circuit and share: the old target's
       // circuit, open perhaps (why it was moved), would hold the deliveries back and count the new target's failures.
-      const targetKey = changes.target === undefined ? undefined : subscriptionTargetKey({ target: changes.target });
+      const targetKey = changes.target === undefined ? undefined : subscriptionTargetKey({ ...subscription, target: changes.target });
       if (targetKey !== undefined && targetKey !== subscriptionTargetKey(subscription)) {
         await transaction.query("UPDATE delivery SET target_key = $2 WHERE subscription_id = $1 AND status IN ('pending', 'sending')", [id, targetKey]);
       }
