@@ -80,6 +80,24 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate('regions=ES')).status).toBe(200);
   });
 
+  it('answers "allowed" again only once the surges consumer has heard the broker for as long as the silence it allows, surges made meanwhile being on their way from the analyzer', async () => {
+    const messaging = service.app.get(MessagingRuntime);
+    // The real consumer has had no silence over 15 s in this run.
+    expect(messaging.heardAgainForMs(Topics.regionSurges, 15_000)).toBeUndefined();
+    const recovered = vi.spyOn(messaging, 'heardAgainForMs').mockReturnValue(4_000);
+    try {
+      const catchingUp = await gate('regions=ES');
+      expect(catchingUp.status).toBe(503);
+      expect(catchingUp.retryAfter).toBe('5');
+      expect(catchingUp.body).toMatchObject({ code: 'surges-unheard', dependency: 'Kafka', detail: expect.stringContaining('hears Kafka again since 4 s, after more than GATE_MAX_SURGE_SILENCE_SECONDS (15)') });
+      expect(recovered).toHaveBeenLastCalledWith(Topics.regionSurges, 15_000);
+      recovered.mockReturnValue(15_000);
+      expect((await gate('regions=ES')).status).toBe(200);
+    } finally {
+      recovered.mockRestore();
+    }
+  });
+
   it('sees a hold from the question after its commit, never before, and its change or release from the next question on', async () => {
     expect((await gate('regions=SE')).status).toBe(200);
 

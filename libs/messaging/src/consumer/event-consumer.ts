@@ -23,6 +23,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSetti
 import type { MessagingLogger } from '../kafka/messaging-logger';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
 import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
+import { SilenceLog } from './silence-log';
 import { DEFAULT_BACKOFF, retried, type Backoff } from '../retried';
 
 /** Applies one event inside the transaction that also records it in the processed-event ledger. */
@@ -178,6 +179,7 @@ export class EventConsumer<T extends TopicName> {
   private readonly infrastructureFailures = new RepeatedFailure();
   // When the broker last answered one of this consumer's fetches (monotonic ms), or it was started.
   private heardAtMs = performance.now();
+  private readonly silences = new SilenceLog();
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
@@ -205,7 +207,9 @@ export class EventConsumer<T extends TopicName> {
     // An idle consumer's fetch is answered every fetch wait, a busy one's batches start and end, and the group's
     // coordinator answers its heartbeats: none of these for longer means the broker is not reaching it.
     const heard = () => {
-      this.heardAtMs = performance.now();
+      const now = performance.now();
+      this.silences.heard(this.heardAtMs, now);
+      this.heardAtMs = now;
     };
     for (const event of [this.consumer.events.FETCH, this.consumer.events.HEARTBEAT, this.consumer.events.START_BATCH_PROCESS, this.consumer.events.END_BATCH_PROCESS]) this.consumer.on(event, heard);
     // kafkajs restarts a consumer after an error it counts as retriable; after any other (a TypeError from our own
@@ -255,7 +259,11 @@ export class EventConsumer<T extends TopicName> {
     await this.consumer.subscribe({ topic: physicalTopic(this.options.settings, this.options.topic), fromBeginning: true });
     const track = (work: Promise<void>): Promise<void> => {
       this.inFlight.add(work);
-      return work.finally(() => this.inFlight.delete(work));
+      return work.finally(() => {
+        this.inFlight.delete(work);
+        // Time spent applying what the broker gave is busy, not unheard: no silence is counted across it.
+        this.heardAtMs = performance.now();
+      });
     };
     await this.consumer.run({
       autoCommit: false,
@@ -285,6 +293,15 @@ export class EventConsumer<T extends TopicName> {
   silentForMs(): number {
     // A handler at work is applying what the broker gave it: busy, not unheard (a long fan-out, a retried message).
     return this.inFlight.size > 0 ? 0 : performance.now() - this.heardAtMs;
+  }
+
+  /**
+   * How long ago this consumer was heard again after its latest silence longer than
+   * `longerThanMs`, or undefined when it had none in the last hour: what other services wrote
+   * while it was unheard may still be on its way from their outboxes.
+   */
+  heardAgainForMs(longerThanMs: number): number | undefined {
+    return this.silences.heardAgainForMs(longerThanMs, performance.now());
   }
 
   /** Lets the message in hand finish, commits what is done, and leaves the group. */

@@ -82,6 +82,15 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     return silences.length ? Math.max(...silences) : undefined;
   }
 
+  /**
+   * How long ago this service's consumers of `topic` were heard again after a silence longer than
+   * `longerThanMs` (the most recent of them), or undefined when none had one in the last hour.
+   */
+  heardAgainForMs(topic: TopicName, longerThanMs: number): number | undefined {
+    const recoveries = this.consumers.filter((consumer) => consumer.topic === topic).flatMap((consumer) => consumer.heardAgainForMs(longerThanMs) ?? []);
+    return recoveries.length ? Math.min(...recoveries) : undefined;
+  }
+
   /** The consumers kafkajs stopped for good, which read nothing more; used by readiness. */
   stoppedConsumers(): StoppedConsumer[] {
     return this.consumers.flatMap((consumer) => consumer.stoppedForGood() ?? []);

@@ -40,7 +40,7 @@ export class GateController {
   @ApiResponse({
     status: 503,
     description:
-      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
+      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
   })
   @ApiResponse({
     status: 409,

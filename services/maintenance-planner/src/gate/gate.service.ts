@@ -142,15 +142,32 @@ export class GateService {
    */
   private assertSurgesHeard(): void {
     const limitMs = this.config.settings.gateMaxSurgeSilenceMs;
+    if (limitMs === 0) return;
     const silentMs = this.messaging.silentForMs(Topics.regionSurges) ?? 0;
-    if (limitMs === 0 || silentMs <= limitMs) return;
+    if (silentMs > limitMs) {
+      throw this.unheard(
+        `The planner's consumer of region.surges.v1 has had nothing from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}; the broker away, or its consumer group rebalancing): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this.`,
+        silentMs,
+      );
+    }
+    // Heard again is not caught up: a surge declared meanwhile waits in the analyzer's outbox until
+    // its producer reaches the broker too (a CI run of e2e/broker-outage saw "allowed" for ~10 s here).
+    const heardAgainMs = this.messaging.heardAgainForMs(Topics.regionSurges, limitMs);
+    if (heardAgainMs !== undefined && heardAgainMs < limitMs) {
+      throw this.unheard(
+        `The planner's consumer of region.surges.v1 hears Kafka again since ${Math.round(heardAgainMs / 1000)} s, after more than GATE_MAX_SURGE_SILENCE_SECONDS (${limitMs / 1000}) without it: a surge or a declaration made meanwhile may still be on its way from the analyzer, so for as long again it cannot say that nothing holds this.`,
+        0,
+      );
+    }
+  }
+
+  private unheard(why: string, silentMs: number): DomainError {
     this.answers.inc({ outcome: 'unheard' });
-    throw new DomainError(
-      'surges-unheard',
-      503,
-      `The planner's consumer of region.surges.v1 has had nothing from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}; the broker away, or its consumer group rebalancing): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this. Ask again in a few seconds (GET /health/ready says when Kafka is back); holdfast gate --wait does.`,
-      { dependency: 'Kafka', silentSeconds: Math.round(silentMs / 1000), retryAfterSeconds: UNHEARD_RETRY_AFTER_SECONDS },
-    );
+    return new DomainError('surges-unheard', 503, `${why} Ask again in a few seconds (GET /health/ready says when Kafka is back); holdfast gate --wait does.`, {
+      dependency: 'Kafka',
+      silentSeconds: Math.round(silentMs / 1000),
+      retryAfterSeconds: UNHEARD_RETRY_AFTER_SECONDS,
+    });
   }
 
   /**
