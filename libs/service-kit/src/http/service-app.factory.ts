@@ -35,9 +35,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
   app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
-  app.use((error: { type?: string; message?: string } | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) =>
-    next(error?.type === 'entity.parse.failed' ? new DomainError('invalid-json', 400, `The request body is not valid JSON: ${error.message}.`) : error),
-  );
+  app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) => next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error));
   // Nothing tells a caller which framework answers.
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -55,6 +53,29 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   describeIdempotencyKey(document);
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+interface BodyParseError {
+  type?: string;
+  message?: string;
+  body?: string;
+}
+
+/**
+ * The parser's refusal of a body, said as the caller can act on it. It reads objects and arrays only (strict), and refuses
+ * `null`, `"text"` or `42`, which are JSON: "not valid JSON" would send the caller looking for a syntax error there is not.
+ */
+export function invalidJson(error: BodyParseError): DomainError {
+  const text = (error.body ?? '').trim();
+  if (text !== '' && !text.startsWith('{') && !text.startsWith('[')) {
+    try {
+      const value: unknown = JSON.parse(text);
+      return new DomainError('invalid-body', 400, `The request body must be a JSON object; it is ${value === null ? 'null' : `a ${typeof value}`}.`, { errors: [{ path: '(body)', message: 'must be an object' }] });
+    } catch {
+      // Not JSON at all: said as the parser says it.
+    }
+  }
+  return new DomainError('invalid-json', 400, `The request body is not valid JSON: ${error.message}.`);
 }
 
 /** The Idempotency-Key header (IdempotencyInterceptor) on every POST that takes an API key; the open ones (alert webhooks) ignore it. */
