@@ -776,14 +776,14 @@ export interface operations {
     DeadLettersController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description 1-1000 a page, default 100 */
-                limit?: unknown;
-                /** @description ISO-8601 UTC instant: only those dead-lettered from then on */
-                since?: unknown;
                 /** @description the topic they came from */
                 topic?: "traffic.samples.v1" | "region.baselines.v1" | "region.surges.v1" | "region.signals.v1" | "maintenance.windows.v1" | "maintenance.holds.v1" | "api.keys.v1";
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                since?: string;
+                /** @description 1-1000 a page, default 100 */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -912,11 +912,11 @@ export interface operations {
     DeclarationsController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description declarations a page, 1-500 (default 500) */
-                limit?: unknown;
                 status?: "scheduled" | "active" | "ended" | "cancelled";
+                /** @description declarations a page, 1-500 (default 500) */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1338,14 +1338,14 @@ export interface operations {
     SurgesController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
-                limit?: unknown;
-                source?: "detector" | "alert" | "declaration";
-                /** @description a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400 */
-                region?: unknown;
                 status?: "active" | "cleared";
+                /** @description a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400 */
+                region?: string;
+                source?: "detector" | "alert" | "declaration";
+                /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;

@@ -596,14 +596,14 @@ export interface operations {
     DeadLettersController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description 1-1000 a page, default 100 */
-                limit?: unknown;
-                /** @description ISO-8601 UTC instant: only those dead-lettered from then on */
-                since?: unknown;
                 /** @description the topic they came from */
                 topic?: "traffic.samples.v1" | "region.baselines.v1" | "region.surges.v1" | "region.signals.v1" | "maintenance.windows.v1" | "maintenance.holds.v1" | "api.keys.v1";
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                since?: string;
+                /** @description 1-1000 a page, default 100 */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -732,15 +732,17 @@ export interface operations {
     DeliveriesController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description deliveries a page, 1-1000 (default 100) */
-                limit?: unknown;
-                eventId?: unknown;
-                /** @description only deliveries descended from this sample or alert */
-                correlationId?: unknown;
-                subscriptionId?: unknown;
                 status?: "pending" | "sending" | "delivered" | "dead" | "cancelled";
+                /** @description only the deliveries of this subscription */
+                subscriptionId?: string;
+                /** @description only deliveries descended from this sample or alert */
+                correlationId?: string;
+                /** @description only the deliveries of this event */
+                eventId?: string;
+                /** @description deliveries a page, 1-1000 (default 100) */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -855,12 +857,12 @@ export interface operations {
     SubscriptionsController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description subscriptions a page, 1-1000 (default 100) */
-                limit?: unknown;
                 /** @description only the subscriptions of this team */
                 ownerTeam?: string;
+                /** @description subscriptions a page, 1-1000 (default 100) */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1036,6 +1038,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription with its new secret (in this answer only) and previousSecretUntil */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0 */
             409: {
                 headers: {
@@ -1066,6 +1075,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The test message is recorded and the worker sends it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description follow it at GET /v1/deliveries/{deliveryId}
+                         */
+                        deliveryId: string;
+                        /** Format: uuid */
+                        eventId: string;
+                        /**
+                         * @description pending as a rule; the worker may have taken it on already
+                         * @enum {string}
+                         */
+                        status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
+                    };
+                };
+            };
             /** @description subscription-disabled: the subscription is turned off (PATCH it enabled first) */
             409: {
                 headers: {

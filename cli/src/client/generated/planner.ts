@@ -847,14 +847,14 @@ export interface operations {
     DeadLettersController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
-                cursor?: unknown;
-                /** @description 1-1000 a page, default 100 */
-                limit?: unknown;
-                /** @description ISO-8601 UTC instant: only those dead-lettered from then on */
-                since?: unknown;
                 /** @description the topic they came from */
                 topic?: "traffic.samples.v1" | "region.baselines.v1" | "region.surges.v1" | "region.signals.v1" | "maintenance.windows.v1" | "maintenance.holds.v1" | "api.keys.v1";
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                since?: string;
+                /** @description 1-1000 a page, default 100 */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -983,11 +983,12 @@ export interface operations {
     GateController_check: {
         parameters: {
             query?: {
-                /** @description instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept) */
-                at?: unknown;
+                /** @description the window to ask about (or regions) */
+                windowId?: string;
                 /** @description comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422) */
-                regions?: unknown;
-                windowId?: unknown;
+                regions?: string;
+                /** @description ISO-8601 instant in UTC (trailing Z). */
+                at?: string;
             };
             header?: never;
             path?: never;

@@ -1,10 +1,10 @@
 import { InstantSchema, Topics, type TopicName } from '@holdfast/contracts';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth/principal';
 import { ZodBodyPipe } from '../http/zod-body.pipe';
-import { ApiZodBody, zodAnswerSchema, zodPageSchema } from '../http/zod-openapi';
+import { ApiZodBody, ApiZodQuery, zodAnswerSchema, zodPageSchema } from '../http/zod-openapi';
 import { CursorSchema } from '../http/list-page';
 import { ZodQueryPipe } from '../http/zod-value.pipe';
 import { DeadLetterReplayOutcomeSchema, DeadLettersService, DeadLetterViewSchema, DEFAULT_DEAD_LETTER_LIMIT, type DeadLetterQuery } from './dead-letters.service';
@@ -39,10 +39,12 @@ export class DeadLettersController {
 
   @Get()
   @ApiOperation({ summary: "Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed; follow nextCursor for the next page" })
-  @ApiQuery({ name: 'topic', required: false, enum: Object.values(Topics), description: 'the topic they came from' })
-  @ApiQuery({ name: 'since', required: false, description: 'ISO-8601 UTC instant: only those dead-lettered from then on' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-1000 a page, default 100' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiZodQuery(DeadLetterQuerySchema, {
+    topic: 'the topic they came from',
+    since: 'ISO-8601 UTC instant: only those dead-lettered from then on',
+    limit: `1-1000 a page, default ${DEFAULT_DEAD_LETTER_LIMIT}`,
+    cursor: 'the nextCursor of the previous page',
+  })
   @ApiOkResponse({
     description: 'The dead letters, newest first, a page at a time',
     schema: zodPageSchema(DeadLetterViewSchema),

@@ -22,12 +22,17 @@ export function zodPageSchema(item: z.ZodType): object {
   return zodAnswerSchema(z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() }));
 }
 
-/** One query parameter per field of the Zod object that validates the query; a field with a default is optional. */
-export function ApiZodQuery(schema: z.ZodType): MethodDecorator {
+/**
+ * One query parameter per field of the Zod object that validates the query; a field with a default is optional. Its type,
+ * bounds and choices come from the schema, so a generated client types them as the pipe reads them; `descriptions` words a
+ * field whose schema carries no description of its own.
+ */
+export function ApiZodQuery(schema: z.ZodType, descriptions: Readonly<Record<string, string>> = {}): MethodDecorator {
   const json = z.toJSONSchema(schema, { io: 'input' }) as ObjectJsonSchema;
   return applyDecorators(
-    ...Object.entries(json.properties ?? {}).map(([name, property]) =>
-      ApiQuery({ name, required: json.required?.includes(name) ?? false, schema: property, ...(property.description ? { description: property.description } : {}) }),
-    ),
+    ...Object.entries(json.properties ?? {}).map(([name, property]) => {
+      const description = property.description ?? descriptions[name];
+      return ApiQuery({ name, required: json.required?.includes(name) ?? false, schema: property, ...(description ? { description } : {}) });
+    }),
   );
 }

@@ -1,7 +1,7 @@
-import { actorOf, ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, zodAnswerSchema, ZodBodyPipe, zodPageSchema, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, zodAnswerSchema, ZodBodyPipe, zodPageSchema, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { RegionCodeSchema, SurgeSeveritySchema } from '@holdfast/contracts';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
 import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
@@ -71,9 +71,7 @@ export class DeclarationsController {
 
   @Get()
   @ApiOperation({ summary: 'Declarations, latest period first; follow nextCursor for the next page' })
-  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
-  @ApiQuery({ name: 'limit', required: false, description: `declarations a page, 1-${MAX_PAGE} (default ${MAX_PAGE})` })
-  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiZodQuery(ListDeclarationsQuerySchema, { limit: `declarations a page, 1-${MAX_PAGE} (default ${MAX_PAGE})`, cursor: 'the nextCursor of the previous page' })
   @ApiOkResponse({ description: 'A page of declarations; nextCursor is null on the last', schema: DECLARATION_PAGE })
   @ApiResponse({ status: 400, description: 'invalid-query (a status or limit out of range, an unknown parameter) or invalid-cursor' })
   async list(@Query(new ZodQueryPipe(ListDeclarationsQuerySchema)) query: z.output<typeof ListDeclarationsQuerySchema>) {

@@ -1,9 +1,9 @@
 import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { atField, CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
+import { ApiZodQuery, atField, CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { SurgeEntity } from './surge.entity';
 import { SurgesService } from './surges.service';
 
@@ -71,7 +71,9 @@ export const ListSurgesQuerySchema = z.strictObject({
     .refine((text) => text.trim() !== '', { error: `must be a number of surges a page, 1-${MAX_PAGE} (leave it out for ${MAX_PAGE})` })
     .pipe(z.coerce.number<string>().int())
     .transform((limit) => Math.min(Math.max(limit, 1), MAX_PAGE))
-    .default(MAX_PAGE),
+    .default(MAX_PAGE)
+    // Read from text, it is a number all the same: the OpenAPI document says so, as the other lists' limits.
+    .meta({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: MAX_PAGE }),
   cursor: CursorSchema,
 });
 
@@ -85,11 +87,11 @@ export class SurgesController {
 
   @Get()
   @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page' })
-  @ApiQuery({ name: 'status', required: false, enum: ['active', 'cleared'] })
-  @ApiQuery({ name: 'region', required: false, description: 'a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400' })
-  @ApiQuery({ name: 'source', required: false, enum: SurgeSourceSchema.options })
-  @ApiQuery({ name: 'limit', required: false, description: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound` })
-  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiZodQuery(ListSurgesQuerySchema, {
+    region: 'a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400',
+    limit: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound`,
+    cursor: 'the nextCursor of the previous page',
+  })
   @ApiOkResponse({ description: 'A page of surges; nextCursor is null on the last', schema: SURGE_PAGE })
   @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an empty limit or region, an unknown parameter) or invalid-cursor' })
   @ApiResponse({ status: 422, description: 'unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)' })

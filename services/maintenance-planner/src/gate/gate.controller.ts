@@ -1,7 +1,7 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { ZodQueryPipe } from '@holdfast/service-kit';
+import { ApiZodQuery, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { GateService } from './gate.service';
 
@@ -25,9 +25,11 @@ export class GateController {
 
   @Get()
   @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled' })
-  @ApiQuery({ name: 'windowId', required: false })
-  @ApiQuery({ name: 'regions', required: false, description: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)" })
-  @ApiQuery({ name: 'at', required: false, description: 'instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)' })
+  @ApiZodQuery(GateQuerySchema, {
+    windowId: 'the window to ask about (or regions)',
+    regions: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)",
+    at: 'instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)',
+  })
   @ApiOkResponse({
     description: 'nothing holds it at that instant',
     schema: { type: 'object', required: ['allowed'], properties: { allowed: { type: 'boolean', enum: [true] } }, additionalProperties: false },

@@ -18,6 +18,8 @@ import {
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
 
+const SuggestionCountSchema = z.coerce.number().int().min(1).max(10).default(3);
+
 @ApiTags('windows')
 @Controller('v1/windows')
 export class WindowsController {
@@ -145,8 +147,8 @@ export class WindowsController {
 
   @Get(':id/suggestions')
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
-  @ApiQuery({ name: 'count', required: false, description: 'slots to suggest, 1-10 (default 3)' })
-  suggestions(@Param('id', UuidParamPipe) id: string, @Query('count', new ZodValuePipe(z.coerce.number().int().min(1).max(10).default(3))) count: number) {
+  @ApiQuery({ name: 'count', required: false, description: 'slots to suggest, 1-10 (default 3)', schema: z.toJSONSchema(SuggestionCountSchema, { io: 'input' }) as object })
+  suggestions(@Param('id', UuidParamPipe) id: string, @Query('count', new ZodValuePipe(SuggestionCountSchema)) count: number) {
     return this.explanations.suggest(id, count);
   }
 

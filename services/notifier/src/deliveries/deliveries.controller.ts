@@ -1,6 +1,6 @@
-import { ApiZodBody, CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { DeliveriesService } from './deliveries.service';
@@ -21,12 +21,13 @@ export class DeliveriesController {
 
   @Get()
   @ApiOperation({ summary: 'Deliveries, newest first, each with every attempt (time, status code, error, duration); follow nextCursor for the next page' })
-  @ApiQuery({ name: 'status', required: false, enum: ['pending', 'sending', 'delivered', 'dead', 'cancelled'] })
-  @ApiQuery({ name: 'subscriptionId', required: false })
-  @ApiQuery({ name: 'correlationId', required: false, description: 'only deliveries descended from this sample or alert' })
-  @ApiQuery({ name: 'eventId', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: 'deliveries a page, 1-1000 (default 100)' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiZodQuery(ListQuerySchema, {
+    subscriptionId: 'only the deliveries of this subscription',
+    correlationId: 'only deliveries descended from this sample or alert',
+    eventId: 'only the deliveries of this event',
+    limit: 'deliveries a page, 1-1000 (default 100)',
+    cursor: 'the nextCursor of the previous page',
+  })
   list(@Query(new ZodQueryPipe(ListQuerySchema)) query: z.output<typeof ListQuerySchema>, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.list(query, principal);
   }

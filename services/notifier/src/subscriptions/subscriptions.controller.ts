@@ -1,7 +1,7 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, AnswerShownOnce, ApiZodBody, assertActsFor, assertMayAssignTo, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CreateSubscriptionSchema, RotateSecretSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
 import { SubscriptionsService } from './subscriptions.service';
@@ -30,9 +30,11 @@ export class SubscriptionsController {
 
   @Get()
   @ApiOperation({ summary: 'Subscriptions, oldest first; follow nextCursor for the next page' })
-  @ApiQuery({ name: 'ownerTeam', required: false, type: String, description: 'only the subscriptions of this team' })
-  @ApiQuery({ name: 'limit', required: false, description: 'subscriptions a page, 1-1000 (default 100)' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
+  @ApiZodQuery(ListSubscriptionsQuerySchema, {
+    ownerTeam: 'only the subscriptions of this team',
+    limit: 'subscriptions a page, 1-1000 (default 100)',
+    cursor: 'the nextCursor of the previous page',
+  })
   list(@Query(new ZodQueryPipe(ListSubscriptionsQuerySchema, 'The subscriptions query')) query: z.output<typeof ListSubscriptionsQuerySchema>) {
     return this.subscriptions.list(query);
   }
@@ -60,6 +62,7 @@ export class SubscriptionsController {
     summary:
       "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil. Answers once no delivery that read the old secret is still being sent",
   })
+  @ApiOkResponse({ description: 'The subscription with its new secret (in this answer only) and previousSecretUntil' })
   @ApiResponse({ status: 409, description: 'too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0' })
   @ApiResponse({ status: 422, description: 'secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret' })
   @ApiBody({ required: false, schema: z.toJSONSchema(RotateSecretSchema, { io: 'input' }) as object })
