@@ -76,6 +76,12 @@ describe('RegionCatalog', () => {
     );
   });
 
+  it("says a list given where one code is asked for is that, and that the planner's GET /v1/regions lists the codes", () => {
+    expect(() => catalog.get('IR,DE')).toThrow(
+      expect.objectContaining({ codes: ['IR,DE'], message: "Unknown region IR,DE (IR,DE is 2 codes, where one is asked for): use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (the maintenance-planner's GET /v1/regions lists them)." }),
+    );
+  });
+
   it('refuses custom regions that are malformed, collide, or name an unknown zone', () => {
     expect(() => parseCustomRegions('not json')).toThrow(expect.objectContaining({ code: RegionErrorCode.InvalidCustomRegion }));
     expect(() => parseCustomRegions('[{"code":"EU","name":"x","zones":["UTC"]}]')).toThrow(/custom region code/);

@@ -130,11 +130,13 @@ export class RegionCatalog {
     if (unknown.length > 0) {
       const meant = unknown.flatMap((code) => {
         const country = MISTAKEN_COUNTRY_CODES[code.toUpperCase()];
-        return country ? [`${country.name}'s code is ${country.code}`] : [];
+        if (country) return [`${country.name}'s code is ${country.code}`];
+        // A list filter given a list (region=IR,DE): each of its codes may be known.
+        return code.includes(',') ? [`${code} is ${code.split(',').length} codes, where one is asked for`] : [];
       });
       throw new RegionError(
         RegionErrorCode.UnknownRegion,
-        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${meant.length > 0 ? ` (${meant.join('; ')})` : ''}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
+        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${meant.length > 0 ? ` (${meant.join('; ')})` : ''}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (the maintenance-planner's GET /v1/regions lists them).`,
         unknown,
       );
     }

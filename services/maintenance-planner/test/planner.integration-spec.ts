@@ -143,6 +143,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(unknown.body.detail).toContain('XX, atlantis');
     const regions = await api('GET', '/v1/regions');
     expect(regions.body.items).toContainEqual(expect.objectContaining({ code: 'IR', zone: 'Asia/Tehran' }));
+    expect(await api('GET', '/v1/regions?country=IR')).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'country' }] } });
     // JSON allows NUL in text and PostgreSQL refuses it: named as the caller's to fix, never a 500.
     const withNul = await api('POST', '/v1/windows', { title: 'Net\u0000work upgrade', ownerTeam: 'x', footprint: { global: true, regions: [] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' });
     expect(withNul).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'title', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] } });
@@ -1070,6 +1071,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/windows/${window.windowId}/suggestions?count=5`)).body.slots).toHaveLength(5);
     const tooMany = await api('GET', `/v1/windows/${window.windowId}/suggestions?count=many`);
     expect(tooMany).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'count', message: 'must be a number' }] } });
+    // A mistyped parameter is refused, not answered with the default three.
+    expect(await api('GET', `/v1/windows/${window.windowId}/suggestions?cuont=5`)).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'cuont' }] } });
     const oddStatus = await api('GET', `/v1/windows/${window.windowId}/occurrences?status=pending`);
     expect(oddStatus).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'status' }] } });
     expect((await api('GET', `/v1/windows/${window.windowId}/occurrences?status=scheduled`)).body.items).toHaveLength(1);

@@ -17,6 +17,15 @@ export interface PagePosition {
 /** A list's page size: at most `max`, `fallback` when the caller names none. */
 export const PageLimitSchema = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
+/**
+ * A list query's `from` and `to` (instants), refused when `to` is before `from`: the range holds
+ * nothing, and the empty page it gave read as "there are none".
+ */
+export function rangeInOrder(query: { from?: string; to?: string }, context: z.RefinementCtx): void {
+  if (query.from === undefined || query.to === undefined || Date.parse(query.to) >= Date.parse(query.from)) return;
+  context.addIssue({ code: 'custom', path: ['to'], message: `must not be before from (${query.from})`, input: query.to });
+}
+
 /** What every list takes to resume: the nextCursor a previous page gave. */
 export const CursorSchema = z.string().max(2048, { error: 'must be a nextCursor from a previous page' }).optional();
 

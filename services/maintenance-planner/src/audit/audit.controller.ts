@@ -1,18 +1,18 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { ApiZodQuery, CursorSchema, decodeCursor, PageLimitSchema, pageOf, ZodQueryPipe } from '@holdfast/service-kit';
+import { ApiZodQuery, CursorSchema, decodeCursor, PageLimitSchema, pageOf, rangeInOrder, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 
-const AuditQuerySchema = z.strictObject({
+export const AuditQuerySchema = z.strictObject({
   subject: z.uuid({ error: 'must be a window or hold id' }).optional(),
   from: InstantSchema.optional(),
   to: InstantSchema.optional(),
   limit: PageLimitSchema(1000, 200),
   cursor: CursorSchema,
-});
+}).superRefine(rangeInOrder);
 
 interface AuditRow {
   id: string;

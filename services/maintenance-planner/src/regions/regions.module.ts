@@ -1,7 +1,8 @@
 import { RegionCatalog } from '@holdfast/regions';
-import { SERVICE_CONFIG, type ServiceConfig } from '@holdfast/service-kit';
-import { Controller, Get, Global, Module } from '@nestjs/common';
+import { SERVICE_CONFIG, ZodQueryPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Controller, Get, Global, Module, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import type { PlannerSettings } from '../config/planner-settings';
 import { LocalTimes } from './local-times';
 
@@ -12,7 +13,8 @@ export class RegionsController {
 
   @Get()
   @ApiOperation({ summary: 'Every region a window or hold may name: ISO countries and configured custom regions, with their zones' })
-  list() {
+  // It takes no parameters; one given anyway (a filter it does not have) is refused, as every list refuses one it does not know.
+  list(@Query(new ZodQueryPipe(z.strictObject({}), 'The regions query')) _query: Record<string, never>) {
     return { items: this.catalog.list() };
   }
 }

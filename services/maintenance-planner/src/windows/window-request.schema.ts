@@ -12,7 +12,7 @@ import {
   WindowPrioritySchema,
 } from '@holdfast/contracts';
 import { canonicalZoneName } from '@holdfast/regions';
-import { CursorSchema, daysInWords, PageLimitSchema } from '@holdfast/service-kit';
+import { CursorSchema, daysInWords, PageLimitSchema, rangeInOrder } from '@holdfast/service-kit';
 import { z } from 'zod';
 
 /** `override: {reason}` lets a window be planned or moved into an active hold; recorded with who and why. */
@@ -131,7 +131,7 @@ export const ListWindowsQuerySchema = z.strictObject({
   status: z.enum(['scheduled', 'held', 'needs-reschedule', 'in-progress', 'completed', 'cancelled']).optional(),
   limit: PageLimitSchema(500, 50),
   cursor: CursorSchema,
-});
+}).superRefine(rangeInOrder);
 
 /** A window's runs in order: a daily window keeps its past runs, so after some years they fill more than one page. */
 export const OccurrencesQuerySchema = z.strictObject({
@@ -140,4 +140,4 @@ export const OccurrencesQuerySchema = z.strictObject({
   status: OccurrenceStatusSchema.optional(),
   limit: PageLimitSchema(2000, 2000),
   cursor: CursorSchema,
-});
+}).superRefine(rangeInOrder);

@@ -1,6 +1,6 @@
 import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExplanationService } from './explanation.service';
 import { WindowEntityTagInterceptor } from './window-entity-tag.interceptor';
 import {
@@ -18,7 +18,8 @@ import {
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
 
-const SuggestionCountSchema = z.coerce.number().int().min(1).max(10).default(3);
+// Strict, as every list's query: a mistyped ?cuont=5 is refused, not answered with the default three.
+const SuggestionsQuerySchema = z.strictObject({ count: z.coerce.number().int().min(1).max(10).default(3).meta({ description: 'slots to suggest, 1-10 (default 3)' }) });
 
 @ApiTags('windows')
 @Controller('v1/windows')
@@ -147,8 +148,8 @@ export class WindowsController {
 
   @Get(':id/suggestions')
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
-  @ApiQuery({ name: 'count', required: false, description: 'slots to suggest, 1-10 (default 3)', schema: z.toJSONSchema(SuggestionCountSchema, { io: 'input' }) as object })
-  suggestions(@Param('id', UuidParamPipe) id: string, @Query('count', new ZodValuePipe(SuggestionCountSchema)) count: number) {
+  @ApiZodQuery(SuggestionsQuerySchema)
+  suggestions(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(SuggestionsQuerySchema, 'The suggestions query')) { count }: z.output<typeof SuggestionsQuerySchema>) {
     return this.explanations.suggest(id, count);
   }
 
