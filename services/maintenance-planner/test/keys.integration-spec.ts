@@ -153,7 +153,7 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     }
   });
 
-  it('refuses a body over the size limit with 413 and the limit, and malformed JSON with 400', async () => {
+  it('refuses a body over the size limit with 413 and the limit, malformed JSON with 400, and a body in another type with 415', async () => {
     const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(1_100_000) }) });
     expect(response.status).toBe(413);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
@@ -163,8 +163,12 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
     expect(await malformed.json()).toMatchObject({ code: 'invalid-json', detail: expect.stringMatching(/^The request body is not valid JSON: /) });
     const untyped = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ team: 'network' }) });
-    expect(untyped.status).toBe(400);
-    expect(await untyped.json()).toMatchObject({ code: 'missing-body', detail: expect.stringContaining('content-type: application/json') });
+    expect(untyped.status).toBe(415);
+    expect(await untyped.json()).toMatchObject({ code: 'unsupported-media-type', detail: 'The request body is sent as text/plain, which this API does not read: send JSON with content-type: application/json.' });
+    // A request with no body at all is still told it has none.
+    const bodiless = await service.fetch('/v1/keys', { method: 'POST' });
+    expect(bodiless.status).toBe(400);
+    expect(await bodiless.json()).toMatchObject({ code: 'missing-body', detail: expect.stringContaining('content-type: application/json') });
   });
 
   it('refuses a key request naming what is wrong', async () => {

@@ -2,6 +2,7 @@ import { assignRequestId, httpRequestMetrics, MetricsRegistry } from '@holdfast/
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request } from 'express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
@@ -33,9 +34,14 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // First, so a request the body parser refuses has its id and is timed and counted too.
   app.use(assignRequestId);
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
-  app.useBodyParser('json', { limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', { limit: limits.maxBodyBytes, type: JSON_TYPES });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
   app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) => next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error));
+  // A body the parser does not read (curl -d sends a form type) was answered as if there were none.
+  // An empty one (content-length: 0, as fetch sends a bodiless POST) is a request without a body, told so by the route.
+  app.use((request: Request, _response: unknown, next: (error?: unknown) => void) =>
+    next(request.headers['content-length'] !== '0' && request.is(JSON_TYPES) === false ? unsupportedMediaType(request.headers['content-type']) : undefined),
+  );
   // Nothing tells a caller which framework answers.
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -53,6 +59,15 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   describeIdempotencyKey(document);
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** The bodies every route reads: JSON, as application/json or a +json type (application/cloudevents+json). */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** A request whose body is in a type no route reads: 415, naming the type sent and the one to send. */
+export function unsupportedMediaType(contentType: string | undefined): DomainError {
+  const sent = contentType ? `sent as ${contentType.split(';')[0].trim()}` : 'sent without a content type';
+  return new DomainError('unsupported-media-type', 415, `The request body is ${sent}, which this API does not read: send JSON with content-type: application/json.`);
 }
 
 interface BodyParseError {
