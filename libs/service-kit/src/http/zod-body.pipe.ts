@@ -11,7 +11,7 @@ export class ZodBodyPipe<S extends z.ZodType> implements PipeTransform<unknown, 
   ) {}
 
   transform(value: unknown): z.infer<S> {
-    // The JSON parser reads only JSON content types; any other leaves no body at all.
+    // No body at all: one in another content type was refused with a 415 before the route (createServiceApp).
     if (value === undefined) throw new DomainError('missing-body', 400, 'The request has no JSON body: send one with content-type: application/json.');
     return parseRequest(this.schema, value, { code: 'invalid-body', what: 'The request body', root: '(body)', ...this.options });
   }

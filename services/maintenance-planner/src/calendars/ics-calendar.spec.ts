@@ -2,7 +2,7 @@ import ICAL from 'ical.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateTime } from 'luxon';
 import fc from 'fast-check';
-import { changesInYears, escapeText, foldLine, icsCalendar, offsetChanges, vtimezone, zoneAbbreviation, ZoneSpan, type CalendarEvent } from './ics-calendar';
+import { changesInYears, escapeText, foldLine, icsCalendar, offsetChanges, zoneAbbreviation, ZoneSpan, type CalendarEvent } from './ics-calendar';
 
 const event = {
   uid: 'w-1-1@holdfast',
@@ -61,10 +61,10 @@ describe('iCalendar writing (RFC 5545)', () => {
   it('searches a zone-year once: a second feed over the same years reads no offsets again', () => {
     const from = new Date('2031-01-01T00:00:00Z');
     const to = new Date('2033-06-01T00:00:00Z');
-    const first = vtimezone('Pacific/Chatham', from, to);
+    const first = new ZoneSpan('Pacific/Chatham', from, to).vtimezone();
     const lookups = vi.spyOn(DateTime, 'fromMillis');
     try {
-      expect(vtimezone('Pacific/Chatham', from, to)).toEqual(first);
+      expect(new ZoneSpan('Pacific/Chatham', from, to).vtimezone()).toEqual(first);
       // Searching 2.5 years day by day reads two offsets a day: over 1,800 lookups.
       expect(lookups.mock.calls.length).toBeLessThan(20);
     } finally {
@@ -106,10 +106,10 @@ describe('iCalendar writing (RFC 5545)', () => {
   });
 
   it('writes a VTIMEZONE for Tehran as it was in 2009 (summer time, +04:30) and as it is since 2022 (+03:30 all year)', () => {
-    const in2009 = vtimezone('Asia/Tehran', new Date('2009-01-01T00:00:00Z'), new Date('2010-01-01T00:00:00Z')).join('\n');
+    const in2009 = new ZoneSpan('Asia/Tehran', new Date('2009-01-01T00:00:00Z'), new Date('2010-01-01T00:00:00Z')).vtimezone().join('\n');
     expect(in2009).toContain('BEGIN:DAYLIGHT\nDTSTART:20090322T000000\nTZOFFSETFROM:+0330\nTZOFFSETTO:+0430');
     expect(in2009).toContain('BEGIN:STANDARD\nDTSTART:20090922T000000\nTZOFFSETFROM:+0430\nTZOFFSETTO:+0330');
-    const in2026 = vtimezone('Asia/Tehran', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')).join('\n');
+    const in2026 = new ZoneSpan('Asia/Tehran', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')).vtimezone().join('\n');
     expect(in2026).toBe('BEGIN:VTIMEZONE\nTZID:Asia/Tehran\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0330\nTZOFFSETTO:+0330\nEND:STANDARD\nEND:VTIMEZONE');
   });
 
@@ -118,7 +118,7 @@ describe('iCalendar writing (RFC 5545)', () => {
     expect(['America/Los_Angeles', 'Europe/Berlin', 'Europe/London'].map((zone) => at('2026-07-01T12:00', zone))).toEqual(['PDT', 'CEST', 'BST']);
     expect(['America/Los_Angeles', 'Europe/Berlin', 'Europe/London'].map((zone) => at('2026-01-01T12:00', zone))).toEqual(['PST', 'CET', 'GMT']);
     expect(['Asia/Tehran', 'Asia/Kathmandu', 'Europe/Moscow'].map((zone) => at('2026-07-01T12:00', zone))).toEqual([undefined, undefined, undefined]);
-    const berlin = vtimezone('Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')).join('\n');
+    const berlin = new ZoneSpan('Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')).vtimezone().join('\n');
     expect(berlin).toContain('BEGIN:DAYLIGHT\nDTSTART:20260329T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nTZNAME:CEST\nEND:DAYLIGHT');
     expect(berlin).toContain('BEGIN:STANDARD\nDTSTART:20261025T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nTZNAME:CET\nEND:STANDARD');
   });

@@ -17,7 +17,6 @@ export interface CalendarEvent {
   categories: string[];
 }
 
-const LOCAL = "yyyyMMdd'T'HHmmss";
 /** RFC 5545's DATE-TIME of the wall-clock time whose UTC reading is `ms` ("20090615T140000"). */
 const dateTimeText = (ms: number) => {
   const iso = new Date(ms).toISOString();
@@ -127,17 +126,6 @@ export function changesInYears(zone: string, from: Date, to: Date): ReturnType<t
 }
 
 /**
- * A VTIMEZONE for `zone` that is exact over [from, to): a part from 1970 with the offset in force at
- * `from`, then one STANDARD or DAYLIGHT part per offset change in that span (DTSTART is the onset in
- * the local time before it). The first part covers the span's start before its first change: RFC
- * 5545 readers have no offset for a time before every observance (Asia/Almaty's only change, on
- * 2024-03-01, left February's runs six hours off).
- */
-export function vtimezone(zone: string, from: Date, to: Date): string[] {
-  return new ZoneSpan(zone, from, to).vtimezone();
-}
-
-/**
  * A zone over a span: its VTIMEZONE, and each instant's wall-clock time and whether that time
  * repeats, read from the offset changes the VTIMEZONE states rather than asked of ICU per instant.
  * luxon's offset lookups (five for each end of each run) were most of a feed's time: 10,000 runs
@@ -183,6 +171,13 @@ export class ZoneSpan {
     });
   }
 
+  /**
+   * The zone's VTIMEZONE, exact over the span [from, to): a part from 1970 with the offset in force at
+   * `from`, then one STANDARD or DAYLIGHT part per offset change in that span (DTSTART is the onset in
+   * the local time before it). The first part covers the span's start before its first change: RFC
+   * 5545 readers have no offset for a time before every observance (Asia/Almaty's only change, on
+   * 2024-03-01, left February's runs six hours off).
+   */
   vtimezone(): string[] {
     const { zone, changes, start } = this;
     const lines = ['BEGIN:VTIMEZONE', `TZID:${zone}`];
@@ -190,8 +185,9 @@ export class ZoneSpan {
     lines.push(`BEGIN:${startKind}`, 'DTSTART:19700101T000000', `TZOFFSETFROM:${offsetText(start.offset)}`, `TZOFFSETTO:${offsetText(start.offset)}`, ...tzName(start), `END:${startKind}`);
     for (const change of changes) {
       const kind = change.at.isInDST ? 'DAYLIGHT' : 'STANDARD';
-      const onset = change.at.setZone(`UTC${offsetText(change.before).replace(/(\d\d)(\d\d)$/, '$1:$2')}`);
-      lines.push(`BEGIN:${kind}`, `DTSTART:${onset.toFormat(LOCAL)}`, `TZOFFSETFROM:${offsetText(change.before)}`, `TZOFFSETTO:${offsetText(change.after)}`, ...tzName(change.at), `END:${kind}`);
+      // The onset in the local time before the change.
+      const onset = dateTimeText(change.at.toMillis() + change.before * 60_000);
+      lines.push(`BEGIN:${kind}`, `DTSTART:${onset}`, `TZOFFSETFROM:${offsetText(change.before)}`, `TZOFFSETTO:${offsetText(change.after)}`, ...tzName(change.at), `END:${kind}`);
     }
     lines.push('END:VTIMEZONE');
     return lines;
