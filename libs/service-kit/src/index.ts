@@ -2,6 +2,7 @@ export * from './clock/clock';
 export * from './auth/principal';
 export * from './auth/authenticator';
 export * from './auth/request.guard';
+export { AuthFailureLimiter } from './auth/auth-failure-limiter';
 export * from './auth/api-key';
 export * from './auth/api-key.authenticator';
 export { applyKeyState } from './auth/key-state.consumer';

@@ -50,6 +50,9 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
       environment: {
         ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN }, grafana: { basic: GRAFANA } }),
         ALERT_REGION_LABELS: 'region,country',
+        HOLDFAST_AUTH_FAILURES_PER_MINUTE: '4',
+        // X-Forwarded-For then stands for senders at other addresses.
+        HOLDFAST_TRUST_PROXY: 'loopback',
       },
     });
     surges = await recordEvents(service);
@@ -69,6 +72,23 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     expect(await wrong.json()).toMatchObject({ code: 'invalid-sender-credential' });
     expect((await post('grafana', alertmanagerPayload('firing', { region: 'IR' }), bearer)).status).toBe(401);
     expect(eventsIn('IR')).toEqual([]);
+  });
+
+  it('refuses an address that sent a wrong credential too often, even with the right one, until the minute is out; other senders go on', async () => {
+    const from = (address: string, authorization: string) =>
+      service.fetch('/v1/alerts/alertmanager', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address, authorization },
+        body: JSON.stringify(alertmanagerPayload('resolved', { region: 'NP' })),
+      });
+    for (let guess = 0; guess < 4; guess++) expect((await from('192.0.2.10', `Bearer guess-${guess}`)).status).toBe(401);
+    const refused = await from('192.0.2.10', bearer);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ code: 'too-many-failed-authentications', limitPerMinute: 4 });
+    const other = await from('192.0.2.11', bearer);
+    expect(other.status).toBe(200);
+    expect(await other.json()).toMatchObject({ alerts: [{ action: 'nothing-active' }] });
   });
 
   it('starts a surge from a firing Alertmanager alert, drops the re-sent notification, updates on a change and clears on resolve', async () => {

@@ -3,6 +3,7 @@ import { TimeError, TimeErrorCode } from '@holdfast/time';
 import { PublicRoute } from '@holdfast/observability';
 import { Controller, Get, type INestApplication, Injectable, Module, Post, UnauthorizedException } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atField } from '../errors/at-field';
@@ -14,6 +15,7 @@ import { RequireScope } from './scopes';
 import { SERVICE_CONFIG } from '../config/service-config.token';
 import { RequestGuard } from './request.guard';
 import { RequestRateLimiter } from './request-rate-limiter';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 
 const seen: string[] = [];
 
@@ -83,8 +85,9 @@ class ProbeController {
   controllers: [ProbeController],
   providers: [
     { provide: Authenticator, useClass: HeaderAuthenticator },
-    { provide: SERVICE_CONFIG, useValue: { limits: { requestsPerMinute: 20, maxBodyBytes: 1024 } } },
+    { provide: SERVICE_CONFIG, useValue: { limits: { requestsPerMinute: 20, authFailuresPerMinute: 3, maxBodyBytes: 1024 } } },
     RequestRateLimiter,
+    AuthFailureLimiter,
     { provide: APP_GUARD, useClass: RequestGuard },
   ],
 })
@@ -96,7 +99,9 @@ describe('the request guard, the principal and problem details', () => {
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
 
   beforeAll(async () => {
-    app = await NestFactory.create(ProbeModule, { logger: false });
+    app = await NestFactory.create<NestExpressApplication>(ProbeModule, { logger: false });
+    // As HOLDFAST_TRUST_PROXY=loopback sets it: X-Forwarded-For stands for callers at other addresses.
+    (app as NestExpressApplication).set('trust proxy', 'loopback');
     app.useGlobalFilters(new ProblemDetailsFilter());
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
@@ -132,6 +137,27 @@ describe('the request guard, the principal and problem details', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await limited.json()).toMatchObject({ code: 'rate-limited', limitPerMinute: 20 });
     expect((await get('/who', { 'x-team': 'quiet' })).status).toBe(200);
+  });
+
+  it("refuses an address that failed authentication too often before reading its credentials, leaving other addresses and public routes alone", async () => {
+    const from = (address: string, headers: Record<string, string> = {}) => get('/who', { 'x-forwarded-for': address, ...headers });
+    for (let attempt = 0; attempt < 3; attempt++) expect((await from('203.0.113.7')).status).toBe(401);
+    const asked = seen.length;
+    const refused = await from('203.0.113.7', { 'x-team': 'network' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ code: 'too-many-failed-authentications', limitPerMinute: 3 });
+    expect(seen.length).toBe(asked);
+    expect((await from('203.0.113.8', { 'x-team': 'network' })).status).toBe(200);
+    expect((await get('/open', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(200);
+  });
+
+  it('counts only refused credentials against an address, not answers or missing scopes', async () => {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      expect((await get('/who', { 'x-forwarded-for': '198.51.100.4', 'x-team': 'network' })).status).toBe(200);
+      expect((await fetch(`${base}/write`, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.4', 'x-team': 'network' } })).status).toBe(403);
+    }
+    expect((await get('/who', { 'x-forwarded-for': '198.51.100.4' })).status).toBe(401);
   });
 
   it('refuses a request the authenticator refuses, as a problem document', async () => {

@@ -4,14 +4,16 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError } from '../errors/domain.error';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { Authenticator } from './authenticator';
 import type { Principal } from './principal';
 import { RequestRateLimiter } from './request-rate-limiter';
 import { defaultScopeFor, hasScope, REQUIRED_SCOPE } from './scopes';
 
 /**
- * The one global guard: routes marked public pass; every other request is authenticated, gets
- * its principal, must carry the route's scope, and stays within its key's rate limit.
+ * The one global guard: routes marked public pass; every other request comes from an address
+ * within its failed authentications, is authenticated, gets its principal, must carry the
+ * route's scope, and stays within its key's rate limit.
  */
 @Injectable()
 export class RequestGuard implements CanActivate {
@@ -19,6 +21,7 @@ export class RequestGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
     private readonly rateLimiter: RequestRateLimiter,
+    private readonly authFailures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -26,7 +29,7 @@ export class RequestGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    const principal = await this.authenticator.authenticate(request);
+    const principal = await this.authFailures.guard(request, () => this.authenticator.authenticate(request));
     request.principal = principal;
     const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, targets) ?? defaultScopeFor(request.method);
     if (!hasScope(principal, scope)) {

@@ -15,7 +15,7 @@ describe('serviceConfigFromEnvironment', () => {
       outbox: { retentionMs: 24 * 3_600_000 },
       ledger: { retentionMs: 7 * 86_400_000 },
       auth: { bootstrap: null },
-      limits: { requestsPerMinute: 1_200, maxBodyBytes: 1_048_576, idempotencyKeyHours: 24 },
+      limits: { requestsPerMinute: 1_200, authFailuresPerMinute: 60, trustProxy: false, maxBodyBytes: 1_048_576, idempotencyKeyHours: 24 },
       own: {},
     });
   });
@@ -35,6 +35,16 @@ describe('serviceConfigFromEnvironment', () => {
     expect(() => serviceConfigFromEnvironment(identity, { LISTEN_ADDRESS: 'localhost' })).toThrow(/LISTEN_ADDRESS: must be an IP address to listen on: 0\.0\.0\.0 .*127\.0\.0\.1 \(this machine only\)/);
     expect(serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '72' }).limits.idempotencyKeyHours).toBe(72);
     expect(() => serviceConfigFromEnvironment(identity, { HOLDFAST_IDEMPOTENCY_KEY_HOURS: '0' })).toThrow(/HOLDFAST_IDEMPOTENCY_KEY_HOURS: must be at least 0\.01/);
+  });
+
+  it('reads which proxies name the client as Express takes them, refusing a value that would believe any caller', () => {
+    const trustOf = (value: string) => serviceConfigFromEnvironment(identity, { HOLDFAST_TRUST_PROXY: value }).limits.trustProxy;
+    expect(trustOf('loopback, 10.0.0.0/8')).toBe('loopback, 10.0.0.0/8');
+    expect(trustOf('2')).toBe(2);
+    expect(trustOf('false')).toBe(false);
+    expect(() => trustOf('true')).toThrow(/HOLDFAST_TRUST_PROXY: true would believe any X-Forwarded-For a caller sends: name the proxies/);
+    expect(() => trustOf('loopback, proxy.internal')).toThrow(/HOLDFAST_TRUST_PROXY: invalid IP address: proxy\.internal: give addresses or subnets/);
+    expect(serviceConfigFromEnvironment(identity, { HOLDFAST_AUTH_FAILURES_PER_MINUTE: '0' }).limits.authFailuresPerMinute).toBe(0);
   });
 
   it('refuses a bad environment with every problem named and where the defaults are', () => {

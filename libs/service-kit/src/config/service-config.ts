@@ -1,6 +1,7 @@
 import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
 import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
 import { TeamSchema } from '@holdfast/contracts';
+import { compile as compileTrust } from 'proxy-addr';
 import { z } from 'zod';
 import { hashApiKey } from '../auth/api-key';
 import { requestErrorMap } from '../http/request-schema';
@@ -46,11 +47,40 @@ export interface SharedServiceConfig {
 export interface LimitSettings {
   /** Requests per API key per minute, per process; 0 means no limit. */
   requestsPerMinute: number;
+  /** Failed authentications per client address per minute, per process, before it is refused; 0 means no limit. */
+  authFailuresPerMinute: number;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client; false trusts none. */
+  trustProxy: number | string | false;
   /** Largest request body accepted, in bytes; a larger one gets 413. */
   maxBodyBytes: number;
   /** How long a POST's Idempotency-Key and its answer are kept. */
   idempotencyKeyHours: number;
 }
+
+/**
+ * HOLDFAST_TRUST_PROXY in the forms Express's `trust proxy` takes, but never `true`: trusting every
+ * hop would let any caller choose its own address with X-Forwarded-For and escape the failure limit.
+ * Checked with proxy-addr, the parser Express itself gives it to, so a bad value stops the start.
+ */
+const trustProxySchema = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, context): number | string | false => {
+    if (!value || value === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    if (value === 'true') {
+      context.addIssue({ code: 'custom', message: 'true would believe any X-Forwarded-For a caller sends: name the proxies (loopback, uniquelocal, 10.0.0.0/8, ...) or how many hops they are (1)' });
+      return z.NEVER;
+    }
+    try {
+      compileTrust(value.split(/\s*,\s*/));
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `${(error as Error).message}: give addresses or subnets (10.0.0.0/8), loopback, linklocal or uniquelocal, separated by commas, or a hop count` });
+      return z.NEVER;
+    }
+    return value;
+  });
 
 const authEnvironmentSchema = z.object({
   HOLDFAST_BOOTSTRAP_KEY: z
@@ -61,6 +91,8 @@ const authEnvironmentSchema = z.object({
     .optional(),
   HOLDFAST_BOOTSTRAP_TEAM: TeamSchema.default('platform'),
   HOLDFAST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+  HOLDFAST_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  HOLDFAST_TRUST_PROXY: trustProxySchema,
   HOLDFAST_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
   HOLDFAST_IDEMPOTENCY_KEY_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
 });
@@ -100,7 +132,13 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
     kafka: kafkaSettingsFrom(env, service),
     outbox: outboxSettingsFrom(env),
     ledger: ledgerSettingsFrom(env),
-    limits: { requestsPerMinute: env.HOLDFAST_RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES, idempotencyKeyHours: env.HOLDFAST_IDEMPOTENCY_KEY_HOURS },
+    limits: {
+      requestsPerMinute: env.HOLDFAST_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: env.HOLDFAST_AUTH_FAILURES_PER_MINUTE,
+      trustProxy: env.HOLDFAST_TRUST_PROXY,
+      maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES,
+      idempotencyKeyHours: env.HOLDFAST_IDEMPOTENCY_KEY_HOURS,
+    },
     auth: { bootstrap: env.HOLDFAST_BOOTSTRAP_KEY ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), team: env.HOLDFAST_BOOTSTRAP_TEAM } : null },
     own: own as z.infer<z.ZodObject<Own>>,
   };

@@ -111,7 +111,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
       };
     },
     createApp(config, overrides) {
-      return createServiceApp(definition.module(config, overrides), options, { maxBodyBytes: config.limits.maxBodyBytes });
+      return createServiceApp(definition.module(config, overrides), options, { maxBodyBytes: config.limits.maxBodyBytes, trustProxy: config.limits.trustProxy });
     },
     main(argv = process.argv.slice(2)) {
       // Every instant is handled in UTC; a host zone must never leak into a date computed here.

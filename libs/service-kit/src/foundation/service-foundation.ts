@@ -8,6 +8,7 @@ import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { Authenticator } from '../auth/authenticator';
 import { KeyCopyCache } from '../auth/key-copy-cache';
 import { KEYS_CONSUMER_GROUP, KeyStateConsumer } from '../auth/key-state.consumer';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { RequestRateLimiter } from '../auth/request-rate-limiter';
 import { RequestGuard } from '../auth/request.guard';
 import { Clock, SystemClock } from '../clock/clock';
@@ -57,11 +58,12 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         KeyCopyCache,
         { provide: Authenticator, useClass: ApiKeyAuthenticator },
         RequestRateLimiter,
+        AuthFailureLimiter,
         { provide: APP_GUARD, useClass: RequestGuard },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...(options.keysConsumerGroup ? [{ provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup }, KeyStateConsumer] : []),
       ],
-      exports: [SERVICE_CONFIG, Clock, Authenticator, KeyCopyCache],
+      exports: [SERVICE_CONFIG, Clock, Authenticator, KeyCopyCache, AuthFailureLimiter],
     },
   ];
 }

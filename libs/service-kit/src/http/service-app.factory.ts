@@ -17,8 +17,10 @@ export interface ServiceDescription {
   description: string;
 }
 
-export interface HttpLimits {
+export interface HttpSettings {
   maxBodyBytes: number;
+  /** Express's `trust proxy` (HOLDFAST_TRUST_PROXY): whose X-Forwarded-For gives `request.ip`. */
+  trustProxy: number | string | false;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface HttpLimits {
  * RFC 9457 errors, a bounded JSON body, OpenAPI generated from the code at /docs (JSON at
  * /docs-json) with bearer-key auth. A process stops it with stopGracefullyOnSignals, tests with close().
  */
-export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription, limits: HttpLimits): Promise<INestApplication> {
+export async function createServiceApp(rootModule: DynamicModule, service: ServiceDescription, http: HttpSettings): Promise<INestApplication> {
   // A provider that fails to build (HOLDFAST_CUSTOM_REGIONS naming a bad region) rejects here, so runService says it in one
   // line; Nest's default logs it with a stack and exits on its own.
   const app = await NestFactory.create<NestExpressApplication>(rootModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
@@ -34,7 +36,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // First, so a request the body parser refuses has its id and is timed and counted too.
   app.use(assignRequestId);
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
-  app.useBodyParser('json', { limit: limits.maxBodyBytes, type: JSON_TYPES });
+  app.useBodyParser('json', { limit: http.maxBodyBytes, type: JSON_TYPES });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
   app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) => next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error));
   // A body the parser does not read (curl -d sends a form type) was answered as if there were none.
@@ -44,6 +46,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   );
   // Nothing tells a caller which framework answers.
   app.disable('x-powered-by');
+  app.set('trust proxy', http.trustProxy);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new StorableTextPipe());
   const document = SwaggerModule.createDocument(

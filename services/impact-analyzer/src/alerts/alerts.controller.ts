@@ -1,6 +1,7 @@
 import { PublicRoute } from '@holdfast/observability';
-import { ApiZodBody, InjectServiceConfig, zodAnswerSchema, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiZodBody, AuthFailureLimiter, InjectServiceConfig, zodAnswerSchema, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
@@ -15,6 +16,7 @@ const ALERTS_TAKEN =
 const ALERT_INTAKE = zodAnswerSchema(AlertIntakeResultSchema);
 const BAD_PAYLOAD = { status: 400, description: 'invalid-json or invalid-body: not the payload this sender sends, each problem named in errors' };
 const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's)" };
+const TOO_MANY_FAILURES = { status: 429, description: 'too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a wrong credential within a minute; Retry-After says when it may try again' };
 
 /**
  * The senders' native webhooks. They carry no Holdfast key: each sender authenticates with its own
@@ -26,6 +28,7 @@ const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT
 export class AlertsController {
   constructor(
     private readonly alerts: AlertsService,
+    private readonly authFailures: AuthFailureLimiter,
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
   ) {}
 
@@ -36,9 +39,10 @@ export class AlertsController {
   @ApiOkResponse({ description: ALERTS_TAKEN, schema: ALERT_INTAKE })
   @ApiResponse(BAD_PAYLOAD)
   @ApiResponse(BAD_CREDENTIAL)
+  @ApiResponse(TOO_MANY_FAILURES)
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
-  alertmanager(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
-    return this.receive('alertmanager', authorization, AlertmanagerPayloadSchema, body);
+  alertmanager(@Req() request: Request, @Body() body: unknown) {
+    return this.receive('alertmanager', request, AlertmanagerPayloadSchema, body);
   }
 
   @Post('grafana')
@@ -48,14 +52,15 @@ export class AlertsController {
   @ApiOkResponse({ description: ALERTS_TAKEN, schema: ALERT_INTAKE })
   @ApiResponse(BAD_PAYLOAD)
   @ApiResponse(BAD_CREDENTIAL)
+  @ApiResponse(TOO_MANY_FAILURES)
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
-  grafana(@Headers('authorization') authorization: string | undefined, @Body() body: unknown) {
-    return this.receive('grafana', authorization, GrafanaPayloadSchema, body);
+  grafana(@Req() request: Request, @Body() body: unknown) {
+    return this.receive('grafana', request, GrafanaPayloadSchema, body);
   }
 
-  private receive(sender: AlertSender, authorization: string | undefined, schema: z.ZodType<AlertNotification>, body: unknown) {
+  private async receive(sender: AlertSender, request: Request, schema: z.ZodType<AlertNotification>, body: unknown) {
     // The credential is checked before the body is read, so an anonymous caller learns nothing from validation.
-    assertSenderCredential(sender, this.config.settings.alertSenders[sender], authorization);
+    await this.authFailures.guard(request, () => assertSenderCredential(sender, this.config.settings.alertSenders[sender], request.header('authorization')));
     return this.alerts.receive(sender, new ZodBodyPipe(schema).transform(body));
   }
 }
