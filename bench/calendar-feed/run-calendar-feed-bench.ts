@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       captured = undefined;
       let sqlMs = 0;
       for (const { sql, parameters } of statements.filter((statement) => /^\s*(SELECT|WITH)/i.test(statement.sql))) {
-        const plan = (await query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters)) as { 'QUERY PLAN': [{ 'Execution Time': number }] }[];
+        const plan = (await query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${sql}`, parameters)) as { 'QUERY PLAN': [{ 'Execution Time': number }] }[];
         sqlMs += plan[0]['QUERY PLAN'][0]['Execution Time'];
         if (process.env.FEED_PLAN && round === 1) {
           const text = (await query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, parameters)) as { 'QUERY PLAN': string }[];
