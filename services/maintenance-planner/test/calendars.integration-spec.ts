@@ -7,6 +7,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
+import { feedRuns } from '../src/calendars/calendar-runs.sql';
+import { occurrenceStatusOf, stopsRun } from '../src/windows/window-record';
+
+/**
+ * The feed's runs as they were read before feedRuns (occurrenceStatusOf and two subqueries a run):
+ * what the set-based read must give for the same data, byte for byte once written.
+ */
+const RUNS_READ_PER_RUN = (where: string) => `
+  SELECT o.window_id, o.number, o.starts_at, o.ends_at, ${occurrenceStatusOf('o')} AS status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
+         w.planned_zone, w.priority,
+         GREATEST(w.updated_at, o.started_at, o.completed_at, o.missed_at,
+           (SELECT max(GREATEST(ho.held_at, ho.released_at, ho.overridden_at, CASE WHEN h.release_due_at <= o.starts_at THEN h.clearance_recorded_at END))
+              FROM hold_occurrence ho LEFT JOIN hold h ON h.id = ho.hold_id WHERE ho.window_id = o.window_id AND ho.number = o.number)) AS changed_at,
+         (SELECT json_agg(json_build_object('id', h.id, 'reason', h.reason, 'source', h.source, 'regions', h.regions) ORDER BY ho.held_at)
+            FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id
+           WHERE ho.window_id = o.window_id AND ho.number = o.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ho.overridden_by IS NULL AND ${stopsRun('ho', 'o')}) AS holds
+    FROM occurrence o JOIN maintenance_window w ON w.id = o.window_id
+   WHERE ${where} AND o.ends_at > $2
+   ORDER BY o.starts_at, o.window_id, o.number
+   LIMIT $3`;
 
 /** What a calendar client reads of one VEVENT, parsed by ical.js (a maintained RFC 5545 parser). */
 interface ParsedEvent {
@@ -282,5 +302,50 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(overridden.status).toBe('CONFIRMED');
     expect(overridden.sequence).toBe(held.sequence + 600);
     expect(overridden.modified).not.toBe(held.modified);
+  });
+
+  it('answers a client holding the feed 304 Not Modified by its ETag, and the full feed with a new ETag once a run changes', async () => {
+    const path = '/v1/calendars/teams/network-ops.ics';
+    const first = await service.fetch(path);
+    const etag = first.headers.get('etag')!;
+    // Weak: DTSTAMP is the time the feed is written, so no two answers are the same bytes.
+    expect(etag).toMatch(/^W\/"[\w-]{43}"$/);
+    expect(first.headers.get('cache-control')).toBe('private, no-cache');
+    clock.advance(60_000);
+    const unchanged = await service.fetch(path, { headers: { 'if-none-match': etag } });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe('');
+    expect(unchanged.headers.get('etag')).toBe(etag);
+    // Another feed's tag, or none, is answered in full.
+    const other = (await service.fetch('/v1/calendars/regions/DE.ics')).headers.get('etag')!;
+    expect((await service.fetch(path, { headers: { 'if-none-match': other } })).status).toBe(200);
+    expect((await service.fetch('/v1/calendars/regions/DE.ics', { headers: { 'if-none-match': `${etag}, ${other}` } })).status).toBe(304);
+    await post('/v1/holds', { regions: ['US'], from: '2027-03-21T21:00:00Z', until: '2027-03-21T23:00:00Z', reason: 'US election night' });
+    const changed = await service.fetch(path, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(parseFeed(await changed.text()).events.map((event) => event.description).join('\n')).toContain('US election night');
+  });
+
+  it('reads every feed\'s runs as the per-run reading did, after holds placed, released, overridden and cleared, and runs missed', async () => {
+    const db = service.app.get(DataSource);
+    // CALENDAR_PAST_DAYS, 90 by default.
+    const endedAfter = new Date(clock.nowMs() - 90 * 86_400_000);
+    const [{ teams, regions }] = (await db.query(
+      'SELECT array_agg(DISTINCT owner_team) AS teams, (SELECT array_agg(DISTINCT region) FROM maintenance_window, unnest(footprint_regions) AS region) AS regions FROM maintenance_window',
+    )) as { teams: string[]; regions: string[] }[];
+    const feeds = [...teams.map((team) => ['w.owner_team = $1', team]), ...regions.map((region) => ['(w.footprint_global OR $1 = ANY (w.footprint_regions))', region])];
+    // Links released, overridden, of a cleared surge and still holding, all on runs of these feeds.
+    const [links] = (await db.query(
+      `SELECT count(*) FILTER (WHERE ho.released_at IS NOT NULL)::int AS released, count(*) FILTER (WHERE ho.overridden_by IS NOT NULL)::int AS overridden,
+              count(*) FILTER (WHERE h.clearance_recorded_at IS NOT NULL)::int AS cleared, count(*) FILTER (WHERE ho.released_at IS NULL AND ho.overridden_by IS NULL AND h.clearance_recorded_at IS NULL)::int AS holding
+         FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id`,
+    )) as Record<string, number>[];
+    expect(links).toEqual({ released: expect.any(Number), overridden: expect.any(Number), cleared: expect.any(Number), holding: expect.any(Number) });
+    for (const [kind, count] of Object.entries(links)) expect(count, kind).toBeGreaterThan(0);
+    for (const [where, value] of feeds) {
+      const perRun = await db.query(RUNS_READ_PER_RUN(where), [value, endedAfter, 1000]);
+      expect(await feedRuns(db, where, value, endedAfter, 1000), value).toEqual(perRun);
+    }
   });
 });

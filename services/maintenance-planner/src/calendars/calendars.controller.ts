@@ -1,11 +1,42 @@
 import { RegionCodeSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { DomainError } from '@holdfast/service-kit';
-import { Controller, Get, Header, Param } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CalendarsService } from './calendars.service';
+import { Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiNotModifiedResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CalendarsService, type CalendarFeed } from './calendars.service';
 
 const TEAM = /^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * A feed as its ETag says, or 304 Not Modified, unwritten, when If-None-Match names that ETag:
+ * calendar clients poll every few minutes, and a region's feed of 5,000 runs is megabytes. A copy
+ * may be kept (it holds no secret its key did not already read) but only by the client, and is
+ * asked about again each time, since a hold may have been placed since.
+ */
+async function conditionally(feed: CalendarFeed, request: Request, response: Response): Promise<string | undefined> {
+  response.setHeader('ETag', feed.entityTag);
+  response.setHeader('Cache-Control', 'private, no-cache');
+  if (names(request.headers['if-none-match'], feed.entityTag)) {
+    response.status(304);
+    return undefined;
+  }
+  return feed.render();
+}
+
+/**
+ * Whether If-None-Match names `tag`: `*`, or a list of entity tags compared weakly (RFC 9110
+ * 13.1.2). Not Express's req.fresh, which answers in full whenever the request carries
+ * Cache-Control: no-cache, as fetch() adds to every request that sends If-None-Match.
+ */
+function names(ifNoneMatch: string | undefined, tag: string): boolean {
+  if (ifNoneMatch?.trim() === '*') return true;
+  const opaque = (entityTag: string) => entityTag.trim().replace(/^W\//, '');
+  return ifNoneMatch?.split(',').some((member) => opaque(member) === opaque(tag)) ?? false;
+}
+
+const IF_NONE_MATCH = { name: 'If-None-Match', required: false, description: 'the ETag of the feed you hold: 304 Not Modified when it is still the feed' } as const;
+const NOT_MODIFIED = { description: 'the feed is the one whose ETag If-None-Match named' } as const;
 
 @ApiTags('calendars')
 @Controller('v1/calendars')
@@ -19,16 +50,20 @@ export class CalendarsController {
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
   @ApiOperation({ summary: "A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason" })
-  team(@Param('team') team: string): Promise<string> {
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiNotModifiedResponse(NOT_MODIFIED)
+  async team(@Param('team') team: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     if (!TEAM.test(team)) throw new DomainError('invalid-team', 400, `Team "${team}" is not a team name: letters, digits, dots, dashes and underscores.`, { errors: [{ path: 'team', message: 'must be a team name' }] });
-    return this.calendars.forTeam(team);
+    return conditionally(await this.calendars.forTeam(team), request, response);
   }
 
   @Get('regions/:region.ics')
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
   @ApiOperation({ summary: "The occurrences that can hurt a region (its own and global windows) as an iCalendar feed; 404 for a region the catalog does not know" })
-  region(@Param('region') region: string): Promise<string> {
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiNotModifiedResponse(NOT_MODIFIED)
+  async region(@Param('region') region: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     const code = RegionCodeSchema.safeParse(region.length === 2 ? region.toUpperCase() : region);
     if (!code.success) throw new DomainError('invalid-region', 400, `"${region}" is not a region code: use an ISO 3166-1 alpha-2 code such as IR, or a custom region.`, { errors: [{ path: 'region', message: code.error.issues[0].message }] });
     // A feed of a region the catalog does not know (UK for GB, a custom region not configured) would stay empty for ever, and its subscriber never told.
@@ -38,6 +73,6 @@ export class CalendarsController {
         errors: [{ path: 'region', code: 'unknown-region', message: `unknown region ${region}` }],
       });
     }
-    return this.calendars.forRegion(known.code);
+    return conditionally(await this.calendars.forRegion(known.code), request, response);
   }
 }

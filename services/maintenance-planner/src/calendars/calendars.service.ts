@@ -3,23 +3,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
-import { occurrenceStatusOf, stopsRun } from '../windows/window-record';
-import { icsCalendar, type CalendarEvent } from './ics-calendar';
+import { feedRuns, type FeedRun } from './calendar-runs.sql';
+import { feedEntityTag, icsCalendar, type CalendarEvent } from './ics-calendar';
 
-interface OccurrenceRow {
-  window_id: string;
-  number: number;
-  starts_at: Date;
-  ends_at: Date;
-  status: string;
-  title: string;
-  owner_team: string;
-  footprint_global: boolean;
-  footprint_regions: string[];
-  planned_zone: string;
-  priority: string;
-  changed_at: Date;
-  holds: { id: string; reason: string; source: string; regions: string[] }[] | null;
+/** A feed ready to answer: its entity tag, read from its runs, and its body, written only when asked for. */
+export interface CalendarFeed {
+  entityTag: string;
+  render(): Promise<string>;
 }
 
 /** Occurrence statuses as calendar event statuses: a held one may still not run, a cancelled one will not. */
@@ -54,25 +44,28 @@ export class CalendarsService {
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
   ) {}
 
-  async forTeam(team: string): Promise<string> {
+  async forTeam(team: string): Promise<CalendarFeed> {
     return this.feed(`Holdfast maintenance: team ${team}`, 'w.owner_team = $1', team);
   }
 
   /** A region's feed: every window whose footprint names the region, and every global one. */
-  async forRegion(region: string): Promise<string> {
+  async forRegion(region: string): Promise<CalendarFeed> {
     return this.feed(`Holdfast maintenance: region ${region}`, '(w.footprint_global OR $1 = ANY (w.footprint_regions))', region);
   }
 
   /** A feed cut at CALENDAR_FEED_MAX_EVENTS says so, in the calendar's own description and in the log, rather than reading as complete. */
-  private async feed(name: string, where: string, value: string): Promise<string> {
+  private async feed(name: string, where: string, value: string): Promise<CalendarFeed> {
     const max = this.config.settings.calendarFeedMaxEvents;
-    const events = await this.events(where, value, max + 1);
-    if (events.length <= max) return icsCalendar(name, events);
-    const left = events[max].startsAt.toISOString();
-    // No ';' or ',': some readers (ical.js among them) show an X- property's text still escaped.
-    const why = `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${left} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`;
-    this.logger.warn({ feed: name, max, leftOutFrom: left }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
-    return icsCalendar(name, events.slice(0, max), why);
+    let events = await this.events(where, value, max + 1);
+    let description: string | undefined;
+    if (events.length > max) {
+      const left = events[max].startsAt.toISOString();
+      // No ';' or ',': some readers (ical.js among them) show an X- property's text still escaped.
+      description = `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${left} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`;
+      this.logger.warn({ feed: name, max, leftOutFrom: left }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
+      events = events.slice(0, max);
+    }
+    return { entityTag: await feedEntityTag(name, events, description), render: () => icsCalendar(name, events, description) };
   }
 
   /**
@@ -81,27 +74,11 @@ export class CalendarsService {
    * CALENDAR_FEED_MAX_EVENTS with history and leave out what is coming.
    */
   private async events(where: string, value: string, limit: number): Promise<CalendarEvent[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT o.window_id, o.number, o.starts_at, o.ends_at, ${occurrenceStatusOf('o')} AS status, w.title, w.owner_team, w.footprint_global, w.footprint_regions,
-              w.planned_zone, w.priority,
-              -- The run's last change it can tell: the window's edits, its start, completion or turn to missed, a hold taking it,
-              -- letting it go or letting it through by an override, or a surge's clearance after which its hold no longer stops it.
-              GREATEST(w.updated_at, o.started_at, o.completed_at, o.missed_at,
-                (SELECT max(GREATEST(ho.held_at, ho.released_at, ho.overridden_at, CASE WHEN h.release_due_at <= o.starts_at THEN h.clearance_recorded_at END))
-                   FROM hold_occurrence ho LEFT JOIN hold h ON h.id = ho.hold_id WHERE ho.window_id = o.window_id AND ho.number = o.number)) AS changed_at,
-              (SELECT json_agg(json_build_object('id', h.id, 'reason', h.reason, 'source', h.source, 'regions', h.regions) ORDER BY ho.held_at)
-                 FROM hold_occurrence ho JOIN hold h ON h.id = ho.hold_id
-                WHERE ho.window_id = o.window_id AND ho.number = o.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ho.overridden_by IS NULL AND ${stopsRun('ho', 'o')}) AS holds
-         FROM occurrence o JOIN maintenance_window w ON w.id = o.window_id
-        WHERE ${where} AND o.ends_at > $2
-        ORDER BY o.starts_at, o.window_id, o.number
-        LIMIT $3`,
-      [value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), limit],
-    )) as OccurrenceRow[];
+    const rows = await feedRuns(this.dataSource, where, value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), limit);
     return rows.map((row) => this.event(row));
   }
 
-  private event(row: OccurrenceRow): CalendarEvent {
+  private event(row: FeedRun): CalendarEvent {
     const holds = row.holds ?? [];
     const footprint = row.footprint_global ? 'global' : row.footprint_regions.join(', ');
     const description = [

@@ -2,7 +2,8 @@ import ICAL from 'ical.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateTime } from 'luxon';
 import fc from 'fast-check';
-import { changesInYears, escapeText, foldLine, icsCalendar, offsetChanges, zoneAbbreviation, ZoneSpan, type CalendarEvent } from './ics-calendar';
+import { createHash } from 'node:crypto';
+import { changesInYears, escapeText, feedEntityTag, foldLine, ICS_WRITER_REVISION, icsCalendar, offsetChanges, zoneAbbreviation, ZoneSpan, type CalendarEvent } from './ics-calendar';
 
 const event = {
   uid: 'w-1-1@holdfast',
@@ -18,6 +19,9 @@ const event = {
   categories: ['Holdfast', 'held', 'IR'],
 };
 
+/** SHA-256 of icsCalendar('Team', [event], 'A description') at ICS_WRITER_REVISION 1. */
+const WRITTEN_AT_REVISION_1 = '89d6c6252158fdd0fd03019da54d88941f69f49d984015fd51a72da9ba464ed5';
+
 describe('iCalendar writing (RFC 5545)', () => {
   it('escapes TEXT values and folds long lines at 75 octets without splitting a character', () => {
     expect(escapeText('a;b,c\\d\ne')).toBe('a\\;b\\,c\\\\d\\ne');
@@ -26,10 +30,10 @@ describe('iCalendar writing (RFC 5545)', () => {
     expect(folded.replace(/\r\n /g, '')).toBe(`DESCRIPTION:${'é'.repeat(80)}`);
   });
 
-  it('writes a line break of any kind in a title as \\n and leaves out control characters, so every content line ends at a CRLF of its own', () => {
+  it('writes a line break of any kind in a title as \\n and leaves out control characters, so every content line ends at a CRLF of its own', async () => {
     expect(escapeText('one\rtwo\r\nthree\nfour\u0007\u0000\tfive')).toBe('one\\ntwo\\nthree\\nfour\tfive');
     const summary = 'Upgrade\rEND:VEVENT\rBEGIN:VEVENT\rUID:injected\r\nSUMMARY:bell\u0007';
-    const ics = icsCalendar('Team', [{ ...event, summary }]);
+    const ics = await icsCalendar('Team', [{ ...event, summary }]);
     // eslint-disable-next-line no-control-regex -- control characters are what is looked for
     for (const line of ics.split('\r\n')) expect(line, JSON.stringify(line)).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f]/);
     const [parsed, ...more] = new ICAL.Component(ICAL.parse(ics)).getAllSubcomponents('vevent');
@@ -123,8 +127,8 @@ describe('iCalendar writing (RFC 5545)', () => {
     expect(berlin).toContain('BEGIN:STANDARD\nDTSTART:20261025T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nTZNAME:CET\nEND:STANDARD');
   });
 
-  it('writes each occurrence as a VEVENT in its planned zone with CRLF lines: 14:00 in Los Angeles in June 2009', () => {
-    const calendar = icsCalendar('Holdfast maintenance: team network-ops', [event]);
+  it('writes each occurrence as a VEVENT in its planned zone with CRLF lines: 14:00 in Los Angeles in June 2009', async () => {
+    const calendar = await icsCalendar('Holdfast maintenance: team network-ops', [event]);
     expect(calendar.endsWith('END:VCALENDAR\r\n')).toBe(true);
     expect(calendar.split('\r\n').every((line) => !line.includes('\n'))).toBe(true);
     const unfolded = calendar.replace(/\r\n /g, '');
@@ -147,11 +151,22 @@ describe('iCalendar writing (RFC 5545)', () => {
     );
   });
 
+  it('tags a feed by everything it writes but DTSTAMP, and holds the writer to the revision its tags name', async () => {
+    const tag = await feedEntityTag('Team', [event]);
+    expect(tag).toMatch(/^W\/"[\w-]{43}"$/);
+    expect(await feedEntityTag('Team', [{ ...event, stampedAt: new Date('2009-06-02T00:00:00Z') }])).toBe(tag);
+    expect(await feedEntityTag('Team', [{ ...event, sequence: 3 }])).not.toBe(tag);
+    expect(await feedEntityTag('Team', [event], 'cut')).not.toBe(tag);
+    // Changed what icsCalendar writes? Raise ICS_WRITER_REVISION, so clients holding feeds of before are sent the new bytes, and record the digest here.
+    const written = createHash('sha256').update(await icsCalendar('Team', [event], 'A description')).digest('hex');
+    expect({ revision: ICS_WRITER_REVISION, written }).toEqual({ revision: 1, written: WRITTEN_AT_REVISION_1 });
+  });
+
   describe('read back by ical.js (a maintained parser) with the calendar\'s own VTIMEZONEs', () => {
     afterEach(() => ICAL.TimezoneService.reset());
 
-    const readBack = (events: CalendarEvent[]) => {
-      const calendar = new ICAL.Component(ICAL.parse(icsCalendar('Holdfast maintenance: test', events)));
+    const readBack = async (events: CalendarEvent[]) => {
+      const calendar = new ICAL.Component(ICAL.parse(await icsCalendar('Holdfast maintenance: test', events)));
       for (const zone of calendar.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(zone);
       return calendar.getAllSubcomponents('vevent').map((vevent) => {
         const parsed = new ICAL.Event(vevent);
@@ -161,21 +176,21 @@ describe('iCalendar writing (RFC 5545)', () => {
     };
     const at = (uid: string, zone: string, startsAt: string, endsAt: string): CalendarEvent => ({ ...event, uid, zone, startsAt: new Date(startsAt), endsAt: new Date(endsAt) });
 
-    it('reads 14:00 in Los Angeles on 12 June 2009 as 01:30 on the 13th in Tehran\'s summer time (+04:30)', () => {
-      const [losAngeles, tehran] = readBack([at('la', 'America/Los_Angeles', '2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z'), at('teh', 'Asia/Tehran', '2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z')]);
+    it('reads 14:00 in Los Angeles on 12 June 2009 as 01:30 on the 13th in Tehran\'s summer time (+04:30)', async () => {
+      const [losAngeles, tehran] = await readBack([at('la', 'America/Los_Angeles', '2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z'), at('teh', 'Asia/Tehran', '2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z')]);
       expect(losAngeles).toEqual({ uid: 'la', zone: 'America/Los_Angeles', local: '2009-06-12T14:00:00', start: '2009-06-12T21:00:00Z', end: '2009-06-12T22:00:00Z' });
       expect(tehran).toEqual({ uid: 'teh', zone: 'Asia/Tehran', local: '2009-06-13T01:30:00', start: '2009-06-12T21:00:00Z', end: '2009-06-12T22:00:00Z' });
     });
 
-    it('reads a run before a zone\'s first change in the feed at its instant: Asia/Almaty, before its one change (+06 to +05 on 2024-03-01)', () => {
+    it('reads a run before a zone\'s first change in the feed at its instant: Asia/Almaty, before its one change (+06 to +05 on 2024-03-01)', async () => {
       const events = [at('before', 'Asia/Almaty', '2024-02-15T20:00:00Z', '2024-02-15T21:00:00Z'), at('after', 'Asia/Almaty', '2024-03-15T20:00:00Z', '2024-03-15T21:00:00Z')];
-      expect(readBack(events)).toEqual([
+      expect(await readBack(events)).toEqual([
         { uid: 'before', zone: 'Asia/Almaty', local: '2024-02-16T02:00:00', start: '2024-02-15T20:00:00Z', end: '2024-02-15T21:00:00Z' },
         { uid: 'after', zone: 'Asia/Almaty', local: '2024-03-16T01:00:00', start: '2024-03-15T20:00:00Z', end: '2024-03-15T21:00:00Z' },
       ]);
     });
 
-    it('writes an occurrence in the hour a fall-back change repeats in UTC, so both passes of 01:30 in Los Angeles read back at their own instants', () => {
+    it('writes an occurrence in the hour a fall-back change repeats in UTC, so both passes of 01:30 in Los Angeles read back at their own instants', async () => {
       const losAngeles = new ZoneSpan('America/Los_Angeles', new Date('2027-01-01T00:00:00Z'), new Date('2028-01-01T00:00:00Z'));
       expect(['2027-11-07T08:30:00Z', '2027-11-07T09:30:00Z', '2027-11-07T10:30:00Z', '2027-03-14T10:00:00Z'].map((at) => losAngeles.repeats(new Date(at)))).toEqual([true, true, false, false]);
       const events = [
@@ -183,8 +198,8 @@ describe('iCalendar writing (RFC 5545)', () => {
         at('second-pass', 'America/Los_Angeles', '2027-11-07T09:30:00Z', '2027-11-07T10:00:00Z'),
         at('after', 'America/Los_Angeles', '2027-11-07T10:30:00Z', '2027-11-07T11:00:00Z'),
       ];
-      expect(readBack(events).map(({ uid, start, end }) => ({ uid, start, end }))).toEqual(events.map((written) => ({ uid: written.uid, start: written.startsAt.toISOString().replace('.000', ''), end: written.endsAt.toISOString().replace('.000', '') })));
-      const written = icsCalendar('test', events).split('\r\n');
+      expect((await readBack(events)).map(({ uid, start, end }) => ({ uid, start, end }))).toEqual(events.map((written) => ({ uid: written.uid, start: written.startsAt.toISOString().replace('.000', ''), end: written.endsAt.toISOString().replace('.000', '') })));
+      const written = (await icsCalendar('test', events)).split('\r\n');
       expect(written).toContain('DTSTART:20271107T093000Z');
       expect(written).toContain('DTSTART;TZID=America/Los_Angeles:20271107T023000');
     });
