@@ -9,7 +9,7 @@
  * same feed (the digest column: the body's SHA-256 with DTSTAMP left out).
  *
  * Each round: the feed alone (request time, and its statements captured and run again under
- * EXPLAIN ANALYZE), then the feed while one caller asks the gate back to back (the event loop's
+ * EXPLAIN ANALYZE, without per-node timing), then the feed while one caller asks the gate back to back (the event loop's
  * longest stall during the feed, by perf_hooks, and the gate's slowest answer), then the feed
  * asked again with the ETag the first answer gave (If-None-Match). The clock moves a second before
  * each request, as a calendar client's next poll finds it.

@@ -2,7 +2,7 @@ import { RegionCodeSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { DomainError } from '@holdfast/service-kit';
 import { Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiNotModifiedResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CalendarsService, type CalendarFeed } from './calendars.service';
 
@@ -35,9 +35,6 @@ function names(ifNoneMatch: string | undefined, tag: string): boolean {
   return ifNoneMatch?.split(',').some((member) => opaque(member) === opaque(tag)) ?? false;
 }
 
-const IF_NONE_MATCH = { name: 'If-None-Match', required: false, description: 'the ETag of the feed you hold: 304 Not Modified when it is still the feed' } as const;
-const NOT_MODIFIED = { description: 'the feed is the one whose ETag If-None-Match named' } as const;
-
 @ApiTags('calendars')
 @Controller('v1/calendars')
 export class CalendarsController {
@@ -50,8 +47,6 @@ export class CalendarsController {
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
   @ApiOperation({ summary: "A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason" })
-  @ApiHeader(IF_NONE_MATCH)
-  @ApiNotModifiedResponse(NOT_MODIFIED)
   async team(@Param('team') team: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     if (!TEAM.test(team)) throw new DomainError('invalid-team', 400, `Team "${team}" is not a team name: letters, digits, dots, dashes and underscores.`, { errors: [{ path: 'team', message: 'must be a team name' }] });
     return conditionally(await this.calendars.forTeam(team), request, response);
@@ -61,8 +56,6 @@ export class CalendarsController {
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
   @ApiOperation({ summary: "The occurrences that can hurt a region (its own and global windows) as an iCalendar feed; 404 for a region the catalog does not know" })
-  @ApiHeader(IF_NONE_MATCH)
-  @ApiNotModifiedResponse(NOT_MODIFIED)
   async region(@Param('region') region: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     const code = RegionCodeSchema.safeParse(region.length === 2 ? region.toUpperCase() : region);
     if (!code.success) throw new DomainError('invalid-region', 400, `"${region}" is not a region code: use an ISO 3166-1 alpha-2 code such as IR, or a custom region.`, { errors: [{ path: 'region', message: code.error.issues[0].message }] });
