@@ -9,8 +9,9 @@
  * same feed (the digest column: the body's SHA-256 with DTSTAMP left out).
  *
  * Each round: the feed alone (request time, and its statements captured and run again under
- * EXPLAIN ANALYZE, without per-node timing), then the feed while one caller asks the gate back to back (the event loop's
- * longest stall during the feed, by perf_hooks, and the gate's slowest answer), then the feed
+ * EXPLAIN ANALYZE, without per-node timing); the baseline, one caller asking the gate back to back
+ * for as long as the feed took, with no feed (the event loop's longest stall, by perf_hooks, and
+ * the gate's slowest answer); the same while the feed is written; then the feed
  * asked again with the ETag the first answer gave (If-None-Match). The clock moves a second before
  * each request, as a calendar client's next poll finds it.
  * Needs PostgreSQL and the broker (DATABASE_URL, KAFKA_BROKERS). Run: npm run bench:calendar-feed
@@ -43,6 +44,13 @@ const REGIONS = ('IR NP DE US BR IN JP NG FR GB MX ID TR EG KE AR PL SE AU CA CL
   'ES PT IT NL BE CH AT CZ SK HU RO BG GR DK NO FI IE IS EE LV LT UA MD BY RU KZ UZ KG TJ TM AF PK BD LK MM TH VN KH LA MY PH SG ' +
   'KR CN TW HK MN NZ FJ PG SA AE QA KW BH OM JO LB IQ SY YE IL').split(' ');
 const START = '2026-12-01T00:00:00Z';
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, unknown>;
+  ms: number;
+}
 
 /** Deterministic rows (ids from md5), so every build reads the same data. */
 async function seed(db: DataSource): Promise<void> {
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
   const hostname = '127.0.0.1';
   const agent = new Agent({ keepAlive: true });
   const ask = (path: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; body: string; headers: Record<string, unknown>; ms: number }>((resolve, reject) => {
+    new Promise<Answer>((resolve, reject) => {
       const began = performance.now();
       get({ hostname, port, path, agent, headers: { authorization: `Bearer ${ADMIN_KEY}`, ...headers } }, (response) => {
         const chunks: Buffer[] = [];
@@ -131,6 +139,21 @@ async function main(): Promise<void> {
         response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString(), headers: response.headers, ms: performance.now() - began }));
       }).on('error', reject);
     });
+  /** One caller asking the gate back to back while `work` runs, with the event loop's longest stall meanwhile. */
+  const gateWhile = async (work: () => Promise<void>) => {
+    const stalls = monitorEventLoopDelay({ resolution: 1 });
+    stalls.enable();
+    let done = false;
+    const gate: number[] = [];
+    const caller = (async () => {
+      while (!done) gate.push((await ask('/v1/gate?regions=NP')).ms);
+    })();
+    await work();
+    done = true;
+    await caller;
+    stalls.disable();
+    return { answers: gate.length, gateMaxMs: Math.round(Math.max(...gate)), loopStallMaxMs: Math.round(stalls.max / 1e6) };
+  };
   try {
     const db = app.get(DataSource);
     log(`seeding ${ONE_OFF} one-off windows, ${DAILY} daily ones (90 runs each) and ${HOLDS} holds`);
@@ -167,17 +190,10 @@ async function main(): Promise<void> {
           log(`plan:\n${text.map((line) => line['QUERY PLAN']).join('\n')}`);
         }
       }
-      const stalls = monitorEventLoopDelay({ resolution: 1 });
-      stalls.enable();
-      let done = false;
-      const gate: number[] = [];
-      const caller = (async () => {
-        while (!done) gate.push((await ask('/v1/gate?regions=NP')).ms);
-      })();
-      const loaded = await feed();
-      done = true;
-      await caller;
-      stalls.disable();
+      // The baseline: the gate asked back to back for as long as the feed took, with no feed.
+      const quiet = await gateWhile(() => new Promise((resolve) => setTimeout(resolve, alone.ms)));
+      let loaded!: Answer;
+      const during = await gateWhile(async () => void (loaded = await feed()));
       const etag = String(alone.headers.etag ?? '');
       const again = await feed({ 'if-none-match': etag });
       const digest = createHash('sha256').update(alone.body.replace(/DTSTAMP:\S+/g, '')).digest('hex').slice(0, 16);
@@ -190,9 +206,11 @@ async function main(): Promise<void> {
         statements: statements.length,
         sqlMs: Math.round(sqlMs),
         loadedRequestMs: Math.round(loaded.ms),
-        loopStallMaxMs: Math.round(stalls.max / 1e6),
-        gateAnswers: gate.length,
-        gateMaxMs: Math.round(Math.max(...gate)),
+        loopStallQuietMaxMs: quiet.loopStallMaxMs,
+        loopStallMaxMs: during.loopStallMaxMs,
+        gateQuietMaxMs: quiet.gateMaxMs,
+        gateAnswers: during.answers,
+        gateMaxMs: during.gateMaxMs,
         conditionalStatus: again.status,
         conditionalMs: Math.round(again.ms),
         digest,
@@ -205,7 +223,7 @@ async function main(): Promise<void> {
     const median = (key: string) => [...figures.map((figure) => Number(figure[key]))].sort((a, b) => a - b)[Math.floor(figures.length / 2)];
     const file = writeResults(
       'calendar-feed',
-      { requestMs: median('requestMs'), sqlMs: median('sqlMs'), loopStallMaxMs: median('loopStallMaxMs'), gateMaxMs: median('gateMaxMs'), conditionalMs: median('conditionalMs') },
+      { requestMs: median('requestMs'), sqlMs: median('sqlMs'), loopStallMaxMs: median('loopStallMaxMs'), gateMaxMs: median('gateMaxMs'), gateQuietMaxMs: median('gateQuietMaxMs'), conditionalMs: median('conditionalMs') },
       { oneOff: ONE_OFF, daily: DAILY, holds: HOLDS, runs: Number(counts.runs), links: Number(counts.links), rounds: figures },
     );
     log(`written ${file}`);
