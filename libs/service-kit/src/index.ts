@@ -26,3 +26,5 @@ export * from './http/zod-body.pipe';
 export * from './http/zod-value.pipe';
 export * from './http/zod-openapi';
 export * from './definition/define-service';
+export * from './http/entity-version';
+export { EntityTagInterceptor } from './http/entity-tag.interceptor';

@@ -165,7 +165,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(window).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'startsAt', message }] } });
   });
 
-  it('updates with the version from If-Match or the body, and answers a stale one with 409 and the current version', async () => {
+  it('updates with the version from If-Match or the body, and answers a stale body version with 409 and the current version', async () => {
     const window = await plan({ startsAt: '2026-07-01T10:00:00Z', endsAt: '2026-07-01T11:00:00Z', ownerTeam: 'storage' });
     const first = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Renamed' }, { 'if-match': '"1"' });
     expect(first.status).toBe(200);
@@ -278,7 +278,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     // Weakened on its way (a compressing proxy does that), and a list matching by any member.
     expect(await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch 3' }, { 'if-match': 'W/"2"' })).toMatchObject({ status: 200, body: { version: 3 } });
     expect(await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch 4' }, { 'if-match': '"1", "3"' })).toMatchObject({ status: 200, body: { version: 4 } });
-    expect(await api('PATCH', `/v1/windows/${id}`, { title: 'stale' }, { 'if-match': '"2", W/"3"' })).toMatchObject({ status: 409, body: { code: 'stale-version', currentVersion: 4 } });
+    // RFC 9110 13.1.1: a failed If-Match is 412, naming the current ETag; a stale body version stays a 409 conflict.
+    const failed = await api('PATCH', `/v1/windows/${id}`, { title: 'stale' }, { 'if-match': '"2", W/"3"' });
+    expect(failed).toMatchObject({ status: 412, body: { type: 'https://holdfast.dev/problems/precondition-failed', code: 'precondition-failed', currentVersion: 4 } });
+    expect(failed.body.detail).toBe(`Window ${id} is at version 4 (ETag "4"), not "2" or "3" as If-Match says: read it again (GET /v1/windows/${id}) and reapply your change, sending its new ETag in If-Match.`);
+    expect(await api('PATCH', `/v1/windows/${id}`, { title: 'stale', version: 3 })).toMatchObject({ status: 409, body: { code: 'stale-version', currentVersion: 4 } });
     expect(await api('PATCH', `/v1/windows/${id}`, { title: 'a hash' }, { 'if-match': 'W/"1f-Kx3mV0"' })).toMatchObject({ status: 400, body: { code: 'invalid-version' } });
     const any = await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch' }, { 'if-match': '*' });
     expect(any).toMatchObject({ status: 200, body: { version: 5 } });
@@ -295,7 +299,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled', version: 6 } });
     expect(cancelled.headers.get('etag')).toBe('"6"');
     const another = await plan({ ownerTeam: 'payments', startsAt: '2026-09-12T10:00:00Z', endsAt: '2026-09-12T11:00:00Z' });
-    expect(await api('DELETE', `/v1/windows/${another.windowId}?reason=not%20needed`, undefined, { 'if-match': '"7"' })).toMatchObject({ status: 409, body: { code: 'stale-version' } });
+    expect(await api('DELETE', `/v1/windows/${another.windowId}?reason=not%20needed`, undefined, { 'if-match': '"7"' })).toMatchObject({ status: 412, body: { code: 'precondition-failed', currentVersion: 1 } });
     const deleted = await api('DELETE', `/v1/windows/${another.windowId}?reason=not%20needed`, undefined, { 'if-match': (await api('GET', `/v1/windows/${another.windowId}`)).headers.get('etag')! });
     expect(deleted).toMatchObject({ status: 200, body: { status: 'cancelled', version: 2 } });
     expect(deleted.headers.get('etag')).toBe('"2"');

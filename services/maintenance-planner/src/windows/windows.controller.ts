@@ -1,8 +1,7 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, DomainError, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExplanationService } from './explanation.service';
-import { WindowEntityTagInterceptor } from './window-entity-tag.interceptor';
 import {
   CancelWindowQuerySchema,
   CancelWindowSchema,
@@ -31,7 +30,7 @@ export class WindowsController {
 
   @Post()
   @RequireScope('windows:write')
-  @UseInterceptors(WindowEntityTagInterceptor)
+  @UseInterceptors(EntityTagInterceptor)
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
   @ApiZodBody(CreateWindowSchema)
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
@@ -48,7 +47,7 @@ export class WindowsController {
   }
 
   @Get(':id')
-  @UseInterceptors(WindowEntityTagInterceptor)
+  @UseInterceptors(EntityTagInterceptor)
   @ApiOperation({ summary: 'A window with its next run; its ETag is its version ("3"), to send back in If-Match' })
   get(@Param('id', UuidParamPipe) id: string) {
     return this.windows.get(id);
@@ -56,7 +55,7 @@ export class WindowsController {
 
   @Patch(':id')
   @RequireScope('windows:write')
-  @UseInterceptors(WindowEntityTagInterceptor)
+  @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body` })
   @ApiOperation({ summary: 'Change a window; a stale version gets 409 with currentVersion' })
   @ApiZodBody(UpdateWindowSchema)
@@ -75,7 +74,7 @@ export class WindowsController {
   @Post(':id/cancel')
   @RequireScope('windows:write')
   @HttpCode(200)
-  @UseInterceptors(WindowEntityTagInterceptor)
+  @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body; neither cancels whatever the version` })
   @ApiOperation({ summary: 'Cancel a window: its occurrences not yet run are cancelled and let go by their holds' })
   @ApiZodBody(CancelWindowSchema)
@@ -93,7 +92,7 @@ export class WindowsController {
   @Delete(':id')
   @RequireScope('windows:write')
   @HttpCode(200)
-  @UseInterceptors(WindowEntityTagInterceptor)
+  @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version` })
   @ApiOperation({ summary: 'Cancel a window as POST /v1/windows/{id}/cancel does, with ?reason= (kept on the audit trail)' })
   @ApiZodQuery(CancelWindowQuerySchema)

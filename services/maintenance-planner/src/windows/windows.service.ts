@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
-import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
+import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
 import { expandOccurrences, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -34,7 +34,6 @@ import {
   windowSnapshot,
   windowStatusOf,
 } from './window-record';
-import { assertVersionMatches, versionPrecondition } from './window-version';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
@@ -47,6 +46,9 @@ const toMillisecond = (instant: string): Date => new Date(instant);
 /** A stored window's times as its rule is expanded from them. */
 const storedTimes = (row: WindowRow) => ({ startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates });
 /** How far past the horizon the sweep looks for a quiet recurring window's next run; a rule with none by then is looked at again once the horizon has moved that far. */
+// A change names the version it was made against in If-Match, or in its body's `version`.
+const WINDOWS = new VersionedResource('Window', '/v1/windows', true);
+
 const QUIET_LOOKAHEAD_MS = 35 * 86_400_000;
 
 /**
@@ -370,11 +372,11 @@ export class WindowsService {
   }
 
   async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string) {
-    const precondition = versionPrecondition(ifMatch, request.version, true);
+    const precondition = WINDOWS.precondition(ifMatch, request.version, true);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, id, true);
-      assertVersionMatches(precondition, id, row.version, 'reapply your change');
+      WINDOWS.assertMatches(precondition, id, row.version, 'reapply your change');
       if (row.status === 'cancelled') throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
       if (request.footprint) this.checkRegions(request.footprint.regions, 'footprint.regions');
       const next = {
@@ -553,11 +555,11 @@ export class WindowsService {
   async cancel(id: string, reason: string, version: number | undefined, ifMatch: string | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
-      const precondition = versionPrecondition(ifMatch, version, false);
+      const precondition = WINDOWS.precondition(ifMatch, version);
       // Already cancelled answers as the cancel did, whatever version is sent: a retry of a cancel whose
       // answer was lost carries the version from before it, and a 409 would say the cancel did not happen.
       if (row.status === 'cancelled') return this.resource(tx, row);
-      assertVersionMatches(precondition, id, row.version, 'cancel at its current version, or send no version to cancel it whatever its version');
+      WINDOWS.assertMatches(precondition, id, row.version, 'cancel at its current version, or send no version to cancel it whatever its version');
       const now = this.clock.now();
       await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL`, [id, now]);
       await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
