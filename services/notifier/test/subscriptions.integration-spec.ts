@@ -115,6 +115,43 @@ describe('notifier /v1/subscriptions', () => {
     expect((await notifier.call('GET', `/v1/deliveries/${deliveryId}`)).status).toBe(200);
   });
 
+  it("gives a subscription its version as a strong ETag, the one creating it gives included, and answers a change whose If-Match names another 412", async () => {
+    const created = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', channel: 'webhook', target: `${receiver.url}/tagged` });
+    expect(created.status).toBe(201);
+    // Express's body hash (W/"...") was the ETag here, which no If-Match could name.
+    expect(created.headers.get('etag')).toBe('"1"');
+    const { id, version } = await json<{ id: string; version: number }>(created);
+    expect(version).toBe(1);
+    const read = await notifier.call('GET', `/v1/subscriptions/${id}`);
+    expect(read.headers.get('etag')).toBe('"1"');
+
+    const renamed = await notifier.call('PATCH', `/v1/subscriptions/${id}`, { description: 'tagged' }, { 'if-match': created.headers.get('etag')! });
+    expect(renamed.status).toBe(200);
+    expect(renamed.headers.get('etag')).toBe('"2"');
+    expect(await renamed.json()).toMatchObject({ version: 2, description: 'tagged' });
+    // The one it gave before is stale now: 412, naming the version and ETag it is at, and nothing changed.
+    const stale = await notifier.call('PATCH', `/v1/subscriptions/${id}`, { description: 'lost update' }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({
+      code: 'precondition-failed',
+      currentVersion: 2,
+      detail: `Subscription ${id} is at version 2 (ETag "2"), not "1" as If-Match says: read it again (GET /v1/subscriptions/${id}) and reapply your change, sending its new ETag in If-Match.`,
+    });
+    expect(await (await notifier.call('GET', `/v1/subscriptions/${id}`)).json()).toMatchObject({ version: 2, description: 'tagged' });
+    expect(await json<Problem>(await notifier.call('PATCH', `/v1/subscriptions/${id}`, { description: 'x' }, { 'if-match': 'W/"1f-Kx3mV0"' }))).toMatchObject({ status: 400, code: 'invalid-version' });
+    // Weak, as a compressing proxy passes it on; and without If-Match a change applies whatever the version, as before.
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false }, { 'if-match': 'W/"2"' })).headers.get('etag')).toBe('"3"');
+    expect(await (await notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).json()).toMatchObject({ version: 4 });
+
+    const rotated = await notifier.call('POST', `/v1/subscriptions/${id}/secret/rotate`, undefined, { 'if-match': '"4"' });
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get('etag')).toBe('"5"');
+    expect((await notifier.call('POST', `/v1/subscriptions/${id}/secret/rotate`, undefined, { 'if-match': '"4"' })).status).toBe(412);
+
+    expect(await json<Problem>(await notifier.call('DELETE', `/v1/subscriptions/${id}`, undefined, { 'if-match': '"4"' }))).toMatchObject({ status: 412, code: 'precondition-failed' });
+    expect((await notifier.call('DELETE', `/v1/subscriptions/${id}`, undefined, { 'if-match': '"5"' })).status).toBe(204);
+  });
+
   it('pages through subscriptions oldest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {
     const subscribeAt = async (instant: string, count: number): Promise<string[]> => {
       clock.set(instant);

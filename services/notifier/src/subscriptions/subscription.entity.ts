@@ -41,6 +41,10 @@ export class SubscriptionEntity {
   @Column({ name: 'sending_version', type: 'integer', insert: false, update: false })
   sendingVersion!: number;
 
+  /** Its ETag: bumped by every change to it (a PATCH, a rotation, turned off by its receiver's 410), held to If-Match. */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
   @Column({ type: 'jsonb' })
   filters!: SubscriptionFilters;
 

@@ -1,7 +1,7 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, CursorSchema, EntityTagInterceptor, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CreateSubscriptionSchema, RotateSecretSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
 import { SubscriptionsService } from './subscriptions.service';
@@ -13,6 +13,9 @@ const ListSubscriptionsQuerySchema = z.strictObject({
   cursor: CursorSchema,
 });
 
+// Its version, as the ETag of every answer that is the subscription, and the If-Match a change may send back.
+const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version' };
+
 @ApiTags('subscriptions')
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
@@ -20,6 +23,7 @@ export class SubscriptionsController {
 
   @Post()
   @RequireScope('subscriptions:write')
+  @UseInterceptors(EntityTagInterceptor)
   @AnswerShownOnce('find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   @ApiZodBody(CreateSubscriptionSchema)
@@ -40,24 +44,35 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiOperation({ summary: 'A subscription; its ETag is its version ("3"), to send back in If-Match' })
   get(@Param('id', UuidParamPipe) id: string) {
     return this.subscriptions.show(id);
   }
 
   @Patch(':id')
   @RequireScope('subscriptions:write')
-  @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays' })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(UpdateSubscriptionSchema)
-  async update(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription, @CurrentPrincipal() principal: Principal) {
+  async update(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
     if (body.ownerTeam !== undefined) assertMayAssignTo(principal, body.ownerTeam, 'hand a subscription to');
-    return this.subscriptions.update(id, body);
+    return this.subscriptions.update(id, body, ifMatch);
   }
 
   @Post(':id/secret/rotate')
   @AnswerShownOnce('the secret it made signs from now on; rotate again with a new Idempotency-Key if it was not stored')
   @RequireScope('subscriptions:write')
   @HttpCode(200)
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiHeader(IF_MATCH)
   @ApiOperation({
     summary:
       "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil. Answers once no delivery that read the old secret is still being sent",
@@ -66,19 +81,20 @@ export class SubscriptionsController {
   @ApiResponse({ status: 409, description: 'too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0' })
   @ApiResponse({ status: 422, description: 'secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret' })
   @ApiBody({ required: false, schema: z.toJSONSchema(RotateSecretSchema, { io: 'input' }) as object })
-  async rotateSecret(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+  async rotateSecret(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @CurrentPrincipal() principal: Principal) {
     // The body is optional: none rotates to a generated secret with the default overlap.
     const request = new ZodBodyPipe(RotateSecretSchema).transform(body ?? {});
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
-    return this.subscriptions.rotateSecret(id, request, actorOf(principal));
+    return this.subscriptions.rotateSecret(id, request, actorOf(principal), ifMatch);
   }
 
   @Delete(':id')
   @RequireScope('subscriptions:write')
   @HttpCode(204)
+  @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Delete; its delivery history stays, deliveries not yet sent are cancelled' })
-  async remove(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async remove(@Param('id', UuidParamPipe) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentPrincipal() principal: Principal): Promise<void> {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
-    await this.subscriptions.remove(id);
+    await this.subscriptions.remove(id, ifMatch);
   }
 }

@@ -1,11 +1,11 @@
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { Clock, decodeCursor, InjectServiceConfig, pageOf, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, decodeCursor, InjectServiceConfig, pageOf, type FieldProblem, type ServiceConfig, type VersionPrecondition, VersionedResource } from '@holdfast/service-kit';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ChannelName } from '../channels/channel-name';
 import { receiverSecretProblem } from '../channels/receiver-authorization';
@@ -25,6 +25,8 @@ export interface SubscriptionView {
   channel: ChannelName;
   target: string;
   ownerTeam: string;
+  /** Its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match. */
+  version: number;
   hasSecret: boolean;
   description: string | null;
   enabled: boolean;
@@ -48,6 +50,7 @@ const viewOf = (subscription: SubscriptionEntity, now: Date): SubscriptionView =
     channel: subscription.channel,
     target: subscription.target,
     ownerTeam: subscription.ownerTeam,
+    version: subscription.version,
     hasSecret: subscription.sealedSecret !== null,
     description: subscription.description,
     enabled: subscription.enabled,
@@ -79,6 +82,9 @@ export interface PreviousSecret {
 // Only alerts let go while it was off (paused): one ended by a release, or kept from before releases were recorded, stays ended.
 const REVIVE_HOLD_ALERTS = `UPDATE hold_alert a SET active = true, paused = false, refresh_at = $2
   WHERE a.subscription_id = $1 AND a.paused AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = a.hold_id)`;
+
+// A change names the version it was made against in If-Match only; without it, it applies whatever the version.
+const SUBSCRIPTIONS = new VersionedResource('Subscription', '/v1/subscriptions', false);
 
 const STRICT_POLICY = new AddressPolicy('');
 // A resolver that does not answer in this time leaves the check to the deliveries.
@@ -154,6 +160,7 @@ export class SubscriptionsService {
       ownerTeam: request.ownerTeam,
       sealedSecret: secret === undefined ? null : this.secrets.seal(secret, id),
       previousSecrets: [],
+      version: 1,
       filters: request.filters,
       description: request.description ?? null,
       enabled: request.enabled,
@@ -192,8 +199,11 @@ export class SubscriptionsService {
     return viewOf(await this.get(id), this.clock.now());
   }
 
-  async update(id: string, patch: UpdateSubscription): Promise<SubscriptionView> {
+  /** Changes it if its version is one `ifMatch` names (any, without it); 412 precondition-failed otherwise. */
+  async update(id: string, patch: UpdateSubscription, ifMatch?: string): Promise<SubscriptionView> {
+    const precondition = SUBSCRIPTIONS.precondition(ifMatch);
     const subscription = await this.get(id);
+    SUBSCRIPTIONS.assertMatches(precondition, id, subscription.version, 'reapply your change');
     await this.validate(subscription.channel, { target: patch.target ?? null, secret: patch.secret, filters: patch.filters });
     const changes: Partial<SubscriptionEntity> = { updatedAt: this.clock.now() };
     if (patch.ownerTeam !== undefined) changes.ownerTeam = patch.ownerTeam;
@@ -212,7 +222,8 @@ export class SubscriptionsService {
       changes.previousSecrets = [];
     }
     await this.dataSource.transaction(async (transaction) => {
-      await transaction.update(SubscriptionEntity, { id }, changes);
+      await this.lockAt(transaction, id, precondition, 'reapply your change');
+      await transaction.update(SubscriptionEntity, { id }, { ...changes, version: () => 'version + 1' });
       // What it has not finished sending goes where it points now, under that target's circuit and share: the old target's
       // circuit, open perhaps (why it was moved), would hold the deliveries back and count the new target's failures.
       const targetKey = changes.target === undefined ? undefined : subscriptionTargetKey({ ...subscription, target: changes.target });
@@ -244,12 +255,14 @@ export class SubscriptionsService {
    * It answers once no delivery that may have read the old secrets is still being sent, so from
    * the answer on every request, from any replica, carries the new secret's signature.
    */
-  async rotateSecret(id: string, request: RotateSecretRequest, actor: string): Promise<SubscriptionView & { secret: string }> {
+  async rotateSecret(id: string, request: RotateSecretRequest, actor: string, ifMatch?: string): Promise<SubscriptionView & { secret: string }> {
+    const precondition = SUBSCRIPTIONS.precondition(ifMatch);
     const secret = request.secret ?? generateWebhookSecret();
     const rotated = await this.dataSource.transaction(async (transaction) => {
       // Locked, so two rotations at once run one after the other: the second keeps the first's new secret as one it replaced.
       const subscription = await transaction.getRepository(SubscriptionEntity).findOne({ where: { id, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
       if (!subscription) throw new SubscriptionNotFound(id);
+      SUBSCRIPTIONS.assertMatches(precondition, id, subscription.version, 'rotate again');
       if (subscription.channel !== 'webhook') throw new SecretNotRotatable(id, subscription.channel);
       await this.validate('webhook', { secret });
       const current = subscription.sealedSecret === null ? null : this.openedOrNull(subscription.sealedSecret, id);
@@ -263,7 +276,7 @@ export class SubscriptionsService {
         }
         previousSecrets.unshift({ sealed: subscription.sealedSecret!, until: new Date(now.getTime() + request.overlapHours * 3_600_000).toISOString() });
       }
-      const changes: Partial<SubscriptionEntity> = { sealedSecret: this.secrets.seal(secret, id), previousSecrets, updatedAt: now };
+      const changes: Partial<SubscriptionEntity> = { sealedSecret: this.secrets.seal(secret, id), previousSecrets, updatedAt: now, version: subscription.version + 1 };
       await transaction.update(SubscriptionEntity, { id }, changes);
       return { ...subscription, ...changes };
     });
@@ -312,9 +325,11 @@ export class SubscriptionsService {
    * Deletes it for the API and for matching; its deliveries stay as history, those not yet sent are
    * cancelled. It answers once those being sent are finished, so no request reaches its receiver after.
    */
-  async remove(id: string): Promise<void> {
+  async remove(id: string, ifMatch?: string): Promise<void> {
+    const precondition = SUBSCRIPTIONS.precondition(ifMatch);
     await this.get(id);
     await this.dataSource.transaction(async (transaction) => {
+      await this.lockAt(transaction, id, precondition, 'delete it at its current version, or send no If-Match to delete it whatever its version');
       const now = this.clock.now();
       await transaction.update(SubscriptionEntity, { id }, { deletedAt: now, enabled: false });
       await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, now]);
@@ -332,7 +347,12 @@ export class SubscriptionsService {
   async stopGone(id: string, reason: string): Promise<boolean> {
     const stopped = await this.dataSource.transaction(async (transaction) => {
       const now = this.clock.now();
-      const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, { enabled: false, disabledReason: reason, updatedAt: now });
+      const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, {
+        enabled: false,
+        disabledReason: reason,
+        updatedAt: now,
+        version: () => 'version + 1',
+      });
       if (!affected) return false;
       await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2, finished_at = $3 WHERE subscription_id = $1 AND status = 'pending'", [
         id,
@@ -363,6 +383,13 @@ export class SubscriptionsService {
   async forgetEndedOverlaps(): Promise<number> {
     const [, affected] = (await this.dataSource.query(FORGET_ENDED_OVERLAPS, [this.clock.now()])) as [unknown, number];
     return affected;
+  }
+
+  /** Locks the subscription for the change, and holds it to the precondition (a change may have come since it was read). */
+  private async lockAt(transaction: EntityManager, id: string, precondition: VersionPrecondition | undefined, whatToDo: string): Promise<void> {
+    const [locked] = (await transaction.query('SELECT version FROM subscription WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [id])) as { version: number }[];
+    if (!locked) throw new SubscriptionNotFound(id);
+    SUBSCRIPTIONS.assertMatches(precondition, id, locked.version, whatToDo);
   }
 
   private openedOrNull(sealed: string, subscriptionId: string): string | null {

@@ -57,8 +57,8 @@ export async function json<T>(response: Response): Promise<T> {
 }
 
 export function api(service: Pick<ServiceUnderTest, 'fetch'>) {
-  const call = (method: string, path: string, body?: unknown) =>
-    service.fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    service.fetch(path, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
   return {
     call,
     subscribe: async (body: Record<string, unknown>) => {
