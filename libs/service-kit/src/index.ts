@@ -28,3 +28,4 @@ export * from './http/zod-openapi';
 export * from './definition/define-service';
 export * from './http/entity-version';
 export { EntityTagInterceptor } from './http/entity-tag.interceptor';
+export * from './http/created-location';

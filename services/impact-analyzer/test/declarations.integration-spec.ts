@@ -90,6 +90,7 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const response = await declare({ regions: ['UA'], from: '2026-06-10T00:00:00Z', until: '2026-06-30T00:00:00Z', reason: 'Grid outages', severity: 'critical' });
     const declaration = (await response.json()) as DeclarationView;
     expect(declaration.status).toBe('active');
+    expect(response.headers.get('location')).toBe(`/v1/declarations/${declaration.id}`);
     const list = (await (await service.fetch(`/v1/declarations?status=active`)).json()) as { items: DeclarationView[] };
     expect(list.items.map((item) => item.id)).toEqual([declaration.id]);
 

@@ -22,7 +22,9 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
   const createKey = async (body: object): Promise<CreatedKey> => {
     const response = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(response.status).toBe(201);
-    return (await response.json()) as CreatedKey;
+    const created = (await response.json()) as CreatedKey;
+    expect(response.headers.get('location')).toBe(`/v1/keys/${created.keyId}`);
+    return created;
   };
   const withKey = (key: string, path: string, init: RequestInit = {}) => service.fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } });
 
@@ -76,6 +78,11 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(listed.items).toEqual([expect.objectContaining({ keyId: created.keyId, prefix: created.prefix, name: 'ci reads', lastUsedAt: expect.any(String) })]);
     expect(JSON.stringify(listed)).not.toContain(created.key.slice(20));
     expect(listed.items[0]).not.toHaveProperty('hash');
+    // Where the 201's Location points: the key as the list shows it, never the key itself.
+    const read = await service.fetch(`/v1/keys/${created.keyId}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(listed.items[0]);
+    expect(await (await service.fetch('/v1/keys/0123456789abcdef')).json()).toMatchObject({ status: 404, code: 'unknown-key' });
     // A mistyped filter is refused rather than read as "every team".
     const mistyped = await service.fetch('/v1/keys?teams=network-ops');
     expect(mistyped.status).toBe(400);

@@ -269,6 +269,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"1"');
     const id = created.body.windowId as string;
+    expect(created.headers.get('location')).toBe(`/v1/windows/${id}`);
     const read = await api('GET', `/v1/windows/${id}`);
     expect(read.headers.get('etag')).toBe('"1"');
     // What GET gave, as RFC 9110 has a client send it back (Express's body hash, W/"...", was a 400 invalid-version here).
@@ -290,7 +291,9 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
 
     // A hold changes the window's status, not its version: a read naming its tag in If-None-Match still gets the window, held.
     // Sent as a browser revalidates its cache (fetch's own conditional request would add Cache-Control: no-cache, which Express never answers 304).
-    await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-09-10T00:00:00Z', until: '2026-09-11T00:00:00Z', reason: 'Elections in BO' });
+    const hold = await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-09-10T00:00:00Z', until: '2026-09-11T00:00:00Z', reason: 'Elections in BO' });
+    expect(hold).toMatchObject({ status: 201 });
+    expect(hold.headers.get('location')).toBe(`/v1/holds/${hold.body.id}`);
     const revalidated = await api('GET', `/v1/windows/${id}`, undefined, { 'if-none-match': '"5"', 'cache-control': 'max-age=0' });
     expect(revalidated).toMatchObject({ status: 200, body: { version: 5, status: 'held' } });
     expect(revalidated.headers.get('etag')).toBe('"5"');

@@ -115,13 +115,14 @@ describe('notifier /v1/subscriptions', () => {
     expect((await notifier.call('GET', `/v1/deliveries/${deliveryId}`)).status).toBe(200);
   });
 
-  it("gives a subscription its version as a strong ETag, the one creating it gives included, and answers a change whose If-Match names another 412", async () => {
+  it("gives a subscription its version as a strong ETag, the one creating it gives (with its Location) included, and answers a change whose If-Match names another 412", async () => {
     const created = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', channel: 'webhook', target: `${receiver.url}/tagged` });
     expect(created.status).toBe(201);
     // Express's body hash (W/"...") was the ETag here, which no If-Match could name.
     expect(created.headers.get('etag')).toBe('"1"');
     const { id, version } = await json<{ id: string; version: number }>(created);
     expect(version).toBe(1);
+    expect(created.headers.get('location')).toBe(`/v1/subscriptions/${id}`);
     const read = await notifier.call('GET', `/v1/subscriptions/${id}`);
     expect(read.headers.get('etag')).toBe('"1"');
 

@@ -1,7 +1,7 @@
-import { actorOf, ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, zodAnswerSchema, ZodBodyPipe, zodPageSchema, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, Created, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, zodAnswerSchema, ZodBodyPipe, zodPageSchema, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { RegionCodeSchema, SurgeSeveritySchema } from '@holdfast/contracts';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
 import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
@@ -58,7 +58,7 @@ export class DeclarationsController {
   @RequireScope('holds:declare')
   @ApiOperation({ summary: 'Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until`' })
   @ApiZodBody(DeclareSchema)
-  @ApiCreatedResponse({ description: 'The declaration; status is active when `from` has already come', schema: DECLARATION_VIEW })
+  @Created('/v1/declarations/{id}', { description: 'The declaration; status is active when `from` has already come', schema: DECLARATION_VIEW })
   @ApiResponse({ status: 400, description: 'invalid-body: a field missing or malformed (a region code in lower case, a time not in UTC, until not after from), each named in errors' })
   @ApiResponse({
     status: 422,

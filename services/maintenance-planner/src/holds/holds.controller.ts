@@ -1,5 +1,5 @@
 import { InstantSchema, StatedReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, ApiZodBody, ApiZodQuery, Clock, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, PageLimitSchema, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, Clock, Created, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, PageLimitSchema, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -55,6 +55,7 @@ export class HoldsController {
 
   @Post()
   @RequireScope('holds:declare')
+  @Created('/v1/holds/{id}', { description: 'The hold placed, with the occurrences it holds' })
   @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
   @ApiZodBody(ManualHoldSchema)
   async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal) {

@@ -1,5 +1,5 @@
 import { ApiKeyScopeSchema, StatedReasonSchema, TeamSchema } from '@holdfast/contracts';
-import { AnswerShownOnce, ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { AnswerShownOnce, ApiZodBody, ApiZodQuery, Created, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -26,6 +26,7 @@ export class KeysController {
 
   @Post()
   @AnswerShownOnce('find the key it made in GET /v1/keys (by team and name), revoke it if its secret was not stored, and create another with a new Idempotency-Key')
+  @Created('/v1/keys/{keyId}', { description: 'The key made, with the key itself (in this answer only)' })
   @ApiOperation({ summary: 'Create an API key for a team; the key is in this answer only (only its hash is stored)' })
   @ApiZodBody(CreateKeySchema)
   async create(@Body(new ZodBodyPipe(CreateKeySchema)) body: z.infer<typeof CreateKeySchema>, @CurrentPrincipal() actor: Principal) {
@@ -38,6 +39,12 @@ export class KeysController {
   @ApiZodQuery(ListKeysQuerySchema)
   list(@Query(new ZodQueryPipe(ListKeysQuerySchema, 'The keys query')) query: z.output<typeof ListKeysQuerySchema>) {
     return this.keys.list(query);
+  }
+
+  @Get(':keyId')
+  @ApiOperation({ summary: 'One API key (prefix, team, scopes, created, last used, revocation); never the key' })
+  get(@Param('keyId') keyId: string) {
+    return this.keys.get(keyId);
   }
 
   @Post(':keyId/revoke')

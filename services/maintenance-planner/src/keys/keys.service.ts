@@ -80,11 +80,19 @@ export class KeysService {
     return pageOf(keys, query.limit, (key) => ({ at: new Date(key.createdAt), id: key.keyId }), (key) => key);
   }
 
+  /** One key as GET /v1/keys lists it. */
+  async get(keyId: string): Promise<ApiKeyView> {
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ keyId });
+    if (!key) throw unknownKey(keyId);
+    const [copy] = (await this.dataSource.query('SELECT last_used_at FROM api_key_copy WHERE key_id = $1', [keyId])) as { last_used_at: Date | null }[];
+    return view(key, copy?.last_used_at ?? null);
+  }
+
   /** Revokes a key; revoking it again changes nothing and answers the same. Answers the key as GET /v1/keys lists it. */
   async revoke(keyId: string, reason: string, actor: Principal): Promise<ApiKeyView> {
     const revoked = await this.dataSource.transaction(async (transaction) => {
       const key = await transaction.findOne(ApiKeyEntity, { where: { keyId }, lock: { mode: 'pessimistic_write' } });
-      if (!key) throw new DomainError('unknown-key', 404, `There is no API key ${keyId}; GET /v1/keys lists them.`);
+      if (!key) throw unknownKey(keyId);
       if (!key.revokedAt) {
         Object.assign(key, { revokedAt: this.clock.now(), revokedBy: actorOf(actor), revokeReason: reason });
         await transaction.save(key);
@@ -112,6 +120,10 @@ export class KeysService {
     await applyKeyState(transaction, this.config.database.schema, state);
     await this.messaging.outbox.add(transaction, createEvent('api-key.state', state, { source: SERVICE_NAME, subject: key.keyId }));
   }
+}
+
+function unknownKey(keyId: string): DomainError {
+  return new DomainError('unknown-key', 404, `There is no API key ${keyId}; GET /v1/keys lists them.`);
 }
 
 function view(key: ApiKeyEntity, lastUsedAt: Date | null): ApiKeyView {

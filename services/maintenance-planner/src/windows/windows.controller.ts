@@ -1,4 +1,4 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExplanationService } from './explanation.service';
@@ -31,6 +31,7 @@ export class WindowsController {
   @Post()
   @RequireScope('windows:write')
   @UseInterceptors(EntityTagInterceptor)
+  @Created('/v1/windows/{windowId}', { description: 'The window planned, with its first run', entityTag: true })
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
   @ApiZodBody(CreateWindowSchema)
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {

@@ -1,5 +1,5 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, CurrentPrincipal, CursorSchema, EntityTagInterceptor, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, CursorSchema, EntityTagInterceptor, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ export class SubscriptionsController {
   @Post()
   @RequireScope('subscriptions:write')
   @UseInterceptors(EntityTagInterceptor)
+  @Created('/v1/subscriptions/{id}', { description: 'The subscription, with its secret (in this answer only)', entityTag: true })
   @AnswerShownOnce('find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   @ApiZodBody(CreateSubscriptionSchema)
