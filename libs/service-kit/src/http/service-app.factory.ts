@@ -10,6 +10,7 @@ import { IDEMPOTENCY_KEY_FORMAT, REPLAYED_HEADER } from './idempotency.intercept
 import { stopGracefullyOnSignals } from './graceful-stop';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { malformedQueryEncoding } from './query-encoding';
 import { DomainError } from '../errors/domain.error';
 
 export interface ServiceDescription {
@@ -36,6 +37,8 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // First, so a request the body parser refuses has its id and is timed and counted too.
   app.use(assignRequestId);
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
+  // Express reads a malformed escape (?team=%ZZ) literally, a filter then matching nothing: refused here, for every route at once.
+  app.use((request: Request, _response: unknown, next: (error?: unknown) => void) => next(malformedQueryEncoding(request.originalUrl)));
   app.useBodyParser('json', { limit: http.maxBodyBytes, type: JSON_TYPES });
   // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
   app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) => next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error));

@@ -55,6 +55,13 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
       sent.end(body);
     });
 
+  it('refuses a query parameter whose percent-encoding is malformed, naming it, on any route (Express read %ZZ literally)', async () => {
+    const response = await service.fetch('/v1/notes?team=%ZZ', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'team', message: 'is malformed percent-encoding: %ZZ is no escape of a byte' }] });
+    expect((await service.fetch('/v1/notes?team=%25ZZ', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(201);
+  });
+
   it('answers a body that does not inflate as its Content-Encoding says with 400, not 500', async () => {
     for (const encoding of ['gzip', 'deflate']) {
       const { status, problem } = await post({ 'content-encoding': encoding }, Buffer.from('{"plainly":"not compressed"}'));
