@@ -35,24 +35,46 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     await service?.close();
   });
 
-  it('lists the status of every answer a route gives besides the key guard', () => {
+  it('lists the status of every answer a route gives, the key guard\'s and the shared HTTP layer\'s included', () => {
     const statuses = (path: string, method: string) => Object.keys(operation(path, method).responses).sort();
-    expect(statuses('/v1/samples', 'post')).toEqual(['202', '400', '413', '503']);
-    expect(statuses('/v1/declarations', 'post')).toEqual(['201', '400', '422']);
-    expect(statuses('/v1/declarations', 'get')).toEqual(['200', '400']);
-    expect(statuses('/v1/declarations/{id}', 'get')).toEqual(['200', '404']);
-    expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '404', '409']);
-    expect(statuses('/v1/surges', 'get')).toEqual(['200', '400', '422']);
-    expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '404']);
-    expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', '404']);
-    expect(statuses('/v1/regions/{region}/series/{metric}', 'delete')).toEqual(['200', '400', '404']);
-    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '422']);
+    // 401, 403 and 429 on every route that takes a key; 400 where it reads parameters or a body; 413 and 415 where a body.
+    const keyed = ['401', '403', '429'];
+    expect(statuses('/v1/samples', 'post')).toEqual(['202', '400', ...keyed, '413', '415', '503'].sort());
+    expect(statuses('/v1/declarations', 'post')).toEqual(['201', '400', ...keyed, '413', '415', '422'].sort());
+    expect(statuses('/v1/declarations', 'get')).toEqual(['200', '400', ...keyed].sort());
+    expect(statuses('/v1/declarations/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
+    expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '400', ...keyed, '404', '409'].sort());
+    expect(statuses('/v1/surges', 'get')).toEqual(['200', '400', ...keyed, '422'].sort());
+    expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
+    expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
+    expect(statuses('/v1/regions/{region}/series/{metric}', 'delete')).toEqual(['200', '400', ...keyed, '404'].sort());
+    // The alert webhooks take their senders' own credentials, not a key: no scope, no key's rate limit.
+    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '413', '415', '422']);
+    expect(operation('/v1/declarations', 'get').responses['403'].description).toContain('missing-scope');
+    expect(operation('/v1/declarations', 'get').responses['429'].description).toContain('rate-limited');
+    expect((operation('/v1/declarations', 'post').responses['201'] as { headers?: Record<string, unknown> }).headers).toHaveProperty('Location');
     // Each error is named by the problem code a caller reads.
     expect(operation('/v1/declarations', 'post').responses['422'].description).toMatch(/unknown-region.*declaration-in-the-past.*declaration-too-long/);
     expect(operation('/v1/declarations/{id}', 'delete').responses['409'].description).toContain('declaration-closed');
     expect(operation('/v1/samples', 'post').responses['413'].description).toContain('batch-too-large');
     expect(operation('/v1/regions/{region}/series/{metric}', 'delete').responses['404'].description).toMatch(/unknown-region.*series-not-found/);
     expect((operation('/v1/regions/{region}/series/{metric}', 'delete') as Operation & { parameters: { name: string; in: string; required: boolean }[] }).parameters).toContainEqual(expect.objectContaining({ name: 'reason', in: 'query', required: true }));
+  });
+
+  it('documents every error answer as the problem document the filter writes, from its one schema', async () => {
+    const problemDocument = (await (await service.fetch('/v1/declarations/not-a-uuid')).json()) as Record<string, unknown>;
+    const full = (await (await service.fetch('/docs-json')).json()) as { components: { schemas: Record<string, JsonSchema> } };
+    const schema = full.components.schemas.ProblemDetails;
+    expect(schema.required?.sort()).toEqual(['code', 'detail', 'instance', 'status', 'title', 'type']);
+    expect(Object.keys(problemDocument).every((field) => field in schema.properties!)).toBe(true);
+    // /health's (and /health/live's) 503 is its own report (terminus's), which says what is down.
+    for (const [path, item] of Object.entries(document.paths).filter(([path]) => !path.startsWith('/health'))) {
+      for (const [method, { responses }] of Object.entries(item)) {
+        for (const [status, answer] of Object.entries(responses)) {
+          if (Number(status) >= 400) expect((answer.content as Record<string, { schema: unknown }> | undefined)?.['application/problem+json']?.schema, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/schemas/ProblemDetails' });
+        }
+      }
+    }
   });
 
   it('documents the bodies the routes answer, field for field', async () => {

@@ -247,7 +247,31 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
+        ProblemDetails: {
+            /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
+            code: string;
+            /** @description what was wrong and what to do, for a person */
+            detail: string;
+            /** @description each wrong field: its path (a body field, a query parameter, If-Match) and what is wrong with it */
+            errors?: {
+                code?: string;
+                message: string;
+                path: string;
+            }[];
+            /** @description the path and query asked */
+            instance: string;
+            /** @description the HTTP status, as answered */
+            status: number;
+            /** @description the status's name: Precondition Failed */
+            title: string;
+            /** @description https://holdfast.dev/problems/ and the code */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -674,21 +698,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description missing-region-label, unknown-region or unreadable-starts-at: alerts without a region label, naming an unknown region, or whose startsAt is not an RFC 3339 instant with its offset, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -755,21 +803,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description missing-region-label, unknown-region or unreadable-starts-at: alerts without a region label, naming an unknown region, or whose startsAt is not an RFC 3339 instant with its offset, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -820,6 +892,42 @@ export interface operations {
                         }[];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -907,6 +1015,60 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DeclarationsController_list: {
@@ -962,7 +1124,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1005,6 +1196,8 @@ export interface operations {
             /** @description The declaration; status is active when `from` has already come */
             201: {
                 headers: {
+                    /** @description the URL of what was made (/v1/declarations/{id}), to GET it */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1037,14 +1230,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now), declaration-too-far-ahead (from further ahead than DECLARATION_MAX_AHEAD_DAYS) or declaration-too-long (longer than DECLARATION_MAX_DAYS) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1089,12 +1331,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description declaration-not-found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1139,19 +1419,59 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description declaration-not-found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description declaration-closed: already ended or cancelled (a period over is ended at its until, not cancelled) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1181,14 +1501,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description unknown-region (not in the catalog), or no-baseline: no sample of the region (or of that metric) learned yet */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1240,14 +1591,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description unknown-region (not in the catalog) or series-not-found (the region has no such series: GET /v1/regions/{region}/baseline lists them) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1317,21 +1699,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description batch-too-large: more samples than SAMPLE_BATCH_MAX; split the batch */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1433,14 +1857,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1527,12 +1982,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description surge-not-found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };

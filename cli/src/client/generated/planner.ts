@@ -226,6 +226,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One API key (prefix, team, scopes, created, last used, revocation); never the key */
+        get: operations["KeysController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/keys/{keyId}/revoke": {
         parameters: {
             query?: never;
@@ -293,7 +310,7 @@ export interface paths {
         delete: operations["WindowsController_remove"];
         options?: never;
         head?: never;
-        /** Change a window; a stale version gets 409 with currentVersion */
+        /** Change a window; a stale If-Match gets 412, a stale body version 409, each with currentVersion */
         patch: operations["WindowsController_update"];
         trace?: never;
     };
@@ -418,7 +435,31 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
+        ProblemDetails: {
+            /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
+            code: string;
+            /** @description what was wrong and what to do, for a person */
+            detail: string;
+            /** @description each wrong field: its path (a body field, a query parameter, If-Match) and what is wrong with it */
+            errors?: {
+                code?: string;
+                message: string;
+                path: string;
+            }[];
+            /** @description the path and query asked */
+            instance: string;
+            /** @description the HTTP status, as answered */
+            status: number;
+            /** @description the status's name: Precondition Failed */
+            title: string;
+            /** @description https://holdfast.dev/problems/ and the code */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -804,6 +845,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     CalendarsController_region: {
@@ -823,6 +900,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     CalendarsController_team: {
@@ -841,6 +963,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -891,6 +1058,42 @@ export interface operations {
                         }[];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -978,6 +1181,60 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     GateController_check: {
@@ -1008,26 +1265,68 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description held: problem document (application/problem+json) listing the holds (a cleared surge's hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end) */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1052,6 +1351,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1086,11 +1421,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The hold placed, with the occurrences it holds */
             201: {
                 headers: {
+                    /** @description the URL of what was made (/v1/holds/{id}), to GET it */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1110,6 +1502,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1139,6 +1576,69 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     KeysController_list: {
@@ -1160,6 +1660,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1183,11 +1719,132 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The key made, with the key itself (in this answer only) */
             201: {
+                headers: {
+                    /** @description the URL of what was made (/v1/keys/{keyId}), to GET it */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    KeysController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1217,6 +1874,69 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     RegionsController_list: {
@@ -1233,6 +1953,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1255,11 +2002,216 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of windows; nextCursor is null on the last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            exdates?: string[];
+                            flexibility?: {
+                                allowedLocalHours?: {
+                                    /**
+                                     * @default every-region
+                                     * @enum {string}
+                                     */
+                                    in: "every-region" | "window-zone";
+                                    ranges: {
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                };
+                                /** @default false */
+                                autoMove: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                deadlineAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                earliestStartAt: string;
+                            };
+                            footprint: {
+                                global: boolean;
+                                regions: string[];
+                                shares?: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /**
+                             * Format: uuid
+                             * @description the same as windowId
+                             */
+                            id: string;
+                            localTimes?: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            occurrences?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                inProgress?: boolean;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                number: number;
+                                proposedSlot?: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    endsAt: string;
+                                    expectedImpact: number;
+                                    localTimes: {
+                                        endOffset?: string;
+                                        endsAtLocal: string;
+                                        offset?: string;
+                                        /**
+                                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                         * @example IR
+                                         * @example eu-west
+                                         */
+                                        region: string;
+                                        startsAtLocal: string;
+                                        /**
+                                         * @description IANA time zone name.
+                                         * @example Asia/Tehran
+                                         * @example America/Los_Angeles
+                                         */
+                                        zone: string;
+                                    }[];
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    startsAt: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                            }[];
+                            occurrencesTruncated?: boolean;
+                            ownerTeam: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            plannedZone: string;
+                            /** @enum {string} */
+                            priority: "routine" | "important" | "emergency";
+                            /**
+                             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                             * @example FREQ=WEEKLY;BYDAY=MO
+                             */
+                            recurrence?: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                            /** @enum {string} */
+                            surgePolicy: "hold" | "notify-only" | "exempt";
+                            title: string;
+                            version: number;
+                            /** Format: uuid */
+                            windowId: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1353,11 +2305,323 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The window planned, with its first run */
             201: {
+                headers: {
+                    /** @description its version ("1"), to send back in If-Match */
+                    ETag?: string;
+                    /** @description the URL of what was made (/v1/windows/{windowId}), to GET it */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        exdates?: string[];
+                        flexibility?: {
+                            allowedLocalHours?: {
+                                /**
+                                 * @default every-region
+                                 * @enum {string}
+                                 */
+                                in: "every-region" | "window-zone";
+                                ranges: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @default false */
+                            autoMove: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadlineAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            earliestStartAt: string;
+                        };
+                        footprint: {
+                            global: boolean;
+                            regions: string[];
+                            shares?: {
+                                [key: string]: number;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description the same as windowId
+                         */
+                        id: string;
+                        localTimes?: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+                        nextOccurrence: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        } | null;
+                        occurrences?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        }[];
+                        occurrencesTruncated?: boolean;
+                        ownerTeam: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        plannedZone: string;
+                        /** @enum {string} */
+                        priority: "routine" | "important" | "emergency";
+                        /**
+                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                         * @example FREQ=WEEKLY;BYDAY=MO
+                         */
+                        recurrence?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                        /** @enum {string} */
+                        surgePolicy: "hold" | "notify-only" | "exempt";
+                        title: string;
+                        version: number;
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description window-in-hold: it falls into the holds named, unless override: {reason} is given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence or recurrence-count-restarts, each naming the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1372,11 +2636,292 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The window; ETag: its version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        exdates?: string[];
+                        flexibility?: {
+                            allowedLocalHours?: {
+                                /**
+                                 * @default every-region
+                                 * @enum {string}
+                                 */
+                                in: "every-region" | "window-zone";
+                                ranges: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @default false */
+                            autoMove: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadlineAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            earliestStartAt: string;
+                        };
+                        footprint: {
+                            global: boolean;
+                            regions: string[];
+                            shares?: {
+                                [key: string]: number;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description the same as windowId
+                         */
+                        id: string;
+                        localTimes?: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+                        nextOccurrence: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        } | null;
+                        occurrences?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        }[];
+                        occurrencesTruncated?: boolean;
+                        ownerTeam: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        plannedZone: string;
+                        /** @enum {string} */
+                        priority: "routine" | "important" | "emergency";
+                        /**
+                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                         * @example FREQ=WEEKLY;BYDAY=MO
+                         */
+                        recurrence?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                        /** @enum {string} */
+                        surgePolicy: "hold" | "notify-only" | "exempt";
+                        title: string;
+                        version: number;
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1396,11 +2941,301 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The window, cancelled; ETag: its new version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        exdates?: string[];
+                        flexibility?: {
+                            allowedLocalHours?: {
+                                /**
+                                 * @default every-region
+                                 * @enum {string}
+                                 */
+                                in: "every-region" | "window-zone";
+                                ranges: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @default false */
+                            autoMove: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadlineAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            earliestStartAt: string;
+                        };
+                        footprint: {
+                            global: boolean;
+                            regions: string[];
+                            shares?: {
+                                [key: string]: number;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description the same as windowId
+                         */
+                        id: string;
+                        localTimes?: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+                        nextOccurrence: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        } | null;
+                        occurrences?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        }[];
+                        occurrencesTruncated?: boolean;
+                        ownerTeam: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        plannedZone: string;
+                        /** @enum {string} */
+                        priority: "routine" | "important" | "emergency";
+                        /**
+                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                         * @example FREQ=WEEKLY;BYDAY=MO
+                         */
+                        recurrence?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                        /** @enum {string} */
+                        surgePolicy: "hold" | "notify-only" | "exempt";
+                        title: string;
+                        version: number;
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1487,11 +3322,346 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The window changed; ETag: its new version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        exdates?: string[];
+                        flexibility?: {
+                            allowedLocalHours?: {
+                                /**
+                                 * @default every-region
+                                 * @enum {string}
+                                 */
+                                in: "every-region" | "window-zone";
+                                ranges: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @default false */
+                            autoMove: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadlineAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            earliestStartAt: string;
+                        };
+                        footprint: {
+                            global: boolean;
+                            regions: string[];
+                            shares?: {
+                                [key: string]: number;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description the same as windowId
+                         */
+                        id: string;
+                        localTimes?: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+                        nextOccurrence: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        } | null;
+                        occurrences?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        }[];
+                        occurrencesTruncated?: boolean;
+                        ownerTeam: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        plannedZone: string;
+                        /** @enum {string} */
+                        priority: "routine" | "important" | "emergency";
+                        /**
+                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                         * @example FREQ=WEEKLY;BYDAY=MO
+                         */
+                        recurrence?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                        /** @enum {string} */
+                        surgePolicy: "hold" | "notify-only" | "exempt";
+                        title: string;
+                        version: number;
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description stale-version: the body's version is not the window's (currentVersion); window-cancelled; window-in-hold: it falls into the holds named, unless override: {reason} is given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence or recurrence-count-restarts, each naming the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description version-required: neither If-Match nor a body version says which version the change is made against */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1518,11 +3688,328 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The window, cancelled; ETag: its new version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        exdates?: string[];
+                        flexibility?: {
+                            allowedLocalHours?: {
+                                /**
+                                 * @default every-region
+                                 * @enum {string}
+                                 */
+                                in: "every-region" | "window-zone";
+                                ranges: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @default false */
+                            autoMove: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            deadlineAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            earliestStartAt: string;
+                        };
+                        footprint: {
+                            global: boolean;
+                            regions: string[];
+                            shares?: {
+                                [key: string]: number;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description the same as windowId
+                         */
+                        id: string;
+                        localTimes?: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+                        nextOccurrence: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        } | null;
+                        occurrences?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        }[];
+                        occurrencesTruncated?: boolean;
+                        ownerTeam: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        plannedZone: string;
+                        /** @enum {string} */
+                        priority: "routine" | "important" | "emergency";
+                        /**
+                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                         * @example FREQ=WEEKLY;BYDAY=MO
+                         */
+                        recurrence?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                        /** @enum {string} */
+                        surgePolicy: "hold" | "notify-only" | "exempt";
+                        title: string;
+                        version: number;
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description stale-version: the body's version is not the window's (currentVersion) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1542,6 +4029,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1570,6 +4102,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     WindowsController_complete: {
@@ -1592,6 +4169,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1616,6 +4238,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     WindowsController_override: {
@@ -1639,11 +4306,325 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The holds it was let through, and the window */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description the holds it was let through */
+                        overridden: string[];
+                        window: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            exdates?: string[];
+                            flexibility?: {
+                                allowedLocalHours?: {
+                                    /**
+                                     * @default every-region
+                                     * @enum {string}
+                                     */
+                                    in: "every-region" | "window-zone";
+                                    ranges: {
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                };
+                                /** @default false */
+                                autoMove: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                deadlineAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                earliestStartAt: string;
+                            };
+                            footprint: {
+                                global: boolean;
+                                regions: string[];
+                                shares?: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /**
+                             * Format: uuid
+                             * @description the same as windowId
+                             */
+                            id: string;
+                            localTimes?: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+                            nextOccurrence: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                inProgress?: boolean;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                number: number;
+                                proposedSlot?: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    endsAt: string;
+                                    expectedImpact: number;
+                                    localTimes: {
+                                        endOffset?: string;
+                                        endsAtLocal: string;
+                                        offset?: string;
+                                        /**
+                                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                         * @example IR
+                                         * @example eu-west
+                                         */
+                                        region: string;
+                                        startsAtLocal: string;
+                                        /**
+                                         * @description IANA time zone name.
+                                         * @example Asia/Tehran
+                                         * @example America/Los_Angeles
+                                         */
+                                        zone: string;
+                                    }[];
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    startsAt: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                            } | null;
+                            occurrences?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                inProgress?: boolean;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                number: number;
+                                proposedSlot?: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    endsAt: string;
+                                    expectedImpact: number;
+                                    localTimes: {
+                                        endOffset?: string;
+                                        endsAtLocal: string;
+                                        offset?: string;
+                                        /**
+                                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                         * @example IR
+                                         * @example eu-west
+                                         */
+                                        region: string;
+                                        startsAtLocal: string;
+                                        /**
+                                         * @description IANA time zone name.
+                                         * @example Asia/Tehran
+                                         * @example America/Los_Angeles
+                                         */
+                                        zone: string;
+                                    }[];
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 instant in UTC (trailing Z).
+                                     * @example 2026-06-14T21:00:00Z
+                                     */
+                                    startsAt: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                            }[];
+                            occurrencesTruncated?: boolean;
+                            ownerTeam: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            plannedZone: string;
+                            /** @enum {string} */
+                            priority: "routine" | "important" | "emergency";
+                            /**
+                             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+                             * @example FREQ=WEEKLY;BYDAY=MO
+                             */
+                            recurrence?: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                            /** @enum {string} */
+                            surgePolicy: "hold" | "notify-only" | "exempt";
+                            title: string;
+                            version: number;
+                            /** Format: uuid */
+                            windowId: string;
+                        };
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description not-held: no active hold could stop a run of it still to come */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -1666,6 +4647,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };

@@ -4,21 +4,30 @@ import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { DomainError } from '../errors/domain.error';
 import { type Dependency, dependencyUnavailable, unreachableDependency } from '../errors/unreachable-dependency';
 import { ReplayedAnswer } from './idempotency.interceptor';
 
-/** RFC 9457 problem details: the one error shape every Holdfast endpoint answers with. */
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  errors?: unknown[];
-  [extension: string]: unknown;
-}
+/**
+ * RFC 9457 problem details: the one error shape every Holdfast endpoint answers with, as this filter
+ * writes it and the OpenAPI documents show it (ProblemDetails, every error answer's schema).
+ */
+export const ProblemDetailsSchema = z
+  .looseObject({
+    type: z.string().meta({ description: 'https://holdfast.dev/problems/ and the code' }),
+    title: z.string().meta({ description: "the status's name: Precondition Failed" }),
+    status: z.int().meta({ description: 'the HTTP status, as answered' }),
+    detail: z.string().meta({ description: 'what was wrong and what to do, for a person' }),
+    instance: z.string().meta({ description: 'the path and query asked' }),
+    code: z.string().meta({ description: 'the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope' }),
+    errors: z
+      .array(z.object({ path: z.string(), code: z.string().optional(), message: z.string() }))
+      .optional()
+      .meta({ description: 'each wrong field: its path (a body field, a query parameter, If-Match) and what is wrong with it' }),
+  })
+  .meta({ description: 'An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope' });
+export type ProblemDetails = z.output<typeof ProblemDetailsSchema>;
 
 const PROBLEM_TYPE_BASE = 'https://holdfast.dev/problems/';
 

@@ -10,6 +10,7 @@ import { IDEMPOTENCY_KEY_FORMAT, REPLAYED_HEADER } from './idempotency.intercept
 import { stopGracefullyOnSignals } from './graceful-stop';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { describeProblems } from './problem-openapi';
 import { malformedQueryEncoding } from './query-encoding';
 import { DomainError } from '../errors/domain.error';
 
@@ -63,6 +64,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
       .build(),
   );
   describeIdempotencyKey(document);
+  describeProblems(document);
   SwaggerModule.setup('docs', app, document);
   return app;
 }

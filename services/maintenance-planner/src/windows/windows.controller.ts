@@ -1,6 +1,6 @@
 import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ExplanationService } from './explanation.service';
 import {
   CancelWindowQuerySchema,
@@ -14,8 +14,12 @@ import {
   type CreateWindowRequest,
   type UpdateWindowRequest,
 } from './window-request.schema';
+import { OVERRIDE_ANSWER, WINDOW_ANSWER, WINDOW_PAGE } from './window-view.schema';
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
+
+const IN_HOLD = 'window-in-hold: it falls into the holds named, unless override: {reason} is given';
+const TOO_FAR = 'unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence or recurrence-count-restarts, each naming the field';
 
 // Strict, as every list's query: a mistyped ?cuont=5 is refused, not answered with the default three.
 const SuggestionsQuerySchema = z.strictObject({ count: z.coerce.number().int().min(1).max(10).default(3).meta({ description: 'slots to suggest, 1-10 (default 3)' }) });
@@ -31,7 +35,9 @@ export class WindowsController {
   @Post()
   @RequireScope('windows:write')
   @UseInterceptors(EntityTagInterceptor)
-  @Created('/v1/windows/{windowId}', { description: 'The window planned, with its first run', entityTag: true })
+  @Created('/v1/windows/{windowId}', { description: 'The window planned, with its first run', schema: WINDOW_ANSWER, entityTag: true })
+  @ApiResponse({ status: 409, description: IN_HOLD })
+  @ApiResponse({ status: 422, description: TOO_FAR })
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
   @ApiZodBody(CreateWindowSchema)
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
@@ -43,6 +49,7 @@ export class WindowsController {
   @Get()
   @ApiOperation({ summary: 'Windows by time range, region, team and status, in start order; follow nextCursor for the next page' })
   @ApiZodQuery(ListWindowsQuerySchema)
+  @ApiOkResponse({ description: 'A page of windows; nextCursor is null on the last', schema: WINDOW_PAGE })
   list(@Query(new ZodQueryPipe(ListWindowsQuerySchema)) query: z.output<typeof ListWindowsQuerySchema>) {
     return this.windows.list(query);
   }
@@ -50,6 +57,7 @@ export class WindowsController {
   @Get(':id')
   @UseInterceptors(EntityTagInterceptor)
   @ApiOperation({ summary: 'A window with its next run; its ETag is its version ("3"), to send back in If-Match' })
+  @ApiOkResponse({ description: 'The window; ETag: its version', schema: WINDOW_ANSWER })
   get(@Param('id', UuidParamPipe) id: string) {
     return this.windows.get(id);
   }
@@ -58,7 +66,11 @@ export class WindowsController {
   @RequireScope('windows:write')
   @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body` })
-  @ApiOperation({ summary: 'Change a window; a stale version gets 409 with currentVersion' })
+  @ApiOperation({ summary: 'Change a window; a stale If-Match gets 412, a stale body version 409, each with currentVersion' })
+  @ApiOkResponse({ description: 'The window changed; ETag: its new version', schema: WINDOW_ANSWER })
+  @ApiResponse({ status: 409, description: `stale-version: the body's version is not the window's (currentVersion); window-cancelled; ${IN_HOLD}` })
+  @ApiResponse({ status: 422, description: TOO_FAR })
+  @ApiResponse({ status: 428, description: 'version-required: neither If-Match nor a body version says which version the change is made against' })
   @ApiZodBody(UpdateWindowSchema)
   async update(
     @Param('id', UuidParamPipe) id: string,
@@ -78,6 +90,8 @@ export class WindowsController {
   @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body; neither cancels whatever the version` })
   @ApiOperation({ summary: 'Cancel a window: its occurrences not yet run are cancelled and let go by their holds' })
+  @ApiOkResponse({ description: 'The window, cancelled; ETag: its new version', schema: WINDOW_ANSWER })
+  @ApiResponse({ status: 409, description: "stale-version: the body's version is not the window's (currentVersion)" })
   @ApiZodBody(CancelWindowSchema)
   async cancel(
     @Param('id', UuidParamPipe) id: string,
@@ -96,6 +110,7 @@ export class WindowsController {
   @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version` })
   @ApiOperation({ summary: 'Cancel a window as POST /v1/windows/{id}/cancel does, with ?reason= (kept on the audit trail)' })
+  @ApiOkResponse({ description: 'The window, cancelled; ETag: its new version', schema: WINDOW_ANSWER })
   @ApiZodQuery(CancelWindowQuerySchema)
   async remove(
     @Param('id', UuidParamPipe) id: string,
@@ -111,6 +126,8 @@ export class WindowsController {
   @RequireScope('holds:override')
   @HttpCode(200)
   @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
+  @ApiOkResponse({ description: 'The holds it was let through, and the window', schema: OVERRIDE_ANSWER })
+  @ApiResponse({ status: 409, description: 'not-held: no active hold could stop a run of it still to come' })
   @ApiZodBody(WindowOverrideSchema)
   override(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
     return this.windows.override(id, body.reason, body.occurrence, actorOf(principal));
