@@ -738,6 +738,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a wrong credential within a minute; Retry-After says when it may try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AlertsController_grafana: {
@@ -843,6 +852,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a wrong credential within a minute; Retry-After says when it may try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DeadLettersController_list: {
@@ -921,7 +939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1060,7 +1078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1146,7 +1164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1279,7 +1297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1367,7 +1385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1464,7 +1482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1532,7 +1550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1622,7 +1640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1739,7 +1757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,7 +1906,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2018,7 +2036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;

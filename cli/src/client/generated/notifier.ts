@@ -694,7 +694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -833,7 +833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -898,7 +898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -985,7 +985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1049,7 +1049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1126,7 +1126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1186,7 +1186,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1301,7 +1301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1365,7 +1365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1441,7 +1441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1556,7 +1556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1683,7 +1683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1775,7 +1775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;

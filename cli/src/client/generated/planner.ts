@@ -872,7 +872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -886,7 +886,10 @@ export interface operations {
     CalendarsController_region: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the feed the client holds: 304 Not Modified, without a body, when the feed is still that */
+                "If-None-Match"?: string;
+            };
             path: {
                 region: string;
             };
@@ -894,7 +897,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the feed (text/calendar) */
             200: {
+                headers: {
+                    /** @description private, no-cache: a client may keep the feed, and asks again each time */
+                    "Cache-Control"?: string;
+                    /** @description weak, read from the runs the feed holds: send it back in If-None-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: If-None-Match names the feed as it is; no body */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -936,7 +951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -950,7 +965,10 @@ export interface operations {
     CalendarsController_team: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the feed the client holds: 304 Not Modified, without a body, when the feed is still that */
+                "If-None-Match"?: string;
+            };
             path: {
                 team: string;
             };
@@ -958,7 +976,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the feed (text/calendar) */
             200: {
+                headers: {
+                    /** @description private, no-cache: a client may keep the feed, and asks again each time */
+                    "Cache-Control"?: string;
+                    /** @description weak, read from the runs the feed holds: send it back in If-None-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: If-None-Match names the feed as it is; no body */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1000,7 +1030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1087,7 +1117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1226,7 +1256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1310,7 +1340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1379,7 +1409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1475,7 +1505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1539,7 +1569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1630,7 +1660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1688,7 +1718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1773,7 +1803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1837,7 +1867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1928,7 +1958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1972,7 +2002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2204,7 +2234,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2614,7 +2644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2914,7 +2944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3228,7 +3258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,7 +3684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4002,7 +4032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4066,7 +4096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4138,7 +4168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4206,7 +4236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4274,7 +4304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4617,7 +4647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4684,7 +4714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds */
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;

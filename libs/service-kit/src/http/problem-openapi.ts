@@ -10,7 +10,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
 const INVALID_REQUEST = 'invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed';
 const UNAUTHENTICATED = 'missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>"';
 const FORBIDDEN = "missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's";
-const RATE_LIMITED = "rate-limited: the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute; retry after Retry-After seconds";
+const RATE_LIMITED =
+  'rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds';
 const NOT_FOUND = 'what the path names does not exist (its code names it: window-not-found, subscription-not-found)';
 const PRECONDITION_FAILED = 'precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match';
 const UNSUPPORTED_MEDIA_TYPE = 'unsupported-media-type: the body is not sent as JSON (content-type: application/json)';

@@ -1,8 +1,8 @@
 import { RegionCodeSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { DomainError } from '@holdfast/service-kit';
-import { Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CalendarsService, type CalendarFeed } from './calendars.service';
 
@@ -35,6 +35,20 @@ function names(ifNoneMatch: string | undefined, tag: string): boolean {
   return ifNoneMatch?.split(',').some((member) => opaque(member) === opaque(tag)) ?? false;
 }
 
+/** What a feed's answers say in the OpenAPI document: its ETag, and 304 to an If-None-Match naming it. */
+const ConditionalFeed = () =>
+  applyDecorators(
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'the ETag of the feed the client holds: 304 Not Modified, without a body, when the feed is still that' }),
+    ApiOkResponse({
+      description: 'the feed (text/calendar)',
+      headers: {
+        ETag: { description: 'weak, read from the runs the feed holds: send it back in If-None-Match', schema: { type: 'string' } },
+        'Cache-Control': { description: 'private, no-cache: a client may keep the feed, and asks again each time', schema: { type: 'string' } },
+      },
+    }),
+    ApiResponse({ status: 304, description: 'Not Modified: If-None-Match names the feed as it is; no body' }),
+  );
+
 @ApiTags('calendars')
 @Controller('v1/calendars')
 export class CalendarsController {
@@ -46,6 +60,7 @@ export class CalendarsController {
   @Get('teams/:team.ics')
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
+  @ConditionalFeed()
   @ApiOperation({ summary: "A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason" })
   async team(@Param('team') team: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     if (!TEAM.test(team)) throw new DomainError('invalid-team', 400, `Team "${team}" is not a team name: letters, digits, dots, dashes and underscores.`, { errors: [{ path: 'team', message: 'must be a team name' }] });
@@ -55,6 +70,7 @@ export class CalendarsController {
   @Get('regions/:region.ics')
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
+  @ConditionalFeed()
   @ApiOperation({ summary: "The occurrences that can hurt a region (its own and global windows) as an iCalendar feed; 404 for a region the catalog does not know" })
   async region(@Param('region') region: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     const code = RegionCodeSchema.safeParse(region.length === 2 ? region.toUpperCase() : region);
