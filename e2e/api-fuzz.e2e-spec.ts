@@ -93,6 +93,8 @@ describe('every endpoint of every service, fed generated requests from its own O
       LOG_LEVEL: 'warn',
       HOLDFAST_BOOTSTRAP_KEY: ADMIN_KEY,
       HOLDFAST_RATE_LIMIT_PER_MINUTE: '0',
+      // The admin key sent to the alert webhooks is a wrong credential each time: no limit on those either, or the sender's own would be refused.
+      HOLDFAST_AUTH_FAILURES_PER_MINUTE: '0',
       // The one-field-changed requests below subscribe loopback receivers and send alerts.
       NOTIFIER_OUTBOUND_ALLOW: '127.0.0.1',
       ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: ALERT_BEARER }, grafana: { bearer: ALERT_BEARER } }),

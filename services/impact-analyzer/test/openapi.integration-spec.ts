@@ -48,10 +48,11 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
     expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
     expect(statuses('/v1/regions/{region}/series/{metric}', 'delete')).toEqual(['200', '400', ...keyed, '404'].sort());
-    // The alert webhooks take their senders' own credentials, not a key: no scope, no key's rate limit.
-    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '413', '415', '422']);
+    // The alert webhooks take their senders' own credentials, not a key: no scope, no key's rate limit, but a limit on wrong credentials.
+    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '413', '415', '422', '429']);
+    expect(operation('/v1/alerts/alertmanager', 'post').responses['429'].description).toContain('too-many-failed-authentications');
     expect(operation('/v1/declarations', 'get').responses['403'].description).toContain('missing-scope');
-    expect(operation('/v1/declarations', 'get').responses['429'].description).toContain('rate-limited');
+    expect(operation('/v1/declarations', 'get').responses['429'].description).toMatch(/rate-limited.*too-many-failed-authentications/);
     expect((operation('/v1/declarations', 'post').responses['201'] as { headers?: Record<string, unknown> }).headers).toHaveProperty('Location');
     // Each error is named by the problem code a caller reads.
     expect(operation('/v1/declarations', 'post').responses['422'].description).toMatch(/unknown-region.*declaration-in-the-past.*declaration-too-long/);

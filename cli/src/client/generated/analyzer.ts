@@ -738,7 +738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a wrong credential within a minute; Retry-After says when it may try again */
+            /** @description too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or wrong credential for this sender within a minute, and every request it sends this sender's webhook is refused until Retry-After has passed */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -852,7 +852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a wrong credential within a minute; Retry-After says when it may try again */
+            /** @description too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or wrong credential for this sender within a minute, and every request it sends this sender's webhook is refused until Retry-After has passed */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -21,6 +21,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 @Injectable()
 export class ApiKeyAuthenticator extends Authenticator {
+  /** Key ids this process has authenticated: real keys, so as many as an admin made, never a guess. */
+  private readonly accepted = new Set<string>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectServiceConfig() private readonly config: SharedServiceConfig,
@@ -56,6 +59,17 @@ export class ApiKeyAuthenticator extends Authenticator {
       await this.dataSource.query('UPDATE api_key_copy SET last_used_at = GREATEST(last_used_at, $2) WHERE key_id = $1', [keyId, now]);
       this.keys.used(keyId, now);
     }
+    this.accepted.add(keyId);
     return { kind: 'api-key', id: keyId, team: row.team, scopes: row.scopes };
+  }
+
+  /** The bootstrap key, or a key id authenticated here before (its secret is still checked). */
+  override vouchesFor(request: Request): boolean {
+    const key = bearerTokenOf(request.header('authorization'));
+    if (!key) return false;
+    const { bootstrap } = this.config.auth;
+    if (bootstrap && matchesHash(key, bootstrap.keyHash)) return true;
+    const keyId = apiKeyIdOf(key);
+    return keyId !== undefined && this.accepted.has(keyId);
   }
 }

@@ -8,12 +8,17 @@ import { DomainError } from '../errors/domain.error';
 const statusOf = (error: unknown): number | undefined =>
   error instanceof DomainError ? error.status : error instanceof HttpException ? error.getStatus() : undefined;
 
+/** What a request presents, as the refusal names it; each kind is counted apart, so a client with a stale API key does not stop Alertmanager at the same address. */
+export type CredentialKind = 'API key' | 'alertmanager credential' | 'grafana credential';
+
 /**
- * Failed authentications per client address per minute, in this process: past the limit an
- * address is refused before its credentials are read, so a caller trying keys or a sender's
- * password gets a few guesses a minute and costs no key lookup in PostgreSQL. The address is
- * Express's `request.ip` (HOLDFAST_TRUST_PROXY says which proxies' X-Forwarded-For to believe).
- * 0 turns it off.
+ * Failed authentications per client address and kind of credential per minute, in this process.
+ * Past the limit the address's requests are refused before their credentials are read, so a
+ * caller trying a sender's password gets a few guesses a minute and guessed key ids cost no lookup
+ * in PostgreSQL; `vouched` lets through a credential this process has accepted before (a key id it
+ * authenticated), so a client sharing the address (a NAT, a proxy not named in
+ * HOLDFAST_TRUST_PROXY) with a broken one keeps working. The address is Express's `request.ip`.
+ * HOLDFAST_AUTH_FAILURES_PER_MINUTE 0 turns it off.
  */
 @Injectable()
 export class AuthFailureLimiter {
@@ -26,36 +31,41 @@ export class AuthFailureLimiter {
   }
 
   /**
-   * Runs `authenticate` unless the caller's address is over its failures, and counts a 401 it
-   * throws against the address. Any other outcome (a key without the route's scope, a database
-   * error) is no guess at a credential and is not counted.
+   * Runs `authenticate` unless the caller's address is over its failures with this kind of
+   * credential and the credential is not `vouched` for (asked only then), and counts a 401 it throws against the
+   * address. Any other outcome (a key without the route's scope, a database error) is no guess at
+   * a credential and is not counted.
    */
-  async guard<Result>(request: Request, authenticate: () => Result | Promise<Result>): Promise<Result> {
+  async guard<Result>(request: Request, kind: CredentialKind, authenticate: () => Result | Promise<Result>, vouched: () => boolean = () => false): Promise<Result> {
     if (!this.failures) return authenticate();
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
-    const seen = await this.failures.get(address);
-    if (seen && seen.consumedPoints >= this.config.limits.authFailuresPerMinute) throw this.refusal(address, seen.msBeforeNext);
+    const counter = `${kind}|${address}`;
+    const seen = await this.failures.get(counter);
+    if (seen && seen.consumedPoints >= this.config.limits.authFailuresPerMinute && !vouched()) throw this.refusal(address, kind, seen.msBeforeNext);
     try {
       return await authenticate();
     } catch (error) {
       if (statusOf(error) === 401) {
-        const { consumedPoints, msBeforeNext } = await this.failures.penalty(address);
+        const { consumedPoints, msBeforeNext } = await this.failures.penalty(counter);
         // Once an address a minute at most: the line an operator greps for when a client says it is refused.
         if (consumedPoints === this.config.limits.authFailuresPerMinute) {
-          this.logger.warn({ address, failures: consumedPoints, refusedForMs: msBeforeNext }, 'client address reached HOLDFAST_AUTH_FAILURES_PER_MINUTE: its requests are refused with 429 until the minute is out');
+          this.logger.warn(
+            { address, credential: kind, failures: consumedPoints, refusedForMs: msBeforeNext },
+            `client address reached HOLDFAST_AUTH_FAILURES_PER_MINUTE with its ${kind}s: those it has not been seen to hold are refused with 429 until the minute is out`,
+          );
         }
       }
       throw error;
     }
   }
 
-  private refusal(address: string, msBeforeNext: number): DomainError {
+  private refusal(address: string, kind: CredentialKind, msBeforeNext: number): DomainError {
     const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
     const limit = this.config.limits.authFailuresPerMinute;
     return new DomainError(
       'too-many-failed-authentications',
       429,
-      `${address} sent ${limit} requests with a missing or wrong credential within a minute; its requests are refused for ${retryAfterSeconds} s more. Check the key or sender credential it sends (HOLDFAST_AUTH_FAILURES_PER_MINUTE sets the limit; behind a proxy, HOLDFAST_TRUST_PROXY makes each client count apart).`,
+      `${address} sent ${limit} requests with a missing or wrong ${kind} within a minute; for ${retryAfterSeconds} s more it is refused any ${kind} this service has not accepted before. Check the ${kind} it sends (HOLDFAST_AUTH_FAILURES_PER_MINUTE sets the limit; behind a proxy, HOLDFAST_TRUST_PROXY makes each client count apart).`,
       { retryAfterSeconds, limitPerMinute: limit },
     );
   }

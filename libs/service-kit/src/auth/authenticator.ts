@@ -7,4 +7,13 @@ import type { Principal } from './principal';
  */
 export abstract class Authenticator {
   abstract authenticate(request: Request): Promise<Principal>;
+
+  /**
+   * Whether the request presents a credential this process has accepted before, without looking
+   * anything up: such a request is still authenticated from an address refused for its failed
+   * authentications (AuthFailureLimiter). None by default.
+   */
+  vouchesFor(_request: Request): boolean {
+    return false;
+  }
 }

@@ -69,6 +69,21 @@ describe('API key rows remembered per process, against the real PostgreSQL', () 
     await database?.drop();
   });
 
+  it('vouches, from memory alone, for a key id it has authenticated and no other', async () => {
+    const { key, state } = await newKey();
+    const presenting = (bearer: string) => ({ header: (name: string) => (name === 'authorization' ? `Bearer ${bearer}` : undefined) }) as Request;
+    const [first, second] = replicas;
+    expect(first.authenticator.vouchesFor(presenting(key))).toBe(false);
+    await ask(first, key);
+    expect(first.authenticator.vouchesFor(presenting(key))).toBe(true);
+    // The id is what is vouched for: its secret is still checked when the request is authenticated.
+    expect(first.authenticator.vouchesFor(presenting(`hf_${state.keyId}_${'A'.repeat(43)}`))).toBe(true);
+    await expect(ask(first, `hf_${state.keyId}_${'A'.repeat(43)}`)).rejects.toMatchObject({ code: 'wrong-key-secret', status: 401 });
+    expect(second.authenticator.vouchesFor(presenting(key))).toBe(false);
+    expect(first.authenticator.vouchesFor(presenting(generateApiKey().key))).toBe(false);
+    expect(first.authenticator.vouchesFor({ header: () => undefined } as unknown as Request)).toBe(false);
+  });
+
   it('remembers a key it has read: a change nobody announced stays unseen', async () => {
     const { key, state } = await newKey();
     for (const replica of replicas) expect(await ask(replica, key)).toMatchObject({ id: state.keyId, scopes: ['read'] });

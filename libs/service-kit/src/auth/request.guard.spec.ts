@@ -18,6 +18,7 @@ import { RequestRateLimiter } from './request-rate-limiter';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 
 const seen: string[] = [];
+const accepted = new Set<string>();
 
 @Injectable()
 class HeaderAuthenticator extends Authenticator {
@@ -25,7 +26,12 @@ class HeaderAuthenticator extends Authenticator {
     seen.push(request.path);
     const team = request.header('x-team');
     if (!team) throw new UnauthorizedException({ code: 'missing-key', message: 'Send Authorization: Bearer <key>.' });
+    accepted.add(team);
     return Promise.resolve({ kind: 'api-key', id: `key-${team}`, team, scopes: ['read'] });
+  }
+
+  override vouchesFor(request: Request): boolean {
+    return accepted.has(request.header('x-team') ?? '');
   }
 }
 
@@ -139,16 +145,19 @@ describe('the request guard, the principal and problem details', () => {
     expect((await get('/who', { 'x-team': 'quiet' })).status).toBe(200);
   });
 
-  it("refuses an address that failed authentication too often before reading its credentials, leaving other addresses and public routes alone", async () => {
+  it('refuses an address that failed authentication too often any credential not accepted before, unread; other addresses, keys accepted before and public routes go on', async () => {
     const from = (address: string, headers: Record<string, string> = {}) => get('/who', { 'x-forwarded-for': address, ...headers });
     for (let attempt = 0; attempt < 3; attempt++) expect((await from('203.0.113.7')).status).toBe(401);
     const asked = seen.length;
-    const refused = await from('203.0.113.7', { 'x-team': 'network' });
+    const refused = await from('203.0.113.7', { 'x-team': 'newcomer' });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await refused.json()).toMatchObject({ code: 'too-many-failed-authentications', limitPerMinute: 3 });
     expect(seen.length).toBe(asked);
-    expect((await from('203.0.113.8', { 'x-team': 'network' })).status).toBe(200);
+    // A client behind the same NAT whose key this process has accepted keeps working.
+    expect((await get('/who', { 'x-team': 'network' })).status).toBe(200);
+    expect((await from('203.0.113.7', { 'x-team': 'network' })).status).toBe(200);
+    expect((await from('203.0.113.8', { 'x-team': 'newcomer' })).status).toBe(200);
     expect((await get('/open', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(200);
   });
 

@@ -29,7 +29,7 @@ export class RequestGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    const principal = await this.authFailures.guard(request, () => this.authenticator.authenticate(request));
+    const principal = await this.authFailures.guard(request, 'API key', () => this.authenticator.authenticate(request), () => this.authenticator.vouchesFor(request));
     request.principal = principal;
     const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, targets) ?? defaultScopeFor(request.method);
     if (!hasScope(principal, scope)) {

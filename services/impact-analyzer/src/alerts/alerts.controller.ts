@@ -16,7 +16,10 @@ const ALERTS_TAKEN =
 const ALERT_INTAKE = zodAnswerSchema(AlertIntakeResultSchema);
 const BAD_PAYLOAD = { status: 400, description: 'invalid-json or invalid-body: not the payload this sender sends, each problem named in errors' };
 const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's)" };
-const TOO_MANY_FAILURES = { status: 429, description: 'too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a wrong credential within a minute; Retry-After says when it may try again' };
+const TOO_MANY_FAILURES = {
+  status: 429,
+  description: "too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or wrong credential for this sender within a minute, and every request it sends this sender's webhook is refused until Retry-After has passed",
+};
 
 /**
  * The senders' native webhooks. They carry no Holdfast key: each sender authenticates with its own
@@ -60,7 +63,8 @@ export class AlertsController {
 
   private async receive(sender: AlertSender, request: Request, schema: z.ZodType<AlertNotification>, body: unknown) {
     // The credential is checked before the body is read, so an anonymous caller learns nothing from validation.
-    await this.authFailures.guard(request, () => assertSenderCredential(sender, this.config.settings.alertSenders[sender], request.header('authorization')));
+    // Nothing is vouched for: a sender's credential may be a password, and letting the right one through would tell a guesser it is right.
+    await this.authFailures.guard(request, `${sender} credential`, () => assertSenderCredential(sender, this.config.settings.alertSenders[sender], request.header('authorization')));
     return this.alerts.receive(sender, new ZodBodyPipe(schema).transform(body));
   }
 }
