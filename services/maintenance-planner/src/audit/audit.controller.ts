@@ -1,10 +1,11 @@
 import { InstantSchema } from '@holdfast/contracts';
 import { ApiZodQuery, CursorSchema, decodeCursor, PageLimitSchema, pageOf, rangeInOrder, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { AUDIT_PAGE_ANSWER, type AuditEntryView } from './audit-entry-view.schema';
 
 export const AuditQuerySchema = z.strictObject({
   subject: z.uuid({ error: 'must be a window or hold id' }).optional(),
@@ -16,7 +17,7 @@ export const AuditQuerySchema = z.strictObject({
 
 interface AuditRow {
   id: string;
-  subjectType: string;
+  subjectType: AuditEntryView['subjectType'];
   subjectId: string;
   action: string;
   actor: string;
@@ -40,10 +41,11 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: 'Every transition of windows, occurrences and holds, oldest first, with actor, time, reason and causing event id; follow nextCursor for the next page' })
   @ApiZodQuery(AuditQuerySchema)
-  async list(@Query(new ZodQueryPipe(AuditQuerySchema, 'The audit query')) { subject, from, to, limit, cursor }: z.output<typeof AuditQuerySchema>) {
+  @ApiOkResponse({ description: 'A page of the trail; nextCursor is null on the last', schema: AUDIT_PAGE_ANSWER })
+  async list(@Query(new ZodQueryPipe(AuditQuerySchema, 'The audit query')) { subject, from, to, limit, cursor }: z.output<typeof AuditQuerySchema>): Promise<{ items: AuditEntryView[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor, 'serial') : null;
     const rows = (await this.dataSource.query(AUDIT_PAGE, [subject ?? null, from ?? null, to ?? null, limit + 1, after?.at ?? null, after?.id ?? null])) as AuditRow[];
-    // The row id only places the page; entries are shown as they always were.
-    return pageOf(rows, limit, (row) => ({ at: row.at, id: row.id }), ({ id: _id, ...entry }) => entry);
+    // The row id only places the page; entries are shown as they always were (at keeps its place).
+    return pageOf(rows, limit, (row) => ({ at: row.at, id: row.id }), ({ id: _id, ...entry }) => ({ ...entry, at: entry.at.toISOString() }));
   }
 }

@@ -1,4 +1,5 @@
-import type { HoldSource } from '@holdfast/contracts';
+import type { HoldSource, SurgeEvidence } from '@holdfast/contracts';
+import type { CountedHoldView, HoldView } from './hold-view.schema';
 
 export interface HoldRow {
   id: string;
@@ -21,7 +22,7 @@ export interface HoldRow {
   placed_event_id: string | null;
   /** The surge.cleared that set its release due: what that release is caused by. */
   cleared_event_id: string | null;
-  evidence: Record<string, unknown> | null;
+  evidence: SurgeEvidence | null;
   surge_reason: string | null;
   covered_until: Date | null;
   cleared_at: Date | null;
@@ -76,17 +77,8 @@ export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashte
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
 
-/** A run let through a hold: the window, its occurrence number, who let it through, why and when. */
-export interface HoldOverride {
-  windowId: string;
-  occurrence: number;
-  overriddenBy: string;
-  reason: string;
-  overriddenAt: string | null;
-}
-
-/** A hold as the API shows it. */
-export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: number }, overridden?: { overrides: HoldOverride[]; overrideCount: number }) {
+/** A hold as the API lists it (hold-view.schema.ts): placing, releasing and GET add its counts (countedHoldView). */
+export function holdView(row: HoldRow): HoldView {
   return {
     id: row.id,
     regions: row.regions,
@@ -103,7 +95,10 @@ export function holdView(row: HoldRow, counts?: { held: number; notifyOnly: numb
     releaseReason: row.release_reason,
     clearedAt: row.cleared_at?.toISOString() ?? null,
     releaseDueAt: row.release_due_at?.toISOString() ?? null,
-    ...(counts ? { heldOccurrences: counts.held, notifyOnlyOccurrences: counts.notifyOnly } : {}),
-    ...(overridden ?? {}),
   };
+}
+
+/** A hold with the occurrences it holds (or held when released), as placing and releasing it answer it. */
+export function countedHoldView(row: HoldRow, counts: { held: number; notifyOnly: number }): CountedHoldView {
+  return { ...holdView(row), heldOccurrences: counts.held, notifyOnlyOccurrences: counts.notifyOnly };
 }

@@ -1,13 +1,14 @@
 import { InstantSchema, StatedReasonSchema, RegionListSchema } from '@holdfast/contracts';
 import { actorOf, ApiZodBody, ApiZodQuery, Clock, Created, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, PageLimitSchema, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { PlannerSettings } from '../config/planner-settings';
-import { holdView } from './hold-record';
+import { countedHoldView, holdView } from './hold-record';
+import { COUNTED_HOLD_ANSWER, HOLD_DETAIL_ANSWER, HOLD_PAGE, type CountedHoldView, type HoldDetailView } from './hold-view.schema';
 import { HoldsService } from './holds.service';
 
 const ManualHoldSchema = z
@@ -38,6 +39,7 @@ export class HoldsController {
   @Get()
   @ApiOperation({ summary: 'Holds, newest first, a page at a time (500 by default); follow nextCursor for the next page' })
   @ApiZodQuery(ListHoldsQuerySchema)
+  @ApiOkResponse({ description: 'A page of holds; nextCursor is null on the last', schema: HOLD_PAGE })
   async list(@Query(new ZodQueryPipe(ListHoldsQuerySchema, 'The holds query')) { active, region, limit, cursor }: z.output<typeof ListHoldsQuerySchema>) {
     // A country's code in any case, as the windows' filter, the calendar feeds and the analyzer's surges take it.
     const code = region ? this.holds.knownRegions([region], 'region')[0] : undefined;
@@ -47,18 +49,19 @@ export class HoldsController {
   }
 
   @Get(':id')
-  async get(@Param('id', UuidParamPipe) id: string) {
+  @ApiOkResponse({ description: 'The hold, the occurrences it holds, and the runs let through it', schema: HOLD_DETAIL_ANSWER })
+  async get(@Param('id', UuidParamPipe) id: string): Promise<HoldDetailView> {
     const hold = await this.holds.get(id);
     const [counts, overridden] = await Promise.all([this.holds.counts(id), this.holds.overrides(id)]);
-    return holdView(hold, counts, overridden);
+    return { ...countedHoldView(hold, counts), ...overridden };
   }
 
   @Post()
   @RequireScope('holds:declare')
-  @Created('/v1/holds/{id}', { description: 'The hold placed, with the occurrences it holds' })
+  @Created('/v1/holds/{id}', { description: 'The hold placed, with the occurrences it holds', schema: COUNTED_HOLD_ANSWER })
   @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
   @ApiZodBody(ManualHoldSchema)
-  async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal) {
+  async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal): Promise<CountedHoldView> {
     const actor = actorOf(principal);
     // An ended period would be announced as placed, then released at the next sweep: two notifications of nothing.
     const now = this.clock.now();
@@ -99,7 +102,7 @@ export class HoldsController {
       }),
     );
     await this.holds.refreshGauges();
-    return holdView(hold!, await this.holds.counts(hold!.id));
+    return countedHoldView(hold!, await this.holds.counts(hold!.id));
   }
 
   @Post(':id/release')
@@ -107,7 +110,8 @@ export class HoldsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot' })
   @ApiZodBody(ReleaseSchema)
-  async release(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ description: 'The hold, released, with the occurrences it held', schema: COUNTED_HOLD_ANSWER })
+  async release(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal): Promise<CountedHoldView> {
     const alreadyReleased = (at: Date) =>
       new DomainError(
         'hold-released',
@@ -119,6 +123,6 @@ export class HoldsController {
     // Released meanwhile (the sweep, another request): the same 409, not a 200 for a release this request did not make.
     if (!(await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason)))) throw alreadyReleased((await this.holds.get(id)).released_at!);
     await this.holds.refreshGauges();
-    return holdView(await this.holds.get(id), await this.holds.counts(id));
+    return countedHoldView(await this.holds.get(id), await this.holds.counts(id));
   }
 }

@@ -1,4 +1,4 @@
-import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, type HoldSource } from '@holdfast/contracts';
+import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
@@ -15,7 +15,8 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type Touche
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldOverride, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
+import type { HoldOverride } from './hold-view.schema';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -26,7 +27,7 @@ export interface HoldPlacement {
   until: Date | null;
   placedBy?: string;
   severity?: HoldRow['severity'];
-  evidence?: Record<string, unknown>;
+  evidence?: SurgeEvidence;
   surgeReason?: string;
   /** The event that caused it: the new events continue its correlation chain. */
   cause?: HoldfastEvent;
@@ -176,7 +177,7 @@ export class HoldsService {
   }
 
   /** A surge.updated moves the hold's end; the new period is fanned out and announced. A hold released since it was read is left as it is. */
-  async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: Record<string, unknown>; cause: HoldfastEvent }): Promise<void> {
+  async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: SurgeEvidence; cause: HoldfastEvent }): Promise<void> {
     const now = this.clock.now();
     const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
     await tx.query(LOCK_HOLD_SET_TO_PLACE);

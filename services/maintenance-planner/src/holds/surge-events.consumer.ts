@@ -44,7 +44,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
       from: new Date(startedAt),
       until: expectedEndAt ? new Date(expectedEndAt) : null,
       severity,
-      evidence: evidence as Record<string, unknown> | undefined,
+      evidence,
         surgeReason: reason,
         cause: surge,
       }),
@@ -58,7 +58,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
     if (!hold) return this.started(surge, tx);
     if (hold.released_at || hold.cleared_at) return;
     const until = surge.data.expectedEndAt ? new Date(surge.data.expectedEndAt) : null;
-    await this.holds.extend(tx, hold, until, { severity: surge.data.severity, evidence: surge.data.evidence as Record<string, unknown> | undefined, cause: surge });
+    await this.holds.extend(tx, hold, until, { severity: surge.data.severity, evidence: surge.data.evidence, cause: surge });
   }
 
   private async cleared(surge: HoldfastEvent<'surge.cleared'>, tx: EntityManager): Promise<void> {

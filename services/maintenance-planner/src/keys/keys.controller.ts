@@ -1,8 +1,9 @@
 import { ApiKeyScopeSchema, StatedReasonSchema, TeamSchema } from '@holdfast/contracts';
 import { AnswerShownOnce, ApiZodBody, ApiZodQuery, Created, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { API_KEY_ANSWER, API_KEY_PAGE, CREATED_API_KEY_ANSWER, type ApiKeyView, type CreatedApiKey } from './api-key-view.schema';
 import { KeysService } from './keys.service';
 
 const CreateKeySchema = z.strictObject({
@@ -26,10 +27,10 @@ export class KeysController {
 
   @Post()
   @AnswerShownOnce('find the key it made in GET /v1/keys (by team and name), revoke it if its secret was not stored, and create another with a new Idempotency-Key')
-  @Created('/v1/keys/{keyId}', { description: 'The key made, with the key itself (in this answer only)' })
+  @Created('/v1/keys/{keyId}', { description: 'The key made, with the key itself (in this answer only)', schema: CREATED_API_KEY_ANSWER })
   @ApiOperation({ summary: 'Create an API key for a team; the key is in this answer only (only its hash is stored)' })
   @ApiZodBody(CreateKeySchema)
-  async create(@Body(new ZodBodyPipe(CreateKeySchema)) body: z.infer<typeof CreateKeySchema>, @CurrentPrincipal() actor: Principal) {
+  async create(@Body(new ZodBodyPipe(CreateKeySchema)) body: z.infer<typeof CreateKeySchema>, @CurrentPrincipal() actor: Principal): Promise<CreatedApiKey> {
     const created = await this.keys.create(body, actor);
     return { ...created, notice: 'Store the key now: it is shown only once. Send it as "Authorization: Bearer <key>".' };
   }
@@ -37,13 +38,15 @@ export class KeysController {
   @Get()
   @ApiOperation({ summary: 'API keys (prefix, team, scopes, created, last used, revocation), newest first; never the key; follow nextCursor for the next page' })
   @ApiZodQuery(ListKeysQuerySchema)
-  list(@Query(new ZodQueryPipe(ListKeysQuerySchema, 'The keys query')) query: z.output<typeof ListKeysQuerySchema>) {
+  @ApiOkResponse({ description: 'A page of keys; nextCursor is null on the last', schema: API_KEY_PAGE })
+  list(@Query(new ZodQueryPipe(ListKeysQuerySchema, 'The keys query')) query: z.output<typeof ListKeysQuerySchema>): Promise<{ items: ApiKeyView[]; nextCursor: string | null }> {
     return this.keys.list(query);
   }
 
   @Get(':keyId')
   @ApiOperation({ summary: 'One API key (prefix, team, scopes, created, last used, revocation); never the key' })
-  get(@Param('keyId') keyId: string) {
+  @ApiOkResponse({ description: 'The key', schema: API_KEY_ANSWER })
+  get(@Param('keyId') keyId: string): Promise<ApiKeyView> {
     return this.keys.get(keyId);
   }
 
@@ -51,7 +54,8 @@ export class KeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing' })
   @ApiZodBody(RevokeKeySchema)
-  revoke(@Param('keyId') keyId: string, @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>, @CurrentPrincipal() actor: Principal) {
+  @ApiOkResponse({ description: 'The key, revoked', schema: API_KEY_ANSWER })
+  revoke(@Param('keyId') keyId: string, @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>, @CurrentPrincipal() actor: Principal): Promise<ApiKeyView> {
     return this.keys.revoke(keyId, body.reason, actor);
   }
 }

@@ -6,21 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SERVICE_NAME } from '../service-name';
 import { ApiKeyEntity } from './api-key.entity';
-
-export interface ApiKeyView {
-  keyId: string;
-  prefix: string;
-  name: string;
-  team: string;
-  scopes: string[];
-  createdAt: string;
-  createdBy: string;
-  /** Last request the planner authenticated with it (to the minute). */
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  revokedBy: string | null;
-  revokeReason: string | null;
-}
+import type { ApiKeyView } from './api-key-view.schema';
 
 // A cursor's id is a key id, so one naming anything else is refused before it reaches the query.
 const keyIdOf = (id: string): string | null => (ApiKeyStateSchema.shape.keyId.safeParse(id).success ? id : null);
@@ -132,7 +118,8 @@ function view(key: ApiKeyEntity, lastUsedAt: Date | null): ApiKeyView {
     prefix: key.prefix,
     name: key.name,
     team: key.team,
-    scopes: key.scopes,
+    // Written only from requests the contract's scopes validated.
+    scopes: key.scopes as ApiKeyScope[],
     createdAt: key.createdAt.toISOString(),
     createdBy: key.createdBy,
     lastUsedAt: lastUsedAt?.toISOString() ?? null,

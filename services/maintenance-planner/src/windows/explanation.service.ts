@@ -2,9 +2,11 @@ import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AuditTransition } from '../audit/audit-entry-view.schema';
 import { HOLD_COLUMNS, holdView, type HoldRow } from '../holds/hold-record';
 import { LocalTimes } from '../regions/local-times';
 import { PLANNED_ZONE_REGION, SlotProposer } from '../slots/slot-proposer';
+import type { WindowExplanation, WindowSuggestions } from './explanation-view.schema';
 import { WindowsService } from './windows.service';
 import { OCCURRENCE_COLUMNS, readerRegions, type OccurrenceRow } from './window-record';
 
@@ -19,7 +21,7 @@ export class ExplanationService {
     private readonly clock: Clock,
   ) {}
 
-  async explain(id: string) {
+  async explain(id: string): Promise<WindowExplanation> {
     const window = await this.windows.row(this.dataSource.manager, id);
     const holds = (await this.dataSource.query(
       `SELECT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')},
@@ -28,11 +30,13 @@ export class ExplanationService {
         GROUP BY hold.id ORDER BY hold.placed_at`,
       [id],
     )) as (HoldRow & { numbers: number[]; overridden: boolean; in_progress: boolean })[];
-    const audit = (subjectIds: string[]) =>
-      this.dataSource.query(
+    const audit = async (subjectIds: string[]): Promise<AuditTransition[]> => {
+      const rows = (await this.dataSource.query(
         `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, cause_event_id AS "causeEventId", details FROM audit_entry WHERE subject_id = ANY($1::uuid[]) ORDER BY at, id`,
         [subjectIds],
-      );
+      )) as (Omit<AuditTransition, 'at'> & { at: Date })[];
+      return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+    };
     return {
       windowId: id,
       status: window.status,
@@ -60,7 +64,7 @@ export class ExplanationService {
     };
   }
 
-  async suggest(id: string, count: number) {
+  async suggest(id: string, count: number): Promise<WindowSuggestions> {
     const window = await this.windows.row(this.dataSource.manager, id);
     const now = this.clock.now();
     // The run that needs a slot: a held one still ahead or one needing a new slot, else the next
@@ -76,10 +80,10 @@ export class ExplanationService {
     return {
       windowId: id,
       occurrence: next?.number ?? null,
-      current: proposal.current ? { ...proposal.current, heldRegions: proposal.result.current?.heldRegions ?? [], withinAllowedLocalHours: proposal.result.current?.withinAllowedLocalHours ?? true } : null,
+      current: proposal.current ? { ...proposal.current, heldRegions: [...(proposal.result.current?.heldRegions ?? [])], withinAllowedLocalHours: proposal.result.current?.withinAllowedLocalHours ?? true } : null,
       slots: proposal.slots,
       scoredRegions: proposal.regions,
-      fallbackRegions: proposal.result.fallbackRegions,
+      fallbackRegions: [...proposal.result.fallbackRegions],
       notes: proposal.notes,
       localTimesOfCurrent: this.localTimes.of(current.start, current.end, readerRegions(window, proposal.regions.filter((region) => region !== PLANNED_ZONE_REGION))),
     };

@@ -20,3 +20,14 @@ export const OVERRIDE_ANSWER = zodAnswerSchema(
     window: WindowSchema,
   }),
 );
+
+/** A run as the window's runs list it: the contract's occurrence, with the active holds that stop it. */
+const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({ heldBy: z.array(EntityIdSchema).meta({ description: 'the active holds that stop this run' }) });
+
+/** A page of a window's runs, in number order. */
+export const OccurrencePageSchema = z.strictObject({ windowId: EntityIdSchema, items: z.array(ListedOccurrenceSchema), nextCursor: z.string().nullable() });
+export type OccurrencePage = z.output<typeof OccurrencePageSchema>;
+
+/** The answers' schemas for a window's runs: a page of them, and one run as starting or completing it answers it (the contract's occurrence). */
+export const OCCURRENCE_PAGE = zodAnswerSchema(OccurrencePageSchema);
+export const OCCURRENCE_ANSWER = zodAnswerSchema(OccurrenceSchema);

@@ -1,6 +1,7 @@
 import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
 import { ExplanationService } from './explanation.service';
 import {
   CancelWindowQuerySchema,
@@ -14,7 +15,7 @@ import {
   type CreateWindowRequest,
   type UpdateWindowRequest,
 } from './window-request.schema';
-import { OVERRIDE_ANSWER, WINDOW_ANSWER, WINDOW_PAGE } from './window-view.schema';
+import { OCCURRENCE_ANSWER, OCCURRENCE_PAGE, OVERRIDE_ANSWER, WINDOW_ANSWER, WINDOW_PAGE, type OccurrencePage } from './window-view.schema';
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
 
@@ -136,7 +137,8 @@ export class WindowsController {
   @Get(':id/occurrences')
   @ApiOperation({ summary: 'Each run of the window in order, its status and the holds on it; follow nextCursor for the next page' })
   @ApiZodQuery(OccurrencesQuerySchema)
-  occurrences(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(OccurrencesQuerySchema, 'The occurrences query')) query: z.output<typeof OccurrencesQuerySchema>) {
+  @ApiOkResponse({ description: 'A page of its runs; nextCursor is null on the last', schema: OCCURRENCE_PAGE })
+  occurrences(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(OccurrencesQuerySchema, 'The occurrences query')) query: z.output<typeof OccurrencesQuerySchema>): Promise<OccurrencePage> {
     return this.windows.occurrences(id, query);
   }
 
@@ -144,6 +146,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
+  @ApiOkResponse({ description: 'The occurrence, in progress', schema: OCCURRENCE_ANSWER })
   async start(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.start(id, n, actorOf(principal));
@@ -152,6 +155,7 @@ export class WindowsController {
   @Post(':id/occurrences/:n/complete')
   @RequireScope('windows:write')
   @HttpCode(200)
+  @ApiOkResponse({ description: 'The occurrence, completed', schema: OCCURRENCE_ANSWER })
   async complete(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.complete(id, n, actorOf(principal));
@@ -159,14 +163,16 @@ export class WindowsController {
 
   @Get(':id/explanation')
   @ApiOperation({ summary: 'Why it is held: each hold, its cause (surge evidence, alert, declaration or manual request), correlation id and audit trail' })
-  explanation(@Param('id', UuidParamPipe) id: string) {
+  @ApiOkResponse({ description: 'Every hold on any of its runs with its cause and trail, and the window\'s own trail', schema: EXPLANATION_ANSWER })
+  explanation(@Param('id', UuidParamPipe) id: string): Promise<WindowExplanation> {
     return this.explanations.explain(id);
   }
 
   @Get(':id/suggestions')
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
   @ApiZodQuery(SuggestionsQuerySchema)
-  suggestions(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(SuggestionsQuerySchema, 'The suggestions query')) { count }: z.output<typeof SuggestionsQuerySchema>) {
+  @ApiOkResponse({ description: 'The slots, best first, beside where the run is now', schema: SUGGESTIONS_ANSWER })
+  suggestions(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(SuggestionsQuerySchema, 'The suggestions query')) { count }: z.output<typeof SuggestionsQuerySchema>): Promise<WindowSuggestions> {
     return this.explanations.suggest(id, count);
   }
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { createEvent, type HoldfastEvent, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
+import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
@@ -34,6 +34,7 @@ import {
   windowSnapshot,
   windowStatusOf,
 } from './window-record';
+import type { OccurrencePage } from './window-view.schema';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
@@ -571,7 +572,7 @@ export class WindowsService {
     });
   }
 
-  async start(id: string, number: number, actor: string) {
+  async start(id: string, number: number, actor: string): Promise<Occurrence> {
     const now = this.clock.now();
     // One that can never start (cancelled, completed, running, missed) is refused for what it is
     // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
@@ -616,7 +617,7 @@ export class WindowsService {
     });
   }
 
-  async complete(id: string, number: number, actor: string) {
+  async complete(id: string, number: number, actor: string): Promise<Occurrence> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
@@ -669,7 +670,7 @@ export class WindowsService {
   }
 
   /** A window's runs by number (their start order), a page at a time; the number alone places a page, the cursor's instant only keeps its shape. */
-  async occurrences(id: string, query: { from?: string; to?: string; status?: OccurrenceStatus; limit: number; cursor?: string }) {
+  async occurrences(id: string, query: { from?: string; to?: string; status?: OccurrenceStatus; limit: number; cursor?: string }): Promise<OccurrencePage> {
     const row = await this.row(this.dataSource.manager, id);
     const after = query.cursor ? decodeCursor(query.cursor, 'serial') : null;
     const rows = (await this.dataSource.query(
