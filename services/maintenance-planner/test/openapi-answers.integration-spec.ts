@@ -1,0 +1,136 @@
+import { createEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { plannerService } from '../src/app.module';
+
+type JsonSchema = Parameters<typeof z.fromJSONSchema>[0];
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>>;
+}
+type Body = Record<string, unknown> & { items?: Record<string, unknown>[] };
+
+const clock = new ManualClock('2026-06-14T20:00:00Z');
+
+describe('maintenance-planner: every answer is the body its OpenAPI document gives for the route and status', () => {
+  let service: ServiceUnderTest;
+  let publisher: EventPublisher;
+  let document: OpenApiDocument;
+  // Filled as the routes answer, for the last spec to tamper with.
+  const answers: Record<string, { status: number; body: Body }> = {};
+
+  /**
+   * The body the served document gives for a route's answer with a status, read back into a Zod schema (the project has
+   * no JSON Schema validator of its own): a field it does not declare is refused (additionalProperties: false), as is one it
+   * requires and the answer lacks.
+   */
+  const documented = (method: string, route: string, status: number) => {
+    const schema = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
+    expect(schema, `${method} ${route} documents no body for ${status}`).toBeDefined();
+    return z.fromJSONSchema(schema!);
+  };
+
+  /** Calls `route` with its {parameters} filled in, expects `status`, and checks the answer against the document's body for both. */
+  const call = async (method: string, route: string, status: number, options: { path?: Record<string, string | number>; query?: string; body?: unknown } = {}): Promise<Body> => {
+    const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(options.path?.[name])));
+    const response = await service.fetch(`${path}${options.query ?? ''}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const answer = (await response.json()) as Body;
+    expect(response.status, `${method} ${path}: ${JSON.stringify(answer)}`).toBe(status);
+    const checked = documented(method, route, status).safeParse(answer);
+    expect(checked.success ? '' : z.prettifyError(checked.error), `${method} ${path} answered what its document does not say`).toBe('');
+    answers[`${method} ${route}`] = { status, body: answer };
+    return answer;
+  };
+
+  const plan = (regions: string[], startsAt: string, endsAt: string) =>
+    call('POST', '/v1/windows', 201, { body: { title: 'Core router firmware upgrade', ownerTeam: 'network-platform', footprint: { global: false, regions }, startsAt, endsAt, plannedZone: 'America/Los_Angeles' } });
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, {
+      clock,
+      environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'atlantic', name: 'Atlantic desks', zones: ['Europe/London', 'America/New_York'] }]) },
+    });
+    const { kafka } = service.config;
+    publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);
+    await publisher.connect();
+    document = (await (await service.fetch('/docs-json')).json()) as OpenApiDocument;
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await service?.close();
+  });
+
+  it('keys: made, listed, read and revoked as documented', async () => {
+    const made = await call('POST', '/v1/keys', 201, { body: { team: 'network-platform', scopes: ['read', 'windows:write'], name: 'openapi answers' } });
+    // Used once, so it has a last use to show.
+    await expectEventually(async () => expect((await fetch(`${service.baseUrl}/v1/regions`, { headers: { authorization: `Bearer ${String(made.key)}` } })).status).toBe(200));
+    await expectEventually(async () => expect((await call('GET', '/v1/keys/{keyId}', 200, { path: { keyId: String(made.keyId) } })).lastUsedAt).not.toBeNull());
+    await call('GET', '/v1/keys', 200);
+    expect(await call('POST', '/v1/keys/{keyId}/revoke', 200, { path: { keyId: String(made.keyId) }, body: { reason: 'made for the spec only' } })).toMatchObject({ revokedBy: expect.any(String) });
+  });
+
+  it('regions: the catalog, custom regions included, as documented', async () => {
+    expect((await call('GET', '/v1/regions', 200)).items).toContainEqual(expect.objectContaining({ code: 'atlantic', kind: 'custom' }));
+  });
+
+  it("holds, a held window's runs, explanation and suggestions, and a run started and completed, as documented", async () => {
+    const held = await plan(['IR'], '2026-06-14T22:00:00Z', '2026-06-14T23:00:00Z');
+    const surgeId = uuidv7();
+    await publisher.publish(
+      createEvent(
+        'surge.started',
+        {
+          surgeId,
+          region: 'IR',
+          metric: 'requests',
+          source: 'detector',
+          severity: 'major',
+          startedAt: '2026-06-14T21:00:00Z',
+          detectedAt: '2026-06-14T21:00:05Z',
+          evidence: { observed: 5_000, baseline: 1_000, score: 5, samples: [{ at: '2026-06-14T21:00:00Z', value: 5_000 }] },
+          reason: 'requests in IR surged',
+        },
+        { source: 'openapi-answers-spec', subject: 'IR' },
+      ),
+    );
+    await expectEventually(async () => expect((await call('GET', '/v1/holds', 200)).items).toContainEqual(expect.objectContaining({ causeId: surgeId })));
+    const declared = await call('POST', '/v1/holds', 201, { body: { regions: ['IR'], from: '2026-06-14T21:30:00Z', until: '2026-06-15T01:00:00Z', reason: 'Election night in IR' } });
+    await call('POST', '/v1/windows/{id}/override', 200, { path: { id: String(held.id) }, body: { reason: 'the firmware fix cannot wait' } });
+    expect(await call('GET', '/v1/holds/{id}', 200, { path: { id: String(declared.id) } })).toMatchObject({ overrideCount: 1, overrides: [expect.objectContaining({ windowId: held.id })] });
+
+    const explanation = await call('GET', '/v1/windows/{id}/explanation', 200, { path: { id: String(held.id) } });
+    expect(explanation.holds).toContainEqual(expect.objectContaining({ cause: expect.objectContaining({ kind: 'surge', evidence: expect.objectContaining({ observed: 5_000 }) }) }));
+    await call('GET', '/v1/windows/{id}/suggestions', 200, { path: { id: String(held.id) }, query: '?count=2' });
+    await call('GET', '/v1/windows/{id}/occurrences', 200, { path: { id: String(held.id) } });
+    await call('POST', '/v1/holds/{id}/release', 200, { path: { id: String(declared.id) }, body: { reason: 'the count is over' } });
+
+    const due = await plan(['US'], '2026-06-14T20:30:00Z', '2026-06-14T21:00:00Z');
+    await call('POST', '/v1/windows/{id}/occurrences/{n}/start', 200, { path: { id: String(due.id), n: 1 } });
+    clock.set('2026-06-14T20:45:00Z');
+    expect(await call('POST', '/v1/windows/{id}/occurrences/{n}/complete', 200, { path: { id: String(due.id), n: 1 } })).toMatchObject({ status: 'completed' });
+    await call('GET', '/v1/audit', 200, { query: '?limit=1000' });
+  });
+
+  it('refuses an answer that grows a field the document does not declare, or lacks one it requires', () => {
+    const routes = ['/v1/keys', '/v1/keys/{keyId}', '/v1/keys/{keyId}/revoke', '/v1/regions', '/v1/holds', '/v1/holds/{id}', '/v1/holds/{id}/release', '/v1/audit'];
+    const windowRoutes = ['/occurrences', '/occurrences/{n}/start', '/occurrences/{n}/complete', '/explanation', '/suggestions'].map((route) => `/v1/windows/{id}${route}`);
+    const taken = Object.keys(answers).map((route) => route.split(' ')[1]);
+    expect(taken).toEqual(expect.arrayContaining([...routes, ...windowRoutes]));
+    for (const [route, { status, body }] of Object.entries(answers)) {
+      const [method, path] = route.split(' ');
+      const schema = documented(method, path, status);
+      const { [Object.keys(body)[0]]: _first, ...lacking } = body;
+      expect(schema.safeParse({ ...body, undeclared: true }).success, `${route} with a field more`).toBe(false);
+      expect(schema.safeParse(lacking).success, `${route} without its first field`).toBe(false);
+      const item = body.items?.[0];
+      if (item) expect(schema.safeParse({ ...body, items: [{ ...item, undeclared: true }] }).success, `${route} with an item's field more`).toBe(false);
+    }
+  });
+});
