@@ -839,11 +839,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the trail; nextCursor is null on the last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            action: string;
+                            /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
+                            actor: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            at: string;
+                            causeEventId: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            reason: string | null;
+                            /** Format: uuid */
+                            subjectId: string;
+                            /**
+                             * @description occurrence: one run of the window subjectId names, its number in details
+                             * @enum {string}
+                             */
+                            subjectType: "window" | "occurrence" | "hold";
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1376,11 +1404,48 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of holds; nextCursor is null on the last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description not yet released */
+                            active: boolean;
+                            causeId: string;
+                            /** @description when the surge behind it cleared; its release is due after the cool-down */
+                            clearedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            from: string;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            placedAt: string;
+                            placedBy: string | null;
+                            reason: string;
+                            regions: string[];
+                            releaseDueAt: string | null;
+                            releaseReason: string | null;
+                            releasedAt: string | null;
+                            releasedBy: string | null;
+                            /** @enum {string} */
+                            source: "detector" | "alert" | "declaration" | "manual";
+                            /** @description null: until released */
+                            until: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1458,7 +1523,43 @@ export interface operations {
                     Location?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description not yet released */
+                        active: boolean;
+                        causeId: string;
+                        /** @description when the surge behind it cleared; its release is due after the cool-down */
+                        clearedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        from: string;
+                        heldOccurrences: number;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description notify-only windows in its regions and period: flagged, not held */
+                        notifyOnlyOccurrences: number;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        placedAt: string;
+                        placedBy: string | null;
+                        reason: string;
+                        regions: string[];
+                        releaseDueAt: string | null;
+                        releaseReason: string | null;
+                        releasedAt: string | null;
+                        releasedBy: string | null;
+                        /** @enum {string} */
+                        source: "detector" | "alert" | "declaration" | "manual";
+                        /** @description null: until released */
+                        until: string | null;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1527,11 +1628,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The hold, the occurrences it holds, and the runs let through it */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description not yet released */
+                        active: boolean;
+                        causeId: string;
+                        /** @description when the surge behind it cleared; its release is due after the cool-down */
+                        clearedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        from: string;
+                        heldOccurrences: number;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description notify-only windows in its regions and period: flagged, not held */
+                        notifyOnlyOccurrences: number;
+                        /** @description every run let through it, shown or not */
+                        overrideCount: number;
+                        /** @description the first runs let through it, oldest first */
+                        overrides: {
+                            occurrence: number;
+                            overriddenAt: string | null;
+                            overriddenBy: string;
+                            reason: string;
+                            /** Format: uuid */
+                            windowId: string;
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        placedAt: string;
+                        placedBy: string | null;
+                        reason: string;
+                        regions: string[];
+                        releaseDueAt: string | null;
+                        releaseReason: string | null;
+                        releasedAt: string | null;
+                        releasedBy: string | null;
+                        /** @enum {string} */
+                        source: "detector" | "alert" | "declaration" | "manual";
+                        /** @description null: until released */
+                        until: string | null;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1600,11 +1749,48 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The hold, released, with the occurrences it held */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description not yet released */
+                        active: boolean;
+                        causeId: string;
+                        /** @description when the surge behind it cleared; its release is due after the cool-down */
+                        clearedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        from: string;
+                        heldOccurrences: number;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description notify-only windows in its regions and period: flagged, not held */
+                        notifyOnlyOccurrences: number;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        placedAt: string;
+                        placedBy: string | null;
+                        reason: string;
+                        regions: string[];
+                        releaseDueAt: string | null;
+                        releaseReason: string | null;
+                        releasedAt: string | null;
+                        releasedBy: string | null;
+                        /** @enum {string} */
+                        source: "detector" | "alert" | "declaration" | "manual";
+                        /** @description null: until released */
+                        until: string | null;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1685,11 +1871,35 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of keys; nextCursor is null on the last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            createdAt: string;
+                            createdBy: string;
+                            keyId: string;
+                            /** @description the last request the planner authenticated with it (to the minute) */
+                            lastUsedAt: string | null;
+                            name: string;
+                            prefix: string;
+                            revokeReason: string | null;
+                            revokedAt: string | null;
+                            revokedBy: string | null;
+                            scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
+                            team: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1756,7 +1966,30 @@ export interface operations {
                     Location?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        createdAt: string;
+                        createdBy: string;
+                        /** @description the key, shown only here (only its hash is stored); send it as "Authorization: Bearer <key>" */
+                        key: string;
+                        keyId: string;
+                        /** @description the last request the planner authenticated with it (to the minute) */
+                        lastUsedAt: string | null;
+                        name: string;
+                        notice: string;
+                        prefix: string;
+                        revokeReason: string | null;
+                        revokedAt: string | null;
+                        revokedBy: string | null;
+                        scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
+                        team: string;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1825,11 +2058,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The key */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        createdAt: string;
+                        createdBy: string;
+                        keyId: string;
+                        /** @description the last request the planner authenticated with it (to the minute) */
+                        lastUsedAt: string | null;
+                        name: string;
+                        prefix: string;
+                        revokeReason: string | null;
+                        revokedAt: string | null;
+                        revokedBy: string | null;
+                        scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
+                        team: string;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1898,11 +2152,32 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The key, revoked */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        createdAt: string;
+                        createdBy: string;
+                        keyId: string;
+                        /** @description the last request the planner authenticated with it (to the minute) */
+                        lastUsedAt: string | null;
+                        name: string;
+                        prefix: string;
+                        revokeReason: string | null;
+                        revokedAt: string | null;
+                        revokedBy: string | null;
+                        scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
+                        team: string;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1978,11 +2253,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every region, codes in the form a request names them */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            code: string;
+                            /** @enum {string} */
+                            kind: "country" | "custom";
+                            name: string;
+                            /**
+                             * @description where its baselines and local times are counted
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                            /** @description every zone in use in it */
+                            zones: string[];
+                        }[];
+                    };
+                };
             };
             /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
             401: {
@@ -4054,11 +4352,140 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every hold on any of its runs with its cause and trail, and the window's own trail */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        audit: {
+                            action: string;
+                            /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
+                            actor: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            at: string;
+                            causeEventId: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: uuid */
+                            subjectId: string;
+                            /**
+                             * @description occurrence: one run of the window subjectId names, its number in details
+                             * @enum {string}
+                             */
+                            subjectType: "window" | "occurrence" | "hold";
+                        }[];
+                        holds: {
+                            audit: {
+                                action: string;
+                                /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
+                                actor: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                at: string;
+                                causeEventId: string | null;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: uuid */
+                                subjectId: string;
+                                /**
+                                 * @description occurrence: one run of the window subjectId names, its number in details
+                                 * @enum {string}
+                                 */
+                                subjectType: "window" | "occurrence" | "hold";
+                            }[];
+                            cause: {
+                                causeEventId: string | null;
+                                causeId: string;
+                                correlationId: string | null;
+                                /** @description the detector's evidence; null for an alert, a declaration or a manual request */
+                                evidence: {
+                                    baseline: number;
+                                    cumulative?: number;
+                                    /** @enum {string} */
+                                    direction?: "up" | "down";
+                                    observed: number;
+                                    samples?: {
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO-8601 instant in UTC (trailing Z).
+                                         * @example 2026-06-14T21:00:00Z
+                                         */
+                                        at: string;
+                                        expected?: number;
+                                        value: number;
+                                        zScore?: number;
+                                    }[];
+                                    scale?: number;
+                                    score: number;
+                                    /** @enum {string} */
+                                    support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
+                                    zScore?: number;
+                                } | null;
+                                /** @enum {string} */
+                                kind: "surge" | "alert" | "declaration" | "manual request";
+                                /** @description the surge's own reason, else the hold's */
+                                reason: string;
+                                requestedBy: string | null;
+                                severity: ("minor" | "major" | "critical") | null;
+                                /** @enum {string} */
+                                source: "detector" | "alert" | "declaration" | "manual";
+                            };
+                            hold: {
+                                /** @description not yet released */
+                                active: boolean;
+                                causeId: string;
+                                /** @description when the surge behind it cleared; its release is due after the cool-down */
+                                clearedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                from: string;
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                placedAt: string;
+                                placedBy: string | null;
+                                reason: string;
+                                regions: string[];
+                                releaseDueAt: string | null;
+                                releaseReason: string | null;
+                                releasedAt: string | null;
+                                releasedBy: string | null;
+                                /** @enum {string} */
+                                source: "detector" | "alert" | "declaration" | "manual";
+                                /** @description null: until released */
+                                until: string | null;
+                            };
+                            /** @description a run had already started when it landed, and ran on */
+                            inProgressWhenHeld: boolean;
+                            /** @description the numbers of its runs the hold holds or held */
+                            occurrences: number[];
+                            /** @description a run was let through it */
+                            overridden: boolean;
+                        }[];
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -4126,11 +4553,89 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of its runs; nextCursor is null on the last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            /** @description the active holds that stop this run */
+                            heldBy: string[];
+                            inProgress?: boolean;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            number: number;
+                            proposedSlot?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                endsAt: string;
+                                expectedImpact: number;
+                                localTimes: {
+                                    endOffset?: string;
+                                    endsAtLocal: string;
+                                    offset?: string;
+                                    /**
+                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                     * @example IR
+                                     * @example eu-west
+                                     */
+                                    region: string;
+                                    startsAtLocal: string;
+                                    /**
+                                     * @description IANA time zone name.
+                                     * @example Asia/Tehran
+                                     * @example America/Los_Angeles
+                                     */
+                                    zone: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 instant in UTC (trailing Z).
+                                 * @example 2026-06-14T21:00:00Z
+                                 */
+                                startsAt: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                        }[];
+                        nextCursor: string | null;
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -4194,11 +4699,82 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The occurrence, completed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        inProgress?: boolean;
+                        localTimes: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        number: number;
+                        proposedSlot?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            expectedImpact: number;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -4262,11 +4838,82 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The occurrence, in progress */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        endsAt: string;
+                        inProgress?: boolean;
+                        localTimes: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        number: number;
+                        proposedSlot?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            expectedImpact: number;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 instant in UTC (trailing Z).
+                         * @example 2026-06-14T21:00:00Z
+                         */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -4672,11 +5319,112 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The slots, best first, beside where the run is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description where the run is now, scored as the slots are */
+                        current: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            expectedImpact: number;
+                            /** @description regions whose active holds it overlaps */
+                            heldRegions: string[];
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                            withinAllowedLocalHours: boolean;
+                        } | null;
+                        /** @description scored at local night, with no baseline learned (notes says why) */
+                        fallbackRegions: string[];
+                        localTimesOfCurrent: {
+                            endOffset?: string;
+                            endsAtLocal: string;
+                            offset?: string;
+                            /**
+                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                             * @example IR
+                             * @example eu-west
+                             */
+                            region: string;
+                            startsAtLocal: string;
+                            /**
+                             * @description IANA time zone name.
+                             * @example Asia/Tehran
+                             * @example America/Los_Angeles
+                             */
+                            zone: string;
+                        }[];
+                        notes: string[];
+                        /** @description the run the slots are for; null when none is left, the window as planned is compared instead */
+                        occurrence: number | null;
+                        scoredRegions: string[];
+                        /** @description best first */
+                        slots: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            endsAt: string;
+                            expectedImpact: number;
+                            localTimes: {
+                                endOffset?: string;
+                                endsAtLocal: string;
+                                offset?: string;
+                                /**
+                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                                 * @example IR
+                                 * @example eu-west
+                                 */
+                                region: string;
+                                startsAtLocal: string;
+                                /**
+                                 * @description IANA time zone name.
+                                 * @example Asia/Tehran
+                                 * @example America/Los_Angeles
+                                 */
+                                zone: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            startsAt: string;
+                        }[];
+                        /** Format: uuid */
+                        windowId: string;
+                    };
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
