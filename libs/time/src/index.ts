@@ -6,7 +6,8 @@ export { planWindow, planWindowFromLocal, rangesOverlap } from './windows/planne
 export type { Expansion, ExpansionBounds } from './recurrence/recurrence.expander';
 export { DEFAULT_MAX_OCCURRENCES, expandOccurrences, MAX_OCCURRENCES_LIMIT } from './recurrence/recurrence.expander';
 export type { RegionLocalTime, RegionZones } from './rendering/region-local-time.renderer';
-export { formatOffset, renderInZone, renderLocalTimes } from './rendering/region-local-time.renderer';
+export { formatOffset, renderInZone, renderLocalTimes, renderLocalTimesWith } from './rendering/region-local-time.renderer';
+export { ZoneOffsetTimeline } from './zones/zone-offset.timeline';
 export type { AllowedLocalHours, LocalHoursRange, LocalHoursScope } from './local-hours/allowed-local-hours';
 export { isWithinLocalHours } from './local-hours/allowed-local-hours';
 export type { HourOfWeekBaseline } from './slots/hour-of-week-baseline';
