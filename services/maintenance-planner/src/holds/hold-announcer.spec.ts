@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LocalTimes } from '../regions/local-times';
 import type { OccurrenceRow, WindowRow } from '../windows/window-record';
-import { EVENT_LIST_BYTES, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, listWithin, type TouchedOccurrence } from './hold-announcer';
+import { EVENT_LIST_BYTES, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, listWithin, OCCURRENCES_A_TURN, type TouchedOccurrence } from './hold-announcer';
+import type { HoldRow } from './hold-record';
 
 const announcer = new HoldAnnouncer({} as never, new LocalTimes(new RegionCatalog()));
 const REGIONS = ['IR', 'DE', 'FR', 'US', 'BR', 'IN', 'JP', 'NG', 'MX', 'EG'];
@@ -65,5 +66,28 @@ describe('the lists a hold or window event carries', () => {
     expect(counts[0]).toBe(1000);
     expect(counts[1]).toBeGreaterThan(100);
     expect(counts[1]).toBeLessThan(1000);
+  });
+});
+
+describe("a large hold's window events", () => {
+  const hold = { id: randomUUID(), regions: ['IR'] } as HoldRow;
+  const options = { source: 'holdfast/maintenance-planner', time: new Date('2026-08-01T00:00:00Z') };
+
+  it(`are built ${OCCURRENCES_A_TURN} listed occurrences at a time, the event loop let run in between, and say what they said built in one block`, async () => {
+    // Ten windows of 100 runs: a turn after the third window, the sixth and the ninth.
+    const windows = hourlyWindows(10, 100, 1);
+    const built: string[] = [];
+    const turns: number[] = [];
+    const waiting = () =>
+      setImmediate(() => {
+        turns.push(built.length);
+        if (built.length < windows.length) waiting();
+      });
+    waiting();
+    const events = await announcer.inTurns(windows, (window) => (built.push(window.row.id), announcer.windowHeldEvent(hold, window, options)));
+    expect(turns.slice(0, 3)).toEqual([3, 6, 9]);
+    const inOneBlock = announcer.windowHeldEvents(hold, windows, options);
+    expect(events.map((event) => [event.subject, event.data])).toEqual(inOneBlock.map((event) => [event.subject, event.data]));
+    expect(events).toHaveLength(10);
   });
 });

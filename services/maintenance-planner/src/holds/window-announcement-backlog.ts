@@ -229,10 +229,10 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     let events: HoldfastEvent[];
     if (debt.kind === 'held') {
       await auditOccurrences(tx, links, { action: 'held', actor: `hold:${hold.id}`, at: this.clock.now(), causeEventId: debt.chain_causation_id });
-      events = this.announcer.windowHeldEvents(hold, windows, options);
+      events = await this.announcer.inTurns(windows, (window) => this.announcer.windowHeldEvent(hold, window, options));
     } else {
       // Their audit rows were written with the release.
-      events = windows.flatMap((window) => this.announcer.windowReleasedEvent(hold, window, options) ?? []);
+      events = await this.announcer.inTurns(windows, (window) => this.announcer.windowReleasedEvent(hold, window, options));
     }
     return { events, windows: new Set(links.map((link) => link.window_id)).size, last: links.at(-1)!.window_id };
   }
