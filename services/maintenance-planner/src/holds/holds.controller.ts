@@ -101,7 +101,7 @@ export class HoldsController {
         placedBy: actor,
       }),
     );
-    await this.holds.refreshGauges();
+    this.holds.refreshGaugesSoon();
     return countedHoldView(hold!, await this.holds.counts(hold!.id));
   }
 
@@ -122,7 +122,7 @@ export class HoldsController {
     if (hold.released_at) throw alreadyReleased(hold.released_at);
     // Released meanwhile (the sweep, another request): the same 409, not a 200 for a release this request did not make.
     if (!(await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason)))) throw alreadyReleased((await this.holds.get(id)).released_at!);
-    await this.holds.refreshGauges();
+    this.holds.refreshGaugesSoon();
     return countedHoldView(await this.holds.get(id), await this.holds.counts(id));
   }
 }

@@ -4,7 +4,7 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { TimeError } from '@holdfast/time';
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -55,8 +55,11 @@ type Audit = { subjectType: 'hold' | 'window' | 'occurrence'; subjectId: string;
 
 /** Holds: placed from surges or by hand, fanned out to occurrences in one transaction, released after a cool-down. */
 @Injectable()
-export class HoldsService {
+export class HoldsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(HoldsService.name);
+  /** The refresh refreshGaugesSoon started, while it runs; `gaugesStale`: a change came after it began reading. */
+  private gaugeRefresh: Promise<void> | null = null;
+  private gaugesStale = false;
   private readonly fanOutSeconds;
   private readonly activeHolds;
   private readonly heldOccurrences;
@@ -579,6 +582,30 @@ export class HoldsService {
         ORDER BY placed_at DESC, id DESC LIMIT $3`,
       [filter.active ?? null, filter.region ?? null, filter.limit, filter.before?.at ?? null, filter.before?.id ?? null],
     )) as HoldRow[];
+  }
+
+  /**
+   * Refreshes the gauges after a request's change without the request waiting for it: counting the
+   * runs held is a DISTINCT over every link in force (160-230 ms with 30 holds over 2,333 global
+   * windows). Changes that come while a refresh runs share one more after it.
+   */
+  refreshGaugesSoon(): void {
+    this.gaugesStale = true;
+    if (this.gaugeRefresh) return;
+    this.gaugeRefresh = (async () => {
+      while (this.gaugesStale) {
+        this.gaugesStale = false;
+        await this.refreshGauges();
+      }
+    })()
+      .catch((error: unknown) => this.logger.warn(`Could not refresh the hold gauges (${error instanceof Error ? error.message : String(error)}); the next sweep does.`))
+      .finally(() => (this.gaugeRefresh = null));
+  }
+
+  /** A refresh still running would read from a pool about to close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.gaugesStale = false;
+    await this.gaugeRefresh;
   }
 
   async refreshGauges(): Promise<void> {
