@@ -19,6 +19,27 @@ const EMPTY_ELEMENTS = /[ \t,]*$/y;
 const LIST_MEMBER = /[ \t,]*(?:(?:W\/)?"([\x21\x23-\x7e\x80-\xff]*)"|([1-9]\d{0,9}))[ \t]*(?:,|$)/y;
 
 /**
+ * The opaque tags of an If-Match or If-None-Match list (RFC 9110 8.8.3), weak ones as their tag
+ * (W/"3" as 3), a bare version as itself; undefined when a member is no entity tag, which stops
+ * the reading. `*` is the caller's to read first.
+ */
+export function entityTagsIn(header: string): string[] | undefined {
+  const tags: string[] = [];
+  const members = new RegExp(LIST_MEMBER);
+  const rest = new RegExp(EMPTY_ELEMENTS);
+  const onlyEmptyElementsLeft = () => {
+    rest.lastIndex = members.lastIndex;
+    return rest.test(header);
+  };
+  while (!onlyEmptyElementsLeft()) {
+    const member = members.exec(header);
+    if (!member) return undefined;
+    tags.push(member[1] ?? member[2]);
+  }
+  return tags;
+}
+
+/**
  * A resource whose version is its ETag and whose changes honour If-Match (a window, a
  * subscription): reads the precondition a change names and holds the stored version to it, with
  * messages naming the resource and where to read it again.
@@ -77,24 +98,14 @@ export class VersionedResource {
   }
 
   private versionsIn(header: string): number[] {
-    const versions: number[] = [];
-    const members = new RegExp(LIST_MEMBER);
-    const rest = new RegExp(EMPTY_ELEMENTS);
-    const onlyEmptyElementsLeft = () => {
-      rest.lastIndex = members.lastIndex;
-      return rest.test(header);
-    };
-    // A member that is no entity tag stops the reading.
-    while (!onlyEmptyElementsLeft()) {
-      const member = members.exec(header);
-      if (!member) throw this.invalidVersion(header);
-      const tag = member[1] ?? member[2];
-      if (VERSION.test(tag)) versions.push(Number(tag));
-    }
+    const tags = entityTagsIn(header);
+    if (!tags) throw this.invalidVersion(header);
+    const versions = tags.filter((tag) => VERSION.test(tag)).map(Number);
     // Tags, but none a version (a body hash another server gave): nothing this resource could match.
     if (versions.length === 0) throw this.invalidVersion(header);
     return versions;
   }
+
 
   private invalidVersion(header: string): DomainError {
     return new DomainError('invalid-version', 400, `If-Match ${header} names no ${this.name} version: send back the ETag GET ${this.collection}/{id} gave, such as If-Match: "3".`, {

@@ -1,6 +1,6 @@
 import { RegionCodeSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { DomainError } from '@holdfast/service-kit';
+import { DomainError, entityTagsIn } from '@holdfast/service-kit';
 import { applyDecorators, Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -30,9 +30,10 @@ async function conditionally(feed: CalendarFeed, request: Request, response: Res
  * Cache-Control: no-cache, as fetch() adds to every request that sends If-None-Match.
  */
 function names(ifNoneMatch: string | undefined, tag: string): boolean {
-  if (ifNoneMatch?.trim() === '*') return true;
-  const opaque = (entityTag: string) => entityTag.trim().replace(/^W\//, '');
-  return ifNoneMatch?.split(',').some((member) => opaque(member) === opaque(tag)) ?? false;
+  if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const [own] = entityTagsIn(tag)!;
+  return entityTagsIn(ifNoneMatch)?.includes(own) ?? false;
 }
 
 /** What a feed's answers say in the OpenAPI document: its ETag, and 304 to an If-None-Match naming it. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DateTime } from 'luxon';
+import { EventLoopTurns } from '../event-loop-turns';
 
 /** One occurrence as a calendar event, in the zone its window was planned in. */
 export interface CalendarEvent {
@@ -218,9 +218,9 @@ export const ICS_WRITER_REVISION = 1;
  */
 export async function feedEntityTag(name: string, events: readonly CalendarEvent[], description?: string): Promise<string> {
   const digest = createHash('sha256').update(JSON.stringify([ICS_WRITER_REVISION, process.versions.icu, process.versions.tz, name, description ?? null]));
-  for (let index = 0; index < events.length; index++) {
-    if (index > 0 && index % EVENTS_A_TURN === 0) await nextTurn();
-    const { stampedAt: _written, ...event } = events[index];
+  const turns = new EventLoopTurns(EVENTS_A_TURN);
+  for (const { stampedAt: _written, ...event } of events) {
+    await turns.before();
     digest.update(JSON.stringify(event));
   }
   return `W/"${digest.digest('base64url')}"`;
@@ -249,9 +249,9 @@ export async function icsCalendar(name: string, events: readonly CalendarEvent[]
     spans.set(zone, zoneSpan);
     write(zoneSpan.vtimezone());
   }
-  for (let index = 0; index < events.length; index++) {
-    if (index > 0 && index % EVENTS_A_TURN === 0) await nextTurn();
-    const event = events[index];
+  const turns = new EventLoopTurns(EVENTS_A_TURN);
+  for (const event of events) {
+    await turns.before();
     const span = spans.get(event.zone)!;
     // RFC 5545 reads a repeated local time as its first pass and clients differ (ical.js takes the
     // second), so an occurrence touching the repeated hour is written in UTC, which none misreads.

@@ -2,8 +2,8 @@ import { createEvent, type CreateEventOptions, type HoldfastEvent, type HoldPeri
 import { prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Injectable } from '@nestjs/common';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
+import { EventLoopTurns } from '../event-loop-turns';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { heldByActiveHold, occurrenceColumns, type OccurrenceRow, occurrenceView, readerRegions, windowColumns, type WindowRow, windowSnapshot } from '../windows/window-record';
@@ -206,18 +206,15 @@ export class HoldAnnouncer {
    */
   async inTurns(windows: readonly TouchedWindow[], build: (window: TouchedWindow) => HoldfastEvent | null): Promise<HoldfastEvent[]> {
     const events: HoldfastEvent[] = [];
-    let occurrences = 0;
+    const turns = new EventLoopTurns(OCCURRENCES_A_TURN);
     for (const window of windows) {
-      if (occurrences >= OCCURRENCES_A_TURN) {
-        occurrences = 0;
-        await nextTurn();
-      }
+      await turns.before(Math.min(window.occurrences.length, WINDOW_EVENT_OCCURRENCE_LIMIT));
       const event = build(window);
       if (event) events.push(event);
-      occurrences += Math.min(window.occurrences.length, WINDOW_EVENT_OCCURRENCE_LIMIT);
     }
     return events;
   }
+
 
   /**
    * window.released for a window whose occurrences a released hold held, as it is now: still held
