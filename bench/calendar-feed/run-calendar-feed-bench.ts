@@ -19,12 +19,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, get } from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { plannerService } from '../../services/maintenance-planner/src/app.module';
 import { plannerBenchDatabase } from '../hold-fanout/planner-bench-database';
 import { printTable, writeResults } from '../support/bench-table';
+import { gateCallerWhile } from '../support/gate-caller';
 
 const ONE_OFF = Number(process.env.FEED_ONE_OFF ?? 12_000);
 const DAILY = Number(process.env.FEED_DAILY ?? 1_200);
@@ -141,18 +141,8 @@ async function main(): Promise<void> {
     });
   /** One caller asking the gate back to back while `work` runs, with the event loop's longest stall meanwhile. */
   const gateWhile = async (work: () => Promise<void>) => {
-    const stalls = monitorEventLoopDelay({ resolution: 1 });
-    stalls.enable();
-    let done = false;
-    const gate: number[] = [];
-    const caller = (async () => {
-      while (!done) gate.push((await ask('/v1/gate?regions=NP')).ms);
-    })();
-    await work();
-    done = true;
-    await caller;
-    stalls.disable();
-    return { answers: gate.length, gateMaxMs: Math.round(Math.max(...gate)), loopStallMaxMs: Math.round(stalls.max / 1e6) };
+    const { gateMs, loopStallMaxMs } = await gateCallerWhile(async () => (await ask('/v1/gate?regions=NP')).ms, work);
+    return { answers: gateMs.length, gateMaxMs: Math.round(gateMs.at(-1)!), loopStallMaxMs };
   };
   try {
     const db = app.get(DataSource);

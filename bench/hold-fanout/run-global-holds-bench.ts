@@ -15,11 +15,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { localKafkaConfig, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { plannerService } from '../../services/maintenance-planner/src/app.module';
 import { percentile, printTable, writeResults } from '../support/bench-table';
+import { gateCallerWhile } from '../support/gate-caller';
 import { plannerBenchDatabase, PLANNER_SCHEMA } from './planner-bench-database';
 
 const ONE_OFF = Number(process.env.GLOBAL_ONE_OFF ?? 2_000);
@@ -138,32 +138,23 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: database.url, options: `-c search_path=${PLANNER_SCHEMA}` });
   /** One caller asking the gate back to back while `work` runs, with the event loop's stalls and the peak memory meanwhile. */
   const gateWhile = async <T>(work: () => Promise<T>) => {
-    const stalls = monitorEventLoopDelay({ resolution: 1 });
-    stalls.enable();
-    let done = false;
-    const gate: number[] = [];
-    const caller = (async () => {
-      while (!done) {
-        const answer = await ask('GET', '/v1/gate?regions=NO');
-        if (answer.status !== 200) throw new Error(`the gate answered ${answer.status}: ${answer.body}`);
-        gate.push(answer.ms);
-      }
-    })();
-    // Both awaited together: a failure of either is reported, not left unhandled.
-    const [{ result, rssMb, heapMb }] = await Promise.all([peakMemoryWhile(work).finally(() => (done = true)), caller]);
-    stalls.disable();
-    gate.sort((a, b) => a - b);
+    const askGate = async () => {
+      const answer = await ask('GET', '/v1/gate?regions=NO');
+      if (answer.status !== 200) throw new Error(`the gate answered ${answer.status}: ${answer.body}`);
+      return answer.ms;
+    };
+    const { result: peak, gateMs, loopStallMaxMs, loopStallP99Ms } = await gateCallerWhile(askGate, () => peakMemoryWhile(work));
     return {
-      result,
+      result: peak.result,
       figures: {
-        gateAnswers: gate.length,
-        gateP50Ms: Number(percentile(gate, 0.5).toFixed(1)),
-        gateP99Ms: Number(percentile(gate, 0.99).toFixed(1)),
-        gateMaxMs: Math.round(gate.at(-1)!),
-        loopStallMaxMs: Math.round(stalls.max / 1e6),
-        loopStallP99Ms: Math.round(stalls.percentile(99) / 1e6),
-        rssPeakMb: rssMb,
-        heapPeakMb: heapMb,
+        gateAnswers: gateMs.length,
+        gateP50Ms: Number(percentile(gateMs, 0.5).toFixed(1)),
+        gateP99Ms: Number(percentile(gateMs, 0.99).toFixed(1)),
+        gateMaxMs: Math.round(gateMs.at(-1)!),
+        loopStallMaxMs,
+        loopStallP99Ms,
+        rssPeakMb: peak.rssMb,
+        heapPeakMb: peak.heapMb,
       },
     };
   };
