@@ -1,4 +1,4 @@
-import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 
@@ -10,7 +10,7 @@ interface JsonSchema {
 interface Operation {
   responses: Record<string, { description: string; content?: { 'application/json': { schema: JsonSchema } } }>;
 }
-type Document = { paths: Record<string, Record<string, Operation>> };
+type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, JsonSchema> } };
 
 const AM_TOKEN = 'am-openapi-spec-token-0123456789';
 
@@ -24,7 +24,11 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
   const send = (path: string, method: string, body: unknown, headers: Record<string, string> = {}) =>
     service.fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const operation = (path: string, method: string): Operation => document.paths[path][method];
-  const bodySchema = (path: string, method: string, status: string): JsonSchema | undefined => operation(path, method).responses[status]?.content?.['application/json'].schema;
+  // The shared views are referred to by name (components/schemas): read in place, as a client generated from the document reads them.
+  const bodySchema = (path: string, method: string, status: string): JsonSchema | undefined => {
+    const schema = operation(path, method).responses[status]?.content?.['application/json'].schema;
+    return schema && (withRefsResolved(document, schema) as JsonSchema);
+  };
 
   beforeAll(async () => {
     service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000', ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN } }) } });
@@ -99,6 +103,11 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(fieldsOf(bodySchema('/v1/declarations/{id}', 'get', '200'))).toEqual(declarationFields);
     expect(fieldsOf(bodySchema('/v1/declarations/{id}', 'delete', '200'))).toEqual(declarationFields);
     expect(fieldsOf(bodySchema('/v1/declarations', 'get', '200')?.properties?.items.items)).toEqual(declarationFields);
+    // Written once, under its name, and referred to by every route that answers it.
+    for (const [path, method, status] of [['/v1/declarations', 'post', '201'], ['/v1/declarations/{id}', 'get', '200'], ['/v1/declarations/{id}', 'delete', '200']]) {
+      expect(operation(path, method).responses[status].content?.['application/json'].schema, `${method} ${path}`).toEqual({ $ref: '#/components/schemas/Declaration' });
+    }
+    expect(document.components.schemas).toHaveProperty('Declaration');
 
     const { items } = (await (await service.fetch('/v1/surges')).json()) as { items: Record<string, unknown>[] };
     const surgeFields = { fields: Object.keys(items[0]).sort(), required: Object.keys(items[0]).sort() };

@@ -1,6 +1,6 @@
 import { createEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { plannerService } from '../src/app.module';
 type JsonSchema = Parameters<typeof z.fromJSONSchema>[0];
 interface OpenApiDocument {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>>;
+  components: { schemas: Record<string, JsonSchema> };
 }
 type Body = Record<string, unknown> & { items?: Record<string, unknown>[] };
 
@@ -24,12 +25,12 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
   /**
    * The body the served document gives for a route's answer with a status, read back into a Zod schema (the project has
    * no JSON Schema validator of its own): a field it does not declare is refused (additionalProperties: false), as is one it
-   * requires and the answer lacks.
+   * requires and the answer lacks. The views it refers to by name (components/schemas) are read as the document defines them.
    */
   const documented = (method: string, route: string, status: number) => {
     const schema = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
     expect(schema, `${method} ${route} documents no body for ${status}`).toBeDefined();
-    return z.fromJSONSchema(schema!);
+    return z.fromJSONSchema(withRefsResolved(document, schema) as JsonSchema);
   };
 
   /** Calls `route` with its {parameters} filled in, expects `status`, and checks the answer against the document's body for both. */

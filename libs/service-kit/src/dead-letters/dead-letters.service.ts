@@ -50,7 +50,7 @@ export const DeadLetterViewSchema = z.strictObject({
   deadLetteredAt: InstantSchema,
   replayable: z.boolean().meta({ description: 'whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES)' }),
   replayedAt: InstantSchema.nullable().meta({ description: 'when it was sent again to its topic; null if never' }),
-});
+}).meta({ id: 'DeadLetter' });
 export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
 
 export const DEFAULT_DEAD_LETTER_LIMIT = 100;
@@ -60,7 +60,7 @@ export const DeadLetterReplayOutcomeSchema = z.strictObject({
   messages: z.number().int().meta({ description: 'messages sent: one per place in the log, however many consumer groups dead-lettered it' }),
   remaining: z.number().int().meta({ description: 'replayable dead letters that match and were left for another call (over the limit)' }),
   unreplayable: z.number().int().meta({ description: 'dead letters that match but kept no message to send' }),
-});
+}).meta({ id: 'DeadLetterReplayOutcome' });
 export type DeadLetterReplayOutcomeView = z.infer<typeof DeadLetterReplayOutcomeSchema>;
 
 /**

@@ -11,6 +11,7 @@ import { stopGracefullyOnSignals } from './graceful-stop';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { describeProblems } from './problem-openapi';
+import { shareNamedSchemas } from './shared-schemas';
 import { malformedQueryEncoding } from './query-encoding';
 import { DomainError } from '../errors/domain.error';
 
@@ -65,7 +66,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   );
   describeIdempotencyKey(document);
   describeProblems(document);
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, shareNamedSchemas(document));
   return app;
 }
 

@@ -12,14 +12,23 @@ export function ApiZodBody(schema: z.ZodType): MethodDecorator {
   return ApiBody({ schema: z.toJSONSchema(schema, { io: 'input' }) as object });
 }
 
-/** An answer's body as the OpenAPI document shows it, from the Zod schema its view is typed against (one definition). */
+/**
+ * An answer's body as the OpenAPI document shows it, from the Zod schema its view is typed against (one definition). A view
+ * named with `.meta({ id: 'Window' })`, and every named schema inside it, is written once under components/schemas and
+ * referred to (shareNamedSchemas), so the name is what a generated client calls the type: keep it once published.
+ */
 export function zodAnswerSchema(schema: z.ZodType): object {
   return z.toJSONSchema(schema, { io: 'output' }) as object;
 }
 
-/** A page of a list as every list route answers it: its items, and the cursor of the next page (null on the last). */
+/**
+ * A page of a list as every list route answers it: its items, and the cursor of the next page (null on the last). Named
+ * for its item (Hold's page is HoldPage), which must be named itself, so each list refers to one page schema.
+ */
 export function zodPageSchema(item: z.ZodType): object {
-  return zodAnswerSchema(z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() }));
+  const id = (z.globalRegistry.get(item) as { id?: string } | undefined)?.id;
+  if (!id) throw new Error('A page schema is named for its item: name the item with .meta({ id }) first.');
+  return zodAnswerSchema(z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id: `${id}Page` }));
 }
 
 /**

@@ -22,7 +22,7 @@ export const AlertIntakeResultSchema = z.strictObject({
   alerts: z
     .array(z.strictObject({ fingerprint: z.string(), region: z.string(), action: AlertActionSchema, surgeId: z.uuid().nullable() }))
     .meta({ description: "each alert whose region is known, in the notification's order" }),
-});
+}).meta({ id: 'AlertIntakeResult' });
 export type AlertIntakeResult = z.infer<typeof AlertIntakeResultSchema>;
 
 /** A transaction's lock on one alert (sender/fingerprint), apart from every other advisory lock by its first key. */

@@ -27,7 +27,7 @@ const DeclarationViewSchema = z.strictObject({
   declaredAt: z.iso.datetime(),
   cancelledBy: z.string().nullable(),
   cancelledAt: z.iso.datetime().nullable(),
-});
+}).meta({ id: 'Declaration' });
 const DECLARATION_VIEW = zodAnswerSchema(DeclarationViewSchema);
 const DECLARATION_PAGE = zodPageSchema(DeclarationViewSchema);
 

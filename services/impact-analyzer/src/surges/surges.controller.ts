@@ -30,7 +30,7 @@ const SurgeViewSchema = z.strictObject({
       description:
         "the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals",
     }),
-});
+}).meta({ id: 'Surge' });
 const SURGE_VIEW = zodAnswerSchema(SurgeViewSchema);
 const SURGE_PAGE = zodPageSchema(SurgeViewSchema);
 

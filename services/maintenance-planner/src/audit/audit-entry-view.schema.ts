@@ -12,11 +12,11 @@ export const AuditTransitionSchema = z.strictObject({
   // The column takes any UUID an event carried in.
   causeEventId: z.guid().nullable(),
   details: z.record(z.string(), z.unknown()),
-});
+}).meta({ id: 'AuditTransition' });
 export type AuditTransition = z.output<typeof AuditTransitionSchema>;
 
 /** One entry as GET /v1/audit lists it: the transition, with the reason given for it (details.reason). */
-export const AuditEntryViewSchema = AuditTransitionSchema.extend({ reason: z.string().nullable() });
+export const AuditEntryViewSchema = AuditTransitionSchema.extend({ reason: z.string().nullable() }).meta({ id: 'AuditEntry' });
 export type AuditEntryView = z.output<typeof AuditEntryViewSchema>;
 
 /** The answer's schema for the OpenAPI document (one definition with the view's type). */

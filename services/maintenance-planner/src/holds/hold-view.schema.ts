@@ -21,14 +21,14 @@ export const HoldViewSchema = z.strictObject({
   releaseReason: ReasonSchema.nullable(),
   clearedAt: InstantSchema.nullable().meta({ description: 'when the surge behind it cleared; its release is due after the cool-down' }),
   releaseDueAt: InstantSchema.nullable(),
-});
+}).meta({ id: 'Hold' });
 export type HoldView = z.output<typeof HoldViewSchema>;
 
 /** A hold as placing or releasing it answers it: with the occurrences it holds (or held when released). */
 export const CountedHoldViewSchema = HoldViewSchema.extend({
   heldOccurrences: z.int().nonnegative(),
   notifyOnlyOccurrences: z.int().nonnegative().meta({ description: 'notify-only windows in its regions and period: flagged, not held' }),
-});
+}).meta({ id: 'CountedHold' });
 export type CountedHoldView = z.output<typeof CountedHoldViewSchema>;
 
 /** A run let through a hold: the window, its occurrence number, who let it through, why and when. */
@@ -45,7 +45,7 @@ export type HoldOverride = z.output<typeof HoldOverrideSchema>;
 export const HoldDetailViewSchema = CountedHoldViewSchema.extend({
   overrides: z.array(HoldOverrideSchema).meta({ description: 'the first runs let through it, oldest first' }),
   overrideCount: z.int().nonnegative().meta({ description: 'every run let through it, shown or not' }),
-});
+}).meta({ id: 'HoldDetail' });
 export type HoldDetailView = z.output<typeof HoldDetailViewSchema>;
 
 /** The answers' schemas for the OpenAPI document (one definition with the views' types). */

@@ -17,7 +17,7 @@ export const ApiKeyViewSchema = z.strictObject({
   revokedAt: state.revokedAt,
   revokedBy: ActorSchema.nullable(),
   revokeReason: ReasonSchema.nullable(),
-});
+}).meta({ id: 'ApiKey' });
 export type ApiKeyView = z.output<typeof ApiKeyViewSchema>;
 
 /** A key as creating it answers it: the key itself, in this answer only, and how to store it. */
@@ -25,7 +25,7 @@ export const CreatedApiKeySchema = z.strictObject({
   key: z.string().meta({ description: 'the key, shown only here (only its hash is stored); send it as "Authorization: Bearer <key>"' }),
   ...ApiKeyViewSchema.shape,
   notice: z.string(),
-});
+}).meta({ id: 'CreatedApiKey' });
 export type CreatedApiKey = z.output<typeof CreatedApiKeySchema>;
 
 /** The answers' schemas for the OpenAPI document (one definition with the views' types). */

@@ -12,7 +12,7 @@ export const RegionViewSchema = z.strictObject({
 });
 
 /** Every region, in one answer (the catalog is a few hundred). */
-export const RegionsAnswerSchema = z.strictObject({ items: z.array(RegionViewSchema) });
+export const RegionsAnswerSchema = z.strictObject({ items: z.array(RegionViewSchema) }).meta({ id: 'Regions' });
 export type RegionsAnswer = z.output<typeof RegionsAnswerSchema>;
 
 /** The answer's schema for the OpenAPI document (one definition with the view's type). */

@@ -32,7 +32,7 @@ export const WindowExplanationSchema = z.strictObject({
     }),
   ),
   audit: z.array(AuditTransitionSchema),
-});
+}).meta({ id: 'WindowExplanation' });
 export type WindowExplanation = z.output<typeof WindowExplanationSchema>;
 
 /** Where the run is now, scored as the slots are: the holds it overlaps, and whether it keeps to the allowed local hours. */
@@ -51,7 +51,7 @@ export const WindowSuggestionsSchema = z.strictObject({
   fallbackRegions: z.array(RegionCodeSchema).meta({ description: 'scored at local night, with no baseline learned (notes says why)' }),
   notes: z.array(z.string()),
   localTimesOfCurrent: z.array(RegionLocalTimeSchema),
-});
+}).meta({ id: 'WindowSuggestions' });
 export type WindowSuggestions = z.output<typeof WindowSuggestionsSchema>;
 
 /** The answers' schemas for the OpenAPI document (one definition with the views' types). */
