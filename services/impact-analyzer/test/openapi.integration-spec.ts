@@ -1,5 +1,6 @@
-import { ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { analyzerService } from '../src/app.module';
 
 interface JsonSchema {
@@ -125,5 +126,24 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     const taken = (await alerts.json()) as { alerts: object[] };
     expect(fieldsOf(bodySchema('/v1/alerts/alertmanager', 'post', '200'))).toEqual({ fields: Object.keys(taken).sort(), required: Object.keys(taken).sort() });
     expect(Object.keys(bodySchema('/v1/alerts/grafana', 'post', '200')!.properties!.alerts.items!.properties!).sort()).toEqual(Object.keys(taken.alerts[0]).sort());
+  });
+  it("documents a region's baseline as GET /v1/regions/{region}/baseline answers it", async () => {
+    const sent = await send('/v1/samples', 'POST', { samples: [{ region: 'MT', metric: 'requests', at: '2026-06-10T11:55:00Z', value: 10, source: 'openapi-spec' }] });
+    expect(sent.status).toBe(202);
+    const answer = await expectEventually(async () => {
+      const response = await service.fetch('/v1/regions/MT/baseline');
+      expect(response.status).toBe(200);
+      return (await response.json()) as { metrics: Record<string, unknown>[] };
+    });
+    const documented = bodySchema('/v1/regions/{region}/baseline', 'get', '200');
+    expect(documented, 'GET /v1/regions/{region}/baseline documents no body for 200').toBeDefined();
+    const schema = z.fromJSONSchema(documented as Parameters<typeof z.fromJSONSchema>[0]);
+    const checked = schema.safeParse(answer);
+    expect(checked.success ? '' : z.prettifyError(checked.error)).toBe('');
+    // Strict, so the document cannot fall behind the answer unnoticed: a field more, or a required one missing, is refused.
+    expect(schema.safeParse({ ...answer, undeclared: true }).success).toBe(false);
+    expect(schema.safeParse({ ...answer, metrics: [{ ...answer.metrics[0], undeclared: true }] }).success).toBe(false);
+    const { sampleCounts: _counts, ...lacking } = answer.metrics[0];
+    expect(schema.safeParse({ ...answer, metrics: [lacking] }).success).toBe(false);
   });
 });

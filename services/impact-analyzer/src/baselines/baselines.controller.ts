@@ -1,11 +1,12 @@
 import { RegionError } from '@holdfast/regions';
 import { MetricNameSchema } from '@holdfast/contracts';
-import { DomainError, InjectServiceConfig, type ServiceConfig, ZodQueryPipe } from '@holdfast/service-kit';
+import { DomainError, InjectServiceConfig, type ServiceConfig, zodAnswerSchema, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { detectionConfigOf } from '../samples/detection-policy';
 import { z } from 'zod';
+import { RegionBaselinesSchema } from './baseline-view.schema';
 import { BaselinesService } from './baselines.service';
 
 const BaselineQuerySchema = z.strictObject({ metric: MetricNameSchema.optional() });
@@ -25,7 +26,7 @@ export class BaselinesController {
   @Get(':region/baseline')
   @ApiOperation({ summary: "A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state" })
   @ApiQuery({ name: 'metric', required: false, type: String, description: 'only this metric' })
-  @ApiOkResponse({ description: '{region, zone, hoursPerWeek, metrics: [{metric, zone, values (168, null for an hour not learned), sampleCounts, sampleCount, note (only for a state that could not be read), lastSampleAt, signalLostAt, publishedAt}]}, the times in UTC ISO form or null' })
+  @ApiOkResponse({ description: "The region's learned profile of each metric, and the state of its signal", schema: zodAnswerSchema(RegionBaselinesSchema) })
   @ApiResponse({ status: 400, description: 'invalid-query: metric is not a metric name' })
   @ApiResponse({ status: 404, description: 'unknown-region (not in the catalog), or no-baseline: no sample of the region (or of that metric) learned yet' })
   async baseline(@Param('region') region: string, @Query(new ZodQueryPipe(BaselineQuerySchema, 'The baseline query')) { metric }: z.output<typeof BaselineQuerySchema>) {

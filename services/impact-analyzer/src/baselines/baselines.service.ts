@@ -10,6 +10,7 @@ import type { PublishedBaseline } from '../samples/series-state.entity';
 import { SeriesStateEntity } from '../samples/series-state.entity';
 import { unpackSeriesState } from '../samples/stored-series-state';
 import { SERVICE_NAME } from '../service-name';
+import type { RegionBaselines } from './baseline-view.schema';
 
 /** A series' learned hour-of-week profile with how many samples each hour rests on. */
 export interface BaselineProfile {
@@ -109,7 +110,7 @@ export class BaselinesService {
   }
 
   /** Every metric learned for a region (or one), with its profile and signal; empty when none. */
-  async ofRegion(region: string, detection: DetectionConfig, metric?: string) {
+  async ofRegion(region: string, detection: DetectionConfig, metric?: string): Promise<RegionBaselines> {
     const code = this.catalog.get(region).code;
     const rows = await this.dataSource.getRepository(SeriesStateEntity).find({ where: { region: code, ...(metric ? { metric } : {}) }, order: { metric: 'ASC' } });
     const zone = this.catalog.zoneOf(code);

@@ -1,0 +1,30 @@
+import { HOURS_PER_WEEK, IanaZoneSchema, InstantSchema, MetricNameSchema, RegionCodeSchema, TrafficValueSchema } from '@holdfast/contracts';
+import { z } from 'zod';
+
+/** One value a local hour of the week, Monday 00:00 first, as region.baselines.v1 carries them. */
+const hourly = <T extends z.ZodType>(hour: T, description: string) =>
+  z.array(hour).length(HOURS_PER_WEEK).meta({ description: `${description}, one a local hour of the week: index = (isoWeekday-1)*24 + local hour` });
+
+/** One metric's learned profile as GET /v1/regions/{region}/baseline shows it: the profile, and the state of its signal. */
+const MetricBaselineSchema = z.strictObject({
+  metric: MetricNameSchema,
+  zone: IanaZoneSchema.meta({ description: 'the zone whose local hours index values and sampleCounts' }),
+  values: hourly(TrafficValueSchema.nullable(), 'the expected traffic, null for an hour not learned yet'),
+  sampleCounts: hourly(z.int().nonnegative(), 'the samples each hour of values rests on'),
+  sampleCount: z.int().nonnegative().meta({ description: 'every sample the series learned from' }),
+  note: z.string().optional().meta({ description: "only for a stored state this build cannot read: the profile is empty, and learned again from the series' next sample" }),
+  lastSampleAt: InstantSchema.nullable(),
+  signalLostAt: InstantSchema.nullable().meta({ description: 'when its signal was declared lost; null while samples arrive' }),
+  publishedAt: InstantSchema.nullable().meta({ description: 'when the profile was last published on region.baselines.v1; null if never' }),
+});
+
+/** A region's baselines: every metric learned for it (or the one asked for), by metric name. */
+export const RegionBaselinesSchema = z
+  .strictObject({
+    region: RegionCodeSchema,
+    zone: IanaZoneSchema.meta({ description: "the region's zone" }),
+    hoursPerWeek: z.literal(HOURS_PER_WEEK),
+    metrics: z.array(MetricBaselineSchema),
+  })
+  .meta({ id: 'RegionBaselines' });
+export type RegionBaselines = z.output<typeof RegionBaselinesSchema>;
