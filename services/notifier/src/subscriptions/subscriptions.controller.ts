@@ -4,6 +4,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Q
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CreateSubscriptionSchema, RotateSecretSchema, UpdateSubscriptionSchema, type CreateSubscription, type UpdateSubscription } from './dto/subscription.schemas';
+import { CREATED_SUBSCRIPTION_ANSWER, ROTATED_SUBSCRIPTION_ANSWER, SUBSCRIPTION_ANSWER, SUBSCRIPTION_PAGE } from './dto/subscription-view.schema';
 import { SubscriptionsService } from './subscriptions.service';
 
 // A mistyped filter (owner=) would otherwise list every team's subscriptions as if they were the one asked for.
@@ -24,7 +25,7 @@ export class SubscriptionsController {
   @Post()
   @RequireScope('subscriptions:write')
   @UseInterceptors(EntityTagInterceptor)
-  @Created('/v1/subscriptions/{id}', { description: 'The subscription, with its secret (in this answer only)', entityTag: true })
+  @Created('/v1/subscriptions/{id}', { description: 'The subscription, with its secret (in this answer only)', schema: CREATED_SUBSCRIPTION_ANSWER, entityTag: true })
   @AnswerShownOnce('find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   @ApiZodBody(CreateSubscriptionSchema)
@@ -40,6 +41,7 @@ export class SubscriptionsController {
     limit: 'subscriptions a page, 1-1000 (default 100)',
     cursor: 'the nextCursor of the previous page',
   })
+  @ApiOkResponse({ description: 'A page of subscriptions, oldest first', schema: SUBSCRIPTION_PAGE })
   list(@Query(new ZodQueryPipe(ListSubscriptionsQuerySchema, 'The subscriptions query')) query: z.output<typeof ListSubscriptionsQuerySchema>) {
     return this.subscriptions.list(query);
   }
@@ -47,6 +49,7 @@ export class SubscriptionsController {
   @Get(':id')
   @UseInterceptors(EntityTagInterceptor)
   @ApiOperation({ summary: 'A subscription; its ETag is its version ("3"), to send back in If-Match' })
+  @ApiOkResponse({ description: 'The subscription', schema: SUBSCRIPTION_ANSWER })
   get(@Param('id', UuidParamPipe) id: string) {
     return this.subscriptions.show(id);
   }
@@ -57,6 +60,7 @@ export class SubscriptionsController {
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(UpdateSubscriptionSchema)
+  @ApiOkResponse({ description: 'The subscription as changed', schema: SUBSCRIPTION_ANSWER })
   async update(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription,
@@ -78,7 +82,7 @@ export class SubscriptionsController {
     summary:
       "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil. Answers once no delivery that read the old secret is still being sent",
   })
-  @ApiOkResponse({ description: 'The subscription with its new secret (in this answer only) and previousSecretUntil' })
+  @ApiOkResponse({ description: 'The subscription with its new secret (in this answer only) and previousSecretUntil', schema: ROTATED_SUBSCRIPTION_ANSWER })
   @ApiResponse({ status: 409, description: 'too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0' })
   @ApiResponse({ status: 422, description: 'secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret' })
   @ApiBody({ required: false, schema: z.toJSONSchema(RotateSecretSchema, { io: 'input' }) as object })

@@ -15,32 +15,10 @@ import { AddressPolicy } from '../outbound/address-policy';
 import { HOST_LOOKUP, type HostLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
+import type { CreatedSubscription, RotatedSubscription, SubscriptionView } from './dto/subscription-view.schema';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
 import { InvalidSubscription, SecretNotRotatable, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
-
-/** A subscription as the API shows it: never its secret, only whether it has one. */
-export interface SubscriptionView {
-  id: string;
-  channel: ChannelName;
-  target: string;
-  ownerTeam: string;
-  /** Its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match. */
-  version: number;
-  hasSecret: boolean;
-  description: string | null;
-  enabled: boolean;
-  /** Why the notifier turned it off (its receiver answered 410 Gone); null otherwise. */
-  disabledReason: string | null;
-  /** Until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only. */
-  previousSecretUntil: string | null;
-  /** When each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs. */
-  previousSecrets: { until: string }[];
-  filters: SubscriptionEntity['filters'];
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** Its view at `now`: a rotation's overlap is shown while it lasts, whether or not the prune has erased the old secret yet. */
 const viewOf = (subscription: SubscriptionEntity, now: Date): SubscriptionView => {
@@ -148,7 +126,7 @@ export class SubscriptionsService {
   }
 
   /** Creates a subscription; the response carries the secret this once (a generated webhook secret included). */
-  async create(request: CreateSubscription, actor: string): Promise<SubscriptionView & { secret?: string }> {
+  async create(request: CreateSubscription, actor: string): Promise<CreatedSubscription> {
     const secret = request.channel === 'webhook' ? (request.secret ?? generateWebhookSecret()) : request.channel === 'slack' ? request.target : request.secret;
     await this.validate(request.channel, { ...request, secret: request.channel === 'slack' ? request.secret : secret });
     const id = uuidv7();
@@ -255,7 +233,7 @@ export class SubscriptionsService {
    * It answers once no delivery that may have read the old secrets is still being sent, so from
    * the answer on every request, from any replica, carries the new secret's signature.
    */
-  async rotateSecret(id: string, request: RotateSecretRequest, actor: string, ifMatch?: string): Promise<SubscriptionView & { secret: string }> {
+  async rotateSecret(id: string, request: RotateSecretRequest, actor: string, ifMatch?: string): Promise<RotatedSubscription> {
     const precondition = SUBSCRIPTIONS.precondition(ifMatch);
     const secret = request.secret ?? generateWebhookSecret();
     const rotated = await this.dataSource.transaction(async (transaction) => {

@@ -1,0 +1,79 @@
+import { ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { notifierService } from '../src/app.module';
+import { HttpReceiver } from './support/http-receiver';
+import { api } from './support/notifier-fixtures';
+
+type JsonSchema = Parameters<typeof z.fromJSONSchema>[0];
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>>;
+  components: { schemas: Record<string, JsonSchema> };
+}
+type Body = Record<string, unknown> & { items?: Record<string, unknown>[] };
+
+describe("notifier: every subscription answer is the body its OpenAPI document gives for the route and status", () => {
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+  let receiver: HttpReceiver;
+  let service: ServiceUnderTest;
+  let notifier: ReturnType<typeof api>;
+  let document: OpenApiDocument;
+  // Filled as the routes answer, for the last spec to tamper with.
+  const answers: Record<string, { status: number; body: Body }> = {};
+
+  /** The body the served document gives for a route's answer with a status, its named views read in place, as a Zod schema (strict: see the planner's spec). */
+  const documented = (method: string, route: string, status: number) => {
+    const schema = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
+    expect(schema, `${method} ${route} documents no body for ${status}`).toBeDefined();
+    return z.fromJSONSchema(withRefsResolved(document, schema) as JsonSchema);
+  };
+
+  const call = async (method: string, route: string, status: number, options: { id?: string; body?: unknown } = {}): Promise<Body> => {
+    const response = await notifier.call(method, route.replace('{id}', options.id ?? ''), options.body);
+    const answer = (await response.json()) as Body;
+    expect(response.status, `${method} ${route}: ${JSON.stringify(answer)}`).toBe(status);
+    const checked = documented(method, route, status).safeParse(answer);
+    expect(checked.success ? '' : z.prettifyError(checked.error), `${method} ${route} answered what its document does not say`).toBe('');
+    answers[`${method} ${route}`] = { status, body: answer };
+    return answer;
+  };
+
+  beforeAll(async () => {
+    receiver = await HttpReceiver.start();
+    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry } });
+    notifier = api(service);
+    document = (await (await service.fetch('/docs-json')).json()) as OpenApiDocument;
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await receiver?.close();
+  });
+
+  it('subscriptions: made, listed, read, changed and their secret rotated, as documented', async () => {
+    const made = await call('POST', '/v1/subscriptions', 201, { body: { channel: 'webhook', target: `${receiver.url}/documented`, ownerTeam: 'edge', filters: { regions: ['IR'] } } });
+    expect(made.secret).toEqual(expect.stringMatching(/^whsec_/));
+    const id = String(made.id);
+    await call('GET', '/v1/subscriptions', 200);
+    await call('GET', '/v1/subscriptions/{id}', 200, { id });
+    await call('PATCH', '/v1/subscriptions/{id}', 200, { id, body: { description: 'documented answers' } });
+    const rotated = await call('POST', '/v1/subscriptions/{id}/secret/rotate', 200, { id, body: { overlapHours: 1 } });
+    expect(rotated).toMatchObject({ id, secret: expect.stringMatching(/^whsec_/), previousSecrets: [{ until: '2026-06-14T22:00:00.000Z' }] });
+  });
+
+  it('refuses an answer that grows a field the document does not declare, or lacks one it requires', () => {
+    expect(Object.keys(answers).sort()).toEqual(['GET /v1/subscriptions', 'GET /v1/subscriptions/{id}', 'PATCH /v1/subscriptions/{id}', 'POST /v1/subscriptions', 'POST /v1/subscriptions/{id}/secret/rotate']);
+    for (const [route, { status, body }] of Object.entries(answers)) {
+      const [method, path] = route.split(' ');
+      const schema = documented(method, path, status);
+      const { [Object.keys(body)[0]]: _first, ...lacking } = body;
+      expect(schema.safeParse({ ...body, undeclared: true }).success, `${route} with a field more`).toBe(false);
+      expect(schema.safeParse(lacking).success, `${route} without its first field`).toBe(false);
+      const item = body.items?.[0];
+      if (item) expect(schema.safeParse({ ...body, items: [{ ...item, undeclared: true }] }).success, `${route} with an item's field more`).toBe(false);
+    }
+    // The rotation's answer is the only one that must show the new secret.
+    const { secret: _secret, ...withoutSecret } = answers['POST /v1/subscriptions/{id}/secret/rotate'].body;
+    expect(documented('POST', '/v1/subscriptions/{id}/secret/rotate', 200).safeParse(withoutSecret).success).toBe(false);
+  });
+});
