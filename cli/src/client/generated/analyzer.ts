@@ -248,6 +248,80 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AlertIntakeResult: {
+            /** @description each alert whose region is known, in the notification's order */
+            alerts: {
+                /** @enum {string} */
+                action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded";
+                fingerprint: string;
+                region: string;
+                surgeId: string | null;
+            }[];
+            /** @description alerts in the notification */
+            received: number;
+            /** @description alerts of the group the sender left out of the notification (Alertmanager's max_alerts, Grafana's Max alerts): their surges are not started or cleared; 0 when none */
+            truncatedAlerts: number;
+        };
+        DeadLetter: {
+            consumerGroup: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            deadLetteredAt: string;
+            /** @description the message ce_id header; null when it had none */
+            eventId: string | null;
+            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
+            offset: string;
+            partition: number;
+            reason: string;
+            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+            replayable: boolean;
+            /** @description when it was sent again to its topic; null if never */
+            replayedAt: string | null;
+            topic: string;
+        };
+        DeadLetterPage: {
+            items: components["schemas"]["DeadLetter"][];
+            nextCursor: string | null;
+        };
+        DeadLetterReplayOutcome: {
+            /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
+            messages: number;
+            /** @description replayable dead letters that match and were left for another call (over the limit) */
+            remaining: number;
+            /** @description the dead letters replayed by this call, in log order */
+            replayed: components["schemas"]["DeadLetter"][];
+            /** @description dead letters that match but kept no message to send */
+            unreplayable: number;
+        };
+        Declaration: {
+            cancelledAt: string | null;
+            cancelledBy: string | null;
+            /** Format: date-time */
+            declaredAt: string;
+            declaredBy: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            regions: string[];
+            /** @enum {string} */
+            severity: "minor" | "major" | "critical";
+            /**
+             * @description scheduled until from, active until until (ended then), or cancelled
+             * @enum {string}
+             */
+            status: "scheduled" | "active" | "ended" | "cancelled";
+            /** Format: date-time */
+            until: string;
+        };
+        DeclarationPage: {
+            items: components["schemas"]["Declaration"][];
+            nextCursor: string | null;
+        };
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
@@ -270,6 +344,116 @@ export interface components {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        RegionBaselines: {
+            /** @constant */
+            hoursPerWeek: 168;
+            metrics: {
+                lastSampleAt: string | null;
+                /**
+                 * @description Traffic metric name.
+                 * @example http_requests_per_second
+                 */
+                metric: string;
+                /** @description only for a stored state this build cannot read: the profile is empty, and learned again from the series' next sample */
+                note?: string;
+                /** @description when the profile was last published on region.baselines.v1; null if never */
+                publishedAt: string | null;
+                /** @description every sample the series learned from */
+                sampleCount: number;
+                /** @description the samples each hour of values rests on, one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
+                sampleCounts: number[];
+                /** @description when its signal was declared lost; null while samples arrive */
+                signalLostAt: string | null;
+                /** @description the expected traffic, null for an hour not learned yet, one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
+                values: (number | null)[];
+                /**
+                 * @description the zone whose local hours index values and sampleCounts
+                 * @example Asia/Tehran
+                 * @example America/Los_Angeles
+                 */
+                zone: string;
+            }[];
+            /**
+             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+             * @example IR
+             * @example eu-west
+             */
+            region: string;
+            /**
+             * @description the region's zone
+             * @example Asia/Tehran
+             * @example America/Los_Angeles
+             */
+            zone: string;
+        };
+        Surge: {
+            /** @description the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals */
+            causeEventId: string | null;
+            clearedAt: string | null;
+            /** Format: date-time */
+            detectedAt: string;
+            /** @description why the detector decided; null for alerts and declarations */
+            evidence: {
+                baseline: number;
+                cumulative?: number;
+                /** @enum {string} */
+                direction?: "up" | "down";
+                observed: number;
+                samples?: {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    at: string;
+                    expected?: number;
+                    value: number;
+                    zScore?: number;
+                }[];
+                scale?: number;
+                score: number;
+                /** @enum {string} */
+                support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
+                zScore?: number;
+            } | null;
+            expectedEndAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description the detector's series; null for alerts and declarations */
+            metric: string | null;
+            peakValue: number | null;
+            reason: string;
+            /**
+             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+             * @example IR
+             * @example eu-west
+             */
+            region: string;
+            /** @enum {string} */
+            severity: "minor" | "major" | "critical";
+            /** @description set on the surge of a lost signal (onSignalLoss: hold) */
+            signalLoss: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                lastSampleAt: string;
+                silentSeconds: number;
+            } | null;
+            /** @enum {string} */
+            source: "detector" | "alert" | "declaration";
+            /** Format: date-time */
+            startedAt: string;
+            /** @enum {string} */
+            status: "active" | "cleared";
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SurgePage: {
+            items: components["schemas"]["Surge"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -677,20 +861,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description each alert whose region is known, in the notification's order */
-                        alerts: {
-                            /** @enum {string} */
-                            action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded";
-                            fingerprint: string;
-                            region: string;
-                            surgeId: string | null;
-                        }[];
-                        /** @description alerts in the notification */
-                        received: number;
-                        /** @description alerts of the group the sender left out of the notification (Alertmanager's max_alerts, Grafana's Max alerts): their surges are not started or cleared; 0 when none */
-                        truncatedAlerts: number;
-                    };
+                    "application/json": components["schemas"]["AlertIntakeResult"];
                 };
             };
             /** @description invalid-json or invalid-body: not the payload this sender sends, each problem named in errors */
@@ -791,20 +962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description each alert whose region is known, in the notification's order */
-                        alerts: {
-                            /** @enum {string} */
-                            action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded";
-                            fingerprint: string;
-                            region: string;
-                            surgeId: string | null;
-                        }[];
-                        /** @description alerts in the notification */
-                        received: number;
-                        /** @description alerts of the group the sender left out of the notification (Alertmanager's max_alerts, Grafana's Max alerts): their surges are not started or cleared; 0 when none */
-                        truncatedAlerts: number;
-                    };
+                    "application/json": components["schemas"]["AlertIntakeResult"];
                 };
             };
             /** @description invalid-json or invalid-body: not the payload this sender sends, each problem named in errors */
@@ -887,29 +1045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            consumerGroup: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadLetteredAt: string;
-                            /** @description the message ce_id header; null when it had none */
-                            eventId: string | null;
-                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
-                            offset: string;
-                            partition: number;
-                            reason: string;
-                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
-                            replayable: boolean;
-                            /** @description when it was sent again to its topic; null if never */
-                            replayedAt: string | null;
-                            topic: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["DeadLetterPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1002,35 +1138,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
-                        messages: number;
-                        /** @description replayable dead letters that match and were left for another call (over the limit) */
-                        remaining: number;
-                        /** @description the dead letters replayed by this call, in log order */
-                        replayed: {
-                            consumerGroup: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadLetteredAt: string;
-                            /** @description the message ce_id header; null when it had none */
-                            eventId: string | null;
-                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
-                            offset: string;
-                            partition: number;
-                            reason: string;
-                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
-                            replayable: boolean;
-                            /** @description when it was sent again to its topic; null if never */
-                            replayedAt: string | null;
-                            topic: string;
-                        }[];
-                        /** @description dead letters that match but kept no message to send */
-                        unreplayable: number;
-                    };
+                    "application/json": components["schemas"]["DeadLetterReplayOutcome"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1110,31 +1218,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            cancelledAt: string | null;
-                            cancelledBy: string | null;
-                            /** Format: date-time */
-                            declaredAt: string;
-                            declaredBy: string;
-                            /** Format: date-time */
-                            from: string;
-                            /** Format: uuid */
-                            id: string;
-                            reason: string;
-                            regions: string[];
-                            /** @enum {string} */
-                            severity: "minor" | "major" | "critical";
-                            /**
-                             * @description scheduled until from, active until until (ended then), or cancelled
-                             * @enum {string}
-                             */
-                            status: "scheduled" | "active" | "ended" | "cancelled";
-                            /** Format: date-time */
-                            until: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["DeclarationPage"];
                 };
             };
             /** @description invalid-query (a status or limit out of range, an unknown parameter) or invalid-cursor */
@@ -1219,28 +1303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        cancelledAt: string | null;
-                        cancelledBy: string | null;
-                        /** Format: date-time */
-                        declaredAt: string;
-                        declaredBy: string;
-                        /** Format: date-time */
-                        from: string;
-                        /** Format: uuid */
-                        id: string;
-                        reason: string;
-                        regions: string[];
-                        /** @enum {string} */
-                        severity: "minor" | "major" | "critical";
-                        /**
-                         * @description scheduled until from, active until until (ended then), or cancelled
-                         * @enum {string}
-                         */
-                        status: "scheduled" | "active" | "ended" | "cancelled";
-                        /** Format: date-time */
-                        until: string;
-                    };
+                    "application/json": components["schemas"]["Declaration"];
                 };
             };
             /** @description invalid-body: a field missing or malformed (a region code in lower case, a time not in UTC, until not after from), each named in errors */
@@ -1325,28 +1388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        cancelledAt: string | null;
-                        cancelledBy: string | null;
-                        /** Format: date-time */
-                        declaredAt: string;
-                        declaredBy: string;
-                        /** Format: date-time */
-                        from: string;
-                        /** Format: uuid */
-                        id: string;
-                        reason: string;
-                        regions: string[];
-                        /** @enum {string} */
-                        severity: "minor" | "major" | "critical";
-                        /**
-                         * @description scheduled until from, active until until (ended then), or cancelled
-                         * @enum {string}
-                         */
-                        status: "scheduled" | "active" | "ended" | "cancelled";
-                        /** Format: date-time */
-                        until: string;
-                    };
+                    "application/json": components["schemas"]["Declaration"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1413,28 +1455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        cancelledAt: string | null;
-                        cancelledBy: string | null;
-                        /** Format: date-time */
-                        declaredAt: string;
-                        declaredBy: string;
-                        /** Format: date-time */
-                        from: string;
-                        /** Format: uuid */
-                        id: string;
-                        reason: string;
-                        regions: string[];
-                        /** @enum {string} */
-                        severity: "minor" | "major" | "critical";
-                        /**
-                         * @description scheduled until from, active until until (ended then), or cancelled
-                         * @enum {string}
-                         */
-                        status: "scheduled" | "active" | "ended" | "cancelled";
-                        /** Format: date-time */
-                        until: string;
-                    };
+                    "application/json": components["schemas"]["Declaration"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1507,12 +1528,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {region, zone, hoursPerWeek, metrics: [{metric, zone, values (168, null for an hour not learned), sampleCounts, sampleCount, note (only for a state that could not be read), lastSampleAt, signalLostAt, publishedAt}]}, the times in UTC ISO form or null */
+            /** @description The region's learned profile of each metric, and the state of its signal */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RegionBaselines"];
+                };
             };
             /** @description invalid-query: metric is not a metric name */
             400: {
@@ -1801,73 +1824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals */
-                            causeEventId: string | null;
-                            clearedAt: string | null;
-                            /** Format: date-time */
-                            detectedAt: string;
-                            /** @description why the detector decided; null for alerts and declarations */
-                            evidence: {
-                                baseline: number;
-                                cumulative?: number;
-                                /** @enum {string} */
-                                direction?: "up" | "down";
-                                observed: number;
-                                samples?: {
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    at: string;
-                                    expected?: number;
-                                    value: number;
-                                    zScore?: number;
-                                }[];
-                                scale?: number;
-                                score: number;
-                                /** @enum {string} */
-                                support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
-                                zScore?: number;
-                            } | null;
-                            expectedEndAt: string | null;
-                            /** Format: uuid */
-                            id: string;
-                            /** @description the detector's series; null for alerts and declarations */
-                            metric: string | null;
-                            peakValue: number | null;
-                            reason: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            /** @enum {string} */
-                            severity: "minor" | "major" | "critical";
-                            /** @description set on the surge of a lost signal (onSignalLoss: hold) */
-                            signalLoss: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                lastSampleAt: string;
-                                silentSeconds: number;
-                            } | null;
-                            /** @enum {string} */
-                            source: "detector" | "alert" | "declaration";
-                            /** Format: date-time */
-                            startedAt: string;
-                            /** @enum {string} */
-                            status: "active" | "cleared";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["SurgePage"];
                 };
             };
             /** @description invalid-query (a status, source or limit not understood, an empty limit or region, an unknown parameter) or invalid-cursor */
@@ -1934,70 +1891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals */
-                        causeEventId: string | null;
-                        clearedAt: string | null;
-                        /** Format: date-time */
-                        detectedAt: string;
-                        /** @description why the detector decided; null for alerts and declarations */
-                        evidence: {
-                            baseline: number;
-                            cumulative?: number;
-                            /** @enum {string} */
-                            direction?: "up" | "down";
-                            observed: number;
-                            samples?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                at: string;
-                                expected?: number;
-                                value: number;
-                                zScore?: number;
-                            }[];
-                            scale?: number;
-                            score: number;
-                            /** @enum {string} */
-                            support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
-                            zScore?: number;
-                        } | null;
-                        expectedEndAt: string | null;
-                        /** Format: uuid */
-                        id: string;
-                        /** @description the detector's series; null for alerts and declarations */
-                        metric: string | null;
-                        peakValue: number | null;
-                        reason: string;
-                        /**
-                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                         * @example IR
-                         * @example eu-west
-                         */
-                        region: string;
-                        /** @enum {string} */
-                        severity: "minor" | "major" | "critical";
-                        /** @description set on the surge of a lost signal (onSignalLoss: hold) */
-                        signalLoss: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            lastSampleAt: string;
-                            silentSeconds: number;
-                        } | null;
-                        /** @enum {string} */
-                        source: "detector" | "alert" | "declaration";
-                        /** Format: date-time */
-                        startedAt: string;
-                        /** @enum {string} */
-                        status: "active" | "cleared";
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Surge"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */

@@ -232,6 +232,88 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CreatedSubscription: {
+            /** @enum {string} */
+            channel: "webhook" | "slack" | "grafana" | "alertmanager";
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            createdAt: string;
+            createdBy: string;
+            description: string | null;
+            /** @description why the notifier turned it off (its receiver answered 410 Gone); null otherwise */
+            disabledReason: string | null;
+            enabled: boolean;
+            /** @description an empty list matches everything; a non-empty one must share a value with the event */
+            filters: {
+                eventTypes: ("hold.placed" | "hold.released" | "hold.overridden" | "window.scheduled" | "window.updated" | "window.held" | "window.released" | "window.rescheduled" | "window.cancelled" | "window.started" | "window.completed" | "surge.started" | "surge.updated" | "surge.cleared" | "signal.lost" | "signal.restored")[];
+                regions: string[];
+                teams: string[];
+                windowIds: string[];
+            };
+            hasSecret: boolean;
+            /** Format: uuid */
+            id: string;
+            ownerTeam: string;
+            /** @description until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only */
+            previousSecretUntil: string | null;
+            /** @description when each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs */
+            previousSecrets: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                until: string;
+            }[];
+            /** @description webhook: the whsec_ signing secret; grafana and alertmanager: the token given. Shown only here */
+            secret?: string;
+            target: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            updatedAt: string;
+            /** @description its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match */
+            version: number;
+        };
+        DeadLetter: {
+            consumerGroup: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            deadLetteredAt: string;
+            /** @description the message ce_id header; null when it had none */
+            eventId: string | null;
+            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
+            offset: string;
+            partition: number;
+            reason: string;
+            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+            replayable: boolean;
+            /** @description when it was sent again to its topic; null if never */
+            replayedAt: string | null;
+            topic: string;
+        };
+        DeadLetterPage: {
+            items: components["schemas"]["DeadLetter"][];
+            nextCursor: string | null;
+        };
+        DeadLetterReplayOutcome: {
+            /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
+            messages: number;
+            /** @description replayable dead letters that match and were left for another call (over the limit) */
+            remaining: number;
+            /** @description the dead letters replayed by this call, in log order */
+            replayed: components["schemas"]["DeadLetter"][];
+            /** @description dead letters that match but kept no message to send */
+            unreplayable: number;
+        };
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
@@ -254,6 +336,104 @@ export interface components {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        RotatedSubscription: {
+            /** @enum {string} */
+            channel: "webhook" | "slack" | "grafana" | "alertmanager";
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            createdAt: string;
+            createdBy: string;
+            description: string | null;
+            /** @description why the notifier turned it off (its receiver answered 410 Gone); null otherwise */
+            disabledReason: string | null;
+            enabled: boolean;
+            /** @description an empty list matches everything; a non-empty one must share a value with the event */
+            filters: {
+                eventTypes: ("hold.placed" | "hold.released" | "hold.overridden" | "window.scheduled" | "window.updated" | "window.held" | "window.released" | "window.rescheduled" | "window.cancelled" | "window.started" | "window.completed" | "surge.started" | "surge.updated" | "surge.cleared" | "signal.lost" | "signal.restored")[];
+                regions: string[];
+                teams: string[];
+                windowIds: string[];
+            };
+            hasSecret: boolean;
+            /** Format: uuid */
+            id: string;
+            ownerTeam: string;
+            /** @description until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only */
+            previousSecretUntil: string | null;
+            /** @description when each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs */
+            previousSecrets: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                until: string;
+            }[];
+            /** @description the new whsec_ signing secret, shown only here; previousSecretUntil says until when the old one signs beside it */
+            secret: string;
+            target: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            updatedAt: string;
+            /** @description its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match */
+            version: number;
+        };
+        Subscription: {
+            /** @enum {string} */
+            channel: "webhook" | "slack" | "grafana" | "alertmanager";
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            createdAt: string;
+            createdBy: string;
+            description: string | null;
+            /** @description why the notifier turned it off (its receiver answered 410 Gone); null otherwise */
+            disabledReason: string | null;
+            enabled: boolean;
+            /** @description an empty list matches everything; a non-empty one must share a value with the event */
+            filters: {
+                eventTypes: ("hold.placed" | "hold.released" | "hold.overridden" | "window.scheduled" | "window.updated" | "window.held" | "window.released" | "window.rescheduled" | "window.cancelled" | "window.started" | "window.completed" | "surge.started" | "surge.updated" | "surge.cleared" | "signal.lost" | "signal.restored")[];
+                regions: string[];
+                teams: string[];
+                windowIds: string[];
+            };
+            hasSecret: boolean;
+            /** Format: uuid */
+            id: string;
+            ownerTeam: string;
+            /** @description until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only */
+            previousSecretUntil: string | null;
+            /** @description when each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs */
+            previousSecrets: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                until: string;
+            }[];
+            target: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            updatedAt: string;
+            /** @description its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match */
+            version: number;
+        };
+        SubscriptionPage: {
+            items: components["schemas"]["Subscription"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -642,29 +822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            consumerGroup: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadLetteredAt: string;
-                            /** @description the message ce_id header; null when it had none */
-                            eventId: string | null;
-                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
-                            offset: string;
-                            partition: number;
-                            reason: string;
-                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
-                            replayable: boolean;
-                            /** @description when it was sent again to its topic; null if never */
-                            replayedAt: string | null;
-                            topic: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["DeadLetterPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -757,35 +915,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
-                        messages: number;
-                        /** @description replayable dead letters that match and were left for another call (over the limit) */
-                        remaining: number;
-                        /** @description the dead letters replayed by this call, in log order */
-                        replayed: {
-                            consumerGroup: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadLetteredAt: string;
-                            /** @description the message ce_id header; null when it had none */
-                            eventId: string | null;
-                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
-                            offset: string;
-                            partition: number;
-                            reason: string;
-                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
-                            replayable: boolean;
-                            /** @description when it was sent again to its topic; null if never */
-                            replayedAt: string | null;
-                            topic: string;
-                        }[];
-                        /** @description dead letters that match but kept no message to send */
-                        unreplayable: number;
-                    };
+                    "application/json": components["schemas"]["DeadLetterReplayOutcome"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1153,11 +1283,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of subscriptions, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPage"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1254,7 +1387,9 @@ export interface operations {
                     Location?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedSubscription"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1323,11 +1458,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscription */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1487,11 +1625,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription as changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1600,7 +1741,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RotatedSubscription"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {

@@ -436,6 +436,564 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKey: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            createdAt: string;
+            createdBy: string;
+            keyId: string;
+            /** @description the last request the planner authenticated with it (to the minute) */
+            lastUsedAt: string | null;
+            name: string;
+            prefix: string;
+            revokeReason: string | null;
+            revokedAt: string | null;
+            revokedBy: string | null;
+            scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
+            team: string;
+        };
+        ApiKeyPage: {
+            items: components["schemas"]["ApiKey"][];
+            nextCursor: string | null;
+        };
+        AuditEntry: {
+            action: string;
+            /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
+            actor: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            at: string;
+            causeEventId: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            reason: string | null;
+            /** Format: uuid */
+            subjectId: string;
+            /**
+             * @description occurrence: one run of the window subjectId names, its number in details
+             * @enum {string}
+             */
+            subjectType: "window" | "occurrence" | "hold";
+        };
+        AuditEntryPage: {
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+        };
+        AuditTransition: {
+            action: string;
+            /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
+            actor: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            at: string;
+            causeEventId: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            subjectId: string;
+            /**
+             * @description occurrence: one run of the window subjectId names, its number in details
+             * @enum {string}
+             */
+            subjectType: "window" | "occurrence" | "hold";
+        };
+        CountedHold: {
+            /** @description not yet released */
+            active: boolean;
+            causeId: string;
+            /** @description when the surge behind it cleared; its release is due after the cool-down */
+            clearedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            from: string;
+            heldOccurrences: number;
+            /** Format: uuid */
+            id: string;
+            /** @description notify-only windows in its regions and period: flagged, not held */
+            notifyOnlyOccurrences: number;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            placedAt: string;
+            placedBy: string | null;
+            reason: string;
+            regions: string[];
+            releaseDueAt: string | null;
+            releaseReason: string | null;
+            releasedAt: string | null;
+            releasedBy: string | null;
+            /** @enum {string} */
+            source: "detector" | "alert" | "declaration" | "manual";
+            /** @description null: until released */
+            until: string | null;
+        };
+        CreatedApiKey: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            createdAt: string;
+            createdBy: string;
+            /** @description the key, shown only here (only its hash is stored); send it as "Authorization: Bearer <key>" */
+            key: string;
+            keyId: string;
+            /** @description the last request the planner authenticated with it (to the minute) */
+            lastUsedAt: string | null;
+            name: string;
+            notice: string;
+            prefix: string;
+            revokeReason: string | null;
+            revokedAt: string | null;
+            revokedBy: string | null;
+            scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
+            team: string;
+        };
+        DeadLetter: {
+            consumerGroup: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            deadLetteredAt: string;
+            /** @description the message ce_id header; null when it had none */
+            eventId: string | null;
+            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
+            offset: string;
+            partition: number;
+            reason: string;
+            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+            replayable: boolean;
+            /** @description when it was sent again to its topic; null if never */
+            replayedAt: string | null;
+            topic: string;
+        };
+        DeadLetterPage: {
+            items: components["schemas"]["DeadLetter"][];
+            nextCursor: string | null;
+        };
+        DeadLetterReplayOutcome: {
+            /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
+            messages: number;
+            /** @description replayable dead letters that match and were left for another call (over the limit) */
+            remaining: number;
+            /** @description the dead letters replayed by this call, in log order */
+            replayed: components["schemas"]["DeadLetter"][];
+            /** @description dead letters that match but kept no message to send */
+            unreplayable: number;
+        };
+        Hold: {
+            /** @description not yet released */
+            active: boolean;
+            causeId: string;
+            /** @description when the surge behind it cleared; its release is due after the cool-down */
+            clearedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            from: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            placedAt: string;
+            placedBy: string | null;
+            reason: string;
+            regions: string[];
+            releaseDueAt: string | null;
+            releaseReason: string | null;
+            releasedAt: string | null;
+            releasedBy: string | null;
+            /** @enum {string} */
+            source: "detector" | "alert" | "declaration" | "manual";
+            /** @description null: until released */
+            until: string | null;
+        };
+        HoldDetail: {
+            /** @description not yet released */
+            active: boolean;
+            causeId: string;
+            /** @description when the surge behind it cleared; its release is due after the cool-down */
+            clearedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            from: string;
+            heldOccurrences: number;
+            /** Format: uuid */
+            id: string;
+            /** @description notify-only windows in its regions and period: flagged, not held */
+            notifyOnlyOccurrences: number;
+            /** @description every run let through it, shown or not */
+            overrideCount: number;
+            /** @description the first runs let through it, oldest first */
+            overrides: {
+                occurrence: number;
+                overriddenAt: string | null;
+                overriddenBy: string;
+                reason: string;
+                /** Format: uuid */
+                windowId: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            placedAt: string;
+            placedBy: string | null;
+            reason: string;
+            regions: string[];
+            releaseDueAt: string | null;
+            releaseReason: string | null;
+            releasedAt: string | null;
+            releasedBy: string | null;
+            /** @enum {string} */
+            source: "detector" | "alert" | "declaration" | "manual";
+            /** @description null: until released */
+            until: string | null;
+        };
+        HoldPage: {
+            items: components["schemas"]["Hold"][];
+            nextCursor: string | null;
+        };
+        ListedWindow: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            endsAt: string;
+            exdates?: string[];
+            flexibility?: {
+                allowedLocalHours?: {
+                    /**
+                     * @default every-region
+                     * @enum {string}
+                     */
+                    in: "every-region" | "window-zone";
+                    ranges: {
+                        from: string;
+                        to: string;
+                    }[];
+                };
+                /** @default false */
+                autoMove: boolean;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                deadlineAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                earliestStartAt: string;
+            };
+            footprint: {
+                global: boolean;
+                regions: string[];
+                shares?: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Format: uuid
+             * @description the same as windowId
+             */
+            id: string;
+            localTimes?: {
+                endOffset?: string;
+                endsAtLocal: string;
+                offset?: string;
+                /**
+                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                 * @example IR
+                 * @example eu-west
+                 */
+                region: string;
+                startsAtLocal: string;
+                /**
+                 * @description IANA time zone name.
+                 * @example Asia/Tehran
+                 * @example America/Los_Angeles
+                 */
+                zone: string;
+            }[];
+            occurrences?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                endsAt: string;
+                inProgress?: boolean;
+                localTimes: {
+                    endOffset?: string;
+                    endsAtLocal: string;
+                    offset?: string;
+                    /**
+                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                     * @example IR
+                     * @example eu-west
+                     */
+                    region: string;
+                    startsAtLocal: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    zone: string;
+                }[];
+                number: number;
+                proposedSlot?: {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    endsAt: string;
+                    expectedImpact: number;
+                    localTimes: {
+                        endOffset?: string;
+                        endsAtLocal: string;
+                        offset?: string;
+                        /**
+                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                         * @example IR
+                         * @example eu-west
+                         */
+                        region: string;
+                        startsAtLocal: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        zone: string;
+                    }[];
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    startsAt: string;
+                };
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                startsAt: string;
+                /** @enum {string} */
+                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+            }[];
+            occurrencesTruncated?: boolean;
+            ownerTeam: string;
+            /**
+             * @description IANA time zone name.
+             * @example Asia/Tehran
+             * @example America/Los_Angeles
+             */
+            plannedZone: string;
+            /** @enum {string} */
+            priority: "routine" | "important" | "emergency";
+            /**
+             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+             * @example FREQ=WEEKLY;BYDAY=MO
+             */
+            recurrence?: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            startsAt: string;
+            /** @enum {string} */
+            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+            /** @enum {string} */
+            surgePolicy: "hold" | "notify-only" | "exempt";
+            title: string;
+            version: number;
+            /** Format: uuid */
+            windowId: string;
+        };
+        ListedWindowPage: {
+            items: components["schemas"]["ListedWindow"][];
+            nextCursor: string | null;
+        };
+        Occurrence: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            endsAt: string;
+            inProgress?: boolean;
+            localTimes: {
+                endOffset?: string;
+                endsAtLocal: string;
+                offset?: string;
+                /**
+                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                 * @example IR
+                 * @example eu-west
+                 */
+                region: string;
+                startsAtLocal: string;
+                /**
+                 * @description IANA time zone name.
+                 * @example Asia/Tehran
+                 * @example America/Los_Angeles
+                 */
+                zone: string;
+            }[];
+            number: number;
+            proposedSlot?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                endsAt: string;
+                expectedImpact: number;
+                localTimes: {
+                    endOffset?: string;
+                    endsAtLocal: string;
+                    offset?: string;
+                    /**
+                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                     * @example IR
+                     * @example eu-west
+                     */
+                    region: string;
+                    startsAtLocal: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    zone: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                startsAt: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            startsAt: string;
+            /** @enum {string} */
+            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+        };
+        OccurrencePage: {
+            items: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                endsAt: string;
+                /** @description the active holds that stop this run */
+                heldBy: string[];
+                inProgress?: boolean;
+                localTimes: {
+                    endOffset?: string;
+                    endsAtLocal: string;
+                    offset?: string;
+                    /**
+                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                     * @example IR
+                     * @example eu-west
+                     */
+                    region: string;
+                    startsAtLocal: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    zone: string;
+                }[];
+                number: number;
+                proposedSlot?: {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    endsAt: string;
+                    expectedImpact: number;
+                    localTimes: {
+                        endOffset?: string;
+                        endsAtLocal: string;
+                        offset?: string;
+                        /**
+                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                         * @example IR
+                         * @example eu-west
+                         */
+                        region: string;
+                        startsAtLocal: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        zone: string;
+                    }[];
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    startsAt: string;
+                };
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                startsAt: string;
+                /** @enum {string} */
+                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+            }[];
+            nextCursor: string | null;
+            /** Format: uuid */
+            windowId: string;
+        };
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
@@ -458,6 +1016,353 @@ export interface components {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        Regions: {
+            items: {
+                /**
+                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                 * @example IR
+                 * @example eu-west
+                 */
+                code: string;
+                /** @enum {string} */
+                kind: "country" | "custom";
+                name: string;
+                /**
+                 * @description where its baselines and local times are counted
+                 * @example Asia/Tehran
+                 * @example America/Los_Angeles
+                 */
+                zone: string;
+                /** @description every zone in use in it */
+                zones: string[];
+            }[];
+        };
+        Window: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            endsAt: string;
+            exdates?: string[];
+            flexibility?: {
+                allowedLocalHours?: {
+                    /**
+                     * @default every-region
+                     * @enum {string}
+                     */
+                    in: "every-region" | "window-zone";
+                    ranges: {
+                        from: string;
+                        to: string;
+                    }[];
+                };
+                /** @default false */
+                autoMove: boolean;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                deadlineAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                earliestStartAt: string;
+            };
+            footprint: {
+                global: boolean;
+                regions: string[];
+                shares?: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Format: uuid
+             * @description the same as windowId
+             */
+            id: string;
+            localTimes?: {
+                endOffset?: string;
+                endsAtLocal: string;
+                offset?: string;
+                /**
+                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                 * @example IR
+                 * @example eu-west
+                 */
+                region: string;
+                startsAtLocal: string;
+                /**
+                 * @description IANA time zone name.
+                 * @example Asia/Tehran
+                 * @example America/Los_Angeles
+                 */
+                zone: string;
+            }[];
+            /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+            nextOccurrence: components["schemas"]["Occurrence"] | null;
+            occurrences?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                endsAt: string;
+                inProgress?: boolean;
+                localTimes: {
+                    endOffset?: string;
+                    endsAtLocal: string;
+                    offset?: string;
+                    /**
+                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                     * @example IR
+                     * @example eu-west
+                     */
+                    region: string;
+                    startsAtLocal: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    zone: string;
+                }[];
+                number: number;
+                proposedSlot?: {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    endsAt: string;
+                    expectedImpact: number;
+                    localTimes: {
+                        endOffset?: string;
+                        endsAtLocal: string;
+                        offset?: string;
+                        /**
+                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                         * @example IR
+                         * @example eu-west
+                         */
+                        region: string;
+                        startsAtLocal: string;
+                        /**
+                         * @description IANA time zone name.
+                         * @example Asia/Tehran
+                         * @example America/Los_Angeles
+                         */
+                        zone: string;
+                    }[];
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 instant in UTC (trailing Z).
+                     * @example 2026-06-14T21:00:00Z
+                     */
+                    startsAt: string;
+                };
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                startsAt: string;
+                /** @enum {string} */
+                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+            }[];
+            occurrencesTruncated?: boolean;
+            ownerTeam: string;
+            /**
+             * @description IANA time zone name.
+             * @example Asia/Tehran
+             * @example America/Los_Angeles
+             */
+            plannedZone: string;
+            /** @enum {string} */
+            priority: "routine" | "important" | "emergency";
+            /**
+             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+             * @example FREQ=WEEKLY;BYDAY=MO
+             */
+            recurrence?: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 instant in UTC (trailing Z).
+             * @example 2026-06-14T21:00:00Z
+             */
+            startsAt: string;
+            /** @enum {string} */
+            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+            /** @enum {string} */
+            surgePolicy: "hold" | "notify-only" | "exempt";
+            title: string;
+            version: number;
+            /** Format: uuid */
+            windowId: string;
+        };
+        WindowExplanation: {
+            audit: components["schemas"]["AuditTransition"][];
+            holds: {
+                audit: components["schemas"]["AuditTransition"][];
+                cause: {
+                    causeEventId: string | null;
+                    causeId: string;
+                    correlationId: string | null;
+                    /** @description the detector's evidence; null for an alert, a declaration or a manual request */
+                    evidence: {
+                        baseline: number;
+                        cumulative?: number;
+                        /** @enum {string} */
+                        direction?: "up" | "down";
+                        observed: number;
+                        samples?: {
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 instant in UTC (trailing Z).
+                             * @example 2026-06-14T21:00:00Z
+                             */
+                            at: string;
+                            expected?: number;
+                            value: number;
+                            zScore?: number;
+                        }[];
+                        scale?: number;
+                        score: number;
+                        /** @enum {string} */
+                        support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
+                        zScore?: number;
+                    } | null;
+                    /** @enum {string} */
+                    kind: "surge" | "alert" | "declaration" | "manual request";
+                    /** @description the surge's own reason, else the hold's */
+                    reason: string;
+                    requestedBy: string | null;
+                    severity: ("minor" | "major" | "critical") | null;
+                    /** @enum {string} */
+                    source: "detector" | "alert" | "declaration" | "manual";
+                };
+                hold: components["schemas"]["Hold"];
+                /** @description a run had already started when it landed, and ran on */
+                inProgressWhenHeld: boolean;
+                /** @description the numbers of its runs the hold holds or held */
+                occurrences: number[];
+                /** @description a run was let through it */
+                overridden: boolean;
+            }[];
+            /** @enum {string} */
+            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+            /** Format: uuid */
+            windowId: string;
+        };
+        WindowOverride: {
+            /** @description the holds it was let through */
+            overridden: string[];
+            window: components["schemas"]["Window"];
+            /** Format: uuid */
+            windowId: string;
+        };
+        WindowSuggestions: {
+            /** @description where the run is now, scored as the slots are */
+            current: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                endsAt: string;
+                expectedImpact: number;
+                /** @description regions whose active holds it overlaps */
+                heldRegions: string[];
+                localTimes: {
+                    endOffset?: string;
+                    endsAtLocal: string;
+                    offset?: string;
+                    /**
+                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                     * @example IR
+                     * @example eu-west
+                     */
+                    region: string;
+                    startsAtLocal: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    zone: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                startsAt: string;
+                withinAllowedLocalHours: boolean;
+            } | null;
+            /** @description scored at local night, with no baseline learned (notes says why) */
+            fallbackRegions: string[];
+            localTimesOfCurrent: {
+                endOffset?: string;
+                endsAtLocal: string;
+                offset?: string;
+                /**
+                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                 * @example IR
+                 * @example eu-west
+                 */
+                region: string;
+                startsAtLocal: string;
+                /**
+                 * @description IANA time zone name.
+                 * @example Asia/Tehran
+                 * @example America/Los_Angeles
+                 */
+                zone: string;
+            }[];
+            notes: string[];
+            /** @description the run the slots are for; null when none is left, the window as planned is compared instead */
+            occurrence: number | null;
+            scoredRegions: string[];
+            /** @description best first */
+            slots: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                endsAt: string;
+                expectedImpact: number;
+                localTimes: {
+                    endOffset?: string;
+                    endsAtLocal: string;
+                    offset?: string;
+                    /**
+                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+                     * @example IR
+                     * @example eu-west
+                     */
+                    region: string;
+                    startsAtLocal: string;
+                    /**
+                     * @description IANA time zone name.
+                     * @example Asia/Tehran
+                     * @example America/Los_Angeles
+                     */
+                    zone: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 instant in UTC (trailing Z).
+                 * @example 2026-06-14T21:00:00Z
+                 */
+                startsAt: string;
+            }[];
+            /** Format: uuid */
+            windowId: string;
         };
     };
     responses: never;
@@ -845,32 +1750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            action: string;
-                            /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
-                            actor: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            at: string;
-                            causeEventId: string | null;
-                            details: {
-                                [key: string]: unknown;
-                            };
-                            reason: string | null;
-                            /** Format: uuid */
-                            subjectId: string;
-                            /**
-                             * @description occurrence: one run of the window subjectId names, its number in details
-                             * @enum {string}
-                             */
-                            subjectType: "window" | "occurrence" | "hold";
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEntryPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1093,29 +1973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            consumerGroup: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadLetteredAt: string;
-                            /** @description the message ce_id header; null when it had none */
-                            eventId: string | null;
-                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
-                            offset: string;
-                            partition: number;
-                            reason: string;
-                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
-                            replayable: boolean;
-                            /** @description when it was sent again to its topic; null if never */
-                            replayedAt: string | null;
-                            topic: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["DeadLetterPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1208,35 +2066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description messages sent: one per place in the log, however many consumer groups dead-lettered it */
-                        messages: number;
-                        /** @description replayable dead letters that match and were left for another call (over the limit) */
-                        remaining: number;
-                        /** @description the dead letters replayed by this call, in log order */
-                        replayed: {
-                            consumerGroup: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadLetteredAt: string;
-                            /** @description the message ce_id header; null when it had none */
-                            eventId: string | null;
-                            /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
-                            offset: string;
-                            partition: number;
-                            reason: string;
-                            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
-                            replayable: boolean;
-                            /** @description when it was sent again to its topic; null if never */
-                            replayedAt: string | null;
-                            topic: string;
-                        }[];
-                        /** @description dead letters that match but kept no message to send */
-                        unreplayable: number;
-                    };
+                    "application/json": components["schemas"]["DeadLetterReplayOutcome"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1410,41 +2240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description not yet released */
-                            active: boolean;
-                            causeId: string;
-                            /** @description when the surge behind it cleared; its release is due after the cool-down */
-                            clearedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            from: string;
-                            /** Format: uuid */
-                            id: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            placedAt: string;
-                            placedBy: string | null;
-                            reason: string;
-                            regions: string[];
-                            releaseDueAt: string | null;
-                            releaseReason: string | null;
-                            releasedAt: string | null;
-                            releasedBy: string | null;
-                            /** @enum {string} */
-                            source: "detector" | "alert" | "declaration" | "manual";
-                            /** @description null: until released */
-                            until: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["HoldPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1524,41 +2320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description not yet released */
-                        active: boolean;
-                        causeId: string;
-                        /** @description when the surge behind it cleared; its release is due after the cool-down */
-                        clearedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        from: string;
-                        heldOccurrences: number;
-                        /** Format: uuid */
-                        id: string;
-                        /** @description notify-only windows in its regions and period: flagged, not held */
-                        notifyOnlyOccurrences: number;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        placedAt: string;
-                        placedBy: string | null;
-                        reason: string;
-                        regions: string[];
-                        releaseDueAt: string | null;
-                        releaseReason: string | null;
-                        releasedAt: string | null;
-                        releasedBy: string | null;
-                        /** @enum {string} */
-                        source: "detector" | "alert" | "declaration" | "manual";
-                        /** @description null: until released */
-                        until: string | null;
-                    };
+                    "application/json": components["schemas"]["CountedHold"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1634,52 +2396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description not yet released */
-                        active: boolean;
-                        causeId: string;
-                        /** @description when the surge behind it cleared; its release is due after the cool-down */
-                        clearedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        from: string;
-                        heldOccurrences: number;
-                        /** Format: uuid */
-                        id: string;
-                        /** @description notify-only windows in its regions and period: flagged, not held */
-                        notifyOnlyOccurrences: number;
-                        /** @description every run let through it, shown or not */
-                        overrideCount: number;
-                        /** @description the first runs let through it, oldest first */
-                        overrides: {
-                            occurrence: number;
-                            overriddenAt: string | null;
-                            overriddenBy: string;
-                            reason: string;
-                            /** Format: uuid */
-                            windowId: string;
-                        }[];
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        placedAt: string;
-                        placedBy: string | null;
-                        reason: string;
-                        regions: string[];
-                        releaseDueAt: string | null;
-                        releaseReason: string | null;
-                        releasedAt: string | null;
-                        releasedBy: string | null;
-                        /** @enum {string} */
-                        source: "detector" | "alert" | "declaration" | "manual";
-                        /** @description null: until released */
-                        until: string | null;
-                    };
+                    "application/json": components["schemas"]["HoldDetail"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1755,41 +2472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description not yet released */
-                        active: boolean;
-                        causeId: string;
-                        /** @description when the surge behind it cleared; its release is due after the cool-down */
-                        clearedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        from: string;
-                        heldOccurrences: number;
-                        /** Format: uuid */
-                        id: string;
-                        /** @description notify-only windows in its regions and period: flagged, not held */
-                        notifyOnlyOccurrences: number;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        placedAt: string;
-                        placedBy: string | null;
-                        reason: string;
-                        regions: string[];
-                        releaseDueAt: string | null;
-                        releaseReason: string | null;
-                        releasedAt: string | null;
-                        releasedBy: string | null;
-                        /** @enum {string} */
-                        source: "detector" | "alert" | "declaration" | "manual";
-                        /** @description null: until released */
-                        until: string | null;
-                    };
+                    "application/json": components["schemas"]["CountedHold"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1877,28 +2560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            createdAt: string;
-                            createdBy: string;
-                            keyId: string;
-                            /** @description the last request the planner authenticated with it (to the minute) */
-                            lastUsedAt: string | null;
-                            name: string;
-                            prefix: string;
-                            revokeReason: string | null;
-                            revokedAt: string | null;
-                            revokedBy: string | null;
-                            scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
-                            team: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -1967,28 +2629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        /** @description the key, shown only here (only its hash is stored); send it as "Authorization: Bearer <key>" */
-                        key: string;
-                        keyId: string;
-                        /** @description the last request the planner authenticated with it (to the minute) */
-                        lastUsedAt: string | null;
-                        name: string;
-                        notice: string;
-                        prefix: string;
-                        revokeReason: string | null;
-                        revokedAt: string | null;
-                        revokedBy: string | null;
-                        scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
-                        team: string;
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -2064,25 +2705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        keyId: string;
-                        /** @description the last request the planner authenticated with it (to the minute) */
-                        lastUsedAt: string | null;
-                        name: string;
-                        prefix: string;
-                        revokeReason: string | null;
-                        revokedAt: string | null;
-                        revokedBy: string | null;
-                        scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
-                        team: string;
-                    };
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -2158,25 +2781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        keyId: string;
-                        /** @description the last request the planner authenticated with it (to the minute) */
-                        lastUsedAt: string | null;
-                        name: string;
-                        prefix: string;
-                        revokeReason: string | null;
-                        revokedAt: string | null;
-                        revokedBy: string | null;
-                        scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
-                        team: string;
-                    };
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -2259,27 +2864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            code: string;
-                            /** @enum {string} */
-                            kind: "country" | "custom";
-                            name: string;
-                            /**
-                             * @description where its baselines and local times are counted
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                            /** @description every zone in use in it */
-                            zones: string[];
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Regions"];
                 };
             };
             /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
@@ -2336,173 +2921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            exdates?: string[];
-                            flexibility?: {
-                                allowedLocalHours?: {
-                                    /**
-                                     * @default every-region
-                                     * @enum {string}
-                                     */
-                                    in: "every-region" | "window-zone";
-                                    ranges: {
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                };
-                                /** @default false */
-                                autoMove: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                deadlineAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                earliestStartAt: string;
-                            };
-                            footprint: {
-                                global: boolean;
-                                regions: string[];
-                                shares?: {
-                                    [key: string]: number;
-                                };
-                            };
-                            /**
-                             * Format: uuid
-                             * @description the same as windowId
-                             */
-                            id: string;
-                            localTimes?: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            occurrences?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                inProgress?: boolean;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                number: number;
-                                proposedSlot?: {
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    endsAt: string;
-                                    expectedImpact: number;
-                                    localTimes: {
-                                        endOffset?: string;
-                                        endsAtLocal: string;
-                                        offset?: string;
-                                        /**
-                                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                         * @example IR
-                                         * @example eu-west
-                                         */
-                                        region: string;
-                                        startsAtLocal: string;
-                                        /**
-                                         * @description IANA time zone name.
-                                         * @example Asia/Tehran
-                                         * @example America/Los_Angeles
-                                         */
-                                        zone: string;
-                                    }[];
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    startsAt: string;
-                                };
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                                /** @enum {string} */
-                                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                            }[];
-                            occurrencesTruncated?: boolean;
-                            ownerTeam: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            plannedZone: string;
-                            /** @enum {string} */
-                            priority: "routine" | "important" | "emergency";
-                            /**
-                             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                             * @example FREQ=WEEKLY;BYDAY=MO
-                             */
-                            recurrence?: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                            /** @enum {string} */
-                            surgePolicy: "hold" | "notify-only" | "exempt";
-                            title: string;
-                            version: number;
-                            /** Format: uuid */
-                            windowId: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ListedWindowPage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -2643,240 +3062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        exdates?: string[];
-                        flexibility?: {
-                            allowedLocalHours?: {
-                                /**
-                                 * @default every-region
-                                 * @enum {string}
-                                 */
-                                in: "every-region" | "window-zone";
-                                ranges: {
-                                    from: string;
-                                    to: string;
-                                }[];
-                            };
-                            /** @default false */
-                            autoMove: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadlineAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            earliestStartAt: string;
-                        };
-                        footprint: {
-                            global: boolean;
-                            regions: string[];
-                            shares?: {
-                                [key: string]: number;
-                            };
-                        };
-                        /**
-                         * Format: uuid
-                         * @description the same as windowId
-                         */
-                        id: string;
-                        localTimes?: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
-                        nextOccurrence: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        } | null;
-                        occurrences?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        }[];
-                        occurrencesTruncated?: boolean;
-                        ownerTeam: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        plannedZone: string;
-                        /** @enum {string} */
-                        priority: "routine" | "important" | "emergency";
-                        /**
-                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                         * @example FREQ=WEEKLY;BYDAY=MO
-                         */
-                        recurrence?: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                        /** @enum {string} */
-                        surgePolicy: "hold" | "notify-only" | "exempt";
-                        title: string;
-                        version: number;
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["Window"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -2970,240 +3156,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        exdates?: string[];
-                        flexibility?: {
-                            allowedLocalHours?: {
-                                /**
-                                 * @default every-region
-                                 * @enum {string}
-                                 */
-                                in: "every-region" | "window-zone";
-                                ranges: {
-                                    from: string;
-                                    to: string;
-                                }[];
-                            };
-                            /** @default false */
-                            autoMove: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadlineAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            earliestStartAt: string;
-                        };
-                        footprint: {
-                            global: boolean;
-                            regions: string[];
-                            shares?: {
-                                [key: string]: number;
-                            };
-                        };
-                        /**
-                         * Format: uuid
-                         * @description the same as windowId
-                         */
-                        id: string;
-                        localTimes?: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
-                        nextOccurrence: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        } | null;
-                        occurrences?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        }[];
-                        occurrencesTruncated?: boolean;
-                        ownerTeam: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        plannedZone: string;
-                        /** @enum {string} */
-                        priority: "routine" | "important" | "emergency";
-                        /**
-                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                         * @example FREQ=WEEKLY;BYDAY=MO
-                         */
-                        recurrence?: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                        /** @enum {string} */
-                        surgePolicy: "hold" | "notify-only" | "exempt";
-                        title: string;
-                        version: number;
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["Window"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -3275,240 +3228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        exdates?: string[];
-                        flexibility?: {
-                            allowedLocalHours?: {
-                                /**
-                                 * @default every-region
-                                 * @enum {string}
-                                 */
-                                in: "every-region" | "window-zone";
-                                ranges: {
-                                    from: string;
-                                    to: string;
-                                }[];
-                            };
-                            /** @default false */
-                            autoMove: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadlineAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            earliestStartAt: string;
-                        };
-                        footprint: {
-                            global: boolean;
-                            regions: string[];
-                            shares?: {
-                                [key: string]: number;
-                            };
-                        };
-                        /**
-                         * Format: uuid
-                         * @description the same as windowId
-                         */
-                        id: string;
-                        localTimes?: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
-                        nextOccurrence: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        } | null;
-                        occurrences?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        }[];
-                        occurrencesTruncated?: boolean;
-                        ownerTeam: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        plannedZone: string;
-                        /** @enum {string} */
-                        priority: "routine" | "important" | "emergency";
-                        /**
-                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                         * @example FREQ=WEEKLY;BYDAY=MO
-                         */
-                        recurrence?: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                        /** @enum {string} */
-                        surgePolicy: "hold" | "notify-only" | "exempt";
-                        title: string;
-                        version: number;
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["Window"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -3656,240 +3376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        exdates?: string[];
-                        flexibility?: {
-                            allowedLocalHours?: {
-                                /**
-                                 * @default every-region
-                                 * @enum {string}
-                                 */
-                                in: "every-region" | "window-zone";
-                                ranges: {
-                                    from: string;
-                                    to: string;
-                                }[];
-                            };
-                            /** @default false */
-                            autoMove: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadlineAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            earliestStartAt: string;
-                        };
-                        footprint: {
-                            global: boolean;
-                            regions: string[];
-                            shares?: {
-                                [key: string]: number;
-                            };
-                        };
-                        /**
-                         * Format: uuid
-                         * @description the same as windowId
-                         */
-                        id: string;
-                        localTimes?: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
-                        nextOccurrence: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        } | null;
-                        occurrences?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        }[];
-                        occurrencesTruncated?: boolean;
-                        ownerTeam: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        plannedZone: string;
-                        /** @enum {string} */
-                        priority: "routine" | "important" | "emergency";
-                        /**
-                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                         * @example FREQ=WEEKLY;BYDAY=MO
-                         */
-                        recurrence?: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                        /** @enum {string} */
-                        surgePolicy: "hold" | "notify-only" | "exempt";
-                        title: string;
-                        version: number;
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["Window"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -4022,240 +3509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        exdates?: string[];
-                        flexibility?: {
-                            allowedLocalHours?: {
-                                /**
-                                 * @default every-region
-                                 * @enum {string}
-                                 */
-                                in: "every-region" | "window-zone";
-                                ranges: {
-                                    from: string;
-                                    to: string;
-                                }[];
-                            };
-                            /** @default false */
-                            autoMove: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            deadlineAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            earliestStartAt: string;
-                        };
-                        footprint: {
-                            global: boolean;
-                            regions: string[];
-                            shares?: {
-                                [key: string]: number;
-                            };
-                        };
-                        /**
-                         * Format: uuid
-                         * @description the same as windowId
-                         */
-                        id: string;
-                        localTimes?: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
-                        nextOccurrence: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        } | null;
-                        occurrences?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        }[];
-                        occurrencesTruncated?: boolean;
-                        ownerTeam: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        plannedZone: string;
-                        /** @enum {string} */
-                        priority: "routine" | "important" | "emergency";
-                        /**
-                         * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                         * @example FREQ=WEEKLY;BYDAY=MO
-                         */
-                        recurrence?: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                        /** @enum {string} */
-                        surgePolicy: "hold" | "notify-only" | "exempt";
-                        title: string;
-                        version: number;
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["Window"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -4358,133 +3612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        audit: {
-                            action: string;
-                            /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
-                            actor: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            at: string;
-                            causeEventId: string | null;
-                            details: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: uuid */
-                            subjectId: string;
-                            /**
-                             * @description occurrence: one run of the window subjectId names, its number in details
-                             * @enum {string}
-                             */
-                            subjectType: "window" | "occurrence" | "hold";
-                        }[];
-                        holds: {
-                            audit: {
-                                action: string;
-                                /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
-                                actor: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                at: string;
-                                causeEventId: string | null;
-                                details: {
-                                    [key: string]: unknown;
-                                };
-                                /** Format: uuid */
-                                subjectId: string;
-                                /**
-                                 * @description occurrence: one run of the window subjectId names, its number in details
-                                 * @enum {string}
-                                 */
-                                subjectType: "window" | "occurrence" | "hold";
-                            }[];
-                            cause: {
-                                causeEventId: string | null;
-                                causeId: string;
-                                correlationId: string | null;
-                                /** @description the detector's evidence; null for an alert, a declaration or a manual request */
-                                evidence: {
-                                    baseline: number;
-                                    cumulative?: number;
-                                    /** @enum {string} */
-                                    direction?: "up" | "down";
-                                    observed: number;
-                                    samples?: {
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 instant in UTC (trailing Z).
-                                         * @example 2026-06-14T21:00:00Z
-                                         */
-                                        at: string;
-                                        expected?: number;
-                                        value: number;
-                                        zScore?: number;
-                                    }[];
-                                    scale?: number;
-                                    score: number;
-                                    /** @enum {string} */
-                                    support?: "hour-of-week" | "hour-of-day" | "global" | "none" | "ceiling";
-                                    zScore?: number;
-                                } | null;
-                                /** @enum {string} */
-                                kind: "surge" | "alert" | "declaration" | "manual request";
-                                /** @description the surge's own reason, else the hold's */
-                                reason: string;
-                                requestedBy: string | null;
-                                severity: ("minor" | "major" | "critical") | null;
-                                /** @enum {string} */
-                                source: "detector" | "alert" | "declaration" | "manual";
-                            };
-                            hold: {
-                                /** @description not yet released */
-                                active: boolean;
-                                causeId: string;
-                                /** @description when the surge behind it cleared; its release is due after the cool-down */
-                                clearedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                from: string;
-                                /** Format: uuid */
-                                id: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                placedAt: string;
-                                placedBy: string | null;
-                                reason: string;
-                                regions: string[];
-                                releaseDueAt: string | null;
-                                releaseReason: string | null;
-                                releasedAt: string | null;
-                                releasedBy: string | null;
-                                /** @enum {string} */
-                                source: "detector" | "alert" | "declaration" | "manual";
-                                /** @description null: until released */
-                                until: string | null;
-                            };
-                            /** @description a run had already started when it landed, and ran on */
-                            inProgressWhenHeld: boolean;
-                            /** @description the numbers of its runs the hold holds or held */
-                            occurrences: number[];
-                            /** @description a run was let through it */
-                            overridden: boolean;
-                        }[];
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["WindowExplanation"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -4559,82 +3687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            /** @description the active holds that stop this run */
-                            heldBy: string[];
-                            inProgress?: boolean;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            number: number;
-                            proposedSlot?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                expectedImpact: number;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                        }[];
-                        nextCursor: string | null;
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["OccurrencePage"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -4705,75 +3758,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        inProgress?: boolean;
-                        localTimes: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        number: number;
-                        proposedSlot?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            expectedImpact: number;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                    };
+                    "application/json": components["schemas"]["Occurrence"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -4844,75 +3829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        endsAt: string;
-                        inProgress?: boolean;
-                        localTimes: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        number: number;
-                        proposedSlot?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            expectedImpact: number;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description ISO-8601 instant in UTC (trailing Z).
-                         * @example 2026-06-14T21:00:00Z
-                         */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                    };
+                    "application/json": components["schemas"]["Occurrence"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -4989,246 +3906,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the holds it was let through */
-                        overridden: string[];
-                        window: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            exdates?: string[];
-                            flexibility?: {
-                                allowedLocalHours?: {
-                                    /**
-                                     * @default every-region
-                                     * @enum {string}
-                                     */
-                                    in: "every-region" | "window-zone";
-                                    ranges: {
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                };
-                                /** @default false */
-                                autoMove: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                deadlineAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                earliestStartAt: string;
-                            };
-                            footprint: {
-                                global: boolean;
-                                regions: string[];
-                                shares?: {
-                                    [key: string]: number;
-                                };
-                            };
-                            /**
-                             * Format: uuid
-                             * @description the same as windowId
-                             */
-                            id: string;
-                            localTimes?: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
-                            nextOccurrence: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                inProgress?: boolean;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                number: number;
-                                proposedSlot?: {
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    endsAt: string;
-                                    expectedImpact: number;
-                                    localTimes: {
-                                        endOffset?: string;
-                                        endsAtLocal: string;
-                                        offset?: string;
-                                        /**
-                                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                         * @example IR
-                                         * @example eu-west
-                                         */
-                                        region: string;
-                                        startsAtLocal: string;
-                                        /**
-                                         * @description IANA time zone name.
-                                         * @example Asia/Tehran
-                                         * @example America/Los_Angeles
-                                         */
-                                        zone: string;
-                                    }[];
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    startsAt: string;
-                                };
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                                /** @enum {string} */
-                                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                            } | null;
-                            occurrences?: {
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                endsAt: string;
-                                inProgress?: boolean;
-                                localTimes: {
-                                    endOffset?: string;
-                                    endsAtLocal: string;
-                                    offset?: string;
-                                    /**
-                                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                     * @example IR
-                                     * @example eu-west
-                                     */
-                                    region: string;
-                                    startsAtLocal: string;
-                                    /**
-                                     * @description IANA time zone name.
-                                     * @example Asia/Tehran
-                                     * @example America/Los_Angeles
-                                     */
-                                    zone: string;
-                                }[];
-                                number: number;
-                                proposedSlot?: {
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    endsAt: string;
-                                    expectedImpact: number;
-                                    localTimes: {
-                                        endOffset?: string;
-                                        endsAtLocal: string;
-                                        offset?: string;
-                                        /**
-                                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                         * @example IR
-                                         * @example eu-west
-                                         */
-                                        region: string;
-                                        startsAtLocal: string;
-                                        /**
-                                         * @description IANA time zone name.
-                                         * @example Asia/Tehran
-                                         * @example America/Los_Angeles
-                                         */
-                                        zone: string;
-                                    }[];
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 instant in UTC (trailing Z).
-                                     * @example 2026-06-14T21:00:00Z
-                                     */
-                                    startsAt: string;
-                                };
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 instant in UTC (trailing Z).
-                                 * @example 2026-06-14T21:00:00Z
-                                 */
-                                startsAt: string;
-                                /** @enum {string} */
-                                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-                            }[];
-                            occurrencesTruncated?: boolean;
-                            ownerTeam: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            plannedZone: string;
-                            /** @enum {string} */
-                            priority: "routine" | "important" | "emergency";
-                            /**
-                             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                             * @example FREQ=WEEKLY;BYDAY=MO
-                             */
-                            recurrence?: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            /** @enum {string} */
-                            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
-                            /** @enum {string} */
-                            surgePolicy: "hold" | "notify-only" | "exempt";
-                            title: string;
-                            version: number;
-                            /** Format: uuid */
-                            windowId: string;
-                        };
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["WindowOverride"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
@@ -5325,105 +4003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description where the run is now, scored as the slots are */
-                        current: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            expectedImpact: number;
-                            /** @description regions whose active holds it overlaps */
-                            heldRegions: string[];
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                            withinAllowedLocalHours: boolean;
-                        } | null;
-                        /** @description scored at local night, with no baseline learned (notes says why) */
-                        fallbackRegions: string[];
-                        localTimesOfCurrent: {
-                            endOffset?: string;
-                            endsAtLocal: string;
-                            offset?: string;
-                            /**
-                             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                             * @example IR
-                             * @example eu-west
-                             */
-                            region: string;
-                            startsAtLocal: string;
-                            /**
-                             * @description IANA time zone name.
-                             * @example Asia/Tehran
-                             * @example America/Los_Angeles
-                             */
-                            zone: string;
-                        }[];
-                        notes: string[];
-                        /** @description the run the slots are for; null when none is left, the window as planned is compared instead */
-                        occurrence: number | null;
-                        scoredRegions: string[];
-                        /** @description best first */
-                        slots: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            endsAt: string;
-                            expectedImpact: number;
-                            localTimes: {
-                                endOffset?: string;
-                                endsAtLocal: string;
-                                offset?: string;
-                                /**
-                                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                                 * @example IR
-                                 * @example eu-west
-                                 */
-                                region: string;
-                                startsAtLocal: string;
-                                /**
-                                 * @description IANA time zone name.
-                                 * @example Asia/Tehran
-                                 * @example America/Los_Angeles
-                                 */
-                                zone: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            startsAt: string;
-                        }[];
-                        /** Format: uuid */
-                        windowId: string;
-                    };
+                    "application/json": components["schemas"]["WindowSuggestions"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
