@@ -1,3 +1,4 @@
+import { InstantSchema } from '@holdfast/contracts';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -42,6 +43,17 @@ describe('shareNamedSchemas', () => {
   it('refuses two different schemas under one name, which a client would otherwise take for one', () => {
     const Other = z.strictObject({ id: z.string() }).meta({ id: 'SpecWindow' });
     expect(() => shareNamedSchemas(answering(zodAnswerSchema(Window), zodAnswerSchema(Other)))).toThrow('Two different schemas are named SpecWindow in the OpenAPI document "spec"');
+  });
+
+  it("writes a contract's instant once in the answers, and leaves the contract's own schema unnamed", () => {
+    const Key = z.strictObject({ createdAt: InstantSchema, revokedAt: InstantSchema.nullable() }).meta({ id: 'SpecKey' });
+    const shared = shareNamedSchemas(answering(zodAnswerSchema(Key)));
+    expect(shared.components!.schemas!.SpecKey).toMatchObject({
+      properties: { createdAt: { $ref: '#/components/schemas/Instant' }, revokedAt: { anyOf: [{ $ref: '#/components/schemas/Instant' }, { type: 'null' }] } },
+    });
+    expect(shared.components!.schemas!.Instant).toMatchObject({ type: 'string', format: 'date-time', description: 'ISO-8601 instant in UTC (trailing Z).' });
+    // What the AsyncAPI document and the request bodies read of it: written in place, as before.
+    expect(z.toJSONSchema(z.strictObject({ at: InstantSchema }))).not.toHaveProperty('$defs');
   });
 
   it('names a page for its item, and refuses a page of an unnamed item', () => {

@@ -1,3 +1,4 @@
+import { InstantSchema, OccurrenceSchema, RegionLocalTimeSchema, SlotSchema } from '@holdfast/contracts';
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -12,13 +13,32 @@ export function ApiZodBody(schema: z.ZodType): MethodDecorator {
   return ApiBody({ schema: z.toJSONSchema(schema, { io: 'input' }) as object });
 }
 
+// Schemas of libs/contracts that many views hold (every instant, a window's runs and their local times), named in the
+// answers' documents only: the events' own schemas, and the AsyncAPI document made from them, keep no id (an id would give
+// each event payload $defs of its own).
+const CONTRACT_NAMES = new Map<z.ZodType, string>([
+  [InstantSchema, 'Instant'],
+  [OccurrenceSchema, 'Occurrence'],
+  [RegionLocalTimeSchema, 'RegionLocalTime'],
+  [SlotSchema, 'Slot'],
+]);
+
+// What z.toJSONSchema reads of each schema of an answer: its metadata as the global registry holds it (descriptions, examples,
+// the views' ids), and the name above for a schema of the contracts. The conversion reads nothing of a registry but get().
+const answerMetadata = z.registry<Record<string, unknown>>();
+answerMetadata.get = ((schema: z.ZodType) => {
+  const meta = z.globalRegistry.get(schema);
+  const id = CONTRACT_NAMES.get(schema);
+  return id ? { ...meta, id } : meta;
+}) as typeof answerMetadata.get;
+
 /**
  * An answer's body as the OpenAPI document shows it, from the Zod schema its view is typed against (one definition). A view
  * named with `.meta({ id: 'Window' })`, and every named schema inside it, is written once under components/schemas and
  * referred to (shareNamedSchemas), so the name is what a generated client calls the type: keep it once published.
  */
 export function zodAnswerSchema(schema: z.ZodType): object {
-  return z.toJSONSchema(schema, { io: 'output' }) as object;
+  return z.toJSONSchema(schema, { io: 'output', metadata: answerMetadata }) as object;
 }
 
 /**

@@ -2,15 +2,12 @@ import { EntityIdSchema, OccurrenceSchema, windowSnapshotShape } from '@holdfast
 import { zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
-// The contract's occurrence, named for the answers here only: the events' schemas (and the AsyncAPI document) stay unnamed.
-const OccurrenceViewSchema = OccurrenceSchema.meta({ id: 'Occurrence' });
-
 /** A window as the list answers it: the fields of its snapshot in libs/contracts (what window.* events carry), and its id. */
 const ListedWindowSchema = z.object({ ...windowSnapshotShape, id: EntityIdSchema.meta({ description: 'the same as windowId' }) }).meta({ id: 'ListedWindow' });
 
 /** A window as GET, and every change, answer it: as listed, with the run due now or next. */
 const WindowSchema = ListedWindowSchema.extend({
-  nextOccurrence: OccurrenceViewSchema.nullable().meta({ description: 'the first run scheduled, in progress or waiting for a new slot; null when none is left' }),
+  nextOccurrence: OccurrenceSchema.nullable().meta({ description: 'the first run scheduled, in progress or waiting for a new slot; null when none is left' }),
 }).meta({ id: 'Window' });
 
 /** The answers' schemas for the OpenAPI document, from the contract's window schema (one definition; each view once, under its id). */
@@ -35,4 +32,4 @@ export type OccurrencePage = z.output<typeof OccurrencePageSchema>;
 
 /** The answers' schemas for a window's runs: a page of them, and one run as starting or completing it answers it (the contract's occurrence). */
 export const OCCURRENCE_PAGE = zodAnswerSchema(OccurrencePageSchema);
-export const OCCURRENCE_ANSWER = zodAnswerSchema(OccurrenceViewSchema);
+export const OCCURRENCE_ANSWER = zodAnswerSchema(OccurrenceSchema);
