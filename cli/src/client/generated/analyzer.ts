@@ -264,12 +264,7 @@ export interface components {
         };
         DeadLetter: {
             consumerGroup: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            deadLetteredAt: string;
+            deadLetteredAt: components["schemas"]["Instant"];
             /** @description the message ce_id header; null when it had none */
             eventId: string | null;
             /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
@@ -279,7 +274,7 @@ export interface components {
             /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
-            replayedAt: string | null;
+            replayedAt: components["schemas"]["Instant"] | null;
             topic: string;
         };
         DeadLetterPage: {
@@ -322,6 +317,12 @@ export interface components {
             items: components["schemas"]["Declaration"][];
             nextCursor: string | null;
         };
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant in UTC (trailing Z).
+         * @example 2026-06-14T21:00:00Z
+         */
+        Instant: string;
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
@@ -349,7 +350,7 @@ export interface components {
             /** @constant */
             hoursPerWeek: 168;
             metrics: {
-                lastSampleAt: string | null;
+                lastSampleAt: components["schemas"]["Instant"] | null;
                 /**
                  * @description Traffic metric name.
                  * @example http_requests_per_second
@@ -358,13 +359,13 @@ export interface components {
                 /** @description only for a stored state this build cannot read: the profile is empty, and learned again from the series' next sample */
                 note?: string;
                 /** @description when the profile was last published on region.baselines.v1; null if never */
-                publishedAt: string | null;
+                publishedAt: components["schemas"]["Instant"] | null;
                 /** @description every sample the series learned from */
                 sampleCount: number;
                 /** @description the samples each hour of values rests on, one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
                 sampleCounts: number[];
                 /** @description when its signal was declared lost; null while samples arrive */
-                signalLostAt: string | null;
+                signalLostAt: components["schemas"]["Instant"] | null;
                 /** @description the expected traffic, null for an hour not learned yet, one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
                 values: (number | null)[];
                 /**
@@ -401,12 +402,7 @@ export interface components {
                 direction?: "up" | "down";
                 observed: number;
                 samples?: {
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    at: string;
+                    at: components["schemas"]["Instant"];
                     expected?: number;
                     value: number;
                     zScore?: number;
@@ -434,12 +430,7 @@ export interface components {
             severity: "minor" | "major" | "critical";
             /** @description set on the surge of a lost signal (onSignalLoss: hold) */
             signalLoss: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                lastSampleAt: string;
+                lastSampleAt: components["schemas"]["Instant"];
                 silentSeconds: number;
             } | null;
             /** @enum {string} */

@@ -235,12 +235,7 @@ export interface components {
         CreatedSubscription: {
             /** @enum {string} */
             channel: "webhook" | "slack" | "grafana" | "alertmanager";
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            createdAt: string;
+            createdAt: components["schemas"]["Instant"];
             createdBy: string;
             description: string | null;
             /** @description why the notifier turned it off (its receiver answered 410 Gone); null otherwise */
@@ -258,36 +253,21 @@ export interface components {
             id: string;
             ownerTeam: string;
             /** @description until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only */
-            previousSecretUntil: string | null;
+            previousSecretUntil: components["schemas"]["Instant"] | null;
             /** @description when each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs */
             previousSecrets: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                until: string;
+                until: components["schemas"]["Instant"];
             }[];
             /** @description webhook: the whsec_ signing secret; grafana and alertmanager: the token given. Shown only here */
             secret?: string;
             target: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            updatedAt: string;
+            updatedAt: components["schemas"]["Instant"];
             /** @description its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match */
             version: number;
         };
         DeadLetter: {
             consumerGroup: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            deadLetteredAt: string;
+            deadLetteredAt: components["schemas"]["Instant"];
             /** @description the message ce_id header; null when it had none */
             eventId: string | null;
             /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
@@ -297,7 +277,7 @@ export interface components {
             /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
-            replayedAt: string | null;
+            replayedAt: components["schemas"]["Instant"] | null;
             topic: string;
         };
         DeadLetterPage: {
@@ -314,6 +294,12 @@ export interface components {
             /** @description dead letters that match but kept no message to send */
             unreplayable: number;
         };
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant in UTC (trailing Z).
+         * @example 2026-06-14T21:00:00Z
+         */
+        Instant: string;
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
@@ -340,12 +326,7 @@ export interface components {
         RotatedSubscription: {
             /** @enum {string} */
             channel: "webhook" | "slack" | "grafana" | "alertmanager";
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            createdAt: string;
+            createdAt: components["schemas"]["Instant"];
             createdBy: string;
             description: string | null;
             /** @description why the notifier turned it off (its receiver answered 410 Gone); null otherwise */
@@ -363,37 +344,22 @@ export interface components {
             id: string;
             ownerTeam: string;
             /** @description until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only */
-            previousSecretUntil: string | null;
+            previousSecretUntil: components["schemas"]["Instant"] | null;
             /** @description when each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs */
             previousSecrets: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                until: string;
+                until: components["schemas"]["Instant"];
             }[];
             /** @description the new whsec_ signing secret, shown only here; previousSecretUntil says until when the old one signs beside it */
             secret: string;
             target: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            updatedAt: string;
+            updatedAt: components["schemas"]["Instant"];
             /** @description its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match */
             version: number;
         };
         Subscription: {
             /** @enum {string} */
             channel: "webhook" | "slack" | "grafana" | "alertmanager";
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            createdAt: string;
+            createdAt: components["schemas"]["Instant"];
             createdBy: string;
             description: string | null;
             /** @description why the notifier turned it off (its receiver answered 410 Gone); null otherwise */
@@ -411,23 +377,13 @@ export interface components {
             id: string;
             ownerTeam: string;
             /** @description until when deliveries also carry the signature of a secret rotations replaced (the last such end); null when they carry one only */
-            previousSecretUntil: string | null;
+            previousSecretUntil: components["schemas"]["Instant"] | null;
             /** @description when each secret rotations replaced stops signing, newest rotation first; empty when only the current one signs */
             previousSecrets: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                until: string;
+                until: components["schemas"]["Instant"];
             }[];
             target: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            updatedAt: string;
+            updatedAt: components["schemas"]["Instant"];
             /** @description its ETag ("3"), bumped by every change; PATCH, DELETE and a rotation take it in If-Match */
             version: number;
         };

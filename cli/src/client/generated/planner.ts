@@ -437,20 +437,15 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ApiKey: {
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            createdAt: string;
+            createdAt: components["schemas"]["Instant"];
             createdBy: string;
             keyId: string;
             /** @description the last request the planner authenticated with it (to the minute) */
-            lastUsedAt: string | null;
+            lastUsedAt: components["schemas"]["Instant"] | null;
             name: string;
             prefix: string;
             revokeReason: string | null;
-            revokedAt: string | null;
+            revokedAt: components["schemas"]["Instant"] | null;
             revokedBy: string | null;
             scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
             team: string;
@@ -463,12 +458,7 @@ export interface components {
             action: string;
             /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
             actor: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            at: string;
+            at: components["schemas"]["Instant"];
             causeEventId: string | null;
             details: {
                 [key: string]: unknown;
@@ -490,12 +480,7 @@ export interface components {
             action: string;
             /** @description team/key id of the key that made it, planner, or the source:cause id of what placed a hold */
             actor: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            at: string;
+            at: components["schemas"]["Instant"];
             causeEventId: string | null;
             details: {
                 [key: string]: unknown;
@@ -513,66 +498,46 @@ export interface components {
             active: boolean;
             causeId: string;
             /** @description when the surge behind it cleared; its release is due after the cool-down */
-            clearedAt: string | null;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            from: string;
+            clearedAt: components["schemas"]["Instant"] | null;
+            from: components["schemas"]["Instant"];
             heldOccurrences: number;
             /** Format: uuid */
             id: string;
             /** @description notify-only windows in its regions and period: flagged, not held */
             notifyOnlyOccurrences: number;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            placedAt: string;
+            placedAt: components["schemas"]["Instant"];
             placedBy: string | null;
             reason: string;
             regions: string[];
-            releaseDueAt: string | null;
+            releaseDueAt: components["schemas"]["Instant"] | null;
             releaseReason: string | null;
-            releasedAt: string | null;
+            releasedAt: components["schemas"]["Instant"] | null;
             releasedBy: string | null;
             /** @enum {string} */
             source: "detector" | "alert" | "declaration" | "manual";
             /** @description null: until released */
-            until: string | null;
+            until: components["schemas"]["Instant"] | null;
         };
         CreatedApiKey: {
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            createdAt: string;
+            createdAt: components["schemas"]["Instant"];
             createdBy: string;
             /** @description the key, shown only here (only its hash is stored); send it as "Authorization: Bearer <key>" */
             key: string;
             keyId: string;
             /** @description the last request the planner authenticated with it (to the minute) */
-            lastUsedAt: string | null;
+            lastUsedAt: components["schemas"]["Instant"] | null;
             name: string;
             notice: string;
             prefix: string;
             revokeReason: string | null;
-            revokedAt: string | null;
+            revokedAt: components["schemas"]["Instant"] | null;
             revokedBy: string | null;
             scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
             team: string;
         };
         DeadLetter: {
             consumerGroup: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            deadLetteredAt: string;
+            deadLetteredAt: components["schemas"]["Instant"];
             /** @description the message ce_id header; null when it had none */
             eventId: string | null;
             /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
@@ -582,7 +547,7 @@ export interface components {
             /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
-            replayedAt: string | null;
+            replayedAt: components["schemas"]["Instant"] | null;
             topic: string;
         };
         DeadLetterPage: {
@@ -604,45 +569,30 @@ export interface components {
             active: boolean;
             causeId: string;
             /** @description when the surge behind it cleared; its release is due after the cool-down */
-            clearedAt: string | null;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            from: string;
+            clearedAt: components["schemas"]["Instant"] | null;
+            from: components["schemas"]["Instant"];
             /** Format: uuid */
             id: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            placedAt: string;
+            placedAt: components["schemas"]["Instant"];
             placedBy: string | null;
             reason: string;
             regions: string[];
-            releaseDueAt: string | null;
+            releaseDueAt: components["schemas"]["Instant"] | null;
             releaseReason: string | null;
-            releasedAt: string | null;
+            releasedAt: components["schemas"]["Instant"] | null;
             releasedBy: string | null;
             /** @enum {string} */
             source: "detector" | "alert" | "declaration" | "manual";
             /** @description null: until released */
-            until: string | null;
+            until: components["schemas"]["Instant"] | null;
         };
         HoldDetail: {
             /** @description not yet released */
             active: boolean;
             causeId: string;
             /** @description when the surge behind it cleared; its release is due after the cool-down */
-            clearedAt: string | null;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            from: string;
+            clearedAt: components["schemas"]["Instant"] | null;
+            from: components["schemas"]["Instant"];
             heldOccurrences: number;
             /** Format: uuid */
             id: string;
@@ -653,41 +603,37 @@ export interface components {
             /** @description the first runs let through it, oldest first */
             overrides: {
                 occurrence: number;
-                overriddenAt: string | null;
+                overriddenAt: components["schemas"]["Instant"] | null;
                 overriddenBy: string;
                 reason: string;
                 /** Format: uuid */
                 windowId: string;
             }[];
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            placedAt: string;
+            placedAt: components["schemas"]["Instant"];
             placedBy: string | null;
             reason: string;
             regions: string[];
-            releaseDueAt: string | null;
+            releaseDueAt: components["schemas"]["Instant"] | null;
             releaseReason: string | null;
-            releasedAt: string | null;
+            releasedAt: components["schemas"]["Instant"] | null;
             releasedBy: string | null;
             /** @enum {string} */
             source: "detector" | "alert" | "declaration" | "manual";
             /** @description null: until released */
-            until: string | null;
+            until: components["schemas"]["Instant"] | null;
         };
         HoldPage: {
             items: components["schemas"]["Hold"][];
             nextCursor: string | null;
         };
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant in UTC (trailing Z).
+         * @example 2026-06-14T21:00:00Z
+         */
+        Instant: string;
         ListedWindow: {
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            endsAt: string;
+            endsAt: components["schemas"]["Instant"];
             exdates?: string[];
             flexibility?: {
                 allowedLocalHours?: {
@@ -703,18 +649,8 @@ export interface components {
                 };
                 /** @default false */
                 autoMove: boolean;
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                deadlineAt: string;
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                earliestStartAt: string;
+                deadlineAt: components["schemas"]["Instant"];
+                earliestStartAt: components["schemas"]["Instant"];
             };
             footprint: {
                 global: boolean;
@@ -728,93 +664,8 @@ export interface components {
              * @description the same as windowId
              */
             id: string;
-            localTimes?: {
-                endOffset?: string;
-                endsAtLocal: string;
-                offset?: string;
-                /**
-                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                 * @example IR
-                 * @example eu-west
-                 */
-                region: string;
-                startsAtLocal: string;
-                /**
-                 * @description IANA time zone name.
-                 * @example Asia/Tehran
-                 * @example America/Los_Angeles
-                 */
-                zone: string;
-            }[];
-            occurrences?: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                endsAt: string;
-                inProgress?: boolean;
-                localTimes: {
-                    endOffset?: string;
-                    endsAtLocal: string;
-                    offset?: string;
-                    /**
-                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                     * @example IR
-                     * @example eu-west
-                     */
-                    region: string;
-                    startsAtLocal: string;
-                    /**
-                     * @description IANA time zone name.
-                     * @example Asia/Tehran
-                     * @example America/Los_Angeles
-                     */
-                    zone: string;
-                }[];
-                number: number;
-                proposedSlot?: {
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    endsAt: string;
-                    expectedImpact: number;
-                    localTimes: {
-                        endOffset?: string;
-                        endsAtLocal: string;
-                        offset?: string;
-                        /**
-                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                         * @example IR
-                         * @example eu-west
-                         */
-                        region: string;
-                        startsAtLocal: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        zone: string;
-                    }[];
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    startsAt: string;
-                };
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                startsAt: string;
-                /** @enum {string} */
-                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-            }[];
+            localTimes?: components["schemas"]["RegionLocalTime"][];
+            occurrences?: components["schemas"]["Occurrence"][];
             occurrencesTruncated?: boolean;
             ownerTeam: string;
             /**
@@ -830,12 +681,7 @@ export interface components {
              * @example FREQ=WEEKLY;BYDAY=MO
              */
             recurrence?: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            startsAt: string;
+            startsAt: components["schemas"]["Instant"];
             /** @enum {string} */
             status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
             /** @enum {string} */
@@ -850,143 +696,25 @@ export interface components {
             nextCursor: string | null;
         };
         Occurrence: {
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            endsAt: string;
+            endsAt: components["schemas"]["Instant"];
             inProgress?: boolean;
-            localTimes: {
-                endOffset?: string;
-                endsAtLocal: string;
-                offset?: string;
-                /**
-                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                 * @example IR
-                 * @example eu-west
-                 */
-                region: string;
-                startsAtLocal: string;
-                /**
-                 * @description IANA time zone name.
-                 * @example Asia/Tehran
-                 * @example America/Los_Angeles
-                 */
-                zone: string;
-            }[];
+            localTimes: components["schemas"]["RegionLocalTime"][];
             number: number;
-            proposedSlot?: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                endsAt: string;
-                expectedImpact: number;
-                localTimes: {
-                    endOffset?: string;
-                    endsAtLocal: string;
-                    offset?: string;
-                    /**
-                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                     * @example IR
-                     * @example eu-west
-                     */
-                    region: string;
-                    startsAtLocal: string;
-                    /**
-                     * @description IANA time zone name.
-                     * @example Asia/Tehran
-                     * @example America/Los_Angeles
-                     */
-                    zone: string;
-                }[];
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                startsAt: string;
-            };
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            startsAt: string;
+            proposedSlot?: components["schemas"]["Slot"];
+            startsAt: components["schemas"]["Instant"];
             /** @enum {string} */
             status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
         };
         OccurrencePage: {
             items: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                endsAt: string;
+                endsAt: components["schemas"]["Instant"];
                 /** @description the active holds that stop this run */
                 heldBy: string[];
                 inProgress?: boolean;
-                localTimes: {
-                    endOffset?: string;
-                    endsAtLocal: string;
-                    offset?: string;
-                    /**
-                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                     * @example IR
-                     * @example eu-west
-                     */
-                    region: string;
-                    startsAtLocal: string;
-                    /**
-                     * @description IANA time zone name.
-                     * @example Asia/Tehran
-                     * @example America/Los_Angeles
-                     */
-                    zone: string;
-                }[];
+                localTimes: components["schemas"]["RegionLocalTime"][];
                 number: number;
-                proposedSlot?: {
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    endsAt: string;
-                    expectedImpact: number;
-                    localTimes: {
-                        endOffset?: string;
-                        endsAtLocal: string;
-                        offset?: string;
-                        /**
-                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                         * @example IR
-                         * @example eu-west
-                         */
-                        region: string;
-                        startsAtLocal: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        zone: string;
-                    }[];
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    startsAt: string;
-                };
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                startsAt: string;
+                proposedSlot?: components["schemas"]["Slot"];
+                startsAt: components["schemas"]["Instant"];
                 /** @enum {string} */
                 status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
             }[];
@@ -1017,6 +745,24 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        RegionLocalTime: {
+            endOffset?: string;
+            endsAtLocal: string;
+            offset?: string;
+            /**
+             * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
+             * @example IR
+             * @example eu-west
+             */
+            region: string;
+            startsAtLocal: string;
+            /**
+             * @description IANA time zone name.
+             * @example Asia/Tehran
+             * @example America/Los_Angeles
+             */
+            zone: string;
+        };
         Regions: {
             items: {
                 /**
@@ -1038,13 +784,14 @@ export interface components {
                 zones: string[];
             }[];
         };
+        Slot: {
+            endsAt: components["schemas"]["Instant"];
+            expectedImpact: number;
+            localTimes: components["schemas"]["RegionLocalTime"][];
+            startsAt: components["schemas"]["Instant"];
+        };
         Window: {
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            endsAt: string;
+            endsAt: components["schemas"]["Instant"];
             exdates?: string[];
             flexibility?: {
                 allowedLocalHours?: {
@@ -1060,18 +807,8 @@ export interface components {
                 };
                 /** @default false */
                 autoMove: boolean;
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                deadlineAt: string;
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                earliestStartAt: string;
+                deadlineAt: components["schemas"]["Instant"];
+                earliestStartAt: components["schemas"]["Instant"];
             };
             footprint: {
                 global: boolean;
@@ -1085,95 +822,10 @@ export interface components {
              * @description the same as windowId
              */
             id: string;
-            localTimes?: {
-                endOffset?: string;
-                endsAtLocal: string;
-                offset?: string;
-                /**
-                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                 * @example IR
-                 * @example eu-west
-                 */
-                region: string;
-                startsAtLocal: string;
-                /**
-                 * @description IANA time zone name.
-                 * @example Asia/Tehran
-                 * @example America/Los_Angeles
-                 */
-                zone: string;
-            }[];
+            localTimes?: components["schemas"]["RegionLocalTime"][];
             /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
             nextOccurrence: components["schemas"]["Occurrence"] | null;
-            occurrences?: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                endsAt: string;
-                inProgress?: boolean;
-                localTimes: {
-                    endOffset?: string;
-                    endsAtLocal: string;
-                    offset?: string;
-                    /**
-                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                     * @example IR
-                     * @example eu-west
-                     */
-                    region: string;
-                    startsAtLocal: string;
-                    /**
-                     * @description IANA time zone name.
-                     * @example Asia/Tehran
-                     * @example America/Los_Angeles
-                     */
-                    zone: string;
-                }[];
-                number: number;
-                proposedSlot?: {
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    endsAt: string;
-                    expectedImpact: number;
-                    localTimes: {
-                        endOffset?: string;
-                        endsAtLocal: string;
-                        offset?: string;
-                        /**
-                         * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                         * @example IR
-                         * @example eu-west
-                         */
-                        region: string;
-                        startsAtLocal: string;
-                        /**
-                         * @description IANA time zone name.
-                         * @example Asia/Tehran
-                         * @example America/Los_Angeles
-                         */
-                        zone: string;
-                    }[];
-                    /**
-                     * Format: date-time
-                     * @description ISO-8601 instant in UTC (trailing Z).
-                     * @example 2026-06-14T21:00:00Z
-                     */
-                    startsAt: string;
-                };
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                startsAt: string;
-                /** @enum {string} */
-                status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
-            }[];
+            occurrences?: components["schemas"]["Occurrence"][];
             occurrencesTruncated?: boolean;
             ownerTeam: string;
             /**
@@ -1189,12 +841,7 @@ export interface components {
              * @example FREQ=WEEKLY;BYDAY=MO
              */
             recurrence?: string;
-            /**
-             * Format: date-time
-             * @description ISO-8601 instant in UTC (trailing Z).
-             * @example 2026-06-14T21:00:00Z
-             */
-            startsAt: string;
+            startsAt: components["schemas"]["Instant"];
             /** @enum {string} */
             status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
             /** @enum {string} */
@@ -1220,12 +867,7 @@ export interface components {
                         direction?: "up" | "down";
                         observed: number;
                         samples?: {
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 instant in UTC (trailing Z).
-                             * @example 2026-06-14T21:00:00Z
-                             */
-                            at: string;
+                            at: components["schemas"]["Instant"];
                             expected?: number;
                             value: number;
                             zScore?: number;
@@ -1268,99 +910,23 @@ export interface components {
         WindowSuggestions: {
             /** @description where the run is now, scored as the slots are */
             current: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                endsAt: string;
+                endsAt: components["schemas"]["Instant"];
                 expectedImpact: number;
                 /** @description regions whose active holds it overlaps */
                 heldRegions: string[];
-                localTimes: {
-                    endOffset?: string;
-                    endsAtLocal: string;
-                    offset?: string;
-                    /**
-                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                     * @example IR
-                     * @example eu-west
-                     */
-                    region: string;
-                    startsAtLocal: string;
-                    /**
-                     * @description IANA time zone name.
-                     * @example Asia/Tehran
-                     * @example America/Los_Angeles
-                     */
-                    zone: string;
-                }[];
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                startsAt: string;
+                localTimes: components["schemas"]["RegionLocalTime"][];
+                startsAt: components["schemas"]["Instant"];
                 withinAllowedLocalHours: boolean;
             } | null;
             /** @description scored at local night, with no baseline learned (notes says why) */
             fallbackRegions: string[];
-            localTimesOfCurrent: {
-                endOffset?: string;
-                endsAtLocal: string;
-                offset?: string;
-                /**
-                 * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                 * @example IR
-                 * @example eu-west
-                 */
-                region: string;
-                startsAtLocal: string;
-                /**
-                 * @description IANA time zone name.
-                 * @example Asia/Tehran
-                 * @example America/Los_Angeles
-                 */
-                zone: string;
-            }[];
+            localTimesOfCurrent: components["schemas"]["RegionLocalTime"][];
             notes: string[];
             /** @description the run the slots are for; null when none is left, the window as planned is compared instead */
             occurrence: number | null;
             scoredRegions: string[];
             /** @description best first */
-            slots: {
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                endsAt: string;
-                expectedImpact: number;
-                localTimes: {
-                    endOffset?: string;
-                    endsAtLocal: string;
-                    offset?: string;
-                    /**
-                     * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
-                     * @example IR
-                     * @example eu-west
-                     */
-                    region: string;
-                    startsAtLocal: string;
-                    /**
-                     * @description IANA time zone name.
-                     * @example Asia/Tehran
-                     * @example America/Los_Angeles
-                     */
-                    zone: string;
-                }[];
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant in UTC (trailing Z).
-                 * @example 2026-06-14T21:00:00Z
-                 */
-                startsAt: string;
-            }[];
+            slots: components["schemas"]["Slot"][];
             /** Format: uuid */
             windowId: string;
         };
