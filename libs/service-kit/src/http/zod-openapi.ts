@@ -24,7 +24,8 @@ const CONTRACT_NAMES = new Map<z.ZodType, string>([
 ]);
 
 // What z.toJSONSchema reads of each schema of an answer: its metadata as the global registry holds it (descriptions, examples,
-// the views' ids), and the name above for a schema of the contracts. The conversion reads nothing of a registry but get().
+// the views' ids), and the name above for a schema of the contracts. zod's conversion reads only get() of a registry; were
+// an upgrade to read more, shared-schemas.spec.ts would find the contracts' names gone.
 const answerMetadata = z.registry<Record<string, unknown>>();
 answerMetadata.get = ((schema: z.ZodType) => {
   const meta = z.globalRegistry.get(schema);
@@ -46,8 +47,8 @@ export function zodAnswerSchema(schema: z.ZodType): object {
  * for its item (Hold's page is HoldPage), which must be named itself, so each list refers to one page schema.
  */
 export function zodPageSchema(item: z.ZodType): object {
-  const id = (z.globalRegistry.get(item) as { id?: string } | undefined)?.id;
-  if (!id) throw new Error('A page schema is named for its item: name the item with .meta({ id }) first.');
+  const id = answerMetadata.get(item)?.id;
+  if (typeof id !== 'string') throw new Error('A page schema is named for its item: name the item with .meta({ id }) first.');
   return zodAnswerSchema(z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id: `${id}Page` }));
 }
 
