@@ -51,6 +51,10 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   );
   // Nothing tells a caller which framework answers.
   app.disable('x-powered-by');
+  // Express tagged every answer with a weak hash of its body: a 201, a 202 and a problem document too, where no
+  // condition can name it, and a resource's read with a tag no If-Match could match. A resource's routes send its
+  // version (EntityTagInterceptor); the rest send none.
+  app.set('etag', false);
   app.set('trust proxy', http.trustProxy);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new StorableTextPipe());

@@ -1,6 +1,6 @@
 import { ConsumerGroups } from '@holdfast/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { Body, Controller, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,11 @@ class NotesController {
   @RequireScope('read')
   take(@Body(new ZodBodyPipe(FreeForm)) body: z.infer<typeof FreeForm>) {
     return { fields: Object.keys(body) };
+  }
+
+  @Get()
+  list() {
+    return { items: [{ fields: ['a'] }], nextCursor: null };
   }
 }
 
@@ -95,6 +100,16 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     const taken = await send('{"a":1}');
     expect([taken.status, taken.headers.get('x-request-id')]).toEqual([201, 'ci-run-7/step-2']);
     expect((await fetch(`${service.baseUrl}/v1/notes`, { method: 'POST', body: '{' })).headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
+  it('tags no answer by a hash of its body: not a 201, a problem document or a list, which no condition could name', async () => {
+    const created = await service.fetch('/v1/notes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect([created.status, created.headers.get('etag')]).toEqual([201, null]);
+    const refused = await service.fetch('/v1/notes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect([refused.status, refused.headers.get('etag')]).toEqual([400, null]);
+    // A page has no version of its own: read in full each time, whatever If-None-Match names.
+    const listed = await service.fetch('/v1/notes', { headers: { 'if-none-match': '*' } });
+    expect([listed.status, listed.headers.get('etag'), await listed.json()]).toEqual([200, null, { items: [{ fields: ['a'] }], nextCursor: null }]);
   });
 
   it('times every API request by route template and status, a request no route took (a path nothing serves, a body refused before routing) as unrouted, and probes and scrapes not at all', async () => {
