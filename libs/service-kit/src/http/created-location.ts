@@ -2,6 +2,7 @@ import { applyDecorators, type CallHandler, type ExecutionContext, type NestInte
 import { ApiCreatedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { map, type Observable } from 'rxjs';
+import { ENTITY_TAG_HEADER } from './entity-version';
 
 const FIELD = /\{(\w+)\}/g;
 
@@ -37,7 +38,7 @@ export function Created(template: string, response: { description: string; schem
       ...(response.schema ? { schema: response.schema } : {}),
       headers: {
         Location: { description: `the URL of what was made (${template}), to GET it`, schema: { type: 'string' } },
-        ...(response.entityTag ? { ETag: { description: 'its version ("1"), to send back in If-Match', schema: { type: 'string' } } } : {}),
+        ...(response.entityTag ? ENTITY_TAG_HEADER : {}),
       },
     }),
   );

@@ -12,6 +12,16 @@ export function entityTagOf(version: number): string {
   return `"${version}"`;
 }
 
+/** The ETag of an answer that is a versioned resource, as its OpenAPI response names it. */
+export const ENTITY_TAG_HEADER = { ETag: { description: 'its version ("3"), a strong entity tag: send it back in If-Match', schema: { type: 'string' } } };
+
+/** The If-Match a change to a versioned resource takes, as its OpenAPI operation names it (412 precondition-failed is added for it). */
+export const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: false,
+  description: 'the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version',
+};
+
 const VERSION = /^[1-9]\d{0,9}$/;
 // Empty list elements (", ,") are allowed, as RFC 9110 asks of a recipient.
 const EMPTY_ELEMENTS = /[ \t,]*$/y;
