@@ -8,6 +8,7 @@ import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrati
 import { SeriesBaselineBuckets1764000300000 } from './database/migrations/1764000300000-series-baseline-buckets';
 import { AlertResolvedLookup1764000400000 } from './database/migrations/1764000400000-alert-resolved-lookup';
 import { AlertFiringLookup1764000500000 } from './database/migrations/1764000500000-alert-firing-lookup';
+import { DeclarationVersion1768200000000 } from './database/migrations/1768200000000-declaration-version';
 import { DeclarationEntity } from './declarations/declaration.entity';
 import { DeclarationsModule } from './declarations/declarations.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -30,7 +31,7 @@ export const analyzerService = defineService({
   settings: analyzerSettings,
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
-  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000, AlertFiringLookup1764000500000],
+  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000, AlertFiringLookup1764000500000, DeclarationVersion1768200000000],
   modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, SeriesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

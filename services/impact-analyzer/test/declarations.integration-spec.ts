@@ -75,6 +75,8 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
   let surges: Awaited<ReturnType<typeof recordEvents>>;
   const clock = new ManualClock('2026-06-10T12:00:00Z');
   const declare = (body: unknown) => service.fetch(`/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const get = async (id: string) => (await (await service.fetch(`/v1/declarations/${id}`)).json()) as DeclarationView;
+  const runJobs = () => service.app.get(AnalyzerJobsService).runOnce();
 
   beforeAll(async () => {
     service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000' } });
@@ -185,10 +187,51 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
       code: 'declaration-closed',
       detail: `Declaration ${declaration.id} is already ended (its period ended at 2026-06-11T09:00:00.000Z); there is nothing to cancel.`,
     });
-    expect(await (await service.fetch(`/v1/declarations/${declaration.id}`)).json()).toMatchObject({ status: 'ended', cancelledAt: null });
+    // In force at once (version 2), then ended by the refused cancellation: a change of its own, with a version of its own.
+    const ended = await service.fetch(`/v1/declarations/${declaration.id}`);
+    expect(await ended.json()).toMatchObject({ status: 'ended', cancelledAt: null, version: 3 });
+    expect(ended.headers.get('etag')).toBe('"3"');
     const ofDeclaration = () => surges.events().filter((event) => event.headers.ce_correlationid === declaration.id);
     await expectEventually(() => expect(ofDeclaration().map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
     expect(ofDeclaration()[1].data).toMatchObject({ region: 'KE', clearedAt: '2026-06-11T09:00:00.000Z', reason: 'Declared period ended: Exam results in KE' });
+  });
+
+  it('gives a declaration its version as a strong ETag, a new one each time it changes, and cancels it only at a version If-Match names', async () => {
+    const declared = await declare({ regions: ['GH'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z', reason: 'Election in GH' });
+    // Express's body hash (W/"...") was the ETag here, which no If-Match could name.
+    expect([declared.status, declared.headers.get('etag')]).toEqual([201, '"1"']);
+    const { id, version } = (await declared.json()) as DeclarationView & { version: number };
+    expect(version).toBe(1);
+    expect((await service.fetch(`/v1/declarations/${id}`)).headers.get('etag')).toBe('"1"');
+
+    clock.set('2026-06-12T01:00:00Z');
+    await runJobs();
+    const inForce = await service.fetch(`/v1/declarations/${id}`);
+    expect(await inForce.json()).toMatchObject({ status: 'active', version: 2 });
+    expect(inForce.headers.get('etag')).toBe('"2"');
+
+    // Read while it was scheduled: 412 naming the ETag it is at, and it stays in force.
+    const stale = await service.fetch(`/v1/declarations/${id}`, { method: 'DELETE', headers: { 'if-match': '"1"' } });
+    expect([stale.status, stale.headers.get('etag')]).toEqual([412, null]);
+    expect(await stale.json()).toMatchObject({
+      code: 'precondition-failed',
+      currentVersion: 2,
+      detail: `Declaration ${id} is at version 2 (ETag "2"), not "1" as If-Match says: read it again (GET /v1/declarations/${id}) and cancel it if it should still be, sending its new ETag in If-Match.`,
+    });
+    expect(await get(id)).toMatchObject({ status: 'active' });
+    expect(await (await service.fetch(`/v1/declarations/${id}`, { method: 'DELETE', headers: { 'if-match': 'W/"1f-3b8f0a"' } })).json()).toMatchObject({ status: 400, code: 'invalid-version' });
+
+    const cancelled = await service.fetch(`/v1/declarations/${id}`, { method: 'DELETE', headers: { 'if-match': '"2"' } });
+    expect([cancelled.status, cancelled.headers.get('etag')]).toEqual([200, '"3"']);
+    expect(await cancelled.json()).toMatchObject({ status: 'cancelled', version: 3 });
+    // * names whatever version it is at: what refuses this one is that it is cancelled.
+    expect(await (await service.fetch(`/v1/declarations/${id}`, { method: 'DELETE', headers: { 'if-match': '*' } })).json()).toMatchObject({ status: 409, code: 'declaration-closed' });
+
+    const other = (await (await declare({ regions: ['GH'], from: '2026-06-20T00:00:00Z', until: '2026-06-21T00:00:00Z', reason: 'Run-off in GH' })).json()) as DeclarationView;
+    expect(await (await service.fetch(`/v1/declarations/${other.id}`, { method: 'DELETE', headers: { 'if-match': '*' } })).json()).toMatchObject({ status: 'cancelled', version: 2 });
+    // A page has no version of its own, and a refusal is no resource: neither is tagged.
+    expect((await service.fetch('/v1/declarations')).headers.get('etag')).toBeNull();
+    expect((await declare({ regions: ['GH'], from: '2026-06-20T00:00:00Z', until: '2026-06-01T00:00:00Z', reason: 'Backwards' })).headers.get('etag')).toBeNull();
   });
 });
 

@@ -39,4 +39,8 @@ export class DeclarationEntity {
 
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt!: Date | null;
+
+  /** Its ETag ("2"): bumped by every change to it (in force, ended, cancelled); a cancellation takes it in If-Match. */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }

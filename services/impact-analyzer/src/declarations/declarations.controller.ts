@@ -1,7 +1,25 @@
-import { actorOf, ApiZodBody, ApiZodQuery, Created, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, zodAnswerSchema, ZodBodyPipe, zodPageSchema, ZodQueryPipe } from '@holdfast/service-kit';
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import {
+  actorOf,
+  ApiZodBody,
+  ApiZodQuery,
+  Created,
+  CurrentPrincipal,
+  CursorSchema,
+  ENTITY_TAG_HEADER,
+  EntityTagInterceptor,
+  IF_MATCH_HEADER,
+  PageLimitSchema,
+  type Principal,
+  RequireScope,
+  UuidParamPipe,
+  zodAnswerSchema,
+  ZodBodyPipe,
+  zodPageSchema,
+  ZodQueryPipe,
+} from '@holdfast/service-kit';
+import { Body, Controller, Delete, Get, Headers, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { RegionCodeSchema, SurgeSeveritySchema } from '@holdfast/contracts';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { DeclarationEntity, DeclarationStatus } from './declaration.entity';
 import { DeclarationsService, DeclareSchema, type Declare } from './declarations.service';
@@ -27,6 +45,7 @@ const DeclarationViewSchema = z.strictObject({
   declaredAt: z.iso.datetime(),
   cancelledBy: z.string().nullable(),
   cancelledAt: z.iso.datetime().nullable(),
+  version: z.int().min(1).meta({ description: 'bumped by every change (in force, ended, cancelled); its ETag ("2"), which a cancellation takes in If-Match' }),
 }).meta({ id: 'Declaration' });
 const DECLARATION_VIEW = zodAnswerSchema(DeclarationViewSchema);
 const DECLARATION_PAGE = zodPageSchema(DeclarationViewSchema);
@@ -44,6 +63,7 @@ function viewOf(declaration: DeclarationEntity): z.output<typeof DeclarationView
     declaredAt: declaration.declaredAt.toISOString(),
     cancelledBy: declaration.cancelledBy,
     cancelledAt: declaration.cancelledAt?.toISOString() ?? null,
+    version: declaration.version,
   };
 }
 
@@ -56,9 +76,10 @@ export class DeclarationsController {
 
   @Post()
   @RequireScope('holds:declare')
+  @UseInterceptors(EntityTagInterceptor)
   @ApiOperation({ summary: 'Declare a critical period for regions ("election in IR"): a surge per region from `from` until `until`' })
   @ApiZodBody(DeclareSchema)
-  @Created('/v1/declarations/{id}', { description: 'The declaration; status is active when `from` has already come', schema: DECLARATION_VIEW })
+  @Created('/v1/declarations/{id}', { description: 'The declaration; status is active when `from` has already come', schema: DECLARATION_VIEW, entityTag: true })
   @ApiResponse({ status: 400, description: 'invalid-body: a field missing or malformed (a region code in lower case, a time not in UTC, until not after from), each named in errors' })
   @ApiResponse({
     status: 422,
@@ -80,8 +101,9 @@ export class DeclarationsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One declaration' })
-  @ApiOkResponse({ description: 'The declaration', schema: DECLARATION_VIEW })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiOperation({ summary: 'One declaration; its ETag is its version ("2"), to send back in If-Match' })
+  @ApiOkResponse({ description: 'The declaration', schema: DECLARATION_VIEW, headers: ENTITY_TAG_HEADER })
   @ApiResponse(NOT_FOUND)
   async get(@Param('id', UuidParamPipe) id: string) {
     return viewOf(await this.declarations.get(id));
@@ -89,11 +111,13 @@ export class DeclarationsController {
 
   @Delete(':id')
   @RequireScope('holds:declare')
-  @ApiOperation({ summary: 'Cancel a declaration; one in force clears its surges now' })
-  @ApiOkResponse({ description: 'The declaration, cancelled', schema: DECLARATION_VIEW })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOperation({ summary: 'Cancel a declaration; one in force clears its surges now. A stale If-Match gets 412 with currentVersion' })
+  @ApiOkResponse({ description: 'The declaration, cancelled; ETag: its new version', schema: DECLARATION_VIEW, headers: ENTITY_TAG_HEADER })
   @ApiResponse(NOT_FOUND)
   @ApiResponse({ status: 409, description: 'declaration-closed: already ended or cancelled (a period over is ended at its until, not cancelled)' })
-  async cancel(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
-    return viewOf(await this.declarations.cancel(id, actorOf(principal)));
+  async cancel(@Param('id', UuidParamPipe) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentPrincipal() principal: Principal) {
+    return viewOf(await this.declarations.cancel(id, actorOf(principal), ifMatch));
   }
 }

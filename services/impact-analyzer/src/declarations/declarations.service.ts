@@ -1,6 +1,6 @@
 import { RegionListSchema, InstantSchema, StatedReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
-import { Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -23,7 +23,10 @@ export type Declare = z.infer<typeof DeclareSchema>;
 
 /** A DeclarationEntity's columns under its property names, as TypeORM would read them. */
 const DECLARATION_COLUMNS = `id, regions, starts_at AS "startsAt", ends_at AS "endsAt", reason, severity, status, declared_by AS "declaredBy", declared_at AS "declaredAt",
-  cancelled_by AS "cancelledBy", cancelled_at AS "cancelledAt"`;
+  cancelled_by AS "cancelledBy", cancelled_at AS "cancelledAt", version`;
+
+// A cancellation names the version it was made against in If-Match only; without it, it cancels whatever the version.
+const DECLARATIONS = new VersionedResource('Declaration', '/v1/declarations', false);
 
 /** A declaration whose period began or ended at $1 and that has not moved yet. */
 const DUE = `(status = 'scheduled' AND starts_at <= $1) OR (status = 'active' AND ends_at <= $1)`;
@@ -91,6 +94,7 @@ export class DeclarationsService {
         declaredAt: now,
         cancelledBy: null,
         cancelledAt: null,
+        version: 1,
       };
       await transaction.getRepository(DeclarationEntity).insert(declaration);
       return this.advance(transaction, declaration, now);
@@ -119,17 +123,21 @@ export class DeclarationsService {
    * Cancels a declaration; one already in force clears its surges now. One whose period is over,
    * though the job has not ended it yet, is ended as the job would have (its surges cleared at its
    * until) and refused: cancelled now, its surges would read as lasting past the period declared.
+   * `ifMatch`: the versions it may be cancelled at (any, without it); 412 precondition-failed at another, whatever its status.
    */
-  async cancel(id: string, actor: string): Promise<DeclarationEntity> {
+  async cancel(id: string, actor: string, ifMatch?: string): Promise<DeclarationEntity> {
+    const precondition = DECLARATIONS.precondition(ifMatch);
     const outcome = await this.dataSource.transaction(async (transaction) => {
       const declaration = await transaction.getRepository(DeclarationEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!declaration) throw new DomainError('declaration-not-found', 404, `No declaration ${id}: GET /v1/declarations lists them.`);
+      // Held to the version as stored, which the client could have read: one the job has not ended yet is still that version.
+      DECLARATIONS.assertMatches(precondition, id, declaration.version, 'cancel it if it should still be');
       const now = this.clock.now();
       const current = declaration.endsAt <= now ? await this.advance(transaction, declaration, now) : declaration;
       if (current.status === 'ended' || current.status === 'cancelled') return { closed: true, declaration: current };
       if (current.status === 'active') await this.clearSurges(transaction, current, now, `Declaration cancelled by ${actor}: ${current.reason}`);
-      await transaction.getRepository(DeclarationEntity).update({ id }, { status: 'cancelled', cancelledBy: actor, cancelledAt: now });
-      return { closed: false, declaration: { ...current, status: 'cancelled' as const, cancelledBy: actor, cancelledAt: now } };
+      await transaction.getRepository(DeclarationEntity).update({ id }, { status: 'cancelled', cancelledBy: actor, cancelledAt: now, version: () => 'version + 1' });
+      return { closed: false, declaration: { ...current, status: 'cancelled' as const, cancelledBy: actor, cancelledAt: now, version: current.version + 1 } };
     });
     if (!outcome.closed) return outcome.declaration;
     const { status, endsAt } = outcome.declaration;
@@ -191,8 +199,9 @@ export class DeclarationsService {
       await this.clearSurges(transaction, current, current.endsAt, `Declared period ended: ${current.reason}`);
       current = { ...current, status: 'ended' };
     }
-    if (current.status !== declaration.status) await transaction.getRepository(DeclarationEntity).update({ id: current.id }, { status: current.status });
-    return current;
+    if (current.status === declaration.status) return current;
+    await transaction.getRepository(DeclarationEntity).update({ id: current.id }, { status: current.status, version: () => 'version + 1' });
+    return { ...current, version: current.version + 1 };
   }
 
   private async clearSurges(transaction: EntityManager, declaration: DeclarationEntity, at: Date, reason: string): Promise<void> {
