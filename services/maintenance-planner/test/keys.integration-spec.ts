@@ -144,6 +144,44 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(missing.status).toBe(404);
   });
 
+  it('gives a key its version as a strong ETag, "1" as issued and "2" once revoked, and revokes it only at a version If-Match names', async () => {
+    const created = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'tagged', scopes: ['read'], name: 'conditional' }) });
+    // Express's body hash (W/"...") was the ETag here, which no If-Match could name.
+    expect([created.status, created.headers.get('etag')]).toEqual([201, '"1"']);
+    const { keyId, key, version } = (await created.json()) as CreatedKey & { version: number };
+    expect(version).toBe(1);
+    // Its last use is a reading beside the key, not a change to it: the ETag stays.
+    await expectEventually(async () => expect((await withKey(key, '/v1/holds')).status).toBe(200));
+    await expectEventually(async () => expect(((await (await service.fetch(`/v1/keys/${keyId}`)).json()) as { lastUsedAt: string | null }).lastUsedAt).not.toBeNull());
+    const read = await service.fetch(`/v1/keys/${keyId}`);
+    expect([read.headers.get('etag'), ((await read.json()) as { version: number }).version]).toEqual(['"1"', 1]);
+
+    const revoke = (ifMatch: string) =>
+      service.fetch(`/v1/keys/${keyId}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': ifMatch }, body: JSON.stringify({ reason: 'rotated out' }) });
+    const notYet = await revoke('"2"');
+    expect([notYet.status, notYet.headers.get('etag')]).toEqual([412, null]);
+    expect(await notYet.json()).toMatchObject({
+      code: 'precondition-failed',
+      currentVersion: 1,
+      detail: `Key ${keyId} is at version 1 (ETag "1"), not "2" as If-Match says: read it again (GET /v1/keys/${keyId}) and revoke it if it should still be, sending its new ETag in If-Match.`,
+    });
+    expect((await withKey(key, '/v1/holds')).status).toBe(200);
+
+    const revoked = await revoke('"1"');
+    expect([revoked.status, revoked.headers.get('etag')]).toEqual([200, '"2"']);
+    expect(await revoked.json()).toMatchObject({ revokeReason: 'rotated out', version: 2 });
+    // Revoked since it was read: the If-Match of that read is stale now. * takes it as it is, and answers the same as before.
+    expect(await (await revoke('"1"')).json()).toMatchObject({ status: 412, code: 'precondition-failed', currentVersion: 2 });
+    const again = await revoke('*');
+    expect([again.status, again.headers.get('etag')]).toEqual([200, '"2"']);
+    expect(await (await revoke('W/"2f-abc"')).json()).toMatchObject({ status: 400, code: 'invalid-version' });
+
+    // A page has no version of its own, and a refusal is no resource: neither is tagged.
+    expect((await service.fetch('/v1/keys?team=tagged')).headers.get('etag')).toBeNull();
+    const refused = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'tagged', scopes: [], name: 'none' }) });
+    expect([refused.status, refused.headers.get('etag')]).toEqual([400, null]);
+  });
+
   it('refuses a revoked key from the answer on, even while the change\'s notification has not reached this process yet', async () => {
     const doomed = await createKey({ team: 'leaking', scopes: ['read'], name: 'slow to hear' });
     await expectEventually(async () => expect((await withKey(doomed.key, '/v1/holds')).status).toBe(200));

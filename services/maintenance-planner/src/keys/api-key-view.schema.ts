@@ -17,6 +17,7 @@ export const ApiKeyViewSchema = z.strictObject({
   revokedAt: state.revokedAt,
   revokedBy: ActorSchema.nullable(),
   revokeReason: ReasonSchema.nullable(),
+  version: z.int().min(1).max(2).meta({ description: '1 as issued, 2 once revoked; its ETag ("1"), which a revocation takes in If-Match. lastUsedAt moves without it' }),
 }).meta({ id: 'ApiKey' });
 export type ApiKeyView = z.output<typeof ApiKeyViewSchema>;
 

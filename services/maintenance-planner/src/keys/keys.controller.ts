@@ -1,7 +1,22 @@
 import { ApiKeyScopeSchema, StatedReasonSchema, TeamSchema } from '@holdfast/contracts';
-import { AnswerShownOnce, ApiZodBody, ApiZodQuery, Created, CurrentPrincipal, CursorSchema, PageLimitSchema, type Principal, RequireScope, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  AnswerShownOnce,
+  ApiZodBody,
+  ApiZodQuery,
+  Created,
+  CurrentPrincipal,
+  CursorSchema,
+  ENTITY_TAG_HEADER,
+  EntityTagInterceptor,
+  IF_MATCH_HEADER,
+  PageLimitSchema,
+  type Principal,
+  RequireScope,
+  ZodBodyPipe,
+  ZodQueryPipe,
+} from '@holdfast/service-kit';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { API_KEY_ANSWER, API_KEY_PAGE, CREATED_API_KEY_ANSWER, type ApiKeyView, type CreatedApiKey } from './api-key-view.schema';
 import { KeysService } from './keys.service';
@@ -26,8 +41,9 @@ export class KeysController {
   constructor(private readonly keys: KeysService) {}
 
   @Post()
+  @UseInterceptors(EntityTagInterceptor)
   @AnswerShownOnce('find the key it made in GET /v1/keys (by team and name), revoke it if its secret was not stored, and create another with a new Idempotency-Key')
-  @Created('/v1/keys/{keyId}', { description: 'The key made, with the key itself (in this answer only)', schema: CREATED_API_KEY_ANSWER })
+  @Created('/v1/keys/{keyId}', { description: 'The key made, with the key itself (in this answer only)', schema: CREATED_API_KEY_ANSWER, entityTag: true })
   @ApiOperation({ summary: 'Create an API key for a team; the key is in this answer only (only its hash is stored)' })
   @ApiZodBody(CreateKeySchema)
   async create(@Body(new ZodBodyPipe(CreateKeySchema)) body: z.infer<typeof CreateKeySchema>, @CurrentPrincipal() actor: Principal): Promise<CreatedApiKey> {
@@ -44,18 +60,26 @@ export class KeysController {
   }
 
   @Get(':keyId')
-  @ApiOperation({ summary: 'One API key (prefix, team, scopes, created, last used, revocation); never the key' })
-  @ApiOkResponse({ description: 'The key', schema: API_KEY_ANSWER })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiOperation({ summary: 'One API key (prefix, team, scopes, created, last used, revocation); never the key; its ETag is its version ("1"), to send back in If-Match' })
+  @ApiOkResponse({ description: 'The key', schema: API_KEY_ANSWER, headers: ENTITY_TAG_HEADER })
   get(@Param('keyId') keyId: string): Promise<ApiKeyView> {
     return this.keys.get(keyId);
   }
 
   @Post(':keyId/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing' })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOperation({ summary: 'Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(RevokeKeySchema)
-  @ApiOkResponse({ description: 'The key, revoked', schema: API_KEY_ANSWER })
-  revoke(@Param('keyId') keyId: string, @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>, @CurrentPrincipal() actor: Principal): Promise<ApiKeyView> {
-    return this.keys.revoke(keyId, body.reason, actor);
+  @ApiOkResponse({ description: 'The key, revoked; ETag: its version, "2"', schema: API_KEY_ANSWER, headers: ENTITY_TAG_HEADER })
+  revoke(
+    @Param('keyId') keyId: string,
+    @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() actor: Principal,
+  ): Promise<ApiKeyView> {
+    return this.keys.revoke(keyId, body.reason, actor, ifMatch);
   }
 }

@@ -1,12 +1,15 @@
 import { ApiKeyStateSchema, createEvent, type ApiKeyScope, type ApiKeyState } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { actorOf, applyKeyState, Clock, decodeCursor, DomainError, generateApiKey, InjectServiceConfig, KeyCopyCache, pageOf, type Principal, type SharedServiceConfig } from '@holdfast/service-kit';
+import { actorOf, applyKeyState, Clock, decodeCursor, DomainError, generateApiKey, InjectServiceConfig, KeyCopyCache, pageOf, type Principal, type SharedServiceConfig, VersionedResource } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SERVICE_NAME } from '../service-name';
 import { ApiKeyEntity } from './api-key.entity';
 import type { ApiKeyView } from './api-key-view.schema';
+
+// A revocation names the version it was made against in If-Match only; without it, it revokes whatever the version.
+const KEYS = new VersionedResource('Key', '/v1/keys', false);
 
 // A cursor's id is a key id, so one naming anything else is refused before it reaches the query.
 const keyIdOf = (id: string): string | null => (ApiKeyStateSchema.shape.keyId.safeParse(id).success ? id : null);
@@ -74,11 +77,16 @@ export class KeysService {
     return view(key, copy?.last_used_at ?? null);
   }
 
-  /** Revokes a key; revoking it again changes nothing and answers the same. Answers the key as GET /v1/keys lists it. */
-  async revoke(keyId: string, reason: string, actor: Principal): Promise<ApiKeyView> {
+  /**
+   * Revokes a key; revoking it again changes nothing and answers the same. Answers the key as GET /v1/keys lists it.
+   * `ifMatch`: the versions it may be revoked at (any, without it); 412 precondition-failed at another, a key revoked since it was read included.
+   */
+  async revoke(keyId: string, reason: string, actor: Principal, ifMatch?: string): Promise<ApiKeyView> {
+    const precondition = KEYS.precondition(ifMatch);
     const revoked = await this.dataSource.transaction(async (transaction) => {
       const key = await transaction.findOne(ApiKeyEntity, { where: { keyId }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw unknownKey(keyId);
+      KEYS.assertMatches(precondition, keyId, versionOf(key), 'revoke it if it should still be');
       if (!key.revokedAt) {
         Object.assign(key, { revokedAt: this.clock.now(), revokedBy: actorOf(actor), revokeReason: reason });
         await transaction.save(key);
@@ -112,6 +120,15 @@ function unknownKey(keyId: string): DomainError {
   return new DomainError('unknown-key', 404, `There is no API key ${keyId}; GET /v1/keys lists them.`);
 }
 
+/**
+ * A key's version, read from its state rather than stored: a key changes once, when it is revoked (its revocation is
+ * written once, under its row's lock, and never undone; nothing else of it changes), so 1 and 2 are exactly its states.
+ * Its last use is a reading kept beside it (api_key_copy), no change to the key: a revocation made against an earlier one still holds.
+ */
+function versionOf(key: ApiKeyEntity): 1 | 2 {
+  return key.revokedAt === null ? 1 : 2;
+}
+
 function view(key: ApiKeyEntity, lastUsedAt: Date | null): ApiKeyView {
   return {
     keyId: key.keyId,
@@ -126,5 +143,6 @@ function view(key: ApiKeyEntity, lastUsedAt: Date | null): ApiKeyView {
     revokedAt: key.revokedAt?.toISOString() ?? null,
     revokedBy: key.revokedBy,
     revokeReason: key.revokeReason,
+    version: versionOf(key),
   };
 }
