@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { expectEventually, produceOnce, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { HoldsService } from '../src/holds/holds.service';
 
@@ -179,5 +179,87 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
       { subject_type: 'hold', subject_id: first!.id, action: 'placed' },
       { subject_type: 'window', subject_id: windowId, action: 'held' },
     ]);
+  });
+
+  it('gives a hold its version as a strong ETag, and releases it only at a version If-Match names', async () => {
+    const release = (id: string, ifMatch: string) =>
+      service.fetch(`/v1/holds/${id}/release`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': ifMatch }, body: JSON.stringify({ reason: 'the vote was moved' }) });
+    const placed = await service.fetch('/v1/holds', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ regions: ['GH'], from: new Date().toISOString(), until: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Election in GH' }),
+    });
+    // Express's body hash (W/"...") was the ETag here, which no If-Match could name.
+    expect([placed.status, placed.headers.get('etag')]).toEqual([201, '"1"']);
+    const { id, version } = (await placed.json()) as HoldView & { version: number };
+    expect(version).toBe(1);
+    expect((await service.fetch(`/v1/holds/${id}`)).headers.get('etag')).toBe('"1"');
+
+    const ahead = await release(id, '"2"');
+    expect([ahead.status, ahead.headers.get('etag')]).toEqual([412, null]);
+    expect(await ahead.json()).toMatchObject({
+      code: 'precondition-failed',
+      currentVersion: 1,
+      detail: `Hold ${id} is at version 1 (ETag "1"), not "2" as If-Match says: read it again (GET /v1/holds/${id}) and release it if it should still be, sending its new ETag in If-Match.`,
+    });
+    expect(await (await service.fetch(`/v1/holds/${id}`)).json()).toMatchObject({ active: true, version: 1 });
+
+    const released = await release(id, '"1"');
+    expect([released.status, released.headers.get('etag')]).toEqual([200, '"2"']);
+    expect(await released.json()).toMatchObject({ active: false, releaseReason: 'the vote was moved', version: 2 });
+    // Released since the client read it: its tag is stale (412); with the released one's, or *, it is the 409 of a hold released.
+    expect(await (await release(id, '"1"')).json()).toMatchObject({ status: 412, code: 'precondition-failed', currentVersion: 2 });
+    expect(await (await release(id, '"2"')).json()).toMatchObject({ status: 409, code: 'hold-released' });
+    expect(await (await release(id, '*')).json()).toMatchObject({ status: 409, code: 'hold-released' });
+
+    // A page has no version of its own, and a refusal is no resource: neither is tagged.
+    expect((await service.fetch('/v1/holds?region=GH')).headers.get('etag')).toBeNull();
+    const refused = await service.fetch('/v1/holds', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ regions: ['GH'], from: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z', reason: 'Over already' }),
+    });
+    expect([refused.status, refused.headers.get('etag')]).toEqual([422, null]);
+  });
+
+  it("bumps a hold's version with every change to what it shows, whoever makes it, and with nothing else", async () => {
+    const holds = service.app.get(HoldsService);
+    const db = service.app.get(DataSource);
+    const surgeId = uuidv7();
+    const hold = (await db.transaction((tx) => holds.place(tx, { source: 'detector', causeId: surgeId, regions: ['BF'], reason: 'requests in BF surged', from: new Date(), until: null })))!;
+    const tagOf = async () => (await service.fetch(`/v1/holds/${hold.id}`)).headers.get('etag');
+    expect(await tagOf()).toBe('"1"');
+
+    // The planner's own bookkeeping (how far the sweep has held it ahead) is no change to the hold.
+    await db.query(`UPDATE hold SET covered_until = covered_until + interval '1 hour' WHERE id = $1`, [hold.id]);
+    expect(await tagOf()).toBe('"1"');
+    // Its surge cleared: the release is due after the cool-down, which the hold shows.
+    await db.transaction((tx) => holds.scheduleRelease(tx, hold, { clearedAt: new Date(), eventId: uuidv7() }));
+    expect(await tagOf()).toBe('"2"');
+
+    const stale = await service.fetch(`/v1/holds/${hold.id}/release`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: JSON.stringify({ reason: 'done' }) });
+    expect(await stale.json()).toMatchObject({ status: 412, code: 'precondition-failed', currentVersion: 2 });
+    const released = await service.fetch(`/v1/holds/${hold.id}/release`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': '*' }, body: JSON.stringify({ reason: 'done' }) });
+    expect([released.status, released.headers.get('etag')]).toEqual([200, '"3"']);
+  });
+
+  it('holds a release to If-Match again under the hold\'s lock: a change between the read and the release is a 412, and releases nothing', async () => {
+    const holds = service.app.get(HoldsService);
+    const db = service.app.get(DataSource);
+    const hold = (await db.transaction((tx) => holds.place(tx, { source: 'detector', causeId: uuidv7(), regions: ['ML'], reason: 'requests in ML surged', from: new Date(), until: null })))!;
+    const read = holds.get.bind(holds);
+    // The surge clears just after the release read the hold at version 1, before its transaction locks it.
+    const clearedMeanwhile = vi.spyOn(holds, 'get').mockImplementationOnce(async (id) => {
+      const seen = await read(id);
+      await db.transaction((tx) => holds.scheduleRelease(tx, seen, { clearedAt: new Date(), eventId: uuidv7() }));
+      return seen;
+    });
+    try {
+      const raced = await service.fetch(`/v1/holds/${hold.id}/release`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: JSON.stringify({ reason: 'done' }) });
+      expect(await raced.json()).toMatchObject({ status: 412, code: 'precondition-failed', currentVersion: 2 });
+    } finally {
+      clearedMeanwhile.mockRestore();
+    }
+    expect(await (await service.fetch(`/v1/holds/${hold.id}`)).json()).toMatchObject({ active: true, version: 2 });
   });
 });

@@ -27,6 +27,8 @@ export interface HoldRow {
   covered_until: Date | null;
   cleared_at: Date | null;
   release_due_at: Date | null;
+  /** Bumped by the database whenever what the hold shows changes (HoldVersion1768200000000): its ETag. */
+  version: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export const LOCK_HOLD_SET_TO_PLACE = `SELECT pg_advisory_xact_lock(hashtext('ma
 export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0)`;
 
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
-  severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at`;
+  severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at, version`;
 
 /** A hold as the API lists it (hold-view.schema.ts): placing, releasing and GET add its counts (countedHoldView). */
 export function holdView(row: HoldRow): HoldView {
@@ -95,6 +97,7 @@ export function holdView(row: HoldRow): HoldView {
     releaseReason: row.release_reason,
     clearedAt: row.cleared_at?.toISOString() ?? null,
     releaseDueAt: row.release_due_at?.toISOString() ?? null,
+    version: row.version,
   };
 }
 

@@ -21,6 +21,7 @@ export const HoldViewSchema = z.strictObject({
   releaseReason: ReasonSchema.nullable(),
   clearedAt: InstantSchema.nullable().meta({ description: 'when the surge behind it cleared; its release is due after the cool-down' }),
   releaseDueAt: InstantSchema.nullable(),
+  version: z.int().min(1).meta({ description: 'bumped by every change to the fields above (a new until, a clearance, the release); its ETag ("2"), which a release takes in If-Match' }),
 }).meta({ id: 'Hold' });
 export type HoldView = z.output<typeof HoldViewSchema>;
 

@@ -1,7 +1,31 @@
 import { InstantSchema, StatedReasonSchema, RegionListSchema } from '@holdfast/contracts';
-import { actorOf, ApiZodBody, ApiZodQuery, Clock, Created, CurrentPrincipal, CursorSchema, daysInWords, decodeCursor, DomainError, InjectServiceConfig, PageLimitSchema, pageOf, type Principal, RequireScope, type ServiceConfig, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  actorOf,
+  ApiZodBody,
+  ApiZodQuery,
+  Clock,
+  Created,
+  CurrentPrincipal,
+  CursorSchema,
+  daysInWords,
+  decodeCursor,
+  DomainError,
+  ENTITY_TAG_HEADER,
+  EntityTagInterceptor,
+  IF_MATCH_HEADER,
+  InjectServiceConfig,
+  PageLimitSchema,
+  pageOf,
+  type Principal,
+  RequireScope,
+  type ServiceConfig,
+  UuidParamPipe,
+  VersionedResource,
+  ZodBodyPipe,
+  ZodQueryPipe,
+} from '@holdfast/service-kit';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -26,6 +50,10 @@ const ListHoldsQuerySchema = z.strictObject({
   cursor: CursorSchema,
 });
 
+// A release names the version it was made against in If-Match only; without it, it releases whatever the version.
+const HOLDS = new VersionedResource('Hold', '/v1/holds', false);
+const RELEASE_AGAIN = 'release it if it should still be';
+
 @ApiTags('holds')
 @Controller('v1/holds')
 export class HoldsController {
@@ -49,7 +77,13 @@ export class HoldsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ description: 'The hold, the occurrences it holds, and the runs let through it', schema: HOLD_DETAIL_ANSWER })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiOperation({ summary: 'A hold, the occurrences it holds and the runs let through it; its ETag is its version ("2"), to send back in If-Match' })
+  @ApiOkResponse({
+    description: 'The hold, the occurrences it holds, and the runs let through it; its counts and overrides move with the windows under it, not its version',
+    schema: HOLD_DETAIL_ANSWER,
+    headers: ENTITY_TAG_HEADER,
+  })
   async get(@Param('id', UuidParamPipe) id: string): Promise<HoldDetailView> {
     const hold = await this.holds.get(id);
     const [counts, overridden] = await Promise.all([this.holds.counts(id), this.holds.overrides(id)]);
@@ -58,7 +92,8 @@ export class HoldsController {
 
   @Post()
   @RequireScope('holds:declare')
-  @Created('/v1/holds/{id}', { description: 'The hold placed, with the occurrences it holds', schema: COUNTED_HOLD_ANSWER })
+  @UseInterceptors(EntityTagInterceptor)
+  @Created('/v1/holds/{id}', { description: 'The hold placed, with the occurrences it holds', schema: COUNTED_HOLD_ANSWER, entityTag: true })
   @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
   @ApiZodBody(ManualHoldSchema)
   async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal): Promise<CountedHoldView> {
@@ -108,20 +143,38 @@ export class HoldsController {
   @Post(':id/release')
   @RequireScope('holds:declare')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot' })
+  @UseInterceptors(EntityTagInterceptor)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(ReleaseSchema)
-  @ApiOkResponse({ description: 'The hold, released, with the occurrences it held', schema: COUNTED_HOLD_ANSWER })
-  async release(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>, @CurrentPrincipal() principal: Principal): Promise<CountedHoldView> {
+  @ApiOkResponse({ description: 'The hold, released, with the occurrences it held; ETag: its new version', schema: COUNTED_HOLD_ANSWER, headers: ENTITY_TAG_HEADER })
+  async release(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CountedHoldView> {
     const alreadyReleased = (at: Date) =>
       new DomainError(
         'hold-released',
         409,
         `Hold ${id} was already released at ${at.toISOString()}: nothing to release. GET /v1/holds/${id} says by whom and why; declare a new hold (POST /v1/holds) if the regions need one again.`,
       );
+    const precondition = HOLDS.precondition(ifMatch);
     const hold = await this.holds.get(id);
+    // The precondition first (RFC 9110 13.2.2): a hold released since the client read it is a stale read, the 409 is for one it knew released.
+    HOLDS.assertMatches(precondition, id, hold.version, RELEASE_AGAIN);
     if (hold.released_at) throw alreadyReleased(hold.released_at);
+    const released = await this.dataSource.transaction(async (tx) => {
+      if (precondition) {
+        // Changed since the read (a surge's update or clearance, the sweep): held to the precondition under the row's lock, which the release takes next anyway.
+        const [locked] = (await tx.query('SELECT version FROM hold WHERE id = $1 FOR UPDATE', [id])) as { version: number }[];
+        HOLDS.assertMatches(precondition, id, locked.version, RELEASE_AGAIN);
+      }
+      return this.holds.release(tx, hold, actorOf(principal), body.reason);
+    });
     // Released meanwhile (the sweep, another request): the same 409, not a 200 for a release this request did not make.
-    if (!(await this.dataSource.transaction((tx) => this.holds.release(tx, hold, actorOf(principal), body.reason)))) throw alreadyReleased((await this.holds.get(id)).released_at!);
+    if (!released) throw alreadyReleased((await this.holds.get(id)).released_at!);
     this.holds.refreshGaugesSoon();
     return countedHoldView(await this.holds.get(id), await this.holds.counts(id));
   }
