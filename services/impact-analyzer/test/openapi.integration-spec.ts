@@ -48,7 +48,7 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(statuses('/v1/declarations', 'post')).toEqual(['201', '400', ...keyed, '413', '415', '422'].sort());
     expect(statuses('/v1/declarations', 'get')).toEqual(['200', '400', ...keyed].sort());
     expect(statuses('/v1/declarations/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
-    expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '400', ...keyed, '404', '409'].sort());
+    expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '400', ...keyed, '404', '409', '412'].sort());
     expect(statuses('/v1/surges', 'get')).toEqual(['200', '400', ...keyed, '422'].sort());
     expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
     expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
@@ -59,6 +59,12 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(operation('/v1/declarations', 'get').responses['403'].description).toContain('missing-scope');
     expect(operation('/v1/declarations', 'get').responses['429'].description).toMatch(/rate-limited.*too-many-failed-authentications/);
     expect((operation('/v1/declarations', 'post').responses['201'] as { headers?: Record<string, unknown> }).headers).toHaveProperty('Location');
+    // A declaration's version is its ETag on every answer that is the declaration, and a cancellation takes it back in If-Match.
+    for (const [path, method, status] of [['/v1/declarations', 'post', '201'], ['/v1/declarations/{id}', 'get', '200'], ['/v1/declarations/{id}', 'delete', '200']]) {
+      expect((operation(path, method).responses[status] as { headers?: Record<string, unknown> }).headers, `${method} ${path}`).toHaveProperty('ETag');
+    }
+    expect((operation('/v1/declarations/{id}', 'delete') as Operation & { parameters: { name: string; in: string; required: boolean }[] }).parameters).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header', required: false }));
+    expect(operation('/v1/declarations/{id}', 'delete').responses['412'].description).toContain('precondition-failed');
     // Each error is named by the problem code a caller reads.
     expect(operation('/v1/declarations', 'post').responses['422'].description).toMatch(/unknown-region.*declaration-in-the-past.*declaration-too-long/);
     expect(operation('/v1/declarations/{id}', 'delete').responses['409'].description).toContain('declaration-closed');

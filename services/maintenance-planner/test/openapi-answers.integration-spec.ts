@@ -77,6 +77,27 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     expect(await call('POST', '/v1/keys/{keyId}/revoke', 200, { path: { keyId: String(made.keyId) }, body: { reason: 'made for the spec only' } })).toMatchObject({ revokedBy: expect.any(String) });
   });
 
+  it('documents the ETag of a hold and a key, and the If-Match their release and revocation take, with its 412', () => {
+    const operation = (path: string, method: string) => document.paths[path][method] as unknown as { parameters?: { name: string; in: string }[]; responses: Record<string, { description: string; headers?: object }> };
+    for (const [path, method, status] of [
+      ['/v1/holds', 'post', '201'],
+      ['/v1/holds/{id}', 'get', '200'],
+      ['/v1/holds/{id}/release', 'post', '200'],
+      ['/v1/keys', 'post', '201'],
+      ['/v1/keys/{keyId}', 'get', '200'],
+      ['/v1/keys/{keyId}/revoke', 'post', '200'],
+    ]) {
+      expect(operation(path, method).responses[status].headers, `${method} ${path}`).toHaveProperty('ETag');
+    }
+    for (const path of ['/v1/holds/{id}/release', '/v1/keys/{keyId}/revoke']) {
+      expect(operation(path, 'post').parameters, path).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header' }));
+      expect(operation(path, 'post').responses['412'].description, path).toContain('precondition-failed');
+    }
+    expect(operation('/v1/holds/{id}/release', 'post').responses['409'].description).toContain('hold-released');
+    // A page has no version: no ETag, and no If-Match to take.
+    expect(operation('/v1/holds', 'get').responses['200'].headers).toBeUndefined();
+  });
+
   it('regions: the catalog, custom regions included, as documented', async () => {
     expect((await call('GET', '/v1/regions', 200)).items).toContainEqual(expect.objectContaining({ code: 'atlantic', kind: 'custom' }));
   });

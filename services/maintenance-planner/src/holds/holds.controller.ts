@@ -25,7 +25,7 @@ import {
   ZodQueryPipe,
 } from '@holdfast/service-kit';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -148,6 +148,7 @@ export class HoldsController {
   @ApiOperation({ summary: 'Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(ReleaseSchema)
   @ApiOkResponse({ description: 'The hold, released, with the occurrences it held; ETag: its new version', schema: COUNTED_HOLD_ANSWER, headers: ENTITY_TAG_HEADER })
+  @ApiResponse({ status: 409, description: 'hold-released: it was released already (GET it to see by whom and why)' })
   async release(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodBodyPipe(ReleaseSchema)) body: z.infer<typeof ReleaseSchema>,
