@@ -51,6 +51,8 @@ describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER
       { region: 'KE', metric: 'requests', at: '2026-06-14T21:10:00Z', value: 21 },
     ]);
     expect(response.status).toBe(202);
+    // A receipt, no resource: nothing a condition could name (Express tagged it with a hash of its body).
+    expect(response.headers.get('etag')).toBeNull();
     const intake = (await response.json()) as SampleIntake;
     expect(intake.accepted).toBe(4);
     expect(intake.eventIds).toHaveLength(4);
