@@ -148,11 +148,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One declaration */
+        /** One declaration; its ETag is its version ("2"), to send back in If-Match */
         get: operations["DeclarationsController_get"];
         put?: never;
         post?: never;
-        /** Cancel a declaration; one in force clears its surges now */
+        /** Cancel a declaration; one in force clears its surges now. A stale If-Match gets 412 with currentVersion */
         delete: operations["DeclarationsController_cancel"];
         options?: never;
         head?: never;
@@ -312,6 +312,8 @@ export interface components {
             status: "scheduled" | "active" | "ended" | "cancelled";
             /** Format: date-time */
             until: string;
+            /** @description bumped by every change (in force, ended, cancelled); its ETag ("2"), which a cancellation takes in If-Match */
+            version: number;
         };
         DeclarationPage: {
             items: components["schemas"]["Declaration"][];
@@ -1289,6 +1291,8 @@ export interface operations {
             /** @description The declaration; status is active when `from` has already come */
             201: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     /** @description the URL of what was made (/v1/declarations/{id}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -1376,6 +1380,8 @@ export interface operations {
             /** @description The declaration */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,7 +1438,10 @@ export interface operations {
     DeclarationsController_cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1440,9 +1449,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The declaration, cancelled */
+            /** @description The declaration, cancelled; ETag: its new version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1487,6 +1498,15 @@ export interface operations {
             };
             /** @description declaration-closed: already ended or cancelled (a period over is ended at its until, not cancelled) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1337,7 +1337,7 @@ export interface operations {
             /** @description The subscription, with its secret (in this answer only) */
             201: {
                 headers: {
-                    /** @description its version ("1"), to send back in If-Match */
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
                     /** @description the URL of what was made (/v1/subscriptions/{id}), to GET it */
                     Location?: string;

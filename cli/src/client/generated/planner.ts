@@ -182,6 +182,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A hold, the occurrences it holds and the runs let through it; its ETag is its version ("2"), to send back in If-Match */
         get: operations["HoldsController_get"];
         put?: never;
         post?: never;
@@ -200,7 +201,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot */
+        /** Release a hold now, with a reason: its occurrences go back to scheduled or need a new slot. A stale If-Match gets 412 with currentVersion */
         post: operations["HoldsController_release"];
         delete?: never;
         options?: never;
@@ -233,7 +234,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One API key (prefix, team, scopes, created, last used, revocation); never the key */
+        /** One API key (prefix, team, scopes, created, last used, revocation); never the key; its ETag is its version ("1"), to send back in If-Match */
         get: operations["KeysController_get"];
         put?: never;
         post?: never;
@@ -252,7 +253,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing */
+        /** Revoke a key everywhere (each service sees it within about a second); revoking twice changes nothing. A stale If-Match gets 412 with currentVersion */
         post: operations["KeysController_revoke"];
         delete?: never;
         options?: never;
@@ -449,6 +450,8 @@ export interface components {
             revokedBy: string | null;
             scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
             team: string;
+            /** @description 1 as issued, 2 once revoked; its ETag ("1"), which a revocation takes in If-Match. lastUsedAt moves without it */
+            version: number;
         };
         ApiKeyPage: {
             items: components["schemas"]["ApiKey"][];
@@ -517,6 +520,8 @@ export interface components {
             source: "detector" | "alert" | "declaration" | "manual";
             /** @description null: until released */
             until: components["schemas"]["Instant"] | null;
+            /** @description bumped by every change to the fields above (a new until, a clearance, the release); its ETag ("2"), which a release takes in If-Match */
+            version: number;
         };
         CreatedApiKey: {
             createdAt: components["schemas"]["Instant"];
@@ -534,6 +539,8 @@ export interface components {
             revokedBy: string | null;
             scopes: ("read" | "windows:write" | "holds:declare" | "holds:override" | "subscriptions:write" | "samples:write" | "admin")[];
             team: string;
+            /** @description 1 as issued, 2 once revoked; its ETag ("1"), which a revocation takes in If-Match. lastUsedAt moves without it */
+            version: number;
         };
         DeadLetter: {
             consumerGroup: string;
@@ -585,6 +592,8 @@ export interface components {
             source: "detector" | "alert" | "declaration" | "manual";
             /** @description null: until released */
             until: components["schemas"]["Instant"] | null;
+            /** @description bumped by every change to the fields above (a new until, a clearance, the release); its ETag ("2"), which a release takes in If-Match */
+            version: number;
         };
         HoldDetail: {
             /** @description not yet released */
@@ -621,6 +630,8 @@ export interface components {
             source: "detector" | "alert" | "declaration" | "manual";
             /** @description null: until released */
             until: components["schemas"]["Instant"] | null;
+            /** @description bumped by every change to the fields above (a new until, a clearance, the release); its ETag ("2"), which a release takes in If-Match */
+            version: number;
         };
         HoldPage: {
             items: components["schemas"]["Hold"][];
@@ -1881,6 +1892,8 @@ export interface operations {
             /** @description The hold placed, with the occurrences it holds */
             201: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     /** @description the URL of what was made (/v1/holds/{id}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -1956,9 +1969,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The hold, the occurrences it holds, and the runs let through it */
+            /** @description The hold, the occurrences it holds, and the runs let through it; its counts and overrides move with the windows under it, not its version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2016,6 +2031,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version */
+                "If-Match"?: string;
                 /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
                 "Idempotency-Key"?: string;
             };
@@ -2032,9 +2049,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The hold, released, with the occurrences it held */
+            /** @description The hold, released, with the occurrences it held; ETag: its new version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2070,6 +2089,24 @@ export interface operations {
             };
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description hold-released: it was released already (GET it to see by whom and why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2190,6 +2227,8 @@ export interface operations {
             /** @description The key made, with the key itself (in this answer only) */
             201: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     /** @description the URL of what was made (/v1/keys/{keyId}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -2268,6 +2307,8 @@ export interface operations {
             /** @description The key */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2325,6 +2366,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version */
+                "If-Match"?: string;
                 /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
                 "Idempotency-Key"?: string;
             };
@@ -2341,9 +2384,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The key, revoked */
+            /** @description The key, revoked; ETag: its version, "2" */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,6 +2424,15 @@ export interface operations {
             };
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2621,7 +2675,7 @@ export interface operations {
             /** @description The window planned, with its first run */
             201: {
                 headers: {
-                    /** @description its version ("1"), to send back in If-Match */
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
                     /** @description the URL of what was made (/v1/windows/{windowId}), to GET it */
                     Location?: string;
