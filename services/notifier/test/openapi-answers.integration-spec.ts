@@ -1,4 +1,4 @@
-import { ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { notifierService } from '../src/app.module';
@@ -12,7 +12,7 @@ interface OpenApiDocument {
 }
 type Body = Record<string, unknown> & { items?: Record<string, unknown>[] };
 
-describe("notifier: every subscription answer is the body its OpenAPI document gives for the route and status", () => {
+describe("notifier: every subscription and delivery answer is the body its OpenAPI document gives for the route and status", () => {
   const clock = new ManualClock('2026-06-14T21:00:00Z');
   let receiver: HttpReceiver;
   let service: ServiceUnderTest;
@@ -40,7 +40,7 @@ describe("notifier: every subscription answer is the body its OpenAPI document g
 
   beforeAll(async () => {
     receiver = await HttpReceiver.start();
-    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry } });
+    service = await startServiceUnderTest(notifierService, { clock, environment: { NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry, NOTIFIER_WORKER_POLL_MS: '50' } });
     notifier = api(service);
     document = (await (await service.fetch('/docs-json')).json()) as OpenApiDocument;
   });
@@ -61,8 +61,21 @@ describe("notifier: every subscription answer is the body its OpenAPI document g
     expect(rotated).toMatchObject({ id, secret: expect.stringMatching(/^whsec_/), previousSecrets: [{ until: '2026-06-14T22:00:00.000Z' }] });
   });
 
+  it('deliveries: a test message listed, read and replayed, one and in bulk, as documented', async () => {
+    const { id: subscriptionId } = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/deliveries`, ownerTeam: 'edge' });
+    const { deliveryId } = (await (await notifier.call('POST', `/v1/subscriptions/${subscriptionId}/test`)).json()) as { deliveryId: string };
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${subscriptionId}`)).toMatchObject([{ id: deliveryId, status: 'delivered' }]));
+    const listed = await call('GET', '/v1/deliveries', 200);
+    expect(listed.items?.[0]).toMatchObject({ id: deliveryId, subscriptionId, attemptLog: [{ number: 1, statusCode: 204, outcome: 'delivered' }] });
+    const read = await call('GET', '/v1/deliveries/{id}', 200, { id: deliveryId });
+    expect(read.event).toMatchObject({ specversion: '1.0', type: 'notifier.test', data: { subscriptionId } });
+    expect(await call('POST', '/v1/deliveries/{id}/replay', 202, { id: deliveryId })).toMatchObject({ id: deliveryId, subscriptionId });
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${subscriptionId}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
+    expect(await call('POST', '/v1/deliveries/replay', 202, { body: { subscriptionId, status: 'delivered' } })).toEqual({ replayed: 1 });
+  });
+
   it('refuses an answer that grows a field the document does not declare, or lacks one it requires', () => {
-    expect(Object.keys(answers).sort()).toEqual(['GET /v1/subscriptions', 'GET /v1/subscriptions/{id}', 'PATCH /v1/subscriptions/{id}', 'POST /v1/subscriptions', 'POST /v1/subscriptions/{id}/secret/rotate']);
+    expect(Object.keys(answers).sort()).toEqual(['GET /v1/deliveries', 'GET /v1/deliveries/{id}', 'GET /v1/subscriptions', 'GET /v1/subscriptions/{id}', 'PATCH /v1/subscriptions/{id}', 'POST /v1/deliveries/replay', 'POST /v1/deliveries/{id}/replay', 'POST /v1/subscriptions', 'POST /v1/subscriptions/{id}/secret/rotate']);
     for (const [route, { status, body }] of Object.entries(answers)) {
       const [method, path] = route.split(' ');
       const schema = documented(method, path, status);

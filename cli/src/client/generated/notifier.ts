@@ -294,6 +294,126 @@ export interface components {
             /** @description dead letters that match but kept no message to send */
             unreplayable: number;
         };
+        DeliveriesReplayed: {
+            /** @description deliveries queued to be sent again */
+            replayed: number;
+        };
+        Delivery: {
+            attemptLog: components["schemas"]["DeliveryAttempt"][];
+            /** @description attempts since it was recorded or last replayed */
+            attempts: number;
+            /** @enum {string} */
+            channel: "webhook" | "slack" | "grafana" | "alertmanager";
+            /** @description shared by every event descended from the same sample or alert */
+            correlationId: string;
+            deliveredAt: components["schemas"]["Instant"] | null;
+            /** Format: uuid */
+            eventId: string;
+            eventTime: components["schemas"]["Instant"];
+            eventType: string;
+            /** @description when it was delivered, died or was cancelled; its retention counts from here */
+            finishedAt: components["schemas"]["Instant"] | null;
+            /**
+             * Format: uuid
+             * @description the webhook-id a webhook receiver sees, kept by a replay
+             */
+            id: string;
+            lastError: string | null;
+            leaseUntil: components["schemas"]["Instant"] | null;
+            nextAttemptAt: components["schemas"]["Instant"];
+            /** @description deliveries of one key are sent in recording order */
+            orderingKey: string;
+            recordedAt: components["schemas"]["Instant"];
+            /** @description recording order (a 64-bit integer as text) */
+            seq: string;
+            /**
+             * @description pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
+            /** Format: uuid */
+            subscriptionId: string;
+            /** @description scheme://host:port of the target: the unit of concurrency limits and circuit breaking */
+            targetKey: string;
+        };
+        DeliveryAttempt: {
+            /** Format: uuid */
+            deliveryId: string;
+            durationMs: number;
+            /** @description what went wrong; the receiver's body only for its subscription's team and admin keys */
+            error: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description 1, 2, ... over the delivery's whole life, replays included */
+            number: number;
+            /** @enum {string} */
+            outcome: "delivered" | "retry" | "dead";
+            startedAt: components["schemas"]["Instant"];
+            /** @description the HTTP status that came back; null when none did (timeout, refused connection, SSRF guard) */
+            statusCode: number | null;
+        };
+        DeliveryDetail: {
+            attemptLog: components["schemas"]["DeliveryAttempt"][];
+            /** @description attempts since it was recorded or last replayed */
+            attempts: number;
+            /** @enum {string} */
+            channel: "webhook" | "slack" | "grafana" | "alertmanager";
+            /** @description shared by every event descended from the same sample or alert */
+            correlationId: string;
+            deliveredAt: components["schemas"]["Instant"] | null;
+            /** @description the event as consumed (CloudEvents attributes and data), or a notifier.test message */
+            event: {
+                causationid?: string;
+                correlationid: string;
+                data: {
+                    [key: string]: unknown;
+                };
+                /** @constant */
+                datacontenttype: "application/json";
+                dataschema?: string;
+                id: string;
+                source: string;
+                /** @constant */
+                specversion: "1.0";
+                subject?: string;
+                time: string;
+                type: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            eventId: string;
+            eventTime: components["schemas"]["Instant"];
+            eventType: string;
+            /** @description when it was delivered, died or was cancelled; its retention counts from here */
+            finishedAt: components["schemas"]["Instant"] | null;
+            /**
+             * Format: uuid
+             * @description the webhook-id a webhook receiver sees, kept by a replay
+             */
+            id: string;
+            lastError: string | null;
+            leaseUntil: components["schemas"]["Instant"] | null;
+            nextAttemptAt: components["schemas"]["Instant"];
+            /** @description deliveries of one key are sent in recording order */
+            orderingKey: string;
+            recordedAt: components["schemas"]["Instant"];
+            /** @description recording order (a 64-bit integer as text) */
+            seq: string;
+            /**
+             * @description pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
+            /** Format: uuid */
+            subscriptionId: string;
+            /** @description scheme://host:port of the target: the unit of concurrency limits and circuit breaking */
+            targetKey: string;
+        };
+        DeliveryPage: {
+            items: components["schemas"]["Delivery"][];
+            nextCursor: string | null;
+        };
         /**
          * Format: date-time
          * @description ISO-8601 instant in UTC (trailing Z).
@@ -951,11 +1071,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of deliveries; nextCursor is null on the last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1020,11 +1143,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description How many deliveries are queued to be sent again */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveriesReplayed"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1093,11 +1219,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The delivery, its event and its attempts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
@@ -1126,7 +1255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            /** @description delivery-not-found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1165,7 +1294,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {

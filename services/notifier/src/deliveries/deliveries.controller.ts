@@ -1,9 +1,10 @@
 import { ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { DeliveriesService } from './deliveries.service';
+import { DELIVERIES_REPLAYED_ANSWER, DELIVERY_ANSWER, DELIVERY_DETAIL_ANSWER, DELIVERY_PAGE } from './delivery-view.schema';
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']).optional(),
@@ -28,12 +29,15 @@ export class DeliveriesController {
     limit: 'deliveries a page, 1-1000 (default 100)',
     cursor: 'the nextCursor of the previous page',
   })
+  @ApiOkResponse({ description: 'A page of deliveries; nextCursor is null on the last', schema: DELIVERY_PAGE })
   list(@Query(new ZodQueryPipe(ListQuerySchema)) query: z.output<typeof ListQuerySchema>, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.list(query, principal);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One delivery with the event it carries and every attempt' })
+  @ApiOkResponse({ description: 'The delivery, its event and its attempts', schema: DELIVERY_DETAIL_ANSWER })
+  @ApiResponse({ status: 404, description: 'delivery-not-found' })
   get(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.get(id, principal);
   }
@@ -44,6 +48,7 @@ export class DeliveriesController {
   @HttpCode(202)
   @ApiOperation({ summary: "Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription, of subscriptions turned on; a team key replays only its own team's" })
   @ApiZodBody(ReplaySchema)
+  @ApiAcceptedResponse({ description: 'How many deliveries are queued to be sent again', schema: DELIVERIES_REPLAYED_ANSWER })
   replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replayMany(body, teamActedFor(principal));
   }
@@ -52,7 +57,7 @@ export class DeliveriesController {
   @RequireScope('subscriptions:write')
   @HttpCode(202)
   @ApiOperation({ summary: "Send a dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id; a team key, only its own team's" })
-  @ApiResponse({ status: 202, description: 'queued: the delivery, pending again' })
+  @ApiAcceptedResponse({ description: 'queued: the delivery, pending again', schema: DELIVERY_ANSWER })
   @ApiResponse({ status: 403, description: "other-team: the delivery is another team's" })
   @ApiResponse({ status: 404, description: 'delivery-not-found' })
   @ApiResponse({ status: 409, description: 'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first)' })

@@ -16,6 +16,7 @@ import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
 import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled } from './delivery.exception';
 import { DeliveryStatistics } from './delivery-statistics';
+import { deliveryView, type DeliveriesReplayed, type DeliveryView } from './delivery-view.schema';
 import { factsOf } from './event-facts';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
@@ -56,8 +57,6 @@ export interface DeliveryQuery {
   /** The nextCursor of the previous page. */
   cursor?: string;
 }
-
-type DeliveryView = Omit<DeliveryEntity, 'event'> & { attempts: number; attemptLog: DeliveryAttemptEntity[] };
 
 @Injectable()
 export class DeliveriesService {
@@ -165,7 +164,7 @@ export class DeliveriesService {
   }
 
   /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on, of `ownerTeam`'s only when one is named. */
-  async replayMany(request: ReplayRequest, ownerTeam?: string): Promise<{ replayed: number }> {
+  async replayMany(request: ReplayRequest, ownerTeam?: string): Promise<DeliveriesReplayed> {
     return { replayed: await this.requeue(request, ownerTeam) };
   }
 
@@ -225,11 +224,12 @@ export class DeliveriesService {
       this.bodiesReadableBy(reader, subscriptionIds),
     ]);
     const shown = (subscriptionId: string, error: string | null) => (error === null || readable.has(subscriptionId) ? error : withoutReceiverBody(error));
-    return deliveries.map(({ event: _event, ...delivery }) => ({
-      ...delivery,
-      lastError: shown(delivery.subscriptionId, delivery.lastError),
-      attemptLog: attempts.filter((attempt) => attempt.deliveryId === delivery.id).map((attempt) => ({ ...attempt, error: shown(delivery.subscriptionId, attempt.error) })),
-    }));
+    return deliveries.map(({ event: _event, ...delivery }) =>
+      deliveryView(
+        { ...delivery, lastError: shown(delivery.subscriptionId, delivery.lastError) },
+        attempts.filter((attempt) => attempt.deliveryId === delivery.id).map((attempt) => ({ ...attempt, error: shown(delivery.subscriptionId, attempt.error) })),
+      ),
+    );
   }
 
   /** Which of the subscriptions' receiver bodies `reader` may read: every one for an admin key, its own team's for a team key. */

@@ -1,0 +1,113 @@
+import { EntityIdSchema, InstantSchema } from '@holdfast/contracts';
+import { zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
+import { z } from 'zod';
+import { ChannelNames } from '../channels/channel-name';
+import type { DeliveryAttemptEntity } from './delivery-attempt.entity';
+import type { DeliveryEntity } from './delivery.entity';
+
+const DeliveryStatusSchema = z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']);
+
+const DeliveryAttemptSchema = z
+  .strictObject({
+    id: EntityIdSchema,
+    deliveryId: EntityIdSchema,
+    number: z.int().min(1).meta({ description: "1, 2, ... over the delivery's whole life, replays included" }),
+    startedAt: InstantSchema,
+    durationMs: z.int().min(0),
+    statusCode: z.int().nullable().meta({ description: 'the HTTP status that came back; null when none did (timeout, refused connection, SSRF guard)' }),
+    error: z.string().nullable().meta({ description: "what went wrong; the receiver's body only for its subscription's team and admin keys" }),
+    outcome: z.enum(['delivered', 'retry', 'dead']),
+  })
+  .meta({ id: 'DeliveryAttempt' });
+
+/** A delivery as the API shows it: the event it owes a subscription and every attempt at sending it. */
+export const DeliveryViewSchema = z
+  .strictObject({
+    id: EntityIdSchema.meta({ description: 'the webhook-id a webhook receiver sees, kept by a replay' }),
+    seq: z.string().regex(/^\d+$/).meta({ description: 'recording order (a 64-bit integer as text)' }),
+    subscriptionId: EntityIdSchema,
+    channel: z.enum(ChannelNames),
+    targetKey: z.string().meta({ description: 'scheme://host:port of the target: the unit of concurrency limits and circuit breaking' }),
+    eventId: EntityIdSchema,
+    eventType: z.string(),
+    eventTime: InstantSchema,
+    correlationId: z.string().meta({ description: 'shared by every event descended from the same sample or alert' }),
+    orderingKey: z.string().meta({ description: 'deliveries of one key are sent in recording order' }),
+    status: DeliveryStatusSchema.meta({ description: 'pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted' }),
+    attempts: z.int().min(0).meta({ description: 'attempts since it was recorded or last replayed' }),
+    nextAttemptAt: InstantSchema,
+    leaseUntil: InstantSchema.nullable(),
+    recordedAt: InstantSchema,
+    deliveredAt: InstantSchema.nullable(),
+    finishedAt: InstantSchema.nullable().meta({ description: 'when it was delivered, died or was cancelled; its retention counts from here' }),
+    lastError: z.string().nullable(),
+    attemptLog: z.array(DeliveryAttemptSchema),
+  })
+  .meta({ id: 'Delivery' });
+export type DeliveryView = z.output<typeof DeliveryViewSchema>;
+
+/** One delivery as reading it alone answers it: with the event it carries (CloudEvents attributes and data). */
+const DeliveryDetailSchema = DeliveryViewSchema.extend({
+  // Loose: a CloudEvents extension attribute the event carried is shown as it came.
+  event: z
+    .looseObject({
+      specversion: z.literal('1.0'),
+      id: z.string(),
+      type: z.string(),
+      source: z.string(),
+      time: z.string(),
+      subject: z.string().optional(),
+      datacontenttype: z.literal('application/json'),
+      dataschema: z.string().optional(),
+      correlationid: z.string(),
+      causationid: z.string().optional(),
+      data: z.looseObject({}),
+    })
+    .meta({ description: 'the event as consumed (CloudEvents attributes and data), or a notifier.test message' }),
+}).meta({ id: 'DeliveryDetail' });
+
+const DeliveriesReplayedSchema = z.strictObject({ replayed: z.int().min(0).meta({ description: 'deliveries queued to be sent again' }) }).meta({ id: 'DeliveriesReplayed' });
+export type DeliveriesReplayed = z.output<typeof DeliveriesReplayedSchema>;
+
+/** The answers' schemas for the OpenAPI document (one definition with the views' types; each view once, under its id). */
+export const DELIVERY_ANSWER = zodAnswerSchema(DeliveryViewSchema);
+export const DELIVERY_PAGE = zodPageSchema(DeliveryViewSchema);
+export const DELIVERY_DETAIL_ANSWER = zodAnswerSchema(DeliveryDetailSchema);
+export const DELIVERIES_REPLAYED_ANSWER = zodAnswerSchema(DeliveriesReplayedSchema);
+
+const iso = (at: Date | null): string | null => (at === null ? null : at.toISOString());
+
+/** A delivery and its attempts as the API shows them, field by field, so a column added to the table is not shown unless named here. */
+export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: DeliveryAttemptEntity[]): DeliveryView {
+  return {
+    id: delivery.id,
+    seq: String(delivery.seq),
+    subscriptionId: delivery.subscriptionId,
+    channel: delivery.channel,
+    targetKey: delivery.targetKey,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    eventTime: delivery.eventTime.toISOString(),
+    correlationId: delivery.correlationId,
+    orderingKey: delivery.orderingKey,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    nextAttemptAt: delivery.nextAttemptAt.toISOString(),
+    leaseUntil: iso(delivery.leaseUntil),
+    recordedAt: delivery.recordedAt.toISOString(),
+    deliveredAt: iso(delivery.deliveredAt),
+    finishedAt: iso(delivery.finishedAt),
+    lastError: delivery.lastError,
+    attemptLog: attempts.map((attempt) => ({
+      id: attempt.id,
+      deliveryId: attempt.deliveryId,
+      number: attempt.number,
+      startedAt: attempt.startedAt.toISOString(),
+      durationMs: attempt.durationMs,
+      statusCode: attempt.statusCode,
+      error: attempt.error,
+      outcome: attempt.outcome,
+    })),
+  };
+}
+
