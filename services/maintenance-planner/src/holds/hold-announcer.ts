@@ -31,6 +31,9 @@ export interface AutomaticMove {
 /** How many windows a hold event lists in full; window.* events carry every one. */
 export const HOLD_EVENT_WINDOW_LIMIT = 200;
 
+/** How many window ids a hold event names (windowIds, notifyOnlyWindowIds). */
+export const HOLD_EVENT_WINDOW_IDS = 1000;
+
 // The windows a hold event can list, held ones first (holdWindows' order): a surge over 30,000
 // windows read every one of them and their occurrences to list 200.
 const LISTABLE_PLACED_WINDOWS = `SELECT p.id FROM maintenance_window p WHERE p.id IN (SELECT window_id FROM hold_occurrence WHERE hold_id = $1)
@@ -39,7 +42,7 @@ const LISTABLE_PLACED_WINDOWS = `SELECT p.id FROM maintenance_window p WHERE p.i
 const LOAD_WINDOWS = `SELECT ${windowColumns('w', HELD_THROUGH_OCCURRENCES)} FROM maintenance_window w WHERE w.id = ANY($1::uuid[]) ORDER BY w.starts_at, w.id`;
 const READ_PLACED_WINDOWS = prepared(`SELECT ${windowColumns('w', HELD_THROUGH_OCCURRENCES)} FROM maintenance_window w WHERE w.id IN (${LISTABLE_PLACED_WINDOWS}) ORDER BY w.starts_at, w.id`);
 const READ_PLACED_OCCURRENCES = prepared(
-  `SELECT ${occurrenceColumns('o')} FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+  `SELECT ${occurrenceColumns('o')}, l.kind AS link_kind, l.in_progress AS link_in_progress FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
     WHERE l.hold_id = $1 AND l.window_id IN (${LISTABLE_PLACED_WINDOWS}) ORDER BY o.starts_at`,
 );
 
@@ -118,11 +121,14 @@ export class HoldAnnouncer {
    * one when it holds no more than HOLD_EVENT_WINDOW_LIMIT), read through its links (all of them made
    * by its fan-out), so the reads can be issued with the fan-out itself, in the same round trip.
    */
-  readPlaced(tx: EntityManager, holdId: string): Promise<[WindowRow[], OccurrenceRow[]]> {
-    return Promise.all([
-      tx.query(READ_PLACED_WINDOWS, [holdId]),
-      tx.query(READ_PLACED_OCCURRENCES, [holdId]),
-    ]) as Promise<[WindowRow[], OccurrenceRow[]]>;
+  async readPlaced(tx: EntityManager, holdId: string): Promise<TouchedWindow[]> {
+    const [windows, occurrences] = (await Promise.all([tx.query(READ_PLACED_WINDOWS, [holdId]), tx.query(READ_PLACED_OCCURRENCES, [holdId])])) as [
+      WindowRow[],
+      (OccurrenceRow & { link_kind: TouchedOccurrence['kind']; link_in_progress: boolean })[],
+    ];
+    const byWindow = new Map<string, TouchedWindow>(windows.map((row) => [row.id, { row, occurrences: [] }]));
+    for (const { link_kind: kind, link_in_progress: inProgress, ...row } of occurrences) byWindow.get(row.window_id)?.occurrences.push({ row, kind, inProgress });
+    return [...byWindow.values()];
   }
 
   assemble(touched: readonly TouchedOccurrence[], windows: readonly WindowRow[], occurrences: readonly OccurrenceRow[]): TouchedWindow[] {

@@ -100,6 +100,38 @@ export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise
   )) as FannedOccurrence[];
 }
 
+/** What a placement's fan-out linked, counted where the links are: the hold.placed of a hold over 34,000 runs needs no more. */
+export interface PlacedFanOut {
+  occurrences: number;
+  heldOccurrences: number;
+  windows: number;
+  heldWindows: number;
+  /** The first `listed` in id order, as hold.placed names them. */
+  heldWindowIds: string[];
+  notifyOnlyWindowIds: string[];
+}
+
+/**
+ * fanOutHold for a hold placed in this transaction (`fresh`), answering with counts and the first
+ * `listed` window ids rather than a row per link: reading back the 34,000 links of a one-region hold
+ * over 2,333 global windows kept the event loop from the gate for 100-180 ms, only to count them.
+ */
+export async function fanOutPlacedHold(db: Queryable, request: FanOutRequest & { fresh: true }, listed: number): Promise<PlacedFanOut> {
+  const [summary] = (await db.query(
+    `WITH linked AS (
+       INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+       ${candidatesOf(request)}
+       RETURNING window_id, kind)
+     SELECT count(*)::int AS occurrences, (count(*) FILTER (WHERE kind = 'held'))::int AS "heldOccurrences",
+            count(DISTINCT window_id)::int AS windows, (count(DISTINCT window_id) FILTER (WHERE kind = 'held'))::int AS "heldWindows",
+            ARRAY(SELECT DISTINCT window_id FROM linked WHERE kind = 'held' ORDER BY window_id LIMIT $7) AS "heldWindowIds",
+            ARRAY(SELECT DISTINCT window_id FROM linked WHERE kind = 'notify-only' ORDER BY window_id LIMIT $7) AS "notifyOnlyWindowIds"
+       FROM linked`,
+    [...parametersOf(request), listed],
+  )) as PlacedFanOut[];
+  return summary;
+}
+
 /** Whether fanOutHold would link anything, read without writing: a fan-out with nothing to link then need not lock or write the hold. */
 export async function fanOutWouldLink(db: Queryable, request: FanOutRequest): Promise<boolean> {
   const [{ would }] = (await db.query(`SELECT EXISTS (${candidatesOf(request, false)}) AS would`, parametersOf(request))) as { would: boolean }[];

@@ -11,10 +11,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, stopsRun, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
-import { type AutomaticMove, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import type { SurgeClearance } from './surge-clearances';
-import { auditOccurrences, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
-import { fanOutHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
+import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
+import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 
@@ -92,8 +92,9 @@ export class HoldsService implements BeforeApplicationShutdown {
 
   /**
    * Places a hold unless one exists for the same (source, cause); returns it, or null when it already
-   * existed. Two round trips: the hold, its fan-out and the read of what it holds, issued together
-   * (each statement sees the one before; a hold that existed already links and reads nothing); then
+   * existed. Two round trips: the hold, its fan-out (answering with counts, not its links) and the
+   * read of the windows hold.placed lists, issued together (each statement sees the one before; a
+   * hold that existed already links and reads nothing); then
    * its audit rows and events. A hold over more than WINDOWS_PER_ANNOUNCEMENT windows commits with
    * hold.placed alone and owes its window.held events (WindowAnnouncementBacklog), so the gate holds those
    * windows as soon as the hold is placed, however many there are.
@@ -106,7 +107,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     const placedEventId = uuidv7();
     // A hold placed by hand starts a chain of its own (its hold.placed's), which its window events and its release join.
     const chain = placement.cause ? causedBy(placement.cause) : { correlationId: placedEventId };
-    const [, [hold], touched, [windowRows, occurrenceRows]] = await Promise.all([
+    const [, [hold], linked, windows] = await Promise.all([
       // Queued first on the connection, so it is held before the hold is written: no extra round trip to wait for.
       tx.query(LOCK_HOLD_SET_TO_PLACE),
       tx.query(
@@ -132,13 +133,11 @@ export class HoldsService implements BeforeApplicationShutdown {
           coveredUntil,
         ],
       ) as Promise<HoldRow[]>,
-      this.timedFanOut('placed', tx, { holdId, regions, from: placement.from, until: coveredUntil, now, fresh: true, ifPlaced: true }),
+      this.timed('placed', () => fanOutPlacedHold(tx, { holdId, regions, from: placement.from, until: coveredUntil, now, fresh: true, ifPlaced: true }, HOLD_EVENT_WINDOW_IDS)),
       this.announcer.readPlaced(tx, holdId),
     ]);
     if (!hold) return null;
-    const windows = this.announcer.assemble(touched, windowRows, occurrenceRows);
-    const heldIds = heldWindowIds(touched);
-    const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
+    const announcedNow = linked.heldWindows <= WINDOWS_PER_ANNOUNCEMENT;
     const placed = createEvent(
       'hold.placed',
       {
@@ -151,11 +150,11 @@ export class HoldsService implements BeforeApplicationShutdown {
         ...(hold.placed_by ? { placedBy: hold.placed_by } : {}),
         from: hold.from_at.toISOString(),
         until: hold.until_at?.toISOString() ?? null,
-        windowIds: heldIds.slice(0, 1000),
+        windowIds: linked.heldWindowIds,
         ...(hold.severity ? { severity: hold.severity } : {}),
-        ...this.announcer.holdWindows(windows, regions, windowCountOf(touched)),
-        occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
-        notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, 1000),
+        ...this.announcer.holdWindows(windows, regions, linked.windows),
+        occurrenceCount: linked.heldOccurrences,
+        notifyOnlyWindowIds: linked.notifyOnlyWindowIds,
         periodLocalTimes: this.announcer.periodLocalTimes(hold),
       },
       { ...this.eventOptions(regions[0]), ...chain, id: placedEventId },
@@ -169,11 +168,11 @@ export class HoldsService implements BeforeApplicationShutdown {
         action: 'placed',
         actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
         causeEventId: placement.cause?.id,
-        details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: touched.length },
+        details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: linked.occurrences },
       }),
       this.announcer.publish(tx, events),
       announcedNow
-        ? auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now, causeEventId: placement.cause?.id })
+        ? auditPlacedLinks(tx, hold.id, { actor: `hold:${hold.id}`, at: now, causeEventId: placement.cause?.id })
         : this.backlog.owe(tx, hold, 'held', causedBy(placed)),
     ]);
     return hold;
@@ -207,7 +206,7 @@ export class HoldsService implements BeforeApplicationShutdown {
         placedAt: row.placed_at.toISOString(),
         from: row.from_at.toISOString(),
         until: row.until_at?.toISOString() ?? null,
-        windowIds: heldWindowIds(touched).slice(0, 1000),
+        windowIds: heldWindowIds(touched).slice(0, HOLD_EVENT_WINDOW_IDS),
         extended: true,
         ...(row.severity ? { severity: row.severity } : {}),
         ...this.announcer.holdWindows(windows, row.regions),
@@ -294,7 +293,7 @@ export class HoldsService implements BeforeApplicationShutdown {
         releasedAt: now.toISOString(),
         ...(actor ? { releasedBy: actor } : {}),
         reason,
-        windowIds: heldIds.slice(0, 1000),
+        windowIds: heldIds.slice(0, HOLD_EVENT_WINDOW_IDS),
         ...this.announcer.holdWindows(windows, hold.regions, windowCountOf(touched)),
         occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
         asOf: now.toISOString(),
@@ -649,11 +648,15 @@ export class HoldsService implements BeforeApplicationShutdown {
     ]);
   }
 
-  private async timedFanOut(trigger: string, tx: EntityManager, request: FanOutRequest): Promise<TouchedOccurrence[]> {
+  private timedFanOut(trigger: string, tx: EntityManager, request: FanOutRequest): Promise<TouchedOccurrence[]> {
+    return this.timed(trigger, () => fanOutHold(tx, request));
+  }
+
+  private async timed<T>(trigger: string, fanOut: () => Promise<T>): Promise<T> {
     const started = process.hrtime.bigint();
-    const touched = await fanOutHold(tx, request);
+    const result = await fanOut();
     this.fanOutSeconds.observe({ trigger }, Number(process.hrtime.bigint() - started) / 1e9);
-    return touched;
+    return result;
   }
 
   eventOptions(key: string, cause?: HoldfastEvent): CreateEventOptions {

@@ -78,6 +78,19 @@ export async function auditOccurrences(tx: EntityManager, touched: readonly Touc
 }
 
 /**
+ * auditOccurrences for every link of a hold placed in this transaction, read where they are: the
+ * placement counts its links in SQL (fanOutPlacedHold) and never has them in hand.
+ */
+export async function auditPlacedLinks(tx: EntityManager, holdId: string, entry: { actor: string; at: Date; causeEventId?: string | null }): Promise<void> {
+  await tx.query(
+    answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
+       SELECT 'window', window_id, 'held', $2, $3, $4, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
+         FROM hold_occurrence WHERE hold_id = $1 GROUP BY window_id`),
+    [holdId, entry.actor, entry.at, entry.causeEventId ?? null],
+  );
+}
+
+/**
  * The window events large holds still owe. A placement (or release) over more than
  * WINDOWS_PER_ANNOUNCEMENT windows records its debt with itself; once that commits, this process
  * pays the debts, oldest first, WINDOWS_PER_ANNOUNCEMENT windows a transaction, each advancing the
