@@ -3,7 +3,8 @@ import { Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EntityManager } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { WINDOWS_PER_ANNOUNCEMENT, WINDOWS_PER_PAYMENT } from '../src/holds/window-announcement-backlog';
 import { HoldsService } from '../src/holds/holds.service';
@@ -90,7 +91,16 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
   it(`answers 423 for all ${WINDOWS} windows as soon as the hold is placed, then announces each window once, after its window.scheduled`, async () => {
     const windowIds = await planWindows('PE');
     await lockWindowKey(windowIds[0]);
-    const holdId = await placeHold('PE');
+    // What the fan-out hands back to the planner: one row of counts, not a row per link it made.
+    const queries = vi.spyOn(EntityManager.prototype, 'query');
+    let holdId: string;
+    try {
+      holdId = await placeHold('PE');
+      const fanOuts = queries.mock.calls.flatMap(([sql], index) => (sql.includes('INSERT INTO hold_occurrence') ? [queries.mock.results[index].value as Promise<unknown[]>] : []));
+      expect((await Promise.all(fanOuts)).map((answer) => answer.length)).toEqual([1]);
+    } finally {
+      queries.mockRestore();
+    }
     // The hold is committed and gating while none of its window.held events is written yet.
     for (const windowId of [windowIds[0], windowIds[WINDOWS - 1]]) expect((await api('GET', `/v1/gate?windowId=${windowId}`)).status).toBe(423);
     expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ active: true, heldOccurrences: WINDOWS });
