@@ -5,7 +5,6 @@ import { Clock } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { EventLoopTurns } from '../event-loop-turns';
 import { HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import { rowsOf } from './hold-fanout.sql';
 import { HOLD_COLUMNS, type HoldRow } from './hold-record';
@@ -13,7 +12,7 @@ import { HOLD_COLUMNS, type HoldRow } from './hold-record';
 /**
  * Windows announced per transaction. A hold that holds no more windows than this announces them
  * (window.held, window.released) in the transaction that places or releases it; a larger one
- * commits first and owes them, written after it (WINDOWS_PER_PAYMENT windows a transaction). Placing a surge
+ * commits first and owes them, written after it this many windows a transaction. Placing a surge
  * over 30,961 windows took 8.8 s with its window.held events, most of it building and writing them,
  * and the gate answers 423 only once the hold commits; releasing one over 30,000 took 6.9 s, and
  * over 100 keys the outbox locks out every other writer until commit (other holds waited up to
@@ -22,15 +21,6 @@ import { HOLD_COLUMNS, type HoldRow } from './hold-record';
  * writers, a new surge's hold among them.
  */
 export const WINDOWS_PER_ANNOUNCEMENT = KEY_LOCKS_PER_CALL;
-
-/**
- * Windows a transaction paying a debt announces, written in outbox calls of WINDOWS_PER_ANNOUNCEMENT
- * windows in window id order: each call still locks its keys one by one, and the calls take them in
- * one ascending order, as one call would. A hold over 2,333 global windows took 24 transactions of
- * 100, each scanning the hold's remaining links again for its next windows and waiting for its own
- * round trips and flush.
- */
-export const WINDOWS_PER_PAYMENT = 4 * WINDOWS_PER_ANNOUNCEMENT;
 
 export type AnnouncementKind = 'held' | 'released';
 
@@ -103,7 +93,7 @@ export async function auditPlacedLinks(tx: EntityManager, holdId: string, entry:
 /**
  * The window events large holds still owe. A placement (or release) over more than
  * WINDOWS_PER_ANNOUNCEMENT windows records its debt with itself; once that commits, this process
- * pays the debts, oldest first, WINDOWS_PER_PAYMENT windows a transaction, each advancing the
+ * pays the debts, oldest first, WINDOWS_PER_ANNOUNCEMENT windows a transaction, each advancing the
  * debt's cursor, and the sweep picks up whatever a stopped process left. A hold released before its
  * window.held events are all written settles them in the releasing transaction, ahead of its own.
  *
@@ -216,19 +206,14 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
           // The oldest was paid by another process while this one waited for it: look again, unless none is left.
           return (await this.debts(tx)) > 0 ? { announced: 0, paid: false } : null;
         }
-        const { events, windows: announced, last } = await this.announce(tx, debt, debt, WINDOWS_PER_PAYMENT);
-        const paid = announced < WINDOWS_PER_PAYMENT;
-        // Each call's answers wait for COMMIT, so awaiting one costs no round trip; the event loop runs
-        // between calls, as each lays out some 400 kB of JSON.
-        const turns = new EventLoopTurns(WINDOWS_PER_ANNOUNCEMENT);
-        for (let start = 0; start < events.length; start += WINDOWS_PER_ANNOUNCEMENT) {
-          const call = events.slice(start, start + WINDOWS_PER_ANNOUNCEMENT);
-          await turns.before(call.length);
-          await this.announcer.publish(tx, call);
-        }
-        await (paid
+        const { events, windows: announced, last } = await this.announce(tx, debt, debt, WINDOWS_PER_ANNOUNCEMENT);
+        const paid = announced < WINDOWS_PER_ANNOUNCEMENT;
+        await Promise.all([
+          this.announcer.publish(tx, events),
+          paid
             ? tx.query(answeredAtCommit('DELETE FROM hold_announcement WHERE seq = $1'), [debt.seq])
-            : tx.query(answeredAtCommit('UPDATE hold_announcement SET announced_through = $2 WHERE seq = $1'), [debt.seq, last]));
+            : tx.query(answeredAtCommit('UPDATE hold_announcement SET announced_through = $2 WHERE seq = $1'), [debt.seq, last]),
+        ]);
         return { announced, paid };
       });
       if (!step) {
@@ -252,8 +237,7 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     const at = debt.kind === 'held' ? hold.placed_at : hold.released_at;
     const links = rowsOf<TouchedOccurrence>(await tx.query(OWED_LINKS[debt.kind], [hold.id, at, debt.announced_through ?? NO_WINDOW, limit]));
     if (links.length === 0) return { events: [], windows: 0, last: null };
-    // In window id order, one event a window: the order the payment's outbox calls lock their keys in.
-    const windows = (await this.announcer.load(tx, links)).sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
+    const windows = await this.announcer.load(tx, links);
     const options = this.eventOptions(hold, debt);
     let events: HoldfastEvent[];
     if (debt.kind === 'held') {
