@@ -24,3 +24,29 @@ export function withRefsResolved(document: { components?: { schemas?: Record<str
   };
   return resolve(schema) as JsonSchema;
 }
+
+/** An OpenAPI document as far as a spec reads the answers it gives. */
+export interface DocumentedAnswers {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> } | undefined> }> | undefined>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+/** The JSON body the document gives for a route's answer with a status, its named views written in place; undefined when it gives none. */
+export function documentedBody(document: DocumentedAnswers, method: string, route: string, status: number | string): JsonSchema | undefined {
+  const schema = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
+  return schema === undefined ? undefined : withRefsResolved(document, schema);
+}
+
+/**
+ * An answer changed in the ways a closed schema (additionalProperties: false, its fields required) must refuse: a field
+ * more, its first field gone, and, for a page, a field more in its first item. Each with what a failure message calls it.
+ */
+export function tamperedAnswers(body: Record<string, unknown> & { items?: unknown }): [string, unknown][] {
+  const { [Object.keys(body)[0]]: _first, ...lacking } = body;
+  const item = Array.isArray(body.items) ? (body.items[0] as Record<string, unknown> | undefined) : undefined;
+  return [
+    ['with a field more', { ...body, undeclared: true }],
+    ['without its first field', lacking],
+    ...(item ? [["with an item's field more", { ...body, items: [{ ...item, undeclared: true }] }] as [string, unknown]] : []),
+  ];
+}

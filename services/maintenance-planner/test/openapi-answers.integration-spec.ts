@@ -1,16 +1,12 @@
 import { createEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, documentedBody, startServiceUnderTest, tamperedAnswers, type DocumentedAnswers, type ServiceUnderTest } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { plannerService } from '../src/app.module';
 
 type JsonSchema = Parameters<typeof z.fromJSONSchema>[0];
-interface OpenApiDocument {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>>;
-  components: { schemas: Record<string, JsonSchema> };
-}
 type Body = Record<string, unknown> & { items?: Record<string, unknown>[] };
 
 const clock = new ManualClock('2026-06-14T20:00:00Z');
@@ -18,7 +14,7 @@ const clock = new ManualClock('2026-06-14T20:00:00Z');
 describe('maintenance-planner: every answer is the body its OpenAPI document gives for the route and status', () => {
   let service: ServiceUnderTest;
   let publisher: EventPublisher;
-  let document: OpenApiDocument;
+  let document: DocumentedAnswers;
   // Filled as the routes answer, for the last spec to tamper with.
   const answers: Record<string, { status: number; body: Body }> = {};
 
@@ -28,9 +24,9 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
    * requires and the answer lacks. The views it refers to by name (components/schemas) are read as the document defines them.
    */
   const documented = (method: string, route: string, status: number) => {
-    const schema = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
+    const schema = documentedBody(document, method, route, status);
     expect(schema, `${method} ${route} documents no body for ${status}`).toBeDefined();
-    return z.fromJSONSchema(withRefsResolved(document, schema) as JsonSchema);
+    return z.fromJSONSchema(schema as JsonSchema);
   };
 
   /** Calls `route` with its {parameters} filled in, expects `status`, and checks the answer against the document's body for both. */
@@ -60,7 +56,7 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     const { kafka } = service.config;
     publisher = new EventPublisher(createKafka(kafka, silentLogger), kafka);
     await publisher.connect();
-    document = (await (await service.fetch('/docs-json')).json()) as OpenApiDocument;
+    document = (await (await service.fetch('/docs-json')).json()) as DocumentedAnswers;
   });
 
   afterAll(async () => {
@@ -78,7 +74,7 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
   });
 
   it('documents the ETag of a hold and a key, and the If-Match their release and revocation take, with its 412', () => {
-    const operation = (path: string, method: string) => document.paths[path][method] as unknown as { parameters?: { name: string; in: string }[]; responses: Record<string, { description: string; headers?: object }> };
+    const operation = (path: string, method: string) => document.paths[path]?.[method] as unknown as { parameters?: { name: string; in: string }[]; responses: Record<string, { description: string; headers?: object }> };
     for (const [path, method, status] of [
       ['/v1/holds', 'post', '201'],
       ['/v1/holds/{id}', 'get', '200'],
@@ -148,11 +144,7 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     for (const [route, { status, body }] of Object.entries(answers)) {
       const [method, path] = route.split(' ');
       const schema = documented(method, path, status);
-      const { [Object.keys(body)[0]]: _first, ...lacking } = body;
-      expect(schema.safeParse({ ...body, undeclared: true }).success, `${route} with a field more`).toBe(false);
-      expect(schema.safeParse(lacking).success, `${route} without its first field`).toBe(false);
-      const item = body.items?.[0];
-      if (item) expect(schema.safeParse({ ...body, items: [{ ...item, undeclared: true }] }).success, `${route} with an item's field more`).toBe(false);
+      for (const [change, tampered] of tamperedAnswers(body)) expect(schema.safeParse(tampered).success, `${route} ${change}`).toBe(false);
     }
   });
 });
