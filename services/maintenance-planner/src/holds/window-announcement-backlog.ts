@@ -36,14 +36,17 @@ const NO_WINDOW = '00000000-0000-0000-0000-000000000000';
  * not told it was released, as a small hold's release says); one let go earlier (the window moved
  * or changed) was announced then. The window
  * ids are read first, as one array: right after a fan-out PostgreSQL's statistics know none of the
- * hold's links, and planned the join as a loop over all of them per window.
+ * hold's links, and planned the join as a loop over all of them per window. They are ordered by
+ * released_at, one value in either kind, before the window: `released_at IS NULL` does not tell the
+ * planner the index of (hold_id, released_at, window_id) is in window order past it, and ordered by
+ * the window alone each payment read the hold's links left and sorted them (16-44 ms at 26,893 links).
  */
 const linksSql = (at: 'held_at' | 'released_at', inForce: string) =>
   prepared(`SELECT l.window_id, l.number, l.kind, l.in_progress FROM hold_occurrence l
   WHERE l.hold_id = $1 AND l.${at} = $2 ${inForce}
-    AND l.window_id = ANY (ARRAY(SELECT DISTINCT c.window_id FROM hold_occurrence c
+    AND l.window_id = ANY (ARRAY(SELECT s.window_id FROM (SELECT DISTINCT c.released_at, c.window_id FROM hold_occurrence c
                                   WHERE c.hold_id = $1 AND c.${at} = $2 ${inForce.replaceAll('l.', 'c.')} AND c.window_id > $3::uuid
-                                  ORDER BY c.window_id LIMIT $4))
+                                  ORDER BY c.released_at, c.window_id LIMIT $4) s))
   ORDER BY l.window_id, l.number`);
 const OWED_LINKS: Record<AnnouncementKind, string> = {
   held: linksSql('held_at', 'AND l.released_at IS NULL'),
