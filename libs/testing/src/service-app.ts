@@ -21,7 +21,7 @@ export interface ServiceUnderTest<Config = { kafka: { brokers: string[]; topicPr
   adminKey: string;
   /** fetch() against the service, with the admin key unless the request sets its own Authorization. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  /** Stops the service and drops its database. */
+  /** Stops the service and drops its database (not one it was given in DATABASE_URL: that one is its owner's to drop). */
   close(): Promise<void>;
 }
 
@@ -42,7 +42,10 @@ export async function startServiceUnderTest<Config extends { kafka: { brokers: s
   options: StartServiceOptions = {},
 ): Promise<ServiceUnderTest<Config>> {
   const environment = testEnvironment();
-  const database = await createTestDatabase(definition.name);
+  // A restart or a second replica on another instance's database (DATABASE_URL given) takes that one as it is: a fresh
+  // database of its own would go unused, and stay behind whenever the test stops it with app.close() to keep the shared one.
+  const given = options.environment?.DATABASE_URL;
+  const database = given ? givenDatabase(given) : await createTestDatabase(definition.name);
   const adminKey = options.environment?.HOLDFAST_BOOTSTRAP_KEY ?? `test-admin-${randomBytes(24).toString('base64url')}`;
   try {
     const config = definition.configFromEnvironment({
@@ -78,4 +81,9 @@ export async function startServiceUnderTest<Config extends { kafka: { brokers: s
     await database.drop();
     throw error;
   }
+}
+
+/** Another instance's database, named by its URL; dropping it is left to that instance. */
+function givenDatabase(url: string): TestDatabase {
+  return { name: decodeURIComponent(new URL(url).pathname.slice(1)), url, drop: async () => {} };
 }

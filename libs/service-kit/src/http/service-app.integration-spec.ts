@@ -3,6 +3,7 @@ import { startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing'
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RequireScope } from '../auth/scopes';
@@ -125,5 +126,32 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     );
     expect(counts).toMatchObject({ 'POST /v1/notes 201': expect.any(Number), 'POST unrouted 400': expect.any(Number), 'GET unrouted 404': 1 });
     expect(Object.keys(counts).filter((key) => /health|metrics|0197a1b2/.test(key))).toEqual([]);
+  });
+});
+
+describe('a service started again on the database of one that ran before (a restart, a second replica)', () => {
+  // This file's service alone makes databases of this name, so other files running meanwhile do not change the list.
+  const testDatabases = async (on: ServiceUnderTest) => {
+    const client = new Client({ connectionString: on.database.url });
+    await client.connect();
+    try {
+      return (await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'holdfast\\_t\\_kit\\_http\\_face\\_%' ORDER BY datname")).rows.map((row) => row.datname);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('runs on that database, makes none of its own, and leaves it to its owner to drop', async () => {
+    const first = await startServiceUnderTest(notesService);
+    try {
+      const before = await testDatabases(first);
+      const again = await startServiceUnderTest(notesService, { environment: { DATABASE_URL: first.database.url } });
+      expect(again.database).toMatchObject({ name: first.database.name, url: first.database.url });
+      expect(await testDatabases(first)).toEqual(before);
+      await again.close();
+      expect(await testDatabases(first)).toContain(first.database.name);
+    } finally {
+      await first.close();
+    }
   });
 });
