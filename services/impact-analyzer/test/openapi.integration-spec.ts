@@ -1,4 +1,4 @@
-import { expectEventually, ManualClock, startServiceUnderTest, withRefsResolved, type ServiceUnderTest } from '@holdfast/testing';
+import { documentedBody, expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { analyzerService } from '../src/app.module';
@@ -26,10 +26,7 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     service.fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const operation = (path: string, method: string): Operation => document.paths[path][method];
   // The shared views are referred to by name (components/schemas): read in place, as a client generated from the document reads them.
-  const bodySchema = (path: string, method: string, status: string): JsonSchema | undefined => {
-    const schema = operation(path, method).responses[status]?.content?.['application/json'].schema;
-    return schema && (withRefsResolved(document, schema) as JsonSchema);
-  };
+  const bodySchema = (path: string, method: string, status: string) => documentedBody(document, method, path, status) as JsonSchema | undefined;
 
   beforeAll(async () => {
     service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_JOB_INTERVAL_MS: '600000', ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN } }) } });

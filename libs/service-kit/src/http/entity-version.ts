@@ -116,7 +116,6 @@ export class VersionedResource {
     return versions;
   }
 
-
   private invalidVersion(header: string): DomainError {
     return new DomainError('invalid-version', 400, `If-Match ${header} names no ${this.name} version: send back the ETag GET ${this.collection}/{id} gave, such as If-Match: "3".`, {
       errors: [{ path: 'If-Match', message: `must be a ${this.name} version such as "3"` }],

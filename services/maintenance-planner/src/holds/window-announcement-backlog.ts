@@ -69,15 +69,26 @@ const DEBTS = prepared('SELECT count(*)::int AS debts FROM hold_announcement');
 const HELD_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id FROM hold_announcement a
   WHERE a.hold_id = $1 AND a.kind = 'held' FOR UPDATE`);
 
+// One audit row per window of the links `from` gives (window_id, number, kind), its runs listed.
+const auditWindowsFrom = (from: string) =>
+  answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
+     SELECT 'window', window_id, $1, $2, $3, $4, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
+       FROM ${from} GROUP BY window_id`);
+const AUDIT_TOUCHED = auditWindowsFrom('unnest($5::uuid[], $6::int[], $7::text[]) AS t(window_id, number, kind)');
+const AUDIT_PLACED_LINKS = auditWindowsFrom('hold_occurrence WHERE hold_id = $5');
+
 /** One audit row per window touched (set-based: a surge may hold thousands). */
 export async function auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], entry: { action: string; actor: string; at: Date; causeEventId?: string | null }): Promise<void> {
   if (touched.length === 0) return;
-  await tx.query(
-    answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
-       SELECT 'window', window_id, $3, $4, $5, $6, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
-         FROM unnest($1::uuid[], $2::int[], $7::text[]) AS t(window_id, number, kind) GROUP BY window_id`),
-    [touched.map((link) => link.window_id), touched.map((link) => link.number), entry.action, entry.actor, entry.at, entry.causeEventId ?? null, touched.map((link) => link.kind)],
-  );
+  await tx.query(AUDIT_TOUCHED, [
+    entry.action,
+    entry.actor,
+    entry.at,
+    entry.causeEventId ?? null,
+    touched.map((link) => link.window_id),
+    touched.map((link) => link.number),
+    touched.map((link) => link.kind),
+  ]);
 }
 
 /**
@@ -85,12 +96,7 @@ export async function auditOccurrences(tx: EntityManager, touched: readonly Touc
  * placement counts its links in SQL (fanOutPlacedHold) and never has them in hand.
  */
 export async function auditPlacedLinks(tx: EntityManager, holdId: string, entry: { actor: string; at: Date; causeEventId?: string | null }): Promise<void> {
-  await tx.query(
-    answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
-       SELECT 'window', window_id, 'held', $2, $3, $4, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
-         FROM hold_occurrence WHERE hold_id = $1 GROUP BY window_id`),
-    [holdId, entry.actor, entry.at, entry.causeEventId ?? null],
-  );
+  await tx.query(AUDIT_PLACED_LINKS, ['held', entry.actor, entry.at, entry.causeEventId ?? null, holdId]);
 }
 
 /**

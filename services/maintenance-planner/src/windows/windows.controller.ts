@@ -1,4 +1,4 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, IF_MATCH_HEADER, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
@@ -109,7 +109,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @UseInterceptors(EntityTagInterceptor)
-  @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version` })
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOperation({ summary: 'Cancel a window as POST /v1/windows/{id}/cancel does, with ?reason= (kept on the audit trail)' })
   @ApiOkResponse({ description: 'The window, cancelled; ETag: its new version', schema: WINDOW_ANSWER })
   @ApiZodQuery(CancelWindowQuerySchema)

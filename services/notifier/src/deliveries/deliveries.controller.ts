@@ -4,10 +4,10 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags 
 import { z } from 'zod';
 import { ReplaySchema, type ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { DeliveriesService } from './deliveries.service';
-import { DELIVERIES_REPLAYED_ANSWER, DELIVERY_ANSWER, DELIVERY_DETAIL_ANSWER, DELIVERY_PAGE } from './delivery-view.schema';
+import { DELIVERIES_REPLAYED_ANSWER, DELIVERY_ANSWER, DELIVERY_DETAIL_ANSWER, DELIVERY_PAGE, DeliveryStatusSchema } from './delivery-view.schema';
 
 const ListQuerySchema = z.strictObject({
-  status: z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']).optional(),
+  status: DeliveryStatusSchema.optional(),
   subscriptionId: z.uuid().optional(),
   correlationId: z.string().min(1).optional(),
   eventId: z.uuid().optional(),

@@ -5,7 +5,8 @@ import { ChannelNames } from '../channels/channel-name';
 import type { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import type { DeliveryEntity } from './delivery.entity';
 
-const DeliveryStatusSchema = z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']);
+/** A delivery's status, as the API shows it and a list filters by it. */
+export const DeliveryStatusSchema = z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']);
 
 const DeliveryAttemptSchema = z
   .strictObject({

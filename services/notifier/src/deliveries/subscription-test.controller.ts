@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { DeliveriesService } from './deliveries.service';
 import { TestOfDisabledSubscription } from './delivery.exception';
+import { DeliveryStatusSchema } from './delivery-view.schema';
 
 const TestDeliverySchema = z.strictObject({
   deliveryId: z.uuid().meta({ description: 'follow it at GET /v1/deliveries/{deliveryId}' }),
   eventId: z.uuid(),
-  status: z.enum(['pending', 'sending', 'delivered', 'dead', 'cancelled']).meta({ description: 'pending as a rule; the worker may have taken it on already' }),
+  status: DeliveryStatusSchema.meta({ description: 'pending as a rule; the worker may have taken it on already' }),
 });
 
 @ApiTags('subscriptions')

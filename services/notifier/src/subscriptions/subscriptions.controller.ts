@@ -1,5 +1,5 @@
 import { ActorSchema } from '@holdfast/contracts';
-import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, CursorSchema, EntityTagInterceptor, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
+import { actorOf, AnswerShownOnce, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, CursorSchema, EntityTagInterceptor, IF_MATCH_HEADER, PageLimitSchema, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -13,9 +13,6 @@ const ListSubscriptionsQuerySchema = z.strictObject({
   limit: PageLimitSchema(1000, 100),
   cursor: CursorSchema,
 });
-
-// Its version, as the ETag of every answer that is the subscription, and the If-Match a change may send back.
-const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); without it, whatever the version' };
 
 @ApiTags('subscriptions')
 @Controller('v1/subscriptions')
@@ -57,7 +54,7 @@ export class SubscriptionsController {
   @Patch(':id')
   @RequireScope('subscriptions:write')
   @UseInterceptors(EntityTagInterceptor)
-  @ApiHeader(IF_MATCH)
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(UpdateSubscriptionSchema)
   @ApiOkResponse({ description: 'The subscription as changed', schema: SUBSCRIPTION_ANSWER })
@@ -77,7 +74,7 @@ export class SubscriptionsController {
   @RequireScope('subscriptions:write')
   @HttpCode(200)
   @UseInterceptors(EntityTagInterceptor)
-  @ApiHeader(IF_MATCH)
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOperation({
     summary:
       "Give a webhook subscription a new signing secret (in this response only); deliveries carry the old secret's signature beside the new one's until previousSecretUntil. Answers once no delivery that read the old secret is still being sent",
@@ -96,7 +93,7 @@ export class SubscriptionsController {
   @Delete(':id')
   @RequireScope('subscriptions:write')
   @HttpCode(204)
-  @ApiHeader(IF_MATCH)
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOperation({ summary: 'Delete; its delivery history stays, deliveries not yet sent are cancelled' })
   async remove(@Param('id', UuidParamPipe) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentPrincipal() principal: Principal): Promise<void> {
     assertActsFor(principal, (await this.subscriptions.get(id)).ownerTeam, `Subscription ${id}`);
