@@ -37,9 +37,30 @@ function codePoints(text: string): number {
 // or an IP address checked by parsing it, has no fast path.
 const PATTERN_FORMATS: Readonly<Record<string, string>> = { regex: '$ZodCheckRegex', uuid: '$ZodUUID', datetime: '$ZodISODateTime' };
 
+/**
+ * A superRefine() or check(): zod's own check function, run on a payload of the value as zod runs
+ * it, passes when it adds no issue and leaves the value as it was (a window's recurrence rule and
+ * exdates are checked so).
+ */
+function issueFree(internals: z.core.$ZodCheckInternals<unknown>): Check | null {
+  const check = internals.check as ((payload: z.core.ParsePayload) => unknown) | undefined;
+  if (typeof check !== 'function') return null;
+  return (value) => {
+    const payload: z.core.ParsePayload = { value, issues: [] };
+    try {
+      const result = check(payload);
+      return !(result instanceof Promise) && payload.issues.length === 0 && payload.value === value;
+    } catch {
+      return false;
+    }
+  };
+}
+
 /** One zod check as a predicate (false for a value of another kind than the check's), or null when it is not one this file knows. */
 function checkOf(check: z.core.$ZodCheck): Check | null {
-  const internals = check._zod as z.core.$ZodCheckInternals<unknown> & { traits: Set<string> };
+  // A function given to .check() stands as a bare { check, def } with no traits.
+  const internals = check._zod as z.core.$ZodCheckInternals<unknown> & { traits?: Set<string> };
+  const traits = internals.traits ?? new Set<string>();
   const def = internals.def as z.core.$ZodCheckDef & Record<string, unknown>;
   switch (def.check) {
     case 'min_length': {
@@ -71,7 +92,7 @@ function checkOf(check: z.core.$ZodCheck): Check | null {
     case 'string_format': {
       const pattern = def.pattern as RegExp | undefined;
       const trait = PATTERN_FORMATS[def.format as string];
-      if (!pattern || !trait || !internals.traits.has(trait)) return null;
+      if (!pattern || !trait || !traits.has(trait)) return null;
       return (value) => {
         pattern.lastIndex = 0;
         return typeof value === 'string' && pattern.test(value);
@@ -88,9 +109,10 @@ function checkOf(check: z.core.$ZodCheck): Check | null {
       return def.inclusive ? (value) => typeof value === 'number' && value <= bound : (value) => typeof value === 'number' && value < bound;
     }
     case 'custom': {
-      // A refine() is a predicate; superRefine() and check() add issues by hand and are left to zod.
+      if (!traits.has('$ZodCustom')) return issueFree(internals);
+      // A refine() is a predicate.
       const fn = def.fn;
-      if (!internals.traits.has('$ZodCustom') || typeof fn !== 'function') return null;
+      if (typeof fn !== 'function') return null;
       return (value) => {
         try {
           const result: unknown = fn(value);
@@ -196,10 +218,23 @@ function compileNode(schema: z.core.$ZodType): Node | null {
     case 'optional': {
       const inner = def.innerType as z.core.$ZodType;
       if (!isOmittable(schema) || (def.checks as unknown[] | undefined)?.length) return null;
-      const parse = compileNode(inner);
-      if (!parse) return null;
+      // A field whose schema has no fast path (a footprint's shares, a record; a window's
+      // flexibility, with defaults) is vouched for only when it is left out, so the rest of the object
+      // keeps its fast path.
+      const parse = compileNode(inner) ?? (() => UNSURE);
       // Outside an object (where absence is handled) an undefined value is left to zod.
       return (value) => (value === undefined ? UNSURE : parse(value));
+    }
+    case 'default': {
+      // A value given is what the inner schema makes of it; a missing one, zod's default, is left to zod.
+      if ((def.checks as unknown[] | undefined)?.length) return null;
+      const parse = compileNode(def.innerType as z.core.$ZodType);
+      if (!parse) return null;
+      return (value) => {
+        if (value === undefined) return UNSURE;
+        const parsed = parse(value);
+        return parsed === undefined ? UNSURE : parsed;
+      };
     }
     case 'object':
       return compileObject(schema as z.core.$ZodObject);
@@ -258,9 +293,10 @@ const compiled = new WeakMap<z.core.$ZodType, Node | null>();
 /**
  * The schema's fast path: derived from the schema itself, never written beside it, for the part
  * of zod it knows (objects, arrays, strings with length and pattern checks, finite numbers with
- * bounds and integer formats, booleans, enums, literals, optional and nullable fields, refine()
- * predicates); null for a schema using anything else. It
- * vouches only for inputs zod accepts, giving zod's output, and answers UNSURE for all others.
+ * bounds and integer formats, booleans, enums, literals, optional, nullable and defaulted fields,
+ * refine() predicates, superRefine() and check() functions); null for a schema using anything else,
+ * but for an optional field, vouched for only when left out. It vouches only for inputs zod
+ * accepts, giving zod's output, and answers UNSURE for all others.
  */
 export function fastPathOf<T>(schema: z.ZodType<T>): FastPath<T> | null {
   if (!compiled.has(schema)) compiled.set(schema, compileNode(schema));
