@@ -15,22 +15,30 @@ const REMEMBERED_RANGES = 20_000;
 const TIMELINE_BEFORE_MS = 366 * 86_400_000;
 const TIMELINE_AFTER_MS = 2 * 366 * 86_400_000;
 
+type Rendered = Omit<RegionLocalTime, 'region'>;
+
 /** Start and end of a range in each region's principal zone: "01:30 in Asia/Tehran (+04:30)". */
 @Injectable()
 export class LocalTimes {
   /**
-   * Rendered ranges by zone and instants. A surge's events carry each window's local times and
-   * its occurrences' (the same range for a one-off window), and many windows share a start.
+   * Rendered ranges by zone, start and end (epoch milliseconds). A surge's events carry each
+   * window's local times and its occurrences' (the same range for a one-off window), and many
+   * windows share a start. Keyed by the numbers themselves: a key string built for each of a hold's
+   * 34,000 runs cost as much as rendering the ranges not yet known.
    */
-  private readonly rendered = new Map<string, Omit<RegionLocalTime, 'region'>>();
+  private readonly rendered = new Map<string, Map<number, Map<number, Rendered>>>();
+  private remembered = 0;
   private readonly timelines = new Map<string, ZoneOffsetTimeline>();
 
   constructor(private readonly catalog: RegionCatalog) {}
 
   of(start: Date, end: Date, regions: readonly string[]): RegionLocalTime[] {
+    const startMs = start.getTime();
+    const endMs = end.getTime();
     return regions.map((code) => {
       const region = this.catalog.get(code);
-      return { region: region.code, ...this.render(start, end, region.code, region.zone) };
+      const { zone, startsAtLocal, endsAtLocal, offset, endOffset } = this.render(start, end, startMs, endMs, region.code, region.zone);
+      return { region: region.code, zone, startsAtLocal, endsAtLocal, offset, endOffset };
     });
   }
 
@@ -38,14 +46,30 @@ export class LocalTimes {
     return this.catalog.get(code).zone;
   }
 
-  private render(start: Date, end: Date, code: string, zone: string): Omit<RegionLocalTime, 'region'> {
-    const key = `${zone} ${start.getTime()} ${end.getTime()}`;
-    const known = this.rendered.get(key);
+  private render(start: Date, end: Date, startMs: number, endMs: number, code: string, zone: string): Rendered {
+    let byStart = this.rendered.get(zone);
+    if (!byStart) {
+      byStart = new Map();
+      this.rendered.set(zone, byStart);
+    }
+    let byEnd = byStart.get(startMs);
+    const known = byEnd?.get(endMs);
     if (known) return known;
-    const [local] = renderLocalTimesWith({ start, end }, [{ region: code, zones: [zone] }], () => this.timelineOf(zone, start.getTime()).offsetAt);
+    const [local] = renderLocalTimesWith({ start, end }, [{ region: code, zones: [zone] }], () => this.timelineOf(zone, startMs).offsetAt);
     const rendered = { zone, startsAtLocal: local.localStart, endsAtLocal: local.localEnd, offset: local.offset, endOffset: local.endOffset };
-    if (this.rendered.size >= REMEMBERED_RANGES) this.rendered.clear();
-    this.rendered.set(key, rendered);
+    if (this.remembered >= REMEMBERED_RANGES) {
+      this.rendered.clear();
+      this.remembered = 0;
+      byStart = new Map();
+      this.rendered.set(zone, byStart);
+      byEnd = undefined;
+    }
+    if (!byEnd) {
+      byEnd = new Map();
+      byStart.set(startMs, byEnd);
+    }
+    byEnd.set(endMs, rendered);
+    this.remembered++;
     return rendered;
   }
 
