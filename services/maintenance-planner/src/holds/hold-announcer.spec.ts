@@ -74,8 +74,8 @@ describe("a large hold's window events", () => {
   const options = { source: 'holdfast/maintenance-planner', time: new Date('2026-08-01T00:00:00Z') };
 
   it(`are built ${OCCURRENCES_A_TURN} listed occurrences at a time, the event loop let run in between, and say what they said built in one block`, async () => {
-    // Ten windows of 100 runs: a turn after the third window, the sixth and the ninth.
-    const windows = hourlyWindows(10, 100, 1);
+    // Ten windows of two fifths of a turn each: a turn after the third window, the sixth and the ninth.
+    const windows = hourlyWindows(10, (OCCURRENCES_A_TURN * 2) / 5, 1);
     const built: string[] = [];
     const turns: number[] = [];
     const waiting = () =>
