@@ -47,27 +47,18 @@ export class LocalTimes {
   }
 
   private render(start: Date, end: Date, startMs: number, endMs: number, code: string, zone: string): Rendered {
-    let byStart = this.rendered.get(zone);
-    if (!byStart) {
-      byStart = new Map();
-      this.rendered.set(zone, byStart);
-    }
-    let byEnd = byStart.get(startMs);
-    const known = byEnd?.get(endMs);
+    const known = this.rendered.get(zone)?.get(startMs)?.get(endMs);
     if (known) return known;
     const [local] = renderLocalTimesWith({ start, end }, [{ region: code, zones: [zone] }], () => this.timelineOf(zone, startMs).offsetAt);
     const rendered = { zone, startsAtLocal: local.localStart, endsAtLocal: local.localEnd, offset: local.offset, endOffset: local.endOffset };
     if (this.remembered >= REMEMBERED_RANGES) {
       this.rendered.clear();
       this.remembered = 0;
-      byStart = new Map();
-      this.rendered.set(zone, byStart);
-      byEnd = undefined;
     }
-    if (!byEnd) {
-      byEnd = new Map();
-      byStart.set(startMs, byEnd);
-    }
+    let byStart = this.rendered.get(zone);
+    if (!byStart) this.rendered.set(zone, (byStart = new Map()));
+    let byEnd = byStart.get(startMs);
+    if (!byEnd) byStart.set(startMs, (byEnd = new Map()));
     byEnd.set(endMs, rendered);
     this.remembered++;
     return rendered;
