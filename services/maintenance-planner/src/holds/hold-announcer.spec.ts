@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LocalTimes } from '../regions/local-times';
 import type { OccurrenceRow, WindowRow } from '../windows/window-record';
-import { EVENT_LIST_BYTES, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, listWithin, OCCURRENCES_A_TURN, type TouchedOccurrence } from './hold-announcer';
+import { EVENT_LIST_BYTES, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, listWithin, ListWithin, OCCURRENCES_A_TURN, type TouchedOccurrence, type TouchedWindow, WINDOW_EVENT_OCCURRENCE_LIMIT } from './hold-announcer';
 import type { HoldRow } from './hold-record';
 
 const announcer = new HoldAnnouncer({} as never, new LocalTimes(new RegionCatalog()));
@@ -36,6 +36,16 @@ describe('the lists a hold or window event carries', () => {
     expect(viewed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(listWithin([1, 2, 3], 2, view, 1_000)).toMatchObject({ truncated: true, listed: [{ n: 1 }, { n: 2 }] });
     expect(listWithin([1, 2], 2, view, 1_000)).toMatchObject({ truncated: false, listed: [{ n: 1 }, { n: 2 }] });
+  });
+
+  it('builds the same list a range of items at a time, viewing none past the point where it is full', () => {
+    const items = Array.from({ length: 12 }, (_, index) => index + 1);
+    const viewed: number[] = [];
+    const view = (n: number) => (viewed.push(n), { n, text: 'x'.repeat(90) });
+    const list = new ListWithin(20, view, 1_000);
+    expect([list.add(items, 0, 4), list.add(items, 4, 8), list.add(items, 8, 12)]).toEqual([true, true, false]);
+    expect(list.of(items)).toEqual(listWithin(items, 20, (n) => ({ n, text: 'x'.repeat(90) }), 1_000));
+    expect(viewed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it("lists a hold's windows in full while they fit the budget: 200 hourly windows in ten regions, 32 MB in full, stay under it and say so", () => {
@@ -73,21 +83,52 @@ describe("a large hold's window events", () => {
   const hold = { id: randomUUID(), regions: ['IR'] } as HoldRow;
   const options = { source: 'holdfast/maintenance-planner', time: new Date('2026-08-01T00:00:00Z') };
 
+  /** inTurns over `windows`, with how many runs had been viewed and windows built at each turn the event loop took meanwhile. */
+  async function builtInTurns(windows: TouchedWindow[]) {
+    const held = announcer.heldAnnouncement(hold, options);
+    let viewed = 0;
+    const counted = windows.map((window) => ({ ...window, occurrences: window.occurrences.map((entry) => ({ ...entry, get row() { viewed++; return entry.row; } })) }));
+    const built: string[] = [];
+    const turns: { viewed: number; built: number }[] = [];
+    let building = true;
+    const waiting = () =>
+      setImmediate(() => {
+        turns.push({ viewed, built: built.length });
+        if (building) waiting();
+      });
+    waiting();
+    const events = await announcer.inTurns(counted, { ...held, event: (window, listed) => (built.push(window.row.id), held.event(window, listed)) });
+    building = false;
+    return { events, turns: turns.filter((turn) => turn.built < windows.length) };
+  }
+
   it(`are built ${OCCURRENCES_A_TURN} listed occurrences at a time, the event loop let run in between, and say what they said built in one block`, async () => {
     // Ten windows of two fifths of a turn each: a turn after the third window, the sixth and the ninth.
     const windows = hourlyWindows(10, (OCCURRENCES_A_TURN * 2) / 5, 1);
-    const built: string[] = [];
-    const turns: number[] = [];
-    const waiting = () =>
-      setImmediate(() => {
-        turns.push(built.length);
-        if (built.length < windows.length) waiting();
-      });
-    waiting();
-    const events = await announcer.inTurns(windows, (window) => (built.push(window.row.id), announcer.windowHeldEvent(hold, window, options)));
-    expect(turns.slice(0, 3)).toEqual([3, 6, 9]);
+    const { events, turns } = await builtInTurns(windows);
+    expect(turns.map((turn) => turn.built)).toEqual([3, 6, 9]);
     const inOneBlock = announcer.windowHeldEvents(hold, windows, options);
     expect(events.map((event) => [event.subject, event.data])).toEqual(inOneBlock.map((event) => [event.subject, event.data]));
     expect(events).toHaveLength(10);
+  });
+
+  it(`build a window's event of ${WINDOW_EVENT_OCCURRENCE_LIMIT} listed runs over turns of ${OCCURRENCES_A_TURN}, the event the same and still cut`, async () => {
+    const windows = hourlyWindows(2, 1_300, 1);
+    const { events, turns } = await builtInTurns(windows);
+    // The first window's runs viewed a turn at a time, its event made with its last hundred, then the second's.
+    expect(turns.map((turn) => turn.viewed)).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000, 1_100, 1_200, 1_300, 1_400, 1_500, 1_600, 1_700, 1_800, 1_900]);
+    expect(turns.map((turn) => turn.built)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const inOneBlock = announcer.windowHeldEvents(hold, windows, options);
+    expect(events.map((event) => [event.subject, event.data])).toEqual(inOneBlock.map((event) => [event.subject, event.data]));
+    expect(events[0].data).toMatchObject({ occurrencesTruncated: true, occurrences: expect.objectContaining({ length: WINDOW_EVENT_OCCURRENCE_LIMIT }) });
+  });
+
+  it('flag a window read with one run past the limit as cut, and one with the limit exactly as whole', async () => {
+    const [past, exact] = [WINDOW_EVENT_OCCURRENCE_LIMIT + 1, WINDOW_EVENT_OCCURRENCE_LIMIT].map((runs) => hourlyWindows(1, runs, 1)[0]);
+    const { events } = await builtInTurns([past, exact]);
+    expect(events.map((event) => [(event.data as { occurrences: unknown[] }).occurrences.length, 'occurrencesTruncated' in event.data])).toEqual([
+      [WINDOW_EVENT_OCCURRENCE_LIMIT, true],
+      [WINDOW_EVENT_OCCURRENCE_LIMIT, false],
+    ]);
   });
 });

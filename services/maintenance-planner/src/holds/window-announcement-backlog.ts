@@ -264,10 +264,10 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     let events: HoldfastEvent[];
     if (debt.kind === 'held') {
       await tx.query(AUDIT_OWED_HELD, ['held', `hold:${hold.id}`, this.clock.now(), debt.chain_causation_id, hold.id, at, after, last]);
-      events = await this.announcer.inTurns(windows, (window) => this.announcer.windowHeldEvent(hold, window, options));
+      events = await this.announcer.inTurns(windows, this.announcer.heldAnnouncement(hold, options));
     } else {
       // Their audit rows were written with the release.
-      events = await this.announcer.inTurns(windows, (window) => this.announcer.windowReleasedEvent(hold, window, options));
+      events = await this.announcer.inTurns(windows, this.announcer.releasedAnnouncement(hold, options));
     }
     return { events, windows: windows.length, last };
   }
