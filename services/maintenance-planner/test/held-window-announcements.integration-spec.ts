@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
+import { WINDOW_EVENT_OCCURRENCE_LIMIT } from '../src/holds/hold-announcer';
 import { WINDOWS_PER_ANNOUNCEMENT } from '../src/holds/window-announcement-backlog';
 import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
@@ -118,6 +119,44 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     expect(held).toMatchObject({ windowId: windowIds[WINDOWS - 1], status: 'held', holdId, holdRegions: ['PE'], occurrences: [expect.objectContaining({ number: 1 })] });
     const audit = await api('GET', `/v1/audit?subject=${windowIds[WINDOWS - 1]}`);
     expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'held']);
+  });
+
+  it(`lists the first ${WINDOW_EVENT_OCCURRENCE_LIMIT} runs of a window with more in its owed window.held, says it lists fewer, and reads one run past them, not all`, async () => {
+    const windowIds = await planWindows('CL');
+    const hourly = await api('POST', '/v1/windows', {
+      title: 'hourly log rotation in CL',
+      ownerTeam: 'edge',
+      footprint: { global: false, regions: ['CL'] },
+      startsAt: '2026-09-02T00:30:00Z',
+      endsAt: '2026-09-02T00:35:00Z',
+      plannedZone: 'America/Santiago',
+      recurrence: 'FREQ=HOURLY;COUNT=1300',
+    });
+    expect(hourly.status, JSON.stringify(hourly.body)).toBe(201);
+    const hourlyId = hourly.body.windowId as string;
+    const queries = vi.spyOn(EntityManager.prototype, 'query');
+    let holdId: string;
+    try {
+      const hold = await api('POST', '/v1/holds', { regions: ['CL'], from: '2026-09-01T00:00:00Z', until: '2026-11-01T00:00:00Z', reason: 'Elections in CL' });
+      expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+      holdId = hold.body.id;
+      expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: WINDOWS + 1300 });
+      await expectEventually(() => expect(heldEventsOf([...windowIds, hourlyId])).toHaveLength(WINDOWS + 1));
+      // The payments' runs: the statements given the debt's hold, placing, cursor and batch size.
+      const payments = queries.mock.calls.flatMap(([sql, parameters], index) =>
+        String(sql).includes('link_kind') && parameters?.length === 4 && parameters[0] === holdId ? [queries.mock.results[index].value as Promise<{ window_id: string }[]>] : [],
+      );
+      const runsRead = (await Promise.all(payments)).flat().filter((run) => run.window_id === hourlyId);
+      expect(runsRead).toHaveLength(WINDOW_EVENT_OCCURRENCE_LIMIT + 1);
+    } finally {
+      queries.mockRestore();
+    }
+    const held = JSON.parse(heldEventsOf([hourlyId])[0].value);
+    expect(held).toMatchObject({ windowId: hourlyId, holdId, occurrencesTruncated: true });
+    expect(held.occurrences.map((occurrence: { number: number }) => occurrence.number)).toEqual(Array.from({ length: WINDOW_EVENT_OCCURRENCE_LIMIT }, (_, index) => index + 1));
+    expect(held.occurrences[0]).toMatchObject({ startsAt: '2026-09-02T00:30:00.000Z', localTimes: [expect.objectContaining({ region: 'CL' })] });
+    // A window whose runs all fit says nothing of cutting them.
+    expect(JSON.parse(heldEventsOf([windowIds[0]])[0].value)).not.toHaveProperty('occurrencesTruncated');
   });
 
   it('a hold released while its windows are being announced announces each one held, then released, never released first', async () => {

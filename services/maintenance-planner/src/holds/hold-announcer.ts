@@ -48,6 +48,19 @@ export const linkedRunsWhere = (condition: string): string =>
   `SELECT ${occurrenceColumns('o')}, l.kind AS link_kind, l.in_progress AS link_in_progress
      FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number WHERE ${condition} ORDER BY o.starts_at`;
 
+/**
+ * linkedRunsWhere, each window's first `perWindow` runs in start order: a window event lists no more
+ * than WINDOW_EVENT_OCCURRENCE_LIMIT, and one run past them tells it that it lists fewer than it has.
+ * A large hold's hourly windows have 1,440 runs each; the rest were parsed, with the status readers
+ * see (a probe of the run's links each), only to be left out. The status is read after the cut.
+ */
+export const leadingLinkedRunsWhere = (condition: string, perWindow: number): string =>
+  `SELECT ${occurrenceColumns('o')}, o.link_kind, o.link_in_progress
+     FROM (SELECT o.window_id, o.number, o.starts_at, o.ends_at, o.status, o.started_at, o.completed_at, o.proposed_slot, l.kind AS link_kind, l.in_progress AS link_in_progress,
+                  row_number() OVER (PARTITION BY l.window_id ORDER BY o.starts_at, o.number) AS place
+             FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number WHERE ${condition}) o
+    WHERE o.place <= ${perWindow} ORDER BY o.starts_at, o.number`;
+
 // Not prepared: a call may name two windows or thousands.
 const LOAD_WINDOWS = announcedWindowsWhere('w.id = ANY($1::uuid[])');
 const READ_PLACED_WINDOWS = prepared(announcedWindowsWhere(`w.id IN (${LISTABLE_PLACED_WINDOWS})`));

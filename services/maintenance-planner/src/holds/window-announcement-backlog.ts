@@ -5,7 +5,7 @@ import { Clock } from '@holdfast/service-kit';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { announcedWindowsWhere, HoldAnnouncer, linkedRunsWhere, type TouchedOccurrence } from './hold-announcer';
+import { announcedWindowsWhere, HoldAnnouncer, leadingLinkedRunsWhere, linkedRunsWhere, type TouchedOccurrence, WINDOW_EVENT_OCCURRENCE_LIMIT } from './hold-announcer';
 import { HOLD_COLUMNS, type HoldRow } from './hold-record';
 
 /**
@@ -48,19 +48,21 @@ const owedWindowIds = (at: 'held_at' | 'released_at', inForce: LinkFilter) => `S
  * joins a payment's 500-3,500 links to their runs by the runs' key, where the runs matched to
  * arrays were planned as a hash of every run there is (49,640: 30 of the statement's 52 ms). The
  * runs are one range of the hold's index, up to the last of the next windows: every link past the
- * cursor up to there is of one of them.
+ * cursor up to there is of one of them. window.held reads only the runs its events can list
+ * (leadingLinkedRunsWhere); window.released reads them all, for the slots it proposes and whether
+ * the hold held any run of the window.
  */
-const owedSql = (at: 'held_at' | 'released_at', inForce: LinkFilter) => {
+const owedSql = (at: 'held_at' | 'released_at', inForce: LinkFilter, runsWhere: (links: string) => string) => {
   const links = `l.hold_id = $1 AND l.${at} = $2 ${inForce('l')} AND l.window_id > $3::uuid
     AND l.window_id <= (SELECT s.window_id FROM (${owedWindowIds(at, inForce)}) s ORDER BY s.window_id DESC LIMIT 1)`;
   return {
     windows: prepared(announcedWindowsWhere(`w.id = ANY (ARRAY(SELECT s.window_id FROM (${owedWindowIds(at, inForce)}) s))`)),
-    runs: prepared(linkedRunsWhere(links)),
+    runs: prepared(runsWhere(links)),
   };
 };
 const OWED: Record<AnnouncementKind, { windows: string; runs: string }> = {
-  held: owedSql('held_at', (links) => `AND ${links}.released_at IS NULL`),
-  released: owedSql('released_at', (links) => `AND ${links}.overridden_by IS NULL`),
+  held: owedSql('held_at', (links) => `AND ${links}.released_at IS NULL`, (links) => leadingLinkedRunsWhere(links, WINDOW_EVENT_OCCURRENCE_LIMIT + 1)),
+  released: owedSql('released_at', (links) => `AND ${links}.overridden_by IS NULL`, linkedRunsWhere),
 };
 
 interface Debt {
