@@ -43,10 +43,12 @@ const LISTABLE_PLACED_WINDOWS = `SELECT p.id FROM maintenance_window p WHERE p.i
 export const announcedWindowsWhere = (ids: string): string =>
   `SELECT ${windowColumns('w', HELD_THROUGH_OCCURRENCES)} FROM maintenance_window w WHERE ${ids} ORDER BY w.starts_at, w.id`;
 
+// A hold's links (`l`) and their runs (`o`).
+const LINKED_RUNS = 'hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number';
+
 /** The runs of the links (hold_occurrence `l`) `condition` picks, each with its link's flags, in start order. */
 export const linkedRunsWhere = (condition: string): string =>
-  `SELECT ${occurrenceColumns('o')}, l.kind AS link_kind, l.in_progress AS link_in_progress
-     FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number WHERE ${condition} ORDER BY o.starts_at`;
+  `SELECT ${occurrenceColumns('o')}, l.kind AS link_kind, l.in_progress AS link_in_progress FROM ${LINKED_RUNS} WHERE ${condition} ORDER BY o.starts_at`;
 
 /**
  * linkedRunsWhere, each window's first `perWindow` runs in start order: a window event lists no more
@@ -56,9 +58,8 @@ export const linkedRunsWhere = (condition: string): string =>
  */
 export const leadingLinkedRunsWhere = (condition: string, perWindow: number): string =>
   `SELECT ${occurrenceColumns('o')}, o.link_kind, o.link_in_progress
-     FROM (SELECT o.window_id, o.number, o.starts_at, o.ends_at, o.status, o.started_at, o.completed_at, o.proposed_slot, l.kind AS link_kind, l.in_progress AS link_in_progress,
-                  row_number() OVER (PARTITION BY l.window_id ORDER BY o.starts_at, o.number) AS place
-             FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number WHERE ${condition}) o
+     FROM (SELECT o.*, l.kind AS link_kind, l.in_progress AS link_in_progress, row_number() OVER (PARTITION BY l.window_id ORDER BY o.starts_at, o.number) AS place
+             FROM ${LINKED_RUNS} WHERE ${condition}) o
     WHERE o.place <= ${perWindow} ORDER BY o.starts_at, o.number`;
 
 // Not prepared: a call may name two windows or thousands.
@@ -287,11 +288,6 @@ export class HoldAnnouncer {
     return windows.flatMap((window) => this.announced(held, window) ?? []);
   }
 
-  /** window.held for a window with an occurrence this hold now holds; null for one it only flags or does not hold. */
-  windowHeldEvent(hold: HoldRow, window: TouchedWindow, options: CreateEventOptions): HoldfastEvent | null {
-    return this.announced(this.heldAnnouncement(hold, options), window);
-  }
-
   /** The window.held events of `hold`: told to a window with an occurrence it now holds, not to one it only flags or does not hold. */
   heldAnnouncement(hold: HoldRow, options: CreateEventOptions): WindowAnnouncement {
     return {
@@ -307,14 +303,9 @@ export class HoldAnnouncer {
   }
 
   /**
-   * window.released for a window whose occurrences a released hold held, as it is now: still held
-   * (by another hold) or needing a new slot if so, scheduled otherwise; null for a window it only flagged.
+   * The window.released events of `hold`: told to a window whose occurrences it held, as it is now:
+   * still held (by another hold) or needing a new slot if so, scheduled otherwise; not to a window it only flagged.
    */
-  windowReleasedEvent(hold: HoldRow, window: TouchedWindow, options: CreateEventOptions): HoldfastEvent | null {
-    return this.announced(this.releasedAnnouncement(hold, options), window);
-  }
-
-  /** The window.released events of `hold`, as windowReleasedEvent makes them. */
   releasedAnnouncement(hold: HoldRow, options: CreateEventOptions): WindowAnnouncement {
     return {
       holdRegions: hold.regions,
@@ -347,7 +338,8 @@ export class HoldAnnouncer {
     return events;
   }
 
-  private announced(announcement: WindowAnnouncement, window: TouchedWindow): HoldfastEvent | null {
+  /** The event `announcement` makes of `window`, built in one block; null for a window it does not tell. */
+  announced(announcement: WindowAnnouncement, window: TouchedWindow): HoldfastEvent | null {
     return announcement.announces(window) ? announcement.event(window, this.occurrencesOf(window, announcement.holdRegions)) : null;
   }
 

@@ -302,10 +302,11 @@ export class HoldsService implements BeforeApplicationShutdown {
     );
     const events: HoldfastEvent[] = [...owed, released];
     const options = this.eventOptions(hold.regions[0], released);
+    const windowsReleased = this.announcer.releasedAnnouncement(hold, options);
     // A window every run of which was let through this hold (planned into it with an override) was never held by it: no window.released.
     const heldHere = new Set(links.filter((entry) => entry.kind === 'held' && !entry.overridden).map((entry) => entry.window_id));
     for (const window of windows) {
-      const windowReleased = announcedNow && heldHere.has(window.row.id) ? this.announcer.windowReleasedEvent(hold, window, options) : null;
+      const windowReleased = announcedNow && heldHere.has(window.row.id) ? this.announcer.announced(windowsReleased, window) : null;
       if (windowReleased) events.push(windowReleased);
       for (const move of settled.moves.filter((entry) => entry.windowId === window.row.id)) {
         events.push(this.announcer.windowRescheduledEvent(window.row, move, hold.regions, `Moved automatically after hold ${hold.id} was released: the owner allowed automatic moves`, options));
