@@ -1,5 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export const TIME_ZONE_RULES_HELP = 'Always 1: the IANA time zone database release (tzdata) and ICU version this process judges local times by';
+
+/** The time zone rules this process applies, as Node reports them. */
+export const timeZoneRules = (): { tzdata: string; icu: string } => ({ tzdata: process.versions.tz ?? 'unknown', icu: process.versions.icu ?? 'unknown' });
+
 /**
  * One registry per application instance rather than prom-client's global one, so several
  * services can run in one process (as the end-to-end tests do) without clashing names.
@@ -11,6 +16,9 @@ export class MetricsRegistry {
   constructor(service: string, withProcessMetrics = true) {
     this.registry.setDefaultLabels({ service });
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+    // Every local time (a window's runs, a slot, the detector's hour of the week) follows the rules Node's ICU carries: replicas on
+    // different Node builds can place the same run an hour apart in a zone whose rules changed between their tzdata releases.
+    this.gauge('holdfast_time_zone_rules_info', TIME_ZONE_RULES_HELP, ['tzdata', 'icu']).set(timeZoneRules(), 1);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

@@ -1,4 +1,4 @@
-import { assignRequestId, httpRequestMetrics, MetricsRegistry } from '@holdfast/observability';
+import { assignRequestId, httpRequestMetrics, MetricsRegistry, timeZoneRules } from '@holdfast/observability';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -132,7 +132,8 @@ export function runService(name: string, start: () => Promise<{ app: INestApplic
     const { app, port, address } = await start();
     await app.listen(port, address);
     stopGracefullyOnSignals(app, name);
-    new NestLogger(name).log({ port, address, msg: `listening on port ${port} of ${address}` });
+    const { tzdata } = timeZoneRules();
+    new NestLogger(name).log({ port, address, tzdata, msg: `listening on port ${port} of ${address}; local times by the IANA time zone database ${tzdata}` });
   };
   run().catch((error: Error) => {
     process.stderr.write(`${name} failed to start: ${error.message}\n`);
