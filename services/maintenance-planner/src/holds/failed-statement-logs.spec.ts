@@ -49,7 +49,7 @@ describe("the planner's logs of a failed statement", () => {
     const none = () => Promise.resolve(0);
     const windows = { extendHorizon: () => Promise.reject(failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')), markMissed: none };
     const holds = { announceOwed: none, releaseDue: none, openOutlasted: none, extendOpenEnded: none, repair: none, refreshGauges: none };
-    const sweep = new PlannerSweep(windows as never, holds as never, { prune: none } as never, { settings: { sweepIntervalMs: 1_000 } } as never, new MetricsRegistry('maintenance-planner', false));
+    const sweep = new PlannerSweep(windows as never, { checkNewRelease: () => Promise.resolve([]) } as never, holds as never, { prune: none } as never, { settings: { sweepIntervalMs: 1_000 } } as never, new MetricsRegistry('maintenance-planner', false));
     sweep.onApplicationBootstrap();
     await vi.advanceTimersByTimeAsync(1_000);
     await sweep.onApplicationShutdown();
@@ -73,7 +73,7 @@ describe("the planner's logs of a failed statement", () => {
     const refused = new AggregateError([failedStatement('UPDATE maintenance_window SET title = $2 WHERE id = $1')], '1 of 2 recurring windows could not get their runs up to the horizon (0192); 1 did.');
     const windows = { extendHorizon: () => Promise.reject(refused), markMissed: none };
     const holds = { announceOwed: none, releaseDue: none, openOutlasted: none, extendOpenEnded: none, repair: none, refreshGauges: none };
-    const sweep = new PlannerSweep(windows as never, holds as never, { prune: none } as never, { settings: { sweepIntervalMs: 0 } } as never, new MetricsRegistry('maintenance-planner', false));
+    const sweep = new PlannerSweep(windows as never, { checkNewRelease: () => Promise.resolve([]) } as never, holds as never, { prune: none } as never, { settings: { sweepIntervalMs: 0 } } as never, new MetricsRegistry('maintenance-planner', false));
 
     expect((await sweep.sweep()).failed).toEqual(['extendedWindows']);
 

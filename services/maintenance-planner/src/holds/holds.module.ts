@@ -7,6 +7,7 @@ import { SlotProposer } from '../slots/slot-proposer';
 import { ExplanationService } from '../windows/explanation.service';
 import { WindowsController } from '../windows/windows.controller';
 import { WindowsService } from '../windows/windows.service';
+import { ZoneRulesCheck } from '../windows/zone-rules.check';
 import { WindowAnnouncementBacklog } from './window-announcement-backlog';
 import { HoldAnnouncer } from './hold-announcer';
 import { HoldsController } from './holds.controller';
@@ -18,7 +19,7 @@ import { SurgeEventsConsumer } from './surge-events.consumer';
 /** Windows and holds live together: a hold's fan-out and a window's plan read and write the same occurrences. */
 @Module({
   controllers: [WindowsController, HoldsController, GateController, AuditController],
-  providers: [HoldsService, HoldAnnouncer, WindowAnnouncementBacklog, WindowsService, ExplanationService, GateService, SlotProposer, SurgeEventsConsumer, SurgeClearances, BaselineEventsConsumer, PlannerSweep],
+  providers: [HoldsService, HoldAnnouncer, WindowAnnouncementBacklog, WindowsService, ExplanationService, GateService, SlotProposer, SurgeEventsConsumer, SurgeClearances, BaselineEventsConsumer, PlannerSweep, ZoneRulesCheck],
   exports: [PlannerSweep, HoldsService],
 })
 export class HoldsModule {}

@@ -5,11 +5,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import type { PlannerSettings } from '../config/planner-settings';
 import type { HorizonRefusal } from '../windows/horizon-refusal';
 import { WindowsService } from '../windows/windows.service';
+import { ZoneRulesCheck } from '../windows/zone-rules.check';
 import { HoldsService } from './holds.service';
 import { SurgeClearances } from './surge-clearances';
 
 /** The sweep's steps, in the order they run; each result key is what the step did (a count). */
-export const SWEEP_STEPS = ['extendedWindows', 'announced', 'released', 'outlasted', 'extended', 'repaired', 'missed', 'prunedClearances', 'gauges'] as const;
+export const SWEEP_STEPS = ['zoneRules', 'extendedWindows', 'announced', 'released', 'outlasted', 'extended', 'repaired', 'missed', 'prunedClearances', 'gauges'] as const;
 export type SweepStep = (typeof SWEEP_STEPS)[number];
 
 /**
@@ -20,7 +21,7 @@ export type SweepStep = (typeof SWEEP_STEPS)[number];
 export type SweepResult = Partial<Record<SweepStep, number>> & { failed: SweepStep[]; skipped: SweepStep[]; outcome: 'ok' | 'partial' | 'failed' };
 
 /**
- * The periodic job, on the injected Clock's time: occurrences up to the horizon, missed
+ * The periodic job, on the injected Clock's time: a newer tzdata's check of the stored runs (ZoneRulesCheck), occurrences up to the horizon, missed
  * occurrences, cool-downs and held periods that ended, open-ended holds extended, repairs, and
  * surge clearances past their retention. Each step runs whatever the others did, so one that keeps
  * failing (a hold whose release PostgreSQL refuses) stops no other; only marking missed waits for
@@ -44,6 +45,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly windows: WindowsService,
+    private readonly zoneRules: ZoneRulesCheck,
     private readonly holds: HoldsService,
     private readonly clearances: SurgeClearances,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
@@ -99,6 +101,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
         timed();
       }
     };
+    // Before new runs are added: a newer tzdata's check compares the runs stored by the older one with the rule.
+    await step('zoneRules', async () => (await this.zoneRules.checkNewRelease()).length);
     await step('extendedWindows', async () => {
       const { extended, refused } = await this.windows.extendHorizon();
       this.reportRefused(refused);

@@ -16,6 +16,7 @@ function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[
   let sweeps = 0;
   const extendHorizon = () => step('extendHorizon', { extended: 1, refused: refusedAtEachSweep[sweeps++] ?? [] })();
   const windows = { extendHorizon, markMissed: step('markMissed', 2) };
+  const zoneRules = { checkNewRelease: step('checkNewRelease', [{ windowId: 'w', runs: [] }]) };
   const holds = {
     announceOwed: announceOwed ?? step('announceOwed', 3),
     releaseDue: step('releaseDue', 4),
@@ -25,7 +26,7 @@ function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[
     refreshGauges: step('refreshGauges', 0),
   };
   const metrics = new MetricsRegistry('maintenance-planner', false);
-  const sweep = new PlannerSweep(windows as never, holds as never, { prune: step('prune', 8) } as never, { settings: { sweepIntervalMs: 0 } } as never, metrics);
+  const sweep = new PlannerSweep(windows as never, zoneRules as never, holds as never, { prune: step('prune', 8) } as never, { settings: { sweepIntervalMs: 0 } } as never, metrics);
   const counted = async (name: string) => Object.fromEntries((await metrics.registry.getSingleMetric(name)!.get()).values.map((value) => [Object.values(value.labels).filter((label) => label !== 'maintenance-planner').join(), value.value]));
   return { sweep, ran, counted, metrics };
 }
@@ -40,12 +41,12 @@ describe('the planner sweep', () => {
 
     const result = await sweep.sweep();
 
-    expect(ran).toEqual(['extendHorizon', 'announceOwed', 'releaseDue', 'openOutlasted', 'extendOpenEnded', 'repair', 'markMissed', 'prune', 'refreshGauges']);
-    expect(result).toEqual({ announced: 3, released: 4, outlasted: 5, extended: 6, repaired: 7, missed: 2, prunedClearances: 8, gauges: 0, failed: ['extendedWindows'], skipped: [], outcome: 'partial' });
+    expect(ran).toEqual(['checkNewRelease', 'extendHorizon', 'announceOwed', 'releaseDue', 'openOutlasted', 'extendOpenEnded', 'repair', 'markMissed', 'prune', 'refreshGauges']);
+    expect(result).toEqual({ zoneRules: 1, announced: 3, released: 4, outlasted: 5, extended: 6, repaired: 7, missed: 2, prunedClearances: 8, gauges: 0, failed: ['extendedWindows'], skipped: [], outcome: 'partial' });
     expect(errors).toHaveBeenCalledWith(expect.objectContaining({ step: 'extendedWindows', err: expect.objectContaining({ message: 'extendHorizon refused' }) }), expect.stringContaining('sweep step extendedWindows failed'));
     const timed = ((await metrics.registry.getSingleMetric('holdfast_sweep_step_seconds')!.get()).values as { labels: Record<string, string>; value: number; metricName?: string }[]).filter((value) => value.metricName === 'holdfast_sweep_step_seconds_count');
     // Every step timed once, the failed one included.
-    expect(Object.fromEntries(timed.map((value) => [value.labels.step, value.value]))).toEqual({ extendedWindows: 1, announced: 1, released: 1, outlasted: 1, extended: 1, repaired: 1, missed: 1, prunedClearances: 1, gauges: 1 });
+    expect(Object.fromEntries(timed.map((value) => [value.labels.step, value.value]))).toEqual({ zoneRules: 1, extendedWindows: 1, announced: 1, released: 1, outlasted: 1, extended: 1, repaired: 1, missed: 1, prunedClearances: 1, gauges: 1 });
     expect(await counted('holdfast_sweep_step_failures_total')).toEqual({ extendedWindows: 1 });
     expect(await counted('holdfast_sweeps_total')).toEqual({ partial: 1 });
   });
@@ -67,7 +68,7 @@ describe('the planner sweep', () => {
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     expect((await sweepOf([]).sweep.sweep()).outcome).toBe('ok');
-    const everyStep = ['extendHorizon', 'announceOwed', 'releaseDue', 'openOutlasted', 'extendOpenEnded', 'repair', 'markMissed', 'prune', 'refreshGauges'];
+    const everyStep = ['checkNewRelease', 'extendHorizon', 'announceOwed', 'releaseDue', 'openOutlasted', 'extendOpenEnded', 'repair', 'markMissed', 'prune', 'refreshGauges'];
     const { sweep, counted } = sweepOf(everyStep);
     expect(await sweep.sweep()).toMatchObject({ outcome: 'failed', skipped: ['missed'] });
     expect(await counted('holdfast_sweeps_total')).toEqual({ failed: 1 });

@@ -792,6 +792,17 @@ export class WindowsService {
   }
 
   /**
+   * The runs a recurring window's rule gives by the zone rules in force now that start after `from`
+   * and before `through`: its stored horizon (expanded_until), or, when the expansion stopped at
+   * MAX_OCCURRENCES_LIMIT runs first, just after the last of them.
+   */
+  ruleRunsAhead(row: WindowRow, from: Date): { runs: { start: Date; end: Date }[]; through: Date } {
+    const { occurrences, truncated } = this.expand(storedTimes(row), row.expanded_until, from);
+    const through = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : row.expanded_until;
+    return { runs: occurrences.filter((run) => run.start > from && run.start < through), through };
+  }
+
+  /**
    * The runs a recurring window gets before `horizon` that are not stored yet; undefined when it can
    * get none (cancelled, one-off, expanded that far). `refused` when they fail the checks planning
    * makes: the rule's runs are those of today's expander and bounds, and a window stored before a

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { runsOffRule } from './runs-off-rule';
+
+const HOUR = 3_600_000;
+const run = (start: string, hours = 1) => ({ start: new Date(start), end: new Date(Date.parse(start) + hours * HOUR) });
+
+describe('runsOffRule', () => {
+  it('lists the stored runs the rule no longer gives, in number order, each beside the unmatched rule run nearest to it', () => {
+    const rule = [run('2026-10-26T09:00:00Z'), run('2026-11-02T09:00:00Z'), run('2026-11-09T09:00:00Z')];
+    const stored = [
+      { number: 6, ...run('2026-11-09T10:00:00Z') },
+      { number: 4, ...run('2026-10-26T09:00:00Z') },
+      { number: 5, ...run('2026-11-02T10:00:00Z') },
+    ];
+
+    expect(runsOffRule(stored, rule)).toEqual([
+      { run: stored[2], ruleRun: rule[1] },
+      { run: stored[0], ruleRun: rule[2] },
+    ]);
+  });
+
+  it('takes a run at the rule start but of another length for one off its rule, and names none when the rule gives no run left unmatched', () => {
+    const rule = [run('2026-10-26T09:00:00Z')];
+    const longer = { number: 1, ...run('2026-10-26T09:00:00Z', 2) };
+
+    expect(runsOffRule([longer], rule)).toEqual([{ run: longer, ruleRun: rule[0] }]);
+    expect(runsOffRule([{ number: 1, ...rule[0] }, { number: 2, ...run('2026-11-02T10:00:00Z') }], rule)).toEqual([{ run: { number: 2, ...run('2026-11-02T10:00:00Z') }, ruleRun: null }]);
+  });
+
+  it('finds nothing off when the stored runs are the rule runs', () => {
+    const rule = [run('2026-10-26T09:00:00Z'), run('2026-11-02T09:00:00Z')];
+    expect(runsOffRule(rule.map((times, index) => ({ number: index + 1, ...times })), rule)).toEqual([]);
+  });
+});

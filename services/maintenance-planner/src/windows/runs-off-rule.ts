@@ -1,0 +1,42 @@
+/** A run's times. */
+export interface RunTimes {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/** A stored run, by its number. */
+export interface StoredRun extends RunTimes {
+  readonly number: number;
+}
+
+/** A stored run the rule no longer gives, with the run the rule gives nearest to it that no stored run matches. */
+export interface RunOffRule {
+  readonly run: StoredRun;
+  readonly ruleRun: RunTimes | null;
+}
+
+const key = (run: RunTimes): string => `${run.start.getTime()}/${run.end.getTime()}`;
+
+/**
+ * The stored runs that `ruleRuns` (the same stretch of the window's rule, expanded now) does not
+ * give at the same start and end, in number order. Each is paired with the nearest rule run by
+ * start among those no stored run matches: after a change of the zone's rules that is the run it
+ * was meant to be, an hour or so away. A run moved to a proposed slot differs from its rule on
+ * purpose, and is listed all the same.
+ */
+export function runsOffRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[]): RunOffRule[] {
+  const storedKeys = new Set(stored.map(key));
+  const ruleKeys = new Set(ruleRuns.map(key));
+  const unmatched = ruleRuns.filter((run) => !storedKeys.has(key(run)));
+  const nearest = (run: StoredRun): RunTimes | null => {
+    let best: RunTimes | null = null;
+    for (const candidate of unmatched) {
+      if (!best || Math.abs(candidate.start.getTime() - run.start.getTime()) < Math.abs(best.start.getTime() - run.start.getTime())) best = candidate;
+    }
+    return best;
+  };
+  return stored
+    .filter((run) => !ruleKeys.has(key(run)))
+    .sort((a, b) => a.number - b.number)
+    .map((run) => ({ run, ruleRun: nearest(run) }));
+}

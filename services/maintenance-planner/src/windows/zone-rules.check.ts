@@ -1,0 +1,142 @@
+import { timeZoneRules } from '@holdfast/observability';
+import { Clock } from '@holdfast/service-kit';
+import { instantToWallClock } from '@holdfast/time';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { EventLoopTurns } from '../event-loop-turns';
+import { HoldsService } from '../holds/holds.service';
+import { runsOffRule, type RunOffRule } from './runs-off-rule';
+import { WINDOW_COLUMNS, type WindowRow } from './window-record';
+import { WindowsService } from './windows.service';
+
+// One replica checks a new release; another that takes the lock after it finds the release recorded.
+const LOCK_ZONE_RULES = `SELECT pg_advisory_xact_lock(hashtext('maintenance_planner/zone-rules'), 0)`;
+// Runs a window's owner is shown per window: the first few say what happened, the count says how much.
+const RUNS_SHOWN = 3;
+// Thousands of recurring windows are expanded once per new release: the gate is answered between every so many of their runs.
+const RUNS_PER_TURN = 2_000;
+
+/** A recurring window whose stored runs to come no longer fall where its rule puts them. */
+export interface WindowOffRule {
+  readonly windowId: string;
+  readonly runs: readonly RunOffRule[];
+}
+
+/**
+ * A window's runs are stored as instants, computed by the time zone database release (tzdata) of
+ * the Node that planned them. When a planner runs on a newer release than the one it last
+ * checked, it expands every recurring window's rule again and says, one warning per window, which
+ * runs to come no longer fall where the rule now puts them (a zone whose clocks the new release
+ * moves: America/Vancouver from 2026-11-01 in 2026c), then records the release. It moves no run:
+ * the owner re-plans the window. A planner on an older release than the one recorded checks
+ * nothing, so replicas on two releases do not check by turns at every sweep.
+ */
+@Injectable()
+export class ZoneRulesCheck {
+  private readonly logger = new Logger(ZoneRulesCheck.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly windows: WindowsService,
+    private readonly holds: HoldsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The windows found off their rule, when this release is newer than the one recorded; none otherwise. */
+  async checkNewRelease(release = timeZoneRules().tzdata): Promise<WindowOffRule[]> {
+    // Read unlocked first: at every sweep but the first after an upgrade, this is all it does.
+    if (!isNewer(release, await recordedRelease(this.dataSource.manager))) return [];
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(LOCK_ZONE_RULES);
+      const recorded = await recordedRelease(tx);
+      if (!isNewer(release, recorded)) return [];
+      const now = this.clock.now();
+      const off = await this.windowsOffRule(tx, now, { release, previous: recorded });
+      await tx.query(
+        `INSERT INTO zone_rules_release (single, release, recorded_at) VALUES (true, $1, $2)
+         ON CONFLICT (single) DO UPDATE SET release = EXCLUDED.release, recorded_at = EXCLUDED.recorded_at`,
+        [release, now],
+      );
+      this.logger.log(
+        { release, previous: recorded, windowsOffRule: off.length },
+        `time zone rules are now tzdata ${release} (checked before: ${recorded ?? 'none recorded'}); ${off.length} recurring window${off.length === 1 ? ' has' : 's have'} runs to come off their rule`,
+      );
+      return off;
+    });
+  }
+
+  private async windowsOffRule(tx: EntityManager, now: Date, releases: { release: string; previous: string | null }): Promise<WindowOffRule[]> {
+    const rows = (await tx.query(`SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until > $1 ORDER BY id`, [
+      now,
+    ])) as WindowRow[];
+    if (rows.length === 0) return [];
+    const stored = (await tx.query(
+      `SELECT window_id, number, starts_at, ends_at FROM occurrence WHERE window_id = ANY($1::uuid[]) AND status = 'scheduled' AND starts_at > $2`,
+      [rows.map((row) => row.id), now],
+    )) as { window_id: string; number: number; starts_at: Date; ends_at: Date }[];
+    const byWindow = new Map<string, { number: number; start: Date; end: Date }[]>();
+    for (const run of stored) {
+      const runs = byWindow.get(run.window_id) ?? byWindow.set(run.window_id, []).get(run.window_id)!;
+      runs.push({ number: run.number, start: run.starts_at, end: run.ends_at });
+    }
+    const off: WindowOffRule[] = [];
+    const turns = new EventLoopTurns(RUNS_PER_TURN);
+    for (const row of rows) {
+      await turns.before(1 + (byWindow.get(row.id)?.length ?? 0));
+      let ahead: ReturnType<WindowsService['ruleRunsAhead']>;
+      try {
+        ahead = this.windows.ruleRunsAhead(row, now);
+      } catch (error) {
+        // A rule today's expander refuses is the horizon step's to report, at every sweep.
+        this.logger.warn({ windowId: row.id, err: error }, `window ${row.id}: its rule could not be expanded to check it against tzdata; the sweep's horizon step says why`);
+        continue;
+      }
+      const runs = runsOffRule((byWindow.get(row.id) ?? []).filter((run) => run.start < ahead.through), ahead.runs);
+      if (runs.length === 0) continue;
+      const next = ahead.runs[0];
+      off.push({ windowId: row.id, runs });
+      const found = {
+        runs: runs.length,
+        shown: runs.slice(0, RUNS_SHOWN).map((entry) => described(entry, row.planned_zone)),
+        replanFrom: next ? { startsAt: next.start.toISOString(), endsAt: next.end.toISOString() } : null,
+      };
+      const reason = offRuleMessage(row, runs, next);
+      this.logger.warn({ windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, ...found }, reason);
+      // On the window's trail too, where its owner reads it (GET /v1/audit?subject=..., holdfast audit).
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'runs-off-zone-rules', actor: 'planner', details: { ...releases, ...found, reason } });
+    }
+    return off;
+  }
+}
+
+async function recordedRelease(db: EntityManager): Promise<string | null> {
+  const [row] = (await db.query('SELECT release FROM zone_rules_release')) as { release: string }[];
+  return row?.release ?? null;
+}
+
+/** tzdata releases are a year and a letter ("2026c"), so text order is release order. */
+const isNewer = (release: string, recorded: string | null): boolean => recorded === null || release > recorded;
+
+function described({ run, ruleRun }: RunOffRule, zone: string) {
+  return {
+    number: run.number,
+    storedAt: run.start.toISOString(),
+    storedLocal: instantToWallClock(run.start, zone),
+    ruleAt: ruleRun?.start.toISOString() ?? null,
+    ruleLocal: ruleRun ? instantToWallClock(ruleRun.start, zone) : null,
+  };
+}
+
+function offRuleMessage(row: WindowRow, runs: readonly RunOffRule[], next: { start: Date; end: Date } | undefined): string {
+  const [{ run, ruleRun }] = runs;
+  const first = `run ${run.number} is stored at ${run.start.toISOString()} (${instantToWallClock(run.start, row.planned_zone)} local)${
+    ruleRun ? `, where the rule now gives ${ruleRun.start.toISOString()} (${instantToWallClock(ruleRun.start, row.planned_zone)} local)` : ', where the rule now gives no run'
+  }`;
+  return (
+    `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${first}). ` +
+    `Runs stored by an older tzdata keep their instants. To plan its runs to come again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
+    (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
+    `; where that is its startsAt already, cancel it and plan it again. A run moved to a proposed slot differs from its rule on purpose.`
+  );
+}

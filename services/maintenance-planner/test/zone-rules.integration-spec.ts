@@ -1,0 +1,136 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+import { ZoneRulesCheck } from '../src/windows/zone-rules.check';
+
+const clock = new ManualClock('2026-10-01T00:00:00Z');
+const HOUR = 3_600_000;
+const RELEASE = process.versions.tz!;
+
+/**
+ * Runs stored by an older tzdata, as a planner on Node 20.20 (2025c) stored a Vancouver window's
+ * runs after 2026-11-01 an hour later than 2026c puts them: simulated by moving stored runs an hour
+ * from where this Node's rules put them, so the spec holds whatever tzdata runs it.
+ */
+describe('maintenance-planner: runs stored by an older time zone database', () => {
+  let service: ServiceUnderTest;
+  let db: DataSource;
+  let sweep: PlannerSweep;
+  let check: ZoneRulesCheck;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+  };
+  const planWeekly = async (title: string, zone: string, startsAt: string, rule: Record<string, unknown> = { recurrence: 'FREQ=WEEKLY' }) => {
+    const answer = await api('POST', '/v1/windows', {
+      title,
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['CA'] },
+      startsAt,
+      endsAt: new Date(Date.parse(startsAt) + HOUR).toISOString(),
+      plannedZone: zone,
+      ...rule,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body as { windowId: string; version: number };
+  };
+  const runsOf = async (windowId: string) =>
+    (await db.query('SELECT number, starts_at, ends_at FROM occurrence WHERE window_id = $1 ORDER BY number', [windowId])) as { number: number; starts_at: Date; ends_at: Date }[];
+  const recorded = async () => ((await db.query('SELECT release FROM zone_rules_release')) as { release: string }[]).map((row) => row.release);
+  const warnings = () => vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    db = service.app.get(DataSource);
+    sweep = service.app.get(PlannerSweep);
+    check = service.app.get(ZoneRulesCheck);
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('says which windows have runs to come off their rule once a newer release runs, records it, and a PATCH from the next run plans them again', async () => {
+    const vancouver = await planWeekly('Core router upgrade', 'America/Vancouver', '2026-10-05T09:00:00Z');
+    const berlin = await planWeekly('Database patching', 'Europe/Berlin', '2026-10-06T01:00:00Z');
+
+    // Rules of other shapes, across the DST changes of October and November, none of whose runs is off its rule.
+    await planWeekly('Daily backups', 'Europe/Berlin', '2026-10-01T00:30:00Z', { recurrence: 'FREQ=DAILY', exdates: ['2026-10-24T02:30'] });
+    await planWeekly('Five patch nights', 'America/New_York', '2026-10-30T05:00:00Z', { recurrence: 'FREQ=WEEKLY;COUNT=5' });
+    await planWeekly('Log rotation', 'Asia/Tehran', '2026-10-01T20:30:00Z', { recurrence: 'FREQ=HOURLY;INTERVAL=6' });
+    await planWeekly('Weekday checks', 'Australia/Sydney', '2026-10-04T22:00:00Z', { recurrence: 'FREQ=WEEKLY;BYDAY=MO,WE,FR' });
+
+    // The first sweep of an installation records its release; the runs it stored itself follow their rules.
+    expect(await sweep.sweep()).toMatchObject({ zoneRules: 0, outcome: 'ok' });
+    expect(await recorded()).toEqual([RELEASE]);
+
+    const asPlanned = await runsOf(vancouver.windowId);
+    expect(asPlanned.length).toBeGreaterThan(10);
+    // An older release put the runs from November on an hour later; it was the last to check.
+    const shifted = asPlanned.filter((run) => run.starts_at >= new Date('2026-11-01T00:00:00Z')).map((run) => run.number);
+    await db.query(`UPDATE occurrence SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' WHERE window_id = $1 AND number = ANY($2::int[])`, [
+      vancouver.windowId,
+      shifted,
+    ]);
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+
+    const warned = warnings();
+    const result = await sweep.sweep();
+
+    expect(result).toMatchObject({ zoneRules: 1, outcome: 'ok' });
+    expect(await recorded()).toEqual([RELEASE]);
+    const [[fields, message]] = warned.mock.calls.filter(([, text]) => String(text).startsWith('window '));
+    expect(fields).toMatchObject({ windowId: vancouver.windowId, ownerTeam: 'network-ops', zone: 'America/Vancouver', runs: shifted.length });
+    const [first] = asPlanned.filter((run) => run.number === shifted[0]);
+    expect((fields as any).shown[0]).toEqual({
+      number: first.number,
+      storedAt: new Date(first.starts_at.getTime() + HOUR).toISOString(),
+      storedLocal: expect.any(String),
+      ruleAt: first.starts_at.toISOString(),
+      ruleLocal: expect.any(String),
+    });
+    expect((fields as any).replanFrom).toEqual({ startsAt: asPlanned[0].starts_at.toISOString(), endsAt: asPlanned[0].ends_at.toISOString() });
+    expect(message).toContain(`window ${vancouver.windowId} (Core router upgrade, network-ops) recurs in America/Vancouver: ${shifted.length} of its runs to come are no longer where its rule puts them`);
+    expect(message).toContain('PATCH its startsAt and endsAt to its next run as the rule now gives it');
+    const trail = (await api('GET', `/v1/audit?subject=${vancouver.windowId}`)).body.items.filter((entry: any) => entry.action === 'runs-off-zone-rules');
+    expect(trail).toEqual([expect.objectContaining({ actor: 'planner', reason: message, details: expect.objectContaining({ release: RELEASE, previous: '2025c', runs: shifted.length }) })]);
+    // The Berlin window's runs follow its rule: not named.
+    expect(warned.mock.calls.some(([, text]) => String(text).includes(berlin.windowId))).toBe(false);
+    // The check moved nothing.
+    expect((await runsOf(vancouver.windowId)).filter((run) => shifted.includes(run.number)).map((run) => run.starts_at.getTime())).toEqual(
+      asPlanned.filter((run) => shifted.includes(run.number)).map((run) => run.starts_at.getTime() + HOUR),
+    );
+
+    // Checked once: the next sweep finds the release recorded.
+    expect(await sweep.sweep()).toMatchObject({ zoneRules: 0 });
+    // A replica on an older release than the one recorded checks nothing and records nothing.
+    expect(await check.checkNewRelease('2025c')).toEqual([]);
+    expect(await recorded()).toEqual([RELEASE]);
+
+    // As the warning says, once the first runs are behind: PATCH the window to its next run as the rule gives it.
+    clock.set('2026-10-20T00:00:00Z');
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+    warned.mockClear();
+    expect((await check.checkNewRelease()).map((window) => window.windowId)).toEqual([vancouver.windowId]);
+    const next = asPlanned.find((run) => run.starts_at > clock.now())!;
+    const [[again]] = warned.mock.calls.filter(([, text]) => String(text).startsWith('window '));
+    expect((again as any).replanFrom).toEqual({ startsAt: next.starts_at.toISOString(), endsAt: next.ends_at.toISOString() });
+    const window = (await api('GET', `/v1/windows/${vancouver.windowId}`)).body;
+    const patched = await api('PATCH', `/v1/windows/${vancouver.windowId}`, { version: window.version, startsAt: (again as any).replanFrom.startsAt, endsAt: (again as any).replanFrom.endsAt });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+    expect(await check.checkNewRelease()).toEqual([]);
+    const last = asPlanned.at(-1)!.starts_at;
+    const ahead = (runs: { number: number; starts_at: Date }[]) => runs.filter((run) => run.starts_at > clock.now() && run.starts_at <= last).map((run) => [run.number, run.starts_at.toISOString()]);
+    expect(ahead(await runsOf(vancouver.windowId))).toEqual(ahead(asPlanned));
+  });
+});
