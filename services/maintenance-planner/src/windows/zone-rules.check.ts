@@ -14,7 +14,7 @@ import { WindowsService } from './windows.service';
 const LOCK_ZONE_RULES = `SELECT pg_advisory_xact_lock(hashtext('maintenance_planner/zone-rules'), 0)`;
 // Runs a window's owner is shown per window: the first few say what happened, the count says how much.
 const RUNS_SHOWN = 3;
-// Thousands of recurring windows are expanded once per new release, at about 0.1 ms a run: the gate is answered between every 250 runs.
+// Thousands of recurring windows are expanded once per new release, at about 0.03 ms a run: the gate is answered between every 250 runs.
 const RUNS_PER_TURN = 250;
 const WINDOWS_PER_PAGE = 200;
 
