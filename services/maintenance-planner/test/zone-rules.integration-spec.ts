@@ -111,9 +111,14 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
 
     // Checked once: the next sweep finds the release recorded.
     expect(await sweep.sweep()).toMatchObject({ zoneRules: 0 });
-    // A replica on an older release than the one recorded checks nothing and records nothing.
+    // A replica on an older release than the one recorded checks nothing and records nothing, and says so once.
+    warned.mockClear();
+    expect(await check.checkNewRelease('2025c')).toEqual([]);
     expect(await check.checkNewRelease('2025c')).toEqual([]);
     expect(await recorded()).toEqual([RELEASE]);
+    expect(warned.mock.calls.map(([, text]) => text)).toEqual([
+      `this planner applies tzdata 2025c, older than the ${RELEASE} another planner checked the runs against: the runs it stores follow the older rules wherever they differ. Run every replica on the same Node build (holdfast_time_zone_rules_info says which has which)`,
+    ]);
 
     // As the warning says, once the first runs are behind: PATCH the window to its next run as the rule gives it.
     clock.set('2026-10-20T00:00:00Z');

@@ -36,6 +36,8 @@ export interface WindowOffRule {
 @Injectable()
 export class ZoneRulesCheck {
   private readonly logger = new Logger(ZoneRulesCheck.name);
+  // The newer release another planner recorded that this one was last told of: said once, not at every sweep.
+  private olderThan: string | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -47,7 +49,15 @@ export class ZoneRulesCheck {
   /** The windows found off their rule, when this release is newer than the one recorded; none otherwise. */
   async checkNewRelease(release = timeZoneRules().tzdata): Promise<WindowOffRule[]> {
     // Read unlocked first: at every sweep but the first after an upgrade, this is all it does.
-    if (!isNewer(release, await recordedRelease(this.dataSource.manager))) return [];
+    const known = await recordedRelease(this.dataSource.manager);
+    if (known !== null && known > release && known !== this.olderThan) {
+      this.olderThan = known;
+      this.logger.warn(
+        { release, recorded: known },
+        `this planner applies tzdata ${release}, older than the ${known} another planner checked the runs against: the runs it stores follow the older rules wherever they differ. Run every replica on the same Node build (holdfast_time_zone_rules_info says which has which)`,
+      );
+    }
+    if (!isNewer(release, known)) return [];
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_ZONE_RULES);
       const recorded = await recordedRelease(tx);
