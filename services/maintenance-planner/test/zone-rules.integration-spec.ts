@@ -58,10 +58,17 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     await service?.close();
   });
 
-  it('says which windows have runs to come off their rule once a newer release runs, records it, and a PATCH from the next run plans them again', async () => {
+  const shiftNovemberOn = async (windowId: string, runs: { number: number; starts_at: Date }[]) => {
+    const shifted = runs.filter((run) => run.starts_at >= new Date('2026-11-01T00:00:00Z')).map((run) => run.number);
+    await db.query(`UPDATE occurrence SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' WHERE window_id = $1 AND number = ANY($2::int[])`, [windowId, shifted]);
+    return shifted;
+  };
+  const statusOf = async (windowId: string, number: number) =>
+    ((await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items as { number: number; status: string }[]).find((run) => run.number === number)!.status;
+
+  it('moves the runs to come an older release stored back to where the rule puts them, numbers kept, holds following, and tells it as window.updated', async () => {
     const vancouver = await planWeekly('Core router upgrade', 'America/Vancouver', '2026-10-05T09:00:00Z');
     const berlin = await planWeekly('Database patching', 'Europe/Berlin', '2026-10-06T01:00:00Z');
-
     // Rules of other shapes, across the DST changes of October and November, none of whose runs is off its rule.
     await planWeekly('Daily backups', 'Europe/Berlin', '2026-10-01T00:30:00Z', { recurrence: 'FREQ=DAILY', exdates: ['2026-10-24T02:30'] });
     await planWeekly('Five patch nights', 'America/New_York', '2026-10-30T05:00:00Z', { recurrence: 'FREQ=WEEKLY;COUNT=5' });
@@ -74,21 +81,55 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
 
     const asPlanned = await runsOf(vancouver.windowId);
     expect(asPlanned.length).toBeGreaterThan(10);
-    // An older release put the runs from November on an hour later; it was the last to check.
-    const shifted = asPlanned.filter((run) => run.starts_at >= new Date('2026-11-01T00:00:00Z')).map((run) => run.number);
-    await db.query(`UPDATE occurrence SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' WHERE window_id = $1 AND number = ANY($2::int[])`, [
-      vancouver.windowId,
-      shifted,
+    const shifted = await shiftNovemberOn(vancouver.windowId, asPlanned);
+    // A hold over the half hour where the rule puts the second shifted run: the run stored an hour later is outside it.
+    const heldRun = asPlanned.find((run) => run.number === shifted[1])!;
+    const hold = await api('POST', '/v1/holds', { regions: ['CA'], from: heldRun.starts_at.toISOString(), until: new Date(heldRun.starts_at.getTime() + HOUR / 2).toISOString(), reason: 'provincial election night' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    expect(await statusOf(vancouver.windowId, heldRun.number)).toBe('scheduled');
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+    const version = (await api('GET', `/v1/windows/${vancouver.windowId}`)).body.version as number;
+
+    const warned = warnings();
+    expect(await sweep.sweep()).toMatchObject({ zoneRules: 1, outcome: 'ok' });
+
+    expect(await recorded()).toEqual([RELEASE]);
+    expect((await runsOf(vancouver.windowId)).map((run) => [run.number, run.starts_at.getTime(), run.ends_at.getTime()])).toEqual(
+      asPlanned.map((run) => [run.number, run.starts_at.getTime(), run.ends_at.getTime()]),
+    );
+    expect(await statusOf(vancouver.windowId, heldRun.number)).toBe('held');
+    expect((await api('GET', `/v1/windows/${vancouver.windowId}`)).body.version).toBe(version + 1);
+    const [updated] = (await db.query(`SELECT payload FROM outbox_message WHERE event_type = 'window.updated' AND message_key = $1`, [vancouver.windowId])) as { payload: any }[];
+    expect(updated.payload).toMatchObject({ windowId: vancouver.windowId, version: version + 1, changes: ['occurrences'] });
+    expect(updated.payload.occurrences.map((run: { number: number; startsAt: string }) => [run.number, run.startsAt])).toEqual(
+      asPlanned.filter((run) => shifted.includes(run.number)).map((run) => [run.number, run.starts_at.toISOString()]),
+    );
+    const trail = (await api('GET', `/v1/audit?subject=${vancouver.windowId}`)).body.items.filter((entry: any) => entry.actor === 'planner' && entry.action === 'updated');
+    expect(trail).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining("America/Vancouver's rules changed with tzdata"), details: expect.objectContaining({ changes: ['occurrences'], movedCount: shifted.length, release: RELEASE, previous: '2025c' }) }),
     ]);
+    // Moved, so nothing for its owner to do: no warning names it, nor the Berlin window that followed its rule.
+    expect(warned.mock.calls.some(([, text]) => String(text).includes(vancouver.windowId) || String(text).includes(berlin.windowId))).toBe(false);
+    // Checked once: the next sweep finds the release recorded.
+    expect(await sweep.sweep()).toMatchObject({ zoneRules: 0 });
+  });
+
+  it('leaves a window whose runs do not pair with its rule to its owner, with a warning, an audit entry and the PATCH that plans them again', async () => {
+    clock.set('2026-10-01T00:00:00Z');
+    const window = await planWeekly('Edge cache flush', 'America/Vancouver', '2026-10-06T09:00:00Z');
+    const asPlanned = await runsOf(window.windowId);
+    const shifted = await shiftNovemberOn(window.windowId, asPlanned);
+    // One run was moved two days on, to a proposed slot: the stored runs no longer pair one to one with the rule's.
+    const slotted = shifted[2];
+    await db.query(`UPDATE occurrence SET starts_at = starts_at + interval '2 days', ends_at = ends_at + interval '2 days' WHERE window_id = $1 AND number = $2`, [window.windowId, slotted]);
     await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
 
     const warned = warnings();
-    const result = await sweep.sweep();
+    expect(await check.checkNewRelease()).toEqual([expect.objectContaining({ windowId: window.windowId, moved: 0 })]);
 
-    expect(result).toMatchObject({ zoneRules: 1, outcome: 'ok' });
     expect(await recorded()).toEqual([RELEASE]);
     const [[fields, message]] = warned.mock.calls.filter(([, text]) => String(text).startsWith('window '));
-    expect(fields).toMatchObject({ windowId: vancouver.windowId, ownerTeam: 'network-ops', zone: 'America/Vancouver', runs: shifted.length });
+    expect(fields).toMatchObject({ windowId: window.windowId, ownerTeam: 'network-ops', zone: 'America/Vancouver', runs: shifted.length });
     const [first] = asPlanned.filter((run) => run.number === shifted[0]);
     expect((fields as any).shown[0]).toEqual({
       number: first.number,
@@ -98,19 +139,16 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
       ruleLocal: expect.any(String),
     });
     expect((fields as any).replanFrom).toEqual({ startsAt: asPlanned[0].starts_at.toISOString(), endsAt: asPlanned[0].ends_at.toISOString() });
-    expect(message).toContain(`window ${vancouver.windowId} (Core router upgrade, network-ops) recurs in America/Vancouver: ${shifted.length} of its runs to come are no longer where its rule puts them`);
+    expect(message).toContain(`window ${window.windowId} (Edge cache flush, network-ops) recurs in America/Vancouver: ${shifted.length} of its runs to come are no longer where its rule puts them`);
+    expect(message).toContain('so none was moved');
     expect(message).toContain('PATCH its startsAt and endsAt to its next run as the rule now gives it');
-    const trail = (await api('GET', `/v1/audit?subject=${vancouver.windowId}`)).body.items.filter((entry: any) => entry.action === 'runs-off-zone-rules');
+    const trail = (await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items.filter((entry: any) => entry.action === 'runs-off-zone-rules');
     expect(trail).toEqual([expect.objectContaining({ actor: 'planner', reason: message, details: expect.objectContaining({ release: RELEASE, previous: '2025c', runs: shifted.length }) })]);
-    // The Berlin window's runs follow its rule: not named.
-    expect(warned.mock.calls.some(([, text]) => String(text).includes(berlin.windowId))).toBe(false);
-    // The check moved nothing.
-    expect((await runsOf(vancouver.windowId)).filter((run) => shifted.includes(run.number)).map((run) => run.starts_at.getTime())).toEqual(
-      asPlanned.filter((run) => shifted.includes(run.number)).map((run) => run.starts_at.getTime() + HOUR),
+    // Nothing moved.
+    expect((await runsOf(window.windowId)).filter((run) => shifted.includes(run.number) && run.number !== slotted).map((run) => run.starts_at.getTime())).toEqual(
+      asPlanned.filter((run) => shifted.includes(run.number) && run.number !== slotted).map((run) => run.starts_at.getTime() + HOUR),
     );
 
-    // Checked once: the next sweep finds the release recorded.
-    expect(await sweep.sweep()).toMatchObject({ zoneRules: 0 });
     // A replica on an older release than the one recorded checks nothing and records nothing, and says so once.
     warned.mockClear();
     expect(await check.checkNewRelease('2025c')).toEqual([]);
@@ -124,18 +162,18 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     clock.set('2026-10-20T00:00:00Z');
     await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
     warned.mockClear();
-    expect((await check.checkNewRelease()).map((window) => window.windowId)).toEqual([vancouver.windowId]);
+    expect((await check.checkNewRelease()).map((off) => off.windowId)).toEqual([window.windowId]);
     const next = asPlanned.find((run) => run.starts_at > clock.now())!;
     const [[again]] = warned.mock.calls.filter(([, text]) => String(text).startsWith('window '));
     expect((again as any).replanFrom).toEqual({ startsAt: next.starts_at.toISOString(), endsAt: next.ends_at.toISOString() });
-    const window = (await api('GET', `/v1/windows/${vancouver.windowId}`)).body;
-    const patched = await api('PATCH', `/v1/windows/${vancouver.windowId}`, { version: window.version, startsAt: (again as any).replanFrom.startsAt, endsAt: (again as any).replanFrom.endsAt });
+    const current = (await api('GET', `/v1/windows/${window.windowId}`)).body;
+    const patched = await api('PATCH', `/v1/windows/${window.windowId}`, { version: current.version, startsAt: (again as any).replanFrom.startsAt, endsAt: (again as any).replanFrom.endsAt });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
 
     await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
     expect(await check.checkNewRelease()).toEqual([]);
     const last = asPlanned.at(-1)!.starts_at;
     const ahead = (runs: { number: number; starts_at: Date }[]) => runs.filter((run) => run.starts_at > clock.now() && run.starts_at <= last).map((run) => [run.number, run.starts_at.toISOString()]);
-    expect(ahead(await runsOf(vancouver.windowId))).toEqual(ahead(asPlanned));
+    expect(ahead(await runsOf(window.windowId))).toEqual(ahead(asPlanned));
   });
 });

@@ -14,10 +14,16 @@ export const WindowFieldSchema = z.enum([
   'surgePolicy',
   'flexibility',
   'status',
+  // Runs to come the planner moved, numbers kept, to where the rule puts them by the zone rules in force (a newer tzdata): the event lists them.
+  'occurrences',
 ]);
 export type WindowField = z.infer<typeof WindowFieldSchema>;
 
-/** An owner's edit; `changes` names the fields that differ from the previous version. */
+/**
+ * An owner's edit, `changes` naming the fields that differ from the previous version; or the
+ * planner's move of runs to come after a change of the zone's rules, `changes: ['occurrences']`
+ * with the moved runs in `occurrences`.
+ */
 export const WindowUpdatedSchema = refineWindow(
   z.strictObject({ ...windowSnapshotShape, changes: z.array(WindowFieldSchema).min(1, { error: 'must name at least one changed field' }) }),
 );

@@ -10,7 +10,7 @@ import { HoldsService } from './holds.service';
 import { SurgeClearances } from './surge-clearances';
 
 /** The sweep's steps, in the order they run; each result key is what the step did (a count). */
-export const SWEEP_STEPS = ['zoneRules', 'extendedWindows', 'announced', 'released', 'outlasted', 'extended', 'repaired', 'missed', 'prunedClearances', 'gauges'] as const;
+export const SWEEP_STEPS = ['extendedWindows', 'announced', 'released', 'outlasted', 'extended', 'repaired', 'missed', 'prunedClearances', 'gauges', 'zoneRules'] as const;
 export type SweepStep = (typeof SWEEP_STEPS)[number];
 
 /**
@@ -21,9 +21,9 @@ export type SweepStep = (typeof SWEEP_STEPS)[number];
 export type SweepResult = Partial<Record<SweepStep, number>> & { failed: SweepStep[]; skipped: SweepStep[]; outcome: 'ok' | 'partial' | 'failed' };
 
 /**
- * The periodic job, on the injected Clock's time: a newer tzdata's check of the stored runs (ZoneRulesCheck), occurrences up to the horizon, missed
+ * The periodic job, on the injected Clock's time: occurrences up to the horizon, missed
  * occurrences, cool-downs and held periods that ended, open-ended holds extended, repairs, and
- * surge clearances past their retention. Each step runs whatever the others did, so one that keeps
+ * surge clearances past their retention, and, on a newer tzdata, the stored runs checked against their rules (ZoneRulesCheck). Each step runs whatever the others did, so one that keeps
  * failing (a hold whose release PostgreSQL refuses) stops no other; only marking missed waits for
  * the repair, as it relies on it.
  * Tests call `sweep()` after moving a ManualClock instead of waiting.
@@ -101,8 +101,6 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
         timed();
       }
     };
-    // Before new runs are added: a newer tzdata's check compares the runs stored by the older one with the rule.
-    await step('zoneRules', async () => (await this.zoneRules.checkNewRelease()).length);
     await step('extendedWindows', async () => {
       const { extended, refused } = await this.windows.extendHorizon();
       this.reportRefused(refused);
@@ -119,6 +117,8 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
     await step('missed', () => this.windows.markMissed(), ['repaired']);
     await step('prunedClearances', () => this.clearances.prune());
     await step('gauges', () => this.holds.refreshGauges());
+    // Last: after an upgrade that moved many windows' runs it may take a while, and the releases due come first.
+    await step('zoneRules', async () => (await this.zoneRules.checkNewRelease()).length);
     result.outcome = result.failed.length === 0 ? 'ok' : result.failed.length + result.skipped.length === SWEEP_STEPS.length ? 'failed' : 'partial';
     this.sweeps.inc({ outcome: result.outcome });
     if (result.outcome === 'ok') this.incomplete.succeeded((fields, message) => this.logger.log(fields, message), {}, 'sweeps complete again');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runsOffRule } from './runs-off-rule';
+import { movesToRule, runsOffRule } from './runs-off-rule';
 
 const HOUR = 3_600_000;
 const run = (start: string, hours = 1) => ({ start: new Date(start), end: new Date(Date.parse(start) + hours * HOUR) });
@@ -30,5 +30,33 @@ describe('runsOffRule', () => {
   it('finds nothing off when the stored runs are the rule runs', () => {
     const rule = [run('2026-10-26T09:00:00Z'), run('2026-11-02T09:00:00Z')];
     expect(runsOffRule(rule.map((times, index) => ({ number: index + 1, ...times })), rule)).toEqual([]);
+  });
+});
+
+describe('movesToRule', () => {
+  const THREE_HOURS = 3 * HOUR;
+  const rule = [run('2026-10-26T09:00:00Z'), run('2026-11-02T09:00:00Z'), run('2026-11-09T09:00:00Z')];
+
+  it('moves each stored run to the rule run of its rank, numbers kept, and only those not there already', () => {
+    const stored = [
+      { number: 5, ...run('2026-11-02T10:00:00Z') },
+      { number: 4, ...run('2026-10-26T09:00:00Z') },
+      { number: 6, ...run('2026-11-09T10:00:00Z') },
+    ];
+
+    expect(movesToRule(stored, rule, THREE_HOURS)).toEqual([
+      { number: 5, previous: run('2026-11-02T10:00:00Z'), ...rule[1] },
+      { number: 6, previous: run('2026-11-09T10:00:00Z'), ...rule[2] },
+    ]);
+    expect(movesToRule(rule.map((times, index) => ({ number: index + 1, ...times })), rule, THREE_HOURS)).toEqual([]);
+  });
+
+  it('moves none when the runs do not pair one to one: fewer or more, out of order, too far, or of another length', () => {
+    const at = (starts: string[], hours = 1) => starts.map((start, index) => ({ number: index + 1, ...run(start, hours) }));
+
+    expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-02T10:00:00Z']), rule, THREE_HOURS)).toBeNull();
+    expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-09T10:00:00Z', '2026-11-02T10:00:00Z']), rule, THREE_HOURS)).toBeNull();
+    expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-04T10:00:00Z', '2026-11-09T10:00:00Z']), rule, THREE_HOURS)).toBeNull();
+    expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-02T10:00:00Z', '2026-11-09T10:00:00Z'], 2), rule, THREE_HOURS)).toBeNull();
   });
 });

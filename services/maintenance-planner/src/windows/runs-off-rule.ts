@@ -40,3 +40,33 @@ export function runsOffRule(stored: readonly StoredRun[], ruleRuns: readonly Run
     .sort((a, b) => a.number - b.number)
     .map((run) => ({ run, ruleRun: nearest(run) }));
 }
+
+/** A stored run moved to its rule run: its number kept, its times before and after. */
+export interface RunMove {
+  readonly number: number;
+  readonly previous: RunTimes;
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/**
+ * The moves that put the stored runs to come at the rule's runs, when they pair one to one: as
+ * many, the stored ones in number order also in time order, each within `maxShiftMs` of its rule
+ * run and as long as it. A change of a zone's rules moves every run by the same hour or so and
+ * keeps their order; a run moved to a proposed slot, or a rule that now gives more or fewer runs,
+ * does not pair, and gets null: such a window is left for its owner to re-plan.
+ */
+export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[], maxShiftMs: number): RunMove[] | null {
+  if (stored.length !== ruleRuns.length) return null;
+  const byNumber = [...stored].sort((a, b) => a.number - b.number);
+  const byStart = [...ruleRuns].sort((a, b) => a.start.getTime() - b.start.getTime());
+  const moves: RunMove[] = [];
+  for (const [index, run] of byNumber.entries()) {
+    const target = byStart[index];
+    if (index > 0 && run.start <= byNumber[index - 1].start) return null;
+    if (Math.abs(target.start.getTime() - run.start.getTime()) > maxShiftMs) return null;
+    if (target.end.getTime() - target.start.getTime() !== run.end.getTime() - run.start.getTime()) return null;
+    if (target.start.getTime() !== run.start.getTime()) moves.push({ number: run.number, previous: { start: run.start, end: run.end }, start: target.start, end: target.end });
+  }
+  return moves;
+}

@@ -20,6 +20,7 @@ import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
+import { movesToRule, type RunMove } from './runs-off-rule';
 import { flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
@@ -165,6 +166,9 @@ function planAfter(holds: readonly HoldRow[]): string {
 
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
 export const MARK_MISSED = `UPDATE occurrence SET status = 'missed', missed_at = $1 WHERE status = 'scheduled' AND ends_at <= $1 AND NOT ${heldThroughActiveHolds('occurrence')} RETURNING window_id, number`;
+
+// A window.updated lists at most this many moved runs, as a hold event lists a window's, well under Kafka's message limit; the audit entry too.
+const MOVES_LISTED = 100;
 
 /**
  * How far a window's runs are stored: the horizon, or past the last run planned when that lies
@@ -800,6 +804,79 @@ export class WindowsService {
     const { occurrences, truncated } = this.expand(storedTimes(row), row.expanded_until, from);
     const through = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : row.expanded_until;
     return { runs: occurrences.filter((run) => run.start > from && run.start < through), through };
+  }
+
+  /**
+   * Moves a recurring window's runs to come, numbers kept, to where its rule puts them by the zone
+   * rules in force, when they pair one to one with the rule's runs (movesToRule); the holds that
+   * held them let go and hold them again where they now fall. Told as window.updated with changes
+   * ['occurrences'], listing the moved runs. Judged again under the window's lock, so a change
+   * committed since the caller looked wins. Null when the runs do not pair (left to the owner).
+   */
+  async moveRunsToRule(windowId: string, maxShiftMs: number, why: { reason: string; details: Record<string, unknown> }): Promise<RunMove[] | null> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(LOCK_HOLD_SET_TO_PLAN);
+      const row = await this.row(tx, windowId, true);
+      if (row.status === 'cancelled' || row.recurrence === null) return [];
+      const now = this.clock.now();
+      const ahead = this.ruleRunsAhead(row, now);
+      const stored = rowsOf<{ number: number; starts_at: Date; ends_at: Date }>(
+        await tx.query(`SELECT number, starts_at, ends_at FROM occurrence WHERE window_id = $1 AND status = 'scheduled' AND starts_at > $2 AND starts_at < $3 FOR UPDATE`, [
+          windowId,
+          now,
+          ahead.through,
+        ]),
+      ).map((run) => ({ number: run.number, start: run.starts_at, end: run.ends_at }));
+      const moves = movesToRule(stored, ahead.runs, maxShiftMs);
+      if (!moves || moves.length === 0) return moves;
+      const numbers = moves.map((move) => move.number);
+      await tx.query(
+        `UPDATE occurrence o SET starts_at = m.starts_at, ends_at = m.ends_at
+           FROM unnest($2::int[], $3::timestamptz[], $4::timestamptz[]) AS m(number, starts_at, ends_at)
+          WHERE o.window_id = $1 AND o.number = m.number`,
+        [windowId, numbers, moves.map((move) => move.start), moves.map((move) => move.end)],
+      );
+      // As a change of the window's times: the holds let go of the moved runs, then hold them again where they now fall.
+      const letGo = rowsOf<TouchedOccurrence & { hold_id: string }>(
+        await tx.query(
+          `UPDATE hold_occurrence SET released_at = $3 WHERE window_id = $1 AND number = ANY($2::int[]) AND released_at IS NULL AND overridden_by IS NULL
+           RETURNING hold_id, window_id, number, kind, in_progress`,
+          [windowId, numbers, now],
+        ),
+      );
+      await this.holds.holdWindow(tx, windowId);
+      await this.auditLetGo(tx, windowId, letGo);
+      await tx.query('UPDATE maintenance_window SET version = version + 1, updated_at = $2 WHERE id = $1', [windowId, now]);
+      const changes: WindowField[] = ['occurrences'];
+      const moved = moves.map((move) => ({ number: move.number, from: move.previous.start.toISOString(), to: move.start.toISOString() }));
+      await this.holds.audit(tx, {
+        subjectType: 'window',
+        subjectId: windowId,
+        action: 'updated',
+        actor: 'planner',
+        details: { changes, version: row.version + 1, reason: why.reason, ...why.details, moved: moved.slice(0, MOVES_LISTED), movedCount: moved.length },
+      });
+      const current = await this.row(tx, windowId);
+      const runs = (await tx.query(`SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND number = ANY($2::int[]) ORDER BY number LIMIT ${MOVES_LISTED}`, [
+        windowId,
+        numbers,
+      ])) as OccurrenceRow[];
+      const regions = readerRegions(current);
+      await this.publish(
+        tx,
+        createEvent(
+          'window.updated',
+          {
+            ...this.snapshot(current),
+            changes,
+            occurrences: runs.map((run) => occurrenceView(run, regions, this.localTimes)),
+            ...(moves.length > runs.length ? { occurrencesTruncated: true } : {}),
+          },
+          this.options(windowId),
+        ),
+      );
+      return moves;
+    });
   }
 
   /**

@@ -17,21 +17,26 @@ const RUNS_SHOWN = 3;
 // Thousands of recurring windows are expanded once per new release, at about 0.03 ms a run: the gate is answered between every 250 runs.
 const RUNS_PER_TURN = 250;
 const WINDOWS_PER_PAGE = 200;
+// A change of a zone's rules moves its clocks by an hour or two; stored runs further from their rule runs were moved on purpose.
+const MAX_SHIFT_MS = 3 * 3_600_000;
 
-/** A recurring window whose stored runs to come no longer fall where its rule puts them. */
+/** A recurring window whose stored runs to come no longer fell where its rule puts them, and how many of them moved there (0: left to its owner). */
 export interface WindowOffRule {
   readonly windowId: string;
   readonly runs: readonly RunOffRule[];
+  readonly moved: number;
 }
 
 /**
  * A window's runs are stored as instants, computed by the time zone database release (tzdata) of
  * the Node that planned them. When a planner runs on a newer release than the one it last
- * checked, it expands every recurring window's rule again and says, one warning per window, which
- * runs to come no longer fall where the rule now puts them (a zone whose clocks the new release
- * moves: America/Vancouver from 2026-11-01 in 2026c), then records the release. It moves no run:
- * the owner re-plans the window. A planner on an older release than the one recorded checks
- * nothing, so replicas on two releases do not check by turns at every sweep.
+ * checked, it expands every recurring window's rule again and finds the runs to come that no
+ * longer fall where the rule now puts them (a zone whose clocks the new release moves:
+ * America/Vancouver from 2026-11-01 in 2026c). Where they pair one to one with the rule's runs it
+ * moves them there, numbers kept (WindowsService.moveRunsToRule, told as window.updated); where
+ * they do not (a run moved to a proposed slot), it warns and audits, naming the PATCH that plans
+ * them again. Then it records the release. A planner on an older release than the one recorded
+ * checks nothing, so replicas on two releases do not check by turns at every sweep.
  */
 @Injectable()
 export class ZoneRulesCheck {
@@ -69,9 +74,10 @@ export class ZoneRulesCheck {
          ON CONFLICT (single) DO UPDATE SET release = EXCLUDED.release, recorded_at = EXCLUDED.recorded_at`,
         [release, now],
       );
+      const moved = off.filter((window) => window.moved > 0).length;
       this.logger.log(
-        { release, previous: recorded, windowsOffRule: off.length },
-        `time zone rules are now tzdata ${release} (checked before: ${recorded ?? 'none recorded'}); ${off.length} recurring window${off.length === 1 ? ' has' : 's have'} runs to come off their rule`,
+        { release, previous: recorded, windowsOffRule: off.length, windowsMoved: moved },
+        `time zone rules are now tzdata ${release} (checked before: ${recorded ?? 'none recorded'}); ${off.length} recurring window${off.length === 1 ? ' had' : 's had'} runs to come off their rule: ${moved} moved to it, ${off.length - moved} left to their owners`,
       );
       return off;
     });
@@ -103,7 +109,21 @@ export class ZoneRulesCheck {
         await turns.before(1 + runs.length);
         const found = this.offRule(row, runs, now);
         if (!found) continue;
-        off.push({ windowId: row.id, runs: found.runs });
+        const moved = await this.windows.moveRunsToRule(row.id, MAX_SHIFT_MS, {
+          reason: `${row.planned_zone}'s rules changed with tzdata ${releases.release}: the runs to come move to where the window's rule now puts them in that zone`,
+          details: releases,
+        });
+        // Judged again under the window's lock: a change committed since (a PATCH, a cancel) may have left nothing to move.
+        if (moved?.length === 0) continue;
+        if (moved) {
+          off.push({ windowId: row.id, runs: found.runs, moved: moved.length });
+          this.logger.log(
+            { windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, moved: moved.length, ...releases },
+            `window ${row.id} (${row.title}, ${row.owner_team}): ${moved.length} of its runs to come moved to where its rule puts them by tzdata ${releases.release}, numbers kept; window.updated tells its subscribers`,
+          );
+          continue;
+        }
+        off.push({ windowId: row.id, runs: found.runs, moved: 0 });
         const { reason, ...details } = found.report;
         this.logger.warn({ windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, ...details }, reason);
         // On the window's trail too, where its owner reads it (GET /v1/audit?subject=..., holdfast audit).
@@ -164,9 +184,9 @@ function offRuleMessage(row: WindowRow, runs: readonly RunOffRule[], next: { sta
     ruleRun ? `, where the rule now gives ${ruleRun.start.toISOString()} (${instantToWallClock(ruleRun.start, row.planned_zone)} local)` : ', where the rule now gives no run'
   }`;
   return (
-    `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${first}). ` +
-    `Runs stored by an older tzdata keep their instants. To plan its runs to come again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
+    `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${first}), ` +
+    `and its runs to come do not pair one to one with the rule's (a run moved to a proposed slot, or a rule that now gives more or fewer), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
     (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
-    `; where that is its startsAt already, cancel it and plan it again. A run moved to a proposed slot differs from its rule on purpose.`
+    `; where that is its startsAt already, cancel it and plan it again.`
   );
 }
