@@ -31,6 +31,16 @@ describe('MessageRenderer, window events of a recurring window', () => {
     expect(cancelled.until).toBe('runs Mon 15 Jun 17:00 UTC');
   });
 
+  it('says why runs moved when a change of the zone’s rules moved them, and when the first of them runs now', () => {
+    const moved = renderer.render(delivered('window.updated', { changes: ['occurrences'], occurrences: [{ ...thirdRunListed, status: 'scheduled' }] }));
+    expect(moved.title).toBe(`Window "${EventExamples['window.updated'].title}" updated`);
+    expect(moved.why).toBe("its zone's rules changed (a newer time zone database): 1 run to come moved to where its rule puts them");
+    const many = renderer.render(delivered('window.updated', { changes: ['occurrences'], occurrences: [thirdRunListed, { ...thirdRunListed, number: 4 }], occurrencesTruncated: true }));
+    expect(many.why).toBe("its zone's rules changed (a newer time zone database): more than 2 runs to come moved to where its rule puts them");
+    expect(moved.until).toBe('runs Mon 15 Jun 17:00 UTC');
+    expect(renderer.render(delivered('window.updated', { changes: ['title'] })).why).toMatch(/ window, status /);
+  });
+
   it('falls back to the window’s own times when the event names no run', () => {
     expect(renderer.render(delivered('window.scheduled', {})).until).toBe('runs Mon 1 Jun 17:00 UTC');
   });

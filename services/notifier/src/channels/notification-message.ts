@@ -164,7 +164,9 @@ export class MessageRenderer {
             ? window.reason
             : event.type === 'window.held' || event.type === 'window.released'
               ? `hold …${short(event.data.holdId)}`
-              : `${window.priority} window, status ${window.status}`;
+              : event.type === 'window.updated' && event.data.changes.includes('occurrences')
+                ? `its zone's rules changed (a newer time zone database): ${runsMoved(event.data.occurrences?.length ?? 0, event.data.occurrencesTruncated)} to where its rule puts them`
+                : `${window.priority} window, status ${window.status}`;
         return {
           title: `Window "${window.title}" ${verb}${event.type === 'window.released' ? ` (now ${window.status})` : ''}`,
           what: `${window.title} (team ${window.ownerTeam}, ${window.footprint.global ? 'global' : regions.join(', ')})`,
@@ -215,3 +217,5 @@ export class MessageRenderer {
     return windowIds.length > 0 ? this.explanationUrl(windowIds[0]) : `${this.plannerUrl}/v1/holds`;
   }
 }
+
+const runsMoved = (listed: number, truncated?: boolean): string => `${truncated ? 'more than ' : ''}${listed} run${listed === 1 && !truncated ? '' : 's'} to come moved`;
