@@ -441,12 +441,7 @@ export class WindowsService {
       const replanned = changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field));
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
-        const letGo = rowsOf<TouchedOccurrence & { hold_id: string }>(
-          await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL AND overridden_by IS NULL RETURNING hold_id, window_id, number, kind, in_progress`, [
-            id,
-            this.clock.now(),
-          ]),
-        );
+        const letGo = await letGoOfRuns(tx, id, this.clock.now());
         if (timeChanged) {
           // Runs still to come are replanned; those over by now (one waiting for a new slot, one that never ran) stay as history.
           // An override of a run the new plan keeps at the same time still lets it through.
@@ -837,13 +832,7 @@ export class WindowsService {
         [windowId, numbers, moves.map((move) => move.start), moves.map((move) => move.end)],
       );
       // As a change of the window's times: the holds let go of the moved runs, then hold them again where they now fall.
-      const letGo = rowsOf<TouchedOccurrence & { hold_id: string }>(
-        await tx.query(
-          `UPDATE hold_occurrence SET released_at = $3 WHERE window_id = $1 AND number = ANY($2::int[]) AND released_at IS NULL AND overridden_by IS NULL
-           RETURNING hold_id, window_id, number, kind, in_progress`,
-          [windowId, numbers, now],
-        ),
-      );
+      const letGo = await letGoOfRuns(tx, windowId, now, numbers);
       await this.holds.holdWindow(tx, windowId);
       await this.auditLetGo(tx, windowId, letGo);
       await tx.query('UPDATE maintenance_window SET version = version + 1, updated_at = $2 WHERE id = $1', [windowId, now]);
@@ -1121,6 +1110,21 @@ async function keepOverrides(tx: EntityManager, windowId: string, links: readonl
       overrides.map((link) => link.ends_at),
       overrides.map((link) => link.overridden_at),
     ],
+  );
+}
+
+/**
+ * The holds let go of a window's runs (those numbered, or all): a change of their times or of the
+ * window's footprint or policy, before the holds in force hold them again where they now fall. An
+ * override stays: it lets the run through whatever its time.
+ */
+async function letGoOfRuns(tx: EntityManager, windowId: string, at: Date, numbers?: readonly number[]): Promise<(TouchedOccurrence & { hold_id: string })[]> {
+  return rowsOf<TouchedOccurrence & { hold_id: string }>(
+    await tx.query(
+      `UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND ($3::int[] IS NULL OR number = ANY($3::int[])) AND released_at IS NULL AND overridden_by IS NULL
+       RETURNING hold_id, window_id, number, kind, in_progress`,
+      [windowId, at, numbers ?? null],
+    ),
   );
 }
 

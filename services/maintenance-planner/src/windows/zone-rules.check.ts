@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { EventLoopTurns } from '../event-loop-turns';
 import { HoldsService } from '../holds/holds.service';
-import { runsOffRule, type RunOffRule, type StoredRun } from './runs-off-rule';
+import { runsOffRule, type RunOffRule, type RunTimes, type StoredRun } from './runs-off-rule';
 import { WINDOW_COLUMNS, type WindowRow } from './window-record';
 import { WindowsService } from './windows.service';
 
@@ -124,7 +124,7 @@ export class ZoneRulesCheck {
           continue;
         }
         off.push({ windowId: row.id, runs: found.runs, moved: 0 });
-        const { reason, ...details } = found.report;
+        const { reason, ...details } = leftToOwner(row, found.runs, found.next);
         this.logger.warn({ windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, ...details }, reason);
         // On the window's trail too, where its owner reads it (GET /v1/audit?subject=..., holdfast audit).
         await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'runs-off-zone-rules', actor: 'planner', details: { ...releases, ...details, reason } });
@@ -132,7 +132,7 @@ export class ZoneRulesCheck {
     }
   }
 
-  /** The window's stored runs to come that its rule, expanded now, no longer gives, and what to say of them; undefined when there are none. */
+  /** The window's stored runs to come that its rule, expanded now, no longer gives, and the rule's next run; undefined when there are none. */
   private offRule(row: WindowRow, stored: readonly StoredRun[], now: Date) {
     let ahead: ReturnType<WindowsService['ruleRunsAhead']>;
     try {
@@ -146,17 +146,7 @@ export class ZoneRulesCheck {
       stored.filter((run) => run.start < ahead.through),
       ahead.runs,
     );
-    if (runs.length === 0) return undefined;
-    const [next] = ahead.runs;
-    return {
-      runs,
-      report: {
-        runs: runs.length,
-        shown: runs.slice(0, RUNS_SHOWN).map((entry) => described(entry, row.planned_zone)),
-        replanFrom: next ? { startsAt: next.start.toISOString(), endsAt: next.end.toISOString() } : null,
-        reason: offRuleMessage(row, runs, next),
-      },
-    };
+    return runs.length === 0 ? undefined : { runs, next: ahead.runs[0] as RunTimes | undefined };
   }
 }
 
@@ -178,15 +168,17 @@ function described({ run, ruleRun }: RunOffRule, zone: string) {
   };
 }
 
-function offRuleMessage(row: WindowRow, runs: readonly RunOffRule[], next: { start: Date; end: Date } | undefined): string {
-  const [{ run, ruleRun }] = runs;
-  const first = `run ${run.number} is stored at ${run.start.toISOString()} (${instantToWallClock(run.start, row.planned_zone)} local)${
-    ruleRun ? `, where the rule now gives ${ruleRun.start.toISOString()} (${instantToWallClock(ruleRun.start, row.planned_zone)} local)` : ', where the rule now gives no run'
+/** What a window whose runs could not be moved to its rule gets in the log and on its trail: the first runs, the PATCH that plans them again, and why. */
+function leftToOwner(row: WindowRow, runs: readonly RunOffRule[], next: RunTimes | undefined) {
+  const shown = runs.slice(0, RUNS_SHOWN).map((entry) => described(entry, row.planned_zone));
+  const [first] = shown;
+  const firstRun = `run ${first.number} is stored at ${first.storedAt} (${first.storedLocal} local)${
+    first.ruleAt ? `, where the rule now gives ${first.ruleAt} (${first.ruleLocal} local)` : ', where the rule now gives no run'
   }`;
-  return (
-    `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${first}), ` +
+  const reason =
+    `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
     `and its runs to come do not pair one to one with the rule's (a run moved to a proposed slot, or a rule that now gives more or fewer), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
     (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
-    `; where that is its startsAt already, cancel it and plan it again.`
-  );
+    `; where that is its startsAt already, cancel it and plan it again.`;
+  return { runs: runs.length, shown, replanFrom: next ? { startsAt: next.start.toISOString(), endsAt: next.end.toISOString() } : null, reason };
 }
