@@ -114,12 +114,58 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     expect(await sweep.sweep()).toMatchObject({ zoneRules: 0 });
   });
 
+  it('keeps a run the planner moved to a slot where it was moved, moves the rest to the rule, and reports no window for its moved run alone', async () => {
+    clock.set('2026-10-01T00:00:00Z');
+    const flexibility = { earliestStartAt: '2026-10-01T00:00:00Z', deadlineAt: '2026-12-31T00:00:00Z', autoMove: true };
+    const vancouver = await planWeekly('Transit gateway upgrade', 'America/Vancouver', '2026-10-07T09:00:00Z', { recurrence: 'FREQ=WEEKLY', flexibility });
+    // A window whose clocks no release moved, with a run moved to a slot all the same: nothing about it is off its rule.
+    const berlin = await planWeekly('Mail relay patching', 'Europe/Berlin', '2026-10-07T10:00:00Z', { recurrence: 'FREQ=WEEKLY', flexibility });
+    const asPlanned = await runsOf(vancouver.windowId);
+    const shifted = await shiftNovemberOn(vancouver.windowId, asPlanned);
+    const [moving] = await runsOf(vancouver.windowId).then((runs) => runs.filter((run) => run.number === shifted[0]));
+    const [berlinMoving] = (await runsOf(berlin.windowId)).filter((run) => run.starts_at.getTime() === moving.starts_at.getTime() + HOUR);
+    expect(berlinMoving).toBeDefined();
+    // Held as both runs begin; released after, so the planner moves each to a slot of its own (its owner allowed automatic moves).
+    const hold = await api('POST', '/v1/holds', {
+      regions: ['CA'],
+      from: new Date(moving.starts_at.getTime() - HOUR).toISOString(),
+      until: new Date(berlinMoving.ends_at.getTime() + HOUR).toISOString(),
+      reason: 'provincial election night',
+    });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    clock.set(new Date(berlinMoving.starts_at.getTime() + HOUR / 4).toISOString());
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'counted' })).status).toBe(200);
+    const slotOf = async (windowId: string, number: number) => (await runsOf(windowId)).find((run) => run.number === number)!;
+    const slot = await slotOf(vancouver.windowId, moving.number);
+    const berlinSlot = await slotOf(berlin.windowId, berlinMoving.number);
+    expect(slot.starts_at.getTime()).toBeGreaterThan(clock.now().getTime());
+    expect(berlinSlot.starts_at.getTime()).toBeGreaterThan(clock.now().getTime());
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+
+    const warned = warnings();
+    const off = await check.checkNewRelease();
+
+    const ahead = shifted.filter((number) => number !== moving.number && asPlanned.find((run) => run.number === number)!.starts_at > clock.now());
+    expect(off).toEqual([{ windowId: vancouver.windowId, runs: expect.any(Array), moved: ahead.length }]);
+    expect(off[0].runs.map((entry) => entry.run.number)).toEqual(ahead);
+    const runs = await runsOf(vancouver.windowId);
+    expect(runs.filter((run) => ahead.includes(run.number)).map((run) => [run.number, run.starts_at.toISOString()])).toEqual(
+      asPlanned.filter((run) => ahead.includes(run.number)).map((run) => [run.number, run.starts_at.toISOString()]),
+    );
+    // Each moved run stays in the slot the planner chose for it.
+    expect((await slotOf(vancouver.windowId, moving.number)).starts_at).toEqual(slot.starts_at);
+    expect((await slotOf(berlin.windowId, berlinMoving.number)).starts_at).toEqual(berlinSlot.starts_at);
+    const reported = (await api('GET', `/v1/audit?subject=${berlin.windowId}`)).body.items.filter((entry: any) => entry.action === 'runs-off-zone-rules');
+    expect(reported).toEqual([]);
+    expect(warned.mock.calls.some(([, text]) => String(text).includes(vancouver.windowId) || String(text).includes(berlin.windowId))).toBe(false);
+  });
+
   it('leaves a window whose runs do not pair with its rule to its owner, with a warning, an audit entry and the PATCH that plans them again', async () => {
     clock.set('2026-10-01T00:00:00Z');
     const window = await planWeekly('Edge cache flush', 'America/Vancouver', '2026-10-06T09:00:00Z');
     const asPlanned = await runsOf(window.windowId);
     const shifted = await shiftNovemberOn(window.windowId, asPlanned);
-    // One run was moved two days on, to a proposed slot: the stored runs no longer pair one to one with the rule's.
+    // One run was moved two days on, and not by the planner (no slot on its trail): the stored runs no longer pair one to one with the rule's.
     const slotted = shifted[2];
     await db.query(`UPDATE occurrence SET starts_at = starts_at + interval '2 days', ends_at = ends_at + interval '2 days' WHERE window_id = $1 AND number = $2`, [window.windowId, slotted]);
     await db.query(`UPDATE zone_rules_release SET release = '2025c'`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { movesToRule, runsOffRule } from './runs-off-rule';
+import { movesToRule, runsOffRule, withoutRunsMovedToSlots } from './runs-off-rule';
 
 const HOUR = 3_600_000;
 const run = (start: string, hours = 1) => ({ start: new Date(start), end: new Date(Date.parse(start) + hours * HOUR) });
@@ -58,5 +58,25 @@ describe('movesToRule', () => {
     expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-09T10:00:00Z', '2026-11-02T10:00:00Z']), rule, THREE_HOURS)).toBeNull();
     expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-04T10:00:00Z', '2026-11-09T10:00:00Z']), rule, THREE_HOURS)).toBeNull();
     expect(movesToRule(at(['2026-10-26T09:00:00Z', '2026-11-02T10:00:00Z', '2026-11-09T10:00:00Z'], 2), rule, THREE_HOURS)).toBeNull();
+  });
+});
+
+describe('withoutRunsMovedToSlots', () => {
+  const rule = [run('2026-11-02T09:00:00Z'), run('2026-11-09T09:00:00Z')];
+
+  it('leaves out a run still at the slot the planner moved it to, so the runs around it pair with the rule', () => {
+    const slotted = { number: 5, ...run('2026-11-03T01:00:00Z') };
+    const stored = [slotted, { number: 6, ...run('2026-11-02T10:00:00Z') }, { number: 7, ...run('2026-11-09T10:00:00Z') }];
+
+    expect(movesToRule(stored, rule, 3 * HOUR)).toBeNull();
+    const paired = withoutRunsMovedToSlots(stored, [{ number: 5, start: slotted.start }]);
+    expect(paired).toEqual(stored.slice(1));
+    expect(movesToRule(paired, rule, 3 * HOUR)?.map((move) => move.number)).toEqual([6, 7]);
+  });
+
+  it('keeps a run whose number was moved to another slot, or to a slot since left (its window planned again, the number given anew)', () => {
+    const stored = [{ number: 5, ...run('2026-11-02T10:00:00Z') }];
+
+    expect(withoutRunsMovedToSlots(stored, [{ number: 5, start: new Date('2026-11-03T01:00:00Z') }, { number: 4, start: stored[0].start }])).toEqual(stored);
   });
 });

@@ -15,14 +15,20 @@ export interface RunOffRule {
   readonly ruleRun: RunTimes | null;
 }
 
+/** A run the planner moved to a slot of its own (audited `rescheduled`), and the start it moved it to. */
+export interface RunMovedToSlot {
+  readonly number: number;
+  readonly start: Date;
+}
+
 const key = (run: RunTimes): string => `${run.start.getTime()}/${run.end.getTime()}`;
 
 /**
  * The stored runs that `ruleRuns` (the same stretch of the window's rule, expanded now) does not
  * give at the same start and end, in number order. Each is paired with the nearest rule run by
  * start among those no stored run matches: after a change of the zone's rules that is the run it
- * was meant to be, an hour or so away. A run moved to a proposed slot differs from its rule on
- * purpose, and is listed all the same.
+ * was meant to be, an hour or so away. A run the planner moved to a slot differs from its rule on
+ * purpose: callers leave it out first (withoutRunsMovedToSlots).
  */
 export function runsOffRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[]): RunOffRule[] {
   const storedKeys = new Set(stored.map(key));
@@ -53,8 +59,9 @@ export interface RunMove {
  * The moves that put the stored runs to come at the rule's runs, when they pair one to one: as
  * many, the stored ones in number order also in time order, each within `maxShiftMs` of its rule
  * run and as long as it. A change of a zone's rules moves every run by the same hour or so and
- * keeps their order; a run moved to a proposed slot, or a rule that now gives more or fewer runs,
- * does not pair, and gets null: such a window is left for its owner to re-plan.
+ * keeps their order; runs changed otherwise (a rule that now gives more or fewer runs, or runs of
+ * another length, or a run moved by other means than the planner's slots) do not pair, and get
+ * null: such a window is left for its owner to re-plan.
  */
 export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[], maxShiftMs: number): RunMove[] | null {
   if (stored.length !== ruleRuns.length) return null;
@@ -69,4 +76,14 @@ export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly Run
     if (target.start.getTime() !== run.start.getTime()) moves.push({ number: run.number, previous: { start: run.start, end: run.end }, start: target.start, end: target.end });
   }
   return moves;
+}
+
+/**
+ * The stored runs less those still at a slot the planner moved them to (a held run's least harmful
+ * slot). A slot is an instant chosen for that run, not one its rule gives: it stays where it was
+ * moved whatever the zone's rules, and the runs around it pair with the rule without it.
+ */
+export function withoutRunsMovedToSlots(stored: readonly StoredRun[], moved: readonly RunMovedToSlot[]): StoredRun[] {
+  const atSlot = new Set(moved.map((run) => `${run.number}/${run.start.getTime()}`));
+  return stored.filter((run) => !atSlot.has(`${run.number}/${run.start.getTime()}`));
 }

@@ -20,7 +20,7 @@ import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
-import { movesToRule, type RunMove } from './runs-off-rule';
+import { movesToRule, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
 import { flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
@@ -801,9 +801,19 @@ export class WindowsService {
     return { runs: occurrences.filter((run) => run.start > from && run.start < through), through };
   }
 
+  /** The runs of a window the planner moved to a slot, each with a start it moved it to (from the window's trail). */
+  async runsMovedToSlots(db: EntityManager, windowId: string): Promise<RunMovedToSlot[]> {
+    const moves = (await db.query(
+      `SELECT (details->>'number')::int AS number, details->>'startsAt' AS starts_at FROM audit_entry WHERE subject_id = $1 AND subject_type = 'occurrence' AND action = 'rescheduled'`,
+      [windowId],
+    )) as { number: number; starts_at: string }[];
+    return moves.map((move) => ({ number: move.number, start: new Date(move.starts_at) }));
+  }
+
   /**
    * Moves a recurring window's runs to come, numbers kept, to where its rule puts them by the zone
-   * rules in force, when they pair one to one with the rule's runs (movesToRule); the holds that
+   * rules in force, when they pair one to one with the rule's runs (movesToRule; a run at a slot the
+   * planner moved it to stays there, and the others pair without it); the holds that
    * held them let go and hold them again where they now fall. Told as window.updated with changes
    * ['occurrences'], listing the moved runs. Judged again under the window's lock, so a change
    * committed since the caller looked wins. Null when the runs do not pair (left to the owner).
@@ -822,7 +832,7 @@ export class WindowsService {
           ahead.through,
         ]),
       ).map((run) => ({ number: run.number, start: run.starts_at, end: run.ends_at }));
-      const moves = movesToRule(stored, ahead.runs, maxShiftMs);
+      const moves = movesToRule(withoutRunsMovedToSlots(stored, await this.runsMovedToSlots(tx, windowId)), ahead.runs, maxShiftMs);
       if (!moves || moves.length === 0) return moves;
       const numbers = moves.map((move) => move.number);
       await tx.query(

@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { EventLoopTurns } from '../event-loop-turns';
 import { HoldsService } from '../holds/holds.service';
-import { runsOffRule, type RunOffRule, type RunTimes, type StoredRun } from './runs-off-rule';
+import { runsOffRule, withoutRunsMovedToSlots, type RunOffRule, type RunTimes, type StoredRun } from './runs-off-rule';
 import { WINDOW_COLUMNS, type WindowRow } from './window-record';
 import { WindowsService } from './windows.service';
 
@@ -33,9 +33,10 @@ export interface WindowOffRule {
  * checked, it expands every recurring window's rule again and finds the runs to come that no
  * longer fall where the rule now puts them (a zone whose clocks the new release moves:
  * America/Vancouver from 2026-11-01 in 2026c). Where they pair one to one with the rule's runs it
- * moves them there, numbers kept (WindowsService.moveRunsToRule, told as window.updated); where
- * they do not (a run moved to a proposed slot), it warns and audits, naming the PATCH that plans
- * them again. Then it records the release. A planner on an older release than the one recorded
+ * moves them there, numbers kept (WindowsService.moveRunsToRule, told as window.updated); a run
+ * the planner moved to a slot stays at its slot and is no part of it. Where they do not pair (a
+ * rule that now gives more or fewer runs), it warns and audits, naming the PATCH that plans them
+ * again. Then it records the release. A planner on an older release than the one recorded
  * checks nothing, so replicas on two releases do not check by turns at every sweep.
  */
 @Injectable()
@@ -107,7 +108,9 @@ export class ZoneRulesCheck {
       for (const row of rows) {
         const runs = byWindow.get(row.id) ?? [];
         await turns.before(1 + runs.length);
-        const found = this.offRule(row, runs, now);
+        let found = this.offRule(row, runs, now);
+        // A run the planner moved to a slot is off its rule on purpose: only a window found off has its trail read for them.
+        if (found) found = this.offRule(row, withoutRunsMovedToSlots(runs, await this.windows.runsMovedToSlots(tx, row.id)), now);
         if (!found) continue;
         const moved = await this.windows.moveRunsToRule(row.id, MAX_SHIFT_MS, {
           reason: `${row.planned_zone}'s rules changed with tzdata ${releases.release}: the runs to come move to where the window's rule now puts them in that zone`,
@@ -177,7 +180,7 @@ function leftToOwner(row: WindowRow, runs: readonly RunOffRule[], next: RunTimes
   }`;
   const reason =
     `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
-    `and its runs to come do not pair one to one with the rule's (a run moved to a proposed slot, or a rule that now gives more or fewer), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
+    `and its runs to come do not pair one to one with the rule's (the rule now gives more or fewer, or of other lengths, or more than 3 hours away), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
     (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
     `; where that is its startsAt already, cancel it and plan it again.`;
   return { runs: runs.length, shown, replanFrom: next ? { startsAt: next.start.toISOString(), endsAt: next.end.toISOString() } : null, reason };
