@@ -59,9 +59,9 @@ export interface RunMove {
  * The moves that put the stored runs to come at the rule's runs, when they pair one to one: as
  * many, the stored ones in number order also in time order, each within `maxShiftMs` of its rule
  * run and as long as it. A change of a zone's rules moves every run by the same hour or so and
- * keeps their order; runs changed otherwise (a rule that now gives more or fewer runs, or runs of
- * another length, or a run moved by other means than the planner's slots) do not pair, and get
- * null: such a window is left for its owner to re-plan.
+ * keeps their order, and every run lasts the window's real duration whatever the rules; runs
+ * changed otherwise (a rule that now gives more or fewer runs, a run moved by other means than the
+ * planner's slots) do not pair, and get null: such a window is left for its owner to re-plan.
  */
 export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[], maxShiftMs: number): RunMove[] | null {
   if (stored.length !== ruleRuns.length) return null;

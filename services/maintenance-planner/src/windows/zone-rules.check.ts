@@ -180,7 +180,7 @@ function leftToOwner(row: WindowRow, runs: readonly RunOffRule[], next: RunTimes
   }`;
   const reason =
     `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
-    `and its runs to come do not pair one to one with the rule's (the rule now gives more or fewer, or of other lengths, or more than 3 hours away), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
+    `and its runs to come do not pair one to one with the rule's (the rule now gives more or fewer, or a run is more than 3 hours from the rule's), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
     (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
     `; where that is its startsAt already, cancel it and plan it again.`;
   return { runs: runs.length, shown, replanFrom: next ? { startsAt: next.start.toISOString(), endsAt: next.end.toISOString() } : null, reason };
