@@ -1,5 +1,6 @@
 import { runMigrations } from '@holdfast/database';
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
+import { instantToWallClock } from '@holdfast/time';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateHoldAndAudit1764000100000 } from '../src/database/migrations/1764000100000-create-hold-and-audit';
@@ -13,6 +14,7 @@ import { HoldChain1767600000000 } from '../src/database/migrations/1767600000000
 import { KeyCopyFromIssuedKeys1767700000000 } from '../src/database/migrations/1767700000000-key-copy-from-issued-keys';
 import { PlannedZonesCanonical1767800000000 } from '../src/database/migrations/1767800000000-planned-zones-canonical';
 import { HoldAnnouncementOneShape1767950000000 } from '../src/database/migrations/1767950000000-hold-announcement-one-shape';
+import { PlannedLocalStart1768500000000 } from '../src/database/migrations/1768500000000-planned-local-start';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -452,6 +454,50 @@ describe('maintenance-planner migration: hold announcements in one shape', () =>
       expect(said.slice(1)).toEqual([
         "schema maintenance_planner: HoldAnnouncementOneShape1767950000000 made hold_announcement again in this release's shape (a build of 2026-12-02 10:20-11:00 UTC made it with one row a hold, on which a hold over more than 100 windows failed), keeping the 1 window.held announcement(s) it owed",
       ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: the local time each window was planned to start at', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-local-start');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("records every window's start as the rules in force read it in its zone, a page of windows at a time, and drops it again going down", async () => {
+    const all = migrationsUpTo(PlannedLocalStart1768500000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    // More windows than a page holds: the last ones are read on the second page.
+    const windows = Array.from({ length: 1_005 }, (_, index) => ({
+      id: `0190e0c8-0000-7000-8000-${String(index).padStart(12, '0')}`,
+      zone: ['Asia/Tehran', 'America/Vancouver', 'Asia/Kathmandu'][index % 3],
+      startsAt: new Date(Date.parse('2026-11-01T09:30:00Z') + index * 3_600_000),
+    }));
+    await before.query(
+      `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+       SELECT id, 'patch', 'network', false, '{IR}', s, s + interval '1 hour', zone, 'routine', 'hold', 'scheduled', s + interval '1 day', '2026-12-01Z', '2026-12-01Z'
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS t(id, s, zone)`,
+      [windows.map((window) => window.id), windows.map((window) => window.startsAt), windows.map((window) => window.zone)],
+    );
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['PlannedLocalStart1768500000000']);
+      const stored = (await after.query('SELECT id, planned_local_start FROM maintenance_window ORDER BY id')) as { id: string; planned_local_start: string }[];
+      expect(stored.map((row) => row.planned_local_start)).toEqual(windows.map((window) => instantToWallClock(window.startsAt, window.zone)));
+      expect(stored[1].planned_local_start).toMatch(/^2026-11-01T0[23]:30$/);
+      await after.undoLastMigration();
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'maintenance_window' AND column_name = 'planned_local_start'`)).toEqual([]);
     } finally {
       await after.destroy();
     }

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { plannerService } from '../src/app.module';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
 import { ZoneRulesCheck } from '../src/windows/zone-rules.check';
+import { instantToWallClock } from '@holdfast/time';
 
 const clock = new ManualClock('2026-10-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -146,7 +147,7 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     const off = await check.checkNewRelease();
 
     const ahead = shifted.filter((number) => number !== moving.number && asPlanned.find((run) => run.number === number)!.starts_at > clock.now());
-    expect(off).toEqual([{ windowId: vancouver.windowId, runs: expect.any(Array), moved: ahead.length }]);
+    expect(off).toEqual([{ windowId: vancouver.windowId, runs: expect.any(Array), moved: ahead.length, startsAt: null }]);
     expect(off[0].runs.map((entry) => entry.run.number)).toEqual(ahead);
     const runs = await runsOf(vancouver.windowId);
     expect(runs.filter((run) => ahead.includes(run.number)).map((run) => [run.number, run.starts_at.toISOString()])).toEqual(
@@ -221,5 +222,73 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     const last = asPlanned.at(-1)!.starts_at;
     const ahead = (runs: { number: number; starts_at: Date }[]) => runs.filter((run) => run.starts_at > clock.now() && run.starts_at <= last).map((run) => [run.number, run.starts_at.toISOString()]);
     expect(ahead(await runsOf(window.windowId))).toEqual(ahead(asPlanned));
+  });
+
+  it('moves a window planned for after the change back to the local time it was planned at, its start, its runs and the runs the sweep adds later, and a one-off window too', async () => {
+    clock.set('2026-10-01T00:00:00Z');
+    const planOnce = async (startsAt: string) => {
+      const answer = await api('POST', '/v1/windows', {
+        title: 'DNS cutover',
+        ownerTeam: 'network-ops',
+        footprint: { global: false, regions: ['CA'] },
+        startsAt,
+        endsAt: new Date(Date.parse(startsAt) + HOUR).toISOString(),
+        plannedZone: 'America/Vancouver',
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      return answer.body as { windowId: string };
+    };
+    const weekly = await planWeekly('Firewall rules push', 'America/Vancouver', '2026-11-10T10:00:00Z');
+    const once = await planOnce('2026-11-20T10:00:00Z');
+    const plannedLocal = async (windowId: string) => ((await db.query('SELECT planned_local_start FROM maintenance_window WHERE id = $1', [windowId])) as { planned_local_start: string }[])[0].planned_local_start;
+    // Planned through the API, each records the local time it starts at by the rules it was planned under.
+    expect(await plannedLocal(weekly.windowId)).toBe(instantToWallClock(new Date('2026-11-10T10:00:00Z'), 'America/Vancouver'));
+    // As if planned by rules that read their starts an hour earlier (2025c: 02:00 PST, where 2026c reads 03:00): the local time recorded then.
+    for (const { windowId } of [weekly, once]) {
+      const [{ starts_at: start }] = (await db.query('SELECT starts_at FROM maintenance_window WHERE id = $1', [windowId])) as { starts_at: Date }[];
+      await db.query('UPDATE maintenance_window SET planned_local_start = $2 WHERE id = $1', [windowId, instantToWallClock(new Date(start.getTime() - HOUR), 'America/Vancouver')]);
+    }
+    const weeklyRuns = await runsOf(weekly.windowId);
+    const [onceRun] = await runsOf(once.windowId);
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+
+    const warned = warnings();
+    const off = await check.checkNewRelease();
+
+    expect(off.filter((window) => [weekly.windowId, once.windowId].includes(window.windowId))).toEqual([
+      { windowId: weekly.windowId, runs: expect.any(Array), moved: weeklyRuns.length, startsAt: new Date(Date.parse('2026-11-10T10:00:00Z') - HOUR) },
+      { windowId: once.windowId, runs: [expect.objectContaining({ run: expect.objectContaining({ number: 1 }) })], moved: 1, startsAt: new Date(Date.parse('2026-11-20T10:00:00Z') - HOUR) },
+    ].sort((a, b) => a.windowId.localeCompare(b.windowId)));
+    const earlier = (runs: { number: number; starts_at: Date; ends_at: Date }[]) => runs.map((run) => [run.number, run.starts_at.getTime() - HOUR, run.ends_at.getTime() - HOUR]);
+    expect((await runsOf(weekly.windowId)).map((run) => [run.number, run.starts_at.getTime(), run.ends_at.getTime()])).toEqual(earlier(weeklyRuns));
+    expect((await runsOf(once.windowId)).map((run) => [run.number, run.starts_at.getTime(), run.ends_at.getTime()])).toEqual(earlier([onceRun]));
+    const window = (await api('GET', `/v1/windows/${weekly.windowId}`)).body;
+    expect([window.startsAt, window.endsAt]).toEqual(['2026-11-10T09:00:00.000Z', '2026-11-10T10:00:00.000Z']);
+    const [updated] = (await db.query(`SELECT payload FROM outbox_message WHERE event_type = 'window.updated' AND message_key = $1`, [once.windowId])) as { payload: any }[];
+    expect(updated.payload).toMatchObject({ changes: ['startsAt', 'endsAt', 'occurrences'], startsAt: '2026-11-20T09:00:00.000Z', occurrences: [{ number: 1, startsAt: '2026-11-20T09:00:00.000Z' }] });
+    const [entry] = (await api('GET', `/v1/audit?subject=${weekly.windowId}`)).body.items.filter((item: any) => item.actor === 'planner' && item.action === 'updated');
+    expect(entry.details).toMatchObject({ changes: ['startsAt', 'endsAt', 'occurrences'], startsAt: { from: '2026-11-10T10:00:00.000Z', to: '2026-11-10T09:00:00.000Z' }, movedCount: weeklyRuns.length });
+    expect(warned.mock.calls.some(([, text]) => String(text).includes(weekly.windowId) || String(text).includes(once.windowId))).toBe(false);
+
+    // The runs the sweep adds as the horizon moves on repeat the local time planned, an hour before where the start's instant had put them.
+    clock.set('2027-01-15T00:00:00Z');
+    await sweep.sweep();
+    const added = (await runsOf(weekly.windowId)).filter((run) => run.number > weeklyRuns.at(-1)!.number);
+    expect(added.length).toBeGreaterThan(0);
+    expect(new Set(added.map((run) => instantToWallClock(run.starts_at, 'America/Vancouver').slice(11)))).toEqual(new Set([instantToWallClock(new Date(window.startsAt), 'America/Vancouver').slice(11)]));
+
+    // A change of the start records the local time anew; a change of anything else keeps the one recorded.
+    const patch = async (body: Record<string, unknown>) => {
+      const { version } = (await api('GET', `/v1/windows/${once.windowId}`)).body;
+      const answer = await api('PATCH', `/v1/windows/${once.windowId}`, { version, ...body });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    };
+    await patch({ title: 'DNS cutover, phase 2' });
+    expect(await plannedLocal(once.windowId)).toBe(instantToWallClock(new Date('2026-11-20T09:00:00Z'), 'America/Vancouver'));
+    await db.query('UPDATE maintenance_window SET planned_local_start = $2 WHERE id = $1', [once.windowId, '2027-02-01T01:00']);
+    await patch({ title: 'DNS cutover, phase 3' });
+    expect(await plannedLocal(once.windowId)).toBe('2027-02-01T01:00');
+    await patch({ startsAt: '2027-02-10T10:00:00Z', endsAt: '2027-02-10T11:00:00Z' });
+    expect(await plannedLocal(once.windowId)).toBe(instantToWallClock(new Date('2027-02-10T10:00:00Z'), 'America/Vancouver'));
   });
 });

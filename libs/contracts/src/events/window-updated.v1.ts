@@ -22,7 +22,8 @@ export type WindowField = z.infer<typeof WindowFieldSchema>;
 /**
  * An owner's edit, `changes` naming the fields that differ from the previous version; or the
  * planner's move of runs to come after a change of the zone's rules, `changes: ['occurrences']`
- * with the moved runs in `occurrences`.
+ * with the moved runs in `occurrences` (and 'startsAt', 'endsAt' when the window's own start moved
+ * back to the local time it was planned at).
  */
 export const WindowUpdatedSchema = refineWindow(
   z.strictObject({ ...windowSnapshotShape, changes: z.array(WindowFieldSchema).min(1, { error: 'must name at least one changed field' }) }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { movesToRule, runsOffRule, withoutRunsMovedToSlots } from './runs-off-rule';
+import { instantToWallClock } from '@holdfast/time';
+import { movesToRule, runsOffRule, startMovedByZoneRules, withoutRunsMovedToSlots } from './runs-off-rule';
 
 const HOUR = 3_600_000;
 const run = (start: string, hours = 1) => ({ start: new Date(start), end: new Date(Date.parse(start) + hours * HOUR) });
@@ -78,5 +79,24 @@ describe('withoutRunsMovedToSlots', () => {
     const stored = [{ number: 5, ...run('2026-11-02T10:00:00Z') }];
 
     expect(withoutRunsMovedToSlots(stored, [{ number: 5, start: new Date('2026-11-03T01:00:00Z') }, { number: 4, start: stored[0].start }])).toEqual(stored);
+  });
+});
+
+describe('startMovedByZoneRules', () => {
+  const zone = 'America/Vancouver';
+
+  it('gives the instant the planned local time now falls on, seconds kept, when the rules read the stored start as another local time', () => {
+    const stored = new Date('2026-11-10T10:00:30.250Z');
+    const plannedAnHourEarlier = instantToWallClock(new Date(stored.getTime() - HOUR), zone);
+
+    expect(startMovedByZoneRules(stored, zone, plannedAnHourEarlier)).toEqual(new Date('2026-11-10T09:00:30.250Z'));
+  });
+
+  it('gives null when the start reads as planned, in the repeated hour of a clock change too, or no local time was recorded', () => {
+    const stored = new Date('2026-11-10T10:00:00Z');
+    expect(startMovedByZoneRules(stored, zone, instantToWallClock(stored, zone))).toBeNull();
+    expect(startMovedByZoneRules(stored, zone, null)).toBeNull();
+    // 01:30 came twice in New York on 2026-11-01: the later instant reads as planned, though the local time alone would give the earlier.
+    expect(startMovedByZoneRules(new Date('2026-11-01T06:30:00Z'), 'America/New_York', '2026-11-01T01:30')).toBeNull();
   });
 });

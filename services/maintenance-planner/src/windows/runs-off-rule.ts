@@ -1,3 +1,5 @@
+import { instantToWallClock, wallClockToInstant } from '@holdfast/time';
+
 /** A run's times. */
 export interface RunTimes {
   readonly start: Date;
@@ -86,4 +88,17 @@ export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly Run
 export function withoutRunsMovedToSlots(stored: readonly StoredRun[], moved: readonly RunMovedToSlot[]): StoredRun[] {
   const atSlot = new Set(moved.map((run) => `${run.number}/${run.start.getTime()}`));
   return stored.filter((run) => !atSlot.has(`${run.number}/${run.start.getTime()}`));
+}
+
+/**
+ * Where a window now starts by the zone rules in force, when they read its stored start as another
+ * local time than the one it was planned at (`plannedLocalStart`, "YYYY-MM-DDTHH:mm", read by the
+ * rules of the Node that planned it): the instant that local time now falls on, the stored start's
+ * seconds kept. Null when the two read alike, or no local start was recorded. A local start in a
+ * clock change's repeated hour reads alike at either instant, so it never moves.
+ */
+export function startMovedByZoneRules(startsAt: Date, zone: string, plannedLocalStart: string | null): Date | null {
+  if (plannedLocalStart === null || instantToWallClock(startsAt, zone) === plannedLocalStart) return null;
+  const start = new Date(wallClockToInstant(plannedLocalStart, zone).getTime() + (startsAt.getTime() % 60_000));
+  return start.getTime() === startsAt.getTime() ? null : start;
 }

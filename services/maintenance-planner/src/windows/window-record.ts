@@ -20,6 +20,8 @@ export interface WindowRow {
   flexibility: Flexibility | null;
   status: WindowStatus;
   expanded_until: Date;
+  /** The local time it was planned to start at in planned_zone (PlannedLocalStart1768500000000); null when not recorded. */
+  planned_local_start: string | null;
 }
 
 export interface OccurrenceRow {
@@ -98,7 +100,7 @@ export function windowStatusOf(table: string): string {
 export function windowColumns(table = 'maintenance_window', status = windowStatusOf(table)): string {
   return `${table}.id, ${table}.version, ${table}.title, ${table}.owner_team, ${table}.footprint_global, ${table}.footprint_regions, ${table}.footprint_shares,
   ${table}.starts_at, ${table}.ends_at, ${table}.planned_zone, ${table}.recurrence, ${table}.exdates, ${table}.priority, ${table}.surge_policy, ${table}.flexibility,
-  ${status} AS status, ${table}.expanded_until`;
+  ${status} AS status, ${table}.expanded_until, ${table}.planned_local_start`;
 }
 
 export const WINDOW_COLUMNS = windowColumns();

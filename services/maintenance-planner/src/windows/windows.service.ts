@@ -3,7 +3,7 @@ import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
-import { expandOccurrences, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
+import { expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
@@ -20,7 +20,7 @@ import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
-import { movesToRule, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
+import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
 import { flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
@@ -174,6 +174,9 @@ const MOVES_LISTED = 100;
  * How far a window's runs are stored: the horizon, or past the last run planned when that lies
  * beyond it (a first run always is planned, however far ahead), so the sweep adds none twice.
  */
+// The latest instant a Date holds: a one-off window's run is compared whatever the horizon.
+const END_OF_TIME = new Date(8.64e15);
+
 function expandedThrough(horizon: Date, occurrences: readonly { start: Date }[]): Date {
   const last = occurrences.at(-1);
   return last && last.start >= horizon ? new Date(last.start.getTime() + 1) : horizon;
@@ -208,8 +211,8 @@ export class WindowsService {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const [row] = (await tx.query(
         `INSERT INTO maintenance_window (id, version, title, owner_team, footprint_global, footprint_regions, footprint_shares, starts_at, ends_at, planned_zone,
-           recurrence, exdates, priority, surge_policy, flexibility, status, expanded_until, created_at, updated_at)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'scheduled', $15, $16, $16) RETURNING ${WINDOW_COLUMNS}`,
+           recurrence, exdates, priority, surge_policy, flexibility, status, expanded_until, created_at, updated_at, planned_local_start)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'scheduled', $15, $16, $16, $17) RETURNING ${WINDOW_COLUMNS}`,
         [
           id,
           request.title,
@@ -227,6 +230,7 @@ export class WindowsService {
           request.flexibility ?? null,
           expandedThrough(horizon, occurrences),
           now,
+          instantToWallClock(new Date(request.startsAt), request.plannedZone),
         ],
       )) as WindowRow[];
       await insertOccurrences(tx, id, occurrences, 1);
@@ -414,7 +418,8 @@ export class WindowsService {
       if (timeChanged && request.recurrence === undefined) await this.assertCountKept(tx, row, next);
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
-           starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16
+           starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16,
+           planned_local_start = $17
          WHERE id = $1`,
         [
           id,
@@ -433,6 +438,8 @@ export class WindowsService {
           next.flexibility ?? null,
           this.clock.now(),
           expandedThrough(horizon, occurrences),
+          // Read again only when the start or its zone changes: a rename after a tzdata upgrade must not record the new rules' reading before the zone-rules check has compared them.
+          changes.includes('startsAt') || changes.includes('plannedZone') ? instantToWallClock(new Date(next.startsAt), next.plannedZone) : row.planned_local_start,
         ],
       );
       const events: HoldfastEvent[] = [];
@@ -791,14 +798,22 @@ export class WindowsService {
   }
 
   /**
-   * The runs a recurring window's rule gives by the zone rules in force now that start after `from`
-   * and before `through`: its stored horizon (expanded_until), or, when the expansion stopped at
-   * MAX_OCCURRENCES_LIMIT runs first, just after the last of them.
+   * The runs a window's rule gives by the zone rules in force now that start after `from` and
+   * before `through`: its stored horizon (expanded_until), or, when the expansion stopped at
+   * MAX_OCCURRENCES_LIMIT runs first, just after the last of them; a one-off window's one run,
+   * whatever the horizon. Counted from the local time the window was planned to start at: `start`
+   * is where that now falls when the rules read its stored start as another (null when they do not).
    */
-  ruleRunsAhead(row: WindowRow, from: Date): { runs: { start: Date; end: Date }[]; through: Date } {
-    const { occurrences, truncated } = this.expand(storedTimes(row), row.expanded_until, from);
+  ruleRunsAhead(row: WindowRow, from: Date): { runs: { start: Date; end: Date }[]; through: Date; start: Date | null } {
+    const start = startMovedByZoneRules(row.starts_at, row.planned_zone, row.planned_local_start);
+    const times = start ? { ...storedTimes(row), startsAt: start.toISOString(), endsAt: new Date(start.getTime() + (row.ends_at.getTime() - row.starts_at.getTime())).toISOString() } : storedTimes(row);
+    if (row.recurrence === null) {
+      const run = { start: new Date(times.startsAt), end: new Date(times.endsAt) };
+      return { runs: run.start > from ? [run] : [], through: END_OF_TIME, start };
+    }
+    const { occurrences, truncated } = this.expand(times, row.expanded_until, from);
     const through = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : row.expanded_until;
-    return { runs: occurrences.filter((run) => run.start > from && run.start < through), through };
+    return { runs: occurrences.filter((run) => run.start > from && run.start < through), through, start };
   }
 
   /** The runs of a window the planner moved to a slot, each with a start it moved it to (from the window's trail). */
@@ -811,18 +826,21 @@ export class WindowsService {
   }
 
   /**
-   * Moves a recurring window's runs to come, numbers kept, to where its rule puts them by the zone
-   * rules in force, when they pair one to one with the rule's runs (movesToRule; a run at a slot the
-   * planner moved it to stays there, and the others pair without it); the holds that
-   * held them let go and hold them again where they now fall. Told as window.updated with changes
-   * ['occurrences'], listing the moved runs. Judged again under the window's lock, so a change
-   * committed since the caller looked wins. Null when the runs do not pair (left to the owner).
+   * Moves a window's runs to come, numbers kept, to where its rule puts them by the zone rules in
+   * force, when they pair one to one with the rule's runs (movesToRule; a run at a slot the planner
+   * moved it to stays there, and the others pair without it); the holds that held them let go and
+   * hold them again where they now fall. A window whose start the rules now read as another local
+   * time than it was planned at moves its startsAt and endsAt back to that local time with them
+   * (ruleRunsAhead's `start`), so the runs the sweep adds later repeat it too. Told as
+   * window.updated with changes ['occurrences'] (and ['startsAt', 'endsAt']), listing the moved
+   * runs. Judged again under the window's lock, so a change committed since the caller looked
+   * wins. Null when the runs do not pair (left to the owner).
    */
-  async moveRunsToRule(windowId: string, maxShiftMs: number, why: { reason: string; details: Record<string, unknown> }): Promise<RunMove[] | null> {
+  async moveRunsToRule(windowId: string, maxShiftMs: number, why: { reason: string; details: Record<string, unknown> }): Promise<{ moves: RunMove[]; startsAt: Date | null } | null> {
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, windowId, true);
-      if (row.status === 'cancelled' || row.recurrence === null) return [];
+      if (row.status === 'cancelled') return { moves: [], startsAt: null };
       const now = this.clock.now();
       const ahead = this.ruleRunsAhead(row, now);
       const stored = rowsOf<{ number: number; starts_at: Date; ends_at: Date }>(
@@ -833,7 +851,8 @@ export class WindowsService {
         ]),
       ).map((run) => ({ number: run.number, start: run.starts_at, end: run.ends_at }));
       const moves = movesToRule(withoutRunsMovedToSlots(stored, await this.runsMovedToSlots(tx, windowId)), ahead.runs, maxShiftMs);
-      if (!moves || moves.length === 0) return moves;
+      if (!moves) return null;
+      if (moves.length === 0 && !ahead.start) return { moves, startsAt: null };
       const numbers = moves.map((move) => move.number);
       await tx.query(
         `UPDATE occurrence o SET starts_at = m.starts_at, ends_at = m.ends_at
@@ -845,15 +864,29 @@ export class WindowsService {
       const letGo = await letGoOfRuns(tx, windowId, now, numbers);
       await this.holds.holdWindow(tx, windowId);
       await this.auditLetGo(tx, windowId, letGo);
-      await tx.query('UPDATE maintenance_window SET version = version + 1, updated_at = $2 WHERE id = $1', [windowId, now]);
-      const changes: WindowField[] = ['occurrences'];
+      const start = ahead.start ?? row.starts_at;
+      await tx.query('UPDATE maintenance_window SET version = version + 1, updated_at = $2, starts_at = $3, ends_at = $4 WHERE id = $1', [
+        windowId,
+        now,
+        start,
+        new Date(start.getTime() + (row.ends_at.getTime() - row.starts_at.getTime())),
+      ]);
+      const changes: WindowField[] = [...(ahead.start ? (['startsAt', 'endsAt'] as const) : []), ...(moves.length > 0 ? (['occurrences'] as const) : [])];
       const moved = moves.map((move) => ({ number: move.number, from: move.previous.start.toISOString(), to: move.start.toISOString() }));
       await this.holds.audit(tx, {
         subjectType: 'window',
         subjectId: windowId,
         action: 'updated',
         actor: 'planner',
-        details: { changes, version: row.version + 1, reason: why.reason, ...why.details, moved: moved.slice(0, MOVES_LISTED), movedCount: moved.length },
+        details: {
+          changes,
+          version: row.version + 1,
+          reason: why.reason,
+          ...why.details,
+          ...(ahead.start ? { startsAt: { from: row.starts_at.toISOString(), to: ahead.start.toISOString(), plannedLocalStart: row.planned_local_start } } : {}),
+          moved: moved.slice(0, MOVES_LISTED),
+          movedCount: moved.length,
+        },
       });
       const current = await this.row(tx, windowId);
       const runs = (await tx.query(`SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND number = ANY($2::int[]) ORDER BY number LIMIT ${MOVES_LISTED}`, [
@@ -874,7 +907,7 @@ export class WindowsService {
           this.options(windowId),
         ),
       );
-      return moves;
+      return { moves, startsAt: ahead.start };
     });
   }
 

@@ -20,21 +20,28 @@ const WINDOWS_PER_PAGE = 200;
 // A change of a zone's rules moves its clocks by an hour or two; stored runs further from their rule runs were moved on purpose.
 const MAX_SHIFT_MS = 3 * 3_600_000;
 
-/** A recurring window whose stored runs to come no longer fell where its rule puts them, and how many of them moved there (0: left to its owner). */
+/**
+ * A window whose stored runs to come no longer fell where its rule puts them, or whose start the
+ * rules now read as another local time than it was planned at: how many runs moved (0: left to its
+ * owner), and where its start moved (null: it did not).
+ */
 export interface WindowOffRule {
   readonly windowId: string;
   readonly runs: readonly RunOffRule[];
   readonly moved: number;
+  readonly startsAt: Date | null;
 }
 
 /**
  * A window's runs are stored as instants, computed by the time zone database release (tzdata) of
  * the Node that planned them. When a planner runs on a newer release than the one it last
- * checked, it expands every recurring window's rule again and finds the runs to come that no
- * longer fall where the rule now puts them (a zone whose clocks the new release moves:
- * America/Vancouver from 2026-11-01 in 2026c). Where they pair one to one with the rule's runs it
- * moves them there, numbers kept (WindowsService.moveRunsToRule, told as window.updated); a run
- * the planner moved to a slot stays at its slot and is no part of it. Where they do not pair (a
+ * checked, it expands every window's rule again (a one-off window's one run) from the local time
+ * the window was planned to start at, and finds the runs to come that no longer fall where the
+ * rule now puts them (a zone whose clocks the new release moves: America/Vancouver from 2026-11-01
+ * in 2026c), and the windows planned for after the change, whose start itself the new rules read
+ * as another local time. Where the runs pair one to one with the rule's it moves them there,
+ * numbers kept, and the window's start with them (WindowsService.moveRunsToRule, told as
+ * window.updated); a run the planner moved to a slot stays at its slot and is no part of it. Where they do not pair (a
  * rule that now gives more or fewer runs), it warns and audits, naming the PATCH that plans them
  * again. Then it records the release. A planner on an older release than the one recorded
  * checks nothing, so replicas on two releases do not check by turns at every sweep.
@@ -91,7 +98,8 @@ export class ZoneRulesCheck {
     for (;;) {
       // A page of windows and their runs at a time: 100k runs read at once held the event loop for a third of a second.
       const rows = (await tx.query(
-        `SELECT ${WINDOW_COLUMNS} FROM maintenance_window WHERE recurrence IS NOT NULL AND status <> 'cancelled' AND expanded_until > $1 AND id > $2 ORDER BY id LIMIT ${WINDOWS_PER_PAGE}`,
+        `SELECT ${WINDOW_COLUMNS} FROM maintenance_window
+          WHERE status <> 'cancelled' AND (CASE WHEN recurrence IS NULL THEN starts_at ELSE expanded_until END) > $1 AND id > $2 ORDER BY id LIMIT ${WINDOWS_PER_PAGE}`,
         [now, after],
       )) as WindowRow[];
       if (rows.length === 0) return off;
@@ -113,20 +121,21 @@ export class ZoneRulesCheck {
         if (found) found = this.offRule(row, withoutRunsMovedToSlots(runs, await this.windows.runsMovedToSlots(tx, row.id)), now);
         if (!found) continue;
         const moved = await this.windows.moveRunsToRule(row.id, MAX_SHIFT_MS, {
-          reason: `${row.planned_zone}'s rules changed with tzdata ${releases.release}: the runs to come move to where the window's rule now puts them in that zone`,
+          reason: `${row.planned_zone}'s rules changed with tzdata ${releases.release}: the runs to come move back to the local time the window was planned at in that zone`,
           details: releases,
         });
         // Judged again under the window's lock: a change committed since (a PATCH, a cancel) may have left nothing to move.
-        if (moved?.length === 0) continue;
+        if (moved && moved.moves.length === 0 && !moved.startsAt) continue;
         if (moved) {
-          off.push({ windowId: row.id, runs: found.runs, moved: moved.length });
+          off.push({ windowId: row.id, runs: found.runs, moved: moved.moves.length, startsAt: moved.startsAt });
+          const start = moved.startsAt ? `its start moved to ${moved.startsAt.toISOString()} (${row.planned_local_start} local, as planned) and ` : '';
           this.logger.log(
-            { windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, moved: moved.length, ...releases },
-            `window ${row.id} (${row.title}, ${row.owner_team}): ${moved.length} of its runs to come moved to where its rule puts them by tzdata ${releases.release}, numbers kept; window.updated tells its subscribers`,
+            { windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, moved: moved.moves.length, startsAt: moved.startsAt, ...releases },
+            `window ${row.id} (${row.title}, ${row.owner_team}): ${start}${moved.moves.length} of its runs to come moved back to the local time it was planned at by tzdata ${releases.release}, numbers kept; window.updated tells its subscribers`,
           );
           continue;
         }
-        off.push({ windowId: row.id, runs: found.runs, moved: 0 });
+        off.push({ windowId: row.id, runs: found.runs, moved: 0, startsAt: null });
         const { reason, ...details } = leftToOwner(row, found.runs, found.next);
         this.logger.warn({ windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, ...details }, reason);
         // On the window's trail too, where its owner reads it (GET /v1/audit?subject=..., holdfast audit).
@@ -135,7 +144,11 @@ export class ZoneRulesCheck {
     }
   }
 
-  /** The window's stored runs to come that its rule, expanded now, no longer gives, and the rule's next run; undefined when there are none. */
+  /**
+   * The window's stored runs to come that its rule, expanded now from the local time it was planned
+   * at, no longer gives, and the rule's next run; undefined when there are none and its start reads
+   * as planned.
+   */
   private offRule(row: WindowRow, stored: readonly StoredRun[], now: Date) {
     let ahead: ReturnType<WindowsService['ruleRunsAhead']>;
     try {
@@ -149,7 +162,7 @@ export class ZoneRulesCheck {
       stored.filter((run) => run.start < ahead.through),
       ahead.runs,
     );
-    return runs.length === 0 ? undefined : { runs, next: ahead.runs[0] as RunTimes | undefined };
+    return runs.length === 0 && !ahead.start ? undefined : { runs, next: ahead.runs[0] as RunTimes | undefined };
   }
 }
 
@@ -175,11 +188,11 @@ function described({ run, ruleRun }: RunOffRule, zone: string) {
 function leftToOwner(row: WindowRow, runs: readonly RunOffRule[], next: RunTimes | undefined) {
   const shown = runs.slice(0, RUNS_SHOWN).map((entry) => described(entry, row.planned_zone));
   const [first] = shown;
-  const firstRun = `run ${first.number} is stored at ${first.storedAt} (${first.storedLocal} local)${
-    first.ruleAt ? `, where the rule now gives ${first.ruleAt} (${first.ruleLocal} local)` : ', where the rule now gives no run'
-  }`;
+  const firstRun = first
+    ? `run ${first.number} is stored at ${first.storedAt} (${first.storedLocal} local)${first.ruleAt ? `, where the rule now gives ${first.ruleAt} (${first.ruleLocal} local)` : ', where the rule now gives no run'}`
+    : `its start, planned at ${row.planned_local_start} local, now falls elsewhere`;
   const reason =
-    `window ${row.id} (${row.title}, ${row.owner_team}) recurs in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
+    `window ${row.id} (${row.title}, ${row.owner_team}) ${row.recurrence ? 'recurs' : 'runs'} in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
     `and its runs to come do not pair one to one with the rule's (the rule now gives more or fewer, or a run is more than 3 hours from the rule's), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
     (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
     `; where that is its startsAt already, cancel it and plan it again.`;

@@ -34,9 +34,9 @@ describe('MessageRenderer, window events of a recurring window', () => {
   it('says why runs moved when a change of the zone’s rules moved them, and when the first of them runs now', () => {
     const moved = renderer.render(delivered('window.updated', { changes: ['occurrences'], occurrences: [{ ...thirdRunListed, status: 'scheduled' }] }));
     expect(moved.title).toBe(`Window "${EventExamples['window.updated'].title}" updated`);
-    expect(moved.why).toBe("its zone's rules changed (a newer time zone database): 1 run to come moved to where its rule puts them");
+    expect(moved.why).toBe("its zone's rules changed (a newer time zone database): 1 run to come moved back to the local time it was planned at");
     const many = renderer.render(delivered('window.updated', { changes: ['occurrences'], occurrences: [thirdRunListed, { ...thirdRunListed, number: 4 }], occurrencesTruncated: true }));
-    expect(many.why).toBe("its zone's rules changed (a newer time zone database): more than 2 runs to come moved to where its rule puts them");
+    expect(many.why).toBe("its zone's rules changed (a newer time zone database): more than 2 runs to come moved back to the local time it was planned at");
     expect(moved.until).toBe('runs Mon 15 Jun 17:00 UTC');
     expect(renderer.render(delivered('window.updated', { changes: ['title'] })).why).toMatch(/ window, status /);
   });

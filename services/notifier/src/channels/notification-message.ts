@@ -165,7 +165,7 @@ export class MessageRenderer {
             : event.type === 'window.held' || event.type === 'window.released'
               ? `hold …${short(event.data.holdId)}`
               : event.type === 'window.updated' && event.data.changes.includes('occurrences')
-                ? `its zone's rules changed (a newer time zone database): ${runsMoved(event.data.occurrences?.length ?? 0, event.data.occurrencesTruncated)} to where its rule puts them`
+                ? `its zone's rules changed (a newer time zone database): ${runsMoved(event.data.occurrences?.length ?? 0, event.data.occurrencesTruncated)} back to the local time it was planned at`
                 : `${window.priority} window, status ${window.status}`;
         return {
           title: `Window "${window.title}" ${verb}${event.type === 'window.released' ? ` (now ${window.status})` : ''}`,
