@@ -291,4 +291,39 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     await patch({ startsAt: '2027-02-10T10:00:00Z', endsAt: '2027-02-10T11:00:00Z' });
     expect(await plannedLocal(once.windowId)).toBe(instantToWallClock(new Date('2027-02-10T10:00:00Z'), 'America/Vancouver'));
   });
+
+  it('pairs the runs at the edges: a run whose rule time began by now stays, and a run the new rules bring before the horizon is planned by the sweep', async () => {
+    clock.set('2026-10-01T00:00:00Z');
+    const daily = await planWeekly('Cache warm-up', 'America/Vancouver', '2026-10-05T09:00:00Z', { recurrence: 'FREQ=DAILY' });
+    const asPlanned = await runsOf(daily.windowId);
+    await shiftNovemberOn(daily.windowId, asPlanned);
+    // The older rules' horizon stopped at 09:30 on 11-20: that day's run, at 10:00 by them, was not stored yet; by the rules now it is at 09:00, before it.
+    const horizon = new Date('2026-11-20T09:30:00Z');
+    await db.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [daily.windowId, horizon]);
+    await db.query('DELETE FROM occurrence WHERE window_id = $1 AND starts_at >= $2', [daily.windowId, horizon]);
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+    // 09:30 on 11-05: that day's run began at 09:00 by the rules now, and starts at 10:00 as stored.
+    clock.set('2026-11-05T09:30:00Z');
+
+    const warned = warnings();
+    const off = await check.checkNewRelease();
+
+    const at = (runs: { starts_at: Date }[]) => runs.map((run) => run.starts_at.toISOString());
+    // Those stored before the horizon, an hour later than the rule now puts them, after the one begun.
+    const movable = asPlanned.filter((run) => run.starts_at > new Date('2026-11-05T10:00:00Z') && run.starts_at.getTime() + HOUR < horizon.getTime());
+    expect(off.filter((window) => window.windowId === daily.windowId)).toEqual([{ windowId: daily.windowId, runs: expect.any(Array), moved: movable.length, startsAt: null }]);
+    const runs = await runsOf(daily.windowId);
+    expect(at(runs.filter((run) => run.starts_at > clock.now()))).toEqual(['2026-11-05T10:00:00.000Z', ...at(movable)]);
+    expect(warned.mock.calls.some(([, text]) => String(text).includes(daily.windowId))).toBe(false);
+
+    await sweep.sweep();
+    const after = await runsOf(daily.windowId);
+    expect(at(after.filter((run) => run.starts_at >= new Date('2026-11-19T00:00:00Z') && run.starts_at < new Date('2026-11-23T00:00:00Z')))).toEqual([
+      '2026-11-19T09:00:00.000Z',
+      '2026-11-20T09:00:00.000Z',
+      '2026-11-21T09:00:00.000Z',
+      '2026-11-22T09:00:00.000Z',
+    ]);
+    expect(after.filter((run) => run.starts_at > new Date('2026-11-06T00:00:00Z')).every((run) => run.starts_at.toISOString().endsWith('T09:00:00.000Z'))).toBe(true);
+  });
 });

@@ -57,27 +57,54 @@ export interface RunMove {
   readonly end: Date;
 }
 
+/** What puts a window's stored runs to come where its rule now puts them. */
+export interface RunsToRule {
+  readonly moves: RunMove[];
+  /**
+   * The first rule run after the last stored run's that starts before the horizon: one the new
+   * rules brought in from past it, for the horizon step to plan from there; null when there is none.
+   */
+  readonly uncoveredFrom: Date | null;
+}
+
 /**
- * The moves that put the stored runs to come at the rule's runs, when they pair one to one: as
- * many, the stored ones in number order also in time order, each within `maxShiftMs` of its rule
- * run and as long as it. A change of a zone's rules moves every run by the same hour or so and
- * keeps their order, and every run lasts the window's real duration whatever the rules; runs
- * changed otherwise (a rule that now gives more or fewer runs, a run moved by other means than the
- * planner's slots) do not pair, and get null: such a window is left for its owner to re-plan.
+ * The moves that put the stored runs to come (`stored`, before the horizon `through` and up to
+ * `maxShiftMs` past it) at the rule's runs (`ruleRuns`, expanded from `maxShiftMs` before `now` to
+ * as long after `through`), when they pair: the stored runs in number order also in time order,
+ * each paired with the nearest rule run within `maxShiftMs` of it not paired before, and as long.
+ * A change of a zone's rules moves every run by the same hour or so and keeps their order, and
+ * every run lasts the window's real duration whatever the rules. At the edges a run may lose its
+ * partner: a stored run whose rule run has begun by `now` stays where it is (it is about to run),
+ * a rule run ahead whose stored run began before `now` is that run, and a rule run the shift
+ * brought in before the horizon is `uncoveredFrom`. A run the rule no longer gives, or a rule run
+ * between stored ones with none stored for it (a rule that now gives more or fewer runs, a run
+ * moved by other means than the planner's slots), gets null: such a window is left for its owner
+ * to re-plan.
  */
-export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[], maxShiftMs: number): RunMove[] | null {
-  if (stored.length !== ruleRuns.length) return null;
+export function movesToRule(stored: readonly StoredRun[], ruleRuns: readonly RunTimes[], maxShiftMs: number, bounds: { now: Date; through: Date }): RunsToRule | null {
   const byNumber = [...stored].sort((a, b) => a.number - b.number);
-  const byStart = [...ruleRuns].sort((a, b) => a.start.getTime() - b.start.getTime());
+  const rule = [...ruleRuns].sort((a, b) => a.start.getTime() - b.start.getTime());
+  const now = bounds.now.getTime();
   const moves: RunMove[] = [];
+  let next = 0;
   for (const [index, run] of byNumber.entries()) {
-    const target = byStart[index];
-    if (index > 0 && run.start <= byNumber[index - 1].start) return null;
-    if (Math.abs(target.start.getTime() - run.start.getTime()) > maxShiftMs) return null;
-    if (target.end.getTime() - target.start.getTime() !== run.end.getTime() - run.start.getTime()) return null;
-    if (target.start.getTime() !== run.start.getTime()) moves.push({ number: run.number, previous: { start: run.start, end: run.end }, start: target.start, end: target.end });
+    const start = run.start.getTime();
+    if (index > 0 && start <= byNumber[index - 1].start.getTime()) return null;
+    let paired = -1;
+    for (let candidate = next; candidate < rule.length && rule[candidate].start.getTime() <= start + maxShiftMs; candidate++) {
+      const distance = Math.abs(rule[candidate].start.getTime() - start);
+      if (distance <= maxShiftMs && (paired < 0 || distance < Math.abs(rule[paired].start.getTime() - start))) paired = candidate;
+    }
+    if (paired < 0) return null;
+    // Rule runs passed over: before the first stored run, those whose stored runs may have begun by now; none between.
+    for (let skipped = next; skipped < paired; skipped++) if (index > 0 || rule[skipped].start.getTime() > now + maxShiftMs) return null;
+    next = paired + 1;
+    const target = rule[paired];
+    if (target.end.getTime() - target.start.getTime() !== run.end.getTime() - start) return null;
+    if (target.start.getTime() > now && target.start.getTime() !== start) moves.push({ number: run.number, previous: { start: run.start, end: run.end }, start: target.start, end: target.end });
   }
-  return moves;
+  const uncovered = byNumber.length === 0 ? undefined : rule.slice(next).find((run) => run.start.getTime() > now && run.start < bounds.through);
+  return { moves, uncoveredFrom: uncovered?.start ?? null };
 }
 
 /**

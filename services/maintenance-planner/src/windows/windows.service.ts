@@ -801,19 +801,21 @@ export class WindowsService {
    * The runs a window's rule gives by the zone rules in force now that start after `from` and
    * before `through`: its stored horizon (expanded_until), or, when the expansion stopped at
    * MAX_OCCURRENCES_LIMIT runs first, just after the last of them; a one-off window's one run,
-   * whatever the horizon. Counted from the local time the window was planned to start at: `start`
-   * is where that now falls when the rules read its stored start as another (null when they do not).
+   * whatever the horizon; with `marginMs`, from as long before `from` to as long after `through`.
+   * Counted from the local time the window was planned to start at: `start` is where that now falls
+   * when the rules read its stored start as another (null when they do not).
    */
-  ruleRunsAhead(row: WindowRow, from: Date): { runs: { start: Date; end: Date }[]; through: Date; start: Date | null } {
+  ruleRunsAhead(row: WindowRow, from: Date, marginMs = 0): { runs: { start: Date; end: Date }[]; through: Date; start: Date | null } {
     const start = startMovedByZoneRules(row.starts_at, row.planned_zone, row.planned_local_start);
     const times = start ? { ...storedTimes(row), startsAt: start.toISOString(), endsAt: new Date(start.getTime() + (row.ends_at.getTime() - row.starts_at.getTime())).toISOString() } : storedTimes(row);
     if (row.recurrence === null) {
       const run = { start: new Date(times.startsAt), end: new Date(times.endsAt) };
-      return { runs: run.start > from ? [run] : [], through: END_OF_TIME, start };
+      return { runs: run.start.getTime() > from.getTime() - marginMs ? [run] : [], through: END_OF_TIME, start };
     }
-    const { occurrences, truncated } = this.expand(times, row.expanded_until, from);
+    const { occurrences, truncated } = this.expand(times, new Date(row.expanded_until.getTime() + marginMs), new Date(from.getTime() - marginMs));
     const through = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : row.expanded_until;
-    return { runs: occurrences.filter((run) => run.start > from && run.start < through), through, start };
+    const last = truncated ? through.getTime() : through.getTime() + marginMs;
+    return { runs: occurrences.filter((run) => run.start.getTime() > from.getTime() - marginMs && run.start.getTime() < last), through, start };
   }
 
   /** The runs of a window the planner moved to a slot, each with a start it moved it to (from the window's trail). */
@@ -827,7 +829,7 @@ export class WindowsService {
 
   /**
    * Moves a window's runs to come, numbers kept, to where its rule puts them by the zone rules in
-   * force, when they pair one to one with the rule's runs (movesToRule; a run at a slot the planner
+   * force, when they pair with the rule's runs (movesToRule; a run at a slot the planner
    * moved it to stays there, and the others pair without it); the holds that held them let go and
    * hold them again where they now fall. A window whose start the rules now read as another local
    * time than it was planned at moves its startsAt and endsAt back to that local time with them
@@ -842,17 +844,21 @@ export class WindowsService {
       const row = await this.row(tx, windowId, true);
       if (row.status === 'cancelled') return { moves: [], startsAt: null };
       const now = this.clock.now();
-      const ahead = this.ruleRunsAhead(row, now);
+      // Rule runs from a shift before now to a shift past the horizon, and stored runs to a shift past it: the edges' runs pair too.
+      const ahead = this.ruleRunsAhead(row, now, maxShiftMs);
       const stored = rowsOf<{ number: number; starts_at: Date; ends_at: Date }>(
         await tx.query(`SELECT number, starts_at, ends_at FROM occurrence WHERE window_id = $1 AND status = 'scheduled' AND starts_at > $2 AND starts_at < $3 FOR UPDATE`, [
           windowId,
           now,
-          ahead.through,
+          new Date(Math.min(ahead.through.getTime() + maxShiftMs, END_OF_TIME.getTime())),
         ]),
       ).map((run) => ({ number: run.number, start: run.starts_at, end: run.ends_at }));
-      const moves = movesToRule(withoutRunsMovedToSlots(stored, await this.runsMovedToSlots(tx, windowId)), ahead.runs, maxShiftMs);
-      if (!moves) return null;
-      if (moves.length === 0 && !ahead.start) return { moves, startsAt: null };
+      const toRule = movesToRule(withoutRunsMovedToSlots(stored, await this.runsMovedToSlots(tx, windowId)), ahead.runs, maxShiftMs, { now, through: ahead.through });
+      if (!toRule) return null;
+      const { moves, uncoveredFrom } = toRule;
+      if (moves.length === 0 && !ahead.start && !uncoveredFrom) return { moves, startsAt: null };
+      // A run the new rules brought in before the horizon: the horizon step plans it, as it would have past the horizon.
+      if (uncoveredFrom) await tx.query('UPDATE maintenance_window SET expanded_until = LEAST(expanded_until, $2) WHERE id = $1', [windowId, uncoveredFrom]);
       const numbers = moves.map((move) => move.number);
       await tx.query(
         `UPDATE occurrence o SET starts_at = m.starts_at, ends_at = m.ends_at

@@ -39,7 +39,7 @@ export interface WindowOffRule {
  * the window was planned to start at, and finds the runs to come that no longer fall where the
  * rule now puts them (a zone whose clocks the new release moves: America/Vancouver from 2026-11-01
  * in 2026c), and the windows planned for after the change, whose start itself the new rules read
- * as another local time. Where the runs pair one to one with the rule's it moves them there,
+ * as another local time. Where the runs pair with the rule's (movesToRule) it moves them there,
  * numbers kept, and the window's start with them (WindowsService.moveRunsToRule, told as
  * window.updated); a run the planner moved to a slot stays at its slot and is no part of it. Where they do not pair (a
  * rule that now gives more or fewer runs), it warns and audits, naming the PATCH that plans them
@@ -193,7 +193,7 @@ function leftToOwner(row: WindowRow, runs: readonly RunOffRule[], next: RunTimes
     : `its start, planned at ${row.planned_local_start} local, now falls elsewhere`;
   const reason =
     `window ${row.id} (${row.title}, ${row.owner_team}) ${row.recurrence ? 'recurs' : 'runs'} in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
-    `and its runs to come do not pair one to one with the rule's (the rule now gives more or fewer, or a run is more than 3 hours from the rule's), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
+    `and its runs to come do not pair with the rule's (a run the rule no longer gives within 3 hours of it, or a rule run between two stored ones with none stored for it), so none was moved. To plan them again by its rule, the runs so far kept, PATCH its startsAt and endsAt to its next run as the rule now gives it` +
     (next ? ` (${next.start.toISOString()} to ${next.end.toISOString()})` : '') +
     `; where that is its startsAt already, cancel it and plan it again.`;
   return { runs: runs.length, shown, replanFrom: next ? { startsAt: next.start.toISOString(), endsAt: next.end.toISOString() } : null, reason };
