@@ -326,4 +326,26 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     ]);
     expect(after.filter((run) => run.starts_at > new Date('2026-11-06T00:00:00Z')).every((run) => run.starts_at.toISOString().endsWith('T09:00:00.000Z'))).toBe(true);
   });
+
+  it('plans a run the new rules bring before the horizon even where no stored run moves, and reports nothing', async () => {
+    clock.set('2026-10-01T00:00:00Z');
+    const daily = await planWeekly('Queue compaction', 'America/Vancouver', '2026-10-05T09:00:00Z', { recurrence: 'FREQ=DAILY' });
+    // Only the run of 11-05 is an hour late, and its rule time has begun by now; the horizon stopped before 11-20's run.
+    await db.query(`UPDATE occurrence SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' WHERE window_id = $1 AND starts_at = '2026-11-05T09:00:00Z'`, [daily.windowId]);
+    await db.query(`UPDATE maintenance_window SET expanded_until = '2026-11-20T09:30:00Z' WHERE id = $1`, [daily.windowId]);
+    await db.query(`DELETE FROM occurrence WHERE window_id = $1 AND starts_at >= '2026-11-20T00:00:00Z'`, [daily.windowId]);
+    await db.query(`UPDATE zone_rules_release SET release = '2025c'`);
+    clock.set('2026-11-05T09:30:00Z');
+    const version = (await api('GET', `/v1/windows/${daily.windowId}`)).body.version as number;
+
+    const warned = warnings();
+    expect((await check.checkNewRelease()).filter((window) => window.windowId === daily.windowId)).toEqual([]);
+    expect(warned.mock.calls.some(([, text]) => String(text).includes(daily.windowId))).toBe(false);
+    expect((await api('GET', `/v1/windows/${daily.windowId}`)).body.version).toBe(version);
+
+    await sweep.sweep();
+    const runs = await runsOf(daily.windowId);
+    expect(runs.some((run) => run.starts_at.toISOString() === '2026-11-20T09:00:00.000Z')).toBe(true);
+    expect(runs.find((run) => run.starts_at >= new Date('2026-11-05T00:00:00Z'))!.starts_at.toISOString()).toBe('2026-11-05T10:00:00.000Z');
+  });
 });

@@ -170,13 +170,13 @@ export const MARK_MISSED = `UPDATE occurrence SET status = 'missed', missed_at =
 // A window.updated lists at most this many moved runs, as a hold event lists a window's, well under Kafka's message limit; the audit entry too.
 const MOVES_LISTED = 100;
 
+// The latest instant a Date holds: a one-off window's run is compared whatever the horizon.
+const END_OF_TIME = new Date(8.64e15);
+
 /**
  * How far a window's runs are stored: the horizon, or past the last run planned when that lies
  * beyond it (a first run always is planned, however far ahead), so the sweep adds none twice.
  */
-// The latest instant a Date holds: a one-off window's run is compared whatever the horizon.
-const END_OF_TIME = new Date(8.64e15);
-
 function expandedThrough(horizon: Date, occurrences: readonly { start: Date }[]): Date {
   const last = occurrences.at(-1);
   return last && last.start >= horizon ? new Date(last.start.getTime() + 1) : horizon;
@@ -856,9 +856,9 @@ export class WindowsService {
       const toRule = movesToRule(withoutRunsMovedToSlots(stored, await this.runsMovedToSlots(tx, windowId)), ahead.runs, maxShiftMs, { now, through: ahead.through });
       if (!toRule) return null;
       const { moves, uncoveredFrom } = toRule;
-      if (moves.length === 0 && !ahead.start && !uncoveredFrom) return { moves, startsAt: null };
       // A run the new rules brought in before the horizon: the horizon step plans it, as it would have past the horizon.
       if (uncoveredFrom) await tx.query('UPDATE maintenance_window SET expanded_until = LEAST(expanded_until, $2) WHERE id = $1', [windowId, uncoveredFrom]);
+      if (moves.length === 0 && !ahead.start) return { moves, startsAt: null };
       const numbers = moves.map((move) => move.number);
       await tx.query(
         `UPDATE occurrence o SET starts_at = m.starts_at, ends_at = m.ends_at
