@@ -590,7 +590,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(described.get(running.windowId)?.occurrences[0]).toMatchObject({ inProgress: true, status: 'in-progress' });
     expect(described.get(notifyOnly.windowId)).toMatchObject({ notifyOnly: true });
     expect(described.get(global.windowId)?.occurrences[0].localTimes).toEqual([expect.objectContaining({ region: 'IR', zone: 'Asia/Tehran' })]);
-    expect(placed.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T06:30', offset: '+03:30' }]);
+    expect(placed.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T06:30', offset: '+03:30', untilOffset: '+03:30' }]);
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.held').filter((event) => event.data.holdId === hold.id).map((event) => event.key).sort()).toEqual([regional.windowId, global.windowId, crossingStart.windowId, recurring.windowId].sort()));
 
     // The gate: held now for the window and for IR (asked with NP, which is free and not named), free for DE and for the exempt window.

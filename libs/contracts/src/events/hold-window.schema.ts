@@ -19,13 +19,17 @@ export const HoldWindowSchema = z.strictObject({
 });
 export type HoldWindow = z.infer<typeof HoldWindowSchema>;
 
-/** The hold's period in one region's local time; `untilLocal` is absent while open-ended. */
+/**
+ * The hold's period in one region's local time; `untilLocal` is absent while open-ended. `offset` is
+ * the zone's at `from`, `untilOffset` its own at `until`: across a clock change they differ.
+ */
 export const HoldPeriodLocalTimeSchema = z.strictObject({
   region: RegionCodeSchema,
   zone: RegionLocalTimeSchema.shape.zone,
   fromLocal: RegionLocalTimeSchema.shape.startsAtLocal,
   untilLocal: RegionLocalTimeSchema.shape.endsAtLocal.optional(),
   offset: RegionLocalTimeSchema.shape.offset,
+  untilOffset: RegionLocalTimeSchema.shape.endOffset,
 });
 export type HoldPeriodLocalTime = z.infer<typeof HoldPeriodLocalTimeSchema>;
 

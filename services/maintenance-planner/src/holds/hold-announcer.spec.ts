@@ -132,3 +132,18 @@ describe("a large hold's window events", () => {
     ]);
   });
 });
+
+describe("a hold's period in its regions' local times", () => {
+  const hold = (from: string, until: string | null) => ({ regions: ['DE', 'IR'], from_at: new Date(from), until_at: until ? new Date(until) : null }) as HoldRow;
+
+  it('gives its end the offset in force at its end: across the night Berlin leaves summer time the two differ', () => {
+    expect(announcer.periodLocalTimes(hold('2026-10-24T20:00:00Z', '2026-10-25T04:00:00Z'))).toEqual([
+      { region: 'DE', zone: 'Europe/Berlin', fromLocal: '2026-10-24T22:00', untilLocal: '2026-10-25T05:00', offset: '+02:00', untilOffset: '+01:00' },
+      { region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-10-24T23:30', untilLocal: '2026-10-25T07:30', offset: '+03:30', untilOffset: '+03:30' },
+    ]);
+  });
+
+  it('gives an open-ended hold neither an end nor its offset', () => {
+    expect(announcer.periodLocalTimes(hold('2026-10-24T20:00:00Z', null))[0]).toEqual({ region: 'DE', zone: 'Europe/Berlin', fromLocal: '2026-10-24T22:00', offset: '+02:00' });
+  });
+});

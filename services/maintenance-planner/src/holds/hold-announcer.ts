@@ -278,7 +278,14 @@ export class HoldAnnouncer {
     return hold.regions.map((region) => {
       const end = hold.until_at ?? new Date(hold.from_at.getTime() + 60_000);
       const [local] = this.localTimes.of(hold.from_at, end, [region]);
-      return { region, zone: local.zone, fromLocal: local.startsAtLocal, ...(hold.until_at ? { untilLocal: local.endsAtLocal } : {}), offset: local.offset };
+      return {
+        region,
+        zone: local.zone,
+        fromLocal: local.startsAtLocal,
+        ...(hold.until_at ? { untilLocal: local.endsAtLocal } : {}),
+        offset: local.offset,
+        ...(hold.until_at && local.endOffset ? { untilOffset: local.endOffset } : {}),
+      };
     });
   }
 
