@@ -42,6 +42,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly sweeps;
   private readonly refusedWindows;
   private readonly stepSeconds;
+  private readonly windowsOffZoneRules;
 
   constructor(
     private readonly windows: WindowsService,
@@ -59,6 +60,11 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
       'holdfast_horizon_refused_windows_total',
       "Recurring windows whose new runs the sweep's horizon step refused to store, once per window and sweep, by reason (overlapping-occurrences, occurrence-too-long)",
       ['reason'],
+    );
+    this.windowsOffZoneRules = metrics.counter(
+      'holdfast_zone_rules_windows_total',
+      "Windows whose runs to come a newer tzdata release no longer put where their rule does, by outcome: moved (back to the local time planned) or left (to their owners, audited runs-off-zone-rules)",
+      ['outcome'],
     );
   }
 
@@ -118,7 +124,13 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
     await step('prunedClearances', () => this.clearances.prune());
     await step('gauges', () => this.holds.refreshGauges());
     // Last: after an upgrade that moved many windows' runs it may take a while, and the releases due come first.
-    await step('zoneRules', async () => (await this.zoneRules.checkNewRelease()).length);
+    await step('zoneRules', async () => {
+      const off = await this.zoneRules.checkNewRelease();
+      const moved = off.filter((window) => window.moved > 0 || window.startsAt !== null).length;
+      if (moved > 0) this.windowsOffZoneRules.inc({ outcome: 'moved' }, moved);
+      if (off.length > moved) this.windowsOffZoneRules.inc({ outcome: 'left' }, off.length - moved);
+      return off.length;
+    });
     result.outcome = result.failed.length === 0 ? 'ok' : result.failed.length + result.skipped.length === SWEEP_STEPS.length ? 'failed' : 'partial';
     this.sweeps.inc({ outcome: result.outcome });
     if (result.outcome === 'ok') this.incomplete.succeeded((fields, message) => this.logger.log(fields, message), {}, 'sweeps complete again');

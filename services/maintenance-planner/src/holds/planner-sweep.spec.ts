@@ -16,7 +16,13 @@ function sweepOf(failing: readonly string[], refusedAtEachSweep: HorizonRefusal[
   let sweeps = 0;
   const extendHorizon = () => step('extendHorizon', { extended: 1, refused: refusedAtEachSweep[sweeps++] ?? [] })();
   const windows = { extendHorizon, markMissed: step('markMissed', 2) };
-  const zoneRules = { checkNewRelease: step('checkNewRelease', [{ windowId: 'w', runs: [] }]) };
+  const zoneRules = {
+    checkNewRelease: step('checkNewRelease', [
+      { windowId: 'w', runs: [], moved: 0, startsAt: null },
+      { windowId: 'moved', runs: [], moved: 3, startsAt: null },
+      { windowId: 'start moved', runs: [], moved: 0, startsAt: new Date('2026-11-10T09:00:00Z') },
+    ]),
+  };
   const holds = {
     announceOwed: announceOwed ?? step('announceOwed', 3),
     releaseDue: step('releaseDue', 4),
@@ -42,12 +48,14 @@ describe('the planner sweep', () => {
     const result = await sweep.sweep();
 
     expect(ran).toEqual(['extendHorizon', 'announceOwed', 'releaseDue', 'openOutlasted', 'extendOpenEnded', 'repair', 'markMissed', 'prune', 'refreshGauges', 'checkNewRelease']);
-    expect(result).toEqual({ zoneRules: 1, announced: 3, released: 4, outlasted: 5, extended: 6, repaired: 7, missed: 2, prunedClearances: 8, gauges: 0, failed: ['extendedWindows'], skipped: [], outcome: 'partial' });
+    expect(result).toEqual({ zoneRules: 3, announced: 3, released: 4, outlasted: 5, extended: 6, repaired: 7, missed: 2, prunedClearances: 8, gauges: 0, failed: ['extendedWindows'], skipped: [], outcome: 'partial' });
     expect(errors).toHaveBeenCalledWith(expect.objectContaining({ step: 'extendedWindows', err: expect.objectContaining({ message: 'extendHorizon refused' }) }), expect.stringContaining('sweep step extendedWindows failed'));
     const timed = ((await metrics.registry.getSingleMetric('holdfast_sweep_step_seconds')!.get()).values as { labels: Record<string, string>; value: number; metricName?: string }[]).filter((value) => value.metricName === 'holdfast_sweep_step_seconds_count');
     // Every step timed once, the failed one included.
     expect(Object.fromEntries(timed.map((value) => [value.labels.step, value.value]))).toEqual({ extendedWindows: 1, announced: 1, released: 1, outlasted: 1, extended: 1, repaired: 1, missed: 1, prunedClearances: 1, gauges: 1, zoneRules: 1 });
     expect(await counted('holdfast_sweep_step_failures_total')).toEqual({ extendedWindows: 1 });
+    // The windows a newer tzdata found off their rule: two moved back to the local time planned, one left to its owner.
+    expect(await counted('holdfast_zone_rules_windows_total')).toEqual({ moved: 2, left: 1 });
     expect(await counted('holdfast_sweeps_total')).toEqual({ partial: 1 });
   });
 
