@@ -488,13 +488,24 @@ describe('maintenance-planner migration: the local time each window was planned 
          FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS t(id, s, zone)`,
       [windows.map((window) => window.id), windows.map((window) => window.startsAt), windows.map((window) => window.zone)],
     );
+    // A zone no tz data knows (stored by hand): its window keeps no local start, and the migration goes on.
+    const unknown = '0190e0c8-0000-7000-8000-ffffffffffff';
+    await before.query(
+      `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+       VALUES ($1, 'patch', 'network', false, '{IR}', '2026-11-01T09:30Z', '2026-11-01T10:30Z', 'Mars/Olympus_Mons', 'routine', 'hold', 'scheduled', '2026-11-02Z', '2026-12-01Z', '2026-12-01Z')`,
+      [unknown],
+    );
     await before.destroy();
     const after = dataSource(database.url, all);
     await after.initialize();
+    const said: string[] = [];
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['PlannedLocalStart1768500000000']);
-      const stored = (await after.query('SELECT id, planned_local_start FROM maintenance_window ORDER BY id')) as { id: string; planned_local_start: string }[];
-      expect(stored.map((row) => row.planned_local_start)).toEqual(windows.map((window) => instantToWallClock(window.startsAt, window.zone)));
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['PlannedLocalStart1768500000000']);
+      const stored = (await after.query('SELECT id, planned_local_start FROM maintenance_window ORDER BY id')) as { id: string; planned_local_start: string | null }[];
+      expect(stored.map((row) => row.planned_local_start)).toEqual([...windows.map((window) => instantToWallClock(window.startsAt, window.zone)), null]);
+      expect(said.slice(1)).toEqual([
+        `schema maintenance_planner: PlannedLocalStart1768500000000 recorded no planned local start for 1 window(s) whose zone this Node's time zone data does not know, anchored on their start instant as before: ${unknown} (Mars/Olympus_Mons)`,
+      ]);
       expect(stored[1].planned_local_start).toMatch(/^2026-11-01T0[23]:30$/);
       await after.undoLastMigration();
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'maintenance_window' AND column_name = 'planned_local_start'`)).toEqual([]);
