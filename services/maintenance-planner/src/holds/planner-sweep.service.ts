@@ -5,7 +5,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import type { PlannerSettings } from '../config/planner-settings';
 import type { HorizonRefusal } from '../windows/horizon-refusal';
 import { WindowsService } from '../windows/windows.service';
-import { ZoneRulesCheck } from '../windows/zone-rules.check';
+import { movedToRule, ZoneRulesCheck } from '../windows/zone-rules.check';
 import { HoldsService } from './holds.service';
 import { SurgeClearances } from './surge-clearances';
 
@@ -126,7 +126,7 @@ export class PlannerSweep implements OnApplicationBootstrap, OnApplicationShutdo
     // Last: after an upgrade that moved many windows' runs it may take a while, and the releases due come first.
     await step('zoneRules', async () => {
       const off = await this.zoneRules.checkNewRelease();
-      const moved = off.filter((window) => window.moved > 0 || window.startsAt !== null).length;
+      const moved = off.filter(movedToRule).length;
       if (moved > 0) this.windowsOffZoneRules.inc({ outcome: 'moved' }, moved);
       if (off.length > moved) this.windowsOffZoneRules.inc({ outcome: 'left' }, off.length - moved);
       return off.length;

@@ -32,6 +32,9 @@ export interface WindowOffRule {
   readonly startsAt: Date | null;
 }
 
+/** Whether the check moved the window to its rule (its runs or its start), rather than leaving it to its owner. */
+export const movedToRule = (window: WindowOffRule): boolean => window.moved > 0 || window.startsAt !== null;
+
 /**
  * A window's runs are stored as instants, computed by the time zone database release (tzdata) of
  * the Node that planned them. When a planner runs on a newer release than the one it last
@@ -82,10 +85,10 @@ export class ZoneRulesCheck {
          ON CONFLICT (single) DO UPDATE SET release = EXCLUDED.release, recorded_at = EXCLUDED.recorded_at`,
         [release, now],
       );
-      const moved = off.filter((window) => window.moved > 0).length;
+      const moved = off.filter(movedToRule).length;
       this.logger.log(
         { release, previous: recorded, windowsOffRule: off.length, windowsMoved: moved },
-        `time zone rules are now tzdata ${release} (checked before: ${recorded ?? 'none recorded'}); ${off.length} recurring window${off.length === 1 ? ' had' : 's had'} runs to come off their rule: ${moved} moved to it, ${off.length - moved} left to their owners`,
+        `time zone rules are now tzdata ${release} (checked before: ${recorded ?? 'none recorded'}); ${off.length} window${off.length === 1 ? ' had' : 's had'} runs to come off their rule: ${moved} moved to it, ${off.length - moved} left to their owners`,
       );
       return off;
     });
@@ -116,10 +119,14 @@ export class ZoneRulesCheck {
       for (const row of rows) {
         const runs = byWindow.get(row.id) ?? [];
         await turns.before(1 + runs.length);
-        let found = this.offRule(row, runs, now);
+        const ahead = this.ruleRunsAhead(row, now);
+        if (!ahead) continue;
+        const ruled = runs.filter((run) => run.start < ahead.through);
+        let offRuns = runsOffRule(ruled, ahead.runs);
         // A run the planner moved to a slot is off its rule on purpose: only a window found off has its trail read for them.
-        if (found) found = this.offRule(row, withoutRunsMovedToSlots(runs, await this.windows.runsMovedToSlots(tx, row.id)), now);
-        if (!found) continue;
+        if (offRuns.length > 0) offRuns = runsOffRule(withoutRunsMovedToSlots(ruled, await this.windows.runsMovedToSlots(tx, row.id)), ahead.runs);
+        if (offRuns.length === 0 && !ahead.start) continue;
+        const found = { runs: offRuns, next: ahead.runs[0] as RunTimes | undefined };
         const moved = await this.windows.moveRunsToRule(row.id, MAX_SHIFT_MS, {
           reason: `${row.planned_zone}'s rules changed with tzdata ${releases.release}: the runs to come move back to the local time the window was planned at in that zone`,
           details: releases,
@@ -144,25 +151,15 @@ export class ZoneRulesCheck {
     }
   }
 
-  /**
-   * The window's stored runs to come that its rule, expanded now from the local time it was planned
-   * at, no longer gives, and the rule's next run; undefined when there are none and its start reads
-   * as planned.
-   */
-  private offRule(row: WindowRow, stored: readonly StoredRun[], now: Date) {
-    let ahead: ReturnType<WindowsService['ruleRunsAhead']>;
+  /** The window's rule runs ahead, expanded now from the local time it was planned at; undefined when today's expander refuses its rule. */
+  private ruleRunsAhead(row: WindowRow, now: Date): ReturnType<WindowsService['ruleRunsAhead']> | undefined {
     try {
-      ahead = this.windows.ruleRunsAhead(row, now);
+      return this.windows.ruleRunsAhead(row, now);
     } catch (error) {
       // A rule today's expander refuses is the horizon step's to report, at every sweep.
       this.logger.warn({ windowId: row.id, err: error }, `window ${row.id}: its rule could not be expanded to check it against tzdata; the sweep's horizon step says why`);
       return undefined;
     }
-    const runs = runsOffRule(
-      stored.filter((run) => run.start < ahead.through),
-      ahead.runs,
-    );
-    return runs.length === 0 && !ahead.start ? undefined : { runs, next: ahead.runs[0] as RunTimes | undefined };
   }
 }
 
