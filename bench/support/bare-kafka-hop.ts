@@ -1,3 +1,4 @@
+import { waitForLeaders } from '@holdfast/messaging';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 import { removeRunTopics } from '../../deploy/kafka/local-kafka.mjs';
@@ -38,7 +39,8 @@ export async function openBareHopProbe(brokers: string[]): Promise<BareHopProbe>
     await removeRunTopics(brokers, prefix, { log: () => undefined });
   };
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: false });
+    await waitForLeaders(admin, [topic]);
     // As the services' partitions are in bench/e2e: past the broker's first index write.
     await warmPartitions(brokers, [topic]);
     let delivered: ((hop: number) => void) | undefined;

@@ -1,3 +1,4 @@
+import { waitForLeaders } from '@holdfast/messaging';
 import { expectEventually, testEnvironment } from '@holdfast/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,8 @@ describe('warmPartitions', () => {
 
   beforeAll(async () => {
     await Promise.all([admin.connect(), producer.connect()]);
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false });
+    await waitForLeaders(admin, [topic]);
   });
 
   afterAll(async () => {

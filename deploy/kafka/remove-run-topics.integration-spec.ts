@@ -1,3 +1,4 @@
+import { waitForLeaders } from '@holdfast/messaging';
 import { testEnvironment } from '@holdfast/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,9 @@ describe('removeRunTopics', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({ topics: [`${run}traffic.samples.v1`, `${run}traffic.samples.v1.dlq`, `${neighbour}traffic.samples.v1`].map((topic) => ({ topic, numPartitions: 1 })) });
+    const topics = [`${run}traffic.samples.v1`, `${run}traffic.samples.v1.dlq`, `${neighbour}traffic.samples.v1`];
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
+    await waitForLeaders(admin, topics);
     // A group that consumed and left, as a bench's consumers do before it cleans up.
     const consumer = kafka.consumer({ groupId: `${run}bench-reader` });
     await consumer.connect();

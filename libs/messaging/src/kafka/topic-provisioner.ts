@@ -94,7 +94,12 @@ function refusedCreations(error: unknown): { topic: string; reason: string }[] {
   return perTopic.filter((refusal) => refusal.type !== 'TOPIC_ALREADY_EXISTS').map((refusal) => ({ topic: String(refusal.topic), reason: String(refusal.message) }));
 }
 
-async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+/**
+ * Waits until every partition of `topics` has a leader. Create topics with `waitForLeaders: false`
+ * and wait with this: kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION while the broker's
+ * metadata catches up with the controller.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
   await backOff(
     async () => {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
