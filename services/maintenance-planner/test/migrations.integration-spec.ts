@@ -482,18 +482,14 @@ describe('maintenance-planner migration: the local time each window was planned 
       zone: ['Asia/Tehran', 'America/Vancouver', 'Asia/Kathmandu'][index % 3],
       startsAt: new Date(Date.parse('2026-11-01T09:30:00Z') + index * 3_600_000),
     }));
+    // And one in a zone no tz data knows (stored by hand): its window keeps no local start, and the migration goes on.
+    const unknown = '0190e0c8-0000-7000-8000-ffffffffffff';
+    const planned = [...windows, { id: unknown, zone: 'Mars/Olympus_Mons', startsAt: new Date('2026-11-01T09:30:00Z') }];
     await before.query(
       `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
        SELECT id, 'patch', 'network', false, '{IR}', s, s + interval '1 hour', zone, 'routine', 'hold', 'scheduled', s + interval '1 day', '2026-12-01Z', '2026-12-01Z'
          FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS t(id, s, zone)`,
-      [windows.map((window) => window.id), windows.map((window) => window.startsAt), windows.map((window) => window.zone)],
-    );
-    // A zone no tz data knows (stored by hand): its window keeps no local start, and the migration goes on.
-    const unknown = '0190e0c8-0000-7000-8000-ffffffffffff';
-    await before.query(
-      `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
-       VALUES ($1, 'patch', 'network', false, '{IR}', '2026-11-01T09:30Z', '2026-11-01T10:30Z', 'Mars/Olympus_Mons', 'routine', 'hold', 'scheduled', '2026-11-02Z', '2026-12-01Z', '2026-12-01Z')`,
-      [unknown],
+      [planned.map((window) => window.id), planned.map((window) => window.startsAt), planned.map((window) => window.zone)],
     );
     await before.destroy();
     const after = dataSource(database.url, all);

@@ -807,7 +807,7 @@ export class WindowsService {
    */
   ruleRunsAhead(row: WindowRow, from: Date, marginMs = 0): { runs: { start: Date; end: Date }[]; through: Date; start: Date | null } {
     const start = startMovedByZoneRules(row.starts_at, row.planned_zone, row.planned_local_start);
-    const times = start ? { ...storedTimes(row), startsAt: start.toISOString(), endsAt: new Date(start.getTime() + (row.ends_at.getTime() - row.starts_at.getTime())).toISOString() } : storedTimes(row);
+    const times = start ? { ...storedTimes(row), startsAt: start.toISOString(), endsAt: endWithStartAt(row, start).toISOString() } : storedTimes(row);
     if (row.recurrence === null) {
       const run = { start: new Date(times.startsAt), end: new Date(times.endsAt) };
       return { runs: run.start.getTime() > from.getTime() - marginMs ? [run] : [], through: END_OF_TIME, start };
@@ -860,23 +860,21 @@ export class WindowsService {
       if (uncoveredFrom) await tx.query('UPDATE maintenance_window SET expanded_until = LEAST(expanded_until, $2) WHERE id = $1', [windowId, uncoveredFrom]);
       if (moves.length === 0 && !ahead.start) return { moves, startsAt: null };
       const numbers = moves.map((move) => move.number);
-      await tx.query(
-        `UPDATE occurrence o SET starts_at = m.starts_at, ends_at = m.ends_at
-           FROM unnest($2::int[], $3::timestamptz[], $4::timestamptz[]) AS m(number, starts_at, ends_at)
-          WHERE o.window_id = $1 AND o.number = m.number`,
-        [windowId, numbers, moves.map((move) => move.start), moves.map((move) => move.end)],
-      );
-      // As a change of the window's times: the holds let go of the moved runs, then hold them again where they now fall.
-      const letGo = await letGoOfRuns(tx, windowId, now, numbers);
-      await this.holds.holdWindow(tx, windowId);
-      await this.auditLetGo(tx, windowId, letGo);
+      // Only the start moved (its runs already where the rule puts them): no run, and so no hold's link, to touch.
+      if (moves.length > 0) {
+        await tx.query(
+          `UPDATE occurrence o SET starts_at = m.starts_at, ends_at = m.ends_at
+             FROM unnest($2::int[], $3::timestamptz[], $4::timestamptz[]) AS m(number, starts_at, ends_at)
+            WHERE o.window_id = $1 AND o.number = m.number`,
+          [windowId, numbers, moves.map((move) => move.start), moves.map((move) => move.end)],
+        );
+        // As a change of the window's times: the holds let go of the moved runs, then hold them again where they now fall.
+        const letGo = await letGoOfRuns(tx, windowId, now, numbers);
+        await this.holds.holdWindow(tx, windowId);
+        await this.auditLetGo(tx, windowId, letGo);
+      }
       const start = ahead.start ?? row.starts_at;
-      await tx.query('UPDATE maintenance_window SET version = version + 1, updated_at = $2, starts_at = $3, ends_at = $4 WHERE id = $1', [
-        windowId,
-        now,
-        start,
-        new Date(start.getTime() + (row.ends_at.getTime() - row.starts_at.getTime())),
-      ]);
+      await tx.query('UPDATE maintenance_window SET version = version + 1, updated_at = $2, starts_at = $3, ends_at = $4 WHERE id = $1', [windowId, now, start, endWithStartAt(row, start)]);
       const changes: WindowField[] = [...(ahead.start ? (['startsAt', 'endsAt'] as const) : []), ...(moves.length > 0 ? (['occurrences'] as const) : [])];
       const moved = moves.map((move) => ({ number: move.number, from: move.previous.start.toISOString(), to: move.start.toISOString() }));
       await this.holds.audit(tx, {
@@ -1160,6 +1158,11 @@ async function keepOverrides(tx: EntityManager, windowId: string, links: readonl
       overrides.map((link) => link.overridden_at),
     ],
   );
+}
+
+/** Where a window ends when it starts at `start`, as long as it is. */
+function endWithStartAt(row: WindowRow, start: Date): Date {
+  return new Date(start.getTime() + row.ends_at.getTime() - row.starts_at.getTime());
 }
 
 /**

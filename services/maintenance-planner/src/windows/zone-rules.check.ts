@@ -126,7 +126,6 @@ export class ZoneRulesCheck {
         // A run the planner moved to a slot is off its rule on purpose: only a window found off has its trail read for them.
         if (offRuns.length > 0) offRuns = runsOffRule(withoutRunsMovedToSlots(ruled, await this.windows.runsMovedToSlots(tx, row.id)), ahead.runs);
         if (offRuns.length === 0 && !ahead.start) continue;
-        const found = { runs: offRuns, next: ahead.runs[0] as RunTimes | undefined };
         const moved = await this.windows.moveRunsToRule(row.id, MAX_SHIFT_MS, {
           reason: `${row.planned_zone}'s rules changed with tzdata ${releases.release}: the runs to come move back to the local time the window was planned at in that zone`,
           details: releases,
@@ -134,7 +133,7 @@ export class ZoneRulesCheck {
         // Judged again under the window's lock: a change committed since (a PATCH, a cancel) may have left nothing to move.
         if (moved && moved.moves.length === 0 && !moved.startsAt) continue;
         if (moved) {
-          off.push({ windowId: row.id, runs: found.runs, moved: moved.moves.length, startsAt: moved.startsAt });
+          off.push({ windowId: row.id, runs: offRuns, moved: moved.moves.length, startsAt: moved.startsAt });
           const start = moved.startsAt ? `its start moved to ${moved.startsAt.toISOString()} (${row.planned_local_start} local, as planned) and ` : '';
           this.logger.log(
             { windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, moved: moved.moves.length, startsAt: moved.startsAt, ...releases },
@@ -142,8 +141,8 @@ export class ZoneRulesCheck {
           );
           continue;
         }
-        off.push({ windowId: row.id, runs: found.runs, moved: 0, startsAt: null });
-        const { reason, ...details } = leftToOwner(row, found.runs, found.next);
+        off.push({ windowId: row.id, runs: offRuns, moved: 0, startsAt: null });
+        const { reason, ...details } = leftToOwner(row, offRuns, ahead.runs.at(0));
         this.logger.warn({ windowId: row.id, ownerTeam: row.owner_team, zone: row.planned_zone, ...details }, reason);
         // On the window's trail too, where its owner reads it (GET /v1/audit?subject=..., holdfast audit).
         await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'runs-off-zone-rules', actor: 'planner', details: { ...releases, ...details, reason } });
