@@ -37,14 +37,14 @@ export class SurgeEventsConsumer implements OnModuleInit {
     // A clearance that overtook this start is read in the same round trip as the hold's first statement.
     const [hold, clearance] = await Promise.all([
       this.holds.place(tx, {
-      source,
-      causeId: surgeId,
-      regions: [region],
-      reason: `Surge in ${region}: ${reason}`,
-      from: new Date(startedAt),
-      until: expectedEndAt ? new Date(expectedEndAt) : null,
-      severity,
-      evidence,
+        source,
+        causeId: surgeId,
+        regions: [region],
+        reason: `Surge in ${region}: ${reason}`,
+        from: new Date(startedAt),
+        until: expectedEndAt ? new Date(expectedEndAt) : null,
+        severity,
+        evidence,
         surgeReason: reason,
         cause: surge,
       }),
