@@ -29,3 +29,4 @@ export * from './definition/define-service';
 export * from './http/entity-version';
 export { EntityTagInterceptor } from './http/entity-tag.interceptor';
 export * from './http/created-location';
+export { collectStartUpGarbage, type StartUpCollection } from './foundation/start-up-garbage';

@@ -14,6 +14,7 @@ import { describeProblems } from './problem-openapi';
 import { shareNamedSchemas } from './shared-schemas';
 import { malformedQueryEncoding } from './query-encoding';
 import { DomainError } from '../errors/domain.error';
+import { collectStartUpGarbage } from '../foundation/start-up-garbage';
 
 export interface ServiceDescription {
   name: string;
@@ -132,11 +133,16 @@ export function runService(name: string, start: () => Promise<{ app: INestApplic
     const { app, port, address } = await start();
     await app.listen(port, address);
     stopGracefullyOnSignals(app, name);
+    const logger = new NestLogger(name);
+    const heap = collectStartUpGarbage();
     const { tzdata } = timeZoneRules();
-    new NestLogger(name).log({ port, address, tzdata, msg: `listening on port ${port} of ${address}; local times by the IANA time zone database ${tzdata}` });
+    logger.log({ port, address, tzdata, msg: `listening on port ${port} of ${address}; local times by the IANA time zone database ${tzdata}` });
+    logger.debug({ ...heap, msg: `start-up garbage collected in ${Math.round(heap.durationMs)} ms: heap ${megabytes(heap.heapBeforeBytes)} -> ${megabytes(heap.heapAfterBytes)} MB` });
   };
   run().catch((error: Error) => {
     process.stderr.write(`${name} failed to start: ${error.message}\n`);
     process.exit(1);
   });
 }
+
+const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);
