@@ -436,11 +436,11 @@ async function watchHoldCommits(databaseUrl: string, commits: Arrivals): Promise
   return listener;
 }
 
-// Runs on a broker started this recently measured it still compiling (docs/performance.md, "A young broker"):
+// Runs on a broker started this recently measured it still compiling (docs/performance-journal.md, "A young broker"):
 // within two minutes on a fast machine, and still at 3.7 minutes on a slower one (2026-12-05).
 const YOUNG_BROKER_S = 300;
 const youngBrokerWarning = (ageSeconds: number) =>
-  `the local broker started ${Math.round(ageSeconds)} s before this run: in its first minutes of work its JVM is still compiling, which slows the holds and the baseline hop alike (docs/performance.md, "A young broker"); for a warm broker's figures, run the bench again`;
+  `the local broker started ${Math.round(ageSeconds)} s before this run: in its first minutes of work its JVM is still compiling, which slows the holds and the baseline hop alike (docs/performance-journal.md, "A young broker"); for a warm broker's figures, run the bench again`;
 
 // A background commit this slow was held up by the storage, not by the work of one commit.
 const STALL_MS = 20;

@@ -2,7 +2,7 @@
  * One-region holds at a large organisation's scale: the planner itself (HTTP, its real migrations,
  * the outbox relay sending to Kafka) with GLOBAL_ONE_OFF global one-off windows and GLOBAL_DAILY,
  * GLOBAL_WEEKLY and GLOBAL_HOURLY global recurring ones (about the 2,405 of the scale review in
- * docs/performance.md), then GLOBAL_HOLDS manual holds of 60 days, each on a region of its own,
+ * docs/performance-journal.md), then GLOBAL_HOLDS manual holds of 60 days, each on a region of its own,
  * declared one after another through POST /v1/holds as a person would. Every hold lands on every
  * global window, so each owes a window.held per global window, written after it.
  *

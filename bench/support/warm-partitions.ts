@@ -10,7 +10,7 @@ const FILLER_BYTES = 8 * 1024;
  *
  * Why: a partition's first index entry is the first write into its sparse, memory-mapped index
  * files, and on the project's ext4 disk that page fault blocks the broker's append for 8-14 ms on a
- * quiet machine and 40-60 ms under bench:e2e's load (docs/performance.md). A long-lived partition pays
+ * quiet machine and 40-60 ms under bench:e2e's load (docs/performance-journal.md). A long-lived partition pays
  * it once per index page (about every 1.4 MB it takes in); a bench that creates its topics a moment
  * before it measures would pay it on every partition inside the measured window.
  */

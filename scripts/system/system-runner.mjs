@@ -73,7 +73,7 @@ export function mainOf(service) {
  * holds a slice of 27 MB of allocation until its transaction commits: with 8 MB, or with V8's
  * allocation-site pretenuring on, all of it was promoted to the old generation and the collector
  * took about half its CPU; 32 MB without pretenuring keeps scavenges short and most of a slice young
- * (docs/performance.md, "Garbage collection and the retry wrapper"). HOLDFAST_SERVICE_NODE_ARGS,
+ * (docs/performance-journal.md, "Garbage collection and the retry wrapper"). HOLDFAST_SERVICE_NODE_ARGS,
  * given after them, overrides.
  */
 export const SERVICE_NODE_FLAGS = {

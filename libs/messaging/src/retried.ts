@@ -14,7 +14,7 @@ export const DEFAULT_BACKOFF: Backoff = { startingDelayMs: 100, maxDelayMs: 5_00
  * attempt runs directly and the library is entered only once one has failed: wrapped around every
  * call, it kept what `work` holds (a consumer's whole slice of events and Kafka messages) alive
  * through two young-generation collections, so V8 promoted all of it to the old generation
- * (docs/performance.md, "Garbage collection and the retry wrapper").
+ * (docs/performance-journal.md, "Garbage collection and the retry wrapper").
  */
 export async function retried<R>(work: () => Promise<R>, backoff: Backoff, shouldRetry: (error: unknown, attempt: number) => boolean | Promise<boolean>): Promise<R> {
   try {

@@ -117,7 +117,7 @@ export interface EventConsumerOptions<T extends TopicName> {
 
 /**
  * How long a fetch waits for records. The broker answers as soon as one arrives, so the wait costs no
- * latency; it is how often a quiet consumer polls (twice a second, not ten times: docs/performance.md,
+ * latency; it is how often a quiet consumer polls (twice a second, not ten times: docs/performance-journal.md,
  * "Idle"). A stopping consumer waits out its fetch: at most this long.
  */
 export const DEFAULT_FETCH_WAIT_MS = 500;

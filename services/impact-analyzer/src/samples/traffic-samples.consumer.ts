@@ -9,7 +9,7 @@ import { SampleAssessmentService } from './sample-assessment.service';
 /**
  * One partition's worth a fetch rather than kafkajs's 10 MB: a fetch is decoded whole before its first
  * batch is handled, and six partitions' messages waiting their turn outlive V8's young generation, so
- * the collector copies them all (docs/performance.md, "Garbage collection and the retry wrapper").
+ * the collector copies them all (docs/performance-journal.md, "Garbage collection and the retry wrapper").
  */
 export const SAMPLE_FETCH_MAX_BYTES = 1_048_576;
 
