@@ -1,7 +1,7 @@
 import { testEnvironment } from '@holdfast/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { answeredAtCommit, BatchingClient, prepared } from './batching-client';
 
 /** Counts the writes the client's socket makes (one per write system call, a corked batch being one). */
@@ -125,6 +125,37 @@ describe('BatchingClient against the real PostgreSQL', () => {
     await expect(first).rejects.toMatchObject({ code: '25P02' });
     await client.query('ROLLBACK');
     expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
+
+  it("hands every statement to node-postgres with a callback, so none takes node-postgres's own promise", async () => {
+    const client = await connect(BatchingClient);
+    const handedOver = vi.spyOn(Client.prototype, 'query');
+    try {
+      await client.query('CREATE TEMPORARY TABLE note (text text)');
+      await client.query('START TRANSACTION');
+      await Promise.all([client.query(prepared('SELECT $1::int AS one'), [1]), client.query('SELECT $1::text AS two', ['2'])]);
+      await client.query(answeredAtCommit('INSERT INTO note (text) VALUES ($1)'), ['kept']);
+      await client.query('COMMIT');
+
+      const lastArguments = handedOver.mock.calls.map((call) => call.at(-1));
+      expect(lastArguments).toHaveLength(6);
+      expect(lastArguments.every((argument) => typeof argument === 'function')).toBe(true);
+      expect((await client.query('SELECT text FROM note')).rows).toEqual([{ text: 'kept' }]);
+    } finally {
+      handedOver.mockRestore();
+    }
+  });
+
+  it('fails a refused statement with a stack that leads back to the code that awaited it', async () => {
+    const client = await connect(BatchingClient);
+    async function readTheMissingTable(): Promise<void> {
+      await client.query('SELECT * FROM no_such_table');
+    }
+
+    const refused = await readTheMissingTable().catch((error: Error) => error);
+
+    expect(refused).toMatchObject({ code: '42P01' });
+    expect((refused as Error).stack).toContain('readTheMissingTable');
   });
 
   describe('writes answered at commit', () => {
