@@ -92,7 +92,7 @@ export class BatchingClient extends Client {
     if (text === START_TRANSACTION || text === 'BEGIN') this.beginTransaction();
     // TypeORM passes its (absent) parameters along: query('START TRANSACTION', undefined).
     if (text === START_TRANSACTION && (args.length === 1 || (args.length === 2 && values === undefined)) && !this.beginning) {
-      const begun = this.answerOf(query, START_TRANSACTION);
+      const begun = this.answerOf(query, { text: START_TRANSACTION });
       this.beginning = begun;
       // Handled through the next statement, which reports it.
       begun.catch(() => undefined);
@@ -102,8 +102,7 @@ export class BatchingClient extends Client {
     if (atCommit && !this.inTransaction) return Promise.reject(new AnsweredAtCommitOutsideTransaction(text)) as never;
     // A statement with its values, as TypeORM and the services issue them; anything else (a callback, a submittable) as node-postgres takes it.
     const plain = typeof text === 'string' && args.length <= 2 && (values === undefined || Array.isArray(values));
-    const name = plain ? statementNames.get(text) : undefined;
-    const sent = name ? this.answerOf(query, { name, text, values }) : plain ? this.answerOf(query, text, values) : query.apply(this, args);
+    const sent = plain ? this.answerOf(query, { name: statementNames.get(text), text, values }) : query.apply(this, args);
     if (typeof sent?.then !== 'function') return sent as never;
     const answered = this.afterBeginning(sent);
     if (atCommit) {
@@ -127,9 +126,9 @@ export class BatchingClient extends Client {
    * during bench:e2e's surges instead of 4.5 (docs/performance.md, "What the services promote").
    * A failure keeps a stack that leads back to the caller, as node-postgres's does.
    */
-  private answerOf(query: (...forwarded: unknown[]) => unknown, ...config: unknown[]): Promise<unknown> {
+  private answerOf(query: (...forwarded: unknown[]) => unknown, config: { name?: string; text: string; values?: unknown[] }): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      query.call(this, ...config, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)));
+      query.call(this, config, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)));
     }).catch((error: Error) => {
       Error.captureStackTrace(error);
       throw error;
