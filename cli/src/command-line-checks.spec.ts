@@ -118,6 +118,7 @@ describe('holdfast command line: flags mistyped or missing', () => {
   it('prints the usage line after a flag or argument a command cannot do without, as for every usage error', async () => {
     for (const [args, message] of [
       [['keys', 'revoke', WINDOW], '--reason is required\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
+      [['keys', 'revoke', `hf_0123456789abcdef_${'S'.repeat(43)}`, '--reason', 'pasted'], 'that is the whole key, secret included: give only its id, 0123456789abcdef (holdfast keys list shows ids)\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
       [['holds', 'override', WINDOW], '--reason is required\nusage: holdfast holds override WINDOW_ID --reason TEXT [--occurrence N]'],
       [['windows', 'cancel', WINDOW], 'give --reason: the planner records why a window was cancelled\nusage: holdfast windows cancel ID --reason TEXT [--version N]'],
       [['holds', 'declare', '--from', '2026-12-06T10:00:00Z', '--reason', 'election'], '--regions is required (IR,NP)\nusage: holdfast holds declare --regions IR,NP --from TIME [--until TIME] --reason TEXT'],

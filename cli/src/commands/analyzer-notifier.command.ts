@@ -88,6 +88,17 @@ interface AttemptView {
 }
 
 // Every value the list takes, no more: each Record fails to compile when the service's document adds or drops one.
+/**
+ * The key id argument. A whole key given instead is refused here, before the secret travels in a
+ * URL (and into proxies' logs) or into the error printed back, naming the id to give instead.
+ */
+function keyIdArgument(context: CommandContext): string {
+  const given = idArgument(context, 'key');
+  const wholeKey = /^hf_([0-9a-f]{16})_./.exec(given);
+  if (wholeKey) throw new MissingInputError(`that is the whole key, secret included: give only its id, ${wholeKey[1]} (holdfast keys list shows ids)`);
+  return given;
+}
+
 const SURGE_STATUSES = Object.keys({ active: true, cleared: true } satisfies Record<NonNullable<SurgeQuery['status']>, true>) as NonNullable<SurgeQuery['status']>[];
 const SURGE_SOURCES = Object.keys({ detector: true, alert: true, declaration: true } satisfies Record<NonNullable<SurgeQuery['source']>, true>) as NonNullable<SurgeQuery['source']>[];
 const DELIVERY_STATUSES = Object.keys({ pending: true, sending: true, delivered: true, dead: true, cancelled: true } satisfies Record<NonNullable<DeliveryQuery['status']>, true>) as NonNullable<
@@ -485,7 +496,7 @@ export const analyzerNotifierCommands: Command[] = [
     summary: 'revoke a key on every service',
     options: { reason: { type: 'string' } },
     async run(context) {
-      const keyId = idArgument(context, 'key');
+      const keyId = keyIdArgument(context);
       const reason = requiredText(context, 'reason');
       const body = expectOk(await reach(() => context.api.planner.POST('/v1/keys/{keyId}/revoke', { params: { path: { keyId } }, body: { reason } }), 'maintenance-planner'));
       if (context.json) return printJson(context.io, body);

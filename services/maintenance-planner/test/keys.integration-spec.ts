@@ -144,6 +144,22 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(missing.status).toBe(404);
   });
 
+  it('takes a key by its id or its prefix, and refuses a whole key in the path without repeating its secret', async () => {
+    const pasted = await createKey({ team: 'pasting', scopes: ['read'], name: 'pasted' });
+    expect(await (await service.fetch(`/v1/keys/hf_${pasted.keyId}`)).json()).toMatchObject({ keyId: pasted.keyId, version: 1 });
+
+    const whole = await service.fetch(`/v1/keys/${pasted.key}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'pasted the key' }) });
+    expect(whole.status).toBe(400);
+    const text = await whole.text();
+    expect(JSON.parse(text)).toMatchObject({ code: 'invalid-path', detail: expect.stringContaining(`send only its id, ${pasted.keyId}`), errors: [{ path: 'keyId' }] });
+    expect(text).not.toContain(pasted.key.slice(`hf_${pasted.keyId}_`.length));
+    expect(await (await service.fetch(`/v1/keys/${pasted.keyId}`)).json()).toMatchObject({ revokedAt: null });
+
+    const mistyped = await service.fetch('/v1/keys/not-a-key-id');
+    expect(mistyped.status).toBe(400);
+    expect(await mistyped.json()).toMatchObject({ code: 'invalid-path', errors: [{ path: 'keyId', message: 'must be 16 lower-case hex digits' }] });
+  });
+
   it('gives a key its version as a strong ETag, "1" as issued and "2" once revoked, and revokes it only at a version If-Match names', async () => {
     const created = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'tagged', scopes: ['read'], name: 'conditional' }) });
     // Express's body hash (W/"...") was the ETag here, which no If-Match could name.

@@ -46,6 +46,17 @@ describe('per-request logging', () => {
     for (const secret of [...Object.values(secrets), 's3cr3t-cookie']) expect(written).not.toContain(secret);
   });
 
+  it('cuts an API key pasted into a URL to its id, so its secret never reaches the log', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const secret = 'Zq3_xY-0123456789abcdefghijklmnopqrstuvwxyzAB';
+    await fetch(`${base}/v1/keys/hf_0123456789abcdef_${secret}/revoke`, { method: 'POST', headers: { 'x-request-id': 'pasted-key' } });
+    await fetch(`${base}/v1/holds?note=hf_bootstrap_${secret}`, { headers: { 'x-request-id': 'pasted-admin-key' } });
+    const urlOf = (id: string) => (lines.find((line) => line.msg === 'request completed' && (line.req as { id: string }).id === id)?.req as { url: string }).url;
+    expect(urlOf('pasted-key')).toBe('/v1/keys/hf_0123456789abcdef_[redacted]/revoke');
+    expect(urlOf('pasted-admin-key')).toBe('/v1/holds?note=hf_bootstrap_[redacted]');
+    expect(JSON.stringify(lines)).not.toContain(secret);
+  });
+
   it("answers each request with its id: the caller's x-request-id when usable, else a new one, which the log line carries too", async () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect((await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'deploy-42/step-3' } })).headers.get('x-request-id')).toBe('deploy-42/step-3');

@@ -33,6 +33,22 @@ function withSecretHeadersMasked<T extends { headers?: Record<string, unknown> }
   return serialized;
 }
 
+// A key's secret after its id: hf_<16 hex>_<43 base64url characters>, or the admin key's hf_bootstrap_<secret>.
+const KEY_SECRET_IN_TEXT = /(hf_(?:[0-9a-f]{16}|bootstrap))_[A-Za-z0-9_-]+/g;
+
+/** Text (a URL, most often) with every API key in it cut to its id: what a log line or an answer may repeat of a key pasted where its id belongs. */
+export const withoutKeySecrets = (text: string): string => (text.includes('hf_') ? text.replace(KEY_SECRET_IN_TEXT, `$1_${CENSOR}`) : text);
+
+/**
+ * A serialized request with its secret headers masked, and any API key pasted into its URL (a whole
+ * key given where its id belongs) cut to its id, so the request log never holds a secret.
+ */
+function requestMasked<T extends { headers?: Record<string, unknown>; url?: string }>(serialized: T): T {
+  const masked = withSecretHeadersMasked(serialized);
+  if (masked.url !== undefined) masked.url = withoutKeySecrets(masked.url);
+  return masked;
+}
+
 // What a log line and a response header can carry as they are: a few visible ASCII characters.
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
@@ -80,7 +96,7 @@ export function loggingParams({ service, level }: LoggingOptions): Params {
       base: { service },
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
       // pino-http applies these to pino's standard request and response serializers' output.
-      serializers: { req: withSecretHeadersMasked, res: withSecretHeadersMasked },
+      serializers: { req: requestMasked, res: withSecretHeadersMasked },
       genReqId: requestIdOf,
       // pino-http skips a falsy result (public routes get no child logger for it); its type only says object.
       customProps: callerOf as (req: IncomingMessage) => object,

@@ -1,5 +1,5 @@
 import { withoutStatementValues } from '@holdfast/database';
-import { isMiddlewareRoute, REPEATED_FAILURE_LOG_EVERY_MS, RepeatedFailure } from '@holdfast/observability';
+import { isMiddlewareRoute, REPEATED_FAILURE_LOG_EVERY_MS, RepeatedFailure, withoutKeySecrets } from '@holdfast/observability';
 import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
@@ -43,7 +43,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     if (exception instanceof ReplayedAnswer) return exception.writeTo(response);
-    const instance = request.originalUrl ?? request.url;
+    // A key pasted into the path (where its id belongs) is not repeated back, nor into the log.
+    const instance = withoutKeySecrets(request.originalUrl ?? request.url);
     const routed = exception instanceof NotFoundException ? routesOf(request) : undefined;
     const allowed = routed ? allowedMethods(request, routed) : [];
     const problem =

@@ -19,6 +19,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterc
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { API_KEY_ANSWER, API_KEY_PAGE, CREATED_API_KEY_ANSWER, type ApiKeyView, type CreatedApiKey } from './api-key-view.schema';
+import { KeyIdParamPipe } from './key-id-param.pipe';
 import { KeysService } from './keys.service';
 
 const CreateKeySchema = z.strictObject({
@@ -63,7 +64,7 @@ export class KeysController {
   @UseInterceptors(EntityTagInterceptor)
   @ApiOperation({ summary: 'One API key (prefix, team, scopes, created, last used, revocation); never the key; its ETag is its version ("1"), to send back in If-Match' })
   @ApiOkResponse({ description: 'The key', schema: API_KEY_ANSWER, headers: ENTITY_TAG_HEADER })
-  get(@Param('keyId') keyId: string): Promise<ApiKeyView> {
+  get(@Param('keyId', KeyIdParamPipe) keyId: string): Promise<ApiKeyView> {
     return this.keys.get(keyId);
   }
 
@@ -75,7 +76,7 @@ export class KeysController {
   @ApiZodBody(RevokeKeySchema)
   @ApiOkResponse({ description: 'The key, revoked; ETag: its version, "2"', schema: API_KEY_ANSWER, headers: ENTITY_TAG_HEADER })
   revoke(
-    @Param('keyId') keyId: string,
+    @Param('keyId', KeyIdParamPipe) keyId: string,
     @Body(new ZodBodyPipe(RevokeKeySchema)) body: z.infer<typeof RevokeKeySchema>,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() actor: Principal,
