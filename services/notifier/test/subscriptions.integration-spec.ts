@@ -34,6 +34,9 @@ describe('notifier /v1/subscriptions', () => {
     expect(response.status).toBe(400);
     const problem = await json<Problem>(response);
     expect(problem.errors?.map((error) => error.path).sort()).toEqual(['channel', 'filters.eventTypes.0', 'ownerTeam', 'target']);
+    // A team no key could be issued for owns no window: a filter naming one would never match.
+    const strangeTeams = await json<Problem>(await notifier.call('POST', '/v1/subscriptions', { channel: 'webhook', target: receiver.url, ownerTeam: 'Ops Team', filters: { teams: ['network-ops', 'Network Ops'] } }));
+    expect(strangeTeams.errors?.map((error) => error.path).sort()).toEqual(['filters.teams.1', 'ownerTeam']);
   });
 
   it('refuses what parses but cannot work: a bad signing secret, an unknown region, a private target, a secret for Slack, credentials in a target, a receiver secret no header can carry', async () => {

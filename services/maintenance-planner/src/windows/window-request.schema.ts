@@ -1,5 +1,4 @@
 import {
-  ActorSchema,
   ExdateListSchema,
   FlexibilitySchema,
   FootprintSchema,
@@ -9,6 +8,7 @@ import {
   StatedReasonSchema,
   RecurrenceRuleSchema,
   SurgePolicySchema,
+  TeamSchema,
   WindowPrioritySchema,
 } from '@holdfast/contracts';
 import { canonicalZoneName } from '@holdfast/regions';
@@ -27,7 +27,8 @@ const PlannedZoneSchema = IanaZoneSchema.transform(canonicalZoneName);
 
 const windowFields = {
   title: z.string().min(1).max(200),
-  ownerTeam: ActorSchema,
+  // A team a key can be issued for: a window owned by any other name could be changed by no team key, nor read in its team's feed.
+  ownerTeam: TeamSchema,
   footprint: FootprintSchema,
   startsAt: InstantSchema,
   endsAt: InstantSchema,
@@ -52,6 +53,43 @@ export function flexibilityTooShort(window: { startsAt?: string; endsAt?: string
   const room = Date.parse(window.flexibility.deadlineAt) - Date.parse(window.flexibility.earliestStartAt);
   if (room >= lasts) return undefined;
   return `leaves ${room / 60_000} minutes from earliestStartAt, and the window lasts ${lasts / 60_000}: no slot fits; move deadlineAt later`;
+}
+
+const MINUTES_A_DAY = 24 * 60;
+const minuteOf = (time: string): number => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+
+/** The most allowed local minutes in a row, ranges joined across midnight (22:00-24:00 and 00:00-04:00 are six hours); a whole day's when they cover it. */
+export function longestAllowedMinutes(ranges: readonly { from: string; to: string }[]): number {
+  const allowed = new Uint8Array(MINUTES_A_DAY);
+  for (const { from, to } of ranges) {
+    const start = minuteOf(from);
+    // A `to` before `from` wraps past midnight; 00:00-24:00 is the whole day.
+    const length = (minuteOf(to) - start + MINUTES_A_DAY) % MINUTES_A_DAY || MINUTES_A_DAY;
+    for (let step = 0; step < length; step++) allowed[(start + step) % MINUTES_A_DAY] = 1;
+  }
+  if (allowed.every((flag) => flag === 1)) return Infinity;
+  let longest = 0;
+  let run = 0;
+  // Twice round the clock, so a run across midnight is counted whole.
+  for (let index = 0; index < 2 * MINUTES_A_DAY; index++) {
+    run = allowed[index % MINUTES_A_DAY] ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
+/**
+ * Why a window's allowed local hours cannot hold the window, or undefined: a slot must lie within
+ * them, so ranges shorter than a run leave no slot anywhere. (A night whose clocks go back lengthens
+ * a range by up to an hour once a year: not a slot anyone plans for.)
+ */
+export function allowedHoursTooShort(window: { startsAt?: string; endsAt?: string; flexibility?: { allowedLocalHours?: { ranges: { from: string; to: string }[] } } | null }): string | undefined {
+  const ranges = window.flexibility?.allowedLocalHours?.ranges;
+  if (!ranges?.length || !window.startsAt || !window.endsAt) return undefined;
+  const lasts = (Date.parse(window.endsAt) - Date.parse(window.startsAt)) / 60_000;
+  const longest = longestAllowedMinutes(ranges);
+  if (longest >= lasts) return undefined;
+  return `leave at most ${longest} minutes in a row, and the window lasts ${lasts}: no slot fits within them; widen a range`;
 }
 
 /** A flexibility instant further ahead of now than planning allows, and by how much. */
@@ -94,6 +132,8 @@ export const CreateWindowSchema = z
   .superRefine((window, context) => {
     const problem = flexibilityTooShort(window);
     if (problem) context.addIssue({ code: 'custom', message: problem, path: ['flexibility', 'deadlineAt'] });
+    const hoursProblem = allowedHoursTooShort(window);
+    if (hoursProblem) context.addIssue({ code: 'custom', message: hoursProblem, path: ['flexibility', 'allowedLocalHours', 'ranges'] });
   });
 export type CreateWindowRequest = z.infer<typeof CreateWindowSchema>;
 

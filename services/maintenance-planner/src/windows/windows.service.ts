@@ -21,7 +21,7 @@ import { SERVICE_NAME } from '../service-name';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
 import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
-import { flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
+import { allowedHoursTooShort, flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
   OCCURRENCE_COLUMNS,
@@ -94,6 +94,23 @@ function assertFlexibilityNotTooFarAhead(window: { startsAt: string; endsAt: str
     422,
     `This window's ${tooFarAheadInWords(tooFar, now, maxAheadMs)}: slots would be searched, and runs moved automatically, that far ahead. Check the year in flexibility, or leave the flexibility out to have slots searched in the ${DEFAULT_FLEXIBILITY_DAYS} days from now.`,
     { errors: tooFar.map((entry) => ({ path: entry.path, message: entry.message })) },
+  );
+}
+
+/**
+ * A flexibility whose deadline leaves no run's length after now would have no slot proposed when a
+ * surge holds the window (its suggestions answer 422 then): refused when it is given, not found out then.
+ */
+function assertFlexibilityNotPassed(window: { startsAt: string; endsAt: string; flexibility?: { deadlineAt: string } | null }, now: Date): void {
+  if (!window.flexibility) return;
+  const lastsMs = Date.parse(window.endsAt) - Date.parse(window.startsAt);
+  const latestStart = Date.parse(window.flexibility.deadlineAt) - lastsMs;
+  if (latestStart >= now.getTime()) return;
+  throw new DomainError(
+    'flexibility-passed',
+    422,
+    `This window's flexibility.deadlineAt ${window.flexibility.deadlineAt} leaves no slot after now (${now.toISOString()}): a run of ${lastsMs / 60_000} minutes would have to start by ${new Date(latestStart).toISOString()}. Move deadlineAt later (check its year), or leave the flexibility out to have slots searched in the ${DEFAULT_FLEXIBILITY_DAYS} days from now.`,
+    { errors: [{ path: 'flexibility.deadlineAt', message: 'leaves no slot after now' }] },
   );
 }
 
@@ -207,6 +224,7 @@ export class WindowsService {
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
     const occurrences = this.plannedOccurrences(request, horizon, now);
     assertFlexibilityNotTooFarAhead(request, now, this.config.settings.planMaxAheadMs);
+    assertFlexibilityNotPassed(request, now);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const [row] = (await tx.query(
@@ -407,11 +425,16 @@ export class WindowsService {
       // Judged when the flexibility or the times change, so a window planned before this check can still be renamed.
       const tooShort = request.flexibility !== undefined || request.startsAt || request.endsAt ? flexibilityTooShort(next) : undefined;
       if (tooShort) errors.push({ path: 'flexibility.deadlineAt', message: tooShort });
+      const hoursTooShort = request.flexibility !== undefined || request.startsAt || request.endsAt ? allowedHoursTooShort(next) : undefined;
+      if (hoursTooShort) errors.push({ path: 'flexibility.allowedLocalHours.ranges', message: hoursTooShort });
       if (errors.length) throw invalidRequest('invalid-body', 'The request body', errors);
       const changes = changedFields(row, request);
       if (changes.length === 0) return this.resource(tx, row);
       // Judged when the flexibility changes, as the times are when they change: a window stored before this check can still be renamed.
-      if (changes.includes('flexibility')) assertFlexibilityNotTooFarAhead(next, this.clock.now(), this.config.settings.planMaxAheadMs);
+      if (changes.includes('flexibility')) {
+        assertFlexibilityNotTooFarAhead(next, this.clock.now(), this.config.settings.planMaxAheadMs);
+        assertFlexibilityNotPassed(next, this.clock.now());
+      }
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];

@@ -1,4 +1,4 @@
-import { ActorSchema, EntityIdSchema, RegionCodeSchema } from '@holdfast/contracts';
+import { EntityIdSchema, RegionCodeSchema, TeamSchema } from '@holdfast/contracts';
 import { z } from 'zod';
 import { ChannelNames } from '../../channels/channel-name';
 import { NotifiableEventTypes } from '../subscription-filters';
@@ -11,7 +11,8 @@ const TargetSchema = z.url({ protocol: /^https?$/, error: 'must be an http:// or
 export const SubscriptionFiltersSchema = z.strictObject({
   eventTypes: list(z.enum(NotifiableEventTypes, { error: `must be one of ${NotifiableEventTypes.join(', ')}` })),
   regions: list(RegionCodeSchema),
-  teams: list(ActorSchema),
+  // Team names as keys are issued for: any other could match no window's owner.
+  teams: list(TeamSchema),
   windowIds: list(EntityIdSchema),
 });
 
@@ -20,7 +21,7 @@ export const CreateSubscriptionSchema = z.strictObject({
   target: TargetSchema.meta({
     description: 'webhook: the receiver URL; slack: the incoming-webhook URL; grafana and alertmanager: their base URL (http://grafana:3000, http://alertmanager:9093).',
   }),
-  ownerTeam: ActorSchema,
+  ownerTeam: TeamSchema,
   secret: z
     .string()
     .min(1)
@@ -36,7 +37,7 @@ export type CreateSubscription = z.infer<typeof CreateSubscriptionSchema>;
 export const UpdateSubscriptionSchema = z
   .strictObject({
     target: TargetSchema.optional(),
-    ownerTeam: ActorSchema.optional(),
+    ownerTeam: TeamSchema.optional(),
     secret: z.string().min(1).max(4096).optional(),
     description: z.string().max(500).nullable().optional(),
     enabled: z.boolean().optional(),
