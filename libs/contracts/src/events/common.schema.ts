@@ -57,7 +57,8 @@ const MEANT_ZONE_MAX_EDITS = 3;
 /** Every IANA zone with its name and city in lower case, listed on the first refusal that needs them. */
 let zoneSpellings: { zone: string; name: string; city: string }[] | undefined;
 const spellings = () =>
-  (zoneSpellings ??= Intl.supportedValuesOf('timeZone').map((zone) => {
+  // Node 24 lists no UTC among its zones; it is the one a slip such as "UTX" most likely meant.
+  (zoneSpellings ??= ['UTC', ...Intl.supportedValuesOf('timeZone')].map((zone) => {
     const name = zone.toLowerCase();
     return { zone, name, city: name.slice(name.lastIndexOf('/') + 1) };
   }));
@@ -68,8 +69,11 @@ const spellings = () =>
  */
 export function meantZoneName(name: string): string | undefined {
   const asked = name.toLowerCase();
+  // ISO 8601 writes UTC as Z (and pilots say Zulu): nothing a letter or three away, such as Gaza.
+  if (asked === 'z') return 'UTC';
   let meant: string | undefined;
-  let fewest = MEANT_ZONE_MAX_EDITS + 1;
+  // A name as short as the edits that would change it resembles every zone alike ("ab": Aden).
+  let fewest = Math.min(MEANT_ZONE_MAX_EDITS + 1, asked.length);
   for (const { zone, name: spelt, city } of spellings()) {
     const edits = Math.min(leven(asked, spelt), leven(asked, city));
     if (edits < fewest) [meant, fewest] = [zone, edits];
@@ -77,14 +81,20 @@ export function meantZoneName(name: string): string | undefined {
   return meant;
 }
 
+// "+03:30", "-0700", "UTC+3": an offset, which a zone's changes would leave wrong. Etc/GMT+3 and
+// GMT+0 are zone names, taken before a refusal is worded.
+const OFFSET = /^(?:UTC|GMT)?\s*[+\-\u2212]\d/i;
+
+const zoneRefusal = (input: string): string => {
+  if (input.trim() === '') return 'must be an IANA time zone name such as Asia/Tehran or UTC, not empty';
+  if (OFFSET.test(input)) return 'must be an IANA time zone name such as Asia/Tehran, not an offset';
+  const meant = looksLikeZoneName(input) ? meantZoneName(input) : undefined;
+  return meant ? `must be an IANA time zone name: did you mean ${meant}?` : `must be an IANA time zone name such as Asia/Tehran or UTC: "${input}" is not one`;
+};
+
 export const IanaZoneSchema = z
   .string()
-  .refine(isIanaZoneName, {
-    error: (issue) => {
-      const meant = typeof issue.input === 'string' && looksLikeZoneName(issue.input) ? meantZoneName(issue.input) : undefined;
-      return meant ? `must be an IANA time zone name: did you mean ${meant}?` : 'must be an IANA time zone name such as Asia/Tehran, not an offset';
-    },
-  })
+  .refine(isIanaZoneName, { error: (issue) => zoneRefusal(String(issue.input)) })
   .meta({ description: 'IANA time zone name.', examples: ['Asia/Tehran', 'America/Los_Angeles'] });
 
 /** Prometheus-style metric name; never contains '/', which separates region and metric in baseline keys. */

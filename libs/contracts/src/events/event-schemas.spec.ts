@@ -88,7 +88,7 @@ describe('shared field schemas', () => {
   it.each(['ir', 'IRN', 'EU-WEST', 'eu_west', '-eu', 'eu-', ''])('rejects region code %j', (code) => {
     expect(RegionCodeSchema.safeParse(code).success).toBe(false);
   });
-  it.each(['Asia/Tehran', 'Asia/Kathmandu', 'America/Los_Angeles', 'UTC', 'Etc/GMT+3'])('accepts zone %s', (zone) => {
+  it.each(['Asia/Tehran', 'Asia/Kathmandu', 'America/Los_Angeles', 'UTC', 'Etc/GMT+3', 'GMT', 'UCT', 'Zulu', 'Greenwich', 'GMT0', 'Etc/Universal'])('accepts zone %s', (zone) => {
     expect(IanaZoneSchema.safeParse(zone).success).toBe(true);
   });
   it.each(['+03:30', '-0700', 'Tehran', ''])('rejects zone %j', (zone) => {
@@ -101,7 +101,15 @@ describe('shared field schemas', () => {
     ['Tehran', 'must be an IANA time zone name: did you mean Asia/Tehran?'],
     ['Los Angeles', 'must be an IANA time zone name: did you mean America/Los_Angeles?'],
     ['+03:30', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
-    ['Mars/Olympus', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
+    ['-0700', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
+    ['UTC+3', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
+    ['Mars/Olympus', 'must be an IANA time zone name such as Asia/Tehran or UTC: "Mars/Olympus" is not one'],
+    ['Factory', 'must be an IANA time zone name such as Asia/Tehran or UTC: "Factory" is not one'],
+    ['', 'must be an IANA time zone name such as Asia/Tehran or UTC, not empty'],
+    // ISO 8601 writes UTC as Z: the person meant UTC, not the zone a few letters away (Asia/Gaza).
+    ['Z', 'must be an IANA time zone name: did you mean UTC?'],
+    ['z', 'must be an IANA time zone name: did you mean UTC?'],
+    ['UTX', 'must be an IANA time zone name: did you mean UTC?'],
   ])('refuses zone %j saying %j', (zone, message) => {
     expect(IanaZoneSchema.safeParse(zone).error?.issues.map((issue) => issue.message)).toEqual([message]);
   });
