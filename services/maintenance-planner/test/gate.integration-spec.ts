@@ -291,6 +291,13 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
         cancelReason: 'superseded by the new cluster',
       });
     }
+    // Nor is it offered slots, or let through a hold: the same 409, saying what follows for what was asked.
+    const suggestions = await api('GET', `/v1/windows/${held.body.windowId}/suggestions`, undefined);
+    expect(suggestions).toMatchObject({ status: 409, body: { code: 'window-cancelled', cancelReason: 'superseded by the new cluster' } });
+    expect(suggestions.body.detail).toContain('it will never run, so it needs no slot.');
+    const override = await api('POST', `/v1/windows/${held.body.windowId}/override`, { reason: 'customer asked' });
+    expect(override).toMatchObject({ status: 409, body: { code: 'window-cancelled' } });
+    expect(override.body.detail).toContain('it will never run, so no hold stops it and there is nothing to override.');
     expect((await gate('regions=EE')).status).toBe(423);
   });
 });

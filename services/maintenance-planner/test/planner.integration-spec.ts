@@ -692,7 +692,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const intoEstimate = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-25T11:30:00Z', endsAt: '2026-06-25T11:45:00Z' });
     expect(intoEstimate.status).toBe(409);
     expect(intoEstimate.body.detail).toContain(
-      'Plan it for after the hold is released, as it has no end yet (its surge is expected to end about 2026-06-25T12:00:00.000Z, an estimate) (GET /v1/gate?regions=KH answers 200 once nothing holds KH)',
+      'Plan it for after the hold is released, as it has no end yet (its surge is expected to end about 2026-06-25T12:00:00.000Z) (GET /v1/gate?regions=KH answers 200 once nothing holds KH)',
     );
 
     // The estimate passes and no surge.cleared has come: the surge goes on, and so does its hold, for the gate at once.
@@ -707,6 +707,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'window-in-hold', holds: [{ until: null }] });
     expect(refused.body.detail).toContain('Plan it for after the hold is released, as it has no end yet (GET /v1/gate?regions=KH answers 200 once nothing holds KH), or send override: {reason}.');
+    // Beside a hold with an end, the open one is counted as one of them.
+    const manual = await api('POST', '/v1/holds', { regions: ['KH'], from: '2026-06-25T13:45:00Z', until: '2026-06-25T15:00:00Z', reason: 'festival' });
+    expect(manual.status).toBe(201);
+    const intoBoth = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...late });
+    expect(intoBoth.body.detail).toContain('Plan it for after the holds are released, as 1 of them has no end yet (GET /v1/gate?regions=KH');
+    expect((await api('POST', `/v1/holds/${manual.body.id}/release`, { reason: 'shown' })).status).toBe(200);
     const overridden = await plan({ ...late, override: { reason: 'cannot wait' } });
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
     await sweep.sweep();

@@ -9,6 +9,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
+import { windowCancelled } from '../windows/window-cancelled';
 import { type ActiveHold, expectedEndUs, type Holding, HoldSet, listingOf } from './hold-set';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
@@ -116,7 +117,7 @@ export class GateService {
     // Neither "go" nor "wait": a cancelled window never runs, and a caller retrying on 423 would wait forever.
     if (query.windowId && row.cancelled) {
       this.answers.inc({ outcome: 'cancelled' });
-      throw await this.cancelled(query.windowId);
+      throw await windowCancelled(this.dataSource, query.windowId, 'do not start it or wait for it');
     }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.
     const holdable = !query.windowId || row.holdable === true;
@@ -184,21 +185,6 @@ export class GateService {
       422,
       `The gate answers for now or a time ahead; at ${at.toISOString()} is ${Math.round(behindMs / 1000)} s before now (${now.toISOString()}), and holds released since are not kept, so it cannot say whether that time was held. Leave at out to ask about now; the audit trail (GET /v1/audit) says what held a region when.`,
       { errors: [{ path: 'at', message: `must not be more than ${GATE_AT_SKEW_MS / 1000} s before now` }] },
-    );
-  }
-
-  /** The 409 for a window that was cancelled: when, by whom and why, from its audit trail. */
-  private async cancelled(windowId: string): Promise<DomainError> {
-    const [entry] = (await this.dataSource.query(
-      `SELECT at, actor, details->>'reason' AS reason FROM audit_entry WHERE subject_type = 'window' AND subject_id = $1 AND action = 'cancelled' ORDER BY at DESC LIMIT 1`,
-      [windowId],
-    )) as { at: Date; actor: string; reason: string | null }[];
-    const when = entry ? ` at ${entry.at.toISOString()} by ${entry.actor}${entry.reason ? ` (${entry.reason})` : ''}` : '';
-    return new DomainError(
-      'window-cancelled',
-      409,
-      `Window ${windowId} was cancelled${when}: it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).`,
-      { cancelledAt: entry?.at.toISOString() ?? null, cancelledBy: entry?.actor ?? null, cancelReason: entry?.reason ?? null },
     );
   }
 

@@ -7,6 +7,7 @@ import { HOLD_COLUMNS, holdView, type HoldRow } from '../holds/hold-record';
 import { LocalTimes } from '../regions/local-times';
 import { PLANNED_ZONE_REGION, SlotProposer } from '../slots/slot-proposer';
 import type { WindowExplanation, WindowSuggestions } from './explanation-view.schema';
+import { windowCancelled } from './window-cancelled';
 import { WindowsService } from './windows.service';
 import { OCCURRENCE_COLUMNS, readerRegions, type OccurrenceRow } from './window-record';
 
@@ -66,6 +67,7 @@ export class ExplanationService {
 
   async suggest(id: string, count: number): Promise<WindowSuggestions> {
     const window = await this.windows.row(this.dataSource.manager, id);
+    if (window.status === 'cancelled') throw await windowCancelled(this.dataSource, id, 'it needs no slot');
     const now = this.clock.now();
     // The run that needs a slot: a held one still ahead or one needing a new slot, else the next
     // scheduled one; runs that were missed, done or cancelled are history, not compared against.

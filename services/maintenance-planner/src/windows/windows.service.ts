@@ -21,6 +21,7 @@ import { SERVICE_NAME } from '../service-name';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
 import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
+import { windowCancelled } from './window-cancelled';
 import { allowedHoursTooShort, flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
@@ -164,11 +165,14 @@ function assertStartIsFirstRun(planned: PlannedWindow, firstRun: { start: Date }
   );
 }
 
+/** Which of the holds have no end, in words: "it has", "they have", "2 of them have". */
+const withoutEnd = (holds: number, open: number): string => (holds === 1 ? 'it has' : open === holds ? 'they have' : `${open} of them ${open === 1 ? 'has' : 'have'}`);
+
 /**
  * Where a window refused for falling into `holds` may be planned instead: after the latest of their
  * ends (a cleared surge's due release, a manual hold's until), or once released when one has none.
- * A surge under way has none: its expected end is an estimate, said as such, since a window planned
- * right after it is refused again while the surge goes on.
+ * A surge under way has none: its expected end (a detector's estimate, or a declaration's until) is
+ * said as expected, since a window planned right after it is refused again while the surge goes on.
  */
 function planAfter(holds: readonly HoldRow[]): string {
   const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
@@ -177,7 +181,7 @@ function planAfter(holds: readonly HoldRow[]): string {
   const latest = (times: number[]) => new Date(Math.max(...times)).toISOString();
   const after = ends.every((end) => end !== null)
     ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`
-    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${holds.length > 1 ? 'one has' : 'it has'} no end yet${expected.length > 0 ? ` (its surge is expected to end about ${latest(expected)}, an estimate)` : ''}`;
+    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} no end yet${expected.length > 0 ? ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})` : ''}`;
   return `Plan it for ${after} (GET /v1/gate?regions=${regions.join(',')} answers 200 once nothing holds ${regions.join(', ')})`;
 }
 
@@ -372,6 +376,7 @@ export class WindowsService {
   async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
+      if (row.status === 'cancelled') throw await windowCancelled(tx, id, 'no hold stops it and there is nothing to override');
       // The gate never stops such a window: an override would record and announce letting through what nothing held.
       if (row.surge_policy !== 'hold') {
         throw new DomainError('not-held', 409, `Window ${id} has surge policy ${row.surge_policy}: no hold stops it (the gate lets it start), so there is nothing to override. Start it as planned.`, {
