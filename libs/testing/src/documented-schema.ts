@@ -27,7 +27,7 @@ export function withRefsResolved(document: { components?: { schemas?: Record<str
 
 /** An OpenAPI document as far as a spec reads the answers it gives. */
 export interface DocumentedAnswers {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> } | undefined> }> | undefined>;
+  paths: Record<string, Record<string, { responses: Record<string, { description?: string; content?: Record<string, { schema: unknown }> } | undefined> }> | undefined>;
   components?: { schemas?: Record<string, unknown> };
 }
 
@@ -35,6 +35,19 @@ export interface DocumentedAnswers {
 export function documentedBody(document: DocumentedAnswers, method: string, route: string, status: number | string): JsonSchema | undefined {
   const schema = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
   return schema === undefined ? undefined : withRefsResolved(document, schema);
+}
+
+/**
+ * Of the refusals `expected`, each a route, a status and the code it gives ('POST /v1/holds 422 hold-in-the-past'), those
+ * the document does not name: the route without the status, the status without the problem document's schema, or its
+ * description without the code (a shared status, such as an Idempotency-Key's 409, does not stand for a route's own).
+ */
+export function undocumentedProblems(document: DocumentedAnswers, expected: readonly string[]): string[] {
+  return expected.filter((refusal) => {
+    const [method, route, status, code] = refusal.split(' ');
+    const answer = document.paths[route]?.[method.toLowerCase()]?.responses[status];
+    return !answer?.content?.['application/problem+json'] || !answer.description?.includes(code);
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ export type { RecordedMessage, TopicRecorder } from './topic-recorder';
 export { startServiceUnderTest } from './service-app';
 export type { ServiceUnderTest, StartServiceOptions, TestableService } from './service-app';
 export { ManualClock } from './manual-clock';
-export { documentedBody, tamperedAnswers, withRefsResolved } from './documented-schema';
+export { documentedBody, tamperedAnswers, undocumentedProblems, withRefsResolved } from './documented-schema';
 export type { DocumentedAnswers, JsonSchema } from './documented-schema';
 // scripts/system is standalone Node (npm start runs it before any build); the test environment shares its port choice.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above

@@ -1,4 +1,4 @@
-import { documentedBody, expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { documentedBody, expectEventually, ManualClock, startServiceUnderTest, undocumentedProblems, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { analyzerService } from '../src/app.module';
@@ -11,7 +11,7 @@ interface JsonSchema {
 interface Operation {
   responses: Record<string, { description: string; content?: { 'application/json': { schema: JsonSchema } } }>;
 }
-type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, JsonSchema> } };
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, JsonSchema> } };
 
 const AM_TOKEN = 'am-openapi-spec-token-0123456789';
 
@@ -39,10 +39,12 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
 
   it('lists the status of every answer a route gives, the key guard\'s and the shared HTTP layer\'s included', () => {
     const statuses = (path: string, method: string) => Object.keys(operation(path, method).responses).sort();
-    // 401, 403 and 429 on every route that takes a key; 400 where it reads parameters or a body; 413 and 415 where a body.
-    const keyed = ['401', '403', '429'];
-    expect(statuses('/v1/samples', 'post')).toEqual(['202', '400', ...keyed, '413', '415', '503'].sort());
-    expect(statuses('/v1/declarations', 'post')).toEqual(['201', '400', ...keyed, '413', '415', '422'].sort());
+    // 401, 403 and 429 on every route that takes a key (and 503 on every route: PostgreSQL or Kafka away); 400 where it reads
+    // parameters or a body; 413 and 415 where a body; 409 and 422 where it takes an Idempotency-Key (a POST with a key).
+    const keyed = ['401', '403', '429', '503'];
+    const idempotent = ['409', '422'];
+    expect(statuses('/v1/samples', 'post')).toEqual(['202', '400', ...keyed, ...idempotent, '413', '415'].sort());
+    expect(statuses('/v1/declarations', 'post')).toEqual(['201', '400', ...keyed, ...idempotent, '413', '415'].sort());
     expect(statuses('/v1/declarations', 'get')).toEqual(['200', '400', ...keyed].sort());
     expect(statuses('/v1/declarations/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
     expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '400', ...keyed, '404', '409', '412'].sort());
@@ -51,7 +53,9 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
     expect(statuses('/v1/regions/{region}/series/{metric}', 'delete')).toEqual(['200', '400', ...keyed, '404'].sort());
     // The alert webhooks take their senders' own credentials, not a key: no scope, no key's rate limit, but a limit on wrong credentials.
-    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '413', '415', '422', '429']);
+    for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '413', '415', '422', '429', '503']);
+    expect(undocumentedProblems(document, ['POST /v1/samples 409 idempotency-key-in-flight', 'POST /v1/declarations 422 declaration-in-the-past', 'POST /v1/declarations 422 idempotency-key-reused', 'GET /v1/surges 503 dependency-unavailable'])).toEqual([]);
+    expect(document.openapi).toBe('3.1.0');
     expect(operation('/v1/alerts/alertmanager', 'post').responses['429'].description).toContain('too-many-failed-authentications');
     expect(operation('/v1/declarations', 'get').responses['403'].description).toContain('missing-scope');
     expect(operation('/v1/declarations', 'get').responses['429'].description).toMatch(/rate-limited.*too-many-failed-authentications/);

@@ -1,6 +1,6 @@
 import { createEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, documentedBody, startServiceUnderTest, tamperedAnswers, type DocumentedAnswers, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, documentedBody, startServiceUnderTest, tamperedAnswers, undocumentedProblems, type DocumentedAnswers, type ServiceUnderTest } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -92,6 +92,34 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     expect(operation('/v1/holds/{id}/release', 'post').responses['409'].description).toContain('hold-released');
     // A page has no version: no ETag, and no If-Match to take.
     expect(operation('/v1/holds', 'get').responses['200'].headers).toBeUndefined();
+  });
+
+  it('names each refusal its routes give, with the problem document, in an OpenAPI 3.1 document', () => {
+    const start = 'POST /v1/windows/{id}/occurrences/{n}/start';
+    expect(
+      undocumentedProblems(document, [
+        `${start} 423 held`,
+        `${start} 409 occurrence-not-startable`,
+        `${start} 409 occurrence-not-due`,
+        `${start} 409 idempotency-key-in-flight`,
+        `${start} 503 surges-unheard`,
+        'POST /v1/windows/{id}/occurrences/{n}/complete 409 occurrence-not-in-progress',
+        'GET /v1/gate 422 unknown-region',
+        'GET /v1/gate 422 gate-at-in-the-past',
+        'GET /v1/gate 404 window-not-found',
+        'GET /v1/windows 422 unknown-region',
+        'GET /v1/holds 422 unknown-region',
+        'POST /v1/holds 422 unknown-region',
+        'POST /v1/holds 422 hold-in-the-past',
+        'POST /v1/holds 422 idempotency-key-reused',
+        'GET /v1/windows/{id}/suggestions 422 invalid-slot-search',
+        'POST /v1/keys 409 answer-shown-once',
+        'GET /v1/windows/{id} 503 dependency-unavailable',
+      ]),
+    ).toEqual([]);
+    const held = document.paths['/v1/windows/{id}/occurrences/{n}/start']?.post.responses['423'] as { headers?: object } | undefined;
+    expect(held?.headers).toHaveProperty('Retry-After');
+    expect((document as DocumentedAnswers & { openapi: string }).openapi).toBe('3.1.0');
   });
 
   it('regions: the catalog, custom regions included, as documented', async () => {

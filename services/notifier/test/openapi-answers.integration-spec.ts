@@ -1,4 +1,4 @@
-import { expectEventually, ManualClock, documentedBody, startServiceUnderTest, tamperedAnswers, type DocumentedAnswers, type ServiceUnderTest } from '@holdfast/testing';
+import { expectEventually, ManualClock, documentedBody, startServiceUnderTest, tamperedAnswers, undocumentedProblems, type DocumentedAnswers, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { notifierService } from '../src/app.module';
@@ -44,6 +44,21 @@ describe("notifier: every subscription and delivery answer is the body its OpenA
   afterAll(async () => {
     await service?.close();
     await receiver?.close();
+  });
+
+  it('names each refusal its routes give, with the problem document, in an OpenAPI 3.1 document', () => {
+    expect(
+      undocumentedProblems(document, [
+        'POST /v1/subscriptions 422 invalid-subscription',
+        'PATCH /v1/subscriptions/{id} 422 invalid-subscription',
+        'POST /v1/subscriptions 409 answer-shown-once',
+        'POST /v1/subscriptions/{id}/secret/rotate 409 too-many-signing-secrets',
+        'POST /v1/subscriptions/{id}/secret/rotate 409 answer-shown-once',
+        'POST /v1/deliveries/replay 422 idempotency-key-reused',
+        'GET /v1/deliveries 503 dependency-unavailable',
+      ]),
+    ).toEqual([]);
+    expect((document as DocumentedAnswers & { openapi: string }).openapi).toBe('3.1.0');
   });
 
   it('subscriptions: made, listed, read, changed and their secret rotated, as documented', async () => {

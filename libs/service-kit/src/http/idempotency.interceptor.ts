@@ -1,4 +1,5 @@
-import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -26,13 +27,16 @@ export const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 429;
 
 const ANSWER_SHOWN_ONCE = 'holdfast:answer-shown-once';
+/** The same mark on the operation in the OpenAPI document, where describeProblems turns it into the 409 a repeat gets, then drops it. */
+export const ANSWER_SHOWN_ONCE_EXTENSION = 'x-answer-shown-once';
 
 /**
  * Marks a POST whose answer holds a secret shown only once (an API key, a signing secret): with an
  * Idempotency-Key, its answer's body is not kept, since the secret would then be stored in plain
- * text, and a repeat is told so with `recover`, what to do instead (a 409 answer-shown-once).
+ * text, and a repeat is told so with `recover`, what to do instead (a 409 answer-shown-once, which the
+ * OpenAPI document names too).
  */
-export const AnswerShownOnce = (recover: string): MethodDecorator => SetMetadata(ANSWER_SHOWN_ONCE, recover);
+export const AnswerShownOnce = (recover: string): MethodDecorator => applyDecorators(SetMetadata(ANSWER_SHOWN_ONCE, recover), ApiExtension(ANSWER_SHOWN_ONCE_EXTENSION, recover));
 
 // The headers of an answer a replay repeats: what it is, where what it made lives, and that thing's version.
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;

@@ -1,9 +1,13 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ANSWER_SHOWN_ONCE_EXTENSION } from './idempotency.interceptor';
 import { zodAnswerSchema } from './zod-openapi';
 import { ProblemDetailsSchema } from './problem-details.filter';
 
 const PROBLEM = { $ref: '#/components/schemas/ProblemDetails' };
+
+/** The Retry-After a problem with retryAfterSeconds carries (ProblemDetailsFilter), as an answer's headers name it: a 423, a 429, a 503. */
+export const RETRY_AFTER_HEADER = { 'Retry-After': { description: 'seconds to wait before asking again', schema: { type: 'integer', minimum: 0 } } };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 // The answers the shared HTTP layer gives, whatever the route: each with the codes a client may meet.
@@ -16,13 +20,20 @@ const NOT_FOUND = 'what the path names does not exist (its code names it: window
 const PRECONDITION_FAILED = 'precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match';
 const UNSUPPORTED_MEDIA_TYPE = 'unsupported-media-type: the body is not sent as JSON (content-type: application/json)';
 const TOO_LARGE = 'body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES';
+const KEY_IN_FLIGHT = 'idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds';
+const KEY_REUSED = 'idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request';
+const BESIDE_OWN = new Set([KEY_IN_FLIGHT, KEY_REUSED]);
+const DEPENDENCY_UNAVAILABLE = 'dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds';
 
 /**
  * The error answers every operation can give, in the document: the problem-details schema (as
  * ProblemDetailsFilter writes it) under every 4xx and 5xx, and the statuses the shared layer gives
  * each route: 400 where it takes parameters or a body, 401/403/429 where it takes a key, 404 where
- * its path names something, 412 where it honours If-Match, 413/415 where it reads a body. A route's
- * own description of a status is kept; only its schema is added.
+ * its path names something, 409/422 where it takes an Idempotency-Key (IdempotencyInterceptor), 412
+ * where it honours If-Match, 413/415 where it reads a body, and 503 everywhere (the problem filter's
+ * answer to PostgreSQL or Kafka away). A route's own description of a status is kept, with the
+ * Idempotency-Key's refusals and the 409 of a repeat whose answer was shown once (AnswerShownOnce)
+ * named beside it; the schema is added.
  */
 export function describeProblems(document: OpenAPIObject): void {
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ProblemDetails: zodAnswerSchema(ProblemDetailsSchema) as never } };
@@ -37,20 +48,43 @@ export function describeProblems(document: OpenAPIObject): void {
 function describeOperation(path: string, operation: OperationObject): void {
   const parameters = (operation.parameters ?? []) as ParameterObject[];
   const authenticated = !operation.security?.every((requirement) => Object.keys(requirement).length === 0);
+  const idempotent = parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key');
   const statuses: [number, string, boolean][] = [
     [400, INVALID_REQUEST, parameters.some((parameter) => parameter.in === 'query' || parameter.in === 'path') || operation.requestBody !== undefined],
     [401, UNAUTHENTICATED, authenticated],
     [403, FORBIDDEN, authenticated],
     [404, NOT_FOUND, path.includes('{')],
+    [409, KEY_IN_FLIGHT, idempotent],
     [412, PRECONDITION_FAILED, parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'if-match')],
     [413, TOO_LARGE, operation.requestBody !== undefined],
     [415, UNSUPPORTED_MEDIA_TYPE, operation.requestBody !== undefined],
+    [422, KEY_REUSED, idempotent],
     [429, RATE_LIMITED, authenticated],
+    [503, DEPENDENCY_UNAVAILABLE, true],
   ];
   const responses = operation.responses;
-  for (const [status, description, given] of statuses) if (given && !responses[status]) responses[status] = { description };
+  for (const [status, description, given] of statuses) {
+    if (!given) continue;
+    const own = responses[status] as ResponseObject | undefined;
+    if (!own) responses[status] = status === 429 || status === 503 ? { description, headers: RETRY_AFTER_HEADER } : { description };
+    // A route's own 409 or 422 is another refusal than the Idempotency-Key's: both are named, so a client knows each code it may meet.
+    else if (BESIDE_OWN.has(description) && !own.description.includes(description)) own.description = `${own.description}; or ${description}`;
+  }
+  describeAnswerShownOnce(operation);
   for (const [status, response] of Object.entries(responses)) {
     const answer = response as ResponseObject;
     if (Number(status) >= 400 && !answer.content) answer.content = { 'application/problem+json': { schema: PROBLEM } };
   }
+}
+
+/** The 409 a repeat gets when its first answer held a secret shown only once: beside the route's own 409s, and the extension dropped. */
+function describeAnswerShownOnce(operation: OperationObject): void {
+  const marked = operation as OperationObject & { [ANSWER_SHOWN_ONCE_EXTENSION]?: string };
+  const recover = marked[ANSWER_SHOWN_ONCE_EXTENSION];
+  if (recover === undefined) return;
+  delete marked[ANSWER_SHOWN_ONCE_EXTENSION];
+  const shownOnce = `answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: ${recover}`;
+  const conflict = operation.responses[409] as ResponseObject | undefined;
+  if (conflict?.description.includes(shownOnce)) return;
+  operation.responses[409] = { ...conflict, description: conflict ? `${conflict.description}; or ${shownOnce}` : shownOnce };
 }

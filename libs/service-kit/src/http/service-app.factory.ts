@@ -11,6 +11,7 @@ import { stopGracefullyOnSignals } from './graceful-stop';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { describeProblems } from './problem-openapi';
+import { nullableAsOpenApi31, OPENAPI_VERSION } from './openapi-3-1';
 import { shareNamedSchemas } from './shared-schemas';
 import { malformedQueryEncoding } from './query-encoding';
 import { DomainError } from '../errors/domain.error';
@@ -62,6 +63,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
+      .setOpenAPIVersion(OPENAPI_VERSION)
       .setTitle(`Holdfast ${service.name}`)
       .setDescription(service.description)
       .setVersion('1')
@@ -71,7 +73,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   );
   describeIdempotencyKey(document);
   describeProblems(document);
-  SwaggerModule.setup('docs', app, shareNamedSchemas(document));
+  SwaggerModule.setup('docs', app, nullableAsOpenApi31(shareNamedSchemas(document)));
   return app;
 }
 

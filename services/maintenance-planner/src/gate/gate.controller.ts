@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { ApiZodQuery, ZodQueryPipe } from '@holdfast/service-kit';
+import { ApiZodQuery, RETRY_AFTER_HEADER, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -38,15 +38,22 @@ export class GateController {
     status: 423,
     description:
       'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end)',
+    headers: RETRY_AFTER_HEADER,
   })
   @ApiResponse({
     status: 503,
     description:
       'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
+    headers: RETRY_AFTER_HEADER,
   })
   @ApiResponse({
     status: 409,
     description: 'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window.',
+  })
+  @ApiResponse({ status: 404, description: 'window-not-found: there is no window windowId' })
+  @ApiResponse({
+    status: 422,
+    description: "unknown-region: regions names a code the catalog does not know (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS); gate-at-in-the-past: at is more than 60 s before now",
   })
   async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>) {
     return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });

@@ -68,6 +68,7 @@ export class HoldsController {
   @ApiOperation({ summary: 'Holds, newest first, a page at a time (500 by default); follow nextCursor for the next page' })
   @ApiZodQuery(ListHoldsQuerySchema)
   @ApiOkResponse({ description: 'A page of holds; nextCursor is null on the last', schema: HOLD_PAGE })
+  @ApiResponse({ status: 422, description: 'unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)' })
   async list(@Query(new ZodQueryPipe(ListHoldsQuerySchema, 'The holds query')) { active, region, limit, cursor }: z.output<typeof ListHoldsQuerySchema>) {
     // A country's code in any case, as the windows' filter, the calendar feeds and the analyzer's surges take it.
     const code = region ? this.holds.knownRegions([region], 'region')[0] : undefined;
@@ -95,6 +96,11 @@ export class HoldsController {
   @UseInterceptors(EntityTagInterceptor)
   @Created('/v1/holds/{id}', { description: 'The hold placed, with the occurrences it holds', schema: COUNTED_HOLD_ANSWER, entityTag: true })
   @ApiOperation({ summary: 'Declare a manual hold on regions for a period (the 2009 request would have been one)' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'unknown-region (a region the catalog does not know, named in errors), hold-in-the-past (until is not after now), hold-too-far-ahead (from further ahead than PLAN_MAX_AHEAD_DAYS) or hold-too-long (longer than MANUAL_HOLD_MAX_DAYS)',
+  })
   @ApiZodBody(ManualHoldSchema)
   async place(@Body(new ZodBodyPipe(ManualHoldSchema)) body: z.infer<typeof ManualHoldSchema>, @CurrentPrincipal() principal: Principal): Promise<CountedHoldView> {
     const actor = actorOf(principal);

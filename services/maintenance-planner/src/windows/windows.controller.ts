@@ -1,4 +1,4 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, IF_MATCH_HEADER, type Principal, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, IF_MATCH_HEADER, type Principal, RequireScope, RETRY_AFTER_HEADER, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
@@ -20,7 +20,9 @@ import { WindowsService } from './windows.service';
 import { z } from 'zod';
 
 const IN_HOLD = 'window-in-hold: it falls into the holds named, unless override: {reason} is given';
-const TOO_FAR = 'unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence or recurrence-count-restarts, each naming the field';
+const TOO_FAR =
+  'unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field';
+const UNKNOWN_REGION = "unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)";
 
 // Strict, as every list's query: a mistyped ?cuont=5 is refused, not answered with the default three.
 const SuggestionsQuerySchema = z.strictObject({ count: z.coerce.number().int().min(1).max(10).default(3).meta({ description: 'slots to suggest, 1-10 (default 3)' }) });
@@ -51,6 +53,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'Windows by time range, region, team and status, in start order; follow nextCursor for the next page' })
   @ApiZodQuery(ListWindowsQuerySchema)
   @ApiOkResponse({ description: 'A page of windows; nextCursor is null on the last', schema: WINDOW_PAGE })
+  @ApiResponse({ status: 422, description: UNKNOWN_REGION })
   list(@Query(new ZodQueryPipe(ListWindowsQuerySchema)) query: z.output<typeof ListWindowsQuerySchema>) {
     return this.windows.list(query);
   }
@@ -147,6 +150,13 @@ export class WindowsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
   @ApiOkResponse({ description: 'The occurrence, in progress', schema: OCCURRENCE_ANSWER })
+  @ApiResponse({
+    status: 409,
+    description:
+      'occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES',
+  })
+  @ApiResponse({ status: 423, description: 'held: problem document listing the holds on it, as the gate gives it; Retry-After header (seconds from now to the latest release due or end)', headers: RETRY_AFTER_HEADER })
+  @ApiResponse({ status: 503, description: 'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, as the gate says it; or dependency-unavailable', headers: RETRY_AFTER_HEADER })
   async start(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.start(id, n, actorOf(principal));
@@ -156,6 +166,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOkResponse({ description: 'The occurrence, completed', schema: OCCURRENCE_ANSWER })
+  @ApiResponse({ status: 409, description: 'occurrence-not-in-progress: it was not started, or is completed, missed or cancelled (occurrenceStatus says which)' })
   async complete(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
     await this.actsFor(principal, id);
     return this.windows.complete(id, n, actorOf(principal));
@@ -172,6 +183,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
   @ApiZodQuery(SuggestionsQuerySchema)
   @ApiOkResponse({ description: 'The slots, best first, beside where the run is now', schema: SUGGESTIONS_ANSWER })
+  @ApiResponse({ status: 422, description: 'invalid-slot-search: its flexibility leaves no room for the run before its deadline, or lies further ahead than slots are searched; the detail says what to change' })
   suggestions(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(SuggestionsQuerySchema, 'The suggestions query')) { count }: z.output<typeof SuggestionsQuerySchema>): Promise<WindowSuggestions> {
     return this.explanations.suggest(id, count);
   }

@@ -7,6 +7,9 @@ import { CreateSubscriptionSchema, RotateSecretSchema, UpdateSubscriptionSchema,
 import { CREATED_SUBSCRIPTION_ANSWER, ROTATED_SUBSCRIPTION_ANSWER, SUBSCRIPTION_ANSWER, SUBSCRIPTION_PAGE } from './dto/subscription-view.schema';
 import { SubscriptionsService } from './subscriptions.service';
 
+const INVALID_SUBSCRIPTION =
+  'invalid-subscription: it cannot work as given, each problem named in errors (a target whose address is refused or that holds credentials, a secret of the wrong form for the channel, a region filter the catalog does not know)';
+
 // A mistyped filter (owner=) would otherwise list every team's subscriptions as if they were the one asked for.
 const ListSubscriptionsQuerySchema = z.strictObject({
   ownerTeam: ActorSchema.optional(),
@@ -25,6 +28,7 @@ export class SubscriptionsController {
   @Created('/v1/subscriptions/{id}', { description: 'The subscription, with its secret (in this answer only)', schema: CREATED_SUBSCRIPTION_ANSWER, entityTag: true })
   @AnswerShownOnce('find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
+  @ApiResponse({ status: 422, description: INVALID_SUBSCRIPTION })
   @ApiZodBody(CreateSubscriptionSchema)
   create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
     assertMayAssignTo(principal, body.ownerTeam, 'subscribe for');
@@ -58,6 +62,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Change target, secret, owner team, filters, description or enabled; the channel stays. A stale If-Match gets 412 with currentVersion' })
   @ApiZodBody(UpdateSubscriptionSchema)
   @ApiOkResponse({ description: 'The subscription as changed', schema: SUBSCRIPTION_ANSWER })
+  @ApiResponse({ status: 422, description: INVALID_SUBSCRIPTION })
   async update(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription,

@@ -1,0 +1,44 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { describe, expect, it } from 'vitest';
+import { ANSWER_SHOWN_ONCE_EXTENSION } from './idempotency.interceptor';
+import { describeProblems } from './problem-openapi';
+
+const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', in: 'header' as const, required: false, schema: { type: 'string' } };
+const created = { '201': { description: 'made' } };
+
+const described = (operations: Record<string, OperationObject>): Record<string, Record<string, ResponseObject>> => {
+  const document: OpenAPIObject = { openapi: '3.1.0', info: { title: 'spec', version: '1' }, paths: Object.fromEntries(Object.entries(operations).map(([path, operation]) => [path, { post: operation }])) };
+  describeProblems(document);
+  return Object.fromEntries(Object.entries(document.paths).map(([path, item]) => [path, item.post!.responses as Record<string, ResponseObject>]));
+};
+
+describe('describeProblems', () => {
+  it("names an Idempotency-Key's 409 and 422 on the routes that take one, beside a route's own", () => {
+    const { '/plain': plain, '/keyed': keyed, '/own': own } = described({
+      '/plain': { responses: { ...created } },
+      '/keyed': { parameters: [IDEMPOTENCY_KEY], responses: { ...created } },
+      '/own': { parameters: [IDEMPOTENCY_KEY], responses: { ...created, '409': { description: 'window-in-hold' }, '422': { description: 'window-in-past' } } },
+    });
+    expect(Object.keys(plain)).not.toContain('409');
+    expect(keyed['409'].description).toMatch(/^idempotency-key-in-flight/);
+    expect(keyed['422'].description).toMatch(/^idempotency-key-reused/);
+    expect(own['409'].description).toMatch(/^window-in-hold; or idempotency-key-in-flight/);
+    expect(own['422'].description).toMatch(/^window-in-past; or idempotency-key-reused/);
+    expect(own['409'].content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } });
+  });
+
+  it('names the 503 of a dependency away on every route, with Retry-After, and keeps a route\'s own', () => {
+    const { '/plain': plain, '/gate': gate } = described({ '/plain': { responses: { ...created } }, '/gate': { responses: { ...created, '503': { description: 'surges-unheard' } } } });
+    expect(plain['503']).toMatchObject({ description: expect.stringMatching(/^dependency-unavailable/), headers: { 'Retry-After': expect.any(Object) } });
+    expect(gate['503'].description).toBe('surges-unheard');
+  });
+
+  it('names the 409 a repeat gets when the first answer held a secret shown only once, and drops the mark', () => {
+    const operation = { parameters: [IDEMPOTENCY_KEY], responses: { ...created }, [ANSWER_SHOWN_ONCE_EXTENSION]: 'find the key in GET /v1/keys' } as OperationObject;
+    const { '/keys': keys } = described({ '/keys': operation });
+    expect(keys['409'].description).toContain('idempotency-key-in-flight');
+    expect(keys['409'].description).toContain('answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: find the key in GET /v1/keys');
+    expect(operation).not.toHaveProperty(ANSWER_SHOWN_ONCE_EXTENSION);
+  });
+});
