@@ -911,6 +911,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AlertsController_grafana: {
@@ -1012,6 +1023,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DeadLettersController_list: {
@@ -1071,6 +1093,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1161,6 +1196,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
             413: {
                 headers: {
@@ -1179,9 +1223,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1244,6 +1310,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1328,6 +1407,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
             413: {
                 headers: {
@@ -1346,7 +1434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now), declaration-too-far-ahead (from further ahead than DECLARATION_MAX_AHEAD_DAYS) or declaration-too-long (longer than DECLARATION_MAX_DAYS) */
+            /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now), declaration-too-far-ahead (from further ahead than DECLARATION_MAX_AHEAD_DAYS) or declaration-too-long (longer than DECLARATION_MAX_DAYS); or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1358,6 +1446,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1427,6 +1528,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1517,6 +1631,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1587,6 +1714,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1677,6 +1817,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1773,6 +1926,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description batch-too-large: more samples than SAMPLE_BATCH_MAX; split the batch */
             413: {
                 headers: {
@@ -1791,9 +1953,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1877,6 +2050,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,6 +2130,19 @@ export interface operations {
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
