@@ -353,7 +353,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         const step = 'surge in IR';
         await sendSamples([surgeSample()]);
         // Dated at the sample's own time, so this line's clock runs behind its neighbours'.
-        say(step, `the decisive sample, timed on its five-minute slot: IR at ${surgeSample().value} requests, 20 times its usual level`, state.surgeAt);
+        say(step, `the decisive sample, dated the five-minute slot after the three days sent (so this line's time is earlier than its neighbours'): IR at ${surgeSample().value} requests, 20 times its daily average of ${BASE_LEVEL.IR}`, state.surgeAt);
         state.surge = await until(
           step,
           async () => {

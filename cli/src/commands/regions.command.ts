@@ -118,6 +118,10 @@ export const regionCommands: Command[] = [
           ])}`,
         );
         context.io.out(hourOfWeekTable(baseline));
+        // The detector leans on the same hour of other days until an hour of the week has samples of its own.
+        if (baseline.values.some((value, hour) => value !== null && baseline.sampleCounts[hour] === 0)) {
+          context.io.out('An hour with a level over 0 samples has none of its own yet: its level is the one learned at that hour on the other days.\n');
+        }
       }
     },
   },

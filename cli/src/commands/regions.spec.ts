@@ -47,6 +47,14 @@ describe('holdfast regions', () => {
     expect(cells(rows[header + 2])).toEqual(['Mon', ...Array(9).fill('-'), '1.23K', '0.05', ...Array(13).fill('-')]);
     expect(cells(rows[header + 3])).toEqual(['samples', ...Array(9).fill('0'), '12', '3', ...Array(13).fill('0')]);
     expect(cells(rows[header + 14])).toEqual(['Sun', ...Array(23).fill('-'), '87']);
+    expect(said.out).not.toContain('has none of its own yet');
+
+    // Tuesday 09:00 has no samples of its own: its level is Monday's hour, which the table says.
+    const leaning = { ...requests, values: Object.assign([...values], { 33: 1100 }) };
+    const borrowed = await standInService(() => ({ body: { region: 'IR', zone: 'Asia/Tehran', hoursPerWeek: HOURS_PER_WEEK, metrics: [leaning] } }));
+    const second = specIo();
+    expect(await run(['regions', 'baseline', 'IR', '--analyzer-url', borrowed.url], second.io)).toBe(ExitCode.ok);
+    expect(second.said.out).toContain('An hour with a level over 0 samples has none of its own yet: its level is the one learned at that hour on the other days.\n');
   });
 
   it("prints the analyzer's JSON with --json, and its problem when nothing is learned", async () => {
