@@ -113,6 +113,8 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
         'POST /v1/holds 422 hold-in-the-past',
         'POST /v1/holds 422 idempotency-key-reused',
         'GET /v1/windows/{id}/suggestions 422 invalid-slot-search',
+        'GET /v1/windows/{id}/suggestions 409 window-cancelled',
+        'POST /v1/windows/{id}/override 409 window-cancelled',
         'POST /v1/keys 409 answer-shown-once',
         'GET /v1/windows/{id} 503 dependency-unavailable',
       ]),

@@ -22,6 +22,7 @@ import { z } from 'zod';
 const IN_HOLD = 'window-in-hold: it falls into the holds named, unless override: {reason} is given';
 const TOO_FAR =
   'unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field';
+const CANCELLED = 'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason';
 const UNKNOWN_REGION = "unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)";
 
 // Strict, as every list's query: a mistyped ?cuont=5 is refused, not answered with the default three.
@@ -131,7 +132,7 @@ export class WindowsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
   @ApiOkResponse({ description: 'The holds it was let through, and the window', schema: OVERRIDE_ANSWER })
-  @ApiResponse({ status: 409, description: 'not-held: no active hold could stop a run of it still to come' })
+  @ApiResponse({ status: 409, description: `not-held: no active hold could stop a run of it still to come; ${CANCELLED}` })
   @ApiZodBody(WindowOverrideSchema)
   override(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
     return this.windows.override(id, body.reason, body.occurrence, actorOf(principal));
@@ -183,6 +184,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'The least-impact slots within the flexibility, outside active holds, with local times' })
   @ApiZodQuery(SuggestionsQuerySchema)
   @ApiOkResponse({ description: 'The slots, best first, beside where the run is now', schema: SUGGESTIONS_ANSWER })
+  @ApiResponse({ status: 409, description: CANCELLED })
   @ApiResponse({ status: 422, description: 'invalid-slot-search: its flexibility leaves no room for the run before its deadline, or lies further ahead than slots are searched; the detail says what to change' })
   suggestions(@Param('id', UuidParamPipe) id: string, @Query(new ZodQueryPipe(SuggestionsQuerySchema, 'The suggestions query')) { count }: z.output<typeof SuggestionsQuerySchema>): Promise<WindowSuggestions> {
     return this.explanations.suggest(id, count);
