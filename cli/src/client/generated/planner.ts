@@ -4056,7 +4056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description not-held: no active hold could stop a run of it still to come; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            /** @description not-held: no active hold could stop a run of it still to come; window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,6 +4168,15 @@ export interface operations {
             };
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
