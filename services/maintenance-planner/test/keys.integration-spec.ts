@@ -223,6 +223,14 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
     expect(await malformed.json()).toMatchObject({ code: 'invalid-json', detail: expect.stringMatching(/^The request body is not valid JSON: /) });
+    // A name typed in Latin-1: its é is no UTF-8, which was stored as U+FFFD; refused, nothing made.
+    const latin1 = Buffer.concat([Buffer.from('{"team":"cafe","scopes":["read"],"name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const garbled = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: latin1 });
+    expect(garbled.status).toBe(400);
+    expect(await garbled.json()).toMatchObject({ code: 'invalid-json', detail: expect.stringContaining('The request body is not valid UTF-8') });
+    expect(((await (await service.fetch('/v1/keys?team=cafe')).json()) as { items: unknown[] }).items).toEqual([]);
+    const declaredUtf8 = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: latin1 });
+    expect(declaredUtf8.status).toBe(400);
     const untyped = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ team: 'network' }) });
     expect(untyped.status).toBe(415);
     expect(await untyped.json()).toMatchObject({ code: 'unsupported-media-type', detail: 'The request body is sent as text/plain, which this API does not read: send JSON with content-type: application/json.' });

@@ -364,11 +364,11 @@ export interface components {
                 publishedAt: components["schemas"]["Instant"] | null;
                 /** @description every sample the series learned from */
                 sampleCount: number;
-                /** @description the samples each hour of values rests on, one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
+                /** @description the samples of each hour (0 where its value is that hour's on the other days), one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
                 sampleCounts: number[];
                 /** @description when its signal was declared lost; null while samples arrive */
                 signalLostAt: components["schemas"]["Instant"] | null;
-                /** @description the expected traffic, null for an hour not learned yet, one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
+                /** @description the expected traffic (for an hour with no samples of its own yet, the level learned at that hour on the other days; null when neither is learned), one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
                 values: (number | null)[];
                 /**
                  * @description the zone whose local hours index values and sampleCounts

@@ -3057,7 +3057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field; or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
+            /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, flexibility-passed, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field; or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3428,7 +3428,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field */
+            /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, flexibility-passed, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field */
             422: {
                 headers: {
                     [name: string]: unknown;

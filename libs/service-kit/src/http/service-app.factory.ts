@@ -16,6 +16,7 @@ import { shareNamedSchemas } from './shared-schemas';
 import { malformedQueryEncoding } from './query-encoding';
 import { DomainError } from '../errors/domain.error';
 import { collectStartUpGarbage } from '../foundation/start-up-garbage';
+import { INVALID_UTF8, invalidUtf8, refuseInvalidUtf8 } from './utf8-body';
 
 export interface ServiceDescription {
   name: string;
@@ -43,9 +44,11 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
   // Express reads a malformed escape (?team=%ZZ) literally, a filter then matching nothing: refused here, for every route at once.
   app.use((request: Request, _response: unknown, next: (error?: unknown) => void) => next(malformedQueryEncoding(request.originalUrl)));
-  app.useBodyParser('json', { limit: http.maxBodyBytes, type: JSON_TYPES });
-  // Nest turns the parser's SyntaxError into a bare BadRequestException; named here while it still says what it is.
-  app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) => next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error));
+  app.useBodyParser('json', { limit: http.maxBodyBytes, type: JSON_TYPES, verify: refuseInvalidUtf8 });
+  // Nest turns the parser's SyntaxError into a bare BadRequestException (and a refused verify into a 403); named here while they still say what they are.
+  app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) =>
+    next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error?.type === INVALID_UTF8 ? invalidUtf8() : error),
+  );
   // A body the parser does not read (curl -d sends a form type) was answered as if there were none.
   // An empty one (content-length: 0, as fetch sends a bodiless POST) is a request without a body, told so by the route.
   app.use((request: Request, _response: unknown, next: (error?: unknown) => void) =>

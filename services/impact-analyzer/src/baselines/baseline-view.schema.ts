@@ -9,8 +9,8 @@ const hourly = <T extends z.ZodType>(hour: T, description: string) =>
 const MetricBaselineSchema = z.strictObject({
   metric: MetricNameSchema,
   zone: IanaZoneSchema.meta({ description: 'the zone whose local hours index values and sampleCounts' }),
-  values: hourly(TrafficValueSchema.nullable(), 'the expected traffic, null for an hour not learned yet'),
-  sampleCounts: hourly(z.int().nonnegative(), 'the samples each hour of values rests on'),
+  values: hourly(TrafficValueSchema.nullable(), 'the expected traffic (for an hour with no samples of its own yet, the level learned at that hour on the other days; null when neither is learned)'),
+  sampleCounts: hourly(z.int().nonnegative(), "the samples of each hour (0 where its value is that hour's on the other days)"),
   sampleCount: z.int().nonnegative().meta({ description: 'every sample the series learned from' }),
   note: z.string().optional().meta({ description: "only for a stored state this build cannot read: the profile is empty, and learned again from the series' next sample" }),
   lastSampleAt: InstantSchema.nullable(),

@@ -21,7 +21,7 @@ import { z } from 'zod';
 
 const IN_HOLD = 'window-in-hold: it falls into the holds named, unless override: {reason} is given';
 const TOO_FAR =
-  'unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field';
+  'unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, flexibility-passed, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field';
 const CANCELLED = 'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason';
 const UNKNOWN_REGION = "unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)";
 
