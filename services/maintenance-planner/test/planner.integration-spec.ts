@@ -144,6 +144,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const regions = await api('GET', '/v1/regions');
     expect(regions.body.items).toContainEqual(expect.objectContaining({ code: 'IR', zone: 'Asia/Tehran' }));
     expect(await api('GET', '/v1/regions?country=IR')).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'country' }] } });
+    // A route that reads no query refuses one too: a parameter it would ignore (a dry run asked for) is not a request it can keep.
+    const dryRun = await api('POST', '/v1/windows?dryRun=true&validateOnly=1', { title: 'Only a try', ownerTeam: 'x', footprint: { global: true, regions: [] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' });
+    expect(dryRun).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'dryRun', message: 'is not a field of this request' }, { path: 'validateOnly' }] } });
+    expect(((await api('GET', '/v1/windows?team=x')).body.items as { title: string }[]).map((window) => window.title)).not.toContain('Only a try');
+    expect(await api('GET', '/v1/windows/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b?foo=1')).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'foo' }] } });
     // JSON allows NUL in text and PostgreSQL refuses it: named as the caller's to fix, never a 500.
     const withNul = await api('POST', '/v1/windows', { title: 'Net\u0000work upgrade', ownerTeam: 'x', footprint: { global: true, regions: [] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' });
     expect(withNul).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'title', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] } });
@@ -262,6 +267,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
 
     const strangeTeam = await api('POST', '/v1/windows', { ...kenya, ownerTeam: 'Probe Team/ü' });
     expect(strangeTeam).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'ownerTeam', message: 'must be a team name in lower case, letters, digits and hyphens (network-ops)' }] } });
+    expect(await api('POST', '/v1/windows', { ...kenya, title: '   ' })).toMatchObject({ status: 400, body: { errors: [{ path: 'title', message: 'must name the work (it is only white space)' }] } });
   });
 
   it('plans an hourly hour-long window across Lord Howe Island’s half-hour change, its runs an hour apart (no overlap to refuse)', async () => {

@@ -15,6 +15,7 @@ import { Clock, SystemClock } from '../clock/clock';
 import { SERVICE_CONFIG } from '../config/service-config.token';
 import { DeadLettersModule } from '../dead-letters/dead-letters.module';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
+import { UnreadQueryInterceptor } from '../http/unread-query.interceptor';
 
 export interface ServiceFoundationOptions {
   service: string;
@@ -60,6 +61,8 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         RequestRateLimiter,
         AuthFailureLimiter,
         { provide: APP_GUARD, useClass: RequestGuard },
+        // First: a request with a parameter nothing reads is refused before an idempotent POST records its answer.
+        { provide: APP_INTERCEPTOR, useClass: UnreadQueryInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...(options.keysConsumerGroup ? [{ provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup }, KeyStateConsumer] : []),
       ],

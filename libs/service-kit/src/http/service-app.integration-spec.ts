@@ -1,6 +1,6 @@
 import { ConsumerGroups } from '@holdfast/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
@@ -17,8 +17,8 @@ const FreeForm = z.record(z.string(), z.unknown());
 class NotesController {
   @Post()
   @RequireScope('read')
-  take(@Body(new ZodBodyPipe(FreeForm)) body: z.infer<typeof FreeForm>) {
-    return { fields: Object.keys(body) };
+  take(@Body(new ZodBodyPipe(FreeForm)) body: z.infer<typeof FreeForm>, @Query() query: Record<string, unknown>) {
+    return { fields: Object.keys(body), query: Object.keys(query) };
   }
 
   @Get()
@@ -68,6 +68,23 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     expect((await service.fetch('/v1/notes?team=%25ZZ', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(201);
   });
 
+  it('refuses query parameters on a route that reads none, naming each, rather than ignoring what the caller asked for', async () => {
+    const response = await service.fetch('/v1/notes?dryRun=true&verbose');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: 'invalid-query',
+      errors: [
+        { path: 'dryRun', message: 'is not a field of this request' },
+        { path: 'verbose', message: 'is not a field of this request' },
+      ],
+    });
+    expect((await service.fetch('/v1/notes')).status).toBe(200);
+    // A route that reads its query still has it.
+    expect(await (await service.fetch('/v1/notes?dryRun=true', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).json()).toEqual({ fields: ['a'], query: ['dryRun'] });
+    // Open routes (probes, the week page's own parameters) are left alone.
+    expect((await service.fetch('/health/live?probe=kubelet')).status).toBe(200);
+  });
+
   it('answers a body that does not inflate as its Content-Encoding says with 400, not 500', async () => {
     for (const encoding of ['gzip', 'deflate']) {
       const { status, problem } = await post({ 'content-encoding': encoding }, Buffer.from('{"plainly":"not compressed"}'));
@@ -86,7 +103,7 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
   it('reads JSON nested deeper than the call stack goes without a 500', async () => {
     const depth = 200_000;
     const nested = (leaf: string) => `{"deep":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}`;
-    expect(await post({}, nested('1'))).toEqual({ status: 201, problem: { fields: ['deep'] } });
+    expect(await post({}, nested('1'))).toEqual({ status: 201, problem: { fields: ['deep'], query: [] } });
     const withNul = await post({}, nested('"a\\u0000b"'));
     expect([withNul.status, withNul.problem.code]).toEqual([400, 'invalid-body']);
   });

@@ -26,7 +26,12 @@ export const OverrideRequestSchema = z.strictObject({ reason: StatedReasonSchema
 const PlannedZoneSchema = IanaZoneSchema.transform(canonicalZoneName);
 
 const windowFields = {
-  title: z.string().min(1).max(200),
+  // Shown on every list, feed and message: a title of spaces alone reads as none.
+  title: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((text) => text.length === 0 || text.trim().length > 0, { error: 'must name the work (it is only white space)' }),
   // A team a key can be issued for: a window owned by any other name could be changed by no team key, nor read in its team's feed.
   ownerTeam: TeamSchema,
   footprint: FootprintSchema,
