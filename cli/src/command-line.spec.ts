@@ -16,8 +16,10 @@ describe('holdfast command line: what it refuses before asking a service', () =>
 
   it('refuses a mistyped subcommand rather than running the list with the word ignored', async () => {
     for (const [args, message] of [
-      [['windows', 'shwo', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows shwo"; run holdfast --help for the list'],
-      [['surges', 'shwo', 'x'], 'unknown command "surges shwo"; run holdfast --help for the list'],
+      [['windows', 'shwo', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows shwo"; did you mean "windows show"? run holdfast --help for the list'],
+      [['surges', 'shwo', 'x'], 'unknown command "surges shwo"; did you mean "surges show"? run holdfast --help for the list'],
+      [['windos', 'list'], 'unknown command "windos list"; did you mean "windows list"? run holdfast --help for the list'],
+      [['hodls'], 'unknown command "hodls"; did you mean "holds"? run holdfast --help for the list'],
     ] as const) {
       const { code, said, calls } = await holdfast(args);
       expect(code).toBe(ExitCode.usage);

@@ -5,8 +5,8 @@ import type { OptionSpec } from './command';
 // A flag this close to one the command takes is that one mistyped (--stauts, --region for --regions); further, a guess misleads.
 const MEANT_FLAG_MAX_EDITS = 2;
 
-/** The flag `typed` (without its dashes) most likely meant among `names`, if one is close enough. */
-function meantFlag(typed: string, names: readonly string[]): string | undefined {
+/** The flag `typed` (without its dashes), or the command, most likely meant among `names`, if one is close enough. */
+export function meantFlag(typed: string, names: readonly string[]): string | undefined {
   const [closest] = names.map((name) => ({ name, edits: leven(typed, name) })).sort((a, b) => a.edits - b.edits);
   // Half of a short flag changed is another word, not a typo: --to is not --team.
   return closest && closest.edits <= MEANT_FLAG_MAX_EDITS && closest.edits < typed.length / 2 ? closest.name : undefined;

@@ -13,7 +13,7 @@ import { gateCommand } from './commands/gate.command';
 import { holdCommands } from './commands/holds.command';
 import { regionCommands } from './commands/regions.command';
 import { windowCommands } from './commands/windows.command';
-import { flagMistake } from './flag-mistakes';
+import { flagMistake, meantFlag } from './flag-mistakes';
 import { connection, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRIES, SERVICE_SETTINGS, type Connection } from './settings';
 
 export const COMMANDS: Command[] = [gateCommand, ...windowCommands, ...holdCommands, auditCommand, ...declarationCommands, ...regionCommands, ...analyzerNotifierCommands, deadLettersCommand, deadLettersReplayCommand];
@@ -83,6 +83,13 @@ function findCommand(argv: readonly string[]): { command: Command; typed: string
   return one ? { command: one, typed: words[0], rest: argv.slice(1) } : undefined;
 }
 
+/** A command line naming no command, with the one most likely meant when one is close (`windos list`, `holds relase`). */
+function unknownCommand(typed: string): CliError {
+  const names = typed.includes(' ') ? COMMANDS.map((command) => command.name) : [...new Set(COMMANDS.map((command) => command.name.split(' ')[0]))];
+  const meant = meantFlag(typed, names);
+  return new CliError(`unknown command "${typed}"; ${meant ? `did you mean "${meant}"? ` : ''}run holdfast --help for the list`, ExitCode.usage);
+}
+
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
 
 /** `--json` and `-h` take no value; `--planner-url URL` takes the next word unless written `--planner-url=URL`. */
@@ -134,7 +141,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       // The words before the first flag: `holdfast frobnicate --help` names frobnicate.
       const typed = words.slice(0, 2);
       const flagAt = typed.findIndex((word) => word.startsWith('-'));
-      throw new CliError(`unknown command "${(flagAt === -1 ? typed : typed.slice(0, flagAt)).join(' ')}"; run holdfast --help for the list`, ExitCode.usage);
+      throw unknownCommand((flagAt === -1 ? typed : typed.slice(0, flagAt)).join(' '));
     }
     const { command, typed, rest } = found;
     let parsed: ReturnType<typeof parseArgs>;
@@ -152,7 +159,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (extra !== undefined) {
       // `holdfast windows shwo ID` reached `windows list` by its default subcommand.
       const mistypedSubcommand = words[1] === extra && words[1] !== DEFAULT_SUBCOMMAND && command.name === `${words[0]} ${DEFAULT_SUBCOMMAND}`;
-      throw new CliError(mistypedSubcommand ? `unknown command "${words[0]} ${extra}"; run holdfast --help for the list` : `unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
+      throw mistypedSubcommand ? unknownCommand(`${words[0]} ${extra}`) : new CliError(`unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
     }
     if (values.help) {
       io.out(commandHelp(typed));
