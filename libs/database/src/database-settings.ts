@@ -1,17 +1,23 @@
+import { readableFileSchema } from '@holdfast/observability';
 import { z } from 'zod';
 
 /** The local PostgreSQL every developer machine and CI runner has (trust auth). */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-// node-postgres lets these parameters of the URL override the TLS the driver is given, silently.
-const URL_TLS_PARAMETERS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert'];
+// node-postgres lets the URL's ssl* parameters (sslmode, sslrootcert, sslnegotiation...) override the TLS the driver is given, silently.
+const tlsParametersOf = (url: string): string[] => (URL.canParse(url) ? [...new URL(url).searchParams.keys()].filter((name) => name.toLowerCase().startsWith('ssl')) : []);
 
 export const databaseEnvironmentSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, such as postgres://user@127.0.0.1:5432/holdfast' })
     // Runs after a failed URL check too (zod goes on), which has said what is wrong with one that does not parse.
-    .refine((url) => !URL.canParse(url) || !URL_TLS_PARAMETERS.some((name) => new URL(url).searchParams.has(name)), {
-      error: `must not carry TLS parameters (${URL_TLS_PARAMETERS.join(', ')}), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS (disable, require, verify-full) and DATABASE_TLS_CA_FILE instead`,
+    .superRefine((url, context) => {
+      const found = tlsParametersOf(url);
+      if (found.length === 0) return;
+      context.addIssue({
+        code: 'custom',
+        message: `must not carry TLS parameters (${found.join(', ')}), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS (disable, require, verify-full) and DATABASE_TLS_CA_FILE instead`,
+      });
     })
     .default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
@@ -20,7 +26,7 @@ export const databaseEnvironmentSchema = z.object({
   // disable: plaintext (the local server); require: encrypted, certificate not checked; verify-full: encrypted and the server's certificate checked.
   DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).default('disable'),
   // A PEM file with the CA that signed the server's certificate; unset trusts the system's CAs.
-  DATABASE_TLS_CA_FILE: z.string().min(1).optional(),
+  DATABASE_TLS_CA_FILE: readableFileSchema.optional(),
 });
 
 export interface DatabaseSettings {

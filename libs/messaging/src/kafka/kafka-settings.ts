@@ -1,3 +1,4 @@
+import { readableFileSchema } from '@holdfast/observability';
 import { z } from 'zod';
 
 /** The broker `npm run kafka:start` runs on loopback. */
@@ -21,7 +22,7 @@ export const kafkaEnvironmentSchema = z.object({
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   KAFKA_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   // A PEM file with the CA that signed the brokers' certificates; unset trusts the system's CAs.
-  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  KAFKA_TLS_CA_FILE: readableFileSchema.optional(),
   // How long a service waits at boot for brokers that do not answer yet (started before them, or during an outage).
   KAFKA_CONNECT_WAIT_SECONDS: z.coerce.number().min(0).max(3_600).default(60),
 });

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -11,6 +12,30 @@ export const serviceEnvironmentSchema = (defaultPort: number) =>
       .refine((address) => isIP(address) !== 0, 'must be an IP address to listen on: 0.0.0.0 (every IPv4 interface), :: (every interface) or 127.0.0.1 (this machine only)')
       .default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  });
+
+/** Why `path` is no file this process can read, or undefined when it is one. */
+function unreadableFile(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return `${path} is not a file`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${path} does not exist` : code === 'EACCES' ? `${path} is not readable by this process` : `${path} cannot be read (${code})`;
+  }
+}
+
+/**
+ * A file the process reads later (a CA certificate): checked at boot with the other variables, so a
+ * wrong path is named with its variable there rather than met as a bare ENOENT at the first connection.
+ */
+export const readableFileSchema = z
+  .string()
+  .min(1)
+  .superRefine((path, context) => {
+    const problem = unreadableFile(path);
+    if (problem) context.addIssue({ code: 'custom', message: `must name a file this process can read: ${problem}` });
   });
 
 /**

@@ -1,6 +1,16 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { serviceConfigFromEnvironment } from './service-config';
+
+const certificates = mkdtempSync(join(tmpdir(), 'holdfast-ca-'));
+const caFile = (name: string) => {
+  const path = join(certificates, name);
+  writeFileSync(path, '-----BEGIN CERTIFICATE-----\n');
+  return path;
+};
 
 const identity = { service: 'maintenance-planner', schema: 'maintenance_planner', defaultPort: 3001 };
 
@@ -59,12 +69,12 @@ describe('serviceConfigFromEnvironment', () => {
       KAFKA_SASL_USERNAME: 'holdfast',
       KAFKA_SASL_PASSWORD: 'kafka-secret',
       KAFKA_TLS: 'true',
-      KAFKA_TLS_CA_FILE: '/etc/holdfast/kafka-ca.pem',
+      KAFKA_TLS_CA_FILE: caFile('kafka-ca.pem'),
       DATABASE_TLS: 'verify-full',
-      DATABASE_TLS_CA_FILE: '/etc/holdfast/pg-ca.pem',
+      DATABASE_TLS_CA_FILE: caFile('pg-ca.pem'),
     });
-    expect(config.kafka).toMatchObject({ sasl: { mechanism: 'scram-sha-512', username: 'holdfast', password: 'kafka-secret' }, tls: { caFile: '/etc/holdfast/kafka-ca.pem' } });
-    expect(config.database.tls).toEqual({ verify: true, caFile: '/etc/holdfast/pg-ca.pem' });
+    expect(config.kafka).toMatchObject({ sasl: { mechanism: 'scram-sha-512', username: 'holdfast', password: 'kafka-secret' }, tls: { caFile: join(certificates, 'kafka-ca.pem') } });
+    expect(config.database.tls).toEqual({ verify: true, caFile: join(certificates, 'pg-ca.pem') });
     expect(serviceConfigFromEnvironment(identity, { DATABASE_TLS: 'require' }).database.tls).toEqual({ verify: false });
     const plain = serviceConfigFromEnvironment(identity, {});
     expect(plain.kafka).not.toHaveProperty('sasl');
@@ -72,12 +82,19 @@ describe('serviceConfigFromEnvironment', () => {
     expect(plain.database).not.toHaveProperty('tls');
   });
 
+  it('refuses a CA file that is not there at boot, naming its variable and the path, rather than at the first connection', () => {
+    expect(() => serviceConfigFromEnvironment(identity, { KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/nonexistent/kafka-ca.pem', DATABASE_TLS: 'verify-full', DATABASE_TLS_CA_FILE: certificates })).toThrow(
+      /\n {2}DATABASE_TLS_CA_FILE: must name a file this process can read: .* is not a file\n {2}KAFKA_TLS_CA_FILE: must name a file this process can read: \/nonexistent\/kafka-ca.pem does not exist\n/,
+    );
+  });
+
   it('refuses a DATABASE_URL whose TLS parameters would override DATABASE_TLS unseen', () => {
-    for (const query of ['sslmode=disable', 'sslmode=no-verify', 'ssl=true', 'sslrootcert=/etc/ca.pem']) {
+    for (const query of ['sslmode=disable', 'sslmode=no-verify', 'ssl=true', 'sslrootcert=/etc/ca.pem', 'sslnegotiation=direct', 'sslpassword=x']) {
       expect(() => serviceConfigFromEnvironment(identity, { DATABASE_URL: `postgres://u@db:5432/h?${query}`, DATABASE_TLS: 'verify-full' })).toThrow(
-        /DATABASE_URL: must not carry TLS parameters \(ssl, sslmode, sslcert, sslkey, sslrootcert\), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS/,
+        new RegExp(`DATABASE_URL: must not carry TLS parameters \\(${query.split('=')[0]}\\), which would override DATABASE_TLS unseen: remove them and set DATABASE_TLS`),
       );
     }
+    expect(() => serviceConfigFromEnvironment(identity, { DATABASE_URL: 'postgres://u@db:5432/h?sslmode=require&application_name=x&sslcert=/c.pem' })).toThrow(/TLS parameters \(sslmode, sslcert\)/);
     expect(serviceConfigFromEnvironment(identity, { DATABASE_URL: 'postgres://u@db:5432/h?application_name=x' }).database.url).toBe('postgres://u@db:5432/h?application_name=x');
     expect(() => serviceConfigFromEnvironment(identity, { DATABASE_URL: 'not a url' })).toThrow(/invalid configuration:\n {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });

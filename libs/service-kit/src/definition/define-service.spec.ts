@@ -1,5 +1,5 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineService } from './define-service';
 
@@ -23,6 +23,11 @@ const exampleService = defineService({
 });
 
 describe('defineService', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
   it('parses the shared variables and the service its own, into typed settings', () => {
     const config = exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '5', KAFKA_TOPIC_PREFIX: 'staging.' });
     expect(config).toMatchObject({ port: 3999, kafka: { clientId: 'example-service', topicPrefix: 'staging.' }, database: { schema: 'example' }, settings: { coolDownMs: 300_000 } });
@@ -46,6 +51,18 @@ describe('defineService', () => {
 
   it('refuses a bad value of the service own variables, naming it', () => {
     expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '-1' })).toThrow(/example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: /);
+  });
+
+  it('says a bad variable to `migrate` as a start says it, in one block and exit 1, not as an uncaught stack', () => {
+    vi.stubEnv('EXAMPLE_COOL_DOWN_MINUTES', '-5');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((text) => said.push(String(text)) > 0);
+    const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${code}`);
+    });
+    expect(() => exampleService.main(['migrate'])).toThrow('exit 1');
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(said.join('')).toMatch(/^\[migrate\] failed: example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: [^\n]+\n[\s\S]*Nothing was migrated\.\n$/);
   });
 
   it("lists the messaging tables' and the kit's own migrations (the key copy, the Idempotency-Keys) before the service's", () => {

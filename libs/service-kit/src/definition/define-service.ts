@@ -117,7 +117,15 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
       // Every instant is handled in UTC; a host zone must never leak into a date computed here.
       process.env.TZ = 'UTC';
       if (argv[0] === 'migrate') {
-        migrateFromCommandLine(createServiceDataSource(definition.database(definition.configFromEnvironment())), argv.slice(1));
+        let config: ServiceConfig<Settings>;
+        try {
+          config = definition.configFromEnvironment();
+        } catch (error) {
+          // Said as a start says it, one block, rather than as an uncaught error's stack.
+          process.stderr.write(`[migrate] failed: ${(error as Error).message}\nNothing was migrated.\n`);
+          process.exit(1);
+        }
+        migrateFromCommandLine(createServiceDataSource(definition.database(config)), argv.slice(1));
         return;
       }
       runService(options.name, async () => {

@@ -33,6 +33,8 @@ describe('analyzer settings', () => {
     expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/\n {2}ANALYZER_DETECTION: not JSON: it ends at line 1, column 2/);
     expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
+    // host:port alone parses as a URL whose scheme is the host: it failed at the first poll, after the service started.
+    expect(() => parse({ PROMETHEUS_URL: 'prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL: must be an http:\/\/ or https:\/\/ URL such as http:\/\/prometheus:9090\n/);
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"eu-west":{}}}' })).toThrow(
       'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names UK, eu-west, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK)',
     );

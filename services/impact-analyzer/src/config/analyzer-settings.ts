@@ -157,7 +157,8 @@ export const analyzerEnvironment = {
   // period meant comes. 400 days: next year's election or exam season, declared as soon as this year's is over, with a month to spare.
   DECLARATION_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3_650).default(400),
   BASELINE_CHANGE_RATIO: z.coerce.number().positive().default(0.1),
-  PROMETHEUS_URL: z.url().optional(),
+  // z.url() alone takes prometheus:9090 (its scheme read as "prometheus:"), which failed at the first poll instead.
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as http://prometheus:9090' }).optional(),
   PROMETHEUS_QUERIES: jsonVariable(z.array(PrometheusQuerySchema), '[]'),
   PROMETHEUS_REGION_LABEL: z.string().min(1).default('region'),
   PROMETHEUS_INTERVAL_SECONDS: z.coerce.number().positive().default(15),

@@ -17,6 +17,13 @@ describe('the notifier environment', () => {
   it('refuses an allow-list entry that is not an address, a range or address:port at boot, naming it', () => {
     expect(problems({ NOTIFIER_OUTBOUND_ALLOW: 'localhost, 10.0.0.0/8' })).toEqual(['NOTIFIER_OUTBOUND_ALLOW: entry "localhost" is not an address, a CIDR range or address:port']);
   });
+
+  it('takes the planner at an http(s) URL only: host:port alone reads its host as a scheme', () => {
+    expect(parse({ NOTIFIER_PLANNER_URL: 'https://planner.internal:3001/' }).plannerUrl).toBe('https://planner.internal:3001');
+    for (const url of ['localhost:3001', 'planner:3001', 'ftp://planner/']) {
+      expect(problems({ NOTIFIER_PLANNER_URL: url })).toEqual(['NOTIFIER_PLANNER_URL: must be an http:// or https:// URL such as http://127.0.0.1:3001']);
+    }
+  });
 });
 
 describe('NOTIFIER_SECRET_KEY', () => {

@@ -17,7 +17,8 @@ export const notifierEnvironment = {
   // The image sets production (deploy/docker/service.Dockerfile): there the development key, which anyone with the source has, is refused.
   NODE_ENV: z.string().optional(),
   // Where Slack messages link the explanation of a hold: <url>/v1/windows/{id}/explanation.
-  NOTIFIER_PLANNER_URL: z.url({ error: 'must be a URL such as http://127.0.0.1:3001' }).default('http://127.0.0.1:3001'),
+  // Its protocol named: z.url() alone takes localhost:3001, reading "localhost:" as the scheme.
+  NOTIFIER_PLANNER_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as http://127.0.0.1:3001' }).default('http://127.0.0.1:3001'),
   // Comma-separated addresses, CIDR ranges or address:port pairs that outbound requests may reach although private or loopback.
   // Checked at boot with the other variables rather than when the outbound client is built.
   NOTIFIER_OUTBOUND_ALLOW: z
