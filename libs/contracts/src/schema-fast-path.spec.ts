@@ -5,7 +5,7 @@ import { EnvelopeSchema, EventIdSchema } from './envelope';
 import { EventSchemas } from './event-catalog';
 import { EventExamples } from './event-examples';
 import type { EventType } from './event-types';
-import { InstantSchema, RegionCodeSchema } from './events/common.schema';
+import { InstantSchema, MAX_SAMPLE_VALUE, RegionCodeSchema } from './events/common.schema';
 import { TrafficSampleSchema } from './events/traffic-sample.v1';
 import { KafkaHeadersSchema } from './kafka-codec';
 import { OutsideHeadersSchema, OutsideTimeSchema, StructuredEnvelopeSchema, utcInstantOf } from './outside-intake';
@@ -45,7 +45,7 @@ const validSamples = fc.record({
   region: fc.constantFrom('IR', 'DE', 'eu-west', 'us-east-1'),
   metric: fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:.-]{0,127}$/),
   at: instants.filter((at) => InstantSchema.safeParse(at).success),
-  value: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+  value: fc.double({ min: 0, max: MAX_SAMPLE_VALUE, noNaN: true, noDefaultInfinity: true }),
   source: fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), awkwardText),
 });
 /** A traffic sample that may be valid, wrong in one field or in any, short of one, or carrying more. */

@@ -91,6 +91,14 @@ describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ accepted: 1, refused: [{ index: 0, path: 'samples.0.source', reason: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] });
 
+    // A pipeline's placeholder for "unknown" (the largest double) overflowed the detector's state: refused here by its index.
+    const overflowing = await postSamples(service, [
+      { region: 'UA', at: '2026-06-14T21:20:00Z', value: 1.7976931348623157e308 },
+      { region: 'UA', at: '2026-06-14T21:20:00Z', value: 13 },
+    ]);
+    expect(overflowing.status).toBe(202);
+    expect(await overflowing.json()).toMatchObject({ accepted: 1, refused: [{ index: 0, path: 'samples.0.value', reason: expect.stringContaining('must be at most 1e15') }] });
+
     const declaration = await service.fetch('/v1/declarations', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

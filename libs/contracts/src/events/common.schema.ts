@@ -123,6 +123,16 @@ export const StatedReasonSchema = ReasonSchema.refine((text) => text.trim().leng
 /** Finite and non-negative: zod 4 numbers already refuse NaN and Infinity. */
 export const TrafficValueSchema = z.number().nonnegative({ error: 'must be a finite number >= 0' });
 
+/** The largest value a sample may carry: more than any service's traffic in any unit (a petabyte a second). */
+export const MAX_SAMPLE_VALUE = 1e15;
+
+/**
+ * A sample's value. Bounded where it enters: the detector squares what it learns, and a finite value
+ * near 1e308 (a pipeline's placeholder for "unknown") overflowed its state to Infinity, after which
+ * every later sample of the series failed to be assessed.
+ */
+export const SampleValueSchema = TrafficValueSchema.max(MAX_SAMPLE_VALUE, { error: 'must be at most 1e15: no traffic reaches that in any unit, so check what the pipeline sends for a value it does not know' });
+
 const unique = (values: readonly string[]): boolean => new Set(values).size === values.length;
 
 export const RegionListSchema = z

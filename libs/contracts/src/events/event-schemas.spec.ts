@@ -28,6 +28,7 @@ describe('event schemas', () => {
   const badPayloads: Array<[name: string, type: EventType, payload: unknown, problem: string]> = [
     ['a negative traffic value', 'traffic.sample', withChange('traffic.sample', { value: -1 }), 'value: must be a finite number >= 0'],
     ['an infinite traffic value', 'traffic.sample', withChange('traffic.sample', { value: Infinity }), 'value: '],
+    ['a traffic value a detector would overflow on', 'traffic.sample', withChange('traffic.sample', { value: 1.7976931348623157e308 }), 'value: must be at most 1e15'],
     ['an instant with an offset', 'traffic.sample', withChange('traffic.sample', { at: '2026-06-15T18:25:00+03:30' }), 'at: must be an ISO-8601 UTC instant'],
     ['a lower-case country code', 'traffic.sample', withChange('traffic.sample', { region: 'ir' }), 'region: must be an ISO 3166-1'],
     ['a metric with a slash', 'traffic.sample', withChange('traffic.sample', { metric: 'http/rps' }), 'metric: must be a metric name'],

@@ -197,7 +197,7 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       this.logger,
       'warn',
       { metric: query.metric, query: query.query, values },
-      `Prometheus query for ${query.metric} answered ${listed}, which is no traffic value (a finite number >= 0), so those regions were not sampled: make the query answer a number for every region (NaN and Inf come from dividing by zero)`,
+      `Prometheus query for ${query.metric} answered ${listed}, which is no traffic value (a finite number from 0 to 1e15), so those regions were not sampled: make the query answer such a number for every region (NaN and Inf come from dividing by zero)`,
     );
   }
 
