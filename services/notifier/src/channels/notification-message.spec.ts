@@ -76,3 +76,19 @@ describe('MessageRenderer, local times across a DST change', () => {
     expect(placed.what).toBe('DB failover (team core, Sun 25 Oct 02:30 → 02:30 Europe/Berlin (UTC+02:00→UTC+01:00))');
   });
 });
+
+describe('MessageRenderer, surges', () => {
+  const renderer = new MessageRenderer(new RegionCatalog(), 'http://planner.test');
+  const surge = EventExamples['surge.started'];
+  const surgeEvent = <T extends 'surge.started' | 'surge.cleared'>(type: T, data: object) =>
+    createEvent(type, { ...EventExamples[type], ...data } as never, { source: 'spec' }) as unknown as DeliveredEvent;
+
+  it("says what surged by the surge's source, and links the holds of its region", () => {
+    const alerted = renderer.render(surgeEvent('surge.started', { source: 'alert', metric: undefined, evidence: undefined, region: 'KE' }));
+    expect(alerted.what).toBe('a firing alert');
+    expect(alerted.link).toBe('http://planner.test/v1/holds?region=KE');
+    expect(renderer.render(surgeEvent('surge.started', { source: 'declaration', metric: undefined, evidence: undefined })).what).toBe('a declared critical period');
+    expect(renderer.render(surgeEvent('surge.started', {})).what).toBe(`traffic on ${surge.metric}`);
+    expect(renderer.render(surgeEvent('surge.cleared', { metric: undefined })).what).toBe('a firing alert or a declared critical period');
+  });
+});

@@ -56,6 +56,11 @@ export class MessageRenderer {
     return `${this.plannerUrl}/v1/windows/${windowId}/explanation`;
   }
 
+  /** The holds on a region (a surge's or a lost signal's), not every region's. */
+  private holdsIn(region: string): string {
+    return `${this.plannerUrl}/v1/holds?region=${encodeURIComponent(region)}`;
+  }
+
   render(delivered: DeliveredEvent): NotificationMessage {
     if (delivered.type === TEST_EVENT_TYPE) {
       return { title: 'Test message from Holdfast', what: 'This subscription works.', why: 'A test send was requested.', until: '-', localTimes: [], link: `${this.plannerUrl}/v1/holds`, regions: [], teams: [], windowIds: [] };
@@ -115,11 +120,12 @@ export class MessageRenderer {
         const at = event.type === 'surge.cleared' ? event.data.clearedAt : event.data.startedAt;
         return {
           title: `Surge ${verb} in ${event.data.region}`,
-          what: event.data.metric ? `traffic on ${event.data.metric}` : 'a critical period',
+          // surge.cleared carries no source: without a metric it was an alert's or a declaration's.
+          what: event.data.metric ? `traffic on ${event.data.metric}` : !('source' in event.data) ? 'a firing alert or a declared critical period' : event.data.source === 'alert' ? 'a firing alert' : 'a declared critical period',
           why: event.data.reason,
           until: event.type === 'surge.cleared' ? `cleared ${utc(event.data.clearedAt)}` : 'expectedEndAt' in event.data && event.data.expectedEndAt ? `expected until ${utc(event.data.expectedEndAt)}` : 'until it clears',
           localTimes: this.localTimes([event.data.region], at),
-          link: `${this.plannerUrl}/v1/holds`,
+          link: this.holdsIn(event.data.region),
           regions: [event.data.region],
           teams: [],
           windowIds: [],
@@ -132,7 +138,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: event.data.onSignalLoss === 'hold' ? 'maintenance there is held until samples return' : 'until samples return; maintenance is not held for it',
           localTimes: this.localTimes([event.data.region], event.data.lostAt),
-          link: `${this.plannerUrl}/v1/holds`,
+          link: this.holdsIn(event.data.region),
           regions: [event.data.region],
           teams: [],
           windowIds: [],
@@ -144,7 +150,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: `lost ${utc(event.data.lostAt)}, restored ${utc(event.data.restoredAt)}`,
           localTimes: this.localTimes([event.data.region], event.data.restoredAt),
-          link: `${this.plannerUrl}/v1/holds`,
+          link: this.holdsIn(event.data.region),
           regions: [event.data.region],
           teams: [],
           windowIds: [],
