@@ -70,7 +70,11 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     const wrong = await post('alertmanager', alertmanagerPayload('firing', { region: 'IR' }), 'Bearer am-token-0123456789abcdeX');
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ code: 'invalid-sender-credential' });
-    expect((await post('grafana', alertmanagerPayload('firing', { region: 'IR' }), bearer)).status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
+    // Grafana's credential is basic: its challenge says so, for a client that answers challenges (curl --anyauth).
+    const grafanaWithBearer = await post('grafana', alertmanagerPayload('firing', { region: 'IR' }), bearer);
+    expect(grafanaWithBearer.status).toBe(401);
+    expect(grafanaWithBearer.headers.get('www-authenticate')).toBe('Basic realm="holdfast", charset="UTF-8"');
     expect(eventsIn('IR')).toEqual([]);
   });
 

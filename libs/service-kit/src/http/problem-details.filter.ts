@@ -54,7 +54,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     else if (problem.status >= 500) this.logger.error({ err: withoutStatementValues(exception), instance: problem.instance }, problem.detail);
     const retryAfter = problem.retryAfterSeconds;
     if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(Math.max(0, Math.ceil(retryAfter))));
-    if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    // A route whose caller authenticates otherwise (an alert sender configured for basic auth) names its scheme in authScheme.
+    if (problem.status === 401) response.setHeader('WWW-Authenticate', problem.authScheme === 'Basic' ? 'Basic realm="holdfast", charset="UTF-8"' : 'Bearer');
     response.status(problem.status).type('application/problem+json').json(problem);
   }
 

@@ -23,6 +23,9 @@ export function assertSenderCredential(sender: AlertSender, credential: SenderCr
       ? scheme?.toLowerCase() === 'bearer' && sameSecret(value, credential.bearer)
       : scheme?.toLowerCase() === 'basic' && sameSecret(Buffer.from(value, 'base64').toString('utf8'), `${credential.basic.username}:${credential.basic.password}`);
   if (!accepted) {
-    throw new DomainError('invalid-sender-credential', 401, `The ${sender} webhook needs Authorization: ${'bearer' in credential ? 'Bearer <token>' : 'Basic <username:password>'} as configured in ALERT_SENDERS.`);
+    // The scheme also goes into WWW-Authenticate, so a client that answers a challenge (curl --anyauth) sends the right one.
+    throw new DomainError('invalid-sender-credential', 401, `The ${sender} webhook needs Authorization: ${'bearer' in credential ? 'Bearer <token>' : 'Basic <username:password>'} as configured in ALERT_SENDERS.`, {
+      authScheme: 'bearer' in credential ? 'Bearer' : 'Basic',
+    });
   }
 }
