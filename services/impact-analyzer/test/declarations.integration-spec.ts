@@ -109,6 +109,11 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     const unknown = await declare({ regions: ['IR', 'ZZ'], from: '2026-06-12T00:00:00Z', until: '2026-06-13T00:00:00Z', reason: 'x' });
     expect(unknown.status).toBe(422);
     expect(await unknown.json()).toMatchObject({ code: 'unknown-region', errors: [{ path: 'regions.1' }] });
+    // A country's code in any case, as the other endpoints take it, kept as the catalog spells it; the same region twice is one too many.
+    const lowerCase = await declare({ regions: ['ng', 'AR'], from: '2026-06-20T00:00:00Z', until: '2026-06-21T00:00:00Z', reason: 'census' });
+    expect(lowerCase.status).toBe(201);
+    expect(await lowerCase.json()).toMatchObject({ regions: ['NG', 'AR'] });
+    expect(await (await declare({ regions: ['ng', 'NG'], from: '2026-06-20T00:00:00Z', until: '2026-06-21T00:00:00Z', reason: 'census' })).json()).toMatchObject({ errors: [{ path: 'regions', message: 'must not repeat a region' }] });
     const backwards = await declare({ regions: ['IR'], from: '2026-06-13T00:00:00Z', until: '2026-06-12T00:00:00Z', reason: 'x' });
     expect(backwards.status).toBe(400);
     const past = await declare({ regions: ['IR'], from: '2026-06-01T00:00:00Z', until: '2026-06-02T00:00:00Z', reason: 'x' });
@@ -216,7 +221,7 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect(await stale.json()).toMatchObject({
       code: 'precondition-failed',
       currentVersion: 2,
-      detail: `Declaration ${id} is at version 2 (ETag "2"), not "1" as If-Match says: read it again (GET /v1/declarations/${id}) and cancel it if it should still be, sending its new ETag in If-Match.`,
+      detail: `Declaration ${id} is at version 2 (ETag "2"), not "1" as If-Match says: read it again (GET /v1/declarations/${id}) for its new ETag, then cancel it if it should still be.`,
     });
     expect(await get(id)).toMatchObject({ status: 'active' });
     expect(await (await service.fetch(`/v1/declarations/${id}`, { method: 'DELETE', headers: { 'if-match': 'W/"1f-3b8f0a"' } })).json()).toMatchObject({ status: 400, code: 'invalid-version' });

@@ -200,7 +200,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     expect(await ahead.json()).toMatchObject({
       code: 'precondition-failed',
       currentVersion: 1,
-      detail: `Hold ${id} is at version 1 (ETag "1"), not "2" as If-Match says: read it again (GET /v1/holds/${id}) and release it if it should still be, sending its new ETag in If-Match.`,
+      detail: `Hold ${id} is at version 1 (ETag "1"), not "2" as If-Match says: read it again (GET /v1/holds/${id}) for its new ETag, then release it if it should still be.`,
     });
     expect(await (await service.fetch(`/v1/holds/${id}`)).json()).toMatchObject({ active: true, version: 1 });
 

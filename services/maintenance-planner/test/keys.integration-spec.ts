@@ -179,7 +179,7 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(await notYet.json()).toMatchObject({
       code: 'precondition-failed',
       currentVersion: 1,
-      detail: `Key ${keyId} is at version 1 (ETag "1"), not "2" as If-Match says: read it again (GET /v1/keys/${keyId}) and revoke it if it should still be, sending its new ETag in If-Match.`,
+      detail: `Key ${keyId} is at version 1 (ETag "1"), not "2" as If-Match says: read it again (GET /v1/keys/${keyId}) for its new ETag, then revoke it if it should still be.`,
     });
     expect((await withKey(key, '/v1/holds')).status).toBe(200);
 

@@ -310,7 +310,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     // RFC 9110 13.1.1: a failed If-Match is 412, naming the current ETag; a stale body version stays a 409 conflict.
     const failed = await api('PATCH', `/v1/windows/${id}`, { title: 'stale' }, { 'if-match': '"2", W/"3"' });
     expect(failed).toMatchObject({ status: 412, body: { type: 'https://holdfast.dev/problems/precondition-failed', code: 'precondition-failed', currentVersion: 4 } });
-    expect(failed.body.detail).toBe(`Window ${id} is at version 4 (ETag "4"), not "2" or "3" as If-Match says: read it again (GET /v1/windows/${id}) and reapply your change, sending its new ETag in If-Match.`);
+    expect(failed.body.detail).toBe(`Window ${id} is at version 4 (ETag "4"), not "2" or "3" as If-Match says: read it again (GET /v1/windows/${id}) for its new ETag, then reapply your change.`);
     expect(await api('PATCH', `/v1/windows/${id}`, { title: 'stale', version: 3 })).toMatchObject({ status: 409, body: { code: 'stale-version', currentVersion: 4 } });
     expect(await api('PATCH', `/v1/windows/${id}`, { title: 'a hash' }, { 'if-match': 'W/"1f-Kx3mV0"' })).toMatchObject({ status: 400, body: { code: 'invalid-version' } });
     const any = await api('PATCH', `/v1/windows/${id}`, { title: 'Payment switch patch' }, { 'if-match': '*' });

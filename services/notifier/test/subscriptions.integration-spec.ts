@@ -139,7 +139,7 @@ describe('notifier /v1/subscriptions', () => {
     expect(await stale.json()).toMatchObject({
       code: 'precondition-failed',
       currentVersion: 2,
-      detail: `Subscription ${id} is at version 2 (ETag "2"), not "1" as If-Match says: read it again (GET /v1/subscriptions/${id}) and reapply your change, sending its new ETag in If-Match.`,
+      detail: `Subscription ${id} is at version 2 (ETag "2"), not "1" as If-Match says: read it again (GET /v1/subscriptions/${id}) for its new ETag, then reapply your change.`,
     });
     expect(await (await notifier.call('GET', `/v1/subscriptions/${id}`)).json()).toMatchObject({ version: 2, description: 'tagged' });
     expect(await json<Problem>(await notifier.call('PATCH', `/v1/subscriptions/${id}`, { description: 'x' }, { 'if-match': 'W/"1f-Kx3mV0"' }))).toMatchObject({ status: 400, code: 'invalid-version' });

@@ -60,7 +60,7 @@ describe('a version as an entity tag', () => {
   it('answers an If-Match naming another version 412 precondition-failed (RFC 9110 13.1.1), and a stale body version 409, each with the current one', () => {
     const failed = refusal(() => subscriptions.assertMatches({ versions: [1, 2], from: 'If-Match' }, 's', 3, 'reapply your change'));
     expect(failed).toMatchObject({ code: 'precondition-failed', status: 412, extensions: { currentVersion: 3 } });
-    expect(failed.message).toBe('Subscription s is at version 3 (ETag "3"), not "1" or "2" as If-Match says: read it again (GET /v1/subscriptions/s) and reapply your change, sending its new ETag in If-Match.');
+    expect(failed.message).toBe('Subscription s is at version 3 (ETag "3"), not "1" or "2" as If-Match says: read it again (GET /v1/subscriptions/s) for its new ETag, then reapply your change.');
     const stale = refusal(() => windows.assertMatches({ versions: [2], from: 'version' }, 'w', 3, 'reapply your change'));
     expect(stale).toMatchObject({ code: 'stale-version', status: 409, extensions: { currentVersion: 3 } });
     expect(stale.message).toBe('Window w is at version 3, not 2: read it again (GET /v1/windows/w) and reapply your change.');

@@ -100,7 +100,7 @@ export class VersionedResource {
     const readAgain = `read it again (GET ${this.collection}/${id}) and ${whatToDo}`;
     if (precondition.from === 'If-Match') {
       const sent = precondition.versions.map(entityTagOf).join(' or ');
-      throw new DomainError('precondition-failed', 412, `${this.kind} ${id} is at version ${version} (ETag ${entityTagOf(version)}), not ${sent} as If-Match says: ${readAgain}, sending its new ETag in If-Match.`, {
+      throw new DomainError('precondition-failed', 412, `${this.kind} ${id} is at version ${version} (ETag ${entityTagOf(version)}), not ${sent} as If-Match says: read it again (GET ${this.collection}/${id}) for its new ETag, then ${whatToDo}.`, {
         currentVersion: version,
       });
     }

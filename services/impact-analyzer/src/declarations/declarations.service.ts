@@ -1,4 +1,4 @@
-import { RegionListSchema, InstantSchema, StatedReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
+import { InstantSchema, OutsideRegionCodeSchema, StatedReasonSchema, SurgeSeveritySchema } from '@holdfast/contracts';
 import { RegionCatalog, RegionError } from '@holdfast/regions';
 import { Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
@@ -12,7 +12,11 @@ import { DeclarationEntity, type DeclarationStatus } from './declaration.entity'
 
 export const DeclareSchema = z
   .strictObject({
-    regions: RegionListSchema,
+    // A country's code in any case, as samples, alert labels and the gate take it; the catalog gives its code.
+    regions: z
+      .array(OutsideRegionCodeSchema)
+      .min(1, { error: 'must name at least one region' })
+      .refine((codes) => new Set(codes.map((code) => (code.length === 2 ? code.toUpperCase() : code))).size === codes.length, { error: 'must not repeat a region' }),
     from: InstantSchema,
     until: InstantSchema,
     reason: StatedReasonSchema,
