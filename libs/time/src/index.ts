@@ -9,7 +9,7 @@ export type { RegionLocalTime, RegionZones } from './rendering/region-local-time
 export { formatOffset, renderInZone, renderLocalTimes, renderLocalTimesWith } from './rendering/region-local-time.renderer';
 export { ZoneOffsetTimeline } from './zones/zone-offset.timeline';
 export type { AllowedLocalHours, LocalHoursRange, LocalHoursScope } from './local-hours/allowed-local-hours';
-export { isWithinLocalHours } from './local-hours/allowed-local-hours';
+export { isWithinLocalHours, parseLocalHours } from './local-hours/allowed-local-hours';
 export type { HourOfWeekBaseline } from './slots/hour-of-week-baseline';
 export { FALLBACK_LOAD, HOURS_PER_WEEK } from './slots/hour-of-week-baseline';
 export type {

@@ -12,6 +12,7 @@ import {
   WindowPrioritySchema,
 } from '@holdfast/contracts';
 import { canonicalZoneName } from '@holdfast/regions';
+import { parseLocalHours, type LocalHoursRange } from '@holdfast/time';
 import { CursorSchema, daysInWords, PageLimitSchema, rangeInOrder } from '@holdfast/service-kit';
 import { z } from 'zod';
 
@@ -61,17 +62,12 @@ export function flexibilityTooShort(window: { startsAt?: string; endsAt?: string
 }
 
 const MINUTES_A_DAY = 24 * 60;
-const minuteOf = (time: string): number => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 
 /** The most allowed local minutes in a row, ranges joined across midnight (22:00-24:00 and 00:00-04:00 are six hours); a whole day's when they cover it. */
-export function longestAllowedMinutes(ranges: readonly { from: string; to: string }[]): number {
+export function longestAllowedMinutes(ranges: readonly LocalHoursRange[]): number {
   const allowed = new Uint8Array(MINUTES_A_DAY);
-  for (const { from, to } of ranges) {
-    const start = minuteOf(from);
-    // A `to` before `from` wraps past midnight; 00:00-24:00 is the whole day.
-    const length = (minuteOf(to) - start + MINUTES_A_DAY) % MINUTES_A_DAY || MINUTES_A_DAY;
-    for (let step = 0; step < length; step++) allowed[(start + step) % MINUTES_A_DAY] = 1;
-  }
+  // The slot search's own reading of the ranges: a span that wraps past midnight ends after 1440.
+  for (const { fromMinute, toMinute } of parseLocalHours(ranges)) for (let minute = fromMinute; minute < toMinute; minute++) allowed[minute % MINUTES_A_DAY] = 1;
   if (allowed.every((flag) => flag === 1)) return Infinity;
   let longest = 0;
   let run = 0;
@@ -88,7 +84,7 @@ export function longestAllowedMinutes(ranges: readonly { from: string; to: strin
  * them, so ranges shorter than a run leave no slot anywhere. (A night whose clocks go back lengthens
  * a range by up to an hour once a year: not a slot anyone plans for.)
  */
-export function allowedHoursTooShort(window: { startsAt?: string; endsAt?: string; flexibility?: { allowedLocalHours?: { ranges: { from: string; to: string }[] } } | null }): string | undefined {
+export function allowedHoursTooShort(window: { startsAt?: string; endsAt?: string; flexibility?: { allowedLocalHours?: { ranges: LocalHoursRange[] } } | null }): string | undefined {
   const ranges = window.flexibility?.allowedLocalHours?.ranges;
   if (!ranges?.length || !window.startsAt || !window.endsAt) return undefined;
   const lasts = (Date.parse(window.endsAt) - Date.parse(window.startsAt)) / 60_000;

@@ -83,13 +83,20 @@ function assertNotTooFarAhead(startsAt: string, now: Date, maxAheadMs: number): 
 }
 
 /**
- * A flexibility reaching further ahead than a window may be planned is most likely a year typed
- * wrong, as a first run that far ahead is: refused, naming each instant and how far ahead it is.
+ * A flexibility slots can be searched in from now: one reaching further ahead than a window may be
+ * planned is most likely a year typed wrong, as a first run that far ahead is (refused naming each
+ * instant and how far ahead it is); one whose deadline leaves no run's length after now would have
+ * no slot proposed when a surge holds the window (its suggestions answer 422 then), so it is refused
+ * when it is given rather than found out then.
  */
-function assertFlexibilityNotTooFarAhead(window: { startsAt: string; endsAt: string; flexibility?: { earliestStartAt: string; deadlineAt: string } | null }, now: Date, maxAheadMs: number): void {
+function assertFlexibilityWithinReach(window: { startsAt: string; endsAt: string; flexibility?: { earliestStartAt: string; deadlineAt: string } | null }, now: Date, maxAheadMs: number): void {
   if (!window.flexibility) return;
-  const tooFar = flexibilityTooFarAhead(window.flexibility, Date.parse(window.endsAt) - Date.parse(window.startsAt), now, maxAheadMs);
-  if (tooFar.length === 0) return;
+  const lastsMs = Date.parse(window.endsAt) - Date.parse(window.startsAt);
+  const tooFar = flexibilityTooFarAhead(window.flexibility, lastsMs, now, maxAheadMs);
+  if (tooFar.length === 0) {
+    assertDeadlineAhead(window.flexibility.deadlineAt, lastsMs, now);
+    return;
+  }
   throw new DomainError(
     'flexibility-too-far-ahead',
     422,
@@ -98,19 +105,13 @@ function assertFlexibilityNotTooFarAhead(window: { startsAt: string; endsAt: str
   );
 }
 
-/**
- * A flexibility whose deadline leaves no run's length after now would have no slot proposed when a
- * surge holds the window (its suggestions answer 422 then): refused when it is given, not found out then.
- */
-function assertFlexibilityNotPassed(window: { startsAt: string; endsAt: string; flexibility?: { deadlineAt: string } | null }, now: Date): void {
-  if (!window.flexibility) return;
-  const lastsMs = Date.parse(window.endsAt) - Date.parse(window.startsAt);
-  const latestStart = Date.parse(window.flexibility.deadlineAt) - lastsMs;
+function assertDeadlineAhead(deadlineAt: string, lastsMs: number, now: Date): void {
+  const latestStart = Date.parse(deadlineAt) - lastsMs;
   if (latestStart >= now.getTime()) return;
   throw new DomainError(
     'flexibility-passed',
     422,
-    `This window's flexibility.deadlineAt ${window.flexibility.deadlineAt} leaves no slot after now (${now.toISOString()}): a run of ${lastsMs / 60_000} minutes would have to start by ${new Date(latestStart).toISOString()}. Move deadlineAt later (check its year), or leave the flexibility out to have slots searched in the ${DEFAULT_FLEXIBILITY_DAYS} days from now.`,
+    `This window's flexibility.deadlineAt ${deadlineAt} leaves no slot after now (${now.toISOString()}): a run of ${lastsMs / 60_000} minutes would have to start by ${new Date(latestStart).toISOString()}. Move deadlineAt later (check its year), or leave the flexibility out to have slots searched in the ${DEFAULT_FLEXIBILITY_DAYS} days from now.`,
     { errors: [{ path: 'flexibility.deadlineAt', message: 'leaves no slot after now' }] },
   );
 }
@@ -227,8 +228,7 @@ export class WindowsService {
     const id = uuidv7();
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
     const occurrences = this.plannedOccurrences(request, horizon, now);
-    assertFlexibilityNotTooFarAhead(request, now, this.config.settings.planMaxAheadMs);
-    assertFlexibilityNotPassed(request, now);
+    assertFlexibilityWithinReach(request, now, this.config.settings.planMaxAheadMs);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const [row] = (await tx.query(
@@ -436,10 +436,7 @@ export class WindowsService {
       const changes = changedFields(row, request);
       if (changes.length === 0) return this.resource(tx, row);
       // Judged when the flexibility changes, as the times are when they change: a window stored before this check can still be renamed.
-      if (changes.includes('flexibility')) {
-        assertFlexibilityNotTooFarAhead(next, this.clock.now(), this.config.settings.planMaxAheadMs);
-        assertFlexibilityNotPassed(next, this.clock.now());
-      }
+      if (changes.includes('flexibility')) assertFlexibilityWithinReach(next, this.clock.now(), this.config.settings.planMaxAheadMs);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
