@@ -181,6 +181,10 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     const forged = await service.fetch('/v1/surges?cursor=bm90LWEtY3Vyc29y');
     expect(forged.status).toBe(400);
     expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });
+    // A limit out of 1-500 is refused, as every other list refuses it, not read as the nearest bound.
+    const tooMany = await service.fetch('/v1/surges?limit=501');
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'limit', message: 'must be at most 500' }] });
     const unknown = await service.fetch('/v1/surges?page=2');
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'page', message: 'is not a field of this request' }] });

@@ -53,22 +53,35 @@ describe('GET /v1/surges?region=', () => {
 
 describe('GET /v1/surges?limit=', () => {
   const query = (parameters: Record<string, string>) => new ZodQueryPipe(ListSurgesQuerySchema).transform(parameters);
+  const refusalOf = (limit: string): unknown => {
+    try {
+      query({ limit });
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
 
-  it('refuses an empty limit, as GET /v1/declarations does, instead of reading it as 0 and listing pages of one', () => {
-    for (const limit of ['', ' ']) {
-      let refusal: unknown;
-      try {
-        query({ limit });
-      } catch (error) {
-        refusal = error;
-      }
-      expect(refusal).toBeInstanceOf(DomainError);
-      expect(refusal).toMatchObject({ code: 'invalid-query', status: 400, extensions: { errors: [{ path: 'limit', message: expect.stringContaining('must be a number of surges a page, 1-500') }] } });
+  it('reads no limit as the whole page, and takes one of 1-500', () => {
+    expect([query({}), query({ limit: '20' }), query({ limit: '1' }), query({ limit: '500' })].map((parsed) => parsed.limit)).toEqual([500, 20, 1, 500]);
+  });
+
+  it('refuses a limit out of 1-500 with 400, as GET /v1/declarations and every other list do, instead of reading it as the nearest bound', () => {
+    for (const [limit, message] of [
+      ['0', 'must be at least 1'],
+      ['-3', 'must be at least 1'],
+      ['501', 'must be at most 500'],
+      ['9000', 'must be at most 500'],
+    ]) {
+      expect(refusalOf(limit), limit).toBeInstanceOf(DomainError);
+      expect(refusalOf(limit), limit).toMatchObject({ code: 'invalid-query', status: 400, extensions: { errors: [{ path: 'limit', message }] } });
     }
   });
 
-  it('reads no limit as the whole page, and one out of 1-500 as the nearest bound, as before', () => {
-    expect([query({}), query({ limit: '20' }), query({ limit: '0' }), query({ limit: '9000' })].map((parsed) => parsed.limit)).toEqual([500, 20, 1, 500]);
-    expect(() => query({ limit: 'ten' })).toThrow(DomainError);
+  it('refuses an empty limit (a script\'s unset variable), or one that is no whole number, instead of listing pages of one', () => {
+    for (const limit of ['', ' ', 'ten', '2.5']) {
+      expect(refusalOf(limit), limit).toBeInstanceOf(DomainError);
+      expect(refusalOf(limit), limit).toMatchObject({ code: 'invalid-query', status: 400, extensions: { errors: [{ path: 'limit' }] } });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { ApiZodQuery, atField, CursorSchema, DomainError, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
+import { ApiZodQuery, atField, CursorSchema, DomainError, PageLimitSchema, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -64,16 +64,9 @@ export const ListSurgesQuerySchema = z.strictObject({
   // refuse it: read as none, it listed every region's surges, so a script counting them read another region's as R's.
   region: z.string().trim().min(1).optional(),
   source: SurgeSourceSchema.optional(),
-  // A limit out of 1-500 was read as the nearest bound before the list had pages; it still is, so no caller's first page changes.
-  // An empty one (`?limit=`, a script's unset variable) is refused, as the declarations' is: coerced, it read as 0, so pages of one.
-  limit: z
-    .string()
-    .refine((text) => text.trim() !== '', { error: `must be a number of surges a page, 1-${MAX_PAGE} (leave it out for ${MAX_PAGE})` })
-    .pipe(z.coerce.number<string>().int())
-    .transform((limit) => Math.min(Math.max(limit, 1), MAX_PAGE))
-    .default(MAX_PAGE)
-    // Read from text, it is a number all the same: the OpenAPI document says so, as the other lists' limits.
-    .meta({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: MAX_PAGE }),
+  // Refused out of 1-500 (and empty), as every other list refuses it: read as the nearest bound, ?limit=1000 gave 500 rows, which a
+  // script not following nextCursor took for all there were.
+  limit: PageLimitSchema(MAX_PAGE, MAX_PAGE),
   cursor: CursorSchema,
 });
 
@@ -89,11 +82,11 @@ export class SurgesController {
   @ApiOperation({ summary: 'Surges (active and recent), newest first, with their evidence; follow nextCursor for the next page' })
   @ApiZodQuery(ListSurgesQuerySchema, {
     region: 'a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400',
-    limit: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE}); one outside is read as the nearest bound`,
+    limit: `surges a page, 1-${MAX_PAGE} (default ${MAX_PAGE})`,
     cursor: 'the nextCursor of the previous page',
   })
   @ApiOkResponse({ description: 'A page of surges; nextCursor is null on the last', schema: SURGE_PAGE })
-  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, an empty limit or region, an unknown parameter) or invalid-cursor' })
+  @ApiResponse({ status: 400, description: 'invalid-query (a status, source or limit not understood, a limit out of 1-500, an empty limit or region, an unknown parameter) or invalid-cursor' })
   @ApiResponse({ status: 422, description: 'unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS)' })
   async list(@Query(new ZodQueryPipe(ListSurgesQuerySchema)) query: z.output<typeof ListSurgesQuerySchema>) {
     const { region } = query;
