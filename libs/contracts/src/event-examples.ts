@@ -126,11 +126,12 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
   },
   'window.scheduled': window,
   'window.updated': { ...window, version: 4, title: 'Core router firmware upgrade (phase 1)', changes: ['title'] },
-  'window.held': { ...window, status: 'held', holdId, holdRegions: ['IR'], occurrences: [heldOccurrence] },
+  'window.held': { ...window, status: 'held', holdId, holdRegions: ['IR'], holdReason: 'Critical surge in IR: traffic 4x its usual level', occurrences: [heldOccurrence] },
   'window.released': {
     ...window,
     status: 'needs-reschedule',
     holdId,
+    holdReason: 'Surge cleared and the 2-hour cool-down passed',
     proposedSlots: [slot],
     occurrences: [{ ...heldOccurrence, status: 'needs-reschedule', proposedSlot: slot }],
   },

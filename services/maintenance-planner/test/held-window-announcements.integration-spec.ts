@@ -116,7 +116,7 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held']);
     expect(await owed(holdId)).toEqual([]);
     const held = JSON.parse(heldEventsOf([windowIds[WINDOWS - 1]])[0].value);
-    expect(held).toMatchObject({ windowId: windowIds[WINDOWS - 1], status: 'held', holdId, holdRegions: ['PE'], occurrences: [expect.objectContaining({ number: 1 })] });
+    expect(held).toMatchObject({ windowId: windowIds[WINDOWS - 1], status: 'held', holdId, holdRegions: ['PE'], holdReason: 'Elections in PE', occurrences: [expect.objectContaining({ number: 1 })] });
     const audit = await api('GET', `/v1/audit?subject=${windowIds[WINDOWS - 1]}`);
     expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'held']);
   });
@@ -171,6 +171,8 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     expect((await released).status).toBe(200);
     await expectEventually(() => expect(releasedEventsOf(windowIds)).toHaveLength(WINDOWS));
     for (const windowId of windowIds) expect(typesOf(windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
+    // Each says why the hold let go, those the release announced itself and those owed alike.
+    expect(new Set(releasedEventsOf(windowIds).map((message) => JSON.parse(message.value).holdReason))).toEqual(new Set(['results are in']));
     expect(await owed(holdId)).toEqual([]);
     await expectEventually(async () => expect(await owed(holdId, 'released')).toEqual([]));
     expect((await api('GET', `/v1/gate?windowId=${windowIds[WINDOWS - 1]}`)).status).toBe(200);

@@ -922,8 +922,14 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await api('POST', `/v1/holds/${npHold.id}/release`, { reason: 'NP calm again' });
     expect((await occurrences(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
     // window.released says which hold let go of the window, and how the window is now: still held by the other one, then free.
-    const released = () => eventsOf(windowEvents, 'window.released').filter((event) => event.key === window.windowId).map((event) => ({ holdId: event.data.holdId, status: event.data.status }));
-    await expectEventually(() => expect(released()).toEqual([{ holdId: irHold.id, status: 'held' }, { holdId: npHold.id, status: 'scheduled' }]));
+    const released = () =>
+      eventsOf(windowEvents, 'window.released').filter((event) => event.key === window.windowId).map((event) => ({ holdId: event.data.holdId, status: event.data.status, holdReason: event.data.holdReason }));
+    await expectEventually(() =>
+      expect(released()).toEqual([
+        { holdId: irHold.id, status: 'held', holdReason: 'IR calm again' },
+        { holdId: npHold.id, status: 'scheduled', holdReason: 'NP calm again' },
+      ]),
+    );
   });
 
   it('refuses planning into a manual hold naming it, lets an override through, and releases to scheduled or auto-moves', async () => {
@@ -1033,6 +1039,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const released = await chainOf(holdEvents, 'hold.released', surgeHold.id);
     expect(released).toMatchObject({ correlation: started.correlationid, causation: clearance.id });
     expect(await chainOf(windowEvents, 'window.released', surgeHold.id, surged.windowId)).toMatchObject({ correlation: started.correlationid, causation: released.id });
+    // The release's reason as a person reads it, on the hold's event and the window's.
+    const sweptReason = 'The surge cleared at 10:10 UTC on Sun 1 Aug 2027 and the cool-down passed';
+    expect(eventsOf(holdEvents, 'hold.released').find((event) => event.data.holdId === surgeHold.id)?.data.reason).toBe(sweptReason);
+    expect(eventsOf(windowEvents, 'window.released').find((event) => event.data.holdId === surgeHold.id)?.data.holdReason).toBe(sweptReason);
 
     const window = await plan({ footprint: { global: false, regions: ['KG'] }, startsAt: '2027-08-02T14:00:00Z', endsAt: '2027-08-02T15:00:00Z' });
     const manual = await api('POST', '/v1/holds', { regions: ['KG'], from: '2027-08-02T00:00:00Z', until: '2027-08-03T00:00:00Z', reason: 'Election in KG' });

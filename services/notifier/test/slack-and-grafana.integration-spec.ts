@@ -68,7 +68,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
             { type: 'mrkdwn', text: '*Local time*\n*IR* from Mon 15 Jun 00:30 Asia/Tehran (UTC+03:30)\n*NP* from Mon 15 Jun 02:45 Asia/Kathmandu (UTC+05:45)' },
           ],
         },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `<https://planner.example.org/v1/windows/${windowId}/explanation|Why is it held?> · hold ${hold.data.holdId}` }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `<https://planner.example.org/calendar?window=${windowId}|Why is it held?> · hold ${hold.data.holdId}` }] },
       ],
     });
   });
@@ -118,7 +118,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     expect(JSON.parse(created.body)).toEqual({
       time: Date.parse('2026-06-14T21:00:00Z'),
       tags: ['holdfast', 'hold', 'region:DE', `window:${windowId}`, `hold:${hold.data.holdId}`, `subscription:${id}`],
-      text: `Maintenance held in DE: ${hold.data.reason} (until released). https://planner.example.org/v1/windows/${windowId}/explanation`,
+      text: `Maintenance held in DE: ${hold.data.reason} (until released). https://planner.example.org/calendar?window=${windowId}`,
     });
     expect(patched).toMatchObject({ method: 'PATCH', path: '/api/annotations/17', headers: { authorization: 'Bearer glsa_service_account_token' } });
     expect(JSON.parse(patched.body)).toEqual({ timeEnd: Date.parse('2026-06-14T23:30:00Z') });

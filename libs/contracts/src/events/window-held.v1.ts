@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityIdSchema, RegionListSchema } from './common.schema';
+import { EntityIdSchema, ReasonSchema, RegionListSchema } from './common.schema';
 import { refineWindow, windowSnapshotShape } from './window-snapshot.v1';
 
 /** A hold landed on the window; `occurrences` are the held ones (an `inProgress` one runs on). */
@@ -10,6 +10,8 @@ export const WindowHeldSchema = refineWindow(
     holdId: EntityIdSchema,
     /** The hold's regions, so a reader names the surge without asking. */
     holdRegions: RegionListSchema.optional(),
+    /** The hold's reason (a surge's, a declaration's, a person's), so a reader says why without asking. */
+    holdReason: ReasonSchema.optional(),
   }),
 );
 export type WindowHeld = z.infer<typeof WindowHeldSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityIdSchema } from './common.schema';
+import { EntityIdSchema, ReasonSchema } from './common.schema';
 import { refineWindow, SlotSchema, windowSnapshotShape } from './window-snapshot.v1';
 
 /**
@@ -12,6 +12,8 @@ export const WindowReleasedSchema = refineWindow(
     ...windowSnapshotShape,
     status: z.enum(['scheduled', 'needs-reschedule', 'held']),
     holdId: EntityIdSchema,
+    /** Why the hold let go (its release reason), so a reader says why without asking. */
+    holdReason: ReasonSchema.optional(),
     /** Best slots first; present when the window needs a new slot. */
     proposedSlots: z.array(SlotSchema).optional(),
   }),

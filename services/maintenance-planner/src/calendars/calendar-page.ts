@@ -22,6 +22,8 @@ export const CALENDAR_HTML = `<!doctype html>
   .occurrence.held { border-left-color: #c62828; background: #fdecea; }
   .gate { display: inline-block; margin: .15rem .4rem .15rem 0; padding: .1rem .4rem; border-radius: .3rem; }
   .gate.allowed { background: #e8f5e9; } .gate.held { background: #ffcdd2; }
+  .cause { border-left: 4px solid #757575; background: #f5f5f5; margin: .3rem 0; padding: .3rem .5rem; max-width: 60rem; }
+  .cause.held { border-left-color: #c62828; background: #fdecea; }
   #status { min-height: 1.4em; }
   .skip { position: absolute; left: -100rem; } .skip:focus { position: static; }
 </style>
@@ -41,6 +43,7 @@ export const CALENDAR_HTML = `<!doctype html>
   </fieldset>
 </form>
 <p id="status" role="status" aria-live="polite"></p>
+<section id="why" aria-labelledby="whyTitle" tabindex="-1" hidden><h2 id="whyTitle">Why is it held?</h2><div id="whyBody"></div></section>
 <section aria-labelledby="gateTitle"><h2 id="gateTitle">Gate now, per region</h2><div id="gates" aria-live="polite"></div></section>
 <section aria-labelledby="weekTitle"><h2 id="weekTitle">Week</h2><div id="week"></div></section>
 <section id="holdForms" aria-labelledby="actionsTitle" tabindex="-1"><h2 id="actionsTitle">Holds</h2>
@@ -113,6 +116,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return /^[a-z]{2}$/i.test(code) ? code.toUpperCase() : code;
   }
   function say(text) { byId('status').textContent = text; }
+  function when(iso) { var parts = localParts(iso); return parts.day + ' ' + parts.time; }
   function zone() { return byId('zone').value || 'UTC'; }
   function localParts(iso) {
     var parts = {};
@@ -168,7 +172,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     if (byId('team').value) query += '&team=' + encodeURIComponent(byId('team').value);
     if (byId('region').value) query += '&region=' + encodeURIComponent(regionCode(byId('region').value));
     if (!live) say('Loading…');
-    state.loading = Promise.all([everyItem('/v1/windows' + query), everyItem('/v1/holds?active=true')]).then(function (answers) {
+    state.loading = Promise.all([everyItem('/v1/windows' + query), everyItem('/v1/holds?active=true'), readExplanation()]).then(function (answers) {
+      var explained = JSON.stringify(answers[2]);
+      if (explained !== state.explainedShown) {
+        state.explainedShown = explained;
+        state.explained = answers[2];
+        renderExplanation();
+      }
       var holds = {};
       answers[1].forEach(function (hold) { holds[hold.id] = hold; });
       var windows = answers[0];
@@ -206,6 +216,86 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       }
     });
     return state.loading;
+  }
+
+  // ?window=<id>, the link in Slack, Grafana and Alertmanager messages: the window's "why is it held?"
+  // read with the key typed here, so a link opened from a chat asks for the key instead of answering 401.
+  var WINDOW_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  var CAUSES = { surge: 'A traffic surge', alert: 'A firing alert', declaration: 'A declared critical period', 'manual request': 'A hold placed by hand' };
+
+  /** The window and its explanation, or what went wrong reading them; never fails, so the week is drawn whatever the link named. */
+  function readExplanation() {
+    var id = state.windowId;
+    if (!id) return Promise.resolve(undefined);
+    if (!WINDOW_ID.test(id)) return Promise.resolve({ note: 'The link names no window: "' + id + '" is not a window id (a UUID such as 0190a7d1-0000-7abc-8def-0123456789ab).' });
+    return Promise.all([api('/v1/windows/' + id), api('/v1/windows/' + id + '/explanation')]).then(function (answers) {
+      return { window: answers[0].body, explanation: answers[1].body };
+    }, function (error) {
+      return { note: 'Could not read window ' + id + ': ' + error.message };
+    });
+  }
+
+  function amount(value) { return value >= 100 ? Math.round(value).toLocaleString('en') : String(Number(value.toFixed(2))); }
+
+  function causeCard(entry) {
+    var hold = entry.hold;
+    var cause = entry.cause;
+    var card = element('article', 'cause' + (hold.active ? ' held' : ''));
+    var runs = entry.occurrences.length > 1 ? 'runs ' : 'run ';
+    var lines = [
+      element('strong', '', (CAUSES[cause.kind] || cause.kind) + ' in ' + hold.regions.join(', ') + (cause.severity ? ' (' + cause.severity + ')' : '') + (hold.active ? '' : ', no longer in force')),
+      element('div', '', cause.reason),
+    ];
+    if (cause.evidence) lines.push(element('div', '', 'Observed ' + amount(cause.evidence.observed) + ' against a usual ' + amount(cause.evidence.baseline)));
+    if (cause.requestedBy) lines.push(element('div', '', 'Requested by ' + cause.requestedBy));
+    lines.push(element('div', '', 'Holds its ' + runs + entry.occurrences.join(', ') + ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')'));
+    if (hold.releasedAt) lines.push(element('div', '', 'Released ' + when(hold.releasedAt) + (hold.releasedBy ? ' by ' + hold.releasedBy : '') + ': ' + hold.releaseReason));
+    else if (hold.releaseDueAt) lines.push(element('div', '', 'Its cause ended ' + when(hold.clearedAt) + '; it is released after the cool-down, at ' + when(hold.releaseDueAt)));
+    if (entry.overridden) lines.push(element('div', '', 'A run was let through it with an override.'));
+    if (entry.inProgressWhenHeld) lines.push(element('div', '', 'A run had already started when it landed, and ran on.'));
+    lines.push(element('div', '', 'Hold ' + hold.id));
+    lines.forEach(function (line) { card.appendChild(line); });
+    card.setAttribute('aria-label', lines.map(function (line) { return line.textContent; }).join('. '));
+    return card;
+  }
+
+  function renderExplanation() {
+    var explained = state.explained;
+    if (!explained) return;
+    var section = byId('why');
+    var body = byId('whyBody');
+    section.hidden = false;
+    body.textContent = '';
+    if (explained.note) {
+      byId('whyTitle').textContent = 'Why is it held?';
+      body.appendChild(element('p', '', explained.note));
+      return;
+    }
+    var window = explained.window;
+    var explanation = explained.explanation;
+    var held = explanation.status === 'held';
+    byId('whyTitle').textContent = held ? 'Why is "' + window.title + '" held?' : '"' + window.title + '" is not held';
+    body.appendChild(element('p', '', 'Team ' + window.ownerTeam + ' · ' + (window.footprint.global ? 'global' : window.footprint.regions.join(', ')) + ' · ' + explanation.status));
+    if (explanation.holds.length === 0) body.appendChild(element('p', '', 'No hold has ever held it.'));
+    else if (!held) body.appendChild(element('p', '', 'Nothing holds it now. The holds it had:'));
+    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry)); });
+    if (held) body.appendChild(element('p', '', 'A run can be let through with the override form below; "holdfast windows suggest ' + window.windowId + '" gives the least harmful slots.'));
+  }
+
+  // A link to a window with no week asked for opens on the week of its first held run, else of its next run.
+  function weekOfWindow() {
+    var id = state.windowId;
+    if (!id || !WINDOW_ID.test(id) || state.weekAsked) return Promise.resolve();
+    state.weekAsked = true;
+    var runs = '/v1/windows/' + id + '/occurrences?limit=1&';
+    return api(runs + 'status=held').then(function (answer) {
+      return answer.body.items[0] || api(runs + 'from=' + encodeURIComponent(new Date().toISOString())).then(function (next) { return next.body.items[0]; });
+    }).then(function (run) {
+      if (!run) return;
+      var start = new Date(run.startsAt);
+      start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
+      byId('weekStart').value = start.toISOString().slice(0, 10);
+    }, function () { return undefined; });
   }
 
   /** Replaces a select's options, keeping the chosen one while it is still offered. */
@@ -246,6 +336,11 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       seen[entry.window.windowId] = true;
       return true;
     }).map(function (entry) { return { value: entry.window.windowId, text: entry.window.title + ' (' + entry.window.ownerTeam + ')' }; }));
+    // The window a link named is the one to override, once it is offered; a choice made after that stands.
+    if (state.windowId && !state.windowOffered && seen[state.windowId]) {
+      state.windowOffered = true;
+      byId('overrideWindow').value = state.windowId;
+    }
   }
 
   function occurrenceCard(entry) {
@@ -335,9 +430,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     state.wantedZone = zone();
     sessionStorage.setItem('holdfastZone', state.wantedZone);
     render();
+    renderExplanation();
     say('Week of ' + weekDays()[0] + ' in ' + zone());
   });
-  byId('filters').addEventListener('submit', function (event) { event.preventDefault(); loadZones().then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); }); });
+  function start() {
+    return loadZones().then(weekOfWindow).then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); });
+  }
+  byId('filters').addEventListener('submit', function (event) { event.preventDefault(); start(); });
 
   var params = new URLSearchParams(location.search);
   var monday = new Date();
@@ -345,8 +444,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   byId('weekStart').value = params.get('week') || monday.toISOString().slice(0, 10);
   if (params.get('team')) byId('team').value = params.get('team');
   if (params.get('region')) byId('region').value = params.get('region');
+  state.windowId = params.get('window') || undefined;
+  state.weekAsked = params.has('week');
   state.wantedZone = params.get('zone') || sessionStorage.getItem('holdfastZone') || Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (byId('key').value) loadZones().then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); });
+  if (byId('key').value) start();
+  else if (state.windowId) {
+    state.explained = { note: 'Type an API key above and press Enter to see why this window is held.' };
+    renderExplanation();
+  }
   // Live: the week and the gates are read again every 5 seconds, so a surge's hold shows without a
   // reload; less often when a read takes more requests than its share allows, and not before a 429's Retry-After.
   function live() {

@@ -303,7 +303,7 @@ export class HoldAnnouncer {
       event: (window, listed) =>
         createEvent(
           'window.held',
-          { ...windowSnapshot(window.row, this.localTimes, hold.regions), status: 'held', holdId: hold.id, holdRegions: hold.regions, ...listed },
+          { ...windowSnapshot(window.row, this.localTimes, hold.regions), status: 'held', holdId: hold.id, holdRegions: hold.regions, holdReason: hold.reason, ...listed },
           { ...options, subject: window.row.id },
         ),
     };
@@ -322,7 +322,14 @@ export class HoldAnnouncer {
         const proposedSlots = window.occurrences.flatMap((entry) => (entry.row.proposed_slot && entry.row.status === 'needs-reschedule' ? [entry.row.proposed_slot] : []));
         return createEvent(
           'window.released',
-          { ...this.windowSnapshotOf(window.row, hold.regions), status, holdId: hold.id, ...(proposedSlots.length ? { proposedSlots } : {}), ...listed },
+          {
+            ...this.windowSnapshotOf(window.row, hold.regions),
+            status,
+            holdId: hold.id,
+            ...(hold.release_reason ? { holdReason: hold.release_reason } : {}),
+            ...(proposedSlots.length ? { proposedSlots } : {}),
+            ...listed,
+          },
           { ...options, subject: window.row.id },
         );
       },

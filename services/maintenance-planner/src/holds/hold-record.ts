@@ -1,4 +1,5 @@
 import type { HoldSource, SurgeEvidence } from '@holdfast/contracts';
+import { DateTime } from 'luxon';
 import type { CountedHoldView, HoldView } from './hold-view.schema';
 
 export interface HoldRow {
@@ -64,6 +65,23 @@ export function endOfHeld(hold: Pick<HoldRow, 'release_due_at'>, now: Date): Dat
  */
 export function heldThrough(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at' | 'covered_until'>, now: Date, horizonMs: number): Date {
   return heldUntil(hold, now) ?? new Date(Math.max(hold.covered_until?.getTime() ?? 0, now.getTime() + horizonMs));
+}
+
+const CLEARED: Record<HoldSource, string> = {
+  detector: 'The surge cleared',
+  alert: 'The alert resolved',
+  declaration: 'The declared critical period ended',
+  manual: 'The hold ended',
+};
+
+/**
+ * The reason a hold is released with once its cause cleared and the cool-down passed, e.g. "The surge
+ * cleared at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed": read by people in messages and
+ * the audit trail, so the time is written for them, not as an ISO string.
+ */
+export function releasedAfterClearance(source: HoldSource, clearedAt: Date | null): string {
+  const when = clearedAt ? ` at ${DateTime.fromJSDate(clearedAt, { zone: 'UTC' }).toFormat("HH:mm 'UTC on' ccc d LLL yyyy")}` : '';
+  return `${CLEARED[source]}${when} and the cool-down passed`;
 }
 
 /**

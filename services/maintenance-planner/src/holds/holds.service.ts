@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, Hol
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, releasedAfterClearance, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 
 export interface HoldPlacement {
@@ -240,7 +240,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: eventId, details: { clearedAt, releaseDueAt: due } });
     if (due.getTime() <= now.getTime()) {
       // Learned only now: the gate held its runs until now, not until the due time already passed.
-      await this.release(tx, cooling, undefined, `The surge cleared at ${clearedAt.toISOString()} and the cool-down passed`, now);
+      await this.release(tx, cooling, undefined, releasedAfterClearance(cooling.source, clearedAt), now);
       return;
     }
     const touched = await this.timedFanOut('cleared', tx, { holdId: cooling.id, regions: cooling.regions, from: cooling.from_at, until: due, now });
@@ -302,7 +302,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     );
     const events: HoldfastEvent[] = [...owed, released];
     const options = this.eventOptions(hold.regions[0], released);
-    const windowsReleased = this.announcer.releasedAnnouncement(hold, options);
+    const windowsReleased = this.announcer.releasedAnnouncement({ ...hold, release_reason: reason }, options);
     // A window every run of which was let through this hold (planned into it with an override) was never held by it: no window.released.
     const heldHere = new Set(links.filter((entry) => entry.kind === 'held' && !entry.overridden).map((entry) => entry.window_id));
     for (const window of windows) {
@@ -404,7 +404,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     let released = 0;
     const failed: { holdId: string; error: unknown }[] = [];
     for (const hold of due) {
-      const reason = hold.release_due_at && hold.release_due_at <= now ? `The surge cleared at ${hold.cleared_at?.toISOString()} and the cool-down passed` : 'The held period ended';
+      const reason = hold.release_due_at && hold.release_due_at <= now ? releasedAfterClearance(hold.source, hold.cleared_at) : 'The held period ended';
       try {
         if (await this.dataSource.transaction((tx) => this.release(tx, hold, undefined, reason))) released++;
       } catch (error) {

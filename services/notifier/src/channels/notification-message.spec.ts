@@ -86,9 +86,35 @@ describe('MessageRenderer, surges', () => {
   it("says what surged by the surge's source, and links the holds of its region", () => {
     const alerted = renderer.render(surgeEvent('surge.started', { source: 'alert', metric: undefined, evidence: undefined, region: 'KE' }));
     expect(alerted.what).toBe('a firing alert');
-    expect(alerted.link).toBe('http://planner.test/v1/holds?region=KE');
+    // The week page, which asks for a key: an API route opened from a chat answers 401.
+    expect(alerted.link).toBe('http://planner.test/calendar?region=KE');
     expect(renderer.render(surgeEvent('surge.started', { source: 'declaration', metric: undefined, evidence: undefined })).what).toBe('a declared critical period');
     expect(renderer.render(surgeEvent('surge.started', {})).what).toBe(`traffic on ${surge.metric}`);
     expect(renderer.render(surgeEvent('surge.cleared', { metric: undefined })).what).toBe('a firing alert or a declared critical period');
+  });
+});
+
+describe('MessageRenderer, a held window', () => {
+  const renderer = new MessageRenderer(new RegionCatalog(), 'http://planner.test');
+  const heldEvent = (data: object) => createEvent('window.held', { ...EventExamples['window.held'], ...data } as never, { source: 'spec' }) as unknown as DeliveredEvent;
+
+  it("says why by the hold's reason, and links the window's page on the planner", () => {
+    const held = renderer.render(heldEvent({}));
+    expect(held.why).toBe(EventExamples['window.held'].holdReason);
+    expect(held.link).toBe(`http://planner.test/calendar?window=${EventExamples['window.held'].windowId}`);
+    const released = renderer.render(createEvent('window.released', EventExamples['window.released'], { source: 'spec' }) as unknown as DeliveredEvent);
+    expect(released.why).toBe('Surge cleared and the 2-hour cool-down passed');
+  });
+
+  it('falls back to the hold by id for an event from a planner that sent no reason', () => {
+    const { holdReason: _, ...older } = EventExamples['window.held'];
+    expect(renderer.render(createEvent('window.held', older, { source: 'spec' }) as unknown as DeliveredEvent).why).toBe(`hold …${older.holdId.slice(-8)}`);
+  });
+
+  it("links a hold with no window to its region's page, or to every region's when it has several", () => {
+    const placed = (regions: string[]) =>
+      renderer.render(createEvent('hold.placed', { ...EventExamples['hold.placed'], regions, windowIds: [], windows: [] }, { source: 'spec' }) as unknown as DeliveredEvent).link;
+    expect(placed(['IR'])).toBe('http://planner.test/calendar?region=IR');
+    expect(placed(['IR', 'NP'])).toBe('http://planner.test/calendar');
   });
 });

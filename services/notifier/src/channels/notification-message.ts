@@ -52,18 +52,21 @@ export class MessageRenderer {
     private readonly plannerUrl: string,
   ) {}
 
-  explanationUrl(windowId: string): string {
-    return `${this.plannerUrl}/v1/windows/${windowId}/explanation`;
+  // Links open the planner's week page, which asks for a key and reads the API with it: an API
+  // route opened from a chat answers 401, as a browser sends no key.
+  /** The week page with the window's "why is it held?" on top. */
+  windowPage(windowId: string): string {
+    return `${this.plannerUrl}/calendar?window=${windowId}`;
   }
 
-  /** The holds on a region (a surge's or a lost signal's), not every region's. */
-  private holdsIn(region: string): string {
-    return `${this.plannerUrl}/v1/holds?region=${encodeURIComponent(region)}`;
+  /** The week page for a region (a surge's or a lost signal's): its windows, holds and gate, not every region's. */
+  private regionPage(region: string): string {
+    return `${this.plannerUrl}/calendar?region=${encodeURIComponent(region)}`;
   }
 
   render(delivered: DeliveredEvent): NotificationMessage {
     if (delivered.type === TEST_EVENT_TYPE) {
-      return { title: 'Test message from Holdfast', what: 'This subscription works.', why: 'A test send was requested.', until: '-', localTimes: [], link: `${this.plannerUrl}/v1/holds`, regions: [], teams: [], windowIds: [] };
+      return { title: 'Test message from Holdfast', what: 'This subscription works.', why: 'A test send was requested.', until: '-', localTimes: [], link: `${this.plannerUrl}/calendar`, regions: [], teams: [], windowIds: [] };
     }
     const event = delivered as unknown as AnyHoldfastEvent;
     switch (event.type) {
@@ -78,7 +81,7 @@ export class MessageRenderer {
           localTimes: event.data.periodLocalTimes?.length
             ? event.data.periodLocalTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, event.data.from, event.data.until) }))
             : this.localTimes(event.data.regions, event.data.from, event.data.until),
-          link: this.linkFor(windowIds),
+          link: this.linkFor(windowIds, event.data.regions),
           regions: event.data.regions,
           teams: [...new Set(held.map((window) => window.ownerTeam))],
           windowIds,
@@ -93,7 +96,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: `released ${utc(event.data.releasedAt)}${event.data.releasedBy ? ` by ${event.data.releasedBy}` : ''}`,
           localTimes: this.localTimes(event.data.regions, event.data.releasedAt),
-          link: this.linkFor(event.data.windowIds),
+          link: this.linkFor(event.data.windowIds, event.data.regions),
           regions: event.data.regions,
           teams: [...new Set(held.map((window) => window.ownerTeam))],
           windowIds: event.data.windowIds,
@@ -107,7 +110,7 @@ export class MessageRenderer {
           why: `${event.data.reason} (${event.data.overriddenBy})`,
           until: 'the hold stays for other windows',
           localTimes: this.localTimes(event.data.regions, event.data.overriddenAt),
-          link: this.explanationUrl(event.data.windowId),
+          link: this.windowPage(event.data.windowId),
           regions: event.data.regions,
           teams: event.data.window ? [event.data.window.ownerTeam] : [],
           windowIds: [event.data.windowId],
@@ -125,7 +128,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: event.type === 'surge.cleared' ? `cleared ${utc(event.data.clearedAt)}` : 'expectedEndAt' in event.data && event.data.expectedEndAt ? `expected until ${utc(event.data.expectedEndAt)}` : 'until it clears',
           localTimes: this.localTimes([event.data.region], at),
-          link: this.holdsIn(event.data.region),
+          link: this.regionPage(event.data.region),
           regions: [event.data.region],
           teams: [],
           windowIds: [],
@@ -138,7 +141,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: event.data.onSignalLoss === 'hold' ? 'maintenance there is held until samples return' : 'until samples return; maintenance is not held for it',
           localTimes: this.localTimes([event.data.region], event.data.lostAt),
-          link: this.holdsIn(event.data.region),
+          link: this.regionPage(event.data.region),
           regions: [event.data.region],
           teams: [],
           windowIds: [],
@@ -150,7 +153,7 @@ export class MessageRenderer {
           why: event.data.reason,
           until: `lost ${utc(event.data.lostAt)}, restored ${utc(event.data.restoredAt)}`,
           localTimes: this.localTimes([event.data.region], event.data.restoredAt),
-          link: this.holdsIn(event.data.region),
+          link: this.regionPage(event.data.region),
           regions: [event.data.region],
           teams: [],
           windowIds: [],
@@ -169,7 +172,7 @@ export class MessageRenderer {
           'reason' in window && typeof window.reason === 'string'
             ? window.reason
             : event.type === 'window.held' || event.type === 'window.released'
-              ? `hold …${short(event.data.holdId)}`
+              ? (event.data.holdReason ?? `hold …${short(event.data.holdId)}`)
               : event.type === 'window.updated' && event.data.changes.includes('occurrences')
                 ? `its zone's rules changed (a newer time zone database): ${runsMoved(event.data.occurrences?.length ?? 0, event.data.occurrencesTruncated)} back to the local time it was planned at`
                 : `${window.priority} window, status ${window.status}`;
@@ -179,7 +182,7 @@ export class MessageRenderer {
           why,
           until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(run.startsAt)}`,
           localTimes: this.windowLocalTimes(window, run, slot),
-          link: this.explanationUrl(window.windowId),
+          link: this.windowPage(window.windowId),
           regions,
           teams: [window.ownerTeam],
           windowIds: [window.windowId],
@@ -219,8 +222,10 @@ export class MessageRenderer {
     });
   }
 
-  private linkFor(windowIds: readonly string[]): string {
-    return windowIds.length > 0 ? this.explanationUrl(windowIds[0]) : `${this.plannerUrl}/v1/holds`;
+  /** A hold's first window, else its region when it has one, else the week page of every region. */
+  private linkFor(windowIds: readonly string[], regions: readonly string[]): string {
+    if (windowIds.length > 0) return this.windowPage(windowIds[0]);
+    return regions.length === 1 ? this.regionPage(regions[0]) : `${this.plannerUrl}/calendar`;
   }
 }
 

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { releasedAfterClearance } from './hold-record';
+
+describe('the reason a hold is released with after its cause cleared', () => {
+  it('names the cause by its source and the time as a person reads it, not as an ISO string', () => {
+    const clearedAt = new Date('2009-06-13T05:00:00.000Z');
+    expect(releasedAfterClearance('detector', clearedAt)).toBe('The surge cleared at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+    expect(releasedAfterClearance('alert', clearedAt)).toBe('The alert resolved at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+    expect(releasedAfterClearance('declaration', clearedAt)).toBe('The declared critical period ended at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+  });
+
+  it('leaves the time out when the clearance was not recorded', () => {
+    expect(releasedAfterClearance('detector', null)).toBe('The surge cleared and the cool-down passed');
+  });
+});
