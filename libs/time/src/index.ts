@@ -5,6 +5,7 @@ export type { InstantRange, LocalWindowPlan, PlannedWindow, Recurrence } from '.
 export { planWindow, planWindowFromLocal, rangesOverlap } from './windows/planned-window';
 export type { Expansion, ExpansionBounds } from './recurrence/recurrence.expander';
 export { DEFAULT_MAX_OCCURRENCES, expandOccurrences, MAX_OCCURRENCES_LIMIT } from './recurrence/recurrence.expander';
+export { canonicalRecurrenceRule } from './recurrence/canonical-rule';
 export type { RegionLocalTime, RegionZones } from './rendering/region-local-time.renderer';
 export { formatOffset, renderInZone, renderLocalTimes, renderLocalTimesWith } from './rendering/region-local-time.renderer';
 export { ZoneOffsetTimeline } from './zones/zone-offset.timeline';
