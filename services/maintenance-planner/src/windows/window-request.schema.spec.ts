@@ -1,6 +1,6 @@
 import { assertKnownZone } from '@holdfast/time';
 import { describe, expect, it } from 'vitest';
-import { UpdateWindowSchema } from './window-request.schema';
+import { CreateWindowSchema, UpdateWindowSchema } from './window-request.schema';
 
 const plannedZone = (zone: string) => UpdateWindowSchema.safeParse({ plannedZone: zone });
 
@@ -33,5 +33,41 @@ describe("a window's planned zone", () => {
     ['+03:30', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
   ])('refuses %j saying %j', (given, message) => {
     expect(plannedZone(given).error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['plannedZone', message]]);
+  });
+});
+
+describe("a window's length", () => {
+  const window = { title: 'Router upgrade', ownerTeam: 'network-ops', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-15T10:00:00Z', plannedZone: 'UTC' };
+  const issues = (endsAt: string) => CreateWindowSchema.safeParse({ ...window, endsAt }).error?.issues.map((issue) => [issue.path.join('.'), issue.message]);
+
+  it.each([
+    ['2026-06-15T10:00:00.100Z', 'the window lasts 0.1 seconds'],
+    ['2026-06-15T10:00:59.999Z', 'the window lasts 59.999 seconds'],
+  ])('refuses one ending at %s, naming endsAt and the minute it must last', (endsAt, lasts) => {
+    expect(issues(endsAt)).toEqual([['endsAt', `must be at least 1 minute after startsAt: ${lasts}`]]);
+  });
+
+  it('takes one lasting a minute, and one of a minute and a half-second (its times are kept to the millisecond)', () => {
+    expect(issues('2026-06-15T10:01:00Z')).toBeUndefined();
+    expect(issues('2026-06-15T10:01:00.500Z')).toBeUndefined();
+  });
+});
+
+describe("a window's recurrence", () => {
+  const recurrence = (rule: string | null) => UpdateWindowSchema.safeParse({ recurrence: rule });
+
+  it.each([
+    ['freq=weekly;byday=mo', 'FREQ=WEEKLY;BYDAY=MO'],
+    ['RRULE:BYDAY=MO;FREQ=WEEKLY', 'FREQ=WEEKLY;BYDAY=MO'],
+    [' FREQ=monthly;BYDAY=1mo ', 'FREQ=MONTHLY;BYDAY=+1MO'],
+    ['until=20261231;freq=daily', 'FREQ=DAILY;UNTIL=20261231'],
+  ])('stores %j as %j', (sent, stored) => {
+    expect(recurrence(sent).data?.recurrence).toBe(stored);
+  });
+
+  it('refuses what it refused before, and takes null as before', () => {
+    expect(recurrence('FREQ=WEEKLY; BYDAY=MO').error?.issues[0]?.message).toMatch(/^must be an RFC 5545 RRULE a window may recur by: it has " BYDAY=MO"/);
+    expect(recurrence('FREQ=MINUTELY').success).toBe(false);
+    expect(recurrence(null).data?.recurrence).toBeNull();
   });
 });

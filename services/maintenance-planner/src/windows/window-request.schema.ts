@@ -12,7 +12,7 @@ import {
   WindowPrioritySchema,
 } from '@holdfast/contracts';
 import { canonicalZoneName } from '@holdfast/regions';
-import { parseLocalHours, type LocalHoursRange } from '@holdfast/time';
+import { canonicalRecurrenceRule, parseLocalHours, type LocalHoursRange } from '@holdfast/time';
 import { CursorSchema, daysInWords, PageLimitSchema, rangeInOrder } from '@holdfast/service-kit';
 import { z } from 'zod';
 
@@ -25,6 +25,9 @@ export const OverrideRequestSchema = z.strictObject({ reason: StatedReasonSchema
  * a spelling only Intl accepts matches nothing.
  */
 const PlannedZoneSchema = IanaZoneSchema.transform(canonicalZoneName);
+
+/** Stored and answered in one spelling (`freq=weekly;byday=mo` as FREQ=WEEKLY;BYDAY=MO), so two windows recurring alike read alike. */
+const WindowRecurrenceSchema = RecurrenceRuleSchema.transform(canonicalRecurrenceRule);
 
 const windowFields = {
   // Shown on every list, feed and message: a title of spaces alone reads as none.
@@ -39,7 +42,7 @@ const windowFields = {
   startsAt: InstantSchema,
   endsAt: InstantSchema,
   plannedZone: PlannedZoneSchema,
-  recurrence: RecurrenceRuleSchema.optional(),
+  recurrence: WindowRecurrenceSchema.optional(),
   exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema.default('routine'),
   surgePolicy: SurgePolicySchema.default('hold'),
@@ -47,6 +50,21 @@ const windowFields = {
 };
 
 const timesInOrder = (window: { startsAt?: string; endsAt?: string }) => !window.startsAt || !window.endsAt || Date.parse(window.startsAt) < Date.parse(window.endsAt);
+
+/** The shortest a window may last: work shorter than this needs no window, and a few milliseconds is a time typed wrong. */
+const WINDOW_MIN_DURATION_MS = 60_000;
+
+/**
+ * Why a window's times are too close together, or undefined: a window lasting less than a minute
+ * (100 ms, say, an end written to the wrong field) was stored, held and gated as any other.
+ */
+export function windowTooShort(window: { startsAt?: string; endsAt?: string }): string | undefined {
+  if (!window.startsAt || !window.endsAt) return undefined;
+  const lastsMs = Date.parse(window.endsAt) - Date.parse(window.startsAt);
+  if (lastsMs <= 0 || lastsMs >= WINDOW_MIN_DURATION_MS) return undefined;
+  return `must be at least 1 minute after startsAt: the window lasts ${lastsMs / 1000} seconds`;
+}
+
 const exdatesNeedRecurrence = (window: { recurrence?: string | null; exdates?: string[] }) => !window.exdates?.length || !!window.recurrence;
 
 /**
@@ -131,6 +149,8 @@ export const CreateWindowSchema = z
   .refine(timesInOrder, { error: 'must be after startsAt', path: ['endsAt'] })
   .refine(exdatesNeedRecurrence, { error: 'only a recurring window has exdates', path: ['exdates'] })
   .superRefine((window, context) => {
+    const tooShort = windowTooShort(window);
+    if (tooShort) context.addIssue({ code: 'custom', message: tooShort, path: ['endsAt'] });
     const problem = flexibilityTooShort(window);
     if (problem) context.addIssue({ code: 'custom', message: problem, path: ['flexibility', 'deadlineAt'] });
     const hoursProblem = allowedHoursTooShort(window);
@@ -147,7 +167,7 @@ export const UpdateWindowSchema = z.strictObject({
   startsAt: InstantSchema.optional(),
   endsAt: InstantSchema.optional(),
   plannedZone: PlannedZoneSchema.optional(),
-  recurrence: RecurrenceRuleSchema.nullable().optional(),
+  recurrence: WindowRecurrenceSchema.nullable().optional(),
   exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema.optional(),
   surgePolicy: SurgePolicySchema.optional(),

@@ -3,7 +3,7 @@ import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
-import { expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
+import { canonicalRecurrenceRule, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
@@ -22,7 +22,7 @@ import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
 import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
 import { windowCancelled } from './window-cancelled';
-import { allowedHoursTooShort, flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
+import { allowedHoursTooShort, flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, windowTooShort, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
   OCCURRENCE_COLUMNS,
@@ -426,6 +426,9 @@ export class WindowsService {
       };
       const errors = [];
       if (Date.parse(next.startsAt) >= Date.parse(next.endsAt)) errors.push({ path: 'endsAt', message: 'must be after startsAt' });
+      // Judged when the times change, so a window stored shorter before this check can still be renamed.
+      const windowShort = request.startsAt || request.endsAt ? windowTooShort(next) : undefined;
+      if (windowShort) errors.push({ path: 'endsAt', message: windowShort });
       if (next.exdates.length > 0 && !next.recurrence) errors.push({ path: 'exdates', message: 'only a recurring window has exdates' });
       // Judged when the flexibility or the times change, so a window planned before this check can still be renamed.
       const tooShort = request.flexibility !== undefined || request.startsAt || request.endsAt ? flexibilityTooShort(next) : undefined;
@@ -1234,7 +1237,8 @@ function changedFields(row: WindowRow, request: UpdateWindowRequest): WindowFiel
   if (request.endsAt !== undefined && Date.parse(request.endsAt) !== row.ends_at.getTime()) changes.push('endsAt');
   // Spelling alone is no change: the request's name is canonical, and a row written before names were may not be.
   if (request.plannedZone !== undefined && request.plannedZone !== canonicalZoneName(row.planned_zone)) changes.push('plannedZone');
-  if (request.recurrence !== undefined && (request.recurrence ?? null) !== row.recurrence) changes.push('recurrence');
+  // So is a rule's: a row written before rules were canonical may spell the one sent otherwise.
+  if (request.recurrence !== undefined && (request.recurrence ?? null) !== (row.recurrence === null ? null : canonicalRecurrenceRule(row.recurrence))) changes.push('recurrence');
   if (request.exdates !== undefined && !same(request.exdates, row.exdates)) changes.push('exdates');
   if (request.priority !== undefined && request.priority !== row.priority) changes.push('priority');
   if (request.surgePolicy !== undefined && request.surgePolicy !== row.surge_policy) changes.push('surgePolicy');
