@@ -408,7 +408,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(offRule.status, JSON.stringify(offRule.body)).toBe(422);
     expect(offRule.body).toMatchObject({
       code: 'start-not-in-recurrence',
-      detail: expect.stringContaining('(Sunday 2026-06-21 07:00 in Asia/Tokyo) is not a run of FREQ=WEEKLY;BYDAY=MO;COUNT=2: its first run would start 2026-06-21T22:00:00.000Z (Monday 2026-06-22 07:00)'),
+      // The rule as it would be stored: its parts in RFC 5545's order.
+      detail: expect.stringContaining('(Sunday 2026-06-21 07:00 in Asia/Tokyo) is not a run of FREQ=WEEKLY;COUNT=2;BYDAY=MO: its first run would start 2026-06-21T22:00:00.000Z (Monday 2026-06-22 07:00)'),
       errors: [{ path: 'startsAt', message: 'is not a run of the recurrence: its first run starts 2026-06-21T22:00:00.000Z' }],
     });
     // In Tokyo's days, not UTC's: Sunday 07:00 there is a Saturday in UTC.
