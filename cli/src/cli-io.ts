@@ -29,9 +29,12 @@ export class CliError extends Error {
   }
 }
 
-/** A flag or argument the command cannot do without is missing: the command's usage line, printed after it, shows how to give it. */
-export class MissingInputError extends CliError {
+/** An argument or flag the command was given wrong: the command's usage line, printed after it, shows how to give it. */
+export class UsageError extends CliError {
   constructor(message: string) {
     super(message, ExitCode.usage);
   }
 }
+
+/** A flag or argument the command cannot do without is missing. */
+export class MissingInputError extends UsageError {}

@@ -72,6 +72,52 @@ describe('holdfast command line: flags checked before any call', () => {
     expect(taken.calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?status=missed&limit=2000`]);
   });
 
+  it('exits 2 saying what an id looks like when one is malformed, in an argument or a flag, before any call', async () => {
+    const uuid = (kind: string, listed: string, shows = 'shows') => `"not-an-id" is not a ${kind} id: an id is a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b (${listed} ${shows} them)`;
+    const byArgument = [
+      ['windows show', 'window', 'holdfast windows list'],
+      ['windows update', 'window', 'holdfast windows list', '--title', 'x'],
+      ['windows cancel', 'window', 'holdfast windows list', '--reason', 'x'],
+      ['windows occurrences', 'window', 'holdfast windows list'],
+      ['windows start', 'window', 'holdfast windows list'],
+      ['windows complete', 'window', 'holdfast windows list'],
+      ['windows suggestions', 'window', 'holdfast windows list'],
+      ['holds release', 'hold', 'holdfast holds list', '--reason', 'x'],
+      ['holds override', 'window', 'holdfast windows list', '--reason', 'x'],
+      ['explain', 'window', 'holdfast windows list'],
+      ['surges show', 'surge', 'holdfast surges list'],
+      ['declarations show', 'declaration', 'holdfast declarations list'],
+      ['declarations cancel', 'declaration', 'holdfast declarations list'],
+      ['subscriptions show', 'subscription', 'holdfast subscriptions list'],
+      ['subscriptions update', 'subscription', 'holdfast subscriptions list', '--enabled', 'false'],
+      ['subscriptions rotate-secret', 'subscription', 'holdfast subscriptions list'],
+      ['subscriptions test', 'subscription', 'holdfast subscriptions list'],
+      ['subscriptions delete', 'subscription', 'holdfast subscriptions list'],
+      ['deliveries replay', 'delivery', 'holdfast deliveries list'],
+    ];
+    for (const [command, kind, listed, ...flags] of byArgument) {
+      const { code, said, calls } = await holdfast([...command.split(' '), 'not-an-id', ...flags]);
+      expect(code, command).toBe(ExitCode.usage);
+      expect(said.err, command).toMatch(new RegExp(`^holdfast: ${uuid(kind, listed).replace(/[()]/g, '\\$&')}\nusage: holdfast ${command} `));
+      expect(calls, command).toEqual([]);
+    }
+    for (const [args, message] of [
+      [['gate', '--window', 'not-an-id'], `--window ${uuid('window', 'holdfast windows list')}`],
+      [['deliveries', '--subscription', 'not-an-id'], `--subscription ${uuid('subscription', 'holdfast subscriptions list')}`],
+      [['deliveries', 'replay', '--subscription', 'not-an-id'], `--subscription ${uuid('subscription', 'holdfast subscriptions list')}`],
+      [['audit', '--subject', 'not-an-id'], `--subject ${uuid('window or hold', 'holdfast windows list and holdfast holds list', 'show')}`],
+      [['keys', 'revoke', 'not-an-id', '--reason', 'x'], '"not-an-id" is not a key id: a key id is 16 lower-case hex digits, such as 3f9a1c0e5b7d2a48, or its prefix hf_3f9a1c0e5b7d2a48 (holdfast keys list shows them)\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
+    ] as const) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code, args.join(' ')).toBe(ExitCode.usage);
+      expect(said.err).toBe(`holdfast: ${message}\n`);
+      expect(calls).toEqual([]);
+    }
+    // An id in upper case, and a key by its prefix, are taken as the services take them.
+    expect((await holdfast(['windows', 'show', WINDOW.toUpperCase()], { body: {} })).calls).toEqual([`GET /v1/windows/${WINDOW.toUpperCase()}`]);
+    expect((await holdfast(['keys', 'revoke', 'hf_0123456789abcdef', '--reason', 'rotated'], { body: {} })).calls).toEqual(['POST /v1/keys/hf_0123456789abcdef/revoke']);
+  });
+
   it('refuses --global with --regions for a window, rather than dropping the regions', async () => {
     for (const args of [
       ['windows', 'create', '--title', 'Router upgrade', '--team', 'network-ops', '--global', '--regions', 'IR', '--start', '2026-06-15T21:00:00Z', '--end', '2026-06-15T22:00:00Z', '--zone', 'UTC'],
@@ -117,7 +163,7 @@ describe('holdfast command line: flags mistyped or missing', () => {
 
   it('prints the usage line after a flag or argument a command cannot do without, as for every usage error', async () => {
     for (const [args, message] of [
-      [['keys', 'revoke', WINDOW], '--reason is required\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
+      [['keys', 'revoke', '0123456789abcdef'], '--reason is required\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
       [['keys', 'revoke', `hf_0123456789abcdef_${'S'.repeat(43)}`, '--reason', 'pasted'], 'that is the whole key, secret included: give only its id, 0123456789abcdef (holdfast keys list shows ids)\nusage: holdfast keys revoke KEY_ID --reason TEXT'],
       [['holds', 'override', WINDOW], '--reason is required\nusage: holdfast holds override WINDOW_ID --reason TEXT [--occurrence N]'],
       [['windows', 'cancel', WINDOW], 'give --reason: the planner records why a window was cancelled\nusage: holdfast windows cancel ID --reason TEXT [--version N]'],

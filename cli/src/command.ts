@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { DateTime } from 'luxon';
 import YAML from 'yaml';
-import { CliError, ExitCode, MissingInputError, type CliIo } from './cli-io';
+import { CliError, ExitCode, MissingInputError, UsageError, type CliIo } from './cli-io';
 import type { HoldfastApi } from './client/holdfast-api';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -108,12 +108,52 @@ export function flagOneOf<T extends string>(values: Values, name: string, allowe
   return value as T | undefined;
 }
 
-/** The id a command acts on, its first argument: missing, it is a usage error saying what to give. */
-export const idArgument = (context: CommandContext, what: string): string => {
-  const id = context.positionals[0];
-  if (!id) throw new MissingInputError(`give the ${what} id`);
-  return id;
+/** What a command acts on, its first argument: missing, it is a usage error saying what to give. */
+export const firstArgument = (context: CommandContext, what: string): string => {
+  const given = context.positionals[0];
+  if (!given) throw new MissingInputError(`give the ${what}`);
+  return given;
 };
+
+// Any UUID in either case, as the services read an id in a path or a query.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the ids of each kind name, and the command that lists them. */
+const ID_KINDS = {
+  window: 'holdfast windows list',
+  hold: 'holdfast holds list',
+  'window or hold': 'holdfast windows list and holdfast holds list',
+  surge: 'holdfast surges list',
+  declaration: 'holdfast declarations list',
+  subscription: 'holdfast subscriptions list',
+  delivery: 'holdfast deliveries list',
+} as const;
+export type IdKind = keyof typeof ID_KINDS;
+
+/**
+ * Why `given` is no id, or undefined: checked here, a mistyped or half-pasted id is a usage error
+ * (exit 2) saying what an id looks like, not the service's 400 (exit 1, as for a call that failed).
+ */
+function idProblem(given: string, kind: IdKind): string | undefined {
+  if (UUID.test(given)) return undefined;
+  return `${JSON.stringify(given)} is not a ${kind} id: an id is a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b (${ID_KINDS[kind]} ${kind === 'window or hold' ? 'show' : 'shows'} them)`;
+}
+
+/** The id a command acts on, its first argument: missing or no id, it is a usage error saying what to give. */
+export function idArgument(context: CommandContext, kind: IdKind): string {
+  const id = firstArgument(context, `${kind} id`);
+  const problem = idProblem(id, kind);
+  if (problem) throw new UsageError(problem);
+  return id;
+}
+
+/** An id given in a flag (--window, --subscription), checked as an id argument is. */
+export function idFlag(values: Values, name: string, kind: IdKind): string | undefined {
+  const id = text(values, name);
+  const problem = id === undefined ? undefined : idProblem(id, kind);
+  if (problem) throw new CliError(`--${name} ${problem}`, ExitCode.usage);
+  return id;
+}
 
 /**
  * A request body from --file (YAML or JSON: one object, the API's body) with each flag given set

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CliError, ExitCode, MissingInputError, type CliIo } from './cli-io';
+import { CliError, ExitCode, UsageError, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
 import { LONGEST_RETRY_PAUSE_MS } from './client/typed-client';
 import { FROM_STDIN, secretText, text, type Command, type OptionSpec } from './command';
@@ -189,7 +189,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const code = await command.run({ values, positionals: parsed.positionals, api, io, json: Boolean(values.json) });
       return typeof code === 'number' ? code : ExitCode.ok;
     } catch (error) {
-      if (error instanceof MissingInputError) throw new CliError(`${error.message}\nusage: ${command.usage}`, ExitCode.usage);
+      if (error instanceof UsageError) throw new CliError(`${error.message}\nusage: ${command.usage}`, ExitCode.usage);
       // JSON of another shape (`{}` from another service on the port) fails where the command reads it: say who answered, not where the CLI tripped.
       if (error instanceof TypeError && lastAnswer?.ok) throw new CliError(notOfItsShape(lastAnswer, settings, error));
       throw error;

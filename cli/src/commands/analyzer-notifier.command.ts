@@ -1,9 +1,9 @@
-import { CliError, ExitCode, MissingInputError } from '../cli-io';
+import { CliError, ExitCode, MissingInputError, UsageError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, problemText, reach, type FieldFlags } from '../client/holdfast-api';
-import { bodyFrom, flagOneOf, idArgument, printJson, requiredText, secretText, text, type Command, type CommandContext } from '../command';
+import { bodyFrom, firstArgument, flagOneOf, idArgument, idFlag, printJson, requiredText, secretText, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration } from '../duration';
 import { SLOW_REQUEST_TIMEOUT } from '../settings';
 import { localTime, utcTime, zoneHere, type ZoneOf } from '../output/local-times';
@@ -93,9 +93,11 @@ interface AttemptView {
  * URL (and into proxies' logs) or into the error printed back, naming the id to give instead.
  */
 function keyIdArgument(context: CommandContext): string {
-  const given = idArgument(context, 'key');
+  const given = firstArgument(context, 'key id');
   const wholeKey = /^hf_([0-9a-f]{16})_./.exec(given);
-  if (wholeKey) throw new MissingInputError(`that is the whole key, secret included: give only its id, ${wholeKey[1]} (holdfast keys list shows ids)`);
+  if (wholeKey) throw new UsageError(`that is the whole key, secret included: give only its id, ${wholeKey[1]} (holdfast keys list shows ids)`);
+  // The planner takes a key's id or its prefix, as the key list shows both.
+  if (!/^(?:hf_)?[0-9a-f]{16}$/.test(given)) throw new UsageError(`${JSON.stringify(given)} is not a key id: a key id is 16 lower-case hex digits, such as 3f9a1c0e5b7d2a48, or its prefix hf_3f9a1c0e5b7d2a48 (holdfast keys list shows them)`);
   return given;
 }
 
@@ -409,7 +411,7 @@ export const analyzerNotifierCommands: Command[] = [
     summary: 'what the notifier sent, to whom, and how it went, newest first (the latest 100, or --limit N)',
     options: { status: { type: 'string' }, subscription: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
-      const query = { status: flagOneOf(context.values, 'status', DELIVERY_STATUSES), subscriptionId: text(context.values, 'subscription') };
+      const query = { status: flagOneOf(context.values, 'status', DELIVERY_STATUSES), subscriptionId: idFlag(context.values, 'subscription', 'subscription') };
       const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) =>
         expectOk<Page<DeliveryView>>(await reach(() => context.api.notifier.GET('/v1/deliveries', { params: { query: { ...query, ...page } } }), 'notifier')),
       );
@@ -431,8 +433,8 @@ export const analyzerNotifierCommands: Command[] = [
     // Every dead delivery is requeued in one statement: after a long outage of a receiver, a backlog whose size sets the wait.
     requestTimeout: SLOW_REQUEST_TIMEOUT,
     async run(context) {
-      const id = context.positionals[0];
-      const subscriptionId = text(context.values, 'subscription');
+      const id = context.positionals[0] === undefined ? undefined : idArgument(context, 'delivery');
+      const subscriptionId = idFlag(context.values, 'subscription', 'subscription');
       const status = flagOneOf(context.values, 'status', REPLAYABLE);
       const dead = Boolean(context.values.dead);
       if (id && (dead || subscriptionId || status)) throw new CliError('give a delivery ID, or --dead / --subscription ID, not both', ExitCode.usage);

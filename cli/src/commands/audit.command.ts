@@ -1,5 +1,5 @@
 import { expectOk, reach } from '../client/holdfast-api';
-import { printJson, text, utcInstant, type Command } from '../command';
+import { idFlag, printJson, utcInstant, type Command } from '../command';
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -21,7 +21,7 @@ export const auditCommand: Command = {
   summary: 'the audit trail, oldest first: every transition of windows, runs and holds, with who and why (the first 500, or --limit N)',
   options: { subject: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {
-    const query = { subject: text(context.values, 'subject'), from: utcInstant(context.values, 'from'), to: utcInstant(context.values, 'to') };
+    const query = { subject: idFlag(context.values, 'subject', 'window or hold'), from: utcInstant(context.values, 'from'), to: utcInstant(context.values, 'to') };
     const body = await readPages(context, { pageMax: 1000, shown: 500 }, async (page) =>
       expectOk<Page<AuditEntryView>>(await reach(() => context.api.planner.GET('/v1/audit', { params: { query: { ...query, ...page } } }), 'maintenance-planner')),
     );

@@ -1,7 +1,7 @@
 import { CliError, ExitCode, MissingInputError } from '../cli-io';
 import { isProblem, notTheService, problemText, reach, type Problem } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { printJson, regionCodes, text, type Command, type CommandContext } from '../command';
+import { idFlag, printJson, regionCodes, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
 import { localRangePerRegion, utcTime } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
@@ -43,7 +43,7 @@ export const gateCommand: Command = {
     interval: { type: 'string' },
   },
   async run(context) {
-    const windowId = text(context.values, 'window');
+    const windowId = idFlag(context.values, 'window', 'window');
     const regions = regionCodes(context.values, 'regions');
     if (Boolean(windowId) === Boolean(regions?.length)) throw new MissingInputError('give exactly one of --window ID or --regions IR,NP');
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { MissingInputError } from '../cli-io';
 import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, printJson, regionCode, requiredText, text, type Command } from '../command';
+import { firstArgument, printJson, regionCode, requiredText, text, type Command } from '../command';
 import { localTime, utcTime } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -100,7 +100,7 @@ export const regionCommands: Command[] = [
     summary: "the impact-analyzer's learned hour-of-week traffic profile of a region: per local weekday, each hour's expected level and the samples behind it",
     options: { metric: { type: 'string' } },
     async run(context) {
-      const region = regionCode(idArgument(context, 'region'));
+      const region = regionCode(firstArgument(context, 'region code'));
       const metric = text(context.values, 'metric');
       const body = expectOk<BaselineView>(await reach(() => context.api.analyzer.GET('/v1/regions/{region}/baseline', { params: { path: { region }, query: { metric } } }), analyzer));
       if (context.json) return printJson(context.io, body);
@@ -132,7 +132,7 @@ export const regionCommands: Command[] = [
     summary: "retire a region's series (a metric renamed or dropped): the analyzer forgets it and clears its detector surges, a lost signal's hold among them, with the reason",
     options: { reason: { type: 'string' } },
     async run(context) {
-      const region = regionCode(idArgument(context, 'region'));
+      const region = regionCode(firstArgument(context, 'region code'));
       const metric = context.positionals[1];
       if (!metric) throw new MissingInputError(`give the metric to retire after the region; holdfast regions baseline ${region} lists its metrics`);
       const reason = requiredText(context, 'reason');
