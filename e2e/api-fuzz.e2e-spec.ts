@@ -1,6 +1,6 @@
 import { createTestDatabase, expectEventually, testEnvironment, uniqueTestId, type TestDatabase } from '@holdfast/testing';
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
 import { hostileValues, hoursFromNow, oneFieldChanged, type Json } from './support/one-field-changed';
@@ -249,11 +249,13 @@ describe('every endpoint of every service, fed generated requests from its own O
     const secret = (seed: string) => `whsec_${Buffer.from(seed.repeat(32).slice(0, 32)).toString('base64')}`;
     // Filters nothing in this run matches: a changed field sends no webhook anywhere.
     const subscription = { channel: 'webhook', target: 'http://127.0.0.1:9/hook', ownerTeam: 'us-ops', secret: secret('a'), description: 'fuzzed', enabled: true, filters: { eventTypes: ['window.cancelled'], regions: ['AQ'], teams: ['us-ops'], windowIds: [] } };
-    const id = await created(name, '/v1/subscriptions', subscription);
+    // Each its own receiver: a second subscription sending the same events to the same one is refused (409 subscription-exists).
+    const anotherReceiver = () => ({ ...subscription, target: `http://127.0.0.1:9/hook/${randomUUID()}` });
+    const id = await created(name, '/v1/subscriptions', anotherReceiver());
     return [
-      { method: 'POST', path: '/v1/subscriptions', body: subscription },
+      { method: 'POST', path: '/v1/subscriptions', body: anotherReceiver() },
       { method: 'PATCH', path: `/v1/subscriptions/${id}`, body: { target: 'http://127.0.0.1:9/other', ownerTeam: 'us-ops', secret: secret('b'), description: null, enabled: false, filters: { eventTypes: ['hold.released'], regions: ['AQ'], teams: [], windowIds: [] } } },
-      { method: 'POST', path: '', freshPath: async () => `/v1/subscriptions/${await created(name, '/v1/subscriptions', subscription)}/secret/rotate`, body: { secret: secret('c'), overlapHours: 1 } },
+      { method: 'POST', path: '', freshPath: async () => `/v1/subscriptions/${await created(name, '/v1/subscriptions', anotherReceiver())}/secret/rotate`, body: { secret: secret('c'), overlapHours: 1 } },
       { method: 'POST', path: '/v1/dead-letters/replay', body: { everything: true, limit: 10 } },
     ];
   }

@@ -83,7 +83,8 @@ describe("notifier: a hold's annotation and alert records, and deleted subscript
 
   it("prunes a deleted subscription's records of a hold never released, then the subscription itself once none of its deliveries is kept; a live one stays", async () => {
     const deleted = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['PY'] } });
-    const live = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['PY'] } });
+    // Another region too: the same filters would be refused as a second subscription sending the same events.
+    const live = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['PY', 'BO'] } });
     const placed = holdPlaced(['PY']);
     await publisher.publish(placed);
     await expectEventually(async () => expect([await statuses(deleted.id), await statuses(live.id)]).toEqual([['delivered'], ['delivered']]));

@@ -156,11 +156,35 @@ describe('notifier /v1/subscriptions', () => {
     expect((await notifier.call('DELETE', `/v1/subscriptions/${id}`, undefined, { 'if-match': '"5"' })).status).toBe(204);
   });
 
+  it('refuses a second subscription sending the same events to the same receiver for the team, naming the first; another team, other filters or one turned off are no such second', async () => {
+    const webhook = { ownerTeam: 'twice', channel: 'webhook', target: `${receiver.url}/twice`, filters: { eventTypes: ['hold.placed', 'hold.released'], regions: ['IR', 'NP'] } };
+    const first = await notifier.subscribe(webhook);
+    // A setup script run again, its filters listed in another order: every event would reach the receiver twice.
+    const again = await notifier.call('POST', '/v1/subscriptions', { ...webhook, filters: { regions: ['NP', 'IR'], eventTypes: ['hold.released', 'hold.placed'] } });
+    expect(again.status).toBe(409);
+    const problem = await json<Problem & { detail: string; subscriptionId: string }>(again);
+    expect(problem).toMatchObject({ code: 'subscription-exists', subscriptionId: first.id });
+    expect(problem.detail).toMatch(new RegExp(`^Subscription ${first.id} \\(made \\S+ by [^)]+\\) already sends these events to this receiver for this team: a second would deliver each one twice\\. Use it \\(GET /v1/subscriptions/${first.id}\\); a lost webhook secret is replaced with POST /v1/subscriptions/${first.id}/secret/rotate`));
+    expect(((await json<{ items: { id: string }[] }>(await notifier.call('GET', '/v1/subscriptions?ownerTeam=twice'))).items).map((item) => item.id)).toEqual([first.id]);
+
+    expect((await notifier.call('POST', '/v1/subscriptions', { ...webhook, ownerTeam: 'twice-other' })).status).toBe(201);
+    expect((await notifier.call('POST', '/v1/subscriptions', { ...webhook, filters: { ...webhook.filters, regions: ['IR'] } })).status).toBe(201);
+    expect((await notifier.call('POST', '/v1/subscriptions', { ...webhook, enabled: false })).status).toBe(201);
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${first.id}`, { enabled: false })).status).toBe(200);
+    expect((await notifier.call('POST', '/v1/subscriptions', webhook)).status).toBe(201);
+
+    // A Slack receiver is its whole URL, sealed: another channel's webhook on the same host is no second.
+    const slack = { ownerTeam: 'twice', channel: 'slack', target: `${receiver.url}/services/T1/B1/one` };
+    await notifier.subscribe(slack);
+    expect(await json<Problem>(await notifier.call('POST', '/v1/subscriptions', slack))).toMatchObject({ status: 409, code: 'subscription-exists' });
+    expect((await notifier.call('POST', '/v1/subscriptions', { ...slack, target: `${receiver.url}/services/T1/B2/two` })).status).toBe(201);
+  });
+
   it('pages through subscriptions oldest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {
     const subscribeAt = async (instant: string, count: number): Promise<string[]> => {
       clock.set(instant);
       const ids: string[] = [];
-      for (let made = 0; made < count; made++) ids.push((await notifier.subscribe({ ownerTeam: 'paging', channel: 'webhook', target: `${receiver.url}/paged` })).id);
+      for (let made = 0; made < count; made++) ids.push((await notifier.subscribe({ ownerTeam: 'paging', channel: 'webhook', target: `${receiver.url}/paged/${instant}/${made}` })).id);
       return ids;
     };
     // The later ones are made first, so the order is seen to be by time before id.

@@ -6,6 +6,7 @@ export enum SubscriptionErrorCode {
   InvalidSubscription = 'invalid-subscription',
   SecretNotRotatable = 'secret-not-rotatable',
   TooManySigningSecrets = 'too-many-signing-secrets',
+  SubscriptionExists = 'subscription-exists',
 }
 
 export class SubscriptionNotFound extends DomainError {
@@ -45,6 +46,18 @@ export class TooManySigningSecrets extends DomainError {
       409,
       `Subscription ${id} already signs with ${kept} secrets earlier rotations replaced, the most it keeps; the first of them stops signing at ${firstEnds.toISOString()}. Rotate again after then, or with "overlapHours": 0 (or PATCH its secret) to replace every secret at once, as for a leaked one.`,
       { firstOverlapEndsAt: firstEnds.toISOString() },
+    );
+  }
+}
+
+/** A second subscription sending the same events to the same receiver would deliver each of them twice. */
+export class SubscriptionExists extends DomainError {
+  constructor(existing: { id: string; createdAt: Date; createdBy: string }) {
+    super(
+      SubscriptionErrorCode.SubscriptionExists,
+      409,
+      `Subscription ${existing.id} (made ${existing.createdAt.toISOString()} by ${existing.createdBy}) already sends these events to this receiver for this team: a second would deliver each one twice. Use it (GET /v1/subscriptions/${existing.id}); a lost webhook secret is replaced with POST /v1/subscriptions/${existing.id}/secret/rotate; other filters are set with PATCH, or DELETE it first.`,
+      { subscriptionId: existing.id },
     );
   }
 }

@@ -29,6 +29,7 @@ export class SubscriptionsController {
   @AnswerShownOnce('find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored')
   @ApiOperation({ summary: 'Subscribe a webhook, Slack, Grafana or Alertmanager target; the secret is in this response only' })
   @ApiResponse({ status: 422, description: INVALID_SUBSCRIPTION })
+  @ApiResponse({ status: 409, description: 'subscription-exists: one of the team, on, already sends the same events (channel, receiver, filters) to this receiver; subscriptionId names it' })
   @ApiZodBody(CreateSubscriptionSchema)
   create(@Body(new ZodBodyPipe(CreateSubscriptionSchema)) body: CreateSubscription, @CurrentPrincipal() principal: Principal) {
     assertMayAssignTo(principal, body.ownerTeam, 'subscribe for');

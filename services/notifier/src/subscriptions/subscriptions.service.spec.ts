@@ -8,7 +8,9 @@ import type { CreateSubscription } from './dto/subscription.schemas';
 import { SecretBox } from './secret-box';
 import { SubscriptionsService } from './subscriptions.service';
 
-const saved = { getRepository: () => ({ save: async (subscription: object) => subscription }) } as unknown as DataSource;
+// A transaction that finds no subscription like the new one and saves what it is given.
+const inTransaction = { query: async () => [], getRepository: () => ({ findBy: async () => [], save: async (subscription: object) => subscription }) };
+const saved = { transaction: async (work: (tx: typeof inTransaction) => Promise<unknown>) => work(inTransaction) } as unknown as DataSource;
 const lookup = vi.fn<HostLookup>();
 const service = new SubscriptionsService(
   saved,

@@ -18,7 +18,7 @@ import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from
 import type { CreatedSubscription, RotatedSubscription, SubscriptionView } from './dto/subscription-view.schema';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
-import { InvalidSubscription, SecretNotRotatable, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
+import { InvalidSubscription, SecretNotRotatable, SubscriptionExists, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
 
 /** Its view at `now`: a rotation's overlap is shown while it lasts, whether or not the prune has erased the old secret yet. */
 const viewOf = (subscription: SubscriptionEntity, now: Date): SubscriptionView => {
@@ -81,6 +81,13 @@ const FORGET_ENDED_OVERLAPS = `UPDATE subscription s SET previous_secrets = COAL
      WHERE (kept.secret->>'until')::timestamptz > $1), '[]'::jsonb)
   WHERE s.previous_secrets <> '[]'::jsonb AND EXISTS (SELECT 1 FROM jsonb_array_elements(s.previous_secrets) AS e(secret) WHERE (e.secret->>'until')::timestamptz <= $1)`;
 
+// Creations for one team in turn: two identical ones sent at once must not both find none before them.
+const LOCK_TEAM_SUBSCRIPTIONS = `SELECT pg_advisory_xact_lock(hashtext('notifier/subscriptions'), hashtext($1))`;
+
+/** Filters compared as sets: the same lists in another order deliver the same events. */
+const filtersKey = (filters: SubscriptionEntity['filters']): string =>
+  JSON.stringify(Object.entries(filters).sort(([a], [b]) => a.localeCompare(b)).map(([name, values]) => [name, [...values].sort()]));
+
 // A Slack incoming-webhook URL is its own credential: only the origin is shown, the whole URL is sealed.
 const shownSlackTarget = (url: string): string => `${new URL(url).origin}/…`;
 
@@ -131,24 +138,52 @@ export class SubscriptionsService {
     await this.validate(request.channel, { ...request, secret: request.channel === 'slack' ? request.secret : secret });
     const id = uuidv7();
     const now = this.clock.now();
-    const subscription = await this.repository().save({
-      id,
-      channel: request.channel,
-      target: request.channel === 'slack' ? shownSlackTarget(request.target) : request.target,
-      ownerTeam: request.ownerTeam,
-      sealedSecret: secret === undefined ? null : this.secrets.seal(secret, id),
-      previousSecrets: [],
-      version: 1,
-      filters: request.filters,
-      description: request.description ?? null,
-      enabled: request.enabled,
-      disabledReason: null,
-      createdBy: actor,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
+    const subscription = await this.dataSource.transaction(async (tx) => {
+      if (request.enabled) {
+        await tx.query(LOCK_TEAM_SUBSCRIPTIONS, [request.ownerTeam]);
+        const existing = await this.sameSubscription(tx, request);
+        if (existing) throw new SubscriptionExists(existing);
+      }
+      return tx.getRepository(SubscriptionEntity).save({
+        id,
+        channel: request.channel,
+        target: request.channel === 'slack' ? shownSlackTarget(request.target) : request.target,
+        ownerTeam: request.ownerTeam,
+        sealedSecret: secret === undefined ? null : this.secrets.seal(secret, id),
+        previousSecrets: [],
+        version: 1,
+        filters: request.filters,
+        description: request.description ?? null,
+        enabled: request.enabled,
+        disabledReason: null,
+        createdBy: actor,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      });
     });
     return { ...viewOf(subscription, now), ...(secret !== undefined && request.channel !== 'slack' ? { secret } : {}) };
+  }
+
+  /**
+   * The team's subscription on now that sends what `request` asks for: the same channel, receiver and
+   * filters. A setup script run twice made a second one, and every event reached its receiver twice.
+   * A Slack receiver is its sealed URL: only those whose origin matches are opened to compare.
+   */
+  private async sameSubscription(tx: EntityManager, request: CreateSubscription): Promise<SubscriptionEntity | undefined> {
+    const candidates = await tx.getRepository(SubscriptionEntity).findBy({
+      channel: request.channel,
+      ownerTeam: request.ownerTeam,
+      target: request.channel === 'slack' ? shownSlackTarget(request.target) : request.target,
+      enabled: true,
+      deletedAt: IsNull(),
+    });
+    const wanted = filtersKey(request.filters);
+    return candidates.find(
+      (candidate) =>
+        filtersKey(candidate.filters) === wanted &&
+        (request.channel !== 'slack' || (candidate.sealedSecret !== null && this.secrets.opens(candidate.sealedSecret, candidate.id) && this.secrets.open(candidate.sealedSecret, candidate.id) === request.target)),
+    );
   }
 
   /** Oldest first, a page at a time; the id orders subscriptions made in the same millisecond. */
