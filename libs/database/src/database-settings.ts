@@ -1,4 +1,4 @@
-import { readableFileSchema } from '@holdfast/observability';
+import { decimalVariable, readableFileSchema } from '@holdfast/observability';
 import { z } from 'zod';
 
 /** The local PostgreSQL every developer machine and CI runner has (trust auth). */
@@ -20,9 +20,9 @@ export const databaseEnvironmentSchema = z.object({
       });
     })
     .default(DEFAULT_DATABASE_URL),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  DATABASE_POOL_SIZE: decimalVariable({ whole: true, unit: 'connections', min: 1, max: 50 }).default(5),
   // How long a service starting beside its PostgreSQL waits for it to accept connections.
-  DATABASE_CONNECT_WAIT_SECONDS: z.coerce.number().min(0).max(3_600).default(30),
+  DATABASE_CONNECT_WAIT_SECONDS: decimalVariable({ unit: 'seconds', min: 0, max: 3_600 }).default(30),
   // disable: plaintext (the local server); require: encrypted, certificate not checked; verify-full: encrypted and the server's certificate checked.
   DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).default('disable'),
   // A PEM file with the CA that signed the server's certificate; unset trusts the system's CAs.

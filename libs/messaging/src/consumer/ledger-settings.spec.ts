@@ -10,6 +10,8 @@ describe('PROCESSED_EVENT_RETENTION_DAYS', () => {
   it('refuses a retention the topics outlive, saying why', () => {
     const result = ledgerEnvironmentSchema.safeParse({ PROCESSED_EVENT_RETENTION_DAYS: '5' });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0].message).toBe("must be more than the 5 days Holdfast's topics keep their messages, or a redelivered event could be applied twice");
+    expect(result.error?.issues[0].message).toBe("must be a number of days > 5 (Holdfast's topics keep their messages 5 days), or a redelivered event could be applied twice");
+    expect(ledgerEnvironmentSchema.safeParse({ PROCESSED_EVENT_RETENTION_DAYS: '7.5' }).data).toEqual({ PROCESSED_EVENT_RETENTION_DAYS: 7.5 });
+    expect(ledgerEnvironmentSchema.safeParse({ PROCESSED_EVENT_RETENTION_DAYS: '1e1' }).error?.issues[0].message).toBe('must be a number of days > 5, written in decimal digits (such as 2.5)');
   });
 });

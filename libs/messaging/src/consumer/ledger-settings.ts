@@ -1,4 +1,5 @@
 import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
+import { decimalVariable } from '@holdfast/observability';
 import { z } from 'zod';
 
 /**
@@ -7,11 +8,7 @@ import { z } from 'zod';
  * `otherwise`, what would go wrong.
  */
 export function daysOutlivingTopics(defaultDays: number, otherwise: string) {
-  return z.coerce
-    .number()
-    .positive()
-    .refine((days) => days > TOPIC_RETENTION_DAYS, { error: `must be more than the ${TOPIC_RETENTION_DAYS} days Holdfast's topics keep their messages${otherwise}` })
-    .default(defaultDays);
+  return decimalVariable({ unit: 'days', above: TOPIC_RETENTION_DAYS, because: `(Holdfast's topics keep their messages ${TOPIC_RETENTION_DAYS} days)${otherwise}` }).default(defaultDays);
 }
 
 export const ledgerEnvironmentSchema = z.object({

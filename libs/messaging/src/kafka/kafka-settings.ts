@@ -1,4 +1,4 @@
-import { readableFileSchema } from '@holdfast/observability';
+import { decimalVariable, readableFileSchema, unquotedVariables } from '@holdfast/observability';
 import { z } from 'zod';
 
 /** The broker `npm run kafka:start` runs on loopback. */
@@ -10,21 +10,27 @@ export const kafkaEnvironmentSchema = z.object({
   KAFKA_BROKERS: z
     .string()
     .default(DEFAULT_KAFKA_BROKERS)
-    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1, 'name at least one broker as host:port, such as 127.0.0.1:19092')),
+    .transform((value, context) => {
+      const brokers = value.split(',').map((broker) => broker.trim()).filter(Boolean);
+      // Named by text, not by place in the list: the refusal quotes the whole variable before it.
+      const bad = brokers.filter((broker) => !/^[^:\s]+:\d+$/.test(broker));
+      if (brokers.length === 0) context.addIssue({ code: 'custom', message: 'name at least one broker as host:port, such as 127.0.0.1:19092' });
+      else if (bad.length > 0) context.addIssue({ code: 'custom', message: `each broker must be host:port, such as 127.0.0.1:19092, not ${bad.join(', ')}` });
+      return brokers;
+    }),
   // Namespaces every topic and consumer group (e.g. "staging."); tests use it to run files side by side.
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-" only').default(''),
   // A consumed message larger than this is dead-lettered unread, so one huge message cannot stall a partition;
   // a dead letter larger than this goes without its body, which the broker would refuse.
-  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  KAFKA_MAX_MESSAGE_BYTES: decimalVariable({ whole: true, unit: 'bytes', min: 1_024 }).default(DEFAULT_MAX_MESSAGE_BYTES),
   KAFKA_SASL_MECHANISM: z.enum(['none', 'scram-sha-256', 'scram-sha-512', 'plain']).default('none'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional().register(unquotedVariables, { instead: 'a secret, not shown' }),
   KAFKA_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   // A PEM file with the CA that signed the brokers' certificates; unset trusts the system's CAs.
   KAFKA_TLS_CA_FILE: readableFileSchema.optional(),
   // How long a service waits at boot for brokers that do not answer yet (started before them, or during an outage).
-  KAFKA_CONNECT_WAIT_SECONDS: z.coerce.number().min(0).max(3_600).default(60),
+  KAFKA_CONNECT_WAIT_SECONDS: decimalVariable({ unit: 'seconds', min: 0, max: 3_600 }).default(60),
 });
 
 /** Cross-field rule of the Kafka variables, for the schema that merges every service variable. */

@@ -1,8 +1,9 @@
+import { decimalVariable } from '@holdfast/observability';
 import { z } from 'zod';
 
 export const outboxEnvironmentSchema = z.object({
   // Published rows are kept this long for inspection ("what did we send?"), then deleted.
-  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
+  OUTBOX_RETENTION_HOURS: decimalVariable({ unit: 'hours', above: 0 }).default(24),
 });
 
 export interface OutboxSettings {

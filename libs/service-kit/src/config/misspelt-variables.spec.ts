@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meantVariable, misspeltVariables } from './misspelt-variables';
+import { meantVariable, misspeltVariableNotes, misspeltVariables } from './misspelt-variables';
 
 const known = ['PORT', 'LOG_LEVEL', 'KAFKA_BROKERS', 'DATABASE_URL', 'NOTIFIER_DELIVERY_TIMEOUT_MS', 'HOLD_COOLDOWN_MINUTES'];
 
@@ -27,5 +27,11 @@ describe('a variable that reads as a slip of a setting', () => {
       { given: 'log_level', meant: 'LOG_LEVEL' },
     ]);
     expect(misspeltVariables({ PATH: '/bin', PORT: '3001' }, known)).toEqual([]);
+  });
+
+  it('says each slip as a start says it, never quoting its value, which may be a secret meant for another name', () => {
+    expect(misspeltVariableNotes('notifier', { PATH: '/bin', DATABSE_URL: 'postgres://u:hunter2@db/h' }, known)).toEqual([
+      'DATABSE_URL is not a variable notifier reads, so it is ignored; did you mean DATABASE_URL?',
+    ]);
   });
 });

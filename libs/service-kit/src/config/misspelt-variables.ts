@@ -29,3 +29,8 @@ export function misspeltVariables(environment: NodeJS.ProcessEnv, known: readonl
     return meant ? [{ given, meant }] : [];
   });
 }
+
+/** What a start says of each slip in `environment`: that it is ignored, and the setting it likely meant. */
+export function misspeltVariableNotes(service: string, environment: NodeJS.ProcessEnv, known: readonly string[]): string[] {
+  return misspeltVariables(environment, known).map(({ given, meant }) => `${given} is not a variable ${service} reads, so it is ignored; did you mean ${meant}?`);
+}

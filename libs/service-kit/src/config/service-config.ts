@@ -1,10 +1,11 @@
 import { databaseEnvironmentSchema, databaseSettingsFrom, type DatabaseSettings } from '@holdfast/database';
-import { parseEnvironment, serviceEnvironmentSchema } from '@holdfast/observability';
+import { decimalVariable, parseEnvironment, serviceEnvironmentSchema, unquotedVariables } from '@holdfast/observability';
 import { TeamSchema } from '@holdfast/contracts';
 import { compile as compileTrust } from 'proxy-addr';
 import { z } from 'zod';
 import { hashApiKey } from '../auth/api-key';
 import { requestErrorMap } from '../http/request-schema';
+import { misspeltVariableNotes } from './misspelt-variables';
 import {
   kafkaEnvironmentSchema,
   kafkaSettingsFrom,
@@ -88,13 +89,14 @@ const authEnvironmentSchema = z.object({
     .min(32, 'the bootstrap key must be at least 32 characters (generate one: openssl rand -base64 32)')
     // A bearer token ends at the first space, so such a key could never be sent: every use of it would be refused.
     .regex(/^\S+$/, 'the bootstrap key must not contain spaces or line breaks, which no Authorization header can carry (a secret file read with its final newline?)')
-    .optional(),
+    .optional()
+    .register(unquotedVariables, { instead: 'a secret, not shown' }),
   HOLDFAST_BOOTSTRAP_TEAM: TeamSchema.default('platform'),
-  HOLDFAST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
-  HOLDFAST_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  HOLDFAST_RATE_LIMIT_PER_MINUTE: decimalVariable({ whole: true, min: 0 }).default(1_200),
+  HOLDFAST_AUTH_FAILURES_PER_MINUTE: decimalVariable({ whole: true, min: 0 }).default(60),
   HOLDFAST_TRUST_PROXY: trustProxySchema,
-  HOLDFAST_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
-  HOLDFAST_IDEMPOTENCY_KEY_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  HOLDFAST_MAX_BODY_BYTES: decimalVariable({ whole: true, unit: 'bytes', min: 1_024, max: 64 * 1024 * 1024 }).default(1024 * 1024),
+  HOLDFAST_IDEMPOTENCY_KEY_HOURS: decimalVariable({ unit: 'hours', min: 0.01, max: 24 * 30 }).default(24),
 });
 
 /** A service's whole configuration: the shared part and its own `settings`. */
@@ -121,8 +123,12 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
   environment: NodeJS.ProcessEnv,
   extra?: Own,
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
-  // Worded as request refusals are ("must be at least 1"), not zod's "Too small: expected number to be >=1".
-  const env = parseEnvironment(service, z.object({ ...sharedEnvironmentShape(defaultPort), ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment, requestErrorMap);
+  const env = parseEnvironment(service, z.object({ ...sharedEnvironmentShape(defaultPort), ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment, {
+    // Worded as request refusals are ("must be one of info, debug"), not zod's "Invalid option: expected one of ...".
+    errorMap: requestErrorMap,
+    // Said with the refusals, so one start names every fix; a start that goes on says them itself.
+    notes: misspeltVariableNotes(service, environment, serviceVariableNames(extra)),
+  });
   const own = Object.fromEntries(Object.keys(extra ?? {}).map((name) => [name, (env as Record<string, unknown>)[name]]));
   return {
     port: env.PORT,

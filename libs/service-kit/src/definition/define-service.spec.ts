@@ -1,6 +1,6 @@
 import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import { decimalVariable } from '@holdfast/observability';
 import { defineService } from './define-service';
 
 class Migration1 {
@@ -13,7 +13,7 @@ const exampleService = defineService({
   description: 'An example',
   schema: 'example',
   defaultPort: 3999,
-  environment: { EXAMPLE_COOL_DOWN_MINUTES: z.coerce.number().int().min(0).default(30) },
+  environment: { EXAMPLE_COOL_DOWN_MINUTES: decimalVariable({ whole: true, unit: 'minutes', min: 0 }).default(30) },
   settings: (env) => ({ coolDownMs: env.EXAMPLE_COOL_DOWN_MINUTES * 60_000 }),
   topics: [Topics.regionSurges],
   entities: [],
@@ -40,21 +40,25 @@ describe('defineService', () => {
     expect(config.auth.bootstrap).toEqual({ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), team: 'platform' });
     expect(JSON.stringify(config)).not.toContain(key);
     expect(exampleService.configFromEnvironment({}).auth.bootstrap).toBeNull();
-    expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: 'short' })).toThrow(/HOLDFAST_BOOTSTRAP_KEY: the bootstrap key must be at least 32 characters/);
+    expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: 'short' })).toThrow(/HOLDFAST_BOOTSTRAP_KEY \(a secret, not shown\): the bootstrap key must be at least 32 characters/);
   });
 
   it('refuses a bootstrap key that no Authorization header could carry, rather than refusing every use of it', () => {
     for (const key of [`${'k'.repeat(40)}\n`, 'correct horse battery staple of many words']) {
-      expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: key })).toThrow(/HOLDFAST_BOOTSTRAP_KEY: the bootstrap key must not contain spaces or line breaks/);
+      expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: key })).toThrow(/HOLDFAST_BOOTSTRAP_KEY \(a secret, not shown\): the bootstrap key must not contain spaces or line breaks/);
     }
   });
 
-  it('refuses a bad value of the service own variables, naming it', () => {
-    expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '-1' })).toThrow(/example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: /);
+  it('refuses a bad value of the service own variables, naming it, quoting it and saying what is wanted', () => {
+    expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '-1' })).toThrow(
+      /example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES="-1": must be a whole number of minutes ≥ 0, written in decimal digits\n/,
+    );
+    expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '0x1e' })).toThrow(/\n {2}EXAMPLE_COOL_DOWN_MINUTES="0x1e": must be a whole number of minutes ≥ 0/);
   });
 
   it('says a bad variable to `migrate` as a start says it, in one block and exit 1, not as an uncaught stack', () => {
     vi.stubEnv('EXAMPLE_COOL_DOWN_MINUTES', '-5');
+    vi.stubEnv('EXAMPLE_COOL_DOWN', '5');
     const said: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((text) => said.push(String(text)) > 0);
     const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
@@ -62,7 +66,9 @@ describe('defineService', () => {
     });
     expect(() => exampleService.main(['migrate'])).toThrow('exit 1');
     expect(exit).toHaveBeenCalledWith(1);
-    expect(said.join('')).toMatch(/^\[migrate\] failed: example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES: [^\n]+\n[\s\S]*Nothing was migrated\.\n$/);
+    expect(said.join('')).toMatch(
+      /^\[migrate\] failed: example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES="-5": [^\n]+\n {2}EXAMPLE_COOL_DOWN is not a variable example-service reads, so it is ignored; did you mean EXAMPLE_COOL_DOWN_MINUTES\?\n[\s\S]*Nothing was migrated\.\n$/,
+    );
   });
 
   it("lists the messaging tables' and the kit's own migrations (the key copy, the Idempotency-Keys) before the service's", () => {

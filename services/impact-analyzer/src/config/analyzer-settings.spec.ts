@@ -26,15 +26,20 @@ describe('analyzer settings', () => {
   });
 
   it('refuses a bad JSON variable at boot, naming it and the field', () => {
-    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"onSignalLoss":"panic"}}}' })).toThrow(/\n {2}ANALYZER_DETECTION: regions\.IR\.onSignalLoss must be one of ignore, notify, hold\n/);
-    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":"high"}}}' })).toThrow(/ANALYZER_DETECTION: regions\.IR\.sensitivity must be a number\n/);
-    expect(() => parse({ SAMPLE_BATCH_MAX: '-5' })).toThrow(/SAMPLE_BATCH_MAX: must be at least 1\n/);
-    expect(() => parse({ DECLARATION_MAX_AHEAD_DAYS: '0' })).toThrow(/DECLARATION_MAX_AHEAD_DAYS: must be more than 0\n/);
-    expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/\n {2}ANALYZER_DETECTION: not JSON: it ends at line 1, column 2/);
-    expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(/at least 16 characters/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"onSignalLoss":"panic"}}}' })).toThrow(/\n {2}ANALYZER_DETECTION \(JSON\): regions\.IR\.onSignalLoss="panic": must be one of ignore, notify, hold\n/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":"high"}}}' })).toThrow(/ANALYZER_DETECTION \(JSON\): regions\.IR\.sensitivity="high": must be a number\n/);
+    expect(() => parse({ SAMPLE_BATCH_MAX: '-5' })).toThrow(/SAMPLE_BATCH_MAX="-5": must be a whole number of samples from 1 to 5000, written in decimal digits\n/);
+    expect(() => parse({ DECLARATION_MAX_AHEAD_DAYS: '0' })).toThrow(/DECLARATION_MAX_AHEAD_DAYS="0": must be a number of days > 0 and ≤ 3650\n/);
+    expect(() => parse({ SAMPLE_PUBLISH_TIMEOUT_MS: '2.5e3' })).toThrow(/SAMPLE_PUBLISH_TIMEOUT_MS="2\.5e3": must be a whole number of milliseconds ≥ 100, written in decimal digits\n/);
+    expect(() => parse({ ANALYZER_DETECTION: '{' })).toThrow(/\n {2}ANALYZER_DETECTION \(JSON\): not JSON: it ends at line 1, column 2/);
+    expect(() => parse({ ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}' })).toThrow(
+      /\n {2}ALERT_SENDERS \(JSON holding credentials, not shown\): alertmanager\.bearer: a bearer token needs at least 16 characters\n/,
+    );
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
     // host:port alone parses as a URL whose scheme is the host: it failed at the first poll, after the service started.
-    expect(() => parse({ PROMETHEUS_URL: 'prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL: must be an http:\/\/ or https:\/\/ URL such as http:\/\/prometheus:9090\n/);
+    expect(() => parse({ PROMETHEUS_URL: 'prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL="prometheus:9090": must be an http:\/\/ or https:\/\/ URL such as http:\/\/prometheus:9090\n/);
+    // Basic auth rides in the URL: its password is never said.
+    expect(() => parse({ PROMETHEUS_URL: 'ops:hunter2@prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL="ops:\*\*\*@prometheus:9090": must be an http/);
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"eu-west":{}}}' })).toThrow(
       'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names UK, eu-west, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK)',
     );
@@ -44,10 +49,10 @@ describe('analyzer settings', () => {
 
   it('names a setting a JSON variable does not take, with the one most likely meant, or those it takes', () => {
     expect(() => parse({ ANALYZER_DETECTION: '{"defaults":{"warmupCeilng":1000},"regions":{"IR":{"cooldownSamples":2}}}' })).toThrow(
-      /\n {2}ANALYZER_DETECTION: defaults\.warmupCeilng is not a setting; did you mean warmupCeiling\?; regions\.IR\.cooldownSamples is not a setting; did you mean coolDownSamples\?\n/,
+      /\n {2}ANALYZER_DETECTION \(JSON\): defaults\.warmupCeilng is not a setting; did you mean warmupCeiling\?; regions\.IR\.cooldownSamples is not a setting; did you mean coolDownSamples\?\n/,
     );
-    expect(() => parse({ ANALYZER_DETECTION: '{"region":{}}' })).toThrow(/\n {2}ANALYZER_DETECTION: region is not a setting; did you mean regions\?\n/);
-    expect(() => parse({ PROMETHEUS_QUERIES: '[{"metric":"requests","query":"sum(rate(x[1m]))","interval":"15s"}]' })).toThrow(/\n {2}PROMETHEUS_QUERIES: 0\.interval is not a setting \(it takes metric, query\)\n/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"region":{}}' })).toThrow(/\n {2}ANALYZER_DETECTION \(JSON\): region is not a setting; did you mean regions\?\n/);
+    expect(() => parse({ PROMETHEUS_QUERIES: '[{"metric":"requests","query":"sum(rate(x[1m]))","interval":"15s"}]' })).toThrow(/\n {2}PROMETHEUS_QUERIES \(JSON\): 0\.interval is not a setting \(it takes metric, query\)\n/);
   });
 
   it('says where a JSON variable breaks, never what it holds: ALERT_SENDERS carries credentials', () => {
@@ -62,17 +67,21 @@ describe('analyzer settings', () => {
     };
     // JSON.parse quotes the text around an unexpected token: ..."{"bearer":supersecre"...
     const unquoted = refusal({ ALERT_SENDERS: `{"alertmanager":{"bearer":${secret}}}` });
-    expect(unquoted).toContain('\n  ALERT_SENDERS: not JSON: it breaks at line 1, column 27 (its text is left out of this error, as it may hold credentials)');
+    expect(unquoted).toContain('\n  ALERT_SENDERS (JSON holding credentials, not shown): not JSON: it breaks at line 1, column 27; check the quotes');
     expect(unquoted).not.toMatch(/supersecre|bearer/);
     const open = refusal({ ALERT_SENDERS: `{\n  "grafana": {"basic": {"username": "holdfast", "password": "${secret}"}\n` });
-    expect(open).toContain('ALERT_SENDERS: not JSON: it ends at line 3, column 1 with a bracket, brace or quote left open');
+    expect(open).toContain('ALERT_SENDERS (JSON holding credentials, not shown): not JSON: it ends at line 3, column 1 with a bracket, brace or quote left open');
     expect(open).not.toMatch(/supersecre|holdfast"/);
     const control = refusal({ ALERT_SENDERS: `{"grafana":{"bearer":"${secret}\tx"}}` });
-    expect(control).toContain('ALERT_SENDERS: not JSON: it breaks at line 1, column 51');
+    expect(control).toContain('ALERT_SENDERS (JSON holding credentials, not shown): not JSON: it breaks at line 1, column 51');
     expect(control).not.toContain('supersecre');
+    // Parsed JSON whose field is refused: the field is named, its credential not said.
+    const short = refusal({ ALERT_SENDERS: '{"grafana":{"basic":{"username":"holdfast","password":"hunter2"}}}' });
+    expect(short).toContain('ALERT_SENDERS (JSON holding credentials, not shown): grafana');
+    expect(short).not.toContain('hunter2');
     for (const name of ['ANALYZER_DETECTION', 'PROMETHEUS_QUERIES']) {
       const message = refusal({ [name]: `[{"query":${secret}}]` });
-      expect(message).toContain(`${name}: not JSON: it breaks at line 1, column 11`);
+      expect(message).toContain(`${name} (JSON): not JSON: it breaks at line 1, column 11`);
       expect(message).not.toContain('supersecre');
     }
   });
@@ -90,7 +99,7 @@ describe('analyzer settings', () => {
   it('refuses at boot a Prometheus query whose metric no sample could carry, naming the query and the field', () => {
     const queries = (metric: string) => JSON.stringify([{ metric: 'requests_per_second', query: 'sum by (region) (rate(a[5m]))' }, { metric, query: 'sum by (region) (b)' }]);
     expect(parse({ PROMETHEUS_QUERIES: queries('errors_per_second') }).prometheus.queries).toHaveLength(2);
-    expect(() => parse({ PROMETHEUS_QUERIES: queries('requests/second') })).toThrow(/\n {2}PROMETHEUS_QUERIES: 1\.metric must be a metric name of letters, digits/);
+    expect(() => parse({ PROMETHEUS_QUERIES: queries('requests/second') })).toThrow(/\n {2}PROMETHEUS_QUERIES \(JSON\): 1\.metric="requests\/second": must be a metric name of letters, digits/);
   });
 
   it('refuses at boot two Prometheus queries with one metric, naming both: a region both answer would keep one sample of the two each poll', () => {

@@ -1,4 +1,5 @@
 import { TrafficSampleSchema } from '@holdfast/contracts';
+import { decimalVariable, unquotedVariables } from '@holdfast/observability';
 import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import leven from 'leven';
@@ -62,22 +63,31 @@ const AlertSendersSchema = z.strictObject({ alertmanager: SenderCredentialSchema
 const PrometheusQuerySchema = z.strictObject({ metric: TrafficSampleSchema.shape.metric, query: z.string().min(1) });
 export type PrometheusQuery = z.infer<typeof PrometheusQuerySchema>;
 
-/** Where a variable stops being JSON, never its text: ALERT_SENDERS holds credentials, and an operator finds the fault by line and column. */
+/** Where a variable stops being JSON, never its text (JSON.parse's message quotes it): an operator finds the fault by line and column. */
 function notJson(text: string): string {
   const fault = jsonBreakIn(text);
   const where = fault === undefined ? '' : fault.endsEarly ? `: it ends at line ${fault.line}, column ${fault.column} with a bracket, brace or quote left open` : `: it breaks at line ${fault.line}, column ${fault.column}`;
-  return `not JSON${where} (its text is left out of this error, as it may hold credentials); check the quotes, commas and brackets there`;
+  return `not JSON${where}; check the quotes, commas and brackets there`;
 }
 
 // A key this close to a setting is that setting mistyped (warmupCeilng); further, a guess misleads.
 const MEANT_SETTING_MAX_EDITS = 2;
 
-/** Each problem of a JSON variable at its path; a key the variable does not take, with the setting it most likely meant. */
-function problemsOf(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): string {
+/** The value at `path` of parsed JSON, quoted, when it is text, a number, true, false or null. */
+function quotedAt(raw: unknown, path: readonly PropertyKey[]): string {
+  const value = path.reduce<unknown>((at, step) => (at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[step] : undefined), raw);
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value) ? `=${JSON.stringify(value)}` : '';
+}
+
+/**
+ * Each problem of a JSON variable at its path, with the value read there unless the variable holds
+ * credentials; a key the variable does not take, with the setting it most likely meant.
+ */
+function problemsOf(schema: z.ZodType, raw: unknown, issues: readonly z.core.$ZodIssue[], credentials: boolean): string {
   return issues
     .flatMap((issue) => {
       const at = issue.path.join('.');
-      if (issue.code !== 'unrecognized_keys') return [`${at || '(the whole value)'} ${issue.message}`];
+      if (issue.code !== 'unrecognized_keys') return [`${at || '(the whole value)'}${credentials ? '' : quotedAt(raw, issue.path)}: ${issue.message}`];
       const settings = settingsAt(schema, issue.path);
       return issue.keys.map((key) => {
         const [meant] = settings.map((name) => ({ name, edits: leven(key, name) })).sort((one, other) => one.edits - other.edits);
@@ -107,8 +117,11 @@ function settingsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
 }
 
-/** A JSON environment variable parsed by a schema; the error (under the variable's name) never quotes its text. */
-const jsonVariable = <S extends z.ZodType>(schema: S, fallback: string) =>
+/**
+ * A JSON environment variable parsed by a schema. A refusal never quotes its whole text, only the value
+ * at the field it names, and not that when the variable holds `credentials`.
+ */
+const jsonVariable = <S extends z.ZodType>(schema: S, fallback: string, { credentials = false } = {}) =>
   z
     .string()
     .default(fallback)
@@ -122,11 +135,12 @@ const jsonVariable = <S extends z.ZodType>(schema: S, fallback: string) =>
       }
       const parsed = schema.safeParse(raw, { error: requestErrorMap });
       if (!parsed.success) {
-        context.addIssue({ code: 'custom', message: problemsOf(schema, parsed.error.issues) });
+        context.addIssue({ code: 'custom', message: problemsOf(schema, raw, parsed.error.issues, credentials) });
         return z.NEVER;
       }
       return parsed.data as z.infer<S>;
-    });
+    })
+    .register(unquotedVariables, { instead: credentials ? 'JSON holding credentials, not shown' : 'JSON' });
 
 const labelList = z
   .string()
@@ -137,31 +151,31 @@ const labelList = z
 export const analyzerEnvironment = {
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
   ANALYZER_DETECTION: jsonVariable(DetectionSettingsSchema, '{}'),
-  SAMPLE_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  SAMPLE_BATCH_MAX: decimalVariable({ whole: true, unit: 'samples', min: 1, max: 5_000 }).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
-  SAMPLE_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).default(300),
+  SAMPLE_MAX_AHEAD_SECONDS: decimalVariable({ whole: true, unit: 'seconds', min: 0 }).default(300),
   // A sample stamped further back is refused. 30 days, the half-life of the detector's memory of past
   // excursions (its longest): room for a backfill of weeks (5,000 samples in one request are 17 days at
   // five minutes), while 1970 (seconds read as milliseconds) or a year typed wrong is named to its sender.
-  SAMPLE_MAX_AGE_DAYS: z.coerce.number().positive().max(3_650).default(30),
+  SAMPLE_MAX_AGE_DAYS: decimalVariable({ unit: 'days', above: 0, max: 3_650 }).default(30),
   // A region's metrics at most: a metric name carrying an id would otherwise add a detector state (about 5 KB) per sample.
-  SERIES_MAX_PER_REGION: z.coerce.number().int().min(1).default(100),
+  SERIES_MAX_PER_REGION: decimalVariable({ whole: true, unit: 'series', min: 1 }).default(100),
   // How long POST /v1/samples waits for Kafka before it answers 503: kafkajs's own retries last about 13 s, past a pipeline's usual 10 s timeout.
-  SAMPLE_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-  ALERT_SENDERS: jsonVariable(AlertSendersSchema, '{}'),
+  SAMPLE_PUBLISH_TIMEOUT_MS: decimalVariable({ whole: true, unit: 'milliseconds', min: 100 }).default(5_000),
+  ALERT_SENDERS: jsonVariable(AlertSendersSchema, '{}', { credentials: true }),
   ALERT_REGION_LABELS: labelList.default(['region']),
-  ANALYZER_JOB_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  ANALYZER_JOB_INTERVAL_MS: decimalVariable({ whole: true, unit: 'milliseconds', min: 100 }).default(5_000),
   // A critical period longer is refused as a likely typo (the year): it would hold its regions' windows for as long.
-  DECLARATION_MAX_DAYS: z.coerce.number().positive().max(3_650).default(90),
+  DECLARATION_MAX_DAYS: decimalVariable({ unit: 'days', above: 0, max: 3_650 }).default(90),
   // A critical period starting further ahead is refused as a likely typo (the year): it would wait unseen, holding nothing when the
   // period meant comes. 400 days: next year's election or exam season, declared as soon as this year's is over, with a month to spare.
-  DECLARATION_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3_650).default(400),
-  BASELINE_CHANGE_RATIO: z.coerce.number().positive().default(0.1),
+  DECLARATION_MAX_AHEAD_DAYS: decimalVariable({ unit: 'days', above: 0, max: 3_650 }).default(400),
+  BASELINE_CHANGE_RATIO: decimalVariable({ above: 0 }).default(0.1),
   // z.url() alone takes prometheus:9090 (its scheme read as "prometheus:"), which failed at the first poll instead.
   PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as http://prometheus:9090' }).optional(),
   PROMETHEUS_QUERIES: jsonVariable(z.array(PrometheusQuerySchema), '[]'),
   PROMETHEUS_REGION_LABEL: z.string().min(1).default('region'),
-  PROMETHEUS_INTERVAL_SECONDS: z.coerce.number().positive().default(15),
+  PROMETHEUS_INTERVAL_SECONDS: decimalVariable({ unit: 'seconds', above: 0 }).default(15),
 };
 
 export interface AnalyzerSettings {

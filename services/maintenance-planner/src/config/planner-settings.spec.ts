@@ -15,8 +15,29 @@ describe('SURGE_CLEARANCE_RETENTION_DAYS', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]).toMatchObject({
       path: ['SURGE_CLEARANCE_RETENTION_DAYS'],
-      message: "must be more than the 5 days Holdfast's topics keep their messages, or a late surge.started could place a hold its clearance no longer ends",
+      message: "must be a number of days > 5 (Holdfast's topics keep their messages 5 days), or a late surge.started could place a hold its clearance no longer ends",
     });
+  });
+});
+
+describe('HOLD_COOLDOWN_MINUTES', () => {
+  it('takes minutes in plain decimal, a fraction too', () => {
+    expect(plannerSettings(parse({ HOLD_COOLDOWN_MINUTES: '2.5' }).data!).holdCooldownMs).toBe(150_000);
+    expect(plannerSettings(parse({ HOLD_COOLDOWN_MINUTES: '0' }).data!).holdCooldownMs).toBe(0);
+  });
+
+  it('refuses what Number() reads as a number in another form (0x1e was 30 minutes), saying what is wanted', () => {
+    for (const text of ['0x1e', '3e1', '0b11110', ' 30', 'ten']) {
+      expect(parse({ HOLD_COOLDOWN_MINUTES: text }).error?.issues[0].message, text).toBe('must be a number of minutes from 0 to 1440, written in decimal digits (such as 2.5)');
+    }
+    expect(parse({ HOLD_COOLDOWN_MINUTES: '1441' }).error?.issues[0].message).toBe('must be a number of minutes from 0 to 1440');
+  });
+});
+
+describe('the whole-number durations', () => {
+  it('refuses a fraction where the setting is whole, saying so', () => {
+    expect(parse({ HOLD_HORIZON_HOURS: '1.5' }).error?.issues[0].message).toBe('must be a whole number of hours from 1 to 2160, written in decimal digits');
+    expect(parse({ GATE_RETRY_AFTER_SECONDS: '0.5' }).error?.issues[0].message).toBe('must be a whole number of seconds from 1 to 86400, written in decimal digits');
   });
 });
 

@@ -1,23 +1,25 @@
 import { daysOutlivingTopics } from '@holdfast/messaging';
+import { decimalVariable } from '@holdfast/observability';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 
 /** The planner's own environment variables, each with its documented default (README, Configuration). */
 export const plannerEnvironment = {
-  OCCURRENCE_HORIZON_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
-  WINDOW_MAX_DURATION_HOURS: z.coerce.number().int().min(1).max(24 * 3650).default(24 * 31),
-  OCCURRENCE_EARLY_START_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
-  HOLD_HORIZON_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
-  HOLD_COOLDOWN_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
-  MANUAL_HOLD_MAX_DAYS: z.coerce.number().positive().max(3650).default(90),
+  OCCURRENCE_HORIZON_DAYS: decimalVariable({ whole: true, unit: 'days', min: 1, max: 3650 }).default(90),
+  WINDOW_MAX_DURATION_HOURS: decimalVariable({ whole: true, unit: 'hours', min: 1, max: 24 * 3650 }).default(24 * 31),
+  OCCURRENCE_EARLY_START_MINUTES: decimalVariable({ unit: 'minutes', min: 0, max: 7 * 24 * 60 }).default(60),
+  HOLD_HORIZON_HOURS: decimalVariable({ whole: true, unit: 'hours', min: 1, max: 24 * 90 }).default(24),
+  HOLD_COOLDOWN_MINUTES: decimalVariable({ unit: 'minutes', min: 0, max: 24 * 60 }).default(30),
+  MANUAL_HOLD_MAX_DAYS: decimalVariable({ unit: 'days', above: 0, max: 3650 }).default(90),
   // Two years: a window planned for a date of next year, a plan for the two calendar years ahead, still fits; a year typed
   // three or more off (2036 or 2062 for 2026) does not. One or two years off cannot be told from a real plan by any bound.
-  PLAN_MAX_AHEAD_DAYS: z.coerce.number().positive().max(3650).default(730),
-  PLANNER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-  GATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
-  GATE_MAX_SURGE_SILENCE_SECONDS: z.coerce.number().min(0).max(3_600).default(15),
-  CALENDAR_PAST_DAYS: z.coerce.number().min(0).max(3650).default(90),
-  CALENDAR_FEED_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5_000),
+  PLAN_MAX_AHEAD_DAYS: decimalVariable({ unit: 'days', above: 0, max: 3650 }).default(730),
+  PLANNER_SWEEP_INTERVAL_SECONDS: decimalVariable({ whole: true, unit: 'seconds', min: 0, max: 86_400 }).default(60),
+  // Whole: it is sent as Retry-After, which takes whole seconds.
+  GATE_RETRY_AFTER_SECONDS: decimalVariable({ whole: true, unit: 'seconds', min: 1, max: 86_400 }).default(300),
+  GATE_MAX_SURGE_SILENCE_SECONDS: decimalVariable({ unit: 'seconds', min: 0, max: 3_600 }).default(15),
+  CALENDAR_PAST_DAYS: decimalVariable({ unit: 'days', min: 0, max: 3650 }).default(90),
+  CALENDAR_FEED_MAX_EVENTS: decimalVariable({ whole: true, unit: 'events', min: 1, max: 50_000 }).default(5_000),
   // A clearance waits for a surge.started that overtook it; one still in the topic must find it.
   SURGE_CLEARANCE_RETENTION_DAYS: daysOutlivingTopics(14, ', or a late surge.started could place a hold its clearance no longer ends'),
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,

@@ -48,7 +48,7 @@ describe('NOTIFIER_HOLD_RELEASE_RETENTION_DAYS', () => {
 
   it('refuses a retention the topics outlive, saying why', () => {
     expect(problems({ NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: '5' })).toEqual([
-      "NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: must be more than the 5 days Holdfast's topics keep their messages, or a late hold.placed could fire Alertmanager alerts its release no longer ends",
+      "NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: must be a number of days > 5 (Holdfast's topics keep their messages 5 days), or a late hold.placed could fire Alertmanager alerts its release no longer ends",
     ]);
   });
 });
@@ -74,7 +74,7 @@ describe('NOTIFIER_DELIVERY_RETENTION_DAYS', () => {
 
   it('refuses a retention the topics outlive, or one that is not a number of days, saying why', () => {
     expect(problems({ NOTIFIER_DELIVERY_RETENTION_DAYS: '5' })).toEqual([
-      "NOTIFIER_DELIVERY_RETENTION_DAYS: must be more than the 5 days Holdfast's topics keep their messages: while its delivery is kept, an event read again from its topic is never sent twice",
+      "NOTIFIER_DELIVERY_RETENTION_DAYS: must be a number of days > 5 (Holdfast's topics keep their messages 5 days): while its delivery is kept, an event read again from its topic is never sent twice",
     ]);
     expect(problems({ NOTIFIER_DELIVERY_RETENTION_DAYS: 'forever' })).toHaveLength(1);
   });

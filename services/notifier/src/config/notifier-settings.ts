@@ -1,9 +1,10 @@
 import { daysOutlivingTopics } from '@holdfast/messaging';
+import { decimalVariable, unquotedVariables } from '@holdfast/observability';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 import { AddressPolicy } from '../outbound/address-policy';
 
-const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const milliseconds = (fallback: number) => decimalVariable({ whole: true, unit: 'milliseconds', min: 1 }).default(fallback);
 
 /** The notifier's own variables, each with its documented default (README.md, Configuration). */
 export const notifierEnvironment = {
@@ -13,7 +14,8 @@ export const notifierEnvironment = {
     .optional()
     .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, {
       error: 'must be 32 bytes in base64 (openssl rand -base64 32)',
-    }),
+    })
+    .register(unquotedVariables, { instead: 'a secret, not shown' }),
   // The image sets production (deploy/docker/service.Dockerfile): there the development key, which anyone with the source has, is refused.
   NODE_ENV: z.string().optional(),
   // Where Slack messages link the explanation of a hold: <url>/v1/windows/{id}/explanation.
@@ -34,7 +36,7 @@ export const notifierEnvironment = {
   NOTIFIER_DELIVERY_TIMEOUT_MS: milliseconds(5_000),
   // 140 attempts doubling from 1 s to the 15 min cap keep retrying about 24 h (16 to 33 h with jitter):
   // a receiver down for a redeploy or a night still gets every event, in order.
-  NOTIFIER_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(140),
+  NOTIFIER_DELIVERY_MAX_ATTEMPTS: decimalVariable({ whole: true, unit: 'attempts', min: 1, max: 1000 }).default(140),
   NOTIFIER_RETRY_BASE_MS: milliseconds(1_000),
   NOTIFIER_RETRY_MAX_MS: milliseconds(15 * 60_000),
   // A claimed delivery not finished by then (the process died) is claimed again; must exceed the timeout.
@@ -42,10 +44,10 @@ export const notifierEnvironment = {
   NOTIFIER_WORKER_POLL_MS: milliseconds(500),
   // What subscriptions changed on other replicas left behind (circuit series, idle breakers) goes at this pace; this replica's own changes go at once.
   NOTIFIER_WORKER_SWEEP_MS: milliseconds(5_000),
-  NOTIFIER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(64),
-  NOTIFIER_TARGET_CONCURRENCY: z.coerce.number().int().min(1).default(4),
-  NOTIFIER_CIRCUIT_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
-  NOTIFIER_CIRCUIT_VOLUME: z.coerce.number().int().min(1).default(10),
+  NOTIFIER_WORKER_CONCURRENCY: decimalVariable({ whole: true, unit: 'requests', min: 1 }).default(64),
+  NOTIFIER_TARGET_CONCURRENCY: decimalVariable({ whole: true, unit: 'requests', min: 1 }).default(4),
+  NOTIFIER_CIRCUIT_ERROR_PERCENT: decimalVariable({ unit: 'percent', min: 1, max: 100 }).default(50),
+  NOTIFIER_CIRCUIT_VOLUME: decimalVariable({ whole: true, unit: 'requests', min: 1 }).default(10),
   NOTIFIER_CIRCUIT_RESET_MS: milliseconds(30_000),
   // Alerts are posted with endsAt this far ahead and re-posted at a third of it, so Alertmanager never lets them lapse.
   NOTIFIER_ALERT_TTL_MS: milliseconds(15 * 60_000),
