@@ -342,11 +342,14 @@ describe('holdfast (the CLI) against the three running services', () => {
   });
 
   it('prints the problem document\'s detail and exits 1 on a refused call, a wrong key or a service it cannot reach', async () => {
+    const unknown = await holdfast(['windows', 'show', '0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: 'holdfast: No window 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b: list windows with GET /v1/windows. (window-not-found)\n  from the CLI: holdfast windows list lists the windows\n' });
+    // A malformed id is the caller's mistake, told before any call as any other usage error: exit 2, as a bad argument.
     const notUuid = await holdfast(['surges', 'show', 'not-a-uuid']);
     expect(notUuid).toMatchObject({
-      code: 1,
+      code: 2,
       stdout: '',
-      stderr: 'holdfast: The id in the path must be a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b; "not-a-uuid" is not one. (invalid-path)\n  id: must be a UUID\n',
+      stderr: 'holdfast: "not-a-uuid" is not a surge id: an id is a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b (holdfast surges list shows them)\nusage: holdfast surges show ID\n',
     });
     const wrongKey = await holdfast(['holds', 'list', '--key', 'not-a-key']);
     expect(wrongKey.code).toBe(1);
