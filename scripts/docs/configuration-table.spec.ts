@@ -2,17 +2,22 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { meantVariable } from '../../libs/service-kit/src/config/misspelt-variables';
-import { serviceVariableNames } from '../../libs/service-kit/src/config/service-config';
-import { analyzerEnvironment } from '../../services/impact-analyzer/src/config/analyzer-settings';
+import { serviceVariableNames, sharedEnvironmentShape } from '../../libs/service-kit/src/config/service-config';
+import { analyzerEnvironment, RegionPolicySchema } from '../../services/impact-analyzer/src/config/analyzer-settings';
 import { plannerEnvironment } from '../../services/maintenance-planner/src/config/planner-settings';
 import { notifierEnvironment } from '../../services/notifier/src/config/notifier-settings';
 
-// The tests run from the workspace root.
-const readme = readFileSync('README.md', 'utf8');
-const configuration = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+/** A README's Configuration section; the tests run from the workspace root. */
+const configurationOf = (path: string): string => {
+  const readme = readFileSync(path, 'utf8');
+  const start = readme.indexOf('## Configuration');
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+};
+const configuration = configurationOf('README.md');
 
-/** The README's Configuration table row naming a variable (a row may name several that go together). */
-const rowOf = (name: string): string | undefined => configuration.split('\n').find((line) => line.startsWith('| ') && line.split(' | ')[0].includes(`\`${name}\``));
+/** The Configuration table row naming a variable (a row may name several that go together). */
+const rowOf = (name: string, section = configuration): string | undefined => section.split('\n').find((line) => line.startsWith('| ') && line.split(' | ')[0].includes(`\`${name}\``));
 
 const services: Record<string, Record<string, z.ZodType>> = {
   'maintenance-planner': plannerEnvironment,
@@ -39,6 +44,29 @@ describe("README's Configuration table", () => {
       expect({ undocumented, wrongDefault }).toEqual({ undocumented: [], wrongDefault: [] });
     });
   }
+
+  it('says of each duration that takes only whole numbers that it does, in its default column, here and in the service READMEs', () => {
+    const UNITS: Record<string, string> = { MS: 'milliseconds', SECONDS: 'seconds', MINUTES: 'minutes', HOURS: 'hours', DAYS: 'days' };
+    const durations = Object.entries({ ...sharedEnvironmentShape(3001), ...plannerEnvironment, ...analyzerEnvironment, ...notifierEnvironment }).flatMap(([name, schema]) => {
+      const unit = /_(MS|SECONDS|MINUTES|HOURS|DAYS)$/.exec(name)?.[1];
+      const fallback = (schema as z.ZodType).safeParse(undefined).data;
+      // Its default and a half more, refused: whole numbers only (each default is well inside its range).
+      return unit && typeof fallback === 'number' ? [{ name, unit: UNITS[unit], whole: !(schema as z.ZodType).safeParse(`${fallback}.5`).success }] : [];
+    });
+    expect(durations.filter(({ whole }) => whole).length).toBeGreaterThan(10);
+    expect(durations.filter(({ whole }) => !whole).length).toBeGreaterThan(10);
+    const sections = ['README.md', 'services/maintenance-planner/README.md', 'services/notifier/README.md'].map((path) => ({ path, section: configurationOf(path) }));
+    const wrong = sections.flatMap(({ path, section }) =>
+      durations.flatMap(({ name, unit, whole }) => {
+        const row = rowOf(name, section);
+        return row && row.split(' | ')[1].includes(`whole ${unit}`) !== whole ? [`${path} ${name}: ${whole ? 'whole' : 'takes a fraction'}`] : [];
+      }),
+    );
+    // ANALYZER_DETECTION's fields, a table of their own.
+    const signalLoss = rowOf('signalLossAfterSeconds')!;
+    if (signalLoss.split(' | ')[1].includes('whole seconds') === RegionPolicySchema.shape.signalLossAfterSeconds.safeParse(900.5).success) wrong.push('README.md signalLossAfterSeconds');
+    expect(wrong).toEqual([]);
+  });
 
   it("names no variable of the table a slip of another service's, so a service warns of none of them when they share an environment", () => {
     const documented = [...configuration.matchAll(/^\| (`[A-Z_]+`(?:(?:, | \/ )`[A-Z_]+`)*)/gm)].flatMap(([, names]) => names.match(/[A-Z_]+/g) ?? []);

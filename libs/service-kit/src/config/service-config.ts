@@ -102,7 +102,8 @@ const authEnvironmentSchema = z.object({
 /** A service's whole configuration: the shared part and its own `settings`. */
 export type ServiceConfig<Settings = Record<never, never>> = SharedServiceConfig & { settings: Settings };
 
-const sharedEnvironmentShape = (defaultPort: number) => ({
+/** The variables every service reads, PORT defaulting to `defaultPort`. */
+export const sharedEnvironmentShape = (defaultPort: number) => ({
   ...serviceEnvironmentSchema(defaultPort).shape,
   ...databaseEnvironmentSchema.shape,
   ...kafkaEnvironmentSchema.shape,
