@@ -140,7 +140,12 @@ export function parseEnvironment<S extends z.ZodType>(service: string, schema: S
   const shape: Record<string, z.ZodType> = schema instanceof z.ZodObject ? schema.shape : {};
   const problems = parsed.error.issues.map((issue) => {
     const [name, ...inside] = issue.path.map(String);
-    return `  ${name}${valueRead(name, given, shape)}: ${inside.length > 0 ? `${inside.join('.')} ` : ''}${issue.message}`;
+    return `${name}${valueRead(name, given, shape)}: ${inside.length > 0 ? `${inside.join('.')} ` : ''}${issue.message}`;
   });
-  throw new Error(`${service}: invalid configuration:\n${[...problems, ...notes.map((note) => `  ${note}`)].join('\n')}\nFix the variables above (README.md lists each with its default).`);
+  throw invalidConfiguration(service, [...problems, ...notes]);
+}
+
+/** The one block a start refuses its configuration with, a line a problem (NAME="value": what is wanted). */
+export function invalidConfiguration(service: string, problems: readonly string[]): Error {
+  return new Error(`${service}: invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}\nFix the variables above (README.md lists each with its default).`);
 }

@@ -30,7 +30,9 @@ describe('NOTIFIER_SECRET_KEY', () => {
   const key = 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=';
 
   it('refuses to start in production without a key, saying what to set and how to make one', () => {
-    expect(() => parse({ NODE_ENV: 'production' })).toThrow(/^NOTIFIER_SECRET_KEY is unset while NODE_ENV is production: .*Set NOTIFIER_SECRET_KEY to 32 random bytes in base64 \(openssl rand -base64 32\)/);
+    expect(() => parse({ NODE_ENV: 'production' })).toThrow(
+      /^notifier: invalid configuration:\n {2}NOTIFIER_SECRET_KEY \(unset\): must be set while NODE_ENV is production, .*Set it to 32 random bytes in base64 \(openssl rand -base64 32\)/,
+    );
   });
 
   it('takes a key in production, and keeps the development key (undefined) elsewhere', () => {
@@ -56,7 +58,13 @@ describe('NOTIFIER_HOLD_RELEASE_RETENTION_DAYS', () => {
 describe('NOTIFIER_RETRY_BASE_MS and NOTIFIER_RETRY_MAX_MS', () => {
   it('refuses a backoff base above its cap at start, naming both values and what to do', () => {
     expect(() => parse({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000' })).toThrow(
-      'NOTIFIER_RETRY_BASE_MS (60000) must not exceed NOTIFIER_RETRY_MAX_MS (30000): the backoff would start above its cap, so every retry would wait the cap. Lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS.',
+      '\n  NOTIFIER_RETRY_BASE_MS="60000": must be at most NOTIFIER_RETRY_MAX_MS="30000", or the backoff would start above its cap and every retry wait the cap; lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS\n',
+    );
+  });
+
+  it('says every rule between the variables that is broken in one block, not the first alone', () => {
+    expect(() => parse({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000', NOTIFIER_DELIVERY_LEASE_MS: '5000', NODE_ENV: 'production' })).toThrow(
+      /^notifier: invalid configuration:\n {2}NOTIFIER_DELIVERY_LEASE_MS="5000": must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="5000", or a slow delivery would be claimed twice\n {2}NOTIFIER_RETRY_BASE_MS="60000": [^\n]+\n {2}NOTIFIER_SECRET_KEY \(unset\): [^\n]+\nFix the variables above/,
     );
   });
 

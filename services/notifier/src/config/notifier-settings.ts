@@ -1,5 +1,5 @@
 import { daysOutlivingTopics } from '@holdfast/messaging';
-import { decimalVariable, unquotedVariables } from '@holdfast/observability';
+import { decimalVariable, invalidConfiguration, unquotedVariables } from '@holdfast/observability';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
 import { z } from 'zod';
 import { AddressPolicy } from '../outbound/address-policy';
@@ -83,21 +83,17 @@ export interface NotifierSettings {
 }
 
 export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnvironment>>): NotifierSettings {
-  if (env.NOTIFIER_DELIVERY_LEASE_MS <= env.NOTIFIER_DELIVERY_TIMEOUT_MS) {
-    throw new Error(
-      `NOTIFIER_DELIVERY_LEASE_MS (${env.NOTIFIER_DELIVERY_LEASE_MS}) must exceed NOTIFIER_DELIVERY_TIMEOUT_MS (${env.NOTIFIER_DELIVERY_TIMEOUT_MS}), or a slow delivery would be claimed twice.`,
-    );
-  }
-  if (env.NOTIFIER_RETRY_BASE_MS > env.NOTIFIER_RETRY_MAX_MS) {
-    throw new Error(
-      `NOTIFIER_RETRY_BASE_MS (${env.NOTIFIER_RETRY_BASE_MS}) must not exceed NOTIFIER_RETRY_MAX_MS (${env.NOTIFIER_RETRY_MAX_MS}): the backoff would start above its cap, so every retry would wait the cap. Lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS.`,
-    );
-  }
-  if (env.NODE_ENV === 'production' && env.NOTIFIER_SECRET_KEY === undefined) {
-    throw new Error(
-      "NOTIFIER_SECRET_KEY is unset while NODE_ENV is production: channel secrets would be sealed with the development key written in Holdfast's source, which opens them for anyone who reads the notifier's database. Set NOTIFIER_SECRET_KEY to 32 random bytes in base64 (openssl rand -base64 32) and keep it: secrets sealed under one key cannot be opened with another.",
-    );
-  }
+  // Said together, as the variables' own refusals are: one start names every fix.
+  const problems = [
+    env.NOTIFIER_DELIVERY_LEASE_MS <= env.NOTIFIER_DELIVERY_TIMEOUT_MS &&
+      `NOTIFIER_DELIVERY_LEASE_MS="${env.NOTIFIER_DELIVERY_LEASE_MS}": must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="${env.NOTIFIER_DELIVERY_TIMEOUT_MS}", or a slow delivery would be claimed twice`,
+    env.NOTIFIER_RETRY_BASE_MS > env.NOTIFIER_RETRY_MAX_MS &&
+      `NOTIFIER_RETRY_BASE_MS="${env.NOTIFIER_RETRY_BASE_MS}": must be at most NOTIFIER_RETRY_MAX_MS="${env.NOTIFIER_RETRY_MAX_MS}", or the backoff would start above its cap and every retry wait the cap; lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS`,
+    env.NODE_ENV === 'production' &&
+      env.NOTIFIER_SECRET_KEY === undefined &&
+      "NOTIFIER_SECRET_KEY (unset): must be set while NODE_ENV is production, or channel secrets would be sealed with the development key written in Holdfast's source, which opens them for anyone who reads the notifier's database. Set it to 32 random bytes in base64 (openssl rand -base64 32) and keep it: secrets sealed under one key cannot be opened with another",
+  ].filter((problem): problem is string => typeof problem === 'string');
+  if (problems.length > 0) throw invalidConfiguration('notifier', problems);
   return {
     secretKey: env.NOTIFIER_SECRET_KEY === undefined ? undefined : Buffer.from(env.NOTIFIER_SECRET_KEY, 'base64'),
     plannerUrl: env.NOTIFIER_PLANNER_URL.replace(/\/+$/, ''),
