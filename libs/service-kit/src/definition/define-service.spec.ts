@@ -71,6 +71,21 @@ describe('defineService', () => {
     );
   });
 
+  it('says a slip of a variable name in the block a start refuses its configuration with, not after the rest is fixed', async () => {
+    vi.stubEnv('EXAMPLE_COOL_DOWN_MINUTES', '0x1e');
+    vi.stubEnv('EXAMPLE_COOL_DOWN_MINS', '5');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((text) => said.push(String(text)) > 0);
+    const exited = new Promise((resolve) => vi.spyOn(process, 'exit').mockImplementation((code) => resolve(code) as never));
+    exampleService.main([]);
+    expect(await exited).toBe(1);
+    // Matched line by line: the runner's own environment may hold a slip of some other name.
+    const text = said.join('');
+    expect(text).toMatch(/^example-service failed to start: example-service: invalid configuration:\n {2}EXAMPLE_COOL_DOWN_MINUTES="0x1e": must be a whole number of minutes ≥ 0, written in decimal digits\n/);
+    expect(text).toContain('\n  EXAMPLE_COOL_DOWN_MINS is not a variable example-service reads, so it is ignored; did you mean EXAMPLE_COOL_DOWN_MINUTES?\n');
+    expect(text).toMatch(/\nFix the variables above \(README.md lists each with its default\)\.\n$/);
+  });
+
   it("lists the messaging tables' and the kit's own migrations (the key copy, the Idempotency-Keys) before the service's", () => {
     const database = exampleService.database(exampleService.configFromEnvironment({}));
     expect(database.migrations.map((migration) => migration.name)).toEqual([
