@@ -22,6 +22,7 @@ export { AnswerShownOnce } from './http/idempotency.interceptor';
 export { RETRY_AFTER_HEADER } from './http/problem-openapi';
 export * from './http/request-schema';
 export * from './http/list-page';
+export { listScope } from './http/list-cursor.interceptor';
 export * from './http/uuid-param.pipe';
 export * from './http/zod-body.pipe';
 export * from './http/zod-value.pipe';

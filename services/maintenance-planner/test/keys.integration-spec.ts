@@ -1,6 +1,6 @@
 import { createEvent, encodeEvent, Topics } from '@holdfast/contracts';
 import { createKafka, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { generateApiKey, KeyCopyCache } from '@holdfast/service-kit';
+import { generateApiKey, KeyCopyCache, listScope } from '@holdfast/service-kit';
 import { everyPage, expectEventually, ManualClock, produceOnce, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
@@ -265,8 +265,8 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(paged.map((key) => key.keyId)).toEqual([...[...newer].sort().reverse(), ...[...older].sort().reverse()]);
     expect(paged.map((key) => key.createdAt)).toEqual([...Array<string>(2).fill('2026-06-14T21:00:01.000Z'), ...Array<string>(3).fill('2026-06-14T21:00:00.000Z')]);
 
-    // Not a cursor at all, and one whose id is no key id: both refused before any query.
-    for (const cursor of ['bm90LWEtY3Vyc29y', Buffer.from("2026-06-14T21:00:00.000Z|' OR true --").toString('base64url')]) {
+    // Not a cursor at all, and one of this list whose id is no key id: both refused before any query.
+    for (const cursor of ['bm90LWEtY3Vyc29y', `${listScope('/v1/keys')}.${Buffer.from("2026-06-14T21:00:00.000Z|' OR true --").toString('base64url')}`]) {
       const forged = await service.fetch(`/v1/keys?cursor=${cursor}`);
       expect(forged.status).toBe(400);
       expect(await forged.json()).toMatchObject({ code: 'invalid-cursor', errors: [{ path: 'cursor' }] });

@@ -374,7 +374,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     for (const day of [3, 4, 5]) await plan({ ownerTeam: 'paging', startsAt: `2026-08-0${day}T10:00:00Z`, endsAt: `2026-08-0${day}T11:00:00Z` });
     const first = await api('GET', '/v1/windows?team=paging&limit=2&region=IR&from=2026-08-01T00:00:00Z');
     expect(first.body.items.map((item: { startsAt: string }) => item.startsAt)).toEqual(['2026-08-03T10:00:00.000Z', '2026-08-04T10:00:00.000Z']);
-    const second = await api('GET', `/v1/windows?team=paging&limit=2&cursor=${first.body.nextCursor}`);
+    const second = await api('GET', `/v1/windows?team=paging&limit=2&region=IR&from=2026-08-01T00:00:00Z&cursor=${first.body.nextCursor}`);
     expect(second.body.items.map((item: { startsAt: string }) => item.startsAt)).toEqual(['2026-08-05T10:00:00.000Z']);
     expect(second.body.nextCursor).toBeNull();
     expect((await api('GET', '/v1/windows?team=paging&region=DE')).body.items).toEqual([]);
@@ -554,6 +554,15 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(await follow('/v1/holds?region=MN')).toEqual(wholeHolds);
     for (const path of ['/v1/audit?cursor=bm90LWEtY3Vyc29y', '/v1/holds?cursor=bm90LWEtY3Vyc29y']) {
       expect(await api('GET', path)).toMatchObject({ status: 400, body: { code: 'invalid-cursor', errors: [{ path: 'cursor' }] } });
+    }
+    // A cursor belongs to its list and query: the page size may change between pages, the list and its filters may not.
+    const second = (await api('GET', '/v1/holds?region=MN&limit=2')).body.nextCursor as string;
+    expect((await api('GET', `/v1/holds?limit=1&cursor=${second}&region=MN`)).body.items).toEqual([wholeHolds[2]]);
+    for (const path of [`/v1/holds?region=NP&limit=2&cursor=${second}`, `/v1/holds?limit=2&cursor=${second}`, `/v1/audit?limit=2&cursor=${second}`]) {
+      expect(await api('GET', path)).toMatchObject({
+        status: 400,
+        body: { code: 'invalid-cursor', detail: expect.stringMatching(/^The cursor was given out for another list or other filters: send it with the path and query of the page that gave it \(only limit may change\)/) },
+      });
     }
   });
 

@@ -15,6 +15,7 @@ import { Clock, SystemClock } from '../clock/clock';
 import { SERVICE_CONFIG } from '../config/service-config.token';
 import { DeadLettersModule } from '../dead-letters/dead-letters.module';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
+import { ListCursorInterceptor } from '../http/list-cursor.interceptor';
 import { UnreadQueryInterceptor } from '../http/unread-query.interceptor';
 
 export interface ServiceFoundationOptions {
@@ -63,6 +64,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
         { provide: APP_GUARD, useClass: RequestGuard },
         // First: a request with a parameter nothing reads is refused before an idempotent POST records its answer.
         { provide: APP_INTERCEPTOR, useClass: UnreadQueryInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ListCursorInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...(options.keysConsumerGroup ? [{ provide: KEYS_CONSUMER_GROUP, useValue: options.keysConsumerGroup }, KeyStateConsumer] : []),
       ],
