@@ -43,5 +43,16 @@ export {
 export { KafkaHeadersSchema, decodeEvent, encodeEvent, encodeEventEnvelope, kafkaHeadersSchemaOf, type EncodedMessage, type WireMessage } from './kafka-codec';
 export { EventExamples } from './event-examples';
 export { HeaderReader, headerText, headerTexts, type HeaderReading } from './header-reader';
-export { OUTSIDE_EVENT_NAMESPACE, OutsideRegionCodeSchema, OutsideTimeSchema, decodeOutsideEvent, outsideEventId, outsideFormOf, inContractForm, type OutsideForm } from './outside-intake';
+export {
+  OUTSIDE_EVENT_NAMESPACE,
+  OutsideRegionCodeSchema,
+  OutsideTimeSchema,
+  OutsideTrafficSampleSchema,
+  decodeOutsideEvent,
+  outsideEventId,
+  outsideFormOf,
+  inContractForm,
+  parseOutsidePayload,
+  type OutsideForm,
+} from './outside-intake';
 export * from './issue-wording';

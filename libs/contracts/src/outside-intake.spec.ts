@@ -114,7 +114,9 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(violationOf(binary({ ce_type: 'traffic.sampled' }))).toMatchObject({ code: 'unknown-event-type', reason: 'header ce_type "traffic.sampled" is not a Holdfast event type' });
     expect(violationOf(binary({ ce_dataschema: 'urn:holdfast:schema:traffic.sample:v2' })).code).toBe('schema-mismatch');
     expect(violationOf(binary({ 'content-type': 'application/avro' })).reason).toBe('header content-type: must be a JSON media type such as application/json (or one ending in +json)');
-    expect(violationOf(binary({ ce_time: 'yesterday' })).reason).toMatch(/^header ce_time: must be an RFC 3339 timestamp/);
+    expect(violationOf(binary({ ce_time: 'yesterday' })).reason).toBe(
+      'header ce_time: must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30',
+    );
   });
 
   it("reads a structured-mode attribute set to null as unset, as CloudEvents' JSON format requires, and keeps a null data as the payload", () => {
@@ -146,7 +148,7 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(decodeEvent(topic, binary({ ce_time: '0000-12-31T23:30:00-01:00' })).time).toBe('0001-01-01T00:30:00.000Z');
     expect(decodeEvent(topic, binary({ ce_time: '9999-12-31T22:59:59.999-01:00' })).time).toBe('9999-12-31T23:59:59.999Z');
     expect(violationOf(bare({ ...sample, at: '9999-12-31T23:30:00-01:00' })).code).toBe('invalid-payload');
-    expect(violationOf(bare({ ...sample, at: '0000-06-01T00:00:00Z' }))).toMatchObject({ code: 'invalid-payload', reason: expect.stringContaining('there is no year 0000 to keep') });
+    expect(violationOf(bare({ ...sample, at: '0000-06-01T00:00:00Z' }))).toMatchObject({ code: 'invalid-payload', reason: 'traffic.sample payload field at: must fall within the years 0001-9999 once converted to UTC' });
   });
 
   it('refuses a structured event without data, with data_base64, or whose body is not an envelope', () => {
@@ -171,7 +173,7 @@ describe('traffic.samples.v1 from outside producers', () => {
   it('gives one reason for a field of the wrong type, not a length bound that only fits the type sent', () => {
     expect(violationOf(bare({ ...sample, source: [] })).reason).toBe('traffic.sample payload field source: must be text');
     expect(violationOf(bare({ ...sample, source: [], region: 'Iran' })).reason).toBe(
-      'traffic.sample payload field region: must be an ISO 3166-1 alpha-2 code in upper case (IR) or a custom lower-case code of 3-32 characters (eu-west); traffic.sample payload field source: must be text',
+      'traffic.sample payload field region: must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west); traffic.sample payload field source: must be text',
     );
     expect(violationOf(binary({ ce_id: '' })).reason).toBe('header ce_id: must not be empty');
   });
@@ -204,6 +206,49 @@ describe('traffic.samples.v1 from outside producers', () => {
     });
     expect(violationOf(bare({ ...sample, at: '2026-06-15T14:55:00+0330' })).code).toBe('invalid-payload');
     expect(violationOf(bare({ ...sample, at: '2026-02-30T14:55:00+03:30' })).code).toBe('invalid-payload');
+  });
+
+  it("refuses a sample's bad time saying what may be sent, in every form: UTC or an offset, not the contract's Z alone", () => {
+    const reason = 'traffic.sample payload field at: must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30';
+    for (const at of ['yesterday', '2026-06-15T14:55:00+0330', '2026-02-30T14:55:00+03:30', '2026-06-15 14:55:00Z', 1781535300]) {
+      const broken = { ...sample, at };
+      for (const message of [{ ...binary(), value: body(broken) }, structured({ data: broken }), bare(broken)]) {
+        expect(violationOf(message), String(at)).toMatchObject({ code: 'invalid-payload', reason });
+      }
+    }
+    // Each field still named, a region in lower case no longer called wrong for its case, and an unknown field dropped, not refused.
+    expect(violationOf(bare({ ...sample, at: 'yesterday', value: -1, region: 'Iran', pipeline: 'edge' })).reason).toBe(
+      [
+        'traffic.sample payload field region: must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west)',
+        reason,
+        'traffic.sample payload field value: must be a finite number >= 0',
+      ].join('; '),
+    );
+    const { at: _at, ...missing } = sample;
+    expect(violationOf(bare(missing)).reason).toBe('traffic.sample payload field at: is required but missing');
+  });
+
+  it("takes a sample's time with a lower-case t or z, as RFC 3339 allows, in every form, kept as its upper-case spelling would be", () => {
+    const cases: [string, string][] = [
+      ['2009-06-12t20:30:00z', '2009-06-12T20:30:00Z'],
+      ['2009-06-12T20:30:00z', '2009-06-12T20:30:00Z'],
+      ['2009-06-12t20:30:00.25Z', '2009-06-12T20:30:00.25Z'],
+      ['2009-06-13t01:00:00+04:30', '2009-06-12T20:30:00.000Z'],
+    ];
+    for (const [at, kept] of cases) {
+      const written = { ...sample, at };
+      for (const message of [{ ...binary(), value: body(written) }, structured({ data: written }), bare(written)]) {
+        expect(decodeEvent(topic, message).data.at, at).toBe(kept);
+      }
+      // As the same time in upper case is kept.
+      expect(decodeEvent(topic, bare({ ...sample, at: at.toUpperCase() })).data.at).toBe(kept);
+    }
+    expect(decodeEvent(topic, binary({ ce_time: '2009-06-13t01:00:00+04:30' })).time).toBe('2009-06-12T20:30:00.000Z');
+    expect(decodeEvent(topic, structured({ time: '2009-06-12t20:30:00z' })).time).toBe('2009-06-12T20:30:00.000Z');
+    // The events Holdfast produces keep the contract's form, T and Z in upper case.
+    expect(() => createEvent('traffic.sample', { ...sample, at: '2009-06-12t20:30:00z' }, { source: 'holdfast/impact-analyzer' })).toThrow(
+      'traffic.sample payload field at: must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z',
+    );
   });
 
   it("takes a sample's country code in lower or mixed case as the country, in every form, and leaves custom codes and a wrong key alone", () => {

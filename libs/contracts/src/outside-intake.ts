@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { ContractViolationCode, describeIssues, inputViolation, isMissing } from './contract-violation.exception';
-import { TopicEvents, dataSchemaOf, isEventType, topicOfEvent, type EventPayloads } from './event-catalog';
+import { ContractViolation, ContractViolationCode, describeIssues, inputViolation, isMissing } from './contract-violation.exception';
+import { EventSchemas, TopicEvents, dataSchemaOf, isEventType, topicOfEvent, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
+import { localTimeRefusal } from './events/common.schema';
+import { TrafficSampleSchema } from './events/traffic-sample.v1';
 import { EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, isEventId, type AnyHoldfastEvent } from './envelope';
 import { HeaderReader, PRODUCER_HEADERS, firstHeaderValue, sameBytes } from './header-reader';
 import type { WireMessage } from './kafka-codec';
 import { nameBasedIds } from './name-based-id';
+import { describePayloadIssues } from './payload-validation';
 import { safeParseFast } from './schema-fast-path';
 import type { TopicName } from './topics';
 
@@ -27,16 +30,30 @@ export type OutsideForm = 'binary' | 'structured' | 'bare';
  */
 function staysWithinKeptYears(time: string): boolean {
   if (!time.startsWith('0000') && !time.startsWith('0001-01-01') && !time.startsWith('9999-12-31')) return true;
-  const year = new Date(time).getUTCFullYear();
+  const year = new Date(time.toUpperCase()).getUTCFullYear();
   // Not a timestamp at all: the format check says so.
   return Number.isNaN(year) || (year >= 1 && year <= 9999);
 }
 
+// RFC 3339 (section 5.6, its NOTE) lets T and Z be written in lower case; zod's datetime pattern takes upper case only.
+const RFC_3339_TIME = new RegExp(z.iso.datetime({ offset: true })._zod.def.pattern!.source.replace('T(?:', '[Tt](?:').replace('(?:Z|', '(?:[Zz]|'));
+
+const outsideTimeError = (issue: { input?: unknown }): string | undefined =>
+  // A missing time is left to the caller's error map, which says it is missing.
+  issue.input === undefined
+    ? undefined
+    : (localTimeRefusal(issue.input) ?? 'must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30');
+
 // CloudEvents allows any RFC 3339 offset; Holdfast keeps UTC instants, so an offset is converted.
-export const OutsideTimeSchema = z.iso
-  .datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2026-06-14T21:00:00Z' })
+export const OutsideTimeSchema = z
+  .string({ error: outsideTimeError })
+  .regex(RFC_3339_TIME, { error: outsideTimeError })
   .refine(staysWithinKeptYears, { error: 'must fall within the years 0001-9999 once converted to UTC' })
-  .meta({ description: 'RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.', examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'] });
+  .meta({
+    format: 'date-time',
+    description: 'RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC; T and Z in either case.',
+    examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'],
+  });
 // As the intake takes it (inContractForm): a country code in any case, kept in upper case.
 export const OutsideRegionCodeSchema = z
   .string()
@@ -133,7 +150,7 @@ const binaryHeaders = new HeaderReader(OutsideHeadersSchema, PRODUCER_HEADERS);
 const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** A valid RFC 3339 time as the UTC instant Holdfast keeps. */
-export const utcInstantOf = (time: string): string => (CANONICAL_UTC.test(time) ? time : new Date(time).toISOString());
+export const utcInstantOf = (time: string): string => (CANONICAL_UTC.test(time) ? time : new Date(time.toUpperCase()).toISOString());
 
 /**
  * Payload fields holding an instant that outside pipelines commonly write with an offset (Python's
@@ -145,13 +162,15 @@ const OUTSIDE_PAYLOAD_INSTANTS: { readonly [T in EventType]?: readonly (keyof Ev
 /** Payload fields holding a region, whose country code outside pipelines often write in lower case (GeoIP's `de`). */
 const OUTSIDE_PAYLOAD_REGIONS: { readonly [T in EventType]?: readonly (keyof EventPayloads[T] & string)[] } = { 'traffic.sample': ['region'] };
 
-const ENDS_IN_OFFSET = /[+-]\d\d:\d\d$/;
+// What Holdfast and most pipelines write (upper-case T, trailing Z): kept as it is, unparsed.
+const isInContractForm = (time: string): boolean => time.endsWith('Z') && !time.includes('t');
 // Two letters, not both upper case: custom codes have three or more, so this is only ever a country.
 const COUNTRY_NOT_UPPER = /^(?![A-Z]{2}$)[a-zA-Z]{2}$/;
 
 /**
  * An outside producer's payload in the form the contract keeps: each instant written with an offset
- * as its UTC instant, each country code in upper case. Anything else is left for validation to judge.
+ * as its UTC instant, one in UTC with a lower-case t or z as the same text in upper case, each
+ * country code in upper case. Anything else is left for validation to judge.
  */
 export function inContractForm(type: string, data: unknown): unknown {
   if (!isEventType(type) || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
@@ -159,9 +178,10 @@ export function inContractForm(type: string, data: unknown): unknown {
   let converted: Record<string, unknown> | undefined;
   for (const field of OUTSIDE_PAYLOAD_INSTANTS[type] ?? []) {
     const value = given[field];
-    if (typeof value !== 'string' || value.endsWith('Z') || !ENDS_IN_OFFSET.test(value) || !OutsideTimeSchema.safeParse(value).success) continue;
+    if (typeof value !== 'string' || isInContractForm(value) || !safeParseFast(OutsideTimeSchema, value).success) continue;
     converted ??= { ...given };
-    converted[field] = utcInstantOf(value);
+    // In UTC, it is kept as the same time written in upper case would be; with an offset, as its UTC instant.
+    converted[field] = /z$/i.test(value) ? value.toUpperCase() : utcInstantOf(value);
   }
   for (const field of OUTSIDE_PAYLOAD_REGIONS[type] ?? []) {
     const value = given[field];
@@ -170,6 +190,37 @@ export function inContractForm(type: string, data: unknown): unknown {
     converted[field] = value.toUpperCase();
   }
   return converted ?? data;
+}
+
+/** A traffic sample as outside producers may write it, which inContractForm turns into the contract's form. */
+export const OutsideTrafficSampleSchema = TrafficSampleSchema.extend({ region: OutsideRegionCodeSchema, at: OutsideTimeSchema });
+
+/**
+ * Each outside payload as its producers may write it: read only to word a refusal, since the
+ * contract's own words ("a UTC instant ending in Z", "a country code in upper case") would refuse
+ * what the intake converts. It refuses what the contract refuses once converted (schema-fast-path.spec).
+ */
+const OUTSIDE_PAYLOAD_SCHEMAS: { readonly [T in EventType]?: z.ZodType } = { 'traffic.sample': OutsideTrafficSampleSchema };
+
+/**
+ * An outside producer's payload validated as the contract holds it once inContractForm has
+ * converted it, and refused in the words of what outside producers may send. `params` as for
+ * safeParse (an HTTP intake's error map).
+ */
+export function parseOutsidePayload<T extends EventType>(type: T, data: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>): z.ZodSafeParseResult<EventPayloads[T]> {
+  const parsed = (EventSchemas[type] as z.ZodType<EventPayloads[T]>).safeParse(inContractForm(type, data), params);
+  const worded = parsed.success ? undefined : OUTSIDE_PAYLOAD_SCHEMAS[type]?.safeParse(data, params);
+  // Should the two ever disagree, the contract's refusal stands.
+  return worded && !worded.success ? { success: false, error: worded.error as z.ZodError<EventPayloads[T]> } : parsed;
+}
+
+/** A refusal of an outside payload by the contract, worded again as parseOutsidePayload words it. */
+function inOutsideWords(type: string, data: unknown, error: unknown): unknown {
+  if (!isEventType(type) || !(error instanceof ContractViolation) || error.code !== ContractViolationCode.InvalidPayload) return error;
+  const parsed = OUTSIDE_PAYLOAD_SCHEMAS[type]?.safeParse(data);
+  // A tolerant reader drops the fields it does not know: only the others are refused.
+  const issues = parsed && !parsed.success ? parsed.error.issues.filter((issue) => issue.code !== 'unrecognized_keys') : [];
+  return issues.length === 0 ? error : inputViolation(ContractViolationCode.InvalidPayload, describePayloadIssues(type, issues, data));
 }
 
 /**
@@ -299,6 +350,6 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
         'the body is a CloudEvents structured-mode event (specversion, data), but the message has no content-type: application/cloudevents+json header, so it was read as a bare sample: produce it with that header, or send the sample alone as the body',
       );
     }
-    throw error;
+    throw inOutsideWords(attributes.type, data, error);
   }
 }

@@ -27,6 +27,9 @@ const pruneUnknownKeys = (data: unknown, issues: readonly z.core.$ZodIssue[]): u
   return pruned;
 };
 
+/** A refused payload's issues in words, each field named: "surge.started payload field evidence.score: must be a number". */
+export const describePayloadIssues = (type: EventType, issues: readonly z.core.$ZodIssue[], data: unknown): string => describeIssues(issues, data, `${type} payload`, `${type} payload field`);
+
 export function validatePayload<T extends EventType>(type: T, data: unknown, mode: ValidationMode): EventPayloads[T] {
   const schema = EventSchemas[type] as z.ZodType<EventPayloads[T]>;
   let result = safeParseFast(schema, data);
@@ -34,7 +37,7 @@ export function validatePayload<T extends EventType>(type: T, data: unknown, mod
     result = safeParseFast(schema, pruneUnknownKeys(data, result.error.issues));
   }
   if (!result.success) {
-    throw violationIn(mode, ContractViolationCode.InvalidPayload, describeIssues(result.error.issues, data, `${type} payload`, `${type} payload field`));
+    throw violationIn(mode, ContractViolationCode.InvalidPayload, describePayloadIssues(type, result.error.issues, data));
   }
   return result.data;
 }

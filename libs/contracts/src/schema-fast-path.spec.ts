@@ -8,7 +8,7 @@ import type { EventType } from './event-types';
 import { InstantSchema, MAX_SAMPLE_VALUE, RegionCodeSchema } from './events/common.schema';
 import { TrafficSampleSchema } from './events/traffic-sample.v1';
 import { KafkaHeadersSchema } from './kafka-codec';
-import { OutsideHeadersSchema, OutsideTimeSchema, StructuredEnvelopeSchema, utcInstantOf } from './outside-intake';
+import { inContractForm, OutsideHeadersSchema, OutsideTimeSchema, OutsideTrafficSampleSchema, StructuredEnvelopeSchema, utcInstantOf } from './outside-intake';
 import { fastPathOf, safeParseFast, UNSURE } from './schema-fast-path';
 
 /** How often each side was exercised, so a property cannot pass by never vouching or never meeting a refusal. */
@@ -37,6 +37,8 @@ const awkwardText = fc.oneof(
 const instants = fc.oneof(
   fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((date) => date.toISOString()),
   fc.constantFrom('2026-06-15T14:55:00Z', '2026-06-15T18:25:00+03:30', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00.5Z', '2026-06-15 14:55', '2026-13-01T00:00:00Z', '2026-06-15T24:00:00Z', '+2026-06-15T14:55:00Z', '0000-01-01T00:30:00+01:00', '0000-01-01T01:00:00+01:00', '9999-12-31T23:30:00-01:00'),
+  // RFC 3339 allows a lower-case t and z, which outside producers may send.
+  fc.constantFrom('2026-06-15t14:55:00z', '2026-06-15T14:55:00z', '2026-06-15t18:25:00+03:30', '2024-02-29t00:00:00.5Z', '0000-01-01t00:30:00+01:00', '9999-12-31t23:30:00-01:00', '2026-06-15t14:55'),
 );
 const regions = fc.oneof(fc.constantFrom('IR', 'DE', 'eu-west', 'ir', 'Iran', 'eu--west', 'e', 'a'.repeat(32), 'a'.repeat(33), 'IR\n'), awkwardText);
 const metrics = fc.oneof(fc.constantFrom('requests', 'http_requests_per_second', 'a/b', '9lives', 'x'.repeat(128), 'x'.repeat(129)), awkwardText);
@@ -143,6 +145,10 @@ describe('schema fast paths', () => {
     fc.assert(fc.property(plain, (sample) => expectFaithful(TrafficSampleSchema, sample)), { numRuns: 1_000 });
   });
 
+  it('vouch for a traffic sample as outside producers write it only when zod accepts it', () => {
+    exercise(() => fc.assert(fc.property(trafficSamples, (sample) => void expectFaithful(OutsideTrafficSampleSchema, sample)), { numRuns: 2_000 }));
+  });
+
   it('vouch for binary-mode headers only when zod accepts them, Holdfast’s own and outside producers’', () => {
     exercise(() =>
       fc.assert(
@@ -235,6 +241,21 @@ describe('schema fast paths', () => {
     expect(fastPathOf(z.bigint())).toBeNull();
     expect(fastPathOf(z.array(z.string().trim()))).toBeNull();
     expect(fastPathOf(z.string().nullable().refine((text) => text !== ''))).toBeNull();
+  });
+});
+
+describe('OutsideTrafficSampleSchema', () => {
+  it('refuses a sample, in the same fields, exactly when the contract refuses it once inContractForm has converted it, so its words can stand for the contract\'s', () => {
+    const fieldsOf = (error: z.ZodError) => [...new Set(error.issues.map((issue) => issue.path.join('.')))];
+    fc.assert(
+      fc.property(trafficSamples, (sample) => {
+        const contract = TrafficSampleSchema.safeParse(inContractForm('traffic.sample', sample));
+        const outside = OutsideTrafficSampleSchema.safeParse(sample);
+        expect(outside.success, JSON.stringify(sample)).toBe(contract.success);
+        if (!contract.success && !outside.success) expect(fieldsOf(outside.error)).toEqual(fieldsOf(contract.error));
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
 

@@ -18,10 +18,11 @@ const YEAR_ZERO_ERROR = 'must fall within the years 0001-9999: there is no year 
 // A date and time with nothing after it: read somewhere, but nothing says where.
 const LOCAL_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?$/;
 
-const instantError = (input: unknown): string =>
-  typeof input === 'string' && LOCAL_DATE_TIME.test(input)
-    ? `must be an instant, and ${input} has no offset, so it names none: write it in UTC (${input}Z)`
-    : 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z';
+/** Why a date and time written with no offset is no instant, or undefined for any other input. */
+export const localTimeRefusal = (input: unknown): string | undefined =>
+  typeof input === 'string' && LOCAL_DATE_TIME.test(input) ? `must be an instant, and ${input} has no offset, so it names none: write it in UTC (${input}Z)` : undefined;
+
+const instantError = (input: unknown): string => localTimeRefusal(input) ?? 'must be an ISO-8601 UTC instant ending in Z, such as 2026-06-14T21:00:00Z';
 
 /** An instant: ISO-8601 in UTC with a trailing Z; offsets are refused so every service compares like with like. */
 export const InstantSchema = z.iso
