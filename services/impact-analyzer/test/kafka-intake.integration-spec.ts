@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, TopicSpecs } from '@holdfast/contracts';
-import { createKafka, physicalTopic, provisionTopics, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, produceOnce, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
+import { deadLetterTopicOf, Topics, TopicSpecs } from '@holdfast/contracts';
+import { createKafka, DeadLetterHeaders, physicalTopic, provisionTopics, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, produceOnce, recordTopic, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -65,6 +65,37 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
     // An event without a correlation id starts its own chain, named by the producer's own id.
     expect(started.headers.ce_correlationid).toBe(binaryId);
     expect(started.data).toMatchObject({ region: 'IR', source: 'detector', startedAt: '2026-06-14T21:00:00.000Z' });
+  });
+
+  it('takes a time with a lower-case t or z in every form, as RFC 3339 allows; dead-letters a bad one saying what may be sent, and an unknown region with its time fault, both at once', async () => {
+    const de = (at: string, value: number) => ({ ...sample(at, value), region: 'DE' });
+    const deadLetters = await recordTopic(createKafka(service.config.kafka, silentLogger), physicalTopic(service.config.kafka, deadLetterTopicOf(Topics.trafficSamples)), `${service.config.kafka.topicPrefix}dlq-outside-times`);
+    try {
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'DE', value: JSON.stringify(de('2026-06-14t21:00:00z', 100)), headers: { ce_specversion: '1.0', ce_id: 'lower-1', ce_type: 'traffic.sample', ce_source: 'cdn-pipeline', ce_time: '2026-06-14t21:00:01z' } },
+          { key: 'DE', value: JSON.stringify({ specversion: '1.0', id: 'lower-2', type: 'traffic.sample', source: 'cdn-pipeline', data: de('2026-06-14T21:05:00z', 100) }), headers: { 'content-type': 'application/cloudevents+json' } },
+          { key: 'DE', value: JSON.stringify(de('2026-06-14t23:40:00+02:30', 100)) },
+          { key: 'DE', value: JSON.stringify(de('yesterday', 100)) },
+          { key: 'ZZ', value: JSON.stringify({ ...sample('1970-01-21T12:00:00Z', 100), region: 'ZZ' }) },
+        ],
+      });
+      await expectEventually(async () => {
+        const response = await service.fetch('/v1/regions/DE/baseline');
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { metrics: { sampleCount: number; lastSampleAt: string }[] }).metrics[0]).toMatchObject({ sampleCount: 3, lastSampleAt: '2026-06-14T21:10:00.000Z' });
+      });
+      await expectEventually(() =>
+        // On two partitions (keyed DE and ZZ): in no order between them.
+        expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason]).sort()).toEqual([
+          'contract violation: traffic.sample payload field at: must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30',
+          expect.stringMatching(/^refused by the handler: unknown region ZZ: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS; at 1970-01-21T12:00:00Z is 20\d{3} days before the analyzer's clock/),
+        ]),
+      );
+    } finally {
+      await deadLetters.stop();
+    }
   });
 });
 

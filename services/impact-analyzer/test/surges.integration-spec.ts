@@ -119,7 +119,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     expect(body.accepted).toBe(2);
     expect(body.eventIds).toHaveLength(2);
     expect(body.refused).toEqual([
-      { index: 1, path: 'samples.1.at', reason: expect.stringContaining('ISO-8601') },
+      { index: 1, path: 'samples.1.at', reason: 'must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30' },
       { index: 2, path: 'samples.2.region', reason: expect.stringContaining('unknown region ZZ') },
       { index: 4, path: 'samples.4.host', reason: 'is not a field of this request' },
       { index: 5, path: 'samples.5.value', reason: 'is required but missing' },

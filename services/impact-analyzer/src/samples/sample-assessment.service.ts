@@ -136,11 +136,11 @@ export class SampleAssessmentService {
       const region = this.catalog.find(event.data.region);
       // Parsed once here for the time check, the batch's time order and the detector alike.
       const atMs = Date.parse(event.data.at);
-      const refusal = region
-        ? sampleTimeRefusal(event.data.at, nowMs, this.config.settings, atMs)
-        : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
-      if (!region || refusal) {
-        refusals.push({ index, reason: refusal! });
+      const timeRefusal = sampleTimeRefusal(event.data.at, nowMs, this.config.settings, atMs);
+      if (!region || timeRefusal) {
+        // Both said at once: a dead letter replayed once its region is configured would be refused again for its time.
+        const unknown = region ? undefined : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
+        refusals.push({ index, reason: [unknown, timeRefusal].filter((reason) => reason !== undefined).join('; ') });
         counted.add(event.data.source, 'refused');
         return;
       }

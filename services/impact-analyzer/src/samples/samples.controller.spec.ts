@@ -103,6 +103,49 @@ describe('POST /v1/samples', () => {
     ]);
   });
 
+  it('says what a bad time may be instead: UTC (Z) or any offset, as the intake takes both, not the contract\'s "ending in Z"', async () => {
+    const { controller } = intake();
+    const answer = await controller.intake({ samples: [sample('2026-06-14T20:55:00Z'), sample('yesterday'), sample('2026-06-14T22:25:00+0130'), sample('2026-06-14T20:56:00Z', { region: 'Iran' })] });
+    expect(answer.refused).toEqual([
+      { index: 1, path: 'samples.1.at', reason: 'must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30' },
+      { index: 2, path: 'samples.2.at', reason: 'must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30' },
+      // A country code in lower case is taken: the refusal no longer asks for upper case.
+      { index: 3, path: 'samples.3.region', reason: 'must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west)' },
+    ]);
+  });
+
+  it('takes a time with a lower-case t or z, as RFC 3339 allows, kept as the same time in upper case would be', async () => {
+    const { controller, published } = intake();
+    const answer = await controller.intake({
+      samples: [sample('2026-06-14t20:55:00z'), sample('2026-06-14T20:56:00z'), sample('2026-06-14t22:27:00+01:30'), sample('2026-06-14t20:58:00.5Z')],
+    });
+    expect(answer.refused).toEqual([]);
+    expect(published.map((event) => event.data.at)).toEqual(['2026-06-14T20:55:00Z', '2026-06-14T20:56:00Z', '2026-06-14T20:57:00.000Z', '2026-06-14T20:58:00.5Z']);
+  });
+
+  it('tells every problem of a sample at once: a malformed field, an unknown region and a time out of bounds together', async () => {
+    const { controller, published } = intake();
+    const refusal = await controller
+      .intake({ samples: [sample('2026-06-14T20:55:00Z', { region: 'ZZ', value: -1 }), sample('1970-01-01T00:00:00Z', { region: 'zz', metric: 'a/b' }), sample('2026-06-14T20:55:00Z', { region: 'ZZ' })] })
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal).toMatchObject({
+      code: 'no-sample-accepted',
+      status: 400,
+      extensions: {
+        errors: [
+          { path: 'samples.0.value', message: 'must be a finite number >= 0' },
+          { path: 'samples.0.region', message: 'unknown region ZZ: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS' },
+          { path: 'samples.1.metric', message: expect.stringMatching(/^must be a metric name/) },
+          { path: 'samples.1.region', message: expect.stringMatching(/^unknown region ZZ:/) },
+          { path: 'samples.1.at', message: expect.stringMatching(/^at 1970-01-01T00:00:00Z is the Unix epoch/) },
+          { path: 'samples.2.region', message: expect.stringMatching(/^unknown region ZZ:/) },
+        ],
+      },
+    });
+    expect(published).toEqual([]);
+  });
+
   it('answers 400 when every sample is refused, each named', async () => {
     const { controller, published } = intake();
     const refusal = await controller.intake({ samples: [sample('0001-01-01T00:00:00Z')] }).catch((error: unknown) => error);

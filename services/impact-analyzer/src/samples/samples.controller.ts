@@ -1,4 +1,4 @@
-import { createEvent, OutsideRegionCodeSchema, OutsideTimeSchema, TrafficSampleSchema, inContractForm, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
+import { createEvent, inContractForm, InstantSchema, OutsideTrafficSampleSchema, parseOutsidePayload, RegionCodeSchema, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
@@ -51,7 +51,7 @@ export class SamplesController {
   @ApiZodBody(
     z.strictObject({
       samples: z
-        .array(TrafficSampleSchema.extend({ region: OutsideRegionCodeSchema, at: OutsideTimeSchema }))
+        .array(OutsideTrafficSampleSchema)
         .min(1)
         .meta({ description: 'at most SAMPLE_BATCH_MAX samples (1000 unless configured, 5000 at most)' }),
     }),
@@ -83,21 +83,17 @@ export class SamplesController {
     const firstAt = new Map<string, number>();
     batch.samples.forEach((raw, index) => {
       // Taken as Kafka's outside intake takes it: a time with an offset as its UTC instant, a country in upper case.
-      const parsed = TrafficSampleSchema.safeParse(inContractForm('traffic.sample', raw), { error: requestErrorMap });
+      const parsed = parseOutsidePayload('traffic.sample', raw, { error: requestErrorMap });
       // The same wording as any refused body, each unknown field under its own path.
       const problems = parsed.success ? unstorableTextProblems(parsed.data, '') : fieldProblems(parsed.error, '');
-      if (!parsed.success || problems.length > 0) {
+      // The region and the time are checked whenever they parsed, the rest of the sample wrong or not, so its sender hears every problem at once.
+      const { region: code, at } = parsed.success ? parsed.data : parsedFieldsOf(raw);
+      const region = code === undefined ? undefined : this.catalog.find(code);
+      if (code !== undefined && !region) problems.push({ path: 'region', message: `unknown region ${code}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
+      const refusal = at === undefined ? undefined : sampleTimeRefusal(at, nowMs, this.config.settings);
+      if (refusal) problems.push({ path: 'at', message: refusal });
+      if (!parsed.success || !region || problems.length > 0) {
         for (const problem of problems) refused.push({ index, path: ['samples', index, problem.path].filter((part) => part !== '').join('.'), reason: problem.message });
-        return;
-      }
-      const region = this.catalog.find(parsed.data.region);
-      if (!region) {
-        refused.push({ index, path: `samples.${index}.region`, reason: `unknown region ${parsed.data.region}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
-        return;
-      }
-      const refusal = sampleTimeRefusal(parsed.data.at, nowMs, this.config.settings);
-      if (refusal) {
-        refused.push({ index, path: `samples.${index}.at`, reason: refusal });
         return;
       }
       const instant = `${seriesKey(region.code, parsed.data.metric)}\u0000${Date.parse(parsed.data.at)}`;
@@ -148,6 +144,17 @@ export class SamplesController {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The region and time of a refused sample, each in the contract's form where it parsed, so the
+ * checks that follow parsing can be made on them too.
+ */
+function parsedFieldsOf(raw: unknown): { region?: string; at?: string } {
+  const sample = inContractForm('traffic.sample', raw);
+  if (sample === null || typeof sample !== 'object') return {};
+  const { region, at } = sample as Record<string, unknown>;
+  return { region: RegionCodeSchema.safeParse(region).success ? (region as string) : undefined, at: InstantSchema.safeParse(at).success ? (at as string) : undefined };
 }
 
 /** Why a second sample of a series at one instant is refused: the detector would keep the first and drop it, while its sender read "accepted". */
