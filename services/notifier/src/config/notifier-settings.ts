@@ -18,7 +18,7 @@ export const notifierEnvironment = {
     .register(unquotedVariables, { instead: 'a secret, not shown' }),
   // The image sets production (deploy/docker/service.Dockerfile): there the development key, which anyone with the source has, is refused.
   NODE_ENV: z.string().optional(),
-  // Where Slack messages link the explanation of a hold: <url>/v1/windows/{id}/explanation.
+  // Where messages link a held window's page: <url>/calendar?window={id}, the planner's week page.
   // Its protocol named: z.url() alone takes localhost:3001, reading "localhost:" as the scheme.
   NOTIFIER_PLANNER_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as http://127.0.0.1:3001' }).default('http://127.0.0.1:3001'),
   // Comma-separated addresses, CIDR ranges or address:port pairs that outbound requests may reach although private or loopback.
