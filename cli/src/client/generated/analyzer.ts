@@ -1855,7 +1855,7 @@ export interface operations {
                     samples: {
                         /**
                          * Format: date-time
-                         * @description RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC.
+                         * @description RFC 3339 timestamp, in UTC (trailing Z) or with an offset, which is converted to UTC; T and Z in either case.
                          * @example 2026-06-14T21:00:00Z
                          * @example 2026-06-15T00:30:00+03:30
                          */
@@ -1991,7 +1991,7 @@ export interface operations {
                 /** @description a region code (IR, eu-west; a country code in any case, read as the catalog spells it); one the catalog does not know is refused (422 unknown-region), an empty one with 400 */
                 region?: string;
                 source?: "detector" | "alert" | "declaration";
-                /** @description surges a page, 1-500 (default 500); one outside is read as the nearest bound */
+                /** @description surges a page, 1-500 (default 500) */
                 limit?: number;
                 /** @description the nextCursor of the previous page */
                 cursor?: string;
@@ -2011,7 +2011,7 @@ export interface operations {
                     "application/json": components["schemas"]["SurgePage"];
                 };
             };
-            /** @description invalid-query (a status, source or limit not understood, an empty limit or region, an unknown parameter) or invalid-cursor */
+            /** @description invalid-query (a status, source or limit not understood, a limit out of 1-500, an empty limit or region, an unknown parameter) or invalid-cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

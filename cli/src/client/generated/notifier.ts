@@ -1641,7 +1641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds; or answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored */
+            /** @description subscription-exists: one of the team, on, already sends the same events (channel, receiver, filters) to this receiver; subscriptionId names it; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds; or answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored */
             409: {
                 headers: {
                     [name: string]: unknown;
