@@ -145,7 +145,20 @@ export function parseEnvironment<S extends z.ZodType>(service: string, schema: S
   throw invalidConfiguration(service, [...problems, ...notes]);
 }
 
-/** The one block a start refuses its configuration with, a line a problem (NAME="value": what is wanted). */
-export function invalidConfiguration(service: string, problems: readonly string[]): Error {
-  return new Error(`${service}: invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}\nFix the variables above (README.md lists each with its default).`);
+/**
+ * The one block a start refuses its configuration with, a line a problem (NAME="value": what is
+ * wanted). The problems are kept on it, so a service's checks between variables, made once each
+ * variable reads well, are said in one block with the notes its start adds (a misspelt variable).
+ */
+export class InvalidConfiguration extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${service}: invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}\nFix the variables above (README.md lists each with its default).`);
+  }
+}
+
+export function invalidConfiguration(service: string, problems: readonly string[]): InvalidConfiguration {
+  return new InvalidConfiguration(service, problems);
 }

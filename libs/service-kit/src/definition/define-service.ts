@@ -1,11 +1,12 @@
 import { Topics, TopicSpecs, type ConsumerGroup, type TopicName } from '@holdfast/contracts';
 import { createServiceDataSource, migrateFromCommandLine, waitForDatabase, type ServiceDataSourceOptions } from '@holdfast/database';
 import { MessagingMigrations, waitForKafka } from '@holdfast/messaging';
+import { InvalidConfiguration, invalidConfiguration } from '@holdfast/observability';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
 import type { Clock } from '../clock/clock';
-import { misspeltVariables } from '../config/misspelt-variables';
+import { misspeltVariableNotes, misspeltVariables } from '../config/misspelt-variables';
 import { serviceConfigFromEnvironment, serviceVariableNames, type ServiceConfig } from '../config/service-config';
 import { serviceFoundation } from '../foundation/service-foundation';
 import { CreateApiKeyCopy1764000050000 } from '../migrations/1764000050000-create-api-key-copy';
@@ -79,8 +80,14 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
     defaultPort: options.defaultPort,
     configFromEnvironment(environment = process.env) {
       const { own, ...shared } = serviceConfigFromEnvironment({ service: options.name, schema: options.schema, defaultPort: options.defaultPort }, environment, options.environment);
-      const settings = options.settings ? options.settings(own as z.infer<z.ZodObject<Shape>>) : ({} as Settings);
-      return { ...shared, settings };
+      try {
+        const settings = options.settings ? options.settings(own as z.infer<z.ZodObject<Shape>>) : ({} as Settings);
+        return { ...shared, settings };
+      } catch (error) {
+        // A check between variables, said with the notes the variables' own refusals carry (a misspelt variable): one block.
+        if (!(error instanceof InvalidConfiguration)) throw error;
+        throw invalidConfiguration(error.service, [...error.problems, ...misspeltVariableNotes(options.name, environment, serviceVariableNames(options.environment))]);
+      }
     },
     database(config) {
       return {

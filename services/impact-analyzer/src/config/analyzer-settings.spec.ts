@@ -41,7 +41,7 @@ describe('analyzer settings', () => {
     // Basic auth rides in the URL: its password is never said.
     expect(() => parse({ PROMETHEUS_URL: 'ops:hunter2@prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL="ops:\*\*\*@prometheus:9090": must be an http/);
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"eu-west":{}}}' })).toThrow(
-      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names UK, eu-west, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK)',
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names UK, eu-west, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK)',
     );
     const withCustom = parse({ HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]), ANALYZER_DETECTION: '{"regions":{"eu-west":{"sensitivity":2}}}' });
     expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
@@ -125,6 +125,17 @@ describe('analyzer settings', () => {
     const settings = parse(detection({ defaults: { warmupCeiling: 100, minimumVolume: 100 }, regions: { IR: { minimumVolume: 500, warmupCeiling: 800 }, NP: { warmupCeiling: null, minimumVolume: 1_000 } } }));
     expect(policyOf(settings, 'IR')).toMatchObject({ warmupCeiling: 800, minimumVolume: 500 });
     expect(policyOf(settings, 'NP')).toMatchObject({ warmupCeiling: null, minimumVolume: 1_000 });
+  });
+
+  it('says every check between its variables in one block, with a variable that reads as a slip of one', () => {
+    const queries = [
+      { metric: 'requests_per_second', query: 'sum by (region) (rate(a[5m]))' },
+      { metric: 'requests_per_second', query: 'sum by (region) (rate(b[5m]))' },
+    ];
+    const environment = { ANALYZER_DETECTION: JSON.stringify({ regions: { UK: {}, ir: { warmupCeiling: 50, minimumVolume: 100 } } }), PROMETHEUS_QUERIES: JSON.stringify(queries), SAMPLE_BACH_MAX: '10' };
+    expect(() => parse(environment)).toThrow(
+      /^impact-analyzer: invalid configuration:\n {2}ANALYZER_DETECTION: regions names UK, which the region catalog does not know: [^\n]+\n {2}ANALYZER_DETECTION: regions\.ir\.warmupCeiling 50 is below regions\.ir\.minimumVolume 100 [^\n]+\n {2}PROMETHEUS_QUERIES: 0 and 1 have the same metric requests_per_second [^\n]+\n {2}SAMPLE_BACH_MAX is not a variable impact-analyzer reads, so it is ignored; did you mean SAMPLE_BATCH_MAX\?\nFix the variables above/,
+    );
   });
 
   it('refuses a sample publish timeout too short to reach the broker at all', () => {

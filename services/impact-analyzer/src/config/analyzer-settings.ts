@@ -1,5 +1,5 @@
 import { TrafficSampleSchema } from '@holdfast/contracts';
-import { decimalVariable, unquotedVariables } from '@holdfast/observability';
+import { decimalVariable, invalidConfiguration, unquotedVariables } from '@holdfast/observability';
 import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import leven from 'leven';
@@ -196,29 +196,31 @@ export interface AnalyzerSettings {
 }
 
 export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnvironment>>): AnalyzerSettings {
+  // Said together, as the variables' own refusals are: one start names every fix.
+  const problems: string[] = [];
   // A region the catalog does not know (UK for GB, a custom region not declared) would be configured for nothing, without a word.
   const catalog = new RegionCatalog(env.HOLDFAST_CUSTOM_REGIONS);
   const unknown = Object.keys(env.ANALYZER_DETECTION.regions).filter((code) => !catalog.find(code));
   if (unknown.length > 0) {
-    throw new Error(
-      `impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names ${unknown.join(', ')}, which the region catalog does not know\nUse ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them).`,
+    problems.push(
+      `ANALYZER_DETECTION: regions names ${unknown.join(', ')}, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them)`,
     );
   }
   // Keyed as the catalog spells a region, since every lookup asks for that code: 'ir' configures IR.
   // Two keys of one region would leave one of them unused without a word.
   const keysOf = new Map<string, string[]>();
-  for (const key of Object.keys(env.ANALYZER_DETECTION.regions)) {
+  for (const key of Object.keys(env.ANALYZER_DETECTION.regions).filter((code) => !unknown.includes(code))) {
     const { code } = catalog.find(key)!;
     keysOf.set(code, [...(keysOf.get(code) ?? []), key]);
   }
   const repeated = [...keysOf].filter(([, keys]) => keys.length > 1).map(([code, keys]) => `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}, which are the same region ${code}`);
-  if (repeated.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names ${repeated.join('; ')}: keep one`);
+  if (repeated.length > 0) problems.push(`ANALYZER_DETECTION: regions names ${repeated.join('; ')}: keep one`);
   const regions = Object.fromEntries([...keysOf].map(([code, [key]]) => [code, env.ANALYZER_DETECTION.regions[key]]));
   const defaults = { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults };
   const ceilingsBelowVolume = ceilingsBelowMinimumVolume(env.ANALYZER_DETECTION.defaults, defaults, [...keysOf].map(([, [key]]) => [key, env.ANALYZER_DETECTION.regions[key]]));
-  if (ceilingsBelowVolume.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n${ceilingsBelowVolume.map((problem) => `  ANALYZER_DETECTION: ${problem}`).join('\n')}`);
-  const sharedMetrics = queriesSharingAMetric(env.PROMETHEUS_QUERIES);
-  if (sharedMetrics.length > 0) throw new Error(`impact-analyzer: invalid configuration:\n${sharedMetrics.map((problem) => `  PROMETHEUS_QUERIES: ${problem}`).join('\n')}`);
+  problems.push(...ceilingsBelowVolume.map((problem) => `ANALYZER_DETECTION: ${problem}`));
+  problems.push(...queriesSharingAMetric(env.PROMETHEUS_QUERIES).map((problem) => `PROMETHEUS_QUERIES: ${problem}`));
+  if (problems.length > 0) throw invalidConfiguration('impact-analyzer', problems);
   return {
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
     detection: { defaults, regions },
