@@ -35,13 +35,17 @@ fi
 if command -v amtool > /dev/null; then
   echo "validating deploy/alertmanager/alertmanager.yml"
   amtool check-config deploy/alertmanager/alertmanager.yml
-  echo "checking that health alerts reach the operators and traffic alerts the analyzer's intake"
+  echo "checking that health alerts and the notifier's hold alerts reach the operators, traffic alerts the analyzer's intake"
   # stderr only warns that --config.file overrides --alertmanager.url.
   routed() { amtool config routes test --config.file=deploy/alertmanager/alertmanager.yml "$@" 2>/dev/null; }
   [ "$(routed kind=holdfast-health alertname=HoldfastServiceDown)" = holdfast-operators ] \
     || { echo "a Holdfast health alert is not routed to holdfast-operators" >&2; exit 1; }
   [ "$(routed alertname=HighTraffic region=IR)" = impact-analyzer ] \
     || { echo "a traffic alert is not routed to the impact-analyzer" >&2; exit 1; }
+  for own in MaintenanceHold MaintenanceHoldTest; do
+    [ "$(routed alertname=$own region=IR hold=h)" = holdfast-operators ] \
+      || { echo "the notifier's $own alert is routed to the analyzer, where it would start a surge holding its own hold" >&2; exit 1; }
+  done
 fi
 if command -v python3 > /dev/null; then
   for dashboard in deploy/grafana/dashboards/*.json; do

@@ -205,6 +205,31 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await expectEventually(() => expect(eventsIn('BD').map((e) => e.type)).toEqual(['surge.started']));
   });
 
+  it("starts no surge from the notifier's own hold alerts routed back to it, which would keep their holds alive, and names the other alerts at their own index", async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn');
+    const payload = alertmanagerPayload('firing', { region: 'MN' });
+    // As the notifier posts them (services/notifier, postable-alert.ts): one a held region, and the test alert with no region.
+    const hold = { ...payload.alerts[0], labels: { alertname: 'MaintenanceHold', region: 'MN', hold: '01a24cb0-0000-7000-8000-000000000001' }, fingerprint: 'fp-own-hold' };
+    const test = { ...payload.alerts[0], labels: { alertname: 'MaintenanceHoldTest', subscription: '01a24cb0-0000-7000-8000-000000000002' }, fingerprint: 'fp-own-test' };
+    const unlabelled = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', cluster: 'eu-1' }, fingerprint: 'fp-own-cluster' };
+    const response = await post('alertmanager', { ...payload, alerts: [hold, test, unlabelled] }, bearer);
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({
+      code: 'missing-region-label',
+      errors: [{ path: 'alerts.2.labels' }],
+      alerts: [
+        { fingerprint: 'fp-own-hold', region: 'MN', action: 'holdfast-hold-alert', surgeId: null },
+        { fingerprint: 'fp-own-test', region: '', action: 'holdfast-hold-alert', surgeId: null },
+      ],
+    });
+    expect(warned.mock.calls.map(([, message]) => message)).toContainEqual(expect.stringMatching(/^alertmanager sent 2 of Holdfast's own hold alert\(s\) .*: they start no surge\. Route alertname=~"MaintenanceHold\|MaintenanceHoldTest" to another receiver/));
+    const held = await post('alertmanager', { ...payload, alerts: [hold] }, bearer);
+    expect(await held.json()).toMatchObject({ alerts: [{ action: 'holdfast-hold-alert' }] });
+    expect((await service.fetch('/v1/surges?region=MN')).status).toBe(200);
+    expect(((await (await service.fetch('/v1/surges?region=MN')).json()) as { items: unknown[] }).items).toEqual([]);
+    expect(eventsIn('MN')).toEqual([]);
+  });
+
   it('refuses an alert whose startsAt cannot be read, naming it and the field, and takes the others of the notification', async () => {
     const payload = alertmanagerPayload('firing', { region: 'LK' });
     const unreadable = { ...payload.alerts[0], labels: { alertname: 'RegionalTrafficHigh', region: 'MV' }, startsAt: '2026-06-14 21:00', fingerprint: 'fp-MV' };

@@ -11,7 +11,7 @@ import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings'
 import { SurgesService } from '../surges/surges.service';
 import { readAlertTime, type AlertNotification, type AlertTime, type WebhookAlert } from './alert-payloads';
 
-const AlertActionSchema = z.enum(['started', 'updated', 'cleared', 'duplicate', 'nothing-active', 'already-resolved', 'superseded']);
+const AlertActionSchema = z.enum(['started', 'updated', 'cleared', 'duplicate', 'nothing-active', 'already-resolved', 'superseded', 'holdfast-hold-alert']);
 export type AlertAction = z.infer<typeof AlertActionSchema>;
 
 export const AlertIntakeResultSchema = z.strictObject({
@@ -21,7 +21,10 @@ export const AlertIntakeResultSchema = z.strictObject({
   }),
   alerts: z
     .array(z.strictObject({ fingerprint: z.string(), region: z.string(), action: AlertActionSchema, surgeId: z.uuid().nullable() }))
-    .meta({ description: "each alert whose region is known, in the notification's order" }),
+    .meta({
+      description:
+        "each alert whose region is known, in the notification's order; holdfast-hold-alert: the notifier's own alert for a hold (MaintenanceHold), routed back here, which starts no surge",
+    }),
 }).meta({ id: 'AlertIntakeResult' });
 export type AlertIntakeResult = z.infer<typeof AlertIntakeResultSchema>;
 
@@ -90,7 +93,12 @@ export class AlertsService {
     const { truncatedAlerts } = notification;
     const receivedAt = this.clock.now();
     if (truncatedAlerts > 0) this.warnTruncated(sender, notification);
-    const checked = notification.alerts.map((alert, index) => this.check(alert, index));
+    // The notifier's own alerts for its holds, routed back here (an Alertmanager route sending every alert to the analyzer):
+    // taken, each would start a surge holding its own hold, and the notifier re-posts them as long as the hold lasts.
+    const own = notification.alerts.filter(isHoldfastHoldAlert);
+    if (own.length > 0) this.warnOwnAlerts(sender, notification, own.length);
+    // Each checked at its own index in the notification, which a refusal names.
+    const checked = notification.alerts.flatMap((alert, index) => (isHoldfastHoldAlert(alert) ? [] : [this.check(alert, index)]));
     const applicable = checked.filter((one): one is ApplicableAlert => !Array.isArray(one));
     const refused = checked.filter((one) => Array.isArray(one));
     const refusals = refused.flat();
@@ -100,7 +108,12 @@ export class AlertsService {
       // surge nothing clears. Locked in one order, so two notifications never wait on each other.
       const origins = [...new Set(applicable.map(({ fingerprint }) => `${sender}/${fingerprint}`))].sort();
       for (const origin of origins) await transaction.query(LOCK_ALERT, [origin]);
-      const outcomes: AlertIntakeResult['alerts'] = [];
+      const outcomes: AlertIntakeResult['alerts'] = own.map((alert) => ({
+        fingerprint: alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16),
+        region: alert.labels.region ?? '',
+        action: 'holdfast-hold-alert',
+        surgeId: null,
+      }));
       for (const { alert, fingerprint, region, startsAt } of applicable) {
         const content = hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) });
         const logged: unknown[] = await transaction.query(
@@ -163,6 +176,13 @@ export class AlertsService {
       truncatedAlerts,
       alerts: results,
     });
+  }
+
+  private warnOwnAlerts(sender: AlertSender, { receiver, groupKey }: AlertNotification, count: number): void {
+    this.logger.warn(
+      { sender, receiver, groupKey, alerts: count },
+      `${sender} sent ${count} of Holdfast's own hold alert(s) (MaintenanceHold, posted by the notifier's alertmanager subscriptions) to the analyzer: they start no surge. Route alertname=~"MaintenanceHold|MaintenanceHoldTest" to another receiver (deploy/alertmanager/alertmanager.yml does).`,
+    );
   }
 
   /**
@@ -288,3 +308,6 @@ function startRefusal(alert: WebhookAlert, index: number, fingerprint: string, s
     },
   };
 }
+
+/** The notifier's alert for a hold it placed, or its test alert (services/notifier, postable-alert.ts): never news of traffic. */
+const isHoldfastHoldAlert = (alert: WebhookAlert): boolean => /^MaintenanceHold(?:Test)?$/.test(alert.labels.alertname ?? '');
