@@ -43,7 +43,7 @@ describe('npm run demo when it cannot start', () => {
 
     expect(code, output).toBe(1);
     expect(output).toContain('FAILED before the story started: notifier exited (code 1) before it was ready.');
-    expect(output).toContain('NOTIFIER_SECRET_KEY: must be 32 bytes in base64');
+    expect(output).toContain('NOTIFIER_SECRET_KEY (a secret, not shown): must be 32 bytes in base64');
     expect(output).not.toMatch(STACK_FRAME);
     const database = output.match(/\(database (demo_\w+),/)?.[1];
     expect(database, output).toBeDefined();
