@@ -1,4 +1,5 @@
 import { createTestDatabase, testEnvironment, type TestDatabase } from '@holdfast/testing';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopChild } from '../scripts/system/system-runner.mjs';
@@ -40,7 +41,12 @@ describe('npm start: the whole system from one command', () => {
     expect(curl).toBeDefined();
     const body = suite.system.output.find((line) => line.includes(`-d '{"regions"`))!.match(/-d '(.*)'/)![1];
 
-    const key = suite.system.output.find((line) => line.includes('export HOLDFAST_KEY='))!.match(/HOLDFAST_KEY=(\S+)/)![1];
+    // The line as printed, run by a shell: it reads the key from its file, and never shows the key itself.
+    const exportLine = suite.system.output.find((line) => line.includes('export HOLDFAST_KEY='))!.replace(/^.*?export /, 'export ');
+    expect(exportLine).toMatch(/^export HOLDFAST_KEY=\$\(cat '[^']+\/\.holdfast\/bootstrap-key'\)$/);
+    expect(suite.system.output.join('\n')).not.toMatch(/hf_bootstrap_/);
+    const key = spawnSync('bash', ['-c', `${exportLine}; printf %s "$HOLDFAST_KEY"`], { encoding: 'utf8' }).stdout;
+    expect(key).toMatch(/^hf_bootstrap_/);
     const response = await fetch(`http://127.0.0.1:${ports.analyzer}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
 
     expect(response.status).toBe(201);

@@ -89,10 +89,10 @@ describe("the README's 2009 walkthrough, run as written with curl and jq against
     receiver = spawn('bash', ['-c', substitute(receiverLine, { 'listen(9000,': `listen(${ports.receiver},` })], { stdio: ['ignore', 'pipe', 'inherit'] });
     receiver.stdout!.on('data', (chunk: Buffer) => received.push(chunk.toString('utf8')));
 
-    // The key this system printed: .holdfast/bootstrap-key is shared with every other npm start on the machine.
-    const printed = system.output.map((line) => line.match(/export HOLDFAST_KEY=(\S+)/)?.[1]).find(Boolean);
-    if (!printed) throw new Error(`npm start printed no admin key:\n${system.output.join('\n')}`);
-    key = printed;
+    // The key this system says where to read: .holdfast/bootstrap-key is shared with every other npm start on the machine.
+    const printed = system.output.map((line) => line.match(/export HOLDFAST_KEY=\$\(cat '([^']+)'\)/)?.[1]).find(Boolean);
+    if (!printed) throw new Error(`npm start printed no admin key's file:\n${system.output.join('\n')}`);
+    key = readFileSync(printed, 'utf8').trim();
     const script = substitute(walk, { '${HOLDFAST_BOOTSTRAP_KEY:-$(cat .holdfast/bootstrap-key)}': key, ...servicePorts(), '127.0.0.1:9000': `127.0.0.1:${ports.receiver}` });
     run = await bash(script);
   });

@@ -104,7 +104,8 @@ function bootstrapKey() {
   const file = join(ROOT, '.holdfast/bootstrap-key');
   const { value: key, made } = keptSecret(file, () => `hf_bootstrap_${randomBytes(32).toString('base64url')}`);
   if (made) log(`generated an admin key into ${file} (HOLDFAST_BOOTSTRAP_KEY is unset); create team keys with POST /v1/keys on the planner`);
-  return { key, shown: key, said: `kept in ${file}` };
+  // Shown as the file to read, not the key: this output ends up in terminals' scrollback, CI logs and log shippers, where 0600 no longer guards it.
+  return { key, shown: `$(cat '${file.replace(/'/g, "'\\''")}')`, said: `kept in ${file}` };
 }
 
 /**
