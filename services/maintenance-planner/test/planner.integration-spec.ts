@@ -910,6 +910,14 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
   });
 
+  it("counts a surge's hold in the hold gauges within seconds of placing it, with the sweep off", async () => {
+    clock.set('2026-11-02T00:00:00Z');
+    const surgeId = uuidv7();
+    await publisher.publish(surge('surge.started', 'MV', surgeId, { startedAt: '2026-11-02T00:00:00Z', detectedAt: '2026-11-02T00:00:00Z', expectedEndAt: '2026-11-03T00:00:00Z' }));
+    await expectEventually(async () => expect(await holdFor(surgeId)).toHaveLength(1));
+    await expectEventually(async () => expect(await (await service.fetch('/metrics')).text()).toMatch(/^holdfast_active_holds\{region="MV",source="detector",[^}]*\} 1$/m), { timeoutMs: 10_000 });
+  });
+
   it('holds an occurrence under two holds until the last one ends, and two regions surging at once', async () => {
     clock.set('2026-07-10T00:00:00Z');
     const window = await plan({ footprint: { global: false, regions: ['IR', 'NP'] }, startsAt: '2026-07-12T10:00:00Z', endsAt: '2026-07-12T11:00:00Z' });

@@ -54,12 +54,16 @@ export const REPAIR_DANGLING_LINKS = `
 type Audit = { subjectType: 'hold' | 'window' | 'occurrence'; subjectId: string; action: string; actor: string; causeEventId?: string | null; details?: Record<string, unknown> };
 
 /** Holds: placed from surges or by hand, fanned out to occurrences in one transaction, released after a cool-down. */
+const SURGE_GAUGE_DELAY_MS = 2_000;
+
 @Injectable()
 export class HoldsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(HoldsService.name);
   /** The refresh refreshGaugesSoon started, while it runs; `gaugesStale`: a change came after it began reading. */
   private gaugeRefresh: Promise<void> | null = null;
   private gaugesStale = false;
+  /** The refresh a surge's hold asked for, until it starts: the surges of a burst share it. */
+  private gaugeTimer: NodeJS.Timeout | null = null;
   private readonly fanOutSeconds;
   private readonly activeHolds;
   private readonly heldOccurrences;
@@ -603,7 +607,23 @@ export class HoldsService implements BeforeApplicationShutdown {
   }
 
   /** A refresh still running would read from a pool about to close. */
+  /**
+   * The gauges refreshed within SURGE_GAUGE_DELAY_MS of a hold a surge placed, extended or set to be
+   * released, rather than at the next sweep (a minute, or never with the sweep off); later than at
+   * once, so a burst of surges shares one read of every hold in force instead of one a surge.
+   */
+  refreshGaugesShortly(): void {
+    if (this.gaugeTimer) return;
+    this.gaugeTimer = setTimeout(() => {
+      this.gaugeTimer = null;
+      this.refreshGaugesSoon();
+    }, SURGE_GAUGE_DELAY_MS);
+    this.gaugeTimer.unref();
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.gaugeTimer) clearTimeout(this.gaugeTimer);
+    this.gaugeTimer = null;
     this.gaugesStale = false;
     await this.gaugeRefresh;
   }

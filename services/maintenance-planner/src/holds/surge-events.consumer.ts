@@ -1,10 +1,13 @@
 import { ConsumerGroups, type HoldfastEvent, Topics } from '@holdfast/contracts';
+import { afterCommit } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { HoldsService } from './holds.service';
 import { SurgeClearances } from './surge-clearances';
+
+const GAUGES_AFTER_COMMIT = Symbol('hold gauges after commit');
 
 /**
  * Surges become holds. Events of one region arrive in order, but a surge.cleared may still
@@ -25,11 +28,17 @@ export class SurgeEventsConsumer implements OnModuleInit {
       topic: Topics.regionSurges,
       group: ConsumerGroups.plannerSurges,
       handlers: {
-        'surge.started': (surge, tx) => this.started(surge, tx),
-        'surge.updated': (surge, tx) => this.updated(surge, tx),
-        'surge.cleared': (surge, tx) => this.cleared(surge, tx),
+        'surge.started': (surge, tx) => this.gauged(tx, this.started(surge, tx)),
+        'surge.updated': (surge, tx) => this.gauged(tx, this.updated(surge, tx)),
+        'surge.cleared': (surge, tx) => this.gauged(tx, this.cleared(surge, tx)),
       },
     });
+  }
+
+  /** The hold gauges follow a surge's hold within seconds of its commit, not at the next sweep. */
+  private async gauged(tx: EntityManager, effect: Promise<void>): Promise<void> {
+    await effect;
+    afterCommit(tx, () => this.holds.refreshGaugesShortly(), GAUGES_AFTER_COMMIT);
   }
 
   private async started(surge: HoldfastEvent<'surge.started'> | HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
