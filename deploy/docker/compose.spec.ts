@@ -71,3 +71,13 @@ describe('docker-compose.yml', () => {
     expect(published).not.toContain(5432);
   });
 });
+
+describe('service.Dockerfile', () => {
+  it('builds on the Node release package-lock.json pins, not a floating tag: each Node build carries its own time zone rules', () => {
+    const dockerfile = readFileSync(join(ROOT, 'deploy/docker/service.Dockerfile'), 'utf8');
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    const pinned = lock.packages['node_modules/node'].version;
+    expect(dockerfile).toContain(`ARG NODE_VERSION=${pinned}\n`);
+    expect([...dockerfile.matchAll(/^FROM (\S+)/gm)].map(([, image]) => image)).toEqual(['node:${NODE_VERSION}-slim', 'node:${NODE_VERSION}-slim']);
+  });
+});

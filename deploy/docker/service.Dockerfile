@@ -1,6 +1,9 @@
 # One image per Holdfast service: docker build -f deploy/docker/service.Dockerfile --build-arg SERVICE=notifier .
 # SERVICE is maintenance-planner, impact-analyzer or notifier; `npm run build` writes dist/services/<name>/src/main.js.
-FROM node:24-slim AS build
+# The Node build package-lock.json pins (its devDependency node): every replica judges local times by
+# that build's time zone rules, and a floating tag would give images built on other days other rules.
+ARG NODE_VERSION=24.21.0
+FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The postinstall step (patch-package) applies patches/ to node_modules.
@@ -10,7 +13,7 @@ COPY . .
 # Pruning runs no install scripts, so the patched kafkajs stays patched without patch-package.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:24-slim
+FROM node:${NODE_VERSION}-slim
 ARG SERVICE
 RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<maintenance-planner|impact-analyzer|notifier>' >&2; exit 1; }
 ENV NODE_ENV=production TZ=UTC SERVICE=${SERVICE}
