@@ -49,6 +49,18 @@ describe('the migrate command, when it fails', () => {
     expect(said.join('')).not.toContain('DATABASE_URL');
   });
 
+  it('says nothing was migrated, not that a migration failed, on a schema a newer release migrated', async () => {
+    const newer = dataSourceAt(database.url);
+    await newer.initialize();
+    await newer.query('CREATE SCHEMA IF NOT EXISTS spec_migrate');
+    await newer.query('CREATE TABLE IF NOT EXISTS spec_migrate.schema_migration (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)');
+    await newer.query(`INSERT INTO spec_migrate.schema_migration ("timestamp", name) VALUES (1799999999999, 'FutureThing1799999999999')`);
+    await newer.destroy();
+    expect(await runAndExit(dataSourceAt(database.url))).toBe(1);
+    expect(said.join('')).toMatch(/^\[migrate\] failed: schema spec_migrate was migrated by a newer Holdfast release: it records FutureThing1799999999999, [^\n]*\nNothing was migrated\.\n$/);
+    await (await dataSourceAt(database.url).initialize()).query('DROP SCHEMA spec_migrate CASCADE');
+  });
+
   it('says to check DATABASE_URL when it never connected', async () => {
     expect(await runAndExit(dataSourceAt('postgres://postgres@127.0.0.1:1/none'))).toBe(1);
     expect(said.join('')).toContain('Check DATABASE_URL and that PostgreSQL answers; nothing was migrated.');

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { runMigrations } from './migration-runner';
+import { NewerSchemaError, runMigrations } from './migration-runner';
 
 /**
  * The body of each service's `migrate` target: `migrate` applies pending migrations,
@@ -25,9 +25,11 @@ export function migrateFromCommandLine(dataSource: DataSource, argv = process.ar
     }
   };
   run().catch((error: Error) => {
-    const hint = connected
-      ? 'The failing migration was rolled back and none after it ran (each runs in a transaction): fix what the error names and run again.'
-      : 'Check DATABASE_URL and that PostgreSQL answers; nothing was migrated.';
+    const hint = !connected
+      ? 'Check DATABASE_URL and that PostgreSQL answers; nothing was migrated.'
+      : error instanceof NewerSchemaError
+        ? 'Nothing was migrated.'
+        : 'The failing migration was rolled back and none after it ran (each runs in a transaction): fix what the error names and run again.';
     process.stderr.write(`[migrate] failed: ${error.message}\n${hint}\n`);
     process.exit(1);
   });

@@ -32,7 +32,7 @@ export async function runMigrations(dataSource: DataSource, log: MigrationLog): 
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const known = dataSource.migrations.flatMap((migration) => [migration.name ?? migration.constructor.name, ...((migration as HoldfastMigration).replaces ?? [])]);
     const problem = newerSchemaProblem(schema, await recordedMigrations(dataSource, schema), known);
-    if (problem) throw new Error(problem);
+    if (problem) throw new NewerSchemaError(problem);
     // TypeORM keeps one instance of each migration class per process: a report is this run's only.
     for (const migration of dataSource.migrations as HoldfastMigration[]) migration.report = undefined;
     const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -48,6 +48,9 @@ export async function runMigrations(dataSource: DataSource, log: MigrationLog): 
     await lockHolder.release();
   }
 }
+
+/** A schema a newer release migrated: refused before any migration ran, so nothing was changed. */
+export class NewerSchemaError extends Error {}
 
 /**
  * Why this build must not run on `schema`, or null: the schema records migrations this build does
