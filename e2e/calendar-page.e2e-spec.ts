@@ -410,21 +410,22 @@ describe('the calendar page in headless Chromium', () => {
     expect(await page.getByLabel('Window', { exact: true }).inputValue()).toBe(routerWindow);
     await screenshot('6-why-held-tehran');
 
-    // A window no hold ever held, weeks ahead: the page opens on the week of its next run.
+    // A window no hold ever held, weeks ahead: the page opens on the week of its next run, in the zone
+    // shown: Sunday 21 June 21:00 UTC is Monday 22 June 01:30 in Tehran, a week later than in UTC.
     const later = await plan({
       title: 'Firewall rules refresh',
       ownerTeam: 'network-ops',
       footprint: { global: false, regions: ['DE'] },
-      startsAt: '2009-06-23T08:00:00Z',
-      endsAt: '2009-06-23T09:00:00Z',
+      startsAt: '2009-06-21T21:00:00Z',
+      endsAt: '2009-06-21T22:00:00Z',
       plannedZone: 'Europe/Berlin',
       priority: 'routine',
       surgePolicy: 'hold',
     });
-    await page.goto(`${planner.baseUrl}/calendar?window=${later}&zone=UTC`);
-    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-22 in UTC');
+    await page.goto(`${planner.baseUrl}/calendar?window=${later}&zone=Asia/Tehran`);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-22 in Asia/Tehran');
     await page.getByRole('region', { name: '"Firewall rules refresh" is not held' }).getByText('No hold has ever held it.').waitFor();
-    await card(/^Tuesday,? 23 June 2009$/, /^08:00–09:00 Firewall rules refresh\. network-ops · DE · scheduled$/).waitFor();
+    await card(/^Monday,? 22 June 2009$/, /^01:30–02:30 Firewall rules refresh\. network-ops · DE · scheduled$/).waitFor();
 
     // A link that names no window, or one that does not exist: said so, and the week is drawn all the same.
     await page.goto(`${planner.baseUrl}/calendar?window=not-an-id&zone=UTC&week=2009-06-08`);
@@ -437,6 +438,52 @@ describe('the calendar page in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows this week for a week that is no date, or none, and the week holding a day that is no Monday', async () => {
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-13-45`);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('week=2009-13-45 is no date (YYYY-MM-DD), so this week is shown. Week of 2009-06-08 in UTC');
+    await card(/^Friday,? 12 June 2009$/, /Core router upgrade/).waitFor();
+    await page.getByLabel('Week of').fill('');
+    await page.getByRole('button', { name: 'Next week', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('No week was chosen, so this week is shown. Week of 2009-06-15 in UTC');
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-06-10`);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in UTC');
+    expect(await page.getByLabel('Week of').inputValue()).toBe('2009-06-08');
+    // A week nothing runs in says so, with the filters that left it empty.
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-08-03&team=dns`);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-08-03 in UTC: no window runs in it for team dns');
+    // Nothing chosen in the hold forms until a person chooses: Enter must not release whatever came first.
+    expect(await page.getByLabel('Hold', { exact: true }).inputValue()).toBe('');
+    expect((await page.getByLabel('Hold', { exact: true }).locator('option').allTextContents())[0]).toBe('Choose a hold');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("opens on this week as the browser's zone has it: Monday 01:00 in Auckland is still Sunday in UTC", async () => {
+    const context = await browser.newContext({ timezoneId: 'Pacific/Auckland' });
+    const local = await context.newPage();
+    local.on('pageerror', (error) => pageErrors.push(error.message));
+    await local.clock.install({ time: new Date('2009-06-14T12:00:00Z') });
+    await local.clock.pauseAt(new Date('2009-06-14T13:00:00Z'));
+    await local.goto(`${planner.baseUrl}/calendar`);
+    await local.getByLabel('API key').fill(planner.adminKey);
+    await local.getByLabel('API key').press('Enter');
+    await expect.poll(() => local.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/^Week of 2009-06-15 in Pacific\/Auckland/);
+    await context.close();
+  });
+
+  it('reads on a phone without scrolling sideways: the days one under another, the forms within the screen', async () => {
+    const phone = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    phone.on('pageerror', (error) => pageErrors.push(error.message));
+    await phone.clock.install({ time: new Date(Date.parse(NOW) - 60_000) });
+    await phone.clock.pauseAt(new Date(NOW));
+    await phone.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-06-08`);
+    await phone.getByLabel('API key').fill(planner.adminKey);
+    await phone.getByLabel('API key').press('Enter');
+    await expect.poll(() => phone.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in UTC');
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await phone.screenshot({ path: join(SCREENSHOTS, '7-phone.png'), fullPage: true });
+    await phone.close();
+  });
+
   it('asks for the key when a link is opened in a tab that has none', async () => {
     const context = await browser.newContext();
     const fresh = await context.newPage();
@@ -446,5 +493,23 @@ describe('the calendar page in headless Chromium', () => {
     await fresh.getByLabel('API key').press('Enter');
     await fresh.getByRole('region', { name: 'Why is "Core router upgrade" held?' }).waitFor();
     await context.close();
+  });
+
+  // Last: it lets the held window through, which the tests above do not expect.
+  it("says who let a held window's run through its hold, and why, and that it runs despite the hold", async () => {
+    const override = await planner.fetch(`/v1/windows/${routerWindow}/override`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'the router fix cannot wait', occurrence: 1 }),
+    });
+    expect(override.status, await override.clone().text()).toBe(200);
+    await page.goto(`${planner.baseUrl}/calendar?window=${routerWindow}&zone=Asia/Tehran`);
+    const why = page.getByRole('region', { name: '"Core router upgrade" runs despite a hold' });
+    await why.getByText('A hold in force on its regions lets its runs through, by an override:').waitFor();
+    expect(await why.getByRole('article').getAttribute('aria-label')).toMatch(
+      /^A traffic surge in IR \(critical\), in force, its runs let through\. .*\. Run 1 let through by [^ ]+ 2009-06-13 \d\d:\d\d: the router fix cannot wait\. Hold [0-9a-f-]{36}$/,
+    );
+    expect(await why.getByRole('article').getAttribute('class')).toBe('cause overridden');
+    expect(pageErrors).toEqual([]);
   });
 });

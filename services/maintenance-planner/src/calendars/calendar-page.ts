@@ -11,7 +11,7 @@ export const CALENDAR_HTML = `<!doctype html>
 <title>Holdfast: maintenance this week</title>
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 1rem; color: #1b1b1b; }
-  fieldset { border: 1px solid #bbb; margin: 0 0 .75rem; padding: .5rem .75rem; }
+  fieldset { border: 1px solid #bbb; margin: 0 0 .75rem; padding: .5rem .75rem; min-width: 0; }
   label { margin-right: .75rem; }
   input, select, button { font: inherit; margin: .15rem .25rem; }
   :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 1px; }
@@ -24,6 +24,10 @@ export const CALENDAR_HTML = `<!doctype html>
   .gate.allowed { background: #e8f5e9; } .gate.held { background: #ffcdd2; }
   .cause { border-left: 4px solid #757575; background: #f5f5f5; margin: .3rem 0; padding: .3rem .5rem; max-width: 60rem; }
   .cause.held { border-left-color: #c62828; background: #fdecea; }
+  .cause.overridden { border-left-color: #ef6c00; background: #fff3e0; }
+  select { max-width: 100%; }
+  /* A phone: the days one under another, not seven columns wider than the screen. */
+  @media (max-width: 700px) { #week { grid-template-columns: 1fr; } .day { min-height: 0; } }
   #status { min-height: 1.4em; }
   .skip { position: absolute; left: -100rem; } .skip:focus { position: static; }
 </style>
@@ -85,7 +89,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
 
   function api(path, init) {
     init = init || {};
-    var headers = { authorization: 'Bearer ' + byId('key').value, accept: 'application/json' };
+    // Pasted from a curl line, "Bearer hf_..." is the key with its scheme: sent once, not twice.
+    var headers = { authorization: 'Bearer ' + byId('key').value.trim().replace(/^Bearer\s+/i, ''), accept: 'application/json' };
     if (init.body) headers['content-type'] = 'application/json';
     requestsSent += 1;
     return fetch(path, { method: init.method || 'GET', headers: headers, body: init.body ? JSON.stringify(init.body) : undefined }).then(function (response) {
@@ -124,8 +129,35 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       .formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
     return { day: parts.year + '-' + parts.month + '-' + parts.day, time: parts.hour + ':' + parts.minute };
   }
+  function isDay(text) {
+    var date = new Date(text + 'T00:00:00Z');
+    return /^\d{4}-\d{2}-\d{2}$/.test(text) && !isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+  }
+  /** The calendar day an instant falls on in a zone (the browser's own when the name is none Intl knows). */
+  function dayIn(iso, zoneName) {
+    var parts = {};
+    var format;
+    try { format = new Intl.DateTimeFormat('en-CA', { timeZone: zoneName, year: 'numeric', month: '2-digit', day: '2-digit' }); } catch (error) { format = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }); }
+    format.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + '-' + parts.month + '-' + parts.day;
+  }
+  function mondayOf(day) {
+    var date = new Date(day + 'T00:00:00Z');
+    date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
+    return date.toISOString().slice(0, 10);
+  }
+  // Today as the zone shown has it: in Auckland on Monday morning it is still Sunday in UTC.
+  function thisWeek() { return mondayOf(dayIn(new Date().toISOString(), state.wantedZone)); }
+  /** The week asked for, from its Monday; a day that is no date (cleared, or typed wrong) is this week, said so. */
+  function weekStart() {
+    var asked = byId('weekStart').value;
+    var monday = isDay(asked) ? mondayOf(asked) : thisWeek();
+    if (!isDay(asked) && !state.weekNote) state.weekNote = 'No week was chosen, so this week is shown.';
+    byId('weekStart').value = monday;
+    return monday;
+  }
   function weekDays() {
-    var start = new Date(byId('weekStart').value + 'T00:00:00Z');
+    var start = new Date(weekStart() + 'T00:00:00Z');
     var days = [];
     for (var i = 0; i < 7; i += 1) days.push(new Date(start.getTime() + i * 86400000).toISOString().slice(0, 10));
     return days;
@@ -152,7 +184,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       var listed = state.wantedZone === 'UTC' || Object.prototype.hasOwnProperty.call(zones, state.wantedZone);
       var wanted = listed || !Object.prototype.hasOwnProperty.call(ZONE_LINKS, state.wantedZone) ? state.wantedZone : ZONE_LINKS[state.wantedZone];
       select.value = wanted;
-      if (select.value !== wanted) select.value = 'UTC';
+      if (select.value !== wanted) {
+        select.value = 'UTC';
+        state.zoneNote = state.wantedZone + ' is no zone of a region here, so UTC is shown.';
+      }
     });
   }
 
@@ -200,8 +235,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
         return refreshGates().then(function (gatesChanged) { return changed || gatesChanged; });
       });
     }).then(function (changed) {
-      if (!live) say('Week of ' + days[0] + ' in ' + zone());
-      else if (changed) say('Updated: week of ' + days[0] + ' in ' + zone());
+      if (!live) say(weekSummary(days[0]));
+      else if (changed) say('Updated: ' + weekSummary(days[0]).replace(/^Week/, 'week'));
     }, function (error) {
       if (error.retryAfterSeconds) {
         state.pausedUntil = Date.now() + error.retryAfterSeconds * 1000;
@@ -237,13 +272,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
 
   function amount(value) { return value >= 100 ? Math.round(value).toLocaleString('en') : String(Number(value.toFixed(2))); }
 
-  function causeCard(entry) {
+  function causeCard(entry, windowHeld, audit) {
     var hold = entry.hold;
     var cause = entry.cause;
-    var card = element('article', 'cause' + (hold.active ? ' held' : ''));
+    // In force, yet holding none of the window's runs: each was let through with an override.
+    var letThrough = hold.active && entry.overridden && !windowHeld;
+    var card = element('article', 'cause' + (letThrough ? ' overridden' : hold.active ? ' held' : ''));
     var runs = entry.occurrences.length > 1 ? 'runs ' : 'run ';
+    var standing = !hold.active ? ', no longer in force' : letThrough ? ', in force, its runs let through' : entry.overridden ? ', in force, a run let through' : '';
     var lines = [
-      element('strong', '', (CAUSES[cause.kind] || cause.kind) + ' in ' + hold.regions.join(', ') + (cause.severity ? ' (' + cause.severity + ')' : '') + (hold.active ? '' : ', no longer in force')),
+      element('strong', '', (CAUSES[cause.kind] || cause.kind) + ' in ' + hold.regions.join(', ') + (cause.severity ? ' (' + cause.severity + ')' : '') + standing),
       element('div', '', cause.reason),
     ];
     if (cause.evidence) lines.push(element('div', '', 'Observed ' + amount(cause.evidence.observed) + ' against a usual ' + amount(cause.evidence.baseline)));
@@ -251,7 +289,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     lines.push(element('div', '', 'Holds its ' + runs + entry.occurrences.join(', ') + ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')'));
     if (hold.releasedAt) lines.push(element('div', '', 'Released ' + when(hold.releasedAt) + (hold.releasedBy ? ' by ' + hold.releasedBy : '') + ': ' + hold.releaseReason));
     else if (hold.releaseDueAt) lines.push(element('div', '', 'Its cause ended ' + when(hold.clearedAt) + '; it is released after the cool-down, at ' + when(hold.releaseDueAt)));
-    if (entry.overridden) lines.push(element('div', '', 'A run was let through it with an override.'));
+    // Who let which run through, and why, from the window's own trail.
+    var overrides = audit.filter(function (row) { return row.action === 'overridden' && row.details && row.details.holdId === hold.id; });
+    overrides.forEach(function (row) {
+      var which = row.details.occurrence ? 'Run ' + row.details.occurrence : 'Every run';
+      lines.push(element('div', '', which + ' let through by ' + row.actor + ' ' + when(row.at) + ': ' + row.details.reason));
+    });
+    if (entry.overridden && overrides.length === 0) lines.push(element('div', '', 'A run was let through it with an override.'));
     if (entry.inProgressWhenHeld) lines.push(element('div', '', 'A run had already started when it landed, and ran on.'));
     lines.push(element('div', '', 'Hold ' + hold.id));
     lines.forEach(function (line) { card.appendChild(line); });
@@ -274,11 +318,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var window = explained.window;
     var explanation = explained.explanation;
     var held = explanation.status === 'held';
-    byId('whyTitle').textContent = held ? 'Why is "' + window.title + '" held?' : '"' + window.title + '" is not held';
+    var inForce = explanation.holds.some(function (entry) { return entry.hold.active; });
+    byId('whyTitle').textContent = held ? 'Why is "' + window.title + '" held?' : inForce ? '"' + window.title + '" runs despite a hold' : '"' + window.title + '" is not held';
     body.appendChild(element('p', '', 'Team ' + window.ownerTeam + ' · ' + (window.footprint.global ? 'global' : window.footprint.regions.join(', ')) + ' · ' + explanation.status));
     if (explanation.holds.length === 0) body.appendChild(element('p', '', 'No hold has ever held it.'));
+    else if (!held && inForce) body.appendChild(element('p', '', 'A hold in force on its regions lets its runs through, by an override:'));
     else if (!held) body.appendChild(element('p', '', 'Nothing holds it now. The holds it had:'));
-    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry)); });
+    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry, held, explanation.audit || [])); });
     if (held) body.appendChild(element('p', '', 'A run can be let through with the override form below; "holdfast windows suggest ' + window.windowId + '" gives the least harmful slots.'));
   }
 
@@ -291,17 +337,29 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return api(runs + 'status=held').then(function (answer) {
       return answer.body.items[0] || api(runs + 'from=' + encodeURIComponent(new Date().toISOString())).then(function (next) { return next.body.items[0]; });
     }).then(function (run) {
-      if (!run) return;
-      var start = new Date(run.startsAt);
-      start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
-      byId('weekStart').value = start.toISOString().slice(0, 10);
+      // The week holding the run's start in the zone shown, not in UTC.
+      if (run) byId('weekStart').value = mondayOf(dayIn(run.startsAt, zone()));
     }, function () { return undefined; });
   }
 
+  /** What the status says of the week drawn: which week, in which zone, and when nothing runs in it, that it is so. */
+  function weekSummary(monday) {
+    var note = [state.zoneNote, state.weekNote].filter(Boolean).map(function (text) { return text + ' '; }).join('');
+    state.weekNote = '';
+    state.zoneNote = '';
+    var filters = [byId('team').value && 'team ' + byId('team').value.trim(), byId('region').value && 'region ' + regionCode(byId('region').value)].filter(Boolean);
+    var empty = state.occurrences.length === 0 ? ': no window runs in it' + (filters.length ? ' for ' + filters.join(' and ') : '') : '';
+    return note + 'Week of ' + monday + ' in ' + zone() + empty;
+  }
+
   /** Replaces a select's options, keeping the chosen one while it is still offered. */
-  function fillSelect(select, options) {
+  function fillSelect(select, options, placeholder) {
     var chosen = select.value;
     select.textContent = '';
+    // Nothing chosen until the person chooses: a form sent with Enter must not act on whatever came first.
+    var none = element('option', '', placeholder);
+    none.value = '';
+    select.appendChild(none);
     options.forEach(function (entry) { var option = element('option', '', entry.text); option.value = entry.value; select.appendChild(option); });
     if (options.some(function (entry) { return entry.value === chosen; })) select.value = chosen;
   }
@@ -329,13 +387,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     fillSelect(byId('releaseHold'), Object.keys(state.holds).map(function (id) {
       var hold = state.holds[id];
       return { value: id, text: hold.regions.join(',') + ' (' + hold.source + '): ' + hold.reason };
-    }));
+    }), 'Choose a hold');
     var seen = {};
     fillSelect(byId('overrideWindow'), state.occurrences.filter(function (entry) {
       if (seen[entry.window.windowId]) return false;
       seen[entry.window.windowId] = true;
       return true;
-    }).map(function (entry) { return { value: entry.window.windowId, text: entry.window.title + ' (' + entry.window.ownerTeam + ')' }; }));
+    }).map(function (entry) { return { value: entry.window.windowId, text: entry.window.title + ' (' + entry.window.ownerTeam + ')' }; }), 'Choose a window');
     // The window a link named is the one to override, once it is offered; a choice made after that stands.
     if (state.windowId && !state.windowOffered && seen[state.windowId]) {
       state.windowOffered = true;
@@ -405,13 +463,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       event.preventDefault();
       run().then(function () {
         byId(form).reset();
+        if (state.windowOffered) byId('overrideWindow').value = state.windowId;
         return load().then(function () { say(done); });
       }, function (error) { say('Refused: ' + error.message); });
     });
   }
   act('declare', 'Hold declared.', function () {
     var until = byId('declareUntil').value;
-    return api('/v1/holds', { method: 'POST', body: { regions: byId('declareRegions').value.split(',').map(regionCode), from: byId('declareFrom').value + ':00Z', until: until ? until + ':00Z' : undefined, reason: byId('declareReason').value } });
+    return api('/v1/holds', { method: 'POST', body: { regions: byId('declareRegions').value.split(',').filter(function (code) { return code.trim() !== ''; }).map(regionCode), from: byId('declareFrom').value + ':00Z', until: until ? until + ':00Z' : undefined, reason: byId('declareReason').value } });
   });
   act('release', 'Hold released.', function () { return api('/v1/holds/' + byId('releaseHold').value + '/release', { method: 'POST', body: { reason: byId('releaseReason').value } }); });
   act('override', 'Override recorded.', function () {
@@ -420,7 +479,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   });
 
   function shiftWeek(days) {
-    var start = new Date(byId('weekStart').value + 'T00:00:00Z');
+    var start = new Date(weekStart() + 'T00:00:00Z');
     byId('weekStart').value = new Date(start.getTime() + days * 86400000).toISOString().slice(0, 10);
     load();
   }
@@ -431,7 +490,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     sessionStorage.setItem('holdfastZone', state.wantedZone);
     render();
     renderExplanation();
-    say('Week of ' + weekDays()[0] + ' in ' + zone());
+    say(weekSummary(weekDays()[0]));
   });
   function start() {
     return loadZones().then(weekOfWindow).then(function () { return load(); }, function (error) { say('Could not load: ' + error.message); });
@@ -439,14 +498,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   byId('filters').addEventListener('submit', function (event) { event.preventDefault(); start(); });
 
   var params = new URLSearchParams(location.search);
-  var monday = new Date();
-  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
-  byId('weekStart').value = params.get('week') || monday.toISOString().slice(0, 10);
+  state.wantedZone = params.get('zone') || sessionStorage.getItem('holdfastZone') || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  var askedWeek = params.get('week');
+  state.weekAsked = Boolean(askedWeek && isDay(askedWeek));
+  byId('weekStart').value = state.weekAsked ? mondayOf(askedWeek) : thisWeek();
+  if (askedWeek && !state.weekAsked) state.weekNote = 'week=' + askedWeek + ' is no date (YYYY-MM-DD), so this week is shown.';
   if (params.get('team')) byId('team').value = params.get('team');
   if (params.get('region')) byId('region').value = params.get('region');
   state.windowId = params.get('window') || undefined;
-  state.weekAsked = params.has('week');
-  state.wantedZone = params.get('zone') || sessionStorage.getItem('holdfastZone') || Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (byId('key').value) start();
   else if (state.windowId) {
     state.explained = { note: 'Type an API key above and press Enter to see why this window is held.' };
