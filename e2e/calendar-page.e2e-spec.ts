@@ -448,8 +448,11 @@ describe('the calendar page in headless Chromium', () => {
     await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-06-10`);
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in UTC');
     expect(await page.getByLabel('Week of').inputValue()).toBe('2009-06-08');
+    // A team typed in capitals is the team: names are lower case.
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-06-08&team=DNS`);
+    await card(/^Saturday,? 13 June 2009$/, /DNS failover drill\. dns · global/).waitFor();
     // A week nothing runs in says so, with the filters that left it empty.
-    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-08-03&team=dns`);
+    await page.goto(`${planner.baseUrl}/calendar?zone=UTC&week=2009-08-03&team=DNS`);
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-08-03 in UTC: no window runs in it for team dns');
     // Nothing chosen in the hold forms until a person chooses: Enter must not release whatever came first.
     expect(await page.getByLabel('Hold', { exact: true }).inputValue()).toBe('');

@@ -204,7 +204,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var from = new Date(Date.parse(days[0] + 'T00:00:00Z') - 86400000).toISOString();
     var to = new Date(Date.parse(days[6] + 'T00:00:00Z') + 2 * 86400000).toISOString();
     var query = '?limit=500&from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
-    if (byId('team').value) query += '&team=' + encodeURIComponent(byId('team').value);
+    // Team names are lower case (as keys are issued for): "Network-Ops" typed means network-ops.
+    if (byId('team').value.trim()) query += '&team=' + encodeURIComponent(byId('team').value.trim().toLowerCase());
     if (byId('region').value) query += '&region=' + encodeURIComponent(regionCode(byId('region').value));
     if (!live) say('Loading…');
     state.loading = Promise.all([everyItem('/v1/windows' + query), everyItem('/v1/holds?active=true'), readExplanation()]).then(function (answers) {
@@ -347,7 +348,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var note = [state.zoneNote, state.weekNote].filter(Boolean).map(function (text) { return text + ' '; }).join('');
     state.weekNote = '';
     state.zoneNote = '';
-    var filters = [byId('team').value && 'team ' + byId('team').value.trim(), byId('region').value && 'region ' + regionCode(byId('region').value)].filter(Boolean);
+    var filters = [byId('team').value.trim() && 'team ' + byId('team').value.trim().toLowerCase(), byId('region').value && 'region ' + regionCode(byId('region').value)].filter(Boolean);
     var empty = state.occurrences.length === 0 ? ': no window runs in it' + (filters.length ? ' for ' + filters.join(' and ') : '') : '';
     return note + 'Week of ' + monday + ' in ' + zone() + empty;
   }
