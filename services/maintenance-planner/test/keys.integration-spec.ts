@@ -24,6 +24,8 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(response.status).toBe(201);
     const created = (await response.json()) as CreatedKey;
     expect(response.headers.get('location')).toBe(`/v1/keys/${created.keyId}`);
+    // The key is in this answer only: no cache on the way keeps a copy.
+    expect(response.headers.get('cache-control')).toBe('no-store');
     return created;
   };
   const withKey = (key: string, path: string, init: RequestInit = {}) => service.fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } });

@@ -1,4 +1,4 @@
-import { applyDecorators, type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type CallHandler, type ExecutionContext, Header, Injectable, Logger, type NestInterceptor, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
@@ -36,7 +36,9 @@ export const ANSWER_SHOWN_ONCE_EXTENSION = 'x-answer-shown-once';
  * text, and a repeat is told so with `recover`, what to do instead (a 409 answer-shown-once, which the
  * OpenAPI document names too).
  */
-export const AnswerShownOnce = (recover: string): MethodDecorator => applyDecorators(SetMetadata(ANSWER_SHOWN_ONCE, recover), ApiExtension(ANSWER_SHOWN_ONCE_EXTENSION, recover));
+export const AnswerShownOnce = (recover: string): MethodDecorator =>
+  // no-store: no cache between the caller and the service keeps a copy of the secret either.
+  applyDecorators(SetMetadata(ANSWER_SHOWN_ONCE, recover), ApiExtension(ANSWER_SHOWN_ONCE_EXTENSION, recover), Header('Cache-Control', 'no-store'));
 
 // The headers of an answer a replay repeats: what it is, where what it made lives, and that thing's version.
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;

@@ -2,7 +2,7 @@ import { assignRequestId, httpRequestMetrics, MetricsRegistry, timeZoneRules } f
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
@@ -41,6 +41,11 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   app.useLogger(bootQuietLogger(app.get(Logger)));
   // First, so a request the body parser refuses has its id and is timed and counted too.
   app.use(assignRequestId);
+  // Every answer is the type it says: a browser must not read a problem document or a feed as a script or a page.
+  app.use((_request: Request, response: Response, next: () => void) => {
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
   // Express reads a malformed escape (?team=%ZZ) literally, a filter then matching nothing: refused here, for every route at once.
   app.use((request: Request, _response: unknown, next: (error?: unknown) => void) => next(malformedQueryEncoding(request.originalUrl)));

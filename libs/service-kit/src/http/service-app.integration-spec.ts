@@ -144,6 +144,13 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     expect(counts).toMatchObject({ 'POST /v1/notes 201': expect.any(Number), 'POST unrouted 400': expect.any(Number), 'GET unrouted 404': 1 });
     expect(Object.keys(counts).filter((key) => /health|metrics|0197a1b2/.test(key))).toEqual([]);
   });
+
+  it('marks every answer as the type it says (nosniff): a page, a problem document, a probe, a path nothing serves', async () => {
+    for (const [path, status] of [['/v1/notes', 200], ['/v1/notes?x=1', 400], ['/health/live', 200], ['/v1/nothing-here', 404]] as const) {
+      const answer = await service.fetch(path);
+      expect([answer.status, answer.headers.get('x-content-type-options')], path).toEqual([status, 'nosniff']);
+    }
+  });
 });
 
 describe('a service started again on the database of one that ran before (a restart, a second replica)', () => {
