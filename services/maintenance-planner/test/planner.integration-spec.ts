@@ -708,7 +708,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const intoEstimate = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-25T11:30:00Z', endsAt: '2026-06-25T11:45:00Z' });
     expect(intoEstimate.status).toBe(409);
     expect(intoEstimate.body.detail).toContain(
-      'Plan it for after the hold is released, as it has no end yet (its surge is expected to end about 2026-06-25T12:00:00.000Z) (GET /v1/gate?regions=KH answers 200 once nothing holds KH)',
+      'Plan it for after the hold is released, as it has no end yet (its surge is expected to end about 2026-06-25T12:00:00.000Z), or for after 2026-06-25T12:00:00.000Z, beyond the runs it holds now, where it is held only if the hold still lasts when its time comes near (GET /v1/gate?regions=KH answers 200 once nothing holds KH)',
     );
 
     // The estimate passes and no surge.cleared has come: the surge goes on, and so does its hold, for the gate at once.
@@ -722,12 +722,18 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...late });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'window-in-hold', holds: [{ until: null }] });
-    expect(refused.body.detail).toContain('Plan it for after the hold is released, as it has no end yet (GET /v1/gate?regions=KH answers 200 once nothing holds KH), or send override: {reason}.');
+    // Open-ended, it holds the runs starting within HOLD_HORIZON_HOURS (24) of now.
+    expect(refused.body.detail).toContain(
+      'Plan it for after the hold is released, as it has no end yet, or for after 2026-06-26T12:01:00.000Z, beyond the runs it holds now, where it is held only if the hold still lasts when its time comes near (GET /v1/gate?regions=KH answers 200 once nothing holds KH), or send override: {reason}.',
+    );
     // Beside a hold with an end, the open one is counted as one of them.
     const manual = await api('POST', '/v1/holds', { regions: ['KH'], from: '2026-06-25T13:45:00Z', until: '2026-06-25T15:00:00Z', reason: 'festival' });
     expect(manual.status).toBe(201);
     const intoBoth = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...late });
-    expect(intoBoth.body.detail).toContain('Plan it for after the holds are released, as 1 of them has no end yet (GET /v1/gate?regions=KH');
+    expect(intoBoth.body.detail).toContain('Plan it for after the holds are released, as 1 of them has no end yet, or for after 2026-06-26T12:01:00.000Z, beyond the runs they hold now, where it is held only if one of them still lasts when its time comes near (GET /v1/gate?regions=KH');
+    // Beyond what the open-ended hold holds now, a window is taken, as one planned before the surge was; the sweep holds it once the horizon reaches it.
+    const beyond = await plan({ footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-27T14:00:00Z', endsAt: '2026-06-27T14:30:00Z' });
+    expect(beyond.status).toBe('scheduled');
     expect((await api('POST', `/v1/holds/${manual.body.id}/release`, { reason: 'shown' })).status).toBe(200);
     const overridden = await plan({ ...late, override: { reason: 'cannot wait' } });
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
@@ -740,6 +746,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { occurrences: [1], kind: 'held' } }));
     const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: { why?: string } }[];
     expect(trail.find((entry) => entry.action === 'extended')?.details.why).toBe('the surge outlasted its expected end');
+    // The window planned beyond the hold's horizon: not held yet, and held by the sweep once the horizon reaches it while the surge goes on.
+    expect((await occurrences(beyond.windowId))[0].status).toBe('scheduled');
+    clock.set('2026-06-26T15:00:00Z');
+    await sweep.sweep();
+    expect((await occurrences(beyond.windowId))[0].status).toBe('held');
+    clock.set('2026-06-25T12:01:00Z');
 
     await publisher.publish(cleared('KH', surgeId, '2026-06-25T12:01:00Z'));
     await expectEventually(async () => expect((await holdFor(surgeId))[0].releaseDueAt).toBe('2026-06-25T12:31:00.000Z'));

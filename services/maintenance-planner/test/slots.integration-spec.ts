@@ -68,7 +68,7 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     await service?.close();
   });
 
-  it('takes a hold with no end to last its horizon: no slot before then, says so, and a move into it is still refused', async () => {
+  it('takes a hold with no end to last its horizon: no slot before then, says so, a move into it refused and one to a slot taken', async () => {
     clock.set('2026-06-14T20:00:00Z');
     const window = await plan({
       footprint: { global: false, regions: ['NP'] },
@@ -84,9 +84,11 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     expect(slots.length).toBeGreaterThan(0);
     for (const slot of slots) expect(slot.startsAt >= '2026-06-16T12:00:00.000Z', `${slot.startsAt} is after the hold as estimated`).toBe(true);
     expect(notes).toContain(
-      `Hold ${hold.id} (NP: election week) has no end yet: these slots take it to be over by 2026-06-16T12:00:00.000Z (HOLD_HORIZON_HOURS ahead). Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
+      `Hold ${hold.id} (NP: election week) has no end yet: these slots take it to be over by 2026-06-16T12:00:00.000Z (HOLD_HORIZON_HOURS ahead). Until it is released, a move to start before then is refused (409 window-in-hold) unless overridden, and one after it is held when its time comes near if the hold still lasts; ask again after its release for slots sooner.`,
     );
-    expect((await moveTo(window, slots[0])).body.code).toBe('window-in-hold');
+    expect((await moveTo(window, { startsAt: '2026-06-15T20:00:00Z', endsAt: '2026-06-15T21:00:00Z' })).body.code).toBe('window-in-hold');
+    // A slot offered lies beyond what the hold holds: taken, and held when its time comes near if the hold still lasts.
+    expect((await moveTo(window, slots[0])).status).toBe(200);
     // Before the hold starts, the window moves freely.
     expect((await moveTo(window, { startsAt: '2026-06-15T05:00:00Z', endsAt: '2026-06-15T06:00:00Z' })).status).toBe(200);
   });
@@ -131,7 +133,7 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     expect(answer.slots.length).toBeGreaterThan(0);
     for (const slot of answer.slots) expect(slot.startsAt >= '2026-07-02T08:00:00.000Z', `${slot.startsAt} is after the hold as estimated`).toBe(true);
     expect(answer.notes).toContain(
-      `Hold ${hold.id} (IR: Surge in IR: requests in IR surged) has no end yet: these slots take it to be over by 2026-07-02T08:00:00.000Z (HOLD_HORIZON_HOURS ahead). Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
+      `Hold ${hold.id} (IR: Surge in IR: requests in IR surged) has no end yet: these slots take it to be over by 2026-07-02T08:00:00.000Z (HOLD_HORIZON_HOURS ahead). Until it is released, a move to start before then is refused (409 window-in-hold) unless overridden, and one after it is held when its time comes near if the hold still lasts; ask again after its release for slots sooner.`,
     );
     expect((await moveTo(window, { startsAt: '2026-07-01T22:00:00Z', endsAt: '2026-07-01T23:00:00Z' })).body.code).toBe('window-in-hold');
   });

@@ -151,7 +151,7 @@ function openEndedNotes({ flexibility }: ReturnType<typeof slotSearchWithin>, ho
     .map(
       (hold) =>
         `Hold ${hold.id} (${hold.regions.join(', ')}: ${hold.reason}) has no end yet: these slots take it to be over by ${endOf(hold).toISOString()} (HOLD_HORIZON_HOURS ahead). ` +
-        `Until it is released, a move into it is refused (409 window-in-hold) unless overridden; ask again after its release for slots sooner.`,
+        `Until it is released, a move to start before then is refused (409 window-in-hold) unless overridden, and one after it is held when its time comes near if the hold still lasts; ask again after its release for slots sooner.`,
     );
 }
 

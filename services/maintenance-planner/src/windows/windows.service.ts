@@ -13,7 +13,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
 import { HoldAnnouncer, type AutomaticMove, type TouchedOccurrence } from '../holds/hold-announcer';
 import { refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
+import { endOfHeld, heldThrough, HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
@@ -175,14 +175,14 @@ const withoutEnd = (holds: number, open: number): string => (holds === 1 ? 'it h
  * A surge under way has none: its expected end (a detector's estimate, or a declaration's until) is
  * said as expected, since a window planned right after it is refused again while the surge goes on.
  */
-function planAfter(holds: readonly HoldRow[]): string {
+function planAfter(holds: readonly HoldRow[], reaches: readonly Date[]): string {
   const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
   const ends = holds.map(stopsRunsUntil);
   const expected = holds.flatMap((hold, index) => (ends[index] === null && hold.until_at ? [hold.until_at.getTime()] : []));
   const latest = (times: number[]) => new Date(Math.max(...times)).toISOString();
   const after = ends.every((end) => end !== null)
     ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`
-    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} no end yet${expected.length > 0 ? ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})` : ''}`;
+    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} no end yet${expected.length > 0 ? ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})` : ''}, or for after ${latest(reaches.map((reach) => reach.getTime()))}, beyond the runs ${holds.length > 1 ? 'they hold' : 'it holds'} now, where it is held only if ${holds.length > 1 ? 'one of them' : 'the hold'} still lasts when its time comes near`;
   return `Plan it for ${after} (GET /v1/gate?regions=${regions.join(',')} answers 200 once nothing holds ${regions.join(', ')})`;
 }
 
@@ -280,23 +280,32 @@ export class WindowsService {
     }[];
     if (!span?.start || !span.end) return null;
     const candidates = await this.holds.findActive(tx, row.footprint_global ? 'all' : row.footprint_regions, { start: span.start, end: span.end });
+    const now = this.clock.now();
     const conflicting: HoldRow[] = [];
+    const reaches: Date[] = [];
     for (const hold of candidates) {
+      // A hold with no end holds the runs that start within its horizon (HOLD_HORIZON_HOURS ahead, further as the sweep
+      // extends it while the hold lasts): a run planned beyond it is taken, as one planned before the hold was, and held
+      // when the horizon reaches it. Refused further ahead, one spike blocked a region's planning for weeks.
+      const reach = hold.until_at ?? heldThrough(hold, now, this.config.settings.holdHorizonMs);
       // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict.
       const [hit] = (await tx.query(
-        `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < COALESCE($3, 'infinity'::timestamptz) AND o.ends_at > $2
+        `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2
             AND NOT EXISTS (SELECT 1 FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.hold_id = $4 AND l.overridden_by IS NOT NULL)
           LIMIT 1`,
-        [row.id, hold.from_at, hold.until_at, hold.id],
+        [row.id, hold.from_at, reach, hold.id],
       )) as unknown[];
-      if (hit) conflicting.push(hold);
+      if (hit) {
+        conflicting.push(hold);
+        reaches.push(reach);
+      }
     }
     if (conflicting.length === 0) return null;
     if (!overrideReason) {
       throw new DomainError(
         'window-in-hold',
         409,
-        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${when === 'planning' ? planAfter(conflicting) : `Pick another time (GET /v1/windows/${row.id}/suggestions)`}, or send override: {reason}.`,
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${when === 'planning' ? planAfter(conflicting, reaches) : `Pick another time (GET /v1/windows/${row.id}/suggestions)`}, or send override: {reason}.`,
         { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
       );
     }
