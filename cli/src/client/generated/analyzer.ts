@@ -249,10 +249,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AlertIntakeResult: {
-            /** @description each alert whose region is known, in the notification's order */
+            /** @description each alert whose region is known, in the notification's order; holdfast-hold-alert: the notifier's own alert for a hold (MaintenanceHold), routed back here, which starts no surge */
             alerts: {
                 /** @enum {string} */
-                action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded";
+                action: "started" | "updated" | "cleared" | "duplicate" | "nothing-active" | "already-resolved" | "superseded" | "holdfast-hold-alert";
                 fingerprint: string;
                 region: string;
                 surgeId: string | null;
