@@ -132,11 +132,22 @@ export const holdCommands: Command[] = [
       if (body.holds.length === 0) context.io.out('nothing holds it\n');
       for (const { hold, cause, occurrences, overridden } of body.holds) {
         context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')}, occurrence(s) ${occurrences.join(', ')}${overridden ? ' (overridden)' : ''}: ${hold.reason}\n`);
-        context.io.out(`  cause: ${cause.kind} ${cause.causeId ?? ''} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
+        // A surge's, an alert's or a declaration's hold names the surge; what started that surge is its correlation id.
+        const surge = cause.kind === 'manual request' ? '' : ` through surge ${cause.causeId} (holdfast surges show ${cause.causeId})`;
+        context.io.out(`  cause: ${cause.kind}${surge} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
         if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
-        if (cause.correlationId) context.io.out(`  correlation id: ${cause.correlationId} (find the sample or alert that started it)\n`);
+        const origin = cause.correlationId ? startedBy(cause.kind, cause.correlationId) : undefined;
+        if (origin) context.io.out(`  started by: ${origin}\n`);
         for (const line of holdSpan(hold, zoneOf)) context.io.out(`  ${line}\n`);
       }
     },
   },
 ];
+
+/** What started a hold's surge, from the surge's correlation id: a declaration's id, an alert's sender and fingerprint, a sample's event id. */
+function startedBy(kind: string, correlationId: string): string | undefined {
+  if (kind === 'declaration') return `declaration ${correlationId} (holdfast declarations show ${correlationId})`;
+  if (kind === 'alert') return `alert ${correlationId} (sender:fingerprint)`;
+  if (kind === 'surge') return `sample event ${correlationId} (its dead letter or producer's log names it)`;
+  return undefined;
+}

@@ -34,6 +34,16 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain('IR 2026-12-05 10:06 Asia/Tehran (+03:30) - 2026-12-05 10:55 (+03:30)\n');
   });
 
+  it("explain: names a declaration's hold by its surge and the declaration that started it, each with the command that shows it", async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
+    const DECLARATION = '0190e0c8-0000-7000-8000-0000000000d1';
+    const cause = { kind: 'declaration', source: 'declaration', causeId: SURGE, reason: 'election in IN', severity: 'major', evidence: null, requestedBy: null, causeEventId: null, correlationId: DECLARATION };
+    const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, source: 'declaration' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+    expect(said.out).toContain(`  cause: declaration through surge ${SURGE} (holdfast surges show ${SURGE}) (declaration, major): election in IN\n`);
+    expect(said.out).toContain(`  started by: declaration ${DECLARATION} (holdfast declarations show ${DECLARATION})\n`);
+  });
+
   it('sends a country typed in lower case as the services take it, as windows create does', async () => {
     const declared = await holdfast(['holds', 'declare', '--regions', 'ir,np', '--from', '2026-06-14T18:00:00Z', '--reason', 'election night']);
     expect(declared.code).toBe(ExitCode.ok);

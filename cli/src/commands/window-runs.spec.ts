@@ -106,3 +106,57 @@ describe('holdfast windows start and complete', () => {
     expect(said.err).toBe(`holdfast: ${refusal.detail} (occurrence-not-startable)\n`);
   });
 });
+
+describe('holdfast windows show and occurrences, where a run moved or waits for a new slot', () => {
+  afterEach(closeStandIns);
+
+  const window = {
+    windowId: WINDOW,
+    version: 3,
+    title: 'Core router upgrade',
+    ownerTeam: 'network-ops',
+    footprint: { global: false, regions: ['IR'] },
+    startsAt: '2026-06-11T21:00:00.000Z',
+    endsAt: '2026-06-11T22:00:00.000Z',
+    plannedZone: 'Asia/Tehran',
+    priority: 'routine',
+    surgePolicy: 'hold',
+    status: 'needs-reschedule',
+    exdates: ['2026-06-18T00:30'],
+  };
+  const proposed = { startsAt: '2026-06-12T22:00:00.000Z', endsAt: '2026-06-12T23:00:00.000Z', expectedImpact: 0.1, localTimes: [] };
+
+  const holdfast = async (args: string[], body: object) => {
+    const planner = await standInService(() => ({ body }));
+    const { io, said } = specIo();
+    const code = await run([...args, '--planner-url', planner.url], io);
+    return { code, said, calls: planner.asked.map(({ method, url }) => `${method} ${url}`) };
+  };
+
+  it('shows the next run where it stands, a move from the planned time, the slot proposed and how to take it, and the exdates', async () => {
+    const { code, said } = await holdfast(['windows', 'show', WINDOW], { ...window, nextOccurrence: { ...occurrence(1, 'needs-reschedule'), startsAt: '2026-06-11T23:30:00.000Z', proposedSlot: proposed } });
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(
+      new RegExp(
+        `^next run: +#1 2026-06-11 23:30 UTC \\(\\+00:00\\), needs-reschedule, moved from the planned time; proposed slot 2026-06-12 22:00 UTC \\(\\+00:00\\) to 2026-06-12 23:00 UTC \\(\\+00:00\\) \\(take it with holdfast windows update ${WINDOW} --start 2026-06-12T22:00:00.000Z --end 2026-06-12T23:00:00.000Z --version 3\\)$`,
+        'm',
+      ),
+    );
+    expect(said.out).toMatch(/^exdates: +2026-06-18T00:30$/m);
+    const none = await holdfast(['windows', 'show', WINDOW], { ...window, exdates: [], nextOccurrence: null });
+    expect(none.said.out).toMatch(/^next run: +none left$/m);
+    expect(none.said.out).not.toMatch(/^exdates:/m);
+  });
+
+  it('lists the runs of a time range, each waiting for a new slot with the slot proposed', async () => {
+    const { code, said, calls } = await holdfast(['windows', 'occurrences', WINDOW, '--from', '2026-06-11T00:00:00Z', '--to', '2026-06-13T00:00:00Z'], {
+      windowId: WINDOW,
+      items: [{ ...occurrence(1, 'needs-reschedule'), proposedSlot: proposed }, occurrence(2, 'scheduled')],
+      nextCursor: null,
+    });
+    expect(code).toBe(ExitCode.ok);
+    expect(calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?from=2026-06-11T00%3A00%3A00Z&to=2026-06-13T00%3A00%3A00Z&limit=2000`]);
+    expect(said.out).toMatch(/^1 +needs-reschedule \(proposed 2026-06-12 22:00 UTC \(\+00:00\)\) +2026-06-11 21:00 UTC/m);
+    expect(said.out).toMatch(/^2 +scheduled +2026-06-12 21:00 UTC/m);
+  });
+});

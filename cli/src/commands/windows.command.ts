@@ -30,6 +30,9 @@ export interface WindowView {
   surgePolicy: string;
   status: string;
   localTimes?: RegionLocalTime[];
+  exdates?: string[];
+  /** GET /v1/windows/{id} only: the first run not over, where the window's own times are its first run's as planned. */
+  nextOccurrence?: OccurrenceView | null;
 }
 
 interface OccurrenceView {
@@ -38,6 +41,22 @@ interface OccurrenceView {
   endsAt: string;
   status: OccurrenceStatus;
   localTimes: RegionLocalTime[];
+  proposedSlot?: { startsAt: string; endsAt: string };
+}
+
+/** A run's status, with the slot proposed for it when its hold's release left it needing one. */
+const runStatus = (run: OccurrenceView): string => (run.proposedSlot ? `${run.status} (proposed ${utcTime(run.proposedSlot.startsAt)})` : run.status);
+
+/** Where the window's next run stands: moved runs (a hold's automatic move) and a proposed slot show here, not in its planned times. */
+function nextRunLine(window: WindowView): [string, string][] {
+  if (window.nextOccurrence === undefined) return [];
+  const next = window.nextOccurrence;
+  if (next === null) return [['next run', 'none left']];
+  const moved = next.number === 1 && next.startsAt !== window.startsAt ? ', moved from the planned time' : '';
+  const proposal = next.proposedSlot
+    ? `; proposed slot ${utcTime(next.proposedSlot.startsAt)} to ${utcTime(next.proposedSlot.endsAt)} (take it with holdfast windows update ${window.windowId} --start ${next.proposedSlot.startsAt} --end ${next.proposedSlot.endsAt} --version ${window.version})`
+    : '';
+  return [['next run', `#${next.number} ${utcTime(next.startsAt)}, ${next.status}${moved}${proposal}`]];
 }
 
 interface SlotView {
@@ -164,10 +183,10 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
 }
 
 /** A window's runs, page after page, up to --limit when the command takes it. */
-const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus, from?: string) =>
+const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus, from?: string, to?: string) =>
   readPages(context, { pageMax: 2000 }, async (page) =>
     expectOk<Page<OccurrenceView & { heldBy: string[] }>>(
-      await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, from, ...page } } }), planner),
+      await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, from, to, ...page } } }), planner),
     ),
   );
 
@@ -214,6 +233,8 @@ function showWindow(context: CommandContext, window: WindowView): void {
       ['starts', `${utcTime(window.startsAt)}; planned ${localTime(window.startsAt, window.plannedZone)}`],
       ['ends', `${utcTime(window.endsAt)}; planned ${localTime(window.endsAt, window.plannedZone)}`],
       ['recurrence', window.recurrence ?? 'none'],
+      ...(window.exdates?.length ? ([['exdates', window.exdates.join(', ')]] as [string, string][]) : []),
+      ...nextRunLine(window),
       ['local start per region', localLines(window.startsAt, window.localTimes, window.plannedZone)],
     ]),
   );
@@ -283,19 +304,19 @@ export const windowCommands: Command[] = [
   {
     name: 'windows occurrences',
     argument: 'ID',
-    usage: `holdfast windows occurrences ID [--status ${OCCURRENCE_STATUSES.join('|')}] [--limit N]`,
-    summary: 'each run of a window, its status and holds, in local time per region (every one, or the first --limit N)',
-    options: { status: { type: 'string' }, limit: { type: 'string' } },
+    usage: `holdfast windows occurrences ID [--status ${OCCURRENCE_STATUSES.join('|')}] [--from TIME] [--to TIME] [--limit N]`,
+    summary: 'each run of a window (those overlapping --from/--to), its status, any slot proposed for it and its holds, in local time per region (every one, or the first --limit N)',
+    options: { status: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'window');
-      const body = await runsOf(context, id, flagOneOf(context.values, 'status', OCCURRENCE_STATUSES));
+      const body = await runsOf(context, id, flagOneOf(context.values, 'status', OCCURRENCE_STATUSES), utcInstant(context.values, 'from'), utcInstant(context.values, 'to'));
       if (context.json) return printJson(context.io, { windowId: id, ...body });
       context.io.out(
         table(
           ['#', 'STATUS', 'STARTS (UTC)', 'ENDS (UTC)', 'HOLDS', 'LOCAL START PER REGION'],
           body.items.map((occurrence) => [
             String(occurrence.number),
-            occurrence.status,
+            runStatus(occurrence),
             utcTime(occurrence.startsAt),
             utcTime(occurrence.endsAt),
             occurrence.heldBy,
