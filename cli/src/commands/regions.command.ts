@@ -24,6 +24,8 @@ interface MetricBaselineView {
   /** The samples behind each hour of the week. */
   sampleCounts: number[];
   sampleCount: number;
+  /** Absent from an analyzer before 2026-12-06. */
+  warmUp?: { learnedHours: number; neededHours: number; warmupCeiling: number | null } | null;
   lastSampleAt: string | null;
   signalLostAt: string | null;
 }
@@ -112,6 +114,7 @@ export const regionCommands: Command[] = [
             ['region', `${body.region} (${baseline.zone})`],
             ['metric', baseline.metric],
             ['samples', String(baseline.sampleCount)],
+            ...warmUpLine(baseline),
             ['last sample', local(baseline.lastSampleAt)],
             ['signal', baseline.signalLostAt ? `lost since ${local(baseline.signalLostAt)}` : 'receiving'],
             ['now', `${DateTime.fromISO(now, { zone: baseline.zone, locale: 'en' }).toFormat('ccc')} ${localTime(now, baseline.zone)}`],
@@ -155,3 +158,14 @@ export const regionCommands: Command[] = [
     },
   },
 ];
+
+/** Whether the series decides yet: a sample that surged nothing on a region still learning is the first thing a newcomer meets. */
+function warmUpLine({ warmUp }: MetricBaselineView): [string, string][] {
+  if (warmUp === undefined) return [];
+  if (warmUp === null) return [['decides', 'yes: on its learned baseline']];
+  const meanwhile =
+    warmUp.warmupCeiling === null
+      ? 'until then no sample surges (set a warm-up ceiling in ANALYZER_DETECTION to decide meanwhile)'
+      : `until then a sample at or above the warm-up ceiling ${warmUp.warmupCeiling} surges`;
+  return [['decides', `not yet: warming up, ${warmUp.learnedHours} of the ${warmUp.neededHours} hours of samples it learns first; ${meanwhile}`]];
+}

@@ -57,6 +57,20 @@ describe('holdfast regions', () => {
     expect(second.said.out).toContain('An hour with a level over 0 samples has none of its own yet: its level is the one learned at that hour on the other days.\n');
   });
 
+  it('says whether the series decides yet: warming up, with what decides meanwhile, or on its baseline', async () => {
+    const said = async (warmUp: object | null) => {
+      const service = await standInService(() => ({ body: { region: 'IR', zone: 'Asia/Tehran', hoursPerWeek: HOURS_PER_WEEK, metrics: [{ ...requests, warmUp }] } }));
+      const { io, said: out } = specIo();
+      expect(await run(['regions', 'baseline', 'IR', '--analyzer-url', service.url], io)).toBe(ExitCode.ok);
+      return out.out;
+    };
+    expect(await said({ learnedHours: 0.5, neededHours: 24, warmupCeiling: null })).toMatch(
+      /^decides: +not yet: warming up, 0\.5 of the 24 hours of samples it learns first; until then no sample surges \(set a warm-up ceiling in ANALYZER_DETECTION to decide meanwhile\)$/m,
+    );
+    expect(await said({ learnedHours: 2, neededHours: 24, warmupCeiling: 1000 })).toMatch(/^decides: +not yet: warming up, 2 of the 24 hours of samples it learns first; until then a sample at or above the warm-up ceiling 1000 surges$/m);
+    expect(await said(null)).toMatch(/^decides: +yes: on its learned baseline$/m);
+  });
+
   it("prints the analyzer's JSON with --json, and its problem when nothing is learned", async () => {
     const body = { region: 'IR', zone: 'Asia/Tehran', hoursPerWeek: HOURS_PER_WEEK, metrics: [requests] };
     const analyzer = await standInService(() => ({ body }));

@@ -51,8 +51,10 @@ describe('impact-analyzer: GET /v1/regions/{region}/baseline, against the real b
       lastSampleAt: '2026-06-14T20:55:00.000Z',
       signalLostAt: null,
       publishedAt: null,
+      warmUp: { learnedHours: 0, neededHours: 24, warmupCeiling: null },
     });
-    expect(requests).toMatchObject({ metric: 'requests', sampleCount: 2 });
+    // Two samples five minutes apart: ten minutes learned of the day a series learns before it decides.
+    expect(requests).toMatchObject({ metric: 'requests', sampleCount: 2, warmUp: { learnedHours: 0.17, neededHours: 24, warmupCeiling: null } });
     expect(requests).not.toHaveProperty('note');
     expect((await baseline('?metric=errors')).map((metric) => metric.sampleCount)).toEqual([0]);
 

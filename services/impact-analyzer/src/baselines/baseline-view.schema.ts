@@ -16,6 +16,14 @@ const MetricBaselineSchema = z.strictObject({
   lastSampleAt: InstantSchema.nullable(),
   signalLostAt: InstantSchema.nullable().meta({ description: 'when its signal was declared lost; null while samples arrive' }),
   publishedAt: InstantSchema.nullable().meta({ description: 'when the profile was last published on region.baselines.v1; null if never' }),
+  warmUp: z
+    .strictObject({
+      learnedHours: z.number().nonnegative().meta({ description: "the samples' time learned so far" }),
+      neededHours: z.number().positive().meta({ description: 'what the series learns before it decides on its baseline (warmupSamples at 5 minutes)' }),
+      warmupCeiling: TrafficValueSchema.nullable().meta({ description: 'meanwhile a sample at or above it surges; null: none, so nothing is decided until it is warm' }),
+    })
+    .nullable()
+    .meta({ description: 'null once the series decides on its baseline; while it still learns, how far it is and what decides meanwhile' }),
 });
 
 /** A region's baselines: every metric learned for it (or the one asked for), by metric name. */

@@ -4,13 +4,23 @@ import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AnalyzerSettings } from '../config/analyzer-settings';
-import { parseSeriesState, samplesPerReference, SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
+import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
+import { isWarm, learnedMsOf, parseSeriesState, REFERENCE_SPACING_MS, samplesPerReference, SeasonalBaseline, type DetectionConfig, type SeriesState } from '../detection';
 import type { PublishedBaseline } from '../samples/series-state.entity';
 import { SeriesStateEntity } from '../samples/series-state.entity';
 import { unpackSeriesState } from '../samples/stored-series-state';
 import { SERVICE_NAME } from '../service-name';
 import type { RegionBaselines } from './baseline-view.schema';
+
+type WarmUp = RegionBaselines['metrics'][number]['warmUp'];
+
+const HOUR_MS = 3_600_000;
+
+/** How far a series still learning is, and what decides meanwhile; null once it is warm. A person asks this after a sample that surged nothing. */
+function warmUpOf(learnedMs: number, policy: Pick<RegionPolicy, 'warmupSamples' | 'warmupCeiling'>, warm: boolean): WarmUp {
+  if (warm) return null;
+  return { learnedHours: Math.round((learnedMs / HOUR_MS) * 100) / 100, neededHours: (policy.warmupSamples * REFERENCE_SPACING_MS) / HOUR_MS, warmupCeiling: policy.warmupCeiling ?? null };
+}
 
 /** A series' learned hour-of-week profile with how many samples each hour rests on. */
 export interface BaselineProfile {
@@ -56,11 +66,13 @@ export function changedMaterially(previous: PublishedBaseline | null, next: (num
  * it), the empty profile the series learns again from at its next sample, saying so, rather than
  * failing the whole region's answer.
  */
-function storedProfile(row: SeriesStateEntity, config: DetectionConfig, zone: string): BaselineProfile & { note?: string } {
+function storedProfile(row: SeriesStateEntity, config: DetectionConfig, zone: string, policy: RegionPolicy): BaselineProfile & { note?: string; warmUp: WarmUp } {
   try {
-    return profileOf(parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baselineBuckets })), config);
+    const state = parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baselineBuckets }));
+    return { ...profileOf(state, config), warmUp: warmUpOf(learnedMsOf(state), policy, isWarm(state, policy.warmupSamples)) };
   } catch {
     return {
+      warmUp: warmUpOf(0, policy, false),
       zone,
       values: Array.from({ length: HOURS_PER_WEEK }, () => null),
       sampleCounts: Array.from({ length: HOURS_PER_WEEK }, () => 0),
@@ -114,13 +126,14 @@ export class BaselinesService {
     const code = this.catalog.get(region).code;
     const rows = await this.dataSource.getRepository(SeriesStateEntity).find({ where: { region: code, ...(metric ? { metric } : {}) }, order: { metric: 'ASC' } });
     const zone = this.catalog.zoneOf(code);
+    const policy = policyOf(this.config.settings, code);
     return {
       region: code,
       zone,
       hoursPerWeek: HOURS_PER_WEEK,
       metrics: rows.map((row) => ({
         metric: row.metric,
-        ...storedProfile(row, detection, zone),
+        ...storedProfile(row, detection, zone, policy),
         lastSampleAt: row.lastSampleAt?.toISOString() ?? null,
         signalLostAt: row.signalLostAt?.toISOString() ?? null,
         publishedAt: row.baselinePublishedAt?.toISOString() ?? null,

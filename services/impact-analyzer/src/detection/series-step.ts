@@ -212,7 +212,8 @@ export function stepSeriesRun(state: SeriesState, samples: readonly TrafficSampl
   return { state: next ?? state, steps };
 }
 
-const learnedMsOf = (state: SeriesState): number => state.learnedMs ?? state.samplesSeen * REFERENCE_SPACING_MS;
+/** How long a series has learned: its samples' time, or for a state written before that was kept, their count at the reference spacing. */
+export const learnedMsOf = (state: SeriesState): number => state.learnedMs ?? state.samplesSeen * REFERENCE_SPACING_MS;
 
 /**
  * The state without the times it holds after `limitMs`: a sample stamped in the future, taken before
