@@ -102,6 +102,18 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
   });
 
+  it("posts a hold placed ahead of its period with its alerts' end past their start, which Alertmanager takes, and ends them at that start when released before it", async () => {
+    const notifier = api(service);
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['GH'] } });
+    const from = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const hold = holdPlaced(['GH'], { from, until: new Date(Date.parse(from) + 86_400_000).toISOString(), placedAt: new Date().toISOString() });
+    await publisher.publish(hold);
+    // An endsAt a TTL from now, two days before its startsAt, was refused by Alertmanager, and retried until it died.
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'hold.placed', status: 'delivered' }]));
+    await publisher.publish(holdReleased(hold, new Date().toISOString()));
+    await expectEventually(async () => expect((await notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']));
+  });
+
   it('reaches an Alertmanager behind basic auth with "Basic <base64 of user:password>" as the secret', async () => {
     const notifier = api(service);
     expect((await fetch(`${guarded.url}/api/v2/alerts`)).status).toBe(401);

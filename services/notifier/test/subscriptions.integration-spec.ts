@@ -171,7 +171,16 @@ describe('notifier /v1/subscriptions', () => {
     expect((await notifier.call('POST', '/v1/subscriptions', { ...webhook, filters: { ...webhook.filters, regions: ['IR'] } })).status).toBe(201);
     expect((await notifier.call('POST', '/v1/subscriptions', { ...webhook, enabled: false })).status).toBe(201);
     expect((await notifier.call('PATCH', `/v1/subscriptions/${first.id}`, { enabled: false })).status).toBe(200);
-    expect((await notifier.call('POST', '/v1/subscriptions', webhook)).status).toBe(201);
+    const second = await notifier.subscribe(webhook);
+    // Turned on again, or changed into the same, the first would be a second one sending the same events.
+    expect(await json<Problem & { subscriptionId: string }>(await notifier.call('PATCH', `/v1/subscriptions/${first.id}`, { enabled: true }))).toMatchObject({
+      status: 409,
+      code: 'subscription-exists',
+      subscriptionId: second.id,
+    });
+    const narrower = await notifier.subscribe({ ...webhook, filters: { ...webhook.filters, regions: ['NP'] } });
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${narrower.id}`, { filters: webhook.filters })).status).toBe(409);
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${narrower.id}`, { description: 'only NP' })).status).toBe(200);
 
     // A Slack receiver is its whole URL, sealed: another channel's webhook on the same host is no second.
     const slack = { ownerTeam: 'twice', channel: 'slack', target: `${receiver.url}/services/T1/B1/one` };

@@ -64,6 +64,7 @@ export class SubscriptionsController {
   @ApiZodBody(UpdateSubscriptionSchema)
   @ApiOkResponse({ description: 'The subscription as changed', schema: SUBSCRIPTION_ANSWER })
   @ApiResponse({ status: 422, description: INVALID_SUBSCRIPTION })
+  @ApiResponse({ status: 409, description: 'subscription-exists: turned on or changed so, it would send what another of the team, on, sends to the same receiver; subscriptionId names it' })
   async update(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodBodyPipe(UpdateSubscriptionSchema)) body: UpdateSubscription,

@@ -170,7 +170,7 @@ export class SubscriptionsService {
    * filters. A setup script run twice made a second one, and every event reached its receiver twice.
    * A Slack receiver is its sealed URL: only those whose origin matches are opened to compare.
    */
-  private async sameSubscription(tx: EntityManager, request: CreateSubscription): Promise<SubscriptionEntity | undefined> {
+  private async sameSubscription(tx: EntityManager, request: Pick<CreateSubscription, 'channel' | 'ownerTeam' | 'target' | 'filters'>, other?: string): Promise<SubscriptionEntity | undefined> {
     const candidates = await tx.getRepository(SubscriptionEntity).findBy({
       channel: request.channel,
       ownerTeam: request.ownerTeam,
@@ -181,6 +181,7 @@ export class SubscriptionsService {
     const wanted = filtersKey(request.filters);
     return candidates.find(
       (candidate) =>
+        candidate.id !== other &&
         filtersKey(candidate.filters) === wanted &&
         (request.channel !== 'slack' || (candidate.sealedSecret !== null && this.secrets.opens(candidate.sealedSecret, candidate.id) && this.secrets.open(candidate.sealedSecret, candidate.id) === request.target)),
     );
@@ -236,6 +237,17 @@ export class SubscriptionsService {
     }
     await this.dataSource.transaction(async (transaction) => {
       await this.lockAt(transaction, id, precondition, 'reapply your change');
+      // Turned on, or pointed elsewhere, it must not become a second subscription sending what another one of the team already does.
+      const sends = changes.enabled ?? subscription.enabled;
+      if (sends && (patch.enabled === true || patch.target !== undefined || patch.filters !== undefined || patch.ownerTeam !== undefined)) {
+        const ownerTeam = changes.ownerTeam ?? subscription.ownerTeam;
+        const target = patch.target ?? (subscription.channel !== 'slack' ? subscription.target : subscription.sealedSecret && this.secrets.opens(subscription.sealedSecret, id) ? this.secrets.open(subscription.sealedSecret, id) : null);
+        if (target !== null) {
+          await transaction.query(LOCK_TEAM_SUBSCRIPTIONS, [ownerTeam]);
+          const existing = await this.sameSubscription(transaction, { channel: subscription.channel, ownerTeam, target, filters: changes.filters ?? subscription.filters }, id);
+          if (existing) throw new SubscriptionExists(existing);
+        }
+      }
       await transaction.update(SubscriptionEntity, { id }, { ...changes, version: () => 'version + 1' });
       // What it has not finished sending goes where it points now, under that target's circuit and share: the old target's
       // circuit, open perhaps (why it was moved), would hold the deliveries back and count the new target's failures.

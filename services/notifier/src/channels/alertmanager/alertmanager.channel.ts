@@ -9,7 +9,7 @@ import { expectSuccess, TEST_EVENT_TYPE, type Channel, type ChannelSend } from '
 import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { endedAt, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
+import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
 import { authorizationOf } from '../receiver-authorization';
 
 /** An alert's identity in Alertmanager: its label set. */
@@ -63,7 +63,7 @@ export class AlertmanagerChannel implements Channel {
       // Sent after the hold's release was consumed (it waited for a retry, or was replayed): that release
       // reached this subscription first or never will (its filters), so the alerts are posted ended.
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
-      const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : new Date(now.getTime() + this.ttlMs).toISOString());
+      const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : firingUntil(alert, now, this.ttlMs));
       const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
       // An extension may list other windows (or only some, past the event's list limit): the alerts
       // posted before are kept beside them, refreshed until the release resolves every one.

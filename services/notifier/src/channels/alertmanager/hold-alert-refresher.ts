@@ -8,7 +8,7 @@ import { SubscriptionsService } from '../../subscriptions/subscriptions.service'
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { endedAt } from './postable-alert';
+import { endedAt, firingUntil } from './postable-alert';
 
 /**
  * Re-posts the alerts of active holds a third of the TTL after their last post, so Alertmanager
@@ -84,8 +84,7 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
         await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { active: false });
         return false;
       }
-      const endsAt = new Date(now.getTime() + this.ttlMs).toISOString();
-      await this.channel.post(targetUrl, secret, hold.alerts.map((alert) => ({ ...alert, endsAt })));
+      await this.channel.post(targetUrl, secret, hold.alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
       await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
       return true;
     });

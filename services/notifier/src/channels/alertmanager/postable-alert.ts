@@ -11,6 +11,12 @@ export interface PostableAlert {
 
 export const HOLD_ALERT_NAME = 'MaintenanceHold';
 
+/**
+ * The endsAt that keeps an alert firing a TTL past `now`, or past its start when that is later: a hold
+ * placed ahead of its period starts its alerts then, and an endsAt before startsAt Alertmanager refuses.
+ */
+export const firingUntil = (alert: PostableAlert, now: Date, ttlMs: number): string => new Date(Math.max(now.getTime(), Date.parse(alert.startsAt)) + ttlMs).toISOString();
+
 /** The endsAt that resolves an alert at `at`: never before it starts, which Alertmanager refuses (a hold released before its declared start). */
 export const endedAt = (alert: PostableAlert, at: string): string => (Date.parse(at) >= Date.parse(alert.startsAt) ? at : alert.startsAt);
 
