@@ -370,6 +370,15 @@ export interface components {
                 signalLostAt: components["schemas"]["Instant"] | null;
                 /** @description the expected traffic (for an hour with no samples of its own yet, the level learned at that hour on the other days; null when neither is learned), one a local hour of the week: index = (isoWeekday-1)*24 + local hour */
                 values: (number | null)[];
+                /** @description null once the series decides on its baseline; while it still learns, how far it is and what decides meanwhile */
+                warmUp: {
+                    /** @description the samples' time learned so far */
+                    learnedHours: number;
+                    /** @description what the series learns before it decides on its baseline (warmupSamples at 5 minutes) */
+                    neededHours: number;
+                    /** @description meanwhile a sample at or above it surges; null: none, so nothing is decided until it is warm */
+                    warmupCeiling: number | null;
+                } | null;
                 /**
                  * @description the zone whose local hours index values and sampleCounts
                  * @example Asia/Tehran
