@@ -2,7 +2,7 @@ import { createTestDatabase, testEnvironment, uniqueTestId, type TestDatabase } 
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, freePort, startService, type RunningService } from '../scripts/system/system-runner.mjs';
-import { createStory, STORY_ENVIRONMENT, verifyWebhook, type Story } from '../scripts/demo/story-2009';
+import { createStory, localTime, STORY_ENVIRONMENT, storySummary, verifyWebhook, type Story } from '../scripts/demo/story-2009';
 
 const ADMIN_KEY = `e2e-admin-${randomBytes(24).toString('base64url')}`;
 
@@ -93,5 +93,17 @@ describe('the 2009 story, end to end', () => {
   it('shows the suggested slot in Los Angeles and Tehran time', () => {
     const lines = story.timeline.filter((entry) => entry.step === 'suggested slot').map((entry) => entry.text);
     expect(lines.join('\n')).toMatch(/America\/Los_Angeles \(UTC-0[78]:00\) = .* Asia\/Tehran \(UTC\+03:30\)/);
+  });
+
+  it("ends by saying what it showed, from what happened: the windows held and not, and the slot in 2009's words", () => {
+    const [held, gate, slot, release] = storySummary(story.state);
+    const { upgrade, berlin, usOnly } = story.state.windows!;
+    expect(held).toBe(`one surging sample in IR held, at once, every window that would hurt IR: "${upgrade.title}" (global) and "${berlin.title}" (DE, IR); "${usOnly.title}" (US) ran on`);
+    expect(gate).toMatch(/^the deploy jobs asked the gate and were told \(423 held, 200 allowed\)/);
+    expect(slot).toBe(
+      `the upgrade's least harmful slot, by the traffic learned for the regions it touches: ${localTime(story.state.suggestion!.startsAt, 'America/Los_Angeles')} = ${localTime(story.state.suggestion!.startsAt, 'Asia/Tehran')}; in June 2009 Twitter's network host moved its upgrade to 14:00 California time, 01:30 in Tehran`,
+    );
+    expect(slot).toMatch(/America\/Los_Angeles \(UTC-0[78]:00\) = .* Asia\/Tehran \(UTC\+03:30\)/);
+    expect(release).toMatch(/^the surge cleared, the hold was released after its cool-down/);
   });
 });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { CliError, ExitCode, UsageError, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
 import { LONGEST_RETRY_PAUSE_MS } from './client/typed-client';
+import { CLI_VERSION } from './version';
 import { FROM_STDIN, secretText, text, type Command, type OptionSpec } from './command';
 import { analyzerNotifierCommands } from './commands/analyzer-notifier.command';
 import { auditCommand } from './commands/audit.command';
@@ -34,7 +35,9 @@ const GLOBAL_OPTIONS: OptionSpec = {
   retries: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 };
+
 
 /** The commands that wait longer than 30s for an answer by default, with how long: "dead-letters replay 10m". */
 const slowCommands = () =>
@@ -57,6 +60,7 @@ const GLOBAL_HELP = `Options for every command, before or after it:
                                                    connection, 502-504, 429, pausing as its Retry-After asks up to ${LONGEST_RETRY_PAUSE_MS / 1000}s, else
                                                    1s, 2s...; GET, PUT, DELETE and POST (under its key), never PATCH; 0 sends once)
   --json                print the API's JSON instead of a table
+  --version, -V         print the CLI's version (alone, before any command)
 TIME is an instant with its offset (RFC 3339): 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00; it is sent in UTC.
 Exit codes: 0 done or allowed, 1 error (the problem's detail is printed), 2 usage, 3 held (gate, windows start).
 `;
@@ -127,6 +131,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const { leading, named, words } = splitLeadingOptions(argv);
     if (words.length === 0 && named.some(isHelp)) {
       io.out(helpText());
+      return ExitCode.ok;
+    }
+    if (words.length === 0 && named.some((name) => name === '--version' || name === '-V')) {
+      io.out(`holdfast ${CLI_VERSION} (Node ${process.versions.node})\n`);
       return ExitCode.ok;
     }
     if (words.length === 0) throw new CliError(`give a command after ${named.join(' ')}; run holdfast --help for the list`, ExitCode.usage);

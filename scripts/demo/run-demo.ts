@@ -6,7 +6,7 @@ import pg from 'pg';
 import { localKafkaConfig, namedBrokers, removeRunTopics, startKafka } from '../../deploy/kafka/local-kafka.mjs';
 import { chooseDatabase, databaseTls, embeddedPostgresPort, startEmbeddedPostgres } from '../system/embedded-postgres.mjs';
 import { buildServices, freePort, startService, stopChild, type RunningService } from '../system/system-runner.mjs';
-import { createStory, STORY_ENVIRONMENT, StoryStepError, type TimelineEntry } from './story-2009';
+import { createStory, STORY_ENVIRONMENT, StoryStepError, storySummary, type TimelineEntry } from './story-2009';
 
 /**
  * `npm run demo`: replays the 2009 story and prints it as a timeline with local times. It runs its
@@ -113,7 +113,8 @@ async function main(): Promise<number> {
     );
     undo.push({ what: "close the story's clients", run: () => story.close() });
     for (const step of story.steps) await step.run();
-    say(`the story happened, every step, in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    say(`the story happened, every step, in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. What it showed:`);
+    for (const line of storySummary(story.state)) say(`  ${line}`);
     return 0;
   } catch (error) {
     // A step cut short by the interrupt (its services stopped under it) is no failure of the story.

@@ -588,3 +588,15 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
     },
   };
 }
+
+/** What the audience takes away, in the words of 2009: from the story's own state, so it says what happened, not what was meant to. */
+export function storySummary(state: Partial<StoryState>): string[] {
+  const { upgrade, berlin, usOnly } = state.windows!;
+  const slot = state.suggestion!.startsAt;
+  return [
+    `one surging sample in IR held, at once, every window that would hurt IR: "${upgrade.title}" (global) and "${berlin.title}" (DE, IR); "${usOnly.title}" (US) ran on`,
+    "the deploy jobs asked the gate and were told (423 held, 200 allowed); the owners' webhook arrived signed; a window planned into the hold was refused naming it, and went in with an override and a reason",
+    `the upgrade's least harmful slot, by the traffic learned for the regions it touches: ${localTime(slot, 'America/Los_Angeles')} = ${localTime(slot, 'Asia/Tehran')}; in June 2009 Twitter's network host moved its upgrade to 14:00 California time, 01:30 in Tehran`,
+    'the surge cleared, the hold was released after its cool-down, and the audit trail ties each step to the sample that started it',
+  ];
+}
