@@ -594,7 +594,7 @@ export function storySummary(state: Partial<StoryState>): string[] {
   const { upgrade, berlin, usOnly } = state.windows!;
   const slot = state.suggestion!.startsAt;
   return [
-    `one surging sample in IR held, at once, every window that would hurt IR: "${upgrade.title}" (global) and "${berlin.title}" (DE, IR); "${usOnly.title}" (US) ran on`,
+    `one surging sample in IR held, at once, every window that would hurt IR: "${upgrade.title}" (global) and "${berlin.title}" (DE, IR); "${usOnly.title}" (US) stayed free to run`,
     "the deploy jobs asked the gate and were told (423 held, 200 allowed); the owners' webhook arrived signed; a window planned into the hold was refused naming it, and went in with an override and a reason",
     `the upgrade's least harmful slot, by the traffic learned for the regions it touches: ${localTime(slot, 'America/Los_Angeles')} = ${localTime(slot, 'Asia/Tehran')}; in June 2009 Twitter's network host moved its upgrade to 14:00 California time, 01:30 in Tehran`,
     'the surge cleared, the hold was released after its cool-down, and the audit trail ties each step to the sample that started it',
