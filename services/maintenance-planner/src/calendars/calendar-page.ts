@@ -434,6 +434,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return Object.keys(regions).sort();
   }
 
+  /** Until when a hold the gate names holds, in the zone shown: a cleared surge's release, a manual hold's end, a surge's expected end, or none yet. */
+  function holdEnd(hold) {
+    if (hold.releaseDueAt) return 'released ' + when(hold.releaseDueAt);
+    if (!hold.until) return 'until released';
+    return 'until ' + when(hold.until) + (hold.source === 'manual' ? '' : ', expected');
+  }
+
   /** Asks the gate for every region in view; resolves true when a region's answer changed. */
   function refreshGates() {
     var regions = gateRegions();
@@ -442,7 +449,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     })).then(function (results) {
       var badges = results.map(function (result) {
         var held = result.answer.status === 423;
-        return { code: result.code, held: held, text: result.code + ': ' + (held ? 'held: ' + result.answer.body.holds.map(function (hold) { return hold.reason; }).join('; ') : 'allowed') };
+        return { code: result.code, held: held, text: result.code + ': ' + (held ? 'held: ' + result.answer.body.holds.map(function (hold) { return hold.reason + ' (' + holdEnd(hold) + ')'; }).join('; ') : 'allowed') };
       });
       var shown = JSON.stringify(badges);
       if (shown === state.gatesShown) return false;
