@@ -183,12 +183,18 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
 }
 
 /** A window's runs, page after page, up to --limit when the command takes it. */
-const runsOf = (context: CommandContext, id: string, status?: OccurrenceStatus, from?: string, to?: string) =>
-  readPages(context, { pageMax: 2000 }, async (page) =>
-    expectOk<Page<OccurrenceView & { heldBy: string[] }>>(
+/** A window's runs, page after page, and how far a recurring window's runs are stored (plannedThrough; absent from a planner before 2026-12-06). */
+async function runsOf(context: CommandContext, id: string, status?: OccurrenceStatus, from?: string, to?: string) {
+  let plannedThrough: string | null | undefined;
+  const runs = await readPages(context, { pageMax: 2000 }, async (page) => {
+    const answer = expectOk<Page<OccurrenceView & { heldBy: string[] }> & { plannedThrough?: string | null }>(
       await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, from, to, ...page } } }), planner),
-    ),
-  );
+    );
+    plannedThrough = answer.plannedThrough;
+    return answer;
+  });
+  return { ...runs, plannedThrough };
+}
 
 /** The run --occurrence names; without it, the next run not started (start) or the one in progress (complete). */
 async function runNumber(context: CommandContext, id: string, step: 'start' | 'complete'): Promise<number> {
@@ -325,6 +331,8 @@ export const windowCommands: Command[] = [
         ),
       );
       noteMore(context, body, 'runs');
+      // A rule's later runs are not stored yet: a COUNT=6 series starting months ahead lists one, which reads as all of them.
+      if (body.plannedThrough && !body.nextCursor) context.io.err(`runs are stored through ${utcTime(body.plannedThrough)}; later ones its rule gives are added as that horizon moves on (OCCURRENCE_HORIZON_DAYS)\n`);
     },
   },
   {

@@ -533,6 +533,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(ranged.flat().map((occurrence) => occurrence.number)).toEqual([2, 3]);
     expect(await api('GET', `/v1/windows/${daily.windowId}/occurrences?cursor=bm90LWEtY3Vyc29y`)).toMatchObject({ status: 400, body: { code: 'invalid-cursor' } });
     expect(await api('GET', `/v1/windows/${daily.windowId}/occurrences?limit=0`)).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'limit' }] } });
+    // How far a recurring window's runs are stored (the horizon, 90 days from the clock); a one-off window has no such bound.
+    expect((await api('GET', `/v1/windows/${daily.windowId}/occurrences`)).body.plannedThrough).toBe('2026-12-19T00:00:00.000Z');
+    const once = await plan({ ownerTeam: 'paging-runs', startsAt: '2026-09-21T12:00:00Z', endsAt: '2026-09-21T13:00:00Z' });
+    expect((await api('GET', `/v1/windows/${once.windowId}/occurrences`)).body.plannedThrough).toBeNull();
   });
 
   it('pages the audit trail and the holds to their last row, rows written at the same instant included', async () => {

@@ -730,6 +730,8 @@ export interface components {
                 status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
             }[];
             nextCursor: string | null;
+            /** @description a recurring window's runs are stored through this instant (OCCURRENCE_HORIZON_DAYS ahead, or its first run's end when that is later); later ones its rule gives are added as the sweep's horizon reaches them. Null for a one-off window */
+            plannedThrough: components["schemas"]["Instant"] | null;
             /** Format: uuid */
             windowId: string;
         };

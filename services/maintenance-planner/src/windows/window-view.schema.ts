@@ -1,4 +1,4 @@
-import { EntityIdSchema, OccurrenceSchema, windowSnapshotShape } from '@holdfast/contracts';
+import { EntityIdSchema, InstantSchema, OccurrenceSchema, windowSnapshotShape } from '@holdfast/contracts';
 import { zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 
@@ -27,7 +27,16 @@ export const OVERRIDE_ANSWER = zodAnswerSchema(
 const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({ heldBy: z.array(EntityIdSchema).meta({ description: 'the active holds that stop this run' }) });
 
 /** A page of a window's runs, in number order. */
-export const OccurrencePageSchema = z.strictObject({ windowId: EntityIdSchema, items: z.array(ListedOccurrenceSchema), nextCursor: z.string().nullable() }).meta({ id: 'OccurrencePage' });
+export const OccurrencePageSchema = z
+  .strictObject({
+    windowId: EntityIdSchema,
+    items: z.array(ListedOccurrenceSchema),
+    nextCursor: z.string().nullable(),
+    plannedThrough: InstantSchema.nullable().meta({
+      description: "a recurring window's runs are stored through this instant (OCCURRENCE_HORIZON_DAYS ahead, or its first run's end when that is later); later ones its rule gives are added as the sweep's horizon reaches them. Null for a one-off window",
+    }),
+  })
+  .meta({ id: 'OccurrencePage' });
 export type OccurrencePage = z.output<typeof OccurrencePageSchema>;
 
 /** The answers' schemas for a window's runs: a page of them, and one run as starting or completing it answers it (the contract's occurrence). */

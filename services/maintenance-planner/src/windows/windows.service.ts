@@ -734,6 +734,7 @@ export class WindowsService {
       windowId: id,
       items: page.items.map((occurrence) => ({ ...occurrenceView(occurrence, readerRegions(row), this.localTimes), heldBy: heldBy.get(occurrence.number) ?? [] })),
       nextCursor: page.nextCursor,
+      plannedThrough: row.recurrence ? row.expanded_until.toISOString() : null,
     };
   }
 
