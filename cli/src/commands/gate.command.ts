@@ -103,8 +103,11 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
   const { response, body } = answer;
   // Only the planner's own answer allows: anything else that succeeds (a proxy's sign-in page, another service on the port) fails closed.
   if (response.status === 200 && (body as { allowed?: unknown } | undefined)?.allowed === true) {
+    // A notify-only window runs through a hold: its owner is told which, on stderr, where a job's log keeps it.
+    const notice = response.headers.get('holdfast-notice');
     if (context.json) printJson(context.io, body);
-    else context.io.out(`allowed: nothing holds ${subject} now\n`);
+    else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : `allowed: nothing holds ${subject} now\n`);
+    if (notice) context.io.err(`holdfast: ${notice}\n`);
     return ExitCode.ok;
   }
   if (response.ok) throw new CliError(notTheService(answer, "the planner's gate answer", '--planner-url or HOLDFAST_PLANNER_URL'));

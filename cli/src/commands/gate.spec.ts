@@ -50,3 +50,17 @@ describe('holdfast gate without --wait', () => {
     expect(planner.asked).toEqual([]);
   });
 });
+
+describe('holdfast gate for a notify-only window in a hold', () => {
+  afterEach(closeStandIns);
+
+  it("exits 0 and says on stderr which holds it runs through, from the planner's Holdfast-Notice", async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const notice = 'notify-only window: it runs while held by hold 0190e0c8-0000-7000-8000-0000000000b1 (IN); its owners are told (GET /v1/holds/{id} says why)';
+    const planner = await standInService(() => ({ body: { allowed: true }, headers: { 'holdfast-notice': notice } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toBe(`allowed: window ${WINDOW} runs (notify-only)\n`);
+    expect(said.err).toBe(`holdfast: ${notice}\n`);
+  });
+});

@@ -649,6 +649,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(gate.body.detail).toBe(`Window ${regional.windowId} is held by hold ${hold.id} (IR: ${hold.reason}). Wait and retry, or ask for an override with a reason.`);
     expect((await api('GET', '/v1/gate?regions=DE')).body).toEqual({ allowed: true });
     expect((await api('GET', `/v1/gate?windowId=${exempt.windowId}`)).status).toBe(200);
+    // A notify-only window runs through the hold: its 200 stays the contract's, and a header names the hold in force.
+    const flagged = await api('GET', `/v1/gate?windowId=${notifyOnly.windowId}`);
+    expect([flagged.status, flagged.body]).toEqual([200, { allowed: true }]);
+    expect(flagged.headers.get('holdfast-notice')).toBe(`notify-only window: it runs while held by hold ${hold.id} (IR); its owners are told (GET /v1/holds/{id} says why)`);
+    expect((await api('GET', `/v1/gate?windowId=${exempt.windowId}`)).headers.get('holdfast-notice')).toBeNull();
     // Before the hold's start, but a minute past: the gate answers for now or ahead only.
     expect((await api('GET', '/v1/gate?regions=IR&at=2026-06-14T20:59:00Z')).body).toMatchObject({ status: 422, code: 'gate-at-in-the-past' });
     expect((await api('GET', '/v1/gate?regions=XX')).body).toMatchObject({ code: 'unknown-region' });

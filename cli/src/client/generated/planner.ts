@@ -1803,9 +1803,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description nothing holds it at that instant */
+            /** @description nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions) */
             200: {
                 headers: {
+                    /** @description for a notify-only window in a hold: it runs, and which holds are in force */
+                    "Holdfast-Notice"?: string;
                     [name: string]: unknown;
                 };
                 content: {

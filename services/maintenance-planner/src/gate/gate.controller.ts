@@ -1,6 +1,7 @@
 import { InstantSchema } from '@holdfast/contracts';
 import { ApiZodQuery, RETRY_AFTER_HEADER, ZodQueryPipe } from '@holdfast/service-kit';
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { GateService } from './gate.service';
@@ -18,6 +19,8 @@ const GateQuerySchema = z
   })
   .refine((query) => (query.windowId === undefined) !== (query.regions === undefined), { error: 'is required unless regions is given, and cannot go with regions: give one of them', path: ['windowId'] });
 
+const NOTICE_HEADER = 'Holdfast-Notice';
+
 @ApiTags('gate')
 @Controller('v1/gate')
 export class GateController {
@@ -31,7 +34,8 @@ export class GateController {
     at: 'instant to ask about: now (the default) or a time ahead; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)',
   })
   @ApiOkResponse({
-    description: 'nothing holds it at that instant',
+    description: 'nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions)',
+    headers: { [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } } },
     schema: { type: 'object', required: ['allowed'], properties: { allowed: { type: 'boolean', enum: [true] } }, additionalProperties: false },
   })
   @ApiResponse({
@@ -55,7 +59,9 @@ export class GateController {
     status: 422,
     description: "unknown-region: regions names a code the catalog does not know (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS); gate-at-in-the-past: at is more than 60 s before now",
   })
-  async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>) {
-    return this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
+  async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>, @Res({ passthrough: true }) response: Response) {
+    const { answer, notice } = await this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
+    if (notice) response.setHeader(NOTICE_HEADER, notice);
+    return answer;
   }
 }

@@ -10,7 +10,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
 import { windowCancelled } from '../windows/window-cancelled';
-import { type ActiveHold, expectedEndUs, type Holding, HoldSet, listingOf } from './hold-set';
+import { type ActiveHold, expectedEndUs, type GateHold, type Holding, HoldSet, listingOf } from './hold-set';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
 export const GATE_LISTED_HOLDS = 10;
@@ -36,7 +36,7 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
  */
 const GATE_QUERY = `
   SELECT v.version::text AS version,
-         w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable,
+         w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable, w.surge_policy = 'notify-only' AS notify_only,
          -- An override may be of one run: only the run asked about ($4), or else the one running or next to run at $3, counts.
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h
            WHERE h.window_id = w.id AND h.overridden_by IS NOT NULL
@@ -51,6 +51,18 @@ const GATE_QUERY = `
     LEFT JOIN hold_set_version v ON true
     LEFT JOIN maintenance_window w ON w.id = $2`;
 
+/** The gate's 200, and for a notify-only window in a hold, what its Holdfast-Notice header says. */
+export interface GateAllowed {
+  answer: { allowed: true };
+  notice?: string;
+}
+
+/** Ids and region codes only: a header carries no hold's free-text reason (its characters need not be ones a header takes). */
+function notifyOnlyNotice(listed: readonly GateHold[], count: number): string {
+  const named = listed.slice(0, 3).map((hold) => `${hold.id} (${hold.regions.join(', ')})`).join('; ');
+  return `notify-only window: it runs while held by ${count === 1 ? 'hold' : `${count} holds:`} ${named}${count > 3 ? ' and more' : ''}; its owners are told (GET /v1/holds/{id} says why)`;
+}
+
 interface GateRow {
   version: string | null;
   found: boolean;
@@ -58,6 +70,7 @@ interface GateRow {
   global: boolean | null;
   regions: string[] | null;
   holdable: boolean | null;
+  notify_only: boolean | null;
   overridden: string[] | null;
   /** Every unreleased hold, in listing order, when the version is not the one asked about. */
   holds: HoldRow[] | null;
@@ -99,7 +112,7 @@ export class GateService {
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
    * window, `occurrence` names the run (start asks for its own); without it, the run in progress or next.
    */
-  async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<{ allowed: true }> {
+  async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
     const at = this.askedAt(query.at);
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
@@ -125,8 +138,10 @@ export class GateService {
     if (!holding || holding.count === 0) {
       if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
-      // DESIGN.md section 6's answer, exactly: callers compare it whole.
-      return { allowed: true };
+      // A notify-only window runs through holds, but its owners should know one is in force as they start.
+      const flagged = row.notify_only ? holdSet.holding(row.global ? null : (row.regions ?? []), at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS) : undefined;
+      // DESIGN.md section 6's answer, exactly: callers compare it whole; the notice goes in a header.
+      return flagged && flagged.count > 0 ? { answer: { allowed: true }, notice: notifyOnlyNotice(flagged.listed, flagged.count) } : { answer: { allowed: true } };
     }
     this.answers.inc({ outcome: 'held' });
     // Only the regions asked that a hold holds are named: "Regions FR, DE are held" with DE free would send its owner looking for a hold on DE.
