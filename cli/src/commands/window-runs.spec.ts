@@ -57,6 +57,15 @@ describe('holdfast windows start and complete', () => {
     expect(said.out).toMatch(/^local start per region: IR 2026-06-14 00:30 Asia\/Tehran \(\+03:30\)$/m);
   });
 
+  it("starts a notify-only window's run through a hold, saying on stderr which hold is in force, as the planner's notice names it", async () => {
+    at('2026-06-13T20:30:00Z');
+    const notice = `notify-only window: it runs while held by hold ${HOLD} (IR); its owners are told (GET /v1/holds/{id} says why)`;
+    const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '4'], [occurrence(4, 'scheduled')], () => ({ body: { ...occurrence(4, 'in-progress'), heldBy: undefined }, headers: { 'holdfast-notice': notice } }));
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^status: +in-progress$/m);
+    expect(said.err).toBe(`holdfast: ${notice}\n`);
+  });
+
   it('starts the run due now, not an earlier one that was held past its time and waits for a new slot', async () => {
     at('2026-06-14T20:30:00Z');
     const { code, calls } = await holdfast(['windows', 'start', WINDOW], [occurrence(3, 'needs-reschedule'), occurrence(4, 'scheduled')]);

@@ -347,6 +347,9 @@ export const windowCommands: Command[] = [
       const answer = await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/start', { params: { path: { id, n } } }), planner);
       if (answer.response.status === 423) return reportHeld(context, `window ${id} run ${n}`, answer, `or wait for it with holdfast gate --window ${id} --wait`);
       showRun(context, id, expectOk<OccurrenceView>(answer));
+      // A notify-only window started through a hold: which one, as the gate says it.
+      const notice = answer.response.headers.get('holdfast-notice');
+      if (notice) context.io.err(`holdfast: ${notice}\n`);
     },
   },
   {

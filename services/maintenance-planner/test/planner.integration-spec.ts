@@ -931,6 +931,17 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
   });
 
+  it("starts a notify-only window's run through a hold, naming the hold in force in its Holdfast-Notice, as the gate does", async () => {
+    clock.set('2027-03-01T10:00:00Z');
+    const window = await plan({ title: 'notify-only start', surgePolicy: 'notify-only', footprint: { global: false, regions: ['MN'] }, startsAt: '2027-03-01T10:05:00Z', endsAt: '2027-03-01T11:00:00Z' });
+    const hold = await api('POST', '/v1/holds', { regions: ['MN'], from: '2027-03-01T09:00:00Z', until: '2027-03-01T12:00:00Z', reason: 'Naadam rehearsal' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    const started = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
+    expect([started.status, started.body.status]).toEqual([200, 'in-progress']);
+    expect(started.headers.get('holdfast-notice')).toBe(`notify-only window: it runs while held by hold ${hold.body.id} (MN); its owners are told (GET /v1/holds/{id} says why)`);
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'rehearsal over' })).status).toBe(200);
+  });
+
   it("counts a surge's hold in the hold gauges within seconds of placing it, with the sweep off", async () => {
     clock.set('2026-11-02T00:00:00Z');
     const surgeId = uuidv7();

@@ -3896,9 +3896,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The occurrence, in progress */
+            /** @description The occurrence, in progress; for a notify-only window a hold is in force on, a Holdfast-Notice header names the holds, as the gate does */
             200: {
                 headers: {
+                    /** @description for a notify-only window in a hold: it runs, and which holds are in force */
+                    "Holdfast-Notice"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -4,7 +4,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { GateService } from './gate.service';
+import { GateService, NOTICE_HEADER } from './gate.service';
 
 const GateQuerySchema = z
   .strictObject({
@@ -18,8 +18,6 @@ const GateQuerySchema = z
     at: InstantSchema.optional(),
   })
   .refine((query) => (query.windowId === undefined) !== (query.regions === undefined), { error: 'is required unless regions is given, and cannot go with regions: give one of them', path: ['windowId'] });
-
-const NOTICE_HEADER = 'Holdfast-Notice';
 
 @ApiTags('gate')
 @Controller('v1/gate')

@@ -51,6 +51,9 @@ const GATE_QUERY = `
     LEFT JOIN hold_set_version v ON true
     LEFT JOIN maintenance_window w ON w.id = $2`;
 
+/** The header a notify-only window's gate answer, or its run's start, names the holds in force in. */
+export const NOTICE_HEADER = 'Holdfast-Notice';
+
 /** The gate's 200, and for a notify-only window in a hold, what its Holdfast-Notice header says. */
 export interface GateAllowed {
   answer: { allowed: true };

@@ -1,6 +1,8 @@
 import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, IF_MATCH_HEADER, type Principal, RequireScope, RETRY_AFTER_HEADER, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { NOTICE_HEADER } from '../gate/gate.service';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
 import { ExplanationService } from './explanation.service';
 import {
@@ -150,7 +152,11 @@ export class WindowsController {
   @RequireScope('windows:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
-  @ApiOkResponse({ description: 'The occurrence, in progress', schema: OCCURRENCE_ANSWER })
+  @ApiOkResponse({
+    description: 'The occurrence, in progress; for a notify-only window a hold is in force on, a Holdfast-Notice header names the holds, as the gate does',
+    schema: OCCURRENCE_ANSWER,
+    headers: { [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } } },
+  })
   @ApiResponse({
     status: 409,
     description:
@@ -158,9 +164,16 @@ export class WindowsController {
   })
   @ApiResponse({ status: 423, description: 'held: problem document listing the holds on it, as the gate gives it; Retry-After header (seconds from now to the latest release due or end)', headers: RETRY_AFTER_HEADER })
   @ApiResponse({ status: 503, description: 'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, as the gate says it; or dependency-unavailable', headers: RETRY_AFTER_HEADER })
-  async start(@Param('id', UuidParamPipe) id: string, @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number, @CurrentPrincipal() principal: Principal) {
+  async start(
+    @Param('id', UuidParamPipe) id: string,
+    @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     await this.actsFor(principal, id);
-    return this.windows.start(id, n, actorOf(principal));
+    const { occurrence, notice } = await this.windows.start(id, n, actorOf(principal));
+    if (notice) response.setHeader(NOTICE_HEADER, notice);
+    return occurrence;
   }
 
   @Post(':id/occurrences/:n/complete')

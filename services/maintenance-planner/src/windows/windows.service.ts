@@ -615,7 +615,8 @@ export class WindowsService {
     });
   }
 
-  async start(id: string, number: number, actor: string): Promise<Occurrence> {
+  /** Starts the run if the gate allows it; `notice`, the gate's, when a hold is in force on a notify-only window. */
+  async start(id: string, number: number, actor: string): Promise<{ occurrence: Occurrence; notice?: string }> {
     const now = this.clock.now();
     // One that can never start (cancelled, completed, running, missed) is refused for what it is
     // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
@@ -625,8 +626,8 @@ export class WindowsService {
       if (!mayStart(asked)) throw notStartable(id, asked, (await this.row(this.dataSource.manager, id)).status === 'cancelled');
       assertDue(id, asked, now, this.config.settings.earlyStartMs);
     }
-    await this.gate.check({ windowId: id, at: now, occurrence: number });
-    return this.dataSource.transaction(async (tx) => {
+    const { notice } = await this.gate.check({ windowId: id, at: now, occurrence: number });
+    const occurrence = await this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
       // Held by a hold that begins later within the run: the gate let it through, its links do not.
@@ -658,6 +659,7 @@ export class WindowsService {
       );
       return occurrenceView(started, readerRegions(row), this.localTimes);
     });
+    return notice ? { occurrence, notice } : { occurrence };
   }
 
   async complete(id: string, number: number, actor: string): Promise<Occurrence> {
