@@ -27,10 +27,14 @@ describe('warmPartitions', () => {
   it('writes into every partition and hides it again, so a consumer from the beginning reads only what comes after', async () => {
     expect(await warmPartitions(kafkaBrokers, [topic])).toBe(3);
 
-    const offsets = await admin.fetchTopicOffsets(topic);
-    expect(offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition)).toStrictEqual(
-      [0, 1, 2].map((partition) => ({ partition, low: '2', high: '2' })),
-    );
+    // Each partition written past its two fillers and hidden up to its end. A produce kafkajs retried after the
+    // broker had taken it writes a filler twice (the producer is not idempotent): CI saw 3 on two partitions.
+    const offsets = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
+    expect(offsets.map(({ partition }) => partition)).toStrictEqual([0, 1, 2]);
+    for (const { low, high } of offsets) {
+      expect(low).toBe(high);
+      expect(Number(high)).toBeGreaterThanOrEqual(2);
+    }
 
     await producer.send({ topic, messages: [0, 1, 2].map((partition) => ({ partition, value: 'after' })) });
     const consumer = kafka.consumer({ groupId: `${prefix}reader`, maxWaitTimeInMs: 100 });
