@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
 import { DomainError } from '../errors/domain.error';
+import { cursorNotGivenOut } from './list-page';
 
 // A page's size is the caller's to change between pages; the cursor itself is what is being checked.
 const UNSCOPED = new Set(['cursor', 'limit']);
@@ -17,9 +18,6 @@ export function listScope(originalUrl: string): string {
   const parameters = [...url.searchParams].filter(([name]) => !UNSCOPED.has(name)).sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : x > y ? 1 : 0) : a < b ? -1 : 1));
   return createHash('sha256').update(JSON.stringify([url.pathname, parameters])).digest('base64url').slice(0, 11);
 }
-
-const unknownCursor = (): DomainError =>
-  new DomainError('invalid-cursor', 400, 'The cursor is not one this API gave out: start again without it.', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
 
 const foreignCursor = (): DomainError =>
   new DomainError(
@@ -43,18 +41,20 @@ export class ListCursorInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<Request>();
     const query = request.query as Record<string, unknown> | undefined;
     if (request.method !== 'GET' || !query) return next.handle();
-    const scope = listScope(request.originalUrl);
+    // Worked out only for a page that names a cursor or gives one: the gate and every read by id never do.
+    let scope: string | undefined;
+    const scopeOf = () => (scope ??= listScope(request.originalUrl));
     if (typeof query.cursor === 'string') {
       const at = query.cursor.indexOf(SEPARATOR);
-      if (at < 0) throw unknownCursor();
-      if (query.cursor.slice(0, at) !== scope) throw foreignCursor();
+      if (at < 0) throw cursorNotGivenOut();
+      if (query.cursor.slice(0, at) !== scopeOf()) throw foreignCursor();
       // Express 5 parses req.query again on every read: the list's own reading is set in its place.
       Object.defineProperty(request, 'query', { value: { ...query, cursor: query.cursor.slice(at + SEPARATOR.length) }, configurable: true, enumerable: true, writable: true });
     }
     return next.handle().pipe(
       map((body: unknown) => {
         if (body === null || typeof body !== 'object' || !('nextCursor' in body) || typeof body.nextCursor !== 'string') return body;
-        return { ...body, nextCursor: `${scope}${SEPARATOR}${body.nextCursor}` };
+        return { ...body, nextCursor: `${scopeOf()}${SEPARATOR}${body.nextCursor}` };
       }),
     );
   }

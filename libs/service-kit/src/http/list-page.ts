@@ -52,11 +52,13 @@ export function decodeCursor<Id>(cursor: string, idOf: (id: string) => Id | null
 export function decodeCursor<Id>(cursor: string, idShape: keyof typeof ID_SHAPES | ((id: string) => Id | null)): { at: string; id: Id | string } {
   const [at, text, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
   const id = rest.length > 0 || !at || !text || !isCursorInstant(at) ? null : typeof idShape === 'function' ? idShape(text) : ID_SHAPES[idShape](text) ? text : null;
-  if (id === null) {
-    throw new DomainError('invalid-cursor', 400, 'The cursor is not one this API gave out: start again without it.', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-  }
+  if (id === null) throw cursorNotGivenOut();
   return { at, id };
 }
+
+/** The refusal of a cursor this API did not give out. */
+export const cursorNotGivenOut = (): DomainError =>
+  new DomainError('invalid-cursor', 400, 'The cursor is not one this API gave out: start again without it.', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
 
 /** A page from rows read with LIMIT limit + 1: the extra row only says that another page follows. */
 export function pageOf<Row, Item>(rows: readonly Row[], limit: number, positionOf: (row: Row) => PagePosition, view: (row: Row) => Item): { items: Item[]; nextCursor: string | null } {

@@ -95,10 +95,11 @@ export class AlertsService {
     if (truncatedAlerts > 0) this.warnTruncated(sender, notification);
     // The notifier's own alerts for its holds, routed back here (an Alertmanager route sending every alert to the analyzer):
     // taken, each would start a surge holding its own hold, and the notifier re-posts them as long as the hold lasts.
-    const own = notification.alerts.filter(isHoldfastHoldAlert);
-    if (own.length > 0) this.warnOwnAlerts(sender, notification, own.length);
+    const own: WebhookAlert[] = [];
+    const checked: (ApplicableAlert | AlertRefusal[])[] = [];
     // Each checked at its own index in the notification, which a refusal names.
-    const checked = notification.alerts.flatMap((alert, index) => (isHoldfastHoldAlert(alert) ? [] : [this.check(alert, index)]));
+    notification.alerts.forEach((alert, index) => (isHoldfastHoldAlert(alert) ? own.push(alert) : checked.push(this.check(alert, index))));
+    if (own.length > 0) this.warnOwnAlerts(sender, notification, own.length);
     const applicable = checked.filter((one): one is ApplicableAlert => !Array.isArray(one));
     const refused = checked.filter((one) => Array.isArray(one));
     const refusals = refused.flat();

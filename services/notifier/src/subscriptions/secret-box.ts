@@ -36,7 +36,12 @@ export class SecretBox {
 
   /** Whether `sealed` opens under this box's key. */
   opens(sealed: string, subscriptionId: string): boolean {
-    return openWith(this.key, sealed, subscriptionId) !== null;
+    return this.openIfItCan(sealed, subscriptionId) !== null;
+  }
+
+  /** The secret, or null when it was sealed under another key: for a comparison that simply fails then. */
+  openIfItCan(sealed: string, subscriptionId: string): string | null {
+    return openWith(this.key, sealed, subscriptionId);
   }
 
   /**

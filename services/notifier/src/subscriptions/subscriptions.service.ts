@@ -183,7 +183,7 @@ export class SubscriptionsService {
       (candidate) =>
         candidate.id !== other &&
         filtersKey(candidate.filters) === wanted &&
-        (request.channel !== 'slack' || (candidate.sealedSecret !== null && this.secrets.opens(candidate.sealedSecret, candidate.id) && this.secrets.open(candidate.sealedSecret, candidate.id) === request.target)),
+        (request.channel !== 'slack' || (candidate.sealedSecret !== null && this.secrets.openIfItCan(candidate.sealedSecret, candidate.id) === request.target)),
     );
   }
 
@@ -241,8 +241,8 @@ export class SubscriptionsService {
       const sends = changes.enabled ?? subscription.enabled;
       if (sends && (patch.enabled === true || patch.target !== undefined || patch.filters !== undefined || patch.ownerTeam !== undefined)) {
         const ownerTeam = changes.ownerTeam ?? subscription.ownerTeam;
-        const target = patch.target ?? (subscription.channel !== 'slack' ? subscription.target : subscription.sealedSecret && this.secrets.opens(subscription.sealedSecret, id) ? this.secrets.open(subscription.sealedSecret, id) : null);
-        if (target !== null) {
+        const target = patch.target ?? (subscription.channel !== 'slack' ? subscription.target : subscription.sealedSecret && this.secrets.openIfItCan(subscription.sealedSecret, id));
+        if (target) {
           await transaction.query(LOCK_TEAM_SUBSCRIPTIONS, [ownerTeam]);
           const existing = await this.sameSubscription(transaction, { channel: subscription.channel, ownerTeam, target, filters: changes.filters ?? subscription.filters }, id);
           if (existing) throw new SubscriptionExists(existing);
