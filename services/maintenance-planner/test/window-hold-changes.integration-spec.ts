@@ -245,6 +245,7 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
       ['2026-09-12', 'scheduled', []],
       ['2026-09-13', 'scheduled', []],
       ['2026-09-14', 'scheduled', []],
+      ['2026-09-15', 'cancelled', []],
     ]);
     // Moved to other times within the hold, its runs need an override again.
     const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, startsAt: '2026-09-11T14:00:00Z', endsAt: '2026-09-11T15:00:00Z' });

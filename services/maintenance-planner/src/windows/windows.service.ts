@@ -272,9 +272,21 @@ export class WindowsService {
    * the request carries an override; then the window is let through those holds, recorded with who and why.
    * A window being planned has no id its caller knows yet, so its 409 points to the holds' end, not to its suggestions.
    */
-  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string, when: 'planning' | 'changing'): Promise<HoldfastEvent[] | null> {
+  private async intoHolds(
+    tx: EntityManager,
+    row: WindowRow,
+    overrideReason: string | undefined,
+    actor: string,
+    when: 'planning' | 'changing',
+    runs?: readonly number[],
+  ): Promise<HoldfastEvent[] | null> {
     if (row.surge_policy !== 'hold') return null;
-    const [span] = (await tx.query('SELECT min(starts_at) AS start, max(ends_at) AS end FROM occurrence WHERE window_id = $1 AND status = $2', [row.id, 'scheduled'])) as {
+    const only = runs ?? null;
+    const [span] = (await tx.query('SELECT min(starts_at) AS start, max(ends_at) AS end FROM occurrence WHERE window_id = $1 AND status = $2 AND ($3::int[] IS NULL OR number = ANY($3::int[]))', [
+      row.id,
+      'scheduled',
+      only,
+    ])) as {
       start: Date | null;
       end: Date | null;
     }[];
@@ -290,10 +302,10 @@ export class WindowsService {
       const reach = hold.until_at ?? heldThrough(hold, now, this.config.settings.holdHorizonMs);
       // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict.
       const [hit] = (await tx.query(
-        `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2
+        `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
             AND NOT EXISTS (SELECT 1 FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.hold_id = $4 AND l.overridden_by IS NOT NULL)
           LIMIT 1`,
-        [row.id, hold.from_at, reach, hold.id],
+        [row.id, hold.from_at, reach, hold.id, only],
       )) as unknown[];
       if (hit) {
         conflicting.push(hold);
@@ -450,9 +462,12 @@ export class WindowsService {
       // Judged when the flexibility changes, as the times are when they change: a window stored before this check can still be renamed.
       if (changes.includes('flexibility')) assertFlexibilityWithinReach(next, this.clock.now(), this.config.settings.planMaxAheadMs);
       const timeChanged = changes.some((field) => (TIME_FIELDS as readonly string[]).includes(field));
+      // Moved in time (not only dates dropped or given back): the runs still to come are a new plan, and one waiting for a slot is superseded.
+      const replanned = changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
-      if (timeChanged && request.recurrence === undefined) await this.assertCountKept(tx, row, next);
+      // Exdates leave COUNT as it was (RFC 5545 counts the dates before it takes any out), and the runs kept do not move.
+      if (replanned && request.recurrence === undefined) await this.assertCountKept(tx, row, next);
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16,
@@ -481,30 +496,28 @@ export class WindowsService {
       );
       const events: HoldfastEvent[] = [];
       let superseded: number[] = [];
-      // Moved in time (not only dates dropped): the runs still to come are a new plan, and one waiting for a slot is superseded.
-      const replanned = changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field));
+      let dates: DatesChanged | undefined;
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         const letGo = await letGoOfRuns(tx, id, this.clock.now());
-        if (timeChanged) {
-          // Runs still to come are replanned; those over by now (one waiting for a new slot, one that never ran) stay as history.
-          // An override of a run the new plan keeps at the same time still lets it through.
+        if (timeChanged && !replanned) dates = await this.changeDates(tx, row, occurrences, horizon);
+        else if (timeChanged) {
+          // Runs still to come are replanned (those an exdate cancelled with them); those over by now (one waiting for a new slot,
+          // one that never ran) stay as history. An override of a run the new plan keeps at the same time still lets it through.
           const replannedLinks = rowsOf<ReplannedLink>(
             await tx.query(
               `DELETE FROM hold_occurrence l USING occurrence o
-                WHERE l.window_id = $1 AND o.window_id = l.window_id AND o.number = l.number AND o.status IN ('scheduled', 'needs-reschedule') AND o.ends_at > $2
+                WHERE l.window_id = $1 AND o.window_id = l.window_id AND o.number = l.number AND o.status IN ('scheduled', 'needs-reschedule', 'cancelled') AND o.ends_at > $2
                 RETURNING l.hold_id, l.held_at, l.released_at, l.overridden_by, l.override_reason, l.overridden_at, o.starts_at, o.ends_at`,
               [id, this.clock.now()],
             ),
           );
-          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule') AND ends_at > $2`, [id, this.clock.now()]);
-          if (replanned) {
-            // A run waiting for a new slot is superseded by the new plan (the window moved, to its proposed slot, say): cancelled, so
-            // the window's status and next run follow the new runs. Dropping dates (exdates) alone gives it no new slot: it waits on.
-            superseded = rowsOf<{ number: number }>(
-              await tx.query(`UPDATE occurrence SET status = 'cancelled', proposed_slot = NULL WHERE window_id = $1 AND status = 'needs-reschedule' RETURNING number`, [id]),
-            ).map((run) => run.number);
-          }
+          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'cancelled') AND ends_at > $2`, [id, this.clock.now()]);
+          // A run waiting for a new slot is superseded by the new plan (the window moved, to its proposed slot, say): cancelled, so
+          // the window's status and next run follow the new runs. Dropping dates (exdates) alone gives it no new slot: it waits on.
+          superseded = rowsOf<{ number: number }>(
+            await tx.query(`UPDATE occurrence SET status = 'cancelled', proposed_slot = NULL WHERE window_id = $1 AND status = 'needs-reschedule' RETURNING number`, [id]),
+          ).map((run) => run.number);
           const [{ last, last_start }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last, max(starts_at) AS last_start FROM occurrence WHERE window_id = $1', [id])) as {
             last: number;
             last_start: Date | null;
@@ -517,7 +530,9 @@ export class WindowsService {
           await keepOverrides(tx, id, replannedLinks);
         }
         const updated = await this.row(tx, id);
-        const overridden = await this.intoHolds(tx, updated, request.override?.reason, actor, 'changing');
+        // Dates alone plan nothing new but the runs given back: those are the ones a hold may refuse.
+        const judged = dates && !changes.includes('footprint') && !changes.includes('surgePolicy') ? dates.reinstated : undefined;
+        const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, 'changing', judged);
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id);
         await this.auditLetGo(tx, id, letGo);
@@ -533,11 +548,81 @@ export class WindowsService {
           }
         }
       }
-      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1, ...(superseded.length ? { superseded } : {}) } });
+      const runsChanged = {
+        ...(superseded.length ? { superseded } : {}),
+        ...(dates?.cancelled.length ? { cancelled: dates.cancelled } : {}),
+        ...(dates?.reinstated.length ? { reinstated: dates.reinstated } : {}),
+      };
+      await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1, ...runsChanged } });
       const current = await this.row(tx, id);
       await this.publish(tx, createEvent('window.updated', { ...this.snapshot(current), changes }, this.options(id)), ...events);
       return this.resource(tx, current);
     });
+  }
+
+  /** Why a run that cannot start was cancelled, for the 409 to say what would run it (see RunCancelledBy). */
+  private cancelledBy(row: WindowRow, run: OccurrenceRow): RunCancelledBy {
+    if (row.status === 'cancelled') return 'window';
+    if (run.status !== 'cancelled' || !row.recurrence || row.exdates.length === 0) return 'replan';
+    const at = run.starts_at.getTime();
+    // Taken out by the exdates: the rule gives the run's start without them and not with them.
+    const gives = (exdates: string[]) => this.expand({ ...storedTimes(row), exdates }, new Date(at + 1), run.starts_at).occurrences.some((one) => one.start.getTime() === at);
+    try {
+      return gives([]) && !gives(row.exdates) ? 'exdates' : 'replan';
+    } catch {
+      return 'replan';
+    }
+  }
+
+  /**
+   * Exdates changed and none of the window's other times: the runs still to come stay as they are,
+   * their numbers, holds and overrides with them. A scheduled run whose date is now an exdate is
+   * cancelled, not deleted, so its number names no other run later; a date given back brings its run
+   * back, the same run when an exdate cancelled it, or a new one numbered after the last when it was
+   * never stored (an exdate given when the window was planned).
+   */
+  private async changeDates(tx: EntityManager, row: WindowRow, planned: readonly { start: Date; end: Date }[], horizon: Date): Promise<DatesChanged> {
+    const now = this.clock.now();
+    const timesOf = (run: { start: Date; end: Date }) => `${run.start.getTime()}/${run.end.getTime()}`;
+    const before = this.expand(storedTimes(row), horizon, now).occurrences.filter((run) => run.end > now);
+    const after = planned.filter((run) => run.end > now);
+    const inBefore = new Set(before.map(timesOf));
+    const inAfter = new Set(after.map(timesOf));
+    const dropped = before.filter((run) => !inAfter.has(timesOf(run)));
+    const givenBack = after.filter((run) => !inBefore.has(timesOf(run)));
+    const atTimes = (runs: readonly { start: Date; end: Date }[]) => [row.id, runs.map((run) => run.start), runs.map((run) => run.end)];
+    const cancelled =
+      dropped.length === 0
+        ? []
+        : rowsOf<{ number: number }>(
+            await tx.query(
+              `UPDATE occurrence o SET status = 'cancelled', proposed_slot = NULL FROM unnest($2::timestamptz[], $3::timestamptz[]) AS t(starts_at, ends_at)
+                WHERE o.window_id = $1 AND o.starts_at = t.starts_at AND o.ends_at = t.ends_at AND o.status = 'scheduled' RETURNING o.number`,
+              atTimes(dropped),
+            ),
+          ).map((run) => run.number);
+    if (givenBack.length === 0) return { cancelled: cancelled.sort((a, b) => a - b), reinstated: [] };
+    const revived = rowsOf<{ number: number }>(
+      await tx.query(
+        `UPDATE occurrence o SET status = 'scheduled' FROM unnest($2::timestamptz[], $3::timestamptz[]) AS t(starts_at, ends_at)
+          WHERE o.window_id = $1 AND o.starts_at = t.starts_at AND o.ends_at = t.ends_at AND o.status = 'cancelled' RETURNING o.number`,
+        atTimes(givenBack),
+      ),
+    ).map((run) => run.number);
+    // Any run already stored at those times (brought back above, or moved there after a hold) is not stored twice.
+    const stored = rowsOf<{ starts_at: Date; ends_at: Date }>(
+      await tx.query(
+        `SELECT o.starts_at, o.ends_at FROM occurrence o JOIN unnest($2::timestamptz[], $3::timestamptz[]) AS t(starts_at, ends_at) ON o.starts_at = t.starts_at AND o.ends_at = t.ends_at
+          WHERE o.window_id = $1`,
+        atTimes(givenBack),
+      ),
+    );
+    const storedTimesOf = new Set(stored.map((run) => timesOf({ start: run.starts_at, end: run.ends_at })));
+    const fresh = givenBack.filter((run) => !storedTimesOf.has(timesOf(run)));
+    const [{ last }] = rowsOf<{ last: number }>(await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id]));
+    await insertOccurrences(tx, row.id, fresh, last + 1);
+    const added = fresh.map((_, index) => last + 1 + index);
+    return { cancelled: cancelled.sort((a, b) => a - b), reinstated: [...revived, ...added].sort((a, b) => a - b) };
   }
 
   /**
@@ -552,7 +637,7 @@ export class WindowsService {
     // The runs kept (as the replan keeps them): the new plan takes over after the last of them.
     const [{ last_start: lastStart, so_far: soFar }] = (await tx.query(
       `SELECT max(starts_at) AS last_start, count(*) FILTER (WHERE status NOT IN ('cancelled', 'needs-reschedule'))::int AS so_far
-         FROM occurrence WHERE window_id = $1 AND NOT (status IN ('scheduled', 'needs-reschedule') AND ends_at > $2)`,
+         FROM occurrence WHERE window_id = $1 AND NOT (status IN ('scheduled', 'needs-reschedule', 'cancelled') AND ends_at > $2)`,
       [row.id, this.clock.now()],
     )) as { last_start: Date | null; so_far: number }[];
     if (lastStart === null) return;
@@ -623,7 +708,7 @@ export class WindowsService {
     // A held one goes on to the gate, whose 423 names the holds.
     const asked = await this.occurrence(this.dataSource.manager, id, number);
     if (asked.status !== 'held') {
-      if (!mayStart(asked)) throw notStartable(id, asked, (await this.row(this.dataSource.manager, id)).status === 'cancelled');
+      if (!mayStart(asked)) throw notStartable(id, asked, this.cancelledBy(await this.row(this.dataSource.manager, id), asked));
       assertDue(id, asked, now, this.config.settings.earlyStartMs);
     }
     const { notice } = await this.gate.check({ windowId: id, at: now, occurrence: number });
@@ -635,7 +720,7 @@ export class WindowsService {
       const held = occurrence.status === 'held' ? await this.gate.heldRun(tx, id, number, now) : null;
       if (held) throw held;
       const startable: OccurrenceRow = occurrence.status === 'held' ? { ...occurrence, status: 'scheduled' } : occurrence;
-      if (!mayStart(startable)) throw notStartable(id, startable, row.status === 'cancelled');
+      if (!mayStart(startable)) throw notStartable(id, startable, this.cancelledBy(row, startable));
       assertDue(id, startable, now, this.config.settings.earlyStartMs);
       await tx.query(`UPDATE occurrence SET status = 'in-progress', started_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
@@ -702,8 +787,10 @@ export class WindowsService {
     const rows = (await this.dataSource.query(
       `SELECT ${windowColumns('w')} FROM maintenance_window w
         WHERE (($1::timestamptz IS NULL AND $2::timestamptz IS NULL)
-            -- One run inside the range: a run before it and another after it are not one in it.
-            OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND ($1::timestamptz IS NULL OR o.ends_at > $1) AND ($2::timestamptz IS NULL OR o.starts_at < $2)))
+            -- One run inside the range: a run before it and another after it are not one in it. A run an exdate
+            -- cancelled is none (the window does not run then); a cancelled window's runs still place it in time.
+            OR EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND ($1::timestamptz IS NULL OR o.ends_at > $1) AND ($2::timestamptz IS NULL OR o.starts_at < $2)
+                         AND (o.status <> 'cancelled' OR w.status = 'cancelled')))
           AND ($3::text IS NULL OR w.footprint_global OR $3 = ANY(w.footprint_regions))
           AND ($4::text IS NULL OR w.owner_team = $4)
           AND ($5::text IS NULL OR ${windowStatusOf('w')} = $5)
@@ -714,7 +801,11 @@ export class WindowsService {
     return pageOf(rows, query.limit, (row) => ({ at: row.starts_at, id: row.id }), (row) => this.resourceSync(row));
   }
 
-  /** A window's runs by number (their start order), a page at a time; the number alone places a page, the cursor's instant only keeps its shape. */
+  /**
+   * A window's runs by number, a page at a time; the number alone places a page, the cursor's instant only keeps its shape.
+   * Numbers follow the planned start order, but for a run moved after a hold and one brought back from an exdate the window
+   * was planned with (numbered after the last).
+   */
   async occurrences(id: string, query: { from?: string; to?: string; status?: OccurrenceStatus; limit: number; cursor?: string }): Promise<OccurrencePage> {
     const row = await this.row(this.dataSource.manager, id);
     const after = query.cursor ? decodeCursor(query.cursor, 'serial') : null;
@@ -1115,8 +1206,9 @@ function mayStart(occurrence: OccurrenceRow): boolean {
 }
 
 /** The 409 for starting a run that never can (running, done, missed or cancelled), saying what is true of it and what to do instead. */
-function notStartable(id: string, occurrence: OccurrenceRow, windowCancelled: boolean): DomainError {
+function notStartable(id: string, occurrence: OccurrenceRow, cancelledBy: RunCancelledBy): DomainError {
   const run = `Occurrence ${occurrence.number} of window ${id}`;
+  const windowCancelled = cancelledBy === 'window';
   const planAgain = windowCancelled ? 'plan it as a new window (POST /v1/windows)' : 'move the window to a new time (PATCH startsAt and endsAt)';
   const detail =
     occurrence.status === 'in-progress'
@@ -1127,7 +1219,9 @@ function notStartable(id: string, occurrence: OccurrenceRow, windowCancelled: bo
           ? `${run} was missed: its time ended at ${occurrence.ends_at.toISOString()} without a start. To do the work, ${planAgain}.`
           : windowCancelled
             ? `${run} was cancelled with its window: it will never run. To do the work, ${planAgain}.`
-            : `${run} was cancelled when the window was moved to a new time: start one of the runs that replaced it (GET /v1/windows/${id}/occurrences).`;
+            : cancelledBy === 'exdates'
+              ? `${run} was cancelled: its date is among the window's exdates. To run it after all, take the date out of exdates (PATCH /v1/windows/${id}), which brings the run back under its number.`
+              : `${run} was cancelled when the window was moved to a new time: start one of the runs that replaced it (GET /v1/windows/${id}/occurrences).`;
   return new DomainError('occurrence-not-startable', 409, detail, { occurrenceStatus: occurrence.status });
 }
 
@@ -1161,6 +1255,15 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
     `Occurrence ${occurrence.number} of window ${id} is planned to start at ${occurrence.starts_at.toISOString()}, ${inWords} from now: a run may start at most ${earlyStartMs / 60_000} minutes early (OCCURRENCE_EARLY_START_MINUTES). Start the run that is due, or move the window to now (PATCH startsAt and endsAt), which checks the holds at the new time.`,
     { startsAt: occurrence.starts_at.toISOString() },
   );
+}
+
+/** What cancelled a run: its window's cancellation, the window's exdates, or a move of the window whose new runs replaced it. */
+type RunCancelledBy = 'window' | 'exdates' | 'replan';
+
+/** The runs a change of exdates alone cancelled and brought back, by number. */
+interface DatesChanged {
+  cancelled: number[];
+  reinstated: number[];
 }
 
 /** A link of a run a change of times replanned, with that run's times. */

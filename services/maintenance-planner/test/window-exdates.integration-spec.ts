@@ -1,0 +1,156 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+
+const clock = new ManualClock('2027-02-01T00:00:00Z');
+
+interface Answer {
+  status: number;
+  body: Record<string, any>;
+}
+
+describe('maintenance-planner: a run taken out by an exdate keeps its number, and so do the others', () => {
+  let service: ServiceUnderTest;
+
+  const api = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : {} };
+  };
+  const planDaily = async (region: string, startsAt: string, extra: Record<string, unknown> = {}) => {
+    const endsAt = new Date(Date.parse(startsAt) + 3_600_000).toISOString();
+    const answer = await api('POST', '/v1/windows', {
+      title: `daily backup in ${region}`,
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: [region] },
+      startsAt,
+      endsAt,
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=DAILY;COUNT=5',
+      ...extra,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body;
+  };
+  const runs = async (windowId: string) =>
+    ((await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items as Record<string, any>[]).map((run) => [run.number, run.startsAt.slice(0, 10), run.status]);
+  const patch = (window: Record<string, any>, version: number, body: Record<string, unknown>) => api('PATCH', `/v1/windows/${window.windowId}`, { version, ...body });
+  const trail = async (windowId: string) => (await api('GET', `/v1/audit?subject=${windowId}`)).body.items as { action: string; details: Record<string, any> }[];
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('cancels the run an exdate names under its number, keeps every other number, refuses to start it, and brings it back when the date is given back', async () => {
+    clock.set('2027-02-01T00:00:00Z');
+    const window = await planDaily('MW', '2027-02-01T02:00:00Z');
+    const dropped = await patch(window, window.version, { exdates: ['2027-02-03T02:00'] });
+    expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
+    expect(await runs(window.windowId)).toEqual([
+      [1, '2027-02-01', 'scheduled'],
+      [2, '2027-02-02', 'scheduled'],
+      [3, '2027-02-03', 'cancelled'],
+      [4, '2027-02-04', 'scheduled'],
+      [5, '2027-02-05', 'scheduled'],
+    ]);
+    expect((await trail(window.windowId)).find((entry) => entry.action === 'updated')?.details).toMatchObject({ changes: ['exdates'], cancelled: [3] });
+    // Not listed for a day on which it no longer runs.
+    const onTheDay = (await api('GET', '/v1/windows?from=2027-02-03T00:00:00Z&to=2027-02-03T23:00:00Z&region=MW')).body.items as { windowId: string }[];
+    expect(onTheDay.map((listed) => listed.windowId)).not.toContain(window.windowId);
+
+    clock.set('2027-02-03T02:00:00Z');
+    const start = await api('POST', `/v1/windows/${window.windowId}/occurrences/3/start`);
+    expect(start.status).toBe(409);
+    expect(start.body.code).toBe('occurrence-not-startable');
+    expect(start.body.detail).toContain("its date is among the window's exdates");
+    expect(start.body.detail).toContain('brings the run back under its number');
+
+    const givenBack = await patch(window, dropped.body.version, { exdates: [] });
+    expect(givenBack.status, JSON.stringify(givenBack.body)).toBe(200);
+    expect(await runs(window.windowId)).toEqual([
+      [1, '2027-02-01', 'scheduled'],
+      [2, '2027-02-02', 'scheduled'],
+      [3, '2027-02-03', 'scheduled'],
+      [4, '2027-02-04', 'scheduled'],
+      [5, '2027-02-05', 'scheduled'],
+    ]);
+    expect((await trail(window.windowId)).filter((entry) => entry.action === 'updated').map((entry) => entry.details.reinstated ?? null)).toContainEqual([3]);
+    const started = await api('POST', `/v1/windows/${window.windowId}/occurrences/3/start`);
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    expect(started.body).toMatchObject({ number: 3, startsAt: '2027-02-03T02:00:00.000Z', status: 'in-progress' });
+  });
+
+  it('takes an exdate on a held window without asking for an override: the other runs stay held and the hold lets go of the one cancelled', async () => {
+    clock.set('2027-03-01T00:00:00Z');
+    const window = await planDaily('ZM', '2027-03-01T02:00:00Z');
+    const hold = await api('POST', '/v1/holds', { regions: ['ZM'], from: '2027-03-01T00:00:00Z', until: '2027-03-04T00:00:00Z', reason: 'Exams in ZM' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    expect((await api('GET', `/v1/holds/${hold.body.id}`)).body.heldOccurrences).toBe(3);
+
+    const dropped = await patch(window, window.version, { exdates: ['2027-03-02T02:00'] });
+    expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
+    expect(await runs(window.windowId)).toEqual([
+      [1, '2027-03-01', 'held'],
+      [2, '2027-03-02', 'cancelled'],
+      [3, '2027-03-03', 'held'],
+      [4, '2027-03-04', 'scheduled'],
+      [5, '2027-03-05', 'scheduled'],
+    ]);
+    expect((await api('GET', `/v1/holds/${hold.body.id}`)).body.heldOccurrences).toBe(2);
+
+    // Given back inside the hold, the run is planned into it again: refused unless overridden, like any run planned there.
+    const refused = await patch(window, dropped.body.version, { exdates: [] });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('window-in-hold');
+    expect((await runs(window.windowId))[1]).toEqual([2, '2027-03-02', 'cancelled']);
+    const overridden = await patch(window, dropped.body.version, { exdates: [], override: { reason: 'the backup cannot skip two days' } });
+    expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
+    expect((await runs(window.windowId)).slice(0, 3)).toEqual([
+      [1, '2027-03-01', 'scheduled'],
+      [2, '2027-03-02', 'scheduled'],
+      [3, '2027-03-03', 'scheduled'],
+    ]);
+  });
+
+  it('numbers a run brought back from an exdate it was planned with after the last', async () => {
+    clock.set('2027-04-01T00:00:00Z');
+    const window = await planDaily('BW', '2027-04-01T02:00:00Z', { exdates: ['2027-04-02T02:00'] });
+    expect(await runs(window.windowId)).toEqual([
+      [1, '2027-04-01', 'scheduled'],
+      [2, '2027-04-03', 'scheduled'],
+      [3, '2027-04-04', 'scheduled'],
+      [4, '2027-04-05', 'scheduled'],
+    ]);
+    const givenBack = await patch(window, window.version, { exdates: [] });
+    expect(givenBack.status, JSON.stringify(givenBack.body)).toBe(200);
+    expect(await runs(window.windowId)).toEqual([
+      [1, '2027-04-01', 'scheduled'],
+      [2, '2027-04-03', 'scheduled'],
+      [3, '2027-04-04', 'scheduled'],
+      [4, '2027-04-05', 'scheduled'],
+      [5, '2027-04-02', 'scheduled'],
+    ]);
+    expect((await trail(window.windowId)).find((entry) => entry.action === 'updated')?.details).toMatchObject({ changes: ['exdates'], reinstated: [5] });
+  });
+
+  it('replans a window moved in time from scratch, runs an exdate cancelled included', async () => {
+    clock.set('2027-05-01T00:00:00Z');
+    const window = await planDaily('NA', '2027-05-01T02:00:00Z');
+    const dropped = await patch(window, window.version, { exdates: ['2027-05-03T02:00'] });
+    expect(dropped.status).toBe(200);
+    const moved = await patch(window, dropped.body.version, { startsAt: '2027-05-01T03:00:00Z', endsAt: '2027-05-01T04:00:00Z', exdates: ['2027-05-03T03:00'] });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(await runs(window.windowId)).toEqual([
+      [1, '2027-05-01', 'scheduled'],
+      [2, '2027-05-02', 'scheduled'],
+      [3, '2027-05-04', 'scheduled'],
+      [4, '2027-05-05', 'scheduled'],
+    ]);
+    expect((await api('GET', `/v1/windows/${window.windowId}/occurrences`)).body.items[0].startsAt).toBe('2027-05-01T03:00:00.000Z');
+  });
+});
