@@ -477,6 +477,42 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(again.stderr).toMatch(new RegExp(`^holdfast: Occurrence 1 of window ${due} was completed at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: it does not run again\\. For more work, plan a new window \\(POST /v1/windows\\)\\. \\(occurrence-not-startable\\)\\n$`));
     });
 
+    it('skips one run of a recurring window, the others keeping their numbers; refuses a one-off window and a run already skipped', async () => {
+      const inDays = (days: number) => new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + days * 86_400_000).toISOString();
+      const { windowId: daily } = (await api('maintenance-planner', '/v1/windows', {
+        title: 'Log rotation',
+        ownerTeam: 'network-ops',
+        footprint: { global: false, regions: ['UY'] },
+        startsAt: inDays(1),
+        endsAt: new Date(Date.parse(inDays(1)) + 1_800_000).toISOString(),
+        plannedZone: 'America/Montevideo',
+        recurrence: 'FREQ=DAILY;COUNT=4',
+      })) as { windowId: string };
+      const skipped = await holdfast(['windows', 'skip', daily, '--occurrence', '2']);
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(skipped.stdout).toMatch(new RegExp(`^run: +2 of window ${daily}\nstatus: +cancelled$`, 'm'));
+      const runs = await holdfast(['windows', 'occurrences', daily, '--json']);
+      expect((JSON.parse(runs.stdout) as { items: { number: number; status: string }[] }).items.map((run) => `${run.number} ${run.status}`)).toEqual(['1 scheduled', '2 cancelled', '3 scheduled', '4 scheduled']);
+      const shown = await holdfast(['windows', 'show', daily]);
+      expect(shown.stdout).toMatch(new RegExp(`^exdates: +${inDays(2).slice(0, 19)}Z$`, 'm'));
+
+      const again = await holdfast(['windows', 'skip', daily, '--occurrence', '2']);
+      expect(again).toMatchObject({ code: 1, stderr: `holdfast: run 2 of window ${daily} is cancelled: only a run still to come, scheduled or held, can be skipped\n` });
+      const { windowId: once } = (await api('maintenance-planner', '/v1/windows', {
+        title: 'Firmware push',
+        ownerTeam: 'network-ops',
+        footprint: { global: false, regions: ['UY'] },
+        startsAt: inDays(3),
+        endsAt: new Date(Date.parse(inDays(3)) + 1_800_000).toISOString(),
+        plannedZone: 'UTC',
+      })) as { windowId: string };
+      const oneOff = await holdfast(['windows', 'skip', once, '--occurrence', '1']);
+      expect(oneOff).toMatchObject({ code: 1, stderr: `holdfast: window ${once} does not recur: to call off its one run, cancel it (holdfast windows cancel ${once} --reason TEXT)\n` });
+      const unnamed = await holdfast(['windows', 'skip', daily]);
+      expect(unnamed.code).toBe(2);
+      expect(unnamed.stderr).toContain('give --occurrence N, the run to skip');
+    });
+
     it('a manual hold holds the window; explain names it; an override lets it through; release ends it', async () => {
       const declared = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', `${YEAR}-06-15T20:00:00Z`, '--until', `${YEAR}-06-16T00:00:00Z`, '--reason', 'election night', '--json']);
       expect(declared.code, declared.stderr).toBe(0);

@@ -82,6 +82,7 @@ describe('holdfast command line: flags checked before any call', () => {
       ['windows start', 'window', 'holdfast windows list'],
       ['windows complete', 'window', 'holdfast windows list'],
       ['windows suggestions', 'window', 'holdfast windows list'],
+      ['windows skip', 'window', 'holdfast windows list', '--occurrence', '2'],
       ['holds release', 'hold', 'holdfast holds list', '--reason', 'x'],
       ['holds override', 'window', 'holdfast windows list', '--reason', 'x'],
       ['explain', 'window', 'holdfast windows list'],

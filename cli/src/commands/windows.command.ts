@@ -79,6 +79,8 @@ type OccurrenceStatus = NonNullable<OccurrenceQuery['status']>;
 // 423 when it is held. A run whose time passed while it was held waits as needs-reschedule: it is
 // started only when named (--occurrence), never in place of the run due now.
 const NOT_STARTED: readonly OccurrenceStatus[] = ['scheduled', 'held', 'needs-reschedule'];
+// A run still to come: one waiting for a new slot is over by now, and an exdate leaves it waiting.
+const SKIPPABLE: readonly OccurrenceStatus[] = ['scheduled', 'held'];
 
 // Every status the list takes, no more: the Record fails to compile when the planner's document adds or drops one.
 const WINDOW_STATUSES = Object.keys({
@@ -182,7 +184,6 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
   return body as Body;
 }
 
-/** A window's runs, page after page, up to --limit when the command takes it. */
 /** A window's runs, page after page, and how far a recurring window's runs are stored (plannedThrough; absent from a planner before 2026-12-06). */
 async function runsOf(context: CommandContext, id: string, status?: OccurrenceStatus, from?: string, to?: string) {
   let plannedThrough: string | null | undefined;
@@ -362,6 +363,34 @@ export const windowCommands: Command[] = [
       const id = idArgument(context, 'window');
       const n = await runNumber(context, id, 'complete');
       showRun(context, id, expectOk<OccurrenceView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/complete', { params: { path: { id, n } } }), planner)));
+    },
+  },
+  {
+    name: 'windows skip',
+    argument: 'ID',
+    usage: 'holdfast windows skip ID --occurrence N [--version N]',
+    summary: "cancel one run of a recurring window, the others keeping their numbers: its start is added to the window's exdates (take it out of them with windows update --file to bring the run back)",
+    options: { occurrence: { type: 'string' }, version: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'window');
+      const n = wholeNumber(context.values, 'occurrence');
+      if (n === undefined) throw new MissingInputError(`give --occurrence N, the run to skip (holdfast windows occurrences ${id} lists them)`);
+      const window = expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner));
+      if (!window.recurrence) throw new CliError(`window ${id} does not recur: to call off its one run, cancel it (holdfast windows cancel ${id} --reason TEXT)`);
+      const run = (await runsOf(context, id)).items.find((one) => one.number === n);
+      if (!run) throw new CliError(`window ${id} has no run ${n} stored (holdfast windows occurrences ${id} lists them)`);
+      if (!SKIPPABLE.includes(run.status)) throw new CliError(`run ${n} of window ${id} is ${run.status}: only a run still to come, scheduled or held, can be skipped`);
+      // The run's instant, not its local time: in a fall-back's repeated hour a local time names the first pass only.
+      const exdate = `${new Date(run.startsAt).toISOString().slice(0, 19)}Z`;
+      const version = wholeNumber(context.values, 'version') ?? window.version;
+      expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body: { version, exdates: [...(window.exdates ?? []), exdate] } }), planner));
+      const skipped = (await runsOf(context, id)).items.find((one) => one.number === n);
+      if (skipped?.status !== 'cancelled') {
+        throw new CliError(
+          `run ${n} of window ${id} was not taken out: ${utcTime(run.startsAt)} is not a time the window's rule gives (the run was moved after a hold), so the exdate ${exdate} now added names no run; remove it with holdfast windows update ${id} --file, and move the window instead`,
+        );
+      }
+      showRun(context, id, skipped);
     },
   },
   {
