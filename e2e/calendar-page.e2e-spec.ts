@@ -516,4 +516,31 @@ describe('the calendar page in headless Chromium', () => {
     expect(await why.getByRole('article').getAttribute('class')).toBe('cause overridden');
     expect(pageErrors).toEqual([]);
   });
+
+  it("says a notify-only window's run falls in a hold it runs through, which its scheduled status alone does not", async () => {
+    await plan({
+      title: 'CDN cache purge',
+      ownerTeam: 'edge',
+      footprint: { global: false, regions: ['IR'] },
+      startsAt: '2009-06-13T03:00:00Z',
+      endsAt: '2009-06-13T03:30:00Z',
+      plannedZone: 'Asia/Tehran',
+      priority: 'routine',
+      surgePolicy: 'notify-only',
+    });
+    // A key of its own: the busy week above spent the admin key's requests for this minute.
+    const created = await planner.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'edge', scopes: ['read'], name: 'week page' }) });
+    expect(created.status, await created.clone().text()).toBe(201);
+    await page.goto(`${planner.baseUrl}/calendar?zone=Asia/Tehran&week=2009-06-08`);
+    await page.getByLabel('API key').fill(((await created.json()) as { key: string }).key);
+    await page.getByLabel('API key').press('Enter');
+    const purge = card(/^Saturday,? 13 June 2009$/, /CDN cache purge/);
+    await expect
+      .poll(() => purge.getAttribute('aria-label'))
+      .toMatch(/^07:30–08:00 CDN cache purge\. edge · IR · scheduled\. Runs through a hold, notify-only \(detector\): Surge in IR: requests in IR reached 5000/);
+    expect(await purge.getAttribute('class')).toBe('occurrence flagged');
+    // Only a notify-only window is flagged so: the router window, let through the same hold by an override above, is not.
+    expect(await card(/^Saturday,? 13 June 2009$/, /Core router upgrade/).getAttribute('class')).toBe('occurrence');
+    expect(pageErrors).toEqual([]);
+  });
 });

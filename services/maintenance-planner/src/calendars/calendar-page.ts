@@ -20,6 +20,7 @@ export const CALENDAR_HTML = `<!doctype html>
   .day h3 { font-size: .9rem; margin: 0 0 .25rem; }
   .occurrence { border-left: 4px solid #2e7d32; background: #eef6ee; margin: .2rem 0; padding: .2rem .3rem; }
   .occurrence.held { border-left-color: #c62828; background: #fdecea; }
+  .occurrence.flagged { border-left-color: #ef6c00; background: #fff3e0; }
   .gate { display: inline-block; margin: .15rem .4rem .15rem 0; padding: .1rem .4rem; border-radius: .3rem; }
   .gate.allowed { background: #e8f5e9; } .gate.held { background: #ffcdd2; }
   .cause { border-left: 4px solid #757575; background: #f5f5f5; margin: .3rem 0; padding: .3rem .5rem; max-width: 60rem; }
@@ -402,6 +403,17 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     }
   }
 
+  /** The active holds a notify-only window's run falls in: on one of its regions (any, for a global window) and overlapping the run's time. */
+  function throughHolds(entry) {
+    var window = entry.window;
+    var occurrence = entry.occurrence;
+    if (window.surgePolicy !== 'notify-only' || occurrence.status !== 'scheduled') return [];
+    return Object.keys(state.holds).map(function (id) { return state.holds[id]; }).filter(function (hold) {
+      var covers = window.footprint.global || hold.regions.some(function (code) { return window.footprint.regions.indexOf(code) >= 0; });
+      return covers && Date.parse(hold.from) < Date.parse(occurrence.endsAt) && (!hold.until || Date.parse(hold.until) > Date.parse(occurrence.startsAt));
+    });
+  }
+
   function occurrenceCard(entry) {
     var occurrence = entry.occurrence;
     var held = occurrence.status === 'held';
@@ -420,6 +432,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       var hold = state.holds[holdId];
       lines.push(element('div', 'hold', 'Held (' + (hold ? hold.source : 'hold') + '): ' + (hold ? hold.reason : holdId)));
     });
+    // A notify-only window is not held, so its run reads scheduled: the holds in force on it are said all the same, as the gate's notice says them.
+    var through = throughHolds(entry);
+    through.forEach(function (hold) {
+      lines.push(element('div', 'hold notify-only', 'Runs through a hold, notify-only (' + hold.source + '): ' + hold.reason));
+    });
+    if (through.length > 0) card.className += ' flagged';
     lines.forEach(function (line) { card.appendChild(line); });
     // Read as sentences: the lines' text run together would read "upgradenetwork-ops".
     card.setAttribute('aria-label', lines.map(function (line) { return line.textContent; }).join('. '));
