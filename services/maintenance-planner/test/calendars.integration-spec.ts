@@ -176,6 +176,25 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     }
   });
 
+  it('answers 404 for a team no window was planned for and no key issued to, naming the lower-case team asked in capitals, and an empty feed to a team with a key', async () => {
+    const misspelt = await service.fetch('/v1/calendars/teams/netwrok-ops.ics');
+    expect(misspelt.status).toBe(404);
+    expect(await misspelt.json()).toMatchObject({
+      code: 'unknown-team',
+      detail: expect.stringContaining('No window was ever planned for team netwrok-ops and no key is issued to it: check the name'),
+      errors: [{ path: 'team', code: 'unknown-team' }],
+    });
+    const capitals = await service.fetch('/v1/calendars/teams/Network-Ops.ics');
+    expect(capitals.status).toBe(404);
+    expect(((await capitals.json()) as { detail: string }).detail).toContain('team names are lower-case: ask for /v1/calendars/teams/network-ops.ics');
+
+    const issued = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'new-team', scopes: ['read'], name: 'calendar' }) });
+    expect(issued.status, await issued.clone().text()).toBe(201);
+    const empty = await service.fetch('/v1/calendars/teams/new-team.ics');
+    expect(empty.status).toBe(200);
+    expect(parseFeed(await empty.text()).events).toEqual([]);
+  });
+
   it('leaves out the runs that ended more than CALENDAR_PAST_DAYS (90) ago, so years of history never crowd out what is coming', async () => {
     const localStartsOn = async (at: string) => {
       clock.set(at);

@@ -62,10 +62,25 @@ export class CalendarsController {
   @Header('content-type', 'text/calendar; charset=utf-8')
   @ApiProduces('text/calendar')
   @ConditionalFeed()
-  @ApiOperation({ summary: "A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason" })
+  @ApiOperation({
+    summary: "A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason; 404 for a team no window was planned for and no key issued to",
+  })
   async team(@Param('team') team: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string | undefined> {
     if (!TEAM.test(team)) throw new DomainError('invalid-team', 400, `Team "${team}" is not a team name: letters, digits, dots, dashes and underscores.`, { errors: [{ path: 'team', message: 'must be a team name' }] });
-    return conditionally(await this.calendars.forTeam(team), request, response);
+    const feed = await this.calendars.forTeam(team);
+    // A misspelt team's feed would stay empty for ever, its subscriber never told: asked only when there is nothing to show.
+    if (feed.runs === 0) {
+      const { heard, asLowerCase } = await this.calendars.teamHeardOf(team);
+      if (!heard) {
+        const hint = asLowerCase
+          ? `team names are lower-case: ask for /v1/calendars/teams/${team.toLowerCase()}.ics`
+          : 'check the name (team names are lower-case, such as network-ops; GET /v1/windows?team= lists a team\'s windows, GET /v1/keys the teams keys are issued to)';
+        throw new DomainError('unknown-team', 404, `No window was ever planned for team ${team} and no key is issued to it: ${hint}.`, {
+          errors: [{ path: 'team', code: 'unknown-team', message: `no window or key of team ${team}` }],
+        });
+      }
+    }
+    return conditionally(feed, request, response);
   }
 
   @Get('regions/:region.ics')

@@ -9,6 +9,8 @@ import { feedEntityTag, icsCalendar, type CalendarEvent } from './ics-calendar';
 /** A feed ready to answer: its entity tag, read from its runs, and its body, written only when asked for. */
 export interface CalendarFeed {
   entityTag: string;
+  /** How many runs it holds. */
+  runs: number;
   render(): Promise<string>;
 }
 
@@ -65,7 +67,20 @@ export class CalendarsService {
       this.logger.warn({ feed: name, max, leftOutFrom: left }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
       events = events.slice(0, max);
     }
-    return { entityTag: await feedEntityTag(name, events, description), render: () => icsCalendar(name, events, description) };
+    return { entityTag: await feedEntityTag(name, events, description), runs: events.length, render: () => icsCalendar(name, events, description) };
+  }
+
+  /**
+   * Whether a team is one Holdfast has heard of: a window was planned for it (in any status) or a key
+   * issued to it. With the name in lower case when only that is, since team names are.
+   */
+  async teamHeardOf(team: string): Promise<{ heard: boolean; asLowerCase: boolean }> {
+    const [{ heard, lower }] = (await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM maintenance_window WHERE owner_team = $1) OR EXISTS (SELECT 1 FROM api_key WHERE team = $1) AS heard,
+              $2::text <> $1 AND (EXISTS (SELECT 1 FROM maintenance_window WHERE owner_team = $2) OR EXISTS (SELECT 1 FROM api_key WHERE team = $2)) AS lower`,
+      [team, team.toLowerCase()],
+    )) as { heard: boolean; lower: boolean }[];
+    return { heard, asLowerCase: lower };
   }
 
   /**
