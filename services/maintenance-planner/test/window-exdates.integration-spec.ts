@@ -153,4 +153,71 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     ]);
     expect((await api('GET', `/v1/windows/${window.windowId}/occurrences`)).body.items[0].startsAt).toBe('2027-05-01T03:00:00.000Z');
   });
+
+  it('refuses an exdate that names no run, an hour off across a DST change or on a day the rule does not give, naming the run nearest it', async () => {
+    clock.set('2026-12-01T00:00:00Z');
+    const weekly = {
+      title: 'weekly reindex in DE',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['DE'] },
+      startsAt: '2026-12-06T07:30:00Z',
+      endsAt: '2026-12-06T08:30:00Z',
+      plannedZone: 'Europe/Berlin',
+      recurrence: 'FREQ=WEEKLY;BYDAY=SU',
+    };
+    // 08:30 in Berlin: 07:30Z in winter; 06:30Z is the summer offset's reading.
+    const refused = await api('POST', '/v1/windows', { ...weekly, exdates: ['2027-01-03T06:30:00Z', '2027-01-05T08:30'] });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      code: 'exdate-names-no-run',
+      errors: [
+        { path: 'exdates.0', message: 'names no run; the nearest starts 2027-01-03T07:30:00Z (2027-01-03T08:30 in Europe/Berlin)' },
+        { path: 'exdates.1', message: 'names no run; the nearest starts 2027-01-03T07:30:00Z (2027-01-03T08:30 in Europe/Berlin)' },
+      ],
+    });
+    expect(refused.body.detail).toContain('Nothing was changed.');
+    const planned = await api('POST', '/v1/windows', { ...weekly, exdates: ['2027-01-03T07:30:00Z'] });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    const astray = await patch(planned.body, planned.body.version, { exdates: ['2027-01-03T07:30:00Z', '2027-01-10T09:30'] });
+    expect(astray).toMatchObject({ status: 422, body: { code: 'exdate-names-no-run', errors: [{ path: 'exdates.1' }] } });
+  });
+
+  it('refuses a move that would leave its exdates naming no run, saying which exdates skip the same runs at their new times', async () => {
+    clock.set('2026-12-01T00:00:00Z');
+    const window = await planDaily('PL', '2026-12-02T07:30:00Z', { recurrence: 'FREQ=WEEKLY' });
+    const skipped = await patch(window, window.version, { exdates: ['2026-12-16T07:30:00Z', '2026-12-23T07:30'] });
+    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
+    const moved = { startsAt: '2026-12-02T08:30:00Z', endsAt: '2026-12-02T09:30:00Z' };
+    const refused = await patch(window, skipped.body.version, moved);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'exdate-names-no-run', exdates: ['2026-12-16T08:30:00Z', '2026-12-23T08:30:00Z'] });
+    expect(refused.body.detail).toContain('the 3rd, 4th of its rule');
+    const resent = await patch(window, skipped.body.version, { ...moved, exdates: refused.body.exdates });
+    expect(resent.status, JSON.stringify(resent.body)).toBe(200);
+    // A new plan: the runs the exdates skip are not planned at all.
+    expect((await runs(window.windowId)).slice(0, 3)).toEqual([
+      [1, '2026-12-02', 'scheduled'],
+      [2, '2026-12-09', 'scheduled'],
+      [3, '2026-12-30', 'scheduled'],
+    ]);
+    // Or sent as [] to run them all.
+    const all = await patch(window, resent.body.version, { startsAt: '2026-12-02T09:30:00Z', endsAt: '2026-12-02T10:30:00Z', exdates: [] });
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+  });
+
+  it("refuses a daily 24-hour window whose runs would overlap on a DST day past the horizon, where the sweep stopped its runs there", async () => {
+    clock.set('2026-12-01T00:00:00Z');
+    const allDay = await api('POST', '/v1/windows', {
+      title: 'all-day freeze in DE',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['DE'] },
+      startsAt: '2026-12-01T23:00:00Z',
+      endsAt: '2026-12-02T23:00:00Z',
+      plannedZone: 'Europe/Berlin',
+      recurrence: 'FREQ=DAILY',
+    });
+    expect(allDay.status).toBe(422);
+    expect(allDay.body.code).toBe('overlapping-occurrences');
+    expect(allDay.body.detail).toContain('The run starting 2027-03-27T23:00:00.000Z lasts until 2027-03-28T23:00:00.000Z, after the next run starts at 2027-03-28T22:00:00.000Z');
+  });
 });

@@ -248,7 +248,7 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
       ['2026-09-15', 'cancelled', []],
     ]);
     // Moved to other times within the hold, its runs need an override again.
-    const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, startsAt: '2026-09-11T14:00:00Z', endsAt: '2026-09-11T15:00:00Z' });
+    const moved = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, startsAt: '2026-09-11T14:00:00Z', endsAt: '2026-09-11T15:00:00Z', exdates: ['2026-09-15T14:00'] });
     expect(moved).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
     // A window that exists is pointed to its own suggestions.
     expect(moved.body.detail).toContain(`Pick another time (GET /v1/windows/${daily.windowId}/suggestions), or send override: {reason}.`);

@@ -6,7 +6,7 @@ import { TOUCHED_ZONES, TRANSITIONS_2009_2026 } from '../testing/dst-transitions
 import { planWindow, planWindowFromLocal } from '../windows/planned-window';
 import { instantToWallClock, parseWallClock, resolveWallClock } from '../zones/wall-clock';
 import { zoneOffsetLookup } from '../zones/iana-zone';
-import { expandOccurrences } from './recurrence.expander';
+import { expandOccurrences, readExdates } from './recurrence.expander';
 
 const HOUR = 3_600_000;
 const spring2026 = { from: new Date('2026-03-01T00:00:00Z'), until: new Date('2026-04-20T00:00:00Z') };
@@ -332,5 +332,35 @@ describe('one definition of what a window may recur by', () => {
       }
     })();
     expect(expansionAccepts).toBe(contractAccepts);
+  });
+
+  describe('reading exdates against the rule', () => {
+    // 08:30 in Berlin every Sunday from 2026-12-06: 07:30Z in winter, 06:30Z from 2027-03-28.
+    const weekly = (exdates: string[], rrule = 'FREQ=WEEKLY;BYDAY=SU') =>
+      planWindowFromLocal({ localStart: '2026-12-06T08:30', durationMinutes: 60, zone: 'Europe/Berlin', recurrence: { rrule, exdates } });
+
+    it('gives each exdate the run it removes, counted from 0 with no exdate applied, local or with Z', () => {
+      const read = readExdates(weekly(['2026-12-20T08:30', '2027-01-03T07:30:00Z', '2027-04-04T06:30:00Z']));
+      expect(read.map(({ exdate, run }) => [exdate, run])).toEqual([
+        ['2026-12-20T08:30', 2],
+        ['2027-01-03T07:30:00Z', 4],
+        ['2027-04-04T06:30:00Z', 17],
+      ]);
+      expect(read[1].instant.toISOString()).toBe('2027-01-03T07:30:00.000Z');
+    });
+
+    it('names the nearest run of an exdate an hour off (the offset of the other side of a DST change), on a day the rule does not give, or past COUNT', () => {
+      const read = readExdates(weekly(['2027-01-03T06:30:00Z', '2027-01-05T08:30', '2027-01-17T08:30'], 'FREQ=WEEKLY;BYDAY=SU;COUNT=5'));
+      expect(read.map(({ run, nearest }) => [run, nearest?.start.toISOString()])).toEqual([
+        [null, '2027-01-03T07:30:00.000Z'],
+        [null, '2027-01-03T07:30:00.000Z'],
+        [null, '2027-01-03T07:30:00.000Z'],
+      ]);
+    });
+
+    it('reads none for a window without exdates or recurrence', () => {
+      expect(readExdates(weekly([]))).toEqual([]);
+      expect(readExdates(planWindowFromLocal({ localStart: '2026-12-06T08:30', durationMinutes: 60, zone: 'Europe/Berlin' }))).toEqual([]);
+    });
   });
 });

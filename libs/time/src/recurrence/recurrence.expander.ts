@@ -200,13 +200,60 @@ function floatingUntil(value: string, until: Date | null | undefined, toWall: (i
  * removes the first pass only: a run in the second pass stays.
  */
 function excludedStarts(exdates: readonly string[], offsetAt: OffsetLookup): Set<number> {
-  const instants = new Set<number>();
-  for (const exdate of exdates) {
-    const problem = exdateProblem(exdate);
-    if (problem) throw invalid(exdate, `EXDATE ${problem}`);
-    instants.add(exdate.endsWith('Z') ? Date.parse(exdate) : resolveWallClock(parseWallClock(exdate), offsetAt));
-  }
-  return instants;
+  return new Set(exdates.map((exdate) => exdateInstant(exdate, offsetAt)));
+}
+
+function exdateInstant(exdate: string, offsetAt: OffsetLookup): number {
+  const problem = exdateProblem(exdate);
+  if (problem) throw invalid(exdate, `EXDATE ${problem}`);
+  return exdate.endsWith('Z') ? Date.parse(exdate) : resolveWallClock(parseWallClock(exdate), offsetAt);
+}
+
+/** One exdate of a recurring window, as its rule reads it (readExdates). */
+export interface ExdateReading {
+  readonly exdate: string;
+  /** The start it removes. */
+  readonly instant: Date;
+  /**
+   * Which of the rule's runs it removes, counted from 0 at the first run with no exdate applied;
+   * null when it removes none; undefined when it lies past the MAX_OCCURRENCES_LIMIT runs counted.
+   */
+  readonly run: number | null | undefined;
+  /** For one that removes none, the run that starts nearest to it, if any. */
+  readonly nearest?: InstantRange;
+}
+
+/**
+ * Each of a recurring window's exdates with the run of its rule it removes (expandOccurrences's
+ * EXDATE rules), counted with no exdate applied. One that removes none is most likely an offset
+ * taken from the other side of a DST change (07:30Z in winter for a 08:30 run in Berlin), a date the
+ * rule does not give, or a run's start before the window moved; it is given with the run nearest it.
+ * A window without recurrence or exdates has none to read.
+ */
+export function readExdates(window: PlannedWindow): ExdateReading[] {
+  const planned = planWindow(window);
+  const exdates = planned.recurrence?.exdates ?? [];
+  if (!planned.recurrence || exdates.length === 0) return [];
+  const offsetAt = zoneOffsetLookup(planned.zone);
+  const instants = exdates.map((exdate) => exdateInstant(exdate, offsetAt));
+  const latest = Math.max(...instants);
+  const { occurrences: runs, truncated } = expandOccurrences(
+    { ...planned, recurrence: { rrule: planned.recurrence.rrule, exdates: [] } },
+    { from: planned.start, until: new Date(Math.max(latest, planned.start.getTime()) + 1), maxCount: MAX_OCCURRENCES_LIMIT },
+  );
+  const runAt = new Map(runs.map((run, index) => [run.start.getTime(), index]));
+  const lastCounted = runs.length > 0 ? runs[runs.length - 1].start.getTime() : Number.NEGATIVE_INFINITY;
+  return exdates.map((exdate, index) => {
+    const instant = instants[index];
+    const run = runAt.get(instant);
+    if (run !== undefined) return { exdate, instant: new Date(instant), run };
+    if (truncated && instant > lastCounted) return { exdate, instant: new Date(instant), run: undefined };
+    const nearest = runs.reduce<InstantRange | undefined>(
+      (best, one) => (!best || Math.abs(one.start.getTime() - instant) < Math.abs(best.start.getTime() - instant) ? one : best),
+      undefined,
+    );
+    return { exdate, instant: new Date(instant), run: null, ...(nearest ? { nearest } : {}) };
+  });
 }
 
 function invalid(text: string, reason: string): TimeError {

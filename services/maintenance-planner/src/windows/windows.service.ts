@@ -3,7 +3,7 @@ import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
-import { canonicalRecurrenceRule, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow } from '@holdfast/time';
+import { canonicalRecurrenceRule, type ExdateReading, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow, readExdates } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
@@ -132,6 +132,9 @@ function assertNotTooLong(window: { startsAt: string; endsAt: string }, maxMs: n
   );
 }
 
+/** How far past the horizon runs are judged for overlap: every DST change of a year. */
+const YEAR_AHEAD_MS = 366 * 86_400_000;
+
 /**
  * Runs of one window that overlap (a run longer than the time between two starts, or a day made
  * shorter by a DST change) would hold and gate the same work twice at once: refused, naming the first pair.
@@ -228,6 +231,7 @@ export class WindowsService {
     const id = uuidv7();
     const horizon = new Date(now.getTime() + this.config.settings.occurrenceHorizonMs);
     const occurrences = this.plannedOccurrences(request, horizon, now);
+    this.assertExdatesNameRuns(request);
     assertFlexibilityWithinReach(request, now, this.config.settings.planMaxAheadMs);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
@@ -466,6 +470,10 @@ export class WindowsService {
       const replanned = changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
       const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
+      // Dates alone: those added are judged (one stored before this check was made stays). Moved: every one, the stored ones told how they would move.
+      if (replanned && (request.exdates === undefined || !changes.includes('exdates'))) this.assertExdatesKeptByMove(storedTimes(row), next);
+      else if (replanned) this.assertExdatesNameRuns(next);
+      else if (timeChanged) this.assertExdatesNameRuns(next, new Set(next.exdates.filter((exdate) => !row.exdates.includes(exdate))));
       // Exdates leave COUNT as it was (RFC 5545 counts the dates before it takes any out), and the runs kept do not move.
       if (replanned && request.recurrence === undefined) await this.assertCountKept(tx, row, next);
       await tx.query(
@@ -558,6 +566,75 @@ export class WindowsService {
       await this.publish(tx, createEvent('window.updated', { ...this.snapshot(current), changes }, this.options(id)), ...events);
       return this.resource(tx, current);
     });
+  }
+
+  /**
+   * Each exdate must be a run's start (readExdates): one that names none is most likely an offset
+   * from the other side of a DST change or a date the rule does not give, and would leave the run it
+   * meant to skip to take place. `judged`: only those (the ones a change adds), else every one.
+   */
+  private assertExdatesNameRuns(window: WindowTimes, judged?: ReadonlySet<string>): void {
+    const astray = this.readExdates(window).filter((reading) => reading.run === null && (!judged || judged.has(reading.exdate)));
+    if (astray.length === 0) return;
+    const zone = window.plannedZone;
+    const said = astray.map((reading) => `${reading.exdate} ${nearestRun(reading, zone)}`);
+    throw new DomainError(
+      'exdate-names-no-run',
+      422,
+      `exdates: ${said.join('; ')}. An exdate must be the start of a run of ${window.recurrence} in ${zone}, as a local time there (2027-01-03T08:30) or an instant with Z. Nothing was changed.`,
+      { errors: astray.map((reading) => ({ path: `exdates.${reading.index}`, message: nearestRun(reading, zone) })) },
+    );
+  }
+
+  /**
+   * A move of a window's times leaves its exdates as they were written, and one that named a run
+   * before may name none after (a skipped run's instant, moved an hour): the run it skipped would
+   * take place. Refused unless the change sends exdates, naming the same runs of the rule at their
+   * new times to send.
+   */
+  private assertExdatesKeptByMove(before: WindowTimes, after: WindowTimes): void {
+    const readBefore = this.readExdates(before);
+    const readAfter = this.readExdates(after);
+    const lost = readAfter.filter((reading, index) => reading.run === null && typeof readBefore[index]?.run === 'number');
+    if (lost.length === 0) return;
+    const runs = readBefore.map((reading) => reading.run);
+    const moved = this.runsOfRule(after, Math.max(...lost.map((reading) => runs[reading.index] as number)) + 1);
+    const resent = after.exdates!.flatMap((exdate, index) => {
+      if (!lost.some((reading) => reading.index === index)) return [exdate];
+      const run = moved[runs[index] as number];
+      return run ? [`${run.start.toISOString().slice(0, 19)}Z`] : [];
+    });
+    const nth = (reading: IndexedReading) => ordinal((runs[reading.index] as number) + 1);
+    throw new DomainError(
+      'exdate-names-no-run',
+      422,
+      `Moved so, the window's exdates ${lost.map((reading) => reading.exdate).join(', ')} would name no run, and the runs they skip (the ${lost.map(nth).join(', ')} of its rule) would take place. Send exdates with the change: ${JSON.stringify(resent)} skips the same runs at their new times; [] runs them all. Nothing was changed.`,
+      { errors: lost.map((reading) => ({ path: `exdates.${reading.index}`, message: `names no run once moved (it skipped the ${nth(reading)} run of the rule)` })), exdates: resent },
+    );
+  }
+
+  private readExdates(window: WindowTimes): IndexedReading[] {
+    if (!window.recurrence || !window.exdates?.length) return [];
+    const planned = this.planned(window);
+    return atField('exdates', () => readExdates(planned)).map((reading, index) => ({ ...reading, index }));
+  }
+
+  /** The first `count` runs of a window's rule, no exdate applied. */
+  private runsOfRule(window: WindowTimes, count: number): { start: Date }[] {
+    const planned = this.planned({ ...window, exdates: [] });
+    const until = new Date(planned.start.getTime() + this.config.settings.planMaxAheadMs * 4);
+    return atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: Math.min(count, MAX_OCCURRENCES_LIMIT) })).occurrences;
+  }
+
+  private planned(window: WindowTimes): PlannedWindow {
+    return atField('plannedZone', () =>
+      planWindow({
+        start: new Date(window.startsAt),
+        end: new Date(window.endsAt),
+        zone: window.plannedZone,
+        ...(window.recurrence ? { recurrence: { rrule: window.recurrence, exdates: window.exdates ?? [] } } : {}),
+      }),
+    );
   }
 
   /** Why a run that cannot start was cancelled, for the 409 to say what would run it (see RunCancelledBy). */
@@ -1141,6 +1218,11 @@ export class WindowsService {
     }
     assertAhead(occurrences, now);
     assertApart(occurrences);
+    // A DAILY or longer rule keeps its local time, so a DST change brings two runs closer: judged a year past the horizon too,
+    // or a daily 24-hour window planned in winter is taken and its runs stop, refused by the sweep, at the spring change.
+    if (window.recurrence && !/FREQ=HOURLY/i.test(window.recurrence) && occurrences.length > 0) {
+      assertApart(this.expand(window, new Date(horizon.getTime() + YEAR_AHEAD_MS), occurrences[occurrences.length - 1].start).occurrences);
+    }
     return occurrences;
   }
 
@@ -1256,6 +1338,20 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
     { startsAt: occurrence.starts_at.toISOString() },
   );
 }
+
+/** A window's times, as a request or a stored row gives them. */
+type WindowTimes = { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] };
+
+type IndexedReading = ExdateReading & { index: number };
+
+/** What to say of an exdate that names no run: the run nearest it, in UTC and in the planned zone. */
+function nearestRun(reading: ExdateReading, zone: string): string {
+  if (!reading.nearest) return 'names no run: the rule gives none';
+  const at = reading.nearest.start;
+  return `names no run; the nearest starts ${at.toISOString().slice(0, 19)}Z (${DateTime.fromJSDate(at, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")} in ${zone})`;
+}
+
+const ordinal = (n: number): string => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 
 /** What cancelled a run: its window's cancellation, the window's exdates, or a move of the window whose new runs replaced it. */
 type RunCancelledBy = 'window' | 'exdates' | 'replan';
