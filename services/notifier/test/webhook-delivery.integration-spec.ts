@@ -114,7 +114,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
   });
 
-  it('turns a subscription off when its receiver answers 410 Gone, records nothing more for it, and takes it back when turned on', async () => {
+  it('turns a subscription off when its receiver answers 410 Gone, records what comes meanwhile dead unsent, and sends it all in one replay once turned on', async () => {
     suite.receivers.gone.reply = () => ({ status: 410, body: 'this hook was removed' });
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.gone.url, filters: { regions: ['PT'] } });
     await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.witness.url, filters: { regions: ['PT'] } });
@@ -128,16 +128,18 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
       }),
     );
 
-    // The next hold reaches the witness, and nothing is recorded or sent for the stopped subscription.
-    await suite.publisher.publish(holdPlaced(['PT']));
+    // The next hold reaches the witness; for the stopped subscription it is recorded dead, never sent, saying why.
+    const meanwhile = holdPlaced(['PT']);
+    await suite.publisher.publish(meanwhile);
     await expectEventually(() => expect(suite.receivers.witness.requests).toHaveLength(3));
-    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toHaveLength(2);
+    const missed = (await suite.notifier.deliveries(`subscriptionId=${id}`)).find((delivery) => delivery.eventId === meanwhile.id);
+    expect(missed).toMatchObject({ status: 'dead', attempts: 0, lastError: expect.stringMatching(new RegExp(`^not sent: subscription ${id} is turned off \\(http://127\\.0\\.0\\.1:\\d+ answered 410 Gone at .*\\); PATCH \\{"enabled": true\\}, then replay it$`)) });
     expect(suite.receivers.gone.requests.length).toBeLessThanOrEqual(2);
 
     suite.receivers.gone.reply = () => ({ status: 200 });
     expect(await (await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).json()).toMatchObject({ enabled: true, disabledReason: null });
-    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
-    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 3 });
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(3));
   });
 
   it('marks dead unsent, for one replay, what waited behind the delivery a receiver answered 410 Gone', async () => {

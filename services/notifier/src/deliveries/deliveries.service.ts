@@ -22,15 +22,16 @@ import { factsOf } from './event-facts';
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
 export const DELIVERIES_DUE_CHANNEL = 'notifier_deliveries_due';
 
-/** What recording needs of a subscription: whom it matches, and where its deliveries go. */
-type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target' | 'filters'>;
+/** What recording needs of a subscription: whom it matches, where its deliveries go, and whether it sends now. */
+type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target' | 'filters'> & Partial<Pick<SubscriptionEntity, 'enabled' | 'disabledReason'>>;
 
 // Every event reads these and records through RECORD: prepared, so PostgreSQL neither parses nor plans them each time.
-// Only the live subscriptions whose type and region filters let the event through ($1 its type; $2 a global
+// Only the subscriptions not deleted whose type and region filters let the event through ($1 its type; $2 a global
 // footprint, which every region filter lets through; $3 its regions): read whole, with 1,000 subscriptions
 // every event paid 5-7 ms reading and filtering them all, against about 1 ms. matchesFilters still decides.
-const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters FROM subscription
-  WHERE enabled AND deleted_at IS NULL
+// One turned off gets its delivery recorded dead, for a replay once it is on again.
+const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters, enabled, disabled_reason AS "disabledReason" FROM subscription
+  WHERE deleted_at IS NULL
     AND (filters->'eventTypes' = '[]'::jsonb OR filters->'eventTypes' ? $1)
     AND (filters->'regions' = '[]'::jsonb OR $2 OR filters->'regions' ?| $3::text[])`);
 // The Alertmanager subscriptions whose alerts a hold still keeps firing: its release must reach
@@ -39,14 +40,23 @@ const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters FROM su
 const OPEN_HOLD_ALERTS = prepared(`SELECT s.id, s.channel, s.target, s.filters FROM hold_alert a JOIN subscription s ON s.id = a.subscription_id
   WHERE a.hold_id = $1 AND a.active AND s.enabled AND s.deleted_at IS NULL`);
 
-/** One delivery per subscription ($1-$4 in step), and the worker's wake-up when any was new; nothing reads its answer, so it travels with the COMMIT. */
+/**
+ * One delivery per subscription ($1-$4 and $12 in step: pending, or dead with its reason for one turned off), and the
+ * worker's wake-up when a pending one was new; nothing reads its answer, so it travels with the COMMIT.
+ */
 const RECORD = answeredAtCommit(`WITH recorded AS (
-    INSERT INTO delivery (id, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error)
-    SELECT owed.id, owed.subscription_id, owed.channel, owed.target_key, $5::uuid, $6::text, $7::timestamptz, $8::text, $9::text, $10::jsonb, 'pending', 0, $11::timestamptz, NULL, $11::timestamptz, NULL, NULL
-    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS owed(id, subscription_id, channel, target_key)
+    INSERT INTO delivery (id, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, last_error, finished_at)
+    SELECT owed.id, owed.subscription_id, owed.channel, owed.target_key, $5::uuid, $6::text, $7::timestamptz, $8::text, $9::text, $10::jsonb,
+           CASE WHEN owed.dead IS NULL THEN 'pending' ELSE 'dead' END, 0, $11::timestamptz, NULL, $11::timestamptz, NULL, owed.dead,
+           CASE WHEN owed.dead IS NULL THEN NULL ELSE $11::timestamptz END
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $12::text[]) AS owed(id, subscription_id, channel, target_key, dead)
     ON CONFLICT DO NOTHING
-    RETURNING 1)
-  SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM recorded LIMIT 1) AS any_recorded`);
+    RETURNING status)
+  SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM recorded WHERE status = 'pending' LIMIT 1) AS any_recorded`);
+
+/** Why a delivery of a subscription turned off is recorded dead: what a replay needs first. */
+export const turnedOffReason = (subscription: { id: string; disabledReason?: string | null }): string =>
+  `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; PATCH {"enabled": true}, then replay it`;
 
 export interface DeliveryQuery {
   status?: DeliveryStatus;
@@ -210,6 +220,7 @@ export class DeliveriesService {
       orderingKey,
       JSON.stringify(event),
       this.clock.now(),
+      subscriptions.map((subscription) => (subscription.enabled === false ? turnedOffReason(subscription) : null)),
     ]);
     this.statistics.recorded(subscriptions.length);
   }

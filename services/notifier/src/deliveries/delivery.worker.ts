@@ -16,7 +16,7 @@ import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { SubscriptionsService, type PreviousSecret } from '../subscriptions/subscriptions.service';
-import { DELIVERIES_DUE_CHANNEL } from './deliveries.service';
+import { DELIVERIES_DUE_CHANNEL, turnedOffReason } from './deliveries.service';
 import type { AttemptOutcome } from './delivery-attempt.entity';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryEntity } from './delivery.entity';
@@ -467,7 +467,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const [status, error] =
       subscription.deletedAt !== null
         ? ['cancelled', `not sent: subscription ${subscription.id} was deleted`]
-        : ['dead', `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; PATCH {"enabled": true}, then replay it`];
+        : ['dead', turnedOffReason(subscription)];
     await this.whileLeased(delivery, () =>
       this.dataSource.query(
         prepared('UPDATE delivery SET status = $2, lease_until = NULL, last_error = $3, finished_at = $6 WHERE id = $1 AND status = $4 AND lease_until = $5'),
