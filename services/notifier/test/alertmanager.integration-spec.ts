@@ -14,6 +14,7 @@ interface GettableAlert {
   annotations: Record<string, string>;
   startsAt: string;
   endsAt: string;
+  generatorURL: string;
   status: { state: string };
 }
 
@@ -83,6 +84,22 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
     await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
     expect(await refresher.refreshDue()).toBe(0);
+  });
+
+  it("links each window's alert to that window's page, not every alert to the first window's", async () => {
+    const notifier = api(service);
+    await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { regions: ['TG'] } });
+    // Of Alertmanager's own clock: the release below ends the alerts as of its now.
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['TG'], { from, placedAt: from, windowIds: [uuidv7(), uuidv7()] });
+    await publisher.publish(hold);
+    await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toHaveLength(2));
+    for (const alert of await alertsOf(hold.data.holdId)) {
+      expect(alert.generatorURL).toMatch(new RegExp(`^http://[^/]+/calendar\\?window=${alert.labels.window}$`));
+      expect(alert.annotations.explanation).toBe(alert.generatorURL);
+    }
+    await publisher.publish(holdReleased(hold, new Date(Date.now() - 1_000).toISOString()));
+    await expectEventually(async () => expect(await alertsOf(hold.data.holdId)).toEqual([]));
   });
 
   it('keeps refreshing, and resolves on release, the alerts of windows an extension of the hold does not list again', async () => {

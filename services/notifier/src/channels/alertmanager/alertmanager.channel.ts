@@ -59,7 +59,7 @@ export class AlertmanagerChannel implements Channel {
     if (delivery.eventType === 'hold.placed') {
       const data = delivery.event.data as { from: string };
       const teams = new Map(heldWindowsOf(delivery.event.data).map((window) => [window.windowId, window.ownerTeam]));
-      const alerts = holdAlerts(message, data.from, (windowId) => teams.get(windowId));
+      const alerts = holdAlerts(message, data.from, (windowId) => teams.get(windowId), (windowId) => this.renderer.windowPage(windowId));
       // Sent after the hold's release was consumed (it waited for a retry, or was replayed): that release
       // reached this subscription first or never will (its filters), so the alerts are posted ended.
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
@@ -78,7 +78,7 @@ export class AlertmanagerChannel implements Channel {
     // Deactivated first: this waits for a refresh in progress (it holds the row), so the resolution is posted last.
     await holds.update({ subscriptionId: subscription.id, holdId }, { active: false, paused: false });
     const known = await holds.findOneBy({ subscriptionId: subscription.id, holdId });
-    const alerts = known?.alerts ?? holdAlerts(message, releasedAt, () => undefined);
+    const alerts = known?.alerts ?? holdAlerts(message, releasedAt, () => undefined, (windowId) => this.renderer.windowPage(windowId));
     const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endedAt(alert, releasedAt) })));
     return { statusCode };
   }

@@ -23,9 +23,15 @@ export const endedAt = (alert: PostableAlert, at: string): string => (Date.parse
 /**
  * One alert per affected region and held window (labels region, team, window, hold), so routes
  * and silences can pick one region or one team. A label with no value is left out, as
- * Alertmanager treats an empty label as absent.
+ * Alertmanager treats an empty label as absent. Each window's alert links that window's page
+ * (`pageOf`); one with no window, the message's.
  */
-export function holdAlerts(message: NotificationMessage, startsAt: string, teamOf: (windowId: string) => string | undefined): PostableAlert[] {
+export function holdAlerts(
+  message: NotificationMessage,
+  startsAt: string,
+  teamOf: (windowId: string) => string | undefined,
+  pageOf: (windowId: string) => string = () => message.link,
+): PostableAlert[] {
   const windows = message.windowIds.length > 0 ? message.windowIds : [undefined];
   return message.regions.flatMap((region) =>
     windows.map((windowId) => {
@@ -33,11 +39,12 @@ export function holdAlerts(message: NotificationMessage, startsAt: string, teamO
       const labels: Record<string, string> = { alertname: HOLD_ALERT_NAME, region, hold: message.holdId ?? '' };
       if (windowId) labels.window = windowId;
       if (team) labels.team = team;
+      const link = windowId ? pageOf(windowId) : message.link;
       return {
         labels,
-        annotations: { summary: message.title, description: `${message.what}. Why: ${message.why} (${message.until}).`, explanation: message.link },
+        annotations: { summary: message.title, description: `${message.what}. Why: ${message.why} (${message.until}).`, explanation: link },
         startsAt,
-        generatorURL: message.link,
+        generatorURL: link,
       };
     }),
   );
