@@ -376,5 +376,8 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
       '*Local time*\n*BR* from Mon 15 Jun 12:06 America/Sao_Paulo (UTC-03:00)',
     ]);
     expect(restoredMessage.text).toBe('Signal restored in BR: Samples of http_requests_per_second from BR are arriving again (lost Mon 15 Jun 15:06 UTC, restored Mon 15 Jun 15:20 UTC)');
+    // A moment, said as what happened then; and the link opens the region's week, no hold being in question.
+    expect(restoredMessage.blocks[1].fields?.[3].text).toBe('*Local time*\n*BR* restored Mon 15 Jun 12:20 America/Sao_Paulo (UTC-03:00)');
+    expect(JSON.stringify(restoredMessage.blocks[2])).toContain('calendar?region=BR|Open the week page>');
   });
 });

@@ -20,11 +20,16 @@ export interface NotificationMessage {
   until: string;
   localTimes: LocalTimeLine[];
   link: string;
+  /** What the link shows, when it is not the week page of the regions or window: "Why is it held?" for a hold in force. */
+  linkLabel?: string;
   regions: string[];
   teams: string[];
   windowIds: string[];
   holdId?: string;
 }
+
+/** The link of a message about a hold in force: the week page opens on why it is held. */
+export const WHY_HELD = 'Why is it held?';
 
 const utc = (iso: string): string => `${DateTime.fromISO(iso, { zone: 'UTC' }).toFormat('ccc d LLL HH:mm')} UTC`;
 
@@ -33,10 +38,10 @@ const utc = (iso: string): string => `${DateTime.fromISO(iso, { zone: 'UTC' }).t
  * ("UTC+02:00→UTC+01:00" across a change). Never from the planner's bare local strings: a wall clock
  * in a repeated hour names two instants, and luxon's pick is not the planner's (the earlier).
  */
-function localRange(zone: string, from: string, to?: string | null): string {
+function localRange(zone: string, from: string, to?: string | null, at = 'from'): string {
   const start = DateTime.fromISO(from, { zone });
   const startText = start.toFormat('ccc d LLL HH:mm');
-  if (!to) return `from ${startText} ${zone} (UTC${start.toFormat('ZZ')})`;
+  if (!to) return `${at} ${startText} ${zone} (UTC${start.toFormat('ZZ')})`;
   const end = DateTime.fromISO(to, { zone });
   const endText = end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc d LLL HH:mm');
   const offsets = end.offset === start.offset ? `UTC${start.toFormat('ZZ')}` : `UTC${start.toFormat('ZZ')}→UTC${end.toFormat('ZZ')}`;
@@ -82,6 +87,7 @@ export class MessageRenderer {
             ? event.data.periodLocalTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, event.data.from, event.data.until) }))
             : this.localTimes(event.data.regions, event.data.from, event.data.until),
           link: this.linkFor(windowIds, event.data.regions),
+          linkLabel: WHY_HELD,
           regions: event.data.regions,
           teams: [...new Set(held.map((window) => window.ownerTeam))],
           windowIds,
@@ -95,7 +101,7 @@ export class MessageRenderer {
           what: this.windowsText(event.data.windowIds, held, event.data.windowsTruncated),
           why: event.data.reason,
           until: `released ${utc(event.data.releasedAt)}${event.data.releasedBy ? ` by ${event.data.releasedBy}` : ''}`,
-          localTimes: this.localTimes(event.data.regions, event.data.releasedAt),
+          localTimes: this.localTimes(event.data.regions, event.data.releasedAt, null, 'released'),
           link: this.linkFor(event.data.windowIds, event.data.regions),
           regions: event.data.regions,
           teams: [...new Set(held.map((window) => window.ownerTeam))],
@@ -109,7 +115,7 @@ export class MessageRenderer {
           what: `${event.data.window ? `${event.data.window.title} (team ${event.data.window.ownerTeam})` : `window …${short(event.data.windowId)}`} may run despite the hold`,
           why: `${event.data.reason} (${event.data.overriddenBy})`,
           until: 'the hold stays for other windows',
-          localTimes: this.localTimes(event.data.regions, event.data.overriddenAt),
+          localTimes: this.localTimes(event.data.regions, event.data.overriddenAt, null, 'overridden'),
           link: this.windowPage(event.data.windowId),
           regions: event.data.regions,
           teams: event.data.window ? [event.data.window.ownerTeam] : [],
@@ -127,7 +133,7 @@ export class MessageRenderer {
           what: event.data.metric ? `traffic on ${event.data.metric}` : !('source' in event.data) ? 'a firing alert or a declared critical period' : event.data.source === 'alert' ? 'a firing alert' : 'a declared critical period',
           why: event.data.reason,
           until: event.type === 'surge.cleared' ? `cleared ${utc(event.data.clearedAt)}` : 'expectedEndAt' in event.data && event.data.expectedEndAt ? `expected until ${utc(event.data.expectedEndAt)}` : 'until it clears',
-          localTimes: this.localTimes([event.data.region], at),
+          localTimes: this.localTimes([event.data.region], at, null, event.type === 'surge.cleared' ? 'cleared' : 'from'),
           link: this.regionPage(event.data.region),
           regions: [event.data.region],
           teams: [],
@@ -152,7 +158,7 @@ export class MessageRenderer {
           what: `${event.data.metric} samples arrive again`,
           why: event.data.reason,
           until: `lost ${utc(event.data.lostAt)}, restored ${utc(event.data.restoredAt)}`,
-          localTimes: this.localTimes([event.data.region], event.data.restoredAt),
+          localTimes: this.localTimes([event.data.region], event.data.restoredAt, null, 'restored'),
           link: this.regionPage(event.data.region),
           regions: [event.data.region],
           teams: [],
@@ -183,6 +189,7 @@ export class MessageRenderer {
           until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(run.startsAt)}`,
           localTimes: this.windowLocalTimes(window, run, slot),
           link: this.windowPage(window.windowId),
+          ...(event.type === 'window.held' ? { linkLabel: WHY_HELD } : {}),
           regions,
           teams: [window.ownerTeam],
           windowIds: [window.windowId],
@@ -215,10 +222,11 @@ export class MessageRenderer {
     return this.localTimes(window.footprint.regions, startsAt, endsAt);
   }
 
-  private localTimes(regions: readonly string[], from: string, to?: string | null): LocalTimeLine[] {
+  /** Each region's local time of a period (`from`, and `to` when known), or of a moment (`at` says what happened then: "released"). */
+  private localTimes(regions: readonly string[], from: string, to?: string | null, at?: string): LocalTimeLine[] {
     return regions.map((region) => {
       const zone = this.catalog.find(region)?.zone ?? 'UTC';
-      return { region, zone, text: localRange(zone, from, to) };
+      return { region, zone, text: localRange(zone, from, to, at) };
     });
   }
 

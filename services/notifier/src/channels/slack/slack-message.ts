@@ -30,7 +30,7 @@ export function slackPayload(message: NotificationMessage): SlackPayload {
           { type: 'mrkdwn', text: clip(`*Local time*\n${localTimes}`, 2000) },
         ],
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.link}|Why is it held?>${message.holdId ? ` · hold ${message.holdId}` : ''}` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.link}|${message.linkLabel ?? 'Open the week page'}>${message.holdId ? ` · hold ${message.holdId}` : ''}` }] },
     ],
   };
 }
