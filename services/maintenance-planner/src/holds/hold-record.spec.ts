@@ -9,6 +9,15 @@ describe('the reason a hold is released with after its cause cleared', () => {
     expect(releasedAfterClearance('declaration', clearedAt)).toBe('The declared critical period ended at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
   });
 
+  it('says a declaration cleared before its end was cancelled, not that it ended', () => {
+    expect(releasedAfterClearance('declaration', new Date('2026-12-06T21:48:00Z'), new Date('2026-12-06T23:48:00Z'))).toBe(
+      'The declared critical period was cancelled at 21:48 UTC on Sun 6 Dec 2026, before its end at 23:48 UTC on Sun 6 Dec 2026, and the cool-down passed',
+    );
+    expect(releasedAfterClearance('declaration', new Date('2026-12-06T23:48:00Z'), new Date('2026-12-06T23:48:00Z'))).toBe(
+      'The declared critical period ended at 23:48 UTC on Sun 6 Dec 2026 and the cool-down passed',
+    );
+  });
+
   it('leaves the time out when the clearance was not recorded', () => {
     expect(releasedAfterClearance('detector', null)).toBe('The surge cleared and the cool-down passed');
   });

@@ -79,8 +79,11 @@ const CLEARED: Record<HoldSource, string> = {
  * cleared at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed": read by people in messages and
  * the audit trail, so the time is written for them, not as an ISO string.
  */
-export function releasedAfterClearance(source: HoldSource, clearedAt: Date | null): string {
-  const when = clearedAt ? ` at ${DateTime.fromJSDate(clearedAt, { zone: 'UTC' }).toFormat("HH:mm 'UTC on' ccc d LLL yyyy")}` : '';
+export function releasedAfterClearance(source: HoldSource, clearedAt: Date | null, until: Date | null = null): string {
+  const readable = (at: Date) => DateTime.fromJSDate(at, { zone: 'UTC' }).toFormat("HH:mm 'UTC on' ccc d LLL yyyy");
+  const when = clearedAt ? ` at ${readable(clearedAt)}` : '';
+  // A declaration ends before its until only when it is cancelled.
+  if (source === 'declaration' && clearedAt && until && clearedAt < until) return `The declared critical period was cancelled${when}, before its end at ${readable(until)}, and the cool-down passed`;
   return `${CLEARED[source]}${when} and the cool-down passed`;
 }
 

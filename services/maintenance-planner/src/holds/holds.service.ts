@@ -244,7 +244,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: eventId, details: { clearedAt, releaseDueAt: due } });
     if (due.getTime() <= now.getTime()) {
       // Learned only now: the gate held its runs until now, not until the due time already passed.
-      await this.release(tx, cooling, undefined, releasedAfterClearance(cooling.source, clearedAt), now);
+      await this.release(tx, cooling, undefined, releasedAfterClearance(cooling.source, clearedAt, cooling.until_at), now);
       return;
     }
     const touched = await this.timedFanOut('cleared', tx, { holdId: cooling.id, regions: cooling.regions, from: cooling.from_at, until: due, now });
@@ -408,7 +408,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     let released = 0;
     const failed: { holdId: string; error: unknown }[] = [];
     for (const hold of due) {
-      const reason = hold.release_due_at && hold.release_due_at <= now ? releasedAfterClearance(hold.source, hold.cleared_at) : 'The held period ended';
+      const reason = hold.release_due_at && hold.release_due_at <= now ? releasedAfterClearance(hold.source, hold.cleared_at, hold.until_at) : 'The held period ended';
       try {
         if (await this.dataSource.transaction((tx) => this.release(tx, hold, undefined, reason))) released++;
       } catch (error) {
