@@ -1,9 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, Topics, TopicSpecs } from '@holdfast/contracts';
 import { createKafka, DeadLetterHeaders, physicalTopic, provisionTopics, silentLogger } from '@holdfast/messaging';
 import { expectEventually, ManualClock, produceOnce, recordTopic, startServiceUnderTest, testEnvironment, uniqueTestId, type ServiceUnderTest } from '@holdfast/testing';
 import type { Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { recordEvents } from './support/analyzer-harness';
 
@@ -95,6 +96,34 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
       );
     } finally {
       await deadLetters.stop();
+    }
+  });
+  it('says in the log, once a minute a series, that samples older than the last taken were left out as late, and how a pipeline loses their order', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const kr = (at: string) => ({ key: 'KR', value: JSON.stringify({ ...sample(at, 100), region: 'KR', metric: 'logins' }) });
+      await producer.send({ topic, messages: [kr('2026-06-14T21:30:00Z')] });
+      const counted = async () => {
+        const response = await service.fetch('/v1/regions/KR/baseline');
+        return response.status === 200 ? ((await response.json()) as { metrics: { sampleCount: number }[] }).metrics[0].sampleCount : 0;
+      };
+      await expectEventually(async () => expect(await counted()).toBe(1));
+      await producer.send({ topic, messages: [kr('2026-06-14T21:20:00Z'), kr('2026-06-14T21:25:00Z')] });
+      const said = () => warned.mock.calls.map(([, message]) => String(message)).filter((message) => message.includes('logins in KR'));
+      await expectEventually(() =>
+        expect(said()).toEqual([
+          '2 samples of logins in KR came no later than the last one taken (2026-06-14T21:30:00.000Z) and were left out as late: the detector reads a series in time order. A pipeline that sends samples without the message key (the region) spreads a series over partitions and loses that order: key them by region (holdfast_analyzer_samples_total{outcome="late"} counts them by source)',
+        ]),
+      );
+      // Within the minute, counted but not said again.
+      const lateCounted = async () => Number(/holdfast_analyzer_samples_total\{source="cdn-logs",outcome="late"[^}]*\} (\d+)/.exec(await (await service.fetch('/metrics')).text())?.[1] ?? 0);
+      const before = await lateCounted();
+      await producer.send({ topic, messages: [kr('2026-06-14T21:10:00Z')] });
+      await expectEventually(async () => expect(await lateCounted()).toBe(before + 1));
+      expect(said()).toHaveLength(1);
+      expect(await counted()).toBe(1);
+    } finally {
+      warned.mockRestore();
     }
   });
 });

@@ -119,7 +119,8 @@ export const ReasonSchema = z.string().min(1, { error: 'must explain why' }).max
  * only spaces explains nothing and is refused. Events keep ReasonSchema, so one recorded before this
  * check still decodes.
  */
-export const StatedReasonSchema = ReasonSchema.refine((text) => text.trim().length > 0, { error: 'must explain why (it is only white space)' });
+// An empty one is min's to refuse: said once, not twice.
+export const StatedReasonSchema = ReasonSchema.refine((text) => text.length === 0 || text.trim().length > 0, { error: 'must explain why (it is only white space)' });
 
 /** Finite and non-negative: zod 4 numbers already refuse NaN and Infinity. */
 export const TrafficValueSchema = z.number().nonnegative({ error: 'must be a finite number >= 0' });

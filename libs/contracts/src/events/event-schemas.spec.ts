@@ -80,6 +80,11 @@ describe('shared field schemas', () => {
     expect(StatedReasonSchema.safeParse(text).success).toBe(false);
     expect(ReasonSchema.safeParse(text).success).toBe(text.length > 0);
   });
+  it('says once why an empty reason is refused, and white space alone for what it is', () => {
+    const issues = (text: string) => StatedReasonSchema.safeParse(text).error?.issues.map((issue) => issue.message);
+    expect(issues('')).toEqual(['must explain why']);
+    expect(issues('  ')).toEqual(['must explain why (it is only white space)']);
+  });
   it('takes a reason with white space around its words as it was written', () => {
     expect(StatedReasonSchema.parse('  election in IR ')).toBe('  election in IR ');
   });

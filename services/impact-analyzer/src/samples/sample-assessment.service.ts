@@ -43,6 +43,9 @@ interface SeriesUpdate {
 
 type SampleOutcome = 'assessed' | 'late' | 'refused';
 
+/** How often a series' late samples are said in the log, at most. */
+const LATE_SAID_EVERY_MS = 60_000;
+
 /** Origins of the detector's own surges besides its episodes. */
 export const ceilingOrigin = (metric: string): string => `ceiling/${metric}`;
 export const signalLossOrigin = (metric: string): string => `signal-loss/${metric}`;
@@ -94,6 +97,8 @@ export class SampleAssessmentService {
   private readonly decisionLatency;
   // Series whose row this process has seen: bounded by regions times metrics.
   private readonly storedSeries = new Set<string>();
+  // When each series' late samples were last said in the log (sayLate); bounded as storedSeries is.
+  private readonly lateSaid = new Map<string, number>();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -117,6 +122,7 @@ export class SampleAssessmentService {
   /** A retired series' row is gone: a sample of it is a new series again, counted against its region's cap. */
   forget(region: string, metric: string): void {
     this.storedSeries.delete(seriesKey(region, metric));
+    this.lateSaid.delete(seriesKey(region, metric));
   }
 
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
@@ -190,10 +196,12 @@ export class SampleAssessmentService {
       // Warm as the detector judges it (learned time, at any spacing), as of the run's start. The
       // ceiling's cool-down stays a count of samples below it: an absolute rule a demo's few samples clear.
       const warming = !isWarm(before, policy.warmupSamples);
+      let late = 0;
       for (const [index, step] of steps.entries()) {
         const event = samples[index].event;
         if (step.late) {
           counted.add(event.data.source, 'late');
+          late++;
           continue;
         }
         firstAssessed ??= event;
@@ -201,6 +209,10 @@ export class SampleAssessmentService {
         const { decision } = step;
         if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
         if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
+      }
+      if (late > 0) {
+        const lastTaken = before.lastAtMs;
+        afterCommit(transaction, () => this.sayLate(row.region, row.metric, late, lastTaken));
       }
       if (!firstAssessed) continue;
       // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
@@ -227,6 +239,23 @@ export class SampleAssessmentService {
     ]);
     for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
     return refusals.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Samples left out as late, said in the log at most once a minute a series: counted in the samples
+   * metric alone, a pipeline that loses their order (no message key, so one series spread over
+   * partitions) had most of them dropped without a word.
+   */
+  private sayLate(region: string, metric: string, late: number, lastTakenMs: number | null): void {
+    const key = seriesKey(region, metric);
+    const nowMs = this.clock.nowMs();
+    if (nowMs - (this.lateSaid.get(key) ?? Number.NEGATIVE_INFINITY) < LATE_SAID_EVERY_MS) return;
+    this.lateSaid.set(key, nowMs);
+    const since = lastTakenMs === null ? '' : ` (${new Date(lastTakenMs).toISOString()})`;
+    this.logger.warn(
+      { region, metric, late },
+      `${late} sample${late === 1 ? '' : 's'} of ${metric} in ${region} came no later than the last one taken${since} and ${late === 1 ? 'was' : 'were'} left out as late: the detector reads a series in time order. A pipeline that sends samples without the message key (the region) spreads a series over partitions and loses that order: key them by region (holdfast_analyzer_samples_total{outcome="late"} counts them by source)`,
+    );
   }
 
   /**

@@ -25,4 +25,4 @@ export class SourceLabels {
 }
 
 /** The samples metric's help, for the consumer and the HTTP intake that both count into it. */
-export const SAMPLES_IN_HELP = `Samples in, by source (the pipeline named in the sample, the first ${SOURCE_LABELS_MAX} names a process sees, later ones as other; http for those refused at HTTP intake) and outcome (assessed, late, refused)`;
+export const SAMPLES_IN_HELP = `Samples in, by source (the pipeline named in the sample, the first ${SOURCE_LABELS_MAX} names a process sees, later ones as other; http for those refused at HTTP intake) and outcome (assessed, late: no later than the series' last sample taken, refused); a message that breaks the contract is dead-lettered before its source can be read, and counted in holdfast_events_consumed_total instead`;
