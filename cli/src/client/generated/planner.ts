@@ -96,7 +96,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason */
+        /** A team's occurrences as an iCalendar feed: one event per occurrence in its planned zone, held ones with the hold's reason; 404 for a team no window was planned for and no key issued to */
         get: operations["CalendarsController_team"];
         put?: never;
         post?: never;
