@@ -181,11 +181,20 @@ const withoutEnd = (holds: number, open: number): string => (holds === 1 ? 'it h
 function planAfter(holds: readonly HoldRow[], reaches: readonly Date[]): string {
   const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
   const ends = holds.map(stopsRunsUntil);
-  const expected = holds.flatMap((hold, index) => (ends[index] === null && hold.until_at ? [hold.until_at.getTime()] : []));
+  const expecting = holds.filter((hold, index) => ends[index] === null && hold.until_at);
+  const expected = expecting.map((hold) => hold.until_at!.getTime());
   const latest = (times: number[]) => new Date(Math.max(...times)).toISOString();
+  // A declaration's until is the end it was declared with, a surge's an estimate; either is followed by the cool-down.
+  const declared = expecting.length > 0 && expecting.every((hold) => hold.source === 'declaration');
+  const whenExpected =
+    expected.length === 0
+      ? ''
+      : declared
+        ? ` (${expected.length > 1 ? 'their declared critical periods end by' : 'its declared critical period ends at'} ${latest(expected)}, then the cool-down)`
+        : ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})`;
   const after = ends.every((end) => end !== null)
     ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`
-    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} no end yet${expected.length > 0 ? ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})` : ''}, or for after ${latest(reaches.map((reach) => reach.getTime()))}, beyond the runs ${holds.length > 1 ? 'they hold' : 'it holds'} now, where it is held only if ${holds.length > 1 ? 'one of them' : 'the hold'} still lasts when its time comes near`;
+    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} ${declared ? 'no release time' : 'no end'} yet${whenExpected}, or for after ${latest(reaches.map((reach) => reach.getTime()))}, beyond the runs ${holds.length > 1 ? 'they hold' : 'it holds'} now, where it is held only if ${holds.length > 1 ? 'one of them' : 'the hold'} still lasts when its time comes near`;
   return `Plan it for ${after} (GET /v1/gate?regions=${regions.join(',')} answers 200 once nothing holds ${regions.join(', ')})`;
 }
 

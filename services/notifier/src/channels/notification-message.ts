@@ -186,7 +186,7 @@ export class MessageRenderer {
           title: `Window "${window.title}" ${verb}${event.type === 'window.released' ? ` (now ${window.status})` : ''}`,
           what: `${window.title} (team ${window.ownerTeam}, ${window.footprint.global ? 'global' : regions.join(', ')})`,
           why,
-          until: event.type === 'window.held' ? 'until the hold is released' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(run.startsAt)}`,
+          until: event.type === 'window.held' ? 'while the hold lasts' : slot ? `proposed ${utc(slot.startsAt)}` : `runs ${utc(run.startsAt)}`,
           localTimes: this.windowLocalTimes(window, run, slot),
           link: this.windowPage(window.windowId),
           ...(event.type === 'window.held' ? { linkLabel: WHY_HELD } : {}),
