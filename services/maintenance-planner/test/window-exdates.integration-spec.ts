@@ -220,4 +220,21 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     expect(allDay.body.code).toBe('overlapping-occurrences');
     expect(allDay.body.detail).toContain('The run starting 2027-03-27T23:00:00.000Z lasts until 2027-03-28T23:00:00.000Z, after the next run starts at 2027-03-28T22:00:00.000Z');
   });
+
+  it('plans a window whose first run an exdate leaves out and whose next lies past the horizon, storing that next run', async () => {
+    clock.set('2027-01-01T00:00:00Z');
+    const answer = await api('POST', '/v1/windows', {
+      title: 'monthly switch reboot in DE',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['DE'] },
+      startsAt: '2027-03-29T08:00:00Z',
+      endsAt: '2027-03-29T09:00:00Z',
+      plannedZone: 'Europe/Berlin',
+      recurrence: 'FREQ=WEEKLY;BYDAY=MO',
+      exdates: ['2027-03-29T10:00'],
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(await runs(answer.body.windowId)).toEqual([[1, '2027-04-05', 'scheduled']]);
+    expect(answer.body.nextOccurrence).toMatchObject({ number: 1, startsAt: '2027-04-05T08:00:00.000Z' });
+  });
 });

@@ -1263,6 +1263,9 @@ export class WindowsService {
     if (expanded.occurrences.length === 0 && from) return atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: 1 }));
     const { occurrences } = expanded;
     if (occurrences.length === 0) {
+      // Its first run left out by an exdate and the next past the horizon (a quarterly rule): that one is stored, as a one-off's first run is however far ahead.
+      const [next] = atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until: new Date(until.getTime() + this.config.settings.planMaxAheadMs), maxCount: 1 })).occurrences;
+      if (next) return { occurrences: [next], truncated: false };
       throw new DomainError('no-occurrences', 422, 'recurrence: the rule gives no occurrence within the horizon; check COUNT, UNTIL and exdates.', {
         errors: [{ path: 'recurrence', message: 'gives no occurrence within the horizon' }],
       });
