@@ -233,7 +233,15 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
       expect(deliveries).toHaveLength(1);
       return deliveries;
     });
+    // Counted as waiting for someone while the subscription is on; not once it is turned off by hand, on purpose.
+    const deadGauge = async () => Number(/holdfast_notifier_dead_deliveries\{[^}]*\} (\d+)/.exec(await (await suite.notifier.call('GET', '/metrics')).text())?.[1] ?? -1);
+    const counted = await expectEventually(async () => {
+      const now = await deadGauge();
+      expect(now).toBeGreaterThan(0);
+      return now;
+    });
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+    await expectEventually(async () => expect(await deadGauge()).toBe(counted - 1));
     // Nor a test message, which would be recorded dead at once.
     const test = await suite.notifier.call('POST', `/v1/subscriptions/${id}/test`);
     expect(test.status).toBe(409);
@@ -254,6 +262,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ id: dead.id, status: 'dead', attempts: 1 }]);
 
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
+    await expectEventually(async () => expect(await deadGauge()).toBe(counted));
     expect((await suite.notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ id: dead.id, status: 'delivered' }]));
   });

@@ -22,7 +22,7 @@ export class DeliveryMetrics {
       ['channel'],
       [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
     );
-    this.dead = metrics.gauge('holdfast_notifier_dead_deliveries', 'Deliveries that are dead now (out of attempts or refused for good), waiting for a replay.');
+    this.dead = metrics.gauge('holdfast_notifier_dead_deliveries', 'Deliveries that are dead now (out of attempts or refused for good), waiting for a replay; not those of a deleted subscription, nor of one turned off by hand, whose events wait for it dead until it is turned on.');
     // By subscription, never by target: /metrics is open to any scraper, and a target names a receiver's host and port
     // (an internal Alertmanager, a customer's endpoint), one series per host any team subscribes.
     this.circuit = metrics.gauge(

@@ -36,6 +36,10 @@ const SUBSCRIPTION_CACHE_MS = 1_000;
 const isStopped = (subscription: SubscriptionEntity): boolean => subscription.deletedAt !== null || !subscription.enabled;
 const RECORDING_BACKOFF = { startingDelayMs: 100, maxDelayMs: 1_000 };
 // Of the subscriptions noted as sending, those still sending (and where to).
+// Dead deliveries someone must act on: not those of a deleted subscription (never sent again), nor of one turned off by
+// hand (no disabledReason), whose events are recorded dead while it is off, on purpose, for a replay once it is on.
+const DEAD_COUNT = prepared(`SELECT count(*)::int AS count FROM delivery d JOIN subscription s ON s.id = d.subscription_id
+  WHERE d.status = 'dead' AND s.deleted_at IS NULL AND (s.enabled OR s.disabled_reason IS NOT NULL)`);
 const SENDING_SUBSCRIPTIONS = prepared('SELECT id, channel, target FROM subscription WHERE id = ANY($1::uuid[]) AND enabled AND deleted_at IS NULL');
 // Of the given targets, those some delivery still waits for: one being sent, or one pending that will be. A pending delivery
 // of a subscription deleted or turned off (a send under way then, which failed) is never sent, only settled when due.
@@ -538,7 +542,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const now = performance.now();
     if (now - this.lastDeadCount < 5_000) return;
     this.lastDeadCount = now;
-    const [{ count }] = (await this.dataSource.query(prepared("SELECT count(*)::int AS count FROM delivery WHERE status = 'dead'"))) as [{ count: number }];
+    const [{ count }] = (await this.dataSource.query(DEAD_COUNT)) as [{ count: number }];
     this.metrics.dead.set(count);
   }
 }
