@@ -26,7 +26,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff', 'paused', 'madeOff'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -114,7 +114,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(2));
   });
 
-  it('turns a subscription off when its receiver answers 410 Gone, records what comes meanwhile dead unsent, and sends it all in one replay once turned on', async () => {
+  it('turns a subscription off when its receiver answers 410 Gone, records what comes meanwhile dead unsent, and sends it all, in order, once turned on', async () => {
     suite.receivers.gone.reply = () => ({ status: 410, body: 'this hook was removed' });
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.gone.url, filters: { regions: ['PT'] } });
     await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.witness.url, filters: { regions: ['PT'] } });
@@ -133,16 +133,48 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await suite.publisher.publish(meanwhile);
     await expectEventually(() => expect(suite.receivers.witness.requests).toHaveLength(3));
     const missed = (await suite.notifier.deliveries(`subscriptionId=${id}`)).find((delivery) => delivery.eventId === meanwhile.id);
-    expect(missed).toMatchObject({ status: 'dead', attempts: 0, lastError: expect.stringMatching(new RegExp(`^not sent: subscription ${id} is turned off \\(http://127\\.0\\.0\\.1:\\d+ answered 410 Gone at .*\\); PATCH \\{"enabled": true\\}, then replay it$`)) });
+    expect(missed).toMatchObject({
+      status: 'dead',
+      attempts: 0,
+      lastError: expect.stringMatching(new RegExp(`^not sent: subscription ${id} is turned off \\(http://127\\.0\\.0\\.1:\\d+ answered 410 Gone at .*\\); it is sent once the subscription is turned on \\(PATCH \\{"enabled": true\\}\\)$`)),
+    });
     expect(suite.receivers.gone.requests.length).toBeLessThanOrEqual(2);
 
+    // Turned on, all three go out, the refused one among them: no replay to remember, and nothing newer overtakes them.
     suite.receivers.gone.reply = () => ({ status: 200 });
+    const refusedBefore = suite.receivers.gone.requests.length;
     expect(await (await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).json()).toMatchObject({ enabled: true, disabledReason: null });
-    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 3 });
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toHaveLength(3));
+    expect(suite.receivers.gone.requests.slice(refusedBefore).map((request) => JSON.parse(request.body).id)).toContain(meanwhile.id);
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 0 });
   });
 
-  it('marks dead unsent, for one replay, what waited behind the delivery a receiver answered 410 Gone', async () => {
+  it('records nothing for a subscription made turned off; one turned off by hand sends what it missed once on, ahead of what comes after, and cancels it if deleted instead', async () => {
+    suite.receivers.paused.reply = () => ({ status: 204 });
+    suite.receivers.madeOff.reply = () => ({ status: 204 });
+    const madeOff = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.madeOff.url, filters: { regions: ['MK'] }, enabled: false });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.paused.url, filters: { regions: ['MK'] } });
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+    const placed = holdPlaced(['MK']);
+    await suite.publisher.publish(placed);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toMatchObject([{ eventId: placed.id, attempts: 0 }]));
+    expect(await suite.notifier.deliveries(`subscriptionId=${madeOff.id}`)).toEqual([]);
+
+    // Turned on, the placement goes out; the release that comes next follows it, never the other way round.
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
+    await suite.publisher.publish(holdReleased(placed));
+    await expectEventually(() => expect(suite.receivers.paused.requests.map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.released']));
+
+    // Turned off again and deleted: what waited for it is cancelled, not left dead with steps no one can take.
+    expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: false })).status).toBe(200);
+    const later = holdPlaced(['MK']);
+    await suite.publisher.publish(later);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1));
+    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${later.id}`)).toMatchObject([{ status: 'cancelled' }]);
+  });
+
+  it('marks dead unsent what waited behind the delivery a receiver answered 410 Gone, and sends both in their order once turned on', async () => {
     suite.receivers.goneFirst.reply = () => 'hold';
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.goneFirst.url, filters: { regions: ['NZ'] } });
     const placed = holdPlaced(['NZ']);
@@ -158,7 +190,6 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
 
     suite.receivers.goneFirst.reply = () => ({ status: 204 });
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { enabled: true })).status).toBe(200);
-    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id })).json()).toEqual({ replayed: 2 });
     await expectEventually(() => expect(suite.receivers.goneFirst.requests.slice(1).map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.released']));
   });
 

@@ -29,9 +29,9 @@ type RecordingSubscription = Pick<SubscriptionEntity, 'id' | 'channel' | 'target
 // Only the subscriptions not deleted whose type and region filters let the event through ($1 its type; $2 a global
 // footprint, which every region filter lets through; $3 its regions): read whole, with 1,000 subscriptions
 // every event paid 5-7 ms reading and filtering them all, against about 1 ms. matchesFilters still decides.
-// One turned off gets its delivery recorded dead, for a replay once it is on again.
+// One turned off having been on gets its delivery recorded dead, unsent, sent once it is on again; one made turned off, none.
 const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters, enabled, disabled_reason AS "disabledReason" FROM subscription
-  WHERE deleted_at IS NULL
+  WHERE deleted_at IS NULL AND (enabled OR turned_off_at IS NOT NULL)
     AND (filters->'eventTypes' = '[]'::jsonb OR filters->'eventTypes' ? $1)
     AND (filters->'regions' = '[]'::jsonb OR $2 OR filters->'regions' ?| $3::text[])`);
 // The Alertmanager subscriptions whose alerts a hold still keeps firing: its release must reach
@@ -54,9 +54,22 @@ const RECORD = answeredAtCommit(`WITH recorded AS (
     RETURNING status)
   SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM recorded WHERE status = 'pending' LIMIT 1) AS any_recorded`);
 
-/** Why a delivery of a subscription turned off is recorded dead: what a replay needs first. */
+/** Why a delivery of a subscription turned off is recorded dead, unsent: it waits for the subscription to be on again. */
 export const turnedOffReason = (subscription: { id: string; disabledReason?: string | null }): string =>
-  `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; PATCH {"enabled": true}, then replay it`;
+  `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; it is sent once the subscription is turned on (PATCH {"enabled": true})`;
+
+/** Deliveries left unsent, or recorded, while their subscription was off: sent once it is on again, cancelled if it is deleted. */
+export const UNSENT_WHILE_OFF = "status = 'dead' AND last_error LIKE 'not sent: %turned off%'";
+
+/**
+ * Turned on again: what waited for it goes out now ($2), in its order ahead of anything newer, with those its receiver
+ * refused with 410 Gone (the answer that turned it off: "takes no more", until it was turned on), the worker woken on commit.
+ */
+export const RESUME_UNSENT = `WITH resumed AS (
+    UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = NULL, finished_at = NULL
+    WHERE subscription_id = $1 AND (${UNSENT_WHILE_OFF}
+      OR (status = 'dead' AND EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = delivery.id AND a.status_code = 410))) RETURNING 1)
+  SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM resumed LIMIT 1) AS any_resumed`;
 
 export interface DeliveryQuery {
   status?: DeliveryStatus;

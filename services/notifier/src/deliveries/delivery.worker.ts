@@ -380,10 +380,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async stopGone(delivery: DeliveryEntity, at: Date): Promise<void> {
-    const reason = `${delivery.targetKey} answered 410 Gone at ${at.toISOString()} (delivery ${delivery.id}): the receiver takes no more deliveries. PATCH {"enabled": true} once it does; POST /v1/deliveries/replay sends what it missed.`;
+    const reason = `${delivery.targetKey} answered 410 Gone at ${at.toISOString()} (delivery ${delivery.id}): the receiver takes no more deliveries. PATCH {"enabled": true} once it does, which sends this delivery and what it missed since, in order.`;
     if (!(await this.subscriptions.stopGone(delivery.subscriptionId, reason))) return;
     this.subscriptionCache.delete(delivery.subscriptionId);
-    this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead for a replay');
+    this.logger.warn({ subscriptionId: delivery.subscriptionId, deliveryId: delivery.id }, 'the receiver answered 410 Gone: subscription turned off, its unsent deliveries marked dead until it is turned on');
   }
 
   /**

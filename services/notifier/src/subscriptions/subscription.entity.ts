@@ -58,6 +58,10 @@ export class SubscriptionEntity {
   @Column({ name: 'disabled_reason', type: 'text', nullable: true })
   disabledReason!: string | null;
 
+  /** When it was turned off having been on: its events since then wait for it, dead unsent. Null when on, or made turned off. */
+  @Column({ name: 'turned_off_at', type: 'timestamptz', nullable: true })
+  turnedOffAt!: Date | null;
+
   @Column({ name: 'created_by', type: 'text' })
   createdBy!: string;
 

@@ -16,6 +16,7 @@ import { HOST_LOOKUP, type HostLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import type { CreatedSubscription, RotatedSubscription, SubscriptionView } from './dto/subscription-view.schema';
+import { RESUME_UNSENT, UNSENT_WHILE_OFF } from '../deliveries/deliveries.service';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
 import { InvalidSubscription, SecretNotRotatable, SubscriptionExists, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
@@ -225,6 +226,9 @@ export class SubscriptionsService {
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
     // Turned on (or off) by a person: whatever the notifier said when it stopped it no longer stands.
     if (patch.enabled !== undefined) changes.disabledReason = null;
+    // From when its events wait for it: turned off having been on, now; turned on, no more.
+    if (patch.enabled === false && subscription.enabled) changes.turnedOffAt = this.clock.now();
+    if (patch.enabled === true) changes.turnedOffAt = null;
     if (patch.filters !== undefined) changes.filters = patch.filters;
     if (patch.target !== undefined) {
       changes.target = subscription.channel === 'slack' ? shownSlackTarget(patch.target) : patch.target;
@@ -261,6 +265,9 @@ export class SubscriptionsService {
       }
       // While it was off the alert refresher let its holds' alerts go; those of holds not released since fire again at the next refresh.
       if (patch.enabled === true && !subscription.enabled) await transaction.query(REVIVE_HOLD_ALERTS, [id, changes.updatedAt]);
+      // What waited for it, unsent, goes out now, ahead of anything newer in its order (a replay after this answer came after
+      // events recorded meanwhile: a hold's release reached the receiver before its placement).
+      if (patch.enabled === true && !subscription.enabled) await transaction.query(RESUME_UNSENT, [id, changes.updatedAt]);
     });
     const updated = await this.get(id);
     // The trigger bumped sending_version: what a send under way read (its secrets, target, or that it sends) no longer holds.
@@ -358,6 +365,8 @@ export class SubscriptionsService {
       const now = this.clock.now();
       await transaction.update(SubscriptionEntity, { id }, { deletedAt: now, enabled: false });
       await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, now]);
+      // Those that waited, unsent, for it to be turned on again: never sent now, so cancelled too, not dead with steps no one can follow.
+      await transaction.query(`UPDATE delivery SET status = 'cancelled', finished_at = $2 WHERE subscription_id = $1 AND ${UNSENT_WHILE_OFF}`, [id, now]);
     });
     await this.sendsReadBeforeFinished(id);
     this.sendingChanged(id);
@@ -366,8 +375,8 @@ export class SubscriptionsService {
   /**
    * A receiver that answers 410 Gone says it will never take another delivery (Standard Webhooks
    * asks senders to stop): the subscription is turned off with the reason, and its deliveries not
-   * yet sent are marked dead unsent, so one replay sends them all once PATCH {"enabled": true} has
-   * turned it on again.
+   * yet sent are marked dead unsent, as are those recorded while it is off: PATCH {"enabled": true}
+   * sends them all, the refused delivery first, in order.
    */
   async stopGone(id: string, reason: string): Promise<boolean> {
     const stopped = await this.dataSource.transaction(async (transaction) => {
@@ -375,6 +384,7 @@ export class SubscriptionsService {
       const { affected } = await transaction.update(SubscriptionEntity, { id, enabled: true, deletedAt: IsNull() }, {
         enabled: false,
         disabledReason: reason,
+        turnedOffAt: now,
         updatedAt: now,
         version: () => 'version + 1',
       });
