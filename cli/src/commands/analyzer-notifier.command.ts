@@ -313,8 +313,10 @@ export const analyzerNotifierCommands: Command[] = [
       showSubscription(context, updated);
       // The notifier drops every secret a rotation kept: a receiver still on one of them fails verification from now on.
       if (body.secret !== undefined && updated.channel === 'webhook' && !context.json) context.io.out('signing secret replaced at once: deliveries carry the new signature only, so every receiver needs the new secret now\n');
-      // Turning it on sends only what comes next: what died while it was off waits for a replay.
-      if (body.enabled === true && !context.json) context.io.out(`dead deliveries are not sent again on their own: holdfast deliveries replay --subscription ${id} sends them\n`);
+      // Turned on, what waited for it goes out on its own; deliveries that died of another failure still wait for a replay.
+      if (body.enabled === true && !context.json) {
+        context.io.out(`what waited while it was off (and any delivery its receiver refused with 410) is sent now, in order; deliveries that died of another failure wait for holdfast deliveries replay --subscription ${id}\n`);
+      }
     },
   },
   {

@@ -57,7 +57,7 @@ describe('holdfast subscriptions show, update and test', () => {
     expect(code).toBe(ExitCode.ok);
     expect(asked).toEqual([{ method: 'PATCH', url: `/v1/subscriptions/${ID}`, body: { description: 'paged on holds', target: 'https://hooks.example.org/v2', enabled: true } }]);
     expect(said.out).toMatch(/^state: +enabled$/m);
-    expect(said.out).toContain(`dead deliveries are not sent again on their own: holdfast deliveries replay --subscription ${ID} sends them\n`);
+    expect(said.out).toContain(`what waited while it was off (and any delivery its receiver refused with 410) is sent now, in order; deliveries that died of another failure wait for holdfast deliveries replay --subscription ${ID}\n`);
   });
 
   it('names the flag beside a field the notifier refuses', async () => {
