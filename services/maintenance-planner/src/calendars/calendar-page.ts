@@ -410,7 +410,9 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     if (window.surgePolicy !== 'notify-only' || occurrence.status !== 'scheduled') return [];
     return Object.keys(state.holds).map(function (id) { return state.holds[id]; }).filter(function (hold) {
       var covers = window.footprint.global || hold.regions.some(function (code) { return window.footprint.regions.indexOf(code) >= 0; });
-      return covers && Date.parse(hold.from) < Date.parse(occurrence.endsAt) && (!hold.until || Date.parse(hold.until) > Date.parse(occurrence.startsAt));
+      // A cleared surge's hold holds until its release is due (its cool-down), whatever its until said.
+      var end = hold.releaseDueAt || hold.until;
+      return covers && Date.parse(hold.from) < Date.parse(occurrence.endsAt) && (!end || Date.parse(end) > Date.parse(occurrence.startsAt));
     });
   }
 

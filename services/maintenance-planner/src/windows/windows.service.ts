@@ -334,7 +334,11 @@ export class WindowsService {
         { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
       );
     }
-    return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, undefined)).events;
+    // Judged for some runs only (those an exdate change brings back), only those are let through.
+    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, undefined)).events;
+    const events: HoldfastEvent[] = [];
+    for (const number of runs) events.push(...(await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number)).events);
+    return events;
   }
 
   /**
@@ -506,7 +510,8 @@ export class WindowsService {
           next.surgePolicy,
           next.flexibility ?? null,
           this.clock.now(),
-          expandedThrough(horizon, occurrences),
+          // Only a new plan stores runs up to the horizon; any other change leaves them as stored, and the sweep goes on from there.
+          replanned ? expandedThrough(horizon, occurrences) : row.expanded_until,
           // Read again only when the start or its zone changes: a rename after a tzdata upgrade must not record the new rules' reading before the zone-rules check has compared them.
           changes.includes('startsAt') || changes.includes('plannedZone') ? instantToWallClock(new Date(next.startsAt), next.plannedZone) : row.planned_local_start,
         ],
@@ -517,7 +522,7 @@ export class WindowsService {
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         const letGo = await letGoOfRuns(tx, id, this.clock.now());
-        if (timeChanged && !replanned) dates = await this.changeDates(tx, row, occurrences, horizon);
+        if (timeChanged && !replanned) dates = await this.changeDates(tx, row, occurrences, row.expanded_until);
         else if (timeChanged) {
           // Runs still to come are replanned (those an exdate cancelled with them); those over by now (one waiting for a new slot,
           // one that never ran) stay as history. An override of a run the new plan keeps at the same time still lets it through.
@@ -606,19 +611,25 @@ export class WindowsService {
     const readAfter = this.readExdates(after);
     const lost = readAfter.filter((reading, index) => reading.run === null && typeof readBefore[index]?.run === 'number');
     if (lost.length === 0) return;
-    const runs = readBefore.map((reading) => reading.run);
-    const moved = this.runsOfRule(after, Math.max(...lost.map((reading) => runs[reading.index] as number)) + 1);
+    // The run each skipped, by its local date: moved within its day, the skip goes with it; a day the moved rule no longer
+    // runs on leaves nothing to skip there.
+    const dayOf = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toISODate();
+    const skipped = lost.map((reading) => readBefore[reading.index].instant);
+    const span = { from: new Date(Math.min(...skipped.map(Number)) - 2 * 86_400_000), until: new Date(Math.max(...skipped.map(Number)) + 2 * 86_400_000) };
+    const moved = atField('recurrence', () => expandOccurrences(this.planned({ ...after, exdates: [] }), { ...span, maxCount: MAX_OCCURRENCES_LIMIT })).occurrences;
+    const movedTo = new Map(lost.map((reading, index) => [reading.index, moved.find((run) => dayOf(run.start, after.plannedZone) === dayOf(skipped[index], before.plannedZone))]));
+    const kept = lost.filter((reading) => movedTo.get(reading.index));
+    if (kept.length === 0) return;
     const resent = after.exdates!.flatMap((exdate, index) => {
-      if (!lost.some((reading) => reading.index === index)) return [exdate];
-      const run = moved[runs[index] as number];
+      if (!movedTo.has(index)) return [exdate];
+      const run = movedTo.get(index);
       return run ? [`${run.start.toISOString().slice(0, 19)}Z`] : [];
     });
-    const nth = (reading: IndexedReading) => ordinal((runs[reading.index] as number) + 1);
     throw new DomainError(
       'exdate-names-no-run',
       422,
-      `Moved so, the window's exdates ${lost.map((reading) => reading.exdate).join(', ')} would name no run, and the runs they skip (the ${lost.map(nth).join(', ')} of its rule) would take place. Send exdates with the change: ${JSON.stringify(resent)} skips the same runs at their new times; [] runs them all. Nothing was changed.`,
-      { errors: lost.map((reading) => ({ path: `exdates.${reading.index}`, message: `names no run once moved (it skipped the ${nth(reading)} run of the rule)` })), exdates: resent },
+      `Moved so, the window's exdates ${kept.map((reading) => reading.exdate).join(', ')} would name no run, and the runs they skip would take place on ${kept.map((reading) => dayOf(movedTo.get(reading.index)!.start, after.plannedZone)).join(', ')}. Send exdates with the change: ${JSON.stringify(resent)} skips them at their new times; [] runs them all. Nothing was changed.`,
+      { errors: kept.map((reading) => ({ path: `exdates.${reading.index}`, message: `names no run once moved (its run would take place at ${movedTo.get(reading.index)!.start.toISOString()})` })), exdates: resent },
     );
   }
 
@@ -626,13 +637,6 @@ export class WindowsService {
     if (!window.recurrence || !window.exdates?.length) return [];
     const planned = this.planned(window);
     return atField('exdates', () => readExdates(planned)).map((reading, index) => ({ ...reading, index }));
-  }
-
-  /** The first `count` runs of a window's rule, no exdate applied. */
-  private runsOfRule(window: WindowTimes, count: number): { start: Date }[] {
-    const planned = this.planned({ ...window, exdates: [] });
-    const until = new Date(planned.start.getTime() + this.config.settings.planMaxAheadMs * 4);
-    return atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: Math.min(count, MAX_OCCURRENCES_LIMIT) })).occurrences;
   }
 
   private planned(window: WindowTimes): PlannedWindow {
@@ -670,13 +674,36 @@ export class WindowsService {
   private async changeDates(tx: EntityManager, row: WindowRow, planned: readonly { start: Date; end: Date }[], horizon: Date): Promise<DatesChanged> {
     const now = this.clock.now();
     const timesOf = (run: { start: Date; end: Date }) => `${run.start.getTime()}/${run.end.getTime()}`;
-    const before = this.expand(storedTimes(row), horizon, now).occurrences.filter((run) => run.end > now);
-    const after = planned.filter((run) => run.end > now);
+    // Runs as far as they are stored: the sweep stores those after it with the new exdates applied.
+    const storedSoFar = (run: { start: Date; end: Date }) => run.end > now && run.start < horizon;
+    const before = this.expand(storedTimes(row), horizon, now).occurrences.filter(storedSoFar);
+    const after = planned.filter(storedSoFar);
     const inBefore = new Set(before.map(timesOf));
     const inAfter = new Set(after.map(timesOf));
     const dropped = before.filter((run) => !inAfter.has(timesOf(run)));
     const givenBack = after.filter((run) => !inBefore.has(timesOf(run)));
     const atTimes = (runs: readonly { start: Date; end: Date }[]) => [row.id, runs.map((run) => run.start), runs.map((run) => run.end)];
+    const storedAt = async (runs: readonly { start: Date; end: Date }[]) =>
+      new Set(
+        rowsOf<{ starts_at: Date; ends_at: Date }>(
+          await tx.query(
+            `SELECT o.starts_at, o.ends_at FROM occurrence o JOIN unnest($2::timestamptz[], $3::timestamptz[]) AS t(starts_at, ends_at) ON o.starts_at = t.starts_at AND o.ends_at = t.ends_at
+              WHERE o.window_id = $1`,
+            atTimes(runs),
+          ),
+        ).map((run) => timesOf({ start: run.starts_at, end: run.ends_at })),
+      );
+    // A run of the rule stored at another time (moved after a hold, to its slot or automatically): an exdate would skip nothing.
+    const movedAway = dropped.length === 0 ? [] : await storedAt(dropped).then((found) => dropped.filter((run) => !found.has(timesOf(run))));
+    if (movedAway.length > 0) {
+      const at = movedAway.map((run) => `${run.start.toISOString().slice(0, 19)}Z`).join(', ');
+      throw new DomainError(
+        'exdate-names-moved-run',
+        422,
+        `exdates: ${at} ${movedAway.length > 1 ? 'name runs' : 'names a run'} of the rule no longer stored at that time (moved after a hold): an exdate there would skip nothing. GET /v1/windows/${row.id}/occurrences lists where each run is now. Nothing was changed.`,
+        { errors: movedAway.map((run) => ({ path: 'exdates', message: `the run of ${run.start.toISOString()} was moved` })) },
+      );
+    }
     const cancelled =
       dropped.length === 0
         ? []
@@ -696,14 +723,7 @@ export class WindowsService {
       ),
     ).map((run) => run.number);
     // Any run already stored at those times (brought back above, or moved there after a hold) is not stored twice.
-    const stored = rowsOf<{ starts_at: Date; ends_at: Date }>(
-      await tx.query(
-        `SELECT o.starts_at, o.ends_at FROM occurrence o JOIN unnest($2::timestamptz[], $3::timestamptz[]) AS t(starts_at, ends_at) ON o.starts_at = t.starts_at AND o.ends_at = t.ends_at
-          WHERE o.window_id = $1`,
-        atTimes(givenBack),
-      ),
-    );
-    const storedTimesOf = new Set(stored.map((run) => timesOf({ start: run.starts_at, end: run.ends_at })));
+    const storedTimesOf = await storedAt(givenBack);
     const fresh = givenBack.filter((run) => !storedTimesOf.has(timesOf(run)));
     const [{ last }] = rowsOf<{ last: number }>(await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id]));
     await insertOccurrences(tx, row.id, fresh, last + 1);
@@ -1230,7 +1250,8 @@ export class WindowsService {
     // A DAILY or longer rule keeps its local time, so a DST change brings two runs closer: judged a year past the horizon too,
     // or a daily 24-hour window planned in winter is taken and its runs stop, refused by the sweep, at the spring change.
     if (window.recurrence && !/FREQ=HOURLY/i.test(window.recurrence) && occurrences.length > 0) {
-      assertApart(this.expand(window, new Date(horizon.getTime() + YEAR_AHEAD_MS), occurrences[occurrences.length - 1].start).occurrences);
+      const last = occurrences[occurrences.length - 1].start;
+      assertApart(this.expand(window, new Date(Math.max(horizon.getTime(), last.getTime()) + YEAR_AHEAD_MS), last).occurrences);
     }
     return occurrences;
   }
@@ -1362,8 +1383,6 @@ function nearestRun(reading: ExdateReading, zone: string): string {
   const at = reading.nearest.start;
   return `names no run; the nearest starts ${at.toISOString().slice(0, 19)}Z (${DateTime.fromJSDate(at, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")} in ${zone})`;
 }
-
-const ordinal = (n: number): string => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 
 /** What cancelled a run: its window's cancellation, the window's exdates, or a move of the window whose new runs replaced it. */
 type RunCancelledBy = 'window' | 'exdates' | 'replan';
