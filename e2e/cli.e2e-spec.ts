@@ -243,7 +243,7 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect((await holdfast(['deliveries', 'replay', deliveryId])).stdout).toBe(`replaying delivery ${deliveryId}\n`);
     await expectEventually(async () => expect(received.filter((path) => path === '/refuse/payments')).toHaveLength(2));
 
-    // Turned off when its receiver answered 410: moved to a receiver that takes deliveries, turned on, and what died sent again.
+    // Turned off when its receiver answered 410: moved to a receiver that takes deliveries and turned on, which sends what it refused.
     const off = await holdfast(['subscriptions', 'show', goneSubscription]);
     expect(off.stdout).toMatch(/^state: +disabled \(receiver gone: 410\)$/m);
     expect(off.stdout).toMatch(new RegExp(`^why: +http://127\\.0\\.0\\.1:${gonePort} answered 410 Gone`, 'm'));
@@ -251,9 +251,11 @@ describe('holdfast (the CLI) against the three running services', () => {
     expect(on.code, on.stderr).toBe(0);
     expect(on.stdout).toMatch(/^state: +enabled$/m);
     expect(on.stdout).toMatch(/^description: +moved off the removed hook$/m);
-    expect(on.stdout).toContain(`holdfast deliveries replay --subscription ${goneSubscription} sends them\n`);
-    expect((await holdfast(['deliveries', 'replay', '--dead', '--subscription', goneSubscription])).stdout).toBe(`replaying 1 dead delivery of subscription ${goneSubscription}\n`);
+    expect(on.stdout).toContain(
+      `what waited while it was off (and any delivery its receiver refused with 410) is sent now, in order; deliveries that died of another failure wait for holdfast deliveries replay --subscription ${goneSubscription}\n`,
+    );
     await expectEventually(async () => expect(received).toContain('/holds'));
+    expect((await holdfast(['deliveries', 'replay', '--dead', '--subscription', goneSubscription])).stdout).toBe(`no dead deliveries of subscription ${goneSubscription} to replay\n`);
   });
 
   it("rotates a webhook's signing secret, printing the new one once and when each old one stops signing; refuses a fourth kept and a Slack subscription's", async () => {
