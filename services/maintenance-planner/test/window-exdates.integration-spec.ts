@@ -270,4 +270,17 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     expect(refused.body).toMatchObject({ code: 'exdate-names-moved-run' });
     expect(refused.body.detail).toContain('no longer stored at that time (moved after a hold)');
   });
+
+  it('stores the next run past those stored when exdates take out every run stored still to come, so the window does not read completed', async () => {
+    clock.set('2027-01-01T00:00:00Z');
+    const monthly = await planDaily('FI', '2027-03-05T06:00:00Z', { recurrence: 'FREQ=MONTHLY;BYMONTHDAY=5', exdates: ['2027-03-05T06:00'] });
+    expect(await runs(monthly.windowId)).toEqual([[1, '2027-04-05', 'scheduled']]);
+    const skipped = await patch(monthly, monthly.version, { exdates: ['2027-03-05T06:00', '2027-04-05T06:00'] });
+    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
+    expect(skipped.body).toMatchObject({ status: 'scheduled', nextOccurrence: { number: 2, startsAt: '2027-05-05T06:00:00.000Z' } });
+    expect(await runs(monthly.windowId)).toEqual([
+      [1, '2027-04-05', 'cancelled'],
+      [2, '2027-05-05', 'scheduled'],
+    ]);
+  });
 });

@@ -522,7 +522,7 @@ export class WindowsService {
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         const letGo = await letGoOfRuns(tx, id, this.clock.now());
-        if (timeChanged && !replanned) dates = await this.changeDates(tx, row, occurrences, row.expanded_until);
+        if (timeChanged && !replanned) dates = await this.changeDates(tx, row, next, occurrences, row.expanded_until);
         else if (timeChanged) {
           // Runs still to come are replanned (those an exdate cancelled with them); those over by now (one waiting for a new slot,
           // one that never ran) stay as history. An override of a run the new plan keeps at the same time still lets it through.
@@ -592,10 +592,13 @@ export class WindowsService {
     if (astray.length === 0) return;
     const zone = window.plannedZone;
     const said = astray.map((reading) => `${reading.exdate} ${nearestRun(reading, zone)}`);
+    // The example is a run of this rule, so it is one the rule takes.
+    const example = astray.find((reading) => reading.nearest)?.nearest?.start;
+    const forms = example ? ` (${DateTime.fromJSDate(example, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")}, or ${example.toISOString().slice(0, 19)}Z)` : '';
     throw new DomainError(
       'exdate-names-no-run',
       422,
-      `exdates: ${said.join('; ')}. An exdate must be the start of a run of ${window.recurrence} in ${zone}, as a local time there (2027-01-03T08:30) or an instant with Z. Nothing was changed.`,
+      `exdates: ${said.join('; ')}. An exdate must be the start of a run of ${window.recurrence} in ${zone}, as a local time there or an instant with Z${forms}. Nothing was changed.`,
       { errors: astray.map((reading) => ({ path: `exdates.${reading.index}`, message: nearestRun(reading, zone) })) },
     );
   }
@@ -650,6 +653,26 @@ export class WindowsService {
     );
   }
 
+  /**
+   * Exdates that took out every run stored still to come leave the window with none to read until the
+   * sweep's horizon reaches the next (it read completed meanwhile): the rule's next run past those stored
+   * is stored now, as a window planned with its first runs exdated has it. Its number, or null.
+   */
+  private async storeNextIfNoneLeft(tx: EntityManager, row: WindowRow, next: WindowTimes, storedUntil: Date): Promise<number | null> {
+    const [{ live }] = rowsOf<{ live: boolean }>(
+      await tx.query(`SELECT EXISTS (SELECT 1 FROM occurrence WHERE window_id = $1 AND ends_at > $2 AND status IN ('scheduled', 'needs-reschedule', 'in-progress')) AS live`, [row.id, this.clock.now()]),
+    );
+    if (live) return null;
+    const until = new Date(storedUntil.getTime() + this.config.settings.planMaxAheadMs);
+    const run = atField('recurrence', () => expandOccurrences(this.planned(next), { from: storedUntil, until, maxCount: 2 })).occurrences.find((one) => one.start >= storedUntil);
+    if (!run) return null;
+    const [{ last }] = rowsOf<{ last: number }>(await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id]));
+    await insertOccurrences(tx, row.id, [run], last + 1);
+    // As the sweep leaves a window it stored a run of past its horizon: it goes on after that run.
+    await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, new Date(run.start.getTime() + 1)]);
+    return last + 1;
+  }
+
   /** Why a run that cannot start was cancelled, for the 409 to say what would run it (see RunCancelledBy). */
   private cancelledBy(row: WindowRow, run: OccurrenceRow): RunCancelledBy {
     if (row.status === 'cancelled') return 'window';
@@ -671,7 +694,7 @@ export class WindowsService {
    * back, the same run when an exdate cancelled it, or a new one numbered after the last when it was
    * never stored (an exdate given when the window was planned).
    */
-  private async changeDates(tx: EntityManager, row: WindowRow, planned: readonly { start: Date; end: Date }[], horizon: Date): Promise<DatesChanged> {
+  private async changeDates(tx: EntityManager, row: WindowRow, next: WindowTimes, planned: readonly { start: Date; end: Date }[], horizon: Date): Promise<DatesChanged> {
     const now = this.clock.now();
     const timesOf = (run: { start: Date; end: Date }) => `${run.start.getTime()}/${run.end.getTime()}`;
     // Runs as far as they are stored: the sweep stores those after it with the new exdates applied.
@@ -714,7 +737,10 @@ export class WindowsService {
               atTimes(dropped),
             ),
           ).map((run) => run.number);
-    if (givenBack.length === 0) return { cancelled: cancelled.sort((a, b) => a - b), reinstated: [] };
+    if (givenBack.length === 0) {
+      const stored = await this.storeNextIfNoneLeft(tx, row, next, horizon);
+      return { cancelled: cancelled.sort((a, b) => a - b), reinstated: stored === null ? [] : [stored] };
+    }
     const revived = rowsOf<{ number: number }>(
       await tx.query(
         `UPDATE occurrence o SET status = 'scheduled' FROM unnest($2::timestamptz[], $3::timestamptz[]) AS t(starts_at, ends_at)
