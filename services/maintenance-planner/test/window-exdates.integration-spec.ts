@@ -19,18 +19,19 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : {} };
   };
+  /** A window of `hours` from `startsAt` in `region`, five daily runs in UTC unless `extra` says otherwise. */
+  const windowBody = (region: string, startsAt: string, extra: Record<string, unknown> = {}, hours = 1) => ({
+    title: `daily backup in ${region}`,
+    ownerTeam: 'storage',
+    footprint: { global: false, regions: [region] },
+    startsAt,
+    endsAt: new Date(Date.parse(startsAt) + hours * 3_600_000).toISOString(),
+    plannedZone: 'UTC',
+    recurrence: 'FREQ=DAILY;COUNT=5',
+    ...extra,
+  });
   const planDaily = async (region: string, startsAt: string, extra: Record<string, unknown> = {}) => {
-    const endsAt = new Date(Date.parse(startsAt) + 3_600_000).toISOString();
-    const answer = await api('POST', '/v1/windows', {
-      title: `daily backup in ${region}`,
-      ownerTeam: 'storage',
-      footprint: { global: false, regions: [region] },
-      startsAt,
-      endsAt,
-      plannedZone: 'UTC',
-      recurrence: 'FREQ=DAILY;COUNT=5',
-      ...extra,
-    });
+    const answer = await api('POST', '/v1/windows', windowBody(region, startsAt, extra));
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     return answer.body;
   };
@@ -158,15 +159,7 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
 
   it('refuses an exdate that names no run, an hour off across a DST change or on a day the rule does not give, naming the run nearest it', async () => {
     clock.set('2026-12-01T00:00:00Z');
-    const weekly = {
-      title: 'weekly reindex in DE',
-      ownerTeam: 'storage',
-      footprint: { global: false, regions: ['DE'] },
-      startsAt: '2026-12-06T07:30:00Z',
-      endsAt: '2026-12-06T08:30:00Z',
-      plannedZone: 'Europe/Berlin',
-      recurrence: 'FREQ=WEEKLY;BYDAY=SU',
-    };
+    const weekly = windowBody('DE', '2026-12-06T07:30:00Z', { plannedZone: 'Europe/Berlin', recurrence: 'FREQ=WEEKLY;BYDAY=SU' });
     // 08:30 in Berlin: 07:30Z in winter; 06:30Z is the summer offset's reading.
     const refused = await api('POST', '/v1/windows', { ...weekly, exdates: ['2027-01-03T06:30:00Z', '2027-01-05T08:30'] });
     expect(refused.status).toBe(422);
@@ -209,15 +202,7 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
 
   it("refuses a daily 24-hour window whose runs would overlap on a DST day past the horizon, where the sweep stopped its runs there", async () => {
     clock.set('2026-12-01T00:00:00Z');
-    const allDay = await api('POST', '/v1/windows', {
-      title: 'all-day freeze in DE',
-      ownerTeam: 'storage',
-      footprint: { global: false, regions: ['DE'] },
-      startsAt: '2026-12-01T23:00:00Z',
-      endsAt: '2026-12-02T23:00:00Z',
-      plannedZone: 'Europe/Berlin',
-      recurrence: 'FREQ=DAILY',
-    });
+    const allDay = await api('POST', '/v1/windows', windowBody('DE', '2026-12-01T23:00:00Z', { plannedZone: 'Europe/Berlin', recurrence: 'FREQ=DAILY' }, 24));
     expect(allDay.status).toBe(422);
     expect(allDay.body.code).toBe('overlapping-occurrences');
     expect(allDay.body.detail).toContain('The run starting 2027-03-27T23:00:00.000Z lasts until 2027-03-28T23:00:00.000Z, after the next run starts at 2027-03-28T22:00:00.000Z');
@@ -225,16 +210,7 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
 
   it('plans a window whose first run an exdate leaves out and whose next lies past the horizon, storing that next run', async () => {
     clock.set('2027-01-01T00:00:00Z');
-    const answer = await api('POST', '/v1/windows', {
-      title: 'monthly switch reboot in DE',
-      ownerTeam: 'storage',
-      footprint: { global: false, regions: ['DE'] },
-      startsAt: '2027-03-29T08:00:00Z',
-      endsAt: '2027-03-29T09:00:00Z',
-      plannedZone: 'Europe/Berlin',
-      recurrence: 'FREQ=WEEKLY;BYDAY=MO',
-      exdates: ['2027-03-29T10:00'],
-    });
+    const answer = await api('POST', '/v1/windows', windowBody('DE', '2027-03-29T08:00:00Z', { plannedZone: 'Europe/Berlin', recurrence: 'FREQ=WEEKLY;BYDAY=MO', exdates: ['2027-03-29T10:00'] }));
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(await runs(answer.body.windowId)).toEqual([[1, '2027-04-05', 'scheduled']]);
     expect(answer.body.nextOccurrence).toMatchObject({ number: 1, startsAt: '2027-04-05T08:00:00.000Z' });

@@ -666,7 +666,7 @@ export class WindowsService {
     const until = new Date(storedUntil.getTime() + this.config.settings.planMaxAheadMs);
     const run = atField('recurrence', () => expandOccurrences(this.planned(next), { from: storedUntil, until, maxCount: 2 })).occurrences.find((one) => one.start >= storedUntil);
     if (!run) return null;
-    const [{ last }] = rowsOf<{ last: number }>(await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id]));
+    const last = await lastRunNumber(tx, row.id);
     await insertOccurrences(tx, row.id, [run], last + 1);
     // As the sweep leaves a window it stored a run of past its horizon: it goes on after that run.
     await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, new Date(run.start.getTime() + 1)]);
@@ -676,15 +676,10 @@ export class WindowsService {
   /** Why a run that cannot start was cancelled, for the 409 to say what would run it (see RunCancelledBy). */
   private cancelledBy(row: WindowRow, run: OccurrenceRow): RunCancelledBy {
     if (row.status === 'cancelled') return 'window';
-    if (run.status !== 'cancelled' || !row.recurrence || row.exdates.length === 0) return 'replan';
+    if (run.status !== 'cancelled') return 'replan';
+    // Taken out by the exdates: one of them names a run of the rule starting when this one does.
     const at = run.starts_at.getTime();
-    // Taken out by the exdates: the rule gives the run's start without them and not with them.
-    const gives = (exdates: string[]) => this.expand({ ...storedTimes(row), exdates }, new Date(at + 1), run.starts_at).occurrences.some((one) => one.start.getTime() === at);
-    try {
-      return gives([]) && !gives(row.exdates) ? 'exdates' : 'replan';
-    } catch {
-      return 'replan';
-    }
+    return this.readExdates(storedTimes(row)).some((reading) => reading.run !== null && reading.instant.getTime() === at) ? 'exdates' : 'replan';
   }
 
   /**
@@ -751,7 +746,7 @@ export class WindowsService {
     // Any run already stored at those times (brought back above, or moved there after a hold) is not stored twice.
     const storedTimesOf = await storedAt(givenBack);
     const fresh = givenBack.filter((run) => !storedTimesOf.has(timesOf(run)));
-    const [{ last }] = rowsOf<{ last: number }>(await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id]));
+    const last = await lastRunNumber(tx, row.id);
     await insertOccurrences(tx, row.id, fresh, last + 1);
     const added = fresh.map((_, index) => last + 1 + index);
     return { cancelled: cancelled.sort((a, b) => a - b), reinstated: [...revived, ...added].sort((a, b) => a - b) };
@@ -1037,7 +1032,7 @@ export class WindowsService {
       if (!toAdd || toAdd.occurrences.length === 0) return false;
       if (toAdd.refused) return toAdd.refused;
       const { occurrences, truncated } = toAdd;
-      const [{ last }] = (await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [row.id])) as { last: number }[];
+      const last = await lastRunNumber(tx, row.id);
       await insertOccurrences(tx, row.id, occurrences, last + 1);
       // More runs than one expansion takes: the next sweep goes on from the last one inserted.
       const reached = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : horizon;
@@ -1288,15 +1283,8 @@ export class WindowsService {
    * `checkStart` (planning and moving a window, not the sweep's expansion of stored ones) refuses a
    * start that is not the first run of its rule.
    */
-  private expand(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, from?: Date, checkStart = false) {
-    const planned = atField('plannedZone', () =>
-      planWindow({
-        start: new Date(window.startsAt),
-        end: new Date(window.endsAt),
-        zone: window.plannedZone,
-        ...(window.recurrence ? { recurrence: { rrule: window.recurrence, exdates: window.exdates ?? [] } } : {}),
-      }),
-    );
+  private expand(window: WindowTimes, horizon: Date, from?: Date, checkStart = false) {
+    const planned = this.planned(window);
     if (!window.recurrence) return { occurrences: [{ start: planned.start, end: planned.end }], truncated: false };
     const until = new Date(Math.max(horizon.getTime(), planned.end.getTime() + 1));
     if (checkStart) {
@@ -1474,6 +1462,12 @@ async function letGoOfRuns(tx: EntityManager, windowId: string, at: Date, number
       [windowId, at, numbers ?? null],
     ),
   );
+}
+
+/** The highest number a window's runs have had (0 for none): a new run is numbered after it, never taking a number another run had. */
+async function lastRunNumber(tx: EntityManager, windowId: string): Promise<number> {
+  const [{ last }] = rowsOf<{ last: number }>(await tx.query('SELECT COALESCE(max(number), 0)::int AS last FROM occurrence WHERE window_id = $1', [windowId]));
+  return last;
 }
 
 /** One multi-row insert for a window's occurrences, numbered from `first`. */

@@ -58,7 +58,13 @@ const RECORD = answeredAtCommit(`WITH recorded AS (
 export const turnedOffReason = (subscription: { id: string; disabledReason?: string | null }): string =>
   `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; it is sent once the subscription is turned on (PATCH {"enabled": true})`;
 
-/** Deliveries left unsent, or recorded, while their subscription was off: sent once it is on again, cancelled if it is deleted. */
+/** Why the deliveries waiting when a 410 Gone turned their subscription off are marked dead, unsent. */
+export const UNSENT_AT_GONE = 'not sent: the subscription was turned off when its receiver answered 410 Gone';
+
+/**
+ * Deliveries left unsent, or recorded, while their subscription was off (their reason, UNSENT_AT_GONE or turnedOffReason,
+ * says so): sent once it is on again, cancelled if it is deleted.
+ */
 export const UNSENT_WHILE_OFF = "status = 'dead' AND last_error LIKE 'not sent: %turned off%'";
 
 /**

@@ -16,7 +16,7 @@ import { HOST_LOOKUP, type HostLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import type { CreatedSubscription, RotatedSubscription, SubscriptionView } from './dto/subscription-view.schema';
-import { RESUME_UNSENT, UNSENT_WHILE_OFF } from '../deliveries/deliveries.service';
+import { RESUME_UNSENT, UNSENT_AT_GONE, UNSENT_WHILE_OFF } from '../deliveries/deliveries.service';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
 import { InvalidSubscription, SecretNotRotatable, SubscriptionExists, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
@@ -391,7 +391,7 @@ export class SubscriptionsService {
       if (!affected) return false;
       await transaction.query("UPDATE delivery SET status = 'dead', lease_until = NULL, last_error = $2, finished_at = $3 WHERE subscription_id = $1 AND status = 'pending'", [
         id,
-        'not sent: the subscription was turned off when its receiver answered 410 Gone',
+        UNSENT_AT_GONE,
         now,
       ]);
       return true;

@@ -30,7 +30,7 @@ export function holdAlerts(
   message: NotificationMessage,
   startsAt: string,
   teamOf: (windowId: string) => string | undefined,
-  pageOf: (windowId: string) => string = () => message.link,
+  pageOf: (windowId: string) => string,
 ): PostableAlert[] {
   const windows = message.windowIds.length > 0 ? message.windowIds : [undefined];
   return message.regions.flatMap((region) =>
