@@ -96,6 +96,32 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     expect(listed.items).toEqual([expect.objectContaining({ id: surgeId, status: 'cleared', source: 'detector', evidence: expect.objectContaining({ direction: 'up' }) })]);
   });
 
+  it('times decisions on live samples apart from those on a backfill, so hours-old history does not read as the p99 of deciding', async () => {
+    const latency = async (type: string, arrival: string) => {
+      const metrics = await (await service.fetch('/metrics')).text();
+      const count = new RegExp(`holdfast_analyzer_decision_latency_seconds_count\\{[^}]*type="${type}",arrival="${arrival}"\\} (\\d+)`).exec(metrics);
+      return Number(count?.[1] ?? 0);
+    };
+    const step = 5 * 60_000;
+    const zone = 'Africa/Accra';
+    // Two days up to the analyzer's now, with a surge half a day ago: history a pipeline sends late.
+    const history = seasonalSeries({ region: 'GH', zone, from: new Date(clock.nowMs() - 576 * step).toISOString(), count: 576 });
+    history[420] = { ...history[420], value: Math.round(6 * seasonalLevel(zone, history[420].at)) };
+    const before = { backfill: await latency('surge.started', 'backfill'), live: await latency('surge.started', 'live') };
+    await postAll(service, history);
+    await learned('GH', 576);
+    await expectEventually(() => expect(surges.events().filter((event) => event.data.region === 'GH').map((event) => event.type)).toEqual(['surge.started', 'surge.cleared']));
+    expect(await latency('surge.started', 'backfill')).toBe(before.backfill + 1);
+    expect(await latency('surge.started', 'live')).toBe(before.live);
+
+    // A surge on the sample of this very moment: timed as live.
+    const now = clock.now().toISOString();
+    await postAll(service, [{ region: 'GH', at: now, value: Math.round(6 * seasonalLevel(zone, now)) }]);
+    await expectEventually(() => expect(surges.events().filter((event) => event.data.region === 'GH')).toHaveLength(3));
+    expect(await latency('surge.started', 'live')).toBe(before.live + 1);
+    expect(await latency('surge.started', 'backfill')).toBe(before.backfill + 1);
+  });
+
   it("takes a backfill of 5,000 samples of one region in one request, more than the broker takes in one send to a partition, and learns every one", async () => {
     const history = seasonalSeries({ region: 'KZ', zone: 'Asia/Almaty', from: '2026-05-30T00:00:00Z', count: 5_000 });
     const response = await postSamples(service, history);

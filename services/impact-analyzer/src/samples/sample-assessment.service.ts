@@ -113,9 +113,9 @@ export class SampleAssessmentService {
     this.samplesIn = metrics.counter('holdfast_analyzer_samples_total', SAMPLES_IN_HELP, ['source', 'outcome']);
     this.decisionLatency = metrics.histogram(
       'holdfast_analyzer_decision_latency_seconds',
-      'From a sample’s time to the surge decision it caused',
-      ['type'],
-      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+      'From a sample’s time to the surge decision it caused; arrival="backfill" when the sample was older than its region’s signal-loss time',
+      ['type', 'arrival'],
+      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900],
     );
   }
 
@@ -367,7 +367,10 @@ export class SampleAssessmentService {
     // The region's volume is what it carries now or usually, whichever is more: a quiet region does
     // not fire on a handful, and a busy one whose traffic collapses to nothing does.
     const loudEnough = Math.max(decision.evidence.observed, decision.evidence.baseline) >= policy.minimumVolume;
-    this.decisionLatency.observe({ type: decision.type }, Math.max(0, this.clock.nowMs() - Date.parse(decision.at)) / 1000);
+    const ageSeconds = Math.max(0, this.clock.nowMs() - Date.parse(decision.at)) / 1000;
+    // A sample older than a lost signal is history sent late (a backfill, a pipeline catching up): its
+    // age is no measure of how fast the analyzer decides, and hours of it would swamp the p99.
+    this.decisionLatency.observe({ type: decision.type, arrival: ageSeconds > policy.signalLossAfterSeconds ? 'backfill' : 'live' }, ageSeconds);
     if (decision.type === 'surge.cleared') {
       if (!active) return;
       await this.surges.clear(transaction, active, new Date(decision.at), `${metric} in ${region} has been back near its usual level for its cool-down (${policy.coolDownSamples} samples at five-minute spacing)`, trace);
