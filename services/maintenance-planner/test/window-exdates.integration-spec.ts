@@ -93,9 +93,15 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     const hold = await api('POST', '/v1/holds', { regions: ['ZM'], from: '2027-03-01T00:00:00Z', until: '2027-03-04T00:00:00Z', reason: 'Exams in ZM' });
     expect(hold.status, JSON.stringify(hold.body)).toBe(201);
     expect((await api('GET', `/v1/holds/${hold.body.id}`)).body.heldOccurrences).toBe(3);
+    const heldEntries = async () => (await trail(window.windowId)).filter((entry) => entry.action === 'held').map((entry) => entry.details.occurrences);
+    expect(await heldEntries()).toEqual([[1, 2, 3]]);
 
+    clock.set('2027-03-01T00:10:00Z');
     const dropped = await patch(window, window.version, { exdates: ['2027-03-02T02:00'] });
     expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
+    // The runs kept were never let go: no second "held" for them, and the hold still holds them since it was placed.
+    expect(await heldEntries()).toEqual([[1, 2, 3]]);
+    expect((await trail(window.windowId)).filter((entry) => entry.action === 'released').map((entry) => entry.details.occurrences)).toEqual([[2]]);
     expect(await runs(window.windowId)).toEqual([
       [1, '2027-03-01', 'held'],
       [2, '2027-03-02', 'cancelled'],
@@ -118,6 +124,10 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
       [2, '2027-03-02', 'scheduled'],
       [3, '2027-03-03', 'held'],
     ]);
+    // Counted as a run the hold covers, an overridden one among them, as a run overridden at planning is.
+    const counted = (await api('GET', `/v1/holds/${hold.body.id}`)).body;
+    expect(counted.heldOccurrences).toBe(3);
+    expect(counted.overrides).toEqual([expect.objectContaining({ windowId: window.windowId, occurrence: 2, reason: 'the backup cannot skip two days' })]);
   });
 
   it('numbers a run brought back from an exdate it was planned with after the last', async () => {

@@ -362,7 +362,8 @@ export class WindowsService {
       // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
       // not only those it reaches now: the override row is written first and a later fan-out of the
       // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
-      // occurrence reads scheduled unless another hold holds it.
+      // occurrence reads scheduled unless another hold holds it. A link a change let go (a run an exdate
+      // cancelled, now brought back) is the hold's again, as overridden, and counted among its runs.
       const [{ runs, changed }] = rowsOf<{ runs: number; changed: number }>(
         await tx.query(
           `WITH run AS (
@@ -372,8 +373,9 @@ export class WindowsService {
            ), changed AS (
              INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
              SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM run
-             ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at
+             ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at, released_at = NULL
                WHERE (hold_occurrence.overridden_by, hold_occurrence.override_reason) IS DISTINCT FROM (EXCLUDED.overridden_by, EXCLUDED.override_reason)
+                  OR hold_occurrence.released_at IS NOT NULL
              RETURNING number
            )
            SELECT (SELECT count(*) FROM run)::int AS runs, (SELECT count(*) FROM changed)::int AS changed`,
@@ -520,10 +522,12 @@ export class WindowsService {
       let superseded: number[] = [];
       let dates: DatesChanged | undefined;
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
-        // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
-        const letGo = await letGoOfRuns(tx, id, this.clock.now());
+        const datesOnly = timeChanged && !replanned && !changes.includes('footprint') && !changes.includes('surgePolicy');
         if (timeChanged && !replanned) dates = await this.changeDates(tx, row, next, occurrences, row.expanded_until);
-        else if (timeChanged) {
+        // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
+        // Dates alone move no run: only those they cancel are let go, and the others stay held as they were, since their hold began.
+        const letGo = await letGoOfRuns(tx, id, this.clock.now(), datesOnly ? dates!.cancelled : undefined);
+        if (timeChanged && replanned) {
           // Runs still to come are replanned (those an exdate cancelled with them); those over by now (one waiting for a new slot,
           // one that never ran) stay as history. An override of a run the new plan keeps at the same time still lets it through.
           const replannedLinks = rowsOf<ReplannedLink>(
@@ -553,7 +557,7 @@ export class WindowsService {
         }
         const updated = await this.row(tx, id);
         // Dates alone plan nothing new but the runs given back: those are the ones a hold may refuse.
-        const judged = dates && !changes.includes('footprint') && !changes.includes('surgePolicy') ? dates.reinstated : undefined;
+        const judged = datesOnly ? dates!.reinstated : undefined;
         const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, 'changing', judged);
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id);
