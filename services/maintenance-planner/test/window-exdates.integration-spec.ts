@@ -181,6 +181,14 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
       ],
     });
     expect(refused.body.detail).toContain('Nothing was changed.');
+    // A thousand astray (every one an hour off): the detail names the first few, errors each one.
+    const daily = windowBody('DE', '2026-12-06T07:30:00Z', { plannedZone: 'UTC', recurrence: 'FREQ=DAILY' });
+    const hourOff = Array.from({ length: 1000 }, (_, day) => new Date(Date.parse('2026-12-06T08:30:00Z') + day * 86_400_000).toISOString().replace('.000', ''));
+    const many = await api('POST', '/v1/windows', { ...daily, exdates: hourOff });
+    expect(many.status).toBe(422);
+    expect(many.body.errors).toHaveLength(1000);
+    expect(many.body.detail).toMatch(/^exdates: 2026-12-06T08:30:00Z names no run; .*; and 995 more, each named at its exdates\.N in errors\. An exdate must be/);
+    expect(many.body.detail).not.toContain('2026-12-11T08:30:00Z');
     const planned = await api('POST', '/v1/windows', { ...weekly, exdates: ['2027-01-03T07:30:00Z'] });
     expect(planned.status, JSON.stringify(planned.body)).toBe(201);
     const astray = await patch(planned.body, planned.body.version, { exdates: ['2027-01-03T07:30:00Z', '2027-01-10T09:30'] });

@@ -595,7 +595,9 @@ export class WindowsService {
     const astray = this.readExdates(window).filter((reading) => reading.run === null && (!judged || judged.has(reading.exdate)));
     if (astray.length === 0) return;
     const zone = window.plannedZone;
-    const said = astray.map((reading) => `${reading.exdate} ${nearestRun(reading, zone)}`);
+    // The first few in the detail, every one in errors: a thousand would make it a quarter of a megabyte to read.
+    const said = astray.slice(0, EXDATES_SAID).map((reading) => `${reading.exdate} ${nearestRun(reading, zone)}`);
+    if (astray.length > EXDATES_SAID) said.push(`and ${astray.length - EXDATES_SAID} more, each named at its exdates.N in errors`);
     // The example is a run of this rule, so it is one the rule takes.
     const example = astray.find((reading) => reading.nearest)?.nearest?.start;
     const forms = example ? ` (${DateTime.fromJSDate(example, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")}, or ${example.toISOString().slice(0, 19)}Z)` : '';
@@ -1396,6 +1398,9 @@ type WindowTimes = { startsAt: string; endsAt: string; plannedZone: string; recu
 type IndexedReading = ExdateReading & { index: number };
 
 /** What to say of an exdate that names no run: the run nearest it, in UTC and in the planned zone. */
+/** How many exdates naming no run a refusal's detail names. */
+const EXDATES_SAID = 5;
+
 function nearestRun(reading: ExdateReading, zone: string): string {
   if (!reading.nearest) return 'names no run: the rule gives none';
   const at = reading.nearest.start;
