@@ -437,7 +437,11 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         check(held.cause.kind === 'surge' && held.cause.causeId === state.surge!.id, `the cause is ${held.cause.kind} ${held.cause.causeId}, not surge ${state.surge!.id}`);
         check(held.cause.correlationId === state.surge!.causeEventId, `the hold's correlation id ${held.cause.correlationId} is not the sample's event ${state.surge!.causeEventId}`);
         const evidence = held.cause.evidence ?? {};
-        say(step, `why is the upgrade held? sample ${state.surge!.causeEventId} (observed ${evidence.observed ?? '?'} against a baseline of ${Math.round(evidence.baseline ?? 0)}, score ${(evidence.score ?? 0).toFixed(1)}) -> surge ${state.surge!.id} -> hold ${state.hold!.id}`);
+        // The sample went out as bare JSON, with no id: the analyzer derived its event id from where it lay in the log.
+        say(
+          step,
+          `why is the upgrade held? the bare JSON sample of IR at ${surgeSample().at.toISOString()} (observed ${evidence.observed ?? '?'} against a baseline of ${Math.round(evidence.baseline ?? 0)}, score ${(evidence.score ?? 0).toFixed(1)}; event id ${state.surge!.causeEventId}, derived by the analyzer) -> surge ${state.surge!.id} -> hold ${state.hold!.id}`,
+        );
       },
     },
     {

@@ -29,7 +29,16 @@ interface ExplanationView {
     hold: HoldView;
     occurrences: number[];
     overridden: boolean;
-    cause: { kind: string; source: string; causeId: string | null; reason: string; severity?: string | null; requestedBy?: string | null; correlationId?: string | null };
+    cause: {
+      kind: string;
+      source: string;
+      causeId: string | null;
+      reason: string;
+      severity?: string | null;
+      requestedBy?: string | null;
+      correlationId?: string | null;
+      evidence?: { observed: number; baseline: number; samples?: { at: string; value: number }[] } | null;
+    };
   }[];
 }
 
@@ -138,6 +147,8 @@ export const holdCommands: Command[] = [
         if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
         const origin = cause.correlationId ? startedBy(cause.kind, cause.correlationId) : undefined;
         if (origin) context.io.out(`  started by: ${origin}\n`);
+        const deciding = cause.evidence?.samples?.at(-1);
+        if (deciding) context.io.out(`  deciding sample: ${hold.regions.join(', ')} at ${deciding.at}, ${deciding.value} against a baseline of ${Math.round(cause.evidence!.baseline * 10) / 10}\n`);
         for (const line of holdSpan(hold, zoneOf)) context.io.out(`  ${line}\n`);
       }
     },
@@ -148,6 +159,12 @@ export const holdCommands: Command[] = [
 function startedBy(kind: string, correlationId: string): string | undefined {
   if (kind === 'declaration') return `declaration ${correlationId} (holdfast declarations show ${correlationId})`;
   if (kind === 'alert') return `alert ${correlationId} (sender:fingerprint)`;
-  if (kind === 'surge') return `sample event ${correlationId} (its dead letter or producer's log names it)`;
+  if (kind === 'surge') {
+    // A UUIDv5 is one the analyzer derived (outsideEventId): no producer's log has it, so the sample is found by what it said.
+    const derived = correlationId[14] === '5';
+    return derived
+      ? `sample event ${correlationId}, an id the analyzer derived (the sample came as bare JSON or with an id that is no UUID): its producer knows it by its region, time and value, as the deciding sample below`
+      : `sample event ${correlationId} (its dead letter or producer's log names it)`;
+  }
   return undefined;
 }
