@@ -12,6 +12,10 @@ type DeadLetterList = AnalyzerOperations['DeadLettersController_list'];
 type DeadLetterQuery = NonNullable<DeadLetterList['parameters']['query']>;
 // Every service serves the same endpoint from the service kit; the analyzer's document types it for all three.
 type DeadLetterAnswer = DeadLetterList['responses'][200]['content']['application/json'];
+/** Bytes of a message as the service shows them: text, or base64 when they are not. */
+type MessageBytes = string | { base64: string };
+// What the list shows of each message since 2026-12-07: typed here until cli/openapi is regenerated from services that show it.
+type ListedLetter = DeadLetterAnswer['items'][number] & { key: MessageBytes | null; source: MessageBytes | null; body: MessageBytes | null };
 type DeadLetterReplay = AnalyzerOperations['DeadLettersController_replay'];
 type ReplayRequest = DeadLetterReplay['requestBody']['content']['application/json'];
 type ReplayOutcome = DeadLetterReplay['responses'][200]['content']['application/json'];
@@ -27,6 +31,7 @@ type ServiceFlag = keyof typeof SERVICES;
 // A contract violation lists every field it found wrong: enough of it to see which, in a table a terminal shows.
 const REASON_WIDTH = 160;
 const shortened = (reason: string) => (reason.length > REASON_WIDTH ? `${reason.slice(0, REASON_WIDTH - 1)}…` : reason);
+const shown = (bytes: MessageBytes | null) => (bytes === null ? '-' : typeof bytes === 'string' ? bytes : `base64:${bytes.base64}`);
 
 const serviceOf = (context: CommandContext): ServiceFlag => flagOneOf(context.values, 'service', Object.keys(SERVICES) as ServiceFlag[]) ?? 'analyzer';
 
@@ -52,12 +57,12 @@ function replayRound(context: CommandContext, service: ServiceFlag, body: Replay
 export const deadLettersCommand: Command = {
   name: 'dead-letters',
   usage: 'holdfast dead-letters [--service analyzer|planner|notifier] [--topic traffic.samples.v1] [--since 2026-06-14T00:00:00Z] [--limit 100]',
-  summary: "messages a service's consumers sent to <topic>.dlq, newest first, with the reason (the analyzer's by default: outside pipelines write to it)",
+  summary: "messages a service's consumers sent to <topic>.dlq, newest first, with who sent each, its key and the reason; --json adds their bodies (the analyzer's by default: outside pipelines write to it)",
   options: { service: { type: 'string' }, topic: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {
     const service = serviceOf(context);
     const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: utcInstant(context.values, 'since') };
-    const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) => expectOk<DeadLetterAnswer>(await ask(context, service, { ...query, ...page })));
+    const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) => expectOk<{ items: ListedLetter[]; nextCursor: string | null }>(await ask(context, service, { ...query, ...page })));
     if (context.json) return printJson(context.io, body);
     if (body.items.length === 0) {
       context.io.out(`no dead letters at the ${SERVICES[service]}\n`);
@@ -65,13 +70,15 @@ export const deadLettersCommand: Command = {
     }
     context.io.out(
       table(
-        ['DEAD-LETTERED (UTC)', 'TOPIC', 'PARTITION', 'OFFSET', 'EVENT', 'CONSUMER GROUP', 'REPLAYED (UTC)', 'REASON'],
+        ['DEAD-LETTERED (UTC)', 'TOPIC', 'PARTITION', 'OFFSET', 'EVENT', 'SOURCE', 'KEY', 'CONSUMER GROUP', 'REPLAYED (UTC)', 'REASON'],
         body.items.map((letter) => [
           utcTime(letter.deadLetteredAt),
           letter.topic,
           String(letter.partition),
           letter.offset,
           letter.eventId ?? '-',
+          shown(letter.source),
+          shown(letter.key),
           letter.consumerGroup,
           letter.replayedAt ? utcTime(letter.replayedAt) : letter.replayable ? '-' : 'not replayable',
           shortened(letter.reason),
@@ -79,6 +86,7 @@ export const deadLettersCommand: Command = {
       ),
     );
     if (body.items.some((letter) => letter.reason.length > REASON_WIDTH)) context.io.out(`(reasons over ${REASON_WIDTH} characters are shortened; --json prints them whole)\n`);
+    if (body.items.some((letter) => letter.body !== null)) context.io.out("(--json prints each message's body)\n");
     noteMore(context, body, 'dead letters');
   },
 };

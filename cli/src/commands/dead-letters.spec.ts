@@ -12,6 +12,11 @@ const letter = {
   partition: 3,
   offset: '1207',
   eventId: '0190e0c8-0000-7000-8000-000000000001',
+  key: 'dc-ir-1',
+  source: 'edge-collector-7',
+  body: '{"region":"dc-ir-1","metric":"requests","at":"2026-06-14T19:55:00Z","value":912,"source":"edge"}',
+  bodyBytes: 97,
+  bodyTruncated: false,
   reason: 'refused by the handler: unknown region dc-ir-1: use an ISO 3166-1 alpha-2 country code',
   deadLetteredAt: '2026-06-14T19:58:12.345Z',
   replayable: true,
@@ -36,7 +41,7 @@ describe('holdfast dead-letters', () => {
     const asked = new URL(analyzer.asked[0].url, analyzer.url);
     expect(asked.pathname).toBe('/v1/dead-letters');
     expect(Object.fromEntries(asked.searchParams)).toEqual({ topic: 'traffic.samples.v1', since: '2026-06-14T00:00:00Z', limit: '5' });
-    expect(said.out).toMatch(/^DEAD-LETTERED \(UTC\) +TOPIC +PARTITION +OFFSET +EVENT +CONSUMER GROUP +REPLAYED \(UTC\) +REASON$/m);
+    expect(said.out).toMatch(/^DEAD-LETTERED \(UTC\) +TOPIC +PARTITION +OFFSET +EVENT +SOURCE +KEY +CONSUMER GROUP +REPLAYED \(UTC\) +REASON$/m);
     expect(said.out).toContain('traffic.samples.v1');
     expect(said.out).toContain('1207');
     expect(said.out).toContain('refused by the handler: unknown region dc-ir-1');
@@ -53,6 +58,24 @@ describe('holdfast dead-letters', () => {
     const json = specIo();
     expect(await run(['dead-letters', '--json', '--analyzer-url', analyzer.url], json.io)).toBe(ExitCode.ok);
     expect(JSON.parse(json.said.out)).toEqual({ items: [long], nextCursor: null });
+  });
+
+  it('shows who sent each message and its key, a key that is not text as base64, and leaves the bodies to --json, saying so', async () => {
+    const avro = { ...letter, offset: '1208', key: { base64: '3q2+7w==' }, body: { base64: 'AAECAw==' }, bodyBytes: 4 };
+    const bare = { ...letter, offset: '1209', eventId: null, source: null, body: `{"note":"${'x'.repeat(1015)}`, bodyBytes: 4096, bodyTruncated: true };
+    const unkept = { ...letter, offset: '1210', key: null, source: null, body: null, bodyBytes: null, replayable: false };
+    const analyzer = await serviceAnswering([letter, avro, bare, unkept]);
+    const table = specIo();
+    expect(await run(['dead-letters', '--analyzer-url', analyzer.url], table.io)).toBe(ExitCode.ok);
+    expect(table.said.out).toMatch(/1207 +0190e0c8-0000-7000-8000-000000000001 +edge-collector-7 +dc-ir-1 +impact-analyzer\.samples /);
+    expect(table.said.out).toMatch(/1208 +0190e0c8-\S+ +edge-collector-7 +base64:3q2\+7w== +impact-analyzer\.samples /);
+    expect(table.said.out).toMatch(/1209 +- +- +dc-ir-1 +impact-analyzer\.samples /);
+    expect(table.said.out).toMatch(/1210 +0190e0c8-\S+ +- +- +impact-analyzer\.samples .* not replayable/);
+    expect(table.said.out).not.toContain('"region"');
+    expect(table.said.out).toContain("(--json prints each message's body");
+    const json = specIo();
+    expect(await run(['dead-letters', '--json', '--analyzer-url', analyzer.url], json.io)).toBe(ExitCode.ok);
+    expect(JSON.parse(json.said.out)).toEqual({ items: [letter, avro, bare, unkept], nextCursor: null });
   });
 
   it('asks the service --service names, and says when it has none', async () => {

@@ -22,3 +22,4 @@ export * from './nest/messaging-runtime';
 export * from './nest/kafka-readiness.check';
 export * from './nest/messaging.module';
 export * from './dead-letter/dead-letter-replay';
+export * from './dead-letter/shown-message';

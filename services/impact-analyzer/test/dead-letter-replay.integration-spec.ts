@@ -8,7 +8,7 @@ const REGION = 'dc-tehran-1';
 const CUSTOM_REGIONS = JSON.stringify([{ code: REGION, name: 'Tehran data centre', zones: ['Asia/Tehran'] }]);
 
 interface Listed {
-  items: { offset: string; reason: string; replayable: boolean; replayedAt: string | null }[];
+  items: { offset: string; key: unknown; source: unknown; body: unknown; reason: string; replayable: boolean; replayedAt: string | null }[];
 }
 
 /** After every sample these specs send (2026-06-14 and 15), within SAMPLE_MAX_AGE_DAYS of all of them. */
@@ -63,8 +63,11 @@ describe("impact-analyzer: a pipeline's samples dead-lettered for a region not i
 
     const firstRound = await replay({ topic: Topics.trafficSamples, reasonContains: 'Unknown Region', limit: 3 });
     expect(firstRound.status).toBe(200);
-    const firstOutcome = (await firstRound.json()) as { replayed: { offset: string }[]; messages: number; remaining: number; unreplayable: number };
+    const firstOutcome = (await firstRound.json()) as { replayed: Listed['items']; messages: number; remaining: number; unreplayable: number };
     expect(firstOutcome).toMatchObject({ messages: 3, remaining: 2, unreplayable: 0 });
+    // The letters replayed show their messages as the list does: a bare sample's key and body, and no ce_source.
+    const bodies = samples.map((sample) => sample.value.toString());
+    expect(firstOutcome.replayed.every((letter) => letter.key === REGION && letter.source === null && bodies.includes(letter.body as string))).toBe(true);
     expect(firstOutcome.replayed.map((letter) => BigInt(letter.offset))).toEqual([...firstOutcome.replayed.map((letter) => BigInt(letter.offset))].sort((a, b) => (a < b ? -1 : 1)));
     expect(await (await replay({ topic: Topics.trafficSamples, reasonContains: 'unknown region', limit: 3 })).json()).toMatchObject({ messages: 2, remaining: 0 });
     expect(await (await replay({ topic: Topics.trafficSamples })).json()).toEqual({ replayed: [], messages: 0, remaining: 0, unreplayable: 0 });

@@ -1,6 +1,6 @@
 import { ConsumerGroups, createEvent, deadLetterTopicOf, Topics } from '@holdfast/contracts';
 import { createKafka, DeadLetterHeaders, MessagingRuntime, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { everyPage, expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { everyPage, expectEventually, ManualClock, produceOnce, recordTopic, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
@@ -153,7 +153,7 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
       const response = await service.fetch(`/v1/regions/ZZ/baseline`);
       expect(response.status).toBe(404);
 
-      // What an operator reads instead of a Kafka client: which message, where, and why.
+      // What an operator reads instead of a Kafka client: which message, who sent it, what it said, where, and why.
       const listed = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: Record<string, unknown>[] };
       expect(listed.items).toEqual([
         {
@@ -162,12 +162,20 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
           partition: expect.any(Number),
           offset: expect.stringMatching(/^\d+$/),
           eventId: event.id,
+          key: 'ZZ',
+          source: 'spec',
+          body: expect.any(String),
+          bodyBytes: expect.any(Number),
+          bodyTruncated: false,
           reason: expect.stringMatching(/^refused by the handler: unknown region ZZ/),
           deadLetteredAt: expect.stringMatching(/Z$/),
           replayable: true,
           replayedAt: null,
         },
       ]);
+      const [{ body, bodyBytes }] = listed.items as { body: string; bodyBytes: number }[];
+      expect(JSON.parse(body)).toEqual(event.data);
+      expect(bodyBytes).toBe(Buffer.byteLength(body));
       expect(((await (await service.fetch('/v1/dead-letters?since=2999-01-01T00:00:00Z')).json()) as { items: unknown[] }).items).toEqual([]);
 
       // Letters of one batch share its transaction's time: pages still hold each once, in the list's order.
@@ -190,6 +198,44 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     } finally {
       await deadLetters.stop();
     }
+  });
+
+  it('lists who sent each refused message and what it said: a key that is not UTF-8 in base64, and a long body cut, its whole size given', async () => {
+    const topic = physicalTopic(service.config.kafka, Topics.trafficSamples);
+    // An Avro-keyed producer's key, and a sample of a region the catalog does not know with a note of 2,000 two-byte characters.
+    const avroKey = Buffer.from([0x00, 0xde, 0xad, 0xbe, 0xef]);
+    const wordy = Buffer.from(JSON.stringify({ region: 'XX', metric: 'requests', at: '2026-06-17T00:00:00Z', value: 10, source: 'wordy', note: 'é'.repeat(2000) }));
+    await produceOnce(createKafka(service.config.kafka, silentLogger), topic, [
+      {
+        key: avroKey,
+        value: JSON.stringify({ region: 'XX', metric: 'requests', at: '2026-06-17T00:00:00Z', value: 10, source: 'avro' }),
+        headers: { ce_specversion: '1.0', ce_id: 'avro-keyed-1', ce_type: 'traffic.sample', ce_source: 'edge-collector-7', 'content-type': 'application/json' },
+      },
+      { key: 'XX', value: wordy },
+    ]);
+    const letters = await expectEventually(async () => {
+      const { items } = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1&limit=1000')).json()) as { items: { eventId: string | null; key: unknown }[] };
+      const ours = items.filter((letter) => letter.eventId === 'avro-keyed-1' || letter.key === 'XX');
+      expect(ours).toHaveLength(2);
+      return ours;
+    });
+    expect(letters.find((letter) => letter.eventId === 'avro-keyed-1')).toMatchObject({
+      key: { base64: avroKey.toString('base64') },
+      source: 'edge-collector-7',
+      body: '{"region":"XX","metric":"requests","at":"2026-06-17T00:00:00Z","value":10,"source":"avro"}',
+      bodyBytes: 90,
+      bodyTruncated: false,
+      reason: expect.stringContaining('message key'),
+    });
+    // Bare JSON carries no ce_source. Its body is cut at 1024 bytes, where the cut would split an é (99 bytes before the first): left out whole, so the rest reads as text.
+    expect(letters.find((letter) => letter.key === 'XX')).toMatchObject({
+      eventId: null,
+      source: null,
+      body: wordy.subarray(0, 1023).toString(),
+      bodyBytes: wordy.length,
+      bodyTruncated: true,
+      reason: expect.stringContaining('unknown region XX'),
+    });
   });
 
   it("refuses a sample stamped ahead of the analyzer's clock, over HTTP by index and from Kafka as a dead letter, so the series' later samples are still judged", async () => {

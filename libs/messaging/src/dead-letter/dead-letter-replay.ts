@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { eventTypeLabel } from '../consumer/event-consumer';
 import type { EventPublisher, OutboundMessage } from '../kafka/event-publisher';
 import { headersToSend, type KeptHeaders } from './kept-headers';
+import { SHOWN_MESSAGE_COLUMNS, type ShownMessageRow } from './shown-message';
 
 /** Which dead letters to send again: those not replayed yet that match every filter given. */
 export interface DeadLetterSelection {
@@ -18,8 +19,8 @@ export interface DeadLetterSelection {
   limit: number;
 }
 
-/** A dead letter as recorded, with when it was replayed. */
-export interface DeadLetterRow {
+/** A dead letter as recorded, with when it was replayed and what a listing shows of its message. */
+export interface DeadLetterRow extends ShownMessageRow {
   consumer_group: string;
   topic: string;
   partition: number;
@@ -72,9 +73,9 @@ const COUNT_LEFT = `SELECT count(*) FILTER (WHERE ${replayable('$5')})::int AS r
 // Every group's record of a message is marked: the message went to all of the topic's groups again.
 const MARK = `UPDATE dead_letter SET replayed_at = now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS sent(topic, partition, at)
   WHERE dead_letter.topic = sent.topic AND dead_letter.partition = sent.partition AND dead_letter."offset" = sent.at AND dead_letter.replayed_at IS NULL
-  RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
+  RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at, ${SHOWN_MESSAGE_COLUMNS}`;
 
-type ChosenRow = DeadLetterRow & { message_key: Buffer | null; message_value: Buffer | null; message_headers: KeptHeaders };
+type ChosenRow = Omit<DeadLetterRow, keyof ShownMessageRow> & { message_key: Buffer | null; message_value: Buffer | null; message_headers: KeptHeaders };
 
 /**
  * Sends dead-lettered messages again to the topic they came from, as they were (key, body and

@@ -8,8 +8,9 @@ export type KeptHeaderValue = string | { base64: string };
 /** A dead-lettered message's headers, every value kept byte for byte, a repeated name as a list. */
 export type KeptHeaders = Record<string, KeptHeaderValue | KeptHeaderValue[]>;
 
+/** Bytes of a message as a dead letter keeps or shows them (a header value, a key, a body): text when they are UTF-8 without NUL, base64 otherwise. */
 // PostgreSQL's text and jsonb hold no NUL character, which UTF-8 allows.
-const keptValue = (value: string | Buffer): KeptHeaderValue => {
+export const keptValue = (value: string | Buffer): KeptHeaderValue => {
   const bytes = typeof value === 'string' ? Buffer.from(value) : value;
   return isUtf8(bytes) && !bytes.includes(0) ? bytes.toString() : { base64: bytes.toString('base64') };
 };

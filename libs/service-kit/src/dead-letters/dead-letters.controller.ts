@@ -1,4 +1,5 @@
 import { InstantSchema, Topics, type TopicName } from '@holdfast/contracts';
+import { SHOWN_BODY_BYTES } from '@holdfast/messaging';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -38,7 +39,9 @@ export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLettersService) {}
 
   @Get()
-  @ApiOperation({ summary: "Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed; follow nextCursor for the next page" })
+  @ApiOperation({
+    summary: `Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the message's key, source (its producer) and body (its first ${SHOWN_BODY_BYTES} bytes), the reason, and whether it was replayed; follow nextCursor for the next page`,
+  })
   @ApiZodQuery(DeadLetterQuerySchema, {
     topic: 'the topic they came from',
     since: 'ISO-8601 UTC instant: only those dead-lettered from then on',

@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { DeadLetterReplay, MessagingRuntime, type DeadLetterRow, type DeadLetterSelection } from '@holdfast/messaging';
+import { DeadLetterReplay, MessagingRuntime, SHOWN_BODY_BYTES, SHOWN_MESSAGE_COLUMNS, shownMessage, type DeadLetterRow, type DeadLetterSelection } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -39,6 +39,10 @@ function placeOf(text: string): LetterPlace | null {
   }
 }
 
+const MessageBytesSchema = z
+  .union([z.string(), z.strictObject({ base64: z.string() })])
+  .meta({ id: 'MessageBytes', description: 'bytes of a message as they came in: text when they are UTF-8 without NUL, otherwise {"base64": "..."}' });
+
 /** A message this service's consumers sent to `<topic>.dlq`, as they recorded it: the answer's items, documented in OpenAPI from here. */
 export const DeadLetterViewSchema = z.strictObject({
   consumerGroup: z.string(),
@@ -46,6 +50,17 @@ export const DeadLetterViewSchema = z.strictObject({
   partition: z.number().int(),
   offset: z.string().meta({ description: 'the offset in the origin partition, as text: it may exceed what a JSON number holds exactly' }),
   eventId: z.string().nullable().meta({ description: 'the message ce_id header; null when it had none' }),
+  key: MessageBytesSchema.nullable().meta({ description: 'the message key; null when it had none, or the message was not kept (replayable false)' }),
+  source: MessageBytesSchema.nullable().meta({
+    description: 'the message ce_source header, naming its producer; null when it had none (bare JSON, or CloudEvents structured mode, whose body names it), or the message was not kept',
+  }),
+  body: MessageBytesSchema.nullable().meta({
+    description: `the message body, its first ${SHOWN_BODY_BYTES} bytes at most (a character the cut would split left out); null when it had none, or the message was not kept`,
+  }),
+  bodyBytes: z.number().int().nullable().meta({ description: 'the whole body in bytes; null when body is' }),
+  bodyTruncated: z.boolean().meta({
+    description: `whether body is only the start of it (a body over ${SHOWN_BODY_BYTES} bytes): the whole body is kept for a replay, and is on the origin topic at offset, and on <topic>.dlq`,
+  }),
   reason: z.string(),
   deadLetteredAt: InstantSchema,
   replayable: z.boolean().meta({ description: 'whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES)' }),
@@ -84,7 +99,7 @@ export class DeadLettersService {
   async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT, cursor }: DeadLetterQuery): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor, placeOf).id : null;
     const rows: (DeadLetterRow & { message_kept: boolean; exact_at: string })[] = await this.dataSource.query(
-      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at,
+      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at, ${SHOWN_MESSAGE_COLUMNS},
               to_char(dead_lettered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS exact_at
          FROM dead_letter
         WHERE ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
@@ -119,6 +134,7 @@ const view = (row: DeadLetterRow): Omit<DeadLetterView, 'replayable'> => ({
   partition: row.partition,
   offset: row.offset,
   eventId: row.event_id,
+  ...shownMessage(row),
   reason: row.reason,
   deadLetteredAt: row.dead_lettered_at.toISOString(),
   replayedAt: row.replayed_at?.toISOString() ?? null,
