@@ -18,9 +18,11 @@ import { KeepEverySecretStillSigning1767300000000 } from './database/migrations/
 import { SubscriptionSendingVersion1767400000000 } from './database/migrations/1767400000000-subscription-sending-version';
 import { SubscriptionVersion1768100000000 } from './database/migrations/1768100000000-subscription-version';
 import { SubscriptionTurnedOffAt1768400000000 } from './database/migrations/1768400000000-subscription-turned-off-at';
+import { RememberOpenCircuits1768500000000 } from './database/migrations/1768500000000-remember-open-circuits';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
+import { OpenCircuitEntity } from './outbound/open-circuit.entity';
 import { SERVICE_NAME } from './service-name';
 import { SubscriptionEntity } from './subscriptions/subscription.entity';
 
@@ -33,8 +35,8 @@ export const notifierService = defineService({
   environment: notifierEnvironment,
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
-  entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity],
-  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000, RememberAlertsPausedByTheirSubscription1766600000000, HoldReleaseRecordedAt1767000200000, DeliveryFinishedAt1767100000000, RotateWebhookSecrets1767200000000, PruneHoldRecordsAndDeletedSubscriptions1767200100000, KeepEverySecretStillSigning1767300000000, SubscriptionSendingVersion1767400000000, SubscriptionVersion1768100000000, SubscriptionTurnedOffAt1768400000000],
+  entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity, OpenCircuitEntity],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000, RememberAlertsPausedByTheirSubscription1766600000000, HoldReleaseRecordedAt1767000200000, DeliveryFinishedAt1767100000000, RotateWebhookSecrets1767200000000, PruneHoldRecordsAndDeletedSubscriptions1767200100000, KeepEverySecretStillSigning1767300000000, SubscriptionSendingVersion1767400000000, SubscriptionVersion1768100000000, SubscriptionTurnedOffAt1768400000000, RememberOpenCircuits1768500000000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

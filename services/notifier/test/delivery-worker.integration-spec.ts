@@ -1,7 +1,8 @@
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { holdPlaced, holdReleased, notifierWithReceiversForSuite } from './support/notifier-fixtures';
+import { targetKeyOf } from '../src/outbound/target-key';
+import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
 
 /**
  * The worker with its poll out of the picture (ten minutes): a delivery goes out only on the
@@ -10,7 +11,7 @@ import { holdPlaced, holdReleased, notifierWithReceiversForSuite } from './suppo
  */
 describe('notifier delivery worker, woken by recordings and finishes only', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['ordered', 'busy', 'failing', 'healthy', 'relistening'], clock, {
+  const suite = notifierWithReceiversForSuite(['ordered', 'busy', 'failing', 'healthy', 'unwell', 'relistening'], clock, {
     NOTIFIER_WORKER_POLL_MS: '600000',
     NOTIFIER_WORKER_CONCURRENCY: '3',
     NOTIFIER_CIRCUIT_VOLUME: '2',
@@ -61,6 +62,28 @@ describe('notifier delivery worker, woken by recordings and finishes only', () =
     const circuits = metrics.split('\n').filter((line) => line.startsWith('holdfast_notifier_circuit_state{'));
     expect(circuits).toEqual([expect.stringMatching(new RegExp(`^holdfast_notifier_circuit_state\\{(?=.*subscription="${failing.id}")(?=.*channel="webhook").*\\} 2$`))]);
     expect(metrics).not.toContain(suite.receivers.failing.allowEntry);
+  });
+
+  it("says on each delivery waiting on its target's open circuit why, and when the next try is due", async () => {
+    suite.receivers.unwell.reply = () => ({ status: 503 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.unwell.url, filters: { regions: ['EC'] } });
+    await suite.publisher.publish(holdPlaced(['EC']), holdPlaced(['EC']));
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.attempts)).toEqual([1, 1]));
+    const third = holdPlaced(['EC']);
+    await suite.publisher.publish(third);
+
+    // The two retrying (due within seconds) and the one never claimed: each waits on the circuit until it half-opens, ten minutes on.
+    const waitingOn = {
+      cause: 'open-circuit',
+      openedAt: clock.now().toISOString(),
+      nextTryAt: new Date(clock.nowMs() + 600_000).toISOString(),
+      reason: expect.stringContaining(`waits on the open circuit of ${targetKeyOf(suite.receivers.unwell.url)}`),
+    };
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([0, 1, 2].map(() => ({ status: 'pending', waitingOn }))));
+    const [waiting] = await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${third.id}`);
+    expect(await json<DeliveryView>(await suite.notifier.call('GET', `/v1/deliveries/${waiting.id}`))).toMatchObject({ attempts: 0, waitingOn });
+    // What nothing holds says so too.
+    expect(await suite.notifier.deliveries('status=delivered&limit=1')).toMatchObject([{ waitingOn: null }]);
   });
 
   it('listens again once its LISTEN connection is cut (PostgreSQL restarted), so a delivery recorded after goes out on its NOTIFY', async () => {

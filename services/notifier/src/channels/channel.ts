@@ -19,6 +19,12 @@ export interface Channel {
   readonly name: ChannelName;
   /** Whether an event type means anything on this channel; deliveries are recorded only for those. */
   accepts(eventType: string): boolean;
+  /**
+   * Whether the channel shows a hold's placement sent after the hold's release as ended (Alertmanager posts
+   * its alerts ended, Grafana ends its annotation at the release). To the others it would say the released
+   * hold is in force again, so the worker cancels it instead (DeliveryWorker's RELEASE_SENT_FIRST).
+   */
+  readonly endsPlacementsAfterRelease: boolean;
   /** Resolves with the receiver's status when it took the delivery; throws DeliveryFailure or OutboundError otherwise. */
   send(request: ChannelSend): Promise<{ statusCode: number | null }>;
 }

@@ -6,6 +6,7 @@ import { ChannelRegistry } from '../channels/channel.registry';
 import { GrafanaChannel } from '../channels/grafana/grafana.channel';
 import { SlackChannel } from '../channels/slack/slack.channel';
 import { WebhookChannel } from '../channels/webhook/webhook.channel';
+import { OpenCircuits } from '../outbound/open-circuits';
 import { OutboundClientProvider } from '../outbound/outbound-client.provider';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { DeliveriesController } from './deliveries.controller';
@@ -28,6 +29,7 @@ import { SubscriptionTestController } from './subscription-test.controller';
     DeliveryPruner,
     DeliveryStatistics,
     OutboundClientProvider,
+    OpenCircuits,
     ChannelRegistry,
     WebhookChannel,
     SlackChannel,

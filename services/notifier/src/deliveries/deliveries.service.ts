@@ -8,6 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { HoldReleases } from '../channels/alertmanager/hold-releases';
 import { TEST_EVENT_TYPE, withoutReceiverBody } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
+import { OpenCircuits } from '../outbound/open-circuits';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { matchesFilters } from '../subscriptions/subscription-filters';
@@ -98,6 +99,7 @@ export class DeliveriesService {
     private readonly channels: ChannelRegistry,
     private readonly releases: HoldReleases,
     private readonly statistics: DeliveryStatistics,
+    private readonly openCircuits: OpenCircuits,
   ) {}
 
   /**
@@ -247,17 +249,20 @@ export class DeliveriesService {
   /** The deliveries with their attempts, as `reader` may see them: a receiver's body only for its subscription's team and admin keys. */
   private async withAttempts(deliveries: DeliveryEntity[], reader: Principal): Promise<DeliveryView[]> {
     const subscriptionIds = [...new Set(deliveries.map((delivery) => delivery.subscriptionId))];
-    const [attempts, readable] = await Promise.all([
+    const waitingTargets = [...new Set(deliveries.filter((delivery) => delivery.status === 'pending').map((delivery) => delivery.targetKey))];
+    const [attempts, readable, circuits] = await Promise.all([
       deliveries.length
         ? this.dataSource.getRepository(DeliveryAttemptEntity).find({ where: { deliveryId: In(deliveries.map((delivery) => delivery.id)) }, order: { number: 'ASC' } })
         : [],
       this.bodiesReadableBy(reader, subscriptionIds),
+      this.openCircuits.of(waitingTargets, this.clock.now()),
     ]);
     const shown = (subscriptionId: string, error: string | null) => (error === null || readable.has(subscriptionId) ? error : withoutReceiverBody(error));
     return deliveries.map(({ event: _event, ...delivery }) =>
       deliveryView(
         { ...delivery, lastError: shown(delivery.subscriptionId, delivery.lastError) },
         attempts.filter((attempt) => attempt.deliveryId === delivery.id).map((attempt) => ({ ...attempt, error: shown(delivery.subscriptionId, attempt.error) })),
+        circuits.get(delivery.targetKey),
       ),
     );
   }

@@ -2,6 +2,7 @@ import { EntityIdSchema, InstantSchema } from '@holdfast/contracts';
 import { zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 import { ChannelNames } from '../channels/channel-name';
+import type { OpenCircuit } from '../outbound/open-circuits';
 import type { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import type { DeliveryEntity } from './delivery.entity';
 
@@ -21,6 +22,16 @@ const DeliveryAttemptSchema = z
   })
   .meta({ id: 'DeliveryAttempt' });
 
+const DeliveryWaitSchema = z
+  .strictObject({
+    cause: z.enum(['open-circuit']).meta({ description: "open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt" }),
+    openedAt: InstantSchema,
+    nextTryAt: InstantSchema.meta({ description: 'when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow' }),
+    reason: z.string().meta({ description: 'the same, in a sentence' }),
+  })
+  .meta({ id: 'DeliveryWait' });
+export type DeliveryWait = z.output<typeof DeliveryWaitSchema>;
+
 /** A delivery as the API shows it: the event it owes a subscription and every attempt at sending it. */
 export const DeliveryViewSchema = z
   .strictObject({
@@ -34,9 +45,13 @@ export const DeliveryViewSchema = z
     eventTime: InstantSchema,
     correlationId: z.string().meta({ description: 'shared by every event descended from the same sample or alert' }),
     orderingKey: z.string().meta({ description: 'deliveries of one key are sent in recording order' }),
-    status: DeliveryStatusSchema.meta({ description: 'pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted' }),
+    status: DeliveryStatusSchema.meta({
+      description:
+        'pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)',
+    }),
     attempts: z.int().min(0).meta({ description: 'attempts since it was recorded or last replayed' }),
     nextAttemptAt: InstantSchema,
+    waitingOn: DeliveryWaitSchema.nullable().meta({ description: 'why a pending delivery is not sent though due, and until when; null when nothing holds it but what every delivery waits for (its nextAttemptAt, the earlier ones of its key, its target\'s share)' }),
     leaseUntil: InstantSchema.nullable(),
     recordedAt: InstantSchema,
     deliveredAt: InstantSchema.nullable(),
@@ -78,8 +93,24 @@ export const DELIVERIES_REPLAYED_ANSWER = zodAnswerSchema(DeliveriesReplayedSche
 
 const iso = (at: Date | null): string | null => (at === null ? null : at.toISOString());
 
+/**
+ * What holds a pending delivery past its nextAttemptAt: its target's open circuit, until the probe (a delivery
+ * the open circuit refused is due then). A retry of its own due after that waits on its backoff, not on the
+ * circuit, which will have half-opened by then.
+ */
+export function waitingOn(delivery: Pick<DeliveryEntity, 'status' | 'targetKey' | 'nextAttemptAt'>, circuit: OpenCircuit | undefined): DeliveryWait | null {
+  if (delivery.status !== 'pending' || !circuit || delivery.nextAttemptAt > circuit.nextTryAt) return null;
+  const [openedAt, nextTryAt] = [circuit.openedAt.toISOString(), circuit.nextTryAt.toISOString()];
+  return {
+    cause: 'open-circuit',
+    openedAt,
+    nextTryAt,
+    reason: `waits on the open circuit of ${delivery.targetKey}, opened at ${openedAt} after the receiver failed repeatedly: nothing is sent there until ${nextTryAt}, when one delivery goes as a probe`,
+  };
+}
+
 /** A delivery and its attempts as the API shows them, field by field, so a column added to the table is not shown unless named here. */
-export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: DeliveryAttemptEntity[]): DeliveryView {
+export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: DeliveryAttemptEntity[], circuit?: OpenCircuit): DeliveryView {
   return {
     id: delivery.id,
     seq: String(delivery.seq),
@@ -94,6 +125,7 @@ export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: 
     status: delivery.status,
     attempts: delivery.attempts,
     nextAttemptAt: delivery.nextAttemptAt.toISOString(),
+    waitingOn: waitingOn(delivery, circuit),
     leaseUntil: iso(delivery.leaseUntil),
     recordedAt: delivery.recordedAt.toISOString(),
     deliveredAt: iso(delivery.deliveredAt),

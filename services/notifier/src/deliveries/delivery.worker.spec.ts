@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { notifierService } from '../app.module';
 import type { ChannelRegistry } from '../channels/channel.registry';
 import type { NotifierSettings } from '../config/notifier-settings';
+import { OpenCircuits } from '../outbound/open-circuits';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryWorker } from './delivery.worker';
@@ -45,6 +46,7 @@ describe('the delivery worker', () => {
       {} as ChannelRegistry,
       {} as SubscriptionsService,
       new DeliveryMetrics(new MetricsRegistry('notifier', false)),
+      new OpenCircuits(database as unknown as DataSource),
       config,
     );
     worker.wake();

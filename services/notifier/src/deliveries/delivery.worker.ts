@@ -11,6 +11,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DeliveryFailure } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
 import type { NotifierSettings } from '../config/notifier-settings';
+import { OpenCircuits } from '../outbound/open-circuits';
 import { OutboundError } from '../outbound/outbound-http.client';
 import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
 import { subscriptionTargetKey } from '../outbound/target-key';
@@ -52,6 +53,22 @@ interface CachedSubscription {
   secret: string | null;
   previousSecrets: PreviousSecret[];
   targetUrl: string;
+}
+
+/** The event that releases what each placing event (on a hold's key, on a window's) says is held. */
+const RELEASE_OF: Readonly<Partial<Record<string, string>>> = { 'hold.placed': 'hold.released', 'window.held': 'window.released' };
+// The release of the hold ($4) on the placement's subscription and key ($1-$3) that the receiver was sent, or is being sent, or
+// that was recorded before the placement ($5; a dead letter replayed onto the topic): sent after it, the placement would say the
+// released hold is in force again. A release recorded after its placement waits for it, as a key's order has it.
+const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
+  WHERE r.subscription_id = $1 AND r.ordering_key = $2 AND r.event_type = $3 AND r.event->'data'->>'holdId' = $4
+    AND (r.seq < $5 OR r.status IN ('delivered', 'sending'))
+  ORDER BY r.seq LIMIT 1`);
+
+/** Why a delivery is settled without being sent, and as what. */
+interface Unsent {
+  status: 'dead' | 'cancelled';
+  reason: string;
 }
 
 // Read after the claim is committed: a copy with the number read here has the secrets, and is on or off, as the subscription is now.
@@ -170,6 +187,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly subscriptionCache = new SubscriptionCache<CachedSubscription>(SUBSCRIPTION_CACHE_MS);
+  // Per target whose circuit is open, when it half-opens: a delivery refused by the open circuit is due then, with the probe.
+  private readonly nextTries = new Map<string, Date>();
   // Per target, the subscriptions (and their channels) sending to it since its circuit last closed: whom its circuit metric names.
   private readonly senders = new Map<string, Map<string, string>>();
   // Whether the last claim left open deliveries besides its own: a finish then claims again.
@@ -192,6 +211,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly channels: ChannelRegistry,
     private readonly subscriptions: SubscriptionsService,
     private readonly metrics: DeliveryMetrics,
+    private readonly openCircuits: OpenCircuits,
     @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
   ) {
     this.settings = config.settings.delivery;
@@ -199,6 +219,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
       const sending = this.sendersOf(target);
       this.metrics.circuitChanged(sending, state);
+      // Told to readers of the target's deliveries (GET /v1/deliveries) while it is open; half-open, its probe goes now.
+      if (state === 'open') {
+        const openedAt = this.clock.now();
+        const nextTryAt = new Date(openedAt.getTime() + this.circuitResetMs);
+        this.nextTries.set(target, nextTryAt);
+        void this.openCircuits.opened(target, openedAt, nextTryAt);
+      } else {
+        this.nextTries.delete(target);
+        void this.openCircuits.notOpen([target]);
+      }
       // Closed, it is forgotten: those who send to the target next are the ones its next opening concerns.
       if (state === 'closed') this.senders.delete(target);
       this.logger.log({ target, state, subscriptionIds: [...sending.keys()] }, `circuit for ${target} is ${state}`);
@@ -237,6 +267,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // A claim in progress when stopping began still dispatches what it took: wait for those too.
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await this.listener.close();
+    // The next process starts with every circuit closed.
+    await this.openCircuits.notOpen(this.circuits.unclosed());
     this.circuits.shutdown();
   }
 
@@ -344,13 +376,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const startedAt = this.clock.now();
     const started = performance.now();
     let result: AttemptResult | undefined;
-    let stopped: SubscriptionEntity | undefined;
+    let unsent: Unsent | undefined;
     try {
       // A retry reads its subscription afresh: it may have been deleted or turned off while the attempt before ran.
       const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, sendingVersion, delivery.attempts > 0);
-      if (isStopped(subscription)) stopped = subscription;
-      else {
-        const channel = this.channels.get(delivery.channel);
+      const channel = this.channels.get(delivery.channel);
+      if (isStopped(subscription)) unsent = unsentOf(subscription);
+      else if (!channel.endsPlacementsAfterRelease) unsent = await this.supersededByRelease(delivery);
+      if (!unsent) {
         this.noteSender(delivery);
         const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, previousSecrets, targetUrl }));
         result = { statusCode, error: null, retryable: false };
@@ -362,10 +395,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.releaseTarget(delivery.targetKey);
     }
     try {
-      if (stopped) await this.settleUnsent(delivery, stopped);
+      if (unsent) await this.settleUnsent(delivery, unsent);
       else if (result) await this.finish(delivery, result, startedAt, Math.round(performance.now() - started));
       else {
-        await this.postpone(delivery, this.circuitResetMs);
+        await this.postpone(delivery, this.nextTries.get(delivery.targetKey) ?? new Date(this.clock.nowMs() + this.circuitResetMs));
         this.metrics.attempts.inc({ channel: delivery.channel, result: 'circuit-open' });
       }
     } catch (error) {
@@ -463,29 +496,37 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * A delivery claimed after its subscription was deleted or turned off (it was being sent or retried
-   * then, or was recorded from a list read just before) is not sent: cancelled with a deleted one, as
-   * its other unsent deliveries were; dead with one turned off, so a replay sends it once it is on again.
+   * A hold's placement (hold.placed, window.held) its release supersedes (RELEASE_SENT_FIRST): cancelled, saying
+   * which release, rather than sent to a channel that would show the released hold in force again.
    */
-  private async settleUnsent(delivery: DeliveryEntity, subscription: SubscriptionEntity): Promise<void> {
-    const [status, error] =
-      subscription.deletedAt !== null
-        ? ['cancelled', `not sent: subscription ${subscription.id} was deleted`]
-        : ['dead', turnedOffReason(subscription)];
+  private async supersededByRelease(delivery: DeliveryEntity): Promise<Unsent | undefined> {
+    const releaseType = RELEASE_OF[delivery.eventType];
+    if (!releaseType) return undefined;
+    const { holdId } = delivery.event.data as { holdId: string };
+    const [release] = (await this.dataSource.query(RELEASE_SENT_FIRST, [delivery.subscriptionId, delivery.orderingKey, releaseType, holdId, delivery.seq])) as { id: string; released_at: Date }[];
+    if (!release) return undefined;
+    return {
+      status: 'cancelled',
+      reason: `not sent: superseded by the release of hold ${holdId} at ${release.released_at.toISOString()} (delivery ${release.id}), recorded for this subscription before this ${delivery.eventType} went out: sent now, it would say the released hold is in force again`,
+    };
+  }
+
+  /** Settles a delivery claimed but not to be sent (unsentOf, supersededByRelease), as only the lease holder may. */
+  private async settleUnsent(delivery: DeliveryEntity, { status, reason }: Unsent): Promise<void> {
     await this.whileLeased(delivery, () =>
       this.dataSource.query(
         prepared('UPDATE delivery SET status = $2, lease_until = NULL, last_error = $3, finished_at = $6 WHERE id = $1 AND status = $4 AND lease_until = $5'),
-        [delivery.id, status, error, 'sending', delivery.leaseUntil, this.clock.now()],
+        [delivery.id, status, reason, 'sending', delivery.leaseUntil, this.clock.now()],
       ),
     );
-    this.logger.log({ deliveryId: delivery.id, subscriptionId: subscription.id, status }, error);
+    this.logger.log({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, status }, reason);
   }
 
-  private async postpone(delivery: DeliveryEntity, delayMs: number): Promise<void> {
+  private async postpone(delivery: DeliveryEntity, until: Date): Promise<void> {
     await this.whileLeased(delivery, () =>
       this.dataSource.query(
         prepared("UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending' AND lease_until = $3"),
-        [delivery.id, new Date(this.clock.now().getTime() + delayMs), delivery.leaseUntil],
+        [delivery.id, until, delivery.leaseUntil],
       ),
     );
   }
@@ -530,11 +571,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const unused = [...new Set([...this.circuits.targets(), ...this.senders.keys()])].filter((target) => !this.senders.get(target)?.size && !this.inFlight.has(target));
     if (unused.length === 0) return;
     const waitedFor = new Set(((await this.dataSource.query(TARGETS_WAITED_FOR, [unused])) as { target_key: string }[]).map((row) => row.target_key));
-    for (const target of unused) {
-      if (waitedFor.has(target) || this.inFlight.has(target)) continue;
+    const forgotten = unused.filter((target) => !waitedFor.has(target) && !this.inFlight.has(target));
+    for (const target of forgotten) {
       this.circuits.forget(target);
       this.senders.delete(target);
+      this.nextTries.delete(target);
     }
+    // A breaker let go open: the target's next delivery is sent at once, not after the next try its row names.
+    void this.openCircuits.notOpen(forgotten);
   }
 
   private async refreshDeadGauge(): Promise<void> {
@@ -545,6 +589,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const [{ count }] = (await this.dataSource.query(DEAD_COUNT)) as [{ count: number }];
     this.metrics.dead.set(count);
   }
+}
+
+/**
+ * A delivery claimed after its subscription was deleted or turned off (it was being sent or retried
+ * then, or was recorded from a list read just before) is not sent: cancelled with a deleted one, as
+ * its other unsent deliveries were; dead with one turned off, so a replay sends it once it is on again.
+ */
+function unsentOf(subscription: SubscriptionEntity): Unsent {
+  return subscription.deletedAt !== null
+    ? { status: 'cancelled', reason: `not sent: subscription ${subscription.id} was deleted` }
+    : { status: 'dead', reason: turnedOffReason(subscription) };
 }
 
 /** Only what says the target is unwell opens its circuit: no answer, or 408/429/5xx. */

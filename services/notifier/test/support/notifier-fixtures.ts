@@ -48,6 +48,7 @@ export interface DeliveryView {
   status: string;
   attempts: number;
   nextAttemptAt: string;
+  waitingOn: { cause: string; openedAt: string; nextTryAt: string; reason: string } | null;
   lastError: string | null;
   attemptLog: { number: number; statusCode: number | null; error: string | null; outcome: string; durationMs: number; startedAt: string }[];
 }

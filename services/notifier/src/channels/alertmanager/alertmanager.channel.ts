@@ -23,6 +23,7 @@ const alertKey = (alert: PostableAlert): string => JSON.stringify(Object.entries
 @Injectable()
 export class AlertmanagerChannel implements Channel {
   readonly name = 'alertmanager';
+  readonly endsPlacementsAfterRelease = true;
   private readonly ttlMs: number;
 
   constructor(

@@ -25,6 +25,7 @@ const RELEASE_NOT_OWED = prepared(`SELECT r.released_at FROM hold_release r WHER
 @Injectable()
 export class GrafanaChannel implements Channel {
   readonly name = 'grafana';
+  readonly endsPlacementsAfterRelease = true;
 
   constructor(
     private readonly outbound: OutboundClientProvider,

@@ -8,6 +8,7 @@ import { slackPayload } from './slack-message';
 @Injectable()
 export class SlackChannel implements Channel {
   readonly name = 'slack';
+  readonly endsPlacementsAfterRelease = false;
 
   constructor(
     private readonly outbound: OutboundClientProvider,

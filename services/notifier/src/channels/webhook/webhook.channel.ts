@@ -9,6 +9,7 @@ import { webhookHeaders } from './webhook-signature';
 @Injectable()
 export class WebhookChannel implements Channel {
   readonly name = 'webhook';
+  readonly endsPlacementsAfterRelease = false;
 
   constructor(
     private readonly outbound: OutboundClientProvider,

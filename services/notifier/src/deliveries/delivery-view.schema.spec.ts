@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { DeliveryViewSchema, deliveryView, waitingOn } from './delivery-view.schema';
+import type { DeliveryEntity } from './delivery.entity';
+
+const circuit = { openedAt: new Date('2026-06-14T21:00:00Z'), nextTryAt: new Date('2026-06-14T21:00:30Z') };
+const delivery = (status: DeliveryEntity['status'], nextAttemptAt: string): Omit<DeliveryEntity, 'event'> => ({
+  id: '0197a1b2-0000-7000-8000-000000000001',
+  seq: '7',
+  subscriptionId: '0197a1b2-0000-7000-8000-000000000002',
+  channel: 'webhook',
+  targetKey: 'https://hooks.example.com:443',
+  eventId: '0197a1b2-0000-7000-8000-000000000003',
+  eventType: 'hold.placed',
+  eventTime: new Date('2026-06-14T20:59:00Z'),
+  correlationId: 'c',
+  orderingKey: 'hold:0197a1b2-0000-7000-8000-000000000004',
+  status,
+  attempts: 2,
+  nextAttemptAt: new Date(nextAttemptAt),
+  leaseUntil: null,
+  recordedAt: new Date('2026-06-14T20:59:01Z'),
+  deliveredAt: null,
+  finishedAt: null,
+  lastError: 'webhook receiver answered 503',
+});
+
+describe("a delivery's waitingOn", () => {
+  it('names the open circuit a pending delivery waits on, and when its probe goes, in the view the API documents', () => {
+    const view = deliveryView(delivery('pending', '2026-06-14T21:00:02Z'), [], circuit);
+    expect(view.waitingOn).toEqual({
+      cause: 'open-circuit',
+      openedAt: '2026-06-14T21:00:00.000Z',
+      nextTryAt: '2026-06-14T21:00:30.000Z',
+      reason:
+        'waits on the open circuit of https://hooks.example.com:443, opened at 2026-06-14T21:00:00.000Z after the receiver failed repeatedly: nothing is sent there until 2026-06-14T21:00:30.000Z, when one delivery goes as a probe',
+    });
+    expect(DeliveryViewSchema.parse(view)).toEqual(view);
+  });
+
+  it('names it for one the open circuit refused, which is due with the probe', () => {
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:30Z'), circuit)).toMatchObject({ cause: 'open-circuit' });
+  });
+
+  it('is null for a retry due after the probe, for one not pending, and where no circuit is open', () => {
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:31Z'), circuit)).toBeNull();
+    expect(waitingOn(delivery('sending', '2026-06-14T21:00:02Z'), circuit)).toBeNull();
+    expect(waitingOn(delivery('dead', '2026-06-14T21:00:02Z'), circuit)).toBeNull();
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:02Z'), undefined)).toBeNull();
+    expect(DeliveryViewSchema.parse(deliveryView(delivery('pending', '2026-06-14T21:00:02Z'), []))).toMatchObject({ waitingOn: null });
+  });
+});

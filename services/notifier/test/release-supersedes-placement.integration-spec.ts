@@ -1,0 +1,112 @@
+import { createEvent, EventExamples } from '@holdfast/contracts';
+import { expectEventually, ManualClock } from '@holdfast/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { describe, expect, it } from 'vitest';
+import type { HttpReceiver } from './support/http-receiver';
+import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
+
+/**
+ * A receiver that was told a hold was released must never be told afterwards that it was placed: a
+ * webhook or Slack message sent then says the released hold is in force again. The Alertmanager and
+ * Grafana channels show such a placement ended (their own specs); the others are not sent it.
+ */
+describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
+  const clock = new ManualClock('2026-06-14T21:00:10Z');
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'slack'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+
+  const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
+  const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
+    `not sent: superseded by the release of hold ${holdId} at ${releasedAt} (delivery ${release.id}), recorded for this subscription before this ${eventType} went out: sent now, it would say the released hold is in force again`;
+
+  /** The subscription's deliveries once one of them is dead and the other delivered, each as [event type, status]. */
+  const oneDeadOneDelivered = (subscriptionId: string) =>
+    expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${subscriptionId}`);
+      expect(deliveries.map((delivery) => delivery.status).sort()).toEqual(['dead', 'delivered']);
+      return deliveries;
+    });
+
+  it('cancels a dead hold.placed replayed after its hold.released reached the webhook, naming that release', async () => {
+    // The placement is refused for good (the receiver could not parse it then), the release taken.
+    suite.receivers.replayed.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'hold.placed' ? { status: 400 } : { status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.replayed.url, filters: { regions: ['GT'] } });
+    const placed = holdPlaced(['GT']);
+    await suite.publisher.publish(placed, holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const [release, placement] = await oneDeadOneDelivered(id);
+    expect([release.eventType, release.status, placement.eventType, placement.status]).toEqual(['hold.released', 'delivered', 'hold.placed', 'dead']);
+
+    suite.receivers.replayed.reply = () => ({ status: 204 });
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${placed.id}`)).toMatchObject([
+        { status: 'cancelled', attempts: 0, lastError: superseded(placed.data.holdId, '2026-06-14T23:30:00.000Z', release, 'hold.placed') },
+      ]),
+    );
+    // The refused placement, then the release: nothing after it.
+    expect(types(suite.receivers.replayed)).toEqual(['hold.placed', 'hold.released']);
+    // Cancelled is final: replaying it again is refused, not queued.
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(409);
+  });
+
+  it('does not send a hold.placed recorded after its release (a dead letter replayed onto the topic), though that release has not reached the receiver yet', async () => {
+    suite.receivers.redelivered.reply = () => ({ status: 400 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.redelivered.url, filters: { regions: ['HN'] } });
+    const placed = holdPlaced(['HN']);
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const [release] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`);
+      expect(deliveries).toMatchObject([{ eventType: 'hold.released' }]);
+      return deliveries;
+    });
+
+    suite.receivers.redelivered.reply = () => ({ status: 204 });
+    await suite.publisher.publish(placed);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${placed.id}`)).toMatchObject([
+        { status: 'cancelled', lastError: superseded(placed.data.holdId, '2026-06-14T23:30:00.000Z', release, 'hold.placed') },
+      ]),
+    );
+    // The release, replayed, still goes out; the placement never does.
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${release.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${release.eventId}`)).toMatchObject([{ status: 'delivered' }]));
+    expect(types(suite.receivers.redelivered)).toEqual(['hold.released', 'hold.released']);
+  });
+
+  it("cancels a window.held replayed after that hold's window.released of the window went out", async () => {
+    suite.receivers.window.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'window.held' ? { status: 400 } : { status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.window.url, filters: { regions: ['SV'] } });
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['SV'] } };
+    const holdId = uuidv7();
+    const held = createEvent('window.held', { ...window, status: 'held', holdId }, { source: 'notifier-spec' });
+    const released = createEvent('window.released', { ...window, status: 'scheduled', holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held, released);
+    const [release, placement] = await oneDeadOneDelivered(id);
+    expect([release.eventType, placement.eventType]).toEqual(['window.released', 'window.held']);
+
+    suite.receivers.window.reply = () => ({ status: 204 });
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${held.id}`)).toMatchObject([
+        { status: 'cancelled', lastError: superseded(holdId, new Date(released.time).toISOString(), release, 'window.held') },
+      ]),
+    );
+    expect(types(suite.receivers.window)).toEqual(['window.held', 'window.released']);
+  });
+
+  it('does not post a replayed hold.placed to a Slack channel that was told of its release', async () => {
+    suite.receivers.slack.reply = (_, index) => (index === 0 ? { status: 400, body: 'invalid_blocks' } : { status: 200, body: 'ok' });
+    const { id } = await suite.notifier.subscribe({ channel: 'slack', target: `${suite.receivers.slack.url}/services/T1/B2/ops`, filters: { regions: ['NI'] } });
+    const placed = holdPlaced(['NI']);
+    await suite.publisher.publish(placed, holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const [release, placement] = await oneDeadOneDelivered(id);
+    expect([release.eventType, placement.eventType]).toEqual(['hold.released', 'hold.placed']);
+
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${placed.id}`)).toMatchObject([
+        { status: 'cancelled', lastError: superseded(placed.data.holdId, '2026-06-14T23:30:00.000Z', release, 'hold.placed') },
+      ]),
+    );
+    expect(suite.receivers.slack.requests).toHaveLength(2);
+  });
+});
