@@ -122,11 +122,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return /^[a-z]{2}$/i.test(code) ? code.toUpperCase() : code;
   }
   function say(text) { byId('status').textContent = text; }
-  function when(iso) { var parts = localParts(iso); return parts.day + ' ' + parts.time; }
+  function when(iso, zoneName) { var parts = localParts(iso, zoneName); return parts.day + ' ' + parts.time; }
   function zone() { return byId('zone').value || 'UTC'; }
-  function localParts(iso) {
+  /** An instant's day and time in a zone, the zone shown unless another is named. */
+  function localParts(iso, zoneName) {
     var parts = {};
-    new Intl.DateTimeFormat('en-CA', { timeZone: zone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-CA', { timeZone: zoneName || zone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
       .formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
     return { day: parts.year + '-' + parts.month + '-' + parts.day, time: parts.hour + ':' + parts.minute };
   }
@@ -416,6 +417,29 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     });
   }
 
+  /**
+   * The run's times in its window's planned zone, named, where neither the zone shown nor the zone
+   * its regions count local time in reads them so: a run planned on Lord Howe Island reads half an
+   * hour off in AU's Australia/Sydney in winter, where its owner planned it, and its .ics writes
+   * it, in the island's time. A global window's regions are those its planned zone is in use in.
+   */
+  function plannedZoneTimes(entry) {
+    var window = entry.window;
+    var occurrence = entry.occurrence;
+    var planned = window.plannedZone;
+    var readsAsPlanned = function (zoneName) {
+      return when(occurrence.startsAt, zoneName) === when(occurrence.startsAt, planned) && when(occurrence.endsAt, zoneName) === when(occurrence.endsAt, planned);
+    };
+    var regions = state.regions.filter(function (region) {
+      return window.footprint.global ? region.zones.indexOf(planned) >= 0 : window.footprint.regions.indexOf(region.code) >= 0;
+    });
+    if (regions.some(function (region) { return readsAsPlanned(region.zone); }) || readsAsPlanned(zone())) return undefined;
+    var start = localParts(occurrence.startsAt, planned);
+    var end = localParts(occurrence.endsAt, planned);
+    var day = start.day === localParts(occurrence.startsAt).day ? '' : start.day + ' ';
+    return 'In ' + planned + ', its planned zone: ' + day + start.time + '–' + end.time;
+  }
+
   function occurrenceCard(entry) {
     var occurrence = entry.occurrence;
     var held = occurrence.status === 'held';
@@ -440,6 +464,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       lines.push(element('div', 'hold notify-only', 'Runs through a hold, notify-only (' + hold.source + '): ' + hold.reason));
     });
     if (through.length > 0) card.className += ' flagged';
+    var planned = plannedZoneTimes(entry);
+    if (planned) lines.push(element('div', 'planned-zone', planned));
     lines.forEach(function (line) { card.appendChild(line); });
     // Read as sentences: the lines' text run together would read "upgradenetwork-ops".
     card.setAttribute('aria-label', lines.map(function (line) { return line.textContent; }).join('. '));

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
 import { feedRuns, type FeedRun } from './calendar-runs.sql';
-import { feedEntityTag, icsCalendar, type CalendarEvent } from './ics-calendar';
+import { feedEntityTag, icsCalendar, type CalendarEvent, type FeedAbout } from './ics-calendar';
 
 /** A feed ready to answer: its entity tag, read from its runs, and its body, written only when asked for. */
 export interface CalendarFeed {
@@ -55,19 +55,31 @@ export class CalendarsService {
     return this.feed(`Holdfast maintenance: region ${region}`, '(w.footprint_global OR $1 = ANY (w.footprint_regions))', region);
   }
 
-  /** A feed cut at CALENDAR_FEED_MAX_EVENTS says so, in the calendar's own description and in the log, rather than reading as complete. */
+  /**
+   * A feed says where its runs stop, rather than reading as complete: one cut at
+   * CALENDAR_FEED_MAX_EVENTS in a warning and in the log, any other at the horizon its recurring
+   * windows' runs are planned to (OCCURRENCE_HORIZON_DAYS), dated, in a note, so a subscriber whose
+   * calendar goes quiet after that day is told why.
+   */
   private async feed(name: string, where: string, value: string): Promise<CalendarFeed> {
     const max = this.config.settings.calendarFeedMaxEvents;
     let events = await this.events(where, value, max + 1);
-    let description: string | undefined;
+    // No ';' or ',' in either text: some readers (ical.js among them) show an X- property's text still escaped.
+    let about: FeedAbout = { note: this.horizonNote() };
     if (events.length > max) {
       const left = events[max].startsAt.toISOString();
-      // No ';' or ',': some readers (ical.js among them) show an X- property's text still escaped.
-      description = `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${left} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`;
+      about = { warning: `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${left} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.` };
       this.logger.warn({ feed: name, max, leftOutFrom: left }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
       events = events.slice(0, max);
     }
-    return { entityTag: await feedEntityTag(name, events, description), runs: events.length, render: () => icsCalendar(name, events, description) };
+    return { entityTag: await feedEntityTag(name, events, about), runs: events.length, render: () => icsCalendar(name, events, about) };
+  }
+
+  /** Dated to the day, so a feed's entity tag changes once a day for it, not at every request. */
+  private horizonNote(): string {
+    const { occurrenceHorizonMs } = this.config.settings;
+    const until = new Date(this.clock.nowMs() + occurrenceHorizonMs).toISOString().slice(0, 10);
+    return `Recurring windows' runs are listed up to the planner's horizon of ${occurrenceHorizonMs / 86_400_000} days ahead (OCCURRENCE_HORIZON_DAYS): until ${until} (UTC). Later runs are added as the horizon moves on.`;
   }
 
   /**

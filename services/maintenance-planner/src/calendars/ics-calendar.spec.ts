@@ -19,8 +19,8 @@ const event = {
   categories: ['Holdfast', 'held', 'IR'],
 };
 
-/** SHA-256 of icsCalendar('Team', [event], 'A description') at ICS_WRITER_REVISION 1. */
-const WRITTEN_AT_REVISION_1 = '89d6c6252158fdd0fd03019da54d88941f69f49d984015fd51a72da9ba464ed5';
+/** SHA-256 of icsCalendar('Team', [event], { warning: 'A warning' }) and icsCalendar('Team', [], { note: 'A note' }) at ICS_WRITER_REVISION 2. */
+const WRITTEN_AT_REVISION_2 = 'f10af2eb829cd6afd16b1ea144368580cf77e2ee9a6b39c5dbc5eca08ac920d5';
 
 describe('iCalendar writing (RFC 5545)', () => {
   it('escapes TEXT values and folds long lines at 75 octets without splitting a character', () => {
@@ -151,15 +151,29 @@ describe('iCalendar writing (RFC 5545)', () => {
     );
   });
 
+  it('writes a feed with no run with one component all the same, as RFC 5545 asks (icalbody = calprops component), and no event', async () => {
+    const empty = await icsCalendar('Holdfast maintenance: team new-team', []);
+    const body = empty.split('\r\n').slice(0, -2);
+    expect(body.slice(body.indexOf('BEGIN:VTIMEZONE'))).toEqual(['BEGIN:VTIMEZONE', 'TZID:UTC', 'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0000', 'TZOFFSETTO:+0000', 'TZNAME:UTC', 'END:STANDARD', 'END:VTIMEZONE']);
+    const calendar = new ICAL.Component(ICAL.parse(empty));
+    expect(calendar.getAllSubcomponents().map((component) => component.name)).toEqual(['vtimezone']);
+    // A feed with runs needs nothing more: its events and their zones are its components.
+    expect(new ICAL.Component(ICAL.parse(await icsCalendar('Team', [event]))).getAllSubcomponents().map((component) => component.name)).toEqual(['vtimezone', 'vevent']);
+  });
+
   it('tags a feed by everything it writes but DTSTAMP, and holds the writer to the revision its tags name', async () => {
     const tag = await feedEntityTag('Team', [event]);
     expect(tag).toMatch(/^W\/"[\w-]{43}"$/);
     expect(await feedEntityTag('Team', [{ ...event, stampedAt: new Date('2009-06-02T00:00:00Z') }])).toBe(tag);
     expect(await feedEntityTag('Team', [{ ...event, sequence: 3 }])).not.toBe(tag);
-    expect(await feedEntityTag('Team', [event], 'cut')).not.toBe(tag);
+    expect(await feedEntityTag('Team', [event], { warning: 'cut' })).not.toBe(tag);
+    expect(await feedEntityTag('Team', [event], { note: 'until 2027-05-02' })).not.toBe(await feedEntityTag('Team', [event], { note: 'until 2027-05-03' }));
     // Changed what icsCalendar writes? Raise ICS_WRITER_REVISION, so clients holding feeds of before are sent the new bytes, and record the digest here.
-    const written = createHash('sha256').update(await icsCalendar('Team', [event], 'A description')).digest('hex');
-    expect({ revision: ICS_WRITER_REVISION, written }).toEqual({ revision: 1, written: WRITTEN_AT_REVISION_1 });
+    const written = createHash('sha256')
+      .update(await icsCalendar('Team', [event], { warning: 'A warning' }))
+      .update(await icsCalendar('Team', [], { note: 'A note' }))
+      .digest('hex');
+    expect({ revision: ICS_WRITER_REVISION, written }).toEqual({ revision: 2, written: WRITTEN_AT_REVISION_2 });
   });
 
   describe('read back by ical.js (a maintained parser) with the calendar\'s own VTIMEZONEs', () => {

@@ -207,17 +207,27 @@ const EVENTS_A_TURN = 250;
  * raise it with any change to the bytes written, or a client holding a feed of before the change
  * is told its copy is current. ics-calendar.spec holds a feed's digest to it.
  */
-export const ICS_WRITER_REVISION = 1;
+export const ICS_WRITER_REVISION = 2;
 
 /**
- * A weak entity tag of the calendar icsCalendar(name, events, description) writes: a digest of
- * every byte of it but the DTSTAMPs (the time it is written, so no two answers are byte for byte
- * the same, hence weak), read from what it is written from (the writer's revision, the ICU zone
- * data its VTIMEZONEs and TZNAMEs come from, and the events), so a feed a client holds is
- * confirmed without being written again.
+ * What a feed says of itself besides its name: a warning (a feed cut short) as RFC 7986's
+ * DESCRIPTION and as the X-WR-CALDESC that Apple and Google calendars show; else a note as
+ * X-WR-CALDESC alone, so DESCRIPTION is there only when something is wrong.
  */
-export async function feedEntityTag(name: string, events: readonly CalendarEvent[], description?: string): Promise<string> {
-  const digest = createHash('sha256').update(JSON.stringify([ICS_WRITER_REVISION, process.versions.icu, process.versions.tz, name, description ?? null]));
+export interface FeedAbout {
+  warning?: string;
+  note?: string;
+}
+
+/**
+ * A weak entity tag of the calendar icsCalendar(name, events, about) writes: a digest of every
+ * byte of it but the DTSTAMPs (the time it is written, so no two answers are byte for byte the
+ * same, hence weak), read from what it is written from (the writer's revision, the ICU zone data
+ * its VTIMEZONEs and TZNAMEs come from, and the events), so a feed a client holds is confirmed
+ * without being written again.
+ */
+export async function feedEntityTag(name: string, events: readonly CalendarEvent[], about: FeedAbout = {}): Promise<string> {
+  const digest = createHash('sha256').update(JSON.stringify([ICS_WRITER_REVISION, process.versions.icu, process.versions.tz, name, about.warning ?? null, about.note ?? null]));
   const turns = new EventLoopTurns(EVENTS_A_TURN);
   for (const { stampedAt: _written, ...event } of events) {
     await turns.before();
@@ -230,13 +240,15 @@ export async function feedEntityTag(name: string, events: readonly CalendarEvent
  * An RFC 5545 calendar with one VEVENT per occurrence and a VTIMEZONE for every zone they use,
  * written EVENTS_A_TURN events at a time so other requests are answered in between.
  */
-export async function icsCalendar(name: string, events: readonly CalendarEvent[], description?: string): Promise<string> {
+export async function icsCalendar(name: string, events: readonly CalendarEvent[], { warning, note }: FeedAbout = {}): Promise<string> {
   const chunks: string[] = [];
   const write = (lines: string[]) => chunks.push(lines.map((line) => `${foldLine(line)}\r\n`).join(''));
   const header = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Holdfast//maintenance-planner//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(name)}`];
-  // RFC 7986's DESCRIPTION, and the X-WR-CALDESC that Apple and Google calendars show.
-  if (description) header.push(`DESCRIPTION:${escapeText(description)}`, `X-WR-CALDESC:${escapeText(description)}`);
+  if (warning) header.push(`DESCRIPTION:${escapeText(warning)}`, `X-WR-CALDESC:${escapeText(warning)}`);
+  else if (note) header.push(`X-WR-CALDESC:${escapeText(note)}`);
   write(header);
+  // RFC 5545 allows no calendar without a component; an unused VTIMEZONE is one every client reads and shows nothing of.
+  if (events.length === 0) write(new ZoneSpan('UTC', new Date(0), new Date(0)).vtimezone());
   const zones = new Map<string, { from: Date; to: Date }>();
   for (const event of events) {
     const span = zones.get(event.zone);

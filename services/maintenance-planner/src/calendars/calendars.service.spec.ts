@@ -1,0 +1,70 @@
+import type { ServiceConfig } from '@holdfast/service-kit';
+import { ManualClock } from '@holdfast/testing';
+import ICAL from 'ical.js';
+import type { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { plannerEnvironment, plannerSettings, type PlannerSettings } from '../config/planner-settings';
+import type { FeedRun } from './calendar-runs.sql';
+import { CalendarsService } from './calendars.service';
+
+const run: FeedRun = {
+  window_id: '0190a7d1-0000-7abc-8def-0123456789ab',
+  number: 1,
+  starts_at: new Date('2027-03-07T22:00:00Z'),
+  ends_at: new Date('2027-03-07T23:00:00Z'),
+  status: 'scheduled',
+  title: 'Core router upgrade',
+  owner_team: 'network-ops',
+  footprint_global: false,
+  footprint_regions: ['IR'],
+  planned_zone: 'America/Los_Angeles',
+  priority: 'routine',
+  changed_at: new Date('2027-01-15T00:00:00Z'),
+  holds: null,
+};
+
+/** The service over a database holding `runs`, with the planner's settings from `environment` (defaults for the rest). */
+function calendarsOver(runs: FeedRun[], clock: ManualClock, environment: Record<string, string> = {}): CalendarsService {
+  const dataSource = { query: () => Promise.resolve(runs) } as unknown as DataSource;
+  // The service reads only its settings of the config.
+  const config = { settings: plannerSettings(z.object(plannerEnvironment).parse(environment)) } as ServiceConfig<PlannerSettings>;
+  return new CalendarsService(dataSource, clock, config);
+}
+
+const calendarOf = async (service: CalendarsService) => new ICAL.Component(ICAL.parse(await (await service.forTeam('network-ops')).render()));
+
+describe('CalendarsService feeds', () => {
+  it('says how far ahead a recurring window\'s runs are listed: OCCURRENCE_HORIZON_DAYS, to the date that is now', async () => {
+    const clock = new ManualClock('2027-02-01T09:30:00Z');
+    const calendar = await calendarOf(calendarsOver([run], clock));
+    expect(calendar.getFirstPropertyValue('x-wr-caldesc')).toBe(
+      "Recurring windows' runs are listed up to the planner's horizon of 90 days ahead (OCCURRENCE_HORIZON_DAYS): until 2027-05-02 (UTC). Later runs are added as the horizon moves on.",
+    );
+    const shorter = await calendarOf(calendarsOver([run], clock, { OCCURRENCE_HORIZON_DAYS: '30' }));
+    expect(shorter.getFirstPropertyValue('x-wr-caldesc')).toMatch(/ horizon of 30 days ahead \(OCCURRENCE_HORIZON_DAYS\): until 2027-03-03 \(UTC\)\./);
+  });
+
+  it('tags a feed anew when its horizon reaches another day, and not within the day', async () => {
+    const clock = new ManualClock('2027-02-01T00:00:00Z');
+    const service = calendarsOver([run], clock);
+    const tag = (await service.forTeam('network-ops')).entityTag;
+    clock.set('2027-02-01T23:59:00Z');
+    expect((await service.forTeam('network-ops')).entityTag).toBe(tag);
+    clock.set('2027-02-02T00:00:00Z');
+    expect((await service.forTeam('network-ops')).entityTag).not.toBe(tag);
+  });
+
+  it('gives a feed with no run its horizon too, in a calendar with no event', async () => {
+    const calendar = await calendarOf(calendarsOver([], new ManualClock('2027-02-01T00:00:00Z')));
+    expect(calendar.getAllSubcomponents('vevent')).toEqual([]);
+    expect(calendar.getFirstPropertyValue('x-wr-caldesc')).toMatch(/until 2027-05-02 \(UTC\)/);
+  });
+
+  it('says a cut feed is cut, where the cut comes before the horizon', async () => {
+    const later = { ...run, number: 2, starts_at: new Date('2027-03-14T21:00:00Z'), ends_at: new Date('2027-03-14T22:00:00Z') };
+    const calendar = await calendarOf(calendarsOver([run, later], new ManualClock('2027-02-01T00:00:00Z'), { CALENDAR_FEED_MAX_EVENTS: '1' }));
+    const cut = 'This feed holds its first 1 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-14T21:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
+    expect([calendar.getFirstPropertyValue('description'), calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([cut, cut]);
+  });
+});
