@@ -75,7 +75,13 @@ interface DeliveryView {
   recordedAt: string;
   deliveredAt: string | null;
   attemptLog: AttemptView[];
+  /** What holds a pending delivery past its due time: its target's open circuit, until its next try. */
+  waitingOn?: { cause: string; nextTryAt: string } | null;
 }
+
+/** A delivery's status, with what holds it when something does (a waiting delivery otherwise reads as one about to go). */
+const statusOf = (delivery: DeliveryView): string =>
+  delivery.waitingOn ? `${delivery.status} (circuit open, next try ${utcTime(delivery.waitingOn.nextTryAt)})` : delivery.status;
 
 interface AttemptView {
   number: number;
@@ -378,7 +384,7 @@ export const analyzerNotifierCommands: Command[] = [
       const delivery = await firstTry(context, deliveryId, context.io.now() + timeoutMs);
       const attempt = delivery.attemptLog.at(-1);
       if (!attempt && SETTLED.includes(delivery.status)) throw new CliError(`test delivery ${deliveryId} is ${delivery.status}, never tried: ${delivery.lastError ?? 'the notifier gave no reason'}`);
-      if (!attempt) throw new CliError(`test delivery ${deliveryId} was not tried within ${formatDuration(timeoutMs)} (it is ${delivery.status}); holdfast deliveries --subscription ${id} shows it when it is`);
+      if (!attempt) throw new CliError(`test delivery ${deliveryId} was not tried within ${formatDuration(timeoutMs)} (it is ${statusOf(delivery)}); holdfast deliveries --subscription ${id} shows it when it is`);
       const taken = attempt.outcome === 'delivered';
       if (context.json) printJson(context.io, delivery);
       else {
@@ -420,7 +426,7 @@ export const analyzerNotifierCommands: Command[] = [
       await list('deliveries', '')(context, body, (items) =>
         table(
           ['DELIVERY', 'EVENT', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'RECORDED (UTC)', 'LAST ERROR'],
-          (items as DeliveryView[]).map((d) => [d.id, d.eventType, d.channel, d.status, String(d.attempts), utcTime(d.recordedAt), d.lastError ?? '-']),
+          (items as DeliveryView[]).map((d) => [d.id, d.eventType, d.channel, statusOf(d), String(d.attempts), utcTime(d.recordedAt), d.lastError ?? '-']),
         ),
       );
       noteMore(context, body, 'deliveries');

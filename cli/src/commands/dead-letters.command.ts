@@ -12,10 +12,9 @@ type DeadLetterList = AnalyzerOperations['DeadLettersController_list'];
 type DeadLetterQuery = NonNullable<DeadLetterList['parameters']['query']>;
 // Every service serves the same endpoint from the service kit; the analyzer's document types it for all three.
 type DeadLetterAnswer = DeadLetterList['responses'][200]['content']['application/json'];
+type ListedLetter = DeadLetterAnswer['items'][number];
 /** Bytes of a message as the service shows them: text, or base64 when they are not. */
-type MessageBytes = string | { base64: string };
-// What the list shows of each message since 2026-12-07: typed here until cli/openapi is regenerated from services that show it.
-type ListedLetter = DeadLetterAnswer['items'][number] & { key: MessageBytes | null; source: MessageBytes | null; body: MessageBytes | null };
+type MessageBytes = ListedLetter['key'];
 type DeadLetterReplay = AnalyzerOperations['DeadLettersController_replay'];
 type ReplayRequest = DeadLetterReplay['requestBody']['content']['application/json'];
 type ReplayOutcome = DeadLetterReplay['responses'][200]['content']['application/json'];

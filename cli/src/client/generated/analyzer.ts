@@ -96,7 +96,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed; follow nextCursor for the next page */
+        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the message's key, source (its producer) and body (its first 1024 bytes), the reason, and whether it was replayed; follow nextCursor for the next page */
         get: operations["DeadLettersController_list"];
         put?: never;
         post?: never;
@@ -263,10 +263,18 @@ export interface components {
             truncatedAlerts: number;
         };
         DeadLetter: {
+            /** @description the message body, its first 1024 bytes at most (a character the cut would split left out); null when it had none, or the message was not kept */
+            body: components["schemas"]["MessageBytes"] | null;
+            /** @description the whole body in bytes; null when body is */
+            bodyBytes: number | null;
+            /** @description whether body is only the start of it (a body over 1024 bytes): the whole body is kept for a replay, and is on the origin topic at offset, and on <topic>.dlq */
+            bodyTruncated: boolean;
             consumerGroup: string;
             deadLetteredAt: components["schemas"]["Instant"];
             /** @description the message ce_id header; null when it had none */
             eventId: string | null;
+            /** @description the message key; null when it had none, or the message was not kept (replayable false) */
+            key: components["schemas"]["MessageBytes"] | null;
             /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
             offset: string;
             partition: number;
@@ -275,6 +283,8 @@ export interface components {
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
+            /** @description the message ce_source header, naming its producer; null when it had none (bare JSON, or CloudEvents structured mode, whose body names it), or the message was not kept */
+            source: components["schemas"]["MessageBytes"] | null;
             topic: string;
         };
         DeadLetterPage: {
@@ -325,6 +335,10 @@ export interface components {
          * @example 2026-06-14T21:00:00Z
          */
         Instant: string;
+        /** @description bytes of a message as they came in: text when they are UTF-8 without NUL, otherwise {"base64": "..."} */
+        MessageBytes: string | {
+            base64: string;
+        };
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */

@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the reason, and whether it was replayed; follow nextCursor for the next page */
+        /** Messages this service's consumers sent to <topic>.dlq, newest first: group, topic, partition, offset, event id, the message's key, source (its producer) and body (its first 1024 bytes), the reason, and whether it was replayed; follow nextCursor for the next page */
         get: operations["DeadLettersController_list"];
         put?: never;
         post?: never;
@@ -266,10 +266,18 @@ export interface components {
             version: number;
         };
         DeadLetter: {
+            /** @description the message body, its first 1024 bytes at most (a character the cut would split left out); null when it had none, or the message was not kept */
+            body: components["schemas"]["MessageBytes"] | null;
+            /** @description the whole body in bytes; null when body is */
+            bodyBytes: number | null;
+            /** @description whether body is only the start of it (a body over 1024 bytes): the whole body is kept for a replay, and is on the origin topic at offset, and on <topic>.dlq */
+            bodyTruncated: boolean;
             consumerGroup: string;
             deadLetteredAt: components["schemas"]["Instant"];
             /** @description the message ce_id header; null when it had none */
             eventId: string | null;
+            /** @description the message key; null when it had none, or the message was not kept (replayable false) */
+            key: components["schemas"]["MessageBytes"] | null;
             /** @description the offset in the origin partition, as text: it may exceed what a JSON number holds exactly */
             offset: string;
             partition: number;
@@ -278,6 +286,8 @@ export interface components {
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
+            /** @description the message ce_source header, naming its producer; null when it had none (bare JSON, or CloudEvents structured mode, whose body names it), or the message was not kept */
+            source: components["schemas"]["MessageBytes"] | null;
             topic: string;
         };
         DeadLetterPage: {
@@ -327,7 +337,7 @@ export interface components {
             /** @description recording order (a 64-bit integer as text) */
             seq: string;
             /**
-             * @description pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted
+             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
              * @enum {string}
              */
             status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
@@ -335,6 +345,8 @@ export interface components {
             subscriptionId: string;
             /** @description scheme://host:port of the target: the unit of concurrency limits and circuit breaking */
             targetKey: string;
+            /** @description why a pending delivery is not sent though due, and until when; null when nothing holds it but what every delivery waits for (its nextAttemptAt, the earlier ones of its key, its target's share) */
+            waitingOn: components["schemas"]["DeliveryWait"] | null;
         };
         DeliveryAttempt: {
             /** Format: uuid */
@@ -401,7 +413,7 @@ export interface components {
             /** @description recording order (a 64-bit integer as text) */
             seq: string;
             /**
-             * @description pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted
+             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
              * @enum {string}
              */
             status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
@@ -409,10 +421,24 @@ export interface components {
             subscriptionId: string;
             /** @description scheme://host:port of the target: the unit of concurrency limits and circuit breaking */
             targetKey: string;
+            /** @description why a pending delivery is not sent though due, and until when; null when nothing holds it but what every delivery waits for (its nextAttemptAt, the earlier ones of its key, its target's share) */
+            waitingOn: components["schemas"]["DeliveryWait"] | null;
         };
         DeliveryPage: {
             items: components["schemas"]["Delivery"][];
             nextCursor: string | null;
+        };
+        DeliveryWait: {
+            /**
+             * @description open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt
+             * @enum {string}
+             */
+            cause: "open-circuit";
+            /** @description when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow */
+            nextTryAt: components["schemas"]["Instant"];
+            openedAt: components["schemas"]["Instant"];
+            /** @description the same, in a sentence */
+            reason: string;
         };
         /**
          * Format: date-time
@@ -420,6 +446,10 @@ export interface components {
          * @example 2026-06-14T21:00:00Z
          */
         Instant: string;
+        /** @description bytes of a message as they came in: text when they are UTF-8 without NUL, otherwise {"base64": "..."} */
+        MessageBytes: string | {
+            base64: string;
+        };
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */

@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../cli-io';
+import { run } from '../main';
+import { closeStandIns, specIo, standInService } from '../testing/stand-in-service';
+
+const SUBSCRIPTION = '0190e0c8-0000-7000-8000-00000000000a';
+const delivery = (id: string, waitingOn: unknown) => ({
+  id,
+  subscriptionId: SUBSCRIPTION,
+  channel: 'webhook',
+  eventType: 'hold.placed',
+  status: 'pending',
+  targetKey: 'https://hooks.example.com:443',
+  attempts: 3,
+  lastError: 'connect ECONNREFUSED',
+  recordedAt: '2026-12-07T00:00:00.000Z',
+  deliveredAt: null,
+  attemptLog: [],
+  waitingOn,
+});
+
+describe('holdfast deliveries list', () => {
+  afterEach(closeStandIns);
+
+  it("says of a delivery held by its target's open circuit when the next try is, and nothing more of one that is not", async () => {
+    const waiting = { cause: 'open-circuit', openedAt: '2026-12-07T00:01:00.000Z', nextTryAt: '2026-12-07T00:02:00.000Z', reason: 'the circuit is open' };
+    const notifier = await standInService(() => ({ body: { items: [delivery('0190e0c8-0000-7000-8000-0000000000d1', waiting), delivery('0190e0c8-0000-7000-8000-0000000000d2', null)], nextCursor: null } }));
+    const { io, said } = specIo();
+    expect(await run(['deliveries', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
+    const [first, second] = said.out.split('\n').slice(2);
+    expect(first).toContain('pending (circuit open, next try 2026-12-07 00:02');
+    expect(second).toMatch(/ pending +3 /);
+  });
+});
