@@ -238,6 +238,19 @@ describe('impact-analyzer: the seasonal detector in the service, on the real bro
     });
   });
 
+  it('lists a dead letter of a compacted topic as not replayable, as the replay counts and never sends it', async () => {
+    const { kafka } = service.config;
+    await produceOnce(createKafka(kafka, silentLogger), physicalTopic(kafka, Topics.apiKeys), [{ key: 'key-of-nobody', value: Buffer.from('{"not":"a key state"}') }]);
+    const [letter] = await expectEventually(async () => {
+      const listed = (await (await service.fetch(`/v1/dead-letters?topic=${Topics.apiKeys}`)).json()) as { items: { key: unknown; replayable: boolean }[] };
+      expect(listed.items).toHaveLength(1);
+      return listed.items;
+    });
+    expect(letter).toMatchObject({ key: 'key-of-nobody', replayable: false });
+    const replayed = await service.fetch('/v1/dead-letters/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: Topics.apiKeys }) });
+    expect(await replayed.json()).toMatchObject({ replayed: [], remaining: 0, unreplayable: 1 });
+  });
+
   it("refuses a sample stamped ahead of the analyzer's clock, over HTTP by index and from Kafka as a dead letter, so the series' later samples are still judged", async () => {
     const deadLetters = await recordDeadLetters('dlq-ahead');
     try {

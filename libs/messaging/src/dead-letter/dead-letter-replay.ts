@@ -52,6 +52,9 @@ const MATCHES = `replayed_at IS NULL AND ($1::text IS NULL OR topic = $1) AND ($
  */
 const COMPACTED_TOPICS = Object.values(TopicSpecs).flatMap((spec) => (spec.compacted ? [spec.name] : []));
 const replayable = (compacted: string) => `(message_kept AND topic <> ALL(${compacted}::text[]))`;
+
+/** Whether a dead letter would be sent by a replay (the SQL's `replayable`, for one row in hand): its message kept, and its topic not compacted. */
+export const isReplayable = (letter: { topic: string; messageKept: boolean }): boolean => letter.messageKept && !(COMPACTED_TOPICS as readonly string[]).includes(letter.topic);
 /**
  * The messages of the first matching letters, each claimed by locking one row of its own: its
  * unreplayed record of the first consumer group by name, whichever record matched. Two replays at

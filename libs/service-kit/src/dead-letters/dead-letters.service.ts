@@ -1,5 +1,5 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { DeadLetterReplay, MessagingRuntime, SHOWN_BODY_BYTES, SHOWN_MESSAGE_COLUMNS, shownMessage, type DeadLetterRow, type DeadLetterSelection } from '@holdfast/messaging';
+import { DeadLetterReplay, isReplayable, MessagingRuntime, SHOWN_BODY_BYTES, SHOWN_MESSAGE_COLUMNS, shownMessage, type DeadLetterRow, type DeadLetterSelection } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -63,7 +63,7 @@ export const DeadLetterViewSchema = z.strictObject({
   }),
   reason: z.string(),
   deadLetteredAt: InstantSchema,
-  replayable: z.boolean().meta({ description: 'whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES)' }),
+  replayable: z.boolean().meta({ description: 'whether POST /v1/dead-letters/replay can send it again: its message was kept (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES), and its topic is not compacted (region.baselines.v1, api.keys.v1: an old state sent again would outlive the newer one)' }),
   replayedAt: InstantSchema.nullable().meta({ description: 'when it was sent again to its topic; null if never' }),
 }).meta({ id: 'DeadLetter' });
 export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
@@ -111,7 +111,7 @@ export class DeadLettersService {
       rows,
       limit,
       (row) => ({ at: row.dead_lettered_at, id: placeText([row.exact_at, row.consumer_group, row.topic, row.partition, row.offset]) }),
-      (row) => ({ ...view(row), replayable: row.message_kept }),
+      (row) => ({ ...view(row), replayable: isReplayable({ topic: row.topic, messageKept: row.message_kept }) }),
     );
   }
 
