@@ -77,6 +77,26 @@ describe('MessageRenderer, local times across a DST change', () => {
   });
 });
 
+describe('MessageRenderer, a window planned in a zone its regions read otherwise', () => {
+  const renderer = new MessageRenderer(new RegionCatalog(), 'http://planner.test');
+  // 02:00-03:00 on Lord Howe Island: UTC+10:30 in the southern winter, when Sydney is UTC+10.
+  const lordHowe = { footprint: { global: false, regions: ['AU'] }, plannedZone: 'Australia/Lord_Howe', recurrence: undefined, startsAt: '2026-06-14T15:30:00Z', endsAt: '2026-06-14T16:30:00Z' };
+
+  it("gives the run of a window planned on Lord Howe Island by its clock for AU, not by Sydney's, half an hour off in winter", () => {
+    expect(renderer.render(delivered('window.scheduled', lordHowe)).localTimes).toEqual([
+      { region: 'AU', zone: 'Australia/Lord_Howe', text: 'Mon 15 Jun 02:00 → 03:00 Australia/Lord_Howe (UTC+10:30)' },
+    ]);
+    // So too when the planner lists the run's local times in the region's principal zone.
+    const held = renderer.render(delivered('window.held', { ...lordHowe, occurrences: [{ number: 1, startsAt: lordHowe.startsAt, endsAt: lordHowe.endsAt, status: 'held', localTimes: [{ region: 'AU', zone: 'Australia/Sydney', startsAtLocal: '2026-06-15T01:30', endsAtLocal: '2026-06-15T02:30' }] }] }));
+    expect(held.localTimes).toEqual([{ region: 'AU', zone: 'Australia/Lord_Howe', text: 'Mon 15 Jun 02:00 → 03:00 Australia/Lord_Howe (UTC+10:30)' }]);
+  });
+
+  it("keeps the region's own zone for a window planned in another country's (Los Angeles for IR)", () => {
+    const planned = renderer.render(delivered('window.scheduled', { ...lordHowe, footprint: { global: false, regions: ['IR'] }, plannedZone: 'America/Los_Angeles' }));
+    expect(planned.localTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', text: 'Sun 14 Jun 19:00 → 20:00 Asia/Tehran (UTC+03:30)' }]);
+  });
+});
+
 describe('MessageRenderer, surges', () => {
   const renderer = new MessageRenderer(new RegionCatalog(), 'http://planner.test');
   const surge = EventExamples['surge.started'];

@@ -217,15 +217,24 @@ export class MessageRenderer {
   /** The slot or run in the zones the planner gave for it when the event carries them, else in the footprint's zones. */
   private windowLocalTimes(window: WindowSnapshot, run: WindowRun, slot: Slot | undefined): LocalTimeLine[] {
     const { startsAt, endsAt, localTimes } = slot ?? run;
-    if (localTimes?.length) return localTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, startsAt, endsAt) }));
-    if (window.footprint.global) return [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, startsAt, endsAt) }];
-    return this.localTimes(window.footprint.regions, startsAt, endsAt);
+    if (!localTimes?.length && window.footprint.global) return [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, startsAt, endsAt) }];
+    const lines = localTimes?.length ? localTimes.map((line) => ({ region: line.region, zone: line.zone })) : window.footprint.regions.map((region) => ({ region, zone: this.zoneOf(region) }));
+    // A region among whose zones the window was planned reads it by that clock (Australia/Lord_Howe in AU), not by its
+    // principal zone's: Australia/Sydney reads a Lord Howe run half an hour off in the southern winter.
+    return lines.map(({ region, zone }) => {
+      const shown = zone !== window.plannedZone && this.catalog.find(region)?.zones.includes(window.plannedZone) ? window.plannedZone : zone;
+      return { region, zone: shown, text: localRange(shown, startsAt, endsAt) };
+    });
+  }
+
+  private zoneOf(region: string): string {
+    return this.catalog.find(region)?.zone ?? 'UTC';
   }
 
   /** Each region's local time of a period (`from`, and `to` when known), or of a moment (`at` says what happened then: "released"). */
   private localTimes(regions: readonly string[], from: string, to?: string | null, at?: string): LocalTimeLine[] {
     return regions.map((region) => {
-      const zone = this.catalog.find(region)?.zone ?? 'UTC';
+      const zone = this.zoneOf(region);
       return { region, zone, text: localRange(zone, from, to, at) };
     });
   }
