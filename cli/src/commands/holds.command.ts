@@ -159,12 +159,7 @@ export const holdCommands: Command[] = [
 function startedBy(kind: string, correlationId: string): string | undefined {
   if (kind === 'declaration') return `declaration ${correlationId} (holdfast declarations show ${correlationId})`;
   if (kind === 'alert') return `alert ${correlationId} (sender:fingerprint)`;
-  if (kind === 'surge') {
-    // A UUIDv5 is one the analyzer derived (outsideEventId): no producer's log has it, so the sample is found by what it said.
-    const derived = correlationId[14] === '5';
-    return derived
-      ? `sample event ${correlationId}, an id the analyzer derived (the sample came as bare JSON or with an id that is no UUID): its producer knows it by its region, time and value, as the deciding sample below`
-      : `sample event ${correlationId} (its dead letter or producer's log names it)`;
-  }
+  // Which ids a producer knows cannot be told from the id: a bare JSON sample's is one the analyzer derived, so the deciding sample names it too.
+  if (kind === 'surge') return `sample event ${correlationId} (its producer's log names it; a bare JSON sample's id is one the analyzer derived, known to its producer by the deciding sample below)`;
   return undefined;
 }

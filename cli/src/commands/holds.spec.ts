@@ -44,19 +44,15 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain(`  started by: declaration ${DECLARATION} (holdfast declarations show ${DECLARATION})\n`);
   });
 
-  it("explain: says a surge's sample id was derived by the analyzer, when it was, and names the deciding sample by region, time and value", async () => {
+  it('explain: names the deciding sample by region, time and value, as a producer knows it when the analyzer derived its id', async () => {
     const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
     const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
+    const SAMPLE = '74e4deef-93b8-500a-8589-c185afb9bd9a';
     const evidence = { observed: 8000, baseline: 161.8372, score: 121.3, samples: [{ at: '2026-12-06T23:40:00.000Z', value: 170, expected: 160, z: 0.3 }, { at: '2026-12-06T23:45:00.000Z', value: 8000, expected: 162, z: 480 }] };
-    const explain = async (correlationId: string) => {
-      const cause = { kind: 'surge', source: 'detector', causeId: SURGE, reason: 'requests in IR', severity: 'critical', evidence, requestedBy: null, causeEventId: correlationId, correlationId };
-      return (await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source: 'detector' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }))).said.out;
-    };
-    const bare = await explain('74e4deef-93b8-500a-8589-c185afb9bd9a');
-    expect(bare).toContain('  started by: sample event 74e4deef-93b8-500a-8589-c185afb9bd9a, an id the analyzer derived (the sample came as bare JSON or with an id that is no UUID)');
-    expect(bare).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
-    const named = await explain('0190e0c8-0000-7000-8000-0000000000e1');
-    expect(named).toContain("  started by: sample event 0190e0c8-0000-7000-8000-0000000000e1 (its dead letter or producer's log names it)\n");
+    const cause = { kind: 'surge', source: 'detector', causeId: SURGE, reason: 'requests in IR', severity: 'critical', evidence, requestedBy: null, causeEventId: SAMPLE, correlationId: SAMPLE };
+    const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source: 'detector' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+    expect(said.out).toContain(`  started by: sample event ${SAMPLE} (its producer's log names it; a bare JSON sample's id is one the analyzer derived, known to its producer by the deciding sample below)\n`);
+    expect(said.out).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
   });
 
   it('sends a country typed in lower case as the services take it, as windows create does', async () => {
