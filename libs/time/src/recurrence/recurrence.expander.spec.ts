@@ -358,6 +358,13 @@ describe('one definition of what a window may recur by', () => {
       ]);
     });
 
+    it('names the run just after an exdate read early when it is the latest exdate, not the run a week before', () => {
+      const read = readExdates(weekly(['2027-01-03T06:30:00Z']));
+      expect(read.map(({ run, nearest }) => [run, nearest?.start.toISOString()])).toEqual([[null, '2027-01-03T07:30:00.000Z']]);
+      const yearly = readExdates(weekly(['2027-12-05T06:30:00Z'], 'FREQ=YEARLY'));
+      expect(yearly.map(({ nearest }) => nearest?.start.toISOString())).toEqual(['2027-12-06T07:30:00.000Z']);
+    });
+
     it('reads none for a window without exdates or recurrence', () => {
       expect(readExdates(weekly([]))).toEqual([]);
       expect(readExdates(planWindowFromLocal({ localStart: '2026-12-06T08:30', durationMinutes: 60, zone: 'Europe/Berlin' }))).toEqual([]);

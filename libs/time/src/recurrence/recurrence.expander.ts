@@ -223,6 +223,9 @@ export interface ExdateReading {
   readonly nearest?: InstantRange;
 }
 
+/** How far past the latest exdate readExdates looks for the rule's next run. */
+const NEXT_RUN_REACH_MS = 10 * 366 * DAY_MS;
+
 /**
  * Each of a recurring window's exdates with the run of its rule it removes (expandOccurrences's
  * EXDATE rules), counted with no exdate applied. One that removes none is most likely an offset
@@ -243,12 +246,21 @@ export function readExdates(window: PlannedWindow): ExdateReading[] {
   );
   const runAt = new Map(runs.map((run, index) => [run.start.getTime(), index]));
   const lastCounted = runs.length > 0 ? runs[runs.length - 1].start.getTime() : Number.NEGATIVE_INFINITY;
+  // The first run after the latest exdate is a candidate too: an exdate read early (the offset of the other side of a DST
+  // change) lies just before the run it meant, and the runs above end at it. Ten years reach any rule's next run (29 February's).
+  const after = truncated
+    ? []
+    : expandOccurrences(
+        { ...planned, recurrence: { rrule: planned.recurrence.rrule, exdates: [] } },
+        { from: new Date(Math.max(latest, lastCounted) + 1), until: new Date(latest + NEXT_RUN_REACH_MS), maxCount: 1 },
+      ).occurrences.filter((run) => run.start.getTime() > lastCounted);
+  const candidates = [...runs, ...after];
   return exdates.map((exdate, index) => {
     const instant = instants[index];
     const run = runAt.get(instant);
     if (run !== undefined) return { exdate, instant: new Date(instant), run };
     if (truncated && instant > lastCounted) return { exdate, instant: new Date(instant), run: undefined };
-    const nearest = runs.reduce<InstantRange | undefined>(
+    const nearest = candidates.reduce<InstantRange | undefined>(
       (best, one) => (!best || Math.abs(one.start.getTime() - instant) < Math.abs(best.start.getTime() - instant) ? one : best),
       undefined,
     );
