@@ -264,6 +264,35 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect(moved.body.detail).toContain(`Pick another time (GET /v1/windows/${daily.windowId}/suggestions), or send override: {reason}.`);
   });
 
+  it('a run let through a hold leaves it, override and all, when an exdate cancels it or the footprint leaves the hold\'s region', async () => {
+    clock.set('2026-09-20T00:00:00Z');
+    const holdId = await placeHold('ML', '2026-09-20T00:00:00Z', '2026-09-24T00:00:00Z');
+    const hold = async () => (await api('GET', `/v1/holds/${holdId}`)).body;
+    const daily = await plan('ML', '2026-09-20T10:00:00Z', '2026-09-20T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=5', override: { reason: 'the backup cannot wait' } });
+    expect((await hold()).heldOccurrences).toBe(4);
+
+    const dropped = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: daily.version, exdates: ['2026-09-21T10:00'] });
+    expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
+    expect((await trail(daily.windowId)).filter((entry) => entry.action === 'released').map((entry) => entry.details.occurrences)).toEqual([[2]]);
+    expect((await hold()).heldOccurrences).toBe(3);
+    expect(((await hold()).overrides as { occurrence: number }[]).map((override) => override.occurrence).sort()).toEqual([1, 3, 4]);
+
+    // Brought back, it is a run planned into the hold again: its old override went with it.
+    const back = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, exdates: [] });
+    expect(back).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
+    const overridden = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: dropped.body.version, exdates: [], override: { reason: 'needed after all' } });
+    expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
+    expect((await hold()).heldOccurrences).toBe(4);
+
+    const once = await plan('ML', '2026-09-22T10:00:00Z', '2026-09-22T11:00:00Z', { override: { reason: 'the certificate expires' } });
+    expect((await hold()).heldOccurrences).toBe(5);
+    const elsewhere = await api('PATCH', `/v1/windows/${once.windowId}`, { version: once.version, footprint: { global: false, regions: ['SN'] } });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(200);
+    expect((await hold()).heldOccurrences).toBe(4);
+    expect(elsewhere.body.status).toBe('scheduled');
+    expect((await trail(once.windowId)).filter((entry) => entry.action === 'released').map((entry) => entry.actor)).toEqual([`hold:${holdId}`]);
+  });
+
   it('a window planned while a hold commits waits for it, then is refused as planned into that hold, not left neither refused nor held', async () => {
     clock.set('2026-09-20T00:00:00Z');
     let planning: Promise<Answer> | undefined;

@@ -524,9 +524,14 @@ export class WindowsService {
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         const datesOnly = timeChanged && !replanned && !changes.includes('footprint') && !changes.includes('surgePolicy');
         if (timeChanged && !replanned) dates = await this.changeDates(tx, row, next, occurrences, row.expanded_until);
+        const now = this.clock.now();
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
         // Dates alone move no run: only those they cancel are let go, and the others stay held as they were, since their hold began.
-        const letGo = await letGoOfRuns(tx, id, this.clock.now(), datesOnly ? dates!.cancelled : undefined);
+        const letGo = [
+          ...(dates?.cancelled.length ? await letGoForGood(tx, id, now, { runs: dates.cancelled }) : []),
+          ...(datesOnly ? [] : await letGoOfRuns(tx, id, now)),
+          ...(changes.includes('footprint') ? await letGoForGood(tx, id, now, { holdsOffFootprint: true }) : []),
+        ];
         if (timeChanged && replanned) {
           // Runs still to come are replanned (those an exdate cancelled with them); those over by now (one waiting for a new slot,
           // one that never ran) stay as history. An override of a run the new plan keeps at the same time still lets it through.
@@ -535,10 +540,10 @@ export class WindowsService {
               `DELETE FROM hold_occurrence l USING occurrence o
                 WHERE l.window_id = $1 AND o.window_id = l.window_id AND o.number = l.number AND o.status IN ('scheduled', 'needs-reschedule', 'cancelled') AND o.ends_at > $2
                 RETURNING l.hold_id, l.held_at, l.released_at, l.overridden_by, l.override_reason, l.overridden_at, o.starts_at, o.ends_at`,
-              [id, this.clock.now()],
+              [id, now],
             ),
           );
-          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'cancelled') AND ends_at > $2`, [id, this.clock.now()]);
+          await tx.query(`DELETE FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule', 'cancelled') AND ends_at > $2`, [id, now]);
           // A run waiting for a new slot is superseded by the new plan (the window moved, to its proposed slot, say): cancelled, so
           // the window's status and next run follow the new runs. Dropping dates (exdates) alone gives it no new slot: it waits on.
           superseded = rowsOf<{ number: number }>(
@@ -550,7 +555,6 @@ export class WindowsService {
           }[];
           // The runs kept (completed, in progress, missed, over by now) are history: the new plan takes
           // over after the last of them and never plans again a run that has ended.
-          const now = this.clock.now();
           const ahead = occurrences.filter((occurrence) => occurrence.end > now && (last_start === null || occurrence.start > last_start));
           await insertOccurrences(tx, id, ahead, last + 1);
           await keepOverrides(tx, id, replannedLinks);
@@ -1469,6 +1473,31 @@ async function letGoOfRuns(tx: EntityManager, windowId: string, at: Date, number
       `UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND ($3::int[] IS NULL OR number = ANY($3::int[])) AND released_at IS NULL AND overridden_by IS NULL
        RETURNING hold_id, window_id, number, kind, in_progress`,
       [windowId, at, numbers ?? null],
+    ),
+  );
+}
+
+/**
+ * Links no override outlives, let go with their overrides: those of runs an exdate cancelled (brought
+ * back, a run is judged as one planned anew, refused in a hold unless overridden again), or of holds
+ * none of whose regions the window's footprint still covers (the hold no longer concerns it, and its
+ * count and release would name a window it does not hold).
+ */
+async function letGoForGood(
+  tx: EntityManager,
+  windowId: string,
+  at: Date,
+  which: { runs: readonly number[] } | { holdsOffFootprint: true },
+): Promise<(TouchedOccurrence & { hold_id: string })[]> {
+  const runs = 'runs' in which ? which.runs : null;
+  return rowsOf<TouchedOccurrence & { hold_id: string }>(
+    await tx.query(
+      `UPDATE hold_occurrence l SET released_at = $2, overridden_by = NULL, override_reason = NULL, overridden_at = NULL
+         FROM hold h, maintenance_window w
+        WHERE l.window_id = $1 AND l.released_at IS NULL AND h.id = l.hold_id AND w.id = l.window_id
+          AND ($3::int[] IS NULL OR l.number = ANY($3::int[])) AND ($3::int[] IS NOT NULL OR NOT (w.footprint_global OR w.footprint_regions && h.regions))
+       RETURNING l.hold_id, l.window_id, l.number, l.kind, l.in_progress`,
+      [windowId, at, runs],
     ),
   );
 }
