@@ -39,7 +39,7 @@ describe('CalendarsService feeds', () => {
     const clock = new ManualClock('2027-02-01T09:30:00Z');
     const calendar = await calendarOf(calendarsOver([run], clock));
     expect(calendar.getFirstPropertyValue('x-wr-caldesc')).toBe(
-      "Recurring windows' runs are listed up to the planner's horizon of 90 days ahead (OCCURRENCE_HORIZON_DAYS): until 2027-05-02 (UTC). Later runs are added as the horizon moves on.",
+      "Recurring windows' runs are listed up to the planner's horizon of 90 days ahead (OCCURRENCE_HORIZON_DAYS): until 2027-05-02 (UTC). Past it only a window's first run is listed. Later runs are added as the horizon moves on.",
     );
     const shorter = await calendarOf(calendarsOver([run], clock, { OCCURRENCE_HORIZON_DAYS: '30' }));
     expect(shorter.getFirstPropertyValue('x-wr-caldesc')).toMatch(/ horizon of 30 days ahead \(OCCURRENCE_HORIZON_DAYS\): until 2027-03-03 \(UTC\)\./);

@@ -79,7 +79,7 @@ export class CalendarsService {
   private horizonNote(): string {
     const { occurrenceHorizonMs } = this.config.settings;
     const until = new Date(this.clock.nowMs() + occurrenceHorizonMs).toISOString().slice(0, 10);
-    return `Recurring windows' runs are listed up to the planner's horizon of ${occurrenceHorizonMs / 86_400_000} days ahead (OCCURRENCE_HORIZON_DAYS): until ${until} (UTC). Later runs are added as the horizon moves on.`;
+    return `Recurring windows' runs are listed up to the planner's horizon of ${occurrenceHorizonMs / 86_400_000} days ahead (OCCURRENCE_HORIZON_DAYS): until ${until} (UTC). Past it only a window's first run is listed. Later runs are added as the horizon moves on.`;
   }
 
   /**
