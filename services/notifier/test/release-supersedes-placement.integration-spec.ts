@@ -12,7 +12,7 @@ import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryV
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'slack'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -91,6 +91,29 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
       ]),
     );
     expect(types(suite.receivers.window)).toEqual(['window.held', 'window.released']);
+  });
+
+  it("cancels a window.held replayed after its hold's own hold.released went out, on the hold's key, not the window's", async () => {
+    suite.receivers.holdWide.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'window.held' ? { status: 400 } : { status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.holdWide.url, filters: { regions: ['PA'], eventTypes: ['window.held', 'hold.released'] } });
+    const placed = holdPlaced(['PA']);
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['PA'] } };
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    // The window's key and the hold's are sent side by side: the placement dead first, then the release taken.
+    await suite.publisher.publish(held);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'dead' }]));
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const [release, placement] = await oneDeadOneDelivered(id);
+    expect([release.eventType, placement.eventType]).toEqual(['hold.released', 'window.held']);
+
+    suite.receivers.holdWide.reply = () => ({ status: 204 });
+    expect((await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'dead' })).status).toBe(202);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${held.id}`)).toMatchObject([
+        { status: 'cancelled', lastError: superseded(placed.data.holdId, '2026-06-14T23:30:00.000Z', release, 'window.held') },
+      ]),
+    );
+    expect(types(suite.receivers.holdWide)).toEqual(['window.held', 'hold.released']);
   });
 
   it('does not post a replayed hold.placed to a Slack channel that was told of its release', async () => {

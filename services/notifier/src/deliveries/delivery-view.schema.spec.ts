@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryViewSchema, deliveryView, waitingOn } from './delivery-view.schema';
 import type { DeliveryEntity } from './delivery.entity';
 
-const circuit = { openedAt: new Date('2026-06-14T21:00:00Z'), nextTryAt: new Date('2026-06-14T21:00:30Z') };
+const circuit = { openedAt: new Date('2026-06-14T21:00:00Z'), nextTryAt: new Date('2026-06-14T21:00:30Z'), probing: false };
 const delivery = (status: DeliveryEntity['status'], nextAttemptAt: string): Omit<DeliveryEntity, 'event'> => ({
   id: '0197a1b2-0000-7000-8000-000000000001',
   seq: '7',
@@ -35,6 +35,17 @@ describe("a delivery's waitingOn", () => {
         'waits on the open circuit of https://hooks.example.com:443, opened at 2026-06-14T21:00:00.000Z after the receiver failed repeatedly: nothing is sent there until 2026-06-14T21:00:30.000Z, when one delivery goes as a probe',
     });
     expect(DeliveryViewSchema.parse(view)).toEqual(view);
+  });
+
+  it('says a pending delivery waits for the probe while one is out (half-open), until its answer is due', () => {
+    const probing = { openedAt: circuit.openedAt, nextTryAt: new Date('2026-06-14T21:00:35Z'), probing: true };
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:30Z'), probing)).toEqual({
+      cause: 'circuit-probe',
+      openedAt: '2026-06-14T21:00:00.000Z',
+      nextTryAt: '2026-06-14T21:00:35.000Z',
+      reason:
+        'waits while one delivery to https://hooks.example.com:443, whose circuit opened at 2026-06-14T21:00:00.000Z, goes as the probe: taken, the circuit closes and the rest follow; its answer is due by 2026-06-14T21:00:35.000Z',
+    });
   });
 
   it('names it for one the open circuit refused, which is due with the probe', () => {

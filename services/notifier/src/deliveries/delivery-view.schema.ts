@@ -24,9 +24,12 @@ const DeliveryAttemptSchema = z
 
 const DeliveryWaitSchema = z
   .strictObject({
-    cause: z.enum(['open-circuit']).meta({ description: "open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt" }),
-    openedAt: InstantSchema,
-    nextTryAt: InstantSchema.meta({ description: 'when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow' }),
+    cause: z.enum(['open-circuit', 'circuit-probe']).meta({
+      description:
+        "open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt. circuit-probe: one delivery to the target is out as the probe, and the rest wait for its answer",
+    }),
+    openedAt: InstantSchema.meta({ description: 'when the circuit opened (first, when a failed probe opened it again)' }),
+    nextTryAt: InstantSchema.meta({ description: "open-circuit: when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow. circuit-probe: when the probe's answer is due at the latest" }),
     reason: z.string().meta({ description: 'the same, in a sentence' }),
   })
   .meta({ id: 'DeliveryWait' });
@@ -95,12 +98,20 @@ const iso = (at: Date | null): string | null => (at === null ? null : at.toISOSt
 
 /**
  * What holds a pending delivery past its nextAttemptAt: its target's open circuit, until the probe (a delivery
- * the open circuit refused is due then). A retry of its own due after that waits on its backoff, not on the
- * circuit, which will have half-opened by then.
+ * the open circuit refused is due then), or the probe out (half-open) until its answer. A retry of its own due
+ * after that waits on its backoff, not on the circuit, which will have half-opened or closed by then.
  */
 export function waitingOn(delivery: Pick<DeliveryEntity, 'status' | 'targetKey' | 'nextAttemptAt'>, circuit: OpenCircuit | undefined): DeliveryWait | null {
   if (delivery.status !== 'pending' || !circuit || delivery.nextAttemptAt > circuit.nextTryAt) return null;
   const [openedAt, nextTryAt] = [circuit.openedAt.toISOString(), circuit.nextTryAt.toISOString()];
+  if (circuit.probing) {
+    return {
+      cause: 'circuit-probe',
+      openedAt,
+      nextTryAt,
+      reason: `waits while one delivery to ${delivery.targetKey}, whose circuit opened at ${openedAt}, goes as the probe: taken, the circuit closes and the rest follow; its answer is due by ${nextTryAt}`,
+    };
+  }
   return {
     cause: 'open-circuit',
     openedAt,

@@ -55,13 +55,14 @@ interface CachedSubscription {
   targetUrl: string;
 }
 
-/** The event that releases what each placing event (on a hold's key, on a window's) says is held. */
-const RELEASE_OF: Readonly<Partial<Record<string, string>>> = { 'hold.placed': 'hold.released', 'window.held': 'window.released' };
-// The release of the hold ($4) on the placement's subscription and key ($1-$3) that the receiver was sent, or is being sent, or
-// that was recorded before the placement ($5; a dead letter replayed onto the topic): sent after it, the placement would say the
-// released hold is in force again. A release recorded after its placement waits for it, as a key's order has it.
+/** The events that release what each placing event says is held: the hold's own release, and a window's release from it. */
+const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hold.placed': ['hold.released'], 'window.held': ['window.released', 'hold.released'] };
+// The release of the hold ($4) on the placement's subscription ($1), on the placement's key ($2, a window's release) or the hold's
+// ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent, or is being sent, or that was recorded before the
+// placement ($5; a dead letter replayed onto the topic): sent after it, the placement would say the released hold is in force
+// again. A release recorded after its placement on the same key waits for it, as a key's order has it.
 const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
-  WHERE r.subscription_id = $1 AND r.ordering_key = $2 AND r.event_type = $3 AND r.event->'data'->>'holdId' = $4
+  WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
     AND (r.seq < $5 OR r.status IN ('delivered', 'sending'))
   ORDER BY r.seq LIMIT 1`);
 
@@ -219,7 +220,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
       const sending = this.sendersOf(target);
       this.metrics.circuitChanged(sending, state);
-      // Told to readers of the target's deliveries (GET /v1/deliveries) while it is open; half-open, its probe goes now.
+      // Told to readers of the target's deliveries (GET /v1/deliveries) while it is open, and while its probe is out (half-open).
       if (state === 'open') {
         const openedAt = this.clock.now();
         const nextTryAt = new Date(openedAt.getTime() + this.circuitResetMs);
@@ -227,7 +228,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         void this.openCircuits.opened(target, openedAt, nextTryAt);
       } else {
         this.nextTries.delete(target);
-        void this.openCircuits.notOpen([target]);
+        void (state === 'half-open' ? this.openCircuits.probing(target, new Date(this.clock.nowMs() + this.settings.timeoutMs)) : this.openCircuits.notOpen([target]));
       }
       // Closed, it is forgotten: those who send to the target next are the ones its next opening concerns.
       if (state === 'closed') this.senders.delete(target);
@@ -500,10 +501,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * which release, rather than sent to a channel that would show the released hold in force again.
    */
   private async supersededByRelease(delivery: DeliveryEntity): Promise<Unsent | undefined> {
-    const releaseType = RELEASE_OF[delivery.eventType];
-    if (!releaseType) return undefined;
+    const releases = RELEASES_OF[delivery.eventType];
+    if (!releases) return undefined;
     const { holdId } = delivery.event.data as { holdId: string };
-    const [release] = (await this.dataSource.query(RELEASE_SENT_FIRST, [delivery.subscriptionId, delivery.orderingKey, releaseType, holdId, delivery.seq])) as { id: string; released_at: Date }[];
+    const [release] = (await this.dataSource.query(RELEASE_SENT_FIRST, [delivery.subscriptionId, delivery.orderingKey, releases, holdId, delivery.seq])) as { id: string; released_at: Date }[];
     if (!release) return undefined;
     return {
       status: 'cancelled',

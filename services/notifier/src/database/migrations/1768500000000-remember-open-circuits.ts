@@ -8,7 +8,7 @@ export class RememberOpenCircuits1768500000000 implements MigrationInterface {
   name = 'RememberOpenCircuits1768500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('CREATE TABLE open_circuit (target_key text PRIMARY KEY, opened_at timestamptz NOT NULL, next_try_at timestamptz NOT NULL)');
+    await queryRunner.query('CREATE TABLE open_circuit (target_key text PRIMARY KEY, opened_at timestamptz NOT NULL, next_try_at timestamptz NOT NULL, probing boolean NOT NULL DEFAULT false)');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
