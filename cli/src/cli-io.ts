@@ -11,6 +11,20 @@ export interface CliIo {
   readLine(): Promise<string>;
 }
 
+// Terminal controls but the line break and tab: C0, DEL and C1 (U+009B is CSI to some terminals).
+// eslint-disable-next-line no-control-regex -- control characters are what is being replaced
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * What a command says with every terminal control shown as its `\u001b` escape: names, keys and reasons come from
+ * producers and receivers outside, and one carrying ESC [2J would clear the operator's screen or forge rows. The
+ * escape is JSON's own, so a `--json` answer stays JSON.
+ */
+export function withControlsShown(io: CliIo): CliIo {
+  const shown = (text: string) => text.replace(CONTROLS, (control) => `\\u${control.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return { ...io, out: (text) => io.out(shown(text)), err: (text) => io.err(shown(text)) };
+}
+
 /** Exit codes a CI job can branch on. */
 export const ExitCode = {
   ok: 0,

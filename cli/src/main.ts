@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CliError, ExitCode, UsageError, type CliIo } from './cli-io';
+import { CliError, ExitCode, UsageError, withControlsShown, type CliIo } from './cli-io';
 import { holdfastApi } from './client/holdfast-api';
 import { LONGEST_RETRY_PAUSE_MS } from './client/typed-client';
 import { CLI_VERSION } from './version';
@@ -121,7 +121,8 @@ function splitLeadingOptions(argv: readonly string[]): { leading: string[]; name
 }
 
 /** Runs one command line and says how the process should exit. */
-export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+export async function run(argv: readonly string[], given: CliIo): Promise<number> {
+  const io = withControlsShown(given);
   try {
     // Help asked for is the answer (stdout, 0); a missing command is a usage error (stderr, 2), as an unknown one is.
     if (argv.length === 0) {

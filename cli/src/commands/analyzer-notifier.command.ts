@@ -79,9 +79,18 @@ interface DeliveryView {
   waitingOn?: { cause: string; nextTryAt: string } | null;
 }
 
+/** What holds a delivery, as its status says it: to the second, since a circuit resets in seconds (30 by default). */
+const WAITS: Record<string, (at: string) => string> = {
+  'open-circuit': (at) => `circuit open, next try ${at}`,
+  'circuit-probe': (at) => `circuit probe out, answer by ${at}`,
+};
+
 /** A delivery's status, with what holds it when something does (a waiting delivery otherwise reads as one about to go). */
-const statusOf = (delivery: DeliveryView): string =>
-  delivery.waitingOn ? `${delivery.status} (circuit open, next try ${utcTime(delivery.waitingOn.nextTryAt)})` : delivery.status;
+const statusOf = (delivery: DeliveryView): string => {
+  const wait = delivery.waitingOn;
+  const said = wait && WAITS[wait.cause];
+  return said ? `${delivery.status} (${said(`${wait.nextTryAt.slice(11, 19)} UTC`)})` : delivery.status;
+};
 
 interface AttemptView {
   number: number;

@@ -78,6 +78,20 @@ describe('holdfast dead-letters', () => {
     expect(JSON.parse(json.said.out)).toEqual({ items: [letter, avro, bare, unkept], nextCursor: null });
   });
 
+  it("shows a producer's terminal controls as escapes, never sent to the terminal, and keeps --json JSON", async () => {
+    const hostile = { ...letter, key: 'KE\u001b[31m', source: 'evil\u001b[2J\u001b]0;pwned\u0007 src\u009b', reason: 'refused: \u0001 in the body' };
+    const analyzer = await serviceAnswering([hostile]);
+    const table = specIo();
+    expect(await run(['dead-letters', '--analyzer-url', analyzer.url], table.io)).toBe(ExitCode.ok);
+    // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+    expect(table.said.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(table.said.out).toContain('evil\\u001b[2J\\u001b]0;pwned\\u0007 src\\u009b');
+    expect(table.said.out).toContain('KE\\u001b[31m');
+    const json = specIo();
+    expect(await run(['dead-letters', '--json', '--analyzer-url', analyzer.url], json.io)).toBe(ExitCode.ok);
+    expect(JSON.parse(json.said.out)).toEqual({ items: [hostile], nextCursor: null });
+  });
+
   it('asks the service --service names, and says when it has none', async () => {
     const notifier = await serviceAnswering([]);
     const { io, said } = specIo();

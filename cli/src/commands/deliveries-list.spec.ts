@@ -22,13 +22,21 @@ const delivery = (id: string, waitingOn: unknown) => ({
 describe('holdfast deliveries list', () => {
   afterEach(closeStandIns);
 
+  it('says of a delivery waiting for its circuit probe by when the answer is due', async () => {
+    const probing = { cause: 'circuit-probe', openedAt: '2026-12-07T00:01:00.000Z', nextTryAt: '2026-12-07T00:02:05.000Z', reason: 'the probe is out' };
+    const notifier = await standInService(() => ({ body: { items: [delivery('0190e0c8-0000-7000-8000-0000000000d3', probing)], nextCursor: null } }));
+    const { io, said } = specIo();
+    expect(await run(['deliveries', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toContain('pending (circuit probe out, answer by 00:02:05 UTC)');
+  });
+
   it("says of a delivery held by its target's open circuit when the next try is, and nothing more of one that is not", async () => {
     const waiting = { cause: 'open-circuit', openedAt: '2026-12-07T00:01:00.000Z', nextTryAt: '2026-12-07T00:02:00.000Z', reason: 'the circuit is open' };
     const notifier = await standInService(() => ({ body: { items: [delivery('0190e0c8-0000-7000-8000-0000000000d1', waiting), delivery('0190e0c8-0000-7000-8000-0000000000d2', null)], nextCursor: null } }));
     const { io, said } = specIo();
     expect(await run(['deliveries', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
     const [first, second] = said.out.split('\n').slice(2);
-    expect(first).toContain('pending (circuit open, next try 2026-12-07 00:02');
+    expect(first).toContain('pending (circuit open, next try 00:02:00 UTC)');
     expect(second).toMatch(/ pending +3 /);
   });
 });
