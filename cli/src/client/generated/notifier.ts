@@ -282,7 +282,7 @@ export interface components {
             offset: string;
             partition: number;
             reason: string;
-            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+            /** @description whether POST /v1/dead-letters/replay can send it again: its message was kept (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES), and its topic is not compacted (region.baselines.v1, api.keys.v1: an old state sent again would outlive the newer one) */
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
@@ -430,12 +430,13 @@ export interface components {
         };
         DeliveryWait: {
             /**
-             * @description open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt
+             * @description open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt. circuit-probe: one delivery to the target is out as the probe, and the rest wait for its answer
              * @enum {string}
              */
-            cause: "open-circuit";
-            /** @description when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow */
+            cause: "open-circuit" | "circuit-probe";
+            /** @description open-circuit: when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow. circuit-probe: when the probe's answer is due at the latest */
             nextTryAt: components["schemas"]["Instant"];
+            /** @description when the circuit opened (first, when a failed probe opened it again) */
             openedAt: components["schemas"]["Instant"];
             /** @description the same, in a sentence */
             reason: string;

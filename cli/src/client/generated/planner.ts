@@ -559,7 +559,7 @@ export interface components {
             offset: string;
             partition: number;
             reason: string;
-            /** @description whether the message was kept, so POST /v1/dead-letters/replay can send it again (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES) */
+            /** @description whether POST /v1/dead-letters/replay can send it again: its message was kept (not for letters recorded before messages were kept, nor for a message over KAFKA_MAX_MESSAGE_BYTES), and its topic is not compacted (region.baselines.v1, api.keys.v1: an old state sent again would outlive the newer one) */
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
