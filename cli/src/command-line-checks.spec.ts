@@ -314,8 +314,8 @@ describe('holdfast answers it cannot use', () => {
     expect(connection({ HOLDFAST_REQUEST_TIMEOUT: '2m' }, {}).requestTimeoutMs).toBe(120_000);
     expect(connection({ HOLDFAST_REQUEST_TIMEOUT: '2m' }, { requestTimeout: '45' }).requestTimeoutMs).toBe(45_000);
     for (const [env, args, message] of [
-      [{ HOLDFAST_REQUEST_TIMEOUT: 'soon' }, [], 'HOLDFAST_REQUEST_TIMEOUT soon is not a duration of at least 1s: write 30s, 2m or a number of seconds'],
-      [{}, ['--request-timeout', '0'], '--request-timeout 0 is not a duration of at least 1s: write 30s, 2m or a number of seconds'],
+      [{ HOLDFAST_REQUEST_TIMEOUT: 'soon' }, [], 'HOLDFAST_REQUEST_TIMEOUT soon is not a duration of at least 1s: write 30s, 2m or a whole number of seconds'],
+      [{}, ['--request-timeout', '0'], '--request-timeout 0 is not a duration of at least 1s: write 30s, 2m or a whole number of seconds'],
     ] as const) {
       const { io, said } = specIo();
       io.env = { ...io.env, ...env };

@@ -13,7 +13,7 @@ export function durationMs(text: string): number | undefined {
 /** A duration flag's value in milliseconds: one that is not a duration is a usage error naming the flag. */
 export function parseDuration(text: string, flag: string): number {
   const ms = durationMs(text);
-  if (ms === undefined) throw new CliError(`--${flag} ${text} is not a duration: write 30m, 90s, 1h30m or a number of seconds`, ExitCode.usage);
+  if (ms === undefined) throw new CliError(`--${flag} ${text} is not a duration: write 30m, 90s, 1h30m or a whole number of seconds`, ExitCode.usage);
   return ms;
 }
 

@@ -84,7 +84,7 @@ function requestTimeoutMs(flags: Flags, env: Environment, commandDefault: string
   const given = flags.requestTimeout ?? (env.HOLDFAST_REQUEST_TIMEOUT || undefined) ?? commandDefault;
   const ms = durationMs(given);
   if (ms === undefined || ms < 1000) {
-    throw new CliError(`${flags.requestTimeout === undefined ? 'HOLDFAST_REQUEST_TIMEOUT' : '--request-timeout'} ${given} is not a duration of at least 1s: write 30s, 2m or a number of seconds`, ExitCode.usage);
+    throw new CliError(`${flags.requestTimeout === undefined ? 'HOLDFAST_REQUEST_TIMEOUT' : '--request-timeout'} ${given} is not a duration of at least 1s: write 30s, 2m or a whole number of seconds`, ExitCode.usage);
   }
   return ms;
 }

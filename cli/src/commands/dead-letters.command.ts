@@ -54,8 +54,8 @@ function replayRound(context: CommandContext, service: ServiceFlag, body: Replay
 }
 
 export const deadLettersCommand: Command = {
-  name: 'dead-letters',
-  usage: 'holdfast dead-letters [--service analyzer|planner|notifier] [--topic traffic.samples.v1] [--since 2026-06-14T00:00:00Z] [--limit 100]',
+  name: 'dead-letters list',
+  usage: 'holdfast dead-letters [list] [--service analyzer|planner|notifier] [--topic traffic.samples.v1] [--since 2026-06-14T00:00:00Z] [--limit 100]',
   summary: "messages a service's consumers sent to <topic>.dlq, newest first, with who sent each, its key and the reason; --json adds their bodies (the analyzer's by default: outside pipelines write to it)",
   options: { service: { type: 'string' }, topic: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
   async run(context) {

@@ -92,6 +92,13 @@ describe('holdfast dead-letters', () => {
     expect(JSON.parse(json.said.out)).toEqual({ items: [hostile], nextCursor: null });
   });
 
+  it('takes `dead-letters list` as every other group takes its list', async () => {
+    const analyzer = await serviceAnswering([letter]);
+    const { io, said } = specIo();
+    expect(await run(['dead-letters', 'list', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toContain('refused by the handler: unknown region dc-ir-1');
+  });
+
   it('asks the service --service names, and says when it has none', async () => {
     const notifier = await serviceAnswering([]);
     const { io, said } = specIo();

@@ -55,6 +55,14 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
   });
 
+  it('explain: says of a hold released since that it was, rather than listing it as if it held the window still', async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };
+    const released = { ...hold, active: false, releasedAt: '2026-06-14T20:00:00.000Z' };
+    const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'scheduled', holds: [{ hold: released, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+    expect(said.out).toContain(`hold ${HOLD} on IR, NP (released 2026-06-14 20:00 UTC (+00:00)), occurrence(s) 1: election night\n`);
+  });
+
   it('sends a country typed in lower case as the services take it, as windows create does', async () => {
     const declared = await holdfast(['holds', 'declare', '--regions', 'ir,np', '--from', '2026-06-14T18:00:00Z', '--reason', 'election night']);
     expect(declared.code).toBe(ExitCode.ok);

@@ -191,7 +191,7 @@ describe('holdfast subscriptions show, update and test', () => {
     it('exits 2 on an overlap over 168h or not a duration, asking nothing', async () => {
       for (const [overlap, message] of [
         ['169h', '--overlap must be at most 168h (a week), not 169h: a receiver that needs longer is better given the new secret first'],
-        ['a day', '--overlap a day is not a duration: write 30m, 90s, 1h30m or a number of seconds'],
+        ['a day', '--overlap a day is not a duration: write 30m, 90s, 1h30m or a whole number of seconds'],
       ] as const) {
         const { code, said, asked } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', overlap], () => ({ body: rotated(null) }));
         expect(code).toBe(ExitCode.usage);

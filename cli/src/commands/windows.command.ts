@@ -333,7 +333,7 @@ export const windowCommands: Command[] = [
       );
       noteMore(context, body, 'runs');
       // A rule's later runs are not stored yet: a COUNT=6 series starting months ahead lists one, which reads as all of them.
-      if (body.plannedThrough && !body.nextCursor) context.io.err(`runs are stored through ${utcTime(body.plannedThrough)}; later ones its rule gives are added as that horizon moves on (OCCURRENCE_HORIZON_DAYS)\n`);
+      if (body.plannedThrough && !body.nextCursor) context.io.err(`runs are stored through ${utcTime(body.plannedThrough)}; later ones its rule gives, if any, are added as that horizon moves on (OCCURRENCE_HORIZON_DAYS)\n`);
     },
   },
   {

@@ -45,7 +45,7 @@ export class ApiKeyAuthenticator extends Authenticator {
       throw new DomainError(
         'malformed-key',
         401,
-        'The bearer token is not a Holdfast API key (hf_<16 hex digits>_<secret>) nor this system\'s admin key (the hf_bootstrap_... line npm start printed). Check that the whole key was copied.',
+        'The bearer token is not a Holdfast API key (hf_<16 hex digits>_<secret>) nor this system\'s admin key (npm start keeps it in .holdfast/bootstrap-key). Check that the whole key was copied.',
       );
     }
     const row = await this.keys.row(keyId);

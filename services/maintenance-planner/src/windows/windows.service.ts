@@ -842,12 +842,12 @@ export class WindowsService {
     const now = this.clock.now();
     // One that can never start (cancelled, completed, running, missed) is refused for what it is
     // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
-    // A held one goes on to the gate, whose 423 names the holds.
+    // One not due yet, held or not, is refused as not due, saying when it is: refused as held, its caller
+    // was sent to the gate, which answers for now and lets through what a hold beginning later holds at the
+    // run's time. A held one that is due goes on to the gate, whose 423 names the holds.
     const asked = await this.occurrence(this.dataSource.manager, id, number);
-    if (asked.status !== 'held') {
-      if (!mayStart(asked)) throw notStartable(id, asked, this.cancelledBy(await this.row(this.dataSource.manager, id), asked));
-      assertDue(id, asked, now, this.config.settings.earlyStartMs);
-    }
+    if (asked.status !== 'held' && !mayStart(asked)) throw notStartable(id, asked, this.cancelledBy(await this.row(this.dataSource.manager, id), asked));
+    assertDue(id, asked, now, this.config.settings.earlyStartMs);
     const { notice } = await this.gate.check({ windowId: id, at: now, occurrence: number });
     const occurrence = await this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
@@ -1386,7 +1386,7 @@ function notInProgress(id: string, occurrence: OccurrenceRow, windowCancelled: b
  */
 function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartMs: number): void {
   const earlyMs = occurrence.starts_at.getTime() - now.getTime();
-  if (occurrence.status !== 'scheduled' || earlyMs <= earlyStartMs) return;
+  if ((occurrence.status !== 'scheduled' && occurrence.status !== 'held') || earlyMs <= earlyStartMs) return;
   const inWords = earlyMs >= 2 * 86_400_000 ? `${Math.floor(earlyMs / 86_400_000)} days` : earlyMs >= 7_200_000 ? `${Math.floor(earlyMs / 3_600_000)} hours` : `${Math.ceil(earlyMs / 60_000)} minutes`;
   throw new DomainError(
     'occurrence-not-due',
@@ -1401,10 +1401,10 @@ type WindowTimes = { startsAt: string; endsAt: string; plannedZone: string; recu
 
 type IndexedReading = ExdateReading & { index: number };
 
-/** What to say of an exdate that names no run: the run nearest it, in UTC and in the planned zone. */
 /** How many exdates naming no run a refusal's detail names. */
 const EXDATES_SAID = 5;
 
+/** What to say of an exdate that names no run: the run nearest it, in UTC and in the planned zone. */
 function nearestRun(reading: ExdateReading, zone: string): string {
   if (!reading.nearest) return 'names no run: the rule gives none';
   const at = reading.nearest.start;
