@@ -194,6 +194,15 @@ describe('expectedEnd', () => {
     for (const update of updates) expect(update.expectedEnd).toBe(started.expectedEnd);
   });
 
+  it('reads no decay into a level still climbing while the baseline of its next hours climbs faster', () => {
+    // From 2016 (a rising stretch of the daily cycle) the surge climbs 2 a sample, the baseline about 6: its excess slips a little.
+    const climbing = Array.from({ length: 24 }, (_, k) => sample(2016 + k, 4000 + 2 * k));
+    const decisions = run([...traffic(0, 2016), ...climbing]).decisions;
+    expect(decisions[0].type).toBe('surge.started');
+    // The profile never reaches 4000, and nothing has decayed: no end to tell.
+    expect(decisions.map((decision) => decision.expectedEnd)).toEqual(decisions.map(() => null));
+  });
+
   it('publishes a moved end once the estimates have agreed on it for half an hour', () => {
     // Held at 1250 from a trough, the surge would end near the next peak; decaying by 5% a sample, hours sooner.
     const levels = [1250, 1250, 1250, ...Array.from({ length: 60 }, (_, k) => 700 + 550 * 0.95 ** (k + 1))];

@@ -450,8 +450,8 @@ const MIN_FORECAST_STEP_MS = 15 * 60_000;
 
 /**
  * When the surge should be over, by the earlier of two estimates, or null when neither can be made:
- * - decay: once the excess has fallen from its peak, its geometric decay per sample says how many
- *   more samples until it is calm;
+ * - decay: once the excess has fallen from its peak (by DECAY_MIN_FALL at least, the level below its
+ *   recent high), its geometric decay per sample says how many more samples until it is calm;
  * - season: if the level now observed held, the first time within a week at which the seasonal
  *   forecast rises (or, for a collapse, falls) to meet it, so it is no longer unusual for that local
  *   hour (a night-time surge absorbed by the daily peak). A level the profile never reaches gives none.
@@ -500,11 +500,18 @@ function endSettled(active: ActiveSurge, endMs: number | null, atMs: number): bo
   return true;
 }
 
+/** How far the excess must have fallen from its peak before its decay says when the surge ends: less is noise. */
+const DECAY_MIN_FALL = 0.1;
+
 function decayCalmAt(state: SeriesState, active: ActiveSurge, reading: Reading, atMs: number, t: SurgeThresholds, cadenceMs: number): number {
   const excess = active.direction === 'up' ? reading.observed - reading.baseline : reading.baseline - reading.observed;
   const elapsed = state.samplesSeen - active.peakSample;
   const calmExcess = t.clearScore * reading.scale;
-  if (elapsed <= 0 || excess <= 0 || excess >= active.peakExcess) return Number.POSITIVE_INFINITY;
+  if (elapsed <= 0 || excess <= 0 || excess > active.peakExcess * (1 - DECAY_MIN_FALL)) return Number.POSITIVE_INFINITY;
+  // A level still at its recent high has not decayed, whatever its excess: the baseline rising under it (its
+  // next hour's, or learning the surge) took a little off, extrapolated into an end days away.
+  const before = state.recent.slice(0, -1).map((sample) => sample.value);
+  if (before.length > 0 && (active.direction === 'up' ? reading.observed >= Math.max(...before) : reading.observed <= Math.min(...before))) return Number.POSITIVE_INFINITY;
   const decay = Math.pow(excess / active.peakExcess, 1 / elapsed);
   const toCalm = excess <= calmExcess ? 0 : Math.ceil(Math.log(calmExcess / excess) / Math.log(decay));
   return atMs + toCalm * cadenceMs;

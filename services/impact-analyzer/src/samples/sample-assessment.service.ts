@@ -15,6 +15,7 @@ import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/sur
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
 import { sampleTimeRefusal } from './sample-time';
+import { reasonOf } from './surge-reason';
 import { SAMPLES_IN_HELP, SourceLabels } from './source-label';
 import { overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
@@ -506,10 +507,3 @@ function evidenceOf(decision: SurgeDecision): SurgeEvidence {
   };
 }
 
-function reasonOf(decision: SurgeDecision): string {
-  const { region, metric, evidence, direction } = decision;
-  const ratio = evidence.baseline > 0 ? ` (${(evidence.observed / evidence.baseline).toFixed(1)}x)` : '';
-  return `${metric} in ${region} ${direction === 'up' ? 'rose' : 'fell'} to ${round(evidence.observed)} against an expected ${round(evidence.baseline)}${ratio} for this local hour of the week; z-score ${evidence.zScore.toFixed(1)}`;
-}
-
-const round = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));
