@@ -255,6 +255,8 @@ describe('holdfast answers it cannot use', () => {
     expect(missing.said.err).toBe(`holdfast: No window ${WINDOW}: list windows with GET /v1/windows. (window-not-found)\n  from the CLI: holdfast windows list lists the windows\n`);
     const keyless = await holdfast(['holds', 'list'], { status: 401, body: { status: 401, title: 'Unauthorized', detail: 'This endpoint needs an API key: send "Authorization: Bearer <key>".', code: 'missing-key' } });
     expect(keyless.said.err).toContain('\n  from the CLI: give the key in HOLDFAST_KEY, or read it from standard input with --key -\n');
+    const early = await holdfast(['windows', 'start', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', detail: 'Occurrence 1 ... move the window to now (PATCH startsAt and endsAt).', code: 'occurrence-not-due' } });
+    expect(early.said.err).toContain('\n  from the CLI: holdfast windows update ID --start ... --end ... moves the window to now;');
   });
 
   it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {

@@ -121,12 +121,16 @@ describe('calls sent again when the service could not take them', () => {
     const { io, said } = specIo();
     expect(await run(['subscriptions', 'delete', HOLD, '--notifier-url', notifier.url], io)).toBe(ExitCode.error);
     expect(notifier.asked.map(({ method }) => method)).toEqual(['DELETE', 'DELETE']);
-    expect(said.err.trimEnd().split('\n').slice(-2)).toEqual([`holdfast: No subscription ${HOLD}. (subscription-not-found)`, '  an earlier attempt of this call was cut off before its answer came, and may have done it already']);
+    expect(said.err.trimEnd().split('\n').slice(-3)).toEqual([
+      `holdfast: No subscription ${HOLD}. (subscription-not-found)`,
+      '  from the CLI: holdfast subscriptions list lists the subscriptions',
+      '  an earlier attempt of this call was cut off before its answer came, and may have done it already',
+    ]);
 
     // Refused at once, the 404 is only the 404.
     const once = specIo();
     expect(await run(['subscriptions', 'delete', HOLD, '--notifier-url', (await plannerAnswering(gone)).url], once.io)).toBe(ExitCode.error);
-    expect(once.said.err).toBe(`holdfast: No subscription ${HOLD}. (subscription-not-found)\n`);
+    expect(once.said.err).toBe(`holdfast: No subscription ${HOLD}. (subscription-not-found)\n  from the CLI: holdfast subscriptions list lists the subscriptions\n`);
   });
 
   it('does not send a call that timed out again (its time is spent) and names the key of a POST among them', async () => {

@@ -95,6 +95,11 @@ const FROM_THE_CLI: Readonly<Record<string, string>> = {
   'version-required': 'give --version N, the version holdfast windows show ID prints',
   'stale-version': 'holdfast windows show ID prints the version now; give it with --version N',
   'unknown-region': 'holdfast regions lists the regions',
+  'subscription-not-found': 'holdfast subscriptions list lists the subscriptions',
+  'delivery-not-found': 'holdfast deliveries list lists the deliveries',
+  'surge-not-found': 'holdfast surges list lists the surges',
+  'declaration-not-found': 'holdfast declarations list lists the declarations',
+  'occurrence-not-due': 'holdfast windows update ID --start ... --end ... moves the window to now; holdfast windows occurrences ID says when each run is',
 };
 
 const GIST_LENGTH = 200;

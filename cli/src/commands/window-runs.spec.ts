@@ -106,6 +106,7 @@ describe('holdfast windows start and complete', () => {
     expect(said.out).toContain(`held: ${held.detail}\n`);
     expect(said.out).toMatch(new RegExp(`^${HOLD} +manual +election night +2026-06-14 21:30 UTC \\(\\+00:00\\) +IR 2026-06-14 21:30 Asia/Tehran \\(\\+03:30\\) - 2026-06-15 01:00 \\(\\+03:30\\)$`, 'm'));
     expect(said.out).toContain(`retry after 1h 30m (2026-06-14T21:30:00.000Z), or wait for it with holdfast gate --window ${WINDOW} --wait\n`);
+    expect(said.out).toContain(`to run it anyway, with the reason on the audit trail: holdfast holds override ${WINDOW} --occurrence 1 --reason TEXT\n`);
   });
 
   it("exits 1 with the problem's detail when the planner answers 409", async () => {

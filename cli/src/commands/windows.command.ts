@@ -346,7 +346,7 @@ export const windowCommands: Command[] = [
       const id = idArgument(context, 'window');
       const n = await runNumber(context, id, 'start');
       const answer = await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/start', { params: { path: { id, n } } }), planner);
-      if (answer.response.status === 423) return reportHeld(context, `window ${id} run ${n}`, answer, `or wait for it with holdfast gate --window ${id} --wait`);
+      if (answer.response.status === 423) return reportHeld(context, `window ${id} run ${n}`, answer, `or wait for it with holdfast gate --window ${id} --wait`, `holdfast holds override ${id} --occurrence ${n} --reason TEXT`);
       showRun(context, id, expectOk<OccurrenceView>(answer));
       // A notify-only window started through a hold: which one, as the gate says it.
       const notice = answer.response.headers.get('holdfast-notice');
