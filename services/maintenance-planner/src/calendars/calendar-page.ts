@@ -124,11 +124,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   function say(text) { byId('status').textContent = text; }
   function when(iso, zoneName) { var parts = localParts(iso, zoneName); return parts.day + ' ' + parts.time; }
   function zone() { return byId('zone').value || 'UTC'; }
+  // One formatter a zone: a run's card reads its times in the zone shown, its planned zone and its regions' zones.
+  var partFormats = {};
   /** An instant's day and time in a zone, the zone shown unless another is named. */
   function localParts(iso, zoneName) {
     var parts = {};
-    new Intl.DateTimeFormat('en-CA', { timeZone: zoneName || zone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
+    var timeZone = zoneName || zone();
+    var format = partFormats[timeZone] || (partFormats[timeZone] = new Intl.DateTimeFormat('en-CA', { timeZone: timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }));
+    format.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
     return { day: parts.year + '-' + parts.month + '-' + parts.day, time: parts.hour + ':' + parts.minute };
   }
   function isDay(text) {
@@ -427,8 +430,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var window = entry.window;
     var occurrence = entry.occurrence;
     var planned = window.plannedZone;
+    var plannedStart = when(occurrence.startsAt, planned);
+    var plannedEnd = when(occurrence.endsAt, planned);
     var readsAsPlanned = function (zoneName) {
-      return when(occurrence.startsAt, zoneName) === when(occurrence.startsAt, planned) && when(occurrence.endsAt, zoneName) === when(occurrence.endsAt, planned);
+      return when(occurrence.startsAt, zoneName) === plannedStart && when(occurrence.endsAt, zoneName) === plannedEnd;
     };
     var regions = state.regions.filter(function (region) {
       return window.footprint.global ? region.zones.indexOf(planned) >= 0 : window.footprint.regions.indexOf(region.code) >= 0;
