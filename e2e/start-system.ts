@@ -31,17 +31,30 @@ export function startSystem(env: Record<string, string | undefined>): StartedSys
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
   const child = spawn('npm', ['start'], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  // A pipe's chunk may end mid-line: each stream keeps its unfinished line until the rest arrives.
+  const collector = () => {
+    let unfinished = '';
+    return (chunk: Buffer) => {
+      const lines = (unfinished + chunk.toString('utf8')).split('\n');
+      unfinished = lines.pop() ?? '';
+      output.push(...lines.filter(Boolean));
+    };
+  };
+  child.stdout?.on('data', collector());
+  child.stderr?.on('data', collector());
   const exit = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   return { child, output, exit };
 }
 
-/** Resolves once npm start says all three services are up; fails with everything it printed if it exits first. */
+/**
+ * Resolves once npm start has printed its whole greeting, through the last line: the services are
+ * up and the lines a spec reads from it (the admin key's file) are in. CI on 2026-12-07 read the
+ * greeting's first line, which came in a chunk of its own, and missed the key's line after it.
+ * Fails with everything it printed if it exits first.
+ */
 export function untilUp(system: StartedSystem, timeoutMs: number): Promise<unknown> {
   return Promise.race([
-    expectEventually(() => expect(system.output).toContain('[holdfast] all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:'), { timeoutMs }),
+    expectEventually(() => expect(system.output).toContain('[holdfast] Ctrl-C stops them.'), { timeoutMs }),
     system.exit.then((code) => {
       throw new Error(`npm start exited (code ${code}) before the services were up:\n${system.output.join('\n')}`);
     }),
