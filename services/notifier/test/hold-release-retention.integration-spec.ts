@@ -1,6 +1,8 @@
+import { createEvent, EventExamples } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
@@ -13,6 +15,7 @@ const DAY_MS = 86_400_000;
 describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and while a placement of the hold is kept, against the real broker and PostgreSQL', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   let alertmanager: HttpReceiver;
+  let webhook: HttpReceiver;
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
   let publisher: EventPublisher;
   let database: DataSource;
@@ -21,9 +24,10 @@ describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and 
 
   beforeAll(async () => {
     alertmanager = await HttpReceiver.start(() => ({ status: 200 }));
+    webhook = await HttpReceiver.start(() => ({ status: 204 }));
     service = await startServiceUnderTest(notifierService, {
       clock,
-      environment: { NOTIFIER_OUTBOUND_ALLOW: alertmanager.allowEntry, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: '10' },
+      environment: { NOTIFIER_OUTBOUND_ALLOW: `${alertmanager.allowEntry},${webhook.allowEntry}`, NOTIFIER_WORKER_POLL_MS: '50', NOTIFIER_HOLD_RELEASE_RETENTION_DAYS: '10' },
     });
     publisher = await connectPublisher(service.config.kafka);
     database = service.app.get(DataSource);
@@ -33,6 +37,7 @@ describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and 
     await publisher?.disconnect();
     await service?.close();
     await alertmanager?.close();
+    await webhook?.close();
   });
 
   it('forgets a release no placement was recorded for once the retention has passed since it was consumed, not before', async () => {
@@ -71,5 +76,29 @@ describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and 
     expect((JSON.parse(replayed.body) as { endsAt: string }[]).map((alert) => alert.endsAt)).toEqual([new Date(released.data.releasedAt).toISOString()]);
     // Ended, so the refresher never fires it again.
     expect(await service.app.get(HoldAlertRefresher).refreshDue()).toBe(0);
+  });
+
+  it('keeps the release of a hold whose window.held is kept, so replaying it a month later to a subscription that takes no release still sends nothing', async () => {
+    const notifier = api(service);
+    const { id } = await notifier.subscribe({ channel: 'webhook', target: webhook.url, filters: { regions: ['BO'], eventTypes: ['window.held'] } });
+    const placed = holdPlaced(['BO']);
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['BO'] } };
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await publisher.publish(held);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await notifier.deliveries(`subscriptionId=${id}`);
+      expect(deliveries).toMatchObject([{ eventType: 'window.held', status: 'delivered' }]);
+      return deliveries;
+    });
+    await publisher.publish(holdReleased(placed));
+    await expectEventually(async () => expect(await remembered(placed.data.holdId)).toBe(true));
+
+    clock.advance(30 * DAY_MS);
+    await service.app.get(HoldReleases).prune();
+    expect(await remembered(placed.data.holdId)).toBe(true);
+
+    expect((await notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'cancelled' }]));
+    expect(webhook.requests).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { createEvent, EventExamples } from '@holdfast/contracts';
 import { expectEventually, ManualClock } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import type { HttpReceiver } from './support/http-receiver';
@@ -12,11 +13,17 @@ import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryV
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
     `not sent: superseded by the release of hold ${holdId} at ${releasedAt} (delivery ${release.id}), recorded for this subscription before this ${eventType} went out: sent now, it would say the released hold is in force again`;
+
+  const releasedUntold = (holdId: string, releasedAt: string, eventType: string) =>
+    `not sent: superseded by the release of hold ${holdId} at ${releasedAt}, consumed before this ${eventType} went out: sent now, it would say the released hold is in force, and this subscription takes no release of it to say otherwise`;
+  // No subscription takes these releases, so no delivery shows one was consumed: only the release the notifier keeps does.
+  const releaseConsumed = (holdId: string) =>
+    expectEventually(async () => expect(await suite.app.get(DataSource).query('SELECT hold_id FROM hold_release WHERE hold_id = $1', [holdId])).toHaveLength(1));
 
   /** The subscription's deliveries once one of them is dead and the other delivered, each as [event type, status]. */
   const oneDeadOneDelivered = (subscriptionId: string) =>
@@ -131,5 +138,73 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
       ]),
     );
     expect(suite.receivers.slack.requests).toHaveLength(2);
+  });
+
+  it('cancels a hold.placed retried after its hold was released, to a subscription that takes placements but no releases', async () => {
+    suite.receivers.placementsOnly.reply = () => ({ status: 503 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.placementsOnly.url, filters: { regions: ['BZ'], eventTypes: ['hold.placed'] } });
+    const placed = holdPlaced(['BZ']);
+    await suite.publisher.publish(placed);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'hold.placed', status: 'pending', attempts: 1 }]));
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await releaseConsumed(placed.data.holdId);
+
+    // The receiver is back and the retry is due: the hold it would announce is over.
+    suite.receivers.placementsOnly.reply = () => ({ status: 204 });
+    clock.advance(10 * 60_000);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([
+        { eventType: 'hold.placed', status: 'cancelled', attempts: 1, lastError: releasedUntold(placed.data.holdId, '2026-06-14T23:30:00.000Z', 'hold.placed') },
+      ]),
+    );
+    expect(types(suite.receivers.placementsOnly)).toEqual(['hold.placed']);
+  });
+
+  it('cancels a window.held replayed after its hold was released, to a subscription that takes window.held alone', async () => {
+    suite.receivers.heldOnly.reply = () => ({ status: 400 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.heldOnly.url, filters: { regions: ['CR'], eventTypes: ['window.held'] } });
+    const placed = holdPlaced(['CR']);
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['CR'] } };
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}`);
+      expect(deliveries).toMatchObject([{ eventType: 'window.held', status: 'dead' }]);
+      return deliveries;
+    });
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await releaseConsumed(placed.data.holdId);
+
+    suite.receivers.heldOnly.reply = () => ({ status: 204 });
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([
+        { eventType: 'window.held', status: 'cancelled', lastError: releasedUntold(placed.data.holdId, '2026-06-14T23:30:00.000Z', 'window.held') },
+      ]),
+    );
+    expect(types(suite.receivers.heldOnly)).toEqual(['window.held']);
+  });
+
+  it("sends a window.held to a subscription that takes window.released, though the hold's hold.released was read first: its own release follows it", async () => {
+    suite.receivers.windowReleases.reply = () => ({ status: 400 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.windowReleases.url, filters: { regions: ['SV'], eventTypes: ['window.held', 'window.released'] } });
+    const placed = holdPlaced(['SV']);
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['SV'] } };
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}`);
+      expect(deliveries).toMatchObject([{ eventType: 'window.held', status: 'dead' }]);
+      return deliveries;
+    });
+    // The holds topic is read ahead of the windows topic: the hold's release is in, the window's not yet.
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await releaseConsumed(placed.data.holdId);
+
+    suite.receivers.windowReleases.reply = () => ({ status: 204 });
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'delivered' }]));
+    await suite.publisher.publish(createEvent('window.released', { ...window, status: 'scheduled', holdId: placed.data.holdId }, { source: 'notifier-spec' }));
+    await expectEventually(async () => expect(types(suite.receivers.windowReleases)).toEqual(['window.held', 'window.held', 'window.released']));
   });
 });

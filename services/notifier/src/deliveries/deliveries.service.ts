@@ -106,7 +106,8 @@ export class DeliveriesService {
    * Before the consumer's transaction: whether a live subscription wants the event. Most events
    * interest no one, and those then cost one read instead of a transaction with its ledger row
    * and commit; the subscriptions read here are the ones recordFor records for. A release is
-   * always recorded: a placement sent after it must not fire its alerts (see HoldReleaseEntity).
+   * always recorded: a placement sent after it must not fire its alerts, nor reach a subscription
+   * that takes no release (see HoldReleaseEntity).
    */
   async isWanted(event: AnyHoldfastEvent): Promise<boolean> {
     const facts = factsOf(event);
@@ -132,7 +133,7 @@ export class DeliveriesService {
     const wanted = this.wanting.get(event);
     const facts = wanted?.facts ?? factsOf(event);
     const matching = wanted?.matching ?? (await this.matching(event, facts, transaction));
-    // Every release, wanted by a subscription or not: the Alertmanager channel and its refresher read it (HoldReleaseEntity says why).
+    // Every release, wanted by a subscription or not: the Alertmanager channel, its refresher and the worker read it (HoldReleaseEntity says why).
     if (event.type === 'hold.released') await this.releases.remember(transaction, event.data.holdId, new Date(event.data.releasedAt));
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };

@@ -65,6 +65,12 @@ const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'r
   WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
     AND (r.seq < $5 OR r.status IN ('delivered', 'sending'))
   ORDER BY r.seq LIMIT 1`);
+// The release of the hold ($4) as the notifier consumed it (hold_release, kept for every release), when none of the release
+// events of the types $3 is recorded for the placement's subscription ($1) on its keys: asked only of a subscription whose
+// filters take none of them, so a placement sent after the release would be the last it is told of the hold.
+const RELEASE_UNTOLD = prepared(`SELECT h.released_at FROM hold_release h
+  WHERE h.hold_id = $4 AND NOT EXISTS (SELECT 1 FROM delivery r WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || h.hold_id)
+    AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = h.hold_id::text)`);
 
 /** Why a delivery is settled without being sent, and as what. */
 interface Unsent {
@@ -383,7 +389,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, sendingVersion, delivery.attempts > 0);
       const channel = this.channels.get(delivery.channel);
       if (isStopped(subscription)) unsent = unsentOf(subscription);
-      else if (!channel.endsPlacementsAfterRelease) unsent = await this.supersededByRelease(delivery);
+      else if (!channel.endsPlacementsAfterRelease) unsent = await this.supersededByRelease(delivery, subscription);
       if (!unsent) {
         this.noteSender(delivery);
         const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, previousSecrets, targetUrl }));
@@ -497,18 +503,32 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * A hold's placement (hold.placed, window.held) its release supersedes (RELEASE_SENT_FIRST): cancelled, saying
-   * which release, rather than sent to a channel that would show the released hold in force again.
+   * A hold's placement (hold.placed, window.held) its release supersedes: cancelled, saying which release, rather than
+   * sent to a channel that would show the released hold in force again. One the subscription is sent (RELEASE_SENT_FIRST),
+   * or, to a subscription that takes none, the hold's release as consumed (RELEASE_UNTOLD). One that takes a release
+   * is not asked the second: its release may be on a topic read later (window.released after hold.released), and
+   * will follow its placement in the key's order.
    */
-  private async supersededByRelease(delivery: DeliveryEntity): Promise<Unsent | undefined> {
+  private async supersededByRelease(delivery: DeliveryEntity, subscription: SubscriptionEntity): Promise<Unsent | undefined> {
     const releases = RELEASES_OF[delivery.eventType];
     if (!releases) return undefined;
     const { holdId } = delivery.event.data as { holdId: string };
-    const [release] = (await this.dataSource.query(RELEASE_SENT_FIRST, [delivery.subscriptionId, delivery.orderingKey, releases, holdId, delivery.seq])) as { id: string; released_at: Date }[];
-    if (!release) return undefined;
+    const parameters = [delivery.subscriptionId, delivery.orderingKey, releases, holdId];
+    const [release] = (await this.dataSource.query(RELEASE_SENT_FIRST, [...parameters, delivery.seq])) as { id: string; released_at: Date }[];
+    if (release) {
+      return {
+        status: 'cancelled',
+        reason: `not sent: superseded by the release of hold ${holdId} at ${release.released_at.toISOString()} (delivery ${release.id}), recorded for this subscription before this ${delivery.eventType} went out: sent now, it would say the released hold is in force again`,
+      };
+    }
+    const { eventTypes } = subscription.filters;
+    const takesRelease = eventTypes.length === 0 || eventTypes.some((type) => releases.includes(type));
+    if (takesRelease) return undefined;
+    const [untold] = (await this.dataSource.query(RELEASE_UNTOLD, parameters)) as { released_at: Date }[];
+    if (!untold) return undefined;
     return {
       status: 'cancelled',
-      reason: `not sent: superseded by the release of hold ${holdId} at ${release.released_at.toISOString()} (delivery ${release.id}), recorded for this subscription before this ${delivery.eventType} went out: sent now, it would say the released hold is in force again`,
+      reason: `not sent: superseded by the release of hold ${holdId} at ${untold.released_at.toISOString()}, consumed before this ${delivery.eventType} went out: sent now, it would say the released hold is in force, and this subscription takes no release of it to say otherwise`,
     };
   }
 

@@ -10,13 +10,14 @@ const PRUNE_INTERVAL_MS = 10 * 60_000;
 // Nothing reads its answer, so it travels with the consumer's COMMIT.
 const RECORD_RELEASE = answeredAtCommit('INSERT INTO hold_release (hold_id, released_at, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING');
 
-// A release is forgotten only once no placement of its hold is kept as a delivery, whatever its
-// status (a pending one may still be sent, and a dead or delivered one replayed), and once no
+// A release is forgotten only once no placement of its hold (hold.placed, or window.held on its window's key) is kept
+// as a delivery, whatever its status (a pending one may still be sent, and a dead or delivered one replayed), and once no
 // annotation or alert record of the hold is left: those are pruned while it still says the hold was released.
 const PRUNE = `DELETE FROM hold_release WHERE hold_id IN (
     SELECT r.hold_id FROM hold_release r
     WHERE r.recorded_at < $1
       AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_type = 'hold.placed' AND d.ordering_key = 'hold:' || r.hold_id)
+      AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_type = 'window.held' AND d.event->'data'->>'holdId' = r.hold_id::text)
       AND NOT EXISTS (SELECT 1 FROM grafana_annotation g WHERE g.hold_id = r.hold_id)
       AND NOT EXISTS (SELECT 1 FROM hold_alert a WHERE a.hold_id = r.hold_id)
     LIMIT $2)`;
