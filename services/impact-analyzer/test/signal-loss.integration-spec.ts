@@ -250,6 +250,68 @@ describe('impact-analyzer: a surge of the seasonal detector whose series goes si
   });
 });
 
+describe('impact-analyzer: a returning sample that also starts a surge', () => {
+  let service: ServiceUnderTest;
+  let surges: Awaited<ReturnType<typeof recordEvents>>;
+  let signals: Awaited<ReturnType<typeof recordEvents>>;
+  const clock = new ManualClock('2026-06-14T21:00:00Z');
+
+  const eventsOf = (region: string) => surges.events().filter((event) => event.data.region === region);
+  const sampleCount = async (region: string) => ((await (await service.fetch(`/v1/regions/${region}/baseline`)).json()) as { metrics: { sampleCount: number }[] }).metrics[0]?.sampleCount;
+  /** A region's surge and signal events as written to the outbox, in the order the relay sends them. */
+  const outbox = async (region: string) =>
+    (await service.app.get(DataSource).query(`SELECT event_type AS type, headers->>'ce_time' AS time, payload AS data FROM outbox_message WHERE message_key = $1 ORDER BY id`, [region])) as {
+      type: string;
+      time: string;
+      data: Record<string, string>;
+    }[];
+
+  beforeAll(async () => {
+    ({ service, surges, signals } = await watchedAnalyzer(clock, { IR: { onSignalLoss: 'hold' } }, { warmupSamples: 40 }));
+  });
+
+  afterAll(async () => {
+    await surges?.stop();
+    await signals?.stop();
+    await service?.close();
+  });
+
+  it('says the signal is back before the surge starts, and the signal lost before the surge it ends clears, in event time and outbox order', async () => {
+    const regions = ['IR', 'NP'];
+    const flat = (region: string) => Array.from({ length: 45 }, (_, i) => ({ region, at: new Date(Date.parse('2026-06-14T17:00:00Z') + i * 300_000).toISOString(), value: 100 + ((i * 7) % 11) }));
+    await postAll(service, regions.flatMap((region) => [...flat(region), { region, at: '2026-06-14T20:45:00Z', value: 2_000 }]));
+    await expectEventually(() => expect(regions.map((region) => eventsOf(region).map((event) => event.type))).toEqual([['surge.started'], ['surge.started']]));
+    clock.set('2026-06-14T21:16:00Z');
+    await service.app.get(AnalyzerJobsService).runOnce();
+    await expectEventually(() => expect(signals.events()).toHaveLength(2));
+
+    // Both return still surging, in one batch.
+    clock.set('2026-06-14T21:18:00Z');
+    await postAll(service, [
+      { region: 'IR', at: '2026-06-14T21:17:00Z', value: 2_000 },
+      { region: 'NP', at: '2026-06-14T21:17:00Z', value: 2_000 },
+    ]);
+    await expectEventually(async () => {
+      for (const region of regions) expect(await sampleCount(region)).toBe(47);
+    });
+    // The lost signal's own surge (IR) clears after the new one starts, so the region is never without one.
+    expect((await outbox('IR')).map((event) => event.type)).toEqual(['surge.started', 'signal.lost', 'surge.started', 'surge.cleared', 'signal.restored', 'surge.started', 'surge.cleared']);
+    expect((await outbox('NP')).map((event) => event.type)).toEqual(['surge.started', 'signal.lost', 'surge.cleared', 'signal.restored', 'surge.started']);
+    for (const region of regions) {
+      const written = await outbox(region);
+      const times = written.map((event) => Date.parse(event.time));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      const lost = written.find((event) => event.type === 'signal.lost')!;
+      const ended = written.find((event) => event.type === 'surge.cleared')!;
+      expect(ended.data.clearedAt).toBe(lost.data.lostAt);
+      const restored = written.find((event) => event.type === 'signal.restored')!;
+      const renewed = written[written.indexOf(restored) + 1];
+      expect(renewed).toMatchObject({ type: 'surge.started', data: { evidence: expect.any(Object) } });
+      expect(Date.parse(renewed.data.startedAt)).toBeGreaterThanOrEqual(Date.parse(restored.data.restoredAt));
+    }
+  });
+});
+
 describe('impact-analyzer: a series already lost when its region’s onSignalLoss changes (configuration and restart)', () => {
   let service: ServiceUnderTest;
   /** The process running now: each restart closes the one before. */

@@ -205,7 +205,12 @@ export class SampleAssessmentService {
           late++;
           continue;
         }
-        firstAssessed ??= event;
+        if (firstAssessed === undefined) {
+          firstAssessed = event;
+          // Only a sample newer than the last one says the signal is back (a replay of old ones does not). Said ahead of
+          // the surges it starts, in time and outbox order, or a reader sees a surge begin while the signal is lost.
+          if (row.signal_lost_at) effects.push(() => this.signalRestored(transaction, row, event));
+        }
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
         if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
@@ -216,9 +221,9 @@ export class SampleAssessmentService {
         afterCommit(transaction, () => this.sayLate(row.region, row.metric, late, lastTaken));
       }
       if (!firstAssessed) continue;
-      // Only a sample newer than the last one says the signal is back; a replay of old ones does not.
       const restoredBy = firstAssessed;
-      if (row.signal_lost_at) effects.push(() => this.signalBack(transaction, active, row, restoredBy));
+      // After the surges its samples start, so the region is never without one.
+      if (row.signal_lost_at) effects.push(() => this.releaseHeld(transaction, active, row, restoredBy));
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
@@ -466,27 +471,32 @@ export class SampleAssessmentService {
     surges.cleared(orphan);
   }
 
-  /** Samples are back: signal.restored says so, and a surge held for the lost signal clears. */
-  private async signalBack(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent): Promise<void> {
+  /** Samples are back: signal.restored says so. */
+  private async signalRestored(transaction: EntityManager, row: SeriesRow, event: SampleEvent): Promise<void> {
     const { region, metric } = row;
-    const reason = `Samples of ${metric} from ${region} are arriving again`;
     await this.messaging.outbox.add(
       transaction,
       createEvent(
         'signal.restored',
-        { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: new Date(event.data.at).toISOString(), reason },
+        { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: new Date(event.data.at).toISOString(), reason: signalBackReason(region, metric) },
         // In the loss's chain, caused by the sample that ended it.
         { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id },
       ),
     );
-    const held = surges.get(region, signalLossOrigin(metric));
+  }
+
+  /** Samples are back: a surge held for the lost signal clears. */
+  private async releaseHeld(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent): Promise<void> {
+    const held = surges.get(row.region, signalLossOrigin(row.metric));
     if (!held) return;
     // Held from when the analyzer saw the signal go, so released when it sees it back: the sample's own time
     // may be earlier (a late pipeline), and the planner's cool-down counts from the clearing.
-    await this.surges.clear(transaction, held, this.clock.now(), reason, traceOf(event));
+    await this.surges.clear(transaction, held, this.clock.now(), signalBackReason(row.region, row.metric), traceOf(event));
     surges.cleared(held);
   }
 }
+
+const signalBackReason = (region: string, metric: string): string => `Samples of ${metric} from ${region} are arriving again`;
 
 function traceOf(event: SampleEvent): SurgeTrace {
   return { correlationId: event.correlationid, causationId: event.id };
