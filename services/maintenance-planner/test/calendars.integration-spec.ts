@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
-import { feedRuns } from '../src/calendars/calendar-runs.sql';
+import { CANCELLED_RUN_STATUSES, feedRuns, type FeedRun } from '../src/calendars/calendar-runs.sql';
 import { occurrenceStatusOf, stopsRun } from '../src/windows/window-record';
 
 /**
@@ -228,6 +228,48 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(parseFeed(await feed('/v1/calendars/teams/network-ops.ics')).calendar.getFirstPropertyValue('description')).toBeNull();
   });
 
+  it('lists every run not cancelled before any cancelled one, cancelled runs only in the room CALENDAR_FEED_MAX_EVENTS leaves, and says which are left out', async () => {
+    const plan = (startsAt: string, extra: Record<string, unknown> = {}) =>
+      post('/v1/windows', { title: 'Firmware rollout', ownerTeam: 'firmware', footprint: { global: false, regions: ['CL'] }, startsAt, endsAt: new Date(Date.parse(startsAt) + 3_600_000).toISOString(), plannedZone: 'UTC', ...extra });
+    // As many cancelled windows as the feed holds runs (4), all before the runs still on.
+    for (const day of [1, 2, 3, 4]) {
+      const cancelled = await plan(`2027-04-0${day}T06:00:00Z`);
+      await post(`/v1/windows/${cancelled.windowId as string}/cancel`, { reason: 'rollout postponed' });
+    }
+    // A run an exdate cancels, between two that stay.
+    const daily = await plan('2027-04-05T06:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
+    const dropped = await service.fetch(`/v1/windows/${daily.windowId as string}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: daily.version, exdates: ['2027-04-06T06:00:00Z'] }),
+    });
+    expect(dropped.status, await dropped.text()).toBe(200);
+
+    const roomLeft = parseFeed(await feed('/v1/calendars/teams/firmware.ics'));
+    expect(roomLeft.events.map((event) => [event.utcStart, event.status])).toEqual([
+      ['2027-04-01T06:00:00Z', 'CANCELLED'],
+      ['2027-04-02T06:00:00Z', 'CANCELLED'],
+      ['2027-04-05T06:00:00Z', 'CONFIRMED'],
+      ['2027-04-07T06:00:00Z', 'CONFIRMED'],
+    ]);
+    const cancelledCut =
+      'This feed holds every run not cancelled and the first 2 cancelled runs (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from 2027-04-03T06:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
+    expect([roomLeft.calendar.getFirstPropertyValue('description'), roomLeft.calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([cancelledCut, cancelledCut]);
+
+    // More runs still on than the feed holds: the earliest of them, and no cancelled one.
+    await plan('2027-04-10T06:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
+    const full = parseFeed(await feed('/v1/calendars/teams/firmware.ics'));
+    expect(full.events.map((event) => [event.utcStart, event.status])).toEqual([
+      ['2027-04-05T06:00:00Z', 'CONFIRMED'],
+      ['2027-04-07T06:00:00Z', 'CONFIRMED'],
+      ['2027-04-10T06:00:00Z', 'CONFIRMED'],
+      ['2027-04-11T06:00:00Z', 'CONFIRMED'],
+    ]);
+    expect(full.calendar.getFirstPropertyValue('description')).toBe(
+      'This feed holds its first 4 runs not cancelled (CALENDAR_FEED_MAX_EVENTS). Those from 2027-04-12T06:00:00.000Z on are left out and so is every cancelled run: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.',
+    );
+  });
+
   it('serves the week page at /calendar without a key, every control labelled, and its script', async () => {
     const page = await fetch(`${service.baseUrl}/calendar`);
     expect(page.status).toBe(200);
@@ -363,8 +405,10 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     expect(links).toEqual({ released: expect.any(Number), overridden: expect.any(Number), cleared: expect.any(Number), holding: expect.any(Number) });
     for (const [kind, count] of Object.entries(links)) expect(count, kind).toBeGreaterThan(0);
     for (const [where, value] of feeds) {
-      const perRun = await db.query(RUNS_READ_PER_RUN(where), [value, endedAfter, 1000]);
-      expect(await feedRuns(db, where, value, endedAfter, 1000), value).toEqual(perRun);
+      const perRun = (await db.query(RUNS_READ_PER_RUN(where), [value, endedAfter, 1000])) as FeedRun[];
+      for (const cancelled of [false, true]) {
+        expect(await feedRuns(db, where, value, endedAfter, 1000, cancelled), `${value}, cancelled: ${cancelled}`).toEqual(perRun.filter((run) => CANCELLED_RUN_STATUSES.includes(run.status) === cancelled));
+      }
     }
   });
 });

@@ -17,15 +17,19 @@ export interface FeedRun {
   holds: { id: string; reason: string; source: string; regions: string[] }[] | null;
 }
 
+/** The occurrence statuses of runs that will not happen: a feed writes them CANCELLED. */
+export const CANCELLED_RUN_STATUSES = ['missed', 'cancelled'];
+
 /**
  * The runs of windows matching `where` (a condition on maintenance_window w, $1 its value) that
- * ended after `endedAfter`, earliest first, at most `limit`. The page of runs is read first, then
+ * ended after `endedAfter`, earliest first, at most `limit`: the cancelled ones (CANCELLED_RUN_STATUSES)
+ * or, with `cancelled` false, the others. The page of runs is read first, then
  * each run's hold links with their holds, in one pass: the run's last change, whether it is held
  * (as occurrenceStatusOf reads it) and the holds that hold it. Read with occurrenceStatusOf and two
  * subqueries a run, each scanning hold again for every link, a region's 5,000 runs took 1.4-2.9 s
  * of a pooled connection (`npm run bench:calendar-feed`).
  */
-export async function feedRuns(dataSource: DataSource, where: string, value: string, endedAfter: Date, limit: number): Promise<FeedRun[]> {
+export async function feedRuns(dataSource: DataSource, where: string, value: string, endedAfter: Date, limit: number, cancelled: boolean): Promise<FeedRun[]> {
   return (await dataSource.query(
     `SELECT p.window_id, p.number, p.starts_at, p.ends_at, CASE WHEN p.status = 'scheduled' AND r.held THEN 'held' ELSE p.status END AS status,
             p.title, p.owner_team, p.footprint_global, p.footprint_regions, p.planned_zone, p.priority,
@@ -35,7 +39,7 @@ export async function feedRuns(dataSource: DataSource, where: string, value: str
        FROM (SELECT o.window_id, o.number, o.starts_at, o.ends_at, o.status, o.started_at, o.completed_at, o.missed_at,
                     w.title, w.owner_team, w.footprint_global, w.footprint_regions, w.planned_zone, w.priority, w.updated_at
                FROM occurrence o JOIN maintenance_window w ON w.id = o.window_id
-              WHERE ${where} AND o.ends_at > $2
+              WHERE ${where} AND o.ends_at > $2 AND (o.status = ANY ($4)) = $5
               ORDER BY o.starts_at, o.window_id, o.number
               LIMIT $3) p
        LEFT JOIN LATERAL (
@@ -50,6 +54,6 @@ export async function feedRuns(dataSource: DataSource, where: string, value: str
                FROM hold_occurrence ho LEFT JOIN hold h ON h.id = ho.hold_id
               WHERE ho.window_id = p.window_id AND ho.number = p.number) link) r ON true
       ORDER BY p.starts_at, p.window_id, p.number`,
-    [value, endedAfter, limit],
+    [value, endedAfter, limit, CANCELLED_RUN_STATUSES, cancelled],
   )) as FeedRun[];
 }

@@ -24,9 +24,11 @@ const run: FeedRun = {
   holds: null,
 };
 
-/** The service over a database holding `runs`, with the planner's settings from `environment` (defaults for the rest). */
+/** The service over a database holding `runs`, answering feedRuns' reads of them, with the planner's settings from `environment` (defaults for the rest). */
 function calendarsOver(runs: FeedRun[], clock: ManualClock, environment: Record<string, string> = {}): CalendarsService {
-  const dataSource = { query: () => Promise.resolve(runs) } as unknown as DataSource;
+  const read = (_sql: string, [, , limit, cancelledStatuses, cancelled]: [string, Date, number, string[], boolean]) =>
+    Promise.resolve(runs.filter((run) => cancelledStatuses.includes(run.status) === cancelled).slice(0, limit));
+  const dataSource = { query: read } as unknown as DataSource;
   // The service reads only its settings of the config.
   const config = { settings: plannerSettings(z.object(plannerEnvironment).parse(environment)) } as ServiceConfig<PlannerSettings>;
   return new CalendarsService(dataSource, clock, config);
@@ -66,5 +68,20 @@ describe('CalendarsService feeds', () => {
     const calendar = await calendarOf(calendarsOver([run, later], new ManualClock('2027-02-01T00:00:00Z'), { CALENDAR_FEED_MAX_EVENTS: '1' }));
     const cut = 'This feed holds its first 1 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-14T21:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
     expect([calendar.getFirstPropertyValue('description'), calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([cut, cut]);
+  });
+
+  it('gives runs not cancelled the whole feed when they fill it, leaving out missed and cancelled runs before them, and says so', async () => {
+    const missed = { ...run, status: 'missed', starts_at: new Date('2027-02-28T22:00:00Z'), ends_at: new Date('2027-02-28T23:00:00Z') };
+    const next = { ...run, number: 2 };
+    const cancelled = { ...run, number: 4, status: 'cancelled', starts_at: new Date('2027-03-21T21:00:00Z'), ends_at: new Date('2027-03-21T22:00:00Z') };
+    const held = { ...run, number: 3, status: 'held', starts_at: new Date('2027-03-14T21:00:00Z'), ends_at: new Date('2027-03-14T22:00:00Z') };
+    const calendar = await calendarOf(calendarsOver([missed, next, held, cancelled], new ManualClock('2027-02-01T00:00:00Z'), { CALENDAR_FEED_MAX_EVENTS: '2' }));
+    expect(calendar.getAllSubcomponents('vevent').map((vevent) => [vevent.getFirstPropertyValue('uid'), vevent.getFirstPropertyValue('status')])).toEqual([
+      [`${run.window_id}-2@holdfast`, 'CONFIRMED'],
+      [`${run.window_id}-3@holdfast`, 'TENTATIVE'],
+    ]);
+    expect(calendar.getFirstPropertyValue('description')).toBe(
+      'This feed holds every run not cancelled and no cancelled run (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from 2027-02-28T22:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.',
+    );
   });
 });

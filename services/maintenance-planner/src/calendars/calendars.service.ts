@@ -36,6 +36,10 @@ const REVISION_EPOCH_MS = Date.UTC(2026, 0, 1);
  */
 const revisionOf = (changedAt: Date): number => Math.max(0, Math.floor((changedAt.getTime() - REVISION_EPOCH_MS) / 1000));
 
+/** The order feedRuns reads runs in, by start, window and number, so a feed's runs merged from two reads list as one read did. */
+const inFeedOrder = (a: FeedRun, b: FeedRun): number =>
+  a.starts_at.getTime() - b.starts_at.getTime() || (a.window_id < b.window_id ? -1 : a.window_id > b.window_id ? 1 : 0) || a.number - b.number;
+
 @Injectable()
 export class CalendarsService {
   private readonly logger = new Logger(CalendarsService.name);
@@ -59,19 +63,32 @@ export class CalendarsService {
    * A feed says where its runs stop, rather than reading as complete: one cut at
    * CALENDAR_FEED_MAX_EVENTS in a warning and in the log, any other at the horizon its recurring
    * windows' runs are planned to (OCCURRENCE_HORIZON_DAYS), dated, in a note, so a subscriber whose
-   * calendar goes quiet after that day is told why.
+   * calendar goes quiet after that day is told why. Cancelled runs are listed only in the room the
+   * others leave: one only lets a client drop an event it took, and thousands of them (a team's
+   * windows called off) filled a feed and cut the runs still on.
    */
   private async feed(name: string, where: string, value: string): Promise<CalendarFeed> {
     const max = this.config.settings.calendarFeedMaxEvents;
-    let events = await this.events(where, value, max + 1);
+    const live = await this.runs(where, value, false, max + 1);
+    const room = Math.max(0, max - live.length);
+    // One more than there is room for, even when there is none: whether any is left out, and from which on.
+    const cancelled = await this.runs(where, value, true, room + 1);
+    const liveLeftOut = live[max]?.starts_at.toISOString();
+    const cancelledLeftOut = cancelled[room]?.starts_at.toISOString();
     // No ';' or ',' in either text: some readers (ical.js among them) show an X- property's text still escaped.
     let about: FeedAbout = { note: this.horizonNote() };
-    if (events.length > max) {
-      const left = events[max].startsAt.toISOString();
-      about = { warning: `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${left} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.` };
-      this.logger.warn({ feed: name, max, leftOutFrom: left }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
-      events = events.slice(0, max);
+    if (liveLeftOut) {
+      about = {
+        warning: cancelledLeftOut
+          ? `This feed holds its first ${max} runs not cancelled (CALENDAR_FEED_MAX_EVENTS). Those from ${liveLeftOut} on are left out and so is every cancelled run: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`
+          : `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${liveLeftOut} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`,
+      };
+    } else if (cancelledLeftOut) {
+      const listed = room === 0 ? 'no cancelled run' : `the first ${room} cancelled runs`;
+      about = { warning: `This feed holds every run not cancelled and ${listed} (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from ${cancelledLeftOut} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.` };
     }
+    if (about.warning) this.logger.warn({ feed: name, max, leftOutFrom: liveLeftOut, cancelledLeftOutFrom: cancelledLeftOut }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
+    const events = [...live.slice(0, max), ...cancelled.slice(0, room)].sort(inFeedOrder).map((row) => this.event(row));
     return { entityTag: await feedEntityTag(name, events, about), runs: events.length, render: () => icsCalendar(name, events, about) };
   }
 
@@ -96,13 +113,12 @@ export class CalendarsService {
   }
 
   /**
-   * Runs that ended within CALENDAR_PAST_DAYS and every one ahead, earliest first: past runs pile up
-   * for as long as a window recurs, and a feed from the first of them would, in time, fill its
-   * CALENDAR_FEED_MAX_EVENTS with history and leave out what is coming.
+   * The cancelled runs, or the others, that ended within CALENDAR_PAST_DAYS and every one ahead,
+   * earliest first: past runs pile up for as long as a window recurs, and a feed from the first of
+   * them would, in time, fill its CALENDAR_FEED_MAX_EVENTS with history and leave out what is coming.
    */
-  private async events(where: string, value: string, limit: number): Promise<CalendarEvent[]> {
-    const rows = await feedRuns(this.dataSource, where, value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), limit);
-    return rows.map((row) => this.event(row));
+  private async runs(where: string, value: string, cancelled: boolean, limit: number): Promise<FeedRun[]> {
+    return feedRuns(this.dataSource, where, value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), limit, cancelled);
   }
 
   private event(row: FeedRun): CalendarEvent {
