@@ -293,6 +293,43 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect((await trail(once.windowId)).filter((entry) => entry.action === 'released').map((entry) => entry.actor)).toEqual([`hold:${holdId}`]);
   });
 
+  it("an override sent with a change of footprint, policy or times is on the trail for each run it lets through, and a run let through before keeps its own override", async () => {
+    // A window's overridden entries, or a hold's for that window.
+    const overrides = async (subject: string, windowId = subject) =>
+      (await trail(subject)).filter((entry) => entry.action === 'overridden' && (entry.details.windowId ?? windowId) === windowId).map((entry) => [entry.details.occurrence, entry.details.reason]);
+    const letThrough = async (holdId: string, windowId: string) =>
+      ((await api('GET', `/v1/holds/${holdId}`)).body.overrides as Record<string, any>[]).filter((override) => override.windowId === windowId).map((override) => [override.occurrence, override.reason, override.overriddenAt]);
+    clock.set('2026-10-01T00:00:00Z');
+    const widened = await plan('GE', '2026-10-01T10:00:00Z', '2026-10-01T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
+    const lengthened = await plan('GE', '2026-10-01T12:00:00Z', '2026-10-01T13:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
+    const holding = await plan('GE', '2026-10-01T14:00:00Z', '2026-10-01T15:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
+    const holdId = await placeHold('GE', '2026-10-01T00:00:00Z', '2026-10-05T00:00:00Z');
+    for (const window of [widened, lengthened, holding]) expect(await api('POST', `/v1/windows/${window.windowId}/override`, { reason: 'the certificate expires', occurrence: 1 })).toMatchObject({ status: 200 });
+    const flagged = await api('PATCH', `/v1/windows/${holding.windowId}`, { version: holding.version, surgePolicy: 'notify-only' });
+    expect(flagged.status, JSON.stringify(flagged.body)).toBe(200);
+
+    clock.set('2026-10-01T01:00:00Z');
+    const footprint = await api('PATCH', `/v1/windows/${widened.windowId}`, { version: widened.version, footprint: { global: false, regions: ['GE', 'AM'] }, override: { reason: 'the firewall goes with it' } });
+    expect(footprint.status, JSON.stringify(footprint.body)).toBe(200);
+    const times = await api('PATCH', `/v1/windows/${lengthened.windowId}`, { version: lengthened.version, recurrence: 'FREQ=DAILY;COUNT=4', override: { reason: 'one more night of it' } });
+    expect(times.status, JSON.stringify(times.body)).toBe(200);
+    const policy = await api('PATCH', `/v1/windows/${holding.windowId}`, { version: flagged.body.version, surgePolicy: 'hold', override: { reason: 'the patch is urgent after all' } });
+    expect(policy.status, JSON.stringify(policy.body)).toBe(200);
+
+    for (const [window, reason, runs] of [
+      [widened, 'the firewall goes with it', [2, 3]],
+      [lengthened, 'one more night of it', [2, 3, 4]],
+      [holding, 'the patch is urgent after all', [2, 3]],
+    ] as const) {
+      const later = runs.map((number) => [number, reason]);
+      expect(await overrides(window.windowId)).toEqual([[1, 'the certificate expires'], ...later]);
+      expect(await overrides(holdId, window.windowId)).toEqual([[1, 'the certificate expires'], ...later]);
+      expect(await letThrough(holdId, window.windowId)).toEqual([[1, 'the certificate expires', '2026-10-01T00:00:00.000Z'], ...runs.map((number) => [number, reason, '2026-10-01T01:00:00.000Z'])]);
+    }
+    // The window notify-only no more: its runs are the hold's held runs (let through), not flagged ones.
+    expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 10, notifyOnlyOccurrences: 0 });
+  });
+
   it('a window planned while a hold commits waits for it, then is refused as planned into that hold, not left neither refused nor held', async () => {
     clock.set('2026-09-20T00:00:00Z');
     let planning: Promise<Answer> | undefined;

@@ -335,17 +335,17 @@ export class WindowsService {
       );
     }
     // Judged for some runs only (those an exdate change brings back), only those are let through.
-    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, undefined)).events;
+    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, when === 'planning' ? 'every-run' : 'brought-in')).events;
     const events: HoldfastEvent[] = [];
     for (const number of runs) events.push(...(await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number)).events);
     return events;
   }
 
   /**
-   * Lets the window's runs through the holds, recording and announcing each hold whose override
-   * changed something. A hold that already let those runs through for the same actor and reason
-   * (a retried request, or two sent at once) is listed in `letThrough` but neither recorded nor
-   * announced again.
+   * Lets the window's runs (`which`) through the holds, recording and announcing each hold whose
+   * override changed something. A hold that already let those runs through for the same actor and
+   * reason (a retried request, or two sent at once) is listed in `letThrough` but neither recorded
+   * nor announced again.
    */
   private async overrideHolds(
     tx: EntityManager,
@@ -353,8 +353,9 @@ export class WindowsService {
     holds: readonly HoldRow[],
     reason: string,
     actor: string,
-    occurrence: number | undefined,
+    which: OverriddenRuns,
   ): Promise<{ events: HoldfastEvent[]; letThrough: string[] }> {
+    const occurrence = typeof which === 'number' ? which : null;
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
     const letThrough: string[] = [];
@@ -363,8 +364,10 @@ export class WindowsService {
       // not only those it reaches now: the override row is written first and a later fan-out of the
       // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
       // occurrence reads scheduled unless another hold holds it. A link a change let go (a run an exdate
-      // cancelled, now brought back) is the hold's again, as overridden, and counted among its runs.
-      const [{ runs, changed }] = rowsOf<{ runs: number; changed: number }>(
+      // cancelled, now brought back) is the hold's again, as overridden, and counted among its runs; one a
+      // notify-only window had, its policy now hold, is held (overridden) rather than flagged.
+      // Brought in by a change ($9), a run let through already keeps who let it through, why and when.
+      const [{ runs, changed }] = rowsOf<{ runs: number; changed: number[] }>(
         await tx.query(
           `WITH run AS (
              SELECT window_id, number, status FROM occurrence
@@ -373,21 +376,25 @@ export class WindowsService {
            ), changed AS (
              INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
              SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM run
-             ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at, released_at = NULL
-               WHERE (hold_occurrence.overridden_by, hold_occurrence.override_reason) IS DISTINCT FROM (EXCLUDED.overridden_by, EXCLUDED.override_reason)
-                  OR hold_occurrence.released_at IS NOT NULL
+             ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at, released_at = NULL,
+               kind = EXCLUDED.kind, in_progress = EXCLUDED.in_progress
+               WHERE ((hold_occurrence.overridden_by, hold_occurrence.override_reason) IS DISTINCT FROM (EXCLUDED.overridden_by, EXCLUDED.override_reason)
+                   OR hold_occurrence.released_at IS NOT NULL)
+                 AND (NOT $9::boolean OR hold_occurrence.overridden_by IS NULL)
              RETURNING number
            )
-           SELECT (SELECT count(*) FROM run)::int AS runs, (SELECT count(*) FROM changed)::int AS changed`,
-          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence ?? null, stopsRunsUntil(hold)],
+           SELECT (SELECT count(*) FROM run)::int AS runs, ARRAY(SELECT number FROM changed ORDER BY number) AS changed`,
+          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence, stopsRunsUntil(hold), which === 'brought-in'],
         ),
       );
       // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.
       if (runs === 0) continue;
       letThrough.push(hold.id);
-      if (changed === 0) continue;
-      await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: occurrence ?? null, reason } });
-      await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: occurrence ?? null, reason } });
+      if (changed.length === 0) continue;
+      for (const named of which === 'brought-in' ? changed : [occurrence]) {
+        await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: named, reason } });
+        await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: named, reason } });
+      }
       const touched = rowsOf<{ window_id: string; number: number; kind: 'held'; in_progress: boolean }>(
         await tx.query(`SELECT window_id, number, kind, in_progress FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND overridden_by IS NOT NULL`, [hold.id, row.id]),
       );
@@ -433,7 +440,7 @@ export class WindowsService {
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override. Start it as planned.`);
       if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
-      const { events, letThrough } = await this.overrideHolds(tx, row, holds, reason, actor, occurrence);
+      const { events, letThrough } = await this.overrideHolds(tx, row, holds, reason, actor, occurrence ?? 'every-run');
       if (letThrough.length === 0) {
         const which = occurrence === undefined ? 'none of its runs still to come falls within them' : `occurrence ${occurrence} is over, cancelled, or outside them`;
         throw new DomainError('not-held', 409, `Window ${id} has nothing the active holds on its regions could stop: ${which}. Nothing was overridden.`);
@@ -1395,6 +1402,14 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
     { startsAt: occurrence.starts_at.toISOString() },
   );
 }
+
+/**
+ * The runs an override lets through: the one numbered; every run a hold could stop (an override of
+ * the window, or one it is planned with), on the trail as occurrence null; or, sent with a change to
+ * the window, those of them not let through already, each on the trail by its number: a run let
+ * through before keeps the override it was given, since the change asked nothing new of it.
+ */
+type OverriddenRuns = number | 'every-run' | 'brought-in';
 
 /** A window's times, as a request or a stored row gives them. */
 type WindowTimes = { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] };
