@@ -6,6 +6,8 @@ export interface CliIo {
   /** Waits between gate polls; specs keep the real one. */
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** A signal that aborts `ms` from now, as AbortSignal.timeout's does: a gate wait's deadline, which cuts a check under way. */
+  abortAfter(ms: number): AbortSignal;
   readFile(path: string): string;
   /** The first line of standard input without its line break, '' when it has none: a secret given as `-`. */
   readLine(): Promise<string>;

@@ -3,7 +3,7 @@ import { ExitCode, type CliIo } from './cli-io';
 import type { paths as PlannerPaths } from './client/generated/planner';
 import type { PathsWith, TypedClient } from './client/typed-client';
 import { problemText } from './client/holdfast-api';
-import { WINDOW_FIELD_FLAGS, windowBody } from './commands/windows.command';
+import { localLines, WINDOW_FIELD_FLAGS, windowBody } from './commands/windows.command';
 import { formatDuration, parseDuration, retryAfterMs } from './duration';
 import { helpText, run } from './main';
 import { localTime, zoneOfRegion } from './output/local-times';
@@ -17,6 +17,7 @@ const io = (files: Record<string, string> = {}) => {
     env: {},
     sleep: async () => undefined,
     now: () => Date.parse('2026-06-14T20:00:00Z'),
+    abortAfter: (ms) => AbortSignal.timeout(ms),
     readFile: (path) => files[path] ?? '',
     readLine: async () => '',
   };
@@ -29,6 +30,14 @@ describe('holdfast command line', () => {
     expect(localTime('2009-06-15T21:00:00Z', zoneOfRegion('IR'))).toBe('2009-06-16 01:30 Asia/Tehran (+04:30)');
     expect(localTime('2026-06-15T21:00:00Z', zoneOfRegion('ir'))).toBe('2026-06-16 00:30 Asia/Tehran (+03:30)');
     expect(zoneOfRegion('eu-west')).toBe('UTC');
+  });
+
+  it("writes the planner's local time of a region in UTC without the offset, and of any other region with it", () => {
+    const localTimes = [
+      { region: 'eu-west', zone: 'UTC', startsAtLocal: '2026-06-15T21:00', endsAtLocal: '2026-06-15T22:00', offset: '+00:00' },
+      { region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-16T00:30', endsAtLocal: '2026-06-16T01:30', offset: '+03:30' },
+    ];
+    expect(localLines('2026-06-15T21:00:00Z', localTimes, 'UTC')).toEqual(['eu-west 2026-06-15 21:00 UTC', 'IR 2026-06-16 00:30 Asia/Tehran (+03:30)']);
   });
 
   it('reads durations as CI configurations write them and Retry-After in both of its forms', () => {

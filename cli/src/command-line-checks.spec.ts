@@ -149,6 +149,28 @@ describe('holdfast command line: flags mistyped or missing', () => {
     }
   });
 
+  it('names each flag a window to plan is missing or has wrong, with the usage line, asking nothing', async () => {
+    const plan = ['windows', 'create', '--title', 'Router upgrade', '--team', 'network-ops', '--regions', 'IR', '--start', '2026-12-06T10:00:00Z', '--end', '2026-12-06T11:00:00Z'];
+    for (const [args, message] of [
+      [['windows', 'create', '--team', 'network-ops'], '--title, --regions (or --global), --start, --end and --zone are required'],
+      [plan, '--zone is required'],
+      [[...plan, '--zone', 'UTC', '--version', '1'], '--version is for holdfast windows update: a window being planned has no version yet'],
+      [[...plan, '--zone', 'UTC', '--priority', 'urgent'], '--priority must be one of routine, important, emergency, not urgent'],
+      [[...plan, '--zone', 'UTC', '--surge-policy', 'never'], '--surge-policy must be one of hold, notify-only, exempt, not never'],
+      [[...plan, '--zone', 'UTC', '--start', 'tomorrow'], '--start tomorrow is not a time: write it as 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00'],
+    ] as const) {
+      const { code, said, calls } = await holdfast(args);
+      expect(code, args.join(' ')).toBe(ExitCode.usage);
+      expect(said.err).toContain(`holdfast: ${message}\n`);
+      expect(calls).toEqual([]);
+    }
+    const planner = await standInService(() => ({ body: {} }));
+    const { io, said } = specIo({ 'window.yaml': 'title: Router upgrade\nfootprint: { global: true, regions: [] }\n' });
+    expect(await run(['windows', 'create', '--file', 'window.yaml', '--start', '2026-12-06T10:00:00Z', '--end', '2026-12-06T11:00:00Z', '--planner-url', planner.url], io)).toBe(ExitCode.usage);
+    expect(said.err).toMatch(/^holdfast: --team and --zone are required, or ownerTeam and plannedZone in window.yaml\nusage: holdfast windows create /);
+    expect(planner.asked).toEqual([]);
+  });
+
   it("says what is wrong with a flag's value in words, not node's, with the usage line", async () => {
     for (const [args, message] of [
       [['holds', 'release', WINDOW, '--json', '--reason'], '--reason needs a value'],
@@ -257,6 +279,32 @@ describe('holdfast answers it cannot use', () => {
     expect(keyless.said.err).toContain('\n  from the CLI: give the key in HOLDFAST_KEY, or read it from standard input with --key -\n');
     const early = await holdfast(['windows', 'start', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', detail: 'Occurrence 1 ... move the window to now (PATCH startsAt and endsAt).', code: 'occurrence-not-due' } });
     expect(early.said.err).toContain('\n  from the CLI: holdfast windows update ID --start ... --end ... moves the window to now;');
+  });
+
+  it("says which flag or command does what a refusal words as a request body's field or a route", async () => {
+    const plan = ['windows', 'create', '--title', 'Router upgrade', '--team', 'storage-ops', '--regions', 'NP', '--start', '2026-12-06T10:00:00Z', '--end', '2026-12-06T11:00:00Z', '--zone', 'UTC'];
+    const forbidden = (detail: string) => ({ status: 403, body: { status: 403, title: 'Forbidden', detail, code: 'other-team', ownerTeam: 'storage-ops' } });
+    const assigned = 'A key of team network-ops cannot plan a window for team storage-ops: a key acts for its own team only. Set ownerTeam to network-ops, or use a key of team storage-ops or an admin key.';
+    const otherTeam = await holdfast(plan, forbidden(assigned));
+    expect(otherTeam.code).toBe(ExitCode.error);
+    expect(otherTeam.said.err).toBe(
+      `holdfast: ${assigned} (other-team)\n  from the CLI: give --team your key's own team, or use a key of team storage-ops or an admin key (in HOLDFAST_KEY, or read from standard input with --key -)\n`,
+    );
+    // Another team's window: no flag makes it this key's.
+    const owned = `Window ${WINDOW} belongs to team storage-ops; the key's team network-ops may read it but not change it.`;
+    const theirs = await holdfast(['windows', 'update', WINDOW, '--version', '2', '--title', 'x'], forbidden(owned));
+    expect(theirs.said.err).toBe(`holdfast: ${owned} (other-team)\n  from the CLI: use a key of team storage-ops or an admin key (in HOLDFAST_KEY, or read from standard input with --key -)\n`);
+
+    const hold = { id: WINDOW, regions: ['NP'], reason: 'festival', from: '2026-12-06T00:00:00Z', until: '2026-12-08T00:00:00Z' };
+    const inHold = await holdfast(plan, {
+      status: 409,
+      body: { status: 409, title: 'Conflict', code: 'window-in-hold', holds: [hold], detail: `The window falls into active hold ${WINDOW} (NP: festival). Plan it for after 2026-12-08T00:00:00.000Z, when the hold ends (GET /v1/gate?regions=NP answers 200 once nothing holds NP), or send override: {reason}.` },
+    });
+    expect(inHold.said.err).toContain(
+      '\n  from the CLI: holdfast windows suggestions ID proposes the least harmful slots for a window planned already; holdfast gate --regions NP exits 0 once nothing holds them; to plan it into the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)\n',
+    );
+    const cancelled = await holdfast(['gate', '--window', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', code: 'window-cancelled', detail: `Window ${WINDOW} was cancelled: it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).` } });
+    expect(cancelled.said.err).toContain('\n  from the CLI: holdfast windows create plans a new window\n');
   });
 
   it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {

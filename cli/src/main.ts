@@ -242,6 +242,7 @@ export function processIo(): CliIo {
     env: process.env,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
+    abortAfter: (ms) => AbortSignal.timeout(ms),
     readFile: (path) => readFileSync(path, 'utf8'),
     readLine: () => firstLine(process.stdin),
   };

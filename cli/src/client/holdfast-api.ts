@@ -80,14 +80,18 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   });
   // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
   const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
-  const fromHere = body.code ? FROM_THE_CLI[body.code] : undefined;
+  const advice = body.code ? FROM_THE_CLI[body.code] : undefined;
+  const fromHere = typeof advice === 'function' ? advice(body, flags) : advice;
   // A DELETE sent again after its first was cut off finds what that first did: not found, or already done.
   const doneBefore = answer.afterCutOff && [404, 409].includes(response.status) ? ['  an earlier attempt of this call was cut off before its answer came, and may have done it already'] : [];
   return [head, ...fieldLines, ...(fromHere ? [`  from the CLI: ${fromHere}`] : []), ...doneBefore, ...serverError].join('\n');
 }
 
-/** The services word their advice for HTTP (a header, a route to GET); the command that does the same here, by problem code. */
-const FROM_THE_CLI: Readonly<Record<string, string>> = {
+/** What to do from the CLI: a command, or one worded from the problem and the flags of the command that met it. */
+type CliAdvice = string | ((problem: Problem, flags: FieldFlags) => string);
+
+/** The services word their advice for HTTP (a header, a route to GET, a body field); the command that does the same here, by problem code. */
+const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
   'missing-key': 'give the key in HOLDFAST_KEY, or read it from standard input with --key -',
   'window-not-found': 'holdfast windows list lists the windows',
   'occurrence-not-found': 'holdfast windows occurrences ID lists the runs of window ID',
@@ -100,6 +104,18 @@ const FROM_THE_CLI: Readonly<Record<string, string>> = {
   'surge-not-found': 'holdfast surges list lists the surges',
   'declaration-not-found': 'holdfast declarations list lists the declarations',
   'occurrence-not-due': 'holdfast windows update ID --start ... --end ... moves the window to now; holdfast windows occurrences ID says when each run is',
+  // Planning or handing over for another team is refused with "Set ownerTeam to ...": the command's flag for that field, where it has one.
+  'other-team': ({ ownerTeam, detail }, flags) => {
+    const ownTeam = flags.ownerTeam && detail?.includes('ownerTeam') ? `give ${flags.ownerTeam} your key's own team, or ` : '';
+    return `${ownTeam}use ${typeof ownerTeam === 'string' ? `a key of team ${ownerTeam}` : 'a team key'} or an admin key (in HOLDFAST_KEY, or read from standard input with --key -)`;
+  },
+  'window-in-hold': ({ holds }) => {
+    const held = Array.isArray(holds) ? (holds as { regions: string[] }[]) : [];
+    const regions = [...new Set(held.flatMap((hold) => hold.regions))].join(',');
+    const gate = regions ? `; holdfast gate --regions ${regions} exits 0 once nothing holds them` : '';
+    return `holdfast windows suggestions ID proposes the least harmful slots for a window planned already${gate}; to plan it into the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)`;
+  },
+  'window-cancelled': 'holdfast windows create plans a new window',
 };
 
 const GIST_LENGTH = 200;

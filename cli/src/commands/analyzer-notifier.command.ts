@@ -153,7 +153,7 @@ const surgeRow = (zoneOf: ZoneOf) => (surge: SurgeView) => {
 const replacedSecretEnds = ({ previousSecrets, previousSecretUntil }: SubscriptionView): string[] =>
   previousSecrets?.map(({ until }) => until) ?? (previousSecretUntil ? [previousSecretUntil] : []);
 
-/** "2026-06-15 20:00 UTC (+00:00) (2026-06-15 23:30 Asia/Tehran (+03:30) here)": an instant that belongs to no region, in UTC and in this machine's zone. */
+/** "2026-06-15 20:00 UTC (2026-06-15 23:30 Asia/Tehran (+03:30) here)": an instant that belongs to no region, in UTC and in this machine's zone. */
 const utcAndHere = (instant: string, env: CommandContext['io']['env']) => `${utcTime(instant)} (${localTime(instant, zoneHere(env))} here)`;
 
 /** The replaced secrets still signing, newest first, as `show` names them: each rotation replaced the one before. */

@@ -65,7 +65,7 @@ export const gateCommand: Command = {
     // Failing closed: a planner that cannot answer (restarting, or its database or broker away) is waited out like a hold.
     // A planner that takes the connection and never answers must not outlast --timeout: each check ends at the deadline, the last one (made at it) given a moment.
     const lastCheckMs = Math.min(LAST_CHECK_MS, Math.max(MIN_INTERVAL_MS, timeoutMs));
-    const poll = () => ask(AbortSignal.timeout(Math.max(lastCheckMs, deadline - context.io.now()))).catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));
+    const poll = () => ask(context.io.abortAfter(Math.max(lastCheckMs, deadline - context.io.now()))).catch((error: unknown) => (error instanceof CliError ? error : Promise.reject(error)));
     for (let attempt = 1; ; attempt += 1) {
       const answer = await poll();
       // Rate limited (another job on the same key) is waited out too, never sooner than it asks.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExitCode, type CliIo } from '../cli-io';
+import { ExitCode } from '../cli-io';
 import { run } from '../main';
 import { closeStandIns, specIo, standInService, type Answer } from '../testing/stand-in-service';
 
@@ -25,16 +25,19 @@ describe('holdfast gate fails closed', () => {
   });
 
   it('--wait gives up at --timeout even when the planner takes the connection and never answers', async () => {
-    const hung = await standInService(() => ({ hang: true }));
-    const said = { err: '' };
-    // The real clock: the wait's deadline has to cut a request that is under way, not only a pause.
-    const io: CliIo = { ...specIo().io, err: (text) => (said.err += text), now: () => Date.now(), sleep: (ms) => new Promise((done) => setTimeout(done, ms)) };
-    const exit = run(['gate', '--regions', 'IR', '--wait', '--timeout', '2s', '--interval', '1s', '--planner-url', hung.url], io);
-    // Polled, not timed: the wait gives up within twice its --timeout.
-    await expect.poll(() => said.err, { timeout: 4_000 }).toContain('gave up after 2s: the maintenance-planner is still unavailable');
-    expect(await exit).toBe(ExitCode.error);
+    const { io, said, passTime } = specIo();
+    // The wait's --timeout passes while the planner holds the check: the deadline has to cut a request under way, not only a pause.
+    const hung = await standInService(() => {
+      passTime(2_000);
+      return { hang: true };
+    });
+    expect(await run(['gate', '--regions', 'IR', '--wait', '--timeout', '2s', '--interval', '1s', '--planner-url', hung.url], io)).toBe(ExitCode.error);
+    expect(said.abortAfterMs).toEqual([2_000]);
+    expect(said.sleptMs).toEqual([]);
+    expect(hung.asked).toHaveLength(1);
+    expect(said.err).toContain('gave up after 2s: the maintenance-planner is still unavailable');
     expect(said.err).toContain(`holdfast: cannot reach the maintenance-planner at ${hung.url} (no answer in time)`);
-  }, 10_000);
+  });
 });
 
 describe('holdfast gate without --wait', () => {

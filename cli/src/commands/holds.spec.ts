@@ -60,7 +60,7 @@ describe('holdfast holds and regions named on the command line', () => {
     const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };
     const released = { ...hold, active: false, releasedAt: '2026-06-14T20:00:00.000Z' };
     const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'scheduled', holds: [{ hold: released, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
-    expect(said.out).toContain(`hold ${HOLD} on IR, NP (released 2026-06-14 20:00 UTC (+00:00)), occurrence(s) 1: election night\n`);
+    expect(said.out).toContain(`hold ${HOLD} on IR, NP (released 2026-06-14 20:00 UTC), occurrence(s) 1: election night\n`);
   });
 
   it('sends a country typed in lower case as the services take it, as windows create does', async () => {

@@ -72,7 +72,7 @@ function hourOfWeekTable(baseline: MetricBaselineView): string {
   );
 }
 
-/** "2026-06-14 19:45 UTC (+00:00); 2026-06-14 23:15 Asia/Tehran (+03:30)" */
+/** "2026-06-14 19:45 UTC; 2026-06-14 23:15 Asia/Tehran (+03:30)" */
 const utcAndLocal = (instant: string | null, zone: string) => (instant ? `${utcTime(instant)}; ${localTime(instant, zone)}` : '-');
 
 const planner = 'maintenance-planner';

@@ -44,7 +44,7 @@ describe('holdfast subscriptions show, update and test', () => {
     expect(said.out).toMatch(/^state: +disabled \(receiver gone: 410\)$/m);
     expect(said.out).toMatch(/^why: +http:\/\/127\.0\.0\.1:8443 answered 410 Gone at .+: the receiver takes no more deliveries\.$/m);
     expect(said.out).toMatch(/^filters: +event types: hold\.placed\n +regions: IR, NP$/m);
-    expect(said.out).toMatch(/^created: +2026-06-01 08:00 UTC \(\+00:00\) by team:network-ops$/m);
+    expect(said.out).toMatch(/^created: +2026-06-01 08:00 UTC by team:network-ops$/m);
   });
 
   it('changes it from flags over a file, turning it back on, and says its dead deliveries wait for a replay', async () => {
@@ -114,7 +114,7 @@ describe('holdfast subscriptions show, update and test', () => {
     );
     expect(code).toBe(ExitCode.ok);
     expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`POST /v1/subscriptions/${ID}/test`, ...Array(3).fill(`GET /v1/deliveries/${DELIVERY}`)]);
-    expect(said.out).toMatch(/^sent: +2026-06-14 20:00 UTC \(\+00:00\) to https:\/\/hooks\.example\.org:443$/m);
+    expect(said.out).toMatch(/^sent: +2026-06-14 20:00 UTC to https:\/\/hooks\.example\.org:443$/m);
     expect(said.out).toMatch(/^answer: +204 in 35 ms$/m);
     expect(said.out).toMatch(/^outcome: +delivered$/m);
   });
@@ -166,7 +166,7 @@ describe('holdfast subscriptions show, update and test', () => {
       expect(code).toBe(ExitCode.ok);
       expect(asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 1.5 }, idempotencyKey: expect.stringMatching(UUID) }]);
       expect(said.out).toMatch(new RegExp(`^new secret: +${SECRET}\n +shown this once: give it to the receiver, which verifies signatures with it$`, 'm'));
-      expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:30 UTC \(\+00:00\)\n +\(2026-06-14 \d\d:\d\d \S+ \([+-]\d\d:\d\d\) here\): the receiver should take the new one by then$/m);
+      expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:30 UTC\n +\(2026-06-14 \d\d:\d\d \S+(?: \([+-]\d\d:\d\d\))? here\): the receiver should take the new one by then$/m);
     });
 
     it("shows the old secret's end in TZ's zone, sends a secret given and leaves what is not given to the notifier", async () => {
@@ -207,9 +207,9 @@ describe('holdfast subscriptions show, update and test', () => {
       const kept = [{ until: '2026-06-14T21:00:00.000Z' }, { until: '2026-06-15T18:00:00.000Z' }, { until: '2026-06-15T08:00:00.000Z' }];
       const { code, said } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '1h'], () => ({ body: { ...rotated('2026-06-15T18:00:00.000Z'), previousSecrets: kept } }), {}, { TZ: 'Asia/Tehran' });
       expect(code, said.err).toBe(ExitCode.ok);
-      expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:00 UTC \(\+00:00\)\n +\(2026-06-15 00:30 Asia\/Tehran \(\+03:30\) here\): the receiver should take the new one by then$/m);
+      expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:00 UTC\n +\(2026-06-15 00:30 Asia\/Tehran \(\+03:30\) here\): the receiver should take the new one by then$/m);
       expect(said.out).toMatch(
-        /^earlier ones: +replaced by earlier rotations, each signs too until its own overlap ends:\n +2026-06-15 18:00 UTC \(\+00:00\) \(2026-06-15 21:30 Asia\/Tehran \(\+03:30\) here\)\n +2026-06-15 08:00 UTC \(\+00:00\) \(2026-06-15 11:30 Asia\/Tehran \(\+03:30\) here\)$/m,
+        /^earlier ones: +replaced by earlier rotations, each signs too until its own overlap ends:\n +2026-06-15 18:00 UTC \(2026-06-15 21:30 Asia\/Tehran \(\+03:30\) here\)\n +2026-06-15 08:00 UTC \(2026-06-15 11:30 Asia\/Tehran \(\+03:30\) here\)$/m,
       );
       const one = await holdfast(['subscriptions', 'rotate-secret', ID], () => ({ body: { ...rotated('2026-06-15T20:00:00.000Z'), previousSecrets: [{ until: '2026-06-15T20:00:00.000Z' }] } }));
       expect(one.said.out).not.toContain('earlier ones');
@@ -223,7 +223,7 @@ describe('holdfast subscriptions show, update and test', () => {
       expect(asked).toHaveLength(1);
       expect(said.out).toBe('');
       expect(said.err).toBe(
-        `holdfast: ${detail} (too-many-signing-secrets)\n  with the CLI: the first of them stops signing at 2026-06-15 08:00 UTC (+00:00) (2026-06-15 11:30 Asia/Tehran (+03:30) here); rotate again after then, or now with --overlap 0, which replaces every secret at once (as for a leaked one): receivers not yet on the new secret then fail verification until they take it\n`,
+        `holdfast: ${detail} (too-many-signing-secrets)\n  with the CLI: the first of them stops signing at 2026-06-15 08:00 UTC (2026-06-15 11:30 Asia/Tehran (+03:30) here); rotate again after then, or now with --overlap 0, which replaces every secret at once (as for a leaked one): receivers not yet on the new secret then fail verification until they take it\n`,
       );
     });
 
@@ -250,14 +250,14 @@ describe('holdfast subscriptions show, update and test', () => {
       new RegExp(
         [
           '^secret: +set \\(never shown\\)',
-          ' +the one it replaced also signs until 2026-06-15 20:00 UTC \\(\\+00:00\\) \\(2026-06-15 23:30 Asia/Tehran \\(\\+03:30\\) here\\)',
-          ' +the one before it also signs until 2026-06-16 06:00 UTC \\(\\+00:00\\) \\(2026-06-16 09:30 Asia/Tehran \\(\\+03:30\\) here\\)',
-          ' +the one before that also signs until 2026-06-15 08:00 UTC \\(\\+00:00\\) \\(2026-06-15 11:30 Asia/Tehran \\(\\+03:30\\) here\\)$',
+          ' +the one it replaced also signs until 2026-06-15 20:00 UTC \\(2026-06-15 23:30 Asia/Tehran \\(\\+03:30\\) here\\)',
+          ' +the one before it also signs until 2026-06-16 06:00 UTC \\(2026-06-16 09:30 Asia/Tehran \\(\\+03:30\\) here\\)',
+          ' +the one before that also signs until 2026-06-15 08:00 UTC \\(2026-06-15 11:30 Asia/Tehran \\(\\+03:30\\) here\\)$',
         ].join('\n'),
         'm',
       ),
     );
     const older = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, previousSecretUntil: '2026-06-15T20:00:00.000Z' } }));
-    expect(older.said.out).toMatch(/^secret: +set \(never shown\)\n +the one it replaced also signs until 2026-06-15 20:00 UTC \(\+00:00\) \(2026-06-15 20:00 UTC \(\+00:00\) here\)\nfilters:/m);
+    expect(older.said.out).toMatch(/^secret: +set \(never shown\)\n +the one it replaced also signs until 2026-06-15 20:00 UTC \(2026-06-15 20:00 UTC here\)\nfilters:/m);
   });
 });

@@ -1,8 +1,8 @@
-import { CliError, ExitCode, MissingInputError } from '../cli-io';
+import { CliError, ExitCode, MissingInputError, UsageError } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
 import { bodyFrom, flagOneOf, idArgument, printJson, regionCodes, text, utcInstant, utcInstantOf, wholeNumber, type Command, type CommandContext, type Values } from '../command';
-import { localTime, utcTime } from '../output/local-times';
+import { localTime, offsetNote, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
 import { reportHeld } from './gate.command';
@@ -73,6 +73,8 @@ type UpdateWindowBody = operations['WindowsController_update']['requestBody']['c
 type WindowStatus = NonNullable<NonNullable<operations['WindowsController_list']['parameters']['query']>['status']>;
 type OccurrenceQuery = NonNullable<operations['WindowsController_occurrences']['parameters']['query']>;
 type OccurrenceStatus = NonNullable<OccurrenceQuery['status']>;
+type WindowPriority = NonNullable<CreateWindowBody['priority']>;
+type SurgePolicy = NonNullable<CreateWindowBody['surgePolicy']>;
 
 // Not started yet. Of the runs not over by now, the first of these (start order) is the run due now
 // or next; the planner refuses it when it is not due yet (OCCURRENCE_EARLY_START_MINUTES) and answers
@@ -102,9 +104,13 @@ const OCCURRENCE_STATUSES = Object.keys({
   cancelled: true,
 } satisfies Record<OccurrenceStatus, true>) as OccurrenceStatus[];
 
+// Checked before the call, so a typo is a usage error naming the flag and its values, not a 400 naming the body's field.
+const PRIORITIES = Object.keys({ routine: true, important: true, emergency: true } satisfies Record<WindowPriority, true>) as WindowPriority[];
+const SURGE_POLICIES = Object.keys({ hold: true, 'notify-only': true, exempt: true } satisfies Record<SurgePolicy, true>) as SurgePolicy[];
+
 /** "IR 2026-06-15 01:30 Asia/Tehran (+03:30)" per footprint region, from the planner's local times when it sends them. */
 export function localLines(startsAt: string, regions: readonly RegionLocalTime[] | undefined, plannedZone: string): string[] {
-  if (regions?.length) return regions.map((region) => `${region.region} ${region.startsAtLocal.replace('T', ' ')} ${region.zone} (${region.offset})`);
+  if (regions?.length) return regions.map((region) => `${region.region} ${region.startsAtLocal.replace('T', ' ')} ${region.zone}${offsetNote(region.zone, region.offset)}`);
   return [`planned ${localTime(startsAt, plannedZone)}`];
 }
 
@@ -146,8 +152,37 @@ export const WINDOW_FIELD_FLAGS = {
   recurrence: '--rrule',
   priority: '--priority',
   surgePolicy: '--surge-policy',
-  version: '--version',
 } as const satisfies FieldFlags;
+
+/** A change's fields: a window's, and the version it was read at, which a window being planned has not. */
+const CHANGE_FIELD_FLAGS = { ...WINDOW_FIELD_FLAGS, version: '--version' } as const satisfies FieldFlags;
+
+/** The fields of `Body` a request cannot do without. */
+type RequiredField<Body> = { [Field in keyof Body]-?: object extends Pick<Body, Field> ? never : Field }[keyof Body];
+
+// Every field the planner needs to plan a window, by the flag that gives it: the Record fails to compile when its document requires another.
+const NEEDED_TO_PLAN = {
+  title: '--title',
+  ownerTeam: '--team',
+  footprint: '--regions (or --global)',
+  startsAt: '--start',
+  endsAt: '--end',
+  plannedZone: '--zone',
+} as const satisfies Record<RequiredField<CreateWindowBody>, string>;
+
+/** "a", "a and b", "a, b and c". */
+const inWords = (names: readonly string[]): string => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join(''));
+
+/**
+ * Refuses a window to plan that lacks a field it cannot do without, naming the flag that gives each
+ * (and the file's field, with --file), where the planner's 400 names only the field of its request body.
+ */
+function assertPlannable(body: Record<string, unknown>, file: string | undefined): void {
+  const missing = (Object.keys(NEEDED_TO_PLAN) as (keyof typeof NEEDED_TO_PLAN)[]).filter((field) => body[field] === undefined || body[field] === null || body[field] === '');
+  if (missing.length === 0) return;
+  const flags = inWords(missing.map((field) => NEEDED_TO_PLAN[field]));
+  throw new MissingInputError(`${flags} ${missing.length === 1 ? 'is' : 'are'} required${file ? `, or ${inWords(missing)} in ${file}` : ''}`);
+}
 
 /**
  * The file's instants in UTC, as its flags' are: a person writes the offset of where they plan.
@@ -175,8 +210,8 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
     endsAt: utcInstant(values, 'end'),
     plannedZone: text(values, 'zone'),
     recurrence: text(values, 'rrule'),
-    priority: text(values, 'priority'),
-    surgePolicy: text(values, 'surge-policy'),
+    priority: flagOneOf(values, 'priority', PRIORITIES),
+    surgePolicy: flagOneOf(values, 'surge-policy', SURGE_POLICIES),
     version: wholeNumber(values, 'version'),
   });
   const file = text(values, 'file');
@@ -277,7 +312,10 @@ export const windowCommands: Command[] = [
     summary: 'plan a window from flags or a YAML/JSON file (flags override the file)',
     options: windowFlags,
     async run(context) {
+      // Among the flags for update's sake, and refused here by name: left out, --version N would be the global --version and N an unexpected argument.
+      if (text(context.values, 'version') !== undefined) throw new UsageError('--version is for holdfast windows update: a window being planned has no version yet');
       const body = windowBody<CreateWindowBody>(context.values, context.io.readFile);
+      assertPlannable(body, text(context.values, 'file'));
       showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner), WINDOW_FIELD_FLAGS));
     },
   },
@@ -290,7 +328,7 @@ export const windowCommands: Command[] = [
     async run(context) {
       const id = idArgument(context, 'window');
       const body = windowBody<UpdateWindowBody>(context.values, context.io.readFile);
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner), WINDOW_FIELD_FLAGS));
+      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.PATCH('/v1/windows/{id}', { params: { path: { id } }, body }), planner), CHANGE_FIELD_FLAGS));
     },
   },
   {

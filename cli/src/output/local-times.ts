@@ -13,11 +13,16 @@ export function zoneOfRegion(region: string): string {
   return zones.length === 1 ? zones[0] : 'UTC';
 }
 
-/** "2026-06-14 01:30 Asia/Tehran (+03:30)": the wall-clock time and the zone it is in. */
+/** " (+03:30)", written after a time in `zone`; nothing for UTC, whose offset is +00:00 every day of the year and so tells nothing. */
+export function offsetNote(zone: string, offset: string): string {
+  return zone === 'UTC' ? '' : ` (${offset})`;
+}
+
+/** "2026-06-14 01:30 Asia/Tehran (+03:30)", "2026-06-13 21:00 UTC": the wall-clock time and the zone it is in. */
 export function localTime(instant: string | null | undefined, zone: string): string {
   if (!instant) return '-';
   const at = DateTime.fromISO(instant, { zone });
-  return at.isValid ? `${at.toFormat('yyyy-MM-dd HH:mm')} ${zone} (${at.toFormat('ZZ')})` : instant;
+  return at.isValid ? `${at.toFormat('yyyy-MM-dd HH:mm')} ${zone}${offsetNote(zone, at.toFormat('ZZ'))}` : instant;
 }
 
 /** The zone of the machine the CLI runs on (TZ when it names one), for a time that belongs to no region. */
@@ -37,7 +42,8 @@ export function localRangePerRegion(regions: readonly string[], from: string | n
   return regions.map((region) => {
     const zone = zoneOf(region);
     // The end's own offset: across a DST change it is not the start's.
-    const end = until ? `${endedBy ? `${endedBy} ` : ''}${DateTime.fromISO(until, { zone }).toFormat('yyyy-MM-dd HH:mm (ZZ)')}` : 'open';
+    const endsAt = until && DateTime.fromISO(until, { zone });
+    const end = endsAt ? `${endedBy ? `${endedBy} ` : ''}${endsAt.toFormat('yyyy-MM-dd HH:mm')}${offsetNote(zone, endsAt.toFormat('ZZ'))}` : 'open';
     return `${region} ${localTime(from, zone)} - ${end}`;
   });
 }

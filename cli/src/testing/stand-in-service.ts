@@ -79,21 +79,34 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
 }
 
 /**
- * What a command said, and a clock that moves only when it sleeps, so a wait's deadline comes in no time.
+ * What a command said, and a clock that moves only when it sleeps or `passTime` moves it, so a wait's
+ * deadline comes in no time; a signal from `abortAfter` aborts when the clock reaches its time.
  * `stdin` is what is piped in (none by default), read a line at a time as the process reads it.
  */
 export function specIo(files: Record<string, string> = {}, stdin = '') {
-  const said = { out: '', err: '', sleptMs: [] as number[], linesRead: 0 };
+  const said = { out: '', err: '', sleptMs: [] as number[], abortAfterMs: [] as number[], linesRead: 0 };
   let now = Date.parse('2026-06-14T20:00:00Z');
+  const deadlines: { at: number; controller: AbortController }[] = [];
+  /** Moves the clock on, aborting each signal whose time has come, as AbortSignal.timeout's would. */
+  const passTime = (ms: number) => {
+    now += ms;
+    for (const { at, controller } of deadlines) if (at <= now) controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  };
   const io: CliIo = {
     out: (text) => (said.out += text),
     err: (text) => (said.err += text),
     env: { HOLDFAST_KEY: 'spec-key' },
     sleep: async (ms) => {
       said.sleptMs.push(ms);
-      now += ms;
+      passTime(ms);
     },
     now: () => now,
+    abortAfter: (ms) => {
+      said.abortAfterMs.push(ms);
+      const controller = new AbortController();
+      deadlines.push({ at: now + ms, controller });
+      return controller.signal;
+    },
     readFile: (path) => {
       if (!(path in files)) throw new Error(`ENOENT: no such file, open '${path}'`);
       return files[path];
@@ -103,5 +116,5 @@ export function specIo(files: Record<string, string> = {}, stdin = '') {
       return stdin.split(/\r?\n/)[0];
     },
   };
-  return { io, said };
+  return { io, said, passTime };
 }
