@@ -3,7 +3,7 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   env: Record<string, string | undefined>;
-  /** Waits between gate polls; specs keep the real one. */
+  /** Waits between gate polls; specs move their own clock by it instead. */
   sleep(ms: number): Promise<void>;
   now(): number;
   /** A signal that aborts `ms` from now, as AbortSignal.timeout's does: a gate wait's deadline, which cuts a check under way. */
