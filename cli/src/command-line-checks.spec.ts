@@ -305,6 +305,15 @@ describe('holdfast answers it cannot use', () => {
     );
     const cancelled = await holdfast(['gate', '--window', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', code: 'window-cancelled', detail: `Window ${WINDOW} was cancelled: it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).` } });
     expect(cancelled.said.err).toContain('\n  from the CLI: holdfast windows create plans a new window\n');
+
+    // A run's refusals name the command for the status it has, not the route.
+    const run = (code: string, occurrenceStatus: string) => ({ status: 409, body: { status: 409, title: 'Conflict', code, occurrenceStatus, detail: `Occurrence 2 of window ${WINDOW} (POST /v1/windows/${WINDOW}/occurrences/2/...).` } });
+    const running = await holdfast(['windows', 'start', WINDOW, '--occurrence', '2'], run('occurrence-not-startable', 'in-progress'));
+    expect(running.said.err).toContain('\n  from the CLI: holdfast windows complete ID --occurrence N completes it when the work is done\n');
+    const notStarted = await holdfast(['windows', 'complete', WINDOW, '--occurrence', '2'], run('occurrence-not-in-progress', 'scheduled'));
+    expect(notStarted.said.err).toContain('\n  from the CLI: holdfast windows start ID --occurrence N starts it first\n');
+    const released = await holdfast(['holds', 'release', WINDOW, '--reason', 'over'], { status: 409, body: { status: 409, title: 'Conflict', code: 'hold-released', detail: `Hold ${WINDOW} was already released at 2026-12-06T00:00:00.000Z: nothing to release. GET /v1/holds/${WINDOW} says by whom and why.` } });
+    expect(released.said.err).toContain('\n  from the CLI: holdfast audit --subject ID says who released it and why; holdfast holds declare places a new hold if the regions need one again\n');
   });
 
   it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {

@@ -116,6 +116,29 @@ const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
     return `holdfast windows suggestions ID proposes the least harmful slots for a window planned already${gate}; to plan it into the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)`;
   },
   'window-cancelled': 'holdfast windows create plans a new window',
+  'occurrence-not-startable': ({ occurrenceStatus }) => RUN_NOT_STARTABLE[String(occurrenceStatus)] ?? RUN_LISTED,
+  'occurrence-not-in-progress': ({ occurrenceStatus }) => RUN_NOT_IN_PROGRESS[String(occurrenceStatus)] ?? RUN_LISTED,
+  'exdate-names-moved-run': 'holdfast windows occurrences ID lists where each run is now',
+  'recurrence-count-restarts': 'give --rrule with the change: the rule with the COUNT the detail names keeps the series as long, the rule as it is runs it that many times more',
+  'hold-released': 'holdfast audit --subject ID says who released it and why; holdfast holds declare places a new hold if the regions need one again',
+  'unknown-key': 'holdfast keys list lists the keys',
+};
+
+const RUN_LISTED = 'holdfast windows occurrences ID says what each run is now';
+const PLANNED_ANEW = 'holdfast windows update ID --start ... --end ... moves the window to a new time (holdfast windows create, once it is cancelled)';
+/** A run that cannot start, by its status: what to type instead. */
+const RUN_NOT_STARTABLE: Readonly<Record<string, string>> = {
+  'in-progress': 'holdfast windows complete ID --occurrence N completes it when the work is done',
+  completed: 'holdfast windows create plans a new window for more work',
+  missed: PLANNED_ANEW,
+  cancelled: `${RUN_LISTED}; a run skipped comes back by holdfast windows update ID --file with its date out of exdates`,
+};
+/** A run that cannot be completed, by its status. */
+const RUN_NOT_IN_PROGRESS: Readonly<Record<string, string>> = {
+  scheduled: 'holdfast windows start ID --occurrence N starts it first',
+  held: 'holdfast windows start ID --occurrence N starts it once the gate allows it',
+  missed: PLANNED_ANEW,
+  cancelled: PLANNED_ANEW,
 };
 
 const GIST_LENGTH = 200;

@@ -110,10 +110,16 @@ describe('holdfast windows start and complete', () => {
   });
 
   it("exits 1 with the problem's detail when the planner answers 409", async () => {
-    const refusal = { status: 409, title: 'Conflict', code: 'occurrence-not-startable', detail: `Occurrence 1 of window ${WINDOW} was completed at 2026-06-14T22:40:00.000Z: it does not run again. For more work, plan a new window (POST /v1/windows).` };
+    const refusal = {
+      status: 409,
+      title: 'Conflict',
+      code: 'occurrence-not-startable',
+      occurrenceStatus: 'completed',
+      detail: `Occurrence 1 of window ${WINDOW} was completed at 2026-06-14T22:40:00.000Z: it does not run again. For more work, plan a new window (POST /v1/windows).`,
+    };
     const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '1'], [], () => ({ status: 409, body: refusal }));
     expect(code).toBe(ExitCode.error);
-    expect(said.err).toBe(`holdfast: ${refusal.detail} (occurrence-not-startable)\n`);
+    expect(said.err).toBe(`holdfast: ${refusal.detail} (occurrence-not-startable)\n  from the CLI: holdfast windows create plans a new window for more work\n`);
   });
 });
 
