@@ -222,7 +222,7 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     });
     const { calendar, events } = parseFeed(await feed('/v1/calendars/teams/storage.ics'));
     expect(events.map((event) => event.utcStart)).toEqual(['2027-03-01T02:00:00Z', '2027-03-02T02:00:00Z', '2027-03-03T02:00:00Z', '2027-03-04T02:00:00Z']);
-    const why = 'This feed holds its first 4 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-05T02:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
+    const why = 'This feed holds its first 4 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-05T02:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS.';
     expect([calendar.getFirstPropertyValue('description'), calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([why, why]);
     // A feed within the limit says nothing of the kind.
     expect(parseFeed(await feed('/v1/calendars/teams/network-ops.ics')).calendar.getFirstPropertyValue('description')).toBeNull();
@@ -253,7 +253,7 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
       ['2027-04-07T06:00:00Z', 'CONFIRMED'],
     ]);
     const cancelledCut =
-      'This feed holds every run not cancelled and the first 2 cancelled runs (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from 2027-04-03T06:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
+      'This feed holds every run not cancelled and the first 2 cancelled runs (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from 2027-04-03T06:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS.';
     expect([roomLeft.calendar.getFirstPropertyValue('description'), roomLeft.calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([cancelledCut, cancelledCut]);
 
     // More runs still on than the feed holds: the earliest of them, and no cancelled one.
@@ -266,7 +266,7 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
       ['2027-04-11T06:00:00Z', 'CONFIRMED'],
     ]);
     expect(full.calendar.getFirstPropertyValue('description')).toBe(
-      'This feed holds its first 4 runs not cancelled (CALENDAR_FEED_MAX_EVENTS). Those from 2027-04-12T06:00:00.000Z on are left out and so is every cancelled run: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.',
+      'This feed holds its first 4 runs not cancelled (CALENDAR_FEED_MAX_EVENTS). Those from 2027-04-12T06:00:00.000Z on are left out and so is every cancelled run: raise CALENDAR_FEED_MAX_EVENTS.',
     );
   });
 

@@ -66,7 +66,7 @@ describe('CalendarsService feeds', () => {
   it('says a cut feed is cut, where the cut comes before the horizon', async () => {
     const later = { ...run, number: 2, starts_at: new Date('2027-03-14T21:00:00Z'), ends_at: new Date('2027-03-14T22:00:00Z') };
     const calendar = await calendarOf(calendarsOver([run, later], new ManualClock('2027-02-01T00:00:00Z'), { CALENDAR_FEED_MAX_EVENTS: '1' }));
-    const cut = 'This feed holds its first 1 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-14T21:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.';
+    const cut = 'This feed holds its first 1 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-14T21:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS.';
     expect([calendar.getFirstPropertyValue('description'), calendar.getFirstPropertyValue('x-wr-caldesc')]).toEqual([cut, cut]);
   });
 
@@ -81,7 +81,19 @@ describe('CalendarsService feeds', () => {
       [`${run.window_id}-3@holdfast`, 'TENTATIVE'],
     ]);
     expect(calendar.getFirstPropertyValue('description')).toBe(
-      'This feed holds every run not cancelled and no cancelled run (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from 2027-02-28T22:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.',
+      'This feed holds every run not cancelled and no cancelled run (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from 2027-02-28T22:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS.',
+    );
+  });
+
+  it('cuts a feed between two starts, never among runs at one start, and names CALENDAR_PAST_DAYS only when runs that are over take room', async () => {
+    const over = { ...run, window_id: '0190a7d1-0000-7abc-8def-000000000001', starts_at: new Date('2027-01-31T22:00:00Z'), ends_at: new Date('2027-01-31T23:00:00Z') };
+    // Two windows' runs at one start, the second of them past the limit.
+    const first = { ...run, window_id: '0190a7d1-0000-7abc-8def-000000000002' };
+    const second = { ...run, window_id: '0190a7d1-0000-7abc-8def-000000000003' };
+    const calendar = await calendarOf(calendarsOver([over, first, second], new ManualClock('2027-02-01T00:00:00Z'), { CALENDAR_FEED_MAX_EVENTS: '2' }));
+    expect(calendar.getAllSubcomponents('vevent').map((vevent) => vevent.getFirstPropertyValue('uid'))).toEqual([`${over.window_id}-1@holdfast`]);
+    expect(calendar.getFirstPropertyValue('description')).toBe(
+      'This feed holds its first 1 runs (CALENDAR_FEED_MAX_EVENTS). Those from 2027-03-07T22:00:00.000Z on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.',
     );
   });
 });

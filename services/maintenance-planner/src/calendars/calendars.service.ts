@@ -40,6 +40,16 @@ const revisionOf = (changedAt: Date): number => Math.max(0, Math.floor((changedA
 const inFeedOrder = (a: FeedRun, b: FeedRun): number =>
   a.starts_at.getTime() - b.starts_at.getTime() || (a.window_id < b.window_id ? -1 : a.window_id > b.window_id ? 1 : 0) || a.number - b.number;
 
+/**
+ * Runs in feed order cut to `room`, at a start no listed run shares: runs starting at one instant are
+ * listed or left out together, so "those from <start> on are left out" is true of every run at it.
+ */
+function cutAt(rows: FeedRun[], room: number): { kept: FeedRun[]; leftOutFrom?: Date } {
+  if (rows.length <= room) return { kept: rows };
+  const leftOutFrom = rows[room].starts_at;
+  return { kept: rows.slice(0, room).filter((row) => row.starts_at < leftOutFrom), leftOutFrom };
+}
+
 @Injectable()
 export class CalendarsService {
   private readonly logger = new Logger(CalendarsService.name);
@@ -69,26 +79,30 @@ export class CalendarsService {
    */
   private async feed(name: string, where: string, value: string): Promise<CalendarFeed> {
     const max = this.config.settings.calendarFeedMaxEvents;
-    const live = await this.runs(where, value, false, max + 1);
-    const room = Math.max(0, max - live.length);
+    const live = cutAt(await this.runs(where, value, false, max + 1), max);
+    const room = max - live.kept.length;
     // One more than there is room for, even when there is none: whether any is left out, and from which on.
-    const cancelled = await this.runs(where, value, true, room + 1);
-    const liveLeftOut = live[max]?.starts_at.toISOString();
-    const cancelledLeftOut = cancelled[room]?.starts_at.toISOString();
+    const cancelled = cutAt(await this.runs(where, value, true, room + 1), room);
+    const liveLeftOut = live.leftOutFrom?.toISOString();
+    const cancelledLeftOut = cancelled.leftOutFrom?.toISOString();
+    // Lowering CALENDAR_PAST_DAYS makes room only where the feed lists runs that are over.
+    const now = this.clock.nowMs();
+    const pastListed = [...live.kept, ...cancelled.kept].some((row) => row.ends_at.getTime() <= now);
+    const remedy = `raise CALENDAR_FEED_MAX_EVENTS${pastListed ? ' or lower CALENDAR_PAST_DAYS' : ''}.`;
     // No ';' or ',' in either text: some readers (ical.js among them) show an X- property's text still escaped.
     let about: FeedAbout = { note: this.horizonNote() };
     if (liveLeftOut) {
       about = {
         warning: cancelledLeftOut
-          ? `This feed holds its first ${max} runs not cancelled (CALENDAR_FEED_MAX_EVENTS). Those from ${liveLeftOut} on are left out and so is every cancelled run: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`
-          : `This feed holds its first ${max} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${liveLeftOut} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.`,
+          ? `This feed holds its first ${live.kept.length} runs not cancelled (CALENDAR_FEED_MAX_EVENTS). Those from ${liveLeftOut} on are left out and so is every cancelled run: ${remedy}`
+          : `This feed holds its first ${live.kept.length} runs (CALENDAR_FEED_MAX_EVENTS). Those from ${liveLeftOut} on are left out: ${remedy}`,
       };
     } else if (cancelledLeftOut) {
-      const listed = room === 0 ? 'no cancelled run' : `the first ${room} cancelled runs`;
-      about = { warning: `This feed holds every run not cancelled and ${listed} (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from ${cancelledLeftOut} on are left out: raise CALENDAR_FEED_MAX_EVENTS or lower CALENDAR_PAST_DAYS.` };
+      const listed = cancelled.kept.length === 0 ? 'no cancelled run' : `the first ${cancelled.kept.length} cancelled runs`;
+      about = { warning: `This feed holds every run not cancelled and ${listed} (CALENDAR_FEED_MAX_EVENTS). Cancelled runs from ${cancelledLeftOut} on are left out: ${remedy}` };
     }
     if (about.warning) this.logger.warn({ feed: name, max, leftOutFrom: liveLeftOut, cancelledLeftOutFrom: cancelledLeftOut }, 'calendar feed cut at CALENDAR_FEED_MAX_EVENTS');
-    const events = [...live.slice(0, max), ...cancelled.slice(0, room)].sort(inFeedOrder).map((row) => this.event(row));
+    const events = [...live.kept, ...cancelled.kept].sort(inFeedOrder).map((row) => this.event(row));
     return { entityTag: await feedEntityTag(name, events, about), runs: events.length, render: () => icsCalendar(name, events, about) };
   }
 
