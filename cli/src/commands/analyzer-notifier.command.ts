@@ -211,10 +211,10 @@ const HTTP_GONE = 410;
 const OUTCOMES: Record<AttemptView['outcome'], (delivery: DeliveryView, attempt: AttemptView) => string> = {
   delivered: () => 'delivered',
   retry: () => 'not taken; the notifier tries again',
-  // A 410 also turns the subscription off, and a replay of a turned-off subscription's delivery is refused.
+  // A 410 also turns the subscription off; turning it on sends what the receiver refused with 410, this delivery included, so no replay.
   dead: ({ id, subscriptionId }, { statusCode }) =>
     statusCode === HTTP_GONE
-      ? `dead: the receiver answered 410 Gone, so the notifier turned subscription ${subscriptionId} off; once it takes deliveries again, holdfast subscriptions update ${subscriptionId} --enabled true, then holdfast deliveries replay ${id}`
+      ? `dead: the receiver answered 410 Gone, so the notifier turned subscription ${subscriptionId} off; once it takes deliveries again, holdfast subscriptions update ${subscriptionId} --enabled true sends them, this one included`
       : `dead: not tried again (holdfast deliveries replay ${id} sends it once the receiver is fixed)`,
 };
 

@@ -13,7 +13,7 @@ import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryV
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -206,5 +206,22 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'delivered' }]));
     await suite.publisher.publish(createEvent('window.released', { ...window, status: 'scheduled', holdId: placed.data.holdId }, { source: 'notifier-spec' }));
     await expectEventually(async () => expect(types(suite.receivers.windowReleases)).toEqual(['window.held', 'window.held', 'window.released']));
+  });
+
+  it('cancels a delivered hold.placed a bulk replay queues again with its release, which the receiver took before, and sends the release alone', async () => {
+    suite.receivers.replayedInBulk.reply = () => ({ status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.replayedInBulk.url, filters: { regions: ['BO'] } });
+    const placed = holdPlaced(['BO']);
+    await suite.publisher.publish(placed, holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).map((delivery) => delivery.eventType).sort()).toEqual(['hold.placed', 'hold.released']));
+
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 2 });
+    await expectEventually(async () =>
+      expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, delivery.status]).sort()).toEqual([
+        ['hold.placed', 'cancelled'],
+        ['hold.released', 'delivered'],
+      ]),
+    );
+    await expectEventually(() => expect(types(suite.receivers.replayedInBulk)).toEqual(['hold.placed', 'hold.released', 'hold.released']));
   });
 });

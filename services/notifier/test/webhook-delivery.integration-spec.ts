@@ -26,7 +26,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff', 'paused', 'madeOff'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff', 'paused', 'madeOff', 'failingDeleted'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -140,6 +140,14 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     });
     expect(suite.receivers.gone.requests.length).toBeLessThanOrEqual(2);
 
+    // Their replay is refused saying the PATCH sends them: followed by a replay, each would go out twice.
+    const refusedGone = (await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).find((delivery) => delivery.attempts > 0)!;
+    for (const waiting of [missed!, refusedGone]) {
+      const replay = await suite.notifier.call('POST', `/v1/deliveries/${waiting.id}/replay`);
+      expect(replay.status).toBe(409);
+      expect(((await replay.json()) as { detail: string }).detail).toMatch(new RegExp(`PATCH /v1/subscriptions/${id} \\{"enabled": true\\}, which sends it with the others waiting, in order: no replay\\.$`));
+    }
+
     // Turned on, all three go out, the refused one among them: no replay to remember, and nothing newer overtakes them.
     suite.receivers.gone.reply = () => ({ status: 200 });
     const refusedBefore = suite.receivers.gone.requests.length;
@@ -171,7 +179,19 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await suite.publisher.publish(later);
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1));
     expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
-    expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${later.id}`)).toMatchObject([{ status: 'cancelled' }]);
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${later.id}`)).toMatchObject([{ status: 'cancelled', lastError: `not sent: subscription ${id} was deleted` }]);
+  });
+
+  it("cancels a delivery waiting to be tried again when its subscription is deleted, saying so rather than the receiver's last failure", async () => {
+    suite.receivers.failingDeleted.reply = () => ({ status: 500, body: 'boom' });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.failingDeleted.url, filters: { regions: ['AL'] } });
+    await suite.publisher.publish(holdPlaced(['AL']));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'pending', attempts: 1 }]));
+    expect((await suite.notifier.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+    const [cancelled] = await suite.notifier.deliveries(`subscriptionId=${id}`);
+    expect(cancelled).toMatchObject({ status: 'cancelled', lastError: `not sent: subscription ${id} was deleted` });
+    // The receiver's failure stays on its attempt.
+    expect(cancelled.attemptLog).toMatchObject([{ statusCode: 500, error: 'webhook receiver answered 500: boom' }]);
   });
 
   it('marks dead unsent what waited behind the delivery a receiver answered 410 Gone, and sends both in their order once turned on', async () => {

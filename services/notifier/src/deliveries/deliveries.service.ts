@@ -59,6 +59,9 @@ const RECORD = answeredAtCommit(`WITH recorded AS (
 export const turnedOffReason = (subscription: { id: string; disabledReason?: string | null }): string =>
   `not sent: subscription ${subscription.id} is turned off${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}; it is sent once the subscription is turned on (PATCH {"enabled": true})`;
 
+/** Why a delivery of a deleted subscription is cancelled, unsent: said in place of any failure before it, which its attempts keep. */
+export const deletedReason = (subscriptionId: string): string => `not sent: subscription ${subscriptionId} was deleted`;
+
 /** Why the deliveries waiting when a 410 Gone turned their subscription off are marked dead, unsent. */
 export const UNSENT_AT_GONE = 'not sent: the subscription was turned off when its receiver answered 410 Gone';
 
@@ -69,14 +72,20 @@ export const UNSENT_AT_GONE = 'not sent: the subscription was turned off when it
 export const UNSENT_WHILE_OFF = "status = 'dead' AND last_error LIKE 'not sent: %turned off%'";
 
 /**
- * Turned on again: what waited for it goes out now ($2), in its order ahead of anything newer, with those its receiver
- * refused with 410 Gone (the answer that turned it off: "takes no more", until it was turned on), the worker woken on commit.
+ * A delivery that goes out when its subscription is turned on again: one that waited for it, or one its receiver refused
+ * with 410 Gone (the answer that turned it off: "takes no more", until it was turned on).
  */
+const SENT_WHEN_TURNED_ON = `(${UNSENT_WHILE_OFF}
+      OR (status = 'dead' AND EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = delivery.id AND a.status_code = 410)))`;
+
+/** Turned on again: what SENT_WHEN_TURNED_ON picks goes out now ($2), in its order ahead of anything newer, the worker woken on commit. */
 export const RESUME_UNSENT = `WITH resumed AS (
     UPDATE delivery SET status = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = NULL, finished_at = NULL
-    WHERE subscription_id = $1 AND (${UNSENT_WHILE_OFF}
-      OR (status = 'dead' AND EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = delivery.id AND a.status_code = 410))) RETURNING 1)
+    WHERE subscription_id = $1 AND ${SENT_WHEN_TURNED_ON} RETURNING 1)
   SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM resumed LIMIT 1) AS any_resumed`;
+
+/** Whether turning its subscription on sends the delivery ($1): a replay of it would send it twice. */
+const SENT_WHEN_ON = `SELECT EXISTS (SELECT 1 FROM delivery WHERE id = $1 AND ${SENT_WHEN_TURNED_ON}) AS sent_when_on`;
 
 export interface DeliveryQuery {
   status?: DeliveryStatus;
@@ -189,7 +198,10 @@ export class DeliveriesService {
     if (subscription) assertActsFor(principal, subscription.ownerTeam, `Delivery ${id}`);
     // requeue() sends nothing to a deleted subscription: said here, or the 202 would promise a send that never comes.
     if (subscription?.deletedAt) throw new DeliverySubscriptionDeleted(id, subscription.id, subscription.deletedAt);
-    if (subscription && !subscription.enabled) throw new DeliverySubscriptionDisabled(id, subscription.id, subscription.disabledReason);
+    if (subscription && !subscription.enabled) {
+      const [{ sent_when_on }] = (await this.dataSource.query(SENT_WHEN_ON, [id])) as [{ sent_when_on: boolean }];
+      throw new DeliverySubscriptionDisabled(id, subscription.id, subscription.disabledReason, sent_when_on);
+    }
     if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
     await this.requeue({ ids: [id], status: delivery.status });
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })], principal))[0];

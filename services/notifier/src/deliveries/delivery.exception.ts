@@ -33,11 +33,12 @@ export class DeliverySubscriptionDeleted extends DomainError {
 
 /** Replayed now, the worker would find its subscription off and mark it dead again at once. */
 export class DeliverySubscriptionDisabled extends DomainError {
-  constructor(id: string, subscriptionId: string, disabledReason: string | null) {
+  /** `sentWhenOn`: one turning the subscription on sends (left unsent while it was off, or refused with 410), which a replay would send twice. */
+  constructor(id: string, subscriptionId: string, disabledReason: string | null, sentWhenOn: boolean) {
     super(
       DeliveryErrorCode.SubscriptionDisabled,
       409,
-      `Delivery ${id} cannot be sent now: its subscription ${subscriptionId} is turned off${disabledReason ? ` (${disabledReason})` : ''}. PATCH /v1/subscriptions/${subscriptionId} {"enabled": true}, then replay it.`,
+      `Delivery ${id} cannot be sent now: its subscription ${subscriptionId} is turned off${disabledReason ? ` (${disabledReason})` : ''}. PATCH /v1/subscriptions/${subscriptionId} {"enabled": true}${sentWhenOn ? ', which sends it with the others waiting, in order: no replay' : ', then replay it'}.`,
       { subscriptionId, disabledReason },
     );
   }

@@ -17,7 +17,7 @@ import { isOpenCircuit, TargetCircuits } from '../outbound/target-circuits';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { SubscriptionsService, type PreviousSecret } from '../subscriptions/subscriptions.service';
-import { DELIVERIES_DUE_CHANNEL, turnedOffReason } from './deliveries.service';
+import { DELIVERIES_DUE_CHANNEL, deletedReason, turnedOffReason } from './deliveries.service';
 import type { AttemptOutcome } from './delivery-attempt.entity';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryEntity } from './delivery.entity';
@@ -58,12 +58,13 @@ interface CachedSubscription {
 /** The events that release what each placing event says is held: the hold's own release, and a window's release from it. */
 const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hold.placed': ['hold.released'], 'window.held': ['window.released', 'hold.released'] };
 // The release of the hold ($4) on the placement's subscription ($1), on the placement's key ($2, a window's release) or the hold's
-// ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent, or is being sent, or that was recorded before the
-// placement ($5; a dead letter replayed onto the topic): sent after it, the placement would say the released hold is in force
-// again. A release recorded after its placement on the same key waits for it, as a key's order has it.
+// ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent (once at least: a bulk replay of what was delivered
+// queues it again), or is being sent, or that was recorded before the placement ($5; a dead letter replayed onto the topic): sent
+// after it, the placement would say the released hold is in force again. A release recorded after its placement on the same key,
+// and never sent, waits for it, as a key's order has it.
 const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
   WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
-    AND (r.seq < $5 OR r.status IN ('delivered', 'sending'))
+    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = r.id AND a.outcome = 'delivered'))
   ORDER BY r.seq LIMIT 1`);
 // The release of the hold ($4) as the notifier consumed it (hold_release, kept for every release), when none of the release
 // events of the types $3 is recorded for the placement's subscription ($1) on its keys: asked only of a subscription whose
@@ -619,7 +620,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
  */
 function unsentOf(subscription: SubscriptionEntity): Unsent {
   return subscription.deletedAt !== null
-    ? { status: 'cancelled', reason: `not sent: subscription ${subscription.id} was deleted` }
+    ? { status: 'cancelled', reason: deletedReason(subscription.id) }
     : { status: 'dead', reason: turnedOffReason(subscription) };
 }
 

@@ -16,7 +16,7 @@ import { HOST_LOOKUP, type HostLookup } from '../outbound/outbound-http.client';
 import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import type { CreatedSubscription, RotatedSubscription, SubscriptionView } from './dto/subscription-view.schema';
-import { RESUME_UNSENT, UNSENT_AT_GONE, UNSENT_WHILE_OFF } from '../deliveries/deliveries.service';
+import { deletedReason, RESUME_UNSENT, UNSENT_AT_GONE, UNSENT_WHILE_OFF } from '../deliveries/deliveries.service';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
 import { InvalidSubscription, SecretNotRotatable, SubscriptionExists, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
@@ -364,9 +364,12 @@ export class SubscriptionsService {
       await this.lockAt(transaction, id, precondition, 'delete it at its current version, or send no If-Match to delete it whatever its version');
       const now = this.clock.now();
       await transaction.update(SubscriptionEntity, { id }, { deletedAt: now, enabled: false });
-      await transaction.query("UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, now]);
-      // Those that waited, unsent, for it to be turned on again: never sent now, so cancelled too, not dead with steps no one can follow.
-      await transaction.query(`UPDATE delivery SET status = 'cancelled', finished_at = $2 WHERE subscription_id = $1 AND ${UNSENT_WHILE_OFF}`, [id, now]);
+      // Those pending, and those that waited, unsent, for it to be turned on again: never sent now, so cancelled, not dead with
+      // steps no one can follow, saying why in place of a receiver's failure before, which their attempts keep.
+      await transaction.query(
+        `UPDATE delivery SET status = 'cancelled', lease_until = NULL, finished_at = $2, last_error = $3 WHERE subscription_id = $1 AND (status = 'pending' OR ${UNSENT_WHILE_OFF})`,
+        [id, now, deletedReason(id)],
+      );
     });
     await this.sendsReadBeforeFinished(id);
     this.sendingChanged(id);
