@@ -117,7 +117,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     });
     const dataSource = service.app.get(DataSource);
     const audit = await dataSource.query('SELECT action, actor, cause_event_id FROM audit_entry WHERE subject_id = $1', [hold.id]);
-    expect(audit).toEqual([{ action: 'placed', actor: `detector:${surge.data.surgeId}`, cause_event_id: surge.id }]);
+    expect(audit).toEqual([{ action: 'placed', actor: `surge:${surge.data.surgeId}`, cause_event_id: surge.id }]);
   });
 
   it('lists only holds still in force with ?active=true, only released ones with ?active=false, and refuses a malformed flag', async () => {

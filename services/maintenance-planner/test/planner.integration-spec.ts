@@ -752,7 +752,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(423);
     expect((await occurrences(afterEstimate.windowId))[0].status).toBe('held');
     // Held by the sweep's horizon step, and on the window's trail as held, as its release will be.
-    expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { occurrences: [1], kind: 'held' } }));
+    expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { holdId: outlasting.id, occurrences: [1], kind: 'held' } }));
     const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: { why?: string } }[];
     expect(trail.find((entry) => entry.action === 'extended')?.details.why).toBe('the surge outlasted its expected end');
     // The window planned beyond the hold's horizon: not held yet, and held by the sweep once the horizon reaches it while the surge goes on.
@@ -1180,5 +1180,21 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const oddStatus = await api('GET', `/v1/windows/${window.windowId}/occurrences?status=pending`);
     expect(oddStatus).toMatchObject({ status: 400, body: { code: 'invalid-query', errors: [{ path: 'status' }] } });
     expect((await api('GET', `/v1/windows/${window.windowId}/occurrences?status=scheduled`)).body.items).toHaveLength(1);
+  });
+
+  it("names the hold on the window's trail when a person releases it, so a run under two holds says which let go", async () => {
+    const window = await plan({ footprint: { global: false, regions: ['SR'] }, startsAt: '2026-11-02T10:00:00Z', endsAt: '2026-11-02T11:00:00Z' });
+    const first = await api('POST', '/v1/holds', { regions: ['SR'], from: '2026-11-01T00:00:00Z', until: '2026-11-03T00:00:00Z', reason: 'Election in SR' });
+    const second = await api('POST', '/v1/holds', { regions: ['SR'], from: '2026-11-02T00:00:00Z', until: '2026-11-04T00:00:00Z', reason: 'Counting in SR' });
+    expect((await api('POST', `/v1/holds/${second.body.id}/release`, { reason: 'counted early' })).status).toBe(200);
+    const trail = (await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items as { action: string; actor: string; details: Record<string, unknown> }[];
+    expect(trail.filter((entry) => entry.action !== 'created').map(({ action, details }) => [action, details.holdId])).toEqual(
+      expect.arrayContaining([
+        ['held', first.body.id],
+        ['held', second.body.id],
+        ['released', second.body.id],
+      ]),
+    );
+    expect(trail.find((entry) => entry.action === 'released')).toMatchObject({ actor: expect.not.stringMatching(/^hold:/), details: { holdId: second.body.id, occurrences: [1], kind: 'held' } });
   });
 });

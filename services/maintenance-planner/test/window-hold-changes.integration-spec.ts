@@ -161,7 +161,7 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     const window = await plan('LK', '2026-09-04T10:00:00Z', '2026-09-04T11:00:00Z', { surgePolicy: 'notify-only' });
     expect(window.status).toBe('scheduled');
     expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 1 });
-    expect(await trail(window.windowId)).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${holdId}`, details: { occurrences: [1], kind: 'notify-only' } }));
+    expect(await trail(window.windowId)).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${holdId}`, details: { holdId, occurrences: [1], kind: 'notify-only' } }));
   });
 
   it('an override of runs after the hold ends is 409 not-held and recorded nowhere; of a weekly window, only the runs within the hold are let through', async () => {

@@ -51,6 +51,13 @@ export const REPAIR_DANGLING_LINKS = `
                                     WHERE linked.hold_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM hold WHERE hold.id = linked.hold_id AND hold.released_at IS NULL)))
      RETURNING h.window_id, h.number, h.kind, h.in_progress, h.overridden_by IS NOT NULL AS overridden`;
 
+/**
+ * The trail's actor for what a hold's cause did: the surge, by its id (a hold the analyzer caused, whatever raised the surge:
+ * the detector, an alert or a declaration, which the hold's source says), or the manual request. Before 2026-12-07 it was
+ * `<source>:<id>`, which read a declaration's hold as naming a declaration by its surge's id.
+ */
+const causeActor = (source: string, causeId: string): string => `${source === 'manual' ? 'manual' : 'surge'}:${causeId}`;
+
 type Audit = { subjectType: 'hold' | 'window' | 'occurrence'; subjectId: string; action: string; actor: string; causeEventId?: string | null; details?: Record<string, unknown> };
 
 /** Holds: placed from surges or by hand, fanned out to occurrences in one transaction, released after a cool-down. */
@@ -170,7 +177,7 @@ export class HoldsService implements BeforeApplicationShutdown {
         subjectType: 'hold',
         subjectId: hold.id,
         action: 'placed',
-        actor: placement.placedBy ?? `${placement.source}:${placement.causeId}`,
+        actor: placement.placedBy ?? causeActor(placement.source, placement.causeId),
         causeEventId: placement.cause?.id,
         details: { regions, reason: hold.reason, from: hold.from_at, until: hold.until_at, occurrences: linked.occurrences },
       }),
@@ -196,8 +203,8 @@ export class HoldsService implements BeforeApplicationShutdown {
     );
     if (!row) return;
     const touched = await this.timedFanOut('extended', tx, { holdId: row.id, regions: row.regions, from: row.from_at, until: coveredUntil, now });
-    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: `${hold.source}:${hold.cause_id}`, causeEventId: update.cause.id, details: { until } });
-    await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: causeActor(hold.source, hold.cause_id), causeEventId: update.cause.id, details: { until } });
+    await auditOccurrences(tx, row.id, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
     const windows = await this.announcer.load(tx, touched);
     const extended = createEvent(
       'hold.placed',
@@ -241,7 +248,7 @@ export class HoldsService implements BeforeApplicationShutdown {
       ),
     );
     if (!cooling) return;
-    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: `${hold.source}:${hold.cause_id}`, causeEventId: eventId, details: { clearedAt, releaseDueAt: due } });
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: causeActor(hold.source, hold.cause_id), causeEventId: eventId, details: { clearedAt, releaseDueAt: due } });
     if (due.getTime() <= now.getTime()) {
       // Learned only now: the gate held its runs until now, not until the due time already passed.
       await this.release(tx, cooling, undefined, releasedAfterClearance(cooling.source, clearedAt, cooling.until_at), now);
@@ -249,7 +256,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     }
     const touched = await this.timedFanOut('cleared', tx, { holdId: cooling.id, regions: cooling.regions, from: cooling.from_at, until: due, now });
     if (touched.length === 0) return;
-    await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${cooling.id}`, at: now, causeEventId: eventId });
+    await auditOccurrences(tx, cooling.id, touched, { action: 'held', actor: `hold:${cooling.id}`, at: now, causeEventId: eventId });
     const windows = await this.announcer.load(tx, touched);
     await this.announcer.publish(tx, this.announcer.windowHeldEvents(cooling, windows, this.holdChain(cooling, eventId)));
   }
@@ -317,7 +324,7 @@ export class HoldsService implements BeforeApplicationShutdown {
       }
     }
     await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', causedBy(released))]);
-    await auditOccurrences(tx, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: clearance });
+    await auditOccurrences(tx, hold.id, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: clearance });
     return true;
   }
 
@@ -466,7 +473,7 @@ export class HoldsService implements BeforeApplicationShutdown {
         const [current] = rowsOf(await tx.query('UPDATE hold SET covered_until = GREATEST(covered_until, $2) WHERE id = $1 AND released_at IS NULL RETURNING id', [hold.id, horizon]));
         if (!current) return false;
         const touched = await this.timedFanOut('horizon', tx, request);
-        await auditOccurrences(tx, touched, { action: 'held', actor: `hold:${hold.id}`, at: now });
+        await auditOccurrences(tx, hold.id, touched, { action: 'held', actor: `hold:${hold.id}`, at: now });
         const windows = await this.announcer.load(tx, touched);
         await this.announcer.publish(tx, this.announcer.windowHeldEvents(hold, windows, this.holdChain(hold, hold.placed_event_id)));
         return touched.length > 0;
@@ -515,7 +522,7 @@ export class HoldsService implements BeforeApplicationShutdown {
       const until = heldThrough(hold, now, this.settings.holdHorizonMs);
       const linked = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
       // Held by a change to the window, not by the hold's placement: on the trail all the same, as its release will be.
-      await auditOccurrences(tx, linked, { action: 'held', actor: `hold:${hold.id}`, at: now });
+      await auditOccurrences(tx, hold.id, linked, { action: 'held', actor: `hold:${hold.id}`, at: now });
       touched.push(...linked);
     }
     await refreshWindowStatus(tx, [windowId]);

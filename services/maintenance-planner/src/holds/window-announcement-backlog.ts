@@ -81,24 +81,31 @@ const DEBTS = prepared('SELECT count(*)::int AS debts FROM hold_announcement');
 const HELD_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id FROM hold_announcement a
   WHERE a.hold_id = $1 AND a.kind = 'held' FOR UPDATE`);
 
-// One audit row per window of the links `from` gives (window_id, number, kind), its runs listed.
+// One audit row per window of the links `from` gives (window_id, number, kind), its runs listed, naming the hold ($5): a
+// window under two holds, one released by hand (the actor then a person), says which let go.
 const auditWindowsFrom = (from: string) =>
   answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
-     SELECT 'window', window_id, $1, $2, $3, $4, jsonb_build_object('occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
+     SELECT 'window', window_id, $1, $2, $3, $4, jsonb_build_object('holdId', $5::uuid, 'occurrences', array_agg(number ORDER BY number), 'kind', min(kind))
        FROM ${from} GROUP BY window_id`);
-const AUDIT_TOUCHED = auditWindowsFrom('unnest($5::uuid[], $6::int[], $7::text[]) AS t(window_id, number, kind)');
+const AUDIT_TOUCHED = auditWindowsFrom('unnest($6::uuid[], $7::int[], $8::text[]) AS t(window_id, number, kind)');
 const AUDIT_PLACED_LINKS = auditWindowsFrom('hold_occurrence WHERE hold_id = $5');
 // A payment's window.held links (OWED.held.runs' links: after the cursor $7, up to its last window $8).
 const AUDIT_OWED_HELD = auditWindowsFrom('hold_occurrence WHERE hold_id = $5 AND held_at = $6 AND released_at IS NULL AND window_id > $7::uuid AND window_id <= $8::uuid');
 
-/** One audit row per window touched (set-based: a surge may hold thousands). */
-export async function auditOccurrences(tx: EntityManager, touched: readonly TouchedOccurrence[], entry: { action: string; actor: string; at: Date; causeEventId?: string | null }): Promise<void> {
+/** One audit row per window touched of the hold's links (set-based: a surge may hold thousands). */
+export async function auditOccurrences(
+  tx: EntityManager,
+  holdId: string,
+  touched: readonly TouchedOccurrence[],
+  entry: { action: string; actor: string; at: Date; causeEventId?: string | null },
+): Promise<void> {
   if (touched.length === 0) return;
   await tx.query(AUDIT_TOUCHED, [
     entry.action,
     entry.actor,
     entry.at,
     entry.causeEventId ?? null,
+    holdId,
     touched.map((link) => link.window_id),
     touched.map((link) => link.number),
     touched.map((link) => link.kind),

@@ -819,6 +819,7 @@ export class WindowsService {
     for (const holdId of new Set(released.map((link) => link.hold_id))) {
       await auditOccurrences(
         tx,
+        holdId,
         released.filter((link) => link.hold_id === holdId),
         { action: 'released', actor: `hold:${holdId}`, at: this.clock.now() },
       );
