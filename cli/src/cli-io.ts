@@ -17,14 +17,15 @@ export interface CliIo {
 // eslint-disable-next-line no-control-regex -- control characters are what is being replaced
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
+/** Text with every terminal control as its `\u001b` escape, JSON's own, so a `--json` answer stays JSON. */
+export const controlsShown = (text: string): string => text.replace(CONTROLS, (control) => `\\u${control.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /**
- * What a command says with every terminal control shown as its `\u001b` escape: names, keys and reasons come from
- * producers and receivers outside, and one carrying ESC [2J would clear the operator's screen or forge rows. The
- * escape is JSON's own, so a `--json` answer stays JSON.
+ * What a command says with every terminal control shown as its escape: names, keys and reasons come from producers and
+ * receivers outside, and one carrying ESC [2J would clear the operator's screen or forge rows.
  */
 export function withControlsShown(io: CliIo): CliIo {
-  const shown = (text: string) => text.replace(CONTROLS, (control) => `\\u${control.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return { ...io, out: (text) => io.out(shown(text)), err: (text) => io.err(shown(text)) };
+  return { ...io, out: (text) => io.out(controlsShown(text)), err: (text) => io.err(controlsShown(text)) };
 }
 
 /** Exit codes a CI job can branch on. */
