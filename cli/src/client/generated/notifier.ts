@@ -274,7 +274,7 @@ export interface components {
             bodyTruncated: boolean;
             consumerGroup: string;
             deadLetteredAt: components["schemas"]["Instant"];
-            /** @description the message ce_id header; null when it had none */
+            /** @description the message ce_id header, or for CloudEvents structured mode the id in its body (read when the body is at most 1024 bytes); null when it had none */
             eventId: string | null;
             /** @description the message key; null when it had none, or the message was not kept (replayable false) */
             key: components["schemas"]["MessageBytes"] | null;
@@ -286,7 +286,7 @@ export interface components {
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
-            /** @description the message ce_source header, naming its producer; null when it had none (bare JSON, or CloudEvents structured mode, whose body names it), or the message was not kept */
+            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); null when it had none (bare JSON), or the message was not kept */
             source: components["schemas"]["MessageBytes"] | null;
             topic: string;
         };

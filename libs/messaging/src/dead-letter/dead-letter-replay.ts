@@ -25,7 +25,6 @@ export interface DeadLetterRow extends ShownMessageRow {
   topic: string;
   partition: number;
   offset: string;
-  event_id: string | null;
   reason: string;
   dead_lettered_at: Date;
   replayed_at: Date | null;
@@ -42,7 +41,7 @@ export interface DeadLetterReplayOutcome {
   unreplayable: number;
 }
 
-const COLUMNS = `consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at`;
+const COLUMNS = `consumer_group, topic, partition, "offset"::text AS "offset", reason, dead_lettered_at, replayed_at`;
 const MATCHES = `replayed_at IS NULL AND ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
   AND ($3::timestamptz IS NULL OR dead_lettered_at < $3) AND ($4::text IS NULL OR strpos(lower(reason), lower($4)) > 0)`;
 /**
@@ -76,7 +75,7 @@ const COUNT_LEFT = `SELECT count(*) FILTER (WHERE ${replayable('$5')})::int AS r
 // Every group's record of a message is marked: the message went to all of the topic's groups again.
 const MARK = `UPDATE dead_letter SET replayed_at = now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS sent(topic, partition, at)
   WHERE dead_letter.topic = sent.topic AND dead_letter.partition = sent.partition AND dead_letter."offset" = sent.at AND dead_letter.replayed_at IS NULL
-  RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, replayed_at, ${SHOWN_MESSAGE_COLUMNS}`;
+  RETURNING consumer_group, dead_letter.topic, dead_letter.partition, "offset"::text AS "offset", reason, dead_lettered_at, replayed_at, ${SHOWN_MESSAGE_COLUMNS}`;
 
 type ChosenRow = Omit<DeadLetterRow, keyof ShownMessageRow> & { message_key: Buffer | null; message_value: Buffer | null; message_headers: KeptHeaders };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SHOWN_BODY_BYTES, shownMessage, type ShownMessageRow } from './shown-message';
 
-const NOTHING_KEPT: ShownMessageRow = { message_key: null, source_header: null, body_start: null, body_bytes: null };
+const NOTHING_KEPT: ShownMessageRow = { event_id: null, message_key: null, source_header: null, content_type_header: null, body_start: null, body_bytes: null };
 
 /** A row as SHOWN_MESSAGE_COLUMNS reads it: the body's first SHOWN_BODY_BYTES and its whole size. */
 const rowWithBody = (body: Buffer, row: Partial<ShownMessageRow> = {}): ShownMessageRow => ({
@@ -13,7 +13,7 @@ const rowWithBody = (body: Buffer, row: Partial<ShownMessageRow> = {}): ShownMes
 
 describe('what a listing shows of a dead-lettered message', () => {
   it('shows nothing of a letter that kept no message', () => {
-    expect(shownMessage(NOTHING_KEPT)).toEqual({ key: null, source: null, body: null, bodyBytes: null, bodyTruncated: false });
+    expect(shownMessage(NOTHING_KEPT)).toEqual({ eventId: null, key: null, source: null, body: null, bodyBytes: null, bodyTruncated: false });
   });
 
   it('shows a key and body that are UTF-8 as text, and ones that are not, or hold NUL, in base64', () => {
@@ -29,6 +29,42 @@ describe('what a listing shows of a dead-lettered message', () => {
   it("names the producer by the ce_source header kept, the first of a repeated one, as the message's reader did", () => {
     expect(shownMessage({ ...NOTHING_KEPT, source_header: 'edge-collector-7' }).source).toBe('edge-collector-7');
     expect(shownMessage({ ...NOTHING_KEPT, source_header: [{ base64: 'gA==' }, 'second'] }).source).toEqual({ base64: 'gA==' });
+  });
+
+  describe('a CloudEvents structured-mode message, whose body names it', () => {
+    const STRUCTURED = 'application/cloudevents+json; charset=utf-8';
+    const HEADERS = { event_id: 'header-id', source_header: 'header-source' };
+    const event = (attributes: Record<string, unknown>) => Buffer.from(JSON.stringify({ specversion: '1.0', type: 'traffic.sample', ...attributes }));
+
+    it('is named by the id and source in its body, as its reader read them, whatever it was refused for', () => {
+      expect(shownMessage(rowWithBody(event({ id: 'b64', source: 'rv-src', data_base64: 'e30=' }), { content_type_header: 'application/cloudevents+json' }))).toMatchObject({
+        eventId: 'b64',
+        source: 'rv-src',
+      });
+      expect(shownMessage(rowWithBody(event({ id: 'lots', source: 'rv-src', data: { value: 'lots' } }), { ...HEADERS, content_type_header: [STRUCTURED, 'application/json'] }))).toMatchObject({
+        eventId: 'lots',
+        source: 'rv-src',
+      });
+      // Shown as any bytes are: text unless it holds NUL.
+      expect(shownMessage(rowWithBody(event({ id: 'nul', source: 'rv\0src' }), { content_type_header: { base64: Buffer.from(STRUCTURED).toString('base64') } })).source).toEqual({
+        base64: Buffer.from('rv\0src').toString('base64'),
+      });
+    });
+
+    it.each([
+      ['a body in another content type', 'application/json', event({ id: 'b64', source: 'rv-src' })],
+      ['a batch, which the intake does not read', 'application/cloudevents-batch+json', Buffer.from(JSON.stringify([{ id: 'b64', source: 'rv-src' }]))],
+      ['a repeated content-type whose first is not structured mode', ['application/json', STRUCTURED], event({ id: 'b64', source: 'rv-src' })],
+      ['a body that is not JSON', STRUCTURED, Buffer.from('{"id":"b64","source":"rv-src"')],
+      ['a body that is JSON but no object', STRUCTURED, Buffer.from('null')],
+      ['an id and source that are not text', STRUCTURED, event({ id: 7, source: null })],
+      ['a body that is not UTF-8', STRUCTURED, Buffer.concat([event({ id: 'b64', source: 'rv-src' }), Buffer.from([0xff])])],
+      // Its cut would parse, as the event followed by spaces: the listing parses no body it shows only the start of.
+      [`a body over ${SHOWN_BODY_BYTES} bytes`, STRUCTURED, Buffer.concat([event({ id: 'b64', source: 'rv-src' }), Buffer.alloc(SHOWN_BODY_BYTES, ' ')])],
+    ])('keeps the ce_id and ce_source headers, if any, for %s', (_case, contentType, body) => {
+      expect(shownMessage(rowWithBody(body, { content_type_header: contentType }))).toMatchObject({ eventId: null, source: null });
+      expect(shownMessage(rowWithBody(body, { ...HEADERS, content_type_header: contentType }))).toMatchObject({ eventId: 'header-id', source: 'header-source' });
+    });
   });
 
   it(`shows a body of ${SHOWN_BODY_BYTES} bytes whole, and a longer one cut, giving its size`, () => {

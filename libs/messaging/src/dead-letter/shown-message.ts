@@ -1,4 +1,5 @@
-import { keptValue, type KeptHeaderValue } from './kept-headers';
+import { outsideFormOf } from '@holdfast/contracts';
+import { headersToSend, keptValue, type KeptHeaderValue } from './kept-headers';
 
 /**
  * A dead letter's body is listed up to this many bytes: enough for the event a producer got wrong,
@@ -8,19 +9,23 @@ import { keptValue, type KeptHeaderValue } from './kept-headers';
 export const SHOWN_BODY_BYTES = 1024;
 
 /** The columns that show a dead letter's kept message in a listing; the body is cut in PostgreSQL, so a page never reads whole bodies. */
-export const SHOWN_MESSAGE_COLUMNS = `message_key, message_headers -> 'ce_source' AS source_header,
+export const SHOWN_MESSAGE_COLUMNS = `event_id, message_key, message_headers -> 'ce_source' AS source_header, message_headers -> 'content-type' AS content_type_header,
   substring(message_value FROM 1 FOR ${SHOWN_BODY_BYTES}) AS body_start, octet_length(message_value) AS body_bytes`;
 
-/** A row's SHOWN_MESSAGE_COLUMNS: null throughout when the letter kept no message. */
+/** A row's SHOWN_MESSAGE_COLUMNS: null throughout, but for event_id, when the letter kept no message. */
 export interface ShownMessageRow {
+  /** The ce_id header, recorded when the message was dead-lettered. */
+  event_id: string | null;
   message_key: Buffer | null;
   source_header: KeptHeaderValue | KeptHeaderValue[] | null;
+  content_type_header: KeptHeaderValue | KeptHeaderValue[] | null;
   body_start: Buffer | null;
   body_bytes: number | null;
 }
 
-/** What an operator reads of a dead-lettered message: who produced it and what it said, bytes that are not text in base64. */
+/** What an operator reads of a dead-lettered message: which event it was, who produced it and what it said, bytes that are not text in base64. */
 export interface ShownMessage {
+  eventId: string | null;
   key: KeptHeaderValue | null;
   source: KeptHeaderValue | null;
   body: KeptHeaderValue | null;
@@ -30,14 +35,36 @@ export interface ShownMessage {
 
 export function shownMessage(row: ShownMessageRow): ShownMessage {
   const bodyTruncated = row.body_bytes !== null && row.body_bytes > SHOWN_BODY_BYTES;
+  const body = row.body_start && (bodyTruncated ? cutBody(row.body_start) : keptValue(row.body_start));
+  // A structured-mode message names itself in its body, where its reader read its id and source. Only a body shown whole is parsed, so a page stays cheap.
+  const named = !bodyTruncated && typeof body === 'string' && isStructured(row.content_type_header) ? attributesOf(body) : {};
+  // A repeated header's first value counts, as when the message was read.
+  const sourceHeader = Array.isArray(row.source_header) ? row.source_header[0] : row.source_header;
   return {
+    eventId: named.id ?? row.event_id,
     key: row.message_key && keptValue(row.message_key),
-    // A repeated header's first value counts, as when the message was read.
-    source: (Array.isArray(row.source_header) ? row.source_header[0] : row.source_header) ?? null,
-    body: row.body_start && (bodyTruncated ? cutBody(row.body_start) : keptValue(row.body_start)),
+    source: (named.source === undefined ? sourceHeader : keptValue(named.source)) ?? null,
+    body,
     bodyBytes: row.body_bytes,
     bodyTruncated,
   };
+}
+
+/** Whether the message was in CloudEvents structured mode, by its content-type as the analyzer's intake reads it. */
+const isStructured = (contentType: ShownMessageRow['content_type_header']): boolean =>
+  contentType !== null && outsideFormOf(headersToSend({ 'content-type': contentType })) === 'structured';
+
+/** The id and source a structured-mode body gives as text; none from a body that is not JSON. */
+function attributesOf(body: string): { id?: string; source?: string } {
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  if (typeof event !== 'object' || event === null) return {};
+  const { id, source } = event as Record<string, unknown>;
+  return { id: typeof id === 'string' ? id : undefined, source: typeof source === 'string' ? source : undefined };
 }
 
 /** The start of a body cut at SHOWN_BODY_BYTES: still text when it was, the cut having split a character (up to four bytes in UTF-8). */

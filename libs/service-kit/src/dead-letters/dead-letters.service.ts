@@ -49,10 +49,12 @@ export const DeadLetterViewSchema = z.strictObject({
   topic: z.string(),
   partition: z.number().int(),
   offset: z.string().meta({ description: 'the offset in the origin partition, as text: it may exceed what a JSON number holds exactly' }),
-  eventId: z.string().nullable().meta({ description: 'the message ce_id header; null when it had none' }),
+  eventId: z.string().nullable().meta({
+    description: `the message ce_id header, or for CloudEvents structured mode the id in its body (read when the body is at most ${SHOWN_BODY_BYTES} bytes); null when it had none`,
+  }),
   key: MessageBytesSchema.nullable().meta({ description: 'the message key; null when it had none, or the message was not kept (replayable false)' }),
   source: MessageBytesSchema.nullable().meta({
-    description: 'the message ce_source header, naming its producer; null when it had none (bare JSON, or CloudEvents structured mode, whose body names it), or the message was not kept',
+    description: `the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most ${SHOWN_BODY_BYTES} bytes); null when it had none (bare JSON), or the message was not kept`,
   }),
   body: MessageBytesSchema.nullable().meta({
     description: `the message body, its first ${SHOWN_BODY_BYTES} bytes at most (a character the cut would split left out); null when it had none, or the message was not kept`,
@@ -99,7 +101,7 @@ export class DeadLettersService {
   async list({ topic, since, limit = DEFAULT_DEAD_LETTER_LIMIT, cursor }: DeadLetterQuery): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor, placeOf).id : null;
     const rows: (DeadLetterRow & { message_kept: boolean; exact_at: string })[] = await this.dataSource.query(
-      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", event_id, reason, dead_lettered_at, message_kept, replayed_at, ${SHOWN_MESSAGE_COLUMNS},
+      `SELECT consumer_group, topic, partition, "offset"::text AS "offset", reason, dead_lettered_at, message_kept, replayed_at, ${SHOWN_MESSAGE_COLUMNS},
               to_char(dead_lettered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS exact_at
          FROM dead_letter
         WHERE ($1::text IS NULL OR topic = $1) AND ($2::timestamptz IS NULL OR dead_lettered_at >= $2)
@@ -133,7 +135,6 @@ const view = (row: DeadLetterRow): Omit<DeadLetterView, 'replayable'> => ({
   topic: row.topic,
   partition: row.partition,
   offset: row.offset,
-  eventId: row.event_id,
   ...shownMessage(row),
   reason: row.reason,
   deadLetteredAt: row.dead_lettered_at.toISOString(),
