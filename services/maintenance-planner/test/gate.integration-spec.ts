@@ -203,6 +203,38 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     clock.set('2026-08-01T12:00:00Z');
   });
 
+  it('answers for a window as starting its next run would: held by a hold that begins later within that run, so waiting at the gate waits until it may start', async () => {
+    // What a deploy job runs: holdfast gate --window ID --wait && holdfast windows start ID. The run is due
+    // (within OCCURRENCE_EARLY_START_MINUTES) and the hold begins before it, after now.
+    const window = await api('POST', '/v1/windows', {
+      title: 'Edge cache flush',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['MA'] },
+      startsAt: '2026-08-01T12:26:00Z',
+      endsAt: '2026-08-01T12:36:00Z',
+      plannedZone: 'Africa/Casablanca',
+    });
+    expect(window.status).toBe(201);
+    const hold = await api('POST', '/v1/holds', { regions: ['MA'], from: '2026-08-01T12:21:00Z', until: '2026-08-01T13:00:00Z', reason: 'Throne Day address' });
+    expect(hold.status).toBe(201);
+    const ask = `windowId=${window.body.windowId}`;
+    const start = () => api('POST', `/v1/windows/${window.body.windowId}/occurrences/1/start`, {});
+    expect(await gate(ask)).toMatchObject({
+      status: 423,
+      retryAfter: String(3600),
+      body: { code: 'held', holdCount: 1, holds: [{ id: hold.body.id, from: '2026-08-01T12:21:00.000Z' }], retryAfterSeconds: 3600, at: '2026-08-01T12:00:00.000Z' },
+    });
+    expect(await start()).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }], retryAfterSeconds: 3600 } });
+    // A what-if and a question about the region judge the holds in force at their instant, as before.
+    expect((await gate(`${ask}&at=2026-08-01T12:10:00Z`)).status).toBe(200);
+    expect((await gate(`${ask}&at=2026-08-01T12:21:00Z`)).status).toBe(423);
+    expect((await gate('regions=MA')).status).toBe(200);
+    // Let through by an override of that run: allowed, and it starts.
+    expect((await api('POST', `/v1/windows/${window.body.windowId}/override`, { reason: 'the flush is over before the address', occurrence: 1 })).status).toBe(200);
+    expect(await gate(ask)).toMatchObject({ status: 200, body: { allowed: true } });
+    expect(await start()).toMatchObject({ status: 200, body: { status: 'in-progress' } });
+  });
+
   it('refuses a hold or a release whose reason is only white space, naming the field', async () => {
     const unexplained = await api('POST', '/v1/holds', { regions: ['LV'], from: '2026-08-01T11:00:00Z', until: '2026-08-02T00:00:00Z', reason: ' \t ' });
     expect(unexplained).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'reason', message: 'must explain why (it is only white space)' }] } });

@@ -10,6 +10,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
 import { windowCancelled } from '../windows/window-cancelled';
+import { stopsRun } from '../windows/window-record';
 import { type ActiveHold, expectedEndUs, type GateHold, type Holding, HoldSet, listingOf } from './hold-set';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
@@ -29,19 +30,21 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
 
 /**
  * What one gate question reads, in one statement (one snapshot): the window (its footprint, its
- * policy, the holds its run in question was let through by an override), or nothing when regions were asked, and
- * the version of the unreleased holds; the holds themselves only when that version is not the one
- * the gate keeps ($1). A hold committed before the question changed the version in its own
- * transaction (migration 1765100000000), so the question sees them as committed, never older.
+ * policy, and of its run in question the holds it was let through by an override and those it is
+ * held by), or nothing when regions were asked, and the version of the unreleased holds; the holds
+ * themselves only when that version is not the one the gate keeps ($1). A hold committed before the
+ * question changed the version in its own transaction (migration 1765100000000), so the question
+ * sees them as committed, never older.
  */
 const GATE_QUERY = `
   SELECT v.version::text AS version,
          w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable, w.surge_policy = 'notify-only' AS notify_only,
-         -- An override may be of one run: only the run asked about ($4), or else the one running or next to run at $3, counts.
+         -- An override may be of one run: only the run in question's count.
+         (SELECT array_agg(h.hold_id) FROM hold_occurrence h WHERE h.window_id = w.id AND h.number = run.number AND h.overridden_by IS NOT NULL) AS overridden,
+         -- As starting it judges a held run (occurrenceStatusOf): by every hold linked to it, also one that begins later within it.
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h
-           WHERE h.window_id = w.id AND h.overridden_by IS NOT NULL
-             AND h.number = COALESCE($4::int, (SELECT o.number FROM occurrence o
-                 WHERE o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule', 'in-progress') ORDER BY o.starts_at LIMIT 1))) AS overridden,
+           WHERE run.status = 'scheduled' AND h.window_id = w.id AND h.number = run.number AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL
+          HAVING bool_or(${stopsRun('h', 'run')})) AS held_run,
          CASE WHEN v.version IS NULL OR v.version IS DISTINCT FROM $1::bigint THEN (
            -- Arrays of plain values: building objects and writing instants as text cost PostgreSQL 3.5 times as much at 1k holds.
            SELECT coalesce(json_agg(json_build_array(id, regions, reason, source, ${microseconds('from_at')}, ${microseconds('until_at')}, ${microseconds('release_due_at')}) ORDER BY coalesce(release_due_at, until_at) NULLS LAST, placed_at), '[]')
@@ -49,7 +52,15 @@ const GATE_QUERY = `
          END AS holds
     FROM (VALUES (1)) AS question
     LEFT JOIN hold_set_version v ON true
-    LEFT JOIN maintenance_window w ON w.id = $2`;
+    LEFT JOIN maintenance_window w ON w.id = $2
+    -- The run in question: the one named ($4), or else the one running or next to run at $3. Two
+    -- branches: joined on COALESCE($4, ...), PostgreSQL hashed every run of the window.
+    LEFT JOIN LATERAL (
+      (SELECT o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
+      UNION ALL
+      (SELECT o.number, o.status, o.starts_at FROM occurrence o
+        WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule', 'in-progress') ORDER BY o.starts_at LIMIT 1)
+    ) run ON true`;
 
 /** The header a notify-only window's gate answer, or its run's start, names the holds in force in. */
 export const NOTICE_HEADER = 'Holdfast-Notice';
@@ -75,6 +86,8 @@ interface GateRow {
   holdable: boolean | null;
   notify_only: boolean | null;
   overridden: string[] | null;
+  /** The holds its run in question is held by, when it is held: in force now or beginning later within the run. */
+  held_run: string[] | null;
   /** Every unreleased hold, in listing order, when the version is not the one asked about. */
   holds: HoldRow[] | null;
 }
@@ -114,6 +127,8 @@ export class GateService {
   /**
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
    * window, `occurrence` names the run (start asks for its own); without it, the run in progress or next.
+   * Asked about now (no `at`), a held run is held also by a hold that begins later within it, as
+   * starting it answers: a caller waiting at the gate before the start waits for what the start waits for.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
     const at = this.askedAt(query.at);
@@ -137,7 +152,7 @@ export class GateService {
     }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.
     const holdable = !query.windowId || row.holdable === true;
-    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS);
+    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, query.at === undefined ? row.held_run : null);
     if (!holding || holding.count === 0) {
       if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });

@@ -76,6 +76,21 @@ describe('the holds the gate keeps', () => {
     expect(set.holding(['NP'], at, ['b'], ALL)).toMatchObject({ latestUntilUs: null });
   });
 
+  it('counts a hold of the run asked about before it begins, until it ends or its release is due, as starting that run does', () => {
+    const ahead = new HoldSet('11', [
+      active('later', ['MA'], '2026-06-15T03:45:00.000Z', '2026-06-15T05:00:00.000Z'),
+      { ...active('cooling', ['MA'], '2026-06-15T03:40:00.000Z', '2026-06-15T06:00:00.000Z'), source: 'detector', releaseDueUs: us('2026-06-15T03:30:00.000Z') },
+    ]);
+    const at = us('2026-06-15T03:24:00.000Z');
+    expect(ahead.holding(['MA'], at, null, ALL).count).toBe(0);
+    expect(ahead.holding(['MA'], at, null, ALL, ['later'])).toEqual({ count: 1, listed: [expect.objectContaining({ id: 'later', from: '2026-06-15T03:45:00.000Z' })], latestUntilUs: us('2026-06-15T05:00:00.000Z') });
+    expect(ahead.holding(['MA'], at, ['later'], ALL, ['later']).count).toBe(0);
+    expect(ahead.holding(['MA'], us('2026-06-15T05:00:00.000Z'), null, ALL, ['later']).count).toBe(0);
+    // A cleared surge's hold stops nothing once its release is due, however late the sweep releases it.
+    expect(ids(ahead.holding(['MA'], at, null, ALL, ['cooling']))).toEqual(['cooling']);
+    expect(ahead.holding(['MA'], us('2026-06-15T03:30:00.000Z'), null, ALL, ['cooling']).count).toBe(0);
+  });
+
   it('finds what a scan of every hold finds, for any regions asked', () => {
     const codes = ['IR', 'NP', 'DE', 'US', 'BR'];
     let seed = 13;

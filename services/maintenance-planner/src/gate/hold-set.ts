@@ -79,9 +79,9 @@ export class HoldSet {
 
   /**
    * The holds in force at `atUs` (from <= at, and at < the release due for a cleared surge, at < until for a manual hold) on `regions`, or on every region for a
-   * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed.
+   * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed. Those in `heldRun`, holding the run asked about, count from before their `from`.
    */
-  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number): Holding {
+  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number, heldRun: readonly string[] | null = null): Holding {
     const candidates = regions === null ? this.ranked : regions.length === 1 ? (this.byRegion.get(regions[0]) ?? []) : this.onRegions(regions);
     const listed: GateHold[] = [];
     let count = 0;
@@ -92,7 +92,7 @@ export class HoldSet {
       // cleared, the cool-down passes), also past an estimate the surge outlasted or a cool-down
       // outlasts, as planning and suggestions read it (heldUntil). A manual hold ends at its until.
       const endsUs = releaseDueUs ?? (active.source === 'manual' ? untilUs : null);
-      if (fromUs > atUs || (endsUs !== null && endsUs <= atUs) || overridden?.includes(active.id)) continue;
+      if ((fromUs > atUs && !heldRun?.includes(active.id)) || (endsUs !== null && endsUs <= atUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active));
       // Retry-After: an estimate already passed says nothing about when to ask again.
       const nextUs = expectedEndUs(active);
