@@ -60,7 +60,12 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
       [4, '2027-02-04', 'scheduled'],
       [5, '2027-02-05', 'scheduled'],
     ]);
-    expect((await trail(window.windowId)).find((entry) => entry.action === 'updated')?.details).toMatchObject({ changes: ['exdates'], cancelled: [3] });
+    // By its start too, which names it still once a change of the window's times numbers its runs anew.
+    expect((await trail(window.windowId)).find((entry) => entry.action === 'updated')?.details).toMatchObject({
+      changes: ['exdates'],
+      cancelled: [3],
+      cancelledRuns: [{ number: 3, startsAt: '2027-02-03T02:00:00.000Z' }],
+    });
     // Not listed for a day on which it no longer runs.
     const onTheDay = (await api('GET', '/v1/windows?from=2027-02-03T00:00:00Z&to=2027-02-03T23:00:00Z&region=MW')).body.items as { windowId: string }[];
     expect(onTheDay.map((listed) => listed.windowId)).not.toContain(window.windowId);
@@ -82,6 +87,7 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
       [5, '2027-02-05', 'scheduled'],
     ]);
     expect((await trail(window.windowId)).filter((entry) => entry.action === 'updated').map((entry) => entry.details.reinstated ?? null)).toContainEqual([3]);
+    expect((await trail(window.windowId)).filter((entry) => entry.action === 'updated').at(-1)?.details.reinstatedRuns).toEqual([{ number: 3, startsAt: '2027-02-03T02:00:00.000Z' }]);
     const started = await api('POST', `/v1/windows/${window.windowId}/occurrences/3/start`);
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     expect(started.body).toMatchObject({ number: 3, startsAt: '2027-02-03T02:00:00.000Z', status: 'in-progress' });

@@ -211,7 +211,7 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     const window = await plan('PG', '2026-09-10T10:00:00Z', '2026-09-10T12:00:00Z');
     const holdId = await placeHold('PG', '2026-09-10T11:00:00Z', '2026-09-10T13:00:00Z');
     expect((await runs(window.windowId))[0]).toMatchObject({ status: 'held', heldBy: [holdId] });
-    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
+    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).body).toMatchObject({ code: 'held', holds: [{ id: holdId }], retryAfterSeconds: 3 * 3600 });
 
     const refused = await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`);
     expect(refused.status, JSON.stringify(refused.body)).toBe(423);
@@ -304,6 +304,8 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     const lengthened = await plan('GE', '2026-10-01T12:00:00Z', '2026-10-01T13:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
     const holding = await plan('GE', '2026-10-01T14:00:00Z', '2026-10-01T15:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
     const holdId = await placeHold('GE', '2026-10-01T00:00:00Z', '2026-10-05T00:00:00Z');
+    // Holding none of them until a footprint takes AM in.
+    const armenia = await placeHold('AM', '2026-10-01T00:00:00Z', '2026-10-05T00:00:00Z');
     for (const window of [widened, lengthened, holding]) expect(await api('POST', `/v1/windows/${window.windowId}/override`, { reason: 'the certificate expires', occurrence: 1 })).toMatchObject({ status: 200 });
     const flagged = await api('PATCH', `/v1/windows/${holding.windowId}`, { version: holding.version, surgePolicy: 'notify-only' });
     expect(flagged.status, JSON.stringify(flagged.body)).toBe(200);
@@ -316,16 +318,20 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     const policy = await api('PATCH', `/v1/windows/${holding.windowId}`, { version: flagged.body.version, surgePolicy: 'hold', override: { reason: 'the patch is urgent after all' } });
     expect(policy.status, JSON.stringify(policy.body)).toBe(200);
 
-    for (const [window, reason, runs] of [
-      [widened, 'the firewall goes with it', [2, 3]],
-      [lengthened, 'one more night of it', [2, 3, 4]],
-      [holding, 'the patch is urgent after all', [2, 3]],
+    // Each lets through the runs it brought into a hold: the widened window's into AM's, the lengthened one's new run, the notify-only one's flagged runs.
+    for (const [window, hold, reason, runs] of [
+      [widened, armenia, 'the firewall goes with it', [1, 2, 3]],
+      [lengthened, holdId, 'one more night of it', [4]],
+      [holding, holdId, 'the patch is urgent after all', [2, 3]],
     ] as const) {
       const later = runs.map((number) => [number, reason]);
+      const before = hold === holdId ? [[1, 'the certificate expires']] : [];
       expect(await overrides(window.windowId)).toEqual([[1, 'the certificate expires'], ...later]);
-      expect(await overrides(holdId, window.windowId)).toEqual([[1, 'the certificate expires'], ...later]);
-      expect(await letThrough(holdId, window.windowId)).toEqual([[1, 'the certificate expires', '2026-10-01T00:00:00.000Z'], ...runs.map((number) => [number, reason, '2026-10-01T01:00:00.000Z'])]);
+      expect(await overrides(hold, window.windowId)).toEqual([...before, ...later]);
+      expect(await letThrough(hold, window.windowId)).toEqual([...before.map((entry) => [...entry, '2026-10-01T00:00:00.000Z']), ...runs.map((number) => [number, reason, '2026-10-01T01:00:00.000Z'])]);
     }
+    // The runs GE's hold held before the change, at the times it kept, it holds still.
+    for (const window of [widened, lengthened]) expect((await runs(window.windowId)).map((run) => run.heldBy)).toEqual([[], [holdId], [holdId], ...(window === lengthened ? [[]] : [])]);
     // The window notify-only no more: its runs are the hold's held runs (let through), not flagged ones.
     expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 10, notifyOnlyOccurrences: 0 });
   });
@@ -414,5 +420,78 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect((await runs(window.windowId))[0]).toMatchObject({ status: 'scheduled', heldBy: [] });
     expect((await runs(window.windowId))[0].proposedSlot).toBeUndefined();
+  });
+
+  it('a change that keeps held runs at their times is not refused for their hold, and its override lets through only the runs it brings into a hold', async () => {
+    clock.set('2026-10-10T00:00:00Z');
+    const daily = await plan('PT', '2026-10-10T10:00:00Z', '2026-10-10T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=5' });
+    const portugal = await placeHold('PT', '2026-10-12T00:00:00Z', '2026-10-14T00:00:00Z');
+    const change = async (version: number, body: Record<string, unknown>) => api('PATCH', `/v1/windows/${daily.windowId}`, { version, ...body });
+    const overridesOf = async (holdId: string) =>
+      ((await api('GET', `/v1/holds/${holdId}`)).body.overrides as Record<string, any>[]).filter((override) => override.windowId === daily.windowId).map((override) => [override.occurrence, override.reason]);
+
+    // One more run on a day no hold covers, then one more region no hold covers: the runs of the 12th and 13th stay held as they were.
+    const longer = await change(daily.version, { recurrence: 'FREQ=DAILY;COUNT=6' });
+    expect(longer.status, JSON.stringify(longer.body)).toBe(200);
+    const wider = await change(longer.body.version, { footprint: { global: false, regions: ['PT', 'MA'] }, override: { reason: 'the Rabat link goes with it' } });
+    expect(wider.status, JSON.stringify(wider.body)).toBe(200);
+    expect(wider.body.status).toBe('held');
+    expect(await overridesOf(portugal)).toEqual([]);
+
+    // A run the change brings into a hold is refused for that hold alone, and an override lets that run alone through it.
+    const morocco = await placeHold('MA', '2026-10-15T00:00:00Z', '2026-10-17T00:00:00Z');
+    const intoMorocco = await change(wider.body.version, { recurrence: 'FREQ=DAILY;COUNT=7' });
+    expect(intoMorocco).toMatchObject({ status: 409, body: { code: 'window-in-hold' } });
+    expect((intoMorocco.body.holds as { id: string }[]).map((hold) => hold.id)).toEqual([morocco]);
+    const overridden = await change(wider.body.version, { recurrence: 'FREQ=DAILY;COUNT=7', override: { reason: 'the last night is the only one free' } });
+    expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
+    expect((await runs(daily.windowId)).map((run) => [run.number, run.startsAt.slice(0, 10), run.status, run.heldBy])).toEqual([
+      [1, '2026-10-10', 'scheduled', []],
+      [2, '2026-10-11', 'scheduled', []],
+      [3, '2026-10-12', 'held', [portugal]],
+      [4, '2026-10-13', 'held', [portugal]],
+      [5, '2026-10-14', 'scheduled', []],
+      [6, '2026-10-15', 'held', [morocco]],
+      [7, '2026-10-16', 'scheduled', []],
+    ]);
+    expect(await overridesOf(portugal)).toEqual([]);
+    expect(await overridesOf(morocco)).toEqual([[7, 'the last night is the only one free']]);
+    expect((await trail(daily.windowId)).filter((entry) => entry.action === 'overridden').map((entry) => [entry.details.holdId, entry.details.occurrence])).toEqual([[morocco, 7]]);
+  });
+
+  it("an override's trail entries name each run by its number and its start, which still tells the run after a change renumbers them", async () => {
+    clock.set('2026-10-20T00:00:00Z');
+    const weekly = await plan('KE', '2026-10-20T10:00:00Z', '2026-10-20T11:00:00Z', { recurrence: 'FREQ=WEEKLY;BYDAY=TU;COUNT=4' });
+    const holdId = await placeHold('KE', '2026-10-20T00:00:00Z', '2026-11-20T00:00:00Z');
+    expect(await api('POST', `/v1/windows/${weekly.windowId}/override`, { reason: 'the vendor comes on the 3rd', occurrence: 3 })).toMatchObject({ status: 200 });
+    expect(await api('POST', `/v1/windows/${weekly.windowId}/override`, { reason: 'the vendor comes on the 27th', occurrence: 2 })).toMatchObject({ status: 200 });
+    // Tuesdays and Thursdays: the Tuesdays keep their times under new numbers, the Thursdays are new runs in the hold.
+    const twice = await api('PATCH', `/v1/windows/${weekly.windowId}`, { version: weekly.version, recurrence: 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8', override: { reason: 'twice a week until it is done' } });
+    expect(twice.status, JSON.stringify(twice.body)).toBe(200);
+
+    const named = [
+      ['the vendor comes on the 3rd', 3, '2026-11-03T10:00:00.000Z'],
+      ['the vendor comes on the 27th', 2, '2026-10-27T10:00:00.000Z'],
+      ['twice a week until it is done', 2, '2026-10-22T10:00:00.000Z'],
+      ['twice a week until it is done', 4, '2026-10-29T10:00:00.000Z'],
+      ['twice a week until it is done', 6, '2026-11-05T10:00:00.000Z'],
+      ['twice a week until it is done', 8, '2026-11-12T10:00:00.000Z'],
+    ];
+    const overridden = (entries: Awaited<ReturnType<typeof trail>>) => entries.filter((entry) => entry.action === 'overridden').map((entry) => [entry.details.reason, entry.details.occurrence, entry.details.startsAt]);
+    expect(overridden(await trail(weekly.windowId))).toEqual(named);
+    expect(overridden(await trail(holdId))).toEqual(named);
+    // The numbers the change's entries give are the runs' numbers after it.
+    const after = await runs(weekly.windowId);
+    for (const [, number, startsAt] of named.slice(2)) expect(after.find((run) => run.number === number)).toMatchObject({ startsAt, status: 'scheduled', heldBy: [] });
+    expect(after.map((run) => [run.number, run.startsAt.slice(0, 10), run.status])).toEqual([
+      [1, '2026-10-20', 'held'],
+      [2, '2026-10-22', 'scheduled'],
+      [3, '2026-10-27', 'scheduled'],
+      [4, '2026-10-29', 'scheduled'],
+      [5, '2026-11-03', 'scheduled'],
+      [6, '2026-11-05', 'scheduled'],
+      [7, '2026-11-10', 'held'],
+      [8, '2026-11-12', 'scheduled'],
+    ]);
   });
 });

@@ -270,7 +270,7 @@ export class WindowsService {
       )) as WindowRow[];
       await insertOccurrences(tx, id, occurrences, 1);
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'scheduled', actor, details: { title: row.title, startsAt: row.starts_at } });
-      const held = await this.intoHolds(tx, row, request.override?.reason, actor, 'planning');
+      const held = await this.intoHolds(tx, row, request.override?.reason, actor);
       // Linked to the holds in force as a change to it would be: a notify-only window is flagged, an overridden one let through.
       await this.holds.holdWindow(tx, id);
       const current = await this.row(tx, id);
@@ -284,16 +284,12 @@ export class WindowsService {
    * Planning or moving a window into an active hold is refused with 409 naming the hold, unless
    * the request carries an override; then the window is let through those holds, recorded with who and why.
    * A window being planned has no id its caller knows yet, so its 409 points to the holds' end, not to its suggestions.
+   * A change (`change`) is judged for the runs it brings into a hold: a run the hold held before it, kept at the
+   * same start and end, stays held by it, neither refused nor let through.
    */
-  private async intoHolds(
-    tx: EntityManager,
-    row: WindowRow,
-    overrideReason: string | undefined,
-    actor: string,
-    when: 'planning' | 'changing',
-    runs?: readonly number[],
-  ): Promise<HoldfastEvent[] | null> {
+  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string, change?: JudgedChange): Promise<HoldfastEvent[] | null> {
     if (row.surge_policy !== 'hold') return null;
+    const runs = change?.runs;
     const only = runs ?? null;
     const [span] = (await tx.query('SELECT min(starts_at) AS start, max(ends_at) AS end FROM occurrence WHERE window_id = $1 AND status = $2 AND ($3::int[] IS NULL OR number = ANY($3::int[]))', [
       row.id,
@@ -313,12 +309,13 @@ export class WindowsService {
       // extends it while the hold lasts): a run planned beyond it is taken, as one planned before the hold was, and held
       // when the horizon reaches it. Refused further ahead, one spike blocked a region's planning for weeks.
       const reach = hold.until_at ?? heldThrough(hold, now, this.config.settings.holdHorizonMs);
-      // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict.
+      // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict, nor one it held before the change.
       const [hit] = (await tx.query(
         `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
             AND NOT EXISTS (SELECT 1 FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.hold_id = $4 AND l.overridden_by IS NOT NULL)
+            AND ${NOT_HELD_ALREADY('o', 6)}
           LIMIT 1`,
-        [row.id, hold.from_at, reach, hold.id, only],
+        [row.id, hold.from_at, reach, hold.id, only, ...heldTimes(change?.heldAlready, hold.id)],
       )) as unknown[];
       if (hit) {
         conflicting.push(hold);
@@ -330,12 +327,12 @@ export class WindowsService {
       throw new DomainError(
         'window-in-hold',
         409,
-        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${when === 'planning' ? planAfter(conflicting, reaches) : `Pick another time (GET /v1/windows/${row.id}/suggestions)`}, or send override: {reason}.`,
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches)}, or send override: {reason}.`,
         { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
       );
     }
     // Judged for some runs only (those an exdate change brings back), only those are let through.
-    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, when === 'planning' ? 'every-run' : 'brought-in')).events;
+    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, change ? { heldAlready: change.heldAlready } : 'every-run')).events;
     const events: HoldfastEvent[] = [];
     for (const number of runs) events.push(...(await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number)).events);
     return events;
@@ -356,6 +353,7 @@ export class WindowsService {
     which: OverriddenRuns,
   ): Promise<{ events: HoldfastEvent[]; letThrough: string[] }> {
     const occurrence = typeof which === 'number' ? which : null;
+    const broughtIn = typeof which === 'object';
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
     const letThrough: string[] = [];
@@ -366,13 +364,14 @@ export class WindowsService {
       // occurrence reads scheduled unless another hold holds it. A link a change let go (a run an exdate
       // cancelled, now brought back) is the hold's again, as overridden, and counted among its runs; one a
       // notify-only window had, its policy now hold, is held (overridden) rather than flagged.
-      // Brought in by a change ($9), a run let through already keeps who let it through, why and when.
-      const [{ runs, changed }] = rowsOf<{ runs: number; changed: number[] }>(
+      // Brought in by a change ($9), a run let through already keeps who let it through, why and when, and
+      // one the hold held before the change at the same times stays held: the change did not bring it in.
+      const [{ runs, changed, starts }] = rowsOf<{ runs: number; changed: number[]; starts: Date[] }>(
         await tx.query(
           `WITH run AS (
-             SELECT window_id, number, status FROM occurrence
+             SELECT window_id, number, status, starts_at FROM occurrence
               WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz)
-                AND status IN ('scheduled', 'in-progress', 'needs-reschedule')
+                AND status IN ('scheduled', 'in-progress', 'needs-reschedule') AND ${NOT_HELD_ALREADY('occurrence', 10)}
            ), changed AS (
              INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
              SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM run
@@ -383,17 +382,20 @@ export class WindowsService {
                  AND (NOT $9::boolean OR hold_occurrence.overridden_by IS NULL)
              RETURNING number
            )
-           SELECT (SELECT count(*) FROM run)::int AS runs, ARRAY(SELECT number FROM changed ORDER BY number) AS changed`,
-          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence, stopsRunsUntil(hold), which === 'brought-in'],
+           SELECT (SELECT count(*) FROM run)::int AS runs, ARRAY(SELECT number FROM changed ORDER BY number) AS changed,
+                  ARRAY(SELECT run.starts_at FROM changed JOIN run USING (number) ORDER BY number) AS starts`,
+          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence, stopsRunsUntil(hold), broughtIn, ...heldTimes(broughtIn ? which.heldAlready : undefined, hold.id)],
         ),
       );
       // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.
       if (runs === 0) continue;
       letThrough.push(hold.id);
       if (changed.length === 0) continue;
-      for (const named of which === 'brought-in' ? changed : [occurrence]) {
-        await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, occurrence: named, reason } });
-        await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, occurrence: named, reason } });
+      // A run named by its start too: a later change of the window's times numbers its runs anew.
+      const named = which === 'every-run' ? [{ occurrence: null }] : changed.map((number, index) => ({ occurrence: number, startsAt: starts[index].toISOString() }));
+      for (const run of named) {
+        await this.holds.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'overridden', actor, details: { windowId: row.id, ...run, reason } });
+        await this.holds.audit(tx, { subjectType: 'window', subjectId: row.id, action: 'overridden', actor, details: { holdId: hold.id, ...run, reason } });
       }
       const touched = rowsOf<{ window_id: string; number: number; kind: 'held'; in_progress: boolean }>(
         await tx.query(`SELECT window_id, number, kind, in_progress FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND overridden_by IS NOT NULL`, [hold.id, row.id]),
@@ -530,6 +532,7 @@ export class WindowsService {
       let dates: DatesChanged | undefined;
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         const datesOnly = timeChanged && !replanned && !changes.includes('footprint') && !changes.includes('surgePolicy');
+        const heldAlready = await heldRunsOf(tx, id);
         if (timeChanged && !replanned) dates = await this.changeDates(tx, row, next, occurrences, row.expanded_until);
         const now = this.clock.now();
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
@@ -569,7 +572,7 @@ export class WindowsService {
         const updated = await this.row(tx, id);
         // Dates alone plan nothing new but the runs given back: those are the ones a hold may refuse.
         const judged = datesOnly ? dates!.reinstated : undefined;
-        const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, 'changing', judged);
+        const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready });
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id);
         await this.auditLetGo(tx, id, letGo);
@@ -587,8 +590,8 @@ export class WindowsService {
       }
       const runsChanged = {
         ...(superseded.length ? { superseded } : {}),
-        ...(dates?.cancelled.length ? { cancelled: dates.cancelled } : {}),
-        ...(dates?.reinstated.length ? { reinstated: dates.reinstated } : {}),
+        ...(dates?.cancelled.length ? { cancelled: dates.cancelled, cancelledRuns: await datedRuns(tx, id, dates.cancelled) } : {}),
+        ...(dates?.reinstated.length ? { reinstated: dates.reinstated, reinstatedRuns: await datedRuns(tx, id, dates.reinstated) } : {}),
       };
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'updated', actor, details: { changes, version: row.version + 1, ...runsChanged } });
       const current = await this.row(tx, id);
@@ -850,9 +853,8 @@ export class WindowsService {
     const now = this.clock.now();
     // One that can never start (cancelled, completed, running, missed) is refused for what it is
     // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
-    // One not due yet, held or not, is refused as not due, saying when it is: refused as held, its caller
-    // was sent to the gate, which answers for now and lets through what a hold beginning later holds at the
-    // run's time. A held one that is due goes on to the gate, whose 423 names the holds.
+    // One not due yet, held or not, is refused as not due, saying when it is: moving the window is what
+    // lets it run sooner. A held one that is due goes on to the gate, whose 423 names the holds.
     const asked = await this.occurrence(this.dataSource.manager, id, number);
     if (asked.status !== 'held' && !mayStart(asked)) throw notStartable(id, asked, this.cancelledBy(await this.row(this.dataSource.manager, id), asked));
     assertDue(id, asked, now, this.config.settings.earlyStartMs);
@@ -1407,10 +1409,45 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
 /**
  * The runs an override lets through: the one numbered; every run a hold could stop (an override of
  * the window, or one it is planned with), on the trail as occurrence null; or, sent with a change to
- * the window, those of them not let through already, each on the trail by its number: a run let
- * through before keeps the override it was given, since the change asked nothing new of it.
+ * the window, those the change brought into the hold, each on the trail by its number: a run let
+ * through before keeps the override it was given, and one the hold held before at the same start and
+ * end stays held, since the change asked nothing new of either.
  */
-type OverriddenRuns = number | 'every-run' | 'brought-in';
+type OverriddenRuns = number | 'every-run' | { heldAlready: readonly HeldRun[] };
+
+/** A change to a window, judged against the holds: the runs it brought back (an exdate taken out), else every run, and the runs held before it. */
+interface JudgedChange {
+  runs?: readonly number[];
+  heldAlready: readonly HeldRun[];
+}
+
+/** A run a hold held (not let through) before a change, by its times: a change of the window's times numbers its runs anew. */
+interface HeldRun {
+  hold_id: string;
+  starts_at: Date;
+  ends_at: Date;
+}
+
+/** The runs the holds hold now, not let through: a change that keeps one at its start and end leaves it held, not brought into its hold. */
+async function heldRunsOf(tx: EntityManager, windowId: string): Promise<HeldRun[]> {
+  return rowsOf<HeldRun>(
+    await tx.query(
+      `SELECT l.hold_id, o.starts_at, o.ends_at FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+        WHERE l.window_id = $1 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL`,
+      [windowId],
+    ),
+  );
+}
+
+/** The starts and ends of the runs `holdId` held, as two query parameters (NOT_HELD_ALREADY's). */
+function heldTimes(heldAlready: readonly HeldRun[] | undefined, holdId: string): [Date[], Date[]] {
+  const held = (heldAlready ?? []).filter((run) => run.hold_id === holdId);
+  return [held.map((run) => run.starts_at), held.map((run) => run.ends_at)];
+}
+
+/** Whether occurrence `table` is none of the runs heldTimes gives as parameters $`first` and the next. */
+const NOT_HELD_ALREADY = (table: string, first: number) =>
+  `NOT EXISTS (SELECT 1 FROM unnest($${first}::timestamptz[], $${first + 1}::timestamptz[]) AS held(starts_at, ends_at) WHERE held.starts_at = ${table}.starts_at AND held.ends_at = ${table}.ends_at)`;
 
 /** A window's times, as a request or a stored row gives them. */
 type WindowTimes = { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] };
@@ -1516,6 +1553,12 @@ async function letGoForGood(
       [windowId, at, runs],
     ),
   );
+}
+
+/** Runs by number and start, as the trail names them: a later change of the window's times numbers its runs anew. */
+async function datedRuns(tx: EntityManager, windowId: string, numbers: readonly number[]): Promise<{ number: number; startsAt: string }[]> {
+  const runs = rowsOf<{ number: number; starts_at: Date }>(await tx.query('SELECT number, starts_at FROM occurrence WHERE window_id = $1 AND number = ANY($2::int[]) ORDER BY number', [windowId, numbers]));
+  return runs.map((run) => ({ number: run.number, startsAt: run.starts_at.toISOString() }));
 }
 
 /** The highest number a window's runs have had (0 for none): a new run is numbered after it, never taking a number another run had. */
