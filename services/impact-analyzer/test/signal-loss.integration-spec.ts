@@ -1,9 +1,10 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
+import { SampleAssessmentService } from '../src/samples/sample-assessment.service';
 import { postAll, recordEvents } from './support/analyzer-harness';
 
 /**
@@ -285,7 +286,19 @@ describe('impact-analyzer: a returning sample that also starts a surge', () => {
     await service.app.get(AnalyzerJobsService).runOnce();
     await expectEventually(() => expect(signals.events()).toHaveLength(2));
 
-    // Both return still surging, in one batch.
+    // Both return still surging, in one batch, its events stamped within one millisecond (as a fast batch's are): the
+    // order must not rest on the clock having moved. Batches of both partitions share the one frozen instant.
+    const assessment = service.app.get(SampleAssessmentService);
+    const assess = assessment.assess.bind(assessment);
+    let assessing = 0;
+    const frozen = vi.spyOn(assessment, 'assess').mockImplementation(async (events, transaction) => {
+      if (assessing++ === 0) vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        return await assess(events, transaction);
+      } finally {
+        if (--assessing === 0) vi.useRealTimers();
+      }
+    });
     clock.set('2026-06-14T21:18:00Z');
     await postAll(service, [
       { region: 'IR', at: '2026-06-14T21:17:00Z', value: 2_000 },
@@ -294,6 +307,7 @@ describe('impact-analyzer: a returning sample that also starts a surge', () => {
     await expectEventually(async () => {
       for (const region of regions) expect(await sampleCount(region)).toBe(47);
     });
+    frozen.mockRestore();
     // The lost signal's own surge (IR) clears after the new one starts, so the region is never without one.
     expect((await outbox('IR')).map((event) => event.type)).toEqual(['surge.started', 'signal.lost', 'surge.started', 'surge.cleared', 'signal.restored', 'surge.started', 'surge.cleared']);
     expect((await outbox('NP')).map((event) => event.type)).toEqual(['surge.started', 'signal.lost', 'surge.cleared', 'signal.restored', 'surge.started']);
@@ -308,6 +322,8 @@ describe('impact-analyzer: a returning sample that also starts a surge', () => {
       const renewed = written[written.indexOf(restored) + 1];
       expect(renewed).toMatchObject({ type: 'surge.started', data: { evidence: expect.any(Object) } });
       expect(Date.parse(renewed.data.startedAt)).toBeGreaterThanOrEqual(Date.parse(restored.data.restoredAt));
+      // On two topics, `time` is all a reader of both has to order them by: a tie would not say which came first.
+      expect(Date.parse(renewed.time)).toBeGreaterThan(Date.parse(restored.time));
     }
   });
 });

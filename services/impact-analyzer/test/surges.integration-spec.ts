@@ -7,6 +7,8 @@ interface SurgeView {
   id: string;
   region: string;
   status: string;
+  reason: string;
+  clearedReason: string | null;
   startedAt: string;
   peakValue: number;
   causeEventId: string;
@@ -41,6 +43,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
             BR: { warmupSamples: 40, minimumVolume: 10_000 },
             AR: { warmupSamples: 40 },
             CL: { warmupSamples: 40, minimumVolume: 1_000, directions: ['down'] },
+            UY: { warmupSamples: 40 },
           },
         }),
         SAMPLE_BATCH_MAX: '7',
@@ -66,8 +69,15 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     const { eventIds } = (await intake.json()) as { eventIds: string[] };
     await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'JP').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
     const [surge] = await surgesIn('JP');
-    expect(surge).toMatchObject({ status: 'cleared', causeEventId: eventIds[1], evidence: { support: 'ceiling', baseline: 1_000 } });
+    // Its peak is the highest sample while it lasted (2,500), not the one it started on (1,500).
+    expect(surge).toMatchObject({ status: 'cleared', causeEventId: eventIds[1], evidence: { support: 'ceiling', baseline: 1_000 }, peakValue: 2_500 });
+    // Cleared, it still says why it surged; why it ended is its clearedReason, as the surge.cleared event says.
     const [started, cleared] = surgeEvents.events().filter((e) => e.data.region === 'JP');
+    expect(surge.reason).toBe('requests in JP reached 1500, at or above the warm-up ceiling 1000 (the seasonal baseline is still learning)');
+    expect(surge.reason).toBe(started.data.reason);
+    expect(surge.clearedReason).toBe('requests in JP stayed below the warm-up ceiling 1000 for 2 samples');
+    expect(surge.clearedReason).toBe(cleared.data.reason);
+    expect(await (await service.fetch(`/v1/surges/${surge.id}`)).json()).toEqual(surge);
     expect(started.key).toBe('JP');
     expect(started.headers.ce_correlationid).toBe(eventIds[1]);
     expect(started.data).toMatchObject({ surgeId: surge.id, region: 'JP', source: 'detector', severity: 'minor', startedAt: '2026-06-14T21:00:00.000Z' });
@@ -102,6 +112,25 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     await postSamples(service, [{ region: 'CL', at: '2026-06-14T03:45:00Z', value: 0 }]);
     await expectEventually(async () => expect(await sampleCount('CL')).toBe(46));
     await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'CL').map((e) => e.type)).toEqual(['surge.started']));
+  });
+
+  it("keeps a surge's highest sample as its peakValue while it lasts, though the detector's score need not grow with it", async () => {
+    const typesIn = (region: string) => surgeEvents.events().filter((e) => e.data.region === region).map((e) => e.type);
+    const flat = Array.from({ length: 45 }, (_, i) => ({ region: 'UY', at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 1_000 + ((i * 7) % 11) * 10 }));
+    for (let start = 0; start < 45; start += 7) await postSamples(service, flat.slice(start, start + 7));
+    // The first sample of an hour the series has not seen yet.
+    await postSamples(service, [{ region: 'UY', at: '2026-06-14T04:00:00Z', value: 60_000 }]);
+    await expectEventually(() => expect(typesIn('UY')).toEqual(['surge.started']));
+    // Higher in a batch of its own, then higher still and lower again in one batch: the detector learned the hour's
+    // first samples as they came, so its score did not grow and no surge.updated carried them.
+    await postSamples(service, [{ region: 'UY', at: '2026-06-14T04:05:00Z', value: 150_000 }]);
+    await postSamples(service, [
+      { region: 'UY', at: '2026-06-14T04:10:00Z', value: 5_000_000 },
+      { region: 'UY', at: '2026-06-14T04:15:00Z', value: 400_000 },
+    ]);
+    await expectEventually(async () => expect(await sampleCount('UY')).toBe(49));
+    expect(typesIn('UY')).toEqual(['surge.started']);
+    expect(await surgesIn('UY')).toMatchObject([{ status: 'active', peakValue: 5_000_000 }]);
   });
 
   it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {

@@ -176,12 +176,14 @@ export class SampleAssessmentService {
     const baselines: HoldfastEvent<'region.baseline'>[] = [];
     // Surge changes, in the order their samples came; applied one after another below.
     const effects: (() => Promise<void>)[] = [];
+    // Stamps the surge events written after a signal.restored later than it.
+    const times = new EventTimes();
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
       const before = this.stateOf(row, nowMs);
       // A state read as fresh (unreadable, so learning again) follows none of the episodes still open: they end here, or would hold for ever.
-      if (before.samplesSeen === 0) for (const orphan of episodesOf(active, row.region, row.metric)) effects.push(() => this.clearOrphan(transaction, active, orphan, samples[0].event));
+      if (before.samplesSeen === 0) for (const orphan of episodesOf(active, row.region, row.metric)) effects.push(() => this.clearOrphan(transaction, active, orphan, samples[0].event, times.next()));
       const policy = policyOf(this.config.settings, row.region);
       // The whole run of the series is stepped on one copy of its state, then its decisions applied in order.
       const { state, steps } = stepSeriesRun(
@@ -197,6 +199,8 @@ export class SampleAssessmentService {
       // Warm as the detector judges it (learned time, at any spacing), as of the run's start. The
       // ceiling's cool-down stays a count of samples below it: an absolute rule a demo's few samples clear.
       const warming = !isWarm(before, policy.warmupSamples);
+      // The surge's highest sample as the run passes it (Peak).
+      let peak = peakOf(before, active);
       let late = 0;
       for (const [index, step] of steps.entries()) {
         const event = samples[index].event;
@@ -209,13 +213,22 @@ export class SampleAssessmentService {
           firstAssessed = event;
           // Only a sample newer than the last one says the signal is back (a replay of old ones does not). Said ahead of
           // the surges it starts, in time and outbox order, or a reader sees a surge begin while the signal is lost.
-          if (row.signal_lost_at) effects.push(() => this.signalRestored(transaction, row, event));
+          if (row.signal_lost_at) effects.push(() => this.signalRestored(transaction, row, event, times.restored()));
         }
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
-        if (decision) effects.push(() => this.apply(transaction, active, decision, policy, event));
-        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming));
+        if (decision) {
+          // The peak passed so far is kept ahead of the decision that updates or ends the surge.
+          if (peak?.passed) effects.push(this.peakKept(transaction, active, row.region, peak));
+          peak = decision.type === 'surge.cleared' || decision.direction === 'down' ? null : { surgeId: decision.surgeId, value: decision.evidence.observed, passed: false };
+          effects.push(() => this.apply(transaction, active, decision, policy, event, times.next()));
+        } else if (peak !== null && event.data.value > peak.value) {
+          peak.value = event.data.value;
+          peak.passed = true;
+        }
+        if (ceilingWatched) effects.push(() => this.applyCeiling(transaction, active, event, policy, warming, times.next()));
       }
+      if (peak?.passed) effects.push(this.peakKept(transaction, active, row.region, peak));
       if (late > 0) {
         const lastTaken = before.lastAtMs;
         afterCommit(transaction, () => this.sayLate(row.region, row.metric, late, lastTaken));
@@ -223,7 +236,7 @@ export class SampleAssessmentService {
       if (!firstAssessed) continue;
       const restoredBy = firstAssessed;
       // After the surges its samples start, so the region is never without one.
-      if (row.signal_lost_at) effects.push(() => this.releaseHeld(transaction, active, row, restoredBy));
+      if (row.signal_lost_at) effects.push(() => this.releaseHeld(transaction, active, row, restoredBy, times.next()));
       const lastSampleAt = new Date(state.lastAtMs!);
       // A profile still warming up changes every hour and is not yet one to plan by: published once warm.
       const baseline =
@@ -365,8 +378,8 @@ export class SampleAssessmentService {
   }
 
   /** A detector decision becomes a surge change; quiet regions below their minimum volume publish nothing. */
-  private async apply(transaction: EntityManager, surges: ActiveSurges, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent): Promise<void> {
-    const trace = traceOf(cause);
+  private async apply(transaction: EntityManager, surges: ActiveSurges, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent, time: Date | undefined): Promise<void> {
+    const trace = traceOf(cause, time);
     const { region, metric } = decision;
     const active = surges.get(region, decision.surgeId);
     const evidence = evidenceOf(decision);
@@ -418,11 +431,11 @@ export class SampleAssessmentService {
    * absolute ceiling. Such a surge clears after the region's cool-down of samples below it, or of
    * any samples once the ceiling is no longer configured.
    */
-  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean): Promise<void> {
+  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean, time: Date | undefined): Promise<void> {
     const ceiling = policy.warmupCeiling;
     const { region, metric, value, at } = event.data;
-    const active = surges.get(region, ceilingOrigin(metric));
-    if (!active) {
+    const found = surges.get(region, ceilingOrigin(metric));
+    if (!found) {
       if (ceiling === null || !warming || value < ceiling) return;
       const opened = await this.surges.open(
         transaction,
@@ -438,11 +451,14 @@ export class SampleAssessmentService {
           peakValue: value,
           causeEventId: event.id,
         },
-        traceOf(event),
+        traceOf(event, time),
       );
       surges.set(opened);
       return;
     }
+    // Its peak is its highest sample while it lasts.
+    const active = value > (found.peakValue ?? 0) ? await this.surges.recordPeak(transaction, found, value) : found;
+    if (active !== found) surges.set(active);
     if (ceiling !== null && value >= ceiling) {
       if (active.calmSamples > 0) {
         await this.surges.recordCalm(transaction, active, 0);
@@ -460,19 +476,19 @@ export class SampleAssessmentService {
       ceiling === null
         ? `${metric} in ${region}: no warm-up ceiling is configured any more, and ${calm} samples came since`
         : `${metric} in ${region} stayed below the warm-up ceiling ${ceiling} for ${calm} samples`;
-    await this.surges.clear(transaction, active, new Date(at), reason, traceOf(event));
+    await this.surges.clear(transaction, active, new Date(at), reason, traceOf(event, time));
     surges.cleared(active);
   }
 
   /** A detector episode whose series' state was read as fresh (unreadable, or learning again): nothing would ever clear it. */
-  private async clearOrphan(transaction: EntityManager, surges: ActiveSurges, orphan: SurgeEntity, event: SampleEvent): Promise<void> {
+  private async clearOrphan(transaction: EntityManager, surges: ActiveSurges, orphan: SurgeEntity, event: SampleEvent, time: Date | undefined): Promise<void> {
     const reason = `${orphan.metric} in ${orphan.region}: the detector's stored state for this series could not be read, so it learns again and this surge is no longer followed`;
-    await this.surges.clear(transaction, orphan, this.clock.now(), reason, traceOf(event));
+    await this.surges.clear(transaction, orphan, this.clock.now(), reason, traceOf(event, time));
     surges.cleared(orphan);
   }
 
   /** Samples are back: signal.restored says so. */
-  private async signalRestored(transaction: EntityManager, row: SeriesRow, event: SampleEvent): Promise<void> {
+  private async signalRestored(transaction: EntityManager, row: SeriesRow, event: SampleEvent, time: Date): Promise<void> {
     const { region, metric } = row;
     await this.messaging.outbox.add(
       transaction,
@@ -480,26 +496,76 @@ export class SampleAssessmentService {
         'signal.restored',
         { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: new Date(event.data.at).toISOString(), reason: signalBackReason(region, metric) },
         // In the loss's chain, caused by the sample that ended it.
-        { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id },
+        { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id, time },
       ),
     );
   }
 
   /** Samples are back: a surge held for the lost signal clears. */
-  private async releaseHeld(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent): Promise<void> {
+  private async releaseHeld(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent, time: Date | undefined): Promise<void> {
     const held = surges.get(row.region, signalLossOrigin(row.metric));
     if (!held) return;
     // Held from when the analyzer saw the signal go, so released when it sees it back: the sample's own time
     // may be earlier (a late pipeline), and the planner's cool-down counts from the clearing.
-    await this.surges.clear(transaction, held, this.clock.now(), signalBackReason(row.region, row.metric), traceOf(event));
+    await this.surges.clear(transaction, held, this.clock.now(), signalBackReason(row.region, row.metric), traceOf(event, time));
     surges.cleared(held);
+  }
+
+  /** The effect that keeps a peak a surge's samples passed on its row, when it is still above the row's. */
+  private peakKept(transaction: EntityManager, surges: ActiveSurges, region: string, { surgeId, value }: Peak): () => Promise<void> {
+    return async () => {
+      const surge = surges.get(region, surgeId);
+      if (surge && value > (surge.peakValue ?? 0)) surges.set(await this.surges.recordPeak(transaction, surge, value));
+    };
+  }
+}
+
+/**
+ * The highest sample of a series' surge (upward; a collapse has no peak to follow) while it lasts, followed over a batch's
+ * samples in time order: the detector updates a surge as its score grows, which a level far past its start need not make
+ * it (the hour's first samples are learned as they come), so a passed peak is kept on the surge's row apart from its decisions.
+ */
+interface Peak {
+  surgeId: string;
+  value: number;
+  /** A sample passed the row's peak: to be kept. */
+  passed: boolean;
+}
+
+/** The peak of the series' surge as stored, if it has one the detector is following. */
+function peakOf(state: SeriesState, surges: ActiveSurges): Peak | null {
+  const following = state.active;
+  if (following?.direction !== 'up') return null;
+  const surge = surges.get(state.region, following.surgeId);
+  return surge ? { surgeId: following.surgeId, value: surge.peakValue ?? 0, passed: false } : null;
+}
+
+/**
+ * The `time` of a batch's surge events once a returning sample said signal.restored: a millisecond after it at
+ * least, and no earlier than the event before. region.signals.v1 and region.surges.v1 are two topics, so a
+ * reader of both orders a returning sample's surges after its signal.restored by `time` alone, which a batch
+ * stamps within a millisecond. Until then none is given, and createEvent stamps its own.
+ */
+class EventTimes {
+  private floorMs = Number.NEGATIVE_INFINITY;
+
+  /** The time of a signal.restored: what the batch writes after it is stamped later. */
+  restored(): Date {
+    const time = new Date(Math.max(Date.now(), this.floorMs));
+    this.floorMs = time.getTime() + 1;
+    return time;
+  }
+
+  /** The time of a surge event written now: none before a signal.restored. */
+  next(): Date | undefined {
+    return this.floorMs === Number.NEGATIVE_INFINITY ? undefined : new Date(Math.max(Date.now(), this.floorMs));
   }
 }
 
 const signalBackReason = (region: string, metric: string): string => `Samples of ${metric} from ${region} are arriving again`;
 
-function traceOf(event: SampleEvent): SurgeTrace {
-  return { correlationId: event.correlationid, causationId: event.id };
+function traceOf(event: SampleEvent, time?: Date): SurgeTrace {
+  return { correlationId: event.correlationid, causationId: event.id, time };
 }
 
 function evidenceOf(decision: SurgeDecision): SurgeEvidence {

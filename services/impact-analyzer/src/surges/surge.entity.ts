@@ -31,6 +31,7 @@ export class SurgeEntity {
   @Column({ type: 'text' })
   severity!: SurgeSeverity;
 
+  /** Why it surged, as it started or was last updated. */
   @Column({ type: 'text' })
   reason!: string;
 
@@ -48,6 +49,10 @@ export class SurgeEntity {
 
   @Column({ name: 'cleared_at', type: 'timestamptz', nullable: true })
   clearedAt!: Date | null;
+
+  /** Why it ended (the surge.cleared event's reason, whole); `reason` stays why it surged. */
+  @Column({ name: 'cleared_reason', type: 'text', nullable: true })
+  clearedReason!: string | null;
 
   @Column({ name: 'peak_value', type: 'double precision', nullable: true })
   peakValue!: number | null;

@@ -13,6 +13,8 @@ import { SurgeEntity, type SurgeStatus } from './surge.entity';
 export interface SurgeTrace {
   correlationId: string;
   causationId?: string;
+  /** The event's time, when it must come after an event the caller wrote before it; createEvent's own (now) otherwise. */
+  time?: Date;
 }
 
 export interface SurgeOpening {
@@ -87,6 +89,7 @@ export class SurgesService {
       updatedAt: now,
       expectedEndAt: validEnd(opening.expectedEndAt, opening.startedAt),
       clearedAt: null,
+      clearedReason: null,
       peakValue: opening.peakValue ?? null,
       evidence: opening.evidence ?? null,
       signalLoss: opening.signalLoss ?? null,
@@ -136,15 +139,22 @@ export class SurgesService {
     return updated;
   }
 
+  /** Records a higher sample of the surge's series than its peak so far; no event carries the peak. */
+  async recordPeak(transaction: EntityManager, surge: SurgeEntity, peakValue: number): Promise<SurgeEntity> {
+    await transaction.query(RECORD_PEAK, [surge.id, peakValue]);
+    return { ...surge, peakValue };
+  }
+
   /** Records a calm sample against a surge that clears on its own count (the warm-up ceiling). */
   async recordCalm(transaction: EntityManager, surge: SurgeEntity, calmSamples: number): Promise<void> {
     await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { calmSamples });
   }
 
+  /** Ends a surge; `reason` says why it ended, kept apart from its own reason (why it surged). */
   async clear(transaction: EntityManager, surge: SurgeEntity, at: Date, reason: string, trace?: SurgeTrace): Promise<void> {
     // A late sample may predate the surge it clears; the surge cannot end before it began.
     const clearedAt = new Date(Math.max(at.getTime(), surge.startedAt.getTime()));
-    await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { status: 'cleared', clearedAt, updatedAt: this.clock.now(), reason });
+    await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { status: 'cleared', clearedAt, updatedAt: this.clock.now(), clearedReason: reason });
     const payload: EventPayloads['surge.cleared'] = {
       surgeId: surge.id,
       region: surge.region,
@@ -184,12 +194,15 @@ export class SurgesService {
 
 /** A SurgeEntity's columns under its property names, as TypeORM would read them. */
 const SURGE_COLUMNS = `id, region, metric, source, origin, status, severity, reason, started_at AS "startedAt", detected_at AS "detectedAt", updated_at AS "updatedAt",
-  expected_end_at AS "expectedEndAt", cleared_at AS "clearedAt", peak_value AS "peakValue", evidence, signal_loss AS "signalLoss", calm_samples AS "calmSamples",
+  expected_end_at AS "expectedEndAt", cleared_at AS "clearedAt", cleared_reason AS "clearedReason", peak_value AS "peakValue", evidence, signal_loss AS "signalLoss", calm_samples AS "calmSamples",
   cause_event_id AS "causeEventId"`;
 
 // In id order, as every transaction that locks several surges takes them.
 const ACTIVE_IN_REGIONS = prepared(`SELECT ${SURGE_COLUMNS} FROM surge WHERE region = ANY($1::text[]) AND source = $2 AND status = 'active' ORDER BY id FOR UPDATE`);
 const FIND_ACTIVE = prepared(`SELECT ${SURGE_COLUMNS} FROM surge WHERE region = $1 AND source = $2 AND origin = $3 AND status = 'active' LIMIT 1 FOR UPDATE`);
+
+// Nothing reads its answer: it travels with the COMMIT.
+const RECORD_PEAK = answeredAtCommit('UPDATE surge SET peak_value = $2 WHERE id = $1');
 
 /** A jsonb parameter: node-postgres would send a JavaScript array as a PostgreSQL array, not as JSON. */
 const jsonOrNull = (value: object | null): string | null => (value === null ? null : JSON.stringify(value));
@@ -215,9 +228,13 @@ function stateOf(surge: SurgeEntity): EventPayloads['surge.started'] {
   };
 }
 
-function traceOptions(trace: SurgeTrace | undefined): { correlationId?: string; causationId?: string } {
+function traceOptions(trace: SurgeTrace | undefined): { correlationId?: string; causationId?: string; time?: Date } {
   if (!trace) return {};
-  return { correlationId: truncate(trace.correlationId, 200), ...(trace.causationId ? { causationId: truncate(trace.causationId, 200) } : {}) };
+  return {
+    correlationId: truncate(trace.correlationId, 200),
+    ...(trace.causationId ? { causationId: truncate(trace.causationId, 200) } : {}),
+    ...(trace.time ? { time: trace.time } : {}),
+  };
 }
 
 const truncate = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
