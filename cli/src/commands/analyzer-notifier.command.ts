@@ -30,6 +30,7 @@ interface SurgeView {
   startedAt: string;
   expectedEndAt?: string | null;
   clearedAt: string | null;
+  clearedReason?: string | null;
 }
 
 interface SubscriptionView {
@@ -260,7 +261,7 @@ export const analyzerNotifierCommands: Command[] = [
           ['why', surge.reason ?? surge.metric ?? '-'],
           ['started', `${utcTime(surge.startedAt)}; ${localTime(surge.startedAt, zone)}`],
           ['expected end', surge.expectedEndAt ? `${utcTime(surge.expectedEndAt)}; ${localTime(surge.expectedEndAt, zone)}` : '-'],
-          ['cleared', surge.clearedAt ? utcTime(surge.clearedAt) : '-'],
+          ['cleared', surge.clearedAt ? `${utcTime(surge.clearedAt)}${surge.clearedReason ? `: ${surge.clearedReason}` : ''}` : '-'],
           ['evidence', surge.evidence ? JSON.stringify(surge.evidence) : '-'],
         ]),
       );

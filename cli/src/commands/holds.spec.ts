@@ -34,6 +34,18 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain('IR 2026-12-05 10:06 Asia/Tehran (+03:30) - 2026-12-05 10:55 (+03:30)\n');
   });
 
+  it('surges show: gives why a cleared surge surged and, with its clearing, why it ended', async () => {
+    const SURGE = '0190e0c8-0000-7000-8000-0000000000c2';
+    const surge = {
+      id: SURGE, region: 'IR', metric: 'requests', source: 'detector', status: 'cleared', severity: 'major',
+      reason: 'requests in IR rose to 60000, 48.7x the expected 1233', clearedReason: 'requests in IR fell back below 2x the expected 1233',
+      startedAt: '2026-06-14T18:00:00.000Z', expectedEndAt: null, clearedAt: '2026-06-14T20:30:00.000Z', evidence: null,
+    };
+    const { said } = await holdfast(['surges', 'show', SURGE], () => surge);
+    expect(said.out).toMatch(/^why: +requests in IR rose to 60000, 48\.7x the expected 1233$/m);
+    expect(said.out).toMatch(/^cleared: +2026-06-14 20:30 UTC: requests in IR fell back below 2x the expected 1233$/m);
+  });
+
   it("explain: names a declaration's hold by its surge and the declaration that started it, each with the command that shows it", async () => {
     const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
     const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';

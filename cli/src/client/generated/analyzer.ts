@@ -417,6 +417,8 @@ export interface components {
             /** @description the id Holdfast gave the sample event that started a detector surge: its own UUIDv7 for samples sent over HTTP or polled from Prometheus, a UUIDv5 of an outside producer's CloudEvents source and id (or of a bare sample's topic, partition and offset), not the id it sent; null for alerts, declarations and lost signals */
             causeEventId: string | null;
             clearedAt: string | null;
+            /** @description why it ended (its surge.cleared event's reason); null while active */
+            clearedReason: string | null;
             /** Format: date-time */
             detectedAt: string;
             /** @description why the detector decided; null for alerts and declarations */
@@ -444,6 +446,7 @@ export interface components {
             /** @description the detector's series; null for alerts and declarations */
             metric: string | null;
             peakValue: number | null;
+            /** @description why it surged, as it started or was last updated; kept once it clears (why it ended is clearedReason) */
             reason: string;
             /**
              * @description Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).
