@@ -476,7 +476,7 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(completed.stdout).toMatch(/^status: +completed$/m);
       const again = await holdfast(['windows', 'start', due, '--occurrence', '1']);
       expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(new RegExp(`^holdfast: Occurrence 1 of window ${due} was completed at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: it does not run again\\. For more work, plan a new window \\(POST /v1/windows\\)\\. \\(occurrence-not-startable\\)\\n$`));
+      expect(again.stderr).toMatch(new RegExp(`^holdfast: Occurrence 1 of window ${due} was completed at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: it does not run again\\. For more work, plan a new window \\(POST /v1/windows\\)\\. \\(occurrence-not-startable\\)\\n  from the CLI: holdfast windows create plans a new window for more work\\n$`));
     });
 
     it('skips one run of a recurring window, the others keeping their numbers; refuses a one-off window and a run already skipped', async () => {
