@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CodedError } from './coded-error';
+import type { AnyHoldfastEvent } from './envelope';
 import { issueInWords } from './issue-wording';
 import { withoutStack } from './without-stack';
 
@@ -23,15 +24,19 @@ export class ContractViolation extends CodedError<ContractViolationCode> {
   override readonly name = 'ContractViolation';
 
   readonly reason: string;
+  /** The event as decoded when its message key is all that is wrong (wrong-key): its consumer may know more wrong with it. */
+  readonly event?: AnyHoldfastEvent;
 
-  constructor(code: ContractViolationCode, reason: string) {
+  constructor(code: ContractViolationCode, reason: string, event?: AnyHoldfastEvent) {
     super(code, `${code}: ${reason}`);
     this.reason = reason;
+    this.event = event;
   }
 }
 
 /** A violation of what Holdfast was sent, not of its own code: built without a stack (withoutStack). */
-export const inputViolation = (code: ContractViolationCode, reason: string): ContractViolation => withoutStack(() => new ContractViolation(code, reason));
+export const inputViolation = (code: ContractViolationCode, reason: string, event?: AnyHoldfastEvent): ContractViolation =>
+  withoutStack(() => new ContractViolation(code, reason, event));
 
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');

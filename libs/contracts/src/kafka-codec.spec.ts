@@ -116,11 +116,15 @@ describe('decodeEvent', () => {
     expect(violationOf('region.surges.v1', { ...wire(), value: null }).reason).toBe('message body is empty (tombstones are not events)');
   });
 
-  it('rejects a message keyed by something else than its region', () => {
-    expect(violationOf('region.surges.v1', { ...wire(), key: 'TR' })).toMatchObject({
+  it('rejects a message keyed by something else than its region, carrying the event for its consumer to judge', () => {
+    const violation = violationOf('region.surges.v1', { ...wire(), key: 'TR' });
+    expect(violation).toMatchObject({
       code: 'wrong-key',
       reason: 'message key "TR" is wrong: region.surges.v1 is keyed by region, so this surge.started event needs "IR"',
     });
+    expect(violation.event).toMatchObject({ id: surge.id, data: EventExamples['surge.started'] });
+    // An event that does not decode whole is none to judge.
+    expect(violationOf('region.surges.v1', { ...wire(), key: 'TR', value: Buffer.from('{oops') }).event).toBeUndefined();
   });
 
   it('drops fields it does not know (tolerant reader) and still validates the rest', () => {

@@ -117,6 +117,7 @@ export function decodeEvent(topic: string, message: WireMessage): AnyHoldfastEve
     throw inputViolation(
       ContractViolationCode.WrongKey,
       `message key ${key === null ? 'is missing' : `"${key}" is wrong`}: ${topic} is keyed by ${TopicSpecs[topic].key}, so this ${event.type} event needs "${expectedKey}"`,
+      event,
     );
   }
   return event;

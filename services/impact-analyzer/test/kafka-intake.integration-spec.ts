@@ -68,7 +68,7 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
     expect(started.data).toMatchObject({ region: 'IR', source: 'detector', startedAt: '2026-06-14T21:00:00.000Z' });
   });
 
-  it('takes a time with a lower-case t or z in every form, as RFC 3339 allows; dead-letters a bad one saying what may be sent, and an unknown region with its time fault, both at once', async () => {
+  it('takes a time with a lower-case t or z in every form, as RFC 3339 allows; dead-letters a bad one saying what may be sent, an unknown region with its time fault, both at once, and with its wrong key after it', async () => {
     const de = (at: string, value: number) => ({ ...sample(at, value), region: 'DE' });
     const deadLetters = await recordTopic(createKafka(service.config.kafka, silentLogger), physicalTopic(service.config.kafka, deadLetterTopicOf(Topics.trafficSamples)), `${service.config.kafka.topicPrefix}dlq-outside-times`);
     try {
@@ -80,6 +80,8 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
           { key: 'DE', value: JSON.stringify(de('2026-06-14t23:40:00+02:30', 100)) },
           { key: 'DE', value: JSON.stringify(de('yesterday', 100)) },
           { key: 'ZZ', value: JSON.stringify({ ...sample('1970-01-21T12:00:00Z', 100), region: 'ZZ' }) },
+          // Keyed by a known region: re-keyed to ZZ as the key's fault alone would say, it would be refused for its region next.
+          { key: 'PE', value: JSON.stringify({ ...sample('2026-06-14T21:00:00Z', 100), region: 'ZZ' }) },
         ],
       });
       await expectEventually(async () => {
@@ -88,10 +90,11 @@ describe('impact-analyzer: samples from outside pipelines on Kafka, in all three
         expect(((await response.json()) as { metrics: { sampleCount: number; lastSampleAt: string }[] }).metrics[0]).toMatchObject({ sampleCount: 3, lastSampleAt: '2026-06-14T21:10:00.000Z' });
       });
       await expectEventually(() =>
-        // On two partitions (keyed DE and ZZ): in no order between them.
+        // On three partitions (keyed DE, ZZ and PE): in no order between them.
         expect(deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.reason]).sort()).toEqual([
           'contract violation: traffic.sample payload field at: must be an RFC 3339 (ISO 8601) instant in UTC (Z) or with an offset, such as 2026-06-14T21:00:00Z or 2026-06-15T00:30:00+03:30',
           expect.stringMatching(/^refused by the handler: unknown region ZZ: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS; at 1970-01-21T12:00:00Z is 20\d{3} days before the analyzer's clock/),
+          'refused by the handler: unknown region ZZ: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS; contract violation: message key "PE" is wrong: traffic.samples.v1 is keyed by region, so this traffic.sample event needs "ZZ"',
         ]),
       );
     } finally {

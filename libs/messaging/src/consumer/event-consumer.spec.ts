@@ -1,7 +1,9 @@
-import { Topics, type HoldfastEvent } from '@holdfast/contracts';
-import { Kafka, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import { createEvent, encodeEvent, EventExamples, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { Kafka, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, type EachBatchPayload, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
+import type { OutboundMessage } from '../kafka/event-publisher';
 import { silentLogger } from '../kafka/messaging-logger';
 import { EventConsumer, type EventConsumerOptions } from './event-consumer';
 
@@ -121,5 +123,71 @@ describe('EventConsumer: a crash kafkajs does not restart from', () => {
     await consumer.stop();
     await consumer.start();
     expect(consumer.stoppedForGood()).toBeUndefined();
+  });
+});
+
+describe('EventConsumer: a message whose key is all that is wrong', () => {
+  /** A consumer over fakes that hands it the messages given, as kafkajs would, and resolves the reasons of the dead letters it sent. */
+  async function deadLetterReasons(options: Partial<EventConsumerOptions<typeof Topics.trafficSamples>>, messages: { key: string; value: Buffer; headers?: Record<string, string> }[]) {
+    let run: { eachBatch?: (payload: EachBatchPayload) => Promise<void>; eachMessage?: (payload: EachMessagePayload) => Promise<void> } = {};
+    const fake = {
+      events: {},
+      on: () => () => undefined,
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      run: async (config: typeof run) => void (run = config),
+      pause: () => undefined,
+      commitOffsets: async () => undefined,
+      stop: async () => undefined,
+      disconnect: async () => undefined,
+    };
+    // Every dead letter is new to the record: it answers each offset it was given.
+    const transaction = { query: async (_sql: string, parameters: unknown[]) => (parameters[3] as string[]).map((offset) => ({ offset })) };
+    const sent: OutboundMessage[] = [];
+    const consumer = new EventConsumer({
+      ...base,
+      topic: Topics.trafficSamples,
+      group: 'impact-analyzer.samples',
+      kafka: { consumer: () => fake } as unknown as Kafka,
+      dataSource: { transaction: (work: (manager: unknown) => unknown) => work(transaction) } as unknown as DataSource,
+      publisher: { send: async (letters: OutboundMessage[]) => void sent.push(...letters) },
+      ...options,
+    });
+    await consumer.start();
+    const wire: KafkaMessage[] = messages.map(({ key, value, headers = {} }, index) => ({ key: Buffer.from(key), value, headers, offset: String(index), timestamp: '0', attributes: 0 }));
+    const heartbeat = async () => undefined;
+    if (run.eachBatch) {
+      const batch = { topic: 'spec.traffic.samples.v1', partition: 0, highWatermark: String(wire.length), messages: wire };
+      await run.eachBatch({ batch, heartbeat, isRunning: () => true, isStale: () => false, resolveOffset: () => undefined } as unknown as EachBatchPayload);
+    } else {
+      for (const message of wire) await run.eachMessage!({ topic: 'spec.traffic.samples.v1', partition: 0, message, heartbeat, pause: () => () => undefined });
+    }
+    await consumer.stop();
+    return sent.map((letter) => letter.headers![DeadLetterHeaders.reason]);
+  }
+
+  const sample = (region: string) => Buffer.from(JSON.stringify({ ...EventExamples['traffic.sample'], region }));
+  const keyFault = (key: string, region: string) => `contract violation: message key "${key}" is wrong: traffic.samples.v1 is keyed by region, so this traffic.sample event needs "${region}"`;
+
+  it('says first what the handler would refuse its event for (refusalOf), and asks about no other violation', async () => {
+    const asked: string[] = [];
+    const refusalOf = (event: HoldfastEvent<'traffic.sample'>) => {
+      asked.push(event.data.region);
+      return event.data.region === 'ZZ' ? 'unknown region ZZ' : undefined;
+    };
+    const reasons = await deadLetterReasons({ batch: { handler: noop }, refusalOf }, [
+      { key: 'PE', value: sample('ZZ') },
+      { key: 'PE', value: sample('DE') },
+      { key: 'PE', value: Buffer.from('{oops') },
+    ]);
+    expect(reasons).toEqual([`refused by the handler: unknown region ZZ; ${keyFault('PE', 'ZZ')}`, keyFault('PE', 'DE'), expect.stringMatching(/^contract violation: message body is not JSON/)]);
+    expect(asked).toEqual(['ZZ', 'DE']);
+  });
+
+  it('does so for a consumer of one event at a time, and leaves the key fault alone for a consumer that does not ask', async () => {
+    const { value, headers } = encodeEvent(createEvent('traffic.sample', { ...EventExamples['traffic.sample'], region: 'ZZ' }, { source: 'holdfast/test' }));
+    const handlers = { 'traffic.sample': noop };
+    expect(await deadLetterReasons({ handlers, refusalOf: () => 'unknown region ZZ' }, [{ key: 'PE', value, headers }])).toEqual([`refused by the handler: unknown region ZZ; ${keyFault('PE', 'ZZ')}`]);
+    expect(await deadLetterReasons({ handlers }, [{ key: 'PE', value, headers }])).toEqual([keyFault('PE', 'ZZ')]);
   });
 });

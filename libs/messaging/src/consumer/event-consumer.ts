@@ -105,6 +105,13 @@ export interface EventConsumerOptions<T extends TopicName> {
    * no subscription wants; a failure is retried as the handler's would be.
    */
   isRelevant?: (event: HoldfastEventOn<T>) => Promise<boolean>;
+  /**
+   * Asked about an event whose message key is all that breaks the contract: what the handler would
+   * refuse it for, if anything, said first in its dead letter. The right key follows from the payload,
+   * so the key's fault alone would send a producer to re-key a payload that is refused next (a sample
+   * of an unknown region). Synchronous and without I/O: it runs only for such an event.
+   */
+  refusalOf?: (event: HoldfastEventOn<T>) => string | undefined;
   retry?: Partial<RetryPolicy>;
   /** Offsets are committed on this period, off the hot path; the ledger makes a redelivery harmless. */
   commitIntervalMs?: number;
@@ -369,7 +376,7 @@ export class EventConsumer<T extends TopicName> {
         const message = messages[index];
         const decoded = this.decode(partition, message);
         if (decoded instanceof ContractViolation) {
-          violations.push({ message, reason: `contract violation: ${decoded.reason}`, attempts: 0 });
+          violations.push({ message, reason: this.violationReason(decoded), attempts: 0 });
         } else if (this.ignored.has(decoded.type)) {
           tally.add(decoded.type, 'ignored');
         } else {
@@ -539,7 +546,13 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private async deadLetterViolation(topic: string, partition: number, message: KafkaMessage, violation: ContractViolation): Promise<ConsumeOutcome> {
-    return this.deadLetterAlone(topic, partition, { message, reason: `contract violation: ${violation.reason}`, attempts: 0 });
+    return this.deadLetterAlone(topic, partition, { message, reason: this.violationReason(violation), attempts: 0 });
+  }
+
+  /** A dead letter's reason for a violation: what the handler would refuse a mis-keyed event for comes first (refusalOf). */
+  private violationReason(violation: ContractViolation): string {
+    const refusal = violation.event && this.options.refusalOf?.(violation.event as HoldfastEventOn<T>);
+    return refusal ? `refused by the handler: ${refusal}; contract violation: ${violation.reason}` : `contract violation: ${violation.reason}`;
   }
 
   private async deadLetterAlone(topic: string, partition: number, letter: DeadLetter): Promise<ConsumeOutcome> {

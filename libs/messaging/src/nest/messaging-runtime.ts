@@ -15,7 +15,7 @@ import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
-type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'batch' | 'ignore' | 'isRelevant' | 'retry' | 'partitionsConsumedConcurrently' | 'maxFetchBytes'>;
+type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'batch' | 'ignore' | 'isRelevant' | 'refusalOf' | 'retry' | 'partitionsConsumedConcurrently' | 'maxFetchBytes'>;
 
 /**
  * Kafka for one service: topics provisioned and the producer connected before anything starts,

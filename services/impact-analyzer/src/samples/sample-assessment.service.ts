@@ -126,6 +126,17 @@ export class SampleAssessmentService {
     this.lateSaid.delete(seriesKey(region, metric));
   }
 
+  /**
+   * Why assess would refuse the sample, short of its region's series cap (which takes the database),
+   * or undefined: asked by the samples consumer about a sample whose message key is wrong, as the
+   * right key is its region.
+   */
+  refusalOf(event: SampleEvent): string | undefined {
+    const known = this.catalog.find(event.data.region) !== undefined;
+    const timeRefusal = sampleTimeRefusal(event.data.at, this.clock.nowMs(), this.config.settings);
+    return known && !timeRefusal ? undefined : refusalReason(event, known, timeRefusal);
+  }
+
   /** Assesses samples in one transaction; those of unknown regions are refused by index, the rest kept. */
   async assess(events: readonly SampleEvent[], transaction: EntityManager): Promise<SampleRefusal[]> {
     // Counted by source and outcome over the batch, once the transaction commits: a rolled-back
@@ -145,9 +156,7 @@ export class SampleAssessmentService {
       const atMs = Date.parse(event.data.at);
       const timeRefusal = sampleTimeRefusal(event.data.at, nowMs, this.config.settings, atMs);
       if (!region || timeRefusal) {
-        // Both said at once: a dead letter replayed once its region is configured would be refused again for its time.
-        const unknown = region ? undefined : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
-        refusals.push({ index, reason: [unknown, timeRefusal].filter((reason) => reason !== undefined).join('; ') });
+        refusals.push({ index, reason: refusalReason(event, region !== undefined, timeRefusal) });
         counted.add(event.data.source, 'refused');
         return;
       }
@@ -560,6 +569,12 @@ class EventTimes {
   next(): Date | undefined {
     return this.floorMs === Number.NEGATIVE_INFINITY ? undefined : new Date(Math.max(Date.now(), this.floorMs));
   }
+}
+
+/** Both said at once: a dead letter replayed once its region is configured would be refused again for its time. */
+function refusalReason(event: SampleEvent, knownRegion: boolean, timeRefusal: string | undefined): string {
+  const unknown = knownRegion ? undefined : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
+  return [unknown, timeRefusal].filter((reason) => reason !== undefined).join('; ');
 }
 
 const signalBackReason = (region: string, metric: string): string => `Samples of ${metric} from ${region} are arriving again`;

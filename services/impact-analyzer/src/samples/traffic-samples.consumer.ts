@@ -44,6 +44,8 @@ export class TrafficSamplesConsumer implements OnModuleInit, OnApplicationShutdo
         // its index and dead-lettered with the reason, in the transaction that keeps the batch's others.
         handler: (samples, transaction) => this.assessment.assess(samples, transaction),
       },
+      // A sample of an unknown region under another region's key is refused for its region first, not sent to be re-keyed.
+      refusalOf: (sample) => this.assessment.refusalOf(sample),
     });
   }
 
