@@ -278,7 +278,10 @@ describe('holdfast answers it cannot use', () => {
     const keyless = await holdfast(['holds', 'list'], { status: 401, body: { status: 401, title: 'Unauthorized', detail: 'This endpoint needs an API key: send "Authorization: Bearer <key>".', code: 'missing-key' } });
     expect(keyless.said.err).toContain('\n  from the CLI: give the key in HOLDFAST_KEY, or read it from standard input with --key -\n');
     const early = await holdfast(['windows', 'start', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', detail: 'Occurrence 1 ... move the window to now (PATCH startsAt and endsAt).', code: 'occurrence-not-due' } });
-    expect(early.said.err).toContain('\n  from the CLI: holdfast windows update ID --start ... --end ... moves the window to now;');
+    // The window's id where the advice names it, as the refused call named it, so the advice can be typed as it is.
+    expect(early.said.err).toContain(
+      `\n  from the CLI: holdfast windows occurrences ${WINDOW} says when each run is; to run sooner, holdfast windows update ${WINDOW} --version N --start ... --end ... moves the window (its version: holdfast windows show ${WINDOW})\n`,
+    );
   });
 
   it("says which flag or command does what a refusal words as a request body's field or a route", async () => {
@@ -301,7 +304,8 @@ describe('holdfast answers it cannot use', () => {
       body: { status: 409, title: 'Conflict', code: 'window-in-hold', holds: [hold], detail: `The window falls into active hold ${WINDOW} (NP: festival). Plan it for after 2026-12-08T00:00:00.000Z, when the hold ends (GET /v1/gate?regions=NP answers 200 once nothing holds NP), or send override: {reason}.` },
     });
     expect(inHold.said.err).toContain(
-      '\n  from the CLI: holdfast windows suggestions ID proposes the least harmful slots for a window planned already; holdfast gate --regions NP exits 0 once nothing holds them; to plan it into the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)\n',
+      // Planned anew, the window has no id yet; and not the gate, which answers for the regions now, before a hold that begins later.
+      '\n  from the CLI: holdfast windows suggestions ID proposes the least harmful slots for a window planned already; the holds end by 2026-12-08T00:00:00Z; to go ahead in the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)\n',
     );
     const cancelled = await holdfast(['gate', '--window', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', code: 'window-cancelled', detail: `Window ${WINDOW} was cancelled: it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).` } });
     expect(cancelled.said.err).toContain('\n  from the CLI: holdfast windows create plans a new window\n');
@@ -309,11 +313,11 @@ describe('holdfast answers it cannot use', () => {
     // A run's refusals name the command for the status it has, not the route.
     const run = (code: string, occurrenceStatus: string) => ({ status: 409, body: { status: 409, title: 'Conflict', code, occurrenceStatus, detail: `Occurrence 2 of window ${WINDOW} (POST /v1/windows/${WINDOW}/occurrences/2/...).` } });
     const running = await holdfast(['windows', 'start', WINDOW, '--occurrence', '2'], run('occurrence-not-startable', 'in-progress'));
-    expect(running.said.err).toContain('\n  from the CLI: holdfast windows complete ID --occurrence N completes it when the work is done\n');
+    expect(running.said.err).toContain(`\n  from the CLI: holdfast windows complete ${WINDOW} --occurrence 2 completes it when the work is done\n`);
     const notStarted = await holdfast(['windows', 'complete', WINDOW, '--occurrence', '2'], run('occurrence-not-in-progress', 'scheduled'));
-    expect(notStarted.said.err).toContain('\n  from the CLI: holdfast windows start ID --occurrence N starts it first\n');
+    expect(notStarted.said.err).toContain(`\n  from the CLI: holdfast windows start ${WINDOW} --occurrence 2 starts it first\n`);
     const released = await holdfast(['holds', 'release', WINDOW, '--reason', 'over'], { status: 409, body: { status: 409, title: 'Conflict', code: 'hold-released', detail: `Hold ${WINDOW} was already released at 2026-12-06T00:00:00.000Z: nothing to release. GET /v1/holds/${WINDOW} says by whom and why.` } });
-    expect(released.said.err).toContain('\n  from the CLI: holdfast audit --subject ID says who released it and why; holdfast holds declare places a new hold if the regions need one again\n');
+    expect(released.said.err).toContain(`\n  from the CLI: holdfast audit --subject ${WINDOW} says who released it and why; holdfast holds declare places a new hold if the regions need one again\n`);
   });
 
   it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {

@@ -81,10 +81,21 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
   const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
   const advice = body.code ? FROM_THE_CLI[body.code] : undefined;
-  const fromHere = typeof advice === 'function' ? advice(body, flags) : advice;
+  const fromHere = advice && withNamesAsked(typeof advice === 'function' ? advice(body, flags) : advice, response.url);
   // A DELETE sent again after its first was cut off finds what that first did: not found, or already done.
   const doneBefore = answer.afterCutOff && [404, 409].includes(response.status) ? ['  an earlier attempt of this call was cut off before its answer came, and may have done it already'] : [];
   return [head, ...fieldLines, ...(fromHere ? [`  from the CLI: ${fromHere}`] : []), ...doneBefore, ...serverError].join('\n');
+}
+
+/**
+ * Advice with the ID and run number the refused call named (its path's) in place of the placeholders, so what it says
+ * can be typed as it is; kept where the call named none (a window being planned has no id yet).
+ */
+function withNamesAsked(advice: string, url: string): string {
+  const path = new URL(url).pathname;
+  const id = /^\/v1\/[a-z-]+\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/i.exec(path)?.[1];
+  const run = /\/occurrences\/(\d+)(?:\/|$)/.exec(path)?.[1];
+  return advice.replace(/\bID\b/g, (placeholder) => id ?? placeholder).replace(/--occurrence N\b/g, (placeholder) => (run ? `--occurrence ${run}` : placeholder));
 }
 
 /** What to do from the CLI: a command, or one worded from the problem and the flags of the command that met it. */
@@ -103,17 +114,18 @@ const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
   'delivery-not-found': 'holdfast deliveries list lists the deliveries',
   'surge-not-found': 'holdfast surges list lists the surges',
   'declaration-not-found': 'holdfast declarations list lists the declarations',
-  'occurrence-not-due': 'holdfast windows update ID --start ... --end ... moves the window to now; holdfast windows occurrences ID says when each run is',
+  'occurrence-not-due': 'holdfast windows occurrences ID says when each run is; to run sooner, holdfast windows update ID --version N --start ... --end ... moves the window (its version: holdfast windows show ID)',
   // Planning or handing over for another team is refused with "Set ownerTeam to ...": the command's flag for that field, where it has one.
   'other-team': ({ ownerTeam, detail }, flags) => {
     const ownTeam = flags.ownerTeam && detail?.includes('ownerTeam') ? `give ${flags.ownerTeam} your key's own team, or ` : '';
     return `${ownTeam}use ${typeof ownerTeam === 'string' ? `a key of team ${ownerTeam}` : 'a team key'} or an admin key (in HOLDFAST_KEY, or read from standard input with --key -)`;
   },
   'window-in-hold': ({ holds }) => {
-    const held = Array.isArray(holds) ? (holds as { regions: string[] }[]) : [];
-    const regions = [...new Set(held.flatMap((hold) => hold.regions))].join(',');
-    const gate = regions ? `; holdfast gate --regions ${regions} exits 0 once nothing holds them` : '';
-    return `holdfast windows suggestions ID proposes the least harmful slots for a window planned already${gate}; to plan it into the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)`;
+    // Not the gate: asked about the regions now, it answers allowed for a hold that begins later, as this one may.
+    const held = Array.isArray(holds) ? (holds as { until?: string | null }[]) : [];
+    const ends = held.every((hold) => typeof hold.until === 'string') ? held.map((hold) => hold.until as string).sort().at(-1) : undefined;
+    const after = ends ? `; the holds end by ${ends}` : '';
+    return `holdfast windows suggestions ID proposes the least harmful slots for a window planned already${after}; to go ahead in the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)`;
   },
   'window-cancelled': 'holdfast windows create plans a new window',
   'occurrence-not-startable': ({ occurrenceStatus }) => RUN_NOT_STARTABLE[String(occurrenceStatus)] ?? RUN_LISTED,

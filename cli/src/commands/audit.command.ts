@@ -42,6 +42,23 @@ const names = (key: string) => (value: unknown) => (typeof value === 'string' ? 
 const timeOf = (key: string) => (value: unknown) => (isInstant(value) ? `${key} ${utcTime(value)}` : undefined);
 const runsOf = (key: string) => (value: unknown) => (isNumbers(value) ? `${key} ${runList(value)}` : undefined);
 
+/** Runs as [{number, startsAt}] (a change's cancelledRuns and reinstatedRuns, a hold's runs), or undefined for another shape. */
+const isDatedRuns = (value: unknown): value is { number: number; startsAt: string }[] =>
+  Array.isArray(value) && value.every((item) => isRecord(item) && isNumber(item.number) && isInstant(item.startsAt));
+// Beyond a few runs their starts would fill the row: their numbers then, as runList gives them.
+const DATED_RUNS_SHOWN = 3;
+/** Runs by number, each with its start where `dated` (the entry's dated list of them) gives it and they are few. */
+function datedRunList(numbers: readonly number[], dated: unknown): string {
+  if (!isDatedRuns(dated) || numbers.length > DATED_RUNS_SHOWN) return runList(numbers);
+  const startOf = new Map(dated.map((entry) => [entry.number, entry.startsAt]));
+  return numbers.map((number) => (startOf.has(number) ? `run ${number} at ${utcTime(startOf.get(number)!)}` : `run ${number}`)).join(', ');
+}
+// None cancelled or reinstated says nothing: the change's other words say what it did.
+const runsDated = (key: string, datedKey: string) => (value: unknown, details: Details) =>
+  !isNumbers(value) ? undefined : value.length === 0 ? null : `${key} ${datedRunList(value, details[datedKey])}`;
+/** A dated list beside the numbers it dates: said with them, or shown as it came when not of that shape. */
+const datedBeside = (value: unknown) => (isDatedRuns(value) ? null : undefined);
+
 /**
  * Each detail the planner writes, in words, in the order the ABOUT column gives them: what the entry is about first (the
  * other subject, the run), then what changed. Undefined when a value is not of the shape known (shown as it came), null
@@ -69,13 +86,17 @@ const DETAIL_WORDS = new Map<string, (value: unknown, details: Details) => strin
   ['from', timeOf('from')],
   ['until', (value) => (value === null ? 'until released' : timeOf('until')(value))],
   // A count on a hold's entry, the runs themselves on a window's.
-  ['occurrences', (value) => (isNumber(value) ? `${value} ${value === 1 ? 'run' : 'runs'}` : isNumbers(value) ? runList(value) : undefined)],
+  ['occurrences', (value, details) => (isNumber(value) ? `${value} ${value === 1 ? 'run' : 'runs'}` : isNumbers(value) ? datedRunList(value, details.runs) : undefined)],
+  // The runs a hold's entry dates (said with its occurrences), or a count of them (a window's runs off its zone's rules).
+  ['runs', (value) => (isNumber(value) ? `${value} ${value === 1 ? 'run' : 'runs'}` : datedBeside(value))],
   ['holdId', names('hold')],
   // Held is what a hold does to a window; a notify-only window is flagged, and says so.
   ['kind', (value) => (value === 'held' ? null : typeof value === 'string' ? value : undefined)],
   ['changes', (value) => (isTexts(value) ? `changed ${value.join(', ')}` : undefined)],
-  ['cancelled', runsOf('cancelled')],
-  ['reinstated', runsOf('reinstated')],
+  ['cancelled', runsDated('cancelled', 'cancelledRuns')],
+  ['cancelledRuns', datedBeside],
+  ['reinstated', runsDated('reinstated', 'reinstatedRuns')],
+  ['reinstatedRuns', datedBeside],
   ['superseded', runsOf('superseded')],
   ['moved', (value) => (Array.isArray(value) && value.every((move) => isRecord(move) && isNumber(move.number)) ? `moved ${runList(value.map((move) => move.number))}` : undefined)],
   // The moves listed are the first few: the count says when there were more.

@@ -106,12 +106,23 @@ describe('holdfast audit', () => {
         entry('window', 'cancelled', {}, { reason: 'no longer needed' }),
       ],
     );
-    expect(about(said.out)).toEqual(['tzdata 2026c; runs=3; replanFrom={"startsAt":"2026-03-29T01:00:00.000Z","endsAt":"2026-03-29…', 'changes=title; version 2', '-']);
+    expect(about(said.out)).toEqual(['3 runs; tzdata 2026c; replanFrom={"startsAt":"2026-03-29T01:00:00.000Z","endsAt":"2026-03-29…', 'changes=title; version 2', '-']);
   });
 
   it("shows a terminal control in a detail as its escape, its row's columns kept in line", async () => {
     const { said } = await holdfast([], [entry('window', 'scheduled', { title: 'patch\u001b[2J', startsAt: '2026-12-08T02:00:00.000Z' })]);
     expect(about(said.out)).toEqual(['"patch\\u001b[2J"; starts 2026-12-08 02:00 UTC']);
+  });
+
+  it("gives a change's cancelled and reinstated runs with their starts, and a tab in a detail as its escape", async () => {
+    const { said } = await holdfast(
+      [],
+      [
+        entry('window', 'updated', { changes: ['exdates'], reinstated: [3], reinstatedRuns: [{ number: 3, startsAt: '2026-12-10T10:30:00.000Z' }], cancelled: [], cancelledRuns: [], version: 7 }),
+        entry('window', 'scheduled', { title: 'patch\tnight', startsAt: '2026-12-08T02:00:00.000Z' }),
+      ],
+    );
+    expect(about(said.out)).toEqual(['changed exdates; reinstated run 3 at 2026-12-10 10:30 UTC; version 7', '"patch\\u0009night"; starts 2026-12-08 02:00 UTC']);
   });
 
   it('--json: prints the API answer as it came, details and all', async () => {

@@ -1,13 +1,16 @@
 import { controlsShown } from '../cli-io';
 
+// A tab or line break inside a cell's line (a title, a reason) would move the rest of its row: shown escaped there.
+const cellShown = (text: string) => controlsShown(text).replace(/[\t\n]/g, (control) => (control === '\t' ? '\\u0009' : '\\u000a'));
+
 /**
  * A plain-text table: a header, a rule, one row per item; a cell with several lines (local times
  * per region) spreads over several physical lines. Cells are measured with their terminal controls
- * escaped, as they are shown, so a title carrying ESC does not push its row's columns out of line.
+ * escaped, as they are shown, so a title carrying ESC or a tab does not push its row's columns out of line.
  */
 export function table(headers: readonly string[], rows: readonly (readonly (string | readonly string[])[])[]): string {
   if (rows.length === 0) return '(none)\n';
-  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? [cell] : cell.length ? [...cell] : ['-']).map(controlsShown)));
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? [cell] : cell.length ? [...cell] : ['-']).map(cellShown)));
   const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((row) => Math.max(...row[column].map((line) => line.length)))));
   const line = (values: readonly string[]) =>
     values
