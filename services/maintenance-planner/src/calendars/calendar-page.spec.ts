@@ -46,17 +46,19 @@ class PageElement {
 }
 
 interface PlannerAnswers {
-  windows: object[];
+  windows: { windowId: string }[];
   /** Each window's runs, by window id. */
   runs: Record<string, object[]>;
+  /** Each window's GET /v1/windows/{id}/explanation, by window id. */
+  explanations?: Record<string, object>;
 }
 
 /**
  * The page's script run on a stand-in document, its key already typed, opened at `search`, against
- * a planner answering the regions of the catalog and `answers`; resolves with the week drawn: each
- * occurrence card's accessible name, by the day it is in.
+ * a planner answering the regions of the catalog and `answers`; resolves with the page's elements
+ * by id once the week is drawn.
  */
-async function weekDrawn(search: string, answers: PlannerAnswers): Promise<Record<string, string[]>> {
+async function pageDrawn(search: string, answers: PlannerAnswers): Promise<(id: string) => PageElement> {
   const elements = new Map<string, PageElement>();
   const byId = (id: string) => elements.get(id) ?? elements.set(id, new PageElement('element')).get(id)!;
   const regions = new RegionCatalog().list().map(({ code, name, kind, zone, zones }) => ({ code, name, kind, zone, zones }));
@@ -65,7 +67,10 @@ async function weekDrawn(search: string, answers: PlannerAnswers): Promise<Recor
     if (path.startsWith('/v1/windows?')) return { items: answers.windows, nextCursor: null };
     if (path.startsWith('/v1/holds?')) return { items: [], nextCursor: null };
     if (path.startsWith('/v1/gate?')) return { allowed: true };
-    return { items: answers.runs[path.split('/')[3]] ?? [], nextCursor: null };
+    const [, , , windowId, detail] = path.split('/');
+    if (detail === 'explanation') return answers.explanations![windowId];
+    if (detail === undefined) return answers.windows.find((window) => window.windowId === windowId)!;
+    return { items: answers.runs[windowId] ?? [], nextCursor: null };
   };
   const fetch = (path: string) => Promise.resolve({ ok: true, status: 200, headers: { get: () => null }, text: () => Promise.resolve(JSON.stringify(answer(path))) });
   runInNewContext(CALENDAR_SCRIPT, {
@@ -78,6 +83,12 @@ async function weekDrawn(search: string, answers: PlannerAnswers): Promise<Recor
     setTimeout: () => undefined,
   });
   await vi.waitFor(() => expect(byId('status').textContent).toMatch(/^Week of /));
+  return byId;
+}
+
+/** The week drawn: each occurrence card's accessible name, by the day it is in. */
+async function weekDrawn(search: string, answers: PlannerAnswers): Promise<Record<string, string[]>> {
+  const byId = await pageDrawn(search, answers);
   return Object.fromEntries(
     byId('week').children.map((day) => [day.dataset.day, day.children.filter((child) => child.tagName === 'article').map((card) => card.getAttribute('aria-label')!)]),
   );
@@ -93,7 +104,7 @@ const window = (windowId: string, title: string, plannedZone: string, regions: s
   surgePolicy: 'hold',
   status: 'scheduled',
 });
-const run = (startsAt: string, endsAt: string) => ({ number: 1, startsAt, endsAt, status: 'scheduled', heldBy: [] });
+const run = (startsAt: string, endsAt: string, number = 1) => ({ number, startsAt, endsAt, status: 'scheduled', heldBy: [] });
 
 describe('the calendar page script', () => {
   it('takes a browser zone named by a tzdb alias to the zone its list has, not to UTC', () => {
@@ -144,5 +155,47 @@ describe('the calendar page script', () => {
     ]);
     expect((await weekDrawn('?zone=Australia/Sydney&week=2027-12-13', answers))['2027-12-15']).toEqual(['02:00–03:00 Island uplink swap. network-ops · AU · scheduled']);
     expect((await weekDrawn('?zone=Australia/Lord_Howe&week=2027-06-14', answers))['2027-06-16']).toEqual(['00:15–01:15 Island uplink swap. network-ops · AU · scheduled']);
+  });
+
+  it("names each run of a held window's explanation by its start in the zone shown too, where known, so the run an override let through is told after a replan numbered the runs anew", async () => {
+    const windowId = '0190a7d1-0000-7abc-8def-0000000000f1';
+    const holdId = '0190a7d1-0000-7abc-8def-0000000000f2';
+    // Daily at 02:00 in Fiji (14:00 UTC), moved a day earlier: the run on 16 June, let through as run 2, is run 3 now.
+    const answers = {
+      windows: [window(windowId, 'Island uplink patch', 'Pacific/Fiji', ['FJ'])],
+      runs: { [windowId]: ['13', '14', '15', '16'].map((day, index) => run(`2027-06-${day}T14:00:00Z`, `2027-06-${day}T15:00:00Z`, index + 1)) },
+      explanations: {
+        [windowId]: {
+          windowId,
+          status: 'held',
+          holds: [
+            {
+              hold: { id: holdId, regions: ['FJ'], from: '2027-06-14T00:00:00Z', until: '2027-06-17T00:00:00Z', active: true, releasedAt: null, releaseDueAt: null },
+              occurrences: [2, 3, 4],
+              overridden: true,
+              inProgressWhenHeld: false,
+              cause: { kind: 'manual request', reason: 'Fiji cable repair', severity: null, evidence: null, requestedBy: 'network-ops/ops-key' },
+              audit: [],
+            },
+          ],
+          audit: [
+            // Written before the planner named a run's start: its number alone.
+            { action: 'overridden', actor: 'network-ops/ops-key', at: '2026-12-01T09:00:00Z', details: { holdId, occurrence: 1, reason: 'the survey cannot wait' } },
+            { action: 'overridden', actor: 'network-ops/ops-key', at: '2027-06-10T09:00:00Z', details: { holdId, occurrence: 2, startsAt: '2027-06-15T14:00:00Z', reason: 'the patch cannot wait' } },
+            { action: 'updated', actor: 'network-ops/ops-key', at: '2027-06-11T09:00:00Z', details: { changes: ['startsAt', 'endsAt'], version: 2 } },
+          ],
+        },
+      },
+    };
+    const causes = async (search: string) => (await pageDrawn(search, answers))('whyBody').children.filter((child) => child.tagName === 'article').map((card) => card.getAttribute('aria-label'));
+    const overrides =
+      'Run 1 let through by network-ops/ops-key 2026-12-01 21:00 (Pacific/Fiji): the survey cannot wait. Run 2 (2027-06-16 02:00) let through by network-ops/ops-key 2027-06-10 21:00 (Pacific/Fiji): the patch cannot wait';
+    expect(await causes(`?window=${windowId}&zone=Pacific/Fiji&week=2027-06-14`)).toEqual([
+      `A hold placed by hand in FJ, in force, a run let through. Fiji cable repair. Requested by network-ops/ops-key. Holds its runs 2 (2027-06-15 02:00), 3 (2027-06-16 02:00), 4 (2027-06-17 02:00) from 2027-06-14 12:00 until 2027-06-17 12:00 (Pacific/Fiji). ${overrides}. Hold ${holdId}`,
+    ]);
+    // The held runs' starts are read with the week: in a week without them, their numbers alone.
+    expect(await causes(`?window=${windowId}&zone=Pacific/Fiji&week=2027-06-21`)).toEqual([
+      `A hold placed by hand in FJ, in force, a run let through. Fiji cable repair. Requested by network-ops/ops-key. Holds its runs 2, 3, 4 from 2027-06-14 12:00 until 2027-06-17 12:00 (Pacific/Fiji). ${overrides}. Hold ${holdId}`,
+    ]);
   });
 });

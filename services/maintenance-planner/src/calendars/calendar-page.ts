@@ -237,6 +237,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
           state.holds = holds;
           state.occurrences = occurrences;
           render();
+          // The explanation names the window's runs by their starts, read with the week.
+          renderExplanation();
         }
         return refreshGates().then(function (gatesChanged) { return changed || gatesChanged; });
       });
@@ -277,8 +279,11 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   }
 
   function amount(value) { return value >= 100 ? Math.round(value).toLocaleString('en') : String(Number(value.toFixed(2))); }
+  /** A run's number, with its start in the zone shown when known: a change of a window's times numbers its runs anew. */
+  function runName(number, startsAt) { return startsAt ? number + ' (' + when(startsAt) + ')' : String(number); }
 
-  function causeCard(entry, windowHeld, audit) {
+  /** A hold on the window, its cause and its overrides; starts has the starts of the window's runs in the week read, by number. */
+  function causeCard(entry, windowHeld, audit, starts) {
     var hold = entry.hold;
     var cause = entry.cause;
     // In force, yet holding none of the window's runs: each was let through with an override.
@@ -292,14 +297,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     ];
     if (cause.evidence) lines.push(element('div', '', 'Observed ' + amount(cause.evidence.observed) + ' against a usual ' + amount(cause.evidence.baseline)));
     if (cause.requestedBy) lines.push(element('div', '', 'Requested by ' + cause.requestedBy));
-    lines.push(element('div', '', 'Holds its ' + runs + entry.occurrences.join(', ') + ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')'));
+    var heldRuns = entry.occurrences.map(function (number) { return runName(number, starts[number]); });
+    lines.push(element('div', '', 'Holds its ' + runs + heldRuns.join(', ') + ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')'));
     if (hold.releasedAt) lines.push(element('div', '', 'Released ' + when(hold.releasedAt) + (hold.releasedBy ? ' by ' + hold.releasedBy : '') + ': ' + hold.releaseReason));
     else if (hold.releaseDueAt) lines.push(element('div', '', 'Its cause ended ' + when(hold.clearedAt) + '; it is released after the cool-down, at ' + when(hold.releaseDueAt)));
-    // Who let which run through, and why, from the window's own trail.
+    // Who let which run through, and why, from the window's own trail: the run as numbered then, with
+    // its start where the entry has it (entries since 2026-12-07), so a later renumbering cannot mislead.
     var overrides = audit.filter(function (row) { return row.action === 'overridden' && row.details && row.details.holdId === hold.id; });
     overrides.forEach(function (row) {
-      var which = row.details.occurrence ? 'Run ' + row.details.occurrence : 'Every run';
-      lines.push(element('div', '', which + ' let through by ' + row.actor + ' ' + when(row.at) + ': ' + row.details.reason));
+      var which = row.details.occurrence ? 'Run ' + runName(row.details.occurrence, row.details.startsAt) : 'Every run';
+      lines.push(element('div', '', which + ' let through by ' + row.actor + ' ' + when(row.at) + ' (' + zone() + '): ' + row.details.reason));
     });
     if (entry.overridden && overrides.length === 0) lines.push(element('div', '', 'A run was let through it with an override.'));
     if (entry.inProgressWhenHeld) lines.push(element('div', '', 'A run had already started when it landed, and ran on.'));
@@ -330,7 +337,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     if (explanation.holds.length === 0) body.appendChild(element('p', '', 'No hold has ever held it.'));
     else if (!held && inForce) body.appendChild(element('p', '', 'A hold in force on its regions lets its runs through, by an override:'));
     else if (!held) body.appendChild(element('p', '', 'Nothing holds it now. The holds it had:'));
-    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry, held, explanation.audit || [])); });
+    // The runs' starts as the planner has them now, for those the week read (the trail's held entries name runs as numbered then).
+    var starts = {};
+    state.occurrences.forEach(function (entry) { if (entry.window.windowId === window.windowId) starts[entry.occurrence.number] = entry.occurrence.startsAt; });
+    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry, held, explanation.audit || [], starts)); });
     if (held) body.appendChild(element('p', '', 'A run can be let through with the override form below; "holdfast windows suggest ' + window.windowId + '" gives the least harmful slots.'));
   }
 
