@@ -235,6 +235,68 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect(await start()).toMatchObject({ status: 200, body: { status: 'in-progress' } });
   });
 
+  it('judges, while a run is in progress, the next run not started, the one holdfast windows start ID takes', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Hourly log shipping',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['IE'] },
+      startsAt: '2026-08-01T11:55:00Z',
+      endsAt: '2026-08-01T12:25:00Z',
+      plannedZone: 'Europe/Dublin',
+      recurrence: 'FREQ=HOURLY;COUNT=2',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    expect((await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).body).toMatchObject({ status: 'in-progress' });
+    // Within run 2 (12:55-13:25) only: run 1, running, is not held.
+    const hold = await api('POST', '/v1/holds', { regions: ['IE'], from: '2026-08-01T13:05:00Z', until: '2026-08-01T13:10:00Z', reason: 'Leinster final' });
+    expect(hold.status).toBe(201);
+    expect(await gate(`windowId=${id}`)).toMatchObject({ status: 423, body: { code: 'held', holdCount: 1, holds: [{ id: hold.body.id }] } });
+    expect(await api('POST', `/v1/windows/${id}/occurrences/2/start`, {})).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }] } });
+  });
+
+  it('judges a run in progress, the last one, by every hold linked to it, one beginning later within it too', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Core switch firmware',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['SI'] },
+      startsAt: '2026-08-01T11:50:00Z',
+      endsAt: '2026-08-01T12:40:00Z',
+      plannedZone: 'Europe/Ljubljana',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    expect((await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).body).toMatchObject({ status: 'in-progress' });
+    const later = await api('POST', '/v1/holds', { regions: ['SI'], from: '2026-08-01T12:13:00Z', until: '2026-08-01T12:23:00Z', reason: 'Statehood Day address' });
+    expect(later.status).toBe(201);
+    const runs = (await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: { status: string; heldBy: string[] }[] };
+    expect(runs.items).toMatchObject([{ status: 'in-progress', heldBy: [later.body.id] }]);
+    expect(await gate(`windowId=${id}`)).toMatchObject({ status: 423, body: { holdCount: 1, holds: [{ id: later.body.id, from: '2026-08-01T12:13:00.000Z' }] } });
+    const now = await insertHold(['SI'], '2026-08-01T13:00:00Z');
+    expect((await gate(`windowId=${id}`)).body).toMatchObject({ holdCount: 2, holds: [{ id: later.body.id }, { id: now }] });
+  });
+
+  it('answers an `at` taken as now exactly as a question without `at`, and one ahead for the holds in force at that instant', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Payment gateway failover drill',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['GR'] },
+      startsAt: '2026-08-01T12:10:00Z',
+      endsAt: '2026-08-01T13:10:00Z',
+      plannedZone: 'Europe/Athens',
+    });
+    expect(window.status).toBe(201);
+    const hold = await api('POST', '/v1/holds', { regions: ['GR'], from: '2026-08-01T12:40:00Z', until: '2026-08-01T12:50:00Z', reason: 'ferry strike' });
+    expect(hold.status).toBe(201);
+    const ask = `windowId=${window.body.windowId}`;
+    const held = { status: 423, body: { holdCount: 1, holds: [{ id: hold.body.id }], at: '2026-08-01T12:00:00.000Z' } };
+    expect(await gate(ask)).toMatchObject(held);
+    expect(await gate(`${ask}&at=2026-08-01T12:00:00Z`)).toMatchObject(held);
+    expect(await gate(`${ask}&at=2026-08-01T11:59:30Z`)).toMatchObject(held);
+    expect((await gate(`${ask}&at=2026-08-01T12:20:00Z`)).status).toBe(200);
+    expect((await gate(`${ask}&at=2026-08-01T12:45:00Z`)).status).toBe(423);
+  });
+
   it('refuses a hold or a release whose reason is only white space, naming the field', async () => {
     const unexplained = await api('POST', '/v1/holds', { regions: ['LV'], from: '2026-08-01T11:00:00Z', until: '2026-08-02T00:00:00Z', reason: ' \t ' });
     expect(unexplained).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'reason', message: 'must explain why (it is only white space)' }] } });

@@ -29,7 +29,7 @@ export class GateController {
   @ApiZodQuery(GateQuerySchema, {
     windowId: 'the window to ask about (or regions)',
     regions: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)",
-    at: "instant to ask about, a what-if: the holds in force then; left out, now, a window's run in question also held by a hold that begins later within it, as its start is; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)",
+    at: "instant to ask about, a what-if: the holds in force then; left out (or now, or up to 60 s before it: taken as now and answered alike), now, a window's run in question also held by a hold that begins later within it, as its start is; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)",
   })
   @ApiOkResponse({
     description: 'nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions)',

@@ -42,8 +42,9 @@ const GATE_QUERY = `
          -- An override may be of one run: only the run in question's count.
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h WHERE h.window_id = w.id AND h.number = run.number AND h.overridden_by IS NOT NULL) AS overridden,
          -- As starting it judges a held run (occurrenceStatusOf): by every hold linked to it, also one that begins later within it.
+         -- A running run's links (in_progress) count alike: the run lasts into that hold, and its heldBy names it.
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h
-           WHERE run.status = 'scheduled' AND h.window_id = w.id AND h.number = run.number AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL
+           WHERE run.status IN ('scheduled', 'in-progress') AND h.window_id = w.id AND h.number = run.number AND h.kind = 'held' AND h.released_at IS NULL AND h.overridden_by IS NULL
           HAVING bool_or(${stopsRun('h', 'run')})) AS held_run,
          CASE WHEN v.version IS NULL OR v.version IS DISTINCT FROM $1::bigint THEN (
            -- Arrays of plain values: building objects and writing instants as text cost PostgreSQL 3.5 times as much at 1k holds.
@@ -53,13 +54,19 @@ const GATE_QUERY = `
     FROM (VALUES (1)) AS question
     LEFT JOIN hold_set_version v ON true
     LEFT JOIN maintenance_window w ON w.id = $2
-    -- The run in question: the one named ($4), or else the one running or next to run at $3. Two
-    -- branches: joined on COALESCE($4, ...), PostgreSQL hashed every run of the window.
+    -- The run in question: the one named ($4); or else the one holdfast windows start ID takes, the
+    -- first not started and not over at $3, and only with none left the one running. Branches: joined
+    -- on COALESCE($4, ...), PostgreSQL hashed every run of the window.
     LEFT JOIN LATERAL (
-      (SELECT o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
-      UNION ALL
-      (SELECT o.number, o.status, o.starts_at FROM occurrence o
-        WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule', 'in-progress') ORDER BY o.starts_at LIMIT 1)
+      SELECT candidate.number, candidate.status, candidate.starts_at FROM (
+        (SELECT 0 AS choice, o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
+        UNION ALL
+        (SELECT 1, o.number, o.status, o.starts_at FROM occurrence o
+          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule') ORDER BY o.starts_at LIMIT 1)
+        UNION ALL
+        (SELECT 2, o.number, o.status, o.starts_at FROM occurrence o
+          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status = 'in-progress' ORDER BY o.starts_at LIMIT 1)
+      ) candidate ORDER BY candidate.choice LIMIT 1
     ) run ON true`;
 
 /** The header a notify-only window's gate answer, or its run's start, names the holds in force in. */
@@ -126,12 +133,13 @@ export class GateService {
 
   /**
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
-   * window, `occurrence` names the run (start asks for its own); without it, the run in progress or next.
-   * Asked about now (no `at`), a held run is held also by a hold that begins later within it, as
-   * starting it answers: a caller waiting at the gate before the start waits for what the start waits for.
+   * window, `occurrence` names the run (start asks for its own); without it, the next run not started
+   * (the one `holdfast windows start ID` takes), else the one in progress. Asked about now (no `at`,
+   * or one taken as now), a held run is held also by a hold that begins later within it, as starting
+   * it answers: a caller waiting at the gate before the start waits for what the start waits for.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
-    const at = this.askedAt(query.at);
+    const { at, whatIf } = this.askedAt(query.at);
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
     // A named statement: each pooled connection plans it once, not on every question.
@@ -152,7 +160,9 @@ export class GateService {
     }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.
     const holdable = !query.windowId || row.holdable === true;
-    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, query.at === undefined ? row.held_run : null);
+    // A start names its run and judges its links itself, in its own transaction (heldRun).
+    const heldRun = whatIf || query.occurrence !== undefined ? null : row.held_run;
+    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, heldRun);
     if (!holding || holding.count === 0) {
       if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
@@ -206,13 +216,15 @@ export class GateService {
 
   /**
    * The instant a question is about: now, or a time ahead (a what-if). A time past is refused: the
-   * holds released since are not kept, so a time they held would read free. Within the skew it is now.
+   * holds released since are not kept, so a time they held would read free. Now itself, or within the
+   * skew before it, is now, answered as a question without `at` is (`whatIf` false).
    */
-  private askedAt(at: Date | undefined): Date {
+  private askedAt(at: Date | undefined): { at: Date; whatIf: boolean } {
     const now = this.clock.now();
-    if (at === undefined || at.getTime() >= now.getTime()) return at ?? now;
+    if (at === undefined) return { at: now, whatIf: false };
+    if (at.getTime() > now.getTime()) return { at, whatIf: true };
     const behindMs = now.getTime() - at.getTime();
-    if (behindMs <= GATE_AT_SKEW_MS) return now;
+    if (behindMs <= GATE_AT_SKEW_MS) return { at: now, whatIf: false };
     throw new DomainError(
       'gate-at-in-the-past',
       422,
