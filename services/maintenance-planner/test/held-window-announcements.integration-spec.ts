@@ -224,6 +224,28 @@ describe('maintenance-planner: a hold over many windows gates at once and announ
     expect(written.rows.map((row: { event_type: string }) => row.event_type)).toEqual(['window.scheduled']);
   });
 
+  it('a window changed while its window.held is owed, its run kept at its time, is still announced held when its turn comes', async () => {
+    const windowIds = await planWindows('SR');
+    await lockWindowKey(windowIds[0]);
+    const holdId = await placeHold('SR');
+    await expectEventually(async () => expect(await waiting('advisory')).toHaveLength(1));
+    // A window in a later batch than the one stopped takes in a region no hold covers: its run stays held as the hold found it.
+    clock.advance(60_000);
+    const changed = windowIds[WINDOWS - 1];
+    const { version } = (await api('GET', `/v1/windows/${changed}`)).body;
+    const wider = await api('PATCH', `/v1/windows/${changed}`, { version, footprint: { global: false, regions: ['SR', 'GF'] } });
+    expect(wider.status, JSON.stringify(wider.body)).toBe(200);
+
+    await unlockWindowKey(windowIds[0]);
+    await expectEventually(async () => expect(await owed(holdId)).toEqual([]));
+    const written = await spy.query('SELECT event_type FROM outbox_message WHERE message_key = $1 ORDER BY id', [changed]);
+    expect(written.rows.map((row: { event_type: string }) => row.event_type)).toEqual(['window.scheduled', 'window.updated', 'window.held']);
+    const audit = await api('GET', `/v1/audit?subject=${changed}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled', 'updated', 'held']);
+    const startsAt = new Date(Date.parse('2026-09-02T00:00:00Z') + (WINDOWS - 1) * 600_000).toISOString();
+    expect(audit.body.items[2].details).toEqual({ holdId, occurrences: [1], runs: [{ number: 1, startsAt }], kind: 'held' });
+  });
+
   it('announcements cut off by a failure are resumed by the sweep where they stopped, each window still announced once', async () => {
     const windowIds = await planWindows('EC');
     await lockWindowKey(windowIds[0]);

@@ -752,7 +752,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', '/v1/gate?regions=KH')).status).toBe(423);
     expect((await occurrences(afterEstimate.windowId))[0].status).toBe('held');
     // Held by the sweep's horizon step, and on the window's trail as held, as its release will be.
-    expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { holdId: outlasting.id, occurrences: [1], kind: 'held' } }));
+    expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { holdId: outlasting.id, occurrences: [1], runs: [{ number: 1, startsAt: '2026-06-25T13:00:00.000Z' }], kind: 'held' } }));
     const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: { why?: string } }[];
     expect(trail.find((entry) => entry.action === 'extended')?.details.why).toBe('the surge outlasted its expected end');
     // The window planned beyond the hold's horizon: not held yet, and held by the sweep once the horizon reaches it while the surge goes on.
@@ -1195,6 +1195,6 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
         ['released', second.body.id],
       ]),
     );
-    expect(trail.find((entry) => entry.action === 'released')).toMatchObject({ actor: expect.not.stringMatching(/^hold:/), details: { holdId: second.body.id, occurrences: [1], kind: 'held' } });
+    expect(trail.find((entry) => entry.action === 'released')).toMatchObject({ actor: expect.not.stringMatching(/^hold:/), details: { holdId: second.body.id, occurrences: [1], runs: [{ number: 1, startsAt: '2026-11-02T10:00:00.000Z' }], kind: 'held' } });
   });
 });

@@ -161,7 +161,11 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     const window = await plan('LK', '2026-09-04T10:00:00Z', '2026-09-04T11:00:00Z', { surgePolicy: 'notify-only' });
     expect(window.status).toBe('scheduled');
     expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 1 });
-    expect(await trail(window.windowId)).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${holdId}`, details: { holdId, occurrences: [1], kind: 'notify-only' } }));
+    expect(await trail(window.windowId)).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${holdId}`, details: { holdId, occurrences: [1], runs: [{ number: 1, startsAt: '2026-09-04T10:00:00.000Z' }], kind: 'notify-only' } }));
+    // A region no hold covers leaves it flagged as it was, not flagged anew.
+    const wider = await api('PATCH', `/v1/windows/${window.windowId}`, { version: window.version, footprint: { global: false, regions: ['LK', 'MV'] } });
+    expect(wider.status, JSON.stringify(wider.body)).toBe(200);
+    expect((await trail(window.windowId)).map((entry) => entry.action)).toEqual(['scheduled', 'held', 'updated']);
   });
 
   it('an override of runs after the hold ends is 409 not-held and recorded nowhere; of a weekly window, only the runs within the hold are let through', async () => {
@@ -193,7 +197,7 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect(moved.body.status).toBe('scheduled');
     const entries = await trail(window.windowId);
     expect(entries.map((entry) => entry.action)).toEqual(['scheduled', 'held', 'released', 'updated']);
-    expect(entries[2]).toMatchObject({ actor: `hold:${holdId}`, details: { occurrences: [1], kind: 'held' } });
+    expect(entries[2]).toMatchObject({ actor: `hold:${holdId}`, details: { occurrences: [1], runs: [{ number: 1, startsAt: '2026-09-07T10:00:00.000Z' }], kind: 'held' } });
   });
 
   it('a window changed within its hold is not released on the trail for the runs the hold links again', async () => {
@@ -204,6 +208,72 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect(flagged.status, JSON.stringify(flagged.body)).toBe(200);
     expect((await api('GET', `/v1/holds/${holdId}`)).body).toMatchObject({ heldOccurrences: 0, notifyOnlyOccurrences: 1 });
     expect((await trail(window.windowId)).map((entry) => entry.action)).toEqual(['scheduled', 'held', 'held', 'updated']);
+  });
+
+  it('a change that keeps a held run at its start and end leaves its link as it was: held since, off the trail, not announced again', async () => {
+    clock.set('2026-11-01T00:00:00Z');
+    const daily = await plan('UG', '2026-11-01T10:00:00Z', '2026-11-01T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=4' });
+    const holdId = await placeHold('UG', '2026-11-01T08:00:00Z', '2026-11-01T12:00:00Z');
+    // The runs the hold holds, by their start, with when it began to hold each.
+    const heldSince = async () =>
+      ((await db.query(
+        `SELECT o.starts_at, l.held_at FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+          WHERE l.window_id = $1 AND l.hold_id = $2 AND l.released_at IS NULL ORDER BY o.starts_at`,
+        [daily.windowId, holdId],
+      )) as { starts_at: Date; held_at: Date }[]).map((link) => [link.starts_at.toISOString(), link.held_at.toISOString()]);
+    const holdEvents = async () => ((await db.query(`SELECT event_type FROM outbox_message WHERE payload->>'holdId' = $1 ORDER BY id`, [holdId])) as { event_type: string }[]).map((row) => row.event_type);
+    expect(await heldSince()).toEqual([['2026-11-01T10:00:00.000Z', '2026-11-01T00:00:00.000Z']]);
+    const announced = await holdEvents();
+
+    // A region no hold covers, then a run at 06:00 each day too (a new plan: the 10:00 runs numbered anew): the held run keeps its times and its hold.
+    clock.set('2026-11-01T01:00:00Z');
+    const wider = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: daily.version, footprint: { global: false, regions: ['UG', 'RW'] } });
+    expect(wider.status, JSON.stringify(wider.body)).toBe(200);
+    const twice = await api('PATCH', `/v1/windows/${daily.windowId}`, {
+      version: wider.body.version,
+      startsAt: '2026-11-01T06:00:00Z',
+      endsAt: '2026-11-01T07:00:00Z',
+      recurrence: 'FREQ=DAILY;BYHOUR=6,10;COUNT=8',
+    });
+    expect(twice.status, JSON.stringify(twice.body)).toBe(200);
+    expect((await runs(daily.windowId)).filter((run) => run.status === 'held').map((run) => [run.number, run.startsAt, run.heldBy])).toEqual([[2, '2026-11-01T10:00:00.000Z', [holdId]]]);
+    expect(await heldSince()).toEqual([['2026-11-01T10:00:00.000Z', '2026-11-01T00:00:00.000Z']]);
+    expect((await trail(daily.windowId)).map((entry) => entry.action)).toEqual(['scheduled', 'held', 'updated', 'updated']);
+    expect(await outbox(daily.windowId)).toEqual(['window.scheduled', 'window.held', 'window.updated', 'window.updated']);
+    expect(await holdEvents()).toEqual(announced);
+
+    // The 10:00 runs dropped, the held one leaves the hold: that alone is on the trail.
+    const early = await api('PATCH', `/v1/windows/${daily.windowId}`, { version: twice.body.version, recurrence: 'FREQ=DAILY;COUNT=4' });
+    expect(early.status, JSON.stringify(early.body)).toBe(200);
+    expect(await heldSince()).toEqual([]);
+    const entries = await trail(daily.windowId);
+    expect(entries.map((entry) => entry.action)).toEqual(['scheduled', 'held', 'updated', 'updated', 'released', 'updated']);
+    // Named by the start it had: the new plan's run 2 is the second day's at 06:00.
+    expect(entries[4]).toMatchObject({ actor: `hold:${holdId}`, details: { holdId, occurrences: [2], runs: [{ number: 2, startsAt: '2026-11-01T10:00:00.000Z' }], kind: 'held' } });
+    expect(await outbox(daily.windowId)).toEqual(['window.scheduled', 'window.held', 'window.updated', 'window.updated', 'window.updated']);
+  });
+
+  it('runs moved to other times within their hold are released on the trail as they were, though the runs let through there take their numbers', async () => {
+    clock.set('2026-11-05T00:00:00Z');
+    const daily = await plan('BI', '2026-11-05T10:00:00Z', '2026-11-05T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=2' });
+    const holdId = await placeHold('BI', '2026-11-05T00:00:00Z', '2026-11-07T00:00:00Z');
+    const earlier = await api('PATCH', `/v1/windows/${daily.windowId}`, {
+      version: daily.version,
+      startsAt: '2026-11-05T04:00:00Z',
+      endsAt: '2026-11-05T05:00:00Z',
+      override: { reason: 'the vendor is there at dawn' },
+    });
+    expect(earlier.status, JSON.stringify(earlier.body)).toBe(200);
+    expect((await runs(daily.windowId)).map((run) => [run.number, run.startsAt, run.status])).toEqual([
+      [1, '2026-11-05T04:00:00.000Z', 'scheduled'],
+      [2, '2026-11-06T04:00:00.000Z', 'scheduled'],
+    ]);
+    const entries = await trail(daily.windowId);
+    expect(entries.map((entry) => entry.action)).toEqual(['scheduled', 'held', 'overridden', 'overridden', 'released', 'updated']);
+    expect(entries[4]).toMatchObject({
+      actor: `hold:${holdId}`,
+      details: { holdId, occurrences: [1, 2], runs: [{ number: 1, startsAt: '2026-11-05T10:00:00.000Z' }, { number: 2, startsAt: '2026-11-06T10:00:00.000Z' }] },
+    });
   });
 
   it('starting a run held by a hold that begins later within it answers 423 with that hold and Retry-After, as the gate does', async () => {

@@ -158,6 +158,48 @@ export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest, 
   return candidates.length;
 }
 
+/** A window's link in force, not an override, with its run's times: what a change to the window found linked before it. */
+export interface LinkInForce {
+  hold_id: string;
+  number: number;
+  kind: 'held' | 'notify-only';
+  held_at: Date;
+  starts_at: Date;
+  ends_at: Date;
+}
+
+/** The window's links in force that are not overrides, each with its run's start and end. */
+export async function linksInForce(db: Queryable, windowId: string): Promise<LinkInForce[]> {
+  return rowsOf<LinkInForce>(
+    await db.query(
+      `SELECT l.hold_id, l.number, l.kind, l.held_at, o.starts_at, o.ends_at FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+        WHERE l.window_id = $1 AND l.released_at IS NULL AND l.overridden_by IS NULL`,
+      [windowId],
+    ),
+  );
+}
+
+/**
+ * The links a fan-out of `holdId` just made over a window's runs (`numbers`) that the window had before a change let go of
+ * them (`before`), of the same kind on a run at the same start and end (a replan numbers runs anew): given back the time
+ * they held since; their numbers answered.
+ */
+export async function keepRelinked(db: Queryable, holdId: string, windowId: string, numbers: readonly number[], before: readonly LinkInForce[]): Promise<Set<number>> {
+  const kept = before.filter((link) => link.hold_id === holdId);
+  if (kept.length === 0 || numbers.length === 0) return new Set();
+  const relinked = rowsOf<{ number: number }>(
+    await db.query(
+      `UPDATE hold_occurrence l SET held_at = b.held_at
+         FROM occurrence o, unnest($4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS b(kind, held_at, starts_at, ends_at)
+        WHERE l.hold_id = $1 AND l.window_id = $2 AND l.number = ANY($3::int[]) AND o.window_id = l.window_id AND o.number = l.number
+          AND l.kind = b.kind AND o.starts_at = b.starts_at AND o.ends_at = b.ends_at
+       RETURNING l.number`,
+      [holdId, windowId, numbers, kept.map((link) => link.kind), kept.map((link) => link.held_at), kept.map((link) => link.starts_at), kept.map((link) => link.ends_at)],
+    ),
+  );
+  return new Set(relinked.map((link) => link.number));
+}
+
 /**
  * The stored window status follows its occurrences' stored statuses: in progress, needing a new
  * slot, scheduled, or done. Held is never stored (windowStatusOf reads it from the hold links), so

@@ -14,7 +14,7 @@ import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } 
 import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
-import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
+import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, releasedAfterClearance, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 
@@ -506,8 +506,11 @@ export class HoldsService implements BeforeApplicationShutdown {
     });
   }
 
-  /** Fans every active hold out over one window's occurrences (a window planned or moved under them). */
-  async holdWindow(tx: EntityManager, windowId: string): Promise<TouchedOccurrence[]> {
+  /**
+   * Fans every active hold out over one window's occurrences (a window planned or moved under them). `before`: the links
+   * in force before a change to the window, which let go of them to link its runs again where they now fall.
+   */
+  async holdWindow(tx: EntityManager, windowId: string, before: readonly LinkInForce[] = []): Promise<TouchedOccurrence[]> {
     const now = this.clock.now();
     // Only the holds on the window's footprint: any other would link nothing (fanOutHold's footprint test), and each costs two
     // statements inside the planning transaction: with 107 holds in force, planning a window elsewhere took 0.7-2.7 s instead of 0.1-0.4.
@@ -520,7 +523,11 @@ export class HoldsService implements BeforeApplicationShutdown {
     const touched: TouchedOccurrence[] = [];
     for (const hold of holds) {
       const until = heldThrough(hold, now, this.settings.holdHorizonMs);
-      const linked = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
+      const fannedOut = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
+      // A run the hold held as it holds it now was not held anew: its link keeps the time it held since (what the hold's
+      // owed window.held reads), and the trail says nothing of it.
+      const kept = await keepRelinked(tx, hold.id, windowId, fannedOut.map((link) => link.number), before);
+      const linked = fannedOut.filter((link) => !kept.has(link.number));
       // Held by a change to the window, not by the hold's placement: on the trail all the same, as its release will be.
       await auditOccurrences(tx, hold.id, linked, { action: 'held', actor: `hold:${hold.id}`, at: now });
       touched.push(...linked);

@@ -12,7 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
 import { HoldAnnouncer, type AutomaticMove, type TouchedOccurrence } from '../holds/hold-announcer';
-import { refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
+import { type LinkInForce, linksInForce, refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
 import { endOfHeld, heldThrough, HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
@@ -532,7 +532,7 @@ export class WindowsService {
       let dates: DatesChanged | undefined;
       if (timeChanged || changes.includes('footprint') || changes.includes('surgePolicy')) {
         const datesOnly = timeChanged && !replanned && !changes.includes('footprint') && !changes.includes('surgePolicy');
-        const heldAlready = await heldRunsOf(tx, id);
+        const linkedBefore = await linksInForce(tx, id);
         if (timeChanged && !replanned) dates = await this.changeDates(tx, row, next, occurrences, row.expanded_until);
         const now = this.clock.now();
         // Occurrences not yet run are replanned; the holds they were under let go of them, then hold them again where they now fall.
@@ -572,9 +572,9 @@ export class WindowsService {
         const updated = await this.row(tx, id);
         // Dates alone plan nothing new but the runs given back: those are the ones a hold may refuse.
         const judged = datesOnly ? dates!.reinstated : undefined;
-        const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready });
+        const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready: linkedBefore });
         if (overridden) events.push(...overridden);
-        await this.holds.holdWindow(tx, id);
+        await this.holds.holdWindow(tx, id, linkedBefore);
         await this.auditLetGo(tx, id, letGo);
         // A run whose time began while held, that the change lets go (its held region left the footprint, or
         // the policy no longer holds): treated as a hold's release after its start, it needs or is moved to
@@ -810,15 +810,19 @@ export class WindowsService {
   /**
    * The links a change let go that its fan-out did not make again (the window moved out of the hold,
    * left its regions, or runs replanned) are on the audit trail as released, as a hold's release is.
+   * Made again means for a run at the same start and end: a replan numbers runs anew, and may give a
+   * new run the number of one it moved out of the hold.
    */
-  private async auditLetGo(tx: EntityManager, windowId: string, letGo: readonly (TouchedOccurrence & { hold_id: string })[]): Promise<void> {
+  private async auditLetGo(tx: EntityManager, windowId: string, letGo: readonly LetGoLink[]): Promise<void> {
     if (letGo.length === 0) return;
-    const kept = (await tx.query(`SELECT hold_id, number FROM hold_occurrence WHERE window_id = $1 AND hold_id = ANY($2::uuid[]) AND released_at IS NULL`, [
-      windowId,
-      [...new Set(letGo.map((link) => link.hold_id))],
-    ])) as { hold_id: string; number: number }[];
-    const inForce = new Set(kept.map((link) => `${link.hold_id}/${link.number}`));
-    const released = letGo.filter((link) => !inForce.has(`${link.hold_id}/${link.number}`));
+    const kept = (await tx.query(
+      `SELECT l.hold_id, o.starts_at, o.ends_at FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+        WHERE l.window_id = $1 AND l.hold_id = ANY($2::uuid[]) AND l.released_at IS NULL`,
+      [windowId, [...new Set(letGo.map((link) => link.hold_id))]],
+    )) as Pick<LetGoLink, 'hold_id' | 'starts_at' | 'ends_at'>[];
+    const atTimes = (link: Pick<LetGoLink, 'hold_id' | 'starts_at' | 'ends_at'>) => `${link.hold_id}@${link.starts_at.toISOString()}/${link.ends_at.toISOString()}`;
+    const inForce = new Set(kept.map(atTimes));
+    const released = letGo.filter((link) => !inForce.has(atTimes(link)));
     for (const holdId of new Set(released.map((link) => link.hold_id))) {
       await auditOccurrences(
         tx,
@@ -1413,35 +1417,21 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
  * through before keeps the override it was given, and one the hold held before at the same start and
  * end stays held, since the change asked nothing new of either.
  */
-type OverriddenRuns = number | 'every-run' | { heldAlready: readonly HeldRun[] };
+type OverriddenRuns = number | 'every-run' | { heldAlready: readonly LinkInForce[] };
 
-/** A change to a window, judged against the holds: the runs it brought back (an exdate taken out), else every run, and the runs held before it. */
+/**
+ * A change to a window, judged against the holds: the runs it brought back (an exdate taken out), else every run, and the
+ * links in force before it, by their runs' times (a change of the window's times numbers its runs anew): a run held before,
+ * kept at its start and end, stays held, not brought into its hold.
+ */
 interface JudgedChange {
   runs?: readonly number[];
-  heldAlready: readonly HeldRun[];
+  heldAlready: readonly LinkInForce[];
 }
 
-/** A run a hold held (not let through) before a change, by its times: a change of the window's times numbers its runs anew. */
-interface HeldRun {
-  hold_id: string;
-  starts_at: Date;
-  ends_at: Date;
-}
-
-/** The runs the holds hold now, not let through: a change that keeps one at its start and end leaves it held, not brought into its hold. */
-async function heldRunsOf(tx: EntityManager, windowId: string): Promise<HeldRun[]> {
-  return rowsOf<HeldRun>(
-    await tx.query(
-      `SELECT l.hold_id, o.starts_at, o.ends_at FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
-        WHERE l.window_id = $1 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL`,
-      [windowId],
-    ),
-  );
-}
-
-/** The starts and ends of the runs `holdId` held, as two query parameters (NOT_HELD_ALREADY's). */
-function heldTimes(heldAlready: readonly HeldRun[] | undefined, holdId: string): [Date[], Date[]] {
-  const held = (heldAlready ?? []).filter((run) => run.hold_id === holdId);
+/** The starts and ends of the runs `holdId` held (flagged ones aside), as two query parameters (NOT_HELD_ALREADY's). */
+function heldTimes(heldAlready: readonly LinkInForce[] | undefined, holdId: string): [Date[], Date[]] {
+  const held = (heldAlready ?? []).filter((run) => run.hold_id === holdId && run.kind === 'held');
   return [held.map((run) => run.starts_at), held.map((run) => run.ends_at)];
 }
 
@@ -1515,16 +1505,20 @@ function endWithStartAt(row: WindowRow, start: Date): Date {
   return new Date(start.getTime() + row.ends_at.getTime() - row.starts_at.getTime());
 }
 
+/** A link a change let go, with its run's times then: a replan deletes the run before the release is on the trail. */
+type LetGoLink = TouchedOccurrence & { hold_id: string; starts_at: Date; ends_at: Date };
+
 /**
  * The holds let go of a window's runs (those numbered, or all): a change of their times or of the
  * window's footprint or policy, before the holds in force hold them again where they now fall. An
  * override stays: it lets the run through whatever its time.
  */
-async function letGoOfRuns(tx: EntityManager, windowId: string, at: Date, numbers?: readonly number[]): Promise<(TouchedOccurrence & { hold_id: string })[]> {
-  return rowsOf<TouchedOccurrence & { hold_id: string }>(
+async function letGoOfRuns(tx: EntityManager, windowId: string, at: Date, numbers?: readonly number[]): Promise<LetGoLink[]> {
+  return rowsOf<LetGoLink>(
     await tx.query(
-      `UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND ($3::int[] IS NULL OR number = ANY($3::int[])) AND released_at IS NULL AND overridden_by IS NULL
-       RETURNING hold_id, window_id, number, kind, in_progress`,
+      `UPDATE hold_occurrence l SET released_at = $2 FROM occurrence o
+        WHERE l.window_id = $1 AND ($3::int[] IS NULL OR l.number = ANY($3::int[])) AND l.released_at IS NULL AND l.overridden_by IS NULL AND o.window_id = l.window_id AND o.number = l.number
+       RETURNING l.hold_id, l.window_id, l.number, l.kind, l.in_progress, o.starts_at, o.ends_at`,
       [windowId, at, numbers ?? null],
     ),
   );
@@ -1541,15 +1535,15 @@ async function letGoForGood(
   windowId: string,
   at: Date,
   which: { runs: readonly number[] } | { holdsOffFootprint: true },
-): Promise<(TouchedOccurrence & { hold_id: string })[]> {
+): Promise<LetGoLink[]> {
   const runs = 'runs' in which ? which.runs : null;
-  return rowsOf<TouchedOccurrence & { hold_id: string }>(
+  return rowsOf<LetGoLink>(
     await tx.query(
       `UPDATE hold_occurrence l SET released_at = $2, overridden_by = NULL, override_reason = NULL, overridden_at = NULL
-         FROM hold h, maintenance_window w
-        WHERE l.window_id = $1 AND l.released_at IS NULL AND h.id = l.hold_id AND w.id = l.window_id
+         FROM hold h, maintenance_window w, occurrence o
+        WHERE l.window_id = $1 AND l.released_at IS NULL AND h.id = l.hold_id AND w.id = l.window_id AND o.window_id = l.window_id AND o.number = l.number
           AND ($3::int[] IS NULL OR l.number = ANY($3::int[])) AND ($3::int[] IS NOT NULL OR NOT (w.footprint_global OR w.footprint_regions && h.regions))
-       RETURNING l.hold_id, l.window_id, l.number, l.kind, l.in_progress`,
+       RETURNING l.hold_id, l.window_id, l.number, l.kind, l.in_progress, o.starts_at, o.ends_at`,
       [windowId, at, runs],
     ),
   );
