@@ -167,14 +167,15 @@ describe('holdfast windows show and occurrences, where a run moved or waits for 
   it('lists the runs of a time range, each waiting for a new slot with the slot proposed', async () => {
     const { code, said, calls } = await holdfast(['windows', 'occurrences', WINDOW, '--from', '2026-06-11T00:00:00Z', '--to', '2026-06-13T00:00:00Z'], {
       windowId: WINDOW,
-      items: [{ ...occurrence(1, 'needs-reschedule'), proposedSlot: proposed }, occurrence(2, 'scheduled')],
+      items: [{ ...occurrence(1, 'needs-reschedule'), proposedSlot: proposed }, { ...occurrence(2, 'scheduled'), letThroughBy: [HOLD] }],
       nextCursor: null,
       plannedThrough: '2026-09-11T21:00:00.000Z',
     });
     expect(code).toBe(ExitCode.ok);
     expect(calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?from=2026-06-11T00%3A00%3A00Z&to=2026-06-13T00%3A00%3A00Z&limit=2000`]);
     expect(said.out).toMatch(/^1 +needs-reschedule \(proposed 2026-06-12 22:00 UTC\) +2026-06-11 21:00 UTC/m);
-    expect(said.out).toMatch(/^2 +scheduled +2026-06-12 21:00 UTC/m);
+    // A run let through a hold reads scheduled, naming the hold that waived it.
+    expect(said.out).toMatch(new RegExp(`^2 +scheduled +2026-06-12 21:00 UTC +2026-06-12 22:00 UTC +${HOLD} \\(let through\\) `, 'm'));
     // A recurring window's later runs are not stored yet: said, so two runs are not read as all of them.
     expect(said.err).toBe('runs are stored through 2026-09-11 21:00 UTC; later ones its rule gives, if any, are added as that horizon moves on (OCCURRENCE_HORIZON_DAYS)\n');
   });

@@ -223,7 +223,8 @@ export function windowBody<Body extends CreateWindowBody | UpdateWindowBody>(val
 async function runsOf(context: CommandContext, id: string, status?: OccurrenceStatus, from?: string, to?: string) {
   let plannedThrough: string | null | undefined;
   const runs = await readPages(context, { pageMax: 2000 }, async (page) => {
-    const answer = expectOk<Page<OccurrenceView & { heldBy: string[] }> & { plannedThrough?: string | null }>(
+    // letThroughBy: absent from a planner before 2026-12-07.
+    const answer = expectOk<Page<OccurrenceView & { heldBy: string[]; letThroughBy?: string[] }> & { plannedThrough?: string | null }>(
       await reach(() => context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id }, query: { status, from, to, ...page } } }), planner),
     );
     plannedThrough = answer.plannedThrough;
@@ -364,7 +365,7 @@ export const windowCommands: Command[] = [
             runStatus(occurrence),
             utcTime(occurrence.startsAt),
             utcTime(occurrence.endsAt),
-            occurrence.heldBy,
+            [...occurrence.heldBy, ...(occurrence.letThroughBy ?? []).map((holdId) => `${holdId} (let through)`)],
             localLines(occurrence.startsAt, occurrence.localTimes, 'UTC'),
           ]),
         ),

@@ -269,8 +269,9 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     const through = await plan('TR', '2026-07-05T04:00:00Z', '2026-07-05T05:00:00Z');
     const hold = await api('POST', '/v1/holds', { regions: ['TR'], from: '2026-07-05T00:00:00Z', until: '2026-07-05T12:00:00Z', reason: 'Elections in TR' });
     expect((await api('POST', `/v1/windows/${through.windowId}/override`, { reason: 'the certificate expires today' })).status).toBe(200);
-    expect(await occurrence(held.windowId)).toMatchObject({ status: 'held', heldBy: [hold.body.id] });
-    expect(await occurrence(through.windowId)).toMatchObject({ status: 'scheduled', heldBy: [] });
+    expect(await occurrence(held.windowId)).toMatchObject({ status: 'held', heldBy: [hold.body.id], letThroughBy: [] });
+    // Let through, it reads scheduled, naming the hold that waived it.
+    expect(await occurrence(through.windowId)).toMatchObject({ status: 'scheduled', heldBy: [], letThroughBy: [hold.body.id] });
 
     clock.set('2026-07-05T03:30:00Z');
     await sweep.sweep();

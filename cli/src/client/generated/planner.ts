@@ -736,6 +736,8 @@ export interface components {
                 /** @description the active holds that stop this run */
                 heldBy: string[];
                 inProgress?: boolean;
+                /** @description the active holds that would stop this run but let it through with an override (who and why: GET /v1/holds/{id}, its overrides) */
+                letThroughBy: string[];
                 localTimes: components["schemas"]["RegionLocalTime"][];
                 number: number;
                 proposedSlot?: components["schemas"]["Slot"];

@@ -24,7 +24,10 @@ export const OVERRIDE_ANSWER = zodAnswerSchema(
 );
 
 /** A run as the window's runs list it: the contract's occurrence, with the active holds that stop it. */
-const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({ heldBy: z.array(EntityIdSchema).meta({ description: 'the active holds that stop this run' }) });
+const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({
+  heldBy: z.array(EntityIdSchema).meta({ description: 'the active holds that stop this run' }),
+  letThroughBy: z.array(EntityIdSchema).meta({ description: 'the active holds that would stop this run but let it through with an override (who and why: GET /v1/holds/{id}, its overrides)' }),
+});
 
 /** A page of a window's runs, in number order. */
 export const OccurrencePageSchema = z

@@ -967,16 +967,24 @@ export class WindowsService {
       [id, query.status ?? null, after?.id ?? null, query.limit + 1, query.from ?? null, query.to ?? null],
     )) as OccurrenceRow[];
     const page = pageOf(rows, query.limit, (occurrence) => ({ at: occurrence.starts_at, id: occurrence.number }), (occurrence) => occurrence);
+    // The holds that stop each run, and those that would but let it through with an override: a run let through reads
+    // scheduled, and without them nothing on it said a hold was waived for it.
     const holds = (await this.dataSource.query(
-      `SELECT l.number, array_agg(l.hold_id ORDER BY l.held_at) AS holds FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
-        WHERE l.window_id = $1 AND l.number = ANY($2::int[]) AND l.released_at IS NULL AND l.overridden_by IS NULL AND l.kind = 'held' AND ${stopsRun('l', 'o')}
+      `SELECT l.number, array_agg(l.hold_id ORDER BY l.held_at) FILTER (WHERE l.overridden_by IS NULL) AS holds,
+              array_agg(l.hold_id ORDER BY l.overridden_at) FILTER (WHERE l.overridden_by IS NOT NULL) AS let_through
+         FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+        WHERE l.window_id = $1 AND l.number = ANY($2::int[]) AND l.released_at IS NULL AND l.kind = 'held' AND ${stopsRun('l', 'o')}
         GROUP BY l.number`,
       [id, page.items.map((occurrence) => occurrence.number)],
-    )) as { number: number; holds: string[] }[];
-    const heldBy = new Map(holds.map((entry) => [entry.number, entry.holds]));
+    )) as { number: number; holds: string[] | null; let_through: string[] | null }[];
+    const linked = new Map(holds.map((entry) => [entry.number, entry]));
     return {
       windowId: id,
-      items: page.items.map((occurrence) => ({ ...occurrenceView(occurrence, readerRegions(row), this.localTimes), heldBy: heldBy.get(occurrence.number) ?? [] })),
+      items: page.items.map((occurrence) => ({
+        ...occurrenceView(occurrence, readerRegions(row), this.localTimes),
+        heldBy: linked.get(occurrence.number)?.holds ?? [],
+        letThroughBy: linked.get(occurrence.number)?.let_through ?? [],
+      })),
       nextCursor: page.nextCursor,
       plannedThrough: row.recurrence ? row.expanded_until.toISOString() : null,
     };
