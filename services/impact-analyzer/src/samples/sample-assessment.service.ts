@@ -466,7 +466,7 @@ export class SampleAssessmentService {
       return;
     }
     // Its peak is its highest sample while it lasts.
-    const active = value > (found.peakValue ?? 0) ? await this.surges.recordPeak(transaction, found, value) : found;
+    const active = await this.surges.keepPeak(transaction, found, value);
     if (active !== found) surges.set(active);
     if (ceiling !== null && value >= ceiling) {
       if (active.calmSamples > 0) {
@@ -520,11 +520,13 @@ export class SampleAssessmentService {
     surges.cleared(held);
   }
 
-  /** The effect that keeps a peak a surge's samples passed on its row, when it is still above the row's. */
+  /** The effect that keeps a peak a surge's samples passed on its row (keepPeak: when it is still above the row's). */
   private peakKept(transaction: EntityManager, surges: ActiveSurges, region: string, { surgeId, value }: Peak): () => Promise<void> {
     return async () => {
       const surge = surges.get(region, surgeId);
-      if (surge && value > (surge.peakValue ?? 0)) surges.set(await this.surges.recordPeak(transaction, surge, value));
+      if (!surge) return;
+      const kept = await this.surges.keepPeak(transaction, surge, value);
+      if (kept !== surge) surges.set(kept);
     };
   }
 }

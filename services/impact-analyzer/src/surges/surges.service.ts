@@ -139,10 +139,11 @@ export class SurgesService {
     return updated;
   }
 
-  /** Records a higher sample of the surge's series than its peak so far; no event carries the peak. */
-  async recordPeak(transaction: EntityManager, surge: SurgeEntity, peakValue: number): Promise<SurgeEntity> {
-    await transaction.query(RECORD_PEAK, [surge.id, peakValue]);
-    return { ...surge, peakValue };
+  /** Keeps a sample of the surge's series as its peak when it is higher than the peak so far (the surge as it was otherwise); no event carries the peak. */
+  async keepPeak(transaction: EntityManager, surge: SurgeEntity, value: number): Promise<SurgeEntity> {
+    if (value <= (surge.peakValue ?? 0)) return surge;
+    await transaction.query(RECORD_PEAK, [surge.id, value]);
+    return { ...surge, peakValue: value };
   }
 
   /** Records a calm sample against a surge that clears on its own count (the warm-up ceiling). */
