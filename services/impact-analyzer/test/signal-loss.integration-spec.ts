@@ -1,10 +1,9 @@
 import { Topics } from '@holdfast/contracts';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { AnalyzerJobsService } from '../src/jobs/analyzer-jobs.service';
-import { SampleAssessmentService } from '../src/samples/sample-assessment.service';
 import { postAll, recordEvents } from './support/analyzer-harness';
 
 /**
@@ -286,19 +285,8 @@ describe('impact-analyzer: a returning sample that also starts a surge', () => {
     await service.app.get(AnalyzerJobsService).runOnce();
     await expectEventually(() => expect(signals.events()).toHaveLength(2));
 
-    // Both return still surging, in one batch, its events stamped within one millisecond (as a fast batch's are): the
-    // order must not rest on the clock having moved. Batches of both partitions share the one frozen instant.
-    const assessment = service.app.get(SampleAssessmentService);
-    const assess = assessment.assess.bind(assessment);
-    let assessing = 0;
-    const frozen = vi.spyOn(assessment, 'assess').mockImplementation(async (events, transaction) => {
-      if (assessing++ === 0) vi.useFakeTimers({ toFake: ['Date'] });
-      try {
-        return await assess(events, transaction);
-      } finally {
-        if (--assessing === 0) vi.useRealTimers();
-      }
-    });
+    // Both return still surging, in one batch, its events stamped on the analyzer's clock, which stands still (as a fast
+    // batch stamps within one millisecond): the order must not rest on the clock having moved.
     clock.set('2026-06-14T21:18:00Z');
     await postAll(service, [
       { region: 'IR', at: '2026-06-14T21:17:00Z', value: 2_000 },
@@ -307,7 +295,6 @@ describe('impact-analyzer: a returning sample that also starts a surge', () => {
     await expectEventually(async () => {
       for (const region of regions) expect(await sampleCount(region)).toBe(47);
     });
-    frozen.mockRestore();
     // The lost signal's own surge (IR) clears after the new one starts, so the region is never without one.
     expect((await outbox('IR')).map((event) => event.type)).toEqual(['surge.started', 'signal.lost', 'surge.started', 'surge.cleared', 'signal.restored', 'surge.started', 'surge.cleared']);
     expect((await outbox('NP')).map((event) => event.type)).toEqual(['surge.started', 'signal.lost', 'surge.cleared', 'signal.restored', 'surge.started']);
@@ -319,6 +306,12 @@ describe('impact-analyzer: a returning sample that also starts a surge', () => {
       const ended = written.find((event) => event.type === 'surge.cleared')!;
       expect(ended.data.clearedAt).toBe(lost.data.lostAt);
       const restored = written.find((event) => event.type === 'signal.restored')!;
+      // Stamped on the clock its payload was read from (frozen at 21:16 for the run; NP, locked after IR, no earlier than
+      // IR's held surge), and ahead of what the run wrote after it: the held surge (IR) and the episode it ends, on the other topic.
+      expect(Date.parse(lost.time) - Date.parse(lost.data.lostAt)).toBe(region === 'IR' ? 0 : 1);
+      const causedByLoss = written.slice(written.indexOf(lost) + 1, written.indexOf(restored));
+      expect(causedByLoss.map((event) => event.type)).toEqual(region === 'IR' ? ['surge.started', 'surge.cleared'] : ['surge.cleared']);
+      for (const event of causedByLoss) expect(Date.parse(event.time)).toBeGreaterThan(Date.parse(lost.time));
       const renewed = written[written.indexOf(restored) + 1];
       expect(renewed).toMatchObject({ type: 'surge.started', data: { evidence: expect.any(Object) } });
       expect(Date.parse(renewed.data.startedAt)).toBeGreaterThanOrEqual(Date.parse(restored.data.restoredAt));

@@ -161,6 +161,8 @@ describe('PrometheusPollerService', () => {
       { region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' },
       { region: 'IR', metric: 'requests_per_second', at: '2026-06-14T21:00:00.000Z', value: 42, source: 'prometheus' },
     ]);
+    // Each event is stamped on the clock that chose its sample's instant, so none is older than its sample.
+    expect([...first.published, ...second.published].map((event) => event.time)).toEqual(['2026-06-14T21:00:04.250Z', '2026-06-14T21:00:29.900Z']);
   });
 
   it('signs in to a Prometheus behind basic auth with the credentials of PROMETHEUS_URL, and logs none of them', async () => {

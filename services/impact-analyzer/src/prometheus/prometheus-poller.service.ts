@@ -104,7 +104,9 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     const at = new Date(Math.floor(this.clock.nowMs() / intervalMs) * intervalMs);
     const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
     if (samples.length === 0) return 0;
-    await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region })));
+    // Stamped on the clock that chose the samples' instant, so an event is never older than the sample it carries.
+    const time = this.clock.now();
+    await this.messaging.publisher.publish(...samples.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region, time })));
     this.publishFailures.succeeded((fields, message) => this.logger.log(fields, message), {}, 'publishing the Prometheus samples works again');
     return samples.length;
   }

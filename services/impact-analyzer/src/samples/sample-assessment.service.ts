@@ -10,6 +10,7 @@ import { BaselinesService } from '../baselines/baselines.service';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
 import { initialSeriesState, isWarm, parseSeriesState, stepSeriesRun, withoutTimesAfter, type DetectionConfig, type SeriesState, type SurgeDecision } from '../detection';
 import { SERVICE_NAME } from '../service-name';
+import { EventTimes } from '../signals/event-times';
 import type { SurgeEntity } from '../surges/surge.entity';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
@@ -186,7 +187,7 @@ export class SampleAssessmentService {
     // Surge changes, in the order their samples came; applied one after another below.
     const effects: (() => Promise<void>)[] = [];
     // Stamps the surge events written after a signal.restored later than it.
-    const times = new EventTimes();
+    const times = new EventTimes(this.clock);
     for (const row of rows) {
       // Within a batch, samples are judged in time order: a reordered batch is not "late".
       const samples = bySeries.get(seriesKey(row.region, row.metric))!.sort((a, b) => a.atMs - b.atMs);
@@ -222,7 +223,7 @@ export class SampleAssessmentService {
           firstAssessed = event;
           // Only a sample newer than the last one says the signal is back (a replay of old ones does not). Said ahead of
           // the surges it starts, in time and outbox order, or a reader sees a surge begin while the signal is lost.
-          if (row.signal_lost_at) effects.push(() => this.signalRestored(transaction, row, event, times.restored()));
+          if (row.signal_lost_at) effects.push(() => this.signalRestored(transaction, row, event, times.signal()));
         }
         counted.add(event.data.source, 'assessed');
         const { decision } = step;
@@ -387,7 +388,7 @@ export class SampleAssessmentService {
   }
 
   /** A detector decision becomes a surge change; quiet regions below their minimum volume publish nothing. */
-  private async apply(transaction: EntityManager, surges: ActiveSurges, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent, time: Date | undefined): Promise<void> {
+  private async apply(transaction: EntityManager, surges: ActiveSurges, decision: SurgeDecision, policy: RegionPolicy, cause: SampleEvent, time: Date): Promise<void> {
     const trace = traceOf(cause, time);
     const { region, metric } = decision;
     const active = surges.get(region, decision.surgeId);
@@ -440,7 +441,7 @@ export class SampleAssessmentService {
    * absolute ceiling. Such a surge clears after the region's cool-down of samples below it, or of
    * any samples once the ceiling is no longer configured.
    */
-  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean, time: Date | undefined): Promise<void> {
+  private async applyCeiling(transaction: EntityManager, surges: ActiveSurges, event: SampleEvent, policy: RegionPolicy, warming: boolean, time: Date): Promise<void> {
     const ceiling = policy.warmupCeiling;
     const { region, metric, value, at } = event.data;
     const found = surges.get(region, ceilingOrigin(metric));
@@ -490,7 +491,7 @@ export class SampleAssessmentService {
   }
 
   /** A detector episode whose series' state was read as fresh (unreadable, or learning again): nothing would ever clear it. */
-  private async clearOrphan(transaction: EntityManager, surges: ActiveSurges, orphan: SurgeEntity, event: SampleEvent, time: Date | undefined): Promise<void> {
+  private async clearOrphan(transaction: EntityManager, surges: ActiveSurges, orphan: SurgeEntity, event: SampleEvent, time: Date): Promise<void> {
     const reason = `${orphan.metric} in ${orphan.region}: the detector's stored state for this series could not be read, so it learns again and this surge is no longer followed`;
     await this.surges.clear(transaction, orphan, this.clock.now(), reason, traceOf(event, time));
     surges.cleared(orphan);
@@ -511,7 +512,7 @@ export class SampleAssessmentService {
   }
 
   /** Samples are back: a surge held for the lost signal clears. */
-  private async releaseHeld(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent, time: Date | undefined): Promise<void> {
+  private async releaseHeld(transaction: EntityManager, surges: ActiveSurges, row: SeriesRow, event: SampleEvent, time: Date): Promise<void> {
     const held = surges.get(row.region, signalLossOrigin(row.metric));
     if (!held) return;
     // Held from when the analyzer saw the signal go, so released when it sees it back: the sample's own time
@@ -551,28 +552,6 @@ function peakOf(state: SeriesState, surges: ActiveSurges): Peak | null {
   return surge ? { surgeId: following.surgeId, value: surge.peakValue ?? 0, passed: false } : null;
 }
 
-/**
- * The `time` of a batch's surge events once a returning sample said signal.restored: a millisecond after it at
- * least, and no earlier than the event before. region.signals.v1 and region.surges.v1 are two topics, so a
- * reader of both orders a returning sample's surges after its signal.restored by `time` alone, which a batch
- * stamps within a millisecond. Until then none is given, and createEvent stamps its own.
- */
-class EventTimes {
-  private floorMs = Number.NEGATIVE_INFINITY;
-
-  /** The time of a signal.restored: what the batch writes after it is stamped later. */
-  restored(): Date {
-    const time = new Date(Math.max(Date.now(), this.floorMs));
-    this.floorMs = time.getTime() + 1;
-    return time;
-  }
-
-  /** The time of a surge event written now: none before a signal.restored. */
-  next(): Date | undefined {
-    return this.floorMs === Number.NEGATIVE_INFINITY ? undefined : new Date(Math.max(Date.now(), this.floorMs));
-  }
-}
-
 /** Both said at once: a dead letter replayed once its region is configured would be refused again for its time. */
 function refusalReason(event: SampleEvent, knownRegion: boolean, timeRefusal: string | undefined): string {
   const unknown = knownRegion ? undefined : `unknown region ${event.data.region}: use an ISO 3166-1 alpha-2 country code or a custom region configured in HOLDFAST_CUSTOM_REGIONS`;
@@ -581,7 +560,7 @@ function refusalReason(event: SampleEvent, knownRegion: boolean, timeRefusal: st
 
 const signalBackReason = (region: string, metric: string): string => `Samples of ${metric} from ${region} are arriving again`;
 
-function traceOf(event: SampleEvent, time?: Date): SurgeTrace {
+function traceOf(event: SampleEvent, time: Date): SurgeTrace {
   return { correlationId: event.correlationid, causationId: event.id, time };
 }
 

@@ -65,6 +65,16 @@ describe('POST /v1/samples', () => {
     expect(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).toMatch(/holdfast_analyzer_samples_total\{source="http",outcome="refused",service="impact-analyzer"\} 2/);
   });
 
+  it('stamps each event with the clock its samples were checked against, so an accepted sample is never further ahead of its event than allowed', async () => {
+    const { controller, published } = intake();
+    // The clock reads 2026-06-14T21:00:00Z; SAMPLE_MAX_AHEAD_SECONDS (300) takes a sample 30 s ahead of it.
+    await controller.intake({ samples: [sample('2026-06-14T20:55:00Z'), sample('2026-06-14T21:00:30Z', { region: 'DE' })] });
+    expect(published.map((event) => [event.data.at, event.time])).toEqual([
+      ['2026-06-14T20:55:00Z', '2026-06-14T21:00:00.000Z'],
+      ['2026-06-14T21:00:30Z', '2026-06-14T21:00:00.000Z'],
+    ]);
+  });
+
   it('refuses a second sample of a series at one instant, which the detector would drop after its sender read "accepted", naming the first', async () => {
     const { controller, published } = intake();
     const answer = await controller.intake({

@@ -121,7 +121,9 @@ export class SamplesController {
         errors: refused.map((r) => ({ path: r.path, message: r.reason })),
       });
     }
-    const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region }));
+    // On the clock the samples' times were checked against: none is further ahead of its event than SAMPLE_MAX_AHEAD_SECONDS.
+    const receivedAt = this.clock.now();
+    const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region, time: receivedAt }));
     await this.publishWithin(events);
     return { accepted: events.length, eventIds: events.map((event) => event.id), refused };
   }

@@ -10,6 +10,7 @@ import { signalLossCorrelation, signalLossOrigin } from '../samples/sample-asses
 import { SERVICE_NAME } from '../service-name';
 import type { SurgeEntity } from '../surges/surge.entity';
 import { type ActiveSurges, type SurgeTrace, SurgesService } from '../surges/surges.service';
+import { EventTimes } from './event-times';
 
 /** What a run reads of every series: enough for the signal-age gauge and to tell those it must act on. */
 interface WatchedSeries {
@@ -44,7 +45,8 @@ interface Silence {
  *
  * The detector's surges of a silent series (its episode, its warm-up ceiling's) clear only on
  * samples of it, so in every mode they end once it is silent that long: held on, they would hold
- * their windows for ever. With hold, the lost signal's surge starts first and takes over.
+ * their windows for ever. With hold, the lost signal's surge starts first and takes over. signal.lost
+ * comes ahead of the surge events it causes, in the outbox and in `time` (EventTimes).
  */
 @Injectable()
 export class SignalWatchService {
@@ -109,6 +111,8 @@ export class SignalWatchService {
       if (locked.length === 0) return [];
       // Locked after the series, as the samples consumer locks them.
       const active = await this.surges.activeIn(transaction, [...new Set(locked.map((row) => row.region))], 'detector');
+      // Stamps what follows a signal.lost (its held surge, the surges it ends) later than it.
+      const times = new EventTimes(this.clock);
       const lost: { region: string; metric: string }[] = [];
       const silent: SilentSeries[] = [];
       for (const row of locked) {
@@ -117,7 +121,7 @@ export class SignalWatchService {
         const lastSampleAt = silence.lastSampleAt.toISOString();
         const silentFor = `${Math.round(silentMs / 60_000)} minutes`;
         if (tooLong) silent.push({ region: row.region, metric: row.metric, silentFor, mode: policy.onSignalLoss });
-        if (row.signal_lost_at !== null) await this.holdAsConfigured(transaction, active, row, silence, now);
+        if (row.signal_lost_at !== null) await this.holdAsConfigured(transaction, active, row, silence, now, times);
         if (row.signal_lost_at !== null || !isLost) continue;
         await transaction.query('UPDATE series_state SET signal_lost_at = $3 WHERE region = $1 AND metric = $2', [row.region, row.metric, now]);
         lost.push({ region: row.region, metric: row.metric });
@@ -137,13 +141,16 @@ export class SignalWatchService {
               onSignalLoss: mode,
               reason: `No ${row.metric} sample from ${row.region} for ${silentFor} (allowed: ${Math.round(policy.signalLossAfterSeconds / 60)} minutes)`,
             },
-            { source: SERVICE_NAME, subject: `${row.region}/${row.metric}`, ...trace },
+            { source: SERVICE_NAME, subject: `${row.region}/${row.metric}`, ...trace, time: times.signal() },
           ),
         );
         if (mode !== 'hold') continue;
-        await this.holdLostSignal(transaction, row, silence, now, `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`, trace);
+        await this.holdLostSignal(transaction, row, silence, now, `No ${row.metric} sample from ${row.region} for ${silentFor}: held until the signal is back (onSignalLoss: hold)`, {
+          ...trace,
+          time: times.next(),
+        });
       }
-      await this.endFollowedSurges(transaction, active, silent, now);
+      await this.endFollowedSurges(transaction, active, silent, now, times);
       return lost;
     });
   }
@@ -189,11 +196,11 @@ export class SignalWatchService {
    * restart): held now if it is hold, its held surge cleared if it is no longer. Left as the former
    * setting had it, the region would stay unheld, or held, until the signal came back, perhaps never.
    */
-  private async holdAsConfigured(transaction: EntityManager, active: ActiveSurges, row: WatchedSeries, silence: Silence, now: Date): Promise<void> {
+  private async holdAsConfigured(transaction: EntityManager, active: ActiveSurges, row: WatchedSeries, silence: Silence, now: Date, times: EventTimes): Promise<void> {
     const held = active.get(row.region, signalLossOrigin(row.metric));
     const mode = silence.policy.onSignalLoss;
     const lostAt = row.signal_lost_at!.toISOString();
-    const trace = { correlationId: signalLossCorrelation(row.region, row.metric) };
+    const trace = { correlationId: signalLossCorrelation(row.region, row.metric), time: times.next() };
     if (mode === 'hold' && !held) {
       this.logger.warn({ region: row.region, metric: row.metric, lostAt }, `signal of ${row.metric} from ${row.region}, lost since ${lostAt}, now held (onSignalLoss: hold)`);
       const opened = await this.holdLostSignal(
@@ -234,7 +241,7 @@ export class SignalWatchService {
    * their stored states follow: samples that come back then start a new surge if the level still
    * surges, instead of continuing one no longer published.
    */
-  private async endFollowedSurges(transaction: EntityManager, active: ActiveSurges, silent: SilentSeries[], now: Date): Promise<void> {
+  private async endFollowedSurges(transaction: EntityManager, active: ActiveSurges, silent: SilentSeries[], now: Date, times: EventTimes): Promise<void> {
     if (silent.length === 0) return;
     for (const { region, metric, silentFor, mode } of silent) {
       const reason =
@@ -245,7 +252,7 @@ export class SignalWatchService {
             : `No ${metric} sample from ${region} for ${silentFor}, so the detector can no longer follow this surge (onSignalLoss: ignore)`;
       for (const surge of active.ofSeries(region, metric)) {
         if (surge.origin === signalLossOrigin(metric)) continue;
-        await this.surges.clear(transaction, surge, now, reason, { correlationId: signalLossCorrelation(region, metric) });
+        await this.surges.clear(transaction, surge, now, reason, { correlationId: signalLossCorrelation(region, metric), time: times.next() });
       }
     }
     await transaction.query(END_EPISODES, [silent.map((series) => series.region), silent.map((series) => series.metric)]);

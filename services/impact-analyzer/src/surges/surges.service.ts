@@ -13,7 +13,7 @@ import { SurgeEntity, type SurgeStatus } from './surge.entity';
 export interface SurgeTrace {
   correlationId: string;
   causationId?: string;
-  /** The event's time, when it must come after an event the caller wrote before it; createEvent's own (now) otherwise. */
+  /** The event's time, when it must come after an event the caller wrote before it; the injected clock's now otherwise. */
   time?: Date;
 }
 
@@ -123,7 +123,7 @@ export class SurgesService {
           surge.causeEventId,
         ],
       ),
-      this.messaging.outbox.add(transaction, createEvent('surge.started', stateOf(surge), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) })),
+      this.messaging.outbox.add(transaction, createEvent('surge.started', stateOf(surge), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace, now) })),
     ]);
     return surge;
   }
@@ -135,7 +135,7 @@ export class SurgesService {
       { id: surge.id },
       { severity: updated.severity, expectedEndAt: updated.expectedEndAt, evidence: updated.evidence, reason: updated.reason, peakValue: updated.peakValue, updatedAt: updated.updatedAt, calmSamples: 0 },
     );
-    await this.messaging.outbox.add(transaction, createEvent('surge.updated', stateOf(updated), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
+    await this.messaging.outbox.add(transaction, createEvent('surge.updated', stateOf(updated), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace, updated.updatedAt) }));
     return updated;
   }
 
@@ -155,7 +155,8 @@ export class SurgesService {
   async clear(transaction: EntityManager, surge: SurgeEntity, at: Date, reason: string, trace?: SurgeTrace): Promise<void> {
     // A late sample may predate the surge it clears; the surge cannot end before it began.
     const clearedAt = new Date(Math.max(at.getTime(), surge.startedAt.getTime()));
-    await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { status: 'cleared', clearedAt, updatedAt: this.clock.now(), clearedReason: reason });
+    const now = this.clock.now();
+    await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { status: 'cleared', clearedAt, updatedAt: now, clearedReason: reason });
     const payload: EventPayloads['surge.cleared'] = {
       surgeId: surge.id,
       region: surge.region,
@@ -164,7 +165,7 @@ export class SurgesService {
       clearedAt: clearedAt.toISOString(),
       reason: eventReason(reason),
     };
-    await this.messaging.outbox.add(transaction, createEvent('surge.cleared', payload, { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace) }));
+    await this.messaging.outbox.add(transaction, createEvent('surge.cleared', payload, { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace, now) }));
   }
 
   /** Newest first, a page at a time; the id orders surges that started at the same instant. */
@@ -229,12 +230,13 @@ function stateOf(surge: SurgeEntity): EventPayloads['surge.started'] {
   };
 }
 
-function traceOptions(trace: SurgeTrace | undefined): { correlationId?: string; causationId?: string; time?: Date } {
-  if (!trace) return {};
+/** An event's chain and time: the trace's, or `now` as the service's clock read it for the change (createEvent's own would be the system's). */
+function traceOptions(trace: SurgeTrace | undefined, now: Date): { correlationId?: string; causationId?: string; time: Date } {
+  if (!trace) return { time: now };
   return {
     correlationId: truncate(trace.correlationId, 200),
     ...(trace.causationId ? { causationId: truncate(trace.causationId, 200) } : {}),
-    ...(trace.time ? { time: trace.time } : {}),
+    time: trace.time ?? now,
   };
 }
 

@@ -1,0 +1,49 @@
+import type { HoldfastEvent } from '@holdfast/contracts';
+import type { MessagingRuntime } from '@holdfast/messaging';
+import { ManualClock } from '@holdfast/testing';
+import type { DataSource, EntityManager } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { SurgesService } from './surges.service';
+
+describe('SurgesService: the time of a surge event', () => {
+  /** The service on a clock at 2026-06-14T21:16:00Z, over a transaction that takes every write, and the events it wrote to the outbox. */
+  const surges = () => {
+    const written: HoldfastEvent[] = [];
+    const messaging = { outbox: { add: async (_: EntityManager, ...events: HoldfastEvent[]) => void written.push(...events) } };
+    const transaction = { query: async () => [], getRepository: () => ({ update: async () => undefined }) } as unknown as EntityManager;
+    const clock = new ManualClock('2026-06-14T21:16:00Z');
+    return { service: new SurgesService(messaging as unknown as MessagingRuntime, {} as DataSource, clock), transaction, clock, written };
+  };
+  const opening = {
+    region: 'IR',
+    metric: 'requests',
+    source: 'detector',
+    origin: 'signal-loss/requests',
+    severity: 'major',
+    startedAt: new Date('2026-06-14T21:16:00Z'),
+    signalLoss: { lastSampleAt: '2026-06-14T20:55:00.000Z', silentSeconds: 960 },
+    reason: 'No requests sample from IR for 16 minutes',
+  } as const;
+
+  it('is the injected clock’s now, as the times in its payload are, when the caller gives none', async () => {
+    const { service, transaction, clock, written } = surges();
+    const opened = await service.open(transaction, opening, { correlationId: 'signal-loss:IR/requests' });
+    clock.advance(60_000);
+    const updated = await service.update(transaction, opened, { severity: 'critical' });
+    clock.advance(60_000);
+    await service.clear(transaction, updated, clock.now(), 'Samples of requests from IR are arriving again');
+    expect(written.map((event) => [event.type, event.time])).toEqual([
+      ['surge.started', '2026-06-14T21:16:00.000Z'],
+      ['surge.updated', '2026-06-14T21:17:00.000Z'],
+      ['surge.cleared', '2026-06-14T21:18:00.000Z'],
+    ]);
+    expect(written[0].data).toMatchObject({ detectedAt: written[0].time });
+    expect(written[2].data).toMatchObject({ clearedAt: written[2].time });
+  });
+
+  it('is the caller’s when it gives one, to come after an event it wrote before', async () => {
+    const { service, transaction, written } = surges();
+    await service.open(transaction, opening, { correlationId: 'signal-loss:IR/requests', time: new Date('2026-06-14T21:16:00.001Z') });
+    expect(written.map((event) => event.time)).toEqual(['2026-06-14T21:16:00.001Z']);
+  });
+});
