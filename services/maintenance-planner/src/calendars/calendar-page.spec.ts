@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { CALENDAR_SCRIPT } from './calendar-page';
 
-/** As much of a DOM element as the page's script uses: text, children, attributes and dataset. */
+/** As much of a DOM element as the page's script uses: text, children, attributes, dataset and listeners. */
 class PageElement {
   children: PageElement[] = [];
   dataset: Record<string, string> = {};
@@ -13,6 +13,7 @@ class PageElement {
   tabIndex = -1;
   private text = '';
   private readonly attributes = new Map<string, string>();
+  private readonly listeners = new Map<string, (event: { preventDefault: () => void }) => void>();
 
   constructor(readonly tagName: string) {}
 
@@ -38,7 +39,14 @@ class PageElement {
     return this.attributes.get(name) ?? null;
   }
 
-  addEventListener(): void {}
+  addEventListener(type: string, listener: (event: { preventDefault: () => void }) => void): void {
+    this.listeners.set(type, listener);
+  }
+
+  /** What a person's click or Enter does: the listener the script added for it. */
+  dispatch(type: string): void {
+    this.listeners.get(type)?.({ preventDefault: () => undefined });
+  }
 
   querySelector(): null {
     return null;
@@ -51,47 +59,130 @@ interface PlannerAnswers {
   runs: Record<string, object[]>;
   /** Each window's GET /v1/windows/{id}/explanation, by window id. */
   explanations?: Record<string, object>;
+  /** The active holds; none when not given. */
+  holds?: object[];
+}
+
+/** A planner's answer other than the page's data: a refusal or a failure, as a problem document. */
+interface Refusal {
+  status: number;
+  retryAfter?: string;
+  detail: string;
+}
+
+interface PageOptions {
+  /** The answer the planner gives a request instead of its data, if any. */
+  refuse?: (path: string) => Refusal | undefined;
+  /** The page's clock (Date.now and new Date()), in milliseconds; the machine's when not given. */
+  clock?: { now: number };
+  /** The live refresh's timer is kept too, to fire by hand; without, the live refresh never starts. */
+  live?: boolean;
+}
+
+/** The page's script at work: its elements, what it asked the planner, and the waits it scheduled. */
+interface OpenedPage {
+  byId: (id: string) => PageElement;
+  /** What passed between page and planner, in order: each request sent, with what the page's status said then, and each answer's status. */
+  exchanges: { path: string; said?: string; answered?: number }[];
+  /** The requests under way now, and the most ever under way at once. */
+  underWay: () => number;
+  mostAtOnce: () => number;
+  /** The waits the page scheduled (the live refresh's first one only when options.live), each fired by hand. */
+  timers: { ms: number; fire: () => void }[];
+}
+
+/** Date as a page whose clock reads `clock.now` has it. */
+function dateOn(clock: { now: number }): DateConstructor {
+  return class extends Date {
+    constructor(...given: [] | [string | number]) {
+      super(given.length === 0 ? clock.now : given[0]);
+    }
+
+    static override now(): number {
+      return clock.now;
+    }
+  } as DateConstructor;
 }
 
 /**
  * The page's script run on a stand-in document, its key already typed, opened at `search`, against
- * a planner answering the regions of the catalog and `answers`; resolves with the page's elements
- * by id once the week is drawn.
+ * a planner answering the regions of the catalog and `answers`, each answer a turn of the event loop
+ * later, so that requests can be under way together.
  */
-async function pageDrawn(search: string, answers: PlannerAnswers): Promise<(id: string) => PageElement> {
+function openPage(search: string, answers: PlannerAnswers, options: PageOptions = {}): OpenedPage {
   const elements = new Map<string, PageElement>();
   const byId = (id: string) => elements.get(id) ?? elements.set(id, new PageElement('element')).get(id)!;
   const regions = new RegionCatalog().list().map(({ code, name, kind, zone, zones }) => ({ code, name, kind, zone, zones }));
   const answer = (path: string): object => {
     if (path === '/v1/regions') return { items: regions };
     if (path.startsWith('/v1/windows?')) return { items: answers.windows, nextCursor: null };
-    if (path.startsWith('/v1/holds?')) return { items: [], nextCursor: null };
+    if (path.startsWith('/v1/holds?')) return { items: answers.holds ?? [], nextCursor: null };
     if (path.startsWith('/v1/gate?')) return { allowed: true };
     const [, , , windowId, detail] = path.split('/');
     if (detail === 'explanation') return answers.explanations![windowId];
     if (detail === undefined) return answers.windows.find((window) => window.windowId === windowId)!;
     return { items: answers.runs[windowId] ?? [], nextCursor: null };
   };
-  const fetch = (path: string) => Promise.resolve({ ok: true, status: 200, headers: { get: () => null }, text: () => Promise.resolve(JSON.stringify(answer(path))) });
+  const exchanges: OpenedPage['exchanges'] = [];
+  let underWay = 0;
+  let mostAtOnce = 0;
+  const fetch = (path: string) => {
+    exchanges.push({ path, said: byId('status').textContent });
+    underWay += 1;
+    mostAtOnce = Math.max(mostAtOnce, underWay);
+    const refusal = options.refuse?.(path);
+    const status = refusal?.status ?? 200;
+    const body = refusal ? { type: 'about:blank', title: 'Refused', status, detail: refusal.detail } : answer(path);
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        underWay -= 1;
+        exchanges.push({ path, answered: status });
+        resolve({
+          ok: status < 300,
+          status,
+          statusText: refusal ? 'Refused' : 'OK',
+          headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? (refusal?.retryAfter ?? null) : null) },
+          text: () => Promise.resolve(JSON.stringify(body)),
+        });
+      }),
+    );
+  };
+  const timers: OpenedPage['timers'] = [];
+  // The timer the script sets as it starts is the live refresh's: unless it is under test, it never fires.
+  let started = false;
+  const setTimeout = (fire: () => void, ms: number) => {
+    if (started || options.live) timers.push({ ms, fire });
+  };
   runInNewContext(CALENDAR_SCRIPT, {
     document: { getElementById: byId, createElement: (tag: string) => new PageElement(tag), activeElement: null },
     sessionStorage: { getItem: (name: string) => (name === 'holdfastKey' ? 'hf_test' : null), setItem: () => undefined },
     location: { search },
     URLSearchParams,
     fetch,
-    // The live refresh is not under test: it never starts.
-    setTimeout: () => undefined,
+    setTimeout,
+    Date: options.clock ? dateOn(options.clock) : Date,
   });
+  started = true;
+  return { byId, exchanges, underWay: () => underWay, mostAtOnce: () => mostAtOnce, timers };
+}
+
+/** The page opened as openPage opens it; resolves with its elements by id once the week is drawn. */
+async function pageDrawn(search: string, answers: PlannerAnswers): Promise<(id: string) => PageElement> {
+  const { byId } = openPage(search, answers);
   await vi.waitFor(() => expect(byId('status').textContent).toMatch(/^Week of /));
   return byId;
 }
 
-/** The week drawn: each occurrence card's accessible name, by the day it is in. */
-async function weekDrawn(search: string, answers: PlannerAnswers): Promise<Record<string, string[]>> {
-  const byId = await pageDrawn(search, answers);
+/** Each occurrence card's accessible name, by the day it is in. */
+function cardsByDay(byId: (id: string) => PageElement): Record<string, string[]> {
   return Object.fromEntries(
     byId('week').children.map((day) => [day.dataset.day, day.children.filter((child) => child.tagName === 'article').map((card) => card.getAttribute('aria-label')!)]),
   );
+}
+
+/** The week drawn: each occurrence card's accessible name, by the day it is in. */
+async function weekDrawn(search: string, answers: PlannerAnswers): Promise<Record<string, string[]>> {
+  return cardsByDay(await pageDrawn(search, answers));
 }
 
 /** A window of network-ops on `regions`, or a global one when none are given. */
@@ -193,9 +284,186 @@ describe('the calendar page script', () => {
     expect(await causes(`?window=${windowId}&zone=Pacific/Fiji&week=2027-06-14`)).toEqual([
       `A hold placed by hand in FJ, in force, a run let through. Fiji cable repair. Requested by network-ops/ops-key. Holds its runs 2 (2027-06-15 02:00), 3 (2027-06-16 02:00), 4 (2027-06-17 02:00) from 2027-06-14 12:00 until 2027-06-17 12:00 (Pacific/Fiji). ${overrides}. Hold ${holdId}`,
     ]);
+    // The command it names is the CLI's own (`windows suggest` is not one).
+    const drawn = await pageDrawn(`?window=${windowId}&zone=Pacific/Fiji&week=2027-06-14`, answers);
+    expect(drawn('whyBody').textContent).toContain(`"holdfast windows suggestions ${windowId}" gives the least harmful slots`);
     // The held runs' starts are read with the week: in a week without them, their numbers alone.
     expect(await causes(`?window=${windowId}&zone=Pacific/Fiji&week=2027-06-21`)).toEqual([
       `A hold placed by hand in FJ, in force, a run let through. Fiji cable repair. Requested by network-ops/ops-key. Holds its runs 2, 3, 4 from 2027-06-14 12:00 until 2027-06-17 12:00 (Pacific/Fiji). ${overrides}. Hold ${holdId}`,
     ]);
+  });
+
+  it('says on the card of a run let through a hold with an override which hold it goes ahead despite, and in its explanation which runs that hold lets through', async () => {
+    const windowId = '0190a7d1-0000-7abc-8def-0000000000f1';
+    const holdId = '0190a7d1-0000-7abc-8def-0000000000f2';
+    const unlisted = '0190a7d1-0000-7abc-8def-0000000000f3';
+    const hold = { id: holdId, regions: ['FJ'], reason: 'Fiji cable repair', source: 'manual', from: '2027-06-14T00:00:00Z', until: '2027-06-17T00:00:00Z', active: true, releasedAt: null, releaseDueAt: null };
+    // Daily at 02:00 in Fiji (14:00 UTC): run 2 and 4 held, run 3 let through the hold; run 1 through one the holds list does not have (released since).
+    const runs = [
+      { ...run('2027-06-13T14:00:00Z', '2027-06-13T15:00:00Z', 1), letThroughBy: [unlisted] },
+      { ...run('2027-06-14T14:00:00Z', '2027-06-14T15:00:00Z', 2), status: 'held', heldBy: [holdId], letThroughBy: [] },
+      { ...run('2027-06-15T14:00:00Z', '2027-06-15T15:00:00Z', 3), letThroughBy: [holdId] },
+      { ...run('2027-06-16T14:00:00Z', '2027-06-16T15:00:00Z', 4), status: 'held', heldBy: [holdId], letThroughBy: [] },
+    ];
+    const answers = {
+      windows: [window(windowId, 'Island uplink patch', 'Pacific/Fiji', ['FJ'])],
+      runs: { [windowId]: runs },
+      holds: [hold],
+      explanations: {
+        [windowId]: {
+          windowId,
+          status: 'held',
+          holds: [
+            {
+              hold,
+              occurrences: [2, 3, 4],
+              overridden: true,
+              inProgressWhenHeld: false,
+              cause: { kind: 'manual request', reason: 'Fiji cable repair', severity: null, evidence: null, requestedBy: 'network-ops/ops-key' },
+              audit: [],
+            },
+          ],
+          audit: [{ action: 'overridden', actor: 'network-ops/ops-key', at: '2027-06-10T09:00:00Z', details: { holdId, occurrence: 3, startsAt: '2027-06-15T14:00:00Z', reason: 'the patch cannot wait' } }],
+        },
+      },
+    };
+    const byId = await pageDrawn(`?window=${windowId}&zone=Pacific/Fiji&week=2027-06-14`, answers);
+    expect(cardsByDay(byId)).toMatchObject({
+      '2027-06-14': [`02:00–03:00 Island uplink patch. network-ops · FJ · scheduled. Let through hold ${unlisted} by an override`],
+      '2027-06-15': ['02:00–03:00 Island uplink patch. network-ops · FJ · held. Held (manual): Fiji cable repair'],
+      '2027-06-16': ['02:00–03:00 Island uplink patch. network-ops · FJ · scheduled. Let through a hold by an override (manual): Fiji cable repair'],
+      '2027-06-17': ['02:00–03:00 Island uplink patch. network-ops · FJ · held. Held (manual): Fiji cable repair'],
+    });
+    expect(byId('whyBody').children.filter((child) => child.tagName === 'article').map((card) => card.getAttribute('aria-label'))).toEqual([
+      'A hold placed by hand in FJ, in force, a run let through. Fiji cable repair. Requested by network-ops/ops-key. ' +
+        'Holds its runs 2 (2027-06-15 02:00), 4 (2027-06-17 02:00) from 2027-06-14 12:00 until 2027-06-17 12:00 (Pacific/Fiji). ' +
+        'Lets its run 3 (2027-06-16 02:00) through by an override. ' +
+        `Run 3 (2027-06-16 02:00) let through by network-ops/ops-key 2027-06-10 21:00 (Pacific/Fiji): the patch cannot wait. Hold ${holdId}`,
+    ]);
+  });
+
+  it("reads a team's many windows a few at a time, waits out a 429's Retry-After and reads on, and draws the week only once it is read whole", async () => {
+    const windows = Array.from({ length: 40 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
+    const runs = Object.fromEntries(windows.map(({ windowId }, index) => [windowId, [run(`2027-06-${14 + (index % 7)}T0${index % 8}:00:00Z`, `2027-06-${14 + (index % 7)}T0${index % 8}:30:00Z`)]]));
+    // The planner's limit per key and minute, as HOLDFAST_RATE_LIMIT_PER_MINUTE sets it: 30 here, so the week takes two minutes.
+    const limit = 30;
+    let used = 0;
+    const refuse = (): Refusal | undefined => {
+      used += 1;
+      return used > limit ? { status: 429, retryAfter: '42', detail: `Key hf_test sent more than ${limit} requests in a minute; retry in 42 s (HOLDFAST_RATE_LIMIT_PER_MINUTE sets the limit).` } : undefined;
+    };
+    const clock = { now: Date.parse('2027-06-16T12:00:00Z') };
+    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, clock });
+
+    // The regions, the windows and the holds, then 27 windows' runs: the 31st request is refused.
+    await vi.waitFor(() => expect(page.timers.length > 0 && page.underWay() === 0).toBe(true));
+    expect(page.byId('status').textContent).toBe(
+      `Reading the week of 2027-06-14: 27 of 40 windows' runs read. Key hf_test sent more than ${limit} requests in a minute; retry in 42 s (HOLDFAST_RATE_LIMIT_PER_MINUTE sets the limit). The page reads on by itself in 42 s.`,
+    );
+    // Waiting as long as the planner said, with nothing asked meanwhile, and no part of the week drawn as if it were all of it.
+    expect(page.timers.map((timer) => timer.ms)).toEqual(page.timers.map(() => 42_000));
+    const firstRefused = page.exchanges.findIndex((exchange) => exchange.answered === 429);
+    expect(page.exchanges.slice(firstRefused).filter((exchange) => exchange.answered === undefined)).toEqual([]);
+    expect(Object.values(cardsByDay(page.byId)).flat()).toEqual([]);
+
+    // The planner's minute is over: the page reads the rest.
+    clock.now += 60_000;
+    used = 0;
+    page.timers.splice(0).forEach((timer) => timer.fire());
+    await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-14 in UTC'));
+    expect(Object.values(cardsByDay(page.byId)).flat()).toHaveLength(40);
+    expect(page.timers).toEqual([]);
+    // A few requests under way at once, never all forty.
+    expect(page.mostAtOnce()).toBeGreaterThan(1);
+    expect(page.mostAtOnce()).toBeLessThanOrEqual(6);
+  });
+
+  it('says which window\'s runs could not be read, and draws none of the week rather than part of it', async () => {
+    const answers = {
+      windows: [window('sydney', 'Core switch reboot', 'Australia/Sydney', ['AU']), window('berlin', 'Firewall rules refresh', 'Europe/Berlin', ['DE'])],
+      runs: { sydney: [run('2027-06-16T16:00:00Z', '2027-06-16T17:00:00Z')], berlin: [run('2027-06-17T00:30:00Z', '2027-06-17T01:30:00Z')] },
+    };
+    const refuse = (path: string): Refusal | undefined =>
+      path.startsWith('/v1/windows/sydney/occurrences') ? { status: 503, detail: 'The planner cannot reach its database; retry in 5 s.' } : undefined;
+    const page = openPage('?zone=UTC&week=2027-06-14', answers, { refuse });
+    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Could not/));
+    expect(page.byId('status').textContent).toBe(
+      'Could not load the week of 2027-06-14: the runs of "Core switch reboot" (window sydney) could not be read: The planner cannot reach its database; retry in 5 s.',
+    );
+    expect(Object.values(cardsByDay(page.byId)).flat()).toEqual([]);
+  });
+
+  it('keeps the week drawn while a live update waits out a 429, says when it resumes, and says the week again once it has read it', async () => {
+    const answers = {
+      windows: [window('sydney', 'Core switch reboot', 'Australia/Sydney', ['AU']), window('berlin', 'Firewall rules refresh', 'Europe/Berlin', ['DE'])],
+      runs: { sydney: [run('2027-06-16T16:00:00Z', '2027-06-16T17:00:00Z')], berlin: [run('2027-06-17T00:30:00Z', '2027-06-17T01:30:00Z')] },
+    };
+    let refusing = false;
+    const refuse = (path: string): Refusal | undefined => {
+      if (!refusing || !path.startsWith('/v1/windows?')) return undefined;
+      refusing = false;
+      return { status: 429, retryAfter: '120', detail: 'Key hf_test sent more than 1200 requests in a minute; retry in 120 s.' };
+    };
+    const clock = { now: Date.parse('2027-06-16T12:00:00Z') };
+    const page = openPage('?zone=UTC&week=2027-06-14', answers, { refuse, clock, live: true });
+    await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-14 in UTC'));
+    const drawn = cardsByDay(page.byId);
+
+    // The live refresh's first request is refused.
+    refusing = true;
+    clock.now += 5_000;
+    page.timers.splice(0).forEach((timer) => timer.fire());
+    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Updating/));
+    await vi.waitFor(() => expect(page.underWay()).toBe(0));
+    expect(page.byId('status').textContent).toBe('Updating the week of 2027-06-14: Key hf_test sent more than 1200 requests in a minute; retry in 120 s. Live updates resume in 120 s.');
+    expect(cardsByDay(page.byId)).toEqual(drawn);
+    expect(page.timers.map((timer) => timer.ms)).toEqual([120_000]);
+
+    const waited = page.exchanges.length;
+    clock.now += 120_000;
+    page.timers.splice(0).forEach((timer) => timer.fire());
+    await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-14 in UTC'));
+    expect(page.exchanges[waited]).toMatchObject({ path: expect.stringMatching(/^\/v1\/windows\?/) });
+    expect(cardsByDay(page.byId)).toEqual(drawn);
+  });
+
+  it("asks nothing more of a week once one window's runs could not be read", async () => {
+    const windows = Array.from({ length: 20 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
+    const runs = Object.fromEntries(windows.map(({ windowId }) => [windowId, [run('2027-06-15T01:00:00Z', '2027-06-15T01:30:00Z')]]));
+    const refuse = (path: string): Refusal | undefined =>
+      path.startsWith('/v1/windows/patch-1/occurrences') ? { status: 503, detail: 'The planner cannot reach its database; retry in 5 s.' } : undefined;
+    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse });
+    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Could not load the week of 2027-06-14: the runs of "Rolling patch 1"/));
+    // A few turns of the event loop for any request still queued to be sent.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.said?.startsWith('Could not'))).toEqual([]);
+    expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.path.includes('/occurrences')).length).toBeLessThan(windows.length);
+  });
+
+  it("reads the week a person moves to while a read waits out a 429, sending none of the week left's requests", async () => {
+    const windows = Array.from({ length: 40 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
+    const runs = Object.fromEntries(windows.map(({ windowId }) => [windowId, [run('2027-06-15T01:00:00Z', '2027-06-15T01:30:00Z'), run('2027-06-22T01:00:00Z', '2027-06-22T01:30:00Z', 2)]]));
+    let limit = 30;
+    let used = 0;
+    const refuse = (): Refusal | undefined => {
+      used += 1;
+      return used > limit ? { status: 429, retryAfter: '42', detail: `Key hf_test sent more than ${limit} requests in a minute; retry in 42 s.` } : undefined;
+    };
+    const clock = { now: Date.parse('2027-06-16T12:00:00Z') };
+    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, clock });
+    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Reading the week of 2027-06-14: 27 of 40 /));
+    await vi.waitFor(() => expect(page.underWay()).toBe(0));
+
+    const moved = page.exchanges.length;
+    page.byId('next').dispatch('click');
+    clock.now += 60_000;
+    used = 0;
+    limit = 100;
+    page.timers.splice(0).forEach((timer) => timer.fire());
+    await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-21 in UTC'));
+    const asked = page.exchanges.slice(moved).filter((exchange) => exchange.answered === undefined && exchange.path.includes('/occurrences'));
+    expect(asked.filter((exchange) => !exchange.path.includes('from=2027-06-20'))).toEqual([]);
+    expect(asked).toHaveLength(40);
+    expect(cardsByDay(page.byId)['2027-06-22']).toHaveLength(40);
   });
 });

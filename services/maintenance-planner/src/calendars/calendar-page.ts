@@ -26,6 +26,7 @@ export const CALENDAR_HTML = `<!doctype html>
   .cause { border-left: 4px solid #757575; background: #f5f5f5; margin: .3rem 0; padding: .3rem .5rem; max-width: 60rem; }
   .cause.held { border-left-color: #c62828; background: #fdecea; }
   .cause.overridden { border-left-color: #ef6c00; background: #fff3e0; }
+  .occurrence .let-through { border-left: 3px solid #ef6c00; padding-left: .3rem; }
   select { max-width: 100%; }
   /* A phone: the days one under another, not seven columns wider than the screen. */
   @media (max-width: 700px) { #week { grid-template-columns: 1fr; } .day { min-height: 0; } }
@@ -84,12 +85,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   var LIVE_REQUESTS_PER_MINUTE = 300;
   var LIVE_EVERY_MS = 5000;
   var requestsSent = 0;
+  // A read's requests under way at once, as many as a browser sends to one host over HTTP/1.1: a week
+  // of hundreds of windows is not asked all at once, so a 429 stops the rest rather than meeting them all.
+  var READS_AT_ONCE = 6;
+  var reads = { underWay: 0, queued: [] };
   // The zone list has the catalog's names; a browser's ICU reports some zones by a tzdb alias
   // (Asia/Calcutta for India, Asia/Katmandu for Nepal), which would otherwise fall back to UTC.
   var ZONE_LINKS = ${JSON.stringify(zoneLinks())};
 
-  function api(path, init) {
-    init = init || {};
+  /** One request to the planner, sent at once; the page calls api, which decides when. */
+  function send(path, init) {
     // Pasted from a curl line, "Bearer hf_..." is the key with its scheme: sent once, not twice.
     var headers = { authorization: 'Bearer ' + byId('key').value.trim().replace(/^Bearer\s+/i, ''), accept: 'application/json' };
     if (init.body) headers['content-type'] = 'application/json';
@@ -106,13 +111,67 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       });
     });
   }
+  /** Runs request once fewer than READS_AT_ONCE of the page's reads are under way. */
+  function inTurn(request) {
+    var done = function () {
+      reads.underWay -= 1;
+      nextRead();
+    };
+    return new Promise(function (resolve) {
+      reads.queued.push(resolve);
+      nextRead();
+    }).then(request).then(function (value) { done(); return value; }, function (error) { done(); throw error; });
+  }
+  function nextRead() {
+    while (reads.underWay < READS_AT_ONCE && reads.queued.length > 0) {
+      reads.underWay += 1;
+      reads.queued.shift()();
+    }
+  }
+  /** Resolves once the key may be used again: after a 429 every read waits, not only the one refused. */
+  function admitted() {
+    var pause = (state.pausedUntil || 0) - Date.now();
+    return pause > 0 ? new Promise(function (resolve) { setTimeout(resolve, pause); }).then(admitted) : Promise.resolve();
+  }
+  /**
+   * A call of the planner's API. A read (a GET) waits its turn among the page's reads, and a 429 is
+   * waited out (its Retry-After) and the read sent again, so a week needing more than a minute's
+   * requests is read whole; it rejects with superseded set once init.wanted() says it is no longer
+   * wanted. A form's POST is sent at once, a 429 refusing it said as any refusal is.
+   */
+  function api(path, init) {
+    init = init || {};
+    if (init.method) return send(path, init);
+    return inTurn(function () {
+      return admitted().then(function () {
+        if (init.wanted && !init.wanted()) throw Object.assign(new Error('another read was asked for'), { superseded: true });
+        // The pause is set before this turn is given up, so the read given it next waits too.
+        return send(path, init).catch(function (error) {
+          if (!error.retryAfterSeconds) throw error;
+          state.pausedUntil = Math.max(state.pausedUntil || 0, Date.now() + error.retryAfterSeconds * 1000);
+          sayRateLimited(error);
+          return undefined;
+        });
+      });
+    }).then(function (answer) { return answer || api(path, init); });
+  }
+  /** Says that the key's requests are spent, how much of the week was read, and when the page reads on. */
+  function sayRateLimited(error) {
+    var progress = state.progress;
+    if (progress) progress.waited = true;
+    var done = progress && progress.windows !== undefined ? progress.read.toLocaleString('en') + ' of ' + progress.windows.toLocaleString('en') + " windows' runs read. " : '';
+    var reading = progress ? (progress.live ? 'Updating' : 'Reading') + ' the week of ' + progress.monday + ': ' + done : '';
+    // The week drawn is the last one read whole: a live update waits, and a first read draws nothing meanwhile.
+    var after = progress && progress.live ? ' Live updates resume in ' : ' The page reads on by itself in ';
+    say(reading + error.message + after + error.retryAfterSeconds + ' s.');
+  }
   // Every row of a list, page after page: a busy week is drawn whole, not cut at a page's size.
-  function everyItem(path, items, cursor) {
+  function everyItem(path, wanted, items, cursor) {
     items = items || [];
     var separator = path.indexOf('?') < 0 ? '?' : '&';
-    return api(path + (cursor ? separator + 'cursor=' + encodeURIComponent(cursor) : '')).then(function (answer) {
+    return api(path + (cursor ? separator + 'cursor=' + encodeURIComponent(cursor) : ''), { wanted: wanted }).then(function (answer) {
       items = items.concat(answer.body.items);
-      return answer.body.nextCursor ? everyItem(path, items, answer.body.nextCursor) : items;
+      return answer.body.nextCursor ? everyItem(path, wanted, items, answer.body.nextCursor) : items;
     });
   }
   // A region code as typed, spelled as the contract has it: two letters are a country, whatever their
@@ -200,11 +259,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   // draws again only what changed, so focus, a half-filled form and screen readers are left alone.
   function load(live) {
     if (state.loading) {
-      state.again = true;
+      // A person's ask (a week moved, a form sent) is read once this read ends, which sends nothing more.
+      if (!live) state.again = true;
       return state.loading;
     }
     sessionStorage.setItem('holdfastKey', byId('key').value);
+    // Once this read failed, ended or another is asked for, its requests not yet sent are not sent.
+    var reading = { ended: false };
+    var wanted = function () { return !reading.ended && !state.again; };
     var days = weekDays();
+    var progress = (state.progress = { live: live, monday: days[0], read: 0 });
     // A day either side, so every occurrence whose local day falls in the week in any zone is read.
     var from = new Date(Date.parse(days[0] + 'T00:00:00Z') - 86400000).toISOString();
     var to = new Date(Date.parse(days[6] + 'T00:00:00Z') + 2 * 86400000).toISOString();
@@ -213,7 +277,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     if (byId('team').value.trim()) query += '&team=' + encodeURIComponent(byId('team').value.trim().toLowerCase());
     if (byId('region').value) query += '&region=' + encodeURIComponent(regionCode(byId('region').value));
     if (!live) say('Loading…');
-    state.loading = Promise.all([everyItem('/v1/windows' + query), everyItem('/v1/holds?active=true'), readExplanation()]).then(function (answers) {
+    state.loading = Promise.all([everyItem('/v1/windows' + query, wanted), everyItem('/v1/holds?active=true', wanted), readExplanation(wanted)]).then(function (answers) {
       var explained = JSON.stringify(answers[2]);
       if (explained !== state.explainedShown) {
         state.explainedShown = explained;
@@ -223,10 +287,17 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       var holds = {};
       answers[1].forEach(function (hold) { holds[hold.id] = hold; });
       var windows = answers[0];
+      progress.windows = windows.length;
       return Promise.all(windows.map(function (window) {
         // The week's runs only, page after page: an hourly window has thousands, a daily one years of them.
-        return everyItem('/v1/windows/' + window.windowId + '/occurrences?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to)).then(function (items) {
+        return everyItem('/v1/windows/' + window.windowId + '/occurrences?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to), wanted).then(function (items) {
+          progress.read += 1;
           return items.map(function (occurrence) { return { window: window, occurrence: occurrence }; });
+        }, function (error) {
+          // The week is drawn whole or not at all: nothing more of it is asked, and the window whose runs are missing is named.
+          reading.ended = true;
+          if (!error.superseded) error.message = 'the runs of "' + window.title + '" (window ' + window.windowId + ') could not be read: ' + error.message;
+          throw error;
         });
       })).then(function (lists) {
         var occurrences = [].concat.apply([], lists).filter(function (entry) { return entry.occurrence.endsAt > from && entry.occurrence.startsAt < to; });
@@ -240,17 +311,18 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
           // The explanation names the window's runs by their starts, read with the week.
           renderExplanation();
         }
-        return refreshGates().then(function (gatesChanged) { return changed || gatesChanged; });
+        return refreshGates(wanted).then(function (gatesChanged) { return changed || gatesChanged; });
       });
     }).then(function (changed) {
       if (!live) say(weekSummary(days[0]));
       else if (changed) say('Updated: ' + weekSummary(days[0]).replace(/^Week/, 'week'));
+      // The status said the live update waited out a 429: it says the week again.
+      else if (progress.waited) say(weekSummary(days[0]));
     }, function (error) {
-      if (error.retryAfterSeconds) {
-        state.pausedUntil = Date.now() + error.retryAfterSeconds * 1000;
-        say('Could not load: ' + error.message + ' Live updates resume in ' + error.retryAfterSeconds + ' s.');
-      } else say('Could not load: ' + error.message);
+      if (!error.superseded) say('Could not load the week of ' + days[0] + ': ' + error.message);
     }).then(function () {
+      reading.ended = true;
+      state.progress = undefined;
       state.loading = undefined;
       // Asked for while this read was under way (a form sent, a week moved): read once more.
       if (state.again) {
@@ -267,13 +339,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   var CAUSES = { surge: 'A traffic surge', alert: 'A firing alert', declaration: 'A declared critical period', 'manual request': 'A hold placed by hand' };
 
   /** The window and its explanation, or what went wrong reading them; never fails, so the week is drawn whatever the link named. */
-  function readExplanation() {
+  function readExplanation(wanted) {
     var id = state.windowId;
     if (!id) return Promise.resolve(undefined);
     if (!WINDOW_ID.test(id)) return Promise.resolve({ note: 'The link names no window: "' + id + '" is not a window id (a UUID such as 0190a7d1-0000-7abc-8def-0123456789ab).' });
-    return Promise.all([api('/v1/windows/' + id), api('/v1/windows/' + id + '/explanation')]).then(function (answers) {
+    return Promise.all([api('/v1/windows/' + id, { wanted: wanted }), api('/v1/windows/' + id + '/explanation', { wanted: wanted })]).then(function (answers) {
       return { window: answers[0].body, explanation: answers[1].body };
     }, function (error) {
+      if (error.superseded) throw error;
       return { note: 'Could not read window ' + id + ': ' + error.message };
     });
   }
@@ -282,14 +355,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   /** A run's number, with its start in the zone shown when known: a change of a window's times numbers its runs anew. */
   function runName(number, startsAt) { return startsAt ? number + ' (' + when(startsAt) + ')' : String(number); }
 
-  /** A hold on the window, its cause and its overrides; starts has the starts of the window's runs in the week read, by number. */
-  function causeCard(entry, windowHeld, audit, starts) {
+  /**
+   * A hold on the window, its cause and its overrides; starts has the starts of the window's runs in
+   * the week read, by number, and passing the holds each of those runs is let through now, by number.
+   */
+  function causeCard(entry, windowHeld, audit, starts, passing) {
     var hold = entry.hold;
     var cause = entry.cause;
     // In force, yet holding none of the window's runs: each was let through with an override.
     var letThrough = hold.active && entry.overridden && !windowHeld;
     var card = element('article', 'cause' + (letThrough ? ' overridden' : hold.active ? ' held' : ''));
-    var runs = entry.occurrences.length > 1 ? 'runs ' : 'run ';
     var standing = !hold.active ? ', no longer in force' : letThrough ? ', in force, its runs let through' : entry.overridden ? ', in force, a run let through' : '';
     var lines = [
       element('strong', '', (CAUSES[cause.kind] || cause.kind) + ' in ' + hold.regions.join(', ') + (cause.severity ? ' (' + cause.severity + ')' : '') + standing),
@@ -297,8 +372,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     ];
     if (cause.evidence) lines.push(element('div', '', 'Observed ' + amount(cause.evidence.observed) + ' against a usual ' + amount(cause.evidence.baseline)));
     if (cause.requestedBy) lines.push(element('div', '', 'Requested by ' + cause.requestedBy));
-    var heldRuns = entry.occurrences.map(function (number) { return runName(number, starts[number]); });
-    lines.push(element('div', '', 'Holds its ' + runs + heldRuns.join(', ') + ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')'));
+    // Its runs let through as the week read has them (a run outside that week is named among those held).
+    var passed = entry.occurrences.filter(function (number) { return (passing[number] || []).indexOf(hold.id) >= 0; });
+    var heldRuns = entry.occurrences.filter(function (number) { return passed.indexOf(number) < 0; });
+    var runsNamed = function (numbers) { return (numbers.length > 1 ? 'runs ' : 'run ') + numbers.map(function (number) { return runName(number, starts[number]); }).join(', '); };
+    var period = ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')';
+    lines.push(element('div', '', (heldRuns.length > 0 ? 'Holds its ' + runsNamed(heldRuns) : 'In force') + period));
+    if (passed.length > 0) lines.push(element('div', '', 'Lets its ' + runsNamed(passed) + ' through by an override'));
     if (hold.releasedAt) lines.push(element('div', '', 'Released ' + when(hold.releasedAt) + (hold.releasedBy ? ' by ' + hold.releasedBy : '') + ': ' + hold.releaseReason));
     else if (hold.releaseDueAt) lines.push(element('div', '', 'Its cause ended ' + when(hold.clearedAt) + '; it is released after the cool-down, at ' + when(hold.releaseDueAt)));
     // Who let which run through, and why, from the window's own trail: the run as numbered then, with
@@ -339,9 +419,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     else if (!held) body.appendChild(element('p', '', 'Nothing holds it now. The holds it had:'));
     // The runs' starts as the planner has them now, for those the week read (the trail's held entries name runs as numbered then).
     var starts = {};
-    state.occurrences.forEach(function (entry) { if (entry.window.windowId === window.windowId) starts[entry.occurrence.number] = entry.occurrence.startsAt; });
-    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry, held, explanation.audit || [], starts)); });
-    if (held) body.appendChild(element('p', '', 'A run can be let through with the override form below; "holdfast windows suggest ' + window.windowId + '" gives the least harmful slots.'));
+    var passing = {};
+    state.occurrences.forEach(function (entry) {
+      if (entry.window.windowId !== window.windowId) return;
+      starts[entry.occurrence.number] = entry.occurrence.startsAt;
+      passing[entry.occurrence.number] = entry.occurrence.letThroughBy;
+    });
+    explanation.holds.forEach(function (entry) { body.appendChild(causeCard(entry, held, explanation.audit || [], starts, passing)); });
+    if (held) body.appendChild(element('p', '', 'A run can be let through with the override form below; "holdfast windows suggestions ' + window.windowId + '" gives the least harmful slots.'));
   }
 
   // A link to a window with no week asked for opens on the week of its first held run, else of its next run.
@@ -473,6 +558,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       var hold = state.holds[holdId];
       lines.push(element('div', 'hold', 'Held (' + (hold ? hold.source : 'hold') + '): ' + (hold ? hold.reason : holdId)));
     });
+    // A run let through a hold with an override reads scheduled: the hold it goes ahead despite is said.
+    // Who let it through and why is in the window's explanation (?window=).
+    (occurrence.letThroughBy || []).forEach(function (holdId) {
+      var hold = state.holds[holdId];
+      lines.push(element('div', 'hold let-through', hold ? 'Let through a hold by an override (' + hold.source + '): ' + hold.reason : 'Let through hold ' + holdId + ' by an override'));
+    });
     // A notify-only window is not held, so its run reads scheduled: the holds in force on it are said all the same, as the gate's notice says them.
     var through = throughHolds(entry);
     through.forEach(function (hold) {
@@ -503,10 +594,10 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   }
 
   /** Asks the gate for every region in view; resolves true when a region's answer changed. */
-  function refreshGates() {
+  function refreshGates(wanted) {
     var regions = gateRegions();
     return Promise.all(regions.map(function (code) {
-      return api('/v1/gate?regions=' + encodeURIComponent(code)).then(function (answer) { return { code: code, answer: answer }; });
+      return api('/v1/gate?regions=' + encodeURIComponent(code), { wanted: wanted }).then(function (answer) { return { code: code, answer: answer }; });
     })).then(function (results) {
       var badges = results.map(function (result) {
         var held = result.answer.status === 423;
@@ -584,14 +675,14 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   // reload; less often when a read takes more requests than its share allows, and not before a 429's Retry-After.
   function live() {
     var before = requestsSent;
-    var read = byId('key').value && state.regions.length && !(state.pausedUntil > Date.now()) ? load(true) : undefined;
+    var refresh = byId('key').value && state.regions.length && !state.loading && !(state.pausedUntil > Date.now()) ? load(true) : undefined;
     // Scheduled whatever the read's fate: a failure must not end the live refresh.
     var next = function () {
       var paced = ((requestsSent - before) * 60000) / LIVE_REQUESTS_PER_MINUTE;
       var paused = (state.pausedUntil || 0) - Date.now();
       setTimeout(live, Math.max(LIVE_EVERY_MS, paced, paused));
     };
-    Promise.resolve(read).then(next, next);
+    Promise.resolve(refresh).then(next, next);
   }
   setTimeout(live, LIVE_EVERY_MS);
 })();
