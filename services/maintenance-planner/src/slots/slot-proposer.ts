@@ -57,10 +57,8 @@ export class SlotProposer {
     const given = Object.values(shares).reduce((sum, share) => sum + share, 0);
     const rest = scored.filter((region) => shares[region] === undefined);
     const footprint = scored.map((code) => {
-      const region = this.catalog.find(code);
-      // A custom region's zones are the ones its operator listed; a country's full list (29 for the US) would leave no night anywhere, so its principal zone
-      // (the planned zone's country, scored for want of any other region, at the planned zone's night).
-      const zones = !region || regions.length === 0 ? [window.planned_zone] : region.kind === 'custom' ? [...region.zones] : [region.zone];
+      // The planned zone's country, scored for want of any other region, at the planned zone's night.
+      const zones = regions.length === 0 ? [window.planned_zone] : regionZones(this.catalog, code, window.planned_zone);
       return { region: code, zones, share: shares[code] ?? (rest.length ? Math.max(0, 1 - given) / rest.length : 0) };
     });
     // Every region of the footprint counts for holds, every region at all for a global window: not only the scored ones.
@@ -140,6 +138,17 @@ export class SlotProposer {
     const rows = (await db.query('SELECT DISTINCT unnest(regions) AS region FROM hold WHERE released_at IS NULL OR released_at > $1', [since])) as { region: string }[];
     return rows.map((row) => row.region);
   }
+}
+
+/**
+ * The zones a footprint region is read in, its night scored and its allowed local hours met: a custom
+ * region's zones are the ones its operator listed; a country's full list (29 for the US) would leave no
+ * night anywhere, so its principal zone; a code the catalog no longer knows, the planned zone.
+ */
+export function regionZones(catalog: RegionCatalog, code: string, plannedZone: string): string[] {
+  const region = catalog.find(code);
+  if (!region) return [plannedZone];
+  return region.kind === 'custom' ? [...region.zones] : [region.zone];
 }
 
 type ActiveHold = Pick<HoldRow, 'id' | 'regions' | 'reason' | 'source' | 'from_at' | 'until_at' | 'release_due_at' | 'covered_until'>;

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
-import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig, VersionedResource } from '@holdfast/service-kit';
+import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { canonicalRecurrenceRule, type ExdateReading, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow, readExdates } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -18,10 +18,13 @@ import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
+import { allowedHoursApart } from '../slots/allowed-hours-apart';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
+import { countedDates, countOf, countStoring, replanStores, runsStored, withCount } from './recurrence-count';
 import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
 import { windowCancelled } from './window-cancelled';
+import { assertBodyVersionAgrees, WINDOWS } from './window-version';
 import { allowedHoursTooShort, flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, windowTooShort, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
   heldThroughActiveHolds,
@@ -49,9 +52,6 @@ const toMillisecond = (instant: string): Date => new Date(instant);
 /** A stored window's times as its rule is expanded from them. */
 const storedTimes = (row: WindowRow) => ({ startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence ?? undefined, exdates: row.exdates });
 /** How far past the horizon the sweep looks for a quiet recurring window's next run; a rule with none by then is looked at again once the horizon has moved that far. */
-// A change names the version it was made against in If-Match, or in its body's `version`.
-const WINDOWS = new VersionedResource('Window', '/v1/windows', true);
-
 const QUIET_LOOKAHEAD_MS = 35 * 86_400_000;
 
 /**
@@ -242,6 +242,8 @@ export class WindowsService {
     const occurrences = this.plannedOccurrences(request, horizon, now);
     this.assertExdatesNameRuns(request);
     assertFlexibilityWithinReach(request, now, this.config.settings.planMaxAheadMs);
+    const hoursApart = allowedHoursApart(request, this.catalog, now);
+    if (hoursApart) throw invalidRequest('invalid-body', 'The request body', [{ path: 'flexibility.allowedLocalHours.ranges', message: hoursApart }]);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const [row] = (await tx.query(
@@ -458,6 +460,7 @@ export class WindowsService {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, id, true);
       WINDOWS.assertMatches(precondition, id, row.version, 'reapply your change');
+      assertBodyVersionAgrees(id, ifMatch, request.version, row.version, 'reapply your change');
       if (row.status === 'cancelled') throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
       if (request.footprint) this.checkRegions(request.footprint.regions, 'footprint.regions');
       const next = {
@@ -484,6 +487,9 @@ export class WindowsService {
       if (tooShort) errors.push({ path: 'flexibility.deadlineAt', message: tooShort });
       const hoursTooShort = request.flexibility !== undefined || request.startsAt || request.endsAt ? allowedHoursTooShort(next) : undefined;
       if (hoursTooShort) errors.push({ path: 'flexibility.allowedLocalHours.ranges', message: hoursTooShort });
+      // Judged too when the regions or the zone they are read in change: the hours may no longer meet.
+      const hoursApart = !hoursTooShort && (request.flexibility !== undefined || request.startsAt || request.endsAt || request.footprint || request.plannedZone) ? allowedHoursApart(next, this.catalog, this.clock.now()) : undefined;
+      if (hoursApart) errors.push({ path: 'flexibility.allowedLocalHours.ranges', message: hoursApart });
       if (errors.length) throw invalidRequest('invalid-body', 'The request body', errors);
       const changes = changedFields(row, request);
       if (changes.length === 0) return this.resource(tx, row);
@@ -565,7 +571,7 @@ export class WindowsService {
           }[];
           // The runs kept (completed, in progress, missed, over by now) are history: the new plan takes
           // over after the last of them and never plans again a run that has ended.
-          const ahead = occurrences.filter((occurrence) => occurrence.end > now && (last_start === null || occurrence.start > last_start));
+          const ahead = occurrences.filter((occurrence) => replanStores(occurrence, { lastStart: last_start, now }));
           await insertOccurrences(tx, id, ahead, last + 1);
           await keepOverrides(tx, id, replannedLinks);
         }
@@ -773,13 +779,15 @@ export class WindowsService {
   }
 
   /**
-   * COUNT counts a rule's runs from its startsAt, and a change of the times replans only the runs after
-   * those so far: a COUNT-limited series moved past a run that took place would count it again and run
-   * once more (COUNT=4 with one run done, moved a week later: 5 runs). Unless the change sends the rule,
-   * the runs ahead must stay as many as before; a 422 names the COUNT that keeps them so.
+   * COUNT counts a rule's dates from its startsAt, and a change of the times replans only the runs after
+   * those kept (up to the last of them, and none over by now): a COUNT-limited series moved past a run
+   * that took place would count it again and run once more (COUNT=4 with one run done, moved a week
+   * later: 5 runs). Unless the change sends the rule, the replan must store as many runs as the rule
+   * unchanged would; a 422 names the COUNT with which it does.
    */
-  private async assertCountKept(tx: EntityManager, row: WindowRow, next: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates: string[] }): Promise<void> {
-    const count = Number(/(?:^|;)COUNT=(\d+)/i.exec(next.recurrence ?? '')?.[1] ?? 0);
+  private async assertCountKept(tx: EntityManager, row: WindowRow, next: WindowTimes): Promise<void> {
+    // The change sends no rule (see the caller): the stored one is counted from the old start and from the new.
+    const count = countOf(next.recurrence ?? '');
     if (!count || !row.recurrence) return;
     // The runs kept (as the replan keeps them): the new plan takes over after the last of them.
     const [{ last_start: lastStart, so_far: soFar }] = (await tx.query(
@@ -788,20 +796,34 @@ export class WindowsService {
       [row.id, this.clock.now()],
     )) as { last_start: Date | null; so_far: number }[];
     if (lastStart === null) return;
-    const before = { startsAt: row.starts_at.toISOString(), endsAt: row.ends_at.toISOString(), plannedZone: row.planned_zone, recurrence: row.recurrence, exdates: row.exdates };
-    const countedThrough = (window: typeof next) => this.expand(window, new Date(lastStart.getTime() + 1)).occurrences.filter((run) => run.start <= lastStart).length;
-    const aheadBefore = Math.max(0, count - countedThrough(before));
-    const aheadAfter = Math.max(0, count - countedThrough(next));
+    const kept = { lastStart, now: this.clock.now() };
+    const datesOf = (window: WindowTimes) => {
+      const planned = this.planned(window);
+      return atField('recurrence', () => countedDates({ ...planned, recurrence: planned.recurrence! }, kept));
+    };
+    const after = datesOf(next);
+    const aheadBefore = runsStored(datesOf(storedTimes(row)), count);
+    const aheadAfter = runsStored(after, count);
     if (aheadBefore === aheadAfter) return;
-    const kept = next.recurrence!.replace(/(^|;)COUNT=\d+/i, `$1COUNT=${aheadBefore}`);
-    const keep = aheadBefore > 0 ? `To keep it at ${soFar + aheadBefore} runs, send "recurrence": "${kept}" with the change` : `It has no run ahead: to run it again, send the recurrence with the COUNT of runs to come`;
+    const advised = countStoring(after, aheadBefore);
+    const keeping = withCount(next.recurrence!, advised);
+    const keep =
+      aheadBefore > 0
+        ? `To keep it at ${soFar + aheadBefore} runs, send "recurrence": "${keeping}" with the change`
+        : `It has no run ahead: to run it again, send the recurrence with the change ("${keeping}" runs it once more, COUNT counting from startsAt)`;
     throw new DomainError(
       'recurrence-count-restarts',
       422,
       `Window ${row.id} recurs ${next.recurrence}, and COUNT counts runs from startsAt: moved to start at ${new Date(next.startsAt).toISOString()}, it would run ${aheadAfter} more times after the ${soFar} ${soFar === 1 ? 'run' : 'runs'} so far, ${soFar + aheadAfter} in all. ${keep}; to run it ${aheadAfter} more times, send the recurrence as it is with the change.`,
       {
         errors: [
-          { path: 'recurrence', message: aheadBefore > 0 ? `must be sent with a change of the window's times: COUNT=${aheadBefore} keeps the series at ${soFar + aheadBefore} runs` : "must be sent with a change of the window's times: the series has no run ahead" },
+          {
+            path: 'recurrence',
+            message:
+              aheadBefore > 0
+                ? `must be sent with a change of the window's times: COUNT=${advised} keeps the series at ${soFar + aheadBefore} runs`
+                : "must be sent with a change of the window's times: the series has no run ahead",
+          },
         ],
       },
     );
@@ -841,6 +863,7 @@ export class WindowsService {
       // answer was lost carries the version from before it, and a 409 would say the cancel did not happen.
       if (row.status === 'cancelled') return this.resource(tx, row);
       WINDOWS.assertMatches(precondition, id, row.version, 'cancel at its current version, or send no version to cancel it whatever its version');
+      assertBodyVersionAgrees(id, ifMatch, version, row.version, 'cancel it if it should still be');
       const now = this.clock.now();
       await tx.query(`UPDATE hold_occurrence SET released_at = $2 WHERE window_id = $1 AND released_at IS NULL`, [id, now]);
       await tx.query(`UPDATE occurrence SET status = 'cancelled' WHERE window_id = $1 AND status IN ('scheduled', 'needs-reschedule')`, [id]);
