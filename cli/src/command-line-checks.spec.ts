@@ -6,9 +6,9 @@ import { closeStandIns, specIo, standInService, type Answer } from './testing/st
 const WINDOW = '0190e0c8-0000-7000-8000-000000000001';
 
 /** The CLI against one stand-in for all three services, answering every call with `answer`. */
-async function holdfast(args: readonly string[], answer: Answer = { body: { items: [], nextCursor: null } }) {
+async function holdfast(args: readonly string[], answer: Answer = { body: { items: [], nextCursor: null } }, files: Record<string, string> = {}) {
   const service = await standInService(() => answer);
-  const { io, said } = specIo();
+  const { io, said } = specIo(files);
   const code = await run([...args, '--planner-url', service.url, '--analyzer-url', service.url, '--notifier-url', service.url], io);
   return { code, said, url: service.url, calls: service.asked.map(({ method, url }) => `${method} ${url}`) };
 }
@@ -304,9 +304,15 @@ describe('holdfast answers it cannot use', () => {
       body: { status: 409, title: 'Conflict', code: 'window-in-hold', holds: [hold], detail: `The window falls into active hold ${WINDOW} (NP: festival). Plan it for after 2026-12-08T00:00:00.000Z, when the hold ends (GET /v1/gate?regions=NP answers 200 once nothing holds NP), or send override: {reason}.` },
     });
     expect(inHold.said.err).toContain(
-      // Planned anew, the window has no id yet; and not the gate, which answers for the regions now, before a hold that begins later.
-      '\n  from the CLI: holdfast windows suggestions ID proposes the least harmful slots for a window planned already; the holds end by 2026-12-08T00:00:00Z; to go ahead in the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)\n',
+      // Planned anew, the window has no id to ask slots for yet; and not the gate, which answers for the regions now, before a hold that begins later.
+      '\n  from the CLI: plan it outside the holds (holdfast holds list --active lists them); the holds end by 2026-12-08T00:00:00Z; to go ahead in the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)\n',
     );
+    // A window planned already, moved into the hold: its own slots, by its id.
+    const movedIntoHold = await holdfast(['windows', 'update', WINDOW, '--version', '2', '--start', '2026-12-06T10:00:00Z', '--end', '2026-12-06T11:00:00Z'], {
+      status: 409,
+      body: { status: 409, title: 'Conflict', code: 'window-in-hold', holds: [hold], detail: `The window falls into active hold ${WINDOW} (NP: festival). Pick another time (GET /v1/windows/${WINDOW}/suggestions), or send override: {reason}.` },
+    });
+    expect(movedIntoHold.said.err).toContain(`\n  from the CLI: holdfast windows suggestions ${WINDOW} proposes the least harmful slots; the holds end by 2026-12-08T00:00:00Z; to go ahead in the hold anyway`);
     const cancelled = await holdfast(['gate', '--window', WINDOW], { status: 409, body: { status: 409, title: 'Conflict', code: 'window-cancelled', detail: `Window ${WINDOW} was cancelled: it will never run, so do not start it or wait for it. To do the work, plan a new window (POST /v1/windows).` } });
     expect(cancelled.said.err).toContain('\n  from the CLI: holdfast windows create plans a new window\n');
 
@@ -318,6 +324,61 @@ describe('holdfast answers it cannot use', () => {
     expect(notStarted.said.err).toContain(`\n  from the CLI: holdfast windows start ${WINDOW} --occurrence 2 starts it first\n`);
     const released = await holdfast(['holds', 'release', WINDOW, '--reason', 'over'], { status: 409, body: { status: 409, title: 'Conflict', code: 'hold-released', detail: `Hold ${WINDOW} was already released at 2026-12-06T00:00:00.000Z: nothing to release. GET /v1/holds/${WINDOW} says by whom and why.` } });
     expect(released.said.err).toContain(`\n  from the CLI: holdfast audit --subject ${WINDOW} says who released it and why; holdfast holds declare places a new hold if the regions need one again\n`);
+  });
+
+  it('follows more refusals worded for HTTP with what does the same from the CLI', async () => {
+    const SUBSCRIPTION = '0190e0c8-0000-7000-8000-00000000000a';
+    const scopeless = await holdfast(['windows', 'start', WINDOW, '--occurrence', '1'], {
+      status: 403,
+      body: { status: 403, title: 'Forbidden', code: 'missing-scope', requiredScope: 'windows:write', detail: 'This request needs scope windows:write; key 3f9a1c0e5b7d2a48 (team network-ops) has read.' },
+    });
+    expect(scopeless.said.err).toContain(
+      '\n  from the CLI: use a key with scope windows:write (in HOLDFAST_KEY, or read from standard input with --key -); an admin key makes one: holdfast keys create --team TEAM --scopes windows:write --name NAME\n',
+    );
+    const exists = await holdfast(['subscriptions', 'create', '--file', 'subscription.yaml'], {
+      status: 409,
+      body: { status: 409, title: 'Conflict', code: 'subscription-exists', subscriptionId: SUBSCRIPTION, detail: `Subscription ${SUBSCRIPTION} (made ...) already sends these events to this receiver for this team. Use it (GET /v1/subscriptions/${SUBSCRIPTION}); ... PATCH, or DELETE it first.` },
+    }, { 'subscription.yaml': 'channel: webhook\ntarget: https://hooks.example.org/holdfast\nownerTeam: network-ops\n' });
+    expect(exists.said.err).toContain(
+      `\n  from the CLI: holdfast subscriptions show ${SUBSCRIPTION} shows the one there is; holdfast subscriptions rotate-secret ${SUBSCRIPTION} gives it a new webhook secret if it was lost; holdfast subscriptions update ${SUBSCRIPTION} --file changes.yaml changes its filters, or holdfast subscriptions delete ${SUBSCRIPTION} deletes it first\n`,
+    );
+    const reused = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', '2026-12-06T10:00:00Z', '--reason', 'count', '--idempotency-key', 'deploy-4711'], {
+      status: 422,
+      body: { status: 422, title: 'Unprocessable Content', code: 'idempotency-key-reused', detail: 'Idempotency-Key deploy-4711/holds-declare/0123456789ab was used at 2026-12-06T09:00:00.000Z for another request (POST /v1/holds with another body): send a new key with each new request.' },
+    });
+    expect(reused.said.err).toContain('\n  from the CLI: the key was used for another request of a command of this name and subject (the detail names it): run that command as it was to have its answer again, or give this one a key of its own with --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY)\n');
+    const off = await holdfast(['subscriptions', 'test', SUBSCRIPTION], {
+      status: 409,
+      body: { status: 409, title: 'Conflict', code: 'subscription-disabled', subscriptionId: SUBSCRIPTION, detail: `Subscription ${SUBSCRIPTION} is turned off, so nothing is sent to it, a test included. PATCH /v1/subscriptions/${SUBSCRIPTION} {"enabled": true}, then test it.` },
+    });
+    expect(off.said.err).toContain(`\n  from the CLI: holdfast subscriptions update ${SUBSCRIPTION} --enabled true turns it on; then holdfast subscriptions test ${SUBSCRIPTION}\n`);
+    const DELIVERY = '0190e0c8-0000-7000-8000-00000000000d';
+    const offDelivery = await holdfast(['deliveries', 'replay', DELIVERY], {
+      status: 409,
+      body: { status: 409, title: 'Conflict', code: 'delivery-subscription-disabled', subscriptionId: SUBSCRIPTION, detail: `Delivery ${DELIVERY} cannot be sent now: its subscription ${SUBSCRIPTION} is turned off. PATCH /v1/subscriptions/${SUBSCRIPTION} {"enabled": true}, then replay it.` },
+    });
+    expect(offDelivery.said.err).toContain(`\n  from the CLI: holdfast subscriptions update ${SUBSCRIPTION} --enabled true turns the subscription on; then holdfast deliveries replay ${DELIVERY}, if the detail says to replay it\n`);
+  });
+
+  it("names the URL and the flag that sets it when another service's routes answer there", async () => {
+    const noRoute = (path: string): Answer => ({
+      status: 404,
+      body: { status: 404, title: 'Not Found', code: 'no-such-route', instance: path, detail: `No route of this service serves GET ${path}: check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes.` },
+    });
+    const analyzer = await standInService(() => noRoute('/v1/windows'));
+    const { io, said } = specIo();
+    expect(await run(['windows', 'list', '--planner-url', analyzer.url], io)).toBe(ExitCode.error);
+    expect(said.err).toBe(
+      `holdfast: ${(noRoute('/v1/windows').body as { detail: string }).detail} (no-such-route)\n  from the CLI: check --planner-url or HOLDFAST_PLANNER_URL names the maintenance-planner: the service at ${analyzer.url} has no route /v1/windows (another of Holdfast's services, or one older than this CLI)\n`,
+    );
+    // The gate fails at once, rather than waiting out what no wait mends.
+    const gate = specIo();
+    expect(await run(['gate', '--regions', 'IR', '--wait', '--planner-url', analyzer.url], gate.io)).toBe(ExitCode.error);
+    expect(gate.said.err).toContain(`\n  from the CLI: check --planner-url or HOLDFAST_PLANNER_URL names the maintenance-planner: the service at ${analyzer.url} has no route /v1/gate `);
+    expect(gate.said.sleptMs).toEqual([]);
+    const notifierElsewhere = specIo();
+    expect(await run(['subscriptions', '--notifier-url', analyzer.url], notifierElsewhere.io)).toBe(ExitCode.error);
+    expect(notifierElsewhere.said.err).toContain('\n  from the CLI: check --notifier-url or HOLDFAST_NOTIFIER_URL names the notifier: ');
   });
 
   it('prints the title or first line of a page of HTML or text answering an error, not the whole page', async () => {

@@ -20,6 +20,11 @@ describe('holdfast command line: what it refuses before asking a service', () =>
       [['surges', 'shwo', 'x'], 'unknown command "surges shwo"; did you mean "surges show"? run holdfast --help for the list'],
       [['windos', 'list'], 'unknown command "windos list"; did you mean "windows list"? run holdfast --help for the list'],
       [['hodls'], 'unknown command "hodls"; did you mean "holds"? run holdfast --help for the list'],
+      // Cut short rather than mistyped: the one command whose name it begins.
+      [['windows', 'suggest', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows suggest"; did you mean "windows suggestions"? run holdfast --help for the list'],
+      [['subscriptions', 'rotate', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "subscriptions rotate"; did you mean "subscriptions rotate-secret"? run holdfast --help for the list'],
+      // Begun by several (show, skip, suggestions), it names none.
+      [['windows', 's', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows s"; run holdfast --help for the list'],
     ] as const) {
       const { code, said, calls } = await holdfast(args);
       expect(code).toBe(ExitCode.usage);

@@ -23,6 +23,11 @@ export interface Command {
   /** The arguments it takes, named in order (ID; REGION METRIC), if any: a word more is a usage error, not ignored. */
   argument?: string;
   options?: OptionSpec;
+  /**
+   * Its flags that name what it acts on beside its arguments (a run's --occurrence, a declaration's --regions): with them, its
+   * Idempotency-Keys tell it from a command of the same name on something else under the same key (`commandKey`).
+   */
+  actsOn?: readonly string[];
   /** The --request-timeout it takes when none is given, for a call its service answers slowly by design (30s when unset). */
   requestTimeout?: string;
   run(context: CommandContext): Promise<number | void>;

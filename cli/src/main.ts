@@ -53,9 +53,10 @@ const GLOBAL_HELP = `Options for every command, before or after it:
                                                    standard input with --key -: a key written after --key shows in ps and shell history)
   --request-timeout 30s HOLDFAST_REQUEST_TIMEOUT  (how long one call may wait for its answer; default ${DEFAULT_REQUEST_TIMEOUT},
                                                    and for what a service answers slowly by design: ${slowCommands()})
-  --idempotency-key K   HOLDFAST_IDEMPOTENCY_KEY  (sent with the command's POSTs, K with the first, K/2 with the second...: the same
-                                                   command run again with K is answered as it was the first time, not done again;
-                                                   a new UUID when unset, named when a POST got no answer)
+  --idempotency-key K   HOLDFAST_IDEMPOTENCY_KEY  (the command's POSTs carry keys made from K, its name and what it acts on:
+                                                   K/windows-start/5d41402abc4b, then .../2...: the same command run again with K
+                                                   is answered as it was the first time, not done again, and one K serves a whole
+                                                   job; a new UUID when unset, named when a POST got no answer)
   --retries ${DEFAULT_RETRIES}           HOLDFAST_RETRIES          (how many more times a call is sent when its service could not take it: no
                                                    connection, 502-504, 429, pausing as its Retry-After asks up to ${LONGEST_RETRY_PAUSE_MS / 1000}s, else
                                                    1s, 2s...; GET, PUT, DELETE and POST (under its key), never PATCH; 0 sends once)
@@ -87,14 +88,27 @@ function findCommand(argv: readonly string[]): { command: Command; typed: string
   return one ? { command: one, typed: words[0], rest: argv.slice(1) } : undefined;
 }
 
-/** A command line naming no command, with the one most likely meant when one is close (`windos list`, `holds relase`). */
+// A word cut shorter than this names too little to guess from (`windows s`: show, skip or suggestions).
+const SHORTEST_CUT_WORD = 3;
+
+/** The one command whose name `typed` begins, its last word cut short (`windows suggest` for `windows suggestions`). */
+function cutShort(typed: string, names: readonly string[]): string | undefined {
+  if ((typed.split(' ').at(-1) ?? '').length < SHORTEST_CUT_WORD) return undefined;
+  const begun = names.filter((name) => name.startsWith(typed));
+  return begun.length === 1 ? begun[0] : undefined;
+}
+
+/** A command line naming no command, with the one most likely meant when one is close (`windos list`, `holds relase`) or cut short. */
 function unknownCommand(typed: string): CliError {
   const names = typed.includes(' ') ? COMMANDS.map((command) => command.name) : [...new Set(COMMANDS.map((command) => command.name.split(' ')[0]))];
-  const meant = meantFlag(typed, names);
+  const meant = meantFlag(typed, names) ?? cutShort(typed, names);
   return new CliError(`unknown command "${typed}"; ${meant ? `did you mean "${meant}"? ` : ''}run holdfast --help for the list`, ExitCode.usage);
 }
 
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
+const isVersion = (word: string) => word === '--version' || word === '-V';
+
+const versionWithCommand = (flag: string) => new CliError(`${flag} prints the CLI's version and takes no command: run holdfast ${flag} alone`, ExitCode.usage);
 
 /** `--json` and `-h` take no value; `--planner-url URL` takes the next word unless written `--planner-url=URL`. */
 function globalOption(word: string): { takesValue: boolean } | undefined {
@@ -134,10 +148,13 @@ export async function run(argv: readonly string[], given: CliIo): Promise<number
       io.out(helpText());
       return ExitCode.ok;
     }
-    if (words.length === 0 && named.some((name) => name === '--version' || name === '-V')) {
+    const version = named.find(isVersion);
+    if (version && words.length === 0) {
       io.out(`holdfast ${CLI_VERSION} (Node ${process.versions.node})\n`);
       return ExitCode.ok;
     }
+    // Read beside a command, it would be ignored and the command run: a job would take that for the version asked.
+    if (version) throw versionWithCommand(version);
     if (words.length === 0) throw new CliError(`give a command after ${named.join(' ')}; run holdfast --help for the list`, ExitCode.usage);
     if (words[0] === 'help' && words.length === 1) {
       io.out(helpText());
@@ -174,6 +191,8 @@ export async function run(argv: readonly string[], given: CliIo): Promise<number
       io.out(commandHelp(typed));
       return ExitCode.ok;
     }
+    // The global --version, which a command with a --version of its own (windows update) takes for that.
+    if (values.version === true) throw versionWithCommand(rest.find(isVersion) ?? '--version');
     const fromStdin = STDIN_SECRETS.filter((name) => values[name] === FROM_STDIN);
     if (fromStdin.length > 1) {
       const instead = fromStdin.includes('key') ? 'give the key in HOLDFAST_KEY instead' : 'give one of them in --file instead';
@@ -193,7 +212,8 @@ export async function run(argv: readonly string[], given: CliIo): Promise<number
       command.requestTimeout,
     );
     let lastAnswer: Response | undefined;
-    const api = holdfastApi(settings, async (input, init) => (lastAnswer = await fetch(input, init)), io);
+    const subject = [...parsed.positionals, ...(command.actsOn ?? []).flatMap((flag) => flagWords(values, flag))];
+    const api = holdfastApi(settings, async (input, init) => (lastAnswer = await fetch(input, init)), io, { name: command.name, subject });
     try {
       const code = await command.run({ values, positionals: parsed.positionals, api, io, json: Boolean(values.json) });
       return typeof code === 'number' ? code : ExitCode.ok;
@@ -211,6 +231,13 @@ export async function run(argv: readonly string[], given: CliIo): Promise<number
     io.err(`holdfast: ${(error as Error).stack ?? String(error)}\n`);
     return ExitCode.error;
   }
+}
+
+/** A flag as written, for what a command acts on: `--occurrence 2`, `--dead`, nothing when not given. */
+function flagWords(values: Record<string, string | boolean | undefined>, flag: string): string[] {
+  const value = values[flag];
+  if (value === undefined || value === false) return [];
+  return value === true ? [`--${flag}`] : [`--${flag}`, value];
 }
 
 /** A success whose JSON the command could not read: the URL that sent it, and the setting that names that service. */

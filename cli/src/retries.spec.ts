@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from './cli-io';
 import { run } from './main';
-import { closeStandIns, specIo, standInService, UUID, type Answer } from './testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService, UUID, type Answer } from './testing/stand-in-service';
 
 const HOLD = '0190e0c8-0000-7000-8000-0000000000b1';
 const WINDOW = '0190e0c8-0000-7000-8000-0000000000a1';
@@ -27,7 +27,7 @@ describe('calls sent again when the service could not take them', () => {
     expect(await run([...release, '--planner-url', planner.url], io), said.err).toBe(ExitCode.ok);
     expect(planner.asked.map(({ method, url }) => `${method} ${url}`)).toEqual(Array(2).fill(`POST /v1/holds/${HOLD}/release`));
     const [first, again] = planner.asked.map(({ idempotencyKey }) => idempotencyKey);
-    expect(first).toMatch(UUID);
+    expect(first).toMatch(newRunKey('holds release'));
     expect(again).toBe(first);
     expect(said.sleptMs).toEqual([5000]);
     expect(said.err).toBe('holdfast: the maintenance-planner answered 503: PostgreSQL is unavailable; sending it again in 5s (retry 1 of 2)\n');
@@ -38,7 +38,9 @@ describe('calls sent again when the service could not take them', () => {
     const planner = await plannerAnswering(inFlight, { status: 200, body: released, headers: { 'idempotent-replayed': 'true' } });
     const { io, said } = specIo();
     expect(await run([...release, '--planner-url', planner.url, '--idempotency-key', 'deploy-4711'], io), said.err).toBe(ExitCode.ok);
-    expect(planner.asked.map(({ idempotencyKey }) => idempotencyKey)).toEqual(['deploy-4711', 'deploy-4711']);
+    const [first, again] = planner.asked.map(({ idempotencyKey }) => idempotencyKey);
+    expect(first).toMatch(/^deploy-4711\/holds-release\/[0-9a-f]{12}$/);
+    expect(again).toBe(first);
     expect(said.sleptMs).toEqual([1000]);
   });
 
@@ -97,7 +99,10 @@ describe('calls sent again when the service could not take them', () => {
     const { io, said } = specIo();
     expect(await run([...release, '--planner-url', planner.url], io)).toBe(ExitCode.error);
     expect(planner.asked).toHaveLength(3);
-    const [key] = new Set(planner.asked.map(({ idempotencyKey }) => idempotencyKey));
+    const [sent] = new Set(planner.asked.map(({ idempotencyKey }) => idempotencyKey));
+    expect(sent).toMatch(newRunKey('holds release'));
+    // The run's key, which the command's own keys are made from.
+    const key = sent!.split('/')[0];
     expect(key).toMatch(UUID);
     const lines = said.err.trimEnd().split('\n');
     expect(lines.slice(0, 2)).toEqual([
@@ -112,7 +117,7 @@ describe('calls sent again when the service could not take them', () => {
     const recovered = await plannerAnswering({ status: 200, body: released, headers: { 'idempotent-replayed': 'true' } });
     const again = specIo();
     expect(await run([...release, '--planner-url', recovered.url, '--idempotency-key', key!], again.io), again.said.err).toBe(ExitCode.ok);
-    expect(recovered.asked.map(({ idempotencyKey }) => idempotencyKey)).toEqual([key]);
+    expect(recovered.asked.map(({ idempotencyKey }) => idempotencyKey)).toEqual([sent]);
   });
 
   it('says a DELETE refused after its first attempt was cut off may have been done by that attempt', async () => {

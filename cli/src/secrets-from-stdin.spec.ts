@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from './cli-io';
 import { helpText, run } from './main';
-import { closeStandIns, specIo, standInService, UUID } from './testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService } from './testing/stand-in-service';
 
 const ID = '0190e0c8-0000-7000-8000-00000000000a';
 const KEY = 'hf_0123456789abcdef_s3cr3t';
@@ -29,11 +29,11 @@ describe('secrets kept off the command line: `-` reads one from standard input',
   it('rotates to the secret read from standard input, and subscribes with one over the file', async () => {
     const rotation = await holdfast(['subscriptions', 'rotate-secret', ID, '--secret', '-', '--overlap', '0'], `${SECRET}\r\nignored second line\n`, rotated);
     expect(rotation.code, rotation.said.err).toBe(ExitCode.ok);
-    expect(rotation.asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 0, secret: SECRET }, idempotencyKey: expect.stringMatching(UUID) }]);
+    expect(rotation.asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 0, secret: SECRET }, idempotencyKey: expect.stringMatching(newRunKey('subscriptions rotate-secret')) }]);
     const files = { 'subscription.yaml': 'channel: webhook\ntarget: https://hooks.example.org/holdfast\nownerTeam: payments\n' };
     const created = await holdfast(['subscriptions', 'create', '--file', 'subscription.yaml', '--secret', '-'], `${SECRET}\n`, rotated, files);
     expect(created.code, created.said.err).toBe(ExitCode.ok);
-    expect(created.asked).toEqual([{ method: 'POST', url: '/v1/subscriptions', body: { channel: 'webhook', target: 'https://hooks.example.org/holdfast', ownerTeam: 'payments', secret: SECRET }, idempotencyKey: expect.stringMatching(UUID) }]);
+    expect(created.asked).toEqual([{ method: 'POST', url: '/v1/subscriptions', body: { channel: 'webhook', target: 'https://hooks.example.org/holdfast', ownerTeam: 'payments', secret: SECRET }, idempotencyKey: expect.stringMatching(newRunKey('subscriptions create')) }]);
   });
 
   it('exits 2 without a call when standard input gives no secret, or when two flags would read it', async () => {

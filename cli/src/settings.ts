@@ -7,7 +7,7 @@ export interface Connection {
   key: string | undefined;
   /** How long one call may wait for its answer before it is given up, naming the URL. */
   requestTimeoutMs: number;
-  /** The Idempotency-Key of the command's POSTs (the first; the n-th gets "/n" after it), so a command run again is answered, not done, again. */
+  /** The key the command's Idempotency-Keys are made from (`commandKey`), so a command run again is answered, not done, again. */
   idempotencyKey: string | undefined;
   /** How many more times a call its service could not take is sent, where sending it again cannot do it twice. */
   retries: number;
@@ -89,13 +89,13 @@ function requestTimeoutMs(flags: Flags, env: Environment, commandDefault: string
   return ms;
 }
 
-// As the services take it, less room for the "/n" the command's later POSTs add.
-const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,240}$/;
+// As the services take it (255 at most), less room for what the CLI adds: the command's name and digest, and "/n" on its later POSTs.
+const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
 
 function idempotencyKey(flags: Flags, env: Environment): string | undefined {
   const key = flags.idempotencyKey ?? (env.HOLDFAST_IDEMPOTENCY_KEY || undefined);
   if (key !== undefined && !IDEMPOTENCY_KEY_FORMAT.test(key)) {
-    throw new CliError(`${flags.idempotencyKey === undefined ? 'HOLDFAST_IDEMPOTENCY_KEY' : '--idempotency-key'} must be 1-240 visible ASCII characters, no spaces (a UUID, or a name such as deploy-4711-hold)`, ExitCode.usage);
+    throw new CliError(`${flags.idempotencyKey === undefined ? 'HOLDFAST_IDEMPOTENCY_KEY' : '--idempotency-key'} must be 1-200 visible ASCII characters, no spaces (a UUID, or a name such as deploy-4711-hold)`, ExitCode.usage);
   }
   return key;
 }

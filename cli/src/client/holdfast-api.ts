@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CliError, type CliIo } from '../cli-io';
 import { formatDuration } from '../duration';
 import type { Connection } from '../settings';
@@ -11,21 +11,46 @@ export interface HoldfastApi {
   planner: TypedClient<PlannerPaths>;
   analyzer: TypedClient<AnalyzerPaths>;
   notifier: TypedClient<NotifierPaths>;
+  /** The command's Idempotency-Keys come from one a person gave: an earlier run of it may have used them, on requests it chose then. */
+  givenIdempotencyKey: boolean;
+}
+
+/** What a command run again must name the same to get the same keys: its name, and its arguments with the flags that say what it acts on. */
+export interface CommandSubject {
+  name: string;
+  subject: readonly string[];
+}
+
+// Enough to tell apart the few commands of one name a job runs under one key; short, so a key of 200 characters still fits the services' 255.
+const SUBJECT_DIGEST_LENGTH = 12;
+
+/**
+ * The key of a command's first POST from the run's key K: K, the command's name, and a digest of
+ * what it acts on ("deploy-4711/windows-start/5d41402abc4b"), so one K given a whole job
+ * (HOLDFAST_IDEMPOTENCY_KEY) gives `windows start ID` and `windows complete ID` keys of their own,
+ * and the same command run again the same ones.
+ */
+export function commandKey(run: string, { name, subject }: CommandSubject): string {
+  const command = `${run}/${name.replaceAll(' ', '-')}`;
+  return subject.length === 0 ? command : `${command}/${createHash('sha256').update(subject.join(' ')).digest('hex').slice(0, SUBJECT_DIGEST_LENGTH)}`;
 }
 
 /** What a command that sends calls again needs: its pauses, its clock, and where it says why it waits. */
 export type RetryIo = Pick<CliIo, 'sleep' | 'now' | 'err'>;
 
 /**
- * The three services' clients for one run of a command. Its POSTs carry the run's Idempotency-Key
- * (the one given, else a new UUID), so each may be sent again, as may GETs, PUTs and DELETEs, when
- * `retryIo` is given and the service could not take it (connection lost, 502-504, 429).
+ * The three services' clients for one run of a command. Its POSTs carry Idempotency-Keys from the
+ * run's key (the one given, else a new UUID) and, when given, the command (`commandKey`), so each
+ * may be sent again, as may GETs, PUTs and DELETEs, when `retryIo` is given and the service could
+ * not take it (connection lost, 502-504, 429).
  */
-export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch, retryIo?: RetryIo): HoldfastApi {
+export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch, retryIo?: RetryIo, command?: CommandSubject): HoldfastApi {
   const run = connection.idempotencyKey ?? randomUUID();
+  const first = command ? commandKey(run, command) : run;
   // Counted across the three services: the command's n-th POST, wherever it goes, has the same key each time the command runs.
   let posts = 0;
-  const idempotencyKeys = { run, next: () => (++posts === 1 ? run : `${run}/${posts}`) };
+  const keyOf = (post: number) => (post === 1 ? first : `${first}/${post}`);
+  const idempotencyKeys = { run, next: () => keyOf(++posts), last: () => keyOf(Math.max(posts, 1)) };
   const retry = (service: string): RetryPolicy | undefined =>
     retryIo && { retries: connection.retries, sleep: (ms) => retryIo.sleep(ms), now: () => retryIo.now(), onRetry: (notice) => retryIo.err(`holdfast: ${retryText(service, notice)}\n`) };
   const client = <P>(service: keyof Connection['urls']) =>
@@ -34,6 +59,7 @@ export function holdfastApi(connection: Connection, fetchImpl?: typeof fetch, re
     planner: client<PlannerPaths>('maintenance-planner'),
     analyzer: client<AnalyzerPaths>('impact-analyzer'),
     notifier: client<NotifierPaths>('notifier'),
+    givenIdempotencyKey: connection.idempotencyKey !== undefined,
   };
 }
 
@@ -81,7 +107,7 @@ export function problemText(answer: ApiAnswer, flags: FieldFlags = {}): string {
   // A 503 says what is away in its detail; any other server error's detail alone does not say which service failed.
   const serverError = response.status >= 500 && response.status !== 503 ? [`  ${response.url} answered ${response.status} ${response.statusText}: the service failed, not the command; try again, and if it lasts, that service's log says why`] : [];
   const advice = body.code ? FROM_THE_CLI[body.code] : undefined;
-  const fromHere = advice && withNamesAsked(typeof advice === 'function' ? advice(body, flags) : advice, response.url);
+  const fromHere = advice && withNamesAsked(typeof advice === 'function' ? advice(body, flags, { url: response.url, service: answer.service }) : advice, response.url);
   // A DELETE sent again after its first was cut off finds what that first did: not found, or already done.
   const doneBefore = answer.afterCutOff && [404, 409].includes(response.status) ? ['  an earlier attempt of this call was cut off before its answer came, and may have done it already'] : [];
   return [head, ...fieldLines, ...(fromHere ? [`  from the CLI: ${fromHere}`] : []), ...doneBefore, ...serverError].join('\n');
@@ -98,8 +124,17 @@ function withNamesAsked(advice: string, url: string): string {
   return advice.replace(/\bID\b/g, (placeholder) => id ?? placeholder).replace(/--occurrence N\b/g, (placeholder) => (run ? `--occurrence ${run}` : placeholder));
 }
 
-/** What to do from the CLI: a command, or one worded from the problem and the flags of the command that met it. */
-type CliAdvice = string | ((problem: Problem, flags: FieldFlags) => string);
+/** The call refused: its URL, and the service `reach` asked there. */
+interface Asked {
+  url: string;
+  service?: string;
+}
+
+/** What to do from the CLI: a command, or one worded from the problem, the flags of the command that met it and the call refused. */
+type CliAdvice = string | ((problem: Problem, flags: FieldFlags, asked: Asked) => string);
+
+/** A window's id in the path asked: the window exists, where a window being planned has none yet. */
+const WINDOW_IN_PATH = /\/v1\/windows\/[0-9a-f-]{36}(?:\/|$)/i;
 
 /** The services word their advice for HTTP (a header, a route to GET, a body field); the command that does the same here, by problem code. */
 const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
@@ -120,13 +155,34 @@ const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
     const ownTeam = flags.ownerTeam && detail?.includes('ownerTeam') ? `give ${flags.ownerTeam} your key's own team, or ` : '';
     return `${ownTeam}use ${typeof ownerTeam === 'string' ? `a key of team ${ownerTeam}` : 'a team key'} or an admin key (in HOLDFAST_KEY, or read from standard input with --key -)`;
   },
-  'window-in-hold': ({ holds }) => {
+  'window-in-hold': ({ holds }, _flags, { url }) => {
     // Not the gate: asked about the regions now, it answers allowed for a hold that begins later, as this one may.
     const held = Array.isArray(holds) ? (holds as { until?: string | null }[]) : [];
     const ends = held.every((hold) => typeof hold.until === 'string') ? held.map((hold) => hold.until as string).sort().at(-1) : undefined;
     const after = ends ? `; the holds end by ${ends}` : '';
-    return `holdfast windows suggestions ID proposes the least harmful slots for a window planned already${after}; to go ahead in the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)`;
+    const override = 'to go ahead in the hold anyway, give --file a YAML file holding override: {reason: TEXT} (a key with holds:override)';
+    // Slots are proposed for a window planned already: one being planned has no id to ask them for.
+    const elsewhen = WINDOW_IN_PATH.test(new URL(url).pathname) ? 'holdfast windows suggestions ID proposes the least harmful slots' : 'plan it outside the holds (holdfast holds list --active lists them)';
+    return `${elsewhen}${after}; ${override}`;
   },
+  // Another service on the URL the command sends this service's calls to (it knows none of its routes), or one older than the CLI.
+  'no-such-route': (_problem, _flags, { url, service }) => {
+    const setting = service ? `--${urlFlag(service)} or ${urlVariable(service)} names the ${service}` : 'the --planner-url, --analyzer-url or --notifier-url flag (HOLDFAST_*_URL) names the service';
+    const { origin, pathname } = new URL(url);
+    return `check ${setting}: the service at ${origin} has no route ${pathname} (another of Holdfast's services, or one older than this CLI)`;
+  },
+  'missing-scope': ({ requiredScope }) => {
+    const scope = typeof requiredScope === 'string' ? requiredScope : 'SCOPE';
+    return `use a key with scope ${scope} (in HOLDFAST_KEY, or read from standard input with --key -); an admin key makes one: holdfast keys create --team TEAM --scopes ${scope} --name NAME`;
+  },
+  'subscription-exists': ({ subscriptionId }) => {
+    const id = typeof subscriptionId === 'string' ? subscriptionId : 'SUBSCRIPTION_ID';
+    return `holdfast subscriptions show ${id} shows the one there is; holdfast subscriptions rotate-secret ${id} gives it a new webhook secret if it was lost; holdfast subscriptions update ${id} --file changes.yaml changes its filters, or holdfast subscriptions delete ${id} deletes it first`;
+  },
+  'idempotency-key-reused': `the key was used for another request of a command of this name and subject (the detail names it): run that command as it was to have its answer again, or give this one a key of its own with --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY)`,
+  'delivery-subscription-disabled': ({ subscriptionId }) =>
+    `holdfast subscriptions update ${typeof subscriptionId === 'string' ? subscriptionId : 'SUBSCRIPTION_ID'} --enabled true turns the subscription on; then holdfast deliveries replay ID, if the detail says to replay it`,
+  'subscription-disabled': 'holdfast subscriptions update ID --enabled true turns it on; then holdfast subscriptions test ID',
   'window-cancelled': 'holdfast windows create plans a new window',
   'occurrence-not-startable': ({ occurrenceStatus }) => RUN_NOT_STARTABLE[String(occurrenceStatus)] ?? RUN_LISTED,
   'occurrence-not-in-progress': ({ occurrenceStatus }) => RUN_NOT_IN_PROGRESS[String(occurrenceStatus)] ?? RUN_LISTED,
@@ -185,7 +241,7 @@ export function notTheService({ response }: ApiAnswer, expected: string, setting
 /** Calls a service, turning "nothing answers there" into an error naming the service, its URL and the setting. */
 export async function reach(call: () => Promise<ApiAnswer>, service: string): Promise<ApiAnswer> {
   try {
-    return await call();
+    return { ...(await call()), service };
   } catch (error) {
     if (!(error instanceof NoAnswer)) throw error;
     if (error.timedOutAfterMs !== undefined) {

@@ -29,7 +29,15 @@ type BodyOf<Operation> = PartOf<PartOf<PartOf<Operation, 'requestBody'>, 'conten
 
 type Init<Operation> = (PartOf<PartOf<Operation, 'parameters'>, 'path'> extends undefined ? { params?: { query?: ParamsOf<Operation>['query'] } } : { params: ParamsOf<Operation> }) &
   // A body the document does not describe (the operation declares none) is passed as it is.
-  (BodyOf<Operation> extends undefined ? { body?: unknown } : { body: BodyOf<Operation> }) & { headers?: Record<string, string>; signal?: AbortSignal };
+  (BodyOf<Operation> extends undefined ? { body?: unknown } : { body: BodyOf<Operation> }) &
+  CallOptions;
+
+interface CallOptions {
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** A POST sent under the key of the command's last POST rather than its next: the same request, to the URL an earlier run used that key for. */
+  underLastKey?: boolean;
+}
 
 export interface ApiAnswer {
   /** The parsed JSON body (a problem document when `response.ok` is false), or undefined when empty. */
@@ -37,6 +45,8 @@ export interface ApiAnswer {
   response: Response;
   /** An earlier attempt of this call was cut off after it went out: it may have done what this answer refuses (a 404, a 409). */
   afterCutOff?: boolean;
+  /** The service asked (`reach` names it), so a refusal can name the setting that points at it. */
+  service?: string;
 }
 
 export interface TypedClient<P> {
@@ -65,6 +75,8 @@ export interface IdempotencyKeys {
   /** The key a person gives to run the command again: its n-th POST gets the same key again. */
   run: string;
   next(): string;
+  /** The key of the command's last POST: that request sent again, to the URL its key was used for by an earlier run. */
+  last(): string;
 }
 
 export interface RetryPolicy {
@@ -122,7 +134,10 @@ export class NoAnswer extends Error {
 export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
   const call =
     (method: string) =>
-    async (path: string, init: { params?: { path?: Record<string, unknown>; query?: Record<string, unknown> }; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) => {
+    async (
+      path: string,
+      init: { params?: { path?: Record<string, unknown>; query?: Record<string, unknown> }; body?: unknown } & CallOptions = {},
+    ) => {
       const url = new URL(options.baseUrl + fillPath(path, init.params?.path ?? {}));
       for (const [name, value] of Object.entries(init.params?.query ?? {})) {
         if (value !== undefined && value !== null) url.searchParams.set(name, Array.isArray(value) ? value.join(',') : String(value));
@@ -131,7 +146,7 @@ export function createTypedClient<P>(options: ClientOptions): TypedClient<P> {
       if (options.key) headers.authorization = `Bearer ${options.key}`;
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       const keys = method === 'POST' ? options.idempotencyKeys : undefined;
-      if (keys) headers['idempotency-key'] = keys.next();
+      if (keys) headers['idempotency-key'] = init.underLastKey ? keys.last() : keys.next();
       const body = init.body === undefined ? undefined : JSON.stringify(init.body);
       const send = async (): Promise<ApiAnswer> => {
         const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);

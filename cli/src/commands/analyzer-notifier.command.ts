@@ -93,6 +93,14 @@ const statusOf = (delivery: DeliveryView): string => {
   return said ? `${delivery.status} (${said(`${wait.nextTryAt.slice(11, 19)} UTC`)})` : delivery.status;
 };
 
+// The notifier words turning a subscription on for HTTP, in why it turned one off and in the error of each delivery that waits for it.
+const TURN_ON_OVER_HTTP = /PATCH (?:\/v1\/subscriptions\/\S+ )?\{"enabled": ?true\}/g;
+
+/** The notifier's words with the command that turns the subscription on where they name the HTTP call. */
+const turnOnInCliWords = (text: string, subscriptionId: string): string => text.replace(TURN_ON_OVER_HTTP, `holdfast subscriptions update ${subscriptionId} --enabled true`);
+
+const lastErrorOf = ({ lastError, subscriptionId }: DeliveryView): string => (lastError === null ? '-' : turnOnInCliWords(lastError, subscriptionId));
+
 interface AttemptView {
   number: number;
   startedAt: string;
@@ -179,7 +187,7 @@ function showSubscription(context: CommandContext, subscription: SubscriptionVie
       ['team', subscription.ownerTeam],
       ['target', subscription.target],
       ['state', stateOf(subscription)],
-      ...(subscription.disabledReason ? [['why', subscription.disabledReason] as [string, string]] : []),
+      ...(subscription.disabledReason ? [['why', turnOnInCliWords(subscription.disabledReason, subscription.id)] as [string, string]] : []),
       ['description', subscription.description ?? '-'],
       [
         'secret',
@@ -295,8 +303,11 @@ export const analyzerNotifierCommands: Command[] = [
       const created = expectOk<SubscriptionView & { secret?: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'), CREATION_FIELD_FLAGS);
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
-      // The notifier returns a secret (one it generated, or the one given) in this answer only.
-      if (created.secret) context.io.out(`secret: ${created.secret}\n  shown this once: keep it where the receiver verifies signatures; holdfast subscriptions rotate-secret ${created.id} gives a new one if it is lost\n`);
+      // The notifier answers with the secret, the one given or a webhook's it generated, this once. Only a generated one is
+      // printed, as nowhere else to be had; a credential given (a Grafana or Alertmanager token) is its owner's already.
+      if (created.channel !== 'webhook') return;
+      if (body.secret !== undefined) context.io.out(`signing secret: the one given (not shown); holdfast subscriptions rotate-secret ${created.id} gives a new one\n`);
+      else if (created.secret) context.io.out(`secret: ${created.secret}\n  shown this once: keep it where the receiver verifies signatures; holdfast subscriptions rotate-secret ${created.id} gives a new one if it is lost\n`);
     },
   },
   {
@@ -435,8 +446,8 @@ export const analyzerNotifierCommands: Command[] = [
       );
       await list('deliveries', '')(context, body, (items) =>
         table(
-          ['DELIVERY', 'EVENT', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'RECORDED (UTC)', 'LAST ERROR'],
-          (items as DeliveryView[]).map((d) => [d.id, d.eventType, d.channel, statusOf(d), String(d.attempts), utcTime(d.recordedAt), d.lastError ?? '-']),
+          ['DELIVERY', 'SUBSCRIPTION', 'EVENT', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'RECORDED (UTC)', 'LAST ERROR'],
+          (items as DeliveryView[]).map((d) => [d.id, d.subscriptionId, d.eventType, d.channel, statusOf(d), String(d.attempts), utcTime(d.recordedAt), lastErrorOf(d)]),
         ),
       );
       noteMore(context, body, 'deliveries');
@@ -448,6 +459,7 @@ export const analyzerNotifierCommands: Command[] = [
     usage: 'holdfast deliveries replay (ID | --dead [--subscription ID] | --subscription ID [--status dead|delivered])',
     summary: 'send deliveries again with a fresh attempt budget: one by its id (dead or delivered), every dead one, or those of one subscription; says how many',
     options: { dead: { type: 'boolean' }, subscription: { type: 'string' }, status: { type: 'string' } },
+    actsOn: ['dead', 'subscription', 'status'],
     // Every dead delivery is requeued in one statement: after a long outage of a receiver, a backlog whose size sets the wait.
     requestTimeout: SLOW_REQUEST_TIMEOUT,
     async run(context) {

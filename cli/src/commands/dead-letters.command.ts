@@ -107,6 +107,7 @@ export const deadLettersReplayCommand: Command = {
     limit: { type: 'string' },
     everything: { type: 'boolean' },
   },
+  actsOn: ['service', 'topic', 'since', 'until', 'reason', 'everything'],
   // A round sends up to 1,000 messages, each up to KAFKA_MAX_MESSAGE_BYTES, waiting for every replica's ack and retrying through a broker's hiccup.
   requestTimeout: SLOW_REQUEST_TIMEOUT,
   async run(context) {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService, UUID } from '../testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService } from '../testing/stand-in-service';
 
 /** A stand-in service that answers every list with `items`. */
 const serviceAnswering = (items: unknown[]) => standInService(() => ({ body: { items } }));
@@ -141,7 +141,7 @@ describe('holdfast dead-letters replay', () => {
     expect(Date.parse(until)).toBeLessThanOrEqual(Date.now());
     const asked = { method: 'POST', url: '/v1/dead-letters/replay', body: { topic: 'region.surges.v1', since: '2026-06-14T00:00:00Z', until, reasonContains: 'unknown region', limit: 1000 } };
     // Each round is the run's next POST, under its own key.
-    expect(planner.asked).toEqual([{ ...asked, idempotencyKey: expect.stringMatching(UUID) }, { ...asked, idempotencyKey: expect.stringMatching(new RegExp(`${UUID.source.slice(0, -1)}/2$`)) }]);
+    expect(planner.asked).toEqual([{ ...asked, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay')) }, { ...asked, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay', 2)) }]);
     expect(said.out).toBe('replayed 2 dead letters (2 messages); 1 left\nreplayed 3 dead letters (3 messages); 0 left\n');
   });
 
@@ -149,7 +149,7 @@ describe('holdfast dead-letters replay', () => {
     const analyzer = await serviceReplaying([{ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 4, unreplayable: 1 }]);
     const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay', '--everything', '--limit', '2', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { everything: true, until: expect.any(String), limit: 2 }, idempotencyKey: expect.stringMatching(UUID) }]);
+    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { everything: true, until: expect.any(String), limit: 2 }, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay')) }]);
     expect(said.out).toContain('4 more match: run again, or raise --limit');
     expect(said.out).toContain('1 matching dead letters kept no message to send');
   });

@@ -86,6 +86,7 @@ export const declarationCommands: Command[] = [
     usage: `holdfast declarations declare --regions IR,NP --from TIME --until TIME --reason TEXT [--severity ${SEVERITIES.join('|')}]`,
     summary: 'declare a critical period ("election in IR"): its regions surge from --from to --until, holding their windows',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' }, severity: { type: 'string' } },
+    actsOn: ['regions'],
     async run(context) {
       const regions = regionCodes(context.values, 'regions') ?? [];
       if (regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');

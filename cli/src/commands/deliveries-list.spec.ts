@@ -39,4 +39,15 @@ describe('holdfast deliveries list', () => {
     expect(first).toContain('pending (circuit open, next try 00:02:00 UTC)');
     expect(second).toMatch(/ pending +3 /);
   });
+
+  it('says to whom each went, by its subscription, and how to turn on one it waits for from the CLI', async () => {
+    const waiting = { ...delivery('0190e0c8-0000-7000-8000-0000000000d4', null), status: 'dead', lastError: `not sent: subscription ${SUBSCRIPTION} is turned off; it is sent once the subscription is turned on (PATCH {"enabled": true})` };
+    const notifier = await standInService(() => ({ body: { items: [waiting], nextCursor: null } }));
+    const { io, said } = specIo();
+    expect(await run(['deliveries', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
+    const [header, , row] = said.out.split('\n');
+    expect(header).toMatch(/^DELIVERY +SUBSCRIPTION +EVENT +CHANNEL +STATUS /);
+    expect(row).toMatch(new RegExp(`^0190e0c8-0000-7000-8000-0000000000d4 +${SUBSCRIPTION} +hold\\.placed +webhook +dead `));
+    expect(row).toMatch(new RegExp(`it is sent once the subscription is turned on \\(holdfast subscriptions update ${SUBSCRIPTION} --enabled true\\)$`));
+  });
 });

@@ -47,14 +47,13 @@ export const gateCommand: Command = {
     const regions = regionCodes(context.values, 'regions');
     if (Boolean(windowId) === Boolean(regions?.length)) throw new MissingInputError('give exactly one of --window ID or --regions IR,NP');
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
-    const override = windowId ? `holdfast holds override ${windowId} --reason TEXT` : undefined;
     const ask = (signal?: AbortSignal) => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } }, signal }), 'maintenance-planner');
 
     if (!context.values.wait) {
       // Without --wait the gate is asked once: a timeout or interval given would be silently ignored.
       const waitOnly = ['timeout', 'interval'].find((name) => text(context.values, name) !== undefined);
       if (waitOnly) throw new CliError(`--${waitOnly} is for --wait: add --wait to wait for the gate, or leave --${waitOnly} out to ask it once`, ExitCode.usage);
-      return report(context, subject, await ask(), RUN_WITH_WAIT, override);
+      return report(context, subject, await ask(), RUN_WITH_WAIT, windowId);
     }
 
     const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
@@ -71,12 +70,12 @@ export const gateCommand: Command = {
       // Rate limited (another job on the same key) is waited out too, never sooner than it asks.
       const rateLimited = !(answer instanceof CliError) && answer.response.status === 429;
       const unavailable = answer instanceof CliError || CANNOT_ANSWER.includes(answer.response.status) || rateLimited;
-      if (!unavailable && answer.response.status !== 423) return report(context, subject, answer, WAIT_LONGER, override);
+      if (!unavailable && answer.response.status !== 423) return report(context, subject, answer, WAIT_LONGER, windowId);
       const left = deadline - context.io.now();
       if (left <= 0) {
         context.io.err(`gave up after ${formatDuration(timeoutMs)}: ${unavailable ? 'the maintenance-planner is still unavailable' : `${subject} is still held`}\n`);
         if (answer instanceof CliError) throw answer;
-        return report(context, subject, answer, WAIT_LONGER, override);
+        return report(context, subject, answer, WAIT_LONGER, windowId);
       }
       const retryAfter = answer instanceof CliError ? undefined : retryAfterMs(answer.response.headers.get('retry-after'), context.io.now());
       // A hold's Retry-After is when it may end at the latest guess: --interval bounds the pause, so a release sooner is seen within it.
@@ -100,7 +99,11 @@ function holdsOf(body: unknown): GateHold[] {
   return isProblem(body) && Array.isArray((body as Problem).holds) ? ((body as Problem).holds as GateHold[]) : [];
 }
 
-async function report(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string, override?: string): Promise<number> {
+/** The planner's notice for a notify-only window run through a hold (its Holdfast-Notice), with the command that names each hold's cause. */
+export const notifyOnlyNotice = (notice: string, windowId: string): string => `holdfast: ${notice}\n  from the CLI: holdfast explain ${windowId} names each hold's cause\n`;
+
+/** `windowId` when the gate was asked of a window, whose holds can be overridden and told of by the planner's notice. */
+async function report(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string, windowId?: string): Promise<number> {
   const { response, body } = answer;
   // Only the planner's own answer allows: anything else that succeeds (a proxy's sign-in page, another service on the port) fails closed.
   if (response.status === 200 && (body as { allowed?: unknown } | undefined)?.allowed === true) {
@@ -108,12 +111,12 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
     const notice = response.headers.get('holdfast-notice');
     if (context.json) printJson(context.io, body);
     else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : `allowed: nothing holds ${subject} now\n`);
-    if (notice) context.io.err(`holdfast: ${notice}\n`);
+    if (notice) context.io.err(windowId ? notifyOnlyNotice(notice, windowId) : `holdfast: ${notice}\n`);
     return ExitCode.ok;
   }
   if (response.ok) throw new CliError(notTheService(answer, "the planner's gate answer", '--planner-url or HOLDFAST_PLANNER_URL'));
   if (response.status !== 423) throw new CliError(problemText(answer));
-  return reportHeld(context, subject, answer, howToWait, override);
+  return reportHeld(context, subject, answer, howToWait, windowId && `holdfast holds override ${windowId} --reason TEXT`);
 }
 
 /** A 423 from the planner (the gate's, or a run's start): the holds, when to retry and how to wait instead, and exit 3. */

@@ -64,6 +64,6 @@ describe('holdfast gate for a notify-only window in a hold', () => {
     const { io, said } = specIo();
     expect(await run(['gate', '--window', WINDOW, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
     expect(said.out).toBe(`allowed: window ${WINDOW} runs (notify-only)\n`);
-    expect(said.err).toBe(`holdfast: ${notice}\n`);
+    expect(said.err).toBe(`holdfast: ${notice}\n  from the CLI: holdfast explain ${WINDOW} names each hold's cause\n`);
   });
 });

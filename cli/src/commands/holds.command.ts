@@ -51,6 +51,12 @@ function holdSpan(hold: HoldView, zoneOf: ZoneOf): string[] {
   return releasedEarly ? localRangePerRegion(hold.regions, hold.from, hold.releasedAt, zoneOf, 'released') : localRangePerRegion(hold.regions, hold.from, end, zoneOf);
 }
 
+/** Where a hold ends in UTC, as its local times end: a cleared surge's at its release due. */
+const untilOf = (hold: HoldView): string => {
+  const end = hold.releaseDueAt ?? hold.until;
+  return end ? utcTime(end) : 'until released';
+};
+
 async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
   context.io.out(
@@ -82,8 +88,17 @@ export const holdCommands: Command[] = [
       const zoneOf: ZoneOf = await regionZones(context.api);
       context.io.out(
         table(
-          ['HOLD', 'REGIONS', 'SOURCE', 'REASON', 'STATE', 'LOCAL TIME PER REGION'],
-          body.items.map((hold) => [hold.id, hold.regions.join(','), hold.source, hold.reason, hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active', holdSpan(hold, zoneOf)]),
+          ['HOLD', 'REGIONS', 'SOURCE', 'REASON', 'STATE', 'FROM (UTC)', 'UNTIL (UTC)', 'LOCAL TIME PER REGION'],
+          body.items.map((hold) => [
+            hold.id,
+            hold.regions.join(','),
+            hold.source,
+            hold.reason,
+            hold.releasedAt ? `released ${utcTime(hold.releasedAt)}` : 'active',
+            utcTime(hold.from),
+            untilOf(hold),
+            holdSpan(hold, zoneOf),
+          ]),
         ),
       );
       noteMore(context, body, 'holds');
@@ -94,6 +109,7 @@ export const holdCommands: Command[] = [
     usage: 'holdfast holds declare --regions IR,NP --from TIME [--until TIME] --reason TEXT',
     summary: 'declare a manual hold for regions and a period',
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
+    actsOn: ['regions'],
     async run(context) {
       const body = { regions: regionCodes(context.values, 'regions') ?? [], from: requiredInstant(context, 'from'), until: utcInstant(context.values, 'until'), reason: requiredText(context, 'reason') };
       if (body.regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
@@ -118,6 +134,7 @@ export const holdCommands: Command[] = [
     usage: 'holdfast holds override WINDOW_ID --reason TEXT [--occurrence N]',
     summary: 'let a held window run anyway, with the reason on the audit trail',
     options: { reason: { type: 'string' }, occurrence: { type: 'string' } },
+    actsOn: ['occurrence'],
     async run(context) {
       const id = idArgument(context, 'window');
       const occurrence = wholeNumber(context.values, 'occurrence');

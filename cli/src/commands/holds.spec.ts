@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService, UUID, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService, type Asked } from '../testing/stand-in-service';
 
 const HOLD = '0190e0c8-0000-7000-8000-0000000000b1';
 const hold = { id: HOLD, regions: ['IR', 'NP'], reason: 'election night', source: 'manual', placedAt: '2026-06-14T18:00:00.000Z', from: '2026-06-14T18:00:00.000Z', until: null, active: true, releasedAt: null };
@@ -23,7 +23,7 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(asked).toEqual([]);
     const released = await holdfast(['holds', 'release', HOLD, '--reason', 'count over'], () => ({ ...hold, releasedAt: '2026-06-14T21:00:00.000Z' }));
     expect(released.code).toBe(ExitCode.ok);
-    expect(released.asked).toEqual([{ method: 'POST', url: `/v1/holds/${HOLD}/release`, body: { reason: 'count over' }, idempotencyKey: expect.stringMatching(UUID) }]);
+    expect(released.asked).toEqual([{ method: 'POST', url: `/v1/holds/${HOLD}/release`, body: { reason: 'count over' }, idempotencyKey: expect.stringMatching(newRunKey('holds release')) }]);
   });
 
   it('list: shows a released hold up to its release, not open, and a cleared surge\'s hold up to its release due', async () => {
@@ -32,6 +32,16 @@ describe('holdfast holds and regions named on the command line', () => {
     const { said } = await holdfast(['holds', 'list'], () => ({ items: [released, cooling], nextCursor: null }));
     expect(said.out).toContain('IR 2026-12-05 10:06 Asia/Tehran (+03:30) - released 2026-12-05 12:00 (+03:30)\n');
     expect(said.out).toContain('IR 2026-12-05 10:06 Asia/Tehran (+03:30) - 2026-12-05 10:55 (+03:30)\n');
+  });
+
+  it('list: gives each hold its period in UTC beside its local times, as every table does', async () => {
+    const cooling = { ...hold, regions: ['IR'], source: 'detector', from: '2026-12-05T06:36:00.000Z', until: '2026-12-05T07:00:00.000Z', releaseDueAt: '2026-12-05T07:25:00.000Z' };
+    const { said } = await holdfast(['holds', 'list'], () => ({ items: [cooling, { ...hold, id: '0190e0c8-0000-7000-8000-0000000000b3' }], nextCursor: null }));
+    const [header, , ...rows] = said.out.split('\n');
+    expect(header).toMatch(/ STATE +FROM \(UTC\) +UNTIL \(UTC\) +LOCAL TIME PER REGION$/);
+    // A cleared surge's hold until its release due, as its local times; one with no end until released.
+    expect(rows[0]).toMatch(/ active +2026-12-05 06:36 UTC +2026-12-05 07:25 UTC +IR 2026-12-05 10:06 Asia\/Tehran/);
+    expect(rows.join('\n')).toMatch(/ active +2026-06-14 18:00 UTC +until released +IR 2026-06-14 21:30 Asia\/Tehran/);
   });
 
   it('surges show: gives why a cleared surge surged and, with its clearing, why it ended', async () => {

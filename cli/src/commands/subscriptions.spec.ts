@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService, UUID, type Answer, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
 
 const ID = '0190e0c8-0000-7000-8000-00000000000a';
 const DELIVERY = '0190e0c8-0000-7000-8000-00000000000d';
@@ -43,6 +43,9 @@ describe('holdfast subscriptions show, update and test', () => {
     expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`GET /v1/subscriptions/${ID}`]);
     expect(said.out).toMatch(/^state: +disabled \(receiver gone: 410\)$/m);
     expect(said.out).toMatch(/^why: +http:\/\/127\.0\.0\.1:8443 answered 410 Gone at .+: the receiver takes no more deliveries\.$/m);
+    // The notifier's reason words turning it on for HTTP: the command that does it instead.
+    const told = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, disabledReason: `${GONE} PATCH {"enabled": true} once it does, which sends this delivery and what it missed since, in order.` } }));
+    expect(told.said.out).toContain(`the receiver takes no more deliveries. holdfast subscriptions update ${ID} --enabled true once it does, which sends`);
     expect(said.out).toMatch(/^filters: +event types: hold\.placed\n +regions: IR, NP$/m);
     expect(said.out).toMatch(/^created: +2026-06-01 08:00 UTC by team:network-ops$/m);
   });
@@ -164,7 +167,7 @@ describe('holdfast subscriptions show, update and test', () => {
     it('asks for the overlap in hours and prints the new secret and when the old one stops signing, in UTC and here', async () => {
       const { code, said, asked } = await holdfast(['subscriptions', 'rotate-secret', ID, '--overlap', '1h30m'], () => ({ body: rotated('2026-06-14T21:30:00.000Z') }));
       expect(code).toBe(ExitCode.ok);
-      expect(asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 1.5 }, idempotencyKey: expect.stringMatching(UUID) }]);
+      expect(asked).toEqual([{ method: 'POST', url: `/v1/subscriptions/${ID}/secret/rotate`, body: { overlapHours: 1.5 }, idempotencyKey: expect.stringMatching(newRunKey('subscriptions rotate-secret')) }]);
       expect(said.out).toMatch(new RegExp(`^new secret: +${SECRET}\n +shown this once: give it to the receiver, which verifies signatures with it$`, 'm'));
       expect(said.out).toMatch(/^old secret: +signs deliveries beside the new one until 2026-06-14 21:30 UTC\n +\(2026-06-14 \d\d:\d\d \S+(?: \([+-]\d\d:\d\d\))? here\): the receiver should take the new one by then$/m);
     });
@@ -241,6 +244,25 @@ describe('holdfast subscriptions show, update and test', () => {
       expect(code).toBe(ExitCode.error);
       expect(said.err).toBe('holdfast: The subscription is invalid. (invalid-subscription)\n  secret (--secret): must start with whsec_\n');
     });
+  });
+
+  it("create: prints a webhook's signing secret the notifier generated, shown this once, and never echoes a secret or token given", async () => {
+    const files = { 'webhook.yaml': 'channel: webhook\ntarget: https://hooks.example.org/holdfast\nownerTeam: network-ops\n', 'grafana.yaml': 'channel: grafana\ntarget: https://grafana.example.org\nownerTeam: network-ops\n' };
+    // The notifier answers with the secret this once, the one given or a webhook's it generated.
+    const answering = ({ body }: Asked) => ({ status: 201, body: { ...subscription, ...(body as object), enabled: true, disabledReason: null, secret: (body as { secret?: string }).secret ?? 'whsec_R2VuZXJhdGVkIGJ5IHRoZSBub3RpZmllcg==' } });
+    const generated = await holdfast(['subscriptions', 'create', '--file', 'webhook.yaml'], answering, files);
+    expect(generated.code, generated.said.err).toBe(ExitCode.ok);
+    expect(generated.said.out).toBe(
+      `subscribed: ${ID} (webhook for network-ops)\nsecret: whsec_R2VuZXJhdGVkIGJ5IHRoZSBub3RpZmllcg==\n  shown this once: keep it where the receiver verifies signatures; holdfast subscriptions rotate-secret ${ID} gives a new one if it is lost\n`,
+    );
+    const token = 'glsa_0123456789abcdefghijklmnopqrstuv_01234567';
+    const grafana = await holdfast(['subscriptions', 'create', '--file', 'grafana.yaml', '--secret', '-'], answering, files, { stdin: token });
+    expect(grafana.code, grafana.said.err).toBe(ExitCode.ok);
+    // A Grafana token is no signing secret: nothing to keep for a receiver, and rotate-secret refuses it.
+    expect(grafana.said.out).toBe(`subscribed: ${ID} (grafana for network-ops)\n`);
+    const secret = 'whsec_R2l2ZW4gYnkgaXRzIG93bmVyLCBub3QgZWNob2Vk';
+    const given = await holdfast(['subscriptions', 'create', '--file', 'webhook.yaml', '--secret', '-'], answering, files, { stdin: secret });
+    expect(given.said.out).toBe(`subscribed: ${ID} (webhook for network-ops)\nsigning secret: the one given (not shown); holdfast subscriptions rotate-secret ${ID} gives a new one\n`);
   });
 
   it('show: says until when each secret rotations replaced still signs, newest first, in UTC and here', async () => {

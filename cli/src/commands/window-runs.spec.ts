@@ -57,13 +57,13 @@ describe('holdfast windows start and complete', () => {
     expect(said.out).toMatch(/^local start per region: IR 2026-06-14 00:30 Asia\/Tehran \(\+03:30\)$/m);
   });
 
-  it("starts a notify-only window's run through a hold, saying on stderr which hold is in force, as the planner's notice names it", async () => {
+  it("starts a notify-only window's run through a hold, saying on stderr which hold is in force, as the planner's notice names it, and the command that says why", async () => {
     at('2026-06-13T20:30:00Z');
     const notice = `notify-only window: it runs while held by hold ${HOLD} (IR); its owners are told (GET /v1/holds/{id} says why)`;
     const { code, said } = await holdfast(['windows', 'start', WINDOW, '--occurrence', '4'], [occurrence(4, 'scheduled')], () => ({ body: { ...occurrence(4, 'in-progress'), heldBy: undefined }, headers: { 'holdfast-notice': notice } }));
     expect(code).toBe(ExitCode.ok);
     expect(said.out).toMatch(/^status: +in-progress$/m);
-    expect(said.err).toBe(`holdfast: ${notice}\n`);
+    expect(said.err).toBe(`holdfast: ${notice}\n  from the CLI: holdfast explain ${WINDOW} names each hold's cause\n`);
   });
 
   it('starts the run due now, not an earlier one that was held past its time and waits for a new slot', async () => {
@@ -123,6 +123,104 @@ describe('holdfast windows start and complete', () => {
   });
 });
 
+describe('holdfast windows start and complete run again under the same Idempotency-Key (a retried CI step)', () => {
+  afterEach(closeStandIns);
+  afterEach(() => vi.useRealTimers());
+
+  type Run = ReturnType<typeof occurrence>;
+
+  /**
+   * A planner keeping its runs and Idempotency-Keys as the real one does: the same request again under a key gets the
+   * first answer (Idempotent-Replayed), another request under it a 422 idempotency-key-reused naming the first.
+   */
+  const planner = (runs: Run[]) => {
+    const kept = new Map<string, { url: string; answer: Answer }>();
+    const handled: string[] = [];
+    const service = standInService((asked) => {
+      if (asked.method === 'GET' && asked.url.startsWith(`/v1/windows/${WINDOW}/occurrences`)) {
+        const query = new URL(asked.url, 'http://planner').searchParams;
+        const [status, from] = [query.get('status'), query.get('from')];
+        return { body: { windowId: WINDOW, items: runs.filter((one) => (!status || one.status === status) && (!from || one.endsAt > from)), nextCursor: null } };
+      }
+      const key = asked.idempotencyKey!;
+      const first = kept.get(key);
+      if (first?.url === asked.url) return { ...first.answer, headers: { 'idempotent-replayed': 'true' } };
+      if (first) {
+        const detail = `Idempotency-Key ${key} was used at 2026-06-10T20:30:00.000Z for another request (POST ${first.url}): send a new key with each new request.`;
+        return { status: 422, body: { status: 422, title: 'Unprocessable Content', code: 'idempotency-key-reused', detail } };
+      }
+      handled.push(`POST ${asked.url}`);
+      const [, n, step] = /occurrences\/(\d+)\/(start|complete)$/.exec(asked.url)!;
+      const taken = runs.find((one) => one.number === Number(n))!;
+      const [from, to] = step === 'start' ? [['scheduled', 'held', 'needs-reschedule'], 'in-progress'] : [['in-progress'], 'completed'];
+      let answer: Answer;
+      if (from.includes(taken.status)) {
+        taken.status = to;
+        answer = { body: { ...taken, heldBy: undefined } };
+      } else {
+        const code = step === 'start' ? 'occurrence-not-startable' : 'occurrence-not-in-progress';
+        answer = { status: 409, body: { status: 409, title: 'Conflict', code, occurrenceStatus: taken.status, detail: `Occurrence ${n} of window ${WINDOW} is ${taken.status}.` } };
+      }
+      kept.set(key, { url: asked.url, answer });
+      return answer;
+    });
+    return { service, handled };
+  };
+
+  const holdfast = async (url: string, args: string[], env: Record<string, string> = {}) => {
+    const { io, said } = specIo();
+    io.env = { ...io.env, ...env };
+    const code = await run([...args, '--planner-url', url], io);
+    return { code, said };
+  };
+
+  it("answers a start run again as the first time, the run it started being in progress now, and starts no second run of a recurring window", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
+    const runs = [occurrence(1, 'scheduled'), occurrence(2, 'scheduled')];
+    const { service, handled } = planner(runs);
+    const { url } = await service;
+    const start = ['windows', 'start', WINDOW, '--idempotency-key', 'deploy-4711'];
+    const first = await holdfast(url, start);
+    expect(first.code, first.said.err).toBe(ExitCode.ok);
+    expect(first.said.out).toMatch(new RegExp(`^run: +1 of window ${WINDOW}\\nstatus: +in-progress$`, 'm'));
+    // Run 1 in progress, the runs as they stand give run 2: the planner names run 1 as the key's, and its answer is given again.
+    const again = await holdfast(url, start);
+    expect(again.code, again.said.err).toBe(ExitCode.ok);
+    expect(again.said.out).toBe(first.said.out);
+    expect(handled).toEqual([`POST /v1/windows/${WINDOW}/occurrences/1/start`]);
+    expect(runs.map((one) => one.status)).toEqual(['in-progress', 'scheduled']);
+  });
+
+  it('answers a start, and a complete, run again as the first time when no run is left to take', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
+    const runs = [occurrence(1, 'scheduled')];
+    const { service, handled } = planner(runs);
+    const { url } = await service;
+    // One key for the whole job, as a CI job sets it.
+    const job = { HOLDFAST_IDEMPOTENCY_KEY: 'deploy-4711' };
+    for (const step of ['start', 'start', 'complete', 'complete', 'start']) {
+      const { code, said } = await holdfast(url, ['windows', step, WINDOW], job);
+      expect(code, `${step}: ${said.err}`).toBe(ExitCode.ok);
+      expect(said.out).toMatch(new RegExp(`^status: +${step === 'start' ? 'in-progress' : 'completed'}$`, 'm'));
+    }
+    expect(handled).toEqual([`POST /v1/windows/${WINDOW}/occurrences/1/start`, `POST /v1/windows/${WINDOW}/occurrences/1/complete`]);
+  });
+
+  it('says no run is left to start when the key was not used for one, and looks for none without a key given', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
+    const { service } = planner([occurrence(1, 'in-progress')]);
+    const { url } = await service;
+    const unused = await holdfast(url, ['windows', 'start', WINDOW, '--idempotency-key', 'deploy-4712']);
+    expect(unused.code).toBe(ExitCode.error);
+    expect(unused.said.err).toBe(`holdfast: window ${WINDOW} has no run left to start (holdfast windows occurrences ${WINDOW} lists them)\n`);
+    const keyless = await holdfast(url, ['windows', 'start', WINDOW]);
+    expect(keyless.said.err).toBe(unused.said.err);
+    const asked = (await service).asked.map(({ method, url: path }) => `${method} ${path.split('?')[0]}`);
+    // The key given: the runs read again and the run in progress asked under it (refused, so nothing done); none given, only the runs read.
+    expect(asked).toEqual([`GET /v1/windows/${WINDOW}/occurrences`, `GET /v1/windows/${WINDOW}/occurrences`, `POST /v1/windows/${WINDOW}/occurrences/1/start`, `GET /v1/windows/${WINDOW}/occurrences`]);
+  });
+});
+
 describe('holdfast windows show and occurrences, where a run moved or waits for a new slot', () => {
   afterEach(closeStandIns);
 
@@ -150,18 +248,29 @@ describe('holdfast windows show and occurrences, where a run moved or waits for 
   };
 
   it('shows the next run where it stands, a move from the planned time, the slot proposed and how to take it, and the exdates', async () => {
-    const { code, said } = await holdfast(['windows', 'show', WINDOW], { ...window, nextOccurrence: { ...occurrence(1, 'needs-reschedule'), startsAt: '2026-06-11T23:30:00.000Z', proposedSlot: proposed } });
-    expect(code).toBe(ExitCode.ok);
-    expect(said.out).toMatch(
+    const waiting = await holdfast(['windows', 'show', WINDOW], { ...window, nextOccurrence: { ...occurrence(1, 'needs-reschedule'), proposedSlot: proposed } });
+    expect(waiting.code).toBe(ExitCode.ok);
+    expect(waiting.said.out).toMatch(
       new RegExp(
-        `^next run: +#1 2026-06-11 23:30 UTC, needs-reschedule, moved from the planned time; proposed slot 2026-06-12 22:00 UTC to 2026-06-12 23:00 UTC \\(take it with holdfast windows update ${WINDOW} --start 2026-06-12T22:00:00.000Z --end 2026-06-12T23:00:00.000Z --version 3\\)$`,
+        `^next run: +#1 2026-06-11 21:00 UTC, needs-reschedule; proposed slot 2026-06-12 22:00 UTC to 2026-06-12 23:00 UTC \\(take it with holdfast windows update ${WINDOW} --start 2026-06-12T22:00:00.000Z --end 2026-06-12T23:00:00.000Z --version 3\\)$`,
         'm',
       ),
     );
-    expect(said.out).toMatch(/^exdates: +2026-06-18T00:30$/m);
+    expect(waiting.said.out).toMatch(/^exdates: +2026-06-18T00:30$/m);
+    // A hold's automatic move leaves the run scheduled at its new time.
+    const moved = await holdfast(['windows', 'show', WINDOW], { ...window, status: 'scheduled', nextOccurrence: { ...occurrence(1, 'scheduled'), startsAt: '2026-06-11T23:30:00.000Z' } });
+    expect(moved.said.out).toMatch(/^next run: +#1 2026-06-11 23:30 UTC, scheduled, moved from the planned time$/m);
     const none = await holdfast(['windows', 'show', WINDOW], { ...window, exdates: [], nextOccurrence: null });
     expect(none.said.out).toMatch(/^next run: +none left$/m);
     expect(none.said.out).not.toMatch(/^exdates:/m);
+  });
+
+  it('shows a run started before its window was moved to the slot proposed for it as it is: not moved, and offered no slot', async () => {
+    // The window updated to the proposed slot after its run 1, waiting for one, was started where it stood.
+    const started = { ...occurrence(1, 'in-progress'), proposedSlot: proposed };
+    const { code, said } = await holdfast(['windows', 'show', WINDOW], { ...window, status: 'in-progress', startsAt: proposed.startsAt, endsAt: proposed.endsAt, nextOccurrence: started });
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^next run: +#1 2026-06-11 21:00 UTC, in-progress$/m);
   });
 
   it('lists the runs of a time range, each waiting for a new slot with the slot proposed', async () => {

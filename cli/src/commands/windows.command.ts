@@ -5,7 +5,8 @@ import { bodyFrom, flagOneOf, idArgument, printJson, regionCodes, text, utcInsta
 import { localTime, offsetNote, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
-import { reportHeld } from './gate.command';
+import type { ApiAnswer } from '../client/typed-client';
+import { notifyOnlyNotice, reportHeld } from './gate.command';
 
 /** A region's local times as the planner sends them. */
 export interface RegionLocalTime {
@@ -47,15 +48,21 @@ interface OccurrenceView {
 /** A run's status, with the slot proposed for it when its hold's release left it needing one. */
 const runStatus = (run: OccurrenceView): string => (run.proposedSlot ? `${run.status} (proposed ${utcTime(run.proposedSlot.startsAt)})` : run.status);
 
+// Statuses of a run still to come. A hold's automatic move leaves the run scheduled at its new time (held, if a hold lands on it
+// again); a run waiting for a slot is at its planned time, and one started or over is where it ran, though an update moved the window since.
+const MOVABLE: readonly OccurrenceStatus[] = ['scheduled', 'held'];
+
 /** Where the window's next run stands: moved runs (a hold's automatic move) and a proposed slot show here, not in its planned times. */
 function nextRunLine(window: WindowView): [string, string][] {
   if (window.nextOccurrence === undefined) return [];
   const next = window.nextOccurrence;
   if (next === null) return [['next run', 'none left']];
-  const moved = next.number === 1 && next.startsAt !== window.startsAt ? ', moved from the planned time' : '';
-  const proposal = next.proposedSlot
-    ? `; proposed slot ${utcTime(next.proposedSlot.startsAt)} to ${utcTime(next.proposedSlot.endsAt)} (take it with holdfast windows update ${window.windowId} --start ${next.proposedSlot.startsAt} --end ${next.proposedSlot.endsAt} --version ${window.version})`
-    : '';
+  const moved = next.number === 1 && MOVABLE.includes(next.status) && next.startsAt !== window.startsAt ? ', moved from the planned time' : '';
+  // Only a run waiting for a new slot takes one: the planner may still list the slot of a run started since.
+  const proposal =
+    next.proposedSlot && next.status === 'needs-reschedule'
+      ? `; proposed slot ${utcTime(next.proposedSlot.startsAt)} to ${utcTime(next.proposedSlot.endsAt)} (take it with holdfast windows update ${window.windowId} --start ${next.proposedSlot.startsAt} --end ${next.proposedSlot.endsAt} --version ${window.version})`
+      : '';
   return [['next run', `#${next.number} ${utcTime(next.startsAt)}, ${next.status}${moved}${proposal}`]];
 }
 
@@ -233,19 +240,66 @@ async function runsOf(context: CommandContext, id: string, status?: OccurrenceSt
   return { ...runs, plannedThrough };
 }
 
-/** The run --occurrence names; without it, the next run not started (start) or the one in progress (complete). */
-async function runNumber(context: CommandContext, id: string, step: 'start' | 'complete'): Promise<number> {
-  const named = wholeNumber(context.values, 'occurrence');
-  if (named !== undefined) return named;
+type Step = 'start' | 'complete';
+
+/** The run the command takes without --occurrence: the next run not started (start) or the one in progress (complete); or why there is none. */
+async function chosenRun(context: CommandContext, id: string, step: Step): Promise<number | CliError> {
   if (step === 'start') {
     const next = (await runsOf(context, id, undefined, new Date().toISOString())).items.find((run) => NOT_STARTED.includes(run.status));
-    if (!next) throw new CliError(`window ${id} has no run left to start (holdfast windows occurrences ${id} lists them)`);
-    return next.number;
+    return next?.number ?? new CliError(`window ${id} has no run left to start (holdfast windows occurrences ${id} lists them)`);
   }
   const running = (await runsOf(context, id, 'in-progress')).items;
-  if (running.length === 0) throw new CliError(`no run of window ${id} is in progress: holdfast windows start ${id} starts the next one`);
+  if (running.length === 0) return new CliError(`no run of window ${id} is in progress: holdfast windows start ${id} starts the next one`);
   if (running.length > 1) throw new CliError(`runs ${running.map((run) => run.number).join(', ')} of window ${id} are in progress: name one with --occurrence N`, ExitCode.usage);
   return running[0].number;
+}
+
+/**
+ * A run that an earlier run of this command may have taken under its key, when none is left to take: one a start or
+ * completion sent to now is refused (already in progress or completed), so the key, if unused, does nothing.
+ */
+async function runTakenBefore(context: CommandContext, id: string, step: Step): Promise<number | undefined> {
+  const runs = (await runsOf(context, id)).items;
+  const taken = step === 'start' ? (runs.find((run) => run.status === 'in-progress') ?? runs.findLast((run) => run.status === 'completed')) : runs.findLast((run) => run.status === 'completed');
+  return taken?.number;
+}
+
+/** The run an Idempotency-Key was used for by an earlier run of this command, as the planner's idempotency-key-reused names its request. */
+function runOfReusedKey(answer: ApiAnswer, id: string, step: Step): number | undefined {
+  const problem = answer.body as { code?: unknown; detail?: unknown } | undefined;
+  if (answer.response.status !== 422 || problem?.code !== 'idempotency-key-reused' || typeof problem.detail !== 'string') return undefined;
+  const run = new RegExp(`\\(POST \\S*/v1/windows/${id}/occurrences/(\\d+)/${step}[?)\\s]`, 'i').exec(problem.detail)?.[1];
+  return run === undefined ? undefined : Number(run);
+}
+
+/**
+ * Starts or completes the run --occurrence names or, without it, the one the runs as they stand give. Run again under
+ * the same key (a retried job), that choice may differ from the first run's (its run is in progress now, or the next is
+ * due): the planner names the run the key was used for, and the request is sent there again for its first answer,
+ * never to start a second run.
+ */
+async function takeRun(context: CommandContext, id: string, step: Step): Promise<{ n: number; answer: ApiAnswer }> {
+  const send = (n: number, underLastKey = false) =>
+    reach(
+      () =>
+        step === 'start'
+          ? context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/start', { params: { path: { id, n } }, underLastKey })
+          : context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/complete', { params: { path: { id, n } }, underLastKey }),
+      planner,
+    );
+  const named = wholeNumber(context.values, 'occurrence');
+  if (named !== undefined) return { n: named, answer: await send(named) };
+  const chosen = await chosenRun(context, id, step);
+  // A new key was used by no earlier run: nothing to look for.
+  const probed = chosen instanceof CliError && context.api.givenIdempotencyKey ? await runTakenBefore(context, id, step) : undefined;
+  if (chosen instanceof CliError && probed === undefined) throw chosen;
+  const n = probed ?? (chosen as number);
+  const answer = await send(n);
+  const usedFor = runOfReusedKey(answer, id, step);
+  if (usedFor !== undefined && usedFor !== n) return { n: usedFor, answer: await send(usedFor, true) };
+  // Not the key's answer but a refusal of its own: the run looked at was none to take.
+  if (chosen instanceof CliError && !answer.response.ok) throw chosen;
+  return { n, answer };
 }
 
 function showRun(context: CommandContext, id: string, run: OccurrenceView): void {
@@ -381,15 +435,15 @@ export const windowCommands: Command[] = [
     usage: 'holdfast windows start ID [--occurrence N]',
     summary: 'mark a run in progress if the gate allows it: exit 3 held, holds printed; 1 when the run cannot start; the next run not started unless --occurrence N',
     options: { occurrence: { type: 'string' } },
+    actsOn: ['occurrence'],
     async run(context) {
       const id = idArgument(context, 'window');
-      const n = await runNumber(context, id, 'start');
-      const answer = await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/start', { params: { path: { id, n } } }), planner);
+      const { n, answer } = await takeRun(context, id, 'start');
       if (answer.response.status === 423) return reportHeld(context, `window ${id} run ${n}`, answer, `or wait for it with holdfast gate --window ${id} --wait`, `holdfast holds override ${id} --occurrence ${n} --reason TEXT`);
       showRun(context, id, expectOk<OccurrenceView>(answer));
       // A notify-only window started through a hold: which one, as the gate says it.
       const notice = answer.response.headers.get('holdfast-notice');
-      if (notice) context.io.err(`holdfast: ${notice}\n`);
+      if (notice) context.io.err(notifyOnlyNotice(notice, id));
     },
   },
   {
@@ -398,10 +452,11 @@ export const windowCommands: Command[] = [
     usage: 'holdfast windows complete ID [--occurrence N]',
     summary: 'mark a run completed; the run in progress unless --occurrence N',
     options: { occurrence: { type: 'string' } },
+    actsOn: ['occurrence'],
     async run(context) {
       const id = idArgument(context, 'window');
-      const n = await runNumber(context, id, 'complete');
-      showRun(context, id, expectOk<OccurrenceView>(await reach(() => context.api.planner.POST('/v1/windows/{id}/occurrences/{n}/complete', { params: { path: { id, n } } }), planner)));
+      const { answer } = await takeRun(context, id, 'complete');
+      showRun(context, id, expectOk<OccurrenceView>(answer));
     },
   },
   {

@@ -4,6 +4,13 @@ import type { CliIo } from '../cli-io';
 /** A run's own Idempotency-Key when none is given: a random (v4) UUID. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/**
+ * The Idempotency-Key of a command's `post`-th POST made from a run's new key: the UUID, the command's name, 12 hex
+ * digits when it acts on something (its arguments, a run, regions), and `/n` from its second POST on.
+ */
+export const newRunKey = (command: string, post = 1): RegExp =>
+  new RegExp(`^${UUID.source.slice(1, -1)}/${command.replaceAll(' ', '-')}(?:/[0-9a-f]{12})?${post > 1 ? `/${post}` : ''}$`);
+
 export interface Asked {
   method: string;
   /** The path and query, as sent. */

@@ -14,7 +14,7 @@ import { ZodBodyPipe } from './zod-body.pipe';
 
 const Thing = z.strictObject({ name: z.string().min(1) });
 // How many times each route's handler ran: what a replayed answer must not add to.
-const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0 };
+const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0, held: 0 };
 // The slow requests under way, each waiting until the test lets it finish.
 const slowOnes: (() => void)[] = [];
 const releaseSlow = () => slowOnes.splice(0).forEach((finish) => finish());
@@ -35,6 +35,13 @@ class ThingsController {
   refuse(@Param('name') name: string) {
     handled.refused++;
     throw new DomainError('thing-exists', 409, `Thing ${name} exists already.`);
+  }
+
+  @Post(':name/held')
+  @RequireScope('read')
+  hold(@Param('name') name: string) {
+    handled.held++;
+    throw new DomainError('held', 423, `Thing ${name} is held for now; retry later.`);
   }
 
   @Post('broken')
@@ -135,6 +142,14 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     expect((await post('/v1/things/broken', 'break-1')).status).toBe(500);
     expect((await post('/v1/things/broken', 'break-1')).status).toBe(500);
     expect(handled.broken).toBe(2);
+  });
+
+  it('keeps no 423: a held request retried with its key once the hold is over is handled, not told it is held again', async () => {
+    expect(await post('/v1/things/router/held', 'start-when-free')).toMatchObject({ status: 423, body: { code: 'held' } });
+    const retried = await post('/v1/things/router/held', 'start-when-free');
+    expect(retried.status).toBe(423);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(handled.held).toBe(2);
   });
 
   it('keeps no answer that holds a secret shown once: a repeat is told it was done and what to do, and is not done again; a refusal is kept', async () => {

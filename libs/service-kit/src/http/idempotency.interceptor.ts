@@ -23,8 +23,9 @@ const ALIVE_EVERY_MS = 15_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 // Visible ASCII, as a UUID or a client's own "create-hold-42" is: nothing a header could mangle.
 export const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
-// Answers that say nothing about the request itself (the key's standing, the service's state): a retry should be handled, not told again.
-const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 429;
+// Answers that say nothing about the request itself (the key's standing, the service's state, a hold
+// that will end: 423): a retry should be handled, not told again.
+const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 423 || status === 429;
 
 const ANSWER_SHOWN_ONCE = 'holdfast:answer-shown-once';
 /** The same mark on the operation in the OpenAPI document, where describeProblems turns it into the 409 a repeat gets, then drops it. */
