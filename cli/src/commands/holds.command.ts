@@ -159,7 +159,9 @@ export const holdCommands: Command[] = [
       for (const { hold, cause, occurrences, overridden } of body.holds) {
         // The explanation keeps every hold that touched the window: one released since says so, not as if it held it still.
         const released = hold.releasedAt ? ` (released ${utcTime(hold.releasedAt)})` : '';
-        context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')}${released}, occurrence(s) ${occurrences.join(', ')}${overridden ? ' (overridden)' : ''}: ${hold.reason}\n`);
+        // The planner says only that some run was let through, not which: the occurrences list names them.
+        const letThrough = overridden ? `, one or more let through with an override (holdfast windows occurrences ${id} names them)` : '';
+        context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')}${released}, occurrence(s) ${occurrences.join(', ')}${letThrough}: ${hold.reason}\n`);
         // A surge's, an alert's or a declaration's hold names the surge; what started that surge is its correlation id.
         const surge = cause.kind === 'manual request' ? '' : ` through surge ${cause.causeId} (holdfast surges show ${cause.causeId})`;
         context.io.out(`  cause: ${cause.kind}${surge} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);

@@ -77,6 +77,13 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
   });
 
+  it('explain: says that one or more of the runs were let through, not that all were, and where they are named', async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };
+    const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold, occurrences: [1, 2, 3], overridden: true, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+    expect(said.out).toContain(`hold ${HOLD} on IR, NP, occurrence(s) 1, 2, 3, one or more let through with an override (holdfast windows occurrences ${WINDOW} names them): election night\n`);
+  });
+
   it('explain: says of a hold released since that it was, rather than listing it as if it held the window still', async () => {
     const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
     const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };
