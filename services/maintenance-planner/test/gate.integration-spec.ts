@@ -203,6 +203,71 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     clock.set('2026-08-01T12:00:00Z');
   });
 
+  it('lets an override through what the gate and a run started early refuse and say to override: a hold in force now that ends before the run, and nothing more', async () => {
+    // A manual hold ending at 12:05, a daily window from 12:10: started now (10 minutes early, as OCCURRENCE_EARLY_START_MINUTES allows), run 1 starts inside the hold.
+    const window = await api('POST', '/v1/windows', {
+      title: 'Resolver restart',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['PT'] },
+      startsAt: '2026-08-01T12:10:00Z',
+      endsAt: '2026-08-01T12:20:00Z',
+      plannedZone: 'Europe/Lisbon',
+      recurrence: 'FREQ=DAILY;COUNT=3',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    const hold = await api('POST', '/v1/holds', { regions: ['PT'], from: '2026-08-01T11:00:00Z', until: '2026-08-01T12:05:00Z', reason: 'Marathon in Lisbon' });
+    expect(hold.status).toBe(201);
+    expect(await gate(`windowId=${id}`)).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }] } });
+    const refused = await api('POST', `/v1/windows/${id}/occurrences/1/start`, {});
+    expect(refused).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }] } });
+    expect(refused.body.detail).toContain('ask for an override with a reason');
+    // What the CLI prints to run it anyway: an override of that run.
+    const override = await api('POST', `/v1/windows/${id}/override`, { reason: 'the resolver must restart before the race', occurrence: 1 });
+    expect(override, JSON.stringify(override.body)).toMatchObject({ status: 200, body: { overridden: [hold.body.id] } });
+    expect(await gate(`windowId=${id}`)).toMatchObject({ status: 200, body: { allowed: true } });
+    expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).toMatchObject({ status: 200, body: { status: 'in-progress' } });
+    // Nothing more: tomorrow's run, after the hold and not due, was not let through it.
+    const runs = (await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: { number: number; letThroughBy: string[] }[] };
+    expect(runs.items.map((run) => [run.number, run.letThroughBy])).toEqual([
+      [1, [hold.body.id]],
+      [2, []],
+      [3, []],
+    ]);
+    // A window whose next run is not due, and starts after the hold ends: the gate does not hold it (nor ask for an override), and an override finds nothing to let through.
+    const later = await api('POST', '/v1/windows', { title: 'Resolver upgrade', ownerTeam: 'network-ops', footprint: { global: false, regions: ['PT'] }, startsAt: '2026-08-01T14:00:00Z', endsAt: '2026-08-01T14:30:00Z', plannedZone: 'Europe/Lisbon' });
+    expect(later.status).toBe(201);
+    expect(await gate(`windowId=${later.body.windowId}`)).toMatchObject({ status: 200, body: { allowed: true } });
+    expect(await api('POST', `/v1/windows/${later.body.windowId}/override`, { reason: 'just in case' })).toMatchObject({ status: 409, body: { code: 'not-held' } });
+    expect((await gate('regions=PT')).status).toBe(423);
+  });
+
+  it("lets an override of the window through a cleared surge's cool-down that the gate holds its next run in, though the run starts after the release is due", async () => {
+    // An alert fired and resolved at 11:40; its hold's release is due at 12:00:50 (the cool-down), the run starts at 12:02.
+    const window = await api('POST', '/v1/windows', {
+      title: 'Edge proxy reload',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['HR'] },
+      startsAt: '2026-08-01T12:02:00Z',
+      endsAt: '2026-08-01T12:12:00Z',
+      plannedZone: 'Europe/Zagreb',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    const holdId = uuidv7();
+    await replica.query(
+      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at, cleared_at, release_due_at)
+       VALUES ($1, '{HR}', 'Surge in HR: 5xx rate', 'alert', $2, '2026-08-01T11:00:00Z', '2026-08-01T11:00:00Z', NULL, '2026-08-01T11:40:50Z', '2026-08-01T12:00:50Z')`,
+      [holdId, uuidv7()],
+    );
+    expect(await gate(`windowId=${id}`)).toMatchObject({ status: 423, retryAfter: '50', body: { holds: [{ id: holdId, releaseDueAt: '2026-08-01T12:00:50.000Z' }] } });
+    expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).toMatchObject({ status: 423, body: { holds: [{ id: holdId }] } });
+    const override = await api('POST', `/v1/windows/${id}/override`, { reason: 'the reload fixes the 5xx' });
+    expect(override, JSON.stringify(override.body)).toMatchObject({ status: 200, body: { overridden: [holdId] } });
+    expect(await gate(`windowId=${id}`)).toMatchObject({ status: 200, body: { allowed: true } });
+    expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).toMatchObject({ status: 200, body: { status: 'in-progress' } });
+  });
+
   it('answers for a window as starting its next run would: held by a hold that begins later within that run, so waiting at the gate waits until it may start', async () => {
     // What a deploy job runs: holdfast gate --window ID --wait && holdfast windows start ID. The run is due
     // (within OCCURRENCE_EARLY_START_MINUTES) and the hold begins before it, after now.
@@ -364,6 +429,23 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate('regions=IS')).status).toBe(423);
     await replica.query('TRUNCATE hold CASCADE');
     expect((await gate('regions=IS')).status).toBe(200);
+  });
+
+  it('answers 409 no-run-left for a window whose only run completed, held region or not: it never runs again, so neither a wait nor an override is asked for', async () => {
+    const window = await api('POST', '/v1/windows', { title: 'Switch swap', ownerTeam: 'network-ops', footprint: { global: false, regions: ['CY'] }, startsAt: '2026-08-01T12:10:00Z', endsAt: '2026-08-01T12:20:00Z', plannedZone: 'Asia/Nicosia' });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    expect((await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).status).toBe(200);
+    expect((await api('POST', `/v1/windows/${id}/occurrences/1/complete`, {})).status).toBe(200);
+    const hold = await api('POST', '/v1/holds', { regions: ['CY'], from: '2026-08-01T11:00:00Z', until: '2026-08-01T13:00:00Z', reason: 'Independence Day' });
+    expect(hold.status).toBe(201);
+    const answer = await gate(`windowId=${id}`);
+    expect(answer).toMatchObject({ status: 409, retryAfter: null, body: { code: 'no-run-left', lastRun: { number: 1, status: 'completed', endsAt: '2026-08-01T12:20:00.000Z' } } });
+    expect(answer.body.detail).toBe(
+      `Window ${id} has no run left to start: its last run (1, planned to end 2026-08-01T12:20:00.000Z) was completed, and it is a one-off window. It will never run again, so do not start it or wait for it; no hold stops it. To do the work, plan a new window (POST /v1/windows).`,
+    );
+    // The region itself is still held: the 409 is for the window alone.
+    expect((await gate('regions=CY')).status).toBe(423);
   });
 
   it('answers 409 window-cancelled, with when, by whom and why, for a cancelled window: it never runs, held or not', async () => {

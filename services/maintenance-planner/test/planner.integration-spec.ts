@@ -739,7 +739,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const manual = await api('POST', '/v1/holds', { regions: ['KH'], from: '2026-06-25T13:45:00Z', until: '2026-06-25T15:00:00Z', reason: 'festival' });
     expect(manual.status).toBe(201);
     const intoBoth = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'UTC', ...late });
-    expect(intoBoth.body.detail).toContain('Plan it for after the holds are released, as 1 of them has no end yet, or for after 2026-06-26T12:01:00.000Z, beyond the runs they hold now, where it is held only if one of them still lasts when its time comes near (GET /v1/gate?regions=KH');
+    // The manual hold has not begun: the gate asked now does not show it, so the advice names its period and the gate asked at the window's time.
+    expect(intoBoth.body.detail).toContain(
+      `Plan it for after the holds are released, as 1 of them has no end yet, or for after 2026-06-26T12:01:00.000Z, beyond the runs they hold now, where it is held only if one of them still lasts when its time comes near (hold ${manual.body.id} holds KH from 2026-06-25T13:45:00.000Z to 2026-06-25T15:00:00.000Z; the gate answers for the instant asked, so GET /v1/gate?regions=KH shows it only once it begins: GET /v1/gate?regions=KH&at=2026-06-25T14:00:00.000Z, the window's first time in the holds, answers for then)`,
+    );
     // Beyond what the open-ended hold holds now, a window is taken, as one planned before the surge was; the sweep holds it once the horizon reaches it.
     const beyond = await plan({ footprint: { global: false, regions: ['KH'] }, startsAt: '2026-06-27T14:00:00Z', endsAt: '2026-06-27T14:30:00Z' });
     expect(beyond.status).toBe('scheduled');
@@ -1056,6 +1059,25 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
       details: { number: 1, holdId: extend.body.id, automatic: true, previous: { startsAt: '2026-09-05T12:00:00.000Z', endsAt: '2026-09-05T13:00:00.000Z' } },
     });
     expect([Date.parse(move.details.startsAt), Date.parse(move.details.endsAt)]).toEqual([Date.parse(moved.startsAt), Date.parse(moved.endsAt)]);
+    // The window's released entry names the run as the hold held it, not where the move took it, and the move follows it.
+    const letGo = ((await api('GET', `/v1/audit?subject=${autoMove.windowId}`)).body.items as Record<string, any>[]).filter((entry) => ['released', 'rescheduled'].includes(entry.action));
+    expect(letGo.find((entry) => entry.action === 'released')?.details).toMatchObject({ holdId: extend.body.id, occurrences: [1], runs: [{ number: 1, startsAt: '2026-09-05T12:00:00.000Z' }] });
+    expect(letGo.map((entry) => entry.action)).toEqual(['released', 'rescheduled']);
+  });
+
+  it("refuses a window planned into a manual hold that has not begun with advice that holds before it begins: when it begins and ends, and the gate asked at the window's time", async () => {
+    clock.set('2026-10-01T08:00:00Z');
+    const coronation = await api('POST', '/v1/holds', { regions: ['GB'], from: '2026-10-01T10:00:00Z', until: '2026-10-01T12:00:00Z', reason: 'Coronation' });
+    expect(coronation.status).toBe(201);
+    const refused = await api('POST', '/v1/windows', { title: 't', ownerTeam: 'web', plannedZone: 'Europe/London', footprint: { global: false, regions: ['GB'] }, startsAt: '2026-10-01T10:30:00Z', endsAt: '2026-10-01T11:00:00Z' });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'window-in-hold', holds: [{ id: coronation.body.id }] } });
+    const id = coronation.body.id as string;
+    expect(refused.body.detail).toBe(
+      `The window falls into active hold ${id} (GB: Coronation). Plan it for after 2026-10-01T12:00:00.000Z, when the hold ends (hold ${id} holds GB from 2026-10-01T10:00:00.000Z to 2026-10-01T12:00:00.000Z; the gate answers for the instant asked, so GET /v1/gate?regions=GB shows it only once it begins: GET /v1/gate?regions=GB&at=2026-10-01T10:30:00.000Z, the window's first time in it, answers for then), or send override: {reason}.`,
+    );
+    // What the advice says of the gate is so: 200 now, before the hold begins; 423 asked at the window's time.
+    expect((await api('GET', '/v1/gate?regions=GB')).status).toBe(200);
+    expect((await api('GET', '/v1/gate?regions=GB&at=2026-10-01T10:30:00.000Z')).status).toBe(423);
   });
 
   it("traces a hold's events to their cause: a surge's hold, its window events and its release after the clearance continue the surge's chain; a manual hold starts a chain its events join", async () => {
@@ -1195,6 +1217,11 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
         ['released', second.body.id],
       ]),
     );
-    expect(trail.find((entry) => entry.action === 'released')).toMatchObject({ actor: expect.not.stringMatching(/^hold:/), details: { holdId: second.body.id, occurrences: [1], runs: [{ number: 1, startsAt: '2026-11-02T10:00:00.000Z' }], kind: 'held' } });
+    // With the reason the person gave, as the hold's own entry has it: the trail says why each transition happened.
+    expect(trail.find((entry) => entry.action === 'released')).toMatchObject({
+      actor: expect.not.stringMatching(/^hold:/),
+      reason: 'counted early',
+      details: { reason: 'counted early', holdId: second.body.id, occurrences: [1], runs: [{ number: 1, startsAt: '2026-11-02T10:00:00.000Z' }], kind: 'held' },
+    });
   });
 });

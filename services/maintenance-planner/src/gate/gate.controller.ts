@@ -25,7 +25,7 @@ export class GateController {
   constructor(private readonly gate: GateService) {}
 
   @Get()
-  @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled' })
+  @ApiOperation({ summary: 'May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled or with no run left to start' })
   @ApiZodQuery(GateQuerySchema, {
     windowId: 'the window to ask about (or regions)',
     regions: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)",
@@ -50,7 +50,8 @@ export class GateController {
   })
   @ApiResponse({
     status: 409,
-    description: 'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window.',
+    description:
+      'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. no-run-left: it has no run left to start and none to come (a one-off window whose run completed, was missed or cancelled; a recurring one whose rule ended); problem document with lastRun ({number, status, endsAt}). Do not wait on either: plan a new window.',
   })
   @ApiResponse({ status: 404, description: 'window-not-found: there is no window windowId' })
   @ApiResponse({

@@ -9,6 +9,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
+import { noRunLeft } from '../windows/runs-to-come';
 import { windowCancelled } from '../windows/window-cancelled';
 import { stopsRun } from '../windows/window-record';
 import { type ActiveHold, expectedEndUs, type GateHold, type Holding, HoldSet, listingOf } from './hold-set';
@@ -38,7 +39,10 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
  */
 const GATE_QUERY = `
   SELECT v.version::text AS version,
-         w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable, w.surge_policy = 'notify-only' AS notify_only,
+         w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, run.number AS run_number,
+         -- A scheduled run's start, in epoch microseconds as the holds' (exact in a float8): before it is due, only a hold reaching it stops it.
+         CASE WHEN run.status = 'scheduled' THEN (extract(epoch FROM run.starts_at) * 1000000)::float8 END AS scheduled_start_us,
+         w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable, w.surge_policy = 'notify-only' AS notify_only,
          -- An override may be of one run: only the run in question's count.
          (SELECT array_agg(h.hold_id) FROM hold_occurrence h WHERE h.window_id = w.id AND h.number = run.number AND h.overridden_by IS NOT NULL) AS overridden,
          -- As starting it judges a held run (occurrenceStatusOf): by every hold linked to it, also one that begins later within it.
@@ -88,6 +92,10 @@ interface GateRow {
   version: string | null;
   found: boolean;
   cancelled: boolean | null;
+  /** The run in question; null when the window has none not over at the instant asked (noRunLeft then says whether any is left). */
+  run_number: number | null;
+  /** The run in question's start when it is scheduled (not started, not waiting for a new slot). */
+  scheduled_start_us: number | null;
   global: boolean | null;
   regions: string[] | null;
   holdable: boolean | null;
@@ -126,6 +134,10 @@ export class GateService {
     this.answers = metrics.counter('holdfast_gate_answers_total', 'Gate answers, by outcome', ['outcome']);
   }
 
+  private get coolDownUs(): number {
+    return this.config.settings.holdCooldownMs * 1000;
+  }
+
   /** TypeORM's pg pool: its query() takes a statement name, which TypeORM's own query() does not pass on. */
   private get pool(): Pool {
     return (this.dataSource.driver as PostgresDriver).master as Pool;
@@ -136,7 +148,9 @@ export class GateService {
    * window, `occurrence` names the run (start asks for its own); without it, the next run not started
    * (the one `holdfast windows start ID` takes), else the one in progress. Asked about now (no `at`,
    * or one taken as now), a held run is held also by a hold that begins later within it, as starting
-   * it answers: a caller waiting at the gate before the start waits for what the start waits for.
+   * it answers: a caller waiting at the gate before the start waits for what the start waits for. A run
+   * that may not start yet is held only by the holds that reach it, as an override lets it through those
+   * alone. A window with no run left to start, like a cancelled one, is a 409: it never runs again.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
     const { at, whatIf } = this.askedAt(query.at);
@@ -149,7 +163,7 @@ export class GateService {
     // while another reloads keeps the set its own statement vouched for.
     let holdSet = kept as HoldSet;
     if (row.holds !== null) {
-      holdSet = new HoldSet(row.version, row.holds.map(activeHold));
+      holdSet = new HoldSet(row.version, row.holds.map(activeHold), this.coolDownUs);
       if (row.version !== null) this.holdSet = holdSet;
     }
     if (query.windowId && !row.found) throw new DomainError('window-not-found', 404, `No window ${query.windowId}: list windows with GET /v1/windows.`);
@@ -158,11 +172,23 @@ export class GateService {
       this.answers.inc({ outcome: 'cancelled' });
       throw await windowCancelled(this.dataSource, query.windowId, 'do not start it or wait for it');
     }
+    // Nor for one with no run left to start: read only when the statement found no run in question, which is rare.
+    const ended = query.windowId && row.run_number === null ? await noRunLeft(this.dataSource, query.windowId) : null;
+    if (ended) {
+      this.answers.inc({ outcome: 'no-run-left' });
+      throw ended;
+    }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.
     const holdable = !query.windowId || row.holdable === true;
     // A start names its run and judges its links itself, in its own transaction (heldRun).
     const heldRun = whatIf || query.occurrence !== undefined ? null : row.held_run;
-    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, heldRun);
+    // A run that may not start yet (more than OCCURRENCE_EARLY_START_MINUTES after the instant asked) is not stopped by a hold in
+    // force then that ends before it starts: 423 and "ask for an override" for it sent callers to an override that found nothing to let through.
+    const dueUs = (at.getTime() + this.config.settings.earlyStartMs) * 1000;
+    const notDueStartUs = row.scheduled_start_us !== null && row.scheduled_start_us > dueUs ? row.scheduled_start_us : null;
+    const holding = !holdable
+      ? undefined
+      : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, heldRun, notDueStartUs);
     if (!holding || holding.count === 0) {
       if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
@@ -260,7 +286,7 @@ export class GateService {
     }));
     const atUs = at.getTime() * 1000;
     const ends = linked.flatMap((hold) => {
-      const end = expectedEndUs(hold);
+      const end = expectedEndUs(hold, this.coolDownUs);
       return end !== null && end > atUs ? [end] : [];
     });
     return this.held(`Run ${number} of window ${windowId} is`, { count: linked.length, listed: linked.slice(0, GATE_LISTED_HOLDS).map(listingOf), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type ActiveHold, HoldSet } from './hold-set';
 
 const us = (iso: string) => Date.parse(iso) * 1000;
+// HOLD_COOLDOWN_MINUTES' default, 30.
+const COOL_DOWN_US = 30 * 60 * 1_000_000;
 
 function active(id: string, regions: string[], from: string, until: string | null): ActiveHold {
   return { id, regions, reason: `reason ${id}`, source: 'manual', fromUs: us(from), untilUs: until === null ? null : us(until), releaseDueUs: null };
@@ -13,7 +15,7 @@ const set = new HoldSet('7', [
   active('b', ['IR', 'NP'], '2026-06-14T22:00:00.000Z', '2026-06-15T05:00:00.000Z'),
   active('c', ['DE'], '2026-06-14T20:00:00.000Z', '2026-06-16T00:00:00.000Z'),
   active('d', ['NP'], '2026-06-15T00:00:00.000Z', null),
-]);
+], COOL_DOWN_US);
 const ids = (holding: { listed: { id: string }[] }) => holding.listed.map((hold) => hold.id);
 const ALL = 1_000;
 
@@ -29,11 +31,26 @@ describe('the holds the gate keeps', () => {
     const surges = new HoldSet('8', [
       { ...active('m', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T03:00:00.000Z') },
       { ...active('s', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T02:00:00.000Z'), source: 'detector' },
-    ]);
+    ], COOL_DOWN_US);
     expect(surges.holding(['IR'], us('2026-06-15T01:00:00.000Z'), null, ALL)).toMatchObject({ count: 2, latestUntilUs: us('2026-06-15T03:00:00.000Z') });
     // The surge outlasted its estimate: still in force; the manual hold's end is the next to wait for.
     expect(surges.holding(['IR'], us('2026-06-15T02:30:00.000Z'), null, ALL)).toMatchObject({ count: 2, latestUntilUs: us('2026-06-15T03:00:00.000Z') });
     expect(surges.holding(['IR'], us('2026-06-15T04:00:00.000Z'), null, ALL)).toEqual({ count: 1, listed: [expect.objectContaining({ id: 's', until: '2026-06-15T02:00:00.000Z' })], latestUntilUs: null });
+  });
+
+  it("asks again when a declaration's hold is released, its until and the cool-down after it, also once that until passed before its clearance came", () => {
+    const declared = new HoldSet('12', [{ ...active('election', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T02:00:00.000Z'), source: 'declaration' }], COOL_DOWN_US);
+    expect(declared.holding(['IR'], us('2026-06-15T01:00:00.000Z'), null, ALL)).toMatchObject({ count: 1, latestUntilUs: us('2026-06-15T02:30:00.000Z') });
+    // The analyzer's clock clears it at 02:00, its surge.cleared a job tick later: meanwhile still in force, and due at 02:30.
+    expect(declared.holding(['IR'], us('2026-06-15T02:00:03.000Z'), null, ALL)).toMatchObject({ count: 1, latestUntilUs: us('2026-06-15T02:30:00.000Z') });
+  });
+
+  it('leaves out, for a run not due yet, a hold in force that ends before it starts, and keeps one that reaches it or has no end', () => {
+    const at = us('2026-06-15T01:00:00.000Z');
+    // Run at 04:00: 'a' ends at 03:00, before it; 'b' lasts until 05:00.
+    expect(ids(set.holding(['IR'], at, null, ALL, null, us('2026-06-15T04:00:00.000Z')))).toEqual(['b']);
+    // A hold ending as the run starts does not stop it; one with no end does.
+    expect(ids(set.holding(['IR', 'NP'], at, null, ALL, null, us('2026-06-15T05:00:00.000Z')))).toEqual(['d']);
   });
 
   it("keeps a cleared surge's hold in force until its release is due, not past it, whether its estimate ends before or after", () => {
@@ -42,7 +59,7 @@ describe('the holds the gate keeps', () => {
       { ...active('late', ['IR'], '2026-06-14T21:00:00.000Z', '2026-06-15T03:00:00.000Z'), source: 'detector', releaseDueUs: us('2026-06-15T03:20:00.000Z') },
       // Cleared at 01:00: its estimate (05:00) says nothing more once the release is due at 01:30.
       { ...active('early', ['NP'], '2026-06-14T21:00:00.000Z', '2026-06-15T05:00:00.000Z'), source: 'detector', releaseDueUs: us('2026-06-15T01:30:00.000Z') },
-    ]);
+    ], COOL_DOWN_US);
     expect(cooling.holding(['IR'], us('2026-06-15T03:10:00.000Z'), null, ALL)).toEqual({
       count: 1,
       listed: [expect.objectContaining({ id: 'late', until: '2026-06-15T03:00:00.000Z', releaseDueAt: '2026-06-15T03:20:00.000Z' })],
@@ -61,7 +78,7 @@ describe('the holds the gate keeps', () => {
   });
 
   it('lists a hold with its instants as the API writes them, to the millisecond', () => {
-    const precise = new HoldSet('9', [{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', fromUs: us('2026-06-14T21:00:00.123Z') + 999, untilUs: null, releaseDueUs: null }]);
+    const precise = new HoldSet('9', [{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', fromUs: us('2026-06-14T21:00:00.123Z') + 999, untilUs: null, releaseDueUs: null }], COOL_DOWN_US);
     expect(precise.holding(['IR'], us('2026-06-15T00:00:00Z'), null, ALL).listed).toEqual([{ id: 'p', regions: ['IR'], reason: 'r', source: 'alert', from: '2026-06-14T21:00:00.123Z', until: null }]);
   });
 
@@ -80,7 +97,7 @@ describe('the holds the gate keeps', () => {
     const ahead = new HoldSet('11', [
       active('later', ['MA'], '2026-06-15T03:45:00.000Z', '2026-06-15T05:00:00.000Z'),
       { ...active('cooling', ['MA'], '2026-06-15T03:40:00.000Z', '2026-06-15T06:00:00.000Z'), source: 'detector', releaseDueUs: us('2026-06-15T03:30:00.000Z') },
-    ]);
+    ], COOL_DOWN_US);
     const at = us('2026-06-15T03:24:00.000Z');
     expect(ahead.holding(['MA'], at, null, ALL).count).toBe(0);
     expect(ahead.holding(['MA'], at, null, ALL, ['later'])).toEqual({ count: 1, listed: [expect.objectContaining({ id: 'later', from: '2026-06-15T03:45:00.000Z' })], latestUntilUs: us('2026-06-15T05:00:00.000Z') });
@@ -104,7 +121,7 @@ describe('the holds the gate keeps', () => {
     });
     // Listing order, as the statement sends them.
     holds.sort((a, b) => (a.untilUs ?? Infinity) - (b.untilUs ?? Infinity));
-    const many = new HoldSet('8', holds);
+    const many = new HoldSet('8', holds, COOL_DOWN_US);
     for (let question = 0; question < 300; question++) {
       const regions = random() < 0.1 ? null : pick();
       const at = us('2026-06-14T00:00:00Z') + Math.floor(random() * 72) * 3_600_000_000;

@@ -41,8 +41,13 @@ export function listingOf(active: ActiveHold): GateHold {
   return active.listing;
 }
 
-/** When a hold is next expected to end, for Retry-After: its release when due (a cleared surge), else its until. */
-export const expectedEndUs = (active: ActiveHold): number | null => active.releaseDueUs ?? active.untilUs;
+/**
+ * When a hold is next expected to end, for Retry-After: its release when due (a cleared surge); for a
+ * declaration's, its until and the cool-down after it (`coolDownUs`), as the analyzer's clock clears its
+ * surge at that until, also while that clearance is on its way; else its until.
+ */
+export const expectedEndUs = (active: ActiveHold, coolDownUs: number): number | null =>
+  active.releaseDueUs ?? (active.source === 'declaration' && active.untilUs !== null ? active.untilUs + coolDownUs : active.untilUs);
 
 /** The holds in force on what was asked at one instant. */
 export interface Holding {
@@ -62,10 +67,14 @@ export class HoldSet {
   private readonly ranked: readonly Ranked[];
   private readonly byRegion = new Map<string, Ranked[]>();
 
-  /** `holds` in listing order; `version` null when PostgreSQL had none, so the set is used once and never kept. */
+  /**
+   * `holds` in listing order; `version` null when PostgreSQL had none, so the set is used once and never kept;
+   * `coolDownUs`: HOLD_COOLDOWN_MINUTES, which a declaration's hold lasts past its until (expectedEndUs).
+   */
   constructor(
     readonly version: string | null,
     holds: readonly ActiveHold[],
+    private readonly coolDownUs: number,
   ) {
     this.ranked = holds.map((active, rank) => ({ rank, active }));
     for (const entry of this.ranked) {
@@ -80,8 +89,16 @@ export class HoldSet {
   /**
    * The holds in force at `atUs` (from <= at, and at < the release due for a cleared surge, at < until for a manual hold) on `regions`, or on every region for a
    * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed. Those in `heldRun`, holding the run asked about, count from before their `from`.
+   * `notDueStartUs`: the start of a run asked about that may not start yet: a hold ending by then does not stop it, and is left out.
    */
-  holding(regions: readonly string[] | null, atUs: number, overridden: readonly string[] | null, listing: number, heldRun: readonly string[] | null = null): Holding {
+  holding(
+    regions: readonly string[] | null,
+    atUs: number,
+    overridden: readonly string[] | null,
+    listing: number,
+    heldRun: readonly string[] | null = null,
+    notDueStartUs: number | null = null,
+  ): Holding {
     const candidates = regions === null ? this.ranked : regions.length === 1 ? (this.byRegion.get(regions[0]) ?? []) : this.onRegions(regions);
     const listed: GateHold[] = [];
     let count = 0;
@@ -92,10 +109,11 @@ export class HoldSet {
       // cleared, the cool-down passes), also past an estimate the surge outlasted or a cool-down
       // outlasts, as planning and suggestions read it (heldUntil). A manual hold ends at its until.
       const endsUs = releaseDueUs ?? (active.source === 'manual' ? untilUs : null);
-      if ((fromUs > atUs && !heldRun?.includes(active.id)) || (endsUs !== null && endsUs <= atUs) || overridden?.includes(active.id)) continue;
+      const endsAfterUs = notDueStartUs ?? atUs;
+      if ((fromUs > atUs && !heldRun?.includes(active.id)) || (endsUs !== null && endsUs <= endsAfterUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active));
       // Retry-After: an estimate already passed says nothing about when to ask again.
-      const nextUs = expectedEndUs(active);
+      const nextUs = expectedEndUs(active, this.coolDownUs);
       if (nextUs !== null && nextUs > atUs && (latestUntilUs === null || nextUs > latestUntilUs)) latestUntilUs = nextUs;
     }
     return { count, listed, latestUntilUs };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { releasedAfterClearance } from './hold-record';
+import { heldUntil, releasedAfterClearance } from './hold-record';
 
 describe('the reason a hold is released with after its cause cleared', () => {
   it('names the cause by its source and the time as a person reads it, not as an ISO string', () => {
@@ -20,5 +20,20 @@ describe('the reason a hold is released with after its cause cleared', () => {
 
   it('leaves the time out when the clearance was not recorded', () => {
     expect(releasedAfterClearance('detector', null)).toBe('The surge cleared and the cool-down passed');
+  });
+});
+
+describe('until when a hold holds runs, for planning, suggestions and the fan-out', () => {
+  const now = new Date('2026-12-07T05:45:44.000Z');
+  const until = new Date('2026-12-07T05:45:43.000Z');
+
+  it("keeps a declaration's until, the end declared, once it passed before its surge.cleared came: no open-ended hold", () => {
+    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: null }, now)).toEqual(until);
+  });
+
+  it("reads a detector's passed estimate as no end, the surge going on, and a cleared one's due release as its end", () => {
+    expect(heldUntil({ source: 'detector', until_at: until, release_due_at: null }, now)).toBeNull();
+    const due = new Date('2026-12-07T05:46:13.000Z');
+    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: due }, now)).toEqual(due);
   });
 });

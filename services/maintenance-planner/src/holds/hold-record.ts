@@ -47,10 +47,13 @@ export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'rele
  * estimate said), a manual hold's until. A surge still under way holds to its until, an expected
  * end: once that passed with the surge going on, it bounds nothing (the sweep records the hold
  * open-ended; read so at once, a window planned or moved before that sweep meets the hold as the gate does).
+ * A declaration's until is no estimate but the end declared, where the analyzer's clock clears its
+ * surge (a job tick, seconds, after it): it stays the bound until that clearance sets the release.
  */
 export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>, now: Date): Date | null {
   const stops = stopsRunsUntil(hold);
   if (stops !== null || hold.source === 'manual') return stops;
+  if (hold.source === 'declaration') return hold.until_at;
   return hold.until_at !== null && hold.until_at > now ? hold.until_at : null;
 }
 

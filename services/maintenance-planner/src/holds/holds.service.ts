@@ -290,6 +290,9 @@ export class HoldsService implements BeforeApplicationShutdown {
       ),
     );
     const touched = links.map(({ overridden: _, ...entry }) => entry);
+    // Written before the runs are settled, so each run is named as the hold held it, not where an automatic move takes it;
+    // with the release's reason, as the hold's own entry has it.
+    await auditOccurrences(tx, hold.id, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: clearance, reason });
     // An occurrence let through this hold was not held by it: its release changes nothing for it.
     const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now, endedAt ?? endOfHeld(hold, now), { holdId: hold.id, causeEventId: clearance });
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: clearance, details: { reason, occurrences: touched.length } });
@@ -324,7 +327,6 @@ export class HoldsService implements BeforeApplicationShutdown {
       }
     }
     await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', causedBy(released))]);
-    await auditOccurrences(tx, hold.id, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: clearance });
     return true;
   }
 
@@ -434,13 +436,21 @@ export class HoldsService implements BeforeApplicationShutdown {
   /**
    * The sweep's part: a surge's expected end passed and the surge goes on, so its hold becomes
    * open-ended: the horizon step holds the runs after that end, and the gate and new windows meet it
-   * as in force. Resolves with how many.
+   * as in force. Resolves with how many. A declaration's until is the end declared, not an estimate:
+   * the analyzer's clock clears its surge there, its surge.cleared arriving a job tick later (5 s by
+   * default), so its hold is left to end there; made open-ended, it held the windows after the
+   * period and its cool-down until that clearance came, and kept until null for good. No grace is
+   * given to an estimate: a detector's surge clears on calm samples, not at its estimate, so past it
+   * the surge goes on and the runs after it are held at once.
    */
   async openOutlasted(): Promise<number> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
       const outlasted = rowsOf<HoldRow>(
-        await tx.query(`UPDATE hold SET until_at = NULL WHERE released_at IS NULL AND source <> 'manual' AND cleared_at IS NULL AND until_at <= $1 RETURNING ${HOLD_COLUMNS}`, [now]),
+        await tx.query(
+          `UPDATE hold SET until_at = NULL WHERE released_at IS NULL AND source NOT IN ('manual', 'declaration') AND cleared_at IS NULL AND until_at <= $1 RETURNING ${HOLD_COLUMNS}`,
+          [now],
+        ),
       );
       for (const hold of outlasted) {
         await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: 'planner', details: { until: null, why: 'the surge outlasted its expected end' } });

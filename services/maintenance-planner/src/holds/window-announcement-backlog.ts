@@ -87,15 +87,16 @@ const RUN_START = '(SELECT o.starts_at FROM occurrence o WHERE o.window_id = l.w
 
 // One audit row per window of the links `links` gives (l: window_id, number, kind), naming the hold ($5): a window under
 // two holds, one released by hand (the actor then a person), says which let go. Its runs are listed by number
-// (occurrences) and, as runs, with their starts too: a replan numbers runs anew.
-const auditWindowsFrom = (links: string, startsAt = RUN_START) =>
+// (occurrences) and, as runs, with their starts too: a replan numbers runs anew. `reason`, a parameter: the
+// transition's reason, in details.reason as every entry's (left out when null).
+const auditWindowsFrom = (links: string, startsAt = RUN_START, reason = 'NULL') =>
   answeredAtCommit(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details)
-     SELECT 'window', l.window_id, $1, $2, $3, $4, jsonb_build_object('holdId', $5::uuid, 'occurrences', array_agg(l.number ORDER BY l.number),
+     SELECT 'window', l.window_id, $1, $2, $3, $4, jsonb_strip_nulls(jsonb_build_object('reason', ${reason}::text)) || jsonb_build_object('holdId', $5::uuid, 'occurrences', array_agg(l.number ORDER BY l.number),
               'runs', jsonb_agg(jsonb_build_object('number', l.number, 'startsAt', to_char(${startsAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY l.number),
               'kind', min(l.kind))
        FROM ${links} GROUP BY l.window_id`);
 // A run a change replanned is gone by the time its release is written: it comes with the start it had ($9).
-const AUDIT_TOUCHED = auditWindowsFrom('unnest($6::uuid[], $7::int[], $8::text[], $9::timestamptz[]) AS l(window_id, number, kind, starts_at)', `COALESCE(l.starts_at, ${RUN_START})`);
+const AUDIT_TOUCHED = auditWindowsFrom('unnest($6::uuid[], $7::int[], $8::text[], $9::timestamptz[]) AS l(window_id, number, kind, starts_at)', `COALESCE(l.starts_at, ${RUN_START})`, '$10');
 const AUDIT_PLACED_LINKS = auditWindowsFrom('hold_occurrence l WHERE l.hold_id = $5');
 // A payment's window.held links (OWED.held.runs' links: after the cursor $7, up to its last window $8).
 const AUDIT_OWED_HELD = auditWindowsFrom('hold_occurrence l WHERE l.hold_id = $5 AND l.held_at = $6 AND l.released_at IS NULL AND l.window_id > $7::uuid AND l.window_id <= $8::uuid');
@@ -105,7 +106,7 @@ export async function auditOccurrences(
   tx: EntityManager,
   holdId: string,
   touched: readonly (TouchedOccurrence & { starts_at?: Date })[],
-  entry: { action: string; actor: string; at: Date; causeEventId?: string | null },
+  entry: { action: string; actor: string; at: Date; causeEventId?: string | null; reason?: string },
 ): Promise<void> {
   if (touched.length === 0) return;
   await tx.query(AUDIT_TOUCHED, [
@@ -118,6 +119,7 @@ export async function auditOccurrences(
     touched.map((link) => link.number),
     touched.map((link) => link.kind),
     touched.map((link) => link.starts_at ?? null),
+    entry.reason ?? null,
   ]);
 }
 

@@ -177,8 +177,11 @@ const withoutEnd = (holds: number, open: number): string => (holds === 1 ? 'it h
  * ends (a cleared surge's due release, a manual hold's until), or once released when one has none.
  * A surge under way has none: its expected end (a detector's estimate, or a declaration's until) is
  * said as expected, since a window planned right after it is refused again while the surge goes on.
+ * The gate answers for the instant asked: for a hold that has not begun (a manual hold placed ahead), it
+ * answers 200 now, so the advice names when each such hold begins and ends and the gate's question with
+ * `at` at `heldFrom`'s first instant, when a run of the window would first be held.
  */
-function planAfter(holds: readonly HoldRow[], reaches: readonly Date[]): string {
+function planAfter(holds: readonly HoldRow[], reaches: readonly Date[], heldFrom: readonly Date[], now: Date): string {
   const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
   const ends = holds.map(stopsRunsUntil);
   const expecting = holds.filter((hold, index) => ends[index] === null && hold.until_at);
@@ -195,7 +198,17 @@ function planAfter(holds: readonly HoldRow[], reaches: readonly Date[]): string 
   const after = ends.every((end) => end !== null)
     ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`
     : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} ${declared ? 'no release time' : 'no end'} yet${whenExpected}, or for after ${latest(reaches.map((reach) => reach.getTime()))}, beyond the runs ${holds.length > 1 ? 'they hold' : 'it holds'} now, where it is held only if ${holds.length > 1 ? 'one of them' : 'the hold'} still lasts when its time comes near`;
-  return `Plan it for ${after} (GET /v1/gate?regions=${regions.join(',')} answers 200 once nothing holds ${regions.join(', ')})`;
+  const gate = `GET /v1/gate?regions=${regions.join(',')}`;
+  const notBegun = holds.filter((hold) => hold.from_at > now);
+  if (notBegun.length === 0) return `Plan it for ${after} (${gate} answers 200 once nothing holds ${regions.join(', ')})`;
+  // The gate answers for the instant asked: before a hold begins it answers 200, and polling it would plan into the same 409.
+  const periods = notBegun.map((hold) => {
+    const end = stopsRunsUntil(hold);
+    return `hold ${hold.id} holds ${hold.regions.join(', ')} from ${hold.from_at.toISOString()} ${end ? `to ${end.toISOString()}` : 'until it is released'}`;
+  });
+  const firstHeld = new Date(Math.min(...heldFrom.map((at) => at.getTime()))).toISOString();
+  const them = notBegun.length > 1 ? 'them' : 'it';
+  return `Plan it for ${after} (${periods.join('; ')}; the gate answers for the instant asked, so ${gate} shows ${them} only once ${notBegun.length > 1 ? 'they begin' : 'it begins'}: ${gate}&at=${firstHeld}, the window's first time in ${holds.length > 1 ? 'the holds' : 'it'}, answers for then)`;
 }
 
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
@@ -306,6 +319,8 @@ export class WindowsService {
     const now = this.clock.now();
     const conflicting: HoldRow[] = [];
     const reaches: Date[] = [];
+    // For each, the first instant a run of the window would be held by it: where the gate, asked with at=, says so.
+    const heldFrom: Date[] = [];
     for (const hold of candidates) {
       // A hold with no end holds the runs that start within its horizon (HOLD_HORIZON_HOURS ahead, further as the sweep
       // extends it while the hold lasts): a run planned beyond it is taken, as one planned before the hold was, and held
@@ -313,15 +328,16 @@ export class WindowsService {
       const reach = hold.until_at ?? heldThrough(hold, now, this.config.settings.holdHorizonMs);
       // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict, nor one it held before the change.
       const [hit] = (await tx.query(
-        `SELECT 1 FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
+        `SELECT o.starts_at FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
             AND NOT EXISTS (SELECT 1 FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.hold_id = $4 AND l.overridden_by IS NOT NULL)
             AND ${NOT_HELD_ALREADY('o', 6)}
-          LIMIT 1`,
+          ORDER BY o.starts_at LIMIT 1`,
         [row.id, hold.from_at, reach, hold.id, only, ...heldTimes(change?.heldAlready, hold.id)],
-      )) as unknown[];
+      )) as { starts_at: Date }[];
       if (hit) {
         conflicting.push(hold);
         reaches.push(reach);
+        heldFrom.push(new Date(Math.max(hit.starts_at.getTime(), hold.from_at.getTime(), now.getTime())));
       }
     }
     if (conflicting.length === 0) return null;
@@ -329,7 +345,7 @@ export class WindowsService {
       throw new DomainError(
         'window-in-hold',
         409,
-        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches)}, or send override: {reason}.`,
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches, heldFrom, now)}, or send override: {reason}.`,
         { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
       );
     }
@@ -353,6 +369,7 @@ export class WindowsService {
     reason: string,
     actor: string,
     which: OverriddenRuns,
+    judgedNow?: JudgedNow,
   ): Promise<{ events: HoldfastEvent[]; letThrough: string[] }> {
     const occurrence = typeof which === 'number' ? which : null;
     const broughtIn = typeof which === 'object';
@@ -368,12 +385,16 @@ export class WindowsService {
       // notify-only window had, its policy now hold, is held (overridden) rather than flagged.
       // Brought in by a change ($9), a run let through already keeps who let it through, why and when, and
       // one the hold held before the change at the same times stays held: the change did not bring it in.
+      // With `judgedNow`, while the hold is in force now ($3 to $8), also each run not over that may start now ($12,
+      // JudgedNow), wherever the run lies: the gate and its start judge it by the holds in force now.
       const [{ runs, changed, starts }] = rowsOf<{ runs: number; changed: number[]; starts: Date[] }>(
         await tx.query(
           `WITH run AS (
              SELECT window_id, number, status, starts_at FROM occurrence
-              WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND ends_at > GREATEST($3::timestamptz, $4::timestamptz) AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz)
-                AND status IN ('scheduled', 'in-progress', 'needs-reschedule') AND ${NOT_HELD_ALREADY('occurrence', 10)}
+              WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND status IN ('scheduled', 'in-progress', 'needs-reschedule') AND ${NOT_HELD_ALREADY('occurrence', 10)}
+                AND ends_at > $4::timestamptz AND ((ends_at > $3::timestamptz AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz))
+                  OR ($12::timestamptz IS NOT NULL AND $3::timestamptz <= $4::timestamptz AND COALESCE($8::timestamptz, 'infinity'::timestamptz) > $4::timestamptz
+                      AND (status IN ('in-progress', 'needs-reschedule') OR starts_at <= $12::timestamptz)))
            ), changed AS (
              INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
              SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM run
@@ -386,7 +407,19 @@ export class WindowsService {
            )
            SELECT (SELECT count(*) FROM run)::int AS runs, ARRAY(SELECT number FROM changed ORDER BY number) AS changed,
                   ARRAY(SELECT run.starts_at FROM changed JOIN run USING (number) ORDER BY number) AS starts`,
-          [hold.id, row.id, hold.from_at, now, actor, reason, occurrence, stopsRunsUntil(hold), broughtIn, ...heldTimes(broughtIn ? which.heldAlready : undefined, hold.id)],
+          [
+            hold.id,
+            row.id,
+            hold.from_at,
+            now,
+            actor,
+            reason,
+            occurrence,
+            stopsRunsUntil(hold),
+            broughtIn,
+            ...heldTimes(broughtIn ? which.heldAlready : undefined, hold.id),
+            judgedNow?.dueBy ?? null,
+          ],
         ),
       );
       // No run of the window this hold could stop (the one named is over, before the hold or after it): nothing to record or tell.
@@ -444,9 +477,13 @@ export class WindowsService {
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override. Start it as planned.`);
       if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
-      const { events, letThrough } = await this.overrideHolds(tx, row, holds, reason, actor, occurrence ?? 'every-run');
+      const judgedNow = { dueBy: new Date(now.getTime() + this.config.settings.earlyStartMs) };
+      const { events, letThrough } = await this.overrideHolds(tx, row, holds, reason, actor, occurrence ?? 'every-run', judgedNow);
       if (letThrough.length === 0) {
-        const which = occurrence === undefined ? 'none of its runs still to come falls within them' : `occurrence ${occurrence} is over, cancelled, or outside them`;
+        const which =
+          occurrence === undefined
+            ? 'none of its runs still to come falls within them, and none could start now while one is in force'
+            : `occurrence ${occurrence} is over, cancelled, or outside them, and could not start now while one is in force`;
         throw new DomainError('not-held', 409, `Window ${id} has nothing the active holds on its regions could stop: ${which}. Nothing was overridden.`);
       }
       await this.publish(tx, ...events);
@@ -1449,6 +1486,17 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
  * end stays held, since the change asked nothing new of either.
  */
 type OverriddenRuns = number | 'every-run' | { heldAlready: readonly LinkInForce[] };
+
+/**
+ * The runs the gate and a start judge by every hold in force now, not by the holds' periods (GateService.check):
+ * those that may start now, a scheduled one starting by `dueBy` (OCCURRENCE_EARLY_START_MINUTES from now), one
+ * waiting for a new slot, one running. An override lets such a run through a hold in force now that its period
+ * alone would not reach (a run at 05:41 started early under a cool-down due at 05:39:50), so what their 423 says
+ * to override it can; a run not due yet is judged, there and here, only by the holds that reach it.
+ */
+interface JudgedNow {
+  dueBy: Date;
+}
 
 /**
  * A change to a window, judged against the holds: the runs it brought back (an exdate taken out), else every run, and the

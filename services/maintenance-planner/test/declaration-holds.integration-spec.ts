@@ -1,0 +1,100 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
+import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
+import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+import { PlannerSweep } from '../src/holds/planner-sweep.service';
+
+const clock = new ManualClock('2026-12-07T06:00:00Z');
+
+/** A declared critical period's surge, as the analyzer's clock starts it at `from` and clears it at `until`. */
+function declared(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
+  return createEvent(
+    'surge.started',
+    { surgeId, region, source: 'declaration', severity: 'major', startedAt: from, detectedAt: from, expectedEndAt: until, reason: `Election in ${region}` },
+    { source: 'declaration-spec', subject: region },
+  );
+}
+
+function cleared(surgeId: string, region: string, from: string, clearedAt: string): HoldfastEvent {
+  return createEvent('surge.cleared', { surgeId, region, startedAt: from, clearedAt, reason: `Declared period ended: Election in ${region}` }, { source: 'declaration-spec', subject: region });
+}
+
+describe("maintenance-planner: a declaration's hold ends at the period declared", () => {
+  let service: ServiceUnderTest;
+  let publisher: EventPublisher;
+  let holdEvents: TopicRecorder;
+  let windowEvents: TopicRecorder;
+  let sweep: PlannerSweep;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any>, retryAfter: response.headers.get('retry-after') };
+  };
+  const plan = async (startsAt: string, endsAt: string) => {
+    const answer = await api('POST', '/v1/windows', { title: `Upgrade at ${startsAt}`, ownerTeam: 'network-ops', footprint: { global: false, regions: ['IR'] }, startsAt, endsAt, plannedZone: 'Asia/Tehran' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body.windowId as string;
+  };
+  const status = async (windowId: string) => (await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items[0].status as string;
+  const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
+  const eventsOf = (recorder: TopicRecorder, type: string) => recorder.messages.filter((message) => message.headers.ce_type === type).map((message) => JSON.parse(message.value) as Record<string, any>);
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', HOLD_COOLDOWN_MINUTES: '30' } });
+    const { kafka } = service.config;
+    const client = createKafka(kafka, silentLogger);
+    publisher = new EventPublisher(client, kafka);
+    await publisher.connect();
+    holdEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceHolds), `${kafka.topicPrefix}declaration-hold-reader`);
+    windowEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceWindows), `${kafka.topicPrefix}declaration-window-reader`);
+    sweep = service.app.get(PlannerSweep);
+  });
+
+  afterAll(async () => {
+    await holdEvents?.stop();
+    await windowEvents?.stop();
+    await publisher?.disconnect();
+    await service?.close();
+  });
+
+  it('is not made open-ended when its until passes a job tick before the clearance: it holds nothing after the period and its cool-down, and keeps its until', async () => {
+    const during = await plan('2026-12-07T07:00:00Z', '2026-12-07T07:30:00Z');
+    const inCoolDown = await plan('2026-12-07T08:10:00Z', '2026-12-07T08:20:00Z');
+    const after = await plan('2026-12-07T09:00:00Z', '2026-12-07T09:30:00Z');
+    const surgeId = uuidv7();
+    await publisher.publish(declared(surgeId, 'IR', '2026-12-07T06:00:00Z', '2026-12-07T08:00:00Z'));
+    await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-07T08:00:00.000Z' }));
+    const hold = (await holdOf(surgeId))!;
+    expect(await status(during)).toBe('held');
+    // Asked during the period, the gate says to ask again when the hold is released: the until declared and the cool-down.
+    clock.set('2026-12-07T07:00:00Z');
+    expect(await api('GET', '/v1/gate?regions=IR')).toMatchObject({ status: 423, retryAfter: String(90 * 60) });
+
+    // The period is over; the analyzer's job clears the surge on its next tick, a few seconds on. A sweep meanwhile leaves the hold as declared.
+    clock.set('2026-12-07T08:00:03Z');
+    await sweep.sweep();
+    expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-07T08:00:00.000Z' });
+    expect(((await api('GET', `/v1/audit?subject=${hold.id}`)).body.items as { action: string }[]).map((entry) => entry.action)).toEqual(['placed']);
+    expect(await status(after)).toBe('scheduled');
+    // Still in force until its clearance sets the release, which the clock puts at the until and the cool-down after it.
+    expect(await api('GET', '/v1/gate?regions=IR')).toMatchObject({ status: 423, retryAfter: String(30 * 60 - 3) });
+    // Nor is it a hold with no end for a window planned meanwhile, after the period and its cool-down.
+    expect(await plan('2026-12-07T10:00:00Z', '2026-12-07T10:30:00Z')).toEqual(expect.any(String));
+
+    await publisher.publish(cleared(surgeId, 'IR', '2026-12-07T06:00:00Z', '2026-12-07T08:00:00Z'));
+    await expectEventually(async () => expect((await holdOf(surgeId))?.releaseDueAt).toBe('2026-12-07T08:30:00.000Z'));
+    expect(await status(inCoolDown)).toBe('held');
+    clock.set('2026-12-07T08:31:00Z');
+    await sweep.sweep();
+    expect(await holdOf(surgeId)).toMatchObject({ active: false, until: '2026-12-07T08:00:00.000Z' });
+    expect(await status(after)).toBe('scheduled');
+    await expectEventually(() => expect(eventsOf(holdEvents, 'hold.released').find((event) => event.holdId === hold.id)?.windowIds?.sort()).toEqual([during, inCoolDown].sort()));
+    // The window after the period was never announced held, nor released.
+    expect(eventsOf(windowEvents, 'window.held').filter((event) => event.windowId === after)).toEqual([]);
+    expect(eventsOf(windowEvents, 'window.released').filter((event) => event.windowId === after)).toEqual([]);
+  });
+});
