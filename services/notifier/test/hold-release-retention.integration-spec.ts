@@ -97,8 +97,9 @@ describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and 
     await service.app.get(HoldReleases).prune();
     expect(await remembered(placed.data.holdId)).toBe(true);
 
-    expect((await notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).status).toBe(202);
-    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'cancelled' }]));
+    // The release kept says the hold is over: the delivered placement is refused a replay, and stays delivered.
+    expect(await (await notifier.call('POST', `/v1/deliveries/${placement.id}/replay`)).json()).toMatchObject({ status: 409, code: 'delivery-superseded', holdId: placed.data.holdId });
+    expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'delivered' }]);
     expect(webhook.requests).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import type { HttpReceiver } from './support/http-receiver';
-import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
+import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
 
 /**
  * A receiver that was told a hold was released must never be told afterwards that it was placed: a
@@ -13,7 +13,7 @@ import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryV
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -208,20 +208,71 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     await expectEventually(async () => expect(types(suite.receivers.windowReleases)).toEqual(['window.held', 'window.held', 'window.released']));
   });
 
-  it('cancels a delivered hold.placed a bulk replay queues again with its release, which the receiver took before, and sends the release alone', async () => {
+  it('leaves a delivered hold.placed out of a bulk replay of what the receiver took, its release having followed it, and sends the release alone', async () => {
     suite.receivers.replayedInBulk.reply = () => ({ status: 204 });
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.replayedInBulk.url, filters: { regions: ['BO'] } });
     const placed = holdPlaced(['BO']);
     await suite.publisher.publish(placed, holdReleased(placed, '2026-06-14T23:30:00Z'));
     await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).map((delivery) => delivery.eventType).sort()).toEqual(['hold.placed', 'hold.released']));
 
-    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 2 });
-    await expectEventually(async () =>
-      expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, delivery.status]).sort()).toEqual([
-        ['hold.placed', 'cancelled'],
-        ['hold.released', 'delivered'],
-      ]),
-    );
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 1 });
     await expectEventually(() => expect(types(suite.receivers.replayedInBulk)).toEqual(['hold.placed', 'hold.released', 'hold.released']));
+    // The placement's history still says it was delivered, once.
+    await expectEventually(async () =>
+      expect(Object.fromEntries((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, [delivery.status, delivery.attempts]]))).toEqual({
+        'hold.placed': ['delivered', 1],
+        'hold.released': ['delivered', 1],
+      }),
+    );
+  });
+
+  it('refuses to replay a delivered hold.placed once its release went out after it, naming the release, and keeps it delivered', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.delivered.url, filters: { regions: ['EC'] } });
+    const placed = holdPlaced(['EC']);
+    await suite.publisher.publish(placed, holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const byType = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries.map((delivery) => delivery.eventType).sort()).toEqual(['hold.placed', 'hold.released']);
+      return Object.fromEntries(deliveries.map((delivery) => [delivery.eventType, delivery]));
+    });
+    const placement = byType['hold.placed'];
+    const release = byType['hold.released'];
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-superseded',
+      subscriptionId: id,
+      holdId: placed.data.holdId,
+      releasedAt: '2026-06-14T23:30:00.000Z',
+      releaseDeliveryId: release.id,
+      detail: `Delivery ${placement.id} (hold.placed) was delivered, and its hold ${placed.data.holdId} was released at 2026-06-14T23:30:00.000Z: sent again it would tell the receiver that the released hold is in force, so it is not replayed; its release is delivery ${release.id} of subscription ${id}: to tell the receiver again that the hold is over, replay that one (POST /v1/deliveries/${release.id}/replay).`,
+    });
+    const [kept] = await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${placed.id}`);
+    expect(kept).toEqual(placement);
+    expect(await json<{ deliveredAt: string | null }>(await suite.notifier.call('GET', `/v1/deliveries/${placement.id}`))).toMatchObject({ status: 'delivered', deliveredAt: expect.any(String) });
+
+    expect((await suite.notifier.call('POST', `/v1/deliveries/${release.id}/replay`)).status).toBe(202);
+    await expectEventually(() => expect(types(suite.receivers.delivered)).toEqual(['hold.placed', 'hold.released', 'hold.released']));
+  });
+
+  it('refuses to replay a delivered hold.placed to a subscription that takes no release once the hold was released', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.deliveredUntold.url, filters: { regions: ['UY'], eventTypes: ['hold.placed'] } });
+    const placed = holdPlaced(['UY']);
+    await suite.publisher.publish(placed);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await releaseConsumed(placed.data.holdId);
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'delivery-superseded', releaseDeliveryId: null, detail: expect.stringContaining(`subscription ${id} is sent no release of it, so nothing would follow to say the hold is over.`) });
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toEqual([placement]);
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 0 });
+    expect(types(suite.receivers.deliveredUntold)).toEqual(['hold.placed']);
   });
 });

@@ -189,6 +189,37 @@ describe('notifier /v1/subscriptions', () => {
     expect((await notifier.call('POST', '/v1/subscriptions', { ...slack, target: `${receiver.url}/services/T1/B2/two` })).status).toBe(201);
   });
 
+  it('takes another spelling of a receiver URL for the same receiver (scheme and host case, a zero-led port, an escaped letter, a fragment), keeping each target as written', async () => {
+    const webhook = { ownerTeam: 'spelled', channel: 'webhook', target: `${receiver.url}/ops`, filters: { teams: ['r3-ops'] } };
+    const first = await notifier.subscribe(webhook);
+    const spellings = [`${receiver.url}/ops#x`, `HTTP://127.0.0.1:${receiver.port}/ops`, `http://127.0.0.1:0${receiver.port}/ops`, `${receiver.url}/%6Fps`, `${receiver.url}/./ops`];
+    for (const target of spellings) {
+      expect(await json<Problem & { subscriptionId: string }>(await notifier.call('POST', '/v1/subscriptions', { ...webhook, target })), target).toMatchObject({
+        status: 409,
+        code: 'subscription-exists',
+        subscriptionId: first.id,
+      });
+    }
+    // Pointed at the first's receiver, written another way, another subscription would be a second one too.
+    const elsewhere = await notifier.subscribe({ ...webhook, target: `${receiver.url}/ops/` });
+    for (const target of spellings) {
+      expect(await json<Problem>(await notifier.call('PATCH', `/v1/subscriptions/${elsewhere.id}`, { target })), target).toMatchObject({ status: 409, code: 'subscription-exists' });
+    }
+    // Another path, or another port, is another receiver; a target is kept and shown as it was written.
+    const written = `HTTP://127.0.0.1:0${receiver.port}/%6Fps?Team=r3#ops`;
+    expect(await json<{ target: string }>(await notifier.call('POST', '/v1/subscriptions', { ...webhook, target: written }))).toMatchObject({ target: written });
+    expect((await notifier.call('POST', '/v1/subscriptions', { ...webhook, target: `${receiver.url}/Ops` })).status).toBe(201);
+
+    // A Slack receiver, its whole URL sealed, is compared the same way.
+    const slack = { ownerTeam: 'spelled', channel: 'slack', target: `${receiver.url}/services/T1/B1/one` };
+    const slackFirst = await notifier.subscribe(slack);
+    expect(await json<Problem & { subscriptionId: string }>(await notifier.call('POST', '/v1/subscriptions', { ...slack, target: `HTTP://127.0.0.1:${receiver.port}/services/T1/B1/%6Fne#x` }))).toMatchObject({
+      status: 409,
+      code: 'subscription-exists',
+      subscriptionId: slackFirst.id,
+    });
+  });
+
   it('pages through subscriptions oldest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {
     const subscribeAt = async (instant: string, count: number): Promise<string[]> => {
       clock.set(instant);

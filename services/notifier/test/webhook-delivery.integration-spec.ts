@@ -26,7 +26,7 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 describe('notifier webhook delivery, against the real broker, PostgreSQL and loopback receivers', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
   // Only the test's receivers may be reached, each by its port: the redirect target below stays refused.
-  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff', 'paused', 'madeOff', 'failingDeleted'], clock, {
+  const suite = notifierWithReceiversForSuite(['signed', 'flaky', 'dead', 'refusing', 'gone', 'witness', 'slow', 'fast', 'ordered', 'redirecting', 'core', 'edge', 'paged', 'goneFirst', 'deleted', 'deletedInFlight', 'offInFlight', 'edgeRefusing', 'storageRefusing', 'turnedOff', 'paused', 'madeOff', 'failingDeleted', 'redelivered'], clock, {
     NOTIFIER_WORKER_POLL_MS: '50',
     NOTIFIER_DELIVERY_MAX_ATTEMPTS: '3',
     NOTIFIER_CIRCUIT_VOLUME: '1000',
@@ -240,6 +240,30 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await expectEventually(() => expect(suite.receivers.edgeRefusing.requests).toHaveLength(2));
     expect(await suite.notifier.deliveries(`subscriptionId=${storage.id}&status=dead`)).toHaveLength(1);
     expect(suite.receivers.storageRefusing.requests).toHaveLength(1);
+  });
+
+  it('refuses a bulk replay of delivered deliveries that names no subscription, and sends again those of the one named', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.redelivered.url, filters: { regions: ['MV'] } });
+    await suite.publisher.publish(holdPlaced(['MV']));
+    const [delivered] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+
+    // Every delivered delivery of the key's team (an admin key's: of every team) would reach each receiver again.
+    for (const body of [{ status: 'delivered' }, { status: 'delivered', ids: [delivered.id] }]) {
+      const refused = await suite.notifier.call('POST', '/v1/deliveries/replay', body);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        code: 'invalid-body',
+        errors: [{ path: 'subscriptionId', message: expect.stringContaining('is needed to replay delivered deliveries: name the subscription') }],
+      });
+    }
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ id: delivered.id, status: 'delivered', attempts: 1 }]);
+
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 1 });
+    await expectEventually(() => expect(suite.receivers.redelivered.requests).toHaveLength(2));
   });
 
   it('cancels, not kills, what was not yet sent when its subscription is deleted, and refuses to replay any of its deliveries with 409', async () => {

@@ -22,7 +22,7 @@ export interface Channel {
   /**
    * Whether the channel shows a hold's placement sent after the hold's release as ended (Alertmanager posts
    * its alerts ended, Grafana ends its annotation at the release). To the others it would say the released
-   * hold is in force again, so the worker cancels it instead (DeliveryWorker's RELEASE_SENT_FIRST, RELEASE_UNTOLD).
+   * hold is in force again, so the worker cancels it instead (supersedingRelease).
    */
   readonly endsPlacementsAfterRelease: boolean;
   /** Resolves with the receiver's status when it took the delivery; throws DeliveryFailure or OutboundError otherwise. */

@@ -46,7 +46,10 @@ export class DeliveriesController {
   @Post('replay')
   @RequireScope('subscriptions:write')
   @HttpCode(202)
-  @ApiOperation({ summary: "Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription, of subscriptions turned on; a team key replays only its own team's" })
+  @ApiOperation({
+    summary:
+      "Replay in bulk: every dead delivery of the given ids and/or subscription, or every delivered one of the subscription named, of subscriptions turned on; a team key replays only its own team's. A delivered hold.placed or window.held its hold's release overtook is left as it is (webhook, Slack)",
+  })
   @ApiZodBody(ReplaySchema)
   @ApiAcceptedResponse({ description: 'How many deliveries are queued to be sent again', schema: DELIVERIES_REPLAYED_ANSWER })
   replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
@@ -60,7 +63,11 @@ export class DeliveriesController {
   @ApiAcceptedResponse({ description: 'queued: the delivery, pending again', schema: DELIVERY_ANSWER })
   @ApiResponse({ status: 403, description: "other-team: the delivery is another team's" })
   @ApiResponse({ status: 404, description: 'delivery-not-found' })
-  @ApiResponse({ status: 409, description: 'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first)' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId)',
+  })
   replay(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replay(id, principal);
   }

@@ -15,10 +15,11 @@ import { matchesFilters } from '../subscriptions/subscription-filters';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
-import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled } from './delivery.exception';
+import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled, DeliverySuperseded } from './delivery.exception';
 import { DeliveryStatistics } from './delivery-statistics';
 import { deliveryView, type DeliveriesReplayed, type DeliveryView } from './delivery-view.schema';
 import { factsOf } from './event-facts';
+import { supersedingRelease, type SupersedingRelease } from './superseding-release';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
 export const DELIVERIES_DUE_CHANNEL = 'notifier_deliveries_due';
@@ -40,6 +41,15 @@ const LIVE_SUBSCRIPTIONS = prepared(`SELECT id, channel, target, filters, enable
 // release's facts do not carry), or those alerts would be re-posted for good.
 const OPEN_HOLD_ALERTS = prepared(`SELECT s.id, s.channel, s.target, s.filters FROM hold_alert a JOIN subscription s ON s.id = a.subscription_id
   WHERE a.hold_id = $1 AND a.active AND s.enabled AND s.deleted_at IS NULL`);
+// The subscriptions told of the hold ($1): a delivery of its placement, an override or a window.held of it is recorded,
+// whatever became of it. The release must reach them whatever its own windows and teams say: the planner lists only the
+// windows it lets go of then, not one cancelled or moved out during the hold, through which they may have heard of it.
+// Those whose event types take no hold.released are left out, as LIVE_SUBSCRIPTIONS would; deleted ones too.
+const TOLD_OF_HOLD = prepared(`SELECT s.id, s.channel, s.target, s.filters, s.enabled, s.disabled_reason AS "disabledReason" FROM subscription s
+  WHERE s.deleted_at IS NULL AND (s.enabled OR s.turned_off_at IS NOT NULL)
+    AND (s.filters->'eventTypes' = '[]'::jsonb OR s.filters->'eventTypes' ? 'hold.released')
+    AND (EXISTS (SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.ordering_key = 'hold:' || $1 AND d.event_type IN ('hold.placed', 'hold.overridden'))
+      OR EXISTS (SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.event_type = 'window.held' AND d.event->'data'->>'holdId' = $1))`);
 
 /**
  * One delivery per subscription ($1-$4 and $12 in step: pending, or dead with its reason for one turned off), and the
@@ -125,13 +135,24 @@ export class DeliveriesService {
     return matching.length > 0 || event.type === 'hold.released';
   }
 
+  /**
+   * The subscriptions an event is recorded for: those its facts pass the filters of, and for a hold.released also those
+   * told of the hold (TOLD_OF_HOLD) and those whose alerts it keeps firing (OPEN_HOLD_ALERTS), whatever their filters say.
+   */
   private async matching(event: AnyHoldfastEvent, facts: ReturnType<typeof factsOf>, reader: Pick<EntityManager, 'query'>): Promise<RecordingSubscription[]> {
-    const [live, holdingAlerts] = await Promise.all([
+    const release = event.type === 'hold.released' ? event.data.holdId : undefined;
+    const [live, told, holdingAlerts] = await Promise.all([
       reader.query(LIVE_SUBSCRIPTIONS, [facts.type, facts.regions === 'global', facts.regions === 'global' ? [] : facts.regions]) as Promise<RecordingSubscription[]>,
-      event.type === 'hold.released' ? (reader.query(OPEN_HOLD_ALERTS, [event.data.holdId]) as Promise<RecordingSubscription[]>) : [],
+      release ? (reader.query(TOLD_OF_HOLD, [release]) as Promise<RecordingSubscription[]>) : [],
+      release ? (reader.query(OPEN_HOLD_ALERTS, [release]) as Promise<RecordingSubscription[]>) : [],
     ]);
-    const matching = live.filter((subscription) => matchesFilters(subscription.filters, facts) && this.channels.get(subscription.channel).accepts(event.type));
-    return [...matching, ...holdingAlerts.filter((subscription) => !matching.some((match) => match.id === subscription.id))];
+    const accepts = (subscription: RecordingSubscription) => this.channels.get(subscription.channel).accepts(event.type);
+    const recorded = new Map<string, RecordingSubscription>();
+    for (const subscription of [...live.filter((candidate) => matchesFilters(candidate.filters, facts)), ...told]) {
+      if (!recorded.has(subscription.id) && accepts(subscription)) recorded.set(subscription.id, subscription);
+    }
+    for (const subscription of holdingAlerts) if (!recorded.has(subscription.id)) recorded.set(subscription.id, subscription);
+    return [...recorded.values()];
   }
 
   /**
@@ -190,7 +211,10 @@ export class DeliveriesService {
     return { ...view, event: delivery.event };
   }
 
-  /** Sends one dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id. */
+  /**
+   * Sends one dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id; a delivered
+   * placement its hold's release has overtaken is refused (DeliverySuperseded).
+   */
   async replay(id: string, principal: Principal): Promise<DeliveryView> {
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOneBy({ id });
     if (!delivery) throw new DeliveryNotFound(id);
@@ -203,11 +227,18 @@ export class DeliveriesService {
       throw new DeliverySubscriptionDisabled(id, subscription.id, subscription.disabledReason, sent_when_on);
     }
     if (delivery.status !== 'dead' && delivery.status !== 'delivered') throw new DeliveryNotReplayable(id, delivery.status);
+    // Queued, the worker would cancel it unsent and its history would no longer say it was delivered: refused, left as it is.
+    // A dead one is taken, and cancelled so: it never went out.
+    const release = delivery.status === 'delivered' && subscription ? await this.supersedingIfResent(this.dataSource, delivery, subscription) : undefined;
+    if (release) throw new DeliverySuperseded(delivery, release);
     await this.requeue({ ids: [id], status: delivery.status });
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })], principal))[0];
   }
 
-  /** Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on, of `ownerTeam`'s only when one is named. */
+  /**
+   * Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on,
+   * of `ownerTeam`'s only when one is named; delivered placements their hold's release has overtaken are left as they are.
+   */
   async replayMany(request: ReplayRequest, ownerTeam?: string): Promise<DeliveriesReplayed> {
     return { replayed: await this.requeue(request, ownerTeam) };
   }
@@ -221,15 +252,19 @@ export class DeliveriesService {
       if (subscriptionId) owners.push(`s.id = $${ownerParameters.push(subscriptionId)}`);
       if (ownerTeam) owners.push(`s.owner_team = $${ownerParameters.push(ownerTeam)}`);
       // Shared locks: a target changed meanwhile (PATCH) waits, so the keys read here stay the subscriptions' own.
-      const subscriptions = (await transaction.query(`SELECT s.id, s.channel, s.target FROM subscription s WHERE ${owners.join(' AND ')} FOR SHARE`, ownerParameters)) as Pick<
+      const subscriptions = (await transaction.query(`SELECT s.id, s.channel, s.target, s.filters FROM subscription s WHERE ${owners.join(' AND ')} FOR SHARE`, ownerParameters)) as Pick<
         SubscriptionEntity,
-        'id' | 'channel' | 'target'
+        'id' | 'channel' | 'target' | 'filters'
       >[];
       if (subscriptions.length === 0) return 0;
       // Sent again where its subscription points now, under that target's circuit: the target may have changed since it was recorded.
       const parameters: unknown[] = [status, this.clock.now(), subscriptions.map(({ id }) => id), subscriptions.map(subscriptionTargetKey)];
       const conditions = ['d.status = $1'];
       if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
+      if (status === 'delivered') {
+        const superseded = await this.supersededPlacements(transaction, subscriptions, ids);
+        if (superseded.length > 0) conditions.push(`d.id <> ALL($${parameters.push(superseded)}::uuid[])`);
+      }
       const [, count] = (await transaction.query(
         `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL, finished_at = NULL, target_key = owner.target_key
          FROM unnest($3::uuid[], $4::text[]) AS owner(subscription_id, target_key)
@@ -239,6 +274,35 @@ export class DeliveriesService {
       if (count > 0) await transaction.query('SELECT pg_notify($1, $2)', [DELIVERIES_DUE_CHANNEL, '']);
       return count;
     });
+  }
+
+  /**
+   * Of the subscriptions' delivered placements (of `ids`, when given), those a replay would not send because their hold's
+   * release has overtaken them (supersedingIfResent): left out of a bulk replay, so they still read delivered.
+   */
+  private async supersededPlacements(transaction: EntityManager, subscriptions: Pick<SubscriptionEntity, 'id' | 'channel' | 'filters'>[], ids?: string[]): Promise<string[]> {
+    const parameters: unknown[] = [subscriptions.map(({ id }) => id)];
+    const placements = (await transaction.query(
+      `SELECT id, seq, subscription_id AS "subscriptionId", channel, ordering_key AS "orderingKey", event_type AS "eventType", event FROM delivery
+       WHERE subscription_id = ANY($1::uuid[]) AND status = 'delivered' AND event_type IN ('hold.placed', 'window.held')${ids ? ` AND id = ANY($${parameters.push(ids)}::uuid[])` : ''}`,
+      parameters,
+    )) as Pick<DeliveryEntity, 'id' | 'seq' | 'subscriptionId' | 'channel' | 'orderingKey' | 'eventType' | 'event'>[];
+    const superseded: string[] = [];
+    for (const placement of placements) {
+      const subscription = subscriptions.find(({ id }) => id === placement.subscriptionId)!;
+      if (await this.supersedingIfResent(transaction, placement, subscription)) superseded.push(placement.id);
+    }
+    return superseded;
+  }
+
+  /** The release a delivery sent again would be cancelled for by the worker (DeliveryWorker.supersededByRelease): only on channels that would show the hold in force again. */
+  private supersedingIfResent(
+    reader: Pick<EntityManager, 'query'>,
+    delivery: Pick<DeliveryEntity, 'channel' | 'subscriptionId' | 'orderingKey' | 'eventType' | 'event' | 'seq'>,
+    subscription: Pick<SubscriptionEntity, 'filters'>,
+  ): Promise<SupersedingRelease | undefined> {
+    if (this.channels.get(delivery.channel).endsPlacementsAfterRelease) return Promise.resolve(undefined);
+    return supersedingRelease(reader, delivery, subscription.filters);
   }
 
   private async insert(transaction: EntityManager, subscriptions: RecordingSubscription[], event: DeliveredEvent, orderingKey: string): Promise<void> {

@@ -1,10 +1,12 @@
 import { DomainError } from '@holdfast/service-kit';
+import type { SupersedingRelease } from './superseding-release';
 
 export enum DeliveryErrorCode {
   NotFound = 'delivery-not-found',
   NotReplayable = 'delivery-not-replayable',
   SubscriptionDeleted = 'delivery-subscription-deleted',
   SubscriptionDisabled = 'delivery-subscription-disabled',
+  Superseded = 'delivery-superseded',
   TestOfDisabledSubscription = 'subscription-disabled',
 }
 
@@ -40,6 +42,26 @@ export class DeliverySubscriptionDisabled extends DomainError {
       409,
       `Delivery ${id} cannot be sent now: its subscription ${subscriptionId} is turned off${disabledReason ? ` (${disabledReason})` : ''}. PATCH /v1/subscriptions/${subscriptionId} {"enabled": true}${sentWhenOn ? ', which sends it with the others waiting, in order: no replay' : ', then replay it'}.`,
       { subscriptionId, disabledReason },
+    );
+  }
+}
+
+/**
+ * A delivered placement (hold.placed, window.held) its hold's release has overtaken: sent again to a webhook or Slack
+ * receiver it would say the released hold is in force again, so it is not replayed, and its history stays as it was.
+ */
+export class DeliverySuperseded extends DomainError {
+  constructor(delivery: { id: string; eventType: string; subscriptionId: string }, release: SupersedingRelease) {
+    const { id, eventType, subscriptionId } = delivery;
+    const told =
+      release.releaseDeliveryId !== undefined
+        ? `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}: to tell the receiver again that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`
+        : `subscription ${subscriptionId} is sent no release of it, so nothing would follow to say the hold is over`;
+    super(
+      DeliveryErrorCode.Superseded,
+      409,
+      `Delivery ${id} (${eventType}) was delivered, and its hold ${release.holdId} was released at ${release.releasedAt.toISOString()}: sent again it would tell the receiver that the released hold is in force, so it is not replayed; ${told}.`,
+      { subscriptionId, holdId: release.holdId, releasedAt: release.releasedAt.toISOString(), releaseDeliveryId: release.releaseDeliveryId ?? null },
     );
   }
 }

@@ -22,6 +22,7 @@ import type { AttemptOutcome } from './delivery-attempt.entity';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryEntity } from './delivery.entity';
 import { SubscriptionCache } from './subscription-cache';
+import { supersededReason, supersedingRelease } from './superseding-release';
 import { retryAfterMs, retryDelayMs } from './retry-schedule';
 
 interface AttemptResult {
@@ -54,24 +55,6 @@ interface CachedSubscription {
   previousSecrets: PreviousSecret[];
   targetUrl: string;
 }
-
-/** The events that release what each placing event says is held: the hold's own release, and a window's release from it. */
-const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hold.placed': ['hold.released'], 'window.held': ['window.released', 'hold.released'] };
-// The release of the hold ($4) on the placement's subscription ($1), on the placement's key ($2, a window's release) or the hold's
-// ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent (once at least: a bulk replay of what was delivered
-// queues it again), or is being sent, or that was recorded before the placement ($5; a dead letter replayed onto the topic): sent
-// after it, the placement would say the released hold is in force again. A release recorded after its placement on the same key,
-// and never sent, waits for it, as a key's order has it.
-const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
-  WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
-    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = r.id AND a.outcome = 'delivered'))
-  ORDER BY r.seq LIMIT 1`);
-// The release of the hold ($4) as the notifier consumed it (hold_release, kept for every release), when none of the release
-// events of the types $3 is recorded for the placement's subscription ($1) on its keys: asked only of a subscription whose
-// filters take none of them, so a placement sent after the release would be the last it is told of the hold.
-const RELEASE_UNTOLD = prepared(`SELECT h.released_at FROM hold_release h
-  WHERE h.hold_id = $4 AND NOT EXISTS (SELECT 1 FROM delivery r WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || h.hold_id)
-    AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = h.hold_id::text)`);
 
 /** Why a delivery is settled without being sent, and as what. */
 interface Unsent {
@@ -504,33 +487,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * A hold's placement (hold.placed, window.held) its release supersedes: cancelled, saying which release, rather than
-   * sent to a channel that would show the released hold in force again. One the subscription is sent (RELEASE_SENT_FIRST),
-   * or, to a subscription that takes none, the hold's release as consumed (RELEASE_UNTOLD). One that takes a release
-   * is not asked the second: its release may be on a topic read later (window.released after hold.released), and
-   * will follow its placement in the key's order.
+   * A hold's placement (hold.placed, window.held) its release supersedes (supersedingRelease): cancelled, saying which
+   * release, rather than sent to a channel that would show the released hold in force again.
    */
   private async supersededByRelease(delivery: DeliveryEntity, subscription: SubscriptionEntity): Promise<Unsent | undefined> {
-    const releases = RELEASES_OF[delivery.eventType];
-    if (!releases) return undefined;
-    const { holdId } = delivery.event.data as { holdId: string };
-    const parameters = [delivery.subscriptionId, delivery.orderingKey, releases, holdId];
-    const [release] = (await this.dataSource.query(RELEASE_SENT_FIRST, [...parameters, delivery.seq])) as { id: string; released_at: Date }[];
-    if (release) {
-      return {
-        status: 'cancelled',
-        reason: `not sent: superseded by the release of hold ${holdId} at ${release.released_at.toISOString()} (delivery ${release.id}), recorded for this subscription before this ${delivery.eventType} went out: sent now, it would say the released hold is in force again`,
-      };
-    }
-    const { eventTypes } = subscription.filters;
-    const takesRelease = eventTypes.length === 0 || eventTypes.some((type) => releases.includes(type));
-    if (takesRelease) return undefined;
-    const [untold] = (await this.dataSource.query(RELEASE_UNTOLD, parameters)) as { released_at: Date }[];
-    if (!untold) return undefined;
-    return {
-      status: 'cancelled',
-      reason: `not sent: superseded by the release of hold ${holdId} at ${untold.released_at.toISOString()}, consumed before this ${delivery.eventType} went out: sent now, it would say the released hold is in force, and this subscription takes no release of it to say otherwise`,
-    };
+    const release = await supersedingRelease(this.dataSource, delivery, subscription.filters);
+    return release && { status: 'cancelled', reason: supersededReason(delivery.eventType, release) };
   }
 
   /** Settles a delivery claimed but not to be sent (unsentOf, supersededByRelease), as only the lease holder may. */

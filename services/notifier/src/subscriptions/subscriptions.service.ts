@@ -17,6 +17,7 @@ import { subscriptionTargetKey } from '../outbound/target-key';
 import type { CreateSubscription, RotateSecretRequest, UpdateSubscription } from './dto/subscription.schemas';
 import type { CreatedSubscription, RotatedSubscription, SubscriptionView } from './dto/subscription-view.schema';
 import { deletedReason, RESUME_UNSENT, UNSENT_AT_GONE, UNSENT_WHILE_OFF } from '../deliveries/deliveries.service';
+import { receiverIdentity } from './receiver-identity';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity, type SealedPreviousSecret } from './subscription.entity';
 import { InvalidSubscription, SecretNotRotatable, SubscriptionExists, SubscriptionNotFound, TooManySigningSecrets } from './subscription.exception';
@@ -169,23 +170,25 @@ export class SubscriptionsService {
   /**
    * The team's subscription on now that sends what `request` asks for: the same channel, receiver and
    * filters. A setup script run twice made a second one, and every event reached its receiver twice.
+   * Receivers are compared by receiverIdentity, so another spelling of one URL is the same receiver.
    * A Slack receiver is its sealed URL: only those whose origin matches are opened to compare.
    */
   private async sameSubscription(tx: EntityManager, request: Pick<CreateSubscription, 'channel' | 'ownerTeam' | 'target' | 'filters'>, other?: string): Promise<SubscriptionEntity | undefined> {
+    const slack = request.channel === 'slack';
     const candidates = await tx.getRepository(SubscriptionEntity).findBy({
       channel: request.channel,
       ownerTeam: request.ownerTeam,
-      target: request.channel === 'slack' ? shownSlackTarget(request.target) : request.target,
+      ...(slack ? { target: shownSlackTarget(request.target) } : {}),
       enabled: true,
       deletedAt: IsNull(),
     });
     const wanted = filtersKey(request.filters);
-    return candidates.find(
-      (candidate) =>
-        candidate.id !== other &&
-        filtersKey(candidate.filters) === wanted &&
-        (request.channel !== 'slack' || (candidate.sealedSecret !== null && this.secrets.openIfItCan(candidate.sealedSecret, candidate.id) === request.target)),
-    );
+    const receiver = receiverIdentity(request.target);
+    const receiverOf = (candidate: SubscriptionEntity): string | null => {
+      const target = slack ? candidate.sealedSecret && this.secrets.openIfItCan(candidate.sealedSecret, candidate.id) : candidate.target;
+      return target ? receiverIdentity(target) : null;
+    };
+    return candidates.find((candidate) => candidate.id !== other && filtersKey(candidate.filters) === wanted && receiverOf(candidate) === receiver);
   }
 
   /** Oldest first, a page at a time; the id orders subscriptions made in the same millisecond. */

@@ -4,8 +4,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * That a hold was released, recorded as its hold.released is consumed: a placement sent later (a
  * delivery that waited, or was replayed) posts its alerts already ended, and the refresher ends
  * any it finds still kept firing, whatever order the two deliveries came in. To a webhook or Slack
- * subscription that takes no release of the hold, the worker sends no placement after it
- * (DeliveryWorker's RELEASE_UNTOLD). Kept while a placement of the hold could still be sent (HoldReleases).
+ * subscription no release of the hold is recorded for, nor can come to, the worker sends no
+ * placement after it (supersedingRelease). Kept while a placement of the hold could still be sent (HoldReleases).
  */
 @Entity({ name: 'hold_release' })
 export class HoldReleaseEntity {

@@ -62,9 +62,18 @@ export const RotateSecretSchema = z.strictObject({
 });
 export type RotateSecretRequest = z.infer<typeof RotateSecretSchema>;
 
-export const ReplaySchema = z.strictObject({
-  ids: z.array(EntityIdSchema).max(10_000).optional(),
-  subscriptionId: EntityIdSchema.optional(),
-  status: z.enum(['dead', 'delivered']).default('dead'),
-});
+export const ReplaySchema = z
+  .strictObject({
+    ids: z.array(EntityIdSchema).max(10_000).optional(),
+    subscriptionId: EntityIdSchema.optional(),
+    status: z
+      .enum(['dead', 'delivered'])
+      .default('dead')
+      .meta({ description: "dead (the default), or delivered, which needs subscriptionId: what one receiver took is sent to it again, never a whole team's history" }),
+  })
+  // A key's whole team, or an admin's every team: each receiver would take again every event it was ever sent.
+  .refine((request) => request.status !== 'delivered' || request.subscriptionId !== undefined, {
+    path: ['subscriptionId'],
+    error: 'is needed to replay delivered deliveries: name the subscription whose receiver should be sent again what it took (replay one delivery with POST /v1/deliveries/{id}/replay)',
+  });
 export type ReplayRequest = z.infer<typeof ReplaySchema>;

@@ -1,0 +1,70 @@
+import { prepared } from '@holdfast/database';
+import type { EntityManager } from 'typeorm';
+import type { SubscriptionFilters } from '../subscriptions/subscription-filters';
+import type { DeliveryEntity } from './delivery.entity';
+
+/** The events that release what each placing event says is held: the hold's own release, and a window's release from it. */
+const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hold.placed': ['hold.released'], 'window.held': ['window.released', 'hold.released'] };
+
+// The release of the hold ($4) on the placement's subscription ($1), on the placement's key ($2, a window's release) or the hold's
+// ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent (once at least: a bulk replay of what was delivered
+// queues it again), or is being sent, or that was recorded before the placement ($5; a dead letter replayed onto the topic): sent
+// after it, the placement would say the released hold is in force again. A release recorded after its placement on the same key,
+// and never sent, waits for it, as a key's order has it.
+const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
+  WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
+    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = r.id AND a.outcome = 'delivered'))
+  ORDER BY r.seq LIMIT 1`);
+// The release of the hold ($4) as the notifier consumed it (hold_release, kept for every release), when none of the release
+// events of the types $3 is recorded for the placement's subscription ($1) on its keys: asked only when no release the
+// subscription takes can come after it, so a placement sent then would be the last it is told of the hold.
+const RELEASE_UNTOLD = prepared(`SELECT h.released_at FROM hold_release h
+  WHERE h.hold_id = $4 AND NOT EXISTS (SELECT 1 FROM delivery r WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || h.hold_id)
+    AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = h.hold_id::text)`);
+
+/** The release that makes a placement (hold.placed, window.held) one not to send to a webhook or Slack subscription. */
+export type SupersedingRelease =
+  /** A release of the hold was sent to the subscription, is being sent, or was recorded for it before the placement. */
+  | { holdId: string; releasedAt: Date; releaseDeliveryId: string }
+  /**
+   * The hold's hold.released was consumed and none of its releases is recorded for the subscription, nor can one come:
+   * its filters take none (`takesRelease` false), or take hold.released alone and it was told of the hold only after it.
+   */
+  | { holdId: string; releasedAt: Date; releaseDeliveryId?: undefined; takesRelease: boolean };
+
+/**
+ * Whether a hold's release supersedes the placement: sent now, it would tell the receiver that a released hold is in
+ * force again. Undefined for any other event, and while the release that will tell the subscription the hold is over
+ * is still to come after the placement (recorded after it on its key, or a window.released read from the windows topic
+ * after the hold's hold.released).
+ */
+export async function supersedingRelease(
+  reader: Pick<EntityManager, 'query'>,
+  placement: Pick<DeliveryEntity, 'subscriptionId' | 'orderingKey' | 'eventType' | 'event' | 'seq'>,
+  filters: Pick<SubscriptionFilters, 'eventTypes'>,
+): Promise<SupersedingRelease | undefined> {
+  const releases = RELEASES_OF[placement.eventType];
+  if (!releases) return undefined;
+  const { holdId } = placement.event.data as { holdId: string };
+  const parameters = [placement.subscriptionId, placement.orderingKey, releases, holdId];
+  const [sent] = (await reader.query(RELEASE_SENT_FIRST, [...parameters, placement.seq])) as { id: string; released_at: Date }[];
+  if (sent) return { holdId, releasedAt: sent.released_at, releaseDeliveryId: sent.id };
+  const takes = (type: string) => filters.eventTypes.length === 0 || filters.eventTypes.some((wanted) => wanted === type);
+  // Once hold.released is consumed it is recorded for every subscription told of the hold by then; a window.released,
+  // read from another topic, can still come after it.
+  if (releases.includes('window.released') && takes('window.released')) return undefined;
+  const [untold] = (await reader.query(RELEASE_UNTOLD, parameters)) as { released_at: Date }[];
+  if (!untold) return undefined;
+  return { holdId, releasedAt: untold.released_at, takesRelease: releases.some(takes) };
+}
+
+/** Why a superseded placement is not sent: said by the worker cancelling it. */
+export function supersededReason(eventType: string, release: SupersedingRelease): string {
+  const { holdId, releasedAt } = release;
+  if (release.releaseDeliveryId !== undefined) {
+    return `not sent: superseded by the release of hold ${holdId} at ${releasedAt.toISOString()} (delivery ${release.releaseDeliveryId}), recorded for this subscription before this ${eventType} went out: sent now, it would say the released hold is in force again`;
+  }
+  return release.takesRelease
+    ? `not sent: superseded by the release of hold ${holdId} at ${releasedAt.toISOString()}, consumed before this ${eventType} went out, and none of its releases is recorded for this subscription, nor can one come: sent now, it would say the released hold is in force, and nothing would follow to say otherwise`
+    : `not sent: superseded by the release of hold ${holdId} at ${releasedAt.toISOString()}, consumed before this ${eventType} went out: sent now, it would say the released hold is in force, and this subscription takes no release of it to say otherwise`;
+}
