@@ -83,7 +83,7 @@ describe('API keys across the three services: issued on the planner, checked loc
     const other = await notifier(`/v1/deliveries/${deliveryId}/replay`, key);
     expect(other.status).toBe(403);
     expect(await other.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage' });
-    const own = await notifier('/v1/deliveries/replay', key, { status: 'delivered' });
+    const own = await notifier('/v1/deliveries/replay', key, { status: 'dead' });
     expect(own.status).toBe(202);
     expect(await own.json()).toEqual({ replayed: 0 });
   });
