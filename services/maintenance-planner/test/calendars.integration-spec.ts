@@ -343,7 +343,7 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     clock.advance(600_000);
     const clearedAt = new Date(clock.nowMs() - 300_000);
     const cleared = createEvent('surge.cleared', { ...surge, clearedAt: clearedAt.toISOString(), reason: 'back to normal' }, { source: 'calendars-spec', subject: 'KH' });
-    await db.transaction((tx) => holds.scheduleRelease(tx, hold!, { clearedAt, eventId: cleared.id }));
+    await db.transaction((tx) => holds.scheduleRelease(tx, hold!, { clearedAt, reason: cleared.data.reason, eventId: cleared.id }));
     const free = await onlyRun('clearance-ops');
     expect(free.status).toBe('CONFIRMED');
     expect(free.sequence).toBe(held.sequence + 600);

@@ -234,7 +234,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     await db.query(`UPDATE hold SET covered_until = covered_until + interval '1 hour' WHERE id = $1`, [hold.id]);
     expect(await tagOf()).toBe('"1"');
     // Its surge cleared: the release is due after the cool-down, which the hold shows.
-    await db.transaction((tx) => holds.scheduleRelease(tx, hold, { clearedAt: new Date(), eventId: uuidv7() }));
+    await db.transaction((tx) => holds.scheduleRelease(tx, hold, { clearedAt: new Date(), reason: 'requests back to normal', eventId: uuidv7() }));
     expect(await tagOf()).toBe('"2"');
 
     const stale = await service.fetch(`/v1/holds/${hold.id}/release`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: JSON.stringify({ reason: 'done' }) });
@@ -251,7 +251,7 @@ describe('maintenance-planner: holds from surges, against the real broker and Po
     // The surge clears just after the release read the hold at version 1, before its transaction locks it.
     const clearedMeanwhile = vi.spyOn(holds, 'get').mockImplementationOnce(async (id) => {
       const seen = await read(id);
-      await db.transaction((tx) => holds.scheduleRelease(tx, seen, { clearedAt: new Date(), eventId: uuidv7() }));
+      await db.transaction((tx) => holds.scheduleRelease(tx, seen, { clearedAt: new Date(), reason: 'requests back to normal', eventId: uuidv7() }));
       return seen;
     });
     try {

@@ -15,6 +15,7 @@ import { KeyCopyFromIssuedKeys1767700000000 } from '../src/database/migrations/1
 import { PlannedZonesCanonical1767800000000 } from '../src/database/migrations/1767800000000-planned-zones-canonical';
 import { HoldAnnouncementOneShape1767950000000 } from '../src/database/migrations/1767950000000-hold-announcement-one-shape';
 import { PlannedLocalStart1768500000000 } from '../src/database/migrations/1768500000000-planned-local-start';
+import { HoldClearedReason1768600000000 } from '../src/database/migrations/1768600000000-hold-cleared-reason';
 import { plannerService } from '../src/app.module';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
@@ -505,6 +506,42 @@ describe('maintenance-planner migration: the local time each window was planned 
       expect(stored[1].planned_local_start).toMatch(/^2026-11-01T0[23]:30$/);
       await after.undoLastMigration();
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'maintenance_window' AND column_name = 'planned_local_start'`)).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: a hold keeps why its surge cleared', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-cleared-reason');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives a hold cleared before it no reason (its release reads as before), keeps one written after it, and drops it going down', async () => {
+    const all = migrationsUpTo(HoldClearedReason1768600000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    await before.query(
+      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, cleared_at, release_due_at) VALUES ($1::uuid, '{BR}', 'surge', 'detector', $1::text, '2100-01-01Z', '2100-01-01Z', '2100-01-01T10:00Z', '2100-01-01T10:30Z')`,
+      [AHEAD],
+    );
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldClearedReason1768600000000']);
+      expect(await after.query('SELECT cleared_reason FROM hold WHERE id = $1', [AHEAD])).toEqual([{ cleared_reason: null }]);
+      await after.query(`UPDATE hold SET cleared_reason = 'signal lost' WHERE id = $1`, [AHEAD]);
+      expect(await after.query('SELECT cleared_reason FROM hold WHERE id = $1', [AHEAD])).toEqual([{ cleared_reason: 'signal lost' }]);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'hold' AND column_name = 'cleared_reason'`, [SCHEMA])).toEqual([]);
     } finally {
       await after.destroy();
     }

@@ -1112,7 +1112,7 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(released).toMatchObject({ correlation: started.correlationid, causation: clearance.id });
     expect(await chainOf(windowEvents, 'window.released', surgeHold.id, surged.windowId)).toMatchObject({ correlation: started.correlationid, causation: released.id });
     // The release's reason as a person reads it, on the hold's event and the window's.
-    const sweptReason = 'The surge cleared at 10:10 UTC on Sun 1 Aug 2027 and the cool-down passed';
+    const sweptReason = 'The surge cleared at 10:10 UTC on Sun 1 Aug 2027 (back to normal) and the cool-down passed';
     expect(eventsOf(holdEvents, 'hold.released').find((event) => event.data.holdId === surgeHold.id)?.data.reason).toBe(sweptReason);
     expect(eventsOf(windowEvents, 'window.released').find((event) => event.data.holdId === surgeHold.id)?.data.holdReason).toBe(sweptReason);
 

@@ -1,25 +1,70 @@
+import { HoldReleasedSchema, type HoldSource } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
 import { heldUntil, releasedAfterClearance } from './hold-record';
 
 describe('the reason a hold is released with after its cause cleared', () => {
-  it('names the cause by its source and the time as a person reads it, not as an ISO string', () => {
-    const clearedAt = new Date('2009-06-13T05:00:00.000Z');
-    expect(releasedAfterClearance('detector', clearedAt)).toBe('The surge cleared at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
-    expect(releasedAfterClearance('alert', clearedAt)).toBe('The alert resolved at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
-    expect(releasedAfterClearance('declaration', clearedAt)).toBe('The declared critical period ended at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+  const clearance = (source: HoldSource, clearedAt: string | null, change: { until?: string; reason?: string } = {}) => ({
+    source,
+    cleared_at: clearedAt ? new Date(clearedAt) : null,
+    until_at: change.until ? new Date(change.until) : null,
+    cleared_reason: change.reason ?? null,
   });
 
-  it('says a declaration cleared before its end was cancelled, not that it ended', () => {
-    expect(releasedAfterClearance('declaration', new Date('2026-12-06T21:48:00Z'), new Date('2026-12-06T23:48:00Z'))).toBe(
+  it('names the cause by its source and the time as a person reads it, not as an ISO string', () => {
+    const clearedAt = '2009-06-13T05:00:00.000Z';
+    expect(releasedAfterClearance(clearance('detector', clearedAt))).toBe('The surge cleared at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+    expect(releasedAfterClearance(clearance('alert', clearedAt))).toBe('The alert resolved at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+    expect(releasedAfterClearance(clearance('declaration', clearedAt))).toBe('The declared critical period ended at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed');
+  });
+
+  it('says how the surge cleared, so a lost signal does not read as traffic that calmed down', () => {
+    const lost = 'No requests sample from BR for 15 minutes: the signal is lost, so the detector can no longer follow this surge (onSignalLoss: notify)';
+    expect(releasedAfterClearance(clearance('detector', '2026-12-07T05:49:00Z', { reason: lost }))).toBe(`The surge cleared at 05:49 UTC on Mon 7 Dec 2026 (${lost}) and the cool-down passed`);
+    expect(releasedAfterClearance(clearance('alert', '2026-12-07T05:49:00Z', { reason: 'HighErrorRate resolved in alertmanager' }))).toBe(
+      'The alert resolved at 05:49 UTC on Mon 7 Dec 2026 (HighErrorRate resolved in alertmanager) and the cool-down passed',
+    );
+    expect(releasedAfterClearance(clearance('declaration', '2026-12-07T08:00:00Z', { until: '2026-12-07T08:00:00Z', reason: 'Declared period ended: Election in IR' }))).toBe(
+      'The declared critical period ended at 08:00 UTC on Mon 7 Dec 2026 (Declared period ended: Election in IR) and the cool-down passed',
+    );
+  });
+
+  it('says a declaration cleared before its end was cancelled, not that it ended, and by whom when the clearance says', () => {
+    expect(releasedAfterClearance(clearance('declaration', '2026-12-06T21:48:00Z', { until: '2026-12-06T23:48:00Z' }))).toBe(
       'The declared critical period was cancelled at 21:48 UTC on Sun 6 Dec 2026, before its end at 23:48 UTC on Sun 6 Dec 2026, and the cool-down passed',
     );
-    expect(releasedAfterClearance('declaration', new Date('2026-12-06T23:48:00Z'), new Date('2026-12-06T23:48:00Z'))).toBe(
+    expect(releasedAfterClearance(clearance('declaration', '2026-12-06T21:48:00Z', { until: '2026-12-06T23:48:00Z', reason: 'Declaration cancelled by platform/alice: Election in IR' }))).toBe(
+      'The declared critical period was cancelled at 21:48 UTC on Sun 6 Dec 2026 (Declaration cancelled by platform/alice: Election in IR), before its end at 23:48 UTC on Sun 6 Dec 2026, and the cool-down passed',
+    );
+    expect(releasedAfterClearance(clearance('declaration', '2026-12-06T23:48:00Z', { until: '2026-12-06T23:48:00Z' }))).toBe(
       'The declared critical period ended at 23:48 UTC on Sun 6 Dec 2026 and the cool-down passed',
     );
   });
 
+  it("cuts a long clearance reason short so the release still fits hold.released's reason, and never halves a character", () => {
+    const max = HoldReleasedSchema.shape.reason.maxLength!;
+    const retired = `The requests series of BR was retired by platform/bob: ${'decommissioned '.repeat(200)}`;
+    const reason = releasedAfterClearance(clearance('detector', '2026-12-07T05:49:00Z', { reason: retired }));
+    expect(reason).toHaveLength(max);
+    expect(reason).toMatch(/^The surge cleared at 05:49 UTC on Mon 7 Dec 2026 \(The requests series of BR was retired by platform\/bob: decommissioned .*…\) and the cool-down passed$/);
+    expect(HoldReleasedSchema.shape.reason.safeParse(reason).success).toBe(true);
+
+    const cancelled = releasedAfterClearance(clearance('declaration', '2026-12-06T21:48:00Z', { until: '2026-12-06T23:48:00Z', reason: 'x'.repeat(max) }));
+    expect(cancelled).toHaveLength(max);
+    expect(cancelled).toMatch(/x…\), before its end at 23:48 UTC on Sun 6 Dec 2026, and the cool-down passed$/);
+
+    const waves = releasedAfterClearance(clearance('detector', '2026-12-07T05:49:00Z', { reason: '🌊'.repeat(max) }));
+    expect(waves.length).toBeLessThanOrEqual(max);
+    // In a /u pattern a surrogate matches only when it is alone, half a character.
+    expect(waves).not.toMatch(/[\uD800-\uDFFF]/u);
+    expect(waves).toMatch(/ \(🌊+…\) and the cool-down passed$/u);
+  });
+
+  it('reads as before for a hold whose clearance came with no reason (cleared before the planner kept it)', () => {
+    expect(releasedAfterClearance(clearance('detector', '2026-12-07T05:49:00Z'))).toBe('The surge cleared at 05:49 UTC on Mon 7 Dec 2026 and the cool-down passed');
+  });
+
   it('leaves the time out when the clearance was not recorded', () => {
-    expect(releasedAfterClearance('detector', null)).toBe('The surge cleared and the cool-down passed');
+    expect(releasedAfterClearance(clearance('detector', null))).toBe('The surge cleared and the cool-down passed');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { HoldSource, SurgeEvidence } from '@holdfast/contracts';
+import { HoldReleasedSchema, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
 import { DateTime } from 'luxon';
 import type { CountedHoldView, HoldView } from './hold-view.schema';
 
@@ -27,6 +27,8 @@ export interface HoldRow {
   surge_reason: string | null;
   covered_until: Date | null;
   cleared_at: Date | null;
+  /** Why its surge cleared (its surge.cleared's reason), which the release repeats; none for a hold cleared before HoldClearedReason1768600000000. */
+  cleared_reason: string | null;
   release_due_at: Date | null;
   /** Bumped by the database whenever what the hold shows changes (HoldVersion1768200000000): its ETag. */
   version: number;
@@ -77,17 +79,35 @@ const CLEARED: Record<HoldSource, string> = {
   manual: 'The hold ended',
 };
 
+/** A release reason longer than hold.released (and window.released's holdReason) allows would be refused on produce. */
+const RELEASE_REASON_MAX = HoldReleasedSchema.shape.reason.maxLength ?? Number.MAX_SAFE_INTEGER;
+
 /**
  * The reason a hold is released with once its cause cleared and the cool-down passed, e.g. "The surge
- * cleared at 05:00 UTC on Sat 13 Jun 2009 and the cool-down passed": read by people in messages and
- * the audit trail, so the time is written for them, not as an ISO string.
+ * cleared at 05:49 UTC on Mon 7 Dec 2026 (No requests sample from BR for 15 minutes: the signal is
+ * lost, ...) and the cool-down passed": read by people in messages and the audit trail, so the time is
+ * written for them, not as an ISO string, and the surge.cleared's reason says how it cleared (calm
+ * traffic and a lost signal read alike otherwise), cut short to fit the event.
  */
-export function releasedAfterClearance(source: HoldSource, clearedAt: Date | null, until: Date | null = null): string {
+export function releasedAfterClearance(hold: Pick<HoldRow, 'source' | 'cleared_at' | 'until_at' | 'cleared_reason'>): string {
   const readable = (at: Date) => DateTime.fromJSDate(at, { zone: 'UTC' }).toFormat("HH:mm 'UTC on' ccc d LLL yyyy");
+  const { source, cleared_at: clearedAt, until_at: until } = hold;
   const when = clearedAt ? ` at ${readable(clearedAt)}` : '';
   // A declaration ends before its until only when it is cancelled.
-  if (source === 'declaration' && clearedAt && until && clearedAt < until) return `The declared critical period was cancelled${when}, before its end at ${readable(until)}, and the cool-down passed`;
-  return `${CLEARED[source]}${when} and the cool-down passed`;
+  const [cleared, passed] =
+    source === 'declaration' && clearedAt && until && clearedAt < until
+      ? [`The declared critical period was cancelled${when}`, `, before its end at ${readable(until)}, and the cool-down passed`]
+      : [`${CLEARED[source]}${when}`, ' and the cool-down passed'];
+  return `${cleared}${bracketed(hold.cleared_reason, RELEASE_REASON_MAX - cleared.length - passed.length)}${passed}`;
+}
+
+/** ` (reason)` in at most `room` characters, its end cut off with an ellipsis when it is longer; nothing for no reason. */
+function bracketed(reason: string | null, room: number): string {
+  const text = reason?.trim();
+  if (!text) return '';
+  if (text.length + 3 <= room) return ` (${text})`;
+  // Never half a surrogate pair: a lone one is not text.
+  return ` (${text.slice(0, Math.max(0, room - 4)).replace(/[\uD800-\uDBFF]$/, '')}…)`;
 }
 
 /**
@@ -101,7 +121,7 @@ export const LOCK_HOLD_SET_TO_PLACE = `SELECT pg_advisory_xact_lock(hashtext('ma
 export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0)`;
 
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
-  severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, release_due_at, version`;
+  severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, cleared_reason, release_due_at, version`;
 
 /** A hold as the API lists it (hold-view.schema.ts): placing, releasing and GET add its counts (countedHoldView). */
 export function holdView(row: HoldRow): HoldView {

@@ -236,22 +236,22 @@ export class HoldsService implements BeforeApplicationShutdown {
    * runs it reaches only in the cool-down are held now, as the gate holds them, so its release gives
    * them a new slot rather than leaving them to be missed.
    */
-  async scheduleRelease(tx: EntityManager, hold: HoldRow, { clearedAt, eventId }: SurgeClearance): Promise<void> {
+  async scheduleRelease(tx: EntityManager, hold: HoldRow, { clearedAt, reason, eventId }: SurgeClearance): Promise<void> {
     const now = this.clock.now();
     const due = new Date(clearedAt.getTime() + this.settings.holdCooldownMs);
     await tx.query(LOCK_HOLD_SET_TO_PLACE);
     const [cooling] = rowsOf<HoldRow>(
       // Recorded now: the runs it lets go (those starting at or after the due release) read scheduled from now on, and calendars date that turn by it.
       await tx.query(
-        `UPDATE hold SET cleared_at = $2, release_due_at = $3, clearance_recorded_at = $4, cleared_event_id = $5 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`,
-        [hold.id, clearedAt, due, now, eventId],
+        `UPDATE hold SET cleared_at = $2, release_due_at = $3, clearance_recorded_at = $4, cleared_event_id = $5, cleared_reason = $6 WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`,
+        [hold.id, clearedAt, due, now, eventId, reason],
       ),
     );
     if (!cooling) return;
-    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: causeActor(hold.source, hold.cause_id), causeEventId: eventId, details: { clearedAt, releaseDueAt: due } });
+    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'cleared', actor: causeActor(hold.source, hold.cause_id), causeEventId: eventId, details: { clearedAt, releaseDueAt: due, reason } });
     if (due.getTime() <= now.getTime()) {
       // Learned only now: the gate held its runs until now, not until the due time already passed.
-      await this.release(tx, cooling, undefined, releasedAfterClearance(cooling.source, clearedAt, cooling.until_at), now);
+      await this.release(tx, cooling, undefined, releasedAfterClearance(cooling), now);
       return;
     }
     const touched = await this.timedFanOut('cleared', tx, { holdId: cooling.id, regions: cooling.regions, from: cooling.from_at, until: due, now });
@@ -417,7 +417,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     let released = 0;
     const failed: { holdId: string; error: unknown }[] = [];
     for (const hold of due) {
-      const reason = hold.release_due_at && hold.release_due_at <= now ? releasedAfterClearance(hold.source, hold.cleared_at, hold.until_at) : 'The held period ended';
+      const reason = hold.release_due_at && hold.release_due_at <= now ? releasedAfterClearance(hold) : 'The held period ended';
       try {
         if (await this.dataSource.transaction((tx) => this.release(tx, hold, undefined, reason))) released++;
       } catch (error) {

@@ -5,9 +5,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
 
-/** A surge's clearance: when it cleared, and the id of the surge.cleared event that said so. */
+/** A surge's clearance: when and why it cleared, and the id of the surge.cleared event that said so. */
 export interface SurgeClearance {
   clearedAt: Date;
+  reason: string;
   eventId: string;
 }
 
@@ -37,7 +38,7 @@ export class SurgeClearances implements OnApplicationBootstrap {
     }
   }
 
-  async remember(tx: EntityManager, clearance: { surgeId: string; clearedAt: Date; reason: string; eventId: string }): Promise<void> {
+  async remember(tx: EntityManager, clearance: SurgeClearance & { surgeId: string }): Promise<void> {
     await tx.query('INSERT INTO surge_clearance (surge_id, cleared_at, reason, event_id, recorded_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
       clearance.surgeId,
       clearance.clearedAt,
@@ -47,10 +48,10 @@ export class SurgeClearances implements OnApplicationBootstrap {
     ]);
   }
 
-  /** The clearance remembered for the surge: when it cleared, and the surge.cleared that said so. */
+  /** The clearance remembered for the surge: when and why it cleared, and the surge.cleared that said so. */
   async of(tx: EntityManager, surgeId: string): Promise<SurgeClearance | undefined> {
-    const [row] = (await tx.query(prepared('SELECT cleared_at, event_id FROM surge_clearance WHERE surge_id = $1'), [surgeId])) as { cleared_at: Date; event_id: string }[];
-    return row && { clearedAt: row.cleared_at, eventId: row.event_id };
+    const [row] = (await tx.query(prepared('SELECT cleared_at, reason, event_id FROM surge_clearance WHERE surge_id = $1'), [surgeId])) as { cleared_at: Date; reason: string; event_id: string }[];
+    return row && { clearedAt: row.cleared_at, reason: row.reason, eventId: row.event_id };
   }
 
   /** Deletes the clearances recorded longer ago than the retention, a batch at a time; resolves with how many. */

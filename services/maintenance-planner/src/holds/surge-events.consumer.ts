@@ -77,6 +77,6 @@ export class SurgeEventsConsumer implements OnModuleInit {
       return;
     }
     if (hold.released_at || hold.cleared_at) return;
-    await this.holds.scheduleRelease(tx, hold, { clearedAt: new Date(Math.min(Date.parse(surge.data.clearedAt), this.clock.nowMs())), eventId: surge.id });
+    await this.holds.scheduleRelease(tx, hold, { clearedAt: new Date(Math.min(Date.parse(surge.data.clearedAt), this.clock.nowMs())), reason: surge.data.reason, eventId: surge.id });
   }
 }
