@@ -115,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replay in bulk: every dead (or delivered) delivery of the given ids and/or subscription, of subscriptions turned on; a team key replays only its own team's */
+        /** Replay in bulk: every dead delivery of the given ids and/or subscription, or every delivered one of the subscription named, of subscriptions turned on; a team key replays only its own team's. A delivered hold.placed or window.held its hold's release overtook is left as it is (webhook, Slack) */
         post: operations["DeliveriesController_replayMany"];
         delete?: never;
         options?: never;
@@ -1221,6 +1221,7 @@ export interface operations {
                 "application/json": {
                     ids?: string[];
                     /**
+                     * @description dead (the default), or delivered, which needs subscriptionId: what one receiver took is sent to it again, never a whole team's history
                      * @default dead
                      * @enum {string}
                      */
@@ -1466,7 +1467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
                     [name: string]: unknown;

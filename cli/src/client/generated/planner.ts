@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled */
+        /** May I start now? 200 {allowed:true}, 423 with the holds and Retry-After, or 409 for a window cancelled or with no run left to start */
         get: operations["GateController_check"];
         put?: never;
         post?: never;
@@ -1869,7 +1869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. Do not wait on it: plan a new window. */
+            /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. no-run-left: it has no run left to start and none to come (a one-off window whose run completed, was missed or cancelled; a recurring one whose rule ended); problem document with lastRun ({number, status, endsAt}). Do not wait on either: plan a new window. */
             409: {
                 headers: {
                     [name: string]: unknown;
