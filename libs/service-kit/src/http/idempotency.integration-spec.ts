@@ -14,7 +14,7 @@ import { ZodBodyPipe } from './zod-body.pipe';
 
 const Thing = z.strictObject({ name: z.string().min(1) });
 // How many times each route's handler ran: what a replayed answer must not add to.
-const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0, held: 0 };
+const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0, held: 0, conflicts: 0 };
 // The slow requests under way, each waiting until the test lets it finish.
 const slowOnes: (() => void)[] = [];
 const releaseSlow = () => slowOnes.splice(0).forEach((finish) => finish());
@@ -34,7 +34,14 @@ class ThingsController {
   @RequireScope('read')
   refuse(@Param('name') name: string) {
     handled.refused++;
-    throw new DomainError('thing-exists', 409, `Thing ${name} exists already.`);
+    throw new DomainError('thing-not-allowed', 422, `Thing ${name} is not one that can be made.`);
+  }
+
+  @Post(':name/conflict')
+  @RequireScope('read')
+  conflict(@Param('name') name: string) {
+    handled.conflicts++;
+    throw new DomainError('thing-busy', 409, `Thing ${name} is being changed; retry once it is not.`);
   }
 
   @Post(':name/held')
@@ -133,9 +140,9 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
 
   it('gives a refusal again as it was; a failure of the service (5xx) is not kept, so a retry is handled', async () => {
     const refused = await post('/v1/things/gateway/refused', 'refuse-1');
-    expect(refused).toMatchObject({ status: 409, body: { code: 'thing-exists' } });
+    expect(refused).toMatchObject({ status: 422, body: { code: 'thing-not-allowed' } });
     const again = await post('/v1/things/gateway/refused', 'refuse-1');
-    expect(again).toMatchObject({ status: 409, body: refused.body });
+    expect(again).toMatchObject({ status: 422, body: refused.body });
     expect(again.headers.get('content-type')).toContain('application/problem+json');
     expect(handled.refused).toBe(1);
 
@@ -144,12 +151,20 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     expect(handled.broken).toBe(2);
   });
 
-  it('keeps no 423: a held request retried with its key once the hold is over is handled, not told it is held again', async () => {
+  it('keeps no 409 or 423, refusals for the state things are in: retried with its key once that changed, a request is handled, not refused again', async () => {
     expect(await post('/v1/things/router/held', 'start-when-free')).toMatchObject({ status: 423, body: { code: 'held' } });
     const retried = await post('/v1/things/router/held', 'start-when-free');
     expect(retried.status).toBe(423);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
     expect(handled.held).toBe(2);
+
+    expect(await post('/v1/things/router/conflict', 'change-when-free')).toMatchObject({ status: 409, body: { code: 'thing-busy' } });
+    const again = await post('/v1/things/router/conflict', 'change-when-free');
+    expect(again.status).toBe(409);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(handled.conflicts).toBe(2);
+    // Let go, the key is free again, for another request too.
+    expect(await post('/v1/things/switch/conflict', 'change-when-free')).toMatchObject({ status: 409, body: { code: 'thing-busy' } });
   });
 
   it('keeps no answer that holds a secret shown once: a repeat is told it was done and what to do, and is not done again; a refusal is kept', async () => {

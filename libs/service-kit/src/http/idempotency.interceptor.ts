@@ -23,9 +23,10 @@ const ALIVE_EVERY_MS = 15_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 // Visible ASCII, as a UUID or a client's own "create-hold-42" is: nothing a header could mangle.
 export const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
-// Answers that say nothing about the request itself (the key's standing, the service's state, a hold
-// that will end: 423): a retry should be handled, not told again.
-const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 423 || status === 429;
+// Answers that say nothing about the request itself (the key's standing, the service's state) or that
+// refuse it for the state things are in (a conflict, 409; a hold, 423), which may pass: a retry should be
+// handled, not told again. A refusal did nothing, so handling it again can do nothing twice.
+const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 409 || status === 423 || status === 429;
 
 const ANSWER_SHOWN_ONCE = 'holdfast:answer-shown-once';
 /** The same mark on the operation in the OpenAPI document, where describeProblems turns it into the 409 a repeat gets, then drops it. */
@@ -170,7 +171,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       clearInterval(alive);
       const [chunk] = args;
       const status = response.statusCode;
-      // A refusal holds no secret, and is kept to be given again like any other.
+      // A refusal holds no secret, and is kept to be given again like any other kept answer.
       const body = claim.shownOnce !== undefined && status < 300 ? null : typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       const settled = NOT_KEPT(status)
         ? this.dataSource.query(LET_GO, [claim.principal, claim.key, claimedAt])
