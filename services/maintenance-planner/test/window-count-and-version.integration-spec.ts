@@ -80,6 +80,41 @@ describe('window changes the planner checks', () => {
     expect((await runs(twin.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(before);
   });
 
+  it('1D: a weekly COUNT=4 with no run yet, moved a week into the past, is advised the COUNT that keeps its 4 runs', async () => {
+    clock.set('2026-12-06T12:00:00Z');
+    const weekly = { footprint: { global: false, regions: ['GB'] }, plannedZone: 'UTC', startsAt: '2026-12-07T09:00:00Z', endsAt: '2026-12-07T09:30:00Z', recurrence: 'FREQ=WEEKLY;COUNT=4' };
+    const [refusedOne, twin] = [await plan(weekly), await plan(weekly)];
+    const planned = ['2026-12-07', '2026-12-14', '2026-12-21', '2026-12-28'];
+    expect((await runs(refusedOne.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(planned);
+    // The first date of the moved rule, 30 November, is over by now: COUNT counts it, the replan does not store it.
+    const move = { version: 1, startsAt: '2026-11-30T09:00:00.000Z', endsAt: '2026-11-30T09:30:00.000Z' };
+    const refused = await api('PATCH', `/v1/windows/${refusedOne.windowId}`, move);
+    expect(refused).toMatchObject({ status: 422, body: { code: 'recurrence-count-restarts' } });
+    expect(refused.body.detail).toContain('it would run 3 times, not 4');
+    expect(advisedIn(refused)).toBe('5');
+    expect((await api('GET', `/v1/windows/${refusedOne.windowId}`)).body.version).toBe(1);
+    expect((await runs(refusedOne.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(planned);
+    const applied = await api('PATCH', `/v1/windows/${twin.windowId}`, { ...move, recurrence: `FREQ=WEEKLY;COUNT=${advisedIn(refused)}` });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    clock.set('2027-01-15T00:00:00Z');
+    await sweep.sweep();
+    expect((await runs(twin.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(planned);
+  });
+
+  it('1E: a weekly COUNT=4 with no run yet, moved earlier within the future or later, keeps its 4 runs and is not refused', async () => {
+    clock.set('2026-12-06T12:00:00Z');
+    const weekly = { footprint: { global: false, regions: ['GB'] }, plannedZone: 'UTC', startsAt: '2026-12-07T09:00:00Z', endsAt: '2026-12-07T09:30:00Z', recurrence: 'FREQ=WEEKLY;COUNT=4' };
+    const [earlier, later] = [await plan(weekly), await plan(weekly)];
+    const movedEarlier = await api('PATCH', `/v1/windows/${earlier.windowId}`, { version: 1, startsAt: '2026-12-06T13:00:00.000Z', endsAt: '2026-12-06T13:30:00.000Z' });
+    expect(movedEarlier.status, JSON.stringify(movedEarlier.body)).toBe(200);
+    const movedLater = await api('PATCH', `/v1/windows/${later.windowId}`, { version: 1, startsAt: '2026-12-14T09:00:00.000Z', endsAt: '2026-12-14T09:30:00.000Z' });
+    expect(movedLater.status, JSON.stringify(movedLater.body)).toBe(200);
+    clock.set('2027-02-15T00:00:00Z');
+    await sweep.sweep();
+    expect((await runs(earlier.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(['2026-12-06', '2026-12-13', '2026-12-20', '2026-12-27']);
+    expect((await runs(later.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(['2026-12-14', '2026-12-21', '2026-12-28', '2027-01-04']);
+  });
+
   it('2: a stale body version beside a matching If-Match is a 409 stale-version', async () => {
     clock.set('2027-03-01T00:00:00Z');
     const one = await plan({ footprint: { global: false, regions: ['GB'] }, plannedZone: 'UTC', startsAt: '2027-03-02T10:00:00Z', endsAt: '2027-03-02T11:00:00Z' });

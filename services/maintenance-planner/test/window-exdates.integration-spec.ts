@@ -271,6 +271,33 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     expect(refused.body.detail).toContain('no longer stored at that time (moved after a hold)');
   });
 
+  it('reads cancelled, not completed, once exdates call off every run, and stays the owner’s to change or cancel', async () => {
+    clock.set('2027-05-01T00:00:00Z');
+    const daily = await planDaily('UY', '2027-05-03T08:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=3' });
+    const every = ['2027-05-03T08:00:00Z', '2027-05-04T08:00:00Z', '2027-05-05T08:00:00Z'];
+    const skipped = await patch(daily, daily.version, { exdates: every });
+    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
+    expect(skipped.body).toMatchObject({ status: 'cancelled', nextOccurrence: null });
+    expect((await runs(daily.windowId)).map(([, , status]) => status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect((await api('GET', `/v1/windows/${daily.windowId}`)).body.status).toBe('cancelled');
+    const listed = async (status: string) => ((await api('GET', `/v1/windows?region=UY&status=${status}`)).body.items as { windowId: string }[]).map((window) => window.windowId);
+    expect(await listed('completed')).not.toContain(daily.windowId);
+    expect(await listed('cancelled')).toContain(daily.windowId);
+    // Not cancelled itself: nothing says who cancelled it or why, and its exdates can still be taken back.
+    expect((await api('GET', `/v1/gate?windowId=${daily.windowId}`)).body).toMatchObject({ code: 'no-run-left' });
+    clock.set('2027-05-04T08:00:00Z');
+    expect((await api('POST', `/v1/windows/${daily.windowId}/occurrences/2/start`)).body.detail).toContain("its date is among the window's exdates");
+    const givenBack = await patch(daily, skipped.body.version, { exdates: [every[0], every[2]] });
+    expect(givenBack.status, JSON.stringify(givenBack.body)).toBe(200);
+    expect(givenBack.body).toMatchObject({ status: 'scheduled', nextOccurrence: { number: 2 } });
+
+    const again = await patch(daily, givenBack.body.version, { exdates: every });
+    expect(again.body.status).toBe('cancelled');
+    const cancelled = await api('POST', `/v1/windows/${daily.windowId}/cancel`, { reason: 'not needed this month' });
+    expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled', version: again.body.version + 1 } });
+    expect((await api('GET', `/v1/gate?windowId=${daily.windowId}`)).body).toMatchObject({ code: 'window-cancelled', cancelReason: 'not needed this month' });
+  });
+
   it('stores the next run past those stored when exdates take out every run stored still to come, so the window does not read completed', async () => {
     clock.set('2027-01-01T00:00:00Z');
     const monthly = await planDaily('FI', '2027-03-05T06:00:00Z', { recurrence: 'FREQ=MONTHLY;BYMONTHDAY=5', exdates: ['2027-03-05T06:00'] });

@@ -17,7 +17,7 @@ function hourlyWindows(windows: number, occurrences: number, regions: number) {
   for (let w = 0; w < windows; w++) {
     const id = randomUUID();
     const start = new Date('2026-08-01T06:00:00Z');
-    rows.push({ id, version: 1, title: `hourly job ${w}`, owner_team: 'payments', footprint_global: false, footprint_regions: REGIONS.slice(0, regions), footprint_shares: null, starts_at: start, ends_at: new Date(start.getTime() + 900_000), planned_zone: 'Europe/Berlin', recurrence: 'FREQ=HOURLY', exdates: [], priority: 'routine', surge_policy: 'hold', flexibility: null, status: 'held', expanded_until: start, planned_local_start: null });
+    rows.push({ id, version: 1, title: `hourly job ${w}`, owner_team: 'payments', footprint_global: false, footprint_regions: REGIONS.slice(0, regions), footprint_shares: null, starts_at: start, ends_at: new Date(start.getTime() + 900_000), planned_zone: 'Europe/Berlin', recurrence: 'FREQ=HOURLY', exdates: [], priority: 'routine', surge_policy: 'hold', flexibility: null, status: 'held', cancelled: false, expanded_until: start, planned_local_start: null });
     for (let n = 1; n <= occurrences; n++) {
       const at = start.getTime() + (n - 1) * 3_600_000;
       occurrenceRows.push({ window_id: id, number: n, starts_at: new Date(at), ends_at: new Date(at + 900_000), status: 'scheduled', started_at: null, completed_at: null, proposed_slot: null });

@@ -10,8 +10,8 @@ import { heldByActiveHold, occurrenceColumns, type OccurrenceRow, occurrenceView
 import type { HoldRow } from './hold-record';
 
 /**
- * windowStatusOf for window `w`, asked through that window's own occurrences (a scheduled one an
- * active hold holds): the same answer. windowStatusOf's EXISTS may be planned as one hashed join of
+ * windowStatusOf for window `w` as a hold's events read it (whether it is held), asked through that
+ * window's own occurrences (a scheduled one an active hold holds): the same answer. windowStatusOf's EXISTS may be planned as one hashed join of
  * every hold link with every scheduled occurrence, as it was on a young database whose tables had
  * no statistics yet (3-16 ms for two windows after 220 holds, growing with each hold). Behind a
  * LIMIT the subquery cannot be turned into that join: it stays a probe per window (under 0.1 ms).

@@ -203,7 +203,8 @@ export async function keepRelinked(db: Queryable, holdId: string, windowId: stri
 /**
  * The stored window status follows its occurrences' stored statuses: in progress, needing a new
  * slot, scheduled, or done. Held is never stored (windowStatusOf reads it from the hold links), so
- * a fan-out leaves window rows alone.
+ * a fan-out leaves window rows alone; nor is cancelled for a window whose runs exdates all called
+ * off: stored done, it stays changeable, and windowStatusOf reads it as cancelled.
  */
 export async function refreshWindowStatus(db: Queryable, windowIds: readonly string[]): Promise<void> {
   if (windowIds.length === 0) return;

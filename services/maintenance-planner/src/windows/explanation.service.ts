@@ -67,7 +67,7 @@ export class ExplanationService {
 
   async suggest(id: string, count: number): Promise<WindowSuggestions> {
     const window = await this.windows.row(this.dataSource.manager, id);
-    if (window.status === 'cancelled') throw await windowCancelled(this.dataSource, id, 'it needs no slot');
+    if (window.cancelled) throw await windowCancelled(this.dataSource, id, 'it needs no slot');
     const now = this.clock.now();
     // The run that needs a slot: a held one still ahead or one needing a new slot, else the next
     // scheduled one; runs that were missed, done or cancelled are history, not compared against.

@@ -85,6 +85,18 @@ describe('a COUNT-limited series moved after some of its runs', () => {
     expect(replanned(recurring('2027-02-09T10:00:00Z', 60, 'UTC', withCount(moved.recurrence.rrule, once)), kept)).toEqual(['2027-02-16T10:00']);
   });
 
+  it('advises the COUNT that keeps a weekly COUNT=4 at four runs when, none run yet, it moves a week into the past', () => {
+    const before = recurring('2026-12-07T09:00:00Z', 30, 'UTC', 'FREQ=WEEKLY;COUNT=4');
+    const earlier = recurring('2026-11-30T09:00:00Z', 30, 'UTC', 'FREQ=WEEKLY;COUNT=4');
+    const kept = { lastStart: null, now: new Date('2026-12-06T12:00:00Z') };
+
+    expect(replanned(earlier, kept)).toHaveLength(3);
+    const advised = advisedCount(before, earlier, kept)!;
+    expect(advised).toBe(5);
+    expect(replanned(recurring('2026-11-30T09:00:00Z', 30, 'UTC', withCount(earlier.recurrence.rrule, advised)), kept)).toEqual(replanned(before, kept));
+    expect(advisedCount(before, recurring('2026-12-14T09:00:00Z', 30, 'UTC', 'FREQ=WEEKLY;COUNT=4'), kept)).toBeUndefined();
+  });
+
   it('reads and sets COUNT among the rule’s other parts', () => {
     expect(countOf('FREQ=WEEKLY;COUNT=12;BYDAY=MO')).toBe(12);
     expect(countOf('FREQ=WEEKLY;BYDAY=MO')).toBeUndefined();

@@ -18,7 +18,13 @@ export interface WindowRow {
   priority: WindowPriority;
   surge_policy: SurgePolicy;
   flexibility: Flexibility | null;
+  /** The status readers see (windowStatusOf). */
   status: WindowStatus;
+  /**
+   * Cancelled itself (POST cancel or DELETE): for good, and what every check of a cancelled window asks.
+   * `status` also reads cancelled when every run was called off by exdates, which a change can undo.
+   */
+  cancelled: boolean;
   expanded_until: Date;
   /** The local time it was planned to start at in planned_zone (PlannedLocalStart1768500000000); null when not recorded. */
   planned_local_start: string | null;
@@ -87,20 +93,24 @@ export const OCCURRENCE_COLUMNS = occurrenceColumns();
 /**
  * A window's status as readers see it. The stored status never says held either: a window is
  * held while one of its occurrences is (scheduled, and held by an active hold that stops it), unless it is in
- * progress or done.
+ * progress or done. Done with every run cancelled (exdates called off each, none ran) reads cancelled,
+ * not completed, though the window itself was not cancelled: it stays changeable (stored done, its
+ * gate says no run is left), and a date taken back out of its exdates brings it back.
  */
 export function windowStatusOf(table: string): string {
   return `CASE WHEN ${table}.status IN ('scheduled', 'needs-reschedule')
       AND EXISTS (SELECT 1 FROM hold_occurrence holding JOIN occurrence held ON held.window_id = holding.window_id AND held.number = holding.number
                    WHERE holding.window_id = ${table}.id AND holding.kind = 'held' AND holding.released_at IS NULL AND holding.overridden_by IS NULL
-                     AND held.status = 'scheduled' AND ${stopsRun('holding', 'held')}) THEN 'held' ELSE ${table}.status END`;
+                     AND held.status = 'scheduled' AND ${stopsRun('holding', 'held')}) THEN 'held'
+    WHEN ${table}.status = 'completed' AND NOT EXISTS (SELECT 1 FROM occurrence run WHERE run.window_id = ${table}.id AND run.status <> 'cancelled') THEN 'cancelled'
+    ELSE ${table}.status END`;
 }
 
 /** The columns of a WindowRow, read from `table` (the table's name or its alias), the status as `status` computes it. */
 export function windowColumns(table = 'maintenance_window', status = windowStatusOf(table)): string {
   return `${table}.id, ${table}.version, ${table}.title, ${table}.owner_team, ${table}.footprint_global, ${table}.footprint_regions, ${table}.footprint_shares,
   ${table}.starts_at, ${table}.ends_at, ${table}.planned_zone, ${table}.recurrence, ${table}.exdates, ${table}.priority, ${table}.surge_policy, ${table}.flexibility,
-  ${status} AS status, ${table}.expanded_until, ${table}.planned_local_start`;
+  ${status} AS status, ${table}.status = 'cancelled' AS cancelled, ${table}.expanded_until, ${table}.planned_local_start`;
 }
 
 export const WINDOW_COLUMNS = windowColumns();

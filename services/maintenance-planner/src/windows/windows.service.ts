@@ -460,7 +460,7 @@ export class WindowsService {
   async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
-      if (row.status === 'cancelled') throw await windowCancelled(tx, id, 'no hold stops it and there is nothing to override');
+      if (row.cancelled) throw await windowCancelled(tx, id, 'no hold stops it and there is nothing to override');
       // The gate never stops such a window: an override would record and announce letting through what nothing held.
       if (row.surge_policy !== 'hold') {
         throw new DomainError('not-held', 409, `Window ${id} has surge policy ${row.surge_policy}: no hold stops it (the gate lets it start), so there is nothing to override. Start it as planned.`, {
@@ -498,7 +498,7 @@ export class WindowsService {
       const row = await this.row(tx, id, true);
       WINDOWS.assertMatches(precondition, id, row.version, 'reapply your change');
       assertBodyVersionAgrees(id, ifMatch, request.version, row.version, 'reapply your change');
-      if (row.status === 'cancelled') throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
+      if (row.cancelled) throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
       if (request.footprint) this.checkRegions(request.footprint.regions, 'footprint.regions');
       const next = {
         title: request.title ?? row.title,
@@ -738,7 +738,7 @@ export class WindowsService {
 
   /** Why a run that cannot start was cancelled, for the 409 to say what would run it (see RunCancelledBy). */
   private cancelledBy(row: WindowRow, run: OccurrenceRow): RunCancelledBy {
-    if (row.status === 'cancelled') return 'window';
+    if (row.cancelled) return 'window';
     if (run.status !== 'cancelled') return 'replan';
     // Taken out by the exdates: one of them names a run of the rule starting when this one does.
     const at = run.starts_at.getTime();
@@ -819,8 +819,10 @@ export class WindowsService {
    * COUNT counts a rule's dates from its startsAt, and a change of the times replans only the runs after
    * those kept (up to the last of them, and none over by now): a COUNT-limited series moved past a run
    * that took place would count it again and run once more (COUNT=4 with one run done, moved a week
-   * later: 5 runs). Unless the change sends the rule, the replan must store as many runs as the rule
-   * unchanged would; a 422 names the COUNT with which it does.
+   * later: 5 runs), and one moved earlier before any run took place would count its dates over by now,
+   * which the replan does not store (COUNT=4 moved a week into the past: 3 runs). Unless the change
+   * sends the rule, the replan must store as many runs as the rule unchanged would; a 422 names the
+   * COUNT with which it does.
    */
   private async assertCountKept(tx: EntityManager, row: WindowRow, next: WindowTimes): Promise<void> {
     // The change sends no rule (see the caller): the stored one is counted from the old start and from the new.
@@ -832,7 +834,7 @@ export class WindowsService {
          FROM occurrence WHERE window_id = $1 AND NOT (status IN ('scheduled', 'needs-reschedule', 'cancelled') AND ends_at > $2)`,
       [row.id, this.clock.now()],
     )) as { last_start: Date | null; so_far: number }[];
-    if (lastStart === null) return;
+    // With none kept yet, the replan stores the moved rule's runs not over by now: compared all the same.
     const kept = { lastStart, now: this.clock.now() };
     const datesOf = (window: WindowTimes) => {
       const planned = this.planned(window);
@@ -848,10 +850,15 @@ export class WindowsService {
       aheadBefore > 0
         ? `To keep it at ${soFar + aheadBefore} runs, send "recurrence": "${keeping}" with the change`
         : `It has no run ahead: to run it again, send the recurrence with the change ("${keeping}" runs it once more, COUNT counting from startsAt)`;
+    const more = soFar > 0 ? ' more' : '';
+    const would =
+      soFar > 0
+        ? `it would run ${aheadAfter} more times after the ${soFar} ${soFar === 1 ? 'run' : 'runs'} so far, ${soFar + aheadAfter} in all`
+        : `it would run ${aheadAfter} ${aheadAfter === 1 ? 'time' : 'times'}, not ${aheadBefore} (COUNT counts every date of the rule from startsAt, those over by now and those exdated too)`;
     throw new DomainError(
       'recurrence-count-restarts',
       422,
-      `Window ${row.id} recurs ${next.recurrence}, and COUNT counts runs from startsAt: moved to start at ${new Date(next.startsAt).toISOString()}, it would run ${aheadAfter} more times after the ${soFar} ${soFar === 1 ? 'run' : 'runs'} so far, ${soFar + aheadAfter} in all. ${keep}; to run it ${aheadAfter} more times, send the recurrence as it is with the change.`,
+      `Window ${row.id} recurs ${next.recurrence}, and COUNT counts runs from startsAt: moved to start at ${new Date(next.startsAt).toISOString()}, ${would}. ${keep}; to run it ${aheadAfter}${more} times, send the recurrence as it is with the change.`,
       {
         errors: [
           {
@@ -898,7 +905,7 @@ export class WindowsService {
       const precondition = WINDOWS.precondition(ifMatch, version);
       // Already cancelled answers as the cancel did, whatever version is sent: a retry of a cancel whose
       // answer was lost carries the version from before it, and a 409 would say the cancel did not happen.
-      if (row.status === 'cancelled') return this.resource(tx, row);
+      if (row.cancelled) return this.resource(tx, row);
       WINDOWS.assertMatches(precondition, id, row.version, 'cancel at its current version, or send no version to cancel it whatever its version');
       assertBodyVersionAgrees(id, ifMatch, version, row.version, 'cancel it if it should still be');
       const now = this.clock.now();
@@ -963,7 +970,7 @@ export class WindowsService {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
-      if (occurrence.status !== 'in-progress') throw notInProgress(id, occurrence, row.status === 'cancelled');
+      if (occurrence.status !== 'in-progress') throw notInProgress(id, occurrence, row.cancelled);
       await tx.query(`UPDATE occurrence SET status = 'completed', completed_at = $3 WHERE window_id = $1 AND number = $2`, [id, number, now]);
       await refreshWindowStatus(tx, [id]);
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'completed', actor, details: { number } });
@@ -1192,7 +1199,7 @@ export class WindowsService {
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, windowId, true);
-      if (row.status === 'cancelled') return { moves: [], startsAt: null };
+      if (row.cancelled) return { moves: [], startsAt: null };
       const now = this.clock.now();
       // Rule runs from a shift before now to a shift past the horizon, and stored runs to a shift past it: the edges' runs pair too.
       const ahead = this.ruleRunsAhead(row, now, maxShiftMs);
@@ -1272,7 +1279,7 @@ export class WindowsService {
    * change to either may get runs that overlap each other or its stored ones, or last too long.
    */
   private async runsToAdd(db: EntityManager, row: WindowRow, horizon: Date) {
-    if (row.status === 'cancelled' || row.recurrence === null || row.expanded_until >= horizon) return undefined;
+    if (row.cancelled || row.recurrence === null || row.expanded_until >= horizon) return undefined;
     // From where the last expansion stopped, not the first start: a rule's runs are counted from
     // there, so an hourly window does not stop getting runs once 10,000 lie behind it.
     const { occurrences: expanded, truncated } = this.expand(
