@@ -103,6 +103,9 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
   return { occurrences, truncated };
 }
 
+// Five weeks of hours: enough that a series of runs reads a few stretches, little enough that one costs nothing much.
+const HOURS_READ_AT_ONCE = 35 * 24;
+
 /**
  * An hourly rule's starts, in elapsed time, as RFC 5545 implementations step HOURLY and finer: from
  * the start of the planned start's local hour, every INTERVAL-th hour of elapsed time runs at the
@@ -130,13 +133,21 @@ function elapsedHourStarts(
   const firstStep = count === null ? Math.max(0, Math.floor((range.from - anchor) / step)) : 0;
   const end = Math.min(range.until, range.untilInstant === null ? Number.POSITIVE_INFINITY : range.untilInstant + 1);
   if (anchor + firstStep * step >= end) return;
-  // The local starts the rule takes, read on a floating clock with every hour a step, a day either side of the steps' local hours.
+  // The local starts the rule takes, read on a floating clock with every hour a step, a day either side of the steps' local hours,
+  // a stretch at a time: a COUNT rule asked about a range far longer than its runs (a century) stops after its stretch, not
+  // after listing every hour of the range.
   const hourly = new RRule({ ...rule.origOptions, interval: 1, count: null, until: null });
-  const walls = new Set(hourly.between(new Date(toWall(anchor + firstStep * step) - DAY_MS), new Date(toWall(end) + DAY_MS), true).map((floating) => floating.getTime()));
+  let walls = new Set<number>();
   // Every hour the rule takes, it takes at the same minutes (its filters are hours and days), so the minutes of any one are all of them.
-  const minutes = [...new Set([...walls].map(pastTheHour))].sort((a, b) => a - b);
+  let minutes: number[] = [];
+  let readUntil = Number.NEGATIVE_INFINITY;
   let counted = 0;
   for (let hour = anchor + firstStep * step; hour < end; hour += step) {
+    if (hour >= readUntil) {
+      readUntil = Math.min(end, hour + HOURS_READ_AT_ONCE * HOUR_MS);
+      walls = new Set(hourly.between(new Date(toWall(hour) - DAY_MS), new Date(toWall(readUntil) + DAY_MS), true).map((floating) => floating.getTime()));
+      minutes = [...new Set([...walls].map(pastTheHour))].sort((a, b) => a - b);
+    }
     for (const minute of minutes) {
       const start = hour + minute;
       const wall = toWall(start);
