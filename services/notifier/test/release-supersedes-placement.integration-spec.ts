@@ -13,7 +13,7 @@ import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type Del
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -24,6 +24,9 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
   // No subscription takes these releases, so no delivery shows one was consumed: only the release the notifier keeps does.
   const releaseConsumed = (holdId: string) =>
     expectEventually(async () => expect(await suite.app.get(DataSource).query('SELECT hold_id FROM hold_release WHERE hold_id = $1', [holdId])).toHaveLength(1));
+
+  const releasedUnowed = (holdId: string, releasedAt: string, eventType: string) =>
+    `not sent: superseded by the release of hold ${holdId} at ${releasedAt}, consumed before this ${eventType} went out, and none of its releases is recorded for this subscription, nor can one come: sent now, it would say the released hold is in force, and nothing would follow to say otherwise`;
 
   /** The subscription's deliveries once one of them is dead and the other delivered, each as [event type, status]. */
   const oneDeadOneDelivered = (subscriptionId: string) =>
@@ -185,11 +188,11 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     expect(types(suite.receivers.heldOnly)).toEqual(['window.held']);
   });
 
-  it("sends a window.held to a subscription that takes window.released, though the hold's hold.released was read first: its own release follows it", async () => {
+  it("sends a window.held to a subscription that takes window.released, though the hold's hold.released was read first: the release let go of the window, so its own release follows it", async () => {
     suite.receivers.windowReleases.reply = () => ({ status: 400 });
     const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.windowReleases.url, filters: { regions: ['SV'], eventTypes: ['window.held', 'window.released'] } });
-    const placed = holdPlaced(['SV']);
     const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['SV'] } };
+    const placed = holdPlaced(['SV'], { windowIds: [window.windowId] });
     const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
     await suite.publisher.publish(held);
     const [placement] = await expectEventually(async () => {
@@ -274,5 +277,77 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toEqual([placement]);
     expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 0 });
     expect(types(suite.receivers.deliveredUntold)).toEqual(['hold.placed']);
+  });
+  it('refuses to replay a delivered window.held, in bulk too, once its hold was released without its window (cancelled or moved out meanwhile), though the subscription takes window.released', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.windowLetOut.url, filters: { regions: ['DO'], eventTypes: ['window.held', 'window.released'] } });
+    const placed = holdPlaced(['DO']);
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['DO'] } };
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+    // The window left the hold before its release, which lists only the hold's other windows: no window.released comes for it.
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await releaseConsumed(placed.data.holdId);
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'delivery-superseded', holdId: placed.data.holdId, releasedAt: '2026-06-14T23:30:00.000Z', releaseDeliveryId: null });
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 0 });
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toEqual([placement]);
+    expect(types(suite.receivers.windowLetOut)).toEqual(['window.held']);
+  });
+
+  it('cancels a window.held retried after its hold was released without its window, to a subscription that takes window.released: none will come', async () => {
+    suite.receivers.windowLetOutLive.reply = () => ({ status: 503 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.windowLetOutLive.url, filters: { regions: ['JM'], eventTypes: ['window.held', 'window.released'] } });
+    const placed = holdPlaced(['JM']);
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['JM'] } };
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held);
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'pending', attempts: 1 }]));
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await releaseConsumed(placed.data.holdId);
+
+    suite.receivers.windowLetOutLive.reply = () => ({ status: 204 });
+    clock.advance(10 * 60_000);
+    await expectEventually(async () =>
+      expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([
+        { eventType: 'window.held', status: 'cancelled', attempts: 1, lastError: releasedUnowed(placed.data.holdId, '2026-06-14T23:30:00.000Z', 'window.held') },
+      ]),
+    );
+    expect(types(suite.receivers.windowLetOutLive)).toEqual(['window.held']);
+  });
+
+  it('refuses to replay a delivered hold.placed whose release went dead after it, naming that release to replay instead', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.releaseDead.url, filters: { regions: ['PY'], eventTypes: ['hold.placed', 'hold.released'] } });
+    const placed = holdPlaced(['PY']);
+    await suite.publisher.publish(placed);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+    suite.receivers.releaseDead.reply = () => ({ status: 400 });
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const [release] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`);
+      expect(deliveries).toMatchObject([{ eventType: 'hold.released' }]);
+      return deliveries;
+    });
+
+    suite.receivers.releaseDead.reply = () => ({ status: 204 });
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-superseded',
+      releaseDeliveryId: release.id,
+      detail: expect.stringContaining(`its release is delivery ${release.id} of subscription ${id}, which is dead: to tell the receiver that the hold is over, replay that one (POST /v1/deliveries/${release.id}/replay).`),
+    });
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 0 });
+    expect(types(suite.receivers.releaseDead)).toEqual(['hold.placed', 'hold.released']);
   });
 });

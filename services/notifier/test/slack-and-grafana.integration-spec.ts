@@ -1,6 +1,7 @@
 import { createEvent, EventExamples } from '@holdfast/contracts';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
 import { HttpReceiver } from './support/http-receiver';
@@ -353,6 +354,24 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     expect(JSON.parse(created.body)).toMatchObject({ time: Date.parse('2026-06-15T02:00:00Z') });
     expect(ended.path).toBe('/api/annotations/71');
     expect(JSON.parse(ended.body)).toEqual({ timeEnd: Date.parse('2026-06-15T02:00:00Z') });
+  });
+
+  it("Grafana: a target kept from before with a query and a fragment is annotated under its base URL's path, not where the text joined onto it led", async () => {
+    const before = grafana.requests.length;
+    grafana.reply = (request) =>
+      request.method === 'GET' ? noneFound : request.method === 'POST' ? { status: 200, body: '{"message":"Annotation added","id":83}' } : { status: 200, body: '{"message":"Annotation patched"}' };
+    const { id } = await notifier.subscribe({ channel: 'grafana', target: `${grafana.url}/gf`, filters: { regions: ['SI'] } });
+    // Refused now when subscribing, such a target may have been taken before.
+    await service.app.get(DataSource).query('UPDATE subscription SET target = $2 WHERE id = $1', [id, `${grafana.url}/gf?orgId=1#x`]);
+    const hold = holdPlaced(['SI']);
+    await publisher.publish(hold, holdReleased(hold, '2026-06-14T23:30:00Z'));
+
+    await expectEventually(() => expect(grafana.requests.slice(before)).toHaveLength(3));
+    expect(grafana.requests.slice(before).map((request) => [request.method, request.path.split('?')[0]])).toEqual([
+      ['GET', '/gf/api/annotations'],
+      ['POST', '/gf/api/annotations'],
+      ['PATCH', '/gf/api/annotations/83'],
+    ]);
   });
 
   it('Slack: a lost and a restored signal, for the subscribed region only, in order', async () => {

@@ -2,11 +2,11 @@ import { createEvent, EventExamples } from '@holdfast/contracts';
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
+import { holdPlaced, json, notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
 describe('notifier matching of events to subscriptions, read filtered from PostgreSQL', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['everything', 'uruguay', 'heldInUruguay', 'coreTeam', 'turnedOff'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['everything', 'uruguay', 'heldInUruguay', 'coreTeam', 'turnedOff', 'upperCase'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   it('tells each subscription what its type, region, team and window filters let through: a global window reaches every region filter', async () => {
     const { receivers, notifier, publisher } = suite;
@@ -36,5 +36,22 @@ describe('notifier matching of events to subscriptions, read filtered from Postg
       expect(heard('coreTeam')).toEqual(ids(0));
     });
     expect(heard('turnedOff')).toEqual([]);
+  });
+
+  it('takes a window id in upper case as the same id, stored and answered in lower case: it matches the window, and is the lower-case one again', async () => {
+    const { receivers, notifier, publisher } = suite;
+    const windowId = uuidv7();
+    const filters = { windowIds: [windowId.toUpperCase()] };
+    const created = await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', channel: 'webhook', target: receivers.upperCase.url, filters });
+    const subscription = await json<{ id: string; filters: { windowIds: string[] } }>(created);
+    expect([created.status, subscription.filters.windowIds]).toEqual([201, [windowId]]);
+    expect(await json<{ code: string; subscriptionId: string }>(await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'edge', channel: 'webhook', target: receivers.upperCase.url, filters: { windowIds: [windowId] } }))).toMatchObject({
+      code: 'subscription-exists',
+      subscriptionId: subscription.id,
+    });
+
+    const scheduled = createEvent('window.scheduled', { ...EventExamples['window.scheduled'], windowId, footprint: { global: false, regions: ['AR'] } }, { source: 'notifier-spec' });
+    await publisher.publish(scheduled);
+    await expectEventually(() => expect(receivers.upperCase.requests.map((request) => (JSON.parse(request.body) as { id: string }).id)).toEqual([scheduled.id]));
   });
 });

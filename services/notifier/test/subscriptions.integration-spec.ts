@@ -51,6 +51,11 @@ describe('notifier /v1/subscriptions', () => {
       [{ channel: 'alertmanager', target: 'https://alertmanager.example.com', secret: 'ops:hunter2' }, 'secret', /^must be a token \(sent as a Bearer token\), or "Basic " followed by the base64 of user:password/],
       [{ channel: 'grafana', target: 'https://grafana.example.com', secret: 'glsa_token\r\nX-Injected: yes' }, 'secret', /^must be a token/],
       [{ channel: 'webhook', target: 'https://ops@hooks.example.com/holdfast' }, 'target', /the receiver checks the signature/],
+      // The API path is joined onto a Grafana or Alertmanager base URL's path: a query or fragment would swallow it.
+      [{ channel: 'grafana', target: 'https://grafana.example.com/?orgId=1' }, 'target', /^must be Grafana's base URL, without a query or fragment: .*the organisation is the token's/],
+      [{ channel: 'grafana', target: 'https://grafana.example.com/gf#x' }, 'target', /^must be Grafana's base URL, without a query or fragment/],
+      [{ channel: 'alertmanager', target: 'https://alertmanager.example.com/amq?org=1' }, 'target', /^must be Alertmanager's base URL, without a query or fragment: .*takes no query/],
+      [{ channel: 'alertmanager', target: 'https://alertmanager.example.com/am#x' }, 'target', /^must be Alertmanager's base URL, without a query or fragment/],
       // A name is resolved when the subscription is made, so one that only reaches refused addresses is told at once.
       [{ channel: 'webhook', target: 'http://localhost:1/hook' }, 'target', /^is refused: localhost resolves to an address refused here: 127\.0\.0\.1 is a loopback address/],
     ];
@@ -218,6 +223,21 @@ describe('notifier /v1/subscriptions', () => {
       code: 'subscription-exists',
       subscriptionId: slackFirst.id,
     });
+  });
+
+  it('takes a Grafana or Alertmanager base URL with a trailing slash for the same receiver, and refuses a PATCH giving one a query', async () => {
+    for (const channel of ['grafana', 'alertmanager']) {
+      const first = await notifier.subscribe({ ownerTeam: 'slashed', channel, target: `${receiver.url}/g` });
+      for (const target of [`${receiver.url}/g/`, `${receiver.url}/g//`]) {
+        expect(await json<Problem & { subscriptionId: string }>(await notifier.call('POST', '/v1/subscriptions', { ownerTeam: 'slashed', channel, target })), `${channel} ${target}`).toMatchObject({
+          status: 409,
+          code: 'subscription-exists',
+          subscriptionId: first.id,
+        });
+      }
+      const patched = await notifier.call('PATCH', `/v1/subscriptions/${first.id}`, { target: `${receiver.url}/g?orgId=1` });
+      expect(await json<Problem>(patched)).toMatchObject({ status: 422, code: 'invalid-subscription', errors: [{ path: 'target', message: expect.stringContaining('without a query or fragment') }] });
+    }
   });
 
   it('pages through subscriptions oldest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {

@@ -164,7 +164,7 @@ export class DeliveriesService {
     const facts = wanted?.facts ?? factsOf(event);
     const matching = wanted?.matching ?? (await this.matching(event, facts, transaction));
     // Every release, wanted by a subscription or not: the Alertmanager channel, its refresher and the worker read it (HoldReleaseEntity says why).
-    if (event.type === 'hold.released') await this.releases.remember(transaction, event.data.holdId, new Date(event.data.releasedAt));
+    if (event.type === 'hold.released') await this.releases.remember(transaction, event.data.holdId, new Date(event.data.releasedAt), event.data.windowIds);
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);
@@ -295,14 +295,17 @@ export class DeliveriesService {
     return superseded;
   }
 
-  /** The release a delivery sent again would be cancelled for by the worker (DeliveryWorker.supersededByRelease): only on channels that would show the hold in force again. */
+  /**
+   * The release that makes a delivered placement not to be sent again (DeliveryWorker.supersededByRelease would cancel it, or
+   * its release went dead after it, which is what to replay instead): only on channels that would show the hold in force again.
+   */
   private supersedingIfResent(
     reader: Pick<EntityManager, 'query'>,
     delivery: Pick<DeliveryEntity, 'channel' | 'subscriptionId' | 'orderingKey' | 'eventType' | 'event' | 'seq'>,
     subscription: Pick<SubscriptionEntity, 'filters'>,
   ): Promise<SupersedingRelease | undefined> {
     if (this.channels.get(delivery.channel).endsPlacementsAfterRelease) return Promise.resolve(undefined);
-    return supersedingRelease(reader, delivery, subscription.filters);
+    return supersedingRelease(reader, delivery, subscription.filters, true);
   }
 
   private async insert(transaction: EntityManager, subscriptions: RecordingSubscription[], event: DeliveredEvent, orderingKey: string): Promise<void> {

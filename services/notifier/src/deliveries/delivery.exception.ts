@@ -54,9 +54,11 @@ export class DeliverySuperseded extends DomainError {
   constructor(delivery: { id: string; eventType: string; subscriptionId: string }, release: SupersedingRelease) {
     const { id, eventType, subscriptionId } = delivery;
     const told =
-      release.releaseDeliveryId !== undefined
-        ? `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}: to tell the receiver again that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`
-        : `subscription ${subscriptionId} is sent no release of it, so nothing would follow to say the hold is over`;
+      release.releaseDeliveryId === undefined
+        ? `subscription ${subscriptionId} is sent no release of it, so nothing would follow to say the hold is over`
+        : release.releaseStatus === 'dead'
+          ? `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}, which is dead: to tell the receiver that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`
+          : `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}: to tell the receiver again that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`;
     super(
       DeliveryErrorCode.Superseded,
       409,

@@ -27,8 +27,14 @@ export function windowRunOf(window: WindowSnapshot & { occurrence?: TimeRange })
   return { startsAt: window.startsAt, endsAt: window.endsAt, localTimes: window.localTimes };
 }
 
-/** What the filters match on, and the key whose order a subscription must see kept. */
+/** What the filters match on (window ids in lower case, as the filters keep them), and the key whose order a subscription must see kept. */
 export function factsOf(event: AnyHoldfastEvent): EventFacts & { orderingKey: string } {
+  const facts = factsAsSent(event);
+  // The contract takes a UUID in either case; the filters' are lower case.
+  return { ...facts, windowIds: facts.windowIds.map((id) => id.toLowerCase()) };
+}
+
+function factsAsSent(event: AnyHoldfastEvent): EventFacts & { orderingKey: string } {
   switch (event.type) {
     case 'hold.placed':
     case 'hold.released':

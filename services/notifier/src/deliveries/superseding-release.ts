@@ -1,7 +1,7 @@
 import { prepared } from '@holdfast/database';
 import type { EntityManager } from 'typeorm';
 import type { SubscriptionFilters } from '../subscriptions/subscription-filters';
-import type { DeliveryEntity } from './delivery.entity';
+import type { DeliveryEntity, DeliveryStatus } from './delivery.entity';
 
 /** The events that release what each placing event says is held: the hold's own release, and a window's release from it. */
 const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hold.placed': ['hold.released'], 'window.held': ['window.released', 'hold.released'] };
@@ -10,51 +10,59 @@ const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hol
 // ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent (once at least: a bulk replay of what was delivered
 // queues it again), or is being sent, or that was recorded before the placement ($5; a dead letter replayed onto the topic): sent
 // after it, the placement would say the released hold is in force again. A release recorded after its placement on the same key,
-// and never sent, waits for it, as a key's order has it.
-const RELEASE_SENT_FIRST = prepared(`SELECT r.id, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
+// and never sent, waits for it, as a key's order has it; but for a placement delivered ($6), one that went dead is counted too:
+// the receiver holds the placement already, and what it lacks is that release.
+const RELEASE_SENT_FIRST = prepared(`SELECT r.id, r.status, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
   WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
-    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = r.id AND a.outcome = 'delivered'))
+    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR ($6 AND r.status = 'dead')
+      OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = r.id AND a.outcome = 'delivered'))
   ORDER BY r.seq LIMIT 1`);
 // The release of the hold ($4) as the notifier consumed it (hold_release, kept for every release), when none of the release
-// events of the types $3 is recorded for the placement's subscription ($1) on its keys: asked only when no release the
-// subscription takes can come after it, so a placement sent then would be the last it is told of the hold.
-const RELEASE_UNTOLD = prepared(`SELECT h.released_at FROM hold_release h
+// events of the types $3 is recorded for the placement's subscription ($1) on its keys; and whether it let go of the window
+// $5 (a window.held's), whose window.released then follows it. A release consumed before the notifier kept its windows is
+// taken to have let go of every one, as the planner's window.released events did then.
+const RELEASE_UNTOLD = prepared(`SELECT h.released_at, (h.window_ids IS NULL OR $5::uuid = ANY(h.window_ids)) AS window_let_go FROM hold_release h
   WHERE h.hold_id = $4 AND NOT EXISTS (SELECT 1 FROM delivery r WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || h.hold_id)
     AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = h.hold_id::text)`);
 
 /** The release that makes a placement (hold.placed, window.held) one not to send to a webhook or Slack subscription. */
 export type SupersedingRelease =
-  /** A release of the hold was sent to the subscription, is being sent, or was recorded for it before the placement. */
-  | { holdId: string; releasedAt: Date; releaseDeliveryId: string }
+  /**
+   * A release of the hold was sent to the subscription, is being sent, or was recorded for it before the placement; or,
+   * for a placement delivered, went dead after it (`releaseStatus` dead: that is the one to replay).
+   */
+  | { holdId: string; releasedAt: Date; releaseDeliveryId: string; releaseStatus: DeliveryStatus }
   /**
    * The hold's hold.released was consumed and none of its releases is recorded for the subscription, nor can one come:
-   * its filters take none (`takesRelease` false), or take hold.released alone and it was told of the hold only after it.
+   * its filters take none (`takesRelease` false); or they take hold.released, which reaches every subscription told of the
+   * hold by then, and it was told only after; or they take window.released, which the release did not owe the window:
+   * the planner sends none to a window cancelled or moved out of the hold meanwhile.
    */
   | { holdId: string; releasedAt: Date; releaseDeliveryId?: undefined; takesRelease: boolean };
 
 /**
  * Whether a hold's release supersedes the placement: sent now, it would tell the receiver that a released hold is in
  * force again. Undefined for any other event, and while the release that will tell the subscription the hold is over
- * is still to come after the placement (recorded after it on its key, or a window.released read from the windows topic
- * after the hold's hold.released).
+ * is still to come after the placement (recorded after it on its key, or the window.released of a window the hold's
+ * release let go of, read from the windows topic after the hold's hold.released). `delivered`: the placement reached
+ * the receiver already (a replay of it is asked), so a release after it that went dead supersedes it too.
  */
 export async function supersedingRelease(
   reader: Pick<EntityManager, 'query'>,
   placement: Pick<DeliveryEntity, 'subscriptionId' | 'orderingKey' | 'eventType' | 'event' | 'seq'>,
   filters: Pick<SubscriptionFilters, 'eventTypes'>,
+  delivered = false,
 ): Promise<SupersedingRelease | undefined> {
   const releases = RELEASES_OF[placement.eventType];
   if (!releases) return undefined;
-  const { holdId } = placement.event.data as { holdId: string };
+  const { holdId, windowId } = placement.event.data as { holdId: string; windowId?: string };
   const parameters = [placement.subscriptionId, placement.orderingKey, releases, holdId];
-  const [sent] = (await reader.query(RELEASE_SENT_FIRST, [...parameters, placement.seq])) as { id: string; released_at: Date }[];
-  if (sent) return { holdId, releasedAt: sent.released_at, releaseDeliveryId: sent.id };
-  const takes = (type: string) => filters.eventTypes.length === 0 || filters.eventTypes.some((wanted) => wanted === type);
-  // Once hold.released is consumed it is recorded for every subscription told of the hold by then; a window.released,
-  // read from another topic, can still come after it.
-  if (releases.includes('window.released') && takes('window.released')) return undefined;
-  const [untold] = (await reader.query(RELEASE_UNTOLD, parameters)) as { released_at: Date }[];
+  const [sent] = (await reader.query(RELEASE_SENT_FIRST, [...parameters, placement.seq, delivered])) as { id: string; status: DeliveryStatus; released_at: Date }[];
+  if (sent) return { holdId, releasedAt: sent.released_at, releaseDeliveryId: sent.id, releaseStatus: sent.status };
+  const [untold] = (await reader.query(RELEASE_UNTOLD, [...parameters, windowId ?? null])) as { released_at: Date; window_let_go: boolean }[];
   if (!untold) return undefined;
+  const takes = (type: string) => filters.eventTypes.length === 0 || filters.eventTypes.some((wanted) => wanted === type);
+  if (placement.eventType === 'window.held' && takes('window.released') && untold.window_let_go) return undefined;
   return { holdId, releasedAt: untold.released_at, takesRelease: releases.some(takes) };
 }
 

@@ -14,6 +14,7 @@ export interface SubscriptionFilters {
   eventTypes: NotifiableEventType[];
   regions: string[];
   teams: string[];
+  /** Lower case: the subscription schema lowers them (and migration WindowIdFiltersLowerCase1768800100000 those taken before). */
   windowIds: string[];
 }
 
@@ -23,6 +24,7 @@ export interface EventFacts {
   /** 'global' for a window whose footprint is everywhere: it matches every region filter. */
   regions: string[] | 'global';
   teams: string[];
+  /** Lower case, as the filters' are (factsOf). */
   windowIds: string[];
 }
 

@@ -99,6 +99,13 @@ const CREDENTIALS_IN_TARGET: Record<Exclude<ChannelName, 'slack'>, string> = {
   alertmanager: 'must not carry a user name or password (user:password@): a target is stored and listed in clear; give "Basic " and the base64 of user:password as secret (sent as the Authorization header), or a token (sent as a Bearer token)',
 };
 
+// The API path is joined onto the base URL's path (receiverApiUrl), where a query or fragment has no place.
+const QUERY_IN_TARGET: Record<'grafana' | 'alertmanager', string> = {
+  grafana:
+    "must be Grafana's base URL, without a query or fragment: /api/annotations is added to its path, and the organisation is the token's, not a ?orgId= (give https://grafana.example.org, not https://grafana.example.org/?orgId=1)",
+  alertmanager: "must be Alertmanager's base URL, without a query or fragment: /api/v2/alerts is added to its path, and that API takes no query (give http://alertmanager:9093)",
+};
+
 @Injectable()
 export class SubscriptionsService {
   private readonly logger = new Logger(SubscriptionsService.name);
@@ -183,10 +190,10 @@ export class SubscriptionsService {
       deletedAt: IsNull(),
     });
     const wanted = filtersKey(request.filters);
-    const receiver = receiverIdentity(request.target);
+    const receiver = receiverIdentity(request.target, request.channel);
     const receiverOf = (candidate: SubscriptionEntity): string | null => {
       const target = slack ? candidate.sealedSecret && this.secrets.openIfItCan(candidate.sealedSecret, candidate.id) : candidate.target;
-      return target ? receiverIdentity(target) : null;
+      return target ? receiverIdentity(target, request.channel) : null;
     };
     return candidates.find((candidate) => candidate.id !== other && filtersKey(candidate.filters) === wanted && receiverOf(candidate) === receiver);
   }
@@ -452,6 +459,7 @@ export class SubscriptionsService {
       if (channel === 'slack' && url.protocol !== 'https:' && !this.isAllowedPlainHttp(url)) errors.push({ path: 'target', message: 'must be an https:// Slack incoming-webhook URL' });
       // Only Slack's target is sealed (it is the credential); any other is stored and listed as it is.
       if (channel !== 'slack' && (url.username || url.password)) errors.push({ path: 'target', code: 'credentials-in-target', message: CREDENTIALS_IN_TARGET[channel] });
+      if ((channel === 'grafana' || channel === 'alertmanager') && (url.search || url.hash)) errors.push({ path: 'target', code: 'query-in-target', message: QUERY_IN_TARGET[channel] });
     }
     if (fields.secret !== undefined) {
       if (channel === 'webhook' && !isWebhookSecret(fields.secret)) errors.push({ path: 'secret', message: 'must be whsec_ followed by 24 to 64 bytes in base64 (leave it out to have one generated)' });

@@ -10,6 +10,7 @@ import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
 import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
+import { receiverApiUrl } from '../receiver-api-url';
 import { authorizationOf } from '../receiver-authorization';
 
 /** An alert's identity in Alertmanager: its label set. */
@@ -87,7 +88,7 @@ export class AlertmanagerChannel implements Channel {
   /** Posts alerts to <target>/api/v2/alerts; the refresher uses it too. */
   async post(targetUrl: string, secret: string | null, alerts: PostableAlert[]): Promise<number> {
     const response = await this.outbound.send({
-      url: `${targetUrl.replace(/\/+$/, '')}/api/v2/alerts`,
+      url: receiverApiUrl(targetUrl, '/api/v2/alerts').href,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(secret ? { authorization: authorizationOf(secret) } : {}) },
       body: JSON.stringify(alerts),

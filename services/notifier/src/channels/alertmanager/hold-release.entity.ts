@@ -15,6 +15,13 @@ export class HoldReleaseEntity {
   @Column({ name: 'released_at', type: 'timestamptz' })
   releasedAt!: Date;
 
+  /**
+   * The windows it let go of (hold.released `windowIds`), each told a window.released; not a window cancelled or moved
+   * out of the hold meanwhile. Null for a release consumed before the notifier kept them.
+   */
+  @Column({ name: 'window_ids', type: 'uuid', array: true, nullable: true })
+  windowIds!: string[] | null;
+
   /** When the notifier consumed it: its retention counts from here (HoldReleases prunes it). */
   @Column({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt!: Date;

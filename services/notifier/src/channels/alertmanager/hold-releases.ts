@@ -8,7 +8,7 @@ import type { NotifierSettings } from '../../config/notifier-settings';
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 // Nothing reads its answer, so it travels with the consumer's COMMIT.
-const RECORD_RELEASE = answeredAtCommit('INSERT INTO hold_release (hold_id, released_at, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING');
+const RECORD_RELEASE = answeredAtCommit('INSERT INTO hold_release (hold_id, released_at, recorded_at, window_ids) VALUES ($1, $2, $3, $4::uuid[]) ON CONFLICT DO NOTHING');
 
 // A release is forgotten only once no placement of its hold (hold.placed, or window.held on its window's key) is kept
 // as a delivery, whatever its status (a pending one may still be sent, and a dead or delivered one replayed), and once no
@@ -79,9 +79,9 @@ export class HoldReleases implements OnApplicationBootstrap, BeforeApplicationSh
     return this.schedule.stop();
   }
 
-  /** In the consumer's transaction: every release, wanted by a subscription or not. */
-  async remember(transaction: EntityManager, holdId: string, releasedAt: Date): Promise<void> {
-    await transaction.query(RECORD_RELEASE, [holdId, releasedAt, this.clock.now()]);
+  /** In the consumer's transaction: every release, wanted by a subscription or not, with the windows it let go of. */
+  async remember(transaction: EntityManager, holdId: string, releasedAt: Date, windowIds: readonly string[]): Promise<void> {
+    await transaction.query(RECORD_RELEASE, [holdId, releasedAt, this.clock.now(), windowIds]);
   }
 
   /**

@@ -8,6 +8,7 @@ import { DeliveryFailure, expectSuccess, type Channel, type ChannelSend } from '
 import { MessageRenderer } from '../notification-message';
 import { GrafanaAnnotationEntity } from './grafana-annotation.entity';
 import { annotationSpan, annotationTags, annotationText, subscriptionTag, type GrafanaAnnotation } from './grafana-annotation';
+import { receiverApiUrl } from '../receiver-api-url';
 import { authorizationOf } from '../receiver-authorization';
 
 const RELEASE_NOT_OWED = prepared(`SELECT r.released_at FROM hold_release r WHERE r.hold_id = $1 AND NOT EXISTS (
@@ -41,7 +42,6 @@ export class GrafanaChannel implements Channel {
     const message = this.renderer.render(delivery.event);
     const headers = { 'content-type': 'application/json', accept: 'application/json', ...(secret ? { authorization: authorizationOf(secret) } : {}) };
     const annotations = this.dataSource.getRepository(GrafanaAnnotationEntity);
-    const base = targetUrl.replace(/\/+$/, '');
     const placed = delivery.eventType === 'hold.placed';
     const holdId = placed || delivery.eventType === 'hold.released' ? message.holdId : undefined;
     const releasedAt = placed && holdId ? await this.releasedBefore(delivery, subscription.id, holdId) : null;
@@ -50,12 +50,12 @@ export class GrafanaChannel implements Channel {
 
     // A hold is one annotation: its placement again (an extension, a retry, a replay) and its release move that annotation's end.
     if (holdId) {
-      const known = (await annotations.findOneBy({ subscriptionId: subscription.id, holdId })) ?? (placed ? await this.findPlaced(base, headers, subscription.id, holdId, span.time) : null);
+      const known = (await annotations.findOneBy({ subscriptionId: subscription.id, holdId })) ?? (placed ? await this.findPlaced(targetUrl, headers, subscription.id, holdId, span.time) : null);
       if (known) {
         // A release, or an extension open-ended again, ends it at its time (a point, as an open hold is first annotated);
         // never before it starts (a hold released before its start), which Grafana would draw backwards.
         const timeEnd = Math.max(span.timeEnd ?? span.time, known.startsAt?.getTime() ?? Number.NEGATIVE_INFINITY);
-        const response = await this.outbound.send({ url: `${base}/api/annotations/${known.annotationId}`, method: 'PATCH', headers, body: JSON.stringify({ timeEnd }) });
+        const response = await this.outbound.send({ url: receiverApiUrl(targetUrl, `/api/annotations/${known.annotationId}`).href, method: 'PATCH', headers, body: JSON.stringify({ timeEnd }) });
         // Someone deleted the annotation in Grafana: the event is annotated afresh below, as if none were known.
         if (response.status !== 404) return { statusCode: expectSuccess(response, 'Grafana').status };
         await annotations.delete({ subscriptionId: subscription.id, holdId });
@@ -64,7 +64,7 @@ export class GrafanaChannel implements Channel {
 
     const kind = delivery.eventType.split('.')[0];
     const annotation: GrafanaAnnotation = { ...span, tags: annotationTags(kind, message, subscription.id), text: annotationText(message) };
-    const response = expectSuccess(await this.outbound.send({ url: `${base}/api/annotations`, method: 'POST', headers, body: JSON.stringify(annotation) }), 'Grafana');
+    const response = expectSuccess(await this.outbound.send({ url: receiverApiUrl(targetUrl, '/api/annotations').href, method: 'POST', headers, body: JSON.stringify(annotation) }), 'Grafana');
     if (placed && holdId) {
       const id = (JSON.parse(response.body || '{}') as { id?: unknown }).id;
       // Created all the same: the retry finds it by its hold tag rather than creating another.
@@ -90,13 +90,14 @@ export class GrafanaChannel implements Channel {
    * lost (a timeout, a crash): the hold's annotation starting at the hold's start (its override
    * and release annotations share the hold tag, at other times). Recorded when found.
    */
-  private async findPlaced(base: string, headers: Record<string, string>, subscriptionId: string, holdId: string, time: number): Promise<GrafanaAnnotationEntity | null> {
+  private async findPlaced(targetUrl: string, headers: Record<string, string>, subscriptionId: string, holdId: string, time: number): Promise<GrafanaAnnotationEntity | null> {
     // The kind tag too: a window.held or window.released annotation carries the hold's tag as well, and may start at the hold's start.
     // The subscription's tag too: another subscription to the same Grafana organisation has its own annotation of the hold,
     // which this one's release or a late placement must never move.
     const tags = ['holdfast', 'hold', `hold:${holdId}`, subscriptionTag(subscriptionId)].map((tag): [string, string] => ['tags', tag]);
-    const query = new URLSearchParams([['type', 'annotation'], ...tags, ['limit', '100']]);
-    const answer = await this.outbound.send({ url: `${base}/api/annotations?${query}`, method: 'GET', headers, body: '' });
+    const url = receiverApiUrl(targetUrl, '/api/annotations');
+    url.search = new URLSearchParams([['type', 'annotation'], ...tags, ['limit', '100']]).toString();
+    const answer = await this.outbound.send({ url: url.href, method: 'GET', headers, body: '' });
     // A token that may write annotations but not read them: nothing to find, so the placement is annotated as before.
     if (answer.status === 401 || answer.status === 403) return null;
     const found = JSON.parse(expectSuccess(answer, 'Grafana').body || '[]') as unknown;

@@ -13,7 +13,8 @@ export const SubscriptionFiltersSchema = z.strictObject({
   regions: list(RegionCodeSchema),
   // Team names as keys are issued for: any other could match no window's owner.
   teams: list(TeamSchema),
-  windowIds: list(EntityIdSchema),
+  // A UUID in either case names one window; the planner's are lower case, so they are kept so, and compared so (matchesFilters).
+  windowIds: list(EntityIdSchema.overwrite((id) => id.toLowerCase())),
 });
 
 export const CreateSubscriptionSchema = z.strictObject({
