@@ -239,7 +239,9 @@ describe('holdfast command line: times', () => {
       const service = await standInService(answer);
       const { io, said } = specIo();
       await run([...args, '--planner-url', service.url, '--analyzer-url', service.url], io);
-      expect(sent(service.asked.find(({ url }) => url !== '/v1/regions')!), `${args.join(' ')}: ${said.err}`).toMatchObject(fields);
+      // Past the zones of the regions, and the analyzer's own route that dead-letters reads first to know it answers.
+      const call = service.asked.find(({ url }) => url !== '/v1/regions' && url !== '/v1/surges?limit=1')!;
+      expect(sent(call), `${args.join(' ')}: ${said.err}`).toMatchObject(fields);
     }
   });
 
@@ -338,9 +340,10 @@ describe('holdfast answers it cannot use', () => {
     const exists = await holdfast(['subscriptions', 'create', '--file', 'subscription.yaml'], {
       status: 409,
       body: { status: 409, title: 'Conflict', code: 'subscription-exists', subscriptionId: SUBSCRIPTION, detail: `Subscription ${SUBSCRIPTION} (made ...) already sends these events to this receiver for this team. Use it (GET /v1/subscriptions/${SUBSCRIPTION}); ... PATCH, or DELETE it first.` },
-    }, { 'subscription.yaml': 'channel: webhook\ntarget: https://hooks.example.org/holdfast\nownerTeam: network-ops\n' });
+    }, { 'subscription.yaml': 'channel: grafana\ntarget: https://grafana.example.org\nownerTeam: network-ops\n' });
+    // A Grafana or Alertmanager token is replaced by an update: rotate-secret refuses any subscription but a webhook.
     expect(exists.said.err).toContain(
-      `\n  from the CLI: holdfast subscriptions show ${SUBSCRIPTION} shows the one there is; holdfast subscriptions rotate-secret ${SUBSCRIPTION} gives it a new webhook secret if it was lost; holdfast subscriptions update ${SUBSCRIPTION} --file changes.yaml changes its filters, or holdfast subscriptions delete ${SUBSCRIPTION} deletes it first\n`,
+      `\n  from the CLI: holdfast subscriptions show ${SUBSCRIPTION} shows the one there is; holdfast subscriptions rotate-secret ${SUBSCRIPTION} gives a webhook a new secret if it was lost, holdfast subscriptions update ${SUBSCRIPTION} --secret - a Grafana or Alertmanager one its new token; holdfast subscriptions update ${SUBSCRIPTION} --file changes.yaml changes its filters, or holdfast subscriptions delete ${SUBSCRIPTION} deletes it first\n`,
     );
     const reused = await holdfast(['holds', 'declare', '--regions', 'IR', '--from', '2026-12-06T10:00:00Z', '--reason', 'count', '--idempotency-key', 'deploy-4711'], {
       status: 422,
@@ -459,11 +462,12 @@ describe('holdfast answers it cannot use', () => {
       return timeouts.mock.calls.map(([ms]) => ms);
     };
     try {
-      expect(await timeoutOf(['dead-letters', 'replay', '--everything'])).toEqual([600_000]);
+      // One a call: dead-letters reads a route of the analyzer's own before its list or replay.
+      expect(await timeoutOf(['dead-letters', 'replay', '--everything'])).toEqual([600_000, 600_000]);
       expect(await timeoutOf(['deliveries', 'replay', '--dead'])).toEqual([600_000]);
-      expect(await timeoutOf(['dead-letters'])).toEqual([30_000]);
-      expect(await timeoutOf(['dead-letters', 'replay', '--everything'], { HOLDFAST_REQUEST_TIMEOUT: '45s' })).toEqual([45_000]);
-      expect(await timeoutOf(['dead-letters', 'replay', '--everything', '--request-timeout', '2m'])).toEqual([120_000]);
+      expect(await timeoutOf(['dead-letters'])).toEqual([30_000, 30_000]);
+      expect(await timeoutOf(['dead-letters', 'replay', '--everything'], { HOLDFAST_REQUEST_TIMEOUT: '45s' })).toEqual([45_000, 45_000]);
+      expect(await timeoutOf(['dead-letters', 'replay', '--everything', '--request-timeout', '2m'])).toEqual([120_000, 120_000]);
     } finally {
       timeouts.mockRestore();
     }

@@ -23,8 +23,15 @@ describe('holdfast command line: what it refuses before asking a service', () =>
       // Cut short rather than mistyped: the one command whose name it begins.
       [['windows', 'suggest', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows suggest"; did you mean "windows suggestions"? run holdfast --help for the list'],
       [['subscriptions', 'rotate', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "subscriptions rotate"; did you mean "subscriptions rotate-secret"? run holdfast --help for the list'],
-      // Begun by several (show, skip, suggestions), it names none.
-      [['windows', 's', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows s"; run holdfast --help for the list'],
+      // Cut short to what begins one name alone, it is that one, however close another is in spelling (list).
+      [['windows', 'st'], 'unknown command "windows st"; did you mean "windows start"? run holdfast --help for the list'],
+      // Begun by several, it names each of them rather than guess.
+      [['windows', 's', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "windows s"; did you mean "windows show", "windows start", "windows skip" or "windows suggestions"? run holdfast --help for the list'],
+      [['de'], 'unknown command "de"; did you mean "declarations", "deliveries" or "dead-letters"? run holdfast --help for the list'],
+      // Followed by a flag the mistyped command takes, it is still the command that is mistyped, not the list's flag that is unknown.
+      [['windows', 'star', '0190e0c8-0000-7000-8000-000000000001', '--occurrence', '3'], 'unknown command "windows star"; did you mean "windows start"? run holdfast --help for the list'],
+      [['holds', 'overide', '0190e0c8-0000-7000-8000-000000000001', '--reason', 'x'], 'unknown command "holds overide"; did you mean "holds override"? run holdfast --help for the list'],
+      [['dead-letters', 'rep', '--everything'], 'unknown command "dead-letters rep"; did you mean "dead-letters replay"? run holdfast --help for the list'],
     ] as const) {
       const { code, said, calls } = await holdfast(args);
       expect(code).toBe(ExitCode.usage);

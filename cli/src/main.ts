@@ -88,21 +88,18 @@ function findCommand(argv: readonly string[]): { command: Command; typed: string
   return one ? { command: one, typed: words[0], rest: argv.slice(1) } : undefined;
 }
 
-// A word cut shorter than this names too little to guess from (`windows s`: show, skip or suggestions).
-const SHORTEST_CUT_WORD = 3;
-
-/** The one command whose name `typed` begins, its last word cut short (`windows suggest` for `windows suggestions`). */
-function cutShort(typed: string, names: readonly string[]): string | undefined {
-  if ((typed.split(' ').at(-1) ?? '').length < SHORTEST_CUT_WORD) return undefined;
-  const begun = names.filter((name) => name.startsWith(typed));
-  return begun.length === 1 ? begun[0] : undefined;
-}
-
-/** A command line naming no command, with the one most likely meant when one is close (`windos list`, `holds relase`) or cut short. */
+/**
+ * A command line naming no command, with the ones it most likely means: those whose name it begins, its last word cut
+ * short (`windows st` for `windows start`, `windows s` naming each of show, start, skip and suggestions), else the one
+ * closest in spelling (`windos list`, `holds relase`), when one is close.
+ */
 function unknownCommand(typed: string): CliError {
   const names = typed.includes(' ') ? COMMANDS.map((command) => command.name) : [...new Set(COMMANDS.map((command) => command.name.split(' ')[0]))];
-  const meant = meantFlag(typed, names) ?? cutShort(typed, names);
-  return new CliError(`unknown command "${typed}"; ${meant ? `did you mean "${meant}"? ` : ''}run holdfast --help for the list`, ExitCode.usage);
+  const begun = names.filter((name) => name.startsWith(typed));
+  const meant = begun.length > 0 ? begun : [meantFlag(typed, names)].filter((name) => name !== undefined);
+  const quoted = meant.map((name) => `"${name}"`);
+  const guess = quoted.length === 0 ? '' : quoted.length === 1 ? `did you mean ${quoted[0]}? ` : `did you mean ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}? `;
+  return new CliError(`unknown command "${typed}"; ${guess}run holdfast --help for the list`, ExitCode.usage);
 }
 
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
@@ -170,6 +167,9 @@ export async function run(argv: readonly string[], given: CliIo): Promise<number
       throw unknownCommand((flagAt === -1 ? typed : typed.slice(0, flagAt)).join(' '));
     }
     const { command, typed, rest } = found;
+    // `holdfast windows star ID --occurrence 3` reached `windows list` by its default subcommand, which takes no word: said
+    // as the command mistyped before its flags are read, or they would be refused as flags of the list.
+    if (typed === words[0] && command.name === `${typed} ${DEFAULT_SUBCOMMAND}` && rest[0] !== undefined && !rest[0].startsWith('-')) throw unknownCommand(`${typed} ${rest[0]}`);
     let parsed: ReturnType<typeof parseArgs>;
     // Those written before the command first, so one written again after it wins, as a flag repeated does.
     const args = [...leading, ...rest];
@@ -180,13 +180,9 @@ export async function run(argv: readonly string[], given: CliIo): Promise<number
       throw new CliError(`${flagMistake(args, options, command.name) ?? (error as Error).message}\nusage: ${command.usage}`, ExitCode.usage);
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    // A word the command does not take is a mistyped subcommand or a misplaced id: running the command without it would answer another question.
+    // A word the command does not take (a misplaced id, a subcommand after a flag): running the command without it would answer another question.
     const [extra] = parsed.positionals.slice(command.argument?.split(' ').length ?? 0);
-    if (extra !== undefined) {
-      // `holdfast windows shwo ID` reached `windows list` by its default subcommand.
-      const mistypedSubcommand = words[1] === extra && words[1] !== DEFAULT_SUBCOMMAND && command.name === `${words[0]} ${DEFAULT_SUBCOMMAND}`;
-      throw mistypedSubcommand ? unknownCommand(`${words[0]} ${extra}`) : new CliError(`unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
-    }
+    if (extra !== undefined) throw new CliError(`unexpected argument "${extra}"\nusage: ${command.usage}`, ExitCode.usage);
     if (values.help) {
       io.out(commandHelp(typed));
       return ExitCode.ok;

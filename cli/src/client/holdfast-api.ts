@@ -175,9 +175,10 @@ const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
     const scope = typeof requiredScope === 'string' ? requiredScope : 'SCOPE';
     return `use a key with scope ${scope} (in HOLDFAST_KEY, or read from standard input with --key -); an admin key makes one: holdfast keys create --team TEAM --scopes ${scope} --name NAME`;
   },
+  // The refusal does not name the channel: a webhook's secret is rotated, a Grafana or Alertmanager token replaced (secret-not-rotatable otherwise).
   'subscription-exists': ({ subscriptionId }) => {
     const id = typeof subscriptionId === 'string' ? subscriptionId : 'SUBSCRIPTION_ID';
-    return `holdfast subscriptions show ${id} shows the one there is; holdfast subscriptions rotate-secret ${id} gives it a new webhook secret if it was lost; holdfast subscriptions update ${id} --file changes.yaml changes its filters, or holdfast subscriptions delete ${id} deletes it first`;
+    return `holdfast subscriptions show ${id} shows the one there is; holdfast subscriptions rotate-secret ${id} gives a webhook a new secret if it was lost, holdfast subscriptions update ${id} --secret - a Grafana or Alertmanager one its new token; holdfast subscriptions update ${id} --file changes.yaml changes its filters, or holdfast subscriptions delete ${id} deletes it first`;
   },
   'idempotency-key-reused': `the key was used for another request of a command of this name and subject (the detail names it): run that command as it was to have its answer again, or give this one a key of its own with --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY)`,
   'delivery-subscription-disabled': ({ subscriptionId }) =>
@@ -223,6 +224,15 @@ function gist(text: string): string {
       .map((part) => part.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim())
       .find(Boolean) ?? '';
   return line.length > GIST_LENGTH ? `${line.slice(0, GIST_LENGTH)}…` : line;
+}
+
+/**
+ * A command run again under its Idempotency-Key whose first answer held a secret shown only once (a key, a signing
+ * secret), which the services do not keep: refused with when it was done, and the caller says how to find what it made.
+ */
+export function shownOnceBefore(answer: ApiAnswer, fromTheCli: string): CliError | undefined {
+  const code = (answer.body as { code?: unknown } | undefined)?.code;
+  return answer.response.status === 409 && code === 'answer-shown-once' ? new CliError(`${problemText(answer)}\n  from the CLI: ${fromTheCli}`) : undefined;
 }
 
 /** The body of a successful answer, or a CliError with the problem's detail. */

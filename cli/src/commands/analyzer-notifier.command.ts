@@ -2,7 +2,7 @@ import { CliError, ExitCode, MissingInputError, UsageError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import type { operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
-import { expectOk, problemText, reach, type FieldFlags } from '../client/holdfast-api';
+import { expectOk, problemText, reach, shownOnceBefore, type FieldFlags } from '../client/holdfast-api';
 import { bodyFrom, firstArgument, flagOneOf, idArgument, idFlag, printJson, requiredText, secretText, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration } from '../duration';
 import { SLOW_REQUEST_TIMEOUT } from '../settings';
@@ -300,7 +300,14 @@ export const analyzerNotifierCommands: Command[] = [
       requiredText(context, 'file');
       const secret = await secretText(context.values, context.io, 'secret', 'secret');
       const body = bodyFrom(context.values, context.io.readFile, 'subscription', { secret }) as SubscriptionBody;
-      const created = expectOk<SubscriptionView & { secret?: string }>(await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier'), CREATION_FIELD_FLAGS);
+      const answer = await reach(() => context.api.notifier.POST('/v1/subscriptions', { body }), 'notifier');
+      const generated = body.channel === 'webhook' && body.secret === undefined;
+      const secretLost = generated
+        ? `the signing secret the notifier generated was shown in that answer only: if it was not stored, holdfast subscriptions rotate-secret ID (its id) gives it a new one`
+        : 'its secret or token is the one given (a Slack channel has none), so nothing shown then is lost and there is nothing to rotate';
+      const before = shownOnceBefore(answer, `holdfast subscriptions list --team ${body.ownerTeam} lists the subscription it made; ${secretLost}`);
+      if (before) throw before;
+      const created = expectOk<SubscriptionView & { secret?: string }>(answer, CREATION_FIELD_FLAGS);
       if (context.json) return printJson(context.io, created);
       context.io.out(`subscribed: ${created.id} (${created.channel} for ${created.ownerTeam})\n`);
       // The notifier answers with the secret, the one given or a webhook's it generated, this once. Only a generated one is
@@ -363,6 +370,8 @@ export const analyzerNotifierCommands: Command[] = [
       const secret = await secretText(context.values, context.io, 'secret', 'secret');
       const body: SecretRotation = { ...(overlapHours === undefined ? {} : { overlapHours }), ...(secret === undefined ? {} : { secret }) };
       const answer = await reach(() => context.api.notifier.POST('/v1/subscriptions/{id}/secret/rotate', { params: { path: { id } }, body }), 'notifier');
+      const before = shownOnceBefore(answer, `the secret it made signs now; if it was not stored, run holdfast subscriptions rotate-secret ${id} with another --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY) for a new one`);
+      if (before) throw before;
       const refusal = answer.body as { code?: string; firstOverlapEndsAt?: string } | undefined;
       if (answer.response.status === 422 && refusal?.code === 'secret-not-rotatable') {
         throw new CliError(`${problemText(answer)}\n  with the CLI: holdfast subscriptions update ${id} --target - (Slack: its new incoming-webhook URL) or --secret - (its new token), read from standard input`);
@@ -481,6 +490,17 @@ export const analyzerNotifierCommands: Command[] = [
       if (dead && status === 'delivered') throw new CliError('--dead replays dead deliveries: replay delivered ones with --subscription ID --status delivered', ExitCode.usage);
       const body = { status: status ?? 'dead', ...(subscriptionId ? { subscriptionId } : {}) };
       const answer = expectOk<{ replayed: number }>(await reach(() => context.api.notifier.POST('/v1/deliveries/replay', { body }), 'notifier'));
+      // The notifier leaves a subscription turned off out of a replay (the worker would settle its deliveries unsent):
+      // "none to replay" would hide those listed dead for it.
+      if (answer.replayed === 0 && subscriptionId) {
+        const subscription = expectOk<SubscriptionView>(await reach(() => context.api.notifier.GET('/v1/subscriptions/{id}', { params: { path: { id: subscriptionId } } }), 'notifier'));
+        if (!subscription.enabled) {
+          const by = subscription.disabledReason ? ` by the notifier, its receiver having answered 410 Gone (holdfast subscriptions show ${subscriptionId} says when)` : '';
+          throw new CliError(
+            `subscription ${subscriptionId} is turned off${by}, and a replay leaves its deliveries out: holdfast subscriptions update ${subscriptionId} --enabled true turns it on, which sends what waited while it was off and what died on its receiver's 410; this replay then sends what died otherwise`,
+          );
+        }
+      }
       if (context.json) return printJson(context.io, answer);
       const what = `${body.status} deliver${answer.replayed === 1 ? 'y' : 'ies'}${subscriptionId ? ` of subscription ${subscriptionId}` : ''}`;
       context.io.out(answer.replayed === 0 ? `no ${what} to replay\n` : `replaying ${answer.replayed} ${what}\n`);
@@ -498,9 +518,13 @@ export const analyzerNotifierCommands: Command[] = [
         .map((scope) => scope.trim()) as KeyScopes | undefined;
       const name = text(context.values, 'name');
       if (!team || !scopes?.length || !name) throw new MissingInputError('--team, --scopes and --name are required');
-      const created = expectOk<{ key: string; keyId: string; team: string; scopes: string[] }>(
-        await reach(() => context.api.planner.POST('/v1/keys', { body: { team, scopes, name } }), 'maintenance-planner'),
+      const answer = await reach(() => context.api.planner.POST('/v1/keys', { body: { team, scopes, name } }), 'maintenance-planner');
+      const before = shownOnceBefore(
+        answer,
+        `holdfast keys list --team ${team} lists the key it made, named ${name}; if its secret was not stored, revoke that key (holdfast keys revoke KEY_ID --reason TEXT) and run this command with another --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY) for a new one`,
       );
+      if (before) throw before;
+      const created = expectOk<{ key: string; keyId: string; team: string; scopes: string[] }>(answer);
       if (context.json) return printJson(context.io, created);
       context.io.out(`key ${created.keyId} for ${created.team} (${created.scopes.join(', ')}); it is shown only now:\n${created.key}\n`);
     },

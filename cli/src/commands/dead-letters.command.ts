@@ -1,4 +1,4 @@
-import { MissingInputError } from '../cli-io';
+import { CliError, MissingInputError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
@@ -6,7 +6,7 @@ import { flagOneOf, printJson, text, utcInstant, wholeNumber, type Command, type
 import { utcTime } from '../output/local-times';
 import { table } from '../output/table';
 import { noteMore, readPages } from '../pages';
-import { SLOW_REQUEST_TIMEOUT } from '../settings';
+import { SERVICE_SETTINGS, SLOW_REQUEST_TIMEOUT } from '../settings';
 
 type DeadLetterList = AnalyzerOperations['DeadLettersController_list'];
 type DeadLetterQuery = NonNullable<DeadLetterList['parameters']['query']>;
@@ -53,6 +53,27 @@ function replayRound(context: CommandContext, service: ServiceFlag, body: Replay
   return reach(call, SERVICES[service]);
 }
 
+/**
+ * Refuses another service answering at the URL the named one's calls go to: every service serves /v1/dead-letters, so
+ * its own letters would be listed, or replayed, under the named one's name. A route only the named one serves says which
+ * answers, before anything is sent (no header or /health says it); an answer other than a 404 is the named one's.
+ */
+async function assertTheServiceAnswers(context: CommandContext, service: ServiceFlag, what: 'listed' | 'replayed'): Promise<void> {
+  const params = { params: { query: { limit: 1 } } };
+  const call = {
+    analyzer: () => context.api.analyzer.GET('/v1/surges', params),
+    planner: () => context.api.planner.GET('/v1/holds', params),
+    notifier: () => context.api.notifier.GET('/v1/subscriptions', params),
+  }[service];
+  const answer = await reach(call, SERVICES[service]);
+  if (answer.response.status !== 404) return;
+  const [name, flag, variable] = SERVICE_SETTINGS.find(([named]) => named === SERVICES[service])!;
+  const { origin, pathname } = new URL(answer.response.url);
+  throw new CliError(
+    `the service at ${origin} is not the ${name}: it has no route GET ${pathname}, which the ${name} serves, and every service serves /v1/dead-letters, so its own would be ${what} as the ${name}'s; check --${flag} or ${variable} names the ${name}`,
+  );
+}
+
 export const deadLettersCommand: Command = {
   name: 'dead-letters list',
   usage: 'holdfast dead-letters [list] [--service analyzer|planner|notifier] [--topic traffic.samples.v1] [--since 2026-06-14T00:00:00Z] [--limit 100]',
@@ -61,6 +82,7 @@ export const deadLettersCommand: Command = {
   async run(context) {
     const service = serviceOf(context);
     const query = { topic: text(context.values, 'topic') as DeadLetterQuery['topic'], since: utcInstant(context.values, 'since') };
+    await assertTheServiceAnswers(context, service, 'listed');
     const body = await readPages(context, { pageMax: 1000, shown: 100 }, async (page) => expectOk<{ items: ListedLetter[]; nextCursor: string | null }>(await ask(context, service, { ...query, ...page })));
     if (context.json) return printJson(context.io, body);
     if (body.items.length === 0) {
@@ -121,6 +143,7 @@ export const deadLettersReplayCommand: Command = {
     const until = filters.until ?? new Date().toISOString();
     // At most --limit in all; without it, every match, in rounds.
     const limit = wholeNumber(context.values, 'limit');
+    await assertTheServiceAnswers(context, service, 'replayed');
     const outcome: ReplayOutcome = { replayed: [], messages: 0, remaining: 0, unreplayable: 0 };
     for (;;) {
       const round = Math.min(REPLAY_ROUND, limit === undefined ? REPLAY_ROUND : limit - outcome.replayed.length);

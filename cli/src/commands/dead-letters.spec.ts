@@ -23,11 +23,19 @@ const letter = {
   replayedAt: null,
 };
 
-/** A stand-in service that answers each replay with the next of `rounds`. */
+/** A stand-in service that answers each replay with the next of `rounds` (and a read of its own route, which says it is the service named, with an empty page). */
 const serviceReplaying = (rounds: unknown[]) => {
   let round = 0;
-  return standInService(() => ({ body: rounds[round++] }));
+  return standInService(({ method }) => ({ body: method === 'GET' ? { items: [], nextCursor: null } : rounds[round++] }));
 };
+
+/** The analyzer, on the URL another service's calls go to: it serves /v1/dead-letters too, but none of that service's own routes. */
+const analyzerAnswering = (items: unknown[]) =>
+  standInService(({ url }) =>
+    url.startsWith('/v1/dead-letters') || url.startsWith('/v1/surges')
+      ? { body: url.startsWith('/v1/dead-letters/replay') ? { replayed: [], messages: 0, remaining: 0, unreplayable: 0 } : { items, nextCursor: null } }
+      : { status: 404, body: { status: 404, title: 'Not Found', code: 'no-such-route', detail: `No route of this service serves GET ${url.split('?')[0]}.` } },
+  );
 
 const replayedLetter = (offset: number) => ({ ...letter, offset: String(offset), replayedAt: '2026-06-14T20:00:00.000Z' });
 
@@ -38,7 +46,7 @@ describe('holdfast dead-letters', () => {
     const analyzer = await serviceAnswering([letter]);
     const { io, said } = specIo();
     expect(await run(['dead-letters', '--topic', 'traffic.samples.v1', '--since', '2026-06-14T00:00:00Z', '--limit', '5', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    const asked = new URL(analyzer.asked[0].url, analyzer.url);
+    const asked = new URL(analyzer.asked.at(-1)!.url, analyzer.url);
     expect(asked.pathname).toBe('/v1/dead-letters');
     expect(Object.fromEntries(asked.searchParams)).toEqual({ topic: 'traffic.samples.v1', since: '2026-06-14T00:00:00Z', limit: '5' });
     expect(said.out).toMatch(/^DEAD-LETTERED \(UTC\) +TOPIC +PARTITION +OFFSET +EVENT +SOURCE +KEY +CONSUMER GROUP +REPLAYED \(UTC\) +REASON$/m);
@@ -103,8 +111,31 @@ describe('holdfast dead-letters', () => {
     const notifier = await serviceAnswering([]);
     const { io, said } = specIo();
     expect(await run(['dead-letters', '--service', 'notifier', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
-    expect(notifier.asked.map(({ url }) => url)).toEqual(['/v1/dead-letters?limit=100']);
+    // A route of the notifier's own first: no other service serves it.
+    expect(notifier.asked.map(({ url }) => url)).toEqual(['/v1/subscriptions?limit=1', '/v1/dead-letters?limit=100']);
     expect(said.out).toBe('no dead letters at the notifier\n');
+  });
+
+  it("exits 1 naming the URL and its flag when another service answers where --service's is asked, rather than list its letters under that name", async () => {
+    const analyzer = await analyzerAnswering([letter]);
+    const listed = specIo();
+    expect(await run(['dead-letters', '--service', 'planner', '--planner-url', analyzer.url], listed.io)).toBe(ExitCode.error);
+    expect(listed.said.out).toBe('');
+    const refusal = (what: string) =>
+      `holdfast: the service at ${analyzer.url} is not the maintenance-planner: it has no route GET /v1/holds, which the maintenance-planner serves, and every service serves /v1/dead-letters, so its own would be ${what} as the maintenance-planner's; check --planner-url or HOLDFAST_PLANNER_URL names the maintenance-planner\n`;
+    expect(listed.said.err).toBe(refusal('listed'));
+    // None to list: said so of the service that answers, not of the one named.
+    const empty = await analyzerAnswering([]);
+    const none = specIo();
+    none.io.env = { ...none.io.env, HOLDFAST_NOTIFIER_URL: empty.url };
+    expect(await run(['dead-letters', '--service', 'notifier'], none.io)).toBe(ExitCode.error);
+    expect(none.said.err).toContain(`is not the notifier: it has no route GET /v1/subscriptions, which the notifier serves, and every service serves /v1/dead-letters, so its own would be listed as the notifier's; check --notifier-url or HOLDFAST_NOTIFIER_URL names the notifier\n`);
+    expect(none.said.out).toBe('');
+    const replayed = specIo();
+    expect(await run(['dead-letters', 'replay', '--service', 'planner', '--reason', 'x', '--planner-url', analyzer.url], replayed.io)).toBe(ExitCode.error);
+    expect(replayed.said.err).toBe(refusal('replayed'));
+    // Nothing was replayed: no POST was sent.
+    expect(analyzer.asked.filter(({ method }) => method === 'POST')).toEqual([]);
   });
 
   it('refuses a service it does not know, naming the ones it does', async () => {
@@ -136,12 +167,12 @@ describe('holdfast dead-letters replay', () => {
     const before = Date.now();
     expect(await run(argv, io)).toBe(ExitCode.ok);
     // Without --until, every round is bounded by when the command began, so a letter its own replay causes (the cause not fixed) is not sent round after round.
-    const until = (planner.asked[0] as { body: { until: string } }).body.until;
+    const until = (planner.asked[1] as { body: { until: string } }).body.until;
     expect(Date.parse(until)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(until)).toBeLessThanOrEqual(Date.now());
     const asked = { method: 'POST', url: '/v1/dead-letters/replay', body: { topic: 'region.surges.v1', since: '2026-06-14T00:00:00Z', until, reasonContains: 'unknown region', limit: 1000 } };
-    // Each round is the run's next POST, under its own key.
-    expect(planner.asked).toEqual([{ ...asked, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay')) }, { ...asked, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay', 2)) }]);
+    // A route of the planner's own read first; then each round is the run's next POST, under its own key.
+    expect(planner.asked).toEqual([{ method: 'GET', url: '/v1/holds?limit=1', body: undefined }, { ...asked, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay')) }, { ...asked, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay', 2)) }]);
     expect(said.out).toBe('replayed 2 dead letters (2 messages); 1 left\nreplayed 3 dead letters (3 messages); 0 left\n');
   });
 
@@ -149,7 +180,7 @@ describe('holdfast dead-letters replay', () => {
     const analyzer = await serviceReplaying([{ replayed: [replayedLetter(1), replayedLetter(2)], messages: 2, remaining: 4, unreplayable: 1 }]);
     const { io, said } = specIo();
     expect(await run(['dead-letters', 'replay', '--everything', '--limit', '2', '--analyzer-url', analyzer.url], io)).toBe(ExitCode.ok);
-    expect(analyzer.asked).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { everything: true, until: expect.any(String), limit: 2 }, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay')) }]);
+    expect(analyzer.asked.slice(1)).toEqual([{ method: 'POST', url: '/v1/dead-letters/replay', body: { everything: true, until: expect.any(String), limit: 2 }, idempotencyKey: expect.stringMatching(newRunKey('dead-letters replay')) }]);
     expect(said.out).toContain('4 more match: run again, or raise --limit');
     expect(said.out).toContain('1 matching dead letters kept no message to send');
   });

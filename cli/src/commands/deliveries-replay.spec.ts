@@ -9,9 +9,13 @@ const DELIVERY = '0190e0c8-0000-7000-8000-00000000000d';
 describe('holdfast deliveries replay', () => {
   afterEach(closeStandIns);
 
-  /** Replays with a notifier that answers each bulk replay with `replayed`, and says what it was asked and what the CLI printed. */
-  const replay = async (args: string[], replayed = 3) => {
-    const notifier = await standInService(({ url }) => ({ status: 202, body: url === '/v1/deliveries/replay' ? { replayed } : { id: DELIVERY, status: 'pending' } }));
+  /** Replays with a notifier that answers each bulk replay with `replayed` (its subscription `enabled` or not), and says what it was asked and what the CLI printed. */
+  const replay = async (args: string[], replayed = 3, enabled = true) => {
+    const notifier = await standInService(({ method, url }) =>
+      method === 'GET'
+        ? { body: { id: SUBSCRIPTION, channel: 'webhook', enabled, disabledReason: enabled ? null : 'http://127.0.0.1:8443 answered 410 Gone at 2026-06-14T19:00:00.000Z' } }
+        : { status: 202, body: url === '/v1/deliveries/replay' ? { replayed } : { id: DELIVERY, status: 'pending' } },
+    );
     const { io, said } = specIo();
     const code = await run(['deliveries', 'replay', ...args, '--notifier-url', notifier.url], io);
     return { code, said, asked: notifier.asked.map(({ method, url, body }) => ({ method, url, body })) };
@@ -38,6 +42,20 @@ describe('holdfast deliveries replay', () => {
     const delivered = await replay(['--subscription', SUBSCRIPTION, '--status', 'delivered'], 0);
     expect(delivered.asked[0].body).toEqual({ status: 'delivered', subscriptionId: SUBSCRIPTION });
     expect(delivered.said.out).toBe(`no delivered deliveries of subscription ${SUBSCRIPTION} to replay\n`);
+  });
+
+  it('exits 1 when the subscription named is turned off, which a replay leaves out, naming the update that sends what waited or died on a 410', async () => {
+    const off = await replay(['--dead', '--subscription', SUBSCRIPTION], 0, false);
+    expect(off.code).toBe(ExitCode.error);
+    expect(off.asked.map(({ method, url }) => `${method} ${url}`)).toEqual(['POST /v1/deliveries/replay', `GET /v1/subscriptions/${SUBSCRIPTION}`]);
+    expect(off.said.out).toBe('');
+    expect(off.said.err).toBe(
+      `holdfast: subscription ${SUBSCRIPTION} is turned off by the notifier, its receiver having answered 410 Gone (holdfast subscriptions show ${SUBSCRIPTION} says when), and a replay leaves its deliveries out: holdfast subscriptions update ${SUBSCRIPTION} --enabled true turns it on, which sends what waited while it was off and what died on its receiver's 410; this replay then sends what died otherwise\n`,
+    );
+    // On, none to replay is just that.
+    const on = await replay(['--dead', '--subscription', SUBSCRIPTION], 0);
+    expect(on.code).toBe(ExitCode.ok);
+    expect(on.said.out).toBe(`no dead deliveries of subscription ${SUBSCRIPTION} to replay\n`);
   });
 
   it("prints the notifier's answer with --json", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, newRunKey, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, keyedStandInService, newRunKey, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
 
 const ID = '0190e0c8-0000-7000-8000-00000000000a';
 const DELIVERY = '0190e0c8-0000-7000-8000-00000000000d';
@@ -281,5 +281,59 @@ describe('holdfast subscriptions show, update and test', () => {
     );
     const older = await holdfast(['subscriptions', 'show', ID], () => ({ body: { ...subscription, previousSecretUntil: '2026-06-15T20:00:00.000Z' } }));
     expect(older.said.out).toMatch(/^secret: +set \(never shown\)\n +the one it replaced also signs until 2026-06-15 20:00 UTC \(2026-06-15 20:00 UTC here\)\nfilters:/m);
+  });
+});
+
+describe('a command whose answer held a secret shown once, run again under the same Idempotency-Key', () => {
+  afterEach(closeStandIns);
+
+  // The services' own advice (AnswerShownOnce), worded for HTTP.
+  const SHOWN_ONCE: Record<string, string> = {
+    '/v1/subscriptions': 'find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored',
+    [`/v1/subscriptions/${ID}/secret/rotate`]: 'the secret it made signs from now on; rotate again with a new Idempotency-Key if it was not stored',
+    '/v1/keys': 'find the key it made in GET /v1/keys (by team and name), revoke it if its secret was not stored, and create another with a new Idempotency-Key',
+  };
+  const created = ({ url, body }: Asked): Answer =>
+    url === '/v1/keys'
+      ? { status: 201, body: { key: 'hf_0123456789abcdef_secret', keyId: '0123456789abcdef', team: 'network-ops', scopes: ['read'] } }
+      : { status: url === '/v1/subscriptions' ? 201 : 200, body: { ...subscription, ...(body as object), enabled: true, disabledReason: null, secret: 'whsec_R2VuZXJhdGVkIGJ5IHRoZSBub3RpZmllcg==' } };
+
+  /** Runs `args` twice under the job's key against a service that does not keep an answer holding a secret; the second run's exit and stderr. */
+  const twice = async (args: string[], files: Record<string, string> = {}, stdin = '') => {
+    const service = await keyedStandInService(created, ({ url }) => SHOWN_ONCE[url]);
+    const again = async () => {
+      const { io, said } = specIo(files, stdin);
+      io.env = { ...io.env, HOLDFAST_IDEMPOTENCY_KEY: 'deploy-4711' };
+      return { code: await run([...args, '--planner-url', service.url, '--notifier-url', service.url], io), said };
+    };
+    expect((await again()).code).toBe(ExitCode.ok);
+    const second = await again();
+    expect(service.handled).toHaveLength(1);
+    expect(second.code).toBe(ExitCode.error);
+    expect(second.said.err).toContain('(answer-shown-once)\n');
+    return second.said.err.slice(second.said.err.indexOf('\n') + 1);
+  };
+
+  it("subscriptions create: names the list that finds what it made, and for a webhook whose secret the notifier generated, the rotation that replaces it", async () => {
+    const files = { 'webhook.yaml': 'channel: webhook\ntarget: https://hooks.example.org/holdfast\nownerTeam: network-ops\n', 'grafana.yaml': 'channel: grafana\ntarget: https://grafana.example.org\nownerTeam: network-ops\n' };
+    expect(await twice(['subscriptions', 'create', '--file', 'webhook.yaml'], files)).toBe(
+      '  from the CLI: holdfast subscriptions list --team network-ops lists the subscription it made; the signing secret the notifier generated was shown in that answer only: if it was not stored, holdfast subscriptions rotate-secret ID (its id) gives it a new one\n',
+    );
+    // A token given is its owner's already, and rotate-secret refuses a Grafana subscription.
+    expect(await twice(['subscriptions', 'create', '--file', 'grafana.yaml', '--secret', '-'], files, 'glsa_token')).toBe(
+      '  from the CLI: holdfast subscriptions list --team network-ops lists the subscription it made; its secret or token is the one given (a Slack channel has none), so nothing shown then is lost and there is nothing to rotate\n',
+    );
+  });
+
+  it('subscriptions rotate-secret: names the rotation to run with another key', async () => {
+    expect(await twice(['subscriptions', 'rotate-secret', ID])).toBe(
+      `  from the CLI: the secret it made signs now; if it was not stored, run holdfast subscriptions rotate-secret ${ID} with another --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY) for a new one\n`,
+    );
+  });
+
+  it("keys create: names the list that finds the key by its team and name, and how to replace it", async () => {
+    expect(await twice(['keys', 'create', '--team', 'network-ops', '--scopes', 'read', '--name', 'ci'])).toBe(
+      '  from the CLI: holdfast keys list --team network-ops lists the key it made, named ci; if its secret was not stored, revoke that key (holdfast keys revoke KEY_ID --reason TEXT) and run this command with another --idempotency-key (or HOLDFAST_IDEMPOTENCY_KEY) for a new one\n',
+    );
   });
 });

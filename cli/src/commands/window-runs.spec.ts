@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, keyedStandInService, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
 
 const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
 const HOLD = '0190e0c8-0000-7000-8000-0000000000b1';
@@ -73,6 +73,20 @@ describe('holdfast windows start and complete', () => {
     expect(calls.at(-1)).toBe(`POST /v1/windows/${WINDOW}/occurrences/4/start`);
   });
 
+  it('leaves out a run held past its time that waits for a new slot, its end still to come, and names it when no other run is left', async () => {
+    at('2026-06-13T21:10:00Z');
+    // Run 3 (21:00-22:00) was held past its start, and run 4 is the next one due.
+    const { code, calls } = await holdfast(['windows', 'start', WINDOW], [occurrence(3, 'needs-reschedule'), occurrence(4, 'scheduled')]);
+    expect(code).toBe(ExitCode.ok);
+    expect(calls.at(-1)).toBe(`POST /v1/windows/${WINDOW}/occurrences/4/start`);
+    const waiting = await holdfast(['windows', 'start', WINDOW], [occurrence(2, 'needs-reschedule'), occurrence(3, 'needs-reschedule'), occurrence(4, 'completed')]);
+    expect(waiting.code).toBe(ExitCode.error);
+    expect(waiting.calls).toEqual([`GET /v1/windows/${WINDOW}/occurrences?from=2026-06-13T21%3A10%3A00.000Z&limit=2000`, `GET /v1/windows/${WINDOW}/occurrences?status=needs-reschedule&limit=2000`]);
+    expect(waiting.said.err).toBe(
+      `holdfast: window ${WINDOW} has no run left to start (holdfast windows occurrences ${WINDOW} lists them); runs 2, 3 wait for a new slot, each held past its time: holdfast windows start ${WINDOW} --occurrence 2 starts run 2 anyway, or holdfast windows show ${WINDOW} proposes a slot and the update that takes it\n`,
+    );
+  });
+
   it('starts or completes the run --occurrence names without listing them', async () => {
     const started = await holdfast(['windows', 'start', WINDOW, '--occurrence', '5', '--json'], []);
     expect(started.calls).toEqual([`POST /v1/windows/${WINDOW}/occurrences/5/start`]);
@@ -129,43 +143,24 @@ describe('holdfast windows start and complete run again under the same Idempoten
 
   type Run = ReturnType<typeof occurrence>;
 
-  /**
-   * A planner keeping its runs and Idempotency-Keys as the real one does: the same request again under a key gets the
-   * first answer (Idempotent-Replayed), another request under it a 422 idempotency-key-reused naming the first.
-   */
-  const planner = (runs: Run[]) => {
-    const kept = new Map<string, { url: string; answer: Answer }>();
-    const handled: string[] = [];
-    const service = standInService((asked) => {
+  /** A planner keeping its runs, and handling Idempotency-Keys as every service does (keyedStandInService). */
+  const planner = (runs: Run[]) =>
+    keyedStandInService((asked) => {
       if (asked.method === 'GET' && asked.url.startsWith(`/v1/windows/${WINDOW}/occurrences`)) {
         const query = new URL(asked.url, 'http://planner').searchParams;
         const [status, from] = [query.get('status'), query.get('from')];
         return { body: { windowId: WINDOW, items: runs.filter((one) => (!status || one.status === status) && (!from || one.endsAt > from)), nextCursor: null } };
       }
-      const key = asked.idempotencyKey!;
-      const first = kept.get(key);
-      if (first?.url === asked.url) return { ...first.answer, headers: { 'idempotent-replayed': 'true' } };
-      if (first) {
-        const detail = `Idempotency-Key ${key} was used at 2026-06-10T20:30:00.000Z for another request (POST ${first.url}): send a new key with each new request.`;
-        return { status: 422, body: { status: 422, title: 'Unprocessable Content', code: 'idempotency-key-reused', detail } };
-      }
-      handled.push(`POST ${asked.url}`);
       const [, n, step] = /occurrences\/(\d+)\/(start|complete)$/.exec(asked.url)!;
       const taken = runs.find((one) => one.number === Number(n))!;
       const [from, to] = step === 'start' ? [['scheduled', 'held', 'needs-reschedule'], 'in-progress'] : [['in-progress'], 'completed'];
-      let answer: Answer;
-      if (from.includes(taken.status)) {
-        taken.status = to;
-        answer = { body: { ...taken, heldBy: undefined } };
-      } else {
+      if (!from.includes(taken.status)) {
         const code = step === 'start' ? 'occurrence-not-startable' : 'occurrence-not-in-progress';
-        answer = { status: 409, body: { status: 409, title: 'Conflict', code, occurrenceStatus: taken.status, detail: `Occurrence ${n} of window ${WINDOW} is ${taken.status}.` } };
+        return { status: 409, body: { status: 409, title: 'Conflict', code, occurrenceStatus: taken.status, detail: `Occurrence ${n} of window ${WINDOW} is ${taken.status}.` } };
       }
-      kept.set(key, { url: asked.url, answer });
-      return answer;
+      taken.status = to;
+      return { body: { ...taken, heldBy: undefined } };
     });
-    return { service, handled };
-  };
 
   const holdfast = async (url: string, args: string[], env: Record<string, string> = {}) => {
     const { io, said } = specIo();
@@ -177,8 +172,7 @@ describe('holdfast windows start and complete run again under the same Idempoten
   it("answers a start run again as the first time, the run it started being in progress now, and starts no second run of a recurring window", async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
     const runs = [occurrence(1, 'scheduled'), occurrence(2, 'scheduled')];
-    const { service, handled } = planner(runs);
-    const { url } = await service;
+    const { url, handled } = await planner(runs);
     const start = ['windows', 'start', WINDOW, '--idempotency-key', 'deploy-4711'];
     const first = await holdfast(url, start);
     expect(first.code, first.said.err).toBe(ExitCode.ok);
@@ -194,8 +188,7 @@ describe('holdfast windows start and complete run again under the same Idempoten
   it('answers a start, and a complete, run again as the first time when no run is left to take', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
     const runs = [occurrence(1, 'scheduled')];
-    const { service, handled } = planner(runs);
-    const { url } = await service;
+    const { url, handled } = await planner(runs);
     // One key for the whole job, as a CI job sets it.
     const job = { HOLDFAST_IDEMPOTENCY_KEY: 'deploy-4711' };
     for (const step of ['start', 'start', 'complete', 'complete', 'start']) {
@@ -206,18 +199,54 @@ describe('holdfast windows start and complete run again under the same Idempoten
     expect(handled).toEqual([`POST /v1/windows/${WINDOW}/occurrences/1/start`, `POST /v1/windows/${WINDOW}/occurrences/1/complete`]);
   });
 
+  it("leaves a job's key free when a complete finds no run in progress, so the job's start and complete then take the next run", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-11T20:58:00Z') });
+    // An hourly window whose run 1 another job completed.
+    const hourly = (number: number, status: string) => ({ ...occurrence(1, status), number, startsAt: `2026-06-11T${19 + number}:00:00.000Z`, endsAt: `2026-06-11T${19 + number}:30:00.000Z` });
+    const runs = [hourly(1, 'completed'), hourly(2, 'scheduled'), hourly(3, 'scheduled')];
+    const { url, handled } = await planner(runs);
+    const job = { HOLDFAST_IDEMPOTENCY_KEY: 'r6-jobC' };
+    const early = await holdfast(url, ['windows', 'complete', WINDOW], job);
+    expect(early.code).toBe(ExitCode.error);
+    expect(early.said.err).toBe(`holdfast: no run of window ${WINDOW} is in progress: holdfast windows start ${WINDOW} starts the next one\n`);
+    const started = await holdfast(url, ['windows', 'start', WINDOW], job);
+    expect(started.code, started.said.err).toBe(ExitCode.ok);
+    expect(started.said.out).toMatch(new RegExp(`^run: +2 of window ${WINDOW}\\nstatus: +in-progress$`, 'm'));
+    const completed = await holdfast(url, ['windows', 'complete', WINDOW], job);
+    expect(completed.code, completed.said.err).toBe(ExitCode.ok);
+    expect(completed.said.out).toMatch(new RegExp(`^run: +2 of window ${WINDOW}\\nstatus: +completed$`, 'm'));
+    // The probe of run 1 was refused, and its key handled anew for run 2.
+    expect(handled).toEqual([`POST /v1/windows/${WINDOW}/occurrences/1/complete`, `POST /v1/windows/${WINDOW}/occurrences/2/start`, `POST /v1/windows/${WINDOW}/occurrences/2/complete`]);
+    expect(runs.map((one) => one.status)).toEqual(['completed', 'completed', 'scheduled']);
+  });
+
   it('says no run is left to start when the key was not used for one, and looks for none without a key given', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
-    const { service } = planner([occurrence(1, 'in-progress')]);
-    const { url } = await service;
+    const service = await planner([occurrence(1, 'in-progress')]);
+    const { url } = service;
     const unused = await holdfast(url, ['windows', 'start', WINDOW, '--idempotency-key', 'deploy-4712']);
     expect(unused.code).toBe(ExitCode.error);
     expect(unused.said.err).toBe(`holdfast: window ${WINDOW} has no run left to start (holdfast windows occurrences ${WINDOW} lists them)\n`);
     const keyless = await holdfast(url, ['windows', 'start', WINDOW]);
     expect(keyless.said.err).toBe(unused.said.err);
-    const asked = (await service).asked.map(({ method, url: path }) => `${method} ${path.split('?')[0]}`);
-    // The key given: the runs read again and the run in progress asked under it (refused, so nothing done); none given, only the runs read.
-    expect(asked).toEqual([`GET /v1/windows/${WINDOW}/occurrences`, `GET /v1/windows/${WINDOW}/occurrences`, `POST /v1/windows/${WINDOW}/occurrences/1/start`, `GET /v1/windows/${WINDOW}/occurrences`]);
+    const asked = service.asked.map(({ method, url: path }) => `${method} ${path.split('?')[0]}`);
+    // The runs read (those to come, those waiting for a slot); the key given, every run read and the run in progress asked
+    // under it (refused, so nothing done and the key left free); none given, no more.
+    const [runs, post] = [`GET /v1/windows/${WINDOW}/occurrences`, `POST /v1/windows/${WINDOW}/occurrences/1/start`];
+    expect(asked).toEqual([runs, runs, runs, post, runs, runs]);
+  });
+
+  it('says why the run it looked at under the key was refused when that was not for its state (a key without the scope)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-10T20:30:00Z') });
+    const missingScope = { status: 403, title: 'Forbidden', code: 'missing-scope', requiredScope: 'windows:write', detail: 'This key lacks the windows:write scope.' };
+    // No run in progress: run 1, completed, is the one looked at under the key.
+    const planner = await standInService((asked) =>
+      asked.method === 'GET' ? { body: { windowId: WINDOW, items: asked.url.includes('status=') ? [] : [occurrence(1, 'completed')], nextCursor: null } } : { status: 403, body: missingScope },
+    );
+    const { code, said } = await holdfast(planner.url, ['windows', 'complete', WINDOW, '--idempotency-key', 'deploy-4713']);
+    expect(planner.asked.at(-1)).toMatchObject({ method: 'POST', url: `/v1/windows/${WINDOW}/occurrences/1/complete` });
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toMatch(/^holdfast: This key lacks the windows:write scope\. \(missing-scope\)\n {2}from the CLI: use a key with scope windows:write/);
   });
 });
 

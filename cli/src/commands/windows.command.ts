@@ -85,9 +85,9 @@ type SurgePolicy = NonNullable<CreateWindowBody['surgePolicy']>;
 
 // Not started yet. Of the runs not over by now, the first of these (start order) is the run due now
 // or next; the planner refuses it when it is not due yet (OCCURRENCE_EARLY_START_MINUTES) and answers
-// 423 when it is held. A run whose time passed while it was held waits as needs-reschedule: it is
-// started only when named (--occurrence), never in place of the run due now.
-const NOT_STARTED: readonly OccurrenceStatus[] = ['scheduled', 'held', 'needs-reschedule'];
+// 423 when it is held. A run whose time passed while it was held waits as needs-reschedule, though its
+// end may be to come: it is started only when named (--occurrence), never in place of the run due now.
+const NOT_STARTED: readonly OccurrenceStatus[] = ['scheduled', 'held'];
 // A run still to come: one waiting for a new slot is over by now, and an exdate leaves it waiting.
 const SKIPPABLE: readonly OccurrenceStatus[] = ['scheduled', 'held'];
 
@@ -246,7 +246,7 @@ type Step = 'start' | 'complete';
 async function chosenRun(context: CommandContext, id: string, step: Step): Promise<number | CliError> {
   if (step === 'start') {
     const next = (await runsOf(context, id, undefined, new Date().toISOString())).items.find((run) => NOT_STARTED.includes(run.status));
-    return next?.number ?? new CliError(`window ${id} has no run left to start (holdfast windows occurrences ${id} lists them)`);
+    return next?.number ?? (await noRunLeft(context, id));
   }
   const running = (await runsOf(context, id, 'in-progress')).items;
   if (running.length === 0) return new CliError(`no run of window ${id} is in progress: holdfast windows start ${id} starts the next one`);
@@ -254,14 +254,31 @@ async function chosenRun(context: CommandContext, id: string, step: Step): Promi
   return running[0].number;
 }
 
+/** Why `start` takes no run: none left, but a run waiting for a new slot (over by now or not) may be started by name. */
+async function noRunLeft(context: CommandContext, id: string): Promise<CliError> {
+  const none = `window ${id} has no run left to start (holdfast windows occurrences ${id} lists them)`;
+  const waiting = (await runsOf(context, id, 'needs-reschedule')).items.map((run) => run.number);
+  if (waiting.length === 0) return new CliError(none);
+  const [first] = waiting;
+  const runs = waiting.length === 1 ? `run ${first} waits for a new slot, held past its time` : `runs ${waiting.join(', ')} wait for a new slot, each held past its time`;
+  return new CliError(`${none}; ${runs}: holdfast windows start ${id} --occurrence ${first} starts run ${first} anyway, or holdfast windows show ${id} proposes a slot and the update that takes it`);
+}
+
 /**
- * A run that an earlier run of this command may have taken under its key, when none is left to take: one a start or
- * completion sent to now is refused (already in progress or completed), so the key, if unused, does nothing.
+ * A run that an earlier run of this command may have taken under its key, when none is left to take: a start or
+ * completion sent to it now is refused (already in progress or completed), and a refusal (409) is not kept for its key,
+ * so the key, if unused, stays free for the run the job takes next.
  */
 async function runTakenBefore(context: CommandContext, id: string, step: Step): Promise<number | undefined> {
   const runs = (await runsOf(context, id)).items;
   const taken = step === 'start' ? (runs.find((run) => run.status === 'in-progress') ?? runs.findLast((run) => run.status === 'completed')) : runs.findLast((run) => run.status === 'completed');
   return taken?.number;
+}
+
+/** The planner's 409 for a run that cannot be started or completed as it stands. */
+function refusedForItsState(answer: ApiAnswer): boolean {
+  const code = (answer.body as { code?: unknown } | undefined)?.code;
+  return answer.response.status === 409 && (code === 'occurrence-not-startable' || code === 'occurrence-not-in-progress');
 }
 
 /** The run an Idempotency-Key was used for by an earlier run of this command, as the planner's idempotency-key-reused names its request. */
@@ -297,8 +314,9 @@ async function takeRun(context: CommandContext, id: string, step: Step): Promise
   const answer = await send(n);
   const usedFor = runOfReusedKey(answer, id, step);
   if (usedFor !== undefined && usedFor !== n) return { n: usedFor, answer: await send(usedFor, true) };
-  // Not the key's answer but a refusal of its own: the run looked at was none to take.
-  if (chosen instanceof CliError && !answer.response.ok) throw chosen;
+  // Not the key's answer but the run's own refusal: the run looked at was none to take. Any other refusal (a key
+  // without the scope, a planner away) is said as it is, not as "no run".
+  if (chosen instanceof CliError && refusedForItsState(answer)) throw chosen;
   return { n, answer };
 }
 

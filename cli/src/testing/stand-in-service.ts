@@ -85,6 +85,47 @@ export async function standInService(answer: (asked: Asked) => Answer): Promise<
   return service;
 }
 
+// The answers the services do not keep for an Idempotency-Key (libs/service-kit's IdempotencyInterceptor): the key's standing,
+// the service's state, and a refusal for the state things are in (409, 423), which a retry once that changed has handled.
+const NOT_KEPT = (status: number) => status >= 500 || [401, 403, 409, 423, 429].includes(status);
+
+/** A stand-in service that also says which POSTs it handled, rather than answered from a kept Idempotency-Key. */
+export interface KeyedStandInService extends StandInService {
+  handled: string[];
+}
+
+/**
+ * A stand-in service handling Idempotency-Keys as every Holdfast service does: a POST's answer is kept under its key (but
+ * NOT_KEPT's), the same request again is given it (Idempotent-Replayed), another request under the key is a 422
+ * idempotency-key-reused naming the first, and a repeat of one whose answer held a secret (`shownOnce` says what to do
+ * instead, for the requests whose answer does) a 409 answer-shown-once.
+ */
+export async function keyedStandInService(answer: (asked: Asked) => Answer, shownOnce: (asked: Asked) => string | undefined = () => undefined): Promise<KeyedStandInService> {
+  const kept = new Map<string, { request: string; url: string; at: string; answer: Answer; shownOnce?: string }>();
+  const handled: string[] = [];
+  const service = await standInService((asked) => {
+    const key = asked.idempotencyKey;
+    if (asked.method !== 'POST' || key === undefined) return answer(asked);
+    const request = `${asked.url}\n${JSON.stringify(asked.body ?? null)}`;
+    const first = kept.get(key);
+    if (first && first.request !== request) {
+      const detail = `Idempotency-Key ${key} was used at ${first.at} for another request (POST ${first.url}${first.url === asked.url ? ' with another body' : ''}): send a new key with each new request.`;
+      return { status: 422, body: { status: 422, title: 'Unprocessable Content', code: 'idempotency-key-reused', detail } };
+    }
+    if (first?.shownOnce) {
+      const detail = `The request with Idempotency-Key ${key} was done at ${first.at} (${first.answer.status ?? 200}), but its answer held a secret shown only once, which Holdfast does not keep: ${first.shownOnce}.`;
+      return { status: 409, body: { status: 409, title: 'Conflict', code: 'answer-shown-once', detail } };
+    }
+    if (first) return { ...first.answer, headers: { ...first.answer.headers, 'idempotent-replayed': 'true' } };
+    handled.push(`POST ${asked.url}`);
+    const given = answer(asked);
+    const status = given.status ?? 200;
+    if (!NOT_KEPT(status)) kept.set(key, { request, url: asked.url, at: new Date().toISOString(), answer: given, shownOnce: status < 300 ? shownOnce(asked) : undefined });
+    return given;
+  });
+  return Object.assign(service, { handled });
+}
+
 /**
  * What a command said, and a clock that moves only when it sleeps or `passTime` moves it, so a wait's
  * deadline comes in no time; a signal from `abortAfter` aborts when the clock reaches its time.
