@@ -96,6 +96,21 @@ describe('maintenance-planner: a hold released after its surge cleared says why 
     expect(explanation.body.holds.find((entry: any) => entry.hold.id === hold.id).hold).toMatchObject({ active: false, releaseReason: reason });
   });
 
+  it("places the hold of a surge whose reason takes the contract's whole 2,000 characters (a declaration's, an alert's), its own reason cut short to fit", async () => {
+    clock.set('2026-12-07T09:00:00Z');
+    const windowId = await plan('IR', 'Asia/Tehran', '2026-12-07T09:30:00Z', '2026-12-07T10:00:00Z');
+    const surgeId = uuidv7();
+    const long = `election in IR: ${'x'.repeat(1984)}`;
+    await publisher.publish(started(surgeId, 'IR', 'declaration', { startedAt: '2026-12-07T09:00:00Z', detectedAt: '2026-12-07T09:00:00Z', expectedEndAt: '2026-12-07T11:00:00Z', reason: long }));
+    await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true }));
+    const hold = (await holdOf(surgeId))!;
+    expect(hold.reason).toHaveLength(2000);
+    expect(hold.reason).toMatch(/^Surge in IR: election in IR: x+…$/);
+    expect((await api('GET', `/v1/windows/${windowId}`)).body.status).toBe('held');
+    expect((await api('GET', '/v1/gate?regions=IR')).status).toBe(423);
+    await expectEventually(() => expect(eventsOf(holdEvents, 'hold.placed').find((event) => event.holdId === hold.id)).toMatchObject({ reason: hold.reason }));
+  });
+
   it('keeps the reason of a clearance that overtook its start, for the hold the late start places and releases at once', async () => {
     clock.set('2026-12-07T08:00:00Z');
     const surgeId = uuidv7();

@@ -1,4 +1,4 @@
-import { HoldReleasedSchema, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
+import { HoldPlacedSchema, HoldReleasedSchema, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
 import { DateTime } from 'luxon';
 import type { CountedHoldView, HoldView } from './hold-view.schema';
 
@@ -105,10 +105,25 @@ export function releasedAfterClearance(hold: Pick<HoldRow, 'source' | 'cleared_a
 function bracketed(reason: string | null, room: number): string {
   const text = reason?.trim();
   if (!text) return '';
-  if (text.length + 3 <= room) return ` (${text})`;
-  // Never half a surrogate pair: a lone one is not text.
-  return ` (${text.slice(0, Math.max(0, room - 4)).replace(/[\uD800-\uDBFF]$/, '')}…)`;
+  return ` (${cutToFit(text, room - 3)})`;
 }
+
+/** Text in at most `room` characters, its end cut off with an ellipsis when it is longer. */
+function cutToFit(text: string, room: number): string {
+  if (text.length <= room) return text;
+  // Never half a surrogate pair: a lone one is not text.
+  return `${text.slice(0, Math.max(0, room - 1)).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
+
+/** A hold placement's reason longer than hold.placed (and window.held's holdReason) allows would be refused on produce. */
+const PLACED_REASON_MAX = HoldPlacedSchema.shape.reason.maxLength ?? Number.MAX_SAFE_INTEGER;
+
+/**
+ * The reason of a surge's hold, "Surge in IR: <the surge's reason>", cut short to fit the events it
+ * goes out in: the surge's reason may take all the room the contract allows (a declaration's or an
+ * alert's 2,000 characters), and a hold refused on produce would leave the region unheld.
+ */
+export const surgeHoldReason = (region: string, surgeReason: string): string => cutToFit(`Surge in ${region}: ${surgeReason}`, PLACED_REASON_MAX);
 
 /**
  * Orders a hold's placement or extension against windows planned or changed meanwhile: a placement

@@ -5,6 +5,7 @@ import { Clock } from '@holdfast/service-kit';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { HoldsService } from './holds.service';
+import { surgeHoldReason } from './hold-record';
 import { SurgeClearances } from './surge-clearances';
 
 const GAUGES_AFTER_COMMIT = Symbol('hold gauges after commit');
@@ -49,7 +50,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
         source,
         causeId: surgeId,
         regions: [region],
-        reason: `Surge in ${region}: ${reason}`,
+        reason: surgeHoldReason(region, reason),
         from: new Date(startedAt),
         until: expectedEndAt ? new Date(expectedEndAt) : null,
         severity,
