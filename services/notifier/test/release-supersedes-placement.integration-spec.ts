@@ -13,7 +13,7 @@ import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type Del
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead', 'releaseRetried'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -349,5 +349,34 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     });
     expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 0 });
     expect(types(suite.receivers.releaseDead)).toEqual(['hold.placed', 'hold.released']);
+  });
+
+  it('refuses to replay a delivered hold.placed whose release, recorded after it, is still being retried: the receiver would be told the hold is in force after it ended', async () => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.releaseRetried.url, filters: { regions: ['UY'], eventTypes: ['hold.placed', 'hold.released'] } });
+    const placed = holdPlaced(['UY']);
+    await suite.publisher.publish(placed);
+    const [placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries).toHaveLength(1);
+      return deliveries;
+    });
+    // Refused for now, and retried later: on this test's clock, not before it moves.
+    suite.receivers.releaseRetried.reply = () => ({ status: 503 });
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
+    const [release] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`);
+      expect(deliveries).toMatchObject([{ eventType: 'hold.released', attempts: 1 }]);
+      return deliveries;
+    });
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-superseded',
+      releaseDeliveryId: release.id,
+      detail: expect.stringContaining(`its release is delivery ${release.id} of subscription ${id}, which is still being sent (retried on its own): it will tell the receiver that the hold is over.`),
+    });
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 0 });
+    expect(types(suite.receivers.releaseRetried)).toEqual(['hold.placed', 'hold.released']);
   });
 });

@@ -58,7 +58,9 @@ export class DeliverySuperseded extends DomainError {
         ? `subscription ${subscriptionId} is sent no release of it, so nothing would follow to say the hold is over`
         : release.releaseStatus === 'dead'
           ? `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}, which is dead: to tell the receiver that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`
-          : `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}: to tell the receiver again that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`;
+          : release.releaseStatus === 'pending'
+            ? `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}, which is still being sent (retried on its own): it will tell the receiver that the hold is over`
+            : `its release is delivery ${release.releaseDeliveryId} of subscription ${subscriptionId}: to tell the receiver again that the hold is over, replay that one (POST /v1/deliveries/${release.releaseDeliveryId}/replay)`;
     super(
       DeliveryErrorCode.Superseded,
       409,

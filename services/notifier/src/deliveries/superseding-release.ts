@@ -10,11 +10,11 @@ const RELEASES_OF: Readonly<Partial<Record<string, readonly string[]>>> = { 'hol
 // ('hold:' || $4, the hold's own), of the types $3, that the receiver was sent (once at least: a bulk replay of what was delivered
 // queues it again), or is being sent, or that was recorded before the placement ($5; a dead letter replayed onto the topic): sent
 // after it, the placement would say the released hold is in force again. A release recorded after its placement on the same key,
-// and never sent, waits for it, as a key's order has it; but for a placement delivered ($6), one that went dead is counted too:
-// the receiver holds the placement already, and what it lacks is that release.
+// and never sent, waits for it, as a key's order has it; but for a placement delivered ($6), one still to be sent (retried) or
+// that went dead is counted too: the receiver holds the placement already, and what it lacks is that release.
 const RELEASE_SENT_FIRST = prepared(`SELECT r.id, r.status, COALESCE((r.event->'data'->>'releasedAt')::timestamptz, r.event_time) AS released_at FROM delivery r
   WHERE r.subscription_id = $1 AND r.ordering_key IN ($2, 'hold:' || $4) AND r.event_type = ANY($3::text[]) AND r.event->'data'->>'holdId' = $4
-    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR ($6 AND r.status = 'dead')
+    AND (r.seq < $5 OR r.status IN ('delivered', 'sending') OR ($6 AND r.status IN ('pending', 'dead'))
       OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = r.id AND a.outcome = 'delivered'))
   ORDER BY r.seq LIMIT 1`);
 // The release of the hold ($4) as the notifier consumed it (hold_release, kept for every release), when none of the release
@@ -29,7 +29,8 @@ const RELEASE_UNTOLD = prepared(`SELECT h.released_at, (h.window_ids IS NULL OR 
 export type SupersedingRelease =
   /**
    * A release of the hold was sent to the subscription, is being sent, or was recorded for it before the placement; or,
-   * for a placement delivered, went dead after it (`releaseStatus` dead: that is the one to replay).
+   * for a placement delivered, was recorded after it and is still to be sent (`releaseStatus` pending, retried on its
+   * own) or went dead (`releaseStatus` dead: that is the one to replay).
    */
   | { holdId: string; releasedAt: Date; releaseDeliveryId: string; releaseStatus: DeliveryStatus }
   /**
@@ -45,7 +46,7 @@ export type SupersedingRelease =
  * force again. Undefined for any other event, and while the release that will tell the subscription the hold is over
  * is still to come after the placement (recorded after it on its key, or the window.released of a window the hold's
  * release let go of, read from the windows topic after the hold's hold.released). `delivered`: the placement reached
- * the receiver already (a replay of it is asked), so a release after it that went dead supersedes it too.
+ * the receiver already (a replay of it is asked), so a release after it still to be sent, or gone dead, supersedes it too.
  */
 export async function supersedingRelease(
   reader: Pick<EntityManager, 'query'>,
