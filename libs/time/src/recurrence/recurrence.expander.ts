@@ -105,6 +105,8 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
 
 // Five weeks of hours: enough that a series of runs reads a few stretches, little enough that one costs nothing much.
 const HOURS_READ_AT_ONCE = 35 * 24;
+// The parts of a rule that take some hours and leave others; an hourly rule with none of them runs at every step.
+const HOUR_FILTERS = ['byminute', 'bysecond', 'byhour', 'byweekday', 'bymonthday', 'byyearday', 'byweekno', 'bymonth', 'bysetpos', 'bynweekday', 'byeaster'] as const;
 
 /**
  * An hourly rule's starts, in elapsed time, as RFC 5545 implementations step HOURLY and finer: from
@@ -133,6 +135,17 @@ function elapsedHourStarts(
   const firstStep = count === null ? Math.max(0, Math.floor((range.from - anchor) / step)) : 0;
   const end = Math.min(range.until, range.untilInstant === null ? Number.POSITIVE_INFINITY : range.untilInstant + 1);
   if (anchor + firstStep * step >= end) return;
+  if (!HOUR_FILTERS.some((filter) => rule.origOptions[filter] != null)) {
+    // No filter: every step is a run, at the planned start's minutes past its hour, so the runs before the
+    // range are counted, not walked (a COUNT of thousands asked about its end costs as little as its start).
+    const minute = first.start - anchor;
+    const skipped = Math.max(0, Math.floor((range.from - anchor) / step));
+    for (let k = count === null ? skipped : Math.min(skipped, count); count === null || k < count; k++) {
+      const start = anchor + k * step + minute;
+      if (start >= end || !take(start)) return;
+    }
+    return;
+  }
   // The local starts the rule takes, read on a floating clock with every hour a step, a day either side of the steps' local hours,
   // a stretch at a time: a COUNT rule asked about a range far longer than its runs (a century) stops after its stretch, not
   // after listing every hour of the range.
