@@ -115,6 +115,24 @@ describe('window changes the planner checks', () => {
     expect((await runs(later.windowId)).map((run) => run.startsAt.slice(0, 10))).toEqual(['2026-12-14', '2026-12-21', '2026-12-28', '2027-01-04']);
   });
 
+  it('1F: a series moved so that every run is over by now is a 422 window-in-past, as the same body planned is', async () => {
+    clock.set('2026-12-07T08:00:00Z');
+    const utc = { footprint: { global: false, regions: ['GB'] }, plannedZone: 'UTC' };
+    const cases = [
+      { recurrence: 'FREQ=WEEKLY;COUNT=5', move: { startsAt: '2026-11-03T10:00:00Z', endsAt: '2026-11-03T11:00:00Z' } },
+      { recurrence: 'FREQ=WEEKLY;COUNT=5', move: { startsAt: '2026-11-03T10:00:00Z', endsAt: '2026-11-03T11:00:00Z', recurrence: 'FREQ=WEEKLY;COUNT=5' } },
+      { recurrence: 'FREQ=HOURLY;COUNT=4', move: { startsAt: '2026-12-07T01:00:00Z', endsAt: '2026-12-07T01:30:00Z' } },
+      { recurrence: 'FREQ=DAILY;COUNT=2', move: { startsAt: '2026-12-01T10:00:00Z', endsAt: '2026-12-01T11:00:00Z' } },
+    ];
+    for (const { recurrence, move } of cases) {
+      const window = await plan({ ...utc, startsAt: '2026-12-08T10:00:00Z', endsAt: '2026-12-08T10:30:00Z', recurrence });
+      const moved = await api('PATCH', `/v1/windows/${window.windowId}`, { version: 1, ...move });
+      expect(moved, `${recurrence} moved to ${move.startsAt}`).toMatchObject({ status: 422, body: { code: 'window-in-past', errors: [{ path: 'endsAt' }] } });
+      const planned = await api('POST', '/v1/windows', { title: 'Repro', ownerTeam: 'repro', ...utc, recurrence, ...move });
+      expect(planned).toMatchObject({ status: 422, body: { code: 'window-in-past' } });
+    }
+  });
+
   it('2: a stale body version beside a matching If-Match is a 409 stale-version', async () => {
     clock.set('2027-03-01T00:00:00Z');
     const one = await plan({ footprint: { global: false, regions: ['GB'] }, plannedZone: 'UTC', startsAt: '2027-03-02T10:00:00Z', endsAt: '2027-03-02T11:00:00Z' });

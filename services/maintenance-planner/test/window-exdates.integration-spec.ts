@@ -3,6 +3,7 @@ import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@hold
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
+import { WindowsService } from '../src/windows/windows.service';
 
 const clock = new ManualClock('2027-02-01T00:00:00Z');
 
@@ -284,7 +285,11 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     expect(await listed('completed')).not.toContain(daily.windowId);
     expect(await listed('cancelled')).toContain(daily.windowId);
     // Not cancelled itself: nothing says who cancelled it or why, and its exdates can still be taken back.
-    expect((await api('GET', `/v1/gate?windowId=${daily.windowId}`)).body).toMatchObject({ code: 'no-run-left' });
+    const gate = (await api('GET', `/v1/gate?windowId=${daily.windowId}`)).body;
+    expect(gate).toMatchObject({ code: 'no-run-left', lastRun: { number: 3, status: 'cancelled' } });
+    expect(gate.detail).toContain('was cancelled by its exdate 2027-05-05T08:00:00Z');
+    expect(gate.detail).toContain(`Taking that date out of exdates (PATCH /v1/windows/${daily.windowId}) brings the run back`);
+    expect(gate.detail).not.toContain('will never run again');
     clock.set('2027-05-04T08:00:00Z');
     expect((await api('POST', `/v1/windows/${daily.windowId}/occurrences/2/start`)).body.detail).toContain("its date is among the window's exdates");
     const givenBack = await patch(daily, skipped.body.version, { exdates: [every[0], every[2]] });
@@ -296,6 +301,25 @@ describe('maintenance-planner: a run taken out by an exdate keeps its number, an
     const cancelled = await api('POST', `/v1/windows/${daily.windowId}/cancel`, { reason: 'not needed this month' });
     expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled', version: again.body.version + 1 } });
     expect((await api('GET', `/v1/gate?windowId=${daily.windowId}`)).body).toMatchObject({ code: 'window-cancelled', cancelReason: 'not needed this month' });
+  });
+
+  it('takes an exdate calling off the last run still to come when the runs before it are over', async () => {
+    clock.set('2026-12-07T05:00:00Z');
+    const hourly = await planDaily('EC', '2026-12-07T06:05:00Z', { recurrence: 'FREQ=HOURLY;COUNT=2', endsAt: '2026-12-07T06:06:00Z' });
+    // Run 1 missed (ended 06:06), run 2 (07:05-07:06) still to come.
+    clock.set('2026-12-07T07:03:00Z');
+    await service.app.get(WindowsService).markMissed();
+    const skipped = await patch(hourly, hourly.version, { exdates: ['2026-12-07T07:05:00Z'] });
+    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
+    expect(skipped.body).toMatchObject({ exdates: ['2026-12-07T07:05:00Z'], nextOccurrence: null });
+    expect(await runs(hourly.windowId)).toEqual([
+      [1, '2026-12-07', 'missed'],
+      [2, '2026-12-07', 'cancelled'],
+    ]);
+    // And given back while it has not ended.
+    const givenBack = await patch(hourly, skipped.body.version, { exdates: [] });
+    expect(givenBack.status, JSON.stringify(givenBack.body)).toBe(200);
+    expect(givenBack.body).toMatchObject({ nextOccurrence: { number: 2, startsAt: '2026-12-07T07:05:00.000Z' } });
   });
 
   it('stores the next run past those stored when exdates take out every run stored still to come, so the window does not read completed', async () => {

@@ -536,7 +536,8 @@ export class WindowsService {
       // Moved in time (not only dates dropped or given back): the runs still to come are a new plan, and one waiting for a slot is superseded.
       const replanned = changes.some((field) => field !== 'exdates' && (TIME_FIELDS as readonly string[]).includes(field));
       const horizon = new Date(Math.max(row.expanded_until.getTime(), this.clock.nowMs() + this.config.settings.occurrenceHorizonMs));
-      const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), this.clock.now()) : [];
+      // Dates alone move no run: those they leave may all be over or called off (the last run to come skipped), not a window planned in the past.
+      const occurrences = timeChanged ? this.plannedOccurrences(next, horizon, this.clock.now(), { from: this.clock.now(), judgeOver: replanned }) : [];
       // Dates alone: those added are judged (one stored before this check was made stays). Moved: every one, the stored ones told how they would move.
       if (replanned && (request.exdates === undefined || !changes.includes('exdates'))) this.assertExdatesKeptByMove(storedTimes(row), next);
       else if (replanned) this.assertExdatesNameRuns(next);
@@ -1349,14 +1350,20 @@ export class WindowsService {
   }
 
   /**
-   * The runs of a window being planned (every run from its first start) or moved (`from` now: the
+   * The runs of a window being planned (every run from its first start) or changed (`from` now: the
    * runs already past stay as they were), refused when it starts too far ahead, is too long, is over
-   * by now, its runs overlap, or there are more of them before the horizon than the planner keeps.
+   * by now (unless `judgeOver` is false: a change of exdates alone), its runs overlap, or there are
+   * more of them before the horizon than the planner keeps.
    */
-  private plannedOccurrences(window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] }, horizon: Date, now: Date, from?: Date) {
+  private plannedOccurrences(
+    window: { startsAt: string; endsAt: string; plannedZone: string; recurrence?: string; exdates?: string[] },
+    horizon: Date,
+    now: Date,
+    change?: { from: Date; judgeOver: boolean },
+  ) {
     assertNotTooFarAhead(window.startsAt, now, this.config.settings.planMaxAheadMs);
     assertNotTooLong(window, this.config.settings.windowMaxDurationMs);
-    const { occurrences, truncated } = this.expand(window, horizon, from, true);
+    const { occurrences, truncated } = this.expand(window, horizon, change?.from, true);
     if (truncated) {
       throw new DomainError(
         'too-many-occurrences',
@@ -1365,7 +1372,7 @@ export class WindowsService {
         { errors: [{ path: 'recurrence', message: `more than ${MAX_OCCURRENCES_LIMIT} runs before the horizon` }] },
       );
     }
-    assertAhead(occurrences, now);
+    if (change?.judgeOver !== false) assertAhead(occurrences, now);
     assertApart(occurrences);
     // A DAILY or longer rule keeps its local time, so a DST change brings two runs closer: judged a year past the horizon too,
     // or a daily 24-hour window planned in winter is taken and its runs stop, refused by the sweep, at the spring change.
@@ -1394,7 +1401,10 @@ export class WindowsService {
     }
     const expanded = atField('recurrence', () => expandOccurrences(planned, { from: from && from > planned.start ? from : planned.start, until, maxCount: MAX_OCCURRENCES_LIMIT }));
     // None still going: its first run says whether the rule is over by now (window-in-past) or gives none at all.
-    if (expanded.occurrences.length === 0 && from) return atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: 1 }));
+    // Not truncated: with maxCount 1 the expander says so of any rule with a second run, read as too-many-occurrences.
+    if (expanded.occurrences.length === 0 && from) {
+      return { occurrences: atField('recurrence', () => expandOccurrences(planned, { from: planned.start, until, maxCount: 1 })).occurrences, truncated: false };
+    }
     const { occurrences } = expanded;
     if (occurrences.length === 0) {
       // Its first run left out by an exdate and the next past the horizon (a quarterly rule): that one is stored, as a one-off's first run is however far ahead.
