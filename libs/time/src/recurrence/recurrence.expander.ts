@@ -105,6 +105,7 @@ export function expandOccurrences(window: PlannedWindow, bounds: ExpansionBounds
 
 // Five weeks of hours: enough that a series of runs reads a few stretches, little enough that one costs nothing much.
 const HOURS_READ_AT_ONCE = 35 * 24;
+const EVERY_HOUR = Array.from({ length: 24 }, (_, hour) => hour);
 // The parts of a rule that take some hours and leave others; an hourly rule with none of them runs at every step.
 const HOUR_FILTERS = ['byminute', 'bysecond', 'byhour', 'byweekday', 'bymonthday', 'byyearday', 'byweekno', 'bymonth', 'bysetpos', 'bynweekday', 'byeaster'] as const;
 
@@ -126,7 +127,20 @@ function elapsedHourStarts(
   offsetAt: OffsetLookup,
   take: (start: number) => boolean,
 ): void {
-  const toWall = (instant: number) => instant + offsetAt(instant);
+  // A zone's offset is read once a UTC day, and an hour's own only on a day it changes (no zone changes it twice in a
+  // day, nor back): a lookup is a formatter's work, and an hourly rule asked about years reads tens of thousands of hours.
+  let day = Number.NaN;
+  let dayOffset = 0;
+  let steady = false;
+  const toWall = (instant: number) => {
+    const start = Math.floor(instant / DAY_MS) * DAY_MS;
+    if (start !== day) {
+      day = start;
+      dayOffset = offsetAt(start);
+      steady = offsetAt(start + DAY_MS - 1) === dayOffset;
+    }
+    return instant + (steady ? dayOffset : offsetAt(instant));
+  };
   const { count, interval } = rule.options;
   const step = interval * HOUR_MS;
   // The local hour the planned start falls in, as an instant: each step starts an hour such as this one.
@@ -149,7 +163,13 @@ function elapsedHourStarts(
   // The local starts the rule takes, read on a floating clock with every hour a step, a day either side of the steps' local hours,
   // a stretch at a time: a COUNT rule asked about a range far longer than its runs (a century) stops after its stretch, not
   // after listing every hour of the range.
-  const hourly = new RRule({ ...rule.origOptions, interval: 1, count: null, until: null });
+  // A daily rule taking the same hours (every hour unless BYHOUR names some) gives the same local starts, walking days instead
+  // of hours; BYSETPOS picks within the rule's own period, an hour here, so such a rule is read hour by hour.
+  const reading = rule.origOptions.bysetpos == null ? { freq: RRule.DAILY, byhour: rule.origOptions.byhour ?? EVERY_HOUR } : {};
+  // rrule walks from its DTSTART: each stretch is read by a rule starting a little before it, at the planned start's minutes
+  // and seconds past the hour (those a rule without BYMINUTE or BYSECOND takes), not from the planned start years before.
+  const hourlyFrom = (wall: number) =>
+    new RRule({ ...rule.origOptions, ...reading, interval: 1, count: null, until: null, dtstart: new Date(wall - pastTheHour(wall) + pastTheHour(first.wall)) });
   let walls = new Set<number>();
   // Every hour the rule takes, it takes at the same minutes (its filters are hours and days), so the minutes of any one are all of them.
   let minutes: number[] = [];
@@ -158,7 +178,10 @@ function elapsedHourStarts(
   for (let hour = anchor + firstStep * step; hour < end; hour += step) {
     if (hour >= readUntil) {
       readUntil = Math.min(end, hour + HOURS_READ_AT_ONCE * HOUR_MS);
-      walls = new Set(hourly.between(new Date(toWall(hour) - DAY_MS), new Date(toWall(readUntil) + DAY_MS), true).map((floating) => floating.getTime()));
+      const fromWall = toWall(hour) - 2 * DAY_MS;
+      const read = hourlyFrom(fromWall).between(new Date(fromWall + DAY_MS), new Date(toWall(readUntil) + DAY_MS), true).map((floating) => floating.getTime());
+      // None before the planned start, as the rule itself gives none (BYMINUTE=0,30 planned at :30 starts then, not at :00).
+      walls = new Set(read.filter((wall) => wall >= first.wall));
       minutes = [...new Set([...walls].map(pastTheHour))].sort((a, b) => a - b);
     }
     for (const minute of minutes) {
