@@ -434,8 +434,8 @@ describe('the calendar page script', () => {
       path.startsWith('/v1/windows/patch-1/occurrences') ? { status: 503, detail: 'The planner cannot reach its database; retry in 5 s.' } : undefined;
     const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse });
     await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Could not load the week of 2027-06-14: the runs of "Rolling patch 1"/));
-    // A few turns of the event loop for any request still queued to be sent.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every request sent has been answered: one still queued would have gone out by then.
+    await vi.waitFor(() => expect(page.underWay()).toBe(0));
     expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.said?.startsWith('Could not'))).toEqual([]);
     expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.path.includes('/occurrences')).length).toBeLessThan(windows.length);
   });
