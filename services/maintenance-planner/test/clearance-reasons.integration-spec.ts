@@ -1,11 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { createEvent, HoldReleasedSchema, Topics, type HoldfastEvent, type HoldSource } from '@holdfast/contracts';
-import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { createEvent, HoldReleasedSchema, type HoldfastEvent, type HoldSource } from '@holdfast/contracts';
+import type { EventPublisher } from '@holdfast/messaging';
+import { expectEventually, ManualClock, type TopicRecorder } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerService } from '../src/app.module';
-import { PlannerSweep } from '../src/holds/planner-sweep.service';
+import type { PlannerSweep } from '../src/holds/planner-sweep.service';
+import { eventsOf, plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-07T05:00:00Z');
 
@@ -22,17 +22,13 @@ function cleared(surgeId: string, region: string, clearedAt: string, reason: str
 }
 
 describe('maintenance-planner: a hold released after its surge cleared says why the surge cleared', () => {
-  let service: ServiceUnderTest;
+  let planner: PlannerWithReaders;
   let publisher: EventPublisher;
   let holdEvents: TopicRecorder;
   let windowEvents: TopicRecorder;
   let sweep: PlannerSweep;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
-  };
+  const api = plannerApi(() => planner.service);
   const plan = async (region: string, zone: string, startsAt: string, endsAt: string) => {
     const answer = await api('POST', '/v1/windows', { title: `Upgrade in ${region}`, ownerTeam: 'network-ops', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: zone });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
@@ -40,7 +36,6 @@ describe('maintenance-planner: a hold released after its surge cleared says why 
   };
   const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
   const trail = async (holdId: string) => (await api('GET', `/v1/audit?subject=${holdId}`)).body.items as Record<string, any>[];
-  const eventsOf = (recorder: TopicRecorder, type: string) => recorder.messages.filter((message) => message.headers.ce_type === type).map((message) => JSON.parse(message.value) as Record<string, any>);
   const released = (holdId: string) =>
     expectEventually(() => {
       const event = eventsOf(holdEvents, 'hold.released').find((candidate) => candidate.holdId === holdId);
@@ -49,22 +44,11 @@ describe('maintenance-planner: a hold released after its surge cleared says why 
     });
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', HOLD_COOLDOWN_MINUTES: '30' } });
-    const { kafka } = service.config;
-    const client = createKafka(kafka, silentLogger);
-    publisher = new EventPublisher(client, kafka);
-    await publisher.connect();
-    holdEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceHolds), `${kafka.topicPrefix}clearance-reasons-hold-reader`);
-    windowEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceWindows), `${kafka.topicPrefix}clearance-reasons-window-reader`);
-    sweep = service.app.get(PlannerSweep);
+    planner = await startPlannerWithReaders(clock, 'clearance-reasons');
+    ({ publisher, holdEvents, windowEvents, sweep } = planner);
   });
 
-  afterAll(async () => {
-    await holdEvents?.stop();
-    await windowEvents?.stop();
-    await publisher?.disconnect();
-    await service?.close();
-  });
+  afterAll(() => planner?.close());
 
   it('says the signal was lost, not that traffic calmed down: on hold.released, window.released, the trail and the explanation', async () => {
     clock.set('2026-12-07T05:00:00Z');

@@ -1,11 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { createEvent, Topics, type HoldfastEvent } from '@holdfast/contracts';
-import { createKafka, EventPublisher, physicalTopic, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, recordTopic, startServiceUnderTest, type ServiceUnderTest, type TopicRecorder } from '@holdfast/testing';
+import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
+import type { EventPublisher } from '@holdfast/messaging';
+import { expectEventually, ManualClock, type TopicRecorder } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerService } from '../src/app.module';
-import { PlannerSweep } from '../src/holds/planner-sweep.service';
+import type { PlannerSweep } from '../src/holds/planner-sweep.service';
+import { eventsOf, plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-07T06:00:00Z');
 
@@ -23,17 +23,13 @@ function cleared(surgeId: string, region: string, from: string, clearedAt: strin
 }
 
 describe("maintenance-planner: a declaration's hold ends at the period declared", () => {
-  let service: ServiceUnderTest;
+  let planner: PlannerWithReaders;
   let publisher: EventPublisher;
   let holdEvents: TopicRecorder;
   let windowEvents: TopicRecorder;
   let sweep: PlannerSweep;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any>, retryAfter: response.headers.get('retry-after') };
-  };
+  const api = plannerApi(() => planner.service);
   const plan = async (startsAt: string, endsAt: string) => {
     const answer = await api('POST', '/v1/windows', { title: `Upgrade at ${startsAt}`, ownerTeam: 'network-ops', footprint: { global: false, regions: ['IR'] }, startsAt, endsAt, plannedZone: 'Asia/Tehran' });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
@@ -41,25 +37,13 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
   };
   const status = async (windowId: string) => (await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items[0].status as string;
   const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
-  const eventsOf = (recorder: TopicRecorder, type: string) => recorder.messages.filter((message) => message.headers.ce_type === type).map((message) => JSON.parse(message.value) as Record<string, any>);
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', HOLD_COOLDOWN_MINUTES: '30' } });
-    const { kafka } = service.config;
-    const client = createKafka(kafka, silentLogger);
-    publisher = new EventPublisher(client, kafka);
-    await publisher.connect();
-    holdEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceHolds), `${kafka.topicPrefix}declaration-hold-reader`);
-    windowEvents = await recordTopic(client, physicalTopic(kafka, Topics.maintenanceWindows), `${kafka.topicPrefix}declaration-window-reader`);
-    sweep = service.app.get(PlannerSweep);
+    planner = await startPlannerWithReaders(clock, 'declaration');
+    ({ publisher, holdEvents, windowEvents, sweep } = planner);
   });
 
-  afterAll(async () => {
-    await holdEvents?.stop();
-    await windowEvents?.stop();
-    await publisher?.disconnect();
-    await service?.close();
-  });
+  afterAll(() => planner?.close());
 
   it('is not made open-ended when its until passes a job tick before the clearance: it holds nothing after the period and its cool-down, and keeps its until', async () => {
     const during = await plan('2026-12-07T07:00:00Z', '2026-12-07T07:30:00Z');
