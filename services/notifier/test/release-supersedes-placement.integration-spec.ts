@@ -322,22 +322,31 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     expect(types(suite.receivers.windowLetOutLive)).toEqual(['window.held']);
   });
 
-  it('refuses to replay a delivered hold.placed whose release went dead after it, naming that release to replay instead', async () => {
-    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.releaseDead.url, filters: { regions: ['PY'], eventTypes: ['hold.placed', 'hold.released'] } });
-    const placed = holdPlaced(['PY']);
+  /**
+   * A hold.placed delivered to a webhook subscription of `region`, then its hold.released, which `receiver` answers
+   * with `releaseAnswer` until the release delivery reads as `releaseReads`; the placement, the release and the subscription.
+   */
+  const placedThenReleased = async (receiver: HttpReceiver, region: string, releaseAnswer: number, releaseReads: Partial<DeliveryView>) => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: receiver.url, filters: { regions: [region], eventTypes: ['hold.placed', 'hold.released'] } });
+    const placed = holdPlaced([region]);
     await suite.publisher.publish(placed);
     const [placement] = await expectEventually(async () => {
       const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
       expect(deliveries).toHaveLength(1);
       return deliveries;
     });
-    suite.receivers.releaseDead.reply = () => ({ status: 400 });
+    receiver.reply = () => ({ status: releaseAnswer });
     await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
     const [release] = await expectEventually(async () => {
-      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`);
-      expect(deliveries).toMatchObject([{ eventType: 'hold.released' }]);
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=${releaseReads.status}`);
+      expect(deliveries).toMatchObject([{ eventType: 'hold.released', ...releaseReads }]);
       return deliveries;
     });
+    return { id, placement, release };
+  };
+
+  it('refuses to replay a delivered hold.placed whose release went dead after it, naming that release to replay instead', async () => {
+    const { id, placement, release } = await placedThenReleased(suite.receivers.releaseDead, 'PY', 400, { status: 'dead' });
 
     suite.receivers.releaseDead.reply = () => ({ status: 204 });
     const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
@@ -352,22 +361,8 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
   });
 
   it('refuses to replay a delivered hold.placed whose release, recorded after it, is still being retried: the receiver would be told the hold is in force after it ended', async () => {
-    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.releaseRetried.url, filters: { regions: ['UY'], eventTypes: ['hold.placed', 'hold.released'] } });
-    const placed = holdPlaced(['UY']);
-    await suite.publisher.publish(placed);
-    const [placement] = await expectEventually(async () => {
-      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
-      expect(deliveries).toHaveLength(1);
-      return deliveries;
-    });
     // Refused for now, and retried later: on this test's clock, not before it moves.
-    suite.receivers.releaseRetried.reply = () => ({ status: 503 });
-    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'));
-    const [release] = await expectEventually(async () => {
-      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`);
-      expect(deliveries).toMatchObject([{ eventType: 'hold.released', attempts: 1 }]);
-      return deliveries;
-    });
+    const { id, placement, release } = await placedThenReleased(suite.receivers.releaseRetried, 'UY', 503, { status: 'pending', attempts: 1 });
 
     const refused = await suite.notifier.call('POST', `/v1/deliveries/${placement.id}/replay`);
     expect(refused.status).toBe(409);
