@@ -222,32 +222,29 @@ describe('the calendar page in headless Chromium', () => {
     await screenshot('4-declared-hold-los-angeles');
   });
 
-  it('draws a week that takes several pages of windows and holds whole, following each nextCursor', async () => {
-    // The page asks for 500 windows a page; the planner is asked for one, so each window and hold is a page of its own.
+  it('draws a week that takes several pages of runs and holds whole, following each nextCursor', async () => {
+    // The page asks for the planner's default page of runs; the planner is asked for one, so each run and hold is a page of its own.
     const asked: string[] = [];
     const runsAsked: string[] = [];
-    await page.route(/\/v1\/(windows|holds)\?/, async (route) => {
+    await page.route(/\/v1\/(occurrences|holds|windows)\?/, async (route) => {
       const url = new URL(route.request().url());
       url.searchParams.set('limit', '1');
       asked.push(`${url.pathname}${url.searchParams.has('cursor') ? ' (next page)' : ''}`);
+      if (url.pathname === '/v1/occurrences') runsAsked.push(`${url.searchParams.get('from')} to ${url.searchParams.get('to')}`);
       await route.continue({ url: url.toString() });
-    });
-    await page.route(/\/occurrences\?/, async (route) => {
-      const url = new URL(route.request().url());
-      runsAsked.push(`${url.searchParams.get('from')} to ${url.searchParams.get('to')}`);
-      await route.continue();
     });
     try {
       await page.getByRole('button', { name: 'Show', exact: true }).click();
-      // Three windows and two holds: each list's last page is the one without a nextCursor.
-      await expect.poll(() => asked.filter((path) => path === '/v1/windows (next page)').length, { timeout: 15_000 }).toBe(2);
+      // Three runs and two holds: each list's last page is the one without a nextCursor.
+      await expect.poll(() => asked.filter((path) => path === '/v1/occurrences (next page)').length, { timeout: 15_000 }).toBe(2);
       await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Week of 2009-06-08 in America/Los_Angeles');
       await card(/^Friday,? 12 June 2009$/, /^14:00–15:00 Core router upgrade\. .* held\. Held \(detector\): Surge in IR/).waitFor();
       await card(/^Saturday,? 13 June 2009$/, /^00:00–01:00 DNS failover drill\. .* held\. Held \(detector\): Surge in IR/).waitFor();
       await card(/^Sunday,? 14 June 2009$/, /^09:00–10:00 Payments database patch\. .* held\. Held \(manual\): quarter-end payments freeze/).waitFor();
       expect(await page.getByRole('article').count()).toBe(3);
-      expect(asked.filter((path) => path === '/v1/windows')).toHaveLength(1);
-      // Each window's runs of the week only (a day either side), not all of them: an hourly window has thousands.
+      // One list of the week's runs (a day either side), not a list a window, nor the windows first.
+      expect(asked.filter((path) => path === '/v1/occurrences')).toHaveLength(1);
+      expect(asked.filter((path) => path.startsWith('/v1/windows'))).toEqual([]);
       expect(runsAsked.slice(0, 3)).toEqual(Array(3).fill('2009-06-07T00:00:00.000Z to 2009-06-16T00:00:00.000Z'));
       expect(asked.filter((path) => path === '/v1/holds (next page)')).toHaveLength(1);
     } finally {
@@ -327,7 +324,7 @@ describe('the calendar page in headless Chromium', () => {
 
   // After the others: it plans many windows, which their counts do not expect.
   it('paces its live refresh on a busy week within 300 requests a minute, and waits out a 429 before asking again', async () => {
-    // 60 windows in the week: each refresh reads them, their runs one request a window, the holds and the gates.
+    // 60 windows in the week: each refresh reads their runs (one page), the holds and the gates.
     await Promise.all(
       Array.from({ length: 60 }, (_, index) =>
         plan({
@@ -362,14 +359,14 @@ describe('the calendar page in headless Chromium', () => {
     };
     try {
       await runPageFor(60_000);
-      // One refresh is 60 runs' requests and a few more: a refresh every 5 s would be 12 of them, over 700 requests.
-      const perRefresh = 60 + 4;
-      expect(asked.length).toBeGreaterThanOrEqual(perRefresh);
-      expect(asked.length).toBeLessThanOrEqual(300 + perRefresh);
+      // One refresh is a page of runs, the holds and the gates: a few requests, so one every 5 s (12 a minute) stays well within 300.
+      const perRefresh = 3;
+      expect(asked.length).toBeGreaterThanOrEqual(12 * perRefresh);
+      expect(asked.length).toBeLessThanOrEqual(300);
 
       // The planner answers the next refresh's first request with a 429: nothing more is asked until its Retry-After has passed.
       let refused = false;
-      await page.route(/\/v1\/windows\?/, async (route) => {
+      await page.route(/\/v1\/occurrences\?/, async (route) => {
         if (refused) return route.continue();
         refused = true;
         await route.fulfill({

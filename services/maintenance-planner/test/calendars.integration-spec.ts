@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { HoldsService } from '../src/holds/holds.service';
 import { PlannerSweep } from '../src/holds/planner-sweep.service';
-import { CANCELLED_RUN_STATUSES, feedRuns, type FeedRun } from '../src/calendars/calendar-runs.sql';
+import { CANCELLED_RUN_STATUSES, readRuns, type FeedRun, type RunsAsked } from '../src/calendars/calendar-runs.sql';
 import { occurrenceStatusOf, stopsRun } from '../src/windows/window-record';
 
 /**
- * The feed's runs as they were read before feedRuns (occurrenceStatusOf and two subqueries a run):
+ * The feed's runs as they were read before readRuns (occurrenceStatusOf and two subqueries a run):
  * what the set-based read must give for the same data, byte for byte once written.
  */
 const RUNS_READ_PER_RUN = (where: string) => `
@@ -27,6 +27,12 @@ const RUNS_READ_PER_RUN = (where: string) => `
    WHERE ${where} AND o.ends_at > $2
    ORDER BY o.starts_at, o.window_id, o.number
    LIMIT $3`;
+
+/** The fields of a run a feed writes, of those readRuns reads: the per-run reading reads those alone. */
+const feedFields = (run: FeedRun): FeedRun => {
+  const { window_id, number, starts_at, ends_at, status, title, owner_team, footprint_global, footprint_regions, planned_zone, priority, changed_at, holds } = run;
+  return { window_id, number, starts_at, ends_at, status, title, owner_team, footprint_global, footprint_regions, planned_zone, priority, changed_at, holds };
+};
 
 /** What a calendar client reads of one VEVENT, parsed by ical.js (a maintained RFC 5545 parser). */
 interface ParsedEvent {
@@ -395,7 +401,10 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     const [{ teams, regions }] = (await db.query(
       'SELECT array_agg(DISTINCT owner_team) AS teams, (SELECT array_agg(DISTINCT region) FROM maintenance_window, unnest(footprint_regions) AS region) AS regions FROM maintenance_window',
     )) as { teams: string[]; regions: string[] }[];
-    const feeds = [...teams.map((team) => ['w.owner_team = $1', team]), ...regions.map((region) => ['(w.footprint_global OR $1 = ANY (w.footprint_regions))', region])];
+    const feeds: [string, string, Pick<RunsAsked, 'team' | 'region'>][] = [
+      ...teams.map((team): [string, string, Pick<RunsAsked, 'team'>] => ['w.owner_team = $1', team, { team }]),
+      ...regions.map((region): [string, string, Pick<RunsAsked, 'region'>] => ['(w.footprint_global OR $1 = ANY (w.footprint_regions))', region, { region }]),
+    ];
     // Links released, overridden, of a cleared surge and still holding, all on runs of these feeds.
     const [links] = (await db.query(
       `SELECT count(*) FILTER (WHERE ho.released_at IS NOT NULL)::int AS released, count(*) FILTER (WHERE ho.overridden_by IS NOT NULL)::int AS overridden,
@@ -404,10 +413,11 @@ describe('maintenance-planner: calendar feeds of occurrences, against PostgreSQL
     )) as Record<string, number>[];
     expect(links).toEqual({ released: expect.any(Number), overridden: expect.any(Number), cleared: expect.any(Number), holding: expect.any(Number) });
     for (const [kind, count] of Object.entries(links)) expect(count, kind).toBeGreaterThan(0);
-    for (const [where, value] of feeds) {
+    for (const [where, value, windows] of feeds) {
       const perRun = (await db.query(RUNS_READ_PER_RUN(where), [value, endedAfter, 1000])) as FeedRun[];
       for (const cancelled of [false, true]) {
-        expect(await feedRuns(db, where, value, endedAfter, 1000, cancelled), `${value}, cancelled: ${cancelled}`).toEqual(perRun.filter((run) => CANCELLED_RUN_STATUSES.includes(run.status) === cancelled));
+        const read = (await readRuns(db, { ...windows, endedAfter, cancelled, limit: 1000 })).map(feedFields);
+        expect(read, `${value}, cancelled: ${cancelled}`).toEqual(perRun.filter((run) => CANCELLED_RUN_STATUSES.includes(run.status) === cancelled));
       }
     }
   });

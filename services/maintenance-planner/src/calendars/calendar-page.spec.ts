@@ -53,10 +53,20 @@ class PageElement {
   }
 }
 
+/** A window as GET /v1/windows/{id} answers it, as far as the page reads it. */
+interface PlannedWindow {
+  windowId: string;
+  title: string;
+  ownerTeam: string;
+  plannedZone: string;
+  footprint: { global: boolean; regions: string[] };
+  surgePolicy: string;
+}
+
 interface PlannerAnswers {
-  windows: { windowId: string }[];
+  windows: PlannedWindow[];
   /** Each window's runs, by window id. */
-  runs: Record<string, object[]>;
+  runs: Record<string, { number: number; startsAt: string; endsAt: string }[]>;
   /** Each window's GET /v1/windows/{id}/explanation, by window id. */
   explanations?: Record<string, object>;
   /** The active holds; none when not given. */
@@ -77,6 +87,8 @@ interface PageOptions {
   clock?: { now: number };
   /** The live refresh's timer is kept too, to fire by hand; without, the live refresh never starts. */
   live?: boolean;
+  /** The runs a page of GET /v1/occurrences holds: 2000, the planner's default, when not given. */
+  runsPerPage?: number;
 }
 
 /** The page's script at work: its elements, what it asked the planner, and the waits it scheduled. */
@@ -113,9 +125,23 @@ function openPage(search: string, answers: PlannerAnswers, options: PageOptions 
   const elements = new Map<string, PageElement>();
   const byId = (id: string) => elements.get(id) ?? elements.set(id, new PageElement('element')).get(id)!;
   const regions = new RegionCatalog().list().map(({ code, name, kind, zone, zones }) => ({ code, name, kind, zone, zones }));
+  /** GET /v1/occurrences: the runs overlapping from-to, each with its window's fields, in start order, a page of runsPerPage at a time. */
+  const runsPage = (path: string): object => {
+    const query = new URL(path, 'http://planner.invalid').searchParams;
+    const [from, to] = [Date.parse(query.get('from')!), Date.parse(query.get('to')!)];
+    const listed = answers.windows
+      .flatMap(({ windowId, title, ownerTeam, footprint, plannedZone, surgePolicy }) =>
+        (answers.runs[windowId] ?? []).map((run) => ({ windowId, title, ownerTeam, footprint, plannedZone, surgePolicy, ...run })),
+      )
+      .filter((run) => Date.parse(run.endsAt) > from && Date.parse(run.startsAt) < to)
+      .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.windowId < b.windowId ? -1 : a.windowId > b.windowId ? 1 : a.number - b.number));
+    const perPage = options.runsPerPage ?? 2000;
+    const at = Number(query.get('cursor') ?? 0);
+    return { items: listed.slice(at, at + perPage), nextCursor: at + perPage < listed.length ? String(at + perPage) : null };
+  };
   const answer = (path: string): object => {
     if (path === '/v1/regions') return { items: regions };
-    if (path.startsWith('/v1/windows?')) return { items: answers.windows, nextCursor: null };
+    if (path.startsWith('/v1/occurrences?')) return runsPage(path);
     if (path.startsWith('/v1/holds?')) return { items: answers.holds ?? [], nextCursor: null };
     if (path.startsWith('/v1/gate?')) return { allowed: true };
     const [, , , windowId, detail] = path.split('/');
@@ -342,23 +368,26 @@ describe('the calendar page script', () => {
     ]);
   });
 
-  it("reads a team's many windows a few at a time, waits out a 429's Retry-After and reads on, and draws the week only once it is read whole", async () => {
+  it("reads a team's week of many windows a request per page of runs, not one per window, waits out a 429's Retry-After and reads on, and draws the week only once it is read whole", async () => {
+    // Forty windows of three runs each in the week, 25 runs a page: five pages.
     const windows = Array.from({ length: 40 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
-    const runs = Object.fromEntries(windows.map(({ windowId }, index) => [windowId, [run(`2027-06-${14 + (index % 7)}T0${index % 8}:00:00Z`, `2027-06-${14 + (index % 7)}T0${index % 8}:30:00Z`)]]));
-    // The planner's limit per key and minute, as HOLDFAST_RATE_LIMIT_PER_MINUTE sets it: 30 here, so the week takes two minutes.
-    const limit = 30;
+    const runs = Object.fromEntries(
+      windows.map(({ windowId }, index) => [windowId, [0, 2, 4].map((day, number) => run(`2027-06-${14 + day + (index % 3)}T0${index % 8}:00:00Z`, `2027-06-${14 + day + (index % 3)}T0${index % 8}:30:00Z`, number + 1))]),
+    );
+    // The planner's limit per key and minute, as HOLDFAST_RATE_LIMIT_PER_MINUTE sets it: 4 here, so the week takes two minutes.
+    const limit = 4;
     let used = 0;
     const refuse = (): Refusal | undefined => {
       used += 1;
       return used > limit ? { status: 429, retryAfter: '42', detail: `Key hf_test sent more than ${limit} requests in a minute; retry in 42 s (HOLDFAST_RATE_LIMIT_PER_MINUTE sets the limit).` } : undefined;
     };
     const clock = { now: Date.parse('2027-06-16T12:00:00Z') };
-    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, clock });
+    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, clock, runsPerPage: 25 });
 
-    // The regions, the windows and the holds, then 27 windows' runs: the 31st request is refused.
+    // The regions, the holds and two pages of runs: the third page is refused.
     await vi.waitFor(() => expect(page.timers.length > 0 && page.underWay() === 0).toBe(true));
     expect(page.byId('status').textContent).toBe(
-      `Reading the week of 2027-06-14: 27 of 40 windows' runs read. Key hf_test sent more than ${limit} requests in a minute; retry in 42 s (HOLDFAST_RATE_LIMIT_PER_MINUTE sets the limit). The page reads on by itself in 42 s.`,
+      `Reading the week of 2027-06-14: 50 runs read. Key hf_test sent more than ${limit} requests in a minute; retry in 42 s (HOLDFAST_RATE_LIMIT_PER_MINUTE sets the limit). The page reads on by itself in 42 s.`,
     );
     // Waiting as long as the planner said, with nothing asked meanwhile, and no part of the week drawn as if it were all of it.
     expect(page.timers.map((timer) => timer.ms)).toEqual(page.timers.map(() => 42_000));
@@ -371,26 +400,27 @@ describe('the calendar page script', () => {
     used = 0;
     page.timers.splice(0).forEach((timer) => timer.fire());
     await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-14 in UTC'));
-    expect(Object.values(cardsByDay(page.byId)).flat()).toHaveLength(40);
+    expect(Object.values(cardsByDay(page.byId)).flat()).toHaveLength(120);
     expect(page.timers).toEqual([]);
-    // A few requests under way at once, never all forty.
-    expect(page.mostAtOnce()).toBeGreaterThan(1);
-    expect(page.mostAtOnce()).toBeLessThanOrEqual(6);
+    // One request a page of runs (the third sent again after the 429), each for the week and the page after the last: none a window.
+    const sent = page.exchanges.filter((exchange) => exchange.answered === undefined).map((exchange) => exchange.path);
+    const week = '/v1/occurrences?from=2027-06-13T00%3A00%3A00.000Z&to=2027-06-22T00%3A00%3A00.000Z';
+    expect(sent.filter((path) => path.includes('occurrences'))).toEqual([week, `${week}&cursor=25`, `${week}&cursor=50`, `${week}&cursor=50`, `${week}&cursor=75`, `${week}&cursor=100`]);
+    expect(sent.filter((path) => path.startsWith('/v1/windows'))).toEqual([]);
   });
 
-  it('says which window\'s runs could not be read, and draws none of the week rather than part of it', async () => {
-    const answers = {
-      windows: [window('sydney', 'Core switch reboot', 'Australia/Sydney', ['AU']), window('berlin', 'Firewall rules refresh', 'Europe/Berlin', ['DE'])],
-      runs: { sydney: [run('2027-06-16T16:00:00Z', '2027-06-16T17:00:00Z')], berlin: [run('2027-06-17T00:30:00Z', '2027-06-17T01:30:00Z')] },
-    };
-    const refuse = (path: string): Refusal | undefined =>
-      path.startsWith('/v1/windows/sydney/occurrences') ? { status: 503, detail: 'The planner cannot reach its database; retry in 5 s.' } : undefined;
-    const page = openPage('?zone=UTC&week=2027-06-14', answers, { refuse });
+  it('draws none of the week rather than part of it when a page of its runs cannot be read, says so, and asks nothing more of it', async () => {
+    const windows = Array.from({ length: 20 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
+    const runs = Object.fromEntries(windows.map(({ windowId }) => [windowId, [run('2027-06-15T01:00:00Z', '2027-06-15T01:30:00Z')]]));
+    const refuse = (path: string): Refusal | undefined => (path.includes('cursor=5') ? { status: 503, detail: 'The planner cannot reach its database; retry in 5 s.' } : undefined);
+    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, runsPerPage: 5 });
     await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Could not/));
-    expect(page.byId('status').textContent).toBe(
-      'Could not load the week of 2027-06-14: the runs of "Core switch reboot" (window sydney) could not be read: The planner cannot reach its database; retry in 5 s.',
-    );
+    expect(page.byId('status').textContent).toBe('Could not load the week of 2027-06-14: its runs could not be read: The planner cannot reach its database; retry in 5 s.');
     expect(Object.values(cardsByDay(page.byId)).flat()).toEqual([]);
+    // Every request sent has been answered: one still queued would have gone out by then.
+    await vi.waitFor(() => expect(page.underWay()).toBe(0));
+    expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.said?.startsWith('Could not'))).toEqual([]);
+    expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.path.includes('/occurrences')).map((exchange) => new URL(exchange.path, 'http://planner.invalid').searchParams.get('cursor'))).toEqual([null, '5']);
   });
 
   it('keeps the week drawn while a live update waits out a 429, says when it resumes, and says the week again once it has read it', async () => {
@@ -400,7 +430,7 @@ describe('the calendar page script', () => {
     };
     let refusing = false;
     const refuse = (path: string): Refusal | undefined => {
-      if (!refusing || !path.startsWith('/v1/windows?')) return undefined;
+      if (!refusing || !path.startsWith('/v1/occurrences?')) return undefined;
       refusing = false;
       return { status: 429, retryAfter: '120', detail: 'Key hf_test sent more than 1200 requests in a minute; retry in 120 s.' };
     };
@@ -423,35 +453,23 @@ describe('the calendar page script', () => {
     clock.now += 120_000;
     page.timers.splice(0).forEach((timer) => timer.fire());
     await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-14 in UTC'));
-    expect(page.exchanges[waited]).toMatchObject({ path: expect.stringMatching(/^\/v1\/windows\?/) });
+    expect(page.exchanges[waited]).toMatchObject({ path: expect.stringMatching(/^\/v1\/occurrences\?/) });
     expect(cardsByDay(page.byId)).toEqual(drawn);
-  });
-
-  it("asks nothing more of a week once one window's runs could not be read", async () => {
-    const windows = Array.from({ length: 20 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
-    const runs = Object.fromEntries(windows.map(({ windowId }) => [windowId, [run('2027-06-15T01:00:00Z', '2027-06-15T01:30:00Z')]]));
-    const refuse = (path: string): Refusal | undefined =>
-      path.startsWith('/v1/windows/patch-1/occurrences') ? { status: 503, detail: 'The planner cannot reach its database; retry in 5 s.' } : undefined;
-    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse });
-    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Could not load the week of 2027-06-14: the runs of "Rolling patch 1"/));
-    // Every request sent has been answered: one still queued would have gone out by then.
-    await vi.waitFor(() => expect(page.underWay()).toBe(0));
-    expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.said?.startsWith('Could not'))).toEqual([]);
-    expect(page.exchanges.filter((exchange) => exchange.answered === undefined && exchange.path.includes('/occurrences')).length).toBeLessThan(windows.length);
   });
 
   it("reads the week a person moves to while a read waits out a 429, sending none of the week left's requests", async () => {
     const windows = Array.from({ length: 40 }, (_, index) => window(`patch-${index + 1}`, `Rolling patch ${index + 1}`, 'UTC', ['DE']));
     const runs = Object.fromEntries(windows.map(({ windowId }) => [windowId, [run('2027-06-15T01:00:00Z', '2027-06-15T01:30:00Z'), run('2027-06-22T01:00:00Z', '2027-06-22T01:30:00Z', 2)]]));
-    let limit = 30;
+    // Each week's forty runs in four pages; the second page is refused.
+    let limit = 3;
     let used = 0;
     const refuse = (): Refusal | undefined => {
       used += 1;
       return used > limit ? { status: 429, retryAfter: '42', detail: `Key hf_test sent more than ${limit} requests in a minute; retry in 42 s.` } : undefined;
     };
     const clock = { now: Date.parse('2027-06-16T12:00:00Z') };
-    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, clock });
-    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Reading the week of 2027-06-14: 27 of 40 /));
+    const page = openPage('?zone=UTC&week=2027-06-14', { windows, runs }, { refuse, clock, runsPerPage: 10 });
+    await vi.waitFor(() => expect(page.byId('status').textContent).toMatch(/^Reading the week of 2027-06-14: 10 runs read\. /));
     await vi.waitFor(() => expect(page.underWay()).toBe(0));
 
     const moved = page.exchanges.length;
@@ -463,7 +481,7 @@ describe('the calendar page script', () => {
     await vi.waitFor(() => expect(page.byId('status').textContent).toBe('Week of 2027-06-21 in UTC'));
     const asked = page.exchanges.slice(moved).filter((exchange) => exchange.answered === undefined && exchange.path.includes('/occurrences'));
     expect(asked.filter((exchange) => !exchange.path.includes('from=2027-06-20'))).toEqual([]);
-    expect(asked).toHaveLength(40);
+    expect(asked).toHaveLength(4);
     expect(cardsByDay(page.byId)['2027-06-22']).toHaveLength(40);
   });
 });

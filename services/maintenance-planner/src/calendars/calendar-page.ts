@@ -85,8 +85,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   var LIVE_REQUESTS_PER_MINUTE = 300;
   var LIVE_EVERY_MS = 5000;
   var requestsSent = 0;
-  // A read's requests under way at once, as many as a browser sends to one host over HTTP/1.1: a week
-  // of hundreds of windows is not asked all at once, so a 429 stops the rest rather than meeting them all.
+  // A read's requests under way at once, as many as a browser sends to one host over HTTP/1.1: the gates
+  // of a week's many regions are not asked all at once, so a 429 stops the rest rather than meeting them all.
   var READS_AT_ONCE = 6;
   var reads = { underWay: 0, queued: [] };
   // The zone list has the catalog's names; a browser's ICU reports some zones by a tzdb alias
@@ -159,19 +159,20 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   function sayRateLimited(error) {
     var progress = state.progress;
     if (progress) progress.waited = true;
-    var done = progress && progress.windows !== undefined ? progress.read.toLocaleString('en') + ' of ' + progress.windows.toLocaleString('en') + " windows' runs read. " : '';
+    var done = progress && progress.read > 0 ? progress.read.toLocaleString('en') + ' runs read. ' : '';
     var reading = progress ? (progress.live ? 'Updating' : 'Reading') + ' the week of ' + progress.monday + ': ' + done : '';
     // The week drawn is the last one read whole: a live update waits, and a first read draws nothing meanwhile.
     var after = progress && progress.live ? ' Live updates resume in ' : ' The page reads on by itself in ';
     say(reading + error.message + after + error.retryAfterSeconds + ' s.');
   }
-  // Every row of a list, page after page: a busy week is drawn whole, not cut at a page's size.
-  function everyItem(path, wanted, items, cursor) {
+  // Every row of a list, page after page: a busy week is drawn whole, not cut at a page's size. read, if given, is told the rows read so far.
+  function everyItem(path, wanted, read, items, cursor) {
     items = items || [];
     var separator = path.indexOf('?') < 0 ? '?' : '&';
     return api(path + (cursor ? separator + 'cursor=' + encodeURIComponent(cursor) : ''), { wanted: wanted }).then(function (answer) {
       items = items.concat(answer.body.items);
-      return answer.body.nextCursor ? everyItem(path, wanted, items, answer.body.nextCursor) : items;
+      if (read) read(items.length);
+      return answer.body.nextCursor ? everyItem(path, wanted, read, items, answer.body.nextCursor) : items;
     });
   }
   // A region code as typed, spelled as the contract has it: two letters are a country, whatever their
@@ -255,7 +256,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     });
   }
 
-  // Reads the week (windows, their occurrences, the active holds) and the gates. A live refresh
+  // Reads the week (its runs, each with its window, and the active holds) and the gates. A live refresh
   // draws again only what changed, so focus, a half-filled form and screen readers are left alone.
   function load(live) {
     if (state.loading) {
@@ -272,12 +273,20 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     // A day either side, so every occurrence whose local day falls in the week in any zone is read.
     var from = new Date(Date.parse(days[0] + 'T00:00:00Z') - 86400000).toISOString();
     var to = new Date(Date.parse(days[6] + 'T00:00:00Z') + 2 * 86400000).toISOString();
-    var query = '?limit=500&from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
+    var query = '?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
     // Team names are lower case (as keys are issued for): "Network-Ops" typed means network-ops.
     if (byId('team').value.trim()) query += '&team=' + encodeURIComponent(byId('team').value.trim().toLowerCase());
     if (byId('region').value) query += '&region=' + encodeURIComponent(regionCode(byId('region').value));
     if (!live) say('Loading…');
-    state.loading = Promise.all([everyItem('/v1/windows' + query, wanted), everyItem('/v1/holds?active=true', wanted), readExplanation(wanted)]).then(function (answers) {
+    // The week's runs of every window in one list, a request per page of runs (2,000, the planner's default and most), not one per
+    // window: a team's 200 windows took 200 requests, which the key's rate limit stretched over minutes.
+    var runs = everyItem('/v1/occurrences' + query, wanted, function (read) { progress.read = read; }).catch(function (error) {
+      // The week is drawn whole or not at all: nothing more of it is asked.
+      reading.ended = true;
+      if (!error.superseded) error.message = 'its runs could not be read: ' + error.message;
+      throw error;
+    });
+    state.loading = Promise.all([runs, everyItem('/v1/holds?active=true', wanted), readExplanation(wanted)]).then(function (answers) {
       var explained = JSON.stringify(answers[2]);
       if (explained !== state.explainedShown) {
         state.explainedShown = explained;
@@ -286,33 +295,21 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       }
       var holds = {};
       answers[1].forEach(function (hold) { holds[hold.id] = hold; });
-      var windows = answers[0];
-      progress.windows = windows.length;
-      return Promise.all(windows.map(function (window) {
-        // The week's runs only, page after page: an hourly window has thousands, a daily one years of them.
-        return everyItem('/v1/windows/' + window.windowId + '/occurrences?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to), wanted).then(function (items) {
-          progress.read += 1;
-          return items.map(function (occurrence) { return { window: window, occurrence: occurrence }; });
-        }, function (error) {
-          // The week is drawn whole or not at all: nothing more of it is asked, and the window whose runs are missing is named.
-          reading.ended = true;
-          if (!error.superseded) error.message = 'the runs of "' + window.title + '" (window ' + window.windowId + ') could not be read: ' + error.message;
-          throw error;
-        });
-      })).then(function (lists) {
-        var occurrences = [].concat.apply([], lists).filter(function (entry) { return entry.occurrence.endsAt > from && entry.occurrence.startsAt < to; });
-        var shown = JSON.stringify([days[0], occurrences, holds]);
-        var changed = shown !== state.shown;
-        if (changed) {
-          state.shown = shown;
-          state.holds = holds;
-          state.occurrences = occurrences;
-          render();
-          // The explanation names the window's runs by their starts, read with the week.
-          renderExplanation();
-        }
-        return refreshGates(wanted).then(function (gatesChanged) { return changed || gatesChanged; });
+      var occurrences = answers[0].map(function (run) {
+        var window = { windowId: run.windowId, title: run.title, ownerTeam: run.ownerTeam, footprint: run.footprint, plannedZone: run.plannedZone, surgePolicy: run.surgePolicy };
+        return { window: window, occurrence: run };
       });
+      var shown = JSON.stringify([days[0], occurrences, holds]);
+      var changed = shown !== state.shown;
+      if (changed) {
+        state.shown = shown;
+        state.holds = holds;
+        state.occurrences = occurrences;
+        render();
+        // The explanation names the window's runs by their starts, read with the week.
+        renderExplanation();
+      }
+      return refreshGates(wanted).then(function (gatesChanged) { return changed || gatesChanged; });
     }).then(function (changed) {
       if (!live) say(weekSummary(days[0]));
       else if (changed) say('Updated: ' + weekSummary(days[0]).replace(/^Week/, 'week'));

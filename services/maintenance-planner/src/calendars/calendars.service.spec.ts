@@ -24,9 +24,9 @@ const run: FeedRun = {
   holds: null,
 };
 
-/** The service over a database holding `runs`, answering feedRuns' reads of them, with the planner's settings from `environment` (defaults for the rest). */
+/** The service over a database holding `runs`, answering readRuns' reads of them, with the planner's settings from `environment` (defaults for the rest). */
 function calendarsOver(runs: FeedRun[], clock: ManualClock, environment: Record<string, string> = {}): CalendarsService {
-  const read = (_sql: string, [, , limit, cancelledStatuses, cancelled]: [string, Date, number, string[], boolean]) =>
+  const read = (_sql: string, [, , , , , cancelledStatuses, cancelled, , , , limit]: [string | null, string | null, Date, null, null, string[], boolean, null, null, null, number]) =>
     Promise.resolve(runs.filter((run) => cancelledStatuses.includes(run.status) === cancelled).slice(0, limit));
   const dataSource = { query: read } as unknown as DataSource;
   // The service reads only its settings of the config.

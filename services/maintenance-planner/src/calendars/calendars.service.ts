@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
-import { feedRuns, type FeedRun } from './calendar-runs.sql';
+import { readRuns, type FeedRun, type RunsAsked } from './calendar-runs.sql';
 import { feedEntityTag, icsCalendar, type CalendarEvent, type FeedAbout } from './ics-calendar';
 
 /** A feed ready to answer: its entity tag, read from its runs, and its body, written only when asked for. */
@@ -36,7 +36,7 @@ const REVISION_EPOCH_MS = Date.UTC(2026, 0, 1);
  */
 const revisionOf = (changedAt: Date): number => Math.max(0, Math.floor((changedAt.getTime() - REVISION_EPOCH_MS) / 1000));
 
-/** The order feedRuns reads runs in, by start, window and number, so a feed's runs merged from two reads list as one read did. */
+/** The order readRuns reads runs in, by start, window and number, so a feed's runs merged from two reads list as one read did. */
 const inFeedOrder = (a: FeedRun, b: FeedRun): number =>
   a.starts_at.getTime() - b.starts_at.getTime() || (a.window_id < b.window_id ? -1 : a.window_id > b.window_id ? 1 : 0) || a.number - b.number;
 
@@ -61,12 +61,12 @@ export class CalendarsService {
   ) {}
 
   async forTeam(team: string): Promise<CalendarFeed> {
-    return this.feed(`Holdfast maintenance: team ${team}`, 'w.owner_team = $1', team);
+    return this.feed(`Holdfast maintenance: team ${team}`, { team });
   }
 
   /** A region's feed: every window whose footprint names the region, and every global one. */
   async forRegion(region: string): Promise<CalendarFeed> {
-    return this.feed(`Holdfast maintenance: region ${region}`, '(w.footprint_global OR $1 = ANY (w.footprint_regions))', region);
+    return this.feed(`Holdfast maintenance: region ${region}`, { region });
   }
 
   /**
@@ -77,12 +77,12 @@ export class CalendarsService {
    * others leave: one only lets a client drop an event it took, and thousands of them (a team's
    * windows called off) filled a feed and cut the runs still on.
    */
-  private async feed(name: string, where: string, value: string): Promise<CalendarFeed> {
+  private async feed(name: string, windows: Pick<RunsAsked, 'team' | 'region'>): Promise<CalendarFeed> {
     const max = this.config.settings.calendarFeedMaxEvents;
-    const live = cutAt(await this.runs(where, value, false, max + 1), max);
+    const live = cutAt(await this.runs(windows, false, max + 1), max);
     const room = max - live.kept.length;
     // One more than there is room for, even when there is none: whether any is left out, and from which on.
-    const cancelled = cutAt(await this.runs(where, value, true, room + 1), room);
+    const cancelled = cutAt(await this.runs(windows, true, room + 1), room);
     const liveLeftOut = live.leftOutFrom?.toISOString();
     const cancelledLeftOut = cancelled.leftOutFrom?.toISOString();
     // Lowering CALENDAR_PAST_DAYS makes room only where the feed lists runs that are over.
@@ -131,8 +131,8 @@ export class CalendarsService {
    * earliest first: past runs pile up for as long as a window recurs, and a feed from the first of
    * them would, in time, fill its CALENDAR_FEED_MAX_EVENTS with history and leave out what is coming.
    */
-  private async runs(where: string, value: string, cancelled: boolean, limit: number): Promise<FeedRun[]> {
-    return feedRuns(this.dataSource, where, value, new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), limit, cancelled);
+  private async runs(windows: Pick<RunsAsked, 'team' | 'region'>, cancelled: boolean, limit: number): Promise<FeedRun[]> {
+    return readRuns(this.dataSource, { ...windows, endedAfter: new Date(this.clock.nowMs() - this.config.settings.calendarPastMs), cancelled, limit });
   }
 
   private event(row: FeedRun): CalendarEvent {

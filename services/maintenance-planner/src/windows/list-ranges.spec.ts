@@ -1,6 +1,7 @@
 import { DomainError, ZodQueryPipe } from '@holdfast/service-kit';
 import { describe, expect, it } from 'vitest';
 import { AuditQuerySchema } from '../audit/audit.controller';
+import { WindowOccurrencesQuerySchema } from '../occurrences/occurrences-query.schema';
 import { ListWindowsQuerySchema, OccurrencesQuerySchema } from './window-request.schema';
 
 const refusal = (read: () => unknown) => {
@@ -16,6 +17,7 @@ describe("the planner's time-ranged lists", () => {
   it.each([
     ['windows', ListWindowsQuerySchema],
     ['a window\'s runs', OccurrencesQuerySchema],
+    ['runs across windows', WindowOccurrencesQuerySchema],
     ['the audit trail', AuditQuerySchema],
   ])('refuses %s asked from after to, naming to, rather than answering an empty page', (_, schema) => {
     const pipe = new ZodQueryPipe(schema);

@@ -115,12 +115,12 @@ export function windowColumns(table = 'maintenance_window', status = windowStatu
 
 export const WINDOW_COLUMNS = windowColumns();
 
-export function footprintOf(row: WindowRow): Footprint {
+export function footprintOf(row: Pick<WindowRow, 'footprint_global' | 'footprint_regions' | 'footprint_shares'>): Footprint {
   return { global: row.footprint_global, regions: row.footprint_regions, ...(row.footprint_shares ? { shares: row.footprint_shares } : {}) };
 }
 
 /** The regions whose local times a reader of this window needs: its footprint, or for a global window the ones given. */
-export function readerRegions(row: WindowRow, forGlobal: readonly string[] = []): string[] {
+export function readerRegions(row: Pick<WindowRow, 'footprint_global' | 'footprint_regions'>, forGlobal: readonly string[] = []): string[] {
   return row.footprint_global ? [...forGlobal] : row.footprint_regions;
 }
 

@@ -23,8 +23,8 @@ export const OVERRIDE_ANSWER = zodAnswerSchema(
     .meta({ id: 'WindowOverride' }),
 );
 
-/** A run as the window's runs list it: the contract's occurrence, with the active holds that stop it. */
-const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({
+/** A run as the window's runs list it: the contract's occurrence, with the active holds that stop it (GET /v1/occurrences lists it so too). */
+export const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({
   heldBy: z.array(EntityIdSchema).meta({ description: 'the active holds that stop this run' }),
   letThroughBy: z.array(EntityIdSchema).meta({ description: 'the active holds that would stop this run but let it through with an override (who and why: GET /v1/holds/{id}, its overrides)' }),
 });

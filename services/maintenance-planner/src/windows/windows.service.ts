@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus, type WindowField, type WindowSnapshot } from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { canonicalZoneName, RegionCatalog, RegionError } from '@holdfast/regions';
+import { canonicalZoneName, RegionCatalog } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { canonicalRecurrenceRule, type ExdateReading, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow, readExdates } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
@@ -40,6 +40,7 @@ import {
   windowStatusOf,
 } from './window-record';
 import type { OccurrencePage } from './window-view.schema';
+import { knownRegionCodes } from '../regions/known-regions';
 
 const TIME_FIELDS = ['startsAt', 'endsAt', 'plannedZone', 'recurrence', 'exdates'] as const;
 
@@ -1419,14 +1420,7 @@ export class WindowsService {
 
   /** Every unknown code named at once, at the field that carried it. */
   private checkRegions(codes: readonly string[], path: string): string[] {
-    try {
-      return this.catalog.getAll(codes).map((region) => region.code);
-    } catch (error) {
-      if (error instanceof RegionError) {
-        throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path, code: error.code, message: `unknown region ${code}` })) });
-      }
-      throw error;
-    }
+    return knownRegionCodes(this.catalog, codes, path);
   }
 
   private options(windowId: string) {

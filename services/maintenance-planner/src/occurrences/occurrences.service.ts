@@ -1,0 +1,64 @@
+import { RegionCatalog } from '@holdfast/regions';
+import { decodeCursor, pageOf } from '@holdfast/service-kit';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { readRuns, type RunPosition, type RunRow } from '../calendars/calendar-runs.sql';
+import { LocalTimes } from '../regions/local-times';
+import { footprintOf, occurrenceView, readerRegions } from '../windows/window-record';
+import type { WindowOccurrence, WindowOccurrencePage } from './occurrence-view.schema';
+import type { WindowOccurrencesQuery } from './occurrences-query.schema';
+import { knownRegionCodes } from '../regions/known-regions';
+
+const RUN_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([1-9]\d{0,9})$/i;
+const RUN_NUMBER_MAX = 2_147_483_647;
+
+/** A cursor's key of a run, `<window id>/<number>`, as the query takes it; null when it is none. */
+function runKeyOf(key: string): Omit<RunPosition, 'startsAt'> | null {
+  const match = RUN_KEY.exec(key);
+  if (!match || Number(match[2]) > RUN_NUMBER_MAX) return null;
+  return { windowId: match[1].toLowerCase(), number: Number(match[2]) };
+}
+
+/** The runs of every window, or of a team's or a region's, in start order: a page of them for one request, not one request a window. */
+@Injectable()
+export class OccurrencesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: RegionCatalog,
+    private readonly localTimes: LocalTimes,
+  ) {}
+
+  async list(query: WindowOccurrencesQuery): Promise<WindowOccurrencePage> {
+    const after = query.cursor ? decodeCursor(query.cursor, runKeyOf) : undefined;
+    const rows = await readRuns(this.dataSource, {
+      team: query.team,
+      region: query.region === undefined ? undefined : this.regionCode(query.region),
+      endedAfter: query.from,
+      startedBefore: query.to,
+      status: query.status,
+      after: after && { startsAt: after.at, ...after.id },
+      limit: query.limit + 1,
+    });
+    return pageOf(rows, query.limit, (run) => ({ at: run.starts_at, id: `${run.window_id}/${run.number}` }), (run) => this.item(run));
+  }
+
+  private item(run: RunRow): WindowOccurrence {
+    return {
+      windowId: run.window_id,
+      title: run.title,
+      ownerTeam: run.owner_team,
+      footprint: footprintOf(run),
+      plannedZone: run.planned_zone,
+      surgePolicy: run.surge_policy,
+      ...occurrenceView(run, readerRegions(run), this.localTimes),
+      heldBy: run.held_by,
+      letThroughBy: run.let_through_by,
+    };
+  }
+
+  /** The catalog's code for a region typed in any case, or 422 naming it, as the windows list answers. */
+  private regionCode(region: string): string {
+    return knownRegionCodes(this.catalog, [region], 'region')[0];
+  }
+}
