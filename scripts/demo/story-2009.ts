@@ -40,10 +40,22 @@ export class StoryStepError extends Error {
 }
 
 const FIVE_MINUTES = 5 * 60_000;
-const HISTORY_DAYS = 3;
+// A week: a baseline by hour of the week learns each hour from its own day. After three days, the days the slot
+// search reads (tomorrow, the day after) were days of the week never seen, filled in from the hour of the day.
+const HISTORY_DAYS = 7;
 const REGIONS = ['IR', 'DE', 'US'] as const;
 const ZONES = { IR: 'Asia/Tehran', DE: 'Europe/Berlin', US: 'America/New_York' } as const;
 const BASE_LEVEL = { IR: 400, DE: 900, US: 2000 } as const;
+
+/**
+ * Where the network team has staff, and so where the upgrade may move: its working day in Phoenix. The later in that
+ * day, the deeper the night in IR and DE. Arizona, like Iran since 2022, keeps one offset all year, so the day's last
+ * hour starts at 01:30 in Tehran in every season: 14:00 in California in winter, as in 2009, 15:00 in summer. Kept in
+ * Los Angeles, the same hours would end the day at 02:30 in Tehran in winter.
+ */
+export const NETWORK_TEAM = { zone: 'America/Phoenix', staffed: { from: '08:00', to: '16:00' } } as const;
+/** How long the upgrade may wait: a critical upgrade is moved by days, not weeks. */
+const UPGRADE_MAY_WAIT_HOURS = 48;
 
 interface ReceivedWebhook {
   headers: Record<string, string | string[] | undefined>;
@@ -57,6 +69,7 @@ interface Window {
   status: string;
   startsAt: string;
   endsAt: string;
+  flexibility?: { earliestStartAt: string; deadlineAt: string };
 }
 
 interface Hold {
@@ -139,12 +152,62 @@ function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
-/** A deterministic, seasonal level: low at local night, high in the local evening, a little noise. */
+/** A deterministic, seasonal level: lowest at 03:00 local, highest at 15:00 local, a little noise. */
 function seasonalValue(region: (typeof REGIONS)[number], at: Date, index: number): number {
   const hour = DateTime.fromJSDate(at, { zone: ZONES[region] }).hour;
   const daily = 1 + 0.6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI);
   const noise = 1 + 0.03 * Math.sin(index * 12.9898);
   return Math.round(BASE_LEVEL[region] * daily * noise);
+}
+
+/**
+ * The traffic the story sends before the surge: HISTORY_DAYS of every region every five minutes, ending five
+ * minutes before `surgeAt`, the decisive sample's time: ten to fifteen minutes before `now`, on the five-minute grid,
+ * so the two calm samples after it are still in the past.
+ */
+export function trafficHistory(now: Date): { surgeAt: Date; samples: { region: string; at: Date; value: number }[] } {
+  const surgeAt = new Date(Math.floor(now.getTime() / FIVE_MINUTES) * FIVE_MINUTES - 2 * FIVE_MINUTES);
+  const count = (HISTORY_DAYS * 24 * 60 * 60_000) / FIVE_MINUTES;
+  const samples = REGIONS.flatMap((region) =>
+    Array.from({ length: count }, (_, i) => {
+      const at = new Date(surgeAt.getTime() - (count - i) * FIVE_MINUTES);
+      return { region, at, value: seasonalValue(region, at, i) };
+    }),
+  );
+  return { surgeAt, samples };
+}
+
+/** The network host's upgrade as network-ops plans it: global, an hour from two hours on, movable within its staffed hours. */
+export function upgradeWindow(now: Date) {
+  const inHours = (hours: number) => new Date(Math.ceil(now.getTime() / FIVE_MINUTES) * FIVE_MINUTES + hours * 3_600_000).toISOString();
+  return {
+    title: 'Network host upgrade',
+    ownerTeam: 'network-ops',
+    footprint: { global: true, regions: [] as string[] },
+    startsAt: inHours(2),
+    endsAt: inHours(3),
+    plannedZone: NETWORK_TEAM.zone,
+    flexibility: {
+      earliestStartAt: inHours(1),
+      deadlineAt: inHours(3 + UPGRADE_MAY_WAIT_HOURS),
+      allowedLocalHours: { ranges: [NETWORK_TEAM.staffed], in: 'window-zone' as const },
+    },
+  };
+}
+
+/**
+ * Why a slot suggested for the upgrade does not tell the 2009 story, or undefined: it must start at 01:30 in Tehran,
+ * IR's night, within the upgrade's flexibility (the next two days).
+ */
+export function slotOffStory(slot: { startsAt: string; endsAt: string }, flexibility: { earliestStartAt: string; deadlineAt: string }): string | undefined {
+  const inTehran = DateTime.fromISO(slot.startsAt, { zone: 'Asia/Tehran' }).toFormat('HH:mm');
+  const within = Date.parse(slot.startsAt) >= Date.parse(flexibility.earliestStartAt) && Date.parse(slot.endsAt) <= Date.parse(flexibility.deadlineAt);
+  if (inTehran === '01:30' && within) return undefined;
+  return (
+    `the planner suggested ${localTime(slot.startsAt, 'America/Los_Angeles')} = ${localTime(slot.startsAt, 'Asia/Tehran')}, ` +
+    `not a slot from 01:30 in Tehran between ${flexibility.earliestStartAt} and ${flexibility.deadlineAt}: ` +
+    `check the regions it scored and its notes (GET /v1/windows/{id}/suggestions) against the traffic and staffed hours the story sends`
+  );
 }
 
 /** Verifies a Standard Webhooks signature with the receiver's own HMAC (no Holdfast code). */
@@ -269,15 +332,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         const inHours = (hours: number) => new Date(Math.ceil(now.getTime() / FIVE_MINUTES) * FIVE_MINUTES + hours * 3_600_000);
         const plan = (key: string, body: object) => ok<Window>(step, system.plannerUrl, '/v1/windows', { key, body });
         state.windows = {
-          upgrade: await plan(state.keys!.network, {
-            title: 'Network host upgrade',
-            ownerTeam: 'network-ops',
-            footprint: { global: true, regions: [] },
-            startsAt: inHours(2).toISOString(),
-            endsAt: inHours(3).toISOString(),
-            plannedZone: 'America/Los_Angeles',
-            flexibility: { earliestStartAt: inHours(1).toISOString(), deadlineAt: inHours(24 * 6).toISOString() },
-          }),
+          upgrade: await plan(state.keys!.network, upgradeWindow(now)),
           berlin: await plan(state.keys!.berlin, {
             title: 'Weekly database patching',
             ownerTeam: 'berlin-ops',
@@ -297,7 +352,11 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
           }),
         };
         const { upgrade, berlin, usOnly } = state.windows;
-        say(step, `network-ops: "${upgrade.title}" (global) at ${localTime(upgrade.startsAt, 'America/Los_Angeles')}`);
+        const { from, to } = NETWORK_TEAM.staffed;
+        say(
+          step,
+          `network-ops: "${upgrade.title}" (global) at ${localTime(upgrade.startsAt, NETWORK_TEAM.zone)}, movable within the team's staffed hours there (${from}-${to}) until ${localTime(upgrade.flexibility!.deadlineAt, NETWORK_TEAM.zone)}`,
+        );
         say(step, `berlin-ops: "${berlin.title}" (DE, IR), weekly from ${localTime(berlin.startsAt, 'Europe/Berlin')}`);
         say(step, `us-ops: "${usOnly.title}" (US) at ${localTime(usOnly.startsAt, 'America/New_York')}`);
       },
@@ -321,15 +380,9 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
       name: 'seasonal traffic',
       run: async () => {
         const step = 'seasonal traffic';
-        // Ten to fifteen minutes ago, on the five-minute grid: two calm samples after it are still in the past.
-        state.surgeAt = new Date(Math.floor(now.getTime() / FIVE_MINUTES) * FIVE_MINUTES - 2 * FIVE_MINUTES);
-        const count = (HISTORY_DAYS * 24 * 60 * 60_000) / FIVE_MINUTES;
-        const samples = REGIONS.flatMap((region) =>
-          Array.from({ length: count }, (_, i) => {
-            const at = new Date(state.surgeAt!.getTime() - (count - i) * FIVE_MINUTES);
-            return { region, at, value: seasonalValue(region, at, i) };
-          }),
-        );
+        const { surgeAt, samples } = trafficHistory(now);
+        state.surgeAt = surgeAt;
+        const count = samples.length / REGIONS.length;
         await sendSamples(samples);
         say(step, `${samples.length} bare JSON samples on ${samplesTopic}: ${HISTORY_DAYS} days every five minutes for ${REGIONS.join(', ')}`);
         await until(
@@ -353,7 +406,7 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
         const step = 'surge in IR';
         await sendSamples([surgeSample()]);
         // Dated at the sample's own time, so this line's clock runs behind its neighbours'.
-        say(step, `the decisive sample, dated the five-minute slot after the three days sent (so this line's time is earlier than its neighbours'): IR at ${surgeSample().value} requests, 20 times its daily average of ${BASE_LEVEL.IR}`, state.surgeAt);
+        say(step, `the decisive sample, dated the five-minute slot after the ${HISTORY_DAYS} days sent (so this line's time is earlier than its neighbours'): IR at ${surgeSample().value} requests, 20 times its daily average of ${BASE_LEVEL.IR}`, state.surgeAt);
         state.surge = await until(
           step,
           async () => {
@@ -513,10 +566,30 @@ export function createStory(system: StorySystem, options: StoryOptions = {}): St
       name: 'suggested slot',
       run: async () => {
         const step = 'suggested slot';
-        const suggestions = await ok<{ slots: StoryState['suggestion'][] }>(step, system.plannerUrl, `/v1/windows/${state.windows!.upgrade.id}/suggestions?count=1`, { key: state.keys!.network });
-        check(suggestions.slots.length > 0, 'no slot suggested for the upgrade');
+        const { upgrade } = state.windows!;
+        // The planner scores from its own copy of the baselines: ask once it has taken every one the analyzer published
+        // (all of the week's by now: they left the analyzer's outbox before the surge that placed the hold).
+        await until(
+          step,
+          async () => {
+            const published = await metricValue(system.analyzerUrl, 'holdfast_events_published_total', /type="region\.baseline"/);
+            const taken = await metricValue(system.plannerUrl, 'holdfast_events_consumed_total', /type="region\.baseline"/);
+            check(published > 0 && taken >= published, `the planner has taken ${taken} of the ${published} baselines the analyzer published`);
+          },
+          timeoutMs,
+        );
+        const suggestions = await ok<{ slots: StoryState['suggestion'][]; scoredRegions: string[]; notes: string[] }>(step, system.plannerUrl, `/v1/windows/${upgrade.id}/suggestions?count=1`, {
+          key: state.keys!.network,
+        });
+        check(suggestions.slots.length > 0, `no slot suggested for the upgrade: ${suggestions.notes.join(' ')}`);
         state.suggestion = suggestions.slots[0];
-        say(step, `least harmful slot for the upgrade: ${localTime(state.suggestion.startsAt, 'America/Los_Angeles')} = ${localTime(state.suggestion.startsAt, 'Asia/Tehran')}`);
+        const offStory = slotOffStory(state.suggestion, upgrade.flexibility!);
+        check(!offStory, `${offStory} (scored ${suggestions.scoredRegions.join(', ')}; ${suggestions.notes.join(' ') || 'no notes'})`);
+        say(
+          step,
+          `least harmful slot for the upgrade: ${localTime(state.suggestion.startsAt, 'America/Los_Angeles')} = ${localTime(state.suggestion.startsAt, 'Asia/Tehran')}, ` +
+            `the last hour network-ops has staff (${localTime(state.suggestion.startsAt, NETWORK_TEAM.zone)})`,
+        );
       },
     },
     {
