@@ -7,7 +7,7 @@ import { EventLoopTurns } from '../event-loop-turns';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { heldByActiveHold, occurrenceColumns, type OccurrenceRow, occurrenceView, readerRegions, windowColumns, type WindowRow, windowSnapshot } from '../windows/window-record';
-import type { HoldRow } from './hold-record';
+import { type HoldRow, type LetThrough, letThroughReason } from './hold-record';
 
 /**
  * windowStatusOf for window `w` as a hold's events read it (whether it is held), asked through that
@@ -45,6 +45,13 @@ export const announcedWindowsWhere = (ids: string): string =>
 
 // A hold's links (`l`) and their runs (`o`).
 const LINKED_RUNS = 'hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number';
+
+/**
+ * Whether a link (`link`, a hold_occurrence row) held its run, so that its window was told window.held by the hold: not
+ * let through, or let through only after it held (an override's link made for a window planned or changed into the hold
+ * is held and let through at the same instant: it never held). The runs an override's window.released names.
+ */
+export const heldItsRun = (link: string): string => `(${link}.overridden_by IS NULL OR ${link}.overridden_at > ${link}.held_at)`;
 
 /** The runs of the links (hold_occurrence `l`) `condition` picks, each with its link's flags, in start order. */
 export const linkedRunsWhere = (condition: string): string =>
@@ -134,6 +141,9 @@ export interface TouchedOccurrence {
   number: number;
   kind: 'held' | 'notify-only';
   in_progress: boolean;
+  /** Who let the run through the hold with an override, and why; absent or null when the link holds it. */
+  overridden_by?: string | null;
+  override_reason?: string | null;
 }
 
 /** A run of a window a hold touches, with its link's flags. */
@@ -141,6 +151,8 @@ export interface TouchedRun {
   row: OccurrenceRow;
   kind: 'held' | 'notify-only';
   inProgress: boolean;
+  /** Set when an override let the run through the hold (a link read with who and why: load's). */
+  letThrough?: LetThrough;
 }
 
 export interface TouchedWindow {
@@ -223,7 +235,7 @@ export class HoldAnnouncer {
       const window = byWindow.get(occurrence.window_id);
       if (!window) continue;
       const flag = flags.get(occurrence.window_id)!.get(occurrence.number)!;
-      window.occurrences.push({ row: occurrence, kind: flag.kind, inProgress: flag.in_progress });
+      window.occurrences.push({ row: occurrence, kind: flag.kind, inProgress: flag.in_progress, letThrough: letThroughOf(flag.overridden_by, flag.override_reason) });
     }
     return [...byWindow.values()];
   }
@@ -312,6 +324,8 @@ export class HoldAnnouncer {
   /**
    * The window.released events of `hold`: told to a window whose occurrences it held, as it is now:
    * still held (by another hold) or needing a new slot if so, scheduled otherwise; not to a window it only flagged.
+   * Why the hold let go is its release's reason, unless every run it held was let through by an override (told at the
+   * override that let the last one through): then who let them through and why.
    */
   releasedAnnouncement(hold: HoldRow, options: CreateEventOptions): WindowAnnouncement {
     return {
@@ -326,7 +340,7 @@ export class HoldAnnouncer {
             ...this.windowSnapshotOf(window.row, hold.regions),
             status,
             holdId: hold.id,
-            ...(hold.release_reason ? { holdReason: hold.release_reason } : {}),
+            ...this.releasedReason(hold, window),
             ...(proposedSlots.length ? { proposedSlots } : {}),
             ...listed,
           },
@@ -334,6 +348,12 @@ export class HoldAnnouncer {
         );
       },
     };
+  }
+
+  private releasedReason(hold: HoldRow, window: TouchedWindow): { holdReason?: string } {
+    const held = window.occurrences.filter((entry) => entry.kind === 'held');
+    if (held.length > 0 && held.every((entry) => entry.letThrough)) return { holdReason: letThroughReason(held.map((entry) => entry.letThrough!)) };
+    return hold.release_reason ? { holdReason: hold.release_reason } : {};
   }
 
   /**
@@ -390,4 +410,9 @@ export class HoldAnnouncer {
   source(): string {
     return SERVICE_NAME;
   }
+}
+
+/** Who let a run through and why, from its link; undefined for a link that holds it. */
+function letThroughOf(by: string | null | undefined, reason: string | null | undefined): LetThrough | undefined {
+  return by ? { by, reason: reason ?? '' } : undefined;
 }

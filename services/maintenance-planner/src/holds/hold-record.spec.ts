@@ -1,6 +1,6 @@
 import { HoldReleasedSchema, type HoldSource } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
-import { heldUntil, releasedAfterClearance } from './hold-record';
+import { heldUntil, letThroughReason, releasedAfterClearance } from './hold-record';
 
 describe('the reason a hold is released with after its cause cleared', () => {
   const clearance = (source: HoldSource, clearedAt: string | null, change: { until?: string; reason?: string } = {}) => ({
@@ -65,6 +65,31 @@ describe('the reason a hold is released with after its cause cleared', () => {
 
   it('leaves the time out when the clearance was not recorded', () => {
     expect(releasedAfterClearance(clearance('detector', null))).toBe('The surge cleared and the cool-down passed');
+  });
+});
+
+describe("what a window's release says of runs let through the hold by an override", () => {
+  it('names who let them through and why, each person once, with their reasons in run order', () => {
+    expect(letThroughReason([{ by: 'network-ops/key-1', reason: 'the certificate expires today' }])).toBe('Let through by an override by network-ops/key-1 (the certificate expires today)');
+    // One override of every run lets each through for the same reason: one override, said once.
+    expect(letThroughReason([{ by: 'sre/key-2', reason: 'cannot wait' }, { by: 'sre/key-2', reason: 'cannot wait' }])).toBe('Let through by an override by sre/key-2 (cannot wait)');
+    expect(
+      letThroughReason([
+        { by: 'sre/key-2', reason: 'first night' },
+        { by: 'network-ops/key-1', reason: 'vendor on site' },
+        { by: 'sre/key-2', reason: 'second night' },
+      ]),
+    ).toBe('Let through by overrides by sre/key-2 (first night; second night) and by network-ops/key-1 (vendor on site)');
+  });
+
+  it("cuts long reasons short so window.released's holdReason still fits", () => {
+    const max = HoldReleasedSchema.shape.reason.maxLength!;
+    const reason = letThroughReason([
+      { by: 'sre/key-2', reason: 'a'.repeat(max) },
+      { by: 'network-ops/key-1', reason: 'b'.repeat(max) },
+    ]);
+    expect(reason).toHaveLength(max);
+    expect(reason).toMatch(/^Let through by overrides by sre\/key-2 \(a+…$/);
   });
 });
 

@@ -115,6 +115,28 @@ function cutToFit(text: string, room: number): string {
   return `${text.slice(0, Math.max(0, room - 1)).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
+/** Who let a run through a hold with an override, and why (the link's overridden_by and override_reason). */
+export interface LetThrough {
+  by: string;
+  reason: string;
+}
+
+/**
+ * What a hold's window.released says of a window told window.held whose every run the hold held was let through by an
+ * override since: who let them through and why, as the trail's `overridden` entries say, each person once, with their
+ * reasons in run order: "Let through by an override by network-ops/key-1 (the certificate expires today)".
+ */
+export function letThroughReason(overrides: readonly LetThrough[]): string {
+  const reasonsBy = new Map<string, string[]>();
+  for (const { by, reason } of overrides) {
+    const reasons = reasonsBy.get(by) ?? [];
+    if (!reasons.includes(reason)) reasonsBy.set(by, [...reasons, reason]);
+  }
+  const given = [...reasonsBy.values()].reduce((count, reasons) => count + reasons.length, 0);
+  const who = [...reasonsBy].map(([by, reasons]) => `by ${by} (${reasons.join('; ')})`).join(' and ');
+  return cutToFit(`Let through by ${given === 1 ? 'an override' : 'overrides'} ${who}`, RELEASE_REASON_MAX);
+}
+
 /** A hold placement's reason longer than hold.placed (and window.held's holdReason) allows would be refused on produce. */
 const PLACED_REASON_MAX = HoldPlacedSchema.shape.reason.maxLength ?? Number.MAX_SAFE_INTEGER;
 

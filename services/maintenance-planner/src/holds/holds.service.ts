@@ -1,7 +1,7 @@
 import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MetricsRegistry } from '@holdfast/observability';
-import { RegionCatalog, RegionError } from '@holdfast/regions';
+import { RegionCatalog } from '@holdfast/regions';
 import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { TimeError } from '@holdfast/time';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
@@ -11,12 +11,13 @@ import { v7 as uuidv7 } from 'uuid';
 import type { PlannerSettings } from '../config/planner-settings';
 import { SlotProposer } from '../slots/slot-proposer';
 import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } from '../windows/window-record';
-import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, type TouchedOccurrence } from './hold-announcer';
+import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, heldItsRun, type TouchedOccurrence } from './hold-announcer';
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
 import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, releasedAfterClearance, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
+import { knownRegionCodes } from '../regions/known-regions';
 
 export interface HoldPlacement {
   source: HoldSource;
@@ -317,7 +318,9 @@ export class HoldsService implements BeforeApplicationShutdown {
     const events: HoldfastEvent[] = [...owed, released];
     const options = this.eventOptions(hold.regions[0], released);
     const windowsReleased = this.announcer.releasedAnnouncement({ ...hold, release_reason: reason }, options);
-    // A window every run of which was let through this hold (planned into it with an override) was never held by it: no window.released.
+    // A window every run of which was let through this hold is told no window.released here: planned into it with an
+    // override, it was never held by it; told window.held, it was told released by the override that let its last held run
+    // through (releasedByOverride). hold.released still names it: the notifier counts on a window.released for each it names.
     const heldHere = new Set(links.filter((entry) => entry.kind === 'held' && !entry.overridden).map((entry) => entry.window_id));
     for (const window of windows) {
       const windowReleased = announcedNow && heldHere.has(window.row.id) ? this.announcer.announced(windowsReleased, window) : null;
@@ -328,6 +331,36 @@ export class HoldsService implements BeforeApplicationShutdown {
     }
     await Promise.all([this.announcer.publish(tx, events), announcedNow ? undefined : this.backlog.owe(tx, hold, 'released', causedBy(released))]);
     return true;
+  }
+
+  /**
+   * In an override's transaction, before it lets `windowId`'s runs through `hold`: the window.held events the hold still
+   * owes when that window's is among them (a placement over more than WINDOWS_PER_ANNOUNCEMENT windows), for the override
+   * to publish ahead of its own, so the window is told held before it is told released.
+   */
+  heldOwedBeforeOverride(tx: EntityManager, hold: HoldRow, windowId: string): Promise<HoldfastEvent[]> {
+    return this.backlog.settleBefore(tx, hold, windowId);
+  }
+
+  /**
+   * The window.released of `hold` for a window an override has just let through the last run the hold held (`heldBefore`:
+   * the runs it held until then), caused by the override's hold.overridden: the window as it reads now (scheduled, needing
+   * a new slot, or held by another hold), the runs the hold held, and who let them through and why (letThroughReason).
+   * Told now, not at the hold's release hours later, when the run has likely started or completed; the release tells it
+   * nothing more.
+   */
+  async releasedByOverride(tx: EntityManager, hold: HoldRow, windowId: string, heldBefore: readonly number[], overridden: HoldfastEvent): Promise<HoldfastEvent | null> {
+    // The runs the hold held, let through by this override or an earlier one; a run held until this override is named
+    // even if it is let through at the instant the hold was placed, where heldItsRun cannot tell.
+    const held = rowsOf<TouchedOccurrence>(
+      await tx.query(
+        `SELECT l.window_id, l.number, l.kind, l.in_progress, l.overridden_by, l.override_reason FROM hold_occurrence l
+          WHERE l.hold_id = $1 AND l.window_id = $2 AND l.kind = 'held' AND l.released_at IS NULL AND (${heldItsRun('l')} OR l.number = ANY($3::int[]))`,
+        [hold.id, windowId, heldBefore],
+      ),
+    );
+    const [window] = await this.announcer.load(tx, held);
+    return window ? this.announcer.announced(this.announcer.releasedAnnouncement(hold, this.eventOptions(hold.regions[0], overridden)), window) : null;
   }
 
   /**
@@ -675,14 +708,7 @@ export class HoldsService implements BeforeApplicationShutdown {
 
   /** The catalog's codes for `codes` (a country's in any case), or a 422 naming each unknown one at `path`, the field or query parameter that carried it. */
   knownRegions(codes: readonly string[], path = 'regions'): string[] {
-    try {
-      return this.catalog.getAll(codes).map((region) => region.code);
-    } catch (error) {
-      if (error instanceof RegionError) {
-        throw new DomainError(error.code, 422, error.message, { errors: error.codes.map((code) => ({ path, code: error.code, message: `unknown region ${code}` })) });
-      }
-      throw error;
-    }
+    return knownRegionCodes(this.catalog, codes, path);
   }
 
   /** Inside `tx`'s transaction; nothing reads the row back, so it travels with the COMMIT (answeredAtCommit). */

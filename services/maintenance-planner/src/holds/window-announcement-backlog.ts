@@ -32,7 +32,8 @@ const NO_WINDOW = '00000000-0000-0000-0000-000000000000';
  * placed_at) and still has; a link made or made again later (an extension, a window planned or
  * changed under the hold) was announced by what made it. For window.released, those its release
  * let go (released_at is the hold's) and had held, not let through by an override (a window all of
- * whose runs were is not told it was released, as a small hold's release says); one let go earlier
+ * whose runs were is not told it was released, as a small hold's release says: one never held was
+ * never told held, and one told held was told released by the override); one let go earlier
  * (the window moved or changed) was announced then. They are ordered by released_at, one value in
  * either kind, before the window: `released_at IS NULL` does not tell the planner the index of
  * (hold_id, released_at, window_id) is in window order past it, and ordered by the window alone each
@@ -80,6 +81,11 @@ const OLDEST_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain
 const DEBTS = prepared('SELECT count(*)::int AS debts FROM hold_announcement');
 const HELD_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id FROM hold_announcement a
   WHERE a.hold_id = $1 AND a.kind = 'held' FOR UPDATE`);
+// Whether the hold ($1) still owes the window ($2) its window.held: a link its placement made and still has, past the debt's cursor.
+// Read unlocked: a payment in flight that has written it is committed with its cursor, so a cursor not past it yet is only waited for.
+const WINDOW_HELD_OWED = prepared(`SELECT EXISTS (SELECT 1 FROM hold_announcement a JOIN hold ON hold.id = a.hold_id
+    JOIN hold_occurrence l ON l.hold_id = a.hold_id AND l.window_id = $2 AND l.held_at = hold.placed_at AND l.released_at IS NULL
+  WHERE a.hold_id = $1 AND a.kind = 'held' AND (a.announced_through IS NULL OR a.announced_through < $2::uuid)) AS owed`);
 
 // A link's run's start, read by the run's key: one index probe a run, whatever the plan. Joined to occurrence instead, the
 // placement's generic plan read and hashed every run there is (65,000 for a hold over 35,600 links), however few its hold's.
@@ -183,6 +189,16 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
     const { events } = await this.announce(tx, hold, debt, null);
     await tx.query(answeredAtCommit('DELETE FROM hold_announcement WHERE seq = $1'), [debt.seq]);
     return events;
+  }
+
+  /**
+   * In a transaction about to let the window's runs through the hold (an override): the window.held events the hold
+   * still owes, as settle, when the window's is among them; none otherwise. Let through first, the window would no
+   * longer read held when its turn came and be told released (at the override) without ever being told held.
+   */
+  async settleBefore(tx: EntityManager, hold: HoldRow, windowId: string): Promise<HoldfastEvent[]> {
+    const [{ owed }] = (await tx.query(WINDOW_HELD_OWED, [hold.id, windowId])) as { owed: boolean }[];
+    return owed ? this.settle(tx, hold) : [];
   }
 
   /** Pays every debt, oldest first, a transaction at a time; resolves the windows this run announced, 0 when it failed (logged). */

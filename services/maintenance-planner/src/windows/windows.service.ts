@@ -361,7 +361,9 @@ export class WindowsService {
    * Lets the window's runs (`which`) through the holds, recording and announcing each hold whose
    * override changed something. A hold that already let those runs through for the same actor and
    * reason (a retried request, or two sent at once) is listed in `letThrough` but neither recorded
-   * nor announced again.
+   * nor announced again. A hold that held a run of the window until now and holds none after tells
+   * it window.released now (releasedByOverride): the override is asked so the job runs now, and its
+   * release may come hours later.
    */
   private async overrideHolds(
     tx: EntityManager,
@@ -377,7 +379,12 @@ export class WindowsService {
     const now = this.clock.now();
     const events: HoldfastEvent[] = [];
     const letThrough: string[] = [];
+    // The holds that no longer hold the window, each with the runs it held until now and its hold.overridden.
+    const letGo: { hold: HoldRow; heldBefore: number[]; overridden: HoldfastEvent }[] = [];
+    let overriddenAny = false;
     for (const hold of holds) {
+      // Told held first, should the override tell it released.
+      events.push(...(await this.holds.heldOwedBeforeOverride(tx, hold, row.id)));
       // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
       // not only those it reaches now: the override row is written first and a later fan-out of the
       // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
@@ -388,9 +395,12 @@ export class WindowsService {
       // one the hold held before the change at the same times stays held: the change did not bring it in.
       // With `judgedNow`, while the hold is in force now ($3 to $8), also each run not over that may start now ($12,
       // JudgedNow), wherever the run lies: the gate and its start judge it by the holds in force now.
-      const [{ runs, changed, starts }] = rowsOf<{ runs: number; changed: number[]; starts: Date[] }>(
+      // `holding`, read before the links change: the runs the hold holds until now; those the override does not change hold on.
+      const [{ runs, changed, starts, holding, holds_on }] = rowsOf<{ runs: number; changed: number[]; starts: Date[]; holding: number[]; holds_on: boolean }>(
         await tx.query(
-          `WITH run AS (
+          `WITH holding AS (
+             SELECT number FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND kind = 'held' AND released_at IS NULL AND overridden_by IS NULL
+           ), run AS (
              SELECT window_id, number, status, starts_at FROM occurrence
               WHERE window_id = $2 AND ($7::int IS NULL OR number = $7) AND status IN ('scheduled', 'in-progress', 'needs-reschedule') AND ${NOT_HELD_ALREADY('occurrence', 10)}
                 AND ends_at > $4::timestamptz AND ((ends_at > $3::timestamptz AND starts_at < COALESCE($8::timestamptz, 'infinity'::timestamptz))
@@ -407,7 +417,9 @@ export class WindowsService {
              RETURNING number
            )
            SELECT (SELECT count(*) FROM run)::int AS runs, ARRAY(SELECT number FROM changed ORDER BY number) AS changed,
-                  ARRAY(SELECT run.starts_at FROM changed JOIN run USING (number) ORDER BY number) AS starts`,
+                  ARRAY(SELECT run.starts_at FROM changed JOIN run USING (number) ORDER BY number) AS starts,
+                  ARRAY(SELECT number FROM holding ORDER BY number) AS holding,
+                  EXISTS (SELECT 1 FROM holding WHERE number NOT IN (SELECT number FROM changed)) AS holds_on`,
           [
             hold.id,
             row.id,
@@ -437,24 +449,29 @@ export class WindowsService {
         await tx.query(`SELECT window_id, number, kind, in_progress FROM hold_occurrence WHERE hold_id = $1 AND window_id = $2 AND overridden_by IS NOT NULL`, [hold.id, row.id]),
       );
       const [window] = await this.announcer.load(tx, touched);
-      events.push(
-        createEvent(
-          'hold.overridden',
-          {
-            holdId: hold.id,
-            regions: hold.regions,
-            windowId: row.id,
-            overriddenBy: actor,
-            reason,
-            overriddenAt: now.toISOString(),
-            ...(window ? { window: this.announcer.holdWindow(window, hold.regions) } : {}),
-          },
-          { source: SERVICE_NAME, subject: hold.regions[0], time: now },
-        ),
+      const overridden = createEvent(
+        'hold.overridden',
+        {
+          holdId: hold.id,
+          regions: hold.regions,
+          windowId: row.id,
+          overriddenBy: actor,
+          reason,
+          overriddenAt: now.toISOString(),
+          ...(window ? { window: this.announcer.holdWindow(window, hold.regions) } : {}),
+        },
+        { source: SERVICE_NAME, subject: hold.regions[0], time: now },
       );
+      events.push(overridden);
+      if (holding.length > 0 && !holds_on) letGo.push({ hold, heldBefore: holding, overridden });
+      overriddenAny = true;
     }
     // Only a link that changed can change the window's status: a repeated override leaves it as it is.
-    if (events.length > 0) await refreshWindowStatus(tx, [row.id]);
+    if (overriddenAny) await refreshWindowStatus(tx, [row.id]);
+    for (const { hold, heldBefore, overridden } of letGo) {
+      const released = await this.holds.releasedByOverride(tx, hold, row.id, heldBefore, overridden);
+      if (released) events.push(released);
+    }
     return { events, letThrough };
   }
 
