@@ -48,6 +48,7 @@ export {
   OutsideRegionCodeSchema,
   OutsideTimeSchema,
   OutsideTrafficSampleSchema,
+  bareSourceOf,
   decodeOutsideEvent,
   outsideEventId,
   outsideFormOf,

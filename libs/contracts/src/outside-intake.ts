@@ -10,7 +10,7 @@ import type { WireMessage } from './kafka-codec';
 import { nameBasedIds } from './name-based-id';
 import { describePayloadIssues } from './payload-validation';
 import { safeParseFast } from './schema-fast-path';
-import type { TopicName } from './topics';
+import { TopicSpecs, type TopicName } from './topics';
 
 /**
  * The namespace of the UUIDv5 ids given to events from outside producers. DO NOT CHANGE: the
@@ -232,6 +232,36 @@ function inOutsideWords(type: string, data: unknown, error: unknown): unknown {
 export function outsideEventId(origin: { source: string; id: string } | { topic: string; partition: number; offset: string }): string {
   if ('id' in origin) return isEventId(origin.id) ? origin.id : outsideIdOf(JSON.stringify([origin.source, origin.id]));
   return outsideIdOf(`${origin.topic}/${origin.partition}/${origin.offset}`);
+}
+
+/** The payload field in which an outside producer names itself, for an event type that has one: a sample's pipeline. */
+const OUTSIDE_PAYLOAD_PRODUCERS: { readonly [T in EventType]?: keyof EventPayloads[T] & string } = { 'traffic.sample': 'source' };
+
+/**
+ * Who sent a message on `topic` that carries no CloudEvents source (read as a bare payload): the
+ * producer its payload names as text, such as a sample's own `source`, else `kafka:<topic>`, the
+ * source decodeOutsideEvent gives a bare payload. `body` is the message's whole body as text, if it
+ * is text. Undefined on a topic only Holdfast writes, where such a message names no one.
+ */
+export function bareSourceOf(topic: string, body: string | undefined): string | undefined {
+  if (!Object.hasOwn(TopicSpecs, topic) || !TopicSpecs[topic as TopicName].externalProducers) return undefined;
+  const types: readonly EventType[] = TopicEvents[topic as TopicName];
+  const field = types.length === 1 ? OUTSIDE_PAYLOAD_PRODUCERS[types[0]] : undefined;
+  const named = field === undefined || body === undefined ? undefined : producerIn(body, field);
+  return named ?? `kafka:${topic}`;
+}
+
+/** The text a JSON object body holds in `field`; none from a body that is not one. */
+function producerIn(body: string, field: string): string | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !Object.hasOwn(payload, field)) return undefined;
+  const named = (payload as Record<string, unknown>)[field];
+  return typeof named === 'string' && named !== '' ? named : undefined;
 }
 
 /** A JSON object that carries CloudEvents' specversion and data: an envelope, whatever header it came without. */

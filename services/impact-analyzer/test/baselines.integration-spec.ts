@@ -52,6 +52,7 @@ describe('impact-analyzer: GET /v1/regions/{region}/baseline, against the real b
       signalLostAt: null,
       publishedAt: null,
       warmUp: { learnedHours: 0, neededHours: 24, warmupCeiling: null },
+      rearming: null,
     });
     // Two samples five minutes apart: ten minutes learned of the day a series learns before it decides.
     expect(requests).toMatchObject({ metric: 'requests', sampleCount: 2, warmUp: { learnedHours: 0.17, neededHours: 24, warmupCeiling: null } });

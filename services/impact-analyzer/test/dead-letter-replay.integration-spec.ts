@@ -65,9 +65,9 @@ describe("impact-analyzer: a pipeline's samples dead-lettered for a region not i
     expect(firstRound.status).toBe(200);
     const firstOutcome = (await firstRound.json()) as { replayed: Listed['items']; messages: number; remaining: number; unreplayable: number };
     expect(firstOutcome).toMatchObject({ messages: 3, remaining: 2, unreplayable: 0 });
-    // The letters replayed show their messages as the list does: a bare sample's key and body, and no ce_source.
+    // The letters replayed show their messages as the list does: a bare sample's key and body, named by the sample's own source.
     const bodies = samples.map((sample) => sample.value.toString());
-    expect(firstOutcome.replayed.every((letter) => letter.key === REGION && letter.source === null && bodies.includes(letter.body as string))).toBe(true);
+    expect(firstOutcome.replayed.every((letter) => letter.key === REGION && letter.source === 'edge' && bodies.includes(letter.body as string))).toBe(true);
     expect(firstOutcome.replayed.map((letter) => BigInt(letter.offset))).toEqual([...firstOutcome.replayed.map((letter) => BigInt(letter.offset))].sort((a, b) => (a < b ? -1 : 1)));
     expect(await (await replay({ topic: Topics.trafficSamples, reasonContains: 'unknown region', limit: 3 })).json()).toMatchObject({ messages: 2, remaining: 0 });
     expect(await (await replay({ topic: Topics.trafficSamples })).json()).toEqual({ replayed: [], messages: 0, remaining: 0, unreplayable: 0 });

@@ -80,7 +80,7 @@ describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER
     const deadLetters = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: unknown[] };
     expect(deadLetters.items).toEqual([]);
     const metrics = await (await service.fetch('/metrics')).text();
-    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 2\n/);
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="refused"[^}]*\} 2\n/);
   });
 
   it('refuses a sample whose text holds NUL by its index and keeps the others; a NUL in a declaration or a query is a 400 naming the field, not a 500', async () => {

@@ -155,7 +155,7 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     ]);
     await expectEventually(async () => expect(await sampleCount('DE')).toBe(2));
     const metrics = await (await service.fetch(`/metrics`)).text();
-    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="http"[^}]*outcome="refused"[^}]*\} 4/);
+    expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="refused"[^}]*\} 4/);
     expect(metrics).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="analyzer-spec"[^}]*outcome="assessed"[^}]*\} \d+/);
   });
 

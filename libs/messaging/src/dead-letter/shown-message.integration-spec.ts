@@ -3,11 +3,20 @@ import { expectEventually, produceOnce } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalTopic } from '../kafka/kafka-settings';
 import { createMessagingTestBed, effectConsumer, type MessagingTestBed } from '../testing/messaging-test-bed';
-import { SHOWN_MESSAGE_COLUMNS, shownMessage, type ShownMessageRow } from './shown-message';
+import { SHOWN_MESSAGE_COLUMNS, shownMessage, type ShownLetterRow } from './shown-message';
 
 const REFUSAL = 'region NZ is not in the catalog yet';
 
 const sample = (region: string, value: unknown) => ({ ...EventExamples['traffic.sample'], region, value, source: 'outside-pipeline' });
+
+/** Each dead letter of the bed's consumers as a listing shows it, in log order. */
+async function shownLetters(bed: MessagingTestBed) {
+  const rows: (ShownLetterRow & { reason: string })[] = await bed.dataSource.query(`SELECT topic, reason, ${SHOWN_MESSAGE_COLUMNS} FROM dead_letter ORDER BY "offset"`);
+  return rows.map((row) => {
+    const { eventId, source } = shownMessage(row);
+    return { reason: row.reason, eventId, source };
+  });
+}
 
 /** A CloudEvents structured-mode message: its id and source in the body, no ce_ header. */
 const structured = (id: string, event: Record<string, unknown>) => ({
@@ -39,19 +48,53 @@ describe('dead-lettered CloudEvents structured-mode messages as a listing shows 
     });
     await consumer.start();
     try {
-      const shown = async () => {
-        const rows: (ShownMessageRow & { reason: string })[] = await bed.dataSource.query(`SELECT reason, ${SHOWN_MESSAGE_COLUMNS} FROM dead_letter ORDER BY "offset"`);
-        return rows.map((row) => {
-          const { eventId, source } = shownMessage(row);
-          return { reason: row.reason, eventId, source };
-        });
-      };
+      const shown = () => shownLetters(bed);
       await expectEventually(async () => expect(await shown()).toHaveLength(3), { message: 'the three messages dead-lettered' });
       expect(await shown()).toEqual([
         { reason: expect.stringContaining('event attribute data_base64: is not accepted'), eventId: 'b64', source: 'rv-src' },
         { reason: expect.stringContaining('value: must be a number'), eventId: 'lots', source: 'rv-src' },
         { reason: `refused by the handler: ${REFUSAL}`, eventId: 'nz', source: 'rv-src' },
       ]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+
+describe('dead-lettered bare JSON samples as a listing shows them, against the real broker and PostgreSQL', () => {
+  let bed: MessagingTestBed;
+
+  beforeAll(async () => {
+    bed = await createMessagingTestBed('shown-bare', [Topics.trafficSamples]);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it("names each by the sample's own source, or kafka:<topic> when its body names none, whatever refused it", async () => {
+    await produceOnce(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), [
+      { key: 'NZ', value: JSON.stringify(sample('NZ', 3)) },
+      { key: 'au', value: JSON.stringify(sample('AU', 4)) },
+      { key: 'AU', value: JSON.stringify({ ...sample('AU', 5), source: undefined }) },
+      { key: 'AU', value: '{"region":"AU","source":"outside-pipeline"' },
+    ]);
+    const consumer = effectConsumer(bed, {
+      group: 'shown-bare',
+      batch: { beforeBatch: (events) => events.flatMap((event, index) => (event.data.region === 'NZ' ? [{ index, reason: REFUSAL }] : [])) },
+    });
+    await consumer.start();
+    try {
+      await expectEventually(async () => expect(await shownLetters(bed)).toHaveLength(4), { message: 'the four messages dead-lettered' });
+      // Keyed apart, they sit in different partitions: in no order.
+      expect(await shownLetters(bed)).toEqual(
+        expect.arrayContaining([
+          { reason: `refused by the handler: ${REFUSAL}`, eventId: null, source: 'outside-pipeline' },
+          { reason: expect.stringContaining('message key "au" is wrong'), eventId: null, source: 'outside-pipeline' },
+          { reason: expect.stringContaining('source: is required but missing'), eventId: null, source: 'kafka:traffic.samples.v1' },
+          { reason: expect.stringContaining('message body is not JSON'), eventId: null, source: 'kafka:traffic.samples.v1' },
+        ]),
+      );
     } finally {
       await consumer.stop();
     }

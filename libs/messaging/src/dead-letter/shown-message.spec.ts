@@ -1,10 +1,12 @@
+import { Topics } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
-import { SHOWN_BODY_BYTES, shownMessage, type ShownMessageRow } from './shown-message';
+import { SHOWN_BODY_BYTES, shownMessage, type ShownLetterRow } from './shown-message';
 
-const NOTHING_KEPT: ShownMessageRow = { event_id: null, message_key: null, source_header: null, content_type_header: null, body_start: null, body_bytes: null };
+// On a topic only Holdfast writes, a message names its producer in CloudEvents attributes or not at all.
+const NOTHING_KEPT: ShownLetterRow = { topic: Topics.regionSurges, event_id: null, message_key: null, source_header: null, content_type_header: null, body_start: null, body_bytes: null };
 
 /** A row as SHOWN_MESSAGE_COLUMNS reads it: the body's first SHOWN_BODY_BYTES and its whole size. */
-const rowWithBody = (body: Buffer, row: Partial<ShownMessageRow> = {}): ShownMessageRow => ({
+const rowWithBody = (body: Buffer, row: Partial<ShownLetterRow> = {}): ShownLetterRow => ({
   ...NOTHING_KEPT,
   body_start: body.subarray(0, SHOWN_BODY_BYTES),
   body_bytes: body.length,
@@ -64,6 +66,35 @@ describe('what a listing shows of a dead-lettered message', () => {
     ])('keeps the ce_id and ce_source headers, if any, for %s', (_case, contentType, body) => {
       expect(shownMessage(rowWithBody(body, { content_type_header: contentType }))).toMatchObject({ eventId: null, source: null });
       expect(shownMessage(rowWithBody(body, { ...HEADERS, content_type_header: contentType }))).toMatchObject({ eventId: 'header-id', source: 'header-source' });
+    });
+  });
+
+  describe('a bare message on a topic outside pipelines write, which names no CloudEvents source', () => {
+    const bare = (body: Buffer | string, row: Partial<ShownLetterRow> = {}) => shownMessage(rowWithBody(Buffer.from(body), { topic: Topics.trafficSamples, ...row }));
+    const sample = { region: 'ZZ', metric: 'requests', at: '2026-06-14T21:00:00Z', value: 1 };
+
+    it("is named by the sample's own source, as sent", () => {
+      expect(bare(JSON.stringify({ ...sample, source: 'sre-bad1-unknownregion' })).source).toBe('sre-bad1-unknownregion');
+      // Whatever else is wrong with it: a wrong key, an unknown field, a content-type that is plain JSON.
+      expect(bare(JSON.stringify({ ...sample, source: 'edge-7', host: 'web-1' }), { message_key: Buffer.from('ir'), content_type_header: 'application/json' }).source).toBe('edge-7');
+      expect(bare(JSON.stringify({ ...sample, source: 'rv\u0000src' })).source).toEqual({ base64: Buffer.from('rv\0src').toString('base64') });
+    });
+
+    it.each([
+      ['a body that is not JSON', '{"region":"ZZ","source":"edge-7"'],
+      ['a body that is JSON but no object', '["edge-7"]'],
+      ['a sample with no source', JSON.stringify(sample)],
+      ['a source that is not text', JSON.stringify({ ...sample, source: 7 })],
+      ['an empty source', JSON.stringify({ ...sample, source: '' })],
+      ['an empty body', ''],
+      [`a body over ${SHOWN_BODY_BYTES} bytes, which the listing does not parse`, JSON.stringify({ ...sample, source: 'edge-7', pad: ' '.repeat(SHOWN_BODY_BYTES) })],
+    ])('is named kafka:<topic>, as libs/contracts names a bare sample, for %s', (_case, body) => {
+      expect(bare(body).source).toBe('kafka:traffic.samples.v1');
+    });
+
+    it('keeps a ce_source header when there is one, and names none where no message was kept', () => {
+      expect(bare(JSON.stringify({ ...sample, source: 'edge-7' }), { source_header: 'sre-pipeline' }).source).toBe('sre-pipeline');
+      expect(shownMessage({ ...NOTHING_KEPT, topic: Topics.trafficSamples }).source).toBeNull();
     });
   });
 

@@ -1,4 +1,4 @@
-import { outsideFormOf } from '@holdfast/contracts';
+import { bareSourceOf, outsideFormOf } from '@holdfast/contracts';
 import { headersToSend, keptValue, type KeptHeaderValue } from './kept-headers';
 
 /**
@@ -23,6 +23,9 @@ export interface ShownMessageRow {
   body_bytes: number | null;
 }
 
+/** A row's SHOWN_MESSAGE_COLUMNS with the topic its message was read from, which every listing selects besides. */
+export type ShownLetterRow = ShownMessageRow & { topic: string };
+
 /** What an operator reads of a dead-lettered message: which event it was, who produced it and what it said, bytes that are not text in base64. */
 export interface ShownMessage {
   eventId: string | null;
@@ -33,21 +36,35 @@ export interface ShownMessage {
   bodyTruncated: boolean;
 }
 
-export function shownMessage(row: ShownMessageRow): ShownMessage {
+export function shownMessage(row: ShownLetterRow): ShownMessage {
   const bodyTruncated = row.body_bytes !== null && row.body_bytes > SHOWN_BODY_BYTES;
   const body = row.body_start && (bodyTruncated ? cutBody(row.body_start) : keptValue(row.body_start));
-  // A structured-mode message names itself in its body, where its reader read its id and source. Only a body shown whole is parsed, so a page stays cheap.
-  const named = !bodyTruncated && typeof body === 'string' && isStructured(row.content_type_header) ? attributesOf(body) : {};
-  // A repeated header's first value counts, as when the message was read.
-  const sourceHeader = Array.isArray(row.source_header) ? row.source_header[0] : row.source_header;
+  // Only a body shown whole is parsed, so a page stays cheap.
+  const wholeText = !bodyTruncated && typeof body === 'string' ? body : undefined;
+  const structured = isStructured(row.content_type_header);
+  // A structured-mode message names itself in its body, where its reader read its id and source.
+  const named = wholeText !== undefined && structured ? attributesOf(wholeText) : {};
   return {
     eventId: named.id ?? row.event_id,
     key: row.message_key && keptValue(row.message_key),
-    source: (named.source === undefined ? sourceHeader : keptValue(named.source)) ?? null,
+    source: named.source === undefined ? producerOf(row, structured, wholeText) : keptValue(named.source),
     body,
     bodyBytes: row.body_bytes,
     bodyTruncated,
   };
+}
+
+/**
+ * Who sent a message its body does not name: its ce_source header (a repeated one's first value,
+ * as when the message was read), else, for a kept message in no CloudEvents form, the producer the
+ * topic's contract reads in a bare payload (a sample's own `source`, or `kafka:<topic>`).
+ */
+function producerOf(row: ShownLetterRow, structured: boolean, wholeText: string | undefined): KeptHeaderValue | null {
+  const header = Array.isArray(row.source_header) ? row.source_header[0] : row.source_header;
+  if (header !== null && header !== undefined) return header;
+  if (structured || row.body_start === null) return null;
+  const bare = bareSourceOf(row.topic, wholeText);
+  return bare === undefined ? null : keptValue(bare);
 }
 
 /** Whether the message was in CloudEvents structured mode, by its content-type as the analyzer's intake reads it. */

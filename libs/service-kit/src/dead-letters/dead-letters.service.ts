@@ -54,7 +54,7 @@ export const DeadLetterViewSchema = z.strictObject({
   }),
   key: MessageBytesSchema.nullable().meta({ description: 'the message key; null when it had none, or the message was not kept (replayable false)' }),
   source: MessageBytesSchema.nullable().meta({
-    description: `the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most ${SHOWN_BODY_BYTES} bytes); null when it had none (bare JSON), or the message was not kept`,
+    description: `the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most ${SHOWN_BODY_BYTES} bytes); for a bare JSON message on a topic outside pipelines write (traffic.samples.v1), the producer its body names (a sample's source), else kafka:<topic>; null when it had none, or the message was not kept`,
   }),
   body: MessageBytesSchema.nullable().meta({
     description: `the message body, its first ${SHOWN_BODY_BYTES} bytes at most (a character the cut would split left out); null when it had none, or the message was not kept`,

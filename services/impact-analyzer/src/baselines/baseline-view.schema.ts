@@ -24,6 +24,14 @@ const MetricBaselineSchema = z.strictObject({
     })
     .nullable()
     .meta({ description: 'null once the series decides on its baseline; while it still learns, how far it is and what decides meanwhile' }),
+  rearming: z
+    .strictObject({
+      samplesLeft: z.int().positive().meta({ description: "the series' samples still to come before a new surge may start" }),
+      quietUntil: InstantSchema.nullable().meta({ description: "about when the last of them comes, at the series' spacing; null while its spacing is not known" }),
+      rearmAfterSamples: z.int().nonnegative().meta({ description: "the region's rearmAfterSamples (ANALYZER_DETECTION): how many it waits after each surge clears, at five-minute spacing" }),
+    })
+    .nullable()
+    .meta({ description: "null while a surge may start (or one is under way); after one of the series' surges cleared, how long it waits before another may start, so the tail of the one just cleared does not start a second" }),
 });
 
 /** A region's baselines: every metric learned for it (or the one asked for), by metric name. */

@@ -13,6 +13,7 @@ import { SERVICE_NAME } from '../service-name';
 import type { RegionBaselines } from './baseline-view.schema';
 
 type WarmUp = RegionBaselines['metrics'][number]['warmUp'];
+type Rearming = RegionBaselines['metrics'][number]['rearming'];
 
 const HOUR_MS = 3_600_000;
 
@@ -20,6 +21,14 @@ const HOUR_MS = 3_600_000;
 function warmUpOf(learnedMs: number, policy: Pick<RegionPolicy, 'warmupSamples' | 'warmupCeiling'>, warm: boolean): WarmUp {
   if (warm) return null;
   return { learnedHours: Math.round((learnedMs / HOUR_MS) * 100) / 100, neededHours: (policy.warmupSamples * REFERENCE_SPACING_MS) / HOUR_MS, warmupCeiling: policy.warmupCeiling ?? null };
+}
+
+/** How long a series waits after a surge cleared before another may start; null when it does not. A person asks this after a sample that surged nothing. */
+function rearmingOf(state: SeriesState, policy: Pick<RegionPolicy, 'rearmAfterSamples'>): Rearming {
+  const samplesLeft = state.rearmSamples;
+  if (samplesLeft <= 0) return null;
+  const quietUntil = state.lastAtMs === null || state.cadenceMs === null ? null : new Date(state.lastAtMs + samplesLeft * state.cadenceMs).toISOString();
+  return { samplesLeft, quietUntil, rearmAfterSamples: policy.rearmAfterSamples };
 }
 
 /** A series' learned hour-of-week profile with how many samples each hour rests on. */
@@ -66,13 +75,14 @@ export function changedMaterially(previous: PublishedBaseline | null, next: (num
  * it), the empty profile the series learns again from at its next sample, saying so, rather than
  * failing the whole region's answer.
  */
-function storedProfile(row: SeriesStateEntity, config: DetectionConfig, zone: string, policy: RegionPolicy): BaselineProfile & { note?: string; warmUp: WarmUp } {
+function storedProfile(row: SeriesStateEntity, config: DetectionConfig, zone: string, policy: RegionPolicy): BaselineProfile & { note?: string; warmUp: WarmUp; rearming: Rearming } {
   try {
     const state = parseSeriesState(unpackSeriesState({ state: row.state, buckets: row.baselineBuckets }));
-    return { ...profileOf(state, config), warmUp: warmUpOf(learnedMsOf(state), policy, isWarm(state, policy.warmupSamples)) };
+    return { ...profileOf(state, config), warmUp: warmUpOf(learnedMsOf(state), policy, isWarm(state, policy.warmupSamples)), rearming: rearmingOf(state, policy) };
   } catch {
     return {
       warmUp: warmUpOf(0, policy, false),
+      rearming: null,
       zone,
       values: Array.from({ length: HOURS_PER_WEEK }, () => null),
       sampleCounts: Array.from({ length: HOURS_PER_WEEK }, () => 0),

@@ -10,7 +10,7 @@ describe('analyzer settings', () => {
   it('has documented defaults for every variable', () => {
     const settings = parse({});
     expect(settings.detection.defaults).toEqual(DEFAULT_REGION_POLICY);
-    expect(DEFAULT_REGION_POLICY).toMatchObject({ sensitivity: 1, coolDownSamples: 12, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 });
+    expect(DEFAULT_REGION_POLICY).toMatchObject({ sensitivity: 1, coolDownSamples: 12, rearmAfterSamples: 12, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 });
     expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, sampleMaxAgeMs: 30 * 86_400_000, seriesMaxPerRegion: 100, samplePublishTimeoutMs: 5_000, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, declarationMaxMs: 90 * 86_400_000, declarationMaxAheadMs: 400 * 86_400_000, baselineChangeRatio: 0.1 });
     expect(settings.prometheus).toEqual({ url: undefined, queries: [], regionLabel: 'region', intervalMs: 15_000 });
   });
@@ -23,6 +23,17 @@ describe('analyzer settings', () => {
     const { spikeScore, cusumThreshold } = DEFAULT_SURGE_THRESHOLDS;
     expect(thresholdsFor(detection, 'IR')).toMatchObject({ spikeScore: spikeScore / 2, cusumThreshold: cusumThreshold / 2, clearAfterCalmSamples: 6, directions: ['up', 'down'] });
     expect(thresholdsFor(detection, 'NP')).toMatchObject({ spikeScore, cusumThreshold, clearAfterCalmSamples: 6, directions: ['up'] });
+  });
+
+  it("takes a region's re-arm after a surge clears, the detector's own default unless set", () => {
+    const settings = parse({ ANALYZER_DETECTION: JSON.stringify({ regions: { IR: { rearmAfterSamples: 0 }, NP: { rearmAfterSamples: 3 } } }) });
+    const detection = detectionConfigOf(settings);
+    expect(DEFAULT_REGION_POLICY.rearmAfterSamples).toBe(DEFAULT_SURGE_THRESHOLDS.rearmAfterSamples);
+    expect(thresholdsFor(detection, 'IR').rearmAfterSamples).toBe(0);
+    expect(thresholdsFor(detection, 'NP').rearmAfterSamples).toBe(3);
+    expect(thresholdsFor(detection, 'KE').rearmAfterSamples).toBe(DEFAULT_SURGE_THRESHOLDS.rearmAfterSamples);
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"rearmAfterSamples":-1}}}' })).toThrow(/ANALYZER_DETECTION \(JSON\): regions\.IR\.rearmAfterSamples=-1: must be at least 0\n/);
+    expect(() => parse({ ANALYZER_DETECTION: '{"defaults":{"rearmAfterSamples":1.5}}' })).toThrow(/ANALYZER_DETECTION \(JSON\): defaults\.rearmAfterSamples=1\.5: must be a whole number\n/);
   });
 
   it('refuses a bad JSON variable at boot, naming it and the field', () => {

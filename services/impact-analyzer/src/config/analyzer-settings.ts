@@ -16,6 +16,11 @@ export const RegionPolicySchema = z.strictObject({
   sensitivity: z.number().positive().max(10),
   /** Consecutive calm samples before a surge clears. */
   coolDownSamples: z.int().min(1).max(10_000),
+  /**
+   * Samples after a detector surge clears during which no new one starts, so the tail of the episode
+   * that just cleared does not start another; 0 re-arms at once. At five-minute spacing, as the cool-down.
+   */
+  rearmAfterSamples: z.int().min(0).max(10_000),
   directions: z.array(z.enum(['up', 'down'])).min(1),
   /** A surge starts only where the observed value or the usual level is at least this (quiet regions do not fire on a handful; a busy one that falls silent does). */
   minimumVolume: z.number().nonnegative(),
@@ -32,6 +37,7 @@ export type RegionPolicy = z.infer<typeof RegionPolicySchema>;
 export const DEFAULT_REGION_POLICY: RegionPolicy = {
   sensitivity: 1,
   coolDownSamples: 12,
+  rearmAfterSamples: 12,
   directions: ['up'],
   minimumVolume: 0,
   warmupSamples: 288,

@@ -34,7 +34,7 @@ export interface SurgeThresholds {
   clearScore: number;
   /** Consecutive calm samples before a surge clears (the cool-down). */
   clearAfterCalmSamples: number;
-  /** Samples after a clear during which no new surge starts, so one episode is reported once. */
+  /** Samples after a clear during which no new surge starts, so one episode is reported once (the service's per-region rearmAfterSamples). */
   rearmAfterSamples: number;
   /**
    * A surge must also be rarer than the region's usual excursions, so a region whose traffic

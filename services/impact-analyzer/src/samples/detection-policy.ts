@@ -1,12 +1,13 @@
 import { DEFAULT_SURGE_THRESHOLDS, detectionConfig, type DetectionConfig, type SurgeThresholds } from '../detection';
 import { policyOf, type AnalyzerSettings, type RegionPolicy } from '../config/analyzer-settings';
 
-/** A region's policy in the detector's terms: sensitivity scales the start thresholds, the cool-down counts calm samples. */
+/** A region's policy in the detector's terms: sensitivity scales the start thresholds, the cool-down counts calm samples, the re-arm quiet ones after a clear. */
 function thresholdsOf(policy: RegionPolicy): Partial<SurgeThresholds> {
   return {
     spikeScore: DEFAULT_SURGE_THRESHOLDS.spikeScore / policy.sensitivity,
     cusumThreshold: DEFAULT_SURGE_THRESHOLDS.cusumThreshold / policy.sensitivity,
     clearAfterCalmSamples: policy.coolDownSamples,
+    rearmAfterSamples: policy.rearmAfterSamples,
     directions: policy.directions,
     warmupSamples: policy.warmupSamples,
   };

@@ -18,7 +18,7 @@ import type { PublishedBaseline } from './series-state.entity';
 import { sampleTimeRefusal } from './sample-time';
 import { reasonOf } from './surge-reason';
 import { SAMPLES_IN_HELP, SourceLabels } from './source-label';
-import { overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
+import { LOCK_SERIES_CAP_REGIONS, overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
 import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
@@ -318,8 +318,9 @@ export class SampleAssessmentService {
    * lock in the same round trip; should a row be missing all the same, it is created and read back.
    * Those that would take their region past SERIES_MAX_PER_REGION (the earliest new ones kept) come
    * back in `overCap`, their rows deleted with the COMMIT: the count rides in the same round trip,
-   * ahead of the create, so a region's first sample costs no round trip more. Replicas creating at
-   * once may together pass the cap by their batches' worth.
+   * ahead of the create, so a region's first sample costs no round trip more. The regions of new
+   * series are locked first, as HTTP intake locks them to reserve its series, so replicas and the
+   * intake count each other's new series instead of passing the cap together.
    */
   private async lockSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<{ rows: SeriesRow[]; overCap: { region: string; metric: string }[] }> {
     const select = (wanted: { region: string; metric: string }[]): Promise<SeriesRow[]> =>
@@ -328,8 +329,12 @@ export class SampleAssessmentService {
     // takes them, so two replicas creating the same new series cannot deadlock.
     const firstCome = keys.filter((key) => !this.storedSeries.has(seriesKey(key.region, key.metric)));
     const unseen = [...firstCome].sort(byKey);
-    const [stored, , rows] = await Promise.all([
-      unseen.length > 0 ? (transaction.query(STORED_SERIES_OF, [[...new Set(unseen.map((key) => key.region))]]) as Promise<{ region: string; metric: string }[]>) : [],
+    const unseenRegions = [...new Set(unseen.map((key) => key.region))];
+    // The lock sent first on the connection: the count then sees every series HTTP intake reserved before, and none
+    // reserved meanwhile can be the row an over-cap series' drop deletes.
+    const [, stored, , rows] = await Promise.all([
+      unseen.length > 0 ? transaction.query(LOCK_SERIES_CAP_REGIONS, [unseenRegions]) : undefined,
+      unseen.length > 0 ? (transaction.query(STORED_SERIES_OF, [unseenRegions]) as Promise<{ region: string; metric: string }[]>) : [],
       unseen.length > 0 ? this.createSeries(transaction, unseen) : undefined,
       select(keys),
     ]);
@@ -424,6 +429,7 @@ export class SampleAssessmentService {
         source: 'detector',
         origin: decision.surgeId,
         severity: decision.severity,
+        // The sample's time; open starts the surge no later than now, when one stamped ahead is seen.
         startedAt: new Date(decision.startedAt),
         expectedEndAt,
         evidence,
@@ -455,6 +461,7 @@ export class SampleAssessmentService {
           source: 'detector',
           origin: ceilingOrigin(metric),
           severity: value >= ceiling * 4 ? 'critical' : value >= ceiling * 2 ? 'major' : 'minor',
+          // As a detector surge: no later than now (open), the evidence keeping the sample's time.
           startedAt: new Date(at),
           evidence: { observed: value, baseline: ceiling, score: value / ceiling, support: 'ceiling', samples: [{ at, value }] },
           reason: `${metric} in ${region} reached ${value}, at or above the warm-up ceiling ${ceiling} (the seasonal baseline is still learning)`,

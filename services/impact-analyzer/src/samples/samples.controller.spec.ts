@@ -15,7 +15,7 @@ describe('POST /v1/samples', () => {
   const intake = () => {
     const published: HoldfastEvent<'traffic.sample'>[] = [];
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
-    const seriesCap = { refusals: async () => new Map() };
+    const seriesCap = { admit: async () => new Map() };
     const config = analyzerService.configFromEnvironment({}) as ServiceConfig<AnalyzerSettings>;
     const metrics = new MetricsRegistry('impact-analyzer', false);
     const controller = new SamplesController(
@@ -62,7 +62,29 @@ describe('POST /v1/samples', () => {
       { index: 3, path: 'samples.3.at', reason: expect.stringMatching(/^at 2025-06-14T21:00:00Z is 365 days before the analyzer's clock/) },
     ]);
     expect(published.map((event) => `${event.data.region} ${event.data.at}`)).toEqual(['IR 2026-06-14T20:55:00Z', 'DE 2026-06-14T09:00:00Z', 'JP 2026-05-20T21:00:00Z']);
-    expect(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).toMatch(/holdfast_analyzer_samples_total\{source="http",outcome="refused",service="impact-analyzer"\} 2/);
+    expect(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).toMatch(/holdfast_analyzer_samples_total\{source="pipeline",outcome="refused",service="impact-analyzer"\} 2/);
+  });
+
+  it("counts each refused sample under its own source, as the consumer counts its refusals, and one whose source does not read as a pipeline name under http", async () => {
+    const { controller, metrics } = intake();
+    const refused = async () =>
+      [...(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).matchAll(/\{source="([^"]*)",outcome="refused"[^}]*\} (\d+)/g)].map(([, source, count]) => `${source} ${count}`);
+    await controller.intake({
+      samples: [
+        sample('2026-06-14T20:55:00Z', { source: 'sre-r5' }),
+        sample('2026-06-14T20:55:00Z', { source: 'sre-r5', region: 'ZZ' }),
+        // Malformed, its source still read; twice wrong, counted once.
+        sample('2026-06-14T20:55:00Z', { source: 'sre-r5', region: 'ZZ', value: -1 }),
+        sample('2026-06-14T20:55:00Z', { source: 'sre-r5' }),
+        sample('2026-06-14T20:55:00Z', { source: '' }),
+        { region: 'IR', metric: 'requests', at: '2026-06-14T20:56:00Z', value: 1 },
+      ],
+    });
+    expect(await refused()).toEqual(['sre-r5 3', 'http 2']);
+
+    // Bounded as the consumer bounds it: the first SOURCE_LABELS_MAX (50) names a series each, sre-r5 among them, later ones other.
+    await controller.intake({ samples: [sample('2026-06-14T20:55:00Z'), ...Array.from({ length: 50 }, (_, n) => sample('2026-06-14T20:55:00Z', { region: 'ZZ', source: `pipeline-${n}` }))] });
+    expect(await refused()).toEqual(['sre-r5 3', 'http 2', ...Array.from({ length: 49 }, (_, n) => `pipeline-${n} 1`), 'other 1']);
   });
 
   it('stamps each event with the clock its samples were checked against, so an accepted sample is never further ahead of its event than allowed', async () => {

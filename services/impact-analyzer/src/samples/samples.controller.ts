@@ -1,4 +1,14 @@
-import { createEvent, inContractForm, InstantSchema, OutsideTrafficSampleSchema, parseOutsidePayload, RegionCodeSchema, type HoldfastEvent, type TrafficSample } from '@holdfast/contracts';
+import {
+  createEvent,
+  inContractForm,
+  InstantSchema,
+  OutsideTrafficSampleSchema,
+  parseOutsidePayload,
+  RegionCodeSchema,
+  TrafficSampleSchema,
+  type HoldfastEvent,
+  type TrafficSample,
+} from '@holdfast/contracts';
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
@@ -9,7 +19,7 @@ import { z } from 'zod';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
 import { sampleTimeRefusal } from './sample-time';
-import { SAMPLES_IN_HELP } from './source-label';
+import { SAMPLES_IN_HELP, SourceLabels, UNREAD_SOURCE } from './source-label';
 import { SeriesCapService, seriesKey } from './series-cap.service';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
@@ -28,6 +38,7 @@ export type SampleIntakeResult = z.infer<typeof SampleIntakeResultSchema>;
 @Controller('v1/samples')
 export class SamplesController {
   private readonly samplesIn;
+  private readonly sourceLabels = new SourceLabels();
 
   constructor(
     private readonly messaging: MessagingRuntime,
@@ -77,6 +88,8 @@ export class SamplesController {
       throw new DomainError('batch-too-large', 413, `A batch holds at most ${max} samples (SAMPLE_BATCH_MAX); this one has ${batch.samples.length}: split it.`);
     }
     const refused: SampleIntakeResult['refused'] = [];
+    // Each refused sample's own source, as the consumer counts its refusals: undefined where it does not read as one.
+    const refusedSources = new Map<number, string | undefined>();
     const wellFormed: { index: number; sample: TrafficSample }[] = [];
     const nowMs = this.clock.nowMs();
     // The index of each series' sample at each instant: the detector takes one and drops the others as duplicates.
@@ -87,35 +100,38 @@ export class SamplesController {
       // The same wording as any refused body, each unknown field under its own path.
       const problems = parsed.success ? unstorableTextProblems(parsed.data, '') : fieldProblems(parsed.error, '');
       // The region and the time are checked whenever they parsed, the rest of the sample wrong or not, so its sender hears every problem at once.
-      const { region: code, at } = parsed.success ? parsed.data : parsedFieldsOf(raw);
+      const { region: code, at, source } = parsed.success ? parsed.data : parsedFieldsOf(raw);
       const region = code === undefined ? undefined : this.catalog.find(code);
       if (code !== undefined && !region) problems.push({ path: 'region', message: `unknown region ${code}: use an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS` });
       const refusal = at === undefined ? undefined : sampleTimeRefusal(at, nowMs, this.config.settings);
       if (refusal) problems.push({ path: 'at', message: refusal });
       if (!parsed.success || !region || problems.length > 0) {
+        refusedSources.set(index, source);
         for (const problem of problems) refused.push({ index, path: ['samples', index, problem.path].filter((part) => part !== '').join('.'), reason: problem.message });
         return;
       }
       const instant = `${seriesKey(region.code, parsed.data.metric)}\u0000${Date.parse(parsed.data.at)}`;
       const first = firstAt.get(instant);
       if (first !== undefined) {
+        refusedSources.set(index, source);
         refused.push({ index, path: `samples.${index}.at`, reason: duplicateOf(first, region.code, parsed.data.metric, parsed.data.at) });
         return;
       }
       firstAt.set(instant, index);
       wellFormed.push({ index, sample: { ...parsed.data, region: region.code } });
     });
-    // The consumer checks the cap again (the authority for Kafka producers and for replicas racing); HTTP checks first so an HTTP caller hears about it.
-    const overCap = await this.seriesCap.refusals(wellFormed.map(({ sample }) => sample));
+    // Counted, and the new series kept reserved, before the answer: the consumer then takes every sample it calls accepted, its own check left to Kafka producers.
+    const overCap = await this.seriesCap.admit(wellFormed.map(({ sample }) => sample));
     const accepted: TrafficSample[] = [];
     for (const { index, sample } of wellFormed) {
       const reason = overCap.get(sample);
-      if (reason) refused.push({ index, path: `samples.${index}.metric`, reason });
-      else accepted.push(sample);
+      if (reason) {
+        refused.push({ index, path: `samples.${index}.metric`, reason });
+        refusedSources.set(index, sample.source);
+      } else accepted.push(sample);
     }
     refused.sort((a, b) => a.index - b.index);
-    const refusedSamples = new Set(refused.map((r) => r.index)).size;
-    if (refusedSamples > 0) this.samplesIn.inc({ source: 'http', outcome: 'refused' }, refusedSamples);
+    this.countRefused(refusedSources.values());
     if (accepted.length === 0) {
       throw new DomainError('no-sample-accepted', 400, `None of the ${batch.samples.length} samples can be accepted: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`, {
         errors: refused.map((r) => ({ path: r.path, message: r.reason })),
@@ -126,6 +142,16 @@ export class SamplesController {
     const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region, time: receivedAt }));
     await this.publishWithin(events);
     return { accepted: events.length, eventIds: events.map((event) => event.id), refused };
+  }
+
+  /** Refused samples counted under their own source, bounded as the consumer bounds it (SourceLabels); one whose source does not read as one, under UNREAD_SOURCE. */
+  private countRefused(sources: Iterable<string | undefined>): void {
+    const bySource = new Map<string, number>();
+    for (const source of sources) {
+      const label = source === undefined ? UNREAD_SOURCE : this.sourceLabels.of(source);
+      bySource.set(label, (bySource.get(label) ?? 0) + 1);
+    }
+    for (const [source, samples] of bySource) this.samplesIn.inc({ source, outcome: 'refused' }, samples);
   }
 
   /** Publishes, or gives up after SAMPLE_PUBLISH_TIMEOUT_MS, so the caller hears 503 before its own HTTP timeout strikes. */
@@ -149,14 +175,18 @@ export class SamplesController {
 }
 
 /**
- * The region and time of a refused sample, each in the contract's form where it parsed, so the
- * checks that follow parsing can be made on them too.
+ * The region, time and source of a refused sample, each in the contract's form where it parsed, so
+ * the checks that follow parsing can be made on them too, and the refusal counted under its source.
  */
-function parsedFieldsOf(raw: unknown): { region?: string; at?: string } {
+function parsedFieldsOf(raw: unknown): { region?: string; at?: string; source?: string } {
   const sample = inContractForm('traffic.sample', raw);
   if (sample === null || typeof sample !== 'object') return {};
-  const { region, at } = sample as Record<string, unknown>;
-  return { region: RegionCodeSchema.safeParse(region).success ? (region as string) : undefined, at: InstantSchema.safeParse(at).success ? (at as string) : undefined };
+  const { region, at, source } = sample as Record<string, unknown>;
+  return {
+    region: RegionCodeSchema.safeParse(region).success ? (region as string) : undefined,
+    at: InstantSchema.safeParse(at).success ? (at as string) : undefined,
+    source: TrafficSampleSchema.shape.source.safeParse(source).success ? (source as string) : undefined,
+  };
 }
 
 /** Why a second sample of a series at one instant is refused: the detector would keep the first and drop it, while its sender read "accepted". */

@@ -1,9 +1,11 @@
-import { prepared } from '@holdfast/database';
-import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { answeredAtCommit, prepared } from '@holdfast/database';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
+import { initialSeriesState } from '../detection';
+import { packSeriesState } from './stored-series-state';
 
 interface Series {
   region: string;
@@ -44,28 +46,51 @@ const STORED_COUNT_OF = prepared(`SELECT s.region, count(*)::integer AS series, 
   GROUP BY s.region`);
 
 /**
+ * Each region's count of its series and creation of new ones, at HTTP intake and in the samples
+ * consumer, on every replica, one at a time; taken in one order, so two holders cannot deadlock.
+ */
+export const LOCK_SERIES_CAP_REGIONS = prepared(`SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/series-cap'), region_key)
+  FROM (SELECT DISTINCT hashtext(region) AS region_key FROM unnest($1::text[]) AS region ORDER BY region_key) AS regions`);
+
+// The rows the samples consumer would create (the detector's fresh state), none overwritten; nothing reads the answer, so it travels with the COMMIT.
+const RESERVE_SERIES = answeredAtCommit(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
+  SELECT region, metric, state, buckets, $5 FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) AS s(region, metric, state, buckets)
+  ON CONFLICT DO NOTHING`);
+
+/**
  * SERIES_MAX_PER_REGION at HTTP intake, counted as the samples consumer counts it: the region's
  * stored series, then the batch's new metrics in the order they come (the earliest new ones kept).
- * Series accepted by an earlier request and not yet stored are not counted, so the consumer's own
- * check may still refuse a few.
+ * The new series it admits are stored (reserved) before the intake answers, so the consumer finds
+ * them and never dead-letters a sample the answer called accepted, and the next request, on any
+ * replica, counts them (rows rather than a count kept in memory: the consumer and every replica
+ * read them, as they read any series). A reservation whose samples never arrive (Kafka away: the
+ * 503 asks for the batch again) keeps its series' slot, a row never sampled, which the signal
+ * watch leaves alone.
  */
 @Injectable()
 export class SeriesCapService {
   // Series found stored: rows are deleted only by a retirement (SeriesService, which forgets them here), so a batch of only these needs no query. Bounded by regions times the cap.
   private readonly stored = new Set<string>();
+  // Retirements so far: series found stored while one went on are not remembered, as the retired one may be among them.
+  private retirements = 0;
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   /** A retired series is no longer stored: a sample of it is a new series again. */
   forget(region: string, metric: string): void {
     this.stored.delete(seriesKey(region, metric));
+    this.retirements++;
   }
 
-  /** Each sample whose metric would be a new series of a region already at the cap, with the reason. */
-  async refusals<S extends Series>(samples: readonly S[]): Promise<Map<S, string>> {
+  /**
+   * Each sample whose metric would be a new series of a region already at the cap, with the reason;
+   * the new series of the others are reserved, so every sample not refused here is one the consumer takes.
+   */
+  async admit<S extends Series>(samples: readonly S[]): Promise<Map<S, string>> {
     const unknown = new Map<string, Series>();
     for (const { region, metric } of samples) {
       const key = seriesKey(region, metric);
@@ -74,17 +99,42 @@ export class SeriesCapService {
     const refused = new Map<S, string>();
     if (unknown.size === 0) return refused;
     const wanted = [...unknown.values()];
-    const rows: { region: string; series: number; present: string[] }[] = await this.dataSource.query(STORED_COUNT_OF, [
-      wanted.map((series) => series.region),
-      wanted.map((series) => series.metric),
-    ]);
-    const count = new Map<string, number>();
-    for (const { region, series, present } of rows) {
-      count.set(region, series);
-      for (const metric of present) this.stored.add(seriesKey(region, metric));
-    }
+    const retirements = this.retirements;
     const cap = this.config.settings.seriesMaxPerRegion;
-    for (const sample of pastSeriesCap(samples, count, (key) => this.stored.has(key), cap)) refused.set(sample, overSeriesCap(sample.region, sample.metric, cap));
+    const found = await this.dataSource.transaction(async (transaction) => {
+      // Sent together: the count runs once the locks are held, so it sees every reservation committed before.
+      const [, rows] = (await Promise.all([
+        transaction.query(LOCK_SERIES_CAP_REGIONS, [wanted.map((series) => series.region)]),
+        transaction.query(STORED_COUNT_OF, [wanted.map((series) => series.region), wanted.map((series) => series.metric)]),
+      ])) as [unknown, { region: string; series: number; present: string[] }[]];
+      const count = new Map<string, number>();
+      const present = new Set<string>();
+      for (const row of rows) {
+        count.set(row.region, row.series);
+        for (const metric of row.present) present.add(seriesKey(row.region, metric));
+      }
+      // A new series is refused with all its samples or kept with all of them.
+      const overCap = new Set<string>();
+      for (const sample of pastSeriesCap(samples, count, (key) => this.stored.has(key) || present.has(key), cap)) {
+        refused.set(sample, overSeriesCap(sample.region, sample.metric, cap));
+        overCap.add(seriesKey(sample.region, sample.metric));
+      }
+      const reserved = [...unknown].filter(([key]) => !present.has(key) && !overCap.has(key));
+      if (reserved.length > 0) await this.reserve(transaction, reserved.map(([, series]) => series));
+      return [...present, ...reserved.map(([key]) => key)];
+    });
+    if (this.retirements === retirements) for (const key of found) this.stored.add(key);
     return refused;
+  }
+
+  private reserve(transaction: EntityManager, series: readonly Series[]): Promise<unknown> {
+    const fresh = series.map(({ region, metric }) => packSeriesState(initialSeriesState(region, metric)));
+    return transaction.query(RESERVE_SERIES, [
+      series.map((one) => one.region),
+      series.map((one) => one.metric),
+      fresh.map((packed) => JSON.stringify(packed.state)),
+      fresh.map((packed) => packed.buckets),
+      this.clock.now(),
+    ]);
   }
 }

@@ -24,5 +24,8 @@ export class SourceLabels {
   }
 }
 
+/** The source a sample refused at HTTP intake is counted under when its own `source` is missing or no pipeline name. */
+export const UNREAD_SOURCE = 'http';
+
 /** The samples metric's help, for the consumer and the HTTP intake that both count into it. */
-export const SAMPLES_IN_HELP = `Samples in, by source (the pipeline named in the sample, the first ${SOURCE_LABELS_MAX} names a process sees, later ones as other; http for those refused at HTTP intake) and outcome (assessed, late: no later than the series' last sample taken, refused); a message that breaks the contract is dead-lettered before its source can be read, and counted in holdfast_events_consumed_total instead`;
+export const SAMPLES_IN_HELP = `Samples in, by source (the pipeline named in the sample, the first ${SOURCE_LABELS_MAX} names a process sees, later ones as other; ${UNREAD_SOURCE} for a sample refused at HTTP intake whose source is missing or malformed) and outcome (assessed, late: no later than the series' last sample taken, refused); a message that breaks the contract is dead-lettered before its source can be read, and counted in holdfast_events_consumed_total instead`;

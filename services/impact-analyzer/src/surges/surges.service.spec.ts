@@ -41,6 +41,19 @@ describe('SurgesService: the time of a surge event', () => {
     expect(written[2].data).toMatchObject({ clearedAt: written[2].time });
   });
 
+  it('never starts or clears a surge later than now: a sample stamped ahead of the clock does not put off its hold', async () => {
+    const { service, transaction, written } = surges();
+    // Four minutes ahead of the clock (within SAMPLE_MAX_AHEAD_SECONDS), with an end after it.
+    const ahead = { ...opening, origin: 'KE/requests/2026-06-14T21:20:00.000Z', startedAt: new Date('2026-06-14T21:20:00Z'), expectedEndAt: new Date('2026-06-14T22:20:00Z') };
+    const opened = await service.open(transaction, ahead);
+    expect(opened).toMatchObject({ startedAt: new Date('2026-06-14T21:16:00Z'), detectedAt: new Date('2026-06-14T21:16:00Z'), expectedEndAt: new Date('2026-06-14T22:20:00Z') });
+    await service.clear(transaction, opened, new Date('2026-06-14T21:19:00Z'), 'calm again');
+    expect(written.map((event) => event.data)).toEqual([
+      expect.objectContaining({ startedAt: '2026-06-14T21:16:00.000Z', detectedAt: '2026-06-14T21:16:00.000Z', expectedEndAt: '2026-06-14T22:20:00.000Z' }),
+      expect.objectContaining({ startedAt: '2026-06-14T21:16:00.000Z', clearedAt: '2026-06-14T21:16:00.000Z' }),
+    ]);
+  });
+
   it('is the caller’s when it gives one, to come after an event it wrote before', async () => {
     const { service, transaction, written } = surges();
     await service.open(transaction, opening, { correlationId: 'signal-loss:IR/requests', time: new Date('2026-06-14T21:16:00.001Z') });

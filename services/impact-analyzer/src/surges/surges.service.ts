@@ -73,8 +73,14 @@ export class SurgesService {
     return row ?? null;
   }
 
+  /**
+   * Starts a surge, never later than now, when it is detected: a sample stamped ahead of the clock
+   * (within SAMPLE_MAX_AHEAD_SECONDS) would otherwise start it at a time still to come, and the
+   * planner's hold with it, the gate answering allowed meanwhile. Its evidence keeps the sample's time.
+   */
   async open(transaction: EntityManager, opening: SurgeOpening, trace?: SurgeTrace): Promise<SurgeEntity> {
     const now = this.clock.now();
+    const startedAt = opening.startedAt.getTime() > now.getTime() ? now : opening.startedAt;
     const surge: SurgeEntity = {
       id: uuidv7(),
       region: opening.region,
@@ -84,10 +90,10 @@ export class SurgesService {
       status: 'active',
       severity: opening.severity,
       reason: opening.reason,
-      startedAt: opening.startedAt,
+      startedAt,
       detectedAt: now,
       updatedAt: now,
-      expectedEndAt: validEnd(opening.expectedEndAt, opening.startedAt),
+      expectedEndAt: validEnd(opening.expectedEndAt, startedAt),
       clearedAt: null,
       clearedReason: null,
       peakValue: opening.peakValue ?? null,
@@ -153,9 +159,10 @@ export class SurgesService {
 
   /** Ends a surge; `reason` says why it ended, kept apart from its own reason (why it surged). */
   async clear(transaction: EntityManager, surge: SurgeEntity, at: Date, reason: string, trace?: SurgeTrace): Promise<void> {
-    // A late sample may predate the surge it clears; the surge cannot end before it began.
-    const clearedAt = new Date(Math.max(at.getTime(), surge.startedAt.getTime()));
     const now = this.clock.now();
+    // Never later than now, as a start is not (a sample stamped ahead would put off the hold's cool-down), and
+    // never before the surge began (a late sample may predate it).
+    const clearedAt = new Date(Math.max(Math.min(at.getTime(), now.getTime()), surge.startedAt.getTime()));
     await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { status: 'cleared', clearedAt, updatedAt: now, clearedReason: reason });
     const payload: EventPayloads['surge.cleared'] = {
       surgeId: surge.id,
