@@ -283,7 +283,7 @@ export interface components {
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
-            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); null when it had none (bare JSON), or the message was not kept */
+            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); for a bare JSON message on a topic outside pipelines write (traffic.samples.v1), the producer its body names (a sample's source), else kafka:<topic>; null when it had none, or the message was not kept */
             source: components["schemas"]["MessageBytes"] | null;
             topic: string;
         };
@@ -376,6 +376,15 @@ export interface components {
                 note?: string;
                 /** @description when the profile was last published on region.baselines.v1; null if never */
                 publishedAt: components["schemas"]["Instant"] | null;
+                /** @description null while a surge may start (or one is under way); after one of the series' surges cleared, how long it waits before another may start, so the tail of the one just cleared does not start a second */
+                rearming: {
+                    /** @description about when the last of them comes, at the series' spacing; null while its spacing is not known */
+                    quietUntil: components["schemas"]["Instant"] | null;
+                    /** @description the region's rearmAfterSamples (ANALYZER_DETECTION): how many it waits after each surge clears, at five-minute spacing */
+                    rearmAfterSamples: number;
+                    /** @description the series' samples still to come before a new surge may start */
+                    samplesLeft: number;
+                } | null;
                 /** @description every sample the series learned from */
                 sampleCount: number;
                 /** @description the samples of each hour (0 where its value is that hour's on the other days), one a local hour of the week: index = (isoWeekday-1)*24 + local hour */

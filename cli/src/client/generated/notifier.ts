@@ -286,7 +286,7 @@ export interface components {
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
-            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); null when it had none (bare JSON), or the message was not kept */
+            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); for a bare JSON message on a topic outside pipelines write (traffic.samples.v1), the producer its body names (a sample's source), else kafka:<topic>; null when it had none, or the message was not kept */
             source: components["schemas"]["MessageBytes"] | null;
             topic: string;
         };

@@ -261,6 +261,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs of every window, or of a team's or a region's, by time range and status, in start order, each with its window's title and team; follow nextCursor for the next page */
+        get: operations["OccurrencesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regions": {
         parameters: {
             query?: never;
@@ -563,7 +580,7 @@ export interface components {
             replayable: boolean;
             /** @description when it was sent again to its topic; null if never */
             replayedAt: components["schemas"]["Instant"] | null;
-            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); null when it had none (bare JSON), or the message was not kept */
+            /** @description the message ce_source header, naming its producer, or for CloudEvents structured mode the source in its body (read when the body is at most 1024 bytes); for a bare JSON message on a topic outside pipelines write (traffic.samples.v1), the producer its body names (a sample's source), else kafka:<topic>; null when it had none, or the message was not kept */
             source: components["schemas"]["MessageBytes"] | null;
             topic: string;
         };
@@ -928,6 +945,43 @@ export interface components {
             status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
             /** Format: uuid */
             windowId: string;
+        };
+        WindowOccurrence: {
+            endsAt: components["schemas"]["Instant"];
+            footprint: {
+                global: boolean;
+                regions: string[];
+                shares?: {
+                    [key: string]: number;
+                };
+            };
+            /** @description the active holds that stop this run */
+            heldBy: string[];
+            inProgress?: boolean;
+            /** @description the active holds that would stop this run but let it through with an override (who and why: GET /v1/holds/{id}, its overrides) */
+            letThroughBy: string[];
+            localTimes: components["schemas"]["RegionLocalTime"][];
+            number: number;
+            ownerTeam: string;
+            /**
+             * @description IANA time zone name.
+             * @example Asia/Tehran
+             * @example America/Los_Angeles
+             */
+            plannedZone: string;
+            proposedSlot?: components["schemas"]["Slot"];
+            startsAt: components["schemas"]["Instant"];
+            /** @enum {string} */
+            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+            /** @enum {string} */
+            surgePolicy: "hold" | "notify-only" | "exempt";
+            title: string;
+            /** Format: uuid */
+            windowId: string;
+        };
+        WindowOccurrencePage: {
+            items: components["schemas"]["WindowOccurrence"][];
+            nextCursor: string | null;
         };
         WindowOverride: {
             /** @description the holds it was let through */
@@ -2740,6 +2794,94 @@ export interface operations {
                 };
             };
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    OccurrencesController_list: {
+        parameters: {
+            query?: {
+                /** @description only the runs ending after this instant */
+                from?: string;
+                /** @description only the runs starting before this instant */
+                to?: string;
+                region?: string;
+                team?: string;
+                status?: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs, each as GET /v1/windows/{id}/occurrences lists it, with its window; nextCursor is null on the last */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WindowOccurrencePage"];
+                };
+            };
+            /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unknown-region: region is not a code the catalog knows (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS) */
             422: {
                 headers: {
                     [name: string]: unknown;
