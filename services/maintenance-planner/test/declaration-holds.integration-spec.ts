@@ -30,8 +30,10 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
   let sweep: PlannerSweep;
 
   const api = plannerApi(() => planner.service);
-  const plan = async (startsAt: string, endsAt: string) => {
-    const answer = await api('POST', '/v1/windows', { title: `Upgrade at ${startsAt}`, ownerTeam: 'network-ops', footprint: { global: false, regions: ['IR'] }, startsAt, endsAt, plannedZone: 'Asia/Tehran' });
+  const planning = (startsAt: string, endsAt: string, region = 'IR', more: Record<string, unknown> = {}) =>
+    api('POST', '/v1/windows', { title: `Upgrade at ${startsAt}`, ownerTeam: 'network-ops', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'Asia/Tehran', ...more });
+  const plan = async (startsAt: string, endsAt: string, region = 'IR', more: Record<string, unknown> = {}) => {
+    const answer = await planning(startsAt, endsAt, region, more);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     return answer.body.windowId as string;
   };
@@ -80,5 +82,53 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
     // The window after the period was never announced held, nor released.
     expect(eventsOf(windowEvents, 'window.held').filter((event) => event.windowId === after)).toEqual([]);
     expect(eventsOf(windowEvents, 'window.released').filter((event) => event.windowId === after)).toEqual([]);
+  });
+
+  it('holds through the cool-down after the period from the start: planning, its advice, suggestions and the gate all end the hold where its release does', async () => {
+    clock.set('2026-12-08T06:00:00Z');
+    // Planned before the declaration, in what will be the cool-down after it; free to move within the morning (all day in Reykjavik, UTC).
+    const flexibility = { earliestStartAt: '2026-12-08T07:00:00Z', deadlineAt: '2026-12-08T12:00:00Z' };
+    const inCoolDown = await plan('2026-12-08T08:10:00Z', '2026-12-08T08:40:00Z', 'IS', { plannedZone: 'Atlantic/Reykjavik', flexibility });
+    const surgeId = uuidv7();
+    await publisher.publish(declared(surgeId, 'IS', '2026-12-08T06:00:00Z', '2026-12-08T08:00:00Z'));
+    await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-08T08:00:00.000Z' }));
+    // Told held as the hold is placed, as the gate holds it, not only once the period ended and the clearance came.
+    expect(await status(inCoolDown)).toBe('held');
+
+    clock.set('2026-12-08T07:00:00Z');
+    // Right after the period: refused, with the end the release will have, where "after its until" led into the cool-down.
+    const refused = await planning('2026-12-08T08:00:00Z', '2026-12-08T08:30:00Z', 'IS');
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.detail).toContain(
+      'Plan it for after 2026-12-08T08:30:00.000Z, when the hold ends, a 30-minute cool-down (HOLD_COOLDOWN_MINUTES) after its declared critical period ends at 2026-12-08T08:00:00.000Z (GET /v1/gate?regions=IS answers 200 once nothing holds IS)',
+    );
+    expect(refused.body.holds).toEqual([expect.objectContaining({ from: '2026-12-08T06:00:00.000Z', until: '2026-12-08T08:30:00.000Z' })]);
+    // The gate says to ask again then too.
+    expect(await api('GET', '/v1/gate?regions=IS')).toMatchObject({ status: 423, retryAfter: String(90 * 60) });
+    // Followed, the advice is taken.
+    const advised = await plan('2026-12-08T08:30:00Z', '2026-12-08T09:00:00Z', 'IS');
+
+    // Suggestions start no earlier than the hold's end: the morning is all alike, so the earliest free slot comes first.
+    const suggested = await api('GET', `/v1/windows/${inCoolDown}/suggestions`);
+    expect(suggested.status, JSON.stringify(suggested.body)).toBe(200);
+    const starts = (suggested.body.slots as { startsAt: string }[]).map((slot) => slot.startsAt);
+    expect(starts[0]).toBe('2026-12-08T08:30:00.000Z');
+    expect(starts.every((start) => start >= '2026-12-08T08:30:00.000Z'), starts.join(', ')).toBe(true);
+    const moved = await api('PATCH', `/v1/windows/${inCoolDown}`, { version: 1, startsAt: starts[0], endsAt: '2026-12-08T09:00:00Z' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(await status(inCoolDown)).toBe('scheduled');
+
+    // The period ends and clears; the release comes due when the advice said, and lets both start as planned.
+    clock.set('2026-12-08T08:00:05Z');
+    await publisher.publish(cleared(surgeId, 'IS', '2026-12-08T06:00:00Z', '2026-12-08T08:00:00Z'));
+    await expectEventually(async () => expect((await holdOf(surgeId))?.releaseDueAt).toBe('2026-12-08T08:30:00.000Z'));
+    expect(await status(advised)).toBe('scheduled');
+    expect(await status(inCoolDown)).toBe('scheduled');
+    clock.set('2026-12-08T08:30:00Z');
+    await sweep.sweep();
+    expect(await holdOf(surgeId)).toMatchObject({ active: false });
+    expect(await api('GET', '/v1/gate?regions=IS')).toMatchObject({ status: 200 });
+    expect(await status(advised)).toBe('scheduled');
+    expect(await status(inCoolDown)).toBe('scheduled');
   });
 });

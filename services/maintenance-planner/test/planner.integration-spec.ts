@@ -175,7 +175,14 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     const first = await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Renamed' }, { 'if-match': '"1"' });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ version: 2, title: 'Renamed' });
-    expect(await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again' })).toMatchObject({ status: 428, body: { code: 'version-required' } });
+    // Where to read the version, the window's own path; no version made up to copy (a "3" gave a 412 on a window at 2).
+    expect(await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again' })).toMatchObject({
+      status: 428,
+      body: {
+        code: 'version-required',
+        detail: `Say which version of window ${window.windowId} you change: send If-Match with the ETag GET /v1/windows/${window.windowId} answered when you read it (its version in double quotes), or "version" in the body.`,
+      },
+    });
     expect(await api('PATCH', `/v1/windows/${window.windowId}`, { title: 'Again' }, { 'if-match': '"abc"' })).toMatchObject({
       status: 400,
       body: { code: 'invalid-version', errors: [{ path: 'If-Match', message: 'must be a window version such as "3"' }] },

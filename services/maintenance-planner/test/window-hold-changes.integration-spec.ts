@@ -295,14 +295,16 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect((await runs(window.windowId))[0].status).toBe('held');
   });
 
-  it("tells a window planned into a declared critical period's hold when the period ends, not that the hold has no end", async () => {
+  it("tells a window planned into a declared critical period's hold when the hold ends, the period's end and the cool-down after it, not that it has no end", async () => {
     clock.set('2026-09-05T00:00:00Z');
     await db.transaction((tx) =>
       holds.place(tx, { source: 'declaration', causeId: '01a23f00-0000-7000-8000-0000000000d1', regions: ['MN'], reason: 'Election in MN', from: new Date('2026-09-05T00:00:00Z'), until: new Date('2026-09-06T00:00:00Z'), placedBy: 'spec' }),
     );
     const refused = await api('POST', '/v1/windows', { title: 'switch firmware in MN', ownerTeam: 'network', footprint: { global: false, regions: ['MN'] }, startsAt: '2026-09-05T10:00:00Z', endsAt: '2026-09-05T11:00:00Z', plannedZone: 'UTC' });
     expect(refused.status).toBe(409);
-    expect(refused.body.detail).toContain('Plan it for after the hold is released, as it has no release time yet (its declared critical period ends at 2026-09-06T00:00:00.000Z, then the cool-down)');
+    expect(refused.body.detail).toContain(
+      'Plan it for after 2026-09-06T00:30:00.000Z, when the hold ends, a 30-minute cool-down (HOLD_COOLDOWN_MINUTES) after its declared critical period ends at 2026-09-06T00:00:00.000Z (GET /v1/gate?regions=MN answers 200 once nothing holds MN)',
+    );
   });
 
   it('an overridden window changes its footprint, policy or dropped dates without being refused for the hold it was let through', async () => {

@@ -12,6 +12,7 @@ const refusal = (act: () => unknown): DomainError => {
 };
 
 const windows = new VersionedResource('Window', '/v1/windows', true);
+const ID = '01a24f06-a922-71a0-9620-308b3d3312d8';
 const subscriptions = new VersionedResource('Subscription', '/v1/subscriptions', false);
 
 describe('a version as an entity tag', () => {
@@ -20,35 +21,51 @@ describe('a version as an entity tag', () => {
   });
 
   it('reads If-Match as RFC 9110 writes it: a tag, weak or strong, a list, or *', () => {
-    expect(windows.precondition('"3"', undefined, true)).toEqual({ versions: [3], from: 'If-Match' });
-    expect(windows.precondition('W/"3"', undefined, true)).toEqual({ versions: [3], from: 'If-Match' });
-    expect(windows.precondition('"2", "3"', undefined, true)).toEqual({ versions: [2, 3], from: 'If-Match' });
-    expect(windows.precondition(' "2",W/"3" ,', undefined, true)).toEqual({ versions: [2, 3], from: 'If-Match' });
-    expect(windows.precondition(', "2", ,', undefined, true)).toEqual({ versions: [2], from: 'If-Match' });
-    expect(windows.precondition('*', 4, true)).toEqual({ anyVersion: true });
+    const required = { id: ID, required: true } as const;
+    expect(windows.precondition('"3"', required)).toEqual({ versions: [3], from: 'If-Match' });
+    expect(windows.precondition('W/"3"', required)).toEqual({ versions: [3], from: 'If-Match' });
+    expect(windows.precondition('"2", "3"', required)).toEqual({ versions: [2, 3], from: 'If-Match' });
+    expect(windows.precondition(' "2",W/"3" ,', required)).toEqual({ versions: [2, 3], from: 'If-Match' });
+    expect(windows.precondition(', "2", ,', required)).toEqual({ versions: [2], from: 'If-Match' });
+    expect(windows.precondition('*', { ...required, bodyVersion: 4 })).toEqual({ anyVersion: true });
     // A tag this API did not give (a body hash, one holding a comma) matches no version, beside one that does.
-    expect(windows.precondition('W/"1f-4eb7a3", "a,b", "5"', undefined, true)).toEqual({ versions: [5], from: 'If-Match' });
+    expect(windows.precondition('W/"1f-4eb7a3", "a,b", "5"', required)).toEqual({ versions: [5], from: 'If-Match' });
     // As before: a bare version, and the header over the body.
-    expect(windows.precondition('3', undefined, true)).toEqual({ versions: [3], from: 'If-Match' });
-    expect(windows.precondition('"3"', 2, true)).toEqual({ versions: [3], from: 'If-Match' });
+    expect(windows.precondition('3', required)).toEqual({ versions: [3], from: 'If-Match' });
+    expect(windows.precondition('"3"', { ...required, bodyVersion: 2 })).toEqual({ versions: [3], from: 'If-Match' });
   });
 
   it('takes the body version without If-Match, and asks for one only where a change needs it', () => {
-    expect(windows.precondition(undefined, 2, true)).toEqual({ versions: [2], from: 'version' });
-    expect(windows.precondition(undefined, undefined, false)).toBeUndefined();
+    expect(windows.precondition(undefined, { id: ID, bodyVersion: 2, required: true })).toEqual({ versions: [2], from: 'version' });
+    expect(windows.precondition(undefined, { id: ID })).toBeUndefined();
     expect(subscriptions.precondition('')).toBeUndefined();
-    expect(refusal(() => windows.precondition(undefined, undefined, true))).toMatchObject({ code: 'version-required', status: 428 });
+    expect(refusal(() => windows.precondition(undefined, { id: ID, required: true }))).toMatchObject({ code: 'version-required', status: 428 });
+  });
+
+  it("asks for the version with the resource's own path, and suggests none: only the caller knows which it read", () => {
+    const required = refusal(() => windows.precondition(undefined, { id: ID, required: true }));
+    expect(required.message).toBe(
+      `Say which version of window ${ID} you change: send If-Match with the ETag GET /v1/windows/${ID} answered when you read it (its version in double quotes), or "version" in the body.`,
+    );
+    expect(required.message).not.toMatch(/\{id\}|"\d+"/);
+    expect(refusal(() => new VersionedResource('Hold', '/v1/holds', false).precondition(undefined, { id: ID, required: true })).message).toBe(
+      `Say which version of hold ${ID} you change: send If-Match with the ETag GET /v1/holds/${ID} answered when you read it (its version in double quotes).`,
+    );
   });
 
   it('refuses with 400 an If-Match that names no version, however it is written', () => {
     for (const header of ['"abc"', 'W/"1f-4eb7a3"', '"0"', 'abc', '"3" x', '"3', '*, "3"', 'W/3', ',']) {
-      expect(refusal(() => windows.precondition(header, undefined, true)), header).toMatchObject({
+      expect(refusal(() => windows.precondition(header, { id: ID, required: true })), header).toMatchObject({
         code: 'invalid-version',
         status: 400,
         extensions: { errors: [{ path: 'If-Match', message: 'must be a window version such as "3"' }] },
       });
     }
-    expect(refusal(() => subscriptions.precondition('"abc"')).message).toBe('If-Match "abc" names no subscription version: send back the ETag GET /v1/subscriptions/{id} gave, such as If-Match: "3".');
+    expect(refusal(() => windows.precondition('"abc"', { id: ID })).message).toBe(
+      `If-Match "abc" names no window version: send back the ETag GET /v1/windows/${ID} answered, its version in double quotes.`,
+    );
+    // A caller that does not say which resource is changed is told where its kind is read.
+    expect(refusal(() => subscriptions.precondition('"abc"')).message).toBe('If-Match "abc" names no subscription version: send back the ETag GET /v1/subscriptions/{id} answered, its version in double quotes.');
   });
 
   it('lets a change through at a version the precondition names', () => {

@@ -7,6 +7,12 @@ import { DomainError } from '../errors/domain.error';
  */
 export type VersionPrecondition = { readonly anyVersion: true } | { readonly versions: readonly number[]; readonly from: 'If-Match' | 'version' };
 
+/**
+ * The change a precondition is read for: the resource's id, which the refusals name its path by; the version its body names,
+ * where it may (`version`); and whether it must name one (a 428 without), for which the id is needed.
+ */
+export type VersionedChange = { id?: string; bodyVersion?: number; required?: false } | { id: string; bodyVersion?: number; required: true };
+
 /** A resource's entity tag, as GET and every answer with the resource send it in ETag: its version, strong ("3"). */
 export function entityTagOf(version: number): string {
   return `"${version}"`;
@@ -76,18 +82,23 @@ export class VersionedResource {
    * version, and a list matches when one of its tags does. A weak tag (W/"3") is taken as its
    * version too: a proxy that compresses answers weakens the ETag it passes on, and the version
    * alone decides a change. A header naming no version is a 400, not a 412: no read of the resource
-   * could make it match.
+   * could make it match. The refusals name the resource's own path when `id` is given.
    */
-  precondition(ifMatch: string | undefined, bodyVersion: number | undefined = undefined, required = false): VersionPrecondition | undefined {
+  precondition(ifMatch: string | undefined, change: VersionedChange = {}): VersionPrecondition | undefined {
     const header = ifMatch?.trim();
     if (header === '*') return { anyVersion: true };
-    if (header) return { versions: this.versionsIn(header), from: 'If-Match' };
-    if (bodyVersion !== undefined) return { versions: [bodyVersion], from: 'version' };
-    if (!required) return undefined;
+    if (header) return { versions: this.versionsIn(header, change.id), from: 'If-Match' };
+    if (change.bodyVersion !== undefined) return { versions: [change.bodyVersion], from: 'version' };
+    if (!change.required) return undefined;
     const orBody = this.versionInBody ? ', or "version" in the body' : '';
-    throw new DomainError('version-required', 428, `Say which version you change: send If-Match with the ETag GET ${this.collection}/{id} gave (If-Match: "3")${orBody}.`, {
-      errors: [{ path: 'version', message: `required (If-Match header${this.versionInBody ? ' or body' : ''})` }],
-    });
+    // No version is suggested: the one to send is the one the change was made against, which only the caller knows
+    // (the current one would overwrite unseen whatever changed since; a made-up one is a 412).
+    throw new DomainError(
+      'version-required',
+      428,
+      `Say which version of ${this.name} ${change.id} you change: send If-Match with the ETag GET ${this.pathOf(change.id)} answered when you read it (its version in double quotes)${orBody}.`,
+      { errors: [{ path: 'version', message: `required (If-Match header${this.versionInBody ? ' or body' : ''})` }] },
+    );
   }
 
   /**
@@ -107,17 +118,22 @@ export class VersionedResource {
     throw new DomainError('stale-version', 409, `${this.kind} ${id} is at version ${version}, not ${precondition.versions[0]}: ${readAgain}.`, { currentVersion: version });
   }
 
-  private versionsIn(header: string): number[] {
+  /** Where the resource is read: its own path when its id is known, else the route's (`/v1/windows/{id}`). */
+  private pathOf(id: string | undefined): string {
+    return `${this.collection}/${id ?? '{id}'}`;
+  }
+
+  private versionsIn(header: string, id: string | undefined): number[] {
     const tags = entityTagsIn(header);
-    if (!tags) throw this.invalidVersion(header);
+    if (!tags) throw this.invalidVersion(header, id);
     const versions = tags.filter((tag) => VERSION.test(tag)).map(Number);
     // Tags, but none a version (a body hash another server gave): nothing this resource could match.
-    if (versions.length === 0) throw this.invalidVersion(header);
+    if (versions.length === 0) throw this.invalidVersion(header, id);
     return versions;
   }
 
-  private invalidVersion(header: string): DomainError {
-    return new DomainError('invalid-version', 400, `If-Match ${header} names no ${this.name} version: send back the ETag GET ${this.collection}/{id} gave, such as If-Match: "3".`, {
+  private invalidVersion(header: string, id: string | undefined): DomainError {
+    return new DomainError('invalid-version', 400, `If-Match ${header} names no ${this.name} version: send back the ETag GET ${this.pathOf(id)} answered, its version in double quotes.`, {
       errors: [{ path: 'If-Match', message: `must be a ${this.name} version such as "3"` }],
     });
   }

@@ -130,7 +130,7 @@ export class DeclarationsService {
    * `ifMatch`: the versions it may be cancelled at (any, without it); 412 precondition-failed at another, whatever its status.
    */
   async cancel(id: string, actor: string, ifMatch?: string): Promise<DeclarationEntity> {
-    const precondition = DECLARATIONS.precondition(ifMatch);
+    const precondition = DECLARATIONS.precondition(ifMatch, { id });
     const outcome = await this.dataSource.transaction(async (transaction) => {
       const declaration = await transaction.getRepository(DeclarationEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!declaration) throw new DomainError('declaration-not-found', 404, `No declaration ${id}: GET /v1/declarations lists them.`);

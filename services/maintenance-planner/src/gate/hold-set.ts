@@ -1,3 +1,5 @@
+import { endKnownAhead } from '../holds/hold-record';
+
 /** A hold as a 423 lists it. */
 export interface GateHold {
   id: string;
@@ -42,12 +44,12 @@ export function listingOf(active: ActiveHold): GateHold {
 }
 
 /**
- * When a hold is next expected to end, for Retry-After: its release when due (a cleared surge); for a
- * declaration's, its until and the cool-down after it (`coolDownUs`), as the analyzer's clock clears its
- * surge at that until, also while that clearance is on its way; else its until.
+ * When a hold is next expected to end, for Retry-After: its end known ahead, as planning and suggestions read it (endKnownAhead:
+ * a cleared surge's due release, a declaration's until and the cool-down after it (`coolDownUs`), also while its clearance is on
+ * its way, a manual hold's until); else its until, a surge's estimate.
  */
 export const expectedEndUs = (active: ActiveHold, coolDownUs: number): number | null =>
-  active.releaseDueUs ?? (active.source === 'declaration' && active.untilUs !== null ? active.untilUs + coolDownUs : active.untilUs);
+  endKnownAhead({ source: active.source, until: active.untilUs, releaseDue: active.releaseDueUs }, coolDownUs) ?? active.untilUs;
 
 /** The holds in force on what was asked at one instant. */
 export interface Holding {

@@ -1,5 +1,6 @@
 import { HoldReleasedSchema, type HoldSource } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
+import { type ActiveHold, expectedEndUs } from '../gate/hold-set';
 import { heldUntil, letThroughReason, releasedAfterClearance } from './hold-record';
 
 describe('the reason a hold is released with after its cause cleared', () => {
@@ -96,14 +97,46 @@ describe("what a window's release says of runs let through the hold by an overri
 describe('until when a hold holds runs, for planning, suggestions and the fan-out', () => {
   const now = new Date('2026-12-07T05:45:44.000Z');
   const until = new Date('2026-12-07T05:45:43.000Z');
+  const COOL_DOWN_MS = 30 * 60_000;
+  const later = (at: Date, ms: number) => new Date(at.getTime() + ms);
 
-  it("keeps a declaration's until, the end declared, once it passed before its surge.cleared came: no open-ended hold", () => {
-    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: null }, now)).toEqual(until);
+  it("holds a declaration not cleared yet to its until and the cool-down after it, where its release falls, also once that until passed before its surge.cleared came", () => {
+    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: null }, now, COOL_DOWN_MS)).toEqual(later(until, COOL_DOWN_MS));
+    expect(heldUntil({ source: 'declaration', until_at: later(now, 60_000), release_due_at: null }, now, COOL_DOWN_MS)).toEqual(later(now, 60_000 + COOL_DOWN_MS));
+    // The cool-down as configured (HOLD_COOLDOWN_MINUTES=0.1, as the README's walkthrough runs it; 0).
+    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: null }, now, 6_000)).toEqual(later(until, 6_000));
+    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: null }, now, 0)).toEqual(until);
   });
 
-  it("reads a detector's passed estimate as no end, the surge going on, and a cleared one's due release as its end", () => {
-    expect(heldUntil({ source: 'detector', until_at: until, release_due_at: null }, now)).toBeNull();
+  it("holds a manual hold to its until, with no cool-down: the sweep releases it there", () => {
+    expect(heldUntil({ source: 'manual', until_at: later(now, 60_000), release_due_at: null }, now, COOL_DOWN_MS)).toEqual(later(now, 60_000));
+    expect(heldUntil({ source: 'manual', until_at: null, release_due_at: null }, now, COOL_DOWN_MS)).toBeNull();
+  });
+
+  it("reads a detector's passed estimate as no end, the surge going on, and a cleared one's due release as its end, not counting the cool-down twice", () => {
+    expect(heldUntil({ source: 'detector', until_at: until, release_due_at: null }, now, COOL_DOWN_MS)).toBeNull();
+    expect(heldUntil({ source: 'alert', until_at: later(now, 60_000), release_due_at: null }, now, COOL_DOWN_MS)).toEqual(later(now, 60_000));
     const due = new Date('2026-12-07T05:46:13.000Z');
-    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: due }, now)).toEqual(due);
+    expect(heldUntil({ source: 'declaration', until_at: until, release_due_at: due }, now, COOL_DOWN_MS)).toEqual(due);
+  });
+
+  it("is the end the gate's Retry-After counts to, for every hold whose end is known ahead", () => {
+    const holds = [
+      { source: 'declaration' as const, until_at: until, release_due_at: null },
+      { source: 'manual' as const, until_at: later(now, 60_000), release_due_at: null },
+      { source: 'detector' as const, until_at: until, release_due_at: later(now, 90_000) },
+    ];
+    for (const hold of holds) {
+      const active: ActiveHold = {
+        id: 'h',
+        regions: ['IR'],
+        reason: 'r',
+        source: hold.source,
+        fromUs: 0,
+        untilUs: hold.until_at.getTime() * 1000,
+        releaseDueUs: hold.release_due_at === null ? null : hold.release_due_at.getTime() * 1000,
+      };
+      expect(expectedEndUs(active, COOL_DOWN_MS * 1000), hold.source).toBe(heldUntil(hold, now, COOL_DOWN_MS)!.getTime() * 1000);
+    }
   });
 });

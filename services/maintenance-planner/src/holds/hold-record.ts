@@ -1,5 +1,6 @@
 import { HoldPlacedSchema, HoldReleasedSchema, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
 import { DateTime } from 'luxon';
+import type { PlannerSettings } from '../config/planner-settings';
 import type { CountedHoldView, HoldView } from './hold-view.schema';
 
 export interface HoldRow {
@@ -35,28 +36,42 @@ export interface HoldRow {
 }
 
 /**
- * The last instant a hold can stop a run from starting: its release when one is due (a cleared
- * surge in its cool-down is in force until then), a manual hold's end; none for a surge still under
- * way, whose until is an estimate a surge.updated or the sweep may move later.
+ * The last instant a hold can stop a run from starting: its release when one is due (a cleared surge in its cool-down is in force until
+ * then), a manual hold's end; none for a surge still under way, whose until is an estimate a surge.updated or the sweep may move later,
+ * nor for a declaration before its clearance comes, which the gate keeps in force until then (knownEnd says when it will end).
  */
 export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>): Date | null {
   return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
 }
 
 /**
- * Until when a hold holds runs, as of `now`, for planning, suggestions, fan-out and the gate alike:
- * a cleared surge's until its release is due (in force through the cool-down, whatever its
- * estimate said), a manual hold's until. A surge still under way holds to its until, an expected
- * end: once that passed with the surge going on, it bounds nothing (the sweep records the hold
- * open-ended; read so at once, a window planned or moved before that sweep meets the hold as the gate does).
- * A declaration's until is no estimate but the end declared, where the analyzer's clock clears its
- * surge (a job tick, seconds, after it): it stays the bound until that clearance sets the release.
+ * When a hold will let runs go, as far as is known ahead, in one unit for all (epoch milliseconds here, microseconds at the gate):
+ * its release when one is due; a declaration's until and the cool-down after it, since the analyzer's clock clears its surge at
+ * that until (surge.cleared's clearedAt) and its release falls due a cool-down later (scheduleRelease); a manual hold's until,
+ * released then with no cool-down (releaseDue); none for a surge under way, whose until is an estimate.
  */
-export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>, now: Date): Date | null {
-  const stops = stopsRunsUntil(hold);
-  if (stops !== null || hold.source === 'manual') return stops;
-  if (hold.source === 'declaration') return hold.until_at;
-  return hold.until_at !== null && hold.until_at > now ? hold.until_at : null;
+export function endKnownAhead(hold: { source: string; until: number | null; releaseDue: number | null }, coolDown: number): number | null {
+  if (hold.releaseDue !== null) return hold.releaseDue;
+  if (hold.until === null) return null;
+  if (hold.source === 'declaration') return hold.until + coolDown;
+  return hold.source === 'manual' ? hold.until : null;
+}
+
+/** endKnownAhead of a hold row: HOLD_COOLDOWN_MINUTES (`coolDownMs`) past a declaration's until, and so on. */
+export function knownEnd(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>, coolDownMs: number): Date | null {
+  const end = endKnownAhead({ source: hold.source, until: hold.until_at?.getTime() ?? null, releaseDue: hold.release_due_at?.getTime() ?? null }, coolDownMs);
+  return end === null ? null : new Date(end);
+}
+
+/**
+ * Until when a hold holds runs, as of `now`, for planning, suggestions, fan-out and the refusals' advice alike: its end known
+ * ahead (knownEnd: a cleared surge's due release, a declaration's until and the cool-down, a manual hold's until), so a run
+ * planned or moved after it is neither refused nor held by the release. A surge still under way holds to its until, an expected
+ * end: once that passed with the surge going on, it bounds nothing (the sweep records the hold open-ended; read so at once, a
+ * window planned or moved before that sweep meets the hold as the gate does).
+ */
+export function heldUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>, now: Date, coolDownMs: number): Date | null {
+  return knownEnd(hold, coolDownMs) ?? (hold.until_at !== null && hold.until_at > now ? hold.until_at : null);
 }
 
 /** Where a released hold's hold ended: its release's due time when a cleared surge's cool-down set one (the sweep releases it a little later), else `now`. */
@@ -68,8 +83,12 @@ export function endOfHeld(hold: Pick<HoldRow, 'release_due_at'>, now: Date): Dat
  * How far a hold holds runs now: to its until as of now (heldUntil), or, with none, as far as it is
  * held ahead (HOLD_HORIZON_HOURS from now, or further where the sweep has fanned it out already).
  */
-export function heldThrough(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at' | 'covered_until'>, now: Date, horizonMs: number): Date {
-  return heldUntil(hold, now) ?? new Date(Math.max(hold.covered_until?.getTime() ?? 0, now.getTime() + horizonMs));
+export function heldThrough(
+  hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at' | 'covered_until'>,
+  now: Date,
+  settings: Pick<PlannerSettings, 'holdHorizonMs' | 'holdCooldownMs'>,
+): Date {
+  return heldUntil(hold, now, settings.holdCooldownMs) ?? new Date(Math.max(hold.covered_until?.getTime() ?? 0, now.getTime() + settings.holdHorizonMs));
 }
 
 const CLEARED: Record<HoldSource, string> = {

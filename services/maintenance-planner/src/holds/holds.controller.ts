@@ -167,7 +167,7 @@ export class HoldsController {
         409,
         `Hold ${id} was already released at ${at.toISOString()}: nothing to release. GET /v1/holds/${id} says by whom and why; declare a new hold (POST /v1/holds) if the regions need one again.`,
       );
-    const precondition = HOLDS.precondition(ifMatch);
+    const precondition = HOLDS.precondition(ifMatch, { id });
     const hold = await this.holds.get(id);
     // The precondition first (RFC 9110 13.2.2): a hold released since the client read it is a stale read, the 409 is for one it knew released.
     HOLDS.assertMatches(precondition, id, hold.version, RELEASE_AGAIN);

@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, Hol
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, LOCK_HOLD_SET_TO_PLACE, releasedAfterClearance, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, releasedAfterClearance, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -114,7 +114,7 @@ export class HoldsService implements BeforeApplicationShutdown {
   async place(tx: EntityManager, placement: HoldPlacement): Promise<HoldRow | null> {
     const now = this.clock.now();
     const regions = this.knownRegions(placement.regions);
-    const coveredUntil = placement.until ?? new Date(Math.max(now.getTime(), placement.from.getTime()) + this.settings.holdHorizonMs);
+    const coveredUntil = this.coverage({ source: placement.source, from_at: placement.from, until_at: placement.until, release_due_at: null }, now);
     const holdId = uuidv7();
     const placedEventId = uuidv7();
     // A hold placed by hand starts a chain of its own (its hold.placed's), which its window events and its release join.
@@ -193,7 +193,7 @@ export class HoldsService implements BeforeApplicationShutdown {
   /** A surge.updated moves the hold's end; the new period is fanned out and announced. A hold released since it was read is left as it is. */
   async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: SurgeEvidence; cause: HoldfastEvent }): Promise<void> {
     const now = this.clock.now();
-    const coveredUntil = until ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs);
+    const coveredUntil = this.coverage({ ...hold, until_at: until }, now);
     await tx.query(LOCK_HOLD_SET_TO_PLACE);
     const [row] = rowsOf<HoldRow>(
       await tx.query(
@@ -565,7 +565,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     )) as HoldRow[];
     const touched: TouchedOccurrence[] = [];
     for (const hold of holds) {
-      const until = heldThrough(hold, now, this.settings.holdHorizonMs);
+      const until = heldThrough(hold, now, this.settings);
       const fannedOut = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
       // A run the hold held as it holds it now was not held anew: its link keeps the time it held since (what the hold's
       // owed window.held reads), and the trail says nothing of it.
@@ -579,7 +579,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     return touched;
   }
 
-  /** Unreleased holds on `regions` whose held period meets `range`, each with its until as of now (heldUntil). */
+  /** Unreleased holds on `regions` whose held period (to heldUntil as of now) meets `range`. */
   async findActive(tx: EntityManager | DataSource, regions: readonly string[] | 'all', range: { start: Date; end: Date }): Promise<HoldRow[]> {
     const now = this.clock.now();
     // Whether one ends before the range is heldUntil's to say, not said again in SQL: the unreleased holds are few.
@@ -587,7 +587,10 @@ export class HoldsService implements BeforeApplicationShutdown {
       `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND ($1::text[] IS NULL OR regions && $1::text[]) AND from_at < $2 ORDER BY placed_at`,
       [regions === 'all' ? null : regions, range.end],
     )) as HoldRow[];
-    return holds.map((hold) => ({ ...hold, until_at: heldUntil(hold, now) })).filter((hold) => hold.until_at === null || hold.until_at > range.start);
+    return holds.filter((hold) => {
+      const until = heldUntil(hold, now, this.settings.holdCooldownMs);
+      return until === null || until > range.start;
+    });
   }
 
   async byCause(tx: EntityManager, causeId: string, source?: HoldSource): Promise<HoldRow | undefined> {
@@ -704,6 +707,17 @@ export class HoldsService implements BeforeApplicationShutdown {
     )) as { held: number }[];
     this.heldOccurrences.set(held.held);
     this.announcementsOwed.set(await this.backlog.oldestOwedSeconds(this.clock.now()));
+  }
+
+  /**
+   * How far a hold placed or moved to end at its until holds runs: to its end known ahead (knownEnd: a declaration's through
+   * the cool-down its clearance at that until starts, so a window there is told held now, not at the period's end), else to
+   * its until, an estimate, or with none HOLD_HORIZON_HOURS ahead (the sweep carries it further while it lasts).
+   */
+  private coverage(hold: Pick<HoldRow, 'source' | 'from_at' | 'until_at' | 'release_due_at'>, now: Date): Date {
+    return (
+      knownEnd(hold, this.settings.holdCooldownMs) ?? hold.until_at ?? new Date(Math.max(now.getTime(), hold.from_at.getTime()) + this.settings.holdHorizonMs)
+    );
   }
 
   /** The catalog's codes for `codes` (a country's in any case), or a 422 naming each unknown one at `path`, the field or query parameter that carried it. */

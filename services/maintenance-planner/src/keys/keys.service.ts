@@ -82,7 +82,7 @@ export class KeysService {
    * `ifMatch`: the versions it may be revoked at (any, without it); 412 precondition-failed at another, a key revoked since it was read included.
    */
   async revoke(keyId: string, reason: string, actor: Principal, ifMatch?: string): Promise<ApiKeyView> {
-    const precondition = KEYS.precondition(ifMatch);
+    const precondition = KEYS.precondition(ifMatch, { id: keyId });
     const revoked = await this.dataSource.transaction(async (transaction) => {
       const key = await transaction.findOne(ApiKeyEntity, { where: { keyId }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw unknownKey(keyId);

@@ -70,12 +70,12 @@ export class SlotProposer {
     ).map((hold) => ({
       ...hold,
       regions: window.footprint_global ? hold.regions : hold.regions.filter((region) => window.footprint_regions.includes(region)),
-      // As planning and the gate meet it (heldUntil): null holds until released.
-      until_at: heldUntil(hold, now),
+      // As planning meets it (heldUntil): a declaration's through the cool-down after its until; none holds until released.
+      heldUntil: heldUntil(hold, now, this.config.settings.holdCooldownMs),
+      // A hold with no end is taken to last as far as the planner holds runs ahead for it (HOLD_HORIZON_HOURS):
+      // nothing later is free for sure, and without an estimate a surge would leave nothing to propose.
+      heldThrough: heldThrough(hold, now, this.config.settings),
     }));
-    // A hold with no end is taken to last as far as the planner holds runs ahead for it (HOLD_HORIZON_HOURS):
-    // nothing later is free for sure, and without an estimate a surge would leave nothing to propose.
-    const endOf = (hold: ActiveHold) => heldThrough(hold, now, this.config.settings.holdHorizonMs);
     const duration = current.end.getTime() - current.start.getTime();
     // A flexibility stored before planning bounded it: slots decades ahead (or, past the search's limit, none) would be proposed, and moved to with autoMove.
     const tooFar = window.flexibility ? flexibilityTooFarAhead(window.flexibility, duration, now, this.config.settings.planMaxAheadMs) : [];
@@ -106,7 +106,7 @@ export class SlotProposer {
       footprint,
       global: window.footprint_global,
       baselines: baselines.filter((baseline) => scored.includes(baseline.region)).map<HourOfWeekBaseline>((baseline) => ({ region: baseline.region, zone: baseline.zone, values: baseline.hourly })),
-      holds: holds.flatMap((hold) => hold.regions.map<RegionHold>((region) => ({ region, start: hold.from_at, end: endOf(hold) }))),
+      holds: holds.flatMap((hold) => hold.regions.map<RegionHold>((region) => ({ region, start: hold.from_at, end: hold.heldThrough }))),
       busy: runs.map((run) => ({ start: run.starts_at, end: run.ends_at })),
       current,
       count,
@@ -123,7 +123,7 @@ export class SlotProposer {
         ? `The planned zone is in no country: scored as quiet at its local night (01:00-05:00 ${zones}).`
         : `${region}: no learned baseline yet; scored as quiet at local night (01:00-05:00 ${zones}).`;
     });
-    notes.push(...openEndedNotes(within, holds, endOf));
+    notes.push(...openEndedNotes(within, holds));
     if (result.slots.length === 0) notes.push(noSlotNote(within));
     return { result, slots: result.slots.map(toSlot), current: result.current ? toSlot(result.current) : null, notes, regions: scored };
   }
@@ -153,13 +153,16 @@ export function regionZones(catalog: RegionCatalog, code: string, plannedZone: s
 
 type ActiveHold = Pick<HoldRow, 'id' | 'regions' | 'reason' | 'source' | 'from_at' | 'until_at' | 'release_due_at' | 'covered_until'>;
 
+/** A hold the slots keep out of, with until when it holds runs (heldUntil) and how far it is taken to hold them (heldThrough). */
+type HoldToAvoid = ActiveHold & { heldUntil: Date | null; heldThrough: Date };
+
 /** What the slots assume of each hold with no end that begins before the deadline, and what a move into it meets meanwhile. */
-function openEndedNotes({ flexibility }: ReturnType<typeof slotSearchWithin>, holds: readonly ActiveHold[], endOf: (hold: ActiveHold) => Date): string[] {
+function openEndedNotes({ flexibility }: ReturnType<typeof slotSearchWithin>, holds: readonly HoldToAvoid[]): string[] {
   return holds
-    .filter((hold) => hold.until_at === null && hold.from_at < flexibility.deadline)
+    .filter((hold) => hold.heldUntil === null && hold.from_at < flexibility.deadline)
     .map(
       (hold) =>
-        `Hold ${hold.id} (${hold.regions.join(', ')}: ${hold.reason}) has no end yet: these slots take it to be over by ${endOf(hold).toISOString()} (HOLD_HORIZON_HOURS ahead). ` +
+        `Hold ${hold.id} (${hold.regions.join(', ')}: ${hold.reason}) has no end yet: these slots take it to be over by ${hold.heldThrough.toISOString()} (HOLD_HORIZON_HOURS ahead). ` +
         `Until it is released, a move to start before then is refused (409 window-in-hold) unless overridden, and one after it is held when its time comes near if the hold still lasts; ask again after its release for slots sooner.`,
     );
 }

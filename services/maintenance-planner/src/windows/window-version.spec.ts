@@ -7,7 +7,7 @@ const ID = '01a24f06-a922-71a0-9620-308b3d3312d8';
 /** The checks a window's PATCH makes of the version it is at (WindowsService.update), in their order. */
 function change(version: number, ifMatch: string | undefined, bodyVersion: number | undefined): DomainError | undefined {
   try {
-    WINDOWS.assertMatches(WINDOWS.precondition(ifMatch, bodyVersion, true), ID, version, 'reapply your change');
+    WINDOWS.assertMatches(WINDOWS.precondition(ifMatch, { id: ID, bodyVersion, required: true }), ID, version, 'reapply your change');
     assertBodyVersionAgrees(ID, ifMatch, bodyVersion, version, 'reapply your change');
     return undefined;
   } catch (error) {

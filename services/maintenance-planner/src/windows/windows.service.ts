@@ -13,7 +13,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
 import { HoldAnnouncer, type AutomaticMove, type TouchedOccurrence } from '../holds/hold-announcer';
 import { type LinkInForce, linksInForce, refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
-import { endOfHeld, heldThrough, HOLD_COLUMNS, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
+import { endOfHeld, heldThrough, heldUntil, HOLD_COLUMNS, knownEnd, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
@@ -175,41 +175,49 @@ const withoutEnd = (holds: number, open: number): string => (holds === 1 ? 'it h
 
 /**
  * Where a window refused for falling into `holds` may be planned instead: after the latest of their
- * ends (a cleared surge's due release, a manual hold's until), or once released when one has none.
- * A surge under way has none: its expected end (a detector's estimate, or a declaration's until) is
- * said as expected, since a window planned right after it is refused again while the surge goes on.
+ * ends known ahead (knownEnd: a cleared surge's due release, a declaration's until and the cool-down
+ * after it, a manual hold's until), where a window is neither refused nor held by their release; or
+ * once released when one has none. A surge under way has none: its expected end is said as expected,
+ * since a window planned right after it is refused again while the surge goes on.
  * The gate answers for the instant asked: for a hold that has not begun (a manual hold placed ahead), it
  * answers 200 now, so the advice names when each such hold begins and ends and the gate's question with
  * `at` at `heldFrom`'s first instant, when a run of the window would first be held.
  */
-function planAfter(holds: readonly HoldRow[], reaches: readonly Date[], heldFrom: readonly Date[], now: Date): string {
+function planAfter(holds: readonly HoldRow[], reaches: readonly Date[], heldFrom: readonly Date[], now: Date, coolDownMs: number): string {
   const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
-  const ends = holds.map(stopsRunsUntil);
-  const expecting = holds.filter((hold, index) => ends[index] === null && hold.until_at);
-  const expected = expecting.map((hold) => hold.until_at!.getTime());
+  const ends = holds.map((hold) => knownEnd(hold, coolDownMs));
+  // A surge under way's until, while ahead: its expected end.
+  const expected = holds.flatMap((hold, index) => {
+    const estimate = ends[index] === null ? heldUntil(hold, now, coolDownMs) : null;
+    return estimate ? [estimate.getTime()] : [];
+  });
   const latest = (times: number[]) => new Date(Math.max(...times)).toISOString();
-  // A declaration's until is the end it was declared with, a surge's an estimate; either is followed by the cool-down.
-  const declared = expecting.length > 0 && expecting.every((hold) => hold.source === 'declaration');
-  const whenExpected =
-    expected.length === 0
-      ? ''
-      : declared
-        ? ` (${expected.length > 1 ? 'their declared critical periods end by' : 'its declared critical period ends at'} ${latest(expected)}, then the cool-down)`
-        : ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})`;
+  const whenExpected = expected.length === 0 ? '' : ` (${expected.length > 1 ? 'their surges are expected to end by about' : 'its surge is expected to end about'} ${latest(expected)})`;
   const after = ends.every((end) => end !== null)
-    ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}`
-    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} ${declared ? 'no release time' : 'no end'} yet${whenExpected}, or for after ${latest(reaches.map((reach) => reach.getTime()))}, beyond the runs ${holds.length > 1 ? 'they hold' : 'it holds'} now, where it is held only if ${holds.length > 1 ? 'one of them' : 'the hold'} still lasts when its time comes near`;
+    ? `after ${latest(ends.map((end) => end!.getTime()))}, when ${holds.length > 1 ? 'the last of the holds ends' : 'the hold ends'}${afterDeclaredPeriod(holds, ends as Date[], coolDownMs)}`
+    : `after ${holds.length > 1 ? 'the holds are' : 'the hold is'} released, as ${withoutEnd(holds.length, ends.filter((end) => end === null).length)} no end yet${whenExpected}, or for after ${latest(reaches.map((reach) => reach.getTime()))}, beyond the runs ${holds.length > 1 ? 'they hold' : 'it holds'} now, where it is held only if ${holds.length > 1 ? 'one of them' : 'the hold'} still lasts when its time comes near`;
   const gate = `GET /v1/gate?regions=${regions.join(',')}`;
   const notBegun = holds.filter((hold) => hold.from_at > now);
   if (notBegun.length === 0) return `Plan it for ${after} (${gate} answers 200 once nothing holds ${regions.join(', ')})`;
   // The gate answers for the instant asked: before a hold begins it answers 200, and polling it would plan into the same 409.
   const periods = notBegun.map((hold) => {
-    const end = stopsRunsUntil(hold);
+    const end = ends[holds.indexOf(hold)];
     return `hold ${hold.id} holds ${hold.regions.join(', ')} from ${hold.from_at.toISOString()} ${end ? `to ${end.toISOString()}` : 'until it is released'}`;
   });
   const firstHeld = new Date(Math.min(...heldFrom.map((at) => at.getTime()))).toISOString();
   const them = notBegun.length > 1 ? 'them' : 'it';
   return `Plan it for ${after} (${periods.join('; ')}; the gate answers for the instant asked, so ${gate} shows ${them} only once ${notBegun.length > 1 ? 'they begin' : 'it begins'}: ${gate}&at=${firstHeld}, the window's first time in ${holds.length > 1 ? 'the holds' : 'it'}, answers for then)`;
+}
+
+/**
+ * Why the last of the holds' ends (`ends`, each known) lies past the until a person declared, when a declaration not yet cleared
+ * sets it: ", a 30-minute cool-down after its declared critical period ends at ...". Once cleared, its due release says it all.
+ */
+function afterDeclaredPeriod(holds: readonly HoldRow[], ends: readonly Date[], coolDownMs: number): string {
+  const last = ends.reduce((latest, end, index) => (end > ends[latest] ? index : latest), 0);
+  const hold = holds[last];
+  if (hold.source !== 'declaration' || hold.release_due_at !== null || hold.until_at === null) return '';
+  return `, a ${coolDownMs / 60_000}-minute cool-down (HOLD_COOLDOWN_MINUTES) after ${holds.length > 1 ? 'a' : 'its'} declared critical period ends at ${hold.until_at.toISOString()}`;
 }
 
 /** Occurrences ended unstarted become missed; a held one is not: its hold's release gives it a new slot. */
@@ -326,7 +334,7 @@ export class WindowsService {
       // A hold with no end holds the runs that start within its horizon (HOLD_HORIZON_HOURS ahead, further as the sweep
       // extends it while the hold lasts): a run planned beyond it is taken, as one planned before the hold was, and held
       // when the horizon reaches it. Refused further ahead, one spike blocked a region's planning for weeks.
-      const reach = hold.until_at ?? heldThrough(hold, now, this.config.settings.holdHorizonMs);
+      const reach = heldThrough(hold, now, this.config.settings);
       // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict, nor one it held before the change.
       const [hit] = (await tx.query(
         `SELECT o.starts_at FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
@@ -346,8 +354,8 @@ export class WindowsService {
       throw new DomainError(
         'window-in-hold',
         409,
-        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches, heldFrom, now)}, or send override: {reason}.`,
-        { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: hold.until_at })) },
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches, heldFrom, now, this.config.settings.holdCooldownMs)}, or send override: {reason}.`,
+        { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: heldUntil(hold, now, this.config.settings.holdCooldownMs) })) },
       );
     }
     // Judged for some runs only (those an exdate change brings back), only those are let through.
@@ -510,7 +518,7 @@ export class WindowsService {
   }
 
   async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string) {
-    const precondition = WINDOWS.precondition(ifMatch, request.version, true);
+    const precondition = WINDOWS.precondition(ifMatch, { id, bodyVersion: request.version, required: true });
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, id, true);
@@ -921,7 +929,7 @@ export class WindowsService {
   async cancel(id: string, reason: string, version: number | undefined, ifMatch: string | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
-      const precondition = WINDOWS.precondition(ifMatch, version);
+      const precondition = WINDOWS.precondition(ifMatch, { id, bodyVersion: version });
       // Already cancelled answers as the cancel did, whatever version is sent: a retry of a cancel whose
       // answer was lost carries the version from before it, and a 409 would say the cancel did not happen.
       if (row.cancelled) return this.resource(tx, row);

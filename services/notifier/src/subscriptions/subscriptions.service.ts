@@ -226,7 +226,7 @@ export class SubscriptionsService {
 
   /** Changes it if its version is one `ifMatch` names (any, without it); 412 precondition-failed otherwise. */
   async update(id: string, patch: UpdateSubscription, ifMatch?: string): Promise<SubscriptionView> {
-    const precondition = SUBSCRIPTIONS.precondition(ifMatch);
+    const precondition = SUBSCRIPTIONS.precondition(ifMatch, { id });
     const subscription = await this.get(id);
     SUBSCRIPTIONS.assertMatches(precondition, id, subscription.version, 'reapply your change');
     await this.validate(subscription.channel, { target: patch.target ?? null, secret: patch.secret, filters: patch.filters });
@@ -298,7 +298,7 @@ export class SubscriptionsService {
    * the answer on every request, from any replica, carries the new secret's signature.
    */
   async rotateSecret(id: string, request: RotateSecretRequest, actor: string, ifMatch?: string): Promise<RotatedSubscription> {
-    const precondition = SUBSCRIPTIONS.precondition(ifMatch);
+    const precondition = SUBSCRIPTIONS.precondition(ifMatch, { id });
     const secret = request.secret ?? generateWebhookSecret();
     const rotated = await this.dataSource.transaction(async (transaction) => {
       // Locked, so two rotations at once run one after the other: the second keeps the first's new secret as one it replaced.
@@ -368,7 +368,7 @@ export class SubscriptionsService {
    * cancelled. It answers once those being sent are finished, so no request reaches its receiver after.
    */
   async remove(id: string, ifMatch?: string): Promise<void> {
-    const precondition = SUBSCRIPTIONS.precondition(ifMatch);
+    const precondition = SUBSCRIPTIONS.precondition(ifMatch, { id });
     await this.get(id);
     await this.dataSource.transaction(async (transaction) => {
       await this.lockAt(transaction, id, precondition, 'delete it at its current version, or send no If-Match to delete it whatever its version');
