@@ -334,12 +334,12 @@ export class HoldsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * In an override's transaction, before it lets `windowId`'s runs through `hold`: the window.held events the hold still
-   * owes when that window's is among them (a placement over more than WINDOWS_PER_ANNOUNCEMENT windows), for the override
-   * to publish ahead of its own, so the window is told held before it is told released.
+   * In an override's transaction, before it lets `windowId`'s runs through `hold`: whether the hold has not told the window
+   * held yet (a placement over more than WINDOWS_PER_ANNOUNCEMENT windows still being announced). Such a window, let through,
+   * is told neither held nor released.
    */
-  heldOwedBeforeOverride(tx: EntityManager, hold: HoldRow, windowId: string): Promise<HoldfastEvent[]> {
-    return this.backlog.settleBefore(tx, hold, windowId);
+  heldStillOwed(tx: EntityManager, hold: HoldRow, windowId: string): Promise<boolean> {
+    return this.backlog.heldStillOwed(tx, hold, windowId);
   }
 
   /**

@@ -62,7 +62,8 @@ const owedSql = (at: 'held_at' | 'released_at', inForce: LinkFilter, runsWhere: 
   };
 };
 const OWED: Record<AnnouncementKind, { windows: string; runs: string }> = {
-  held: owedSql('held_at', (links) => `AND ${links}.released_at IS NULL`, (links) => leadingLinkedRunsWhere(links, WINDOW_EVENT_OCCURRENCE_LIMIT + 1)),
+  // A link let through before its window was told held is left out: that window is told neither held nor released (heldStillOwed).
+  held: owedSql('held_at', (links) => `AND ${links}.released_at IS NULL AND ${links}.overridden_by IS NULL`, (links) => leadingLinkedRunsWhere(links, WINDOW_EVENT_OCCURRENCE_LIMIT + 1)),
   released: owedSql('released_at', (links) => `AND ${links}.overridden_by IS NULL`, linkedRunsWhere),
 };
 
@@ -81,10 +82,10 @@ const OLDEST_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain
 const DEBTS = prepared('SELECT count(*)::int AS debts FROM hold_announcement');
 const HELD_DEBT = prepared(`SELECT a.seq, a.kind, a.announced_through, a.chain_causation_id, a.chain_correlation_id FROM hold_announcement a
   WHERE a.hold_id = $1 AND a.kind = 'held' FOR UPDATE`);
-// Whether the hold ($1) still owes the window ($2) its window.held: a link its placement made and still has, past the debt's cursor.
-// Read unlocked: a payment in flight that has written it is committed with its cursor, so a cursor not past it yet is only waited for.
+// Whether the hold ($1) still owes the window ($2) its window.held: a link its placement made and still has, not let through, past the
+// debt's cursor. Read once the debt is locked (HELD_DEBT), so a payment in flight has committed its cursor first.
 const WINDOW_HELD_OWED = prepared(`SELECT EXISTS (SELECT 1 FROM hold_announcement a JOIN hold ON hold.id = a.hold_id
-    JOIN hold_occurrence l ON l.hold_id = a.hold_id AND l.window_id = $2 AND l.held_at = hold.placed_at AND l.released_at IS NULL
+    JOIN hold_occurrence l ON l.hold_id = a.hold_id AND l.window_id = $2 AND l.held_at = hold.placed_at AND l.released_at IS NULL AND l.overridden_by IS NULL
   WHERE a.hold_id = $1 AND a.kind = 'held' AND (a.announced_through IS NULL OR a.announced_through < $2::uuid)) AS owed`);
 
 // A link's run's start, read by the run's key: one index probe a run, whatever the plan. Joined to occurrence instead, the
@@ -192,13 +193,17 @@ export class WindowAnnouncementBacklog implements OnApplicationShutdown {
   }
 
   /**
-   * In a transaction about to let the window's runs through the hold (an override): the window.held events the hold
-   * still owes, as settle, when the window's is among them; none otherwise. Let through first, the window would no
-   * longer read held when its turn came and be told released (at the override) without ever being told held.
+   * In a transaction about to let the window's runs through the hold (an override): whether the hold has not told the
+   * window held yet (a placement over more than WINDOWS_PER_ANNOUNCEMENT windows, paid a batch at a time). The debt is
+   * locked until the override commits, so no payment tells the window held meanwhile; once its runs are let through, no
+   * payment tells it at all (OWED leaves such links out), and the override tells it nothing either. Paying the debt here
+   * instead put up to the whole hold's window events in one override's transaction.
    */
-  async settleBefore(tx: EntityManager, hold: HoldRow, windowId: string): Promise<HoldfastEvent[]> {
+  async heldStillOwed(tx: EntityManager, hold: HoldRow, windowId: string): Promise<boolean> {
+    const [debt] = (await tx.query(HELD_DEBT, [hold.id])) as Debt[];
+    if (!debt) return false;
     const [{ owed }] = (await tx.query(WINDOW_HELD_OWED, [hold.id, windowId])) as { owed: boolean }[];
-    return owed ? this.settle(tx, hold) : [];
+    return owed;
   }
 
   /** Pays every debt, oldest first, a transaction at a time; resolves the windows this run announced, 0 when it failed (logged). */

@@ -391,8 +391,8 @@ export class WindowsService {
     const letGo: { hold: HoldRow; heldBefore: number[]; overridden: HoldfastEvent }[] = [];
     let overriddenAny = false;
     for (const hold of holds) {
-      // Told held first, should the override tell it released.
-      events.push(...(await this.holds.heldOwedBeforeOverride(tx, hold, row.id)));
+      // A window not told held yet by a large hold is told nothing of it.
+      const untold = await this.holds.heldStillOwed(tx, hold, row.id);
       // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
       // not only those it reaches now: the override row is written first and a later fan-out of the
       // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
@@ -471,7 +471,7 @@ export class WindowsService {
         { source: SERVICE_NAME, subject: hold.regions[0], time: now },
       );
       events.push(overridden);
-      if (holding.length > 0 && !holds_on) letGo.push({ hold, heldBefore: holding, overridden });
+      if (holding.length > 0 && !holds_on && !untold) letGo.push({ hold, heldBefore: holding, overridden });
       overriddenAny = true;
     }
     // Only a link that changed can change the window's status: a repeated override leaves it as it is.
