@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { startPrivateBroker, type PrivateBroker } from '../../../e2e/support/private-broker';
 import { analyzerService } from '../src/app.module';
-import { postSamples } from './support/analyzer-harness';
+import { SOURCE_LABELS_MAX } from '../src/samples/source-label';
+import { postAll, postSamples } from './support/analyzer-harness';
 
 interface SampleIntake {
   accepted: number;
@@ -109,6 +110,40 @@ describe('impact-analyzer: POST /v1/samples refuses a metric past SERIES_MAX_PER
     const surges = await service.fetch('/v1/surges?region=U%00A');
     expect(surges.status).toBe(400);
     expect(await surges.json()).toMatchObject({ code: 'invalid-query', errors: [{ path: 'region', message: 'holds the NUL character (U+0000), which Holdfast cannot store: remove it' }] });
+  });
+});
+
+describe('impact-analyzer: the samples metric’s source names, one budget a process for the consumer and POST /v1/samples', () => {
+  let service: ServiceUnderTest;
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('counts a new name refused over HTTP as other once the consumer has seen SOURCE_LABELS_MAX names, and a name the consumer saw under its own name', async () => {
+    const counted = async (outcome: string) =>
+      [...(await (await service.fetch('/metrics')).text()).matchAll(new RegExp(`holdfast_analyzer_samples_total\\{source="([^"]*)",outcome="${outcome}"[^}]*\\} (\\d+)`, 'g'))]
+        .map(([, source, count]) => `${source} ${count}`)
+        .sort();
+    // Each of the names a pipeline of its own, all taken and counted by the consumer.
+    const pipelines = Array.from({ length: SOURCE_LABELS_MAX }, (_, index) => `pipeline-${index}`);
+    await postAll(
+      service,
+      pipelines.map((source, index) => ({ region: 'NP', at: new Date(Date.parse('2026-06-15T07:00:00Z') + index * 300_000).toISOString(), value: 100, source })),
+    );
+    await expectEventually(async () => expect(await counted('assessed')).toEqual(pipelines.map((source) => `${source} 1`).sort()));
+
+    const response = await postSamples(service, [
+      { region: 'ZZ', at: '2026-06-15T11:55:00Z', value: 1, source: 'pipeline-new' },
+      { region: 'ZZ', at: '2026-06-15T11:55:00Z', value: 1, source: 'pipeline-7' },
+      { region: 'NP', at: '2026-06-15T11:55:00Z', value: 1, source: 'pipeline-0' },
+    ]);
+    expect(response.status).toBe(202);
+    expect(await counted('refused')).toEqual(['other 1', 'pipeline-7 1']);
   });
 });
 

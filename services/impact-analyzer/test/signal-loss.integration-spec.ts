@@ -446,4 +446,13 @@ describe('impact-analyzer: a series whose stored times are ahead of the clock', 
     expect(lost.IR).toMatchObject({ lastSampleAt: '2026-06-14T21:00:00.000Z', lostAt: '2026-06-14T21:16:00.000Z', silentSeconds: 960 });
     expect(lost.NP).toMatchObject({ lastSampleAt: '2026-06-14T20:55:00.000Z', lostAt: '2026-06-14T21:16:00.000Z', silentSeconds: 1260 });
   });
+
+  it('says a signal restored by a sample stamped ahead of the clock (within SAMPLE_MAX_AHEAD_SECONDS) restored when the analyzer sees it, not in the future', async () => {
+    // NP, lost above at 21:16; its next sample, from a sender whose clock runs four minutes fast, arrives at 21:20.
+    clock.set('2026-06-14T21:20:00Z');
+    await postAll(service, [{ region: 'NP', at: '2026-06-14T21:24:00Z', value: 100 }]);
+    await expectEventually(() => expect(signals.events().filter((event) => event.type === 'signal.restored')).toHaveLength(1));
+    const [restored] = signals.events().filter((event) => event.type === 'signal.restored');
+    expect(restored.data).toEqual({ region: 'NP', metric: 'requests', lostAt: '2026-06-14T21:16:00.000Z', restoredAt: '2026-06-14T21:20:00.000Z', reason: 'Samples of requests from NP are arriving again' });
+  });
 });

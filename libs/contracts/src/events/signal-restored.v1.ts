@@ -7,7 +7,7 @@ export const SignalRestoredSchema = z.strictObject({
   metric: MetricNameSchema,
   /** When the signal was declared lost (signal.lost's lostAt). */
   lostAt: InstantSchema,
-  /** The time of the first new sample; it may precede lostAt when that sample was late. */
+  /** The time of the first new sample, but no later than the analyzer's clock (a sample may be stamped ahead); it may precede lostAt when that sample was late. */
   restoredAt: InstantSchema,
   reason: ReasonSchema,
 });

@@ -95,7 +95,6 @@ export class SampleAssessmentService {
   readonly detection: DetectionConfig;
   private readonly logger = new Logger(SampleAssessmentService.name);
   private readonly samplesIn;
-  private readonly sourceLabels = new SourceLabels();
   private readonly decisionLatency;
   // Series whose row this process has seen: bounded by regions times metrics.
   private readonly storedSeries = new Set<string>();
@@ -109,6 +108,7 @@ export class SampleAssessmentService {
     private readonly baselines: BaselinesService,
     private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
+    private readonly sourceLabels: SourceLabels,
     metrics: MetricsRegistry,
   ) {
     this.detection = detectionConfigOf(config.settings);
@@ -504,14 +504,16 @@ export class SampleAssessmentService {
     surges.cleared(orphan);
   }
 
-  /** Samples are back: signal.restored says so. */
+  /** Samples are back: signal.restored says so, as of the sample's time (a late one's may precede lostAt). */
   private async signalRestored(transaction: EntityManager, row: SeriesRow, event: SampleEvent, time: Date): Promise<void> {
     const { region, metric } = row;
+    // Never later than now, as a surge's start and clear are not: a sample stamped ahead (within SAMPLE_MAX_AHEAD_SECONDS) restores it when seen.
+    const restoredAt = new Date(Math.min(Date.parse(event.data.at), this.clock.nowMs()));
     await this.messaging.outbox.add(
       transaction,
       createEvent(
         'signal.restored',
-        { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: new Date(event.data.at).toISOString(), reason: signalBackReason(region, metric) },
+        { region, metric, lostAt: row.signal_lost_at!.toISOString(), restoredAt: restoredAt.toISOString(), reason: signalBackReason(region, metric) },
         // In the loss's chain, caused by the sample that ended it.
         { source: SERVICE_NAME, subject: `${region}/${metric}`, correlationId: signalLossCorrelation(region, metric), causationId: event.id, time },
       ),

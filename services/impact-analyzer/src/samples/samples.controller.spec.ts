@@ -9,6 +9,7 @@ import { analyzerService } from '../app.module';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SamplesController } from './samples.controller';
 import type { SeriesCapService } from './series-cap.service';
+import { SourceLabels } from './source-label';
 
 describe('POST /v1/samples', () => {
   /** The controller on a clock at 2026-06-14T21:00:00Z with the default settings, no region at its series cap, and what it published. */
@@ -24,6 +25,7 @@ describe('POST /v1/samples', () => {
       new ManualClock('2026-06-14T21:00:00Z'),
       seriesCap as unknown as SeriesCapService,
       config,
+      new SourceLabels(),
       metrics,
     );
     return { controller, published, metrics };

@@ -38,7 +38,6 @@ export type SampleIntakeResult = z.infer<typeof SampleIntakeResultSchema>;
 @Controller('v1/samples')
 export class SamplesController {
   private readonly samplesIn;
-  private readonly sourceLabels = new SourceLabels();
 
   constructor(
     private readonly messaging: MessagingRuntime,
@@ -46,6 +45,7 @@ export class SamplesController {
     private readonly clock: Clock,
     private readonly seriesCap: SeriesCapService,
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
+    private readonly sourceLabels: SourceLabels,
     metrics: MetricsRegistry,
   ) {
     // The same counter the detector counts in: refused here, a sample never reaches it.
@@ -144,7 +144,7 @@ export class SamplesController {
     return { accepted: events.length, eventIds: events.map((event) => event.id), refused };
   }
 
-  /** Refused samples counted under their own source, bounded as the consumer bounds it (SourceLabels); one whose source does not read as one, under UNREAD_SOURCE. */
+  /** Refused samples counted under their own source, in the names the consumer counts in too (SourceLabels); one whose source does not read as one, under UNREAD_SOURCE. */
   private countRefused(sources: Iterable<string | undefined>): void {
     const bySource = new Map<string, number>();
     for (const source of sources) {

@@ -6,7 +6,8 @@ export const SOURCE_LABELS_MAX = 50;
  * characters): a pipeline that put a host or a request id in it would otherwise make a metric
  * series per sample and swell every scrape. The first SOURCE_LABELS_MAX names seen keep their own
  * series, later ones count as `other`; control characters, which a scraper's text format has no
- * business carrying, are shown as U+FFFD.
+ * business carrying, are shown as U+FFFD. A process has one (SamplesModule provides it), shared by
+ * the consumer and the HTTP intake, so "the first names a process sees" holds across both.
  */
 export class SourceLabels {
   private readonly known = new Map<string, string>();
