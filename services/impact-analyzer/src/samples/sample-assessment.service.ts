@@ -19,7 +19,7 @@ import { sampleTimeRefusal } from './sample-time';
 import { reasonOf } from './surge-reason';
 import { SAMPLES_IN_HELP, SourceLabels } from './source-label';
 import { LOCK_SERIES_CAP_REGIONS, overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
-import { PACKED_BUCKETS_BYTES, packSeriesState, unpackSeriesState } from './stored-series-state';
+import { bucketsAt, createFreshSeries, packSeriesState, unpackSeriesState } from './stored-series-state';
 
 export type SampleEvent = HoldfastEvent<'traffic.sample'>;
 
@@ -57,9 +57,6 @@ const episodesOf = (active: ActiveSurges, region: string, metric: string): Surge
 /** One chain per loss of a series' signal: signal.lost, the held surge and signal.restored (caused by the sample that ends it). */
 export const signalLossCorrelation = (region: string, metric: string): string => `signal-loss:${region}/${metric}`;
 
-/** SQL for the packed buckets of the row at a 1-based position in a parameter holding every row's. */
-const bucketsAt = (parameter: string, position: string): string => `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
-
 // The order LOCK_SERIES locks in (ORDER BY region, metric).
 const byKey = (a: { region: string; metric: string }, b: { region: string; metric: string }): number =>
   a.region < b.region ? -1 : a.region > b.region ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0;
@@ -70,10 +67,6 @@ const LOCK_SERIES = prepared(`SELECT region, metric, state, baseline_buckets, si
 const STORED_SERIES_OF = prepared('SELECT region, metric FROM series_state WHERE region = ANY($1::text[])');
 // Series over their region's cap, created ahead of the check in the same round trip: nothing reads the answer, so it travels with the COMMIT.
 const DROP_SERIES = answeredAtCommit('DELETE FROM series_state WHERE (region, metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
-const CREATE_SERIES = prepared(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
-  SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
-  FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
-  ON CONFLICT DO NOTHING`);
 // Nothing reads its answer: it travels with the COMMIT.
 const WRITE_SERIES = answeredAtCommit(`UPDATE series_state AS s SET
     state = u.state, baseline_buckets = ${bucketsAt('$3', 'u.position')}, samples_seen = u.samples_seen,
@@ -364,14 +357,7 @@ export class SampleAssessmentService {
   }
 
   private createSeries(transaction: EntityManager, keys: { region: string; metric: string }[]): Promise<unknown> {
-    const fresh = keys.map((key) => packSeriesState(initialSeriesState(key.region, key.metric)));
-    return transaction.query(CREATE_SERIES, [
-      keys.map((key) => key.region),
-      keys.map((key) => key.metric),
-      fresh.map((packed) => JSON.stringify(packed.state)),
-      Buffer.concat(fresh.map((packed) => packed.buckets)),
-      this.clock.now(),
-    ]);
+    return createFreshSeries(transaction, keys, this.clock.now());
   }
 
   private async writeSeries(transaction: EntityManager, updates: SeriesUpdate[]): Promise<void> {

@@ -1,11 +1,10 @@
-import { answeredAtCommit, prepared } from '@holdfast/database';
+import { prepared } from '@holdfast/database';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
-import { initialSeriesState } from '../detection';
-import { packSeriesState } from './stored-series-state';
+import { createFreshSeries } from './stored-series-state';
 
 interface Series {
   region: string;
@@ -51,11 +50,6 @@ const STORED_COUNT_OF = prepared(`SELECT s.region, count(*)::integer AS series, 
  */
 export const LOCK_SERIES_CAP_REGIONS = prepared(`SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/series-cap'), region_key)
   FROM (SELECT DISTINCT hashtext(region) AS region_key FROM unnest($1::text[]) AS region ORDER BY region_key) AS regions`);
-
-// The rows the samples consumer would create (the detector's fresh state), none overwritten; nothing reads the answer, so it travels with the COMMIT.
-const RESERVE_SERIES = answeredAtCommit(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
-  SELECT region, metric, state, buckets, $5 FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) AS s(region, metric, state, buckets)
-  ON CONFLICT DO NOTHING`);
 
 /**
  * SERIES_MAX_PER_REGION at HTTP intake, counted as the samples consumer counts it: the region's
@@ -120,21 +114,11 @@ export class SeriesCapService {
         overCap.add(seriesKey(sample.region, sample.metric));
       }
       const reserved = [...unknown].filter(([key]) => !present.has(key) && !overCap.has(key));
-      if (reserved.length > 0) await this.reserve(transaction, reserved.map(([, series]) => series));
+      if (reserved.length > 0) await createFreshSeries(transaction, reserved.map(([, series]) => series), this.clock.now());
       return [...present, ...reserved.map(([key]) => key)];
     });
     if (this.retirements === retirements) for (const key of found) this.stored.add(key);
     return refused;
   }
 
-  private reserve(transaction: EntityManager, series: readonly Series[]): Promise<unknown> {
-    const fresh = series.map(({ region, metric }) => packSeriesState(initialSeriesState(region, metric)));
-    return transaction.query(RESERVE_SERIES, [
-      series.map((one) => one.region),
-      series.map((one) => one.metric),
-      fresh.map((packed) => JSON.stringify(packed.state)),
-      fresh.map((packed) => packed.buckets),
-      this.clock.now(),
-    ]);
-  }
 }

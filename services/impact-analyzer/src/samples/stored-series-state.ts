@@ -1,4 +1,6 @@
-import { HOURS_PER_WEEK, type BaselineBucket, type SeriesState } from '../detection';
+import { prepared } from '@holdfast/database';
+import type { EntityManager } from 'typeorm';
+import { HOURS_PER_WEEK, initialSeriesState, type BaselineBucket, type SeriesState } from '../detection';
 
 const HOURS_PER_DAY = 24;
 const BUCKETS = 1 + HOURS_PER_DAY + HOURS_PER_WEEK;
@@ -15,6 +17,31 @@ export const PACKED_BUCKETS_BYTES = BUCKETS * 3 * 8;
 export interface StoredSeriesState {
   state: unknown;
   buckets: Buffer | null;
+}
+
+/** SQL for the packed buckets of the row at a 1-based position in a parameter holding every row's. */
+export const bucketsAt = (parameter: string, position: string): string =>
+  `substring(${parameter}::bytea FROM ((${position} - 1) * ${PACKED_BUCKETS_BYTES} + 1)::integer FOR ${PACKED_BUCKETS_BYTES})`;
+
+const CREATE_SERIES = prepared(`INSERT INTO series_state (region, metric, state, baseline_buckets, updated_at)
+  SELECT region, metric, state, ${bucketsAt('$4', 'position')}, $5
+  FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS s(region, metric, state, position)
+  ON CONFLICT DO NOTHING`);
+
+/**
+ * Rows for new series, each with the detector's fresh state, none overwritten: by the samples consumer for the series of
+ * its batch and by HTTP intake for those it reserves. The buckets of all rows travel as one binary parameter, each row
+ * taking its slice.
+ */
+export function createFreshSeries(transaction: EntityManager, series: readonly { region: string; metric: string }[], now: Date): Promise<unknown> {
+  const fresh = series.map(({ region, metric }) => packSeriesState(initialSeriesState(region, metric)));
+  return transaction.query(CREATE_SERIES, [
+    series.map((one) => one.region),
+    series.map((one) => one.metric),
+    fresh.map((packed) => JSON.stringify(packed.state)),
+    Buffer.concat(fresh.map((packed) => packed.buckets)),
+    now,
+  ]);
 }
 
 /** The state without its buckets, and the buckets packed. */
