@@ -96,7 +96,7 @@ describe('impact-analyzer: when a surge from samples starts and ends, and how lo
       expect(eventsOf(region).every((event) => event.data.startedAt === iso(T)), region).toBe(true);
     }
     expect(await surgesIn('KE')).toEqual([expect.objectContaining({ status: 'cleared', startedAt: iso(T), clearedAt: iso(T + 60 * MINUTE) })]);
-    expect((await seriesOf('KE')).rearming).toMatchObject({ samplesLeft: 12, rearmAfterSamples: 12 });
+    expect((await seriesOf('KE')).rearming).toMatchObject({ samplesLeft: 6, rearmAfterSamples: 6 });
   });
 
   it("starts no surge while a region re-arms after one cleared, however far a sample goes, and says so in its baseline's rearming; rearmAfterSamples 0 starts one at once", async () => {
@@ -109,11 +109,11 @@ describe('impact-analyzer: when a surge from samples starts and ends, and how lo
     expect((await surgesIn('KE')).map((surge) => surge.status)).toEqual(['cleared']);
     const { rearming, lastSampleAt } = await seriesOf('KE');
     expect(lastSampleAt).toBe(iso(spikeAt));
-    expect(rearming).toMatchObject({ samplesLeft: 11, rearmAfterSamples: 12 });
-    // About eleven samples on, at the series' spacing (five minutes, smoothed over the four-minute-ahead spike's longer gap).
+    expect(rearming).toMatchObject({ samplesLeft: 5, rearmAfterSamples: 6 });
+    // About five samples on, at the series' spacing (five minutes, smoothed over the four-minute-ahead spike's longer gap).
     const quietMs = Date.parse(rearming!.quietUntil!) - spikeAt;
-    expect(quietMs).toBeGreaterThanOrEqual(11 * STEP);
-    expect(quietMs).toBeLessThan(11 * 6 * MINUTE);
+    expect(quietMs).toBeGreaterThanOrEqual(5 * STEP);
+    expect(quietMs).toBeLessThan(5 * 6 * MINUTE);
     // A region that re-arms at once, with a surge under way, is not re-arming.
     expect((await seriesOf('TZ')).rearming).toBeNull();
   });

@@ -18,7 +18,8 @@ export const RegionPolicySchema = z.strictObject({
   coolDownSamples: z.int().min(1).max(10_000),
   /**
    * Samples after a detector surge clears during which no new one starts, so the tail of the episode
-   * that just cleared does not start another; 0 re-arms at once. At five-minute spacing, as the cool-down.
+   * that just cleared does not start another; 0 re-arms at once. At five-minute spacing, as the cool-down:
+   * the default 6 waits no longer than the planner holds after a clear (HOLD_COOLDOWN_MINUTES, 30).
    */
   rearmAfterSamples: z.int().min(0).max(10_000),
   directions: z.array(z.enum(['up', 'down'])).min(1),
@@ -37,7 +38,7 @@ export type RegionPolicy = z.infer<typeof RegionPolicySchema>;
 export const DEFAULT_REGION_POLICY: RegionPolicy = {
   sensitivity: 1,
   coolDownSamples: 12,
-  rearmAfterSamples: 12,
+  rearmAfterSamples: 6,
   directions: ['up'],
   minimumVolume: 0,
   warmupSamples: 288,

@@ -34,7 +34,11 @@ export interface SurgeThresholds {
   clearScore: number;
   /** Consecutive calm samples before a surge clears (the cool-down). */
   clearAfterCalmSamples: number;
-  /** Samples after a clear during which no new surge starts, so one episode is reported once (the service's per-region rearmAfterSamples). */
+  /**
+   * Samples after a clear during which no new surge starts and no CUSUM evidence builds, so one episode is reported once
+   * (the service's per-region rearmAfterSamples). The default, half an hour at five-minute spacing, ends as the planner's
+   * default cool-down (HOLD_COOLDOWN_MINUTES, 30) releases the hold.
+   */
   rearmAfterSamples: number;
   /**
    * A surge must also be rarer than the region's usual excursions, so a region whose traffic
@@ -94,7 +98,7 @@ export const DEFAULT_SURGE_THRESHOLDS: SurgeThresholds = {
   cusumCap: 4,
   clearScore: 1.5,
   clearAfterCalmSamples: 12,
-  rearmAfterSamples: 12,
+  rearmAfterSamples: 6,
   peakRatio: 1.1,
   usualExcursions: 1,
   peakHalfLifeMs: 30 * 24 * 60 * 60 * 1000,

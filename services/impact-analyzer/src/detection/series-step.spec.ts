@@ -144,6 +144,34 @@ describe('stepSeries', () => {
   });
 });
 
+describe('re-arming after a clear', () => {
+  // withSurge's episode: 4000 for 20 samples from sample 2000, cleared after the cool-down.
+  const episode = run(withSurge);
+  const cleared = episode.decisions.find((d) => d.type === 'surge.cleared')!;
+  const clearedAt = (Date.parse(cleared.at) - START) / STEP;
+  /** The decisions of the six hours after the clear: sample k after it at `level(k)` where given, the usual traffic elsewhere. */
+  const afterClear = (level: (k: number) => number | undefined, ctx = context) => {
+    const { state } = run(withSurge.slice(0, clearedAt + 1), undefined, ctx);
+    const rest = traffic(clearedAt + 1, clearedAt + 73).map((s, i) => ({ ...s, value: level(i + 1) ?? s.value }));
+    return run(rest, state, ctx).decisions.map((d) => ({ type: d.type, surgeId: d.surgeId, samplesAfterClear: (Date.parse(d.at) - START) / STEP - clearedAt }));
+  };
+
+  it('starts a new surge on a strong one 40 minutes after the clear, after the hold the clear releases 30 minutes on', () => {
+    expect(episode.decisions[0]).toMatchObject({ type: 'surge.started' });
+    // Eight samples (40 minutes) after the clear, twice the episode's level for an hour.
+    const again = afterClear((k) => (k >= 8 && k < 20 ? 8000 : undefined));
+    expect(again[0]).toMatchObject({ type: 'surge.started', samplesAfterClear: 8 });
+    expect(again[0].surgeId).not.toBe(cleared.surgeId);
+  });
+
+  for (const rearmAfterSamples of [DEFAULT_DETECTION_CONFIG.defaults.rearmAfterSamples, 12]) {
+    it(`starts no second surge from the tail of the episode just cleared, back at its level for the whole wait (${rearmAfterSamples} samples), once the wait ends`, () => {
+      const ctx = { ...context, config: detectionConfig({ defaults: { rearmAfterSamples } }) };
+      expect(afterClear((k) => (k <= rearmAfterSamples ? 4000 : undefined), ctx).filter((d) => d.type === 'surge.started')).toEqual([]);
+    });
+  }
+});
+
 describe('expectedEnd', () => {
   // traffic() swings 700..1300 once a day (288 samples); sample 2232 is a trough (7 days + 216).
   const trough = 2232;

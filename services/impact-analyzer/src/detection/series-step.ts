@@ -308,11 +308,14 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
   const scores = { up: 0, down: 0 };
   const surprising = { up: false, down: false };
   const perReference = samplesPerReference(state.cadenceMs);
+  // Re-arming after a clear, the series gathers no evidence: built from the tail of the episode just cleared, it started a
+  // second surge on the first sample after the wait, calm or not.
+  const rearming = state.active === null && state.rearmSamples > 0;
   for (const direction of DIRECTIONS) {
     const deviation = direction === 'up' ? reading.zScore : -reading.zScore;
     // Each sample adds its share of a reference-spaced sample's evidence: the CUSUM grows with time, not with the sample count.
     const evidence = (Math.min(deviation, t.cusumCap) - t.cusumDrift) / perReference;
-    state.cusum[direction] = Math.max(0, state.cusum[direction] + evidence);
+    state.cusum[direction] = rearming ? 0 : Math.max(0, state.cusum[direction] + evidence);
     const spike = deviation / t.spikeScore;
     const sustained = state.cusum[direction] / t.cusumThreshold;
     // Spikes and sustained rises are each judged against their own history.
