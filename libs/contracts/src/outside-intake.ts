@@ -238,10 +238,12 @@ export function outsideEventId(origin: { source: string; id: string } | { topic:
 const OUTSIDE_PAYLOAD_PRODUCERS: { readonly [T in EventType]?: keyof EventPayloads[T] & string } = { 'traffic.sample': 'source' };
 
 /**
- * Who sent a message on `topic` that carries no CloudEvents source (read as a bare payload): the
- * producer its payload names as text, such as a sample's own `source`, else `kafka:<topic>`, the
- * source decodeOutsideEvent gives a bare payload. `body` is the message's whole body as text, if it
- * is text. Undefined on a topic only Holdfast writes, where such a message names no one.
+ * Who sent a message on `topic` in no CloudEvents form (no ce_ header, no structured-mode
+ * content-type: read as a bare payload): the producer its payload names as text, such as a sample's
+ * own `source`, else `kafka:<topic>`, the source decodeOutsideEvent gives a bare payload. Not for a
+ * binary-mode message without ce_source, whose data names no CloudEvents producer. `body` is the
+ * message's whole body as text, if it is text. Undefined on a topic only Holdfast writes, where
+ * such a message names no one.
  */
 export function bareSourceOf(topic: string, body: string | undefined): string | undefined {
   if (!Object.hasOwn(TopicSpecs, topic) || !TopicSpecs[topic as TopicName].externalProducers) return undefined;

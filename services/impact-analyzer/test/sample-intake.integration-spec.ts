@@ -1,9 +1,13 @@
+import { createEvent } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // e2e/support is no Nx project: its private broker is how a spec stops a broker without stopping the shared one.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { startPrivateBroker, type PrivateBroker } from '../../../e2e/support/private-broker';
 import { analyzerService } from '../src/app.module';
+import { LOCK_SERIES_CAP_REGIONS } from '../src/samples/series-cap.service';
 import { SOURCE_LABELS_MAX } from '../src/samples/source-label';
 import { postAll, postSamples } from './support/analyzer-harness';
 
@@ -144,6 +148,63 @@ describe('impact-analyzer: the samples metric’s source names, one budget a pro
     ]);
     expect(response.status).toBe(202);
     expect(await counted('refused')).toEqual(['other 1', 'pipeline-7 1']);
+  });
+});
+
+describe('impact-analyzer: a sample POST /v1/samples accepted at the edge of SAMPLE_MAX_AGE_DAYS, read by the samples consumer once past it, against the real broker and PostgreSQL', () => {
+  // A clock of this describe's own: it moves.
+  const edgeClock = new ManualClock('2026-06-15T12:00:00Z');
+  let service: ServiceUnderTest;
+  let holder: Client;
+
+  const counted = async (): Promise<string[]> =>
+    [...(await (await service.fetch('/metrics')).text()).matchAll(/holdfast_analyzer_samples_total\{source="sre-edge",outcome="([^"]*)"[^}]*\} (\d+)/g)].map(([, outcome, count]) => `${outcome} ${count}`).sort();
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock: edgeClock });
+    holder = new Client({ connectionString: service.database.url });
+    await holder.connect();
+  });
+
+  afterAll(async () => {
+    await holder?.end();
+    await service?.close();
+  });
+
+  it('is assessed, not dead-lettered: the consumer judges its age as of when the intake took it, however long it waited in the log', async () => {
+    // SAMPLE_MAX_AGE_DAYS (30) before the clock is 2026-05-16T12:00:00Z: both samples fall within it by seconds.
+    const seed = await postSamples(service, [{ region: 'BD', metric: 'edge_requests', at: '2026-05-16T12:00:30Z', value: 10, source: 'sre-edge' }]);
+    expect(seed.status).toBe(202);
+    await expectEventually(async () => expect(await counted()).toEqual(['assessed 1']));
+
+    // The consumer held up on a batch with a new series of BD, as after a restart with a backlog: it waits for the series count this holds.
+    await holder.query('BEGIN');
+    try {
+      await holder.query(LOCK_SERIES_CAP_REGIONS, [['BD']]);
+      await service.app
+        .get(MessagingRuntime)
+        .publisher.publish(createEvent('traffic.sample', { region: 'BD', metric: 'edge_blocker', at: '2026-06-15T11:55:00Z', value: 1, source: 'spec-blocker' }, { source: 'spec-blocker' }));
+      await expectEventually(async () => {
+        const { rows } = await holder.query<{ waiting: number }>(
+          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        );
+        expect(rows[0].waiting).toBe(1);
+      });
+
+      // edge_requests is stored already, so the intake takes the sample without that count: 202, 60 s within the bound.
+      const edge = await postSamples(service, [{ region: 'BD', metric: 'edge_requests', at: '2026-05-16T12:01:00Z', value: 11, source: 'sre-edge' }]);
+      expect(edge.status).toBe(202);
+      expect(await edge.json()).toMatchObject({ accepted: 1, refused: [] });
+      // Two minutes pass before the consumer reads it: by its clock now, the sample is 60 s past the bound.
+      edgeClock.advance(120_000);
+    } finally {
+      await holder.query('ROLLBACK');
+    }
+
+    await expectEventually(async () => expect((await counted()).reduce((sum, line) => sum + Number(line.split(' ')[1]), 0)).toBe(2));
+    expect(await counted()).toEqual(['assessed 2']);
+    const deadLetters = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: { reason: string }[] };
+    expect(deadLetters.items.map((letter) => letter.reason)).toEqual([]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
+import { LOCK_SERIES_CAP_REGIONS, SERIES_CAP_LOCK_WAIT_MS } from '../src/samples/series-cap.service';
 import { postSamples, type SampleInput } from './support/analyzer-harness';
 
 interface SampleIntake {
@@ -83,5 +85,76 @@ describe('impact-analyzer: POST /v1/samples answers for SERIES_MAX_PER_REGION wh
     expect(await takenBy(await postSamples(service, again), again)).toEqual(['cap_a_1']);
     await expectEventually(async () => expect(await stored('ZA')).toEqual(['cap_a_0 1', 'cap_a_1 1', 'cap_b_0 1']));
     expect(await deadLetters()).toEqual([]);
+  });
+});
+
+describe("impact-analyzer: POST /v1/samples while another holder counts its region's series (the samples consumer storing new ones) waits a bounded time, against the real broker and PostgreSQL", () => {
+  let service: ServiceUnderTest;
+  let holder: Client;
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(analyzerService, { clock });
+    holder = new Client({ connectionString: service.database.url });
+    await holder.connect();
+  });
+
+  afterAll(async () => {
+    await holder?.end();
+    await service?.close();
+  });
+
+  it('answers 503 with Retry-After once SERIES_CAP_LOCK_WAIT_MS has run out, having stored and published nothing, and takes the same batch once the count is free', async () => {
+    const batch: SampleInput[] = [{ region: 'NP', metric: 'held_requests', at: AT, value: 7, source: 'sre-held' }];
+    const post = () =>
+      service.fetch('/v1/samples', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ samples: batch }),
+        // A pipeline's own HTTP timeout: the answer must come well within it.
+        signal: AbortSignal.timeout(15_000),
+      });
+    // As the samples consumer holds it for a batch with a new series of NP.
+    await holder.query('BEGIN');
+    await holder.query(LOCK_SERIES_CAP_REGIONS, [['NP']]);
+    let response: Response;
+    const started = Date.now();
+    try {
+      response = await post();
+    } finally {
+      await holder.query('ROLLBACK');
+    }
+    const elapsedMs = Date.now() - started;
+
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.json()).toEqual({
+      type: 'https://holdfast.dev/problems/dependency-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'dependency-unavailable',
+      dependency: 'PostgreSQL',
+      retryAfterSeconds: 5,
+      instance: '/v1/samples',
+      detail: expect.stringMatching(/^The batch has series not stored yet, and the series count of their regions \(SERIES_MAX_PER_REGION\) stayed held for more than 2 s by the samples consumer, .* None of this batch was published or stored: send it again as it is in a few seconds\.$/),
+    });
+    // A behaviour bound, not a speed goal: the wait ran out, no sooner, and answered long before the caller's timeout.
+    expect(elapsedMs).toBeGreaterThanOrEqual(SERIES_CAP_LOCK_WAIT_MS);
+    expect(elapsedMs).toBeLessThan(SERIES_CAP_LOCK_WAIT_MS + 5_000);
+    const reserved = await holder.query("SELECT metric FROM impact_analyzer.series_state WHERE region = 'NP'");
+    expect(reserved.rows).toEqual([]);
+
+    const again = await post();
+    expect(again.status).toBe(202);
+    expect(await again.json()).toMatchObject({ accepted: 1, refused: [] });
+    await expectEventually(async () => {
+      const { metrics } = (await (await service.fetch('/v1/regions/NP/baseline')).json()) as { metrics: { metric: string; sampleCount: number }[] };
+      expect(metrics.map(({ metric, sampleCount }) => `${metric} ${sampleCount}`)).toEqual(['held_requests 1']);
+    });
+    // The 503'd attempt published nothing: had it, the consumer would have taken the sample twice (one a duplicate) or counted it in the metric.
+    const counted = await (await service.fetch('/metrics')).text();
+    expect(counted).toMatch(/holdfast_analyzer_samples_total\{[^}]*source="sre-held"[^}]*outcome="assessed"[^}]*\} 1\n/);
+    expect(counted).not.toMatch(/holdfast_analyzer_samples_total\{[^}]*source="sre-held"[^}]*outcome="late"/);
+    const deadLetters = (await (await service.fetch('/v1/dead-letters?topic=traffic.samples.v1')).json()) as { items: unknown[] };
+    expect(deadLetters.items).toEqual([]);
   });
 });

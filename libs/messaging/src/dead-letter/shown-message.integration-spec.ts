@@ -61,7 +61,7 @@ describe('dead-lettered CloudEvents structured-mode messages as a listing shows 
   });
 });
 
-describe('dead-lettered bare JSON samples as a listing shows them, against the real broker and PostgreSQL', () => {
+describe('dead-lettered bare JSON samples, and a binary-mode one without ce_source, as a listing shows them, against the real broker and PostgreSQL', () => {
   let bed: MessagingTestBed;
 
   beforeAll(async () => {
@@ -72,12 +72,14 @@ describe('dead-lettered bare JSON samples as a listing shows them, against the r
     await bed?.close();
   });
 
-  it("names each by the sample's own source, or kafka:<topic> when its body names none, whatever refused it", async () => {
+  it("names each by the sample's own source, or kafka:<topic> when its body names none, whatever refused it, and a binary-mode one without ce_source by none", async () => {
     await produceOnce(bed.kafka, physicalTopic(bed.settings, Topics.trafficSamples), [
       { key: 'NZ', value: JSON.stringify(sample('NZ', 3)) },
       { key: 'au', value: JSON.stringify(sample('AU', 4)) },
       { key: 'AU', value: JSON.stringify({ ...sample('AU', 5), source: undefined }) },
       { key: 'AU', value: '{"region":"AU","source":"outside-pipeline"' },
+      // Binary mode without its ce_source: the sample's source names no CloudEvents producer.
+      { key: 'AU', value: JSON.stringify(sample('AU', 6)), headers: { ce_id: 'no-source', ce_specversion: '1.0', ce_type: 'traffic.sample' } },
     ]);
     const consumer = effectConsumer(bed, {
       group: 'shown-bare',
@@ -85,7 +87,7 @@ describe('dead-lettered bare JSON samples as a listing shows them, against the r
     });
     await consumer.start();
     try {
-      await expectEventually(async () => expect(await shownLetters(bed)).toHaveLength(4), { message: 'the four messages dead-lettered' });
+      await expectEventually(async () => expect(await shownLetters(bed)).toHaveLength(5), { message: 'the five messages dead-lettered' });
       // Keyed apart, they sit in different partitions: in no order.
       expect(await shownLetters(bed)).toEqual(
         expect.arrayContaining([
@@ -93,6 +95,7 @@ describe('dead-lettered bare JSON samples as a listing shows them, against the r
           { reason: expect.stringContaining('message key "au" is wrong'), eventId: null, source: 'outside-pipeline' },
           { reason: expect.stringContaining('source: is required but missing'), eventId: null, source: 'kafka:traffic.samples.v1' },
           { reason: expect.stringContaining('message body is not JSON'), eventId: null, source: 'kafka:traffic.samples.v1' },
+          { reason: expect.stringContaining('header ce_source'), eventId: 'no-source', source: null },
         ]),
       );
     } finally {

@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { SHOWN_BODY_BYTES, shownMessage, type ShownLetterRow } from './shown-message';
 
 // On a topic only Holdfast writes, a message names its producer in CloudEvents attributes or not at all.
-const NOTHING_KEPT: ShownLetterRow = { topic: Topics.regionSurges, event_id: null, message_key: null, source_header: null, content_type_header: null, body_start: null, body_bytes: null };
+const NOTHING_KEPT: ShownLetterRow = {
+  topic: Topics.regionSurges,
+  event_id: null,
+  message_key: null,
+  source_header: null,
+  content_type_header: null,
+  cloud_events_headers: false,
+  body_start: null,
+  body_bytes: null,
+};
 
 /** A row as SHOWN_MESSAGE_COLUMNS reads it: the body's first SHOWN_BODY_BYTES and its whole size. */
 const rowWithBody = (body: Buffer, row: Partial<ShownLetterRow> = {}): ShownLetterRow => ({
@@ -95,6 +104,20 @@ describe('what a listing shows of a dead-lettered message', () => {
     it('keeps a ce_source header when there is one, and names none where no message was kept', () => {
       expect(bare(JSON.stringify({ ...sample, source: 'edge-7' }), { source_header: 'sre-pipeline' }).source).toBe('sre-pipeline');
       expect(shownMessage({ ...NOTHING_KEPT, topic: Topics.trafficSamples }).source).toBeNull();
+    });
+  });
+
+  describe('a CloudEvents binary-mode message, which names its producer in ce_source alone', () => {
+    const binary = (body: string, row: Partial<ShownLetterRow> = {}) => shownMessage(rowWithBody(Buffer.from(body), { topic: Topics.trafficSamples, cloud_events_headers: true, ...row }));
+    const sample = JSON.stringify({ region: 'ZZ', metric: 'requests', at: '2026-06-14T21:00:00Z', value: 1, source: 'edge-7' });
+
+    it("names none when ce_source is missing, rather than the sample's own source as if it were the CloudEvents source", () => {
+      expect(binary(sample).source).toBeNull();
+      expect(binary(sample, { content_type_header: 'application/json' }).source).toBeNull();
+    });
+
+    it('is named by its ce_source header when there is one', () => {
+      expect(binary(sample, { source_header: 'sre-pipeline' }).source).toBe('sre-pipeline');
     });
   });
 

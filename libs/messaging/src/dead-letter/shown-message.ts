@@ -10,6 +10,7 @@ export const SHOWN_BODY_BYTES = 1024;
 
 /** The columns that show a dead letter's kept message in a listing; the body is cut in PostgreSQL, so a page never reads whole bodies. */
 export const SHOWN_MESSAGE_COLUMNS = `event_id, message_key, message_headers -> 'ce_source' AS source_header, message_headers -> 'content-type' AS content_type_header,
+  EXISTS (SELECT FROM jsonb_object_keys(message_headers) AS header WHERE starts_with(header, 'ce_')) AS cloud_events_headers,
   substring(message_value FROM 1 FOR ${SHOWN_BODY_BYTES}) AS body_start, octet_length(message_value) AS body_bytes`;
 
 /** A row's SHOWN_MESSAGE_COLUMNS: null throughout, but for event_id, when the letter kept no message. */
@@ -19,6 +20,8 @@ export interface ShownMessageRow {
   message_key: Buffer | null;
   source_header: KeptHeaderValue | KeptHeaderValue[] | null;
   content_type_header: KeptHeaderValue | KeptHeaderValue[] | null;
+  /** Whether the message had a ce_ header: CloudEvents binary mode, unless its content-type says structured (outsideFormOf). */
+  cloud_events_headers: boolean;
   body_start: Buffer | null;
   body_bytes: number | null;
 }
@@ -57,12 +60,13 @@ export function shownMessage(row: ShownLetterRow): ShownMessage {
 /**
  * Who sent a message its body does not name: its ce_source header (a repeated one's first value,
  * as when the message was read), else, for a kept message in no CloudEvents form, the producer the
- * topic's contract reads in a bare payload (a sample's own `source`, or `kafka:<topic>`).
+ * topic's contract reads in a bare payload (a sample's own `source`, or `kafka:<topic>`). A
+ * CloudEvents message without its source named none: its data's fields are no CloudEvents source.
  */
 function producerOf(row: ShownLetterRow, structured: boolean, wholeText: string | undefined): KeptHeaderValue | null {
   const header = Array.isArray(row.source_header) ? row.source_header[0] : row.source_header;
   if (header !== null && header !== undefined) return header;
-  if (structured || row.body_start === null) return null;
+  if (structured || row.cloud_events_headers || row.body_start === null) return null;
   const bare = bareSourceOf(row.topic, wholeText);
   return bare === undefined ? null : keptValue(bare);
 }

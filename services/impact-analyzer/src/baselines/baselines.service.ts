@@ -1,6 +1,6 @@
 import { createEvent, HOURS_PER_WEEK, type HoldfastEvent } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -99,6 +99,7 @@ export class BaselinesService {
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
     private readonly catalog: RegionCatalog,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -126,7 +127,8 @@ export class BaselinesService {
         sampleCounts: profile.sampleCounts,
         updatedAt: at.toISOString(),
       },
-      { source: SERVICE_NAME, subject: `${state.region}/${state.metric}` },
+      // On the service's clock, as its other events (createEvent's own would be the system's).
+      { source: SERVICE_NAME, subject: `${state.region}/${state.metric}`, time: this.clock.now() },
     );
     return { event, published: { publishedBaseline: { values: profile.values }, baselinePublishedAt: at } };
   }

@@ -127,7 +127,8 @@ export class SampleAssessmentService {
    */
   refusalOf(event: SampleEvent): string | undefined {
     const known = this.catalog.find(event.data.region) !== undefined;
-    const timeRefusal = sampleTimeRefusal(event.data.at, this.clock.nowMs(), this.config.settings);
+    const nowMs = this.clock.nowMs();
+    const timeRefusal = sampleTimeRefusal(event.data.at, nowMs, this.config.settings, undefined, takenAtOf(event, nowMs));
     return known && !timeRefusal ? undefined : refusalReason(event, known, timeRefusal);
   }
 
@@ -148,7 +149,7 @@ export class SampleAssessmentService {
       const region = this.catalog.find(event.data.region);
       // Parsed once here for the time check, the batch's time order and the detector alike.
       const atMs = Date.parse(event.data.at);
-      const timeRefusal = sampleTimeRefusal(event.data.at, nowMs, this.config.settings, atMs);
+      const timeRefusal = sampleTimeRefusal(event.data.at, nowMs, this.config.settings, atMs, takenAtOf(event, nowMs));
       if (!region || timeRefusal) {
         refusals.push({ index, reason: refusalReason(event, region !== undefined, timeRefusal) });
         counted.add(event.data.source, 'refused');
@@ -546,6 +547,15 @@ function peakOf(state: SeriesState, surges: ActiveSurges): Peak | null {
   const surge = surges.get(state.region, following.surgeId);
   return surge ? { surgeId: following.surgeId, value: surge.peakValue ?? 0, passed: false } : null;
 }
+
+/**
+ * The instant a sample's age is judged as of. One this service's own intake took (HTTP, Prometheus)
+ * carries it as its event's time, the instant that intake judged the sample on the same clock: one
+ * answered accepted is not refused as too old for having waited in the log (a backlog after a
+ * restart, a busy batch). An outside producer's event time (ce_time, or its Kafka timestamp) is
+ * stamped by the clock that may have stamped the sample wrong, which the age check is for: judged now.
+ */
+const takenAtOf = (event: SampleEvent, nowMs: number): number => (event.source === SERVICE_NAME ? Math.min(Date.parse(event.time), nowMs) : nowMs);
 
 /** Both said at once: a dead letter replayed once its region is configured would be refused again for its time. */
 function refusalReason(event: SampleEvent, knownRegion: boolean, timeRefusal: string | undefined): string {

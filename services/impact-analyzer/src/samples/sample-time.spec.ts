@@ -28,6 +28,16 @@ describe('sampleTimeRefusal', () => {
     expect(sampleTimeRefusal('2025-10-04T12:00:00Z', now, longer)).toContain('SAMPLE_MAX_AGE_DAYS (400)');
   });
 
+  it('judges the age as of when the sample was taken, when given, and the time ahead against the clock still', () => {
+    const takenMs = Date.parse('2026-12-04T11:58:00Z');
+    // 30 days before it was taken, less a minute: a sample the intake accepted two minutes before the clock.
+    expect(sampleTimeRefusal('2026-11-04T11:59:00Z', now, settings, undefined, takenMs)).toBeUndefined();
+    expect(sampleTimeRefusal('2026-11-04T11:57:00Z', now, settings, undefined, takenMs)).toMatch(
+      /^at 2026-11-04T11:57:00Z is 30 days before the analyzer took it \(2026-12-04T11:58:00.000Z\); samples older than SAMPLE_MAX_AGE_DAYS \(30\) are refused/,
+    );
+    expect(sampleTimeRefusal('2026-12-04T12:05:30Z', now, settings, undefined, takenMs)).toMatch(/^at 2026-12-04T12:05:30Z is 330 s ahead of the analyzer's clock \(2026-12-04T12:00:00.000Z\)/);
+  });
+
   it('names a zero time as such rather than by its age', () => {
     expect(refusal('1970-01-01T00:00:00Z')).toMatch(/^at 1970-01-01T00:00:00Z is the Unix epoch, which a pipeline writes for a time it never set/);
   });

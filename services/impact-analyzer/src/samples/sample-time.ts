@@ -23,9 +23,10 @@ export interface SampleTimeBounds {
  * zero time, or older than `sampleMaxAgeMs` (a clock or year set wrong the other way, seconds read as
  * milliseconds, which lands in January 1970), is refused too: a series under way would drop it as
  * late, and a new one would begin its history then, while its pipeline heard only that it was accepted.
- * `atMs` is `at` parsed, for a caller that has parsed it already.
+ * `atMs` is `at` parsed, for a caller that has parsed it already. `takenMs`, when the analyzer took
+ * the sample before now, is what its age is judged against: a sample only grows older while it waits.
  */
-export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeBounds, atMs = Date.parse(at)): string | undefined {
+export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeBounds, atMs = Date.parse(at), takenMs = nowMs): string | undefined {
   const unset = UNSET_TIMES.get(atMs);
   if (unset !== undefined) {
     return `at ${at} is ${unset}, which a pipeline writes for a time it never set: stamp each sample with the instant it measures`;
@@ -34,8 +35,10 @@ export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeB
   if (aheadMs > bounds.sampleMaxAheadMs) {
     return `at ${at} is ${Math.round(aheadMs / 1000)} s ahead of the analyzer's clock (${new Date(nowMs).toISOString()}); samples more than SAMPLE_MAX_AHEAD_SECONDS (${bounds.sampleMaxAheadMs / 1000}) ahead are refused, as one would make every later sample of its series late: check the sender's clock`;
   }
-  if (-aheadMs > bounds.sampleMaxAgeMs) {
-    return `at ${at} is ${Math.floor(-aheadMs / DAY_MS)} days before the analyzer's clock (${new Date(nowMs).toISOString()}); samples older than SAMPLE_MAX_AGE_DAYS (${bounds.sampleMaxAgeMs / DAY_MS}) are refused, as a time that old is more likely set wrong than a backfill: check the sender's clock and how it writes times (seconds read as milliseconds land in 1970), or raise SAMPLE_MAX_AGE_DAYS for a longer backfill`;
+  const ageMs = takenMs - atMs;
+  if (ageMs > bounds.sampleMaxAgeMs) {
+    const asOf = takenMs === nowMs ? "the analyzer's clock" : 'the analyzer took it';
+    return `at ${at} is ${Math.floor(ageMs / DAY_MS)} days before ${asOf} (${new Date(takenMs).toISOString()}); samples older than SAMPLE_MAX_AGE_DAYS (${bounds.sampleMaxAgeMs / DAY_MS}) are refused, as a time that old is more likely set wrong than a backfill: check the sender's clock and how it writes times (seconds read as milliseconds land in 1970), or raise SAMPLE_MAX_AGE_DAYS for a longer backfill`;
   }
   return undefined;
 }

@@ -16,19 +16,19 @@ describe('POST /v1/samples', () => {
   const intake = () => {
     const published: HoldfastEvent<'traffic.sample'>[] = [];
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
-    const seriesCap = { admit: async () => new Map() };
+    const clock = new ManualClock('2026-06-14T21:00:00Z');
+    // What the series count does while the intake waits for it (SeriesCapService.admit), besides refusing nothing.
+    const counting = { meanwhile: () => {} };
+    const seriesCap = {
+      admit: async () => {
+        counting.meanwhile();
+        return new Map();
+      },
+    };
     const config = analyzerService.configFromEnvironment({}) as ServiceConfig<AnalyzerSettings>;
     const metrics = new MetricsRegistry('impact-analyzer', false);
-    const controller = new SamplesController(
-      messaging as unknown as MessagingRuntime,
-      new RegionCatalog(),
-      new ManualClock('2026-06-14T21:00:00Z'),
-      seriesCap as unknown as SeriesCapService,
-      config,
-      new SourceLabels(),
-      metrics,
-    );
-    return { controller, published, metrics };
+    const controller = new SamplesController(messaging as unknown as MessagingRuntime, new RegionCatalog(), clock, seriesCap as unknown as SeriesCapService, config, new SourceLabels(), metrics);
+    return { controller, published, metrics, clock, counting };
   };
   const sample = (at: string, fields: Record<string, unknown> = {}) => ({ region: 'IR', metric: 'requests', at, value: 100, source: 'pipeline', ...fields });
 
@@ -67,7 +67,7 @@ describe('POST /v1/samples', () => {
     expect(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).toMatch(/holdfast_analyzer_samples_total\{source="pipeline",outcome="refused",service="impact-analyzer"\} 2/);
   });
 
-  it("counts each refused sample under its own source, as the consumer counts its refusals, and one whose source does not read as a pipeline name under http", async () => {
+  it('counts each refused sample under its own source, as the consumer counts its refusals, and one whose source does not read as a pipeline name under the empty source, which no pipeline can send', async () => {
     const { controller, metrics } = intake();
     const refused = async () =>
       [...(await metrics.registry.getSingleMetricAsString('holdfast_analyzer_samples_total')).matchAll(/\{source="([^"]*)",outcome="refused"[^}]*\} (\d+)/g)].map(([, source, count]) => `${source} ${count}`);
@@ -80,13 +80,16 @@ describe('POST /v1/samples', () => {
         sample('2026-06-14T20:55:00Z', { source: 'sre-r5' }),
         sample('2026-06-14T20:55:00Z', { source: '' }),
         { region: 'IR', metric: 'requests', at: '2026-06-14T20:56:00Z', value: 1 },
+        // A pipeline that names itself http is counted as itself, apart from the samples that name none.
+        sample('2026-06-14T20:55:00Z', { source: 'http', region: 'ZZ' }),
       ],
     });
-    expect(await refused()).toEqual(['sre-r5 3', 'http 2']);
+    // The empty source shows as the line's leading space.
+    expect(await refused()).toEqual(['sre-r5 3', ' 2', 'http 1']);
 
-    // Bounded as the consumer bounds it: the first SOURCE_LABELS_MAX (50) names a series each, sre-r5 among them, later ones other.
+    // Bounded as the consumer bounds it: the first SOURCE_LABELS_MAX (50) names a series each, sre-r5 and http among them, later ones other.
     await controller.intake({ samples: [sample('2026-06-14T20:55:00Z'), ...Array.from({ length: 50 }, (_, n) => sample('2026-06-14T20:55:00Z', { region: 'ZZ', source: `pipeline-${n}` }))] });
-    expect(await refused()).toEqual(['sre-r5 3', 'http 2', ...Array.from({ length: 49 }, (_, n) => `pipeline-${n} 1`), 'other 1']);
+    expect(await refused()).toEqual(['sre-r5 3', ' 2', 'http 1', ...Array.from({ length: 48 }, (_, n) => `pipeline-${n} 1`), 'other 2']);
   });
 
   it('stamps each event with the clock its samples were checked against, so an accepted sample is never further ahead of its event than allowed', async () => {
@@ -97,6 +100,13 @@ describe('POST /v1/samples', () => {
       ['2026-06-14T20:55:00Z', '2026-06-14T21:00:00.000Z'],
       ['2026-06-14T21:00:30Z', '2026-06-14T21:00:00.000Z'],
     ]);
+  });
+
+  it('stamps each event with the instant its sample was judged, however long the series count took after: the consumer judges its age as of then', async () => {
+    const { controller, published, clock, counting } = intake();
+    counting.meanwhile = () => clock.advance(1_500);
+    await controller.intake({ samples: [sample('2026-05-15T21:00:30Z')] });
+    expect(published.map((event) => event.time)).toEqual(['2026-06-14T21:00:00.000Z']);
   });
 
   it('refuses a second sample of a series at one instant, which the detector would drop after its sender read "accepted", naming the first', async () => {

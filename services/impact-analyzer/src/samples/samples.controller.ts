@@ -20,7 +20,7 @@ import type { AnalyzerSettings } from '../config/analyzer-settings';
 import { SERVICE_NAME } from '../service-name';
 import { sampleTimeRefusal } from './sample-time';
 import { SAMPLES_IN_HELP, SourceLabels, UNREAD_SOURCE } from './source-label';
-import { SeriesCapService, seriesKey } from './series-cap.service';
+import { SERIES_CAP_LOCK_WAIT_MS, SeriesCapService, seriesKey } from './series-cap.service';
 
 const SampleBatchSchema = z.strictObject({ samples: z.array(z.unknown()).min(1, 'must hold at least one sample') });
 type SampleBatch = z.infer<typeof SampleBatchSchema>;
@@ -80,7 +80,7 @@ export class SamplesController {
   @ApiResponse({
     status: 503,
     description:
-      'dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away',
+      `dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away, or the series count of its regions stayed held over ${SERIES_CAP_LOCK_WAIT_MS / 1000} s by the samples consumer storing new series (nothing was published or stored: send the batch again as it is)`,
   })
   async intake(@Body(new ZodBodyPipe(SampleBatchSchema, { textCheckedByHandler: true })) batch: SampleBatch): Promise<SampleIntakeResult> {
     const max = this.config.settings.sampleBatchMax;
@@ -137,9 +137,10 @@ export class SamplesController {
         errors: refused.map((r) => ({ path: r.path, message: r.reason })),
       });
     }
-    // On the clock the samples' times were checked against: none is further ahead of its event than SAMPLE_MAX_AHEAD_SECONDS.
-    const receivedAt = this.clock.now();
-    const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region, time: receivedAt }));
+    // The instant the samples' times were checked against, not a later reading: none is further ahead of its event than
+    // SAMPLE_MAX_AHEAD_SECONDS, and the consumer judges their age as of it, so it refuses none for age that this answer accepts.
+    const judgedAt = new Date(nowMs);
+    const events = accepted.map((sample) => createEvent('traffic.sample', sample, { source: SERVICE_NAME, subject: sample.region, time: judgedAt }));
     await this.publishWithin(events);
     return { accepted: events.length, eventIds: events.map((event) => event.id), refused };
   }

@@ -1,5 +1,5 @@
 import { prepared } from '@holdfast/database';
-import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, dependencyUnavailable, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -52,6 +52,22 @@ export const LOCK_SERIES_CAP_REGIONS = prepared(`SELECT pg_advisory_xact_lock(ha
   FROM (SELECT DISTINCT hashtext(region) AS region_key FROM unnest($1::text[]) AS region ORDER BY region_key) AS regions`);
 
 /**
+ * How long HTTP intake waits for a region's series count while another holder has it: the samples
+ * consumer holds it for a whole batch with new series of the region (right after a restart, every
+ * series is new to it, and a backlog's batches are full). A full batch of 5,000 samples takes tens of
+ * milliseconds at bench:ingest's rate (docs/performance.md), so 2 s rides out an ordinary one and
+ * ends only a stall; with SAMPLE_PUBLISH_TIMEOUT_MS (5 s) after it, the caller hears an answer within
+ * about 7 s, before the 10 s timeout HTTP clients commonly keep.
+ */
+export const SERIES_CAP_LOCK_WAIT_MS = 2_000;
+
+// Set first in the reservation's transaction: each lock wait in it (a region's count, a row another transaction is inserting) gives up then.
+const BOUND_LOCK_WAIT = prepared(`SELECT set_config('lock_timeout', '${SERIES_CAP_LOCK_WAIT_MS}ms', true)`);
+
+/** PostgreSQL's lock_not_available: a wait past lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
  * SERIES_MAX_PER_REGION at HTTP intake, counted as the samples consumer counts it: the region's
  * stored series, then the batch's new metrics in the order they come (the earliest new ones kept).
  * The new series it admits are stored (reserved) before the intake answers, so the consumer finds
@@ -97,10 +113,11 @@ export class SeriesCapService {
     const cap = this.config.settings.seriesMaxPerRegion;
     const found = await this.dataSource.transaction(async (transaction) => {
       // Sent together: the count runs once the locks are held, so it sees every reservation committed before.
-      const [, rows] = (await Promise.all([
+      const [, , rows] = (await Promise.all([
+        transaction.query(BOUND_LOCK_WAIT),
         transaction.query(LOCK_SERIES_CAP_REGIONS, [wanted.map((series) => series.region)]),
         transaction.query(STORED_COUNT_OF, [wanted.map((series) => series.region), wanted.map((series) => series.metric)]),
-      ])) as [unknown, { region: string; series: number; present: string[] }[]];
+      ])) as [unknown, unknown, { region: string; series: number; present: string[] }[]];
       const count = new Map<string, number>();
       const present = new Set<string>();
       for (const row of rows) {
@@ -116,9 +133,21 @@ export class SeriesCapService {
       const reserved = [...unknown].filter(([key]) => !present.has(key) && !overCap.has(key));
       if (reserved.length > 0) await createFreshSeries(transaction, reserved.map(([, series]) => series), this.clock.now());
       return [...present, ...reserved.map(([key]) => key)];
+    }).catch((error: unknown) => {
+      throw isLockTimeout(error) ? seriesCountHeld() : error;
     });
     if (this.retirements === retirements) for (const key of found) this.stored.add(key);
     return refused;
   }
+}
 
+const isLockTimeout = (error: unknown): boolean =>
+  [error, (error as { driverError?: unknown })?.driverError].some((candidate) => (candidate as { code?: unknown } | undefined)?.code === LOCK_NOT_AVAILABLE);
+
+/** The intake's 503, as for Kafka away, saying what happened: the reservation rolled back, and nothing was published. */
+function seriesCountHeld(): DomainError {
+  return dependencyUnavailable(
+    'PostgreSQL',
+    `The batch has series not stored yet, and the series count of their regions (SERIES_MAX_PER_REGION) stayed held for more than ${SERIES_CAP_LOCK_WAIT_MS / 1000} s by the samples consumer, which holds it while it stores new series of those regions (after a restart, with a large backlog, for a while), or by another request. None of this batch was published or stored: send it again as it is in a few seconds.`,
+  );
 }

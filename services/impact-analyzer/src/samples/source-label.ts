@@ -25,8 +25,13 @@ export class SourceLabels {
   }
 }
 
-/** The source a sample refused at HTTP intake is counted under when its own `source` is missing or no pipeline name. */
-export const UNREAD_SOURCE = 'http';
+/**
+ * The source a sample refused at HTTP intake is counted under when its own `source` is missing or no
+ * pipeline name: empty, which the contract refuses as a pipeline's name (at least one character), so
+ * a pipeline that calls itself anything, http included, is never counted with these. Prometheus
+ * stores an empty label as none: such samples are the series without a source.
+ */
+export const UNREAD_SOURCE = '';
 
 /** The samples metric's help, for the consumer and the HTTP intake that both count into it. */
-export const SAMPLES_IN_HELP = `Samples in, by source (the pipeline named in the sample, the first ${SOURCE_LABELS_MAX} names a process sees, later ones as other; ${UNREAD_SOURCE} for a sample refused at HTTP intake whose source is missing or malformed) and outcome (assessed, late: no later than the series' last sample taken, refused); a message that breaks the contract is dead-lettered before its source can be read, and counted in holdfast_events_consumed_total instead`;
+export const SAMPLES_IN_HELP = `Samples in, by source (the pipeline named in the sample, the first ${SOURCE_LABELS_MAX} names a process sees, later ones as other; empty, source="", for a sample refused at HTTP intake whose source is missing or malformed) and outcome (assessed, late: no later than the series' last sample taken, refused); a message that breaks the contract is dead-lettered before its source can be read, and counted in holdfast_events_consumed_total instead`;
