@@ -53,6 +53,20 @@ export const REPAIR_DANGLING_LINKS = `
      RETURNING h.window_id, h.number, h.kind, h.in_progress, h.overridden_by IS NOT NULL AS overridden`;
 
 /**
+ * A release's lock order: its hold's row, then the windows the hold links (links in force, any kind), then its debt, links,
+ * runs and outbox keys. A window's own transactions (an override, a change, a cancel, a start) lock the window's row first
+ * and never a hold's row, so the two meet at the window, the one waiting there holding only its hold's row (and, on a
+ * clearance's path, the hold set's lock, which a window's transaction takes before its window or not at all): no cycle.
+ * Before, an override waiting on a link the release let go revived it at the release's commit and told the window
+ * released a second time, and a release refreshing a window's status while a window's transaction waited on its links
+ * deadlocked. KEY SHARE, the weakest lock: status refreshes (another release, the sweep's repair, missed runs) do not
+ * wait on it, and placements, extensions and the horizon step lock no window.
+ */
+const LOCK_LINKED_WINDOWS = prepared(`SELECT count(*)::int AS windows FROM (
+    SELECT w.id FROM maintenance_window w WHERE w.id IN (SELECT l.window_id FROM hold_occurrence l WHERE l.hold_id = $1 AND l.released_at IS NULL)
+     ORDER BY w.id FOR KEY SHARE OF w) AS locked`);
+
+/**
  * The trail's actor for what a hold's cause did: the surge, by its id (a hold the analyzer caused, whatever raised the surge:
  * the detector, an alert or a declaration, which the hold's source says), or the manual request. Before 2026-12-07 it was
  * `<source>:<id>`, which read a declaration's hold as naming a declaration by its surge's id.
@@ -282,6 +296,7 @@ export class HoldsService implements BeforeApplicationShutdown {
       await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
     );
     if (updated.length === 0) return false;
+    await tx.query(LOCK_LINKED_WINDOWS, [hold.id]);
     // Announced as held before they are announced as released.
     const owed = await this.backlog.settle(tx, hold);
     const links = rowsOf<TouchedOccurrence & { overridden: boolean }>(
