@@ -115,8 +115,30 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
     return ExitCode.ok;
   }
   if (response.ok) throw new CliError(notTheService(answer, "the planner's gate answer", '--planner-url or HOLDFAST_PLANNER_URL'));
-  if (response.status !== 423) throw new CliError(problemText(answer));
+  // A 409 is final, as any refusal but a hold: --wait does not wait on it.
+  if (response.status !== 423) throw new CliError(windowId ? refusalOfWindow(answer, windowId) : problemText(answer));
   return reportHeld(context, subject, answer, howToWait, windowId && `holdfast holds override ${windowId} --reason TEXT`);
+}
+
+/** A run held past its time that waits for a new slot, as the planner's 409 run-awaits-new-slot names it. */
+interface WaitingRun {
+  number: number;
+  proposedSlot: { startsAt: string; endsAt: string } | null;
+}
+
+/**
+ * The planner's refusal of a window; for a run waiting for a new slot, with the CLI's way to take the slot proposed
+ * (as `windows show` words it), or to choose one, and to run it now anyway (as `windows start` words it).
+ */
+function refusalOfWindow(answer: ApiAnswer, windowId: string): string {
+  const problem = answer.body as (Problem & { waitingRun?: WaitingRun; windowVersion?: number }) | undefined;
+  const run = problem?.waitingRun;
+  if (answer.response.status !== 409 || problem?.code !== 'run-awaits-new-slot' || !run || typeof problem.windowVersion !== 'number') return problemText(answer);
+  const update = (start: string, end: string) => `holdfast windows update ${windowId} --start ${start} --end ${end} --version ${problem.windowVersion}`;
+  const move = run.proposedSlot
+    ? `${update(run.proposedSlot.startsAt, run.proposedSlot.endsAt)} takes the slot proposed`
+    : `holdfast windows suggestions ${windowId} proposes slots, and ${update('START', 'END')} takes one`;
+  return `${problemText(answer)}\n  from the CLI: ${move}; holdfast windows start ${windowId} --occurrence ${run.number} runs it now anyway, outside its slot`;
 }
 
 /** A 423 from the planner (the gate's, or a run's start): the holds, when to retry and how to wait instead, and exit 3. */

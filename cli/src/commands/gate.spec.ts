@@ -67,3 +67,48 @@ describe('holdfast gate for a notify-only window in a hold', () => {
     expect(said.err).toBe(`holdfast: ${notice}\n  from the CLI: holdfast explain ${WINDOW} names each hold's cause\n`);
   });
 });
+
+describe('holdfast gate for a window whose run waits for a new slot', () => {
+  afterEach(closeStandIns);
+
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f2';
+  const slot = { startsAt: '2026-12-08T06:00:00.000Z', endsAt: '2026-12-08T06:02:00.000Z' };
+  const waiting = (proposedSlot: typeof slot | null): Answer => ({
+    status: 409,
+    body: {
+      type: 'https://holdfast.dev/problems/run-awaits-new-slot',
+      title: 'Conflict',
+      status: 409,
+      code: 'run-awaits-new-slot',
+      detail: `Window ${WINDOW} has no run to start now: run 1 waits for a new slot, its time (2026-12-07T10:36:00.000Z to 2026-12-07T10:38:00.000Z) having passed while it was held.`,
+      waitingRun: { number: 1, status: 'needs-reschedule', startsAt: '2026-12-07T10:36:00.000Z', endsAt: '2026-12-07T10:38:00.000Z', proposedSlot },
+      windowVersion: 4,
+    },
+  });
+
+  it('exits 1 with the refusal and the update that takes the slot proposed, and --wait does not wait on it', async () => {
+    const planner = await standInService(() => waiting(slot));
+    for (const wait of [[], ['--wait', '--timeout', '1m']]) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, ...wait, '--planner-url', planner.url], io)).toBe(ExitCode.error);
+      expect(said.out).toBe('');
+      expect(said.sleptMs).toEqual([]);
+      expect(said.err).toBe(
+        `holdfast: ${(waiting(slot).body as { detail: string }).detail} (run-awaits-new-slot)\n` +
+          `  from the CLI: holdfast windows update ${WINDOW} --start ${slot.startsAt} --end ${slot.endsAt} --version 4 takes the slot proposed; ` +
+          `holdfast windows start ${WINDOW} --occurrence 1 runs it now anyway, outside its slot\n`,
+      );
+    }
+    expect(planner.asked).toHaveLength(2);
+  });
+
+  it('names the suggestions to choose a slot from when the planner proposed none', async () => {
+    const planner = await standInService(() => waiting(null));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', planner.url], io)).toBe(ExitCode.error);
+    expect(said.err).toContain(
+      `\n  from the CLI: holdfast windows suggestions ${WINDOW} proposes slots, and holdfast windows update ${WINDOW} --start START --end END --version 4 takes one; ` +
+        `holdfast windows start ${WINDOW} --occurrence 1 runs it now anyway, outside its slot\n`,
+    );
+  });
+});

@@ -476,4 +476,88 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect(override.body.detail).toContain('it will never run, so no hold stops it and there is nothing to override.');
     expect((await gate('regions=EE')).status).toBe(423);
   });
+
+  it('answers 409 run-awaits-new-slot, never 200, for a window whose only run is over and waits for a new slot, naming the slot proposed and the move that takes it', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Payments failover',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['BR', 'CL'] },
+      startsAt: '2026-08-01T12:06:00Z',
+      endsAt: '2026-08-01T12:08:00Z',
+      plannedZone: 'America/Sao_Paulo',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    // Placed after the window was planned, it holds the run.
+    const hold = await api('POST', '/v1/holds', { regions: ['BR'], from: '2026-08-01T12:00:00Z', until: '2026-08-01T12:30:00Z', reason: 'Carnival parade' });
+    expect(hold.status).toBe(201);
+    try {
+      // Held past its time: once the hold is released, the run waits for a new slot and nothing holds the regions.
+      clock.set('2026-08-01T12:40:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'parade over' })).status).toBe(200);
+      const [waiting] = ((await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: Record<string, any>[] }).items;
+      expect(waiting).toMatchObject({ number: 1, status: 'needs-reschedule', proposedSlot: { startsAt: expect.any(String), endsAt: expect.any(String) } });
+      const { version } = (await api('GET', `/v1/windows/${id}`, undefined)).body;
+      const { startsAt, endsAt } = waiting.proposedSlot;
+
+      const answer = await gate(`windowId=${id}`);
+      expect(answer).toMatchObject({
+        status: 409,
+        retryAfter: null,
+        body: {
+          code: 'run-awaits-new-slot',
+          waitingRun: { number: 1, status: 'needs-reschedule', startsAt: '2026-08-01T12:06:00.000Z', endsAt: '2026-08-01T12:08:00.000Z', proposedSlot: waiting.proposedSlot },
+          windowVersion: version,
+        },
+      });
+      expect(answer.body.detail).toBe(
+        `Window ${id} has no run to start now: run 1 waits for a new slot, its time (2026-08-01T12:06:00.000Z to 2026-08-01T12:08:00.000Z) having passed while it was held. ` +
+          `The planner proposes ${startsAt} to ${endsAt}: take it with PATCH /v1/windows/${id} {"startsAt": "${startsAt}", "endsAt": "${endsAt}", "version": ${version}} and start the run it plans then. ` +
+          `Do not wait for it at the gate: it waits until the window is changed. To run it now anyway, outside its slot, start it by its number (POST /v1/windows/${id}/occurrences/1/start).`,
+      );
+      // Nor for a time ahead: the run waits whatever the instant asked.
+      expect((await gate(`windowId=${id}&at=2026-08-01T18:00:00Z`)).body).toMatchObject({ code: 'run-awaits-new-slot', waitingRun: { number: 1 } });
+      // The regions themselves are free: the 409 is for the window alone.
+      expect((await gate('regions=BR,CL')).status).toBe(200);
+
+      // Taking the slot proposed plans a run the gate judges again.
+      const moved = await api('PATCH', `/v1/windows/${id}`, { version, startsAt, endsAt });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+      expect(await gate(`windowId=${id}`)).toMatchObject({ status: 200, body: { allowed: true } });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+    }
+  });
+
+  it('judges a recurring window one of whose runs waits for a new slot by its next run still to come, as before', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Nightly index rebuild',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['AR'] },
+      startsAt: '2026-08-01T12:06:00Z',
+      endsAt: '2026-08-01T12:08:00Z',
+      plannedZone: 'America/Argentina/Buenos_Aires',
+      recurrence: 'FREQ=DAILY;COUNT=2',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    // Placed after the window was planned, it holds the run.
+    const hold = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-08-01T12:00:00Z', until: '2026-08-01T12:30:00Z', reason: 'Football final' });
+    expect(hold.status).toBe(201);
+    try {
+      clock.set('2026-08-01T12:40:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'final over' })).status).toBe(200);
+      const runs = ((await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: { number: number; status: string }[] }).items;
+      expect(runs.map((run) => [run.number, run.status])).toEqual([
+        [1, 'needs-reschedule'],
+        [2, 'scheduled'],
+      ]);
+      expect(await gate(`windowId=${id}`)).toMatchObject({ status: 200, body: { allowed: true } });
+      const tomorrow = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-08-02T12:00:00Z', until: '2026-08-02T13:00:00Z', reason: 'Replay of the final' });
+      expect(tomorrow.status).toBe(201);
+      expect(await gate(`windowId=${id}&at=2026-08-02T12:05:00Z`)).toMatchObject({ status: 423, body: { holds: [{ id: tomorrow.body.id }] } });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+    }
+  });
 });

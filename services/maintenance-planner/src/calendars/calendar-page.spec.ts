@@ -61,6 +61,9 @@ interface PlannedWindow {
   plannedZone: string;
   footprint: { global: boolean; regions: string[] };
   surgePolicy: string;
+  version?: number;
+  /** The first run not over, as `holdfast windows show` reads it. */
+  nextOccurrence?: object | null;
 }
 
 interface PlannerAnswers {
@@ -366,6 +369,52 @@ describe('the calendar page script', () => {
         'Lets its run 3 (2027-06-16 02:00) through by an override. ' +
         `Run 3 (2027-06-16 02:00) let through by network-ops/ops-key 2027-06-10 21:00 (Pacific/Fiji): the patch cannot wait. Hold ${holdId}`,
     ]);
+  });
+
+  it('says on the card and in the explanation that a run held past its time waits for a new slot, with the slot proposed in the zone shown and the update that takes it', async () => {
+    const windowId = '0190a7d1-0000-7abc-8def-0000000000f4';
+    const holdId = '0190a7d1-0000-7abc-8def-0000000000f5';
+    // Held from 10:30 to 10:50 UTC on 7 December, released after; 07:36 in São Paulo, proposed for 04:00 there the next night.
+    const proposedSlot = { startsAt: '2026-12-08T07:00:00.000Z', endsAt: '2026-12-08T07:02:00.000Z', expectedImpact: 0.01, localTimes: [] };
+    const waiting = { ...run('2026-12-07T10:36:00.000Z', '2026-12-07T10:38:00.000Z'), status: 'needs-reschedule', proposedSlot };
+    const hold = { id: holdId, regions: ['BR'], reason: 'Election results', source: 'declaration', from: '2026-12-07T10:30:00Z', until: '2026-12-07T10:50:00Z', active: false, releasedAt: '2026-12-07T11:20:00Z', releasedBy: 'planner', releaseReason: 'cool-down over', releaseDueAt: null };
+    const answers = {
+      windows: [{ ...window(windowId, 'Payments failover', 'America/Sao_Paulo', ['BR', 'CL']), status: 'needs-reschedule', version: 3, nextOccurrence: waiting }],
+      runs: { [windowId]: [waiting] },
+      explanations: {
+        [windowId]: {
+          windowId,
+          status: 'needs-reschedule',
+          holds: [{ hold, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause: { kind: 'declaration', reason: 'Election results', severity: null, evidence: null }, audit: [] }],
+          audit: [],
+        },
+      },
+    };
+    const byId = await pageDrawn(`?window=${windowId}&zone=America/Sao_Paulo&week=2026-12-07`, answers);
+    expect(cardsByDay(byId)['2026-12-07']).toEqual([
+      '07:36–07:38 Payments failover. network-ops · BR, CL · needs-reschedule. Waits for a new slot: held past its time. Proposed slot: 2026-12-08 04:00–04:02',
+    ]);
+    expect(byId('whyTitle').textContent).toBe('"Payments failover" waits for a new slot');
+    const paragraphs = byId('whyBody').children.filter((child) => child.tagName === 'p').map((child) => child.textContent);
+    expect(paragraphs).toEqual([
+      'Team network-ops · BR, CL · needs-reschedule',
+      'Run 1 (2026-12-07 07:36) waits for a new slot: its time passed while it was held, and it runs only once moved. ' +
+        'Proposed slot: 2026-12-08 04:00–04:02 (America/Sao_Paulo). ' +
+        `Take it with "holdfast windows update ${windowId} --start 2026-12-08T07:00:00.000Z --end 2026-12-08T07:02:00.000Z --version 3".`,
+      'Nothing holds it now. The holds it had:',
+    ]);
+
+    // With no slot proposed, the command that proposes some.
+    const unproposed = { ...waiting, proposedSlot: undefined };
+    const none = await pageDrawn(`?window=${windowId}&zone=America/Sao_Paulo&week=2026-12-07`, {
+      ...answers,
+      windows: [{ ...answers.windows[0], nextOccurrence: unproposed }],
+      runs: { [windowId]: [unproposed] },
+    });
+    expect(cardsByDay(none)['2026-12-07']).toEqual(['07:36–07:38 Payments failover. network-ops · BR, CL · needs-reschedule. Waits for a new slot: held past its time']);
+    expect(none('whyBody').textContent).toContain(
+      `Run 1 (2026-12-07 07:36) waits for a new slot: its time passed while it was held, and it runs only once moved. "holdfast windows suggestions ${windowId}" gives the least harmful slots, and "holdfast windows update ${windowId} --start START --end END --version 3" takes one.`,
+    );
   });
 
   it("reads a team's week of many windows a request per page of runs, not one per window, waits out a 429's Retry-After and reads on, and draws the week only once it is read whole", async () => {

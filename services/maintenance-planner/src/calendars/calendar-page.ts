@@ -21,6 +21,7 @@ export const CALENDAR_HTML = `<!doctype html>
   .occurrence { border-left: 4px solid #2e7d32; background: #eef6ee; margin: .2rem 0; padding: .2rem .3rem; }
   .occurrence.held { border-left-color: #c62828; background: #fdecea; }
   .occurrence.flagged { border-left-color: #ef6c00; background: #fff3e0; }
+  .occurrence.waiting { border-left-color: #6a1b9a; background: #f3e5f5; }
   .gate { display: inline-block; margin: .15rem .4rem .15rem 0; padding: .1rem .4rem; border-radius: .3rem; }
   .gate.allowed { background: #e8f5e9; } .gate.held { background: #ffcdd2; }
   .cause { border-left: 4px solid #757575; background: #f5f5f5; margin: .3rem 0; padding: .3rem .5rem; max-width: 60rem; }
@@ -393,6 +394,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return card;
   }
 
+  /** A run waiting for a new slot: the slot proposed in the zone shown and the CLI line that takes it, as holdfast windows show gives it, or how to find one. */
+  function waitingText(window, run) {
+    var update = function (start, end) { return 'holdfast windows update ' + window.windowId + ' --start ' + start + ' --end ' + end + ' --version ' + window.version; };
+    var slot = run.proposedSlot;
+    var take = slot
+      ? 'Proposed slot: ' + slotText(slot) + ' (' + zone() + '). Take it with "' + update(slot.startsAt, slot.endsAt) + '".'
+      : '"holdfast windows suggestions ' + window.windowId + '" gives the least harmful slots, and "' + update('START', 'END') + '" takes one.';
+    return 'Run ' + runName(run.number, run.startsAt) + ' waits for a new slot: its time passed while it was held, and it runs only once moved. ' + take;
+  }
+
   function renderExplanation() {
     var explained = state.explained;
     if (!explained) return;
@@ -409,8 +420,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var explanation = explained.explanation;
     var held = explanation.status === 'held';
     var inForce = explanation.holds.some(function (entry) { return entry.hold.active; });
-    byId('whyTitle').textContent = held ? 'Why is "' + window.title + '" held?' : inForce ? '"' + window.title + '" runs despite a hold' : '"' + window.title + '" is not held';
+    // Its next run, as holdfast windows show reads it: one held past its time waits for a new slot, and the gate does not let it start.
+    var next = window.nextOccurrence;
+    var waiting = next && next.status === 'needs-reschedule' ? next : undefined;
+    byId('whyTitle').textContent = held ? 'Why is "' + window.title + '" held?' : waiting ? '"' + window.title + '" waits for a new slot' : inForce ? '"' + window.title + '" runs despite a hold' : '"' + window.title + '" is not held';
     body.appendChild(element('p', '', 'Team ' + window.ownerTeam + ' · ' + (window.footprint.global ? 'global' : window.footprint.regions.join(', ')) + ' · ' + explanation.status));
+    if (waiting) body.appendChild(element('p', 'waiting', waitingText(window, waiting)));
     if (explanation.holds.length === 0) body.appendChild(element('p', '', 'No hold has ever held it.'));
     else if (!held && inForce) body.appendChild(element('p', '', 'A hold in force on its regions lets its runs through, by an override:'));
     else if (!held) body.appendChild(element('p', '', 'Nothing holds it now. The holds it had:'));
@@ -537,6 +552,13 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return 'In ' + planned + ', its planned zone: ' + day + start.time + '–' + end.time;
   }
 
+  /** A slot in the zone shown: its start's day and time, and its end's time (with its day when another). */
+  function slotText(slot) {
+    var start = localParts(slot.startsAt);
+    var end = localParts(slot.endsAt);
+    return start.day + ' ' + start.time + '–' + (end.day === start.day ? '' : end.day + ' ') + end.time;
+  }
+
   function occurrenceCard(entry) {
     var occurrence = entry.occurrence;
     var held = occurrence.status === 'held';
@@ -567,6 +589,12 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       lines.push(element('div', 'hold notify-only', 'Runs through a hold, notify-only (' + hold.source + '): ' + hold.reason));
     });
     if (through.length > 0) card.className += ' flagged';
+    // Held past its time, it runs only once moved: the slot the planner proposed, read in the zone shown (the explanation says how to take it).
+    if (occurrence.status === 'needs-reschedule') {
+      card.className += ' waiting';
+      lines.push(element('div', 'hold waiting', 'Waits for a new slot: held past its time'));
+      if (occurrence.proposedSlot) lines.push(element('div', 'proposed-slot', 'Proposed slot: ' + slotText(occurrence.proposedSlot)));
+    }
     var planned = plannedZoneTimes(entry);
     if (planned) lines.push(element('div', 'planned-zone', planned));
     lines.forEach(function (line) { card.appendChild(line); });

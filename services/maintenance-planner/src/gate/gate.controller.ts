@@ -51,7 +51,7 @@ export class GateController {
   @ApiResponse({
     status: 409,
     description:
-      'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. no-run-left: it has no run left to start and none to come (a one-off window whose run completed, was missed or cancelled; a recurring one whose rule ended); problem document with lastRun ({number, status, endsAt}). Do not wait on either: plan a new window.',
+      'window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. no-run-left: it has no run left to start and none to come (a one-off window whose run completed, was missed or cancelled; a recurring one whose rule ended); problem document with lastRun ({number, status, endsAt}). Do not wait on either: plan a new window. run-awaits-new-slot: no run to start, but a run held past its time waits for a new slot; problem document with waitingRun ({number, status, startsAt, endsAt, proposedSlot}) and windowVersion. Do not wait on it: move the window (PATCH startsAt, endsAt, version), or start the run by its number to run it now anyway.',
   })
   @ApiResponse({ status: 404, description: 'window-not-found: there is no window windowId' })
   @ApiResponse({

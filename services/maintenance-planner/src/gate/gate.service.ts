@@ -92,7 +92,7 @@ interface GateRow {
   version: string | null;
   found: boolean;
   cancelled: boolean | null;
-  /** The run in question; null when the window has none not over at the instant asked (noRunLeft then says whether any is left). */
+  /** The run in question; null when the window has none not over at the instant asked (noRunLeft then says whether any is left, or one waits for a new slot). */
   run_number: number | null;
   /** The run in question's start when it is scheduled (not started, not waiting for a new slot). */
   scheduled_start_us: number | null;
@@ -150,7 +150,8 @@ export class GateService {
    * or one taken as now), a held run is held also by a hold that begins later within it, as starting
    * it answers: a caller waiting at the gate before the start waits for what the start waits for. A run
    * that may not start yet is held only by the holds that reach it, as an override lets it through those
-   * alone. A window with no run left to start, like a cancelled one, is a 409: it never runs again.
+   * alone. A window with no run left to start, like a cancelled one, is a 409: it never runs again; so is one
+   * whose only run to start waits for a new slot, held past its time: it runs once moved, not now.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
     const { at, whatIf } = this.askedAt(query.at);
@@ -172,10 +173,11 @@ export class GateService {
       this.answers.inc({ outcome: 'cancelled' });
       throw await windowCancelled(this.dataSource, query.windowId, 'do not start it or wait for it');
     }
-    // Nor for one with no run left to start: read only when the statement found no run in question, which is rare.
+    // Nor for one with no run to start, none left or one waiting for a new slot (whose start now would run it outside
+    // any slot): read only when the statement found no run in question, which is rare.
     const ended = query.windowId && row.run_number === null ? await noRunLeft(this.dataSource, query.windowId) : null;
     if (ended) {
-      this.answers.inc({ outcome: 'no-run-left' });
+      this.answers.inc({ outcome: ended.code });
       throw ended;
     }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.

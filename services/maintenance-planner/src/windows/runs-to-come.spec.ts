@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ruleGivesRunFrom } from './runs-to-come';
+import { noRunLeft, ruleGivesRunFrom } from './runs-to-come';
 
 // A daily run at 10:00 UTC from 1 August 2026, its runs stored up to the 5th (expanded_until).
 const daily = (recurrence: string, exdates: string[] = []) => ({
@@ -26,5 +26,37 @@ describe('whether a recurring window has runs to come past those stored', () => 
   it('leaves out a run still going at the stored horizon, and a date the exdates take out', () => {
     expect(ruleGivesRunFrom(daily('FREQ=DAILY;COUNT=4'), new Date('2026-08-04T10:30:00Z'))).toBe(false);
     expect(ruleGivesRunFrom(daily('FREQ=DAILY;COUNT=5', ['2026-08-05T10:00:00Z']), storedUntil)).toBe(false);
+  });
+});
+
+describe('the gate refusal of a window with no run to start', () => {
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f2';
+  // What the refusal's statement reads of a one-off window whose run 1 waits for a new slot, the planner having found none to propose.
+  const waitingUnproposed = {
+    version: 2,
+    starts_at: new Date('2026-08-01T10:36:00Z'),
+    ends_at: new Date('2026-08-01T10:38:00Z'),
+    planned_zone: 'UTC',
+    recurrence: null,
+    exdates: [],
+    expanded_until: new Date('2026-08-01T10:38:00Z'),
+    run_left: false,
+    last_number: 1,
+    last_status: 'needs-reschedule',
+    last_starts_at: new Date('2026-08-01T10:36:00Z'),
+    last_ends_at: new Date('2026-08-01T10:38:00Z'),
+    waiting_number: 1,
+    waiting_starts_at: new Date('2026-08-01T10:36:00Z'),
+    waiting_ends_at: new Date('2026-08-01T10:38:00Z'),
+    waiting_proposed_slot: null,
+    waiting_count: 1,
+  };
+
+  it('names the suggestions and the change that moves a waiting run when no slot was proposed for it', async () => {
+    const refusal = await noRunLeft({ query: () => Promise.resolve([waitingUnproposed]) }, WINDOW);
+    expect(refusal).toMatchObject({ code: 'run-awaits-new-slot', status: 409, extensions: { waitingRun: { number: 1, proposedSlot: null }, windowVersion: 2 } });
+    expect(refusal?.message).toContain(
+      `The planner found no slot to propose: GET /v1/windows/${WINDOW}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${WINDOW} (startsAt, endsAt and "version": 2) and start the run it plans then.`,
+    );
   });
 });

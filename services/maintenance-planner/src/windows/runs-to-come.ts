@@ -1,3 +1,4 @@
+import type { Slot } from '@holdfast/contracts';
 import { DomainError } from '@holdfast/service-kit';
 import { expandOccurrences, planWindow, readExdates, TimeError } from '@holdfast/time';
 
@@ -25,37 +26,53 @@ export function ruleGivesRunFrom(window: { starts_at: Date; ends_at: Date; plann
 }
 
 interface RunsLeftRow {
+  version: number;
   starts_at: Date;
   ends_at: Date;
   planned_zone: string;
   recurrence: string | null;
   exdates: string[];
   expanded_until: Date;
-  /** A run still to start, or running: scheduled, waiting for a new slot (which may start late), or in progress. */
+  /** A run still to start, or running: scheduled or in progress. */
   run_left: boolean;
   last_number: number | null;
   last_status: string | null;
   last_starts_at: Date | null;
   last_ends_at: Date | null;
+  /** The first run held past its time that waits for a new slot (needs-reschedule), and how many do. */
+  waiting_number: number | null;
+  waiting_starts_at: Date | null;
+  waiting_ends_at: Date | null;
+  waiting_proposed_slot: Slot | null;
+  waiting_count: number;
 }
 
 /**
- * The 409 for a window with no run left to start, and none to come (a one-off window whose run
- * completed, was missed or cancelled; a recurring one whose rule ended): like a cancelled window, it
- * does not run again unless changed (a date taken back out of its exdates), and a caller retrying on
- * the gate's 423 would wait for nothing. Null while a run is left or to come.
+ * The 409 for a window with no run to start, asked when the gate finds no run in question (none not
+ * started and not over at the instant asked, none running): like a cancelled window, a caller
+ * retrying on the gate's 423 would wait for nothing, and a 200 would start work at once, outside
+ * any slot. One of its runs held past its time waits for a new slot (run-awaits-new-slot: a change
+ * of the window's times takes it); else it has none left and none to come (no-run-left: a one-off
+ * window whose run completed, was missed or cancelled; a recurring one whose rule ended), and does
+ * not run again unless changed (a date taken back out of its exdates). Null while a run is left (a
+ * scheduled one, or one running) or, with none waiting, one is to come by the rule past those stored.
  */
 export async function noRunLeft(source: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, windowId: string): Promise<DomainError | null> {
   const [row] = (await source.query(
-    `SELECT w.starts_at, w.ends_at, w.planned_zone, w.recurrence, w.exdates, w.expanded_until,
-            EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.status IN ('scheduled', 'needs-reschedule', 'in-progress')) AS run_left,
-            last.number AS last_number, last.status AS last_status, last.starts_at AS last_starts_at, last.ends_at AS last_ends_at
+    `SELECT w.version, w.starts_at, w.ends_at, w.planned_zone, w.recurrence, w.exdates, w.expanded_until,
+            EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.status IN ('scheduled', 'in-progress')) AS run_left,
+            last.number AS last_number, last.status AS last_status, last.starts_at AS last_starts_at, last.ends_at AS last_ends_at,
+            waiting.number AS waiting_number, waiting.starts_at AS waiting_starts_at, waiting.ends_at AS waiting_ends_at, waiting.proposed_slot AS waiting_proposed_slot,
+            (SELECT count(*)::int FROM occurrence o WHERE o.window_id = w.id AND o.status = 'needs-reschedule') AS waiting_count
        FROM maintenance_window w
        LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at FROM occurrence o WHERE o.window_id = w.id ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) last ON true
+       LEFT JOIN LATERAL (SELECT o.number, o.starts_at, o.ends_at, o.proposed_slot FROM occurrence o WHERE o.window_id = w.id AND o.status = 'needs-reschedule' ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
       WHERE w.id = $1`,
     [windowId],
   )) as RunsLeftRow[];
   if (!row || row.run_left) return null;
+  // Even with runs the rule gives later, not stored yet: a start now would run the waiting one, outside any slot.
+  if (row.waiting_number !== null) return runAwaitsNewSlot(windowId, row);
   if (row.recurrence !== null && ruleGivesRunFrom({ ...row, recurrence: row.recurrence }, row.expanded_until)) return null;
   const last = row.last_number === null ? 'it has no runs' : `its last run (${row.last_number}, planned to end ${row.last_ends_at!.toISOString()}) was ${row.last_status}`;
   const which = row.recurrence === null ? 'it is a one-off window' : `its rule (${row.recurrence}) gives no more`;
@@ -71,6 +88,30 @@ export async function noRunLeft(source: { query(sql: string, parameters?: unknow
     409,
     `Window ${windowId} has no run left to start: ${what}`,
     { lastRun: row.last_number === null ? null : { number: row.last_number, status: row.last_status, endsAt: row.last_ends_at!.toISOString() } },
+  );
+}
+
+/**
+ * The 409 for a window whose run was held past its time and waits for a new slot, with no other to
+ * start: the slot the planner proposed for it, if any, and the change of the window that takes one
+ * (as holdfast windows show words it); `waitingRun` and `windowVersion` let a client say it its way.
+ */
+function runAwaitsNewSlot(windowId: string, row: RunsLeftRow): DomainError {
+  const number = row.waiting_number!;
+  const slot = row.waiting_proposed_slot;
+  const others = row.waiting_count > 1 ? ` (and ${row.waiting_count - 1} more of its runs)` : '';
+  const take = slot
+    ? `The planner proposes ${slot.startsAt} to ${slot.endsAt}: take it with PATCH /v1/windows/${windowId} {"startsAt": "${slot.startsAt}", "endsAt": "${slot.endsAt}", "version": ${row.version}} and start the run it plans then.`
+    : `The planner found no slot to propose: GET /v1/windows/${windowId}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`;
+  return new DomainError(
+    'run-awaits-new-slot',
+    409,
+    `Window ${windowId} has no run to start now: run ${number}${others} waits for a new slot, its time (${row.waiting_starts_at!.toISOString()} to ${row.waiting_ends_at!.toISOString()}) having passed while it was held. ${take} ` +
+      `Do not wait for it at the gate: it waits until the window is changed. To run it now anyway, outside its slot, start it by its number (POST /v1/windows/${windowId}/occurrences/${number}/start).`,
+    {
+      waitingRun: { number, status: 'needs-reschedule', startsAt: row.waiting_starts_at!.toISOString(), endsAt: row.waiting_ends_at!.toISOString(), proposedSlot: slot },
+      windowVersion: row.version,
+    },
   );
 }
 
