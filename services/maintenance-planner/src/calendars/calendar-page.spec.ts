@@ -264,6 +264,94 @@ describe('the calendar page script', () => {
     ]);
   });
 
+  it('marks with its UTC offset each time of a run that crosses a fall-back change or falls in the hour it repeats, in the card, its name, its planned zone and its proposed slot; other runs read as before', async () => {
+    // Chile falls back at 03:00Z on 4 April 2027 (00:00 -03 -> 23:00 -04): 23:00-00:00 on the 3rd happens twice.
+    const waiting = { ...run('2027-04-01T14:00:00Z', '2027-04-01T14:20:00Z'), status: 'needs-reschedule', proposedSlot: { startsAt: '2027-04-04T02:45:00Z', endsAt: '2027-04-04T03:05:00Z' } };
+    const answers = {
+      windows: [
+        window('across', 'CL first pass 2330', 'America/Santiago', ['CL']),
+        window('second', 'CL second pass', 'America/Santiago', ['CL']),
+        window('after', 'CL after the change', 'America/Santiago', ['CL']),
+        window('ordinary', 'CL midweek patch', 'America/Santiago', ['CL']),
+        window('waiting', 'CL moved patch', 'America/Santiago', ['CL']),
+        window('argentina', 'AR link drill', 'America/Santiago', ['AR']),
+      ],
+      runs: {
+        across: [run('2027-04-04T02:30:00Z', '2027-04-04T03:15:00Z')],
+        second: [run('2027-04-04T03:10:00Z', '2027-04-04T03:40:00Z')],
+        after: [run('2027-04-04T04:00:00Z', '2027-04-04T05:00:00Z')],
+        ordinary: [run('2027-03-31T15:00:00Z', '2027-03-31T16:00:00Z')],
+        waiting: [waiting],
+        argentina: [run('2027-04-04T02:30:00Z', '2027-04-04T03:15:00Z')],
+      },
+    };
+    const santiago = await weekDrawn('?zone=America/Santiago&week=2027-03-29', answers);
+    expect(santiago['2027-03-31']).toEqual(['12:00–13:00 CL midweek patch. network-ops · CL · scheduled']);
+    expect(santiago['2027-04-01']).toEqual(['11:00–11:20 CL moved patch. network-ops · CL · needs-reschedule. Waits for a new slot: held past its time. Proposed slot: 2027-04-03 23:45 (−03:00) – 23:05 (−04:00)']);
+    expect(santiago['2027-04-03']).toEqual([
+      '23:30 (−03:00) – 23:15 (−04:00) CL first pass 2330. network-ops · CL · scheduled',
+      '23:30 (−03:00) – 23:15 (−04:00) AR link drill. network-ops · AR · scheduled',
+      '23:10 (−04:00) – 23:40 (−04:00) CL second pass. network-ops · CL · scheduled',
+    ]);
+    expect(santiago['2027-04-04']).toEqual(['00:00–01:00 CL after the change. network-ops · CL · scheduled']);
+    // Buenos Aires keeps -03 all year: its times are plain, and those of the planned zone, where AR does not read them so, are marked.
+    expect((await weekDrawn('?zone=America/Argentina/Buenos_Aires&week=2027-03-29', answers))['2027-04-03']).toEqual([
+      '23:30–00:15 CL first pass 2330. network-ops · CL · scheduled',
+      '23:30–00:15 AR link drill. network-ops · AR · scheduled. In America/Santiago, its planned zone: 23:30 (−03:00) – 23:15 (−04:00)',
+    ]);
+    expect((await weekDrawn('?zone=UTC&week=2027-03-29', answers))['2027-04-04']).toEqual([
+      '02:30–03:15 CL first pass 2330. network-ops · CL · scheduled',
+      '02:30–03:15 AR link drill. network-ops · AR · scheduled. In America/Santiago, its planned zone: 2027-04-03 23:30 (−03:00) – 23:15 (−04:00)',
+      '03:10–03:40 CL second pass. network-ops · CL · scheduled',
+      '04:00–05:00 CL after the change. network-ops · CL · scheduled',
+    ]);
+  });
+
+  it("tells a run at the second 02:30 of Auckland's fall-back night from one at the first by their offsets, and leaves 03:00, which happens once, alone", async () => {
+    // New Zealand falls back at 14:00Z on 3 April 2027 (03:00 +13 -> 02:00 +12).
+    const answers = {
+      windows: [window('first', 'NZ first pass', 'Pacific/Auckland', ['NZ']), window('second', 'NZ second pass', 'Pacific/Auckland', ['NZ']), window('after', 'NZ morning patch', 'Pacific/Auckland', ['NZ'])],
+      runs: {
+        first: [run('2027-04-03T13:30:00Z', '2027-04-03T14:00:00Z')],
+        second: [run('2027-04-03T14:30:00Z', '2027-04-03T15:00:00Z')],
+        after: [run('2027-04-03T15:00:00Z', '2027-04-03T16:00:00Z')],
+      },
+    };
+    expect((await weekDrawn('?zone=Pacific/Auckland&week=2027-03-29', answers))['2027-04-04']).toEqual([
+      '02:30 (+13:00) – 02:00 (+12:00) NZ first pass. network-ops · NZ · scheduled',
+      '02:30 (+12:00) – 03:00 (+12:00) NZ second pass. network-ops · NZ · scheduled',
+      '03:00–04:00 NZ morning patch. network-ops · NZ · scheduled',
+    ]);
+  });
+
+  it("gives a hold across a fall-back change, and a run's start in the hour it repeats, their offsets in the explanation; in UTC they read as before", async () => {
+    const windowId = '0190a7d1-0000-7abc-8def-0000000000f6';
+    const holdId = '0190a7d1-0000-7abc-8def-0000000000f7';
+    // Two hours, 02:00Z-04:00Z: 23:00 -03 on 3 April to 00:00 -04 on the 4th in Santiago, which reads as one hour without offsets.
+    const hold = { id: holdId, regions: ['CL'], reason: 'Election night', source: 'manual', from: '2027-04-04T02:00:00Z', until: '2027-04-04T04:00:00Z', active: true, releasedAt: null, releaseDueAt: null };
+    const answers = {
+      windows: [{ ...window(windowId, 'CL first pass 2330', 'America/Santiago', ['CL']), status: 'held' }],
+      runs: { [windowId]: [{ ...run('2027-04-04T02:30:00Z', '2027-04-04T03:15:00Z'), status: 'held', heldBy: [holdId] }] },
+      holds: [hold],
+      explanations: {
+        [windowId]: {
+          windowId,
+          status: 'held',
+          holds: [{ hold, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause: { kind: 'manual request', reason: 'Election night', severity: null, evidence: null, requestedBy: 'network-ops/ops-key' }, audit: [] }],
+          audit: [],
+        },
+      },
+    };
+    const causes = async (search: string) => (await pageDrawn(search, answers))('whyBody').children.filter((child) => child.tagName === 'article').map((card) => card.getAttribute('aria-label'));
+    expect(await causes(`?window=${windowId}&zone=America/Santiago&week=2027-03-29`)).toEqual([
+      'A hold placed by hand in CL. Election night. Requested by network-ops/ops-key. ' +
+        `Holds its run 1 (2027-04-03 23:30 (−03:00)) from 2027-04-03 23:00 (−03:00) until 2027-04-04 00:00 (−04:00) (America/Santiago). Hold ${holdId}`,
+    ]);
+    expect(await causes(`?window=${windowId}&zone=UTC&week=2027-03-29`)).toEqual([
+      `A hold placed by hand in CL. Election night. Requested by network-ops/ops-key. Holds its run 1 (2027-04-04 02:30) from 2027-04-04 02:00 until 2027-04-04 04:00 (UTC). Hold ${holdId}`,
+    ]);
+  });
+
   it("names a run's day in its planned zone when it is another than the day it is drawn on, and adds nothing where that zone reads as the zone shown", async () => {
     const answers = {
       windows: [window('lord-howe', 'Island uplink swap', 'Australia/Lord_Howe', ['AU'])],

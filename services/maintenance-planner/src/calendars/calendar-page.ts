@@ -183,7 +183,9 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     return /^[a-z]{2}$/i.test(code) ? code.toUpperCase() : code;
   }
   function say(text) { byId('status').textContent = text; }
-  function when(iso, zoneName) { var parts = localParts(iso, zoneName); return parts.day + ' ' + parts.time; }
+  /** An instant's day and time in a zone, the zone shown unless another is named, with its offset where that time happens twice there. */
+  function when(iso, zoneName) { return dayTime(readTogether([iso], zoneName)[0]); }
+  function dayTime(parts) { return parts.day + ' ' + parts.time + parts.offset; }
   function zone() { return byId('zone').value || 'UTC'; }
   // One formatter a zone: a run's card reads its times in the zone shown, its planned zone and its regions' zones.
   var partFormats = {};
@@ -194,6 +196,47 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var format = partFormats[timeZone] || (partFormats[timeZone] = new Intl.DateTimeFormat('en-CA', { timeZone: timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }));
     format.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
     return { day: parts.year + '-' + parts.month + '-' + parts.day, time: parts.hour + ':' + parts.minute };
+  }
+  /** An instant's offset from UTC in a zone, in minutes: its local day and time read as UTC, less the instant. */
+  function offsetOf(at, zoneName) {
+    var parts = localParts(new Date(at).toISOString(), zoneName);
+    return (Date.parse(parts.day + 'T' + parts.time + ':00Z') - Math.floor(at / 60000) * 60000) / 60000;
+  }
+  /** Whether an instant's local time in a zone is another instant's too: the hour a fall-back change repeats. */
+  function repeated(at, zoneName) {
+    var offset = offsetOf(at, zoneName);
+    // The zone's offsets a day either side are those of any change near: the same local time at the other one, if it is read there, is the other instant.
+    return [at - 86400000, at + 86400000].some(function (near) {
+      var other = offsetOf(near, zoneName);
+      return other !== offset && offsetOf(at + (offset - other) * 60000, zoneName) === other;
+    });
+  }
+  /** An offset as it stands beside a time: (−03:00), (+12:45). */
+  function offsetText(minutes) {
+    var size = Math.abs(minutes);
+    var two = function (number) { return (number < 10 ? '0' : '') + number; };
+    return '(' + (minutes < 0 ? '−' : '+') + two(Math.floor(size / 60)) + ':' + two(size % 60) + ')';
+  }
+  /**
+   * Instants read together in a zone (a run's start and end, a hold's from and until), each as localParts
+   * has it with its offset: " (−03:00)" beside every one when one's local time happens twice there or
+   * their offsets differ, else none. 23:30 in Santiago on 3 April 2027 is 02:30Z and 03:30Z, and a run
+   * from 02:30Z to 03:15Z reads 23:30–23:15 without them; as the .ics feed writes such runs in UTC, the
+   * page names their offsets, and ordinary times stand alone.
+   */
+  function readTogether(isos, zoneName) {
+    var instants = isos.map(function (iso) { return Date.parse(iso); });
+    var offsets = instants.map(function (at) { return offsetOf(at, zoneName); });
+    var marked = offsets.some(function (offset) { return offset !== offsets[0]; }) || instants.some(function (at) { return repeated(at, zoneName); });
+    return isos.map(function (iso, index) {
+      var parts = localParts(iso, zoneName);
+      parts.offset = marked ? ' ' + offsetText(offsets[index]) : '';
+      return parts;
+    });
+  }
+  /** A span's times, its end's day too when given: the dash spaced once offsets stand beside them. */
+  function spanText(start, end, endDay) {
+    return start.time + start.offset + (start.offset ? ' – ' : '–') + (endDay ? endDay + ' ' : '') + end.time + end.offset;
   }
   function isDay(text) {
     var date = new Date(text + 'T00:00:00Z');
@@ -374,7 +417,8 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var passed = entry.occurrences.filter(function (number) { return (passing[number] || []).indexOf(hold.id) >= 0; });
     var heldRuns = entry.occurrences.filter(function (number) { return passed.indexOf(number) < 0; });
     var runsNamed = function (numbers) { return (numbers.length > 1 ? 'runs ' : 'run ') + numbers.map(function (number) { return runName(number, starts[number]); }).join(', '); };
-    var period = ' from ' + when(hold.from) + (hold.until ? ' until ' + when(hold.until) : ' until it is released') + ' (' + zone() + ')';
+    var times = readTogether(hold.until ? [hold.from, hold.until] : [hold.from]);
+    var period = ' from ' + dayTime(times[0]) + (hold.until ? ' until ' + dayTime(times[1]) : ' until it is released') + ' (' + zone() + ')';
     lines.push(element('div', '', (heldRuns.length > 0 ? 'Holds its ' + runsNamed(heldRuns) : 'In force') + period));
     if (passed.length > 0) lines.push(element('div', '', 'Lets its ' + runsNamed(passed) + ' through by an override'));
     if (hold.releasedAt) lines.push(element('div', '', 'Released ' + when(hold.releasedAt) + (hold.releasedBy ? ' by ' + hold.releasedBy : '') + ': ' + hold.releaseReason));
@@ -537,26 +581,24 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     var window = entry.window;
     var occurrence = entry.occurrence;
     var planned = window.plannedZone;
-    var plannedStart = when(occurrence.startsAt, planned);
-    var plannedEnd = when(occurrence.endsAt, planned);
+    // Compared as the clock reads, offsets aside: a zone that reads the same times reads the run as planned.
+    var plain = function (iso, zoneName) { var parts = localParts(iso, zoneName); return parts.day + ' ' + parts.time; };
     var readsAsPlanned = function (zoneName) {
-      return when(occurrence.startsAt, zoneName) === plannedStart && when(occurrence.endsAt, zoneName) === plannedEnd;
+      return plain(occurrence.startsAt, zoneName) === plain(occurrence.startsAt, planned) && plain(occurrence.endsAt, zoneName) === plain(occurrence.endsAt, planned);
     };
     var regions = state.regions.filter(function (region) {
       return window.footprint.global ? region.zones.indexOf(planned) >= 0 : window.footprint.regions.indexOf(region.code) >= 0;
     });
     if (regions.some(function (region) { return readsAsPlanned(region.zone); }) || readsAsPlanned(zone())) return undefined;
-    var start = localParts(occurrence.startsAt, planned);
-    var end = localParts(occurrence.endsAt, planned);
-    var day = start.day === localParts(occurrence.startsAt).day ? '' : start.day + ' ';
-    return 'In ' + planned + ', its planned zone: ' + day + start.time + '–' + end.time;
+    var times = readTogether([occurrence.startsAt, occurrence.endsAt], planned);
+    var day = times[0].day === localParts(occurrence.startsAt).day ? '' : times[0].day + ' ';
+    return 'In ' + planned + ', its planned zone: ' + day + spanText(times[0], times[1]);
   }
 
   /** A slot in the zone shown: its start's day and time, and its end's time (with its day when another). */
   function slotText(slot) {
-    var start = localParts(slot.startsAt);
-    var end = localParts(slot.endsAt);
-    return start.day + ' ' + start.time + '–' + (end.day === start.day ? '' : end.day + ' ') + end.time;
+    var times = readTogether([slot.startsAt, slot.endsAt]);
+    return times[0].day + ' ' + spanText(times[0], times[1], times[1].day === times[0].day ? '' : times[1].day);
   }
 
   function occurrenceCard(entry) {
@@ -567,10 +609,9 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
     card.dataset.window = entry.window.windowId;
     card.dataset.status = occurrence.status;
     card.dataset.occurrence = entry.window.windowId + '-' + occurrence.number;
-    var start = localParts(occurrence.startsAt);
-    var end = localParts(occurrence.endsAt);
+    var times = readTogether([occurrence.startsAt, occurrence.endsAt]);
     var lines = [
-      element('strong', '', start.time + '–' + end.time + ' ' + entry.window.title),
+      element('strong', '', spanText(times[0], times[1]) + ' ' + entry.window.title),
       element('div', '', entry.window.ownerTeam + ' · ' + (entry.window.footprint.global ? 'global' : entry.window.footprint.regions.join(', ')) + ' · ' + occurrence.status),
     ];
     (occurrence.heldBy || []).forEach(function (holdId) {
