@@ -102,6 +102,18 @@ function holdsOf(body: unknown): GateHold[] {
 /** The planner's notice for a notify-only window run through a hold (its Holdfast-Notice), with the command that names each hold's cause. */
 export const notifyOnlyNotice = (notice: string, windowId: string): string => `holdfast: ${notice}\n  from the CLI: holdfast explain ${windowId} names each hold's cause\n`;
 
+/**
+ * The run and the holds the planner's Holdfast-Let-Through names (`run=N; holds=ID,ID`) in words, with the command
+ * that says who let it through and why; undefined without the header. One of another shape is shown as it came.
+ */
+function letThroughOf(header: string | null, windowId: string): string | undefined {
+  if (header === null) return undefined;
+  const named = header.match(/^run=(\d+); holds=(\S+)$/);
+  const holds = named?.[2].split(',');
+  const what = named && holds ? `run ${named[1]} is let through ${holds.length === 1 ? 'hold' : 'holds'} ${holds.join(', ')}` : `run in question is let through holds (${header})`;
+  return `window ${windowId}'s ${what} by an override (holdfast audit --subject ${windowId} says who let it through and why)`;
+}
+
 /** `windowId` when the gate was asked of a window, whose holds can be overridden and told of by the planner's notice. */
 async function report(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string, windowId?: string): Promise<number> {
   const { response, body } = answer;
@@ -109,8 +121,12 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
   if (response.status === 200 && (body as { allowed?: unknown } | undefined)?.allowed === true) {
     // A notify-only window runs through a hold: its owner is told which, on stderr, where a job's log keeps it.
     const notice = response.headers.get('holdfast-notice');
-    if (context.json) printJson(context.io, body);
-    else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : `allowed: nothing holds ${subject} now\n`);
+    // A run let through by an override runs while those holds are in force: "nothing holds it" would be false.
+    const letThrough = windowId ? letThroughOf(response.headers.get('holdfast-let-through'), windowId) : undefined;
+    if (context.json) {
+      printJson(context.io, body);
+      if (letThrough) context.io.err(`holdfast: ${letThrough}\n`);
+    } else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : letThrough ? `allowed: ${letThrough}\n` : `allowed: nothing holds ${subject} now\n`);
     if (notice) context.io.err(windowId ? notifyOnlyNotice(notice, windowId) : `holdfast: ${notice}\n`);
     return ExitCode.ok;
   }

@@ -68,6 +68,38 @@ describe('holdfast gate for a notify-only window in a hold', () => {
   });
 });
 
+describe('holdfast gate for a window let through a hold by an override', () => {
+  afterEach(closeStandIns);
+
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f3';
+  const HOLDS = ['0190e0c8-0000-7000-8000-0000000000b2', '0190e0c8-0000-7000-8000-0000000000b3'];
+
+  it("exits 0 saying which run is let through which holds, from the planner's Holdfast-Let-Through, not that nothing holds it", async () => {
+    const planner = await standInService(() => ({ body: { allowed: true }, headers: { 'holdfast-let-through': `run=2; holds=${HOLDS.join(',')}` } }));
+    for (const wait of [[], ['--wait', '--timeout', '1m']]) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, ...wait, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+      expect(said.out).toBe(`allowed: window ${WINDOW}'s run 2 is let through holds ${HOLDS.join(', ')} by an override (holdfast audit --subject ${WINDOW} says who let it through and why)\n`);
+      expect(said.err).toBe('');
+    }
+  });
+
+  it('names one hold as one, and with --json prints the answer as it came and says it on stderr', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true }, headers: { 'holdfast-let-through': `run=1; holds=${HOLDS[0]}` } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--json', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(JSON.parse(said.out)).toEqual({ allowed: true });
+    expect(said.err).toBe(`holdfast: window ${WINDOW}'s run 1 is let through hold ${HOLDS[0]} by an override (holdfast audit --subject ${WINDOW} says who let it through and why)\n`);
+  });
+
+  it('shows a Holdfast-Let-Through of a shape it does not know as it came, never "nothing holds"', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true }, headers: { 'holdfast-let-through': `${HOLDS[0]} (run 4)` } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toBe(`allowed: window ${WINDOW}'s run in question is let through holds (${HOLDS[0]} (run 4)) by an override (holdfast audit --subject ${WINDOW} says who let it through and why)\n`);
+  });
+});
+
 describe('holdfast gate for a window whose run waits for a new slot', () => {
   afterEach(closeStandIns);
 

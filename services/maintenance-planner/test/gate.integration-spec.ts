@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
+import { HoldsService } from '../src/holds/holds.service';
 
 const clock = new ManualClock('2026-08-01T12:00:00Z');
 
@@ -19,7 +20,7 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
 
   const gate = async (query: string) => {
     const response = await service.fetch(`/v1/gate?${query}`);
-    return { status: response.status, body: (await response.json()) as Record<string, any>, retryAfter: response.headers.get('retry-after') };
+    return { status: response.status, body: (await response.json()) as Record<string, any>, retryAfter: response.headers.get('retry-after'), letThrough: response.headers.get('holdfast-let-through') };
   };
   const api = async (method: string, path: string, body: unknown) => {
     const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -168,6 +169,42 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate(ask)).status).toBe(200);
     const other = await insertHold(['DK'], '2026-08-01T16:00:00Z');
     expect((await gate(ask)).body).toMatchObject({ holdCount: 1, holds: [{ id: other }] });
+  });
+
+  it('names in Holdfast-Let-Through the holds in force that the run in question is let through by an override, its body still just allowed', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Router firmware',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['PE'] },
+      startsAt: '2026-08-01T12:20:00Z',
+      endsAt: '2026-08-01T12:50:00Z',
+      plannedZone: 'America/Lima',
+      recurrence: 'FREQ=DAILY;COUNT=3',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    const ask = `windowId=${id}`;
+    expect(await gate(ask)).toMatchObject({ status: 200, body: { allowed: true }, letThrough: null });
+    // In force now, and one beginning later within run 1 (as starting it judges it), and one on tomorrow's run alone.
+    const now = await api('POST', '/v1/holds', { regions: ['PE'], from: '2026-08-01T11:00:00Z', until: '2026-08-01T18:00:00Z', reason: 'Fiestas Patrias' });
+    const within = await api('POST', '/v1/holds', { regions: ['PE'], from: '2026-08-01T12:40:00Z', until: '2026-08-01T13:00:00Z', reason: 'presidential address' });
+    const tomorrow = await api('POST', '/v1/holds', { regions: ['PE'], from: '2026-08-02T12:00:00Z', until: '2026-08-02T13:00:00Z', reason: 'military parade' });
+    for (const hold of [now, within, tomorrow]) expect(hold.status).toBe(201);
+    expect((await gate(ask)).body).toMatchObject({ holdCount: 2 });
+    expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the firmware fixes the outage', occurrence: 1 })).status).toBe(200);
+    const letThrough = await gate(ask);
+    expect(letThrough).toMatchObject({ status: 200, letThrough: `run=1; holds=${within.body.id},${now.body.id}` });
+    // DESIGN.md's answer, exactly: callers compare it whole.
+    expect(letThrough.body).toEqual({ allowed: true });
+    // A what-if for tomorrow's run: held, not let through; the regions themselves are held, and never let through.
+    expect(await gate(`${ask}&at=2026-08-02T12:15:00Z`)).toMatchObject({ status: 423, letThrough: null, body: { holds: [{ id: tomorrow.body.id }] } });
+    expect(await gate('regions=PE')).toMatchObject({ status: 423, letThrough: null });
+    // Let through tomorrow's too: asked about that instant, the run then in question is named.
+    expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the parade route needs it', occurrence: 2 })).status).toBe(200);
+    expect(await gate(`${ask}&at=2026-08-02T12:15:00Z`)).toMatchObject({ status: 200, letThrough: `run=2; holds=${tomorrow.body.id}` });
+    // Once the holds are released nothing is let through.
+    for (const hold of [now, within, tomorrow]) expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'holiday over' })).status).toBe(200);
+    expect(await gate(ask)).toMatchObject({ status: 200, letThrough: null });
   });
 
   it('lets through only the run an override names: the run due now is still held, and cannot be started', async () => {
@@ -422,6 +459,59 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
       },
     });
     expect((await gate('regions=LV')).status).toBe(200);
+  });
+
+  it("says, of a run an open-ended hold reaches beyond HOLD_HORIZON_HOURS, that it is held though not yet marked held, and when it will be; an override lets it through as before", async () => {
+    const hold = await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-08-01T11:00:00Z', reason: 'Payment network outage' });
+    expect(hold.status).toBe(201);
+    // Its first run starts 38 h ahead, past the 24 h the hold holds runs ahead for: planned, not refused, and not marked held.
+    const planned = {
+      title: 'Ledger archive',
+      ownerTeam: 'storage',
+      footprint: { global: false, regions: ['UY'] },
+      startsAt: '2026-08-03T02:00:00Z',
+      endsAt: '2026-08-03T03:00:00Z',
+      plannedZone: 'America/Montevideo',
+      recurrence: 'FREQ=WEEKLY',
+    };
+    const window = await api('POST', '/v1/windows', planned);
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const runs = async () => ((await (await service.fetch(`/v1/windows/${id}/occurrences?to=2026-08-04T00:00:00Z`)).json()) as { items: Record<string, any>[] }).items;
+    expect(await runs()).toMatchObject([{ number: 1, status: 'scheduled', heldBy: [] }]);
+    const held = `Window ${id} is held by hold ${hold.body.id} (UY: Payment network outage).`;
+    const answer = await gate(`windowId=${id}`);
+    expect(answer).toMatchObject({ status: 423, retryAfter: '300', body: { code: 'held', holdCount: 1, holds: [{ id: hold.body.id, until: null }] } });
+    expect(answer.body.detail).toBe(
+      `${held} Hold ${hold.body.id} reaches run 1 (starting 2026-08-03T02:00:00.000Z), though that run is not yet marked held (it reads scheduled, heldBy empty): ` +
+        `the planner marks it held, and tells its owners with window.held, once it starts within HOLD_HORIZON_HOURS (24 h) of now, at its first sweep from 2026-08-02T02:00:00.000Z. ` +
+        'Wait and retry, or ask for an override with a reason.',
+    );
+    // A bounded hold over the run is linked to it at once: the run reads held by that one alone, and the detail says which is not marked yet.
+    const bounded = await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-08-03T01:00:00Z', until: '2026-08-03T04:00:00Z', reason: 'Carnival' });
+    expect(bounded.status).toBe(201);
+    expect(await runs()).toMatchObject([{ number: 1, status: 'held', heldBy: [bounded.body.id] }]);
+    expect((await gate(`windowId=${id}`)).body.detail).toContain(
+      `Hold ${hold.body.id} reaches run 1 (starting 2026-08-03T02:00:00.000Z), though that run is not yet marked held by it (its heldBy names ${bounded.body.id} only): the planner marks it held`,
+    );
+    expect((await api('POST', `/v1/holds/${bounded.body.id}/release`, { reason: 'parade moved' })).status).toBe(200);
+    try {
+      // Within the horizon the sweep marks it held, and the gate says no more than that it is held.
+      clock.set('2026-08-02T03:00:00Z');
+      await service.app.get(HoldsService).extendOpenEnded();
+      expect(await runs()).toMatchObject([{ number: 1, status: 'held', heldBy: [hold.body.id] }]);
+      expect((await gate(`windowId=${id}`)).body.detail).toBe(`${held} Wait and retry, or ask for an override with a reason.`);
+      clock.set('2026-08-01T12:00:00Z');
+      // Back before the horizon reached it, an override lets the run through, as it did.
+      const other = await api('POST', '/v1/windows', { ...planned, title: 'Ledger archive, second copy', startsAt: '2026-08-03T04:00:00Z', endsAt: '2026-08-03T05:00:00Z' });
+      expect(other.status, JSON.stringify(other.body)).toBe(201);
+      expect((await gate(`windowId=${other.body.windowId}`)).body.detail).toContain('though that run is not yet marked held');
+      expect(await api('POST', `/v1/windows/${other.body.windowId}/override`, { reason: 'the archive must run before month end' })).toMatchObject({ status: 200, body: { overridden: [hold.body.id] } });
+      expect(await gate(`windowId=${other.body.windowId}`)).toMatchObject({ status: 200, body: { allowed: true }, letThrough: `run=1; holds=${hold.body.id}` });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'outage over' })).status).toBe(200);
+    }
   });
 
   it('does not keep holds emptied by TRUNCATE', async () => {

@@ -4,7 +4,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { GateService, NOTICE_HEADER } from './gate.service';
+import { GateService, LET_THROUGH_HEADER, NOTICE_HEADER } from './gate.service';
 
 const GateQuerySchema = z
   .strictObject({
@@ -32,8 +32,16 @@ export class GateController {
     at: "instant to ask about, a what-if: the holds in force then; left out (or now, or up to 60 s before it: taken as now and answered alike), now, a window's run in question also held by a hold that begins later within it, as its start is; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)",
   })
   @ApiOkResponse({
-    description: 'nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions)',
-    headers: { [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } } },
+    description:
+      'nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions); a window whose run in question an override lets through holds in force answers 200 with a Holdfast-Let-Through header naming the run and those holds',
+    headers: {
+      [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } },
+      [LET_THROUGH_HEADER]: {
+        description:
+          'asked with windowId, for a run let through by an override: run=N; holds=ID,ID, the run in question and the holds in force at the instant asked (also one beginning later within the run, asked about now) it is let through, soonest to end first; who let it through and why: GET /v1/audit?subject={windowId}',
+        schema: { type: 'string', pattern: '^run=[0-9]+; holds=[0-9a-f-]+(,[0-9a-f-]+)*$' },
+      },
+    },
     schema: { type: 'object', required: ['allowed'], properties: { allowed: { type: 'boolean', enum: [true] } }, additionalProperties: false },
   })
   @ApiResponse({
@@ -59,8 +67,9 @@ export class GateController {
     description: "unknown-region: regions names a code the catalog does not know (GB, not UK; a custom region from HOLDFAST_CUSTOM_REGIONS); gate-at-in-the-past: at is more than 60 s before now",
   })
   async check(@Query(new ZodQueryPipe(GateQuerySchema, 'The gate query')) { windowId, regions, at }: z.output<typeof GateQuerySchema>, @Res({ passthrough: true }) response: Response) {
-    const { answer, notice } = await this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
+    const { answer, notice, letThrough } = await this.gate.check({ windowId, regions, at: at ? new Date(at) : undefined });
     if (notice) response.setHeader(NOTICE_HEADER, notice);
+    if (letThrough) response.setHeader(LET_THROUGH_HEADER, letThrough);
     return answer;
   }
 }

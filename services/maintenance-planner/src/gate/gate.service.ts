@@ -76,10 +76,17 @@ const GATE_QUERY = `
 /** The header a notify-only window's gate answer, or its run's start, names the holds in force in. */
 export const NOTICE_HEADER = 'Holdfast-Notice';
 
-/** The gate's 200, and for a notify-only window in a hold, what its Holdfast-Notice header says. */
+/** The header a window's gate answer names the run in question and the holds in force it is let through by an override in. */
+export const LET_THROUGH_HEADER = 'Holdfast-Let-Through';
+
+/**
+ * The gate's 200; for a notify-only window in a hold, what its Holdfast-Notice header says; for a run let through
+ * holds in force by an override, what its Holdfast-Let-Through header says (`run=N; holds=ID,ID`).
+ */
 export interface GateAllowed {
   answer: { allowed: true };
   notice?: string;
+  letThrough?: string;
 }
 
 /** Ids and region codes only: a header carries no hold's free-text reason (its characters need not be ones a header takes). */
@@ -188,23 +195,54 @@ export class GateService {
     // force then that ends before it starts: 423 and "ask for an override" for it sent callers to an override that found nothing to let through.
     const dueUs = (at.getTime() + this.config.settings.earlyStartMs) * 1000;
     const notDueStartUs = row.scheduled_start_us !== null && row.scheduled_start_us > dueUs ? row.scheduled_start_us : null;
-    const holding = !holdable
-      ? undefined
-      : holdSet.holding(query.windowId ? (row.global ? null : (row.regions ?? [])) : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, heldRun, notDueStartUs);
+    const footprint = row.global ? null : (row.regions ?? []);
+    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? footprint : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, heldRun, notDueStartUs);
     if (!holding || holding.count === 0) {
       if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
+      // DESIGN.md section 6's answer, exactly: callers compare it whole; what more there is to say goes in headers.
+      const allowed: GateAllowed = { answer: { allowed: true } };
       // A notify-only window runs through holds, but its owners should know one is in force as they start.
-      const flagged = row.notify_only ? holdSet.holding(row.global ? null : (row.regions ?? []), at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS) : undefined;
-      // DESIGN.md section 6's answer, exactly: callers compare it whole; the notice goes in a header.
-      return flagged && flagged.count > 0 ? { answer: { allowed: true }, notice: notifyOnlyNotice(flagged.listed, flagged.count) } : { answer: { allowed: true } };
+      const flagged = row.notify_only ? holdSet.holding(footprint, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS) : undefined;
+      if (flagged && flagged.count > 0) allowed.notice = notifyOnlyNotice(flagged.listed, flagged.count);
+      // A run let through by an override runs in the holds it was let through: "nothing holds it" would be false.
+      const overridden = row.overridden;
+      if (query.windowId && holdable && overridden !== null && row.run_number !== null) {
+        // Asked about now, as starting it judges it: also a hold it was let through that begins later within the run.
+        const inForce = holdSet.holding(footprint, at.getTime() * 1000, null, Number.POSITIVE_INFINITY, whatIf ? null : overridden, notDueStartUs);
+        const letThrough = inForce.listed.filter((hold) => overridden.includes(hold.id)).map((hold) => hold.id);
+        if (letThrough.length > 0) allowed.letThrough = `run=${row.run_number}; holds=${letThrough.join(',')}`;
+      }
+      return allowed;
     }
     this.answers.inc({ outcome: 'held' });
     // Only the regions asked that a hold holds are named: "Regions FR, DE are held" with DE free would send its owner looking for a hold on DE.
     const asked = [...new Set(regions ?? [])];
     const held = asked.length > 1 ? asked.filter((region) => holdSet.holding([region], at.getTime() * 1000, null, 0).count > 0) : asked;
     const what = query.windowId ? `Window ${query.windowId} is` : held.length === 1 ? `Region ${held[0]} is` : `Regions ${held.join(', ')} are`;
-    throw this.held(what, holding, at);
+    throw this.held(what, holding, at, query.windowId ? this.notYetMarked(row, holding) : undefined);
+  }
+
+  /**
+   * Why a window that reads scheduled, with an empty heldBy, is held at the gate: its run in question starts further ahead
+   * than HOLD_HORIZON_HOURS, and of the holds listed those not linked to it (an open-ended hold links runs only that far ahead,
+   * the sweep carrying it on) reach it all the same. Undefined when every hold listed is linked, or the run is nearer.
+   */
+  private notYetMarked(row: GateRow, { listed }: Holding): string | undefined {
+    const horizonMs = this.config.settings.holdHorizonMs;
+    if (row.scheduled_start_us === null || row.run_number === null) return undefined;
+    const startMs = Math.floor(row.scheduled_start_us / 1000);
+    if (startMs <= this.clock.now().getTime() + horizonMs) return undefined;
+    const marked = row.held_run ?? [];
+    const unmarked = listed.filter((hold) => !marked.includes(hold.id)).map((hold) => hold.id);
+    if (unmarked.length === 0) return undefined;
+    const which = unmarked.length === 1 ? `Hold ${unmarked[0]} reaches` : `Holds ${unmarked.join(', ')} reach`;
+    // Held by another hold linked to it, the run reads held, its heldBy naming that one alone.
+    const how = marked.length === 0 ? 'not yet marked held (it reads scheduled, heldBy empty)' : `not yet marked held by ${unmarked.length === 1 ? 'it' : 'them'} (its heldBy names ${marked.join(', ')} only)`;
+    return (
+      `${which} run ${row.run_number} (starting ${new Date(startMs).toISOString()}), though that run is ${how}: ` +
+      `the planner marks it held, and tells its owners with window.held, once it starts within HOLD_HORIZON_HOURS (${horizonMs / 3_600_000} h) of now, at its first sweep from ${new Date(startMs - horizonMs).toISOString()}.`
+    );
   }
 
   /**
@@ -294,7 +332,8 @@ export class GateService {
     return this.held(`Run ${number} of window ${windowId} is`, { count: linked.length, listed: linked.slice(0, GATE_LISTED_HOLDS).map(listingOf), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);
   }
 
-  private held(what: string, { count, listed, latestUntilUs }: Holding, at: Date): DomainError {
+  /** `note`: what more the detail says before what to do (notYetMarked). */
+  private held(what: string, { count, listed, latestUntilUs }: Holding, at: Date, note?: string): DomainError {
     // Nothing can start before the latest bounded hold ends, however soon an open-ended one is released.
     // Counted from now, not from `at`: Retry-After tells the caller when to ask again, whatever time it asked about.
     const retryAfterSeconds = latestUntilUs === null ? this.config.settings.gateRetryAfterSeconds : Math.max(1, Math.ceil((Math.floor(latestUntilUs / 1000) - this.clock.now().getTime()) / 1000));
@@ -303,7 +342,7 @@ export class GateService {
     return new DomainError(
       'held',
       423,
-      `${what} held by ${count === 1 ? 'hold' : 'holds'} ${named}${more}. Wait and retry, or ask for an override with a reason.`,
+      `${what} held by ${count === 1 ? 'hold' : 'holds'} ${named}${more}.${note ? ` ${note}` : ''} Wait and retry, or ask for an override with a reason.`,
       { holds: listed, holdCount: count, retryAfterSeconds, at: at.toISOString() },
     );
   }
