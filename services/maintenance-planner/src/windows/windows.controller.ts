@@ -1,10 +1,11 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, DomainError, EntityTagInterceptor, hasScope, IF_MATCH_HEADER, type Principal, RequireScope, RETRY_AFTER_HEADER, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, EntityTagInterceptor, IF_MATCH_HEADER, type Principal, RequireScope, RETRY_AFTER_HEADER, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NOTICE_HEADER } from '../gate/gate.service';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
 import { ExplanationService } from './explanation.service';
+import { mayOverride, requireOverrideScope, requirePolicyScope } from './override-scope';
 import {
   CancelWindowQuerySchema,
   CancelWindowSchema,
@@ -49,6 +50,7 @@ export class WindowsController {
   create(@Body(new ZodBodyPipe(CreateWindowSchema)) body: CreateWindowRequest, @CurrentPrincipal() principal: Principal) {
     assertMayAssignTo(principal, body.ownerTeam, 'plan a window for');
     if ('override' in body && body.override) requireOverrideScope(principal);
+    requirePolicyScope(principal, body.surgePolicy);
     return this.windows.create(body, actorOf(principal));
   }
 
@@ -88,7 +90,8 @@ export class WindowsController {
     await this.actsFor(principal, id);
     if (body.ownerTeam !== undefined) assertMayAssignTo(principal, body.ownerTeam, 'hand a window to');
     if ('override' in body && body.override) requireOverrideScope(principal);
-    return this.windows.update(id, body, ifMatch, actorOf(principal));
+    // A change of surgePolicy is judged against the policy stored, read in the change's transaction.
+    return this.windows.update(id, body, ifMatch, actorOf(principal), mayOverride(principal));
   }
 
   @Post(':id/cancel')
@@ -207,12 +210,5 @@ export class WindowsController {
   private async actsFor(principal: Principal, windowId: string): Promise<void> {
     const window = (await this.windows.get(windowId)) as { ownerTeam: string };
     assertActsFor(principal, window.ownerTeam, `Window ${windowId}`);
-  }
-}
-
-/** Planning or moving a window into a hold with `override` is an override: it needs its own scope. */
-function requireOverrideScope(principal: Principal): void {
-  if (!hasScope(principal, 'holds:override')) {
-    throw new DomainError('missing-scope', 403, 'Planning into a hold with override needs scope holds:override; plan outside the hold, or ask a key that has it.', { requiredScope: 'holds:override' });
   }
 }

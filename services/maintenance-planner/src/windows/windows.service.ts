@@ -22,6 +22,7 @@ import { allowedHoursApart } from '../slots/allowed-hours-apart';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
 import { countedDates, countOf, countStoring, replanStores, runsStored, withCount } from './recurrence-count';
+import { assertMayChangePolicy } from './override-scope';
 import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
 import { windowCancelled } from './window-cancelled';
 import { assertBodyVersionAgrees, WINDOWS } from './window-version';
@@ -517,7 +518,8 @@ export class WindowsService {
     });
   }
 
-  async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string) {
+  /** `mayOverride`: the actor's key has holds:override, which a change of surgePolicy from hold to one no hold stops needs. */
+  async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string, mayOverride: boolean) {
     const precondition = WINDOWS.precondition(ifMatch, { id, bodyVersion: request.version, required: true });
     return this.dataSource.transaction(async (tx) => {
       await tx.query(LOCK_HOLD_SET_TO_PLAN);
@@ -525,6 +527,7 @@ export class WindowsService {
       WINDOWS.assertMatches(precondition, id, row.version, 'reapply your change');
       assertBodyVersionAgrees(id, ifMatch, request.version, row.version, 'reapply your change');
       if (row.cancelled) throw new DomainError('window-cancelled', 409, `Window ${id} is cancelled; plan a new one instead.`);
+      if (request.surgePolicy) assertMayChangePolicy(id, row.surge_policy, request.surgePolicy, mayOverride);
       if (request.footprint) this.checkRegions(request.footprint.regions, 'footprint.regions');
       const next = {
         title: request.title ?? row.title,
@@ -645,7 +648,9 @@ export class WindowsService {
         const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready: linkedBefore });
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id, linkedBefore);
-        await this.auditLetGo(tx, id, letGo);
+        // Made exempt, the window is let go by every hold it was under at the change's word, not by a hold's release: the trail says whose.
+        const releasedBy = changes.includes('surgePolicy') && next.surgePolicy === 'exempt' ? { actor, reason: `surgePolicy changed to exempt by ${actor}` } : undefined;
+        await this.auditLetGo(tx, id, letGo, releasedBy);
         // A run whose time began while held, that the change lets go (its held region left the footprint, or
         // the policy no longer holds): treated as a hold's release after its start, it needs or is moved to
         // a new slot, not left scheduled to be marked missed. A new plan in time supersedes it instead.
@@ -904,9 +909,10 @@ export class WindowsService {
    * The links a change let go that its fan-out did not make again (the window moved out of the hold,
    * left its regions, or runs replanned) are on the audit trail as released, as a hold's release is.
    * Made again means for a run at the same start and end: a replan numbers runs anew, and may give a
-   * new run the number of one it moved out of the hold.
+   * new run the number of one it moved out of the hold. `by`: who let them go and why, when the change
+   * itself did (a policy no hold stops); else the hold is named, as its release would name it.
    */
-  private async auditLetGo(tx: EntityManager, windowId: string, letGo: readonly LetGoLink[]): Promise<void> {
+  private async auditLetGo(tx: EntityManager, windowId: string, letGo: readonly LetGoLink[], by?: { actor: string; reason: string }): Promise<void> {
     if (letGo.length === 0) return;
     const kept = (await tx.query(
       `SELECT l.hold_id, o.starts_at, o.ends_at FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
@@ -921,7 +927,7 @@ export class WindowsService {
         tx,
         holdId,
         released.filter((link) => link.hold_id === holdId),
-        { action: 'released', actor: `hold:${holdId}`, at: this.clock.now() },
+        { action: 'released', actor: by?.actor ?? `hold:${holdId}`, reason: by?.reason, at: this.clock.now() },
       );
     }
   }

@@ -1,0 +1,47 @@
+import type { SurgePolicy } from '@holdfast/contracts';
+import { DomainError, hasScope, type Principal } from '@holdfast/service-kit';
+
+/**
+ * Letting a window through a hold is an override, and overrides need their own scope (DESIGN.md 6),
+ * however it is asked for: `override` with a plan or a change, POST .../override, or a surgePolicy
+ * under which no hold stops the window (exempt, notify-only), a standing override of every hold on
+ * its footprint, those placed later included.
+ */
+const OVERRIDE_SCOPE = 'holds:override';
+
+export const mayOverride = (principal: Principal): boolean => hasScope(principal, OVERRIDE_SCOPE);
+
+/** Whether a window under `policy` runs through the holds on its footprint. */
+const runsThroughHolds = (policy: SurgePolicy): boolean => policy !== 'hold';
+
+/** Planning or moving a window into a hold with `override`. */
+export function requireOverrideScope(principal: Principal): void {
+  if (!mayOverride(principal)) {
+    throw new DomainError('missing-scope', 403, 'Planning into a hold with override needs scope holds:override; plan outside the hold, or ask a key that has it.', { requiredScope: OVERRIDE_SCOPE });
+  }
+}
+
+/** Planning a window under a policy no hold stops. */
+export function requirePolicyScope(principal: Principal, policy: SurgePolicy): void {
+  if (!runsThroughHolds(policy) || mayOverride(principal)) return;
+  throw new DomainError(
+    'missing-scope',
+    403,
+    `surgePolicy ${policy} lets the window run through every hold on its footprint, a standing override: planning a window so needs scope holds:override. Plan it with surgePolicy hold (the default), or ask a key that has holds:override.`,
+    { requiredScope: OVERRIDE_SCOPE, surgePolicy: policy },
+  );
+}
+
+/**
+ * Changing a window that holds stop (`from`, its policy as stored) to a policy none does. Judged on the
+ * window as locked for the change, so a change made meanwhile cannot slip one past the check.
+ */
+export function assertMayChangePolicy(windowId: string, from: SurgePolicy, to: SurgePolicy, overrides: boolean): void {
+  if (overrides || runsThroughHolds(from) || !runsThroughHolds(to)) return;
+  throw new DomainError(
+    'missing-scope',
+    403,
+    `surgePolicy ${to} would let window ${windowId} run through every hold on its footprint, a standing override: changing it from hold needs scope holds:override. Ask a key that has it for an override with a reason (POST /v1/windows/${windowId}/override), or to change the policy.`,
+    { requiredScope: OVERRIDE_SCOPE, surgePolicy: to },
+  );
+}
