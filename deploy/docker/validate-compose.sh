@@ -35,13 +35,17 @@ fi
 if command -v amtool > /dev/null; then
   echo "validating deploy/alertmanager/alertmanager.yml"
   amtool check-config deploy/alertmanager/alertmanager.yml
-  echo "checking that health alerts and the notifier's hold alerts reach the operators, traffic alerts the analyzer's intake"
+  echo "checking that only alerts marked holdfast=traffic reach the analyzer's intake; health alerts, the notifier's hold alerts and the rest the operators"
   # stderr only warns that --config.file overrides --alertmanager.url.
   routed() { amtool config routes test --config.file=deploy/alertmanager/alertmanager.yml "$@" 2>/dev/null; }
   [ "$(routed kind=holdfast-health alertname=HoldfastServiceDown)" = holdfast-operators ] \
     || { echo "a Holdfast health alert is not routed to holdfast-operators" >&2; exit 1; }
-  [ "$(routed alertname=HighTraffic region=IR)" = impact-analyzer ] \
-    || { echo "a traffic alert is not routed to the impact-analyzer" >&2; exit 1; }
+  [ "$(routed kind=holdfast-health alertname=HoldfastSignalLost region=IR metric=requests)" = holdfast-operators ] \
+    || { echo "a Holdfast health alert with a region label is not routed to holdfast-operators" >&2; exit 1; }
+  [ "$(routed alertname=HighTraffic region=IR holdfast=traffic)" = impact-analyzer ] \
+    || { echo "a traffic alert (holdfast=traffic) is not routed to the impact-analyzer" >&2; exit 1; }
+  [ "$(routed alertname=NodeFilesystemAlmostFull region=JP)" = holdfast-operators ] \
+    || { echo "an alert not marked holdfast=traffic is routed to the analyzer, where its region label would hold maintenance" >&2; exit 1; }
   for own in MaintenanceHold MaintenanceHoldTest; do
     [ "$(routed alertname=$own region=IR hold=h)" = holdfast-operators ] \
       || { echo "the notifier's $own alert is routed to the analyzer, where it would start a surge holding its own hold" >&2; exit 1; }

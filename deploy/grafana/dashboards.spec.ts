@@ -12,6 +12,7 @@ interface Target {
 }
 interface Panel {
   title: string;
+  type?: string;
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
   panels?: Panel[];
@@ -108,6 +109,16 @@ describe('Grafana dashboards provisioned from deploy/grafana', () => {
         // A metric written without a selector would escape the check above.
         expect(expr.match(/\bholdfast_[a-z0-9_]+/g)?.length ?? 0, `${panel.title}: ${expr}`).toBe(metrics.filter((name) => name.startsWith('holdfast_')).length);
         for (const metric of metrics) expect(exposed.has(metric), `${panel.title}: ${metric} is not registered by any service or library`).toBe(true);
+      }
+    }
+  });
+
+  // A stat shows the last value its query answered over the range: a gauge reset to no series (no hold active),
+  // or a counter not yet counted, would leave it showing the last count, 8 holds where there are none.
+  it.each(dashboards)('$file: every single-number stat answers 0 when its metric has no series', ({ dashboard }) => {
+    for (const panel of allPanels(dashboard.panels).filter((candidate) => ['stat', 'gauge', 'bargauge'].includes(candidate.type ?? ''))) {
+      for (const { expr } of panel.targets ?? []) {
+        if (expr && /^\s*(sum|max|min|avg|count)\s*\(/.test(expr)) expect(expr, panel.title).toMatch(/\bor vector\(0\)\s*$/);
       }
     }
   });
