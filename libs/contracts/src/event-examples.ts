@@ -47,6 +47,7 @@ const heldWindow = {
   priority: window.priority,
   surgePolicy: window.surgePolicy,
   notifyOnly: false,
+  plannedZone: window.plannedZone,
   occurrences: [heldOccurrence],
 };
 
@@ -182,6 +183,10 @@ export const EventExamples: { readonly [K in keyof EventPayloads]: EventPayloads
     windowIds: [windowId],
     windows: [{ ...heldWindow, occurrences: [{ ...heldOccurrence, status: 'needs-reschedule', proposedSlot: slot }] }],
     occurrenceCount: 1,
+    notifyOnlyWindowIds: [],
+    // From the hold's start to its release.
+    periodLocalTimes: [{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T18:20', untilLocal: '2026-06-19T13:30', offset: '+03:30', untilOffset: '+03:30' }],
+    asOf: '2026-06-19T10:00:00Z',
   },
   'hold.overridden': {
     holdId,

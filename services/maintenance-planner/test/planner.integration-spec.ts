@@ -636,10 +636,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(described.get(regional.windowId)).toMatchObject({
       title: 'regional',
       ownerTeam: 'network-platform',
+      plannedZone: 'America/Los_Angeles',
       notifyOnly: false,
       occurrences: [{ number: 1, status: 'held', inProgress: false, localTimes: [{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '2026-06-15T01:30', offset: '+03:30' }] }],
     });
     expect(described.get(running.windowId)?.occurrences[0]).toMatchObject({ inProgress: true, status: 'in-progress' });
+    expect(described.get(recurring.windowId)?.plannedZone).toBe('Europe/Berlin');
     expect(described.get(notifyOnly.windowId)).toMatchObject({ notifyOnly: true });
     expect(described.get(global.windowId)?.occurrences[0].localTimes).toEqual([expect.objectContaining({ region: 'IR', zone: 'Asia/Tehran' })]);
     expect(placed.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T06:30', offset: '+03:30', untilOffset: '+03:30' }]);
@@ -700,7 +702,16 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect(released.proposedSlot.localTimes[0]).toMatchObject({ region: 'IR', zone: 'Asia/Tehran' });
     expect(Date.parse(released.proposedSlot.startsAt)).toBeGreaterThanOrEqual(clock.nowMs());
     expect(await statusOf(after)).toBe('needs-reschedule');
-    await expectEventually(() => expect(eventsOf(holdEvents, 'hold.released').find((event) => event.data.holdId === hold.id)?.data.windows.length).toBeGreaterThan(0));
+    const releasedEvent = await expectEventually(() => {
+      const event = eventsOf(holdEvents, 'hold.released').find((candidate) => candidate.data.holdId === hold.id);
+      expect(event?.data.windows.length).toBeGreaterThan(0);
+      return event!;
+    });
+    // Its period as it was in force, from its start to its release (05:31Z, 09:01 in Tehran), and the notify-only window it flagged.
+    expect(releasedEvent.data.releasedAt).toBe('2026-06-15T05:31:00.000Z');
+    expect(releasedEvent.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T09:01', offset: '+03:30', untilOffset: '+03:30' }]);
+    expect(releasedEvent.data.notifyOnlyWindowIds).toEqual([notifyOnly.windowId]);
+    expect(releasedEvent.data.windows.find((window: { windowId: string }) => window.windowId === regional.windowId)?.plannedZone).toBe('America/Los_Angeles');
   });
 
   it('ends right when a surge.cleared overtakes its surge.started', async () => {

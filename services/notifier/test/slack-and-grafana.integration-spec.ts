@@ -106,6 +106,41 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     ]);
   });
 
+  it("Slack: a hold's Lord Howe window by its planned zone's clock, not Sydney's, and its release's local time in the zones its period is stated in", async () => {
+    const path = '/services/T1/B2/tz-review';
+    await notifier.subscribe({ channel: 'slack', target: `${slack.url}${path}`, filters: { teams: ['tz-review'] } });
+    const hold = holdPlaced(['AU'], { from: '2026-06-14T12:00:00Z' });
+    const [windowId] = hold.data.windowIds;
+    // 02:00-03:00 on Lord Howe Island (UTC+10:30 in the southern winter), listed by the planner in AU's principal zone, Sydney's 01:30-02:30.
+    const run = {
+      number: 1,
+      startsAt: '2026-06-14T15:30:00Z',
+      endsAt: '2026-06-14T16:30:00Z',
+      status: 'held' as const,
+      localTimes: [{ region: 'AU', zone: 'Australia/Sydney', startsAtLocal: '2026-06-15T01:30', endsAtLocal: '2026-06-15T02:30', offset: '+10:00' }],
+    };
+    const window = { windowId, title: 'LH winter 0200', ownerTeam: 'tz-review', priority: 'routine' as const, surgePolicy: 'hold' as const, notifyOnly: false, plannedZone: 'Australia/Lord_Howe', occurrences: [run] };
+    const placed = createEvent('hold.placed', { ...hold.data, windows: [window], periodLocalTimes: [{ region: 'AU', zone: 'Australia/Sydney', fromLocal: '2026-06-14T22:00', offset: '+10:00' }] }, { source: 'notifier-spec' });
+    const released = createEvent(
+      'hold.released',
+      {
+        ...holdReleased(hold).data,
+        windows: [{ ...window, occurrences: [{ ...run, status: 'needs-reschedule' as const }] }],
+        periodLocalTimes: [{ region: 'AU', zone: 'Australia/Sydney', fromLocal: '2026-06-14T22:00', untilLocal: '2026-06-15T09:30', offset: '+10:00', untilOffset: '+10:00' }],
+      },
+      { source: 'notifier-spec' },
+    );
+    await publisher.publish(placed, released);
+
+    const sent = () => slack.requests.filter((request) => request.path === path).map((request) => JSON.parse(request.body).blocks[1].fields);
+    await expectEventually(() => expect(sent()).toHaveLength(2));
+    const lordHoweRun = '*What*\nLH winter 0200 (team tz-review, Mon 15 Jun 02:00 → 03:00 Australia/Lord_Howe (UTC+10:30))';
+    expect(sent().map((fields) => [fields[0].text, fields[3].text])).toEqual([
+      [lordHoweRun, '*Local time*\n*AU* from Sun 14 Jun 22:00 Australia/Sydney (UTC+10:00)'],
+      [lordHoweRun, '*Local time*\n*AU* released Mon 15 Jun 09:30 Australia/Sydney (UTC+10:00)'],
+    ]);
+  });
+
   it('Grafana: an annotation from the hold start with region/window/hold tags, whose end is set on release', async () => {
     const { id } = await notifier.subscribe({ channel: 'grafana', target: grafana.url, secret: 'glsa_service_account_token', filters: { regions: ['DE'] } });
     const hold = holdPlaced(['DE']);

@@ -57,6 +57,7 @@ describe('event schemas', () => {
     ['a hold ending before its period starts', 'hold.placed', withChange('hold.placed', { until: '2026-06-01T00:00:00Z' }), 'until: must be after from'],
     ['an unknown hold source', 'hold.placed', withChange('hold.placed', { source: 'rumour' }), 'source: Invalid option'],
     ['a release with a window id that is not a UUID', 'hold.released', withChange('hold.released', { windowIds: ['nope'] }), 'windowIds.0: must be a UUID'],
+    ['a held window planned in an offset, not a zone', 'hold.placed', withChange('hold.placed', { windows: [{ ...EventExamples['hold.placed'].windows![0], plannedZone: '+10:30' }] }), 'windows.0.plannedZone: must be an IANA time zone name'],
     ['an override by nobody', 'hold.overridden', withChange('hold.overridden', { overriddenBy: '' }), 'overriddenBy: must not be empty'],
   ];
 
@@ -67,6 +68,16 @@ describe('event schemas', () => {
   it('accepts a hold until released, with until absent or null', () => {
     expect(problems('hold.placed', withChange('hold.placed', { until: undefined }))).toEqual([]);
     expect(problems('hold.placed', withChange('hold.placed', { until: null }))).toEqual([]);
+  });
+
+  it("accepts a hold event's windows with their planned zone, and without it, as a planner before 2026-12-07 sent them", () => {
+    const lordHowe = { ...EventExamples['hold.placed'].windows![0], plannedZone: 'Australia/Lord_Howe' };
+    const { plannedZone: _, ...unzoned } = lordHowe;
+    for (const type of ['hold.placed', 'hold.released'] as const) {
+      expect(problems(type, withChange(type, { windows: [lordHowe] }))).toEqual([]);
+      expect(problems(type, withChange(type, { windows: [unzoned] }))).toEqual([]);
+    }
+    expect(problems('hold.overridden', withChange('hold.overridden', { window: lordHowe }))).toEqual([]);
   });
 
   it('accepts an alert surge with neither metric nor evidence', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActorSchema, EntityIdSchema, InstantSchema, RegionCodeSchema } from './common.schema';
+import { ActorSchema, EntityIdSchema, IanaZoneSchema, InstantSchema, RegionCodeSchema } from './common.schema';
 import { OccurrenceSchema, RegionLocalTimeSchema, SurgePolicySchema, WindowPrioritySchema } from './window-snapshot.v1';
 
 /**
@@ -14,6 +14,12 @@ export const HoldWindowSchema = z.strictObject({
   surgePolicy: SurgePolicySchema,
   /** A notify-only window: its owner is told, nothing is held. */
   notifyOnly: z.boolean(),
+  /**
+   * The zone the owner planned in (the window snapshot's `plannedZone`), so a reader shows a run by that clock where it is one of
+   * a region's own zones (Australia/Lord_Howe in AU, which the occurrences' local times give in Australia/Sydney). Absent from
+   * events of a planner before 2026-12-07.
+   */
+  plannedZone: IanaZoneSchema.optional(),
   /** The occurrences concerned, each with its status and local times; `inProgress` ones run on. */
   occurrences: z.array(OccurrenceSchema).max(100),
 });
@@ -42,6 +48,7 @@ export const holdWindowsShape = {
   occurrenceCount: z.int().nonnegative().optional(),
   /** Notify-only windows in the hold's regions and period: flagged, not held. */
   notifyOnlyWindowIds: z.array(EntityIdSchema).optional(),
+  /** The hold's period in each of its regions' zones; hold.released's runs from the hold's start to its release. */
   periodLocalTimes: z.array(HoldPeriodLocalTimeSchema).optional(),
   /** When the hold's end was last moved (surge.updated) or the instant it was let go. */
   asOf: InstantSchema.optional(),

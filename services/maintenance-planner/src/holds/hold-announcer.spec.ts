@@ -146,4 +146,40 @@ describe("a hold's period in its regions' local times", () => {
   it('gives an open-ended hold neither an end nor its offset', () => {
     expect(announcer.periodLocalTimes(hold('2026-10-24T20:00:00Z', null))[0]).toEqual({ region: 'DE', zone: 'Europe/Berlin', fromLocal: '2026-10-24T22:00', offset: '+02:00' });
   });
+
+  it('gives a released hold the period it was in force, from its start to its release, whatever end it was placed with', () => {
+    // A surge's hold placed open-ended, or with an expected end it outlasted, released after the night Berlin left summer time.
+    for (const placed of [hold('2026-10-24T20:00:00Z', null), hold('2026-10-24T20:00:00Z', '2026-10-25T00:00:00Z')]) {
+      expect(announcer.releasedPeriodLocalTimes(placed, new Date('2026-10-25T04:10:00Z'))).toEqual([
+        { region: 'DE', zone: 'Europe/Berlin', fromLocal: '2026-10-24T22:00', untilLocal: '2026-10-25T05:10', offset: '+02:00', untilOffset: '+01:00' },
+        { region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-10-24T23:30', untilLocal: '2026-10-25T07:40', offset: '+03:30', untilOffset: '+03:30' },
+      ]);
+    }
+  });
+
+  it('gives a hold declared ahead and released before it began a period that ends where it begins, never before', () => {
+    expect(announcer.releasedPeriodLocalTimes(hold('2026-10-24T20:00:00Z', '2026-10-25T04:00:00Z'), new Date('2026-10-20T09:00:00Z'))[0]).toEqual({
+      region: 'DE',
+      zone: 'Europe/Berlin',
+      fromLocal: '2026-10-24T22:00',
+      untilLocal: '2026-10-24T22:00',
+      offset: '+02:00',
+      untilOffset: '+02:00',
+    });
+  });
+});
+
+describe("a hold event's windows", () => {
+  it('name the zone each window was planned in, which its runs\' local times (each region\'s principal zone) do not: Lord Howe Island for AU', () => {
+    // 02:00-03:00 on Lord Howe Island (UTC+10:30 in the southern winter) is 01:30-02:30 in Sydney.
+    const id = randomUUID();
+    const start = new Date('2027-06-05T15:30:00Z');
+    const row: WindowRow = { id, version: 1, title: 'LH winter 0200', owner_team: 'tz-review', footprint_global: false, footprint_regions: ['AU'], footprint_shares: null, starts_at: start, ends_at: new Date(start.getTime() + 3_600_000), planned_zone: 'Australia/Lord_Howe', recurrence: null, exdates: [], priority: 'routine', surge_policy: 'hold', flexibility: null, status: 'held', cancelled: false, expanded_until: start, planned_local_start: null };
+    const run: OccurrenceRow = { window_id: id, number: 1, starts_at: start, ends_at: row.ends_at, status: 'scheduled', started_at: null, completed_at: null, proposed_slot: null };
+    const [window] = announcer.assemble([{ window_id: id, number: 1, kind: 'held', in_progress: false }], [row], [run]);
+    const { windows } = announcer.holdWindows([window], ['AU']);
+    expect(windows).toMatchObject([{ windowId: id, plannedZone: 'Australia/Lord_Howe', occurrences: [{ localTimes: [{ region: 'AU', zone: 'Australia/Sydney', startsAtLocal: '2027-06-06T01:30' }] }] }]);
+    // hold.overridden's window is the same view.
+    expect(announcer.holdWindow(window, ['AU']).plannedZone).toBe('Australia/Lord_Howe');
+  });
 });

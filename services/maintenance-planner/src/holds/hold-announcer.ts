@@ -282,11 +282,12 @@ export class HoldAnnouncer {
       priority: window.row.priority,
       surgePolicy: window.row.surge_policy,
       notifyOnly: window.row.surge_policy === 'notify-only',
+      plannedZone: window.row.planned_zone,
       occurrences: window.occurrences.slice(0, 100).map((entry) => occurrenceView(entry.row, regions, this.localTimes, entry.inProgress)),
     };
   }
 
-  periodLocalTimes(hold: HoldRow): HoldPeriodLocalTime[] {
+  periodLocalTimes(hold: Pick<HoldRow, 'regions' | 'from_at' | 'until_at'>): HoldPeriodLocalTime[] {
     return hold.regions.map((region) => {
       const end = hold.until_at ?? new Date(hold.from_at.getTime() + 60_000);
       const [local] = this.localTimes.of(hold.from_at, end, [region]);
@@ -299,6 +300,15 @@ export class HoldAnnouncer {
         ...(hold.until_at && local.endOffset ? { untilOffset: local.endOffset } : {}),
       };
     });
+  }
+
+  /**
+   * A released hold's period as it was in force: from its start to its release, whatever end it was placed with (a surge's
+   * is an estimate, or none). A hold declared ahead and released before it began ends where it begins, never before.
+   */
+  releasedPeriodLocalTimes(hold: Pick<HoldRow, 'regions' | 'from_at'>, releasedAt: Date): HoldPeriodLocalTime[] {
+    if (releasedAt > hold.from_at) return this.periodLocalTimes({ ...hold, until_at: releasedAt });
+    return this.periodLocalTimes({ ...hold, until_at: null }).map((line) => ({ ...line, untilLocal: line.fromLocal, untilOffset: line.offset }));
   }
 
   /** window.held for every window with an occurrence this hold now holds. */

@@ -326,6 +326,8 @@ export class HoldsService implements BeforeApplicationShutdown {
         windowIds: heldIds.slice(0, HOLD_EVENT_WINDOW_IDS),
         ...this.announcer.holdWindows(windows, hold.regions, windowCountOf(touched)),
         occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+        notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, HOLD_EVENT_WINDOW_IDS),
+        periodLocalTimes: this.announcer.releasedPeriodLocalTimes(hold, now),
         asOf: now.toISOString(),
       },
       this.holdChain(hold, clearance ?? hold.placed_event_id),

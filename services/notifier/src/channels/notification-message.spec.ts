@@ -95,6 +95,30 @@ describe('MessageRenderer, a window planned in a zone its regions read otherwise
     const planned = renderer.render(delivered('window.scheduled', { ...lordHowe, footprint: { global: false, regions: ['IR'] }, plannedZone: 'America/Los_Angeles' }));
     expect(planned.localTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', text: 'Sun 14 Jun 19:00 → 20:00 Asia/Tehran (UTC+03:30)' }]);
   });
+
+  // A hold's windows as the planner lists them: each run's local times in the region's principal zone, with the window's planned zone.
+  const lordHoweHeld = {
+    windowId: '0190a7d1-0000-7abc-8def-0123456789ab',
+    title: 'LH winter 0200',
+    ownerTeam: 'tz-review',
+    priority: 'routine' as const,
+    surgePolicy: 'hold' as const,
+    notifyOnly: false,
+    plannedZone: 'Australia/Lord_Howe',
+    occurrences: [{ number: 1, startsAt: lordHowe.startsAt, endsAt: lordHowe.endsAt, status: 'held' as const, localTimes: [{ region: 'AU', zone: 'Australia/Sydney', startsAtLocal: '2026-06-15T01:30', endsAtLocal: '2026-06-15T02:30' }] }],
+  };
+  const holdEvent = <T extends 'hold.placed' | 'hold.released'>(type: T, data: object) =>
+    renderer.render(createEvent(type, { ...EventExamples[type], regions: ['AU'], windowIds: [lordHoweHeld.windowId], periodLocalTimes: undefined, ...data } as never, { source: 'spec' }) as unknown as DeliveredEvent);
+
+  it("gives a Lord Howe window's run in a hold's messages by its planned zone's clock, as window.held does, not Sydney's", () => {
+    const lordHoweRun = 'LH winter 0200 (team tz-review, Mon 15 Jun 02:00 → 03:00 Australia/Lord_Howe (UTC+10:30))';
+    expect(holdEvent('hold.placed', { windows: [lordHoweHeld] }).what).toBe(lordHoweRun);
+    expect(holdEvent('hold.released', { windows: [{ ...lordHoweHeld, occurrences: [{ ...lordHoweHeld.occurrences[0], status: 'scheduled' }] }] }).what).toBe(lordHoweRun);
+    // Planned in another country's zone, or by a planner that sent no planned zone: the region's own, as the planner listed it.
+    expect(holdEvent('hold.placed', { windows: [{ ...lordHoweHeld, plannedZone: 'America/Los_Angeles' }] }).what).toBe('LH winter 0200 (team tz-review, Mon 15 Jun 01:30 → 02:30 Australia/Sydney (UTC+10:00))');
+    const { plannedZone: _, ...unzoned } = lordHoweHeld;
+    expect(holdEvent('hold.placed', { windows: [unzoned] }).what).toBe('LH winter 0200 (team tz-review, Mon 15 Jun 01:30 → 02:30 Australia/Sydney (UTC+10:00))');
+  });
 });
 
 describe('MessageRenderer, surges', () => {
@@ -129,6 +153,18 @@ describe('MessageRenderer, a held window', () => {
   it('falls back to the hold by id for an event from a planner that sent no reason', () => {
     const { holdReason: _, ...older } = EventExamples['window.held'];
     expect(renderer.render(createEvent('window.held', older, { source: 'spec' }) as unknown as DeliveredEvent).why).toBe(`hold …${older.holdId.slice(-8)}`);
+  });
+
+  it("gives a release's local time in the zones its period is stated in, as a placement's, a region only the planner knows included", () => {
+    // eu-west is configured on the planner, not in this catalog: without the period's zones the release read as UTC.
+    const period = { region: 'eu-west', zone: 'Europe/Dublin', fromLocal: '2026-06-15T15:50', untilLocal: '2026-06-19T11:00', offset: '+01:00', untilOffset: '+01:00' };
+    const released = renderer.render(createEvent('hold.released', { ...EventExamples['hold.released'], regions: ['eu-west'], periodLocalTimes: [period] }, { source: 'spec' }) as unknown as DeliveredEvent);
+    expect(released.localTimes).toEqual([{ region: 'eu-west', zone: 'Europe/Dublin', text: 'released Fri 19 Jun 11:00 Europe/Dublin (UTC+01:00)' }]);
+    // A planner that stated no period: each region's zone by the catalog, as before.
+    const { periodLocalTimes: _, ...unstated } = EventExamples['hold.released'];
+    expect(renderer.render(createEvent('hold.released', unstated, { source: 'spec' }) as unknown as DeliveredEvent).localTimes).toEqual([
+      { region: 'IR', zone: 'Asia/Tehran', text: 'released Fri 19 Jun 13:30 Asia/Tehran (UTC+03:30)' },
+    ]);
   });
 
   it("links a hold with no window to its region's page, or to every region's when it has several", () => {

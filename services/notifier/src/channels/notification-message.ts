@@ -1,4 +1,4 @@
-import type { AnyHoldfastEvent, HoldWindow, Slot, WindowSnapshot } from '@holdfast/contracts';
+import type { AnyHoldfastEvent, HoldPeriodLocalTime, HoldWindow, Slot, WindowSnapshot } from '@holdfast/contracts';
 import type { RegionCatalog } from '@holdfast/regions';
 import { DateTime } from 'luxon';
 import type { DeliveredEvent } from '../deliveries/delivery.entity';
@@ -83,9 +83,7 @@ export class MessageRenderer {
           what: this.windowsText(windowIds, held, event.data.windowsTruncated),
           why: event.data.reason,
           until: event.data.until ? `until ${utc(event.data.until)}` : 'until released',
-          localTimes: event.data.periodLocalTimes?.length
-            ? event.data.periodLocalTimes.map((line) => ({ region: line.region, zone: line.zone, text: localRange(line.zone, event.data.from, event.data.until) }))
-            : this.localTimes(event.data.regions, event.data.from, event.data.until),
+          localTimes: this.holdLocalTimes(event.data, event.data.from, event.data.until),
           link: this.linkFor(windowIds, event.data.regions),
           linkLabel: WHY_HELD,
           regions: event.data.regions,
@@ -101,7 +99,7 @@ export class MessageRenderer {
           what: this.windowsText(event.data.windowIds, held, event.data.windowsTruncated),
           why: event.data.reason,
           until: `released ${utc(event.data.releasedAt)}${event.data.releasedBy ? ` by ${event.data.releasedBy}` : ''}`,
-          localTimes: this.localTimes(event.data.regions, event.data.releasedAt, null, 'released'),
+          localTimes: this.holdLocalTimes(event.data, event.data.releasedAt, null, 'released'),
           link: this.linkFor(event.data.windowIds, event.data.regions),
           regions: event.data.regions,
           teams: [...new Set(held.map((window) => window.ownerTeam))],
@@ -205,7 +203,8 @@ export class MessageRenderer {
       return `${held
         .map((window) => {
           const next = window.occurrences[0];
-          const when = next?.localTimes[0] ? `, ${localRange(next.localTimes[0].zone, next.startsAt, next.endsAt)}` : '';
+          const line = next?.localTimes[0];
+          const when = line ? `, ${localRange(this.zoneShown(line.region, line.zone, window.plannedZone), next.startsAt, next.endsAt)}` : '';
           return `${window.title} (team ${window.ownerTeam}${window.notifyOnly ? ', notify-only: runs' : ''}${when})`;
         })
         .join('; ')}${more}`;
@@ -219,12 +218,18 @@ export class MessageRenderer {
     const { startsAt, endsAt, localTimes } = slot ?? run;
     if (!localTimes?.length && window.footprint.global) return [{ region: 'planned', zone: window.plannedZone, text: localRange(window.plannedZone, startsAt, endsAt) }];
     const lines = localTimes?.length ? localTimes.map((line) => ({ region: line.region, zone: line.zone })) : window.footprint.regions.map((region) => ({ region, zone: this.zoneOf(region) }));
-    // A region among whose zones the window was planned reads it by that clock (Australia/Lord_Howe in AU), not by its
-    // principal zone's: Australia/Sydney reads a Lord Howe run half an hour off in the southern winter.
     return lines.map(({ region, zone }) => {
-      const shown = zone !== window.plannedZone && this.catalog.find(region)?.zones.includes(window.plannedZone) ? window.plannedZone : zone;
+      const shown = this.zoneShown(region, zone, window.plannedZone);
       return { region, zone: shown, text: localRange(shown, startsAt, endsAt) };
     });
+  }
+
+  /**
+   * The zone a region reads a window's run by: the zone it was planned in when that is one of the region's own (Australia/Lord_Howe
+   * in AU), not its principal zone (`zone`): Australia/Sydney reads a Lord Howe run half an hour off in the southern winter.
+   */
+  private zoneShown(region: string, zone: string, plannedZone: string | undefined): string {
+    return plannedZone && zone !== plannedZone && this.catalog.find(region)?.zones.includes(plannedZone) ? plannedZone : zone;
   }
 
   private zoneOf(region: string): string {
@@ -237,6 +242,12 @@ export class MessageRenderer {
       const zone = this.zoneOf(region);
       return { region, zone, text: localRange(zone, from, to, at) };
     });
+  }
+
+  /** localTimes of a hold in the zones its period is stated in (the planner's: a custom region only it knows included), else in the catalog's. */
+  private holdLocalTimes(hold: { regions: readonly string[]; periodLocalTimes?: readonly HoldPeriodLocalTime[] }, from: string, to?: string | null, at?: string): LocalTimeLine[] {
+    if (!hold.periodLocalTimes?.length) return this.localTimes(hold.regions, from, to, at);
+    return hold.periodLocalTimes.map(({ region, zone }) => ({ region, zone, text: localRange(zone, from, to, at) }));
   }
 
   /** A hold's first window, else its region when it has one, else the week page of every region. */
