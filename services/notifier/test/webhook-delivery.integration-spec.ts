@@ -233,7 +233,17 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     const asEdge = (path: string, body: object = {}) =>
       fetch(`${suite.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` }, body: JSON.stringify(body) });
     const [storageDelivery] = await suite.notifier.deliveries(`subscriptionId=${storage.id}`);
+    const [edgeDelivery] = await suite.notifier.deliveries(`subscriptionId=${edge.id}`);
     expect(await (await asEdge(`/v1/deliveries/${storageDelivery.id}/replay`)).json()).toMatchObject({ status: 403, code: 'other-team', ownerTeam: 'storage' });
+    // In bulk as one by one: another team's subscription, or its deliveries among the ids, are refused, not skipped in silence.
+    const otherSubscription = await asEdge('/v1/deliveries/replay', { subscriptionId: storage.id });
+    expect(otherSubscription.status).toBe(403);
+    expect(await otherSubscription.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage', detail: expect.stringContaining(`Subscription ${storage.id} belongs to team storage`) });
+    const otherDeliveries = await asEdge('/v1/deliveries/replay', { ids: [edgeDelivery.id, storageDelivery.id] });
+    expect(otherDeliveries.status).toBe(403);
+    expect(await otherDeliveries.json()).toMatchObject({ code: 'other-team', deliveryIds: [storageDelivery.id], ownerTeams: ['storage'], detail: expect.stringContaining(storageDelivery.id) });
+    // Refused whole: the team's own delivery named with it waits for a replay that leaves the other out.
+    expect(await suite.notifier.deliveries(`subscriptionId=${edge.id}`)).toMatchObject([{ id: edgeDelivery.id, status: 'dead' }]);
     const everyDead = await asEdge('/v1/deliveries/replay');
     expect(everyDead.status).toBe(202);
     expect(await everyDead.json()).toEqual({ replayed: 1 });

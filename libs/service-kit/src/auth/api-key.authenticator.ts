@@ -21,8 +21,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 @Injectable()
 export class ApiKeyAuthenticator extends Authenticator {
-  /** Key ids this process has authenticated: real keys, so as many as an admin made, never a guess. */
-  private readonly accepted = new Set<string>();
+  /** The stored hash of each key this process has authenticated, by key id: real keys, so as many as an admin made, never a guess. */
+  private readonly accepted = new Map<string, string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -52,24 +52,31 @@ export class ApiKeyAuthenticator extends Authenticator {
     if (!row) throw new DomainError('unknown-key', 401, `API key hf_${keyId} is not known here. Use a key an admin created with POST /v1/keys; a key just created may take a moment to reach every service.`);
     // The id is no secret (key lists show it): saying the secret is wrong sends the caller to the copy, not to wait for a key that exists.
     if (!matchesHash(key, row.hash)) throw new DomainError('wrong-key-secret', 401, `The secret of API key hf_${keyId} is wrong: check that the whole key was copied (the part after hf_${keyId}_). It was shown once, when created; if it is lost, ask an admin for a new key.`);
-    if (row.revoked_at) throw new DomainError('revoked-key', 401, `API key hf_${keyId} was revoked at ${row.revoked_at.toISOString()}. Ask an admin of team ${row.team} for a new one.`);
+    if (row.revoked_at) {
+      this.accepted.delete(keyId);
+      throw new DomainError('revoked-key', 401, `API key hf_${keyId} was revoked at ${row.revoked_at.toISOString()}. Ask an admin of team ${row.team} for a new one.`);
+    }
     const now = this.clock.now();
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
       // GREATEST: another replica may have written a later use meanwhile.
       await this.dataSource.query('UPDATE api_key_copy SET last_used_at = GREATEST(last_used_at, $2) WHERE key_id = $1', [keyId, now]);
       this.keys.used(keyId, now);
     }
-    this.accepted.add(keyId);
+    this.accepted.set(keyId, row.hash);
     return { kind: 'api-key', id: keyId, team: row.team, scopes: row.scopes };
   }
 
-  /** The bootstrap key, or a key id authenticated here before (its secret is still checked). */
+  /**
+   * The bootstrap key, or a whole key authenticated here before and not since refused as revoked. Never an id alone:
+   * ids are no secret (key lists, createdBy, the audit trail), and one with a wrong secret is a guess like any other.
+   */
   override vouchesFor(request: Request): boolean {
     const key = bearerTokenOf(request.header('authorization'));
     if (!key) return false;
     const { bootstrap } = this.config.auth;
     if (bootstrap && matchesHash(key, bootstrap.keyHash)) return true;
     const keyId = apiKeyIdOf(key);
-    return keyId !== undefined && this.accepted.has(keyId);
+    const hash = keyId === undefined ? undefined : this.accepted.get(keyId);
+    return hash !== undefined && matchesHash(key, hash);
   }
 }

@@ -15,10 +15,10 @@ export type CredentialKind = 'API key' | 'alertmanager credential' | 'grafana cr
  * Failed authentications per client address and kind of credential per minute, in this process.
  * Past the limit the address's requests are refused before their credentials are read, so a
  * caller trying a sender's password gets a few guesses a minute and guessed key ids cost no lookup
- * in PostgreSQL; `vouched` lets through a credential this process has accepted before (a key id it
- * authenticated), so a client sharing the address (a NAT, a proxy not named in
- * HOLDFAST_TRUST_PROXY) with a broken one keeps working. The address is Express's `request.ip`.
- * HOLDFAST_AUTH_FAILURES_PER_MINUTE 0 turns it off.
+ * in PostgreSQL; `vouched` lets through a credential this process has accepted before (a whole key
+ * it authenticated, never a known id with another secret), so a client sharing the address (a NAT,
+ * a proxy not named in HOLDFAST_TRUST_PROXY) with a broken one keeps working. The address is
+ * Express's `request.ip`. HOLDFAST_AUTH_FAILURES_PER_MINUTE 0 turns it off.
  */
 @Injectable()
 export class AuthFailureLimiter {

@@ -8,6 +8,7 @@ import type { SharedServiceConfig } from '../config/service-config';
 import { CreateApiKeyCopy1764000050000 } from '../migrations/1764000050000-create-api-key-copy';
 import { generateApiKey } from './api-key';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { KEY_COPY_TTL_MS, KeyCopyCache } from './key-copy-cache';
 import { applyKeyState } from './key-state.consumer';
 
@@ -45,6 +46,7 @@ describe('API key rows remembered per process, against the real PostgreSQL', () 
     return { key, state };
   };
   const ask = (replica: Replica, key: string) => replica.authenticator.authenticate({ header: (name: string) => (name === 'authorization' ? `Bearer ${key}` : undefined) } as Request);
+  const presenting = (bearer: string) => ({ header: (name: string) => (name === 'authorization' ? `Bearer ${bearer}` : undefined) }) as Request;
   const bothListening = () => expectEventually(() => expect(replicas.map((replica) => replica.cache.listening)).toEqual([true, true]));
 
   beforeAll(async () => {
@@ -69,16 +71,18 @@ describe('API key rows remembered per process, against the real PostgreSQL', () 
     await database?.drop();
   });
 
-  it('vouches, from memory alone, for a key id it has authenticated and no other', async () => {
+  it('vouches, from memory alone, for a key it has authenticated, secret and all, and no other', async () => {
     const { key, state } = await newKey();
-    const presenting = (bearer: string) => ({ header: (name: string) => (name === 'authorization' ? `Bearer ${bearer}` : undefined) }) as Request;
     const [first, second] = replicas;
     expect(first.authenticator.vouchesFor(presenting(key))).toBe(false);
     await ask(first, key);
     expect(first.authenticator.vouchesFor(presenting(key))).toBe(true);
-    // The id is what is vouched for: its secret is still checked when the request is authenticated.
-    expect(first.authenticator.vouchesFor(presenting(`hf_${state.keyId}_${'A'.repeat(43)}`))).toBe(true);
-    await expect(ask(first, `hf_${state.keyId}_${'A'.repeat(43)}`)).rejects.toMatchObject({ code: 'wrong-key-secret', status: 401 });
+    // Key ids are no secret (key lists, createdBy, the audit trail): the id with another secret is vouched for by nothing.
+    const guessed = `hf_${state.keyId}_${'A'.repeat(43)}`;
+    expect(first.authenticator.vouchesFor(presenting(guessed))).toBe(false);
+    await expect(ask(first, guessed)).rejects.toMatchObject({ code: 'wrong-key-secret', status: 401 });
+    // Whoever sent that, the key's holder is still vouched for.
+    expect(first.authenticator.vouchesFor(presenting(key))).toBe(true);
     expect(second.authenticator.vouchesFor(presenting(key))).toBe(false);
     expect(first.authenticator.vouchesFor(presenting(generateApiKey().key))).toBe(false);
     expect(first.authenticator.vouchesFor({ header: () => undefined } as unknown as Request)).toBe(false);
@@ -99,6 +103,37 @@ describe('API key rows remembered per process, against the real PostgreSQL', () 
     for (const replica of replicas) {
       await expectEventually(() => expect(ask(replica, key)).rejects.toMatchObject({ status: 401, code: 'revoked-key' }), { intervalMs: 5 });
     }
+  });
+
+  it('stops vouching for a key once it is refused as revoked', async () => {
+    const { key, state } = await newKey();
+    const [first] = replicas;
+    await ask(first, key);
+    await consumed({ ...state, revokedAt: clock.now().toISOString() });
+    await expectEventually(() => expect(ask(first, key)).rejects.toMatchObject({ code: 'revoked-key' }), { intervalMs: 5 });
+    expect(first.authenticator.vouchesFor(presenting(key))).toBe(false);
+  });
+
+  it('refuses an address over its failures a known key id with a wrong secret and a revoked key, and lets the keys it accepted through', async () => {
+    const limiter = new AuthFailureLimiter({ limits: { authFailuresPerMinute: 3 } } as SharedServiceConfig);
+    const [first] = replicas;
+    const from = (address: string, bearer: string) => {
+      const request = { ip: address, header: presenting(bearer).header } as Request;
+      return limiter.guard(request, 'API key', () => first.authenticator.authenticate(request), () => first.authenticator.vouchesFor(request));
+    };
+    const held = await newKey();
+    const revoked = await newKey();
+    for (const { key } of [held, revoked]) await from('198.51.100.20', key);
+    await consumed({ ...revoked.state, revokedAt: clock.now().toISOString() });
+    await expectEventually(() => expect(from('198.51.100.20', revoked.key)).rejects.toMatchObject({ code: 'revoked-key' }), { intervalMs: 5 });
+
+    const guessed = `hf_${held.state.keyId}_${'A'.repeat(43)}`;
+    for (let attempt = 0; attempt < 3; attempt++) await expect(from('203.0.113.9', guessed)).rejects.toMatchObject({ status: 401, code: 'wrong-key-secret' });
+    for (const bearer of [guessed, revoked.key, generateApiKey().key]) {
+      await expect(from('203.0.113.9', bearer), bearer).rejects.toMatchObject({ status: 429, code: 'too-many-failed-authentications' });
+    }
+    // The guesses at its secret from 203.0.113.9 stop the key's holder nowhere, not even there.
+    for (const address of ['198.51.100.20', '203.0.113.9']) expect(await from(address, held.key)).toMatchObject({ id: held.state.keyId });
   });
 
   it('refuses a key state that would give a known key another secret, team or scopes, and keeps the key as it was', async () => {

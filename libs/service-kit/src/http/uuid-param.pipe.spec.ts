@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generateApiKey } from '../auth/api-key';
 import { DomainError } from '../errors/domain.error';
 import { UuidParamPipe } from './uuid-param.pipe';
 
@@ -21,6 +22,23 @@ describe('UuidParamPipe', () => {
       expect(refused, JSON.stringify(bad)).toBeInstanceOf(DomainError);
       expect(refused).toMatchObject({ status: 400, code: 'invalid-path', extensions: { errors: [{ path: 'id', message: 'must be a UUID' }] } });
       expect((refused as DomainError).message).toBe(`The id in the path must be a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b; "${bad}" is not one.`);
+    }
+  });
+
+  it('never repeats the secret of an API key sent as the id, and says where a key goes', () => {
+    const { key, keyId } = generateApiKey();
+    for (const sent of [key, `${key}/`, `x${key}`]) {
+      let refused: unknown;
+      try {
+        pipe.transform(sent, id);
+      } catch (error) {
+        refused = error;
+      }
+      const { message } = refused as DomainError;
+      expect(message, sent).not.toContain(key.slice(`hf_${keyId}_`.length));
+      expect(message).toContain(`hf_${keyId}_[redacted]`);
+      expect(message).toContain('an API key, which goes in the Authorization header');
+      expect(refused).toMatchObject({ status: 400, code: 'invalid-path', extensions: { errors: [{ path: 'id', message: 'must be a UUID' }] } });
     }
   });
 });

@@ -1,3 +1,4 @@
+import { withoutKeySecrets } from '@holdfast/observability';
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { DomainError } from '../errors/domain.error';
 
@@ -9,7 +10,10 @@ export class UuidParamPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
     if (UUID.test(value)) return value;
     const name = metadata.data ?? 'id';
-    throw new DomainError('invalid-path', 400, `The ${name} in the path must be a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b; "${value.slice(0, 80)}" is not one.`, {
+    // Cut as the request log and the problem's instance cut it: a whole API key pasted here is not repeated to whoever reads the answer.
+    const shown = withoutKeySecrets(value);
+    const whereKeysGo = shown === value ? '' : ': that is an API key, which goes in the Authorization header ("Authorization: Bearer <key>"), never in a URL, where logs and proxies may keep it';
+    throw new DomainError('invalid-path', 400, `The ${name} in the path must be a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b; "${shown.slice(0, 80)}" is not one${whereKeysGo}.`, {
       errors: [{ path: name, message: 'must be a UUID' }],
     });
   }

@@ -1,4 +1,4 @@
-import { ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, teamActedFor, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, CursorSchema, PageLimitSchema, RequireScope, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, type Principal } from '@holdfast/service-kit';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -52,8 +52,13 @@ export class DeliveriesController {
   })
   @ApiZodBody(ReplaySchema)
   @ApiAcceptedResponse({ description: 'How many deliveries are queued to be sent again', schema: DELIVERIES_REPLAYED_ANSWER })
+  @ApiResponse({
+    status: 403,
+    description:
+      "other-team: subscriptionId is another team's subscription (ownerTeam), or ids name deliveries of another team (deliveryIds, ownerTeams); nothing is replayed",
+  })
   replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
-    return this.deliveries.replayMany(body, teamActedFor(principal));
+    return this.deliveries.replayMany(body, principal);
   }
 
   @Post(':id/replay')

@@ -1,6 +1,6 @@
 import type { AnyHoldfastEvent } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
-import { assertActsFor, Clock, decodeCursor, pageOf, type Principal } from '@holdfast/service-kit';
+import { assertActsFor, Clock, decodeCursor, pageOf, teamActedFor, type Principal } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
@@ -15,7 +15,7 @@ import { matchesFilters } from '../subscriptions/subscription-filters';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
-import { DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled, DeliverySuperseded } from './delivery.exception';
+import { DeliveriesOfOtherTeams, DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled, DeliverySuperseded } from './delivery.exception';
 import { DeliveryStatistics } from './delivery-statistics';
 import { deliveryView, type DeliveriesReplayed, type DeliveryView } from './delivery-view.schema';
 import { factsOf } from './event-facts';
@@ -237,10 +237,32 @@ export class DeliveriesService {
 
   /**
    * Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on,
-   * of `ownerTeam`'s only when one is named; delivered placements their hold's release has overtaken are left as they are.
+   * only the key's team's for a team key; delivered placements their hold's release has overtaken are left as they are.
+   * A subscription or delivery named of another team is refused (other-team), as its replay by id is.
    */
-  async replayMany(request: ReplayRequest, ownerTeam?: string): Promise<DeliveriesReplayed> {
+  async replayMany(request: ReplayRequest, principal: Principal): Promise<DeliveriesReplayed> {
+    const ownerTeam = teamActedFor(principal);
+    if (ownerTeam) await this.assertActsForNamed(principal, ownerTeam, request);
     return { replayed: await this.requeue(request, ownerTeam) };
+  }
+
+  /**
+   * Refused rather than left out: another team's subscription or deliveries named in a bulk replay were answered
+   * 202 {"replayed": 0}, as if none of them were dead. requeue() still keeps to `ownerTeam`'s, so one handed to
+   * another team between the two is left out, never replayed.
+   */
+  private async assertActsForNamed(principal: Principal, ownerTeam: string, { ids, subscriptionId }: ReplayRequest): Promise<void> {
+    if (subscriptionId) {
+      const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId }, select: { id: true, ownerTeam: true } });
+      if (subscription) assertActsFor(principal, subscription.ownerTeam, `Subscription ${subscriptionId}`);
+    }
+    if (!ids) return;
+    const others = (await this.dataSource.query(
+      `SELECT d.id, s.owner_team AS "ownerTeam" FROM delivery d JOIN subscription s ON s.id = d.subscription_id
+       WHERE d.id = ANY($1::uuid[]) AND s.owner_team <> $2 ORDER BY d.seq`,
+      [ids, ownerTeam],
+    )) as { id: string; ownerTeam: string }[];
+    if (others.length > 0) throw new DeliveriesOfOtherTeams(others, ownerTeam);
   }
 
   private async requeue({ ids, subscriptionId, status }: ReplayRequest, ownerTeam?: string): Promise<number> {

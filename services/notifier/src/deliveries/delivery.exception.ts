@@ -8,6 +8,8 @@ export enum DeliveryErrorCode {
   SubscriptionDisabled = 'delivery-subscription-disabled',
   Superseded = 'delivery-superseded',
   TestOfDisabledSubscription = 'subscription-disabled',
+  // The code service-kit's assertActsFor gives the replay of one delivery of another team.
+  OtherTeam = 'other-team',
 }
 
 export class DeliveryNotFound extends DomainError {
@@ -66,6 +68,24 @@ export class DeliverySuperseded extends DomainError {
       409,
       `Delivery ${id} (${eventType}) was delivered, and its hold ${release.holdId} was released at ${release.releasedAt.toISOString()}: sent again it would tell the receiver that the released hold is in force, so it is not replayed; ${told}.`,
       { subscriptionId, holdId: release.holdId, releasedAt: release.releasedAt.toISOString(), releaseDeliveryId: release.releaseDeliveryId ?? null },
+    );
+  }
+}
+
+// As many deliveries as a person reads in a sentence; the extension lists every one.
+const NAMED_IN_DETAIL = 10;
+
+/** A bulk replay naming deliveries of other teams than the key's: refused whole, as the replay of one of them is, not skipped as if nothing were owed. */
+export class DeliveriesOfOtherTeams extends DomainError {
+  constructor(deliveries: { id: string; ownerTeam: string }[], keyTeam: string) {
+    const deliveryIds = deliveries.map(({ id }) => id);
+    const ownerTeams = [...new Set(deliveries.map(({ ownerTeam }) => ownerTeam))].sort();
+    const named = deliveryIds.slice(0, NAMED_IN_DETAIL).join(', ') + (deliveryIds.length > NAMED_IN_DETAIL ? ` and ${deliveryIds.length - NAMED_IN_DETAIL} more` : '');
+    super(
+      DeliveryErrorCode.OtherTeam,
+      403,
+      `${deliveryIds.length === 1 ? `Delivery ${named} belongs` : `Deliveries ${named} belong`} to team ${ownerTeams.join(', team ')}; the key's team ${keyTeam} may read but not replay them, so nothing was replayed. Send ids without them (deliveryIds lists them all), or replay them with a key of their team or an admin key.`,
+      { deliveryIds, ownerTeams },
     );
   }
 }
