@@ -1,7 +1,7 @@
 import { CliError, ExitCode, MissingInputError } from '../cli-io';
 import { isProblem, notTheService, problemText, reach, type Problem } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { idFlag, printJson, regionCodes, text, type Command, type CommandContext } from '../command';
+import { idFlag, printJson, regionCodes, text, utcInstant, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
 import { localRangePerRegion, utcTime } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
@@ -18,6 +18,8 @@ const LAST_CHECK_MS = 5000;
 /** What a held gate suggests beside retrying later: waiting, unless it was waited for (then waiting longer). */
 const RUN_WITH_WAIT = 'or run with --wait';
 const WAIT_LONGER = 'or give --wait a longer --timeout';
+/** What a held what-if suggests instead: --wait refuses --at. */
+const ASK_LATER = 'or ask about a later --at';
 
 /** A hold as the planner's 423 problem document lists it. */
 interface GateHold {
@@ -33,11 +35,13 @@ interface GateHold {
 
 export const gateCommand: Command = {
   name: 'gate',
-  usage: 'holdfast gate (--window ID | --regions IR,NP) [--wait [--timeout 30m] [--interval 30s]]',
-  summary: 'may maintenance start now? exit 0 allowed, 3 held (holds, reasons and when to retry printed), 1 error; --wait also waits out a planner that cannot answer',
+  usage: 'holdfast gate (--window ID | --regions IR,NP) [--at TIME | --wait [--timeout 30m] [--interval 30s]]',
+  summary:
+    'may maintenance start now? exit 0 allowed, 3 held (holds, reasons and when to retry printed), 1 error; --wait also waits out a planner that cannot answer; --at TIME asks what the gate will answer then if nothing changes',
   options: {
     window: { type: 'string' },
     regions: { type: 'string' },
+    at: { type: 'string' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     interval: { type: 'string' },
@@ -46,14 +50,23 @@ export const gateCommand: Command = {
     const windowId = idFlag(context.values, 'window', 'window');
     const regions = regionCodes(context.values, 'regions');
     if (Boolean(windowId) === Boolean(regions?.length)) throw new MissingInputError('give exactly one of --window ID or --regions IR,NP');
+    const at = utcInstant(context.values, 'at');
     const subject = windowId ? `window ${windowId}` : `regions ${regions!.join(', ')}`;
-    const ask = (signal?: AbortSignal) => reach(() => context.api.planner.GET('/v1/gate', { params: { query: windowId ? { windowId } : { regions: regions!.join(',') } }, signal }), 'maintenance-planner');
+    const asked = { ...(windowId ? { windowId } : { regions: regions!.join(',') }), ...(at ? { at } : {}) };
+    const ask = (signal?: AbortSignal) => reach(() => context.api.planner.GET('/v1/gate', { params: { query: asked }, signal }), 'maintenance-planner');
 
     if (!context.values.wait) {
       // Without --wait the gate is asked once: a timeout or interval given would be silently ignored.
       const waitOnly = ['timeout', 'interval'].find((name) => text(context.values, name) !== undefined);
       if (waitOnly) throw new CliError(`--${waitOnly} is for --wait: add --wait to wait for the gate, or leave --${waitOnly} out to ask it once`, ExitCode.usage);
-      return report(context, subject, await ask(), RUN_WITH_WAIT, windowId);
+      return report(context, subject, await ask(), at ? ASK_LATER : RUN_WITH_WAIT, windowId, at);
+    }
+    // --wait's exit 0 is what lets a job go on: a what-if's 200 says nothing of a start now.
+    if (at) {
+      throw new CliError(
+        '--wait waits until the gate allows a start now, and with --at its allowed would be about that time, not now: a job going on after it could start while held. Leave out --at to wait for the gate now, or --wait to ask about --at once',
+        ExitCode.usage,
+      );
     }
 
     const timeoutMs = parseDuration(text(context.values, 'timeout') ?? '30m', 'timeout');
@@ -106,7 +119,7 @@ export const notifyOnlyNotice = (notice: string, windowId: string): string => `h
  * The run and the holds the planner's Holdfast-Let-Through names (`run=N; holds=ID,ID`) in words, with the command
  * that says who let it through and why; undefined without the header. One of another shape is shown as it came.
  */
-function letThroughOf(header: string | null, windowId: string): string | undefined {
+export function letThroughOf(header: string | null, windowId: string): string | undefined {
   if (header === null) return undefined;
   const named = header.match(/^run=(\d+); holds=(\S+)$/);
   const holds = named?.[2].split(',');
@@ -114,8 +127,8 @@ function letThroughOf(header: string | null, windowId: string): string | undefin
   return `window ${windowId}'s ${what} by an override (holdfast audit --subject ${windowId} says who let it through and why)`;
 }
 
-/** `windowId` when the gate was asked of a window, whose holds can be overridden and told of by the planner's notice. */
-async function report(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string, windowId?: string): Promise<number> {
+/** `windowId` when the gate was asked of a window, whose holds can be overridden and told of by the planner's notice; `at` the time a what-if asked about. */
+async function report(context: CommandContext, subject: string, answer: ApiAnswer, howToWait: string, windowId?: string, at?: string): Promise<number> {
   const { response, body } = answer;
   // Only the planner's own answer allows: anything else that succeeds (a proxy's sign-in page, another service on the port) fails closed.
   if (response.status === 200 && (body as { allowed?: unknown } | undefined)?.allowed === true) {
@@ -126,7 +139,7 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
     if (context.json) {
       printJson(context.io, body);
       if (letThrough) context.io.err(`holdfast: ${letThrough}\n`);
-    } else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : letThrough ? `allowed: ${letThrough}\n` : `allowed: nothing holds ${subject} now\n`);
+    } else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : letThrough ? `allowed: ${letThrough}\n` : `allowed: nothing holds ${subject} ${at ? `at ${at}` : 'now'}\n`);
     if (notice) context.io.err(windowId ? notifyOnlyNotice(notice, windowId) : `holdfast: ${notice}\n`);
     return ExitCode.ok;
   }

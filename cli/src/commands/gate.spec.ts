@@ -144,3 +144,52 @@ describe('holdfast gate for a window whose run waits for a new slot', () => {
     );
   });
 });
+
+describe('holdfast gate --at, a what-if', () => {
+  afterEach(closeStandIns);
+
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f4';
+  const hold = { id: '0190e0c8-0000-7000-8000-0000000000b4', regions: ['NZ'], reason: 'All Blacks test match', source: 'manual', from: '2026-06-14T20:20:00.000Z', until: '2026-06-14T22:20:00.000Z' };
+  const held: Answer = {
+    status: 423,
+    headers: { 'retry-after': '8400' },
+    body: { type: 'https://holdfast.dev/problems/held', title: 'Locked', status: 423, code: 'held', detail: `Window ${WINDOW} is held by hold ${hold.id} (NZ: All Blacks test match).`, holds: [hold], at: '2026-06-14T20:05:00.000Z' },
+  };
+
+  it('asks the gate about that instant, sent in UTC, for a window or for regions, and says so when nothing holds it then', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--at', '2026-06-15T08:05:00+12:00', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(await run(['gate', '--regions', 'nz,AU', '--at', '2026-06-14T20:05:00Z', '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(planner.asked.map((asked) => asked.url)).toEqual([`/v1/gate?windowId=${WINDOW}&at=2026-06-14T20%3A05%3A00Z`, '/v1/gate?regions=NZ%2CAU&at=2026-06-14T20%3A05%3A00Z']);
+    expect(said.out).toBe(`allowed: nothing holds window ${WINDOW} at 2026-06-14T20:05:00Z\nallowed: nothing holds regions NZ, AU at 2026-06-14T20:05:00Z\n`);
+  });
+
+  it('exits 3 for a time held, with the holds, and asks about a later --at rather than suggesting --wait', async () => {
+    const planner = await standInService((asked) => (asked.url.startsWith('/v1/gate') ? held : { body: { items: [{ code: 'NZ', name: 'New Zealand', timeZones: ['Pacific/Auckland'] }] } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--at', '2026-06-14T20:05:00Z', '--planner-url', planner.url], io)).toBe(ExitCode.held);
+    expect(said.out).toContain(`held: Window ${WINDOW} is held by hold ${hold.id} (NZ: All Blacks test match).\n`);
+    expect(said.out).toContain(hold.id);
+    expect(said.out).toContain('retry after 2h 20m (2026-06-14T22:20:00.000Z), or ask about a later --at\n');
+    expect(said.out).not.toContain('--wait');
+  });
+
+  it('exits 2 on a time without an offset, and on --at with --wait, asking nothing', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true } }));
+    const refused: [string[], string][] = [
+      [['--at', '2026-06-15T08:05'], 'holdfast: --at 2026-06-15T08:05 has no offset: write 2026-06-15T08:05:00Z or 2026-06-15T08:05:00+01:00\n'],
+      [['--at', 'tomorrow'], 'holdfast: --at tomorrow is not a time: write it as 2026-12-06T10:00:00Z or 2026-12-06T10:00:00+01:00\n'],
+      [
+        ['--at', '2026-06-14T20:05:00Z', '--wait'],
+        'holdfast: --wait waits until the gate allows a start now, and with --at its allowed would be about that time, not now: a job going on after it could start while held. Leave out --at to wait for the gate now, or --wait to ask about --at once\n',
+      ],
+    ];
+    for (const [flags, message] of refused) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, ...flags, '--planner-url', planner.url], io)).toBe(ExitCode.usage);
+      expect(said.err).toBe(message);
+    }
+    expect(planner.asked).toEqual([]);
+  });
+});

@@ -66,6 +66,21 @@ describe('holdfast windows start and complete', () => {
     expect(said.err).toBe(`holdfast: ${notice}\n  from the CLI: holdfast explain ${WINDOW} names each hold's cause\n`);
   });
 
+  it("starts a run an override let through, saying on stderr which holds, from the planner's Holdfast-Let-Through, as holdfast gate says it", async () => {
+    at('2026-06-13T20:30:00Z');
+    const OTHER = '0190e0c8-0000-7000-8000-0000000000b2';
+    const letThrough = (header: string) => () => ({ body: { ...occurrence(4, 'in-progress'), heldBy: undefined }, headers: { 'holdfast-let-through': header } });
+    const said = `window ${WINDOW}'s run 4 is let through holds ${HOLD}, ${OTHER} by an override (holdfast audit --subject ${WINDOW} says who let it through and why)`;
+    const started = await holdfast(['windows', 'start', WINDOW, '--occurrence', '4'], [occurrence(4, 'scheduled')], letThrough(`run=4; holds=${HOLD},${OTHER}`));
+    expect(started.code).toBe(ExitCode.ok);
+    expect(started.said.out).toMatch(/^status: +in-progress$/m);
+    expect(started.said.err).toBe(`holdfast: ${said}\n`);
+    // With --json the run is printed as it came, and the same said on stderr; one hold is named as one.
+    const json = await holdfast(['windows', 'start', WINDOW, '--occurrence', '4', '--json'], [occurrence(4, 'scheduled')], letThrough(`run=4; holds=${HOLD}`));
+    expect(JSON.parse(json.said.out)).toMatchObject({ number: 4, status: 'in-progress' });
+    expect(json.said.err).toBe(`holdfast: window ${WINDOW}'s run 4 is let through hold ${HOLD} by an override (holdfast audit --subject ${WINDOW} says who let it through and why)\n`);
+  });
+
   it('starts the run due now, not an earlier one that was held past its time and waits for a new slot', async () => {
     at('2026-06-14T20:30:00Z');
     const { code, calls } = await holdfast(['windows', 'start', WINDOW], [occurrence(3, 'needs-reschedule'), occurrence(4, 'scheduled')]);

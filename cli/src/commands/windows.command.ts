@@ -6,7 +6,7 @@ import { localTime, offsetNote, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
 import type { ApiAnswer } from '../client/typed-client';
-import { notifyOnlyNotice, reportHeld } from './gate.command';
+import { letThroughOf, notifyOnlyNotice, reportHeld } from './gate.command';
 
 /** A region's local times as the planner sends them. */
 export interface RegionLocalTime {
@@ -462,6 +462,9 @@ export const windowCommands: Command[] = [
       // A notify-only window started through a hold: which one, as the gate says it.
       const notice = answer.response.headers.get('holdfast-notice');
       if (notice) context.io.err(notifyOnlyNotice(notice, id));
+      // A run an override let through runs in holds in force: which, and where to read who let it through, as holdfast gate says it.
+      const letThrough = letThroughOf(answer.response.headers.get('holdfast-let-through'), id);
+      if (letThrough) context.io.err(`holdfast: ${letThrough}\n`);
     },
   },
   {

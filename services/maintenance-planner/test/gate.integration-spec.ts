@@ -327,8 +327,8 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
       body: { code: 'held', holdCount: 1, holds: [{ id: hold.body.id, from: '2026-08-01T12:21:00.000Z' }], retryAfterSeconds: 3600, at: '2026-08-01T12:00:00.000Z' },
     });
     expect(await start()).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }], retryAfterSeconds: 3600 } });
-    // A what-if and a question about the region judge the holds in force at their instant, as before.
-    expect((await gate(`${ask}&at=2026-08-01T12:10:00Z`)).status).toBe(200);
+    // A what-if before the hold begins is held alike, as the gate asked then will be; a question about the region judges the holds in force at its instant, as before.
+    expect((await gate(`${ask}&at=2026-08-01T12:10:00Z`)).body).toMatchObject({ code: 'held', holds: [{ id: hold.body.id }], at: '2026-08-01T12:10:00.000Z' });
     expect((await gate(`${ask}&at=2026-08-01T12:21:00Z`)).status).toBe(423);
     expect((await gate('regions=MA')).status).toBe(200);
     // Let through by an override of that run: allowed, and it starts.
@@ -378,7 +378,7 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect((await gate(`windowId=${id}`)).body).toMatchObject({ holdCount: 2, holds: [{ id: later.body.id }, { id: now }] });
   });
 
-  it('answers an `at` taken as now exactly as a question without `at`, and one ahead for the holds in force at that instant', async () => {
+  it('answers an `at` taken as now exactly as a question without `at`, and one ahead as the gate will answer then', async () => {
     const window = await api('POST', '/v1/windows', {
       title: 'Payment gateway failover drill',
       ownerTeam: 'network-ops',
@@ -395,8 +395,87 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect(await gate(ask)).toMatchObject(held);
     expect(await gate(`${ask}&at=2026-08-01T12:00:00Z`)).toMatchObject(held);
     expect(await gate(`${ask}&at=2026-08-01T11:59:30Z`)).toMatchObject(held);
-    expect((await gate(`${ask}&at=2026-08-01T12:20:00Z`)).status).toBe(200);
+    // At 12:20 the run, not started, is still the one in question, the ferry strike within it.
+    expect(await gate(`${ask}&at=2026-08-01T12:20:00Z`)).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }], at: '2026-08-01T12:20:00.000Z' } });
     expect((await gate(`${ask}&at=2026-08-01T12:45:00Z`)).status).toBe(423);
+  });
+
+  it('answers a what-if as the gate will answer at that instant if nothing changes: a run held by a hold that begins later within it is held before that hold begins', async () => {
+    // The window starts in 40 minutes, a manual hold in 20 minutes, for two hours.
+    const window = await api('POST', '/v1/windows', {
+      title: 'Auckland edge rollout',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['NZ'] },
+      startsAt: '2026-08-01T12:40:00Z',
+      endsAt: '2026-08-01T13:10:00Z',
+      plannedZone: 'Pacific/Auckland',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    const hold = await api('POST', '/v1/holds', { regions: ['NZ'], from: '2026-08-01T12:20:00Z', until: '2026-08-01T14:20:00Z', reason: 'All Blacks test match' });
+    expect(hold.status).toBe(201);
+    const ask = `windowId=${id}`;
+    const heldBy = { code: 'held', holdCount: 1, holds: [{ id: hold.body.id, from: '2026-08-01T12:20:00.000Z' }] };
+    expect(await gate(ask)).toMatchObject({ status: 423, body: heldBy });
+    const whatIf = await gate(`${ask}&at=2026-08-01T12:05:00Z`);
+    expect(whatIf).toMatchObject({ status: 423, retryAfter: String(8400), body: { ...heldBy, at: '2026-08-01T12:05:00.000Z' } });
+    expect(await gate(`${ask}&at=2026-08-01T12:20:00Z`)).toMatchObject({ status: 423, body: heldBy });
+    try {
+      // Asked at 12:05 without `at`, the gate answers what the what-if said, but for Retry-After, counted from the time asked.
+      clock.set('2026-08-01T12:05:00Z');
+      const then = await gate(ask);
+      expect(then).toMatchObject({ status: 423, retryAfter: String(8100) });
+      expect({ ...whatIf.body, retryAfterSeconds: 8100, instance: `/v1/gate?${ask}` }).toEqual(then.body);
+      clock.set('2026-08-01T12:00:00Z');
+      // Let through by an override, a what-if before the hold begins names the hold in Holdfast-Let-Through, as asked now.
+      expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the rollout is over before kick-off traffic', occurrence: 1 })).status).toBe(200);
+      expect(await gate(ask)).toMatchObject({ status: 200, letThrough: `run=1; holds=${hold.body.id}` });
+      expect(await gate(`${ask}&at=2026-08-01T12:05:00Z`)).toMatchObject({ status: 200, body: { allowed: true }, letThrough: `run=1; holds=${hold.body.id}` });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'match over' })).status).toBe(200);
+    }
+  });
+
+  it('answers a what-if for a run a spring-forward change moved by the holds reaching that run, and a run not due then by those alone', async () => {
+    try {
+      // A daily 02:30 run in Auckland: on 27 September 2026 02:30 falls in the spring-forward gap, and the run starts at 03:30 NZDT, 14:30Z.
+      clock.set('2026-09-25T12:00:00Z');
+      const window = await api('POST', '/v1/windows', {
+        title: 'Auckland nightly reindex',
+        ownerTeam: 'network-ops',
+        footprint: { global: false, regions: ['NZ'] },
+        startsAt: '2026-09-25T14:30:00Z',
+        endsAt: '2026-09-25T15:00:00Z',
+        plannedZone: 'Pacific/Auckland',
+        recurrence: 'FREQ=DAILY;COUNT=3',
+      });
+      expect(window.status, JSON.stringify(window.body)).toBe(201);
+      const id = window.body.windowId;
+      const runs = ((await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: { number: number; startsAt: string }[] }).items;
+      expect(runs.map((run) => [run.number, run.startsAt])).toEqual([
+        [1, '2026-09-25T14:30:00.000Z'],
+        [2, '2026-09-26T14:30:00.000Z'],
+        [3, '2026-09-27T13:30:00.000Z'],
+      ]);
+      clock.set('2026-09-26T12:00:00Z');
+      // One in force at 12:45 that ends before run 2, one from 14:00 within it.
+      const before = await api('POST', '/v1/holds', { regions: ['NZ'], from: '2026-09-26T12:30:00Z', until: '2026-09-26T13:00:00Z', reason: 'grid switchover' });
+      const within = await api('POST', '/v1/holds', { regions: ['NZ'], from: '2026-09-26T14:00:00Z', until: '2026-09-26T15:00:00Z', reason: 'daylight-saving cutover traffic' });
+      for (const hold of [before, within]) expect(hold.status).toBe(201);
+      const ask = `windowId=${id}`;
+      const heldByWithin = { code: 'held', holdCount: 1, holds: [{ id: within.body.id }] };
+      expect(await gate(ask)).toMatchObject({ status: 423, body: heldByWithin });
+      // At 12:45 run 2 may not start yet (OCCURRENCE_EARLY_START_MINUTES): the hold then in force ends before it and does not hold it; the one within it does.
+      expect(await gate(`${ask}&at=2026-09-26T12:45:00Z`)).toMatchObject({ status: 423, body: { ...heldByWithin, at: '2026-09-26T12:45:00.000Z' } });
+      expect(await gate(`${ask}&at=2026-09-26T13:55:00Z`)).toMatchObject({ status: 423, body: { ...heldByWithin, at: '2026-09-26T13:55:00.000Z' } });
+      expect(await gate(`${ask}&at=2026-09-26T14:20:00Z`)).toMatchObject({ status: 423, body: heldByWithin });
+      // Once run 2 is over, run 3 is the one in question, and nothing reaches it.
+      expect(await gate(`${ask}&at=2026-09-26T15:05:00Z`)).toMatchObject({ status: 200, body: { allowed: true } });
+      for (const hold of [before, within]) expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'cutover done' })).status).toBe(200);
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+    }
   });
 
   it('refuses a hold or a release whose reason is only white space, naming the field', async () => {

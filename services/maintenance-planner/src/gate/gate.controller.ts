@@ -29,7 +29,7 @@ export class GateController {
   @ApiZodQuery(GateQuerySchema, {
     windowId: 'the window to ask about (or regions)',
     regions: "comma-separated region codes, e.g. IR,NP (a country's in any case: ir is IR; an unknown one is a 422)",
-    at: "instant to ask about, a what-if: the holds in force then; left out (or now, or up to 60 s before it: taken as now and answered alike), now, a window's run in question also held by a hold that begins later within it, as its start is; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)",
+    at: "instant to ask about: left out (or now, or up to 60 s before it: taken as now and answered alike), now; ahead, a what-if, answered as the gate will answer then if nothing changes: a window's run in question then, held by the holds in force then and by those that reach it, also one that begins later within it, as its start is; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)",
   })
   @ApiOkResponse({
     description:
@@ -38,7 +38,7 @@ export class GateController {
       [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } },
       [LET_THROUGH_HEADER]: {
         description:
-          'asked with windowId, for a run let through by an override: run=N; holds=ID,ID, the run in question and the holds in force at the instant asked (also one beginning later within the run, asked about now) it is let through, soonest to end first; who let it through and why: GET /v1/audit?subject={windowId}',
+          'asked with windowId, for a run let through by an override: run=N; holds=ID,ID, the run in question and the holds in force at the instant asked (also one beginning later within the run) it is let through, soonest to end first; who let it through and why: GET /v1/audit?subject={windowId}',
         schema: { type: 'string', pattern: '^run=[0-9]+; holds=[0-9a-f-]+(,[0-9a-f-]+)*$' },
       },
     },

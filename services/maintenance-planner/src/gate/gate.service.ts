@@ -153,15 +153,16 @@ export class GateService {
   /**
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
    * window, `occurrence` names the run (start asks for its own); without it, the next run not started
-   * (the one `holdfast windows start ID` takes), else the one in progress. Asked about now (no `at`,
-   * or one taken as now), a held run is held also by a hold that begins later within it, as starting
-   * it answers: a caller waiting at the gate before the start waits for what the start waits for. A run
-   * that may not start yet is held only by the holds that reach it, as an override lets it through those
+   * (the one `holdfast windows start ID` takes), else the one in progress. A held run is held also by a
+   * hold that begins later within it, as starting it answers: a caller waiting at the gate before the
+   * start waits for what the start waits for. An `at` ahead is answered as the gate will answer then if
+   * nothing changes: the run in question then, by the holds in force then and those reaching that run. A
+   * run that may not start yet is held only by the holds that reach it, as an override lets it through those
    * alone. A window with no run left to start, like a cancelled one, is a 409: it never runs again; so is one
    * whose only run to start waits for a new slot, held past its time: it runs once moved, not now.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
-    const { at, whatIf } = this.askedAt(query.at);
+    const at = this.askedAt(query.at);
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
     // A named statement: each pooled connection plans it once, not on every question.
@@ -189,8 +190,9 @@ export class GateService {
     }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.
     const holdable = !query.windowId || row.holdable === true;
-    // A start names its run and judges its links itself, in its own transaction (heldRun).
-    const heldRun = whatIf || query.occurrence !== undefined ? null : row.held_run;
+    // A start names its run and judges its links itself, in its own transaction (heldRun). A what-if counts them too: linked now,
+    // they hold the run from before their from, as the gate asked then will (a what-if that dropped them said 200 before a 423).
+    const heldRun = query.occurrence !== undefined ? null : row.held_run;
     // A run that may not start yet (more than OCCURRENCE_EARLY_START_MINUTES after the instant asked) is not stopped by a hold in
     // force then that ends before it starts: 423 and "ask for an override" for it sent callers to an override that found nothing to let through.
     const dueUs = (at.getTime() + this.config.settings.earlyStartMs) * 1000;
@@ -208,8 +210,8 @@ export class GateService {
       // A run let through by an override runs in the holds it was let through: "nothing holds it" would be false.
       const overridden = row.overridden;
       if (query.windowId && holdable && overridden !== null && row.run_number !== null) {
-        // Asked about now, as starting it judges it: also a hold it was let through that begins later within the run.
-        const inForce = holdSet.holding(footprint, at.getTime() * 1000, null, Number.POSITIVE_INFINITY, whatIf ? null : overridden, notDueStartUs);
+        // As starting it judges it: also a hold it was let through that begins later within the run.
+        const inForce = holdSet.holding(footprint, at.getTime() * 1000, null, Number.POSITIVE_INFINITY, overridden, notDueStartUs);
         const letThrough = inForce.listed.filter((hold) => overridden.includes(hold.id)).map((hold) => hold.id);
         if (letThrough.length > 0) allowed.letThrough = `run=${row.run_number}; holds=${letThrough.join(',')}`;
       }
@@ -283,14 +285,14 @@ export class GateService {
   /**
    * The instant a question is about: now, or a time ahead (a what-if). A time past is refused: the
    * holds released since are not kept, so a time they held would read free. Now itself, or within the
-   * skew before it, is now, answered as a question without `at` is (`whatIf` false).
+   * skew before it, is now, answered as a question without `at` is.
    */
-  private askedAt(at: Date | undefined): { at: Date; whatIf: boolean } {
+  private askedAt(at: Date | undefined): Date {
     const now = this.clock.now();
-    if (at === undefined) return { at: now, whatIf: false };
-    if (at.getTime() > now.getTime()) return { at, whatIf: true };
+    if (at === undefined) return now;
+    if (at.getTime() > now.getTime()) return at;
     const behindMs = now.getTime() - at.getTime();
-    if (behindMs <= GATE_AT_SKEW_MS) return { at: now, whatIf: false };
+    if (behindMs <= GATE_AT_SKEW_MS) return now;
     throw new DomainError(
       'gate-at-in-the-past',
       422,

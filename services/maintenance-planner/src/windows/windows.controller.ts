@@ -2,7 +2,7 @@ import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Cre
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NOTICE_HEADER } from '../gate/gate.service';
+import { LET_THROUGH_HEADER, NOTICE_HEADER } from '../gate/gate.service';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
 import { ExplanationService } from './explanation.service';
 import { mayOverride, requireOverrideScope, requirePolicyScope } from './override-scope';
@@ -156,9 +156,17 @@ export class WindowsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark an occurrence in progress if the gate allows it (423 with the holds otherwise)' })
   @ApiOkResponse({
-    description: 'The occurrence, in progress; for a notify-only window a hold is in force on, a Holdfast-Notice header names the holds, as the gate does',
+    description:
+      'The occurrence, in progress; for a notify-only window a hold is in force on, a Holdfast-Notice header names the holds; for a run an override lets through holds in force, a Holdfast-Let-Through header names the run and those holds; each as the gate does',
     schema: OCCURRENCE_ANSWER,
-    headers: { [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } } },
+    headers: {
+      [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } },
+      [LET_THROUGH_HEADER]: {
+        description:
+          'for a run let through by an override: run=N; holds=ID,ID, the run started and the holds in force now (also one beginning later within the run) it is let through, soonest to end first; who let it through and why: GET /v1/audit?subject={id}',
+        schema: { type: 'string', pattern: '^run=[0-9]+; holds=[0-9a-f-]+(,[0-9a-f-]+)*$' },
+      },
+    },
   })
   @ApiResponse({
     status: 409,
@@ -174,8 +182,9 @@ export class WindowsController {
     @Res({ passthrough: true }) response: Response,
   ) {
     await this.actsFor(principal, id);
-    const { occurrence, notice } = await this.windows.start(id, n, actorOf(principal));
+    const { occurrence, notice, letThrough } = await this.windows.start(id, n, actorOf(principal));
     if (notice) response.setHeader(NOTICE_HEADER, notice);
+    if (letThrough) response.setHeader(LET_THROUGH_HEADER, letThrough);
     return occurrence;
   }
 

@@ -952,8 +952,11 @@ export class WindowsService {
     });
   }
 
-  /** Starts the run if the gate allows it; `notice`, the gate's, when a hold is in force on a notify-only window. */
-  async start(id: string, number: number, actor: string): Promise<{ occurrence: Occurrence; notice?: string }> {
+  /**
+   * Starts the run if the gate allows it; `notice`, the gate's, when a hold is in force on a notify-only window;
+   * `letThrough`, the gate's, when an override let the run through holds in force.
+   */
+  async start(id: string, number: number, actor: string): Promise<{ occurrence: Occurrence; notice?: string; letThrough?: string }> {
     const now = this.clock.now();
     // One that can never start (cancelled, completed, running, missed) is refused for what it is
     // before the gate is asked: a 423 would tell its caller to wait for holds that change nothing.
@@ -962,7 +965,7 @@ export class WindowsService {
     const asked = await this.occurrence(this.dataSource.manager, id, number);
     if (asked.status !== 'held' && !mayStart(asked)) throw notStartable(id, asked, this.cancelledBy(await this.row(this.dataSource.manager, id), asked));
     assertDue(id, asked, now, this.config.settings.earlyStartMs);
-    const { notice } = await this.gate.check({ windowId: id, at: now, occurrence: number });
+    const { notice, letThrough } = await this.gate.check({ windowId: id, at: now, occurrence: number });
     const occurrence = await this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
@@ -995,7 +998,7 @@ export class WindowsService {
       );
       return occurrenceView(started, readerRegions(row), this.localTimes);
     });
-    return notice ? { occurrence, notice } : { occurrence };
+    return { occurrence, notice, letThrough };
   }
 
   async complete(id: string, number: number, actor: string): Promise<Occurrence> {

@@ -1,0 +1,65 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
+import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannerService } from '../src/app.module';
+
+const clock = new ManualClock('2026-08-06T12:00:00Z');
+
+describe('maintenance-planner: starting a run an override let through says so, as the gate does', () => {
+  let service: ServiceUnderTest;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, any>, letThrough: response.headers.get('holdfast-let-through') };
+  };
+
+  beforeAll(async () => {
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('answers the start with the Holdfast-Let-Through the gate gives, naming the run and the holds it is let through, and none once nothing is', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Payment switch upgrade',
+      ownerTeam: 'payments',
+      footprint: { global: false, regions: ['BO'] },
+      startsAt: '2026-08-06T12:10:00Z',
+      endsAt: '2026-08-06T12:50:00Z',
+      plannedZone: 'America/La_Paz',
+      recurrence: 'FREQ=DAILY;COUNT=2',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    // In force now, and one beginning later within run 1: starting it judges both.
+    const now = await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-08-06T11:00:00Z', until: '2026-08-06T18:00:00Z', reason: 'Independence Day' });
+    const within = await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-08-06T12:30:00Z', until: '2026-08-06T13:00:00Z', reason: 'presidential address' });
+    for (const hold of [now, within]) expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`)).toMatchObject({ status: 423, letThrough: null, body: { code: 'held' } });
+    expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the switch must take the holiday load', occurrence: 1 })).status).toBe(200);
+
+    const gate = await api('GET', `/v1/gate?windowId=${id}`);
+    const started = await api('POST', `/v1/windows/${id}/occurrences/1/start`);
+    expect(started).toMatchObject({ status: 200, body: { number: 1, status: 'in-progress' }, letThrough: `run=1; holds=${within.body.id},${now.body.id}` });
+    // Word for word what the gate said of the same run a moment before.
+    expect(started.letThrough).toBe(gate.letThrough);
+
+    expect((await api('POST', `/v1/windows/${id}/occurrences/1/complete`)).status).toBe(200);
+
+    // The next day's run, its holds released, is let through nothing: no header.
+    for (const hold of [now, within]) expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'holiday over' })).status).toBe(200);
+    clock.set('2026-08-07T12:05:00Z');
+    expect(await api('POST', `/v1/windows/${id}/occurrences/2/start`)).toMatchObject({ status: 200, body: { number: 2, status: 'in-progress' }, letThrough: null });
+  });
+
+  it("documents the header on the start's 200 as on the gate's, with the same form", async () => {
+    type Answers = Record<string, { headers?: Record<string, { schema: { pattern?: string } }> }>;
+    const document = (await (await service.fetch('/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Answers }>> };
+    const gate = document.paths['/v1/gate'].get.responses['200'].headers?.['Holdfast-Let-Through'];
+    const start = document.paths['/v1/windows/{id}/occurrences/{n}/start'].post.responses['200'].headers?.['Holdfast-Let-Through'];
+    expect(start?.schema.pattern).toBeDefined();
+    expect(start?.schema).toEqual(gate?.schema);
+  });
+});
