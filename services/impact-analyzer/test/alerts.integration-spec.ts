@@ -168,6 +168,17 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     await expectEventually(() => expect(eventsIn('UG').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
   });
 
+  it('applies an alert sent twice in one notification in its order, as if sent one after the other', async () => {
+    const firing = alertmanagerPayload('firing', { region: 'ZM' });
+    const resolved = alertmanagerPayload('resolved', { region: 'ZM' });
+    const other = alertmanagerPayload('firing', { region: 'ZW' });
+    const response = await post('alertmanager', { ...firing, alerts: [firing.alerts[0], other.alerts[0], resolved.alerts[0], firing.alerts[0]] }, bearer);
+    expect(response.status).toBe(200);
+    const { alerts } = (await response.json()) as { alerts: { region: string; action: string }[] };
+    expect(alerts.map(({ region, action }) => `${region} ${action}`)).toEqual(['ZM started', 'ZW started', 'ZM cleared', 'ZM duplicate']);
+    await expectEventually(() => expect(eventsIn('ZM').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+  });
+
   it("leaves no surge active when an alert's firing and its resolved arrive at the same moment (HA peers)", async () => {
     const regions = ['AO', 'BJ', 'BW', 'BF', 'CM', 'CV', 'TD', 'KM', 'CG', 'GA', 'GM', 'GH', 'GN', 'ML', 'MR', 'NE'];
     const answers = await Promise.all(
@@ -319,6 +330,20 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     const metrics = await (await service.fetch('/metrics')).text();
     expect(metrics).toMatch(/holdfast_analyzer_alerts_truncated_total\{[^}]*sender="alertmanager"[^}]*\} 5\n/);
     expect(metrics).toMatch(/holdfast_analyzer_alerts_truncated_total\{[^}]*sender="grafana"[^}]*\} 1\n/);
+  });
+
+  it("counts a group's cut once, not again each time its notification is re-sent (repeat_interval, retries), and again once it changes", async () => {
+    const truncatedCounted = async () => {
+      const metrics = await (await service.fetch('/metrics')).text();
+      return Number(/holdfast_analyzer_alerts_truncated_total\{[^}]*sender="alertmanager"[^}]*\} (\d+)\n/.exec(metrics)?.[1] ?? 0);
+    };
+    const cut = (truncatedAlerts: number) => ({ ...alertmanagerPayload('firing', { region: 'GW' }), groupKey: '{}:{alertname="RegionalTrafficHigh", region="GW"}', truncatedAlerts });
+    const before = await truncatedCounted();
+    for (let sent = 0; sent < 3; sent++) expect(await (await post('alertmanager', cut(2), bearer)).json()).toMatchObject({ truncatedAlerts: 2 });
+    expect(await truncatedCounted()).toBe(before + 2);
+    // More alerts joined the group: a new cut. Then the group fitted, and was cut again.
+    for (const truncatedAlerts of [4, 4, 0, 4]) expect((await post('alertmanager', cut(truncatedAlerts), bearer)).status).toBe(200);
+    expect(await truncatedCounted()).toBe(before + 2 + 4 + 4);
   });
 
   it("starts and clears the surge of an alert stamped ahead of Holdfast's clock when it is received, saying so beyond the senders' skew", async () => {

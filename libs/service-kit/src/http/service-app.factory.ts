@@ -1,8 +1,8 @@
 import { assignRequestId, httpRequestMetrics, MetricsRegistry, timeZoneRules } from '@holdfast/observability';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request, Response } from 'express';
+import { json, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
@@ -24,9 +24,40 @@ export interface ServiceDescription {
 }
 
 export interface HttpSettings {
+  /** HOLDFAST_MAX_BODY_BYTES: every route's, but those a module gives a RouteBodyLimit. */
   maxBodyBytes: number;
   /** Express's `trust proxy` (HOLDFAST_TRUST_PROXY): whose X-Forwarded-For gives `request.ip`. */
   trustProxy: number | string | false;
+}
+
+/**
+ * A POST route whose senders post more than HOLDFAST_MAX_BODY_BYTES at once and cannot send less (an
+ * alert webhook: Alertmanager posts a receiver a whole group, and retries no 4xx): its own body limit,
+ * and the variable that sets it, which its 413 names. A module provides its routes' limits as an
+ * array under ROUTE_BODY_LIMITS; the route reads its body with readRouteBody once it knows who sent it.
+ */
+export interface RouteBodyLimit {
+  /** The route's path as its controller declares it: /v1/alerts/alertmanager. */
+  path: string;
+  maxBytes: number;
+  variable: string;
+  /** What a sender whose body is larger can do, said in the 413 after the limit. */
+  remedy: string;
+}
+
+export const ROUTE_BODY_LIMITS = Symbol('ROUTE_BODY_LIMITS');
+
+/** A body left unread for its route (RouteBodyLimit): reads it when called. */
+const unreadBodies = new WeakMap<Request, () => Promise<unknown>>();
+
+/**
+ * The body of a request, read now when its route has its own limit (a larger body of a caller the
+ * route has not checked yet is never buffered); as the app's body parser read it otherwise.
+ */
+export function readRouteBody(request: Request): Promise<unknown> {
+  const read = unreadBodies.get(request);
+  unreadBodies.delete(request);
+  return read ? read() : Promise.resolve(request.body);
 }
 
 /**
@@ -49,11 +80,14 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   app.use(httpRequestMetrics(app.get(MetricsRegistry)));
   // Express reads a malformed escape (?team=%ZZ) literally, a filter then matching nothing: refused here, for every route at once.
   app.use((request: Request, _response: unknown, next: (error?: unknown) => void) => next(malformedQueryEncoding(request.originalUrl)));
-  app.useBodyParser('json', { limit: http.maxBodyBytes, type: JSON_TYPES, verify: refuseInvalidUtf8 });
-  // Nest turns the parser's SyntaxError into a bare BadRequestException (and a refused verify into a 403); named here while they still say what they are.
-  app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) =>
-    next(error?.type === 'entity.parse.failed' ? invalidJson(error) : error?.type === INVALID_UTF8 ? invalidUtf8() : error),
-  );
+  // Each on a route of its own, before the app's parser, so that a refusal there is counted under the route, not as unrouted.
+  for (const limit of routeBodyLimits(app)) (app.getHttpAdapter().getInstance() as Express).post(limit.path, leaveBodyUnread(limit));
+  app.useBodyParser('json', {
+    limit: http.maxBodyBytes,
+    type: (request: Request) => !unreadBodies.has(request) && typeof request.is(JSON_TYPES) === 'string',
+    verify: refuseInvalidUtf8,
+  });
+  app.use((error: BodyParseError | undefined, _request: unknown, _response: unknown, next: (error?: unknown) => void) => next(namedParseError(error)));
   // A body the parser does not read (curl -d sends a form type) was answered as if there were none.
   // An empty one (content-length: 0, as fetch sends a bodiless POST) is a request without a body, told so by the route.
   app.use((request: Request, _response: unknown, next: (error?: unknown) => void) =>
@@ -98,6 +132,36 @@ interface BodyParseError {
   type?: string;
   message?: string;
   body?: string;
+  length?: number;
+}
+
+/** Nest turns the parser's SyntaxError into a bare BadRequestException (and a refused verify into a 403): named while they still say what they are. */
+function namedParseError<E extends BodyParseError | undefined>(error: E): E | DomainError {
+  return error?.type === 'entity.parse.failed' ? invalidJson(error) : error?.type === INVALID_UTF8 ? invalidUtf8() : error;
+}
+
+/** The limits the service's modules give their routes (ROUTE_BODY_LIMITS). */
+function routeBodyLimits(app: INestApplication): RouteBodyLimit[] {
+  return [...app.get(ModulesContainer).values()].flatMap((module) => (module.providers.get(ROUTE_BODY_LIMITS)?.instance as RouteBodyLimit[] | undefined) ?? []);
+}
+
+/** Marks the route's requests for readRouteBody, which parses them as the app's parser would, within the route's own limit. */
+function leaveBodyUnread(limit: RouteBodyLimit): RequestHandler {
+  const parse = json({ limit: limit.maxBytes, type: JSON_TYPES, verify: refuseInvalidUtf8 });
+  const read = (request: Request, response: Response) =>
+    new Promise<unknown>((resolve, reject) => parse(request, response, (error?: BodyParseError) => (error ? reject(routeParseError(error, limit)) : resolve(request.body))));
+  return (request: Request, response: Response, next: NextFunction) => {
+    unreadBodies.set(request, () => read(request, response));
+    next();
+  };
+}
+
+/** A body over the route's own limit, with the variable that sets it (the app's parser names HOLDFAST_MAX_BODY_BYTES). */
+function routeParseError(error: BodyParseError, limit: RouteBodyLimit): unknown {
+  if (error.type !== 'entity.too.large') return namedParseError(error);
+  // A compressed or chunked body has no length up front: the parser stopped once it passed the limit.
+  const size = error.length === undefined ? 'larger than the limit' : `${error.length} bytes`;
+  return new DomainError('body-too-large', 413, `The request body is ${size}; the limit is ${limit.maxBytes} bytes (${limit.variable}). ${limit.remedy}`);
 }
 
 /**

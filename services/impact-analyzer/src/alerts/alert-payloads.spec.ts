@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAlertTime } from './alert-payloads';
+import { AlertmanagerPayloadSchema, GrafanaPayloadSchema, readAlertTime } from './alert-payloads';
 
 describe('alert times', () => {
   it("reads Alertmanager's nanoseconds and Grafana's microseconds with an offset", () => {
@@ -24,5 +24,14 @@ describe('alert times', () => {
     for (const text of ['yesterday', 'June 14 2026 21:00', '2026-06-14 21:00:00Z', '2026-06-14T21:00:00', '2026-06-14', '2026-02-30T21:00:00Z', '1781470800']) {
       expect(readAlertTime(text), text).toEqual({ kind: 'unreadable' });
     }
+  });
+});
+
+describe('alert notifications', () => {
+  it("take a group's every alert, however many: a sender posts them all at once (max_alerts: 0) and retries no refusal", () => {
+    const alerts = Array.from({ length: 2_000 }, (_, index) => ({ status: 'firing', labels: { alertname: 'EdgeErrorRateHigh', region: 'KE', instance: `edge-${index}` }, startsAt: '2026-06-14T21:00:00Z' }));
+    const notification = { groupKey: '{}:{alertname="EdgeErrorRateHigh"}', status: 'firing', alerts };
+    expect(AlertmanagerPayloadSchema.safeParse({ ...notification, version: '4' }).data?.alerts).toHaveLength(2_000);
+    expect(GrafanaPayloadSchema.safeParse(notification).data?.alerts).toHaveLength(2_000);
   });
 });

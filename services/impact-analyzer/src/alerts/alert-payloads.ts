@@ -26,7 +26,8 @@ export const AlertmanagerPayloadSchema = z.object({
   truncatedAlerts: TruncatedAlertsSchema,
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().optional(),
-  alerts: z.array(WebhookAlertSchema).max(1_000),
+  // As many as the group holds, within the body's limit: refused (400), the whole group would be lost, as a sender retries no 4xx.
+  alerts: z.array(WebhookAlertSchema),
 });
 
 /** Grafana's webhook contact point payload (Grafana 9+ unified alerting). */
@@ -36,7 +37,7 @@ export const GrafanaPayloadSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().optional(),
   orgId: z.number().optional(),
-  alerts: z.array(WebhookAlertSchema).max(1_000),
+  alerts: z.array(WebhookAlertSchema),
 });
 
 export interface AlertNotification {

@@ -1,6 +1,6 @@
 import { PublicRoute } from '@holdfast/observability';
-import { ApiZodBody, AuthFailureLimiter, InjectServiceConfig, zodAnswerSchema, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiZodBody, AuthFailureLimiter, InjectServiceConfig, readRouteBody, zodAnswerSchema, ZodBodyPipe, type ServiceConfig } from '@holdfast/service-kit';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -16,6 +16,10 @@ const ALERTS_TAKEN =
 const ALERT_INTAKE = zodAnswerSchema(AlertIntakeResultSchema);
 const BAD_PAYLOAD = { status: 400, description: 'invalid-json or invalid-body: not the payload this sender sends, each problem named in errors' };
 const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's)" };
+const TOO_LARGE = {
+  status: 413,
+  description: 'body-too-large: the notification is larger than ALERT_MAX_BODY_BYTES (the other routes take HOLDFAST_MAX_BODY_BYTES); it is read only once the credential is checked',
+};
 const TOO_MANY_FAILURES = {
   status: 429,
   description: "too-many-failed-authentications: this address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or wrong credential for this sender within a minute, and every request it sends this sender's webhook is refused until Retry-After has passed",
@@ -42,10 +46,11 @@ export class AlertsController {
   @ApiOkResponse({ description: ALERTS_TAKEN, schema: ALERT_INTAKE })
   @ApiResponse(BAD_PAYLOAD)
   @ApiResponse(BAD_CREDENTIAL)
+  @ApiResponse(TOO_LARGE)
   @ApiResponse(TOO_MANY_FAILURES)
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
-  alertmanager(@Req() request: Request, @Body() body: unknown) {
-    return this.receive('alertmanager', request, AlertmanagerPayloadSchema, body);
+  alertmanager(@Req() request: Request) {
+    return this.receive('alertmanager', request, AlertmanagerPayloadSchema);
   }
 
   @Post('grafana')
@@ -55,16 +60,18 @@ export class AlertsController {
   @ApiOkResponse({ description: ALERTS_TAKEN, schema: ALERT_INTAKE })
   @ApiResponse(BAD_PAYLOAD)
   @ApiResponse(BAD_CREDENTIAL)
+  @ApiResponse(TOO_LARGE)
   @ApiResponse(TOO_MANY_FAILURES)
   @ApiUnprocessableEntityResponse({ description: ALERTS_REFUSED })
-  grafana(@Req() request: Request, @Body() body: unknown) {
-    return this.receive('grafana', request, GrafanaPayloadSchema, body);
+  grafana(@Req() request: Request) {
+    return this.receive('grafana', request, GrafanaPayloadSchema);
   }
 
-  private async receive(sender: AlertSender, request: Request, schema: z.ZodType<AlertNotification>, body: unknown) {
-    // The credential is checked before the body is read, so an anonymous caller learns nothing from validation.
+  private async receive(sender: AlertSender, request: Request, schema: z.ZodType<AlertNotification>) {
+    // The credential is checked before the body is read (within ALERT_MAX_BODY_BYTES, alertBodyLimits), so an anonymous
+    // caller has nothing buffered and learns nothing from validation.
     // Nothing is vouched for: a sender's credential may be a password, and letting the right one through would tell a guesser it is right.
     await this.authFailures.guard(request, `${sender} credential`, () => assertSenderCredential(sender, this.config.settings.alertSenders[sender], request.header('authorization')));
-    return this.alerts.receive(sender, new ZodBodyPipe(schema).transform(body));
+    return this.alerts.receive(sender, new ZodBodyPipe(schema).transform(await readRouteBody(request)));
   }
 }

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import type { SurgeSeverity } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
+import { prepared } from '@holdfast/database';
 import { Clock, DomainError, InjectServiceConfig, type FieldProblem, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
-import { SurgesService } from '../surges/surges.service';
+import { SurgesService, type ActiveSurges } from '../surges/surges.service';
 import { readAlertTime, type AlertNotification, type AlertTime, type WebhookAlert } from './alert-payloads';
+import { TruncationEpisodes } from './truncation-episodes';
 
 const AlertActionSchema = z.enum(['started', 'updated', 'cleared', 'duplicate', 'nothing-active', 'already-resolved', 'superseded', 'holdfast-hold-alert']);
 export type AlertAction = z.infer<typeof AlertActionSchema>;
@@ -28,15 +30,34 @@ export const AlertIntakeResultSchema = z.strictObject({
 }).meta({ id: 'AlertIntakeResult' });
 export type AlertIntakeResult = z.infer<typeof AlertIntakeResultSchema>;
 
-/** A transaction's lock on one alert (sender/fingerprint), apart from every other advisory lock by its first key. */
-const LOCK_ALERT = `SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert'), hashtext($1))`;
-/** A resolved notification of the alert (sender and fingerprint) that started at $3 or later. */
-const RESOLVED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'resolved' AND starts_at >= $3 LIMIT 1`;
-/** A firing notification of the alert that started after $3: the alert fired again since. */
-const FIRED_SINCE = `SELECT 1 FROM alert_notification WHERE sender = $1 AND fingerprint = $2 AND status = 'firing' AND starts_at > $3 LIMIT 1`;
-/** The same notification of the alert (status, start and content) logged under another group than $6. */
-const LOGGED_IN_ANOTHER_GROUP = `SELECT 1 FROM alert_notification
-  WHERE sender = $1 AND fingerprint = $2 AND status = $3 AND starts_at = $4 AND content_hash = $5 AND group_key <> $6 LIMIT 1`;
+/**
+ * Alerts a notification locks one by one (sender/fingerprint), each under the sender's lock held shared: PostgreSQL
+ * keeps every lock in one table shared by all sessions (6,400 entries by default), which a group of thousands of
+ * alerts, one lock each, would run out of. A notification of more holds the sender's lock alone instead.
+ */
+const ALERT_LOCKS_PER_NOTIFICATION = 100;
+// Both apart from every other advisory lock by their first key; the alerts in sorted order, so two notifications never wait on each other.
+const LOCK_ALERTS = prepared(`WITH sender AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext('impact_analyzer/alert-sender'), hashtext($1)))
+  SELECT count(pg_advisory_xact_lock(hashtext('impact_analyzer/alert'), hashtext(origin))) FROM sender, unnest($2::text[]) AS origin`);
+const LOCK_SENDER = prepared(`SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert-sender'), hashtext($1))`);
+
+/** A notification's alerts as the statements below read them: one array parameter per column, from $`first` on (alertColumns). */
+const alertsFrom = (first: number): string =>
+  `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::text[], $${first + 4}::text[]) AS alert (fingerprint, status, starts_at, content_hash, region)`;
+/** Logs the notification's alerts; answers those logged now, which were not logged before in this group. */
+const LOG_NOTIFICATIONS = prepared(`INSERT INTO alert_notification (sender, group_key, fingerprint, status, starts_at, content_hash, region, received_at)
+  SELECT $1, $2, fingerprint, status, starts_at, content_hash, region, $8 FROM ${alertsFrom(3)} ON CONFLICT DO NOTHING RETURNING fingerprint`);
+/** The alerts whose same notification (status, start and content) was logged under another group than $2. */
+const LOGGED_IN_ANOTHER_GROUP = prepared(`SELECT alert.fingerprint FROM ${alertsFrom(3)} WHERE EXISTS (SELECT 1 FROM alert_notification logged
+  WHERE logged.sender = $1 AND logged.fingerprint = alert.fingerprint AND logged.status = alert.status AND logged.starts_at = alert.starts_at
+    AND logged.content_hash = alert.content_hash AND logged.group_key <> $2)`);
+/**
+ * The alerts overtaken by a notification logged before them: a firing with a resolved logged of its start or a
+ * later one (it is over), a resolved with a firing logged of a later start (the alert fired again since).
+ */
+const OVERTAKEN = prepared(`SELECT alert.fingerprint FROM ${alertsFrom(2)} WHERE EXISTS (SELECT 1 FROM alert_notification logged
+  WHERE logged.sender = $1 AND logged.fingerprint = alert.fingerprint AND logged.status <> alert.status
+    AND CASE alert.status WHEN 'firing' THEN logged.starts_at >= alert.starts_at ELSE logged.starts_at > alert.starts_at END)`);
 
 /**
  * How far ahead of Holdfast's clock an alert's time may be, the senders' clocks drifting: further, a
@@ -70,6 +91,7 @@ export class AlertsService {
   private readonly logger = new Logger(AlertsService.name);
   private readonly received;
   private readonly truncated;
+  private readonly truncations = new TruncationEpisodes();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -80,7 +102,11 @@ export class AlertsService {
     metrics: MetricsRegistry,
   ) {
     this.received = metrics.counter('holdfast_analyzer_alerts_total', 'Alerts received from webhooks, by sender and action', ['sender', 'action']);
-    this.truncated = metrics.counter('holdfast_analyzer_alerts_truncated_total', "Alerts senders left out of their notifications (truncatedAlerts: the receiver's max_alerts), by sender", ['sender']);
+    this.truncated = metrics.counter(
+      'holdfast_analyzer_alerts_truncated_total',
+      "Alerts senders left out of their notifications (truncatedAlerts: the receiver's max_alerts), by sender; a group's cut counted once, not again as its notification is re-sent (repeat_interval, retries), and again when its count changes",
+      ['sender'],
+    );
   }
 
   /**
@@ -92,6 +118,7 @@ export class AlertsService {
   async receive(sender: AlertSender, notification: AlertNotification): Promise<AlertIntakeResult> {
     const { truncatedAlerts } = notification;
     const receivedAt = this.clock.now();
+    this.truncated.inc({ sender }, this.truncations.newlyLeftOut(sender, notification.groupKey, truncatedAlerts));
     if (truncatedAlerts > 0) this.warnTruncated(sender, notification);
     // The notifier's own alerts for its holds, routed back here (an Alertmanager route sending every alert to the analyzer):
     // taken, each would start a surge holding its own hold, and the notifier re-posts them as long as the hold lasts.
@@ -106,64 +133,24 @@ export class AlertsService {
     const results = await this.dataSource.transaction(async (transaction) => {
       // One alert's notifications in turn, though they come in separate requests (a firing and its
       // resolved at once from HA peers): each would miss the other's uncommitted row and leave a
-      // surge nothing clears. Locked in one order, so two notifications never wait on each other.
+      // surge nothing clears. The alert surges of their regions are locked after, in one order.
       const origins = [...new Set(applicable.map(({ fingerprint }) => `${sender}/${fingerprint}`))].sort();
-      for (const origin of origins) await transaction.query(LOCK_ALERT, [origin]);
+      const [, active] = await Promise.all([
+        origins.length > ALERT_LOCKS_PER_NOTIFICATION ? transaction.query(LOCK_SENDER, [sender]) : transaction.query(LOCK_ALERTS, [sender, origins]),
+        this.surges.activeIn(transaction, [...new Set(applicable.map(({ region }) => region))], 'alert'),
+      ]);
       const outcomes: AlertIntakeResult['alerts'] = own.map((alert) => ({
         fingerprint: alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16),
         region: alert.labels.region ?? '',
         action: 'holdfast-hold-alert',
         surgeId: null,
       }));
-      for (const { alert, fingerprint, region, startsAt } of applicable) {
-        const content = hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) });
-        const logged: unknown[] = await transaction.query(
-          `INSERT INTO alert_notification (sender, group_key, fingerprint, status, starts_at, content_hash, region, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING fingerprint`,
-          [sender, notification.groupKey, fingerprint, alert.status, startsAt, content, region, receivedAt],
-        );
-        const origin = `${sender}/${fingerprint}`;
-        // Alertmanager sends an alert in every group it falls in (a second route, a regrouping after a reload): no news the second time.
-        if (logged.length === 0 || (await transaction.query(LOGGED_IN_ANOTHER_GROUP, [sender, fingerprint, alert.status, startsAt, content, notification.groupKey])).length > 0) {
-          outcomes.push({ fingerprint, region, action: 'duplicate', surgeId: null });
-          continue;
-        }
-        // A firing that arrives after the resolved of the same alert (from an HA peer, or retried) would
-        // start a surge nothing clears: that resolved is logged already, so sent again it is a duplicate.
-        if (alert.status === 'firing' && (await transaction.query(RESOLVED_SINCE, [sender, fingerprint, startsAt])).length > 0) {
-          outcomes.push({ fingerprint, region, action: 'already-resolved', surgeId: null });
-          continue;
-        }
-        const active = await this.surges.findActive(transaction, region, 'alert', origin);
-        const trace = { correlationId: `${sender}:${fingerprint}` };
-        const name = alert.labels.alertname ?? 'an alert';
-        if (alert.status === 'resolved') {
-          // Alertmanager keeps an alert's startsAt while it fires and gives one firing again after it ended a
-          // later one: the resolved of the earlier start, late from an HA peer or a retry, must not clear the surge it keeps.
-          if (active && (await transaction.query(FIRED_SINCE, [sender, fingerprint, startsAt])).length > 0) {
-            outcomes.push({ fingerprint, region, action: 'superseded', surgeId: active.id });
-            continue;
-          }
-          if (active) await this.surges.clear(transaction, active, ...this.resolution(sender, name, fingerprint, alert.endsAt, receivedAt), trace);
-          outcomes.push({ fingerprint, region, action: active ? 'cleared' : 'nothing-active', surgeId: active?.id ?? null });
-          continue;
-        }
-        // An alert applied had a startsAt to read: its text, as the sender wrote it, names it in the warning.
-        const started = this.surgeStart(sender, name, fingerprint, alert.startsAt ?? startsAt.toISOString(), startsAt, receivedAt);
-        const reason = `${name} firing in ${sender}${started.note}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`;
-        if (active) {
-          await this.surges.update(transaction, active, { severity: severityOf(alert.labels), reason }, trace);
-          outcomes.push({ fingerprint, region, action: 'updated', surgeId: active.id });
-          continue;
-        }
-        const surge = await this.surges.open(
-          transaction,
-          { region, metric: null, source: 'alert', origin, severity: severityOf(alert.labels), startedAt: started.at, reason },
-          trace,
-        );
-        outcomes.push({ fingerprint, region, action: 'started', surgeId: surge.id });
+      const applied = new Array<AlertIntakeResult['alerts'][number]>(applicable.length);
+      for (const round of inRounds(applicable)) {
+        const done = await this.applyRound(transaction, sender, notification.groupKey, round.map((index) => applicable[index]), active, receivedAt);
+        round.forEach((index, at) => (applied[index] = done[at]));
       }
-      return outcomes;
+      return [...outcomes, ...applied];
     });
     for (const result of results) this.received.inc({ sender, action: result.action });
     if (refusals.length === 0) return { received: notification.alerts.length, truncatedAlerts, alerts: results };
@@ -179,6 +166,64 @@ export class AlertsService {
     });
   }
 
+  /**
+   * Applies alerts of one notification, each of another alert (fingerprint), in a few statements
+   * whatever their number: a notification of a whole group (thousands of alerts) took five round
+   * trips an alert, 10 s for 2,000 alerts, past the sender's timeout. Their surges' changes are
+   * issued together, so the connection sends them as one (BatchingClient).
+   */
+  private async applyRound(
+    transaction: EntityManager,
+    sender: AlertSender,
+    groupKey: string,
+    alerts: ApplicableAlert[],
+    active: ActiveSurges,
+    receivedAt: Date,
+  ): Promise<AlertIntakeResult['alerts']> {
+    const contents = alerts.map(({ alert }) => hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) }));
+    const columns = [alerts.map(({ fingerprint }) => fingerprint), alerts.map(({ alert }) => alert.status), alerts.map(({ startsAt }) => startsAt), contents, alerts.map(({ region }) => region)];
+    const fingerprintsOf = (rows: { fingerprint: string }[]) => new Set(rows.map(({ fingerprint }) => fingerprint));
+    const [logged, elsewhere, overtaken] = (
+      await Promise.all([
+        transaction.query(LOG_NOTIFICATIONS, [sender, groupKey, ...columns, receivedAt]),
+        transaction.query(LOGGED_IN_ANOTHER_GROUP, [sender, groupKey, ...columns]),
+        transaction.query(OVERTAKEN, [sender, ...columns]),
+      ])
+    ).map(fingerprintsOf);
+    return Promise.all(
+      alerts.map(async ({ alert, fingerprint, region, startsAt }) => {
+        // Alertmanager sends an alert in every group it falls in (a second route, a regrouping after a reload): no news the second time.
+        if (!logged.has(fingerprint) || elsewhere.has(fingerprint)) return { fingerprint, region, action: 'duplicate' as const, surgeId: null };
+        // A firing that arrives after the resolved of the same alert (from an HA peer, or retried) would
+        // start a surge nothing clears: that resolved is logged already, so sent again it is a duplicate.
+        if (alert.status === 'firing' && overtaken.has(fingerprint)) return { fingerprint, region, action: 'already-resolved' as const, surgeId: null };
+        const origin = `${sender}/${fingerprint}`;
+        const surge = active.get(region, origin);
+        const trace = { correlationId: `${sender}:${fingerprint}` };
+        const name = alert.labels.alertname ?? 'an alert';
+        if (alert.status === 'resolved') {
+          // Alertmanager keeps an alert's startsAt while it fires and gives one firing again after it ended a
+          // later one: the resolved of the earlier start, late from an HA peer or a retry, must not clear the surge it keeps.
+          if (surge && overtaken.has(fingerprint)) return { fingerprint, region, action: 'superseded' as const, surgeId: surge.id };
+          if (!surge) return { fingerprint, region, action: 'nothing-active' as const, surgeId: null };
+          active.cleared(surge);
+          await this.surges.clear(transaction, surge, ...this.resolution(sender, name, fingerprint, alert.endsAt, receivedAt), trace);
+          return { fingerprint, region, action: 'cleared' as const, surgeId: surge.id };
+        }
+        // An alert applied had a startsAt to read: its text, as the sender wrote it, names it in the warning.
+        const started = this.surgeStart(sender, name, fingerprint, alert.startsAt ?? startsAt.toISOString(), startsAt, receivedAt);
+        const reason = `${name} firing in ${sender}${started.note}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`;
+        if (surge) {
+          active.set(await this.surges.update(transaction, surge, { severity: severityOf(alert.labels), reason }, trace));
+          return { fingerprint, region, action: 'updated' as const, surgeId: surge.id };
+        }
+        const opened = await this.surges.open(transaction, { region, metric: null, source: 'alert', origin, severity: severityOf(alert.labels), startedAt: started.at, reason }, trace);
+        active.set(opened);
+        return { fingerprint, region, action: 'started' as const, surgeId: opened.id };
+      }),
+    );
+  }
+
   private warnOwnAlerts(sender: AlertSender, { receiver, groupKey }: AlertNotification, count: number): void {
     this.logger.warn(
       { sender, receiver, groupKey, alerts: count },
@@ -191,7 +236,6 @@ export class AlertsService {
    * starts) or resolved one (its surge stays), and nothing in the alerts received shows it.
    */
   private warnTruncated(sender: AlertSender, { receiver, groupKey, truncatedAlerts, alerts }: AlertNotification): void {
-    this.truncated.inc({ sender }, truncatedAlerts);
     const setting = sender === 'alertmanager' ? `max_alerts of receiver ${receiver ?? '(unnamed)'}` : `Max alerts of contact point ${receiver ?? '(unnamed)'}`;
     this.logger.warn(
       { sender, receiver, groupKey, truncatedAlerts, received: alerts.length },
@@ -276,6 +320,22 @@ export class AlertsService {
     }
     return region.code;
   }
+}
+
+/**
+ * The notification's alerts (their indexes) in rounds that each hold one alert of a fingerprint at
+ * most, in the notification's order: a fingerprint's second alert in the notification is applied
+ * after its first, as it would be sent alone.
+ */
+function inRounds(alerts: readonly ApplicableAlert[]): number[][] {
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  alerts.forEach(({ fingerprint }, index) => {
+    const round = seen.get(fingerprint) ?? 0;
+    seen.set(fingerprint, round + 1);
+    (rounds[round] ??= []).push(index);
+  });
+  return rounds;
 }
 
 interface ApplicableAlert {

@@ -11,7 +11,7 @@ describe('analyzer settings', () => {
     const settings = parse({});
     expect(settings.detection.defaults).toEqual(DEFAULT_REGION_POLICY);
     expect(DEFAULT_REGION_POLICY).toMatchObject({ sensitivity: 1, coolDownSamples: 12, rearmAfterSamples: 6, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 });
-    expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, sampleMaxAgeMs: 30 * 86_400_000, seriesMaxPerRegion: 100, samplePublishTimeoutMs: 5_000, alertSenders: {}, alertRegionLabels: ['region'], jobIntervalMs: 5_000, declarationMaxMs: 90 * 86_400_000, declarationMaxAheadMs: 400 * 86_400_000, baselineChangeRatio: 0.1 });
+    expect(settings).toMatchObject({ sampleBatchMax: 1_000, sampleMaxAheadMs: 300_000, sampleMaxAgeMs: 30 * 86_400_000, seriesMaxPerRegion: 100, samplePublishTimeoutMs: 5_000, alertSenders: {}, alertRegionLabels: ['region'], alertMaxBodyBytes: 16_777_216, jobIntervalMs: 5_000, declarationMaxMs: 90 * 86_400_000, declarationMaxAheadMs: 400 * 86_400_000, baselineChangeRatio: 0.1 });
     expect(settings.prometheus).toEqual({ url: undefined, queries: [], regionLabel: 'region', intervalMs: 15_000 });
   });
 

@@ -171,6 +171,9 @@ export const analyzerEnvironment = {
   SAMPLE_PUBLISH_TIMEOUT_MS: decimalVariable({ whole: true, unit: 'milliseconds', min: 100 }).default(5_000),
   ALERT_SENDERS: jsonVariable(AlertSendersSchema, '{}', { credentials: true }),
   ALERT_REGION_LABELS: labelList.default(['region']),
+  // The alert webhooks' body limit, over HOLDFAST_MAX_BODY_BYTES: a sender posts a group's every alert at once (max_alerts: 0)
+  // and retries no 413. An alert is about 850 bytes (labels, annotations, generatorURL): 16 MiB holds some 19,000 of them.
+  ALERT_MAX_BODY_BYTES: decimalVariable({ whole: true, unit: 'bytes', min: 1_024, max: 64 * 1024 * 1024 }).default(16 * 1024 * 1024),
   ANALYZER_JOB_INTERVAL_MS: decimalVariable({ whole: true, unit: 'milliseconds', min: 100 }).default(5_000),
   // A critical period longer is refused as a likely typo (the year): it would hold its regions' windows for as long.
   DECLARATION_MAX_DAYS: decimalVariable({ unit: 'days', above: 0, max: 3_650 }).default(90),
@@ -195,6 +198,7 @@ export interface AnalyzerSettings {
   samplePublishTimeoutMs: number;
   alertSenders: Partial<Record<AlertSender, SenderCredential>>;
   alertRegionLabels: string[];
+  alertMaxBodyBytes: number;
   jobIntervalMs: number;
   declarationMaxMs: number;
   declarationMaxAheadMs: number;
@@ -238,6 +242,7 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
     samplePublishTimeoutMs: env.SAMPLE_PUBLISH_TIMEOUT_MS,
     alertSenders: env.ALERT_SENDERS,
     alertRegionLabels: env.ALERT_REGION_LABELS,
+    alertMaxBodyBytes: env.ALERT_MAX_BODY_BYTES,
     jobIntervalMs: env.ANALYZER_JOB_INTERVAL_MS,
     declarationMaxMs: env.DECLARATION_MAX_DAYS * 86_400_000,
     declarationMaxAheadMs: env.DECLARATION_MAX_AHEAD_DAYS * 86_400_000,
