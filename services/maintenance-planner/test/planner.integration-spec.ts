@@ -707,9 +707,10 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
       expect(event?.data.windows.length).toBeGreaterThan(0);
       return event!;
     });
-    // Its period as it was in force, from its start to its release (05:31Z, 09:01 in Tehran), and the notify-only window it flagged.
+    // Its period as it was in force, from its start to the end of its cool-down (05:30Z, 09:00 in Tehran; the sweep released it a
+    // minute later), and the notify-only window it flagged.
     expect(releasedEvent.data.releasedAt).toBe('2026-06-15T05:31:00.000Z');
-    expect(releasedEvent.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T09:01', offset: '+03:30', untilOffset: '+03:30' }]);
+    expect(releasedEvent.data.periodLocalTimes).toEqual([{ region: 'IR', zone: 'Asia/Tehran', fromLocal: '2026-06-15T00:30', untilLocal: '2026-06-15T09:00', offset: '+03:30', untilOffset: '+03:30' }]);
     expect(releasedEvent.data.notifyOnlyWindowIds).toEqual([notifyOnly.windowId]);
     expect(releasedEvent.data.windows.find((window: { windowId: string }) => window.windowId === regional.windowId)?.plannedZone).toBe('America/Los_Angeles');
   });

@@ -13,7 +13,7 @@ export const SHOWN_MESSAGE_COLUMNS = `event_id, message_key, message_headers -> 
   EXISTS (SELECT FROM jsonb_object_keys(message_headers) AS header WHERE starts_with(header, 'ce_')) AS cloud_events_headers,
   substring(message_value FROM 1 FOR ${SHOWN_BODY_BYTES}) AS body_start, octet_length(message_value) AS body_bytes`;
 
-/** A row's SHOWN_MESSAGE_COLUMNS: null throughout, but for event_id, when the letter kept no message. */
+/** A row's SHOWN_MESSAGE_COLUMNS: null throughout, but for event_id and cloud_events_headers (false), when the letter kept no message. */
 export interface ShownMessageRow {
   /** The ce_id header, recorded when the message was dead-lettered. */
   event_id: string | null;

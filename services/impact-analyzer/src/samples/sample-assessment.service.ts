@@ -15,7 +15,7 @@ import type { SurgeEntity } from '../surges/surge.entity';
 import { SurgesService, type ActiveSurges, type SurgeTrace } from '../surges/surges.service';
 import { detectionConfigOf } from './detection-policy';
 import type { PublishedBaseline } from './series-state.entity';
-import { sampleTimeRefusal } from './sample-time';
+import { sampleTakenAt, sampleTimeRefusal } from './sample-time';
 import { reasonOf } from './surge-reason';
 import { SAMPLES_IN_HELP, SourceLabels } from './source-label';
 import { LOCK_SERIES_CAP_REGIONS, overSeriesCap, pastSeriesCap, seriesKey } from './series-cap.service';
@@ -548,14 +548,7 @@ function peakOf(state: SeriesState, surges: ActiveSurges): Peak | null {
   return surge ? { surgeId: following.surgeId, value: surge.peakValue ?? 0, passed: false } : null;
 }
 
-/**
- * The instant a sample's age is judged as of. One this service's own intake took (HTTP, Prometheus)
- * carries it as its event's time, the instant that intake judged the sample on the same clock: one
- * answered accepted is not refused as too old for having waited in the log (a backlog after a
- * restart, a busy batch). An outside producer's event time (ce_time, or its Kafka timestamp) is
- * stamped by the clock that may have stamped the sample wrong, which the age check is for: judged now.
- */
-const takenAtOf = (event: SampleEvent, nowMs: number): number => (event.source === SERVICE_NAME ? Math.min(Date.parse(event.time), nowMs) : nowMs);
+const takenAtOf = (event: SampleEvent, nowMs: number): number => sampleTakenAt(event, nowMs, SERVICE_NAME);
 
 /** Both said at once: a dead letter replayed once its region is configured would be refused again for its time. */
 function refusalReason(event: SampleEvent, knownRegion: boolean, timeRefusal: string | undefined): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzerService } from '../app.module';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
-import { sampleTimeRefusal } from './sample-time';
+import { sampleTakenAt, sampleTimeRefusal } from './sample-time';
 
 describe('sampleTimeRefusal', () => {
   const settings = analyzerService.configFromEnvironment({}).settings as AnalyzerSettings;
@@ -40,5 +40,19 @@ describe('sampleTimeRefusal', () => {
 
   it('names a zero time as such rather than by its age', () => {
     expect(refusal('1970-01-01T00:00:00Z')).toMatch(/^at 1970-01-01T00:00:00Z is the Unix epoch, which a pipeline writes for a time it never set/);
+  });
+});
+
+describe('sampleTakenAt', () => {
+  const now = Date.parse('2026-12-04T12:00:00Z');
+
+  it("judges the analyzer's own intake's samples as of when it took them, an outside producer's as of now", () => {
+    expect(sampleTakenAt({ source: 'impact-analyzer', time: '2026-12-04T11:58:00.000Z' }, now, 'impact-analyzer')).toBe(now - 120_000);
+    expect(sampleTakenAt({ source: 'impact-analyzer', time: '2026-12-04T12:05:00.000Z' }, now, 'impact-analyzer')).toBe(now);
+    expect(sampleTakenAt({ source: 'cdn-logs', time: '2026-12-04T11:58:00.000Z' }, now, 'impact-analyzer')).toBe(now);
+  });
+
+  it("takes no time further back than the topic keeps messages, so a producer naming the analyzer's source with an old time moves the check by days at most", () => {
+    expect(sampleTakenAt({ source: 'impact-analyzer', time: '2026-10-01T00:00:00.000Z' }, now, 'impact-analyzer')).toBe(Date.parse('2026-11-29T12:00:00Z'));
   });
 });

@@ -1,3 +1,5 @@
+import { TOPIC_RETENTION_DAYS } from '@holdfast/contracts';
+
 /**
  * The zero times pipelines write for a time they never set: Go's `time.Time{}` and the Unix epoch
  * (`new Date(0)`, a timestamp field left at 0). Such a sample is no measurement of that instant.
@@ -41,4 +43,18 @@ export function sampleTimeRefusal(at: string, nowMs: number, bounds: SampleTimeB
     return `at ${at} is ${Math.floor(ageMs / DAY_MS)} days before ${asOf} (${new Date(takenMs).toISOString()}); samples older than SAMPLE_MAX_AGE_DAYS (${bounds.sampleMaxAgeMs / DAY_MS}) are refused, as a time that old is more likely set wrong than a backfill: check the sender's clock and how it writes times (seconds read as milliseconds land in 1970), or raise SAMPLE_MAX_AGE_DAYS for a longer backfill`;
   }
   return undefined;
+}
+
+/**
+ * The instant a sample's age is judged as of. One this service's own intake took (HTTP, Prometheus,
+ * `ownSource`) carries it as its event's time, the instant that intake judged the sample on the same
+ * clock: one answered accepted is not refused as too old for having waited in the log (a backlog
+ * after a restart, a busy batch). No further back than the topic keeps messages, since any producer
+ * can name that source: a spoof moves the check by days at most. An outside producer's event time
+ * (ce_time, or its Kafka timestamp) is stamped by the clock that may have stamped the sample wrong,
+ * which the age check is for: judged now.
+ */
+export function sampleTakenAt(event: { source: string; time: string }, nowMs: number, ownSource: string): number {
+  if (event.source !== ownSource) return nowMs;
+  return Math.max(Math.min(Date.parse(event.time), nowMs), nowMs - TOPIC_RETENTION_DAYS * DAY_MS);
 }

@@ -310,7 +310,8 @@ export class HoldsService implements BeforeApplicationShutdown {
     // with the release's reason, as the hold's own entry has it.
     await auditOccurrences(tx, hold.id, touched, { action: 'released', actor: actor ?? `hold:${hold.id}`, at: now, causeEventId: clearance, reason });
     // An occurrence let through this hold was not held by it: its release changes nothing for it.
-    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now, endedAt ?? endOfHeld(hold, now), { holdId: hold.id, causeEventId: clearance });
+    const heldTo = endedAt ?? endOfHeld(hold, now);
+    const settled = await this.settleReleased(tx, links.filter((entry) => !entry.overridden), now, heldTo, { holdId: hold.id, causeEventId: clearance });
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'released', actor: actor ?? 'planner', causeEventId: clearance, details: { reason, occurrences: touched.length } });
     const heldIds = heldWindowIds(touched);
     const announcedNow = heldIds.length <= WINDOWS_PER_ANNOUNCEMENT;
@@ -327,7 +328,8 @@ export class HoldsService implements BeforeApplicationShutdown {
         ...this.announcer.holdWindows(windows, hold.regions, windowCountOf(touched)),
         occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
         notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, HOLD_EVENT_WINDOW_IDS),
-        periodLocalTimes: this.announcer.releasedPeriodLocalTimes(hold, now),
+        // Until it stopped holding runs: a sweep that releases it after its cool-down's end did not hold them meanwhile.
+        periodLocalTimes: this.announcer.releasedPeriodLocalTimes(hold, heldTo),
         asOf: now.toISOString(),
       },
       this.holdChain(hold, clearance ?? hold.placed_event_id),
