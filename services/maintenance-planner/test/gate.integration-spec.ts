@@ -7,6 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { plannerService } from '../src/app.module';
 import { HoldsService } from '../src/holds/holds.service';
+import { WindowsService } from '../src/windows/windows.service';
 
 const clock = new ManualClock('2026-08-01T12:00:00Z');
 
@@ -728,5 +729,78 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     } finally {
       clock.set('2026-08-01T12:00:00Z');
     }
+  });
+
+  it("answers a what-if past a one-off window's last run 409 no-run-left, as the gate asked then will, saying the run is still to come now", async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Tram signalling patch',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['RO'] },
+      startsAt: '2026-08-01T12:10:00Z',
+      endsAt: '2026-08-01T12:20:00Z',
+      plannedZone: 'Europe/Bucharest',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const ask = `windowId=${id}`;
+    expect(await gate(ask)).toMatchObject({ status: 200, body: { allowed: true } });
+    expect(await gate(`${ask}&at=2026-08-01T12:15:00Z`)).toMatchObject({ status: 200, body: { allowed: true } });
+    // At its end the run is over: nothing is left to start then, held or not.
+    const hold = await api('POST', '/v1/holds', { regions: ['RO'], from: '2026-08-01T12:25:00Z', until: '2026-08-01T13:00:00Z', reason: 'Bucharest marathon' });
+    expect(hold.status).toBe(201);
+    for (const at of ['2026-08-01T12:20:00Z', '2026-08-01T12:30:00Z']) {
+      const whatIf = await gate(`${ask}&at=${at}`);
+      expect(whatIf).toMatchObject({ status: 409, retryAfter: null, body: { code: 'no-run-left', lastRun: { number: 1, status: 'scheduled', endsAt: '2026-08-01T12:20:00.000Z' } } });
+      expect(whatIf.body.detail).toBe(
+        `Window ${id} has no run left to start at ${new Date(at).toISOString()}, though it has one now: its last run still to come (1, planned to end 2026-08-01T12:20:00.000Z) is over by then, missed unless it starts in its time, and it is a one-off window. ` +
+          'Asked at that time, the gate answers this 409, whatever holds: start the run before 2026-08-01T12:20:00.000Z, or, to do the work later, move the window to a new time (PATCH startsAt and endsAt) or plan a new one (POST /v1/windows).',
+      );
+    }
+    try {
+      // Asked then, before the sweep marks the run missed and after: the same 409.
+      clock.set('2026-08-01T12:30:00Z');
+      const ended = await gate(ask);
+      expect(ended).toMatchObject({ status: 409, body: { code: 'no-run-left', lastRun: { number: 1, status: 'scheduled' } } });
+      expect(ended.body.detail).toBe(
+        `Window ${id} has no run left to start: its last run (1, planned to end 2026-08-01T12:20:00.000Z) ended without a start (the planner marks it missed), and it is a one-off window. ` +
+          'It will never run again, so do not start it or wait for it; no hold stops it. To do the work, plan a new window (POST /v1/windows), or move this one to a new time (PATCH startsAt and endsAt).',
+      );
+      await service.app.get(WindowsService).markMissed();
+      expect(await gate(ask)).toMatchObject({ status: 409, body: { code: 'no-run-left', lastRun: { number: 1, status: 'missed' } } });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'marathon over' })).status).toBe(200);
+    }
+  });
+
+  it('judges a what-if for a recurring window by the runs its rule gives past those stored, and answers 409 no-run-left past the last of them', async () => {
+    // Monthly, six runs: three within the 90-day horizon are stored, the rule gives the rest.
+    const window = await api('POST', '/v1/windows', {
+      title: 'Quarterly key rotation',
+      ownerTeam: 'security',
+      footprint: { global: false, regions: ['BG'] },
+      startsAt: '2026-08-01T12:30:00Z',
+      endsAt: '2026-08-01T13:30:00Z',
+      plannedZone: 'UTC',
+      recurrence: 'FREQ=MONTHLY;COUNT=6',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const ask = `windowId=${id}`;
+    const runs = ((await (await service.fetch(`/v1/windows/${id}/occurrences?to=2027-02-01T00:00:00Z`)).json()) as { items: { number: number }[] }).items;
+    expect(runs.map((run) => run.number)).toEqual([1, 2, 3]);
+    // Within run 6 (2027-01-01 12:30-13:30), not stored yet: judged by the holds in force then, as before.
+    expect(await gate(`${ask}&at=2027-01-01T13:00:00Z`)).toMatchObject({ status: 200, body: { allowed: true } });
+    const hold = await api('POST', '/v1/holds', { regions: ['BG'], from: '2027-01-01T12:00:00Z', until: '2027-01-01T14:00:00Z', reason: 'New Year grid work' });
+    expect(hold.status).toBe(201);
+    expect(await gate(`${ask}&at=2027-01-01T13:00:00Z`)).toMatchObject({ status: 423, body: { holds: [{ id: hold.body.id }] } });
+    // Past it, the rule gives no more.
+    const past = await gate(`${ask}&at=2027-01-01T13:30:00Z`);
+    expect(past).toMatchObject({ status: 409, body: { code: 'no-run-left', lastRun: { number: 3, status: 'scheduled', endsAt: '2026-10-01T13:30:00.000Z' } } });
+    expect(past.body.detail).toBe(
+      `Window ${id} has no run left to start at 2027-01-01T13:30:00.000Z, though it has one now: the runs its rule (FREQ=MONTHLY;COUNT=6) gives after those planned so far (the last, 3, planned to end 2026-10-01T13:30:00.000Z) are still to come now but all over by then, and it gives no more. ` +
+        'Asked at that time, the gate answers this 409, whatever holds: start its runs in their time, or, to do the work later, move the window to a new time (PATCH startsAt and endsAt) or plan a new one (POST /v1/windows).',
+    );
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'grid work moved' })).status).toBe(200);
   });
 });

@@ -54,6 +54,31 @@ describe('maintenance-planner: starting a run an override let through says so, a
     expect(await api('POST', `/v1/windows/${id}/occurrences/2/start`)).toMatchObject({ status: 200, body: { number: 2, status: 'in-progress' }, letThrough: null });
   });
 
+  it('refuses a start with the 423 the gate gives for that run: the holds in force now and those beginning later within it', async () => {
+    clock.set('2026-08-10T12:00:00Z');
+    const window = await api('POST', '/v1/windows', {
+      title: 'Border crossing system patch',
+      ownerTeam: 'payments',
+      footprint: { global: false, regions: ['PY'] },
+      startsAt: '2026-08-10T12:10:00Z',
+      endsAt: '2026-08-10T12:50:00Z',
+      plannedZone: 'America/Asuncion',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const now = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-08-10T11:00:00Z', until: '2026-08-10T18:00:00Z', reason: 'Asuncion founding day' });
+    const within = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-08-10T12:30:00Z', until: '2026-08-10T13:00:00Z', reason: 'presidential address' });
+    for (const hold of [now, within]) expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+
+    const gate = await api('GET', `/v1/gate?windowId=${id}`);
+    expect(gate).toMatchObject({ status: 423, body: { code: 'held', holdCount: 2, holds: [{ id: within.body.id }, { id: now.body.id }] } });
+    const refused = await api('POST', `/v1/windows/${id}/occurrences/1/start`);
+    expect(refused.status).toBe(423);
+    // Word for word the gate's problem document, but for the request it answers.
+    expect({ ...refused.body, instance: gate.body.instance }).toEqual(gate.body);
+    for (const hold of [now, within]) expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'holiday over' })).status).toBe(200);
+  });
+
   it("documents the header on the start's 200 as on the gate's, with the same form", async () => {
     type Answers = Record<string, { headers?: Record<string, { schema: { pattern?: string } }> }>;
     const document = (await (await service.fetch('/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Answers }>> };

@@ -152,14 +152,16 @@ export class GateService {
 
   /**
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
-   * window, `occurrence` names the run (start asks for its own); without it, the next run not started
-   * (the one `holdfast windows start ID` takes), else the one in progress. A held run is held also by a
-   * hold that begins later within it, as starting it answers: a caller waiting at the gate before the
-   * start waits for what the start waits for. An `at` ahead is answered as the gate will answer then if
-   * nothing changes: the run in question then, by the holds in force then and those reaching that run. A
-   * run that may not start yet is held only by the holds that reach it, as an override lets it through those
-   * alone. A window with no run left to start, like a cancelled one, is a 409: it never runs again; so is one
-   * whose only run to start waits for a new slot, held past its time: it runs once moved, not now.
+   * window, `occurrence` names the run (start asks for its own, and is answered the 423 the gate gives for
+   * it); without it, the next run not started (the one `holdfast windows start ID` takes), else the one in
+   * progress. A held run is held also by a hold that begins later within it, as starting it answers: a
+   * caller waiting at the gate before the start waits for what the start waits for. An `at` ahead is
+   * answered as the gate will answer then if nothing changes: the run in question then, by the holds in
+   * force then and those reaching that run. A run that may not start yet is held only by the holds that
+   * reach it, as an override lets it through those alone. A window with no run left to start, like a
+   * cancelled one, is a 409: it never runs again; so is one asked about a time past its last run (none
+   * left then); so is one whose only run to start waits for a new slot, held past its time: it runs once
+   * moved, not now.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
     const at = this.askedAt(query.at);
@@ -182,23 +184,24 @@ export class GateService {
       throw await windowCancelled(this.dataSource, query.windowId, 'do not start it or wait for it');
     }
     // Nor for one with no run to start, none left or one waiting for a new slot (whose start now would run it outside
-    // any slot): read only when the statement found no run in question, which is rare.
-    const ended = query.windowId && row.run_number === null ? await noRunLeft(this.dataSource, query.windowId) : null;
+    // any slot): read only when the statement found no run in question, which is rare. Judged at the instant asked: a
+    // what-if past the last run has none left then, though it has one now (it said 200, the gate asked then 409).
+    const ended = query.windowId && row.run_number === null ? await noRunLeft(this.dataSource, query.windowId, { at, now: this.clock.now() }) : null;
     if (ended) {
       this.answers.inc({ outcome: ended.code });
       throw ended;
     }
     // Exempt and notify-only windows are never stopped, not even for want of the broker.
     const holdable = !query.windowId || row.holdable === true;
-    // A start names its run and judges its links itself, in its own transaction (heldRun). A what-if counts them too: linked now,
-    // they hold the run from before their from, as the gate asked then will (a what-if that dropped them said 200 before a 423).
-    const heldRun = query.occurrence !== undefined ? null : row.held_run;
     // A run that may not start yet (more than OCCURRENCE_EARLY_START_MINUTES after the instant asked) is not stopped by a hold in
     // force then that ends before it starts: 423 and "ask for an override" for it sent callers to an override that found nothing to let through.
     const dueUs = (at.getTime() + this.config.settings.earlyStartMs) * 1000;
     const notDueStartUs = row.scheduled_start_us !== null && row.scheduled_start_us > dueUs ? row.scheduled_start_us : null;
     const footprint = row.global ? null : (row.regions ?? []);
-    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? footprint : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, heldRun, notDueStartUs);
+    // The holds linked to the run hold it from before their from, as starting it judges it: for a start too, whose 423 lists what
+    // the gate's does (it listed the holds in force alone), and for a what-if, as the gate asked then will (one without them said 200
+    // before a 423). A start judges the links again in its own transaction (heldRun), for one linked since this statement.
+    const holding = !holdable ? undefined : holdSet.holding(query.windowId ? footprint : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, row.held_run, notDueStartUs);
     if (!holding || holding.count === 0) {
       if (holdable) this.assertSurgesHeard();
       this.answers.inc({ outcome: 'allowed' });
@@ -302,10 +305,11 @@ export class GateService {
   }
 
   /**
-   * The gate's 423 for a run that reads held while no hold is in force at `at` (the gate let it
-   * through: its hold begins later within the run), listing the holds linked to the run; null when
-   * each of them stops runs no longer at `at` (stopsRunsUntil: a cleared surge's cool-down or a
-   * manual hold's period passed, the sweep not yet come): they hold it no longer, as the gate said.
+   * A start's 423, judged in its own transaction with the run locked, for a run that reads held by a
+   * hold linked to it after the gate's statement read its links (check counts those it read), listing
+   * the holds linked to the run; null when each of them stops runs no longer at `at` (stopsRunsUntil: a
+   * cleared surge's cool-down or a manual hold's period passed, the sweep not yet come): they hold it
+   * no longer, as the gate said.
    */
   async heldRun(db: EntityManager, windowId: string, number: number, at: Date): Promise<DomainError | null> {
     const rows = (await db.query(

@@ -27,6 +27,16 @@ describe('whether a recurring window has runs to come past those stored', () => 
     expect(ruleGivesRunFrom(daily('FREQ=DAILY;COUNT=4'), new Date('2026-08-04T10:30:00Z'))).toBe(false);
     expect(ruleGivesRunFrom(daily('FREQ=DAILY;COUNT=5', ['2026-08-05T10:00:00Z']), storedUntil)).toBe(false);
   });
+
+  it('counts, asked about an instant past those stored, only a run not over then: one going at it, or later', () => {
+    // Runs 5 to 7 are not stored: the 5th ends at 11:00 on the 5th, the 7th on the 7th.
+    const rule = daily('FREQ=DAILY;COUNT=7');
+    expect(ruleGivesRunFrom(rule, storedUntil, new Date('2026-08-07T10:30:00Z'))).toBe(true);
+    expect(ruleGivesRunFrom(rule, storedUntil, new Date('2026-08-07T11:00:00Z'))).toBe(false);
+    expect(ruleGivesRunFrom(daily('FREQ=DAILY'), storedUntil, new Date('2030-01-01T00:00:00Z'))).toBe(true);
+    // An instant before those stored asks no more than the rule does past them.
+    expect(ruleGivesRunFrom(rule, storedUntil, new Date('2026-08-02T00:00:00Z'))).toBe(true);
+  });
 });
 
 describe('the gate refusal of a window with no run to start', () => {
@@ -45,6 +55,8 @@ describe('the gate refusal of a window with no run to start', () => {
     last_status: 'needs-reschedule',
     last_starts_at: new Date('2026-08-01T10:36:00Z'),
     last_ends_at: new Date('2026-08-01T10:38:00Z'),
+    coming_number: null,
+    coming_ends_at: null,
     waiting_number: 1,
     waiting_starts_at: new Date('2026-08-01T10:36:00Z'),
     waiting_ends_at: new Date('2026-08-01T10:38:00Z'),
@@ -53,7 +65,8 @@ describe('the gate refusal of a window with no run to start', () => {
   };
 
   it('names the suggestions and the change that moves a waiting run when no slot was proposed for it', async () => {
-    const refusal = await noRunLeft({ query: () => Promise.resolve([waitingUnproposed]) }, WINDOW);
+    const now = new Date('2026-08-01T11:00:00Z');
+    const refusal = await noRunLeft({ query: () => Promise.resolve([waitingUnproposed]) }, WINDOW, { at: now, now });
     expect(refusal).toMatchObject({ code: 'run-awaits-new-slot', status: 409, extensions: { waitingRun: { number: 1, proposedSlot: null }, windowVersion: 2 } });
     expect(refusal?.message).toContain(
       `The planner found no slot to propose: GET /v1/windows/${WINDOW}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${WINDOW} (startsAt, endsAt and "version": 2) and start the run it plans then.`,

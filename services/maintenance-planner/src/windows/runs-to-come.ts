@@ -1,6 +1,7 @@
 import type { Slot } from '@holdfast/contracts';
 import { DomainError } from '@holdfast/service-kit';
 import { expandOccurrences, planWindow, readExdates, TimeError } from '@holdfast/time';
+import { heldByActiveHold } from './window-record';
 
 // A rule with neither COUNT nor UNTIL gives runs for ever.
 const RULE_ENDS = /(^|;)\s*(COUNT|UNTIL)=/i;
@@ -10,15 +11,22 @@ const CENTURY_MS = 100 * 365 * 86_400_000;
 /**
  * Whether a recurring window's rule gives a run starting at or after `from` (how far its runs are
  * stored, expanded_until): one the sweep stores once its horizon reaches it, so the window has runs
- * to come though none is stored. A rule without COUNT or UNTIL always does; one the expander refuses
- * is taken to, as nothing can say it ended.
+ * to come though none is stored. With `notOverAt`, only a run not over at that instant counts (a
+ * what-if further ahead than the runs stored). A rule without COUNT or UNTIL always does; one the
+ * expander refuses is taken to, as nothing can say it ended.
  */
-export function ruleGivesRunFrom(window: { starts_at: Date; ends_at: Date; planned_zone: string; recurrence: string; exdates: readonly string[] }, from: Date): boolean {
+export function ruleGivesRunFrom(
+  window: { starts_at: Date; ends_at: Date; planned_zone: string; recurrence: string; exdates: readonly string[] },
+  from: Date,
+  notOverAt: Date = from,
+): boolean {
   if (!RULE_ENDS.test(window.recurrence)) return true;
+  // The expander gives the runs not over at the start of its range.
+  const since = notOverAt > from ? notOverAt : from;
   try {
     const planned = planWindow({ start: window.starts_at, end: window.ends_at, zone: window.planned_zone, recurrence: { rrule: window.recurrence, exdates: window.exdates } });
-    // Two: the first may be a run stored already, still going at `from`.
-    return expandOccurrences(planned, { from, until: new Date(from.getTime() + CENTURY_MS), maxCount: 2 }).occurrences.some((run) => run.start >= from);
+    // Two: the first may be a run stored already, still going at `since`.
+    return expandOccurrences(planned, { from: since, until: new Date(since.getTime() + CENTURY_MS), maxCount: 2 }).occurrences.some((run) => run.start >= from);
   } catch (error) {
     if (error instanceof TimeError) return true;
     throw error;
@@ -33,12 +41,15 @@ interface RunsLeftRow {
   recurrence: string | null;
   exdates: string[];
   expanded_until: Date;
-  /** A run still to start, or running: scheduled or in progress. */
+  /** A run still to start at the instant asked, or running: scheduled and not over then (or held, which a hold keeps from being missed), or in progress. */
   run_left: boolean;
   last_number: number | null;
   last_status: string | null;
   last_starts_at: Date | null;
   last_ends_at: Date | null;
+  /** The last run still to come now (scheduled, not over), when none is left at the instant asked: a what-if past it. */
+  coming_number: number | null;
+  coming_ends_at: Date | null;
   /** The first run held past its time that waits for a new slot (needs-reschedule), and how many do. */
   waiting_number: number | null;
   waiting_starts_at: Date | null;
@@ -49,46 +60,70 @@ interface RunsLeftRow {
 
 /**
  * The 409 for a window with no run to start, asked when the gate finds no run in question (none not
- * started and not over at the instant asked, none running): like a cancelled window, a caller
+ * started and not over at the instant asked, `at`, none running): like a cancelled window, a caller
  * retrying on the gate's 423 would wait for nothing, and a 200 would start work at once, outside
  * any slot. One of its runs held past its time waits for a new slot (run-awaits-new-slot: a change
- * of the window's times takes it); else it has none left and none to come (no-run-left: a one-off
- * window whose run completed, was missed or cancelled; a recurring one whose rule ended), and does
- * not run again unless changed (a date taken back out of its exdates). Null while a run is left (a
- * scheduled one, or one running) or, with none waiting, one is to come by the rule past those stored.
+ * of the window's times takes it); else it has none left and none to come at `at` (no-run-left: a
+ * one-off window whose run completed, was missed or cancelled, or, asked about a time ahead, is over
+ * by then; a recurring one whose rule ended), and does not run again unless changed (a date taken
+ * back out of its exdates). A scheduled run over at `at` counts as over, missed then as the sweep
+ * marks it, unless a hold holds it (the sweep leaves that one for a new slot). Null while a run is
+ * left at `at` (a scheduled one, or one running) or, with none waiting, one is to come by the rule
+ * past those stored and not over at `at`.
  */
-export async function noRunLeft(source: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, windowId: string): Promise<DomainError | null> {
+export async function noRunLeft(
+  source: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  windowId: string,
+  { at, now }: { at: Date; now: Date },
+): Promise<DomainError | null> {
   const [row] = (await source.query(
     `SELECT w.version, w.starts_at, w.ends_at, w.planned_zone, w.recurrence, w.exdates, w.expanded_until,
-            EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id AND o.status IN ('scheduled', 'in-progress')) AS run_left,
+            EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id
+                      AND (o.status = 'in-progress' OR (o.status = 'scheduled' AND (o.ends_at > $2 OR ${heldByActiveHold('o')})))) AS run_left,
             last.number AS last_number, last.status AS last_status, last.starts_at AS last_starts_at, last.ends_at AS last_ends_at,
+            coming.number AS coming_number, coming.ends_at AS coming_ends_at,
             waiting.number AS waiting_number, waiting.starts_at AS waiting_starts_at, waiting.ends_at AS waiting_ends_at, waiting.proposed_slot AS waiting_proposed_slot,
             (SELECT count(*)::int FROM occurrence o WHERE o.window_id = w.id AND o.status = 'needs-reschedule') AS waiting_count
        FROM maintenance_window w
        LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at FROM occurrence o WHERE o.window_id = w.id ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) last ON true
+       LEFT JOIN LATERAL (SELECT o.number, o.ends_at FROM occurrence o WHERE o.window_id = w.id AND o.status = 'scheduled' AND o.ends_at > $3 ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) coming ON true
        LEFT JOIN LATERAL (SELECT o.number, o.starts_at, o.ends_at, o.proposed_slot FROM occurrence o WHERE o.window_id = w.id AND o.status = 'needs-reschedule' ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
       WHERE w.id = $1`,
-    [windowId],
+    [windowId, at, now],
   )) as RunsLeftRow[];
   if (!row || row.run_left) return null;
   // Even with runs the rule gives later, not stored yet: a start now would run the waiting one, outside any slot.
   if (row.waiting_number !== null) return runAwaitsNewSlot(windowId, row);
-  if (row.recurrence !== null && ruleGivesRunFrom({ ...row, recurrence: row.recurrence }, row.expanded_until)) return null;
-  const last = row.last_number === null ? 'it has no runs' : `its last run (${row.last_number}, planned to end ${row.last_ends_at!.toISOString()}) was ${row.last_status}`;
+  const rule = row.recurrence === null ? null : { ...row, recurrence: row.recurrence };
+  if (rule !== null && ruleGivesRunFrom(rule, row.expanded_until, at)) return null;
+  const lastRun = row.last_number === null ? null : { number: row.last_number, status: row.last_status, endsAt: row.last_ends_at!.toISOString() };
+  // Asked about a time past the window's last run, which is still to come now: so it is then, not now.
+  const ruleGivesMore = rule !== null && ruleGivesRunFrom(rule, row.expanded_until, now);
+  if (row.coming_number !== null || ruleGivesMore) {
+    const over = ruleGivesMore
+      ? `the runs its rule (${row.recurrence}) gives after those planned so far (the last, ${row.last_number}, planned to end ${row.last_ends_at!.toISOString()}) are still to come now but all over by then, and it gives no more`
+      : `its last run still to come (${row.coming_number}, planned to end ${row.coming_ends_at!.toISOString()}) is over by then, missed unless it starts in its time, and ${row.recurrence === null ? 'it is a one-off window' : `its rule (${row.recurrence}) gives no more`}`;
+    const startIt = ruleGivesMore ? 'start its runs in their time' : `start the run before ${row.coming_ends_at!.toISOString()}`;
+    return new DomainError(
+      'no-run-left',
+      409,
+      `Window ${windowId} has no run left to start at ${at.toISOString()}, though it has one now: ${over}. ` +
+        `Asked at that time, the gate answers this 409, whatever holds: ${startIt}, or, to do the work later, move the window to a new time (PATCH startsAt and endsAt) or plan a new one (POST /v1/windows).`,
+      { lastRun },
+    );
+  }
+  // Over unstarted, the sweep not come yet to mark it missed.
+  const status = row.last_status === 'scheduled' ? 'ended without a start (the planner marks it missed)' : `was ${row.last_status}`;
+  const last = row.last_number === null ? 'it has no runs' : `its last run (${row.last_number}, planned to end ${row.last_ends_at!.toISOString()}) ${status}`;
   const which = row.recurrence === null ? 'it is a one-off window' : `its rule (${row.recurrence}) gives no more`;
-  const moveIt = row.last_status === 'missed' ? ', or move this one to a new time (PATCH startsAt and endsAt)' : '';
+  const moveIt = row.last_status === 'missed' || row.last_status === 'scheduled' ? ', or move this one to a new time (PATCH startsAt and endsAt)' : '';
   const exdate = row.last_status === 'cancelled' ? exdateOf(row, row.last_starts_at!) : undefined;
   // Called off by an exdate, the window not cancelled: a PATCH taking the date back out brings the run back.
   const what =
     exdate === undefined
       ? `${last}, and ${which}. It will never run again, so do not start it or wait for it; no hold stops it. To do the work, plan a new window (POST /v1/windows)${moveIt}.`
       : `${last} by its exdate ${exdate}, and ${which}. Taking that date out of exdates (PATCH /v1/windows/${windowId}) brings the run back, while it has not ended; until then it does not run, so do not start it or wait for it. Otherwise, to do the work, plan a new window (POST /v1/windows).`;
-  return new DomainError(
-    'no-run-left',
-    409,
-    `Window ${windowId} has no run left to start: ${what}`,
-    { lastRun: row.last_number === null ? null : { number: row.last_number, status: row.last_status, endsAt: row.last_ends_at!.toISOString() } },
-  );
+  return new DomainError('no-run-left', 409, `Window ${windowId} has no run left to start: ${what}`, { lastRun });
 }
 
 /**

@@ -969,7 +969,7 @@ export class WindowsService {
     const occurrence = await this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
-      // Held by a hold that begins later within the run: the gate let it through, its links do not.
+      // Held by a hold linked to the run since the gate read its links (the gate's 423 lists those it read, as asked without a run).
       // Held only by holds whose release is due by now, it starts, as the gate said: the sweep lets go of the links shortly.
       const held = occurrence.status === 'held' ? await this.gate.heldRun(tx, id, number, now) : null;
       if (held) throw held;
