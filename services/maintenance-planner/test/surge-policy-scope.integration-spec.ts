@@ -35,8 +35,8 @@ describe('maintenance-planner: setting a surgePolicy that runs through holds nee
     plannedZone: 'Europe/Oslo',
     ...change,
   });
-  const placeHold = async (from: string, until: string) => {
-    const placed = await as(null, 'POST', '/v1/holds', { regions: ['NO'], from, until, reason: 'Election in Norway' });
+  const placeHold = async (from: string, until: string, on: { regions: string[]; reason: string } = { regions: ['NO'], reason: 'Election in Norway' }) => {
+    const placed = await as(null, 'POST', '/v1/holds', { ...on, from, until });
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
     return placed.body.id as string;
   };
@@ -119,5 +119,47 @@ describe('maintenance-planner: setting a surgePolicy that runs through holds nee
     expect(flagged.status, JSON.stringify(flagged.body)).toBe(200);
     const retitled = await as('writer', 'PATCH', `/v1/windows/${exempt.body.windowId}`, { version: flagged.body.version, title: 'switch firmware in NO, renamed', surgePolicy: 'notify-only' });
     expect(retitled.status, JSON.stringify(retitled.body)).toBe(200);
+  });
+
+  it('refuses a window no hold stops moved under a hold by a key without holds:override, naming the hold; moved elsewhere, or by a key with it, it moves', async () => {
+    const iran = { regions: ['IR'], reason: 'Election in Iran' };
+    // In force now, until the 16th.
+    const holdId = await placeHold('2026-10-01T00:00:00Z', '2026-10-16T00:00:00Z', iran);
+    const intoHold = (windowId: string, policy: string) =>
+      `This change would bring window ${windowId} under active hold ${holdId} (IR: Election in Iran). Its surgePolicy ${policy} lets it run through every hold on its footprint, a standing override given for the footprint and times it had: taking it under a hold it was not under needs scope holds:override. Keep the window out of the hold (GET /v1/windows/${windowId}/suggestions), or ask a key that has holds:override to make the change. Nothing was changed.`;
+
+    // Its footprint moved to a region the hold covers.
+    const exempt = await as('lead', 'POST', '/v1/windows', window('2026-10-15T10:00:00Z', { surgePolicy: 'exempt' }));
+    expect(exempt.status, JSON.stringify(exempt.body)).toBe(201);
+    const exemptId = exempt.body.windowId as string;
+    const toIran = { footprint: { global: false, regions: ['IR'] } };
+    const refused = await as('writer', 'PATCH', `/v1/windows/${exemptId}`, { version: exempt.body.version, ...toIran });
+    expect(refused).toMatchObject({ status: 403, body: { code: 'missing-scope', requiredScope: 'holds:override', surgePolicy: 'exempt', holds: [{ id: holdId, regions: ['IR'], reason: 'Election in Iran' }] } });
+    expect(refused.body.detail).toBe(intoHold(exemptId, 'exempt'));
+    expect((await as(null, 'GET', `/v1/windows/${exemptId}`)).body).toMatchObject({ version: exempt.body.version, footprint: { regions: ['NO'] } });
+    expect((await as(null, 'GET', `/v1/audit?subject=${exemptId}`)).body.items.map((entry: { action: string }) => entry.action)).toEqual(['scheduled']);
+    expect((await as(null, 'GET', '/v1/gate?regions=IR&at=2026-10-15T10:00:00Z')).status).toBe(423);
+
+    // Elsewhere, a region no hold covers: windows:write alone, as before.
+    const elsewhere = await as('writer', 'PATCH', `/v1/windows/${exemptId}`, { version: exempt.body.version, footprint: { global: false, regions: ['SE'] } });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(200);
+    const moved = await as('lead', 'PATCH', `/v1/windows/${exemptId}`, { version: elsewhere.body.version, ...toIran });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ surgePolicy: 'exempt', footprint: { regions: ['IR'] } });
+    expect(await gate(exemptId, '2026-10-15T10:00:00Z')).toBe(200);
+    // Under the hold with the lead's word, a change that brings no run under a hold anew is the writer's to make.
+    const widened = await as('writer', 'PATCH', `/v1/windows/${exemptId}`, { version: moved.body.version, footprint: { global: false, regions: ['IR', 'SE'] } });
+    expect(widened.status, JSON.stringify(widened.body)).toBe(200);
+
+    // Its times moved into the hold, a notify-only window's too.
+    const flagged = await as('lead', 'POST', '/v1/windows', window('2026-10-20T10:00:00Z', { surgePolicy: 'notify-only', footprint: { global: false, regions: ['IR'] }, plannedZone: 'Asia/Tehran' }));
+    expect(flagged.status, JSON.stringify(flagged.body)).toBe(201);
+    const flaggedId = flagged.body.windowId as string;
+    const earlier = await as('writer', 'PATCH', `/v1/windows/${flaggedId}`, { version: flagged.body.version, startsAt: '2026-10-15T12:00:00Z', endsAt: '2026-10-15T13:00:00Z' });
+    expect(earlier).toMatchObject({ status: 403, body: { code: 'missing-scope', requiredScope: 'holds:override', surgePolicy: 'notify-only', holds: [{ id: holdId }] } });
+    expect(earlier.body.detail).toBe(intoHold(flaggedId, 'notify-only'));
+    expect((await as(null, 'GET', `/v1/windows/${flaggedId}`)).body).toMatchObject({ version: flagged.body.version, startsAt: '2026-10-20T10:00:00.000Z' });
+    const later = await as('writer', 'PATCH', `/v1/windows/${flaggedId}`, { version: flagged.body.version, startsAt: '2026-10-21T10:00:00Z', endsAt: '2026-10-21T11:00:00Z' });
+    expect(later.status, JSON.stringify(later.body)).toBe(200);
   });
 });

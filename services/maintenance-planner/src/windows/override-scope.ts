@@ -45,3 +45,27 @@ export function assertMayChangePolicy(windowId: string, from: SurgePolicy, to: S
     { requiredScope: OVERRIDE_SCOPE, surgePolicy: to },
   );
 }
+
+/** A hold as a refusal names it: until when it holds runs as of now (null: no end known yet). */
+export interface NamedHold {
+  id: string;
+  regions: string[];
+  reason: string;
+  from: Date;
+  until: Date | null;
+}
+
+/**
+ * A change of footprint or times that brings a run of a window no hold stops (`policy`, exempt or notify-only) under
+ * holds (`holds`, those it did not reach before). The standing override was given for the window as it was planned,
+ * where it was: taking it under another hold lets it through that hold, an override the key must be able to give.
+ */
+export function assertMayMoveUnderHolds(windowId: string, policy: SurgePolicy, holds: readonly NamedHold[]): void {
+  if (holds.length === 0) return;
+  throw new DomainError(
+    'missing-scope',
+    403,
+    `This change would bring window ${windowId} under active hold${holds.length > 1 ? 's' : ''} ${holds.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. Its surgePolicy ${policy} lets it run through every hold on its footprint, a standing override given for the footprint and times it had: taking it under a hold it was not under needs scope holds:override. Keep the window out of the hold (GET /v1/windows/${windowId}/suggestions), or ask a key that has holds:override to make the change. Nothing was changed.`,
+    { requiredScope: OVERRIDE_SCOPE, surgePolicy: policy, holds },
+  );
+}

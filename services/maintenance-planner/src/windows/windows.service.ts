@@ -22,7 +22,7 @@ import { allowedHoursApart } from '../slots/allowed-hours-apart';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
 import { countedDates, countOf, countStoring, replanStores, runsStored, withCount } from './recurrence-count';
-import { assertMayChangePolicy } from './override-scope';
+import { assertMayChangePolicy, assertMayMoveUnderHolds, type NamedHold } from './override-scope';
 import { movesToRule, startMovedByZoneRules, withoutRunsMovedToSlots, type RunMove, type RunMovedToSlot } from './runs-off-rule';
 import { windowCancelled } from './window-cancelled';
 import { assertBodyVersionAgrees, WINDOWS } from './window-version';
@@ -314,8 +314,37 @@ export class WindowsService {
    */
   private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string, change?: JudgedChange): Promise<HoldfastEvent[] | null> {
     if (row.surge_policy !== 'hold') return null;
+    const reached = await this.holdsReaching(tx, row, change);
+    if (reached.length === 0) return null;
+    const now = this.clock.now();
+    const conflicting = reached.map(({ hold }) => hold);
+    const reaches = reached.map(({ reach }) => reach);
+    // For each, the first instant a run of the window would be held by it: where the gate, asked with at=, says so.
+    const heldFrom = reached.map(({ hold, runs }) => new Date(Math.max(runs[0].starts_at.getTime(), hold.from_at.getTime(), now.getTime())));
+    if (!overrideReason) {
+      throw new DomainError(
+        'window-in-hold',
+        409,
+        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches, heldFrom, now, this.config.settings.holdCooldownMs)}, or send override: {reason}.`,
+        { holds: this.holdsNamed(conflicting) },
+      );
+    }
+    // Judged for some runs only (those an exdate change brings back), only those are let through.
     const runs = change?.runs;
-    const only = runs ?? null;
+    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, change ? { heldAlready: change.heldAlready } : 'every-run')).events;
+    const events: HoldfastEvent[] = [];
+    for (const number of runs) events.push(...(await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number)).events);
+    return events;
+  }
+
+  /**
+   * The holds in force or planned on the window's footprint that would hold its scheduled runs (`change.runs`, else
+   * every one) were its policy hold, whatever it is: each with how far it holds runs now and the runs it reaches, by
+   * start. A run the hold lets through already (an override), or held at the same start and end before a change
+   * (`change.heldAlready`), is not reached.
+   */
+  private async holdsReaching(tx: EntityManager, row: WindowRow, change?: JudgedChange): Promise<ReachingHold[]> {
+    const only = change?.runs ?? null;
     const [span] = (await tx.query('SELECT min(starts_at) AS start, max(ends_at) AS end FROM occurrence WHERE window_id = $1 AND status = $2 AND ($3::int[] IS NULL OR number = ANY($3::int[]))', [
       row.id,
       'scheduled',
@@ -324,46 +353,32 @@ export class WindowsService {
       start: Date | null;
       end: Date | null;
     }[];
-    if (!span?.start || !span.end) return null;
+    if (!span?.start || !span.end) return [];
     const candidates = await this.holds.findActive(tx, row.footprint_global ? 'all' : row.footprint_regions, { start: span.start, end: span.end });
     const now = this.clock.now();
-    const conflicting: HoldRow[] = [];
-    const reaches: Date[] = [];
-    // For each, the first instant a run of the window would be held by it: where the gate, asked with at=, says so.
-    const heldFrom: Date[] = [];
+    const reached: ReachingHold[] = [];
     for (const hold of candidates) {
       // A hold with no end holds the runs that start within its horizon (HOLD_HORIZON_HOURS ahead, further as the sweep
       // extends it while the hold lasts): a run planned beyond it is taken, as one planned before the hold was, and held
       // when the horizon reaches it. Refused further ahead, one spike blocked a region's planning for weeks.
       const reach = heldThrough(hold, now, this.config.settings);
       // A run this hold already lets through (an override kept across a change of footprint, policy or exdates) is no conflict, nor one it held before the change.
-      const [hit] = (await tx.query(
-        `SELECT o.starts_at FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
+      const runs = (await tx.query(
+        `SELECT o.starts_at, o.ends_at FROM occurrence o WHERE o.window_id = $1 AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND ($5::int[] IS NULL OR o.number = ANY($5::int[]))
             AND NOT EXISTS (SELECT 1 FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.hold_id = $4 AND l.overridden_by IS NOT NULL)
             AND ${NOT_HELD_ALREADY('o', 6)}
-          ORDER BY o.starts_at LIMIT 1`,
+          ORDER BY o.starts_at`,
         [row.id, hold.from_at, reach, hold.id, only, ...heldTimes(change?.heldAlready, hold.id)],
-      )) as { starts_at: Date }[];
-      if (hit) {
-        conflicting.push(hold);
-        reaches.push(reach);
-        heldFrom.push(new Date(Math.max(hit.starts_at.getTime(), hold.from_at.getTime(), now.getTime())));
-      }
+      )) as RunTimes[];
+      if (runs.length > 0) reached.push({ hold, reach, runs });
     }
-    if (conflicting.length === 0) return null;
-    if (!overrideReason) {
-      throw new DomainError(
-        'window-in-hold',
-        409,
-        `The window falls into active hold${conflicting.length > 1 ? 's' : ''} ${conflicting.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. ${change ? `Pick another time (GET /v1/windows/${row.id}/suggestions)` : planAfter(conflicting, reaches, heldFrom, now, this.config.settings.holdCooldownMs)}, or send override: {reason}.`,
-        { holds: conflicting.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: heldUntil(hold, now, this.config.settings.holdCooldownMs) })) },
-      );
-    }
-    // Judged for some runs only (those an exdate change brings back), only those are let through.
-    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, change ? { heldAlready: change.heldAlready } : 'every-run')).events;
-    const events: HoldfastEvent[] = [];
-    for (const number of runs) events.push(...(await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number)).events);
-    return events;
+    return reached;
+  }
+
+  /** Holds as a problem document lists them, each until when it holds runs as of now. */
+  private holdsNamed(holds: readonly HoldRow[]): NamedHold[] {
+    const now = this.clock.now();
+    return holds.map((hold) => ({ id: hold.id, regions: hold.regions, reason: hold.reason, from: hold.from_at, until: heldUntil(hold, now, this.config.settings.holdCooldownMs) }));
   }
 
   /**
@@ -518,7 +533,10 @@ export class WindowsService {
     });
   }
 
-  /** `mayOverride`: the actor's key has holds:override, which a change of surgePolicy from hold to one no hold stops needs. */
+  /**
+   * `mayOverride`: the actor's key has holds:override, which a change of surgePolicy from hold to one no hold stops needs,
+   * and a change of footprint or times that brings a window under such a policy under a hold.
+   */
   async update(id: string, request: UpdateWindowRequest, ifMatch: string | undefined, actor: string, mayOverride: boolean) {
     const precondition = WINDOWS.precondition(ifMatch, { id, bodyVersion: request.version, required: true });
     return this.dataSource.transaction(async (tx) => {
@@ -573,6 +591,9 @@ export class WindowsService {
       else if (timeChanged) this.assertExdatesNameRuns(next, new Set(next.exdates.filter((exdate) => !row.exdates.includes(exdate))));
       // Exdates leave COUNT as it was (RFC 5545 counts the dates before it takes any out), and the runs kept do not move.
       if (replanned && request.recurrence === undefined) await this.assertCountKept(tx, row, next);
+      // A window no hold stops was let through the holds where it was planned, not wherever it is moved: the runs the holds
+      // reach before the change, as they would hold them were its policy hold, are those the change does not bring under one.
+      const reachedBefore = !mayOverride && next.surgePolicy !== 'hold' && (timeChanged || changes.includes('footprint')) ? reachedRuns(await this.holdsReaching(tx, row)) : null;
       await tx.query(
         `UPDATE maintenance_window SET version = version + 1, title = $2, owner_team = $3, footprint_global = $4, footprint_regions = $5, footprint_shares = $6,
            starts_at = $7, ends_at = $8, planned_zone = $9, recurrence = $10, exdates = $11, priority = $12, surge_policy = $13, flexibility = $14, updated_at = $15, expanded_until = $16,
@@ -645,6 +666,9 @@ export class WindowsService {
         const updated = await this.row(tx, id);
         // Dates alone plan nothing new but the runs given back: those are the ones a hold may refuse.
         const judged = datesOnly ? dates!.reinstated : undefined;
+        if (reachedBefore && judged?.length !== 0) {
+          assertMayMoveUnderHolds(id, next.surgePolicy, this.holdsNamed((await this.holdsReaching(tx, updated, { runs: judged, heldAlready: reachedBefore })).map(({ hold }) => hold)));
+        }
         const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready: linkedBefore });
         if (overridden) events.push(...overridden);
         await this.holds.holdWindow(tx, id, linkedBefore);
@@ -1530,7 +1554,7 @@ function assertDue(id: string, occurrence: OccurrenceRow, now: Date, earlyStartM
  * through before keeps the override it was given, and one the hold held before at the same start and
  * end stays held, since the change asked nothing new of either.
  */
-type OverriddenRuns = number | 'every-run' | { heldAlready: readonly LinkInForce[] };
+type OverriddenRuns = number | 'every-run' | { heldAlready: readonly HeldRun[] };
 
 /**
  * The runs the gate and a start judge by every hold in force now, not by the holds' periods (GateService.check):
@@ -1550,11 +1574,29 @@ interface JudgedNow {
  */
 interface JudgedChange {
   runs?: readonly number[];
-  heldAlready: readonly LinkInForce[];
+  heldAlready: readonly HeldRun[];
 }
 
+/** A run a hold held (kind held) or flagged, by its times. */
+type HeldRun = Pick<LinkInForce, 'hold_id' | 'kind' | 'starts_at' | 'ends_at'>;
+
+interface RunTimes {
+  starts_at: Date;
+  ends_at: Date;
+}
+
+/** A hold that would hold runs of a window: how far it holds runs now (heldThrough), and those runs by start. */
+interface ReachingHold {
+  hold: HoldRow;
+  reach: Date;
+  runs: RunTimes[];
+}
+
+/** The runs holds reach, as runs they held: a change that keeps one at its start and end does not bring it under its hold. */
+const reachedRuns = (reached: readonly ReachingHold[]): HeldRun[] => reached.flatMap(({ hold, runs }) => runs.map((run) => ({ hold_id: hold.id, kind: 'held' as const, ...run })));
+
 /** The starts and ends of the runs `holdId` held (flagged ones aside), as two query parameters (NOT_HELD_ALREADY's). */
-function heldTimes(heldAlready: readonly LinkInForce[] | undefined, holdId: string): [Date[], Date[]] {
+function heldTimes(heldAlready: readonly HeldRun[] | undefined, holdId: string): [Date[], Date[]] {
   const held = (heldAlready ?? []).filter((run) => run.hold_id === holdId && run.kind === 'held');
   return [held.map((run) => run.starts_at), held.map((run) => run.ends_at)];
 }
