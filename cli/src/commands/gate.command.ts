@@ -116,14 +116,17 @@ function holdsOf(body: unknown): GateHold[] {
 export const notifyOnlyNotice = (notice: string, windowId: string): string => `holdfast: ${notice}\n  from the CLI: holdfast explain ${windowId} names each hold's cause\n`;
 
 /**
- * The run and the holds the planner's Holdfast-Let-Through names (`run=N; holds=ID,ID`) in words, with the command
- * that says who let it through and why; undefined without the header. One of another shape is shown as it came.
+ * The run and the holds the planner's Holdfast-Let-Through names (`run=N; holds=ID,ID`, and `; more=K` for those past
+ * the first ten) in words, with the command that says who let it through and why; undefined without the header. One of
+ * another shape is shown as it came.
  */
 export function letThroughOf(header: string | null, windowId: string): string | undefined {
   if (header === null) return undefined;
-  const named = header.match(/^run=(\d+); holds=(\S+)$/);
-  const holds = named?.[2].split(',');
-  const what = named && holds ? `run ${named[1]} is let through ${holds.length === 1 ? 'hold' : 'holds'} ${holds.join(', ')}` : `run in question is let through holds (${header})`;
+  const named = header.match(/^run=(\d+); holds=([^;\s]+)(?:; more=(\d+))?$/);
+  const holds = named?.[2].split(',') ?? [];
+  const more = Number(named?.[3] ?? 0);
+  const which = more > 0 ? `${holds.length + more} holds, ${holds.join(', ')} and ${more} more,` : `${holds.length === 1 ? 'hold' : 'holds'} ${holds.join(', ')}`;
+  const what = named ? `run ${named[1]} is let through ${which}` : `run in question is let through holds (${header})`;
   return `window ${windowId}'s ${what} by an override (holdfast audit --subject ${windowId} says who let it through and why)`;
 }
 

@@ -92,6 +92,13 @@ describe('holdfast gate for a window let through a hold by an override', () => {
     expect(said.err).toBe(`holdfast: window ${WINDOW}'s run 1 is let through hold ${HOLDS[0]} by an override (holdfast audit --subject ${WINDOW} says who let it through and why)\n`);
   });
 
+  it('says how many more holds a capped Holdfast-Let-Through counts beyond those it names', async () => {
+    const planner = await standInService(() => ({ body: { allowed: true }, headers: { 'holdfast-let-through': `run=3; holds=${HOLDS.join(',')}; more=448` } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toBe(`allowed: window ${WINDOW}'s run 3 is let through 450 holds, ${HOLDS.join(', ')} and 448 more, by an override (holdfast audit --subject ${WINDOW} says who let it through and why)\n`);
+  });
+
   it('shows a Holdfast-Let-Through of a shape it does not know as it came, never "nothing holds"', async () => {
     const planner = await standInService(() => ({ body: { allowed: true }, headers: { 'holdfast-let-through': `${HOLDS[0]} (run 4)` } }));
     const { io, said } = specIo();

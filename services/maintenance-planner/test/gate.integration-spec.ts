@@ -208,6 +208,31 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
     expect(await gate(ask)).toMatchObject({ status: 200, letThrough: null });
   });
 
+  it('names in Holdfast-Let-Through the first holds a run is let through, as many as a 423 lists, and counts the rest, so the header stays small whatever the holds', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Core router swap',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['EC'] },
+      startsAt: '2026-08-01T12:20:00Z',
+      endsAt: '2026-08-01T12:50:00Z',
+      plannedZone: 'America/Guayaquil',
+    });
+    expect(window.status).toBe(201);
+    const id = window.body.windowId;
+    // Ending a minute apart, so the order they are listed in (soonest end first) is the order placed.
+    const holds: string[] = [];
+    for (let minute = 1; minute <= 12; minute++) holds.push(await insertHold(['EC'], `2026-08-01T13:${String(minute).padStart(2, '0')}:00Z`));
+    expect((await gate(`windowId=${id}`)).body).toMatchObject({ holdCount: 12 });
+    expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the swap ends the packet loss' })).status).toBe(200);
+    const letThrough = await gate(`windowId=${id}`);
+    expect(letThrough).toMatchObject({ status: 200, body: { allowed: true }, letThrough: `run=1; holds=${holds.slice(0, 10).join(',')}; more=2` });
+    // Starting the run says the same.
+    const started = await service.fetch(`/v1/windows/${id}/occurrences/1/start`, { method: 'POST' });
+    expect(started.status).toBe(200);
+    expect(started.headers.get('holdfast-let-through')).toBe(letThrough.letThrough);
+    await replica.query(`UPDATE hold SET released_at = $2 WHERE id = ANY($1)`, [holds, '2026-08-01T12:00:00Z']);
+  });
+
   it('lets through only the run an override names: the run due now is still held, and cannot be started', async () => {
     const window = await api('POST', '/v1/windows', {
       title: 'Nightly compaction',
@@ -726,6 +751,83 @@ describe('maintenance-planner: the gate answers as of the last committed hold', 
       const tomorrow = await api('POST', '/v1/holds', { regions: ['AR'], from: '2026-08-02T12:00:00Z', until: '2026-08-02T13:00:00Z', reason: 'Replay of the final' });
       expect(tomorrow.status).toBe(201);
       expect(await gate(`windowId=${id}&at=2026-08-02T12:05:00Z`)).toMatchObject({ status: 423, body: { holds: [{ id: tomorrow.body.id }] } });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+    }
+  });
+
+  it('answers 409 run-awaits-new-slot, never 200, for a window whose only run waits for a new slot while its time is still under way; the run named, as its start by number names it, is judged by the holds', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Card switch upgrade',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['CO'] },
+      startsAt: '2026-08-01T12:06:00Z',
+      endsAt: '2026-08-01T16:06:00Z',
+      plannedZone: 'America/Bogota',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const hold = await api('POST', '/v1/holds', { regions: ['CO'], from: '2026-08-01T12:00:00Z', until: '2026-08-01T12:30:00Z', reason: 'Battle of Boyacá parade' });
+    expect(hold.status).toBe(201);
+    try {
+      // Released while the run is under way: its start passed while it was held, so it waits for a new slot, its end still to come.
+      clock.set('2026-08-01T12:40:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'parade over' })).status).toBe(200);
+      const [waiting] = ((await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: Record<string, any>[] }).items;
+      expect(waiting).toMatchObject({ number: 1, status: 'needs-reschedule', endsAt: '2026-08-01T16:06:00.000Z' });
+
+      // A deploy job asking the gate alone would start at once, outside any slot, where holdfast windows start ID refuses.
+      const answer = await gate(`windowId=${id}`);
+      expect(answer).toMatchObject({ status: 409, body: { code: 'run-awaits-new-slot', waitingRun: { number: 1, startsAt: '2026-08-01T12:06:00.000Z', endsAt: '2026-08-01T16:06:00.000Z' } } });
+      expect(answer.body.detail).toContain('run 1 waits for a new slot, its start (2026-08-01T12:06:00.000Z, planned to end 2026-08-01T16:06:00.000Z) having passed while it was held.');
+      expect((await gate(`windowId=${id}&at=2026-08-01T13:00:00Z`)).body).toMatchObject({ code: 'run-awaits-new-slot', waitingRun: { number: 1 } });
+
+      // Named, it is judged as before: held by a hold in force now, started once nothing holds it.
+      const again = await api('POST', '/v1/holds', { regions: ['CO'], from: '2026-08-01T12:40:00Z', until: '2026-08-01T13:00:00Z', reason: 'second parade' });
+      expect(again.status).toBe(201);
+      expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).toMatchObject({ status: 423, body: { code: 'held', holds: [{ id: again.body.id }] } });
+      expect((await api('POST', `/v1/holds/${again.body.id}/release`, { reason: 'parade over' })).status).toBe(200);
+      expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).toMatchObject({ status: 200, body: { number: 1, status: 'in-progress' } });
+      // Running, it is the run in question.
+      expect(await gate(`windowId=${id}`)).toMatchObject({ status: 200, body: { allowed: true } });
+    } finally {
+      clock.set('2026-08-01T12:00:00Z');
+    }
+  });
+
+  it('judges a recurring window whose run waits for a new slot while its time is under way by its next scheduled run, not the waiting one', async () => {
+    const window = await api('POST', '/v1/windows', {
+      title: 'Ledger compaction',
+      ownerTeam: 'network-ops',
+      footprint: { global: false, regions: ['VE'] },
+      startsAt: '2026-08-01T12:06:00Z',
+      endsAt: '2026-08-01T16:06:00Z',
+      plannedZone: 'America/Caracas',
+      recurrence: 'FREQ=DAILY;COUNT=2',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const hold = await api('POST', '/v1/holds', { regions: ['VE'], from: '2026-08-01T12:00:00Z', until: '2026-08-01T12:30:00Z', reason: 'Carabobo day' });
+    expect(hold.status).toBe(201);
+    try {
+      clock.set('2026-08-01T12:40:00Z');
+      expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'parade over' })).status).toBe(200);
+      const runs = ((await (await service.fetch(`/v1/windows/${id}/occurrences`)).json()) as { items: { number: number; status: string }[] }).items;
+      expect(runs.map((run) => [run.number, run.status])).toEqual([
+        [1, 'needs-reschedule'],
+        [2, 'scheduled'],
+      ]);
+      // A hold in force now, over before tomorrow's run: it would stop the waiting run, not the run in question.
+      const today = await api('POST', '/v1/holds', { regions: ['VE'], from: '2026-08-01T12:40:00Z', until: '2026-08-01T14:00:00Z', reason: 'national address' });
+      expect(today.status).toBe(201);
+      expect(await gate(`windowId=${id}`)).toMatchObject({ status: 200, body: { allowed: true } });
+      // Tomorrow's run is judged by the holds reaching it.
+      const tomorrow = await api('POST', '/v1/holds', { regions: ['VE'], from: '2026-08-02T12:00:00Z', until: '2026-08-02T13:00:00Z', reason: 'replay of the address' });
+      expect(tomorrow.status).toBe(201);
+      expect(await gate(`windowId=${id}`)).toMatchObject({ status: 423, body: { holds: [{ id: tomorrow.body.id }] } });
+      // The waiting run, named, is judged by the hold in force now, as its start by number judges it.
+      expect(await api('POST', `/v1/windows/${id}/occurrences/1/start`, {})).toMatchObject({ status: 423, body: { code: 'held', holds: [{ id: today.body.id }] } });
+      for (const held of [today, tomorrow]) expect((await api('POST', `/v1/holds/${held.body.id}/release`, { reason: 'address over' })).status).toBe(200);
     } finally {
       clock.set('2026-08-01T12:00:00Z');
     }

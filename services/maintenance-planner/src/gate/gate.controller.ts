@@ -4,7 +4,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { GateService, LET_THROUGH_HEADER, NOTICE_HEADER } from './gate.service';
+import { GATE_LISTED_HOLDS, GateService, LET_THROUGH_HEADER, LET_THROUGH_HEADER_DOCUMENT, NOTICE_HEADER } from './gate.service';
 
 const GateQuerySchema = z
   .strictObject({
@@ -32,15 +32,10 @@ export class GateController {
     at: "instant to ask about: left out (or now, or up to 60 s before it: taken as now and answered alike), now; ahead, a what-if, answered as the gate will answer then if nothing changes: a window's run in question then, held by the holds in force then and by those that reach it, also one that begins later within it, as its start is; more than 60 s before now is a 422 gate-at-in-the-past (released holds are not kept)",
   })
   @ApiOkResponse({
-    description:
-      'nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions); a window whose run in question an override lets through holds in force answers 200 with a Holdfast-Let-Through header naming the run and those holds',
+    description: `nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions); a window whose run in question an override lets through holds in force answers 200 with a Holdfast-Let-Through header naming the run and those holds (the first ${GATE_LISTED_HOLDS}, and how many more)`,
     headers: {
       [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } },
-      [LET_THROUGH_HEADER]: {
-        description:
-          'asked with windowId, for a run let through by an override: run=N; holds=ID,ID, the run in question and the holds in force at the instant asked (also one beginning later within the run) it is let through, soonest to end first; who let it through and why: GET /v1/audit?subject={windowId}',
-        schema: { type: 'string', pattern: '^run=[0-9]+; holds=[0-9a-f-]+(,[0-9a-f-]+)*$' },
-      },
+      [LET_THROUGH_HEADER]: LET_THROUGH_HEADER_DOCUMENT,
     },
     schema: { type: 'object', required: ['allowed'], properties: { allowed: { type: 'boolean', enum: [true] } }, additionalProperties: false },
   })

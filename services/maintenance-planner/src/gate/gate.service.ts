@@ -59,14 +59,16 @@ const GATE_QUERY = `
     LEFT JOIN hold_set_version v ON true
     LEFT JOIN maintenance_window w ON w.id = $2
     -- The run in question: the one named ($4); or else the one holdfast windows start ID takes, the
-    -- first not started and not over at $3, and only with none left the one running. Branches: joined
-    -- on COALESCE($4, ...), PostgreSQL hashed every run of the window.
+    -- first scheduled or held and not over at $3, and only with none left the one running. A run waiting
+    -- for a new slot is one only when named, as that command starts it: its end still to come, it is no
+    -- run to start now (noRunLeft's 409 says so). Branches: joined on COALESCE($4, ...), PostgreSQL
+    -- hashed every run of the window.
     LEFT JOIN LATERAL (
       SELECT candidate.number, candidate.status, candidate.starts_at FROM (
         (SELECT 0 AS choice, o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
         UNION ALL
         (SELECT 1, o.number, o.status, o.starts_at FROM occurrence o
-          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held', 'needs-reschedule') ORDER BY o.starts_at LIMIT 1)
+          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held') ORDER BY o.starts_at LIMIT 1)
         UNION ALL
         (SELECT 2, o.number, o.status, o.starts_at FROM occurrence o
           WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status = 'in-progress' ORDER BY o.starts_at LIMIT 1)
@@ -79,9 +81,26 @@ export const NOTICE_HEADER = 'Holdfast-Notice';
 /** The header a window's gate answer names the run in question and the holds in force it is let through by an override in. */
 export const LET_THROUGH_HEADER = 'Holdfast-Let-Through';
 
+/** The Holdfast-Let-Through header as the gate's 200 and a run's start document it. */
+export const LET_THROUGH_HEADER_DOCUMENT = {
+  description:
+    `for a run let through by an override: run=N; holds=ID,ID, the run (the gate's run in question, or the run started) and the holds in force at the instant asked, or now for a start (also one beginning later within the run), that it is let through, soonest to end first: the first ${GATE_LISTED_HOLDS}, then more=K counting the rest; who let it through and why: GET /v1/audit?subject= the window's id`,
+  schema: { type: 'string', pattern: '^run=[0-9]+; holds=[0-9a-f-]+(,[0-9a-f-]+)*(; more=[0-9]+)?$' },
+};
+
+/**
+ * What a run's Holdfast-Let-Through says: the first holds it is let through, as many as a 423 lists, and how many more. Every id
+ * (about 37 bytes each) made a global window overridden through 450 holds answer a header over 16 KiB, which Node's HTTP client
+ * refuses and a proxy's 4-8 KiB buffers turn into a 502.
+ */
+function letThroughHeader(run: number, holdIds: readonly string[]): string {
+  const more = holdIds.length > GATE_LISTED_HOLDS ? `; more=${holdIds.length - GATE_LISTED_HOLDS}` : '';
+  return `run=${run}; holds=${holdIds.slice(0, GATE_LISTED_HOLDS).join(',')}${more}`;
+}
+
 /**
  * The gate's 200; for a notify-only window in a hold, what its Holdfast-Notice header says; for a run let through
- * holds in force by an override, what its Holdfast-Let-Through header says (`run=N; holds=ID,ID`).
+ * holds in force by an override, what its Holdfast-Let-Through header says (`run=N; holds=ID,ID`, `; more=K` past ten).
  */
 export interface GateAllowed {
   answer: { allowed: true };
@@ -99,7 +118,7 @@ interface GateRow {
   version: string | null;
   found: boolean;
   cancelled: boolean | null;
-  /** The run in question; null when the window has none not over at the instant asked (noRunLeft then says whether any is left, or one waits for a new slot). */
+  /** The run in question; null when, unnamed, the window has none scheduled or held and not over at the instant asked, none running (noRunLeft then says whether any is left, or one waits for a new slot). */
   run_number: number | null;
   /** The run in question's start when it is scheduled (not started, not waiting for a new slot). */
   scheduled_start_us: number | null;
@@ -153,15 +172,16 @@ export class GateService {
   /**
    * Throws the 423 problem document (holds listed, Retry-After set) when something holds it. For a
    * window, `occurrence` names the run (start asks for its own, and is answered the 423 the gate gives for
-   * it); without it, the next run not started (the one `holdfast windows start ID` takes), else the one in
-   * progress. A held run is held also by a hold that begins later within it, as starting it answers: a
-   * caller waiting at the gate before the start waits for what the start waits for. An `at` ahead is
+   * it, a run waiting for a new slot included); without it, the next run scheduled or held (the one
+   * `holdfast windows start ID` takes), else the one in progress. A held run is held also by a hold that
+   * begins later within it, as starting it answers: a caller waiting at the gate before the start waits
+   * for what the start waits for. An `at` ahead is
    * answered as the gate will answer then if nothing changes: the run in question then, by the holds in
    * force then and those reaching that run. A run that may not start yet is held only by the holds that
    * reach it, as an override lets it through those alone. A window with no run left to start, like a
    * cancelled one, is a 409: it never runs again; so is one asked about a time past its last run (none
-   * left then); so is one whose only run to start waits for a new slot, held past its time: it runs once
-   * moved, not now.
+   * left then); so is one whose only run to start waits for a new slot, held past its start, its end
+   * passed or still to come: it runs once moved, not now.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
     const at = this.askedAt(query.at);
@@ -216,7 +236,7 @@ export class GateService {
         // As starting it judges it: also a hold it was let through that begins later within the run.
         const inForce = holdSet.holding(footprint, at.getTime() * 1000, null, Number.POSITIVE_INFINITY, overridden, notDueStartUs);
         const letThrough = inForce.listed.filter((hold) => overridden.includes(hold.id)).map((hold) => hold.id);
-        if (letThrough.length > 0) allowed.letThrough = `run=${row.run_number}; holds=${letThrough.join(',')}`;
+        if (letThrough.length > 0) allowed.letThrough = letThroughHeader(row.run_number, letThrough);
       }
       return allowed;
     }

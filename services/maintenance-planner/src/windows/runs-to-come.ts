@@ -59,17 +59,17 @@ interface RunsLeftRow {
 }
 
 /**
- * The 409 for a window with no run to start, asked when the gate finds no run in question (none not
- * started and not over at the instant asked, `at`, none running): like a cancelled window, a caller
- * retrying on the gate's 423 would wait for nothing, and a 200 would start work at once, outside
- * any slot. One of its runs held past its time waits for a new slot (run-awaits-new-slot: a change
- * of the window's times takes it); else it has none left and none to come at `at` (no-run-left: a
- * one-off window whose run completed, was missed or cancelled, or, asked about a time ahead, is over
- * by then; a recurring one whose rule ended), and does not run again unless changed (a date taken
- * back out of its exdates). A scheduled run over at `at` counts as over, missed then as the sweep
- * marks it, unless a hold holds it (the sweep leaves that one for a new slot). Null while a run is
- * left at `at` (a scheduled one, or one running) or, with none waiting, one is to come by the rule
- * past those stored and not over at `at`.
+ * The 409 for a window with no run to start, asked when the gate finds no run in question (none
+ * scheduled or held and not over at the instant asked, `at`, none running): like a cancelled window, a
+ * caller retrying on the gate's 423 would wait for nothing, and a 200 would start work at once, outside
+ * any slot. One of its runs held past its start waits for a new slot, its end passed or still to come
+ * (run-awaits-new-slot: a change of the window's times takes it); else it has none left and none to
+ * come at `at` (no-run-left: a one-off window whose run completed, was missed or cancelled, or, asked
+ * about a time ahead, is over by then; a recurring one whose rule ended), and does not run again
+ * unless changed (a date taken back out of its exdates). A scheduled run over at `at` counts as over,
+ * missed then as the sweep marks it, unless a hold holds it (the sweep leaves that one for a new
+ * slot). Null while a run is left at `at` (a scheduled one, or one running) or, with none waiting, one
+ * is to come by the rule past those stored and not over at `at`.
  */
 export async function noRunLeft(
   source: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
@@ -93,7 +93,7 @@ export async function noRunLeft(
   )) as RunsLeftRow[];
   if (!row || row.run_left) return null;
   // Even with runs the rule gives later, not stored yet: a start now would run the waiting one, outside any slot.
-  if (row.waiting_number !== null) return runAwaitsNewSlot(windowId, row);
+  if (row.waiting_number !== null) return runAwaitsNewSlot(windowId, row, now);
   const rule = row.recurrence === null ? null : { ...row, recurrence: row.recurrence };
   if (rule !== null && ruleGivesRunFrom(rule, row.expanded_until, at)) return null;
   const lastRun = row.last_number === null ? null : { number: row.last_number, status: row.last_status, endsAt: row.last_ends_at!.toISOString() };
@@ -127,24 +127,28 @@ export async function noRunLeft(
 }
 
 /**
- * The 409 for a window whose run was held past its time and waits for a new slot, with no other to
+ * The 409 for a window whose run was held past its start and waits for a new slot, with no other to
  * start: the slot the planner proposed for it, if any, and the change of the window that takes one
  * (as holdfast windows show words it); `waitingRun` and `windowVersion` let a client say it its way.
  */
-function runAwaitsNewSlot(windowId: string, row: RunsLeftRow): DomainError {
+function runAwaitsNewSlot(windowId: string, row: RunsLeftRow, now: Date): DomainError {
   const number = row.waiting_number!;
   const slot = row.waiting_proposed_slot;
   const others = row.waiting_count > 1 ? ` (and ${row.waiting_count - 1} more of its runs)` : '';
+  const startsAt = row.waiting_starts_at!.toISOString();
+  const endsAt = row.waiting_ends_at!.toISOString();
+  // Its end still to come, "its time passed" would read as though the run were over.
+  const passed = row.waiting_ends_at! > now ? `its start (${startsAt}, planned to end ${endsAt})` : `its time (${startsAt} to ${endsAt})`;
   const take = slot
     ? `The planner proposes ${slot.startsAt} to ${slot.endsAt}: take it with PATCH /v1/windows/${windowId} {"startsAt": "${slot.startsAt}", "endsAt": "${slot.endsAt}", "version": ${row.version}} and start the run it plans then.`
     : `The planner found no slot to propose: GET /v1/windows/${windowId}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`;
   return new DomainError(
     'run-awaits-new-slot',
     409,
-    `Window ${windowId} has no run to start now: run ${number}${others} waits for a new slot, its time (${row.waiting_starts_at!.toISOString()} to ${row.waiting_ends_at!.toISOString()}) having passed while it was held. ${take} ` +
+    `Window ${windowId} has no run to start now: run ${number}${others} waits for a new slot, ${passed} having passed while it was held. ${take} ` +
       `Do not wait for it at the gate: it waits until the window is changed. To run it now anyway, outside its slot, start it by its number (POST /v1/windows/${windowId}/occurrences/${number}/start).`,
     {
-      waitingRun: { number, status: 'needs-reschedule', startsAt: row.waiting_starts_at!.toISOString(), endsAt: row.waiting_ends_at!.toISOString(), proposedSlot: slot },
+      waitingRun: { number, status: 'needs-reschedule', startsAt, endsAt, proposedSlot: slot },
       windowVersion: row.version,
     },
   );

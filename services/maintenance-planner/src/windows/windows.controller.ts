@@ -2,7 +2,7 @@ import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Cre
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { LET_THROUGH_HEADER, NOTICE_HEADER } from '../gate/gate.service';
+import { LET_THROUGH_HEADER, LET_THROUGH_HEADER_DOCUMENT, NOTICE_HEADER } from '../gate/gate.service';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
 import { ExplanationService } from './explanation.service';
 import { mayOverride, requireOverrideScope, requirePolicyScope } from './override-scope';
@@ -161,11 +161,7 @@ export class WindowsController {
     schema: OCCURRENCE_ANSWER,
     headers: {
       [NOTICE_HEADER]: { description: 'for a notify-only window in a hold: it runs, and which holds are in force', schema: { type: 'string' } },
-      [LET_THROUGH_HEADER]: {
-        description:
-          'for a run let through by an override: run=N; holds=ID,ID, the run started and the holds in force now (also one beginning later within the run) it is let through, soonest to end first; who let it through and why: GET /v1/audit?subject={id}',
-        schema: { type: 'string', pattern: '^run=[0-9]+; holds=[0-9a-f-]+(,[0-9a-f-]+)*$' },
-      },
+      [LET_THROUGH_HEADER]: LET_THROUGH_HEADER_DOCUMENT,
     },
   })
   @ApiResponse({
