@@ -910,7 +910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            /** @description body-too-large: the notification is larger than ALERT_MAX_BODY_BYTES (the other routes take HOLDFAST_MAX_BODY_BYTES); it is read only once the credential is checked */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1022,7 +1022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            /** @description body-too-large: the notification is larger than ALERT_MAX_BODY_BYTES (the other routes take HOLDFAST_MAX_BODY_BYTES); it is read only once the credential is checked */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2008,7 +2008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away */
+            /** @description dependency-unavailable (Retry-After: 5): Kafka did not take the samples within SAMPLE_PUBLISH_TIMEOUT_MS (some may have been published; send the batch again before any newer sample of its series, or the detector counts it late and never assesses it), or PostgreSQL, needed for a series not known yet, is away, or the series count of its regions stayed held over 2 s by the samples consumer storing new series (nothing was published or stored: send the batch again as it is) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -1259,7 +1259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            /** @description other-team: subscriptionId is another team's subscription (ownerTeam), or ids name deliveries of another team (deliveryIds, ownerTeams); nothing is replayed */
             403: {
                 headers: {
                     [name: string]: unknown;

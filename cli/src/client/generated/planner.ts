@@ -1873,9 +1873,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions) */
+            /** @description nothing holds it at that instant; a notify-only window a hold is in force on answers 200 with a Holdfast-Notice header naming the holds (their ids and regions); a window whose run in question an override lets through holds in force answers 200 with a Holdfast-Let-Through header naming the run and those holds (the first 10, and how many more) */
             200: {
                 headers: {
+                    /** @description for a run let through by an override: run=N; holds=ID,ID, the run (the gate's run in question, or the run started) and the holds in force at the instant asked, or now for a start (also one beginning later within the run), that it is let through, soonest to end first: the first 10, then more=K counting the rest; who let it through and why: GET /v1/audit?subject= the window's id */
+                    "Holdfast-Let-Through"?: string;
                     /** @description for a notify-only window in a hold: it runs, and which holds are in force */
                     "Holdfast-Notice"?: string;
                     [name: string]: unknown;
@@ -1923,7 +1925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. no-run-left: it has no run left to start and none to come (a one-off window whose run completed, was missed or cancelled; a recurring one whose rule ended); problem document with lastRun ({number, status, endsAt}). Do not wait on either: plan a new window. */
+            /** @description window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason. no-run-left: it has no run left to start and none to come (a one-off window whose run completed, was missed or cancelled; a recurring one whose rule ended); problem document with lastRun ({number, status, endsAt}). Do not wait on either: plan a new window. run-awaits-new-slot: no run to start, but a run held past its time waits for a new slot; problem document with waitingRun ({number, status, startsAt, endsAt, proposedSlot}) and windowVersion. Do not wait on it: move the window (PATCH startsAt, endsAt, version), or start the run by its number to run it now anyway. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4054,9 +4056,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The occurrence, in progress; for a notify-only window a hold is in force on, a Holdfast-Notice header names the holds, as the gate does */
+            /** @description The occurrence, in progress; for a notify-only window a hold is in force on, a Holdfast-Notice header names the holds; for a run an override lets through holds in force, a Holdfast-Let-Through header names the run and those holds; each as the gate does */
             200: {
                 headers: {
+                    /** @description for a run let through by an override: run=N; holds=ID,ID, the run (the gate's run in question, or the run started) and the holds in force at the instant asked, or now for a start (also one beginning later within the run), that it is let through, soonest to end first: the first 10, then more=K counting the rest; who let it through and why: GET /v1/audit?subject= the window's id */
+                    "Holdfast-Let-Through"?: string;
                     /** @description for a notify-only window in a hold: it runs, and which holds are in force */
                     "Holdfast-Notice"?: string;
                     [name: string]: unknown;
