@@ -14,7 +14,7 @@ import { ZodBodyPipe } from './zod-body.pipe';
 
 const Thing = z.strictObject({ name: z.string().min(1) });
 // How many times each route's handler ran: what a replayed answer must not add to.
-const handled = { made: 0, refused: 0, broken: 0, slow: 0, secrets: 0, held: 0, conflicts: 0 };
+const handled = { made: 0, noticed: 0, refused: 0, broken: 0, slow: 0, secrets: 0, held: 0, conflicts: 0 };
 // The slow requests under way, each waiting until the test lets it finish.
 const slowOnes: (() => void)[] = [];
 const releaseSlow = () => slowOnes.splice(0).forEach((finish) => finish());
@@ -28,6 +28,16 @@ class ThingsController {
     response.setHeader('Location', `/v1/things/${handled.made}`);
     response.setHeader('ETag', `"${handled.made}"`);
     return { number: handled.made, name: body.name };
+  }
+
+  @Post(':name/noticed')
+  @RequireScope('read')
+  notice(@Param('name') name: string, @Res({ passthrough: true }) response: Response) {
+    handled.noticed++;
+    // The service's own word on the answer, as the planner's Holdfast-Notice and Holdfast-Let-Through are; and one of this handling only.
+    response.setHeader('Holdfast-Notice', `thing ${name} is made while held`);
+    response.setHeader('X-Handled-As', String(handled.noticed));
+    return { name };
   }
 
   @Post(':name/refused')
@@ -124,6 +134,17 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     // Without a key, or with another, a POST is handled each time.
     expect((await post('/v1/things', undefined, { name: 'router' })).body.number).toBe(2);
     expect((await post('/v1/things', 'make-router-2', { name: 'router' })).body.number).toBe(3);
+  });
+
+  it("gives the service's own Holdfast-* answer headers again with the answer, and no header of that handling only", async () => {
+    const first = await post('/v1/things/modem/noticed', 'notice-1');
+    expect(first.headers.get('holdfast-notice')).toBe('thing modem is made while held');
+    const again = await post('/v1/things/modem/noticed', 'notice-1');
+    expect(again).toMatchObject({ status: 201, body: first.body });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('holdfast-notice')).toBe('thing modem is made while held');
+    expect(again.headers.get('x-handled-as')).toBeNull();
+    expect(handled.noticed).toBe(1);
   });
 
   it('refuses a key sent again with another body or to another route (422), or malformed (400), handling neither', async () => {

@@ -42,8 +42,10 @@ export const AnswerShownOnce = (recover: string): MethodDecorator =>
   // no-store: no cache between the caller and the service keeps a copy of the secret either.
   applyDecorators(SetMetadata(ANSWER_SHOWN_ONCE, recover), ApiExtension(ANSWER_SHOWN_ONCE_EXTENSION, recover), Header('Cache-Control', 'no-store'));
 
-// The headers of an answer a replay repeats: what it is, where what it made lives, and that thing's version.
+// The headers of an answer a replay repeats: what it is, where what it made lives, and that thing's version;
+// and every header of the service's own (Holdfast-Notice, Holdfast-Let-Through), which say what the request did.
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;
+const KEPT_HEADER_PREFIX = 'holdfast-';
 
 interface KeptAnswer {
   status: number;
@@ -86,9 +88,9 @@ interface KeptRow {
 
 /**
  * `Idempotency-Key` on a POST (draft-ietf-httpapi-idempotency-key-header): the first request with
- * a key is handled and its answer kept (status, body, Content-Type, Location, ETag), with the request's fingerprint, for
- * HOLDFAST_IDEMPOTENCY_KEY_HOURS; the same request again with that key gets the kept answer (status
- * and body, `Idempotent-Replayed: true`) and is not handled again, so a client retrying a timed-out
+ * a key is handled and its answer kept (status, body, Content-Type, Location, ETag and the service's own Holdfast-* headers),
+ * with the request's fingerprint, for HOLDFAST_IDEMPOTENCY_KEY_HOURS; the same request again with that key gets the kept
+ * answer (status, body and those headers, `Idempotent-Replayed: true`) and is not handled again, so a client retrying a timed-out
  * POST does not plan, hold, declare or subscribe twice. A key is the caller's own: it is scoped to
  * the API key that sent it. The answer is kept before it is sent, so any retry that follows an
  * answer gets that answer.
@@ -198,7 +200,9 @@ function fingerprintOf(request: Request): string {
 
 function keptHeadersOf(response: Response): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
+  // Node gives header names in lower case.
+  const names = [...KEPT_HEADERS, ...response.getHeaderNames().filter((name) => name.startsWith(KEPT_HEADER_PREFIX))];
+  for (const name of names) {
     const value = response.getHeader(name);
     if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
