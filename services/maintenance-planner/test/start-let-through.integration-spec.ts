@@ -8,9 +8,14 @@ const clock = new ManualClock('2026-08-06T12:00:00Z');
 describe('maintenance-planner: starting a run an override let through says so, as the gate does', () => {
   let service: ServiceUnderTest;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as Record<string, any>, letThrough: response.headers.get('holdfast-let-through') };
+  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, any>,
+      letThrough: response.headers.get('holdfast-let-through'),
+      replayed: response.headers.get('idempotent-replayed'),
+    };
   };
 
   beforeAll(async () => {
@@ -77,6 +82,30 @@ describe('maintenance-planner: starting a run an override let through says so, a
     // Word for word the gate's problem document, but for the request it answers.
     expect({ ...refused.body, instance: gate.body.instance }).toEqual(gate.body);
     for (const hold of [now, within]) expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'holiday over' })).status).toBe(200);
+  });
+
+  it('gives a start retried with the same Idempotency-Key its first answer again, Holdfast-Let-Through included, so a retried pipeline step is still told', async () => {
+    clock.set('2026-08-25T12:00:00Z');
+    const window = await api('POST', '/v1/windows', {
+      title: 'Core banking failover drill',
+      ownerTeam: 'payments',
+      footprint: { global: false, regions: ['UY'] },
+      startsAt: '2026-08-25T12:10:00Z',
+      endsAt: '2026-08-25T12:50:00Z',
+      plannedZone: 'America/Montevideo',
+    });
+    expect(window.status, JSON.stringify(window.body)).toBe(201);
+    const id = window.body.windowId;
+    const hold = await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-08-25T11:00:00Z', until: '2026-08-25T18:00:00Z', reason: 'Independence Day' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the drill must run on the holiday', occurrence: 1 })).status).toBe(200);
+
+    const key = { 'idempotency-key': `start-${id}-1` };
+    const started = await api('POST', `/v1/windows/${id}/occurrences/1/start`, undefined, key);
+    expect(started).toMatchObject({ status: 200, body: { number: 1, status: 'in-progress' }, letThrough: `run=1; holds=${hold.body.id}`, replayed: null });
+    const again = await api('POST', `/v1/windows/${id}/occurrences/1/start`, undefined, key);
+    expect(again).toMatchObject({ status: 200, body: started.body, letThrough: started.letThrough, replayed: 'true' });
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'holiday over' })).status).toBe(200);
   });
 
   it("documents the header on the start's 200 as on the gate's, in the same words and form, a capped list of holds included", async () => {

@@ -466,7 +466,7 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     expect((await runs(exempted.windowId))[0].status).toBe('needs-reschedule');
   });
 
-  it("starts a run a manual hold held once the hold's period is over, as the gate says, before the sweep releases it", async () => {
+  it("refuses a run a manual hold held past its start once the hold's period is over, before the sweep releases it, as the gate says: it waits for a new slot; started by its number after the sweep, it runs anyway", async () => {
     clock.set('2026-09-27T10:00:00Z');
     const window = await plan('ZM', '2026-09-27T10:30:00Z', '2026-09-27T12:00:00Z');
     const holdId = await placeHold('ZM', '2026-09-27T10:00:00Z', '2026-09-27T11:00:00Z');
@@ -474,7 +474,9 @@ describe('maintenance-planner: windows meeting holds that change under them', ()
     clock.set('2026-09-27T10:59:00Z');
     expect(await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).toMatchObject({ status: 423, body: { code: 'held', holds: [{ id: holdId }] } });
     clock.set('2026-09-27T11:05:00Z');
-    expect((await api('GET', `/v1/gate?windowId=${window.windowId}`)).status).toBe(200);
+    expect(await api('GET', `/v1/gate?windowId=${window.windowId}`)).toMatchObject({ status: 409, body: { code: 'run-awaits-new-slot', waitingRun: { number: 1, proposedSlot: null } } });
+    expect(await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).toMatchObject({ status: 409, body: { code: 'run-awaits-new-slot' } });
+    await sweep.sweep();
     expect(await api('POST', `/v1/windows/${window.windowId}/occurrences/1/start`)).toMatchObject({ status: 200, body: { status: 'in-progress' } });
   });
 

@@ -4105,7 +4105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            /** @description occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES; run-awaits-new-slot: held past its start by holds that have all ended, before the sweep marks it needs-reschedule (after that sweep, started by its number, it runs anyway); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -9,7 +9,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
 import { HoldsService } from '../holds/holds.service';
-import { noRunLeft } from '../windows/runs-to-come';
+import { awaitsNewSlotAt, namedRunAwaitsNewSlot, noRunLeft } from '../windows/runs-to-come';
 import { windowCancelled } from '../windows/window-cancelled';
 import { stopsRun } from '../windows/window-record';
 import { type ActiveHold, expectedEndUs, type GateHold, type Holding, HoldSet, listingOf } from './hold-set';
@@ -40,6 +40,8 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
 const GATE_QUERY = `
   SELECT v.version::text AS version,
          w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, run.number AS run_number,
+         -- Named, a run held past its start by holds all ended by $3, the sweep not come to release them: it waits for a new slot.
+         $4::int IS NOT NULL AND ${awaitsNewSlotAt('run', '$3')} AS named_awaits_new_slot,
          -- A scheduled run's start, in epoch microseconds as the holds' (exact in a float8): before it is due, only a hold reaching it stops it.
          CASE WHEN run.status = 'scheduled' THEN (extract(epoch FROM run.starts_at) * 1000000)::float8 END AS scheduled_start_us,
          w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable, w.surge_policy = 'notify-only' AS notify_only,
@@ -61,16 +63,17 @@ const GATE_QUERY = `
     -- The run in question: the one named ($4); or else the one holdfast windows start ID takes, the
     -- first scheduled or held and not over at $3, and only with none left the one running. A run waiting
     -- for a new slot is one only when named, as that command starts it: its end still to come, it is no
-    -- run to start now (noRunLeft's 409 says so). Branches: joined on COALESCE($4, ...), PostgreSQL
+    -- run to start now (noRunLeft's 409 says so); so is one held past its start whose holds have all ended
+    -- by $3, which the sweep marks so on releasing them. Branches: joined on COALESCE($4, ...), PostgreSQL
     -- hashed every run of the window.
     LEFT JOIN LATERAL (
-      SELECT candidate.number, candidate.status, candidate.starts_at FROM (
-        (SELECT 0 AS choice, o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
+      SELECT candidate.window_id, candidate.number, candidate.status, candidate.starts_at FROM (
+        (SELECT 0 AS choice, o.window_id, o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
         UNION ALL
-        (SELECT 1, o.number, o.status, o.starts_at FROM occurrence o
-          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held') ORDER BY o.starts_at LIMIT 1)
+        (SELECT 1, o.window_id, o.number, o.status, o.starts_at FROM occurrence o
+          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held') AND NOT ${awaitsNewSlotAt('o', '$3')} ORDER BY o.starts_at LIMIT 1)
         UNION ALL
-        (SELECT 2, o.number, o.status, o.starts_at FROM occurrence o
+        (SELECT 2, o.window_id, o.number, o.status, o.starts_at FROM occurrence o
           WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status = 'in-progress' ORDER BY o.starts_at LIMIT 1)
       ) candidate ORDER BY candidate.choice LIMIT 1
     ) run ON true`;
@@ -120,6 +123,8 @@ interface GateRow {
   cancelled: boolean | null;
   /** The run in question; null when, unnamed, the window has none scheduled or held and not over at the instant asked, none running (noRunLeft then says whether any is left, or one waits for a new slot). */
   run_number: number | null;
+  /** The run named waits for a new slot as the sweep will mark it: held past its start by holds all ended by the instant asked. */
+  named_awaits_new_slot: boolean | null;
   /** The run in question's start when it is scheduled (not started, not waiting for a new slot). */
   scheduled_start_us: number | null;
   global: boolean | null;
@@ -184,7 +189,8 @@ export class GateService {
    * passed or still to come: it runs once moved, not now.
    */
   async check(query: { windowId?: string; regions?: string[]; at?: Date; occurrence?: number }): Promise<GateAllowed> {
-    const at = this.askedAt(query.at);
+    const now = this.clock.now();
+    const at = this.askedAt(query.at, now);
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
     // A named statement: each pooled connection plans it once, not on every question.
@@ -206,7 +212,14 @@ export class GateService {
     // Nor for one with no run to start, none left or one waiting for a new slot (whose start now would run it outside
     // any slot): read only when the statement found no run in question, which is rare. Judged at the instant asked: a
     // what-if past the last run has none left then, though it has one now (it said 200, the gate asked then 409).
-    const ended = query.windowId && row.run_number === null ? await noRunLeft(this.dataSource, query.windowId, { at, now: this.clock.now() }) : null;
+    // A run named that waits so, its holds ended by time before the sweep released them, is refused as the gate refuses it unnamed.
+    const question = { at, now, sweepIntervalMs: this.config.settings.sweepIntervalMs };
+    const ended =
+      query.windowId && row.run_number === null
+        ? await noRunLeft(this.dataSource, query.windowId, question)
+        : query.windowId && query.occurrence !== undefined && row.named_awaits_new_slot
+          ? await namedRunAwaitsNewSlot(this.dataSource, query.windowId, query.occurrence, question)
+          : null;
     if (ended) {
       this.answers.inc({ outcome: ended.code });
       throw ended;
@@ -310,8 +323,7 @@ export class GateService {
    * holds released since are not kept, so a time they held would read free. Now itself, or within the
    * skew before it, is now, answered as a question without `at` is.
    */
-  private askedAt(at: Date | undefined): Date {
-    const now = this.clock.now();
+  private askedAt(at: Date | undefined, now: Date): Date {
     if (at === undefined) return now;
     if (at.getTime() > now.getTime()) return at;
     const behindMs = now.getTime() - at.getTime();
@@ -327,9 +339,10 @@ export class GateService {
   /**
    * A start's 423, judged in its own transaction with the run locked, for a run that reads held by a
    * hold linked to it after the gate's statement read its links (check counts those it read), listing
-   * the holds linked to the run; null when each of them stops runs no longer at `at` (stopsRunsUntil: a
-   * cleared surge's cool-down or a manual hold's period passed, the sweep not yet come): they hold it
-   * no longer, as the gate said.
+   * the holds linked to the run. When each of them stops runs no longer at `at` (stopsRunsUntil: a
+   * cleared surge's cool-down or a manual hold's period passed, the sweep not yet come), they hold it no
+   * longer: null for a run they reached only after its start, which starts as the gate said; the 409
+   * run-awaits-new-slot for one held past its start, which the sweep marks so on releasing them.
    */
   async heldRun(db: EntityManager, windowId: string, number: number, at: Date): Promise<DomainError | null> {
     const rows = (await db.query(
@@ -339,7 +352,8 @@ export class GateService {
         ORDER BY coalesce(hold.release_due_at, hold.until_at) NULLS LAST, hold.placed_at`,
       [windowId, number, at],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];
-    if (rows.length === 0) return null;
+    // Its holds ended by time, the sweep not come: it waits for a new slot, as the gate said (or would have, asked after they ended).
+    if (rows.length === 0) return namedRunAwaitsNewSlot(db, windowId, number, { at, now: at, sweepIntervalMs: this.config.settings.sweepIntervalMs });
     const microsecondsOf = (instant: Date | null) => (instant === null ? null : instant.getTime() * 1000);
     const linked = rows.map<ActiveHold>((hold) => ({
       id: hold.id,

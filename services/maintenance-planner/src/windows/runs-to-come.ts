@@ -1,7 +1,7 @@
 import type { Slot } from '@holdfast/contracts';
 import { DomainError } from '@holdfast/service-kit';
 import { expandOccurrences, planWindow, readExdates, TimeError } from '@holdfast/time';
-import { heldByActiveHold } from './window-record';
+import { heldByActiveHold, stopsRun } from './window-record';
 
 // A rule with neither COUNT nor UNTIL gives runs for ever.
 const RULE_ENDS = /(^|;)\s*(COUNT|UNTIL)=/i;
@@ -33,6 +33,24 @@ export function ruleGivesRunFrom(
   }
 }
 
+/** A hold's own end in SQL, as stopsRunsUntil (holds/hold-record.ts) and the sweep's release read it: a cleared surge's due release, a manual hold's until; none else. */
+const HOLD_END = `COALESCE(hold.release_due_at, CASE WHEN hold.source = 'manual' THEN hold.until_at END)`;
+
+/**
+ * Whether run `run` (an occurrence's alias), stored scheduled, waits for a new slot at `at` (an SQL instant) though the sweep
+ * has not released its holds yet: its start passed by then while a hold linked to it held it, and each hold linked to it
+ * has ended by then by its own end (HOLD_END). Judged as the sweep leaves it (settleReleased: needs-reschedule), so the
+ * gate does not say "allowed" in the gap between a hold's end and its release, nor a what-if past that end.
+ */
+export function awaitsNewSlotAt(run: string, at: string): string {
+  const links = `FROM hold_occurrence link LEFT JOIN hold ON hold.id = link.hold_id
+      WHERE link.window_id = ${run}.window_id AND link.number = ${run}.number AND link.kind = 'held' AND link.released_at IS NULL
+        AND link.overridden_by IS NULL AND ${stopsRun('link', run)}`;
+  return `(${run}.status = 'scheduled' AND ${run}.starts_at <= ${at}
+    AND EXISTS (SELECT 1 ${links} AND ${HOLD_END} > ${run}.starts_at)
+    AND NOT EXISTS (SELECT 1 ${links} AND COALESCE(${HOLD_END}, 'infinity') > ${at}))`;
+}
+
 interface RunsLeftRow {
   version: number;
   starts_at: Date;
@@ -50,13 +68,28 @@ interface RunsLeftRow {
   /** The last run still to come now (scheduled, not over), when none is left at the instant asked: a what-if past it. */
   coming_number: number | null;
   coming_ends_at: Date | null;
-  /** The first run held past its time that waits for a new slot (needs-reschedule), and how many do. */
+  /** The first run held past its start that waits for a new slot at the instant asked (needs-reschedule, or so once the sweep releases its ended holds), and how many do. */
   waiting_number: number | null;
+  /** Whether that run is still stored scheduled: the sweep marks it needs-reschedule, and proposes a slot, at its next pass. */
+  waiting_unmarked: boolean | null;
   waiting_starts_at: Date | null;
   waiting_ends_at: Date | null;
   waiting_proposed_slot: Slot | null;
   waiting_count: number;
 }
+
+/** What the 409 run-awaits-new-slot says of the run waiting. */
+type WaitingRow = Pick<RunsLeftRow, 'version' | 'waiting_number' | 'waiting_unmarked' | 'waiting_starts_at' | 'waiting_ends_at' | 'waiting_proposed_slot' | 'waiting_count'>;
+
+/** The instant a gate question is about (`at`: now, or ahead), now, and how often the sweep that marks a run waiting passes (PLANNER_SWEEP_INTERVAL_SECONDS). */
+export interface AskedAt {
+  at: Date;
+  now: Date;
+  sweepIntervalMs: number;
+}
+
+/** A run waiting for a new slot at $2: marked so, or held past its start by holds ended by then (awaitsNewSlotAt). */
+const WAITING = (run: string) => `(${run}.status = 'needs-reschedule' OR ${awaitsNewSlotAt(run, '$2')})`;
 
 /**
  * The 409 for a window with no run to start, asked when the gate finds no run in question (none
@@ -74,26 +107,28 @@ interface RunsLeftRow {
 export async function noRunLeft(
   source: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
   windowId: string,
-  { at, now }: { at: Date; now: Date },
+  asked: AskedAt,
 ): Promise<DomainError | null> {
+  const { at, now } = asked;
   const [row] = (await source.query(
     `SELECT w.version, w.starts_at, w.ends_at, w.planned_zone, w.recurrence, w.exdates, w.expanded_until,
             EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id
-                      AND (o.status = 'in-progress' OR (o.status = 'scheduled' AND (o.ends_at > $2 OR ${heldByActiveHold('o')})))) AS run_left,
+                      AND (o.status = 'in-progress' OR (o.status = 'scheduled' AND NOT ${awaitsNewSlotAt('o', '$2')} AND (o.ends_at > $2 OR ${heldByActiveHold('o')})))) AS run_left,
             last.number AS last_number, last.status AS last_status, last.starts_at AS last_starts_at, last.ends_at AS last_ends_at,
             coming.number AS coming_number, coming.ends_at AS coming_ends_at,
-            waiting.number AS waiting_number, waiting.starts_at AS waiting_starts_at, waiting.ends_at AS waiting_ends_at, waiting.proposed_slot AS waiting_proposed_slot,
-            (SELECT count(*)::int FROM occurrence o WHERE o.window_id = w.id AND o.status = 'needs-reschedule') AS waiting_count
+            waiting.number AS waiting_number, waiting.status = 'scheduled' AS waiting_unmarked, waiting.starts_at AS waiting_starts_at, waiting.ends_at AS waiting_ends_at,
+            waiting.proposed_slot AS waiting_proposed_slot,
+            (SELECT count(*)::int FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')}) AS waiting_count
        FROM maintenance_window w
        LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at FROM occurrence o WHERE o.window_id = w.id ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) last ON true
        LEFT JOIN LATERAL (SELECT o.number, o.ends_at FROM occurrence o WHERE o.window_id = w.id AND o.status = 'scheduled' AND o.ends_at > $3 ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) coming ON true
-       LEFT JOIN LATERAL (SELECT o.number, o.starts_at, o.ends_at, o.proposed_slot FROM occurrence o WHERE o.window_id = w.id AND o.status = 'needs-reschedule' ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
+       LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at, o.proposed_slot FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')} ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
       WHERE w.id = $1`,
     [windowId, at, now],
   )) as RunsLeftRow[];
   if (!row || row.run_left) return null;
   // Even with runs the rule gives later, not stored yet: a start now would run the waiting one, outside any slot.
-  if (row.waiting_number !== null) return runAwaitsNewSlot(windowId, row, now);
+  if (row.waiting_number !== null) return runAwaitsNewSlot(windowId, row, asked);
   const rule = row.recurrence === null ? null : { ...row, recurrence: row.recurrence };
   if (rule !== null && ruleGivesRunFrom(rule, row.expanded_until, at)) return null;
   const lastRun = row.last_number === null ? null : { number: row.last_number, status: row.last_status, endsAt: row.last_ends_at!.toISOString() };
@@ -127,28 +162,60 @@ export async function noRunLeft(
 }
 
 /**
- * The 409 for a window whose run was held past its start and waits for a new slot, with no other to
- * start: the slot the planner proposed for it, if any, and the change of the window that takes one
- * (as holdfast windows show words it); `waitingRun` and `windowVersion` let a client say it its way.
+ * The 409 run-awaits-new-slot for run `number`, named (a start by its number, the gate asked for it), when it waits for a new
+ * slot at `at` only as the sweep will leave it: held past its start by holds that have ended by then, the sweep not come yet to
+ * release them. Marked needs-reschedule, a run named starts anyway, outside its slot; till then it is refused, as the gate refuses
+ * it unnamed (a job starting the next run it lists, held, must not run it outside any slot). Null when it does not wait so.
  */
-function runAwaitsNewSlot(windowId: string, row: RunsLeftRow, now: Date): DomainError {
+export async function namedRunAwaitsNewSlot(
+  source: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  windowId: string,
+  number: number,
+  asked: AskedAt,
+): Promise<DomainError | null> {
+  const [row] = (await source.query(
+    `SELECT w.version, o.number AS waiting_number, true AS waiting_unmarked, o.starts_at AS waiting_starts_at, o.ends_at AS waiting_ends_at,
+            o.proposed_slot AS waiting_proposed_slot, 1 AS waiting_count
+       FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id AND o.number = $3
+      WHERE w.id = $1 AND ${awaitsNewSlotAt('o', '$2::timestamptz')}`,
+    [windowId, asked.at, number],
+  )) as WaitingRow[];
+  return row ? runAwaitsNewSlot(windowId, row, asked, true) : null;
+}
+
+/**
+ * The 409 for a window whose run was held past its start and waits for a new slot, with no other to
+ * start (or for that run named: `named`): the slot the planner proposed for it, if any, and the change of the window that takes one
+ * (as holdfast windows show words it); `waitingRun` and `windowVersion` let a client say it its way. A run the sweep has not marked
+ * yet has no slot proposed: the detail says when it will.
+ */
+function runAwaitsNewSlot(windowId: string, row: WaitingRow, { at, now, sweepIntervalMs }: AskedAt, named = false): DomainError {
   const number = row.waiting_number!;
   const slot = row.waiting_proposed_slot;
   const others = row.waiting_count > 1 ? ` (and ${row.waiting_count - 1} more of its runs)` : '';
   const startsAt = row.waiting_starts_at!.toISOString();
   const endsAt = row.waiting_ends_at!.toISOString();
+  // A what-if says when it asked about, as no-run-left's does.
+  const when = at.getTime() > now.getTime() ? `at ${at.toISOString()}` : 'now';
   // Its end still to come, "its time passed" would read as though the run were over.
-  const passed = row.waiting_ends_at! > now ? `its start (${startsAt}, planned to end ${endsAt})` : `its time (${startsAt} to ${endsAt})`;
-  const take = slot
-    ? `The planner proposes ${slot.startsAt} to ${slot.endsAt}: take it with PATCH /v1/windows/${windowId} {"startsAt": "${slot.startsAt}", "endsAt": "${slot.endsAt}", "version": ${row.version}} and start the run it plans then.`
-    : `The planner found no slot to propose: GET /v1/windows/${windowId}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`;
+  const passed = row.waiting_ends_at! > at ? `its start (${startsAt}, planned to end ${endsAt})` : `its time (${startsAt} to ${endsAt})`;
+  const sweep = sweepIntervalMs > 0 ? `within PLANNER_SWEEP_INTERVAL_SECONDS (${sweepIntervalMs / 1000} s)` : 'when it runs (PLANNER_SWEEP_INTERVAL_SECONDS is 0: the periodic sweep is off)';
+  const take = row.waiting_unmarked
+    ? `The planner proposes a slot at its next sweep, ${sweep} of the hold's end, marking the run needs-reschedule; GET /v1/windows/${windowId}/suggestions gives the least harmful ones now: move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`
+    : slot
+      ? `The planner proposes ${slot.startsAt} to ${slot.endsAt}: take it with PATCH /v1/windows/${windowId} {"startsAt": "${slot.startsAt}", "endsAt": "${slot.endsAt}", "version": ${row.version}} and start the run it plans then.`
+      : `The planner found no slot to propose: GET /v1/windows/${windowId}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`;
+  const startByNumber = `start it by its number (POST /v1/windows/${windowId}/occurrences/${number}/start)`;
+  const anyway = row.waiting_unmarked
+    ? `To run it anyway, outside its slot, ${startByNumber} once the sweep has marked it needs-reschedule.`
+    : `To run it now anyway, outside its slot, ${startByNumber}.`;
+  const what = named ? `Run ${number} of window ${windowId} is not to start ${when}: it waits for a new slot` : `Window ${windowId} has no run to start ${when}: run ${number}${others} waits for a new slot`;
   return new DomainError(
     'run-awaits-new-slot',
     409,
-    `Window ${windowId} has no run to start now: run ${number}${others} waits for a new slot, ${passed} having passed while it was held. ${take} ` +
-      `Do not wait for it at the gate: it waits until the window is changed. To run it now anyway, outside its slot, start it by its number (POST /v1/windows/${windowId}/occurrences/${number}/start).`,
+    `${what}, ${passed} having passed while it was held. ${take} Do not wait for it at the gate: it waits until the window is changed. ${anyway}`,
     {
-      waitingRun: { number, status: 'needs-reschedule', startsAt, endsAt, proposedSlot: slot },
+      waitingRun: { number, status: 'needs-reschedule', startsAt, endsAt, proposedSlot: row.waiting_unmarked ? null : slot },
       windowVersion: row.version,
     },
   );

@@ -167,7 +167,7 @@ export class WindowsController {
   @ApiResponse({
     status: 409,
     description:
-      'occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES',
+      'occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES; run-awaits-new-slot: held past its start by holds that have all ended, before the sweep marks it needs-reschedule (after that sweep, started by its number, it runs anyway)',
   })
   @ApiResponse({ status: 423, description: 'held: problem document listing the holds on it, as the gate gives it; Retry-After header (seconds from now to the latest release due or end)', headers: RETRY_AFTER_HEADER })
   @ApiResponse({ status: 503, description: 'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, as the gate says it; or dependency-unavailable', headers: RETRY_AFTER_HEADER })
