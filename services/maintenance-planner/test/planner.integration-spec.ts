@@ -810,6 +810,43 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await api('GET', `/v1/gate?windowId=${window.windowId}&at=2026-06-27T11:00:00Z`)).status).toBe(200);
   });
 
+  it("names in an extension's hold.placed the notify-only windows it newly flagged, as windowIds the windows it newly held", async () => {
+    clock.set('2027-09-14T10:00:00Z');
+    const pe = { footprint: { global: false, regions: ['PE'] } };
+    const early = await plan({ ...pe, title: 'inside the estimate', startsAt: '2027-09-14T11:00:00Z', endsAt: '2027-09-14T11:30:00Z' });
+    const earlyNotice = await plan({ ...pe, title: 'flagged inside the estimate', surgePolicy: 'notify-only', startsAt: '2027-09-14T11:00:00Z', endsAt: '2027-09-14T11:30:00Z' });
+    const later = await plan({ ...pe, title: 'past the estimate', startsAt: '2027-09-14T13:00:00Z', endsAt: '2027-09-14T13:30:00Z' });
+    const laterNotice = await plan({ ...pe, title: 'flagged past the estimate', surgePolicy: 'notify-only', startsAt: '2027-09-14T13:30:00Z', endsAt: '2027-09-14T14:00:00Z' });
+    const surgeId = uuidv7();
+    const started = { startedAt: '2027-09-14T09:55:00Z', detectedAt: '2027-09-14T10:00:00Z' };
+    await publisher.publish(surge('surge.started', 'PE', surgeId, { ...started, expectedEndAt: '2027-09-14T12:00:00Z' }));
+    const [hold] = await expectEventually(async () => {
+      const holds = await holdFor(surgeId);
+      expect(holds).toHaveLength(1);
+      return holds;
+    });
+    const placedFor = (until: string) =>
+      expectEventually(() => {
+        const event = eventsOf(holdEvents, 'hold.placed').find((candidate) => candidate.data.holdId === hold.id && candidate.data.until === until);
+        expect(event).toBeDefined();
+        return event!.data;
+      });
+    const placed = await placedFor('2027-09-14T12:00:00.000Z');
+    expect([placed.windowIds, placed.notifyOnlyWindowIds]).toEqual([[early.windowId], [earlyNotice.windowId]]);
+
+    // Moved past both later windows: the extension holds one and flags the other, and names only those.
+    await publisher.publish(surge('surge.updated', 'PE', surgeId, { ...started, expectedEndAt: '2027-09-14T15:00:00Z' }));
+    const reaching = await placedFor('2027-09-14T15:00:00.000Z');
+    expect(reaching.extended).toBe(true);
+    expect([reaching.windowIds, reaching.notifyOnlyWindowIds]).toEqual([[later.windowId], [laterNotice.windowId]]);
+
+    // Moved again over no window: it newly holds and flags none.
+    await publisher.publish(surge('surge.updated', 'PE', surgeId, { ...started, expectedEndAt: '2027-09-14T16:00:00Z' }));
+    const reachingNone = await placedFor('2027-09-14T16:00:00.000Z');
+    expect(reachingNone.extended).toBe(true);
+    expect([reachingNone.windowIds, reachingNone.notifyOnlyWindowIds]).toEqual([[], []]);
+  });
+
   it('records and announces an override once: the same one sent again, or twelve at once, answers as the first and adds nothing; a new reason is recorded', async () => {
     clock.set('2026-06-28T10:00:00Z');
     const window = await plan({ footprint: { global: false, regions: ['BO'] }, startsAt: '2026-06-28T11:00:00Z', endsAt: '2026-06-28T11:30:00Z' });

@@ -237,6 +237,8 @@ export class HoldsService implements BeforeApplicationShutdown {
         ...(row.severity ? { severity: row.severity } : {}),
         ...this.announcer.holdWindows(windows, row.regions),
         occurrenceCount: touched.filter((entry) => entry.kind === 'held').length,
+        // Those the extension newly flagged, as windowIds names those it newly held.
+        notifyOnlyWindowIds: notifyOnlyWindowIds(touched).slice(0, HOLD_EVENT_WINDOW_IDS),
         periodLocalTimes: this.announcer.periodLocalTimes(row),
         asOf: now.toISOString(),
       },
