@@ -55,6 +55,7 @@ describe("notifier: every subscription and delivery answer is the body its OpenA
         'POST /v1/subscriptions/{id}/secret/rotate 409 too-many-signing-secrets',
         'POST /v1/subscriptions/{id}/secret/rotate 409 answer-shown-once',
         'POST /v1/deliveries/replay 403 other-team',
+        'POST /v1/deliveries/replay 404 subscription-not-found',
         'POST /v1/deliveries/replay 422 idempotency-key-reused',
         'POST /v1/deliveries/{id}/replay 409 delivery-superseded',
         'GET /v1/deliveries 503 dependency-unavailable',

@@ -239,6 +239,10 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     const otherSubscription = await asEdge('/v1/deliveries/replay', { subscriptionId: storage.id });
     expect(otherSubscription.status).toBe(403);
     expect(await otherSubscription.json()).toMatchObject({ code: 'other-team', ownerTeam: 'storage', detail: expect.stringContaining(`Subscription ${storage.id} belongs to team storage`) });
+    const noSubscription = uuidv7();
+    const unknownSubscription = await asEdge('/v1/deliveries/replay', { subscriptionId: noSubscription });
+    expect(unknownSubscription.status).toBe(404);
+    expect(await unknownSubscription.json()).toMatchObject({ code: 'subscription-not-found', detail: expect.stringContaining(noSubscription) });
     const otherDeliveries = await asEdge('/v1/deliveries/replay', { ids: [edgeDelivery.id, storageDelivery.id] });
     expect(otherDeliveries.status).toBe(403);
     expect(await otherDeliveries.json()).toMatchObject({ code: 'other-team', deliveryIds: [storageDelivery.id], ownerTeams: ['storage'], detail: expect.stringContaining(storageDelivery.id) });
@@ -307,6 +311,17 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ id: delivered.id }]);
     const document = (await (await suite.notifier.call('GET', '/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
     expect(document.paths['/v1/deliveries/{id}/replay'].post.responses['409'].description).toContain('delivery-subscription-deleted');
+
+    // In bulk, a subscription deleted or never made is not found, as GET /v1/subscriptions/{id} says: not 202 {"replayed": 0}.
+    for (const subscriptionId of [id, uuidv7()]) {
+      const unknown = await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ code: 'subscription-not-found', detail: `No subscription ${subscriptionId}: GET /v1/subscriptions lists them.` });
+      expect((await suite.notifier.call('GET', `/v1/subscriptions/${subscriptionId}`)).status).toBe(404);
+    }
+    expect(document.paths['/v1/deliveries/replay'].post.responses['404'].description).toContain('subscription-not-found');
+    // ids naming no delivery are still skipped, uncounted: the by-ids form documents no refusal for them.
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { ids: [uuidv7()] })).json()).toEqual({ replayed: 0 });
   });
 
   it('refuses with 409 to replay a delivery of, or test, a subscription turned off, and replays it once it is on again', async () => {

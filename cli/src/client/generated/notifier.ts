@@ -1268,6 +1268,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description subscription-not-found: subscriptionId names no subscription, or one deleted (as GET /v1/subscriptions/{id} answers); nothing is replayed. Ids naming no delivery are skipped, uncounted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {

@@ -57,6 +57,7 @@ export class DeliveriesController {
     description:
       "other-team: subscriptionId is another team's subscription (ownerTeam), or ids name deliveries of another team (deliveryIds, ownerTeams); nothing is replayed",
   })
+  @ApiResponse({ status: 404, description: 'subscription-not-found: subscriptionId names no subscription, or one deleted (as GET /v1/subscriptions/{id} answers); nothing is replayed. Ids naming no delivery are skipped, uncounted' })
   replayMany(@Body(new ZodBodyPipe(ReplaySchema)) body: ReplayRequest, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replayMany(body, principal);
   }

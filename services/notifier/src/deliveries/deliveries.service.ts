@@ -3,7 +3,7 @@ import { answeredAtCommit, prepared } from '@holdfast/database';
 import { assertActsFor, Clock, decodeCursor, pageOf, teamActedFor, type Principal } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, IsNull, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { HoldReleases } from '../channels/alertmanager/hold-releases';
 import { TEST_EVENT_TYPE, withoutReceiverBody } from '../channels/channel';
@@ -13,6 +13,7 @@ import { subscriptionTargetKey } from '../outbound/target-key';
 import type { ReplayRequest } from '../subscriptions/dto/subscription.schemas';
 import { matchesFilters } from '../subscriptions/subscription-filters';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { SubscriptionNotFound } from '../subscriptions/subscription.exception';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
 import { DeliveriesOfOtherTeams, DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled, DeliverySuperseded } from './delivery.exception';
@@ -238,25 +239,29 @@ export class DeliveriesService {
   /**
    * Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on,
    * only the key's team's for a team key; delivered placements their hold's release has overtaken are left as they are.
-   * A subscription or delivery named of another team is refused (other-team), as its replay by id is.
+   * A subscription named that does not exist, or was deleted, is not found, as GET /v1/subscriptions/{id} says; one or
+   * deliveries named of another team are refused (other-team), as their replay by id is. Ids naming no delivery are skipped.
    */
   async replayMany(request: ReplayRequest, principal: Principal): Promise<DeliveriesReplayed> {
     const ownerTeam = teamActedFor(principal);
-    if (ownerTeam) await this.assertActsForNamed(principal, ownerTeam, request);
+    if (request.subscriptionId) await this.assertReplayableSubscription(principal, request.subscriptionId);
+    if (ownerTeam && request.ids) await this.assertActsForDeliveries(ownerTeam, request.ids);
     return { replayed: await this.requeue(request, ownerTeam) };
   }
 
   /**
-   * Refused rather than left out: another team's subscription or deliveries named in a bulk replay were answered
-   * 202 {"replayed": 0}, as if none of them were dead. requeue() still keeps to `ownerTeam`'s, so one handed to
-   * another team between the two is left out, never replayed.
+   * Refused rather than left out: a subscription unknown, deleted or of another team was answered 202 {"replayed": 0},
+   * as if none of its deliveries were dead. requeue() still keeps to subscriptions not deleted and to the key's team's,
+   * so one deleted or handed to another team between the two is left out, never replayed.
    */
-  private async assertActsForNamed(principal: Principal, ownerTeam: string, { ids, subscriptionId }: ReplayRequest): Promise<void> {
-    if (subscriptionId) {
-      const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId }, select: { id: true, ownerTeam: true } });
-      if (subscription) assertActsFor(principal, subscription.ownerTeam, `Subscription ${subscriptionId}`);
-    }
-    if (!ids) return;
+  private async assertReplayableSubscription(principal: Principal, subscriptionId: string): Promise<void> {
+    const subscription = await this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId, deletedAt: IsNull() }, select: { id: true, ownerTeam: true } });
+    if (!subscription) throw new SubscriptionNotFound(subscriptionId);
+    assertActsFor(principal, subscription.ownerTeam, `Subscription ${subscriptionId}`);
+  }
+
+  /** Another team's deliveries among the ids refuse the whole replay, as with a subscription; see assertReplayableSubscription. */
+  private async assertActsForDeliveries(ownerTeam: string, ids: string[]): Promise<void> {
     const others = (await this.dataSource.query(
       `SELECT d.id, s.owner_team AS "ownerTeam" FROM delivery d JOIN subscription s ON s.id = d.subscription_id
        WHERE d.id = ANY($1::uuid[]) AND s.owner_team <> $2 ORDER BY d.seq`,
