@@ -3,7 +3,7 @@ import { isProblem, notTheService, problemText, reach, type Problem } from '../c
 import type { ApiAnswer } from '../client/typed-client';
 import { idFlag, printJson, regionCodes, text, utcInstant, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
-import { localRangePerRegion, utcTime } from '../output/local-times';
+import { localRangePerRegion, localTime, utcTime } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { table } from '../output/table';
 
@@ -139,10 +139,16 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
     const notice = response.headers.get('holdfast-notice');
     // A run let through by an override runs while those holds are in force: "nothing holds it" would be false.
     const letThrough = windowId ? letThroughOf(response.headers.get('holdfast-let-through'), windowId) : undefined;
+    // Allowed now is no start now for a run days ahead, which windows start refuses: the line names the run judged (a Let-Through names it already).
+    const judged = windowId && !at && !letThrough ? await runJudgedNow(context, windowId) : undefined;
     if (context.json) {
       printJson(context.io, body);
       if (letThrough) context.io.err(`holdfast: ${letThrough}\n`);
-    } else context.io.out(notice ? `allowed: ${subject} runs (notify-only)\n` : letThrough ? `allowed: ${letThrough}\n` : `allowed: nothing holds ${subject} ${at ? `at ${at}` : 'now'}\n`);
+      if (judged?.notDue) context.io.err(`holdfast: ${subject}: ${judged.said}\n`);
+    } else {
+      const run = judged ? `; ${judged.said}` : '';
+      context.io.out(notice ? `allowed: ${subject} runs (notify-only)${run}\n` : letThrough ? `allowed: ${letThrough}\n` : `allowed: nothing holds ${subject} ${at ? `at ${at}` : 'now'}${run}\n`);
+    }
     if (notice) context.io.err(windowId ? notifyOnlyNotice(notice, windowId) : `holdfast: ${notice}\n`);
     return ExitCode.ok;
   }
@@ -150,6 +156,49 @@ async function report(context: CommandContext, subject: string, answer: ApiAnswe
   // A 409 is final, as any refusal but a hold: --wait does not wait on it.
   if (response.status !== 423) throw new CliError(windowId ? refusalOfWindow(answer, windowId) : problemText(answer));
   return reportHeld(context, subject, answer, howToWait, windowId && `holdfast holds override ${windowId} --reason TEXT`);
+}
+
+/** A window's run as its runs list (GET /v1/windows/{id}/occurrences) gives it. */
+interface ListedRun {
+  number: number;
+  status: string;
+  startsAt: string;
+  localTimes?: { region: string; zone: string }[];
+}
+
+/**
+ * The run a window's gate judged now, in words: the first scheduled or held and not over, else the one in progress, as
+ * the planner's gate and windows start take it. Not its nextOccurrence, which may be a run waiting for a new slot that
+ * the gate passes over. Undefined when the runs cannot be read or none is to start: the allowed stands as it came.
+ */
+async function runJudgedNow(context: CommandContext, windowId: string): Promise<{ said: string; notDue: boolean } | undefined> {
+  const now = context.io.now();
+  let items: unknown;
+  try {
+    // One page of the planner's largest: a window's runs not over by now are far fewer.
+    const answer = await context.api.planner.GET('/v1/windows/{id}/occurrences', { params: { path: { id: windowId }, query: { from: new Date(now).toISOString(), limit: 2000 } } });
+    items = answer.response.ok ? (answer.body as { items?: unknown } | undefined)?.items : undefined;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(items)) return undefined;
+  const runs = items as ListedRun[];
+  // A held run whose start has passed, in an allowed answer with no override named, is one whose holds ended before the
+  // sweep released them: it waits for a new slot, and the gate judged the run after it.
+  const judged = (listed: ListedRun) => listed.status === 'scheduled' || (listed.status === 'held' && Date.parse(listed.startsAt) > now);
+  const run = runs.find(judged) ?? runs.find((listed) => listed.status === 'in-progress');
+  if (!run) return undefined;
+  if (run.status === 'in-progress') return { said: `its run ${run.number} is in progress`, notDue: false };
+  const startsInMs = Date.parse(run.startsAt) - now;
+  if (startsInMs <= 0) return { said: `its run ${run.number} is due`, notDue: false };
+  // The planner's early-start allowance is not in any answer: its setting is named, not guessed.
+  const local = (run.localTimes ?? []).map((region) => `; ${region.region} ${localTime(run.startsAt, region.zone)}`).join('');
+  return {
+    said:
+      `its next run, ${run.number}, starts in ${formatDuration(startsInMs)} (${utcTime(run.startsAt)}${local}): ` +
+      `not due until OCCURRENCE_EARLY_START_MINUTES (the planner's setting) before then, and holdfast windows start ${windowId} refuses it until then`,
+    notDue: true,
+  };
 }
 
 /** A run held past its time that waits for a new slot, as the planner's 409 run-awaits-new-slot names it. */

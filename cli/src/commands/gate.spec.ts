@@ -200,3 +200,99 @@ describe('holdfast gate --at, a what-if', () => {
     expect(planner.asked).toEqual([]);
   });
 });
+
+describe('holdfast gate for a window, allowed: which run it judged', () => {
+  afterEach(closeStandIns);
+
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f5';
+  // specIo's clock reads 2026-06-14T20:00:00Z.
+  const NOW = '2026-06-14T20:00:00.000Z';
+  const listedRun = (number: number, status: string, startsAt: string, endsAt: string) => ({
+    number,
+    status,
+    startsAt,
+    endsAt,
+    heldBy: [],
+    localTimes: [{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '', endsAtLocal: '', offset: '+03:30' }],
+  });
+  // Run 1 waits for a new slot, its end still to come; run 2 is tomorrow: the gate judges run 2, which windows start takes.
+  const waitingThenTomorrow = [listedRun(1, 'needs-reschedule', '2026-06-14T19:00:00.000Z', '2026-06-14T21:00:00.000Z'), listedRun(2, 'scheduled', '2026-06-15T20:00:00.000Z', '2026-06-15T21:00:00.000Z')];
+  const notDue = `its next run, 2, starts in 24h (2026-06-15 20:00 UTC; IR 2026-06-15 23:30 Asia/Tehran (+03:30)): not due until OCCURRENCE_EARLY_START_MINUTES (the planner's setting) before then, and holdfast windows start ${WINDOW} refuses it until then`;
+
+  /** A planner allowing the window, listing its runs as the planner reads from= (the runs not over by then), or answering the list with `runsAnswer`. */
+  const planner = (runs: ReturnType<typeof listedRun>[], gate: Answer = { body: { allowed: true } }, runsAnswer?: Answer) =>
+    standInService((asked) => {
+      if (asked.url.startsWith('/v1/gate')) return gate;
+      if (asked.url.startsWith(`/v1/windows/${WINDOW}/occurrences`)) {
+        const from = new URL(asked.url, 'http://planner').searchParams.get('from');
+        return runsAnswer ?? { body: { windowId: WINDOW, items: runs.filter((listed) => !from || listed.endsAt > from), nextCursor: null } };
+      }
+      return { status: 404, body: { status: 404, title: 'Not Found' } };
+    });
+
+  it('names the run not yet due that it judged, when it starts, and that windows start refuses it until it is due, exit 0', async () => {
+    const allowing = await planner(waitingThenTomorrow);
+    for (const wait of [[], ['--wait', '--timeout', '1m']]) {
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, ...wait, '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+      expect(said.out).toBe(`allowed: nothing holds window ${WINDOW} now; ${notDue}\n`);
+      expect(said.err).toBe('');
+    }
+    expect(allowing.asked.map((asked) => asked.url)).toContain(`/v1/windows/${WINDOW}/occurrences?from=${encodeURIComponent(NOW)}&limit=2000`);
+  });
+
+  it('names the run due, started or running, when that is the one it judged', async () => {
+    const cases: [ReturnType<typeof listedRun>[], string][] = [
+      [[listedRun(1, 'completed', '2026-06-13T20:00:00.000Z', '2026-06-13T21:00:00.000Z'), listedRun(2, 'scheduled', '2026-06-14T19:50:00.000Z', '2026-06-14T21:00:00.000Z')], 'its run 2 is due'],
+      [[listedRun(3, 'in-progress', '2026-06-14T19:00:00.000Z', '2026-06-14T21:00:00.000Z')], 'its run 3 is in progress'],
+      // Held past its start by holds that have since ended, before the sweep says so: the gate passed over it to run 2.
+      [[listedRun(1, 'held', '2026-06-14T19:00:00.000Z', '2026-06-14T21:00:00.000Z'), listedRun(2, 'scheduled', '2026-06-14T19:55:00.000Z', '2026-06-14T22:00:00.000Z')], 'its run 2 is due'],
+    ];
+    for (const [runs, line] of cases) {
+      const allowing = await planner(runs);
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+      expect(said.out).toBe(`allowed: nothing holds window ${WINDOW} now; ${line}\n`);
+    }
+  });
+
+  it('says it of a notify-only window too, beside the notice', async () => {
+    const notice = 'notify-only window: it runs while held by hold 0190e0c8-0000-7000-8000-0000000000b1 (IR); its owners are told (GET /v1/holds/{id} says why)';
+    const allowing = await planner(waitingThenTomorrow, { body: { allowed: true }, headers: { 'holdfast-notice': notice } });
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toBe(`allowed: window ${WINDOW} runs (notify-only); ${notDue}\n`);
+  });
+
+  it('with --json prints the answer as it came and says a run not yet due on stderr', async () => {
+    const allowing = await planner(waitingThenTomorrow);
+    const { io, said } = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--json', '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+    expect(JSON.parse(said.out)).toEqual({ allowed: true });
+    expect(said.err).toBe(`holdfast: window ${WINDOW}: ${notDue}\n`);
+  });
+
+  it('still exits 0 with the allowed line as before when its runs cannot be read or none is to start', async () => {
+    const unreadable: [ReturnType<typeof listedRun>[], Answer | undefined][] = [
+      [[], { status: 500, body: { status: 500, title: 'Internal Server Error' } }],
+      [[], { text: '<html>Sign in</html>', headers: { 'content-type': 'text/html' } }],
+      [[listedRun(1, 'needs-reschedule', '2026-06-14T19:00:00.000Z', '2026-06-14T21:00:00.000Z')], undefined],
+    ];
+    for (const [runs, runsAnswer] of unreadable) {
+      const allowing = await planner(runs, undefined, runsAnswer);
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+      expect(said.out).toBe(`allowed: nothing holds window ${WINDOW} now\n`);
+      expect(said.err).toBe('');
+    }
+  });
+
+  it('reads no runs for regions, nor for a what-if (--at)', async () => {
+    const allowing = await planner(waitingThenTomorrow);
+    const { io, said } = specIo();
+    expect(await run(['gate', '--regions', 'IR', '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+    expect(await run(['gate', '--window', WINDOW, '--at', '2026-06-15T20:30:00Z', '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+    expect(said.out).toBe(`allowed: nothing holds regions IR now\nallowed: nothing holds window ${WINDOW} at 2026-06-15T20:30:00Z\n`);
+    expect(allowing.asked.every((asked) => asked.url.startsWith('/v1/gate'))).toBe(true);
+  });
+});
