@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PlannerSettings } from '../config/planner-settings';
+import { stopsRunsUntilSql } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { awaitsNewSlotAt, namedRunAwaitsNewSlot, noRunLeft } from '../windows/runs-to-come';
 import { windowCancelled } from '../windows/window-cancelled';
@@ -348,7 +349,7 @@ export class GateService {
     const rows = (await db.query(
       `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.release_due_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
         WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
-          AND COALESCE(hold.release_due_at, CASE WHEN hold.source = 'manual' THEN hold.until_at END, 'infinity') > $3
+          AND COALESCE(${stopsRunsUntilSql('hold')}, 'infinity') > $3
         ORDER BY coalesce(hold.release_due_at, hold.until_at) NULLS LAST, hold.placed_at`,
       [windowId, number, at],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];

@@ -44,6 +44,9 @@ export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'rele
   return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
 }
 
+/** stopsRunsUntil in SQL, of the hold row `hold` (its table's name or alias): NULL for a hold with no such end yet. */
+export const stopsRunsUntilSql = (hold: string): string => `COALESCE(${hold}.release_due_at, CASE WHEN ${hold}.source = 'manual' THEN ${hold}.until_at END)`;
+
 /**
  * When a hold will let runs go, as far as is known ahead, in one unit for all (epoch milliseconds here, microseconds at the gate):
  * its release when one is due; a declaration's until and the cool-down after it, since the analyzer's clock clears its surge at

@@ -11,24 +11,26 @@ const OVERRIDE_SCOPE = 'holds:override';
 
 export const mayOverride = (principal: Principal): boolean => hasScope(principal, OVERRIDE_SCOPE);
 
+/** The 403 each way of overriding without the scope gets: `detail` says which, and what to do instead. */
+const missingOverrideScope = (detail: string, fields: Record<string, unknown> = {}): DomainError =>
+  new DomainError('missing-scope', 403, detail, { requiredScope: OVERRIDE_SCOPE, ...fields });
+
 /** Whether a window under `policy` runs through the holds on its footprint. */
 const runsThroughHolds = (policy: SurgePolicy): boolean => policy !== 'hold';
 
 /** Planning or moving a window into a hold with `override`. */
 export function requireOverrideScope(principal: Principal): void {
   if (!mayOverride(principal)) {
-    throw new DomainError('missing-scope', 403, 'Planning into a hold with override needs scope holds:override; plan outside the hold, or ask a key that has it.', { requiredScope: OVERRIDE_SCOPE });
+    throw missingOverrideScope('Planning into a hold with override needs scope holds:override; plan outside the hold, or ask a key that has it.');
   }
 }
 
 /** Planning a window under a policy no hold stops. */
 export function requirePolicyScope(principal: Principal, policy: SurgePolicy): void {
   if (!runsThroughHolds(policy) || mayOverride(principal)) return;
-  throw new DomainError(
-    'missing-scope',
-    403,
+  throw missingOverrideScope(
     `surgePolicy ${policy} lets the window run through every hold on its footprint, a standing override: planning a window so needs scope holds:override. Plan it with surgePolicy hold (the default), or ask a key that has holds:override.`,
-    { requiredScope: OVERRIDE_SCOPE, surgePolicy: policy },
+    { surgePolicy: policy },
   );
 }
 
@@ -38,11 +40,9 @@ export function requirePolicyScope(principal: Principal, policy: SurgePolicy): v
  */
 export function assertMayChangePolicy(windowId: string, from: SurgePolicy, to: SurgePolicy, overrides: boolean): void {
   if (overrides || runsThroughHolds(from) || !runsThroughHolds(to)) return;
-  throw new DomainError(
-    'missing-scope',
-    403,
+  throw missingOverrideScope(
     `surgePolicy ${to} would let window ${windowId} run through every hold on its footprint, a standing override: changing it from hold needs scope holds:override. Ask a key that has it for an override with a reason (POST /v1/windows/${windowId}/override), or to change the policy.`,
-    { requiredScope: OVERRIDE_SCOPE, surgePolicy: to },
+    { surgePolicy: to },
   );
 }
 
@@ -62,10 +62,8 @@ export interface NamedHold {
  */
 export function assertMayMoveUnderHolds(windowId: string, policy: SurgePolicy, holds: readonly NamedHold[]): void {
   if (holds.length === 0) return;
-  throw new DomainError(
-    'missing-scope',
-    403,
+  throw missingOverrideScope(
     `This change would bring window ${windowId} under active hold${holds.length > 1 ? 's' : ''} ${holds.map((hold) => `${hold.id} (${hold.regions.join(', ')}: ${hold.reason})`).join('; ')}. Its surgePolicy ${policy} lets it run through every hold on its footprint, a standing override given for the footprint and times it had: taking it under a hold it was not under needs scope holds:override. Keep the window out of the hold (GET /v1/windows/${windowId}/suggestions), or ask a key that has holds:override to make the change. Nothing was changed.`,
-    { requiredScope: OVERRIDE_SCOPE, surgePolicy: policy, holds },
+    { surgePolicy: policy, holds },
   );
 }

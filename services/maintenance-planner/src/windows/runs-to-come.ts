@@ -1,6 +1,7 @@
 import type { Slot } from '@holdfast/contracts';
 import { DomainError } from '@holdfast/service-kit';
 import { expandOccurrences, planWindow, readExdates, TimeError } from '@holdfast/time';
+import { stopsRunsUntilSql } from '../holds/hold-record';
 import { heldByActiveHold, stopsRun } from './window-record';
 
 // A rule with neither COUNT nor UNTIL gives runs for ever.
@@ -33,8 +34,8 @@ export function ruleGivesRunFrom(
   }
 }
 
-/** A hold's own end in SQL, as stopsRunsUntil (holds/hold-record.ts) and the sweep's release read it: a cleared surge's due release, a manual hold's until; none else. */
-const HOLD_END = `COALESCE(hold.release_due_at, CASE WHEN hold.source = 'manual' THEN hold.until_at END)`;
+/** A hold's own end (stopsRunsUntil): a cleared surge's due release, a manual hold's until; none else. */
+const HOLD_END = stopsRunsUntilSql('hold');
 
 /**
  * Whether run `run` (an occurrence's alias), stored scheduled, waits for a new slot at `at` (an SQL instant) though the sweep

@@ -994,7 +994,7 @@ export class WindowsService {
       const row = await this.row(tx, id, true);
       const occurrence = await this.occurrence(tx, id, number, true);
       // Held by a hold linked to the run since the gate read its links (the gate's 423 lists those it read, as asked without a run).
-      // Held only by holds whose release is due by now, it starts, as the gate said: the sweep lets go of the links shortly.
+      // Held only by holds whose end by time has passed, it starts, as the gate said, unless they held it past its start (heldRun: it waits for a new slot).
       const held = occurrence.status === 'held' ? await this.gate.heldRun(tx, id, number, now) : null;
       if (held) throw held;
       const startable: OccurrenceRow = occurrence.status === 'held' ? { ...occurrence, status: 'scheduled' } : occurrence;
