@@ -1,5 +1,7 @@
 import { EventTypes } from '@holdfast/contracts';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { ROOT } from '../../scripts/system/system-runner.mjs';
 
 interface Target {
   expr?: string;
+  instant?: boolean;
   datasource?: { type?: string; uid?: string };
 }
 interface Panel {
@@ -16,6 +19,13 @@ interface Panel {
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
   panels?: Panel[];
+  fieldConfig?: {
+    defaults?: {
+      noValue?: string;
+      thresholds?: { steps: { color: string; value: number | null }[] };
+      mappings?: { type: string; options: { match?: string; result?: { color?: string } } }[];
+    };
+  };
 }
 interface Dashboard {
   uid: string;
@@ -71,6 +81,37 @@ async function exposedSeries(): Promise<Set<string>> {
 
 const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((panel) => [panel, ...allPanels(panel.panels ?? [])]);
 
+const SERVICES = readdirSync(join(ROOT, 'services')).filter((entry) => statSync(join(ROOT, 'services', entry)).isDirectory());
+
+/** The services whose own code registers the metric (not a library every service shares). */
+function registeringServices(metric: string): string[] {
+  const registration = new RegExp(`\\.(counter|gauge|histogram)(?:<[^>]*>)?\\(\\s*'${metric}'`);
+  return SERVICES.filter((service) => sourceFiles(join(ROOT, 'services', service, 'src')).some((file) => registration.test(readFileSync(file, 'utf8'))));
+}
+
+/** A single-number stat: one aggregate, so one value, what an on-call engineer reads at a glance. */
+const singleNumbers = (dashboard: Dashboard) =>
+  allPanels(dashboard.panels)
+    .filter((panel) => ['stat', 'gauge', 'bargauge'].includes(panel.type ?? ''))
+    .flatMap((panel) => (panel.targets ?? []).filter((target) => /^\s*\(?\s*(sum|max|min|avg|count)\s*\(/.test(target.expr ?? '')).map((target) => ({ panel, target, expr: target.expr! })));
+
+/** `(<aggregate> or vector(0)) and on() (max(up{job="holdfast", service="<service>"}) == 1)`: the aggregate, and the service whose scrape it needs. */
+const SCRAPE_GUARDED = /^\((.+) or vector\(0\)\) and on\(\) \(max\(up\{job="holdfast", service="([a-z-]+)"\}\) == 1\)$/;
+
+/** Runs promtool's PromQL unit tests (`promtool test rules`) on the given test groups; its output when one fails. */
+function promtoolTest(tests: unknown[]): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'holdfast-dashboards-'));
+  try {
+    const file = join(dir, 'dashboards.test.yml');
+    writeFileSync(file, YAML.stringify({ rule_files: [], evaluation_interval: '1m', tests }));
+    const run = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8', timeout: 30_000 });
+    if (run.error) throw new Error(`promtool could not run (${run.error.message}): install it with \`apt-get install prometheus\` (npm test does this when it runs as root)`);
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The metric names a PromQL expression selects: each identifier before a `{...}` selector. */
 export function selectedMetrics(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{/g)].map((match) => match[1]);
@@ -113,14 +154,54 @@ describe('Grafana dashboards provisioned from deploy/grafana', () => {
     }
   });
 
-  // A stat shows the last value its query answered over the range: a gauge reset to no series (no hold active),
-  // or a counter not yet counted, would leave it showing the last count, 8 holds where there are none.
-  it.each(dashboards)('$file: every single-number stat answers 0 when its metric has no series', ({ dashboard }) => {
-    for (const panel of allPanels(dashboard.panels).filter((candidate) => ['stat', 'gauge', 'bargauge'].includes(candidate.type ?? ''))) {
-      for (const { expr } of panel.targets ?? []) {
-        if (expr && /^\s*(sum|max|min|avg|count)\s*\(/.test(expr)) expect(expr, panel.title).toMatch(/\bor vector\(0\)\s*$/);
+  // A gauge reset to no series (no hold active), or a counter not yet counted, has no value: `or vector(0)` makes it 0
+  // rather than the last count, 8 holds where there are none. But a service that is down has no series either: its
+  // stat must then show that the number is missing, not a green 0 that reads as all clear.
+  it.each(dashboards)("$file: every single-number stat answers 0 when its metric has no series, and says its service is down when that service's scrape is", ({ dashboard }) => {
+    for (const { panel, target, expr } of singleNumbers(dashboard)) {
+      const guarded = SCRAPE_GUARDED.exec(expr);
+      expect(guarded, `${panel.title}: ${expr}`).not.toBeNull();
+      const [, aggregate, service] = guarded!;
+      for (const metric of selectedMetrics(aggregate).filter((name) => name.startsWith('holdfast_'))) {
+        expect(registeringServices(metric), `${panel.title}: ${metric}`).toEqual([service]);
       }
+      // Over a range, the stat's last value would be one from before the service went down.
+      expect(target.instant, `${panel.title}: an instant query`).toBe(true);
+      const defaults = panel.fieldConfig?.defaults;
+      expect(defaults?.noValue, panel.title).toContain(`${service} down`);
+      const baseColour = defaults?.thresholds?.steps.find((step) => step.value === null)?.color ?? 'green';
+      const missingColour = defaults?.mappings?.find((mapping) => mapping.type === 'special' && mapping.options.match === 'null')?.options.result?.color;
+      expect(missingColour, `${panel.title}: the colour of no value`).toBeDefined();
+      expect(missingColour, `${panel.title}: the colour of no value`).not.toBe(baseColour);
     }
+  });
+
+  it.each(dashboards)("$file: every single-number stat, evaluated by Prometheus, is 0 with no series while its service is scraped, and has no value while it is down or not scraped", ({ dashboard }) => {
+    const stats = singleNumbers(dashboard);
+    if (stats.length === 0) return;
+    // Minute 0 every service answers its scrape; at minute n+1 the n-th service does not (Prometheus records up 0).
+    const up = (service: string, index: number) => ({
+      series: `up{job="holdfast", instance="${service}:3000", service="${service}"}`,
+      values: ['1', ...SERVICES.map((_, down) => (down === index ? '0' : '1'))].join(' '),
+    });
+    const serviceOf = (expr: string) => SCRAPE_GUARDED.exec(expr)?.[2] ?? '(no service)';
+    const { status, output } = promtoolTest([
+      {
+        interval: '1m',
+        input_series: SERVICES.map(up),
+        promql_expr_test: stats.flatMap(({ expr }) => [
+          { expr, eval_time: '0m', exp_samples: [{ labels: '{}', value: 0 }] },
+          ...SERVICES.map((service, index) => ({ expr, eval_time: `${index + 1}m`, exp_samples: service === serviceOf(expr) ? [] : [{ labels: '{}', value: 0 }] })),
+        ]),
+      },
+      {
+        // Scraped under another job name (or not at all): Holdfast's panels see no service.
+        interval: '1m',
+        input_series: [{ series: 'up{job="kubernetes-pods", instance="10.0.0.1:3001", service="maintenance-planner"}', values: '1' }],
+        promql_expr_test: stats.map(({ expr }) => ({ expr, eval_time: '0m', exp_samples: [] })),
+      },
+    ]);
+    expect(status, output).toBe(0);
   });
 
   it('the holds dashboard covers what an on-call engineer watches, and its annotations use the notifier\'s Grafana tags', () => {

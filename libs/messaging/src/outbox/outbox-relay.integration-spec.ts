@@ -572,6 +572,46 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
       await second.stop();
     }
   });
+
+  // Every replica reports holdfast_outbox_pending and the rules take the max: a count kept by a relay that lost
+  // the lead would fire HoldfastOutboxStalled for rows the new leader published long ago.
+  it('reports pending rows only while it leads: a relay that lost its lock session reports none', async () => {
+    let answerSend!: () => void;
+    const sendAnswered = new Promise<void>((resolveSend) => (answerSend = resolveSend));
+    // Kafka not answering the first leader, so its round keeps the rows it counted.
+    const unanswered = {
+      send: async () => {
+        await sendAnswered;
+        throw new Error('the broker did not answer');
+      },
+    };
+    const firstMetrics = new MetricsRegistry('outbox-first-replica-spec', false);
+    const secondMetrics = new MetricsRegistry('outbox-second-replica-spec', false);
+    const first = new OutboxRelay({ dataSource: bed.dataSource, publisher: unanswered, logger: silentLogger, metrics: firstMetrics, pollIntervalMs: 100 });
+    const second = new OutboxRelay({ dataSource: bed.dataSource, publisher: bed.publisher, logger: silentLogger, metrics: secondMetrics, pollIntervalMs: 100 });
+    const pending = async (metrics: MetricsRegistry) => (await metrics.registry.getSingleMetric('holdfast_outbox_pending')!.get()).values[0]?.value;
+    first.start();
+    await expectEventually(() => expect(first.isLeader).toBe(true));
+    second.start();
+    try {
+      await bed.dataSource.transaction((transaction) => outbox.add(transaction, sample('KE', 1), sample('KE', 2)));
+      await expectEventually(async () => expect(await pending(firstMetrics)).toBe(2));
+      const [{ pid }] = await bed.dataSource.query(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      );
+      await bed.dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
+      await expectEventually(() => expect(second.isLeader).toBe(true), { message: 'the standby takes over' });
+      await expectOutboxDrained(bed);
+      await expectEventually(async () => expect(await pending(secondMetrics)).toBe(0));
+      // Its round is still waiting on Kafka: the count goes as the lead does, not when the round ends.
+      expect(first.isLeader).toBe(false);
+      expect(await pending(firstMetrics)).toBe(0);
+    } finally {
+      answerSend();
+      await first.stop();
+      await second.stop();
+    }
+  });
 });
 
 function runCrashingRelay(bed: MessagingTestBed): Promise<{ signal: NodeJS.Signals | null; stdout: string }> {

@@ -112,7 +112,7 @@ export class OutboxRelay {
     this.roundTimeoutMs = options.roundTimeoutMs ?? 30_000;
     this.publishedCounter = options.metrics?.counter('holdfast_outbox_published_total', 'Outbox rows published to Kafka');
     this.refusedCounter = options.metrics?.counter('holdfast_outbox_refused_total', 'Outbox rows not published because their payload is over KAFKA_MAX_MESSAGE_BYTES (kept, marked refused)');
-    this.pendingGauge = options.metrics?.gauge('holdfast_outbox_pending', 'Outbox rows not yet published, as of the last relay round');
+    this.pendingGauge = options.metrics?.gauge('holdfast_outbox_pending', "Outbox rows not yet published, as of the relay's last round while it leads; 0 on a replica whose relay does not lead");
     this.stepSeconds = options.metrics?.histogram(
       'holdfast_outbox_relay_seconds',
       'A relay round that published rows, by step: wake (woken to round started), read (round started to rows locked), send (to Kafka acknowledging), mark (rows marked and committed)',
@@ -193,7 +193,7 @@ export class OutboxRelay {
     });
     client.on('error', (error) => {
       this.options.logger.warn({ err: error }, 'outbox relay lost its PostgreSQL connection; electing again');
-      if (this.leader === client) this.leader = undefined;
+      if (this.leader === client) this.loseLead();
       this.wake();
     });
     try {
@@ -219,12 +219,21 @@ export class OutboxRelay {
 
   private async releaseLeadership(): Promise<void> {
     const client = this.leader;
-    this.leader = undefined;
+    this.loseLead();
     // Still unpublished in the table: the next leader's first round finds them.
     this.direct = [];
     // Closing the session releases the advisory lock and the LISTEN. Not awaited: a session cut off
     // from the server never confirms its end, and nothing is published from here on anyway.
     client?.end().catch(() => undefined);
+  }
+
+  /**
+   * Every replica reports the pending gauge and the rules take the largest: a count kept from the
+   * last round led would stay up after the new leader published those rows (HoldfastOutboxStalled).
+   */
+  private loseLead(): void {
+    this.leader = undefined;
+    this.pendingGauge?.set(0);
   }
 
   private get lockName(): string {
@@ -311,7 +320,9 @@ export class OutboxRelay {
       leader.query<OutboxRow>(LOCK_BATCH, [this.batchSize]),
     ]).catch((error: unknown) => this.abandonRound(leader, error));
     const rows = found.rows;
-    this.pendingGauge?.set(rows.length < this.batchSize ? rows.length : await this.countPending());
+    const pending = rows.length < this.batchSize ? rows.length : await this.countPending();
+    // Counted on the pool, not the lock session: a lead lost meanwhile is not reported again.
+    if (this.leader === leader) this.pendingGauge?.set(pending);
     if (rows.length === 0) {
       await leader.query('COMMIT');
       return 0;

@@ -1,30 +1,36 @@
+import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { startAlertmanager as startLoopbackAlertmanager, startLoopbackDaemon, type LoopbackDaemon } from '@holdfast/testing';
+import YAML from 'yaml';
 
 /** A tiny Prometheus exporter the test sets gauge values on. */
 export interface TestExporter {
   port: number;
-  set(labels: Record<string, string>, value: number): void;
+  /** Sets a series of `metric`, the first metric the exporter was started with unless named. */
+  set(labels: Record<string, string>, value: number, metric?: string): void;
   close(): Promise<void>;
 }
 
-export async function startExporter(metric: string): Promise<TestExporter> {
-  const values = new Map<string, number>();
+export async function startExporter(...metrics: [string, ...string[]]): Promise<TestExporter> {
+  const values = new Map(metrics.map((metric) => [metric, new Map<string, number>()]));
   const server: Server = createHttpServer((request, response) => {
-    const lines = [`# TYPE ${metric} gauge`, ...[...values].map(([labels, value]) => `${metric}{${labels}} ${value}`)];
+    const lines = [...values].flatMap(([metric, series]) => [`# TYPE ${metric} gauge`, ...[...series].map(([labels, value]) => `${metric}{${labels}} ${value}`)]);
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
-    set: (labels, value) =>
-      values.set(
+    set: (labels, value, metric = metrics[0]) => {
+      const series = values.get(metric);
+      if (!series) throw new Error(`the exporter was not started with ${metric}: add it to startExporter's metrics`);
+      series.set(
         Object.entries(labels)
           .map(([name, text]) => `${name}="${text}"`)
           .join(','),
         value,
-      ),
+      );
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -51,25 +57,25 @@ export function startPrometheus(options: { exporterPort: number; rules?: string;
   });
 }
 
-/** Alertmanager (no clustering) sending every group at once, resolved ones included, to a webhook with a bearer token. */
-export function startAlertmanager(options: { webhookUrl: string; bearer: string }): Promise<RunningProcess> {
-  return startLoopbackAlertmanager(
-    [
-      'route:',
-      '  receiver: holdfast',
-      '  group_by: [alertname, region]',
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      '  repeat_interval: 1h',
-      'receivers:',
-      '  - name: holdfast',
-      '    webhook_configs:',
-      `      - url: '${options.webhookUrl}'`,
-      '        send_resolved: true',
-      '        http_config:',
-      '          authorization:',
-      `            credentials: '${options.bearer}'`,
-      '',
-    ].join('\n'),
-  );
+export const SHIPPED_ALERTMANAGER_CONFIG = join(__dirname, '../../../../deploy/alertmanager/alertmanager.yml');
+
+interface AlertmanagerReceiver {
+  name: string;
+  webhook_configs?: { url?: string; http_config?: { authorization?: { credentials?: string } } }[];
+}
+
+/**
+ * The shipped deploy/alertmanager/alertmanager.yml (no clustering) with only what an operator sets
+ * changed, as README's "With Docker" says: the impact-analyzer receiver's URL and bearer credential.
+ * Its routes, matchers and timings are the ones an installation runs.
+ */
+export async function startShippedAlertmanager(options: { webhookUrl: string; bearer: string }): Promise<RunningProcess> {
+  const config = YAML.parse(await readFile(SHIPPED_ALERTMANAGER_CONFIG, 'utf8')) as { receivers?: AlertmanagerReceiver[] };
+  const webhook = config.receivers?.find((receiver) => receiver.name === 'impact-analyzer')?.webhook_configs?.[0];
+  if (!webhook?.url || !webhook.http_config?.authorization?.credentials) {
+    throw new Error(`${SHIPPED_ALERTMANAGER_CONFIG} has no impact-analyzer receiver with a webhook url and http_config.authorization.credentials: update this helper to what an operator now sets there`);
+  }
+  webhook.url = options.webhookUrl;
+  webhook.http_config.authorization.credentials = options.bearer;
+  return startLoopbackAlertmanager(YAML.stringify(config));
 }
