@@ -175,6 +175,38 @@ describe('maintenance-planner: slot suggestions, against the real broker and Pos
     expect(await suggestions(later)).toMatchObject({ scoredRegions: ['US'], notes: ['US: no learned baseline yet; scored as quiet at local night (01:00-05:00 America/New_York).'] });
   });
 
+  it('shows each slot in the planned zone too when its allowed hours are read there, suggested and proposed to a held run', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    // 02:00-04:00 on Lord Howe (+10:30 in July), read there alone; AU's times are Sydney's (+10:00), half an hour off them.
+    const window = await plan({
+      footprint: { global: false, regions: ['AU'] },
+      plannedZone: 'Australia/Lord_Howe',
+      startsAt: '2026-07-01T16:00:00Z',
+      endsAt: '2026-07-01T17:00:00Z',
+      flexibility: { earliestStartAt: '2026-07-01T00:00:00Z', deadlineAt: '2026-07-05T00:00:00Z', allowedLocalHours: { ranges: [{ from: '02:00', to: '04:00' }], in: 'window-zone' } },
+    });
+    const inPlannedZone = (slot: { localTimes: { zone: string }[] }) => slot.localTimes.find((local) => local.zone === 'Australia/Lord_Howe') as Record<string, string>;
+    const answer = await suggestions(window);
+    expect(answer.slots.length).toBeGreaterThan(0);
+    for (const slot of answer.slots) {
+      expect(slot.localTimes.map((local: { region: string; zone: string }) => [local.region, local.zone])).toEqual([
+        ['AU', 'Australia/Sydney'],
+        ['planned', 'Australia/Lord_Howe'],
+      ]);
+      const local = inPlannedZone(slot);
+      expect(local.offset).toBe('+10:30');
+      expect(local.startsAtLocal.slice(11) >= '02:00' && local.endsAtLocal.slice(11) <= '04:00', JSON.stringify(local)).toBe(true);
+    }
+
+    // Held through its time and let go: the run needs a new slot, proposed in Lord Howe's time too.
+    const hold = await declare({ regions: ['AU'], from: '2026-07-01T12:00:00Z', until: '2026-07-01T20:00:00Z' });
+    clock.set('2026-07-01T18:00:00Z');
+    await release(hold.id);
+    const [run] = (await api('GET', `/v1/windows/${window}/occurrences`)).body.items;
+    expect(run.status).toBe('needs-reschedule');
+    expect(inPlannedZone(run.proposedSlot)).toMatchObject({ region: 'planned', offset: '+10:30' });
+  });
+
   it('never suggests, nor moves a run to, a time another run of the same window takes', async () => {
     clock.set('2026-10-01T00:00:00Z');
     // Daily at 03:00 Vienna (01:00 UTC), the quietest local hour without a baseline; free to move for a week.

@@ -188,6 +188,8 @@ describe('maintenance-planner: runs stored by an older time zone database', () =
     expect((fields as any).replanFrom).toEqual({ startsAt: asPlanned[0].starts_at.toISOString(), endsAt: asPlanned[0].ends_at.toISOString() });
     expect(message).toContain(`window ${window.windowId} (Edge cache flush, network-ops) recurs in America/Vancouver: ${shifted.length} of its runs to come are no longer where its rule puts them`);
     expect(message).toContain('so none was moved');
+    // Each reading with the offset the rules in force give it, the change a person has to see.
+    expect(message).toMatch(/run \d+ is stored at \S+ \(\d{4}-\d\d-\d\dT\d\d:\d\d-0[78]:00 in America\/Vancouver\), where the rule now gives \S+ \(\d{4}-\d\d-\d\dT\d\d:\d\d-0[78]:00 in America\/Vancouver\)/);
     expect(message).toContain('PATCH its startsAt and endsAt to its next run as the rule now gives it');
     const trail = (await api('GET', `/v1/audit?subject=${window.windowId}`)).body.items.filter((entry: any) => entry.action === 'runs-off-zone-rules');
     expect(trail).toEqual([expect.objectContaining({ actor: 'planner', reason: message, details: expect.objectContaining({ release: RELEASE, previous: '2025c', runs: shifted.length }) })]);

@@ -57,6 +57,10 @@ describe('allowedHoursApart', () => {
     const across = window(['GB', 'US'], '2026-03-01T00:00:00Z', '2026-03-10T00:00:00Z', ranges);
 
     expect(allowedHoursApart(before, catalog, NOW)).toMatch(/^never meet in GB \(Europe\/London\) and US \(America\/New_York\)/);
+    // The change that parts them, with the offsets either side, for whoever reads the refusal in London or New York.
+    expect(allowedHoursApart(before, catalog, NOW)).toContain(
+      'is within them in every region of the footprint (over that range Europe/London keeps +00:00; in America/New_York clocks go from 02:00 to 03:00 on 2026-03-08 (-05:00 to -04:00)); widen a range',
+    );
     expect(await proposed(before)).toEqual([]);
     expect(allowedHoursApart(across, catalog, NOW)).toBeUndefined();
     expect((await proposed(across)).map((slot) => slot.startsAt)).toEqual(['2026-03-09T04:00:00.000Z']);

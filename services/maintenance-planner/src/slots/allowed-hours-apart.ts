@@ -1,5 +1,6 @@
 import type { RegionCatalog } from '@holdfast/regions';
 import { type AllowedLocalHours, findSlots, TimeError } from '@holdfast/time';
+import { offsetsOverInWords } from '../windows/clock-change';
 import { regionZones } from './slot-proposer';
 
 const FIRST_LOOK_MS = 7 * 86_400_000;
@@ -66,15 +67,20 @@ export function allowedHoursApart(window: WindowWithAllowedHours, catalog: Regio
           return { name: `${code} (${zones.join(', ')})`, zones };
         });
   if (hasSlot(readIn)) return undefined;
+  // A clock change in the range moves one region's hours against another's: said with the offsets, so no one converts.
+  const offsets = (apart: readonly ReadIn[]) => {
+    const words = offsetsOverInWords([...new Set(apart.flatMap((one) => one.zones))], earliestStart, deadline);
+    return words ? ` (over that range ${words})` : '';
+  };
   const between = `between ${earliestStart.toISOString()} and ${deadline.toISOString()}`;
   const met: ReadIn[] = [];
   for (const next of readIn) {
-    if (!hasSlot([next])) return `leave no ${minutes}-minute slot in ${next.name} ${between}: widen a range, or move the flexibility to take in those hours`;
+    if (!hasSlot([next])) return `leave no ${minutes}-minute slot in ${next.name} ${between}${offsets([next])}: widen a range, or move the flexibility to take in those hours`;
     if (!hasSlot([...met, next])) {
       const apart = met.filter((one) => !hasSlot([one, next]));
       const names =
         apart.length === 0 ? `${namesOf([...met, next], 'and')} all at once` : apart.length === 1 ? `${apart[0].name} and ${next.name}` : `${next.name} and in ${namesOf(apart, 'or')}`;
-      return `never meet in ${names}: no ${minutes}-minute slot ${between} is within them in every region of the footprint; widen a range, take a region out of the footprint, or read them in the planned zone alone ("in": "window-zone")`;
+      return `never meet in ${names}: no ${minutes}-minute slot ${between} is within them in every region of the footprint${offsets(apart.length === 0 ? [...met, next] : [...apart, next])}; widen a range, take a region out of the footprint, or read them in the planned zone alone ("in": "window-zone")`;
     }
     met.push(next);
   }

@@ -1,7 +1,7 @@
 import type { Slot } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
 import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { findSlots, type HourOfWeekBaseline, type RegionHold, type SlotSearchResult, slotSearchWithin, TimeError, TimeErrorCode } from '@holdfast/time';
+import { type AllowedLocalHours, findSlots, type HourOfWeekBaseline, type RegionHold, type RegionLocalTime, renderInZone, type SlotSearchResult, slotSearchWithin, TimeError, TimeErrorCode } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -111,11 +111,21 @@ export class SlotProposer {
       current,
       count,
     });
-    const toSlot = (slot: { start: Date; end: Date; expectedAffectedTraffic: number; local: readonly { region: string; zone: string; localStart: string; localEnd: string; offset: string; endOffset: string }[] }): Slot => ({
+    // Allowed hours read in the planned zone alone hold there, which no region's zone shown may read alike (Australia/Lord_Howe
+    // against AU's Sydney, Asia/Kathmandu against IN's Kolkata): each slot is shown there too, so its owner reads it within them.
+    const hoursZone = window.flexibility?.allowedLocalHours?.in === 'window-zone' && !footprint.some((entry) => entry.zones.includes(window.planned_zone)) ? window.planned_zone : null;
+    const toSlot = (slot: { start: Date; end: Date; expectedAffectedTraffic: number; local: readonly RegionLocalTime[] }): Slot => ({
       startsAt: slot.start.toISOString(),
       endsAt: slot.end.toISOString(),
       expectedImpact: slot.expectedAffectedTraffic,
-      localTimes: slot.local.map((local) => ({ region: local.region, zone: local.zone, startsAtLocal: local.localStart, endsAtLocal: local.localEnd, offset: local.offset, endOffset: local.endOffset })),
+      localTimes: [...slot.local, ...(hoursZone ? [renderInZone(slot, PLANNED_ZONE_REGION, hoursZone)] : [])].map((local) => ({
+        region: local.region,
+        zone: local.zone,
+        startsAtLocal: local.localStart,
+        endsAtLocal: local.localEnd,
+        offset: local.offset,
+        endOffset: local.endOffset,
+      })),
     });
     const notes = result.fallbackRegions.map((region) => {
       const zones = footprint.find((entry) => entry.region === region)?.zones.join(', ');
@@ -124,7 +134,7 @@ export class SlotProposer {
         : `${region}: no learned baseline yet; scored as quiet at local night (01:00-05:00 ${zones}).`;
     });
     notes.push(...openEndedNotes(within, holds));
-    if (result.slots.length === 0) notes.push(noSlotNote(within));
+    if (result.slots.length === 0) notes.push(noSlotNote(within, window.planned_zone, footprint));
     return { result, slots: result.slots.map(toSlot), current: result.current ? toSlot(result.current) : null, notes, regions: scored };
   }
 
@@ -184,6 +194,16 @@ function flexibilityTooFar(window: WindowRow, tooFar: readonly FlexibilityTooFar
   );
 }
 
-function noSlotNote({ flexibility, allowedLocalHours }: ReturnType<typeof slotSearchWithin>): string {
-  return `No slot between ${flexibility.earliestStart.toISOString()} and ${flexibility.deadline.toISOString()} is outside the active holds${allowedLocalHours ? ' and within the allowed local hours' : ''}.`;
+/** Why no slot is proposed, with the allowed local hours and the zones they are read in (the zones a slot's times are shown in). */
+function noSlotNote({ flexibility, allowedLocalHours }: ReturnType<typeof slotSearchWithin>, plannedZone: string, footprint: readonly { zones: readonly string[] }[]): string {
+  const within = allowedLocalHours ? ` and within the allowed local hours (${hoursInWords(allowedLocalHours, plannedZone, footprint)})` : '';
+  return `No slot between ${flexibility.earliestStart.toISOString()} and ${flexibility.deadline.toISOString()} is outside the active holds${within}.`;
+}
+
+/** "02:00-03:00 in Asia/Kathmandu, the planned zone", "01:00-05:00 in each of Pacific/Auckland, America/Santiago". */
+function hoursInWords(allowed: AllowedLocalHours, plannedZone: string, footprint: readonly { zones: readonly string[] }[]): string {
+  const ranges = allowed.ranges.map((range) => `${range.from}-${range.to}`).join(', ');
+  if (allowed.in === 'window-zone') return `${ranges} in ${plannedZone}, the planned zone`;
+  const zones = [...new Set(footprint.flatMap((region) => region.zones))];
+  return `${ranges} in ${zones.length > 1 ? `each of ${zones.join(', ')}` : zones[0]}`;
 }

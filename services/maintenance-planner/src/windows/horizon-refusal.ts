@@ -1,3 +1,5 @@
+import { overlapInZone } from './clock-change';
+
 /** A run as the horizon step reads it: its times, and whether it is stored already or is one the step would add. */
 export interface HorizonRun {
   start: Date;
@@ -22,9 +24,10 @@ const shown = (run: HorizonRun) => ({ startsAt: run.start.toISOString(), endsAt:
 /**
  * The first reason the runs to add (`stored: false`) may not be stored beside the window's stored
  * ones, or undefined. Overlaps among stored runs alone are history, not this step's to judge; a new
- * run is checked against every run before it, stored or new, through the one that ends latest.
+ * run is checked against every run before it, stored or new, through the one that ends latest. An
+ * overlap is said in the window's `zone` too: a spring-forward day brings a daily window's runs together.
  */
-export function refuseRuns(windowId: string, runs: readonly HorizonRun[], maxDurationMs: number): HorizonRefusal | undefined {
+export function refuseRuns(windowId: string, runs: readonly HorizonRun[], maxDurationMs: number, zone: string): HorizonRefusal | undefined {
   const added = runs.filter((run) => !run.stored);
   const tooLong = added.find((run) => run.end.getTime() - run.start.getTime() > maxDurationMs);
   if (tooLong) {
@@ -47,7 +50,7 @@ export function refuseRuns(windowId: string, runs: readonly HorizonRun[], maxDur
         windowId,
         reason: 'overlapping-occurrences',
         runs: [shown(before), shown(run)],
-        detail: `The run from ${before.start.toISOString()} lasts until ${before.end.toISOString()}, after the next run starts at ${run.start.toISOString()}: a run must end before the next begins.`,
+        detail: `The run from ${before.start.toISOString()} lasts until ${before.end.toISOString()}, after the next run starts at ${run.start.toISOString()}${overlapInZone(before, run, zone)}: a run must end before the next begins.`,
       };
     }
     if (!latest || run.end > latest.end) latest = run;

@@ -3,7 +3,7 @@ import { createEvent, type HoldfastEvent, type Occurrence, type OccurrenceStatus
 import { MessagingRuntime } from '@holdfast/messaging';
 import { canonicalZoneName, RegionCatalog } from '@holdfast/regions';
 import { atField, Clock, daysInWords, decodeCursor, DomainError, InjectServiceConfig, invalidRequest, pageOf, type ServiceConfig } from '@holdfast/service-kit';
-import { canonicalRecurrenceRule, type ExdateReading, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow, readExdates } from '@holdfast/time';
+import { canonicalRecurrenceRule, type ExdateReading, expandOccurrences, instantToWallClock, MAX_OCCURRENCES_LIMIT, type PlannedWindow, planWindow, readExdates, wallClockToInstant } from '@holdfast/time';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
@@ -20,6 +20,7 @@ import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { allowedHoursApart } from '../slots/allowed-hours-apart';
 import { DEFAULT_FLEXIBILITY_DAYS } from '../slots/slot-proposer';
+import { localTimeAmiss, localWithOffset, overlapInZone, readsAsUtc } from './clock-change';
 import { refuseRuns, type HorizonRefusal } from './horizon-refusal';
 import { countedDates, countOf, countStoring, replanStores, runsStored, withCount } from './recurrence-count';
 import { assertMayChangePolicy, assertMayMoveUnderHolds, type NamedHold } from './override-scope';
@@ -139,16 +140,17 @@ const YEAR_AHEAD_MS = 366 * 86_400_000;
 
 /**
  * Runs of one window that overlap (a run longer than the time between two starts, or a day made
- * shorter by a DST change) would hold and gate the same work twice at once: refused, naming the first pair.
+ * shorter by a DST change) would hold and gate the same work twice at once: refused, naming the first
+ * pair, as instants and as `zone` reads them, with any clock change between them.
  */
-function assertApart(occurrences: readonly { start: Date; end: Date }[]): void {
+function assertApart(occurrences: readonly { start: Date; end: Date }[], zone: string): void {
   for (let index = 1; index < occurrences.length; index++) {
     const [before, after] = [occurrences[index - 1], occurrences[index]];
     if (before.end <= after.start) continue;
     throw new DomainError(
       'overlapping-occurrences',
       422,
-      `The run starting ${before.start.toISOString()} lasts until ${before.end.toISOString()}, after the next run starts at ${after.start.toISOString()}: a run must end before the next begins. Shorten the window or recur less often.`,
+      `The run starting ${before.start.toISOString()} lasts until ${before.end.toISOString()}, after the next run starts at ${after.start.toISOString()}${overlapInZone(before, after, zone)}: a run must end before the next begins. Shorten the window or recur less often.`,
       { errors: [{ path: 'recurrence', message: 'runs overlap: each lasts longer than the time between two starts' }] },
     );
   }
@@ -709,11 +711,17 @@ export class WindowsService {
     if (astray.length === 0) return;
     const zone = window.plannedZone;
     // The first few in the detail, every one in errors: a thousand would make it a quarter of a megabyte to read.
-    const said = astray.slice(0, EXDATES_SAID).map((reading) => `${reading.exdate} ${nearestRun(reading, zone)}`);
+    const said = astray.slice(0, EXDATES_SAID).map((reading) => astrayInWords(reading, zone));
     if (astray.length > EXDATES_SAID) said.push(`and ${astray.length - EXDATES_SAID} more, each named at its exdates.N in errors`);
-    // The example is a run of this rule, so it is one the rule takes.
+    // The example is a run of this rule, so it is one the rule takes; a run in a fall-back hour's second pass by its instant
+    // alone, as its local time names the first pass.
     const example = astray.find((reading) => reading.nearest)?.nearest?.start;
-    const forms = example ? ` (${DateTime.fromJSDate(example, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")}, or ${example.toISOString().slice(0, 19)}Z)` : '';
+    const exampleLocal = example && instantToWallClock(example, zone);
+    const forms = !example
+      ? ''
+      : wallClockToInstant(exampleLocal!, zone).getTime() === example.getTime()
+        ? ` (${exampleLocal}, or ${example.toISOString().slice(0, 19)}Z)`
+        : ` (${example.toISOString().slice(0, 19)}Z)`;
     throw new DomainError(
       'exdate-names-no-run',
       422,
@@ -1360,6 +1368,7 @@ export class WindowsService {
       row.id,
       [...stored.map((run) => ({ start: run.starts_at, end: run.ends_at, stored: true })), ...occurrences.map((run) => ({ ...run, stored: false }))],
       this.config.settings.windowMaxDurationMs,
+      row.planned_zone,
     );
     return { occurrences, truncated, refused };
   }
@@ -1432,12 +1441,12 @@ export class WindowsService {
       );
     }
     if (change?.judgeOver !== false) assertAhead(occurrences, now);
-    assertApart(occurrences);
+    assertApart(occurrences, window.plannedZone);
     // A DAILY or longer rule keeps its local time, so a DST change brings two runs closer: judged a year past the horizon too,
     // or a daily 24-hour window planned in winter is taken and its runs stop, refused by the sweep, at the spring change.
     if (window.recurrence && !/FREQ=HOURLY/i.test(window.recurrence) && occurrences.length > 0) {
       const last = occurrences[occurrences.length - 1].start;
-      assertApart(this.expand(window, new Date(Math.max(horizon.getTime(), last.getTime()) + YEAR_AHEAD_MS), last).occurrences);
+      assertApart(this.expand(window, new Date(Math.max(horizon.getTime(), last.getTime()) + YEAR_AHEAD_MS), last).occurrences, window.plannedZone);
     }
     return occurrences;
   }
@@ -1618,6 +1627,20 @@ function nearestRun(reading: ExdateReading, zone: string): string {
   if (!reading.nearest) return 'names no run: the rule gives none';
   const at = reading.nearest.start;
   return `names no run; the nearest starts ${at.toISOString().slice(0, 19)}Z (${DateTime.fromJSDate(at, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")} in ${zone})`;
+}
+
+/**
+ * An exdate that names no run, for a refusal's detail: what the zone's clocks read it as, with their
+ * offset (an instant computed with the offset of the other side of a change reads an hour off), or
+ * that they skip or repeat that local time, and the run nearest it.
+ */
+function astrayInWords(reading: ExdateReading, zone: string): string {
+  const nearest = reading.nearest ? `; the nearest starts ${reading.nearest.start.toISOString().slice(0, 19)}Z (${localWithOffset(reading.nearest.start, zone)}${readsAsUtc(zone) ? ` in ${zone}` : ''})` : ': the rule gives none';
+  if (readsAsUtc(zone)) return `${reading.exdate} names no run${nearest}`;
+  if (reading.exdate.endsWith('Z')) return `${reading.exdate} (${localWithOffset(reading.instant, zone)} in ${zone}) names no run${nearest}`;
+  const amiss = localTimeAmiss(reading.exdate, zone);
+  if (!amiss) return `${reading.exdate} (${localWithOffset(reading.instant, zone).slice(16)} in ${zone}) names no run${nearest}`;
+  return `${reading.exdate} names no run: ${amiss.words}, ${amiss.skipped ? 'so it is read as' : 'and a local exdate names the first,'} ${localWithOffset(reading.instant, zone)}${nearest}`;
 }
 
 /** What cancelled a run: its window's cancellation, the window's exdates, or a move of the window whose new runs replaced it. */

@@ -6,6 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { EventLoopTurns } from '../event-loop-turns';
 import { HoldsService } from '../holds/holds.service';
+import { localWithOffset } from './clock-change';
 import { runsOffRule, withoutRunsMovedToSlots, type RunOffRule, type RunTimes, type StoredRun } from './runs-off-rule';
 import { WINDOW_COLUMNS, type WindowRow } from './window-record';
 import { WindowsService } from './windows.service';
@@ -184,8 +185,10 @@ function described({ run, ruleRun }: RunOffRule, zone: string) {
 function leftToOwner(row: WindowRow, runs: readonly RunOffRule[], next: RunTimes | undefined) {
   const shown = runs.slice(0, RUNS_SHOWN).map((entry) => described(entry, row.planned_zone));
   const [first] = shown;
+  // In words with the offsets the rules in force give, which is what changed: the local times alone read alike or an hour apart unexplained.
+  const local = (at: Date) => `${localWithOffset(at, row.planned_zone)} in ${row.planned_zone}`;
   const firstRun = first
-    ? `run ${first.number} is stored at ${first.storedAt} (${first.storedLocal} local)${first.ruleAt ? `, where the rule now gives ${first.ruleAt} (${first.ruleLocal} local)` : ', where the rule now gives no run'}`
+    ? `run ${first.number} is stored at ${first.storedAt} (${local(runs[0].run.start)})${runs[0].ruleRun ? `, where the rule now gives ${first.ruleAt} (${local(runs[0].ruleRun.start)})` : ', where the rule now gives no run'}`
     : `its start, planned at ${row.planned_local_start} local, now falls elsewhere`;
   const reason =
     `window ${row.id} (${row.title}, ${row.owner_team}) ${row.recurrence ? 'recurs' : 'runs'} in ${row.planned_zone}: ${runs.length} of its runs to come ${runs.length === 1 ? 'is' : 'are'} no longer where its rule puts them by the time zone rules in force (${firstRun}), ` +
