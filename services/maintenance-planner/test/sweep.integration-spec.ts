@@ -95,14 +95,14 @@ describe('maintenance-planner: the sweep, against PostgreSQL', () => {
     expect(await statusOf(windowId)).toBe('held');
     clock.advance(HOUR);
     let sweeping: Promise<number> | undefined;
-    // Another replica releases the due hold; this one reads it as due meanwhile, and waits on its row.
+    // Another replica releases the due hold; this one reads it as due meanwhile, and waits for that release (at the hold set's release key, before the hold's row).
     await db.transaction(async (tx) => {
       expect(await holds.release(tx, await holds.get(holdId), undefined, 'The held period ended')).toBe(true);
       sweeping = holds.releaseDue();
       await expectEventually(async () => {
         const [{ waiting }] = (await db.query(
           `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE NOT l.granted AND a.datname = current_database() AND a.query LIKE 'UPDATE hold SET released_at%'`,
+            WHERE NOT l.granted AND a.datname = current_database() AND l.locktype = 'advisory' AND l.objid = 1 AND l.objsubid = 2`,
         )) as { waiting: number }[];
         expect(waiting).toBe(1);
       });

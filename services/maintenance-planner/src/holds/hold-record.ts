@@ -177,7 +177,16 @@ export const surgeHoldReason = (region: string, surgeReason: string): string => 
  * on each other and the two orders never cross (no deadlock).
  */
 export const LOCK_HOLD_SET_TO_PLACE = `SELECT pg_advisory_xact_lock(hashtext('maintenance_planner/hold-set'), 0)`;
-export const LOCK_HOLD_SET_TO_PLAN = `SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0)`;
+/**
+ * Orders a release the same way, on a key of its own (1), so that placements do not wait for releases: a window written while
+ * a hold is released read the hold in force and linked runs the release never let go of (an override then revived one the
+ * release had, announcing hold.overridden after hold.released), and two releases over the same runs each read the other's
+ * hold as holding them still, so a run begun while held got no new slot. Taken exclusively before the hold's row, after the
+ * placing key where a transaction takes both (a clearance's release); window writes take both keys shared, placing key first.
+ */
+export const LOCK_HOLD_SET_TO_RELEASE = `SELECT pg_advisory_xact_lock(hashtext('maintenance_planner/hold-set'), 1)`;
+export const LOCK_HOLD_SET_TO_PLAN = `WITH placing_key AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0))
+  SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 1) FROM placing_key`;
 
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, cleared_reason, release_due_at, version`;

@@ -31,7 +31,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { PlannerSettings } from '../config/planner-settings';
-import { countedHoldView, holdView } from './hold-record';
+import { countedHoldView, holdView, LOCK_HOLD_SET_TO_RELEASE } from './hold-record';
 import { COUNTED_HOLD_ANSWER, HOLD_DETAIL_ANSWER, HOLD_PAGE, type CountedHoldView, type HoldDetailView } from './hold-view.schema';
 import { HoldsService } from './holds.service';
 
@@ -175,6 +175,8 @@ export class HoldsController {
     const released = await this.dataSource.transaction(async (tx) => {
       if (precondition) {
         // Changed since the read (a surge's update or clearance, the sweep): held to the precondition under the row's lock, which the release takes next anyway.
+        // The hold set's release key first, as the release takes them: the other way round, this and the sweep releasing the same hold could wait for each other.
+        await tx.query(LOCK_HOLD_SET_TO_RELEASE);
         const [locked] = (await tx.query('SELECT version FROM hold WHERE id = $1 FOR UPDATE', [id])) as { version: number }[];
         HOLDS.assertMatches(precondition, id, locked.version, RELEASE_AGAIN);
       }

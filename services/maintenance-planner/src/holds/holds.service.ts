@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, Hol
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, releasedAfterClearance, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -53,10 +53,13 @@ export const REPAIR_DANGLING_LINKS = `
      RETURNING h.window_id, h.number, h.kind, h.in_progress, h.overridden_by IS NOT NULL AS overridden`;
 
 /**
- * A release's lock order: its hold's row, then the windows the hold links (links in force, any kind), then its debt, links,
- * runs and outbox keys. A window's own transactions (an override, a change, a cancel, a start) lock the window's row first
- * and never a hold's row, so the two meet at the window, the one waiting there holding only its hold's row (and, on a
- * clearance's path, the hold set's lock, which a window's transaction takes before its window or not at all): no cycle.
+ * A release's lock order: the hold set's release key (LOCK_HOLD_SET_TO_RELEASE), its hold's row, then the windows the hold
+ * links (links in force, any kind), then its debt, links, runs and outbox keys. A window's own transactions (an override, a
+ * change, a cancel, a start) lock the window's row first and never a hold's row, so the two meet at the window, the one
+ * waiting there holding only its hold's row and the hold set's keys (which a window's transaction takes before its window
+ * or not at all): no cycle. A window's transaction that links runs to holds (a plan, a change, the horizon step) waits for
+ * the release at the hold set's lock, so no window gets a link to the hold after this lock has read them (one did, and an
+ * override of it revived the link the release let go).
  * Before, an override waiting on a link the release let go revived it at the release's commit and told the window
  * released a second time, and a release refreshing a window's status while a window's transaction waited on its links
  * deadlocked. KEY SHARE, the weakest lock: status refreshes (another release, the sweep's repair, missed runs) do not
@@ -294,10 +297,12 @@ export class HoldsService implements BeforeApplicationShutdown {
   async release(tx: EntityManager, hold: HoldRow, actor: string | undefined, reason: string, endedAt?: Date): Promise<boolean> {
     const now = this.clock.now();
     const clearance = actor ? null : hold.cleared_event_id;
-    const updated = rowsOf(
-      await tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
-    );
-    if (updated.length === 0) return false;
+    const [, updated] = await Promise.all([
+      // Queued first on the connection, so it is held before the hold's row: no extra round trip to wait for.
+      tx.query(LOCK_HOLD_SET_TO_RELEASE),
+      tx.query(`UPDATE hold SET released_at = $2, released_by = $3, release_reason = $4 WHERE id = $1 AND released_at IS NULL RETURNING id`, [hold.id, now, actor ?? null, reason]),
+    ]);
+    if (rowsOf(updated).length === 0) return false;
     await tx.query(LOCK_LINKED_WINDOWS, [hold.id]);
     // Announced as held before they are announced as released.
     const owed = await this.backlog.settle(tx, hold);
