@@ -136,6 +136,19 @@ describe('impact-analyzer: declarations listed, refused and cancelled', () => {
     expect(await blank.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: 'must explain why (it is only white space)' }] });
   });
 
+  it('refuses a reason holding a bidirectional override with a problem naming the field, the character and where it is, and takes Persian with its marks', async () => {
+    const period = { regions: ['IR'], from: '2026-07-01T00:00:00Z', until: '2026-07-02T00:00:00Z' };
+    const overridden = await declare({ ...period, reason: 'maintenance freeze \u202eDEVOMER\u202c' });
+    expect(overridden.status).toBe(400);
+    expect(overridden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await overridden.json()) as { code: string; detail: string; errors: { path: string; message: string }[] };
+    expect(problem).toMatchObject({ code: 'invalid-body', errors: [{ path: 'reason', message: expect.stringMatching(/^holds U\+202E \(right-to-left override\) at character 20, /) }] });
+    expect(problem.detail).toMatch(/^The request body is invalid: reason holds U\+202E .*remove it: right-to-left text \(Persian, Arabic, Hebrew\) needs no control characters/);
+    const persian = await declare({ ...period, reason: '\u200fانتخابات ریاست‌جمهوری ایران\u200f' });
+    expect(persian.status).toBe(201);
+    expect(await persian.json()).toMatchObject({ reason: '\u200fانتخابات ریاست‌جمهوری ایران\u200f' });
+  });
+
   it('takes a period a year ahead and refuses one starting further than DECLARATION_MAX_AHEAD_DAYS from now, a year typed wrong', async () => {
     expect((await declare({ regions: ['IR'], from: '2027-06-12T00:00:00Z', until: '2027-06-19T00:00:00Z', reason: 'Next presidential election in IR' })).status).toBe(201);
     // 2027 typed for 2026: the period meant, weeks away, would get no surge, and one would come a year later.

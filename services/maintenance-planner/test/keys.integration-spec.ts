@@ -249,6 +249,16 @@ describe('maintenance-planner: API keys, against the real broker and PostgreSQL'
     expect(problem.errors.map((error) => error.path).sort()).toEqual(['name', 'scopes.0', 'team']);
   });
 
+  it("refuses a key's name or revocation reason holding a bidirectional override, naming the field, the character and where it is", async () => {
+    const named = await service.fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team: 'network-ops', scopes: ['read'], name: 'ci \u202dreads' }) });
+    expect(named.status).toBe(400);
+    expect(await named.json()).toMatchObject({ code: 'invalid-body', errors: [{ path: 'name', message: expect.stringMatching(/^holds U\+202D \(left-to-right override\) at character 4, .*remove it/) }] });
+    const created = await createKey({ team: 'network-ops', scopes: ['read'], name: '\u200fکلید خواندن\u200f' });
+    const revoke = await service.fetch(`/v1/keys/${created.keyId}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'leaked \u2067oops' }) });
+    expect(revoke.status).toBe(400);
+    expect(await revoke.json()).toMatchObject({ errors: [{ path: 'reason', message: expect.stringMatching(/^holds U\+2067 \(right-to-left isolate\) at character 8 that no U\+2069 closes/) }] });
+  });
+
   it('pages through keys newest first, each once, those made in one millisecond included; a cursor it did not give out is a 400', async () => {
     const createAt = async (instant: string, count: number): Promise<string[]> => {
       clock.set(instant);

@@ -71,4 +71,16 @@ describe('maintenance-planner: the shortest window, and recurrence rules stored 
     const again = await api('PATCH', `/v1/windows/${created.body.windowId}`, { version: 1, recurrence: 'FREQ=WEEKLY' });
     expect(again).toMatchObject({ status: 200, body: { version: 1 } });
   });
+
+  it('plans a window sent with recurrence null as a one-off, as PATCH takes null, and still refuses exdates with it', async () => {
+    const created = await api('POST', '/v1/windows', window('One-off firmware', { recurrence: null }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).not.toHaveProperty('recurrence');
+    const [stored] = (await db.query('SELECT recurrence FROM maintenance_window WHERE id = $1', [created.body.windowId])) as { recurrence: string | null }[];
+    expect(stored.recurrence).toBeNull();
+    expect((await api('GET', `/v1/windows/${created.body.windowId}/occurrences`)).body).toMatchObject({ items: [{ number: 1, startsAt: '2026-08-03T10:00:00.000Z' }] });
+
+    const exdated = await api('POST', '/v1/windows', window('One-off, exdated', { recurrence: null, exdates: ['2026-08-10T10:00:00Z'] }));
+    expect(exdated).toMatchObject({ status: 400, body: { code: 'invalid-body', errors: [{ path: 'exdates', message: 'only a recurring window has exdates' }] } });
+  });
 });

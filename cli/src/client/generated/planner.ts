@@ -3133,11 +3133,8 @@ export interface operations {
                      * @enum {string}
                      */
                     priority?: "routine" | "important" | "emergency";
-                    /**
-                     * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
-                     * @example FREQ=WEEKLY;BYDAY=MO
-                     */
-                    recurrence?: string;
+                    /** @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window. Null, or left out, for a one-off window (one without exdates). */
+                    recurrence?: string | null;
                     /**
                      * Format: date-time
                      * @description ISO-8601 instant in UTC (trailing Z).
@@ -3496,6 +3493,7 @@ export interface operations {
                     plannedZone?: string;
                     /** @enum {string} */
                     priority?: "routine" | "important" | "emergency";
+                    /** @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window. Null, or left out, for a one-off window (one without exdates). */
                     recurrence?: string | null;
                     /**
                      * Format: date-time

@@ -1,5 +1,6 @@
 import leven from 'leven';
 import { z } from 'zod';
+import { BidiSafeText } from '../bidi-controls';
 
 /** ISO 3166-1 alpha-2 in upper case ('IR'), or a custom lower-case code of 3-32 characters ('eu-west'). */
 export const RegionCodeSchema = z
@@ -116,11 +117,12 @@ export const ReasonSchema = z.string().min(1, { error: 'must explain why' }).max
 
 /**
  * A reason a person gives in a request (a hold, a release, an override, a cancellation): text of
- * only spaces explains nothing and is refused. Events keep ReasonSchema, so one recorded before this
- * check still decodes.
+ * only spaces explains nothing and is refused, and so is a bidirectional control that would show it
+ * as something it does not say (BidiSafeText). Events keep ReasonSchema, so one recorded before
+ * these checks still decodes.
  */
 // An empty one is min's to refuse: said once, not twice.
-export const StatedReasonSchema = ReasonSchema.refine((text) => text.length === 0 || text.trim().length > 0, { error: 'must explain why (it is only white space)' });
+export const StatedReasonSchema = ReasonSchema.refine((text) => text.length === 0 || text.trim().length > 0, { error: 'must explain why (it is only white space)' }).check(BidiSafeText);
 
 /** Finite and non-negative: zod 4 numbers already refuse NaN and Infinity. */
 export const TrafficValueSchema = z.number().nonnegative({ error: 'must be a finite number >= 0' });

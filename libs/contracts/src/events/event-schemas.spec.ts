@@ -96,6 +96,12 @@ describe('shared field schemas', () => {
     expect(issues('')).toEqual(['must explain why']);
     expect(issues('  ')).toEqual(['must explain why (it is only white space)']);
   });
+  it('refuses a reason a person states holding a bidirectional override, while an event recorded with it still decodes', () => {
+    const reason = 'Change approved by \u202eCAB\u202c';
+    expect(StatedReasonSchema.safeParse(reason).error?.issues.map((issue) => issue.message)).toEqual([expect.stringMatching(/^holds U\+202E \(right-to-left override\) at character 20, .*remove it/)]);
+    expect(ReasonSchema.safeParse(reason).success).toBe(true);
+    expect(StatedReasonSchema.parse('\u200fانتخابات در ایران\u200f')).toBe('\u200fانتخابات در ایران\u200f');
+  });
   it('takes a reason with white space around its words as it was written', () => {
     expect(StatedReasonSchema.parse('  election in IR ')).toBe('  election in IR ');
   });

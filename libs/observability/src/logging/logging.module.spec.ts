@@ -1,9 +1,16 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pinoHttp, type HttpLogger, type Options } from 'pino-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggingParams } from './logging.module';
+import { loggingParams, withoutKeySecrets, type UnmarkedSecret } from './logging.module';
+
+// HOLDFAST_BOOTSTRAP_KEY may be any secret of 32+ characters: this one as openssl rand -base64 33 writes one, "/", "+" and all.
+const BOOTSTRAP_KEY = 'k9/Qx+Lr2mT8vBwZ3nYp7sHd4fJc6gK1aE0uR5iO/+Wq';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The bootstrap key as a service knows it: its length and its hash. */
+const bootstrapKey: UnmarkedSecret = { length: BOOTSTRAP_KEY.length, matches: (candidate) => sha256(candidate) === sha256(BOOTSTRAP_KEY) };
 
 describe('per-request logging', () => {
   const lines: Record<string, unknown>[] = [];
@@ -17,7 +24,7 @@ describe('per-request logging', () => {
         done();
       },
     });
-    logger = pinoHttp(loggingParams({ service: 'spec', level: 'info' }).pinoHttp as Options, sink);
+    logger = pinoHttp(loggingParams({ service: 'spec', level: 'info', bootstrapKey }).pinoHttp as Options, sink);
     server = createServer((request, response) => {
       logger(request, response);
       // What the request guard does once it has authenticated a key.
@@ -57,6 +64,22 @@ describe('per-request logging', () => {
     expect(JSON.stringify(lines)).not.toContain(secret);
   });
 
+  it('cuts a bootstrap key with no hf_bootstrap_ prefix from a URL, as written or percent-encoded, and leaves ordinary segments as they are', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ordinary = 'db-upgrade-in-tehran-datacentre-for-2026-q3-x';
+    await fetch(`${base}/v1/keys/${BOOTSTRAP_KEY}/revoke`, { method: 'POST', headers: { 'x-request-id': 'bootstrap-in-path' } });
+    await fetch(`${base}/v1/holds?note=${encodeURIComponent(BOOTSTRAP_KEY)}&team=network`, { headers: { 'x-request-id': 'bootstrap-in-query' } });
+    await fetch(`${base}/v1/windows/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/${ordinary}?reason=${encodeURIComponent(`Bearer ${BOOTSTRAP_KEY}`)}`, { headers: { 'x-request-id': 'bootstrap-after-word' } });
+    await fetch(`${base}/v1/windows/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/${ordinary}?team=${ordinary}`, { headers: { 'x-request-id': 'no-bootstrap' } });
+    const urlOf = (id: string) => (lines.find((line) => line.msg === 'request completed' && (line.req as { id: string }).id === id)?.req as { url: string }).url;
+    expect(urlOf('bootstrap-in-path')).toBe('/v1/keys/[redacted]/revoke');
+    expect(urlOf('bootstrap-in-query')).toBe('/v1/holds?note=[redacted]&team=network');
+    expect(urlOf('bootstrap-after-word')).toBe(`/v1/windows/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/${ordinary}?reason=Bearer%20[redacted]`);
+    expect(urlOf('no-bootstrap')).toBe(`/v1/windows/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/${ordinary}?team=${ordinary}`);
+    const written = JSON.stringify(lines);
+    for (const form of [BOOTSTRAP_KEY, encodeURIComponent(BOOTSTRAP_KEY), BOOTSTRAP_KEY.slice(3, 40)]) expect(written).not.toContain(form);
+  });
+
   it("answers each request with its id: the caller's x-request-id when usable, else a new one, which the log line carries too", async () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect((await fetch(`${base}/v1/windows`, { headers: { 'x-request-id': 'deploy-42/step-3' } })).headers.get('x-request-id')).toBe('deploy-42/step-3');
@@ -82,5 +105,31 @@ describe('per-request logging', () => {
   it('redacts fields named secret, password or apiKey in whatever a handler logs', () => {
     logger.logger.info({ subscription: { id: 's-1', secret: 'whsec_abc' }, user: { password: 'hunter2' }, client: { apiKey: 'k-1' } }, 'created');
     expect(lines.at(-1)).toMatchObject({ subscription: { id: 's-1', secret: '[redacted]' }, user: { password: '[redacted]' }, client: { apiKey: '[redacted]' } });
+  });
+});
+
+describe('withoutKeySecrets', () => {
+  it('cuts the bootstrap key wherever a pasted one begins, every time it is there, escapes in either case', () => {
+    const lowerEscapes = encodeURIComponent(BOOTSTRAP_KEY).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+    expect(withoutKeySecrets(`/v1/x/${BOOTSTRAP_KEY}/y?a=${lowerEscapes}`, bootstrapKey)).toBe('/v1/x/[redacted]/y?a=[redacted]');
+    expect(withoutKeySecrets(BOOTSTRAP_KEY, bootstrapKey)).toBe('[redacted]');
+  });
+
+  it('leaves text without the key as it is, a prefix or a longer run of it included, and cuts nothing but hf_ keys without one', () => {
+    for (const text of ['/v1/windows', `/v1/x/${BOOTSTRAP_KEY.slice(0, -1)}`, '/v1/x/' + 'a'.repeat(200), '/v1/x/%zz%4' + 'b'.repeat(60)]) expect(withoutKeySecrets(text, bootstrapKey)).toBe(text);
+    expect(withoutKeySecrets(`/v1/keys/${BOOTSTRAP_KEY}`)).toBe(`/v1/keys/${BOOTSTRAP_KEY}`);
+    expect(withoutKeySecrets(`/v1/keys/hf_bootstrap_${BOOTSTRAP_KEY.replace(/[/+]/g, '_')}`, bootstrapKey)).toBe('/v1/keys/hf_bootstrap_[redacted]');
+  });
+
+  it('tests only runs of the key length between separators, and at most 64 of a URL, so a URL of separators alone costs no more', () => {
+    const tested: string[] = [];
+    const counting: UnmarkedSecret = { length: bootstrapKey.length, matches: (candidate) => tested.push(candidate) < 0 };
+    const uuid = '0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b';
+    expect(withoutKeySecrets(`/v1/windows/${uuid}/occurrences?from=2026-06-01T00:00:00Z`, counting)).toBe(`/v1/windows/${uuid}/occurrences?from=2026-06-01T00:00:00Z`);
+    // The one run of 44 characters there with a separator at each end.
+    expect(tested).toEqual([`windows/${uuid}`]);
+    tested.length = 0;
+    withoutKeySecrets('/'.repeat(10_000), counting);
+    expect(tested).toHaveLength(64);
   });
 });

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { UnmarkedSecret } from '@holdfast/observability';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keys look like `hf_3f9a1c0e5b7d2a48_<43 base64url characters>`: the id finds the stored hash in
@@ -34,6 +35,16 @@ export function matchesHash(key: string, hash: string): boolean {
   const presented = Buffer.from(hashApiKey(key), 'hex');
   const stored = Buffer.from(hash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
+
+/**
+ * The bootstrap key as the request log, a problem's instance and a path refusal find it in a URL
+ * (withoutKeySecrets): it may be any secret, with no hf_bootstrap_ to find it by, and the process
+ * keeps only its hash and length. Null when none is configured.
+ */
+export function recognisedBootstrapKey(bootstrap: { keyHash: string; keyLength: number } | null): UnmarkedSecret | null {
+  // Not matchesHash: this tests what a log line repeats, no credential, so no constant time is needed, and the one-shot hash costs a quarter as much.
+  return bootstrap && { length: bootstrap.keyLength, matches: (candidate) => hash('sha256', candidate) === bootstrap.keyHash };
 }
 
 /** The key in `Authorization: Bearer <key>`, or undefined when the header is absent or another scheme. */

@@ -27,8 +27,8 @@ export interface ServiceIdentity {
 }
 
 export interface AuthSettings {
-  /** The first admin key, from HOLDFAST_BOOTSTRAP_KEY; only its hash is kept in memory. */
-  bootstrap: { keyHash: string; team: string } | null;
+  /** The first admin key, from HOLDFAST_BOOTSTRAP_KEY; only its hash and length are kept in memory (the length to find it in a URL). */
+  bootstrap: { keyHash: string; keyLength: number; team: string } | null;
 }
 
 /** What every service is configured with. */
@@ -146,7 +146,11 @@ export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<
       maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES,
       idempotencyKeyHours: env.HOLDFAST_IDEMPOTENCY_KEY_HOURS,
     },
-    auth: { bootstrap: env.HOLDFAST_BOOTSTRAP_KEY ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), team: env.HOLDFAST_BOOTSTRAP_TEAM } : null },
+    auth: {
+      bootstrap: env.HOLDFAST_BOOTSTRAP_KEY
+        ? { keyHash: hashApiKey(env.HOLDFAST_BOOTSTRAP_KEY), keyLength: env.HOLDFAST_BOOTSTRAP_KEY.length, team: env.HOLDFAST_BOOTSTRAP_TEAM }
+        : null,
+    },
     own: own as z.infer<z.ZodObject<Own>>,
   };
 }

@@ -34,10 +34,10 @@ describe('defineService', () => {
     expect(exampleService.configFromEnvironment({}).settings).toEqual({ coolDownMs: 1_800_000 });
   });
 
-  it('keeps only the hash of the bootstrap key, and refuses a short one', () => {
+  it('keeps only the hash and length of the bootstrap key, and refuses a short one', () => {
     const key = 'a-bootstrap-key-of-at-least-32-characters';
     const config = exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: key });
-    expect(config.auth.bootstrap).toEqual({ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), team: 'platform' });
+    expect(config.auth.bootstrap).toEqual({ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), keyLength: key.length, team: 'platform' });
     expect(JSON.stringify(config)).not.toContain(key);
     expect(exampleService.configFromEnvironment({}).auth.bootstrap).toBeNull();
     expect(() => exampleService.configFromEnvironment({ HOLDFAST_BOOTSTRAP_KEY: 'short' })).toThrow(/HOLDFAST_BOOTSTRAP_KEY \(a secret, not shown\): the bootstrap key must be at least 32 characters/);
@@ -96,6 +96,7 @@ describe('defineService', () => {
       'KeepDeadLetterMessages1766000000000',
       'KeepDeadLetterKeysAsBytes1766100000000',
       'RememberWhenFencesAdvanced1766500000000',
+      'KeepOutboxTombstones1768900000000',
       'CreateApiKeyCopy1764000050000',
       'CreateIdempotentRequest1767500000000',
       'IdempotentRequestOneShape1767900000000',

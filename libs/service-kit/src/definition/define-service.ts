@@ -5,6 +5,7 @@ import { InvalidConfiguration, invalidConfiguration } from '@holdfast/observabil
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
+import { recognisedBootstrapKey } from '../auth/api-key';
 import type { Clock } from '../clock/clock';
 import { misspeltVariableNotes, misspeltVariables } from '../config/misspelt-variables';
 import { serviceConfigFromEnvironment, serviceVariableNames, type ServiceConfig } from '../config/service-config';
@@ -104,6 +105,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
           ...serviceFoundation({
             service: options.name,
             logLevel: config.logLevel,
+            bootstrapKey: recognisedBootstrapKey(config.auth.bootstrap),
             database: definition.database(config),
             kafka: config.kafka,
             outbox: config.outbox,
@@ -118,7 +120,11 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
       };
     },
     createApp(config, overrides) {
-      return createServiceApp(definition.module(config, overrides), options, { maxBodyBytes: config.limits.maxBodyBytes, trustProxy: config.limits.trustProxy });
+      return createServiceApp(definition.module(config, overrides), options, {
+        maxBodyBytes: config.limits.maxBodyBytes,
+        trustProxy: config.limits.trustProxy,
+        bootstrapKey: recognisedBootstrapKey(config.auth.bootstrap),
+      });
     },
     main(argv = process.argv.slice(2)) {
       // Every instant is handled in UTC; a host zone must never leak into a date computed here.

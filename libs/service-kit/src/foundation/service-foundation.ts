@@ -1,7 +1,7 @@
 import type { ConsumerGroup, TopicSpec } from '@holdfast/contracts';
 import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions } from '@holdfast/database';
 import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type LedgerSettings, type OutboxSettings } from '@holdfast/messaging';
-import { HealthModule, LoggingModule, MetricsModule } from '@holdfast/observability';
+import { HealthModule, LoggingModule, MetricsModule, type UnmarkedSecret } from '@holdfast/observability';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
@@ -21,6 +21,8 @@ import { UnreadQueryInterceptor } from '../http/unread-query.interceptor';
 export interface ServiceFoundationOptions {
   service: string;
   logLevel: string;
+  /** The bootstrap key, cut from every URL the request log writes (recognisedBootstrapKey). */
+  bootstrapKey: UnmarkedSecret | null;
   database: ServiceDataSourceOptions;
   kafka: KafkaSettings;
   outbox: OutboxSettings;
@@ -45,7 +47,7 @@ class ServiceKitModule {}
  */
 export function serviceFoundation(options: ServiceFoundationOptions): DynamicModule[] {
   return [
-    LoggingModule.forRoot({ service: options.service, level: options.logLevel }),
+    LoggingModule.forRoot({ service: options.service, level: options.logLevel, bootstrapKey: options.bootstrapKey }),
     MetricsModule.forRoot(options.service),
     DatabaseModule.forRoot(options.database),
     MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs }, ledger: options.ledger }),

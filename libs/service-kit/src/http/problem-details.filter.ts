@@ -1,5 +1,5 @@
 import { withoutStatementValues } from '@holdfast/database';
-import { isMiddlewareRoute, REPEATED_FAILURE_LOG_EVERY_MS, RepeatedFailure, withoutKeySecrets } from '@holdfast/observability';
+import { isMiddlewareRoute, REPEATED_FAILURE_LOG_EVERY_MS, RepeatedFailure, withoutKeySecrets, type UnmarkedSecret } from '@holdfast/observability';
 import { RegionError } from '@holdfast/regions';
 import { TimeError } from '@holdfast/time';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
@@ -38,13 +38,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   // itself: a line (with its stack) per answer put 168 errors, 553 KB, in the log of a 27 s outage.
   private readonly unavailable = new Map<Dependency, RepeatedFailure>();
 
+  /** `bootstrapKey`: the bootstrap key, which has no hf_ to find it by in the URL (recognisedBootstrapKey). */
+  constructor(private readonly bootstrapKey: UnmarkedSecret | null = null) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     if (exception instanceof ReplayedAnswer) return exception.writeTo(response);
     // A key pasted into the path (where its id belongs) is not repeated back, nor into the log.
-    const instance = withoutKeySecrets(request.originalUrl ?? request.url);
+    const instance = withoutKeySecrets(request.originalUrl ?? request.url, this.bootstrapKey);
     const routed = exception instanceof NotFoundException ? routesOf(request) : undefined;
     const allowed = routed ? allowedMethods(request, routed) : [];
     const problem =

@@ -1,4 +1,4 @@
-import { assignRequestId, httpRequestMetrics, MetricsRegistry, timeZoneRules } from '@holdfast/observability';
+import { assignRequestId, httpRequestMetrics, MetricsRegistry, timeZoneRules, type UnmarkedSecret } from '@holdfast/observability';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -28,6 +28,8 @@ export interface HttpSettings {
   maxBodyBytes: number;
   /** Express's `trust proxy` (HOLDFAST_TRUST_PROXY): whose X-Forwarded-For gives `request.ip`. */
   trustProxy: number | string | false;
+  /** The bootstrap key, cut from a problem's instance (recognisedBootstrapKey). */
+  bootstrapKey: UnmarkedSecret | null;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // version (EntityTagInterceptor); the rest send none.
   app.set('etag', false);
   app.set('trust proxy', http.trustProxy);
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(http.bootstrapKey));
   app.useGlobalPipes(new StorableTextPipe());
   const document = SwaggerModule.createDocument(
     app,

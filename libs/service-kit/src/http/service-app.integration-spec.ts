@@ -1,6 +1,6 @@
 import { ConsumerGroups } from '@holdfast/contracts';
 import { startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post, Query } from '@nestjs/common';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RequireScope } from '../auth/scopes';
 import { defineService } from '../definition/define-service';
+import { UuidParamPipe } from './uuid-param.pipe';
 import { ZodBodyPipe } from './zod-body.pipe';
 
 // A body of any shape, as a route taking free-form JSON (labels, annotations) reads it.
@@ -24,6 +25,11 @@ class NotesController {
   @Get()
   list() {
     return { items: [{ fields: ['a'] }], nextCursor: null };
+  }
+
+  @Get(':id')
+  get(@Param('id', UuidParamPipe) id: string) {
+    return { id };
   }
 }
 
@@ -60,6 +66,24 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
       sent.on('error', reject);
       sent.end(body);
     });
+
+  it('never answers with a bootstrap key pasted into the path, which need not start with hf_bootstrap_, and says where it goes', async () => {
+    // startServiceUnderTest's admin key is test-admin-<secret>, as HOLDFAST_BOOTSTRAP_KEY may be any secret.
+    expect(service.adminKey).not.toMatch(/^hf_/);
+    const asId = await service.fetch(`/v1/notes/${service.adminKey}`);
+    const asIdText = await asId.text();
+    expect(asId.status).toBe(400);
+    expect(JSON.parse(asIdText)).toMatchObject({ code: 'invalid-path', instance: '/v1/notes/[redacted]', detail: expect.stringContaining('"[redacted]" is not one: that is an API key, which goes in the Authorization header') });
+    // A DELETE: the request timings below count the GETs no route took.
+    const nowhere = await service.fetch(`/v1/nothing/${service.adminKey}?note=${encodeURIComponent(service.adminKey)}`, { method: 'DELETE' });
+    const nowhereText = await nowhere.text();
+    expect(nowhere.status).toBe(404);
+    expect(JSON.parse(nowhereText)).toMatchObject({ code: 'no-such-route', instance: '/v1/nothing/[redacted]?note=[redacted]' });
+    for (const text of [asIdText, nowhereText]) expect(text).not.toContain(service.adminKey.slice('test-admin-'.length));
+    // An ordinary segment as long as the key is said as sent.
+    const ordinary = 'n'.repeat(service.adminKey.length);
+    expect(await (await service.fetch(`/v1/notes/${ordinary}`)).json()).toMatchObject({ instance: `/v1/notes/${ordinary}`, detail: expect.stringContaining(`"${ordinary}" is not one.`) });
+  });
 
   it('refuses a query parameter whose percent-encoding is malformed, naming it, on any route (Express read %ZZ literally)', async () => {
     const response = await service.fetch('/v1/notes?team=%ZZ', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey } from '../auth/api-key';
+import { generateApiKey, hashApiKey } from '../auth/api-key';
+import type { SharedServiceConfig } from '../config/service-config';
 import { DomainError } from '../errors/domain.error';
 import { UuidParamPipe } from './uuid-param.pipe';
 
@@ -40,5 +41,21 @@ describe('UuidParamPipe', () => {
       expect(message).toContain('an API key, which goes in the Authorization header');
       expect(refused).toMatchObject({ status: 400, code: 'invalid-path', extensions: { errors: [{ path: 'id', message: 'must be a UUID' }] } });
     }
+  });
+
+  it('never repeats the bootstrap key either, which HOLDFAST_BOOTSTRAP_KEY may set to any secret, hf_bootstrap_ or not', () => {
+    const bootstrap = 'Qx+Lr2mT8vB/wZ3nYp7sHd4fJc6gK1aE0uR5iO==';
+    const configured = new UuidParamPipe({ auth: { bootstrap: { keyHash: hashApiKey(bootstrap), keyLength: bootstrap.length, team: 'platform' } } } as SharedServiceConfig);
+    let refused: unknown;
+    try {
+      configured.transform(bootstrap, id);
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as DomainError).message).toBe(
+      'The id in the path must be a UUID, such as 0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b; "[redacted]" is not one: that is an API key, which goes in the Authorization header ("Authorization: Bearer <key>"), never in a URL, where logs and proxies may keep it.',
+    );
+    // A segment as long as the key, but not it, is said as it was sent.
+    expect(() => configured.transform('x'.repeat(bootstrap.length), id)).toThrow(`"${'x'.repeat(bootstrap.length)}" is not one.`);
   });
 });

@@ -1,4 +1,4 @@
-import { ApiKeyScopeSchema, StatedReasonSchema, TeamSchema } from '@holdfast/contracts';
+import { ApiKeyScopeSchema, BidiSafeText, StatedReasonSchema, TeamSchema } from '@holdfast/contracts';
 import {
   AnswerShownOnce,
   ApiZodBody,
@@ -25,7 +25,7 @@ import { KeysService } from './keys.service';
 const CreateKeySchema = z.strictObject({
   team: TeamSchema,
   scopes: z.array(ApiKeyScopeSchema).min(1),
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).check(BidiSafeText),
 });
 const RevokeKeySchema = z.strictObject({ reason: StatedReasonSchema.max(1_000) });
 // A mistyped filter would otherwise list every team's keys as if they were the one asked for.

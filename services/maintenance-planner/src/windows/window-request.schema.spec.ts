@@ -1,6 +1,7 @@
 import { assertKnownZone } from '@holdfast/time';
 import { describe, expect, it } from 'vitest';
-import { CreateWindowSchema, UpdateWindowSchema } from './window-request.schema';
+import type { z } from 'zod';
+import { CancelWindowSchema, CreateWindowSchema, UpdateWindowSchema, WindowOverrideSchema } from './window-request.schema';
 
 const plannedZone = (zone: string) => UpdateWindowSchema.safeParse({ plannedZone: zone });
 
@@ -33,6 +34,27 @@ describe("a window's planned zone", () => {
     ['+03:30', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
   ])('refuses %j saying %j', (given, message) => {
     expect(plannedZone(given).error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['plannedZone', message]]);
+  });
+});
+
+describe("a window's title and reasons", () => {
+  const window = { title: 'Router upgrade', ownerTeam: 'network-ops', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z', plannedZone: 'UTC' };
+  const issues = (schema: z.ZodType, input: unknown) => schema.safeParse(input).error?.issues.map((issue) => [issue.path.join('.'), issue.message]);
+
+  it('refuses a title that would be shown as "DB upgrade - approved" while it says otherwise, naming the character and where it is', () => {
+    const refused = [['title', expect.stringMatching(/^holds U\+202E \(right-to-left override\) at character 14, .*remove it: right-to-left text \(Persian, Arabic, Hebrew\) needs no control characters/)]];
+    expect(issues(CreateWindowSchema, { ...window, title: 'DB upgrade - \u202edevorppa\u202c' })).toEqual(refused);
+    expect(issues(UpdateWindowSchema, { title: 'DB upgrade - \u202edevorppa\u202c' })).toEqual(refused);
+  });
+
+  it('takes a title in Persian, with the marks U+200E and U+200F and a closed isolate', () => {
+    expect(issues(CreateWindowSchema, { ...window, title: '\u200fارتقای روترهای \u2066IR-THR\u2069 تهران\u200e' })).toBeUndefined();
+  });
+
+  it('refuses an override or cancellation reason holding an isolate left open', () => {
+    expect(issues(WindowOverrideSchema, { reason: 'approved \u2067by CAB' })).toEqual([['reason', expect.stringMatching(/^holds U\+2067 \(right-to-left isolate\) at character 10 that no U\+2069 closes/)]]);
+    expect(issues(CancelWindowSchema, { reason: 'done\u2069' })).toEqual([['reason', expect.stringMatching(/^holds U\+2069 \(pop directional isolate\) at character 5 with no isolate open/)]]);
+    expect(issues(CreateWindowSchema, { ...window, override: { reason: '\u202bCAB\u202c' } })).toEqual([['override.reason', expect.stringMatching(/^holds U\+202B/)]]);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  BidiSafeText,
   ExdateListSchema,
   FlexibilitySchema,
   FootprintSchema,
@@ -29,20 +30,29 @@ const PlannedZoneSchema = IanaZoneSchema.transform(canonicalZoneName);
 /** Stored and answered in one spelling (`freq=weekly;byday=mo` as FREQ=WEEKLY;BYDAY=MO), so two windows recurring alike read alike. */
 const WindowRecurrenceSchema = RecurrenceRuleSchema.transform(canonicalRecurrenceRule);
 
+/**
+ * A rule, or null for none: many clients write a field they leave out as null, and a PATCH has taken
+ * null as "make it one-off" all along, so a POST takes it as a one-off window too.
+ */
+const RecurrenceOrNoneSchema = WindowRecurrenceSchema.nullable().meta({
+  description: 'RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window. Null, or left out, for a one-off window (one without exdates).',
+});
+
 const windowFields = {
-  // Shown on every list, feed and message: a title of spaces alone reads as none.
+  // Shown on every list, feed and message: a title of spaces alone reads as none, one with a bidirectional override as another.
   title: z
     .string()
     .min(1)
     .max(200)
-    .refine((text) => text.length === 0 || text.trim().length > 0, { error: 'must name the work (it is only white space)' }),
+    .refine((text) => text.length === 0 || text.trim().length > 0, { error: 'must name the work (it is only white space)' })
+    .check(BidiSafeText),
   // A team a key can be issued for: a window owned by any other name could be changed by no team key, nor read in its team's feed.
   ownerTeam: TeamSchema,
   footprint: FootprintSchema,
   startsAt: InstantSchema,
   endsAt: InstantSchema,
   plannedZone: PlannedZoneSchema,
-  recurrence: WindowRecurrenceSchema.optional(),
+  recurrence: RecurrenceOrNoneSchema.optional().transform((rule) => rule ?? undefined),
   exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema.default('routine'),
   surgePolicy: SurgePolicySchema.default('hold'),
@@ -143,7 +153,7 @@ export function tooFarAheadInWords(tooFar: readonly FlexibilityTooFarAhead[], no
   return `${instants} (${now.toISOString()}), further ahead than the ${daysInWords(maxAheadMs)} a window may be planned (PLAN_MAX_AHEAD_DAYS)`;
 }
 
-/** POST /v1/windows: the contract's window fields (one definition), defaults for priority and surge policy. */
+/** POST /v1/windows: the contract's window fields (one definition), defaults for priority and surge policy; `recurrence: null` plans a one-off. */
 export const CreateWindowSchema = z
   .strictObject({ ...windowFields, override: OverrideRequestSchema.optional() })
   .refine(timesInOrder, { error: 'must be after startsAt', path: ['endsAt'] })
@@ -167,7 +177,7 @@ export const UpdateWindowSchema = z.strictObject({
   startsAt: InstantSchema.optional(),
   endsAt: InstantSchema.optional(),
   plannedZone: PlannedZoneSchema.optional(),
-  recurrence: WindowRecurrenceSchema.nullable().optional(),
+  recurrence: RecurrenceOrNoneSchema.optional(),
   exdates: ExdateListSchema.optional(),
   priority: WindowPrioritySchema.optional(),
   surgePolicy: SurgePolicySchema.optional(),

@@ -1,10 +1,13 @@
-import { EntityIdSchema, RegionCodeSchema, TeamSchema } from '@holdfast/contracts';
+import { BidiSafeText, EntityIdSchema, RegionCodeSchema, TeamSchema } from '@holdfast/contracts';
 import { z } from 'zod';
 import { ChannelNames } from '../../channels/channel-name';
 import { NotifiableEventTypes } from '../subscription-filters';
 
 const unique = (values: readonly string[]): boolean => new Set(values).size === values.length;
 const list = <T extends z.ZodType<string>>(item: T) => z.array(item).max(200).refine(unique, { error: 'must not repeat a value' }).default([]);
+
+// Read in the subscription list, where a bidirectional override would show it as something it does not say.
+const SubscriptionDescriptionSchema = z.string().max(500).check(BidiSafeText);
 
 const TargetSchema = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000);
 
@@ -29,7 +32,7 @@ export const CreateSubscriptionSchema = z.strictObject({
     .max(4096)
     .optional()
     .meta({ description: 'webhook: a whsec_ signing secret (generated when absent); grafana/alertmanager: a token (sent as Bearer), or "Basic " and the base64 of user:password for a receiver behind basic auth. Returned only in the creation response.' }),
-  description: z.string().max(500).optional(),
+  description: SubscriptionDescriptionSchema.optional(),
   enabled: z.boolean().default(true),
   filters: SubscriptionFiltersSchema.default({ eventTypes: [], regions: [], teams: [], windowIds: [] }),
 });
@@ -40,7 +43,7 @@ export const UpdateSubscriptionSchema = z
     target: TargetSchema.optional(),
     ownerTeam: TeamSchema.optional(),
     secret: z.string().min(1).max(4096).optional(),
-    description: z.string().max(500).nullable().optional(),
+    description: SubscriptionDescriptionSchema.nullable().optional(),
     enabled: z.boolean().optional(),
     filters: SubscriptionFiltersSchema.optional(),
   })
