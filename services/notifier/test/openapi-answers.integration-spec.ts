@@ -28,6 +28,9 @@ describe("notifier: every subscription and delivery answer is the body its OpenA
     const response = await notifier.call(method, route.replace('{id}', options.id ?? ''), options.body);
     const answer = (await response.json()) as Body;
     expect(response.status, `${method} ${route}: ${JSON.stringify(answer)}`).toBe(status);
+    const declared = (document.paths[route]?.[method.toLowerCase()]?.responses[String(status)] as { headers?: object } | undefined)?.headers ?? {};
+    const undeclared = ['ETag', 'Idempotent-Replayed'].filter((header) => response.headers.has(header) && !Object.hasOwn(declared, header));
+    expect(undeclared, `${method} ${route} ${status} sends headers its document does not declare`).toEqual([]);
     const checked = documented(method, route, status).safeParse(answer);
     expect(checked.success ? '' : z.prettifyError(checked.error), `${method} ${route} answered what its document does not say`).toBe('');
     answers[`${method} ${route}`] = { status, body: answer };

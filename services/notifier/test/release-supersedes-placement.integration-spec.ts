@@ -13,7 +13,7 @@ import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type Del
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead', 'releaseRetried'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead', 'releaseRetried', 'heldNeverSent', 'heldAttempted'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -209,6 +209,73 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'delivered' }]));
     await suite.publisher.publish(createEvent('window.released', { ...window, status: 'scheduled', holdId: placed.data.holdId }, { source: 'notifier-spec' }));
     await expectEventually(async () => expect(types(suite.receivers.windowReleases)).toEqual(['window.held', 'window.held', 'window.released']));
+  });
+
+  /**
+   * A window.held of `region`'s window that waits behind the window's earlier window.scheduled (the receiver holds that one,
+   * as a receiver away would keep it retrying), while the hold's hold.released, on the hold's own key, goes out; then the
+   * window's window.released of that hold, and the window.scheduled let go. Answers the window, the hold and the subscription.
+   */
+  const heldBehindAndReleased = async (receiver: HttpReceiver, region: string) => {
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: receiver.url, filters: { regions: [region] } });
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: [region] } };
+    const placed = holdPlaced([region], { windowIds: [window.windowId] });
+    await suite.publisher.publish(createEvent('window.scheduled', window, { source: 'notifier-spec' }));
+    await expectEventually(() => expect(receiver.heldCount).toBe(1));
+    const held = createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held, holdReleased(placed, '2026-06-14T23:30:00Z'));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ eventType: 'hold.released' }]));
+    const released = createEvent('window.released', { ...window, status: 'scheduled', holdId: placed.data.holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(released);
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.eventType)).toContain('window.released'));
+    return { id, window, placed, held, released };
+  };
+
+  it("cancels a window.released whose window.held was never sent to the subscription (cancelled unsent, its hold's release having gone first), saying why", async () => {
+    suite.receivers.heldNeverSent.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'window.scheduled' ? 'hold' : { status: 204 });
+    const { id, window, placed, held, released } = await heldBehindAndReleased(suite.receivers.heldNeverSent, 'GY');
+    suite.receivers.heldNeverSent.releaseHeld(204);
+
+    const byType = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}`);
+      expect(Object.fromEntries(deliveries.map((delivery) => [delivery.eventType, delivery.status]))).toEqual({
+        'window.scheduled': 'delivered',
+        'window.held': 'cancelled',
+        'hold.released': 'delivered',
+        'window.released': 'cancelled',
+      });
+      return Object.fromEntries(deliveries.map((delivery) => [delivery.eventType, delivery]));
+    });
+    expect(byType['window.released']).toMatchObject({
+      eventId: released.id,
+      attempts: 0,
+      lastError: `not sent: the window.held of window ${window.windowId} for hold ${placed.data.holdId} that this window.released ends was never sent to this subscription (delivery ${byType['window.held'].id}, cancelled unsent): sent alone, it would release a hold the receiver was never told held the window`,
+    });
+    expect(byType['window.held']).toMatchObject({ eventId: held.id, attempts: 0, attemptLog: [] });
+    expect(types(suite.receivers.heldNeverSent)).toEqual(['window.scheduled', 'hold.released']);
+  });
+
+  it('still sends the window.released of a window.held that was attempted before it was cancelled: the receiver may have it', async () => {
+    // The window.held is refused once (503) and waits for its retry; meanwhile the hold's release goes out.
+    suite.receivers.heldAttempted.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'window.held' ? { status: 503 } : { status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: suite.receivers.heldAttempted.url, filters: { regions: ['SR'] } });
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['SR'] } };
+    const placed = holdPlaced(['SR'], { windowIds: [window.windowId] });
+    await suite.publisher.publish(createEvent('window.held', { ...window, status: 'held', holdId: placed.data.holdId }, { source: 'notifier-spec' }));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventType: 'window.held', status: 'pending', attempts: 1 }]));
+    await suite.publisher.publish(holdReleased(placed, '2026-06-14T23:30:00Z'), createEvent('window.released', { ...window, status: 'scheduled', holdId: placed.data.holdId }, { source: 'notifier-spec' }));
+    await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ eventType: 'hold.released' }]));
+
+    suite.receivers.heldAttempted.reply = () => ({ status: 204 });
+    clock.advance(10 * 60_000);
+    await expectEventually(async () =>
+      expect(Object.fromEntries((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, delivery.status]))).toEqual({
+        'window.held': 'cancelled',
+        'hold.released': 'delivered',
+        'window.released': 'delivered',
+      }),
+    );
+    expect(types(suite.receivers.heldAttempted)).toEqual(['window.held', 'hold.released', 'window.released']);
   });
 
   it('leaves a delivered hold.placed out of a bulk replay of what the receiver took, its release having followed it, and sends the release alone', async () => {

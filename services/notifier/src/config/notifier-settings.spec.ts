@@ -26,6 +26,19 @@ describe('the notifier environment', () => {
   });
 });
 
+describe('NOTIFIER_REPLICA_ID', () => {
+  it('names the replica as given, or leaves it to the worker (hostname:PORT)', () => {
+    expect(parse({ NOTIFIER_REPLICA_ID: 'notifier-0' }).replicaId).toBe('notifier-0');
+    expect(parse({}).replicaId).toBeUndefined();
+  });
+
+  it('refuses a name with spaces, or none, saying what a name looks like', () => {
+    for (const name of ['', 'notifier 0', 'n'.repeat(201)]) {
+      expect(problems({ NOTIFIER_REPLICA_ID: name })).toEqual(['NOTIFIER_REPLICA_ID: must be 1 to 200 printable ASCII characters without spaces, such as notifier-0 or the pod name of a StatefulSet']);
+    }
+  });
+});
+
 describe('NOTIFIER_SECRET_KEY', () => {
   const key = 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=';
 

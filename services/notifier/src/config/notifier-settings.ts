@@ -41,6 +41,12 @@ export const notifierEnvironment = {
   NOTIFIER_RETRY_MAX_MS: milliseconds(15 * 60_000),
   // A claimed delivery not finished by then (the process died) is claimed again; must exceed the timeout.
   NOTIFIER_DELIVERY_LEASE_MS: milliseconds(60_000),
+  // What this replica's claims are stamped with, so that started again under it, it takes back at once what it left being sent
+  // (DeliveryWorker, ReplicaClaims). Unset: hostname:PORT. One per live replica, the same across its restarts.
+  NOTIFIER_REPLICA_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1 to 200 printable ASCII characters without spaces, such as notifier-0 or the pod name of a StatefulSet' })
+    .optional(),
   NOTIFIER_WORKER_POLL_MS: milliseconds(500),
   // What subscriptions changed on other replicas left behind (circuit series, idle breakers) goes at this pace; this replica's own changes go at once.
   NOTIFIER_WORKER_SWEEP_MS: milliseconds(5_000),
@@ -73,6 +79,8 @@ export interface NotifierSettings {
     concurrency: number;
     targetConcurrency: number;
   };
+  /** NOTIFIER_REPLICA_ID: the name this replica's claims carry; unset, the worker names it hostname:PORT. */
+  replicaId: string | undefined;
   circuit: { errorPercent: number; volume: number; resetMs: number };
   alertTtlMs: number;
   /** How long a hold's release is remembered, counted from when it was consumed, once no placement of the hold is kept to be sent or replayed. */
@@ -109,6 +117,7 @@ export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnviron
       concurrency: env.NOTIFIER_WORKER_CONCURRENCY,
       targetConcurrency: env.NOTIFIER_TARGET_CONCURRENCY,
     },
+    replicaId: env.NOTIFIER_REPLICA_ID,
     circuit: { errorPercent: env.NOTIFIER_CIRCUIT_ERROR_PERCENT, volume: env.NOTIFIER_CIRCUIT_VOLUME, resetMs: env.NOTIFIER_CIRCUIT_RESET_MS },
     alertTtlMs: env.NOTIFIER_ALERT_TTL_MS,
     holdReleaseRetentionMs: env.NOTIFIER_HOLD_RELEASE_RETENTION_DAYS * 86_400_000,

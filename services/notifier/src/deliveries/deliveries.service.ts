@@ -18,7 +18,7 @@ import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
 import { DeliveriesOfOtherTeams, DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled, DeliverySuperseded } from './delivery.exception';
 import { DeliveryStatistics } from './delivery-statistics';
-import { deliveryView, type DeliveriesReplayed, type DeliveryView } from './delivery-view.schema';
+import { deliveryView, type DeliveriesReplayed, type DeliveryView, type EarlierOpenDelivery } from './delivery-view.schema';
 import { factsOf } from './event-facts';
 import { supersedingRelease, type SupersedingRelease } from './superseding-release';
 
@@ -65,6 +65,15 @@ const RECORD = answeredAtCommit(`WITH recorded AS (
     ON CONFLICT DO NOTHING
     RETURNING status)
   SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '') FROM (SELECT 1 FROM recorded WHERE status = 'pending' LIMIT 1) AS any_recorded`);
+
+// For each pending delivery of $1, the first of its subscription and key still to finish before it, which it waits for, and
+// when that one is tried next: its lease end while a notifier is sending it, its next attempt while pending.
+const EARLIER_OPEN = prepared(`SELECT p.id AS waiting_id, e.id, e.status, CASE WHEN e.status = 'sending' THEN e.lease_until ELSE e.next_attempt_at END AS next_try_at
+  FROM delivery p CROSS JOIN LATERAL (
+    SELECT e.id, e.status, e.lease_until, e.next_attempt_at FROM delivery e
+    WHERE e.subscription_id = p.subscription_id AND e.ordering_key = p.ordering_key AND e.seq < p.seq AND e.status IN ('pending', 'sending')
+    ORDER BY e.seq LIMIT 1) e
+  WHERE p.id = ANY($1::uuid[]) AND p.status = 'pending'`);
 
 /** Why a delivery of a subscription turned off is recorded dead, unsent: it waits for the subscription to be on again. */
 export const turnedOffReason = (subscription: { id: string; disabledReason?: string | null }): string =>
@@ -356,13 +365,15 @@ export class DeliveriesService {
   /** The deliveries with their attempts, as `reader` may see them: a receiver's body only for its subscription's team and admin keys. */
   private async withAttempts(deliveries: DeliveryEntity[], reader: Principal): Promise<DeliveryView[]> {
     const subscriptionIds = [...new Set(deliveries.map((delivery) => delivery.subscriptionId))];
-    const waitingTargets = [...new Set(deliveries.filter((delivery) => delivery.status === 'pending').map((delivery) => delivery.targetKey))];
-    const [attempts, readable, circuits] = await Promise.all([
+    const pending = deliveries.filter((delivery) => delivery.status === 'pending');
+    const waitingTargets = [...new Set(pending.map((delivery) => delivery.targetKey))];
+    const [attempts, readable, circuits, earlier] = await Promise.all([
       deliveries.length
         ? this.dataSource.getRepository(DeliveryAttemptEntity).find({ where: { deliveryId: In(deliveries.map((delivery) => delivery.id)) }, order: { number: 'ASC' } })
         : [],
       this.bodiesReadableBy(reader, subscriptionIds),
       this.openCircuits.of(waitingTargets, this.clock.now()),
+      this.earlierOpen(pending.map((delivery) => delivery.id)),
     ]);
     const shown = (subscriptionId: string, error: string | null) => (error === null || readable.has(subscriptionId) ? error : withoutReceiverBody(error));
     return deliveries.map(({ event: _event, ...delivery }) =>
@@ -370,8 +381,16 @@ export class DeliveriesService {
         { ...delivery, lastError: shown(delivery.subscriptionId, delivery.lastError) },
         attempts.filter((attempt) => attempt.deliveryId === delivery.id).map((attempt) => ({ ...attempt, error: shown(delivery.subscriptionId, attempt.error) })),
         circuits.get(delivery.targetKey),
+        earlier.get(delivery.id),
       ),
     );
+  }
+
+  /** Per pending delivery, the earlier one of its key it waits for (EARLIER_OPEN), if any. */
+  private async earlierOpen(pendingIds: string[]): Promise<Map<string, EarlierOpenDelivery>> {
+    if (pendingIds.length === 0) return new Map();
+    const rows = (await this.dataSource.query(EARLIER_OPEN, [pendingIds])) as { waiting_id: string; id: string; status: EarlierOpenDelivery['status']; next_try_at: Date }[];
+    return new Map(rows.map((row) => [row.waiting_id, { id: row.id, status: row.status, nextTryAt: row.next_try_at }]));
   }
 
   /** Which of the subscriptions' receiver bodies `reader` may read: every one for an admin key, its own team's for a team key. */

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type AttemptOutcome = 'delivered' | 'retry' | 'dead';
+/** interrupted: no answer was recorded, the notifier sending it having stopped (killed, or cut off from PostgreSQL), and it was claimed again. */
+export type AttemptOutcome = 'delivered' | 'retry' | 'dead' | 'interrupted';
 
 /** One try at sending a delivery: when, what came back, how long it took. */
 @Entity({ name: 'delivery_attempt' })

@@ -15,7 +15,7 @@ export class DeliveryMetrics {
 
   constructor(metrics: MetricsRegistry) {
     this.deliveries = metrics.counter('holdfast_notifier_deliveries_total', 'Deliveries finished, by channel and outcome (delivered, dead).', ['channel', 'outcome']);
-    this.attempts = metrics.counter('holdfast_notifier_delivery_attempts_total', 'Delivery attempts, by channel and result (delivered, retry, dead, circuit-open).', ['channel', 'result']);
+    this.attempts = metrics.counter('holdfast_notifier_delivery_attempts_total', 'Delivery attempts, by channel and result (delivered, retry, dead, circuit-open, interrupted: claimed again after the notifier sending it stopped).', ['channel', 'result']);
     this.eventToDelivered = metrics.histogram(
       'holdfast_notifier_event_to_delivered_seconds',
       'Time from the event to its delivery being taken by the receiver, by channel.',

@@ -18,6 +18,8 @@ const delivery = (status: DeliveryEntity['status'], nextAttemptAt: string): Omit
   attempts: 2,
   nextAttemptAt: new Date(nextAttemptAt),
   leaseUntil: null,
+  claimedAt: null,
+  claimedBy: null,
   recordedAt: new Date('2026-06-14T20:59:01Z'),
   deliveredAt: null,
   finishedAt: null,
@@ -58,5 +60,37 @@ describe("a delivery's waitingOn", () => {
     expect(waitingOn(delivery('dead', '2026-06-14T21:00:02Z'), circuit)).toBeNull();
     expect(waitingOn(delivery('pending', '2026-06-14T21:00:02Z'), undefined)).toBeNull();
     expect(DeliveryViewSchema.parse(deliveryView(delivery('pending', '2026-06-14T21:00:02Z'), []))).toMatchObject({ waitingOn: null });
+  });
+
+  const earlierSending = { id: '0197a1b2-0000-7000-8000-000000000009', status: 'sending' as const, nextTryAt: new Date('2026-06-14T21:01:00Z') };
+
+  it('names the earlier delivery of its key a pending one waits for, being sent until its lease end, in the view the API documents', () => {
+    const view = deliveryView(delivery('pending', '2026-06-14T21:00:02Z'), [], undefined, earlierSending);
+    expect(view.waitingOn).toEqual({
+      cause: 'earlier-delivery',
+      deliveryId: '0197a1b2-0000-7000-8000-000000000009',
+      deliveryStatus: 'sending',
+      nextTryAt: '2026-06-14T21:01:00.000Z',
+      reason:
+        "waits for delivery 0197a1b2-0000-7000-8000-000000000009, the first of its subscription and key still to finish, which a notifier claimed to send: a key's deliveries go in order, so this one goes once that one is finished, or, should the notifier sending it have stopped, once it is claimed again at its lease end, 2026-06-14T21:01:00.000Z",
+    });
+    expect(DeliveryViewSchema.parse(view)).toEqual(view);
+  });
+
+  it('names an earlier one waiting for its own retry, until that retry', () => {
+    const retried = { ...earlierSending, status: 'pending' as const, nextTryAt: new Date('2026-06-14T21:00:20Z') };
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:02Z'), undefined, retried)).toMatchObject({
+      cause: 'earlier-delivery',
+      deliveryStatus: 'pending',
+      nextTryAt: '2026-06-14T21:00:20.000Z',
+      reason: expect.stringContaining('whose next attempt is due at 2026-06-14T21:00:20.000Z'),
+    });
+  });
+
+  it("says the open circuit first, which holds the earlier one too, and nothing for a retry of its own due after the earlier one's next try", () => {
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:02Z'), circuit, earlierSending)).toMatchObject({ cause: 'open-circuit' });
+    expect(waitingOn(delivery('pending', '2026-06-14T21:00:40Z'), circuit, earlierSending)).toMatchObject({ cause: 'earlier-delivery' });
+    expect(waitingOn(delivery('pending', '2026-06-14T21:01:01Z'), undefined, earlierSending)).toBeNull();
+    expect(waitingOn(delivery('sending', '2026-06-14T21:00:02Z'), undefined, earlierSending)).toBeNull();
   });
 });

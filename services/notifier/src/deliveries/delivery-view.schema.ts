@@ -18,21 +18,35 @@ const DeliveryAttemptSchema = z
     durationMs: z.int().min(0),
     statusCode: z.int().nullable().meta({ description: 'the HTTP status that came back; null when none did (timeout, refused connection, SSRF guard)' }),
     error: z.string().nullable().meta({ description: "what went wrong; the receiver's body only for its subscription's team and admin keys" }),
-    outcome: z.enum(['delivered', 'retry', 'dead']),
+    outcome: z.enum(['delivered', 'retry', 'dead', 'interrupted']).meta({
+      description:
+        'delivered; retry: failed, tried again later; dead: failed for good, or its last attempt; interrupted: sent, perhaps, but no answer was recorded (the notifier sending it stopped: killed, or cut off from PostgreSQL) before it was claimed again, so the receiver may have got it; startedAt is when it was claimed, durationMs the time until it was claimed again',
+    }),
   })
   .meta({ id: 'DeliveryAttempt' });
 
-const DeliveryWaitSchema = z
-  .strictObject({
-    cause: z.enum(['open-circuit', 'circuit-probe']).meta({
-      description:
-        "open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt. circuit-probe: one delivery to the target is out as the probe, and the rest wait for its answer",
-    }),
-    openedAt: InstantSchema.meta({ description: 'when the circuit opened (first, when a failed probe opened it again)' }),
-    nextTryAt: InstantSchema.meta({ description: "open-circuit: when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow. circuit-probe: when the probe's answer is due at the latest" }),
-    reason: z.string().meta({ description: 'the same, in a sentence' }),
-  })
-  .meta({ id: 'DeliveryWait' });
+const CircuitWaitSchema = z.strictObject({
+  cause: z.enum(['open-circuit', 'circuit-probe']).meta({
+    description:
+      "open-circuit: its target's circuit opened after the receiver failed repeatedly; nothing is sent there until nextTryAt. circuit-probe: one delivery to the target is out as the probe, and the rest wait for its answer",
+  }),
+  openedAt: InstantSchema.meta({ description: 'when the circuit opened (first, when a failed probe opened it again)' }),
+  nextTryAt: InstantSchema.meta({ description: "open-circuit: when one delivery to the target goes as a probe; taken, the circuit closes and the rest follow. circuit-probe: when the probe's answer is due at the latest" }),
+  reason: z.string().meta({ description: 'the same, in a sentence' }),
+});
+
+const EarlierDeliveryWaitSchema = z.strictObject({
+  cause: z.literal('earlier-delivery').meta({ description: 'an earlier delivery of its subscription and key (orderingKey) is not finished, and the deliveries of a key go in recording order' }),
+  deliveryId: EntityIdSchema.meta({ description: 'the first delivery of its subscription and key still to finish' }),
+  deliveryStatus: z.enum(['pending', 'sending']).meta({ description: "that delivery's status: sending, claimed by a notifier; pending, waiting for its next attempt" }),
+  nextTryAt: InstantSchema.meta({
+    description:
+      "sending: that delivery's lease end, by which it is finished or, should the notifier sending it have stopped, claimed again (at once by that notifier started again under the same NOTIFIER_REPLICA_ID); pending: its next attempt",
+  }),
+  reason: z.string().meta({ description: 'the same, in a sentence' }),
+});
+
+const DeliveryWaitSchema = z.discriminatedUnion('cause', [CircuitWaitSchema, EarlierDeliveryWaitSchema]).meta({ id: 'DeliveryWait' });
 export type DeliveryWait = z.output<typeof DeliveryWaitSchema>;
 
 /** A delivery as the API shows it: the event it owes a subscription and every attempt at sending it. */
@@ -50,11 +64,14 @@ export const DeliveryViewSchema = z
     orderingKey: z.string().meta({ description: 'deliveries of one key are sent in recording order' }),
     status: DeliveryStatusSchema.meta({
       description:
-        'pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)',
+        'pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)',
     }),
-    attempts: z.int().min(0).meta({ description: 'attempts since it was recorded or last replayed' }),
+    attempts: z.int().min(0).meta({ description: 'attempts since it was recorded or last replayed, an interrupted one (claimed again after the notifier sending it stopped) included' }),
     nextAttemptAt: InstantSchema,
-    waitingOn: DeliveryWaitSchema.nullable().meta({ description: 'why a pending delivery is not sent though due, and until when; null when nothing holds it but what every delivery waits for (its nextAttemptAt, the earlier ones of its key, its target\'s share)' }),
+    waitingOn: DeliveryWaitSchema.nullable().meta({
+      description:
+        "why a pending delivery is not sent though due, and until when: its target's circuit, else the first earlier delivery of its key still to finish; null when nothing holds it but what every delivery waits for (its nextAttemptAt, its target's share)",
+    }),
     leaseUntil: InstantSchema.nullable(),
     recordedAt: InstantSchema,
     deliveredAt: InstantSchema.nullable(),
@@ -96,32 +113,62 @@ export const DELIVERIES_REPLAYED_ANSWER = zodAnswerSchema(DeliveriesReplayedSche
 
 const iso = (at: Date | null): string | null => (at === null ? null : at.toISOString());
 
+/** The first delivery of a pending one's subscription and key still to finish, which it waits for; when it is tried next. */
+export interface EarlierOpenDelivery {
+  id: string;
+  status: 'pending' | 'sending';
+  /** Its lease end while sending, its next attempt while pending. */
+  nextTryAt: Date;
+}
+
 /**
  * What holds a pending delivery past its nextAttemptAt: its target's open circuit, until the probe (a delivery
- * the open circuit refused is due then), or the probe out (half-open) until its answer. A retry of its own due
- * after that waits on its backoff, not on the circuit, which will have half-opened or closed by then.
+ * the open circuit refused is due then), or the probe out (half-open) until its answer; else the first earlier
+ * delivery of its key still to finish, until that one is tried next (for one being sent, its lease end: a notifier
+ * killed while sending it leaves it, and everything after it on the key, until then). A retry of its own due
+ * after that waits on its backoff, which will have let the circuit half-open or close, or the earlier one be tried.
  */
-export function waitingOn(delivery: Pick<DeliveryEntity, 'status' | 'targetKey' | 'nextAttemptAt'>, circuit: OpenCircuit | undefined): DeliveryWait | null {
-  if (delivery.status !== 'pending' || !circuit || delivery.nextAttemptAt > circuit.nextTryAt) return null;
+export function waitingOn(
+  delivery: Pick<DeliveryEntity, 'status' | 'targetKey' | 'nextAttemptAt'>,
+  circuit: OpenCircuit | undefined,
+  earlier?: EarlierOpenDelivery,
+): DeliveryWait | null {
+  if (delivery.status !== 'pending') return null;
+  if (circuit && delivery.nextAttemptAt <= circuit.nextTryAt) return circuitWait(delivery.targetKey, circuit);
+  if (!earlier || delivery.nextAttemptAt > earlier.nextTryAt) return null;
+  const nextTryAt = earlier.nextTryAt.toISOString();
+  return {
+    cause: 'earlier-delivery',
+    deliveryId: earlier.id,
+    deliveryStatus: earlier.status,
+    nextTryAt,
+    reason:
+      earlier.status === 'sending'
+        ? `waits for delivery ${earlier.id}, the first of its subscription and key still to finish, which a notifier claimed to send: a key's deliveries go in order, so this one goes once that one is finished, or, should the notifier sending it have stopped, once it is claimed again at its lease end, ${nextTryAt}`
+        : `waits for delivery ${earlier.id}, the first of its subscription and key still to finish, whose next attempt is due at ${nextTryAt}: a key's deliveries go in order, so this one goes once that one is finished`,
+  };
+}
+
+function circuitWait(targetKey: string, circuit: OpenCircuit): DeliveryWait {
   const [openedAt, nextTryAt] = [circuit.openedAt.toISOString(), circuit.nextTryAt.toISOString()];
   if (circuit.probing) {
     return {
       cause: 'circuit-probe',
       openedAt,
       nextTryAt,
-      reason: `waits while one delivery to ${delivery.targetKey}, whose circuit opened at ${openedAt}, goes as the probe: taken, the circuit closes and the rest follow; its answer is due by ${nextTryAt}`,
+      reason: `waits while one delivery to ${targetKey}, whose circuit opened at ${openedAt}, goes as the probe: taken, the circuit closes and the rest follow; its answer is due by ${nextTryAt}`,
     };
   }
   return {
     cause: 'open-circuit',
     openedAt,
     nextTryAt,
-    reason: `waits on the open circuit of ${delivery.targetKey}, opened at ${openedAt} after the receiver failed repeatedly: nothing is sent there until ${nextTryAt}, when one delivery goes as a probe`,
+    reason: `waits on the open circuit of ${targetKey}, opened at ${openedAt} after the receiver failed repeatedly: nothing is sent there until ${nextTryAt}, when one delivery goes as a probe`,
   };
 }
 
 /** A delivery and its attempts as the API shows them, field by field, so a column added to the table is not shown unless named here. */
-export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: DeliveryAttemptEntity[], circuit?: OpenCircuit): DeliveryView {
+export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: DeliveryAttemptEntity[], circuit?: OpenCircuit, earlier?: EarlierOpenDelivery): DeliveryView {
   return {
     id: delivery.id,
     seq: String(delivery.seq),
@@ -136,7 +183,7 @@ export function deliveryView(delivery: Omit<DeliveryEntity, 'event'>, attempts: 
     status: delivery.status,
     attempts: delivery.attempts,
     nextAttemptAt: delivery.nextAttemptAt.toISOString(),
-    waitingOn: waitingOn(delivery, circuit),
+    waitingOn: waitingOn(delivery, circuit, earlier),
     leaseUntil: iso(delivery.leaseUntil),
     recordedAt: delivery.recordedAt.toISOString(),
     deliveredAt: iso(delivery.deliveredAt),

@@ -71,6 +71,14 @@ export class DeliveryEntity {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
 
+  /** When it was last claimed: the start of an attempt whose notifier stopped before recording its answer. */
+  @Column({ name: 'claimed_at', type: 'timestamptz', nullable: true })
+  claimedAt!: Date | null;
+
+  /** The replica that last claimed it, when that replica held its name (ReplicaClaims): started again, it takes back what it left being sent. */
+  @Column({ name: 'claimed_by', type: 'text', nullable: true })
+  claimedBy!: string | null;
+
   @Column({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt!: Date;
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { KeptListener, prepared } from '@holdfast/database';
 import { isInfrastructureFailure, retried } from '@holdfast/messaging';
@@ -21,8 +22,9 @@ import { DELIVERIES_DUE_CHANNEL, deletedReason, turnedOffReason } from './delive
 import type { AttemptOutcome } from './delivery-attempt.entity';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryEntity } from './delivery.entity';
+import { ReplicaClaims } from './replica-claims';
 import { SubscriptionCache } from './subscription-cache';
-import { supersededReason, supersedingRelease } from './superseding-release';
+import { releaseOfUnsentPlacement, supersededReason, supersedingRelease, unsentPlacementReason } from './superseding-release';
 import { retryAfterMs, retryDelayMs } from './retry-schedule';
 
 interface AttemptResult {
@@ -81,6 +83,8 @@ interface DeliveryRow {
   attempts: number;
   next_attempt_at: Date;
   lease_until: Date | null;
+  claimed_at: Date | null;
+  claimed_by: string | null;
   recorded_at: Date;
   delivered_at: Date | null;
   finished_at: Date | null;
@@ -104,6 +108,8 @@ const deliveryOf = (row: DeliveryRow): DeliveryEntity =>
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     leaseUntil: row.lease_until,
+    claimedAt: row.claimed_at,
+    claimedBy: row.claimed_by,
     recordedAt: row.recorded_at,
     deliveredAt: row.delivered_at,
     finishedAt: row.finished_at,
@@ -111,7 +117,7 @@ const deliveryOf = (row: DeliveryRow): DeliveryEntity =>
   });
 
 const DELIVERY_COLUMNS =
-  'id, seq, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, recorded_at, delivered_at, finished_at, last_error';
+  'id, seq, subscription_id, channel, target_key, event_id, event_type, event_time, correlation_id, ordering_key, event, status, attempts, next_attempt_at, lease_until, claimed_at, claimed_by, recorded_at, delivered_at, finished_at, last_error';
 
 const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 'sending' AND c.lease_until <= $1))";
 
@@ -119,13 +125,18 @@ const DUE = "((c.status = 'pending' AND c.next_attempt_at <= $1) OR (c.status = 
  * The claim, one prepared statement: target by target (a loose index scan finds those with open
  * deliveries), each up to its room ($2/$3 for targets busy or with a circuit not closed, $4 for
  * the others), the earliest due deliveries whose key has nothing earlier open, locked with SKIP
- * LOCKED and leased. `backlog` is whether open deliveries other than those in hand ($7) and just
+ * LOCKED and leased, stamped with when and by whom ($8, the replica's name while it holds it). `backlog` is whether open deliveries other than those in hand ($7) and just
  * claimed remain (counted up to $5 + 1): only then can a finished one free room for another.
  * It answers one row even when nothing is claimed, for `backlog`. Both read the open deliveries
  * through delivery_open_by_target, whatever the statistics say of the rest of the table: the status
  * test spelt out lets the planner match that partial index, and the count's order keeps it there
  * (with weeks of delivered rows, the candidates were walked in seq order from the oldest delivery and
  * the count scanned the table, 0.8-1.5 s a claim at 11,000 open, 3.5-4.6 s at 270,000).
+ *
+ * A delivery claimed while `sending` was left so by a notifier that stopped before recording an answer
+ * (killed, or cut off from PostgreSQL until its lease ran out): its request may have reached the receiver,
+ * so that attempt is written, `interrupted`, from its claim ($9, this replica's lease, dates a claim made
+ * before claims were dated) until now, and counted in `attempts`. Before, it left no trace.
  */
 const CLAIM = prepared(`WITH RECURSIVE targets AS (
     (SELECT target_key FROM delivery WHERE status IN ('pending', 'sending') ORDER BY target_key LIMIT 1)
@@ -148,13 +159,26 @@ const CLAIM = prepared(`WITH RECURSIVE targets AS (
     ) c
     ORDER BY c.seq LIMIT $5
   ), claimed AS (
-    UPDATE delivery SET status = 'sending', lease_until = $6
-    WHERE id IN (SELECT c.id FROM delivery c WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND ${DUE} FOR UPDATE SKIP LOCKED)
-    RETURNING ${DELIVERY_COLUMNS}
+    UPDATE delivery SET status = 'sending', lease_until = $6, claimed_at = $1, claimed_by = $8,
+      attempts = attempts + CASE WHEN prior.prior_status = 'sending' THEN 1 ELSE 0 END
+    FROM (SELECT c.id AS prior_id, c.status AS prior_status, c.claimed_at AS prior_claimed_at, c.claimed_by AS prior_claimed_by, c.lease_until AS prior_lease_until
+          FROM delivery c WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND ${DUE} FOR UPDATE SKIP LOCKED) prior
+    WHERE id = prior.prior_id
+    RETURNING ${DELIVERY_COLUMNS}, prior_status, prior_claimed_at, prior_claimed_by, prior_lease_until
+  ), interrupted AS (
+    INSERT INTO delivery_attempt (id, delivery_id, number, started_at, duration_ms, status_code, error, outcome)
+    SELECT gen_random_uuid(), i.id, (SELECT COALESCE(MAX(a.number), 0) + 1 FROM delivery_attempt a WHERE a.delivery_id = i.id), i.started_at,
+      GREATEST(0, round(extract(epoch FROM $1::timestamptz - i.started_at) * 1000))::int, NULL,
+      'interrupted: the notifier that claimed it' || COALESCE(' (' || i.prior_claimed_by || ')', '') || ' stopped before recording an answer (killed, or cut off from PostgreSQL), and it was claimed again: the receiver may have got it', 'interrupted'
+    FROM (SELECT id, prior_claimed_by, COALESCE(prior_claimed_at, prior_lease_until - $9::int * interval '1 millisecond') AS started_at FROM claimed WHERE prior_status = 'sending') i
   ), open AS (
     SELECT count(*)::int AS open FROM (SELECT 1 FROM delivery WHERE status IN ('pending', 'sending') AND id <> ALL($7::uuid[]) ORDER BY target_key, seq LIMIT $5 + 1) o
   )
   SELECT claimed.*, open.open > (SELECT count(*) FROM claimed) AS backlog FROM open LEFT JOIN claimed ON true`);
+
+// Claims under this replica's name ($1) left being sent by its run before (or by this run, which gave up recording their
+// answer): due now ($2), so the next claim takes them again, each with its interrupted attempt; not those this run is sending ($3).
+const TAKE_BACK = prepared(`UPDATE delivery SET lease_until = $2 WHERE status = 'sending' AND claimed_by = $1 AND lease_until > $2 AND id <> ALL($3::uuid[]) RETURNING id`);
 
 /** What a receiver answers when it will never take another delivery. */
 const HTTP_GONE = 410;
@@ -195,6 +219,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private stopHearingOfSubscriptions: (() => void) | undefined;
   // While PostgreSQL is away every poll fails the same way.
   private readonly claimFailures = new RepeatedFailure();
+  private readonly replica: ReplicaClaims;
+  // The name just taken, and what its run before left not yet taken back (a failed take-back is tried again at the next pump).
+  private takeBackDue = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -206,6 +233,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @InjectServiceConfig() config: ServiceConfig<NotifierSettings>,
   ) {
     this.settings = config.settings.delivery;
+    const pool = (dataSource.driver as PostgresDriver).master as Pool;
+    // A name that outlives the process: the one given, else this host and port (none for a port picked at random).
+    const replicaName = config.settings.replicaId ?? (config.port > 0 ? `${hostname()}:${config.port}` : undefined);
+    this.replica = new ReplicaClaims(replicaName, { ...pool.options, application_name: `${pool.options.application_name ?? 'notifier'}-replica-name` }, this.settings.sweepMs);
     this.circuitResetMs = config.settings.circuit.resetMs;
     this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
       const sending = this.sendersOf(target);
@@ -225,7 +256,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.logger.log({ target, state, subscriptionIds: [...sending.keys()] }, `circuit for ${target} is ${state}`);
       if (state === 'half-open') this.wake();
     });
-    const pool = (dataSource.driver as PostgresDriver).master as Pool;
     this.listener = new KeptListener({
       connection: { ...pool.options, application_name: `${pool.options.application_name ?? 'notifier'}-delivery-worker` },
       channel: DELIVERIES_DUE_CHANNEL,
@@ -258,6 +288,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // A claim in progress when stopping began still dispatches what it took: wait for those too.
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await this.listener.close();
+    // Nothing it claimed is being sent any more: the name can go to the next run.
+    await this.replica.close();
     // The next process starts with every circuit closed.
     await this.openCircuits.notOpen(this.circuits.unclosed());
     this.circuits.shutdown();
@@ -290,6 +322,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async claimAndDispatch(): Promise<void> {
     try {
+      if (await this.replica.take(performance.now())) this.takeBackDue = true;
+      if (this.takeBackDue) await this.takeBack();
       do {
         this.pumpAgain = false;
         const free = this.settings.concurrency - this.held.size;
@@ -331,15 +365,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       free,
       new Date(now.getTime() + this.settings.leaseMs),
       [...this.held],
-    ])) as (DeliveryRow & { backlog: boolean })[];
+      this.replica.stamp,
+      this.settings.leaseMs,
+    ])) as (DeliveryRow & { backlog: boolean; prior_status: DeliveryEntity['status'] | null })[];
     this.backlog = rows[0].backlog;
     // Nothing claimed: the one row carries only backlog.
-    const claimed = rows.filter((row) => row.id !== null).map(deliveryOf).sort((a, b) => Number(a.seq) - Number(b.seq));
+    const taken = rows.filter((row) => row.id !== null);
+    for (const row of taken) if (row.prior_status === 'sending') this.metrics.attempts.inc({ channel: row.channel, result: 'interrupted' });
+    const claimed = taken.map(deliveryOf).sort((a, b) => Number(a.seq) - Number(b.seq));
     for (const delivery of claimed) {
       this.inFlight.set(delivery.targetKey, (this.inFlight.get(delivery.targetKey) ?? 0) + 1);
       this.held.add(delivery.id);
     }
     return claimed;
+  }
+
+  /**
+   * Just given this replica's name (at start, or again after its session was lost): what a run before under the name left
+   * being sent (kill -9) is no live process's, so it goes again now instead of at its lease end, with its interrupted attempt.
+   */
+  private async takeBack(): Promise<void> {
+    const taken = (await this.dataSource.query(TAKE_BACK, [this.replica.stamp, this.clock.now(), [...this.held]])) as [{ id: string }[], number];
+    this.takeBackDue = false;
+    const ids = taken[0].map((row) => row.id);
+    if (ids.length > 0) this.logger.warn({ replica: this.replica.name, deliveryIds: ids }, `took back ${ids.length} deliveries left being sent under this replica's name by its run before; each is sent again now, its interrupted attempt recorded`);
   }
 
   /**
@@ -373,7 +422,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const { subscription, secret, previousSecrets, targetUrl } = await this.subscriptionFor(delivery.subscriptionId, sendingVersion, delivery.attempts > 0);
       const channel = this.channels.get(delivery.channel);
       if (isStopped(subscription)) unsent = unsentOf(subscription);
-      else if (!channel.endsPlacementsAfterRelease) unsent = await this.supersededByRelease(delivery, subscription);
+      else if (!channel.endsPlacementsAfterRelease) unsent = (await this.supersededByRelease(delivery, subscription)) ?? (await this.releaseOfUnsentPlacement(delivery));
       if (!unsent) {
         this.noteSender(delivery);
         const { statusCode } = await this.circuits.run(delivery.targetKey, () => channel.send({ delivery, subscription, secret, previousSecrets, targetUrl }));
@@ -495,7 +544,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return release && { status: 'cancelled', reason: supersededReason(delivery.eventType, release) };
   }
 
-  /** Settles a delivery claimed but not to be sent (unsentOf, supersededByRelease), as only the lease holder may. */
+  /**
+   * A window.released whose window.held was never sent to the subscription (releaseOfUnsentPlacement): cancelled, saying which,
+   * rather than sent to a channel whose receiver would read the release of a hold it was never told held the window.
+   */
+  private async releaseOfUnsentPlacement(delivery: DeliveryEntity): Promise<Unsent | undefined> {
+    const unsent = await releaseOfUnsentPlacement(this.dataSource, delivery);
+    return unsent && { status: 'cancelled', reason: unsentPlacementReason(unsent) };
+  }
+
+  /** Settles a delivery claimed but not to be sent (unsentOf, supersededByRelease, releaseOfUnsentPlacement), as only the lease holder may. */
   private async settleUnsent(delivery: DeliveryEntity, { status, reason }: Unsent): Promise<void> {
     await this.whileLeased(delivery, () =>
       this.dataSource.query(

@@ -77,3 +77,44 @@ export function supersededReason(eventType: string, release: SupersedingRelease)
     ? `not sent: superseded by the release of hold ${holdId} at ${releasedAt.toISOString()}, consumed before this ${eventType} went out, and none of its releases is recorded for this subscription, nor can one come: sent now, it would say the released hold is in force, and nothing would follow to say otherwise`
     : `not sent: superseded by the release of hold ${holdId} at ${releasedAt.toISOString()}, consumed before this ${eventType} went out: sent now, it would say the released hold is in force, and this subscription takes no release of it to say otherwise`;
 }
+
+// The window.held deliveries of the window (the release's key, $2) and hold ($3) recorded for the subscription ($1) before its
+// window.released ($4), each with whether it went out or still may: delivered, being sent, still to be sent (retried), or
+// attempted once at least, an interrupted attempt included (the receiver may hold it, so it is owed the release).
+const PLACEMENTS_ENDED = prepared(`SELECT p.id, p.status,
+    (p.status IN ('delivered', 'sending', 'pending') OR EXISTS (SELECT 1 FROM delivery_attempt a WHERE a.delivery_id = p.id)) AS sent
+  FROM delivery p WHERE p.subscription_id = $1 AND p.ordering_key = $2 AND p.event_type = 'window.held' AND p.event->'data'->>'holdId' = $3 AND p.seq < $4
+  ORDER BY p.seq`);
+
+/** A window.released whose hold's window.held of the window was recorded for the subscription and never sent to it. */
+export interface UnsentPlacement {
+  holdId: string;
+  windowId: string;
+  /** The last such window.held, and what became of it (cancelled: superseded by the hold's release sent first). */
+  placementId: string;
+  placementStatus: DeliveryStatus;
+}
+
+/**
+ * The window.held a window.released would answer, when every one recorded for the subscription was left unsent: cancelled
+ * (its hold's hold.released, on the hold's key, went out first, so supersedingRelease stopped it) or settled dead unsent,
+ * never attempted. Sent alone, the release would tell a receiver tracking its windows of a hold it never heard held the
+ * window. Undefined for any other event, when no window.held was recorded before it (the subscription takes none, or
+ * subscribed after), and when one went out or still may: the receiver may hold it, and the release ends it.
+ */
+export async function releaseOfUnsentPlacement(
+  reader: Pick<EntityManager, 'query'>,
+  release: Pick<DeliveryEntity, 'subscriptionId' | 'orderingKey' | 'eventType' | 'event' | 'seq'>,
+): Promise<UnsentPlacement | undefined> {
+  if (release.eventType !== 'window.released') return undefined;
+  const { holdId, windowId } = release.event.data as { holdId: string; windowId: string };
+  const placements = (await reader.query(PLACEMENTS_ENDED, [release.subscriptionId, release.orderingKey, holdId, release.seq])) as { id: string; status: DeliveryStatus; sent: boolean }[];
+  const last = placements.at(-1);
+  if (!last || placements.some((placement) => placement.sent)) return undefined;
+  return { holdId, windowId, placementId: last.id, placementStatus: last.status };
+}
+
+/** Why a window.released is not sent: said by the worker cancelling it. */
+export function unsentPlacementReason(unsent: UnsentPlacement): string {
+  return `not sent: the window.held of window ${unsent.windowId} for hold ${unsent.holdId} that this window.released ends was never sent to this subscription (delivery ${unsent.placementId}, ${unsent.placementStatus} unsent): sent alone, it would release a hold the receiver was never told held the window`;
+}

@@ -1,0 +1,180 @@
+import type { INestApplication } from '@nestjs/common';
+import type { EventPublisher } from '@holdfast/messaging';
+import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { notifierService } from '../src/app.module';
+import { HttpReceiver } from './support/http-receiver';
+import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+
+type Notifier = ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
+
+const LEASE_MS = 60_000;
+
+/**
+ * What a notifier killed while a receiver answered leaves behind (kill -9, as the failure review did it): the request
+ * went out, and no outcome was written, so the delivery stays `sending` until its lease ends and the later ones of its
+ * key wait behind it. Here the first notifier sends and is stopped from writing the answer, then shut; another notifier
+ * on the same database (the restart, or a second replica) takes it over.
+ */
+describe('notifier: a delivery whose notifier stopped while sending it', () => {
+  const clock = new ManualClock('2026-06-14T21:00:10Z');
+  let receiver: HttpReceiver;
+  let first: Notifier;
+  let publisher: EventPublisher;
+  const started: INestApplication[] = [];
+
+  beforeAll(async () => {
+    receiver = await HttpReceiver.start();
+  });
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await publisher?.disconnect();
+    for (const app of started.splice(0)) await app.close();
+    await first?.database.drop();
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  const start = (environment: Record<string, string>, databaseUrl?: string) =>
+    startServiceUnderTest(notifierService, {
+      clock,
+      environment: {
+        NOTIFIER_OUTBOUND_ALLOW: receiver.allowEntry,
+        NOTIFIER_DELIVERY_TIMEOUT_MS: '20000',
+        NOTIFIER_DELIVERY_LEASE_MS: String(LEASE_MS),
+        NOTIFIER_WORKER_POLL_MS: '50',
+        // Another notifier on the first one's database, with the same admin key.
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl, HOLDFAST_BOOTSTRAP_KEY: first.adminKey } : {}),
+        ...environment,
+      },
+    });
+
+  /**
+   * A hold placed and released to a webhook whose first request (the placement) is taken but whose answer the first
+   * notifier never writes; it is then shut. Answers the placement's and the release's deliveries as the API shows them.
+   */
+  const sentByANotifierThatStopped = async (environment: Record<string, string>) => {
+    first = await start(environment);
+    started.push(first.app);
+    publisher = await connectPublisher(first.config.kafka);
+    const { id } = await api(first).subscribe({ channel: 'webhook', target: `${receiver.url}/hooks/${environment.NOTIFIER_REPLICA_ID ?? 'any'}`, filters: { regions: ['IR'] } });
+    receiver.requests.length = 0;
+    receiver.reply = () => 'hold';
+    const dataSource = first.app.get(DataSource);
+    const query = dataSource.query.bind(dataSource);
+    vi.spyOn(dataSource, 'query').mockImplementation((...call: Parameters<DataSource['query']>) =>
+      call[0].includes('WITH finished AS') ? Promise.reject(new Error('the notifier was killed before it wrote the answer')) : query(...call),
+    );
+    const placed = holdPlaced(['IR']);
+    await publisher.publish(placed, holdReleased(placed));
+    await expectEventually(() => expect(receiver.heldCount).toBe(1));
+    receiver.reply = () => ({ status: 204 });
+    receiver.releaseHeld(204);
+    const [placement, release] = await expectEventually(async () => {
+      const deliveries = (await api(first).deliveries(`subscriptionId=${id}`)).reverse();
+      expect(deliveries).toMatchObject([
+        { eventType: 'hold.placed', status: 'sending', attempts: 0 },
+        { eventType: 'hold.released', status: 'pending', attempts: 0 },
+      ]);
+      return deliveries;
+    });
+    await first.app.close();
+    started.pop();
+    vi.restoreAllMocks();
+    return { subscriptionId: id, placed, placement, release };
+  };
+
+  const placementRequests = () => receiver.requests.filter((request) => (JSON.parse(request.body) as { type: string }).type === 'hold.placed');
+
+  it('says that a delivery queued behind it waits for it, and until when; taken again at its lease end, its history counts the interrupted attempt', async () => {
+    const { subscriptionId, placed, placement, release } = await sentByANotifierThatStopped({});
+    const claimedAt = clock.now().toISOString();
+    const leaseEnd = new Date(clock.nowMs() + LEASE_MS).toISOString();
+    const second = await start({}, first.database.url);
+    started.push(second.app);
+
+    const waiting = await api(second).deliveries(`subscriptionId=${subscriptionId}&eventId=${release.eventId}`);
+    expect(waiting).toMatchObject([
+      {
+        status: 'pending',
+        waitingOn: {
+          cause: 'earlier-delivery',
+          deliveryId: placement.id,
+          deliveryStatus: 'sending',
+          nextTryAt: leaseEnd,
+          reason: expect.stringContaining(`waits for delivery ${placement.id}, the first of its subscription and key still to finish, which a notifier claimed to send`),
+        },
+      },
+    ]);
+    expect(receiver.requests).toHaveLength(1);
+
+    clock.advance(LEASE_MS + 1_000);
+    await expectEventually(async () => expect((await api(second).deliveries(`subscriptionId=${subscriptionId}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']));
+    const [taken] = await api(second).deliveries(`subscriptionId=${subscriptionId}&eventId=${placed.id}`);
+    expect(taken).toMatchObject({
+      attempts: 2,
+      attemptLog: [
+        { number: 1, outcome: 'interrupted', statusCode: null, startedAt: claimedAt, durationMs: LEASE_MS + 1_000, error: expect.stringContaining('the receiver may have got it') },
+        { number: 2, outcome: 'delivered', statusCode: 204 },
+      ],
+    });
+    // The receiver got the placement twice, under the same webhook-id, then the release.
+    expect(placementRequests().map((request) => request.headers['webhook-id'])).toEqual([placed.id, placed.id]);
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('is taken back at once by the notifier that claimed it, started again under the same replica name, not at its lease end', async () => {
+    const { subscriptionId, placed } = await sentByANotifierThatStopped({ NOTIFIER_REPLICA_ID: 'notifier-a' });
+    const restarted = await start({ NOTIFIER_REPLICA_ID: 'notifier-a' }, first.database.url);
+    started.push(restarted.app);
+
+    // The clock stands still: nothing but the restart frees the placement before its lease ends.
+    await expectEventually(async () => expect((await api(restarted).deliveries(`subscriptionId=${subscriptionId}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']));
+    const [taken] = await api(restarted).deliveries(`subscriptionId=${subscriptionId}&eventId=${placed.id}`);
+    expect(taken).toMatchObject({
+      attempts: 2,
+      attemptLog: [
+        { number: 1, outcome: 'interrupted', error: expect.stringContaining('notifier-a') },
+        { number: 2, outcome: 'delivered' },
+      ],
+    });
+    expect(placementRequests().map((request) => request.headers['webhook-id'])).toEqual([placed.id, placed.id]);
+  });
+
+  it("never takes back a live replica's claim: neither another replica nor one started under the same name while it runs", async () => {
+    const live = await start({ NOTIFIER_REPLICA_ID: 'notifier-b', NOTIFIER_WORKER_CONCURRENCY: '1' });
+    first = live;
+    started.push(live.app);
+    publisher = await connectPublisher(live.config.kafka);
+    const held = await api(live).subscribe({ channel: 'webhook', target: `${receiver.url}/hooks/live`, filters: { regions: ['NP'] } });
+    const other = await api(live).subscribe({ channel: 'webhook', target: `${receiver.url}/hooks/other`, filters: { regions: ['BT'] } });
+    receiver.requests.length = 0;
+    receiver.reply = (request) => (request.path === '/hooks/live' ? 'hold' : { status: 204 });
+    const placed = holdPlaced(['NP']);
+    await publisher.publish(placed);
+    await expectEventually(() => expect(receiver.heldCount).toBe(1));
+    const [claimed] = await api(live).deliveries(`subscriptionId=${held.id}`);
+    expect(claimed).toMatchObject({ status: 'sending' });
+
+    // A second replica named as the live one (a misconfiguration), and one named otherwise: the live one's claim stays its own.
+    for (const name of ['notifier-b', 'notifier-c']) {
+      const replica = await start({ NOTIFIER_REPLICA_ID: name }, live.database.url);
+      started.push(replica.app);
+      // The live replica has no room to claim (one at a time): this delivery is the new replica's, claimed after it started.
+      const next = holdPlaced(['BT']);
+      await publisher.publish(next);
+      await expectEventually(async () => expect(await api(replica).deliveries(`subscriptionId=${other.id}&eventId=${next.id}`)).toMatchObject([{ status: 'delivered' }]));
+      expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
+    }
+    expect(receiver.requests.filter((request) => request.path === '/hooks/live')).toHaveLength(1);
+
+    receiver.releaseHeld(204);
+    await expectEventually(async () =>
+      expect(await api(live).deliveries(`subscriptionId=${held.id}`)).toMatchObject([{ status: 'delivered', attempts: 1, attemptLog: [{ number: 1, outcome: 'delivered' }] }]),
+    );
+  });
+});
